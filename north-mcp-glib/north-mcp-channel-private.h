@@ -1,0 +1,42 @@
+/* north-mcp-channel-private.h: where the server's messages for one client go
+ *
+ * A channel is what a transport hands the dispatcher together with each
+ * incoming message: the dispatcher sends responses, notifications and
+ * server-to-client requests into it and never sees sockets or HTTP.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TYPE_CHANNEL (north_mcp_channel_get_type ())
+
+G_DECLARE_DERIVABLE_TYPE (NorthMcpChannel, north_mcp_channel, NORTH_MCP, CHANNEL, GObject)
+
+struct _NorthMcpChannelClass
+{
+  GObjectClass parent_class;
+
+  /* Queue one complete JSON-RPC message. Always called on the server's
+   * main context. */
+  void     (*send)       (NorthMcpChannel *self,
+                          JsonNode        *message);
+  /* Whether notifications and requests can be sent before the final
+   * response (SSE, stdio), as opposed to a single JSON body. */
+  gboolean (*can_stream) (NorthMcpChannel *self);
+};
+
+void          north_mcp_channel_send            (NorthMcpChannel *self,
+                                                 JsonNode        *message);
+gboolean      north_mcp_channel_can_stream      (NorthMcpChannel *self);
+gboolean      north_mcp_channel_is_closed       (NorthMcpChannel *self);
+/* Called by the implementation when the peer went away; emits ::closed and
+ * cancels the channel's cancellable. */
+void          north_mcp_channel_mark_closed     (NorthMcpChannel *self);
+GCancellable *north_mcp_channel_get_cancellable (NorthMcpChannel *self);
+
+G_END_DECLS

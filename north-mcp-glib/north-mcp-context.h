@@ -1,0 +1,127 @@
+/* north-mcp-context.h: one request as its handler sees it
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
+# error "Only <north-mcp.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include "north-mcp-version-macros.h"
+#include "north-mcp-enums.h"
+#include "north-mcp-tool-result.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NorthMcpServer NorthMcpServer;
+typedef struct _NorthMcpSession NorthMcpSession;
+typedef struct _NorthMcpUser NorthMcpUser;
+
+#define NORTH_MCP_TYPE_CONTEXT (north_mcp_context_get_type ())
+
+NORTH_MCP_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (NorthMcpContext, north_mcp_context, NORTH_MCP, CONTEXT, GObject)
+
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpServer  *north_mcp_context_get_server           (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpSession *north_mcp_context_get_session          (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpUser    *north_mcp_context_get_user             (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char      *north_mcp_context_get_method           (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonNode        *north_mcp_context_get_request_id       (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject      *north_mcp_context_get_params           (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject      *north_mcp_context_get_meta             (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char      *north_mcp_context_get_protocol_version (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+GCancellable    *north_mcp_context_get_cancellable      (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean         north_mcp_context_is_completed         (NorthMcpContext      *self);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_report_progress      (NorthMcpContext      *self,
+                                                         double                progress,
+                                                         double                total,
+                                                         const char           *message);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_log                  (NorthMcpContext      *self,
+                                                         NorthMcpLogLevel      level,
+                                                         const char           *logger,
+                                                         JsonNode             *data);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_log_message          (NorthMcpContext      *self,
+                                                         NorthMcpLogLevel      level,
+                                                         const char           *logger,
+                                                         const char           *message);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_return_tool_result   (NorthMcpContext      *self,
+                                                         NorthMcpToolResult   *result);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_return_result        (NorthMcpContext      *self,
+                                                         JsonNode             *result);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_return_error         (NorthMcpContext      *self,
+                                                         const GError         *error);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_return_error_literal (NorthMcpContext      *self,
+                                                         GQuark                domain,
+                                                         int                   code,
+                                                         const char           *message);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_send_request_async   (NorthMcpContext      *self,
+                                                         const char           *method,
+                                                         JsonObject           *params,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonNode        *north_mcp_context_send_request_finish  (NorthMcpContext      *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_sample_async         (NorthMcpContext      *self,
+                                                         JsonObject           *params,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject      *north_mcp_context_sample_finish        (NorthMcpContext      *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_elicit_async         (NorthMcpContext      *self,
+                                                         const char           *message,
+                                                         JsonObject           *requested_schema,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject      *north_mcp_context_elicit_finish        (NorthMcpContext      *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_list_roots_async     (NorthMcpContext      *self,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonArray       *north_mcp_context_list_roots_finish    (NorthMcpContext      *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpContext *north_mcp_context_get_current          (void);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpUser    *north_mcp_get_authenticated_user       (void);
+
+G_END_DECLS

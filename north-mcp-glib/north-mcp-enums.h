@@ -1,0 +1,78 @@
+/* north-mcp-enums.h: enumerations shared by several types
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
+# error "Only <north-mcp.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * NorthMcpTransportKind:
+ * @NORTH_MCP_TRANSPORT_STDIO: newline-delimited JSON-RPC on standard input
+ *   and output.
+ * @NORTH_MCP_TRANSPORT_STREAMABLE_HTTP: the Streamable HTTP transport on the
+ *   `/mcp` endpoint (together with the deprecated HTTP+SSE endpoints).
+ * @NORTH_MCP_TRANSPORT_SSE: the deprecated HTTP+SSE transport of revision
+ *   2024-11-05 (`GET /sse`, `POST /messages/`); Streamable HTTP stays
+ *   available on the same port.
+ *
+ * How a server talks to its clients.
+ */
+typedef enum {
+  NORTH_MCP_TRANSPORT_STDIO,
+  NORTH_MCP_TRANSPORT_STREAMABLE_HTTP,
+  NORTH_MCP_TRANSPORT_SSE,
+} NorthMcpTransportKind;
+
+/**
+ * NorthMcpLogLevel:
+ * @NORTH_MCP_LOG_LEVEL_DEBUG: debug
+ * @NORTH_MCP_LOG_LEVEL_INFO: info
+ * @NORTH_MCP_LOG_LEVEL_NOTICE: notice
+ * @NORTH_MCP_LOG_LEVEL_WARNING: warning
+ * @NORTH_MCP_LOG_LEVEL_ERROR: error
+ * @NORTH_MCP_LOG_LEVEL_CRITICAL: critical
+ * @NORTH_MCP_LOG_LEVEL_ALERT: alert
+ * @NORTH_MCP_LOG_LEVEL_EMERGENCY: emergency
+ *
+ * MCP log levels (RFC 5424 severities, least severe first), as used by
+ * `logging/setLevel` and `notifications/message`.
+ */
+typedef enum {
+  NORTH_MCP_LOG_LEVEL_DEBUG,
+  NORTH_MCP_LOG_LEVEL_INFO,
+  NORTH_MCP_LOG_LEVEL_NOTICE,
+  NORTH_MCP_LOG_LEVEL_WARNING,
+  NORTH_MCP_LOG_LEVEL_ERROR,
+  NORTH_MCP_LOG_LEVEL_CRITICAL,
+  NORTH_MCP_LOG_LEVEL_ALERT,
+  NORTH_MCP_LOG_LEVEL_EMERGENCY,
+} NorthMcpLogLevel;
+
+/**
+ * NorthMcpToolHint:
+ * @NORTH_MCP_TOOL_HINT_READ_ONLY: `readOnlyHint`: the tool does not modify
+ *   its environment.
+ * @NORTH_MCP_TOOL_HINT_DESTRUCTIVE: `destructiveHint`: the tool may perform
+ *   destructive updates.
+ * @NORTH_MCP_TOOL_HINT_IDEMPOTENT: `idempotentHint`: calling the tool again
+ *   with the same arguments has no additional effect.
+ * @NORTH_MCP_TOOL_HINT_OPEN_WORLD: `openWorldHint`: the tool interacts with
+ *   an open world of external entities.
+ *
+ * The boolean hints of MCP tool annotations.
+ */
+typedef enum {
+  NORTH_MCP_TOOL_HINT_READ_ONLY,
+  NORTH_MCP_TOOL_HINT_DESTRUCTIVE,
+  NORTH_MCP_TOOL_HINT_IDEMPOTENT,
+  NORTH_MCP_TOOL_HINT_OPEN_WORLD,
+} NorthMcpToolHint;
+
+G_END_DECLS

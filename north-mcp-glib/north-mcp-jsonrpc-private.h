@@ -1,0 +1,42 @@
+/* north-mcp-jsonrpc-private.h: JSON-RPC 2.0 message helpers
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  NORTH_MCP_MESSAGE_INVALID,
+  NORTH_MCP_MESSAGE_REQUEST,
+  NORTH_MCP_MESSAGE_NOTIFICATION,
+  NORTH_MCP_MESSAGE_RESPONSE,
+} NorthMcpMessageKind;
+
+/* Classifies @message; on NORTH_MCP_MESSAGE_INVALID, @error says why (and
+ * @id_out, when not NULL, receives the id if one could be read). */
+NorthMcpMessageKind north_mcp_jsonrpc_classify        (JsonNode    *message,
+                                                       JsonNode   **id_out,
+                                                       GError     **error);
+JsonNode           *north_mcp_jsonrpc_result_new      (JsonNode    *id,
+                                                       JsonNode    *result);
+JsonNode           *north_mcp_jsonrpc_error_new       (JsonNode    *id,
+                                                       int          code,
+                                                       const char  *message,
+                                                       JsonNode    *data);
+JsonNode           *north_mcp_jsonrpc_notification_new (const char *method,
+                                                        JsonObject *params);
+JsonNode           *north_mcp_jsonrpc_request_new     (JsonNode    *id,
+                                                       const char  *method,
+                                                       JsonObject  *params);
+/* Parses @data as one JSON value; on failure a parse error (-32700). */
+JsonNode           *north_mcp_jsonrpc_parse           (const char  *data,
+                                                       gsize        length,
+                                                       GError     **error);
+/* Compact one-line serialization, as stdio and SSE need. */
+char               *north_mcp_jsonrpc_to_string       (JsonNode    *message,
+                                                       gsize       *length);
+
+G_END_DECLS

@@ -1,0 +1,48 @@
+/* north-mcp-server-private.h: what transports see of the server
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-server.h"
+#include "north-mcp-channel-private.h"
+
+G_BEGIN_DECLS
+
+/* Protocol revisions, oldest first. */
+extern const char * const north_mcp_supported_protocol_versions[];
+#define NORTH_MCP_LATEST_PROTOCOL_VERSION "2025-11-25"
+#define NORTH_MCP_DEFAULT_HTTP_PROTOCOL_VERSION "2025-03-26"
+
+gboolean      north_mcp_protocol_version_is_supported (const char *version);
+
+/* Handles one parsed JSON-RPC message (request, notification or response,
+ * or a 2025-03-26 batch array) received from @channel. @session is NULL for
+ * stateless HTTP; @user is NULL when no North user was authenticated.
+ * Answers go into @channel. Returns the number of responses the caller can
+ * expect to be sent to @channel for this message (0 for notifications and
+ * responses). */
+guint         north_mcp_server_handle_message     (NorthMcpServer  *self,
+                                                   NorthMcpSession *session,
+                                                   NorthMcpUser    *user,
+                                                   JsonNode        *message,
+                                                   NorthMcpChannel *channel);
+
+/* Sessions, for the stateful transports. */
+NorthMcpSession *north_mcp_server_create_session  (NorthMcpServer  *self,
+                                                   NorthMcpChannel *standalone);
+NorthMcpSession *north_mcp_server_lookup_session  (NorthMcpServer  *self,
+                                                   const char      *id);
+void          north_mcp_server_close_session      (NorthMcpServer  *self,
+                                                   NorthMcpSession *session);
+
+GMainContext *north_mcp_server_get_main_context   (NorthMcpServer  *self);
+GHashTable   *north_mcp_server_get_routes         (NorthMcpServer  *self);
+gboolean      north_mcp_server_get_json_response  (NorthMcpServer  *self);
+/* Logs one line of the debug format to stderr (logger "NorthMCP.<name>")
+ * when debug is on. */
+void          north_mcp_server_debug              (NorthMcpServer  *self,
+                                                   const char      *format,
+                                                   ...) G_GNUC_PRINTF (2, 3);
+
+G_END_DECLS

@@ -1,0 +1,132 @@
+/* north-mcp-server.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
+# error "Only <north-mcp.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include "north-mcp-version-macros.h"
+#include "north-mcp-enums.h"
+#include "north-mcp-tool.h"
+#include "north-mcp-context.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NorthMcpAuth NorthMcpAuth;
+
+#define NORTH_MCP_TYPE_SERVER (north_mcp_server_get_type ())
+
+NORTH_MCP_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (NorthMcpServer, north_mcp_server, NORTH_MCP, SERVER, GObject)
+
+/**
+ * NorthMcpRouteFunc:
+ * @server: the server
+ * @message: the HTTP request to answer
+ * @path: the request's path
+ * @user: (nullable): the North user, when the request carried valid
+ *   North credentials
+ * @user_data: the data given to north_mcp_server_add_route()
+ *
+ * Answers a custom HTTP route. Custom routes are not subject to North
+ * authentication; @user is set only when the request happened to carry
+ * credentials that authenticate.
+ */
+typedef void (*NorthMcpRouteFunc) (NorthMcpServer    *server,
+                                   SoupServerMessage *message,
+                                   const char        *path,
+                                   NorthMcpUser      *user,
+                                   gpointer           user_data);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpServer        *north_mcp_server_new                   (const char            *name,
+                                                               const char            *version);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char            *north_mcp_server_get_name              (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char            *north_mcp_server_get_version           (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char            *north_mcp_server_get_title             (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_title             (NorthMcpServer        *self,
+                                                               const char            *title);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char            *north_mcp_server_get_instructions      (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_instructions      (NorthMcpServer        *self,
+                                                               const char            *instructions);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char            *north_mcp_server_get_host              (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_host              (NorthMcpServer        *self,
+                                                               const char            *host);
+NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_port              (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_port              (NorthMcpServer        *self,
+                                                               guint                  port);
+NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_bound_port        (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_get_stateless         (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_stateless         (NorthMcpServer        *self,
+                                                               gboolean               stateless);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_get_debug             (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_debug             (NorthMcpServer        *self,
+                                                               gboolean               debug);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_get_health_check      (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_health_check      (NorthMcpServer        *self,
+                                                               gboolean               enabled);
+NORTH_MCP_AVAILABLE_IN_ALL
+gsize                  north_mcp_server_get_max_body_size     (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_body_size     (NorthMcpServer        *self,
+                                                               gsize                  max_body_size);
+NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_page_size         (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_page_size         (NorthMcpServer        *self,
+                                                               guint                  page_size);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpAuth          *north_mcp_server_get_auth              (NorthMcpServer        *self);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_add_tool              (NorthMcpServer        *self,
+                                                               NorthMcpTool          *tool);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_remove_tool           (NorthMcpServer        *self,
+                                                               const char            *name);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpTool          *north_mcp_server_lookup_tool           (NorthMcpServer        *self,
+                                                               const char            *name);
+NORTH_MCP_AVAILABLE_IN_ALL
+GPtrArray             *north_mcp_server_list_tools            (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_add_route             (NorthMcpServer        *self,
+                                                               const char            *path,
+                                                               NorthMcpRouteFunc      func,
+                                                               gpointer               user_data,
+                                                               GDestroyNotify         destroy);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_start                 (NorthMcpServer        *self,
+                                                               NorthMcpTransportKind  transport,
+                                                               GError               **error);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_stop                  (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+int                    north_mcp_server_run                   (NorthMcpServer        *self,
+                                                               int                    argc,
+                                                               char                 **argv);
+
+G_END_DECLS

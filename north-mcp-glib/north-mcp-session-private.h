@@ -1,0 +1,57 @@
+/* north-mcp-session-private.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-session.h"
+#include "north-mcp-channel-private.h"
+
+G_BEGIN_DECLS
+
+NorthMcpSession *north_mcp_session_new                    (const char       *id,
+                                                           NorthMcpChannel  *standalone);
+void             north_mcp_session_set_protocol_version   (NorthMcpSession  *self,
+                                                           const char       *version);
+void             north_mcp_session_set_client             (NorthMcpSession  *self,
+                                                           JsonObject       *capabilities,
+                                                           JsonObject       *client_info);
+void             north_mcp_session_set_initialized        (NorthMcpSession  *self,
+                                                           gboolean          initialized);
+void             north_mcp_session_set_log_level          (NorthMcpSession  *self,
+                                                           NorthMcpLogLevel  level);
+gboolean         north_mcp_session_get_log_level_set      (NorthMcpSession  *self);
+/* The channel for messages unrelated to any request (HTTP GET stream,
+ * stdio). May be NULL. */
+NorthMcpChannel *north_mcp_session_get_standalone_channel (NorthMcpSession  *self);
+void             north_mcp_session_set_standalone_channel (NorthMcpSession  *self,
+                                                           NorthMcpChannel  *channel);
+
+/* Server-to-client requests: sends on @channel (or the standalone channel
+ * when @channel cannot stream) and resolves when the client answers. */
+void             north_mcp_session_send_request_async     (NorthMcpSession     *self,
+                                                           NorthMcpChannel     *channel,
+                                                           const char          *method,
+                                                           JsonObject          *params,
+                                                           guint                timeout_ms,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+JsonNode        *north_mcp_session_send_request_finish    (NorthMcpSession     *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+/* A response from the client; returns FALSE if no request has that id. */
+gboolean         north_mcp_session_resolve_response       (NorthMcpSession     *self,
+                                                           JsonNode            *response);
+/* In-flight client requests, for notifications/cancelled. */
+void             north_mcp_session_add_in_flight          (NorthMcpSession     *self,
+                                                           JsonNode            *id,
+                                                           GCancellable        *cancellable);
+void             north_mcp_session_remove_in_flight       (NorthMcpSession     *self,
+                                                           JsonNode            *id);
+void             north_mcp_session_cancel_in_flight       (NorthMcpSession     *self,
+                                                           JsonNode            *id);
+/* Ends the session: fails pending requests, cancels in-flight ones. */
+void             north_mcp_session_close                  (NorthMcpSession     *self);
+
+G_END_DECLS

@@ -1,0 +1,43 @@
+/* north-mcp-session.h: the state one client negotiated
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
+# error "Only <north-mcp.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include "north-mcp-version-macros.h"
+#include "north-mcp-enums.h"
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TYPE_SESSION (north_mcp_session_get_type ())
+
+NORTH_MCP_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (NorthMcpSession, north_mcp_session, NORTH_MCP, SESSION, GObject)
+
+NORTH_MCP_AVAILABLE_IN_ALL
+const char       *north_mcp_session_get_id                  (NorthMcpSession *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char       *north_mcp_session_get_protocol_version    (NorthMcpSession *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject       *north_mcp_session_get_client_capabilities (NorthMcpSession *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject       *north_mcp_session_get_client_info         (NorthMcpSession *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean          north_mcp_session_get_initialized         (NorthMcpSession *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpLogLevel  north_mcp_session_get_log_level           (NorthMcpSession *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean          north_mcp_session_has_client_capability   (NorthMcpSession *self,
+                                                             const char      *capability);
+NORTH_MCP_AVAILABLE_IN_ALL
+void              north_mcp_session_send_notification       (NorthMcpSession *self,
+                                                             const char      *method,
+                                                             JsonObject      *params);
+
+G_END_DECLS

@@ -1,0 +1,23 @@
+/* north-mcp.h: the one header to include
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#define NORTH_MCP_INSIDE
+
+#include "north-mcp-version-macros.h"
+#include "north-mcp-version.h"
+#include "north-mcp-enums.h"
+#include "north-mcp-enum-types.h"
+#include "north-mcp-error.h"
+#include "north-mcp-content.h"
+#include "north-mcp-tool-result.h"
+#include "north-mcp-tool.h"
+#include "north-mcp-context.h"
+#include "north-mcp-session.h"
+#include "north-mcp-user.h"
+#include "north-mcp-auth.h"
+#include "north-mcp-server.h"
+
+#undef NORTH_MCP_INSIDE
