@@ -37,12 +37,24 @@ void          north_mcp_server_close_session      (NorthMcpServer  *self,
                                                    NorthMcpSession *session);
 
 GMainContext *north_mcp_server_get_main_context   (NorthMcpServer  *self);
+/* path (without trailing slash) -> NorthMcpRoute* */
 GHashTable   *north_mcp_server_get_routes         (NorthMcpServer  *self);
-gboolean      north_mcp_server_get_json_response  (NorthMcpServer  *self);
 /* Logs one line of the debug format to stderr (logger "NorthMCP.<name>")
  * when debug is on. */
 void          north_mcp_server_debug              (NorthMcpServer  *self,
                                                    const char      *format,
                                                    ...) G_GNUC_PRINTF (2, 3);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* One custom HTTP route registered with north_mcp_server_add_route(). */
+typedef struct {
+  char              *path;
+  NorthMcpRouteFunc  func;
+  gpointer           user_data;
+  GDestroyNotify     destroy;
+} NorthMcpRoute;
 
 G_END_DECLS

@@ -1,0 +1,30 @@
+/* north-mcp-http-transport-private.h: Streamable HTTP, legacy HTTP+SSE,
+ * health check and custom routes on one SoupServer
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include "north-mcp-server.h"
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TYPE_HTTP_TRANSPORT (north_mcp_http_transport_get_type ())
+
+G_DECLARE_FINAL_TYPE (NorthMcpHttpTransport, north_mcp_http_transport, NORTH_MCP, HTTP_TRANSPORT, GObject)
+
+/* Holds a weak reference on @server; serves on the thread-default main
+ * context of the caller. */
+NorthMcpHttpTransport *north_mcp_http_transport_new      (NorthMcpServer        *server);
+/* Listens on @host:@port (port 0: an ephemeral port). */
+gboolean               north_mcp_http_transport_listen   (NorthMcpHttpTransport *self,
+                                                          const char            *host,
+                                                          guint                  port,
+                                                          GError               **error);
+/* The port actually bound, after listen(). */
+guint                  north_mcp_http_transport_get_port (NorthMcpHttpTransport *self);
+/* Ends open SSE streams and stops listening. */
+void                   north_mcp_http_transport_stop     (NorthMcpHttpTransport *self);
+
+G_END_DECLS
