@@ -1,0 +1,225 @@
+/* north-mcp-log.c: the debug log format of the North contract
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "north-mcp-log-private.h"
+
+#define REDACT_PREFIX_LENGTH 10
+
+void
+north_mcp_log_message (const char *logger,
+                       const char *level,
+                       const char *format,
+                       va_list     args)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  g_autofree char *line = g_strdup_printf ("%s - %s - %s - %s\n",
+                                           stamp, logger, level, message);
+
+  /* One write per line, so that lines of several threads do not mix. */
+  flockfile (stderr);
+  fputs (line, stderr);
+  fflush (stderr);
+  funlockfile (stderr);
+}
+
+void
+north_mcp_log_debug (const char *logger,
+                     const char *format,
+                     ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  north_mcp_log_message (logger, "DEBUG", format, args);
+  va_end (args);
+}
+
+void
+north_mcp_log_warning (const char *logger,
+                       const char *format,
+                       ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  north_mcp_log_message (logger, "WARNING", format, args);
+  va_end (args);
+}
+
+gboolean
+north_mcp_log_debug_from_env (void)
+{
+  static const char * const truthy[] = { "true", "1", "yes", "on" };
+  const char *value = g_getenv ("DEBUG");
+  g_autofree char *stripped = NULL;
+
+  if (value == NULL)
+    return FALSE;
+
+  stripped = g_strstrip (g_strdup (value));
+  for (guint i = 0; i < G_N_ELEMENTS (truthy); i++)
+    if (g_ascii_strcasecmp (stripped, truthy[i]) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+append_repr (GString    *out,
+             const char *text)
+{
+  g_string_append_c (out, '\'');
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      if (*p == '\\' || *p == '\'')
+        g_string_append_printf (out, "\\%c", *p);
+      else if (*p == '\n')
+        g_string_append (out, "\\n");
+      else if (*p == '\r')
+        g_string_append (out, "\\r");
+      else if (*p == '\t')
+        g_string_append (out, "\\t");
+      else if (*p < 0x20 || *p >= 0x7f)
+        g_string_append_printf (out, "\\x%02x", *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '\'');
+}
+
+char *
+north_mcp_log_repr_string (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  if (text == NULL)
+    {
+      g_string_append (out, "None");
+      return g_string_free (out, FALSE);
+    }
+  append_repr (out, text);
+  return g_string_free (out, FALSE);
+}
+
+char *
+north_mcp_log_repr_strv (const char * const *items)
+{
+  GString *out = g_string_new ("[");
+
+  for (guint i = 0; items != NULL && items[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append (out, ", ");
+      append_repr (out, items[i]);
+    }
+  g_string_append_c (out, ']');
+  return g_string_free (out, FALSE);
+}
+
+static int
+compare_strings (const void *a,
+                 const void *b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+char *
+north_mcp_log_repr_keys (GHashTable *table)
+{
+  g_autofree const char **keys = NULL;
+
+  if (table == NULL)
+    return g_strdup ("[]");
+
+  keys = (const char **) g_hash_table_get_keys_as_array (table, NULL);
+  qsort (keys, g_hash_table_size (table), sizeof (char *), compare_strings);
+  return north_mcp_log_repr_strv (keys);
+}
+
+char *
+north_mcp_log_repr_peer (GSocketAddress *peer)
+{
+  GInetAddress *address;
+  g_autofree char *host = NULL;
+
+  if (peer == NULL || !G_IS_INET_SOCKET_ADDRESS (peer))
+    return g_strdup ("None");
+
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer));
+  host = g_inet_address_to_string (address);
+  return g_strdup_printf ("('%s', %u)", host,
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (peer)));
+}
+
+const char *
+north_mcp_log_repr_bool (gboolean value)
+{
+  return value ? "True" : "False";
+}
+
+gboolean
+north_mcp_log_is_secret_header (const char *name)
+{
+  static const char * const secret[] = {
+    "authorization", "x-north-id-token", "x-north-server-secret",
+    "x-north-connector-tokens",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (secret); i++)
+    if (g_ascii_strcasecmp (name, secret[i]) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+char *
+north_mcp_log_redact (const char *secret)
+{
+  gsize length;
+  gsize keep;
+
+  if (secret == NULL)
+    return g_strdup ("...");
+
+  length = strlen (secret);
+  keep = length > 2 * REDACT_PREFIX_LENGTH ? REDACT_PREFIX_LENGTH : length / 2;
+  return g_strdup_printf ("%.*s...", (int) keep, secret);
+}
+
+char *
+north_mcp_log_repr_headers (SoupMessageHeaders *headers)
+{
+  GString *out = g_string_new ("{");
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  gboolean first = TRUE;
+
+  if (headers != NULL)
+    {
+      soup_message_headers_iter_init (&iter, headers);
+      while (soup_message_headers_iter_next (&iter, &name, &value))
+        {
+          g_autofree char *lower = g_ascii_strdown (name, -1);
+          g_autofree char *shown = north_mcp_log_is_secret_header (name)
+            ? north_mcp_log_redact (value) : g_strdup (value);
+
+          if (!first)
+            g_string_append (out, ", ");
+          first = FALSE;
+          append_repr (out, lower);
+          g_string_append (out, ": ");
+          append_repr (out, shown);
+        }
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}

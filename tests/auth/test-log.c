@@ -1,0 +1,116 @@
+/* test-log.c: the debug log format helpers
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <libsoup/soup.h>
+
+#include "north-mcp-log-private.h"
+
+static void
+test_log_redact (void)
+{
+  g_autofree char *bearer = north_mcp_log_redact ("Bearer eyJzZXJ2ZXJfc2VjcmV0IjogInNlcnZlcl9zZWNyZXQi");
+  g_autofree char *shortish = north_mcp_log_redact ("secret");
+  g_autofree char *empty = north_mcp_log_redact ("");
+
+  g_assert_cmpstr (bearer, ==, "Bearer eyJ...");
+  g_assert_cmpstr (shortish, ==, "sec...");
+  g_assert_cmpstr (empty, ==, "...");
+}
+
+static void
+test_log_repr (void)
+{
+  const char * const items[] = { "google", "slack", NULL };
+  g_autofree char *list = north_mcp_log_repr_strv (items);
+  g_autofree char *none = north_mcp_log_repr_strv (NULL);
+  g_autofree char *quoted = north_mcp_log_repr_string ("it's\n\x01");
+  g_autoptr(GHashTable) table = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *keys = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr(GSocketAddress) peer = g_inet_socket_address_new (loopback, 54321);
+  g_autofree char *peer_repr = north_mcp_log_repr_peer (peer);
+  g_autofree char *no_peer = north_mcp_log_repr_peer (NULL);
+
+  g_hash_table_insert (table, "slack", "x");
+  g_hash_table_insert (table, "google", "y");
+  keys = north_mcp_log_repr_keys (table);
+
+  g_assert_cmpstr (list, ==, "['google', 'slack']");
+  g_assert_cmpstr (none, ==, "[]");
+  g_assert_cmpstr (quoted, ==, "'it\\'s\\n\\x01'");
+  g_assert_cmpstr (keys, ==, "['google', 'slack']");
+  g_assert_cmpstr (peer_repr, ==, "('127.0.0.1', 54321)");
+  g_assert_cmpstr (no_peer, ==, "None");
+  g_assert_cmpstr (north_mcp_log_repr_bool (TRUE), ==, "True");
+  g_assert_cmpstr (north_mcp_log_repr_bool (FALSE), ==, "False");
+}
+
+static void
+test_log_headers (void)
+{
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autofree char *repr = NULL;
+
+  soup_message_headers_append (headers, "Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.payload");
+  soup_message_headers_append (headers, "Content-Type", "application/json");
+  soup_message_headers_append (headers, "X-North-Server-Secret", "a-rather-long-server-secret");
+  soup_message_headers_append (headers, "X-North-Context-Tenant", "t1");
+  repr = north_mcp_log_repr_headers (headers);
+
+  g_assert_cmpstr (repr, ==,
+                   "{'authorization': 'Bearer eyJ...', 'content-type': 'application/json', "
+                   "'x-north-server-secret': 'a-rather-l...', 'x-north-context-tenant': 't1'}");
+}
+
+static void
+test_log_env (void)
+{
+  const char * const on[] = { "true", "TRUE", "1", "yes", "On", " yes " };
+  const char * const off[] = { "false", "0", "no", "off", "", "enabled", "2" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (on); i++)
+    {
+      g_setenv ("DEBUG", on[i], TRUE);
+      g_assert_true (north_mcp_log_debug_from_env ());
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (off); i++)
+    {
+      g_setenv ("DEBUG", off[i], TRUE);
+      g_assert_false (north_mcp_log_debug_from_env ());
+    }
+  g_unsetenv ("DEBUG");
+  g_assert_false (north_mcp_log_debug_from_env ());
+}
+
+static void
+test_log_line (void)
+{
+  if (g_test_subprocess ())
+    {
+      north_mcp_log_debug (NORTH_MCP_LOGGER_AUTH, "Authenticating request from %s", "('127.0.0.1', 1)");
+      north_mcp_log_warning ("NorthMCP.Demo", "careful");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("");
+  g_test_trap_assert_stderr ("?\?\?\?-?\?-?\? ?\?:?\?:?\? - NorthMCP.Auth - DEBUG - "
+                             "Authenticating request from ('127.0.0.1', 1)\n"
+                             "?\?\?\?-?\?-?\? ?\?:?\?:?\? - NorthMCP.Demo - WARNING - careful\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/log/redact", test_log_redact);
+  g_test_add_func ("/log/repr", test_log_repr);
+  g_test_add_func ("/log/headers", test_log_headers);
+  g_test_add_func ("/log/env", test_log_env);
+  g_test_add_func ("/log/line", test_log_line);
+
+  return g_test_run ();
+}
