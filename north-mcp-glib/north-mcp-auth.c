@@ -1,0 +1,1380 @@
+/* north-mcp-auth.c: the North authentication decision
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <jwt.h>
+#include <openssl/crypto.h>
+
+#include "north-mcp-auth-private.h"
+#include "north-mcp-base64-private.h"
+#include "north-mcp-issuer-cache-private.h"
+#include "north-mcp-log-private.h"
+
+/* Seconds of clock skew allowed for exp and nbf. */
+#define TIME_LEEWAY_S 60
+/* Verified ID tokens are remembered by digest until they expire, but no
+ * longer than this, so that a key withdrawn by its issuer stops working. */
+#define VERIFIED_TOKEN_TTL_S (5 * 60)
+#define VERIFIED_TOKEN_CACHE_SIZE 4096
+
+#define CONTEXT_HEADER_PREFIX "x-north-context-"
+
+/**
+ * NorthMcpAuth:
+ *
+ * The North authentication decision: takes the headers of one HTTP request
+ * and yields the #NorthMcpUser it acts for, or an error whose message is the
+ * one the North contract prescribes for the `401` answer.
+ *
+ * The rules, in order:
+ *
+ * - nothing configured and no credentials sent: the anonymous user (%NULL);
+ * - auth enforced (a server secret, trusted issuers, or
+ *   #NorthMcpAuth:require-auth) and no credentials: rejected;
+ * - credentials come from the `X-North-*` headers when any of
+ *   `X-North-ID-Token`, `X-North-Connector-Tokens` and
+ *   `X-North-Server-Secret` is sent, else from the legacy
+ *   `Authorization: Bearer <base64 JSON>` bundle;
+ * - a configured server secret must match (compared in constant time);
+ * - the ID token is decoded; with trusted issuers, its signature is
+ *   verified against the issuer's published keys (OIDC discovery and JWKS,
+ *   fetched asynchronously and cached).
+ *
+ * A #NorthMcpAuth is used from one thread: the one whose thread-default main
+ * context runs its issuer fetches. It can serve any #SoupServer; the
+ * #NorthMcpServer applies one to its MCP endpoints.
+ */
+struct _NorthMcpAuth
+{
+  GObject              parent_instance;
+
+  char                *server_secret;
+  GStrv                trusted_issuers;
+  gboolean             require_auth;
+  char                *audience;
+  gboolean             debug;
+
+  NorthMcpIssuerCache *issuers;
+  GHashTable          *verified;      /* SHA-256 of token → VerifiedToken */
+  guint64              rejections;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpAuth, north_mcp_auth, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_SERVER_SECRET,
+  PROP_TRUSTED_ISSUERS,
+  PROP_REQUIRE_AUTH,
+  PROP_AUDIENCE,
+  PROP_DEBUG,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  JsonObject *claims;
+  gint64      valid_until;  /* real time, µs */
+} VerifiedToken;
+
+/* One request on its way through the rules. */
+typedef struct
+{
+  NorthMcpAuth *auth;
+  GPtrArray    *log;             /* pending debug lines, "logger\nmessage" */
+
+  gboolean      x_north;
+  char         *server_secret;   /* as sent */
+  char         *id_token;
+  char         *email;           /* sent alongside the ID token */
+  GHashTable   *connectors;
+  GHashTable   *context;
+
+  JsonObject   *token_header;
+  JsonObject   *claims;
+  gboolean      claims_verified;
+  char         *token_digest;
+  char         *issuer;
+  char         *kid;
+} AuthRequest;
+
+G_DEFINE_QUARK (north-mcp-auth-error-quark, north_mcp_auth_error)
+
+/**
+ * north_mcp_auth_error_quark:
+ *
+ * The error domain of authentication rejections, see #NorthMcpAuthError.
+ *
+ * Returns: the quark
+ */
+
+static void
+wipe_string (char *text)
+{
+  if (text != NULL)
+    memset (text, 0, strlen (text));
+  g_free (text);
+}
+
+static GHashTable *
+new_string_table (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static AuthRequest *
+auth_request_new (NorthMcpAuth *auth)
+{
+  AuthRequest *req = g_new0 (AuthRequest, 1);
+
+  req->auth = g_object_ref (auth);
+  req->log = g_ptr_array_new_with_free_func (g_free);
+  req->connectors = new_string_table ();
+  req->context = new_string_table ();
+  return req;
+}
+
+static void
+auth_request_free (AuthRequest *req)
+{
+  g_object_unref (req->auth);
+  g_ptr_array_unref (req->log);
+  wipe_string (req->server_secret);
+  wipe_string (req->id_token);
+  g_free (req->email);
+  g_hash_table_unref (req->connectors);
+  g_hash_table_unref (req->context);
+  g_clear_pointer (&req->token_header, json_object_unref);
+  g_clear_pointer (&req->claims, json_object_unref);
+  g_free (req->token_digest);
+  g_free (req->issuer);
+  g_free (req->kid);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthRequest, auth_request_free)
+
+/* Debug lines are collected per request and printed when the request is
+ * decided, so that the fast path can give up without printing twice. */
+static void req_debug (AuthRequest *req,
+                       const char  *logger,
+                       const char  *format,
+                       ...) G_GNUC_PRINTF (3, 4);
+
+static void
+req_debug (AuthRequest *req,
+           const char  *logger,
+           const char  *format,
+           ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (!req->auth->debug)
+    return;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_ptr_array_add (req->log, g_strconcat (logger, "\n", message, NULL));
+}
+
+static void
+req_flush_log (AuthRequest *req)
+{
+  for (guint i = 0; i < req->log->len; i++)
+    {
+      const char *line = g_ptr_array_index (req->log, i);
+      const char *newline = strchr (line, '\n');
+      g_autofree char *logger = g_strndup (line, (gsize) (newline - line));
+
+      north_mcp_log_debug (logger, "%s", newline + 1);
+    }
+  g_ptr_array_set_size (req->log, 0);
+}
+
+static gboolean
+reject (AuthRequest        *req,
+        GError            **error,
+        NorthMcpAuthError   code,
+        const char         *detail)
+{
+  static const char * const messages[] = {
+    [NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS] = "no authentication headers present",
+    [NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER] = "invalid authorization header",
+    [NORTH_MCP_AUTH_ERROR_INVALID_BEARER_TOKEN] = "unable to decode bearer token",
+    [NORTH_MCP_AUTH_ERROR_ACCESS_DENIED] = "access denied",
+    [NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN] = "invalid user id token",
+    [NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER] = "Untrusted issuer",
+    [NORTH_MCP_AUTH_ERROR_MISSING_ISSUER] = "Token missing issuer",
+    [NORTH_MCP_AUTH_ERROR_MISSING_KEY_ID] = "Token missing key identifier",
+    [NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE] = "Failed to verify token: unable to fetch issuer configuration",
+  };
+  g_autoptr(GError) local_error = NULL;
+
+  if (code == NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER)
+    local_error = g_error_new (NORTH_MCP_AUTH_ERROR, code, "Untrusted issuer: %s", req->issuer);
+  else
+    local_error = g_error_new_literal (NORTH_MCP_AUTH_ERROR, code, messages[code]);
+
+  req->auth->rejections++;
+  if (detail != NULL)
+    req_debug (req, NORTH_MCP_LOGGER_AUTH, "Authentication failed: %s (%s)",
+               local_error->message, detail);
+  else
+    req_debug (req, NORTH_MCP_LOGGER_AUTH, "Authentication failed: %s", local_error->message);
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/* A header's value without surrounding white space; NULL when absent or
+ * blank, which the contract treats alike. */
+static char *
+get_header (SoupMessageHeaders *headers,
+            const char         *name)
+{
+  const char *value = soup_message_headers_get_one (headers, name);
+  char *stripped;
+
+  if (value == NULL)
+    return NULL;
+  stripped = g_strstrip (g_strdup (value));
+  if (*stripped == '\0')
+    g_clear_pointer (&stripped, g_free);
+  return stripped;
+}
+
+static gboolean
+has_header (SoupMessageHeaders *headers,
+            const char         *name)
+{
+  const char *value = soup_message_headers_get_one (headers, name);
+
+  if (value == NULL)
+    return FALSE;
+  for (; *value != '\0'; value++)
+    if (!g_ascii_isspace (*value))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+node_is_string (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static gboolean
+node_is_number (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
+/* A string member, or NULL when absent or not a string. */
+static const char *
+object_get_string (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node_is_string (node) ? json_node_get_string (node) : NULL;
+}
+
+/* @data as a JSON object, or NULL: not UTF-8, not JSON, not an object. */
+static JsonObject *
+parse_json_object (const char *data,
+                   gsize       length)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+
+  if (!g_utf8_validate (data, (gssize) length, NULL))
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) length, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+static char *
+repr_connectors (AuthRequest *req)
+{
+  return north_mcp_log_repr_keys (req->connectors);
+}
+
+static void
+collect_context (AuthRequest        *req,
+                 SoupMessageHeaders *headers)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  gsize prefix_length = strlen (CONTEXT_HEADER_PREFIX);
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *stripped = NULL;
+
+      if (g_ascii_strncasecmp (name, CONTEXT_HEADER_PREFIX, prefix_length) != 0 ||
+          name[prefix_length] == '\0')
+        continue;
+      stripped = g_strstrip (g_strdup (value));
+      if (*stripped == '\0')
+        continue;
+      g_hash_table_replace (req->context, g_ascii_strdown (name + prefix_length, -1),
+                            g_steal_pointer (&stripped));
+    }
+}
+
+/* Rule 7: X-North-Connector-Tokens is lenient; a bad value gives {}. */
+static void
+parse_connector_header (AuthRequest *req,
+                        const char  *value)
+{
+  gsize length = 0;
+  g_autofree guchar *decoded = north_mcp_base64url_decode (value, -1, &length);
+  g_autoptr(JsonObject) object = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  if (decoded != NULL)
+    object = parse_json_object ((const char *) decoded, length);
+  if (object == NULL)
+    {
+      north_mcp_log_warning (NORTH_MCP_LOGGER_AUTH,
+                             "X-North-Connector-Tokens is not base64url JSON object; "
+                             "using no connector tokens");
+      return;
+    }
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &node))
+    if (node_is_string (node))
+      g_hash_table_replace (req->connectors, g_strdup (name),
+                            g_strdup (json_node_get_string (node)));
+}
+
+static void
+collect_x_north (AuthRequest        *req,
+                 SoupMessageHeaders *headers,
+                 const char         *connectors)
+{
+  req->id_token = get_header (headers, "X-North-ID-Token");
+  req->server_secret = get_header (headers, "X-North-Server-Secret");
+  req->email = get_header (headers, "X-North-User-Email");
+  if (connectors != NULL)
+    parse_connector_header (req, connectors);
+
+  req_debug (req, NORTH_MCP_LOGGER_AUTH,
+             "Using X-North headers. Has server_secret: %s, Has user_id_token: %s, Connector count: %u",
+             north_mcp_log_repr_bool (req->server_secret != NULL),
+             north_mcp_log_repr_bool (req->id_token != NULL),
+             g_hash_table_size (req->connectors));
+}
+
+/* A bundle member that must be a string or null; FALSE if it is neither. */
+static gboolean
+bundle_get_string (JsonObject  *bundle,
+                   const char  *member,
+                   char       **out)
+{
+  JsonNode *node = json_object_get_member (bundle, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!node_is_string (node))
+    return FALSE;
+  /* An empty string stands for "not sent", as in the reference. */
+  if (*json_node_get_string (node) != '\0')
+    *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+static gboolean
+bundle_get_connectors (AuthRequest *req,
+                       JsonObject  *bundle)
+{
+  JsonNode *node = json_object_get_member (bundle, "connector_access_tokens");
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      if (!node_is_string (value))
+        return FALSE;
+      g_hash_table_replace (req->connectors, g_strdup (name),
+                            g_strdup (json_node_get_string (value)));
+    }
+  return TRUE;
+}
+
+/* Rule 3: the legacy bearer bundle. */
+static gboolean
+parse_bundle (AuthRequest  *req,
+              const char   *authorization,
+              GError      **error)
+{
+  const char *encoded = authorization;
+  gsize length = 0;
+  g_autofree guchar *decoded = NULL;
+  g_autoptr(JsonObject) bundle = NULL;
+  g_autofree char *connectors = NULL;
+
+  req_debug (req, NORTH_MCP_LOGGER_AUTH, "Authorization header present (length: %zu)",
+             strlen (authorization));
+
+  /* The scheme is optional; when present it is followed by white space. */
+  if (g_ascii_strncasecmp (encoded, "Bearer", 6) == 0 &&
+      (encoded[6] == ' ' || encoded[6] == '\t'))
+    {
+      encoded += 6;
+      while (*encoded == ' ' || *encoded == '\t')
+        encoded++;
+    }
+
+  decoded = north_mcp_base64_decode (encoded, -1, &length);
+  if (decoded == NULL)
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER,
+                   "not base64");
+  if (!g_utf8_validate ((const char *) decoded, (gssize) length, NULL))
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER,
+                   "not UTF-8");
+  req_debug (req, NORTH_MCP_LOGGER_AUTH, "Successfully decoded base64 auth header");
+
+  bundle = parse_json_object ((const char *) decoded, length);
+  if (bundle == NULL)
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_BEARER_TOKEN,
+                   "not a JSON object");
+  if (!bundle_get_string (bundle, "server_secret", &req->server_secret) ||
+      !bundle_get_string (bundle, "user_id_token", &req->id_token) ||
+      !bundle_get_string (bundle, "user_email", &req->email) ||
+      !bundle_get_connectors (req, bundle))
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_BEARER_TOKEN,
+                   "a member has the wrong type");
+
+  connectors = repr_connectors (req);
+  req_debug (req, NORTH_MCP_LOGGER_AUTH,
+             "Successfully parsed auth tokens. Has server_secret: %s, Has user_id_token: %s, Connector count: %u",
+             north_mcp_log_repr_bool (req->server_secret != NULL),
+             north_mcp_log_repr_bool (req->id_token != NULL),
+             g_hash_table_size (req->connectors));
+  req_debug (req, NORTH_MCP_LOGGER_AUTH, "Available connectors: %s", connectors);
+  return TRUE;
+}
+
+/* Constant time, also in the length: compares digests. */
+static gboolean
+secrets_equal (const char *expected,
+               const char *provided)
+{
+  g_autoptr(GChecksum) a = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GChecksum) b = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest_a[32], digest_b[32];
+  gsize length_a = sizeof digest_a, length_b = sizeof digest_b;
+
+  g_checksum_update (a, (const guchar *) expected, (gssize) strlen (expected));
+  g_checksum_update (b, (const guchar *) provided, (gssize) strlen (provided));
+  g_checksum_get_digest (a, digest_a, &length_a);
+  g_checksum_get_digest (b, digest_b, &length_b);
+
+  return CRYPTO_memcmp (digest_a, digest_b, sizeof digest_a) == 0;
+}
+
+/* A compact JWS: three base64url segments, the first two JSON objects. */
+static gboolean
+decode_id_token (AuthRequest *req)
+{
+  g_auto(GStrv) segments = g_strsplit (req->id_token, ".", 0);
+  g_autofree guchar *header = NULL;
+  g_autofree guchar *payload = NULL;
+  g_autofree guchar *signature = NULL;
+  gsize header_length = 0, payload_length = 0;
+
+  if (g_strv_length (segments) != 3)
+    return FALSE;
+
+  header = north_mcp_base64url_decode (segments[0], -1, &header_length);
+  payload = north_mcp_base64url_decode (segments[1], -1, &payload_length);
+  signature = north_mcp_base64url_decode (segments[2], -1, NULL);
+  if (header == NULL || payload == NULL || signature == NULL)
+    return FALSE;
+
+  req->token_header = parse_json_object ((const char *) header, header_length);
+  req->claims = parse_json_object ((const char *) payload, payload_length);
+  return req->token_header != NULL && req->claims != NULL;
+}
+
+static gboolean
+is_trusted_issuer (NorthMcpAuth *self,
+                   const char   *issuer)
+{
+  return self->trusted_issuers != NULL &&
+         g_strv_contains ((const char * const *) self->trusted_issuers, issuer);
+}
+
+/* Only asymmetric algorithms; the key decides which one exactly. */
+static gboolean
+is_acceptable_algorithm (const char *alg)
+{
+  static const char * const accepted[] = {
+    "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", NULL,
+  };
+
+  return alg != NULL && g_strv_contains (accepted, alg);
+}
+
+static JsonObject *
+lookup_verified (NorthMcpAuth *self,
+                 const char   *digest)
+{
+  VerifiedToken *token = g_hash_table_lookup (self->verified, digest);
+
+  if (token == NULL)
+    return NULL;
+  if (g_get_real_time () >= token->valid_until)
+    {
+      g_hash_table_remove (self->verified, digest);
+      return NULL;
+    }
+  return token->claims;
+}
+
+static gboolean
+remove_if_expired (gpointer key,
+                   gpointer value,
+                   gpointer user_data)
+{
+  VerifiedToken *token = value;
+
+  return *(gint64 *) user_data >= token->valid_until;
+}
+
+static void
+verified_token_free (VerifiedToken *token)
+{
+  json_object_unref (token->claims);
+  g_free (token);
+}
+
+static void
+remember_verified (NorthMcpAuth *self,
+                   const char   *digest,
+                   JsonObject   *claims)
+{
+  gint64 now = g_get_real_time ();
+  gint64 valid_until = now + VERIFIED_TOKEN_TTL_S * G_USEC_PER_SEC;
+  JsonNode *exp = json_object_get_member (claims, "exp");
+  VerifiedToken *token;
+
+  if (exp != NULL)
+    valid_until = MIN (valid_until,
+                       (gint64) ((json_node_get_double (exp) + TIME_LEEWAY_S) * G_USEC_PER_SEC));
+
+  if (g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE)
+    {
+      g_hash_table_foreach_remove (self->verified, remove_if_expired, &now);
+      if (g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE)
+        g_hash_table_remove_all (self->verified);
+    }
+
+  token = g_new0 (VerifiedToken, 1);
+  token->claims = json_object_ref (claims);
+  token->valid_until = valid_until;
+  g_hash_table_replace (self->verified, g_strdup (digest), token);
+}
+
+static gboolean
+audience_matches (JsonObject *claims,
+                  const char *audience)
+{
+  JsonNode *aud = json_object_get_member (claims, "aud");
+
+  if (node_is_string (aud))
+    return g_str_equal (json_node_get_string (aud), audience);
+  if (aud != NULL && JSON_NODE_HOLDS_ARRAY (aud))
+    {
+      JsonArray *array = json_node_get_array (aud);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (node_is_string (element) && g_str_equal (json_node_get_string (element), audience))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Section 4a, once the key is known: algorithm, signature, time, audience. */
+static gboolean
+verify_with_key (AuthRequest  *req,
+                 NorthMcpJwk  *key,
+                 GError      **error)
+{
+  NorthMcpAuth *self = req->auth;
+  const char *alg = object_get_string (req->token_header, "alg");
+  JsonNode *exp = json_object_get_member (req->claims, "exp");
+  JsonNode *nbf = json_object_get_member (req->claims, "nbf");
+  double now = (double) g_get_real_time () / G_USEC_PER_SEC;
+  jwt_t *jwt = NULL;
+  int status;
+
+  if (g_strcmp0 (alg, jwt_alg_str (key->alg)) != 0)
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN,
+                   "algorithm does not match the key");
+
+  status = jwt_decode (&jwt, req->id_token, (const unsigned char *) key->pem,
+                       (int) key->pem_length);
+  if (jwt != NULL)
+    jwt_free (jwt);
+  if (status != 0)
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "bad signature");
+
+  if (exp != NULL && !node_is_number (exp))
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "exp is not a number");
+  if (nbf != NULL && !node_is_number (nbf))
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "nbf is not a number");
+  if (exp != NULL && now > json_node_get_double (exp) + TIME_LEEWAY_S)
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "expired");
+  if (nbf != NULL && now < json_node_get_double (nbf) - TIME_LEEWAY_S)
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "not yet valid");
+  if (self->audience != NULL && !audience_matches (req->claims, self->audience))
+    return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "audience mismatch");
+
+  req->claims_verified = TRUE;
+  remember_verified (self, req->token_digest, req->claims);
+  req_debug (req, NORTH_MCP_LOGGER_AUTH, "Verified user ID token signature (issuer: %s, kid: %s, alg: %s)",
+             req->issuer, req->kid, alg);
+  return TRUE;
+}
+
+static NorthMcpUser *
+make_user (AuthRequest *req)
+{
+  const char *email = NULL;
+  g_autofree char *connectors = repr_connectors (req);
+
+  if (req->claims != NULL)
+    email = object_get_string (req->claims, "email");
+  if (req->claims != NULL)
+    req_debug (req, NORTH_MCP_LOGGER_AUTH, "Successfully decoded user ID token. Email: %s",
+               email != NULL ? email : "None");
+  if (email == NULL)
+    email = req->email;
+
+  req_debug (req, NORTH_MCP_LOGGER_AUTH_CONTEXT,
+             "Setting authenticated user in context: email=%s, connectors=%s",
+             email != NULL ? email : "None", connectors);
+
+  return north_mcp_user_new (email, req->connectors, req->id_token, req->claims, req->context);
+}
+
+typedef enum {
+  DECIDED,
+  NEEDS_KEYS,
+} Outcome;
+
+/* Everything that needs no network. On DECIDED, *@user or @error hold the
+ * answer; NEEDS_KEYS means req->issuer's keys must be fetched. */
+static Outcome
+authenticate_start (AuthRequest         *req,
+                    SoupMessageHeaders  *headers,
+                    GSocketAddress      *peer,
+                    NorthMcpUser       **user,
+                    GError             **error)
+{
+  NorthMcpAuth *self = req->auth;
+  g_autofree char *connectors = get_header (headers, "X-North-Connector-Tokens");
+  g_autofree char *authorization = get_header (headers, "Authorization");
+  g_autofree char *peer_repr = NULL;
+  g_autofree char *headers_repr = NULL;
+  g_autoptr(NorthMcpJwk) key = NULL;
+  JsonObject *cached_claims;
+  const char *alg;
+
+  *user = NULL;
+  if (self->debug)
+    {
+      peer_repr = north_mcp_log_repr_peer (peer);
+      headers_repr = north_mcp_log_repr_headers (headers);
+      req_debug (req, NORTH_MCP_LOGGER_AUTH, "Authenticating request from %s", peer_repr);
+      req_debug (req, NORTH_MCP_LOGGER_AUTH, "Request headers: %s", headers_repr);
+    }
+
+  req->x_north = connectors != NULL ||
+                 has_header (headers, "X-North-ID-Token") ||
+                 has_header (headers, "X-North-Server-Secret");
+
+  /* Rules 1 and 2. */
+  if (!req->x_north && authorization == NULL)
+    {
+      if (!north_mcp_auth_is_enforced (self))
+        {
+          req_debug (req, NORTH_MCP_LOGGER_AUTH,
+                     "No credentials sent; open mode: anonymous user");
+          return DECIDED;
+        }
+      reject (req, error, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS, NULL);
+      return DECIDED;
+    }
+
+  collect_context (req, headers);
+
+  /* Rule 3 (and 7 for X-North). */
+  if (req->x_north)
+    collect_x_north (req, headers, connectors);
+  else if (!parse_bundle (req, authorization, error))
+    return DECIDED;
+  if (authorization != NULL)
+    memset (authorization, 0, strlen (authorization));
+
+  /* Rule 4. */
+  if (self->server_secret != NULL &&
+      (req->server_secret == NULL || !secrets_equal (self->server_secret, req->server_secret)))
+    {
+      reject (req, error, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED,
+              req->server_secret == NULL ? "no server secret sent" : "wrong server secret");
+      return DECIDED;
+    }
+
+  /* Rule 6. */
+  if (self->trusted_issuers == NULL)
+    {
+      /* Rule 5, development mode: decoded, not verified. */
+      if (req->id_token != NULL && !decode_id_token (req))
+        {
+          reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "not a JWT");
+          return DECIDED;
+        }
+      *user = make_user (req);
+      return DECIDED;
+    }
+
+  if (req->id_token == NULL)
+    {
+      reject (req, error, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS,
+              "trusted issuers need an ID token");
+      return DECIDED;
+    }
+
+  /* A token verified before is not verified again until it expires. */
+  req->token_digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, req->id_token, -1);
+  cached_claims = lookup_verified (self, req->token_digest);
+  if (cached_claims != NULL)
+    {
+      req->claims = json_object_ref (cached_claims);
+      req->claims_verified = TRUE;
+      req_debug (req, NORTH_MCP_LOGGER_AUTH, "User ID token verified before (cached)");
+      *user = make_user (req);
+      return DECIDED;
+    }
+
+  /* Rule 5 with section 4a. */
+  if (!decode_id_token (req))
+    {
+      reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "not a JWT");
+      return DECIDED;
+    }
+
+  if (json_object_get_member (req->claims, "iss") == NULL ||
+      JSON_NODE_HOLDS_NULL (json_object_get_member (req->claims, "iss")))
+    {
+      reject (req, error, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, NULL);
+      return DECIDED;
+    }
+  if (object_get_string (req->claims, "iss") == NULL)
+    {
+      reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "iss is not a string");
+      return DECIDED;
+    }
+  req->issuer = g_strdup (object_get_string (req->claims, "iss"));
+  if (!is_trusted_issuer (self, req->issuer))
+    {
+      reject (req, error, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER, NULL);
+      return DECIDED;
+    }
+
+  req->kid = g_strdup (object_get_string (req->token_header, "kid"));
+  if (req->kid == NULL || *req->kid == '\0')
+    {
+      reject (req, error, NORTH_MCP_AUTH_ERROR_MISSING_KEY_ID, NULL);
+      return DECIDED;
+    }
+
+  alg = object_get_string (req->token_header, "alg");
+  if (!is_acceptable_algorithm (alg))
+    {
+      reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "algorithm not accepted");
+      return DECIDED;
+    }
+
+  switch (north_mcp_issuer_cache_lookup (self->issuers, req->issuer, req->kid, &key))
+    {
+    case NORTH_MCP_ISSUER_KEY_FOUND:
+      if (verify_with_key (req, key, error))
+        *user = make_user (req);
+      return DECIDED;
+    case NORTH_MCP_ISSUER_KEY_UNKNOWN:
+      reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "unknown key id");
+      return DECIDED;
+    case NORTH_MCP_ISSUER_KEY_FETCH:
+    default:
+      req_debug (req, NORTH_MCP_LOGGER_AUTH, "Fetching keys of issuer %s", req->issuer);
+      return NEEDS_KEYS;
+    }
+}
+
+static void
+on_keys_fetched (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AuthRequest *req = g_task_get_task_data (task);
+  g_autoptr(GHashTable) keys = NULL;
+  g_autoptr(GError) fetch_error = NULL;
+  g_autoptr(GError) error = NULL;
+  NorthMcpJwk *key;
+  NorthMcpUser *user = NULL;
+
+  keys = north_mcp_issuer_cache_fetch_finish (NORTH_MCP_ISSUER_CACHE (source), result, &fetch_error);
+  if (keys == NULL)
+    reject (req, &error, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE, fetch_error->message);
+  else if ((key = g_hash_table_lookup (keys, req->kid)) == NULL)
+    reject (req, &error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "unknown key id");
+  else if (verify_with_key (req, key, &error))
+    user = make_user (req);
+
+  req_flush_log (req);
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (!g_task_return_error_if_cancelled (task))
+    g_task_return_pointer (task, user, g_object_unref);
+  else
+    g_clear_object (&user);
+}
+
+/**
+ * north_mcp_auth_authenticate_async:
+ * @self: an auth
+ * @headers: the request's headers
+ * @peer: (nullable): the client's address, for the debug log
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the request is decided
+ * @user_data: data for @callback
+ *
+ * Decides whether a request may pass. This completes at once unless an ID
+ * token must be verified with issuer keys not cached yet; then the keys are
+ * fetched without blocking the main context (at most 10 seconds).
+ */
+void
+north_mcp_auth_authenticate_async (NorthMcpAuth        *self,
+                                   SoupMessageHeaders  *headers,
+                                   GSocketAddress      *peer,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(AuthRequest) req = NULL;
+  g_autoptr(GError) error = NULL;
+  NorthMcpUser *user = NULL;
+  const char *issuer;
+
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+  g_return_if_fail (headers != NULL);
+  g_return_if_fail (peer == NULL || G_IS_SOCKET_ADDRESS (peer));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_auth_authenticate_async);
+
+  req = auth_request_new (self);
+  if (authenticate_start (req, headers, peer, &user, &error) == DECIDED)
+    {
+      req_flush_log (req);
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_pointer (task, user, g_object_unref);
+      return;
+    }
+
+  req_flush_log (req);
+  issuer = req->issuer;
+  g_task_set_task_data (task, g_steal_pointer (&req), (GDestroyNotify) auth_request_free);
+  north_mcp_issuer_cache_fetch_async (self->issuers, issuer, cancellable,
+                                      on_keys_fetched, g_steal_pointer (&task));
+}
+
+/**
+ * north_mcp_auth_authenticate_finish:
+ * @self: an auth
+ * @result: the result passed to the callback
+ * @error: return location for a %NORTH_MCP_AUTH_ERROR
+ *
+ * Finishes north_mcp_auth_authenticate_async(). A %NULL return without an
+ * error is the anonymous user of open mode: the request may pass, and acts
+ * for nobody.
+ *
+ * Returns: (transfer full) (nullable): the user the request acts for
+ */
+NorthMcpUser *
+north_mcp_auth_authenticate_finish (NorthMcpAuth  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
+                                    SoupMessageHeaders  *headers,
+                                    GSocketAddress      *peer,
+                                    NorthMcpUser       **user,
+                                    GError             **error)
+{
+  g_autoptr(AuthRequest) req = NULL;
+
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), FALSE);
+  g_return_val_if_fail (headers != NULL, FALSE);
+  g_return_val_if_fail (user != NULL, FALSE);
+
+  req = auth_request_new (self);
+  /* Nothing is printed before the request is decided, so when the async
+   * path starts over, its log tells the story once. */
+  if (authenticate_start (req, headers, peer, user, error) == NEEDS_KEYS)
+    return FALSE;
+  req_flush_log (req);
+  return TRUE;
+}
+
+guint64
+north_mcp_auth_get_rejection_count (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), 0);
+
+  return self->rejections;
+}
+
+void
+north_mcp_auth_set_fetch_timeout (NorthMcpAuth *self,
+                                  guint         timeout_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+
+  north_mcp_issuer_cache_set_timeout (self->issuers, timeout_ms);
+}
+
+void
+north_mcp_auth_set_refresh_interval (NorthMcpAuth *self,
+                                     guint         interval_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+
+  north_mcp_issuer_cache_set_refresh_interval (self->issuers, interval_ms);
+}
+
+static void
+clear_verified (NorthMcpAuth *self)
+{
+  g_hash_table_remove_all (self->verified);
+}
+
+static void
+north_mcp_auth_finalize (GObject *object)
+{
+  NorthMcpAuth *self = NORTH_MCP_AUTH (object);
+
+  wipe_string (self->server_secret);
+  g_strfreev (self->trusted_issuers);
+  g_free (self->audience);
+  g_clear_object (&self->issuers);
+  g_clear_pointer (&self->verified, g_hash_table_unref);
+
+  G_OBJECT_CLASS (north_mcp_auth_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_auth_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  NorthMcpAuth *self = NORTH_MCP_AUTH (object);
+
+  switch (prop_id)
+    {
+    case PROP_TRUSTED_ISSUERS:
+      g_value_set_boxed (value, self->trusted_issuers);
+      break;
+    case PROP_REQUIRE_AUTH:
+      g_value_set_boolean (value, self->require_auth);
+      break;
+    case PROP_AUDIENCE:
+      g_value_set_string (value, self->audience);
+      break;
+    case PROP_DEBUG:
+      g_value_set_boolean (value, self->debug);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_auth_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  NorthMcpAuth *self = NORTH_MCP_AUTH (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER_SECRET:
+      north_mcp_auth_set_server_secret (self, g_value_get_string (value));
+      break;
+    case PROP_TRUSTED_ISSUERS:
+      north_mcp_auth_set_trusted_issuers (self, g_value_get_boxed (value));
+      break;
+    case PROP_REQUIRE_AUTH:
+      north_mcp_auth_set_require_auth (self, g_value_get_boolean (value));
+      break;
+    case PROP_AUDIENCE:
+      north_mcp_auth_set_audience (self, g_value_get_string (value));
+      break;
+    case PROP_DEBUG:
+      north_mcp_auth_set_debug (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_auth_class_init (NorthMcpAuthClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = north_mcp_auth_finalize;
+  object_class->get_property = north_mcp_auth_get_property;
+  object_class->set_property = north_mcp_auth_set_property;
+
+  /**
+   * NorthMcpAuth:server-secret:
+   *
+   * The secret North sends with every request, or %NULL for none. When
+   * set, requests must carry it. Write-only: a secret is not handed out;
+   * see north_mcp_auth_has_server_secret().
+   */
+  properties[PROP_SERVER_SECRET] =
+    g_param_spec_string ("server-secret", NULL, NULL, NULL,
+                         G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpAuth:trusted-issuers:
+   *
+   * The OIDC issuer URLs whose ID tokens are accepted, compared exactly
+   * with the token's `iss`. When set, ID tokens are required and their
+   * signatures verified; when %NULL (or empty), ID tokens are decoded
+   * without verification (development mode).
+   */
+  properties[PROP_TRUSTED_ISSUERS] =
+    g_param_spec_boxed ("trusted-issuers", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpAuth:require-auth:
+   *
+   * Whether requests without any North credentials are rejected even when
+   * neither a server secret nor trusted issuers are configured.
+   */
+  properties[PROP_REQUIRE_AUTH] =
+    g_param_spec_boolean ("require-auth", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpAuth:audience:
+   *
+   * When set, verified ID tokens must name it in their `aud` claim.
+   */
+  properties[PROP_AUDIENCE] =
+    g_param_spec_string ("audience", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpAuth:debug:
+   *
+   * Whether each decision is logged in detail on stderr (secrets cut to a
+   * prefix). Defaults to the environment variable `DEBUG` being `true`,
+   * `1`, `yes` or `on` (case-insensitive).
+   */
+  properties[PROP_DEBUG] =
+    g_param_spec_boolean ("debug", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+north_mcp_auth_init (NorthMcpAuth *self)
+{
+  self->debug = north_mcp_log_debug_from_env ();
+  self->issuers = north_mcp_issuer_cache_new ();
+  self->verified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) verified_token_free);
+}
+
+/**
+ * north_mcp_auth_new:
+ *
+ * Creates an auth in open mode: nothing configured, every request passes.
+ *
+ * Returns: (transfer full): a new auth
+ */
+NorthMcpAuth *
+north_mcp_auth_new (void)
+{
+  return g_object_new (NORTH_MCP_TYPE_AUTH, NULL);
+}
+
+/**
+ * north_mcp_auth_set_server_secret:
+ * @self: an auth
+ * @secret: (nullable): the secret, or %NULL (or empty) for none
+ *
+ * Sets the secret requests must carry, in `X-North-Server-Secret` or the
+ * bearer bundle's `server_secret`.
+ */
+void
+north_mcp_auth_set_server_secret (NorthMcpAuth *self,
+                                  const char   *secret)
+{
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+
+  if (secret != NULL && *secret == '\0')
+    secret = NULL;
+  wipe_string (self->server_secret);
+  self->server_secret = g_strdup (secret);
+  clear_verified (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_SECRET]);
+}
+
+/**
+ * north_mcp_auth_has_server_secret:
+ * @self: an auth
+ *
+ * Gets whether a server secret is configured.
+ *
+ * Returns: %TRUE if requests must carry a server secret
+ */
+gboolean
+north_mcp_auth_has_server_secret (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), FALSE);
+
+  return self->server_secret != NULL;
+}
+
+/**
+ * north_mcp_auth_set_trusted_issuers:
+ * @self: an auth
+ * @issuers: (nullable) (array zero-terminated=1): issuer URLs, or %NULL
+ *
+ * Sets the OIDC issuers whose signed ID tokens are accepted, see
+ * #NorthMcpAuth:trusted-issuers.
+ */
+void
+north_mcp_auth_set_trusted_issuers (NorthMcpAuth       *self,
+                                    const char * const *issuers)
+{
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+
+  if (issuers != NULL && issuers[0] == NULL)
+    issuers = NULL;
+  if (self->trusted_issuers == NULL && issuers == NULL)
+    return;
+  if (self->trusted_issuers != NULL && issuers != NULL &&
+      g_strv_equal ((const char * const *) self->trusted_issuers, issuers))
+    return;
+
+  g_strfreev (self->trusted_issuers);
+  self->trusted_issuers = g_strdupv ((char **) issuers);
+  clear_verified (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRUSTED_ISSUERS]);
+}
+
+/**
+ * north_mcp_auth_get_trusted_issuers:
+ * @self: an auth
+ *
+ * Gets the trusted issuers.
+ *
+ * Returns: (nullable) (transfer none) (array zero-terminated=1): the issuer
+ *   URLs, or %NULL when there are none
+ */
+const char * const *
+north_mcp_auth_get_trusted_issuers (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), NULL);
+
+  return (const char * const *) self->trusted_issuers;
+}
+
+/**
+ * north_mcp_auth_set_require_auth:
+ * @self: an auth
+ * @require_auth: whether credentials are required
+ *
+ * Sets #NorthMcpAuth:require-auth.
+ */
+void
+north_mcp_auth_set_require_auth (NorthMcpAuth *self,
+                                 gboolean      require_auth)
+{
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+
+  require_auth = !!require_auth;
+  if (self->require_auth == require_auth)
+    return;
+  self->require_auth = require_auth;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUIRE_AUTH]);
+}
+
+/**
+ * north_mcp_auth_get_require_auth:
+ * @self: an auth
+ *
+ * Gets #NorthMcpAuth:require-auth.
+ *
+ * Returns: whether credentials are required
+ */
+gboolean
+north_mcp_auth_get_require_auth (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), FALSE);
+
+  return self->require_auth;
+}
+
+/**
+ * north_mcp_auth_set_audience:
+ * @self: an auth
+ * @audience: (nullable): the expected `aud`, or %NULL to not check it
+ *
+ * Sets #NorthMcpAuth:audience.
+ */
+void
+north_mcp_auth_set_audience (NorthMcpAuth *self,
+                             const char   *audience)
+{
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+
+  if (audience != NULL && *audience == '\0')
+    audience = NULL;
+  if (g_strcmp0 (self->audience, audience) == 0)
+    return;
+  g_free (self->audience);
+  self->audience = g_strdup (audience);
+  clear_verified (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUDIENCE]);
+}
+
+/**
+ * north_mcp_auth_get_audience:
+ * @self: an auth
+ *
+ * Gets #NorthMcpAuth:audience.
+ *
+ * Returns: (nullable): the expected audience
+ */
+const char *
+north_mcp_auth_get_audience (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), NULL);
+
+  return self->audience;
+}
+
+/**
+ * north_mcp_auth_set_debug:
+ * @self: an auth
+ * @debug: whether to log decisions
+ *
+ * Sets #NorthMcpAuth:debug, overriding the `DEBUG` environment variable.
+ */
+void
+north_mcp_auth_set_debug (NorthMcpAuth *self,
+                          gboolean      debug)
+{
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+
+  debug = !!debug;
+  if (self->debug == debug)
+    return;
+  self->debug = debug;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEBUG]);
+}
+
+/**
+ * north_mcp_auth_get_debug:
+ * @self: an auth
+ *
+ * Gets #NorthMcpAuth:debug.
+ *
+ * Returns: whether decisions are logged
+ */
+gboolean
+north_mcp_auth_get_debug (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), FALSE);
+
+  return self->debug;
+}
+
+/**
+ * north_mcp_auth_is_enforced:
+ * @self: an auth
+ *
+ * Gets whether auth is enforced: a server secret is set, trusted issuers
+ * are set, or #NorthMcpAuth:require-auth is on. Otherwise the auth is in
+ * open mode, where requests without credentials pass as the anonymous user.
+ *
+ * Returns: %TRUE if requests need credentials
+ */
+gboolean
+north_mcp_auth_is_enforced (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), FALSE);
+
+  return self->server_secret != NULL || self->trusted_issuers != NULL || self->require_auth;
+}

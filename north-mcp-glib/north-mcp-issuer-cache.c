@@ -1,0 +1,506 @@
+/* north-mcp-issuer-cache.c: OIDC discovery and JWKS, cached
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-issuer-cache-private.h"
+
+#define DEFAULT_MAX_AGE_S (60 * 60)
+#define LONGEST_MAX_AGE_S (24 * 60 * 60)
+#define MAX_DOCUMENT_SIZE (1024 * 1024)
+
+typedef struct
+{
+  char       *issuer;
+  char       *jwks_uri;
+  gint64      discovery_expires;  /* monotonic µs */
+  GHashTable *keys;               /* kid → NorthMcpJwk */
+  gint64      keys_expires;
+  gint64      last_fetch;         /* start of the last fetch, 0 = never */
+  GPtrArray  *waiters;            /* GTask, non-NULL while a fetch is in flight */
+} IssuerEntry;
+
+struct _NorthMcpIssuerCache
+{
+  GObject      parent_instance;
+
+  SoupSession *session;          /* created on first fetch, in the fetching thread */
+  GHashTable  *entries;          /* issuer → IssuerEntry */
+  guint        timeout_ms;
+  guint        refresh_interval_ms;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpIssuerCache, north_mcp_issuer_cache, G_TYPE_OBJECT)
+
+typedef struct
+{
+  NorthMcpIssuerCache *self;
+  IssuerEntry         *entry;
+  GCancellable        *cancellable;
+  GSource             *timeout_source;
+  gboolean             timed_out;
+} Fetch;
+
+static void fetch_key_set (Fetch *fetch);
+
+static void
+issuer_entry_clear (gpointer data)
+{
+  IssuerEntry *entry = data;
+
+  g_free (entry->issuer);
+  g_free (entry->jwks_uri);
+  g_clear_pointer (&entry->keys, g_hash_table_unref);
+  /* A fetch in flight holds a reference, so waiters are gone by now. */
+  g_assert (entry->waiters == NULL);
+}
+
+static void
+issuer_entry_unref (IssuerEntry *entry)
+{
+  g_rc_box_release_full (entry, issuer_entry_clear);
+}
+
+static void
+north_mcp_issuer_cache_finalize (GObject *object)
+{
+  NorthMcpIssuerCache *self = NORTH_MCP_ISSUER_CACHE (object);
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->entries, g_hash_table_unref);
+
+  G_OBJECT_CLASS (north_mcp_issuer_cache_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_issuer_cache_class_init (NorthMcpIssuerCacheClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = north_mcp_issuer_cache_finalize;
+}
+
+static void
+north_mcp_issuer_cache_init (NorthMcpIssuerCache *self)
+{
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) issuer_entry_unref);
+  self->timeout_ms = NORTH_MCP_ISSUER_CACHE_DEFAULT_TIMEOUT_MS;
+  self->refresh_interval_ms = NORTH_MCP_ISSUER_CACHE_DEFAULT_REFRESH_INTERVAL_MS;
+}
+
+NorthMcpIssuerCache *
+north_mcp_issuer_cache_new (void)
+{
+  return g_object_new (NORTH_MCP_TYPE_ISSUER_CACHE, NULL);
+}
+
+void
+north_mcp_issuer_cache_set_timeout (NorthMcpIssuerCache *self,
+                                    guint                timeout_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self));
+
+  self->timeout_ms = MIN (timeout_ms, NORTH_MCP_ISSUER_CACHE_DEFAULT_TIMEOUT_MS);
+}
+
+void
+north_mcp_issuer_cache_set_refresh_interval (NorthMcpIssuerCache *self,
+                                             guint                interval_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self));
+
+  self->refresh_interval_ms = interval_ms;
+}
+
+void
+north_mcp_issuer_cache_clear (NorthMcpIssuerCache *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self));
+
+  g_hash_table_remove_all (self->entries);
+}
+
+static IssuerEntry *
+get_entry (NorthMcpIssuerCache *self,
+           const char          *issuer)
+{
+  IssuerEntry *entry = g_hash_table_lookup (self->entries, issuer);
+
+  if (entry == NULL)
+    {
+      entry = g_rc_box_new0 (IssuerEntry);
+      entry->issuer = g_strdup (issuer);
+      g_hash_table_insert (self->entries, entry->issuer, entry);
+    }
+  return entry;
+}
+
+NorthMcpIssuerKeyStatus
+north_mcp_issuer_cache_lookup (NorthMcpIssuerCache  *self,
+                               const char           *issuer,
+                               const char           *kid,
+                               NorthMcpJwk         **key)
+{
+  IssuerEntry *entry;
+  NorthMcpJwk *found;
+  gint64 now;
+
+  g_return_val_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self), NORTH_MCP_ISSUER_KEY_FETCH);
+  g_return_val_if_fail (issuer != NULL && kid != NULL && key != NULL, NORTH_MCP_ISSUER_KEY_FETCH);
+
+  *key = NULL;
+  entry = g_hash_table_lookup (self->entries, issuer);
+  /* While a fetch is in flight, join it rather than answer from old keys:
+   * it may be the rotation that brings this kid. */
+  if (entry == NULL || entry->waiters != NULL || entry->keys == NULL)
+    return NORTH_MCP_ISSUER_KEY_FETCH;
+
+  now = g_get_monotonic_time ();
+  if (now >= entry->keys_expires)
+    return NORTH_MCP_ISSUER_KEY_FETCH;
+
+  found = g_hash_table_lookup (entry->keys, kid);
+  if (found != NULL)
+    {
+      *key = north_mcp_jwk_ref (found);
+      return NORTH_MCP_ISSUER_KEY_FOUND;
+    }
+
+  if (now - entry->last_fetch >= (gint64) self->refresh_interval_ms * 1000)
+    return NORTH_MCP_ISSUER_KEY_FETCH;
+  return NORTH_MCP_ISSUER_KEY_UNKNOWN;
+}
+
+/* Seconds a response may be cached, from its Cache-Control. */
+static gint64
+max_age_of (SoupMessage *message)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  const char *cache_control = soup_message_headers_get_list (headers, "Cache-Control");
+  g_autoptr(GHashTable) params = NULL;
+  const char *max_age;
+  guint64 seconds;
+
+  if (cache_control == NULL)
+    return DEFAULT_MAX_AGE_S;
+
+  params = soup_header_parse_param_list (cache_control);
+  if (g_hash_table_contains (params, "no-store") || g_hash_table_contains (params, "no-cache"))
+    return 0;
+
+  max_age = g_hash_table_lookup (params, "max-age");
+  if (max_age == NULL ||
+      !g_ascii_string_to_unsigned (max_age, 10, 0, G_MAXUINT64, &seconds, NULL))
+    return DEFAULT_MAX_AGE_S;
+
+  return (gint64) MIN (seconds, (guint64) LONGEST_MAX_AGE_S);
+}
+
+static void
+fetch_complete (Fetch  *fetch,
+                GError *error)
+{
+  IssuerEntry *entry = fetch->entry;
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&entry->waiters);
+
+  if (fetch->timeout_source != NULL)
+    {
+      g_source_destroy (fetch->timeout_source);
+      g_clear_pointer (&fetch->timeout_source, g_source_unref);
+    }
+
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_pointer (task, g_hash_table_ref (entry->keys),
+                               (GDestroyNotify) g_hash_table_unref);
+    }
+
+  g_clear_object (&fetch->cancellable);
+  issuer_entry_unref (fetch->entry);
+  g_object_unref (fetch->self);
+  g_free (fetch);
+}
+
+static void
+fetch_fail (Fetch      *fetch,
+            const char *format,
+            ...) G_GNUC_PRINTF (2, 3);
+
+static void
+fetch_fail (Fetch      *fetch,
+            const char *format,
+            ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  error = g_error_new (NORTH_MCP_ERROR,
+                       fetch->timed_out ? NORTH_MCP_ERROR_TIMED_OUT : NORTH_MCP_ERROR_FAILED,
+                       "%s: %s", fetch->entry->issuer, message);
+  fetch_complete (fetch, error);
+}
+
+/* The body of a finished GET as JSON, or NULL after fetch_fail(). */
+static JsonNode *
+finish_get (Fetch        *fetch,
+            SoupMessage  *message,
+            GAsyncResult *result,
+            const char   *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (fetch->self->session), result, &error);
+  if (body == NULL)
+    {
+      fetch_fail (fetch, "%s: %s", what,
+                  fetch->timed_out ? "timed out" : error->message);
+      return NULL;
+    }
+
+  status = soup_message_get_status (message);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      fetch_fail (fetch, "%s: HTTP %u", what, status);
+      return NULL;
+    }
+  if (g_bytes_get_size (body) > MAX_DOCUMENT_SIZE)
+    {
+      fetch_fail (fetch, "%s: document too large", what);
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                   (gssize) g_bytes_get_size (body), &error))
+    {
+      fetch_fail (fetch, "%s: %s", what, error->message);
+      return NULL;
+    }
+  if (json_parser_get_root (parser) == NULL)
+    {
+      fetch_fail (fetch, "%s: empty document", what);
+      return NULL;
+    }
+
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* A GET of an http(s) URL; NULL for any other URL. */
+static SoupMessage *
+new_get (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  const char *scheme;
+
+  if (uri == NULL)
+    return NULL;
+  scheme = g_uri_get_scheme (uri);
+  if (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)
+    return NULL;
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    return NULL;
+
+  return soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+}
+
+typedef struct
+{
+  Fetch       *fetch;
+  SoupMessage *message;
+} Get;
+
+static void
+on_key_set (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autofree Get *get = user_data;
+  g_autoptr(SoupMessage) message = get->message;
+  Fetch *fetch = get->fetch;
+  g_autoptr(JsonNode) root = finish_get (fetch, message, result, "key set");
+  g_autoptr(GError) error = NULL;
+  GHashTable *keys;
+
+  if (root == NULL)
+    return;
+
+  keys = north_mcp_jwk_parse_set (root, NULL, &error);
+  if (keys == NULL)
+    {
+      fetch_fail (fetch, "key set: %s", error->message);
+      return;
+    }
+
+  g_clear_pointer (&fetch->entry->keys, g_hash_table_unref);
+  fetch->entry->keys = keys;
+  fetch->entry->keys_expires = g_get_monotonic_time () + max_age_of (message) * G_USEC_PER_SEC;
+  fetch_complete (fetch, NULL);
+}
+
+static void
+on_discovery (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autofree Get *get = user_data;
+  g_autoptr(SoupMessage) message = get->message;
+  Fetch *fetch = get->fetch;
+  g_autoptr(JsonNode) root = finish_get (fetch, message, result, "discovery");
+  JsonNode *jwks_uri;
+
+  if (root == NULL)
+    return;
+
+  jwks_uri = JSON_NODE_HOLDS_OBJECT (root)
+    ? json_object_get_member (json_node_get_object (root), "jwks_uri") : NULL;
+  if (jwks_uri == NULL || !JSON_NODE_HOLDS_VALUE (jwks_uri) ||
+      json_node_get_value_type (jwks_uri) != G_TYPE_STRING)
+    {
+      fetch_fail (fetch, "discovery: no jwks_uri");
+      return;
+    }
+
+  g_free (fetch->entry->jwks_uri);
+  fetch->entry->jwks_uri = g_strdup (json_node_get_string (jwks_uri));
+  fetch->entry->discovery_expires = g_get_monotonic_time () + max_age_of (message) * G_USEC_PER_SEC;
+  fetch_key_set (fetch);
+}
+
+static void
+send_get (Fetch               *fetch,
+          SoupMessage         *message,
+          GAsyncReadyCallback  callback)
+{
+  Get *get = g_new0 (Get, 1);
+
+  get->fetch = fetch;
+  get->message = message;
+  soup_session_send_and_read_async (fetch->self->session, message, G_PRIORITY_DEFAULT,
+                                    fetch->cancellable, callback, get);
+}
+
+static void
+fetch_key_set (Fetch *fetch)
+{
+  SoupMessage *message = new_get (fetch->entry->jwks_uri);
+
+  if (message == NULL)
+    {
+      fetch_fail (fetch, "discovery: jwks_uri is not an http(s) URL");
+      return;
+    }
+  send_get (fetch, message, on_key_set);
+}
+
+static void
+fetch_discovery (Fetch *fetch)
+{
+  const char *issuer = fetch->entry->issuer;
+  gsize length = strlen (issuer);
+  g_autofree char *url = NULL;
+  SoupMessage *message;
+
+  if (length > 0 && issuer[length - 1] == '/')
+    length--;
+  url = g_strdup_printf ("%.*s/.well-known/openid-configuration", (int) length, issuer);
+
+  message = new_get (url);
+  if (message == NULL)
+    {
+      fetch_fail (fetch, "not an http(s) URL");
+      return;
+    }
+  send_get (fetch, message, on_discovery);
+}
+
+static gboolean
+on_fetch_timeout (gpointer user_data)
+{
+  Fetch *fetch = user_data;
+
+  fetch->timed_out = TRUE;
+  g_cancellable_cancel (fetch->cancellable);
+  g_clear_pointer (&fetch->timeout_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_fetch (NorthMcpIssuerCache *self,
+             IssuerEntry         *entry)
+{
+  Fetch *fetch = g_new0 (Fetch, 1);
+
+  if (self->session == NULL)
+    self->session = soup_session_new_with_options ("user-agent", "north-mcp-glib/" PACKAGE_VERSION,
+                                                   NULL);
+
+  fetch->self = g_object_ref (self);
+  fetch->entry = g_rc_box_acquire (entry);
+  fetch->cancellable = g_cancellable_new ();
+  fetch->timeout_source = g_timeout_source_new (self->timeout_ms);
+  g_source_set_callback (fetch->timeout_source, on_fetch_timeout, fetch, NULL);
+  g_source_set_static_name (fetch->timeout_source, "[north-mcp] issuer fetch timeout");
+  g_source_attach (fetch->timeout_source, g_main_context_get_thread_default ());
+
+  entry->last_fetch = g_get_monotonic_time ();
+  if (entry->jwks_uri != NULL && entry->last_fetch < entry->discovery_expires)
+    fetch_key_set (fetch);
+  else
+    fetch_discovery (fetch);
+}
+
+void
+north_mcp_issuer_cache_fetch_async (NorthMcpIssuerCache *self,
+                                    const char          *issuer,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  IssuerEntry *entry;
+
+  g_return_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self));
+  g_return_if_fail (issuer != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_issuer_cache_fetch_async);
+
+  entry = get_entry (self, issuer);
+  if (entry->waiters != NULL)
+    {
+      g_ptr_array_add (entry->waiters, g_steal_pointer (&task));
+      return;
+    }
+
+  entry->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (entry->waiters, g_steal_pointer (&task));
+  start_fetch (self, entry);
+}
+
+GHashTable *
+north_mcp_issuer_cache_fetch_finish (NorthMcpIssuerCache  *self,
+                                     GAsyncResult         *result,
+                                     GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,44 @@
+/* north-mcp-jwk-private.h: JSON Web Keys as PEM public keys for libjwt
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <jwt.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* One verification key of an issuer. libjwt 1.10 takes keys as PEM, so
+ * each JWK is converted once, when its key set is fetched. The algorithm
+ * is the key's: RS256/384/512 for RSA (the JWK's `alg`, RS256 when absent),
+ * ES256/384/512 for EC by curve (P-256/384/521). Immutable, refcounted. */
+typedef struct _NorthMcpJwk NorthMcpJwk;
+
+struct _NorthMcpJwk
+{
+  char      *kid;
+  jwt_alg_t  alg;
+  char      *pem;
+  gsize      pem_length;
+};
+
+/* NULL (and @error set) for keys that cannot verify ID tokens: other key
+ * types, symmetric keys, `use` other than `sig`, unsupported `alg`, RSA
+ * keys under 2048 bits, malformed members, points not on the curve. */
+NorthMcpJwk *north_mcp_jwk_new_from_json (JsonObject   *jwk,
+                                          GError      **error);
+NorthMcpJwk *north_mcp_jwk_ref           (NorthMcpJwk  *self);
+void         north_mcp_jwk_unref         (NorthMcpJwk  *self);
+
+/* Parses a JWK set (`{"keys": [...]}`) into kid → NorthMcpJwk. Keys
+ * without `kid` and unusable keys are skipped (they are noted in @skipped
+ * when non-NULL, one message each); the first key of a kid wins. NULL with
+ * @error when @root is not a key set at all. */
+GHashTable  *north_mcp_jwk_parse_set     (JsonNode     *root,
+                                          GPtrArray    *skipped,
+                                          GError      **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NorthMcpJwk, north_mcp_jwk_unref)
+
+G_END_DECLS
