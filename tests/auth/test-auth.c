@@ -1,0 +1,927 @@
+/* test-auth.c: the decision table of the North auth contract (section 4)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "auth-test-util.h"
+
+#define EMAIL_TOKEN_CLAIMS "{\"email\": \"user@example.com\", \"sub\": \"u1\"}"
+
+/* Runs both the fast path and the async path and checks they agree. */
+static NorthMcpUser *
+authenticate (NorthMcpAuth        *auth,
+              SoupMessageHeaders  *headers,
+              GError             **error)
+{
+  g_autoptr(NorthMcpUser) fast_user = NULL;
+  g_autoptr(GError) fast_error = NULL;
+  AuthResult result = { 0 };
+
+  g_assert_true (north_mcp_auth_authenticate_cached (auth, headers, NULL, &fast_user, &fast_error));
+
+  start_authenticate (auth, headers, &result);
+  wait_for (&result);
+
+  if (fast_error != NULL)
+    {
+      g_assert_nonnull (result.error);
+      g_assert_cmpint (result.error->code, ==, fast_error->code);
+      g_assert_cmpstr (result.error->message, ==, fast_error->message);
+      g_assert_null (fast_user);
+    }
+  else
+    {
+      g_assert_no_error (result.error);
+      g_assert_true ((fast_user == NULL) == (result.user == NULL));
+      if (fast_user != NULL)
+        g_assert_cmpstr (north_mcp_user_get_email (fast_user), ==,
+                         north_mcp_user_get_email (result.user));
+    }
+
+  if (result.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&result.error));
+  return g_steal_pointer (&result.user);
+}
+
+static void
+assert_rejected (NorthMcpAuth       *auth,
+                 SoupMessageHeaders *headers,
+                 NorthMcpAuthError   code,
+                 const char         *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpUser) user = authenticate (auth, headers, &error);
+
+  g_assert_null (user);
+  g_assert_error (error, NORTH_MCP_AUTH_ERROR, (gint) code);
+  g_assert_cmpstr (error->message, ==, message);
+}
+
+static NorthMcpUser *
+assert_accepted (NorthMcpAuth       *auth,
+                 SoupMessageHeaders *headers)
+{
+  g_autoptr(GError) error = NULL;
+  NorthMcpUser *user = authenticate (auth, headers, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  return user;
+}
+
+static SoupMessageHeaders *
+new_headers (void)
+{
+  return soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+}
+
+static char *
+b64 (const char *text)
+{
+  return g_base64_encode ((const guchar *) text, strlen (text));
+}
+
+static char *
+b64url (const char *text)
+{
+  char *encoded = b64 (text);
+
+  g_strdelimit (encoded, "+", '-');
+  g_strdelimit (encoded, "/", '_');
+  if (strchr (encoded, '=') != NULL)
+    *strchr (encoded, '=') = '\0';
+  return encoded;
+}
+
+/* Authorization: Bearer <base64 of @json>. */
+static void
+set_bundle (SoupMessageHeaders *headers,
+            const char         *json)
+{
+  g_autofree char *encoded = b64 (json);
+  g_autofree char *value = g_strconcat ("Bearer ", encoded, NULL);
+
+  soup_message_headers_replace (headers, "Authorization", value);
+}
+
+static void
+set_bundle_full (SoupMessageHeaders *headers,
+                 const char         *secret,
+                 const char         *id_token,
+                 const char         *connectors_json,
+                 const char         *email)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
+
+  json_builder_begin_object (builder);
+  if (secret != NULL)
+    json_builder_set_member_name (builder, "server_secret"), json_builder_add_string_value (builder, secret);
+  if (id_token != NULL)
+    json_builder_set_member_name (builder, "user_id_token"), json_builder_add_string_value (builder, id_token);
+  if (email != NULL)
+    json_builder_set_member_name (builder, "user_email"), json_builder_add_string_value (builder, email);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json = json_to_string (root, FALSE);
+  if (connectors_json != NULL)
+    {
+      /* Splice the raw connector JSON in, to test odd values. */
+      g_autofree char *head = g_strndup (json, strlen (json) - 1);
+      g_free (json);
+      json = g_strdup_printf ("%s%s\"connector_access_tokens\": %s}", head,
+                              strlen (head) > 1 ? ", " : "", connectors_json);
+    }
+  set_bundle (headers, json);
+}
+
+/* Rule 1. */
+static void
+test_open_no_headers (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpUser) user = NULL;
+
+  soup_message_headers_append (headers, "Content-Type", "application/json");
+  soup_message_headers_append (headers, "X-North-Context-Tenant", "t1");
+  soup_message_headers_append (headers, "X-North-User-Email", "who@example.com");
+  g_assert_false (north_mcp_auth_is_enforced (auth));
+  user = authenticate (auth, headers, &error);
+  g_assert_no_error (error);
+  g_assert_null (user);
+}
+
+static void
+test_open_whitespace_headers (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpUser) user = NULL;
+
+  soup_message_headers_append (headers, "Authorization", "   ");
+  soup_message_headers_append (headers, "X-North-ID-Token", " \t ");
+  soup_message_headers_append (headers, "X-North-Server-Secret", "");
+  soup_message_headers_append (headers, "X-North-Connector-Tokens", "  ");
+  user = authenticate (auth, headers, &error);
+  g_assert_no_error (error);
+  g_assert_null (user);
+}
+
+/* Rule 2, for each way of enforcing auth. */
+static void
+test_enforced_no_credentials (void)
+{
+  const char * const issuers[] = { "https://issuer.example.com", NULL };
+
+  for (guint mode = 0; mode < 3; mode++)
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+      if (mode == 0)
+        north_mcp_auth_set_server_secret (auth, "s3cret");
+      else if (mode == 1)
+        north_mcp_auth_set_trusted_issuers (auth, issuers);
+      else
+        north_mcp_auth_set_require_auth (auth, TRUE);
+      g_assert_true (north_mcp_auth_is_enforced (auth));
+
+      assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS,
+                       "no authentication headers present");
+
+      /* Blank headers, e-mail and context are not credentials. */
+      soup_message_headers_append (headers, "Authorization", " ");
+      soup_message_headers_append (headers, "X-North-ID-Token", "  ");
+      soup_message_headers_append (headers, "X-North-Server-Secret", "\t");
+      soup_message_headers_append (headers, "X-North-User-Email", "who@example.com");
+      soup_message_headers_append (headers, "X-North-Context-Tenant", "t1");
+      assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS,
+                       "no authentication headers present");
+    }
+}
+
+static void
+test_require_auth_accepts_credentials (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autofree char *token = make_hs256 (EMAIL_TOKEN_CLAIMS);
+
+  north_mcp_auth_set_require_auth (auth, TRUE);
+  soup_message_headers_append (headers, "X-North-ID-Token", token);
+  user = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_email (user), ==, "user@example.com");
+  g_assert_cmpstr (north_mcp_user_get_id_token (user), ==, token);
+}
+
+/* Rule 3: base64 and UTF-8. */
+static void
+test_bundle_invalid_base64 (void)
+{
+  const char * const values[] = {
+    "Bearer eyJ!!!!=",
+    "Bearer eyJzZXJ2ZXJfc2VjcmV0IjogInMifQ",     /* padding missing */
+    "Bearer eyJzZXJ2ZXJfc2VjcmV0IjogInMif Q==",  /* space inside */
+    "Bearer eyJzZXJ2ZXJfc2VjcmV0IjogInMifQ==.",
+    "Bearer eyJzZXJ2ZXJfc2VjcmV0IjogInMifQ=_",
+    "Bearer",
+    "Basic dXNlcjpwYXNz",
+  };
+
+  for (guint open = 0; open < 2; open++)
+    for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+      {
+        g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+        g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+        if (!open)
+          north_mcp_auth_set_require_auth (auth, TRUE);
+        soup_message_headers_append (headers, "Authorization", values[i]);
+        assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER,
+                         "invalid authorization header");
+      }
+}
+
+static void
+test_bundle_not_utf8 (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  static const guchar latin1[] = "{\"user_email\": \"j\xf6rg@example.com\"}";
+  g_autofree char *encoded = g_base64_encode (latin1, sizeof latin1 - 1);
+  g_autofree char *value = g_strconcat ("Bearer ", encoded, NULL);
+
+  soup_message_headers_append (headers, "Authorization", value);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER,
+                   "invalid authorization header");
+}
+
+/* Rule 3: JSON. */
+static void
+test_bundle_invalid_json (void)
+{
+  const char * const bundles[] = {
+    "not json",
+    "",
+    "[1, 2]",
+    "\"a string\"",
+    "42",
+    "null",
+    "{\"server_secret\": 1}",
+    "{\"server_secret\": {}}",
+    "{\"user_id_token\": true}",
+    "{\"user_email\": 5}",
+    "{\"user_email\": [\"a@b\"]}",
+    "{\"connector_access_tokens\": []}",
+    "{\"connector_access_tokens\": \"google\"}",
+    "{\"connector_access_tokens\": null}",
+    "{\"connector_access_tokens\": {\"google\": 1}}",
+    "{\"connector_access_tokens\": {\"google\": \"a\", \"slack\": null}}",
+    "{\"connector_access_tokens\": {\"google\": {\"token\": \"a\"}}}",
+    "{\"server_secret\": \"s\",",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bundles); i++)
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+      set_bundle (headers, bundles[i]);
+      if (*bundles[i] == '\0')
+        /* An empty bundle encodes to an empty header value: no credentials. */
+        continue;
+      assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_INVALID_BEARER_TOKEN,
+                       "unable to decode bearer token");
+    }
+}
+
+static void
+test_bundle_minimal (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+
+  north_mcp_auth_set_require_auth (auth, TRUE);
+  set_bundle (headers, "{}");
+  user = assert_accepted (auth, headers);
+  g_assert_null (north_mcp_user_get_email (user));
+  g_assert_null (north_mcp_user_get_id_token (user));
+  g_assert_null (north_mcp_user_get_claims (user));
+  g_assert_cmpuint (g_hash_table_size (north_mcp_user_get_connector_access_tokens (user)), ==, 0);
+}
+
+static void
+test_bundle_nulls_and_extra_members (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+
+  set_bundle (headers, "{\"server_secret\": null, \"user_id_token\": null, \"user_email\": null,"
+                       " \"connector_access_tokens\": {}, \"something_else\": [1]}");
+  user = assert_accepted (auth, headers);
+  g_assert_null (north_mcp_user_get_email (user));
+  g_assert_null (north_mcp_user_get_id_token (user));
+}
+
+/* The scheme is optional and case-insensitive. */
+static void
+test_bundle_bearer_prefix (void)
+{
+  g_autofree char *encoded = b64 ("{\"user_email\": \"a@example.com\"}");
+  const char * const formats[] = { "Bearer %s", "%s", "bearer %s", "BEARER   %s" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+      g_autoptr(NorthMcpUser) user = NULL;
+      g_autofree char *value = g_strdup_printf (formats[i], encoded);
+
+      soup_message_headers_append (headers, "Authorization", value);
+      user = assert_accepted (auth, headers);
+      g_assert_cmpstr (north_mcp_user_get_email (user), ==, "a@example.com");
+    }
+}
+
+/* Rule 4 with the bundle. */
+static void
+test_secret_bundle (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  g_assert_true (north_mcp_auth_has_server_secret (auth));
+
+  set_bundle_full (headers, "s3cret", NULL, NULL, NULL);
+  user = assert_accepted (auth, headers);
+
+  set_bundle_full (headers, "wrong", NULL, NULL, NULL);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+  set_bundle_full (headers, "s3cret-and-more", NULL, NULL, NULL);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+  set_bundle_full (headers, "s3cre", NULL, NULL, NULL);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+  set_bundle_full (headers, "", NULL, NULL, NULL);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+  set_bundle (headers, "{\"user_email\": \"a@example.com\"}");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+  set_bundle (headers, "{\"server_secret\": null}");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+}
+
+/* Rule 4 with X-North-Server-Secret. */
+static void
+test_secret_x_north (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+
+  g_object_set (auth, "server-secret", "s3cret", NULL);
+  soup_message_headers_replace (headers, "X-North-Server-Secret", "s3cret");
+  user = assert_accepted (auth, headers);
+
+  soup_message_headers_replace (headers, "X-North-Server-Secret", "S3CRET");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+
+  /* X-North without a secret. */
+  soup_message_headers_remove (headers, "X-North-Server-Secret");
+  soup_message_headers_replace (headers, "X-North-Connector-Tokens", "e30");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+
+  /* A bundle with the right secret does not count when X-North is used. */
+  set_bundle_full (headers, "s3cret", NULL, NULL, NULL);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+}
+
+/* Rule 4, decision: a secret sent to a server without one is ignored. */
+static void
+test_secret_not_configured (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(NorthMcpUser) user2 = NULL;
+
+  set_bundle_full (headers, "anything", NULL, NULL, "a@example.com");
+  user = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_email (user), ==, "a@example.com");
+
+  soup_message_headers_remove (headers, "Authorization");
+  soup_message_headers_append (headers, "X-North-Server-Secret", "anything");
+  user2 = assert_accepted (auth, headers);
+  g_assert_null (north_mcp_user_get_email (user2));
+}
+
+/* Rule 5: malformed ID tokens, in both encodings and modes. */
+static void
+test_invalid_id_token (void)
+{
+  g_autofree char *not_json = make_raw_jwt ("{\"alg\": \"HS256\"}", "not json", "c2ln");
+  g_autofree char *array = make_raw_jwt ("{\"alg\": \"HS256\"}", "[1]", "c2ln");
+  g_autofree char *header_array = make_raw_jwt ("[\"HS256\"]", "{\"email\": \"a@b\"}", "c2ln");
+  g_autofree char *header_bad = make_raw_jwt ("alg", "{\"email\": \"a@b\"}", "c2ln");
+  g_autofree char *good = make_hs256 (EMAIL_TOKEN_CLAIMS);
+  g_autofree char *four = g_strconcat (good, ".e30", NULL);
+  g_autofree char *bad_signature = g_strconcat (good, "*", NULL);
+  const char * const tokens[] = {
+    "abc", "a.b", "a.b.c.d", "...", "e30.e30", "!!!.e30.c2ln", "e30.!!!.c2ln",
+    not_json, array, header_array, header_bad, four, bad_signature,
+  };
+
+  for (guint encoding = 0; encoding < 2; encoding++)
+    for (guint enforced = 0; enforced < 2; enforced++)
+      for (guint i = 0; i < G_N_ELEMENTS (tokens); i++)
+        {
+          g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+          g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+          if (enforced)
+            north_mcp_auth_set_server_secret (auth, "s3cret");
+          if (encoding == 0)
+            {
+              soup_message_headers_append (headers, "X-North-ID-Token", tokens[i]);
+              soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+            }
+          else
+            set_bundle_full (headers, "s3cret", tokens[i], NULL, NULL);
+          assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN,
+                           "invalid user id token");
+        }
+}
+
+/* Rule 5: without trusted issuers the signature is not checked. */
+static void
+test_id_token_unverified (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(NorthMcpUser) user2 = NULL;
+  g_autofree char *other_key = make_jwt (JWT_ALG_HS256, "another key", 11, NULL,
+                                         "{\"email\": \"x@example.com\", \"exp\": 1000}");
+  g_autofree char *none = make_raw_jwt ("{\"alg\": \"none\"}", "{\"email\": \"n@example.com\"}", "");
+  JsonObject *claims;
+
+  soup_message_headers_append (headers, "X-North-ID-Token", other_key);
+  user = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_email (user), ==, "x@example.com");
+  claims = north_mcp_user_get_claims (user);
+  g_assert_nonnull (claims);
+  g_assert_cmpint (json_object_get_int_member (claims, "exp"), ==, 1000);
+
+  soup_message_headers_replace (headers, "X-North-ID-Token", none);
+  user2 = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_email (user2), ==, "n@example.com");
+}
+
+/* Rule 6. */
+static void
+test_trusted_issuers_need_id_token (void)
+{
+  const char * const issuers[] = { "https://issuer.example.com", NULL };
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  north_mcp_auth_set_trusted_issuers (auth, issuers);
+
+  soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS,
+                   "no authentication headers present");
+
+  soup_message_headers_remove (headers, "X-North-Server-Secret");
+  set_bundle_full (headers, "s3cret", NULL, "{\"google\": \"abc\"}", "a@example.com");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS,
+                   "no authentication headers present");
+
+  /* The secret is still checked first. */
+  set_bundle_full (headers, "wrong", NULL, NULL, NULL);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+}
+
+/* Rule 7: X-North-Connector-Tokens is lenient. */
+static void
+test_connector_header (void)
+{
+  struct {
+    const char *value;   /* NULL: base64url of json */
+    const char *json;
+    guint       count;
+  } cases[] = {
+    { NULL, "{\"google\": \"g\", \"slack\": \"s\"}", 2 },
+    { NULL, "{\"google\": \"g\", \"n\": 1, \"o\": {}, \"l\": [\"x\"], \"z\": null, \"b\": true}", 1 },
+    { NULL, "[\"google\"]", 0 },
+    { NULL, "\"google\"", 0 },
+    { NULL, "not json", 0 },
+    { NULL, "{\"google\": ", 0 },
+    { "e30", NULL, 0 },
+    { "!!!not-base64!!!", NULL, 0 },
+    { "eyJnb29nbGUiOiAiZyJ9", NULL, 1 },       /* {"google": "g"}, no padding */
+    { "eyJnb29nbGUiOiAiZyJ9====", NULL, 0 },   /* wrong padding */
+    { "/w", NULL, 0 },                         /* standard alphabet, not url */
+    { "_w", NULL, 0 },                         /* 0xff: not UTF-8 */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+      g_autoptr(NorthMcpUser) user = NULL;
+      g_autofree char *encoded = cases[i].value == NULL ? b64url (cases[i].json) : NULL;
+      GHashTable *tokens;
+
+      north_mcp_auth_set_server_secret (auth, "s3cret");
+      north_mcp_auth_set_debug (auth, FALSE);
+      soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+      soup_message_headers_append (headers, "X-North-Connector-Tokens",
+                                   cases[i].value != NULL ? cases[i].value : encoded);
+      user = assert_accepted (auth, headers);
+      tokens = north_mcp_user_get_connector_access_tokens (user);
+      g_assert_cmpuint (g_hash_table_size (tokens), ==, cases[i].count);
+      if (cases[i].count > 0)
+        g_assert_cmpstr (north_mcp_user_get_connector_access_token (user, "google"), ==, "g");
+    }
+}
+
+/* The X-North-Connector-Tokens header alone is an X-North credential. */
+static void
+test_connector_header_alone (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autofree char *encoded = b64url ("{\"slack\": \"xoxb\"}");
+
+  north_mcp_auth_set_require_auth (auth, TRUE);
+  soup_message_headers_append (headers, "X-North-Connector-Tokens", encoded);
+  user = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_connector_access_token (user, "slack"), ==, "xoxb");
+}
+
+static void
+test_connector_bundle (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+
+  set_bundle_full (headers, NULL, NULL, "{\"google\": \"g\", \"slack\": \"s\"}", NULL);
+  user = assert_accepted (auth, headers);
+  g_assert_cmpuint (g_hash_table_size (north_mcp_user_get_connector_access_tokens (user)), ==, 2);
+  g_assert_cmpstr (north_mcp_user_get_connector_access_token (user, "slack"), ==, "s");
+
+  /* Non-string entries reject the bundle (rule 3), unlike the header. */
+  set_bundle_full (headers, NULL, NULL, "{\"google\": \"g\", \"slack\": 2}", NULL);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_INVALID_BEARER_TOKEN,
+                   "unable to decode bearer token");
+}
+
+/* Section 3: X-North headers take precedence over the bundle. */
+static void
+test_precedence (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(NorthMcpUser) user2 = NULL;
+  g_autofree char *x_token = make_hs256 ("{\"email\": \"x-north@example.com\"}");
+  g_autofree char *b_token = make_hs256 ("{\"email\": \"bundle@example.com\"}");
+  g_autofree char *connectors = b64url ("{\"slack\": \"from-header\"}");
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  set_bundle_full (headers, "s3cret", b_token, "{\"google\": \"from-bundle\"}", NULL);
+  soup_message_headers_append (headers, "X-North-ID-Token", x_token);
+  soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+  soup_message_headers_append (headers, "X-North-Connector-Tokens", connectors);
+  user = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_email (user), ==, "x-north@example.com");
+  g_assert_cmpstr (north_mcp_user_get_id_token (user), ==, x_token);
+  g_assert_cmpstr (north_mcp_user_get_connector_access_token (user, "slack"), ==, "from-header");
+  g_assert_null (north_mcp_user_get_connector_access_token (user, "google"));
+
+  /* A malformed Authorization is not even looked at. */
+  soup_message_headers_replace (headers, "Authorization", "Bearer !!!");
+  user2 = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_email (user2), ==, "x-north@example.com");
+}
+
+/* Rule 8. */
+static void
+test_email_fallback (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autofree char *with_email = make_hs256 ("{\"email\": \"claim@example.com\"}");
+  g_autofree char *without_email = make_hs256 ("{\"sub\": \"u1\"}");
+  g_autofree char *email_not_string = make_hs256 ("{\"email\": 42}");
+  struct {
+    gboolean    x_north;
+    const char *token;
+    const char *email;
+    const char *expected;
+  } cases[] = {
+    { TRUE, with_email, "header@example.com", "claim@example.com" },
+    { TRUE, without_email, "header@example.com", "header@example.com" },
+    { TRUE, email_not_string, "header@example.com", "header@example.com" },
+    { TRUE, without_email, NULL, NULL },
+    { TRUE, without_email, "   ", NULL },
+    { FALSE, with_email, "bundle@example.com", "claim@example.com" },
+    { FALSE, without_email, "bundle@example.com", "bundle@example.com" },
+    { FALSE, NULL, "bundle@example.com", "bundle@example.com" },
+    { FALSE, without_email, NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+      g_autoptr(NorthMcpUser) user = NULL;
+
+      if (cases[i].x_north)
+        {
+          soup_message_headers_append (headers, "X-North-ID-Token", cases[i].token);
+          if (cases[i].email != NULL)
+            soup_message_headers_append (headers, "X-North-User-Email", cases[i].email);
+        }
+      else
+        set_bundle_full (headers, NULL, cases[i].token, NULL, cases[i].email);
+      user = assert_accepted (auth, headers);
+      g_assert_cmpstr (north_mcp_user_get_email (user), ==, cases[i].expected);
+    }
+}
+
+/* Section 5: context headers, lower-cased, with both encodings. */
+static void
+test_context_headers (void)
+{
+  for (guint encoding = 0; encoding < 2; encoding++)
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+      g_autoptr(NorthMcpUser) user = NULL;
+      GHashTable *context;
+
+      north_mcp_auth_set_server_secret (auth, "s3cret");
+      if (encoding == 0)
+        soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+      else
+        set_bundle_full (headers, "s3cret", NULL, NULL, NULL);
+      soup_message_headers_append (headers, "X-North-Context-Tenant-ID", "t1");
+      soup_message_headers_append (headers, "x-north-context-REGION", " eu-west ");
+      soup_message_headers_append (headers, "X-North-Context-Blank", "  ");
+      soup_message_headers_append (headers, "X-North-Context-", "no key");
+      soup_message_headers_append (headers, "X-North-Contextual", "not context");
+
+      user = assert_accepted (auth, headers);
+      context = north_mcp_user_get_context (user);
+      g_assert_cmpuint (g_hash_table_size (context), ==, 2);
+      g_assert_cmpstr (g_hash_table_lookup (context, "tenant-id"), ==, "t1");
+      g_assert_cmpstr (g_hash_table_lookup (context, "region"), ==, "eu-west");
+      g_assert_cmpstr (north_mcp_user_get_context_value (user, "Tenant-ID"), ==, "t1");
+    }
+}
+
+/* Section 3: the seed README's ready-made token. */
+static void
+test_seed_readme_token (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(NorthMcpUser) open_user = NULL;
+  GHashTable *tokens;
+
+  soup_message_headers_append (headers, "Authorization", "Bearer " SEED_README_TOKEN);
+
+  /* Open mode, as the walkthrough runs server-with-auth. */
+  open_user = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_email (open_user), ==, "test@company.com");
+
+  north_mcp_auth_set_server_secret (auth, "server_secret");
+  user = assert_accepted (auth, headers);
+  g_assert_cmpstr (north_mcp_user_get_email (user), ==, "test@company.com");
+  tokens = north_mcp_user_get_connector_access_tokens (user);
+  g_assert_cmpuint (g_hash_table_size (tokens), ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (tokens, "google"), ==, "abc");
+  g_assert_true (g_str_has_prefix (north_mcp_user_get_id_token (user), "eyJhbGciOiJIUzI1NiIs"));
+  g_assert_cmpstr (json_object_get_string_member (north_mcp_user_get_claims (user), "email"),
+                   ==, "test@company.com");
+
+  north_mcp_auth_set_server_secret (auth, "another_secret");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+}
+
+static void
+test_properties (void)
+{
+  const char * const issuers[] = { "https://a.example.com", "http://127.0.0.1:1", NULL };
+  g_autoptr(NorthMcpAuth) auth = NULL;
+  g_auto(GStrv) got_issuers = NULL;
+  g_autofree char *audience = NULL;
+  gboolean require_auth, debug;
+
+  g_unsetenv ("DEBUG");
+  auth = g_object_new (NORTH_MCP_TYPE_AUTH,
+                       "server-secret", "s",
+                       "trusted-issuers", issuers,
+                       "require-auth", TRUE,
+                       "audience", "north",
+                       "debug", TRUE,
+                       NULL);
+  g_object_get (auth,
+                "trusted-issuers", &got_issuers,
+                "require-auth", &require_auth,
+                "audience", &audience,
+                "debug", &debug,
+                NULL);
+  g_assert_true (north_mcp_auth_has_server_secret (auth));
+  g_assert_cmpstrv (got_issuers, issuers);
+  g_assert_cmpstrv (north_mcp_auth_get_trusted_issuers (auth), issuers);
+  g_assert_true (require_auth);
+  g_assert_cmpstr (audience, ==, "north");
+  g_assert_true (debug);
+
+  north_mcp_auth_set_server_secret (auth, NULL);
+  north_mcp_auth_set_trusted_issuers (auth, NULL);
+  north_mcp_auth_set_audience (auth, "");
+  g_assert_false (north_mcp_auth_has_server_secret (auth));
+  g_assert_null (north_mcp_auth_get_trusted_issuers (auth));
+  g_assert_null (north_mcp_auth_get_audience (auth));
+  g_assert_true (north_mcp_auth_is_enforced (auth));
+  north_mcp_auth_set_require_auth (auth, FALSE);
+  g_assert_false (north_mcp_auth_is_enforced (auth));
+
+  /* An empty list is no list. */
+  north_mcp_auth_set_trusted_issuers (auth, (const char * const[]) { NULL });
+  g_assert_false (north_mcp_auth_is_enforced (auth));
+}
+
+/* Section 2: DEBUG env, unless set explicitly. */
+static void
+test_debug_env (void)
+{
+  const char * const on[] = { "true", "1", "yes", "on", "TRUE", "Yes", "ON" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (on); i++)
+    {
+      g_autoptr(NorthMcpAuth) auth = NULL;
+      g_autoptr(NorthMcpAuth) explicit_off = NULL;
+
+      g_setenv ("DEBUG", on[i], TRUE);
+      auth = north_mcp_auth_new ();
+      g_assert_true (north_mcp_auth_get_debug (auth));
+      explicit_off = g_object_new (NORTH_MCP_TYPE_AUTH, "debug", FALSE, NULL);
+      g_assert_false (north_mcp_auth_get_debug (explicit_off));
+    }
+
+  g_setenv ("DEBUG", "false", TRUE);
+  {
+    g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+    g_assert_false (north_mcp_auth_get_debug (auth));
+  }
+  g_unsetenv ("DEBUG");
+  {
+    g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+    g_assert_false (north_mcp_auth_get_debug (auth));
+  }
+}
+
+static void
+test_rejection_count (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 0);
+  /* authenticate() runs both paths, so each rejection counts twice. */
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS,
+                   "no authentication headers present");
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 2);
+  soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+  user = assert_accepted (auth, headers);
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 2);
+}
+
+/* Section 7: the debug log of a legacy request, as in the seed. */
+static void
+test_debug_log_legacy (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+      g_autofree char *token = make_hs256 ("{\"email\": \"user@example.com\"}");
+      g_autoptr(NorthMcpUser) user = NULL;
+      AuthResult result = { 0 };
+
+      north_mcp_auth_set_debug (auth, TRUE);
+      north_mcp_auth_set_server_secret (auth, "the-server-secret");
+      set_bundle_full (headers, "the-server-secret", token,
+                       "{\"slack\": \"xoxb-secret-slack\", \"google\": \"ya29-secret-google\"}", NULL);
+      soup_message_headers_append (headers, "Content-Type", "application/json");
+      start_authenticate (auth, headers, &result);
+      wait_for (&result);
+      g_assert_no_error (result.error);
+      g_assert_nonnull (result.user);
+      auth_result_clear (&result);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("");
+  g_test_trap_assert_stderr (
+    "* - NorthMCP.Auth - DEBUG - Authenticating request from ('127.0.0.1', 54321)\n"
+    "* - NorthMCP.Auth - DEBUG - Request headers: {'authorization': 'Bearer eyJ...', 'content-type': 'application/json'}\n"
+    "* - NorthMCP.Auth - DEBUG - Authorization header present (length: *)\n"
+    "* - NorthMCP.Auth - DEBUG - Successfully decoded base64 auth header\n"
+    "* - NorthMCP.Auth - DEBUG - Successfully parsed auth tokens. Has server_secret: True, Has user_id_token: True, Connector count: 2\n"
+    "* - NorthMCP.Auth - DEBUG - Available connectors: ['google', 'slack']\n"
+    "* - NorthMCP.Auth - DEBUG - Successfully decoded user ID token. Email: user@example.com\n"
+    "* - NorthMCP.AuthContext - DEBUG - Setting authenticated user in context: email=user@example.com, connectors=['google', 'slack']\n");
+  g_test_trap_assert_stderr_unmatched ("*secret-slack*");
+  g_test_trap_assert_stderr_unmatched ("*secret-google*");
+  g_test_trap_assert_stderr_unmatched ("*the-server-secret*");
+}
+
+/* Section 7: rejections are logged; X-North secrets cut; nothing without debug. */
+static void
+test_debug_log_x_north (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+      AuthResult result = { 0 };
+
+      north_mcp_auth_set_debug (auth, g_str_equal (g_getenv ("AUTH_TEST_DEBUG"), "1"));
+      north_mcp_auth_set_server_secret (auth, "the-server-secret");
+      soup_message_headers_append (headers, "X-North-Server-Secret", "wrong-server-secret-value");
+      start_authenticate (auth, headers, &result);
+      wait_for (&result);
+      g_assert_error (result.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED);
+      auth_result_clear (&result);
+      return;
+    }
+
+  g_setenv ("AUTH_TEST_DEBUG", "1", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*'x-north-server-secret': 'wrong-serv...'*"
+                             "Using X-North headers. Has server_secret: True, Has user_id_token: False, Connector count: 0\n"
+                             "* - NorthMCP.Auth - DEBUG - Authentication failed: access denied*");
+  g_test_trap_assert_stderr_unmatched ("*wrong-server-secret*");
+
+  g_setenv ("AUTH_TEST_DEBUG", "0", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("");
+  g_unsetenv ("AUTH_TEST_DEBUG");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_unsetenv ("DEBUG");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/auth/open/no-headers", test_open_no_headers);
+  g_test_add_func ("/auth/open/whitespace-headers", test_open_whitespace_headers);
+  g_test_add_func ("/auth/enforced/no-credentials", test_enforced_no_credentials);
+  g_test_add_func ("/auth/enforced/require-auth-accepts", test_require_auth_accepts_credentials);
+  g_test_add_func ("/auth/bundle/invalid-base64", test_bundle_invalid_base64);
+  g_test_add_func ("/auth/bundle/not-utf8", test_bundle_not_utf8);
+  g_test_add_func ("/auth/bundle/invalid-json", test_bundle_invalid_json);
+  g_test_add_func ("/auth/bundle/minimal", test_bundle_minimal);
+  g_test_add_func ("/auth/bundle/nulls-and-extra-members", test_bundle_nulls_and_extra_members);
+  g_test_add_func ("/auth/bundle/bearer-prefix", test_bundle_bearer_prefix);
+  g_test_add_func ("/auth/secret/bundle", test_secret_bundle);
+  g_test_add_func ("/auth/secret/x-north", test_secret_x_north);
+  g_test_add_func ("/auth/secret/not-configured", test_secret_not_configured);
+  g_test_add_func ("/auth/id-token/invalid", test_invalid_id_token);
+  g_test_add_func ("/auth/id-token/unverified", test_id_token_unverified);
+  g_test_add_func ("/auth/id-token/required-with-trusted-issuers", test_trusted_issuers_need_id_token);
+  g_test_add_func ("/auth/connectors/header", test_connector_header);
+  g_test_add_func ("/auth/connectors/header-alone", test_connector_header_alone);
+  g_test_add_func ("/auth/connectors/bundle", test_connector_bundle);
+  g_test_add_func ("/auth/precedence", test_precedence);
+  g_test_add_func ("/auth/email-fallback", test_email_fallback);
+  g_test_add_func ("/auth/context-headers", test_context_headers);
+  g_test_add_func ("/auth/seed-readme-token", test_seed_readme_token);
+  g_test_add_func ("/auth/properties", test_properties);
+  g_test_add_func ("/auth/debug/env", test_debug_env);
+  g_test_add_func ("/auth/rejection-count", test_rejection_count);
+  g_test_add_func ("/auth/debug/log-legacy", test_debug_log_legacy);
+  g_test_add_func ("/auth/debug/log-x-north", test_debug_log_x_north);
+
+  return g_test_run ();
+}
