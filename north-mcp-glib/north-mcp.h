@@ -11,6 +11,7 @@
 #include "north-mcp-enums.h"
 #include "north-mcp-enum-types.h"
 #include "north-mcp-error.h"
+#include "north-mcp-uri-template.h"
 #include "north-mcp-content.h"
 #include "north-mcp-tool-result.h"
 #include "north-mcp-tool.h"

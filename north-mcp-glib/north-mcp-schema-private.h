@@ -1,0 +1,54 @@
+/* north-mcp-schema-private.h: checking arguments against an input schema
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* How deep a schema (or the part of a value it describes) may nest, and how
+ * deep JSON text may nest before north_mcp_json_check_depth() refuses it. */
+#define NORTH_MCP_SCHEMA_MAX_DEPTH 64
+#define NORTH_MCP_JSON_MAX_DEPTH 128
+
+/* A JSON Schema compiled once (when a tool is added) into a form that checks
+ * arguments cheaply. It is a guard, not a full validator: it checks `type`
+ * (with unions), `properties`, `required`, `additionalProperties`, `items`,
+ * `prefixItems`, `enum`, `const`, `minimum`, `maximum`, `exclusiveMinimum`,
+ * `exclusiveMaximum`, `minLength`, `maxLength`, `minItems`, `maxItems`,
+ * `minProperties`, `maxProperties`, `allOf`, `anyOf` and `oneOf`, and
+ * boolean schemas; every other keyword (`$ref`, `pattern`, `format`, `not`,
+ * `if`…) is ignored and malformed keywords accept everything.
+ *
+ * The root value must always be a JSON object (MCP tool arguments). */
+typedef struct _NorthMcpSchemaChecker NorthMcpSchemaChecker;
+
+/* Never fails: a part of @schema nested deeper than NORTH_MCP_SCHEMA_MAX_DEPTH
+ * makes the checks that reach it fail with a clear message. @schema may be
+ * NULL (any object is accepted). The checker keeps references to `enum` and
+ * `const` values of @schema, which must not be modified afterwards. */
+NorthMcpSchemaChecker *north_mcp_schema_checker_new   (JsonObject             *schema);
+/* Checks @value (NULL means no arguments, an empty object). On failure,
+ * NORTH_MCP_ERROR_INVALID_ARGUMENT with a message naming the JSON path of
+ * the offending member: "missing required argument 'b'", "argument 'a' must
+ * be an integer, got string", "argument 'list[2].name' must be…". */
+gboolean               north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
+                                                       JsonNode               *value,
+                                                       GError                **error);
+void                   north_mcp_schema_checker_free  (NorthMcpSchemaChecker  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NorthMcpSchemaChecker, north_mcp_schema_checker_free)
+
+/* Scans JSON text without parsing it and fails with
+ * NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR when arrays and objects nest deeper
+ * than @max_depth. json-glib's parser recurses once per level and overflows
+ * the stack on hostile input (100 000 nested `[` crash json-glib 1.6), so
+ * untrusted text must pass through this before json_parser_load_from_data(). */
+gboolean               north_mcp_json_check_depth     (const char             *data,
+                                                       gsize                   length,
+                                                       guint                   max_depth,
+                                                       GError                **error);
+
+G_END_DECLS

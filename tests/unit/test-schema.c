@@ -1,0 +1,594 @@
+/* test-schema.c: argument checking against input schemas
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-schema-private.h"
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static NorthMcpSchemaChecker *
+checker_new (const char *schema_text)
+{
+  g_autoptr(JsonNode) schema = parse (schema_text);
+
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (schema));
+  return north_mcp_schema_checker_new (json_node_get_object (schema));
+}
+
+/* NULL @message: the value must pass. Otherwise it must fail with exactly
+ * @message. */
+static void
+assert_check (const char *schema_text,
+              const char *value_text,
+              const char *message)
+{
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema_text);
+  g_autoptr(JsonNode) value = parse (value_text);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  ok = north_mcp_schema_checker_check (checker, value, &error);
+  /* Without an error location (the checker skips building messages then)
+   * the verdict is the same. */
+  g_assert_true (north_mcp_schema_checker_check (checker, value, NULL) == ok);
+  if (message == NULL)
+    {
+      if (error != NULL)
+        g_test_message ("schema %s, value %s: %s", schema_text, value_text, error->message);
+      g_assert_no_error (error);
+      g_assert_true (ok);
+    }
+  else
+    {
+      if (error == NULL)
+        g_test_message ("schema %s, value %s: unexpectedly valid", schema_text, value_text);
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+      g_assert_false (ok);
+      g_assert_cmpstr (error->message, ==, message);
+    }
+}
+
+#define ADD_SCHEMA "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}," \
+                   "\"b\":{\"type\":\"integer\"}},\"required\":[\"a\",\"b\"]}"
+
+static void
+test_required (void)
+{
+  assert_check (ADD_SCHEMA, "{\"a\":1,\"b\":2}", NULL);
+  assert_check (ADD_SCHEMA, "{\"a\":1}", "missing required argument 'b'");
+  assert_check (ADD_SCHEMA, "{}", "missing required argument 'a'");
+  assert_check (ADD_SCHEMA, "{\"b\":2,\"c\":3}", "missing required argument 'a'");
+  /* Null is a value: "required" only asks for presence. */
+  assert_check ("{\"required\":[\"x\"]}", "{\"x\":null}", NULL);
+  /* Non-string entries of "required" are ignored. */
+  assert_check ("{\"required\":[1, null, \"x\"]}", "{\"x\":0}", NULL);
+  assert_check ("{\"required\":[1, null, \"x\"]}", "{}", "missing required argument 'x'");
+  /* Nested. */
+  assert_check ("{\"properties\":{\"cfg\":{\"type\":\"object\",\"required\":[\"name\"]}}}",
+                "{\"cfg\":{}}", "missing required argument 'cfg.name'");
+}
+
+static void
+test_types (void)
+{
+  assert_check (ADD_SCHEMA, "{\"a\":\"1\",\"b\":2}", "argument 'a' must be an integer, got string");
+  assert_check (ADD_SCHEMA, "{\"a\":1,\"b\":2.5}", "argument 'b' must be an integer, got number");
+  /* A number without a fractional part is an integer, however written. */
+  assert_check (ADD_SCHEMA, "{\"a\":1.0,\"b\":-0.0}", NULL);
+  assert_check (ADD_SCHEMA, "{\"a\":1e3,\"b\":-2}", NULL);
+  assert_check (ADD_SCHEMA, "{\"a\":true,\"b\":2}", "argument 'a' must be an integer, got boolean");
+  assert_check (ADD_SCHEMA, "{\"a\":null,\"b\":2}", "argument 'a' must be an integer, got null");
+  assert_check (ADD_SCHEMA, "{\"a\":[1],\"b\":2}", "argument 'a' must be an integer, got array");
+  assert_check (ADD_SCHEMA, "{\"a\":{},\"b\":2}", "argument 'a' must be an integer, got object");
+
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"number\"}}}", "{\"x\":1}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"number\"}}}", "{\"x\":1.5}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"number\"}}}", "{\"x\":\"1.5\"}",
+                "argument 'x' must be a number, got string");
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"string\"}}}", "{\"x\":\"\"}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"string\"}}}", "{\"x\":1}",
+                "argument 'x' must be a string, got integer");
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"boolean\"}}}", "{\"x\":false}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"boolean\"}}}", "{\"x\":0}",
+                "argument 'x' must be a boolean, got integer");
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"null\"}}}", "{\"x\":null}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"null\"}}}", "{\"x\":\"null\"}",
+                "argument 'x' must be null, got string");
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"array\"}}}", "{\"x\":[]}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"object\"}}}", "{\"x\":[]}",
+                "argument 'x' must be an object, got array");
+  /* Members the schema does not declare are not checked. */
+  assert_check (ADD_SCHEMA, "{\"a\":1,\"b\":2,\"c\":\"x\"}", NULL);
+}
+
+static void
+test_union_types (void)
+{
+  const char *schema = "{\"properties\":{\"x\":{\"type\":[\"string\",\"null\"]}}}";
+
+  assert_check (schema, "{\"x\":\"s\"}", NULL);
+  assert_check (schema, "{\"x\":null}", NULL);
+  assert_check (schema, "{\"x\":1}", "argument 'x' must be a string or null, got integer");
+  assert_check ("{\"properties\":{\"x\":{\"type\":[\"integer\",\"boolean\",\"array\"]}}}",
+                "{\"x\":1.5}",
+                "argument 'x' must be an integer, a boolean or an array, got number");
+  assert_check ("{\"properties\":{\"x\":{\"type\":[\"integer\",\"number\"]}}}",
+                "{\"x\":\"1\"}", "argument 'x' must be a number, got string");
+  /* Unknown or malformed type names make the keyword ignored. */
+  assert_check ("{\"properties\":{\"x\":{\"type\":\"text\"}}}", "{\"x\":1}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":[\"string\",\"text\"]}}}", "{\"x\":1}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":[\"string\",7]}}}", "{\"x\":1}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":7}}}", "{\"x\":1}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"type\":[]}}}", "{\"x\":1}", NULL);
+}
+
+static void
+test_root (void)
+{
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new (ADD_SCHEMA);
+  g_autoptr(NorthMcpSchemaChecker) any = north_mcp_schema_checker_new (NULL);
+  const char *not_objects[] = { "[]", "1", "\"s\"", "null", "true", "1.5" };
+  const char *got[] = { "array", "integer", "string", "null", "boolean", "number" };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_objects); i++)
+    {
+      g_autoptr(JsonNode) value = parse (not_objects[i]);
+      g_autofree char *expected = g_strdup_printf ("arguments must be an object, got %s", got[i]);
+      g_autoptr(GError) local_error = NULL;
+
+      g_assert_false (north_mcp_schema_checker_check (checker, value, &local_error));
+      g_assert_error (local_error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpstr (local_error->message, ==, expected);
+
+      g_clear_error (&local_error);
+      g_assert_false (north_mcp_schema_checker_check (any, value, &local_error));
+      g_assert_error (local_error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+    }
+
+  /* No arguments at all count as an empty object. */
+  g_assert_false (north_mcp_schema_checker_check (checker, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "missing required argument 'a'");
+  g_assert_true (north_mcp_schema_checker_check (any, NULL, NULL));
+
+  assert_check ("{}", "{\"anything\":[1,{\"x\":null}]}", NULL);
+  assert_check ("{\"type\":\"object\"}", "{}", NULL);
+  /* A root that claims another type still only accepts objects... */
+  assert_check ("{\"type\":\"string\"}", "{}", "arguments must be a string, got object");
+}
+
+static void
+test_nested (void)
+{
+  const char *schema =
+    "{\"type\":\"object\",\"properties\":{"
+    "  \"list\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+    "    \"properties\":{\"name\":{\"type\":\"string\"},\"n\":{\"type\":\"integer\"}},"
+    "    \"required\":[\"name\"]}},"
+    "  \"matrix\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"number\"}}}"
+    "}}";
+
+  assert_check (schema, "{\"list\":[{\"name\":\"a\"},{\"name\":\"b\",\"n\":2}]}", NULL);
+  assert_check (schema, "{\"list\":[]}", NULL);
+  assert_check (schema, "{\"list\":[{\"name\":\"a\"},{\"name\":3}]}",
+                "argument 'list[1].name' must be a string, got integer");
+  assert_check (schema, "{\"list\":[{\"name\":\"a\"},{\"n\":3}]}",
+                "missing required argument 'list[1].name'");
+  assert_check (schema, "{\"list\":[\"a\"]}",
+                "argument 'list[0]' must be an object, got string");
+  assert_check (schema, "{\"matrix\":[[1,2],[3,\"4\"]]}",
+                "argument 'matrix[1][1]' must be a number, got string");
+  assert_check (schema, "{\"matrix\":[[1,2],[3,4.5]]}", NULL);
+}
+
+static void
+test_tuples (void)
+{
+  const char *schema =
+    "{\"properties\":{\"t\":{\"prefixItems\":[{\"type\":\"string\"},{\"type\":\"integer\"}],"
+    "\"items\":{\"type\":\"boolean\"}}}}";
+  const char *closed =
+    "{\"properties\":{\"t\":{\"prefixItems\":[{\"type\":\"string\"}],\"items\":false}}}";
+  const char *legacy =
+    "{\"properties\":{\"t\":{\"items\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}}}";
+
+  assert_check (schema, "{\"t\":[\"a\",1,true,false]}", NULL);
+  assert_check (schema, "{\"t\":[\"a\"]}", NULL);
+  assert_check (schema, "{\"t\":[1]}", "argument 't[0]' must be a string, got integer");
+  assert_check (schema, "{\"t\":[\"a\",1,2]}", "argument 't[2]' must be a boolean, got integer");
+  assert_check (closed, "{\"t\":[\"a\"]}", NULL);
+  assert_check (closed, "{\"t\":[\"a\",\"b\"]}", "argument 't' must have at most 1 item");
+  assert_check (legacy, "{\"t\":[\"a\",2,\"anything\"]}", NULL);
+  assert_check (legacy, "{\"t\":[\"a\",\"b\"]}", "argument 't[1]' must be an integer, got string");
+}
+
+static void
+test_enum_const (void)
+{
+  const char *schema = "{\"properties\":{\"c\":{\"enum\":[\"red\",\"green\",1,null,{\"a\":[1]}]}}}";
+
+  assert_check (schema, "{\"c\":\"red\"}", NULL);
+  assert_check (schema, "{\"c\":null}", NULL);
+  assert_check (schema, "{\"c\":1.0}", NULL);
+  assert_check (schema, "{\"c\":{\"a\":[1]}}", NULL);
+  assert_check (schema, "{\"c\":\"blue\"}",
+                "argument 'c' must be one of \"red\", \"green\", 1, null, {\"a\":[1]}");
+  assert_check (schema, "{\"c\":{\"a\":[1],\"b\":2}}",
+                "argument 'c' must be one of \"red\", \"green\", 1, null, {\"a\":[1]}");
+  assert_check (schema, "{\"c\":\"Red\"}",
+                "argument 'c' must be one of \"red\", \"green\", 1, null, {\"a\":[1]}");
+  assert_check (schema, "{\"c\":true}",
+                "argument 'c' must be one of \"red\", \"green\", 1, null, {\"a\":[1]}");
+  assert_check ("{\"properties\":{\"c\":{\"enum\":[1,2,3,4,5,6,7,8,9,10]}}}", "{\"c\":11}",
+                "argument 'c' must be one of 1, 2, 3, 4, 5, 6, 7, 8, …");
+  assert_check ("{\"properties\":{\"c\":{\"enum\":[]}}}", "{\"c\":1}",
+                "argument 'c' must be one of ");
+
+  assert_check ("{\"properties\":{\"k\":{\"const\":\"v\"}}}", "{\"k\":\"v\"}", NULL);
+  assert_check ("{\"properties\":{\"k\":{\"const\":\"v\"}}}", "{\"k\":\"w\"}",
+                "argument 'k' must be \"v\"");
+  assert_check ("{\"properties\":{\"k\":{\"const\":null}}}", "{\"k\":null}", NULL);
+  assert_check ("{\"properties\":{\"k\":{\"const\":null}}}", "{\"k\":0}",
+                "argument 'k' must be null");
+  assert_check ("{\"properties\":{\"k\":{\"const\":[1,{\"x\":2}]}}}", "{\"k\":[1,{\"x\":2.0}]}", NULL);
+  assert_check ("{\"properties\":{\"k\":{\"const\":[1,{\"x\":2}]}}}", "{\"k\":[{\"x\":2},1]}",
+                "argument 'k' must be [1,{\"x\":2}]");
+  /* Keep a schema's enum values alive after the schema's last reference. */
+  {
+    g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema);
+    g_autoptr(JsonNode) value = parse ("{\"c\":\"green\"}");
+
+    g_assert_true (north_mcp_schema_checker_check (checker, value, NULL));
+  }
+}
+
+static void
+test_additional_properties (void)
+{
+  const char *closed = "{\"properties\":{\"a\":{}},\"additionalProperties\":false}";
+  const char *typed = "{\"properties\":{\"a\":{}},\"additionalProperties\":{\"type\":\"string\"}}";
+
+  assert_check (closed, "{\"a\":1}", NULL);
+  assert_check (closed, "{}", NULL);
+  assert_check (closed, "{\"a\":1,\"b\":2}", "unknown argument 'b'");
+  assert_check ("{\"properties\":{\"o\":{\"additionalProperties\":false}}}",
+                "{\"o\":{\"zz\":1}}", "unknown argument 'o.zz'");
+  assert_check (typed, "{\"a\":1,\"b\":\"x\"}", NULL);
+  assert_check (typed, "{\"a\":1,\"b\":2}", "argument 'b' must be a string, got integer");
+  assert_check ("{\"additionalProperties\":true}", "{\"z\":1}", NULL);
+  /* Pattern properties are not checked, so neither is additionalProperties. */
+  assert_check ("{\"patternProperties\":{\"^x\":{}},\"additionalProperties\":false}",
+                "{\"xy\":1}", NULL);
+  /* A property declared `false` may not appear. */
+  assert_check ("{\"properties\":{\"gone\":false}}", "{\"gone\":1}", "argument 'gone' is not allowed");
+  assert_check ("{\"properties\":{\"gone\":false}}", "{}", NULL);
+  /* Hostile member names are sanitized and shortened in messages. */
+  {
+    g_autoptr(GString) name = g_string_new (NULL);
+    g_autofree char *value = NULL;
+    g_autofree char *expected = NULL;
+
+    for (guint i = 0; i < 1000; i++)
+      g_string_append_c (name, 'n');
+    value = g_strdup_printf ("{\"%s\":1}", name->str);
+    g_string_truncate (name, 64);
+    expected = g_strdup_printf ("unknown argument '%s…'", name->str);
+    assert_check (closed, value, expected);
+  }
+  assert_check (closed, "{\"a\\nb\\u0000c\":1}", "unknown argument 'a?b'");
+}
+
+static void
+test_numbers (void)
+{
+  const char *schema = "{\"properties\":{\"n\":{\"minimum\":1,\"maximum\":10}}}";
+  const char *exclusive = "{\"properties\":{\"n\":{\"exclusiveMinimum\":0,\"exclusiveMaximum\":1.5}}}";
+
+  assert_check (schema, "{\"n\":1}", NULL);
+  assert_check (schema, "{\"n\":10}", NULL);
+  assert_check (schema, "{\"n\":5.5}", NULL);
+  assert_check (schema, "{\"n\":0}", "argument 'n' must be at least 1");
+  assert_check (schema, "{\"n\":0.999}", "argument 'n' must be at least 1");
+  assert_check (schema, "{\"n\":11}", "argument 'n' must be at most 10");
+  assert_check (schema, "{\"n\":10.01}", "argument 'n' must be at most 10");
+  assert_check (schema, "{\"n\":\"100\"}", NULL);  /* not a number: bounds do not apply */
+  assert_check (exclusive, "{\"n\":1}", NULL);
+  assert_check (exclusive, "{\"n\":0}", "argument 'n' must be greater than 0");
+  assert_check (exclusive, "{\"n\":1.5}", "argument 'n' must be less than 1.5");
+  assert_check ("{\"properties\":{\"n\":{\"minimum\":0.1}}}", "{\"n\":0.05}",
+                "argument 'n' must be at least 0.1");
+  /* Large integers compare exactly. */
+  assert_check ("{\"properties\":{\"n\":{\"maximum\":9007199254740992}}}",
+                "{\"n\":9007199254740993}", "argument 'n' must be at most 9007199254740992");
+  assert_check ("{\"properties\":{\"n\":{\"maximum\":\"10\"}}}", "{\"n\":100}", NULL);
+}
+
+static void
+test_lengths (void)
+{
+  const char *strings = "{\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":2,\"maxLength\":3}}}";
+  const char *arrays = "{\"properties\":{\"l\":{\"minItems\":1,\"maxItems\":2}}}";
+  const char *objects = "{\"properties\":{\"o\":{\"minProperties\":1,\"maxProperties\":1}}}";
+
+  assert_check (strings, "{\"s\":\"ab\"}", NULL);
+  assert_check (strings, "{\"s\":\"abc\"}", NULL);
+  /* Characters, not bytes. */
+  assert_check (strings, "{\"s\":\"\xc3\xa9\xc3\xa9\xc3\xa9\"}", NULL);
+  assert_check (strings, "{\"s\":\"a\"}", "argument 's' must have at least 2 characters");
+  assert_check (strings, "{\"s\":\"abcd\"}", "argument 's' must have at most 3 characters");
+  assert_check ("{\"properties\":{\"s\":{\"maxLength\":1}}}", "{\"s\":\"ab\"}",
+                "argument 's' must have at most 1 character");
+  assert_check (arrays, "{\"l\":[1]}", NULL);
+  assert_check (arrays, "{\"l\":[]}", "argument 'l' must have at least 1 item");
+  assert_check (arrays, "{\"l\":[1,2,3]}", "argument 'l' must have at most 2 items");
+  assert_check (objects, "{\"o\":{\"a\":1}}", NULL);
+  assert_check (objects, "{\"o\":{}}", "argument 'o' must have at least 1 member");
+  assert_check (objects, "{\"o\":{\"a\":1,\"b\":2}}", "argument 'o' must have at most 1 member");
+  /* Malformed counts are ignored. */
+  assert_check ("{\"properties\":{\"s\":{\"minLength\":-1,\"maxLength\":1.5}}}",
+                "{\"s\":\"abc\"}", NULL);
+  assert_check ("{\"properties\":{\"s\":{\"maxLength\":2.0}}}", "{\"s\":\"abc\"}",
+                "argument 's' must have at most 2 characters");
+}
+
+static void
+test_combinators (void)
+{
+  const char *optional = "{\"properties\":{\"x\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}]}}}";
+  const char *one = "{\"properties\":{\"x\":{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"number\"}]}}}";
+  const char *all = "{\"properties\":{\"x\":{\"allOf\":[{\"type\":\"integer\"},{\"minimum\":3}]}}}";
+
+  assert_check (optional, "{\"x\":\"s\"}", NULL);
+  assert_check (optional, "{\"x\":null}", NULL);
+  assert_check (optional, "{\"x\":1}",
+                "argument 'x' matches none of the allowed schemas "
+                "(argument 'x' must be a string, got integer)");
+  assert_check (one, "{\"x\":1.5}", NULL);
+  assert_check (one, "{\"x\":1}", "argument 'x' matches more than one of the exclusive schemas");
+  assert_check (one, "{\"x\":\"1\"}",
+                "argument 'x' matches none of the allowed schemas "
+                "(argument 'x' must be an integer, got string)");
+  assert_check (all, "{\"x\":3}", NULL);
+  assert_check (all, "{\"x\":2}", "argument 'x' must be at least 3");
+  /* Keywords the checker does not know are ignored. */
+  assert_check ("{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+                "\"$defs\":{\"p\":{\"type\":\"string\"}},"
+                "\"properties\":{\"x\":{\"$ref\":\"#/$defs/p\",\"format\":\"email\","
+                "\"pattern\":\"^a\",\"not\":{},\"if\":{},\"then\":false,\"multipleOf\":7,"
+                "\"uniqueItems\":true}}}",
+                "{\"x\":[1,1]}", NULL);
+  /* Malformed combinators are ignored too. */
+  assert_check ("{\"anyOf\":{},\"oneOf\":\"x\",\"allOf\":[]}", "{}", NULL);
+  assert_check ("{\"properties\":{\"x\":{\"anyOf\":[false,{\"type\":\"string\"}]}}}", "{\"x\":\"\"}", NULL);
+}
+
+static char *
+repeat (const char *open,
+        const char *middle,
+        const char *close,
+        guint       n)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (out, open);
+  g_string_append (out, middle);
+  for (guint i = 0; i < n; i++)
+    g_string_append (out, close);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_deep (void)
+{
+  g_autofree char *deep_schema = repeat ("{\"properties\":{\"a\":", "{\"type\":\"string\"}", "}}", 100);
+  g_autofree char *deep_value = repeat ("{\"a\":", "1", "}", 100);
+  g_autofree char *ok_schema = repeat ("{\"properties\":{\"a\":", "{\"type\":\"string\"}", "}}", 30);
+  g_autofree char *ok_value = repeat ("{\"a\":", "\"s\"", "}", 30);
+  g_autofree char *bad_value = repeat ("{\"a\":", "1", "}", 30);
+  g_autofree char *shallow_value = repeat ("{\"a\":", "{}", "}", 10);
+  g_autofree char *deep_items = repeat ("{\"items\":", "{}", "}", 200);
+  g_autofree char *deep_array = repeat ("[", "", "]", 200);
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new (deep_schema);
+  g_autoptr(JsonNode) value = parse (deep_value);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (north_mcp_schema_checker_check (checker, value, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_true (strstr (error->message, "nested too deeply") != NULL);
+  g_assert_true (g_str_has_prefix (error->message, "argument 'a.a.a.a"));
+  g_test_message ("%s", error->message);
+  /* The path is shortened. */
+  g_assert_cmpuint (strlen (error->message), <, 400);
+
+  /* A value that stops before the limit is checked normally. */
+  assert_check (deep_schema, shallow_value, NULL);
+  assert_check (ok_schema, ok_value, NULL);
+  {
+    g_autoptr(NorthMcpSchemaChecker) c = checker_new (ok_schema);
+    g_autoptr(JsonNode) v = parse (bad_value);
+    g_autoptr(GError) e = NULL;
+
+    g_assert_false (north_mcp_schema_checker_check (c, v, &e));
+    g_assert_true (strstr (e->message, "must be a string, got integer") != NULL);
+  }
+  {
+    g_autofree char *schema = g_strdup_printf ("{\"properties\":{\"x\":%s}}", deep_items);
+    g_autofree char *v = g_strdup_printf ("{\"x\":%s}", deep_array);
+    g_autoptr(NorthMcpSchemaChecker) c = checker_new (schema);
+    g_autoptr(JsonNode) node = parse (v);
+    g_autoptr(GError) e = NULL;
+
+    g_assert_false (north_mcp_schema_checker_check (c, node, &e));
+    g_assert_true (strstr (e->message, "nested too deeply") != NULL);
+    g_assert_true (g_str_has_prefix (e->message, "argument 'x[0][0][0]"));
+  }
+  /* A deep value the schema does not describe is never walked. */
+  {
+    g_autofree char *v = g_strdup_printf ("{\"a\":1,\"b\":2,\"c\":%s}", deep_array);
+
+    assert_check (ADD_SCHEMA, v, NULL);
+  }
+}
+
+static void
+test_deep_const (void)
+{
+  g_autofree char *deep = repeat ("[", "1", "]", 100);
+  g_autofree char *schema = g_strdup_printf ("{\"properties\":{\"k\":{\"const\":%s}}}", deep);
+  g_autofree char *value = g_strdup_printf ("{\"k\":%s}", deep);
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema);
+  g_autoptr(JsonNode) node = parse (value);
+  g_autoptr(GError) error = NULL;
+
+  /* Equality gives up beyond the depth limit rather than recursing on. */
+  g_assert_false (north_mcp_schema_checker_check (checker, node, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_budget (void)
+{
+  /* The work of a check is at most schema size × value size; a schema with
+   * a thousand alternatives applied to ten thousand items exceeds the
+   * budget and fails cleanly instead of keeping the thread busy. */
+  GString *schema = g_string_new ("{\"properties\":{\"l\":{\"items\":{\"anyOf\":[");
+  GString *value = g_string_new ("{\"l\":[");
+  g_autofree char *schema_text = NULL;
+  g_autofree char *value_text = NULL;
+  g_autoptr(NorthMcpSchemaChecker) checker = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 1000; i++)
+    g_string_append (schema, "{\"type\":\"string\"},");
+  g_string_append (schema, "{\"type\":\"integer\"}]}}}}");
+  for (guint i = 0; i < 10000; i++)
+    g_string_append_printf (value, "%s%u", i > 0 ? "," : "", i);
+  g_string_append (value, "]}");
+  schema_text = g_string_free (schema, FALSE);
+  value_text = g_string_free (value, FALSE);
+
+  checker = checker_new (schema_text);
+  node = parse (value_text);
+  g_assert_false (north_mcp_schema_checker_check (checker, node, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "arguments are too complex to check against the input schema");
+  g_clear_error (&error);
+
+  /* The budget is per check: a small value passes with the same checker. */
+  g_clear_pointer (&node, json_node_unref);
+  node = parse ("{\"l\":[1,2,\"three\"]}");
+  g_assert_true (north_mcp_schema_checker_check (checker, node, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_big_value (void)
+{
+  GString *text = g_string_new ("{\"l\":[");
+  g_autofree char *value_text = NULL;
+  g_autoptr(NorthMcpSchemaChecker) checker =
+    checker_new ("{\"properties\":{\"l\":{\"items\":{\"type\":\"integer\",\"minimum\":0}}}}");
+  g_autoptr(JsonNode) value = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 200000; i++)
+    g_string_append_printf (text, "%s%u", i > 0 ? "," : "", i);
+  g_string_append (text, ",-1]}");
+  value_text = g_string_free (text, FALSE);
+  value = parse (value_text);
+
+  g_assert_false (north_mcp_schema_checker_check (checker, value, &error));
+  g_assert_cmpstr (error->message, ==, "argument 'l[200000]' must be at least 0");
+}
+
+static void
+test_reuse (void)
+{
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new (ADD_SCHEMA);
+
+  /* One compiled checker serves any number of checks. */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"a\":%u,\"b\":%s}", i, i % 2 ? "1" : "\"x\"");
+      g_autoptr(JsonNode) value = parse (text);
+      g_autoptr(GError) error = NULL;
+      gboolean ok = north_mcp_schema_checker_check (checker, value, &error);
+
+      g_assert_true (ok == (i % 2 == 1));
+      if (!ok)
+        g_assert_cmpstr (error->message, ==, "argument 'b' must be an integer, got string");
+    }
+}
+
+static void
+test_json_depth (void)
+{
+  g_autofree char *deep = repeat ("[", "", "]", 100000);
+  g_autofree char *limit = repeat ("{\"a\":", "1", "}", 128);
+  g_autofree char *over = repeat ("{\"a\":", "1", "}", 129);
+  g_autoptr(GError) error = NULL;
+  const char *in_strings = "[\"[[[[[[[[[[\\\"[[[[[[\", \"{{{{{{{{{{{{{{{\"]";
+
+  g_assert_false (north_mcp_json_check_depth (deep, strlen (deep), NORTH_MCP_JSON_MAX_DEPTH, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  g_clear_error (&error);
+
+  g_assert_true (north_mcp_json_check_depth (limit, strlen (limit), NORTH_MCP_JSON_MAX_DEPTH, &error));
+  g_assert_no_error (error);
+  g_assert_false (north_mcp_json_check_depth (over, strlen (over), NORTH_MCP_JSON_MAX_DEPTH, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  g_clear_error (&error);
+
+  /* Brackets inside strings (and escaped quotes) do not count. */
+  g_assert_true (north_mcp_json_check_depth (in_strings, strlen (in_strings), 1, &error));
+  g_assert_false (north_mcp_json_check_depth ("[[", 2, 1, &error));
+  g_clear_error (&error);
+  /* Unbalanced or truncated text is left to the parser. */
+  g_assert_true (north_mcp_json_check_depth ("]]]]][", 6, 1, NULL));
+  g_assert_true (north_mcp_json_check_depth ("\"\\", 2, 1, NULL));
+  g_assert_true (north_mcp_json_check_depth ("", 0, 1, NULL));
+  /* The length is honoured: no reading past it. */
+  g_assert_true (north_mcp_json_check_depth ("[[[[", 1, 1, NULL));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/schema/required", test_required);
+  g_test_add_func ("/schema/types", test_types);
+  g_test_add_func ("/schema/union-types", test_union_types);
+  g_test_add_func ("/schema/root", test_root);
+  g_test_add_func ("/schema/nested", test_nested);
+  g_test_add_func ("/schema/tuples", test_tuples);
+  g_test_add_func ("/schema/enum-const", test_enum_const);
+  g_test_add_func ("/schema/additional-properties", test_additional_properties);
+  g_test_add_func ("/schema/numbers", test_numbers);
+  g_test_add_func ("/schema/lengths", test_lengths);
+  g_test_add_func ("/schema/combinators", test_combinators);
+  g_test_add_func ("/schema/deep", test_deep);
+  g_test_add_func ("/schema/deep-const", test_deep_const);
+  g_test_add_func ("/schema/budget", test_budget);
+  g_test_add_func ("/schema/big-value", test_big_value);
+  g_test_add_func ("/schema/reuse", test_reuse);
+  g_test_add_func ("/schema/json-depth", test_json_depth);
+
+  return g_test_run ();
+}
