@@ -38,6 +38,7 @@ PROTOCOL_VERSION = "2025-06-18"
 SERVER_SECRET = "bench-server-secret"
 ACCEPT = "application/json, text/event-stream"
 START_TIMEOUT = 20.0
+WRAP = []  # a command put before a server under test (valgrind for --profile)
 
 
 def log(*args):
@@ -103,7 +104,8 @@ class Server:
         self.log = open(self.log_path, "wb")
         full_env = dict(os.environ)
         full_env.update(env or {})
-        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + argv,
+        wrap = WRAP if name != "oidc-issuer" else []
+        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + wrap + argv,
                                      stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self.log,
                                      env=full_env, cwd=HERE)
@@ -654,6 +656,74 @@ class Bench:
         finally:
             srv.stop()
 
+    # --------------------------------------------------------- profile
+
+    def run_profile(self):
+        """callgrind (instruction counts per request) or perf (sampled) of one server."""
+        global WRAP, START_TIMEOUT
+        tool, key, seconds = self.o.profile, self.o.profile_target, self.o.profile_seconds
+        targets = {t[0]: t for t in self.http_targets()}
+        if key not in targets:
+            raise SystemExit(f"profile target {key!r} not available ({', '.join(targets)})")
+        _, label, start, headers_of, fixed = targets[key]
+        cg_out = os.path.join(self.work, "callgrind.out")
+        if tool == "callgrind":
+            WRAP = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg_out}"]
+            START_TIMEOUT = 120.0
+        port = free_port()
+        srv = start(port)
+        WRAP = []
+        try:
+            headers = headers_of(srv)
+            err = correctness(port, headers, fixed, sequential=20, threads=4, per_thread=5)
+            if err:
+                raise SystemExit(f"profile: correctness check failed: {err}")
+            # warm-up outside the measurement
+            wrk(port, headers, self.body_file, 2, connections=8)
+            if tool == "callgrind":
+                subprocess.run(["callgrind_control", "--zero", str(srv.pid)], check=True,
+                               capture_output=True, timeout=60)
+                res, out = wrk(port, headers, self.body_file, seconds, connections=8)
+                subprocess.run(["callgrind_control", "--dump", str(srv.pid)], check=True,
+                               capture_output=True, timeout=120)
+                n = int(re.search(r"(\d+) requests in", out).group(1))
+                dumps = sorted(f for f in os.listdir(self.work) if f.startswith("callgrind.out."))
+                top = subprocess.run([sys.executable, os.path.join(HERE, "cgtop.py"),
+                                      os.path.join(self.work, dumps[-1]), "--requests", str(n),
+                                      "--top", "40"], capture_output=True, text=True,
+                                     check=True).stdout
+                body = (f"valgrind --tool=callgrind, counting from after a 2 s warm-up; "
+                        f"`wrk -t1 -c8 -d{seconds}s` ({n:,} requests under valgrind).\n\n{top}")
+            else:
+                data = os.path.join(self.work, "perf.data")
+                w = subprocess.Popen(
+                    ["taskset", "-c", str(CLIENT_CPU), "wrk", "-t1", "-c32", f"-d{seconds + 2}s",
+                     "-s", os.path.join(HERE, "wrk-post.lua")]
+                    + sum((["-H", f"{k}: {v}"] for k, v in list(headers.items()) + [("Accept", ACCEPT)]), [])
+                    + [f"http://127.0.0.1:{port}/mcp"],
+                    env=dict(os.environ, BENCH_BODY_FILE=self.body_file),
+                    stdout=subprocess.PIPE, text=True)
+                time.sleep(1)
+                subprocess.run(["perf", "record", "-e", "cpu-clock", "-F", "1999", "-g",
+                                "-p", str(srv.pid), "-o", data, "--", "sleep", str(seconds)],
+                               capture_output=True, timeout=seconds + 60)
+                res = parse_wrk(w.communicate(timeout=seconds + 60)[0])
+                rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio",
+                                      "--sort", "dso,sym", "-g", "none", "--percent-limit", "0.7"],
+                                     capture_output=True, text=True, timeout=120).stdout
+                lines = [x for x in rep.splitlines() if x.strip() and not x.startswith("#")]
+                dso = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio",
+                                      "--sort", "dso", "-g", "none"],
+                                     capture_output=True, text=True, timeout=120).stdout
+                dlines = [x for x in dso.splitlines() if x.strip() and not x.startswith("#")]
+                body = (f"perf record -e cpu-clock -g, {seconds} s under `wrk -t1 -c32` "
+                        f"({res['rps']:,.0f} req/s while sampling).\n\nSelf time by object:\n\n```\n"
+                        + "\n".join(dlines[:15]) + "\n```\n\nSelf time by symbol:\n\n```\n"
+                        + "\n".join(lines[:50]) + "\n```\n")
+            return f"# Profile of `{key}` ({label})\n\n{environment(self.o, False)}\n\n{body}"
+        finally:
+            srv.stop()
+
     def cleanup(self):
         if self.issuer:
             self.issuer.stop()
@@ -678,7 +748,7 @@ TARGETS = {  # issue 6: req/s as a fraction of the floor, measured in the same r
 }
 
 
-def environment(opts):
+def environment(opts, method=True):
     def cmd(*a):
         try:
             return subprocess.run(a, capture_output=True, text=True, timeout=10).stdout.strip()
@@ -698,13 +768,16 @@ def environment(opts):
     except (OSError, ValueError, KeyError):
         pass
     commit = cmd("git", "-C", ROOT, "rev-parse", "--short", "HEAD")
-    return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC · "
+    wrk_version = (cmd("wrk", "--version").splitlines() or ["wrk"])[0].split(" Copyright")[0]
+    text = (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC · "
             f"commit `{commit}` · {os.cpu_count()} × {cpu} · Linux {platform.release()} · "
-            f"libsoup {cmd('pkg-config', '--modversion', 'libsoup-3.0')} · node {cmd('node', '--version')} · "
-            f"@modelcontextprotocol/sdk {sdk} · {cmd('wrk', '--version').splitlines()[0] if cmd('wrk', '--version') else 'wrk'}\n\n"
-            f"Server on CPU 0, `wrk -t1 -c32` on CPU 1, keep-alive, {opts.warmup} s warm-up, "
-            f"{opts.runs} × {opts.duration} s runs, medians; request: stateless JSON "
-            f"`tools/call add {{a:2,b:3}}`.")
+            f"libsoup {cmd('pkg-config', '--modversion', 'libsoup-3.0')} · "
+            f"node {cmd('node', '--version')} · @modelcontextprotocol/sdk {sdk} · {wrk_version}")
+    if method:
+        text += (f"\n\nServer on CPU 0, `wrk -t1 -c32` on CPU 1, keep-alive, {opts.warmup} s "
+                 f"warm-up, {opts.runs} × {opts.duration} s runs, medians; request: stateless "
+                 "JSON `tools/call add {a:2,b:3}`.")
+    return text
 
 
 def report(opts, rows, stdio, sessions, sse):
@@ -778,7 +851,7 @@ def report(opts, rows, stdio, sessions, sse):
 
 
 def soak_report(opts, s):
-    L = ["# Soak results", "", environment(opts), "",
+    L = ["# Soak results", "", environment(opts, False), "",
          f"`{s['label']}` under `wrk -t1 -c32` for {s['seconds']} s; RSS sampled every "
          f"{min(10, max(0.1, s['seconds'] / 30)):g} s.", ""]
     L.append("| t (s) | RSS |")
@@ -815,6 +888,10 @@ def main():
     ap.add_argument("--soak", type=int, default=0, metavar="SECONDS",
                     help="only run a soak of this length, sampling RSS every 10 s")
     ap.add_argument("--soak-target", default="ours")
+    ap.add_argument("--profile", choices=["callgrind", "perf"], default=None,
+                    help="only profile one server (--profile-target, default ours)")
+    ap.add_argument("--profile-target", default="ours")
+    ap.add_argument("--profile-seconds", type=int, default=10)
     ap.add_argument("--ours-extra-args", default="", help="extra flags for our server")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build-bench", "bench"))
@@ -829,7 +906,10 @@ def main():
 
     b = Bench(o)
     try:
-        if o.soak:
+        if o.profile:
+            text = b.run_profile()
+            out = o.out or os.path.join(HERE, "results", f"profile-{o.profile_target}-{o.profile}.md")
+        elif o.soak:
             s = b.run_soak()
             text = soak_report(o, s)
             out = o.out or os.path.join(HERE, "results", "soak.md")
