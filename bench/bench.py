@@ -647,7 +647,7 @@ class Bench:
             t0 = time.monotonic()
             while w.poll() is None and time.monotonic() - t0 < seconds + 30:
                 time.sleep(min(10, max(0.1, seconds / 30)))
-                samples.append((round(time.monotonic() - t0), srv.rss()))
+                samples.append((round(time.monotonic() - t0, 1), srv.rss()))
                 log(f"soak: t={samples[-1][0]}s RSS {samples[-1][1]} KiB")
             res = parse_wrk(w.communicate(timeout=60)[0])
             err = correctness(port, headers, fixed, sequential=5, threads=2, per_thread=3)
@@ -854,16 +854,18 @@ def soak_report(opts, s):
     L = ["# Soak results", "", environment(opts, False), "",
          f"`{s['label']}` under `wrk -t1 -c32` for {s['seconds']} s; RSS sampled every "
          f"{min(10, max(0.1, s['seconds'] / 30)):g} s.", ""]
-    L.append("| t (s) | RSS |")
+    L.append("| t (s) | RSS (KiB) |")
     L.append("|---:|---:|")
     for t, rss in s["samples"]:
-        L.append(f"| {t} | {fmt_kib(rss)} |")
+        L.append(f"| {t:g} | {rss:,} |")
     if s["samples"]:
         first = s["samples"][0][1] or 0
         last = s["samples"][-1][1] or 0
         L.append("")
+        mid = s["samples"][len(s["samples"]) // 2][1] or 0
         L.append(f"Growth from the first sample to the last: {(last - first) / 1024:+.2f} MB "
-                 f"({first} → {last} KiB); peak {fmt_kib(s['hwm'])}; "
+                 f"({first:,} → {last:,} KiB); over the second half: {last - mid:+,} KiB; "
+                 f"peak {fmt_kib(s['hwm'])}; "
                  f"{s['wrk']['rps']:,.0f} req/s, p99 {s['wrk']['p99']} ms, "
                  f"{s['wrk']['non2xx'] + s['wrk']['sockerr']} errors.")
     if s.get("error"):
