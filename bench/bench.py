@@ -342,6 +342,9 @@ class Bench:
         t.append(("floor", "libsoup 3 floor (fixed body, no MCP)",
                   lambda p: Server("floor", [self.floor, "--port", str(p)], p, self.work),
                   lambda s: {}, True))
+        t.append(("node-floor", "node http floor (fixed body, no MCP)",
+                  lambda p: Server("node-floor", node + ["--mode", "bare", "--port", str(p)], p, self.work),
+                  lambda s: {}, True))
         t.append(("ts-docs", "TypeScript SDK, docs stateless pattern",
                   lambda p: Server("ts-docs", node + ["--mode", "docs", "--port", str(p)], p, self.work),
                   lambda s: dict(pv), False))
@@ -881,7 +884,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=5, help="warm-up seconds (5)")
     ap.add_argument("--smoke", action="store_true",
                     help="short smoke run: 3 × 2 s, 1 s warm-up, smaller memory tests")
-    ap.add_argument("--only", default="", help="comma list of HTTP servers: floor,ts-docs,"
+    ap.add_argument("--only", default="", help="comma list of HTTP servers: floor,node-floor,ts-docs,"
                     "ts-pooled,ours,ours-bearer,ours-idtoken,ours-stateful")
     ap.add_argument("--no-extras", action="store_true", help="skip stdio, sessions and SSE")
     ap.add_argument("--stdio-messages", type=int, default=20000)

@@ -10,6 +10,8 @@
 //   --mode stateful  the docs' stateful pattern: one McpServer + transport per
 //                  session (Mcp-Session-Id), GET opens the standalone SSE stream
 //   --mode stdio   McpServer + StdioServerTransport
+//   --mode bare    no MCP at all: node's own http server answering a fixed body
+//                  (the node counterpart of soup-floor.c, for context)
 //
 // HTTP modes use enableJsonResponse and print
 // "listening on http://127.0.0.1:PORT/mcp" to stderr, like our examples.
@@ -20,6 +22,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 
 function arg (name, dflt) {
   const i = process.argv.indexOf(name);
@@ -51,6 +54,21 @@ function jsonRpcError (res, err) {
 if (mode === 'stdio') {
   const server = getServer();
   await server.connect(new StdioServerTransport());
+} else if (mode === 'bare') {
+  const body = '{"result":{"content":[{"type":"text","text":"5"}]},"jsonrpc":"2.0","id":1}';
+  const listener = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+  });
+  listener.listen(port, '127.0.0.1', () => {
+    console.error(`listening on http://127.0.0.1:${listener.address().port}/mcp`);
+  });
+  const stop = () => { listener.close(() => process.exit(0)); listener.closeAllConnections(); };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 } else {
   const app = express();
   app.use(express.json());
