@@ -58,3 +58,16 @@ typedef struct {
 } NorthMcpRoute;
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Tools in the order they were added (tools/list is deterministic). */
+GPtrArray    *north_mcp_server_get_tool_array     (NorthMcpServer  *self);
+/* The `capabilities` member of the initialize result. */
+JsonObject   *north_mcp_server_build_capabilities (NorthMcpServer  *self);
+/* The `serverInfo` member (Implementation). */
+JsonObject   *north_mcp_server_build_server_info  (NorthMcpServer  *self);
+/* Every open session, for notifications to all clients. */
+GList        *north_mcp_server_get_sessions       (NorthMcpServer  *self);
+
+G_END_DECLS

@@ -98,6 +98,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_page_size         (NorthMcpServer        *self,
                                                                guint                  page_size);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_request_timeout   (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_request_timeout   (NorthMcpServer        *self,
+                                                               guint                  timeout_ms);
+NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpAuth          *north_mcp_server_get_auth              (NorthMcpServer        *self);
 
 NORTH_MCP_AVAILABLE_IN_ALL
@@ -111,6 +116,8 @@ NorthMcpTool          *north_mcp_server_lookup_tool           (NorthMcpServer   
                                                                const char            *name);
 NORTH_MCP_AVAILABLE_IN_ALL
 GPtrArray             *north_mcp_server_list_tools            (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_notify_tools_list_changed (NorthMcpServer    *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_add_route             (NorthMcpServer        *self,
                                                                const char            *path,

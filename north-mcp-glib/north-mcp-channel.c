@@ -1,0 +1,126 @@
+/* north-mcp-channel.c: base class of the transports' outgoing channels
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-channel-private.h"
+
+typedef struct
+{
+  GCancellable *cancellable;
+  gboolean      closed;
+} NorthMcpChannelPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (NorthMcpChannel, north_mcp_channel, G_TYPE_OBJECT)
+
+enum {
+  CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gboolean
+north_mcp_channel_real_can_stream (NorthMcpChannel *self)
+{
+  return FALSE;
+}
+
+static void
+north_mcp_channel_finalize (GObject *object)
+{
+  NorthMcpChannel *self = NORTH_MCP_CHANNEL (object);
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  g_clear_object (&priv->cancellable);
+
+  G_OBJECT_CLASS (north_mcp_channel_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_channel_class_init (NorthMcpChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = north_mcp_channel_finalize;
+  klass->can_stream = north_mcp_channel_real_can_stream;
+
+  /* Emitted once, when the peer went away or the transport ended. */
+  signals[CLOSED] = g_signal_new ("closed",
+                                  G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 0);
+}
+
+static void
+north_mcp_channel_init (NorthMcpChannel *self)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  priv->cancellable = g_cancellable_new ();
+}
+
+void
+north_mcp_channel_send (NorthMcpChannel *self,
+                        JsonNode        *message)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_CHANNEL (self));
+  g_return_if_fail (message != NULL);
+
+  /* Whatever is sent after the peer left has nowhere to go. */
+  if (priv->closed)
+    return;
+
+  NORTH_MCP_CHANNEL_GET_CLASS (self)->send (self, message);
+}
+
+gboolean
+north_mcp_channel_can_stream (NorthMcpChannel *self)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (self), FALSE);
+
+  return !priv->closed && NORTH_MCP_CHANNEL_GET_CLASS (self)->can_stream (self);
+}
+
+gboolean
+north_mcp_channel_is_closed (NorthMcpChannel *self)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (self), TRUE);
+
+  return priv->closed;
+}
+
+void
+north_mcp_channel_mark_closed (NorthMcpChannel *self)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_CHANNEL (self));
+
+  if (priv->closed)
+    return;
+
+  priv->closed = TRUE;
+  g_object_ref (self);
+  g_cancellable_cancel (priv->cancellable);
+  g_signal_emit (self, signals[CLOSED], 0);
+  g_object_unref (self);
+}
+
+GCancellable *
+north_mcp_channel_get_cancellable (NorthMcpChannel *self)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (self), NULL);
+
+  return priv->cancellable;
+}

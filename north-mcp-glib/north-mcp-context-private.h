@@ -1,0 +1,33 @@
+/* north-mcp-context-private.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-context.h"
+#include "north-mcp-channel-private.h"
+
+G_BEGIN_DECLS
+
+/* Turns a handler's result into what goes on the wire (for example adding
+ * 2026's `resultType`). Returns a new reference. */
+typedef JsonNode *(*NorthMcpResultFilter) (NorthMcpContext *context,
+                                           JsonNode        *result);
+
+NorthMcpContext *north_mcp_context_new               (NorthMcpServer       *server,
+                                                      NorthMcpSession      *session,
+                                                      NorthMcpUser         *user,
+                                                      NorthMcpChannel      *channel,
+                                                      JsonNode             *id,
+                                                      const char           *method,
+                                                      JsonObject           *params,
+                                                      const char           *protocol_version);
+void             north_mcp_context_set_result_filter (NorthMcpContext      *self,
+                                                      NorthMcpResultFilter  filter);
+NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self);
+/* Makes @self the context north_mcp_context_get_current() returns in this
+ * thread until the matching pop. */
+void             north_mcp_context_push_current      (NorthMcpContext      *self);
+void             north_mcp_context_pop_current       (NorthMcpContext      *self);
+
+G_END_DECLS

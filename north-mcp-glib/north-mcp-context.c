@@ -1,0 +1,1029 @@
+/* north-mcp-context.c: one request as its handler sees it
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-context-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-user.h"
+#include "north-mcp-util-private.h"
+
+/**
+ * NorthMcpContext:
+ *
+ * One request, as its handler sees it: the arguments, the session and the
+ * authenticated North user, and the means to answer — a result or an error,
+ * progress and log notifications, and requests to the client (sampling,
+ * elicitation, roots) while the request is open.
+ *
+ * A handler completes the context exactly once, with
+ * north_mcp_context_return_tool_result(), north_mcp_context_return_result()
+ * or north_mcp_context_return_error(), from any thread. A handler that
+ * answers later keeps a reference; a context dropped without an answer
+ * answers with an internal error, so a request never hangs.
+ *
+ * When the client cancels the request, the context's cancellable is
+ * cancelled and whatever the handler returns afterwards is not sent.
+ */
+struct _NorthMcpContext
+{
+  GObject               parent_instance;
+
+  NorthMcpServer       *server;
+  NorthMcpSession      *session;
+  NorthMcpUser         *user;
+  NorthMcpChannel      *channel;
+  GMainContext         *main_context;
+  JsonNode             *id;
+  char                 *method;
+  JsonObject           *params;
+  char                 *protocol_version;
+  GCancellable         *cancellable;
+  JsonNode             *progress_token;
+  double                last_progress;
+  NorthMcpResultFilter  filter;
+  gint                  completed; /* atomic */
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
+
+static GPrivate current_context;
+
+/* Runs @func on the server's main context: now if this thread owns it,
+ * else later. Channels and sessions are only touched there. */
+typedef void (*ContextCall) (NorthMcpContext *self, JsonNode *message);
+
+typedef struct
+{
+  NorthMcpContext *context;
+  ContextCall      func;
+  JsonNode        *message;
+} Invocation;
+
+static void
+invocation_free (Invocation *invocation)
+{
+  g_clear_object (&invocation->context);
+  g_clear_pointer (&invocation->message, json_node_unref);
+  g_free (invocation);
+}
+
+static gboolean
+invocation_run (gpointer user_data)
+{
+  Invocation *invocation = user_data;
+
+  invocation->func (invocation->context, invocation->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_on_main_context (NorthMcpContext *self,
+                     ContextCall      func,
+                     JsonNode        *message)
+{
+  Invocation *invocation;
+
+  if (g_main_context_is_owner (self->main_context))
+    {
+      func (self, message);
+      return;
+    }
+
+  invocation = g_new0 (Invocation, 1);
+  invocation->context = g_object_ref (self);
+  invocation->func = func;
+  invocation->message = message != NULL ? json_node_ref (message) : NULL;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              invocation_run, invocation,
+                              (GDestroyNotify) invocation_free);
+}
+
+static void
+send_message (NorthMcpContext *self,
+              JsonNode        *message)
+{
+  north_mcp_channel_send (self->channel, message);
+}
+
+/* Sends @message on the request's stream if it can carry it, else on the
+ * session's standalone stream; drops it when neither can. */
+static void
+send_related (NorthMcpContext *self,
+              JsonNode        *message)
+{
+  NorthMcpChannel *channel = self->channel;
+
+  if (!north_mcp_channel_can_stream (channel))
+    channel = self->session != NULL ? north_mcp_session_get_standalone_channel (self->session) : NULL;
+
+  if (channel != NULL)
+    north_mcp_channel_send (channel, message);
+}
+
+static void
+finish_request (NorthMcpContext *self,
+                JsonNode        *response)
+{
+  if (self->session != NULL)
+    north_mcp_session_remove_in_flight (self->session, self->id);
+
+  /* A cancelled request is not answered. */
+  if (response != NULL && !g_cancellable_is_cancelled (self->cancellable))
+    north_mcp_channel_send (self->channel, response);
+}
+
+static gboolean
+mark_completed (NorthMcpContext *self)
+{
+  if (!g_atomic_int_compare_and_exchange (&self->completed, FALSE, TRUE))
+    {
+      g_critical ("The %s request was answered twice; only the first answer counts",
+                  self->method);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+north_mcp_context_dispose (GObject *object)
+{
+  NorthMcpContext *self = NORTH_MCP_CONTEXT (object);
+
+  /* Dropped without an answer: answer for the handler so that the client
+   * does not wait forever. */
+  if (g_atomic_int_compare_and_exchange (&self->completed, FALSE, TRUE) && self->channel != NULL)
+    {
+      g_autoptr(JsonNode) response =
+        north_mcp_jsonrpc_error_new (self->id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                     "Internal error: the handler finished without answering",
+                                     NULL);
+
+      g_warning ("The %s handler dropped its request without answering", self->method);
+      if (g_main_context_is_owner (self->main_context))
+        finish_request (self, response);
+      else
+        {
+          /* The object is going away: hand what the send needs to an
+           * object that stays. */
+          NorthMcpContext *stand_in = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
+
+          stand_in->completed = TRUE;
+          stand_in->channel = g_object_ref (self->channel);
+          stand_in->session = self->session != NULL ? g_object_ref (self->session) : NULL;
+          stand_in->id = json_node_ref (self->id);
+          stand_in->main_context = g_main_context_ref (self->main_context);
+          stand_in->cancellable = g_object_ref (self->cancellable);
+          run_on_main_context (stand_in, finish_request, response);
+          g_object_unref (stand_in);
+        }
+    }
+
+  g_clear_object (&self->channel);
+  g_clear_object (&self->session);
+  g_clear_object (&self->user);
+  g_clear_object (&self->server);
+
+  G_OBJECT_CLASS (north_mcp_context_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_context_finalize (GObject *object)
+{
+  NorthMcpContext *self = NORTH_MCP_CONTEXT (object);
+
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_pointer (&self->id, json_node_unref);
+  g_free (self->method);
+  g_clear_pointer (&self->params, json_object_unref);
+  g_free (self->protocol_version);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->progress_token, json_node_unref);
+
+  G_OBJECT_CLASS (north_mcp_context_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_context_class_init (NorthMcpContextClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = north_mcp_context_dispose;
+  object_class->finalize = north_mcp_context_finalize;
+}
+
+static void
+north_mcp_context_init (NorthMcpContext *self)
+{
+  self->last_progress = -G_MAXDOUBLE;
+}
+
+NorthMcpContext *
+north_mcp_context_new (NorthMcpServer  *server,
+                       NorthMcpSession *session,
+                       NorthMcpUser    *user,
+                       NorthMcpChannel *channel,
+                       JsonNode        *id,
+                       const char      *method,
+                       JsonObject      *params,
+                       const char      *protocol_version)
+{
+  NorthMcpContext *self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
+  JsonObject *meta;
+
+  self->server = g_object_ref (server);
+  self->session = session != NULL ? g_object_ref (session) : NULL;
+  self->user = user != NULL ? g_object_ref (user) : NULL;
+  self->channel = g_object_ref (channel);
+  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (server));
+  self->id = json_node_copy (id);
+  self->method = g_strdup (method);
+  self->params = params != NULL ? json_object_ref (params) : json_object_new ();
+  self->protocol_version = g_strdup (protocol_version);
+  self->cancellable = g_cancellable_new ();
+
+  meta = north_mcp_object_get_object (self->params, "_meta");
+  if (meta != NULL && json_object_has_member (meta, "progressToken"))
+    {
+      JsonNode *token = json_object_get_member (meta, "progressToken");
+
+      if (JSON_NODE_HOLDS_VALUE (token))
+        self->progress_token = json_node_copy (token);
+    }
+
+  if (session != NULL)
+    north_mcp_session_add_in_flight (session, id, self->cancellable);
+
+  return self;
+}
+
+void
+north_mcp_context_set_result_filter (NorthMcpContext      *self,
+                                     NorthMcpResultFilter  filter)
+{
+  self->filter = filter;
+}
+
+NorthMcpChannel *
+north_mcp_context_get_channel (NorthMcpContext *self)
+{
+  return self->channel;
+}
+
+void
+north_mcp_context_push_current (NorthMcpContext *self)
+{
+  g_private_set (&current_context, self);
+}
+
+void
+north_mcp_context_pop_current (NorthMcpContext *self)
+{
+  if (g_private_get (&current_context) == self)
+    g_private_set (&current_context, NULL);
+}
+
+/**
+ * north_mcp_context_get_current:
+ *
+ * Gets the context whose handler is running in this thread, the way the
+ * North Python SDK's `get_authenticated_user()` finds its request. It is set
+ * only while a handler is being called, not after it returns, so
+ * asynchronous handlers should keep the context they were given.
+ *
+ * Returns: (transfer none) (nullable): the context, or %NULL outside a
+ *   handler
+ */
+NorthMcpContext *
+north_mcp_context_get_current (void)
+{
+  return g_private_get (&current_context);
+}
+
+/**
+ * north_mcp_get_authenticated_user:
+ *
+ * Gets the North user of the request whose handler is running in this
+ * thread: the C equivalent of the North Python SDK's
+ * `get_authenticated_user()`.
+ *
+ * Returns: (transfer none) (nullable): the user, or %NULL outside a
+ *   handler, over stdio, and for the anonymous requests of open mode
+ */
+NorthMcpUser *
+north_mcp_get_authenticated_user (void)
+{
+  NorthMcpContext *context = north_mcp_context_get_current ();
+
+  return context != NULL ? context->user : NULL;
+}
+
+/**
+ * north_mcp_context_get_server:
+ * @self: a context
+ *
+ * Gets the server that received the request.
+ *
+ * Returns: (transfer none): the server
+ */
+NorthMcpServer *
+north_mcp_context_get_server (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->server;
+}
+
+/**
+ * north_mcp_context_get_session:
+ * @self: a context
+ *
+ * Gets the session the request belongs to.
+ *
+ * Returns: (transfer none) (nullable): the session, or %NULL in stateless
+ *   HTTP mode
+ */
+NorthMcpSession *
+north_mcp_context_get_session (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->session;
+}
+
+/**
+ * north_mcp_context_get_user:
+ * @self: a context
+ *
+ * Gets the North user the request acts for.
+ *
+ * Returns: (transfer none) (nullable): the user, or %NULL when the request
+ *   carried no North credentials (and always over stdio)
+ */
+NorthMcpUser *
+north_mcp_context_get_user (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->user;
+}
+
+/**
+ * north_mcp_context_get_method:
+ * @self: a context
+ *
+ * Gets the request's method, such as `tools/call`.
+ *
+ * Returns: the method
+ */
+const char *
+north_mcp_context_get_method (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->method;
+}
+
+/**
+ * north_mcp_context_get_request_id:
+ * @self: a context
+ *
+ * Gets the request's JSON-RPC id (a string or an integer).
+ *
+ * Returns: (transfer none): the id
+ */
+JsonNode *
+north_mcp_context_get_request_id (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->id;
+}
+
+/**
+ * north_mcp_context_get_params:
+ * @self: a context
+ *
+ * Gets the request's parameters.
+ *
+ * Returns: (transfer none): the `params` object (empty when absent)
+ */
+JsonObject *
+north_mcp_context_get_params (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->params;
+}
+
+/**
+ * north_mcp_context_get_meta:
+ * @self: a context
+ *
+ * Gets the request's `_meta` object.
+ *
+ * Returns: (transfer none) (nullable): the `_meta` object
+ */
+JsonObject *
+north_mcp_context_get_meta (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return north_mcp_object_get_object (self->params, "_meta");
+}
+
+/**
+ * north_mcp_context_get_protocol_version:
+ * @self: a context
+ *
+ * Gets the protocol revision the request was made under.
+ *
+ * Returns: (nullable): the revision, such as `2025-11-25`
+ */
+const char *
+north_mcp_context_get_protocol_version (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->protocol_version;
+}
+
+/**
+ * north_mcp_context_get_cancellable:
+ * @self: a context
+ *
+ * Gets the cancellable that is cancelled when the client cancels the
+ * request or its session ends. Pass it to whatever the handler waits for.
+ *
+ * Returns: (transfer none): the cancellable
+ */
+GCancellable *
+north_mcp_context_get_cancellable (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->cancellable;
+}
+
+/**
+ * north_mcp_context_is_completed:
+ * @self: a context
+ *
+ * Gets whether the request has been answered.
+ *
+ * Returns: %TRUE once answered
+ */
+gboolean
+north_mcp_context_is_completed (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), TRUE);
+
+  return g_atomic_int_get (&self->completed);
+}
+
+/**
+ * north_mcp_context_report_progress:
+ * @self: a context
+ * @progress: the progress so far; must increase from one call to the next
+ * @total: the total, or a negative number when unknown
+ * @message: (nullable): what is happening
+ *
+ * Sends `notifications/progress` for the request, if the client asked for
+ * progress (a `progressToken` in the request's `_meta`) and the transport
+ * can carry it. Safe to call from any thread.
+ */
+void
+north_mcp_context_report_progress (NorthMcpContext *self,
+                                   double           progress,
+                                   double           total,
+                                   const char      *message)
+{
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(JsonNode) notification = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+
+  if (self->progress_token == NULL || north_mcp_context_is_completed (self))
+    return;
+
+  /* The protocol requires progress to increase: drop what would not. */
+  if (progress <= self->last_progress)
+    return;
+  self->last_progress = progress;
+
+  params = json_object_new ();
+  json_object_set_member (params, "progressToken", json_node_copy (self->progress_token));
+  json_object_set_double_member (params, "progress", progress);
+  if (total >= 0)
+    json_object_set_double_member (params, "total", total);
+  if (message != NULL)
+    json_object_set_string_member (params, "message", message);
+
+  notification = north_mcp_jsonrpc_notification_new ("notifications/progress", params);
+  run_on_main_context (self, send_related, notification);
+}
+
+static const char * const log_level_names[] = {
+  "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency",
+};
+
+/**
+ * north_mcp_context_log:
+ * @self: a context
+ * @level: the severity
+ * @logger: (nullable): the logger's name
+ * @data: any JSON value to log
+ *
+ * Sends `notifications/message` to the client if @level is at or above
+ * the level the client set with `logging/setLevel`. Safe to call from any
+ * thread.
+ */
+void
+north_mcp_context_log (NorthMcpContext  *self,
+                       NorthMcpLogLevel  level,
+                       const char       *logger,
+                       JsonNode         *data)
+{
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(JsonNode) notification = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
+  g_return_if_fail (data != NULL);
+
+  if (self->session != NULL && level < north_mcp_session_get_log_level (self->session))
+    return;
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "level", log_level_names[level]);
+  if (logger != NULL)
+    json_object_set_string_member (params, "logger", logger);
+  json_object_set_member (params, "data", json_node_copy (data));
+
+  notification = north_mcp_jsonrpc_notification_new ("notifications/message", params);
+  run_on_main_context (self, send_related, notification);
+}
+
+/**
+ * north_mcp_context_log_message:
+ * @self: a context
+ * @level: the severity
+ * @logger: (nullable): the logger's name
+ * @message: the text to log
+ *
+ * Like north_mcp_context_log() with a string as data.
+ */
+void
+north_mcp_context_log_message (NorthMcpContext  *self,
+                               NorthMcpLogLevel  level,
+                               const char       *logger,
+                               const char       *message)
+{
+  g_autoptr(JsonNode) data = NULL;
+
+  g_return_if_fail (message != NULL);
+
+  data = json_node_init_string (json_node_alloc (), message);
+  north_mcp_context_log (self, level, logger, data);
+}
+
+static void
+send_result (NorthMcpContext *self,
+             JsonNode        *result)
+{
+  g_autoptr(JsonNode) filtered = NULL;
+  g_autoptr(JsonNode) response = NULL;
+
+  if (self->filter != NULL)
+    filtered = self->filter (self, result);
+
+  response = north_mcp_jsonrpc_result_new (self->id, filtered != NULL ? filtered : result);
+  finish_request (self, response);
+}
+
+/**
+ * north_mcp_context_return_result:
+ * @self: a context
+ * @result: the JSON-RPC result object
+ *
+ * Answers the request with @result. Safe to call from any thread.
+ */
+void
+north_mcp_context_return_result (NorthMcpContext *self,
+                                 JsonNode        *result)
+{
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (result != NULL);
+
+  if (!mark_completed (self))
+    return;
+
+  run_on_main_context (self, send_result, result);
+}
+
+/**
+ * north_mcp_context_return_tool_result:
+ * @self: a context
+ * @result: the tool's result
+ *
+ * Answers a `tools/call` request. Safe to call from any thread.
+ */
+void
+north_mcp_context_return_tool_result (NorthMcpContext    *self,
+                                      NorthMcpToolResult *result)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (result));
+
+  node = north_mcp_tool_result_to_json (result);
+  north_mcp_context_return_result (self, node);
+}
+
+static void
+send_response (NorthMcpContext *self,
+               JsonNode        *response)
+{
+  finish_request (self, response);
+}
+
+/**
+ * north_mcp_context_return_error:
+ * @self: a context
+ * @error: what went wrong
+ *
+ * Answers the request with an error. An error of the
+ * %NORTH_MCP_JSONRPC_ERROR domain becomes a JSON-RPC error with its code.
+ * Any other error of a `tools/call` becomes a tool result with `isError`
+ * set, as the protocol wants tool failures reported; of other requests, a
+ * JSON-RPC error (invalid params for %NORTH_MCP_ERROR_INVALID_ARGUMENT,
+ * internal error otherwise). Safe to call from any thread.
+ */
+void
+north_mcp_context_return_error (NorthMcpContext *self,
+                                const GError    *error)
+{
+  g_autoptr(JsonNode) response = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (error != NULL);
+
+  if (error->domain != NORTH_MCP_JSONRPC_ERROR && g_strcmp0 (self->method, "tools/call") == 0)
+    {
+      g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (error->message);
+
+      north_mcp_context_return_tool_result (self, result);
+      return;
+    }
+
+  if (!mark_completed (self))
+    return;
+
+  if (error->domain == NORTH_MCP_JSONRPC_ERROR)
+    response = north_mcp_jsonrpc_error_new (self->id, error->code, error->message, NULL);
+  else if (error->domain == NORTH_MCP_ERROR && error->code == NORTH_MCP_ERROR_INVALID_ARGUMENT)
+    response = north_mcp_jsonrpc_error_new (self->id, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                            error->message, NULL);
+  else
+    response = north_mcp_jsonrpc_error_new (self->id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                            error->message, NULL);
+
+  run_on_main_context (self, send_response, response);
+}
+
+/**
+ * north_mcp_context_return_error_literal:
+ * @self: a context
+ * @domain: the error domain
+ * @code: the error code
+ * @message: the error message
+ *
+ * Like north_mcp_context_return_error() without building a #GError.
+ */
+void
+north_mcp_context_return_error_literal (NorthMcpContext *self,
+                                        GQuark           domain,
+                                        int              code,
+                                        const char      *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (domain, code, message);
+
+  north_mcp_context_return_error (self, error);
+}
+
+/* Server-to-client requests. */
+
+static void
+send_request_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonNode *node = north_mcp_session_send_request_finish (NORTH_MCP_SESSION (source), result, &error);
+
+  if (node == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+static const char *
+required_capability (const char *method)
+{
+  if (g_str_equal (method, "sampling/createMessage"))
+    return "sampling";
+  if (g_str_equal (method, "elicitation/create"))
+    return "elicitation";
+  if (g_str_equal (method, "roots/list"))
+    return "roots";
+  return NULL;
+}
+
+typedef struct
+{
+  char       *method;
+  JsonObject *params;
+} OutboundRequest;
+
+static void
+outbound_request_free (OutboundRequest *request)
+{
+  g_free (request->method);
+  g_clear_pointer (&request->params, json_object_unref);
+  g_free (request);
+}
+
+static void
+start_request_task (GTask *task)
+{
+  NorthMcpContext *self = g_task_get_source_object (task);
+  OutboundRequest *request = g_task_get_task_data (task);
+  const char *capability = required_capability (request->method);
+
+  if (self->session == NULL)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: stateless HTTP has no session for "
+                               "server-to-client requests", request->method);
+      return;
+    }
+
+  if (capability != NULL && !north_mcp_session_has_client_capability (self->session, capability))
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: the client did not declare the '%s' capability",
+                               request->method, capability);
+      return;
+    }
+
+  north_mcp_session_send_request_async (self->session, self->channel,
+                                        request->method, request->params,
+                                        north_mcp_server_get_request_timeout (self->server),
+                                        g_task_get_cancellable (task),
+                                        send_request_done, g_object_ref (task));
+}
+
+static gboolean
+start_request_idle (gpointer user_data)
+{
+  start_request_task (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * north_mcp_context_send_request_async:
+ * @self: a context
+ * @method: the request's method, such as `sampling/createMessage`
+ * @params: (nullable): its parameters
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Sends a request to the client while the request of @self is open, on
+ * the request's own stream when the transport can carry it (an SSE
+ * response, stdio), else on the session's standalone stream. Fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED in stateless HTTP mode or when the client
+ * lacks the capability the method needs, with %NORTH_MCP_ERROR_TIMED_OUT
+ * when the client does not answer in time, and with
+ * %NORTH_MCP_ERROR_REMOTE when it answers with an error.
+ */
+void
+north_mcp_context_send_request_async (NorthMcpContext     *self,
+                                      const char          *method,
+                                      JsonObject          *params,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  OutboundRequest *request;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (method != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_context_send_request_async);
+
+  request = g_new0 (OutboundRequest, 1);
+  request->method = g_strdup (method);
+  request->params = params != NULL ? json_object_ref (params) : NULL;
+  g_task_set_task_data (task, request, (GDestroyNotify) outbound_request_free);
+
+  if (g_main_context_is_owner (self->main_context))
+    start_request_task (task);
+  else
+    g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                                start_request_idle, g_object_ref (task), g_object_unref);
+}
+
+/**
+ * north_mcp_context_send_request_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_send_request_async().
+ *
+ * Returns: (transfer full): the client's `result`
+ */
+JsonNode *
+north_mcp_context_send_request_finish (NorthMcpContext  *self,
+                                       GAsyncResult     *result,
+                                       GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static JsonObject *
+finish_object (NorthMcpContext  *self,
+               GAsyncResult     *result,
+               const char       *what,
+               GError          **error)
+{
+  g_autoptr(JsonNode) node = north_mcp_context_send_request_finish (self, result, error);
+
+  if (node == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
+                   "The client's answer to %s is not an object", what);
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (node));
+}
+
+/**
+ * north_mcp_context_sample_async:
+ * @self: a context
+ * @params: the `sampling/createMessage` parameters (`messages`,
+ *   `maxTokens`, …)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the client's model for a completion (`sampling/createMessage`).
+ * Needs the client's `sampling` capability.
+ */
+void
+north_mcp_context_sample_async (NorthMcpContext     *self,
+                                JsonObject          *params,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  north_mcp_context_send_request_async (self, "sampling/createMessage", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_sample_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_sample_async().
+ *
+ * Returns: (transfer full): the `CreateMessageResult` (`role`, `content`,
+ *   `model`, …)
+ */
+JsonObject *
+north_mcp_context_sample_finish (NorthMcpContext  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  return finish_object (self, result, "sampling/createMessage", error);
+}
+
+/**
+ * north_mcp_context_elicit_async:
+ * @self: a context
+ * @message: what to ask the user
+ * @requested_schema: a flat object schema of primitive properties
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the user for information through the client (`elicitation/create`,
+ * form mode). Needs the client's `elicitation` capability.
+ */
+void
+north_mcp_context_elicit_async (NorthMcpContext     *self,
+                                const char          *message,
+                                JsonObject          *requested_schema,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (requested_schema != NULL);
+
+  json_object_set_string_member (params, "message", message);
+  json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
+  north_mcp_context_send_request_async (self, "elicitation/create", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_elicit_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_elicit_async().
+ *
+ * Returns: (transfer full): the `ElicitResult` (`action`: `accept`,
+ *   `decline` or `cancel`, and `content` when accepted)
+ */
+JsonObject *
+north_mcp_context_elicit_finish (NorthMcpContext  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  return finish_object (self, result, "elicitation/create", error);
+}
+
+/**
+ * north_mcp_context_list_roots_async:
+ * @self: a context
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the client for its roots (`roots/list`). Needs the client's `roots`
+ * capability.
+ */
+void
+north_mcp_context_list_roots_async (NorthMcpContext     *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  north_mcp_context_send_request_async (self, "roots/list", NULL,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_list_roots_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_list_roots_async().
+ *
+ * Returns: (transfer full): the roots (objects with `uri` and `name`)
+ */
+JsonArray *
+north_mcp_context_list_roots_finish (NorthMcpContext  *self,
+                                     GAsyncResult     *result,
+                                     GError          **error)
+{
+  g_autoptr(JsonObject) object = finish_object (self, result, "roots/list", error);
+  JsonNode *roots;
+
+  if (object == NULL)
+    return NULL;
+
+  roots = json_object_get_member (object, "roots");
+  if (roots == NULL || !JSON_NODE_HOLDS_ARRAY (roots))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
+                           "The client's answer to roots/list has no roots array");
+      return NULL;
+    }
+
+  return json_array_ref (json_node_get_array (roots));
+}

@@ -1,0 +1,264 @@
+/* north-mcp-jsonrpc.c: JSON-RPC 2.0 message helpers
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+
+/* An id is a string or an integer; MCP forbids null. Fractional numbers are
+ * not ids either. */
+static gboolean
+id_is_valid (JsonNode *id)
+{
+  GType type;
+
+  if (id == NULL || !JSON_NODE_HOLDS_VALUE (id))
+    return FALSE;
+
+  type = json_node_get_value_type (id);
+  return type == G_TYPE_STRING || type == G_TYPE_INT64;
+}
+
+NorthMcpMessageKind
+north_mcp_jsonrpc_classify (JsonNode  *message,
+                            JsonNode **id_out,
+                            GError   **error)
+{
+  JsonObject *object;
+  JsonNode *version;
+  JsonNode *method;
+  JsonNode *id;
+  gboolean has_result, has_error;
+
+  if (id_out != NULL)
+    *id_out = NULL;
+
+  if (message == NULL || !JSON_NODE_HOLDS_OBJECT (message))
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                           NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                           "Invalid Request: a JSON-RPC message must be a JSON object");
+      return NORTH_MCP_MESSAGE_INVALID;
+    }
+
+  object = json_node_get_object (message);
+  id = json_object_get_member (object, "id");
+  if (id_out != NULL && id_is_valid (id))
+    *id_out = id;
+
+  version = json_object_get_member (object, "jsonrpc");
+  if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
+      json_node_get_value_type (version) != G_TYPE_STRING ||
+      g_strcmp0 (json_node_get_string (version), "2.0") != 0)
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                           NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                           "Invalid Request: \"jsonrpc\" must be exactly \"2.0\"");
+      return NORTH_MCP_MESSAGE_INVALID;
+    }
+
+  method = json_object_get_member (object, "method");
+  has_result = json_object_has_member (object, "result");
+  has_error = json_object_has_member (object, "error");
+
+  if (method != NULL)
+    {
+      JsonNode *params;
+
+      if (!JSON_NODE_HOLDS_VALUE (method) ||
+          json_node_get_value_type (method) != G_TYPE_STRING ||
+          *json_node_get_string (method) == '\0')
+        {
+          g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                               NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                               "Invalid Request: \"method\" must be a non-empty string");
+          return NORTH_MCP_MESSAGE_INVALID;
+        }
+
+      params = json_object_get_member (object, "params");
+      if (params != NULL && !JSON_NODE_HOLDS_OBJECT (params))
+        {
+          /* Positional params do not exist in MCP; a null is tolerated
+           * because some clients send it for parameterless methods. */
+          if (!JSON_NODE_HOLDS_NULL (params))
+            {
+              g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                                   NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                                   "Invalid Request: \"params\" must be an object");
+              return NORTH_MCP_MESSAGE_INVALID;
+            }
+        }
+
+      if (id == NULL)
+        return NORTH_MCP_MESSAGE_NOTIFICATION;
+
+      if (!id_is_valid (id))
+        {
+          g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                               NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                               "Invalid Request: \"id\" must be a string or an integer");
+          return NORTH_MCP_MESSAGE_INVALID;
+        }
+
+      return NORTH_MCP_MESSAGE_REQUEST;
+    }
+
+  if (has_result == has_error)
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                           NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                           has_result
+                           ? "Invalid Request: a response cannot carry both \"result\" and \"error\""
+                           : "Invalid Request: a message needs \"method\", \"result\" or \"error\"");
+      return NORTH_MCP_MESSAGE_INVALID;
+    }
+
+  if (!id_is_valid (id))
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                           NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                           "Invalid Request: a response needs a string or integer \"id\"");
+      return NORTH_MCP_MESSAGE_INVALID;
+    }
+
+  return NORTH_MCP_MESSAGE_RESPONSE;
+}
+
+static JsonObject *
+envelope_new (JsonNode *id)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "jsonrpc", "2.0");
+  if (id != NULL)
+    json_object_set_member (object, "id", json_node_copy (id));
+
+  return object;
+}
+
+JsonNode *
+north_mcp_jsonrpc_result_new (JsonNode *id,
+                              JsonNode *result)
+{
+  JsonObject *object = envelope_new (id);
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_member (object, "result",
+                          result != NULL ? json_node_copy (result)
+                                         : json_node_init_object (json_node_alloc (), json_object_new ()));
+  json_node_take_object (node, object);
+  return node;
+}
+
+JsonNode *
+north_mcp_jsonrpc_error_new (JsonNode   *id,
+                             int         code,
+                             const char *message,
+                             JsonNode   *data)
+{
+  JsonObject *object = envelope_new (NULL);
+  JsonObject *error = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  /* An unreadable id is answered with null, as JSON-RPC asks. */
+  if (id != NULL)
+    json_object_set_member (object, "id", json_node_copy (id));
+  else
+    json_object_set_null_member (object, "id");
+
+  json_object_set_int_member (error, "code", code);
+  json_object_set_string_member (error, "message", message != NULL ? message : "");
+  if (data != NULL)
+    json_object_set_member (error, "data", json_node_copy (data));
+  json_object_set_object_member (object, "error", error);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+JsonNode *
+north_mcp_jsonrpc_notification_new (const char *method,
+                                    JsonObject *params)
+{
+  JsonObject *object = envelope_new (NULL);
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (object, "method", method);
+  if (params != NULL)
+    json_object_set_object_member (object, "params", json_object_ref (params));
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+JsonNode *
+north_mcp_jsonrpc_request_new (JsonNode   *id,
+                               const char *method,
+                               JsonObject *params)
+{
+  JsonObject *object = envelope_new (id);
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (object, "method", method);
+  if (params != NULL)
+    json_object_set_object_member (object, "params", json_object_ref (params));
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+JsonNode *
+north_mcp_jsonrpc_parse (const char  *data,
+                         gsize        length,
+                         GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (data == NULL || length == 0)
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                           NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+                           "Parse error: the message is empty");
+      return NULL;
+    }
+
+  if (length > G_MAXSSIZE ||
+      !json_parser_load_from_data (parser, data, (gssize) length, &local_error))
+    {
+      g_set_error (error, NORTH_MCP_JSONRPC_ERROR,
+                   NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+                   "Parse error: %s",
+                   local_error != NULL ? local_error->message : "message too large");
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
+                           NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+                           "Parse error: the message holds no JSON value");
+      return NULL;
+    }
+
+  return json_node_ref (root);
+}
+
+char *
+north_mcp_jsonrpc_to_string (JsonNode *message,
+                             gsize    *length)
+{
+  /* Not pretty-printed: one message is one line (stdio, SSE data). */
+  char *string = json_to_string (message, FALSE);
+
+  if (length != NULL)
+    *length = strlen (string);
+
+  return string;
+}

@@ -1,0 +1,1231 @@
+/* north-mcp-server.c
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "north-mcp-auth.h"
+#include "north-mcp-error.h"
+#include "north-mcp-http-transport-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-stdio-transport-private.h"
+#include "north-mcp-tool-private.h"
+#include "north-mcp-util-private.h"
+
+/**
+ * NorthMcpServer:
+ *
+ * An MCP server: the registry of tools (and resources and prompts), its
+ * configuration, and the transports that serve it.
+ *
+ * A minimal North server in C:
+ *
+ * ```c
+ * int
+ * main (int argc, char **argv)
+ * {
+ *   g_autoptr(NorthMcpServer) server = north_mcp_server_new ("Demo", "1.0.0");
+ *   g_autoptr(NorthMcpTool) tool = make_add_tool ();
+ *
+ *   north_mcp_server_set_port (server, 5222);
+ *   north_mcp_server_add_tool (server, tool);
+ *   return north_mcp_server_run (server, argc, argv);
+ * }
+ * ```
+ *
+ * north_mcp_server_run() parses the command line every server shares
+ * (`--transport`, `--host`, `--port`, `--stateless`, `--server-secret`, …),
+ * serves until SIGINT or SIGTERM (or the end of standard input for stdio)
+ * and returns the exit status.
+ *
+ * All of the server's work happens on the thread-default main context of
+ * the thread that started it; handlers may complete from other threads.
+ */
+struct _NorthMcpServer
+{
+  GObject                parent_instance;
+
+  char                  *name;
+  char                  *version;
+  char                  *title;
+  char                  *instructions;
+  char                  *host;
+  guint                  port;
+  gboolean               stateless;
+  gboolean               health_check;
+  gsize                  max_body_size;
+  guint                  page_size;
+  guint                  request_timeout;
+
+  NorthMcpAuth          *auth;
+  GMainContext          *main_context;
+
+  GPtrArray             *tools;     /* NorthMcpTool, in order added */
+  GHashTable            *tool_map;  /* name -> NorthMcpTool (unowned) */
+  GHashTable            *routes;    /* path -> NorthMcpRoute */
+  GHashTable            *sessions;  /* id -> NorthMcpSession */
+
+  NorthMcpHttpTransport *http;
+  NorthMcpStdioTransport *stdio;
+  GMainLoop             *loop;      /* while north_mcp_server_run() runs */
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_VERSION,
+  PROP_TITLE,
+  PROP_INSTRUCTIONS,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_STATELESS,
+  PROP_DEBUG,
+  PROP_HEALTH_CHECK,
+  PROP_MAX_BODY_SIZE,
+  PROP_PAGE_SIZE,
+  PROP_REQUEST_TIMEOUT,
+  PROP_AUTH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+#define DEFAULT_MAX_BODY_SIZE (4 * 1024 * 1024)
+#define DEFAULT_PAGE_SIZE 100
+#define DEFAULT_REQUEST_TIMEOUT_MS 60000
+
+const char * const north_mcp_supported_protocol_versions[] = {
+  "2024-11-05",
+  "2025-03-26",
+  "2025-06-18",
+  "2025-11-25",
+  NULL
+};
+
+gboolean
+north_mcp_protocol_version_is_supported (const char *version)
+{
+  return version != NULL && g_strv_contains (north_mcp_supported_protocol_versions, version);
+}
+
+static void
+route_free (NorthMcpRoute *route)
+{
+  if (route->destroy != NULL)
+    route->destroy (route->user_data);
+  g_free (route->path);
+  g_free (route);
+}
+
+static void
+north_mcp_server_dispose (GObject *object)
+{
+  NorthMcpServer *self = NORTH_MCP_SERVER (object);
+
+  north_mcp_server_stop (self);
+  g_clear_pointer (&self->routes, g_hash_table_unref);
+  g_clear_pointer (&self->tool_map, g_hash_table_unref);
+  g_clear_pointer (&self->tools, g_ptr_array_unref);
+  g_clear_object (&self->auth);
+
+  G_OBJECT_CLASS (north_mcp_server_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_server_finalize (GObject *object)
+{
+  NorthMcpServer *self = NORTH_MCP_SERVER (object);
+
+  g_free (self->name);
+  g_free (self->version);
+  g_free (self->title);
+  g_free (self->instructions);
+  g_free (self->host);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+
+  G_OBJECT_CLASS (north_mcp_server_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_server_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  NorthMcpServer *self = NORTH_MCP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case PROP_VERSION:
+      g_value_set_string (value, self->version);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_INSTRUCTIONS:
+      g_value_set_string (value, self->instructions);
+      break;
+    case PROP_HOST:
+      g_value_set_string (value, self->host);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_STATELESS:
+      g_value_set_boolean (value, self->stateless);
+      break;
+    case PROP_DEBUG:
+      g_value_set_boolean (value, north_mcp_server_get_debug (self));
+      break;
+    case PROP_HEALTH_CHECK:
+      g_value_set_boolean (value, self->health_check);
+      break;
+    case PROP_MAX_BODY_SIZE:
+      g_value_set_uint64 (value, self->max_body_size);
+      break;
+    case PROP_PAGE_SIZE:
+      g_value_set_uint (value, self->page_size);
+      break;
+    case PROP_REQUEST_TIMEOUT:
+      g_value_set_uint (value, self->request_timeout);
+      break;
+    case PROP_AUTH:
+      g_value_set_object (value, self->auth);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_server_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  NorthMcpServer *self = NORTH_MCP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      self->name = g_value_dup_string (value);
+      break;
+    case PROP_VERSION:
+      self->version = g_value_dup_string (value);
+      break;
+    case PROP_TITLE:
+      north_mcp_server_set_title (self, g_value_get_string (value));
+      break;
+    case PROP_INSTRUCTIONS:
+      north_mcp_server_set_instructions (self, g_value_get_string (value));
+      break;
+    case PROP_HOST:
+      north_mcp_server_set_host (self, g_value_get_string (value));
+      break;
+    case PROP_PORT:
+      north_mcp_server_set_port (self, g_value_get_uint (value));
+      break;
+    case PROP_STATELESS:
+      north_mcp_server_set_stateless (self, g_value_get_boolean (value));
+      break;
+    case PROP_DEBUG:
+      north_mcp_server_set_debug (self, g_value_get_boolean (value));
+      break;
+    case PROP_HEALTH_CHECK:
+      north_mcp_server_set_health_check (self, g_value_get_boolean (value));
+      break;
+    case PROP_MAX_BODY_SIZE:
+      north_mcp_server_set_max_body_size (self, g_value_get_uint64 (value));
+      break;
+    case PROP_PAGE_SIZE:
+      north_mcp_server_set_page_size (self, g_value_get_uint (value));
+      break;
+    case PROP_REQUEST_TIMEOUT:
+      north_mcp_server_set_request_timeout (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_server_class_init (NorthMcpServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = north_mcp_server_dispose;
+  object_class->finalize = north_mcp_server_finalize;
+  object_class->get_property = north_mcp_server_get_property;
+  object_class->set_property = north_mcp_server_set_property;
+
+  /**
+   * NorthMcpServer:name:
+   *
+   * The server's name, sent as `serverInfo.name`.
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, "north-mcp-server",
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpServer:version:
+   *
+   * The server's version, sent as `serverInfo.version`.
+   */
+  properties[PROP_VERSION] =
+    g_param_spec_string ("version", NULL, NULL, "0.0.0",
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpServer:title:
+   *
+   * A human-readable name, sent as `serverInfo.title`, or %NULL.
+   */
+  properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, rw);
+
+  /**
+   * NorthMcpServer:instructions:
+   *
+   * How to use the server, for the model: sent in the `initialize`
+   * result, or %NULL.
+   */
+  properties[PROP_INSTRUCTIONS] = g_param_spec_string ("instructions", NULL, NULL, NULL, rw);
+
+  /**
+   * NorthMcpServer:host:
+   *
+   * The address HTTP transports listen on.
+   */
+  properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, "127.0.0.1", rw);
+
+  /**
+   * NorthMcpServer:port:
+   *
+   * The port HTTP transports listen on; 0 picks a free one (see
+   * north_mcp_server_get_bound_port()).
+   */
+  properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, 65535, 8000, rw);
+
+  /**
+   * NorthMcpServer:stateless:
+   *
+   * Stateless JSON mode of Streamable HTTP, as North uses it: no sessions,
+   * JSON responses, every POST self-contained. Off by default (stateful
+   * sessions with SSE responses, which carry progress, logging and
+   * server-to-client requests).
+   */
+  properties[PROP_STATELESS] = g_param_spec_boolean ("stateless", NULL, NULL, FALSE, rw);
+
+  /**
+   * NorthMcpServer:debug:
+   *
+   * Detailed authentication and request logging on standard error. Never
+   * for production: it shows request headers (secrets cut short). Defaults
+   * to the `DEBUG` environment variable (`true`, `1`, `yes`, `on`).
+   */
+  properties[PROP_DEBUG] = g_param_spec_boolean ("debug", NULL, NULL, FALSE, rw);
+
+  /**
+   * NorthMcpServer:health-check:
+   *
+   * Whether `GET /health` answers `200 OK` (outside authentication).
+   */
+  properties[PROP_HEALTH_CHECK] = g_param_spec_boolean ("health-check", NULL, NULL, TRUE, rw);
+
+  /**
+   * NorthMcpServer:max-body-size:
+   *
+   * The largest request body (or stdio line) accepted, in bytes; larger
+   * HTTP bodies get `413`.
+   */
+  properties[PROP_MAX_BODY_SIZE] =
+    g_param_spec_uint64 ("max-body-size", NULL, NULL, 1024, G_MAXSIZE, DEFAULT_MAX_BODY_SIZE, rw);
+
+  /**
+   * NorthMcpServer:page-size:
+   *
+   * How many items one page of a list (`tools/list`, …) holds.
+   */
+  properties[PROP_PAGE_SIZE] =
+    g_param_spec_uint ("page-size", NULL, NULL, 1, G_MAXUINT, DEFAULT_PAGE_SIZE, rw);
+
+  /**
+   * NorthMcpServer:request-timeout:
+   *
+   * How long a request to the client (sampling, elicitation, roots) waits
+   * for its answer, in milliseconds; 0 waits forever.
+   */
+  properties[PROP_REQUEST_TIMEOUT] =
+    g_param_spec_uint ("request-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_REQUEST_TIMEOUT_MS, rw);
+
+  /**
+   * NorthMcpServer:auth:
+   *
+   * The North authentication the HTTP transports apply.
+   */
+  properties[PROP_AUTH] =
+    g_param_spec_object ("auth", NULL, NULL, NORTH_MCP_TYPE_AUTH,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+north_mcp_server_init (NorthMcpServer *self)
+{
+  self->host = g_strdup ("127.0.0.1");
+  self->port = 8000;
+  self->health_check = TRUE;
+  self->max_body_size = DEFAULT_MAX_BODY_SIZE;
+  self->page_size = DEFAULT_PAGE_SIZE;
+  self->request_timeout = DEFAULT_REQUEST_TIMEOUT_MS;
+  self->auth = north_mcp_auth_new ();
+  self->main_context = g_main_context_ref_thread_default ();
+  self->tools = g_ptr_array_new_with_free_func (g_object_unref);
+  self->tool_map = g_hash_table_new (g_str_hash, g_str_equal);
+  self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) route_free);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/**
+ * north_mcp_server_new:
+ * @name: the server's name
+ * @version: the server's version
+ *
+ * Creates a server with no tools.
+ *
+ * Returns: (transfer full): a new server
+ */
+NorthMcpServer *
+north_mcp_server_new (const char *name,
+                      const char *version)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (version != NULL, NULL);
+
+  return g_object_new (NORTH_MCP_TYPE_SERVER, "name", name, "version", version, NULL);
+}
+
+/**
+ * north_mcp_server_get_name:
+ * @self: a server
+ *
+ * Gets the server's name.
+ *
+ * Returns: the name
+ */
+const char *
+north_mcp_server_get_name (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return self->name;
+}
+
+/**
+ * north_mcp_server_get_version:
+ * @self: a server
+ *
+ * Gets the server's version.
+ *
+ * Returns: the version
+ */
+const char *
+north_mcp_server_get_version (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return self->version;
+}
+
+/**
+ * north_mcp_server_get_title:
+ * @self: a server
+ *
+ * Gets the server's display title.
+ *
+ * Returns: (nullable): the title
+ */
+const char *
+north_mcp_server_get_title (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return self->title;
+}
+
+/**
+ * north_mcp_server_set_title:
+ * @self: a server
+ * @title: (nullable): a display title
+ *
+ * Sets the server's display title.
+ */
+void
+north_mcp_server_set_title (NorthMcpServer *self,
+                            const char     *title)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (north_mcp_set_str (&self->title, title))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+/**
+ * north_mcp_server_get_instructions:
+ * @self: a server
+ *
+ * Gets the server's instructions for the model.
+ *
+ * Returns: (nullable): the instructions
+ */
+const char *
+north_mcp_server_get_instructions (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return self->instructions;
+}
+
+/**
+ * north_mcp_server_set_instructions:
+ * @self: a server
+ * @instructions: (nullable): how to use the server
+ *
+ * Sets the server's instructions for the model.
+ */
+void
+north_mcp_server_set_instructions (NorthMcpServer *self,
+                                   const char     *instructions)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (north_mcp_set_str (&self->instructions, instructions))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INSTRUCTIONS]);
+}
+
+/**
+ * north_mcp_server_get_host:
+ * @self: a server
+ *
+ * Gets the address HTTP transports listen on.
+ *
+ * Returns: the address
+ */
+const char *
+north_mcp_server_get_host (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return self->host;
+}
+
+/**
+ * north_mcp_server_set_host:
+ * @self: a server
+ * @host: an IP address or `localhost`
+ *
+ * Sets the address HTTP transports listen on. Loopback addresses also
+ * restrict the accepted `Host` and `Origin` headers to loopback names, to
+ * defeat DNS rebinding.
+ */
+void
+north_mcp_server_set_host (NorthMcpServer *self,
+                           const char     *host)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (host != NULL);
+
+  if (north_mcp_set_str (&self->host, host))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOST]);
+}
+
+/**
+ * north_mcp_server_get_port:
+ * @self: a server
+ *
+ * Gets the configured port.
+ *
+ * Returns: the port
+ */
+guint
+north_mcp_server_get_port (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->port;
+}
+
+/**
+ * north_mcp_server_set_port:
+ * @self: a server
+ * @port: a TCP port, or 0 for any free one
+ *
+ * Sets the port HTTP transports listen on.
+ */
+void
+north_mcp_server_set_port (NorthMcpServer *self,
+                           guint           port)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (port <= 65535);
+
+  if (self->port == port)
+    return;
+
+  self->port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+}
+
+/**
+ * north_mcp_server_get_bound_port:
+ * @self: a server
+ *
+ * Gets the port the HTTP transport actually listens on, which differs from
+ * the configured one when that was 0.
+ *
+ * Returns: the port, or 0 when not listening
+ */
+guint
+north_mcp_server_get_bound_port (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->http != NULL ? north_mcp_http_transport_get_port (self->http) : 0;
+}
+
+/**
+ * north_mcp_server_get_stateless:
+ * @self: a server
+ *
+ * Gets whether Streamable HTTP runs in stateless JSON mode.
+ *
+ * Returns: %TRUE in stateless mode
+ */
+gboolean
+north_mcp_server_get_stateless (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+
+  return self->stateless;
+}
+
+/**
+ * north_mcp_server_set_stateless:
+ * @self: a server
+ * @stateless: whether to run without sessions
+ *
+ * Switches Streamable HTTP between stateful sessions and stateless JSON
+ * mode. Takes effect at the next north_mcp_server_start().
+ */
+void
+north_mcp_server_set_stateless (NorthMcpServer *self,
+                                gboolean        stateless)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  stateless = !!stateless;
+  if (self->stateless == stateless)
+    return;
+
+  self->stateless = stateless;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATELESS]);
+}
+
+/**
+ * north_mcp_server_get_debug:
+ * @self: a server
+ *
+ * Gets whether debug logging is on.
+ *
+ * Returns: %TRUE when debug logging is on
+ */
+gboolean
+north_mcp_server_get_debug (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+
+  return north_mcp_auth_get_debug (self->auth);
+}
+
+/**
+ * north_mcp_server_set_debug:
+ * @self: a server
+ * @debug: whether to log details
+ *
+ * Switches debug logging on or off, overriding the `DEBUG` environment
+ * variable.
+ */
+void
+north_mcp_server_set_debug (NorthMcpServer *self,
+                            gboolean        debug)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (north_mcp_auth_get_debug (self->auth) == !!debug)
+    return;
+
+  north_mcp_auth_set_debug (self->auth, debug);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEBUG]);
+}
+
+/**
+ * north_mcp_server_get_health_check:
+ * @self: a server
+ *
+ * Gets whether `GET /health` is served.
+ *
+ * Returns: %TRUE when it is
+ */
+gboolean
+north_mcp_server_get_health_check (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+
+  return self->health_check;
+}
+
+/**
+ * north_mcp_server_set_health_check:
+ * @self: a server
+ * @enabled: whether to serve `GET /health`
+ *
+ * Switches the built-in health check route on or off.
+ */
+void
+north_mcp_server_set_health_check (NorthMcpServer *self,
+                                   gboolean        enabled)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  enabled = !!enabled;
+  if (self->health_check == enabled)
+    return;
+
+  self->health_check = enabled;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEALTH_CHECK]);
+}
+
+/**
+ * north_mcp_server_get_max_body_size:
+ * @self: a server
+ *
+ * Gets the largest accepted request body.
+ *
+ * Returns: the size in bytes
+ */
+gsize
+north_mcp_server_get_max_body_size (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->max_body_size;
+}
+
+/**
+ * north_mcp_server_set_max_body_size:
+ * @self: a server
+ * @max_body_size: the size in bytes, at least 1024
+ *
+ * Sets the largest accepted request body.
+ */
+void
+north_mcp_server_set_max_body_size (NorthMcpServer *self,
+                                    gsize           max_body_size)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (max_body_size >= 1024);
+
+  if (self->max_body_size == max_body_size)
+    return;
+
+  self->max_body_size = max_body_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_BODY_SIZE]);
+}
+
+/**
+ * north_mcp_server_get_page_size:
+ * @self: a server
+ *
+ * Gets how many items one page of a list holds.
+ *
+ * Returns: the page size
+ */
+guint
+north_mcp_server_get_page_size (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), DEFAULT_PAGE_SIZE);
+
+  return self->page_size;
+}
+
+/**
+ * north_mcp_server_set_page_size:
+ * @self: a server
+ * @page_size: items per page, at least 1
+ *
+ * Sets how many items one page of a list holds.
+ */
+void
+north_mcp_server_set_page_size (NorthMcpServer *self,
+                                guint           page_size)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (page_size >= 1);
+
+  if (self->page_size == page_size)
+    return;
+
+  self->page_size = page_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_SIZE]);
+}
+
+/**
+ * north_mcp_server_get_request_timeout:
+ * @self: a server
+ *
+ * Gets how long requests to the client wait for an answer.
+ *
+ * Returns: the timeout in milliseconds; 0 for none
+ */
+guint
+north_mcp_server_get_request_timeout (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->request_timeout;
+}
+
+/**
+ * north_mcp_server_set_request_timeout:
+ * @self: a server
+ * @timeout_ms: the timeout in milliseconds; 0 for none
+ *
+ * Sets how long requests to the client (sampling, elicitation, roots) wait
+ * for an answer before they fail with %NORTH_MCP_ERROR_TIMED_OUT.
+ */
+void
+north_mcp_server_set_request_timeout (NorthMcpServer *self,
+                                      guint           timeout_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (self->request_timeout == timeout_ms)
+    return;
+
+  self->request_timeout = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_TIMEOUT]);
+}
+
+/**
+ * north_mcp_server_get_auth:
+ * @self: a server
+ *
+ * Gets the North authentication of the server's HTTP transports, to set a
+ * server secret, trusted issuers or require-auth mode.
+ *
+ * Returns: (transfer none): the authentication
+ */
+NorthMcpAuth *
+north_mcp_server_get_auth (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return self->auth;
+}
+
+/**
+ * north_mcp_server_add_tool:
+ * @self: a server
+ * @tool: a tool
+ *
+ * Adds @tool, replacing a tool of the same name. Connected clients that
+ * listen are told that the list changed.
+ */
+void
+north_mcp_server_add_tool (NorthMcpServer *self,
+                           NorthMcpTool   *tool)
+{
+  const char *name;
+  NorthMcpTool *old;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (NORTH_MCP_IS_TOOL (tool));
+
+  name = north_mcp_tool_get_name (tool);
+  if (!north_mcp_tool_name_is_valid (name))
+    g_warning ("Tool name '%s' does not follow MCP's guidance (1 to 64 characters of "
+               "A-Z a-z 0-9 _ . -); some clients will reject it", name);
+
+  old = g_hash_table_lookup (self->tool_map, name);
+  g_object_ref (tool);
+  if (old != NULL)
+    {
+      guint index;
+
+      g_ptr_array_find (self->tools, old, &index);
+      g_hash_table_insert (self->tool_map, (gpointer) name, tool);
+      g_ptr_array_index (self->tools, index) = tool;
+      g_object_unref (old);
+    }
+  else
+    {
+      g_ptr_array_add (self->tools, tool);
+      g_hash_table_insert (self->tool_map, (gpointer) name, tool);
+    }
+
+  north_mcp_server_notify_tools_list_changed (self);
+}
+
+/**
+ * north_mcp_server_remove_tool:
+ * @self: a server
+ * @name: the tool's name
+ *
+ * Removes a tool.
+ *
+ * Returns: %TRUE if there was such a tool
+ */
+gboolean
+north_mcp_server_remove_tool (NorthMcpServer *self,
+                              const char     *name)
+{
+  NorthMcpTool *tool;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  tool = g_hash_table_lookup (self->tool_map, name);
+  if (tool == NULL)
+    return FALSE;
+
+  g_hash_table_remove (self->tool_map, name);
+  g_ptr_array_remove (self->tools, tool);
+  north_mcp_server_notify_tools_list_changed (self);
+  return TRUE;
+}
+
+/**
+ * north_mcp_server_lookup_tool:
+ * @self: a server
+ * @name: a tool's name
+ *
+ * Finds a tool by name.
+ *
+ * Returns: (transfer none) (nullable): the tool
+ */
+NorthMcpTool *
+north_mcp_server_lookup_tool (NorthMcpServer *self,
+                              const char     *name)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return g_hash_table_lookup (self->tool_map, name);
+}
+
+/**
+ * north_mcp_server_list_tools:
+ * @self: a server
+ *
+ * Lists the server's tools in the order they were added.
+ *
+ * Returns: (transfer container) (element-type NorthMcpTool): the tools
+ */
+GPtrArray *
+north_mcp_server_list_tools (NorthMcpServer *self)
+{
+  GPtrArray *copy;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  copy = g_ptr_array_new_full (self->tools->len, g_object_unref);
+  for (guint i = 0; i < self->tools->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (self->tools, i)));
+  return copy;
+}
+
+GPtrArray *
+north_mcp_server_get_tool_array (NorthMcpServer *self)
+{
+  return self->tools;
+}
+
+static void
+broadcast (NorthMcpServer *self,
+           const char     *method)
+{
+  GHashTableIter iter;
+  gpointer session;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    if (north_mcp_session_get_initialized (session))
+      north_mcp_session_send_notification (session, method, NULL);
+}
+
+/**
+ * north_mcp_server_notify_tools_list_changed:
+ * @self: a server
+ *
+ * Tells every connected client that the list of tools changed
+ * (`notifications/tools/list_changed`). Adding and removing tools does this
+ * already; call it when a tool's description or schema changed.
+ */
+void
+north_mcp_server_notify_tools_list_changed (NorthMcpServer *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  broadcast (self, "notifications/tools/list_changed");
+}
+
+/**
+ * north_mcp_server_add_route:
+ * @self: a server
+ * @path: the path, such as `/ready`
+ * @func: (scope notified) (closure user_data) (destroy destroy): answers
+ *   the route
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * Serves a custom HTTP route next to the MCP endpoint, for readiness
+ * probes, metrics or webhooks. Custom routes bypass North authentication.
+ */
+void
+north_mcp_server_add_route (NorthMcpServer    *self,
+                            const char        *path,
+                            NorthMcpRouteFunc  func,
+                            gpointer           user_data,
+                            GDestroyNotify     destroy)
+{
+  NorthMcpRoute *route;
+  gsize length;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (path != NULL && path[0] == '/');
+  g_return_if_fail (func != NULL);
+
+  route = g_new0 (NorthMcpRoute, 1);
+  length = strlen (path);
+  /* Paths are compared without one trailing slash. */
+  route->path = length > 1 && path[length - 1] == '/' ? g_strndup (path, length - 1) : g_strdup (path);
+  route->func = func;
+  route->user_data = user_data;
+  route->destroy = destroy;
+  g_hash_table_replace (self->routes, route->path, route);
+}
+
+GHashTable *
+north_mcp_server_get_routes (NorthMcpServer *self)
+{
+  return self->routes;
+}
+
+GMainContext *
+north_mcp_server_get_main_context (NorthMcpServer *self)
+{
+  return self->main_context;
+}
+
+JsonObject *
+north_mcp_server_build_capabilities (NorthMcpServer *self)
+{
+  JsonObject *capabilities = json_object_new ();
+  JsonObject *tools = json_object_new ();
+
+  json_object_set_boolean_member (tools, "listChanged", TRUE);
+  json_object_set_object_member (capabilities, "tools", tools);
+  json_object_set_object_member (capabilities, "logging", json_object_new ());
+  return capabilities;
+}
+
+JsonObject *
+north_mcp_server_build_server_info (NorthMcpServer *self)
+{
+  JsonObject *info = json_object_new ();
+
+  json_object_set_string_member (info, "name", self->name);
+  json_object_set_string_member (info, "version", self->version);
+  if (self->title != NULL)
+    json_object_set_string_member (info, "title", self->title);
+  return info;
+}
+
+NorthMcpSession *
+north_mcp_server_create_session (NorthMcpServer  *self,
+                                 NorthMcpChannel *standalone)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  NorthMcpSession *session = north_mcp_session_new (id, standalone);
+
+  g_hash_table_insert (self->sessions, g_steal_pointer (&id), session);
+  return session;
+}
+
+NorthMcpSession *
+north_mcp_server_lookup_session (NorthMcpServer *self,
+                                 const char     *id)
+{
+  return id != NULL ? g_hash_table_lookup (self->sessions, id) : NULL;
+}
+
+void
+north_mcp_server_close_session (NorthMcpServer  *self,
+                                NorthMcpSession *session)
+{
+  const char *id = north_mcp_session_get_id (session);
+
+  north_mcp_session_close (session);
+  if (id != NULL)
+    g_hash_table_remove (self->sessions, id);
+}
+
+GList *
+north_mcp_server_get_sessions (NorthMcpServer *self)
+{
+  return g_hash_table_get_values (self->sessions);
+}
+
+void
+north_mcp_server_debug (NorthMcpServer *self,
+                        const char     *format,
+                        ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *logger = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *stamp = NULL;
+  va_list args;
+
+  if (!north_mcp_server_get_debug (self))
+    return;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  now = g_date_time_new_now_local ();
+  stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
+  logger = g_strdup_printf ("NorthMCP.%s", self->name);
+  fprintf (stderr, "%s - %s - DEBUG - %s\n", stamp, logger, message);
+  fflush (stderr);
+}
+
+static void
+stdio_closed_cb (NorthMcpStdioTransport *transport,
+                 NorthMcpServer         *self)
+{
+  if (self->loop != NULL)
+    g_main_loop_quit (self->loop);
+}
+
+/**
+ * north_mcp_server_start:
+ * @self: a server
+ * @transport: how to serve
+ * @error: return location for a #GError
+ *
+ * Starts serving on the thread-default main context, without blocking:
+ * stdio reads standard input; the HTTP transports listen on
+ * #NorthMcpServer:host and #NorthMcpServer:port (Streamable HTTP, the
+ * deprecated HTTP+SSE endpoints, the health check and custom routes share
+ * one port).
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+north_mcp_server_start (NorthMcpServer         *self,
+                        NorthMcpTransportKind   transport,
+                        GError                **error)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+
+  if (self->http != NULL || self->stdio != NULL)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                           "The server is already running");
+      return FALSE;
+    }
+
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+  self->main_context = g_main_context_ref_thread_default ();
+
+  if (transport == NORTH_MCP_TRANSPORT_STDIO)
+    {
+      NorthMcpSession *session = north_mcp_server_create_session (self, NULL);
+
+      self->stdio = north_mcp_stdio_transport_new_for_stdio (self, session);
+      g_signal_connect (self->stdio, "closed", G_CALLBACK (stdio_closed_cb), self);
+      north_mcp_stdio_transport_start (self->stdio);
+      return TRUE;
+    }
+
+  self->http = north_mcp_http_transport_new (self);
+  if (!north_mcp_http_transport_listen (self->http, self->host, self->port, error))
+    {
+      g_clear_object (&self->http);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * north_mcp_server_stop:
+ * @self: a server
+ *
+ * Stops serving: closes open streams and sessions, stops listening, and
+ * makes a running north_mcp_server_run() return.
+ */
+void
+north_mcp_server_stop (NorthMcpServer *self)
+{
+  GHashTableIter iter;
+  gpointer session;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (self->http != NULL)
+    {
+      north_mcp_http_transport_stop (self->http);
+      g_clear_object (&self->http);
+    }
+
+  if (self->stdio != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->stdio, stdio_closed_cb, self);
+      north_mcp_stdio_transport_stop (self->stdio);
+      g_clear_object (&self->stdio);
+    }
+
+  if (self->sessions != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (g_hash_table_iter_next (&iter, NULL, &session))
+        north_mcp_session_close (session);
+      g_hash_table_remove_all (self->sessions);
+    }
+
+  if (self->loop != NULL)
+    g_main_loop_quit (self->loop);
+}
+
+/* For north_mcp_server_run(), in north-mcp-options.c. */
+void
+_north_mcp_server_set_loop (NorthMcpServer *self,
+                            GMainLoop      *loop)
+{
+  self->loop = loop;
+}

@@ -1,0 +1,28 @@
+/* north-mcp-stdio-transport-private.h: newline-delimited JSON-RPC on a pair
+ * of streams
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "north-mcp-server.h"
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TYPE_STDIO_TRANSPORT (north_mcp_stdio_transport_get_type ())
+
+G_DECLARE_FINAL_TYPE (NorthMcpStdioTransport, north_mcp_stdio_transport, NORTH_MCP, STDIO_TRANSPORT, GObject)
+
+/* Serves @session of @server over @input and @output. Emits ::closed when
+ * the input ended (and what was queued has been written) or failed. */
+NorthMcpStdioTransport *north_mcp_stdio_transport_new           (NorthMcpServer         *server,
+                                                                 NorthMcpSession        *session,
+                                                                 GInputStream           *input,
+                                                                 GOutputStream          *output);
+NorthMcpStdioTransport *north_mcp_stdio_transport_new_for_stdio (NorthMcpServer         *server,
+                                                                 NorthMcpSession        *session);
+void                    north_mcp_stdio_transport_start         (NorthMcpStdioTransport *self);
+void                    north_mcp_stdio_transport_stop          (NorthMcpStdioTransport *self);
+
+G_END_DECLS

@@ -1,0 +1,511 @@
+/* north-mcp-tool-result.c
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-content.h"
+#include "north-mcp-tool-result.h"
+
+/**
+ * NorthMcpToolResult:
+ *
+ * What a tool call returns (MCP's `CallToolResult`): a list of content
+ * blocks, optional structured content (a JSON value matching the tool's
+ * output schema), whether the call failed, and `_meta`.
+ *
+ * ```c
+ * g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("5");
+ * ```
+ */
+struct _NorthMcpToolResult
+{
+  GObject     parent_instance;
+
+  JsonArray  *content;
+  JsonNode   *structured_content;
+  JsonObject *meta;
+  gboolean    is_error;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpToolResult, north_mcp_tool_result, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_IS_ERROR,
+  PROP_STRUCTURED_CONTENT,
+  PROP_META,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+north_mcp_tool_result_finalize (GObject *object)
+{
+  NorthMcpToolResult *self = NORTH_MCP_TOOL_RESULT (object);
+
+  g_clear_pointer (&self->content, json_array_unref);
+  g_clear_pointer (&self->structured_content, json_node_unref);
+  g_clear_pointer (&self->meta, json_object_unref);
+
+  G_OBJECT_CLASS (north_mcp_tool_result_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_tool_result_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  NorthMcpToolResult *self = NORTH_MCP_TOOL_RESULT (object);
+
+  switch (prop_id)
+    {
+    case PROP_IS_ERROR:
+      g_value_set_boolean (value, self->is_error);
+      break;
+    case PROP_STRUCTURED_CONTENT:
+      g_value_set_boxed (value, self->structured_content);
+      break;
+    case PROP_META:
+      g_value_set_boxed (value, self->meta);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_tool_result_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  NorthMcpToolResult *self = NORTH_MCP_TOOL_RESULT (object);
+
+  switch (prop_id)
+    {
+    case PROP_IS_ERROR:
+      north_mcp_tool_result_set_is_error (self, g_value_get_boolean (value));
+      break;
+    case PROP_STRUCTURED_CONTENT:
+      north_mcp_tool_result_set_structured_content (self, g_value_get_boxed (value));
+      break;
+    case PROP_META:
+      north_mcp_tool_result_set_meta (self, g_value_get_boxed (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_tool_result_class_init (NorthMcpToolResultClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = north_mcp_tool_result_finalize;
+  object_class->get_property = north_mcp_tool_result_get_property;
+  object_class->set_property = north_mcp_tool_result_set_property;
+
+  /**
+   * NorthMcpToolResult:is-error:
+   *
+   * Whether the tool failed. A failed tool still answers with a result
+   * (its content says what went wrong), not with a JSON-RPC error, so that
+   * the model can see and correct the problem.
+   */
+  properties[PROP_IS_ERROR] =
+    g_param_spec_boolean ("is-error", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpToolResult:structured-content:
+   *
+   * The structured result, matching the tool's output schema, or %NULL.
+   */
+  properties[PROP_STRUCTURED_CONTENT] =
+    g_param_spec_boxed ("structured-content", NULL, NULL, JSON_TYPE_NODE,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpToolResult:meta:
+   *
+   * The result's `_meta` object, or %NULL.
+   */
+  properties[PROP_META] =
+    g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+north_mcp_tool_result_init (NorthMcpToolResult *self)
+{
+  self->content = json_array_new ();
+}
+
+/**
+ * north_mcp_tool_result_new:
+ *
+ * Creates an empty, successful result.
+ *
+ * Returns: (transfer full): a new result
+ */
+NorthMcpToolResult *
+north_mcp_tool_result_new (void)
+{
+  return g_object_new (NORTH_MCP_TYPE_TOOL_RESULT, NULL);
+}
+
+/**
+ * north_mcp_tool_result_new_text:
+ * @text: the text
+ *
+ * Creates a successful result holding one text block.
+ *
+ * Returns: (transfer full): a new result
+ */
+NorthMcpToolResult *
+north_mcp_tool_result_new_text (const char *text)
+{
+  NorthMcpToolResult *self = north_mcp_tool_result_new ();
+
+  north_mcp_tool_result_add_text (self, text);
+  return self;
+}
+
+/**
+ * north_mcp_tool_result_new_error:
+ * @message: what went wrong, for the model and the user to read
+ *
+ * Creates a failed result (`isError: true`) holding @message as text.
+ *
+ * Returns: (transfer full): a new result
+ */
+NorthMcpToolResult *
+north_mcp_tool_result_new_error (const char *message)
+{
+  NorthMcpToolResult *self = north_mcp_tool_result_new_text (message);
+
+  self->is_error = TRUE;
+  return self;
+}
+
+/**
+ * north_mcp_tool_result_new_structured:
+ * @structured_content: the structured result
+ *
+ * Creates a successful result with @structured_content, and the same JSON
+ * serialized as a text block for clients that only read text.
+ *
+ * Returns: (transfer full): a new result
+ */
+NorthMcpToolResult *
+north_mcp_tool_result_new_structured (JsonNode *structured_content)
+{
+  NorthMcpToolResult *self = north_mcp_tool_result_new ();
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (structured_content != NULL, self);
+
+  text = json_to_string (structured_content, FALSE);
+  north_mcp_tool_result_add_text (self, text);
+  north_mcp_tool_result_set_structured_content (self, structured_content);
+  return self;
+}
+
+/**
+ * north_mcp_tool_result_add_content:
+ * @self: a result
+ * @content: a content block, as made by the `north_mcp_content_*` functions
+ *
+ * Appends a content block.
+ */
+void
+north_mcp_tool_result_add_content (NorthMcpToolResult *self,
+                                   JsonNode           *content)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+  g_return_if_fail (content != NULL && JSON_NODE_HOLDS_OBJECT (content));
+
+  json_array_add_element (self->content, json_node_copy (content));
+}
+
+static void
+take_content (NorthMcpToolResult *self,
+              JsonNode           *content)
+{
+  if (content != NULL)
+    json_array_add_element (self->content, content);
+}
+
+/**
+ * north_mcp_tool_result_add_text:
+ * @self: a result
+ * @text: the text
+ *
+ * Appends a text block.
+ */
+void
+north_mcp_tool_result_add_text (NorthMcpToolResult *self,
+                                const char         *text)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+  g_return_if_fail (text != NULL);
+
+  take_content (self, north_mcp_content_text_new (text));
+}
+
+/**
+ * north_mcp_tool_result_add_image:
+ * @self: a result
+ * @data: the image's bytes
+ * @mime_type: the image's media type
+ *
+ * Appends an image block.
+ */
+void
+north_mcp_tool_result_add_image (NorthMcpToolResult *self,
+                                 GBytes             *data,
+                                 const char         *mime_type)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  take_content (self, north_mcp_content_image_new (data, mime_type));
+}
+
+/**
+ * north_mcp_tool_result_add_audio:
+ * @self: a result
+ * @data: the audio's bytes
+ * @mime_type: the audio's media type
+ *
+ * Appends an audio block.
+ */
+void
+north_mcp_tool_result_add_audio (NorthMcpToolResult *self,
+                                 GBytes             *data,
+                                 const char         *mime_type)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  take_content (self, north_mcp_content_audio_new (data, mime_type));
+}
+
+/**
+ * north_mcp_tool_result_add_resource_link:
+ * @self: a result
+ * @uri: the resource's URI
+ * @name: the resource's name
+ * @description: (nullable): what the resource is
+ * @mime_type: (nullable): the resource's media type
+ *
+ * Appends a resource link block.
+ */
+void
+north_mcp_tool_result_add_resource_link (NorthMcpToolResult *self,
+                                         const char         *uri,
+                                         const char         *name,
+                                         const char         *description,
+                                         const char         *mime_type)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  take_content (self, north_mcp_content_resource_link_new (uri, name, description, mime_type));
+}
+
+/**
+ * north_mcp_tool_result_add_embedded_text:
+ * @self: a result
+ * @uri: the resource's URI
+ * @mime_type: (nullable): the resource's media type
+ * @text: the resource's text
+ *
+ * Appends an embedded text resource block.
+ */
+void
+north_mcp_tool_result_add_embedded_text (NorthMcpToolResult *self,
+                                         const char         *uri,
+                                         const char         *mime_type,
+                                         const char         *text)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  take_content (self, north_mcp_content_embedded_text_new (uri, mime_type, text));
+}
+
+/**
+ * north_mcp_tool_result_add_embedded_blob:
+ * @self: a result
+ * @uri: the resource's URI
+ * @mime_type: (nullable): the resource's media type
+ * @data: the resource's bytes
+ *
+ * Appends an embedded binary resource block.
+ */
+void
+north_mcp_tool_result_add_embedded_blob (NorthMcpToolResult *self,
+                                         const char         *uri,
+                                         const char         *mime_type,
+                                         GBytes             *data)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  take_content (self, north_mcp_content_embedded_blob_new (uri, mime_type, data));
+}
+
+/**
+ * north_mcp_tool_result_get_content:
+ * @self: a result
+ *
+ * Gets the content blocks.
+ *
+ * Returns: (transfer none): the content blocks
+ */
+JsonArray *
+north_mcp_tool_result_get_content (NorthMcpToolResult *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL_RESULT (self), NULL);
+
+  return self->content;
+}
+
+/**
+ * north_mcp_tool_result_set_structured_content:
+ * @self: a result
+ * @structured_content: (nullable): the structured result; copied
+ *
+ * Sets the structured result.
+ */
+void
+north_mcp_tool_result_set_structured_content (NorthMcpToolResult *self,
+                                              JsonNode           *structured_content)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  g_clear_pointer (&self->structured_content, json_node_unref);
+  if (structured_content != NULL)
+    self->structured_content = json_node_copy (structured_content);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STRUCTURED_CONTENT]);
+}
+
+/**
+ * north_mcp_tool_result_get_structured_content:
+ * @self: a result
+ *
+ * Gets the structured result.
+ *
+ * Returns: (transfer none) (nullable): the structured result
+ */
+JsonNode *
+north_mcp_tool_result_get_structured_content (NorthMcpToolResult *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL_RESULT (self), NULL);
+
+  return self->structured_content;
+}
+
+/**
+ * north_mcp_tool_result_set_is_error:
+ * @self: a result
+ * @is_error: whether the tool failed
+ *
+ * Marks the result as failed or successful.
+ */
+void
+north_mcp_tool_result_set_is_error (NorthMcpToolResult *self,
+                                    gboolean            is_error)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  is_error = !!is_error;
+  if (self->is_error == is_error)
+    return;
+
+  self->is_error = is_error;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ERROR]);
+}
+
+/**
+ * north_mcp_tool_result_get_is_error:
+ * @self: a result
+ *
+ * Gets whether the tool failed.
+ *
+ * Returns: %TRUE for a failed call
+ */
+gboolean
+north_mcp_tool_result_get_is_error (NorthMcpToolResult *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL_RESULT (self), FALSE);
+
+  return self->is_error;
+}
+
+/**
+ * north_mcp_tool_result_set_meta:
+ * @self: a result
+ * @meta: (nullable): the `_meta` object; a reference is taken
+ *
+ * Sets the result's `_meta`.
+ */
+void
+north_mcp_tool_result_set_meta (NorthMcpToolResult *self,
+                                JsonObject         *meta)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  g_clear_pointer (&self->meta, json_object_unref);
+  if (meta != NULL)
+    self->meta = json_object_ref (meta);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
+}
+
+/**
+ * north_mcp_tool_result_get_meta:
+ * @self: a result
+ *
+ * Gets the result's `_meta`.
+ *
+ * Returns: (transfer none) (nullable): the `_meta` object
+ */
+JsonObject *
+north_mcp_tool_result_get_meta (NorthMcpToolResult *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL_RESULT (self), NULL);
+
+  return self->meta;
+}
+
+/**
+ * north_mcp_tool_result_to_json:
+ * @self: a result
+ *
+ * Serializes the result as MCP's `CallToolResult` object.
+ *
+ * Returns: (transfer full): the JSON object
+ */
+JsonNode *
+north_mcp_tool_result_to_json (NorthMcpToolResult *self)
+{
+  JsonObject *object;
+  JsonNode *node;
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL_RESULT (self), NULL);
+
+  object = json_object_new ();
+  json_object_set_array_member (object, "content", json_array_ref (self->content));
+  if (self->structured_content != NULL)
+    json_object_set_member (object, "structuredContent", json_node_copy (self->structured_content));
+  if (self->is_error)
+    json_object_set_boolean_member (object, "isError", TRUE);
+  if (self->meta != NULL)
+    json_object_set_object_member (object, "_meta", json_object_ref (self->meta));
+
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, object);
+  return node;
+}

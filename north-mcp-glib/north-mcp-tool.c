@@ -1,0 +1,875 @@
+/* north-mcp-tool.c
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-context.h"
+#include "north-mcp-error.h"
+#include "north-mcp-tool-private.h"
+#include "north-mcp-util-private.h"
+
+#if __has_include("north-mcp-schema-private.h")
+# include "north-mcp-schema-private.h"
+# define HAVE_SCHEMA_CHECKER 1
+#endif
+
+/**
+ * NorthMcpTool:
+ *
+ * A tool the model can call: a name, a description, a JSON Schema for its
+ * arguments and a handler.
+ *
+ * There are three ways to give a tool its behaviour: a synchronous function
+ * (north_mcp_tool_set_func()), an asynchronous one that completes the
+ * #NorthMcpContext later (north_mcp_tool_set_async_func()), or a subclass
+ * overriding [vfunc@NorthMcp.Tool.call].
+ *
+ * ```c
+ * static NorthMcpToolResult *
+ * add (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *args,
+ *      gpointer user_data, GError **error)
+ * {
+ *   g_autofree char *sum = g_strdup_printf ("%" G_GINT64_FORMAT,
+ *                                           json_object_get_int_member (args, "a") +
+ *                                           json_object_get_int_member (args, "b"));
+ *   return north_mcp_tool_result_new_text (sum);
+ * }
+ *
+ * tool = north_mcp_tool_new ("add", "Add two numbers");
+ * north_mcp_tool_set_input_schema_json (tool,
+ *   "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},"
+ *   "\"b\":{\"type\":\"integer\"}},\"required\":[\"a\",\"b\"]}", NULL);
+ * north_mcp_tool_set_func (tool, add, NULL, NULL);
+ * ```
+ */
+
+typedef struct
+{
+  char                  *name;
+  char                  *title;
+  char                  *description;
+  JsonObject            *input_schema;
+  JsonObject            *output_schema;
+  JsonObject            *annotations;
+  JsonObject            *meta;
+#ifdef HAVE_SCHEMA_CHECKER
+  NorthMcpSchemaChecker *checker;
+#endif
+
+  NorthMcpToolFunc       func;
+  NorthMcpToolAsyncFunc  async_func;
+  gpointer               func_data;
+  GDestroyNotify         func_destroy;
+} NorthMcpToolPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpTool, north_mcp_tool, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_TITLE,
+  PROP_DESCRIPTION,
+  PROP_INPUT_SCHEMA,
+  PROP_OUTPUT_SCHEMA,
+  PROP_ANNOTATIONS,
+  PROP_META,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+clear_func (NorthMcpToolPrivate *priv)
+{
+  if (priv->func_destroy != NULL)
+    priv->func_destroy (priv->func_data);
+
+  priv->func = NULL;
+  priv->async_func = NULL;
+  priv->func_data = NULL;
+  priv->func_destroy = NULL;
+}
+
+/* The default handler: run whichever function was set. */
+static void
+north_mcp_tool_real_call (NorthMcpTool    *self,
+                          NorthMcpContext *context,
+                          JsonObject      *arguments)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+  g_autoptr(NorthMcpToolResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (priv->async_func != NULL)
+    {
+      priv->async_func (self, context, arguments, priv->func_data);
+      return;
+    }
+
+  if (priv->func == NULL)
+    {
+      north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                                              "This tool has no implementation");
+      return;
+    }
+
+  result = priv->func (self, context, arguments, priv->func_data, &error);
+  if (error != NULL)
+    north_mcp_context_return_error (context, error);
+  else if (result != NULL)
+    north_mcp_context_return_tool_result (context, result);
+  else
+    north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                                            "The tool returned neither a result nor an error");
+}
+
+static void
+north_mcp_tool_finalize (GObject *object)
+{
+  NorthMcpTool *self = NORTH_MCP_TOOL (object);
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  clear_func (priv);
+  g_free (priv->name);
+  g_free (priv->title);
+  g_free (priv->description);
+  g_clear_pointer (&priv->input_schema, json_object_unref);
+  g_clear_pointer (&priv->output_schema, json_object_unref);
+  g_clear_pointer (&priv->annotations, json_object_unref);
+  g_clear_pointer (&priv->meta, json_object_unref);
+#ifdef HAVE_SCHEMA_CHECKER
+  g_clear_pointer (&priv->checker, north_mcp_schema_checker_free);
+#endif
+
+  G_OBJECT_CLASS (north_mcp_tool_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_tool_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  NorthMcpTool *self = NORTH_MCP_TOOL (object);
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, priv->name);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, priv->title);
+      break;
+    case PROP_DESCRIPTION:
+      g_value_set_string (value, priv->description);
+      break;
+    case PROP_INPUT_SCHEMA:
+      g_value_set_boxed (value, priv->input_schema);
+      break;
+    case PROP_OUTPUT_SCHEMA:
+      g_value_set_boxed (value, priv->output_schema);
+      break;
+    case PROP_ANNOTATIONS:
+      g_value_set_boxed (value, priv->annotations);
+      break;
+    case PROP_META:
+      g_value_set_boxed (value, priv->meta);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_tool_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  NorthMcpTool *self = NORTH_MCP_TOOL (object);
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      priv->name = g_value_dup_string (value);
+      break;
+    case PROP_TITLE:
+      north_mcp_tool_set_title (self, g_value_get_string (value));
+      break;
+    case PROP_DESCRIPTION:
+      north_mcp_tool_set_description (self, g_value_get_string (value));
+      break;
+    case PROP_INPUT_SCHEMA:
+      north_mcp_tool_set_input_schema (self, g_value_get_boxed (value));
+      break;
+    case PROP_OUTPUT_SCHEMA:
+      north_mcp_tool_set_output_schema (self, g_value_get_boxed (value));
+      break;
+    case PROP_ANNOTATIONS:
+      north_mcp_tool_set_annotations (self, g_value_get_boxed (value));
+      break;
+    case PROP_META:
+      north_mcp_tool_set_meta (self, g_value_get_boxed (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_tool_constructed (GObject *object)
+{
+  NorthMcpTool *self = NORTH_MCP_TOOL (object);
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  G_OBJECT_CLASS (north_mcp_tool_parent_class)->constructed (object);
+
+  /* A tool without declared arguments still needs an object schema. */
+  if (priv->input_schema == NULL)
+    {
+      g_autoptr(JsonObject) schema = json_object_new ();
+
+      json_object_set_string_member (schema, "type", "object");
+      north_mcp_tool_set_input_schema (self, schema);
+    }
+}
+
+static void
+north_mcp_tool_class_init (NorthMcpToolClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = north_mcp_tool_finalize;
+  object_class->constructed = north_mcp_tool_constructed;
+  object_class->get_property = north_mcp_tool_get_property;
+  object_class->set_property = north_mcp_tool_set_property;
+
+  klass->call = north_mcp_tool_real_call;
+
+  /**
+   * NorthMcpTool:name:
+   *
+   * The tool's unique name: 1 to 64 characters of `A-Z a-z 0-9 _ . -`.
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpTool:title:
+   *
+   * A human-readable name for display, or %NULL.
+   */
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpTool:description:
+   *
+   * What the tool does, for the model to read.
+   */
+  properties[PROP_DESCRIPTION] =
+    g_param_spec_string ("description", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpTool:input-schema:
+   *
+   * The JSON Schema of the tool's arguments, an object schema. Defaults
+   * to `{"type": "object"}`.
+   */
+  properties[PROP_INPUT_SCHEMA] =
+    g_param_spec_boxed ("input-schema", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpTool:output-schema:
+   *
+   * The JSON Schema of the tool's structured result, or %NULL.
+   */
+  properties[PROP_OUTPUT_SCHEMA] =
+    g_param_spec_boxed ("output-schema", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpTool:annotations:
+   *
+   * The tool's annotations (`title`, `readOnlyHint`, `destructiveHint`,
+   * `idempotentHint`, `openWorldHint`), or %NULL.
+   */
+  properties[PROP_ANNOTATIONS] =
+    g_param_spec_boxed ("annotations", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpTool:meta:
+   *
+   * The tool's `_meta` object, or %NULL.
+   */
+  properties[PROP_META] =
+    g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+north_mcp_tool_init (NorthMcpTool *self)
+{
+}
+
+/**
+ * north_mcp_tool_new:
+ * @name: the tool's name
+ * @description: (nullable): what the tool does
+ *
+ * Creates a tool that takes no arguments until an input schema is set.
+ *
+ * Returns: (transfer full): a new tool
+ */
+NorthMcpTool *
+north_mcp_tool_new (const char *name,
+                    const char *description)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return g_object_new (NORTH_MCP_TYPE_TOOL,
+                       "name", name,
+                       "description", description,
+                       NULL);
+}
+
+/**
+ * north_mcp_tool_set_func:
+ * @self: a tool
+ * @func: (scope notified) (closure user_data) (destroy destroy): the handler
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * Makes @func the tool's synchronous handler. It runs on the server's main
+ * context; a handler that waits for anything should be asynchronous instead.
+ */
+void
+north_mcp_tool_set_func (NorthMcpTool     *self,
+                         NorthMcpToolFunc  func,
+                         gpointer          user_data,
+                         GDestroyNotify    destroy)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+
+  clear_func (priv);
+  priv->func = func;
+  priv->func_data = user_data;
+  priv->func_destroy = destroy;
+}
+
+/**
+ * north_mcp_tool_set_async_func:
+ * @self: a tool
+ * @func: (scope notified) (closure user_data) (destroy destroy): the handler
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * Makes @func the tool's asynchronous handler: it starts the work and
+ * completes the context later, from any thread. Other requests are served
+ * in the meantime.
+ */
+void
+north_mcp_tool_set_async_func (NorthMcpTool          *self,
+                               NorthMcpToolAsyncFunc  func,
+                               gpointer               user_data,
+                               GDestroyNotify         destroy)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+
+  clear_func (priv);
+  priv->async_func = func;
+  priv->func_data = user_data;
+  priv->func_destroy = destroy;
+}
+
+/**
+ * north_mcp_tool_get_name:
+ * @self: a tool
+ *
+ * Gets the tool's name.
+ *
+ * Returns: the name
+ */
+const char *
+north_mcp_tool_get_name (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  return priv->name;
+}
+
+/**
+ * north_mcp_tool_get_title:
+ * @self: a tool
+ *
+ * Gets the tool's display title.
+ *
+ * Returns: (nullable): the title
+ */
+const char *
+north_mcp_tool_get_title (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  return priv->title;
+}
+
+/**
+ * north_mcp_tool_set_title:
+ * @self: a tool
+ * @title: (nullable): a display title
+ *
+ * Sets the tool's display title.
+ */
+void
+north_mcp_tool_set_title (NorthMcpTool *self,
+                          const char   *title)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+
+  if (north_mcp_set_str (&priv->title, title))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+/**
+ * north_mcp_tool_get_description:
+ * @self: a tool
+ *
+ * Gets what the tool does.
+ *
+ * Returns: (nullable): the description
+ */
+const char *
+north_mcp_tool_get_description (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  return priv->description;
+}
+
+/**
+ * north_mcp_tool_set_description:
+ * @self: a tool
+ * @description: (nullable): what the tool does
+ *
+ * Sets the tool's description.
+ */
+void
+north_mcp_tool_set_description (NorthMcpTool *self,
+                                const char   *description)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+
+  if (north_mcp_set_str (&priv->description, description))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
+}
+
+/**
+ * north_mcp_tool_get_input_schema:
+ * @self: a tool
+ *
+ * Gets the JSON Schema of the tool's arguments.
+ *
+ * Returns: (transfer none): the schema
+ */
+JsonObject *
+north_mcp_tool_get_input_schema (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  return priv->input_schema;
+}
+
+/**
+ * north_mcp_tool_set_input_schema:
+ * @self: a tool
+ * @schema: an object schema (root `"type": "object"`); a reference is taken
+ *
+ * Sets the JSON Schema of the tool's arguments. Calls are checked against
+ * it before the handler runs: required members and JSON types at least.
+ */
+void
+north_mcp_tool_set_input_schema (NorthMcpTool *self,
+                                 JsonObject   *schema)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+  g_return_if_fail (schema != NULL);
+
+  json_object_ref (schema);
+  g_clear_pointer (&priv->input_schema, json_object_unref);
+  priv->input_schema = schema;
+#ifdef HAVE_SCHEMA_CHECKER
+  g_clear_pointer (&priv->checker, north_mcp_schema_checker_free);
+  priv->checker = north_mcp_schema_checker_new (schema);
+#endif
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUT_SCHEMA]);
+}
+
+static JsonObject *
+parse_schema (const char  *json,
+              GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, json, -1, error))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+                           "A JSON Schema must be a JSON object");
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/**
+ * north_mcp_tool_set_input_schema_json:
+ * @self: a tool
+ * @json: the schema as JSON text
+ * @error: return location for a #GError
+ *
+ * Parses @json and sets it as the input schema.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+north_mcp_tool_set_input_schema_json (NorthMcpTool  *self,
+                                      const char    *json,
+                                      GError       **error)
+{
+  g_autoptr(JsonObject) schema = NULL;
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  schema = parse_schema (json, error);
+  if (schema == NULL)
+    return FALSE;
+
+  north_mcp_tool_set_input_schema (self, schema);
+  return TRUE;
+}
+
+/**
+ * north_mcp_tool_get_output_schema:
+ * @self: a tool
+ *
+ * Gets the JSON Schema of the tool's structured result.
+ *
+ * Returns: (transfer none) (nullable): the schema
+ */
+JsonObject *
+north_mcp_tool_get_output_schema (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  return priv->output_schema;
+}
+
+/**
+ * north_mcp_tool_set_output_schema:
+ * @self: a tool
+ * @schema: (nullable): the schema; a reference is taken
+ *
+ * Sets the JSON Schema of the tool's structured result. A tool with an
+ * output schema must return structured content.
+ */
+void
+north_mcp_tool_set_output_schema (NorthMcpTool *self,
+                                  JsonObject   *schema)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+
+  if (schema != NULL)
+    json_object_ref (schema);
+  g_clear_pointer (&priv->output_schema, json_object_unref);
+  priv->output_schema = schema;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_SCHEMA]);
+}
+
+/**
+ * north_mcp_tool_set_output_schema_json:
+ * @self: a tool
+ * @json: the schema as JSON text
+ * @error: return location for a #GError
+ *
+ * Parses @json and sets it as the output schema.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+north_mcp_tool_set_output_schema_json (NorthMcpTool  *self,
+                                       const char    *json,
+                                       GError       **error)
+{
+  g_autoptr(JsonObject) schema = NULL;
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  schema = parse_schema (json, error);
+  if (schema == NULL)
+    return FALSE;
+
+  north_mcp_tool_set_output_schema (self, schema);
+  return TRUE;
+}
+
+static const char *
+hint_member_name (NorthMcpToolHint hint)
+{
+  switch (hint)
+    {
+    case NORTH_MCP_TOOL_HINT_READ_ONLY:
+      return "readOnlyHint";
+    case NORTH_MCP_TOOL_HINT_DESTRUCTIVE:
+      return "destructiveHint";
+    case NORTH_MCP_TOOL_HINT_IDEMPOTENT:
+      return "idempotentHint";
+    case NORTH_MCP_TOOL_HINT_OPEN_WORLD:
+      return "openWorldHint";
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * north_mcp_tool_set_hint:
+ * @self: a tool
+ * @hint: which hint
+ * @value: its value
+ *
+ * Sets one boolean hint of the tool's annotations. Hints never set are not
+ * sent, so clients apply the protocol's defaults.
+ */
+void
+north_mcp_tool_set_hint (NorthMcpTool     *self,
+                         NorthMcpToolHint  hint,
+                         gboolean          value)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+  const char *member = hint_member_name (hint);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+  g_return_if_fail (member != NULL);
+
+  if (priv->annotations == NULL)
+    priv->annotations = json_object_new ();
+  json_object_set_boolean_member (priv->annotations, member, !!value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
+}
+
+/**
+ * north_mcp_tool_get_annotations:
+ * @self: a tool
+ *
+ * Gets the tool's annotations.
+ *
+ * Returns: (transfer none) (nullable): the annotations
+ */
+JsonObject *
+north_mcp_tool_get_annotations (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  return priv->annotations;
+}
+
+/**
+ * north_mcp_tool_set_annotations:
+ * @self: a tool
+ * @annotations: (nullable): the annotations object; a reference is taken
+ *
+ * Replaces the tool's annotations.
+ */
+void
+north_mcp_tool_set_annotations (NorthMcpTool *self,
+                                JsonObject   *annotations)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+
+  if (annotations != NULL)
+    json_object_ref (annotations);
+  g_clear_pointer (&priv->annotations, json_object_unref);
+  priv->annotations = annotations;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
+}
+
+/**
+ * north_mcp_tool_get_meta:
+ * @self: a tool
+ *
+ * Gets the tool's `_meta` object.
+ *
+ * Returns: (transfer none) (nullable): the `_meta` object
+ */
+JsonObject *
+north_mcp_tool_get_meta (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  return priv->meta;
+}
+
+/**
+ * north_mcp_tool_set_meta:
+ * @self: a tool
+ * @meta: (nullable): the `_meta` object; a reference is taken
+ *
+ * Sets the tool's `_meta` object.
+ */
+void
+north_mcp_tool_set_meta (NorthMcpTool *self,
+                         JsonObject   *meta)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+
+  if (meta != NULL)
+    json_object_ref (meta);
+  g_clear_pointer (&priv->meta, json_object_unref);
+  priv->meta = meta;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
+}
+
+/**
+ * north_mcp_tool_to_json:
+ * @self: a tool
+ *
+ * Serializes the tool as MCP's `Tool` object, as `tools/list` lists it.
+ *
+ * Returns: (transfer full): the JSON object
+ */
+JsonNode *
+north_mcp_tool_to_json (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+  JsonObject *object;
+  JsonNode *node;
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "name", priv->name);
+  if (priv->title != NULL)
+    json_object_set_string_member (object, "title", priv->title);
+  if (priv->description != NULL)
+    json_object_set_string_member (object, "description", priv->description);
+  json_object_set_object_member (object, "inputSchema", json_object_ref (priv->input_schema));
+  if (priv->output_schema != NULL)
+    json_object_set_object_member (object, "outputSchema", json_object_ref (priv->output_schema));
+  if (priv->annotations != NULL)
+    json_object_set_object_member (object, "annotations", json_object_ref (priv->annotations));
+  if (priv->meta != NULL)
+    json_object_set_object_member (object, "_meta", json_object_ref (priv->meta));
+
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, object);
+  return node;
+}
+
+#ifndef HAVE_SCHEMA_CHECKER
+/* Until the full checker is in: required members only. */
+static gboolean
+check_required (JsonObject  *schema,
+                JsonObject  *arguments,
+                GError     **error)
+{
+  JsonNode *required = json_object_get_member (schema, "required");
+  JsonArray *array;
+
+  if (required == NULL || !JSON_NODE_HOLDS_ARRAY (required))
+    return TRUE;
+
+  array = json_node_get_array (required);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *name = json_array_get_string_element (array, i);
+
+      if (name != NULL && !json_object_has_member (arguments, name))
+        {
+          g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+                       "missing required argument '%s'", name);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+#endif
+
+gboolean
+north_mcp_tool_check_arguments (NorthMcpTool  *self,
+                                JsonObject    *arguments,
+                                GError       **error)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+#ifdef HAVE_SCHEMA_CHECKER
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), arguments);
+
+  return north_mcp_schema_checker_check (priv->checker, node, error);
+#else
+  return check_required (priv->input_schema, arguments, error);
+#endif
+}
+
+gboolean
+north_mcp_tool_name_is_valid (const char *name)
+{
+  gsize length = 0;
+
+  if (name == NULL)
+    return FALSE;
+
+  for (const char *p = name; *p != '\0'; p++, length++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '_' && *p != '.' && *p != '-')
+        return FALSE;
+    }
+
+  return length >= 1 && length <= 64;
+}

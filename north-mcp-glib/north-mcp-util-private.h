@@ -1,0 +1,39 @@
+/* north-mcp-util-private.h: small helpers shared by the library's files
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* g_set_str() arrived in GLib 2.76; Debian 12 has 2.74. */
+static inline gboolean
+north_mcp_set_str (char       **str_pointer,
+                   const char  *new_str)
+{
+  char *copy;
+
+  if (*str_pointer == new_str || g_strcmp0 (*str_pointer, new_str) == 0)
+    return FALSE;
+
+  copy = g_strdup (new_str);
+  g_free (*str_pointer);
+  *str_pointer = copy;
+  return TRUE;
+}
+
+/* A hash key for a JSON-RPC id that keeps its type: 1 and "1" differ. */
+char     *north_mcp_id_key          (JsonNode   *id);
+
+/* Member accessors that tolerate a wrong JSON type (NULL / FALSE). */
+const char *north_mcp_object_get_string (JsonObject *object,
+                                         const char *member);
+JsonObject *north_mcp_object_get_object (JsonObject *object,
+                                         const char *member);
+
+/* Wraps @object (a new reference is taken) in a new node. */
+JsonNode *north_mcp_node_new_object  (JsonObject *object);
+
+G_END_DECLS
