@@ -103,13 +103,6 @@ run_on_main_context (NorthMcpContext *self,
                               (GDestroyNotify) invocation_free);
 }
 
-static void
-send_message (NorthMcpContext *self,
-              JsonNode        *message)
-{
-  north_mcp_channel_send (self->channel, message);
-}
-
 /* Sends @message on the request's stream if it can carry it, else on the
  * session's standalone stream; drops it when neither can. */
 static void

@@ -13,9 +13,6 @@
 #include "north-mcp-error.h"
 #include "north-mcp-server-private.h"
 
-void _north_mcp_server_set_loop (NorthMcpServer *self,
-                                 GMainLoop      *loop);
-
 typedef struct
 {
   char     *transport;

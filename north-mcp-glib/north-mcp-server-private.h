@@ -67,6 +67,9 @@ GPtrArray    *north_mcp_server_get_tool_array     (NorthMcpServer  *self);
 JsonObject   *north_mcp_server_build_capabilities (NorthMcpServer  *self);
 /* The `serverInfo` member (Implementation). */
 JsonObject   *north_mcp_server_build_server_info  (NorthMcpServer  *self);
+/* The loop north_mcp_server_run() runs, quit by north_mcp_server_stop(). */
+void          _north_mcp_server_set_loop          (NorthMcpServer  *self,
+                                                   GMainLoop       *loop);
 /* Every open session, for notifications to all clients. */
 GList        *north_mcp_server_get_sessions       (NorthMcpServer  *self);
 

@@ -10,6 +10,7 @@
 #include "north-mcp-auth.h"
 #include "north-mcp-error.h"
 #include "north-mcp-http-transport-private.h"
+#include "north-mcp-log-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
@@ -1103,24 +1104,16 @@ north_mcp_server_debug (NorthMcpServer *self,
                         const char     *format,
                         ...)
 {
-  g_autofree char *message = NULL;
   g_autofree char *logger = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  g_autofree char *stamp = NULL;
   va_list args;
 
   if (!north_mcp_server_get_debug (self))
     return;
 
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  now = g_date_time_new_now_local ();
-  stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
   logger = g_strdup_printf ("NorthMCP.%s", self->name);
-  fprintf (stderr, "%s - %s - DEBUG - %s\n", stamp, logger, message);
-  fflush (stderr);
+  va_start (args, format);
+  north_mcp_log_message (logger, "DEBUG", format, args);
+  va_end (args);
 }
 
 static void
