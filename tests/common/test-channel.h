@@ -1,0 +1,32 @@
+/* test-channel.h: an in-memory NorthMcpChannel for tests
+ *
+ * Records every message the server sends into it, so that tests can drive
+ * north_mcp_server_handle_message() without a transport.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-channel-private.h"
+
+G_BEGIN_DECLS
+
+#define TEST_TYPE_CHANNEL (test_channel_get_type ())
+G_DECLARE_FINAL_TYPE (TestChannel, test_channel, TEST, CHANNEL, NorthMcpChannel)
+
+TestChannel *test_channel_new              (gboolean     can_stream);
+/* The messages sent so far (JsonNode), oldest first. */
+GPtrArray   *test_channel_get_messages     (TestChannel *self);
+void         test_channel_clear            (TestChannel *self);
+/* Iterates the default main context until @count messages arrived or
+ * about 10 s of idle passed; returns whether they arrived. */
+gboolean     test_channel_wait_for         (TestChannel *self,
+                                            guint        count);
+/* The last message whose "id" equals @id (an integer id). */
+JsonObject  *test_channel_find_response    (TestChannel *self,
+                                            gint64       id);
+
+/* Parses @json into a node; aborts the test on invalid JSON. */
+JsonNode    *test_parse_json               (const char  *json);
+
+G_END_DECLS
