@@ -80,7 +80,8 @@ static GParamSpec *properties[N_PROPS];
 typedef struct
 {
   JsonObject *claims;
-  gint64      valid_until;  /* real time, µs */
+  gint64      expires;      /* real time, µs: exp plus leeway */
+  gint64      keys_expire;  /* monotonic, µs: the key set's max-age, capped */
 } VerifiedToken;
 
 /* One request on its way through the rules. */
@@ -548,6 +549,12 @@ is_acceptable_algorithm (const char *alg)
   return alg != NULL && g_strv_contains (accepted, alg);
 }
 
+static gboolean
+verified_token_is_valid (VerifiedToken *token)
+{
+  return g_get_real_time () < token->expires && g_get_monotonic_time () < token->keys_expire;
+}
+
 static JsonObject *
 lookup_verified (NorthMcpAuth *self,
                  const char   *digest)
@@ -556,7 +563,7 @@ lookup_verified (NorthMcpAuth *self,
 
   if (token == NULL)
     return NULL;
-  if (g_get_real_time () >= token->valid_until)
+  if (!verified_token_is_valid (token))
     {
       g_hash_table_remove (self->verified, digest);
       return NULL;
@@ -565,13 +572,11 @@ lookup_verified (NorthMcpAuth *self,
 }
 
 static gboolean
-remove_if_expired (gpointer key,
+remove_if_invalid (gpointer key,
                    gpointer value,
                    gpointer user_data)
 {
-  VerifiedToken *token = value;
-
-  return *(gint64 *) user_data >= token->valid_until;
+  return !verified_token_is_valid (value);
 }
 
 static void
@@ -581,31 +586,31 @@ verified_token_free (VerifiedToken *token)
   g_free (token);
 }
 
+/* Remembers a verified token until it expires, but no longer than its
+ * issuer's key set is fresh, nor VERIFIED_TOKEN_TTL_S. */
 static void
 remember_verified (NorthMcpAuth *self,
-                   const char   *digest,
-                   JsonObject   *claims)
+                   AuthRequest  *req)
 {
-  gint64 now = g_get_real_time ();
-  gint64 valid_until = now + VERIFIED_TOKEN_TTL_S * G_USEC_PER_SEC;
-  JsonNode *exp = json_object_get_member (claims, "exp");
+  JsonNode *exp = json_object_get_member (req->claims, "exp");
+  gint64 keys_expire = north_mcp_issuer_cache_get_keys_expiry (self->issuers, req->issuer);
   VerifiedToken *token;
-
-  if (exp != NULL)
-    valid_until = MIN (valid_until,
-                       (gint64) ((json_node_get_double (exp) + TIME_LEEWAY_S) * G_USEC_PER_SEC));
 
   if (g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE)
     {
-      g_hash_table_foreach_remove (self->verified, remove_if_expired, &now);
+      g_hash_table_foreach_remove (self->verified, remove_if_invalid, NULL);
       if (g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE)
         g_hash_table_remove_all (self->verified);
     }
 
   token = g_new0 (VerifiedToken, 1);
-  token->claims = json_object_ref (claims);
-  token->valid_until = valid_until;
-  g_hash_table_replace (self->verified, g_strdup (digest), token);
+  token->claims = json_object_ref (req->claims);
+  token->expires = exp != NULL
+    ? (gint64) ((json_node_get_double (exp) + TIME_LEEWAY_S) * G_USEC_PER_SEC)
+    : G_MAXINT64;
+  token->keys_expire = MIN (keys_expire,
+                            g_get_monotonic_time () + VERIFIED_TOKEN_TTL_S * G_USEC_PER_SEC);
+  g_hash_table_replace (self->verified, g_strdup (req->token_digest), token);
 }
 
 static gboolean
@@ -668,7 +673,7 @@ verify_with_key (AuthRequest  *req,
     return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "audience mismatch");
 
   req->claims_verified = TRUE;
-  remember_verified (self, req->token_digest, req->claims);
+  remember_verified (self, req);
   req_debug (req, NORTH_MCP_LOGGER_AUTH, "Verified user ID token signature (issuer: %s, kid: %s, alg: %s)",
              req->issuer, req->kid, alg);
   return TRUE;

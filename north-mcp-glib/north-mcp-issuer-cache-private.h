@@ -46,6 +46,10 @@ NorthMcpIssuerKeyStatus  north_mcp_issuer_cache_lookup               (NorthMcpIs
                                                                       const char           *kid,
                                                                       NorthMcpJwk         **key);
 
+/* When the cached key set of @issuer expires (monotonic µs), 0 if none. */
+gint64                   north_mcp_issuer_cache_get_keys_expiry      (NorthMcpIssuerCache  *self,
+                                                                      const char           *issuer);
+
 /* Fetches what is stale (or joins the fetch in flight). The result is the
  * key set (kid → NorthMcpJwk), valid even if its max-age is 0. Errors are
  * NORTH_MCP_ERROR_FAILED / _TIMED_OUT with a message for the debug log. */

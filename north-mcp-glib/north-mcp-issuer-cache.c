@@ -176,6 +176,18 @@ north_mcp_issuer_cache_lookup (NorthMcpIssuerCache  *self,
   return NORTH_MCP_ISSUER_KEY_UNKNOWN;
 }
 
+gint64
+north_mcp_issuer_cache_get_keys_expiry (NorthMcpIssuerCache *self,
+                                        const char          *issuer)
+{
+  IssuerEntry *entry;
+
+  g_return_val_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self), 0);
+
+  entry = g_hash_table_lookup (self->entries, issuer);
+  return entry != NULL && entry->keys != NULL ? entry->keys_expires : 0;
+}
+
 /* Seconds a response may be cached, from its Cache-Control. */
 static gint64
 max_age_of (SoupMessage *message)
@@ -248,6 +260,10 @@ fetch_fail (Fetch      *fetch,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
+
+  /* The discovery document may be what is wrong (a stale jwks_uri):
+   * the next attempt starts from discovery again. */
+  fetch->entry->discovery_expires = 0;
 
   error = g_error_new (NORTH_MCP_ERROR,
                        fetch->timed_out ? NORTH_MCP_ERROR_TIMED_OUT : NORTH_MCP_ERROR_FAILED,

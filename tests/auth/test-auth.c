@@ -820,7 +820,6 @@ test_debug_log_legacy (void)
       g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
       g_autoptr(SoupMessageHeaders) headers = new_headers ();
       g_autofree char *token = make_hs256 ("{\"email\": \"user@example.com\"}");
-      g_autoptr(NorthMcpUser) user = NULL;
       AuthResult result = { 0 };
 
       north_mcp_auth_set_debug (auth, TRUE);

@@ -1,0 +1,796 @@
+/* test-issuers.c: trusted issuers against a real local OIDC issuer
+ *
+ * The test runs an issuer in-process: a SoupServer on 127.0.0.1 (port
+ * chosen at run time) serving OIDC discovery and a JWK set with RSA and EC
+ * keys generated when the test starts. Tokens are signed with libjwt.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "auth-test-util.h"
+#include "north-mcp-base64-private.h"
+
+typedef struct
+{
+  char *kid;
+  char *private_pem;
+  char *public_pem;
+  char *jwk;          /* JSON object text */
+  jwt_alg_t alg;
+} TestKey;
+
+static TestKey rsa_key, rsa_key_2, ec_key, attacker_key;
+
+typedef struct
+{
+  SoupServer   *server;
+  char         *issuer;        /* http://127.0.0.1:PORT */
+  char         *slow_issuer;   /* .../slow, which never answers */
+  char         *down_issuer;   /* a closed port */
+  NorthMcpAuth *auth;
+
+  GPtrArray    *jwks;          /* TestKey* served now */
+  char         *cache_control; /* of both documents; NULL for none */
+  guint         discovery_status;
+  const char   *discovery_body; /* overrides the discovery document */
+  guint         discovery_count;
+  guint         jwks_count;
+  GPtrArray    *paused;        /* SoupServerMessage */
+} Fixture;
+
+static char *
+bio_string (BIO *bio)
+{
+  char *data = NULL;
+  long length = BIO_get_mem_data (bio, &data);
+
+  return g_strndup (data, (gsize) length);
+}
+
+static char *
+bn_base64url (const BIGNUM *bn,
+              int           length)
+{
+  g_autofree guchar *bytes = NULL;
+
+  if (length <= 0)
+    length = BN_num_bytes (bn);
+  bytes = g_malloc (length);
+  g_assert_cmpint (BN_bn2binpad (bn, bytes, length), ==, length);
+  return north_mcp_base64url_encode (bytes, length);
+}
+
+static void
+test_key_init (TestKey    *key,
+               const char *kid,
+               gboolean    ec)
+{
+  EVP_PKEY *pkey = ec ? EVP_EC_gen ("P-256") : EVP_RSA_gen (2048);
+  BIO *private_bio = BIO_new (BIO_s_mem ());
+  BIO *public_bio = BIO_new (BIO_s_mem ());
+
+  g_assert_nonnull (pkey);
+  g_assert_cmpint (PEM_write_bio_PrivateKey (private_bio, pkey, NULL, NULL, 0, NULL, NULL), ==, 1);
+  g_assert_cmpint (PEM_write_bio_PUBKEY (public_bio, pkey), ==, 1);
+  key->kid = g_strdup (kid);
+  key->private_pem = bio_string (private_bio);
+  key->public_pem = bio_string (public_bio);
+
+  if (ec)
+    {
+      BIGNUM *x = NULL, *y = NULL;
+      g_autofree char *x64 = NULL, *y64 = NULL;
+
+      g_assert_true (EVP_PKEY_get_bn_param (pkey, OSSL_PKEY_PARAM_EC_PUB_X, &x));
+      g_assert_true (EVP_PKEY_get_bn_param (pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &y));
+      x64 = bn_base64url (x, 32);
+      y64 = bn_base64url (y, 32);
+      key->alg = JWT_ALG_ES256;
+      key->jwk = g_strdup_printf ("{\"kty\": \"EC\", \"crv\": \"P-256\", \"kid\": \"%s\", "
+                                  "\"use\": \"sig\", \"alg\": \"ES256\", \"x\": \"%s\", \"y\": \"%s\"}",
+                                  kid, x64, y64);
+      BN_free (x);
+      BN_free (y);
+    }
+  else
+    {
+      BIGNUM *n = NULL, *e = NULL;
+      g_autofree char *n64 = NULL, *e64 = NULL;
+
+      g_assert_true (EVP_PKEY_get_bn_param (pkey, OSSL_PKEY_PARAM_RSA_N, &n));
+      g_assert_true (EVP_PKEY_get_bn_param (pkey, OSSL_PKEY_PARAM_RSA_E, &e));
+      n64 = bn_base64url (n, 0);
+      e64 = bn_base64url (e, 0);
+      key->alg = JWT_ALG_RS256;
+      key->jwk = g_strdup_printf ("{\"kty\": \"RSA\", \"kid\": \"%s\", \"use\": \"sig\", "
+                                  "\"n\": \"%s\", \"e\": \"%s\"}", kid, n64, e64);
+      BN_free (n);
+      BN_free (e);
+    }
+
+  BIO_free (private_bio);
+  BIO_free (public_bio);
+  EVP_PKEY_free (pkey);
+}
+
+static void
+test_key_clear (TestKey *key)
+{
+  g_free (key->kid);
+  g_free (key->private_pem);
+  g_free (key->public_pem);
+  g_free (key->jwk);
+}
+
+/* The issuer's HTTP side. */
+static void
+issuer_handler (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  Fixture *fixture = user_data;
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *body = NULL;
+
+  if (g_str_has_prefix (path, "/slow/"))
+    {
+      g_ptr_array_add (fixture->paused, g_object_ref (msg));
+      soup_server_message_pause (msg);
+      return;
+    }
+
+  if (g_str_equal (path, "/.well-known/openid-configuration"))
+    {
+      fixture->discovery_count++;
+      if (fixture->discovery_status != SOUP_STATUS_OK)
+        {
+          soup_server_message_set_status (msg, fixture->discovery_status, NULL);
+          return;
+        }
+      body = fixture->discovery_body != NULL
+        ? g_strdup (fixture->discovery_body)
+        : g_strdup_printf ("{\"issuer\": \"%s\", \"jwks_uri\": \"%s/jwks\", "
+                           "\"id_token_signing_alg_values_supported\": [\"RS256\", \"ES256\"]}",
+                           fixture->issuer, fixture->issuer);
+    }
+  else if (g_str_equal (path, "/jwks"))
+    {
+      GString *keys = g_string_new ("{\"keys\": [");
+
+      fixture->jwks_count++;
+      /* Keys this library cannot use are skipped, not fatal. */
+      g_string_append (keys, "{\"kty\": \"oct\", \"kid\": \"hmac\", \"k\": \"c2VjcmV0\"}");
+      for (guint i = 0; i < fixture->jwks->len; i++)
+        {
+          TestKey *key = g_ptr_array_index (fixture->jwks, i);
+
+          g_string_append_printf (keys, ", %s", key->jwk);
+        }
+      g_string_append (keys, "]}");
+      body = g_string_free (keys, FALSE);
+    }
+  else
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+
+  if (fixture->cache_control != NULL)
+    soup_message_headers_replace (response_headers, "Cache-Control", fixture->cache_control);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static char *
+closed_port_url (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint16 port;
+
+  /* Bind, read the port, close: nothing listens there afterwards. */
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, NULL);
+  return g_strdup_printf ("http://127.0.0.1:%u", port);
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  GSList *uris;
+  const char *issuers[4];
+
+  fixture->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fixture->server, NULL, issuer_handler, fixture, NULL);
+  g_assert_true (soup_server_listen (fixture->server, address, 0, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fixture->server);
+  fixture->issuer = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fixture->slow_issuer = g_strconcat (fixture->issuer, "/slow", NULL);
+  fixture->down_issuer = closed_port_url ();
+
+  fixture->jwks = g_ptr_array_new ();
+  g_ptr_array_add (fixture->jwks, &rsa_key);
+  g_ptr_array_add (fixture->jwks, &ec_key);
+  fixture->discovery_status = SOUP_STATUS_OK;
+  fixture->paused = g_ptr_array_new_with_free_func (g_object_unref);
+
+  issuers[0] = fixture->issuer;
+  issuers[1] = fixture->slow_issuer;
+  issuers[2] = fixture->down_issuer;
+  issuers[3] = NULL;
+  fixture->auth = north_mcp_auth_new ();
+  north_mcp_auth_set_trusted_issuers (fixture->auth, issuers);
+  north_mcp_auth_set_fetch_timeout (fixture->auth, 300);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_clear_object (&fixture->auth);
+
+  /* Let the paused requests of the slow issuer end. */
+  for (guint i = 0; i < fixture->paused->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (fixture->paused, i);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+      soup_server_message_unpause (msg);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_ptr_array_unref (fixture->paused);
+
+  soup_server_disconnect (fixture->server);
+  g_clear_object (&fixture->server);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_ptr_array_unref (fixture->jwks);
+  g_free (fixture->cache_control);
+  g_free (fixture->issuer);
+  g_free (fixture->slow_issuer);
+  g_free (fixture->down_issuer);
+}
+
+/* A token signed with @key (kid @kid, or the key's own when NULL). */
+static char *
+sign (TestKey    *key,
+      const char *kid,
+      const char *claims_format,
+      ...) G_GNUC_PRINTF (3, 4);
+
+static char *
+sign (TestKey    *key,
+      const char *kid,
+      const char *claims_format,
+      ...)
+{
+  g_autofree char *claims = NULL;
+  va_list args;
+
+  va_start (args, claims_format);
+  claims = g_strdup_vprintf (claims_format, args);
+  va_end (args);
+
+  return make_jwt (key->alg, key->private_pem, strlen (key->private_pem),
+                   kid != NULL ? kid : key->kid, claims);
+}
+
+static char *
+sign_valid (Fixture *fixture,
+            TestKey *key)
+{
+  return sign (key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"sub\": \"a\", "
+               "\"exp\": %" G_GINT64_FORMAT "}", fixture->issuer,
+               g_get_real_time () / G_USEC_PER_SEC + 600);
+}
+
+static void
+run (Fixture    *fixture,
+     const char *token,
+     AuthResult *result)
+{
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+
+  soup_message_headers_append (headers, "X-North-ID-Token", token);
+  start_authenticate (fixture->auth, headers, result);
+  wait_for (result);
+}
+
+static void
+assert_accepted (Fixture    *fixture,
+                 const char *token)
+{
+  AuthResult result = { 0 };
+
+  run (fixture, token, &result);
+  g_assert_no_error (result.error);
+  g_assert_nonnull (result.user);
+  g_assert_cmpstr (north_mcp_user_get_email (result.user), ==, "alice@example.com");
+  g_assert_cmpstr (north_mcp_user_get_id_token (result.user), ==, token);
+  auth_result_clear (&result);
+}
+
+static void
+assert_rejected (Fixture           *fixture,
+                 const char        *token,
+                 NorthMcpAuthError  code,
+                 const char        *message)
+{
+  AuthResult result = { 0 };
+
+  run (fixture, token, &result);
+  g_assert_null (result.user);
+  g_assert_error (result.error, NORTH_MCP_AUTH_ERROR, (gint) code);
+  g_assert_cmpstr (result.error->message, ==, message);
+  auth_result_clear (&result);
+}
+
+static gboolean
+decided_without_network (Fixture    *fixture,
+                         const char *token)
+{
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean decided;
+
+  soup_message_headers_append (headers, "X-North-ID-Token", token);
+  decided = north_mcp_auth_authenticate_cached (fixture->auth, headers, NULL, &user, &error);
+  if (decided)
+    {
+      g_assert_no_error (error);
+      g_assert_nonnull (user);
+    }
+  return decided;
+}
+
+static void
+test_valid_rs256 (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &rsa_key);
+  AuthResult result = { 0 };
+  JsonObject *claims;
+
+  g_assert_false (decided_without_network (fixture, token));
+  run (fixture, token, &result);
+  g_assert_no_error (result.error);
+  g_assert_cmpstr (north_mcp_user_get_email (result.user), ==, "alice@example.com");
+  claims = north_mcp_user_get_claims (result.user);
+  g_assert_cmpstr (json_object_get_string_member (claims, "iss"), ==, fixture->issuer);
+  g_assert_cmpstr (json_object_get_string_member (claims, "sub"), ==, "a");
+  auth_result_clear (&result);
+  g_assert_cmpuint (fixture->discovery_count, ==, 1);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+
+  /* Cached now: decided at once, no fetch. */
+  g_assert_true (decided_without_network (fixture, token));
+  assert_accepted (fixture, token);
+  g_assert_cmpuint (fixture->discovery_count, ==, 1);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+}
+
+static void
+test_valid_es256 (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &ec_key);
+  g_autofree char *rsa_token = sign_valid (fixture, &rsa_key);
+
+  assert_accepted (fixture, token);
+  /* Another key of the same set needs no fetch. */
+  g_assert_true (decided_without_network (fixture, rsa_token));
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+}
+
+static void
+test_wrong_signature (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  /* Signed by another RSA key, claiming the issuer's kid. */
+  g_autofree char *forged = sign (&attacker_key, rsa_key.kid,
+                                  "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                  fixture->issuer);
+  g_autofree char *valid = sign_valid (fixture, &rsa_key);
+  g_auto(GStrv) parts = g_strsplit (valid, ".", 3);
+  g_autofree char *tampered = NULL;
+  g_autofree char *spliced = NULL;
+
+  assert_rejected (fixture, forged, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+
+  /* The issuer's signature over other claims. */
+  {
+    g_autofree char *claims = g_strdup_printf ("{\"iss\": \"%s\", \"email\": \"mallory@example.com\"}",
+                                               fixture->issuer);
+    g_autofree char *encoded = north_mcp_base64url_encode ((const guchar *) claims, strlen (claims));
+
+    spliced = g_strjoin (".", parts[0], encoded, parts[2], NULL);
+  }
+  assert_rejected (fixture, spliced, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+
+  /* A signature of the wrong key type: RS256 header, EC kid. */
+  tampered = sign (&rsa_key, ec_key.kid, "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                   fixture->issuer);
+  assert_rejected (fixture, tampered, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+}
+
+static void
+test_unknown_kid_then_rotation (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *old_token = sign_valid (fixture, &rsa_key);
+  g_autofree char *new_token = sign_valid (fixture, &rsa_key_2);
+
+  assert_accepted (fixture, old_token);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+
+  /* An unknown kid right after a fetch: no re-fetch within the interval. */
+  assert_rejected (fixture, new_token, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+
+  /* After the interval: the key set is re-fetched once, the kid is still
+   * unknown. Discovery is fresh, so only the key set is fetched. */
+  north_mcp_auth_set_refresh_interval (fixture->auth, 0);
+  assert_rejected (fixture, new_token, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  g_assert_cmpuint (fixture->jwks_count, ==, 2);
+  g_assert_cmpuint (fixture->discovery_count, ==, 1);
+
+  /* The issuer rotates; within the interval there is still no re-fetch. */
+  g_ptr_array_add (fixture->jwks, &rsa_key_2);
+  north_mcp_auth_set_refresh_interval (fixture->auth, 5000);
+  assert_rejected (fixture, new_token, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  g_assert_cmpuint (fixture->jwks_count, ==, 2);
+
+  /* Once the interval is over, the new key is fetched and accepted. */
+  north_mcp_auth_set_refresh_interval (fixture->auth, 0);
+  assert_accepted (fixture, new_token);
+  g_assert_cmpuint (fixture->jwks_count, ==, 3);
+  assert_accepted (fixture, old_token);
+  g_assert_cmpuint (fixture->jwks_count, ==, 3);
+}
+
+static void
+test_expired (Fixture       *fixture,
+              gconstpointer  data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *expired = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                   "\"exp\": %" G_GINT64_FORMAT "}", fixture->issuer, now - 120);
+  g_autofree char *in_leeway = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                     "\"exp\": %" G_GINT64_FORMAT "}", fixture->issuer, now - 30);
+  g_autofree char *bad_type = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                    "\"exp\": \"tomorrow\"}", fixture->issuer);
+
+  assert_rejected (fixture, expired, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, bad_type, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_accepted (fixture, in_leeway);
+}
+
+static void
+test_not_yet_valid (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *early = sign (&ec_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                 "\"nbf\": %" G_GINT64_FORMAT "}", fixture->issuer, now + 120);
+  g_autofree char *in_leeway = sign (&ec_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                     "\"nbf\": %" G_GINT64_FORMAT "}", fixture->issuer, now + 30);
+
+  assert_rejected (fixture, early, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_accepted (fixture, in_leeway);
+}
+
+static void
+test_issuer_claim (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *untrusted = sign (&rsa_key, NULL, "{\"iss\": \"https://evil.example.com\", "
+                                     "\"email\": \"alice@example.com\"}");
+  g_autofree char *trailing_slash = sign (&rsa_key, NULL, "{\"iss\": \"%s/\", "
+                                          "\"email\": \"alice@example.com\"}", fixture->issuer);
+  g_autofree char *missing = sign (&rsa_key, NULL, "{\"email\": \"alice@example.com\"}");
+  g_autofree char *null_iss = sign (&rsa_key, NULL, "{\"iss\": null, \"email\": \"alice@example.com\"}");
+  g_autofree char *number = sign (&rsa_key, NULL, "{\"iss\": 7, \"email\": \"alice@example.com\"}");
+  g_autofree char *message = g_strdup_printf ("Untrusted issuer: %s/", fixture->issuer);
+
+  assert_rejected (fixture, untrusted, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER,
+                   "Untrusted issuer: https://evil.example.com");
+  assert_rejected (fixture, trailing_slash, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER, message);
+  assert_rejected (fixture, missing, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, "Token missing issuer");
+  assert_rejected (fixture, null_iss, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, "Token missing issuer");
+  assert_rejected (fixture, number, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  /* None of these reached the network. */
+  g_assert_cmpuint (fixture->discovery_count, ==, 0);
+}
+
+static void
+test_missing_kid (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *claims = g_strdup_printf ("{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                             fixture->issuer);
+  g_autofree char *token = make_jwt (JWT_ALG_RS256, rsa_key.private_pem, strlen (rsa_key.private_pem),
+                                     NULL, claims);
+  g_autofree char *empty_kid = make_jwt (JWT_ALG_RS256, rsa_key.private_pem,
+                                         strlen (rsa_key.private_pem), "", claims);
+
+  assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_MISSING_KEY_ID, "Token missing key identifier");
+  assert_rejected (fixture, empty_kid, NORTH_MCP_AUTH_ERROR_MISSING_KEY_ID, "Token missing key identifier");
+  g_assert_cmpuint (fixture->discovery_count, ==, 0);
+}
+
+static void
+test_alg_none (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *claims = g_strdup_printf ("{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                             fixture->issuer);
+  g_autofree char *none = make_raw_jwt ("{\"alg\": \"none\", \"kid\": \"rsa-1\"}", claims, "");
+  g_autofree char *none_upper = make_raw_jwt ("{\"alg\": \"None\", \"kid\": \"rsa-1\"}", claims, "");
+  g_autofree char *no_alg = make_raw_jwt ("{\"kid\": \"rsa-1\"}", claims, "");
+  g_autofree char *ps256 = make_raw_jwt ("{\"alg\": \"PS256\", \"kid\": \"rsa-1\"}", claims, "c2ln");
+
+  assert_rejected (fixture, none, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, none_upper, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, no_alg, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, ps256, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+}
+
+/* HS256 keyed with the issuer's public key PEM: the classic confusion. */
+static void
+test_algorithm_confusion (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *claims = g_strdup_printf ("{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                             fixture->issuer);
+  g_autofree char *hs256 = make_jwt (JWT_ALG_HS256, rsa_key.public_pem, strlen (rsa_key.public_pem),
+                                     rsa_key.kid, claims);
+  g_autofree char *hs512 = make_jwt (JWT_ALG_HS512, ec_key.public_pem, strlen (ec_key.public_pem),
+                                     ec_key.kid, claims);
+  g_autofree char *valid = sign_valid (fixture, &rsa_key);
+
+  /* Keys cached first, so that the rejection is not a fetch failure. */
+  assert_accepted (fixture, valid);
+  assert_rejected (fixture, hs256, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, hs512, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+
+  /* ES256 header on the RSA key: the key fixes the algorithm. */
+  {
+    g_autofree char *es_on_rsa = make_jwt (JWT_ALG_ES256, ec_key.private_pem,
+                                           strlen (ec_key.private_pem), rsa_key.kid, claims);
+    assert_rejected (fixture, es_on_rsa, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  }
+}
+
+static void
+test_audience (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *none = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                fixture->issuer);
+  g_autofree char *other = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                 "\"aud\": \"someone-else\"}", fixture->issuer);
+  g_autofree char *match = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                 "\"aud\": \"north-mcp\"}", fixture->issuer);
+  g_autofree char *in_list = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                   "\"aud\": [\"x\", \"north-mcp\"]}", fixture->issuer);
+
+  /* Not checked unless configured. */
+  assert_accepted (fixture, other);
+
+  north_mcp_auth_set_audience (fixture->auth, "north-mcp");
+  assert_rejected (fixture, none, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, other, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_accepted (fixture, match);
+  assert_accepted (fixture, in_list);
+}
+
+static void
+test_issuer_down (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *token = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                 fixture->down_issuer);
+
+  assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                   "Failed to verify token: unable to fetch issuer configuration");
+}
+
+/* A slow issuer times out with a clear error while other requests pass. */
+static void
+test_issuer_slow (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *slow_token = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                      fixture->slow_issuer);
+  g_autofree char *good_token = sign_valid (fixture, &rsa_key);
+  g_autoptr(SoupMessageHeaders) slow_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr(SoupMessageHeaders) good_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  AuthResult slow = { 0 };
+  AuthResult good = { 0 };
+
+  assert_accepted (fixture, good_token);
+
+  soup_message_headers_append (slow_headers, "X-North-ID-Token", slow_token);
+  soup_message_headers_append (good_headers, "X-North-ID-Token", good_token);
+  start_authenticate (fixture->auth, slow_headers, &slow);
+  start_authenticate (fixture->auth, good_headers, &good);
+
+  wait_for (&good);
+  g_assert_false (slow.done);
+  g_assert_no_error (good.error);
+  g_assert_nonnull (good.user);
+
+  wait_for (&slow);
+  g_assert_error (slow.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE);
+  g_assert_cmpstr (slow.error->message, ==, "Failed to verify token: unable to fetch issuer configuration");
+  g_assert_cmpuint (fixture->paused->len, ==, 1);
+
+  auth_result_clear (&slow);
+  auth_result_clear (&good);
+}
+
+static void
+test_issuer_bad_documents (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &rsa_key);
+  g_autofree char *other_origin = g_strdup_printf ("{\"jwks_uri\": \"file:///etc/passwd\"}");
+  const char * const bodies[] = {
+    "not json", "[]", "{}", "{\"jwks_uri\": 5}", other_origin, "{\"jwks_uri\": \"http://127.0.0.1:1/jwks\"}",
+  };
+
+  fixture->discovery_status = SOUP_STATUS_NOT_FOUND;
+  assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                   "Failed to verify token: unable to fetch issuer configuration");
+  fixture->discovery_status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+  assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                   "Failed to verify token: unable to fetch issuer configuration");
+  fixture->discovery_status = SOUP_STATUS_OK;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      fixture->discovery_body = bodies[i];
+      assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                       "Failed to verify token: unable to fetch issuer configuration");
+    }
+
+  /* The issuer recovers. */
+  fixture->discovery_body = NULL;
+  assert_accepted (fixture, token);
+}
+
+/* Concurrent requests during a fetch share it. */
+static void
+test_concurrent_share_fetch (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  enum { N = 12 };
+  AuthResult results[N] = { { 0 } };
+  SoupMessageHeaders *headers[N];
+  char *tokens[N];
+
+  for (guint i = 0; i < N; i++)
+    {
+      tokens[i] = sign_valid (fixture, i % 2 ? &rsa_key : &ec_key);
+      headers[i] = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+      soup_message_headers_append (headers[i], "X-North-ID-Token", tokens[i]);
+      start_authenticate (fixture->auth, headers[i], &results[i]);
+    }
+  for (guint i = 0; i < N; i++)
+    {
+      wait_for (&results[i]);
+      g_assert_no_error (results[i].error);
+      g_assert_nonnull (results[i].user);
+      auth_result_clear (&results[i]);
+      soup_message_headers_unref (headers[i]);
+      g_free (tokens[i]);
+    }
+  g_assert_cmpuint (fixture->discovery_count, ==, 1);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+}
+
+/* Cache-Control: max-age is respected, with no minimum. */
+static void
+test_cache_max_age (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &ec_key);
+  g_autofree char *token2 = sign (&ec_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"n\": 2}",
+                                  fixture->issuer);
+  g_autofree char *token3 = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"n\": 3}",
+                                  fixture->issuer);
+
+  fixture->cache_control = g_strdup ("public, max-age=0");
+  assert_accepted (fixture, token);
+  assert_accepted (fixture, token2);
+  g_assert_cmpuint (fixture->discovery_count, ==, 2);
+  g_assert_cmpuint (fixture->jwks_count, ==, 2);
+
+  g_free (fixture->cache_control);
+  fixture->cache_control = g_strdup ("no-store");
+  assert_accepted (fixture, token3);
+  g_assert_cmpuint (fixture->jwks_count, ==, 3);
+  /* Neither the keys nor the token verified with them are kept. */
+  g_assert_false (decided_without_network (fixture, token3));
+  assert_accepted (fixture, token3);
+  g_assert_cmpuint (fixture->jwks_count, ==, 4);
+
+  g_free (fixture->cache_control);
+  fixture->cache_control = g_strdup ("max-age=3600");
+  {
+    g_autofree char *token4 = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"n\": 4}",
+                                    fixture->issuer);
+    g_autofree char *token5 = sign (&ec_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"n\": 5}",
+                                    fixture->issuer);
+    guint before;
+
+    assert_accepted (fixture, token4);
+    before = fixture->jwks_count;
+    assert_accepted (fixture, token5);
+    g_assert_true (decided_without_network (fixture, token5));
+    g_assert_cmpuint (fixture->jwks_count, ==, before);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_unsetenv ("DEBUG");
+  /* The issuer is local: no proxy. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  test_key_init (&rsa_key, "rsa-1", FALSE);
+  test_key_init (&rsa_key_2, "rsa-2", FALSE);
+  test_key_init (&ec_key, "ec-1", TRUE);
+  test_key_init (&attacker_key, "attacker", FALSE);
+
+#define ADD(path, func) \
+  g_test_add ("/issuers/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("valid-rs256", test_valid_rs256);
+  ADD ("valid-es256", test_valid_es256);
+  ADD ("wrong-signature", test_wrong_signature);
+  ADD ("unknown-kid-then-rotation", test_unknown_kid_then_rotation);
+  ADD ("expired", test_expired);
+  ADD ("not-yet-valid", test_not_yet_valid);
+  ADD ("issuer-claim", test_issuer_claim);
+  ADD ("missing-kid", test_missing_kid);
+  ADD ("alg-none", test_alg_none);
+  ADD ("algorithm-confusion", test_algorithm_confusion);
+  ADD ("audience", test_audience);
+  ADD ("issuer-down", test_issuer_down);
+  ADD ("issuer-slow", test_issuer_slow);
+  ADD ("issuer-bad-documents", test_issuer_bad_documents);
+  ADD ("concurrent-requests-share-fetch", test_concurrent_share_fetch);
+  ADD ("cache-max-age", test_cache_max_age);
+#undef ADD
+
+  status = g_test_run ();
+
+  test_key_clear (&rsa_key);
+  test_key_clear (&rsa_key_2);
+  test_key_clear (&ec_key);
+  test_key_clear (&attacker_key);
+  return status;
+}
