@@ -184,6 +184,16 @@ send_parse_error (NorthMcpStdioTransport *self,
 }
 
 static void
+send_too_large (NorthMcpStdioTransport *self,
+                gsize                   limit)
+{
+  g_autofree char *message =
+    g_strdup_printf ("Parse error: the message exceeds the limit of %" G_GSIZE_FORMAT " bytes", limit);
+
+  send_parse_error (self, message);
+}
+
+static void
 handle_line (NorthMcpStdioTransport *self,
              const char             *line,
              gsize                   length)
@@ -221,6 +231,8 @@ consume_buffer (NorthMcpStdioTransport *self)
 
       if (self->discarding)
         self->discarding = FALSE;
+      else if (length > limit)
+        send_too_large (self, limit);
       else
         handle_line (self, (const char *) self->buffer->data, length);
 
@@ -232,13 +244,7 @@ consume_buffer (NorthMcpStdioTransport *self)
   if (self->buffer->len > limit)
     {
       if (!self->discarding)
-        {
-          g_autofree char *message =
-            g_strdup_printf ("Parse error: the message exceeds the limit of %" G_GSIZE_FORMAT " bytes",
-                             limit);
-
-          send_parse_error (self, message);
-        }
+        send_too_large (self, limit);
       self->discarding = TRUE;
       g_byte_array_set_size (self->buffer, 0);
     }

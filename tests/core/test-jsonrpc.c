@@ -1,0 +1,140 @@
+/* test-jsonrpc.c: JSON-RPC 2.0 parsing and classification
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "test-channel.h"
+
+static NorthMcpMessageKind
+classify (const char  *json,
+          GError     **error)
+{
+  g_autoptr(JsonNode) node = test_parse_json (json);
+
+  return north_mcp_jsonrpc_classify (node, NULL, error);
+}
+
+static void
+test_classify_valid (void)
+{
+  g_assert_cmpint (classify ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", NULL), ==,
+                   NORTH_MCP_MESSAGE_REQUEST);
+  g_assert_cmpint (classify ("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"x\",\"params\":{}}", NULL), ==,
+                   NORTH_MCP_MESSAGE_REQUEST);
+  g_assert_cmpint (classify ("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", NULL), ==,
+                   NORTH_MCP_MESSAGE_NOTIFICATION);
+  g_assert_cmpint (classify ("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}", NULL), ==,
+                   NORTH_MCP_MESSAGE_RESPONSE);
+  g_assert_cmpint (classify ("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":1,\"message\":\"m\"}}", NULL), ==,
+                   NORTH_MCP_MESSAGE_RESPONSE);
+}
+
+typedef struct {
+  const char *json;
+  const char *message_part;
+} InvalidCase;
+
+static void
+test_classify_invalid (void)
+{
+  static const InvalidCase cases[] = {
+    { "[]", "JSON object" },
+    { "42", "JSON object" },
+    { "\"text\"", "JSON object" },
+    { "{\"id\":1,\"method\":\"ping\"}", "\"jsonrpc\" must be exactly \"2.0\"" },
+    { "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", "\"jsonrpc\" must be exactly \"2.0\"" },
+    { "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"ping\"}", "\"jsonrpc\" must be exactly \"2.0\"" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", "\"method\" must be a non-empty string" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\"}", "\"method\" must be a non-empty string" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":[1,2]}", "\"params\" must be an object" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}", "\"id\" must be a string or an integer" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"x\"}", "\"id\" must be a string or an integer" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"x\"}", "\"id\" must be a string or an integer" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1}", "needs \"method\", \"result\" or \"error\"" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{}}", "both \"result\" and \"error\"" },
+    { "{\"jsonrpc\":\"2.0\",\"result\":{}}", "a response needs a string or integer \"id\"" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpint (classify (cases[i].json, &error), ==, NORTH_MCP_MESSAGE_INVALID);
+      g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
+      if (strstr (error->message, cases[i].message_part) == NULL)
+        g_error ("case %s: message '%s' lacks '%s'", cases[i].json, error->message, cases[i].message_part);
+    }
+}
+
+static void
+test_classify_keeps_readable_id (void)
+{
+  g_autoptr(JsonNode) node = test_parse_json ("{\"jsonrpc\":\"1.0\",\"id\":\"abc\",\"method\":\"x\"}");
+  g_autoptr(GError) error = NULL;
+  JsonNode *id = NULL;
+
+  g_assert_cmpint (north_mcp_jsonrpc_classify (node, &id, &error), ==, NORTH_MCP_MESSAGE_INVALID);
+  g_assert_nonnull (id);
+  g_assert_cmpstr (json_node_get_string (id), ==, "abc");
+}
+
+static void
+test_parse_errors (void)
+{
+  static const char * const bad[] = { "", "{", "{\"a\":}", "nul", "{\"a\":1}}", "\xff\xfe" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = north_mcp_jsonrpc_parse (bad[i], strlen (bad[i]), &error);
+
+      g_assert_null (node);
+      g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+      g_assert_true (g_str_has_prefix (error->message, "Parse error"));
+    }
+}
+
+static void
+test_error_response_shape (void)
+{
+  g_autoptr(JsonNode) id = json_node_init_string (json_node_alloc (), "7");
+  g_autoptr(JsonNode) with_id = north_mcp_jsonrpc_error_new (id, -32601, "Method not found: x", NULL);
+  g_autoptr(JsonNode) without_id = north_mcp_jsonrpc_error_new (NULL, -32700, "Parse error", NULL);
+  g_autofree char *a = north_mcp_jsonrpc_to_string (with_id, NULL);
+  g_autofree char *b = north_mcp_jsonrpc_to_string (without_id, NULL);
+
+  /* The id keeps its JSON type; an unreadable id is null. */
+  g_assert_cmpstr (a, ==, "{\"jsonrpc\":\"2.0\",\"id\":\"7\",\"error\":{\"code\":-32601,\"message\":\"Method not found: x\"}}");
+  g_assert_cmpstr (b, ==, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"}}");
+}
+
+static void
+test_to_string_is_one_line (void)
+{
+  g_autoptr(JsonNode) node = test_parse_json ("{\"text\": \"two\\nlines\", \"nested\": {\"a\": [1, 2]}}");
+  g_autofree char *line = north_mcp_jsonrpc_to_string (node, NULL);
+
+  g_assert_null (strchr (line, '\n'));
+  g_assert_nonnull (strstr (line, "two\\nlines"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/jsonrpc/classify/valid", test_classify_valid);
+  g_test_add_func ("/jsonrpc/classify/invalid", test_classify_invalid);
+  g_test_add_func ("/jsonrpc/classify/readable-id", test_classify_keeps_readable_id);
+  g_test_add_func ("/jsonrpc/parse/errors", test_parse_errors);
+  g_test_add_func ("/jsonrpc/error-response", test_error_response_shape);
+  g_test_add_func ("/jsonrpc/one-line", test_to_string_is_one_line);
+
+  return g_test_run ();
+}

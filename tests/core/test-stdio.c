@@ -1,0 +1,270 @@
+/* test-stdio.c: the stdio transport, in process over pipes and end to end
+ * with the server-with-auth example
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+
+#include "north-mcp.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-stdio-transport-private.h"
+#include "test-channel.h"
+
+/* A line reader with a deadline, for both kinds of test. */
+static char *
+read_line (GDataInputStream *input)
+{
+  g_autoptr(GError) error = NULL;
+  char *line = g_data_input_stream_read_line_utf8 (input, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return line;
+}
+
+static JsonObject *
+read_message (GDataInputStream *input)
+{
+  g_autofree char *line = read_line (input);
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_nonnull (line);
+  node = test_parse_json (line);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+static void
+write_line (GOutputStream *output,
+            const char    *line)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (output, line, strlen (line), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (output, "\n", 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_flush (output, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* End to end: the example binary over real pipes. */
+
+static GSubprocess *
+spawn_example (GOutputStream    **stdin_out,
+               GDataInputStream **stdout_out)
+{
+  const char *path = g_getenv ("SERVER_WITH_AUTH");
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_assert_nonnull (path);
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, path, "--transport", "stdio", NULL);
+  g_assert_no_error (error);
+  *stdin_out = g_object_ref (g_subprocess_get_stdin_pipe (process));
+  *stdout_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  return process;
+}
+
+static void
+test_example_round_trip (void)
+{
+  g_autoptr(GOutputStream) input = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(GSubprocess) process = spawn_example (&input, &output);
+  g_autoptr(JsonObject) init = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) call = NULL;
+  g_autoptr(JsonObject) bad = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *errors = NULL;
+  g_autoptr(GDataInputStream) stderr_stream = NULL;
+  JsonArray *content;
+
+  write_line (input, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                     "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                     "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
+  init = read_message (output);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (init, "result"),
+                                                  "protocolVersion"), ==, "2025-11-25");
+
+  write_line (input, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+  write_line (input, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+  list = read_message (output);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_object_get_object_member (list, "result"),
+                                                                         "tools")), ==, 2);
+
+  write_line (input, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
+                     "\"params\":{\"name\":\"add\",\"arguments\":{\"a\":40,\"b\":2}}}");
+  call = read_message (output);
+  content = json_object_get_array_member (json_object_get_object_member (call, "result"), "content");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (content, 0), "text"), ==, "42");
+
+  /* Garbage gets a parse error; the server keeps serving. */
+  write_line (input, "{\"jsonrpc\": \"2.0\", \"id\": ");
+  bad = read_message (output);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (bad, "error"), "code"), ==, -32700);
+  write_line (input, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\"}");
+  after = read_message (output);
+  g_assert_cmpint (json_object_get_int_member (after, "id"), ==, 4);
+
+  /* End of input ends the server cleanly. */
+  g_output_stream_close (input, NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (process, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Logs went to stderr, never to stdout. */
+  stderr_stream = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  errors = g_data_input_stream_read_upto (stderr_stream, "", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (errors, "This tool was called by: unauthenticated user"));
+  g_assert_null (read_line (output));
+}
+
+/* In process: a server on a pair of pipes, with a small size limit. */
+
+typedef struct {
+  NorthMcpServer         *server;
+  NorthMcpStdioTransport *transport;
+  GOutputStream          *to_server;
+  GDataInputStream       *from_server;
+  gboolean                closed;
+} Pipes;
+
+static void
+closed_cb (NorthMcpStdioTransport *transport,
+           gpointer                user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+pipes_set_up (Pipes *pipes)
+{
+  int to_server[2], from_server[2];
+  g_autoptr(GInputStream) server_input = NULL;
+  g_autoptr(GOutputStream) server_output = NULL;
+  NorthMcpSession *session;
+
+  g_assert_cmpint (pipe (to_server), ==, 0);
+  g_assert_cmpint (pipe (from_server), ==, 0);
+
+  pipes->server = north_mcp_server_new ("pipes", "1");
+  north_mcp_server_set_max_body_size (pipes->server, 1024);
+  session = north_mcp_server_create_session (pipes->server, NULL);
+  server_input = g_unix_input_stream_new (to_server[0], TRUE);
+  server_output = g_unix_output_stream_new (from_server[1], TRUE);
+  pipes->transport = north_mcp_stdio_transport_new (pipes->server, session, server_input, server_output);
+  g_signal_connect (pipes->transport, "closed", G_CALLBACK (closed_cb), &pipes->closed);
+  north_mcp_stdio_transport_start (pipes->transport);
+
+  pipes->to_server = g_unix_output_stream_new (to_server[1], TRUE);
+  pipes->from_server = g_data_input_stream_new (g_unix_input_stream_new (from_server[0], TRUE));
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server), TRUE);
+}
+
+static void
+pipes_tear_down (Pipes *pipes)
+{
+  north_mcp_stdio_transport_stop (pipes->transport);
+  g_clear_object (&pipes->transport);
+  g_clear_object (&pipes->server);
+  g_clear_object (&pipes->to_server);
+  g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server)));
+  g_clear_object (&pipes->from_server);
+}
+
+/* The server runs on this thread's main context: iterate it until a line
+ * is ready. */
+static JsonObject *
+pipes_read (Pipes *pipes)
+{
+  GInputStream *base = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server));
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  while (g_buffered_input_stream_get_available (G_BUFFERED_INPUT_STREAM (pipes->from_server)) == 0 &&
+         !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (base)))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  return read_message (pipes->from_server);
+}
+
+static void
+test_oversized_line (void)
+{
+  Pipes pipes = { 0 };
+  g_autoptr(GString) huge = g_string_new ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\"");
+  g_autoptr(JsonObject) error = NULL;
+  g_autoptr(JsonObject) ping = NULL;
+
+  pipes_set_up (&pipes);
+
+  for (int i = 0; i < 4096; i++)
+    g_string_append_c (huge, 'x');
+  g_string_append (huge, "\"}}");
+  write_line (pipes.to_server, huge->str);
+  error = pipes_read (&pipes);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (error, "error"), "code"), ==, -32700);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (error, "error"), "message"),
+                            "exceeds the limit of 1024 bytes"));
+
+  /* The rest of the huge line is dropped; the next line is served. */
+  write_line (pipes.to_server, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
+  ping = pipes_read (&pipes);
+  g_assert_cmpint (json_object_get_int_member (ping, "id"), ==, 2);
+
+  pipes_tear_down (&pipes);
+}
+
+static void
+test_eof_closes (void)
+{
+  Pipes pipes = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  pipes_set_up (&pipes);
+  /* A last message without a newline still counts. */
+  g_output_stream_write_all (pipes.to_server, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}", 40,
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (pipes.to_server, NULL, &error);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (!pipes.closed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (pipes.closed);
+  {
+    g_autoptr(JsonObject) ping = read_message (pipes.from_server);
+
+    g_assert_cmpint (json_object_get_int_member (ping, "id"), ==, 7);
+  }
+
+  pipes_tear_down (&pipes);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/stdio/example/round-trip", test_example_round_trip);
+  g_test_add_func ("/stdio/oversized-line", test_oversized_line);
+  g_test_add_func ("/stdio/eof-closes", test_eof_closes);
+
+  return g_test_run ();
+}
