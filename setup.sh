@@ -16,8 +16,11 @@ packages=(
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libjwt-dev libssl-dev
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   valac gjs python3-gi python3-pytest gi-docgen
-  clang libclang-rt-14-dev nodejs npm wrk
+  clang libclang-rt-14-dev wrk
 )
+# Node.js may come from elsewhere than Debian (it does on our CI machines,
+# with npm included); Debian's own only when there is none.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
