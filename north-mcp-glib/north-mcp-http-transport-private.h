@@ -24,6 +24,10 @@ gboolean               north_mcp_http_transport_listen   (NorthMcpHttpTransport 
                                                           GError               **error);
 /* The port actually bound, after listen(). */
 guint                  north_mcp_http_transport_get_port (NorthMcpHttpTransport *self);
+/* Interval of the keep-alive comments on idle SSE streams (0: none);
+ * default 15 s. */
+void                   north_mcp_http_transport_set_keepalive_interval (NorthMcpHttpTransport *self,
+                                                                        guint                  interval_ms);
 /* Ends open SSE streams and stops listening. */
 void                   north_mcp_http_transport_stop     (NorthMcpHttpTransport *self);
 

@@ -1,0 +1,33 @@
+/* north-mcp-http-channel-private.h: the response to one Streamable HTTP
+ * POST, as one JSON body or as an SSE stream
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include "north-mcp-channel-private.h"
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TYPE_HTTP_CHANNEL (north_mcp_http_channel_get_type ())
+
+G_DECLARE_FINAL_TYPE (NorthMcpHttpChannel, north_mcp_http_channel, NORTH_MCP, HTTP_CHANNEL, NorthMcpChannel)
+
+/* @sse: answer with `text/event-stream` (notifications and requests can
+ * flow before the responses) instead of one `application/json` body.
+ * @batch: the POST carried a JSON array, so a JSON answer is an array. */
+NorthMcpHttpChannel *north_mcp_http_channel_new           (SoupServerMessage   *message,
+                                                           gboolean             sse,
+                                                           gboolean             batch,
+                                                           guint                keepalive_ms);
+/* Tells the channel how many responses the dispatcher will send. When they
+ * all arrived already, the answer is set on the message right away (no
+ * pause, no chunked encoding); otherwise the message is paused or streamed
+ * until the last one arrives. */
+void                 north_mcp_http_channel_expect        (NorthMcpHttpChannel *self,
+                                                           guint                n_responses);
+/* The first response received so far, or NULL. */
+JsonNode            *north_mcp_http_channel_peek_response (NorthMcpHttpChannel *self);
+
+G_END_DECLS

@@ -1,0 +1,347 @@
+/* north-mcp-http-channel.c: the response to one Streamable HTTP POST
+ *
+ * The common case (a tool that answers at once) never pauses the message
+ * and never uses chunked encoding: the dispatcher sends the response into
+ * the channel while north_mcp_server_handle_message() runs, and expect()
+ * sets the whole body. Only when responses are still outstanding does the
+ * channel keep the message (paused for JSON, streamed for SSE).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-http-channel-private.h"
+#include "north-mcp-sse-stream-private.h"
+#include "north-mcp-jsonrpc-private.h"
+
+struct _NorthMcpHttpChannel
+{
+  NorthMcpChannel    parent_instance;
+
+  SoupServerMessage *message;      /* strong until the answer is complete */
+  JsonNode          *first_response;
+  GPtrArray         *responses;    /* JsonNode*, JSON batches only */
+  GString           *events;       /* SSE events not yet on the wire */
+  GSource           *keepalive;
+  NorthMcpHttpChannel *self_ref;   /* while responses are outstanding */
+
+  guint              received;
+  guint              expected;
+  guint              keepalive_ms;
+  gint64             last_write;
+
+  guint              sse : 1;
+  guint              batch : 1;
+  guint              streaming : 1;
+  guint              paused : 1;
+  guint              done : 1;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpHttpChannel, north_mcp_http_channel, NORTH_MCP_TYPE_CHANNEL)
+
+static gboolean
+is_response (JsonNode *node)
+{
+  JsonObject *object;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+
+  object = json_node_get_object (node);
+  return !json_object_has_member (object, "method") &&
+         (json_object_has_member (object, "result") ||
+          json_object_has_member (object, "error"));
+}
+
+static void on_message_gone (NorthMcpHttpChannel *self);
+
+static void
+stop_keepalive (NorthMcpHttpChannel *self)
+{
+  if (self->keepalive != NULL)
+    {
+      g_source_destroy (self->keepalive);
+      g_clear_pointer (&self->keepalive, g_source_unref);
+    }
+}
+
+static void
+release_message (NorthMcpHttpChannel *self)
+{
+  stop_keepalive (self);
+  if (self->message != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
+      g_clear_object (&self->message);
+    }
+}
+
+static void
+append_to_stream (NorthMcpHttpChannel *self,
+                  GString             *buffer)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (self->message);
+  gsize length = buffer->len;
+
+  soup_message_body_append (body, SOUP_MEMORY_TAKE, g_string_free (buffer, FALSE), length);
+  self->last_write = g_get_monotonic_time ();
+  soup_server_message_unpause (self->message);
+}
+
+static void
+set_json_body (NorthMcpHttpChannel *self)
+{
+  g_autoptr(JsonNode) array_node = NULL;
+  JsonNode *body_node = self->first_response;
+  char *data;
+  gsize length = 0;
+
+  if (self->batch)
+    {
+      JsonArray *array = json_array_sized_new (self->responses->len);
+
+      for (guint i = 0; i < self->responses->len; i++)
+        json_array_add_element (array, json_node_ref (g_ptr_array_index (self->responses, i)));
+      array_node = json_node_init_array (json_node_alloc (), array);
+      json_array_unref (array);
+      body_node = array_node;
+    }
+
+  data = north_mcp_jsonrpc_to_string (body_node, &length);
+  soup_server_message_set_status (self->message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (self->message, "application/json",
+                                    SOUP_MEMORY_TAKE, data, length);
+}
+
+/* All expected responses arrived. */
+static void
+finish (NorthMcpHttpChannel *self)
+{
+  NorthMcpHttpChannel *self_ref = g_steal_pointer (&self->self_ref);
+
+  self->done = TRUE;
+
+  if (self->sse && self->streaming)
+    {
+      soup_message_body_complete (soup_server_message_get_response_body (self->message));
+      soup_server_message_unpause (self->message);
+    }
+  else if (self->sse)
+    {
+      gsize length = self->events->len;
+
+      soup_server_message_set_status (self->message, SOUP_STATUS_OK, NULL);
+      north_mcp_sse_prepare_response (self->message, FALSE);
+      soup_server_message_set_response (self->message, "text/event-stream", SOUP_MEMORY_TAKE,
+                                        g_string_free (g_steal_pointer (&self->events), FALSE),
+                                        length);
+    }
+  else
+    {
+      set_json_body (self);
+      if (self->paused)
+        soup_server_message_unpause (self->message);
+    }
+
+  release_message (self);
+  g_clear_object (&self_ref);
+}
+
+static void
+north_mcp_http_channel_send (NorthMcpChannel *channel,
+                             JsonNode        *message)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+  gboolean response;
+
+  /* Late messages (after the last response, or after the client went
+   * away) have nowhere to go. */
+  if (self->done)
+    return;
+
+  response = is_response (message);
+
+  if (response && self->first_response == NULL)
+    self->first_response = json_node_ref (message);
+  if (response && self->batch && !self->sse)
+    {
+      if (self->responses == NULL)
+        self->responses = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+      g_ptr_array_add (self->responses, json_node_ref (message));
+    }
+
+  if (self->sse)
+    {
+      g_autofree char *data = NULL;
+      gsize length = 0;
+
+      data = north_mcp_jsonrpc_to_string (message, &length);
+      if (self->streaming)
+        {
+          GString *buffer = g_string_sized_new (length + 32);
+
+          north_mcp_sse_format_event (buffer, "message", data, length);
+          append_to_stream (self, buffer);
+        }
+      else
+        {
+          if (self->events == NULL)
+            self->events = g_string_sized_new (length + 32);
+          north_mcp_sse_format_event (self->events, "message", data, length);
+        }
+    }
+
+  if (response && ++self->received >= self->expected)
+    finish (self);
+}
+
+static gboolean
+north_mcp_http_channel_can_stream (NorthMcpChannel *channel)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+
+  return self->sse && !self->done;
+}
+
+static void
+on_message_gone (NorthMcpHttpChannel *self)
+{
+  NorthMcpHttpChannel *self_ref = g_steal_pointer (&self->self_ref);
+
+  self->done = TRUE;
+  release_message (self);
+  if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
+    north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+  g_clear_object (&self_ref);
+}
+
+static gboolean
+keepalive_cb (gpointer user_data)
+{
+  NorthMcpHttpChannel *self = user_data;
+
+  if (g_get_monotonic_time () - self->last_write >= (gint64) self->keepalive_ms * 1000 - 1000)
+    append_to_stream (self, g_string_new (": keep-alive\n\n"));
+
+  return G_SOURCE_CONTINUE;
+}
+
+void
+north_mcp_http_channel_expect (NorthMcpHttpChannel *self,
+                               guint                n_responses)
+{
+  g_return_if_fail (NORTH_MCP_IS_HTTP_CHANNEL (self));
+  g_return_if_fail (!self->done);
+
+  self->expected = n_responses;
+
+  if (n_responses == 0)
+    {
+      self->done = TRUE;
+      release_message (self);
+      return;
+    }
+
+  if (self->received >= n_responses)
+    {
+      finish (self);
+      return;
+    }
+
+  /* Responses are outstanding: the message owns the channel until then. */
+  self->self_ref = g_object_ref (self);
+  g_signal_connect_swapped (self->message, "finished", G_CALLBACK (on_message_gone), self);
+  g_signal_connect_swapped (self->message, "disconnected", G_CALLBACK (on_message_gone), self);
+
+  if (self->sse)
+    {
+      self->streaming = TRUE;
+      soup_server_message_set_status (self->message, SOUP_STATUS_OK, NULL);
+      north_mcp_sse_prepare_response (self->message, TRUE);
+      soup_message_body_set_accumulate (soup_server_message_get_response_body (self->message), FALSE);
+      self->last_write = g_get_monotonic_time ();
+      if (self->events != NULL)
+        append_to_stream (self, g_steal_pointer (&self->events));
+
+      if (self->keepalive_ms > 0)
+        {
+          self->keepalive = g_timeout_source_new (self->keepalive_ms);
+          g_source_set_callback (self->keepalive, keepalive_cb, self, NULL);
+          g_source_set_static_name (self->keepalive, "[north-mcp] SSE keep-alive");
+          g_source_attach (self->keepalive, g_main_context_get_thread_default ());
+        }
+    }
+  else
+    {
+      soup_server_message_pause (self->message);
+      self->paused = TRUE;
+    }
+}
+
+JsonNode *
+north_mcp_http_channel_peek_response (NorthMcpHttpChannel *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_HTTP_CHANNEL (self), NULL);
+
+  return self->first_response;
+}
+
+NorthMcpHttpChannel *
+north_mcp_http_channel_new (SoupServerMessage *message,
+                            gboolean           sse,
+                            gboolean           batch,
+                            guint              keepalive_ms)
+{
+  NorthMcpHttpChannel *self;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), NULL);
+
+  self = g_object_new (NORTH_MCP_TYPE_HTTP_CHANNEL, NULL);
+  self->message = g_object_ref (message);
+  self->sse = !!sse;
+  self->batch = !!batch;
+  self->keepalive_ms = keepalive_ms;
+  self->expected = G_MAXUINT;
+
+  return self;
+}
+
+static void
+north_mcp_http_channel_dispose (GObject *object)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (object);
+
+  release_message (self);
+
+  G_OBJECT_CLASS (north_mcp_http_channel_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_http_channel_finalize (GObject *object)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (object);
+
+  g_clear_pointer (&self->first_response, json_node_unref);
+  g_clear_pointer (&self->responses, g_ptr_array_unref);
+  if (self->events != NULL)
+    g_string_free (self->events, TRUE);
+
+  G_OBJECT_CLASS (north_mcp_http_channel_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NorthMcpChannelClass *channel_class = NORTH_MCP_CHANNEL_CLASS (klass);
+
+  object_class->dispose = north_mcp_http_channel_dispose;
+  object_class->finalize = north_mcp_http_channel_finalize;
+  channel_class->send = north_mcp_http_channel_send;
+  channel_class->can_stream = north_mcp_http_channel_can_stream;
+}
+
+static void
+north_mcp_http_channel_init (NorthMcpHttpChannel *self)
+{
+}

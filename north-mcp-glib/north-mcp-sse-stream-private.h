@@ -1,0 +1,44 @@
+/* north-mcp-sse-stream-private.h: a long-lived Server-Sent Events stream
+ * (the Streamable HTTP GET stream, the legacy HTTP+SSE stream)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include "north-mcp-channel-private.h"
+
+G_BEGIN_DECLS
+
+/* Keep-alive comment interval of SSE streams unless told otherwise. */
+#define NORTH_MCP_SSE_DEFAULT_KEEPALIVE_MS 15000
+
+#define NORTH_MCP_TYPE_SSE_STREAM (north_mcp_sse_stream_get_type ())
+
+G_DECLARE_FINAL_TYPE (NorthMcpSseStream, north_mcp_sse_stream, NORTH_MCP, SSE_STREAM, NorthMcpChannel)
+
+/* Answers @message with 200 `text/event-stream` (chunked) and keeps it
+ * open; messages sent into the channel become `event: message` events.
+ * A comment is written after @keepalive_ms without traffic (0: never). */
+NorthMcpSseStream *north_mcp_sse_stream_new        (SoupServerMessage *message,
+                                                    guint              keepalive_ms);
+/* Writes one event of type @event (NULL: no `event:` line). */
+void               north_mcp_sse_stream_send_event (NorthMcpSseStream *self,
+                                                    const char        *event,
+                                                    const char        *data,
+                                                    gsize              length);
+/* Ends the stream cleanly (terminating chunk) and marks the channel
+ * closed. */
+void               north_mcp_sse_stream_close      (NorthMcpSseStream *self);
+
+/* Appends one SSE event to @buffer: an optional `event:` line, one `data:`
+ * line per line of @data, a blank line. */
+void               north_mcp_sse_format_event      (GString           *buffer,
+                                                    const char        *event,
+                                                    const char        *data,
+                                                    gsize              length);
+/* Sets the headers every SSE response carries (status is left alone). */
+void               north_mcp_sse_prepare_response  (SoupServerMessage *message,
+                                                    gboolean           chunked);
+
+G_END_DECLS

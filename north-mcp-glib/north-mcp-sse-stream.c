@@ -1,0 +1,248 @@
+/* north-mcp-sse-stream.c: a long-lived Server-Sent Events stream
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-sse-stream-private.h"
+#include "north-mcp-jsonrpc-private.h"
+
+struct _NorthMcpSseStream
+{
+  NorthMcpChannel    parent_instance;
+
+  /* Strong until the message finished or its connection went away. */
+  SoupServerMessage *message;
+  GSource           *keepalive;
+  guint              keepalive_ms;
+  gint64             last_write;
+  gboolean           ended;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpSseStream, north_mcp_sse_stream, NORTH_MCP_TYPE_CHANNEL)
+
+void
+north_mcp_sse_format_event (GString    *buffer,
+                            const char *event,
+                            const char *data,
+                            gsize       length)
+{
+  const char *end = data + length;
+
+  if (event != NULL)
+    {
+      g_string_append (buffer, "event: ");
+      g_string_append (buffer, event);
+      g_string_append_c (buffer, '\n');
+    }
+
+  /* Compact JSON has no line breaks, but other data may: one `data:` line
+   * per line keeps the event intact. */
+  do
+    {
+      const char *nl = memchr (data, '\n', end - data);
+      const char *line_end = nl != NULL ? nl : end;
+
+      g_string_append_len (buffer, "data: ", 6);
+      g_string_append_len (buffer, data, line_end - data);
+      g_string_append_c (buffer, '\n');
+      data = nl != NULL ? nl + 1 : end;
+    }
+  while (data < end);
+
+  g_string_append_c (buffer, '\n');
+}
+
+void
+north_mcp_sse_prepare_response (SoupServerMessage *message,
+                                gboolean           chunked)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+
+  soup_message_headers_replace (headers, "Content-Type", "text/event-stream");
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  /* Proxies such as nginx would otherwise hold events back. */
+  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
+  if (chunked)
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+}
+
+static void
+north_mcp_sse_stream_stop_keepalive (NorthMcpSseStream *self)
+{
+  if (self->keepalive != NULL)
+    {
+      g_source_destroy (self->keepalive);
+      g_clear_pointer (&self->keepalive, g_source_unref);
+    }
+}
+
+static void on_message_gone (NorthMcpSseStream *self);
+
+static void
+north_mcp_sse_stream_release_message (NorthMcpSseStream *self)
+{
+  if (self->message == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
+  g_clear_object (&self->message);
+}
+
+/* The response was written completely or the client went away. */
+static void
+on_message_gone (NorthMcpSseStream *self)
+{
+  g_autoptr(NorthMcpSseStream) keep = g_object_ref (self);
+
+  self->ended = TRUE;
+  north_mcp_sse_stream_stop_keepalive (self);
+  north_mcp_sse_stream_release_message (self);
+  if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
+    north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+}
+
+static void
+north_mcp_sse_stream_write (NorthMcpSseStream *self,
+                            GString           *buffer)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (self->message);
+  gsize length = buffer->len;
+
+  soup_message_body_append (body, SOUP_MEMORY_TAKE, g_string_free (buffer, FALSE), length);
+  self->last_write = g_get_monotonic_time ();
+  soup_server_message_unpause (self->message);
+}
+
+void
+north_mcp_sse_stream_send_event (NorthMcpSseStream *self,
+                                 const char        *event,
+                                 const char        *data,
+                                 gsize              length)
+{
+  GString *buffer;
+
+  g_return_if_fail (NORTH_MCP_IS_SSE_STREAM (self));
+
+  if (self->ended)
+    return;
+
+  buffer = g_string_sized_new (length + 32);
+  north_mcp_sse_format_event (buffer, event, data, length);
+  north_mcp_sse_stream_write (self, buffer);
+}
+
+static void
+north_mcp_sse_stream_send (NorthMcpChannel *channel,
+                           JsonNode        *message)
+{
+  NorthMcpSseStream *self = NORTH_MCP_SSE_STREAM (channel);
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  if (self->ended)
+    return;
+
+  data = north_mcp_jsonrpc_to_string (message, &length);
+  north_mcp_sse_stream_send_event (self, "message", data, length);
+}
+
+static gboolean
+north_mcp_sse_stream_can_stream (NorthMcpChannel *channel)
+{
+  return !NORTH_MCP_SSE_STREAM (channel)->ended;
+}
+
+static gboolean
+keepalive_cb (gpointer user_data)
+{
+  NorthMcpSseStream *self = user_data;
+  gint64 idle = g_get_monotonic_time () - self->last_write;
+
+  /* A comment is invisible to clients but shows proxies and the client's
+   * TCP stack that the stream is alive, and lets us notice a dead peer. */
+  if (idle >= (gint64) self->keepalive_ms * 1000 - 1000)
+    north_mcp_sse_stream_write (self, g_string_new (": keep-alive\n\n"));
+
+  return G_SOURCE_CONTINUE;
+}
+
+void
+north_mcp_sse_stream_close (NorthMcpSseStream *self)
+{
+  g_autoptr(NorthMcpSseStream) keep = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_SSE_STREAM (self));
+
+  if (self->ended)
+    return;
+
+  keep = g_object_ref (self);
+  self->ended = TRUE;
+  north_mcp_sse_stream_stop_keepalive (self);
+  soup_message_body_complete (soup_server_message_get_response_body (self->message));
+  soup_server_message_unpause (self->message);
+  if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
+    north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+}
+
+NorthMcpSseStream *
+north_mcp_sse_stream_new (SoupServerMessage *message,
+                          guint              keepalive_ms)
+{
+  NorthMcpSseStream *self;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), NULL);
+
+  self = g_object_new (NORTH_MCP_TYPE_SSE_STREAM, NULL);
+  self->message = g_object_ref (message);
+  self->keepalive_ms = keepalive_ms;
+  self->last_write = g_get_monotonic_time ();
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  north_mcp_sse_prepare_response (message, TRUE);
+  /* A stream may run for hours: drop what was written. */
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (message), FALSE);
+
+  g_signal_connect_swapped (message, "finished", G_CALLBACK (on_message_gone), self);
+  g_signal_connect_swapped (message, "disconnected", G_CALLBACK (on_message_gone), self);
+
+  if (keepalive_ms > 0)
+    {
+      self->keepalive = g_timeout_source_new (keepalive_ms);
+      g_source_set_callback (self->keepalive, keepalive_cb, self, NULL);
+      g_source_set_static_name (self->keepalive, "[north-mcp] SSE keep-alive");
+      g_source_attach (self->keepalive, g_main_context_get_thread_default ());
+    }
+
+  return self;
+}
+
+static void
+north_mcp_sse_stream_dispose (GObject *object)
+{
+  NorthMcpSseStream *self = NORTH_MCP_SSE_STREAM (object);
+
+  north_mcp_sse_stream_stop_keepalive (self);
+  north_mcp_sse_stream_release_message (self);
+
+  G_OBJECT_CLASS (north_mcp_sse_stream_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_sse_stream_class_init (NorthMcpSseStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NorthMcpChannelClass *channel_class = NORTH_MCP_CHANNEL_CLASS (klass);
+
+  object_class->dispose = north_mcp_sse_stream_dispose;
+  channel_class->send = north_mcp_sse_stream_send;
+  channel_class->can_stream = north_mcp_sse_stream_can_stream;
+}
+
+static void
+north_mcp_sse_stream_init (NorthMcpSseStream *self)
+{
+}
