@@ -340,7 +340,6 @@ on_stream_closed (NorthMcpSseStream *stream,
 {
   StreamInfo *info = user_data;
   NorthMcpHttpTransport *self = info->transport;
-  g_autoptr(NorthMcpSseStream) keep = g_object_ref (stream);
   NorthMcpSession *session = NULL;
 
   g_signal_handlers_disconnect_by_func (stream, on_stream_closed, info);
@@ -425,26 +424,12 @@ inspect_message (SoupServerMessage *msg,
             *initialize = TRUE;
         }
 
-      /* An array of responses or notifications still needs no answer;
-       * invalid members do, as error responses. */
-      if (!*has_request)
-        {
-          for (guint i = 0; i < n && !*has_request; i++)
-            {
-              g_autoptr(GError) error = NULL;
-
-              if (north_mcp_jsonrpc_classify (json_array_get_element (array, i), NULL, &error) ==
-                  NORTH_MCP_MESSAGE_INVALID)
-                *has_request = TRUE;
-            }
-        }
-
       return TRUE;
     }
   else
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) id = NULL;
+      JsonNode *id = NULL;
       NorthMcpMessageKind kind;
 
       kind = north_mcp_jsonrpc_classify (message, &id, &error);
@@ -551,7 +536,7 @@ handle_mcp_post (NorthMcpHttpTransport *self,
       else if (initialize)
         {
           /* A stale id with initialize: the client starts over. */
-          session = north_mcp_server_create_session (self->server, NULL);
+          session = g_object_ref (north_mcp_server_create_session (self->server, NULL));
           new_session = TRUE;
           soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                         SESSION_HEADER, north_mcp_session_get_id (session));
@@ -664,7 +649,7 @@ handle_legacy_get (NorthMcpHttpTransport *self,
   g_autofree char *endpoint = NULL;
 
   stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
-  session = north_mcp_server_create_session (self->server, NORTH_MCP_CHANNEL (stream));
+  session = g_object_ref (north_mcp_server_create_session (self->server, NORTH_MCP_CHANNEL (stream)));
   track_stream (self, stream, north_mcp_session_get_id (session), TRUE);
 
   /* Relative, so that it works behind any proxy prefix-free mount. */
@@ -1132,7 +1117,7 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
     }
 
   uris = soup_server_get_uris (self->soup);
-  self->port = uris != NULL ? g_uri_get_port (uris->data) : port;
+  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : port;
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   if (self->server != NULL)

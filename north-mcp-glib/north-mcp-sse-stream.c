@@ -95,13 +95,14 @@ north_mcp_sse_stream_release_message (NorthMcpSseStream *self)
 static void
 on_message_gone (NorthMcpSseStream *self)
 {
-  g_autoptr(NorthMcpSseStream) keep = g_object_ref (self);
-
+  /* ::closed handlers may drop the last other reference. */
+  g_object_ref (self);
   self->ended = TRUE;
   north_mcp_sse_stream_stop_keepalive (self);
   north_mcp_sse_stream_release_message (self);
   if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
     north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+  g_object_unref (self);
 }
 
 static void
@@ -172,20 +173,19 @@ keepalive_cb (gpointer user_data)
 void
 north_mcp_sse_stream_close (NorthMcpSseStream *self)
 {
-  g_autoptr(NorthMcpSseStream) keep = NULL;
-
   g_return_if_fail (NORTH_MCP_IS_SSE_STREAM (self));
 
   if (self->ended)
     return;
 
-  keep = g_object_ref (self);
+  g_object_ref (self);
   self->ended = TRUE;
   north_mcp_sse_stream_stop_keepalive (self);
   soup_message_body_complete (soup_server_message_get_response_body (self->message));
   soup_server_message_unpause (self->message);
   if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
     north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+  g_object_unref (self);
 }
 
 NorthMcpSseStream *

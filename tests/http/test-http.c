@@ -1,0 +1,1236 @@
+/* test-http.c: the HTTP transport, driven in-process by a SoupSession
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include <north-mcp.h>
+#include "north-mcp-http-transport-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+
+#define ACCEPT_BOTH "application/json, text/event-stream"
+
+typedef struct {
+  NorthMcpServer        *server;
+  NorthMcpHttpTransport *transport;
+  SoupSession           *session;
+  char                  *base;
+  char                  *session_id;
+} Fixture;
+
+typedef struct {
+  guint               status;
+  SoupMessageHeaders *headers;
+  GBytes             *body;
+} Reply;
+
+static void
+reply_free (Reply *reply)
+{
+  g_clear_pointer (&reply->headers, soup_message_headers_unref);
+  g_clear_pointer (&reply->body, g_bytes_unref);
+  g_free (reply);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
+
+static const char *
+reply_text (Reply *reply)
+{
+  /* soup_session_send_and_read() NUL-terminates its bytes. */
+  return g_bytes_get_data (reply->body, NULL);
+}
+
+static const char *
+reply_header (Reply      *reply,
+              const char *name)
+{
+  return soup_message_headers_get_one (reply->headers, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Test tools                                                          */
+
+static NorthMcpToolResult *
+add_func (NorthMcpTool    *tool,
+          NorthMcpContext *context,
+          JsonObject      *arguments,
+          gpointer         user_data,
+          GError         **error)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                           json_object_get_int_member (arguments, "a") +
+                                           json_object_get_int_member (arguments, "b"));
+
+  return north_mcp_tool_result_new_text (text);
+}
+
+static gboolean
+slow_done (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("slow done");
+
+  north_mcp_context_return_tool_result (context, result);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+slow_func (NorthMcpTool    *tool,
+           NorthMcpContext *context,
+           JsonObject      *arguments,
+           gpointer         user_data)
+{
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 200, slow_done, g_object_ref (context), g_object_unref);
+}
+
+static NorthMcpToolResult *
+progress_func (NorthMcpTool    *tool,
+               NorthMcpContext *context,
+               JsonObject      *arguments,
+               gpointer         user_data,
+               GError         **error)
+{
+  north_mcp_context_report_progress (context, 1, 2, "half way");
+  north_mcp_context_log_message (context, NORTH_MCP_LOG_LEVEL_WARNING, "test", "a log line");
+  north_mcp_context_report_progress (context, 2, 2, "done");
+  return north_mcp_tool_result_new_text ("progressed");
+}
+
+static void
+add_tools (NorthMcpServer *server)
+{
+  g_autoptr(NorthMcpTool) add = north_mcp_tool_new ("add", "Adds two integers");
+  g_autoptr(NorthMcpTool) slow = north_mcp_tool_new ("slow", "Answers after a while");
+  g_autoptr(NorthMcpTool) progress = north_mcp_tool_new ("progress", "Reports progress");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (north_mcp_tool_set_input_schema_json (add,
+      "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},"
+      "\"b\":{\"type\":\"integer\"}},\"required\":[\"a\",\"b\"]}", &error));
+  g_assert_no_error (error);
+  north_mcp_tool_set_func (add, add_func, NULL, NULL);
+  north_mcp_tool_set_async_func (slow, slow_func, NULL, NULL);
+  north_mcp_tool_set_func (progress, progress_func, NULL, NULL);
+
+  north_mcp_server_add_tool (server, add);
+  north_mcp_server_add_tool (server, slow);
+  north_mcp_server_add_tool (server, progress);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixture                                                             */
+
+static void
+start_transport (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->transport = north_mcp_http_transport_new (f->server);
+  north_mcp_http_transport_set_keepalive_interval (f->transport, 100);
+  g_assert_true (north_mcp_http_transport_listen (f->transport, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (north_mcp_http_transport_get_port (f->transport), >, 0);
+  f->base = g_strdup_printf ("http://127.0.0.1:%u", north_mcp_http_transport_get_port (f->transport));
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  gboolean stateless = GPOINTER_TO_INT (data);
+
+  f->server = north_mcp_server_new ("test-http", "1.0.0");
+  north_mcp_server_set_stateless (f->server, stateless);
+  add_tools (f->server);
+  f->session = soup_session_new_with_options ("max-conns-per-host", 32, "max-conns", 64, NULL);
+  start_transport (f);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  north_mcp_http_transport_stop (f->transport);
+  g_clear_object (&f->transport);
+  soup_session_abort (f->session);
+  g_clear_object (&f->session);
+  /* Let pending sources (closed connections, finished tasks) run. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&f->server);
+  g_clear_pointer (&f->base, g_free);
+  g_clear_pointer (&f->session_id, g_free);
+}
+
+typedef struct {
+  GBytes   *bytes;
+  GError   *error;
+  gboolean  done;
+} SendState;
+
+static void
+send_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  SendState *state = user_data;
+
+  state->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &state->error);
+  state->done = TRUE;
+}
+
+static Reply *
+send_message (Fixture     *f,
+              SoupMessage *msg)
+{
+  SendState state = { 0 };
+  Reply *reply = g_new0 (Reply, 1);
+
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, send_done, &state);
+  while (!state.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (state.error);
+
+  reply->status = soup_message_get_status (msg);
+  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  reply->body = state.bytes;
+  return reply;
+}
+
+/* @headers: name, value pairs, NULL-terminated. */
+static SoupMessage *
+build_message (Fixture           *f,
+               const char        *method,
+               const char        *path,
+               const char        *content_type,
+               const char        *body,
+               const char * const *headers)
+{
+  g_autofree char *uri = g_strconcat (f->base, path, NULL);
+  SoupMessage *msg = soup_message_new (method, uri);
+
+  g_assert_nonnull (msg);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+    }
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i], headers[i + 1]);
+
+  return msg;
+}
+
+static Reply *
+request (Fixture            *f,
+         const char         *method,
+         const char         *path,
+         const char         *content_type,
+         const char         *body,
+         const char * const *headers)
+{
+  g_autoptr(SoupMessage) msg = build_message (f, method, path, content_type, body, headers);
+
+  return send_message (f, msg);
+}
+
+/* A POST to /mcp with the usual headers (and the fixture's session). */
+static Reply *
+mcp_post (Fixture    *f,
+          const char *body)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH,
+                            f->session_id != NULL ? "Mcp-Session-Id" : NULL, f->session_id,
+                            NULL };
+
+  return request (f, "POST", "/mcp", "application/json", body, headers);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+/* Every `data:` payload of an SSE body of `event: message` events. */
+static GPtrArray *
+parse_sse (const char *text)
+{
+  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_auto(GStrv) events = g_strsplit (text, "\n\n", -1);
+
+  for (guint i = 0; events[i] != NULL; i++)
+    {
+      g_auto(GStrv) lines = g_strsplit (events[i], "\n", -1);
+      const char *data = NULL;
+      const char *event = NULL;
+
+      for (guint j = 0; lines[j] != NULL; j++)
+        {
+          if (g_str_has_prefix (lines[j], "data: "))
+            data = lines[j] + 6;
+          else if (g_str_has_prefix (lines[j], "event: "))
+            event = lines[j] + 7;
+        }
+
+      if (data != NULL)
+        {
+          g_assert_cmpstr (event, ==, "message");
+          g_ptr_array_add (messages, parse_json (data));
+        }
+    }
+
+  return messages;
+}
+
+/* The JSON-RPC response in a reply, whatever its content type. */
+static JsonNode *
+reply_response (Reply *reply)
+{
+  const char *type = reply_header (reply, "Content-Type");
+
+  g_assert_nonnull (type);
+  if (g_str_has_prefix (type, "text/event-stream"))
+    {
+      g_autoptr(GPtrArray) messages = parse_sse (reply_text (reply));
+
+      g_assert_cmpuint (messages->len, >, 0);
+      /* The response comes last. */
+      return json_node_ref (g_ptr_array_index (messages, messages->len - 1));
+    }
+
+  g_assert_true (g_str_has_prefix (type, "application/json"));
+  return parse_json (reply_text (reply));
+}
+
+static JsonObject *
+response_result (JsonNode *response)
+{
+  JsonObject *object = json_node_get_object (response);
+
+  g_assert_cmpstr (json_object_get_string_member (object, "jsonrpc"), ==, "2.0");
+  if (json_object_has_member (object, "error"))
+    g_error ("unexpected error response: %s",
+             json_object_get_string_member (json_object_get_object_member (object, "error"), "message"));
+  return json_object_get_object_member (object, "result");
+}
+
+static void
+assert_error_reply (Reply      *reply,
+                    guint       status,
+                    int         code,
+                    gboolean    id_is_null)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *object, *error;
+
+  g_assert_cmpuint (reply->status, ==, status);
+  g_assert_true (g_str_has_prefix (reply_header (reply, "Content-Type"), "application/json"));
+  node = parse_json (reply_text (reply));
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "jsonrpc"), ==, "2.0");
+  error = json_object_get_object_member (object, "error");
+  g_assert_nonnull (error);
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, code);
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+  if (id_is_null)
+    g_assert_true (json_object_has_member (object, "id") && json_object_get_null_member (object, "id"));
+}
+
+#define INITIALIZE_BODY \
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{" \
+  "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{}," \
+  "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}"
+#define INITIALIZED_BODY "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"
+#define LIST_BODY "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}"
+#define ADD_BODY \
+  "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\"," \
+  "\"params\":{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}"
+
+static void
+initialize_session (Fixture *f)
+{
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(Reply) initialized = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  const char *id;
+
+  g_clear_pointer (&f->session_id, g_free);
+  reply = mcp_post (f, INITIALIZE_BODY);
+  g_assert_cmpuint (reply->status, ==, 200);
+  id = reply_header (reply, "Mcp-Session-Id");
+  g_assert_nonnull (id);
+  g_assert_cmpuint (strlen (id), >=, 16);
+  for (const char *p = id; *p != '\0'; p++)
+    g_assert_true (*p >= 0x21 && *p <= 0x7e);
+  f->session_id = g_strdup (id);
+
+  response = reply_response (reply);
+  g_assert_cmpstr (json_object_get_string_member (response_result (response), "protocolVersion"),
+                   ==, "2025-06-18");
+
+  initialized = mcp_post (f, INITIALIZED_BODY);
+  g_assert_cmpuint (initialized->status, ==, 202);
+  g_assert_cmpuint (g_bytes_get_size (initialized->body), ==, 0);
+}
+
+/* tools/call add(2, 3) answers 5: the server still serves. */
+static void
+assert_add_works (Fixture *f)
+{
+  g_autoptr(Reply) reply = mcp_post (f, ADD_BODY);
+  g_autoptr(JsonNode) response = NULL;
+  JsonObject *result;
+  JsonObject *content;
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  response = reply_response (reply);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (response), "id"), ==, 3);
+  result = response_result (response);
+  g_assert_false (json_object_get_boolean_member_with_default (result, "isError", FALSE));
+  content = json_array_get_object_element (json_object_get_array_member (result, "content"), 0);
+  g_assert_cmpstr (json_object_get_string_member (content, "type"), ==, "text");
+  g_assert_cmpstr (json_object_get_string_member (content, "text"), ==, "5");
+}
+
+static void
+assert_still_serving (Fixture *f)
+{
+  if (!north_mcp_server_get_stateless (f->server) && f->session_id == NULL)
+    initialize_session (f);
+  assert_add_works (f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Streamable HTTP, stateful                                           */
+
+static void
+test_stateful_round_trip (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(Reply) list = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  JsonArray *tools;
+  gboolean found = FALSE;
+
+  initialize_session (f);
+
+  list = mcp_post (f, LIST_BODY);
+  g_assert_cmpuint (list->status, ==, 200);
+  /* The client accepts SSE: stateful requests are answered as a stream. */
+  g_assert_true (g_str_has_prefix (reply_header (list, "Content-Type"), "text/event-stream"));
+  g_assert_cmpstr (reply_header (list, "Access-Control-Expose-Headers"), ==, "Mcp-Session-Id");
+  response = reply_response (list);
+  tools = json_object_get_array_member (response_result (response), "tools");
+  for (guint i = 0; i < json_array_get_length (tools); i++)
+    found |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (tools, i), "name"),
+                        "add") == 0;
+  g_assert_true (found);
+
+  assert_add_works (f);
+}
+
+static void
+test_stateful_json_only_client (Fixture       *f,
+                                gconstpointer  data)
+{
+  const char *headers[] = { "Accept", "application/json", "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(JsonNode) response = NULL;
+
+  initialize_session (f);
+  headers[3] = f->session_id;
+  reply = request (f, "POST", "/mcp", "application/json", ADD_BODY, headers);
+  g_assert_cmpuint (reply->status, ==, 200);
+  g_assert_true (g_str_has_prefix (reply_header (reply, "Content-Type"), "application/json"));
+  response = reply_response (reply);
+  g_assert_nonnull (response_result (response));
+}
+
+static void
+test_stateful_progress_stream (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  guint n_progress = 0;
+  JsonObject *last;
+
+  initialize_session (f);
+  reply = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{"
+                       "\"name\":\"progress\",\"arguments\":{},\"_meta\":{\"progressToken\":\"tok\"}}}");
+  g_assert_cmpuint (reply->status, ==, 200);
+  g_assert_true (g_str_has_prefix (reply_header (reply, "Content-Type"), "text/event-stream"));
+  g_assert_cmpstr (reply_header (reply, "X-Accel-Buffering"), ==, "no");
+
+  messages = parse_sse (reply_text (reply));
+  g_assert_cmpuint (messages->len, >=, 3);
+  for (guint i = 0; i + 1 < messages->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (messages, i));
+      const char *method = json_object_get_string_member_with_default (object, "method", "");
+
+      g_assert_false (json_object_has_member (object, "id"));
+      if (strcmp (method, "notifications/progress") == 0)
+        {
+          JsonObject *params = json_object_get_object_member (object, "params");
+
+          g_assert_cmpstr (json_object_get_string_member (params, "progressToken"), ==, "tok");
+          n_progress++;
+        }
+    }
+  g_assert_cmpuint (n_progress, ==, 2);
+
+  last = json_node_get_object (g_ptr_array_index (messages, messages->len - 1));
+  g_assert_cmpint (json_object_get_int_member (last, "id"), ==, 7);
+  g_assert_true (json_object_has_member (last, "result"));
+}
+
+static void
+test_session_required (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *bogus[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", "no-such-session", NULL };
+  g_autoptr(Reply) missing = NULL;
+  g_autoptr(Reply) unknown = NULL;
+
+  missing = mcp_post (f, LIST_BODY);
+  assert_error_reply (missing, 400, -32000, TRUE);
+
+  unknown = request (f, "POST", "/mcp", "application/json", LIST_BODY, bogus);
+  assert_error_reply (unknown, 404, -32001, TRUE);
+
+  assert_still_serving (f);
+}
+
+static void
+test_delete_session (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *headers[] = { "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(Reply) deleted = NULL;
+  g_autoptr(Reply) again = NULL;
+  g_autoptr(Reply) after = NULL;
+
+  initialize_session (f);
+  headers[1] = f->session_id;
+
+  deleted = request (f, "DELETE", "/mcp", NULL, NULL, headers);
+  g_assert_cmpuint (deleted->status, ==, 200);
+  g_assert_null (north_mcp_server_lookup_session (f->server, f->session_id));
+
+  again = request (f, "DELETE", "/mcp", NULL, NULL, headers);
+  g_assert_cmpuint (again->status, ==, 404);
+
+  after = mcp_post (f, LIST_BODY);
+  assert_error_reply (after, 404, -32001, TRUE);
+
+  g_clear_pointer (&f->session_id, g_free);
+  assert_still_serving (f);
+}
+
+static void
+test_initialize_twice (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(Reply) reply = NULL;
+
+  initialize_session (f);
+  reply = mcp_post (f, INITIALIZE_BODY);
+  assert_error_reply (reply, 400, -32600, TRUE);
+  assert_still_serving (f);
+}
+
+/* An open SSE response: headers arrived, body read line by line. */
+typedef struct {
+  SoupMessage      *msg;
+  GDataInputStream *stream;
+  GError           *error;
+  gboolean          done;
+} OpenStream;
+
+static void
+open_stream_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  OpenStream *open = user_data;
+  g_autoptr(GInputStream) stream = NULL;
+
+  stream = soup_session_send_finish (SOUP_SESSION (source), result, &open->error);
+  if (stream != NULL)
+    open->stream = g_data_input_stream_new (stream);
+  open->done = TRUE;
+}
+
+static OpenStream *
+open_stream (Fixture            *f,
+             const char         *path,
+             const char * const *headers)
+{
+  OpenStream *open = g_new0 (OpenStream, 1);
+
+  open->msg = build_message (f, "GET", path, NULL, NULL, headers);
+  soup_session_send_async (f->session, open->msg, G_PRIORITY_DEFAULT, NULL, open_stream_done, open);
+  while (!open->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (open->error);
+  return open;
+}
+
+static void
+open_stream_free (OpenStream *open)
+{
+  g_clear_object (&open->stream);
+  g_clear_object (&open->msg);
+  g_free (open);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenStream, open_stream_free)
+
+typedef struct {
+  char     *line;
+  GError   *error;
+  gboolean  done;
+} LineState;
+
+static void
+read_line_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LineState *state = user_data;
+
+  state->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                           NULL, &state->error);
+  state->done = TRUE;
+}
+
+/* The next line of the stream; NULL at its end. */
+static char *
+read_line (OpenStream *open)
+{
+  LineState state = { 0 };
+
+  g_data_input_stream_read_line_async (open->stream, G_PRIORITY_DEFAULT, NULL, read_line_done, &state);
+  while (!state.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (state.error != NULL)
+    {
+      g_clear_error (&state.error);
+      return NULL;
+    }
+  return state.line;
+}
+
+/* The next event (skipping keep-alive comments): its type and data. */
+static gboolean
+read_event (OpenStream  *open,
+            char       **event,
+            char       **data)
+{
+  *event = NULL;
+  *data = NULL;
+
+  for (;;)
+    {
+      g_autofree char *line = read_line (open);
+
+      if (line == NULL)
+        return FALSE;
+      if (line[0] == ':')
+        continue;
+      if (line[0] == '\0' && *data != NULL)
+        return TRUE;
+      if (g_str_has_prefix (line, "event: "))
+        *event = g_strdup (line + 7);
+      else if (g_str_has_prefix (line, "data: "))
+        *data = g_strdup (line + 6);
+    }
+}
+
+static void
+test_get_stream (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *headers[] = { "Accept", "text/event-stream", "Mcp-Session-Id", NULL, NULL };
+  const char *json_only[] = { "Accept", "application/json", "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(OpenStream) stream = NULL;
+  g_autoptr(Reply) second = NULL;
+  g_autoptr(Reply) not_acceptable = NULL;
+  g_autoptr(Reply) deleted = NULL;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autofree char *event = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *comment = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  NorthMcpSession *session;
+
+  initialize_session (f);
+  headers[3] = json_only[3] = f->session_id;
+
+  not_acceptable = request (f, "GET", "/mcp", NULL, NULL, json_only);
+  assert_error_reply (not_acceptable, 406, -32000, TRUE);
+
+  stream = open_stream (f, "/mcp", headers);
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (stream->msg), NULL),
+                   ==, "text/event-stream");
+
+  second = request (f, "GET", "/mcp", NULL, NULL, headers);
+  assert_error_reply (second, 409, -32000, TRUE);
+
+  /* Idle: a keep-alive comment comes (the fixture's interval is short). */
+  comment = read_line (stream);
+  g_assert_nonnull (comment);
+  g_assert_true (comment[0] == ':');
+
+  /* Server-initiated messages unrelated to a request use this stream. */
+  session = north_mcp_server_lookup_session (f->server, f->session_id);
+  g_assert_nonnull (session);
+  json_object_set_string_member (params, "level", "info");
+  json_object_set_string_member (params, "data", "hello");
+  north_mcp_session_send_notification (session, "notifications/message", params);
+  g_assert_true (read_event (stream, &event, &payload));
+  g_assert_cmpstr (event, ==, "message");
+  node = parse_json (payload);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "method"),
+                   ==, "notifications/message");
+
+  assert_still_serving (f);
+
+  /* Ending the session ends its stream. */
+  deleted = request (f, "DELETE", "/mcp", NULL, NULL, headers);
+  g_assert_cmpuint (deleted->status, ==, 200);
+  g_clear_pointer (&event, g_free);
+  g_clear_pointer (&payload, g_free);
+  g_assert_false (read_event (stream, &event, &payload));
+}
+
+static void
+test_stop_ends_streams (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *headers[] = { "Accept", "text/event-stream", "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(OpenStream) stream = NULL;
+  g_autoptr(OpenStream) legacy = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *payload = NULL;
+
+  initialize_session (f);
+  headers[3] = f->session_id;
+  north_mcp_http_transport_set_keepalive_interval (f->transport, 0);
+  stream = open_stream (f, "/mcp", headers);
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+  legacy = open_stream (f, "/sse", NULL);
+  g_assert_true (read_event (legacy, &event, &payload));
+  g_assert_cmpstr (event, ==, "endpoint");
+
+  north_mcp_http_transport_stop (f->transport);
+  g_clear_pointer (&event, g_free);
+  g_clear_pointer (&payload, g_free);
+  g_assert_false (read_event (stream, &event, &payload));
+  g_assert_false (read_event (legacy, &event, &payload));
+}
+
+static void
+test_protocol_version_header (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char *bad[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL,
+                        "MCP-Protocol-Version", "1999-01-01", NULL };
+  const char *good[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL,
+                         "MCP-Protocol-Version", "2025-06-18", NULL };
+  g_autoptr(Reply) rejected = NULL;
+  g_autoptr(Reply) accepted = NULL;
+
+  initialize_session (f);
+  bad[3] = good[3] = f->session_id;
+
+  rejected = request (f, "POST", "/mcp", "application/json", LIST_BODY, bad);
+  assert_error_reply (rejected, 400, -32000, TRUE);
+  g_assert_nonnull (strstr (reply_text (rejected), "1999-01-01"));
+
+  accepted = request (f, "POST", "/mcp", "application/json", LIST_BODY, good);
+  g_assert_cmpuint (accepted->status, ==, 200);
+
+  /* Absent: 2025-03-26 is assumed. */
+  assert_still_serving (f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Streamable HTTP, stateless                                          */
+
+static void
+test_stateless_round_trip (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(Reply) list = NULL;
+  g_autoptr(Reply) init = NULL;
+  g_autoptr(Reply) get = NULL;
+  g_autoptr(Reply) del = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(JsonNode) init_response = NULL;
+
+  /* No initialize needed; no session issued; JSON even when SSE is
+   * accepted. */
+  assert_add_works (f);
+
+  list = mcp_post (f, LIST_BODY);
+  g_assert_cmpuint (list->status, ==, 200);
+  g_assert_true (g_str_has_prefix (reply_header (list, "Content-Type"), "application/json"));
+  g_assert_null (reply_header (list, "Mcp-Session-Id"));
+  response = reply_response (list);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response_result (response), "tools")),
+                    ==, 3);
+
+  init = mcp_post (f, INITIALIZE_BODY);
+  g_assert_cmpuint (init->status, ==, 200);
+  g_assert_null (reply_header (init, "Mcp-Session-Id"));
+  init_response = reply_response (init);
+  g_assert_nonnull (response_result (init_response));
+
+  get = request (f, "GET", "/mcp", NULL, NULL, (const char *[]) { "Accept", "text/event-stream", NULL });
+  g_assert_cmpuint (get->status, ==, 405);
+  del = request (f, "DELETE", "/mcp", NULL, NULL, NULL);
+  g_assert_cmpuint (del->status, ==, 405);
+}
+
+static void
+test_stateless_trailing_slash (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(Reply) reply = request (f, "POST", "/mcp/", "application/json", ADD_BODY,
+                                    (const char *[]) { "Accept", "application/json", NULL });
+  g_autoptr(Reply) other = request (f, "POST", "/mcpx", "application/json", ADD_BODY, NULL);
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  g_assert_cmpuint (other->status, ==, 404);
+}
+
+static void
+test_notification_accepted (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(Reply) reply = mcp_post (f, INITIALIZED_BODY);
+  g_autoptr(Reply) response = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":{}}");
+
+  g_assert_cmpuint (reply->status, ==, 202);
+  g_assert_cmpuint (g_bytes_get_size (reply->body), ==, 0);
+  g_assert_cmpuint (response->status, ==, 202);
+  assert_still_serving (f);
+}
+
+static void
+test_accept_checked (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(Reply) html = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                                   (const char *[]) { "Accept", "text/html", NULL });
+  /* Stateless answers are JSON: an SSE-only client cannot be served. */
+  g_autoptr(Reply) sse_only = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                                       (const char *[]) { "Accept", "text/event-stream", NULL });
+  g_autoptr(Reply) with_params = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                                          (const char *[]) { "Accept", "text/html;q=0.9, application/json;q=0.8", NULL });
+
+  assert_error_reply (html, 406, -32000, TRUE);
+  assert_error_reply (sse_only, 406, -32000, TRUE);
+  g_assert_cmpuint (with_params->status, ==, 200);
+  assert_still_serving (f);
+}
+
+static void
+test_content_type_checked (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(Reply) text = request (f, "POST", "/mcp", "text/plain", ADD_BODY,
+                                   (const char *[]) { "Accept", ACCEPT_BOTH, NULL });
+  g_autoptr(Reply) none = request (f, "POST", "/mcp", NULL, NULL,
+                                   (const char *[]) { "Accept", ACCEPT_BOTH, NULL });
+  g_autoptr(Reply) charset = request (f, "POST", "/mcp", "application/json; charset=utf-8", ADD_BODY,
+                                      (const char *[]) { "Accept", ACCEPT_BOTH, NULL });
+
+  assert_error_reply (text, 415, -32000, TRUE);
+  assert_error_reply (none, 415, -32000, TRUE);
+  g_assert_cmpuint (charset->status, ==, 200);
+  assert_still_serving (f);
+}
+
+static void
+test_body_too_large (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *big = NULL;
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(Reply) chunked_reply = NULL;
+  g_autoptr(SoupMessage) chunked = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autofree char *uri = g_strconcat (f->base, "/mcp", NULL);
+  GString *body = g_string_new ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+                                "\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":2,\"pad\":\"");
+
+  north_mcp_server_set_max_body_size (f->server, 4096);
+  for (guint i = 0; i < 8192; i++)
+    g_string_append_c (body, 'x');
+  g_string_append (body, "\"}}}");
+  big = g_string_free (body, FALSE);
+
+  reply = mcp_post (f, big);
+  assert_error_reply (reply, 413, -32600, TRUE);
+
+  /* Without Content-Length (chunked): counted as it arrives. */
+  chunked = soup_message_new ("POST", uri);
+  stream = g_memory_input_stream_new_from_data (g_strdup (big), strlen (big), g_free);
+  soup_message_set_request_body (chunked, "application/json", stream, -1);
+  soup_message_headers_replace (soup_message_get_request_headers (chunked), "Accept", ACCEPT_BOTH);
+  chunked_reply = send_message (f, chunked);
+  assert_error_reply (chunked_reply, 413, -32600, TRUE);
+
+  assert_still_serving (f);
+}
+
+static void
+test_malformed_json (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(Reply) truncated = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":1,");
+  g_autoptr(Reply) garbage = mcp_post (f, "not json at all");
+  g_autoptr(Reply) empty = mcp_post (f, "");
+
+  assert_error_reply (truncated, 400, -32700, TRUE);
+  assert_error_reply (garbage, 400, -32700, TRUE);
+  assert_error_reply (empty, 400, -32700, TRUE);
+  assert_still_serving (f);
+}
+
+static void
+test_invalid_request (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(Reply) number = mcp_post (f, "42");
+  g_autoptr(Reply) string = mcp_post (f, "\"tools/list\"");
+  g_autoptr(Reply) empty_batch = mcp_post (f, "[]");
+  g_autoptr(Reply) wrong_version = mcp_post (f, "{\"jsonrpc\":\"1.0\",\"id\":5,\"method\":\"ping\"}");
+  g_autoptr(Reply) no_version = mcp_post (f, "{\"id\":6,\"method\":\"ping\"}");
+  g_autoptr(JsonNode) node = NULL;
+
+  assert_error_reply (number, 400, -32600, TRUE);
+  assert_error_reply (string, 400, -32600, TRUE);
+  assert_error_reply (empty_batch, 400, -32600, TRUE);
+  assert_error_reply (wrong_version, 400, -32600, FALSE);
+  assert_error_reply (no_version, 400, -32600, FALSE);
+
+  /* The id was readable: it is echoed. */
+  node = parse_json (reply_text (wrong_version));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "id"), ==, 5);
+
+  assert_still_serving (f);
+}
+
+static void
+test_unknown_method (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(Reply) reply = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"no/such\"}");
+  g_autoptr(JsonNode) response = NULL;
+  JsonObject *object;
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  response = reply_response (reply);
+  object = json_node_get_object (response);
+  g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, "x");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "error"), "code"),
+                   ==, -32601);
+  assert_still_serving (f);
+}
+
+static void
+test_origin_checked (Fixture       *f,
+                     gconstpointer  data)
+{
+  /* A stateful server wants a session: start one with each good probe. */
+  const char *good_body = GPOINTER_TO_INT (data) ? ADD_BODY : INITIALIZE_BODY;
+  g_autoptr(Reply) evil_origin = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                                          (const char *[]) { "Accept", ACCEPT_BOTH,
+                                                             "Origin", "http://evil.example.com", NULL });
+  g_autoptr(Reply) evil_host = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                                        (const char *[]) { "Accept", ACCEPT_BOTH,
+                                                           "Host", "evil.example.com",
+                                                           "Origin", "http://evil.example.com", NULL });
+  g_autoptr(Reply) null_origin = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                                          (const char *[]) { "Accept", ACCEPT_BOTH, "Origin", "null", NULL });
+  g_autoptr(Reply) localhost = request (f, "POST", "/mcp", "application/json", good_body,
+                                        (const char *[]) { "Accept", ACCEPT_BOTH,
+                                                           "Host", "localhost:1234",
+                                                           "Origin", "http://localhost:5173", NULL });
+  g_autoptr(Reply) ipv6 = request (f, "POST", "/mcp", "application/json", good_body,
+                                   (const char *[]) { "Accept", ACCEPT_BOTH,
+                                                      "Host", "[::1]:80",
+                                                      "Origin", "https://[::1]", NULL });
+  g_autoptr(Reply) legacy = request (f, "GET", "/sse", NULL, NULL,
+                                     (const char *[]) { "Origin", "http://evil.example.com", NULL });
+
+  assert_error_reply (evil_origin, 403, -32000, TRUE);
+  assert_error_reply (evil_host, 403, -32000, TRUE);
+  assert_error_reply (null_origin, 403, -32000, TRUE);
+  assert_error_reply (legacy, 403, -32000, TRUE);
+  g_assert_cmpuint (localhost->status, ==, 200);
+  g_assert_cmpuint (ipv6->status, ==, 200);
+  assert_still_serving (f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Concurrency                                                         */
+
+typedef struct {
+  GBytes   *body;
+  guint     order;
+  gboolean  done;
+} Pending;
+
+static guint completion_counter;
+
+static void
+pending_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  pending->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_assert_no_error (error);
+  pending->order = ++completion_counter;
+  pending->done = TRUE;
+}
+
+static void
+test_slow_tool_does_not_block (Fixture       *f,
+                               gconstpointer  data)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(SoupMessage) slow = NULL;
+  g_autoptr(SoupMessage) fast = NULL;
+  Pending slow_state = { 0 }, fast_state = { 0 };
+  g_autoptr(JsonNode) slow_node = NULL;
+  const char *text;
+
+  if (!north_mcp_server_get_stateless (f->server))
+    {
+      initialize_session (f);
+      headers[3] = f->session_id;
+    }
+
+  completion_counter = 0;
+  slow = build_message (f, "POST", "/mcp", "application/json",
+                        "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\","
+                        "\"params\":{\"name\":\"slow\",\"arguments\":{}}}", headers);
+  fast = build_message (f, "POST", "/mcp", "application/json", ADD_BODY, headers);
+
+  soup_session_send_and_read_async (f->session, slow, G_PRIORITY_DEFAULT, NULL, pending_done, &slow_state);
+  /* Let the slow request reach its tool first. */
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  soup_session_send_and_read_async (f->session, fast, G_PRIORITY_DEFAULT, NULL, pending_done, &fast_state);
+
+  while (!slow_state.done || !fast_state.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* The fast call was answered while the slow one was still running. */
+  g_assert_cmpuint (fast_state.order, ==, 1);
+  g_assert_cmpuint (slow_state.order, ==, 2);
+  g_assert_cmpuint (soup_message_get_status (slow), ==, 200);
+  g_assert_cmpuint (soup_message_get_status (fast), ==, 200);
+
+  text = g_bytes_get_data (slow_state.body, NULL);
+  g_assert_nonnull (strstr (text, "slow done"));
+  if (g_str_has_prefix (soup_message_headers_get_content_type (soup_message_get_response_headers (slow), NULL),
+                        "application/json"))
+    {
+      slow_node = parse_json (text);
+      g_assert_cmpint (json_object_get_int_member (json_node_get_object (slow_node), "id"), ==, 10);
+    }
+  g_clear_pointer (&slow_state.body, g_bytes_unref);
+  g_clear_pointer (&fast_state.body, g_bytes_unref);
+}
+
+/* ------------------------------------------------------------------ */
+/* Health, custom routes, unknown paths                                */
+
+static void
+test_health (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(Reply) health = request (f, "GET", "/health", NULL, NULL, NULL);
+  g_autoptr(Reply) disabled = NULL;
+  g_autoptr(Reply) unknown = request (f, "GET", "/nope", NULL, NULL, NULL);
+
+  g_assert_cmpuint (health->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (health->headers, NULL), ==, "text/plain");
+  g_assert_cmpuint (g_bytes_get_size (health->body), ==, 2);
+  g_assert_cmpstr (reply_text (health), ==, "OK");
+  g_assert_cmpuint (unknown->status, ==, 404);
+
+  north_mcp_server_set_health_check (f->server, FALSE);
+  disabled = request (f, "GET", "/health", NULL, NULL, NULL);
+  g_assert_cmpuint (disabled->status, ==, 404);
+}
+
+static guint route_calls;
+
+static void
+ready_route (NorthMcpServer    *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             NorthMcpUser      *user,
+             gpointer           user_data)
+{
+  static const char body[] = "{\"status\":\"ready\"}";
+
+  route_calls++;
+  g_assert_cmpstr (user_data, ==, "ready-data");
+  g_assert_null (user);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+static void
+test_custom_route (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(Reply) ready = NULL;
+  g_autoptr(Reply) slash = NULL;
+  g_autoptr(Reply) evil = NULL;
+
+  route_calls = 0;
+  north_mcp_server_add_route (f->server, "/ready", ready_route, (gpointer) "ready-data", NULL);
+
+  ready = request (f, "GET", "/ready", NULL, NULL, NULL);
+  g_assert_cmpuint (ready->status, ==, 200);
+  g_assert_cmpstr (reply_text (ready), ==, "{\"status\":\"ready\"}");
+
+  slash = request (f, "GET", "/ready/", NULL, NULL, NULL);
+  g_assert_cmpuint (slash->status, ==, 200);
+
+  /* Custom routes are the application's business: no Origin policy. */
+  evil = request (f, "GET", "/ready", NULL, NULL, (const char *[]) { "Origin", "http://evil.example.com", NULL });
+  g_assert_cmpuint (evil->status, ==, 200);
+  g_assert_cmpuint (route_calls, ==, 3);
+}
+
+/* ------------------------------------------------------------------ */
+/* Legacy HTTP+SSE                                                     */
+
+static void
+test_legacy_sse (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(OpenStream) stream = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *endpoint = NULL;
+  g_autofree char *payload = NULL;
+  g_autoptr(Reply) init = NULL;
+  g_autoptr(Reply) initialized = NULL;
+  g_autoptr(Reply) call = NULL;
+  g_autoptr(Reply) missing = NULL;
+  g_autoptr(Reply) unknown = NULL;
+  g_autoptr(Reply) malformed = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(JsonNode) call_response = NULL;
+  const char *session_id;
+
+  stream = open_stream (f, "/sse", (const char *[]) { "Accept", "text/event-stream", NULL });
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+  g_assert_true (read_event (stream, &event, &endpoint));
+  g_assert_cmpstr (event, ==, "endpoint");
+  g_assert_true (g_str_has_prefix (endpoint, "/messages/?session_id="));
+  session_id = endpoint + strlen ("/messages/?session_id=");
+  g_assert_nonnull (north_mcp_server_lookup_session (f->server, session_id));
+
+  init = request (f, "POST", endpoint, "application/json", INITIALIZE_BODY, NULL);
+  g_assert_cmpuint (init->status, ==, 202);
+  g_assert_cmpstr (reply_text (init), ==, "Accepted");
+
+  g_clear_pointer (&event, g_free);
+  g_assert_true (read_event (stream, &event, &payload));
+  g_assert_cmpstr (event, ==, "message");
+  response = parse_json (payload);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (response), "id"), ==, 1);
+  g_assert_nonnull (response_result (response));
+
+  initialized = request (f, "POST", endpoint, "application/json", INITIALIZED_BODY, NULL);
+  g_assert_cmpuint (initialized->status, ==, 202);
+
+  call = request (f, "POST", endpoint, "application/json", ADD_BODY, NULL);
+  g_assert_cmpuint (call->status, ==, 202);
+  g_clear_pointer (&event, g_free);
+  g_clear_pointer (&payload, g_free);
+  g_assert_true (read_event (stream, &event, &payload));
+  call_response = parse_json (payload);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (call_response), "id"), ==, 3);
+  g_assert_nonnull (strstr (payload, "\"5\""));
+
+  missing = request (f, "POST", "/messages/", "application/json", ADD_BODY, NULL);
+  g_assert_cmpuint (missing->status, ==, 400);
+  unknown = request (f, "POST", "/messages/?session_id=nope", "application/json", ADD_BODY, NULL);
+  g_assert_cmpuint (unknown->status, ==, 404);
+  malformed = request (f, "POST", endpoint, "application/json", "{oops", NULL);
+  assert_error_reply (malformed, 400, -32700, TRUE);
+
+  /* Closing the stream ends the session. */
+  g_clear_pointer (&stream, open_stream_free);
+  for (guint i = 0; i < 200 && north_mcp_server_lookup_session (f->server, session_id) != NULL; i++)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gconstpointer stateful = GINT_TO_POINTER (FALSE);
+  gconstpointer stateless = GINT_TO_POINTER (TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, data, func) \
+  g_test_add (path, Fixture, data, fixture_setup, func, fixture_teardown)
+
+  ADD ("/http/stateful/round-trip", stateful, test_stateful_round_trip);
+  ADD ("/http/stateful/json-only-client", stateful, test_stateful_json_only_client);
+  ADD ("/http/stateful/progress-stream", stateful, test_stateful_progress_stream);
+  ADD ("/http/stateful/session-required", stateful, test_session_required);
+  ADD ("/http/stateful/delete-session", stateful, test_delete_session);
+  ADD ("/http/stateful/initialize-twice", stateful, test_initialize_twice);
+  ADD ("/http/stateful/get-stream", stateful, test_get_stream);
+  ADD ("/http/stateful/stop-ends-streams", stateful, test_stop_ends_streams);
+  ADD ("/http/stateful/protocol-version-header", stateful, test_protocol_version_header);
+  ADD ("/http/stateful/slow-tool-does-not-block", stateful, test_slow_tool_does_not_block);
+  ADD ("/http/stateless/round-trip", stateless, test_stateless_round_trip);
+  ADD ("/http/stateless/trailing-slash", stateless, test_stateless_trailing_slash);
+  ADD ("/http/stateless/notification-accepted", stateless, test_notification_accepted);
+  ADD ("/http/stateless/slow-tool-does-not-block", stateless, test_slow_tool_does_not_block);
+  ADD ("/http/bad-input/accept", stateless, test_accept_checked);
+  ADD ("/http/bad-input/content-type", stateless, test_content_type_checked);
+  ADD ("/http/bad-input/body-too-large", stateless, test_body_too_large);
+  ADD ("/http/bad-input/malformed-json", stateless, test_malformed_json);
+  ADD ("/http/bad-input/invalid-request", stateless, test_invalid_request);
+  ADD ("/http/bad-input/unknown-method", stateless, test_unknown_method);
+  ADD ("/http/bad-input/origin", stateless, test_origin_checked);
+  ADD ("/http/bad-input/origin-stateful", stateful, test_origin_checked);
+  ADD ("/http/routes/health", stateless, test_health);
+  ADD ("/http/routes/custom", stateless, test_custom_route);
+  ADD ("/http/legacy/sse", stateful, test_legacy_sse);
+
+#undef ADD
+
+  return g_test_run ();
+}
