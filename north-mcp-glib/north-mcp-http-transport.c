@@ -20,7 +20,7 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
-#include "north-mcp-auth.h"
+#include "north-mcp-auth-private.h"
 #include "north-mcp-error.h"
 
 #define DEFAULT_MCP_PATH "/mcp"
@@ -264,8 +264,8 @@ check_origin_and_host (NorthMcpHttpTransport *self,
   return TRUE;
 }
 
-/* Whether auth could need more than "anonymous": any North or
- * Authorization header. Rule 1 of the North contract needs none of them. */
+/* Whether a request carries anything auth would look at: any North or
+ * Authorization header. */
 static gboolean
 has_credential_headers (SoupMessageHeaders *headers)
 {
@@ -902,21 +902,37 @@ authenticate_and_dispatch (NorthMcpHttpTransport *self,
 {
   NorthMcpAuth *auth = north_mcp_server_get_auth (self->server);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
   PendingAuth *pending;
 
-  /* The fast path: open mode and nothing to check decides without I/O
-   * (rule 1 of the North contract), so the request is served in this very
-   * call, with no task, no idle and no pause. Custom routes only look at
-   * credentials when some were sent. */
-  if (auth == NULL ||
-      (!has_credential_headers (headers) &&
-       (endpoint == ENDPOINT_ROUTE ||
-        (!north_mcp_auth_is_enforced (auth) && !north_mcp_auth_get_debug (auth)))))
+  /* Custom routes are public: they look at credentials only when some
+   * were sent. */
+  if (auth == NULL || (endpoint == ENDPOINT_ROUTE && !has_credential_headers (headers)))
     {
       dispatch (self, msg, endpoint, query, NULL);
       return;
     }
 
+  /* The fast path: whatever auth can decide without I/O (open mode,
+   * server secret, unverified or cached ID tokens) is served in this very
+   * call, with no task, no idle and no pause. */
+  if (north_mcp_auth_authenticate_cached (auth, headers, peer, &user, &error))
+    {
+      if (error == NULL)
+        dispatch (self, msg, endpoint, query, user);
+      else if (endpoint == ENDPOINT_ROUTE)
+        dispatch (self, msg, endpoint, query, NULL);
+      else
+        {
+          north_mcp_server_debug (self->server, "Authentication failed: %s", error->message);
+          respond_auth_error (msg, error);
+        }
+      return;
+    }
+
+  /* An issuer's keys must be fetched first. */
   pending = g_new0 (PendingAuth, 1);
   pending->self = g_object_ref (self);
   pending->msg = g_object_ref (msg);
@@ -927,8 +943,8 @@ authenticate_and_dispatch (NorthMcpHttpTransport *self,
   g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (pending_auth_gone), pending);
 
   soup_server_message_pause (msg);
-  north_mcp_auth_authenticate_async (auth, headers, soup_server_message_get_remote_address (msg),
-                                     pending->cancellable, authenticate_cb, pending);
+  north_mcp_auth_authenticate_async (auth, headers, peer, pending->cancellable,
+                                     authenticate_cb, pending);
 }
 
 static void

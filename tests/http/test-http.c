@@ -963,32 +963,45 @@ test_origin_checked (Fixture       *f,
 {
   /* A stateful server wants a session: start one with each good probe. */
   const char *good_body = GPOINTER_TO_INT (data) ? ADD_BODY : INITIALIZE_BODY;
-  g_autoptr(Reply) evil_origin = request (f, "POST", "/mcp", "application/json", ADD_BODY,
-                                          (const char *[]) { "Accept", ACCEPT_BOTH,
-                                                             "Origin", "http://evil.example.com", NULL });
-  g_autoptr(Reply) evil_host = request (f, "POST", "/mcp", "application/json", ADD_BODY,
-                                        (const char *[]) { "Accept", ACCEPT_BOTH,
-                                                           "Host", "evil.example.com",
-                                                           "Origin", "http://evil.example.com", NULL });
-  g_autoptr(Reply) null_origin = request (f, "POST", "/mcp", "application/json", ADD_BODY,
-                                          (const char *[]) { "Accept", ACCEPT_BOTH, "Origin", "null", NULL });
-  g_autoptr(Reply) localhost = request (f, "POST", "/mcp", "application/json", good_body,
-                                        (const char *[]) { "Accept", ACCEPT_BOTH,
-                                                           "Host", "localhost:1234",
-                                                           "Origin", "http://localhost:5173", NULL });
-  g_autoptr(Reply) ipv6 = request (f, "POST", "/mcp", "application/json", good_body,
-                                   (const char *[]) { "Accept", ACCEPT_BOTH,
-                                                      "Host", "[::1]:80",
-                                                      "Origin", "https://[::1]", NULL });
-  g_autoptr(Reply) legacy = request (f, "GET", "/sse", NULL, NULL,
-                                     (const char *[]) { "Origin", "http://evil.example.com", NULL });
+  g_autoptr(Reply) evil_origin = NULL;
+  g_autoptr(Reply) evil_host = NULL;
+  g_autoptr(Reply) null_origin = NULL;
+  g_autoptr(Reply) localhost = NULL;
+  g_autoptr(Reply) ipv6 = NULL;
+  g_autoptr(Reply) legacy = NULL;
 
+  evil_origin = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                         (const char *[]) { "Accept", ACCEPT_BOTH,
+                                            "Origin", "http://evil.example.com", NULL });
   assert_error_reply (evil_origin, 403, -32000, TRUE);
+
+  evil_host = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                       (const char *[]) { "Accept", ACCEPT_BOTH,
+                                          "Host", "evil.example.com",
+                                          "Origin", "http://evil.example.com", NULL });
   assert_error_reply (evil_host, 403, -32000, TRUE);
+
+  null_origin = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                         (const char *[]) { "Accept", ACCEPT_BOTH, "Origin", "null", NULL });
   assert_error_reply (null_origin, 403, -32000, TRUE);
-  assert_error_reply (legacy, 403, -32000, TRUE);
+
+  localhost = request (f, "POST", "/mcp", "application/json", good_body,
+                       (const char *[]) { "Accept", ACCEPT_BOTH,
+                                          "Host", "localhost:1234",
+                                          "Origin", "http://localhost:5173", NULL });
   g_assert_cmpuint (localhost->status, ==, 200);
+
+  ipv6 = request (f, "POST", "/mcp", "application/json", good_body,
+                  (const char *[]) { "Accept", ACCEPT_BOTH,
+                                     "Host", "[::1]:80",
+                                     "Origin", "https://[::1]", NULL });
   g_assert_cmpuint (ipv6->status, ==, 200);
+
+  /* Last: accepted by mistake, this would be an endless stream. */
+  legacy = request (f, "GET", "/sse", NULL, NULL,
+                    (const char *[]) { "Origin", "http://evil.example.com", NULL });
+  assert_error_reply (legacy, 403, -32000, TRUE);
+
   assert_still_serving (f);
 }
 
