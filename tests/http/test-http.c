@@ -8,6 +8,7 @@
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-auth-private.h"
 
 #define ACCEPT_BOTH "application/json, text/event-stream"
 
@@ -98,12 +99,26 @@ progress_func (NorthMcpTool    *tool,
   return north_mcp_tool_result_new_text ("progressed");
 }
 
+static NorthMcpToolResult *
+whoami_func (NorthMcpTool    *tool,
+             NorthMcpContext *context,
+             JsonObject      *arguments,
+             gpointer         user_data,
+             GError         **error)
+{
+  NorthMcpUser *user = north_mcp_context_get_user (context);
+
+  return north_mcp_tool_result_new_text (user != NULL && north_mcp_user_get_email (user) != NULL
+                                         ? north_mcp_user_get_email (user) : "anonymous");
+}
+
 static void
 add_tools (NorthMcpServer *server)
 {
   g_autoptr(NorthMcpTool) add = north_mcp_tool_new ("add", "Adds two integers");
   g_autoptr(NorthMcpTool) slow = north_mcp_tool_new ("slow", "Answers after a while");
   g_autoptr(NorthMcpTool) progress = north_mcp_tool_new ("progress", "Reports progress");
+  g_autoptr(NorthMcpTool) whoami = north_mcp_tool_new ("whoami", "The caller's e-mail");
   g_autoptr(GError) error = NULL;
 
   g_assert_true (north_mcp_tool_set_input_schema_json (add,
@@ -113,10 +128,12 @@ add_tools (NorthMcpServer *server)
   north_mcp_tool_set_func (add, add_func, NULL, NULL);
   north_mcp_tool_set_async_func (slow, slow_func, NULL, NULL);
   north_mcp_tool_set_func (progress, progress_func, NULL, NULL);
+  north_mcp_tool_set_func (whoami, whoami_func, NULL, NULL);
 
   north_mcp_server_add_tool (server, add);
   north_mcp_server_add_tool (server, slow);
   north_mcp_server_add_tool (server, progress);
+  north_mcp_server_add_tool (server, whoami);
 }
 
 /* ------------------------------------------------------------------ */
@@ -795,7 +812,7 @@ test_stateless_round_trip (Fixture       *f,
   g_assert_null (reply_header (list, "Mcp-Session-Id"));
   response = reply_response (list);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response_result (response), "tools")),
-                    ==, 3);
+                    ==, 4);
 
   init = mcp_post (f, INITIALIZE_BODY);
   g_assert_cmpuint (init->status, ==, 200);
@@ -1209,6 +1226,226 @@ test_legacy_sse (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* ------------------------------------------------------------------ */
+/* Batches (2025-03-26)                                                */
+
+static void
+test_stateless_batch (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(Reply) reply = mcp_post (f, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
+                                        INITIALIZED_BODY ","
+                                        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}]");
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *array;
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  g_assert_true (g_str_has_prefix (reply_header (reply, "Content-Type"), "application/json"));
+  node = parse_json (reply_text (reply));
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  array = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 0), "id"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 1), "id"), ==, 2);
+  g_assert_true (json_object_has_member (json_array_get_object_element (array, 1), "result"));
+  assert_still_serving (f);
+}
+
+/* ------------------------------------------------------------------ */
+/* A client that goes away                                             */
+
+static gboolean
+set_flag (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_client_goes_away (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(SoupMessage) slow = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean waited = FALSE;
+  SendState state = { 0 };
+
+  if (!north_mcp_server_get_stateless (f->server))
+    {
+      initialize_session (f);
+      headers[3] = f->session_id;
+    }
+
+  slow = build_message (f, "POST", "/mcp", "application/json",
+                        "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\","
+                        "\"params\":{\"name\":\"slow\",\"arguments\":{}}}", headers);
+  soup_session_send_and_read_async (f->session, slow, G_PRIORITY_DEFAULT, cancellable, send_done, &state);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_cancellable_cancel (cancellable);
+  while (!state.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&state.error);
+
+  /* The tool answers into a channel whose client left. */
+  g_timeout_add (400, set_flag, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+
+  assert_still_serving (f);
+}
+
+/* ------------------------------------------------------------------ */
+/* North authentication                                                */
+
+static void
+assert_auth_rejected (Reply      *reply,
+                      const char *message)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_cmpuint (reply->status, ==, 401);
+  g_assert_cmpstr (soup_message_headers_get_content_type (reply->headers, NULL), ==, "application/json");
+  node = parse_json (reply_text (reply));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "error"), ==, message);
+}
+
+static void
+user_route (NorthMcpServer    *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            NorthMcpUser      *user,
+            gpointer           user_data)
+{
+  const char *email = user != NULL ? north_mcp_user_get_email (user) : NULL;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY,
+                                    email != NULL ? email : "nobody",
+                                    strlen (email != NULL ? email : "nobody"));
+}
+
+#define WHOAMI_BODY \
+  "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\"," \
+  "\"params\":{\"name\":\"whoami\",\"arguments\":{}}}"
+
+static void
+test_auth_server_secret (Fixture       *f,
+                         gconstpointer  data)
+{
+  NorthMcpAuth *auth = north_mcp_server_get_auth (f->server);
+  const char *good[] = { "Accept", "application/json",
+                         "X-North-Server-Secret", "s3cret",
+                         "X-North-User-Email", "ada@example.com", NULL };
+  g_autoptr(Reply) none = NULL;
+  g_autoptr(Reply) wrong = NULL;
+  g_autoptr(Reply) bad_bearer = NULL;
+  g_autoptr(Reply) ok = NULL;
+  g_autoptr(Reply) health = NULL;
+  g_autoptr(Reply) sse = NULL;
+  g_autoptr(Reply) messages = NULL;
+  g_autoptr(Reply) route_anonymous = NULL;
+  g_autoptr(Reply) route_user = NULL;
+  g_autoptr(Reply) route_bad = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  JsonObject *content;
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  north_mcp_server_add_route (f->server, "/me", user_route, NULL, NULL);
+
+  none = mcp_post (f, ADD_BODY);
+  assert_auth_rejected (none, "no authentication headers present");
+
+  wrong = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                   (const char *[]) { "Accept", "application/json", "X-North-Server-Secret", "wrong", NULL });
+  assert_auth_rejected (wrong, "access denied");
+
+  bad_bearer = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                        (const char *[]) { "Accept", "application/json",
+                                           "Authorization", "Bearer !!not base64!!", NULL });
+  assert_auth_rejected (bad_bearer, "invalid authorization header");
+
+  /* The user reaches the tool. */
+  ok = request (f, "POST", "/mcp", "application/json", WHOAMI_BODY, good);
+  g_assert_cmpuint (ok->status, ==, 200);
+  response = reply_response (ok);
+  content = json_array_get_object_element (json_object_get_array_member (response_result (response), "content"), 0);
+  g_assert_cmpstr (json_object_get_string_member (content, "text"), ==, "ada@example.com");
+
+  /* The legacy endpoints are checked too, before anything else. */
+  sse = request (f, "GET", "/sse", NULL, NULL, NULL);
+  assert_auth_rejected (sse, "no authentication headers present");
+  messages = request (f, "POST", "/messages/?session_id=nope", "application/json", ADD_BODY, NULL);
+  assert_auth_rejected (messages, "no authentication headers present");
+
+  /* Health and custom routes are public; a route sees a user only when
+   * the credentials authenticate. */
+  health = request (f, "GET", "/health", NULL, NULL, NULL);
+  g_assert_cmpuint (health->status, ==, 200);
+  route_anonymous = request (f, "GET", "/me", NULL, NULL, NULL);
+  g_assert_cmpuint (route_anonymous->status, ==, 200);
+  g_assert_cmpstr (reply_text (route_anonymous), ==, "nobody");
+  route_user = request (f, "GET", "/me", NULL, NULL, good);
+  g_assert_cmpstr (reply_text (route_user), ==, "ada@example.com");
+  route_bad = request (f, "GET", "/me", NULL, NULL,
+                       (const char *[]) { "X-North-Server-Secret", "wrong",
+                                          "X-North-User-Email", "eve@example.com", NULL });
+  g_assert_cmpuint (route_bad->status, ==, 200);
+  g_assert_cmpstr (reply_text (route_bad), ==, "nobody");
+}
+
+static char *
+base64url (const char *text)
+{
+  g_autofree char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = b64; *p != '\0' && *p != '='; p++)
+    g_string_append_c (out, *p == '+' ? '-' : *p == '/' ? '_' : *p);
+  return g_string_free (out, FALSE);
+}
+
+/* An ID token whose issuer cannot be reached: auth must go asynchronous
+ * (fetch the issuer's keys) and fail; the message waits paused. */
+static void
+test_auth_async_rejection (Fixture       *f,
+                           gconstpointer  data)
+{
+  NorthMcpAuth *auth = north_mcp_server_get_auth (f->server);
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *issuer = NULL;
+  g_autofree char *header = base64url ("{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"JWT\"}");
+  g_autofree char *payload = NULL;
+  g_autofree char *payload_json = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(Reply) rejected = NULL;
+  g_autoptr(Reply) health = NULL;
+  guint16 port;
+
+  /* A port that refuses connections: bound, then closed. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+
+  issuer = g_strdup_printf ("http://127.0.0.1:%u", port);
+  payload_json = g_strdup_printf ("{\"iss\":\"%s\",\"email\":\"ada@example.com\",\"exp\":4102444800}", issuer);
+  payload = base64url (payload_json);
+  token = g_strconcat (header, ".", payload, ".c2lnbmF0dXJl", NULL);
+
+  north_mcp_auth_set_trusted_issuers (auth, (const char * const []) { issuer, NULL });
+  north_mcp_auth_set_fetch_timeout (auth, 2000);
+
+  rejected = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                      (const char *[]) { "Accept", "application/json", "X-North-ID-Token", token, NULL });
+  assert_auth_rejected (rejected, "Failed to verify token: unable to fetch issuer configuration");
+
+  health = request (f, "GET", "/health", NULL, NULL, NULL);
+  g_assert_cmpuint (health->status, ==, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1216,6 +1453,10 @@ main (int   argc,
   gconstpointer stateful = GINT_TO_POINTER (FALSE);
   gconstpointer stateless = GINT_TO_POINTER (TRUE);
 
+  g_unsetenv ("DEBUG");
+  /* Issuers are local: no proxy look-up (libproxy also breaks under
+   * AddressSanitizer). */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, data, func) \
@@ -1246,6 +1487,11 @@ main (int   argc,
   ADD ("/http/routes/health", stateless, test_health);
   ADD ("/http/routes/custom", stateless, test_custom_route);
   ADD ("/http/legacy/sse", stateful, test_legacy_sse);
+  ADD ("/http/stateless/batch", stateless, test_stateless_batch);
+  ADD ("/http/stateless/client-goes-away", stateless, test_client_goes_away);
+  ADD ("/http/stateful/client-goes-away", stateful, test_client_goes_away);
+  ADD ("/http/auth/server-secret", stateless, test_auth_server_secret);
+  ADD ("/http/auth/async-rejection", stateless, test_auth_async_rejection);
 
 #undef ADD
 
