@@ -1,0 +1,55 @@
+/* fuzz-jsonrpc.c: parsing and classifying one JSON-RPC message
+ *
+ * Input: the message's bytes, as a transport receives them.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "fuzz-common.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data,
+                        size_t         size)
+{
+  g_autoptr(JsonNode) message = NULL;
+  g_autoptr(JsonNode) id = NULL;
+  g_autoptr(GError) error = NULL;
+  NorthMcpMessageKind kind;
+
+  fuzz_init ();
+
+  message = north_mcp_jsonrpc_parse ((const char *) data, size, &error);
+  if (message == NULL)
+    {
+      if (!g_error_matches (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR))
+        abort ();
+      return 0;
+    }
+
+  kind = north_mcp_jsonrpc_classify (message, &id, &error);
+  if ((kind == NORTH_MCP_MESSAGE_INVALID) != (error != NULL))
+    abort ();
+
+  if (kind == NORTH_MCP_MESSAGE_INVALID)
+    {
+      /* The error response a transport would send back. */
+      g_autoptr(JsonNode) reply = north_mcp_jsonrpc_error_new (id, error->code, error->message, NULL);
+      g_autofree char *text = north_mcp_jsonrpc_to_string (reply, NULL);
+
+      if (text == NULL || strchr (text, '\n') != NULL)
+        abort ();
+    }
+  else
+    {
+      /* Serializing back is one line (stdio and SSE framing rely on it). */
+      g_autofree char *text = north_mcp_jsonrpc_to_string (message, NULL);
+
+      if (text == NULL || strchr (text, '\n') != NULL)
+        abort ();
+    }
+
+  return 0;
+}
