@@ -390,6 +390,52 @@ north_mcp_uri_template_get_variables (NorthMcpUriTemplate *self)
   return (const char * const *) self->variables->pdata;
 }
 
+static int
+pct_byte (const char *p)
+{
+  return g_ascii_xdigit_value (p[1]) * 16 + g_ascii_xdigit_value (p[2]);
+}
+
+/* A percent-encoded unit: one triplet, or all the triplets of one encoded
+ * UTF-8 character, so that adjacent variables never split a character
+ * (`{a}{b}` against `%C3%A9x` gives a = "é", not a = "%C3"). */
+static gsize
+pct_unit (const char *uri,
+          gsize       p,
+          gsize       length)
+{
+  int lead;
+  guint continuations;
+  gsize end;
+
+  if (p + 2 >= length || !is_pct_encoded (uri + p))
+    return 0;
+
+  lead = pct_byte (uri + p);
+  if (lead >= 0xf0 && lead < 0xf8)
+    continuations = 3;
+  else if (lead >= 0xe0)
+    continuations = lead < 0xf0 ? 2 : 0;
+  else if (lead >= 0xc0)
+    continuations = 1;
+  else
+    continuations = 0;
+
+  end = p + 3;
+  for (guint i = 0; i < continuations; i++, end += 3)
+    {
+      int next;
+
+      if (end + 2 >= length || !is_pct_encoded (uri + end))
+        return 3;
+      next = pct_byte (uri + end);
+      if (next < 0x80 || next >= 0xc0)
+        return 3;  /* not UTF-8: decoding will refuse the value anyway */
+    }
+
+  return end - p;
+}
+
 /* The length of the value unit at @p (a whole UTF-8 character or a
  * percent-encoded triplet), or 0 if a variable cannot continue there. */
 static gsize
@@ -405,7 +451,7 @@ value_unit (const char *uri,
   if (c == '/' || c == '?' || c == '#')
     return 0;
   if (c == '%')
-    return p + 2 < length && is_pct_encoded (uri + p) ? 3 : 0;
+    return pct_unit (uri, p, length);
   return g_utf8_skip[c];
 }
 
@@ -421,8 +467,7 @@ decode_value (const char *text,
     {
       if (text[i] == '%')
         {
-          int value = g_ascii_xdigit_value (text[i + 1]) * 16 +
-                      g_ascii_xdigit_value (text[i + 2]);
+          int value = pct_byte (text + i);
 
           if (value == 0)
             return NULL;

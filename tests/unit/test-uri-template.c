@@ -210,6 +210,11 @@ test_match (void)
   assert_match ("x://{a}{b}", "x://%41%42", "a=A&b=B");
   assert_match ("x://{a}{b}", "x://\xc3\xa9\xc3\xa9", "a=\xc3\xa9&b=\xc3\xa9");
   assert_match ("x://{a}{b}", "x://a", NULL);
+  /* ...but never splits an encoded character. */
+  assert_match ("x://{a}{b}", "x://%C3%A9x", "a=\xc3\xa9&b=x");
+  assert_match ("x://{a}{b}", "x://%F0%9F%98%80%C3%A9", "a=\xf0\x9f\x98\x80&b=\xc3\xa9");
+  assert_match ("x://{a}{b}", "x://%C3%A9", NULL);
+  assert_match ("x://{a}{b}", "x://%C3%A9%C3", NULL);
 }
 
 static void
