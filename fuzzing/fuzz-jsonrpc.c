@@ -15,7 +15,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   g_autoptr(JsonNode) message = NULL;
-  g_autoptr(JsonNode) id = NULL;
+  JsonNode *id = NULL;  /* borrowed from message */
   g_autoptr(GError) error = NULL;
   NorthMcpMessageKind kind;
 

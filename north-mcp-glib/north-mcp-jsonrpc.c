@@ -8,6 +8,7 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-schema-private.h"
 
 /* An id is a string or an integer; MCP forbids null. Fractional numbers are
  * not ids either. */
@@ -227,6 +228,10 @@ north_mcp_jsonrpc_parse (const char  *data,
                            "Parse error: the message is empty");
       return NULL;
     }
+
+  /* json-glib recurses per nesting level: refuse hostile depth first. */
+  if (!north_mcp_json_check_depth (data, length, NORTH_MCP_JSON_MAX_DEPTH, error))
+    return NULL;
 
   if (length > G_MAXSSIZE ||
       !json_parser_load_from_data (parser, data, (gssize) length, &local_error))
