@@ -90,8 +90,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       const char *email = north_mcp_user_get_email (user);
 
+      GHashTable *context = north_mcp_user_get_context (user);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      /* What reaches handlers (and bindings) is UTF-8. */
       if (email != NULL && !g_utf8_validate (email, -1, NULL))
         abort ();
+      g_hash_table_iter_init (&iter, context);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (!g_utf8_validate (key, -1, NULL) || !g_utf8_validate (value, -1, NULL))
+          abort ();
     }
 
   return 0;

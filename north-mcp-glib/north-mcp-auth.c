@@ -13,6 +13,7 @@
 #include "north-mcp-base64-private.h"
 #include "north-mcp-issuer-cache-private.h"
 #include "north-mcp-log-private.h"
+#include "north-mcp-schema-private.h"
 
 /* Seconds of clock skew allowed for exp and nbf. */
 #define TIME_LEEWAY_S 60
@@ -246,7 +247,8 @@ get_header (SoupMessageHeaders *headers,
 
   if (value == NULL)
     return NULL;
-  stripped = g_strstrip (g_strdup (value));
+  /* HTTP allows any byte above 0x7f in values; what we hand on is UTF-8. */
+  stripped = g_strstrip (g_utf8_make_valid (value, -1));
   if (*stripped == '\0')
     g_clear_pointer (&stripped, g_free);
   return stripped;
@@ -302,7 +304,8 @@ parse_json_object (const char *data,
   g_autoptr(JsonParser) parser = NULL;
   JsonNode *root;
 
-  if (!g_utf8_validate (data, (gssize) length, NULL))
+  if (!g_utf8_validate (data, (gssize) length, NULL) ||
+      !north_mcp_json_check_depth (data, length, NORTH_MCP_JSON_MAX_DEPTH, NULL))
     return NULL;
 
   parser = json_parser_new_immutable ();
@@ -336,7 +339,7 @@ collect_context (AuthRequest        *req,
       if (g_ascii_strncasecmp (name, CONTEXT_HEADER_PREFIX, prefix_length) != 0 ||
           name[prefix_length] == '\0')
         continue;
-      stripped = g_strstrip (g_strdup (value));
+      stripped = g_strstrip (g_utf8_make_valid (value, -1));
       if (*stripped == '\0')
         continue;
       g_hash_table_replace (req->context, g_ascii_strdown (name + prefix_length, -1),
