@@ -337,7 +337,8 @@ collect_context (AuthRequest        *req,
       g_autofree char *stripped = NULL;
 
       if (g_ascii_strncasecmp (name, CONTEXT_HEADER_PREFIX, prefix_length) != 0 ||
-          name[prefix_length] == '\0')
+          name[prefix_length] == '\0' ||
+          !g_utf8_validate (name, -1, NULL))
         continue;
       stripped = g_strstrip (g_utf8_make_valid (value, -1));
       if (*stripped == '\0')
