@@ -99,6 +99,31 @@ progress_func (NorthMcpTool    *tool,
   return north_mcp_tool_result_new_text ("progressed");
 }
 
+static void
+ask_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  NorthMcpContext *context = NORTH_MCP_CONTEXT (source);
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpToolResult) tool_result = NULL;
+
+  answer = north_mcp_context_send_request_finish (context, result, &error);
+  tool_result = north_mcp_tool_result_new_text (answer != NULL ? "pong" : error->message);
+  north_mcp_context_return_tool_result (context, tool_result);
+}
+
+/* Asks the client something (ping) before answering. */
+static void
+ask_func (NorthMcpTool    *tool,
+          NorthMcpContext *context,
+          JsonObject      *arguments,
+          gpointer         user_data)
+{
+  north_mcp_context_send_request_async (context, "ping", NULL, NULL, ask_done, NULL);
+}
+
 static NorthMcpToolResult *
 whoami_func (NorthMcpTool    *tool,
              NorthMcpContext *context,
@@ -119,6 +144,7 @@ add_tools (NorthMcpServer *server)
   g_autoptr(NorthMcpTool) slow = north_mcp_tool_new ("slow", "Answers after a while");
   g_autoptr(NorthMcpTool) progress = north_mcp_tool_new ("progress", "Reports progress");
   g_autoptr(NorthMcpTool) whoami = north_mcp_tool_new ("whoami", "The caller's e-mail");
+  g_autoptr(NorthMcpTool) ask = north_mcp_tool_new ("ask", "Pings the client first");
   g_autoptr(GError) error = NULL;
 
   g_assert_true (north_mcp_tool_set_input_schema_json (add,
@@ -129,11 +155,13 @@ add_tools (NorthMcpServer *server)
   north_mcp_tool_set_async_func (slow, slow_func, NULL, NULL);
   north_mcp_tool_set_func (progress, progress_func, NULL, NULL);
   north_mcp_tool_set_func (whoami, whoami_func, NULL, NULL);
+  north_mcp_tool_set_async_func (ask, ask_func, NULL, NULL);
 
   north_mcp_server_add_tool (server, add);
   north_mcp_server_add_tool (server, slow);
   north_mcp_server_add_tool (server, progress);
   north_mcp_server_add_tool (server, whoami);
+  north_mcp_server_add_tool (server, ask);
 }
 
 /* ------------------------------------------------------------------ */
@@ -594,18 +622,28 @@ open_stream_done (GObject      *source,
 }
 
 static OpenStream *
-open_stream (Fixture            *f,
-             const char         *path,
-             const char * const *headers)
+open_stream_full (Fixture            *f,
+                  const char         *method,
+                  const char         *path,
+                  const char         *body,
+                  const char * const *headers)
 {
   OpenStream *open = g_new0 (OpenStream, 1);
 
-  open->msg = build_message (f, "GET", path, NULL, NULL, headers);
+  open->msg = build_message (f, method, path, body != NULL ? "application/json" : NULL, body, headers);
   soup_session_send_async (f->session, open->msg, G_PRIORITY_DEFAULT, NULL, open_stream_done, open);
   while (!open->done)
     g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (open->error);
   return open;
+}
+
+static OpenStream *
+open_stream (Fixture            *f,
+             const char         *path,
+             const char * const *headers)
+{
+  return open_stream_full (f, "GET", path, NULL, headers);
 }
 
 static void
@@ -737,6 +775,59 @@ test_get_stream (Fixture       *f,
   g_assert_false (read_event (stream, &event, &payload));
 }
 
+/* A server-to-client request travels on the POST's own stream; the
+ * client answers with another POST. */
+static void
+test_server_request_on_post_stream (Fixture       *f,
+                                    gconstpointer  data)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(OpenStream) stream = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *answer = NULL;
+  g_autoptr(JsonNode) ping = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(JsonNode) envelope = NULL;
+  g_autoptr(Reply) accepted = NULL;
+  JsonObject *object;
+
+  initialize_session (f);
+  headers[3] = f->session_id;
+  stream = open_stream_full (f, "POST", "/mcp",
+                             "{\"jsonrpc\":\"2.0\",\"id\":20,\"method\":\"tools/call\","
+                             "\"params\":{\"name\":\"ask\",\"arguments\":{}}}", headers);
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+
+  g_assert_true (read_event (stream, &event, &payload));
+  ping = parse_json (payload);
+  object = json_node_get_object (ping);
+  g_assert_cmpstr (json_object_get_string_member (object, "method"), ==, "ping");
+  g_assert_true (json_object_has_member (object, "id"));
+
+  /* The client's answer: a response body, acknowledged with 202. */
+  envelope = json_node_init_object (json_node_alloc (), json_object_new ());
+  object = json_node_get_object (envelope);
+  json_object_set_string_member (object, "jsonrpc", "2.0");
+  json_object_set_member (object, "id", json_node_copy (json_object_get_member (json_node_get_object (ping), "id")));
+  json_object_set_object_member (object, "result", json_object_new ());
+  answer = json_to_string (envelope, FALSE);
+  accepted = mcp_post (f, answer);
+  g_assert_cmpuint (accepted->status, ==, 202);
+
+  g_clear_pointer (&event, g_free);
+  g_clear_pointer (&payload, g_free);
+  g_assert_true (read_event (stream, &event, &payload));
+  response = parse_json (payload);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (response), "id"), ==, 20);
+  g_assert_nonnull (strstr (payload, "pong"));
+
+  /* The stream ends after the response. */
+  g_clear_pointer (&event, g_free);
+  g_clear_pointer (&payload, g_free);
+  g_assert_false (read_event (stream, &event, &payload));
+}
+
 static void
 test_stop_ends_streams (Fixture       *f,
                         gconstpointer  data)
@@ -812,7 +903,7 @@ test_stateless_round_trip (Fixture       *f,
   g_assert_null (reply_header (list, "Mcp-Session-Id"));
   response = reply_response (list);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (response_result (response), "tools")),
-                    ==, 4);
+                    ==, 5);
 
   init = mcp_post (f, INITIALIZE_BODY);
   g_assert_cmpuint (init->status, ==, 200);
@@ -1470,6 +1561,7 @@ main (int   argc,
   ADD ("/http/stateful/initialize-twice", stateful, test_initialize_twice);
   ADD ("/http/stateful/get-stream", stateful, test_get_stream);
   ADD ("/http/stateful/stop-ends-streams", stateful, test_stop_ends_streams);
+  ADD ("/http/stateful/server-request-on-post-stream", stateful, test_server_request_on_post_stream);
   ADD ("/http/stateful/protocol-version-header", stateful, test_protocol_version_header);
   ADD ("/http/stateful/slow-tool-does-not-block", stateful, test_slow_tool_does_not_block);
   ADD ("/http/stateless/round-trip", stateless, test_stateless_round_trip);
