@@ -30,4 +30,14 @@ NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self
 void             north_mcp_context_push_current      (NorthMcpContext      *self);
 void             north_mcp_context_pop_current       (NorthMcpContext      *self);
 
+/* The stateless revision (2026-07-28). */
+void             north_mcp_context_set_modern        (NorthMcpContext      *self,
+                                                      char                 *request_state);
+gboolean         north_mcp_context_get_modern        (NorthMcpContext      *self);
+gboolean         north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
+                                                      guint                *ttl_ms,
+                                                      NorthMcpCacheScope   *scope);
+/* Marks @self answered without sending anything. */
+void             north_mcp_context_abandon           (NorthMcpContext      *self);
+
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "north-mcp-context-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-modern-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-user.h"
@@ -47,6 +48,18 @@ struct _NorthMcpContext
   double                last_progress;
   NorthMcpResultFilter  filter;
   gint                  completed; /* atomic */
+
+  /* Requests under the stateless revision (2026-07-28). */
+  gboolean              modern;
+  NorthMcpSession      *tracking_session; /* for notifications/cancelled only */
+  JsonObject           *client_capabilities;
+  int                   log_level;        /* -1: send no log messages */
+  char                 *request_state;    /* verified, the handler's own */
+  JsonObject           *input_requests;
+  gboolean              has_cache_hint;
+  guint                 cache_ttl_ms;
+  NorthMcpCacheScope    cache_scope;
+  gulong                channel_cancelled_id;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
@@ -124,6 +137,8 @@ finish_request (NorthMcpContext *self,
 {
   if (self->session != NULL)
     north_mcp_session_remove_in_flight (self->session, self->id);
+  if (self->tracking_session != NULL)
+    north_mcp_session_remove_in_flight (self->tracking_session, self->id);
 
   /* A cancelled request is not answered. */
   if (response != NULL && !g_cancellable_is_cancelled (self->cancellable))
@@ -171,6 +186,8 @@ north_mcp_context_dispose (GObject *object)
           stand_in->completed = TRUE;
           stand_in->channel = g_object_ref (self->channel);
           stand_in->session = self->session != NULL ? g_object_ref (self->session) : NULL;
+          stand_in->tracking_session = self->tracking_session != NULL
+                                       ? g_object_ref (self->tracking_session) : NULL;
           stand_in->id = json_node_ref (self->id);
           stand_in->main_context = g_main_context_ref (self->main_context);
           stand_in->cancellable = g_object_ref (self->cancellable);
@@ -179,8 +196,15 @@ north_mcp_context_dispose (GObject *object)
         }
     }
 
+  if (self->channel_cancelled_id != 0)
+    {
+      g_cancellable_disconnect (north_mcp_channel_get_cancellable (self->channel),
+                                self->channel_cancelled_id);
+      self->channel_cancelled_id = 0;
+    }
   g_clear_object (&self->channel);
   g_clear_object (&self->session);
+  g_clear_object (&self->tracking_session);
   g_clear_object (&self->user);
   g_clear_object (&self->server);
 
@@ -199,6 +223,9 @@ north_mcp_context_finalize (GObject *object)
   g_free (self->protocol_version);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->progress_token, json_node_unref);
+  g_clear_pointer (&self->client_capabilities, json_object_unref);
+  g_free (self->request_state);
+  g_clear_pointer (&self->input_requests, json_object_unref);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->finalize (object);
 }
@@ -216,6 +243,7 @@ static void
 north_mcp_context_init (NorthMcpContext *self)
 {
   self->last_progress = -G_MAXDOUBLE;
+  self->log_level = -1;
 }
 
 NorthMcpContext *
@@ -255,6 +283,65 @@ north_mcp_context_new (NorthMcpServer  *server,
     north_mcp_session_add_in_flight (session, id, self->cancellable);
 
   return self;
+}
+
+static void
+channel_cancelled_cb (GCancellable *channel_cancellable,
+                      GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+/* Switches @self to the rules of the stateless revision: capabilities,
+ * log level and client info come from the request's `_meta` (already
+ * validated), not from a session; results go through the stateless
+ * result filter; the client closing the response stream cancels the
+ * request. Takes @request_state, the verified state of a retry. */
+void
+north_mcp_context_set_modern (NorthMcpContext *self,
+                              char            *request_state)
+{
+  JsonObject *meta = north_mcp_object_get_object (self->params, "_meta");
+  JsonObject *capabilities = north_mcp_object_get_object (meta, NORTH_MCP_META_CLIENT_CAPABILITIES);
+
+  self->modern = TRUE;
+  self->tracking_session = g_steal_pointer (&self->session);
+  self->client_capabilities = capabilities != NULL ? json_object_ref (capabilities) : json_object_new ();
+  self->log_level = north_mcp_modern_parse_log_level (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL));
+  self->request_state = request_state;
+  self->filter = north_mcp_modern_filter_result;
+  self->channel_cancelled_id =
+    g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
+                           G_CALLBACK (channel_cancelled_cb),
+                           g_object_ref (self->cancellable), g_object_unref);
+}
+
+gboolean
+north_mcp_context_get_modern (NorthMcpContext *self)
+{
+  return self->modern;
+}
+
+gboolean
+north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
+                                           guint              *ttl_ms,
+                                           NorthMcpCacheScope *scope)
+{
+  if (!self->has_cache_hint)
+    return FALSE;
+
+  *ttl_ms = self->cache_ttl_ms;
+  *scope = self->cache_scope;
+  return TRUE;
+}
+
+/* The request ends without an answer (a listen stream the client closed). */
+void
+north_mcp_context_abandon (NorthMcpContext *self)
+{
+  g_atomic_int_set (&self->completed, TRUE);
+  if (self->tracking_session != NULL)
+    north_mcp_session_remove_in_flight (self->tracking_session, self->id);
 }
 
 void
@@ -551,6 +638,10 @@ north_mcp_context_log (NorthMcpContext  *self,
   g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
   g_return_if_fail (data != NULL);
 
+  /* Stateless requests get log messages only when they ask, at their
+   * level. */
+  if (self->modern && (self->log_level < 0 || (int) level < self->log_level))
+    return;
   if (self->session != NULL && level < north_mcp_session_get_log_level (self->session))
     return;
 
@@ -664,8 +755,6 @@ void
 north_mcp_context_return_error (NorthMcpContext *self,
                                 const GError    *error)
 {
-  g_autoptr(JsonNode) response = NULL;
-
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (error != NULL);
 
@@ -677,18 +766,47 @@ north_mcp_context_return_error (NorthMcpContext *self,
       return;
     }
 
+  if (error->domain == NORTH_MCP_JSONRPC_ERROR)
+    north_mcp_context_return_error_full (self, error->code, error->message, NULL);
+  else if (error->domain == NORTH_MCP_ERROR && error->code == NORTH_MCP_ERROR_INVALID_ARGUMENT)
+    north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                         error->message, NULL);
+  else
+    north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                         error->message, NULL);
+}
+
+/**
+ * north_mcp_context_return_error_full:
+ * @self: a context
+ * @code: a JSON-RPC error code (see #NorthMcpJsonRpcError)
+ * @message: the error message
+ * @data: (nullable): the error's `data` member
+ *
+ * Answers the request with a JSON-RPC error carrying @data, such as
+ * `{"uri": …}` for a resource that does not exist. Under protocol revision
+ * 2026-07-28, %NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND (which that
+ * revision removed) is sent as %NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS with
+ * the same data. Safe to call from any thread.
+ */
+void
+north_mcp_context_return_error_full (NorthMcpContext *self,
+                                     int              code,
+                                     const char      *message,
+                                     JsonNode        *data)
+{
+  g_autoptr(JsonNode) response = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+
   if (!mark_completed (self))
     return;
 
-  if (error->domain == NORTH_MCP_JSONRPC_ERROR)
-    response = north_mcp_jsonrpc_error_new (self->id, error->code, error->message, NULL);
-  else if (error->domain == NORTH_MCP_ERROR && error->code == NORTH_MCP_ERROR_INVALID_ARGUMENT)
-    response = north_mcp_jsonrpc_error_new (self->id, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                                            error->message, NULL);
-  else
-    response = north_mcp_jsonrpc_error_new (self->id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
-                                            error->message, NULL);
+  if (self->modern && code == NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND)
+    code = NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS;
 
+  response = north_mcp_jsonrpc_error_new (self->id, code, message, data);
   run_on_main_context (self, send_response, response);
 }
 
@@ -761,6 +879,16 @@ start_request_task (GTask *task)
   NorthMcpContext *self = g_task_get_source_object (task);
   OutboundRequest *request = g_task_get_task_data (task);
   const char *capability = required_capability (request->method);
+
+  if (self->modern)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: under protocol revision %s the server asks "
+                               "the client through input-required results "
+                               "(north_mcp_context_add_input_request())",
+                               request->method, self->protocol_version);
+      return;
+    }
 
   if (self->session == NULL)
     {
@@ -1021,4 +1149,327 @@ north_mcp_context_list_roots_finish (NorthMcpContext  *self,
     }
 
   return json_array_ref (json_node_get_array (roots));
+}
+
+/* The stateless revision (2026-07-28). */
+
+/**
+ * north_mcp_context_get_client_capabilities:
+ * @self: a context
+ *
+ * Gets the capabilities the client declared: per request under protocol
+ * revision 2026-07-28 (`_meta`), at `initialize` under earlier ones.
+ *
+ * Returns: (transfer none) (nullable): the `ClientCapabilities` object, or
+ *   %NULL when the client declared none (stateless HTTP of an earlier
+ *   revision)
+ */
+JsonObject *
+north_mcp_context_get_client_capabilities (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  if (self->modern)
+    return self->client_capabilities;
+  if (self->session != NULL)
+    return north_mcp_session_get_client_capabilities (self->session);
+  return NULL;
+}
+
+/**
+ * north_mcp_context_has_client_capability:
+ * @self: a context
+ * @capability: a client capability, such as `sampling`, `elicitation` or
+ *   `roots`
+ *
+ * Gets whether the client declared @capability for this request.
+ *
+ * Returns: %TRUE if it did
+ */
+gboolean
+north_mcp_context_has_client_capability (NorthMcpContext *self,
+                                         const char      *capability)
+{
+  JsonObject *capabilities;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (capability != NULL, FALSE);
+
+  capabilities = north_mcp_context_get_client_capabilities (self);
+  return capabilities != NULL && north_mcp_object_get_object (capabilities, capability) != NULL;
+}
+
+/**
+ * north_mcp_context_return_missing_capability:
+ * @self: a context
+ * @capability: the client capability the request needs, such as `sampling`
+ *
+ * Answers that the request cannot be served because the client did not
+ * declare @capability: under protocol revision 2026-07-28 the
+ * `MissingRequiredClientCapability` error (-32021, with
+ * `data.requiredCapabilities`), under earlier revisions a failed tool
+ * result (`tools/call`) or an invalid-request error.
+ */
+void
+north_mcp_context_return_missing_capability (NorthMcpContext *self,
+                                             const char      *capability)
+{
+  g_autofree char *message = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (capability != NULL);
+
+  message = g_strdup_printf ("Missing required client capability: %s", capability);
+
+  if (self->modern)
+    {
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *required = json_object_new ();
+
+      json_object_set_object_member (required, capability, json_object_new ());
+      json_object_set_object_member (data, "requiredCapabilities", required);
+      node = north_mcp_node_new_object (data);
+      north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
+                                           message, node);
+    }
+  else
+    {
+      north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                                              message);
+    }
+}
+
+/**
+ * north_mcp_context_set_cache_hint:
+ * @self: a context
+ * @ttl_ms: how long the client may reuse the result, in milliseconds
+ * @scope: who may share a cached copy
+ *
+ * Overrides, for this result only, the caching hints the server gives
+ * results of the request's method (see north_mcp_server_set_cache_hint()).
+ * Meaningful for `resources/read` handlers whose resources differ in how
+ * long they stay fresh or whether they hold user data. Call it before
+ * answering.
+ */
+void
+north_mcp_context_set_cache_hint (NorthMcpContext    *self,
+                                  guint               ttl_ms,
+                                  NorthMcpCacheScope  scope)
+{
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (scope == NORTH_MCP_CACHE_SCOPE_PUBLIC || scope == NORTH_MCP_CACHE_SCOPE_PRIVATE);
+
+  self->has_cache_hint = TRUE;
+  self->cache_ttl_ms = ttl_ms;
+  self->cache_scope = scope;
+}
+
+/**
+ * north_mcp_context_get_supports_input_requests:
+ * @self: a context
+ *
+ * Gets whether the handler can answer with an input-required result
+ * (north_mcp_context_return_input_required()): the request was made under
+ * protocol revision 2026-07-28 and is a `tools/call`, `prompts/get` or
+ * `resources/read`. Under earlier revisions, ask the client with
+ * north_mcp_context_elicit_async() and friends instead.
+ *
+ * Returns: %TRUE if input requests can be returned
+ */
+gboolean
+north_mcp_context_get_supports_input_requests (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+
+  return self->modern && north_mcp_modern_method_takes_input (self->method);
+}
+
+static const char *
+input_request_capability (const char *method)
+{
+  if (g_str_equal (method, "sampling/createMessage"))
+    return "sampling";
+  if (g_str_equal (method, "elicitation/create"))
+    return "elicitation";
+  if (g_str_equal (method, "roots/list"))
+    return "roots";
+  return NULL;
+}
+
+/**
+ * north_mcp_context_add_input_request:
+ * @self: a context
+ * @key: the key the client's answer will come back under (see
+ *   north_mcp_context_get_input_response())
+ * @method: `elicitation/create`, `sampling/createMessage` or `roots/list`
+ * @params: (nullable): the request's parameters
+ *
+ * Adds a request for the client to the input-required result that
+ * north_mcp_context_return_input_required() sends. Only requests for a
+ * capability the client declared in this very request are added.
+ *
+ * Returns: %TRUE if the request was added, %FALSE if the client did not
+ *   declare the capability it needs (or input requests are not possible,
+ *   see north_mcp_context_get_supports_input_requests())
+ */
+gboolean
+north_mcp_context_add_input_request (NorthMcpContext *self,
+                                     const char      *key,
+                                     const char      *method,
+                                     JsonObject      *params)
+{
+  const char *capability;
+  JsonObject *request;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (method != NULL, FALSE);
+
+  capability = input_request_capability (method);
+  g_return_val_if_fail (capability != NULL, FALSE);
+
+  if (!north_mcp_context_get_supports_input_requests (self) ||
+      !north_mcp_context_has_client_capability (self, capability))
+    return FALSE;
+
+  request = json_object_new ();
+  json_object_set_string_member (request, "method", method);
+  if (params != NULL)
+    json_object_set_object_member (request, "params", json_object_ref (params));
+  else if (!g_str_equal (method, "roots/list"))
+    json_object_set_object_member (request, "params", json_object_new ());
+
+  if (self->input_requests == NULL)
+    self->input_requests = json_object_new ();
+  json_object_set_object_member (self->input_requests, key, request);
+  return TRUE;
+}
+
+/**
+ * north_mcp_context_add_elicitation_request:
+ * @self: a context
+ * @key: the key the client's answer will come back under
+ * @message: what to ask the user
+ * @requested_schema: a flat object schema of primitive properties
+ *
+ * Adds a form-mode `elicitation/create` to the input-required result, like
+ * north_mcp_context_add_input_request().
+ *
+ * Returns: %TRUE if the request was added
+ */
+gboolean
+north_mcp_context_add_elicitation_request (NorthMcpContext *self,
+                                           const char      *key,
+                                           const char      *message,
+                                           JsonObject      *requested_schema)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+
+  g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (requested_schema != NULL, FALSE);
+
+  json_object_set_string_member (params, "message", message);
+  json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
+  return north_mcp_context_add_input_request (self, key, "elicitation/create", params);
+}
+
+/**
+ * north_mcp_context_return_input_required:
+ * @self: a context
+ * @request_state: (nullable): state for the handler's next round, or %NULL
+ *
+ * Answers with an input-required result (protocol revision 2026-07-28):
+ * the requests added with north_mcp_context_add_input_request() and, when
+ * @request_state is given, a `requestState` that the client sends back
+ * when it retries the request with its answers. The library signs the
+ * state (HMAC with a per-server random key) and binds it to the method,
+ * the tool, prompt or resource, the user and an expiry (see
+ * #NorthMcpServer:request-state-lifetime): the retry's handler reads it
+ * back with north_mcp_context_get_request_state() and a tampered, expired
+ * or misplaced state is rejected before any handler runs. The state is
+ * visible to the client: do not put secrets in it.
+ *
+ * When input requests are not possible (see
+ * north_mcp_context_get_supports_input_requests()), answers with an error
+ * instead.
+ */
+void
+north_mcp_context_return_input_required (NorthMcpContext *self,
+                                         const char      *request_state)
+{
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+
+  if (!north_mcp_context_get_supports_input_requests (self))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("The %s request needs input from the client, which protocol "
+                         "revision %s cannot ask for this way", self->method,
+                         self->protocol_version != NULL ? self->protocol_version : "(none)");
+
+      north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                                              message);
+      return;
+    }
+
+  result = json_object_new ();
+  json_object_set_string_member (result, "resultType", "input_required");
+  if (self->input_requests != NULL)
+    json_object_set_object_member (result, "inputRequests", json_object_ref (self->input_requests));
+  if (request_state != NULL || self->input_requests == NULL)
+    {
+      g_autofree char *sealed = north_mcp_modern_seal_state (self->server, self->user, self->method,
+                                                             self->params, request_state);
+
+      json_object_set_string_member (result, "requestState", sealed);
+    }
+  node = north_mcp_node_new_object (result);
+  north_mcp_context_return_result (self, node);
+}
+
+/**
+ * north_mcp_context_get_input_response:
+ * @self: a context
+ * @key: a key given to north_mcp_context_add_input_request() in an
+ *   earlier round
+ *
+ * Gets the client's answer to an input request, when the request is a
+ * retry that carries `inputResponses`. Keys the handler does not ask for
+ * are ignored.
+ *
+ * Returns: (transfer none) (nullable): the answer (an `ElicitResult`,
+ *   `CreateMessageResult` or `ListRootsResult`), or %NULL
+ */
+JsonObject *
+north_mcp_context_get_input_response (NorthMcpContext *self,
+                                      const char      *key)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (!self->modern)
+    return NULL;
+
+  return north_mcp_object_get_object (north_mcp_object_get_object (self->params, "inputResponses"), key);
+}
+
+/**
+ * north_mcp_context_get_request_state:
+ * @self: a context
+ *
+ * Gets the state the handler passed to
+ * north_mcp_context_return_input_required() in the previous round, when
+ * the request is a retry. The library verified it.
+ *
+ * Returns: (nullable): the state, or %NULL on a first round
+ */
+const char *
+north_mcp_context_get_request_state (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->request_state;
 }

@@ -78,6 +78,46 @@ void             north_mcp_context_return_error_literal (NorthMcpContext      *s
                                                          const char           *message);
 
 NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_return_error_full    (NorthMcpContext      *self,
+                                                         int                   code,
+                                                         const char           *message,
+                                                         JsonNode             *data);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_return_missing_capability (NorthMcpContext *self,
+                                                         const char           *capability);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject      *north_mcp_context_get_client_capabilities (NorthMcpContext   *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean         north_mcp_context_has_client_capability (NorthMcpContext     *self,
+                                                         const char           *capability);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_set_cache_hint       (NorthMcpContext      *self,
+                                                         guint                 ttl_ms,
+                                                         NorthMcpCacheScope    scope);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean         north_mcp_context_get_supports_input_requests (NorthMcpContext *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean         north_mcp_context_add_input_request    (NorthMcpContext      *self,
+                                                         const char           *key,
+                                                         const char           *method,
+                                                         JsonObject           *params);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean         north_mcp_context_add_elicitation_request (NorthMcpContext   *self,
+                                                         const char           *key,
+                                                         const char           *message,
+                                                         JsonObject           *requested_schema);
+NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_return_input_required (NorthMcpContext     *self,
+                                                         const char           *request_state);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject      *north_mcp_context_get_input_response   (NorthMcpContext      *self,
+                                                         const char           *key);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char      *north_mcp_context_get_request_state    (NorthMcpContext      *self);
+
+NORTH_MCP_AVAILABLE_IN_ALL
 void             north_mcp_context_send_request_async   (NorthMcpContext      *self,
                                                          const char           *method,
                                                          JsonObject           *params,

@@ -9,6 +9,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-modern-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-tool-private.h"
@@ -266,6 +267,8 @@ static const MethodEntry methods[] = {
   { "logging/setLevel", handle_logging_set_level },
   { "tools/list", handle_tools_list },
   { "tools/call", handle_tools_call },
+  { "server/discover", north_mcp_modern_handle_discover },
+  { "subscriptions/listen", north_mcp_modern_handle_listen },
 };
 
 static NorthMcpMethodHandler
@@ -323,6 +326,63 @@ request_protocol_version (NorthMcpSession *session,
 }
 
 static void
+send_response (NorthMcpChannel *channel,
+               JsonNode        *response)
+{
+  north_mcp_channel_send (channel, response);
+}
+
+/* A request under the stateless revision (2026-07-28): everything the
+ * request needs is in its own `_meta`; no session rules apply. */
+static void
+handle_modern_request (NorthMcpServer  *server,
+                       NorthMcpSession *session,
+                       NorthMcpUser    *user,
+                       JsonObject      *params,
+                       const char      *method,
+                       JsonNode        *id,
+                       NorthMcpChannel *channel)
+{
+  g_autoptr(JsonNode) invalid = north_mcp_modern_check_meta (params, id);
+  g_autoptr(NorthMcpContext) context = NULL;
+  g_autofree char *request_state = NULL;
+  NorthMcpMethodHandler handler;
+  JsonObject *meta;
+
+  if (invalid != NULL)
+    {
+      send_response (channel, invalid);
+      return;
+    }
+
+  handler = north_mcp_modern_method_is_removed (method) ? NULL : lookup_method (method);
+  if (handler == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Method not found: %s", method);
+
+      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      return;
+    }
+
+  if (north_mcp_modern_method_takes_input (method))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!north_mcp_modern_check_retry (server, user, method, params, &request_state, &error))
+        {
+          send_error (channel, id, error->code, error->message);
+          return;
+        }
+    }
+
+  meta = north_mcp_object_get_object (params, "_meta");
+  context = north_mcp_context_new (server, session, user, channel, id, method, params,
+                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
+  north_mcp_context_set_modern (context, g_steal_pointer (&request_state));
+  handler (server, context);
+}
+
+static void
 handle_request (NorthMcpServer  *server,
                 NorthMcpSession *session,
                 NorthMcpUser    *user,
@@ -333,9 +393,16 @@ handle_request (NorthMcpServer  *server,
 {
   const char *method = north_mcp_object_get_string (object, "method");
   JsonObject *params = north_mcp_object_get_object (object, "params");
-  NorthMcpMethodHandler handler = lookup_method (method);
+  NorthMcpMethodHandler handler;
   g_autoptr(NorthMcpContext) context = NULL;
 
+  if (!in_batch && north_mcp_modern_params_are_modern (params))
+    {
+      handle_modern_request (server, session, user, params, method, id, channel);
+      return;
+    }
+
+  handler = north_mcp_modern_method_is_modern_only (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
       g_autofree char *message = g_strdup_printf ("Method not found: %s", method);

@@ -75,4 +75,18 @@ typedef enum {
   NORTH_MCP_TOOL_HINT_OPEN_WORLD,
 } NorthMcpToolHint;
 
+/**
+ * NorthMcpCacheScope:
+ * @NORTH_MCP_CACHE_SCOPE_PUBLIC: `public`: the result holds no user data;
+ *   any client or intermediary may cache it and share it across users.
+ * @NORTH_MCP_CACHE_SCOPE_PRIVATE: `private`: the result may be cached only
+ *   for the same authorization context.
+ *
+ * The `cacheScope` of cacheable results (protocol revision 2026-07-28).
+ */
+typedef enum {
+  NORTH_MCP_CACHE_SCOPE_PUBLIC,
+  NORTH_MCP_CACHE_SCOPE_PRIVATE,
+} NorthMcpCacheScope;
+
 G_END_DECLS

@@ -74,3 +74,14 @@ void          _north_mcp_server_set_loop          (NorthMcpServer  *self,
 GList        *north_mcp_server_get_sessions       (NorthMcpServer  *self);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* The stateless revision (north-mcp-modern.c). */
+const guint8 *north_mcp_server_get_state_key      (NorthMcpServer  *self,
+                                                   gsize           *length);
+/* NorthMcpContext of open subscriptions/listen requests. */
+GPtrArray    *north_mcp_server_get_listeners      (NorthMcpServer  *self);
+JsonObject   *north_mcp_server_build_modern_capabilities (NorthMcpServer *self);
+
+G_END_DECLS

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "north-mcp-auth.h"
 #include "north-mcp-error.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-log-private.h"
+#include "north-mcp-modern-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
@@ -73,6 +76,12 @@ struct _NorthMcpServer
   NorthMcpHttpTransport *http;
   NorthMcpStdioTransport *stdio;
   GMainLoop             *loop;      /* while north_mcp_server_run() runs */
+
+  /* The stateless revision (north-mcp-modern.c). */
+  guint8                 state_key[32];
+  guint                  request_state_lifetime;
+  GHashTable            *cache_hints;  /* method -> CacheHint */
+  GPtrArray             *listeners;    /* NorthMcpContext of subscriptions/listen */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT)
@@ -92,6 +101,7 @@ enum {
   PROP_PAGE_SIZE,
   PROP_REQUEST_TIMEOUT,
   PROP_AUTH,
+  PROP_REQUEST_STATE_LIFETIME,
   N_PROPS
 };
 
@@ -100,6 +110,13 @@ static GParamSpec *properties[N_PROPS];
 #define DEFAULT_MAX_BODY_SIZE (4 * 1024 * 1024)
 #define DEFAULT_PAGE_SIZE 100
 #define DEFAULT_REQUEST_TIMEOUT_MS 60000
+#define DEFAULT_REQUEST_STATE_LIFETIME_MS (10 * 60 * 1000)
+
+typedef struct
+{
+  guint              ttl_ms;
+  NorthMcpCacheScope scope;
+} CacheHint;
 
 const char * const north_mcp_supported_protocol_versions[] = {
   "2024-11-05",
@@ -130,6 +147,7 @@ north_mcp_server_dispose (GObject *object)
   NorthMcpServer *self = NORTH_MCP_SERVER (object);
 
   north_mcp_server_stop (self);
+  g_clear_pointer (&self->listeners, g_ptr_array_unref);
   g_clear_pointer (&self->routes, g_hash_table_unref);
   g_clear_pointer (&self->tool_map, g_hash_table_unref);
   g_clear_pointer (&self->tools, g_ptr_array_unref);
@@ -149,6 +167,7 @@ north_mcp_server_finalize (GObject *object)
   g_free (self->instructions);
   g_free (self->host);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->cache_hints, g_hash_table_unref);
   g_clear_pointer (&self->main_context, g_main_context_unref);
 
   G_OBJECT_CLASS (north_mcp_server_parent_class)->finalize (object);
@@ -203,6 +222,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_AUTH:
       g_value_set_object (value, self->auth);
       break;
+    case PROP_REQUEST_STATE_LIFETIME:
+      g_value_set_uint (value, self->request_state_lifetime);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -253,6 +275,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_REQUEST_TIMEOUT:
       north_mcp_server_set_request_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_REQUEST_STATE_LIFETIME:
+      north_mcp_server_set_request_state_lifetime (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -379,6 +404,17 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
     g_param_spec_object ("auth", NULL, NULL, NORTH_MCP_TYPE_AUTH,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * NorthMcpServer:request-state-lifetime:
+   *
+   * How long the `requestState` of an input-required result (protocol
+   * revision 2026-07-28) stays valid, in milliseconds. A retry with an
+   * older state is rejected.
+   */
+  properties[PROP_REQUEST_STATE_LIFETIME] =
+    g_param_spec_uint ("request-state-lifetime", NULL, NULL, 0, G_MAXUINT,
+                       DEFAULT_REQUEST_STATE_LIFETIME_MS, rw);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -397,6 +433,13 @@ north_mcp_server_init (NorthMcpServer *self)
   self->tool_map = g_hash_table_new (g_str_hash, g_str_equal);
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) route_free);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->request_state_lifetime = DEFAULT_REQUEST_STATE_LIFETIME_MS;
+  self->cache_hints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->listeners = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Signs the requestState this server hands out; never leaves the
+   * process. */
+  if (RAND_bytes (self->state_key, sizeof self->state_key) != 1)
+    g_error ("Cannot seed the request-state key: no randomness available");
 }
 
 /**
@@ -974,6 +1017,8 @@ broadcast (NorthMcpServer *self,
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session))
       north_mcp_session_send_notification (session, method, NULL);
+
+  north_mcp_modern_notify_listeners (self, method, NULL);
 }
 
 /**
@@ -1190,6 +1235,8 @@ north_mcp_server_stop (NorthMcpServer *self)
 
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
+  north_mcp_modern_close_listeners (self);
+
   if (self->http != NULL)
     {
       north_mcp_http_transport_stop (self->http);
@@ -1221,4 +1268,144 @@ _north_mcp_server_set_loop (NorthMcpServer *self,
                             GMainLoop      *loop)
 {
   self->loop = loop;
+}
+
+/* The stateless revision. */
+
+/**
+ * north_mcp_server_get_request_state_lifetime:
+ * @self: a server
+ *
+ * Gets how long the `requestState` of input-required results stays valid.
+ *
+ * Returns: the lifetime in milliseconds
+ */
+guint
+north_mcp_server_get_request_state_lifetime (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->request_state_lifetime;
+}
+
+/**
+ * north_mcp_server_set_request_state_lifetime:
+ * @self: a server
+ * @lifetime_ms: the lifetime in milliseconds
+ *
+ * Sets how long the `requestState` of input-required results stays valid;
+ * see #NorthMcpServer:request-state-lifetime.
+ */
+void
+north_mcp_server_set_request_state_lifetime (NorthMcpServer *self,
+                                             guint           lifetime_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (self->request_state_lifetime == lifetime_ms)
+    return;
+
+  self->request_state_lifetime = lifetime_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_STATE_LIFETIME]);
+}
+
+static gboolean
+is_cacheable_method (const char *method)
+{
+  static const char * const cacheable[] = {
+    "server/discover", "tools/list", "prompts/list", "resources/list",
+    "resources/templates/list", "resources/read", NULL
+  };
+
+  return method != NULL && g_strv_contains (cacheable, method);
+}
+
+/**
+ * north_mcp_server_set_cache_hint:
+ * @self: a server
+ * @method: one of `server/discover`, `tools/list`, `prompts/list`,
+ *   `resources/list`, `resources/templates/list` and `resources/read`
+ * @ttl_ms: how long clients may reuse the result, in milliseconds (0:
+ *   stale at once)
+ * @scope: who may share a cached copy
+ *
+ * Sets the caching hints (`ttlMs`, `cacheScope`) that results of @method
+ * carry under protocol revision 2026-07-28. Without a call, results carry
+ * `ttlMs` 0, with the `public` scope for discovery and lists and the
+ * `private` scope for `resources/read`. A resource handler can override
+ * the hint for one read with north_mcp_context_set_cache_hint().
+ */
+void
+north_mcp_server_set_cache_hint (NorthMcpServer     *self,
+                                 const char         *method,
+                                 guint               ttl_ms,
+                                 NorthMcpCacheScope  scope)
+{
+  CacheHint *hint;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (is_cacheable_method (method));
+  g_return_if_fail (scope == NORTH_MCP_CACHE_SCOPE_PUBLIC || scope == NORTH_MCP_CACHE_SCOPE_PRIVATE);
+
+  hint = g_new0 (CacheHint, 1);
+  hint->ttl_ms = ttl_ms;
+  hint->scope = scope;
+  g_hash_table_replace (self->cache_hints, g_strdup (method), hint);
+}
+
+/**
+ * north_mcp_server_get_cache_hint:
+ * @self: a server
+ * @method: a cacheable method (see north_mcp_server_set_cache_hint())
+ * @ttl_ms: (out) (optional): the time to live in milliseconds
+ * @scope: (out) (optional): the cache scope
+ *
+ * Gets the caching hints results of @method carry.
+ *
+ * Returns: %TRUE if @method is cacheable
+ */
+gboolean
+north_mcp_server_get_cache_hint (NorthMcpServer     *self,
+                                 const char         *method,
+                                 guint              *ttl_ms,
+                                 NorthMcpCacheScope *scope)
+{
+  CacheHint *hint;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+
+  if (!is_cacheable_method (method))
+    return FALSE;
+
+  hint = g_hash_table_lookup (self->cache_hints, method);
+  if (ttl_ms != NULL)
+    *ttl_ms = hint != NULL ? hint->ttl_ms : 0;
+  if (scope != NULL)
+    *scope = hint != NULL ? hint->scope
+             : g_str_equal (method, "resources/read") ? NORTH_MCP_CACHE_SCOPE_PRIVATE
+             : NORTH_MCP_CACHE_SCOPE_PUBLIC;
+  return TRUE;
+}
+
+const guint8 *
+north_mcp_server_get_state_key (NorthMcpServer *self,
+                                gsize          *length)
+{
+  *length = sizeof self->state_key;
+  return self->state_key;
+}
+
+GPtrArray *
+north_mcp_server_get_listeners (NorthMcpServer *self)
+{
+  return self->listeners;
+}
+
+/* Capabilities as `server/discover` reports them. The same as the
+ * initialize result's: `logging` still means per-request log levels, and
+ * `resources.subscribe` is served by subscriptions/listen. */
+JsonObject *
+north_mcp_server_build_modern_capabilities (NorthMcpServer *self)
+{
+  return north_mcp_server_build_capabilities (self);
 }

@@ -103,6 +103,21 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_request_timeout   (NorthMcpServer        *self,
                                                                guint                  timeout_ms);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_request_state_lifetime (NorthMcpServer *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_request_state_lifetime (NorthMcpServer *self,
+                                                                    guint           lifetime_ms);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_cache_hint        (NorthMcpServer        *self,
+                                                               const char            *method,
+                                                               guint                  ttl_ms,
+                                                               NorthMcpCacheScope     scope);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_get_cache_hint        (NorthMcpServer        *self,
+                                                               const char            *method,
+                                                               guint                 *ttl_ms,
+                                                               NorthMcpCacheScope    *scope);
+NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpAuth          *north_mcp_server_get_auth              (NorthMcpServer        *self);
 
 NORTH_MCP_AVAILABLE_IN_ALL
