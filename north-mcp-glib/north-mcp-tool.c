@@ -119,6 +119,8 @@ north_mcp_tool_real_call (NorthMcpTool    *self,
     north_mcp_context_return_error (context, error);
   else if (result != NULL)
     north_mcp_context_return_tool_result (context, result);
+  else if (north_mcp_context_is_completed (context))
+    ; /* The handler answered itself (an input-required result, say). */
   else
     north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                                             "The tool returned neither a result nor an error");

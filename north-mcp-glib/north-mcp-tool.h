@@ -57,7 +57,9 @@ struct _NorthMcpToolClass
  * becomes a JSON-RPC error; any other error becomes a result with `isError`
  * set and the error's message as text.
  *
- * Returns: (transfer full) (nullable): the result, or %NULL with @error set
+ * Returns: (transfer full) (nullable): the result, or %NULL with @error set,
+ *   or %NULL after the handler answered @context itself (for example with
+ *   north_mcp_context_return_input_required())
  */
 typedef NorthMcpToolResult *(*NorthMcpToolFunc) (NorthMcpTool     *tool,
                                                  NorthMcpContext  *context,

@@ -1,0 +1,927 @@
+/* test-modern.c: the stateless protocol revision (2026-07-28) in the
+ * dispatcher and the HTTP validation helpers
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include <north-mcp.h>
+#include "north-mcp-channel-private.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-modern-private.h"
+#include "north-mcp-server-private.h"
+
+/* A channel that keeps what the dispatcher sends. */
+
+#define TEST_TYPE_CHANNEL (test_channel_get_type ())
+G_DECLARE_FINAL_TYPE (TestChannel, test_channel, TEST, CHANNEL, NorthMcpChannel)
+
+struct _TestChannel
+{
+  NorthMcpChannel parent_instance;
+  GPtrArray      *messages;
+  gboolean        stream;
+};
+
+G_DEFINE_FINAL_TYPE (TestChannel, test_channel, NORTH_MCP_TYPE_CHANNEL)
+
+static void
+test_channel_send (NorthMcpChannel *channel,
+                   JsonNode        *message)
+{
+  g_ptr_array_add (TEST_CHANNEL (channel)->messages, json_node_copy (message));
+}
+
+static gboolean
+test_channel_can_stream (NorthMcpChannel *channel)
+{
+  return TEST_CHANNEL (channel)->stream;
+}
+
+static void
+test_channel_finalize (GObject *object)
+{
+  g_ptr_array_unref (TEST_CHANNEL (object)->messages);
+  G_OBJECT_CLASS (test_channel_parent_class)->finalize (object);
+}
+
+static void
+test_channel_class_init (TestChannelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_channel_finalize;
+  NORTH_MCP_CHANNEL_CLASS (klass)->send = test_channel_send;
+  NORTH_MCP_CHANNEL_CLASS (klass)->can_stream = test_channel_can_stream;
+}
+
+static void
+test_channel_init (TestChannel *self)
+{
+  self->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  self->stream = TRUE;
+}
+
+/* Fixture: a server with a few tools. */
+
+typedef struct
+{
+  NorthMcpServer *server;
+  TestChannel    *channel;
+} Fixture;
+
+static NorthMcpToolResult *
+echo_tool (NorthMcpTool     *tool,
+           NorthMcpContext  *context,
+           JsonObject       *arguments,
+           gpointer          user_data,
+           GError          **error)
+{
+  north_mcp_context_log_message (context, NORTH_MCP_LOG_LEVEL_DEBUG, NULL, "debug line");
+  north_mcp_context_log_message (context, NORTH_MCP_LOG_LEVEL_WARNING, NULL, "warning line");
+  return north_mcp_tool_result_new_text ("echo");
+}
+
+static NorthMcpToolResult *
+needs_sampling_tool (NorthMcpTool     *tool,
+                     NorthMcpContext  *context,
+                     JsonObject       *arguments,
+                     gpointer          user_data,
+                     GError          **error)
+{
+  if (!north_mcp_context_has_client_capability (context, "sampling"))
+    {
+      north_mcp_context_return_missing_capability (context, "sampling");
+      return NULL;
+    }
+
+  return north_mcp_tool_result_new_text ("Success");
+}
+
+/* Two rounds: asks for a name with state "round-1"; on the retry greets
+ * the name and reports the state it got back. */
+static NorthMcpToolResult *
+ask_name_tool (NorthMcpTool     *tool,
+               NorthMcpContext  *context,
+               JsonObject       *arguments,
+               gpointer          user_data,
+               GError          **error)
+{
+  JsonObject *answer = north_mcp_context_get_input_response (context, "user_name");
+  g_autoptr(JsonObject) schema = NULL;
+  g_autofree char *text = NULL;
+  gboolean added;
+
+  if (answer != NULL)
+    {
+      JsonObject *content = json_object_get_object_member (answer, "content");
+
+      text = g_strdup_printf ("Hello %s (state %s)",
+                              json_object_get_string_member (content, "name"),
+                              north_mcp_context_get_request_state (context) != NULL
+                              ? north_mcp_context_get_request_state (context) : "none");
+      return north_mcp_tool_result_new_text (text);
+    }
+
+  schema = json_object_new ();
+  json_object_set_string_member (schema, "type", "object");
+  added = north_mcp_context_add_elicitation_request (context, "user_name", "Your name?", schema);
+  /* Sampling as well, so that a client without elicitation still gets
+   * an input request it can answer. */
+  north_mcp_context_add_input_request (context, "sample", "sampling/createMessage", NULL);
+  north_mcp_context_return_input_required (context, added ? "round-1" : "no-elicitation");
+  return NULL;
+}
+
+static void
+add_tool (NorthMcpServer   *server,
+          const char       *name,
+          NorthMcpToolFunc  func)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new (name, "A test tool");
+
+  north_mcp_tool_set_func (tool, func, NULL, NULL);
+  north_mcp_server_add_tool (server, tool);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) header_tool = north_mcp_tool_new ("header_tool", "Header test");
+  g_autoptr(GError) error = NULL;
+
+  fixture->server = north_mcp_server_new ("modern-test", "1.2.3");
+  fixture->channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  add_tool (fixture->server, "echo", echo_tool);
+  add_tool (fixture->server, "needs_sampling", needs_sampling_tool);
+  add_tool (fixture->server, "ask_name", ask_name_tool);
+  add_tool (fixture->server, "ask_name_too", ask_name_tool);
+
+  g_assert_true (north_mcp_tool_set_input_schema_json (header_tool,
+    "{\"type\":\"object\",\"properties\":{"
+    "\"region\":{\"type\":\"string\",\"x-mcp-header\":\"Region\"},"
+    "\"count\":{\"type\":\"integer\",\"x-mcp-header\":\"Count\"}}}", &error));
+  g_assert_no_error (error);
+  north_mcp_tool_set_func (header_tool, echo_tool, NULL, NULL);
+  north_mcp_server_add_tool (fixture->server, header_tool);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->channel);
+  g_clear_object (&fixture->server);
+}
+
+/* Request building. */
+
+#define CAPS_ALL "{\"sampling\":{},\"elicitation\":{},\"roots\":{}}"
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+/* A modern request: @params_members are extra members of params (JSON
+ * text without braces, may be empty), @meta_extra extra members of _meta. */
+static char *
+modern_request (int         id,
+                const char *method,
+                const char *params_members,
+                const char *capabilities,
+                const char *meta_extra)
+{
+  return g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\",\"params\":{%s%s"
+                          "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                          "\"io.modelcontextprotocol/clientCapabilities\":%s%s}}}",
+                          id, method, params_members, *params_members ? "," : "",
+                          capabilities != NULL ? capabilities : CAPS_ALL,
+                          meta_extra != NULL ? meta_extra : "");
+}
+
+static void
+send_text (Fixture    *fixture,
+           const char *text)
+{
+  g_autoptr(JsonNode) message = parse (text);
+
+  g_ptr_array_set_size (fixture->channel->messages, 0);
+  north_mcp_server_handle_message (fixture->server, NULL, NULL, message,
+                                   NORTH_MCP_CHANNEL (fixture->channel));
+}
+
+static void
+send_modern (Fixture    *fixture,
+             int         id,
+             const char *method,
+             const char *params_members,
+             const char *capabilities,
+             const char *meta_extra)
+{
+  g_autofree char *text = modern_request (id, method, params_members, capabilities, meta_extra);
+
+  send_text (fixture, text);
+}
+
+/* The last message sent, which must be the response to @id. */
+static JsonObject *
+response (Fixture *fixture,
+          int      id)
+{
+  GPtrArray *messages = fixture->channel->messages;
+  JsonObject *object;
+
+  g_assert_cmpuint (messages->len, >, 0);
+  object = json_node_get_object (g_ptr_array_index (messages, messages->len - 1));
+  g_assert_cmpint (json_object_get_int_member (object, "id"), ==, id);
+  return object;
+}
+
+static JsonObject *
+result (Fixture *fixture,
+        int      id)
+{
+  JsonObject *object = response (fixture, id);
+
+  if (json_object_has_member (object, "error"))
+    g_error ("Expected a result, got %s",
+             json_object_get_string_member (json_object_get_object_member (object, "error"), "message"));
+  return json_object_get_object_member (object, "result");
+}
+
+static JsonObject *
+error_of (Fixture *fixture,
+          int      id,
+          int      code)
+{
+  JsonObject *object = response (fixture, id);
+  JsonObject *error;
+
+  g_assert_true (json_object_has_member (object, "error"));
+  g_assert_false (json_object_has_member (object, "result"));
+  error = json_object_get_object_member (object, "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, code);
+  return error;
+}
+
+static const char *
+first_text (JsonObject *tool_result)
+{
+  JsonArray *content = json_object_get_array_member (tool_result, "content");
+
+  return json_object_get_string_member (json_array_get_object_element (content, 0), "text");
+}
+
+/* Tests. */
+
+static void
+test_meta_validation (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  /* No _meta at all, but a protocol version in _meta makes the request
+   * modern: these come from the transport's own checks (HTTP) or are
+   * legacy requests. Without any _meta the request is a legacy one. */
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":101,\"method\":\"server/discover\",\"params\":{}}");
+  error_of (fixture, 101, -32601);
+
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":104,\"method\":\"server/discover\",\"params\":{\"_meta\":"
+                      "{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}");
+  error_of (fixture, 104, -32602);
+
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":105,\"method\":\"server/discover\",\"params\":{\"_meta\":"
+                      "{\"io.modelcontextprotocol/protocolVersion\":2026,"
+                      "\"io.modelcontextprotocol/clientCapabilities\":{}}}}");
+  error_of (fixture, 105, -32602);
+
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":106,\"method\":\"server/discover\",\"params\":{\"_meta\":"
+                      "{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                      "\"io.modelcontextprotocol/clientCapabilities\":[]}}}");
+  error_of (fixture, 106, -32602);
+
+  /* clientInfo is optional, but must be an object when present. */
+  send_modern (fixture, 107, "server/discover", "", "{}", NULL);
+  result (fixture, 107);
+  send_modern (fixture, 108, "server/discover", "", "{}",
+               ",\"io.modelcontextprotocol/clientInfo\":\"me\"");
+  error_of (fixture, 108, -32602);
+
+  send_modern (fixture, 109, "server/discover", "", "{}",
+               ",\"io.modelcontextprotocol/logLevel\":\"loud\"");
+  error_of (fixture, 109, -32602);
+}
+
+static void
+test_unsupported_version (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  JsonObject *error, *error_data;
+  JsonArray *supported;
+
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":\"v\",\"method\":\"server/discover\",\"params\":{\"_meta\":"
+                      "{\"io.modelcontextprotocol/protocolVersion\":\"v999.0.0\","
+                      "\"io.modelcontextprotocol/clientCapabilities\":{}}}}");
+  g_assert_cmpuint (fixture->channel->messages->len, ==, 1);
+  error = json_object_get_object_member (json_node_get_object (g_ptr_array_index (fixture->channel->messages, 0)),
+                                         "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32022);
+  error_data = json_object_get_object_member (error, "data");
+  g_assert_cmpstr (json_object_get_string_member (error_data, "requested"), ==, "v999.0.0");
+  supported = json_object_get_array_member (error_data, "supported");
+  g_assert_cmpuint (json_array_get_length (supported), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (supported, 0), ==, "2026-07-28");
+  g_assert_cmpstr (json_node_get_string (json_object_get_member (json_node_get_object (
+                     g_ptr_array_index (fixture->channel->messages, 0)), "id")), ==, "v");
+}
+
+static void
+test_removed_methods (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *methods[] = {
+    "initialize", "ping", "logging/setLevel", "resources/subscribe",
+    "resources/unsubscribe", "unknown/method",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      send_modern (fixture, 500 + i, methods[i], "", NULL, NULL);
+      error_of (fixture, 500 + i, -32601);
+    }
+
+  /* The stateless methods do not exist for initialize-based requests. */
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"subscriptions/listen\",\"params\":{}}");
+  error_of (fixture, 7, -32601);
+}
+
+static void
+test_discover (Fixture       *fixture,
+               gconstpointer  data)
+{
+  JsonObject *discover, *meta, *info;
+  JsonArray *versions;
+
+  north_mcp_server_set_instructions (fixture->server, "Be kind");
+  send_modern (fixture, 201, "server/discover", "", "{}", NULL);
+  discover = result (fixture, 201);
+
+  versions = json_object_get_array_member (discover, "supportedVersions");
+  g_assert_cmpuint (json_array_get_length (versions), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (versions, 0), ==, "2026-07-28");
+  g_assert_true (json_object_has_member (json_object_get_object_member (discover, "capabilities"), "tools"));
+  g_assert_cmpstr (json_object_get_string_member (discover, "instructions"), ==, "Be kind");
+  g_assert_cmpstr (json_object_get_string_member (discover, "resultType"), ==, "complete");
+  g_assert_cmpint (json_object_get_int_member (discover, "ttlMs"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (discover, "cacheScope"), ==, "public");
+
+  meta = json_object_get_object_member (discover, "_meta");
+  info = json_object_get_object_member (meta, "io.modelcontextprotocol/serverInfo");
+  g_assert_cmpstr (json_object_get_string_member (info, "name"), ==, "modern-test");
+  g_assert_cmpstr (json_object_get_string_member (info, "version"), ==, "1.2.3");
+}
+
+static void
+test_result_type_and_caching (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  JsonObject *object;
+  guint ttl = 1;
+  NorthMcpCacheScope scope = NORTH_MCP_CACHE_SCOPE_PUBLIC;
+
+  /* Defaults. */
+  g_assert_true (north_mcp_server_get_cache_hint (fixture->server, "resources/read", &ttl, &scope));
+  g_assert_cmpuint (ttl, ==, 0);
+  g_assert_cmpint (scope, ==, NORTH_MCP_CACHE_SCOPE_PRIVATE);
+  g_assert_false (north_mcp_server_get_cache_hint (fixture->server, "tools/call", NULL, NULL));
+
+  send_modern (fixture, 1, "tools/list", "", NULL, NULL);
+  object = result (fixture, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "complete");
+  g_assert_cmpint (json_object_get_int_member (object, "ttlMs"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (object, "cacheScope"), ==, "public");
+  g_assert_true (json_object_has_member (object, "tools"));
+
+  north_mcp_server_set_cache_hint (fixture->server, "tools/list", 300000, NORTH_MCP_CACHE_SCOPE_PRIVATE);
+  send_modern (fixture, 2, "tools/list", "", NULL, NULL);
+  object = result (fixture, 2);
+  g_assert_cmpint (json_object_get_int_member (object, "ttlMs"), ==, 300000);
+  g_assert_cmpstr (json_object_get_string_member (object, "cacheScope"), ==, "private");
+
+  /* Not cacheable: resultType and serverInfo only. */
+  send_modern (fixture, 3, "tools/call", "\"name\":\"echo\"", NULL, NULL);
+  object = result (fixture, 3);
+  g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "complete");
+  g_assert_false (json_object_has_member (object, "ttlMs"));
+  g_assert_false (json_object_has_member (object, "cacheScope"));
+  g_assert_true (json_object_has_member (json_object_get_object_member (object, "_meta"),
+                                         "io.modelcontextprotocol/serverInfo"));
+  g_assert_cmpstr (first_text (object), ==, "echo");
+
+  /* Initialize-based requests see none of it. */
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\"}");
+  object = result (fixture, 4);
+  g_assert_false (json_object_has_member (object, "resultType"));
+  g_assert_false (json_object_has_member (object, "ttlMs"));
+  g_assert_false (json_object_has_member (object, "_meta"));
+
+  /* Unknown tool: an error, echoing the id. */
+  send_modern (fixture, 5, "tools/call", "\"name\":\"nope\"", NULL, NULL);
+  error_of (fixture, 5, -32602);
+}
+
+static guint
+count_log_messages (Fixture *fixture)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < fixture->channel->messages->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (fixture->channel->messages, i));
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (object, "method", NULL),
+                     "notifications/message") == 0)
+        count++;
+    }
+
+  return count;
+}
+
+static void
+test_logging (Fixture       *fixture,
+              gconstpointer  data)
+{
+  send_modern (fixture, 1, "tools/call", "\"name\":\"echo\"", NULL, NULL);
+  result (fixture, 1);
+  g_assert_cmpuint (count_log_messages (fixture), ==, 0);
+
+  send_modern (fixture, 2, "tools/call", "\"name\":\"echo\"", NULL,
+               ",\"io.modelcontextprotocol/logLevel\":\"warning\"");
+  result (fixture, 2);
+  g_assert_cmpuint (count_log_messages (fixture), ==, 1);
+
+  send_modern (fixture, 3, "tools/call", "\"name\":\"echo\"", NULL,
+               ",\"io.modelcontextprotocol/logLevel\":\"debug\"");
+  result (fixture, 3);
+  g_assert_cmpuint (count_log_messages (fixture), ==, 2);
+}
+
+static void
+test_missing_capability (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  JsonObject *error, *required;
+
+  send_modern (fixture, 401, "tools/call", "\"name\":\"needs_sampling\",\"arguments\":{}", "{}", NULL);
+  error = error_of (fixture, 401, -32021);
+  required = json_object_get_object_member (json_object_get_object_member (error, "data"),
+                                            "requiredCapabilities");
+  g_assert_nonnull (required);
+  g_assert_true (json_object_has_member (required, "sampling"));
+  g_assert_cmpuint (json_object_get_size (required), ==, 1);
+
+  send_modern (fixture, 402, "tools/call", "\"name\":\"needs_sampling\"", "{\"sampling\":{}}", NULL);
+  g_assert_cmpstr (first_text (result (fixture, 402)), ==, "Success");
+
+  /* Initialize-based, without a session: a failed tool result. */
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":403,\"method\":\"tools/call\","
+                      "\"params\":{\"name\":\"needs_sampling\"}}");
+  g_assert_true (json_object_get_boolean_member (result (fixture, 403), "isError"));
+}
+
+/* The requestState of an input-required result in the last response. */
+static char *
+round_one (Fixture    *fixture,
+           int         id,
+           const char *tool,
+           const char *capabilities)
+{
+  g_autofree char *members = g_strdup_printf ("\"name\":\"%s\",\"arguments\":{}", tool);
+  JsonObject *object;
+
+  send_modern (fixture, id, "tools/call", members, capabilities, NULL);
+  object = result (fixture, id);
+  g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "input_required");
+  g_assert_false (json_object_has_member (object, "ttlMs"));
+  return g_strdup (json_object_get_string_member (object, "requestState"));
+}
+
+static void
+retry (Fixture    *fixture,
+       int         id,
+       const char *tool,
+       const char *state)
+{
+  g_autofree char *members =
+    g_strdup_printf ("\"name\":\"%s\",\"arguments\":{},\"requestState\":\"%s\","
+                     "\"inputResponses\":{\"user_name\":{\"action\":\"accept\","
+                     "\"content\":{\"name\":\"Ada\"}},\"unknown\":{}}", tool, state);
+
+  send_modern (fixture, id, "tools/call", members, NULL, NULL);
+}
+
+static void
+test_input_required_round_trip (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *state = NULL;
+  JsonObject *object, *requests, *elicitation;
+
+  send_modern (fixture, 1, "tools/call", "\"name\":\"ask_name\",\"arguments\":{}", NULL, NULL);
+  object = result (fixture, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "input_required");
+  requests = json_object_get_object_member (object, "inputRequests");
+  elicitation = json_object_get_object_member (requests, "user_name");
+  g_assert_cmpstr (json_object_get_string_member (elicitation, "method"), ==, "elicitation/create");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (elicitation, "params"),
+                                                  "message"), ==, "Your name?");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (requests, "sample"),
+                                                  "method"), ==, "sampling/createMessage");
+  state = g_strdup (json_object_get_string_member (object, "requestState"));
+  /* Opaque: the handler's state does not show in clear. */
+  g_assert_null (strstr (state, "round-1"));
+
+  retry (fixture, 2, "ask_name", state);
+  object = result (fixture, 2);
+  g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "complete");
+  g_assert_cmpstr (first_text (object), ==, "Hello Ada (state round-1)");
+
+  /* Answers without a state are fine (the handler decides). */
+  send_modern (fixture, 3, "tools/call",
+               "\"name\":\"ask_name\",\"inputResponses\":{\"user_name\":{\"action\":\"accept\","
+               "\"content\":{\"name\":\"Bob\"}}}", NULL, NULL);
+  g_assert_cmpstr (first_text (result (fixture, 3)), ==, "Hello Bob (state none)");
+}
+
+static void
+test_input_required_tampered (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *state = round_one (fixture, 1, "ask_name", NULL);
+  g_autofree char *tampered = g_strconcat (state, "-TAMPERED", NULL);
+  g_autofree char *flipped = g_strdup (state);
+  const char *garbage[] = { "", "abc", ".", "a.b", "-TAMPERED" };
+
+  retry (fixture, 2, "ask_name", tampered);
+  error_of (fixture, 2, -32602);
+
+  /* One changed character of the payload. */
+  flipped[2] = flipped[2] == 'A' ? 'B' : 'A';
+  retry (fixture, 3, "ask_name", flipped);
+  error_of (fixture, 3, -32602);
+
+  for (guint i = 0; i < G_N_ELEMENTS (garbage); i++)
+    {
+      retry (fixture, 10 + i, "ask_name", garbage[i]);
+      error_of (fixture, 10 + i, -32602);
+    }
+
+  /* Bound to the tool it was issued for. */
+  retry (fixture, 4, "ask_name_too", state);
+  error_of (fixture, 4, -32602);
+
+  /* Not a string. */
+  send_modern (fixture, 5, "tools/call", "\"name\":\"ask_name\",\"requestState\":42", NULL, NULL);
+  error_of (fixture, 5, -32602);
+
+  /* The genuine one still works. */
+  retry (fixture, 6, "ask_name", state);
+  g_assert_cmpstr (first_text (result (fixture, 6)), ==, "Hello Ada (state round-1)");
+}
+
+static void
+test_input_required_expired (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *state = NULL;
+
+  north_mcp_server_set_request_state_lifetime (fixture->server, 0);
+  state = round_one (fixture, 1, "ask_name", NULL);
+  retry (fixture, 2, "ask_name", state);
+  error_of (fixture, 2, -32602);
+  g_assert_nonnull (strstr (json_object_get_string_member (error_of (fixture, 2, -32602), "message"),
+                            "expired"));
+}
+
+static void
+test_input_responses_validation (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  send_modern (fixture, 1, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":null", NULL, NULL);
+  error_of (fixture, 1, -32602);
+  send_modern (fixture, 2, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":{\"user_name\":12345}",
+               NULL, NULL);
+  error_of (fixture, 2, -32602);
+  send_modern (fixture, 3, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":[]", NULL, NULL);
+  error_of (fixture, 3, -32602);
+
+  /* A missing answer: the handler asks again. */
+  send_modern (fixture, 4, "tools/call",
+               "\"name\":\"ask_name\",\"inputResponses\":{\"wrong_key\":{\"action\":\"cancel\"}}", NULL, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result (fixture, 4), "resultType"), ==, "input_required");
+}
+
+static void
+test_input_required_capabilities (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  JsonObject *object, *requests;
+
+  send_modern (fixture, 1, "tools/call", "\"name\":\"ask_name\"", "{\"sampling\":{}}", NULL);
+  object = result (fixture, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "input_required");
+  requests = json_object_get_object_member (object, "inputRequests");
+  g_assert_false (json_object_has_member (requests, "user_name"));
+  g_assert_true (json_object_has_member (requests, "sample"));
+
+  /* No capability at all: only the state is left. */
+  send_modern (fixture, 2, "tools/call", "\"name\":\"ask_name\"", "{}", NULL);
+  object = result (fixture, 2);
+  g_assert_false (json_object_has_member (object, "inputRequests"));
+  g_assert_true (json_object_has_member (object, "requestState"));
+
+  /* Initialize-based requests cannot carry input requests: a tool error. */
+  send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"ask_name\"}}");
+  object = result (fixture, 3);
+  g_assert_true (json_object_get_boolean_member (object, "isError"));
+  g_assert_false (json_object_has_member (object, "resultType"));
+}
+
+static JsonObject *
+message_at (Fixture *fixture,
+            guint    index)
+{
+  g_assert_cmpuint (fixture->channel->messages->len, >, index);
+  return json_node_get_object (g_ptr_array_index (fixture->channel->messages, index));
+}
+
+static void
+test_listen (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(TestChannel) prompts_only = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autoptr(JsonNode) prompts_request = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *ack, *params, *meta;
+  GPtrArray *listeners = north_mcp_server_get_listeners (fixture->server);
+
+  send_modern (fixture, 77, "subscriptions/listen",
+               "\"notifications\":{\"toolsListChanged\":true,\"promptsListChanged\":true}", "{}", NULL);
+  g_assert_cmpuint (fixture->channel->messages->len, ==, 1);
+  ack = message_at (fixture, 0);
+  g_assert_cmpstr (json_object_get_string_member (ack, "method"), ==, "notifications/subscriptions/acknowledged");
+  g_assert_false (json_object_has_member (ack, "id"));
+  params = json_object_get_object_member (ack, "params");
+  /* The server has no prompts: only tools is honoured. */
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (params, "notifications"),
+                                                 "toolsListChanged"));
+  g_assert_false (json_object_has_member (json_object_get_object_member (params, "notifications"),
+                                          "promptsListChanged"));
+  meta = json_object_get_object_member (params, "_meta");
+  g_assert_cmpint (json_object_get_int_member (meta, "io.modelcontextprotocol/subscriptionId"), ==, 77);
+  g_assert_cmpuint (listeners->len, ==, 1);
+
+  /* A second stream that wants prompts only. */
+  text = modern_request (78, "subscriptions/listen", "\"notifications\":{\"promptsListChanged\":true}", "{}", NULL);
+  prompts_request = parse (text);
+  north_mcp_server_handle_message (fixture->server, NULL, NULL, prompts_request,
+                                   NORTH_MCP_CHANNEL (prompts_only));
+  g_assert_cmpuint (prompts_only->messages->len, ==, 1);
+  g_assert_cmpuint (listeners->len, ==, 2);
+
+  north_mcp_server_notify_tools_list_changed (fixture->server);
+  g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
+  params = json_object_get_object_member (message_at (fixture, 1), "params");
+  g_assert_cmpstr (json_object_get_string_member (message_at (fixture, 1), "method"), ==,
+                   "notifications/tools/list_changed");
+  meta = json_object_get_object_member (params, "_meta");
+  g_assert_cmpint (json_object_get_int_member (meta, "io.modelcontextprotocol/subscriptionId"), ==, 77);
+  g_assert_cmpuint (prompts_only->messages->len, ==, 1);
+
+  /* The client goes away: the stream is forgotten, nothing is answered. */
+  north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (prompts_only));
+  g_assert_cmpuint (listeners->len, ==, 1);
+  g_assert_cmpuint (prompts_only->messages->len, ==, 1);
+
+  /* Server shutdown ends the rest with a result. */
+  north_mcp_server_stop (fixture->server);
+  g_assert_cmpuint (listeners->len, ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (result (fixture, 77), "resultType"), ==, "complete");
+
+  /* Listening needs a stream. */
+  fixture->channel->stream = FALSE;
+  send_modern (fixture, 79, "subscriptions/listen", "\"notifications\":{}", "{}", NULL);
+  error_of (fixture, 79, -32600);
+  send_modern (fixture, 80, "subscriptions/listen", "", "{}", NULL);
+  error_of (fixture, 80, -32602);
+}
+
+/* HTTP helpers. */
+
+static void
+test_decode_header_value (void)
+{
+  struct { const char *in; const char *out; } cases[] = {
+    { "  tools/call \t", "tools/call" },
+    { "=?base64?aMOpbGxv?=", "h\xc3\xa9llo" },
+    { " =?base64?dGVzdA==?= ", "test" },
+    { "=?base64?", "=?base64?" },          /* too short to be a sentinel */
+    { "=?base64?" "?=", "=?base64?" "?=" },
+    { "=?base64?!!!!?=", NULL },           /* not base64 */
+    { "=?base64?dGVzdA?=", NULL },         /* missing padding */
+    { "=?base64?/w==?=", NULL },           /* not UTF-8 */
+    { "=?base64?AA==?=", NULL },           /* NUL */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *decoded = north_mcp_modern_decode_header_value (cases[i].in);
+
+      g_assert_cmpstr (decoded, ==, cases[i].out);
+    }
+}
+
+static guint
+check_post (Fixture    *fixture,
+            const char *body,
+            const char *version,
+            const char *method,
+            const char *name,
+            int         expected_code)
+{
+  g_autoptr(JsonNode) message = parse (body);
+  g_autoptr(JsonNode) response = NULL;
+  SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  guint status;
+
+  if (version != NULL)
+    soup_message_headers_append (headers, "mcp-protocol-version", version);
+  if (method != NULL)
+    soup_message_headers_append (headers, "MCP-METHOD", method);
+  if (name != NULL)
+    soup_message_headers_append (headers, "Mcp-Name", name);
+
+  g_assert_true (north_mcp_modern_http_is_modern (headers, message) || version == NULL ||
+                 !north_mcp_protocol_version_is_modern (version));
+  status = north_mcp_modern_http_check_post (fixture->server, headers, message, &response);
+  if (expected_code == 0)
+    {
+      g_assert_cmpuint (status, ==, 0);
+      g_assert_null (response);
+    }
+  else
+    {
+      JsonObject *error = json_object_get_object_member (json_node_get_object (response), "error");
+
+      g_assert_cmpuint (status, ==, 400);
+      g_assert_cmpint (json_object_get_int_member (error, "code"), ==, expected_code);
+    }
+
+  soup_message_headers_unref (headers);
+  return status;
+}
+
+static void
+test_http_validation (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *discover = modern_request (1, "server/discover", "", "{}", NULL);
+  g_autofree char *call = modern_request (2, "tools/call", "\"name\":\"echo\"", NULL, NULL);
+  g_autofree char *old = NULL;
+  const char *no_meta = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"server/discover\",\"params\":{}}";
+
+  check_post (fixture, discover, "2026-07-28", "server/discover", NULL, 0);
+  check_post (fixture, call, "2026-07-28", "tools/call", "echo", 0);
+  check_post (fixture, call, "2026-07-28", "tools/call", " =?base64?ZWNobw==?= ", 0);
+
+  /* Missing headers. */
+  check_post (fixture, discover, NULL, "server/discover", NULL, -32020);
+  check_post (fixture, discover, "2026-07-28", NULL, NULL, -32020);
+  check_post (fixture, call, "2026-07-28", "tools/call", NULL, -32020);
+
+  /* _meta problems come before mismatches. */
+  check_post (fixture, no_meta, "2026-07-28", "server/discover", NULL, -32602);
+  check_post (fixture, no_meta, "2026-07-28", "tools/list", NULL, -32602);
+
+  /* Mismatches. */
+  check_post (fixture, discover, "2025-11-25", "server/discover", NULL, -32020);
+  check_post (fixture, discover, "2026-07-28", "tools/list", NULL, -32020);
+  check_post (fixture, discover, "2026-07-28", "Server/Discover", NULL, -32020);
+  check_post (fixture, call, "2026-07-28", "tools/call", "other", -32020);
+  check_post (fixture, call, "2026-07-28", "tools/call", "=?base64?!!?=", -32020);
+
+  /* Unsupported version, header and body agreeing. */
+  old = g_strdup ("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"server/discover\",\"params\":{\"_meta\":"
+                  "{\"io.modelcontextprotocol/protocolVersion\":\"v999.0.0\","
+                  "\"io.modelcontextprotocol/clientCapabilities\":{}}}}");
+  check_post (fixture, old, "v999.0.0", "server/discover", NULL, -32022);
+  /* Header and body disagreeing: the mismatch wins. */
+  check_post (fixture, old, "2026-07-28", "server/discover", NULL, -32020);
+
+  /* Batches are not stateless messages. */
+  check_post (fixture, "[]", "2026-07-28", "tools/list", NULL, -32600);
+}
+
+static guint
+check_param_headers (Fixture    *fixture,
+                     const char *arguments,
+                     const char *region,
+                     const char *count)
+{
+  g_autofree char *members = g_strdup_printf ("\"name\":\"header_tool\",\"arguments\":%s", arguments);
+  g_autofree char *body = modern_request (9, "tools/call", members, NULL, NULL);
+  g_autoptr(JsonNode) message = parse (body);
+  g_autoptr(JsonNode) response = NULL;
+  SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  guint status;
+
+  soup_message_headers_append (headers, "MCP-Protocol-Version", "2026-07-28");
+  soup_message_headers_append (headers, "Mcp-Method", "tools/call");
+  soup_message_headers_append (headers, "Mcp-Name", "header_tool");
+  if (region != NULL)
+    soup_message_headers_append (headers, "mcp-param-region", region);
+  if (count != NULL)
+    soup_message_headers_append (headers, "Mcp-Param-Count", count);
+
+  status = north_mcp_modern_http_check_post (fixture->server, headers, message, &response);
+  if (status != 0)
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (response),
+                                                                                "error"), "code"),
+                     ==, -32020);
+  soup_message_headers_unref (headers);
+  return status;
+}
+
+static void
+test_http_param_headers (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_assert_cmpuint (check_param_headers (fixture, "{}", NULL, NULL), ==, 0);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"region\":\"eu\",\"count\":7}", "eu", "7"), ==, 0);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"region\":\"eu\",\"count\":7}", " eu ", "007"), ==, 0);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"region\":\"\xc3\xa9t\xc3\xa9\"}", "=?base64?w6l0w6k=?=", NULL),
+                    ==, 0);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"region\":\"eu\"}", "us", NULL), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"region\":\"eu\"}", "EU", NULL), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"region\":\"eu\"}", NULL, NULL), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{}", "eu", NULL), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7}", NULL, "8"), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7}", NULL, "seven"), ==, 400);
+}
+
+static void
+test_http_status (void)
+{
+  struct { int code; guint status; } cases[] = {
+    { -32601, 404 }, { -32020, 400 }, { -32021, 400 }, { -32022, 400 },
+    { -32600, 400 }, { -32602, 200 }, { -32603, 200 },
+  };
+  g_autoptr(JsonNode) id = json_node_init_int (json_node_alloc (), 1);
+  g_autoptr(JsonNode) ok = NULL;
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autoptr(JsonNode) empty_node = json_node_init_object (json_node_alloc (), empty);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) response = north_mcp_jsonrpc_error_new (id, cases[i].code, "x", NULL);
+
+      g_assert_cmpuint (north_mcp_modern_http_status (response), ==, cases[i].status);
+    }
+
+  ok = north_mcp_jsonrpc_result_new (id, empty_node);
+  g_assert_cmpuint (north_mcp_modern_http_status (ok), ==, 200);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/modern/meta-validation", test_meta_validation);
+  ADD ("/modern/unsupported-version", test_unsupported_version);
+  ADD ("/modern/removed-methods", test_removed_methods);
+  ADD ("/modern/discover", test_discover);
+  ADD ("/modern/result-type-and-caching", test_result_type_and_caching);
+  ADD ("/modern/logging", test_logging);
+  ADD ("/modern/missing-capability", test_missing_capability);
+  ADD ("/modern/input-required/round-trip", test_input_required_round_trip);
+  ADD ("/modern/input-required/tampered", test_input_required_tampered);
+  ADD ("/modern/input-required/expired", test_input_required_expired);
+  ADD ("/modern/input-required/validation", test_input_responses_validation);
+  ADD ("/modern/input-required/capabilities", test_input_required_capabilities);
+  ADD ("/modern/listen", test_listen);
+  ADD ("/modern/http/validation", test_http_validation);
+  ADD ("/modern/http/param-headers", test_http_param_headers);
+  g_test_add_func ("/modern/http/decode-header-value", test_decode_header_value);
+  g_test_add_func ("/modern/http/status", test_http_status);
+
+  return g_test_run ();
+}
