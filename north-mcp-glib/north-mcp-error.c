@@ -19,7 +19,7 @@ G_DEFINE_QUARK (north-mcp-error-quark, north_mcp_error)
  * north_mcp_jsonrpc_error_quark:
  *
  * The error domain whose codes are JSON-RPC error codes, see
- * #NorthMcpJsonRpcError.
+ * #NorthMcpJsonrpcError.
  *
  * Returns: the quark
  */

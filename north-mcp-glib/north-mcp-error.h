@@ -44,7 +44,7 @@ typedef enum {
 } NorthMcpError;
 
 /**
- * NorthMcpJsonRpcError:
+ * NorthMcpJsonrpcError:
  * @NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR: the message was not valid JSON.
  * @NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST: the message was not a JSON-RPC 2.0 request.
  * @NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND: the method does not exist or its
@@ -79,7 +79,7 @@ typedef enum {
   NORTH_MCP_JSONRPC_ERROR_HEADER_MISMATCH = -32020,
   NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY = -32021,
   NORTH_MCP_JSONRPC_ERROR_UNSUPPORTED_PROTOCOL_VERSION = -32022,
-} NorthMcpJsonRpcError;
+} NorthMcpJsonrpcError;
 
 NORTH_MCP_AVAILABLE_IN_ALL
 GQuark north_mcp_error_quark (void);
