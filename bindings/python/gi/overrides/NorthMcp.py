@@ -1,0 +1,756 @@
+# NorthMcp.py: the Pythonic layer of north-mcp-glib for PyGObject
+#
+# SPDX-License-Identifier: MIT
+"""Python conveniences on top of the NorthMcp introspection module.
+
+PyGObject loads this file by itself when a program imports
+``gi.repository.NorthMcp``::
+
+    import gi
+    gi.require_version("NorthMcp", "1.0")
+    from gi.repository import NorthMcp
+
+    mcp = NorthMcp.Server("Demo", port=5222)
+
+    @mcp.tool()
+    def add(a: int, b: int) -> int:
+        \"\"\"Add two numbers\"\"\"
+        return a + b
+
+    if __name__ == "__main__":
+        mcp.run()
+
+What it adds:
+
+- ``Server(name, version, port=..., server_secret=..., debug=..., ...)``
+  and the ``@server.tool()`` decorator, which derives the tool's name,
+  description (the docstring) and input JSON Schema (the type hints) from a
+  plain function, converts the arguments to Python values and the return
+  value to an MCP tool result;
+- ``async def`` tools, run on the GLib main loop by a small asyncio event
+  loop of this module (``asyncio.sleep``, ``asyncio.gather``,
+  ``asyncio.to_thread``, ``loop.run_in_executor`` work; socket and
+  subprocess APIs of asyncio do not);
+- ``get_authenticated_user()``, raising ``AuthenticationError`` when the
+  request carries no North user, and ``User.email``,
+  ``User.connector_access_tokens`` (a dict) and friends;
+- ``Server.run()``, which parses ``--transport`` and the other shared
+  options from ``sys.argv``.
+"""
+
+import asyncio
+import collections.abc
+import concurrent.futures
+import contextvars
+import inspect
+import json
+import sys
+import traceback
+import types
+import typing
+
+from gi.repository import GLib, GObject, Json
+
+from ..module import get_introspection_module
+from ..overrides import override
+
+NorthMcp = get_introspection_module("NorthMcp")
+
+__all__ = []
+
+_NoneType = type(None)
+
+
+# ---------------------------------------------------------------------------
+# JSON: json-glib nodes <-> Python values. Going through JSON text keeps the
+# conversion exact (64-bit integers, nested containers) and simple.
+
+def json_to_python(value):
+    """Converts a ``Json.Node``, ``Json.Object`` or ``Json.Array`` to plain
+    Python values (dict, list, str, int, float, bool, None)."""
+    if value is None:
+        return None
+    if isinstance(value, Json.Object):
+        value = Json.Node.alloc().init_object(value)
+    elif isinstance(value, Json.Array):
+        value = Json.Node.alloc().init_array(value)
+    return json.loads(Json.to_string(value, False))
+
+
+def python_to_json(value):
+    """Converts a JSON-serialisable Python value to a new ``Json.Node``."""
+    return Json.from_string(json.dumps(value, allow_nan=False, default=_json_default))
+
+
+def _json_default(value):
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError("%s is not JSON serializable" % type(value).__name__)
+
+
+__all__ += ["json_to_python", "python_to_json"]
+
+
+# ---------------------------------------------------------------------------
+# An asyncio event loop that runs on the GLib main context, so that
+# ``async def`` tools can await while the server keeps serving. It has no
+# run_forever(): the GLib main loop (north_mcp_server_run()) drives it.
+
+class GLibEventLoop(asyncio.AbstractEventLoop):
+    """The asyncio event loop async tools run on: its callbacks are GLib
+    sources of the thread-default main context of the thread that made it."""
+
+    def __init__(self):
+        self._main_context = GLib.MainContext.ref_thread_default()
+        self._timers = {}
+        self._tasks = set()
+        self._executor = None
+        self._debug = False
+        self._closed = False
+        self._exception_handler = None
+        self._task_factory = None
+
+    # Scheduling --------------------------------------------------------
+    def time(self):
+        return GLib.get_monotonic_time() / 1e6
+
+    def _attach(self, handle, source):
+        def dispatch(*_):
+            self._timers.pop(handle, None)
+            if not handle.cancelled():
+                previous = asyncio.events._get_running_loop()
+                asyncio.events._set_running_loop(self)
+                try:
+                    handle._run()
+                finally:
+                    asyncio.events._set_running_loop(previous)
+            return GLib.SOURCE_REMOVE
+
+        source.set_priority(GLib.PRIORITY_DEFAULT)
+        source.set_callback(dispatch)
+        self._timers[handle] = source
+        source.attach(self._main_context)
+
+    def call_soon(self, callback, *args, context=None):
+        self._check_closed()
+        handle = asyncio.Handle(callback, args, self, context)
+        self._attach(handle, GLib.idle_source_new())
+        return handle
+
+    # GLib sources may be attached from any thread.
+    call_soon_threadsafe = call_soon
+
+    def call_later(self, delay, callback, *args, context=None):
+        return self.call_at(self.time() + delay, callback, *args, context=context)
+
+    def call_at(self, when, callback, *args, context=None):
+        self._check_closed()
+        handle = asyncio.TimerHandle(when, callback, args, self, context)
+        delay_ms = max(0, int((when - self.time()) * 1000 + 0.999))
+        self._attach(handle, GLib.timeout_source_new(delay_ms))
+        return handle
+
+    def _timer_handle_cancelled(self, handle):
+        source = self._timers.pop(handle, None)
+        if source is not None:
+            source.destroy()
+
+    # Futures and tasks -------------------------------------------------
+    def create_future(self):
+        return asyncio.Future(loop=self)
+
+    def create_task(self, coro, *, name=None, context=None):
+        self._check_closed()
+        if self._task_factory is not None:
+            task = self._task_factory(self, coro)
+        else:
+            task = asyncio.Task(coro, loop=self, name=name, context=context)
+        # asyncio keeps only weak references to tasks.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def set_task_factory(self, factory):
+        self._task_factory = factory
+
+    def get_task_factory(self):
+        return self._task_factory
+
+    def run_in_executor(self, executor, func, *args):
+        self._check_closed()
+        if executor is None:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
+                    thread_name_prefix="north-mcp")
+            executor = self._executor
+        return asyncio.wrap_future(executor.submit(func, *args), loop=self)
+
+    def set_default_executor(self, executor):
+        self._executor = executor
+
+    # State ---------------------------------------------------------------
+    def is_running(self):
+        # The loop runs whenever the GLib main loop does.
+        return True
+
+    def is_closed(self):
+        return self._closed
+
+    def _check_closed(self):
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+
+    def close(self):
+        self._closed = True
+        for source in self._timers.values():
+            source.destroy()
+        self._timers.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+    async def shutdown_asyncgens(self):
+        pass
+
+    async def shutdown_default_executor(self):
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    def get_debug(self):
+        return self._debug
+
+    def set_debug(self, enabled):
+        self._debug = enabled
+
+    # Errors ----------------------------------------------------------------
+    def set_exception_handler(self, handler):
+        self._exception_handler = handler
+
+    def get_exception_handler(self):
+        return self._exception_handler
+
+    def default_exception_handler(self, context):
+        message = context.get("message") or "Unhandled exception in event loop"
+        exception = context.get("exception")
+        print("NorthMcp: %s" % message, file=sys.stderr)
+        if exception is not None:
+            traceback.print_exception(type(exception), exception,
+                                      exception.__traceback__, file=sys.stderr)
+        sys.stderr.flush()
+
+    def call_exception_handler(self, context):
+        if self._exception_handler is not None:
+            try:
+                self._exception_handler(self, context)
+                return
+            except Exception:
+                pass
+        self.default_exception_handler(context)
+
+
+_loop = None
+
+
+def get_event_loop():
+    """Returns the ``GLibEventLoop`` async tools run on (one per process,
+    bound to the main context of the thread that first asks for it)."""
+    global _loop
+    if _loop is None or _loop.is_closed():
+        _loop = GLibEventLoop()
+    return _loop
+
+
+__all__ += ["GLibEventLoop", "get_event_loop"]
+
+
+# ---------------------------------------------------------------------------
+# The authenticated user
+
+class AuthenticationError(Exception):
+    """Raised by get_authenticated_user() when the current request carries
+    no authenticated North user (stdio transport, or no credentials)."""
+
+
+# The NorthMcp.Context of the tool call being run. The C library knows the
+# current context only during the synchronous part of a call; async tools
+# resume later, in a task whose contextvars carry it.
+_current_context = contextvars.ContextVar("north_mcp_current_context", default=None)
+
+
+def get_current_context():
+    """Returns the ``NorthMcp.Context`` of the tool call being run, also
+    inside ``async def`` tools, or ``None`` outside of a call."""
+    context = _current_context.get()
+    if context is None:
+        context = NorthMcp.Context.get_current()
+    return context
+
+
+def get_authenticated_user():
+    """Returns the ``NorthMcp.User`` the current request acts for.
+
+    Raises ``AuthenticationError`` when there is none, as the North Python
+    SDK does.
+    """
+    context = get_current_context()
+    user = context.get_user() if context is not None else None
+    if user is None:
+        raise AuthenticationError("User not found in context")
+    return user
+
+
+__all__ += ["AuthenticationError", "get_current_context", "get_authenticated_user"]
+
+
+class User(NorthMcp.User):
+    """A North user, with Pythonic accessors."""
+
+    @property
+    def email(self):
+        """The user's e-mail address (``None`` when the ID token has none)."""
+        return self.get_email()
+
+    @property
+    def connector_access_tokens(self):
+        """Connector name -> OAuth access token, as a new dict."""
+        return dict(self.get_connector_access_tokens() or {})
+
+    @property
+    def id_token(self):
+        """The raw user ID token, or ``None``."""
+        return self.get_id_token()
+
+    @property
+    def claims(self):
+        """The ID token's claims as a dict (empty without a token)."""
+        return json_to_python(self.get_claims()) or {}
+
+    @property
+    def context(self):
+        """The X-North-Context values as a new dict."""
+        return dict(self.get_context() or {})
+
+    def __repr__(self):
+        return "<NorthMcp.User email=%r connectors=%r>" % (
+            self.email, sorted(self.connector_access_tokens))
+
+
+User = override(User)
+__all__.append("User")
+
+
+# ---------------------------------------------------------------------------
+# Tools from functions
+
+def _json_type_of(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    raise TypeError("Literal values must be str, int, float, bool or None, not %r" % (value,))
+
+
+def _is_union(origin):
+    return origin is typing.Union or origin is getattr(types, "UnionType", None)
+
+
+def schema_for_type(hint):
+    """Returns the JSON Schema (a dict) of a Python type hint: int, float,
+    str, bool, None, list/tuple/set[...], dict[str, ...], Optional[...],
+    Union[...], Literal[...], Any, and Annotated[T, "description"]."""
+    if hint is inspect.Parameter.empty or hint is typing.Any or hint is object:
+        return {}
+    if hint is None or hint is _NoneType:
+        return {"type": "null"}
+
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+
+    if origin is typing.Annotated:
+        schema = dict(schema_for_type(args[0]))
+        for extra in args[1:]:
+            if isinstance(extra, str):
+                schema["description"] = extra
+            elif isinstance(extra, dict):
+                schema.update(extra)
+        return schema
+    if _is_union(origin):
+        schemas = [schema_for_type(arg) for arg in args]
+        return schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+    if origin is typing.Literal:
+        schema = {"enum": list(args)}
+        kinds = {_json_type_of(value) for value in args}
+        if len(kinds) == 1:
+            schema["type"] = kinds.pop()
+        return schema
+
+    if hint is bool:
+        return {"type": "boolean"}
+    if hint is int:
+        return {"type": "integer"}
+    if hint is float:
+        return {"type": "number"}
+    if hint is str:
+        return {"type": "string"}
+
+    container = origin or hint
+    if isinstance(container, type):
+        if issubclass(container, (str, bytes)):
+            raise TypeError("no JSON Schema for %r" % (hint,))
+        if issubclass(container, collections.abc.Mapping):
+            schema = {"type": "object"}
+            if len(args) == 2 and schema_for_type(args[1]):
+                schema["additionalProperties"] = schema_for_type(args[1])
+            return schema
+        if issubclass(container, tuple) and args and args[-1] is not Ellipsis:
+            items = [schema_for_type(arg) for arg in args]
+            return {"type": "array", "prefixItems": items,
+                    "minItems": len(items), "maxItems": len(items)}
+        if issubclass(container, (collections.abc.Sequence, collections.abc.Set)):
+            schema = {"type": "array"}
+            if args and schema_for_type(args[0]):
+                schema["items"] = schema_for_type(args[0])
+            return schema
+
+    raise TypeError("no JSON Schema for the type hint %r: use int, float, str, "
+                    "bool, list, dict, Optional, Literal or Any" % (hint,))
+
+
+__all__.append("schema_for_type")
+
+
+def _is_context_hint(hint):
+    return isinstance(hint, type) and issubclass(hint, NorthMcp.Context)
+
+
+class _ToolSpec:
+    """What the C tool keeps as user data: the function and how to call it."""
+
+    __slots__ = ("function", "parameters", "context_parameter", "var_keyword")
+
+    def __init__(self, function):
+        self.function = function
+        self.parameters = {}          # name -> (hint, has_default)
+        self.context_parameter = None
+        self.var_keyword = False
+
+
+def _describe_function(function):
+    """Returns (spec, input_schema) for @function."""
+    signature = inspect.signature(function)
+    try:
+        hints = typing.get_type_hints(function, include_extras=True)
+    except Exception:
+        hints = getattr(function, "__annotations__", {})
+
+    spec = _ToolSpec(function)
+    properties = {}
+    required = []
+
+    for name, parameter in signature.parameters.items():
+        hint = hints.get(name, inspect.Parameter.empty)
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            spec.var_keyword = True
+            continue
+        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL,
+                              inspect.Parameter.POSITIONAL_ONLY):
+            raise TypeError("tool %s: parameter %s must be passable by keyword"
+                            % (function.__name__, name))
+        if _is_context_hint(hint):
+            spec.context_parameter = name
+            continue
+
+        schema = dict(schema_for_type(hint))
+        schema.setdefault("title", name.replace("_", " ").title())
+        has_default = parameter.default is not inspect.Parameter.empty
+        if has_default:
+            try:
+                json.dumps(parameter.default, allow_nan=False)
+                schema["default"] = parameter.default
+            except (TypeError, ValueError):
+                pass
+        else:
+            required.append(name)
+        properties[name] = schema
+        spec.parameters[name] = (hint, has_default)
+
+    input_schema = {"type": "object", "properties": properties}
+    if required:
+        input_schema["required"] = required
+    return spec, input_schema
+
+
+def _coerce(value, hint):
+    """Adjusts a JSON value to the parameter's type hint where JSON and
+    Python differ (a JSON number 3 for a float, an array for a tuple)."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        return _coerce(value, args[0])
+    if _is_union(origin):
+        if value is None:
+            return None
+        members = [arg for arg in args if arg is not _NoneType]
+        if len(members) == 1:
+            return _coerce(value, members[0])
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    container = origin or hint
+    if isinstance(container, type) and isinstance(value, list):
+        if issubclass(container, tuple):
+            return tuple(value)
+        if issubclass(container, (set, frozenset)):
+            return container(value)
+        if args and issubclass(container, list):
+            return [_coerce(item, args[0]) for item in value]
+    return value
+
+
+def _tool_result_from_value(value):
+    """Converts what a tool function returned to a NorthMcp.ToolResult."""
+    if isinstance(value, NorthMcp.ToolResult):
+        return value
+    if value is None:
+        return NorthMcp.ToolResult.new()
+    if isinstance(value, str):
+        return NorthMcp.ToolResult.new_text(value)
+    if isinstance(value, (bool, int, float)):
+        return NorthMcp.ToolResult.new_text(json.dumps(value, allow_nan=False))
+    if isinstance(value, Json.Node):
+        result = NorthMcp.ToolResult.new()
+        result.add_content(value)
+        return result
+    if isinstance(value, collections.abc.Mapping):
+        return NorthMcp.ToolResult.new_structured(python_to_json(dict(value)))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        # As FastMCP does: one text block per item, and the whole list as
+        # structured content.
+        items = list(value)
+        result = NorthMcp.ToolResult.new()
+        for item in items:
+            if isinstance(item, Json.Node):
+                result.add_content(item)
+            else:
+                result.add_text(item if isinstance(item, str)
+                                else json.dumps(item, allow_nan=False, default=_json_default))
+        if not any(isinstance(item, Json.Node) for item in items):
+            result.set_structured_content(python_to_json({"result": items}))
+        return result
+    raise TypeError("a tool cannot return %s: return str, a number, a dict, "
+                    "a list or a NorthMcp.ToolResult" % type(value).__name__)
+
+
+def _error_message(exception):
+    message = str(exception)
+    return message if message else type(exception).__name__
+
+
+def _complete(context, value=None, exception=None):
+    if context.is_completed():
+        return
+    if exception is None:
+        try:
+            result = _tool_result_from_value(value)
+        except Exception as error:  # a bad return value is the tool's error
+            exception = error
+    if exception is not None:
+        server = context.get_server()
+        if server is not None and server.get_debug():
+            traceback.print_exception(type(exception), exception,
+                                      exception.__traceback__, file=sys.stderr)
+        if (isinstance(exception, GLib.Error)
+                and exception.domain == GLib.quark_to_string(NorthMcp.jsonrpc_error_quark())):
+            context.return_error_literal(NorthMcp.jsonrpc_error_quark(),
+                                         exception.code, exception.message)
+            return
+        result = NorthMcp.ToolResult.new_error(_error_message(exception))
+    context.return_tool_result(result)
+
+
+def _run_tool(tool, context, arguments, spec):
+    """The NorthMcp.ToolAsyncFunc of every tool made from a function."""
+    try:
+        values = json_to_python(arguments) or {}
+        kwargs = {}
+        for name, (hint, has_default) in spec.parameters.items():
+            if name in values:
+                kwargs[name] = _coerce(values[name], hint)
+            elif not has_default:
+                raise TypeError("missing required argument '%s'" % name)
+        if spec.var_keyword:
+            for name, value in values.items():
+                if name not in spec.parameters:
+                    kwargs[name] = value
+        if spec.context_parameter is not None:
+            kwargs[spec.context_parameter] = context
+    except Exception as error:
+        _complete(context, exception=error)
+        return
+
+    token = _current_context.set(context)
+    try:
+        value = spec.function(**kwargs)
+    except Exception as error:
+        _complete(context, exception=error)
+        return
+    finally:
+        _current_context.reset(token)
+
+    if inspect.isawaitable(value):
+        try:
+            _start_task(context, value)
+        except Exception as error:
+            _complete(context, exception=error)
+    else:
+        _complete(context, value)
+
+
+def _start_task(context, awaitable):
+    loop = get_event_loop()
+    task_context = contextvars.copy_context()
+    task_context.run(_current_context.set, context)
+
+    async def await_it():
+        return await awaitable
+
+    task = loop.create_task(await_it(), context=task_context)
+    cancellable = context.get_cancellable()
+    handler = 0
+    if cancellable is not None:
+        # GObject's connect(): Gio.Cancellable.connect() is another API.
+        handler = GObject.Object.connect(
+            cancellable, "cancelled", lambda *_: loop.call_soon_threadsafe(task.cancel))
+
+    def done(task):
+        if handler:
+            GObject.signal_handler_disconnect(cancellable, handler)
+        if task.cancelled():
+            _complete(context, exception=RuntimeError("The tool call was cancelled"))
+        elif task.exception() is not None:
+            _complete(context, exception=task.exception())
+        else:
+            _complete(context, task.result())
+
+    task.add_done_callback(done)
+
+
+def tool_from_function(function, name=None, description=None, *, title=None,
+                       annotations=None, read_only=None, destructive=None,
+                       idempotent=None, open_world=None, output_schema=None,
+                       meta=None):
+    """Makes a ``NorthMcp.Tool`` from a plain (or ``async def``) function.
+
+    The name defaults to the function's name, the description to its
+    docstring, and the input schema is derived from its type hints; a
+    parameter annotated ``NorthMcp.Context`` receives the request context.
+    ``annotations`` is a dict of MCP tool annotations (``readOnlyHint``…);
+    ``read_only``, ``destructive``, ``idempotent`` and ``open_world`` set
+    the hints one by one.
+    """
+    spec, input_schema = _describe_function(function)
+    if description is None:
+        description = inspect.getdoc(function)
+    tool = NorthMcp.Tool.new(name or function.__name__, description)
+    tool.set_input_schema_json(json.dumps(input_schema))
+    if output_schema is not None:
+        tool.set_output_schema_json(json.dumps(output_schema))
+    if title is not None:
+        tool.set_title(title)
+    if annotations:
+        if hasattr(annotations, "model_dump"):
+            annotations = annotations.model_dump(exclude_none=True)
+        tool.set_annotations(python_to_json(dict(annotations)).get_object())
+    for hint, value in ((NorthMcp.ToolHint.READ_ONLY, read_only),
+                        (NorthMcp.ToolHint.DESTRUCTIVE, destructive),
+                        (NorthMcp.ToolHint.IDEMPOTENT, idempotent),
+                        (NorthMcp.ToolHint.OPEN_WORLD, open_world)):
+        if value is not None:
+            tool.set_hint(hint, bool(value))
+    if meta:
+        tool.set_meta(python_to_json(dict(meta)).get_object())
+    tool.set_async_func(_run_tool, spec)
+    return tool
+
+
+__all__.append("tool_from_function")
+
+
+# ---------------------------------------------------------------------------
+# The server
+
+class Server(NorthMcp.Server):
+    """An MCP server for North.
+
+    ``Server(name, version="0.1.0", *, port=None, host=None,
+    server_secret=None, trusted_issuers=None, require_auth=None,
+    audience=None, debug=None, stateless=None, instructions=None,
+    title=None)``
+    """
+
+    def __init__(self, name="north-mcp-server", version="0.1.0", *, port=None,
+                 host=None, server_secret=None, trusted_issuers=None,
+                 require_auth=None, audience=None, debug=None, stateless=None,
+                 instructions=None, title=None, **properties):
+        super().__init__(name=name, version=version, **properties)
+        if port is not None:
+            self.set_port(port)
+        if host is not None:
+            self.set_host(host)
+        if debug is not None:
+            self.set_debug(debug)
+        if stateless is not None:
+            self.set_stateless(stateless)
+        if instructions is not None:
+            self.set_instructions(instructions)
+        if title is not None:
+            self.set_title(title)
+        auth = self.get_auth()
+        if server_secret is not None:
+            auth.set_server_secret(server_secret)
+        if trusted_issuers is not None:
+            auth.set_trusted_issuers(list(trusted_issuers))
+        if require_auth is not None:
+            auth.set_require_auth(require_auth)
+        if audience is not None:
+            auth.set_audience(audience)
+
+    def tool(self, name=None, description=None, **kwargs):
+        """A decorator that adds a function as a tool (see
+        ``tool_from_function()`` for the keyword arguments). Usable as
+        ``@server.tool()``, ``@server.tool("name")`` or ``@server.tool``.
+        The function itself is returned unchanged."""
+        if callable(name):
+            function, name = name, None
+            self.add_tool(tool_from_function(function, name, description, **kwargs))
+            return function
+
+        def decorator(function):
+            self.add_tool(tool_from_function(function, name, description, **kwargs))
+            return function
+
+        return decorator
+
+    def run(self, transport=None, argv=None):
+        """Serves until SIGINT/SIGTERM (or, on stdio, until standard input
+        ends), parsing ``--transport``, ``--port``, ``--debug`` and the
+        other shared options from ``argv`` (default ``sys.argv``).
+        ``transport`` is the default when the command line names none.
+        Returns the exit status."""
+        args = list(sys.argv if argv is None else argv) or [self.get_name()]
+        if transport is not None and not any(
+                arg in ("--transport", "-t") or arg.startswith("--transport=")
+                for arg in args[1:]):
+            args[1:1] = ["--transport", transport]
+        get_event_loop()
+        return NorthMcp.Server.run(self, args)
+
+
+Server = override(Server)
+__all__.append("Server")
