@@ -63,8 +63,10 @@ def divide(a: float, b: float) -> float:
 @mcp.tool(read_only=True)
 async def add_slowly(a: int, b: int, seconds: float = 1.0) -> int:
     """Add two numbers after waiting, without blocking other calls"""
+    print(f"add_slowly: waiting {seconds} s", file=sys.stderr, flush=True)
     await asyncio.sleep(seconds)
-    print(f"This tool was called by: {caller_email()}", file=sys.stderr, flush=True)
+    # The North user is still known after the await.
+    print(f"add_slowly: done for {caller_email()}", file=sys.stderr, flush=True)
     return a + b
 
 

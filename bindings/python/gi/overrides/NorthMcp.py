@@ -513,8 +513,13 @@ def _coerce(value, hint):
     return value
 
 
-def _tool_result_from_value(value):
-    """Converts what a tool function returned to a NorthMcp.ToolResult."""
+def tool_result_from_value(value):
+    """Converts what a tool function returned to a ``NorthMcp.ToolResult``:
+    a str becomes a text block; a number or bool its JSON text; a dict
+    structured content (and its JSON text); a list one text block per item
+    and ``{"result": [...]}`` as structured content; ``None`` an empty
+    result; a ``Json.Node`` content block is added as is; a
+    ``NorthMcp.ToolResult`` is returned unchanged."""
     if isinstance(value, NorthMcp.ToolResult):
         return value
     if value is None:
@@ -557,7 +562,7 @@ def _complete(context, value=None, exception=None):
         return
     if exception is None:
         try:
-            result = _tool_result_from_value(value)
+            result = tool_result_from_value(value)
         except Exception as error:  # a bad return value is the tool's error
             exception = error
     if exception is not None:
@@ -641,6 +646,33 @@ def _start_task(context, awaitable):
     task.add_done_callback(done)
 
 
+class FunctionTool(NorthMcp.Tool):
+    """A tool whose handler is a Python function (see
+    ``tool_from_function()``).
+
+    It overrides the ``call`` virtual method rather than setting a callback
+    with ``set_async_func()``: PyGObject 3.42 leaks a little memory for
+    every callback it registers, and a virtual method is registered once per
+    class."""
+
+    __gtype_name__ = "NorthMcpPythonFunctionTool"
+
+    def __init__(self, spec, name, description=None):
+        super().__init__(name=name, description=description)
+        self._spec = spec
+
+    @property
+    def function(self):
+        """The Python function this tool runs."""
+        return self._spec.function
+
+    def do_call(self, context, arguments):
+        _run_tool(self, context, arguments, self._spec)
+
+
+__all__.append("FunctionTool")
+
+
 def tool_from_function(function, name=None, description=None, *, title=None,
                        annotations=None, read_only=None, destructive=None,
                        idempotent=None, open_world=None, output_schema=None,
@@ -657,7 +689,7 @@ def tool_from_function(function, name=None, description=None, *, title=None,
     spec, input_schema = _describe_function(function)
     if description is None:
         description = inspect.getdoc(function)
-    tool = NorthMcp.Tool.new(name or function.__name__, description)
+    tool = FunctionTool(spec, name or function.__name__, description)
     tool.set_input_schema_json(json.dumps(input_schema))
     if output_schema is not None:
         tool.set_output_schema_json(json.dumps(output_schema))
@@ -675,11 +707,10 @@ def tool_from_function(function, name=None, description=None, *, title=None,
             tool.set_hint(hint, bool(value))
     if meta:
         tool.set_meta(python_to_json(dict(meta)).get_object())
-    tool.set_async_func(_run_tool, spec)
     return tool
 
 
-__all__.append("tool_from_function")
+__all__ += ["tool_from_function", "tool_result_from_value"]
 
 
 # ---------------------------------------------------------------------------
