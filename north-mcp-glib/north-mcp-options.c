@@ -213,9 +213,12 @@ north_mcp_server_run (NorthMcpServer  *self,
 
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 1);
 
-  /* Parse a copy: GOptionContext rearranges the vector it is given. */
-  args = argv != NULL ? g_strdupv (argv) : g_new0 (char *, 1);
-  args_count = argv != NULL ? argc : 0;
+  /* Parse a copy: GOptionContext rearranges the vector it is given. Copy
+   * @argc entries: bindings pass arrays that are not NULL-terminated. */
+  args_count = argv != NULL ? MAX (argc, 0) : 0;
+  args = g_new0 (char *, args_count + 1);
+  for (int i = 0; i < args_count; i++)
+    args[i] = g_strdup (argv[i]);
   if (args_count == 0)
     {
       g_strfreev (args);
