@@ -14,6 +14,7 @@ sudo_cmd=()
 packages=(
   build-essential meson ninja-build pkg-config
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libjwt-dev libssl-dev
+  glib-networking
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   valac gjs python3-gi python3-pytest python3-jsonschema gi-docgen
   clang libclang-rt-14-dev wrk

@@ -106,8 +106,6 @@ typedef struct
   char         *kid;
 } AuthRequest;
 
-G_DEFINE_QUARK (north-mcp-auth-error-quark, north_mcp_auth_error)
-
 /**
  * north_mcp_auth_error_quark:
  *
@@ -115,6 +113,7 @@ G_DEFINE_QUARK (north-mcp-auth-error-quark, north_mcp_auth_error)
  *
  * Returns: the quark
  */
+G_DEFINE_QUARK (north-mcp-auth-error-quark, north_mcp_auth_error)
 
 static void
 wipe_string (char *text)
@@ -1107,7 +1106,7 @@ north_mcp_auth_class_init (NorthMcpAuthClass *klass)
    */
   properties[PROP_SERVER_SECRET] =
     g_param_spec_string ("server-secret", NULL, NULL, NULL,
-                         G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_WRITABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * NorthMcpAuth:trusted-issuers:
