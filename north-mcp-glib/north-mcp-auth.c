@@ -364,7 +364,7 @@ parse_connector_header (AuthRequest *req,
   if (object == NULL)
     {
       north_mcp_log_warning (NORTH_MCP_LOGGER_AUTH,
-                             "X-North-Connector-Tokens is not base64url JSON object; "
+                             "X-North-Connector-Tokens is not a base64url JSON object; "
                              "using no connector tokens");
       return;
     }

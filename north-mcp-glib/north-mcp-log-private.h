@@ -45,13 +45,15 @@ char     *north_mcp_log_repr_peer      (GSocketAddress     *peer);
 const char *north_mcp_log_repr_bool    (gboolean            value);
 
 /* TRUE for the headers whose values are secrets (authorization,
- * x-north-id-token, x-north-server-secret, x-north-connector-tokens). */
+ * x-north-id-token, x-north-server-secret, x-north-connector-tokens, and
+ * also proxy-authorization and cookie). */
 gboolean  north_mcp_log_is_secret_header (const char       *name);
 /* A secret cut for logging: its first 10 characters plus `...`; for values
  * of 20 characters or fewer, only the first half, so that a short secret is
  * never printed whole. */
 char     *north_mcp_log_redact         (const char         *secret);
-/* {'name': 'value', ...}: every header, names lower-cased, in arrival order,
+/* {'name': 'value', ...}: every header, names lower-cased, in libsoup's
+ * order (well-known headers first, then the others as they arrived),
  * secret values redacted. */
 char     *north_mcp_log_repr_headers   (SoupMessageHeaders *headers);
 

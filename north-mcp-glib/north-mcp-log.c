@@ -172,6 +172,8 @@ north_mcp_log_is_secret_header (const char *name)
   static const char * const secret[] = {
     "authorization", "x-north-id-token", "x-north-server-secret",
     "x-north-connector-tokens",
+    /* Not in the contract's list, but secrets all the same. */
+    "proxy-authorization", "cookie",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (secret); i++)

@@ -56,10 +56,12 @@ test_log_headers (void)
   soup_message_headers_append (headers, "Content-Type", "application/json");
   soup_message_headers_append (headers, "X-North-Server-Secret", "a-rather-long-server-secret");
   soup_message_headers_append (headers, "X-North-Context-Tenant", "t1");
+  soup_message_headers_append (headers, "Cookie", "session=0123456789abcdef0123");
   repr = north_mcp_log_repr_headers (headers);
 
   g_assert_cmpstr (repr, ==,
                    "{'authorization': 'Bearer eyJ...', 'content-type': 'application/json', "
+                   "'cookie': 'session=01...', "
                    "'x-north-server-secret': 'a-rather-l...', 'x-north-context-tenant': 't1'}");
 }
 
