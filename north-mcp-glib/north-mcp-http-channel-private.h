@@ -27,6 +27,11 @@ NorthMcpHttpChannel *north_mcp_http_channel_new           (SoupServerMessage   *
  * until the last one arrives. */
 void                 north_mcp_http_channel_expect        (NorthMcpHttpChannel *self,
                                                            guint                n_responses);
+/* Picks the HTTP status of a response sent as a whole (JSON, or the lone
+ * response of an event stream); without one, 200. */
+typedef guint (*NorthMcpHttpStatusFunc) (JsonNode *response);
+void                 north_mcp_http_channel_set_status_func (NorthMcpHttpChannel    *self,
+                                                             NorthMcpHttpStatusFunc  func);
 /* The first response received so far, or NULL. */
 JsonNode            *north_mcp_http_channel_peek_response (NorthMcpHttpChannel *self);
 

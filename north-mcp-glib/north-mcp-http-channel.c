@@ -25,6 +25,8 @@ struct _NorthMcpHttpChannel
   GSource           *keepalive;
   NorthMcpHttpChannel *self_ref;   /* while responses are outstanding */
 
+  NorthMcpHttpStatusFunc status_func;
+  guint              n_events;     /* SSE events buffered before streaming */
   guint              received;
   guint              expected;
   guint              keepalive_ms;
@@ -108,7 +110,10 @@ set_json_body (NorthMcpHttpChannel *self)
     }
 
   data = north_mcp_jsonrpc_to_string (body_node, &length);
-  soup_server_message_set_status (self->message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_status (self->message,
+                                  self->status_func != NULL && !self->batch
+                                  ? self->status_func (self->first_response) : SOUP_STATUS_OK,
+                                  NULL);
   soup_server_message_set_response (self->message, "application/json",
                                     SOUP_MEMORY_TAKE, data, length);
 }
@@ -125,6 +130,13 @@ finish (NorthMcpHttpChannel *self)
     {
       soup_message_body_complete (soup_server_message_get_response_body (self->message));
       soup_server_message_unpause (self->message);
+    }
+  else if (self->sse && self->status_func != NULL && self->n_events == 1 &&
+           self->status_func (self->first_response) != SOUP_STATUS_OK)
+    {
+      /* A lone error whose status is not 200 (stateless requests): a
+       * status cannot travel in an event stream, so answer plain JSON. */
+      set_json_body (self);
     }
   else if (self->sse)
     {
@@ -187,6 +199,7 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
         {
           if (self->events == NULL)
             self->events = g_string_sized_new (length + 32);
+          self->n_events++;
           north_mcp_sse_format_event (self->events, "message", data, length);
         }
     }
@@ -276,6 +289,15 @@ north_mcp_http_channel_expect (NorthMcpHttpChannel *self,
       soup_server_message_pause (self->message);
       self->paused = TRUE;
     }
+}
+
+void
+north_mcp_http_channel_set_status_func (NorthMcpHttpChannel    *self,
+                                        NorthMcpHttpStatusFunc  func)
+{
+  g_return_if_fail (NORTH_MCP_IS_HTTP_CHANNEL (self));
+
+  self->status_func = func;
 }
 
 JsonNode *

@@ -18,6 +18,7 @@
 #include "north-mcp-http-channel-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-modern-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-auth-private.h"
@@ -464,6 +465,51 @@ is_error_response (JsonNode *response)
          json_object_has_member (json_node_get_object (response), "error");
 }
 
+/* A POST under the stateless revision (2026-07-28): no sessions; the
+ * standard headers are checked against the body; the errors the revision
+ * defines get their own HTTP statuses. */
+static void
+handle_modern_post (NorthMcpHttpTransport *self,
+                    SoupServerMessage     *msg,
+                    NorthMcpUser          *user,
+                    JsonNode              *message,
+                    gboolean               accepts_sse)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr(NorthMcpHttpChannel) channel = NULL;
+  g_autoptr(JsonNode) rejection = NULL;
+  JsonObject *object;
+  gboolean has_request;
+  guint status, n_responses;
+
+  status = north_mcp_modern_http_check_post (self->server, headers, message, &rejection);
+  if (status != 0)
+    {
+      gsize length = 0;
+      char *data = north_mcp_jsonrpc_to_string (rejection, &length);
+
+      soup_server_message_set_status (msg, status, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, length);
+      return;
+    }
+
+  object = json_node_get_object (message);
+  has_request = json_object_has_member (object, "method") && json_object_has_member (object, "id");
+
+  channel = north_mcp_http_channel_new (msg, accepts_sse && has_request, FALSE, self->keepalive_ms);
+  north_mcp_http_channel_set_status_func (channel, north_mcp_modern_http_status);
+  n_responses = north_mcp_server_handle_message (self->server, NULL, user, message,
+                                                 NORTH_MCP_CHANNEL (channel));
+  if (n_responses == 0)
+    {
+      north_mcp_http_channel_expect (channel, 0);
+      soup_server_message_set_status (msg, SOUP_STATUS_ACCEPTED, NULL);
+      return;
+    }
+
+  north_mcp_http_channel_expect (channel, n_responses);
+}
+
 static void
 handle_mcp_post (NorthMcpHttpTransport *self,
                  SoupServerMessage     *msg,
@@ -505,6 +551,12 @@ handle_mcp_post (NorthMcpHttpTransport *self,
       north_mcp_server_debug (self->server, "Rejected unparsable request body: %s", error->message);
       respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
                              NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR, error->message);
+      return;
+    }
+
+  if (north_mcp_modern_http_is_modern (headers, message))
+    {
+      handle_modern_post (self, msg, user, message, accepts_sse);
       return;
     }
 
@@ -798,6 +850,10 @@ dispatch (NorthMcpHttpTransport *self,
                                       "Access-Control-Expose-Headers", SESSION_HEADER);
       if (strcmp (method, "POST") == 0)
         handle_mcp_post (self, msg, user);
+      else if (north_mcp_modern_http_is_modern_only (soup_server_message_get_request_headers (msg)))
+        /* The stateless revision has no GET stream and no sessions to
+         * delete. */
+        respond_method_not_allowed (msg, "POST");
       else if (strcmp (method, "GET") == 0)
         handle_mcp_get (self, msg);
       else if (strcmp (method, "DELETE") == 0)
