@@ -24,7 +24,7 @@
 //   tool-error      add returns isError: true
 
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, webcrypto } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -36,6 +36,10 @@ import {
   ErrorCode,
   isInitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+
+// Node 18 (Debian 12's own nodejs) has no global crypto, which the SDK's
+// HTTP transport uses.
+globalThis.crypto ??= webcrypto;
 
 const FAULTS = ['wrong-sum', 'no-add', 'string-schema', 'forget-session', 'tool-error'];
 
