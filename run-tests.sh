@@ -19,7 +19,7 @@ if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" \
-    meson test -C build-asan --print-errorlogs --num-processes 2 --suite c || status=1
+    meson test -C build-asan --print-errorlogs --num-processes 2 --suite c --suite integration || status=1
 fi
 
 tests/summarize-results.py build/meson-logs/testlog.json \
