@@ -1,0 +1,104 @@
+# test_python_examples.py: the other Python examples, over stdio and HTTP
+#
+# SPDX-License-Identifier: MIT
+import base64
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mcp_client import SEED_BEARER_TOKEN, HttpClient, StdioClient, text_of
+
+EXAMPLES = os.path.join(os.environ["NORTH_MCP_SOURCE_ROOT"], "examples", "python")
+
+
+def example(name):
+    return [sys.executable, os.path.join(EXAMPLES, name)]
+
+
+@pytest.fixture
+def stdio_server(request):
+    client = StdioClient(example(request.param))
+    client.initialize()
+    yield client
+    client.close()
+
+
+@pytest.mark.parametrize("stdio_server", ["server_with_citations.py"], indirect=True)
+def test_citations(stdio_server):
+    result = stdio_server.call_tool("search_documents", {"query": "POLICY"})["result"]
+    assert not result.get("isError", False)
+    items = result["structuredContent"]["result"]
+    assert len(items) == 1 and len(result["content"]) == 1
+    assert json.loads(result["content"][0]["text"]) == items[0]
+    metadata = items[0]["_north_metadata"]
+    assert metadata["renderer"] == "document"
+    assert metadata["title"] == items[0]["title"] == "Security policy"
+    assert metadata["meta"]["page_number"] == 7
+    everything = stdio_server.call_tool("search_documents", {"query": ""})["result"]
+    assert len(everything["structuredContent"]["result"]) == 3
+
+
+@pytest.mark.parametrize("stdio_server", ["server_with_destructive_tools.py"], indirect=True)
+def test_destructive_tools(stdio_server):
+    tools = {tool["name"]: tool for tool in stdio_server.request("tools/list")["result"]["tools"]}
+    assert tools["list_notes"]["annotations"] == {"readOnlyHint": True}
+    assert tools["delete_note"]["annotations"] == {
+        "destructiveHint": True, "idempotentHint": False, "openWorldHint": False}
+    assert tools["add_note"]["annotations"]["idempotentHint"] is True
+
+    missing = stdio_server.call_tool("delete_note", {"title": "nope"})["result"]
+    assert missing["isError"] is True and "There is no note titled 'nope'" in text_of(missing)
+    assert text_of(stdio_server.call_tool("add_note", {"title": "a", "text": "b"})["result"]) == "Saved note 'a'"
+    assert text_of(stdio_server.call_tool("list_notes", {})["result"]) == "a"
+    assert text_of(stdio_server.call_tool("delete_note", {"title": "a"})["result"]) == "Deleted note 'a'"
+    assert text_of(stdio_server.call_tool("list_notes", {})["result"]) == "(no notes)"
+
+
+def test_debug_server_logs_the_user_over_http():
+    client = HttpClient(example("server_with_debug.py"), bearer_token=SEED_BEARER_TOKEN)
+    try:
+        client.initialize()
+        assert text_of(client.call_tool("add", {"a": 2, "b": 5})["result"]) == "7"
+        client.server.wait_for_stderr(r"^Tool called by authenticated user: test@company\.com$")
+        client.server.wait_for_stderr(r"^Available connectors: \['google'\]$")
+        info = client.call_tool("get_user_info", {})["result"]["structuredContent"]
+        assert info == {"email": "test@company.com", "available_connectors": ["google"],
+                        "connector_count": 1, "authenticated": True}
+        # Debug mode: the authentication is logged, the token is not.
+        client.server.wait_for_stderr(r"DEBUG")
+        assert SEED_BEARER_TOKEN not in client.server.stderr_text
+    finally:
+        client.close()
+
+
+def test_create_bearer_token_makes_the_seed_token():
+    output = subprocess.run(example("create_bearer_token.py"), check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert output == SEED_BEARER_TOKEN
+
+
+def test_create_bearer_token_for_another_user():
+    output = subprocess.run(example("create_bearer_token.py") + [
+        "--email", "me@example.com", "--connector", "slack=xyz"],
+        check=True, capture_output=True, text=True).stdout.strip()
+    tokens = json.loads(base64.b64decode(output))
+    assert tokens["server_secret"] == "server_secret"
+    assert tokens["connector_access_tokens"] == {"slack": "xyz"}
+    payload = tokens["user_id_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims == {"email": "me@example.com"}
+
+
+def test_seed_token_works_with_a_generated_token_too():
+    token = subprocess.run(example("create_bearer_token.py") + ["--email", "other@company.com"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    client = HttpClient(example("server_with_auth.py"), bearer_token=token)
+    try:
+        client.initialize()
+        assert text_of(client.call_tool("add", {"a": 1, "b": 1})["result"]) == "2"
+        client.server.wait_for_stderr(r"^This tool was called by: other@company\.com$")
+    finally:
+        client.close()
