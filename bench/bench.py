@@ -686,10 +686,14 @@ class Bench:
 
     # --------------------------------------------------------- profile
 
-    def run_profile(self):
-        """callgrind (instruction counts per request) or perf (sampled) of one server."""
+    def run_profile(self, tool=None, key=None):
+        """callgrind (instruction counts per request) or perf (sampled) of one
+        server; returns (markdown, instructions per request or None)."""
         global WRAP, START_TIMEOUT
-        tool, key, seconds = self.o.profile, self.o.profile_target, self.o.profile_seconds
+        tool = tool or self.o.profile
+        key = key or self.o.profile_target
+        seconds = self.o.profile_seconds
+        ir_per_request = None
         targets = {t[0]: t for t in self.http_targets()}
         if key not in targets:
             raise SystemExit(f"profile target {key!r} not available ({', '.join(targets)})")
@@ -748,7 +752,11 @@ class Bench:
                         f"({res['rps']:,.0f} req/s while sampling).\n\nSelf time by object:\n\n```\n"
                         + "\n".join(dlines[:15]) + "\n```\n\nSelf time by symbol:\n\n```\n"
                         + "\n".join(lines[:50]) + "\n```\n")
-            return f"# Profile of `{key}` ({label})\n\n{environment(self.o, False)}\n\n{body}"
+            m = re.search(r"Total instructions: ([\d,]+)", body)
+            if tool == "callgrind" and m:
+                ir_per_request = int(m.group(1).replace(",", "")) / n
+            return (f"# Profile of `{key}` ({label})\n\n{environment(self.o, False)}\n\n{body}",
+                    ir_per_request)
         finally:
             srv.stop()
 
@@ -808,7 +816,7 @@ def environment(opts, method=True):
     return text
 
 
-def report(opts, rows, stdio, sessions, sse):
+def report(opts, rows, stdio, sessions, sse, instructions=()):
     by = {r["key"]: r for r in rows}
     floor = by.get("floor", {}).get("rps")
     floor99 = by.get("floor", {}).get("p99")
@@ -848,6 +856,15 @@ def report(opts, rows, stdio, sessions, sse):
                 L.append(f"| {s['label']} | **failed**: {s['error'][:200]} | | |")
             else:
                 L.append(f"| {s['label']} | {s['mps']:,.0f} | {fmt_kib(s['hwm'])} | {ratio(s['mps'], ts)} |")
+    if instructions:
+        fl = dict(instructions).get("floor")
+        L += ["", "## Instructions per request (callgrind)", "",
+              "Stable on a noisy machine, unlike req/s: `valgrind --tool=callgrind`, counted "
+              f"after a warm-up over {opts.profile_seconds} s of `wrk -t1 -c8` "
+              "(profiles in `results/profile-*-callgrind.md`).", "",
+              "| server | instructions/request | × floor |", "|---|---:|---:|"]
+        for key, ir in instructions:
+            L.append(f"| `{key}` | {ir:,.0f} | {ratio(ir, fl)} |" if ir else f"| `{key}` | failed | |")
     if sessions or sse:
         L += ["", "## Memory of stateful servers", "",
               f"Idle sessions: {opts.sessions:,} sessions opened (initialize + initialized each, "
@@ -922,6 +939,9 @@ def main():
                     help="only profile one server (--profile-target, default ours)")
     ap.add_argument("--profile-target", default="ours")
     ap.add_argument("--profile-seconds", type=int, default=10)
+    ap.add_argument("--no-callgrind", dest="callgrind", action="store_false",
+                    help="skip counting instructions per request (floor and our servers) "
+                    "with callgrind; --smoke skips it too")
     ap.add_argument("--ours-extra-args", default="", help="extra flags for our server")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build-bench", "bench"))
@@ -932,12 +952,13 @@ def main():
     if o.smoke:
         o.duration, o.runs, o.warmup = 2, 3, 1
         o.stdio_messages, o.sessions, o.sse_streams = 2000, 1000, 100
+        o.callgrind = False
     os.sched_setaffinity(0, {CLIENT_CPU})
 
     b = Bench(o)
     try:
         if o.profile:
-            text = b.run_profile()
+            text, _ = b.run_profile()
             out = o.out or os.path.join(HERE, "results", f"profile-{o.profile_target}-{o.profile}.md")
         elif o.soak:
             s = b.run_soak()
@@ -950,7 +971,17 @@ def main():
                 stdio = b.run_stdio()
                 sessions = [b.run_sessions(*t) for t in b.stateful_targets()]
                 sse = [b.run_sse(*t) for t in b.stateful_targets()]
-            text = report(o, rows, stdio, sessions, sse)
+            instructions = []
+            if o.callgrind and not o.no_extras and os.access(b.ours, os.X_OK):
+                for key in ("floor", "ours", "ours-bearer", "ours-idtoken", "ours-stateful"):
+                    try:
+                        prof, ir = b.run_profile("callgrind", key)
+                        instructions.append((key, ir))
+                        with open(os.path.join(HERE, "results", f"profile-{key}-callgrind.md"), "w") as f:
+                            f.write(prof)
+                    except (SystemExit, Exception) as e:  # noqa: BLE001
+                        log(f"callgrind {key}: {e}")
+            text = report(o, rows, stdio, sessions, sse, instructions)
             partial = o.smoke or o.only or o.no_extras or o.duration != 15 or o.runs != 3
             out = o.out or os.path.join(HERE, "results", "partial.md" if partial else "latest.md")
     finally:
