@@ -24,6 +24,11 @@ NorthMcpContext *north_mcp_context_new               (NorthMcpServer       *serv
                                                       const char           *protocol_version);
 void             north_mcp_context_set_result_filter (NorthMcpContext      *self,
                                                       NorthMcpResultFilter  filter);
+/* Answers with a JSON-RPC error carrying @data (may be NULL). */
+void             north_mcp_context_return_jsonrpc_error (NorthMcpContext *self,
+                                                         int              code,
+                                                         const char      *message,
+                                                         JsonNode        *data);
 NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self);
 /* Makes @self the context north_mcp_context_get_current() returns in this
  * thread until the matching pop. */

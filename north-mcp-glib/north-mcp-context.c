@@ -830,6 +830,26 @@ north_mcp_context_return_error_literal (NorthMcpContext *self,
   north_mcp_context_return_error (self, error);
 }
 
+/* A JSON-RPC error with a `data` member, such as resource-not-found's
+ * `{uri}`. */
+void
+north_mcp_context_return_jsonrpc_error (NorthMcpContext *self,
+                                        int              code,
+                                        const char      *message,
+                                        JsonNode        *data)
+{
+  g_autoptr(JsonNode) response = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+
+  if (!mark_completed (self))
+    return;
+
+  response = north_mcp_jsonrpc_error_new (self->id, code, message, data);
+  run_on_main_context (self, send_response, response);
+}
+
 /* Server-to-client requests. */
 
 static void
@@ -1095,6 +1115,89 @@ JsonObject *
 north_mcp_context_elicit_finish (NorthMcpContext  *self,
                                  GAsyncResult     *result,
                                  GError          **error)
+{
+  return finish_object (self, result, "elicitation/create", error);
+}
+
+static gboolean
+client_has_elicitation_mode (NorthMcpSession *session,
+                             const char      *mode)
+{
+  JsonObject *capabilities = north_mcp_session_get_client_capabilities (session);
+  JsonObject *elicitation = north_mcp_object_get_object (capabilities, "elicitation");
+
+  return elicitation != NULL && json_object_has_member (elicitation, mode);
+}
+
+/**
+ * north_mcp_context_elicit_url_async:
+ * @self: a context
+ * @message: why the user should open @url
+ * @url: the URL the user should open, for example to sign in to a third
+ *   party; the client shows it and does not fetch it
+ * @elicitation_id: an id unique to this elicitation, which the server may
+ *   later name in `notifications/elicitation/complete`
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the user, through the client, to open a URL
+ * (`elicitation/create` in URL mode, revision 2025-11-25). Needs the
+ * client's `elicitation.url` capability; fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without it.
+ */
+void
+north_mcp_context_elicit_url_async (NorthMcpContext     *self,
+                                    const char          *message,
+                                    const char          *url,
+                                    const char          *elicitation_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(JsonObject) params = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (elicitation_id != NULL);
+
+  /* A client that declared `elicitation: {}` supports forms only. */
+  if (self->session != NULL && !client_has_elicitation_mode (self->session, "url"))
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, north_mcp_context_send_request_async);
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send elicitation/create in URL mode: the client did "
+                               "not declare the 'elicitation.url' capability");
+      return;
+    }
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "mode", "url");
+  json_object_set_string_member (params, "message", message);
+  json_object_set_string_member (params, "url", url);
+  json_object_set_string_member (params, "elicitationId", elicitation_id);
+  north_mcp_context_send_request_async (self, "elicitation/create", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_elicit_url_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_elicit_url_async().
+ *
+ * Returns: (transfer full): the `ElicitResult` (`action`: `accept`,
+ *   `decline` or `cancel`; no `content` in URL mode)
+ */
+JsonObject *
+north_mcp_context_elicit_url_finish (NorthMcpContext  *self,
+                                     GAsyncResult     *result,
+                                     GError          **error)
 {
   return finish_object (self, result, "elicitation/create", error);
 }

@@ -150,6 +150,18 @@ JsonObject      *north_mcp_context_elicit_finish        (NorthMcpContext      *s
                                                          GAsyncResult         *result,
                                                          GError              **error);
 NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_elicit_url_async     (NorthMcpContext      *self,
+                                                         const char           *message,
+                                                         const char           *url,
+                                                         const char           *elicitation_id,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject      *north_mcp_context_elicit_url_finish    (NorthMcpContext      *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+NORTH_MCP_AVAILABLE_IN_ALL
 void             north_mcp_context_list_roots_async     (NorthMcpContext      *self,
                                                          GCancellable         *cancellable,
                                                          GAsyncReadyCallback   callback,

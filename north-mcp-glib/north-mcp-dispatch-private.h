@@ -26,4 +26,26 @@ gboolean north_mcp_dispatch_paginate    (NorthMcpServer   *server,
 void     north_mcp_dispatch_invalid_params (NorthMcpContext *context,
                                             const char      *message);
 
+/* Resources, prompts and completion (north-mcp-dispatch-features.c). */
+void     north_mcp_dispatch_resources_list           (NorthMcpServer  *server,
+                                                      NorthMcpContext *context);
+void     north_mcp_dispatch_resources_templates_list (NorthMcpServer  *server,
+                                                      NorthMcpContext *context);
+void     north_mcp_dispatch_resources_read           (NorthMcpServer  *server,
+                                                      NorthMcpContext *context);
+void     north_mcp_dispatch_resources_subscribe      (NorthMcpServer  *server,
+                                                      NorthMcpContext *context);
+void     north_mcp_dispatch_resources_unsubscribe    (NorthMcpServer  *server,
+                                                      NorthMcpContext *context);
+void     north_mcp_dispatch_prompts_list             (NorthMcpServer  *server,
+                                                      NorthMcpContext *context);
+void     north_mcp_dispatch_prompts_get              (NorthMcpServer  *server,
+                                                      NorthMcpContext *context);
+void     north_mcp_dispatch_completion_complete      (NorthMcpServer  *server,
+                                                      NorthMcpContext *context);
+/* Answers resource-not-found for @uri as the request's revision wants it:
+ * -32002 up to 2025-11-25, -32602 after; both with `data: {uri}`. */
+void     north_mcp_dispatch_resource_not_found       (NorthMcpContext *context,
+                                                      const char      *uri);
+
 G_END_DECLS

@@ -269,6 +269,14 @@ static const MethodEntry methods[] = {
   { "tools/call", handle_tools_call },
   { "server/discover", north_mcp_modern_handle_discover },
   { "subscriptions/listen", north_mcp_modern_handle_listen },
+  { "resources/list", north_mcp_dispatch_resources_list },
+  { "resources/templates/list", north_mcp_dispatch_resources_templates_list },
+  { "resources/read", north_mcp_dispatch_resources_read },
+  { "resources/subscribe", north_mcp_dispatch_resources_subscribe },
+  { "resources/unsubscribe", north_mcp_dispatch_resources_unsubscribe },
+  { "prompts/list", north_mcp_dispatch_prompts_list },
+  { "prompts/get", north_mcp_dispatch_prompts_get },
+  { "completion/complete", north_mcp_dispatch_completion_complete },
 };
 
 static NorthMcpMethodHandler
@@ -480,6 +488,9 @@ north_mcp_server_handle_message (NorthMcpServer  *self,
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
   g_return_val_if_fail (message != NULL, 0);
   g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (channel), 0);
+
+  if (session != NULL)
+    north_mcp_session_touch (session);
 
   if (!JSON_NODE_HOLDS_ARRAY (message))
     return handle_one (self, session, user, message, channel, FALSE);

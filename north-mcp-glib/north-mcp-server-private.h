@@ -70,6 +70,19 @@ JsonObject   *north_mcp_server_build_server_info  (NorthMcpServer  *self);
 /* The loop north_mcp_server_run() runs, quit by north_mcp_server_stop(). */
 void          _north_mcp_server_set_loop          (NorthMcpServer  *self,
                                                    GMainLoop       *loop);
+/* Resources, templates and prompts in the order they were added. */
+GPtrArray    *north_mcp_server_get_resource_array (NorthMcpServer  *self);
+GPtrArray    *north_mcp_server_get_resource_template_array (NorthMcpServer *self);
+GPtrArray    *north_mcp_server_get_prompt_array   (NorthMcpServer  *self);
+/* Whether the server offers @capability ("tools", "resources", "prompts",
+ * "completions", "logging") now. */
+gboolean      north_mcp_server_has_capability     (NorthMcpServer  *self,
+                                                   const char      *capability);
+/* Closes the sessions idle for longer than the session timeout at @now
+ * (monotonic microseconds); returns how many. The server runs it
+ * periodically while an HTTP transport serves. */
+guint         north_mcp_server_expire_idle_sessions (NorthMcpServer *self,
+                                                     gint64          now);
 /* Every open session, for notifications to all clients. */
 GList        *north_mcp_server_get_sessions       (NorthMcpServer  *self);
 

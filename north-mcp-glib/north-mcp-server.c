@@ -64,6 +64,7 @@ struct _NorthMcpServer
   gsize                  max_body_size;
   guint                  page_size;
   guint                  request_timeout;
+  guint                  session_timeout;
 
   NorthMcpAuth          *auth;
   GMainContext          *main_context;
@@ -72,6 +73,12 @@ struct _NorthMcpServer
   GHashTable            *tool_map;  /* name -> NorthMcpTool (unowned) */
   GHashTable            *routes;    /* path -> NorthMcpRoute */
   GHashTable            *sessions;  /* id -> NorthMcpSession */
+  GPtrArray             *resources; /* NorthMcpResource, in order added */
+  GHashTable            *resource_map; /* uri -> NorthMcpResource (unowned) */
+  GPtrArray             *resource_templates; /* NorthMcpResourceTemplate */
+  GPtrArray             *prompts;   /* NorthMcpPrompt, in order added */
+  GHashTable            *prompt_map; /* name -> NorthMcpPrompt (unowned) */
+  GSource               *expiry_source; /* while an HTTP transport runs */
 
   NorthMcpHttpTransport *http;
   NorthMcpStdioTransport *stdio;
@@ -100,6 +107,7 @@ enum {
   PROP_MAX_BODY_SIZE,
   PROP_PAGE_SIZE,
   PROP_REQUEST_TIMEOUT,
+  PROP_SESSION_TIMEOUT,
   PROP_AUTH,
   PROP_REQUEST_STATE_LIFETIME,
   N_PROPS
@@ -117,6 +125,7 @@ typedef struct
   guint              ttl_ms;
   NorthMcpCacheScope scope;
 } CacheHint;
+#define DEFAULT_SESSION_TIMEOUT_S (30 * 60)
 
 const char * const north_mcp_supported_protocol_versions[] = {
   "2024-11-05",
@@ -151,6 +160,11 @@ north_mcp_server_dispose (GObject *object)
   g_clear_pointer (&self->routes, g_hash_table_unref);
   g_clear_pointer (&self->tool_map, g_hash_table_unref);
   g_clear_pointer (&self->tools, g_ptr_array_unref);
+  g_clear_pointer (&self->resource_map, g_hash_table_unref);
+  g_clear_pointer (&self->resources, g_ptr_array_unref);
+  g_clear_pointer (&self->resource_templates, g_ptr_array_unref);
+  g_clear_pointer (&self->prompt_map, g_hash_table_unref);
+  g_clear_pointer (&self->prompts, g_ptr_array_unref);
   g_clear_object (&self->auth);
 
   G_OBJECT_CLASS (north_mcp_server_parent_class)->dispose (object);
@@ -219,6 +233,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_REQUEST_TIMEOUT:
       g_value_set_uint (value, self->request_timeout);
       break;
+    case PROP_SESSION_TIMEOUT:
+      g_value_set_uint (value, self->session_timeout);
+      break;
     case PROP_AUTH:
       g_value_set_object (value, self->auth);
       break;
@@ -278,6 +295,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_REQUEST_STATE_LIFETIME:
       north_mcp_server_set_request_state_lifetime (self, g_value_get_uint (value));
+      break;
+    case PROP_SESSION_TIMEOUT:
+      north_mcp_server_set_session_timeout (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -396,6 +416,18 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
     g_param_spec_uint ("request-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_REQUEST_TIMEOUT_MS, rw);
 
   /**
+   * NorthMcpServer:session-timeout:
+   *
+   * How long a Streamable HTTP session may stay idle, in seconds, before
+   * the server ends it (its id then answers `404`); 0 keeps idle sessions
+   * forever. A session is idle while no request of it is running, no
+   * request to its client is pending and no standalone (GET) stream is
+   * open. Default: 30 minutes. Stdio sessions never expire.
+   */
+  properties[PROP_SESSION_TIMEOUT] =
+    g_param_spec_uint ("session-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_SESSION_TIMEOUT_S, rw);
+
+  /**
    * NorthMcpServer:auth:
    *
    * The North authentication the HTTP transports apply.
@@ -427,10 +459,16 @@ north_mcp_server_init (NorthMcpServer *self)
   self->max_body_size = DEFAULT_MAX_BODY_SIZE;
   self->page_size = DEFAULT_PAGE_SIZE;
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT_MS;
+  self->session_timeout = DEFAULT_SESSION_TIMEOUT_S;
   self->auth = north_mcp_auth_new ();
   self->main_context = g_main_context_ref_thread_default ();
   self->tools = g_ptr_array_new_with_free_func (g_object_unref);
   self->tool_map = g_hash_table_new (g_str_hash, g_str_equal);
+  self->resources = g_ptr_array_new_with_free_func (g_object_unref);
+  self->resource_map = g_hash_table_new (g_str_hash, g_str_equal);
+  self->resource_templates = g_ptr_array_new_with_free_func (g_object_unref);
+  self->prompts = g_ptr_array_new_with_free_func (g_object_unref);
+  self->prompt_map = g_hash_table_new (g_str_hash, g_str_equal);
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) route_free);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->request_state_lifetime = DEFAULT_REQUEST_STATE_LIFETIME_MS;
@@ -873,6 +911,47 @@ north_mcp_server_set_request_timeout (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_session_timeout:
+ * @self: a server
+ *
+ * Gets how long an idle Streamable HTTP session lives.
+ *
+ * Returns: the timeout in seconds; 0 for never
+ */
+guint
+north_mcp_server_get_session_timeout (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->session_timeout;
+}
+
+static void schedule_session_expiry (NorthMcpServer *self);
+
+/**
+ * north_mcp_server_set_session_timeout:
+ * @self: a server
+ * @timeout_s: the timeout in seconds; 0 for never
+ *
+ * Sets how long a Streamable HTTP session may stay idle before the server
+ * ends it (see #NorthMcpServer:session-timeout).
+ */
+void
+north_mcp_server_set_session_timeout (NorthMcpServer *self,
+                                      guint           timeout_s)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (self->session_timeout == timeout_s)
+    return;
+
+  self->session_timeout = timeout_s;
+  if (self->http != NULL)
+    schedule_session_expiry (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_TIMEOUT]);
+}
+
+/**
  * north_mcp_server_get_auth:
  * @self: a server
  *
@@ -1094,7 +1173,49 @@ north_mcp_server_build_capabilities (NorthMcpServer *self)
   json_object_set_boolean_member (tools, "listChanged", TRUE);
   json_object_set_object_member (capabilities, "tools", tools);
   json_object_set_object_member (capabilities, "logging", json_object_new ());
+
+  /* Offer only what the server has: clients hide what is not offered, and
+   * methods of capabilities not offered answer -32601. */
+  if (north_mcp_server_has_capability (self, "resources"))
+    {
+      JsonObject *resources = json_object_new ();
+
+      json_object_set_boolean_member (resources, "subscribe", TRUE);
+      json_object_set_boolean_member (resources, "listChanged", TRUE);
+      json_object_set_object_member (capabilities, "resources", resources);
+    }
+
+  if (north_mcp_server_has_capability (self, "prompts"))
+    {
+      JsonObject *prompts = json_object_new ();
+
+      json_object_set_boolean_member (prompts, "listChanged", TRUE);
+      json_object_set_object_member (capabilities, "prompts", prompts);
+    }
+
+  if (north_mcp_server_has_capability (self, "completions"))
+    json_object_set_object_member (capabilities, "completions", json_object_new ());
+
   return capabilities;
+}
+
+gboolean
+north_mcp_server_has_capability (NorthMcpServer *self,
+                                 const char     *capability)
+{
+  gboolean has_resources = self->resources->len > 0 || self->resource_templates->len > 0;
+  gboolean has_prompts = self->prompts->len > 0;
+
+  if (g_str_equal (capability, "tools") || g_str_equal (capability, "logging"))
+    return TRUE;
+  if (g_str_equal (capability, "resources"))
+    return has_resources;
+  if (g_str_equal (capability, "prompts"))
+    return has_prompts;
+  /* Completion needs something with arguments to complete. */
+  if (g_str_equal (capability, "completions"))
+    return has_prompts || self->resource_templates->len > 0;
+  return FALSE;
 }
 
 JsonObject *
@@ -1217,6 +1338,7 @@ north_mcp_server_start (NorthMcpServer         *self,
       return FALSE;
     }
 
+  schedule_session_expiry (self);
   return TRUE;
 }
 
@@ -1236,6 +1358,11 @@ north_mcp_server_stop (NorthMcpServer *self)
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
   north_mcp_modern_close_listeners (self);
+  if (self->expiry_source != NULL)
+    {
+      g_source_destroy (self->expiry_source);
+      g_clear_pointer (&self->expiry_source, g_source_unref);
+    }
 
   if (self->http != NULL)
     {
@@ -1408,4 +1535,486 @@ JsonObject *
 north_mcp_server_build_modern_capabilities (NorthMcpServer *self)
 {
   return north_mcp_server_build_capabilities (self);
+}
+
+/* Resources, resource templates and prompts. */
+
+/* Adds @object to @array (and @map under @key when @map is set), replacing
+ * an object of the same key in place so that lists keep their order. */
+static void
+registry_add (GPtrArray   *array,
+              GHashTable  *map,
+              const char  *key,
+              gpointer     object,
+              gpointer     old)
+{
+  g_object_ref (object);
+  if (old != NULL)
+    {
+      guint index;
+
+      g_ptr_array_find (array, old, &index);
+      if (map != NULL)
+        g_hash_table_insert (map, (gpointer) key, object);
+      g_ptr_array_index (array, index) = object;
+      g_object_unref (old);
+    }
+  else
+    {
+      g_ptr_array_add (array, object);
+      if (map != NULL)
+        g_hash_table_insert (map, (gpointer) key, object);
+    }
+}
+
+static GPtrArray *
+copy_objects (GPtrArray *array)
+{
+  GPtrArray *copy = g_ptr_array_new_full (array->len, g_object_unref);
+
+  for (guint i = 0; i < array->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (array, i)));
+  return copy;
+}
+
+/**
+ * north_mcp_server_add_resource:
+ * @self: a server
+ * @resource: a resource
+ *
+ * Adds @resource, replacing a resource of the same URI. Connected clients
+ * are told that the list changed.
+ */
+void
+north_mcp_server_add_resource (NorthMcpServer   *self,
+                               NorthMcpResource *resource)
+{
+  const char *uri;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (NORTH_MCP_IS_RESOURCE (resource));
+
+  uri = north_mcp_resource_get_uri (resource);
+  g_return_if_fail (uri != NULL && north_mcp_resource_get_name (resource) != NULL);
+
+  registry_add (self->resources, self->resource_map, uri, resource,
+                g_hash_table_lookup (self->resource_map, uri));
+  north_mcp_server_notify_resources_list_changed (self);
+}
+
+/**
+ * north_mcp_server_remove_resource:
+ * @self: a server
+ * @uri: the resource's URI
+ *
+ * Removes a resource.
+ *
+ * Returns: %TRUE if there was such a resource
+ */
+gboolean
+north_mcp_server_remove_resource (NorthMcpServer *self,
+                                  const char     *uri)
+{
+  NorthMcpResource *resource;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  resource = g_hash_table_lookup (self->resource_map, uri);
+  if (resource == NULL)
+    return FALSE;
+
+  g_hash_table_remove (self->resource_map, uri);
+  g_ptr_array_remove (self->resources, resource);
+  north_mcp_server_notify_resources_list_changed (self);
+  return TRUE;
+}
+
+/**
+ * north_mcp_server_lookup_resource:
+ * @self: a server
+ * @uri: a resource's URI
+ *
+ * Finds a resource (not a template) by URI.
+ *
+ * Returns: (transfer none) (nullable): the resource
+ */
+NorthMcpResource *
+north_mcp_server_lookup_resource (NorthMcpServer *self,
+                                  const char     *uri)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  return g_hash_table_lookup (self->resource_map, uri);
+}
+
+/**
+ * north_mcp_server_list_resources:
+ * @self: a server
+ *
+ * Lists the server's resources in the order they were added.
+ *
+ * Returns: (transfer container) (element-type NorthMcpResource): the
+ *   resources
+ */
+GPtrArray *
+north_mcp_server_list_resources (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return copy_objects (self->resources);
+}
+
+static NorthMcpResourceTemplate *
+find_template (NorthMcpServer *self,
+               const char     *uri_template)
+{
+  for (guint i = 0; i < self->resource_templates->len; i++)
+    {
+      NorthMcpResourceTemplate *template_ = g_ptr_array_index (self->resource_templates, i);
+
+      if (g_strcmp0 (north_mcp_resource_template_get_uri_template (template_), uri_template) == 0)
+        return template_;
+    }
+
+  return NULL;
+}
+
+/**
+ * north_mcp_server_add_resource_template:
+ * @self: a server
+ * @template_: a resource template
+ *
+ * Adds @template_, replacing a template with the same URI template.
+ * `resources/read` tries templates in the order they were added, after the
+ * resources with a fixed URI.
+ */
+void
+north_mcp_server_add_resource_template (NorthMcpServer           *self,
+                                        NorthMcpResourceTemplate *template_)
+{
+  const char *uri_template;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (template_));
+
+  uri_template = north_mcp_resource_template_get_uri_template (template_);
+  g_return_if_fail (uri_template != NULL);
+
+  registry_add (self->resource_templates, NULL, uri_template, template_,
+                find_template (self, uri_template));
+  north_mcp_server_notify_resources_list_changed (self);
+}
+
+/**
+ * north_mcp_server_remove_resource_template:
+ * @self: a server
+ * @uri_template: the template's URI template
+ *
+ * Removes a resource template.
+ *
+ * Returns: %TRUE if there was such a template
+ */
+gboolean
+north_mcp_server_remove_resource_template (NorthMcpServer *self,
+                                           const char     *uri_template)
+{
+  NorthMcpResourceTemplate *template_;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (uri_template != NULL, FALSE);
+
+  template_ = find_template (self, uri_template);
+  if (template_ == NULL)
+    return FALSE;
+
+  g_ptr_array_remove (self->resource_templates, template_);
+  north_mcp_server_notify_resources_list_changed (self);
+  return TRUE;
+}
+
+/**
+ * north_mcp_server_list_resource_templates:
+ * @self: a server
+ *
+ * Lists the server's resource templates in the order they were added.
+ *
+ * Returns: (transfer container) (element-type NorthMcpResourceTemplate):
+ *   the templates
+ */
+GPtrArray *
+north_mcp_server_list_resource_templates (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return copy_objects (self->resource_templates);
+}
+
+/**
+ * north_mcp_server_notify_resources_list_changed:
+ * @self: a server
+ *
+ * Tells every connected client that the list of resources or templates
+ * changed (`notifications/resources/list_changed`). Adding and removing
+ * them does this already.
+ */
+void
+north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  broadcast (self, "notifications/resources/list_changed");
+}
+
+/**
+ * north_mcp_server_notify_resource_updated:
+ * @self: a server
+ * @uri: the URI of the resource that changed
+ *
+ * Tells the clients that subscribed to @uri (`resources/subscribe`) that
+ * it changed (`notifications/resources/updated`). Other clients are not
+ * told. Stateless (2026-07-28) clients get it on their
+ * `subscriptions/listen` streams that asked for @uri.
+ */
+void
+north_mcp_server_notify_resource_updated (NorthMcpServer *self,
+                                          const char     *uri)
+{
+  g_autoptr(JsonObject) params = NULL;
+  GHashTableIter iter;
+  gpointer session;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (uri != NULL);
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "uri", uri);
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    if (north_mcp_session_get_initialized (session) &&
+        north_mcp_session_is_subscribed (session, uri))
+      north_mcp_session_send_notification (session, "notifications/resources/updated", params);
+
+  north_mcp_modern_notify_listeners (self, "notifications/resources/updated", uri);
+}
+
+/**
+ * north_mcp_server_add_prompt:
+ * @self: a server
+ * @prompt: a prompt
+ *
+ * Adds @prompt, replacing a prompt of the same name. Connected clients are
+ * told that the list changed.
+ */
+void
+north_mcp_server_add_prompt (NorthMcpServer *self,
+                             NorthMcpPrompt *prompt)
+{
+  const char *name;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (NORTH_MCP_IS_PROMPT (prompt));
+
+  name = north_mcp_prompt_get_name (prompt);
+  g_return_if_fail (name != NULL);
+
+  registry_add (self->prompts, self->prompt_map, name, prompt,
+                g_hash_table_lookup (self->prompt_map, name));
+  north_mcp_server_notify_prompts_list_changed (self);
+}
+
+/**
+ * north_mcp_server_remove_prompt:
+ * @self: a server
+ * @name: the prompt's name
+ *
+ * Removes a prompt.
+ *
+ * Returns: %TRUE if there was such a prompt
+ */
+gboolean
+north_mcp_server_remove_prompt (NorthMcpServer *self,
+                                const char     *name)
+{
+  NorthMcpPrompt *prompt;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  prompt = g_hash_table_lookup (self->prompt_map, name);
+  if (prompt == NULL)
+    return FALSE;
+
+  g_hash_table_remove (self->prompt_map, name);
+  g_ptr_array_remove (self->prompts, prompt);
+  north_mcp_server_notify_prompts_list_changed (self);
+  return TRUE;
+}
+
+/**
+ * north_mcp_server_lookup_prompt:
+ * @self: a server
+ * @name: a prompt's name
+ *
+ * Finds a prompt by name.
+ *
+ * Returns: (transfer none) (nullable): the prompt
+ */
+NorthMcpPrompt *
+north_mcp_server_lookup_prompt (NorthMcpServer *self,
+                                const char     *name)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return g_hash_table_lookup (self->prompt_map, name);
+}
+
+/**
+ * north_mcp_server_list_prompts:
+ * @self: a server
+ *
+ * Lists the server's prompts in the order they were added.
+ *
+ * Returns: (transfer container) (element-type NorthMcpPrompt): the prompts
+ */
+GPtrArray *
+north_mcp_server_list_prompts (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return copy_objects (self->prompts);
+}
+
+/**
+ * north_mcp_server_notify_prompts_list_changed:
+ * @self: a server
+ *
+ * Tells every connected client that the list of prompts changed
+ * (`notifications/prompts/list_changed`). Adding and removing prompts does
+ * this already.
+ */
+void
+north_mcp_server_notify_prompts_list_changed (NorthMcpServer *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  broadcast (self, "notifications/prompts/list_changed");
+}
+
+GPtrArray *
+north_mcp_server_get_resource_array (NorthMcpServer *self)
+{
+  return self->resources;
+}
+
+GPtrArray *
+north_mcp_server_get_resource_template_array (NorthMcpServer *self)
+{
+  return self->resource_templates;
+}
+
+GPtrArray *
+north_mcp_server_get_prompt_array (NorthMcpServer *self)
+{
+  return self->prompts;
+}
+
+/**
+ * north_mcp_server_log:
+ * @self: a server
+ * @level: the severity
+ * @logger: (nullable): the logger's name
+ * @data: any JSON value to log
+ *
+ * Sends `notifications/message` to every connected client whose log level
+ * (`logging/setLevel`) lets @level through, on its standalone stream: for
+ * messages that belong to no request. Within a handler, use
+ * north_mcp_context_log() instead, which travels with the request.
+ */
+void
+north_mcp_server_log (NorthMcpServer   *self,
+                      NorthMcpLogLevel  level,
+                      const char       *logger,
+                      JsonNode         *data)
+{
+  GHashTableIter iter;
+  gpointer session;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
+  g_return_if_fail (data != NULL);
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    if (north_mcp_session_get_initialized (session))
+      north_mcp_session_log (session, level, logger, data);
+}
+
+/* Idle session expiry. */
+
+guint
+north_mcp_server_expire_idle_sessions (NorthMcpServer *self,
+                                       gint64          now)
+{
+  g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 limit = (gint64) self->session_timeout * G_USEC_PER_SEC;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->session_timeout == 0)
+    return 0;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      NorthMcpSession *session = value;
+
+      if (!north_mcp_session_is_busy (session) &&
+          now - north_mcp_session_get_last_activity (session) > limit)
+        g_ptr_array_add (expired, g_object_ref (session));
+    }
+
+  for (guint i = 0; i < expired->len; i++)
+    {
+      NorthMcpSession *session = g_ptr_array_index (expired, i);
+
+      north_mcp_server_debug (self, "Session %.8s… idle for too long, ending it",
+                              north_mcp_session_get_id (session));
+      north_mcp_server_close_session (self, session);
+    }
+
+  return expired->len;
+}
+
+static gboolean
+expire_sessions_cb (gpointer user_data)
+{
+  NorthMcpServer *self = user_data;
+
+  north_mcp_server_expire_idle_sessions (self, g_get_monotonic_time ());
+  return G_SOURCE_CONTINUE;
+}
+
+/* Checks for idle sessions a few times per timeout, at most once a minute. */
+static void
+schedule_session_expiry (NorthMcpServer *self)
+{
+  guint interval;
+
+  if (self->expiry_source != NULL)
+    {
+      g_source_destroy (self->expiry_source);
+      g_clear_pointer (&self->expiry_source, g_source_unref);
+    }
+
+  if (self->session_timeout == 0)
+    return;
+
+  interval = CLAMP (self->session_timeout / 4, 1, 60);
+  self->expiry_source = g_timeout_source_new_seconds (interval);
+  g_source_set_callback (self->expiry_source, expire_sessions_cb, self, NULL);
+  g_source_attach (self->expiry_source, self->main_context);
 }

@@ -14,6 +14,9 @@
 #include "north-mcp-enums.h"
 #include "north-mcp-tool.h"
 #include "north-mcp-context.h"
+#include "north-mcp-resource.h"
+#include "north-mcp-resource-template.h"
+#include "north-mcp-prompt.h"
 
 G_BEGIN_DECLS
 
@@ -118,6 +121,11 @@ gboolean               north_mcp_server_get_cache_hint        (NorthMcpServer   
                                                                guint                 *ttl_ms,
                                                                NorthMcpCacheScope    *scope);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_session_timeout   (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_session_timeout   (NorthMcpServer        *self,
+                                                               guint                  timeout_s);
+NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpAuth          *north_mcp_server_get_auth              (NorthMcpServer        *self);
 
 NORTH_MCP_AVAILABLE_IN_ALL
@@ -133,6 +141,51 @@ NORTH_MCP_AVAILABLE_IN_ALL
 GPtrArray             *north_mcp_server_list_tools            (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_notify_tools_list_changed (NorthMcpServer    *self);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_add_resource          (NorthMcpServer        *self,
+                                                               NorthMcpResource      *resource);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_remove_resource       (NorthMcpServer        *self,
+                                                               const char            *uri);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpResource      *north_mcp_server_lookup_resource       (NorthMcpServer        *self,
+                                                               const char            *uri);
+NORTH_MCP_AVAILABLE_IN_ALL
+GPtrArray             *north_mcp_server_list_resources        (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_add_resource_template (NorthMcpServer        *self,
+                                                               NorthMcpResourceTemplate *template_);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_remove_resource_template (NorthMcpServer     *self,
+                                                               const char            *uri_template);
+NORTH_MCP_AVAILABLE_IN_ALL
+GPtrArray             *north_mcp_server_list_resource_templates (NorthMcpServer      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_notify_resources_list_changed (NorthMcpServer *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_notify_resource_updated (NorthMcpServer      *self,
+                                                               const char            *uri);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_add_prompt            (NorthMcpServer        *self,
+                                                               NorthMcpPrompt        *prompt);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_remove_prompt         (NorthMcpServer        *self,
+                                                               const char            *name);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpPrompt        *north_mcp_server_lookup_prompt         (NorthMcpServer        *self,
+                                                               const char            *name);
+NORTH_MCP_AVAILABLE_IN_ALL
+GPtrArray             *north_mcp_server_list_prompts          (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_notify_prompts_list_changed (NorthMcpServer  *self);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_log                   (NorthMcpServer        *self,
+                                                               NorthMcpLogLevel       level,
+                                                               const char            *logger,
+                                                               JsonNode              *data);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_add_route             (NorthMcpServer        *self,
                                                                const char            *path,

@@ -51,6 +51,19 @@ void             north_mcp_session_remove_in_flight       (NorthMcpSession     *
                                                            JsonNode            *id);
 void             north_mcp_session_cancel_in_flight       (NorthMcpSession     *self,
                                                            JsonNode            *id);
+/* resources/subscribe and unsubscribe. */
+void             north_mcp_session_subscribe              (NorthMcpSession     *self,
+                                                           const char          *uri);
+gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *self,
+                                                           const char          *uri);
+/* Idle tracking for expiry: every message received touches the session;
+ * it is busy while a request of it runs, a request to its client waits,
+ * or its standalone stream is open. Times are monotonic microseconds. */
+void             north_mcp_session_touch                  (NorthMcpSession     *self);
+gint64           north_mcp_session_get_last_activity      (NorthMcpSession     *self);
+void             north_mcp_session_set_last_activity      (NorthMcpSession     *self,
+                                                           gint64               when);
+gboolean         north_mcp_session_is_busy                (NorthMcpSession     *self);
 /* Ends the session: fails pending requests, cancels in-flight ones. */
 void             north_mcp_session_close                  (NorthMcpSession     *self);
 

@@ -36,6 +36,8 @@ struct _NorthMcpSession
   gint64            next_request_id;
   GHashTable       *pending;   /* id key -> PendingRequest */
   GHashTable       *in_flight; /* id key -> GCancellable */
+  GHashTable       *subscriptions; /* URI set */
+  gint64            last_activity; /* monotonic, microseconds */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpSession, north_mcp_session, G_TYPE_OBJECT)
@@ -104,6 +106,7 @@ north_mcp_session_finalize (GObject *object)
   g_clear_pointer (&self->client_info, json_object_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
+  g_clear_pointer (&self->subscriptions, g_hash_table_unref);
 
   G_OBJECT_CLASS (north_mcp_session_parent_class)->finalize (object);
 }
@@ -125,6 +128,8 @@ north_mcp_session_init (NorthMcpSession *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) pending_request_free);
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->last_activity = g_get_monotonic_time ();
 }
 
 NorthMcpSession *
@@ -553,4 +558,108 @@ north_mcp_session_close (NorthMcpSession *self)
                              "The session ended before the client answered");
   for (guint i = 0; i < cancellables->len; i++)
     g_cancellable_cancel (g_ptr_array_index (cancellables, i));
+}
+
+/* Resource subscriptions. */
+
+void
+north_mcp_session_subscribe (NorthMcpSession *self,
+                             const char      *uri)
+{
+  g_hash_table_add (self->subscriptions, g_strdup (uri));
+}
+
+gboolean
+north_mcp_session_unsubscribe (NorthMcpSession *self,
+                               const char      *uri)
+{
+  return g_hash_table_remove (self->subscriptions, uri);
+}
+
+/**
+ * north_mcp_session_is_subscribed:
+ * @self: a session
+ * @uri: a resource URI
+ *
+ * Checks whether the client subscribed to updates of @uri with
+ * `resources/subscribe`.
+ *
+ * Returns: %TRUE if it did and has not unsubscribed
+ */
+gboolean
+north_mcp_session_is_subscribed (NorthMcpSession *self,
+                                 const char      *uri)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  return g_hash_table_contains (self->subscriptions, uri);
+}
+
+static const char * const log_level_names[] = {
+  "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency",
+};
+
+/**
+ * north_mcp_session_log:
+ * @self: a session
+ * @level: the severity
+ * @logger: (nullable): the logger's name
+ * @data: any JSON value to log
+ *
+ * Sends `notifications/message` to the session's client on its standalone
+ * stream, if @level is at or above the level the client set with
+ * `logging/setLevel`. For messages that belong to no request; within a
+ * handler, north_mcp_context_log() sends them with the request.
+ */
+void
+north_mcp_session_log (NorthMcpSession  *self,
+                       NorthMcpLogLevel  level,
+                       const char       *logger,
+                       JsonNode         *data)
+{
+  g_autoptr(JsonObject) params = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_SESSION (self));
+  g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
+  g_return_if_fail (data != NULL);
+
+  if (level < self->log_level)
+    return;
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "level", log_level_names[level]);
+  if (logger != NULL)
+    json_object_set_string_member (params, "logger", logger);
+  json_object_set_member (params, "data", json_node_copy (data));
+  north_mcp_session_send_notification (self, "notifications/message", params);
+}
+
+/* Idle tracking, for expiry. */
+
+void
+north_mcp_session_touch (NorthMcpSession *self)
+{
+  self->last_activity = g_get_monotonic_time ();
+}
+
+gint64
+north_mcp_session_get_last_activity (NorthMcpSession *self)
+{
+  return self->last_activity;
+}
+
+void
+north_mcp_session_set_last_activity (NorthMcpSession *self,
+                                     gint64           when)
+{
+  self->last_activity = when;
+}
+
+gboolean
+north_mcp_session_is_busy (NorthMcpSession *self)
+{
+  return g_hash_table_size (self->in_flight) > 0 ||
+         g_hash_table_size (self->pending) > 0 ||
+         north_mcp_session_get_standalone_channel (self) != NULL;
 }

@@ -39,5 +39,13 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void              north_mcp_session_send_notification       (NorthMcpSession *self,
                                                              const char      *method,
                                                              JsonObject      *params);
+NORTH_MCP_AVAILABLE_IN_ALL
+void              north_mcp_session_log                     (NorthMcpSession *self,
+                                                             NorthMcpLogLevel level,
+                                                             const char      *logger,
+                                                             JsonNode        *data);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean          north_mcp_session_is_subscribed           (NorthMcpSession *self,
+                                                             const char      *uri);
 
 G_END_DECLS
