@@ -546,7 +546,7 @@ north_mcp_resource_template_set_##field (NorthMcpResourceTemplate *self,        
 /**
  * north_mcp_resource_template_set_title:
  * @self: a template
- * @value: (nullable): the title
+ * @title: (nullable): the title
  *
  * Sets the template's display title.
  */
@@ -563,7 +563,7 @@ DEFINE_STRING_ACCESSORS (title, PROP_TITLE)
 /**
  * north_mcp_resource_template_set_description:
  * @self: a template
- * @value: (nullable): the description
+ * @description: (nullable): the description
  *
  * Sets what the template's resources are.
  */
@@ -580,7 +580,7 @@ DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
 /**
  * north_mcp_resource_template_set_mime_type:
  * @self: a template
- * @value: (nullable): the media type
+ * @mime_type: (nullable): the media type
  *
  * Sets the media type of the template's resources.
  */

@@ -560,7 +560,7 @@ north_mcp_resource_set_##field (NorthMcpResource *self,                         
 /**
  * north_mcp_resource_set_title:
  * @self: a resource
- * @value: (nullable): the title
+ * @title: (nullable): the title
  *
  * Sets the resource's display title.
  */
@@ -577,7 +577,7 @@ DEFINE_STRING_ACCESSORS (title, PROP_TITLE)
 /**
  * north_mcp_resource_set_description:
  * @self: a resource
- * @value: (nullable): the description
+ * @description: (nullable): the description
  *
  * Sets what the resource is.
  */
@@ -594,7 +594,7 @@ DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
 /**
  * north_mcp_resource_set_mime_type:
  * @self: a resource
- * @value: (nullable): the media type
+ * @mime_type: (nullable): the media type
  *
  * Sets the resource's media type.
  */
