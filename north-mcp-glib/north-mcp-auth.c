@@ -100,7 +100,6 @@ typedef struct
 
   JsonObject   *token_header;
   JsonObject   *claims;
-  gboolean      claims_verified;
   char         *token_digest;
   char         *issuer;
   char         *kid;
@@ -608,9 +607,10 @@ remember_verified (NorthMcpAuth *self,
 
   token = g_new0 (VerifiedToken, 1);
   token->claims = json_object_ref (req->claims);
-  token->expires = exp != NULL
-    ? (gint64) ((json_node_get_double (exp) + TIME_LEEWAY_S) * G_USEC_PER_SEC)
-    : G_MAXINT64;
+  token->expires = G_MAXINT64;
+  /* exp is any JSON number: clamp before converting, far futures included. */
+  if (exp != NULL && json_node_get_double (exp) + TIME_LEEWAY_S < (double) (G_MAXINT64 / G_USEC_PER_SEC))
+    token->expires = (gint64) ((json_node_get_double (exp) + TIME_LEEWAY_S) * G_USEC_PER_SEC);
   token->keys_expire = MIN (keys_expire,
                             g_get_monotonic_time () + VERIFIED_TOKEN_TTL_S * G_USEC_PER_SEC);
   g_hash_table_replace (self->verified, g_strdup (req->token_digest), token);
@@ -675,7 +675,6 @@ verify_with_key (AuthRequest  *req,
   if (self->audience != NULL && !audience_matches (req->claims, self->audience))
     return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "audience mismatch");
 
-  req->claims_verified = TRUE;
   remember_verified (self, req);
   req_debug (req, NORTH_MCP_LOGGER_AUTH, "Verified user ID token signature (issuer: %s, kid: %s, alg: %s)",
              req->issuer, req->kid, alg);
@@ -797,7 +796,6 @@ authenticate_start (AuthRequest         *req,
   if (cached_claims != NULL)
     {
       req->claims = json_object_ref (cached_claims);
-      req->claims_verified = TRUE;
       req_debug (req, NORTH_MCP_LOGGER_AUTH, "User ID token verified before (cached)");
       *user = make_user (req);
       return DECIDED;

@@ -479,6 +479,11 @@ test_expired (Fixture       *fixture,
   g_autofree char *bad_type = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
                                     "\"exp\": \"tomorrow\"}", fixture->issuer);
 
+  g_autofree char *far_future = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                      "\"exp\": 1e300}", fixture->issuer);
+
+  assert_accepted (fixture, far_future);
+  g_assert_true (decided_without_network (fixture, far_future));
   assert_rejected (fixture, expired, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
   assert_rejected (fixture, bad_type, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
   assert_accepted (fixture, in_leeway);
