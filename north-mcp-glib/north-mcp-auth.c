@@ -391,6 +391,12 @@ collect_x_north (AuthRequest        *req,
              north_mcp_log_repr_bool (req->server_secret != NULL),
              north_mcp_log_repr_bool (req->id_token != NULL),
              g_hash_table_size (req->connectors));
+  if (req->auth->debug)
+    {
+      g_autofree char *names = repr_connectors (req);
+
+      req_debug (req, NORTH_MCP_LOGGER_AUTH, "Available connectors: %s", names);
+    }
 }
 
 /* A bundle member that must be a string or null; FALSE if it is neither. */

@@ -877,6 +877,7 @@ test_debug_log_x_north (void)
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr ("*'x-north-server-secret': 'wrong-serv...'*"
                              "Using X-North headers. Has server_secret: True, Has user_id_token: False, Connector count: 0\n"
+                             "* - NorthMCP.Auth - DEBUG - Available connectors: []\n"
                              "* - NorthMCP.Auth - DEBUG - Authentication failed: access denied*");
   g_test_trap_assert_stderr_unmatched ("*wrong-server-secret*");
 
