@@ -1,0 +1,291 @@
+// northmcp.js: north-mcp-glib for GJS, with plain JavaScript values
+//
+// SPDX-License-Identifier: MIT
+//
+//     import {Server} from './northmcp.js';
+//
+//     const server = new Server({name: 'Demo', version: '1.0.0', port: 5222});
+//     server.tool('add', {
+//         description: 'Add two numbers',
+//         input: {a: 'integer', b: 'integer'},
+//     }, ({a, b}) => a + b);
+//     System.exit(server.run());
+//
+// Tools are plain functions `(args, context) => value`: `args` is a plain
+// object, the value may be a string, number, boolean, object, array,
+// NorthMcp.ToolResult, or a Promise of one (async functions work: the GLib
+// main loop keeps serving while they wait). A thrown error becomes a result
+// with `isError` and the error's message.
+
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Json from 'gi://Json?version=1.0';
+import NorthMcp from 'gi://NorthMcp?version=1.0';
+import System from 'system';
+
+export {NorthMcp};
+
+/** Plain JavaScript value of a Json.Node, Json.Object or Json.Array. */
+export function jsonToJs(value) {
+    if (value === null || value === undefined)
+        return null;
+    let node = value;
+    if (value instanceof Json.Object)
+        node = Json.Node.alloc().init_object(value);
+    else if (value instanceof Json.Array)
+        node = Json.Node.alloc().init_array(value);
+    return JSON.parse(Json.to_string(node, false));
+}
+
+/** A new Json.Node holding a JSON-serialisable JavaScript value. */
+export function jsToJson(value) {
+    const text = JSON.stringify(value === undefined ? null : value);
+    return Json.from_string(text);
+}
+
+/** Thrown by getAuthenticatedUser() when a request has no North user. */
+export class AuthenticationError extends Error {
+    constructor(message = 'User not found in context') {
+        super(message);
+        this.name = 'AuthenticationError';
+    }
+}
+
+/** A North user as a plain object. */
+export function userToJs(user) {
+    if (!user)
+        return null;
+    return {
+        email: user.get_email(),
+        connectorAccessTokens: {...user.get_connector_access_tokens() ?? {}},
+        idToken: user.get_id_token(),
+        claims: jsonToJs(user.get_claims()) ?? {},
+        context: {...user.get_context() ?? {}},
+    };
+}
+
+/**
+ * The North user of a request: of @context (a NorthMcp.Context, as given
+ * to tools: the way to reach the user after an `await`), or of the tool
+ * call running now. Throws AuthenticationError when there is none.
+ */
+export function getAuthenticatedUser(context = null) {
+    const user = context ? context.get_user() : NorthMcp.get_authenticated_user();
+    if (!user)
+        throw new AuthenticationError();
+    return userToJs(user);
+}
+
+/** A Promise resolved after @milliseconds, on the GLib main loop. */
+export function sleep(milliseconds) {
+    return new Promise(resolve => {
+        GLib.timeout_add(GLib.PRIORITY_DEFAULT, Math.max(0, Math.round(milliseconds)), () => {
+            resolve();
+            return GLib.SOURCE_REMOVE;
+        });
+    });
+}
+
+// --- schemas -----------------------------------------------------------------
+
+const SHORTHAND_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object', 'null'];
+
+function propertySchema(name, spec) {
+    if (typeof spec === 'string') {
+        if (!SHORTHAND_TYPES.includes(spec))
+            throw new TypeError(`argument ${name}: unknown type '${spec}'`);
+        return {type: spec};
+    }
+    if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
+        const {optional: _optional, ...schema} = spec;
+        return schema;
+    }
+    throw new TypeError(`argument ${name}: give a type name or a JSON Schema object`);
+}
+
+/**
+ * The input JSON Schema of a tool from @input: either a JSON Schema of
+ * `type: 'object'`, or a shorthand mapping each argument to a type name
+ * (`{a: 'integer'}`) or a property schema (`{n: {type: 'number',
+ * default: 1}}`); a property with a `default` or `optional: true` is not
+ * required.
+ */
+export function inputSchema(input = {}) {
+    if (input.type === 'object' && (input.properties === undefined ||
+                                    typeof input.properties === 'object'))
+        return input;
+    const properties = {};
+    const required = [];
+    for (const [name, spec] of Object.entries(input)) {
+        properties[name] = propertySchema(name, spec);
+        const optional = typeof spec === 'object' && (spec.optional || 'default' in spec);
+        if (!optional)
+            required.push(name);
+    }
+    const schema = {type: 'object', properties};
+    if (required.length > 0)
+        schema.required = required;
+    return schema;
+}
+
+// --- results -------------------------------------------------------------------
+
+function textOf(value) {
+    return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** A NorthMcp.ToolResult from what a tool function returned. */
+export function toolResult(value) {
+    if (value instanceof NorthMcp.ToolResult)
+        return value;
+    if (value === null || value === undefined)
+        return NorthMcp.ToolResult.new();
+    if (typeof value === 'string')
+        return NorthMcp.ToolResult.new_text(value);
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+        return NorthMcp.ToolResult.new_text(String(value));
+    if (Array.isArray(value)) {
+        // One text block per item, and the list as structured content.
+        const result = NorthMcp.ToolResult.new();
+        for (const item of value)
+            result.add_text(textOf(item));
+        result.set_structured_content(jsToJson({result: value}));
+        return result;
+    }
+    if (typeof value === 'object')
+        return NorthMcp.ToolResult.new_structured(jsToJson(value));
+    throw new TypeError(`a tool cannot return a ${typeof value}`);
+}
+
+function messageOf(error) {
+    if (error instanceof GLib.Error || error instanceof Error)
+        return error.message || String(error);
+    return String(error);
+}
+
+function complete(context, value, error) {
+    if (context.is_completed())
+        return;
+    let result = null;
+    if (error === undefined) {
+        try {
+            result = toolResult(value);
+        } catch (e) {
+            error = e;
+        }
+    }
+    if (error !== undefined) {
+        if (error instanceof GLib.Error && error.domain === NorthMcp.jsonrpc_error_quark()) {
+            context.return_error_literal(error.domain, error.code, error.message);
+            return;
+        }
+        if (context.get_server()?.get_debug())
+            printerr(`NorthMcp: tool error: ${error}\n${error?.stack ?? ''}`);
+        result = NorthMcp.ToolResult.new_error(messageOf(error));
+    }
+    context.return_tool_result(result);
+}
+
+function runTool(func, context, args) {
+    let value;
+    try {
+        value = func(jsonToJs(args) ?? {}, context);
+    } catch (error) {
+        complete(context, undefined, error);
+        return;
+    }
+    if (value && typeof value.then === 'function') {
+        value.then(v => complete(context, v), e => complete(context, undefined, e === undefined ? new Error('rejected') : e));
+    } else {
+        complete(context, value);
+    }
+}
+
+const HINTS = {
+    readOnly: NorthMcp.ToolHint.READ_ONLY,
+    destructive: NorthMcp.ToolHint.DESTRUCTIVE,
+    idempotent: NorthMcp.ToolHint.IDEMPOTENT,
+    openWorld: NorthMcp.ToolHint.OPEN_WORLD,
+};
+
+/**
+ * A NorthMcp.Tool running @func. @options: `description`, `title`,
+ * `input` (see inputSchema()), `output` (an output JSON Schema),
+ * `readOnly`, `destructive`, `idempotent`, `openWorld` (hints),
+ * `annotations` (MCP annotations object), `meta`.
+ */
+export function createTool(name, options, func) {
+    if (typeof options === 'function')
+        [options, func] = [{}, options];
+    const tool = NorthMcp.Tool.new(name, options.description ?? null);
+    tool.set_input_schema_json(JSON.stringify(inputSchema(options.input ?? {})));
+    if (options.output)
+        tool.set_output_schema_json(JSON.stringify(options.output));
+    if (options.title)
+        tool.set_title(options.title);
+    if (options.annotations)
+        tool.set_annotations(jsToJson(options.annotations).get_object());
+    for (const [key, hint] of Object.entries(HINTS)) {
+        if (options[key] !== undefined)
+            tool.set_hint(hint, Boolean(options[key]));
+    }
+    if (options.meta)
+        tool.set_meta(jsToJson(options.meta).get_object());
+    tool.set_async_func((_tool, context, args) => runTool(func, context, args));
+    return tool;
+}
+
+/** An MCP server for North. */
+export class Server {
+    /**
+     * @param {object} options - `name`, `version`, `port`, `host`,
+     *   `serverSecret`, `trustedIssuers`, `requireAuth`, `audience`,
+     *   `debug`, `stateless`, `instructions`, `title`
+     */
+    constructor(options = {}) {
+        const server = NorthMcp.Server.new(options.name ?? 'north-mcp-server',
+            options.version ?? '0.1.0');
+        const auth = server.get_auth();
+        if (options.port !== undefined)
+            server.set_port(options.port);
+        if (options.host !== undefined)
+            server.set_host(options.host);
+        if (options.debug !== undefined)
+            server.set_debug(options.debug);
+        if (options.stateless !== undefined)
+            server.set_stateless(options.stateless);
+        if (options.instructions !== undefined)
+            server.set_instructions(options.instructions);
+        if (options.title !== undefined)
+            server.set_title(options.title);
+        if (options.serverSecret !== undefined)
+            auth.set_server_secret(options.serverSecret);
+        if (options.trustedIssuers !== undefined)
+            auth.set_trusted_issuers(options.trustedIssuers);
+        if (options.requireAuth !== undefined)
+            auth.set_require_auth(options.requireAuth);
+        if (options.audience !== undefined)
+            auth.set_audience(options.audience);
+        /** The NorthMcp.Server underneath. */
+        this.server = server;
+    }
+
+    /** Adds a tool (see createTool()); returns the NorthMcp.Tool. */
+    tool(name, options, func) {
+        const tool = createTool(name, options, func);
+        this.server.add_tool(tool);
+        return tool;
+    }
+
+    /**
+     * Serves until SIGINT/SIGTERM (or the end of standard input on stdio),
+     * parsing `--transport` and the other shared options from @argv
+     * (default: the script's arguments). Returns the exit status.
+     */
+    run(argv = System.programArgs) {
+        return this.server.run([System.programInvocationName ?? 'gjs', ...argv]);
+    }
+}
+
+// GObject is imported for users' convenience (subclassing NorthMcp.Tool).
+export {GLib, GObject, Json};
