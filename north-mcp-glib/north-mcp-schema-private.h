@@ -22,7 +22,8 @@ G_BEGIN_DECLS
  * boolean schemas; every other keyword (`$ref`, `pattern`, `format`, `not`,
  * `if`…) is ignored and malformed keywords accept everything.
  *
- * The root value must always be a JSON object (MCP tool arguments). */
+ * The root value must always be a JSON object (MCP tool arguments). A
+ * checker is immutable once made: several threads may use it at once. */
 typedef struct _NorthMcpSchemaChecker NorthMcpSchemaChecker;
 
 /* Never fails: a part of @schema nested deeper than NORTH_MCP_SCHEMA_MAX_DEPTH

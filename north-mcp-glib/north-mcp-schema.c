@@ -173,7 +173,8 @@ node_get_number (JsonNode *node,
       out->is_int = FALSE;
       out->d = json_node_get_double (node);
       out->i = 0;
-      return isfinite (out->d);
+      /* json-glib reads 1e400 as infinity: still a number, just huge. */
+      return !isnan (out->d);
     }
 
   return FALSE;
@@ -207,7 +208,7 @@ node_get_type (JsonNode *node)
     return TYPE_BOOLEAN;
   if (node_get_number (node, &number))
     {
-      if (number.is_int || floor (number.d) == number.d)
+      if (number.is_int || (isfinite (number.d) && floor (number.d) == number.d))
         return TYPE_INTEGER;
       return TYPE_NUMBER;
     }
@@ -236,7 +237,7 @@ read_count (JsonObject *schema,
     return -1;
   if (number.is_int)
     return number.i >= 0 ? number.i : -1;
-  if (number.d >= 0 && floor (number.d) == number.d)
+  if (number.d >= 0 && (isinf (number.d) || floor (number.d) == number.d))
     return number.d >= (double) G_MAXINT64 ? G_MAXINT64 : (gint64) number.d;
   return -1;
 }

@@ -315,6 +315,12 @@ test_numbers (void)
   assert_check ("{\"properties\":{\"n\":{\"maximum\":9007199254740992}}}",
                 "{\"n\":9007199254740993}", "argument 'n' must be at most 9007199254740992");
   assert_check ("{\"properties\":{\"n\":{\"maximum\":\"10\"}}}", "{\"n\":100}", NULL);
+  /* json-glib reads 1e400 as infinity: a number, not an integer, and huge. */
+  assert_check ("{\"properties\":{\"n\":{\"type\":\"number\"}}}", "{\"n\":1e400}", NULL);
+  assert_check ("{\"properties\":{\"n\":{\"type\":\"integer\"}}}", "{\"n\":-1e400}",
+                "argument 'n' must be an integer, got number");
+  assert_check (schema, "{\"n\":1e400}", "argument 'n' must be at most 10");
+  assert_check ("{\"properties\":{\"s\":{\"maxLength\":1e400}}}", "{\"s\":\"abc\"}", NULL);
 }
 
 static void
