@@ -36,7 +36,7 @@ if [ -f tests/package-lock.json ]; then
 fi
 
 if [ ! -f build/build.ninja ]; then
-  meson setup build
+  meson setup build -Ddocs=true
 fi
 meson compile -C build
 
