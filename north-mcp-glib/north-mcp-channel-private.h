@@ -28,11 +28,18 @@ struct _NorthMcpChannelClass
   /* Whether notifications and requests can be sent before the final
    * response (SSE, stdio), as opposed to a single JSON body. */
   gboolean (*can_stream) (NorthMcpChannel *self);
+  /* Optional: the response to request @id will never be sent (the request
+   * was cancelled), so a channel counting responses stops waiting. */
+  void     (*skip_response) (NorthMcpChannel *self,
+                             JsonNode        *id);
 };
 
 void          north_mcp_channel_send            (NorthMcpChannel *self,
                                                  JsonNode        *message);
 gboolean      north_mcp_channel_can_stream      (NorthMcpChannel *self);
+/* Called instead of send() for a request that is not answered. */
+void          north_mcp_channel_skip_response   (NorthMcpChannel *self,
+                                                 JsonNode        *id);
 gboolean      north_mcp_channel_is_closed       (NorthMcpChannel *self);
 /* Called by the implementation when the peer went away; emits ::closed and
  * cancels the channel's cancellable. */

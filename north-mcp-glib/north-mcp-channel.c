@@ -78,6 +78,18 @@ north_mcp_channel_send (NorthMcpChannel *self,
   NORTH_MCP_CHANNEL_GET_CLASS (self)->send (self, message);
 }
 
+void
+north_mcp_channel_skip_response (NorthMcpChannel *self,
+                                 JsonNode        *id)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_CHANNEL (self));
+
+  if (!priv->closed && NORTH_MCP_CHANNEL_GET_CLASS (self)->skip_response != NULL)
+    NORTH_MCP_CHANNEL_GET_CLASS (self)->skip_response (self, id);
+}
+
 gboolean
 north_mcp_channel_can_stream (NorthMcpChannel *self)
 {

@@ -140,9 +140,12 @@ finish_request (NorthMcpContext *self,
   if (self->tracking_session != NULL)
     north_mcp_session_remove_in_flight (self->tracking_session, self->id);
 
-  /* A cancelled request is not answered. */
+  /* A cancelled request is not answered; the channel learns that no
+   * answer comes (an HTTP POST would otherwise wait for it). */
   if (response != NULL && !g_cancellable_is_cancelled (self->cancellable))
     north_mcp_channel_send (self->channel, response);
+  else
+    north_mcp_channel_skip_response (self->channel, self->id);
 }
 
 static gboolean

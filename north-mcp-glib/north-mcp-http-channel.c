@@ -131,6 +131,8 @@ finish (NorthMcpHttpChannel *self)
       soup_message_body_complete (soup_server_message_get_response_body (self->message));
       soup_server_message_unpause (self->message);
     }
+  else if (self->sse && self->events == NULL)
+    soup_server_message_set_status (self->message, SOUP_STATUS_ACCEPTED, NULL);
   else if (self->sse && self->status_func != NULL && self->n_events == 1 &&
            self->status_func (self->first_response) != SOUP_STATUS_OK)
     {
@@ -150,7 +152,12 @@ finish (NorthMcpHttpChannel *self)
     }
   else
     {
-      set_json_body (self);
+      /* Every request was cancelled: nothing to say, as for a
+       * notification. */
+      if (self->first_response == NULL)
+        soup_server_message_set_status (self->message, SOUP_STATUS_ACCEPTED, NULL);
+      else
+        set_json_body (self);
       if (self->paused)
         soup_server_message_unpause (self->message);
     }
@@ -205,6 +212,16 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
     }
 
   if (response && ++self->received >= self->expected)
+    finish (self);
+}
+
+static void
+north_mcp_http_channel_skip_response (NorthMcpChannel *channel,
+                                      JsonNode        *id)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+
+  if (!self->done && ++self->received >= self->expected)
     finish (self);
 }
 
@@ -361,6 +378,7 @@ north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
   object_class->finalize = north_mcp_http_channel_finalize;
   channel_class->send = north_mcp_http_channel_send;
   channel_class->can_stream = north_mcp_http_channel_can_stream;
+  channel_class->skip_response = north_mcp_http_channel_skip_response;
 }
 
 static void

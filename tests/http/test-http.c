@@ -1388,6 +1388,58 @@ test_client_goes_away (Fixture       *f,
   assert_still_serving (f);
 }
 
+/* A cancelled request is not answered: its POST ends without a response
+ * instead of waiting for one. */
+static void
+test_cancelled_request (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *json_headers[] = { "Accept", "application/json", "Mcp-Session-Id", NULL, NULL };
+  const char *sse_headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(SoupMessage) json = NULL;
+  g_autoptr(SoupMessage) sse = NULL;
+  g_autoptr(Reply) cancel_json = NULL;
+  g_autoptr(Reply) cancel_sse = NULL;
+  SendState json_state = { 0 }, sse_state = { 0 };
+
+  initialize_session (f);
+  json_headers[3] = sse_headers[3] = f->session_id;
+
+  json = build_message (f, "POST", "/mcp", "application/json",
+                        "{\"jsonrpc\":\"2.0\",\"id\":30,\"method\":\"tools/call\","
+                        "\"params\":{\"name\":\"slow\",\"arguments\":{}}}", json_headers);
+  sse = build_message (f, "POST", "/mcp", "application/json",
+                       "{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":\"tools/call\","
+                       "\"params\":{\"name\":\"slow\",\"arguments\":{}}}", sse_headers);
+  soup_session_send_and_read_async (f->session, json, G_PRIORITY_DEFAULT, NULL, send_done, &json_state);
+  soup_session_send_and_read_async (f->session, sse, G_PRIORITY_DEFAULT, NULL, send_done, &sse_state);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (json_state.done);
+
+  cancel_json = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                             "\"params\":{\"requestId\":30}}");
+  g_assert_cmpuint (cancel_json->status, ==, 202);
+  cancel_sse = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                            "\"params\":{\"requestId\":31}}");
+  g_assert_cmpuint (cancel_sse->status, ==, 202);
+
+  while (!json_state.done || !sse_state.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (json_state.error);
+  g_assert_no_error (sse_state.error);
+
+  /* JSON: nothing to answer. SSE: the stream ends without the response. */
+  g_assert_cmpuint (soup_message_get_status (json), ==, 202);
+  g_assert_cmpuint (g_bytes_get_size (json_state.bytes), ==, 0);
+  g_assert_cmpuint (soup_message_get_status (sse), ==, 200);
+  g_assert_null (strstr (g_bytes_get_data (sse_state.bytes, NULL), "slow done"));
+  g_clear_pointer (&json_state.bytes, g_bytes_unref);
+  g_clear_pointer (&sse_state.bytes, g_bytes_unref);
+
+  assert_still_serving (f);
+}
+
 /* ------------------------------------------------------------------ */
 /* North authentication                                                */
 
@@ -1582,6 +1634,7 @@ main (int   argc,
   ADD ("/http/stateless/batch", stateless, test_stateless_batch);
   ADD ("/http/stateless/client-goes-away", stateless, test_client_goes_away);
   ADD ("/http/stateful/client-goes-away", stateful, test_client_goes_away);
+  ADD ("/http/stateful/cancelled-request", stateful, test_cancelled_request);
   ADD ("/http/auth/server-secret", stateless, test_auth_server_secret);
   ADD ("/http/auth/async-rejection", stateless, test_auth_async_rejection);
 
