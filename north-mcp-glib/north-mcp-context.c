@@ -882,6 +882,33 @@ required_capability (const char *method)
   return NULL;
 }
 
+/* Whether the client declared @capability.@sub (such as sampling.tools or
+ * elicitation.url). */
+static gboolean
+client_has_sub_capability (NorthMcpSession *session,
+                           const char      *capability,
+                           const char      *sub)
+{
+  JsonObject *capabilities = north_mcp_session_get_client_capabilities (session);
+  JsonObject *object = north_mcp_object_get_object (capabilities, capability);
+
+  return object != NULL && json_object_has_member (object, sub);
+}
+
+/* Fails a server-to-client request before it is sent. */
+static void
+fail_not_supported (NorthMcpContext     *self,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    const char          *message)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, north_mcp_context_send_request_async);
+  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED, "%s", message);
+}
+
 typedef struct
 {
   char       *method;
@@ -1040,7 +1067,9 @@ finish_object (NorthMcpContext  *self,
  * @user_data: data for @callback
  *
  * Asks the client's model for a completion (`sampling/createMessage`).
- * Needs the client's `sampling` capability.
+ * Needs the client's `sampling` capability, and `sampling.tools` when
+ * @params offers `tools` or `toolChoice`; fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without them.
  */
 void
 north_mcp_context_sample_async (NorthMcpContext     *self,
@@ -1049,6 +1078,20 @@ north_mcp_context_sample_async (NorthMcpContext     *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (params != NULL);
+
+  /* Tool use in sampling (2025-11-25) needs its own capability. */
+  if (self->session != NULL &&
+      (json_object_has_member (params, "tools") || json_object_has_member (params, "toolChoice")) &&
+      !client_has_sub_capability (self->session, "sampling", "tools"))
+    {
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send sampling/createMessage with tools: the client did "
+                          "not declare the 'sampling.tools' capability");
+      return;
+    }
+
   north_mcp_context_send_request_async (self, "sampling/createMessage", params,
                                         cancellable, callback, user_data);
 }
@@ -1082,7 +1125,9 @@ north_mcp_context_sample_finish (NorthMcpContext  *self,
  * @user_data: data for @callback
  *
  * Asks the user for information through the client (`elicitation/create`,
- * form mode). Needs the client's `elicitation` capability.
+ * form mode). Needs the client's `elicitation` capability with form mode
+ * (declared as `{}` or with `form`); fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without it.
  */
 void
 north_mcp_context_elicit_async (NorthMcpContext     *self,
@@ -1094,8 +1139,21 @@ north_mcp_context_elicit_async (NorthMcpContext     *self,
 {
   g_autoptr(JsonObject) params = json_object_new ();
 
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (message != NULL);
   g_return_if_fail (requested_schema != NULL);
+
+  /* `elicitation: {}` means forms; a client that lists modes without
+   * `form` takes URLs only. */
+  if (self->session != NULL &&
+      client_has_sub_capability (self->session, "elicitation", "url") &&
+      !client_has_sub_capability (self->session, "elicitation", "form"))
+    {
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send elicitation/create in form mode: the client declared "
+                          "'elicitation.url' but not 'elicitation.form'");
+      return;
+    }
 
   json_object_set_string_member (params, "message", message);
   json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
@@ -1120,16 +1178,6 @@ north_mcp_context_elicit_finish (NorthMcpContext  *self,
                                  GError          **error)
 {
   return finish_object (self, result, "elicitation/create", error);
-}
-
-static gboolean
-client_has_elicitation_mode (NorthMcpSession *session,
-                             const char      *mode)
-{
-  JsonObject *capabilities = north_mcp_session_get_client_capabilities (session);
-  JsonObject *elicitation = north_mcp_object_get_object (capabilities, "elicitation");
-
-  return elicitation != NULL && json_object_has_member (elicitation, mode);
 }
 
 /**
@@ -1166,14 +1214,11 @@ north_mcp_context_elicit_url_async (NorthMcpContext     *self,
   g_return_if_fail (elicitation_id != NULL);
 
   /* A client that declared `elicitation: {}` supports forms only. */
-  if (self->session != NULL && !client_has_elicitation_mode (self->session, "url"))
+  if (self->session != NULL && !client_has_sub_capability (self->session, "elicitation", "url"))
     {
-      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-
-      g_task_set_source_tag (task, north_mcp_context_send_request_async);
-      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
-                               "Cannot send elicitation/create in URL mode: the client did "
-                               "not declare the 'elicitation.url' capability");
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send elicitation/create in URL mode: the client did "
+                          "not declare the 'elicitation.url' capability");
       return;
     }
 

@@ -152,7 +152,7 @@ north_mcp_dispatch_resources_read (NorthMcpServer  *server,
     {
       g_object_ref (resource);
       north_mcp_context_push_current (context);
-      NORTH_MCP_RESOURCE_GET_CLASS (resource)->read (resource, context);
+      north_mcp_resource_read (resource, context);
       north_mcp_context_pop_current (context);
       g_object_unref (resource);
       return;
@@ -168,7 +168,7 @@ north_mcp_dispatch_resources_read (NorthMcpServer  *server,
 
       g_object_ref (template_);
       north_mcp_context_push_current (context);
-      NORTH_MCP_RESOURCE_TEMPLATE_GET_CLASS (template_)->read (template_, context, uri, variables);
+      north_mcp_resource_template_read (template_, context, uri, variables);
       north_mcp_context_pop_current (context);
       g_object_unref (template_);
       return;
@@ -317,7 +317,7 @@ north_mcp_dispatch_prompts_get (NorthMcpServer  *server,
 
   g_object_ref (prompt);
   north_mcp_context_push_current (context);
-  NORTH_MCP_PROMPT_GET_CLASS (prompt)->get (prompt, context, arguments);
+  north_mcp_prompt_invoke (prompt, context, arguments);
   north_mcp_context_pop_current (context);
   g_object_unref (prompt);
 }
@@ -383,7 +383,7 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
         {
           g_object_ref (prompt);
           north_mcp_context_push_current (context);
-          NORTH_MCP_PROMPT_GET_CLASS (prompt)->complete (prompt, context, argument_name, value, arguments);
+          north_mcp_prompt_complete (prompt, context, argument_name, value, arguments);
           north_mcp_context_pop_current (context);
           g_object_unref (prompt);
           return;
@@ -404,8 +404,7 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
         {
           g_object_ref (template_);
           north_mcp_context_push_current (context);
-          NORTH_MCP_RESOURCE_TEMPLATE_GET_CLASS (template_)->complete (template_, context, argument_name,
-                                                                       value, arguments);
+          north_mcp_resource_template_complete (template_, context, argument_name, value, arguments);
           north_mcp_context_pop_current (context);
           g_object_unref (template_);
           return;

@@ -608,6 +608,54 @@ north_mcp_prompt_set_icons (NorthMcpPrompt *self,
 }
 
 /**
+ * north_mcp_prompt_invoke: (virtual get)
+ * @self: a prompt
+ * @context: the `prompts/get` request
+ * @arguments: (element-type utf8 utf8): the arguments
+ *
+ * Runs the prompt's handler, which completes @context now or later. The
+ * server calls it for `prompts/get` once the required arguments are
+ * checked.
+ */
+void
+north_mcp_prompt_invoke (NorthMcpPrompt  *self,
+                         NorthMcpContext *context,
+                         GHashTable      *arguments)
+{
+  g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (context));
+  g_return_if_fail (arguments != NULL);
+
+  NORTH_MCP_PROMPT_GET_CLASS (self)->get (self, context, arguments);
+}
+
+/**
+ * north_mcp_prompt_complete: (virtual complete)
+ * @self: a prompt
+ * @context: the `completion/complete` request
+ * @argument: the argument to complete
+ * @value: what the user typed so far
+ * @arguments: (element-type utf8 utf8): the other arguments already
+ *   resolved
+ *
+ * Runs the prompt's completion handler, which completes @context now or
+ * later.
+ */
+void
+north_mcp_prompt_complete (NorthMcpPrompt  *self,
+                           NorthMcpContext *context,
+                           const char      *argument,
+                           const char      *value,
+                           GHashTable      *arguments)
+{
+  g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (context));
+  g_return_if_fail (argument != NULL && value != NULL && arguments != NULL);
+
+  NORTH_MCP_PROMPT_GET_CLASS (self)->complete (self, context, argument, value, arguments);
+}
+
+/**
  * north_mcp_prompt_to_json:
  * @self: a prompt
  *

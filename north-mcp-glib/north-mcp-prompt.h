@@ -141,6 +141,16 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void            north_mcp_prompt_set_icons                 (NorthMcpPrompt              *self,
                                                             JsonArray                   *icons);
 NORTH_MCP_AVAILABLE_IN_ALL
+void            north_mcp_prompt_invoke                    (NorthMcpPrompt              *self,
+                                                            NorthMcpContext             *context,
+                                                            GHashTable                  *arguments);
+NORTH_MCP_AVAILABLE_IN_ALL
+void            north_mcp_prompt_complete                  (NorthMcpPrompt              *self,
+                                                            NorthMcpContext             *context,
+                                                            const char                  *argument,
+                                                            const char                  *value,
+                                                            GHashTable                  *arguments);
+NORTH_MCP_AVAILABLE_IN_ALL
 JsonNode       *north_mcp_prompt_to_json                   (NorthMcpPrompt              *self);
 
 G_END_DECLS

@@ -736,6 +736,55 @@ north_mcp_resource_template_match (NorthMcpResourceTemplate *self,
 }
 
 /**
+ * north_mcp_resource_template_read: (virtual read)
+ * @self: a template
+ * @context: the `resources/read` request
+ * @uri: the URI read
+ * @variables: (element-type utf8 utf8): the template's variables in @uri
+ *
+ * Runs the template's read handler, which completes @context now or
+ * later. The server calls it for `resources/read` of a matching URI.
+ */
+void
+north_mcp_resource_template_read (NorthMcpResourceTemplate *self,
+                                  NorthMcpContext          *context,
+                                  const char               *uri,
+                                  GHashTable               *variables)
+{
+  g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (context));
+  g_return_if_fail (uri != NULL && variables != NULL);
+
+  NORTH_MCP_RESOURCE_TEMPLATE_GET_CLASS (self)->read (self, context, uri, variables);
+}
+
+/**
+ * north_mcp_resource_template_complete: (virtual complete)
+ * @self: a template
+ * @context: the `completion/complete` request
+ * @argument: the template variable to complete
+ * @value: what the user typed so far
+ * @arguments: (element-type utf8 utf8): the other variables already
+ *   resolved
+ *
+ * Runs the template's completion handler, which completes @context now or
+ * later.
+ */
+void
+north_mcp_resource_template_complete (NorthMcpResourceTemplate *self,
+                                      NorthMcpContext          *context,
+                                      const char               *argument,
+                                      const char               *value,
+                                      GHashTable               *arguments)
+{
+  g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (context));
+  g_return_if_fail (argument != NULL && value != NULL && arguments != NULL);
+
+  NORTH_MCP_RESOURCE_TEMPLATE_GET_CLASS (self)->complete (self, context, argument, value, arguments);
+}
+
+/**
  * north_mcp_resource_template_to_json:
  * @self: a template
  *

@@ -159,6 +159,17 @@ NORTH_MCP_AVAILABLE_IN_ALL
 GHashTable               *north_mcp_resource_template_match                    (NorthMcpResourceTemplate              *self,
                                                                                 const char                            *uri);
 NORTH_MCP_AVAILABLE_IN_ALL
+void                      north_mcp_resource_template_read                     (NorthMcpResourceTemplate              *self,
+                                                                                NorthMcpContext                       *context,
+                                                                                const char                            *uri,
+                                                                                GHashTable                            *variables);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                      north_mcp_resource_template_complete                 (NorthMcpResourceTemplate              *self,
+                                                                                NorthMcpContext                       *context,
+                                                                                const char                            *argument,
+                                                                                const char                            *value,
+                                                                                GHashTable                            *arguments);
+NORTH_MCP_AVAILABLE_IN_ALL
 JsonNode                 *north_mcp_resource_template_to_json                  (NorthMcpResourceTemplate              *self);
 
 G_END_DECLS

@@ -772,6 +772,23 @@ north_mcp_resource_set_icons (NorthMcpResource *self,
 }
 
 /**
+ * north_mcp_resource_read: (virtual read)
+ * @self: a resource
+ * @context: the `resources/read` request
+ *
+ * Runs the resource's read handler, which completes @context now or later.
+ */
+void
+north_mcp_resource_read (NorthMcpResource *self,
+                         NorthMcpContext  *context)
+{
+  g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (context));
+
+  NORTH_MCP_RESOURCE_GET_CLASS (self)->read (self, context);
+}
+
+/**
  * north_mcp_resource_to_json:
  * @self: a resource
  *

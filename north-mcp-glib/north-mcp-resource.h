@@ -141,6 +141,9 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void              north_mcp_resource_set_icons       (NorthMcpResource              *self,
                                                       JsonArray                     *icons);
 NORTH_MCP_AVAILABLE_IN_ALL
+void              north_mcp_resource_read            (NorthMcpResource              *self,
+                                                      NorthMcpContext               *context);
+NORTH_MCP_AVAILABLE_IN_ALL
 JsonNode         *north_mcp_resource_to_json         (NorthMcpResource              *self);
 
 G_END_DECLS

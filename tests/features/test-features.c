@@ -574,6 +574,46 @@ sampling_tool (NorthMcpTool    *tool,
 }
 
 static void
+sampling_tools_tool (NorthMcpTool    *tool,
+                     NorthMcpContext *context,
+                     JsonObject      *arguments,
+                     gpointer         user_data)
+{
+  g_autoptr(JsonNode) params =
+    test_parse_json ("{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"hi\"}}],"
+                     "\"maxTokens\":100,\"tools\":[{\"name\":\"t\",\"inputSchema\":{\"type\":\"object\"}}]}");
+
+  north_mcp_context_sample_async (context, json_node_get_object (params), NULL,
+                                  sampled_cb, call_new (user_data, context));
+}
+
+static void
+elicited_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Call *call = user_data;
+  GError *error = NULL;
+  JsonObject *answer = north_mcp_context_elicit_finish (NORTH_MCP_CONTEXT (source), result, &error);
+
+  record_outbound (call->fixture, answer, error);
+  call_finish (call);
+}
+
+static void
+elicit_form_tool (NorthMcpTool    *tool,
+                  NorthMcpContext *context,
+                  JsonObject      *arguments,
+                  gpointer         user_data)
+{
+  g_autoptr(JsonNode) schema =
+    test_parse_json ("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"default\":\"Ada\"}}}");
+
+  north_mcp_context_elicit_async (context, "Your name?", json_node_get_object (schema), NULL,
+                                  elicited_cb, call_new (user_data, context));
+}
+
+static void
 elicited_url_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -663,6 +703,8 @@ fixture_set_up (Fixture       *fixture,
   add_async_tool (fixture, "holding", holding_tool);
   add_async_tool (fixture, "sampling", sampling_tool);
   add_async_tool (fixture, "elicit_url", elicit_url_tool);
+  add_async_tool (fixture, "sampling_tools", sampling_tools_tool);
+  add_async_tool (fixture, "elicit_form", elicit_form_tool);
   add_async_tool (fixture, "roots", roots_tool);
 }
 
@@ -1861,6 +1903,50 @@ test_elicit_url_form_only_client (Fixture       *fixture,
   g_assert_cmpuint (count_method (fixture->channel, "elicitation/create"), ==, 0);
 }
 
+/* Sub-capabilities gate what needs them. */
+static void
+check_gated (const char *capabilities,
+             const char *tool,
+             const char *method,
+             gboolean    allowed)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *call =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\"}}", tool);
+
+  fixture_set_up (&fixture, NULL);
+  initialize (&fixture, capabilities);
+  send (&fixture, call);
+  if (allowed)
+    {
+      answer_outbound (&fixture, last_outbound_request (fixture.channel, method),
+                       g_str_equal (method, "elicitation/create")
+                       ? "\"result\":{\"action\":\"decline\"}"
+                       : "\"result\":{\"role\":\"assistant\",\"content\":{\"type\":\"text\",\"text\":\"x\"},\"model\":\"m\"}");
+      g_assert_true (test_channel_wait_for (fixture.channel, 2));
+      g_assert_no_error (fixture.outbound_error);
+    }
+  else
+    {
+      g_assert_true (test_channel_wait_for (fixture.channel, 1));
+      g_assert_error (fixture.outbound_error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED);
+      g_assert_cmpuint (count_method (fixture.channel, method), ==, 0);
+    }
+  fixture_tear_down (&fixture, NULL);
+}
+
+static void
+test_sub_capabilities (void)
+{
+  check_gated ("{\"sampling\":{}}", "sampling_tools", "sampling/createMessage", FALSE);
+  check_gated ("{\"sampling\":{\"tools\":{}}}", "sampling_tools", "sampling/createMessage", TRUE);
+  check_gated ("{\"elicitation\":{}}", "elicit_form", "elicitation/create", TRUE);
+  check_gated ("{\"elicitation\":{\"form\":{}}}", "elicit_form", "elicitation/create", TRUE);
+  check_gated ("{\"elicitation\":{\"url\":{}}}", "elicit_form", "elicitation/create", FALSE);
+  check_gated ("{\"elicitation\":{\"url\":{}}}", "elicit_url", "elicitation/create", TRUE);
+  check_gated ("{}", "elicit_form", "elicitation/create", FALSE);
+}
+
 static void
 test_list_roots (Fixture       *fixture,
                  gconstpointer  data)
@@ -2166,6 +2252,7 @@ main (int    argc,
   ADD ("/features/elicitation/url", test_elicit_url);
   ADD ("/features/elicitation/url-form-only-client", test_elicit_url_form_only_client);
   ADD ("/features/roots", test_list_roots);
+  g_test_add_func ("/features/sub-capabilities", test_sub_capabilities);
   ADD ("/features/sessions/expiry", test_session_expiry);
   g_test_add_func ("/features/stdio/sampling", test_stdio_sampling);
   g_test_add_func ("/features/stdio/timeout", test_stdio_timeout);
