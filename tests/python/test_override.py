@@ -241,3 +241,26 @@ def test_servers_with_tools_are_freed_and_memory_stays_flat():
     growth = samples[-1] - samples[0]
     print("RSS after each batch (KiB):", samples)
     assert growth < 256, "RSS grew by %d KiB: %r" % (growth, samples)
+
+
+def test_event_loop_callbacks_do_not_grow_memory():
+    loop = NorthMcp.get_event_loop()
+    main_loop = GLib.MainLoop()
+    samples = []
+
+    async def spin():
+        for _ in range(10):
+            for _ in range(2000):
+                await asyncio.sleep(0)
+                loop.call_later(0, lambda: None)
+            samples.append(rss_kib())
+
+    def done(task):
+        task.result()
+        main_loop.quit()
+
+    loop.create_task(spin()).add_done_callback(done)
+    main_loop.run()
+    # 18 000 callbacks and timers between the first and last sample.
+    growth = samples[-1] - samples[0]
+    assert growth < 256, "RSS grew by %d KiB: %r" % (growth, samples)

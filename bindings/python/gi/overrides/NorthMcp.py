@@ -39,9 +39,11 @@ What it adds:
 """
 
 import asyncio
+import collections
 import collections.abc
 import concurrent.futures
 import contextvars
+import heapq
 import inspect
 import json
 import sys
@@ -93,52 +95,93 @@ __all__ += ["json_to_python", "python_to_json"]
 
 # ---------------------------------------------------------------------------
 # An asyncio event loop that runs on the GLib main context, so that
-# ``async def`` tools can await while the server keeps serving. It has no
-# run_forever(): the GLib main loop (north_mcp_server_run()) drives it.
+# ``async def`` tools can await while the server keeps serving.
+
+class _LoopSource(GLib.Source):
+    """The one GLib source of a GLibEventLoop: ready when callbacks are
+    queued or a timer is due. One source for all callbacks, rather than a
+    source per callback: PyGObject 3.42 leaks a little memory for every
+    callback it hands to GLib."""
+
+    def __init__(self, loop):
+        super().__init__()
+        self._loop = loop
+        self.set_priority(GLib.PRIORITY_DEFAULT)
+        self.set_can_recurse(False)
+
+    def prepare(self):
+        timeout = self._loop._timeout_ms()
+        return timeout == 0, timeout
+
+    def check(self):
+        return self._loop._timeout_ms() == 0
+
+    def dispatch(self, callback, args):
+        self._loop._run_once()
+        return GLib.SOURCE_CONTINUE
+
 
 class GLibEventLoop(asyncio.AbstractEventLoop):
-    """The asyncio event loop async tools run on: its callbacks are GLib
-    sources of the thread-default main context of the thread that made it."""
+    """The asyncio event loop async tools run on. It has no run_forever():
+    it runs whenever the GLib main context it was made for (the thread's
+    default one) is iterated, as north_mcp_server_run() does."""
 
     def __init__(self):
         self._main_context = GLib.MainContext.ref_thread_default()
-        self._timers = {}
+        self._ready = collections.deque()
+        self._scheduled = []          # a heap of TimerHandles
         self._tasks = set()
         self._executor = None
         self._debug = False
         self._closed = False
         self._exception_handler = None
         self._task_factory = None
+        self._source = _LoopSource(self)
+        self._source.attach(self._main_context)
 
     # Scheduling --------------------------------------------------------
     def time(self):
         return GLib.get_monotonic_time() / 1e6
 
-    def _attach(self, handle, source):
-        def dispatch(*_):
-            self._timers.pop(handle, None)
-            if not handle.cancelled():
-                previous = asyncio.events._get_running_loop()
-                asyncio.events._set_running_loop(self)
-                try:
-                    handle._run()
-                finally:
-                    asyncio.events._set_running_loop(previous)
-            return GLib.SOURCE_REMOVE
+    def _timeout_ms(self):
+        if self._ready:
+            return 0
+        while self._scheduled and self._scheduled[0].cancelled():
+            heapq.heappop(self._scheduled)
+        if not self._scheduled:
+            return -1
+        delay = self._scheduled[0].when() - self.time()
+        return 0 if delay <= 0 else max(1, int(delay * 1000 + 0.999))
 
-        source.set_priority(GLib.PRIORITY_DEFAULT)
-        source.set_callback(dispatch)
-        self._timers[handle] = source
-        source.attach(self._main_context)
+    def _run_once(self):
+        now = self.time()
+        while self._scheduled and (self._scheduled[0].cancelled()
+                                   or self._scheduled[0].when() <= now):
+            handle = heapq.heappop(self._scheduled)
+            if not handle.cancelled():
+                self._ready.append(handle)
+        # Only what is ready now: callbacks queued meanwhile wait for the
+        # next iteration, so that the main context serves other sources.
+        previous = asyncio.events._get_running_loop()
+        asyncio.events._set_running_loop(self)
+        try:
+            for _ in range(len(self._ready)):
+                handle = self._ready.popleft()
+                if not handle.cancelled():
+                    handle._run()
+        finally:
+            asyncio.events._set_running_loop(previous)
 
     def call_soon(self, callback, *args, context=None):
         self._check_closed()
         handle = asyncio.Handle(callback, args, self, context)
-        self._attach(handle, GLib.idle_source_new())
+        self._ready.append(handle)
         return handle
 
-    # GLib sources may be attached from any thread.
-    call_soon_threadsafe = call_soon
+    def call_soon_threadsafe(self, callback, *args, context=None):
+        handle = self.call_soon(callback, *args, context=context)
+        self._main_context.wakeup()
+        return handle
 
     def call_later(self, delay, callback, *args, context=None):
         return self.call_at(self.time() + delay, callback, *args, context=context)
@@ -146,14 +189,12 @@ class GLibEventLoop(asyncio.AbstractEventLoop):
     def call_at(self, when, callback, *args, context=None):
         self._check_closed()
         handle = asyncio.TimerHandle(when, callback, args, self, context)
-        delay_ms = max(0, int((when - self.time()) * 1000 + 0.999))
-        self._attach(handle, GLib.timeout_source_new(delay_ms))
+        heapq.heappush(self._scheduled, handle)
         return handle
 
     def _timer_handle_cancelled(self, handle):
-        source = self._timers.pop(handle, None)
-        if source is not None:
-            source.destroy()
+        # Dropped from the heap when it reaches the top.
+        pass
 
     # Futures and tasks -------------------------------------------------
     def create_future(self):
@@ -202,9 +243,9 @@ class GLibEventLoop(asyncio.AbstractEventLoop):
 
     def close(self):
         self._closed = True
-        for source in self._timers.values():
-            source.destroy()
-        self._timers.clear()
+        self._source.destroy()
+        self._ready.clear()
+        self._scheduled.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None
