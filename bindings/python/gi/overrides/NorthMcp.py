@@ -598,7 +598,30 @@ def _error_message(exception):
     return message if message else type(exception).__name__
 
 
-def _complete(context, value=None, exception=None):
+def _log_exception(context, exception):
+    server = context.get_server()
+    if server is not None and server.get_debug():
+        traceback.print_exception(type(exception), exception,
+                                  exception.__traceback__, file=sys.stderr)
+
+
+def _is_jsonrpc_error(exception):
+    return (isinstance(exception, GLib.Error)
+            and exception.domain == GLib.quark_to_string(NorthMcp.jsonrpc_error_quark()))
+
+
+def _return_error(context, exception):
+    """Answers @context with a JSON-RPC error for @exception."""
+    if _is_jsonrpc_error(exception):
+        context.return_error_literal(NorthMcp.jsonrpc_error_quark(),
+                                     exception.code, exception.message)
+    else:
+        context.return_error_literal(NorthMcp.error_quark(), NorthMcp.Error.FAILED,
+                                     _error_message(exception))
+
+
+def _finish_tool(context, value, exception):
+    """Completes a tools/call: an exception is a result with isError."""
     if context.is_completed():
         return
     if exception is None:
@@ -607,21 +630,37 @@ def _complete(context, value=None, exception=None):
         except Exception as error:  # a bad return value is the tool's error
             exception = error
     if exception is not None:
-        server = context.get_server()
-        if server is not None and server.get_debug():
-            traceback.print_exception(type(exception), exception,
-                                      exception.__traceback__, file=sys.stderr)
-        if (isinstance(exception, GLib.Error)
-                and exception.domain == GLib.quark_to_string(NorthMcp.jsonrpc_error_quark())):
-            context.return_error_literal(NorthMcp.jsonrpc_error_quark(),
-                                         exception.code, exception.message)
+        _log_exception(context, exception)
+        if _is_jsonrpc_error(exception):
+            _return_error(context, exception)
             return
         result = NorthMcp.ToolResult.new_error(_error_message(exception))
     context.return_tool_result(result)
 
 
+def _invoke(context, function, kwargs, finish):
+    """Calls @function; completes @context with finish(context, value,
+    exception) now, or when the coroutine it returned is done."""
+    token = _current_context.set(context)
+    try:
+        value = function(**kwargs)
+    except Exception as error:
+        finish(context, None, error)
+        return
+    finally:
+        _current_context.reset(token)
+
+    if inspect.isawaitable(value):
+        try:
+            _start_task(context, value, finish)
+        except Exception as error:
+            finish(context, None, error)
+    else:
+        finish(context, value, None)
+
+
 def _run_tool(tool, context, arguments, spec):
-    """The NorthMcp.ToolAsyncFunc of every tool made from a function."""
+    """Runs a tool made from a function."""
     try:
         values = json_to_python(arguments) or {}
         kwargs = {}
@@ -637,28 +676,12 @@ def _run_tool(tool, context, arguments, spec):
         if spec.context_parameter is not None:
             kwargs[spec.context_parameter] = context
     except Exception as error:
-        _complete(context, exception=error)
+        _finish_tool(context, None, error)
         return
-
-    token = _current_context.set(context)
-    try:
-        value = spec.function(**kwargs)
-    except Exception as error:
-        _complete(context, exception=error)
-        return
-    finally:
-        _current_context.reset(token)
-
-    if inspect.isawaitable(value):
-        try:
-            _start_task(context, value)
-        except Exception as error:
-            _complete(context, exception=error)
-    else:
-        _complete(context, value)
+    _invoke(context, spec.function, kwargs, _finish_tool)
 
 
-def _start_task(context, awaitable):
+def _start_task(context, awaitable, finish):
     loop = get_event_loop()
     task_context = contextvars.copy_context()
     task_context.run(_current_context.set, context)
@@ -678,11 +701,11 @@ def _start_task(context, awaitable):
         if handler:
             GObject.signal_handler_disconnect(cancellable, handler)
         if task.cancelled():
-            _complete(context, exception=RuntimeError("The tool call was cancelled"))
+            finish(context, None, RuntimeError("The request was cancelled"))
         elif task.exception() is not None:
-            _complete(context, exception=task.exception())
+            finish(context, None, task.exception())
         else:
-            _complete(context, task.result())
+            finish(context, task.result(), None)
 
     task.add_done_callback(done)
 
@@ -755,6 +778,197 @@ __all__ += ["tool_from_function", "tool_result_from_value"]
 
 
 # ---------------------------------------------------------------------------
+# Resources and prompts from functions
+
+def resource_contents_from_value(value, uri, mime_type=None):
+    """Converts what a resource function returned to a
+    ``NorthMcp.ResourceContents``: a str is text (``text/plain`` unless
+    the resource says otherwise), bytes a blob, a dict or list JSON text
+    (``application/json``); a ``NorthMcp.ResourceContents`` is returned
+    unchanged."""
+    if isinstance(value, NorthMcp.ResourceContents):
+        return value
+    if isinstance(value, str):
+        return NorthMcp.ResourceContents.new_text(uri, mime_type or "text/plain", value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return NorthMcp.ResourceContents.new_blob(
+            uri, mime_type or "application/octet-stream", GLib.Bytes.new(bytes(value)))
+    if isinstance(value, (collections.abc.Mapping, list, tuple)):
+        return NorthMcp.ResourceContents.new_text(
+            uri, mime_type or "application/json",
+            json.dumps(value, allow_nan=False, default=_json_default))
+    raise TypeError("a resource cannot return %s: return str, bytes, a dict, "
+                    "a list or a NorthMcp.ResourceContents" % type(value).__name__)
+
+
+def _finish_resource(uri, mime_type):
+    def finish(context, value, exception):
+        if context.is_completed():
+            return
+        if exception is None:
+            try:
+                contents = resource_contents_from_value(value, uri, mime_type)
+            except Exception as error:
+                exception = error
+        if exception is not None:
+            _log_exception(context, exception)
+            _return_error(context, exception)
+            return
+        context.return_resource_contents(contents)
+    return finish
+
+
+_ROLES = {"user": NorthMcp.Role.USER, "assistant": NorthMcp.Role.ASSISTANT}
+
+
+def prompt_result_from_value(value, description=None):
+    """Converts what a prompt function returned to a
+    ``NorthMcp.PromptResult``: a str is one user message; a list holds
+    messages, each a str (user) or a dict ``{"role": "user"|"assistant",
+    "content": str or an MCP content block}``; a ``NorthMcp.PromptResult``
+    is returned unchanged."""
+    if isinstance(value, NorthMcp.PromptResult):
+        return value
+    result = NorthMcp.PromptResult.new(description)
+    messages = [value] if isinstance(value, (str, collections.abc.Mapping)) else value
+    if not isinstance(messages, (list, tuple)):
+        raise TypeError("a prompt cannot return %s: return str, a list of messages "
+                        "or a NorthMcp.PromptResult" % type(value).__name__)
+    for message in messages:
+        if isinstance(message, str):
+            result.add_text(NorthMcp.Role.USER, message)
+            continue
+        if not isinstance(message, collections.abc.Mapping) or "content" not in message:
+            raise TypeError("a prompt message is a str or a dict with 'role' and 'content'")
+        role = _ROLES.get(message.get("role", "user"))
+        if role is None:
+            raise ValueError("a prompt message's role is 'user' or 'assistant', not %r"
+                             % (message.get("role"),))
+        content = message["content"]
+        if isinstance(content, str):
+            result.add_text(role, content)
+        else:
+            result.add_message(role, python_to_json(dict(content)))
+    return result
+
+
+def _finish_prompt(description):
+    def finish(context, value, exception):
+        if context.is_completed():
+            return
+        if exception is None:
+            try:
+                result = prompt_result_from_value(value, description)
+            except Exception as error:
+                exception = error
+        if exception is not None:
+            _log_exception(context, exception)
+            _return_error(context, exception)
+            return
+        context.return_prompt_result(result)
+    return finish
+
+
+def _keyword_parameters(function):
+    """(context parameter or None, {name: (description, required)})."""
+    hints = {}
+    try:
+        hints = typing.get_type_hints(function, include_extras=True)
+    except Exception:
+        pass
+    context_parameter = None
+    parameters = {}
+    for name, parameter in inspect.signature(function).parameters.items():
+        hint = hints.get(name, inspect.Parameter.empty)
+        if _is_context_hint(hint):
+            context_parameter = name
+            continue
+        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL,
+                              inspect.Parameter.VAR_KEYWORD,
+                              inspect.Parameter.POSITIONAL_ONLY):
+            continue
+        description = None
+        if typing.get_origin(hint) is typing.Annotated:
+            description = next((extra for extra in typing.get_args(hint)[1:]
+                                if isinstance(extra, str)), None)
+        parameters[name] = (description, parameter.default is inspect.Parameter.empty)
+    return context_parameter, parameters
+
+
+def _call_with(context, function, context_parameter, parameters, values, finish):
+    kwargs = {name: values[name] for name in parameters if name in values}
+    if context_parameter is not None:
+        kwargs[context_parameter] = context
+    _invoke(context, function, kwargs, finish)
+
+
+def resource_from_function(function, uri, name=None, description=None, *,
+                           mime_type=None, title=None):
+    """Makes a ``NorthMcp.Resource`` (a fixed URI) or, when @uri is an RFC
+    6570 template such as ``notes://{title}``, a
+    ``NorthMcp.ResourceTemplate`` whose variables are passed to @function
+    as keyword arguments. @function may be ``async def``."""
+    name = name or function.__name__
+    if description is None:
+        description = inspect.getdoc(function)
+    context_parameter, parameters = _keyword_parameters(function)
+
+    if "{" in uri:
+        made = NorthMcp.ResourceTemplate.new(uri, name)
+        variables = set(made.get_template().get_variables())
+        unknown = {p for p, (_, required) in parameters.items() if required} - variables
+        if unknown:
+            raise TypeError("resource %s: parameters %s are not variables of %s"
+                            % (name, sorted(unknown), uri))
+
+        def read(template, context, read_uri, values, *_):
+            _call_with(context, function, context_parameter, parameters,
+                       dict(values or {}), _finish_resource(read_uri, mime_type))
+    else:
+        made = NorthMcp.Resource.new(uri, name)
+
+        def read(resource, context, *_):
+            _call_with(context, function, context_parameter, parameters, {},
+                       _finish_resource(uri, mime_type))
+
+    if description:
+        made.set_description(description)
+    if mime_type:
+        made.set_mime_type(mime_type)
+    if title:
+        made.set_title(title)
+    made.set_async_func(read)
+    return made
+
+
+def prompt_from_function(function, name=None, description=None, *, title=None):
+    """Makes a ``NorthMcp.Prompt`` from a function whose parameters are the
+    prompt's arguments (strings; a parameter without default is required;
+    ``Annotated[str, "text"]`` describes it). It returns a str, a list of
+    messages or a ``NorthMcp.PromptResult``; it may be ``async def``."""
+    name = name or function.__name__
+    if description is None:
+        description = inspect.getdoc(function)
+    context_parameter, parameters = _keyword_parameters(function)
+    prompt = NorthMcp.Prompt.new(name, description)
+    for argument, (argument_description, required) in parameters.items():
+        prompt.add_argument(argument, argument_description, required)
+    if title:
+        prompt.set_title(title)
+
+    def get(prompt_, context, arguments, *_):
+        _call_with(context, function, context_parameter, parameters,
+                   dict(arguments or {}), _finish_prompt(description))
+
+    prompt.set_async_func(get)
+    return prompt
+
+
+__all__ += ["resource_contents_from_value", "prompt_result_from_value",
+            "resource_from_function", "prompt_from_function"]
+
+
+# ---------------------------------------------------------------------------
 # The server
 
 class Server(NorthMcp.Server):
@@ -805,6 +1019,35 @@ class Server(NorthMcp.Server):
 
         def decorator(function):
             self.add_tool(tool_from_function(function, name, description, **kwargs))
+            return function
+
+        return decorator
+
+    def resource(self, uri, name=None, description=None, **kwargs):
+        """A decorator that adds a function as a resource, or as a resource
+        template when @uri has ``{variables}`` (see
+        ``resource_from_function()``). The function is returned unchanged."""
+        def decorator(function):
+            made = resource_from_function(function, uri, name, description, **kwargs)
+            if isinstance(made, NorthMcp.ResourceTemplate):
+                self.add_resource_template(made)
+            else:
+                self.add_resource(made)
+            return function
+
+        return decorator
+
+    def prompt(self, name=None, description=None, **kwargs):
+        """A decorator that adds a function as a prompt (see
+        ``prompt_from_function()``). Usable as ``@server.prompt()`` or
+        ``@server.prompt``. The function is returned unchanged."""
+        if callable(name):
+            function, name = name, None
+            self.add_prompt(prompt_from_function(function, name, description, **kwargs))
+            return function
+
+        def decorator(function):
+            self.add_prompt(prompt_from_function(function, name, description, **kwargs))
             return function
 
         return decorator

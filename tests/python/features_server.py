@@ -1,0 +1,60 @@
+# features_server.py: resources, resource templates and prompts made with
+# the decorators of the Python override, for test_python_features.py.
+#
+# SPDX-License-Identifier: MIT
+import asyncio
+import sys
+import typing
+
+import gi
+
+gi.require_version("NorthMcp", "1.0")
+from gi.repository import NorthMcp  # noqa: E402
+
+mcp = NorthMcp.Server("Features", "1.0.0")
+
+NOTES = {"groceries": "milk, eggs", "todo": "write tests"}
+
+
+@mcp.resource("notes://index", mime_type="application/json")
+def index() -> list:
+    """The titles of all notes"""
+    return sorted(NOTES)
+
+
+@mcp.resource("notes://{title}")
+async def note(title: str) -> str:
+    """One note"""
+    await asyncio.sleep(0)
+    if title not in NOTES:
+        raise KeyError(f"no note titled {title}")
+    return NOTES[title]
+
+
+@mcp.resource("data://blob")
+def blob() -> bytes:
+    return b"\x00\x01\x02"
+
+
+@mcp.prompt()
+def summarize(text: typing.Annotated[str, "What to summarize"], style: str = "short") -> str:
+    """Summarize a text"""
+    return f"Summarize in a {style} way: {text}"
+
+
+@mcp.prompt
+async def dialogue(topic: str) -> list:
+    await asyncio.sleep(0)
+    return [f"Let us talk about {topic}.",
+            {"role": "assistant", "content": "Gladly."},
+            {"role": "user", "content": {"type": "text", "text": "Go on."}}]
+
+
+@mcp.tool()
+def echo(text: str, ctx: NorthMcp.Context) -> str:
+    """Echo, and say which method called"""
+    return f"{ctx.get_method()}: {text}"
+
+
+if __name__ == "__main__":
+    sys.exit(mcp.run())
