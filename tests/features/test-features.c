@@ -2033,6 +2033,102 @@ test_session_expiry (Fixture       *fixture,
   g_assert_null (north_mcp_server_lookup_session (fixture->server, fresh_id));
 }
 
+/* Expiry over real Streamable HTTP: the server's own timer ends the
+ * session, and its id then answers 404. */
+
+typedef struct {
+  GBytes   *body;
+  GError   *error;
+  gboolean  done;
+} HttpReply;
+
+static void
+http_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  HttpReply *reply = user_data;
+
+  reply->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &reply->error);
+  reply->done = TRUE;
+}
+
+/* POSTs @body to /mcp; returns the status, and the session id header in
+ * @session_id when asked. */
+static guint
+http_post (SoupSession  *client,
+           guint         port,
+           const char   *session_id,
+           const char   *body,
+           char        **session_id_out)
+{
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/mcp", port);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", uri);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  SoupMessageHeaders *headers = soup_message_get_request_headers (message);
+  HttpReply reply = { 0 };
+
+  soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+  soup_message_headers_replace (headers, "Accept", "application/json, text/event-stream");
+  if (session_id != NULL)
+    soup_message_headers_replace (headers, "Mcp-Session-Id", session_id);
+
+  soup_session_send_and_read_async (client, message, G_PRIORITY_DEFAULT, NULL, http_done, &reply);
+  while (!reply.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (reply.error);
+  g_bytes_unref (reply.body);
+
+  if (session_id_out != NULL)
+    *session_id_out = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                              "Mcp-Session-Id"));
+  return soup_message_get_status (message);
+}
+
+static void
+test_http_session_expiry (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("expiry", "1");
+  g_autoptr(SoupSession) client = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *session_id = NULL;
+  gint64 deadline;
+  guint port;
+
+  north_mcp_server_set_port (server, 0);
+  north_mcp_server_set_session_timeout (server, 1);
+  g_assert_true (north_mcp_server_start (server, NORTH_MCP_TRANSPORT_STREAMABLE_HTTP, &error));
+  g_assert_no_error (error);
+  port = north_mcp_server_get_bound_port (server);
+
+  g_assert_cmpuint (http_post (client, port, NULL,
+                               "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                               "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                               "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}",
+                               &session_id), ==, 200);
+  g_assert_nonnull (session_id);
+  g_assert_cmpuint (http_post (client, port, session_id,
+                               "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", NULL), ==, 202);
+  g_assert_cmpuint (http_post (client, port, session_id,
+                               "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}", NULL), ==, 200);
+  g_assert_nonnull (north_mcp_server_lookup_session (server, session_id));
+
+  /* Wait without touching the session; the deadline only guards a hang. */
+  deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+  while (north_mcp_server_lookup_session (server, session_id) != NULL &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (north_mcp_server_lookup_session (server, session_id));
+
+  g_assert_cmpuint (http_post (client, port, session_id,
+                               "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}", NULL), ==, 404);
+
+  soup_session_abort (client);
+  north_mcp_server_stop (server);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* Over the stdio transport, on pipes. */
 
 #include <unistd.h>
@@ -2254,6 +2350,7 @@ main (int    argc,
   ADD ("/features/roots", test_list_roots);
   g_test_add_func ("/features/sub-capabilities", test_sub_capabilities);
   ADD ("/features/sessions/expiry", test_session_expiry);
+  g_test_add_func ("/features/sessions/expiry-over-http", test_http_session_expiry);
   g_test_add_func ("/features/stdio/sampling", test_stdio_sampling);
   g_test_add_func ("/features/stdio/timeout", test_stdio_timeout);
 
