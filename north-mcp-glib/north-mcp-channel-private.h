@@ -32,6 +32,10 @@ struct _NorthMcpChannelClass
    * was cancelled), so a channel counting responses stops waiting. */
   void     (*skip_response) (NorthMcpChannel *self,
                              JsonNode        *id);
+  /* Ends the transport's stream of a request without ending the request,
+   * for the client to resume it later (SSE polling). Optional; FALSE when
+   * the channel cannot. */
+  gboolean (*close_stream) (NorthMcpChannel *self);
 };
 
 void          north_mcp_channel_send            (NorthMcpChannel *self,
@@ -45,5 +49,6 @@ gboolean      north_mcp_channel_is_closed       (NorthMcpChannel *self);
  * cancels the channel's cancellable. */
 void          north_mcp_channel_mark_closed     (NorthMcpChannel *self);
 GCancellable *north_mcp_channel_get_cancellable (NorthMcpChannel *self);
+gboolean      north_mcp_channel_close_stream    (NorthMcpChannel *self);
 
 G_END_DECLS

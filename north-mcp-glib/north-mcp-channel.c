@@ -136,3 +136,18 @@ north_mcp_channel_get_cancellable (NorthMcpChannel *self)
 
   return priv->cancellable;
 }
+
+gboolean
+north_mcp_channel_close_stream (NorthMcpChannel *self)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+  NorthMcpChannelClass *klass;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (self), FALSE);
+
+  klass = NORTH_MCP_CHANNEL_GET_CLASS (self);
+  if (priv->closed || klass->close_stream == NULL)
+    return FALSE;
+
+  return klass->close_stream (self);
+}

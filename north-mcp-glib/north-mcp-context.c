@@ -1624,3 +1624,31 @@ north_mcp_context_get_request_state (NorthMcpContext *self)
 
   return self->request_state;
 }
+
+/**
+ * north_mcp_context_close_stream:
+ * @self: a context
+ *
+ * Ends the connection that carries the request's response stream without
+ * ending the request, so that a long-running handler does not hold a
+ * connection open (SEP-1699 polling, protocol revision 2025-11-25 over
+ * Streamable HTTP). The client reconnects after the `retry` interval the
+ * server announced, with `Last-Event-ID`, and receives what the handler
+ * sent in the meantime and then its answer; the handler goes on as if
+ * nothing happened. Call it from the thread that runs the server.
+ *
+ * Returns: %TRUE if the stream was closed for the client to resume it,
+ *   %FALSE if the transport cannot resume it (stdio, JSON responses,
+ *   older revisions, stateless requests)
+ */
+gboolean
+north_mcp_context_close_stream (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (g_main_context_is_owner (self->main_context), FALSE);
+
+  if (self->modern || north_mcp_context_is_completed (self))
+    return FALSE;
+
+  return north_mcp_channel_close_stream (self->channel);
+}

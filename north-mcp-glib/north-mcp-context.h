@@ -118,6 +118,9 @@ NORTH_MCP_AVAILABLE_IN_ALL
 const char      *north_mcp_context_get_request_state    (NorthMcpContext      *self);
 
 NORTH_MCP_AVAILABLE_IN_ALL
+gboolean         north_mcp_context_close_stream         (NorthMcpContext      *self);
+
+NORTH_MCP_AVAILABLE_IN_ALL
 void             north_mcp_context_send_request_async   (NorthMcpContext      *self,
                                                          const char           *method,
                                                          JsonObject           *params,

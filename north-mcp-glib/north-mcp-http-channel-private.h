@@ -7,6 +7,8 @@
 
 #include <libsoup/soup.h>
 #include "north-mcp-channel-private.h"
+#include "north-mcp-session.h"
+#include "north-mcp-sse-stream-private.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +34,17 @@ void                 north_mcp_http_channel_expect        (NorthMcpHttpChannel *
 typedef guint (*NorthMcpHttpStatusFunc) (JsonNode *response);
 void                 north_mcp_http_channel_set_status_func (NorthMcpHttpChannel    *self,
                                                              NorthMcpHttpStatusFunc  func);
+/* Makes the SSE answer resumable (2025-11-25 sessions): a priming event
+ * with an id and `retry` first, ids on every event, kept in @session's
+ * event store; the stream survives the end of its connection until the
+ * response (see north_mcp_channel_close_stream()). */
+void                 north_mcp_http_channel_enable_resumption (NorthMcpHttpChannel *self,
+                                                               NorthMcpSession     *session,
+                                                               guint                retry_ms);
+/* Continues a detached stream on @stream (a GET with Last-Event-ID, after
+ * the replay). FALSE when the channel is not waiting for a resumption. */
+gboolean             north_mcp_http_channel_resume        (NorthMcpHttpChannel *self,
+                                                           NorthMcpSseStream   *stream);
 /* The first response received so far, or NULL. */
 JsonNode            *north_mcp_http_channel_peek_response (NorthMcpHttpChannel *self);
 

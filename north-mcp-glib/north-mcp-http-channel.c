@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "north-mcp-http-channel-private.h"
+#include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
 
@@ -32,7 +33,17 @@ struct _NorthMcpHttpChannel
   guint              keepalive_ms;
   gint64             last_write;
 
+  /* Resumability (2025-11-25 sessions): the events of this stream get
+   * ids and are kept in the session's store; after the connection ends
+   * early (on purpose or not) the channel lives on, detached, until its
+   * response, and a resuming GET stream can take over. */
+  NorthMcpSession   *session;
+  guint              stream;
+  NorthMcpSseStream *resumed;
+
   guint              sse : 1;
+  guint              detached : 1;
+  guint              detach_requested : 1;
   guint              batch : 1;
   guint              streaming : 1;
   guint              paused : 1;
@@ -56,6 +67,7 @@ is_response (JsonNode *node)
 }
 
 static void on_message_gone (NorthMcpHttpChannel *self);
+static void detach          (NorthMcpHttpChannel *self);
 
 static void
 stop_keepalive (NorthMcpHttpChannel *self)
@@ -126,6 +138,15 @@ finish (NorthMcpHttpChannel *self)
 
   self->done = TRUE;
 
+  if (self->detached)
+    {
+      if (self->resumed != NULL)
+        north_mcp_sse_stream_close (self->resumed);
+      g_clear_object (&self->resumed);
+      g_clear_object (&self_ref);
+      return;
+    }
+
   if (self->sse && self->streaming)
     {
       soup_message_body_complete (soup_server_message_get_response_body (self->message));
@@ -192,14 +213,30 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
   if (self->sse)
     {
       g_autofree char *data = NULL;
+      g_autofree char *id = NULL;
       gsize length = 0;
 
       data = north_mcp_jsonrpc_to_string (message, &length);
-      if (self->streaming)
-        {
-          GString *buffer = g_string_sized_new (length + 32);
+      if (self->session != NULL)
+        id = north_mcp_event_store_add (north_mcp_event_store_get (self->session), self->stream,
+                                        data, length);
 
-          north_mcp_sse_format_event (buffer, "message", data, length);
+      if (self->detached)
+        {
+          /* Kept in the store; live to a resumed stream if there is one. */
+          if (self->resumed != NULL)
+            {
+              GString *buffer = g_string_sized_new (length + 64);
+
+              north_mcp_sse_format_event_full (buffer, id, "message", data, length);
+              north_mcp_sse_stream_send_raw (self->resumed, buffer);
+            }
+        }
+      else if (self->streaming)
+        {
+          GString *buffer = g_string_sized_new (length + 64);
+
+          north_mcp_sse_format_event_full (buffer, id, "message", data, length);
           append_to_stream (self, buffer);
         }
       else
@@ -207,7 +244,7 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
           if (self->events == NULL)
             self->events = g_string_sized_new (length + 32);
           self->n_events++;
-          north_mcp_sse_format_event (self->events, "message", data, length);
+          north_mcp_sse_format_event_full (self->events, id, "message", data, length);
         }
     }
 
@@ -226,6 +263,24 @@ north_mcp_http_channel_skip_response (NorthMcpChannel *channel,
 }
 
 static gboolean
+north_mcp_http_channel_close_stream (NorthMcpChannel *channel)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+
+  if (!self->sse || self->session == NULL || self->done || self->detached)
+    return FALSE;
+
+  /* Called by the handler before the transport started the stream: close
+   * right after it starts. */
+  if (!self->streaming)
+    self->detach_requested = TRUE;
+  else
+    detach (self);
+
+  return TRUE;
+}
+
+static gboolean
 north_mcp_http_channel_can_stream (NorthMcpChannel *channel)
 {
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
@@ -233,10 +288,39 @@ north_mcp_http_channel_can_stream (NorthMcpChannel *channel)
   return self->sse && !self->done;
 }
 
+/* Ends the connection but not the request: what follows is kept for a
+ * resuming GET. */
+static void
+detach (NorthMcpHttpChannel *self)
+{
+  SoupServerMessage *message = self->message;
+
+  self->detached = TRUE;
+  stop_keepalive (self);
+  g_signal_handlers_disconnect_by_func (message, on_message_gone, self);
+  self->message = NULL;
+  soup_message_body_complete (soup_server_message_get_response_body (message));
+  soup_server_message_unpause (message);
+  g_object_unref (message);
+}
+
 static void
 on_message_gone (NorthMcpHttpChannel *self)
 {
-  NorthMcpHttpChannel *self_ref = g_steal_pointer (&self->self_ref);
+  NorthMcpHttpChannel *self_ref;
+
+  /* A resumable stream whose client went away early: the client may come
+   * back for the rest (a disconnect is not a cancellation). */
+  if (self->session != NULL && self->streaming && !self->done && !self->detached)
+    {
+      stop_keepalive (self);
+      g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
+      g_clear_object (&self->message);
+      self->detached = TRUE;
+      return;
+    }
+
+  self_ref = g_steal_pointer (&self->self_ref);
 
   self->done = TRUE;
   release_message (self);
@@ -292,6 +376,11 @@ north_mcp_http_channel_expect (NorthMcpHttpChannel *self,
       self->last_write = g_get_monotonic_time ();
       if (self->events != NULL)
         append_to_stream (self, g_steal_pointer (&self->events));
+      if (self->detach_requested)
+        {
+          detach (self);
+          return;
+        }
 
       if (self->keepalive_ms > 0)
         {
@@ -315,6 +404,59 @@ north_mcp_http_channel_set_status_func (NorthMcpHttpChannel    *self,
   g_return_if_fail (NORTH_MCP_IS_HTTP_CHANNEL (self));
 
   self->status_func = func;
+}
+
+void
+north_mcp_http_channel_enable_resumption (NorthMcpHttpChannel *self,
+                                          NorthMcpSession     *session,
+                                          guint                retry_ms)
+{
+  NorthMcpEventStore *store;
+  g_autofree char *id = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_HTTP_CHANNEL (self));
+  g_return_if_fail (self->sse && self->session == NULL && self->events == NULL);
+
+  store = north_mcp_event_store_get (session);
+  self->session = g_object_ref (session);
+  self->stream = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (self));
+
+  /* The priming event: an id to resume from before anything else, and
+   * how long to wait before reconnecting (SEP-1699). */
+  id = north_mcp_event_store_add (store, self->stream, NULL, 0);
+  self->events = g_string_new (NULL);
+  g_string_append_printf (self->events, "id: %s\nretry: %u\ndata: \n\n", id, retry_ms);
+}
+
+static void
+on_resumed_closed (NorthMcpSseStream   *stream,
+                   NorthMcpHttpChannel *self)
+{
+  g_signal_handlers_disconnect_by_func (stream, on_resumed_closed, self);
+  if (self->resumed == stream)
+    g_clear_object (&self->resumed);
+}
+
+gboolean
+north_mcp_http_channel_resume (NorthMcpHttpChannel *self,
+                               NorthMcpSseStream   *stream)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_HTTP_CHANNEL (self), FALSE);
+  g_return_val_if_fail (NORTH_MCP_IS_SSE_STREAM (stream), FALSE);
+
+  if (!self->detached || self->done)
+    return FALSE;
+
+  if (self->resumed != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->resumed, on_resumed_closed, self);
+      north_mcp_sse_stream_close (self->resumed);
+      g_clear_object (&self->resumed);
+    }
+
+  self->resumed = g_object_ref (stream);
+  g_signal_connect_object (stream, "closed", G_CALLBACK (on_resumed_closed), self, 0);
+  return TRUE;
 }
 
 JsonNode *
@@ -361,6 +503,8 @@ north_mcp_http_channel_finalize (GObject *object)
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (object);
 
   g_clear_pointer (&self->first_response, json_node_unref);
+  g_clear_object (&self->resumed);
+  g_clear_object (&self->session);
   g_clear_pointer (&self->responses, g_ptr_array_unref);
   if (self->events != NULL)
     g_string_free (self->events, TRUE);
@@ -379,6 +523,7 @@ north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
   channel_class->send = north_mcp_http_channel_send;
   channel_class->can_stream = north_mcp_http_channel_can_stream;
   channel_class->skip_response = north_mcp_http_channel_skip_response;
+  channel_class->close_stream = north_mcp_http_channel_close_stream;
 }
 
 static void

@@ -16,6 +16,7 @@
 
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-http-channel-private.h"
+#include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
@@ -27,6 +28,8 @@
 #define DEFAULT_MCP_PATH "/mcp"
 #define SESSION_HEADER "Mcp-Session-Id"
 #define PROTOCOL_VERSION_HEADER "MCP-Protocol-Version"
+/* How long clients wait before resuming a stream we ended (SEP-1699). */
+#define RETRY_MS 1000
 /* JSON-RPC codes the SDKs use for transport-level errors. */
 #define TRANSPORT_ERROR_CODE (-32000)
 #define SESSION_NOT_FOUND_CODE (-32001)
@@ -465,6 +468,16 @@ is_error_response (JsonNode *response)
          json_object_has_member (json_node_get_object (response), "error");
 }
 
+/* Clients of 2025-11-25 and later resume streams (SEP-1699); older ones
+ * would take the priming event's empty data for a message. */
+static gboolean
+session_is_resumable (NorthMcpSession *session)
+{
+  const char *version = north_mcp_session_get_protocol_version (session);
+
+  return version != NULL && g_strcmp0 (version, "2025-11-25") >= 0;
+}
+
 /* A POST under the stateless revision (2026-07-28): no sessions; the
  * standard headers are checked against the body; the errors the revision
  * defines get their own HTTP statuses. */
@@ -599,6 +612,9 @@ handle_mcp_post (NorthMcpHttpTransport *self,
 
   channel = north_mcp_http_channel_new (msg, !stateless && accepts_sse && has_request, batch,
                                         self->keepalive_ms);
+  if (session != NULL && !stateless && accepts_sse && has_request && !batch &&
+      session_is_resumable (session))
+    north_mcp_http_channel_enable_resumption (channel, session, RETRY_MS);
   n_responses = north_mcp_server_handle_message (self->server, session, user, message,
                                                  NORTH_MCP_CHANNEL (channel));
 
@@ -621,6 +637,47 @@ handle_mcp_post (NorthMcpHttpTransport *self,
   north_mcp_http_channel_expect (channel, n_responses);
 }
 
+/* GET with Last-Event-ID: the events of that stream the client missed,
+ * then, while its request is still running, the rest of it. */
+static gboolean
+resume_stream (NorthMcpHttpTransport *self,
+               SoupServerMessage     *msg,
+               NorthMcpSession       *session,
+               const char            *last_event_id)
+{
+  NorthMcpEventStore *store = north_mcp_event_store_get (session);
+  g_autoptr(NorthMcpSseStream) stream = NULL;
+  NorthMcpChannel *channel;
+  GString *missed;
+  guint stream_number;
+  guint64 after;
+
+  if (!north_mcp_event_store_parse_id (last_event_id, &stream_number, &after))
+    return FALSE;
+
+  missed = g_string_new (NULL);
+  if (!north_mcp_event_store_replay (store, stream_number, after, missed))
+    {
+      g_string_free (missed, TRUE);
+      respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL, TRANSPORT_ERROR_CODE,
+                             "Bad Request: the events after Last-Event-ID are no longer available");
+      return TRUE;
+    }
+
+  stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
+  track_stream (self, stream, north_mcp_session_get_id (session), FALSE);
+  north_mcp_sse_stream_send_raw (stream, missed);
+
+  channel = north_mcp_event_store_lookup_stream (store, stream_number);
+  if (channel == NULL || !NORTH_MCP_IS_HTTP_CHANNEL (channel) ||
+      !north_mcp_http_channel_resume (NORTH_MCP_HTTP_CHANNEL (channel), stream))
+    north_mcp_sse_stream_close (stream);
+
+  north_mcp_server_debug (self->server, "Resumed SSE stream %u after event %s",
+                          stream_number, last_event_id);
+  return TRUE;
+}
+
 static void
 handle_mcp_get (NorthMcpHttpTransport *self,
                 SoupServerMessage     *msg)
@@ -628,6 +685,7 @@ handle_mcp_get (NorthMcpHttpTransport *self,
   g_autoptr(NorthMcpSession) session = NULL;
   g_autoptr(NorthMcpSseStream) stream = NULL;
   NorthMcpChannel *existing;
+  const char *last_event_id;
   gboolean accepts_json, accepts_sse;
 
   if (north_mcp_server_get_stateless (self->server))
@@ -647,6 +705,11 @@ handle_mcp_get (NorthMcpHttpTransport *self,
 
   if (!check_protocol_version (self, msg) ||
       (session = require_session (self, msg)) == NULL)
+    return;
+
+  last_event_id = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                "Last-Event-ID");
+  if (last_event_id != NULL && resume_stream (self, msg, session, last_event_id))
     return;
 
   existing = north_mcp_session_get_standalone_channel (session);

@@ -27,6 +27,9 @@ void               north_mcp_sse_stream_send_event (NorthMcpSseStream *self,
                                                     const char        *event,
                                                     const char        *data,
                                                     gsize              length);
+/* Writes ready-made events (takes @events). */
+void               north_mcp_sse_stream_send_raw   (NorthMcpSseStream *self,
+                                                    GString           *events);
 /* Ends the stream cleanly (terminating chunk) and marks the channel
  * closed. */
 void               north_mcp_sse_stream_close      (NorthMcpSseStream *self);
@@ -34,6 +37,12 @@ void               north_mcp_sse_stream_close      (NorthMcpSseStream *self);
 /* Appends one SSE event to @buffer: an optional `event:` line, one `data:`
  * line per line of @data, a blank line. */
 void               north_mcp_sse_format_event      (GString           *buffer,
+                                                    const char        *event,
+                                                    const char        *data,
+                                                    gsize              length);
+/* The same with an `id:` line first (@id may be NULL). */
+void               north_mcp_sse_format_event_full (GString           *buffer,
+                                                    const char        *id,
                                                     const char        *event,
                                                     const char        *data,
                                                     gsize              length);

@@ -29,7 +29,24 @@ north_mcp_sse_format_event (GString    *buffer,
                             const char *data,
                             gsize       length)
 {
+  north_mcp_sse_format_event_full (buffer, NULL, event, data, length);
+}
+
+void
+north_mcp_sse_format_event_full (GString    *buffer,
+                                 const char *id,
+                                 const char *event,
+                                 const char *data,
+                                 gsize       length)
+{
   const char *end = data + length;
+
+  if (id != NULL)
+    {
+      g_string_append (buffer, "id: ");
+      g_string_append (buffer, id);
+      g_string_append_c (buffer, '\n');
+    }
 
   if (event != NULL)
     {
@@ -133,6 +150,21 @@ north_mcp_sse_stream_send_event (NorthMcpSseStream *self,
   buffer = g_string_sized_new (length + 32);
   north_mcp_sse_format_event (buffer, event, data, length);
   north_mcp_sse_stream_write (self, buffer);
+}
+
+void
+north_mcp_sse_stream_send_raw (NorthMcpSseStream *self,
+                               GString           *events)
+{
+  g_return_if_fail (NORTH_MCP_IS_SSE_STREAM (self));
+
+  if (self->ended || events->len == 0)
+    {
+      g_string_free (events, TRUE);
+      return;
+    }
+
+  north_mcp_sse_stream_write (self, events);
 }
 
 static void

@@ -204,6 +204,28 @@ tool_with_progress (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *ar
                       (GDestroyNotify) steps_free);
 }
 
+/* Ends the response stream mid-call; the client resumes it with GET and
+ * Last-Event-ID and gets the result there (SEP-1699). */
+static gboolean
+reconnection_done (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autoptr(NorthMcpToolResult) result =
+    north_mcp_tool_result_new_text ("Reconnection test completed");
+
+  north_mcp_context_return_tool_result (context, result);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+tool_reconnection (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+                   gpointer user_data)
+{
+  north_mcp_context_close_stream (context);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 200, reconnection_done, g_object_ref (context),
+                      g_object_unref);
+}
+
 /* Requests to the client (initialize-based revisions). */
 
 static void
@@ -715,6 +737,8 @@ add_tools (NorthMcpServer *server)
 
   add_async_tool (server, "test_tool_with_logging", "Sends log messages while it runs", tool_with_logging);
   add_async_tool (server, "test_tool_with_progress", "Reports progress while it runs", tool_with_progress);
+  add_async_tool (server, "test_reconnection", "Ends its response stream mid-call; resume it to get the result",
+                  tool_reconnection);
 
   tool = add_async_tool (server, "test_sampling", "Asks the client's model to answer a prompt", tool_sampling);
   set_schema (tool, "{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":\"string\","

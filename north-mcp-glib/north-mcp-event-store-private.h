@@ -1,0 +1,53 @@
+/* north-mcp-event-store-private.h: SSE event ids and replay for one
+ * session (Streamable HTTP resumability, revision 2025-11-25)
+ *
+ * Every event of a resumable POST stream gets an id `S-N`: S numbers the
+ * stream within the session, N the event within the session, so ids are
+ * unique across the session's streams and name the stream they belong
+ * to. The store keeps the latest events of the session (bounded) so that
+ * a client that lost a stream (or was told to poll, SEP-1699) gets what
+ * it missed with GET and `Last-Event-ID`, and never another stream's
+ * events.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-channel-private.h"
+#include "north-mcp-session.h"
+
+G_BEGIN_DECLS
+
+/* How many events a session keeps for replay. */
+#define NORTH_MCP_EVENT_STORE_CAPACITY 256
+
+typedef struct _NorthMcpEventStore NorthMcpEventStore;
+
+/* The store of @session, created on first use; owned by the session. */
+NorthMcpEventStore *north_mcp_event_store_get          (NorthMcpSession    *session);
+/* A new stream number, remembering @channel (weakly) as its live end. */
+guint               north_mcp_event_store_open_stream  (NorthMcpEventStore *self,
+                                                        NorthMcpChannel    *channel);
+/* Records one event of @stream; returns its id (transfer full). With
+ * @data NULL, only numbers an event (a priming event). */
+char               *north_mcp_event_store_add          (NorthMcpEventStore *self,
+                                                        guint               stream,
+                                                        const char         *data,
+                                                        gsize               length);
+/* Parses a `Last-Event-ID` of this store into its stream and event
+ * number. */
+gboolean            north_mcp_event_store_parse_id     (const char         *id,
+                                                        guint              *stream,
+                                                        guint64            *number);
+/* Appends to @buffer, as SSE events with their ids, the events of @stream
+ * after event @after that the store still has. Returns FALSE when events
+ * after @after were already dropped (the client cannot catch up). */
+gboolean            north_mcp_event_store_replay       (NorthMcpEventStore *self,
+                                                        guint               stream,
+                                                        guint64             after,
+                                                        GString            *buffer);
+/* The live channel of @stream, or NULL once it is gone. */
+NorthMcpChannel    *north_mcp_event_store_lookup_stream (NorthMcpEventStore *self,
+                                                         guint               stream);
+
+G_END_DECLS

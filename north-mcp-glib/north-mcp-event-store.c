@@ -1,0 +1,203 @@
+/* north-mcp-event-store.c: SSE event ids and replay for one session
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-event-store-private.h"
+#include "north-mcp-sse-stream-private.h"
+
+typedef struct
+{
+  guint    stream;
+  guint64  number;
+  char    *data;
+  gsize    length;
+} Event;
+
+struct _NorthMcpEventStore
+{
+  GQueue      events;     /* Event, oldest first */
+  guint64     next_number;
+  guint       next_stream;
+  GHashTable *streams;    /* stream number -> GWeakRef of its channel */
+  GHashTable *dropped;    /* stream number -> newest dropped event number */
+};
+
+static GQuark
+event_store_quark (void)
+{
+  return g_quark_from_static_string ("north-mcp-event-store");
+}
+
+static void
+event_free (Event *event)
+{
+  g_free (event->data);
+  g_free (event);
+}
+
+static void
+weak_ref_free (GWeakRef *ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+static void
+event_store_free (NorthMcpEventStore *self)
+{
+  g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
+  g_hash_table_unref (self->streams);
+  g_hash_table_unref (self->dropped);
+  g_free (self);
+}
+
+NorthMcpEventStore *
+north_mcp_event_store_get (NorthMcpSession *session)
+{
+  NorthMcpEventStore *self = g_object_get_qdata (G_OBJECT (session), event_store_quark ());
+
+  if (self != NULL)
+    return self;
+
+  self = g_new0 (NorthMcpEventStore, 1);
+  g_queue_init (&self->events);
+  self->next_number = 1;
+  self->next_stream = 1;
+  self->streams = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) weak_ref_free);
+  self->dropped = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_object_set_qdata_full (G_OBJECT (session), event_store_quark (), self,
+                           (GDestroyNotify) event_store_free);
+  return self;
+}
+
+guint
+north_mcp_event_store_open_stream (NorthMcpEventStore *self,
+                                   NorthMcpChannel    *channel)
+{
+  guint stream = self->next_stream++;
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+  GHashTableIter iter;
+  gpointer value;
+
+  /* Forget streams whose channel is gone, now and then. */
+  if (g_hash_table_size (self->streams) >= 64)
+    {
+      g_hash_table_iter_init (&iter, self->streams);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          GObject *object = g_weak_ref_get (value);
+
+          if (object == NULL)
+            g_hash_table_iter_remove (&iter);
+          else
+            g_object_unref (object);
+        }
+    }
+
+  g_weak_ref_init (ref, channel);
+  g_hash_table_replace (self->streams, GUINT_TO_POINTER (stream), ref);
+  return stream;
+}
+
+char *
+north_mcp_event_store_add (NorthMcpEventStore *self,
+                           guint               stream,
+                           const char         *data,
+                           gsize               length)
+{
+  Event *event;
+  guint64 number = self->next_number++;
+
+  /* No data: an id only (a priming event, never replayed). */
+  if (data == NULL)
+    return g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, number);
+
+  event = g_new0 (Event, 1);
+  event->stream = stream;
+  event->number = number;
+  event->data = g_strndup (data, length);
+  event->length = length;
+  g_queue_push_tail (&self->events, event);
+
+  while (self->events.length > NORTH_MCP_EVENT_STORE_CAPACITY)
+    {
+      Event *old = g_queue_pop_head (&self->events);
+      guint64 *newest = g_new (guint64, 1);
+
+      *newest = old->number;
+      g_hash_table_replace (self->dropped, GUINT_TO_POINTER (old->stream), newest);
+      event_free (old);
+    }
+
+  return g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, event->number);
+}
+
+gboolean
+north_mcp_event_store_parse_id (const char *id,
+                                guint      *stream,
+                                guint64    *number)
+{
+  const char *dash = id != NULL ? strchr (id, '-') : NULL;
+  g_autofree char *stream_text = NULL;
+  guint64 value;
+
+  if (dash == NULL || dash == id || dash - id > 10)
+    return FALSE;
+
+  stream_text = g_strndup (id, dash - id);
+  if (!g_ascii_string_to_unsigned (stream_text, 10, 1, G_MAXUINT, &value, NULL))
+    return FALSE;
+  *stream = (guint) value;
+
+  return g_ascii_string_to_unsigned (dash + 1, 10, 0, G_MAXUINT64, number, NULL);
+}
+
+gboolean
+north_mcp_event_store_replay (NorthMcpEventStore *self,
+                              guint               stream,
+                              guint64             after,
+                              GString            *buffer)
+{
+  guint64 *newest_dropped = g_hash_table_lookup (self->dropped, GUINT_TO_POINTER (stream));
+
+  for (GList *l = self->events.head; l != NULL; l = l->next)
+    {
+      Event *event = l->data;
+      g_autofree char *id = NULL;
+
+      if (event->stream != stream || event->number <= after)
+        continue;
+
+      id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, event->number);
+      north_mcp_sse_format_event_full (buffer, id, "message", event->data, event->length);
+    }
+
+  return newest_dropped == NULL || *newest_dropped <= after;
+}
+
+NorthMcpChannel *
+north_mcp_event_store_lookup_stream (NorthMcpEventStore *self,
+                                     guint               stream)
+{
+  GWeakRef *ref = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream));
+  NorthMcpChannel *channel;
+
+  if (ref == NULL)
+    return NULL;
+
+  /* The table's reference is weak; hand out a borrowed pointer that the
+   * caller uses at once, on the main context. */
+  channel = g_weak_ref_get (ref);
+  if (channel == NULL)
+    {
+      g_hash_table_remove (self->streams, GUINT_TO_POINTER (stream));
+      return NULL;
+    }
+
+  g_object_unref (channel);
+  return channel;
+}
