@@ -841,16 +841,7 @@ north_mcp_context_return_jsonrpc_error (NorthMcpContext *self,
                                         const char      *message,
                                         JsonNode        *data)
 {
-  g_autoptr(JsonNode) response = NULL;
-
-  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
-  g_return_if_fail (message != NULL);
-
-  if (!mark_completed (self))
-    return;
-
-  response = north_mcp_jsonrpc_error_new (self->id, code, message, data);
-  run_on_main_context (self, send_response, response);
+  north_mcp_context_return_error_full (self, code, message, data);
 }
 
 /* Server-to-client requests. */

@@ -111,6 +111,8 @@ north_mcp_prompt_real_get (NorthMcpPrompt  *self,
     north_mcp_context_return_error (context, error);
   else if (result != NULL)
     north_mcp_context_return_prompt_result (context, result);
+  else if (north_mcp_context_is_completed (context))
+    ; /* The handler answered itself (an input-required result, say). */
   else
     north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                                             "The prompt returned neither messages nor an error");

@@ -63,7 +63,9 @@ struct _NorthMcpPromptClass
  *
  * A synchronous prompt handler.
  *
- * Returns: (transfer full) (nullable): the messages, or %NULL with @error set
+ * Returns: (transfer full) (nullable): the messages, or %NULL with @error set,
+ *   or %NULL after the handler answered @context itself (for example with
+ *   north_mcp_context_return_input_required())
  */
 typedef NorthMcpPromptResult *(*NorthMcpPromptFunc) (NorthMcpPrompt   *prompt,
                                                      NorthMcpContext  *context,

@@ -118,6 +118,8 @@ north_mcp_resource_template_real_read (NorthMcpResourceTemplate *self,
     north_mcp_context_return_error (context, error);
   else if (contents != NULL)
     north_mcp_context_return_resource_contents (context, contents);
+  else if (north_mcp_context_is_completed (context))
+    ; /* The handler answered itself (an input-required result, say). */
   else
     north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                                             "The resource template returned neither contents nor an error");

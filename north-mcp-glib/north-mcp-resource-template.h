@@ -67,7 +67,9 @@ struct _NorthMcpResourceTemplateClass
  *
  * A synchronous read handler for the resources of a template.
  *
- * Returns: (transfer full) (nullable): the contents, or %NULL with @error set
+ * Returns: (transfer full) (nullable): the contents, or %NULL with @error set,
+ *   or %NULL after the handler answered @context itself (for example with
+ *   north_mcp_context_return_input_required())
  */
 typedef NorthMcpResourceContents *(*NorthMcpResourceTemplateReadFunc) (NorthMcpResourceTemplate  *template_,
                                                                        NorthMcpContext           *context,

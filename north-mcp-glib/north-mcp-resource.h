@@ -51,7 +51,9 @@ struct _NorthMcpResourceClass
  *
  * A synchronous read handler.
  *
- * Returns: (transfer full) (nullable): the contents, or %NULL with @error set
+ * Returns: (transfer full) (nullable): the contents, or %NULL with @error set,
+ *   or %NULL after the handler answered @context itself (for example with
+ *   north_mcp_context_return_input_required())
  */
 typedef NorthMcpResourceContents *(*NorthMcpResourceReadFunc) (NorthMcpResource  *resource,
                                                                NorthMcpContext   *context,

@@ -655,6 +655,212 @@ header_param (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *argument
   return north_mcp_tool_result_new_text (text);
 }
 
+static NorthMcpToolResult *
+trigger_prompt_change (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+                       gpointer user_data, GError **error)
+{
+  north_mcp_server_notify_prompts_list_changed (north_mcp_context_get_server (context));
+  return north_mcp_tool_result_new_text ("Prompt list change notified");
+}
+
+/* Resources. */
+
+static NorthMcpResourceContents *
+read_template (NorthMcpResourceTemplate  *template_,
+               NorthMcpContext           *context,
+               const char                *uri,
+               GHashTable                *variables,
+               gpointer                   user_data,
+               GError                   **error)
+{
+  const char *id = g_hash_table_lookup (variables, "id");
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *data = g_strdup_printf ("Data for ID: %s", id);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "templateTest");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "data");
+  json_builder_add_string_value (builder, data);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  text = to_json (node);
+
+  return north_mcp_resource_contents_new_text (uri, "application/json", text);
+}
+
+static void
+add_text_resource (NorthMcpServer *server,
+                   const char     *uri,
+                   const char     *name,
+                   const char     *title,
+                   const char     *description,
+                   const char     *text)
+{
+  g_autoptr(NorthMcpResource) resource = north_mcp_resource_new_text (uri, name, "text/plain", text);
+
+  north_mcp_resource_set_title (resource, title);
+  north_mcp_resource_set_description (resource, description);
+  north_mcp_server_add_resource (server, resource);
+}
+
+static void
+add_resources (NorthMcpServer *server)
+{
+  g_autoptr(GBytes) png = decode (png_base64);
+  g_autoptr(NorthMcpResource) binary =
+    north_mcp_resource_new_blob ("test://static-binary", "static-binary", "image/png", png);
+  g_autoptr(NorthMcpResourceTemplate) template_ = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_text_resource (server, "test://static-text", "static-text", "Static Text Resource",
+                     "A static text resource for testing",
+                     "This is the content of the static text resource.");
+
+  north_mcp_resource_set_title (binary, "Static Binary Resource");
+  north_mcp_resource_set_description (binary, "A static binary resource (image) for testing");
+  north_mcp_server_add_resource (server, binary);
+
+  add_text_resource (server, "test://watched-resource", "watched-resource", "Watched Resource",
+                     "A resource to subscribe to", "Watched resource content");
+  add_text_resource (server, "test://stateless-static-text", "stateless-static-text",
+                     "Stateless Static Text Resource", "A static text resource for stateless clients",
+                     "This is the content of the stateless static text resource.");
+
+  template_ = north_mcp_resource_template_new ("test://template/{id}/data", "template", &error);
+  if (template_ == NULL)
+    g_error ("Bad template: %s", error->message);
+  north_mcp_resource_template_set_title (template_, "Resource Template");
+  north_mcp_resource_template_set_description (template_, "A resource template with an id parameter");
+  north_mcp_resource_template_set_mime_type (template_, "application/json");
+  north_mcp_resource_template_set_func (template_, read_template, NULL, NULL);
+  north_mcp_server_add_resource_template (server, template_);
+}
+
+/* Prompts. */
+
+static NorthMcpPromptResult *
+simple_prompt (NorthMcpPrompt *prompt, NorthMcpContext *context, GHashTable *arguments,
+               gpointer user_data, GError **error)
+{
+  g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new (NULL);
+
+  north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, "This is a simple prompt for testing.");
+  return g_steal_pointer (&result);
+}
+
+static NorthMcpPromptResult *
+prompt_with_arguments (NorthMcpPrompt *prompt, NorthMcpContext *context, GHashTable *arguments,
+                       gpointer user_data, GError **error)
+{
+  g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new (NULL);
+  g_autofree char *text = g_strdup_printf ("Prompt with arguments: arg1='%s', arg2='%s'",
+                                           (const char *) g_hash_table_lookup (arguments, "arg1"),
+                                           (const char *) g_hash_table_lookup (arguments, "arg2"));
+
+  north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, text);
+  return g_steal_pointer (&result);
+}
+
+static NorthMcpPromptResult *
+prompt_with_embedded_resource (NorthMcpPrompt *prompt, NorthMcpContext *context, GHashTable *arguments,
+                               gpointer user_data, GError **error)
+{
+  g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new (NULL);
+  g_autoptr(JsonNode) resource =
+    north_mcp_content_embedded_text_new (g_hash_table_lookup (arguments, "resourceUri"), "text/plain",
+                                         "Embedded resource content for testing.");
+
+  north_mcp_prompt_result_add_message (result, NORTH_MCP_ROLE_USER, resource);
+  north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, "Please process the embedded resource above.");
+  return g_steal_pointer (&result);
+}
+
+static NorthMcpPromptResult *
+prompt_with_image (NorthMcpPrompt *prompt, NorthMcpContext *context, GHashTable *arguments,
+                   gpointer user_data, GError **error)
+{
+  g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new (NULL);
+  g_autoptr(GBytes) png = decode (png_base64);
+  g_autoptr(JsonNode) image = north_mcp_content_image_new (png, "image/png");
+
+  north_mcp_prompt_result_add_message (result, NORTH_MCP_ROLE_USER, image);
+  north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, "Please analyze the image above.");
+  return g_steal_pointer (&result);
+}
+
+/* prompts/get with an input-required result (2026-07-28). */
+static NorthMcpPromptResult *
+input_required_prompt (NorthMcpPrompt *prompt, NorthMcpContext *context, GHashTable *arguments,
+                       gpointer user_data, GError **error)
+{
+  g_autoptr(NorthMcpPromptResult) result = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *text = NULL;
+
+  if (north_mcp_context_get_supports_input_requests (context) &&
+      north_mcp_context_get_input_response (context, "user_context") == NULL)
+    {
+      g_autoptr(JsonObject) schema =
+        parse_object ("{\"type\":\"object\",\"properties\":{\"context\":{\"type\":\"string\","
+                      "\"description\":\"Context for the prompt\"}},\"required\":[\"context\"]}");
+
+      north_mcp_context_add_elicitation_request (context, "user_context",
+                                                 "What context should the prompt use?", schema);
+      north_mcp_context_return_input_required (context, NULL);
+      return NULL;
+    }
+
+  answer = object_to_json (north_mcp_context_get_input_response (context, "user_context"));
+  text = g_strdup_printf ("Prompt built with the user's context: %s", answer);
+  result = north_mcp_prompt_result_new (NULL);
+  north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, text);
+  return g_steal_pointer (&result);
+}
+
+static NorthMcpPrompt *
+add_prompt (NorthMcpServer     *server,
+            const char         *name,
+            const char         *title,
+            const char         *description,
+            NorthMcpPromptFunc  func)
+{
+  g_autoptr(NorthMcpPrompt) prompt = north_mcp_prompt_new (name, description);
+
+  north_mcp_prompt_set_title (prompt, title);
+  north_mcp_prompt_set_func (prompt, func, NULL, NULL);
+  north_mcp_server_add_prompt (server, prompt);
+  return prompt;
+}
+
+static void
+add_prompts (NorthMcpServer *server)
+{
+  NorthMcpPrompt *prompt;
+
+  add_prompt (server, "test_simple_prompt", "Simple Test Prompt", "A simple prompt without arguments",
+              simple_prompt);
+
+  prompt = add_prompt (server, "test_prompt_with_arguments", "Prompt With Arguments",
+                       "A prompt with required arguments", prompt_with_arguments);
+  north_mcp_prompt_add_argument (prompt, "arg1", "First test argument", TRUE);
+  north_mcp_prompt_add_argument (prompt, "arg2", "Second test argument", TRUE);
+
+  prompt = add_prompt (server, "test_prompt_with_embedded_resource", "Prompt With Embedded Resource",
+                       "A prompt that includes an embedded resource", prompt_with_embedded_resource);
+  north_mcp_prompt_add_argument (prompt, "resourceUri", "URI of the resource to embed", TRUE);
+
+  add_prompt (server, "test_prompt_with_image", "Prompt With Image", "A prompt that includes an image",
+              prompt_with_image);
+  add_prompt (server, "test_input_required_result_prompt", "Prompt Needing Input",
+              "A prompt that asks the user for context first (input-required result)",
+              input_required_prompt);
+}
+
 /* Registration. */
 
 static NorthMcpTool *
@@ -729,6 +935,7 @@ add_tools (NorthMcpServer *server)
     { "test_logging_tool", "Logs messages (only sent when the request asks for a log level)",
       logging_tool },
     { "test_trigger_tool_change", "Announces a change of the tool list", trigger_tool_change },
+    { "test_trigger_prompt_change", "Announces a change of the prompt list", trigger_prompt_change },
   };
   NorthMcpTool *tool;
 
@@ -794,6 +1001,8 @@ main (int    argc,
   north_mcp_server_set_cache_hint (server, "resources/read", 300000, NORTH_MCP_CACHE_SCOPE_PRIVATE);
 
   add_tools (server);
+  add_resources (server);
+  add_prompts (server);
 
   return north_mcp_server_run (server, argc, argv);
 }
