@@ -163,7 +163,20 @@ function messageOf(error) {
     return String(error);
 }
 
-function complete(context, value, error) {
+function returnError(context, error) {
+    if (error instanceof GLib.Error && error.domain === NorthMcp.jsonrpc_error_quark())
+        context.return_error_literal(error.domain, error.code, error.message);
+    else
+        context.return_error_literal(NorthMcp.error_quark(), NorthMcp.Error.FAILED, messageOf(error));
+}
+
+function logError(context, error) {
+    if (context.get_server()?.get_debug())
+        printerr(`NorthMcp: handler error: ${error}\n${error?.stack ?? ''}`);
+}
+
+// Completes a tools/call: an error is a result with isError.
+function finishTool(context, value, error) {
     if (context.is_completed())
         return;
     let result = null;
@@ -175,29 +188,53 @@ function complete(context, value, error) {
         }
     }
     if (error !== undefined) {
+        logError(context, error);
         if (error instanceof GLib.Error && error.domain === NorthMcp.jsonrpc_error_quark()) {
-            context.return_error_literal(error.domain, error.code, error.message);
+            returnError(context, error);
             return;
         }
-        if (context.get_server()?.get_debug())
-            printerr(`NorthMcp: tool error: ${error}\n${error?.stack ?? ''}`);
         result = NorthMcp.ToolResult.new_error(messageOf(error));
     }
     context.return_tool_result(result);
 }
 
-function runTool(func, context, args) {
+// Completes a request other than tools/call: an error is a JSON-RPC error.
+function finisher(convert, returnIt) {
+    return (context, value, error) => {
+        if (context.is_completed())
+            return;
+        let converted = null;
+        if (error === undefined) {
+            try {
+                converted = convert(value);
+            } catch (e) {
+                error = e;
+            }
+        }
+        if (error !== undefined) {
+            logError(context, error);
+            returnError(context, error);
+            return;
+        }
+        returnIt(context, converted);
+    };
+}
+
+// Calls func(args, context), then finish(context, value, error), now or
+// when the Promise it returned settles.
+function invoke(func, context, args, finish) {
     let value;
     try {
-        value = func(jsonToJs(args) ?? {}, context);
+        value = func(args, context);
     } catch (error) {
-        complete(context, undefined, error);
+        finish(context, undefined, error);
         return;
     }
     if (value && typeof value.then === 'function') {
-        value.then(v => complete(context, v), e => complete(context, undefined, e === undefined ? new Error('rejected') : e));
+        value.then(v => finish(context, v, undefined),
+            e => finish(context, undefined, e === undefined ? new Error('rejected') : e));
     } else {
-        complete(context, value);
+        finish(context, value, undefined);
     }
 }
 
@@ -231,8 +268,114 @@ export function createTool(name, options, func) {
     }
     if (options.meta)
         tool.set_meta(jsToJson(options.meta).get_object());
-    tool.set_async_func((_tool, context, args) => runTool(func, context, args));
+    tool.set_async_func((_tool, context, args) =>
+        invoke(func, context, jsonToJs(args) ?? {}, finishTool));
     return tool;
+}
+
+// --- resources and prompts ----------------------------------------------------
+
+/**
+ * A NorthMcp.ResourceContents from what a resource function returned: a
+ * string is text (`text/plain` unless @mimeType says otherwise), a
+ * Uint8Array a blob, an object or array JSON text.
+ */
+export function resourceContents(value, uri, mimeType = null) {
+    if (value instanceof NorthMcp.ResourceContents)
+        return value;
+    if (typeof value === 'string')
+        return NorthMcp.ResourceContents.new_text(uri, mimeType ?? 'text/plain', value);
+    if (value instanceof Uint8Array) {
+        return NorthMcp.ResourceContents.new_blob(uri, mimeType ?? 'application/octet-stream',
+            new GLib.Bytes(value));
+    }
+    if (value !== null && typeof value === 'object')
+        return NorthMcp.ResourceContents.new_text(uri, mimeType ?? 'application/json', JSON.stringify(value));
+    throw new TypeError(`a resource cannot return a ${typeof value}`);
+}
+
+const ROLES = {user: NorthMcp.Role.USER, assistant: NorthMcp.Role.ASSISTANT};
+
+/**
+ * A NorthMcp.PromptResult from what a prompt function returned: a string
+ * is one user message; an array holds messages, each a string (user) or
+ * `{role: 'user'|'assistant', content: string or an MCP content block}`.
+ */
+export function promptResult(value, description = null) {
+    if (value instanceof NorthMcp.PromptResult)
+        return value;
+    const result = NorthMcp.PromptResult.new(description);
+    const messages = Array.isArray(value) ? value : [value];
+    for (const message of messages) {
+        if (typeof message === 'string') {
+            result.add_text(NorthMcp.Role.USER, message);
+            continue;
+        }
+        if (!message || typeof message !== 'object' || !('content' in message))
+            throw new TypeError('a prompt message is a string or {role, content}');
+        const role = ROLES[message.role ?? 'user'];
+        if (role === undefined)
+            throw new TypeError(`a prompt message's role is 'user' or 'assistant', not '${message.role}'`);
+        if (typeof message.content === 'string')
+            result.add_text(role, message.content);
+        else
+            result.add_message(role, jsToJson(message.content));
+    }
+    return result;
+}
+
+/**
+ * A NorthMcp.Resource at @uri, or a NorthMcp.ResourceTemplate when @uri
+ * has RFC 6570 `{variables}`; `func(variables, context)` returns what
+ * resourceContents() converts, or a Promise of it. @options: `name`,
+ * `description`, `mimeType`, `title`.
+ */
+export function createResource(uri, options, func) {
+    if (typeof options === 'function')
+        [options, func] = [{}, options];
+    const name = options.name ?? uri;
+    const mimeType = options.mimeType ?? null;
+    let made;
+    if (uri.includes('{')) {
+        made = NorthMcp.ResourceTemplate.new(uri, name);
+        made.set_async_func((_template, context, readUri, variables) =>
+            invoke(func, context, {...variables ?? {}},
+                finisher(v => resourceContents(v, readUri, mimeType),
+                    (c, contents) => c.return_resource_contents(contents))));
+    } else {
+        made = NorthMcp.Resource.new(uri, name);
+        made.set_async_func((_resource, context) =>
+            invoke(func, context, {},
+                finisher(v => resourceContents(v, uri, mimeType),
+                    (c, contents) => c.return_resource_contents(contents))));
+    }
+    if (options.description)
+        made.set_description(options.description);
+    if (mimeType)
+        made.set_mime_type(mimeType);
+    if (options.title)
+        made.set_title(options.title);
+    return made;
+}
+
+/**
+ * A NorthMcp.Prompt; `func(args, context)` returns what promptResult()
+ * converts, or a Promise of it. @options: `description`, `title`,
+ * `arguments`: `{name: {description, required}}` (required by default).
+ */
+export function createPrompt(name, options, func) {
+    if (typeof options === 'function')
+        [options, func] = [{}, options];
+    const prompt = NorthMcp.Prompt.new(name, options.description ?? null);
+    for (const [argument, spec] of Object.entries(options.arguments ?? {}))
+        prompt.add_argument(argument, spec?.description ?? null, spec?.required ?? true);
+    if (options.title)
+        prompt.set_title(options.title);
+    prompt.set_async_func((_prompt, context, args) =>
+        invoke(func, context, {...args ?? {}},
+            finisher(v => promptResult(v, options.description ?? null),
+                (c, result) => c.return_prompt_result(result))));
+    return prompt;
 }
 
 /** An MCP server for North. */
@@ -275,6 +418,23 @@ export class Server {
         const tool = createTool(name, options, func);
         this.server.add_tool(tool);
         return tool;
+    }
+
+    /** Adds a resource or resource template (see createResource()). */
+    resource(uri, options, func) {
+        const made = createResource(uri, options, func);
+        if (made instanceof NorthMcp.ResourceTemplate)
+            this.server.add_resource_template(made);
+        else
+            this.server.add_resource(made);
+        return made;
+    }
+
+    /** Adds a prompt (see createPrompt()). */
+    prompt(name, options, func) {
+        const prompt = createPrompt(name, options, func);
+        this.server.add_prompt(prompt);
+        return prompt;
     }
 
     /**
