@@ -264,3 +264,12 @@ def test_event_loop_callbacks_do_not_grow_memory():
     # 18 000 callbacks and timers between the first and last sample.
     growth = samples[-1] - samples[0]
     assert growth < 256, "RSS grew by %d KiB: %r" % (growth, samples)
+
+
+def test_run_rejects_bad_options_with_status_1(capfd):
+    server = NorthMcp.Server("Options", "1.0")
+    assert server.run(argv=["prog", "--transport", "carrier-pigeon"]) == 1
+    assert "Unknown transport 'carrier-pigeon'" in capfd.readouterr().err
+    # Keyword defaults are applied before the command line is parsed.
+    assert server.run("nonsense", argv=["prog"], port=6001) == 1
+    assert server.get_port() == 6001

@@ -1052,12 +1052,16 @@ class Server(NorthMcp.Server):
 
         return decorator
 
-    def run(self, transport=None, argv=None):
+    def run(self, transport=None, argv=None, *, host=None, port=None):
         """Serves until SIGINT/SIGTERM (or, on stdio, until standard input
         ends), parsing ``--transport``, ``--port``, ``--debug`` and the
         other shared options from ``argv`` (default ``sys.argv``).
-        ``transport`` is the default when the command line names none.
-        Returns the exit status."""
+        ``transport``, ``host`` and ``port`` are defaults that the command
+        line overrides. Returns the exit status."""
+        if host is not None:
+            self.set_host(host)
+        if port is not None:
+            self.set_port(port)
         args = list(sys.argv if argv is None else argv) or [self.get_name()]
         if transport is not None and not any(
                 arg in ("--transport", "-t") or arg.startswith("--transport=")
