@@ -18,9 +18,12 @@ G_BEGIN_DECLS
  * (with unions), `properties`, `required`, `additionalProperties`, `items`,
  * `prefixItems`, `enum`, `const`, `minimum`, `maximum`, `exclusiveMinimum`,
  * `exclusiveMaximum`, `minLength`, `maxLength`, `minItems`, `maxItems`,
- * `minProperties`, `maxProperties`, `allOf`, `anyOf` and `oneOf`, and
- * boolean schemas; every other keyword (`$ref`, `pattern`, `format`, `not`,
- * `if`…) is ignored and malformed keywords accept everything.
+ * `minProperties`, `maxProperties`, `allOf`, `anyOf`, `oneOf`, local `$ref`s
+ * (`#`, `#/$defs/…`, `#/definitions/…`, any JSON pointer; recursive schemas
+ * work) and boolean schemas; every other keyword (remote `$ref`, `pattern`,
+ * `format`, `not`, `if`, `multipleOf`, `uniqueItems`…) is ignored and
+ * malformed keywords accept everything. Work per check is bounded (branch
+ * budget, depth limit), whatever the schema.
  *
  * The root value must always be a JSON object (MCP tool arguments). A
  * checker is immutable once made: several threads may use it at once. */

@@ -10,11 +10,12 @@
 #include "north-mcp-error.h"
 #include "north-mcp-schema-private.h"
 
-/* A check may not evaluate more schema nodes than this: `anyOf` inside
- * `anyOf` is exponential in the nesting depth, so a hostile schema could
- * otherwise keep a thread busy for ages. Linear checks of the largest bodies
- * the transports accept stay well below it. */
-#define CHECK_BUDGET (1u << 23)
+/* A check may not evaluate more branches (subschemas of `allOf`, `anyOf`,
+ * `oneOf` and `$ref`) than this: alternatives that recurse through `$ref`
+ * are exponential in the depth, so a hostile schema could otherwise keep a
+ * thread busy for ages. Walking `properties` and `items` costs nothing: it
+ * is linear in the value, which the transports bound. */
+#define CHECK_BUDGET (1u << 21)
 
 /* Longest member name and path quoted in an error message. */
 #define MAX_NAME_IN_MESSAGE 64
@@ -102,6 +103,9 @@ struct _Node
   GPtrArray   *prefix_items;    /* Node */
   Node        *items;
 
+  /* A local `$ref`, not owned (see NorthMcpSchemaChecker). */
+  Node        *ref;
+
   /* Combinators. */
   GPtrArray   *all_of;
   GPtrArray   *any_of;
@@ -110,8 +114,21 @@ struct _Node
 
 struct _NorthMcpSchemaChecker
 {
-  Node *root;
+  Node       *root;
+
+  /* Local `$ref`s: the document they point into, the nodes compiled for
+   * each pointer (owned here, shared by every reference, so recursive
+   * schemas compile to a cyclic graph) and those still to compile. */
+  JsonNode   *document;
+  GHashTable *refs;       /* pointer → Node */
+  GPtrArray  *ref_nodes;  /* Node, owned */
+  GQueue      pending;    /* RefWork */
 };
+
+typedef struct {
+  Node     *node;
+  JsonNode *target;
+} RefWork;
 
 static void node_free (Node *node);
 
@@ -338,10 +355,11 @@ json_equal (JsonNode *a,
 /* ---------------------------------------------------------------------- */
 /* Compiling                                                               */
 
-static Node *compile_node (JsonNode *schema, guint depth);
+static Node *compile_node (NorthMcpSchemaChecker *c, JsonNode *schema, guint depth);
 
 static GPtrArray *
-compile_list (JsonObject *schema,
+compile_list (NorthMcpSchemaChecker *c,
+              JsonObject *schema,
               const char *keyword,
               guint       depth)
 {
@@ -360,7 +378,7 @@ compile_list (JsonObject *schema,
 
   list = g_ptr_array_new_full (n, (GDestroyNotify) node_free);
   for (guint i = 0; i < n; i++)
-    g_ptr_array_add (list, compile_node (json_array_get_element (array, i), depth + 1));
+    g_ptr_array_add (list, compile_node (c, json_array_get_element (array, i), depth + 1));
 
   return list;
 }
@@ -412,7 +430,8 @@ compile_types (JsonNode *member)
 }
 
 static void
-compile_object_keywords (Node       *node,
+compile_object_keywords (NorthMcpSchemaChecker *c,
+                         Node       *node,
                          JsonObject *schema,
                          guint       depth)
 {
@@ -439,7 +458,7 @@ compile_object_keywords (Node       *node,
           key = g_strdup (name);
           g_ptr_array_add (node->property_order, key);
           g_hash_table_insert (node->properties, key,
-                               compile_node (property, depth + 1));
+                               compile_node (c, property, depth + 1));
         }
     }
 
@@ -470,11 +489,12 @@ compile_object_keywords (Node       *node,
        (JSON_NODE_HOLDS_VALUE (member) &&
         json_node_get_value_type (member) == G_TYPE_BOOLEAN &&
         !json_node_get_boolean (member))))
-    node->additional = compile_node (member, depth + 1);
+    node->additional = compile_node (c, member, depth + 1);
 }
 
 static void
-compile_array_keywords (Node       *node,
+compile_array_keywords (NorthMcpSchemaChecker *c,
+                        Node       *node,
                         JsonObject *schema,
                         guint       depth)
 {
@@ -482,20 +502,113 @@ compile_array_keywords (Node       *node,
 
   /* Draft 2020-12 spells tuples `prefixItems`; earlier drafts used an array
    * in `items`. */
-  node->prefix_items = compile_list (schema, "prefixItems", depth);
+  node->prefix_items = compile_list (c, schema, "prefixItems", depth);
   member = json_object_get_member (schema, "items");
   if (member != NULL && JSON_NODE_HOLDS_ARRAY (member))
     {
       if (node->prefix_items == NULL)
-        node->prefix_items = compile_list (schema, "items", depth);
+        node->prefix_items = compile_list (c, schema, "items", depth);
     }
   else if (member != NULL)
-    node->items = compile_node (member, depth + 1);
+    node->items = compile_node (c, member, depth + 1);
+}
+
+/* Resolves a JSON pointer fragment (`#`, `#/$defs/name`, with `~0`, `~1`
+ * and percent-escapes) in @document; NULL for anything else. */
+static JsonNode *
+resolve_pointer (JsonNode   *document,
+                 const char *ref)
+{
+  g_autofree char *fragment = NULL;
+  g_auto(GStrv) tokens = NULL;
+  JsonNode *node = document;
+
+  if (document == NULL || ref[0] != '#')
+    return NULL;
+  if (ref[1] == '\0')
+    return document;
+  if (ref[1] != '/')
+    return NULL;  /* a plain-name anchor: not supported */
+
+  fragment = g_uri_unescape_string (ref + 2, NULL);
+  if (fragment == NULL)
+    return NULL;
+
+  tokens = g_strsplit (fragment, "/", -1);
+  for (guint i = 0; tokens[i] != NULL; i++)
+    {
+      g_autoptr(GString) token = g_string_new (NULL);
+
+      for (const char *p = tokens[i]; *p != '\0'; p++)
+        {
+          if (p[0] == '~' && p[1] == '0')
+            g_string_append_c (token, '~'), p++;
+          else if (p[0] == '~' && p[1] == '1')
+            g_string_append_c (token, '/'), p++;
+          else
+            g_string_append_c (token, *p);
+        }
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        node = json_object_get_member (json_node_get_object (node), token->str);
+      else if (JSON_NODE_HOLDS_ARRAY (node))
+        {
+          JsonArray *array = json_node_get_array (node);
+          guint64 index;
+
+          if (!g_ascii_string_to_unsigned (token->str, 10, 0,
+                                           json_array_get_length (array) - 1,
+                                           &index, NULL) ||
+              json_array_get_length (array) == 0)
+            return NULL;
+          node = json_array_get_element (array, index);
+        }
+      else
+        node = NULL;
+
+      if (node == NULL)
+        return NULL;
+    }
+
+  return node;
+}
+
+/* The node a local `$ref` stands for. Each pointer is compiled once, later,
+ * from north_mcp_schema_checker_new() (so that chains of references do not
+ * deepen the C stack), into the node returned now. Remote references are
+ * ignored. */
+static Node *
+compile_ref (NorthMcpSchemaChecker *c,
+             const char            *ref)
+{
+  JsonNode *target;
+  RefWork *work;
+  Node *node;
+
+  node = g_hash_table_lookup (c->refs, ref);
+  if (node != NULL)
+    return node;
+
+  target = resolve_pointer (c->document, ref);
+  if (target == NULL)
+    return NULL;
+
+  node = node_new ();
+  g_ptr_array_add (c->ref_nodes, node);
+  g_hash_table_insert (c->refs, g_strdup (ref), node);
+
+  work = g_new (RefWork, 1);
+  work->node = node;
+  work->target = target;
+  g_queue_push_tail (&c->pending, work);
+
+  return node;
 }
 
 static Node *
-compile_node (JsonNode *schema,
-              guint     depth)
+compile_node (NorthMcpSchemaChecker *c,
+              JsonNode              *schema,
+              guint                  depth)
 {
   g_autoptr(Node) node = node_new ();
   JsonObject *object;
@@ -537,12 +650,17 @@ compile_node (JsonNode *schema,
   for (guint i = 0; i < N_COUNTS; i++)
     node->count[i] = read_count (object, count_keywords[i]);
 
-  compile_object_keywords (node, object, depth);
-  compile_array_keywords (node, object, depth);
+  compile_object_keywords (c, node, object, depth);
+  compile_array_keywords (c, node, object, depth);
 
-  node->all_of = compile_list (object, "allOf", depth);
-  node->any_of = compile_list (object, "anyOf", depth);
-  node->one_of = compile_list (object, "oneOf", depth);
+  node->all_of = compile_list (c, object, "allOf", depth);
+  node->any_of = compile_list (c, object, "anyOf", depth);
+  node->one_of = compile_list (c, object, "oneOf", depth);
+
+  member = json_object_get_member (object, "$ref");
+  if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+      json_node_get_value_type (member) == G_TYPE_STRING)
+    node->ref = compile_ref (c, json_node_get_string (member));
 
   return g_steal_pointer (&node);
 }
@@ -553,12 +671,34 @@ north_mcp_schema_checker_new (JsonObject *schema)
   NorthMcpSchemaChecker *self = g_new0 (NorthMcpSchemaChecker, 1);
   g_autoptr(JsonNode) root = NULL;
 
+  RefWork *work;
+
   if (schema != NULL)
     {
       root = json_node_new (JSON_NODE_OBJECT);
       json_node_set_object (root, schema);
     }
-  self->root = compile_node (root, 0);
+
+  self->document = root;
+  self->refs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->ref_nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
+  g_queue_init (&self->pending);
+
+  self->root = compile_node (self, root, 0);
+
+  while ((work = g_queue_pop_head (&self->pending)) != NULL)
+    {
+      Node *compiled = compile_node (self, work->target, 0);
+
+      /* Fill in the node the references already point to. */
+      *work->node = *compiled;
+      g_free (compiled);
+      g_free (work);
+    }
+
+  /* Only compiling needs these. */
+  self->document = NULL;
+  g_clear_pointer (&self->refs, g_hash_table_unref);
 
   return self;
 }
@@ -570,6 +710,9 @@ north_mcp_schema_checker_free (NorthMcpSchemaChecker *self)
     return;
 
   node_free (self->root);
+  /* Nodes of references may point at each other: free them only after
+   * everything else (node_free() never follows `ref`). */
+  g_clear_pointer (&self->ref_nodes, g_ptr_array_unref);
   g_free (self);
 }
 
@@ -1031,6 +1174,21 @@ budget_exhausted (GError **error)
   return FALSE;
 }
 
+/* Checks @value against one more subschema of the node at @depth. */
+static gboolean
+check_branch (Node        *node,
+              JsonNode    *value,
+              CheckState  *state,
+              guint        depth,
+              GError     **error)
+{
+  if (state->budget == 0)
+    return budget_exhausted (error);
+  state->budget--;
+
+  return check_node (node, value, state, depth + 1, error);
+}
+
 static gboolean
 check_combinators (Node        *node,
                    JsonNode    *value,
@@ -1040,8 +1198,8 @@ check_combinators (Node        *node,
 {
   if (node->all_of != NULL)
     for (guint i = 0; i < node->all_of->len; i++)
-      if (!check_node (g_ptr_array_index (node->all_of, i), value, state,
-                       depth + 1, error))
+      if (!check_branch (g_ptr_array_index (node->all_of, i), value, state,
+                         depth, error))
         return FALSE;
 
   if (node->any_of != NULL)
@@ -1052,8 +1210,8 @@ check_combinators (Node        *node,
         {
           g_autoptr(GError) local_error = NULL;
 
-          if (check_node (g_ptr_array_index (node->any_of, i), value, state,
-                          depth + 1,
+          if (check_branch (g_ptr_array_index (node->any_of, i), value, state,
+                            depth,
                           error != NULL && first_error == NULL ? &local_error : NULL))
             return TRUE;
           if (state->budget == 0)
@@ -1077,8 +1235,8 @@ check_combinators (Node        *node,
         {
           g_autoptr(GError) local_error = NULL;
 
-          if (check_node (g_ptr_array_index (node->one_of, i), value, state,
-                          depth + 1,
+          if (check_branch (g_ptr_array_index (node->one_of, i), value, state,
+                            depth,
                           error != NULL && first_error == NULL ? &local_error : NULL))
             matches++;
           else if (state->budget == 0)
@@ -1107,10 +1265,6 @@ check_node (Node        *node,
             GError     **error)
 {
   TypeMask type;
-
-  if (state->budget == 0)
-    return budget_exhausted (error);
-  state->budget--;
 
   if (node->too_deep || depth > NORTH_MCP_SCHEMA_MAX_DEPTH)
     return fail (state, error, "is nested too deeply to be checked (the limit is %u levels)",
@@ -1163,6 +1317,9 @@ check_node (Node        *node,
     default:
       break;
     }
+
+  if (node->ref != NULL && !check_branch (node->ref, value, state, depth, error))
+    return FALSE;
 
   return check_combinators (node, value, state, depth, error);
 }

@@ -373,13 +373,103 @@ test_combinators (void)
   /* Keywords the checker does not know are ignored. */
   assert_check ("{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
                 "\"$defs\":{\"p\":{\"type\":\"string\"}},"
-                "\"properties\":{\"x\":{\"$ref\":\"#/$defs/p\",\"format\":\"email\","
+                "\"properties\":{\"x\":{\"$ref\":\"other.json#/$defs/p\",\"format\":\"email\","
                 "\"pattern\":\"^a\",\"not\":{},\"if\":{},\"then\":false,\"multipleOf\":7,"
-                "\"uniqueItems\":true}}}",
+                "\"uniqueItems\":true,\"$anchor\":\"a\",\"$dynamicRef\":\"#x\"}}}",
                 "{\"x\":[1,1]}", NULL);
   /* Malformed combinators are ignored too. */
   assert_check ("{\"anyOf\":{},\"oneOf\":\"x\",\"allOf\":[]}", "{}", NULL);
   assert_check ("{\"properties\":{\"x\":{\"anyOf\":[false,{\"type\":\"string\"}]}}}", "{\"x\":\"\"}", NULL);
+}
+
+static void
+test_refs (void)
+{
+  const char *defs =
+    "{\"$defs\":{\"p\":{\"type\":\"string\"},\"a/b\":{\"type\":\"integer\"},\"a b\":{\"type\":\"boolean\"},"
+    "\"list\":[{\"type\":\"null\"}]},"
+    "\"properties\":{\"x\":{\"$ref\":\"#/$defs/p\"},\"y\":{\"$ref\":\"#/$defs/a~1b\"},"
+    "\"z\":{\"$ref\":\"#/$defs/a%20b\"},\"n\":{\"$ref\":\"#/$defs/list/0\"},"
+    "\"s\":{\"$ref\":\"#/$defs/p\",\"minLength\":3},"
+    "\"remote\":{\"$ref\":\"https://example.com/s.json#/$defs/p\"},"
+    "\"missing\":{\"$ref\":\"#/$defs/nope\"},\"bad\":{\"$ref\":\"#/$defs/list/7\"},"
+    "\"anchor\":{\"$ref\":\"#name\"}}}";
+  const char *tree =
+    "{\"$defs\":{\"node\":{\"type\":\"object\",\"properties\":{\"value\":{\"type\":\"integer\"},"
+    "\"children\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/node\"}}},\"required\":[\"value\"]}},"
+    "\"properties\":{\"tree\":{\"$ref\":\"#/$defs/node\"}}}";
+  const char *draft7 =
+    "{\"definitions\":{\"p\":{\"enum\":[\"a\",\"b\"]}},\"properties\":{\"x\":{\"$ref\":\"#/definitions/p\"}}}";
+  const char *self = "{\"type\":\"object\",\"properties\":{\"self\":{\"$ref\":\"#\"}},\"required\":[\"id\"]}";
+
+  assert_check (defs, "{\"x\":\"s\",\"y\":1,\"z\":true,\"n\":null,\"s\":\"abc\"}", NULL);
+  assert_check (defs, "{\"x\":1}", "argument 'x' must be a string, got integer");
+  assert_check (defs, "{\"y\":\"1\"}", "argument 'y' must be an integer, got string");
+  assert_check (defs, "{\"z\":1}", "argument 'z' must be a boolean, got integer");
+  assert_check (defs, "{\"n\":1}", "argument 'n' must be null, got integer");
+  /* Keywords next to $ref apply too. */
+  assert_check (defs, "{\"s\":\"ab\"}", "argument 's' must have at least 3 characters");
+  assert_check (defs, "{\"s\":3}", "argument 's' must be a string, got integer");
+  /* Remote, dangling and anchor references are ignored. */
+  assert_check (defs, "{\"remote\":1,\"missing\":1,\"bad\":1,\"anchor\":1}", NULL);
+
+  assert_check (draft7, "{\"x\":\"b\"}", NULL);
+  assert_check (draft7, "{\"x\":\"c\"}", "argument 'x' must be one of \"a\", \"b\"");
+
+  /* Recursive schemas. */
+  assert_check (tree, "{\"tree\":{\"value\":1,\"children\":[{\"value\":2},{\"value\":3,\"children\":[]}]}}", NULL);
+  assert_check (tree, "{\"tree\":{\"value\":1,\"children\":[{\"value\":2,\"children\":[{\"value\":\"3\"}]}]}}",
+                "argument 'tree.children[0].children[0].value' must be an integer, got string");
+  assert_check (tree, "{\"tree\":{\"value\":1,\"children\":[{\"children\":[]}]}}",
+                "missing required argument 'tree.children[0].value'");
+  assert_check (self, "{\"id\":1,\"self\":{\"id\":2,\"self\":{\"id\":3}}}", NULL);
+  assert_check (self, "{\"id\":1,\"self\":{\"id\":2,\"self\":{}}}", "missing required argument 'self.self.id'");
+  assert_check (self, "{\"id\":1,\"self\":[]}", "argument 'self' must be an object, got array");
+}
+
+static void
+test_ref_loops (void)
+{
+  /* A schema that is only itself recurses without consuming the value: the
+   * depth limit ends it. */
+  {
+    g_autoptr(NorthMcpSchemaChecker) checker =
+      checker_new ("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/a\"}},\"properties\":{\"x\":{\"$ref\":\"#/$defs/a\"}}}");
+    g_autoptr(JsonNode) value = parse ("{\"x\":1}");
+    g_autoptr(JsonNode) other = parse ("{\"y\":1}");
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (north_mcp_schema_checker_check (checker, value, &error));
+    g_assert_true (strstr (error->message, "nested too deeply") != NULL);
+    g_assert_true (north_mcp_schema_checker_check (checker, other, NULL));
+  }
+  /* Two alternatives that both recurse: 2^64 paths without the budget. */
+  {
+    g_autoptr(NorthMcpSchemaChecker) checker =
+      checker_new ("{\"$defs\":{\"a\":{\"anyOf\":[{\"$ref\":\"#/$defs/a\"},{\"$ref\":\"#/$defs/a\"}]}},"
+                   "\"properties\":{\"x\":{\"$ref\":\"#/$defs/a\"}}}");
+    g_autoptr(JsonNode) value = parse ("{\"x\":1}");
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (north_mcp_schema_checker_check (checker, value, &error));
+    g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+    g_assert_false (north_mcp_schema_checker_check (checker, value, NULL));
+  }
+  /* A long chain of references compiles without deep recursion. */
+  {
+    GString *schema = g_string_new ("{\"$defs\":{");
+    g_autofree char *text = NULL;
+    g_autoptr(NorthMcpSchemaChecker) checker = NULL;
+    g_autoptr(JsonNode) value = parse ("{\"x\":1}");
+
+    for (guint i = 0; i < 10000; i++)
+      g_string_append_printf (schema, "\"d%u\":{\"$ref\":\"#/$defs/d%u\"},", i, i + 1);
+    g_string_append (schema, "\"d10000\":{\"type\":\"integer\"}},\"properties\":{\"x\":{\"$ref\":\"#/$defs/d0\"}}}");
+    text = g_string_free (schema, FALSE);
+    checker = checker_new (text);
+    /* ...and checking it stops at the depth limit. */
+    g_assert_false (north_mcp_schema_checker_check (checker, value, NULL));
+  }
 }
 
 static char *
@@ -589,6 +679,8 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/numbers", test_numbers);
   g_test_add_func ("/schema/lengths", test_lengths);
   g_test_add_func ("/schema/combinators", test_combinators);
+  g_test_add_func ("/schema/refs", test_refs);
+  g_test_add_func ("/schema/ref-loops", test_ref_loops);
   g_test_add_func ("/schema/deep", test_deep);
   g_test_add_func ("/schema/deep-const", test_deep_const);
   g_test_add_func ("/schema/budget", test_budget);
