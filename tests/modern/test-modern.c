@@ -7,6 +7,8 @@
 
 #include <north-mcp.h>
 #include "north-mcp-channel-private.h"
+#include "north-mcp-event-store-private.h"
+#include "north-mcp-session-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
 #include "north-mcp-server-private.h"
@@ -896,6 +898,109 @@ test_http_status (void)
   g_assert_cmpuint (north_mcp_modern_http_status (ok), ==, 200);
 }
 
+/* Event store (resumption). */
+
+static void
+test_event_store (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("store-test", NULL);
+  NorthMcpEventStore *store = north_mcp_event_store_get (session);
+  TestChannel *first_channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autoptr(TestChannel) second_channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autoptr(GString) replay = g_string_new (NULL);
+  g_autofree char *priming = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  guint first, second, stream;
+  guint64 number;
+
+  g_assert_true (north_mcp_event_store_get (session) == store);
+  first = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (first_channel));
+  second = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (second_channel));
+  g_assert_cmpuint (first, !=, second);
+
+  priming = north_mcp_event_store_add (store, first, NULL, 0);
+  a = north_mcp_event_store_add (store, first, "{\"a\":1}", 7);
+  b = north_mcp_event_store_add (store, second, "{\"b\":2}", 7);
+  c = north_mcp_event_store_add (store, first, "{\"c\":3}", 7);
+
+  /* Unique across streams, naming their stream. */
+  g_assert_cmpstr (a, !=, priming);
+  g_assert_cmpstr (a, !=, b);
+  g_assert_true (north_mcp_event_store_parse_id (b, &stream, &number));
+  g_assert_cmpuint (stream, ==, second);
+
+  /* After the priming event: the stream's own events, not the other's. */
+  g_assert_true (north_mcp_event_store_parse_id (priming, &stream, &number));
+  g_assert_cmpuint (stream, ==, first);
+  g_assert_true (north_mcp_event_store_replay (store, first, number, replay));
+  g_assert_nonnull (strstr (replay->str, "{\"a\":1}"));
+  g_assert_nonnull (strstr (replay->str, "{\"c\":3}"));
+  g_assert_null (strstr (replay->str, "{\"b\":2}"));
+  g_assert_nonnull (strstr (replay->str, a));
+  g_assert_true (strstr (replay->str, "{\"a\":1}") < strstr (replay->str, "{\"c\":3}"));
+
+  /* After the last one: nothing. */
+  g_string_truncate (replay, 0);
+  g_assert_true (north_mcp_event_store_parse_id (c, &stream, &number));
+  g_assert_true (north_mcp_event_store_replay (store, first, number, replay));
+  g_assert_cmpuint (replay->len, ==, 0);
+
+  /* Streams are known while their channel lives. */
+  g_assert_true (north_mcp_event_store_lookup_stream (store, second) == NORTH_MCP_CHANNEL (second_channel));
+  g_object_unref (first_channel);
+  g_assert_null (north_mcp_event_store_lookup_stream (store, first));
+  g_assert_null (north_mcp_event_store_lookup_stream (store, 999));
+}
+
+static void
+test_event_store_bounded (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("bounded", NULL);
+  NorthMcpEventStore *store = north_mcp_event_store_get (session);
+  g_autoptr(TestChannel) channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autoptr(GString) replay = g_string_new (NULL);
+  g_autofree char *first_id = NULL;
+  guint stream = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (channel));
+  guint parsed;
+  guint64 first_number, number;
+
+  for (guint i = 0; i < NORTH_MCP_EVENT_STORE_CAPACITY + 10; i++)
+    {
+      g_autofree char *id = north_mcp_event_store_add (store, stream, "{}", 2);
+
+      if (i == 0)
+        first_id = g_strdup (id);
+    }
+
+  /* The oldest ten are gone: a client that needs them cannot catch up. */
+  g_assert_true (north_mcp_event_store_parse_id (first_id, &parsed, &first_number));
+  g_assert_false (north_mcp_event_store_replay (store, stream, first_number - 1, replay));
+  g_string_truncate (replay, 0);
+  number = first_number + 9;
+  g_assert_true (north_mcp_event_store_replay (store, stream, number, replay));
+  g_assert_cmpuint (replay->len, >, 0);
+}
+
+static void
+test_event_store_parse_id (void)
+{
+  const char *bad[] = {
+    "", "-", "1-", "-1", "a-1", "1-a", "0-1", "1-2-3", "99999999999-1", " 1-1", "1-1 ",
+    "1-99999999999999999999999", "+1-1", "1--1",
+  };
+  guint stream;
+  guint64 number;
+
+  g_assert_true (north_mcp_event_store_parse_id ("12-345", &stream, &number));
+  g_assert_cmpuint (stream, ==, 12);
+  g_assert_cmpuint (number, ==, 345);
+  g_assert_false (north_mcp_event_store_parse_id (NULL, &stream, &number));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (north_mcp_event_store_parse_id (bad[i], &stream, &number));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -922,6 +1027,9 @@ main (int    argc,
   ADD ("/modern/http/param-headers", test_http_param_headers);
   g_test_add_func ("/modern/http/decode-header-value", test_decode_header_value);
   g_test_add_func ("/modern/http/status", test_http_status);
+  g_test_add_func ("/modern/event-store/replay", test_event_store);
+  g_test_add_func ("/modern/event-store/bounded", test_event_store_bounded);
+  g_test_add_func ("/modern/event-store/parse-id", test_event_store_parse_id);
 
   return g_test_run ();
 }

@@ -1,0 +1,401 @@
+/* test-modern-http.c: the stateless revision and stream resumption over
+ * the real Streamable HTTP transport, driven in-process by a SoupSession
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include <north-mcp.h>
+#include "north-mcp-http-transport-private.h"
+
+#define ACCEPT_BOTH "application/json, text/event-stream"
+
+typedef struct {
+  NorthMcpServer        *server;
+  NorthMcpHttpTransport *transport;
+  SoupSession           *session;
+  char                  *url;
+  char                  *session_id;
+} Fixture;
+
+typedef struct {
+  guint               status;
+  SoupMessageHeaders *headers;
+  char               *body;
+} Reply;
+
+static void
+reply_free (Reply *reply)
+{
+  soup_message_headers_unref (reply->headers);
+  g_free (reply->body);
+  g_free (reply);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
+
+/* Tools. */
+
+static gboolean
+poll_done (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("polled");
+
+  north_mcp_context_return_tool_result (context, result);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends its stream at once, answers a little later. */
+static void
+poll_func (NorthMcpTool    *tool,
+           NorthMcpContext *context,
+           JsonObject      *arguments,
+           gpointer         user_data)
+{
+  gboolean *closed = user_data;
+
+  *closed = north_mcp_context_close_stream (context);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 100, poll_done, g_object_ref (context), g_object_unref);
+}
+
+static NorthMcpToolResult *
+needs_sampling_func (NorthMcpTool     *tool,
+                     NorthMcpContext  *context,
+                     JsonObject       *arguments,
+                     gpointer          user_data,
+                     GError          **error)
+{
+  if (!north_mcp_context_has_client_capability (context, "sampling"))
+    {
+      north_mcp_context_return_missing_capability (context, "sampling");
+      return NULL;
+    }
+
+  return north_mcp_tool_result_new_text ("ok");
+}
+
+static gboolean closed_by_poll;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) poll = north_mcp_tool_new ("poll", "Ends its stream early");
+  g_autoptr(NorthMcpTool) needs_sampling = north_mcp_tool_new ("needs_sampling", "Needs sampling");
+  g_autoptr(GError) error = NULL;
+
+  f->server = north_mcp_server_new ("test-modern-http", "1.0.0");
+  north_mcp_tool_set_async_func (poll, poll_func, &closed_by_poll, NULL);
+  north_mcp_server_add_tool (f->server, poll);
+  north_mcp_tool_set_func (needs_sampling, needs_sampling_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, needs_sampling);
+
+  f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+  f->transport = north_mcp_http_transport_new (f->server);
+  g_assert_true (north_mcp_http_transport_listen (f->transport, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  f->url = g_strdup_printf ("http://127.0.0.1:%u/mcp", north_mcp_http_transport_get_port (f->transport));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  north_mcp_http_transport_stop (f->transport);
+  g_clear_object (&f->transport);
+  soup_session_abort (f->session);
+  g_clear_object (&f->session);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&f->server);
+  g_clear_pointer (&f->url, g_free);
+  g_clear_pointer (&f->session_id, g_free);
+}
+
+typedef struct {
+  GBytes   *bytes;
+  GError   *error;
+  gboolean  done;
+} SendState;
+
+static void
+send_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  SendState *state = user_data;
+
+  state->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &state->error);
+  state->done = TRUE;
+}
+
+/* @headers: name, value pairs, NULL-terminated; a NULL value skips. */
+static Reply *
+request (Fixture            *f,
+         const char         *method,
+         const char         *body,
+         const char * const *headers)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, f->url);
+  SendState state = { 0 };
+  Reply *reply = g_new0 (Reply, 1);
+
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
+    if (headers[i + 1] != NULL)
+      soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i], headers[i + 1]);
+
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, send_done, &state);
+  while (!state.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (state.error);
+
+  reply->status = soup_message_get_status (msg);
+  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  reply->body = g_bytes_get_size (state.bytes) > 0
+                ? g_strndup (g_bytes_get_data (state.bytes, NULL), g_bytes_get_size (state.bytes))
+                : g_strdup ("");
+  g_bytes_unref (state.bytes);
+  return reply;
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* Stateless requests. */
+
+#define META(caps) \
+  "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"," \
+  "\"io.modelcontextprotocol/clientCapabilities\":" caps "}"
+
+static void
+test_stateless_statuses (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *discover_headers[] = { "Accept", "application/json", "MCP-Protocol-Version", "2026-07-28",
+                                     "Mcp-Method", "server/discover", NULL };
+  const char *ping_headers[] = { "Accept", ACCEPT_BOTH, "MCP-Protocol-Version", "2026-07-28",
+                                 "Mcp-Method", "ping", NULL };
+  const char *call_headers[] = { "Accept", ACCEPT_BOTH, "MCP-Protocol-Version", "2026-07-28",
+                                 "Mcp-Method", "tools/call", "Mcp-Name", "needs_sampling", NULL };
+  const char *no_method[] = { "Accept", ACCEPT_BOTH, "MCP-Protocol-Version", "2026-07-28", NULL };
+  const char *get_headers[] = { "Accept", "text/event-stream", "MCP-Protocol-Version", "2026-07-28", NULL };
+  g_autoptr(Reply) discover = NULL;
+  g_autoptr(Reply) ping = NULL;
+  g_autoptr(Reply) missing = NULL;
+  g_autoptr(Reply) capability = NULL;
+  g_autoptr(Reply) with_capability = NULL;
+  g_autoptr(Reply) get = NULL;
+  g_autoptr(Reply) delete = NULL;
+  g_autoptr(Reply) bad_meta = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  JsonObject *error;
+
+  discover = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{"
+                      META ("{}") "}}", discover_headers);
+  g_assert_cmpuint (discover->status, ==, 200);
+  g_assert_null (soup_message_headers_get_one (discover->headers, "Mcp-Session-Id"));
+  object = parse_object (discover->body);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "result"),
+                                                  "resultType"), ==, "complete");
+  g_clear_pointer (&object, json_object_unref);
+
+  ping = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\",\"params\":{"
+                  META ("{}") "}}", ping_headers);
+  g_assert_cmpuint (ping->status, ==, 404);
+  object = parse_object (ping->body);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "error"), "code"),
+                   ==, -32601);
+  g_assert_cmpint (json_object_get_int_member (object, "id"), ==, 2);
+  g_clear_pointer (&object, json_object_unref);
+
+  missing = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"server/discover\",\"params\":{"
+                     META ("{}") "}}", no_method);
+  g_assert_cmpuint (missing->status, ==, 400);
+  object = parse_object (missing->body);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "error"), "code"),
+                   ==, -32020);
+  g_clear_pointer (&object, json_object_unref);
+
+  bad_meta = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"server/discover\",\"params\":{"
+                      "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}",
+                      discover_headers);
+  g_assert_cmpuint (bad_meta->status, ==, 400);
+  object = parse_object (bad_meta->body);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "error"), "code"),
+                   ==, -32602);
+  g_clear_pointer (&object, json_object_unref);
+
+  /* A lone -32021 travels as JSON with 400, even to a client that
+   * accepts an event stream. */
+  capability = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{"
+                        "\"name\":\"needs_sampling\"," META ("{}") "}}", call_headers);
+  g_assert_cmpuint (capability->status, ==, 400);
+  g_assert_cmpstr (soup_message_headers_get_content_type (capability->headers, NULL), ==, "application/json");
+  object = parse_object (capability->body);
+  error = json_object_get_object_member (object, "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32021);
+  g_assert_true (json_object_has_member (json_object_get_object_member (json_object_get_object_member (error, "data"),
+                                                                        "requiredCapabilities"), "sampling"));
+  g_clear_pointer (&object, json_object_unref);
+
+  with_capability = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{"
+                             "\"name\":\"needs_sampling\"," META ("{\"sampling\":{}}") "}}", call_headers);
+  g_assert_cmpuint (with_capability->status, ==, 200);
+  g_assert_nonnull (strstr (with_capability->body, "\"resultType\":\"complete\""));
+
+  /* No GET stream and no sessions to delete. */
+  get = request (f, "GET", NULL, get_headers);
+  g_assert_cmpuint (get->status, ==, 405);
+  delete = request (f, "DELETE", NULL, get_headers);
+  g_assert_cmpuint (delete->status, ==, 405);
+}
+
+/* Resumption (2025-11-25). */
+
+static void
+initialize (Fixture    *f,
+            const char *version)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, NULL };
+  const char *initialized_headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
+  g_autofree char *body =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                     "\"protocolVersion\":\"%s\",\"capabilities\":{},"
+                     "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}", version);
+  g_autoptr(Reply) reply = request (f, "POST", body, headers);
+  g_autoptr(Reply) initialized = NULL;
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  f->session_id = g_strdup (soup_message_headers_get_one (reply->headers, "Mcp-Session-Id"));
+  g_assert_nonnull (f->session_id);
+
+  initialized_headers[3] = f->session_id;
+  initialized = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+                         initialized_headers);
+  g_assert_cmpuint (initialized->status, ==, 202);
+}
+
+static Reply *
+call_poll (Fixture    *f,
+           const char *version)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", f->session_id,
+                            "MCP-Protocol-Version", version, NULL };
+
+  return request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
+                             "\"params\":{\"name\":\"poll\"}}", headers);
+}
+
+/* The value of the first `field:` line of @events, or NULL. */
+static char *
+sse_field (const char *events,
+           const char *field)
+{
+  g_auto(GStrv) lines = g_strsplit (events, "\n", -1);
+  g_autofree char *prefix = g_strconcat (field, ":", NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      return g_strstrip (g_strdup (lines[i] + strlen (prefix)));
+
+  return NULL;
+}
+
+static void
+test_resume_after_close (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(Reply) post = NULL;
+  g_autoptr(Reply) get = NULL;
+  g_autoptr(Reply) other = NULL;
+  g_autofree char *priming_id = NULL;
+  g_autofree char *retry = NULL;
+  g_autofree char *data_line = NULL;
+  g_autofree char *resumed_id = NULL;
+  g_autofree char *other_id = NULL;
+  const char *get_headers[] = { "Accept", "text/event-stream", "Mcp-Session-Id", NULL,
+                                "MCP-Protocol-Version", "2025-11-25", "Last-Event-ID", NULL, NULL };
+
+  initialize (f, "2025-11-25");
+  closed_by_poll = FALSE;
+  post = call_poll (f, "2025-11-25");
+  g_assert_true (closed_by_poll);
+  g_assert_cmpuint (post->status, ==, 200);
+
+  /* Only the priming event: an id, the retry interval, empty data. */
+  priming_id = sse_field (post->body, "id");
+  retry = sse_field (post->body, "retry");
+  data_line = sse_field (post->body, "data");
+  g_assert_nonnull (priming_id);
+  g_assert_cmpstr (retry, ==, "1000");
+  g_assert_cmpstr (data_line, ==, "");
+  g_assert_null (strstr (post->body, "polled"));
+
+  /* Resuming from there brings the result, with an id of its own. */
+  get_headers[3] = f->session_id;
+  get_headers[7] = priming_id;
+  get = request (f, "GET", NULL, get_headers);
+  g_assert_cmpuint (get->status, ==, 200);
+  g_assert_nonnull (strstr (get->body, "\"polled\""));
+  g_assert_nonnull (strstr (get->body, "\"id\":7"));
+  resumed_id = sse_field (get->body, "id");
+  g_assert_nonnull (resumed_id);
+  g_assert_cmpstr (resumed_id, !=, priming_id);
+
+  /* Resuming after the last event: nothing more of that stream. */
+  get_headers[7] = resumed_id;
+  other = request (f, "GET", NULL, get_headers);
+  g_assert_cmpuint (other->status, ==, 200);
+  g_assert_null (strstr (other->body, "polled"));
+  other_id = sse_field (other->body, "id");
+  g_assert_null (other_id);
+}
+
+static void
+test_no_priming_for_older_clients (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(Reply) post = NULL;
+  g_autofree char *id = NULL;
+
+  initialize (f, "2025-06-18");
+  closed_by_poll = TRUE;
+  post = call_poll (f, "2025-06-18");
+  /* Nothing to resume with: the stream stays and carries the result. */
+  g_assert_false (closed_by_poll);
+  g_assert_cmpuint (post->status, ==, 200);
+  g_assert_nonnull (strstr (post->body, "\"polled\""));
+  id = sse_field (post->body, "id");
+  g_assert_null (id);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/modern-http/stateless-statuses", Fixture, NULL, fixture_setup,
+              test_stateless_statuses, fixture_teardown);
+  g_test_add ("/modern-http/resume-after-close", Fixture, NULL, fixture_setup,
+              test_resume_after_close, fixture_teardown);
+  g_test_add ("/modern-http/no-priming-for-older-clients", Fixture, NULL, fixture_setup,
+              test_no_priming_for_older_clients, fixture_teardown);
+
+  return g_test_run ();
+}
