@@ -80,6 +80,16 @@ class ServerProcess:
                     raise AssertionError("no stderr line matched %r; stderr:\n%s"
                                          % (pattern, self.stderr_text))
 
+    def stderr_index(self, pattern):
+        """The index of the first standard error line matching @pattern."""
+        regex = re.compile(pattern)
+        with self._stderr_changed:
+            for index, line in enumerate(self._stderr_lines):
+                if line is not None and regex.search(line):
+                    return index
+        raise AssertionError("no stderr line matched %r; stderr:\n%s"
+                             % (pattern, self.stderr_text))
+
     def stop(self):
         if self.process.poll() is None:
             if self.process.stdin is not None:

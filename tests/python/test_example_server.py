@@ -63,7 +63,10 @@ def test_stdio_no_user_without_http(stdio):
 
 def test_stdio_async_tool_does_not_block(stdio):
     slow = stdio.send("tools/call", {"name": "add_slowly",
-                                     "arguments": {"a": 20, "b": 22, "seconds": 2}})
+                                     "arguments": {"a": 20, "b": 22, "seconds": 3}})
+    # Once the slow call is waiting inside the tool, the quick one must be
+    # answered first: a blocked main loop would answer it after the slow one.
+    stdio.server.wait_for_stderr(r"^add_slowly: waiting")
     fast = stdio.send("tools/call", {"name": "add", "arguments": {"a": 1, "b": 1}})
     assert text_of(stdio.wait(fast)["result"]) == "2"
     assert text_of(stdio.wait(slow)["result"]) == "42"
@@ -71,6 +74,8 @@ def test_stdio_async_tool_does_not_block(stdio):
     arrivals = stdio.arrivals
     assert arrivals.index(fast) < arrivals.index(slow)
     stdio.server.wait_for_stderr(r"^add_slowly: done for unauthenticated user$")
+    assert (stdio.server.stderr_index(r"^This tool was called by:")
+            < stdio.server.stderr_index(r"^add_slowly: done for"))
 
 
 def test_stdio_exception_is_error_result(stdio):
@@ -120,15 +125,20 @@ def test_http_async_tool_does_not_block(http_with_token):
         with lock:
             finished.append((name, text_of(response["result"])))
 
-    slow = threading.Thread(target=call, args=("add_slowly", {"a": 20, "b": 22, "seconds": 2}))
+    slow = threading.Thread(target=call, args=("add_slowly", {"a": 20, "b": 22, "seconds": 3}))
     slow.start()
     # Wait until the slow call has reached the tool before starting the
     # quick one: both are then in flight at once.
     http_with_token.server.wait_for_stderr(r"^add_slowly: waiting")
     call("add", {"a": 1, "b": 1})
     slow.join()
-    assert finished == [("add", "2"), ("add_slowly", "42")]
-    http_with_token.server.wait_for_stderr(r"^add_slowly: done for test@company\.com$")
+    assert sorted(finished) == [("add", "2"), ("add_slowly", "42")]
+    server = http_with_token.server
+    server.wait_for_stderr(r"^add_slowly: done for test@company\.com$")
+    # The quick call ran while the slow one was waiting (the server's own
+    # order of events, whatever order the two HTTP answers were read in).
+    assert (server.stderr_index(r"^This tool was called by: test@company\.com$")
+            < server.stderr_index(r"^add_slowly: done for"))
 
 
 def test_http_exception_is_error_result(http_with_token):
