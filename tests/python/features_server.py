@@ -56,5 +56,17 @@ def echo(text: str, ctx: NorthMcp.Context) -> str:
     return f"{ctx.get_method()}: {text}"
 
 
+@mcp.tool()
+async def wait_forever() -> str:
+    """Wait until cancelled (Python only: GJS cannot cancel a Promise)"""
+    try:
+        print("wait_forever: waiting", file=sys.stderr, flush=True)
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        print("wait_forever: cancelled", file=sys.stderr, flush=True)
+        raise
+    return "never"
+
+
 if __name__ == "__main__":
     sys.exit(mcp.run())

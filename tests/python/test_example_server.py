@@ -141,6 +141,19 @@ def test_http_async_tool_does_not_block(http_with_token):
             < server.stderr_index(r"^add_slowly: done for"))
 
 
+def test_http_stateless_json_mode_sees_the_user():
+    # North's mode: no sessions, one JSON answer per POST.
+    client = HttpClient(server_command(), bearer_token=SEED_BEARER_TOKEN,
+                        extra_args=["--stateless"])
+    try:
+        client.initialize()
+        assert client.session_id is None
+        assert text_of(client.call_tool("add", {"a": 40, "b": 2})["result"]) == "42"
+        client.server.wait_for_stderr(r"^This tool was called by: test@company\.com$")
+    finally:
+        client.close()
+
+
 def test_http_exception_is_error_result(http_with_token):
     result = http_with_token.call_tool("divide", {"a": 1, "b": 0})["result"]
     assert result["isError"] is True
