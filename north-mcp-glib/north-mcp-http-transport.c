@@ -1227,16 +1227,18 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
   if (host == NULL)
     host = "127.0.0.1";
 
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  else
-    inet = g_inet_address_new_from_string (host);
-
-  if (inet == NULL)
+  /* "localhost": both loopback families (clients resolve it either way),
+   * on one port. */
+  if (g_ascii_strcasecmp (host, "localhost") != 0)
     {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                   "Cannot listen on “%s”: not an IP address", host);
-      return FALSE;
+      inet = g_inet_address_new_from_string (host);
+      if (inet == NULL)
+        {
+          g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+                       "Cannot listen on “%s”: not an IP address", host);
+          return FALSE;
+        }
+      address = g_inet_socket_address_new (inet, port);
     }
 
   self->loopback = host_is_loopback_address (host);
@@ -1244,8 +1246,8 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
   soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
 
-  address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, address, 0, error))
+  if (address != NULL ? !soup_server_listen (self->soup, address, 0, error)
+                      : !soup_server_listen_local (self->soup, port, 0, error))
     {
       g_clear_object (&self->soup);
       return FALSE;

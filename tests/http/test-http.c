@@ -1589,6 +1589,33 @@ test_auth_async_rejection (Fixture       *f,
   g_assert_cmpuint (health->status, ==, 200);
 }
 
+/* "localhost" binds the loopback addresses of both families on one port. */
+static void
+test_listen_localhost (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("test-http", "1.0.0");
+  g_autoptr(NorthMcpHttpTransport) transport = north_mcp_http_transport_new (server);
+  g_autoptr(NorthMcpHttpTransport) bad = north_mcp_http_transport_new (server);
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  g_autoptr(Reply) health = NULL;
+
+  g_assert_false (north_mcp_http_transport_listen (bad, "not an address", 0, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_true (north_mcp_http_transport_listen (transport, "localhost", 0, &error));
+  g_assert_no_error (error);
+  f.session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+  f.base = g_strdup_printf ("http://127.0.0.1:%u", north_mcp_http_transport_get_port (transport));
+  health = request (&f, "GET", "/health", NULL, NULL, NULL);
+  g_assert_cmpuint (health->status, ==, 200);
+
+  north_mcp_http_transport_stop (transport);
+  g_clear_object (&f.session);
+  g_free (f.base);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1639,6 +1666,8 @@ main (int   argc,
   ADD ("/http/auth/async-rejection", stateless, test_auth_async_rejection);
 
 #undef ADD
+
+  g_test_add_func ("/http/listen/localhost", test_listen_localhost);
 
   return g_test_run ();
 }
