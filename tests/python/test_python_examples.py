@@ -1,4 +1,6 @@
-# test_python_examples.py: the other Python examples, over stdio and HTTP
+# test_python_examples.py: the other Python examples, over stdio and HTTP;
+# the citations and destructive-tools tests also run the GJS twins when
+# NORTH_MCP_GJS names gjs.
 #
 # SPDX-License-Identifier: MIT
 import base64
@@ -15,7 +17,17 @@ EXAMPLES = os.path.join(os.environ["NORTH_MCP_SOURCE_ROOT"], "examples", "python
 
 
 def example(name):
+    if name.endswith(".js"):
+        return [os.environ["NORTH_MCP_GJS"], "-m",
+                os.path.join(os.environ["NORTH_MCP_SOURCE_ROOT"], "examples", "gjs", name)]
     return [sys.executable, os.path.join(EXAMPLES, name)]
+
+
+def twins(python_name, gjs_name):
+    names = [python_name]
+    if os.environ.get("NORTH_MCP_GJS"):
+        names.append(gjs_name)
+    return names
 
 
 @pytest.fixture
@@ -26,7 +38,8 @@ def stdio_server(request):
     client.close()
 
 
-@pytest.mark.parametrize("stdio_server", ["server_with_citations.py"], indirect=True)
+@pytest.mark.parametrize("stdio_server", twins("server_with_citations.py",
+                                               "server-with-citations.js"), indirect=True)
 def test_citations(stdio_server):
     result = stdio_server.call_tool("search_documents", {"query": "POLICY"})["result"]
     assert not result.get("isError", False)
@@ -41,7 +54,8 @@ def test_citations(stdio_server):
     assert len(everything["structuredContent"]["result"]) == 3
 
 
-@pytest.mark.parametrize("stdio_server", ["server_with_destructive_tools.py"], indirect=True)
+@pytest.mark.parametrize("stdio_server", twins("server_with_destructive_tools.py",
+                                               "server-with-destructive-tools.js"), indirect=True)
 def test_destructive_tools(stdio_server):
     tools = {tool["name"]: tool for tool in stdio_server.request("tools/list")["result"]["tools"]}
     assert tools["list_notes"]["annotations"] == {"readOnlyHint": True}
