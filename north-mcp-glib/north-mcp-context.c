@@ -1242,6 +1242,48 @@ north_mcp_context_elicit_url_finish (NorthMcpContext  *self,
 }
 
 /**
+ * north_mcp_context_return_url_elicitation_required:
+ * @self: a context
+ * @message: why the user should open @url
+ * @url: the URL the user should open
+ * @elicitation_id: an id unique to this elicitation
+ *
+ * Answers the request with the `URLElicitationRequiredError` of revision
+ * 2025-11-25 (−32042): the request cannot go on until the user has visited
+ * @url (to sign in to a third party, for example); the client may retry
+ * it afterwards. When the interaction completes, the server may send
+ * `notifications/elicitation/complete` with @elicitation_id
+ * (north_mcp_session_send_notification()). Safe to call from any thread.
+ */
+void
+north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
+                                                   const char      *message,
+                                                   const char      *url,
+                                                   const char      *elicitation_id)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *elicitation = json_object_new ();
+  JsonArray *elicitations = json_array_new ();
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (elicitation_id != NULL);
+
+  json_object_set_string_member (elicitation, "mode", "url");
+  json_object_set_string_member (elicitation, "message", message);
+  json_object_set_string_member (elicitation, "url", url);
+  json_object_set_string_member (elicitation, "elicitationId", elicitation_id);
+  json_array_add_object_element (elicitations, elicitation);
+  json_object_set_array_member (data, "elicitations", elicitations);
+  node = north_mcp_node_new_object (data);
+
+  north_mcp_context_return_jsonrpc_error (self, NORTH_MCP_JSONRPC_ERROR_URL_ELICITATION_REQUIRED,
+                                          message, node);
+}
+
+/**
  * north_mcp_context_list_roots_async:
  * @self: a context
  * @cancellable: (nullable): a #GCancellable

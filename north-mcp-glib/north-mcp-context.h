@@ -165,6 +165,11 @@ JsonObject      *north_mcp_context_elicit_url_finish    (NorthMcpContext      *s
                                                          GAsyncResult         *result,
                                                          GError              **error);
 NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
+                                                                    const char      *message,
+                                                                    const char      *url,
+                                                                    const char      *elicitation_id);
+NORTH_MCP_AVAILABLE_IN_ALL
 void             north_mcp_context_list_roots_async     (NorthMcpContext      *self,
                                                          GCancellable         *cancellable,
                                                          GAsyncReadyCallback   callback,

@@ -1596,6 +1596,9 @@ north_mcp_server_add_resource (NorthMcpServer   *self,
 
   uri = north_mcp_resource_get_uri (resource);
   g_return_if_fail (uri != NULL && north_mcp_resource_get_name (resource) != NULL);
+  /* Clients validate `uri` as an RFC 3986 URI and may drop the list. */
+  if (!g_uri_is_valid (uri, G_URI_FLAGS_NONE, NULL))
+    g_warning ("Resource URI '%s' is not a valid absolute URI; clients may reject it", uri);
 
   registry_add (self->resources, self->resource_map, uri, resource,
                 g_hash_table_lookup (self->resource_map, uri));
@@ -1767,26 +1770,47 @@ north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
   broadcast (self, "notifications/resources/list_changed");
 }
 
-/**
- * north_mcp_server_notify_resource_updated:
- * @self: a server
- * @uri: the URI of the resource that changed
- *
- * Tells the clients that subscribed to @uri (`resources/subscribe`) that
- * it changed (`notifications/resources/updated`). Other clients are not
- * told. Stateless (2026-07-28) clients get it on their
- * `subscriptions/listen` streams that asked for @uri.
- */
-void
-north_mcp_server_notify_resource_updated (NorthMcpServer *self,
-                                          const char     *uri)
+/* Notifications that belong to no request may be sent from any thread:
+ * they are delivered on the server's main context (at once when the
+ * caller may run it). */
+typedef struct
 {
+  NorthMcpServer   *server;
+  char             *uri;
+  NorthMcpLogLevel  level;
+  char             *logger;
+  JsonNode         *data;
+} Outgoing;
+
+static void
+outgoing_free (Outgoing *outgoing)
+{
+  g_clear_object (&outgoing->server);
+  g_free (outgoing->uri);
+  g_free (outgoing->logger);
+  g_clear_pointer (&outgoing->data, json_node_unref);
+  g_free (outgoing);
+}
+
+static void
+send_on_main_context (NorthMcpServer *self,
+                      GSourceFunc     func,
+                      Outgoing       *outgoing)
+{
+  outgoing->server = g_object_ref (self);
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, func, outgoing,
+                              (GDestroyNotify) outgoing_free);
+}
+
+static gboolean
+resource_updated_cb (gpointer user_data)
+{
+  Outgoing *outgoing = user_data;
+  NorthMcpServer *self = outgoing->server;
+  const char *uri = outgoing->uri;
   g_autoptr(JsonObject) params = NULL;
   GHashTableIter iter;
   gpointer session;
-
-  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-  g_return_if_fail (uri != NULL);
 
   params = json_object_new ();
   json_object_set_string_member (params, "uri", uri);
@@ -1798,6 +1822,32 @@ north_mcp_server_notify_resource_updated (NorthMcpServer *self,
       north_mcp_session_send_notification (session, "notifications/resources/updated", params);
 
   north_mcp_modern_notify_listeners (self, "notifications/resources/updated", uri);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * north_mcp_server_notify_resource_updated:
+ * @self: a server
+ * @uri: the URI of the resource that changed
+ *
+ * Tells the clients that subscribed to @uri (`resources/subscribe`) that
+ * it changed (`notifications/resources/updated`). Other clients are not
+ * told. Stateless (2026-07-28) clients get it on their
+ * `subscriptions/listen` streams that asked for @uri. Safe to call from any
+ * thread.
+ */
+void
+north_mcp_server_notify_resource_updated (NorthMcpServer *self,
+                                          const char     *uri)
+{
+  Outgoing *outgoing;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (uri != NULL);
+
+  outgoing = g_new0 (Outgoing, 1);
+  outgoing->uri = g_strdup (uri);
+  send_on_main_context (self, resource_updated_cb, outgoing);
 }
 
 /**
@@ -1922,6 +1972,20 @@ north_mcp_server_get_prompt_array (NorthMcpServer *self)
   return self->prompts;
 }
 
+static gboolean
+log_cb (gpointer user_data)
+{
+  Outgoing *outgoing = user_data;
+  GHashTableIter iter;
+  gpointer session;
+
+  g_hash_table_iter_init (&iter, outgoing->server->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    if (north_mcp_session_get_initialized (session))
+      north_mcp_session_log (session, outgoing->level, outgoing->logger, outgoing->data);
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * north_mcp_server_log:
  * @self: a server
@@ -1932,7 +1996,8 @@ north_mcp_server_get_prompt_array (NorthMcpServer *self)
  * Sends `notifications/message` to every connected client whose log level
  * (`logging/setLevel`) lets @level through, on its standalone stream: for
  * messages that belong to no request. Within a handler, use
- * north_mcp_context_log() instead, which travels with the request.
+ * north_mcp_context_log() instead, which travels with the request. Safe to
+ * call from any thread.
  */
 void
 north_mcp_server_log (NorthMcpServer   *self,
@@ -1940,17 +2005,17 @@ north_mcp_server_log (NorthMcpServer   *self,
                       const char       *logger,
                       JsonNode         *data)
 {
-  GHashTableIter iter;
-  gpointer session;
+  Outgoing *outgoing;
 
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
   g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
   g_return_if_fail (data != NULL);
 
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    if (north_mcp_session_get_initialized (session))
-      north_mcp_session_log (session, level, logger, data);
+  outgoing = g_new0 (Outgoing, 1);
+  outgoing->level = level;
+  outgoing->logger = g_strdup (logger);
+  outgoing->data = json_node_copy (data);
+  send_on_main_context (self, log_cb, outgoing);
 }
 
 /* Idle session expiry. */

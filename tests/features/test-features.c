@@ -664,6 +664,17 @@ roots_tool (NorthMcpTool    *tool,
   north_mcp_context_list_roots_async (context, NULL, roots_cb, call_new (user_data, context));
 }
 
+static void
+needs_login_tool (NorthMcpTool    *tool,
+                  NorthMcpContext *context,
+                  JsonObject      *arguments,
+                  gpointer         user_data)
+{
+  north_mcp_context_return_url_elicitation_required (context, "Sign in to GitHub first",
+                                                     "https://github.com/login/oauth?state=x",
+                                                     "gh-login-1");
+}
+
 /* Fixture. */
 
 static void
@@ -705,6 +716,7 @@ fixture_set_up (Fixture       *fixture,
   add_async_tool (fixture, "elicit_url", elicit_url_tool);
   add_async_tool (fixture, "sampling_tools", sampling_tools_tool);
   add_async_tool (fixture, "elicit_form", elicit_form_tool);
+  add_async_tool (fixture, "needs_login", needs_login_tool);
   add_async_tool (fixture, "roots", roots_tool);
 }
 
@@ -1948,6 +1960,60 @@ test_sub_capabilities (void)
 }
 
 static void
+test_url_elicitation_required (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  JsonObject *error;
+  JsonObject *elicitation;
+
+  initialize (fixture, CLIENT_ALL_CAPS);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"needs_login\"}}");
+  /* A protocol error, not a tool result. */
+  error = error_of (fixture, 1, NORTH_MCP_JSONRPC_ERROR_URL_ELICITATION_REQUIRED);
+  assert_schema_valid (test_channel_find_response (fixture->channel, 1), "URLElicitationRequiredError");
+  elicitation = json_array_get_object_element (json_object_get_array_member (json_object_get_object_member (error, "data"),
+                                                                             "elicitations"), 0);
+  g_assert_cmpstr (json_object_get_string_member (elicitation, "mode"), ==, "url");
+  g_assert_cmpstr (json_object_get_string_member (elicitation, "url"), ==, "https://github.com/login/oauth?state=x");
+  g_assert_cmpstr (json_object_get_string_member (elicitation, "elicitationId"), ==, "gh-login-1");
+}
+
+static gpointer
+log_from_thread (gpointer user_data)
+{
+  NorthMcpServer *server = user_data;
+  g_autoptr(JsonNode) data = test_parse_json ("\"from a thread\"");
+
+  north_mcp_server_log (server, NORTH_MCP_LOG_LEVEL_ERROR, "worker", data);
+  north_mcp_server_notify_resource_updated (server, "test://static-text");
+  return NULL;
+}
+
+static void
+test_notify_from_thread (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  GThread *thread;
+
+  add_standard_resources (fixture);
+  initialize (fixture, "{}");
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://static-text\"}}");
+  test_channel_clear (fixture->standalone);
+
+  /* Hold the main context so that the thread cannot deliver by itself:
+   * delivery must wait for this thread's main loop. */
+  g_assert_true (g_main_context_acquire (NULL));
+  thread = g_thread_new ("worker", log_from_thread, fixture->server);
+  g_thread_join (thread);
+  g_assert_cmpuint (test_channel_get_messages (fixture->standalone)->len, ==, 0);
+  g_assert_true (test_channel_wait_for (fixture->standalone, 2));
+  g_main_context_release (NULL);
+
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/message"), ==, 1);
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/updated"), ==, 1);
+}
+
+static void
 test_list_roots (Fixture       *fixture,
                  gconstpointer  data)
 {
@@ -2348,6 +2414,8 @@ main (int    argc,
   ADD ("/features/elicitation/url", test_elicit_url);
   ADD ("/features/elicitation/url-form-only-client", test_elicit_url_form_only_client);
   ADD ("/features/roots", test_list_roots);
+  ADD ("/features/elicitation/url-required", test_url_elicitation_required);
+  ADD ("/features/notify-from-thread", test_notify_from_thread);
   g_test_add_func ("/features/sub-capabilities", test_sub_capabilities);
   ADD ("/features/sessions/expiry", test_session_expiry);
   g_test_add_func ("/features/sessions/expiry-over-http", test_http_session_expiry);
