@@ -133,6 +133,18 @@ ask_name_tool (NorthMcpTool     *tool,
   return NULL;
 }
 
+/* Keeps the request open: the test answers it. */
+static NorthMcpContext *held_context;
+
+static void
+hold_tool (NorthMcpTool    *tool,
+           NorthMcpContext *context,
+           JsonObject      *arguments,
+           gpointer         user_data)
+{
+  g_set_object (&held_context, context);
+}
+
 static void
 add_tool (NorthMcpServer   *server,
           const char       *name,
@@ -157,6 +169,13 @@ fixture_set_up (Fixture       *fixture,
   add_tool (fixture->server, "needs_sampling", needs_sampling_tool);
   add_tool (fixture->server, "ask_name", ask_name_tool);
   add_tool (fixture->server, "ask_name_too", ask_name_tool);
+
+  {
+    g_autoptr(NorthMcpTool) hold = north_mcp_tool_new ("hold", "Waits for the test");
+
+    north_mcp_tool_set_async_func (hold, hold_tool, NULL, NULL);
+    north_mcp_server_add_tool (fixture->server, hold);
+  }
 
   g_assert_true (north_mcp_tool_set_input_schema_json (header_tool,
     "{\"type\":\"object\",\"properties\":{"
@@ -722,6 +741,55 @@ test_listen (Fixture       *fixture,
   error_of (fixture, 80, -32602);
 }
 
+/* Stateless requests are cancelled by notifications/cancelled (stdio) and
+ * by the client closing the response stream (HTTP); either way, nothing is
+ * answered. */
+static void
+test_cancellation (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("cancel-test", NULL);
+  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(JsonNode) cancel = NULL;
+  g_autofree char *text = modern_request (31, "tools/call", "\"name\":\"hold\"", NULL, NULL);
+  GCancellable *cancellable;
+
+  request = parse (text);
+  north_mcp_server_handle_message (fixture->server, session, NULL, request,
+                                   NORTH_MCP_CHANNEL (fixture->channel));
+  g_assert_nonnull (held_context);
+  /* Stateless: no session as far as the handler is concerned. */
+  g_assert_null (north_mcp_context_get_session (held_context));
+  cancellable = north_mcp_context_get_cancellable (held_context);
+  g_assert_false (g_cancellable_is_cancelled (cancellable));
+
+  cancel = parse ("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":31}}");
+  north_mcp_server_handle_message (fixture->server, session, NULL, cancel,
+                                   NORTH_MCP_CHANNEL (fixture->channel));
+  g_assert_true (g_cancellable_is_cancelled (cancellable));
+
+  /* The handler's late answer goes nowhere. */
+  g_ptr_array_set_size (fixture->channel->messages, 0);
+  {
+    g_autoptr(NorthMcpToolResult) late = north_mcp_tool_result_new_text ("too late");
+
+    north_mcp_context_return_tool_result (held_context, late);
+  }
+  g_assert_cmpuint (fixture->channel->messages->len, ==, 0);
+  g_clear_object (&held_context);
+
+  /* Over HTTP, the client closing the stream cancels. */
+  send_modern (fixture, 32, "tools/call", "\"name\":\"hold\"", NULL, NULL);
+  g_assert_nonnull (held_context);
+  cancellable = north_mcp_context_get_cancellable (held_context);
+  g_assert_false (g_cancellable_is_cancelled (cancellable));
+  north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (fixture->channel));
+  g_assert_true (g_cancellable_is_cancelled (cancellable));
+  north_mcp_context_return_error_literal (held_context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED, "gone");
+  g_assert_cmpuint (fixture->channel->messages->len, ==, 0);
+  g_clear_object (&held_context);
+}
+
 /* HTTP helpers. */
 
 static void
@@ -1023,6 +1091,7 @@ main (int    argc,
   ADD ("/modern/input-required/validation", test_input_responses_validation);
   ADD ("/modern/input-required/capabilities", test_input_required_capabilities);
   ADD ("/modern/listen", test_listen);
+  ADD ("/modern/cancellation", test_cancellation);
   ADD ("/modern/http/validation", test_http_validation);
   ADD ("/modern/http/param-headers", test_http_param_headers);
   g_test_add_func ("/modern/http/decode-header-value", test_decode_header_value);
