@@ -815,7 +815,7 @@ def environment(opts, method=True):
              + (" — **the machine was busy with other work: absolute numbers are low and "
                 "noisy; compare ratios and instruction counts**" if load[1] > 1.5 else "") + ".")
     if method:
-        text += (f"\n\nServer on CPU 0, `wrk -t1 -c32` on CPU 1, keep-alive, {opts.warmup} s "
+        text += (f"\n\nServer on CPU {SERVER_CPU}, `wrk -t1 -c32` on CPU 1, keep-alive, {opts.warmup} s "
                  f"warm-up, {opts.runs} × {opts.duration} s runs, medians; request: stateless "
                  "JSON `tools/call add {a:2,b:3}`.")
     return text
@@ -947,6 +947,9 @@ def main():
     ap.add_argument("--no-callgrind", dest="callgrind", action="store_false",
                     help="skip counting instructions per request (floor and our servers) "
                     "with callgrind; --smoke skips it too")
+    ap.add_argument("--server-cpus", default="0",
+                    help="CPU list the servers are pinned to (taskset -c), default 0; "
+                    "e.g. 0,1 with --ours-extra-args for several workers")
     ap.add_argument("--ours-extra-args", default="", help="extra flags for our server")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build-bench", "bench"))
@@ -958,6 +961,8 @@ def main():
         o.duration, o.runs, o.warmup = 2, 3, 1
         o.stdio_messages, o.sessions, o.sse_streams = 2000, 1000, 100
         o.callgrind = False
+    global SERVER_CPU
+    SERVER_CPU = o.server_cpus
     os.sched_setaffinity(0, {CLIENT_CPU})
 
     b = Bench(o)
