@@ -57,6 +57,21 @@ def echo(text: str, ctx: NorthMcp.Context) -> str:
 
 
 @mcp.tool()
+async def ask_client(ctx: NorthMcp.Context) -> dict:
+    """Asks the client for its roots, a sample and a form, awaiting each"""
+    ctx.info("asking the client")
+    ctx.progress(1, 3, "roots")
+    roots = await ctx.list_roots()
+    ctx.progress(2, 3, "sampling")
+    sample = await ctx.sample({"messages": [{"role": "user", "content": {
+        "type": "text", "text": "Say hi"}}], "maxTokens": 10})
+    ctx.progress(3, 3, "form")
+    form = await ctx.elicit("Your name?", {"type": "object",
+                                           "properties": {"name": {"type": "string"}}})
+    return {"roots": roots, "sample": sample["content"]["text"], "form": form}
+
+
+@mcp.tool()
 async def wait_forever() -> str:
     """Wait until cancelled (Python only: GJS cannot cancel a Promise)"""
     try:

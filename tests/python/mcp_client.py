@@ -110,8 +110,11 @@ class ServerProcess:
 class StdioClient:
     """An MCP client over the stdio transport."""
 
-    def __init__(self, command):
+    def __init__(self, command, request_handler=None):
         self.server = ServerProcess(command, ["--transport", "stdio"], stdin=subprocess.PIPE)
+        # Answers requests from the server: (method, params) -> result dict.
+        self.request_handler = request_handler
+        self.notifications = []
         self._next_id = 1
         self._lock = threading.Lock()
         self._responses = {}
@@ -123,14 +126,29 @@ class StdioClient:
     def _read_stdout(self):
         for raw in iter(self.server.process.stdout.readline, b""):
             message = json.loads(raw)
+            if "method" in message and "id" in message:
+                self._answer(message)
+                continue
             with self._changed:
                 if "id" in message and ("result" in message or "error" in message):
                     self._responses[message["id"]] = message
                     self._arrivals.append(message["id"])
+                elif "method" in message:
+                    self.notifications.append(message)
                 self._changed.notify_all()
         with self._changed:
             self._arrivals.append(None)
             self._changed.notify_all()
+
+    def _answer(self, request):
+        answer = {"jsonrpc": "2.0", "id": request["id"]}
+        if self.request_handler is None:
+            answer["error"] = {"code": -32601, "message": "Method not found"}
+        else:
+            answer["result"] = self.request_handler(request["method"], request.get("params"))
+        with self._lock:
+            self.server.process.stdin.write(json.dumps(answer).encode() + b"\n")
+            self.server.process.stdin.flush()
 
     def send(self, method, params=None, notification=False):
         message = {"jsonrpc": "2.0", "method": method}
@@ -162,13 +180,17 @@ class StdioClient:
     def request(self, method, params=None):
         return self.wait(self.send(method, params))
 
-    def initialize(self):
-        response = self.request("initialize", INITIALIZE_PARAMS)
+    def initialize(self, capabilities=None):
+        params = dict(INITIALIZE_PARAMS, capabilities=capabilities or {})
+        response = self.request("initialize", params)
         self.send("notifications/initialized", notification=True)
         return response
 
-    def call_tool(self, name, arguments):
-        return self.request("tools/call", {"name": name, "arguments": arguments})
+    def call_tool(self, name, arguments, meta=None):
+        params = {"name": name, "arguments": arguments}
+        if meta is not None:
+            params["_meta"] = meta
+        return self.request("tools/call", params)
 
     def close(self):
         return self.server.stop()

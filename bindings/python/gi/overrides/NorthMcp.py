@@ -381,6 +381,94 @@ __all__.append("User")
 
 
 # ---------------------------------------------------------------------------
+# The request context
+
+def _gio_call(start, finish, *args):
+    """Runs a Gio-style ``*_async``/``*_finish`` pair; returns an asyncio
+    future of the finish() value, resolved on the GLib main loop."""
+    loop = get_event_loop()
+    future = loop.create_future()
+
+    def ready(source, result, *_):
+        if future.cancelled():
+            return
+        try:
+            future.set_result(finish(result))
+        except Exception as error:
+            future.set_exception(error)
+
+    start(*args, ready)
+    return future
+
+
+class Context(NorthMcp.Context):
+    """One request, as its handler sees it, with awaitable requests to the
+    client and logging shortcuts."""
+
+    @property
+    def user(self):
+        """The request's ``NorthMcp.User``, or ``None``."""
+        return self.get_user()
+
+    async def send_request(self, method, params=None):
+        """Sends @method with @params (a dict) to the client; returns the
+        result as Python values. Raises ``GLib.Error`` on failure."""
+        node = await _gio_call(
+            self.send_request_async, self.send_request_finish, method,
+            python_to_json(params).get_object() if params is not None else None,
+            self.get_cancellable())
+        return json_to_python(node)
+
+    async def sample(self, params):
+        """``sampling/createMessage`` with @params (a dict: ``messages``,
+        ``maxTokens``…); returns the result dict."""
+        result = await _gio_call(self.sample_async, self.sample_finish,
+                                 python_to_json(params).get_object(), self.get_cancellable())
+        return json_to_python(result)
+
+    async def elicit(self, message, requested_schema):
+        """``elicitation/create`` (form mode); returns the result dict
+        (``action`` and, when accepted, ``content``)."""
+        result = await _gio_call(self.elicit_async, self.elicit_finish, message,
+                                 python_to_json(requested_schema).get_object(),
+                                 self.get_cancellable())
+        return json_to_python(result)
+
+    async def list_roots(self):
+        """``roots/list``; returns the list of roots (dicts)."""
+        roots = await _gio_call(self.list_roots_async, self.list_roots_finish,
+                                self.get_cancellable())
+        return json_to_python(roots)
+
+    def progress(self, progress, total=None, message=None):
+        """Reports progress (when the client asked for it)."""
+        self.report_progress(float(progress), -1.0 if total is None else float(total), message)
+
+    def _log(self, level, message, logger):
+        self.log_message(level, logger, str(message))
+
+    def debug(self, message, logger=None):
+        """Sends a ``notifications/message`` at debug level."""
+        self._log(NorthMcp.LogLevel.DEBUG, message, logger)
+
+    def info(self, message, logger=None):
+        """Sends a ``notifications/message`` at info level."""
+        self._log(NorthMcp.LogLevel.INFO, message, logger)
+
+    def warning(self, message, logger=None):
+        """Sends a ``notifications/message`` at warning level."""
+        self._log(NorthMcp.LogLevel.WARNING, message, logger)
+
+    def error(self, message, logger=None):
+        """Sends a ``notifications/message`` at error level."""
+        self._log(NorthMcp.LogLevel.ERROR, message, logger)
+
+
+Context = override(Context)
+__all__.append("Context")
+
+
+# ---------------------------------------------------------------------------
 # Tools from functions
 
 def _json_type_of(value):
