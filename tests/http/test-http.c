@@ -1315,6 +1315,7 @@ test_legacy_sse (Fixture       *f,
   g_clear_pointer (&stream, open_stream_free);
   for (guint i = 0; i < 200 && north_mcp_server_lookup_session (f->server, session_id) != NULL; i++)
     g_main_context_iteration (NULL, TRUE);
+  g_assert_null (north_mcp_server_lookup_session (f->server, session_id));
 }
 
 /* ------------------------------------------------------------------ */
