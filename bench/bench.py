@@ -65,6 +65,32 @@ def proc_status(pid, key):
     return None
 
 
+def process_tree(pid):
+    """PID and all its descendants (worker processes count toward memory)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def tree_status(pid, key):
+    """Sum of KEY over PID and its descendants, in KiB."""
+    vals = [proc_status(p, key) for p in process_tree(pid)]
+    vals = [v for v in vals if v is not None]
+    return sum(vals) if vals else None
+
+
 def call_body(a, b, rid):
     return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
                        "params": {"name": "add", "arguments": {"a": a, "b": b}}},
@@ -140,10 +166,10 @@ class Server:
         return self.proc.pid
 
     def hwm(self):
-        return proc_status(self.pid, "VmHWM")
+        return tree_status(self.pid, "VmHWM")
 
     def rss(self):
-        return proc_status(self.pid, "VmRSS")
+        return tree_status(self.pid, "VmRSS")
 
     def stop(self):
         if self.proc.poll() is None:
