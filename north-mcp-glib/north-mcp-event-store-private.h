@@ -18,8 +18,10 @@
 
 G_BEGIN_DECLS
 
-/* How many events a session keeps for replay. */
+/* How many events, and how many bytes of them, a session keeps for
+ * replay. */
 #define NORTH_MCP_EVENT_STORE_CAPACITY 256
+#define NORTH_MCP_EVENT_STORE_MAX_BYTES (4 * 1024 * 1024)
 
 typedef struct _NorthMcpEventStore NorthMcpEventStore;
 

@@ -20,6 +20,7 @@ typedef struct
 struct _NorthMcpEventStore
 {
   GQueue      events;     /* Event, oldest first */
+  gsize       bytes;      /* data held by events */
   guint64     next_number;
   guint       next_stream;
   GHashTable *streams;    /* stream number -> GWeakRef of its channel */
@@ -122,12 +123,17 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
   event->data = g_strndup (data, length);
   event->length = length;
   g_queue_push_tail (&self->events, event);
+  self->bytes += length;
 
-  while (self->events.length > NORTH_MCP_EVENT_STORE_CAPACITY)
+  /* Bounded in count and in size (a few large results must not pin
+   * megabytes per session); the newest event always stays. */
+  while (self->events.length > NORTH_MCP_EVENT_STORE_CAPACITY ||
+         (self->bytes > NORTH_MCP_EVENT_STORE_MAX_BYTES && self->events.length > 1))
     {
       Event *old = g_queue_pop_head (&self->events);
       guint64 *newest = g_new (guint64, 1);
 
+      self->bytes -= old->length;
       *newest = old->number;
       g_hash_table_replace (self->dropped, GUINT_TO_POINTER (old->stream), newest);
       event_free (old);

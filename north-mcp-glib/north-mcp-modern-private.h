@@ -43,6 +43,8 @@ JsonNode *north_mcp_modern_check_meta            (JsonObject  *params,
 gboolean  north_mcp_modern_method_is_removed     (const char  *method);
 /* Methods only the stateless revision has. */
 gboolean  north_mcp_modern_method_is_modern_only (const char  *method);
+/* Methods whose results carry caching hints. */
+gboolean  north_mcp_modern_method_is_cacheable   (const char  *method);
 /* Methods that may answer with an input-required result. */
 gboolean  north_mcp_modern_method_takes_input    (const char  *method);
 /* Parses a log level name; -1 when unknown. */

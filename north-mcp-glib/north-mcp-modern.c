@@ -338,15 +338,15 @@ north_mcp_modern_check_retry (NorthMcpServer  *server,
 
 /* Results. */
 
-static gboolean
-method_is_cacheable (const char *method)
+gboolean
+north_mcp_modern_method_is_cacheable (const char *method)
 {
   static const char * const cacheable[] = {
     "server/discover", "tools/list", "prompts/list", "resources/list",
     "resources/templates/list", "resources/read", NULL
   };
 
-  return g_strv_contains (cacheable, method);
+  return method != NULL && g_strv_contains (cacheable, method);
 }
 
 JsonNode *
@@ -375,7 +375,7 @@ north_mcp_modern_filter_result (NorthMcpContext *context,
       json_object_set_string_member (copy, "resultType", result_type);
     }
 
-  if (g_str_equal (result_type, "complete") && method_is_cacheable (method) &&
+  if (g_str_equal (result_type, "complete") && north_mcp_modern_method_is_cacheable (method) &&
       !json_object_has_member (copy, "ttlMs"))
     {
       guint ttl_ms = 0;

@@ -1436,17 +1436,6 @@ north_mcp_server_set_request_state_lifetime (NorthMcpServer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_STATE_LIFETIME]);
 }
 
-static gboolean
-is_cacheable_method (const char *method)
-{
-  static const char * const cacheable[] = {
-    "server/discover", "tools/list", "prompts/list", "resources/list",
-    "resources/templates/list", "resources/read", NULL
-  };
-
-  return method != NULL && g_strv_contains (cacheable, method);
-}
-
 /**
  * north_mcp_server_set_cache_hint:
  * @self: a server
@@ -1471,7 +1460,7 @@ north_mcp_server_set_cache_hint (NorthMcpServer     *self,
   CacheHint *hint;
 
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-  g_return_if_fail (is_cacheable_method (method));
+  g_return_if_fail (north_mcp_modern_method_is_cacheable (method));
   g_return_if_fail (scope == NORTH_MCP_CACHE_SCOPE_PUBLIC || scope == NORTH_MCP_CACHE_SCOPE_PRIVATE);
 
   hint = g_new0 (CacheHint, 1);
@@ -1501,7 +1490,7 @@ north_mcp_server_get_cache_hint (NorthMcpServer     *self,
 
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
 
-  if (!is_cacheable_method (method))
+  if (!north_mcp_modern_method_is_cacheable (method))
     return FALSE;
 
   hint = g_hash_table_lookup (self->cache_hints, method);

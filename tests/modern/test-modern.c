@@ -1052,6 +1052,53 @@ test_event_store_bounded (void)
 }
 
 static void
+test_event_store_bounded_bytes (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("bounded-bytes", NULL);
+  NorthMcpEventStore *store = north_mcp_event_store_get (session);
+  g_autoptr(TestChannel) channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autoptr(GString) replay = g_string_new (NULL);
+  gsize size = NORTH_MCP_EVENT_STORE_MAX_BYTES / 3;
+  g_autofree char *big = g_malloc (size);
+  g_autofree char *first_id = NULL;
+  g_autofree char *last_id = NULL;
+  guint stream = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (channel));
+  guint parsed;
+  guint64 first_number, last_number;
+
+  memset (big, 'x', size);
+  first_id = north_mcp_event_store_add (store, stream, big, size);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_free (last_id);
+      last_id = north_mcp_event_store_add (store, stream, big, size);
+    }
+
+  /* Four thirds of the limit: the first is gone, the last kept. */
+  g_assert_true (north_mcp_event_store_parse_id (first_id, &parsed, &first_number));
+  g_assert_false (north_mcp_event_store_replay (store, stream, first_number - 1, replay));
+  g_string_truncate (replay, 0);
+  g_assert_true (north_mcp_event_store_parse_id (last_id, &parsed, &last_number));
+  g_assert_true (north_mcp_event_store_replay (store, stream, last_number - 1, replay));
+  g_assert_cmpuint (replay->len, >, size);
+
+  /* One event larger than the limit still stays (the newest). */
+  {
+    gsize huge_size = NORTH_MCP_EVENT_STORE_MAX_BYTES + 1;
+    g_autofree char *huge = g_malloc0 (huge_size);
+    g_autofree char *huge_id = NULL;
+    guint64 huge_number;
+
+    memset (huge, 'y', huge_size);
+    huge_id = north_mcp_event_store_add (store, stream, huge, huge_size);
+    g_assert_true (north_mcp_event_store_parse_id (huge_id, &parsed, &huge_number));
+    g_string_truncate (replay, 0);
+    g_assert_true (north_mcp_event_store_replay (store, stream, huge_number - 1, replay));
+    g_assert_cmpuint (replay->len, >, huge_size);
+  }
+}
+
+static void
 test_event_store_parse_id (void)
 {
   const char *bad[] = {
@@ -1098,6 +1145,7 @@ main (int    argc,
   g_test_add_func ("/modern/http/status", test_http_status);
   g_test_add_func ("/modern/event-store/replay", test_event_store);
   g_test_add_func ("/modern/event-store/bounded", test_event_store_bounded);
+  g_test_add_func ("/modern/event-store/bounded-bytes", test_event_store_bounded_bytes);
   g_test_add_func ("/modern/event-store/parse-id", test_event_store_parse_id);
 
   return g_test_run ();
