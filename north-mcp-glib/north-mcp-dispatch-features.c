@@ -46,6 +46,24 @@ require_capability (NorthMcpServer  *server,
 
 typedef JsonNode *(*ToJsonFunc) (gpointer object);
 
+static JsonNode *
+resource_to_json (gpointer object)
+{
+  return north_mcp_resource_to_json (object);
+}
+
+static JsonNode *
+resource_template_to_json (gpointer object)
+{
+  return north_mcp_resource_template_to_json (object);
+}
+
+static JsonNode *
+prompt_to_json (gpointer object)
+{
+  return north_mcp_prompt_to_json (object);
+}
+
 /* One page of @items as `{<member>: [...], nextCursor?}`. */
 static void
 return_page (NorthMcpServer  *server,
@@ -82,7 +100,7 @@ north_mcp_dispatch_resources_list (NorthMcpServer  *server,
     return;
 
   return_page (server, context, north_mcp_server_get_resource_array (server),
-               "resources", (ToJsonFunc) north_mcp_resource_to_json);
+               "resources", resource_to_json);
 }
 
 void
@@ -93,7 +111,7 @@ north_mcp_dispatch_resources_templates_list (NorthMcpServer  *server,
     return;
 
   return_page (server, context, north_mcp_server_get_resource_template_array (server),
-               "resourceTemplates", (ToJsonFunc) north_mcp_resource_template_to_json);
+               "resourceTemplates", resource_template_to_json);
 }
 
 /* The `uri` parameter, or NULL after answering -32602. */
@@ -219,7 +237,7 @@ north_mcp_dispatch_prompts_list (NorthMcpServer  *server,
     return;
 
   return_page (server, context, north_mcp_server_get_prompt_array (server),
-               "prompts", (ToJsonFunc) north_mcp_prompt_to_json);
+               "prompts", prompt_to_json);
 }
 
 /* Reads a string-to-string object (prompt arguments, completion context)
@@ -407,6 +425,13 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
           north_mcp_resource_template_complete (template_, context, argument_name, value, arguments);
           north_mcp_context_pop_current (context);
           g_object_unref (template_);
+          return;
+        }
+
+      /* A fixed resource has nothing to complete. */
+      if (uri != NULL && north_mcp_server_lookup_resource (server, uri) != NULL)
+        {
+          north_mcp_context_return_completion (context, NULL, -1, FALSE);
           return;
         }
 

@@ -1468,6 +1468,7 @@ test_completion_resource (Fixture       *fixture,
   JsonObject *completion;
   JsonArray *values;
 
+  add_standard_resources (fixture);
   add_standard_templates (fixture);
   initialize (fixture, "{}");
 
@@ -1488,6 +1489,12 @@ test_completion_resource (Fixture       *fixture,
   completion = completion_of (fixture, 2);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (completion, "values")), ==, 100);
   g_assert_true (json_object_get_boolean_member (completion, "hasMore"));
+
+  /* A fixed resource: nothing to complete. */
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"completion/complete\",\"params\":{"
+                 "\"ref\":{\"type\":\"ref/resource\",\"uri\":\"test://static-text\"},"
+                 "\"argument\":{\"name\":\"x\",\"value\":\"\"}}}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (completion_of (fixture, 4), "values")), ==, 0);
 
   /* A template without a completion handler. */
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"completion/complete\",\"params\":{"
