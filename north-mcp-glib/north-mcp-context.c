@@ -136,7 +136,11 @@ finish_request (NorthMcpContext *self,
                 JsonNode        *response)
 {
   if (self->session != NULL)
-    north_mcp_session_remove_in_flight (self->session, self->id);
+    {
+      north_mcp_session_remove_in_flight (self->session, self->id);
+      /* The session's idle time starts with its last answer. */
+      north_mcp_session_touch (self->session);
+    }
   if (self->tracking_session != NULL)
     north_mcp_session_remove_in_flight (self->tracking_session, self->id);
 

@@ -422,7 +422,10 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
    * the server ends it (its id then answers `404`); 0 keeps idle sessions
    * forever. A session is idle while no request of it is running, no
    * request to its client is pending and no standalone (GET) stream is
-   * open. Default: 30 minutes. Stdio sessions never expire.
+   * open; its idle time counts from the later of its last message, its
+   * last answer and the moment it stopped being busy (to within a check
+   * interval, at most a minute). Default: 30 minutes. Stdio sessions never
+   * expire.
    */
   properties[PROP_SESSION_TIMEOUT] =
     g_param_spec_uint ("session-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_SESSION_TIMEOUT_S, rw);
@@ -2026,8 +2029,11 @@ north_mcp_server_expire_idle_sessions (NorthMcpServer *self,
     {
       NorthMcpSession *session = value;
 
-      if (!north_mcp_session_is_busy (session) &&
-          now - north_mcp_session_get_last_activity (session) > limit)
+      /* A busy session is active: its idle time starts when it stops
+       * being busy, not when its last message came. */
+      if (north_mcp_session_is_busy (session))
+        north_mcp_session_set_last_activity (session, MAX (now, north_mcp_session_get_last_activity (session)));
+      else if (now - north_mcp_session_get_last_activity (session) > limit)
         g_ptr_array_add (expired, g_object_ref (session));
     }
 

@@ -2091,7 +2091,9 @@ test_session_expiry (Fixture       *fixture,
   g_assert_true (north_mcp_server_lookup_session (fixture->server, north_mcp_session_get_id (fixture->session))
                  == fixture->session);
 
-  /* Once the stream goes and the request ends, they expire too. */
+  /* Once the stream goes and the request ends, their idle time starts:
+   * not at their last message an hour ago, but when they stopped being
+   * busy. */
   north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (stream));
   {
     g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("done");
@@ -2099,11 +2101,13 @@ test_session_expiry (Fixture       *fixture,
     north_mcp_context_return_tool_result (fixture->held, result);
     g_clear_object (&fixture->held);
   }
-  g_assert_cmpuint (north_mcp_server_expire_idle_sessions (fixture->server, now), ==, 2);
+  g_assert_cmpuint (north_mcp_server_expire_idle_sessions (fixture->server, now), ==, 0);
+  g_assert_nonnull (north_mcp_server_lookup_session (fixture->server, streaming_id));
+  g_assert_cmpuint (north_mcp_server_expire_idle_sessions (fixture->server, now + (gint64) 601 * G_USEC_PER_SEC),
+                    ==, 3);
   g_assert_null (north_mcp_server_lookup_session (fixture->server, streaming_id));
-  g_assert_nonnull (north_mcp_server_lookup_session (fixture->server, fresh_id));
-  g_assert_cmpuint (north_mcp_server_expire_idle_sessions (fixture->server, now + (gint64) 601 * G_USEC_PER_SEC), ==, 1);
   g_assert_null (north_mcp_server_lookup_session (fixture->server, fresh_id));
+  g_assert_null (north_mcp_server_lookup_session (fixture->server, north_mcp_session_get_id (fixture->session)));
 }
 
 /* Expiry over real Streamable HTTP: the server's own timer ends the
