@@ -8,6 +8,8 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-reader-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-schema-private.h"
 
 /* An id is a string or an integer; MCP forbids null. Fractional numbers are
@@ -217,10 +219,6 @@ north_mcp_jsonrpc_parse (const char  *data,
                          gsize        length,
                          GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
-
   if (data == NULL || length == 0)
     {
       g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
@@ -229,41 +227,24 @@ north_mcp_jsonrpc_parse (const char  *data,
       return NULL;
     }
 
-  /* json-glib recurses per nesting level: refuse hostile depth first. */
-  if (!north_mcp_json_check_depth (data, length, NORTH_MCP_JSON_MAX_DEPTH, error))
-    return NULL;
-
-  if (length > G_MAXSSIZE ||
-      !json_parser_load_from_data (parser, data, (gssize) length, &local_error))
-    {
-      g_set_error (error, NORTH_MCP_JSONRPC_ERROR,
-                   NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
-                   "Parse error: %s",
-                   local_error != NULL ? local_error->message : "message too large");
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL)
-    {
-      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
-                           NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
-                           "Parse error: the message holds no JSON value");
-      return NULL;
-    }
-
-  return json_node_ref (root);
+  /* Our own strict reader (north-mcp-json-reader.c): this runs once per
+   * request, and json-glib's GScanner-based parser was the largest cost
+   * of a stateless call. It enforces the depth limit as it descends. */
+  return north_mcp_json_read (data, length, NORTH_MCP_JSON_MAX_DEPTH, error);
 }
 
 char *
 north_mcp_jsonrpc_to_string (JsonNode *message,
                              gsize    *length)
 {
-  /* Not pretty-printed: one message is one line (stdio, SSE data). */
-  char *string = json_to_string (message, FALSE);
+  /* Not pretty-printed: one message is one line (stdio, SSE data). Our
+   * writer (north-mcp-json-writer.c) rather than json_to_string(): no
+   * generator object per message, and valid JSON for every double. */
+  GString *out = g_string_sized_new (256);
 
+  north_mcp_json_write (out, message);
   if (length != NULL)
-    *length = strlen (string);
+    *length = out->len;
 
-  return string;
+  return g_string_free (out, FALSE);
 }

@@ -1,0 +1,28 @@
+/* north-mcp-json-reader-private.h: a strict JSON reader building JsonNode trees
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Parses @data (@length bytes, not necessarily NUL-terminated) as exactly
+ * one JSON text (RFC 8259): UTF-8 only, no comments, no trailing commas,
+ * no BOM, nothing but whitespace after the value. Objects and arrays may
+ * nest @max_depth levels. Integers without fraction or exponent that fit
+ * in gint64 become G_TYPE_INT64 values, every other number G_TYPE_DOUBLE
+ * (finite only). Strings must be valid UTF-8 after unescaping, so lone
+ * surrogates and \u0000 (which a C string cannot hold) are rejected. A
+ * duplicate member name keeps the last value, as json-glib does.
+ *
+ * Returns a sealed (immutable) tree, or NULL with @error set in
+ * NORTH_MCP_JSONRPC_ERROR / NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR; the
+ * message starts with "Parse error: " and names the byte offset. */
+JsonNode *north_mcp_json_read (const char  *data,
+                               gsize        length,
+                               guint        max_depth,
+                               GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,628 @@
+/* north-mcp-json-reader.c: a strict JSON reader building JsonNode trees
+ *
+ * json-glib's JsonParser goes through GScanner, a GObject and a few
+ * signals per document; on the stateless HTTP path it was the largest
+ * single cost of a request. This reader is a plain recursive descent over
+ * the bytes: one pass, no tokens, and one allocation per string (decoded
+ * text is staged on a byte stack that lives on the C stack for small
+ * documents). It is stricter than GScanner: RFC 8259 only.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-json-reader-private.h"
+
+#define INLINE_STACK 512
+
+typedef struct {
+  const guchar *p;
+  const guchar *start;
+  const guchar *end;
+  guint         depth;
+  guint         max_depth;
+  GError      **error;
+
+  /* Decoded strings (member names of the enclosing objects, then the
+   * string being read), NUL-terminated, addressed by offset because the
+   * buffer may move when it grows. */
+  char         *stack;
+  gsize         stack_len;
+  gsize         stack_size;
+  char          inline_stack[INLINE_STACK];
+} Reader;
+
+static JsonNode *read_value (Reader *r);
+
+static void
+fail (Reader     *r,
+      const char *what)
+{
+  g_set_error (r->error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+               "Parse error: %s at byte %" G_GSIZE_FORMAT, what, (gsize) (r->p - r->start));
+}
+
+static void
+stack_reserve (Reader *r,
+               gsize   extra)
+{
+  gsize size = r->stack_size;
+
+  if (r->stack_len + extra <= size)
+    return;
+
+  while (size < r->stack_len + extra)
+    size *= 2;
+
+  if (r->stack == r->inline_stack)
+    {
+      r->stack = g_malloc (size);
+      memcpy (r->stack, r->inline_stack, r->stack_len);
+    }
+  else
+    r->stack = g_realloc (r->stack, size);
+  r->stack_size = size;
+}
+
+static inline void
+stack_push (Reader       *r,
+            const guchar *bytes,
+            gsize         n)
+{
+  stack_reserve (r, n);
+  memcpy (r->stack + r->stack_len, bytes, n);
+  r->stack_len += n;
+}
+
+static inline void
+skip_whitespace (Reader *r)
+{
+  while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
+    r->p++;
+}
+
+/* The length of the well-formed UTF-8 sequence (RFC 3629: shortest form,
+ * no surrogates, at most U+10FFFF) at @p, or 0. */
+static gsize
+utf8_sequence_length (const guchar *p,
+                      gsize         available)
+{
+  guchar c = p[0];
+  guchar lo = 0x80, hi = 0xBF;
+  gsize n;
+
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    {
+      n = 3;
+      if (c == 0xE0)
+        lo = 0xA0;
+      else if (c == 0xED)
+        hi = 0x9F;
+    }
+  else if (c >= 0xF0 && c <= 0xF4)
+    {
+      n = 4;
+      if (c == 0xF0)
+        lo = 0x90;
+      else if (c == 0xF4)
+        hi = 0x8F;
+    }
+  else
+    return 0;
+
+  if (available < n || p[1] < lo || p[1] > hi)
+    return 0;
+  for (gsize i = 2; i < n; i++)
+    if (p[i] < 0x80 || p[i] > 0xBF)
+      return 0;
+
+  return n;
+}
+
+static int
+hex_value (guchar c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Four hex digits after "\u" at r->p; -1 when malformed. */
+static gint32
+read_hex4 (Reader *r)
+{
+  gint32 value = 0;
+
+  if (r->end - r->p < 4)
+    return -1;
+
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = hex_value (r->p[i]);
+
+      if (digit < 0)
+        return -1;
+      value = value * 16 + digit;
+    }
+
+  r->p += 4;
+  return value;
+}
+
+/* r->p after a backslash. */
+static gboolean
+read_escape (Reader *r)
+{
+  char utf8[6];
+  gint32 code;
+  guchar c;
+
+  if (r->p >= r->end)
+    {
+      fail (r, "unterminated string");
+      return FALSE;
+    }
+
+  c = *r->p++;
+  switch (c)
+    {
+    case '"': case '\\': case '/':
+      stack_push (r, &c, 1);
+      return TRUE;
+    case 'b': stack_push (r, (const guchar *) "\b", 1); return TRUE;
+    case 'f': stack_push (r, (const guchar *) "\f", 1); return TRUE;
+    case 'n': stack_push (r, (const guchar *) "\n", 1); return TRUE;
+    case 'r': stack_push (r, (const guchar *) "\r", 1); return TRUE;
+    case 't': stack_push (r, (const guchar *) "\t", 1); return TRUE;
+    case 'u':
+      break;
+    default:
+      r->p--;
+      fail (r, "invalid escape in string");
+      return FALSE;
+    }
+
+  code = read_hex4 (r);
+  if (code < 0)
+    {
+      fail (r, "invalid \\u escape in string");
+      return FALSE;
+    }
+
+  if (code >= 0xD800 && code <= 0xDBFF)
+    {
+      gint32 low;
+
+      if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
+        {
+          fail (r, "unpaired surrogate in string");
+          return FALSE;
+        }
+      r->p += 2;
+      low = read_hex4 (r);
+      if (low < 0xDC00 || low > 0xDFFF)
+        {
+          fail (r, "unpaired surrogate in string");
+          return FALSE;
+        }
+      code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+    }
+  else if (code >= 0xDC00 && code <= 0xDFFF)
+    {
+      fail (r, "unpaired surrogate in string");
+      return FALSE;
+    }
+  else if (code == 0)
+    {
+      /* Our strings are C strings: a NUL would silently cut them. */
+      fail (r, "\\u0000 in string");
+      return FALSE;
+    }
+
+  stack_push (r, (const guchar *) utf8, g_unichar_to_utf8 (code, utf8));
+  return TRUE;
+}
+
+/* r->p at the opening quote. Pushes the decoded, NUL-terminated string
+ * onto the stack and returns its offset there, or -1. */
+static gssize
+read_string (Reader *r)
+{
+  gsize offset = r->stack_len;
+
+  r->p++;
+  for (;;)
+    {
+      const guchar *run = r->p;
+      guchar c;
+
+      while (r->p < r->end && *r->p >= 0x20 && *r->p < 0x80 && *r->p != '"' && *r->p != '\\')
+        r->p++;
+      if (r->p > run)
+        stack_push (r, run, r->p - run);
+
+      if (r->p >= r->end)
+        {
+          fail (r, "unterminated string");
+          return -1;
+        }
+
+      c = *r->p;
+      if (c == '"')
+        {
+          r->p++;
+          break;
+        }
+      else if (c == '\\')
+        {
+          r->p++;
+          if (!read_escape (r))
+            return -1;
+        }
+      else if (c < 0x20)
+        {
+          fail (r, "control character in string");
+          return -1;
+        }
+      else
+        {
+          gsize n = utf8_sequence_length (r->p, r->end - r->p);
+
+          if (n == 0)
+            {
+              fail (r, "invalid UTF-8 in string");
+              return -1;
+            }
+          stack_push (r, r->p, n);
+          r->p += n;
+        }
+    }
+
+  stack_push (r, (const guchar *) "", 1);
+  return offset;
+}
+
+static JsonNode *
+read_number (Reader *r)
+{
+  const guchar *start = r->p;
+  gboolean negative = FALSE, integral = TRUE;
+  guint64 magnitude = 0;
+  gboolean overflow = FALSE;
+
+  if (*r->p == '-')
+    {
+      negative = TRUE;
+      r->p++;
+    }
+
+  if (r->p < r->end && *r->p == '0')
+    r->p++;
+  else if (r->p < r->end && *r->p >= '1' && *r->p <= '9')
+    {
+      while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+        {
+          guint digit = *r->p - '0';
+
+          if (magnitude > (G_MAXUINT64 - digit) / 10)
+            overflow = TRUE;
+          else
+            magnitude = magnitude * 10 + digit;
+          r->p++;
+        }
+    }
+  else
+    {
+      fail (r, "invalid number");
+      return NULL;
+    }
+
+  if (r->p < r->end && *r->p == '.')
+    {
+      integral = FALSE;
+      r->p++;
+      if (r->p >= r->end || *r->p < '0' || *r->p > '9')
+        {
+          fail (r, "invalid number");
+          return NULL;
+        }
+      while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+        r->p++;
+    }
+
+  if (r->p < r->end && (*r->p == 'e' || *r->p == 'E'))
+    {
+      integral = FALSE;
+      r->p++;
+      if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+        r->p++;
+      if (r->p >= r->end || *r->p < '0' || *r->p > '9')
+        {
+          fail (r, "invalid number");
+          return NULL;
+        }
+      while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+        r->p++;
+    }
+
+  if (integral && !overflow)
+    {
+      if (!negative && magnitude <= (guint64) G_MAXINT64)
+        return json_node_init_int (json_node_alloc (), (gint64) magnitude);
+      if (negative && magnitude <= (guint64) G_MAXINT64 + 1)
+        return json_node_init_int (json_node_alloc (),
+                                   magnitude == (guint64) G_MAXINT64 + 1
+                                   ? G_MININT64 : -(gint64) magnitude);
+    }
+
+  /* The grammar is checked; g_ascii_strtod needs a NUL-terminated copy. */
+  {
+    gsize n = r->p - start;
+    char small[64];
+    g_autofree char *large = NULL;
+    char *text = n < sizeof small ? small : (large = g_malloc (n + 1));
+    char *end = NULL;
+    double value;
+
+    memcpy (text, start, n);
+    text[n] = '\0';
+    value = g_ascii_strtod (text, &end);
+    if (end != text + n || !isfinite (value))
+      {
+        r->p = start;
+        fail (r, "number out of range");
+        return NULL;
+      }
+
+    return json_node_init_double (json_node_alloc (), value);
+  }
+}
+
+static gboolean
+read_literal (Reader     *r,
+              const char *word,
+              gsize       length)
+{
+  if ((gsize) (r->end - r->p) < length || memcmp (r->p, word, length) != 0)
+    {
+      fail (r, "unexpected character");
+      return FALSE;
+    }
+
+  r->p += length;
+  return TRUE;
+}
+
+static gboolean
+enter (Reader *r)
+{
+  if (++r->depth > r->max_depth)
+    {
+      g_set_error (r->error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+                   "Parse error: JSON nested deeper than %u levels", r->max_depth);
+      return FALSE;
+    }
+
+  r->p++;
+  skip_whitespace (r);
+  return TRUE;
+}
+
+static JsonNode *
+read_object (Reader *r)
+{
+  JsonObject *object;
+  JsonNode *node;
+
+  if (!enter (r))
+    return NULL;
+
+  object = json_object_new ();
+  if (r->p < r->end && *r->p == '}')
+    r->p++;
+  else
+    for (;;)
+      {
+        JsonNode *member;
+        gssize name;
+
+        if (r->p >= r->end || *r->p != '"')
+          {
+            fail (r, r->p >= r->end ? "unterminated object" : "expected a member name");
+            goto error;
+          }
+        name = read_string (r);
+        if (name < 0)
+          goto error;
+
+        skip_whitespace (r);
+        if (r->p >= r->end || *r->p != ':')
+          {
+            fail (r, "expected ':'");
+            goto error;
+          }
+        r->p++;
+        skip_whitespace (r);
+
+        member = read_value (r);
+        if (member == NULL)
+          goto error;
+        json_object_set_member (object, r->stack + name, member);
+        r->stack_len = name;
+
+        skip_whitespace (r);
+        if (r->p < r->end && *r->p == ',')
+          {
+            r->p++;
+            skip_whitespace (r);
+            continue;
+          }
+        if (r->p < r->end && *r->p == '}')
+          {
+            r->p++;
+            break;
+          }
+        fail (r, r->p >= r->end ? "unterminated object" : "expected ',' or '}'");
+        goto error;
+      }
+
+  r->depth--;
+  node = json_node_init_object (json_node_alloc (), object);
+  json_object_unref (object);
+  return node;
+
+error:
+  json_object_unref (object);
+  return NULL;
+}
+
+static JsonNode *
+read_array (Reader *r)
+{
+  JsonArray *array;
+  JsonNode *node;
+
+  if (!enter (r))
+    return NULL;
+
+  array = json_array_new ();
+  if (r->p < r->end && *r->p == ']')
+    r->p++;
+  else
+    for (;;)
+      {
+        JsonNode *element = read_value (r);
+
+        if (element == NULL)
+          goto error;
+        json_array_add_element (array, element);
+
+        skip_whitespace (r);
+        if (r->p < r->end && *r->p == ',')
+          {
+            r->p++;
+            skip_whitespace (r);
+            continue;
+          }
+        if (r->p < r->end && *r->p == ']')
+          {
+            r->p++;
+            break;
+          }
+        fail (r, r->p >= r->end ? "unterminated array" : "expected ',' or ']'");
+        goto error;
+      }
+
+  r->depth--;
+  node = json_node_init_array (json_node_alloc (), array);
+  json_array_unref (array);
+  return node;
+
+error:
+  json_array_unref (array);
+  return NULL;
+}
+
+/* r->p at the first byte of a value (whitespace skipped). */
+static JsonNode *
+read_value (Reader *r)
+{
+  if (r->p >= r->end)
+    {
+      fail (r, "unexpected end of input");
+      return NULL;
+    }
+
+  switch (*r->p)
+    {
+    case '{':
+      return read_object (r);
+
+    case '[':
+      return read_array (r);
+
+    case '"':
+      {
+        gssize offset = read_string (r);
+        JsonNode *node;
+
+        if (offset < 0)
+          return NULL;
+        node = json_node_init_string (json_node_alloc (), r->stack + offset);
+        r->stack_len = offset;
+        return node;
+      }
+
+    case 't':
+      return read_literal (r, "true", 4) ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+    case 'f':
+      return read_literal (r, "false", 5) ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+    case 'n':
+      return read_literal (r, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
+
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+      return read_number (r);
+
+    default:
+      fail (r, "unexpected character");
+      return NULL;
+    }
+}
+
+JsonNode *
+north_mcp_json_read (const char  *data,
+                     gsize        length,
+                     guint        max_depth,
+                     GError     **error)
+{
+  Reader r = { 0, };
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  r.start = r.p = (const guchar *) data;
+  r.end = r.start + length;
+  r.max_depth = max_depth;
+  r.error = error;
+  r.stack = r.inline_stack;
+  r.stack_size = INLINE_STACK;
+
+  skip_whitespace (&r);
+  if (r.p >= r.end)
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+                           "Parse error: the message holds no JSON value");
+      return NULL;
+    }
+
+  root = read_value (&r);
+  if (root != NULL)
+    {
+      skip_whitespace (&r);
+      if (r.p < r.end)
+        {
+          fail (&r, "unexpected data after the JSON value");
+          g_clear_pointer (&root, json_node_unref);
+        }
+    }
+
+  if (r.stack != r.inline_stack)
+    g_free (r.stack);
+
+  if (root != NULL)
+    json_node_seal (root);
+
+  return root;
+}

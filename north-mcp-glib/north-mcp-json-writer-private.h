@@ -1,0 +1,21 @@
+/* north-mcp-json-writer-private.h: compact JSON serialization
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Appends @node to @out as compact JSON (no whitespace, members in
+ * insertion order). Strings are escaped so the result is one line of
+ * valid JSON: `"`, `\`, every control character (U+0000..U+001F and
+ * U+007F), and U+2028/U+2029 (line breaks to JavaScript). Integers are
+ * exact; doubles use the shortest form that reads back to the same value
+ * and always look like doubles ("1.0"); non-finite doubles, which JSON
+ * cannot express, are written as null. */
+void north_mcp_json_write (GString  *out,
+                           JsonNode *node);
+
+G_END_DECLS

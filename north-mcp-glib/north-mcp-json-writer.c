@@ -1,0 +1,208 @@
+/* north-mcp-json-writer.c: compact JSON serialization
+ *
+ * Every answer is serialized once; json_to_string() builds a JsonGenerator
+ * (a GObject) per call and formats through printf. This writes straight
+ * into a GString. It also fixes what json-glib 1.6 gets wrong: U+001F is
+ * escaped, and doubles such as 1e+21 or inf never come out as invalid
+ * JSON ("1e+21.0", "inf.0").
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "north-mcp-json-writer-private.h"
+
+static const char hex_digits[] = "0123456789abcdef";
+
+static void
+write_string (GString    *out,
+              const char *string)
+{
+  const guchar *p = (const guchar *) string;
+
+  g_string_append_c (out, '"');
+  while (*p != '\0')
+    {
+      const guchar *run = p;
+
+      /* The common case: runs of bytes that need no escape. */
+      while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f && *p != 0xe2)
+        p++;
+      if (p > run)
+        g_string_append_len (out, (const char *) run, p - run);
+      if (*p == '\0')
+        break;
+
+      switch (*p)
+        {
+        case '"':  g_string_append_len (out, "\\\"", 2); break;
+        case '\\': g_string_append_len (out, "\\\\", 2); break;
+        case '\b': g_string_append_len (out, "\\b", 2); break;
+        case '\f': g_string_append_len (out, "\\f", 2); break;
+        case '\n': g_string_append_len (out, "\\n", 2); break;
+        case '\r': g_string_append_len (out, "\\r", 2); break;
+        case '\t': g_string_append_len (out, "\\t", 2); break;
+        case 0xe2:
+          /* U+2028 and U+2029 are E2 80 A8 / E2 80 A9. */
+          if (p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+            {
+              g_string_append_len (out, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+              p += 2;
+            }
+          else
+            g_string_append_c (out, (char) *p);
+          break;
+        default:
+          {
+            char escape[6] = { '\\', 'u', '0', '0', hex_digits[*p >> 4], hex_digits[*p & 0xf] };
+
+            g_string_append_len (out, escape, 6);
+          }
+          break;
+        }
+      p++;
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+write_int (GString *out,
+           gint64   value)
+{
+  char buffer[24];
+  char *end = buffer + sizeof buffer;
+  char *p = end;
+  guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+
+  do
+    {
+      *--p = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude != 0);
+  if (value < 0)
+    *--p = '-';
+
+  g_string_append_len (out, p, end - p);
+}
+
+static void
+write_double (GString *out,
+              double   value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  static const char *formats[] = { "%.15g", "%.16g", "%.17g" };
+
+  if (!isfinite (value))
+    {
+      g_string_append_len (out, "null", 4);
+      return;
+    }
+
+  /* The shortest of these that reads back exactly (%.17g always does). */
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buffer, sizeof buffer, formats[i], value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+
+  g_string_append (out, buffer);
+  /* Still a double when read back: 1.0, not 1. */
+  if (strpbrk (buffer, ".e") == NULL)
+    g_string_append_len (out, ".0", 2);
+}
+
+void
+north_mcp_json_write (GString  *out,
+                      JsonNode *node)
+{
+  g_return_if_fail (out != NULL);
+
+  if (node == NULL)
+    {
+      g_string_append_len (out, "null", 4);
+      return;
+    }
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+        gboolean first = TRUE;
+
+        if (object == NULL)
+          {
+            g_string_append_len (out, "{}", 2);
+            break;
+          }
+
+        g_string_append_c (out, '{');
+        json_object_iter_init_ordered (&iter, object);
+        while (json_object_iter_next_ordered (&iter, &name, &member))
+          {
+            if (!first)
+              g_string_append_c (out, ',');
+            first = FALSE;
+            write_string (out, name);
+            g_string_append_c (out, ':');
+            north_mcp_json_write (out, member);
+          }
+        g_string_append_c (out, '}');
+      }
+      break;
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = array != NULL ? json_array_get_length (array) : 0;
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            north_mcp_json_write (out, json_array_get_element (array, i));
+          }
+        g_string_append_c (out, ']');
+      }
+      break;
+
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          write_int (out, json_node_get_int (node));
+          break;
+        case G_TYPE_DOUBLE:
+          write_double (out, json_node_get_double (node));
+          break;
+        case G_TYPE_BOOLEAN:
+          if (json_node_get_boolean (node))
+            g_string_append_len (out, "true", 4);
+          else
+            g_string_append_len (out, "false", 5);
+          break;
+        case G_TYPE_STRING:
+          write_string (out, json_node_get_string (node) != NULL ? json_node_get_string (node) : "");
+          break;
+        default:
+          /* JsonNode holds no other value types. */
+          g_string_append_len (out, "null", 4);
+          break;
+        }
+      break;
+
+    case JSON_NODE_NULL:
+    default:
+      g_string_append_len (out, "null", 4);
+      break;
+    }
+}
