@@ -22,6 +22,13 @@ gboolean               north_mcp_http_transport_listen   (NorthMcpHttpTransport 
                                                           const char            *host,
                                                           guint                  port,
                                                           GError               **error);
+/* For worker processes (NorthMcpServer:workers > 1, where listen() uses
+ * SO_REUSEPORT): a socket bound, not listening, with SO_REUSEPORT on
+ * @host:*@port, which holds the port (port 0: picks one, stored back in
+ * @port) until every worker listens. */
+GSocket               *north_mcp_http_transport_reserve_port (const char  *host,
+                                                              guint       *port,
+                                                              GError     **error);
 /* The port actually bound, after listen(). */
 guint                  north_mcp_http_transport_get_port (NorthMcpHttpTransport *self);
 /* Interval of the keep-alive comments on idle SSE streams (0: none);

@@ -13,6 +13,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <errno.h>
+#include <sys/socket.h>
 
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-http-channel-private.h"
@@ -1210,6 +1212,94 @@ host_is_loopback_address (const char *host)
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
+static GInetAddress *
+parse_listen_host (const char  *host,
+                   GError     **error)
+{
+  GInetAddress *inet;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    inet = g_inet_address_new_from_string (host);
+
+  if (inet == NULL)
+    g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+                 "Cannot listen on “%s”: not an IP address", host);
+
+  return inet;
+}
+
+/* A TCP socket with SO_REUSEPORT bound to @inet:@port, listening or not. */
+static GSocket *
+reuseport_socket_new (GInetAddress  *inet,
+                      guint          port,
+                      gboolean       listen,
+                      GError       **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  struct sockaddr_storage native;
+
+  socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL ||
+      !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error))
+    return NULL;
+
+  /* Not g_socket_bind(): it clears SO_REUSEPORT on stream sockets. */
+  address = g_inet_socket_address_new (inet, port);
+  if (!g_socket_address_to_native (address, &native, sizeof native, error))
+    return NULL;
+  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &native,
+            g_socket_address_get_native_size (address)) != 0)
+    {
+      int saved_errno = errno;
+      g_autofree char *name = g_inet_address_to_string (inet);
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot bind to %s port %u: %s", name, port, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  if (listen)
+    {
+      g_socket_set_listen_backlog (socket, SOMAXCONN);
+      if (!g_socket_listen (socket, error))
+        return NULL;
+    }
+
+  return g_steal_pointer (&socket);
+}
+
+GSocket *
+north_mcp_http_transport_reserve_port (const char  *host,
+                                       guint       *port,
+                                       GError     **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+
+  g_return_val_if_fail (port != NULL && *port <= G_MAXUINT16, NULL);
+
+  inet = parse_listen_host (host != NULL ? host : "127.0.0.1", error);
+  if (inet == NULL)
+    return NULL;
+
+  /* Bound, not listening: it holds the port without taking connections. */
+  socket = reuseport_socket_new (inet, *port, FALSE, error);
+  if (socket == NULL)
+    return NULL;
+
+  local = g_socket_get_local_address (socket, error);
+  if (local == NULL)
+    return NULL;
+
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  return g_steal_pointer (&socket);
+}
+
 gboolean
 north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
                                  const char             *host,
@@ -1219,6 +1309,7 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GInetAddress) inet = NULL;
   GSList *uris;
+  gboolean listening, workers;
 
   g_return_val_if_fail (NORTH_MCP_IS_HTTP_TRANSPORT (self), FALSE);
   g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
@@ -1228,17 +1319,13 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
     host = "127.0.0.1";
 
   /* "localhost": both loopback families (clients resolve it either way),
-   * on one port. */
-  if (g_ascii_strcasecmp (host, "localhost") != 0)
+   * on one port; worker processes take IPv4 loopback only. */
+  workers = self->server != NULL && north_mcp_server_get_workers (self->server) > 1;
+  if (g_ascii_strcasecmp (host, "localhost") != 0 || workers)
     {
-      inet = g_inet_address_new_from_string (host);
+      inet = parse_listen_host (host, error);
       if (inet == NULL)
-        {
-          g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                       "Cannot listen on “%s”: not an IP address", host);
-          return FALSE;
-        }
-      address = g_inet_socket_address_new (inet, port);
+        return FALSE;
     }
 
   self->loopback = host_is_loopback_address (host);
@@ -1246,8 +1333,23 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
   soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
 
-  if (address != NULL ? !soup_server_listen (self->soup, address, 0, error)
-                      : !soup_server_listen_local (self->soup, port, 0, error))
+  if (workers)
+    {
+      /* One of several worker processes: each has a socket of its own on
+       * the same port and the kernel spreads connections over them. */
+      g_autoptr(GSocket) socket = reuseport_socket_new (inet, port, TRUE, error);
+
+      listening = socket != NULL && soup_server_listen_socket (self->soup, socket, 0, error);
+    }
+  else if (inet != NULL)
+    {
+      address = g_inet_socket_address_new (inet, port);
+      listening = soup_server_listen (self->soup, address, 0, error);
+    }
+  else
+    listening = soup_server_listen_local (self->soup, port, 0, error);
+
+  if (!listening)
     {
       g_clear_object (&self->soup);
       return FALSE;

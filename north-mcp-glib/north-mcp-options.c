@@ -5,13 +5,20 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <glib-unix.h>
 
 #include "north-mcp-auth.h"
 #include "north-mcp-error.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-http-transport-private.h"
 
 typedef struct
 {
@@ -25,6 +32,7 @@ typedef struct
   char    **trusted_issuers;
   gboolean  require_auth;
   char     *audience;
+  int       workers;
 } Options;
 
 static void
@@ -90,12 +98,15 @@ parse_options (NorthMcpServer         *self,
       "Reject requests without North credentials", NULL },
     { "audience", 0, 0, G_OPTION_ARG_STRING, &options->audience,
       "Require ID tokens for this audience", "AUD" },
+    { "workers", 'w', 0, G_OPTION_ARG_INT, &options->workers,
+      "Serve HTTP with N processes on one port (stateless only)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char *summary = NULL;
 
   options->port = (int) north_mcp_server_get_port (self);
+  options->workers = (int) north_mcp_server_get_workers (self);
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
@@ -110,6 +121,13 @@ parse_options (NorthMcpServer         *self,
     {
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                            "--stateless and --stateful exclude each other");
+      return FALSE;
+    }
+
+  if (options->workers < 1 || options->workers > 256)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid number of workers %d: use 1 to 256", options->workers);
       return FALSE;
     }
 
@@ -146,6 +164,184 @@ apply_options (NorthMcpServer *self,
     north_mcp_auth_set_require_auth (auth, TRUE);
   if (options->audience != NULL)
     north_mcp_auth_set_audience (auth, options->audience);
+  north_mcp_server_set_workers (self, (guint) options->workers);
+}
+
+/* ------------------------------------------------------------------ */
+/* Worker processes                                                    */
+
+typedef struct {
+  GArray  *pids;         /* GPid of the forked workers (parent only) */
+  GSocket *reservation;  /* holds the port until every worker listens */
+  gboolean is_worker;    /* a forked worker, not the parent */
+} Workers;
+
+static void
+workers_clear (Workers *workers)
+{
+  g_clear_object (&workers->reservation);
+  g_clear_pointer (&workers->pids, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Workers, workers_clear)
+
+static gboolean
+check_workers (NorthMcpServer         *self,
+               NorthMcpTransportKind   transport,
+               GError                **error)
+{
+  if (north_mcp_server_get_workers (self) <= 1)
+    return TRUE;
+
+  if (transport != NORTH_MCP_TRANSPORT_STREAMABLE_HTTP)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--workers needs --transport streamable-http");
+      return FALSE;
+    }
+
+  if (!north_mcp_server_get_stateless (self))
+    {
+      /* A session lives in the process that created it; another worker
+       * would answer its requests with 404. */
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--workers needs --stateless: sessions live in one process "
+                           "(scale stateful servers with one process per port behind a "
+                           "load balancer that routes by Mcp-Session-Id)");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The environment variable that makes a process one of the workers: the
+ * port to share. */
+#define WORKER_PORT_ENV "NORTH_MCP_WORKER_PORT"
+
+static void
+worker_setup (gpointer user_data)
+{
+  pid_t parent = GPOINTER_TO_INT (user_data);
+
+  /* A worker ends with the parent, however the parent ends. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid () != parent)
+    _exit (0);
+}
+
+/* Starts workers - 1 more processes: fresh runs of this very program
+ * (its executable and command line, so Python or GJS servers work too),
+ * told by WORKER_PORT_ENV to listen on the shared port. Not fork() alone:
+ * the forked copy would share the main context's wakeup descriptor with
+ * the parent, and each would steal the other's wake-ups. The port is
+ * reserved first so that port 0 means one ephemeral port for all. */
+static gboolean
+spawn_workers (NorthMcpServer  *self,
+               Workers         *workers,
+               GError         **error)
+{
+  guint count = north_mcp_server_get_workers (self);
+  guint port = north_mcp_server_get_port (self);
+  g_autofree char *executable = NULL;
+  g_autofree char *cmdline = NULL;
+  g_autofree char *port_text = NULL;
+  g_autoptr(GPtrArray) argv = NULL;
+  g_auto(GStrv) envp = NULL;
+  gsize length;
+
+  workers->reservation = north_mcp_http_transport_reserve_port (north_mcp_server_get_host (self),
+                                                                &port, error);
+  if (workers->reservation == NULL)
+    return FALSE;
+  north_mcp_server_set_port (self, port);
+
+  executable = g_file_read_link ("/proc/self/exe", error);
+  if (executable == NULL ||
+      !g_file_get_contents ("/proc/self/cmdline", &cmdline, &length, error))
+    return FALSE;
+
+  /* G_SPAWN_FILE_AND_ARGV_ZERO: the file, then the original argv. */
+  argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, executable);
+  for (gsize offset = 0; offset < length; offset += strlen (cmdline + offset) + 1)
+    g_ptr_array_add (argv, cmdline + offset);
+  g_ptr_array_add (argv, NULL);
+
+  port_text = g_strdup_printf ("%u", port);
+  envp = g_environ_setenv (g_get_environ (), WORKER_PORT_ENV, port_text, TRUE);
+
+  workers->pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+  for (guint i = 1; i < count; i++)
+    {
+      GPid pid;
+
+      if (!g_spawn_async (NULL, (char **) argv->pdata, envp,
+                          G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_FILE_AND_ARGV_ZERO,
+                          worker_setup, GINT_TO_POINTER (getpid ()), &pid, error))
+        {
+          g_prefix_error (error, "Cannot start worker %u: ", i + 1);
+          return FALSE;
+        }
+      g_array_append_val (workers->pids, pid);
+    }
+
+  return TRUE;
+}
+
+/* In a worker: listen on the port the first process reserved. */
+static gboolean
+become_worker (NorthMcpServer  *self,
+               Workers         *workers,
+               GError         **error)
+{
+  const char *port_text = g_getenv (WORKER_PORT_ENV);
+  guint64 port;
+
+  if (port_text == NULL || north_mcp_server_get_workers (self) <= 1)
+    return TRUE;
+
+  if (!g_ascii_string_to_unsigned (port_text, 10, 1, 65535, &port, error))
+    {
+      g_prefix_error (error, "Invalid %s: ", WORKER_PORT_ENV);
+      return FALSE;
+    }
+
+  workers->is_worker = TRUE;
+  north_mcp_server_set_port (self, (guint) port);
+  /* Not for whatever the tools of this worker may spawn. */
+  g_unsetenv (WORKER_PORT_ENV);
+  return TRUE;
+}
+
+static void
+worker_exited (GPid     pid,
+               gint     status,
+               gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_spawn_check_wait_status (status, &error))
+    fprintf (stderr, "worker %d ended: %s\n", (int) pid, error->message);
+  g_spawn_close_pid (pid);
+}
+
+/* The parent's shutdown: every worker gets SIGTERM and is waited for. */
+static void
+stop_workers (Workers *workers)
+{
+  if (workers->pids == NULL)
+    return;
+
+  for (guint i = 0; i < workers->pids->len; i++)
+    kill (g_array_index (workers->pids, GPid, i), SIGTERM);
+  for (guint i = 0; i < workers->pids->len; i++)
+    {
+      int status;
+
+      while (waitpid (g_array_index (workers->pids, GPid, i), &status, 0) < 0 && errno == EINTR)
+        ;
+    }
+  g_array_set_size (workers->pids, 0);
 }
 
 static gboolean
@@ -191,6 +387,9 @@ print_listening (NorthMcpServer        *self,
  * - `--debug` (also the `DEBUG` environment variable)
  * - `--server-secret SECRET`, `--trusted-issuer URL` (repeatable),
  *   `--require-auth`, `--audience AUD`
+ * - `--workers N`: serve HTTP with N processes on one port (stateless
+ *   servers only; see #NorthMcpServer:workers). The first process prints
+ *   the listening line; SIGTERM or SIGINT to it ends them all.
  *
  * HTTP transports print `listening on http://HOST:PORT/mcp` on standard
  * error once they listen.
@@ -204,6 +403,7 @@ north_mcp_server_run (NorthMcpServer  *self,
                       char           **argv)
 {
   g_auto(Options) options = { 0 };
+  g_auto(Workers) workers = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_auto(GStrv) args = NULL;
@@ -243,13 +443,30 @@ north_mcp_server_run (NorthMcpServer  *self,
 
   apply_options (self, &options);
 
-  if (!north_mcp_server_start (self, transport, &error))
+  if (!check_workers (self, transport, &error) ||
+      !become_worker (self, &workers, &error) ||
+      (north_mcp_server_get_workers (self) > 1 && !workers.is_worker &&
+       !spawn_workers (self, &workers, &error)))
     {
-      fprintf (stderr, "%s: cannot start: %s\n", args[0], error->message);
+      fprintf (stderr, "%s: %s\n", args[0], error->message);
+      stop_workers (&workers);
       return 1;
     }
 
-  if (transport != NORTH_MCP_TRANSPORT_STDIO)
+  if (!north_mcp_server_start (self, transport, &error))
+    {
+      fprintf (stderr, "%s: cannot start: %s\n", args[0], error->message);
+      stop_workers (&workers);
+      return 1;
+    }
+
+  /* Every process listens now (or soon will, on its own socket). */
+  g_clear_object (&workers.reservation);
+  if (workers.pids != NULL)
+    for (guint i = 0; i < workers.pids->len; i++)
+      g_child_watch_add (g_array_index (workers.pids, GPid, i), worker_exited, NULL);
+
+  if (transport != NORTH_MCP_TRANSPORT_STDIO && !workers.is_worker)
     print_listening (self, transport);
 
   loop = g_main_loop_new (north_mcp_server_get_main_context (self), FALSE);
@@ -263,6 +480,7 @@ north_mcp_server_run (NorthMcpServer  *self,
   g_source_remove (sigterm);
   _north_mcp_server_set_loop (self, NULL);
   north_mcp_server_stop (self);
+  stop_workers (&workers);
 
   return 0;
 }

@@ -62,6 +62,7 @@ struct _NorthMcpServer
   gboolean               stateless;
   gboolean               health_check;
   gsize                  max_body_size;
+  guint                  workers;
   guint                  page_size;
   guint                  request_timeout;
   guint                  session_timeout;
@@ -110,6 +111,7 @@ enum {
   PROP_SESSION_TIMEOUT,
   PROP_AUTH,
   PROP_REQUEST_STATE_LIFETIME,
+  PROP_WORKERS,
   N_PROPS
 };
 
@@ -242,6 +244,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_REQUEST_STATE_LIFETIME:
       g_value_set_uint (value, self->request_state_lifetime);
       break;
+    case PROP_WORKERS:
+      g_value_set_uint (value, self->workers);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -295,6 +300,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_REQUEST_STATE_LIFETIME:
       north_mcp_server_set_request_state_lifetime (self, g_value_get_uint (value));
+      break;
+    case PROP_WORKERS:
+      north_mcp_server_set_workers (self, g_value_get_uint (value));
       break;
     case PROP_SESSION_TIMEOUT:
       north_mcp_server_set_session_timeout (self, g_value_get_uint (value));
@@ -450,6 +458,22 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
     g_param_spec_uint ("request-state-lifetime", NULL, NULL, 0, G_MAXUINT,
                        DEFAULT_REQUEST_STATE_LIFETIME_MS, rw);
 
+  /**
+   * NorthMcpServer:workers:
+   *
+   * How many processes north_mcp_server_run() serves the HTTP port with.
+   * With more than one, the process forks that many minus one workers
+   * before it starts; each has its own socket on the same port
+   * (`SO_REUSEPORT`: the kernel spreads connections over them) and its own
+   * main loop, so tools never run concurrently within one process. Only
+   * for stateless servers: a session lives in the process that created
+   * it, so stateful servers refuse more than one worker (scale them with
+   * one process per port behind a load balancer that routes by
+   * `Mcp-Session-Id`). Not used by north_mcp_server_start().
+   */
+  properties[PROP_WORKERS] =
+    g_param_spec_uint ("workers", NULL, NULL, 1, 256, 1, rw);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -460,6 +484,7 @@ north_mcp_server_init (NorthMcpServer *self)
   self->port = 8000;
   self->health_check = TRUE;
   self->max_body_size = DEFAULT_MAX_BODY_SIZE;
+  self->workers = 1;
   self->page_size = DEFAULT_PAGE_SIZE;
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT_MS;
   self->session_timeout = DEFAULT_SESSION_TIMEOUT_S;
@@ -1437,6 +1462,46 @@ north_mcp_server_set_request_state_lifetime (NorthMcpServer *self,
 
   self->request_state_lifetime = lifetime_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_STATE_LIFETIME]);
+}
+
+/**
+ * north_mcp_server_get_workers:
+ * @self: a server
+ *
+ * Gets how many processes north_mcp_server_run() serves with; see
+ * #NorthMcpServer:workers.
+ *
+ * Returns: the number of worker processes, at least 1
+ */
+guint
+north_mcp_server_get_workers (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 1);
+
+  return self->workers;
+}
+
+/**
+ * north_mcp_server_set_workers:
+ * @self: a server
+ * @workers: the number of worker processes, 1 to 256
+ *
+ * Sets how many processes north_mcp_server_run() serves the HTTP port
+ * with (`--workers`); more than one needs a stateless server. See
+ * #NorthMcpServer:workers.
+ */
+void
+north_mcp_server_set_workers (NorthMcpServer *self,
+                              guint           workers)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (workers >= 1 && workers <= 256);
+
+  if (self->workers == workers)
+    return;
+
+  self->workers = workers;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKERS]);
 }
 
 /**

@@ -111,6 +111,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_request_state_lifetime (NorthMcpServer *self,
                                                                     guint           lifetime_ms);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_workers           (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_workers           (NorthMcpServer        *self,
+                                                               guint                  workers);
+NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_cache_hint        (NorthMcpServer        *self,
                                                                const char            *method,
                                                                guint                  ttl_ms,

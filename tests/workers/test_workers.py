@@ -1,0 +1,188 @@
+#!/usr/bin/python3
+"""--workers N: several processes serving one port with SO_REUSEPORT.
+
+Starts the server-with-auth example with --workers 2 on an ephemeral port
+and checks that both processes listen and serve, that SIGTERM to the first
+one ends them all, that a worker's death is reported while the rest keep
+serving, and that configurations that cannot work (stateful, stdio, a bad
+count) are refused with a clear message. No timing assertions: deadlines
+only bound waits for things that must happen.
+"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+EXAMPLES = os.environ.get("NORTH_MCP_EXAMPLES",
+                          os.path.join(os.path.dirname(__file__), "..", "..", "build", "examples", "c"))
+SERVER = os.path.join(EXAMPLES, "server-with-auth")
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+           "MCP-Protocol-Version": "2025-06-18"}
+
+
+def children_of(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            kids.append(int(entry))
+    return kids
+
+
+def listening_sockets(port):
+    """How many sockets listen on 127.0.0.1:PORT (state 0A in /proc/net/tcp)."""
+    n = 0
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A" and local == f"0100007F:{port:04X}":
+                n += 1
+    return n
+
+
+def wait_until(predicate, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def read_chars(pid):
+    with open(f"/proc/{pid}/io") as f:
+        for line in f:
+            if line.startswith("rchar:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Server:
+    def __init__(self, *args):
+        self.process = subprocess.Popen([SERVER, "--port", "0", *args], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.lines = []
+        self.port = None
+        self.ready = threading.Event()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in self.process.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
+            m = re.match(r"listening on http://127\.0\.0\.1:(\d+)/mcp", line)
+            if m:
+                self.port = int(m.group(1))
+                self.ready.set()
+        self.ready.set()
+
+    def stderr(self):
+        return "\n".join(self.lines)
+
+    def call(self, a, b, rid):
+        body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                           "params": {"name": "add", "arguments": {"a": a, "b": b}}})
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        try:
+            conn.request("POST", "/mcp", body=body, headers=HEADERS)
+            response = conn.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            conn.close()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        finally:
+            self.reader.join(5)
+
+
+@pytest.fixture
+def workers():
+    server = Server("--transport", "streamable-http", "--stateless", "--workers", "2")
+    try:
+        assert server.ready.wait(20) and server.port is not None, server.stderr()
+        assert wait_until(lambda: listening_sockets(server.port) == 2), server.stderr()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_two_processes_serve_one_port(workers):
+    kids = children_of(workers.process.pid)
+    assert len(kids) == 1
+    pids = [workers.process.pid, kids[0]]
+    before = [read_chars(p) for p in pids]
+
+    # Fresh connections: the kernel spreads them over both sockets.
+    for i in range(60):
+        status, answer = workers.call(i, 1000, i)
+        assert status == 200
+        assert answer["id"] == i
+        assert answer["result"]["content"][0]["text"] == str(i + 1000)
+
+    after = [read_chars(p) for p in pids]
+    assert all(a > b for a, b in zip(after, before)), (before, after)
+
+
+def test_sigterm_ends_every_worker(workers):
+    kid = children_of(workers.process.pid)[0]
+    assert workers.stop() == 0
+    assert wait_until(lambda: not os.path.exists(f"/proc/{kid}") or
+                      open(f"/proc/{kid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def test_dead_worker_is_reported_and_others_serve(workers):
+    kid = children_of(workers.process.pid)[0]
+    os.kill(kid, signal.SIGKILL)
+    assert wait_until(lambda: f"worker {kid} ended" in workers.stderr()), workers.stderr()
+    assert wait_until(lambda: listening_sockets(workers.port) == 1)
+    for i in range(10):
+        status, answer = workers.call(i, 1, i)
+        assert status == 200 and answer["result"]["content"][0]["text"] == str(i + 1)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--transport", "streamable-http", "--workers", "2"), "--workers needs --stateless"),
+    (("--transport", "streamable-http", "--stateful", "--workers", "2"), "--workers needs --stateless"),
+    (("--transport", "stdio", "--stateless", "--workers", "2"), "--workers needs --transport streamable-http"),
+    (("--transport", "sse", "--workers", "2"), "--workers needs --transport streamable-http"),
+    (("--transport", "streamable-http", "--stateless", "--workers", "0"), "Invalid number of workers 0"),
+    (("--transport", "streamable-http", "--stateless", "--workers", "257"), "Invalid number of workers 257"),
+])
+def test_refused_configurations(args, message):
+    result = subprocess.run([SERVER, "--port", "0", *args], stdin=subprocess.DEVNULL,
+                            capture_output=True, timeout=30)
+    assert result.returncode == 1
+    assert message in result.stderr.decode(), result.stderr.decode()
+    assert b"listening on" not in result.stderr
+
+
+def test_one_worker_is_the_default():
+    server = Server("--transport", "streamable-http", "--stateless")
+    try:
+        assert server.ready.wait(20) and server.port is not None, server.stderr()
+        assert children_of(server.process.pid) == []
+        status, answer = server.call(2, 3, 1)
+        assert status == 200 and answer["result"]["content"][0]["text"] == "5"
+    finally:
+        assert server.stop() == 0
