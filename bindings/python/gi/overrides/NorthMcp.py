@@ -34,6 +34,9 @@ What it adds:
 - ``get_authenticated_user()``, raising ``AuthenticationError`` when the
   request carries no North user, and ``User.email``,
   ``User.connector_access_tokens`` (a dict) and friends;
+- ``@server.resource(uri)`` and ``@server.prompt()`` likewise;
+- ``Context`` with awaitable ``sample()``, ``elicit()``, ``list_roots()``,
+  progress and logging shortcuts;
 - ``Server.run()``, which parses ``--transport`` and the other shared
   options from ``sys.argv``.
 """
