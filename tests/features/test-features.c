@@ -2388,6 +2388,149 @@ test_stdio_timeout (void)
   pipes_tear_down (&pipes);
 }
 
+/* The server-with-resources example, end to end over stdio. */
+
+typedef struct {
+  GSubprocess      *process;
+  GOutputStream    *input;
+  GDataInputStream *output;
+} Example;
+
+static void
+example_write (Example    *example,
+               const char *line)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (example->input, line, strlen (line), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (example->input, "\n", 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static JsonObject *
+example_read (Example *example)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_utf8 (example->output, NULL, NULL, &error);
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  node = test_parse_json (line);
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* Sends @request and reads until its response, counting the notifications
+ * with @method that came first. */
+static JsonObject *
+example_call (Example    *example,
+              const char *request,
+              const char *method,
+              guint      *notifications)
+{
+  example_write (example, request);
+  for (;;)
+    {
+      g_autoptr(JsonObject) message = example_read (example);
+
+      if (!json_object_has_member (message, "method"))
+        return g_steal_pointer (&message);
+      if (notifications != NULL && g_strcmp0 (json_object_get_string_member (message, "method"), method) == 0)
+        (*notifications)++;
+    }
+}
+
+static void
+test_example_notebook (void)
+{
+  const char *path = g_getenv ("SERVER_WITH_RESOURCES");
+  Example example = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) init = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) read = NULL;
+  g_autoptr(JsonObject) missing = NULL;
+  g_autoptr(JsonObject) subscribe = NULL;
+  g_autoptr(JsonObject) add = NULL;
+  g_autoptr(JsonObject) index = NULL;
+  g_autoptr(JsonObject) prompt = NULL;
+  g_autoptr(JsonObject) completion = NULL;
+  JsonObject *capabilities;
+  JsonObject *item;
+  JsonArray *messages;
+  JsonArray *values;
+  guint updates = 0;
+
+  g_assert_nonnull (path);
+  example.process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                      &error, path, "--transport", "stdio", NULL);
+  g_assert_no_error (error);
+  example.input = g_subprocess_get_stdin_pipe (example.process);
+  example.output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (example.process));
+
+  init = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                                 "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                                 "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}", NULL, NULL);
+  capabilities = json_object_get_object_member (json_object_get_object_member (init, "result"), "capabilities");
+  g_assert_true (json_object_has_member (capabilities, "resources"));
+  g_assert_true (json_object_has_member (capabilities, "prompts"));
+  g_assert_true (json_object_has_member (capabilities, "completions"));
+  example_write (&example, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+  list = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/templates/list\"}", NULL, NULL);
+  item = json_array_get_object_element (json_object_get_array_member (json_object_get_object_member (list, "result"),
+                                                                      "resourceTemplates"), 0);
+  g_assert_cmpstr (json_object_get_string_member (item, "uriTemplate"), ==, "notes://{title}");
+
+  read = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/read\","
+                                 "\"params\":{\"uri\":\"notes://groceries\"}}", NULL, NULL);
+  item = json_array_get_object_element (json_object_get_array_member (json_object_get_object_member (read, "result"),
+                                                                      "contents"), 0);
+  g_assert_cmpstr (json_object_get_string_member (item, "text"), ==, "- milk\n- bread\n");
+  missing = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/read\","
+                                    "\"params\":{\"uri\":\"notes://nothing\"}}", NULL, NULL);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (missing, "error"), "code"), ==, -32002);
+
+  /* Subscribed to the index: adding a note announces it, before the answer. */
+  subscribe = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/subscribe\","
+                                      "\"params\":{\"uri\":\"notes://index\"}}", NULL, NULL);
+  g_assert_true (json_object_has_member (subscribe, "result"));
+  add = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{"
+                                "\"name\":\"add_note\",\"arguments\":{\"title\":\"gardening\",\"text\":\"Dig.\"}}}",
+                      "notifications/resources/updated", &updates);
+  g_assert_cmpuint (updates, ==, 1);
+  g_assert_cmpstr (first_text (json_object_get_object_member (add, "result")), ==, "Saved notes://gardening");
+  index = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"resources/read\","
+                                  "\"params\":{\"uri\":\"notes://index\"}}", NULL, NULL);
+  item = json_array_get_object_element (json_object_get_array_member (json_object_get_object_member (index, "result"),
+                                                                      "contents"), 0);
+  g_assert_cmpstr (json_object_get_string_member (item, "text"), ==,
+                   "notes://garden\nnotes://gardening\nnotes://groceries\n");
+
+  prompt = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"prompts/get\",\"params\":{"
+                                   "\"name\":\"summarize_note\",\"arguments\":{\"title\":\"garden\"}}}", NULL, NULL);
+  messages = json_object_get_array_member (json_object_get_object_member (prompt, "result"), "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 2);
+  item = json_object_get_object_member (json_array_get_object_element (messages, 0), "content");
+  g_assert_cmpstr (json_object_get_string_member (item, "type"), ==, "resource");
+
+  completion = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"completion/complete\",\"params\":{"
+                                       "\"ref\":{\"type\":\"ref/resource\",\"uri\":\"notes://{title}\"},"
+                                       "\"argument\":{\"name\":\"title\",\"value\":\"gard\"}}}", NULL, NULL);
+  values = json_object_get_array_member (json_object_get_object_member (json_object_get_object_member (completion, "result"),
+                                                                        "completion"), "values");
+  g_assert_cmpuint (json_array_get_length (values), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (values, 0), ==, "garden");
+
+  g_output_stream_close (example.input, NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (example.process, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&example.output);
+  g_clear_object (&example.process);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2431,6 +2574,7 @@ main (int    argc,
   ADD ("/features/sessions/expiry", test_session_expiry);
   g_test_add_func ("/features/sessions/expiry-over-http", test_http_session_expiry);
   g_test_add_func ("/features/stdio/sampling", test_stdio_sampling);
+  g_test_add_func ("/features/example/notebook", test_example_notebook);
   g_test_add_func ("/features/stdio/timeout", test_stdio_timeout);
 
   return g_test_run ();
