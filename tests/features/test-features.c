@@ -225,6 +225,9 @@ failing_read (NorthMcpResource  *resource,
     g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "bad row id");
   else if (g_str_equal (how, "empty"))
     return north_mcp_resource_contents_new ();
+  else if (g_str_equal (how, "gone"))
+    g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND,
+                         "deleted a moment ago");
   else
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the disk is gone");
   return NULL;
@@ -917,6 +920,7 @@ test_resources_read_errors (Fixture       *fixture,
   g_autoptr(NorthMcpResource) io = north_mcp_resource_new ("test://io", "io");
   g_autoptr(NorthMcpResource) empty = north_mcp_resource_new ("test://empty", "empty");
   g_autoptr(NorthMcpResource) nothing = north_mcp_resource_new ("test://nothing", "nothing");
+  g_autoptr(NorthMcpResource) gone = north_mcp_resource_new ("test://gone", "gone");
   JsonObject *error;
   JsonObject *error_data;
 
@@ -927,6 +931,8 @@ test_resources_read_errors (Fixture       *fixture,
   north_mcp_server_add_resource (fixture->server, io);
   north_mcp_server_add_resource (fixture->server, empty);
   north_mcp_server_add_resource (fixture->server, nothing);
+  north_mcp_resource_set_func (gone, failing_read, (gpointer) "gone", NULL);
+  north_mcp_server_add_resource (fixture->server, gone);
   initialize (fixture, "{}");
 
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://missing\"}}");
@@ -951,6 +957,13 @@ test_resources_read_errors (Fixture       *fixture,
   error_of (fixture, 7, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR);
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://nothing\"}}");
   error_of (fixture, 8, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR);
+
+  /* A handler may report not-found itself; the URI is added. */
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://gone\"}}");
+  error = error_of (fixture, 10, NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND);
+  assert_error_mentions (error, "deleted a moment ago");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (error, "data"), "uri"),
+                   ==, "test://gone");
 
   /* After 2025-11-25 the not-found code is invalid params, still with the URI. */
   north_mcp_session_set_protocol_version (fixture->session, "2026-07-28");
