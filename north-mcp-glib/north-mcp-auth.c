@@ -980,6 +980,18 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
   g_return_val_if_fail (headers != NULL, FALSE);
   g_return_val_if_fail (user != NULL, FALSE);
 
+  /* Rule 1 without request state: an anonymous request to an open server
+   * (the hot path of a server without auth) decides nothing else. */
+  if (!self->debug && !north_mcp_auth_is_enforced (self) &&
+      !has_header (headers, "Authorization") &&
+      !has_header (headers, "X-North-Connector-Tokens") &&
+      !has_header (headers, "X-North-ID-Token") &&
+      !has_header (headers, "X-North-Server-Secret"))
+    {
+      *user = NULL;
+      return TRUE;
+    }
+
   req = auth_request_new (self);
   /* Nothing is printed before the request is decided, so when the async
    * path starts over, its log tells the story once. */
