@@ -72,6 +72,13 @@ async def ask_client(ctx: NorthMcp.Context) -> dict:
 
 
 @mcp.tool()
+async def echo_later(text: str) -> dict:
+    """Echo after giving the main loop a turn"""
+    await asyncio.sleep(0)
+    return {"text": text}
+
+
+@mcp.tool()
 async def wait_forever() -> str:
     """Wait until cancelled (Python only: GJS cannot cancel a Promise)"""
     try:
