@@ -9,6 +9,7 @@
 #include <jwt.h>
 #include <openssl/crypto.h>
 
+#include "north-mcp-json-reader-private.h"
 #include "north-mcp-auth-private.h"
 #include "north-mcp-base64-private.h"
 #include "north-mcp-issuer-cache-private.h"
@@ -294,22 +295,16 @@ object_get_string (JsonObject *object,
   return node_is_string (node) ? json_node_get_string (node) : NULL;
 }
 
-/* @data as a JSON object, or NULL: not UTF-8, not JSON, not an object. */
+/* @data as a JSON object, or NULL: not UTF-8, not JSON, not an object.
+ * The strict reader of the JSON-RPC path (north-mcp-json-reader.c): it
+ * checks UTF-8 and depth as it goes, and costs a fraction of JsonParser
+ * on every bearer bundle and unverified ID token. */
 static JsonObject *
 parse_json_object (const char *data,
                    gsize       length)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = north_mcp_json_read (data, length, NORTH_MCP_JSON_MAX_DEPTH, NULL);
 
-  if (!g_utf8_validate (data, (gssize) length, NULL) ||
-      !north_mcp_json_check_depth (data, length, NORTH_MCP_JSON_MAX_DEPTH, NULL))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) length, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   return json_object_ref (json_node_get_object (root));
