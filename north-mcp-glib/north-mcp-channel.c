@@ -57,9 +57,8 @@ north_mcp_channel_class_init (NorthMcpChannelClass *klass)
 static void
 north_mcp_channel_init (NorthMcpChannel *self)
 {
-  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
-
-  priv->cancellable = g_cancellable_new ();
+  /* The cancellable is made on demand: most channels (one per HTTP
+   * POST) never hand it out. */
 }
 
 void
@@ -122,7 +121,8 @@ north_mcp_channel_mark_closed (NorthMcpChannel *self)
 
   priv->closed = TRUE;
   g_object_ref (self);
-  g_cancellable_cancel (priv->cancellable);
+  if (priv->cancellable != NULL)
+    g_cancellable_cancel (priv->cancellable);
   g_signal_emit (self, signals[CLOSED], 0);
   g_object_unref (self);
 }
@@ -133,6 +133,13 @@ north_mcp_channel_get_cancellable (NorthMcpChannel *self)
   NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
 
   g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (self), NULL);
+
+  if (priv->cancellable == NULL)
+    {
+      priv->cancellable = g_cancellable_new ();
+      if (priv->closed)
+        g_cancellable_cancel (priv->cancellable);
+    }
 
   return priv->cancellable;
 }
