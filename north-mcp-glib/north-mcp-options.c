@@ -217,6 +217,9 @@ check_workers (NorthMcpServer         *self,
 /* The environment variable that makes a process one of the workers: the
  * port to share. */
 #define WORKER_PORT_ENV "NORTH_MCP_WORKER_PORT"
+/* The key that signs requestState (hex), so that a retry may reach any
+ * worker. */
+#define WORKER_STATE_KEY_ENV "NORTH_MCP_WORKER_STATE_KEY"
 
 static void
 worker_setup (gpointer user_data)
@@ -269,6 +272,17 @@ spawn_workers (NorthMcpServer  *self,
 
   port_text = g_strdup_printf ("%u", port);
   envp = g_environ_setenv (g_get_environ (), WORKER_PORT_ENV, port_text, TRUE);
+  {
+    gsize key_length = 0;
+    const guint8 *key = north_mcp_server_get_state_key (self, &key_length);
+    GString *hex = g_string_sized_new (key_length * 2);
+
+    for (gsize i = 0; i < key_length; i++)
+      g_string_append_printf (hex, "%02x", key[i]);
+    envp = g_environ_setenv (envp, WORKER_STATE_KEY_ENV, hex->str, TRUE);
+    memset (hex->str, 0, hex->len);
+    g_string_free (hex, TRUE);
+  }
 
   workers->pids = g_array_new (FALSE, FALSE, sizeof (GPid));
   for (guint i = 1; i < count; i++)
@@ -286,6 +300,34 @@ spawn_workers (NorthMcpServer  *self,
     }
 
   return TRUE;
+}
+
+/* In a worker: sign requestState with the first process's key. */
+static void
+adopt_state_key (NorthMcpServer *self)
+{
+  const char *hex = g_getenv (WORKER_STATE_KEY_ENV);
+  guint8 key[32];
+  gsize i;
+
+  if (hex == NULL)
+    return;
+
+  for (i = 0; i < sizeof key && g_ascii_isxdigit (hex[2 * i]) && g_ascii_isxdigit (hex[2 * i + 1]); i++)
+    key[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) * 16 + g_ascii_xdigit_value (hex[2 * i + 1]));
+
+  if (i == sizeof key && hex[2 * i] == '\0')
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (key, sizeof key);
+
+      north_mcp_server_set_request_state_key (self, bytes);
+    }
+  else
+    g_warning ("Ignoring a malformed %s", WORKER_STATE_KEY_ENV);
+
+  memset (key, 0, sizeof key);
+  /* Not for whatever the tools of this worker may spawn. */
+  g_unsetenv (WORKER_STATE_KEY_ENV);
 }
 
 /* In a worker: listen on the port the first process reserved. */
@@ -308,6 +350,7 @@ become_worker (NorthMcpServer  *self,
 
   workers->is_worker = TRUE;
   north_mcp_server_set_port (self, (guint) port);
+  adopt_state_key (self);
   /* Not for whatever the tools of this worker may spawn. */
   g_unsetenv (WORKER_PORT_ENV);
   return TRUE;

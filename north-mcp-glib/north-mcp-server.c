@@ -1571,6 +1571,45 @@ north_mcp_server_get_cache_hint (NorthMcpServer     *self,
   return TRUE;
 }
 
+/**
+ * north_mcp_server_set_request_state_key:
+ * @self: a server
+ * @key: at least 32 bytes of secret, random data
+ *
+ * Sets the key that signs the `requestState` of input-required results
+ * (protocol revision 2026-07-28). By default every server draws a random
+ * key, so a state is only accepted by the process that issued it; servers
+ * that share a key accept each other's states, as replicas behind a load
+ * balancer need to. The workers of north_mcp_server_run() `--workers`
+ * share the first process's key by themselves. Keep the key secret: who
+ * has it can forge states.
+ */
+void
+north_mcp_server_set_request_state_key (NorthMcpServer *self,
+                                        GBytes         *key)
+{
+  gsize length = 0;
+  const guint8 *data;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (key != NULL);
+
+  data = g_bytes_get_data (key, &length);
+  g_return_if_fail (length >= 32);
+
+  /* A key of another length is condensed to 32 bytes. */
+  if (length == sizeof self->state_key)
+    memcpy (self->state_key, data, length);
+  else
+    {
+      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      gsize digest_length = sizeof self->state_key;
+
+      g_checksum_update (checksum, data, length);
+      g_checksum_get_digest (checksum, self->state_key, &digest_length);
+    }
+}
+
 const guint8 *
 north_mcp_server_get_state_key (NorthMcpServer *self,
                                 gsize          *length)

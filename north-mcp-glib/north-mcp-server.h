@@ -116,6 +116,9 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_workers           (NorthMcpServer        *self,
                                                                guint                  workers);
 NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_request_state_key (NorthMcpServer *self,
+                                                               GBytes         *key);
+NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_cache_hint        (NorthMcpServer        *self,
                                                                const char            *method,
                                                                guint                  ttl_ms,

@@ -628,6 +628,46 @@ test_input_required_expired (Fixture       *fixture,
                             "expired"));
 }
 
+/* Servers that share a key accept each other's states; others do not. */
+static void
+test_input_required_shared_key (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(NorthMcpServer) replica = north_mcp_server_new ("replica", "1.0");
+  g_autoptr(NorthMcpServer) stranger = north_mcp_server_new ("stranger", "1.0");
+  g_autoptr(GBytes) key = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+  g_autoptr(GBytes) long_key = g_bytes_new_static ("a longer key of more than thirty-two bytes", 42);
+  g_autofree char *state = NULL;
+  g_autoptr(NorthMcpServer) original = NULL;
+
+  north_mcp_server_set_request_state_key (fixture->server, key);
+  north_mcp_server_set_request_state_key (replica, key);
+  add_tool (replica, "ask_name", ask_name_tool);
+  add_tool (stranger, "ask_name", ask_name_tool);
+  state = round_one (fixture, 1, "ask_name", NULL);
+
+  original = g_steal_pointer (&fixture->server);
+  fixture->server = g_object_ref (replica);
+  retry (fixture, 2, "ask_name", state);
+  g_assert_cmpstr (first_text (result (fixture, 2)), ==, "Hello Ada (state round-1)");
+
+  g_set_object (&fixture->server, stranger);
+  retry (fixture, 3, "ask_name", state);
+  error_of (fixture, 3, -32602);
+
+  /* Keys of other lengths are condensed, consistently. */
+  north_mcp_server_set_request_state_key (replica, long_key);
+  north_mcp_server_set_request_state_key (stranger, long_key);
+  g_set_object (&fixture->server, replica);
+  g_clear_pointer (&state, g_free);
+  state = round_one (fixture, 4, "ask_name", NULL);
+  g_set_object (&fixture->server, stranger);
+  retry (fixture, 5, "ask_name", state);
+  g_assert_cmpstr (first_text (result (fixture, 5)), ==, "Hello Ada (state round-1)");
+
+  g_set_object (&fixture->server, original);
+}
+
 static void
 test_input_responses_validation (Fixture       *fixture,
                                  gconstpointer  data)
@@ -1136,6 +1176,7 @@ main (int    argc,
   ADD ("/modern/input-required/tampered", test_input_required_tampered);
   ADD ("/modern/input-required/expired", test_input_required_expired);
   ADD ("/modern/input-required/validation", test_input_responses_validation);
+  ADD ("/modern/input-required/shared-key", test_input_required_shared_key);
   ADD ("/modern/input-required/capabilities", test_input_required_capabilities);
   ADD ("/modern/listen", test_listen);
   ADD ("/modern/cancellation", test_cancellation);

@@ -23,6 +23,7 @@ import pytest
 EXAMPLES = os.environ.get("NORTH_MCP_EXAMPLES",
                           os.path.join(os.path.dirname(__file__), "..", "..", "build", "examples", "c"))
 SERVER = os.path.join(EXAMPLES, "server-with-auth")
+CONFORMANCE_SERVER = os.path.join(EXAMPLES, "conformance-server")
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
            "MCP-Protocol-Version": "2025-06-18"}
 
@@ -71,8 +72,8 @@ def read_chars(pid):
 
 
 class Server:
-    def __init__(self, *args):
-        self.process = subprocess.Popen([SERVER, "--port", "0", *args], stdin=subprocess.DEVNULL,
+    def __init__(self, *args, executable=SERVER):
+        self.process = subprocess.Popen([executable, "--port", "0", *args], stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.lines = []
         self.port = None
@@ -184,5 +185,63 @@ def test_one_worker_is_the_default():
         assert children_of(server.process.pid) == []
         status, answer = server.call(2, 3, 1)
         assert status == 200 and answer["result"]["content"][0]["text"] == "5"
+    finally:
+        assert server.stop() == 0
+
+
+def stateless_call(port, rid, params):
+    """A tools/call of protocol revision 2026-07-28 (per-request _meta)."""
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}}}
+    body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                       "params": {**params, "_meta": meta}})
+    headers = {"Content-Type": "application/json", "Accept": "application/json",
+               "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call",
+               "Mcp-Name": params["name"]}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request("POST", "/mcp", body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_request_state_is_accepted_by_every_worker():
+    """The requestState of an input-required result is signed with a key
+    the workers share: the retry may reach any of them."""
+    if not os.path.exists(CONFORMANCE_SERVER):
+        pytest.fail(f"{CONFORMANCE_SERVER} is not built")
+    server = Server("--transport", "streamable-http", "--stateless", "--workers", "2",
+                    executable=CONFORMANCE_SERVER)
+    try:
+        assert server.ready.wait(20) and server.port is not None, server.stderr()
+        assert wait_until(lambda: listening_sockets(server.port) == 2), server.stderr()
+        pids = [server.process.pid, children_of(server.process.pid)[0]]
+
+        tool = "test_input_required_result_request_state"
+        status, first = stateless_call(server.port, 1, {"name": tool, "arguments": {}})
+        assert status == 200, first
+        assert first["result"]["resultType"] == "input_required"
+        state = first["result"]["requestState"]
+        key = next(iter(first["result"]["inputRequests"]))
+
+        before = [read_chars(p) for p in pids]
+        for i in range(40):
+            status, answer = stateless_call(server.port, 100 + i, {
+                "name": tool, "arguments": {}, "requestState": state,
+                "inputResponses": {key: {"action": "accept", "content": {"ok": True}}}})
+            assert status == 200, answer
+            assert answer["result"]["resultType"] == "complete", answer
+            assert "state-ok" in answer["result"]["content"][0]["text"]
+        after = [read_chars(p) for p in pids]
+        # Both processes served retries.
+        assert all(a > b for a, b in zip(after, before)), (before, after)
+
+        # A state the workers did not sign is refused by every one of them.
+        status, answer = stateless_call(server.port, 999, {
+            "name": tool, "arguments": {}, "requestState": state + "-TAMPERED",
+            "inputResponses": {key: {"action": "accept", "content": {"ok": True}}}})
+        assert answer["error"]["code"] == -32602
     finally:
         assert server.stop() == 0
