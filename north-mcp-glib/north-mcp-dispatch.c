@@ -18,7 +18,10 @@
 static JsonNode *
 empty_result (void)
 {
-  return north_mcp_node_new_object (json_object_new ());
+  /* north_mcp_node_new_object() takes its own reference. */
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  return north_mcp_node_new_object (object);
 }
 
 static void
