@@ -19,7 +19,7 @@ parse (const char *text)
   JsonNode *root;
 
   /* As the transports do: refuse what would overflow json-glib's stack. */
-  if (!north_mcp_json_check_depth (text, strlen (text), NORTH_MCP_JSON_MAX_DEPTH, NULL))
+  if (!north_mcp_json_check_text (text, strlen (text), NORTH_MCP_JSON_MAX_DEPTH, NULL))
     return NULL;
 
   parser = json_parser_new_immutable ();

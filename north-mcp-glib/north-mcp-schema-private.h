@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* How deep a schema (or the part of a value it describes) may nest, and how
- * deep JSON text may nest before north_mcp_json_check_depth() refuses it. */
+ * deep JSON text may nest before north_mcp_json_check_text() refuses it. */
 #define NORTH_MCP_SCHEMA_MAX_DEPTH 64
 #define NORTH_MCP_JSON_MAX_DEPTH 128
 
@@ -45,12 +45,16 @@ void                   north_mcp_schema_checker_free  (NorthMcpSchemaChecker  *s
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NorthMcpSchemaChecker, north_mcp_schema_checker_free)
 
-/* Scans JSON text without parsing it and fails with
- * NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR when arrays and objects nest deeper
- * than @max_depth. json-glib's parser recurses once per level and overflows
- * the stack on hostile input (100 000 nested `[` crash json-glib 1.6), so
- * untrusted text must pass through this before json_parser_load_from_data(). */
-gboolean               north_mcp_json_check_depth     (const char             *data,
+/* Scans JSON text without parsing it, and fails with
+ * NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR where json-glib 1.6 would misbehave:
+ * - arrays and objects nested deeper than @max_depth: its parser recurses
+ *   once per level and overflows the stack (100 000 `[` crash it);
+ * - data after the first value: it accepts `{…}{…}` (the root is the first
+ *   value) and leaks every value after the first, about 240 bytes per `{}`
+ *   (a 4 MiB body would leak half a gigabyte).
+ * Untrusted text must pass through this before json_parser_load_from_data().
+ * Everything else (syntax, UTF-8) is left to the parser. */
+gboolean               north_mcp_json_check_text      (const char             *data,
                                                        gsize                   length,
                                                        guint                   max_depth,
                                                        GError                **error);

@@ -1363,18 +1363,27 @@ north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
 /* ---------------------------------------------------------------------- */
 /* Depth of JSON text                                                      */
 
+static gboolean
+is_scalar_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '+' || c == '.';
+}
+
 gboolean
-north_mcp_json_check_depth (const char  *data,
-                            gsize        length,
-                            guint        max_depth,
-                            GError     **error)
+north_mcp_json_check_text (const char  *data,
+                           gsize        length,
+                           guint        max_depth,
+                           GError     **error)
 {
   gboolean in_string = FALSE;
+  gboolean seen_value = FALSE;  /* a top-level value has started */
+  gboolean in_scalar = FALSE;   /* inside a top-level number or literal */
   guint depth = 0;
 
   for (gsize i = 0; i < length; i++)
     {
       char c = data[i];
+      gboolean starts_value = FALSE;
 
       if (in_string)
         {
@@ -1385,30 +1394,48 @@ north_mcp_json_check_depth (const char  *data,
           continue;
         }
 
-      switch (c)
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
         {
-        case '"':
-          in_string = TRUE;
-          break;
-        case '[':
-        case '{':
-          if (++depth > max_depth)
-            {
-              g_set_error (error, NORTH_MCP_JSONRPC_ERROR,
-                           NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
-                           "Parse error: JSON nested deeper than %u levels",
-                           max_depth);
-              return FALSE;
-            }
-          break;
-        case ']':
-        case '}':
+          in_scalar = FALSE;
+          continue;
+        }
+
+      if (c == ']' || c == '}')
+        {
           /* Unbalanced text is the parser's business; just do not wrap. */
           if (depth > 0)
             depth--;
-          break;
-        default:
-          break;
+          in_scalar = FALSE;
+          continue;
+        }
+
+      if (depth == 0)
+        {
+          /* Anything but the continuation of a number or literal starts
+           * a top-level value. */
+          starts_value = !(in_scalar && is_scalar_char (c));
+          in_scalar = is_scalar_char (c);
+        }
+
+      if (starts_value && seen_value)
+        {
+          g_set_error (error, NORTH_MCP_JSONRPC_ERROR,
+                       NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+                       "Parse error: unexpected data after the JSON value at offset %"
+                       G_GSIZE_FORMAT, i);
+          return FALSE;
+        }
+      seen_value |= starts_value;
+
+      if (c == '"')
+        in_string = TRUE;
+      else if ((c == '[' || c == '{') && ++depth > max_depth)
+        {
+          g_set_error (error, NORTH_MCP_JSONRPC_ERROR,
+                       NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+                       "Parse error: JSON nested deeper than %u levels",
+                       max_depth);
+          return FALSE;
         }
     }
 
