@@ -9,24 +9,15 @@
 #include <json-glib/json-glib.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-json-reader-private.h"
 #include "north-mcp-schema-private.h"
 #include "fuzz-common.h"
 
+/* As the transports read arguments. */
 static JsonNode *
 parse (const char *text)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
-
-  /* As the transports do: refuse what would overflow json-glib's stack. */
-  if (!north_mcp_json_check_text (text, strlen (text), NORTH_MCP_JSON_MAX_DEPTH, NULL))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  return root != NULL ? json_node_ref (root) : NULL;
+  return north_mcp_json_read (text, strlen (text), NORTH_MCP_JSON_MAX_DEPTH, NULL);
 }
 
 int
