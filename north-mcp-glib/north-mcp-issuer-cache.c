@@ -10,6 +10,8 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-issuer-cache-private.h"
+#include "north-mcp-json-reader-private.h"
+#include "north-mcp-schema-private.h"
 
 #define DEFAULT_MAX_AGE_S (60 * 60)
 #define LONGEST_MAX_AGE_S (24 * 60 * 60)
@@ -280,7 +282,7 @@ finish_get (Fetch        *fetch,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
   guint status;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (fetch->self->session), result, &error);
@@ -303,20 +305,17 @@ finish_get (Fetch        *fetch,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                   (gssize) g_bytes_get_size (body), &error))
+  /* The strict reader, not json-glib's parser: that one overflows the
+   * stack on deep nesting and leaks values after the first. */
+  root = north_mcp_json_read (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                              NORTH_MCP_JSON_MAX_DEPTH, &error);
+  if (root == NULL)
     {
       fetch_fail (fetch, "%s: %s", what, error->message);
       return NULL;
     }
-  if (json_parser_get_root (parser) == NULL)
-    {
-      fetch_fail (fetch, "%s: empty document", what);
-      return NULL;
-    }
 
-  return json_node_ref (json_parser_get_root (parser));
+  return root;
 }
 
 /* A GET of an http(s) URL; NULL for any other URL. */

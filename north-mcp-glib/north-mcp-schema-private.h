@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* How deep a schema (or the part of a value it describes) may nest, and how
- * deep JSON text may nest before north_mcp_json_check_text() refuses it. */
+ * deep untrusted JSON text may nest (north_mcp_json_read()'s limit). */
 #define NORTH_MCP_SCHEMA_MAX_DEPTH 64
 #define NORTH_MCP_JSON_MAX_DEPTH 128
 
@@ -44,19 +44,5 @@ gboolean               north_mcp_schema_checker_check (NorthMcpSchemaChecker  *s
 void                   north_mcp_schema_checker_free  (NorthMcpSchemaChecker  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NorthMcpSchemaChecker, north_mcp_schema_checker_free)
-
-/* Scans JSON text without parsing it, and fails with
- * NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR where json-glib 1.6 would misbehave:
- * - arrays and objects nested deeper than @max_depth: its parser recurses
- *   once per level and overflows the stack (100 000 `[` crash it);
- * - data after the first value: it accepts `{…}{…}` (the root is the first
- *   value) and leaks every value after the first, about 240 bytes per `{}`
- *   (a 4 MiB body would leak half a gigabyte).
- * Untrusted text must pass through this before json_parser_load_from_data().
- * Everything else (syntax, UTF-8) is left to the parser. */
-gboolean               north_mcp_json_check_text      (const char             *data,
-                                                       gsize                   length,
-                                                       guint                   max_depth,
-                                                       GError                **error);
 
 G_END_DECLS

@@ -632,63 +632,6 @@ test_reuse (void)
     }
 }
 
-static void
-test_json_depth (void)
-{
-  g_autofree char *deep = repeat ("[", "", "]", 100000);
-  g_autofree char *limit = repeat ("{\"a\":", "1", "}", 128);
-  g_autofree char *over = repeat ("{\"a\":", "1", "}", 129);
-  g_autoptr(GError) error = NULL;
-  const char *in_strings = "[\"[[[[[[[[[[\\\"[[[[[[\", \"{{{{{{{{{{{{{{{\"]";
-
-  g_assert_false (north_mcp_json_check_text (deep, strlen (deep), NORTH_MCP_JSON_MAX_DEPTH, &error));
-  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-  g_clear_error (&error);
-
-  g_assert_true (north_mcp_json_check_text (limit, strlen (limit), NORTH_MCP_JSON_MAX_DEPTH, &error));
-  g_assert_no_error (error);
-  g_assert_false (north_mcp_json_check_text (over, strlen (over), NORTH_MCP_JSON_MAX_DEPTH, &error));
-  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-  g_clear_error (&error);
-
-  /* Brackets inside strings (and escaped quotes) do not count. */
-  g_assert_true (north_mcp_json_check_text (in_strings, strlen (in_strings), 1, &error));
-  g_assert_false (north_mcp_json_check_text ("[[", 2, 1, &error));
-  g_clear_error (&error);
-  /* Unbalanced or truncated text is left to the parser. */
-  g_assert_true (north_mcp_json_check_text ("]]]]][", 6, 1, NULL));
-  g_assert_true (north_mcp_json_check_text ("\"\\", 2, 1, NULL));
-  g_assert_true (north_mcp_json_check_text ("", 0, 1, NULL));
-  /* The length is honoured: no reading past it. */
-  g_assert_true (north_mcp_json_check_text ("[[[[", 1, 1, NULL));
-
-  /* One value only: json-glib 1.6 accepts and leaks the rest. */
-  {
-    const char *single[] = {
-      "{}", " {\"a\":[1,{}]}\r\n", "7", "-1.5e+3", "true", "null", "\"a b\"",
-      "[1,2] ", "\"x\\\"\"", "{\"a\":\"}{\"}",
-    };
-    const char *several[] = {
-      "7{}", "{}{}", "{} {}", "{}7", "7 8", "\"a\"\"b\"", "[]\"x\"", "true false",
-      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}{\"x\":[1,2,3]}",
-      "7,8", "{},", "null:",
-    };
-
-    for (guint i = 0; i < G_N_ELEMENTS (single); i++)
-      if (!north_mcp_json_check_text (single[i], strlen (single[i]), 8, NULL))
-        g_error ("refused a single value: %s", single[i]);
-    for (guint i = 0; i < G_N_ELEMENTS (several); i++)
-      {
-        g_autoptr(GError) local_error = NULL;
-
-        if (north_mcp_json_check_text (several[i], strlen (several[i]), 8, &local_error))
-          g_error ("accepted several values: %s", several[i]);
-        g_assert_error (local_error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-        g_assert_true (strstr (local_error->message, "unexpected data after the JSON value") != NULL);
-      }
-  }
-}
-
 int
 main (int argc, char **argv)
 {
@@ -712,7 +655,6 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/budget", test_budget);
   g_test_add_func ("/schema/big-value", test_big_value);
   g_test_add_func ("/schema/reuse", test_reuse);
-  g_test_add_func ("/schema/json-text", test_json_depth);
 
   return g_test_run ();
 }
