@@ -20,6 +20,8 @@ from typing import Any
 
 import gi
 
+import north_mcp_from_build_tree  # noqa: F401  (uninstalled checkouts)
+
 gi.require_version("NorthMcp", "1.0")
 from gi.repository import NorthMcp  # noqa: E402
 

@@ -13,6 +13,8 @@ import sys
 
 import gi
 
+import north_mcp_from_build_tree  # noqa: F401  (uninstalled checkouts)
+
 gi.require_version("NorthMcp", "1.0")
 from gi.repository import NorthMcp  # noqa: E402
 
