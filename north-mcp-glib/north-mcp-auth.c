@@ -481,7 +481,7 @@ parse_bundle (AuthRequest  *req,
     return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_BEARER_TOKEN,
                    "a member has the wrong type");
 
-  connectors = repr_connectors (req);
+  connectors = req->auth->debug ? repr_connectors (req) : NULL;
   req_debug (req, NORTH_MCP_LOGGER_AUTH,
              "Successfully parsed auth tokens. Has server_secret: %s, Has user_id_token: %s, Connector count: %u",
              north_mcp_log_repr_bool (req->server_secret != NULL),
@@ -686,7 +686,8 @@ static NorthMcpUser *
 make_user (AuthRequest *req)
 {
   const char *email = NULL;
-  g_autofree char *connectors = repr_connectors (req);
+  /* Only the debug log shows them. */
+  g_autofree char *connectors = req->auth->debug ? repr_connectors (req) : NULL;
 
   if (req->claims != NULL)
     email = object_get_string (req->claims, "email");
