@@ -1300,6 +1300,25 @@ north_mcp_http_transport_reserve_port (const char  *host,
   return g_steal_pointer (&socket);
 }
 
+/* The port the server's first listener is bound to. Not through
+ * soup_server_get_uris(): libsoup 3.2 leaks an address on each call. */
+static guint
+bound_port (SoupServer *soup,
+            guint       fallback)
+{
+  g_autoptr(GSList) listeners = soup_server_get_listeners (soup);
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (listeners == NULL)
+    return fallback;
+
+  address = g_socket_get_local_address (listeners->data, NULL);
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return fallback;
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+}
+
 gboolean
 north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
                                  const char             *host,
@@ -1308,7 +1327,6 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
 {
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GInetAddress) inet = NULL;
-  GSList *uris;
   gboolean listening, workers;
 
   g_return_val_if_fail (NORTH_MCP_IS_HTTP_TRANSPORT (self), FALSE);
@@ -1355,9 +1373,7 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
       return FALSE;
     }
 
-  uris = soup_server_get_uris (self->soup);
-  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->port = bound_port (self->soup, port);
 
   if (self->server != NULL)
     north_mcp_server_debug (self->server, "Listening on http://%s:%u%s", host, self->port, self->mcp_path);

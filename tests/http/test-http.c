@@ -806,7 +806,8 @@ test_server_request_on_post_stream (Fixture       *f,
   g_assert_true (json_object_has_member (object, "id"));
 
   /* The client's answer: a response body, acknowledged with 202. */
-  envelope = json_node_init_object (json_node_alloc (), json_object_new ());
+  envelope = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (envelope, json_object_new ());
   object = json_node_get_object (envelope);
   json_object_set_string_member (object, "jsonrpc", "2.0");
   json_object_set_member (object, "id", json_node_copy (json_object_get_member (json_node_get_object (ping), "id")));
