@@ -1005,10 +1005,7 @@ authenticate_cb (GObject      *source,
   if (pending->endpoint == ENDPOINT_ROUTE)
     call_route (self, pending->msg, user);
   else if (error != NULL)
-    {
-      north_mcp_server_debug (self->server, "Authentication failed: %s", error->message);
-      respond_auth_error (pending->msg, error);
-    }
+    respond_auth_error (pending->msg, error); /* NorthMCP.Auth logged why */
   else
     dispatch (self, pending->msg, pending->endpoint, pending->query, user);
 
@@ -1046,10 +1043,7 @@ authenticate_and_dispatch (NorthMcpHttpTransport *self,
       else if (endpoint == ENDPOINT_ROUTE)
         dispatch (self, msg, endpoint, query, NULL);
       else
-        {
-          north_mcp_server_debug (self->server, "Authentication failed: %s", error->message);
-          respond_auth_error (msg, error);
-        }
+        respond_auth_error (msg, error); /* NorthMCP.Auth logged why */
       return;
     }
 
