@@ -309,8 +309,9 @@ json_equal (JsonNode *a,
       {
         Number x, y;
 
-        node_get_number (a, &x);
-        node_get_number (b, &y);
+        /* Both are numbers (checked above), so both reads succeed. */
+        if (!node_get_number (a, &x) || !node_get_number (b, &y))
+          return FALSE;
         return number_compare (&x, &y) == 0;
       }
     case TYPE_ARRAY:
