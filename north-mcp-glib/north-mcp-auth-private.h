@@ -26,6 +26,9 @@ gboolean north_mcp_auth_authenticate_cached   (NorthMcpAuth        *self,
 /* Number of requests rejected so far. */
 guint64  north_mcp_auth_get_rejection_count   (NorthMcpAuth        *self);
 
+/* For tests: decisions served from the decision cache so far. */
+guint64  north_mcp_auth_get_decision_cache_hits (NorthMcpAuth      *self);
+
 /* For tests: the bound of one issuer fetch (default and maximum 10 s) and
  * the minimum interval of key-set refreshes for unknown kids (5 s). */
 void     north_mcp_auth_set_fetch_timeout     (NorthMcpAuth        *self,

@@ -8,6 +8,7 @@
 
 #include <jwt.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-auth-private.h"
@@ -22,6 +23,11 @@
  * longer than this, so that a key withdrawn by its issuer stops working. */
 #define VERIFIED_TOKEN_TTL_S (5 * 60)
 #define VERIFIED_TOKEN_CACHE_SIZE 4096
+/* Decisions are remembered by a digest of the credential headers for this
+ * long at most (and never past an ID token's exp plus leeway). */
+#define DECISION_TTL_S 60
+#define DECISION_CACHE_SIZE 4096
+#define DECISION_KEY_LENGTH 32
 
 #define CONTEXT_HEADER_PREFIX "x-north-context-"
 
@@ -63,6 +69,11 @@ struct _NorthMcpAuth
   NorthMcpIssuerCache *issuers;
   GHashTable          *verified;      /* SHA-256 of token → VerifiedToken */
   guint64              rejections;
+
+  GHashTable          *decisions;     /* Decision.key → Decision */
+  EVP_MD              *sha256;
+  EVP_MD_CTX          *digest;
+  guint64              decision_hits;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpAuth, north_mcp_auth, G_TYPE_OBJECT)
@@ -86,6 +97,17 @@ typedef struct
   gint64      keys_expire;  /* monotonic, µs: the key set's max-age, capped */
 } VerifiedToken;
 
+/* A decision made without the network, remembered by a digest of every
+ * header it read; see decision_key(). */
+typedef struct
+{
+  guint8        key[DECISION_KEY_LENGTH];
+  NorthMcpUser *user;           /* NULL for a rejection or the anonymous user */
+  GError       *error;          /* the rejection */
+  gint64        expires;        /* real time, µs: an ID token's exp plus leeway */
+  gint64        expires_mono;   /* monotonic, µs: the TTL, the key set's freshness */
+} Decision;
+
 /* One request on its way through the rules. */
 typedef struct
 {
@@ -104,6 +126,10 @@ typedef struct
   char         *token_digest;
   char         *issuer;
   char         *kid;
+
+  /* What the decision cache may make of this request's outcome. */
+  gboolean      uncacheable;     /* it depended on more than the headers */
+  gint64        keys_expire;     /* monotonic, µs: G_MAXINT64 unless verified */
 } AuthRequest;
 
 /**
@@ -138,6 +164,7 @@ auth_request_new (NorthMcpAuth *auth)
   req->log = g_ptr_array_new_with_free_func (g_free);
   req->connectors = new_string_table ();
   req->context = new_string_table ();
+  req->keys_expire = G_MAXINT64;
   return req;
 }
 
@@ -357,6 +384,8 @@ parse_connector_header (AuthRequest *req,
     object = parse_json_object ((const char *) decoded, length);
   if (object == NULL)
     {
+      /* A cached decision would not warn again. */
+      req->uncacheable = TRUE;
       north_mcp_log_warning (NORTH_MCP_LOGGER_AUTH,
                              "X-North-Connector-Tokens is not a base64url JSON object; "
                              "using no connector tokens");
@@ -558,7 +587,7 @@ verified_token_is_valid (VerifiedToken *token)
   return g_get_real_time () < token->expires && g_get_monotonic_time () < token->keys_expire;
 }
 
-static JsonObject *
+static VerifiedToken *
 lookup_verified (NorthMcpAuth *self,
                  const char   *digest)
 {
@@ -571,7 +600,7 @@ lookup_verified (NorthMcpAuth *self,
       g_hash_table_remove (self->verified, digest);
       return NULL;
     }
-  return token->claims;
+  return token;
 }
 
 static gboolean
@@ -614,6 +643,7 @@ remember_verified (NorthMcpAuth *self,
     token->expires = (gint64) ((json_node_get_double (exp) + TIME_LEEWAY_S) * G_USEC_PER_SEC);
   token->keys_expire = MIN (keys_expire,
                             g_get_monotonic_time () + VERIFIED_TOKEN_TTL_S * G_USEC_PER_SEC);
+  req->keys_expire = token->keys_expire;
   g_hash_table_replace (self->verified, g_strdup (req->token_digest), token);
 }
 
@@ -724,7 +754,7 @@ authenticate_start (AuthRequest         *req,
   g_autofree char *peer_repr = NULL;
   g_autofree char *headers_repr = NULL;
   g_autoptr(NorthMcpJwk) key = NULL;
-  JsonObject *cached_claims;
+  VerifiedToken *verified;
   const char *alg;
 
   *user = NULL;
@@ -794,10 +824,11 @@ authenticate_start (AuthRequest         *req,
 
   /* A token verified before is not verified again until it expires. */
   req->token_digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, req->id_token, -1);
-  cached_claims = lookup_verified (self, req->token_digest);
-  if (cached_claims != NULL)
+  verified = lookup_verified (self, req->token_digest);
+  if (verified != NULL)
     {
-      req->claims = json_object_ref (cached_claims);
+      req->claims = json_object_ref (verified->claims);
+      req->keys_expire = verified->keys_expire;
       req_debug (req, NORTH_MCP_LOGGER_AUTH, "User ID token verified before (cached)");
       *user = make_user (req);
       return DECIDED;
@@ -847,8 +878,11 @@ authenticate_start (AuthRequest         *req,
     case NORTH_MCP_ISSUER_KEY_FOUND:
       if (verify_with_key (req, key, error))
         *user = make_user (req);
+      else
+        req->uncacheable = TRUE;  /* keys rotate, tokens become valid */
       return DECIDED;
     case NORTH_MCP_ISSUER_KEY_UNKNOWN:
+      req->uncacheable = TRUE;  /* until the issuer's keys are refetched */
       reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "unknown key id");
       return DECIDED;
     case NORTH_MCP_ISSUER_KEY_FETCH:
@@ -963,6 +997,199 @@ north_mcp_auth_authenticate_finish (NorthMcpAuth  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* The decision cache. Without the network, a decision is a function of the
+ * configuration (any change clears the cache), of the credential headers
+ * (the key is their digest: a different secret or token is a different
+ * key, so the constant-time comparison is still what admits a secret) and
+ * of the time (entries expire). */
+
+static void
+decision_free (Decision *decision)
+{
+  g_clear_object (&decision->user);
+  g_clear_error (&decision->error);
+  g_free (decision);
+}
+
+static guint
+decision_key_hash (gconstpointer key)
+{
+  guint hash;
+
+  memcpy (&hash, key, sizeof hash);
+  return hash;
+}
+
+static gboolean
+decision_key_equal (gconstpointer a,
+                    gconstpointer b)
+{
+  return memcmp (a, b, DECISION_KEY_LENGTH) == 0;
+}
+
+static void
+digest_value (EVP_MD_CTX *ctx,
+              const char *value)
+{
+  guint64 length = value != NULL ? strlen (value) : 0;
+  guint8 present = value != NULL;
+
+  /* Length-prefixed, so no two header sets encode alike. */
+  EVP_DigestUpdate (ctx, &present, 1);
+  EVP_DigestUpdate (ctx, &length, sizeof length);
+  if (length > 0)
+    EVP_DigestUpdate (ctx, value, length);
+}
+
+static int
+compare_context_names (gconstpointer a,
+                       gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* SHA-256 over every header authenticate_start() reads: the credentials
+ * as soup_message_headers_get_one() gives them, then the X-North-Context-*
+ * headers by lower-cased name (a stable sort keeps the order of repeated
+ * names, whose last value wins). */
+static gboolean
+decision_key (NorthMcpAuth       *self,
+              SoupMessageHeaders *headers,
+              guint8              key[DECISION_KEY_LENGTH])
+{
+  static const char * const names[] = {
+    "Authorization", "X-North-ID-Token", "X-North-Server-Secret",
+    "X-North-Connector-Tokens", "X-North-User-Email",
+  };
+  gsize prefix_length = strlen (CONTEXT_HEADER_PREFIX);
+  g_autoptr(GPtrArray) context = NULL;
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  unsigned int length = 0;
+
+  if (EVP_DigestInit_ex (self->digest, self->sha256, NULL) != 1)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    digest_value (self->digest, soup_message_headers_get_one (headers, names[i]));
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (g_ascii_strncasecmp (name, CONTEXT_HEADER_PREFIX, prefix_length) == 0)
+      {
+        gsize name_length = strlen (name), value_length = strlen (value);
+        char *entry = g_malloc (name_length + value_length + 2);
+
+        /* "name\0value\0", the name lower-cased as collect_context() does. */
+        for (gsize i = 0; i < name_length; i++)
+          entry[i] = g_ascii_tolower (name[i]);
+        entry[name_length] = '\0';
+        memcpy (entry + name_length + 1, value, value_length + 1);
+        if (context == NULL)
+          context = g_ptr_array_new_with_free_func (g_free);
+        g_ptr_array_add (context, entry);
+      }
+  if (context != NULL)
+    {
+      g_ptr_array_sort (context, compare_context_names);
+      for (guint i = 0; i < context->len; i++)
+        {
+          const char *entry = g_ptr_array_index (context, i);
+
+          digest_value (self->digest, entry);
+          digest_value (self->digest, entry + strlen (entry) + 1);
+        }
+    }
+
+  return EVP_DigestFinal_ex (self->digest, key, &length) == 1 && length == DECISION_KEY_LENGTH;
+}
+
+static gboolean
+decision_is_valid (Decision *decision)
+{
+  return g_get_monotonic_time () < decision->expires_mono &&
+         (decision->expires == G_MAXINT64 || g_get_real_time () < decision->expires);
+}
+
+static gboolean
+remove_if_expired (gpointer key,
+                   gpointer value,
+                   gpointer user_data)
+{
+  return !decision_is_valid (value);
+}
+
+static void
+remember_decision (NorthMcpAuth        *self,
+                   AuthRequest         *req,
+                   const guint8         key[DECISION_KEY_LENGTH],
+                   NorthMcpUser        *user,
+                   const GError        *error)
+{
+  JsonNode *exp = req->claims != NULL ? json_object_get_member (req->claims, "exp") : NULL;
+  Decision *decision;
+
+  if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE)
+    {
+      g_hash_table_foreach_remove (self->decisions, remove_if_expired, NULL);
+      /* Start over rather than sweep again on every insertion. */
+      if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE / 2)
+        g_hash_table_remove_all (self->decisions);
+    }
+
+  decision = g_new0 (Decision, 1);
+  memcpy (decision->key, key, DECISION_KEY_LENGTH);
+  decision->user = user != NULL ? g_object_ref (user) : NULL;
+  decision->error = error != NULL ? g_error_copy (error) : NULL;
+  decision->expires_mono = MIN (req->keys_expire,
+                                g_get_monotonic_time () + DECISION_TTL_S * G_USEC_PER_SEC);
+  decision->expires = G_MAXINT64;
+  /* An expired token is decided again (and turned away where that is the
+   * rule): exp is any JSON number, so clamp before converting. */
+  if (node_is_number (exp))
+    {
+      double expires = json_node_get_double (exp) + TIME_LEEWAY_S;
+
+      if (expires < (double) (G_MAXINT64 / G_USEC_PER_SEC))
+        decision->expires = expires > 0 ? (gint64) (expires * G_USEC_PER_SEC) : 0;
+    }
+  g_hash_table_replace (self->decisions, decision->key, decision);
+}
+
+/* A remembered decision, counted as if made again. */
+static gboolean
+recall_decision (NorthMcpAuth        *self,
+                 const guint8         key[DECISION_KEY_LENGTH],
+                 NorthMcpUser       **user,
+                 GError             **error)
+{
+  Decision *decision = g_hash_table_lookup (self->decisions, key);
+
+  if (decision == NULL)
+    return FALSE;
+  if (!decision_is_valid (decision))
+    {
+      g_hash_table_remove (self->decisions, key);
+      return FALSE;
+    }
+
+  self->decision_hits++;
+  if (decision->error != NULL)
+    {
+      self->rejections++;
+      g_propagate_error (error, g_error_copy (decision->error));
+      *user = NULL;
+    }
+  else
+    *user = decision->user != NULL ? g_object_ref (decision->user) : NULL;
+  return TRUE;
+}
+
+static void
+clear_decisions (NorthMcpAuth *self)
+{
+  g_hash_table_remove_all (self->decisions);
+}
+
 gboolean
 north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
                                     SoupMessageHeaders  *headers,
@@ -971,6 +1198,9 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
                                     GError             **error)
 {
   g_autoptr(AuthRequest) req = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint8 key[DECISION_KEY_LENGTH];
+  gboolean cache;
 
   g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), FALSE);
   g_return_val_if_fail (headers != NULL, FALSE);
@@ -988,13 +1218,30 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
       return TRUE;
     }
 
+  /* The debug log tells every decision in full, so it bypasses the cache. */
+  cache = !self->debug && decision_key (self, headers, key);
+  if (cache && recall_decision (self, key, user, error))
+    return TRUE;
+
   req = auth_request_new (self);
   /* Nothing is printed before the request is decided, so when the async
    * path starts over, its log tells the story once. */
-  if (authenticate_start (req, headers, peer, user, error) == NEEDS_KEYS)
+  if (authenticate_start (req, headers, peer, user, &local_error) == NEEDS_KEYS)
     return FALSE;
   req_flush_log (req);
+  if (cache && !req->uncacheable)
+    remember_decision (self, req, key, *user, local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   return TRUE;
+}
+
+guint64
+north_mcp_auth_get_decision_cache_hits (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), 0);
+
+  return self->decision_hits;
 }
 
 guint64
@@ -1012,6 +1259,7 @@ north_mcp_auth_set_fetch_timeout (NorthMcpAuth *self,
   g_return_if_fail (NORTH_MCP_IS_AUTH (self));
 
   north_mcp_issuer_cache_set_timeout (self->issuers, timeout_ms);
+  clear_decisions (self);
 }
 
 void
@@ -1021,12 +1269,15 @@ north_mcp_auth_set_refresh_interval (NorthMcpAuth *self,
   g_return_if_fail (NORTH_MCP_IS_AUTH (self));
 
   north_mcp_issuer_cache_set_refresh_interval (self->issuers, interval_ms);
+  clear_decisions (self);
 }
 
+/* Any change of configuration: what was decided no longer holds. */
 static void
 clear_verified (NorthMcpAuth *self)
 {
   g_hash_table_remove_all (self->verified);
+  clear_decisions (self);
 }
 
 static void
@@ -1039,6 +1290,9 @@ north_mcp_auth_finalize (GObject *object)
   g_free (self->audience);
   g_clear_object (&self->issuers);
   g_clear_pointer (&self->verified, g_hash_table_unref);
+  g_clear_pointer (&self->decisions, g_hash_table_unref);
+  g_clear_pointer (&self->digest, EVP_MD_CTX_free);
+  g_clear_pointer (&self->sha256, EVP_MD_free);
 
   G_OBJECT_CLASS (north_mcp_auth_parent_class)->finalize (object);
 }
@@ -1172,6 +1426,12 @@ north_mcp_auth_init (NorthMcpAuth *self)
   self->issuers = north_mcp_issuer_cache_new ();
   self->verified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) verified_token_free);
+  self->decisions = g_hash_table_new_full (decision_key_hash, decision_key_equal, NULL,
+                                           (GDestroyNotify) decision_free);
+  self->sha256 = EVP_MD_fetch (NULL, "SHA256", NULL);
+  self->digest = EVP_MD_CTX_new ();
+  if (self->sha256 == NULL || self->digest == NULL)
+    g_error ("OpenSSL: SHA-256 is not available");
 }
 
 /**
@@ -1287,6 +1547,7 @@ north_mcp_auth_set_require_auth (NorthMcpAuth *self,
   if (self->require_auth == require_auth)
     return;
   self->require_auth = require_auth;
+  clear_decisions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUIRE_AUTH]);
 }
 
@@ -1362,6 +1623,7 @@ north_mcp_auth_set_debug (NorthMcpAuth *self,
   if (self->debug == debug)
     return;
   self->debug = debug;
+  clear_decisions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEBUG]);
 }
 

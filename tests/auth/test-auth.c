@@ -6,7 +6,52 @@
 
 #define EMAIL_TOKEN_CLAIMS "{\"email\": \"user@example.com\", \"sub\": \"u1\"}"
 
-/* Runs both the fast path and the async path and checks they agree. */
+static gboolean
+string_tables_equal (GHashTable *a,
+                     GHashTable *b)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (g_hash_table_size (a) != g_hash_table_size (b))
+    return FALSE;
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_strcmp0 (value, g_hash_table_lookup (b, key)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+assert_same_user (NorthMcpUser *a,
+                  NorthMcpUser *b)
+{
+  g_assert_true ((a == NULL) == (b == NULL));
+  if (a == NULL)
+    return;
+  g_assert_cmpstr (north_mcp_user_get_email (a), ==, north_mcp_user_get_email (b));
+  g_assert_cmpstr (north_mcp_user_get_id_token (a), ==, north_mcp_user_get_id_token (b));
+  g_assert_true ((north_mcp_user_get_claims (a) == NULL) == (north_mcp_user_get_claims (b) == NULL));
+  g_assert_true (string_tables_equal (north_mcp_user_get_connector_access_tokens (a),
+                                      north_mcp_user_get_connector_access_tokens (b)));
+  g_assert_true (string_tables_equal (north_mcp_user_get_context (a),
+                                      north_mcp_user_get_context (b)));
+}
+
+/* The fast path, decided without the network. */
+static NorthMcpUser *
+authenticate_fast (NorthMcpAuth        *auth,
+                   SoupMessageHeaders  *headers,
+                   GError             **error)
+{
+  NorthMcpUser *user = NULL;
+
+  g_assert_true (north_mcp_auth_authenticate_cached (auth, headers, NULL, &user, error));
+  return user;
+}
+
+/* Runs the fast path twice (the second time from the decision cache when
+ * debug is off) and the async path, and checks they all agree. */
 static NorthMcpUser *
 authenticate (NorthMcpAuth        *auth,
               SoupMessageHeaders  *headers,
@@ -14,9 +59,19 @@ authenticate (NorthMcpAuth        *auth,
 {
   g_autoptr(NorthMcpUser) fast_user = NULL;
   g_autoptr(GError) fast_error = NULL;
+  g_autoptr(NorthMcpUser) again_user = NULL;
+  g_autoptr(GError) again_error = NULL;
   AuthResult result = { 0 };
 
-  g_assert_true (north_mcp_auth_authenticate_cached (auth, headers, NULL, &fast_user, &fast_error));
+  fast_user = authenticate_fast (auth, headers, &fast_error);
+  again_user = authenticate_fast (auth, headers, &again_error);
+  assert_same_user (fast_user, again_user);
+  g_assert_true ((fast_error == NULL) == (again_error == NULL));
+  if (fast_error != NULL)
+    {
+      g_assert_cmpint (again_error->code, ==, fast_error->code);
+      g_assert_cmpstr (again_error->message, ==, fast_error->message);
+    }
 
   start_authenticate (auth, headers, &result);
   wait_for (&result);
@@ -31,10 +86,7 @@ authenticate (NorthMcpAuth        *auth,
   else
     {
       g_assert_no_error (result.error);
-      g_assert_true ((fast_user == NULL) == (result.user == NULL));
-      if (fast_user != NULL)
-        g_assert_cmpstr (north_mcp_user_get_email (fast_user), ==,
-                         north_mcp_user_get_email (result.user));
+      assert_same_user (fast_user, result.user);
     }
 
   if (result.error != NULL)
@@ -802,13 +854,14 @@ test_rejection_count (void)
 
   north_mcp_auth_set_server_secret (auth, "s3cret");
   g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 0);
-  /* authenticate() runs both paths, so each rejection counts twice. */
+  /* authenticate() runs the fast path twice and the async path once, so
+   * each rejection counts three times, cached or not. */
   assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS,
                    "no authentication headers present");
-  g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 2);
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 3);
   soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
   user = assert_accepted (auth, headers);
-  g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 2);
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 3);
 }
 
 /* Section 7: the debug log of a legacy request, as in the seed. */
@@ -888,6 +941,277 @@ test_debug_log_x_north (void)
   g_unsetenv ("AUTH_TEST_DEBUG");
 }
 
+
+/* The decision cache: a second identical request is served from it. */
+static void
+test_cache_hit (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autofree char *token = make_hs256 ("{\"email\": \"c@example.com\"}");
+  g_autoptr(NorthMcpUser) first = NULL;
+  g_autoptr(NorthMcpUser) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  set_bundle_full (headers, "s3cret", token, "{\"google\": \"g\"}", NULL);
+  soup_message_headers_append (headers, "X-North-Context-Tenant", "t1");
+
+  first = authenticate_fast (auth, headers, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (auth), ==, 0);
+  second = authenticate_fast (auth, headers, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (auth), ==, 1);
+  assert_same_user (first, second);
+  g_assert_cmpstr (north_mcp_user_get_email (second), ==, "c@example.com");
+  g_assert_cmpstr (north_mcp_user_get_connector_access_token (second, "google"), ==, "g");
+  g_assert_cmpstr (north_mcp_user_get_context_value (second, "tenant"), ==, "t1");
+}
+
+/* Whether a second identical request was served from the cache. */
+static gboolean
+hit_again (NorthMcpAuth       *auth,
+           SoupMessageHeaders *headers)
+{
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 before = north_mcp_auth_get_decision_cache_hits (auth);
+
+  user = authenticate_fast (auth, headers, &error);
+  return north_mcp_auth_get_decision_cache_hits (auth) > before;
+}
+
+/* Every configuration change forgets what was decided. */
+static void
+test_cache_config_changes (void)
+{
+  const char * const issuers[] = { "https://issuer.example.com", NULL };
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autofree char *token = make_hs256 ("{\"email\": \"c@example.com\", \"aud\": \"a\"}");
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  set_bundle_full (headers, "s3cret", token, NULL, NULL);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, headers));
+
+  /* A new secret: the same headers are now turned away. */
+  north_mcp_auth_set_server_secret (auth, "other");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, headers));
+
+  north_mcp_auth_set_require_auth (auth, TRUE);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, headers));
+
+  north_mcp_auth_set_audience (auth, "a");
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, headers));
+
+  /* Trusted issuers: an HS256 token of an unknown issuer is refused. */
+  north_mcp_auth_set_trusted_issuers (auth, issuers);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, "Token missing issuer");
+  north_mcp_auth_set_trusted_issuers (auth, NULL);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, headers));
+
+  g_object_set (auth, "server-secret", "other", NULL);
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED, "access denied");
+}
+
+/* A token past its exp (plus leeway) is decided again every time. */
+static void
+test_cache_expired_token (void)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autofree char *claims_past = g_strdup_printf ("{\"email\": \"e@example.com\", \"exp\": %" G_GINT64_FORMAT "}",
+                                                  now - 120);
+  g_autofree char *claims_future = g_strdup_printf ("{\"email\": \"e@example.com\", \"exp\": %" G_GINT64_FORMAT "}",
+                                                    now + 3600);
+  g_autofree char *past = make_hs256 (claims_past);
+  g_autofree char *future = make_hs256 (claims_future);
+  g_autofree char *huge = make_hs256 ("{\"email\": \"e@example.com\", \"exp\": 1e300}");
+  g_autofree char *negative = make_hs256 ("{\"email\": \"e@example.com\", \"exp\": -1e300}");
+
+  /* Development mode accepts it (the signature is not checked), but the
+   * decision is not kept past exp. */
+  soup_message_headers_append (headers, "X-North-ID-Token", past);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_false (hit_again (auth, headers));
+  soup_message_headers_replace (headers, "X-North-ID-Token", negative);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_false (hit_again (auth, headers));
+
+  soup_message_headers_replace (headers, "X-North-ID-Token", future);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, headers));
+  soup_message_headers_replace (headers, "X-North-ID-Token", huge);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, headers));
+}
+
+/* Changes one credential header of @headers per step; none may share the
+ * decision of another. */
+static void
+test_cache_distinct_headers (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autofree char *token_a = make_hs256 ("{\"email\": \"a@example.com\"}");
+  g_autofree char *token_b = make_hs256 ("{\"sub\": \"b\"}");
+  g_autofree char *connectors_a = b64url ("{\"google\": \"a\"}");
+  g_autofree char *connectors_b = b64url ("{\"google\": \"b\"}");
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+  soup_message_headers_append (headers, "X-North-ID-Token", token_b);
+  soup_message_headers_append (headers, "X-North-Connector-Tokens", connectors_a);
+  soup_message_headers_append (headers, "X-North-User-Email", "one@example.com");
+  soup_message_headers_append (headers, "X-North-Context-Tenant", "t1");
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, headers));
+
+#define CHANGE_AND_CHECK(edit) G_STMT_START {            \
+    edit;                                                \
+    g_assert_false (hit_again (auth, headers));          \
+    g_assert_true (hit_again (auth, headers));           \
+  } G_STMT_END
+
+  CHANGE_AND_CHECK (soup_message_headers_replace (headers, "X-North-User-Email", "two@example.com"));
+  user = authenticate_fast (auth, headers, &error);
+  g_assert_cmpstr (north_mcp_user_get_email (user), ==, "two@example.com");
+  g_clear_object (&user);
+
+  CHANGE_AND_CHECK (soup_message_headers_replace (headers, "X-North-Connector-Tokens", connectors_b));
+  user = authenticate_fast (auth, headers, &error);
+  g_assert_cmpstr (north_mcp_user_get_connector_access_token (user, "google"), ==, "b");
+  g_clear_object (&user);
+
+  CHANGE_AND_CHECK (soup_message_headers_replace (headers, "X-North-Context-Tenant", "t2"));
+  user = authenticate_fast (auth, headers, &error);
+  g_assert_cmpstr (north_mcp_user_get_context_value (user, "tenant"), ==, "t2");
+  g_clear_object (&user);
+
+  /* The same value under another name. */
+  CHANGE_AND_CHECK ((soup_message_headers_remove (headers, "X-North-Context-Tenant"),
+                     soup_message_headers_append (headers, "X-North-Context-Region", "t2")));
+  CHANGE_AND_CHECK (soup_message_headers_append (headers, "X-North-Context-Zone", "z"));
+
+  /* Two values of one name: the last wins, so the order is part of the key. */
+  CHANGE_AND_CHECK (soup_message_headers_append (headers, "x-north-context-zone", "y"));
+  user = authenticate_fast (auth, headers, &error);
+  g_assert_cmpstr (north_mcp_user_get_context_value (user, "zone"), ==, "y");
+  g_clear_object (&user);
+
+  CHANGE_AND_CHECK (soup_message_headers_replace (headers, "X-North-ID-Token", token_a));
+  user = authenticate_fast (auth, headers, &error);
+  g_assert_cmpstr (north_mcp_user_get_email (user), ==, "a@example.com");
+  g_clear_object (&user);
+
+  /* A wrong secret is its own key: rejected, then rejected from the cache. */
+  CHANGE_AND_CHECK (soup_message_headers_replace (headers, "X-North-Server-Secret", "s3cres"));
+  user = authenticate_fast (auth, headers, &error);
+  g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED);
+  g_assert_null (user);
+  g_clear_error (&error);
+  /* Back to the right one: decided before, so served from the cache. */
+  soup_message_headers_replace (headers, "X-North-Server-Secret", "s3cret");
+  g_assert_true (hit_again (auth, headers));
+  user = authenticate_fast (auth, headers, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  g_clear_object (&user);
+
+  /* The legacy bundle, with the same values as the X-North headers had. */
+  soup_message_headers_clear (headers);
+  CHANGE_AND_CHECK (set_bundle_full (headers, "s3cret", token_a, NULL, NULL));
+  CHANGE_AND_CHECK (set_bundle_full (headers, "s3cret", token_b, NULL, NULL));
+  CHANGE_AND_CHECK (set_bundle_full (headers, "s3cret", token_b, NULL, "x@example.com"));
+#undef CHANGE_AND_CHECK
+}
+
+/* Rejections are remembered and still counted. */
+static void
+test_cache_rejections (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  soup_message_headers_append (headers, "X-North-Server-Secret", "wrong");
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(NorthMcpUser) user = NULL;
+      g_autoptr(GError) error = NULL;
+
+      user = authenticate_fast (auth, headers, &error);
+      g_assert_null (user);
+      g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED);
+      g_assert_cmpstr (error->message, ==, "access denied");
+      g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, i + 1);
+      g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (auth), ==, i);
+    }
+
+  /* Also without a place for the error. */
+  {
+    g_autoptr(NorthMcpUser) user = NULL;
+
+    g_assert_true (north_mcp_auth_authenticate_cached (auth, headers, NULL, &user, NULL));
+    g_assert_null (user);
+    g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 4);
+  }
+
+  soup_message_headers_clear (headers);
+  soup_message_headers_append (headers, "Authorization", "Bearer !!!");
+  assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER,
+                   "invalid authorization header");
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (auth), ==, 7);
+}
+
+/* With debug on every decision is made (and logged) afresh; a connector
+ * header that warns is not remembered either, so it warns every time. */
+static void
+test_cache_bypassed (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+      north_mcp_auth_set_server_secret (auth, "s3cret");
+      soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+      g_assert_false (hit_again (auth, headers));
+      g_assert_true (hit_again (auth, headers));
+      north_mcp_auth_set_debug (auth, TRUE);
+      g_assert_false (hit_again (auth, headers));
+      g_assert_false (hit_again (auth, headers));
+      north_mcp_auth_set_debug (auth, FALSE);
+
+      soup_message_headers_append (headers, "X-North-Connector-Tokens", "!!!not-base64!!!");
+      g_assert_false (hit_again (auth, headers));
+      g_assert_false (hit_again (auth, headers));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Exactly two debug decisions, then exactly two warnings. */
+  g_test_trap_assert_stderr ("*Authenticating request from*Authenticating request from*"
+                             "X-North-Connector-Tokens is not*X-North-Connector-Tokens is not*");
+  g_test_trap_assert_stderr_unmatched ("*Authenticating request from*Authenticating request from*"
+                                       "Authenticating request from*");
+  g_test_trap_assert_stderr_unmatched ("*X-North-Connector-Tokens is not*X-North-Connector-Tokens is not*"
+                                       "X-North-Connector-Tokens is not*");
+  g_test_trap_assert_stderr_unmatched ("*s3cret*");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -922,6 +1246,12 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/rejection-count", test_rejection_count);
   g_test_add_func ("/auth/debug/log-legacy", test_debug_log_legacy);
   g_test_add_func ("/auth/debug/log-x-north", test_debug_log_x_north);
+  g_test_add_func ("/auth/cache/hit", test_cache_hit);
+  g_test_add_func ("/auth/cache/config-changes", test_cache_config_changes);
+  g_test_add_func ("/auth/cache/expired-token", test_cache_expired_token);
+  g_test_add_func ("/auth/cache/distinct-headers", test_cache_distinct_headers);
+  g_test_add_func ("/auth/cache/rejections", test_cache_rejections);
+  g_test_add_func ("/auth/cache/bypassed", test_cache_bypassed);
 
   return g_test_run ();
 }

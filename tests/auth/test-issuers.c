@@ -759,6 +759,73 @@ test_cache_max_age (Fixture       *fixture,
   }
 }
 
+/* A verified token's decision is remembered until exp plus leeway, and no
+ * longer: past it, the token is verified again and refused. */
+static void
+test_decision_cache_expiry (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *warm = sign_valid (fixture, &rsa_key);
+  g_autofree char *token = NULL;
+  gint64 exp;
+
+  /* Fetch the keys first, so that verifying below is quick. */
+  assert_accepted (fixture, warm);
+  g_assert_true (decided_without_network (fixture, warm));
+  g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 0);
+  g_assert_true (decided_without_network (fixture, warm));
+  g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 1);
+
+  /* Within the 60 s leeway for another 3 s. */
+  exp = g_get_real_time () / G_USEC_PER_SEC - 57;
+  token = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                "\"exp\": %" G_GINT64_FORMAT "}", fixture->issuer, exp);
+  g_assert_true (decided_without_network (fixture, token));
+  g_assert_true (decided_without_network (fixture, token));
+  g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 2);
+
+  while (g_get_real_time () / G_USEC_PER_SEC <= exp + 61)
+    g_usleep (G_USEC_PER_SEC / 4);
+  {
+    g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+    g_autoptr(NorthMcpUser) user = NULL;
+    g_autoptr(GError) error = NULL;
+
+    soup_message_headers_append (headers, "X-North-ID-Token", token);
+    g_assert_true (north_mcp_auth_authenticate_cached (fixture->auth, headers, NULL, &user, &error));
+    g_assert_null (user);
+    g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN);
+  }
+  g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 2);
+  /* The unexpired token is still served from the cache. */
+  g_assert_true (decided_without_network (fixture, warm));
+  g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 3);
+}
+
+/* A signature that does not verify is never remembered: keys rotate. */
+static void
+test_decision_cache_not_for_key_failures (Fixture       *fixture,
+                                          gconstpointer  data)
+{
+  g_autofree char *warm = sign_valid (fixture, &rsa_key);
+  g_autofree char *forged = sign (&attacker_key, rsa_key.kid,
+                                  "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                  fixture->issuer);
+
+  assert_accepted (fixture, warm);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+      g_autoptr(NorthMcpUser) user = NULL;
+      g_autoptr(GError) error = NULL;
+
+      soup_message_headers_append (headers, "X-North-ID-Token", forged);
+      g_assert_true (north_mcp_auth_authenticate_cached (fixture->auth, headers, NULL, &user, &error));
+      g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN);
+    }
+  g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -792,6 +859,8 @@ main (int argc, char **argv)
   ADD ("issuer-bad-documents", test_issuer_bad_documents);
   ADD ("concurrent-requests-share-fetch", test_concurrent_share_fetch);
   ADD ("cache-max-age", test_cache_max_age);
+  ADD ("decision-cache-expiry", test_decision_cache_expiry);
+  ADD ("decision-cache-not-for-key-failures", test_decision_cache_not_for_key_failures);
 #undef ADD
 
   status = g_test_run ();
