@@ -27,6 +27,10 @@
  * long at most (and never past an ID token's exp plus leeway). */
 #define DECISION_TTL_S 60
 #define DECISION_CACHE_SIZE 4096
+/* And at most this many bytes of headers behind them, as a remembered user
+ * holds its token (and claims): anyone may send large credentials to an
+ * open server. */
+#define DECISION_CACHE_BYTES (2 * 1024 * 1024)
 #define DECISION_KEY_LENGTH 32
 
 #define CONTEXT_HEADER_PREFIX "x-north-context-"
@@ -52,6 +56,11 @@
  *   verified against the issuer's published keys (OIDC discovery and JWKS,
  *   fetched asynchronously and cached).
  *
+ * Decisions that need no network are remembered by a SHA-256 digest of
+ * the credential headers (at most 60 seconds, never past an ID token's
+ * `exp`, bounded in size) and forgotten whenever the configuration
+ * changes. With #NorthMcpAuth:debug on, every request is decided afresh.
+ *
  * A #NorthMcpAuth is used from one thread: the one whose thread-default main
  * context runs its issuer fetches. It can serve any #SoupServer; the
  * #NorthMcpServer applies one to its MCP endpoints.
@@ -71,6 +80,7 @@ struct _NorthMcpAuth
   guint64              rejections;
 
   GHashTable          *decisions;     /* Decision.key → Decision */
+  gsize                decisions_size; /* sum of Decision.size */
   EVP_MD              *sha256;
   EVP_MD_CTX          *digest;
   guint64              decision_hits;
@@ -106,6 +116,7 @@ typedef struct
   GError       *error;          /* the rejection */
   gint64        expires;        /* real time, µs: an ID token's exp plus leeway */
   gint64        expires_mono;   /* monotonic, µs: the TTL, the key set's freshness */
+  gsize         size;           /* bytes of headers digested */
 } Decision;
 
 /* One request on its way through the rules. */
@@ -1027,7 +1038,7 @@ decision_key_equal (gconstpointer a,
   return memcmp (a, b, DECISION_KEY_LENGTH) == 0;
 }
 
-static void
+static gsize
 digest_value (EVP_MD_CTX *ctx,
               const char *value)
 {
@@ -1039,6 +1050,7 @@ digest_value (EVP_MD_CTX *ctx,
   EVP_DigestUpdate (ctx, &length, sizeof length);
   if (length > 0)
     EVP_DigestUpdate (ctx, value, length);
+  return length;
 }
 
 static int
@@ -1055,7 +1067,8 @@ compare_context_names (gconstpointer a,
 static gboolean
 decision_key (NorthMcpAuth       *self,
               SoupMessageHeaders *headers,
-              guint8              key[DECISION_KEY_LENGTH])
+              guint8              key[DECISION_KEY_LENGTH],
+              gsize              *size)
 {
   static const char * const names[] = {
     "Authorization", "X-North-ID-Token", "X-North-Server-Secret",
@@ -1069,8 +1082,9 @@ decision_key (NorthMcpAuth       *self,
 
   if (EVP_DigestInit_ex (self->digest, self->sha256, NULL) != 1)
     return FALSE;
+  *size = 0;
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    digest_value (self->digest, soup_message_headers_get_one (headers, names[i]));
+    *size += digest_value (self->digest, soup_message_headers_get_one (headers, names[i]));
 
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
@@ -1095,12 +1109,19 @@ decision_key (NorthMcpAuth       *self,
         {
           const char *entry = g_ptr_array_index (context, i);
 
-          digest_value (self->digest, entry);
-          digest_value (self->digest, entry + strlen (entry) + 1);
+          *size += digest_value (self->digest, entry);
+          *size += digest_value (self->digest, entry + strlen (entry) + 1);
         }
     }
 
   return EVP_DigestFinal_ex (self->digest, key, &length) == 1 && length == DECISION_KEY_LENGTH;
+}
+
+static void
+clear_decisions (NorthMcpAuth *self)
+{
+  g_hash_table_remove_all (self->decisions);
+  self->decisions_size = 0;
 }
 
 static gboolean
@@ -1115,29 +1136,49 @@ remove_if_expired (gpointer key,
                    gpointer value,
                    gpointer user_data)
 {
-  return !decision_is_valid (value);
+  NorthMcpAuth *self = user_data;
+  Decision *decision = value;
+
+  if (decision_is_valid (decision))
+    return FALSE;
+  self->decisions_size -= decision->size;
+  return TRUE;
+}
+
+static void
+forget_decision (NorthMcpAuth *self,
+                 Decision     *decision)
+{
+  self->decisions_size -= decision->size;
+  g_hash_table_remove (self->decisions, decision->key);
 }
 
 static void
 remember_decision (NorthMcpAuth        *self,
                    AuthRequest         *req,
                    const guint8         key[DECISION_KEY_LENGTH],
+                   gsize                size,
                    NorthMcpUser        *user,
                    const GError        *error)
 {
   JsonNode *exp = req->claims != NULL ? json_object_get_member (req->claims, "exp") : NULL;
-  Decision *decision;
+  Decision *decision, *old;
 
-  if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE)
+  if (size > DECISION_CACHE_BYTES / 64)
+    return;
+  if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE ||
+      self->decisions_size + size > DECISION_CACHE_BYTES)
     {
-      g_hash_table_foreach_remove (self->decisions, remove_if_expired, NULL);
+      g_hash_table_foreach_remove (self->decisions, remove_if_expired, self);
       /* Start over rather than sweep again on every insertion. */
-      if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE / 2)
-        g_hash_table_remove_all (self->decisions);
+      if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE / 2 ||
+          self->decisions_size > DECISION_CACHE_BYTES / 2)
+        clear_decisions (self);
     }
 
   decision = g_new0 (Decision, 1);
   memcpy (decision->key, key, DECISION_KEY_LENGTH);
+  decision->size = size;
   decision->user = user != NULL ? g_object_ref (user) : NULL;
   decision->error = error != NULL ? g_error_copy (error) : NULL;
   decision->expires_mono = MIN (req->keys_expire,
@@ -1152,7 +1193,11 @@ remember_decision (NorthMcpAuth        *self,
       if (expires < (double) (G_MAXINT64 / G_USEC_PER_SEC))
         decision->expires = expires > 0 ? (gint64) (expires * G_USEC_PER_SEC) : 0;
     }
-  g_hash_table_replace (self->decisions, decision->key, decision);
+  /* The key was missed or forgotten just now; be sure all the same. */
+  if ((old = g_hash_table_lookup (self->decisions, key)) != NULL)
+    forget_decision (self, old);
+  self->decisions_size += size;
+  g_hash_table_insert (self->decisions, decision->key, decision);
 }
 
 /* A remembered decision, counted as if made again. */
@@ -1168,7 +1213,7 @@ recall_decision (NorthMcpAuth        *self,
     return FALSE;
   if (!decision_is_valid (decision))
     {
-      g_hash_table_remove (self->decisions, key);
+      forget_decision (self, decision);
       return FALSE;
     }
 
@@ -1184,11 +1229,6 @@ recall_decision (NorthMcpAuth        *self,
   return TRUE;
 }
 
-static void
-clear_decisions (NorthMcpAuth *self)
-{
-  g_hash_table_remove_all (self->decisions);
-}
 
 gboolean
 north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
@@ -1200,6 +1240,7 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
   g_autoptr(AuthRequest) req = NULL;
   g_autoptr(GError) local_error = NULL;
   guint8 key[DECISION_KEY_LENGTH];
+  gsize size = 0;
   gboolean cache;
 
   g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), FALSE);
@@ -1219,7 +1260,7 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
     }
 
   /* The debug log tells every decision in full, so it bypasses the cache. */
-  cache = !self->debug && decision_key (self, headers, key);
+  cache = !self->debug && decision_key (self, headers, key, &size);
   if (cache && recall_decision (self, key, user, error))
     return TRUE;
 
@@ -1230,7 +1271,7 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
     return FALSE;
   req_flush_log (req);
   if (cache && !req->uncacheable)
-    remember_decision (self, req, key, *user, local_error);
+    remember_decision (self, req, key, size, *user, local_error);
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return TRUE;

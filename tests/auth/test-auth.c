@@ -1212,6 +1212,52 @@ test_cache_bypassed (void)
   g_test_trap_assert_stderr_unmatched ("*s3cret*");
 }
 
+/* The cache is bounded in entries and in bytes of credentials behind them. */
+static void
+test_cache_bounded (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) first = new_headers ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autofree char *padding = g_strnfill (20 * 1024, 'p');
+
+  /* Open mode: any credentials pass, so anyone could fill the cache. */
+  soup_message_headers_append (first, "X-North-User-Email", "first@example.com");
+  soup_message_headers_append (first, "X-North-Server-Secret", "s");
+  g_assert_false (hit_again (auth, first));
+  g_assert_true (hit_again (auth, first));
+
+  /* Many small entries: the first one is forgotten. */
+  for (guint i = 0; i < 4096; i++)
+    {
+      g_autofree char *secret = g_strdup_printf ("s%u", i);
+
+      soup_message_headers_replace (headers, "X-North-Server-Secret", secret);
+      g_assert_false (hit_again (auth, headers));
+    }
+  g_assert_false (hit_again (auth, first));
+  g_assert_true (hit_again (auth, first));
+
+  /* Fewer, larger ones: forgotten as well. */
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *secret = g_strdup_printf ("%s%u", padding, i);
+
+      soup_message_headers_replace (headers, "X-North-Server-Secret", secret);
+      g_assert_false (hit_again (auth, headers));
+    }
+  g_assert_false (hit_again (auth, first));
+
+  /* One that is too large is not remembered at all. */
+  {
+    g_autofree char *huge = g_strnfill (40 * 1024, 'h');
+
+    soup_message_headers_replace (headers, "X-North-Server-Secret", huge);
+    g_assert_false (hit_again (auth, headers));
+    g_assert_false (hit_again (auth, headers));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1252,6 +1298,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/cache/distinct-headers", test_cache_distinct_headers);
   g_test_add_func ("/auth/cache/rejections", test_cache_rejections);
   g_test_add_func ("/auth/cache/bypassed", test_cache_bypassed);
+  g_test_add_func ("/auth/cache/bounded", test_cache_bounded);
 
   return g_test_run ();
 }
