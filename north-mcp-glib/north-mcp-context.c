@@ -314,7 +314,7 @@ north_mcp_context_set_modern (NorthMcpContext *self,
   self->modern = TRUE;
   self->tracking_session = g_steal_pointer (&self->session);
   self->client_capabilities = capabilities != NULL ? json_object_ref (capabilities) : json_object_new ();
-  self->log_level = north_mcp_modern_parse_log_level (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL));
+  self->log_level = north_mcp_log_level_from_string (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL));
   self->request_state = request_state;
   self->filter = north_mcp_modern_filter_result;
   self->channel_cancelled_id =
@@ -617,10 +617,6 @@ north_mcp_context_report_progress (NorthMcpContext *self,
   run_on_main_context (self, send_related, notification);
 }
 
-static const char * const log_level_names[] = {
-  "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency",
-};
-
 /**
  * north_mcp_context_log:
  * @self: a context
@@ -652,12 +648,7 @@ north_mcp_context_log (NorthMcpContext  *self,
   if (self->session != NULL && level < north_mcp_session_get_log_level (self->session))
     return;
 
-  params = json_object_new ();
-  json_object_set_string_member (params, "level", log_level_names[level]);
-  if (logger != NULL)
-    json_object_set_string_member (params, "logger", logger);
-  json_object_set_member (params, "data", json_node_copy (data));
-
+  params = north_mcp_log_message_params_new (level, logger, data);
   notification = north_mcp_jsonrpc_notification_new ("notifications/message", params);
   run_on_main_context (self, send_related, notification);
 }

@@ -151,26 +151,20 @@ handle_ping (NorthMcpServer  *server,
   return_empty (context);
 }
 
-static const char * const log_levels[] = {
-  "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency", NULL
-};
-
 static void
 handle_logging_set_level (NorthMcpServer  *server,
                           NorthMcpContext *context)
 {
-  const char *level = north_mcp_object_get_string (north_mcp_context_get_params (context), "level");
+  const char *name = north_mcp_object_get_string (north_mcp_context_get_params (context), "level");
   NorthMcpSession *session = north_mcp_context_get_session (context);
+  int level = north_mcp_log_level_from_string (name);
 
-  for (guint i = 0; level != NULL && log_levels[i] != NULL; i++)
+  if (level >= 0)
     {
-      if (g_str_equal (level, log_levels[i]))
-        {
-          if (session != NULL)
-            north_mcp_session_set_log_level (session, (NorthMcpLogLevel) i);
-          return_empty (context);
-          return;
-        }
+      if (session != NULL)
+        north_mcp_session_set_log_level (session, (NorthMcpLogLevel) level);
+      return_empty (context);
+      return;
     }
 
   north_mcp_dispatch_invalid_params (context,

@@ -47,8 +47,6 @@ gboolean  north_mcp_modern_method_is_modern_only (const char  *method);
 gboolean  north_mcp_modern_method_is_cacheable   (const char  *method);
 /* Methods that may answer with an input-required result. */
 gboolean  north_mcp_modern_method_takes_input    (const char  *method);
-/* Parses a log level name; -1 when unknown. */
-int       north_mcp_modern_parse_log_level       (const char  *name);
 
 /* Checks `requestState` and `inputResponses` of a retried tools/call,
  * prompts/get or resources/read. On success, @state_out receives the

@@ -49,20 +49,6 @@ north_mcp_modern_params_are_modern (JsonObject *params)
   return meta != NULL && json_object_has_member (meta, NORTH_MCP_META_PROTOCOL_VERSION);
 }
 
-static const char * const log_levels[] = {
-  "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency", NULL
-};
-
-int
-north_mcp_modern_parse_log_level (const char *name)
-{
-  for (int i = 0; name != NULL && log_levels[i] != NULL; i++)
-    if (g_str_equal (name, log_levels[i]))
-      return i;
-
-  return -1;
-}
-
 static JsonNode *
 supported_versions_node (void)
 {
@@ -110,7 +96,7 @@ north_mcp_modern_check_meta (JsonObject *params,
 
   node = json_object_get_member (meta, NORTH_MCP_META_LOG_LEVEL);
   if (node != NULL &&
-      north_mcp_modern_parse_log_level (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL)) < 0)
+      north_mcp_log_level_from_string (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL)) < 0)
     return invalid_params (id, "Invalid params: '" NORTH_MCP_META_LOG_LEVEL "' must be one of debug, "
                                "info, notice, warning, error, critical, alert, emergency");
 

@@ -596,10 +596,6 @@ north_mcp_session_is_subscribed (NorthMcpSession *self,
   return g_hash_table_contains (self->subscriptions, uri);
 }
 
-static const char * const log_level_names[] = {
-  "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency",
-};
-
 /**
  * north_mcp_session_log:
  * @self: a session
@@ -627,11 +623,7 @@ north_mcp_session_log (NorthMcpSession  *self,
   if (level < self->log_level)
     return;
 
-  params = json_object_new ();
-  json_object_set_string_member (params, "level", log_level_names[level]);
-  if (logger != NULL)
-    json_object_set_string_member (params, "logger", logger);
-  json_object_set_member (params, "data", json_node_copy (data));
+  params = north_mcp_log_message_params_new (level, logger, data);
   north_mcp_session_send_notification (self, "notifications/message", params);
 }
 

@@ -6,6 +6,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "north-mcp-enums.h"
+
 G_BEGIN_DECLS
 
 /* g_set_str() arrived in GLib 2.76; Debian 12 has 2.74. */
@@ -32,6 +34,15 @@ const char *north_mcp_object_get_string (JsonObject *object,
                                          const char *member);
 JsonObject *north_mcp_object_get_object (JsonObject *object,
                                          const char *member);
+
+/* MCP log level names ("debug" … "emergency"): the name of @level, and the
+ * level of @name (-1 for an unknown name). */
+const char *north_mcp_log_level_to_string   (NorthMcpLogLevel  level);
+int         north_mcp_log_level_from_string (const char       *name);
+/* The params of a `notifications/message`. */
+JsonObject *north_mcp_log_message_params_new (NorthMcpLogLevel  level,
+                                              const char       *logger,
+                                              JsonNode         *data);
 
 /* Wraps @object (a new reference is taken) in a new node. */
 JsonNode *north_mcp_node_new_object  (JsonObject *object);

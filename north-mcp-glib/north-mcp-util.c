@@ -59,3 +59,39 @@ north_mcp_node_new_object (JsonObject *object)
 {
   return json_node_init_object (json_node_alloc (), object);
 }
+
+static const char * const log_level_names[] = {
+  "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency", NULL
+};
+
+const char *
+north_mcp_log_level_to_string (NorthMcpLogLevel level)
+{
+  g_return_val_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY, "info");
+
+  return log_level_names[level];
+}
+
+int
+north_mcp_log_level_from_string (const char *name)
+{
+  for (int i = 0; name != NULL && log_level_names[i] != NULL; i++)
+    if (g_str_equal (name, log_level_names[i]))
+      return i;
+
+  return -1;
+}
+
+JsonObject *
+north_mcp_log_message_params_new (NorthMcpLogLevel  level,
+                                  const char       *logger,
+                                  JsonNode         *data)
+{
+  JsonObject *params = json_object_new ();
+
+  json_object_set_string_member (params, "level", north_mcp_log_level_to_string (level));
+  if (logger != NULL)
+    json_object_set_string_member (params, "logger", logger);
+  json_object_set_member (params, "data", json_node_copy (data));
+  return params;
+}
