@@ -443,47 +443,62 @@ class Bench:
     # -------------------------------------------------------- HTTP table
 
     def run_http(self):
-        rows = []
-        for key, label, start, headers_of, fixed in self.http_targets():
-            port = free_port()
-            log(f"{key}: starting on port {port}")
-            row = {"key": key, "label": label, "runs": [], "error": None}
-            rows.append(row)
-            srv = None
-            try:
-                srv = start(port)
-                headers = headers_of(srv)
-                err = correctness(port, headers, fixed)
+        """All servers run side by side (idle ones cost nothing) and the timed
+        runs are interleaved round by round, so that a change in the
+        machine's load during the benchmark hits every server alike."""
+        rows, live = [], []
+        try:
+            for key, label, start, headers_of, fixed in self.http_targets():
+                port = free_port()
+                log(f"{key}: starting on port {port}")
+                row = {"key": key, "label": label, "runs": [], "error": None}
+                rows.append(row)
+                try:
+                    srv = start(port)
+                except Exception as e:  # noqa: BLE001 - one server failing must not stop the others
+                    row["error"] = f"{type(e).__name__}: {e}"
+                    log(f"{key}: {row['error']}")
+                    continue
+                live.append((row, srv, fixed))
+                try:
+                    row["headers"] = headers_of(srv)
+                    err = correctness(port, row["headers"], fixed)
+                except Exception as e:  # noqa: BLE001
+                    err = f"{type(e).__name__}: {e}"
                 if err:
                     row["error"] = f"correctness check failed: {err}"
                     log(f"{key}: {row['error']}")
                     continue
                 log(f"{key}: correct; warm-up {self.o.warmup}s")
-                wrk(port, headers, self.body_file, self.o.warmup)
-                for i in range(self.o.runs):
-                    res, out = wrk(port, headers, self.body_file, self.o.duration)
-                    log(f"{key}: run {i + 1}/{self.o.runs}: {res['rps']:.0f} req/s, "
+                wrk(port, row["headers"], self.body_file, self.o.warmup)
+            timed = [(row, srv) for row, srv, _ in live if not row["error"]]
+            for i in range(self.o.runs):
+                for row, srv in timed:
+                    res, out = wrk(srv.port, row["headers"], self.body_file, self.o.duration)
+                    log(f"{row['key']}: run {i + 1}/{self.o.runs}: {res['rps']:.0f} req/s, "
                         f"p50 {res['p50']} ms, p99 {res['p99']} ms"
                         + (f", {res['non2xx']} non-2xx" if res['non2xx'] else "")
                         + (f", {res['sockerr']} socket errors" if res['sockerr'] else ""))
                     row["runs"].append(res)
                     if res["rps"] == 0:
                         log(out)
+            for row, srv, fixed in live:
+                if row["error"]:
+                    continue
                 row["hwm"] = srv.hwm()
                 if srv.proc.poll() is not None:
                     row["error"] = f"server died: {srv.tail()}"
-                # a last check that the server still answers correctly under its state after load
-                err = correctness(port, headers, fixed, sequential=5, threads=2, per_thread=3)
+                    continue
+                # the server still answers correctly after the load
+                err = correctness(srv.port, row["headers"], fixed, sequential=5, threads=2,
+                                  per_thread=3)
                 if err:
                     row["error"] = f"check after load failed: {err}"
-                if key == "ours-idtoken":
+                if row["key"] == "ours-idtoken":
                     row["issuer"] = self.issuer_stats()
-            except Exception as e:  # noqa: BLE001 - one server failing must not stop the others
-                row["error"] = f"{type(e).__name__}: {e}"
-                log(f"{key}: {row['error']}")
-            finally:
-                if srv:
-                    srv.stop()
+        finally:
+            for _, srv, _ in live:
+                srv.stop()
         for r in rows:
             runs = r["runs"]
             if runs:
