@@ -998,6 +998,7 @@ def main():
                     "for a full run, partial.md for --smoke/--only/shorter runs, soak.md for --soak)")
     ap.add_argument("--keep-logs", action="store_true")
     o = ap.parse_args()
+    o.build_dir, o.bin_dir = os.path.abspath(o.build_dir), os.path.abspath(o.bin_dir)
     if o.smoke:
         o.duration, o.runs, o.warmup = 2, 3, 1
         o.stdio_messages, o.sessions, o.sse_streams = 2000, 1000, 100
