@@ -855,7 +855,7 @@ def environment(opts, method=True):
     text += (f"\n\nLoad average when written: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
              f"(1/5/15 min; {os.cpu_count()} CPUs)"
              + (" — **the machine was busy with other work: absolute numbers are low and "
-                "noisy; compare ratios and instruction counts**" if load[1] > 1.5 else "") + ".")
+                "noisy; compare ratios and instruction counts**" if load[1] > 3.0 else "") + ".")
     if method:
         text += (f"\n\nServer on CPU {SERVER_CPU}, `wrk -t1 -c32` on CPU 1, keep-alive, {opts.warmup} s "
                  f"warm-up, {opts.runs} × {opts.duration} s runs, medians; request: stateless "
