@@ -1294,6 +1294,30 @@ north_mcp_http_transport_reserve_port (const char  *host,
   return g_steal_pointer (&socket);
 }
 
+/* A plain listening socket. Made here rather than by soup_server_listen()
+ * for its backlog: GSocket's default of 10 resets connections when more
+ * clients than that connect at once. */
+static GSocket *
+listening_socket_new (GInetAddress  *inet,
+                      guint          port,
+                      GError       **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+
+  socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+
+  address = g_inet_socket_address_new (inet, port);
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+
+  return g_steal_pointer (&socket);
+}
+
 /* The port the server's first listener is bound to. Not through
  * soup_server_get_uris(): libsoup 3.2 leaks an address on each call. */
 static guint
@@ -1319,7 +1343,6 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
                                  guint                   port,
                                  GError                **error)
 {
-  g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GInetAddress) inet = NULL;
   gboolean listening, workers;
 
@@ -1355,8 +1378,9 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
     }
   else if (inet != NULL)
     {
-      address = g_inet_socket_address_new (inet, port);
-      listening = soup_server_listen (self->soup, address, 0, error);
+      g_autoptr(GSocket) socket = listening_socket_new (inet, port, error);
+
+      listening = socket != NULL && soup_server_listen_socket (self->soup, socket, 0, error);
     }
   else
     listening = soup_server_listen_local (self->soup, port, 0, error);
