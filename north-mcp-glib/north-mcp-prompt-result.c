@@ -199,10 +199,7 @@ north_mcp_prompt_result_set_meta (NorthMcpPromptResult *self,
 {
   g_return_if_fail (NORTH_MCP_IS_PROMPT_RESULT (self));
 
-  if (meta != NULL)
-    json_object_ref (meta);
-  g_clear_pointer (&self->meta, json_object_unref);
-  self->meta = meta;
+  north_mcp_replace_object (&self->meta, meta);
 }
 
 /**

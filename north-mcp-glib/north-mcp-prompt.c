@@ -562,10 +562,7 @@ north_mcp_prompt_set_meta (NorthMcpPrompt *self,
 
   g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
 
-  if (meta != NULL)
-    json_object_ref (meta);
-  g_clear_pointer (&priv->meta, json_object_unref);
-  priv->meta = meta;
+  north_mcp_replace_object (&priv->meta, meta);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
 }
 

@@ -225,10 +225,7 @@ north_mcp_resource_contents_set_meta (NorthMcpResourceContents *self,
 {
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_CONTENTS (self));
 
-  if (meta != NULL)
-    json_object_ref (meta);
-  g_clear_pointer (&self->meta, json_object_unref);
-  self->meta = meta;
+  north_mcp_replace_object (&self->meta, meta);
 }
 
 /**

@@ -588,16 +588,6 @@ DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
  */
 DEFINE_STRING_ACCESSORS (mime_type, PROP_MIME_TYPE)
 
-static void
-replace_object (JsonObject **field,
-                JsonObject  *value)
-{
-  if (value != NULL)
-    json_object_ref (value);
-  g_clear_pointer (field, json_object_unref);
-  *field = value;
-}
-
 /**
  * north_mcp_resource_template_get_annotations:
  * @self: a template
@@ -631,7 +621,7 @@ north_mcp_resource_template_set_annotations (NorthMcpResourceTemplate *self,
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  replace_object (&priv->annotations, annotations);
+  north_mcp_replace_object (&priv->annotations, annotations);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
 }
 
@@ -668,7 +658,7 @@ north_mcp_resource_template_set_meta (NorthMcpResourceTemplate *self,
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  replace_object (&priv->meta, meta);
+  north_mcp_replace_object (&priv->meta, meta);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
 }
 

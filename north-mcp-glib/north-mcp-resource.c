@@ -649,16 +649,6 @@ north_mcp_resource_set_size (NorthMcpResource *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE]);
 }
 
-static void
-replace_object (JsonObject **field,
-                JsonObject  *value)
-{
-  if (value != NULL)
-    json_object_ref (value);
-  g_clear_pointer (field, json_object_unref);
-  *field = value;
-}
-
 /**
  * north_mcp_resource_get_annotations:
  * @self: a resource
@@ -692,7 +682,7 @@ north_mcp_resource_set_annotations (NorthMcpResource *self,
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
 
-  replace_object (&priv->annotations, annotations);
+  north_mcp_replace_object (&priv->annotations, annotations);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
 }
 
@@ -729,7 +719,7 @@ north_mcp_resource_set_meta (NorthMcpResource *self,
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
 
-  replace_object (&priv->meta, meta);
+  north_mcp_replace_object (&priv->meta, meta);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
 }
 

@@ -6,6 +6,7 @@
 
 #include "north-mcp-content.h"
 #include "north-mcp-tool-result.h"
+#include "north-mcp-util-private.h"
 
 /**
  * NorthMcpToolResult:
@@ -458,9 +459,7 @@ north_mcp_tool_result_set_meta (NorthMcpToolResult *self,
 {
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
 
-  g_clear_pointer (&self->meta, json_object_unref);
-  if (meta != NULL)
-    self->meta = json_object_ref (meta);
+  north_mcp_replace_object (&self->meta, meta);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
 }
 

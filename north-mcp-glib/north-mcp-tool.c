@@ -525,9 +525,7 @@ north_mcp_tool_set_input_schema (NorthMcpTool *self,
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
   g_return_if_fail (schema != NULL);
 
-  json_object_ref (schema);
-  g_clear_pointer (&priv->input_schema, json_object_unref);
-  priv->input_schema = schema;
+  north_mcp_replace_object (&priv->input_schema, schema);
 #ifdef HAVE_SCHEMA_CHECKER
   g_clear_pointer (&priv->checker, north_mcp_schema_checker_free);
   priv->checker = north_mcp_schema_checker_new (schema);
@@ -618,10 +616,7 @@ north_mcp_tool_set_output_schema (NorthMcpTool *self,
 
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
-  if (schema != NULL)
-    json_object_ref (schema);
-  g_clear_pointer (&priv->output_schema, json_object_unref);
-  priv->output_schema = schema;
+  north_mcp_replace_object (&priv->output_schema, schema);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_SCHEMA]);
 }
 
@@ -730,10 +725,7 @@ north_mcp_tool_set_annotations (NorthMcpTool *self,
 
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
-  if (annotations != NULL)
-    json_object_ref (annotations);
-  g_clear_pointer (&priv->annotations, json_object_unref);
-  priv->annotations = annotations;
+  north_mcp_replace_object (&priv->annotations, annotations);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
 }
 
@@ -770,10 +762,7 @@ north_mcp_tool_set_meta (NorthMcpTool *self,
 
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
-  if (meta != NULL)
-    json_object_ref (meta);
-  g_clear_pointer (&priv->meta, json_object_unref);
-  priv->meta = meta;
+  north_mcp_replace_object (&priv->meta, meta);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
 }
 

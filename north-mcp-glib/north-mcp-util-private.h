@@ -26,6 +26,17 @@ north_mcp_set_str (char       **str_pointer,
   return TRUE;
 }
 
+/* Replaces *@field with @value (a new reference is taken; NULL clears). */
+static inline void
+north_mcp_replace_object (JsonObject **field,
+                          JsonObject  *value)
+{
+  if (value != NULL)
+    json_object_ref (value);
+  g_clear_pointer (field, json_object_unref);
+  *field = value;
+}
+
 /* A hash key for a JSON-RPC id that keeps its type: 1 and "1" differ. */
 char     *north_mcp_id_key          (JsonNode   *id);
 
