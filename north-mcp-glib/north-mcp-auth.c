@@ -8,7 +8,6 @@
 
 #include <jwt.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-auth-private.h"
@@ -16,6 +15,7 @@
 #include "north-mcp-issuer-cache-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-schema-private.h"
+#include "north-mcp-siphash-private.h"
 
 /* Seconds of clock skew allowed for exp and nbf. */
 #define TIME_LEEWAY_S 60
@@ -23,15 +23,17 @@
  * longer than this, so that a key withdrawn by its issuer stops working. */
 #define VERIFIED_TOKEN_TTL_S (5 * 60)
 #define VERIFIED_TOKEN_CACHE_SIZE 4096
-/* Decisions are remembered by a digest of the credential headers for this
- * long at most (and never past an ID token's exp plus leeway). */
+/* Decisions are remembered by the credential headers for this long at
+ * most (and never past an ID token's exp plus leeway). */
 #define DECISION_TTL_S 60
 #define DECISION_CACHE_SIZE 4096
-/* And at most this many bytes of headers behind them, as a remembered user
- * holds its token (and claims): anyone may send large credentials to an
- * open server. */
+/* And at most this many bytes behind them: each entry counts twice its key,
+ * the credential headers, since the user it remembers holds about as much
+ * again (token, claims, connectors, context). Anyone may send large
+ * credentials to an open server. */
 #define DECISION_CACHE_BYTES (2 * 1024 * 1024)
-#define DECISION_KEY_LENGTH 32
+/* Larger keys are not remembered (nor built in full). */
+#define DECISION_KEY_MAX (DECISION_CACHE_BYTES / 64)
 
 #define CONTEXT_HEADER_PREFIX "x-north-context-"
 
@@ -56,7 +58,7 @@
  *   verified against the issuer's published keys (OIDC discovery and JWKS,
  *   fetched asynchronously and cached).
  *
- * Decisions that need no network are remembered by a SHA-256 digest of
+ * Decisions that need no network are remembered by the exact bytes of
  * the credential headers (at most 60 seconds, never past an ID token's
  * `exp`, bounded in size) and forgotten whenever the configuration
  * changes. With #NorthMcpAuth:debug on, every request is decided afresh.
@@ -79,10 +81,12 @@ struct _NorthMcpAuth
   GHashTable          *verified;      /* SHA-256 of token → VerifiedToken */
   guint64              rejections;
 
-  GHashTable          *decisions;     /* Decision.key → Decision */
+  GHashTable          *decisions;     /* &Decision.key → Decision */
   gsize                decisions_size; /* sum of Decision.size */
-  EVP_MD              *sha256;
-  EVP_MD_CTX          *digest;
+  GString             *key_buffer;    /* the key of the request at hand, reused */
+  struct KeyField     *key_fields;    /* the headers going into it */
+  gsize                key_fields_size;
+  const guint8        *hash_key;      /* of SipHash, random per process */
   guint64              decision_hits;
 };
 
@@ -107,16 +111,24 @@ typedef struct
   gint64      keys_expire;  /* monotonic, µs: the key set's max-age, capped */
 } VerifiedToken;
 
-/* A decision made without the network, remembered by a digest of every
- * header it read; see decision_key(). */
+/* Every header a decision read, in one canonical string; see
+ * decision_key(). */
 typedef struct
 {
-  guint8        key[DECISION_KEY_LENGTH];
+  guint64       hash;           /* SipHash-1-3 of bytes, under the process key */
+  gsize         length;
+  const guint8 *bytes;
+} DecisionKey;
+
+/* A decision made without the network, remembered by its key. */
+typedef struct
+{
+  DecisionKey   key;            /* bytes follow the struct, in its allocation */
   NorthMcpUser *user;           /* NULL for a rejection or the anonymous user */
   GError       *error;          /* the rejection */
   gint64        expires;        /* real time, µs: an ID token's exp plus leeway */
   gint64        expires_mono;   /* monotonic, µs: the TTL, the key set's freshness */
-  gsize         size;           /* bytes of headers digested */
+  gsize         size;           /* what it counts against DECISION_CACHE_BYTES */
 } Decision;
 
 /* One request on its way through the rules. */
@@ -292,17 +304,21 @@ get_header (SoupMessageHeaders *headers,
 }
 
 static gboolean
+is_blank (const char *value)
+{
+  for (; *value != '\0'; value++)
+    if (!g_ascii_isspace (*value))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
 has_header (SoupMessageHeaders *headers,
             const char         *name)
 {
   const char *value = soup_message_headers_get_one (headers, name);
 
-  if (value == NULL)
-    return FALSE;
-  for (; *value != '\0'; value++)
-    if (!g_ascii_isspace (*value))
-      return TRUE;
-  return FALSE;
+  return value != NULL && !is_blank (value);
 }
 
 static gboolean
@@ -1010,111 +1026,254 @@ north_mcp_auth_authenticate_finish (NorthMcpAuth  *self,
 
 /* The decision cache. Without the network, a decision is a function of the
  * configuration (any change clears the cache), of the credential headers
- * (the key is their digest: a different secret or token is a different
- * key, so the constant-time comparison is still what admits a secret) and
- * of the time (entries expire). */
+ * (the key holds them byte for byte: a different secret or token is a
+ * different key, so the constant-time comparison is still what admits a
+ * secret) and of the time (entries expire). */
+
+/* What a header is in a key; 0 for a header no decision reads. */
+enum {
+  KEY_AUTHORIZATION = 1,
+  KEY_ID_TOKEN,
+  KEY_SERVER_SECRET,
+  KEY_CONNECTOR_TOKENS,
+  KEY_USER_EMAIL,
+  KEY_CONTEXT,
+};
+
+/* Whether @name starts with @lower, ignoring ASCII case; the end of
+ * @name if so, else NULL. Inline: this runs on every request's headers. */
+static inline const char *
+skip_name_prefix (const char *name,
+                  const char *lower)
+{
+  for (; *lower != '\0'; name++, lower++)
+    {
+      char c = *name;
+
+      /* g_ascii_tolower() is a call. */
+      if (c >= 'A' && c <= 'Z')
+        c += 'a' - 'A';
+      if (c != *lower)
+        return NULL;
+    }
+  return name;
+}
+
+static inline gboolean
+name_equal (const char *name,
+            const char *lower)
+{
+  name = skip_name_prefix (name, lower);
+  return name != NULL && *name == '\0';
+}
+
+static guint8
+key_tag (const char *name)
+{
+  const char *rest;
+
+  /* Most headers are told apart by their first letter. */
+  if (name[0] == 'A' || name[0] == 'a')
+    return name_equal (name, "authorization") ? KEY_AUTHORIZATION : 0;
+  if ((name[0] != 'X' && name[0] != 'x') ||
+      (rest = skip_name_prefix (name, "x-north-")) == NULL)
+    return 0;
+
+  if (skip_name_prefix (rest, "context-") != NULL)
+    return KEY_CONTEXT;
+  if (name_equal (rest, "id-token"))
+    return KEY_ID_TOKEN;
+  if (name_equal (rest, "server-secret"))
+    return KEY_SERVER_SECRET;
+  if (name_equal (rest, "connector-tokens"))
+    return KEY_CONNECTOR_TOKENS;
+  if (name_equal (rest, "user-email"))
+    return KEY_USER_EMAIL;
+  return 0;
+}
+
+/* A header a decision reads, on its way into the key. */
+typedef struct KeyField
+{
+  guint8      tag;
+  const char *name;             /* as sent; only context names go in the key */
+  gsize       name_length;      /* 0 unless KEY_CONTEXT */
+  const char *value;
+  gsize       value_length;
+} KeyField;
+
+/* By tag, context headers by name as collect_context() folds them. Sorted
+ * stably, so that repeated names keep their order. */
+static int
+compare_key_fields (gconstpointer a,
+                    gconstpointer b,
+                    gpointer      unused)
+{
+  const KeyField *x = a, *y = b;
+
+  if (x->tag != y->tag)
+    return x->tag < y->tag ? -1 : 1;
+  return x->tag == KEY_CONTEXT ? g_ascii_strcasecmp (x->name, y->name) : 0;
+}
 
 static void
-decision_free (Decision *decision)
+sort_key_fields (KeyField *field,
+                 gsize     count)
 {
-  g_clear_object (&decision->user);
-  g_clear_error (&decision->error);
-  g_free (decision);
+  /* Usually one to three headers: an insertion sort, in place. Stable
+   * either way (g_qsort_with_data() is a merge sort). */
+  if (count > 8)
+    {
+      g_qsort_with_data (field, (gint) count, sizeof (KeyField),
+                         compare_key_fields, NULL);
+      return;
+    }
+  for (gsize i = 1; i < count; i++)
+    {
+      KeyField moving = field[i];
+      gsize j = i;
+
+      for (; j > 0 && compare_key_fields (&field[j - 1], &moving, NULL) > 0; j--)
+        field[j] = field[j - 1];
+      field[j] = moving;
+    }
+}
+
+static guint8 *
+put_field (guint8     *out,
+           const char *text,
+           gsize       length)
+{
+  guint32 prefix = GUINT32_TO_LE ((guint32) length);
+
+  memcpy (out, &prefix, sizeof prefix);
+  memcpy (out + sizeof prefix, text, length);
+  return out + sizeof prefix + length;
+}
+
+/* One header in the key: its tag, then length-prefixed fields (the name,
+ * for context headers, then the value), so that no two header lists share
+ * a key however their bytes are split or named. */
+static gsize
+key_field_length (const KeyField *field)
+{
+  return 1 + (field->tag == KEY_CONTEXT ? 4 + field->name_length : 0) + 4 + field->value_length;
+}
+
+/* The key of a request: every header authenticate_start() reads,
+ * repeated ones included, in a canonical order (by name, repeated names in
+ * the order sent), so that it decides whichever value
+ * soup_message_headers_get_one() picks and which context value wins.
+ * Names compare without case, so the fixed ones are a tag; context names
+ * go in as sent. Built in self->key_buffer and self->key_fields: once they
+ * have grown, a request costs a pass over its headers, a copy of the
+ * credentials, one SipHash, and no allocation. FALSE for a key too large
+ * to remember (it is not built). */
+static gboolean
+decision_key (NorthMcpAuth       *self,
+              SoupMessageHeaders *headers,
+              DecisionKey        *key)
+{
+  GString *buffer = self->key_buffer;
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  gsize count = 0, length = 0;
+  guint8 *out;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      KeyField field = { key_tag (name), name, 0, value, 0 };
+
+      if (field.tag == 0)
+        continue;
+      if (field.tag == KEY_CONTEXT)
+        field.name_length = strlen (name);
+      field.value_length = strlen (value);
+      /* Checked one by one, so that no sum overflows. */
+      if (field.name_length > DECISION_KEY_MAX || field.value_length > DECISION_KEY_MAX)
+        return FALSE;
+      length += key_field_length (&field);
+      if (length > DECISION_KEY_MAX)
+        return FALSE;
+      if (count == self->key_fields_size)
+        {
+          self->key_fields_size *= 2;
+          self->key_fields = g_renew (KeyField, self->key_fields, self->key_fields_size);
+        }
+      self->key_fields[count++] = field;
+    }
+  sort_key_fields (self->key_fields, count);
+
+  g_string_set_size (buffer, length);
+  out = (guint8 *) buffer->str;
+  for (gsize i = 0; i < count; i++)
+    {
+      const KeyField *field = &self->key_fields[i];
+
+      *out++ = field->tag;
+      if (field->tag == KEY_CONTEXT)
+        out = put_field (out, field->name, field->name_length);
+      out = put_field (out, field->value, field->value_length);
+    }
+
+  key->bytes = (const guint8 *) buffer->str;
+  key->length = length;
+  key->hash = north_mcp_siphash_1_3 (self->hash_key, key->bytes, key->length);
+  return TRUE;
+}
+
+/* Whether a request sends any of the headers that make it more than
+ * anonymous (Authorization, X-North-ID-Token, -Server-Secret, -Connector-
+ * Tokens), not blank. One pass over the headers costs less than four
+ * lookups; a repeated header counts if any of its values is not blank,
+ * which at worst sends a request the long way. */
+static gboolean
+has_credentials (SoupMessageHeaders *headers)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      guint8 tag = key_tag (name);
+
+      if (tag >= KEY_AUTHORIZATION && tag <= KEY_CONNECTOR_TOKENS && !is_blank (value))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static guint
 decision_key_hash (gconstpointer key)
 {
-  guint hash;
-
-  memcpy (&hash, key, sizeof hash);
-  return hash;
+  return (guint) ((const DecisionKey *) key)->hash;
 }
 
+/* The hash only finds the candidate; the bytes must match in full. Not in
+ * constant time, and no need: memcmp() runs only on a full 64-bit hash
+ * match, which without the process key only equal bytes produce, that is
+ * the requester's own credentials sent before. Its timing tells nothing
+ * about anyone else's. */
 static gboolean
 decision_key_equal (gconstpointer a,
                     gconstpointer b)
 {
-  return memcmp (a, b, DECISION_KEY_LENGTH) == 0;
+  const DecisionKey *x = a, *y = b;
+
+  return x->hash == y->hash && x->length == y->length &&
+         memcmp (x->bytes, y->bytes, x->length) == 0;
 }
 
-static gsize
-digest_value (EVP_MD_CTX *ctx,
-              const char *value)
+static void
+decision_free (Decision *decision)
 {
-  guint64 length = value != NULL ? strlen (value) : 0;
-  guint8 present = value != NULL;
-
-  /* Length-prefixed, so no two header sets encode alike. */
-  EVP_DigestUpdate (ctx, &present, 1);
-  EVP_DigestUpdate (ctx, &length, sizeof length);
-  if (length > 0)
-    EVP_DigestUpdate (ctx, value, length);
-  return length;
-}
-
-static int
-compare_context_names (gconstpointer a,
-                       gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* SHA-256 over every header authenticate_start() reads: the credentials
- * as soup_message_headers_get_one() gives them, then the X-North-Context-*
- * headers by lower-cased name (a stable sort keeps the order of repeated
- * names, whose last value wins). */
-static gboolean
-decision_key (NorthMcpAuth       *self,
-              SoupMessageHeaders *headers,
-              guint8              key[DECISION_KEY_LENGTH],
-              gsize              *size)
-{
-  static const char * const names[] = {
-    "Authorization", "X-North-ID-Token", "X-North-Server-Secret",
-    "X-North-Connector-Tokens", "X-North-User-Email",
-  };
-  gsize prefix_length = strlen (CONTEXT_HEADER_PREFIX);
-  g_autoptr(GPtrArray) context = NULL;
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-  unsigned int length = 0;
-
-  if (EVP_DigestInit_ex (self->digest, self->sha256, NULL) != 1)
-    return FALSE;
-  *size = 0;
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    *size += digest_value (self->digest, soup_message_headers_get_one (headers, names[i]));
-
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    if (g_ascii_strncasecmp (name, CONTEXT_HEADER_PREFIX, prefix_length) == 0)
-      {
-        gsize name_length = strlen (name), value_length = strlen (value);
-        char *entry = g_malloc (name_length + value_length + 2);
-
-        /* "name\0value\0", the name lower-cased as collect_context() does. */
-        for (gsize i = 0; i < name_length; i++)
-          entry[i] = g_ascii_tolower (name[i]);
-        entry[name_length] = '\0';
-        memcpy (entry + name_length + 1, value, value_length + 1);
-        if (context == NULL)
-          context = g_ptr_array_new_with_free_func (g_free);
-        g_ptr_array_add (context, entry);
-      }
-  if (context != NULL)
-    {
-      g_ptr_array_sort (context, compare_context_names);
-      for (guint i = 0; i < context->len; i++)
-        {
-          const char *entry = g_ptr_array_index (context, i);
-
-          *size += digest_value (self->digest, entry);
-          *size += digest_value (self->digest, entry + strlen (entry) + 1);
-        }
-    }
-
-  return EVP_DigestFinal_ex (self->digest, key, &length) == 1 && length == DECISION_KEY_LENGTH;
+  /* The key holds credentials. */
+  OPENSSL_cleanse (decision + 1, decision->key.length);
+  g_clear_object (&decision->user);
+  g_clear_error (&decision->error);
+  g_free (decision);
 }
 
 static void
@@ -1150,21 +1309,21 @@ forget_decision (NorthMcpAuth *self,
                  Decision     *decision)
 {
   self->decisions_size -= decision->size;
-  g_hash_table_remove (self->decisions, decision->key);
+  g_hash_table_remove (self->decisions, &decision->key);
 }
 
 static void
 remember_decision (NorthMcpAuth        *self,
                    AuthRequest         *req,
-                   const guint8         key[DECISION_KEY_LENGTH],
-                   gsize                size,
+                   const DecisionKey   *key,
                    NorthMcpUser        *user,
                    const GError        *error)
 {
   JsonNode *exp = req->claims != NULL ? json_object_get_member (req->claims, "exp") : NULL;
+  gsize size = sizeof (Decision) + 2 * key->length;
   Decision *decision, *old;
 
-  if (size > DECISION_CACHE_BYTES / 64)
+  if (key->length > DECISION_KEY_MAX)
     return;
   if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE ||
       self->decisions_size + size > DECISION_CACHE_BYTES)
@@ -1176,8 +1335,11 @@ remember_decision (NorthMcpAuth        *self,
         clear_decisions (self);
     }
 
-  decision = g_new0 (Decision, 1);
-  memcpy (decision->key, key, DECISION_KEY_LENGTH);
+  /* One allocation: the key's bytes follow the decision. */
+  decision = g_malloc0 (sizeof (Decision) + key->length);
+  decision->key.hash = key->hash;
+  decision->key.length = key->length;
+  decision->key.bytes = memcpy (decision + 1, key->bytes, key->length);
   decision->size = size;
   decision->user = user != NULL ? g_object_ref (user) : NULL;
   decision->error = error != NULL ? g_error_copy (error) : NULL;
@@ -1197,13 +1359,13 @@ remember_decision (NorthMcpAuth        *self,
   if ((old = g_hash_table_lookup (self->decisions, key)) != NULL)
     forget_decision (self, old);
   self->decisions_size += size;
-  g_hash_table_insert (self->decisions, decision->key, decision);
+  g_hash_table_insert (self->decisions, &decision->key, decision);
 }
 
 /* A remembered decision, counted as if made again. */
 static gboolean
 recall_decision (NorthMcpAuth        *self,
-                 const guint8         key[DECISION_KEY_LENGTH],
+                 const DecisionKey   *key,
                  NorthMcpUser       **user,
                  GError             **error)
 {
@@ -1239,8 +1401,7 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
 {
   g_autoptr(AuthRequest) req = NULL;
   g_autoptr(GError) local_error = NULL;
-  guint8 key[DECISION_KEY_LENGTH];
-  gsize size = 0;
+  DecisionKey key;
   gboolean cache;
 
   g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), FALSE);
@@ -1249,19 +1410,15 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
 
   /* Rule 1 without request state: an anonymous request to an open server
    * (the hot path of a server without auth) decides nothing else. */
-  if (!self->debug && !north_mcp_auth_is_enforced (self) &&
-      !has_header (headers, "Authorization") &&
-      !has_header (headers, "X-North-Connector-Tokens") &&
-      !has_header (headers, "X-North-ID-Token") &&
-      !has_header (headers, "X-North-Server-Secret"))
+  if (!self->debug && !north_mcp_auth_is_enforced (self) && !has_credentials (headers))
     {
       *user = NULL;
       return TRUE;
     }
 
   /* The debug log tells every decision in full, so it bypasses the cache. */
-  cache = !self->debug && decision_key (self, headers, key, &size);
-  if (cache && recall_decision (self, key, user, error))
+  cache = !self->debug && decision_key (self, headers, &key);
+  if (cache && recall_decision (self, &key, user, error))
     return TRUE;
 
   req = auth_request_new (self);
@@ -1270,8 +1427,9 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
   if (authenticate_start (req, headers, peer, user, &local_error) == NEEDS_KEYS)
     return FALSE;
   req_flush_log (req);
+  /* authenticate_start() leaves self->key_buffer, and so the key, alone. */
   if (cache && !req->uncacheable)
-    remember_decision (self, req, key, size, *user, local_error);
+    remember_decision (self, req, &key, *user, local_error);
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return TRUE;
@@ -1332,8 +1490,9 @@ north_mcp_auth_finalize (GObject *object)
   g_clear_object (&self->issuers);
   g_clear_pointer (&self->verified, g_hash_table_unref);
   g_clear_pointer (&self->decisions, g_hash_table_unref);
-  g_clear_pointer (&self->digest, EVP_MD_CTX_free);
-  g_clear_pointer (&self->sha256, EVP_MD_free);
+  OPENSSL_cleanse (self->key_buffer->str, self->key_buffer->allocated_len);
+  g_string_free (self->key_buffer, TRUE);
+  g_free (self->key_fields);
 
   G_OBJECT_CLASS (north_mcp_auth_parent_class)->finalize (object);
 }
@@ -1469,10 +1628,10 @@ north_mcp_auth_init (NorthMcpAuth *self)
                                           (GDestroyNotify) verified_token_free);
   self->decisions = g_hash_table_new_full (decision_key_hash, decision_key_equal, NULL,
                                            (GDestroyNotify) decision_free);
-  self->sha256 = EVP_MD_fetch (NULL, "SHA256", NULL);
-  self->digest = EVP_MD_CTX_new ();
-  if (self->sha256 == NULL || self->digest == NULL)
-    g_error ("OpenSSL: SHA-256 is not available");
+  self->key_buffer = g_string_sized_new (1024);
+  self->key_fields_size = 8;
+  self->key_fields = g_new (KeyField, self->key_fields_size);
+  self->hash_key = north_mcp_siphash_process_key ();
 }
 
 /**
