@@ -1258,6 +1258,275 @@ test_cache_bounded (void)
   }
 }
 
+/* A fresh decision of @headers by an auth with an empty cache. */
+static NorthMcpUser *
+decide_afresh (SoupMessageHeaders *headers,
+               GError            **error)
+{
+  g_autoptr(NorthMcpAuth) fresh = north_mcp_auth_new ();
+
+  return authenticate_fast (fresh, headers, error);
+}
+
+/* Whether @headers hit the cache, and if so, whether the remembered
+ * decision is the one made afresh. */
+static gboolean
+hit_with_same_decision (NorthMcpAuth       *auth,
+                        SoupMessageHeaders *headers)
+{
+  g_autoptr(NorthMcpUser) cached = NULL;
+  g_autoptr(NorthMcpUser) fresh = NULL;
+  g_autoptr(GError) cached_error = NULL;
+  g_autoptr(GError) fresh_error = NULL;
+  guint64 before = north_mcp_auth_get_decision_cache_hits (auth);
+
+  cached = authenticate_fast (auth, headers, &cached_error);
+  if (north_mcp_auth_get_decision_cache_hits (auth) == before)
+    return FALSE;
+  fresh = decide_afresh (headers, &fresh_error);
+  assert_same_user (cached, fresh);
+  g_assert_true ((cached_error == NULL) == (fresh_error == NULL));
+  if (cached_error != NULL)
+    g_assert_cmpstr (cached_error->message, ==, fresh_error->message);
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *name;
+  const char *value;
+} Header;
+
+/* The same bytes in other places: under another name, split differently
+ * between two headers, across the name/value boundary, merged into one.
+ * Each list is its own key, and each hit gives that list's decision. */
+static void
+test_cache_key_boundaries (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  const Header lists[][3] = {
+    { { "X-North-Server-Secret", "s" }, { "X-North-User-Email", "v@example.com" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Context-User-Email", "v@example.com" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Context-Email", "v@example.com" } },
+    { { "X-North-Server-Secret", "sv@example.com" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Context-A", "xy" }, { "X-North-Context-B", "z" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Context-A", "x" }, { "X-North-Context-B", "yz" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Context-A", "xyz" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Context-Ab", "c" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Context-A", "bc" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Context-Abc", "" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-ID-Token", "a.b.c" } },
+    { { "X-North-ID-Token", "s" }, { "X-North-Server-Secret", "a.b.c" } },
+    { { "X-North-Server-Secret", "s" }, { "X-North-Connector-Tokens", "e30" } },
+    { { "X-North-Server-Secret", "e30" } },
+    { { "X-North-Connector-Tokens", "e30" } },
+    { { "X-North-Connector-Tokens", "e30" }, { "X-North-Context-S", "s" } },
+    { { "X-North-Server-Secret", "s" }, { "Authorization", "Bearer e30=" } },
+    { { "Authorization", "Bearer e30=" } },
+    { { "X-North-Server-Secret", "Bearer e30=" } },
+    { { "Authorization", "s" } },
+  };
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) soup_message_headers_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      SoupMessageHeaders *headers = new_headers ();
+
+      for (guint j = 0; j < G_N_ELEMENTS (lists[i]) && lists[i][j].name != NULL; j++)
+        soup_message_headers_append (headers, lists[i][j].name, lists[i][j].value);
+      g_ptr_array_add (all, headers);
+      /* None of the lists before had this key. */
+      g_assert_false (hit_again (auth, headers));
+      g_assert_true (hit_with_same_decision (auth, headers));
+    }
+  /* All remembered side by side, each with its own decision. */
+  for (guint i = 0; i < all->len; i++)
+    g_assert_true (hit_with_same_decision (auth, g_ptr_array_index (all, i)));
+
+  /* Spot checks that those decisions differ where they should. */
+  {
+    g_autoptr(NorthMcpUser) email = authenticate_fast (auth, g_ptr_array_index (all, 0), NULL);
+    g_autoptr(NorthMcpUser) context = authenticate_fast (auth, g_ptr_array_index (all, 2), NULL);
+
+    g_assert_cmpstr (north_mcp_user_get_email (email), ==, "v@example.com");
+    g_assert_null (north_mcp_user_get_context_value (email, "email"));
+    g_assert_null (north_mcp_user_get_email (context));
+    g_assert_cmpstr (north_mcp_user_get_context_value (context, "email"), ==, "v@example.com");
+  }
+}
+
+static char *
+flip_byte (const char *value,
+           gsize       position)
+{
+  char *flipped = g_strdup (value);
+
+  /* Still a visible character, so the header stays a header. */
+  flipped[position] = flipped[position] == 'A' ? 'B' : 'A';
+  return flipped;
+}
+
+/* One byte changed anywhere in any credential header is another key. */
+static void
+test_cache_one_byte (void)
+{
+  g_autofree char *token = make_hs256 ("{\"email\": \"a@example.com\", \"sub\": \"a\"}");
+  g_autofree char *connectors = b64url ("{\"google\": \"g-token\", \"slack\": \"s-token\"}");
+  g_autofree char *bundle_json = g_strdup_printf ("{\"server_secret\": \"s3cret\", \"user_id_token\": \"%s\", "
+                                                  "\"user_email\": \"b@example.com\"}", token);
+  g_autofree char *bundle_b64 = b64 (bundle_json);
+  g_autofree char *bundle = g_strconcat ("Bearer ", bundle_b64, NULL);
+  const Header x_north[] = {
+    { "X-North-Server-Secret", "s3cret" },
+    { "X-North-ID-Token", token },
+    { "X-North-Connector-Tokens", connectors },
+    { "X-North-User-Email", "one@example.com" },
+    { "X-North-Context-Tenant", "tenant-1" },
+  };
+  const Header legacy[] = {
+    { "Authorization", bundle },
+    { "X-North-Context-Tenant", "tenant-1" },
+  };
+  const struct { const Header *headers; guint count; } sets[] = {
+    { x_north, G_N_ELEMENTS (x_north) },
+    { legacy, G_N_ELEMENTS (legacy) },
+  };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sets); s++)
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+      north_mcp_auth_set_server_secret (auth, "s3cret");
+      for (guint i = 0; i < sets[s].count; i++)
+        soup_message_headers_append (headers, sets[s].headers[i].name, sets[s].headers[i].value);
+      g_assert_false (hit_again (auth, headers));
+      g_assert_true (hit_with_same_decision (auth, headers));
+
+      for (guint i = 0; i < sets[s].count; i++)
+        {
+          const Header *header = &sets[s].headers[i];
+          gsize length = strlen (header->value);
+          const gsize positions[] = { 0, length / 2, length - 1 };
+
+          for (guint p = 0; p < G_N_ELEMENTS (positions); p++)
+            {
+              g_autofree char *flipped = flip_byte (header->value, positions[p]);
+
+              soup_message_headers_replace (headers, header->name, flipped);
+              g_assert_false (hit_again (auth, headers));
+              /* Back to the original: still remembered, as it was. */
+              soup_message_headers_replace (headers, header->name, header->value);
+              g_assert_true (hit_with_same_decision (auth, headers));
+            }
+        }
+    }
+}
+
+/* The key orders headers by name (repeated names keep their order), so a
+ * client that sends them in another order still hits; names of fixed
+ * headers ignore case as HTTP does. Over eight headers take another sort. */
+static void
+test_cache_header_order (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) forward = new_headers ();
+  g_autoptr(SoupMessageHeaders) backward = new_headers ();
+  g_autoptr(SoupMessageHeaders) lower = new_headers ();
+  g_autoptr(NorthMcpUser) user = NULL;
+  const guint count = 12;
+
+  soup_message_headers_append (forward, "X-North-Server-Secret", "s");
+  soup_message_headers_append (forward, "X-North-User-Email", "o@example.com");
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("X-North-Context-K%02u", i);
+      g_autofree char *value = g_strdup_printf ("v%u", i);
+
+      soup_message_headers_append (forward, name, value);
+    }
+  for (guint i = count; i-- > 0;)
+    {
+      g_autofree char *name = g_strdup_printf ("X-North-Context-K%02u", i);
+      g_autofree char *value = g_strdup_printf ("v%u", i);
+
+      soup_message_headers_append (backward, name, value);
+    }
+  soup_message_headers_append (backward, "X-North-User-Email", "o@example.com");
+  soup_message_headers_append (backward, "X-North-Server-Secret", "s");
+
+  g_assert_false (hit_again (auth, forward));
+  g_assert_true (hit_with_same_decision (auth, backward));
+  user = authenticate_fast (auth, backward, NULL);
+  g_assert_cmpuint (g_hash_table_size (north_mcp_user_get_context (user)), ==, count);
+  g_assert_cmpstr (north_mcp_user_get_context_value (user, "k07"), ==, "v7");
+  g_clear_object (&user);
+
+  soup_message_headers_append (lower, "x-north-server-secret", "s");
+  soup_message_headers_append (lower, "X-NORTH-USER-EMAIL", "o@example.com");
+  g_assert_false (hit_again (auth, lower));
+  soup_message_headers_clear (lower);
+  soup_message_headers_append (lower, "X-North-Server-Secret", "s");
+  soup_message_headers_append (lower, "X-North-User-Email", "o@example.com");
+  g_assert_true (hit_with_same_decision (auth, lower));
+
+  /* A repeated name: the last value wins, so its order is in the key. */
+  soup_message_headers_append (forward, "X-North-Context-Dup", "first");
+  soup_message_headers_append (forward, "X-North-Context-Dup", "second");
+  soup_message_headers_append (backward, "X-North-Context-Dup", "second");
+  soup_message_headers_append (backward, "X-North-Context-Dup", "first");
+  g_assert_false (hit_again (auth, forward));
+  g_assert_false (hit_again (auth, backward));
+  g_assert_true (hit_with_same_decision (auth, forward));
+  g_assert_true (hit_with_same_decision (auth, backward));
+  user = authenticate_fast (auth, forward, NULL);
+  g_assert_cmpstr (north_mcp_user_get_context_value (user, "dup"), ==, "second");
+  g_clear_object (&user);
+  user = authenticate_fast (auth, backward, NULL);
+  g_assert_cmpstr (north_mcp_user_get_context_value (user, "dup"), ==, "first");
+}
+
+/* The byte budget counts the keys as well as the users behind them: at
+ * 12 KiB of credentials each, a hundred entries (1.2 MiB of headers) are
+ * more than 2 MiB. A key of 30 KiB is remembered, one of 33 KiB is not. */
+static void
+test_cache_bounded_by_keys (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) first = new_headers ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autofree char *padding = g_strnfill (12 * 1024, 'p');
+  g_autofree char *large = g_strnfill (30 * 1024, 'l');
+  g_autofree char *too_large = g_strnfill (33 * 1024, 't');
+
+  soup_message_headers_append (first, "X-North-Server-Secret", "first");
+  g_assert_false (hit_again (auth, first));
+  g_assert_true (hit_again (auth, first));
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *secret = g_strdup_printf ("%s%u", padding, i);
+
+      soup_message_headers_replace (headers, "X-North-Server-Secret", secret);
+      g_assert_false (hit_again (auth, headers));
+    }
+  g_assert_false (hit_again (auth, first));
+
+  soup_message_headers_replace (headers, "X-North-Server-Secret", large);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_with_same_decision (auth, headers));
+
+  /* Split over two headers, the same size counts. */
+  soup_message_headers_replace (headers, "X-North-Server-Secret", too_large + 20 * 1024);
+  soup_message_headers_replace (headers, "X-North-User-Email", too_large + 13 * 1024);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_false (hit_again (auth, headers));
+  soup_message_headers_remove (headers, "X-North-User-Email");
+  soup_message_headers_replace (headers, "X-North-Server-Secret", too_large);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_false (hit_again (auth, headers));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1299,6 +1568,10 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/cache/rejections", test_cache_rejections);
   g_test_add_func ("/auth/cache/bypassed", test_cache_bypassed);
   g_test_add_func ("/auth/cache/bounded", test_cache_bounded);
+  g_test_add_func ("/auth/cache/key-boundaries", test_cache_key_boundaries);
+  g_test_add_func ("/auth/cache/one-byte", test_cache_one_byte);
+  g_test_add_func ("/auth/cache/header-order", test_cache_header_order);
+  g_test_add_func ("/auth/cache/bounded-by-keys", test_cache_bounded_by_keys);
 
   return g_test_run ();
 }
