@@ -34,6 +34,8 @@
 #define DECISION_CACHE_BYTES (2 * 1024 * 1024)
 /* Larger keys are not remembered (nor built in full). */
 #define DECISION_KEY_MAX (DECISION_CACHE_BYTES / 64)
+/* Room kept for the headers of a key between requests. */
+#define KEY_FIELDS_KEPT 16
 
 #define CONTEXT_HEADER_PREFIX "x-north-context-"
 
@@ -1107,7 +1109,7 @@ typedef struct KeyField
 static int
 compare_key_fields (gconstpointer a,
                     gconstpointer b,
-                    gpointer      unused)
+                    gpointer      user_data G_GNUC_UNUSED)
 {
   const KeyField *x = a, *y = b;
 
@@ -1215,6 +1217,12 @@ decision_key (NorthMcpAuth       *self,
       if (field->tag == KEY_CONTEXT)
         out = put_field (out, field->name, field->name_length);
       out = put_field (out, field->value, field->value_length);
+    }
+  /* Hundreds of tiny context headers are not kept room for. */
+  if (self->key_fields_size > KEY_FIELDS_KEPT)
+    {
+      self->key_fields_size = KEY_FIELDS_KEPT;
+      self->key_fields = g_renew (KeyField, self->key_fields, self->key_fields_size);
     }
 
   key->bytes = (const guint8 *) buffer->str;
@@ -1629,7 +1637,7 @@ north_mcp_auth_init (NorthMcpAuth *self)
   self->decisions = g_hash_table_new_full (decision_key_hash, decision_key_equal, NULL,
                                            (GDestroyNotify) decision_free);
   self->key_buffer = g_string_sized_new (1024);
-  self->key_fields_size = 8;
+  self->key_fields_size = KEY_FIELDS_KEPT;
   self->key_fields = g_new (KeyField, self->key_fields_size);
   self->hash_key = north_mcp_siphash_process_key ();
 }
