@@ -1069,7 +1069,7 @@ name_equal (const char *name,
   return name != NULL && *name == '\0';
 }
 
-static guint8
+static inline guint8
 key_tag (const char *name)
 {
   const char *rest;
