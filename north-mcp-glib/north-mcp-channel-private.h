@@ -36,10 +36,19 @@ struct _NorthMcpChannelClass
    * for the client to resume it later (SSE polling). Optional; FALSE when
    * the channel cannot. */
   gboolean (*close_stream) (NorthMcpChannel *self);
+  /* Optional: queue one successful response that is already serialised
+   * as compact JSON; takes @text. The common answer then never exists as
+   * a JsonNode tree. Without it, the text is read back and sent. */
+  void     (*send_response_text) (NorthMcpChannel *self,
+                                  GString         *text);
 };
 
 void          north_mcp_channel_send            (NorthMcpChannel *self,
                                                  JsonNode        *message);
+/* A successful response serialised by the caller (one line of compact
+ * JSON, as north_mcp_json_write() makes); takes @text. */
+void          north_mcp_channel_send_response_text (NorthMcpChannel *self,
+                                                    GString         *text);
 gboolean      north_mcp_channel_can_stream      (NorthMcpChannel *self);
 /* Called instead of send() for a request that is not answered. */
 void          north_mcp_channel_skip_response   (NorthMcpChannel *self,

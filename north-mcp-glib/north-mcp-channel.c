@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "north-mcp-channel-private.h"
+#include "north-mcp-json-reader-private.h"
 
 typedef struct
 {
@@ -27,6 +28,19 @@ north_mcp_channel_real_can_stream (NorthMcpChannel *self)
   return FALSE;
 }
 
+/* Channels that only take trees (the tests' own): read the text back;
+ * it is our writer's output, so it parses. */
+static void
+north_mcp_channel_real_send_response_text (NorthMcpChannel *self,
+                                           GString         *text)
+{
+  g_autoptr(JsonNode) message = north_mcp_json_read (text->str, text->len, 1024, NULL);
+
+  g_string_free (text, TRUE);
+  g_return_if_fail (message != NULL);
+  NORTH_MCP_CHANNEL_GET_CLASS (self)->send (self, message);
+}
+
 static void
 north_mcp_channel_finalize (GObject *object)
 {
@@ -45,6 +59,7 @@ north_mcp_channel_class_init (NorthMcpChannelClass *klass)
 
   object_class->finalize = north_mcp_channel_finalize;
   klass->can_stream = north_mcp_channel_real_can_stream;
+  klass->send_response_text = north_mcp_channel_real_send_response_text;
 
   /* Emitted once, when the peer went away or the transport ended. */
   signals[CLOSED] = g_signal_new ("closed",
@@ -75,6 +90,24 @@ north_mcp_channel_send (NorthMcpChannel *self,
     return;
 
   NORTH_MCP_CHANNEL_GET_CLASS (self)->send (self, message);
+}
+
+void
+north_mcp_channel_send_response_text (NorthMcpChannel *self,
+                                      GString         *text)
+{
+  NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_CHANNEL (self));
+  g_return_if_fail (text != NULL);
+
+  if (priv->closed)
+    {
+      g_string_free (text, TRUE);
+      return;
+    }
+
+  NORTH_MCP_CHANNEL_GET_CLASS (self)->send_response_text (self, text);
 }
 
 void

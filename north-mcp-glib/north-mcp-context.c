@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "north-mcp-context-private.h"
+#include "north-mcp-tool-result-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
@@ -75,13 +76,19 @@ typedef struct
   NorthMcpContext *context;
   ContextCall      func;
   JsonNode        *message;
+  GString         *response_text; /* instead of func: send this answer */
 } Invocation;
+
+static void finish_request_text (NorthMcpContext *self,
+                                 GString         *text);
 
 static void
 invocation_free (Invocation *invocation)
 {
   g_clear_object (&invocation->context);
   g_clear_pointer (&invocation->message, json_node_unref);
+  if (invocation->response_text != NULL)
+    g_string_free (invocation->response_text, TRUE);
   g_free (invocation);
 }
 
@@ -90,7 +97,10 @@ invocation_run (gpointer user_data)
 {
   Invocation *invocation = user_data;
 
-  invocation->func (invocation->context, invocation->message);
+  if (invocation->response_text != NULL)
+    finish_request_text (invocation->context, g_steal_pointer (&invocation->response_text));
+  else
+    invocation->func (invocation->context, invocation->message);
   return G_SOURCE_REMOVE;
 }
 
@@ -116,6 +126,27 @@ run_on_main_context (NorthMcpContext *self,
                               (GDestroyNotify) invocation_free);
 }
 
+/* The same for an answer already serialised. */
+static void
+send_text_on_main_context (NorthMcpContext *self,
+                           GString         *text)
+{
+  Invocation *invocation;
+
+  if (g_main_context_is_owner (self->main_context))
+    {
+      finish_request_text (self, text);
+      return;
+    }
+
+  invocation = g_new0 (Invocation, 1);
+  invocation->context = g_object_ref (self);
+  invocation->response_text = text;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              invocation_run, invocation,
+                              (GDestroyNotify) invocation_free);
+}
+
 /* Sends @message on the request's stream if it can carry it, else on the
  * session's standalone stream; drops it when neither can. */
 static void
@@ -131,9 +162,11 @@ send_related (NorthMcpContext *self,
     north_mcp_channel_send (channel, message);
 }
 
-static void
-finish_request (NorthMcpContext *self,
-                JsonNode        *response)
+/* Whether the answer goes out: a cancelled request is not answered, and
+ * the channel learns that no answer comes (an HTTP POST would otherwise
+ * wait for it). */
+static gboolean
+end_request (NorthMcpContext *self)
 {
   if (self->session != NULL)
     {
@@ -144,12 +177,34 @@ finish_request (NorthMcpContext *self,
   if (self->tracking_session != NULL)
     north_mcp_session_remove_in_flight (self->tracking_session, self->id);
 
-  /* A cancelled request is not answered; the channel learns that no
-   * answer comes (an HTTP POST would otherwise wait for it). */
-  if (response != NULL && !g_cancellable_is_cancelled (self->cancellable))
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    return TRUE;
+
+  north_mcp_channel_skip_response (self->channel, self->id);
+  return FALSE;
+}
+
+static void
+finish_request (NorthMcpContext *self,
+                JsonNode        *response)
+{
+  if (!end_request (self))
+    return;
+
+  if (response != NULL)
     north_mcp_channel_send (self->channel, response);
   else
     north_mcp_channel_skip_response (self->channel, self->id);
+}
+
+static void
+finish_request_text (NorthMcpContext *self,
+                     GString         *text)
+{
+  if (end_request (self))
+    north_mcp_channel_send_response_text (self->channel, text);
+  else
+    g_string_free (text, TRUE);
 }
 
 static gboolean
@@ -722,12 +777,27 @@ north_mcp_context_return_tool_result (NorthMcpContext    *self,
                                       NorthMcpToolResult *result)
 {
   g_autoptr(JsonNode) node = NULL;
+  GString *text;
 
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (result));
 
-  node = north_mcp_tool_result_to_json (result);
-  north_mcp_context_return_result (self, node);
+  if (self->filter != NULL)
+    {
+      node = north_mcp_tool_result_to_json (result);
+      north_mcp_context_return_result (self, node);
+      return;
+    }
+
+  if (!mark_completed (self))
+    return;
+
+  /* The common answer is written straight to text: no tree is built,
+   * copied into an envelope, serialised and freed. */
+  text = north_mcp_jsonrpc_begin_result_text (self->id);
+  north_mcp_tool_result_write_json (result, text);
+  g_string_append_c (text, '}');
+  send_text_on_main_context (self, text);
 }
 
 static void

@@ -21,6 +21,7 @@ struct _NorthMcpHttpChannel
 
   SoupServerMessage *message;      /* strong until the answer is complete */
   JsonNode          *first_response;
+  GString           *first_text;   /* a lone JSON response sent as text */
   GPtrArray         *responses;    /* JsonNode*, JSON batches only */
   GString           *events;       /* SSE events not yet on the wire */
   GSource           *keepalive;
@@ -121,7 +122,14 @@ set_json_body (NorthMcpHttpChannel *self)
       body_node = array_node;
     }
 
-  data = north_mcp_jsonrpc_to_string (body_node, &length);
+  if (body_node == NULL && self->first_text != NULL)
+    {
+      /* Sent as text: a successful response, so 200. */
+      length = self->first_text->len;
+      data = g_string_free (g_steal_pointer (&self->first_text), FALSE);
+    }
+  else
+    data = north_mcp_jsonrpc_to_string (body_node, &length);
   soup_server_message_set_status (self->message,
                                   self->status_func != NULL && !self->batch
                                   ? self->status_func (self->first_response) : SOUP_STATUS_OK,
@@ -175,7 +183,7 @@ finish (NorthMcpHttpChannel *self)
     {
       /* Every request was cancelled: nothing to say, as for a
        * notification. */
-      if (self->first_response == NULL)
+      if (self->first_response == NULL && self->first_text == NULL)
         soup_server_message_set_status (self->message, SOUP_STATUS_ACCEPTED, NULL);
       else
         set_json_body (self);
@@ -185,6 +193,47 @@ finish (NorthMcpHttpChannel *self)
 
   release_message (self);
   g_clear_object (&self_ref);
+}
+
+/* One message as an SSE event: kept in the session's store when the
+ * stream is resumable, then on the wire, to a resumed stream, or buffered
+ * until the transport decides how to answer. */
+static void
+queue_event (NorthMcpHttpChannel *self,
+             const char          *data,
+             gsize                length)
+{
+  g_autofree char *id = NULL;
+
+  if (self->session != NULL)
+    id = north_mcp_event_store_add (north_mcp_event_store_get (self->session), self->stream,
+                                    data, length);
+
+  if (self->detached)
+    {
+      /* Kept in the store; live to a resumed stream if there is one. */
+      if (self->resumed != NULL)
+        {
+          GString *buffer = g_string_sized_new (length + 64);
+
+          north_mcp_sse_format_event_full (buffer, id, "message", data, length);
+          north_mcp_sse_stream_send_raw (self->resumed, buffer);
+        }
+    }
+  else if (self->streaming)
+    {
+      GString *buffer = g_string_sized_new (length + 64);
+
+      north_mcp_sse_format_event_full (buffer, id, "message", data, length);
+      append_to_stream (self, buffer);
+    }
+  else
+    {
+      if (self->events == NULL)
+        self->events = g_string_sized_new (length + 32);
+      self->n_events++;
+      north_mcp_sse_format_event_full (self->events, id, "message", data, length);
+    }
 }
 
 static void
@@ -213,42 +262,46 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
   if (self->sse)
     {
       g_autofree char *data = NULL;
-      g_autofree char *id = NULL;
       gsize length = 0;
 
       data = north_mcp_jsonrpc_to_string (message, &length);
-      if (self->session != NULL)
-        id = north_mcp_event_store_add (north_mcp_event_store_get (self->session), self->stream,
-                                        data, length);
-
-      if (self->detached)
-        {
-          /* Kept in the store; live to a resumed stream if there is one. */
-          if (self->resumed != NULL)
-            {
-              GString *buffer = g_string_sized_new (length + 64);
-
-              north_mcp_sse_format_event_full (buffer, id, "message", data, length);
-              north_mcp_sse_stream_send_raw (self->resumed, buffer);
-            }
-        }
-      else if (self->streaming)
-        {
-          GString *buffer = g_string_sized_new (length + 64);
-
-          north_mcp_sse_format_event_full (buffer, id, "message", data, length);
-          append_to_stream (self, buffer);
-        }
-      else
-        {
-          if (self->events == NULL)
-            self->events = g_string_sized_new (length + 32);
-          self->n_events++;
-          north_mcp_sse_format_event_full (self->events, id, "message", data, length);
-        }
+      queue_event (self, data, length);
     }
 
   if (response && ++self->received >= self->expected)
+    finish (self);
+}
+
+static void
+north_mcp_http_channel_send_response_text (NorthMcpChannel *channel,
+                                           GString         *text)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+
+  if (self->done)
+    {
+      g_string_free (text, TRUE);
+      return;
+    }
+
+  if (self->batch && !self->sse)
+    {
+      /* Batches are assembled from trees; rare enough to read back. */
+      NORTH_MCP_CHANNEL_CLASS (north_mcp_http_channel_parent_class)->send_response_text (channel, text);
+      return;
+    }
+
+  if (self->sse)
+    {
+      queue_event (self, text->str, text->len);
+      g_string_free (text, TRUE);
+    }
+  else if (self->first_response == NULL && self->first_text == NULL)
+    self->first_text = text;
+  else
+    g_string_free (text, TRUE);
+
+  if (++self->received >= self->expected)
     finish (self);
 }
 
@@ -503,6 +556,8 @@ north_mcp_http_channel_finalize (GObject *object)
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (object);
 
   g_clear_pointer (&self->first_response, json_node_unref);
+  if (self->first_text != NULL)
+    g_string_free (self->first_text, TRUE);
   g_clear_object (&self->resumed);
   g_clear_object (&self->session);
   g_clear_pointer (&self->responses, g_ptr_array_unref);
@@ -521,6 +576,7 @@ north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
   object_class->dispose = north_mcp_http_channel_dispose;
   object_class->finalize = north_mcp_http_channel_finalize;
   channel_class->send = north_mcp_http_channel_send;
+  channel_class->send_response_text = north_mcp_http_channel_send_response_text;
   channel_class->can_stream = north_mcp_http_channel_can_stream;
   channel_class->skip_response = north_mcp_http_channel_skip_response;
   channel_class->close_stream = north_mcp_http_channel_close_stream;

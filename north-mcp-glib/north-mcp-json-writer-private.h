@@ -15,7 +15,14 @@ G_BEGIN_DECLS
  * exact; doubles use the shortest form that reads back to the same value
  * and always look like doubles ("1.0"); non-finite doubles, which JSON
  * cannot express, are written as null. */
-void north_mcp_json_write (GString  *out,
-                           JsonNode *node);
+void north_mcp_json_write        (GString    *out,
+                                  JsonNode   *node);
+/* The same for a bare object (NULL: `{}`), array (NULL: `[]`) or string. */
+void north_mcp_json_write_object (GString    *out,
+                                  JsonObject *object);
+void north_mcp_json_write_array  (GString    *out,
+                                  JsonArray  *array);
+void north_mcp_json_write_string (GString    *out,
+                                  const char *string);
 
 G_END_DECLS

@@ -17,9 +17,9 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
-static void
-write_string (GString    *out,
-              const char *string)
+void
+north_mcp_json_write_string (GString    *out,
+                             const char *string)
 {
   const guchar *p = (const guchar *) string;
 
@@ -117,6 +117,51 @@ write_double (GString *out,
 }
 
 void
+north_mcp_json_write_object (GString    *out,
+                             JsonObject *object)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  gboolean first = TRUE;
+
+  if (object == NULL)
+    {
+      g_string_append_len (out, "{}", 2);
+      return;
+    }
+
+  g_string_append_c (out, '{');
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    {
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      north_mcp_json_write_string (out, name);
+      g_string_append_c (out, ':');
+      north_mcp_json_write (out, member);
+    }
+  g_string_append_c (out, '}');
+}
+
+void
+north_mcp_json_write_array (GString   *out,
+                            JsonArray *array)
+{
+  guint n = array != NULL ? json_array_get_length (array) : 0;
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      north_mcp_json_write (out, json_array_get_element (array, i));
+    }
+  g_string_append_c (out, ']');
+}
+
+void
 north_mcp_json_write (GString  *out,
                       JsonNode *node)
 {
@@ -131,48 +176,11 @@ north_mcp_json_write (GString  *out,
   switch (json_node_get_node_type (node))
     {
     case JSON_NODE_OBJECT:
-      {
-        JsonObject *object = json_node_get_object (node);
-        JsonObjectIter iter;
-        const char *name;
-        JsonNode *member;
-        gboolean first = TRUE;
-
-        if (object == NULL)
-          {
-            g_string_append_len (out, "{}", 2);
-            break;
-          }
-
-        g_string_append_c (out, '{');
-        json_object_iter_init_ordered (&iter, object);
-        while (json_object_iter_next_ordered (&iter, &name, &member))
-          {
-            if (!first)
-              g_string_append_c (out, ',');
-            first = FALSE;
-            write_string (out, name);
-            g_string_append_c (out, ':');
-            north_mcp_json_write (out, member);
-          }
-        g_string_append_c (out, '}');
-      }
+      north_mcp_json_write_object (out, json_node_get_object (node));
       break;
 
     case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (node);
-        guint n = array != NULL ? json_array_get_length (array) : 0;
-
-        g_string_append_c (out, '[');
-        for (guint i = 0; i < n; i++)
-          {
-            if (i > 0)
-              g_string_append_c (out, ',');
-            north_mcp_json_write (out, json_array_get_element (array, i));
-          }
-        g_string_append_c (out, ']');
-      }
+      north_mcp_json_write_array (out, json_node_get_array (node));
       break;
 
     case JSON_NODE_VALUE:
@@ -191,7 +199,7 @@ north_mcp_json_write (GString  *out,
             g_string_append_len (out, "false", 5);
           break;
         case G_TYPE_STRING:
-          write_string (out, json_node_get_string (node) != NULL ? json_node_get_string (node) : "");
+          north_mcp_json_write_string (out, json_node_get_string (node) != NULL ? json_node_get_string (node) : "");
           break;
         default:
           /* JsonNode holds no other value types. */

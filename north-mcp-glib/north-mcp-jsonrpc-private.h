@@ -31,6 +31,10 @@ JsonNode           *north_mcp_jsonrpc_notification_new (const char *method,
 JsonNode           *north_mcp_jsonrpc_request_new     (JsonNode    *id,
                                                        const char  *method,
                                                        JsonObject  *params);
+/* A new string holding the start of a successful response up to its
+ * result, `{"jsonrpc":"2.0","id":ID,"result":`; the caller appends the
+ * result and the closing `}`. */
+GString            *north_mcp_jsonrpc_begin_result_text (JsonNode *id);
 /* Parses @data as one JSON value; on failure a parse error (-32700). */
 JsonNode           *north_mcp_jsonrpc_parse           (const char  *data,
                                                        gsize        length,

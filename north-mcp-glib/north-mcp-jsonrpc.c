@@ -157,6 +157,19 @@ north_mcp_jsonrpc_result_new (JsonNode *id,
   return node;
 }
 
+GString *
+north_mcp_jsonrpc_begin_result_text (JsonNode *id)
+{
+  static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+  static const char result[] = ",\"result\":";
+  GString *text = g_string_sized_new (256);
+
+  g_string_append_len (text, head, sizeof head - 1);
+  north_mcp_json_write (text, id);
+  g_string_append_len (text, result, sizeof result - 1);
+  return text;
+}
+
 JsonNode *
 north_mcp_jsonrpc_error_new (JsonNode   *id,
                              int         code,

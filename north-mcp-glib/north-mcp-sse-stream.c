@@ -182,6 +182,17 @@ north_mcp_sse_stream_send (NorthMcpChannel *channel,
   north_mcp_sse_stream_send_event (self, "message", data, length);
 }
 
+static void
+north_mcp_sse_stream_send_response_text (NorthMcpChannel *channel,
+                                         GString         *text)
+{
+  NorthMcpSseStream *self = NORTH_MCP_SSE_STREAM (channel);
+
+  if (!self->ended)
+    north_mcp_sse_stream_send_event (self, "message", text->str, text->len);
+  g_string_free (text, TRUE);
+}
+
 static gboolean
 north_mcp_sse_stream_can_stream (NorthMcpChannel *channel)
 {
@@ -271,6 +282,7 @@ north_mcp_sse_stream_class_init (NorthMcpSseStreamClass *klass)
 
   object_class->dispose = north_mcp_sse_stream_dispose;
   channel_class->send = north_mcp_sse_stream_send;
+  channel_class->send_response_text = north_mcp_sse_stream_send_response_text;
   channel_class->can_stream = north_mcp_sse_stream_can_stream;
 }
 

@@ -98,6 +98,19 @@ north_mcp_stdio_channel_send (NorthMcpChannel *channel,
   write_next (self);
 }
 
+static void
+north_mcp_stdio_channel_send_response_text (NorthMcpChannel *channel,
+                                            GString         *text)
+{
+  NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
+  gsize length;
+
+  g_string_append_c (text, '\n');
+  length = text->len;
+  g_queue_push_tail (&self->queue, g_bytes_new_take (g_string_free (text, FALSE), length));
+  write_next (self);
+}
+
 static gboolean
 north_mcp_stdio_channel_can_stream (NorthMcpChannel *channel)
 {
@@ -125,6 +138,7 @@ north_mcp_stdio_channel_class_init (NorthMcpStdioChannelClass *klass)
 
   object_class->finalize = north_mcp_stdio_channel_finalize;
   channel_class->send = north_mcp_stdio_channel_send;
+  channel_class->send_response_text = north_mcp_stdio_channel_send_response_text;
   channel_class->can_stream = north_mcp_stdio_channel_can_stream;
 }
 

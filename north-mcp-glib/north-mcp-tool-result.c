@@ -5,7 +5,8 @@
 #include "config.h"
 
 #include "north-mcp-content.h"
-#include "north-mcp-tool-result.h"
+#include "north-mcp-tool-result-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-util-private.h"
 
 /**
@@ -507,4 +508,27 @@ north_mcp_tool_result_to_json (NorthMcpToolResult *self)
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, object);
   return node;
+}
+
+void
+north_mcp_tool_result_write_json (NorthMcpToolResult *self,
+                                  GString            *out)
+{
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
+
+  g_string_append_len (out, "{\"content\":", 11);
+  north_mcp_json_write_array (out, self->content);
+  if (self->structured_content != NULL)
+    {
+      g_string_append_len (out, ",\"structuredContent\":", 21);
+      north_mcp_json_write (out, self->structured_content);
+    }
+  if (self->is_error)
+    g_string_append_len (out, ",\"isError\":true", 15);
+  if (self->meta != NULL)
+    {
+      g_string_append_len (out, ",\"_meta\":", 9);
+      north_mcp_json_write_object (out, self->meta);
+    }
+  g_string_append_c (out, '}');
 }
