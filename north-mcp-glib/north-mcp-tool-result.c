@@ -24,7 +24,11 @@ struct _NorthMcpToolResult
 {
   GObject     parent_instance;
 
+  /* Blocks are JSON nodes in @content, except that text blocks added
+   * while there are no others wait in @texts as plain strings: the usual
+   * result, one text, then never becomes a tree (see ensure_content). */
   JsonArray  *content;
+  GPtrArray  *texts;
   JsonNode   *structured_content;
   JsonObject *meta;
   gboolean    is_error;
@@ -48,6 +52,7 @@ north_mcp_tool_result_finalize (GObject *object)
   NorthMcpToolResult *self = NORTH_MCP_TOOL_RESULT (object);
 
   g_clear_pointer (&self->content, json_array_unref);
+  g_clear_pointer (&self->texts, g_ptr_array_unref);
   g_clear_pointer (&self->structured_content, json_node_unref);
   g_clear_pointer (&self->meta, json_object_unref);
 
@@ -146,7 +151,21 @@ north_mcp_tool_result_class_init (NorthMcpToolResultClass *klass)
 static void
 north_mcp_tool_result_init (NorthMcpToolResult *self)
 {
+}
+
+/* The blocks as JSON nodes, from here on. */
+static JsonArray *
+ensure_content (NorthMcpToolResult *self)
+{
+  if (self->content != NULL)
+    return self->content;
+
   self->content = json_array_new ();
+  for (guint i = 0; self->texts != NULL && i < self->texts->len; i++)
+    json_array_add_element (self->content,
+                            north_mcp_content_text_new (g_ptr_array_index (self->texts, i)));
+  g_clear_pointer (&self->texts, g_ptr_array_unref);
+  return self->content;
 }
 
 /**
@@ -233,7 +252,7 @@ north_mcp_tool_result_add_content (NorthMcpToolResult *self,
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
   g_return_if_fail (content != NULL && JSON_NODE_HOLDS_OBJECT (content));
 
-  json_array_add_element (self->content, json_node_copy (content));
+  json_array_add_element (ensure_content (self), json_node_copy (content));
 }
 
 static void
@@ -241,7 +260,7 @@ take_content (NorthMcpToolResult *self,
               JsonNode           *content)
 {
   if (content != NULL)
-    json_array_add_element (self->content, content);
+    json_array_add_element (ensure_content (self), content);
 }
 
 /**
@@ -258,7 +277,15 @@ north_mcp_tool_result_add_text (NorthMcpToolResult *self,
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
   g_return_if_fail (text != NULL);
 
-  take_content (self, north_mcp_content_text_new (text));
+  if (self->content != NULL)
+    {
+      take_content (self, north_mcp_content_text_new (text));
+      return;
+    }
+
+  if (self->texts == NULL)
+    self->texts = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->texts, g_strdup (text));
 }
 
 /**
@@ -372,7 +399,7 @@ north_mcp_tool_result_get_content (NorthMcpToolResult *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_TOOL_RESULT (self), NULL);
 
-  return self->content;
+  return ensure_content (self);
 }
 
 /**
@@ -497,7 +524,7 @@ north_mcp_tool_result_to_json (NorthMcpToolResult *self)
   g_return_val_if_fail (NORTH_MCP_IS_TOOL_RESULT (self), NULL);
 
   object = json_object_new ();
-  json_object_set_array_member (object, "content", json_array_ref (self->content));
+  json_object_set_array_member (object, "content", json_array_ref (ensure_content (self)));
   if (self->structured_content != NULL)
     json_object_set_member (object, "structuredContent", json_node_copy (self->structured_content));
   if (self->is_error)
@@ -510,6 +537,23 @@ north_mcp_tool_result_to_json (NorthMcpToolResult *self)
   return node;
 }
 
+/* What north_mcp_content_text_new() blocks would serialise to. */
+static void
+write_texts (NorthMcpToolResult *self,
+             GString            *out)
+{
+  g_string_append_c (out, '[');
+  for (guint i = 0; self->texts != NULL && i < self->texts->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_len (out, "{\"type\":\"text\",\"text\":", 22);
+      north_mcp_json_write_string (out, g_ptr_array_index (self->texts, i));
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+}
+
 void
 north_mcp_tool_result_write_json (NorthMcpToolResult *self,
                                   GString            *out)
@@ -517,7 +561,10 @@ north_mcp_tool_result_write_json (NorthMcpToolResult *self,
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (self));
 
   g_string_append_len (out, "{\"content\":", 11);
-  north_mcp_json_write_array (out, self->content);
+  if (self->content != NULL)
+    north_mcp_json_write_array (out, self->content);
+  else
+    write_texts (self, out);
   if (self->structured_content != NULL)
     {
       g_string_append_len (out, ",\"structuredContent\":", 21);
