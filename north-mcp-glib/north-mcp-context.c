@@ -44,7 +44,7 @@ struct _NorthMcpContext
   char                 *method;
   JsonObject           *params;
   char                 *protocol_version;
-  GCancellable         *cancellable;
+  GCancellable         *cancellable;      /* made on demand; see get_cancellable */
   JsonNode             *progress_token;
   double                last_progress;
   NorthMcpResultFilter  filter;
@@ -162,6 +162,14 @@ send_related (NorthMcpContext *self,
     north_mcp_channel_send (channel, message);
 }
 
+static gboolean
+is_cancelled (NorthMcpContext *self)
+{
+  GCancellable *cancellable = g_atomic_pointer_get (&self->cancellable);
+
+  return cancellable != NULL && g_cancellable_is_cancelled (cancellable);
+}
+
 /* Whether the answer goes out: a cancelled request is not answered, and
  * the channel learns that no answer comes (an HTTP POST would otherwise
  * wait for it). */
@@ -177,7 +185,7 @@ end_request (NorthMcpContext *self)
   if (self->tracking_session != NULL)
     north_mcp_session_remove_in_flight (self->tracking_session, self->id);
 
-  if (!g_cancellable_is_cancelled (self->cancellable))
+  if (!is_cancelled (self))
     return TRUE;
 
   north_mcp_channel_skip_response (self->channel, self->id);
@@ -252,7 +260,7 @@ north_mcp_context_dispose (GObject *object)
                                        ? g_object_ref (self->tracking_session) : NULL;
           stand_in->id = json_node_ref (self->id);
           stand_in->main_context = g_main_context_ref (self->main_context);
-          stand_in->cancellable = g_object_ref (self->cancellable);
+          stand_in->cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
           run_on_main_context (stand_in, finish_request, response);
           g_object_unref (stand_in);
         }
@@ -330,8 +338,6 @@ north_mcp_context_new (NorthMcpServer  *server,
   self->method = g_strdup (method);
   self->params = params != NULL ? json_object_ref (params) : json_object_new ();
   self->protocol_version = g_strdup (protocol_version);
-  self->cancellable = g_cancellable_new ();
-
   meta = north_mcp_object_get_object (self->params, "_meta");
   if (meta != NULL && json_object_has_member (meta, "progressToken"))
     {
@@ -342,7 +348,7 @@ north_mcp_context_new (NorthMcpServer  *server,
     }
 
   if (session != NULL)
-    north_mcp_session_add_in_flight (session, id, self->cancellable);
+    north_mcp_session_add_in_flight (session, id, north_mcp_context_get_cancellable (self));
 
   return self;
 }
@@ -375,7 +381,8 @@ north_mcp_context_set_modern (NorthMcpContext *self,
   self->channel_cancelled_id =
     g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
                            G_CALLBACK (channel_cancelled_cb),
-                           g_object_ref (self->cancellable), g_object_unref);
+                           g_object_ref (north_mcp_context_get_cancellable (self)),
+                           g_object_unref);
 }
 
 gboolean
@@ -610,6 +617,16 @@ GCancellable *
 north_mcp_context_get_cancellable (NorthMcpContext *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  /* Most requests never need one (stateless calls nobody cancels), so it
+   * is made on first use; handlers may ask from any thread. */
+  if (g_atomic_pointer_get (&self->cancellable) == NULL)
+    {
+      GCancellable *cancellable = g_cancellable_new ();
+
+      if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, cancellable))
+        g_object_unref (cancellable);
+    }
 
   return self->cancellable;
 }

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  * surrogates and \u0000 (which a C string cannot hold) are rejected. A
  * duplicate member name keeps the last value, as json-glib does.
  *
- * Returns a sealed (immutable) tree, or NULL with @error set in
+ * Returns a new (unsealed) tree, or NULL with @error set in
  * NORTH_MCP_JSONRPC_ERROR / NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR; the
  * message starts with "Parse error: " and names the byte offset. */
 JsonNode *north_mcp_json_read (const char  *data,
