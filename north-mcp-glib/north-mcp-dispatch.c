@@ -391,13 +391,12 @@ static void
 handle_request (NorthMcpServer  *server,
                 NorthMcpSession *session,
                 NorthMcpUser    *user,
-                JsonObject      *object,
+                const char      *method,
+                JsonObject      *params,
                 JsonNode        *id,
                 NorthMcpChannel *channel,
                 gboolean         in_batch)
 {
-  const char *method = north_mcp_object_get_string (object, "method");
-  JsonObject *params = north_mcp_object_get_object (object, "params");
   NorthMcpMethodHandler handler;
   g_autoptr(NorthMcpContext) context = NULL;
 
@@ -452,7 +451,12 @@ handle_one (NorthMcpServer  *server,
   switch (north_mcp_jsonrpc_classify (message, &id, &error))
     {
     case NORTH_MCP_MESSAGE_REQUEST:
-      handle_request (server, session, user, json_node_get_object (message), id, channel, in_batch);
+      {
+        JsonObject *object = json_node_get_object (message);
+
+        handle_request (server, session, user, north_mcp_object_get_string (object, "method"),
+                        north_mcp_object_get_object (object, "params"), id, channel, in_batch);
+      }
       return 1;
 
     case NORTH_MCP_MESSAGE_NOTIFICATION:
@@ -469,6 +473,25 @@ handle_one (NorthMcpServer  *server,
       send_error (channel, id, error->code, error->message);
       return 1;
     }
+}
+
+guint
+north_mcp_server_handle_request (NorthMcpServer         *self,
+                                 NorthMcpSession        *session,
+                                 NorthMcpUser           *user,
+                                 NorthMcpJsonrpcRequest *request,
+                                 NorthMcpChannel        *channel)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+  g_return_val_if_fail (request != NULL && request->id != NULL && request->method != NULL, 0);
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (channel), 0);
+
+  if (session != NULL)
+    north_mcp_session_touch (session);
+
+  handle_request (self, session, user, request->method, request->params, request->id,
+                  channel, FALSE);
+  return 1;
 }
 
 guint

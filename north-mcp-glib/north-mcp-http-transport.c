@@ -535,8 +535,8 @@ handle_mcp_post (NorthMcpHttpTransport *self,
   gboolean stateless = north_mcp_server_get_stateless (self->server);
   g_autoptr(NorthMcpSession) session = NULL;
   g_autoptr(NorthMcpHttpChannel) channel = NULL;
+  g_auto(NorthMcpJsonrpcRequest) request = { 0, };
   g_autoptr(JsonNode) message = NULL;
-  g_autoptr(GError) error = NULL;
   gboolean accepts_json, accepts_sse, batch, has_request, initialize;
   gboolean new_session = FALSE;
   const char *content_type;
@@ -560,23 +560,39 @@ handle_mcp_post (NorthMcpHttpTransport *self,
       return;
     }
 
-  message = north_mcp_jsonrpc_parse (body->data, body->length, &error);
-  if (message == NULL)
+  /* The usual body, one request of the classic revisions, is read without
+   * building its envelope; everything else takes the general path. */
+  if (!north_mcp_modern_http_is_modern_only (headers) &&
+      north_mcp_jsonrpc_read_request (body->data, body->length, &request) &&
+      !north_mcp_modern_params_are_modern (request.params))
     {
-      north_mcp_server_debug (self->server, "Rejected unparsable request body: %s", error->message);
-      respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
-                             NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR, error->message);
-      return;
+      batch = FALSE;
+      has_request = TRUE;
+      initialize = strcmp (request.method, "initialize") == 0;
     }
-
-  if (north_mcp_modern_http_is_modern (headers, message))
+  else
     {
-      handle_modern_post (self, msg, user, message, accepts_sse);
-      return;
-    }
+      g_autoptr(GError) error = NULL;
 
-  if (!inspect_message (msg, message, &batch, &has_request, &initialize))
-    return;
+      north_mcp_jsonrpc_request_clear (&request);
+      message = north_mcp_jsonrpc_parse (body->data, body->length, &error);
+      if (message == NULL)
+        {
+          north_mcp_server_debug (self->server, "Rejected unparsable request body: %s", error->message);
+          respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
+                                 NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR, error->message);
+          return;
+        }
+
+      if (north_mcp_modern_http_is_modern (headers, message))
+        {
+          handle_modern_post (self, msg, user, message, accepts_sse);
+          return;
+        }
+
+      if (!inspect_message (msg, message, &batch, &has_request, &initialize))
+        return;
+    }
 
   if (!initialize && !check_protocol_version (self, msg))
     return;
@@ -617,8 +633,12 @@ handle_mcp_post (NorthMcpHttpTransport *self,
   if (session != NULL && !stateless && accepts_sse && has_request && !batch &&
       session_is_resumable (session))
     north_mcp_http_channel_enable_resumption (channel, session, RETRY_MS);
-  n_responses = north_mcp_server_handle_message (self->server, session, user, message,
-                                                 NORTH_MCP_CHANNEL (channel));
+  if (message != NULL)
+    n_responses = north_mcp_server_handle_message (self->server, session, user, message,
+                                                   NORTH_MCP_CHANNEL (channel));
+  else
+    n_responses = north_mcp_server_handle_request (self->server, session, user, &request,
+                                                   NORTH_MCP_CHANNEL (channel));
 
   if (new_session && is_error_response (north_mcp_http_channel_peek_response (channel)))
     {

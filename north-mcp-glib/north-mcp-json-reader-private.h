@@ -25,4 +25,21 @@ JsonNode *north_mcp_json_read (const char  *data,
                                guint        max_depth,
                                GError     **error);
 
+/* Receives one member of the object north_mcp_json_read_members() reads,
+ * and owns @value; returns FALSE to stop reading. */
+typedef gboolean (*NorthMcpJsonMemberFunc) (const char *name,
+                                            JsonNode   *value,
+                                            gpointer    user_data);
+
+/* Reads @data, which must be one JSON object under the rules above, member
+ * by member, without building the object itself: @func receives each
+ * member in order. Returns FALSE when @data is not one well-formed object
+ * (whatever @func saw until then stays valid) or @func stopped; callers
+ * that need to say why read it again with north_mcp_json_read(). */
+gboolean  north_mcp_json_read_members (const char             *data,
+                                       gsize                   length,
+                                       guint                   max_depth,
+                                       NorthMcpJsonMemberFunc  func,
+                                       gpointer                user_data);
+
 G_END_DECLS

@@ -418,72 +418,104 @@ enter (Reader *r)
   return TRUE;
 }
 
+/* Where read_members() puts each member; FALSE stops reading. */
+typedef gboolean (*MemberSink) (const char *name,
+                                JsonNode   *value,
+                                gpointer    data);
+
+static gboolean
+object_sink (const char *name,
+             JsonNode   *value,
+             gpointer    data)
+{
+  json_object_set_member (data, name, value);
+  return TRUE;
+}
+
+/* r->p at '{': hands each member to @sink (which takes the value).
+ * FALSE on malformed input (error set) or when @sink stopped. */
+static gboolean
+read_members (Reader     *r,
+              MemberSink  sink,
+              gpointer    data)
+{
+  if (!enter (r))
+    return FALSE;
+
+  if (r->p < r->end && *r->p == '}')
+    {
+      r->p++;
+      r->depth--;
+      return TRUE;
+    }
+
+  for (;;)
+    {
+      JsonNode *member;
+      gssize name;
+      gboolean more;
+
+      if (r->p >= r->end || *r->p != '"')
+        {
+          fail (r, r->p >= r->end ? "unterminated object" : "expected a member name");
+          return FALSE;
+        }
+      name = read_string (r);
+      if (name < 0)
+        return FALSE;
+
+      skip_whitespace (r);
+      if (r->p >= r->end || *r->p != ':')
+        {
+          fail (r, "expected ':'");
+          return FALSE;
+        }
+      r->p++;
+      skip_whitespace (r);
+
+      member = read_value (r);
+      if (member == NULL)
+        return FALSE;
+      more = sink (r->stack + name, member, data);
+      r->stack_len = name;
+      if (!more)
+        return FALSE;
+
+      skip_whitespace (r);
+      if (r->p < r->end && *r->p == ',')
+        {
+          r->p++;
+          skip_whitespace (r);
+          continue;
+        }
+      if (r->p < r->end && *r->p == '}')
+        {
+          r->p++;
+          break;
+        }
+      fail (r, r->p >= r->end ? "unterminated object" : "expected ',' or '}'");
+      return FALSE;
+    }
+
+  r->depth--;
+  return TRUE;
+}
+
 static JsonNode *
 read_object (Reader *r)
 {
-  JsonObject *object;
+  JsonObject *object = json_object_new ();
   JsonNode *node;
 
-  if (!enter (r))
-    return NULL;
+  if (!read_members (r, object_sink, object))
+    {
+      json_object_unref (object);
+      return NULL;
+    }
 
-  object = json_object_new ();
-  if (r->p < r->end && *r->p == '}')
-    r->p++;
-  else
-    for (;;)
-      {
-        JsonNode *member;
-        gssize name;
-
-        if (r->p >= r->end || *r->p != '"')
-          {
-            fail (r, r->p >= r->end ? "unterminated object" : "expected a member name");
-            goto error;
-          }
-        name = read_string (r);
-        if (name < 0)
-          goto error;
-
-        skip_whitespace (r);
-        if (r->p >= r->end || *r->p != ':')
-          {
-            fail (r, "expected ':'");
-            goto error;
-          }
-        r->p++;
-        skip_whitespace (r);
-
-        member = read_value (r);
-        if (member == NULL)
-          goto error;
-        json_object_set_member (object, r->stack + name, member);
-        r->stack_len = name;
-
-        skip_whitespace (r);
-        if (r->p < r->end && *r->p == ',')
-          {
-            r->p++;
-            skip_whitespace (r);
-            continue;
-          }
-        if (r->p < r->end && *r->p == '}')
-          {
-            r->p++;
-            break;
-          }
-        fail (r, r->p >= r->end ? "unterminated object" : "expected ',' or '}'");
-        goto error;
-      }
-
-  r->depth--;
   node = json_node_init_object (json_node_alloc (), object);
   json_object_unref (object);
   return node;
-
-error:
-  json_object_unref (object);
-  return NULL;
 }
 
 static JsonNode *
@@ -580,24 +612,69 @@ read_value (Reader *r)
     }
 }
 
+static void
+reader_init (Reader     *r,
+             const char *data,
+             gsize       length,
+             guint       max_depth,
+             GError    **error)
+{
+  r->start = r->p = (const guchar *) data;
+  r->end = r->start + length;
+  r->depth = 0;
+  r->max_depth = max_depth;
+  r->error = error;
+  r->stack = r->inline_stack;
+  r->stack_len = 0;
+  r->stack_size = INLINE_STACK;
+}
+
+static void
+reader_clear (Reader *r)
+{
+  if (r->stack != r->inline_stack)
+    g_free (r->stack);
+}
+
+gboolean
+north_mcp_json_read_members (const char             *data,
+                             gsize                   length,
+                             guint                   max_depth,
+                             NorthMcpJsonMemberFunc  func,
+                             gpointer                user_data)
+{
+  Reader r;
+  gboolean ok;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  reader_init (&r, data, length, max_depth, NULL);
+  skip_whitespace (&r);
+  ok = r.p < r.end && *r.p == '{' && read_members (&r, func, user_data);
+  if (ok)
+    {
+      skip_whitespace (&r);
+      ok = r.p == r.end;
+    }
+  reader_clear (&r);
+
+  return ok;
+}
+
 JsonNode *
 north_mcp_json_read (const char  *data,
                      gsize        length,
                      guint        max_depth,
                      GError     **error)
 {
-  Reader r = { 0, };
+  Reader r;
   JsonNode *root;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  r.start = r.p = (const guchar *) data;
-  r.end = r.start + length;
-  r.max_depth = max_depth;
-  r.error = error;
-  r.stack = r.inline_stack;
-  r.stack_size = INLINE_STACK;
+  reader_init (&r, data, length, max_depth, error);
 
   skip_whitespace (&r);
   if (r.p >= r.end)
@@ -618,8 +695,7 @@ north_mcp_json_read (const char  *data,
         }
     }
 
-  if (r.stack != r.inline_stack)
-    g_free (r.stack);
+  reader_clear (&r);
 
   /* Not sealed: sealing walks the whole tree again (over 1 % of a
    * request), and nothing relies on it; a handler that edits its own

@@ -15,6 +15,26 @@ typedef enum {
   NORTH_MCP_MESSAGE_RESPONSE,
 } NorthMcpMessageKind;
 
+/* One request, read without building its envelope (the common body). */
+typedef struct {
+  JsonNode   *id;      /* a string or integer */
+  char       *method;  /* non-empty */
+  JsonObject *params;  /* NULL when absent or null */
+  guint       seen;    /* members read so far, while reading */
+} NorthMcpJsonrpcRequest;
+
+/* Reads @data if it is exactly one valid JSON-RPC request (what
+ * north_mcp_jsonrpc_classify() would call NORTH_MCP_MESSAGE_REQUEST, with
+ * no duplicate or response members). FALSE for anything else, well-formed
+ * or not: the caller then takes the general path, which also says what is
+ * wrong. Clear @request with north_mcp_jsonrpc_request_clear() either way. */
+gboolean            north_mcp_jsonrpc_read_request    (const char             *data,
+                                                       gsize                   length,
+                                                       NorthMcpJsonrpcRequest *request);
+void                north_mcp_jsonrpc_request_clear   (NorthMcpJsonrpcRequest *request);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NorthMcpJsonrpcRequest, north_mcp_jsonrpc_request_clear)
+
 /* Classifies @message; on NORTH_MCP_MESSAGE_INVALID, @error says why (and
  * @id_out, when not NULL, receives the id if one could be read). */
 NorthMcpMessageKind north_mcp_jsonrpc_classify        (JsonNode    *message,

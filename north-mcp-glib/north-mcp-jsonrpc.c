@@ -131,6 +131,95 @@ north_mcp_jsonrpc_classify (JsonNode  *message,
   return NORTH_MCP_MESSAGE_RESPONSE;
 }
 
+enum {
+  SEEN_JSONRPC = 1 << 0,
+  SEEN_ID      = 1 << 1,
+  SEEN_METHOD  = 1 << 2,
+  SEEN_PARAMS  = 1 << 3,
+};
+
+static gboolean
+is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* Keeps what a request needs; stops at anything the general path must
+ * judge (a repeated member, a wrong type, a response's members). */
+static gboolean
+take_request_member (const char *name,
+                     JsonNode   *value,
+                     gpointer    user_data)
+{
+  NorthMcpJsonrpcRequest *request = user_data;
+  g_autoptr(JsonNode) owned = value;
+  guint bit;
+
+  if (strcmp (name, "jsonrpc") == 0)
+    bit = SEEN_JSONRPC;
+  else if (strcmp (name, "id") == 0)
+    bit = SEEN_ID;
+  else if (strcmp (name, "method") == 0)
+    bit = SEEN_METHOD;
+  else if (strcmp (name, "params") == 0)
+    bit = SEEN_PARAMS;
+  else if (strcmp (name, "result") == 0 || strcmp (name, "error") == 0)
+    return FALSE;
+  else
+    return TRUE; /* JSON-RPC ignores other members */
+
+  if (request->seen & bit)
+    return FALSE;
+  request->seen |= bit;
+
+  switch (bit)
+    {
+    case SEEN_JSONRPC:
+      return is_string (value) && strcmp (json_node_get_string (value), "2.0") == 0;
+    case SEEN_ID:
+      if (!id_is_valid (value))
+        return FALSE;
+      request->id = g_steal_pointer (&owned);
+      return TRUE;
+    case SEEN_METHOD:
+      if (!is_string (value) || *json_node_get_string (value) == '\0')
+        return FALSE;
+      request->method = json_node_dup_string (value);
+      return TRUE;
+    case SEEN_PARAMS:
+    default:
+      if (JSON_NODE_HOLDS_NULL (value))
+        return TRUE;
+      if (!JSON_NODE_HOLDS_OBJECT (value))
+        return FALSE;
+      request->params = json_node_dup_object (value);
+      return TRUE;
+    }
+}
+
+gboolean
+north_mcp_jsonrpc_read_request (const char             *data,
+                                gsize                   length,
+                                NorthMcpJsonrpcRequest *request)
+{
+  g_return_val_if_fail (request != NULL, FALSE);
+
+  memset (request, 0, sizeof *request);
+  return north_mcp_json_read_members (data, length, NORTH_MCP_JSON_MAX_DEPTH,
+                                      take_request_member, request) &&
+         (request->seen & (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD)) ==
+         (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD);
+}
+
+void
+north_mcp_jsonrpc_request_clear (NorthMcpJsonrpcRequest *request)
+{
+  g_clear_pointer (&request->id, json_node_unref);
+  g_clear_pointer (&request->method, g_free);
+  g_clear_pointer (&request->params, json_object_unref);
+  request->seen = 0;
+}
+
 static JsonObject *
 envelope_new (JsonNode *id)
 {

@@ -6,6 +6,7 @@
 
 #include "north-mcp-server.h"
 #include "north-mcp-channel-private.h"
+#include "north-mcp-jsonrpc-private.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,12 @@ guint         north_mcp_server_handle_message     (NorthMcpServer  *self,
                                                    NorthMcpUser    *user,
                                                    JsonNode        *message,
                                                    NorthMcpChannel *channel);
+/* The same for one request read by north_mcp_jsonrpc_read_request(). */
+guint         north_mcp_server_handle_request     (NorthMcpServer         *self,
+                                                   NorthMcpSession        *session,
+                                                   NorthMcpUser           *user,
+                                                   NorthMcpJsonrpcRequest *request,
+                                                   NorthMcpChannel        *channel);
 
 /* Sessions, for the stateful transports. */
 NorthMcpSession *north_mcp_server_create_session  (NorthMcpServer  *self,

@@ -123,6 +123,106 @@ test_to_string_is_one_line (void)
   g_assert_nonnull (strstr (line, "two\\nlines"));
 }
 
+
+/* The envelope-free reader takes exactly the single requests that
+ * classify() takes, and leaves everything else to the general path. */
+static const char * const fast_requests[] = {
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
+  " {\"method\":\"tools/call\",\"params\":{\"name\":\"add\",\"arguments\":{\"a\":2}},\"id\":\"x\",\"jsonrpc\":\"2.0\"} \n",
+  "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775808,\"method\":\"x\",\"params\":null}",
+  "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"x\",\"extra\":[1,{\"y\":null}],\"extra\":true}",
+  "{\"jsonrpc\":\"2.0\",\"id\":\"\\u00e9\\ud83d\\ude00\",\"method\":\"\\u0074ools/list\"}",
+};
+
+static const char * const not_fast[] = {
+  /* not one object */
+  "", " ", "[]", "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", "42", "\"s\"", "null",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"} {}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}x",
+  /* malformed JSON at every stage */
+  "{", "{\"jsonrpc\"", "{\"jsonrpc\":", "{\"jsonrpc\":\"2.0\",", "{\"jsonrpc\":\"2.0\" \"id\":1}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",}", "{jsonrpc:\"2.0\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":01,\"method\":\"ping\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"p\xffng\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"p\\ud800ng\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"p\\u0000ng\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"a\":[1,2}}",
+  /* well-formed but not a request */
+  "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}",
+  "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":1,\"message\":\"m\"}}",
+  "{\"id\":1,\"method\":\"ping\"}",
+  "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}",
+  "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"ping\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":[1,2]}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":\"p\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"x\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"x\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"x\"}",
+  /* left to the general path on purpose: repeated members and a
+   * request that also carries a response's members */
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"method\":\"x\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"method\":\"y\"}",
+  "{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":{},\"params\":{}}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"result\":{}}",
+};
+
+static void
+test_read_request_accepts (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (fast_requests); i++)
+    {
+      const char *json = fast_requests[i];
+      g_auto(NorthMcpJsonrpcRequest) request = { 0, };
+      g_autoptr(JsonNode) node = test_parse_json (json);
+      JsonNode *id = NULL;
+      JsonObject *object = json_node_get_object (node);
+      JsonObject *params = json_object_get_member (object, "params") != NULL &&
+                           JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "params"))
+                           ? json_object_get_object_member (object, "params") : NULL;
+
+      g_test_message ("%s", json);
+      g_assert_cmpint (north_mcp_jsonrpc_classify (node, &id, NULL), ==, NORTH_MCP_MESSAGE_REQUEST);
+      g_assert_true (north_mcp_jsonrpc_read_request (json, strlen (json), &request));
+      g_assert_true (json_node_equal (request.id, id));
+      g_assert_cmpstr (request.method, ==, json_object_get_string_member (object, "method"));
+      if (params == NULL)
+        g_assert_null (request.params);
+      else
+        g_assert_true (json_object_equal (request.params, params));
+    }
+}
+
+static void
+test_read_request_declines (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (not_fast); i++)
+    {
+      const char *json = not_fast[i];
+      g_auto(NorthMcpJsonrpcRequest) request = { 0, };
+
+      g_test_message ("%s", json);
+      g_assert_false (north_mcp_jsonrpc_read_request (json, strlen (json), &request));
+      /* Whatever was read before giving up is freed by the clear. */
+    }
+}
+
+/* Nesting beyond the limit is refused here as by the general reader. */
+static void
+test_read_request_depth (void)
+{
+  g_autoptr(GString) json = g_string_new ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":{\"a\":");
+  g_auto(NorthMcpJsonrpcRequest) request = { 0, };
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (json, '[');
+  g_assert_false (north_mcp_jsonrpc_read_request (json->str, json->len, &request));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -133,6 +233,9 @@ main (int    argc,
   g_test_add_func ("/jsonrpc/classify/invalid", test_classify_invalid);
   g_test_add_func ("/jsonrpc/classify/readable-id", test_classify_keeps_readable_id);
   g_test_add_func ("/jsonrpc/parse/errors", test_parse_errors);
+  g_test_add_func ("/jsonrpc/read-request/accepts", test_read_request_accepts);
+  g_test_add_func ("/jsonrpc/read-request/declines", test_read_request_declines);
+  g_test_add_func ("/jsonrpc/read-request/depth", test_read_request_depth);
   g_test_add_func ("/jsonrpc/error-response", test_error_response_shape);
   g_test_add_func ("/jsonrpc/one-line", test_to_string_is_one_line);
 
