@@ -214,11 +214,21 @@ handle_line (NorthMcpStdioTransport *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) message = NULL;
+  g_auto(NorthMcpJsonrpcRequest) request = { 0, };
 
   while (length > 0 && (line[length - 1] == '\r' || line[length - 1] == ' ' || line[length - 1] == '\t'))
     length--;
   if (length == 0)
     return;
+
+  /* One request, the usual line, without building its envelope. */
+  if (north_mcp_jsonrpc_read_request (line, length, &request))
+    {
+      if (self->server != NULL)
+        north_mcp_server_handle_request (self->server, self->session, NULL, &request,
+                                         NORTH_MCP_CHANNEL (self->channel));
+      return;
+    }
 
   message = north_mcp_jsonrpc_parse (line, length, &error);
   if (message == NULL)
