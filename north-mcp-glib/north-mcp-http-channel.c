@@ -49,6 +49,7 @@ struct _NorthMcpHttpChannel
   guint              streaming : 1;
   guint              paused : 1;
   guint              done : 1;
+  guint              watching : 1; /* on_message_gone is connected */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpHttpChannel, north_mcp_http_channel, NORTH_MCP_TYPE_CHANNEL)
@@ -86,7 +87,9 @@ release_message (NorthMcpHttpChannel *self)
   stop_keepalive (self);
   if (self->message != NULL)
     {
-      g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
+      if (self->watching)
+        g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
+      self->watching = FALSE;
       g_clear_object (&self->message);
     }
 }
@@ -351,6 +354,7 @@ detach (NorthMcpHttpChannel *self)
   self->detached = TRUE;
   stop_keepalive (self);
   g_signal_handlers_disconnect_by_func (message, on_message_gone, self);
+  self->watching = FALSE;
   self->message = NULL;
   soup_message_body_complete (soup_server_message_get_response_body (message));
   soup_server_message_unpause (message);
@@ -368,6 +372,7 @@ on_message_gone (NorthMcpHttpChannel *self)
     {
       stop_keepalive (self);
       g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
+      self->watching = FALSE;
       g_clear_object (&self->message);
       self->detached = TRUE;
       return;
@@ -419,6 +424,7 @@ north_mcp_http_channel_expect (NorthMcpHttpChannel *self,
   self->self_ref = g_object_ref (self);
   g_signal_connect_swapped (self->message, "finished", G_CALLBACK (on_message_gone), self);
   g_signal_connect_swapped (self->message, "disconnected", G_CALLBACK (on_message_gone), self);
+  self->watching = TRUE;
 
   if (self->sse)
     {
