@@ -67,8 +67,8 @@ G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
 
 static GPrivate current_context;
 
-/* Runs @func on the server's main context: now if this thread owns it,
- * else later. Channels and sessions are only touched there. */
+/* What a handler's thread asks of the server's main context: channels
+ * and sessions are only touched there. */
 typedef void (*ContextCall) (NorthMcpContext *self, JsonNode *message);
 
 typedef struct
@@ -92,28 +92,38 @@ invocation_free (Invocation *invocation)
   g_free (invocation);
 }
 
-static gboolean
-invocation_run (gpointer user_data)
+static void
+invocation_call (Invocation *invocation)
 {
-  Invocation *invocation = user_data;
-
   if (invocation->response_text != NULL)
     finish_request_text (invocation->context, g_steal_pointer (&invocation->response_text));
   else
     invocation->func (invocation->context, invocation->message);
+}
+
+static gboolean
+invocation_run (gpointer user_data)
+{
+  invocation_call (user_data);
   return G_SOURCE_REMOVE;
 }
 
+/* Calls @func with @message, or sends @response_text (taken) as the
+ * answer, on the server's main context: now if this thread owns it, else
+ * later. */
 static void
 run_on_main_context (NorthMcpContext *self,
                      ContextCall      func,
-                     JsonNode        *message)
+                     JsonNode        *message,
+                     GString         *response_text)
 {
   Invocation *invocation;
 
   if (g_main_context_is_owner (self->main_context))
     {
-      func (self, message);
+      Invocation now = { self, func, message, response_text };
+
+      invocation_call (&now);
       return;
     }
 
@@ -121,27 +131,7 @@ run_on_main_context (NorthMcpContext *self,
   invocation->context = g_object_ref (self);
   invocation->func = func;
   invocation->message = message != NULL ? json_node_ref (message) : NULL;
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
-                              invocation_run, invocation,
-                              (GDestroyNotify) invocation_free);
-}
-
-/* The same for an answer already serialised. */
-static void
-send_text_on_main_context (NorthMcpContext *self,
-                           GString         *text)
-{
-  Invocation *invocation;
-
-  if (g_main_context_is_owner (self->main_context))
-    {
-      finish_request_text (self, text);
-      return;
-    }
-
-  invocation = g_new0 (Invocation, 1);
-  invocation->context = g_object_ref (self);
-  invocation->response_text = text;
+  invocation->response_text = response_text;
   g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
                               invocation_run, invocation,
                               (GDestroyNotify) invocation_free);
@@ -261,7 +251,7 @@ north_mcp_context_dispose (GObject *object)
           stand_in->id = json_node_ref (self->id);
           stand_in->main_context = g_main_context_ref (self->main_context);
           stand_in->cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
-          run_on_main_context (stand_in, finish_request, response);
+          run_on_main_context (stand_in, finish_request, response, NULL);
           g_object_unref (stand_in);
         }
     }
@@ -686,7 +676,7 @@ north_mcp_context_report_progress (NorthMcpContext *self,
     json_object_set_string_member (params, "message", message);
 
   notification = north_mcp_jsonrpc_notification_new ("notifications/progress", params);
-  run_on_main_context (self, send_related, notification);
+  run_on_main_context (self, send_related, notification, NULL);
 }
 
 /**
@@ -722,7 +712,7 @@ north_mcp_context_log (NorthMcpContext  *self,
 
   params = north_mcp_log_message_params_new (level, logger, data);
   notification = north_mcp_jsonrpc_notification_new ("notifications/message", params);
-  run_on_main_context (self, send_related, notification);
+  run_on_main_context (self, send_related, notification, NULL);
 }
 
 /**
@@ -779,7 +769,7 @@ north_mcp_context_return_result (NorthMcpContext *self,
   if (!mark_completed (self))
     return;
 
-  run_on_main_context (self, send_result, result);
+  run_on_main_context (self, send_result, result, NULL);
 }
 
 /**
@@ -814,7 +804,7 @@ north_mcp_context_return_tool_result (NorthMcpContext    *self,
   text = north_mcp_jsonrpc_begin_result_text (self->id);
   north_mcp_tool_result_write_json (result, text);
   g_string_append_c (text, '}');
-  send_text_on_main_context (self, text);
+  run_on_main_context (self, NULL, NULL, text);
 }
 
 static void
@@ -907,7 +897,7 @@ north_mcp_context_return_error_full (NorthMcpContext *self,
     code = NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS;
 
   response = north_mcp_jsonrpc_error_new (self->id, code, message, data);
-  run_on_main_context (self, send_response, response);
+  run_on_main_context (self, send_response, response, NULL);
 }
 
 /**
