@@ -104,10 +104,14 @@ north_mcp_stdio_channel_send_response_text (NorthMcpChannel *channel,
 {
   NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
   gsize length;
+  char *line;
 
   g_string_append_c (text, '\n');
   length = text->len;
-  g_queue_push_tail (&self->queue, g_bytes_new_take (g_string_free (text, FALSE), length));
+  /* Lines wait here while the client reads slowly: keep only their bytes,
+   * not the string's spare room. */
+  line = g_realloc (g_string_free (text, FALSE), length);
+  g_queue_push_tail (&self->queue, g_bytes_new_take (line, length));
   write_next (self);
 }
 
