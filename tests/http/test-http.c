@@ -477,6 +477,10 @@ test_stateful_round_trip (Fixture       *f,
   g_assert_cmpuint (list->status, ==, 200);
   /* The client accepts SSE: stateful requests are answered as a stream. */
   g_assert_true (g_str_has_prefix (reply_header (list, "Content-Type"), "text/event-stream"));
+  /* Answered at once, so sent whole: a Content-Length body, not a
+   * chunked stream kept open with a keep-alive timer. */
+  g_assert_cmpint (soup_message_headers_get_encoding (list->headers), ==,
+                   SOUP_ENCODING_CONTENT_LENGTH);
   g_assert_cmpstr (reply_header (list, "Access-Control-Expose-Headers"), ==, "Mcp-Session-Id");
   response = reply_response (list);
   tools = json_object_get_array_member (response_result (response), "tools");
@@ -520,6 +524,10 @@ test_stateful_progress_stream (Fixture       *f,
   g_assert_cmpuint (reply->status, ==, 200);
   g_assert_true (g_str_has_prefix (reply_header (reply, "Content-Type"), "text/event-stream"));
   g_assert_cmpstr (reply_header (reply, "X-Accel-Buffering"), ==, "no");
+  /* The tool answered before its handler returned: the notifications were
+   * buffered and go out with the response in one body. */
+  g_assert_cmpint (soup_message_headers_get_encoding (reply->headers), ==,
+                   SOUP_ENCODING_CONTENT_LENGTH);
 
   messages = parse_sse (reply_text (reply));
   g_assert_cmpuint (messages->len, >=, 3);
@@ -1176,6 +1184,15 @@ test_slow_tool_does_not_block (Fixture       *f,
   g_assert_cmpuint (slow_state.order, ==, 2);
   g_assert_cmpuint (soup_message_get_status (slow), ==, 200);
   g_assert_cmpuint (soup_message_get_status (fast), ==, 200);
+  if (!north_mcp_server_get_stateless (f->server))
+    {
+      /* Only the answer that was not ready is streamed; the fast one is
+       * sent whole. */
+      g_assert_cmpint (soup_message_headers_get_encoding (soup_message_get_response_headers (slow)), ==,
+                       SOUP_ENCODING_CHUNKED);
+      g_assert_cmpint (soup_message_headers_get_encoding (soup_message_get_response_headers (fast)), ==,
+                       SOUP_ENCODING_CONTENT_LENGTH);
+    }
 
   text = g_bytes_get_data (slow_state.body, NULL);
   g_assert_nonnull (strstr (text, "slow done"));
