@@ -174,9 +174,10 @@ class Server:
     def freeze(self):
         """SIGSTOP the server's process tree while other servers are timed:
         an idle server is not idle for long. The TypeScript servers' V8
-        heaps (up to ~1.8 GB after a stateful run) are collected some 35-65 s
-        after their load stops, taking seconds of CPU 0 from whichever
-        server is then being timed (the stateful row of a 3 x 15 s run)."""
+        heaps (up to ~1.8 GB after the stateful runs) are collected some
+        30-65 s after their load stops, taking a second or more of CPU 0
+        from whichever server is then being timed (with 3 x 15 s runs, the
+        ours-stateful row)."""
         self._signal_tree(signal.SIGSTOP)
 
     def thaw(self):
