@@ -85,6 +85,8 @@ struct _NorthMcpAuth
 
   GHashTable          *decisions;     /* &Decision.key → Decision */
   gsize                decisions_size; /* sum of Decision.size */
+  guint                rejections_kept; /* decisions that are rejections */
+  gsize                rejections_size; /* their share of decisions_size */
   GString             *key_buffer;    /* the key of the request at hand, reused */
   struct KeyField     *key_fields;    /* the headers going into it */
   gsize                key_fields_size;
@@ -1289,6 +1291,33 @@ clear_decisions (NorthMcpAuth *self)
 {
   g_hash_table_remove_all (self->decisions);
   self->decisions_size = 0;
+  self->rejections_kept = 0;
+  self->rejections_size = 0;
+}
+
+/* Keeps the totals right as @decision enters (+1) or leaves (-1). */
+static void
+count_decision (NorthMcpAuth *self,
+                Decision     *decision,
+                int           direction)
+{
+  if (direction > 0)
+    self->decisions_size += decision->size;
+  else
+    self->decisions_size -= decision->size;
+
+  if (decision->error == NULL)
+    return;
+  if (direction > 0)
+    {
+      self->rejections_kept++;
+      self->rejections_size += decision->size;
+    }
+  else
+    {
+      self->rejections_kept--;
+      self->rejections_size -= decision->size;
+    }
 }
 
 static gboolean
@@ -1308,7 +1337,7 @@ remove_if_expired (gpointer key,
 
   if (decision_is_valid (decision))
     return FALSE;
-  self->decisions_size -= decision->size;
+  count_decision (self, decision, -1);
   return TRUE;
 }
 
@@ -1316,7 +1345,7 @@ static void
 forget_decision (NorthMcpAuth *self,
                  Decision     *decision)
 {
-  self->decisions_size -= decision->size;
+  count_decision (self, decision, -1);
   g_hash_table_remove (self->decisions, &decision->key);
 }
 
@@ -1332,6 +1361,14 @@ remember_decision (NorthMcpAuth        *self,
   Decision *decision, *old;
 
   if (key->length > DECISION_KEY_MAX)
+    return;
+  /* Rejections are anybody's to make: they may hold a quarter of the
+   * cache, so that a flood of bad credentials cannot push out (or, by
+   * filling the cache, clear) the decisions of the clients who have good
+   * ones. */
+  if (error != NULL &&
+      (self->rejections_kept >= DECISION_CACHE_SIZE / 4 ||
+       self->rejections_size + size > DECISION_CACHE_BYTES / 4))
     return;
   if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE ||
       self->decisions_size + size > DECISION_CACHE_BYTES)
@@ -1366,7 +1403,7 @@ remember_decision (NorthMcpAuth        *self,
   /* The key was missed or forgotten just now; be sure all the same. */
   if ((old = g_hash_table_lookup (self->decisions, key)) != NULL)
     forget_decision (self, old);
-  self->decisions_size += size;
+  count_decision (self, decision, +1);
   g_hash_table_insert (self->decisions, &decision->key, decision);
 }
 

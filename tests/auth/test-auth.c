@@ -1212,6 +1212,53 @@ test_cache_bypassed (void)
   g_test_trap_assert_stderr_unmatched ("*s3cret*");
 }
 
+/* Bad credentials, which anybody can send, take at most a quarter of the
+ * cache: a flood of them neither pushes out nor clears the decisions of
+ * clients with good ones. */
+static void
+test_cache_rejections_bounded (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) good = new_headers ();
+  g_autoptr(SoupMessageHeaders) bad = new_headers ();
+  g_autoptr(SoupMessageHeaders) early_bad = new_headers ();
+  g_autofree char *token = make_hs256 ("{\"email\": \"c@example.com\"}");
+  g_autofree char *padding = g_strnfill (6 * 1024, 'p');
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  set_bundle_full (good, "s3cret", token, NULL, NULL);
+  g_assert_false (hit_again (auth, good));
+  g_assert_true (hit_again (auth, good));
+
+  /* The first rejections are remembered like any decision. */
+  set_bundle_full (early_bad, "wrong-0", token, NULL, NULL);
+  g_assert_false (hit_again (auth, early_bad));
+  g_assert_true (hit_again (auth, early_bad));
+
+  /* More distinct bad secrets than the cache holds entries... */
+  for (guint i = 1; i <= 5000; i++)
+    {
+      g_autofree char *secret = g_strdup_printf ("wrong-%u", i);
+
+      set_bundle_full (bad, secret, token, NULL, NULL);
+      g_assert_false (hit_again (auth, bad));
+    }
+  /* ...and larger ones, more bytes than the cache holds. */
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *secret = g_strdup_printf ("%s%u", padding, i);
+
+      set_bundle_full (bad, secret, token, NULL, NULL);
+      g_assert_false (hit_again (auth, bad));
+    }
+
+  /* The good client is still served from the cache, and so is the early
+   * rejection; the latest bad one, over the quota, was not kept. */
+  g_assert_true (hit_again (auth, good));
+  g_assert_true (hit_again (auth, early_bad));
+  g_assert_false (hit_again (auth, bad));
+}
+
 /* The cache is bounded in entries and in bytes of credentials behind them. */
 static void
 test_cache_bounded (void)
@@ -1573,6 +1620,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/cache/one-byte", test_cache_one_byte);
   g_test_add_func ("/auth/cache/header-order", test_cache_header_order);
   g_test_add_func ("/auth/cache/bounded-by-keys", test_cache_bounded_by_keys);
+  g_test_add_func ("/auth/cache/rejections-bounded", test_cache_rejections_bounded);
 
   return g_test_run ();
 }
