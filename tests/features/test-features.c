@@ -12,6 +12,7 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "test-channel.h"
+#include "test-http-client.h"
 
 typedef struct {
   NorthMcpServer  *server;
@@ -2126,23 +2127,6 @@ test_session_expiry (Fixture       *fixture,
 /* Expiry over real Streamable HTTP: the server's own timer ends the
  * session, and its id then answers 404. */
 
-typedef struct {
-  GBytes   *body;
-  GError   *error;
-  gboolean  done;
-} HttpReply;
-
-static void
-http_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  HttpReply *reply = user_data;
-
-  reply->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &reply->error);
-  reply->done = TRUE;
-}
-
 /* POSTs @body to /mcp; returns the status, and the session id header in
  * @session_id when asked. */
 static guint
@@ -2156,18 +2140,14 @@ http_post (SoupSession  *client,
   g_autoptr(SoupMessage) message = soup_message_new ("POST", uri);
   g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
   SoupMessageHeaders *headers = soup_message_get_request_headers (message);
-  HttpReply reply = { 0 };
+  g_autoptr(GBytes) reply = NULL;
 
   soup_message_set_request_body_from_bytes (message, "application/json", bytes);
   soup_message_headers_replace (headers, "Accept", "application/json, text/event-stream");
   if (session_id != NULL)
     soup_message_headers_replace (headers, "Mcp-Session-Id", session_id);
 
-  soup_session_send_and_read_async (client, message, G_PRIORITY_DEFAULT, NULL, http_done, &reply);
-  while (!reply.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (reply.error);
-  g_bytes_unref (reply.body);
+  reply = test_http_send_and_read (client, message);
 
   if (session_id_out != NULL)
     *session_id_out = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (message),

@@ -9,6 +9,7 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-auth-private.h"
+#include "test-http-client.h"
 
 #define ACCEPT_BOTH "application/json, text/event-stream"
 
@@ -212,38 +213,15 @@ fixture_teardown (Fixture       *f,
   g_clear_pointer (&f->session_id, g_free);
 }
 
-typedef struct {
-  GBytes   *bytes;
-  GError   *error;
-  gboolean  done;
-} SendState;
-
-static void
-send_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  SendState *state = user_data;
-
-  state->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &state->error);
-  state->done = TRUE;
-}
-
 static Reply *
 send_message (Fixture     *f,
               SoupMessage *msg)
 {
-  SendState state = { 0 };
   Reply *reply = g_new0 (Reply, 1);
 
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, send_done, &state);
-  while (!state.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (state.error);
-
+  reply->body = test_http_send_and_read (f->session, msg);
   reply->status = soup_message_get_status (msg);
   reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  reply->body = state.bytes;
   return reply;
 }
 
@@ -1379,7 +1357,7 @@ test_client_goes_away (Fixture       *f,
   g_autoptr(SoupMessage) slow = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   gboolean waited = FALSE;
-  SendState state = { 0 };
+  TestHttpSend state = { 0 };
 
   if (!north_mcp_server_get_stateless (f->server))
     {
@@ -1390,7 +1368,7 @@ test_client_goes_away (Fixture       *f,
   slow = build_message (f, "POST", "/mcp", "application/json",
                         "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\","
                         "\"params\":{\"name\":\"slow\",\"arguments\":{}}}", headers);
-  soup_session_send_and_read_async (f->session, slow, G_PRIORITY_DEFAULT, cancellable, send_done, &state);
+  test_http_send_start (f->session, slow, cancellable, &state);
   for (guint i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
   g_cancellable_cancel (cancellable);
@@ -1419,7 +1397,7 @@ test_cancelled_request (Fixture       *f,
   g_autoptr(SoupMessage) sse = NULL;
   g_autoptr(Reply) cancel_json = NULL;
   g_autoptr(Reply) cancel_sse = NULL;
-  SendState json_state = { 0 }, sse_state = { 0 };
+  TestHttpSend json_state = { 0 }, sse_state = { 0 };
 
   initialize_session (f);
   json_headers[3] = sse_headers[3] = f->session_id;
@@ -1430,8 +1408,8 @@ test_cancelled_request (Fixture       *f,
   sse = build_message (f, "POST", "/mcp", "application/json",
                        "{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":\"tools/call\","
                        "\"params\":{\"name\":\"slow\",\"arguments\":{}}}", sse_headers);
-  soup_session_send_and_read_async (f->session, json, G_PRIORITY_DEFAULT, NULL, send_done, &json_state);
-  soup_session_send_and_read_async (f->session, sse, G_PRIORITY_DEFAULT, NULL, send_done, &sse_state);
+  test_http_send_start (f->session, json, NULL, &json_state);
+  test_http_send_start (f->session, sse, NULL, &sse_state);
   for (guint i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
   g_assert_false (json_state.done);

@@ -7,6 +7,7 @@
 
 #include <north-mcp.h>
 #include "north-mcp-http-transport-private.h"
+#include "test-http-client.h"
 
 #define ACCEPT_BOTH "application/json, text/event-stream"
 
@@ -113,23 +114,6 @@ fixture_teardown (Fixture       *f,
   g_clear_pointer (&f->session_id, g_free);
 }
 
-typedef struct {
-  GBytes   *bytes;
-  GError   *error;
-  gboolean  done;
-} SendState;
-
-static void
-send_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  SendState *state = user_data;
-
-  state->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &state->error);
-  state->done = TRUE;
-}
-
 /* @headers: name, value pairs, NULL-terminated; a NULL value skips. */
 static Reply *
 request (Fixture            *f,
@@ -138,7 +122,7 @@ request (Fixture            *f,
          const char * const *headers)
 {
   g_autoptr(SoupMessage) msg = soup_message_new (method, f->url);
-  SendState state = { 0 };
+  g_autoptr(GBytes) answer = NULL;
   Reply *reply = g_new0 (Reply, 1);
 
   if (body != NULL)
@@ -151,17 +135,12 @@ request (Fixture            *f,
     if (headers[i + 1] != NULL)
       soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i], headers[i + 1]);
 
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, send_done, &state);
-  while (!state.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (state.error);
-
+  answer = test_http_send_and_read (f->session, msg);
   reply->status = soup_message_get_status (msg);
   reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  reply->body = g_bytes_get_size (state.bytes) > 0
-                ? g_strndup (g_bytes_get_data (state.bytes, NULL), g_bytes_get_size (state.bytes))
+  reply->body = g_bytes_get_size (answer) > 0
+                ? g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer))
                 : g_strdup ("");
-  g_bytes_unref (state.bytes);
   return reply;
 }
 

@@ -1,0 +1,33 @@
+/* test-http-client.h: a SoupSession client for the HTTP tests
+ *
+ * Sends a message to a test server on loopback and iterates the default
+ * main context until the answer is read, so that the server (running in
+ * the same context) gets to run meanwhile.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* One send in flight; zero-initialise it. */
+typedef struct {
+  GBytes   *bytes;
+  GError   *error;
+  gboolean  done;
+} TestHttpSend;
+
+/* Starts soup_session_send_and_read_async() of @msg; @state->done turns
+ * TRUE once it ended, with @state->bytes or @state->error set. */
+void     test_http_send_start    (SoupSession  *session,
+                                  SoupMessage  *msg,
+                                  GCancellable *cancellable,
+                                  TestHttpSend *state);
+/* Sends @msg and waits for its answer; aborts the test on a transport
+ * error. Returns the body (NUL-terminated by libsoup). */
+GBytes  *test_http_send_and_read (SoupSession  *session,
+                                  SoupMessage  *msg);
+
+G_END_DECLS
