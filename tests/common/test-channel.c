@@ -123,6 +123,48 @@ test_channel_find_response (TestChannel *self,
   return NULL;
 }
 
+JsonObject *
+test_channel_result_of (TestChannel *self,
+                        gint64       id)
+{
+  JsonObject *response = test_channel_find_response (self, id);
+
+  g_assert_nonnull (response);
+  if (!json_object_has_member (response, "result"))
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), response);
+      g_autofree char *text = json_to_string (node, FALSE);
+
+      g_error ("response %" G_GINT64_FORMAT " is not a result: %s", id, text);
+    }
+  return json_object_get_object_member (response, "result");
+}
+
+JsonObject *
+test_channel_error_of (TestChannel *self,
+                       gint64       id,
+                       int          code)
+{
+  JsonObject *response = test_channel_find_response (self, id);
+  JsonObject *error;
+
+  g_assert_nonnull (response);
+  g_assert_true (json_object_has_member (response, "error"));
+  error = json_object_get_object_member (response, "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, code);
+  return error;
+}
+
+const char *
+test_first_text (JsonObject *result)
+{
+  JsonArray *content = json_object_get_array_member (result, "content");
+  JsonObject *block = json_array_get_object_element (content, 0);
+
+  g_assert_cmpstr (json_object_get_string_member (block, "type"), ==, "text");
+  return json_object_get_string_member (block, "text");
+}
+
 JsonNode *
 test_parse_json (const char *json)
 {

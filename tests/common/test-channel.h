@@ -25,6 +25,17 @@ gboolean     test_channel_wait_for         (TestChannel *self,
 /* The last message whose "id" equals @id (an integer id). */
 JsonObject  *test_channel_find_response    (TestChannel *self,
                                             gint64       id);
+/* The "result" of the response to @id; aborts the test, showing the
+ * response, when there is none. */
+JsonObject  *test_channel_result_of        (TestChannel *self,
+                                            gint64       id);
+/* The "error" of the response to @id, which must have code @code. */
+JsonObject  *test_channel_error_of         (TestChannel *self,
+                                            gint64       id,
+                                            int          code);
+
+/* The text of the first content block of a tool result (must be text). */
+const char  *test_first_text               (JsonObject  *result);
 
 /* Parses @json into a node; aborts the test on invalid JSON. */
 JsonNode    *test_parse_json               (const char  *json);

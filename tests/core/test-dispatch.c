@@ -173,42 +173,9 @@ initialize (Fixture *fixture)
   test_channel_clear (fixture->channel);
 }
 
-static JsonObject *
-result_of (Fixture *fixture,
-           gint64   id)
-{
-  JsonObject *response = test_channel_find_response (fixture->channel, id);
-
-  g_assert_nonnull (response);
-  if (!json_object_has_member (response, "result"))
-    g_error ("response %" G_GINT64_FORMAT " is not a result", id);
-  return json_object_get_object_member (response, "result");
-}
-
-static JsonObject *
-error_of (Fixture *fixture,
-          gint64   id,
-          int      code)
-{
-  JsonObject *response = test_channel_find_response (fixture->channel, id);
-  JsonObject *error;
-
-  g_assert_nonnull (response);
-  g_assert_true (json_object_has_member (response, "error"));
-  error = json_object_get_object_member (response, "error");
-  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, code);
-  return error;
-}
-
-static const char *
-first_text (JsonObject *result)
-{
-  JsonArray *content = json_object_get_array_member (result, "content");
-  JsonObject *block = json_array_get_object_element (content, 0);
-
-  g_assert_cmpstr (json_object_get_string_member (block, "type"), ==, "text");
-  return json_object_get_string_member (block, "text");
-}
+/* The response checks of tests/common, on the fixture's channel. */
+#define result_of(fixture, id) test_channel_result_of ((fixture)->channel, (id))
+#define error_of(fixture, id, code) test_channel_error_of ((fixture)->channel, (id), (code))
 
 static void
 test_initialize_negotiates (Fixture       *fixture,
@@ -343,7 +310,7 @@ test_tools_call (Fixture       *fixture,
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
                  "\"params\":{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}");
   result = result_of (fixture, 1);
-  g_assert_cmpstr (first_text (result), ==, "5");
+  g_assert_cmpstr (test_first_text (result), ==, "5");
   g_assert_false (json_object_has_member (result, "isError"));
 }
 
@@ -369,12 +336,12 @@ test_tools_call_bad_input (Fixture       *fixture,
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"add\",\"arguments\":{\"a\":1}}}");
   result = result_of (fixture, 4);
   g_assert_true (json_object_get_boolean_member (result, "isError"));
-  g_assert_nonnull (strstr (first_text (result), "'b'"));
+  g_assert_nonnull (strstr (test_first_text (result), "'b'"));
 
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":\"2\"}}}");
   result = result_of (fixture, 5);
   g_assert_true (json_object_get_boolean_member (result, "isError"));
-  g_assert_nonnull (strstr (first_text (result), "'b'"));
+  g_assert_nonnull (strstr (test_first_text (result), "'b'"));
 }
 
 static void
@@ -389,7 +356,7 @@ test_tools_call_errors (Fixture       *fixture,
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"fail\"}}");
   result = result_of (fixture, 1);
   g_assert_true (json_object_get_boolean_member (result, "isError"));
-  g_assert_cmpstr (first_text (result), ==, "the file is gone");
+  g_assert_cmpstr (test_first_text (result), ==, "the file is gone");
 
   /* ...unless it is a JSON-RPC error on purpose. */
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"fail\","
@@ -419,7 +386,7 @@ test_async_tool_from_thread (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (progress, "method"), ==, "notifications/progress");
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (progress, "params"),
                                                   "progressToken"), ==, "tok");
-  g_assert_cmpstr (first_text (result_of (fixture, 1)), ==, "done later");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "done later");
 }
 
 static void
@@ -441,9 +408,9 @@ test_authenticated_user (Fixture       *fixture,
 
   /* Stateless: no session, a user from the transport. */
   send_to (fixture, NULL, user, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\"}}");
-  g_assert_cmpstr (first_text (result_of (fixture, 1)), ==, "ada@example.com");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "ada@example.com");
   send_to (fixture, NULL, NULL, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\"}}");
-  g_assert_cmpstr (first_text (result_of (fixture, 2)), ==, "nobody");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 2)), ==, "nobody");
   /* Outside a handler there is no current user. */
   g_assert_null (north_mcp_get_authenticated_user ());
 }
@@ -458,7 +425,7 @@ test_batch (Fixture       *fixture,
                                    " {\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":1}}},"
                                    " 17]"), ==, 3);
   g_assert_nonnull (result_of (fixture, 1));
-  g_assert_cmpstr (first_text (result_of (fixture, 2)), ==, "2");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 2)), ==, "2");
   g_assert_cmpuint (test_channel_get_messages (fixture->channel)->len, ==, 3);
 
   test_channel_clear (fixture->channel);

@@ -74,37 +74,9 @@ initialize (Fixture    *fixture,
   test_channel_clear (fixture->channel);
 }
 
-static JsonObject *
-result_of (Fixture *fixture,
-           gint64   id)
-{
-  JsonObject *response = test_channel_find_response (fixture->channel, id);
-
-  g_assert_nonnull (response);
-  if (!json_object_has_member (response, "result"))
-    {
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), response);
-      g_autofree char *text = json_to_string (node, FALSE);
-
-      g_error ("response %" G_GINT64_FORMAT " is not a result: %s", id, text);
-    }
-  return json_object_get_object_member (response, "result");
-}
-
-static JsonObject *
-error_of (Fixture *fixture,
-          gint64   id,
-          int      code)
-{
-  JsonObject *response = test_channel_find_response (fixture->channel, id);
-  JsonObject *error;
-
-  g_assert_nonnull (response);
-  g_assert_true (json_object_has_member (response, "error"));
-  error = json_object_get_object_member (response, "error");
-  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, code);
-  return error;
-}
+/* The response checks of tests/common, on the fixture's channel. */
+#define result_of(fixture, id) test_channel_result_of ((fixture)->channel, (id))
+#define error_of(fixture, id, code) test_channel_error_of ((fixture)->channel, (id), (code))
 
 static void
 assert_error_mentions (JsonObject *error,
@@ -114,16 +86,6 @@ assert_error_mentions (JsonObject *error,
 
   if (strstr (message, text) == NULL)
     g_error ("error message '%s' does not mention '%s'", message, text);
-}
-
-static const char *
-first_text (JsonObject *result)
-{
-  JsonArray *content = json_object_get_array_member (result, "content");
-  JsonObject *block = json_array_get_object_element (content, 0);
-
-  g_assert_cmpstr (json_object_get_string_member (block, "type"), ==, "text");
-  return json_object_get_string_member (block, "text");
 }
 
 /* The messages of @channel whose method is @method. */
@@ -1564,7 +1526,7 @@ test_logging_levels (Fixture       *fixture,
 
   /* Default level: info and above. */
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"logging\"}}");
-  g_assert_cmpstr (first_text (result_of (fixture, 1)), ==, "logged");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "logged");
   g_assert_cmpuint (count_method (fixture->channel, "notifications/message"), ==, 3);
   params = json_object_get_object_member (nth_with_method (fixture->channel, "notifications/message", 0), "params");
   g_assert_cmpstr (json_object_get_string_member (params, "level"), ==, "info");
@@ -1646,7 +1608,7 @@ test_progress (Fixture       *fixture,
   initialize (fixture, "{}");
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\","
                  "\"_meta\":{\"progressToken\":77}}}");
-  g_assert_cmpstr (first_text (result_of (fixture, 1)), ==, "progressed");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "progressed");
   /* Only increasing values; sent before the result. */
   g_assert_cmpuint (count_method (fixture->channel, "notifications/progress"), ==, 2);
   params = json_object_get_object_member (nth_with_method (fixture->channel, "notifications/progress", 0), "params");
@@ -1670,7 +1632,7 @@ test_progress (Fixture       *fixture,
   /* Without a token: no progress. */
   test_channel_clear (fixture->channel);
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\"}}");
-  g_assert_cmpstr (first_text (result_of (fixture, 2)), ==, "progressed");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 2)), ==, "progressed");
   g_assert_cmpuint (count_method (fixture->channel, "notifications/progress"), ==, 0);
 
   /* A string token keeps its type. */
@@ -1738,7 +1700,7 @@ test_cancellation (Fixture       *fixture,
 
     north_mcp_context_return_tool_result (fixture->held, second);
   }
-  g_assert_cmpstr (first_text (result_of (fixture, 5)), ==, "second");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 5)), ==, "second");
 }
 
 /* Server-to-client requests. */
@@ -1795,7 +1757,7 @@ test_sampling_round_trip (Fixture       *fixture,
                    "\"result\":{\"role\":\"assistant\",\"content\":{\"type\":\"text\",\"text\":\"hello\"},"
                    "\"model\":\"test-model\",\"stopReason\":\"endTurn\"}");
   g_assert_true (test_channel_wait_for (fixture->channel, 2));
-  g_assert_cmpstr (first_text (result_of (fixture, 1)), ==, "answered");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "answered");
   g_assert_no_error (fixture->outbound_error);
   g_assert_cmpstr (json_object_get_string_member (fixture->outbound_result, "model"), ==, "test-model");
 
@@ -2330,7 +2292,7 @@ test_stdio_sampling (void)
   response = pipes_read (&pipes);
   g_assert_cmpstr (json_object_get_string_member (response, "id"), ==, "call-1");
   result = json_object_get_object_member (response, "result");
-  g_assert_cmpstr (first_text (result), ==, "answered");
+  g_assert_cmpstr (test_first_text (result), ==, "answered");
   g_assert_cmpstr (json_object_get_string_member (pipes.fixture.outbound_result, "model"), ==, "m");
 
   /* The client refuses the next one. */
@@ -2356,7 +2318,7 @@ test_stdio_sampling (void)
   g_assert_cmpint (json_object_get_int_member (refused, "id"), ==, 3);
   result = json_object_get_object_member (refused, "result");
   g_assert_true (json_object_get_boolean_member (result, "isError"));
-  g_assert_nonnull (strstr (first_text (result), "'sampling'"));
+  g_assert_nonnull (strstr (test_first_text (result), "'sampling'"));
   pipes_tear_down (&pipes);
 }
 
@@ -2493,7 +2455,7 @@ test_example_notebook (void)
                                 "\"name\":\"add_note\",\"arguments\":{\"title\":\"gardening\",\"text\":\"Dig.\"}}}",
                       "notifications/resources/updated", &updates);
   g_assert_cmpuint (updates, ==, 1);
-  g_assert_cmpstr (first_text (json_object_get_object_member (add, "result")), ==, "Saved notes://gardening");
+  g_assert_cmpstr (test_first_text (json_object_get_object_member (add, "result")), ==, "Saved notes://gardening");
   index = example_call (&example, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"resources/read\","
                                   "\"params\":{\"uri\":\"notes://index\"}}", NULL, NULL);
   item = json_array_get_object_element (json_object_get_array_member (json_object_get_object_member (index, "result"),
