@@ -38,3 +38,15 @@ test_http_send_and_read (SoupSession *session,
   g_assert_no_error (state.error);
   return state.bytes;
 }
+
+void
+test_http_shutdown (NorthMcpHttpTransport **transport,
+                    SoupSession           **session)
+{
+  north_mcp_http_transport_stop (*transport);
+  g_clear_object (transport);
+  soup_session_abort (*session);
+  g_clear_object (session);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}

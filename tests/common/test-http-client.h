@@ -10,6 +10,8 @@
 
 #include <libsoup/soup.h>
 
+#include "north-mcp-http-transport-private.h"
+
 G_BEGIN_DECLS
 
 /* One send in flight; zero-initialise it. */
@@ -29,5 +31,10 @@ void     test_http_send_start    (SoupSession  *session,
  * error. Returns the body (NUL-terminated by libsoup). */
 GBytes  *test_http_send_and_read (SoupSession  *session,
                                   SoupMessage  *msg);
+/* Stops and clears @transport, aborts and clears @session, then lets the
+ * pending sources (closed connections, finished tasks) run, so that the
+ * server can be freed next. */
+void     test_http_shutdown      (NorthMcpHttpTransport **transport,
+                                  SoupSession           **session);
 
 G_END_DECLS

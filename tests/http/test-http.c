@@ -201,13 +201,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  north_mcp_http_transport_stop (f->transport);
-  g_clear_object (&f->transport);
-  soup_session_abort (f->session);
-  g_clear_object (&f->session);
-  /* Let pending sources (closed connections, finished tasks) run. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  test_http_shutdown (&f->transport, &f->session);
   g_clear_object (&f->server);
   g_clear_pointer (&f->base, g_free);
   g_clear_pointer (&f->session_id, g_free);

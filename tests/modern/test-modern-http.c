@@ -103,12 +103,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  north_mcp_http_transport_stop (f->transport);
-  g_clear_object (&f->transport);
-  soup_session_abort (f->session);
-  g_clear_object (&f->session);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  test_http_shutdown (&f->transport, &f->session);
   g_clear_object (&f->server);
   g_clear_pointer (&f->url, g_free);
   g_clear_pointer (&f->session_id, g_free);
