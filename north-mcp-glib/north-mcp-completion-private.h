@@ -6,23 +6,14 @@
 #pragma once
 
 #include "north-mcp-completion.h"
+#include "north-mcp-util-private.h"
 
 G_BEGIN_DECLS
 
-typedef struct
-{
-  NorthMcpCompletionFunc       func;
-  NorthMcpCompletionAsyncFunc  async_func;
-  gpointer                     data;
-  GDestroyNotify               destroy;
-} NorthMcpCompletionHandler;
+/* A NorthMcpCompletionFunc or NorthMcpCompletionAsyncFunc; set and clear
+ * it with north_mcp_handler_set() and north_mcp_handler_clear(). */
+typedef NorthMcpHandler NorthMcpCompletionHandler;
 
-void north_mcp_completion_handler_clear (NorthMcpCompletionHandler   *handler);
-void north_mcp_completion_handler_set   (NorthMcpCompletionHandler   *handler,
-                                         NorthMcpCompletionFunc       func,
-                                         NorthMcpCompletionAsyncFunc  async_func,
-                                         gpointer                     data,
-                                         GDestroyNotify               destroy);
 /* Runs the handler; without one, answers an empty list. */
 void north_mcp_completion_handler_run   (NorthMcpCompletionHandler   *handler,
                                          NorthMcpContext             *context,

@@ -10,49 +10,25 @@
 #include "north-mcp-util-private.h"
 
 void
-north_mcp_completion_handler_clear (NorthMcpCompletionHandler *handler)
-{
-  if (handler->destroy != NULL)
-    handler->destroy (handler->data);
-
-  handler->func = NULL;
-  handler->async_func = NULL;
-  handler->data = NULL;
-  handler->destroy = NULL;
-}
-
-void
-north_mcp_completion_handler_set (NorthMcpCompletionHandler   *handler,
-                                  NorthMcpCompletionFunc       func,
-                                  NorthMcpCompletionAsyncFunc  async_func,
-                                  gpointer                     data,
-                                  GDestroyNotify               destroy)
-{
-  north_mcp_completion_handler_clear (handler);
-  handler->func = func;
-  handler->async_func = async_func;
-  handler->data = data;
-  handler->destroy = destroy;
-}
-
-void
 north_mcp_completion_handler_run (NorthMcpCompletionHandler *handler,
                                   NorthMcpContext           *context,
                                   const char                *argument,
                                   const char                *value,
                                   GHashTable                *arguments)
 {
+  NorthMcpCompletionAsyncFunc async_func = (NorthMcpCompletionAsyncFunc) handler->async_func;
+  NorthMcpCompletionFunc func = (NorthMcpCompletionFunc) handler->func;
   g_auto(GStrv) values = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (handler->async_func != NULL)
+  if (async_func != NULL)
     {
-      handler->async_func (context, argument, value, arguments, handler->data);
+      async_func (context, argument, value, arguments, handler->data);
       return;
     }
 
-  if (handler->func != NULL)
-    values = handler->func (context, argument, value, arguments, handler->data, &error);
+  if (func != NULL)
+    values = func (context, argument, value, arguments, handler->data, &error);
 
   if (error != NULL)
     north_mcp_context_return_error (context, error);

@@ -50,10 +50,7 @@ typedef struct
   JsonObject                *meta;
   JsonArray                 *icons;
 
-  NorthMcpPromptFunc         func;
-  NorthMcpPromptAsyncFunc    async_func;
-  gpointer                   func_data;
-  GDestroyNotify             func_destroy;
+  NorthMcpHandler handler;  /* NorthMcpPromptFunc or NorthMcpPromptAsyncFunc */
 
   NorthMcpCompletionHandler  completion;
 } NorthMcpPromptPrivate;
@@ -73,40 +70,30 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-clear_func (NorthMcpPromptPrivate *priv)
-{
-  if (priv->func_destroy != NULL)
-    priv->func_destroy (priv->func_data);
-
-  priv->func = NULL;
-  priv->async_func = NULL;
-  priv->func_data = NULL;
-  priv->func_destroy = NULL;
-}
-
-static void
 north_mcp_prompt_real_get (NorthMcpPrompt  *self,
                            NorthMcpContext *context,
                            GHashTable      *arguments)
 {
   NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
+  NorthMcpPromptAsyncFunc async_func = (NorthMcpPromptAsyncFunc) priv->handler.async_func;
+  NorthMcpPromptFunc func = (NorthMcpPromptFunc) priv->handler.func;
   g_autoptr(NorthMcpPromptResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (priv->async_func != NULL)
+  if (async_func != NULL)
     {
-      priv->async_func (self, context, arguments, priv->func_data);
+      async_func (self, context, arguments, priv->handler.data);
       return;
     }
 
-  if (priv->func == NULL)
+  if (func == NULL)
     {
       north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                                               "This prompt has no implementation");
       return;
     }
 
-  result = priv->func (self, context, arguments, priv->func_data, &error);
+  result = func (self, context, arguments, priv->handler.data, &error);
   if (error != NULL)
     north_mcp_context_return_error (context, error);
   else if (result != NULL)
@@ -136,8 +123,8 @@ north_mcp_prompt_finalize (GObject *object)
   NorthMcpPrompt *self = NORTH_MCP_PROMPT (object);
   NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
 
-  clear_func (priv);
-  north_mcp_completion_handler_clear (&priv->completion);
+  north_mcp_handler_clear (&priv->handler);
+  north_mcp_handler_clear (&priv->completion);
   g_free (priv->name);
   g_free (priv->title);
   g_free (priv->description);
@@ -359,10 +346,7 @@ north_mcp_prompt_set_func (NorthMcpPrompt     *self,
 
   g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
 
-  clear_func (priv);
-  priv->func = func;
-  priv->func_data = user_data;
-  priv->func_destroy = destroy;
+  north_mcp_handler_set (&priv->handler, G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -385,10 +369,7 @@ north_mcp_prompt_set_async_func (NorthMcpPrompt          *self,
 
   g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
 
-  clear_func (priv);
-  priv->async_func = func;
-  priv->func_data = user_data;
-  priv->func_destroy = destroy;
+  north_mcp_handler_set (&priv->handler, NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**
@@ -411,7 +392,7 @@ north_mcp_prompt_set_completion_func (NorthMcpPrompt         *self,
 
   g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
 
-  north_mcp_completion_handler_set (&priv->completion, func, NULL, user_data, destroy);
+  north_mcp_handler_set (&priv->completion, G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -434,7 +415,7 @@ north_mcp_prompt_set_completion_async_func (NorthMcpPrompt              *self,
 
   g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
 
-  north_mcp_completion_handler_set (&priv->completion, NULL, func, user_data, destroy);
+  north_mcp_handler_set (&priv->completion, NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**

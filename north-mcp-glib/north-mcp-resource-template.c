@@ -53,10 +53,7 @@ typedef struct
   JsonObject                            *meta;
   JsonArray                             *icons;
 
-  NorthMcpResourceTemplateReadFunc       func;
-  NorthMcpResourceTemplateReadAsyncFunc  async_func;
-  gpointer                               func_data;
-  GDestroyNotify                         func_destroy;
+  NorthMcpHandler handler;  /* NorthMcpResourceTemplateReadFunc or NorthMcpResourceTemplateReadAsyncFunc */
 
   NorthMcpCompletionHandler              completion;
 } NorthMcpResourceTemplatePrivate;
@@ -79,41 +76,31 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-clear_func (NorthMcpResourceTemplatePrivate *priv)
-{
-  if (priv->func_destroy != NULL)
-    priv->func_destroy (priv->func_data);
-
-  priv->func = NULL;
-  priv->async_func = NULL;
-  priv->func_data = NULL;
-  priv->func_destroy = NULL;
-}
-
-static void
 north_mcp_resource_template_real_read (NorthMcpResourceTemplate *self,
                                        NorthMcpContext          *context,
                                        const char               *uri,
                                        GHashTable               *variables)
 {
   NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
+  NorthMcpResourceTemplateReadAsyncFunc async_func = (NorthMcpResourceTemplateReadAsyncFunc) priv->handler.async_func;
+  NorthMcpResourceTemplateReadFunc func = (NorthMcpResourceTemplateReadFunc) priv->handler.func;
   g_autoptr(NorthMcpResourceContents) contents = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (priv->async_func != NULL)
+  if (async_func != NULL)
     {
-      priv->async_func (self, context, uri, variables, priv->func_data);
+      async_func (self, context, uri, variables, priv->handler.data);
       return;
     }
 
-  if (priv->func == NULL)
+  if (func == NULL)
     {
       north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                                               "This resource template has no implementation");
       return;
     }
 
-  contents = priv->func (self, context, uri, variables, priv->func_data, &error);
+  contents = func (self, context, uri, variables, priv->handler.data, &error);
   if (error != NULL)
     north_mcp_context_return_error (context, error);
   else if (contents != NULL)
@@ -143,8 +130,8 @@ north_mcp_resource_template_finalize (GObject *object)
   NorthMcpResourceTemplate *self = NORTH_MCP_RESOURCE_TEMPLATE (object);
   NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
 
-  clear_func (priv);
-  north_mcp_completion_handler_clear (&priv->completion);
+  north_mcp_handler_clear (&priv->handler);
+  north_mcp_handler_clear (&priv->completion);
   g_clear_pointer (&priv->template_, north_mcp_uri_template_unref);
   g_free (priv->name);
   g_free (priv->title);
@@ -383,10 +370,7 @@ north_mcp_resource_template_set_func (NorthMcpResourceTemplate         *self,
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  clear_func (priv);
-  priv->func = func;
-  priv->func_data = user_data;
-  priv->func_destroy = destroy;
+  north_mcp_handler_set (&priv->handler, G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -408,10 +392,7 @@ north_mcp_resource_template_set_async_func (NorthMcpResourceTemplate            
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  clear_func (priv);
-  priv->async_func = func;
-  priv->func_data = user_data;
-  priv->func_destroy = destroy;
+  north_mcp_handler_set (&priv->handler, NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**
@@ -434,7 +415,7 @@ north_mcp_resource_template_set_completion_func (NorthMcpResourceTemplate *self,
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  north_mcp_completion_handler_set (&priv->completion, func, NULL, user_data, destroy);
+  north_mcp_handler_set (&priv->completion, G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -457,7 +438,7 @@ north_mcp_resource_template_set_completion_async_func (NorthMcpResourceTemplate 
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  north_mcp_completion_handler_set (&priv->completion, NULL, func, user_data, destroy);
+  north_mcp_handler_set (&priv->completion, NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**

@@ -46,10 +46,7 @@ typedef struct
   char                          *text;
   GBytes                        *blob;
 
-  NorthMcpResourceReadFunc       func;
-  NorthMcpResourceReadAsyncFunc  async_func;
-  gpointer                       func_data;
-  GDestroyNotify                 func_destroy;
+  NorthMcpHandler handler;  /* NorthMcpResourceReadFunc or NorthMcpResourceReadAsyncFunc */
 } NorthMcpResourcePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpResource, north_mcp_resource, G_TYPE_OBJECT)
@@ -71,18 +68,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-clear_func (NorthMcpResourcePrivate *priv)
-{
-  if (priv->func_destroy != NULL)
-    priv->func_destroy (priv->func_data);
-
-  priv->func = NULL;
-  priv->async_func = NULL;
-  priv->func_data = NULL;
-  priv->func_destroy = NULL;
-}
-
-static void
 clear_static (NorthMcpResourcePrivate *priv)
 {
   g_clear_pointer (&priv->text, g_free);
@@ -94,17 +79,19 @@ north_mcp_resource_real_read (NorthMcpResource *self,
                               NorthMcpContext  *context)
 {
   NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
+  NorthMcpResourceReadAsyncFunc async_func = (NorthMcpResourceReadAsyncFunc) priv->handler.async_func;
+  NorthMcpResourceReadFunc func = (NorthMcpResourceReadFunc) priv->handler.func;
   g_autoptr(NorthMcpResourceContents) contents = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (priv->async_func != NULL)
+  if (async_func != NULL)
     {
-      priv->async_func (self, context, priv->func_data);
+      async_func (self, context, priv->handler.data);
       return;
     }
 
-  if (priv->func != NULL)
-    contents = priv->func (self, context, priv->func_data, &error);
+  if (func != NULL)
+    contents = func (self, context, priv->handler.data, &error);
   else if (priv->text != NULL)
     contents = north_mcp_resource_contents_new_text (priv->uri, priv->mime_type, priv->text);
   else if (priv->blob != NULL)
@@ -130,7 +117,7 @@ north_mcp_resource_finalize (GObject *object)
   NorthMcpResource *self = NORTH_MCP_RESOURCE (object);
   NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
 
-  clear_func (priv);
+  north_mcp_handler_clear (&priv->handler);
   clear_static (priv);
   g_free (priv->uri);
   g_free (priv->name);
@@ -412,7 +399,7 @@ north_mcp_resource_set_text (NorthMcpResource *self,
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
   g_return_if_fail (text != NULL);
 
-  clear_func (priv);
+  north_mcp_handler_clear (&priv->handler);
   clear_static (priv);
   priv->text = g_strdup (text);
 }
@@ -433,7 +420,7 @@ north_mcp_resource_set_blob (NorthMcpResource *self,
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
   g_return_if_fail (blob != NULL);
 
-  clear_func (priv);
+  north_mcp_handler_clear (&priv->handler);
   clear_static (priv);
   priv->blob = g_bytes_ref (blob);
 }
@@ -458,11 +445,8 @@ north_mcp_resource_set_func (NorthMcpResource         *self,
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
 
-  clear_func (priv);
   clear_static (priv);
-  priv->func = func;
-  priv->func_data = user_data;
-  priv->func_destroy = destroy;
+  north_mcp_handler_set (&priv->handler, G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -485,11 +469,8 @@ north_mcp_resource_set_async_func (NorthMcpResource              *self,
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
 
-  clear_func (priv);
   clear_static (priv);
-  priv->async_func = func;
-  priv->func_data = user_data;
-  priv->func_destroy = destroy;
+  north_mcp_handler_set (&priv->handler, NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**

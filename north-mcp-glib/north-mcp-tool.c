@@ -57,10 +57,7 @@ typedef struct
   NorthMcpSchemaChecker *checker;
 #endif
 
-  NorthMcpToolFunc       func;
-  NorthMcpToolAsyncFunc  async_func;
-  gpointer               func_data;
-  GDestroyNotify         func_destroy;
+  NorthMcpHandler handler;  /* NorthMcpToolFunc or NorthMcpToolAsyncFunc */
 } NorthMcpToolPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpTool, north_mcp_tool, G_TYPE_OBJECT)
@@ -79,18 +76,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-clear_func (NorthMcpToolPrivate *priv)
-{
-  if (priv->func_destroy != NULL)
-    priv->func_destroy (priv->func_data);
-
-  priv->func = NULL;
-  priv->async_func = NULL;
-  priv->func_data = NULL;
-  priv->func_destroy = NULL;
-}
-
 /* The default handler: run whichever function was set. */
 static void
 north_mcp_tool_real_call (NorthMcpTool    *self,
@@ -98,23 +83,25 @@ north_mcp_tool_real_call (NorthMcpTool    *self,
                           JsonObject      *arguments)
 {
   NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+  NorthMcpToolAsyncFunc async_func = (NorthMcpToolAsyncFunc) priv->handler.async_func;
+  NorthMcpToolFunc func = (NorthMcpToolFunc) priv->handler.func;
   g_autoptr(NorthMcpToolResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (priv->async_func != NULL)
+  if (async_func != NULL)
     {
-      priv->async_func (self, context, arguments, priv->func_data);
+      async_func (self, context, arguments, priv->handler.data);
       return;
     }
 
-  if (priv->func == NULL)
+  if (func == NULL)
     {
       north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                                               "This tool has no implementation");
       return;
     }
 
-  result = priv->func (self, context, arguments, priv->func_data, &error);
+  result = func (self, context, arguments, priv->handler.data, &error);
   if (error != NULL)
     north_mcp_context_return_error (context, error);
   else if (result != NULL)
@@ -132,7 +119,7 @@ north_mcp_tool_finalize (GObject *object)
   NorthMcpTool *self = NORTH_MCP_TOOL (object);
   NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
 
-  clear_func (priv);
+  north_mcp_handler_clear (&priv->handler);
   g_free (priv->name);
   g_free (priv->title);
   g_free (priv->description);
@@ -365,10 +352,7 @@ north_mcp_tool_set_func (NorthMcpTool     *self,
 
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
-  clear_func (priv);
-  priv->func = func;
-  priv->func_data = user_data;
-  priv->func_destroy = destroy;
+  north_mcp_handler_set (&priv->handler, G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -392,10 +376,7 @@ north_mcp_tool_set_async_func (NorthMcpTool          *self,
 
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
-  clear_func (priv);
-  priv->async_func = func;
-  priv->func_data = user_data;
-  priv->func_destroy = destroy;
+  north_mcp_handler_set (&priv->handler, NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**

@@ -55,6 +55,27 @@ JsonObject *north_mcp_log_message_params_new (NorthMcpLogLevel  level,
                                               const char       *logger,
                                               JsonNode         *data);
 
+/* A handler set by the developer: a synchronous or an asynchronous
+ * function (cast back to its own type where it is called), its data and
+ * what frees it. Tools, prompts, resources, templates and completion
+ * handlers all keep one. */
+typedef struct
+{
+  GCallback      func;
+  GCallback      async_func;
+  gpointer       data;
+  GDestroyNotify destroy;
+} NorthMcpHandler;
+
+/* Frees the data of the handler in place and forgets it. */
+void north_mcp_handler_clear (NorthMcpHandler *handler);
+/* Replaces the handler; one of @func and @async_func is NULL. */
+void north_mcp_handler_set   (NorthMcpHandler *handler,
+                              GCallback        func,
+                              GCallback        async_func,
+                              gpointer         data,
+                              GDestroyNotify   destroy);
+
 /* Wraps @object (a new reference is taken) in a new node. */
 JsonNode *north_mcp_node_new_object  (JsonObject *object);
 

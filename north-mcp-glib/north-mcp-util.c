@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "north-mcp-util-private.h"
 
 char *
@@ -94,4 +96,30 @@ north_mcp_log_message_params_new (NorthMcpLogLevel  level,
     json_object_set_string_member (params, "logger", logger);
   json_object_set_member (params, "data", json_node_copy (data));
   return params;
+}
+
+void
+north_mcp_handler_clear (NorthMcpHandler *handler)
+{
+  GDestroyNotify destroy = handler->destroy;
+  gpointer data = handler->data;
+
+  /* Forget first: @destroy may drop the last reference to the owner. */
+  memset (handler, 0, sizeof *handler);
+  if (destroy != NULL)
+    destroy (data);
+}
+
+void
+north_mcp_handler_set (NorthMcpHandler *handler,
+                       GCallback        func,
+                       GCallback        async_func,
+                       gpointer         data,
+                       GDestroyNotify   destroy)
+{
+  north_mcp_handler_clear (handler);
+  handler->func = func;
+  handler->async_func = async_func;
+  handler->data = data;
+  handler->destroy = destroy;
 }
