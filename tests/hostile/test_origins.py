@@ -31,7 +31,9 @@ def servers():
 
     yield start
     for server in started:
-        server.stop()
+        code = server.stop()
+        # A clean shutdown (and, under ASan, no leak report).
+        assert code == 0, f"exit status {code}:\n{server.stderr()}"
 
 
 def header(headers, name):
