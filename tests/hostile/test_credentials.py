@@ -10,12 +10,11 @@ import os
 import re
 import secrets
 import subprocess
-import time
 import urllib.request
 
 import pytest
 
-from hostile import EXAMPLES, MCP_HEADERS, Server, sse_or_json, wait_until
+from hostile import EXAMPLES, server_pool, sse_or_json, wait_until
 
 SOURCE_ROOT = os.environ.get("NORTH_MCP_SOURCE_ROOT",
                              os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -30,18 +29,9 @@ def clean_env(**extra):
 
 @pytest.fixture
 def servers():
-    started = []
-
-    def start(*args, env=None, **kwargs):
-        server = Server(*args, env=clean_env(**(env or {})), **kwargs)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        code = server.stop()
-        # A clean shutdown (and, under ASan, no leak report).
-        assert code == 0, f"exit status {code}:\n{server.stderr()}"
+    # Every server gets a clean environment plus what the test adds.
+    for start in server_pool():
+        yield lambda *args, env=None, **kwargs: start(*args, env=clean_env(**(env or {})), **kwargs)
 
 
 class Issuer:

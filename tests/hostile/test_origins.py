@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from hostile import EXAMPLES, MCP_HEADERS, Server, initialize_message, sse_or_json
+from hostile import EXAMPLES, initialize_message, server_pool, sse_or_json
 
 APP = "http://app.example.com:8080"
 EVIL = "http://evil.example"
@@ -22,18 +22,7 @@ PREFLIGHT_HEADERS = ["content-type", "mcp-session-id", "mcp-protocol-version", "
 
 @pytest.fixture
 def servers():
-    started = []
-
-    def start(*args, **kwargs):
-        server = Server(*args, **kwargs)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        code = server.stop()
-        # A clean shutdown (and, under ASan, no leak report).
-        assert code == 0, f"exit status {code}:\n{server.stderr()}"
+    yield from server_pool()
 
 
 def header(headers, name):
