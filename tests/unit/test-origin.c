@@ -7,10 +7,37 @@
 
 #include "north-mcp-origin-private.h"
 
+typedef struct { const char *in, *out; } Normalized;
+typedef char *(*NormalizeFunc) (const char *value, GError **error);
+
+/* @normalize maps each of @good to its canonical form and refuses @bad. */
+static void
+check_normalize (NormalizeFunc       normalize,
+                 const Normalized   *good,
+                 gsize               n_good,
+                 const char * const *bad,
+                 gsize               n_bad)
+{
+  for (gsize i = 0; i < n_good; i++)
+    {
+      g_autofree char *out = normalize (good[i].in, NULL);
+
+      g_assert_cmpstr (out, ==, good[i].out);
+    }
+  for (gsize i = 0; i < n_bad; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = normalize (bad[i], &error);
+
+      g_assert_null (out);
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+    }
+}
+
 static void
 test_normalize_origin (void)
 {
-  const struct { const char *in, *out; } good[] = {
+  const Normalized good[] = {
     { "https://App.Example.com", "https://app.example.com" },
     { "https://app.example.com/", "https://app.example.com" },
     { "https://app.example.com:443", "https://app.example.com" },
@@ -27,26 +54,13 @@ test_normalize_origin (void)
     "https://exa mple.com", "https://", "http://a.example:99999",
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
-    {
-      g_autofree char *out = north_mcp_origin_normalize (good[i].in, NULL);
-
-      g_assert_cmpstr (out, ==, good[i].out);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *out = north_mcp_origin_normalize (bad[i], &error);
-
-      g_assert_null (out);
-      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
-    }
+  check_normalize (north_mcp_origin_normalize, good, G_N_ELEMENTS (good), bad, G_N_ELEMENTS (bad));
 }
 
 static void
 test_normalize_host (void)
 {
-  const struct { const char *in, *out; } good[] = {
+  const Normalized good[] = {
     { "MCP.Example.com", "mcp.example.com" },
     { "mcp.example.com.", "mcp.example.com" },
     { "mcp.example.com:8443", "mcp.example.com:8443" },
@@ -58,20 +72,7 @@ test_normalize_host (void)
     "[::1", "a/b", "a b", "user@a.example", "https://a.example",
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
-    {
-      g_autofree char *out = north_mcp_origin_normalize_host (good[i].in, NULL);
-
-      g_assert_cmpstr (out, ==, good[i].out);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *out = north_mcp_origin_normalize_host (bad[i], &error);
-
-      g_assert_null (out);
-      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
-    }
+  check_normalize (north_mcp_origin_normalize_host, good, G_N_ELEMENTS (good), bad, G_N_ELEMENTS (bad));
 }
 
 static void
