@@ -29,7 +29,7 @@
  * echoed, up to this many. */
 #define MAX_ECHOED_CONTEXT_HEADERS 64
 
-static const char * const loopback_names[] = { "localhost", "127.0.0.1", "[::1]", "::1" };
+static const char * const loopback_names[] = { "localhost", "127.0.0.1", "[::1]" };
 
 static gboolean
 is_loopback_name (const char *name,
