@@ -44,12 +44,12 @@ What it adds:
 import asyncio
 import collections
 import collections.abc
-import concurrent.futures
 import contextvars
-import heapq
 import inspect
 import json
+import selectors
 import sys
+import threading
 import traceback
 import types
 import typing
@@ -97,14 +97,49 @@ __all__ += ["json_to_python", "python_to_json"]
 
 
 # ---------------------------------------------------------------------------
-# An asyncio event loop that runs on the GLib main context, so that
-# ``async def`` tools can await while the server keeps serving.
+# The asyncio event loop of async tools: the standard library's selector
+# loop (sockets, transports, servers, subprocesses, signals, executors),
+# driven by the GLib main context instead of its own run_forever(). GLib
+# watches the selector's epoll descriptor; whenever it is readable, or a
+# callback is ready, or a timer is due, one asyncio iteration runs with a
+# select() that does not block. One loop, no polling, no extra thread.
+
+class _NonBlockingSelector(selectors.BaseSelector):
+    """The selector of a GLibEventLoop: a real epoll (or poll) selector
+    whose select() never waits. GLib does the waiting, on fileno()."""
+
+    def __init__(self):
+        self._selector = selectors.DefaultSelector()
+
+    def fileno(self):
+        return self._selector.fileno()
+
+    def register(self, fileobj, events, data=None):
+        return self._selector.register(fileobj, events, data)
+
+    def unregister(self, fileobj):
+        return self._selector.unregister(fileobj)
+
+    def modify(self, fileobj, events, data=None):
+        return self._selector.modify(fileobj, events, data)
+
+    def select(self, timeout=None):
+        return self._selector.select(0)
+
+    def get_key(self, fileobj):
+        return self._selector.get_key(fileobj)
+
+    def get_map(self):
+        return self._selector.get_map()
+
+    def close(self):
+        self._selector.close()
+
 
 class _LoopSource(GLib.Source):
-    """The one GLib source of a GLibEventLoop: ready when callbacks are
-    queued or a timer is due. One source for all callbacks, rather than a
-    source per callback: PyGObject 3.42 leaks a little memory for every
-    callback it hands to GLib."""
+    """Ready when the loop has callbacks queued or a timer is due. One
+    source for all callbacks, rather than a source per callback: PyGObject
+    3.42 leaks a little memory for every callback it hands to GLib."""
 
     def __init__(self, loop):
         super().__init__()
@@ -120,176 +155,87 @@ class _LoopSource(GLib.Source):
         return self._loop._timeout_ms() == 0
 
     def dispatch(self, callback, args):
-        self._loop._run_once()
+        self._loop._iterate()
         return GLib.SOURCE_CONTINUE
 
 
-class GLibEventLoop(asyncio.AbstractEventLoop):
-    """The asyncio event loop async tools run on. It has no run_forever():
-    it runs whenever the GLib main context it was made for (the thread's
-    default one) is iterated, as north_mcp_server_run() does."""
+class GLibEventLoop(asyncio.SelectorEventLoop):
+    """The asyncio event loop async tools run on: asyncio's own
+    ``SelectorEventLoop`` (all of its socket, server, subprocess, signal
+    and executor APIs), iterated by the GLib main context it was made for
+    (the thread's default one) rather than by ``run_forever()``. It counts
+    as running whenever that context is iterated, as
+    ``north_mcp_server_run()`` does."""
 
     def __init__(self):
+        super().__init__(_NonBlockingSelector())
         self._main_context = GLib.MainContext.ref_thread_default()
-        self._ready = collections.deque()
-        self._scheduled = []          # a heap of TimerHandles
         self._tasks = set()
-        self._executor = None
-        self._debug = False
-        self._closed = False
-        self._exception_handler = None
-        self._task_factory = None
+        # What run_forever() would set: the loop "runs" on this thread.
+        self._thread_id = threading.get_ident()
         self._source = _LoopSource(self)
         self._source.attach(self._main_context)
+        self._fd_source = GLib.unix_fd_add_full(
+            GLib.PRIORITY_DEFAULT, self._selector.fileno(), GLib.IOCondition.IN,
+            self._on_selector_ready)
 
-    # Scheduling --------------------------------------------------------
-    def time(self):
-        return GLib.get_monotonic_time() / 1e6
+    def _on_selector_ready(self, fd, condition):
+        self._iterate()
+        return GLib.SOURCE_CONTINUE
 
     def _timeout_ms(self):
-        if self._ready:
+        if self._ready or self._stopping:
             return 0
-        while self._scheduled and self._scheduled[0].cancelled():
-            heapq.heappop(self._scheduled)
         if not self._scheduled:
             return -1
         delay = self._scheduled[0].when() - self.time()
         return 0 if delay <= 0 else max(1, int(delay * 1000 + 0.999))
 
-    def _run_once(self):
-        now = self.time()
-        while self._scheduled and (self._scheduled[0].cancelled()
-                                   or self._scheduled[0].when() <= now):
-            handle = heapq.heappop(self._scheduled)
-            if not handle.cancelled():
-                self._ready.append(handle)
-        # Only what is ready now: callbacks queued meanwhile wait for the
-        # next iteration, so that the main context serves other sources.
+    def _iterate(self):
+        if self.is_closed():
+            return
         previous = asyncio.events._get_running_loop()
         asyncio.events._set_running_loop(self)
         try:
-            for _ in range(len(self._ready)):
-                handle = self._ready.popleft()
-                if not handle.cancelled():
-                    handle._run()
+            self._run_once()
         finally:
             asyncio.events._set_running_loop(previous)
 
-    def call_soon(self, callback, *args, context=None):
-        self._check_closed()
-        handle = asyncio.Handle(callback, args, self, context)
-        self._ready.append(handle)
-        return handle
+    def run_forever(self):
+        raise RuntimeError("this event loop runs whenever the GLib main loop runs "
+                           "(NorthMcp.Server.run()); await in an async tool instead")
 
-    def call_soon_threadsafe(self, callback, *args, context=None):
-        handle = self.call_soon(callback, *args, context=context)
-        self._main_context.wakeup()
-        return handle
+    def run_until_complete(self, future):
+        raise RuntimeError("this event loop runs whenever the GLib main loop runs "
+                           "(NorthMcp.Server.run()); await in an async tool instead")
 
-    def call_later(self, delay, callback, *args, context=None):
-        return self.call_at(self.time() + delay, callback, *args, context=context)
-
-    def call_at(self, when, callback, *args, context=None):
-        self._check_closed()
-        handle = asyncio.TimerHandle(when, callback, args, self, context)
-        heapq.heappush(self._scheduled, handle)
-        return handle
-
-    def _timer_handle_cancelled(self, handle):
-        # Dropped from the heap when it reaches the top.
-        pass
-
-    # Futures and tasks -------------------------------------------------
-    def create_future(self):
-        return asyncio.Future(loop=self)
+    def _run_until_done(self, awaitable):
+        """Iterates the GLib main context until @awaitable is done (for the
+        lifespan, before and after the server runs); returns its result."""
+        task = asyncio.ensure_future(awaitable, loop=self)
+        while not task.done():
+            self._main_context.iteration(True)
+        return task.result()
 
     def create_task(self, coro, *, name=None, context=None):
-        self._check_closed()
-        if self._task_factory is not None:
-            task = self._task_factory(self, coro)
-        else:
-            task = asyncio.Task(coro, loop=self, name=name, context=context)
+        task = super().create_task(coro, name=name, context=context)
         # asyncio keeps only weak references to tasks.
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def set_task_factory(self, factory):
-        self._task_factory = factory
-
-    def get_task_factory(self):
-        return self._task_factory
-
-    def run_in_executor(self, executor, func, *args):
-        self._check_closed()
-        if executor is None:
-            if self._executor is None:
-                self._executor = concurrent.futures.ThreadPoolExecutor(
-                    thread_name_prefix="north-mcp")
-            executor = self._executor
-        return asyncio.wrap_future(executor.submit(func, *args), loop=self)
-
-    def set_default_executor(self, executor):
-        self._executor = executor
-
-    # State ---------------------------------------------------------------
-    def is_running(self):
-        # The loop runs whenever the GLib main loop does.
-        return True
-
-    def is_closed(self):
-        return self._closed
-
-    def _check_closed(self):
-        if self._closed:
-            raise RuntimeError("Event loop is closed")
+    def call_soon_threadsafe(self, callback, *args, context=None):
+        handle = super().call_soon_threadsafe(callback, *args, context=context)
+        self._main_context.wakeup()
+        return handle
 
     def close(self):
-        self._closed = True
+        if self.is_closed():
+            return
         self._source.destroy()
-        self._ready.clear()
-        self._scheduled.clear()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-            self._executor = None
-
-    async def shutdown_asyncgens(self):
-        pass
-
-    async def shutdown_default_executor(self):
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-
-    def get_debug(self):
-        return self._debug
-
-    def set_debug(self, enabled):
-        self._debug = enabled
-
-    # Errors ----------------------------------------------------------------
-    def set_exception_handler(self, handler):
-        self._exception_handler = handler
-
-    def get_exception_handler(self):
-        return self._exception_handler
-
-    def default_exception_handler(self, context):
-        message = context.get("message") or "Unhandled exception in event loop"
-        exception = context.get("exception")
-        print("NorthMcp: %s" % message, file=sys.stderr)
-        if exception is not None:
-            traceback.print_exception(type(exception), exception,
-                                      exception.__traceback__, file=sys.stderr)
-        sys.stderr.flush()
-
-    def call_exception_handler(self, context):
-        if self._exception_handler is not None:
-            try:
-                self._exception_handler(self, context)
-                return
-            except Exception:
-                pass
-        self.default_exception_handler(context)
+        GLib.source_remove(self._fd_source)
+        self._thread_id = None
+        super().close()
 
 
 _loop = None
@@ -297,10 +243,12 @@ _loop = None
 
 def get_event_loop():
     """Returns the ``GLibEventLoop`` async tools run on (one per process,
-    bound to the main context of the thread that first asks for it)."""
+    bound to the main context of the thread that first asks for it). It is
+    also set as the thread's current asyncio event loop."""
     global _loop
     if _loop is None or _loop.is_closed():
         _loop = GLibEventLoop()
+        asyncio.set_event_loop(_loop)
     return _loop
 
 
