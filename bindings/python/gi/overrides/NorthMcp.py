@@ -750,8 +750,9 @@ class _SchemaBuilder:
         schema = {"type": "object", "title": hint.__name__, "properties": fields}
         if required:
             schema["required"] = required
-        doc = inspect.getdoc(hint)
+        doc = hint.__dict__.get("__doc__")           # its own, not dict's
         if doc and not doc.startswith(hint.__name__ + "("):   # not the generated one
+            doc = inspect.cleandoc(doc)
             schema["description"] = doc
         return schema
 
@@ -761,8 +762,7 @@ class _SchemaBuilder:
         for field in dataclasses.fields(hint):
             if not field.init:
                 continue
-            schema = dict(self.of(hints.get(field.name, field.type)))
-            schema.setdefault("title", _title(field.name))
+            schema = _titled(self.of(hints.get(field.name, field.type)), field.name)
             if field.default is not dataclasses.MISSING:
                 _set_default(schema, field.default)
             elif field.default_factory is dataclasses.MISSING:
@@ -773,8 +773,7 @@ class _SchemaBuilder:
     def _typeddict(self, hint):
         hints = typing.get_type_hints(hint, include_extras=True)
         required_keys = getattr(hint, "__required_keys__", frozenset(hints))
-        properties = {name: dict(self.of(value), title=_title(name))
-                      for name, value in hints.items()}
+        properties = {name: _titled(self.of(value), name) for name, value in hints.items()}
         return self._object(hint, properties, [k for k in hints if k in required_keys])
 
     def _pydantic(self, hint):
@@ -792,6 +791,15 @@ class _SchemaBuilder:
 
 def _title(name):
     return name.replace("_", " ").title()
+
+
+def _titled(schema, name):
+    """@schema with a title from @name, as pydantic does (not next to a
+    bare $ref, whose target has its own)."""
+    schema = dict(schema)
+    if "$ref" not in schema:
+        schema.setdefault("title", _title(name))
+    return schema
 
 
 def _set_default(schema, default):
@@ -1120,7 +1128,7 @@ def _describe_function(function, kind="tool", name=None):
                 from None
         if field is not None:
             _apply_metadata(schema, field)
-        schema.setdefault("title", _title(parameter_name))
+        schema = _titled(schema, parameter_name)
         has_default = default is not inspect.Parameter.empty
         if has_default:
             _set_default(schema, default)
