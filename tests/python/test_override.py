@@ -75,7 +75,7 @@ def test_unsupported_hints_are_refused():
     def tool(thing: Thing):
         pass
 
-    with pytest.raises(TypeError, match="no JSON Schema"):
+    with pytest.raises(TypeError, match="tool 'tool': parameter 'thing': no JSON Schema"):
         NorthMcp.tool_from_function(tool)
     with pytest.raises(TypeError):
         NorthMcp.schema_for_type(bytes)
@@ -273,3 +273,158 @@ def test_run_rejects_bad_options_with_status_1(capfd):
     # Keyword defaults are applied before the command line is parsed.
     assert server.run("nonsense", argv=["prog"], port=6001) == 1
     assert server.get_port() == 6001
+
+
+# --- FastMCP parity: schemas, conversions, results, errors ----------------------------------
+
+import dataclasses  # noqa: E402
+import enum  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pydantic  # noqa: E402
+
+# The override module itself, for its private helpers.
+impl = sys.modules["gi.overrides.NorthMcp"]
+
+
+class Shade(enum.Enum):
+    DARK = "dark"
+    LIGHT = "light"
+
+
+@dataclasses.dataclass
+class Tree:
+    name: str
+    children: "list[Tree]" = dataclasses.field(default_factory=list)
+    shade: typing.Optional[Shade] = None
+
+
+class Inner(pydantic.BaseModel):
+    value: int
+
+
+class Outer(pydantic.BaseModel):
+    inner: Inner
+    items: typing.List[Inner] = []
+
+
+def test_decoration_errors_name_the_tool_and_the_parameter():
+    class Opaque:
+        pass
+
+    def lookup(key: str, thing: Opaque):
+        pass
+
+    with pytest.raises(TypeError, match=r"^tool 'lookup': parameter 'thing': no JSON Schema"):
+        NorthMcp.tool_from_function(lookup)
+    with pytest.raises(TypeError, match=r"^tool 'renamed': parameter 'thing'"):
+        NorthMcp.tool_from_function(lookup, "renamed")
+    server = NorthMcp.Server("Errors", "1.0")
+    with pytest.raises(TypeError, match=r"^prompt 'lookup': parameter 'thing'"):
+        server.prompt()(lookup)
+    with pytest.raises(TypeError, match=r"resource 'lookup': the variables \['other'\]"):
+        server.resource("x://{key}/{other}", name="lookup")(lambda key: key)
+
+
+def test_recursive_dataclass_schema_and_conversion():
+    schema = NorthMcp.schema_for_type(Tree)
+    assert schema["$ref"] == "#/$defs/Tree"
+    tree = schema["$defs"]["Tree"]
+    assert tree["properties"]["children"]["items"] == {"$ref": "#/$defs/Tree"}
+    assert tree["required"] == ["name"]
+    assert tree["properties"]["shade"]["anyOf"] == [{"$ref": "#/$defs/Shade"}, {"type": "null"}]
+    value = impl._convert({"name": "a", "children": [{"name": "b", "shade": "dark"}]},
+                              Tree, "tree")
+    assert value == Tree("a", [Tree("b", [], Shade.DARK)])
+
+
+def test_pydantic_v1_models_nest_in_defs():
+    schema = NorthMcp.schema_for_type(Outer)
+    outer = schema["$defs"]["Outer"]
+    assert outer["properties"]["inner"] == {"$ref": "#/$defs/Inner"}
+    assert schema["$defs"]["Inner"]["properties"]["value"]["type"] == "integer"
+    value = impl._convert({"inner": {"value": 1.0}, "items": [{"value": 2}]}, Outer, "o")
+    assert isinstance(value, Outer) and value.inner.value == 1 and value.items[0].value == 2
+    with pytest.raises(NorthMcp.ArgumentError, match="argument 'o'"):
+        impl._convert({"inner": {"value": "x"}}, Outer, "o")
+
+
+def test_conversions_follow_the_hints():
+    convert = impl._convert
+    assert convert([1, "2"], tuple[int, str], "t") == (1, "2")
+    assert convert(["dark", "dark"], set[Shade], "s") == {Shade.DARK}
+    assert convert("7", typing.Union[int, str], "u") == 7
+    assert convert("seven", typing.Union[int, str], "u") == "seven"
+    assert convert(None, typing.Optional[Tree], "o") is None
+    assert convert({"a": 2.0}, dict[str, int], "d") == {"a": 2}
+    with pytest.raises(NorthMcp.ArgumentError, match=r"argument 'l\[1\]' must be an integer"):
+        convert([1, 2.5], list[int], "l")
+
+
+def test_output_schema_rules():
+    def spec(hint):
+        return impl._output_spec(hint, "f")
+
+    assert spec(inspect_empty()) == (None, False)
+    assert spec(dict) == (None, False)
+    assert spec(typing.Any) == (None, False)
+    schema, wrap = spec(None)
+    assert wrap and schema["properties"]["result"] == {"type": "null", "title": "Result"}
+    schema, wrap = spec(Tree)                   # recursive: the root stays in $defs too
+    assert not wrap and schema["type"] == "object" and "Tree" in schema["$defs"]
+    schema, wrap = spec(dict[str, float])
+    assert not wrap and schema["additionalProperties"] == {"type": "number"}
+    schema, wrap = spec(dict[int, str])
+    assert wrap
+
+
+def inspect_empty():
+    import inspect
+    return inspect.Parameter.empty
+
+
+def test_results_of_objects():
+    as_dataclass = result_json(Tree("a"))
+    assert as_dataclass["structuredContent"] == {"name": "a", "children": [], "shade": None}
+    as_model = result_json(Inner(value=3))
+    assert as_model["structuredContent"] == {"value": 3}
+    assert result_json(Shade.DARK)["content"] == [{"type": "text", "text": "dark"}]
+
+
+def test_error_messages_have_the_type_and_no_quark():
+    message = impl._error_message
+    assert message(KeyError("nope")) == "KeyError: 'nope'"
+    assert message(ValueError()) == "ValueError"
+    assert message(NorthMcp.ToolError("plain")) == "plain"
+    error = GLib.Error.new_literal(NorthMcp.error_quark(), "went wrong", 2)
+    assert message(error) == "GLib.Error: went wrong"
+    assert "quark" not in message(error)
+
+
+def test_context_logging_needs_no_await_but_allows_it():
+    done = NorthMcp.Context.info.__doc__
+    assert "awaitable" in done
+    awaitable = impl._DONE
+
+    async def use():
+        await awaitable
+        return "ok"
+
+    coroutine = use()
+    with pytest.raises(StopIteration) as stop:
+        coroutine.send(None)
+    assert stop.value.value == "ok"
+
+
+def test_bindings_folder_without_pygobject_says_so():
+    # -S: no site-packages, hence no PyGObject; bindings/python still on
+    # PYTHONPATH, as in a virtualenv without PyGObject.
+    bindings = next(path for path in sys.path if path.endswith(os.path.join("bindings", "python")))
+    result = subprocess.run([sys.executable, "-S", "-c", "import gi; gi.require_version('NorthMcp', '1.0')"],
+                            env=dict(os.environ, PYTHONPATH=bindings),
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "PyGObject (the 'gi' module) is not installed for this Python" in result.stderr
+    assert "has no attribute 'require_version'" not in result.stderr
