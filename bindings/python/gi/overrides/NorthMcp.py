@@ -20,23 +20,26 @@ PyGObject loads this file by itself when a program imports
     if __name__ == "__main__":
         mcp.run()
 
-What it adds:
+What it adds, with FastMCP's names (a FastMCP server ports by changing its
+import and constructor lines; see doc/getting-started-python.md):
 
-- ``Server(name, version, port=..., server_secret=..., debug=..., ...)``
-  and the ``@server.tool()`` decorator, which derives the tool's name,
-  description (the docstring) and input JSON Schema (the type hints) from a
-  plain function, converts the arguments to Python values and the return
-  value to an MCP tool result;
-- ``async def`` tools, run on the GLib main loop by a small asyncio event
-  loop of this module (``asyncio.sleep``, ``asyncio.gather``,
-  ``asyncio.to_thread``, ``loop.run_in_executor`` work; socket and
-  subprocess APIs of asyncio do not);
+- ``Server(name, version, port=..., server_secret=..., debug=...,
+  lifespan=..., ...)`` and the ``@server.tool()``, ``@server.resource()``,
+  ``@server.prompt()``, ``@server.completion()`` and
+  ``@server.custom_route()`` decorators;
+- JSON Schemas from type hints (dataclasses, TypedDict, Enum, Literal,
+  unions, containers, ``Annotated`` with a text or a pydantic ``Field``,
+  pydantic v1/v2 models), arguments converted to the hints, and
+  ``outputSchema``/``structuredContent`` from return annotations;
+- ``async def`` handlers on ``GLibEventLoop``, asyncio's own selector loop
+  driven by the GLib main context: sockets, servers, subprocesses, signals
+  and executors work, hence httpx and aiohttp;
+- ``Context`` with awaitable ``sample()``, ``elicit()``, ``list_roots()``,
+  ``read_resource()``, logging and ``report_progress()``;
+- errors as ``"ExceptionType: message"`` results, one stderr line each;
 - ``get_authenticated_user()``, raising ``AuthenticationError`` when the
   request carries no North user, and ``User.email``,
   ``User.connector_access_tokens`` (a dict) and friends;
-- ``@server.resource(uri)`` and ``@server.prompt()`` likewise;
-- ``Context`` with awaitable ``sample()``, ``elicit()``, ``list_roots()``,
-  progress and logging shortcuts;
 - ``Server.run()``, which parses ``--transport`` and the other shared
   options from ``sys.argv``.
 """
