@@ -326,6 +326,9 @@ def test_decoration_errors_name_the_tool_and_the_parameter():
         server.prompt()(lookup)
     with pytest.raises(TypeError, match=r"resource 'lookup': the variables \['other'\]"):
         server.resource("x://{key}/{other}", name="lookup")(lambda key: key)
+    with pytest.raises(TypeError, match=r"resource 'fixed': x://fixed has no variables "
+                                        r"for the parameters \['key'\]"):
+        server.resource("x://fixed", name="fixed")(lambda key: key)
 
 
 def test_recursive_dataclass_schema_and_conversion():
@@ -355,8 +358,16 @@ def test_conversions_follow_the_hints():
     convert = impl._convert
     assert convert([1, "2"], tuple[int, str], "t") == (1, "2")
     assert convert(["dark", "dark"], set[Shade], "s") == {Shade.DARK}
-    assert convert("7", typing.Union[int, str], "u") == 7
-    assert convert("seven", typing.Union[int, str], "u") == "seven"
+    # Tool arguments are JSON: a string stays a string.
+    assert convert("7", typing.Union[int, str], "u") == "7"
+    with pytest.raises(NorthMcp.ArgumentError, match="argument 'n' must be an integer"):
+        convert("7", int, "n")
+    # Template variables and prompt arguments are text.
+    assert convert("7", typing.Union[int, str], "u", True) == 7
+    assert convert("seven", typing.Union[int, str], "u", True) == "seven"
+    assert convert("false", bool, "b", True) is False
+    assert convert("2", typing.Literal[1, 2], "l", True) == 2
+    assert convert("dark", Shade, "s", True) is Shade.DARK
     assert convert(None, typing.Optional[Tree], "o") is None
     assert convert({"a": 2.0}, dict[str, int], "d") == {"a": 2}
     with pytest.raises(NorthMcp.ArgumentError, match=r"argument 'l\[1\]' must be an integer"):
@@ -416,6 +427,50 @@ def test_context_logging_needs_no_await_but_allows_it():
     with pytest.raises(StopIteration) as stop:
         coroutine.send(None)
     assert stop.value.value == "ok"
+
+
+def test_loop_serves_sockets_and_signals_on_the_glib_main_loop():
+    import signal
+    import socket
+    loop = NorthMcp.get_event_loop()
+    main_loop = GLib.MainLoop()
+    outcome = {}
+
+    async def handle(reader, writer):
+        line = await reader.readline()
+        writer.write(line.upper())
+        await writer.drain()
+        writer.close()
+
+    async def work():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"ping\n")
+        echoed = await reader.readline()
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        infos = await loop.getaddrinfo("127.0.0.1", port, type=socket.SOCK_STREAM)
+        got_signal = loop.create_future()
+        loop.add_signal_handler(signal.SIGUSR1, got_signal.set_result, "usr1")
+        try:
+            os.kill(os.getpid(), signal.SIGUSR1)
+            signalled = await got_signal
+        finally:
+            loop.remove_signal_handler(signal.SIGUSR1)
+        return echoed, infos[0][4], signalled
+
+    def done(task):
+        outcome["value"] = task.result()
+        main_loop.quit()
+
+    loop.create_task(work()).add_done_callback(done)
+    main_loop.run()
+    echoed, address, signalled = outcome["value"]
+    assert echoed == b"PING\n" and address[0] == "127.0.0.1" and signalled == "usr1"
+    with pytest.raises(RuntimeError, match="runs whenever the GLib main loop runs"):
+        loop.run_until_complete(asyncio.sleep(0))
 
 
 def test_bindings_folder_without_pygobject_says_so():

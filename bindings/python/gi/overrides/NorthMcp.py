@@ -845,19 +845,20 @@ def _fail(path, expected, value):
     raise ArgumentError("argument '%s' must be %s, got %s" % (path, expected, _kind_of(value)))
 
 
-def _convert(value, hint, path):
+def _convert(value, hint, path, text=False):
     """Converts the JSON value @value (already checked against the schema
-    by the server, or a string from a URI template or a prompt) to the
-    type hint @hint: integral floats to int, objects to dataclasses,
-    TypedDicts and pydantic models, values to Enum members, strings to
-    numbers where the hint asks for one. @path names the argument."""
+    by the server) to the type hint @hint: integral floats to int, objects
+    to dataclasses, TypedDicts and pydantic models, values to Enum members.
+    With @text (URI template variables and prompt arguments, which are
+    always strings), strings become the numbers and booleans the hint asks
+    for. @path names the argument."""
     if hint is inspect.Parameter.empty or hint is typing.Any or hint is object:
         return value
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Annotated or origin in (getattr(typing, "Required", None),
                                                 getattr(typing, "NotRequired", None)):
-        return _convert(value, args[0], path)
+        return _convert(value, args[0], path, text)
     if _is_union(origin):
         if value is None and _NoneType in args:
             return None
@@ -866,15 +867,15 @@ def _convert(value, hint, path):
             if member is _NoneType:
                 continue
             try:
-                return _convert(value, member, path)
+                return _convert(value, member, path, text)
             except (ArgumentError, TypeError, ValueError) as error:
                 errors.append(error)
         raise errors[0] if len(errors) == 1 else ArgumentError(
             "argument '%s' matches none of %s" % (path, hint))
     if origin is typing.Literal:
         for choice in args:
-            if value == choice or (isinstance(value, str) and not isinstance(choice, str)
-                                   and value == json.dumps(choice)):
+            if value == choice or (text and isinstance(value, str) and
+                                   not isinstance(choice, str) and value == json.dumps(choice)):
                 return choice
         _fail(path, "one of %s" % ", ".join(json.dumps(choice) for choice in args), value)
     if hint is None or hint is _NoneType:
@@ -882,13 +883,13 @@ def _convert(value, hint, path):
             _fail(path, "null", value)
         return None
     if hint is bool:
-        if isinstance(value, str) and value in ("true", "false"):
+        if text and isinstance(value, str) and value in ("true", "false"):
             return value == "true"
         if not isinstance(value, bool):
             _fail(path, "a boolean", value)
         return value
     if hint is int:
-        if isinstance(value, str):
+        if text and isinstance(value, str):
             try:
                 return int(value)
             except ValueError:
@@ -899,7 +900,7 @@ def _convert(value, hint, path):
             _fail(path, "an integer", value)
         return value
     if hint is float:
-        if isinstance(value, str):
+        if text and isinstance(value, str):
             try:
                 return float(value)
             except ValueError:
@@ -927,7 +928,7 @@ def _convert(value, hint, path):
 
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         for member in hint:
-            if member.value == value or (isinstance(value, str) and
+            if member.value == value or (text and isinstance(value, str) and
                                          not isinstance(member.value, str) and
                                          value == json.dumps(member.value)):
                 return member
@@ -947,7 +948,7 @@ def _convert(value, hint, path):
         for field in dataclasses.fields(hint):
             if field.init and field.name in value:
                 kwargs[field.name] = _convert(value[field.name], hints.get(field.name),
-                                              "%s.%s" % (path, field.name))
+                                              "%s.%s" % (path, field.name), text)
         try:
             return hint(**kwargs)
         except TypeError as error:
@@ -956,7 +957,7 @@ def _convert(value, hint, path):
         if not isinstance(value, dict):
             _fail(path, "an object", value)
         hints = typing.get_type_hints(hint)
-        return {key: _convert(item, hints.get(key, typing.Any), "%s.%s" % (path, key))
+        return {key: _convert(item, hints.get(key, typing.Any), "%s.%s" % (path, key), text)
                 for key, item in value.items()}
 
     container = origin or hint
@@ -965,7 +966,7 @@ def _convert(value, hint, path):
             if not isinstance(value, dict):
                 _fail(path, "an object", value)
             if len(args) == 2:
-                return {key: _convert(item, args[1], "%s.%s" % (path, key))
+                return {key: _convert(item, args[1], "%s.%s" % (path, key), text)
                         for key, item in value.items()}
             return value
         if issubclass(container, (collections.abc.Sequence, collections.abc.Set)) \
@@ -973,11 +974,11 @@ def _convert(value, hint, path):
             if not isinstance(value, list):
                 _fail(path, "an array", value)
             if issubclass(container, tuple) and args and args[-1] is not Ellipsis:
-                items = [_convert(item, arg, "%s[%d]" % (path, index))
+                items = [_convert(item, arg, "%s[%d]" % (path, index), text)
                          for index, (item, arg) in enumerate(zip(value, args))]
             else:
                 item_hint = args[0] if args else typing.Any
-                items = [_convert(item, item_hint, "%s[%d]" % (path, index))
+                items = [_convert(item, item_hint, "%s[%d]" % (path, index), text)
                          for index, item in enumerate(value)]
             if issubclass(container, tuple):
                 return tuple(items)
@@ -1323,12 +1324,13 @@ def _invoke(context, function, kwargs, finish):
         finish(context, value, None)
 
 
-def _convert_arguments(spec, values, context):
-    """The keyword arguments of a call: @values converted to the hints."""
+def _convert_arguments(spec, values, context, text=False):
+    """The keyword arguments of a call: @values converted to the hints
+    (from strings when @text: template variables, prompt arguments)."""
     kwargs = {}
     for name, (hint, has_default, default) in spec.parameters.items():
         if name in values:
-            kwargs[name] = _convert(values[name], hint, name)
+            kwargs[name] = _convert(values[name], hint, name, text)
         elif not has_default:
             raise ArgumentError("missing required argument '%s'" % name)
         elif default is not _UNSET:
@@ -1592,7 +1594,7 @@ class _ResourceReader:
         return {} if uri == self.uri else None
 
     def call(self, context, variables):
-        kwargs = _convert_arguments(self.spec, variables, context)
+        kwargs = _convert_arguments(self.spec, variables, context, text=True)
         token = _current_context.set(context)
         try:
             return self.function(**kwargs)
@@ -1626,6 +1628,10 @@ def resource_from_function(function, uri, name=None, description=None, *,
             raise TypeError("%s: the variables %s of %s are not parameters of %s()"
                             % (owner, sorted(missing), uri, function.__name__))
     else:
+        required = [p for p, (_, has_default, _) in spec.parameters.items() if not has_default]
+        if required:
+            raise TypeError("%s: %s has no variables for the parameters %s"
+                            % (owner, uri, sorted(required)))
         made = NorthMcp.Resource.new(uri, name)
     reader = _ResourceReader(function, spec, uri, made, mime_type)
 
@@ -1635,7 +1641,7 @@ def resource_from_function(function, uri, name=None, description=None, *,
         finish = _finisher(owner, lambda context, value: context.return_resource_contents(
             resource_contents_from_value(value, read_uri, mime_type)))
         try:
-            kwargs = _convert_arguments(spec, values, context)
+            kwargs = _convert_arguments(spec, values, context, text=True)
         except Exception as error:
             finish(context, None, error)
             return
@@ -1676,7 +1682,7 @@ def prompt_from_function(function, name=None, description=None, *, title=None):
 
     def get(prompt_, context, arguments, *_):
         try:
-            kwargs = _convert_arguments(spec, dict(arguments or {}), context)
+            kwargs = _convert_arguments(spec, dict(arguments or {}), context, text=True)
         except Exception as error:
             finish(context, None, error)
             return
