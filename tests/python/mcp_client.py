@@ -5,7 +5,9 @@
 # Only the standard library: it runs with Debian's /usr/bin/python3.
 #
 # SPDX-License-Identifier: MIT
+import contextlib
 import http.client
+import http.server
 import json
 import os
 import re
@@ -269,6 +271,34 @@ def _last_sse_response(body, request_id):
         if message.get("id") == request_id and ("result" in message or "error" in message):
             return message
     raise AssertionError("no response to %r in the event stream:\n%s" % (request_id, body))
+
+
+@contextlib.contextmanager
+def local_web_server(answer):
+    """Serves GET requests on 127.0.0.1 (a free port) from a thread, with
+    answer(path, headers) -> (content type, body bytes); yields the base
+    URL, http://127.0.0.1:PORT."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            kind, body = answer(self.path, self.headers)
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def server_command():

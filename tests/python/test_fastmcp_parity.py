@@ -4,7 +4,6 @@
 #
 # SPDX-License-Identifier: MIT
 import http.client
-import http.server
 import json
 import os
 import re
@@ -13,7 +12,7 @@ import threading
 
 import pytest
 
-from mcp_client import ServerProcess, ToolCallFailed, TsClient, text_of
+from mcp_client import ServerProcess, ToolCallFailed, TsClient, local_web_server, text_of
 
 SERVER = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                        "fastmcp_server.py")]
@@ -28,33 +27,23 @@ def client():
     client.close()
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    release = threading.Event()
+RELEASE = threading.Event()      # lets /wait answer
 
-    def do_GET(self):
-        if self.path == "/wait":
-            self.release.wait(60)
-        body = ("hello from " + self.path).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
-    def log_message(self, *args):
-        pass
+def _answer(path, headers):
+    if path == "/wait":
+        RELEASE.wait(60)
+    return "text/plain", ("hello from " + path).encode()
 
 
 @pytest.fixture(scope="module")
 def web():
     """A local HTTP server on 127.0.0.1 for the async networking tools."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    _Handler.release.set()
-    server.shutdown()
-    thread.join()
+    with local_web_server(_answer) as url:
+        try:
+            yield url
+        finally:
+            RELEASE.set()
 
 
 # --- schemas --------------------------------------------------------------------
@@ -257,11 +246,11 @@ def test_subprocess_in_a_tool(client):
 
 
 def test_server_keeps_serving_while_a_tool_awaits_the_network(client, web):
-    _Handler.release.clear()
+    RELEASE.clear()
     waiting = client.start("callTool", {"name": "fetch_httpx", "arguments": {"url": web + "/wait"}})
     # Answered while fetch_httpx still waits for its response.
     assert client.call_tool("double", {"n": 21})["structuredContent"] == {"result": 42}
-    _Handler.release.set()
+    RELEASE.set()
     assert text_of(client.result(waiting)) == "200 hello from /wait"
 
 

@@ -4,6 +4,7 @@
 # official TypeScript SDK client.
 #
 # SPDX-License-Identifier: MIT
+import contextlib
 import difflib
 import json
 import os
@@ -54,10 +55,20 @@ def ported(tmp_path):
     return make
 
 
-def serve(command):
+@contextlib.contextmanager
+def running(command, headers=None):
+    """Serves @command over HTTP on a free port; yields (server process,
+    TypeScript client connected to it)."""
     server = ServerProcess(command, ["--port", "0", "--host", "127.0.0.1"])
-    url = server.wait_for_stderr(r"listening on (http://\S+)").group(1)
-    return server, url
+    try:
+        url = server.wait_for_stderr(r"listening on (http://\S+)").group(1)
+        client = TsClient(url=url, headers=headers)
+        try:
+            yield server, client
+        finally:
+            client.close()
+    finally:
+        server.stop()
 
 
 def stdout_of(server):
@@ -65,10 +76,11 @@ def stdout_of(server):
     return server.process.stdout.read().decode()
 
 
+AUTHORIZATION = {"Authorization": "Bearer " + SEED_BEARER_TOKEN}
+
+
 def test_fastmcp_quickstart(ported):
-    server, url = serve(ported("quickstart.py"))
-    client = TsClient(url=url)
-    try:
+    with running(ported("quickstart.py")) as (_, client):
         result = client.call_tool("add", {"a": 2, "b": 40})
         assert text_of(result) == "42" and result["structuredContent"] == {"result": 42}
         templates = client.request("listResourceTemplates")["resourceTemplates"]
@@ -79,57 +91,36 @@ def test_fastmcp_quickstart(ported):
                                               "arguments": {"name": "Bo", "style": "formal"}})
         assert prompt["messages"][0]["content"]["text"] == \
             "Please write a formal greeting for someone named Bo."
-    finally:
-        client.close()
-        server.stop()
 
 
 def test_north_sdk_auth_example(ported):
-    server, url = serve(ported("server_with_auth.py"))
-    client = TsClient(url=url, headers={"Authorization": "Bearer " + SEED_BEARER_TOKEN})
-    try:
+    with running(ported("server_with_auth.py"), AUTHORIZATION) as (server, client):
         assert text_of(client.call_tool("add", {"a": 1, "b": 2})) == "3"
-    finally:
-        client.close()
     assert "This tool was called by: test@company.com" in stdout_of(server)
 
 
 def test_north_sdk_citations_example(ported):
-    server, url = serve(ported("server_with_citations.py"))
-    client = TsClient(url=url)
-    try:
+    with running(ported("server_with_citations.py")) as (_, client):
         result = client.call_tool("lookup", {"query": "Canada"})
         items = result["structuredContent"]["result"]
         assert items[0]["_north_metadata"]["title"] == "Canada - Encyclopedia"
         assert json.loads(text_of(result)) == items[0]
-    finally:
-        client.close()
-        server.stop()
 
 
 def test_north_sdk_destructive_tools_example(ported):
-    server, url = serve(ported("server_with_destructive_tools.py"))
-    client = TsClient(url=url)
-    try:
+    with running(ported("server_with_destructive_tools.py")) as (_, client):
         tools = client.request("listTools")["tools"]
         assert tools[0]["annotations"] == {"destructiveHint": True}
         assert text_of(client.call_tool("wipe", {"name": "x"})) == "Deleted x"
-    finally:
-        client.close()
-        server.stop()
 
 
 def test_north_sdk_debug_example(ported):
-    server, url = serve(ported("server_with_debug.py"))
-    client = TsClient(url=url, headers={"Authorization": "Bearer " + SEED_BEARER_TOKEN})
-    try:
+    with running(ported("server_with_debug.py"), AUTHORIZATION) as (server, client):
         info = client.call_tool("get_user_info")["structuredContent"]
         assert info == {"email": "test@company.com", "available_connectors": ["google"],
                         "connector_count": 1}
         assert text_of(client.call_tool("multiply", {"a": 1.5, "b": 4})) == "6.0"
         server.wait_for_stderr(r"DEBUG")
-    finally:
-        client.close()
     stdout = stdout_of(server)
     assert "Starting North MCP Server in DEBUG mode..." in stdout
     assert "Multiplying 1.5 * 4.0 = 6.0" in stdout

@@ -1303,12 +1303,12 @@ def _tool_finisher(spec):
     return finish
 
 
-def _invoke(context, function, kwargs, finish):
+def _invoke(context, function, kwargs, finish, args=()):
     """Calls @function; completes @context with finish(context, value,
     exception) now, or when the coroutine it returned is done."""
     token = _current_context.set(context)
     try:
-        value = function(**kwargs)
+        value = function(*args, **kwargs)
     except Exception as error:
         finish(context, None, error)
         return
@@ -1750,19 +1750,9 @@ def _complete_with(handler, reference):
     def func(*args):
         context, argument, typed, arguments = args[:4]
         others = dict(arguments or {})
-        token = _current_context.set(context)
-        try:
-            value = handler(reference, CompletionArgument(argument, typed or ""),
-                            CompletionContext(others) if others else None)
-        except Exception as error:
-            finish(context, None, error)
-            return
-        finally:
-            _current_context.reset(token)
-        if inspect.isawaitable(value):
-            _start_task(context, value, finish)
-        else:
-            finish(context, value, None)
+        _invoke(context, handler, {}, finish,
+                (reference, CompletionArgument(argument, typed or ""),
+                 CompletionContext(others) if others else None))
 
     return func
 
