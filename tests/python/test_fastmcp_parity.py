@@ -160,6 +160,17 @@ def test_exceptions_become_type_and_message(client):
     assert "quark" not in stderr
 
 
+def test_debug_mode_logs_the_whole_traceback():
+    client = TsClient(SERVER + ["--transport", "stdio", "--debug"])
+    try:
+        assert text_of(client.call_tool("fail", {"kind": "key"})) == "KeyError: 'nope'"
+        client.process.wait_for_stderr(r"^NorthMcp: tool 'fail' failed:$")
+        client.process.wait_for_stderr(r"^Traceback \(most recent call last\):$")
+        client.process.wait_for_stderr(r"^KeyError: 'nope'$")
+    finally:
+        client.close()
+
+
 # --- context -------------------------------------------------------------------------------
 
 def test_context_logging_and_progress_are_awaitable(client):

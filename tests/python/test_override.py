@@ -93,6 +93,12 @@ def test_decorator_names_hints_and_annotations():
     def bare() -> str:
         return "x"
 
+    def added(n: int) -> int:
+        return n
+
+    server.add_tool(added, "plain_function", read_only=True)       # FastMCP's add_tool()
+    assert server.lookup_tool("plain_function").get_input_schema() is not None
+
     assert delete("x") == "x"  # the function is returned unchanged
     assert server.get_port() == 5999
     assert server.get_auth().has_server_secret()

@@ -59,6 +59,7 @@ import threading
 import traceback
 import types
 import typing
+import urllib.parse
 import uuid
 
 from gi.repository import GLib, GObject, Json
@@ -1779,9 +1780,8 @@ class Request:
         headers = _Headers()
         message.get_request_headers().foreach(lambda name, value: headers._add(name, value))
         self.headers = headers
-        query = message.get_uri().get_query()
-        self.query_params = dict(GLib.Uri.parse_params(query, -1, "&", GLib.UriParamsFlags.NONE)) \
-            if query else {}
+        self.query_params = dict(urllib.parse.parse_qsl(message.get_uri().get_query() or "",
+                                                        keep_blank_values=True))
         body = message.get_request_body().flatten() if message.get_request_body() else None
         self._body = bytes(body.get_data() or b"") if body is not None else b""
 
@@ -1958,6 +1958,14 @@ class Server(NorthMcp.Server):
     def name(self):
         """The server's name (FastMCP's ``mcp.name``)."""
         return self.get_name()
+
+    def add_tool(self, tool, name=None, description=None, **kwargs):
+        """Adds a ``NorthMcp.Tool``, or, as FastMCP's ``add_tool()``, a
+        function (see ``tool_from_function()`` for the keyword
+        arguments)."""
+        if not isinstance(tool, NorthMcp.Tool):
+            tool = tool_from_function(tool, name, description, **kwargs)
+        NorthMcp.Server.add_tool(self, tool)
 
     def tool(self, name=None, description=None, **kwargs):
         """A decorator that adds a function as a tool (see
