@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 import asyncio
 import gc
+import json
 import threading
 import typing
 
@@ -489,3 +490,55 @@ def test_bindings_folder_without_pygobject_says_so():
     assert result.returncode == 1
     assert "PyGObject (the 'gi' module) is not installed for this Python" in result.stderr
     assert "has no attribute 'require_version'" not in result.stderr
+
+
+PYDANTIC2_PROGRAM = r'''
+import json, typing
+import pydantic
+import gi
+gi.require_version("NorthMcp", "1.0")
+from gi.repository import NorthMcp
+impl = __import__("sys").modules["gi.overrides.NorthMcp"]
+
+class Inner(pydantic.BaseModel):
+    SCHEMA = {"title": "Inner", "type": "object", "properties": {"v": {"type": "integer"}}}
+
+class Model(pydantic.BaseModel):
+    SCHEMA = {"title": "Model", "type": "object",
+              "properties": {"inner": {"$ref": "#/$defs/Inner"}},
+              "$defs": {"Inner": Inner.SCHEMA}}
+
+def tool(m: Model, n: typing.Annotated[int, pydantic.Field(description="n", ge=1)],
+         s: str = pydantic.Field("x", max_length=3)) -> Model:
+    return m
+
+made = NorthMcp.tool_from_function(tool)
+value = impl._convert({"inner": {"v": 1}}, Model, "m")
+print(json.dumps({
+    "input": NorthMcp.json_to_python(made.get_input_schema()),
+    "output": NorthMcp.json_to_python(made.get_output_schema()),
+    "converted": [type(value).__name__, value.inner],
+    "dumped": impl._to_jsonable(value),
+}))
+'''
+
+
+def test_pydantic_2_api_is_used_when_present():
+    fake = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_pydantic2")
+    result = subprocess.run([sys.executable, "-c", PYDANTIC2_PROGRAM],
+                            env=dict(os.environ, PYTHONPATH=fake + os.pathsep +
+                                     os.environ.get("PYTHONPATH", "")),
+                            capture_output=True, text=True, check=True)
+    got = json.loads(result.stdout)
+    schema = got["input"]
+    assert schema["properties"]["m"] == {"$ref": "#/$defs/Model"}
+    assert schema["$defs"]["Model"]["properties"]["inner"] == {"$ref": "#/$defs/Inner"}
+    assert schema["$defs"]["Inner"]["properties"]["v"] == {"type": "integer"}
+    assert schema["properties"]["n"] == {"type": "integer", "description": "n", "minimum": 1,
+                                         "title": "N"}
+    assert schema["properties"]["s"] == {"type": "string", "maxLength": 3, "title": "S",
+                                         "default": "x"}
+    assert schema["required"] == ["m", "n"]
+    assert got["output"]["title"] == "Model" and "Inner" in got["output"]["$defs"]
+    assert got["converted"] == ["Model", {"v": 1}]
+    assert got["dumped"] == {"inner": {"v": 1}}
