@@ -3,8 +3,8 @@
 
 Starts the server-with-auth example with --workers 2 on an ephemeral port
 and checks that both processes listen and serve, that SIGTERM to the first
-one ends them all, that a worker's death is reported while the rest keep
-serving, and that configurations that cannot work (stateful, stdio, a bad
+one ends them all, that a worker that dies is reported and started again,
+and that configurations that cannot work (stateful, stdio, a bad
 count) are refused with a clear message. No timing assertions: deadlines
 only bound waits for things that must happen.
 """
@@ -152,14 +152,31 @@ def test_sigterm_ends_every_worker(workers):
                       open(f"/proc/{kid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z")
 
 
-def test_dead_worker_is_reported_and_others_serve(workers):
+def test_dead_worker_is_reported_and_restarted(workers):
     kid = children_of(workers.process.pid)[0]
     os.kill(kid, signal.SIGKILL)
-    assert wait_until(lambda: f"worker {kid} ended" in workers.stderr()), workers.stderr()
-    assert wait_until(lambda: listening_sockets(workers.port) == 1)
-    for i in range(10):
+    # The first restart after a worker that lived is immediate.
+    assert wait_until(lambda: f"worker {kid} ended (Child process killed by signal 9)" in workers.stderr()), \
+        workers.stderr()
+    assert re.search(rf"worker {kid} ended \(.*\) after \d+ s; restarting in 0 s", workers.stderr()), \
+        workers.stderr()
+
+    # A new worker listens on the port again, and both processes serve.
+    assert wait_until(lambda: len(children_of(workers.process.pid)) == 1 and
+                      children_of(workers.process.pid)[0] != kid), workers.stderr()
+    assert wait_until(lambda: listening_sockets(workers.port) == 2), workers.stderr()
+    pids = [workers.process.pid, children_of(workers.process.pid)[0]]
+    before = [read_chars(p) for p in pids]
+    for i in range(60):
         status, answer = workers.call(i, 1, i)
         assert status == 200 and answer["result"]["content"][0]["text"] == str(i + 1)
+    after = [read_chars(p) for p in pids]
+    assert all(a > b for a, b in zip(after, before)), (before, after)
+
+    # SIGTERM to the first process still ends the restarted worker too.
+    assert workers.stop() == 0
+    assert wait_until(lambda: not os.path.exists(f"/proc/{pids[1]}") or
+                      open(f"/proc/{pids[1]}/stat").read().rsplit(")", 1)[1].split()[0] == "Z")
 
 
 @pytest.mark.parametrize("args, message", [
