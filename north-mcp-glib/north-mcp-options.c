@@ -275,12 +275,7 @@ worker_setup (gpointer user_data)
     _exit (0);
 }
 
-/* Starts workers - 1 more processes: fresh runs of this very program
- * (its executable and command line, so Python or GJS servers work too),
- * told by WORKER_PORT_ENV to listen on the shared port. Not fork() alone:
- * the forked copy would share the main context's wakeup descriptor with
- * the parent, and each would steal the other's wake-ups. The port is
- * reserved first so that port 0 means one ephemeral port for all. */
+/* Starts one worker into @slot. */
 static gboolean
 spawn_worker (Workers     *workers,
               WorkerSlot  *slot,
@@ -298,6 +293,12 @@ spawn_worker (Workers     *workers,
   return TRUE;
 }
 
+/* Starts workers - 1 more processes: fresh runs of this very program
+ * (its executable and command line, so Python or GJS servers work too),
+ * told by WORKER_PORT_ENV to listen on the shared port. Not fork() alone:
+ * the forked copy would share the main context's wakeup descriptor with
+ * the parent, and each would steal the other's wake-ups. The port is
+ * reserved first so that port 0 means one ephemeral port for all. */
 static gboolean
 spawn_workers (NorthMcpServer  *self,
                Workers         *workers,
