@@ -517,13 +517,19 @@ def stream_body(port, path, total_mb, timeout):
                     break
                 sock.sendall(chunk)
                 sent += 1
-            sock.settimeout(30)
-            status, _, _ = read_response(sock)
-            return sent, f"HTTP {status}"
-        except socket.timeout:
-            return sent, "no answer"
         except OSError as e:
-            return sent, type(e).__name__
+            cut = type(e).__name__
+        else:
+            cut = None
+        # The server may have answered before it cut the connection.
+        try:
+            sock.settimeout(10)
+            status, _, _ = read_response(sock)
+            return sent, f"HTTP {status}" + (f" ({cut} while sending)" if cut else "")
+        except socket.timeout:
+            return sent, cut or "no answer"
+        except (OSError, ValueError, IndexError) as e:
+            return sent, cut or type(e).__name__
 
 
 def body_attack(path):
@@ -700,7 +706,10 @@ def main():
     started = time.monotonic()
     for name, program, args, client_tool, attack in attacks:
         print(f"hostile: {name} ...", file=sys.stderr, flush=True)
-        rows.append(run_attack(name, program, args, client_tool, attack, opts))
+        try:
+            rows.append(run_attack(name, program, args, client_tool, attack, opts))
+        except RuntimeError as e:
+            rows.append({"attack": name, "program": program, "outcome": str(e).splitlines()[0]})
         r = rows[-1]
         print(f"hostile:   {r.get('outcome')}; fds {r.get('fds_before')} → {r.get('peak_fds')} → {r.get('fds_after')}, "
               f"RSS {num(r.get('rss_before'), '{:.1f}')} → {num(r.get('peak_rss'), '{:.1f}')} MB; "
