@@ -442,6 +442,22 @@ def colliding_keys(count):
     return ["".join("FY" if (i >> b) & 1 else "Ez" for b in range(bits)) for i in range(count)]
 
 
+def describe_answer(answer):
+    """'result', or the error's message (shortened), of a JSON-RPC answer
+    that may come as SSE."""
+    text = answer.decode("utf-8", "replace")
+    if text.startswith("event:") or text.startswith("data:"):
+        text = "".join(line[5:] for line in text.splitlines() if line.startswith("data:"))
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return f"{len(answer)} bytes"
+    if isinstance(message, dict) and "error" in message:
+        error = message["error"].get("message", "?")
+        return "error: " + (error if len(error) <= 60 else error[:57] + "...")
+    return "result" if isinstance(message, dict) and "result" in message else "answer"
+
+
 def timed_post(port, body, timeout, headers=None):
     """POSTs BODY to /mcp on a fresh connection; (outcome, seconds)."""
     start = time.monotonic()
@@ -449,8 +465,7 @@ def timed_post(port, body, timeout, headers=None):
         with connect(port, timeout) as sock:
             sock.sendall(raw_post("/mcp", body, {**MCP_HEADERS, **(headers or {})}))
             status, _, answer = read_response(sock)
-            kind = "error" if b'"error"' in answer else "result" if b'"result"' in answer else "answer"
-            return f"HTTP {status} ({kind})", time.monotonic() - start
+            return f"HTTP {status} ({describe_answer(answer)})", time.monotonic() - start
     except socket.timeout:
         return f"no answer within {timeout} s", time.monotonic() - start
     except OSError as e:
@@ -650,6 +665,13 @@ def table(rows):
     return "\n".join(out)
 
 
+def relative(argument):
+    """ARGUMENT, relative to the source tree when it is a path inside it."""
+    if os.path.isabs(argument) and argument.startswith(ROOT + os.sep):
+        return os.path.relpath(argument, ROOT)
+    return argument
+
+
 def git(*args):
     try:
         return subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True, timeout=10).stdout.strip()
@@ -724,7 +746,7 @@ def main():
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC · commit `{commit}`{dirty} · "
         f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}) · load average "
         f"{os.getloadavg()[0]:.1f} · build `{os.path.relpath(opts.build_dir, ROOT)}` · run took {total:.0f} s.",
-        f"`bench/hostile.py {' '.join(sys.argv[1:])}`".replace("`bench/hostile.py `", "`bench/hostile.py`"),
+        "`" + " ".join(["bench/hostile.py"] + [relative(a) for a in sys.argv[1:]]) + "`",
         "",
         "Each row: a fresh server (`--transport streamable-http`, stateful, no secret"
         + (", pinned to CPU 0; attacker and client on CPU 1" if two_cpus else "") + "). "
@@ -736,7 +758,7 @@ def main():
         "Fresh client: a new connection's `GET /health` answered within 5 s after the attack.",
         "",
     ]
-    report = "\n".join(header) + table(rows) + "\n"
+    report = "\n".join(header) + "\n" + table(rows) + "\n"
     print(report)
     if opts.output != "-":
         os.makedirs(os.path.dirname(opts.output), exist_ok=True)
