@@ -310,12 +310,14 @@ def fresh_health(port, timeout=5):
 
 
 def open_session(port, capabilities=None):
-    """A new session's id (None when refused) and the HTTP status."""
+    """A new session's id (None when refused) and what the server answered:
+    'HTTP 200, a session', or the status and the error's message."""
     with connect(port, 30) as sock:
         sock.sendall(raw_post("/mcp", json.dumps(initialize_message(capabilities=capabilities)).encode(),
                               {**MCP_HEADERS, "Connection": "close"}))
-        status, headers, _ = read_response(sock)
-        return headers.get("mcp-session-id"), status
+        status, headers, body = read_response(sock)
+        session = headers.get("mcp-session-id")
+        return session, f"HTTP {status}, " + ("a session" if session else describe_answer(body))
 
 
 # --------------------------------------------------------------------------
@@ -495,7 +497,7 @@ def attack_deep_nesting(server, opts):
 
 def attack_session_flood(server, opts):
     def one(i):
-        return f"HTTP {open_session(server.port)[1]}"
+        return open_session(server.port)[1]
 
     results = run_pool(one, opts.sessions, threads=8, deadline=time.monotonic() + opts.attack_timeout)
     return f"{opts.sessions:,} initialize requests (one session each)", summarize(results)
@@ -505,7 +507,7 @@ def attack_big_capabilities(server, opts):
     capabilities = {"experimental": {"x": {"blob": "A" * int(opts.capabilities_mb * MB)}}}
 
     def one(i):
-        return f"HTTP {open_session(server.port, capabilities)[1]}"
+        return open_session(server.port, capabilities)[1]
 
     results = run_pool(one, opts.big_sessions, threads=4, deadline=time.monotonic() + opts.attack_timeout)
     return (f"{opts.big_sessions} initialize requests with {opts.capabilities_mb} MB of capabilities each",
