@@ -569,7 +569,6 @@ def attack_foreign_origin(server, opts):
         with connect(server.port) as sock:
             sock.sendall(raw_post("/mcp", body, {**MCP_HEADERS, **evil, "Mcp-Session-Id": session}))
             outcome += f"; tools/call: HTTP {read_response(sock)[0]}"
-    time.sleep(opts.min_phase)
     return "Origin: http://evil.example to a server bound to 0.0.0.0 (sent to 127.0.0.1)", outcome
 
 
@@ -659,7 +658,7 @@ def table(rows):
             latency += " (still waiting at the end)"
         out.append("| {} | {} | {} | {} → {} → {} | {} → {} → {} | {} | {} | {} / {} | {} | {} |".format(
             r["attack"] + (" (custom-routes)" if r["program"] != "server-with-auth" else ""),
-            r.get("sent", "?"), r.get("outcome", "?"),
+            r.get("sent", "?"), r.get("outcome", "?") + (f" ({r['note']})" if r.get("note") else ""),
             num(r.get("fds_before")), num(r.get("peak_fds")), num(r.get("fds_after")),
             num(r.get("rss_before"), "{:.1f}"), num(r.get("peak_rss"), "{:.1f}"), num(r.get("rss_after"), "{:.1f}"),
             latency, ratio, num(r.get("calls")), num(r.get("errors")),
