@@ -6,6 +6,7 @@
 
 #include "north-mcp-context-private.h"
 #include "north-mcp-tool-result-private.h"
+#include "north-mcp-tool-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
@@ -61,6 +62,7 @@ struct _NorthMcpContext
   guint                 cache_ttl_ms;
   NorthMcpCacheScope    cache_scope;
   gulong                channel_cancelled_id;
+  NorthMcpTool         *output_tool;      /* set when results are checked */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
@@ -267,6 +269,7 @@ north_mcp_context_dispose (GObject *object)
   g_clear_object (&self->tracking_session);
   g_clear_object (&self->user);
   g_clear_object (&self->server);
+  g_clear_object (&self->output_tool);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->dispose (object);
 }
@@ -772,22 +775,59 @@ north_mcp_context_return_result (NorthMcpContext *self,
   run_on_main_context (self, send_result, result, NULL);
 }
 
+void
+north_mcp_context_set_tool (NorthMcpContext *self,
+                            NorthMcpTool    *tool)
+{
+  if (north_mcp_tool_has_output_schema (tool))
+    g_set_object (&self->output_tool, tool);
+}
+
+/* The error result that replaces a result not matching the tool's output
+ * schema, or NULL when it matches. */
+static NorthMcpToolResult *
+check_output (NorthMcpContext    *self,
+              NorthMcpToolResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (north_mcp_tool_check_result (self->output_tool, result, &error))
+    return NULL;
+
+  /* The tool's author has a bug to fix: say so where they look (g_log():
+   * tests can expect it). */
+  g_log (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "Tool '%s' returned a result that does not match its output schema: %s",
+             north_mcp_tool_get_name (self->output_tool), error->message);
+  message = g_strdup_printf ("Output validation error: %s", error->message);
+  return north_mcp_tool_result_new_error (message);
+}
+
 /**
  * north_mcp_context_return_tool_result:
  * @self: a context
  * @result: the tool's result
  *
  * Answers a `tools/call` request. Safe to call from any thread.
+ *
+ * When the tool has an output schema, a successful @result must carry
+ * structured content that matches it; otherwise the client gets an
+ * `isError` result naming the problem instead (see
+ * [method@NorthMcp.Tool.set_output_schema]).
  */
 void
 north_mcp_context_return_tool_result (NorthMcpContext    *self,
                                       NorthMcpToolResult *result)
 {
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(NorthMcpToolResult) invalid = NULL;
   GString *text;
 
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (result));
+
+  if (self->output_tool != NULL && (invalid = check_output (self, result)) != NULL)
+    result = invalid;
 
   if (self->filter != NULL)
     {
