@@ -7,6 +7,8 @@
 #include "north-mcp-context-private.h"
 #include "north-mcp-tool-result-private.h"
 #include "north-mcp-tool-private.h"
+#include "north-mcp-capture-channel-private.h"
+#include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
@@ -1013,6 +1015,47 @@ client_has_sub_capability (NorthMcpSession *session,
   return object != NULL && json_object_has_member (object, sub);
 }
 
+/* The caller's callback of a server-to-client request. */
+typedef struct
+{
+  GAsyncReadyCallback callback;
+  gpointer            user_data;
+} CurrentCallback;
+
+/* Calls the caller's callback with the request's context current, so that
+ * north_mcp_get_authenticated_user() works in it and in what it resumes
+ * (a Vala `yield`, a GJS promise continuation). */
+static void
+call_with_current (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CurrentCallback *closure = user_data;
+  gpointer previous = g_private_get (&current_context);
+
+  g_private_set (&current_context, source);
+  if (closure->callback != NULL)
+    closure->callback (source, result, closure->user_data);
+  g_private_set (&current_context, previous);
+}
+
+static GTask *
+task_new_with_current (NorthMcpContext     *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  CurrentCallback *closure = g_new (CurrentCallback, 1);
+  GTask *task;
+
+  closure->callback = callback;
+  closure->user_data = user_data;
+  task = g_task_new (self, cancellable, call_with_current, closure);
+  /* Freed with the task, whether or not the callback runs. */
+  g_object_set_data_full (G_OBJECT (task), "north-mcp-current-callback", closure, g_free);
+  return task;
+}
+
 /* Fails a server-to-client request before it is sent. */
 static void
 fail_not_supported (NorthMcpContext     *self,
@@ -1021,7 +1064,7 @@ fail_not_supported (NorthMcpContext     *self,
                     gpointer             user_data,
                     const char          *message)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = task_new_with_current (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, north_mcp_context_send_request_async);
   g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED, "%s", message);
@@ -1119,7 +1162,7 @@ north_mcp_context_send_request_async (NorthMcpContext     *self,
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (method != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
+  task = task_new_with_current (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, north_mcp_context_send_request_async);
 
   request = g_new0 (OutboundRequest, 1);
@@ -1811,4 +1854,93 @@ north_mcp_context_close_stream (NorthMcpContext *self)
     return FALSE;
 
   return north_mcp_channel_close_stream (self->channel);
+}
+
+/**
+ * north_mcp_context_read_resource_async:
+ * @self: a context
+ * @uri: the URI of one of the server's resources, or one a resource
+ *   template of the server matches
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the contents
+ * @user_data: data for @callback
+ *
+ * Reads a resource of the server that received @self, as a `resources/read`
+ * from the same user would: the resource's or template's handler runs
+ * with a context of its own, for the same North user. FastMCP's
+ * `ctx.read_resource()`. The callback runs with @self current (see
+ * north_mcp_context_get_current()).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_context_read_resource_async (NorthMcpContext     *self,
+                                       const char          *uri,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(NorthMcpChannel) channel = NULL;
+  g_autoptr(NorthMcpContext) reader = NULL;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  gpointer previous;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (uri != NULL);
+
+  task = task_new_with_current (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_context_read_resource_async);
+
+  /* The reader answers into @channel, which completes @task. */
+  channel = north_mcp_capture_channel_new (task, "contents");
+  json_node_set_string (id, "north-mcp-read-resource");
+  json_object_set_string_member (params, "uri", uri);
+  reader = north_mcp_context_new (self->server, NULL, self->user, channel, id,
+                                  "resources/read", params, self->protocol_version);
+
+  /* The handler may run now, in this thread: keep the caller's current
+   * context around it. */
+  previous = g_private_get (&current_context);
+  north_mcp_dispatch_resources_read (self->server, reader);
+  g_private_set (&current_context, previous);
+}
+
+/**
+ * north_mcp_context_read_resource_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_read_resource_async(). Fails with
+ * %NORTH_MCP_ERROR_INVALID_ARGUMENT when no resource has the URI, with the
+ * handler's error otherwise.
+ *
+ * Returns: (transfer full): the `contents` of the `resources/read` result:
+ *   objects with `uri`, `mimeType` and `text` or `blob`
+ *
+ * Since: 0.2
+ */
+JsonArray *
+north_mcp_context_read_resource_finish (NorthMcpContext  *self,
+                                        GAsyncResult     *result,
+                                        GError          **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  node = g_task_propagate_pointer (G_TASK (result), error);
+  if (node == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                           "The resource's contents are not an array");
+      return NULL;
+    }
+
+  return json_array_ref (json_node_get_array (node));
 }

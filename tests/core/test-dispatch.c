@@ -93,6 +93,46 @@ stats_func (NorthMcpTool     *tool,
   return north_mcp_tool_result_new_structured_variant (g_variant_dict_end (dict));
 }
 
+static void
+read_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  NorthMcpContext *context = NORTH_MCP_CONTEXT (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) contents = north_mcp_context_read_resource_finish (context, result, &error);
+  NorthMcpUser *user = north_mcp_get_authenticated_user ();
+  g_autofree char *text = NULL;
+
+  /* The callback runs with the tool's context current. */
+  g_assert_true (north_mcp_context_get_current () == context);
+  if (contents == NULL)
+    text = g_strdup_printf ("error %d: %s", error->code, error->message);
+  else
+    text = g_strdup_printf ("%s for %s",
+                            json_object_get_string_member (json_array_get_object_element (contents, 0), "text"),
+                            user != NULL ? north_mcp_user_get_email (user) : "nobody");
+  {
+    g_autoptr(NorthMcpToolResult) answer = north_mcp_tool_result_new_text (text);
+
+    north_mcp_context_return_tool_result (context, answer);
+  }
+  g_object_unref (context);
+}
+
+static void
+reader_async_func (NorthMcpTool    *tool,
+                   NorthMcpContext *context,
+                   JsonObject      *arguments,
+                   gpointer         user_data)
+{
+  north_mcp_context_read_resource_async (context, north_mcp_arguments_get_string (arguments, "uri", ""),
+                                         NULL, read_done, g_object_ref (context));
+  /* Reading ran the resource's handler in this thread: this context is
+   * still the current one. */
+  g_assert_true (north_mcp_context_get_current () == context);
+}
+
 static gpointer
 slow_thread (gpointer data)
 {
@@ -545,6 +585,30 @@ test_output_schema_stateless (Fixture       *fixture,
 }
 
 static void
+test_read_resource (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) reader = north_mcp_tool_new ("reader", "reads a resource");
+  g_autoptr(NorthMcpResource) note = north_mcp_resource_new_text ("notes://todo", "todo", "text/plain",
+                                                                  "write tests");
+  g_autoptr(NorthMcpUser) user = north_mcp_user_new ("ada@example.com", NULL, NULL, NULL, NULL);
+
+  north_mcp_tool_set_async_func (reader, reader_async_func, NULL, NULL);
+  north_mcp_server_add_tool (fixture->server, reader);
+  north_mcp_server_add_resource (fixture->server, note);
+
+  send_to (fixture, NULL, user, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                                "\"params\":{\"name\":\"reader\",\"arguments\":{\"uri\":\"notes://todo\"}}}");
+  g_assert_true (test_channel_wait_for (fixture->channel, 1));
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "write tests for ada@example.com");
+
+  send_to (fixture, NULL, user, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                                "\"params\":{\"name\":\"reader\",\"arguments\":{\"uri\":\"notes://nope\"}}}");
+  g_assert_true (test_channel_wait_for (fixture->channel, 2));
+  g_assert_cmpstr (test_first_text (result_of (fixture, 2)), ==, "error 1: Resource not found: notes://nope");
+}
+
+static void
 test_batch (Fixture       *fixture,
             gconstpointer  data)
 {
@@ -640,6 +704,7 @@ main (int    argc,
   ADD ("/dispatch/tools/call/user", test_authenticated_user);
   ADD ("/dispatch/tools/call/output-schema", test_output_schema_enforced);
   ADD ("/dispatch/tools/call/output-schema-stateless", test_output_schema_stateless);
+  ADD ("/dispatch/tools/call/read-resource", test_read_resource);
   ADD ("/dispatch/batch", test_batch);
   ADD ("/dispatch/invalid-message", test_invalid_message_answered);
   ADD ("/dispatch/logging/set-level", test_log_level);
