@@ -11,6 +11,9 @@
 //   ({count: integer, label: string}, count required) whose `mode`
 //   argument makes it return matching ("good"), mismatching ("wrong") or
 //   text-only ("text") results.
+// resources, prompts, progress: the example servers of those names
+//   (examples/gjs/server-with-*.js, examples/vala/server-with-*.vala),
+//   which must behave the same in every language.
 // context: the tools of tests/gjs/context-server.js (elicitation, sampling,
 //   roots, resources, progress, logging, the North user after `await`,
 //   thrown errors). Needs --url: the user comes from the bearer token.
@@ -105,11 +108,26 @@ async function connect (o, email) {
     const headers = email ? { Authorization: `Bearer ${bearerFor(email)}` } : {};
     transport = new StreamableHTTPClientTransport(o.url, { requestInit: { headers } });
   } else {
-    transport = new StdioClientTransport({ command: o.command, args: o.args, stderr: 'inherit' });
+    // The whole environment: the server may need GI_TYPELIB_PATH and the like.
+    transport = new StdioClientTransport({ command: o.command, args: o.args, stderr: 'inherit',
+      env: { ...process.env } });
   }
   await client.connect(transport, { timeout: REQUEST_TIMEOUT_MS });
   return client;
 }
+
+// Progress notifications as they arrive. The SDK runs notification handlers
+// in a later microtask but drops a request's onprogress handler as soon as
+// its response arrives, so onprogress misses a last notification that
+// comes in the same read as the response; this handler sees them all.
+function recordProgress (client) {
+  const seen = [];
+  client.setNotificationHandler(types.ProgressNotificationSchema,
+    (n) => seen.push(`${n.params.progress}/${n.params.total}:${n.params.message}`));
+  return seen;
+}
+
+const settle = () => new Promise(resolve => setTimeout(resolve, 100));
 
 const call = (client, name, args = {}, options = {}) =>
   client.callTool({ name, arguments: args }, undefined, { timeout: REQUEST_TIMEOUT_MS, ...options });
@@ -143,6 +161,94 @@ async function outputSchemaChecks (client) {
     expect(result.isError === true, `not an error: ${show(result)}`);
     expect(textOf(result) === 'Output validation error: outputSchema defined but no structured output returned',
       `text is ${show(textOf(result))}`);
+  });
+}
+
+async function rejects (promise, pattern) {
+  try {
+    await promise;
+  } catch (e) {
+    expect(pattern.test(String(e?.message ?? e)), `rejected with ${show(String(e?.message ?? e))}`);
+    return;
+  }
+  throw new Error('did not reject');
+}
+
+async function resourcesChecks (client) {
+  await check('resources/list shows notes://index as JSON', async () => {
+    const { resources } = await client.listResources();
+    const index = resources.find(r => r.uri === 'notes://index');
+    expect(index?.mimeType === 'application/json' && index?.name === 'index', `resources: ${show(resources)}`);
+  });
+  await check('resources/templates/list shows notes://{title}', async () => {
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates.some(t => t.uriTemplate === 'notes://{title}' && t.name === 'note'),
+      `templates: ${show(resourceTemplates)}`);
+  });
+  await check('reading the index gives the titles', async () => {
+    const { contents } = await client.readResource({ uri: 'notes://index' });
+    expect(show(JSON.parse(contents[0].text)) === show(['groceries', 'todo']), `contents: ${show(contents)}`);
+  });
+  await check('reading a note through the template', async () => {
+    const { contents } = await client.readResource({ uri: 'notes://todo' });
+    expect(contents[0].text === 'write tests' && contents[0].mimeType === 'text/plain' &&
+           contents[0].uri === 'notes://todo', `contents: ${show(contents)}`);
+  });
+  await check('reading a missing note is an error naming it', async () => {
+    await rejects(client.readResource({ uri: 'notes://nope' }), /nope/);
+  });
+  await check('note_stats reads the resource and returns a structured result', async () => {
+    const { tools } = await client.listTools();
+    const tool = tools.find(t => t.name === 'note_stats');
+    expect(tool?.outputSchema?.properties?.words?.type === 'integer', `tool: ${show(tool)}`);
+    const result = await call(client, 'note_stats', { title: 'groceries' });
+    expect(!result.isError && result.structuredContent?.words === 2 &&
+           result.structuredContent?.title === 'groceries', `result: ${show(result)}`);
+  });
+}
+
+async function promptsChecks (client) {
+  await check('prompts/list shows the arguments and which are required', async () => {
+    const { prompts } = await client.listPrompts();
+    const review = prompts.find(p => p.name === 'review_code');
+    const args = Object.fromEntries((review?.arguments ?? []).map(a => [a.name, a.required === true]));
+    expect(show(args) === show({ code: true, language: false }), `review_code: ${show(review)}`);
+    expect(prompts.some(p => p.name === 'debug_error'), `prompts: ${show(prompts)}`);
+  });
+  await check('a prompt with its optional argument', async () => {
+    const { messages } = await client.getPrompt({ name: 'review_code',
+      arguments: { code: 'x = 1', language: 'python' } });
+    expect(messages.length === 1 && messages[0].role === 'user' &&
+           messages[0].content.text === 'Please review this python code:\n\nx = 1', `messages: ${show(messages)}`);
+  });
+  await check('a prompt without its optional argument', async () => {
+    const { messages } = await client.getPrompt({ name: 'review_code', arguments: { code: 'x' } });
+    expect(messages[0].content.text === 'Please review this code:\n\nx', `messages: ${show(messages)}`);
+  });
+  await check('a prompt of several messages', async () => {
+    const { messages } = await client.getPrompt({ name: 'debug_error', arguments: { error: 'E42' } });
+    expect(show(messages.map(m => [m.role, m.content.text])) === show([
+      ['user', "I'm seeing this error: E42"],
+      ['assistant', "I'll help debug that. What have you tried so far?"]]), `messages: ${show(messages)}`);
+  });
+  await check('a missing required argument is refused', async () => {
+    await rejects(client.getPrompt({ name: 'review_code', arguments: {} }), /code/);
+  });
+}
+
+async function progressChecks (client) {
+  await check('process_items reports progress and log messages, then a structured result', async () => {
+    const logs = [];
+    client.setNotificationHandler(types.LoggingMessageNotificationSchema,
+      (n) => logs.push(`${n.params.level}:${n.params.data}`));
+    await client.setLoggingLevel('info');
+    const seen = recordProgress(client);
+    const result = await call(client, 'process_items', { items: ['a', 'b', 'c'] }, { onprogress: () => {} });
+    await settle();
+    expect(!result.isError && show(result.structuredContent) === show({ processed: 3, results: ['A', 'B', 'C'] }),
+      `result: ${show(result)}`);
+    expect(show(seen) === show(['1/3:processed a', '2/3:processed b', '3/3:processed c']), `progress: ${show(seen)}`);
+    expect(show(logs) === show(['info:processing a', 'info:processing b', 'info:processing c']), `logs: ${show(logs)}`);
   });
 }
 
@@ -183,12 +289,11 @@ async function contextChecks (o) {
       expect(textOf(result) === 'note todo: write tests (text/plain)', `got ${show(textOf(result))}`);
     });
     await check('context.progress() sends progress notifications', async () => {
-      const seen = [];
-      const result = await call(ada, 'count_to', { n: 3 }, {
-        onprogress: (p) => seen.push(`${p.progress}/${p.total}:${p.message}`),
-        resetTimeoutOnProgress: true,
-      });
+      const seen = recordProgress(ada);
+      // onprogress makes the SDK send a progressToken.
+      const result = await call(ada, 'count_to', { n: 3 }, { onprogress: () => {} });
       expect(textOf(result) === 'counted to 3', `got ${show(textOf(result))}`);
+      await settle();
       expect(show(seen) === show(['1/3:step 1', '2/3:step 2', '3/3:step 3']), `progress was ${show(seen)}`);
     });
     await check('context.info()/warning() send log notifications', async () => {
@@ -198,7 +303,7 @@ async function contextChecks (o) {
       await ada.setLoggingLevel('debug');
       const result = await call(ada, 'chatty');
       expect(textOf(result) === 'done', `got ${show(textOf(result))}`);
-      await new Promise(resolve => setTimeout(resolve, 100));
+      await settle();
       expect(show(logs) === show(['debug:looking', 'info:found 2', 'warning:{"left":1}', 'error:oops']),
         `logs were ${show(logs)}`);
     });
@@ -219,6 +324,17 @@ try {
     const client = await connect(o, 'ada@example.com');
     try {
       await outputSchemaChecks(client);
+    } finally {
+      await client.close().catch(() => {});
+    }
+  }
+  for (const [name, run] of [['resources', resourcesChecks], ['prompts', promptsChecks],
+    ['progress', progressChecks]]) {
+    if (!o.checks.includes(name))
+      continue;
+    const client = await connect(o, 'ada@example.com');
+    try {
+      await run(client);
     } finally {
       await client.close().catch(() => {});
     }
