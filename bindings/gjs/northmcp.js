@@ -316,9 +316,17 @@ function textOf(value) {
 }
 
 /** A NorthMcp.ToolResult from what a tool function returned. */
-export function toolResult(value) {
+export function toolResult(value, {structured = false} = {}) {
     if (value instanceof NorthMcp.ToolResult)
         return value;
+    // A tool with an output schema: a single value is `{result: value}`,
+    // as FastMCP wraps primitives.
+    if (structured && value !== null && value !== undefined &&
+        ['string', 'number', 'boolean'].includes(typeof value)) {
+        const result = NorthMcp.ToolResult.new_text(String(value));
+        result.set_structured_content(jsToJson({result: value}));
+        return result;
+    }
     if (value === null || value === undefined)
         return NorthMcp.ToolResult.new();
     if (typeof value === 'string')
@@ -371,13 +379,13 @@ function logError(context, error) {
 }
 
 // Completes a tools/call: an error is a result with isError.
-function finishTool(context, value, error) {
+function finishTool(context, value, error, structured = false) {
     if (context.is_completed())
         return;
     let result = null;
     if (error === undefined) {
         try {
-            result = toolResult(value);
+            result = toolResult(value, {structured});
         } catch (e) {
             error = e;
         }
@@ -470,7 +478,8 @@ export function createTool(name, options, func) {
     if (options.meta)
         tool.set_meta(jsToJson(options.meta).get_object());
     tool.set_async_func((_tool, context, args) =>
-        invoke(func, context, jsonToJs(args) ?? {}, finishTool));
+        invoke(func, context, jsonToJs(args) ?? {},
+            (c, value, error) => finishTool(c, value, error, Boolean(options.output))));
     return tool;
 }
 

@@ -7,7 +7,7 @@
 // SPDX-License-Identifier: MIT
 import GLib from 'gi://GLib';
 import System from 'system';
-import {Server, getAuthenticatedUser, AuthenticationError} from '../../bindings/gjs/northmcp.js';
+import {NorthMcp, Server, getAuthenticatedUser, AuthenticationError} from '../../bindings/gjs/northmcp.js';
 
 const server = new Server({name: 'Context', version: '1.0.0', serverSecret: 'server_secret'});
 
@@ -107,7 +107,7 @@ server.tool('stats', {
         required: ['count']},
 }, ({mode = 'good', n = 3, label = 'things'}) => {
     if (mode === 'text')
-        return '3';
+        return NorthMcp.ToolResult.new_text('3'); // a bare '3' would be {result: '3'}
     if (mode === 'wrong')
         return {count: 'three', label};
     return {count: n, label};

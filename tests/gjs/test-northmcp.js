@@ -67,6 +67,14 @@ test('results from JavaScript values', () => {
     assertThrows(() => toolResult(() => 1), TypeError);
 });
 
+test('with an output schema, single values are wrapped as {result}', () => {
+    const json = value => jsonToJs(toolResult(value, {structured: true}).to_json());
+    assertEqual(json(42), {content: [{type: 'text', text: '42'}], structuredContent: {result: 42}});
+    assertEqual(json('hi').structuredContent, {result: 'hi'});
+    assertEqual(json({a: 1}).structuredContent, {a: 1});
+    assertEqual(json(null).structuredContent, undefined);
+});
+
 test('JSON round trip', () => {
     const value = {s: 'é', n: null, l: [true, 1.5], o: {k: -3}};
     assertEqual(jsonToJs(jsToJson(value)), value);
