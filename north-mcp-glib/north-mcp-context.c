@@ -1868,7 +1868,8 @@ north_mcp_context_close_stream (NorthMcpContext *self)
  * Reads a resource of the server that received @self, as a `resources/read`
  * from the same user would: the resource's or template's handler runs
  * with a context of its own, for the same North user. FastMCP's
- * `ctx.read_resource()`. The callback runs with @self current (see
+ * `ctx.read_resource()`. Call it from the server's main context (where
+ * handlers run). The callback runs with @self current (see
  * north_mcp_context_get_current()).
  *
  * Since: 0.2
