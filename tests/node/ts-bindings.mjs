@@ -14,6 +14,8 @@
 // resources, prompts, progress: the example servers of those names
 //   (examples/gjs/server-with-*.js, examples/vala/server-with-*.vala),
 //   which must behave the same in every language.
+// ask: an `ask` tool that elicits an answer, then reads the user without
+//   the context (tests/vala/ask-server.vala). Needs --url.
 // context: the tools of tests/gjs/context-server.js (elicitation, sampling,
 //   roots, resources, progress, logging, the North user after `await`,
 //   thrown errors). Needs --url: the user comes from the bearer token.
@@ -252,16 +254,31 @@ async function progressChecks (client) {
   });
 }
 
+async function askCheck (ada, bob) {
+  await check('the client answers an elicitation; the user is the caller\'s after it', async () => {
+    const [a, b] = await Promise.all([call(ada, 'ask', { question: 'tea?' }),
+      call(bob, 'ask', { question: 'coffee?' })]);
+    expect(textOf(a) === 'ada@example.com: accept yes to tea?', `ada got ${show(textOf(a))}`);
+    expect(textOf(b) === 'bob@example.com: accept yes to coffee?', `bob got ${show(textOf(b))}`);
+  });
+}
+
+async function withTwoUsers (o, run) {
+  const ada = await connect(o, 'ada@example.com');
+  const bob = await connect(o, 'bob@example.com');
+  try {
+    await run(ada, bob);
+  } finally {
+    await ada.close().catch(() => {});
+    await bob.close().catch(() => {});
+  }
+}
+
 async function contextChecks (o) {
   const ada = await connect(o, 'ada@example.com');
   const bob = await connect(o, 'bob@example.com');
   try {
-    await check('await context.elicit() resolves with the answer; the user is the caller\'s after it', async () => {
-      const [a, b] = await Promise.all([call(ada, 'ask', { question: 'tea?' }),
-        call(bob, 'ask', { question: 'coffee?' })]);
-      expect(textOf(a) === 'ada@example.com: accept yes to tea?', `ada got ${show(textOf(a))}`);
-      expect(textOf(b) === 'bob@example.com: accept yes to coffee?', `bob got ${show(textOf(b))}`);
-    });
+    await askCheck(ada, bob);
     await check('after awaiting a GLib timeout, each caller is still who they were', async () => {
       // Both calls wait at once: the second one's user must not leak into the first.
       const [a, b] = await Promise.all([call(ada, 'whoami_later', { ms: 80 }),
@@ -339,6 +356,8 @@ try {
       await client.close().catch(() => {});
     }
   }
+  if (o.checks.includes('ask'))
+    await withTwoUsers(o, askCheck);
   if (o.checks.includes('context'))
     await contextChecks(o);
 } catch (e) {
