@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "north-mcp-arguments.h"
+#include "north-mcp-util-private.h"
 
 /* The getters below read one member of the `arguments` object a tool,
  * resource template or prompt handler is given, with a default when the
@@ -47,12 +48,9 @@ north_mcp_arguments_get_string (JsonObject *arguments,
                                 const char *name,
                                 const char *default_value)
 {
-  JsonNode *node = get_value (arguments, name);
+  const char *value = name != NULL ? north_mcp_object_get_string (arguments, name) : NULL;
 
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return default_value;
-
-  return json_node_get_string (node);
+  return value != NULL ? value : default_value;
 }
 
 /**
@@ -173,13 +171,7 @@ JsonObject *
 north_mcp_arguments_get_object (JsonObject *arguments,
                                 const char *name)
 {
-  JsonNode *node;
-
-  if (arguments == NULL || name == NULL)
-    return NULL;
-
-  node = json_object_get_member (arguments, name);
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  return name != NULL ? north_mcp_object_get_object (arguments, name) : NULL;
 }
 
 /**
