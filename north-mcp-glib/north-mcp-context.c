@@ -439,8 +439,10 @@ north_mcp_context_pop_current (NorthMcpContext *self)
  *
  * Gets the context whose handler is running in this thread, the way the
  * North Python SDK's `get_authenticated_user()` finds its request. It is set
- * only while a handler is being called, not after it returns, so
- * asynchronous handlers should keep the context they were given.
+ * while a handler is being called and while the callbacks of the context's
+ * own requests run (north_mcp_context_elicit_async() and the others), not
+ * in other callbacks: asynchronous handlers should keep the context they
+ * were given.
  *
  * Returns: (transfer none) (nullable): the context, or %NULL outside a
  *   handler
@@ -799,8 +801,9 @@ check_output (NorthMcpContext    *self,
 
   /* The tool's author has a bug to fix: say so where they look (g_log():
    * tests can expect it). */
-  g_log (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "Tool '%s' returned a result that does not match its output schema: %s",
-             north_mcp_tool_get_name (self->output_tool), error->message);
+  g_log (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+         "Tool '%s' returned a result that does not match its output schema: %s",
+         north_mcp_tool_get_name (self->output_tool), error->message);
   message = g_strdup_printf ("Output validation error: %s", error->message);
   return north_mcp_tool_result_new_error (message);
 }
@@ -1024,7 +1027,7 @@ typedef struct
 
 /* Calls the caller's callback with the request's context current, so that
  * north_mcp_get_authenticated_user() works in it and in what it resumes
- * (a Vala `yield`, a GJS promise continuation). */
+ * synchronously (the rest of a Vala coroutine after its `yield`). */
 static void
 call_with_current (GObject      *source,
                    GAsyncResult *result,
