@@ -46,14 +46,16 @@ server.tool('whoami_later', {input: {ms: 'integer'}}, async ({ms}) => {
 
 // A continuation that outlives its request must not see a user.
 let lateSaw = 'nothing yet';
+let lateDone = Promise.resolve();
 server.tool('leak_check', {input: {phase: 'string'}}, async ({phase}) => {
     if (phase === 'start') {
-        (async () => {
+        lateDone = (async () => {
             await wait(50);
             lateSaw = email();
         })();
         return 'started';
     }
+    await lateDone; // no race with the clock: wait for it to have run
     return `late continuation saw: ${lateSaw}`;
 });
 
