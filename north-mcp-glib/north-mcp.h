@@ -25,6 +25,7 @@
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
 #include "north-mcp-citation.h"
+#include "north-mcp-arguments.h"
 #include "north-mcp-auth.h"
 #include "north-mcp-server.h"
 
