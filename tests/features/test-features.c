@@ -719,11 +719,11 @@ add_standard_resources (Fixture *fixture)
   g_autoptr(JsonNode) icons = test_parse_json ("[{\"src\":\"https://example.com/i.png\",\"mimeType\":\"image/png\"}]");
   g_autoptr(JsonNode) meta = test_parse_json ("{\"example.com/kind\":\"doc\"}");
 
-  north_mcp_resource_set_title (text, "Static text");
-  north_mcp_resource_set_description (text, "A static text resource");
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (text), "Static text");
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (text), "A static text resource");
   north_mcp_resource_set_annotations (text, json_node_get_object (annotations));
-  north_mcp_resource_set_icons (text, json_node_get_array (icons));
-  north_mcp_resource_set_meta (text, json_node_get_object (meta));
+  north_mcp_feature_set_icons (NORTH_MCP_FEATURE (text), json_node_get_array (icons));
+  north_mcp_feature_set_meta (NORTH_MCP_FEATURE (text), json_node_get_object (meta));
   north_mcp_resource_set_func (multi, multi_read, NULL, NULL);
   north_mcp_resource_set_size (multi, 1234);
   north_mcp_resource_set_async_func (async, async_read, fixture, NULL);
@@ -748,7 +748,7 @@ add_standard_templates (Fixture *fixture)
 
   g_assert_no_error (error);
   north_mcp_resource_template_set_mime_type (data, "application/json");
-  north_mcp_resource_template_set_description (data, "Data by id");
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (data), "Data by id");
   north_mcp_resource_template_set_func (data, template_read, NULL, NULL);
   north_mcp_resource_template_set_completion_func (data, complete_many, NULL, NULL);
   north_mcp_resource_template_set_func (pair, pair_read, NULL, NULL);
@@ -1181,7 +1181,7 @@ add_standard_prompts (Fixture *fixture)
   g_autoptr(NorthMcpPrompt) many = north_mcp_prompt_new ("many", "Too many completions");
   g_autoptr(NorthMcpPrompt) bare = north_mcp_prompt_new ("bare", "No completion handler");
 
-  north_mcp_prompt_set_title (greeting, "Greeting");
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (greeting), "Greeting");
   north_mcp_prompt_add_argument (greeting, "name", "Who to greet", TRUE);
   north_mcp_prompt_add_argument (greeting, "language", NULL, FALSE);
   north_mcp_prompt_set_func (greeting, greeting_get, NULL, NULL);
