@@ -1517,6 +1517,84 @@ test_replace_tool (Fixture       *fixture,
   g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 3);
 }
 
+/* The data of an asynchronous tool whose call outlives the tool. */
+typedef struct {
+  Fixture  *fixture;
+  char     *answer;
+  gboolean *freed;
+} PendingData;
+
+static void
+pending_data_free (gpointer data)
+{
+  PendingData *pending = data;
+
+  *pending->freed = TRUE;
+  g_free (pending->answer);
+  g_free (pending);
+}
+
+static void
+pending_tool (NorthMcpTool    *tool,
+              NorthMcpContext *context,
+              JsonObject      *arguments,
+              gpointer         user_data)
+{
+  PendingData *pending = user_data;
+
+  g_assert_null (pending->fixture->held);
+  pending->fixture->held = g_object_ref (context);
+}
+
+/* Completes the held call with the tool's data, as a handler's callback
+ * would; under ASan, a freed @pending is a use after free. */
+static void
+complete_pending (Fixture     *fixture,
+                  PendingData *pending)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (pending->answer);
+
+  north_mcp_context_return_tool_result (fixture->held, result);
+}
+
+static void
+test_replace_pending_tool (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("pending", "answers later");
+  gboolean freed = FALSE;
+  PendingData *pending = g_new0 (PendingData, 1);
+
+  pending->fixture = fixture;
+  pending->answer = g_strdup ("from the replaced tool");
+  pending->freed = &freed;
+  north_mcp_tool_set_async_func (tool, pending_tool, pending, pending_data_free);
+  north_mcp_server_add_tool (fixture->server, tool);
+  g_clear_object (&tool);
+
+  initialize (fixture, "{}");
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"pending\",\"arguments\":{}}}");
+  g_assert_nonnull (fixture->held);
+  g_assert_null (test_channel_find_response (fixture->channel, 1));
+
+  /* Replaced, then removed, while the call is pending: the server lets go
+   * of the tool, the call's context keeps it. */
+  replace_tool (fixture, "first");
+  tool = north_mcp_tool_new ("pending", "the replacement");
+  north_mcp_server_add_tool (fixture->server, tool);
+  g_assert_true (north_mcp_server_remove_tool (fixture->server, "pending"));
+  g_assert_false (freed);
+
+  complete_pending (fixture, pending);
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "from the replaced tool");
+  g_assert_false (freed);
+
+  /* The last reference to the context was the handler's. */
+  g_clear_object (&fixture->held);
+  g_assert_true (freed);
+}
+
 static void
 test_replace_prompt (Fixture       *fixture,
                      gconstpointer  data)
@@ -2809,6 +2887,7 @@ main (int    argc,
   ADD ("/features/prompts/get/errors", test_prompts_get_errors);
   ADD ("/features/prompts/list-changed", test_prompts_list_changed);
   ADD ("/features/registry/replace/tool", test_replace_tool);
+  ADD ("/features/registry/replace/pending-async-tool", test_replace_pending_tool);
   ADD ("/features/registry/replace/prompt", test_replace_prompt);
   ADD ("/features/registry/replace/resource", test_replace_resource);
   ADD ("/features/registry/replace/resource-template", test_replace_resource_template);
