@@ -11,8 +11,8 @@
  * NorthMcpFeature:
  *
  * What tools, prompts, resources and resource templates have in common:
- * a name, a display title, a description, icons, a `_meta` object, a
- * handler and a JSON form.
+ * a name, a display title, a description, annotations, icons, a `_meta`
+ * object, a handler and a JSON form.
  *
  * The feature is abstract; make a [class@NorthMcp.Tool],
  * [class@NorthMcp.Prompt], [class@NorthMcp.Resource] or
@@ -30,6 +30,7 @@ typedef struct
   char            *name;
   char            *title;
   char            *description;
+  JsonObject      *annotations;
   JsonArray       *icons;
   JsonObject      *meta;
 
@@ -43,6 +44,7 @@ enum {
   PROP_NAME,
   PROP_TITLE,
   PROP_DESCRIPTION,
+  PROP_ANNOTATIONS,
   PROP_ICONS,
   PROP_META,
   N_PROPS
@@ -60,6 +62,7 @@ north_mcp_feature_finalize (GObject *object)
   g_free (priv->name);
   g_free (priv->title);
   g_free (priv->description);
+  g_clear_pointer (&priv->annotations, json_object_unref);
   g_clear_pointer (&priv->icons, json_array_unref);
   g_clear_pointer (&priv->meta, json_object_unref);
 
@@ -85,6 +88,9 @@ north_mcp_feature_get_property (GObject    *object,
       break;
     case PROP_DESCRIPTION:
       g_value_set_string (value, priv->description);
+      break;
+    case PROP_ANNOTATIONS:
+      g_value_set_boxed (value, priv->annotations);
       break;
     case PROP_ICONS:
       g_value_set_boxed (value, priv->icons);
@@ -116,6 +122,9 @@ north_mcp_feature_set_property (GObject      *object,
       break;
     case PROP_DESCRIPTION:
       north_mcp_feature_set_description (self, g_value_get_string (value));
+      break;
+    case PROP_ANNOTATIONS:
+      north_mcp_feature_set_annotations (self, g_value_get_boxed (value));
       break;
     case PROP_ICONS:
       north_mcp_feature_set_icons (self, g_value_get_boxed (value));
@@ -180,6 +189,21 @@ north_mcp_feature_class_init (NorthMcpFeatureClass *klass)
   properties[PROP_DESCRIPTION] =
     g_param_spec_string ("description", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpFeature:annotations:
+   *
+   * The feature's `annotations`, or %NULL: a tool's behaviour hints
+   * (`title`, `readOnlyHint`, `destructiveHint`, `idempotentHint`,
+   * `openWorldHint`; see [method@NorthMcp.Tool.set_hint]), a resource's or
+   * template's `audience`, `priority` and `lastModified`. The protocol
+   * defines none for prompts.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_ANNOTATIONS] =
+    g_param_spec_boxed ("annotations", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * NorthMcpFeature:icons:
@@ -315,6 +339,48 @@ north_mcp_feature_set_description (NorthMcpFeature *self,
 }
 
 /**
+ * north_mcp_feature_get_annotations:
+ * @self: a feature
+ *
+ * Gets the feature's annotations.
+ *
+ * Returns: (transfer none) (nullable): the annotations
+ *
+ * Since: 0.2
+ */
+JsonObject *
+north_mcp_feature_get_annotations (NorthMcpFeature *self)
+{
+  NorthMcpFeaturePrivate *priv = north_mcp_feature_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_FEATURE (self), NULL);
+
+  return priv->annotations;
+}
+
+/**
+ * north_mcp_feature_set_annotations:
+ * @self: a feature
+ * @annotations: (nullable): the annotations object; a reference is taken
+ *
+ * Replaces the feature's annotations (see
+ * [property@NorthMcp.Feature:annotations]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_feature_set_annotations (NorthMcpFeature *self,
+                                   JsonObject      *annotations)
+{
+  NorthMcpFeaturePrivate *priv = north_mcp_feature_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_FEATURE (self));
+
+  north_mcp_replace_object (&priv->annotations, annotations);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
+}
+
+/**
  * north_mcp_feature_get_icons:
  * @self: a feature
  *
@@ -407,7 +473,7 @@ north_mcp_feature_set_meta (NorthMcpFeature *self,
  * `Prompt`, `Resource`, `ResourceTemplate`), as the server's list
  * requests list it: `name`, `title` and `description`, then the members
  * of the kind of feature (see [vfunc@NorthMcp.Feature.add_json_members]),
- * then `icons` and `_meta`.
+ * then `annotations`, `icons` and `_meta`.
  *
  * Returns: (transfer full): the JSON object
  *
@@ -428,6 +494,8 @@ north_mcp_feature_to_json (NorthMcpFeature *self)
   if (priv->description != NULL)
     json_object_set_string_member (object, "description", priv->description);
   NORTH_MCP_FEATURE_GET_CLASS (self)->add_json_members (self, object);
+  if (priv->annotations != NULL)
+    json_object_set_object_member (object, "annotations", json_object_ref (priv->annotations));
   if (priv->icons != NULL)
     json_object_set_array_member (object, "icons", json_array_ref (priv->icons));
   if (priv->meta != NULL)

@@ -25,7 +25,7 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpFeature, north_mcp_feature, NORTH_MCP, FEATURE
  * @add_json_members: adds the members of the feature's JSON form that
  *   only this kind of feature has (a tool's `inputSchema`, a resource's
  *   `uri`) to @object, which already holds `name`, `title` and
- *   `description`; `icons` and `_meta` are added after it
+ *   `description`; `annotations`, `icons` and `_meta` are added after it
  *
  * The class structure of [class@NorthMcp.Feature].
  *
@@ -64,6 +64,11 @@ JsonObject *north_mcp_feature_get_meta        (NorthMcpFeature *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void        north_mcp_feature_set_meta        (NorthMcpFeature *self,
                                                JsonObject      *meta);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonObject *north_mcp_feature_get_annotations (NorthMcpFeature *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void        north_mcp_feature_set_annotations (NorthMcpFeature *self,
+                                               JsonObject      *annotations);
 NORTH_MCP_AVAILABLE_IN_ALL
 JsonNode   *north_mcp_feature_to_json         (NorthMcpFeature *self);
 

@@ -47,7 +47,6 @@ typedef struct
 {
   NorthMcpUriTemplate                   *template_;
   char                                  *mime_type;
-  JsonObject                            *annotations;
 
   NorthMcpCompletionHandler              completion;
 } NorthMcpResourceTemplatePrivate;
@@ -58,7 +57,6 @@ enum {
   PROP_0,
   PROP_URI_TEMPLATE,
   PROP_MIME_TYPE,
-  PROP_ANNOTATIONS,
   N_PROPS
 };
 
@@ -111,7 +109,6 @@ north_mcp_resource_template_finalize (GObject *object)
   north_mcp_handler_clear (&priv->completion);
   g_clear_pointer (&priv->template_, north_mcp_uri_template_unref);
   g_free (priv->mime_type);
-  g_clear_pointer (&priv->annotations, json_object_unref);
 
   G_OBJECT_CLASS (north_mcp_resource_template_parent_class)->finalize (object);
 }
@@ -132,9 +129,6 @@ north_mcp_resource_template_get_property (GObject    *object,
       break;
     case PROP_MIME_TYPE:
       g_value_set_string (value, priv->mime_type);
-      break;
-    case PROP_ANNOTATIONS:
-      g_value_set_boxed (value, priv->annotations);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -167,9 +161,6 @@ north_mcp_resource_template_set_property (GObject      *object,
     case PROP_MIME_TYPE:
       north_mcp_resource_template_set_mime_type (self, g_value_get_string (value));
       break;
-    case PROP_ANNOTATIONS:
-      north_mcp_resource_template_set_annotations (self, g_value_get_boxed (value));
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -186,8 +177,6 @@ north_mcp_resource_template_add_json_members (NorthMcpFeature *feature,
                                  north_mcp_resource_template_get_uri_template (self));
   if (priv->mime_type != NULL)
     json_object_set_string_member (object, "mimeType", priv->mime_type);
-  if (priv->annotations != NULL)
-    json_object_set_object_member (object, "annotations", json_object_ref (priv->annotations));
 }
 
 static void
@@ -220,14 +209,6 @@ north_mcp_resource_template_class_init (NorthMcpResourceTemplateClass *klass)
   properties[PROP_MIME_TYPE] =
     g_param_spec_string ("mime-type", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResourceTemplate:annotations:
-   *
-   * The template's `annotations`.
-   */
-  properties[PROP_ANNOTATIONS] =
-    g_param_spec_boxed ("annotations", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -426,43 +407,6 @@ north_mcp_resource_template_set_mime_type (NorthMcpResourceTemplate *self,
 
   if (north_mcp_set_str (&priv->mime_type, mime_type))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MIME_TYPE]);
-}
-
-/**
- * north_mcp_resource_template_get_annotations:
- * @self: a template
- *
- * Gets the template's annotations.
- *
- * Returns: (transfer none) (nullable): the annotations
- */
-JsonObject *
-north_mcp_resource_template_get_annotations (NorthMcpResourceTemplate *self)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self), NULL);
-
-  return priv->annotations;
-}
-
-/**
- * north_mcp_resource_template_set_annotations:
- * @self: a template
- * @annotations: (nullable): the annotations; a reference is taken
- *
- * Sets the template's annotations.
- */
-void
-north_mcp_resource_template_set_annotations (NorthMcpResourceTemplate *self,
-                                             JsonObject               *annotations)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
-
-  north_mcp_replace_object (&priv->annotations, annotations);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
 }
 
 /**

@@ -132,11 +132,6 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                      north_mcp_resource_template_set_mime_type            (NorthMcpResourceTemplate              *self,
                                                                                 const char                            *mime_type);
 NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject               *north_mcp_resource_template_get_annotations          (NorthMcpResourceTemplate              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void                      north_mcp_resource_template_set_annotations          (NorthMcpResourceTemplate              *self,
-                                                                                JsonObject                            *annotations);
-NORTH_MCP_AVAILABLE_IN_ALL
 GHashTable               *north_mcp_resource_template_match                    (NorthMcpResourceTemplate              *self,
                                                                                 const char                            *uri);
 NORTH_MCP_AVAILABLE_IN_ALL

@@ -37,7 +37,6 @@ typedef struct
   char                          *uri;
   char                          *mime_type;
   gint64                         size;
-  JsonObject                    *annotations;
 
   char                          *text;
   GBytes                        *blob;
@@ -50,7 +49,6 @@ enum {
   PROP_URI,
   PROP_MIME_TYPE,
   PROP_SIZE,
-  PROP_ANNOTATIONS,
   N_PROPS
 };
 
@@ -102,7 +100,6 @@ north_mcp_resource_finalize (GObject *object)
   clear_static (priv);
   g_free (priv->uri);
   g_free (priv->mime_type);
-  g_clear_pointer (&priv->annotations, json_object_unref);
 
   G_OBJECT_CLASS (north_mcp_resource_parent_class)->finalize (object);
 }
@@ -126,9 +123,6 @@ north_mcp_resource_get_property (GObject    *object,
       break;
     case PROP_SIZE:
       g_value_set_int64 (value, priv->size);
-      break;
-    case PROP_ANNOTATIONS:
-      g_value_set_boxed (value, priv->annotations);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -155,9 +149,6 @@ north_mcp_resource_set_property (GObject      *object,
     case PROP_SIZE:
       north_mcp_resource_set_size (self, g_value_get_int64 (value));
       break;
-    case PROP_ANNOTATIONS:
-      north_mcp_resource_set_annotations (self, g_value_get_boxed (value));
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -176,8 +167,6 @@ north_mcp_resource_add_json_members (NorthMcpFeature *feature,
     json_object_set_string_member (object, "mimeType", priv->mime_type);
   if (size >= 0)
     json_object_set_int_member (object, "size", size);
-  if (priv->annotations != NULL)
-    json_object_set_object_member (object, "annotations", json_object_ref (priv->annotations));
 }
 
 static void
@@ -217,14 +206,6 @@ north_mcp_resource_class_init (NorthMcpResourceClass *klass)
    */
   properties[PROP_SIZE] =
     g_param_spec_int64 ("size", NULL, NULL, -1, G_MAXINT64, -1,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResource:annotations:
-   *
-   * The resource's `annotations` (`audience`, `priority`, `lastModified`).
-   */
-  properties[PROP_ANNOTATIONS] =
-    g_param_spec_boxed ("annotations", NULL, NULL, JSON_TYPE_OBJECT,
                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -496,43 +477,6 @@ north_mcp_resource_set_size (NorthMcpResource *self,
     return;
   priv->size = size;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE]);
-}
-
-/**
- * north_mcp_resource_get_annotations:
- * @self: a resource
- *
- * Gets the resource's annotations.
- *
- * Returns: (transfer none) (nullable): the annotations
- */
-JsonObject *
-north_mcp_resource_get_annotations (NorthMcpResource *self)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE (self), NULL);
-
-  return priv->annotations;
-}
-
-/**
- * north_mcp_resource_set_annotations:
- * @self: a resource
- * @annotations: (nullable): the annotations; a reference is taken
- *
- * Sets the resource's annotations (`audience`, `priority`, `lastModified`).
- */
-void
-north_mcp_resource_set_annotations (NorthMcpResource *self,
-                                    JsonObject       *annotations)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
-
-  north_mcp_replace_object (&priv->annotations, annotations);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
 }
 
 /**

@@ -117,11 +117,6 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void              north_mcp_resource_set_size        (NorthMcpResource              *self,
                                                       gint64                         size);
 NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject       *north_mcp_resource_get_annotations (NorthMcpResource              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void              north_mcp_resource_set_annotations (NorthMcpResource              *self,
-                                                      JsonObject                    *annotations);
-NORTH_MCP_AVAILABLE_IN_ALL
 void              north_mcp_resource_read            (NorthMcpResource              *self,
                                                       NorthMcpContext               *context);
 

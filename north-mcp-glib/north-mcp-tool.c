@@ -49,7 +49,6 @@ typedef struct
 {
   JsonObject            *input_schema;
   JsonObject            *output_schema;
-  JsonObject            *annotations;
 #ifdef HAVE_SCHEMA_CHECKER
   NorthMcpSchemaChecker *checker;
   NorthMcpSchemaChecker *output_checker; /* NULL without an output schema */
@@ -62,7 +61,6 @@ enum {
   PROP_0,
   PROP_INPUT_SCHEMA,
   PROP_OUTPUT_SCHEMA,
-  PROP_ANNOTATIONS,
   N_PROPS
 };
 
@@ -100,7 +98,6 @@ north_mcp_tool_finalize (GObject *object)
 
   g_clear_pointer (&priv->input_schema, json_object_unref);
   g_clear_pointer (&priv->output_schema, json_object_unref);
-  g_clear_pointer (&priv->annotations, json_object_unref);
 #ifdef HAVE_SCHEMA_CHECKER
   g_clear_pointer (&priv->checker, north_mcp_schema_checker_free);
   g_clear_pointer (&priv->output_checker, north_mcp_schema_checker_free);
@@ -126,9 +123,6 @@ north_mcp_tool_get_property (GObject    *object,
     case PROP_OUTPUT_SCHEMA:
       g_value_set_boxed (value, priv->output_schema);
       break;
-    case PROP_ANNOTATIONS:
-      g_value_set_boxed (value, priv->annotations);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -149,9 +143,6 @@ north_mcp_tool_set_property (GObject      *object,
       break;
     case PROP_OUTPUT_SCHEMA:
       north_mcp_tool_set_output_schema (self, g_value_get_boxed (value));
-      break;
-    case PROP_ANNOTATIONS:
-      north_mcp_tool_set_annotations (self, g_value_get_boxed (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -185,8 +176,6 @@ north_mcp_tool_add_json_members (NorthMcpFeature *feature,
   json_object_set_object_member (object, "inputSchema", json_object_ref (priv->input_schema));
   if (priv->output_schema != NULL)
     json_object_set_object_member (object, "outputSchema", json_object_ref (priv->output_schema));
-  if (priv->annotations != NULL)
-    json_object_set_object_member (object, "annotations", json_object_ref (priv->annotations));
 }
 
 static void
@@ -222,15 +211,6 @@ north_mcp_tool_class_init (NorthMcpToolClass *klass)
     g_param_spec_boxed ("output-schema", NULL, NULL, JSON_TYPE_OBJECT,
                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  /**
-   * NorthMcpTool:annotations:
-   *
-   * The tool's annotations (`title`, `readOnlyHint`, `destructiveHint`,
-   * `idempotentHint`, `openWorldHint`), or %NULL.
-   */
-  properties[PROP_ANNOTATIONS] =
-    g_param_spec_boxed ("annotations", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -506,53 +486,16 @@ north_mcp_tool_set_hint (NorthMcpTool     *self,
                          NorthMcpToolHint  hint,
                          gboolean          value)
 {
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
   const char *member = hint_member_name (hint);
+  g_autoptr(JsonObject) annotations = NULL;
 
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
   g_return_if_fail (member != NULL);
 
-  if (priv->annotations == NULL)
-    priv->annotations = json_object_new ();
-  json_object_set_boolean_member (priv->annotations, member, !!value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
-}
-
-/**
- * north_mcp_tool_get_annotations:
- * @self: a tool
- *
- * Gets the tool's annotations.
- *
- * Returns: (transfer none) (nullable): the annotations
- */
-JsonObject *
-north_mcp_tool_get_annotations (NorthMcpTool *self)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
-
-  return priv->annotations;
-}
-
-/**
- * north_mcp_tool_set_annotations:
- * @self: a tool
- * @annotations: (nullable): the annotations object; a reference is taken
- *
- * Replaces the tool's annotations.
- */
-void
-north_mcp_tool_set_annotations (NorthMcpTool *self,
-                                JsonObject   *annotations)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
-
-  north_mcp_replace_object (&priv->annotations, annotations);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
+  annotations = north_mcp_feature_get_annotations (NORTH_MCP_FEATURE (self));
+  annotations = annotations != NULL ? json_object_ref (annotations) : json_object_new ();
+  json_object_set_boolean_member (annotations, member, !!value);
+  north_mcp_feature_set_annotations (NORTH_MCP_FEATURE (self), annotations);
 }
 
 #ifndef HAVE_SCHEMA_CHECKER

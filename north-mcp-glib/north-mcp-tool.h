@@ -119,10 +119,5 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void          north_mcp_tool_set_hint               (NorthMcpTool          *self,
                                                      NorthMcpToolHint       hint,
                                                      gboolean               value);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject   *north_mcp_tool_get_annotations        (NorthMcpTool          *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void          north_mcp_tool_set_annotations        (NorthMcpTool          *self,
-                                                     JsonObject            *annotations);
 
 G_END_DECLS

@@ -721,7 +721,7 @@ add_standard_resources (Fixture *fixture)
 
   north_mcp_feature_set_title (NORTH_MCP_FEATURE (text), "Static text");
   north_mcp_feature_set_description (NORTH_MCP_FEATURE (text), "A static text resource");
-  north_mcp_resource_set_annotations (text, json_node_get_object (annotations));
+  north_mcp_feature_set_annotations (NORTH_MCP_FEATURE (text), json_node_get_object (annotations));
   north_mcp_feature_set_icons (NORTH_MCP_FEATURE (text), json_node_get_array (icons));
   north_mcp_feature_set_meta (NORTH_MCP_FEATURE (text), json_node_get_object (meta));
   north_mcp_resource_set_func (multi, multi_read, NULL, NULL);
