@@ -17,6 +17,9 @@
  * A prompt template the user can pick in the client: a name, declared
  * arguments and a handler that turns the arguments into messages.
  *
+ * Its name, title, description, icons and `_meta` are those of its base
+ * class, [class@NorthMcp.Feature].
+ *
  * The handler is a synchronous function (north_mcp_prompt_set_func()), an
  * asynchronous one (north_mcp_prompt_set_async_func()), or a subclass
  * overriding [vfunc@NorthMcp.Prompt.get]. Required arguments are checked

@@ -20,7 +20,10 @@
  * `resources/read`; the handler receives the template's variables,
  * decoded.
  *
- * As with #NorthMcpTool, the handler is a synchronous function
+ * Its name, title, description, annotations, icons and `_meta` are those
+ * of its base class, [class@NorthMcp.Feature].
+ *
+ * As with [class@NorthMcp.Tool], the handler is a synchronous function
  * (north_mcp_resource_template_set_func()), an asynchronous one
  * (north_mcp_resource_template_set_async_func()), or a subclass overriding
  * [vfunc@NorthMcp.ResourceTemplate.read]. A completion function offers

@@ -18,6 +18,9 @@
  * A resource with a fixed URI that clients can list and read: a document,
  * a file, a database row.
  *
+ * Its name, title, description, annotations, icons and `_meta` are those
+ * of its base class, [class@NorthMcp.Feature].
+ *
  * Its contents come from one of four places: a static text
  * (north_mcp_resource_new_text()), a static blob
  * (north_mcp_resource_new_blob()), a synchronous function

@@ -21,6 +21,9 @@
  * A tool the model can call: a name, a description, a JSON Schema for its
  * arguments and a handler.
  *
+ * Its name, title, description, annotations, icons and `_meta` are those
+ * of its base class, [class@NorthMcp.Feature].
+ *
  * There are three ways to give a tool its behaviour: a synchronous function
  * (north_mcp_tool_set_func()), an asynchronous one that completes the
  * #NorthMcpContext later (north_mcp_tool_set_async_func()), or a subclass
