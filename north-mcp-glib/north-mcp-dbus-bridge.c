@@ -687,6 +687,8 @@ typedef struct
   NorthMcpServer *server;
   GQueue paths;       /* char *, still to introspect */
   guint n_objects;    /* queued so far */
+  guint busy;         /* calls in flight */
+  gboolean returned;
 } Attach;
 
 static void
@@ -702,11 +704,63 @@ attach_free (gpointer data)
 static void introspect_next (GTask *task);
 
 static void
+finish_if_done (GTask *task)
+{
+  Attach *attach = g_task_get_task_data (task);
+
+  if (!attach->returned && attach->busy == 0 && g_queue_is_empty (&attach->paths))
+    {
+      attach->returned = TRUE;
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+/* The remote action group fetches its actions with a call of its own; an
+ * answer to a later call on the same object means they have arrived, so
+ * that the first tools/list already has them. */
+static void
+actions_listed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Attach *attach = g_task_get_task_data (task);
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+
+  attach->busy--;
+  finish_if_done (task);
+}
+
+static void
+serve_actions (NorthMcpDBusBridge *self,
+               GTask              *task,
+               const char         *path)
+{
+  Attach *attach = g_task_get_task_data (task);
+  g_autoptr(GDBusActionGroup) group = NULL;
+  g_autofree char *prefix = NULL;
+
+  if (self->bus_name == NULL || !permits (self, ACTIONS_INTERFACE, "Activate", NULL))
+    return;
+
+  group = g_dbus_action_group_get (self->connection, self->bus_name, path);
+  prefix = child_prefix (self, path);
+  north_mcp_server_add_action_group (attach->server, G_ACTION_GROUP (group), prefix);
+
+  attach->busy++;
+  g_dbus_connection_call (self->connection, self->bus_name, path, ACTIONS_INTERFACE, "List",
+                          NULL, G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                          g_task_get_cancellable (task), actions_listed, g_object_ref (task));
+}
+
+static void
 serve_node (NorthMcpDBusBridge *self,
-            NorthMcpServer     *server,
+            GTask              *task,
             const char         *path,
             GDBusNodeInfo      *node)
 {
+  Attach *attach = g_task_get_task_data (task);
+
   for (guint i = 0; node->interfaces != NULL && node->interfaces[i] != NULL; i++)
     {
       GDBusInterfaceInfo *interface = node->interfaces[i];
@@ -716,21 +770,14 @@ serve_node (NorthMcpDBusBridge *self,
 
       if (g_str_equal (interface->name, ACTIONS_INTERFACE))
         {
-          if (self->bus_name != NULL && permits (self, ACTIONS_INTERFACE, "Activate", NULL))
-            {
-              g_autoptr(GDBusActionGroup) group =
-                g_dbus_action_group_get (self->connection, self->bus_name, path);
-              g_autofree char *prefix = child_prefix (self, path);
-
-              north_mcp_server_add_action_group (server, G_ACTION_GROUP (group), prefix);
-            }
+          serve_actions (self, task, path);
           continue;
         }
 
       for (guint j = 0; interface->methods != NULL && interface->methods[j] != NULL; j++)
-        add_method (self, server, path, interface, interface->methods[j]);
+        add_method (self, attach->server, path, interface, interface->methods[j]);
       for (guint j = 0; interface->properties != NULL && interface->properties[j] != NULL; j++)
-        add_property (self, server, path, interface, interface->properties[j]);
+        add_property (self, attach->server, path, interface, interface->properties[j]);
     }
 }
 
@@ -770,13 +817,12 @@ introspected (GObject      *source,
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   g_autoptr(GDBusNodeInfo) node = NULL;
   const char *xml = NULL;
-  gsize length = 0;
 
+  attach->busy--;
   if (reply != NULL)
     {
       g_variant_get (reply, "(&s)", &xml);
-      length = strlen (xml);
-      if (length > MAX_INTROSPECTION_SIZE)
+      if (strlen (xml) > MAX_INTROSPECTION_SIZE)
         g_set_error (&error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                      "The introspection data of %s is larger than %d bytes", path,
                      MAX_INTROSPECTION_SIZE);
@@ -790,6 +836,8 @@ introspected (GObject      *source,
         {
           g_autofree char *message = describe_dbus_error (error);
 
+          attach->returned = TRUE;
+          g_queue_clear_full (&attach->paths, g_free);
           g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                                    "Cannot introspect %s on %s: %s", path,
                                    self->bus_name != NULL ? self->bus_name : "the peer", message);
@@ -799,14 +847,16 @@ introspected (GObject      *source,
     }
   else
     {
-      serve_node (self, attach->server, path, node);
+      serve_node (self, task, path, node);
       if (self->recursive)
         queue_children (self, attach, path, node);
     }
 
-  introspect_next (g_steal_pointer (&task));
+  introspect_next (task);
+  finish_if_done (task);
 }
 
+/* One introspection at a time, in breadth-first order. */
 static void
 introspect_next (GTask *task)
 {
@@ -814,17 +864,14 @@ introspect_next (GTask *task)
   Attach *attach = g_task_get_task_data (task);
   const char *path = g_queue_peek_head (&attach->paths);
 
-  if (path == NULL)
-    {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-      return;
-    }
+  if (path == NULL || attach->returned)
+    return;
 
+  attach->busy++;
   g_dbus_connection_call (self->connection, self->bus_name, path,
                           "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
                           G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          g_task_get_cancellable (task), introspected, task);
+                          g_task_get_cancellable (task), introspected, g_object_ref (task));
 }
 
 /**
@@ -882,6 +929,7 @@ north_mcp_dbus_bridge_attach_async (NorthMcpDBusBridge  *self,
   attach->n_objects = 1;
   g_task_set_task_data (task, attach, attach_free);
   introspect_next (task);
+  g_object_unref (task);
 }
 
 /**
