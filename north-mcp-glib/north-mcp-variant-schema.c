@@ -534,15 +534,14 @@ bytes_from_json (Converter *c,
     }
   text = json_node_get_string (node);
   if (*text == '\0')
-    return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, NULL, 0, TRUE, NULL, NULL);
+    return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
   data = north_mcp_base64_decode (text, -1, &length);
   if (data == NULL)
     {
       fail (c, "must be valid base64 (bytes)");
       return NULL;
     }
-  return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, g_steal_pointer (&data), length,
-                                  TRUE, g_free, NULL);
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1);
 }
 
 static GVariant *
