@@ -301,8 +301,13 @@ test_local (Fixture       *fixture,
   /* Removing the group removes its tools and resources. */
   g_assert_true (north_mcp_server_remove_action_group (fixture->server, "app."));
   g_assert_false (north_mcp_server_remove_action_group (fixture->server, "app."));
-  g_assert_cmpuint (north_mcp_server_list_tools (fixture->server)->len, ==, 0);
-  g_assert_cmpuint (north_mcp_server_list_resources (fixture->server)->len, ==, 0);
+  {
+    g_autoptr(GPtrArray) tools = north_mcp_server_list_tools (fixture->server);
+    g_autoptr(GPtrArray) resources = north_mcp_server_list_resources (fixture->server);
+
+    g_assert_cmpuint (tools->len, ==, 0);
+    g_assert_cmpuint (resources->len, ==, 0);
+  }
 }
 
 /* Names outside MCP's rules are mapped, deterministically and uniquely. */
@@ -312,7 +317,7 @@ test_names (Fixture       *fixture,
 {
   g_autofree char *long_name = g_strnfill (70, 'a');
   g_autofree char *long_name_b = g_strconcat (long_name, "b", NULL);
-  GPtrArray *tools;
+  g_autoptr(GPtrArray) tools = NULL;
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
 
   add_action (fixture, long_name, NULL, NULL, TRUE);
@@ -339,6 +344,7 @@ test_names (Fixture       *fixture,
     for (guint i = 0; i < tools->len; i++)
       g_hash_table_add (again, g_strdup (north_mcp_tool_get_name (g_ptr_array_index (tools, i))));
     north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (fixture->group), "my app/");
+    g_ptr_array_unref (tools);
     tools = north_mcp_server_list_tools (fixture->server);
     g_assert_cmpuint (tools->len, ==, 6);
     for (guint i = 0; i < tools->len; i++)
