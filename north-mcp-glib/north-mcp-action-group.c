@@ -176,6 +176,21 @@ activate_action (NorthMcpTool     *tool,
   return north_mcp_tool_result_new_text (text);
 }
 
+static void
+call_action (NorthMcpTool    *tool,
+             NorthMcpContext *context,
+             JsonObject      *arguments,
+             gpointer         user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpToolResult) result = activate_action (tool, context, arguments, user_data, &error);
+
+  if (result == NULL)
+    north_mcp_context_return_error (context, error);
+  else
+    north_mcp_context_return_tool_result (context, result);
+}
+
 static JsonObject *
 input_schema (const GVariantType  *parameter_type,
               GError             **error)
@@ -245,9 +260,9 @@ expose_tool (Binding        *self,
       g_string_append_printf (description, " Its state is the resource %s.", uri);
     }
 
-  tool = north_mcp_tool_new (tool_name_for (self, action), description->str);
+  tool = north_mcp_desktop_tool_new (tool_name_for (self, action), description->str, call_action,
+                                     action_ref_new (self, action), action_ref_free);
   north_mcp_tool_set_input_schema (tool, schema);
-  north_mcp_tool_set_func (tool, activate_action, action_ref_new (self, action), action_ref_free);
   g_hash_table_add (self->exposed, g_strdup (action));
   north_mcp_server_add_tool (server, tool);
 }
@@ -342,6 +357,8 @@ action_added (GActionGroup *group,
       g_debug ("Action '%s' ignored: the group has more than %d actions", action, MAX_ACTIONS);
       return;
     }
+  /* Known from now on, also while disabled (enabling it exposes it). */
+  tool_name_for (self, action);
   expose_tool (self, server, action);
   expose_state (self, server, action);
 }
@@ -444,6 +461,10 @@ binding_detach (gpointer data)
  * Disabled actions are not listed, and a call that reaches one anyway is
  * refused with an error result.
  *
+ * A [class@Gio.Application] must be registered first
+ * ([method@Gio.Application.register], or add the group from its
+ * [signal@Gio.Application::startup] handler).
+ *
  * Adding another group with the same @prefix replaces the first one.
  * Signals of @group are handled on the thread-default main context of the
  * caller, which must be the server's.
@@ -461,6 +482,8 @@ north_mcp_server_add_action_group (NorthMcpServer *self,
 
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
   g_return_if_fail (G_IS_ACTION_GROUP (group));
+  /* A GApplication lists its actions only once registered. */
+  g_return_if_fail (!G_IS_APPLICATION (group) || g_application_get_is_registered (G_APPLICATION (group)));
 
   binding = g_new0 (Binding, 1);
   g_atomic_ref_count_init (&binding->refs);
@@ -485,7 +508,7 @@ north_mcp_server_add_action_group (NorthMcpServer *self,
   /* For a GDBusActionGroup this also starts fetching the remote actions,
    * which then arrive as action-added. */
   actions = g_action_group_list_actions (group);
-  for (guint i = 0; actions[i] != NULL; i++)
+  for (guint i = 0; actions != NULL && actions[i] != NULL; i++)
     action_added (group, actions[i], binding);
 }
 

@@ -532,9 +532,8 @@ add_method (NorthMcpDBusBridge *self,
     }
 
   schema = method_schema (method, member->in_names);
-  tool = north_mcp_tool_new (name, description);
+  tool = north_mcp_desktop_tool_new (name, description, call_method, member, member_unref);
   north_mcp_tool_set_input_schema (tool, schema);
-  north_mcp_tool_set_async_func (tool, call_method, member, member_unref);
   north_mcp_server_add_tool (server, tool);
   self->n_tools++;
 }

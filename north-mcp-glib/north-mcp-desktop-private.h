@@ -22,3 +22,23 @@ char *north_mcp_desktop_tool_name (const char *candidate,
                                    GHashTable *taken);
 
 G_END_DECLS
+
+#include "north-mcp-tool.h"
+
+G_BEGIN_DECLS
+
+/* A tool whose `call` runs @func. The tools of action groups and of the
+ * D-Bus bridge are of this type rather than plain NorthMcpTools with
+ * north_mcp_tool_set_async_func(): PyGObject 3.42 can install a Python
+ * subclass's do_call() into NorthMcpTool's own class structure (seen with
+ * the override's FunctionTool), and a class of our own keeps its `call`. */
+#define NORTH_MCP_TYPE_DESKTOP_TOOL (north_mcp_desktop_tool_get_type ())
+G_DECLARE_FINAL_TYPE (NorthMcpDesktopTool, north_mcp_desktop_tool, NORTH_MCP, DESKTOP_TOOL, NorthMcpTool)
+
+NorthMcpTool *north_mcp_desktop_tool_new (const char            *name,
+                                          const char            *description,
+                                          NorthMcpToolAsyncFunc  func,
+                                          gpointer               data,
+                                          GDestroyNotify         destroy);
+
+G_END_DECLS

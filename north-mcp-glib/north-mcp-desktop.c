@@ -51,3 +51,65 @@ north_mcp_desktop_tool_name (const char *candidate,
       g_assert (++round < 1000);
     }
 }
+
+struct _NorthMcpDesktopTool
+{
+  NorthMcpTool parent_instance;
+
+  NorthMcpToolAsyncFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpDesktopTool, north_mcp_desktop_tool, NORTH_MCP_TYPE_TOOL)
+
+static void
+north_mcp_desktop_tool_call (NorthMcpTool    *tool,
+                             NorthMcpContext *context,
+                             JsonObject      *arguments)
+{
+  NorthMcpDesktopTool *self = NORTH_MCP_DESKTOP_TOOL (tool);
+
+  self->func (tool, context, arguments, self->data);
+}
+
+static void
+north_mcp_desktop_tool_finalize (GObject *object)
+{
+  NorthMcpDesktopTool *self = NORTH_MCP_DESKTOP_TOOL (object);
+
+  if (self->destroy != NULL)
+    self->destroy (self->data);
+
+  G_OBJECT_CLASS (north_mcp_desktop_tool_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_desktop_tool_class_init (NorthMcpDesktopToolClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = north_mcp_desktop_tool_finalize;
+  NORTH_MCP_TOOL_CLASS (klass)->call = north_mcp_desktop_tool_call;
+}
+
+static void
+north_mcp_desktop_tool_init (NorthMcpDesktopTool *self)
+{
+}
+
+NorthMcpTool *
+north_mcp_desktop_tool_new (const char            *name,
+                            const char            *description,
+                            NorthMcpToolAsyncFunc  func,
+                            gpointer               data,
+                            GDestroyNotify         destroy)
+{
+  NorthMcpDesktopTool *self = g_object_new (NORTH_MCP_TYPE_DESKTOP_TOOL,
+                                            "name", name,
+                                            "description", description,
+                                            NULL);
+
+  self->func = func;
+  self->data = data;
+  self->destroy = destroy;
+  return NORTH_MCP_TOOL (self);
+}
