@@ -56,7 +56,7 @@
  * its place) can make us do. */
 #define MAX_OBJECTS 256                  /* objects introspected with recursion */
 #define MAX_INTROSPECTION_SIZE (1 << 20) /* bytes of XML per object */
-#define MAX_TOOLS 1024
+#define MAX_TOOLS 1024                   /* and as many property resources */
 #define MAX_REPLY_SIZE (4 << 20)         /* serialized bytes of a reply or property */
 #define MAX_DESCRIPTION 4096
 
@@ -81,6 +81,7 @@ struct _NorthMcpDBusBridge
   GHashTable *taken;       /* tool names given */
   GHashTable *properties;  /* "PATH IFACE NAME" → resource URI */
   guint n_tools;
+  guint n_resources;
   guint properties_changed;
 };
 
@@ -489,6 +490,10 @@ add_method (NorthMcpDBusBridge *self,
   g_autoptr(JsonObject) schema = NULL;
   Member *member;
 
+  /* Introspection data is not validated by GDBus: a name it would refuse
+   * to call is skipped here. */
+  if (!g_dbus_is_member_name (method->name))
+    return;
   for (guint i = 0; method->in_args != NULL && method->in_args[i] != NULL; i++)
     if (!signature_supported (method->in_args[i]->signature))
       {
@@ -615,7 +620,9 @@ add_property (NorthMcpDBusBridge *self,
   g_autoptr(NorthMcpResource) resource = NULL;
   Member *member;
 
-  if (!(property->flags & G_DBUS_PROPERTY_INFO_FLAGS_READABLE) ||
+  if (!g_dbus_is_member_name (property->name) ||
+      self->n_resources >= MAX_TOOLS ||
+      !(property->flags & G_DBUS_PROPERTY_INFO_FLAGS_READABLE) ||
       !signature_supported (property->signature) ||
       !permits (self, interface->name, property->name, NULL))
     return;
@@ -637,6 +644,7 @@ add_property (NorthMcpDBusBridge *self,
   g_hash_table_insert (self->properties, property_key (path, interface->name, property->name),
                        g_steal_pointer (&uri));
   north_mcp_server_add_resource (server, resource);
+  self->n_resources++;
 }
 
 static void
@@ -764,7 +772,7 @@ serve_node (NorthMcpDBusBridge *self,
     {
       GDBusInterfaceInfo *interface = node->interfaces[i];
 
-      if (!wants_interface (self, interface->name) || strchr (interface->name, '.') == NULL)
+      if (!g_dbus_is_interface_name (interface->name) || !wants_interface (self, interface->name))
         continue;
 
       if (g_str_equal (interface->name, ACTIONS_INTERFACE))

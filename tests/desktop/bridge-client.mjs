@@ -222,6 +222,31 @@ async function full () {
     await callError('DesktopTest.EchoBasic', { text }, /missing|required/);
   });
 
+  await check('a call waiting for its reply does not hold up others', async () => {
+    // Wait answers only after Release: a bridge that blocked on the first
+    // call would never pass the second one on.
+    const waiting = callOk('DesktopTest.Wait');
+    let released;
+    for (let i = 0; i < 100 && !(released?.released > 0); i++)
+      released = await callOk('DesktopTest.Release', { by: 'second call' });
+    expectEqual(released, { released: 1 }, 'Release');
+    expectEqual(await waiting, { released_by: 'second call' }, 'Wait');
+  });
+
+  await check('a cancelled call is answered no more, and the bridge goes on', async () => {
+    const controller = new AbortController();
+    const aborted = client.callTool({ name: 'DesktopTest.Wait', arguments: {} }, undefined,
+      { timeout: TIMEOUT, signal: controller.signal }).then(() => false, () => true);
+    // Requests are handled in order: once this one is answered, the service
+    // holds the Wait call.
+    await callOk('DesktopTest.Strict', { value: 1 });
+    controller.abort('test');
+    expect(await aborted, 'the aborted call resolved');
+    // Its late reply must be dropped quietly.
+    expectEqual(await callOk('DesktopTest.Release', { by: 'after cancel' }), { released: 1 }, 'Release');
+    expectEqual(await callOk('DesktopTest.Strict', { value: 2 }), { value: 2 }, 'a call after the cancelled one');
+  });
+
   await check('readable properties are resources (not write-only, not h)', async () => {
     const { resources } = await client.listResources(undefined, opts);
     const uris = resources.map((r) => r.uri).sort();
@@ -290,6 +315,18 @@ async function full () {
     await callOk('Control.RemoveAction', { action: 'fresh' });
     await waitFor('tools/list_changed', (x) => x.kind === 'list_changed');
     expect(!(await hasTool('app.fresh')), 'app.fresh still listed after RemoveAction');
+  });
+
+  await check('hostile introspection data is bounded and checked', async () => {
+    const names = list.map((t) => t.name);
+    expect(!names.some((x) => /Bad|Hidden|escape/.test(x)), `invalid names served: ${show(names)}`);
+    const good = list.find((t) => t.name === 'hostile.Hostile.Good');
+    expect(good, `hostile.Hostile.Good missing: ${show(names)}`);
+    expectEqual(Object.keys(good.inputSchema.properties), ['dup', 'arg_1', 'arg_2'], 'clashing argument names');
+    expect(good.description.length <= 4096, `description of ${good.description.length} characters`);
+    // The interface was only claimed: the call fails, with the error named.
+    await callError('hostile.Hostile.Good', { dup: 'a', arg_1: 'b', arg_2: 'c' },
+      /^org\.freedesktop\.DBus\.Error\.UnknownMethod: /);
   });
 
   await check('child objects are served with --recursive', async () => {

@@ -8,6 +8,7 @@ org.north.DesktopTest (PyGObject's Gio; Debian's /usr/bin/python3).
                                org.north.DesktopTest.Control: drives the actions
 /org/north/DesktopTest/child1  org.north.DesktopTest.Child (for --recursive)
 /org/north/DesktopTest/app     org.gtk.Actions: a Gio.SimpleActionGroup
+/org/north/DesktopTest/hostile introspection data a hostile service could send
 
 Prints "ready" on stdout once the name is owned; exits when stdin closes.
 """
@@ -92,6 +93,14 @@ XML = f"""
     <method name="Dangerous">
       <arg direction="out" type="s" name="result"/>
     </method>
+    <method name="Wait">
+      <{DOC} value="Answers only once Release is called."/>
+      <arg direction="out" type="s" name="released_by"/>
+    </method>
+    <method name="Release">
+      <arg direction="in" type="s" name="by"/>
+      <arg direction="out" type="u" name="released"/>
+    </method>
     <method name="WithFd">
       <arg direction="in" type="h" name="fd"/>
     </method>
@@ -131,12 +140,36 @@ CHILD_XML = """
 """
 
 
+# What a hostile (or broken) service may claim: names GDBus would refuse to
+# call, argument names that clash, a type that is not one, a huge DocString.
+HOSTILE_XML = ("<node><interface name='org.north.Hostile'>"
+               "<method name='Bad Name'/>"
+               "<method name='Good'>"
+               "<annotation name='org.gtk.GDBus.DocString' value='" + "x" * 10000 + "'/>"
+               "<arg direction='in' type='s' name='dup'/><arg direction='in' type='s' name='dup'/>"
+               "<arg direction='in' type='s' name='arg_1'/></method>"
+               "<method name='BadType'><arg direction='in' type='ii' name='a'/></method>"
+               "<property name='Bad Prop' type='s' access='read'/>"
+               "</interface>"
+               "<interface name='nodots'><method name='Hidden'/></interface>"
+               "<node name='../escape'/></node>")
+
+INTROSPECTABLE_XML = """
+<node>
+  <interface name="org.freedesktop.DBus.Introspectable">
+    <method name="Introspect"><arg direction="out" type="s"/></method>
+  </interface>
+</node>
+"""
+
+
 class Service:
     def __init__(self, connection):
         self.connection = connection
         self.count = 0
         self.name = "desktop test"
         self.last_activation = ""
+        self.waiting = []
         self.actions = Gio.SimpleActionGroup()
         self.add_action("quit")
         self.add_action("greet", GLib.VariantType("s"))
@@ -151,6 +184,9 @@ class Service:
         connection.register_object(PATH + "/child1", child.interfaces[0],
                                    self.child_call, None, None)
         connection.export_action_group(PATH + "/app", self.actions)
+        introspectable = Gio.DBusNodeInfo.new_for_xml(INTROSPECTABLE_XML)
+        connection.register_object(PATH + "/hostile", introspectable.interfaces[0],
+                                   self.hostile_call, None, None)
 
     def add_action(self, name, parameter_type=None, state=None):
         if state is None:
@@ -174,6 +210,12 @@ class Service:
         if name == "Name":
             return GLib.Variant("s", self.name)
         return None
+
+    def hostile_call(self, connection, sender, path, interface, method, parameters, invocation):
+        if method == "Introspect":
+            invocation.return_value(GLib.Variant("(s)", (HOSTILE_XML,)))
+        else:
+            invocation.return_value(GLib.Variant("(s)", (parameters.print_(False),)))
 
     def child_call(self, connection, sender, path, interface, method, parameters, invocation):
         invocation.return_value(GLib.Variant("(s)", ("pong",)))
@@ -201,6 +243,13 @@ class Service:
                                                                {"Count": GLib.Variant("u", self.count)},
                                                                [])))
             invocation.return_value(GLib.Variant("(u)", (self.count,)))
+        elif method == "Wait":
+            self.waiting.append(invocation)
+        elif method == "Release":
+            released, self.waiting = self.waiting, []
+            for waiting in released:
+                waiting.return_value(GLib.Variant("(s)", (args[0],)))
+            invocation.return_value(GLib.Variant("(u)", (len(released),)))
         elif method == "Dangerous":
             invocation.return_value(GLib.Variant("(s)", ("should not be reachable",)))
         elif method == "SetActionEnabled":
