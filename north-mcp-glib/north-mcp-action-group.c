@@ -8,7 +8,6 @@
 #include "north-mcp-context.h"
 #include "north-mcp-desktop-private.h"
 #include "north-mcp-error.h"
-#include "north-mcp-json-writer-private.h"
 #include "north-mcp-resource.h"
 #include "north-mcp-resource-contents.h"
 #include "north-mcp-tool.h"
@@ -119,10 +118,8 @@ static char *
 variant_to_json_text (GVariant *value)
 {
   g_autoptr(JsonNode) node = north_mcp_variant_to_json (value);
-  GString *out = g_string_new (NULL);
 
-  north_mcp_json_write (out, node);
-  return g_string_free (out, FALSE);
+  return north_mcp_desktop_json_text (node);
 }
 
 /* --- the tool ------------------------------------------------------------ */

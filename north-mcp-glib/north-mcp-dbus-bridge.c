@@ -12,7 +12,6 @@
 #include "north-mcp-dbus-bridge.h"
 #include "north-mcp-desktop-private.h"
 #include "north-mcp-error.h"
-#include "north-mcp-json-writer-private.h"
 #include "north-mcp-resource.h"
 #include "north-mcp-resource-contents.h"
 #include "north-mcp-tool.h"
@@ -292,15 +291,6 @@ call_free (Call *call)
   g_free (call);
 }
 
-static char *
-json_text (JsonNode *node)
-{
-  GString *out = g_string_new (NULL);
-
-  north_mcp_json_write (out, node);
-  return g_string_free (out, FALSE);
-}
-
 /* "org.freedesktop.DBus.Error.InvalidArgs: the message" */
 static char *
 describe_dbus_error (const GError *error)
@@ -362,7 +352,7 @@ method_returned (GObject      *source,
           json_object_set_member (object, call->member->out_names[i],
                                   north_mcp_variant_to_json (child));
         }
-      text = json_text (node);
+      text = north_mcp_desktop_json_text (node);
       tool_result = north_mcp_tool_result_new_text (text);
       north_mcp_tool_result_set_structured_content (tool_result, node);
     }
@@ -579,7 +569,7 @@ property_read (GObject      *source,
       g_autoptr(GVariant) boxed = g_variant_get_child_value (reply, 0);
       g_autoptr(GVariant) value = g_variant_get_variant (boxed);
       g_autoptr(JsonNode) node = north_mcp_variant_to_json (value);
-      g_autofree char *text = json_text (node);
+      g_autofree char *text = north_mcp_desktop_json_text (node);
       g_autoptr(NorthMcpResourceContents) contents =
         north_mcp_resource_contents_new_text (call->member->uri, "application/json", text);
 

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 char *north_mcp_desktop_tool_name (const char *candidate,
                                    const char *key,
                                    GHashTable *taken);
+
+/* @node as compact JSON text. */
+char *north_mcp_desktop_json_text (JsonNode   *node);
 
 G_END_DECLS
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "north-mcp-desktop-private.h"
+#include "north-mcp-json-writer-private.h"
 
 static char *
 sanitize (const char *candidate)
@@ -50,6 +51,15 @@ north_mcp_desktop_tool_name (const char *candidate,
       digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, unique, -1);
       g_assert (++round < 1000);
     }
+}
+
+char *
+north_mcp_desktop_json_text (JsonNode *node)
+{
+  GString *out = g_string_new (NULL);
+
+  north_mcp_json_write (out, node);
+  return g_string_free (out, FALSE);
 }
 
 struct _NorthMcpDesktopTool

@@ -506,17 +506,34 @@ key_from_string (Converter          *c,
 }
 
 static void
-path_push_index (Converter *c,
-                 guint      index)
-{
-  g_string_append_printf (c->path, "[%u]", index);
-}
-
-static void
 path_push_key (Converter  *c,
                const char *key)
 {
   g_string_append_printf (c->path, "['%s']", key);
+}
+
+/* Converts item @index of @array into @builder; clears @builder on failure. */
+static gboolean
+add_item (Converter          *c,
+          GVariantBuilder    *builder,
+          const GVariantType *type,
+          JsonArray          *array,
+          guint               index,
+          guint               depth)
+{
+  gsize length = c->path->len;
+  GVariant *item;
+
+  g_string_append_printf (c->path, "[%u]", index);
+  item = from_json (c, type, json_array_get_element (array, index), depth + 1);
+  if (item == NULL)
+    {
+      g_variant_builder_clear (builder);
+      return FALSE;
+    }
+  g_variant_builder_add_value (builder, item);
+  g_string_truncate (c->path, length);
+  return TRUE;
 }
 
 static GVariant *
@@ -611,20 +628,8 @@ array_from_json (Converter          *c,
   n = json_array_get_length (array);
   g_variant_builder_init (&builder, type);
   for (guint i = 0; i < n; i++)
-    {
-      gsize length = c->path->len;
-      GVariant *item;
-
-      path_push_index (c, i);
-      item = from_json (c, element, json_array_get_element (array, i), depth + 1);
-      if (item == NULL)
-        {
-          g_variant_builder_clear (&builder);
-          return NULL;
-        }
-      g_variant_builder_add_value (&builder, item);
-      g_string_truncate (c->path, length);
-    }
+    if (!add_item (c, &builder, element, array, i, depth))
+      return NULL;
   return g_variant_builder_end (&builder);
 }
 
@@ -655,20 +660,8 @@ tuple_from_json (Converter          *c,
   g_variant_builder_init (&builder, type);
   for (const GVariantType *item_type = g_variant_type_first (type); item_type != NULL;
        item_type = g_variant_type_next (item_type), i++)
-    {
-      gsize length = c->path->len;
-      GVariant *item;
-
-      path_push_index (c, i);
-      item = from_json (c, item_type, json_array_get_element (array, i), depth + 1);
-      if (item == NULL)
-        {
-          g_variant_builder_clear (&builder);
-          return NULL;
-        }
-      g_variant_builder_add_value (&builder, item);
-      g_string_truncate (c->path, length);
-    }
+    if (!add_item (c, &builder, item_type, array, i, depth))
+      return NULL;
   return g_variant_builder_end (&builder);
 }
 

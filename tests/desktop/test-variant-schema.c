@@ -9,17 +9,10 @@
 #include <north-mcp.h>
 #include "north-mcp-variant-schema-private.h"
 #include "north-mcp-schema-private.h"
-#include "north-mcp-json-writer-private.h"
+#include "north-mcp-desktop-private.h"
 #include "test-channel.h"
 
-static char *
-to_text (JsonNode *node)
-{
-  GString *out = g_string_new (NULL);
-
-  north_mcp_json_write (out, node);
-  return g_string_free (out, FALSE);
-}
+#define to_text north_mcp_desktop_json_text
 
 static JsonObject *
 schema_of (const char *type)
