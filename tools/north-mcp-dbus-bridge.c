@@ -148,6 +148,8 @@ main (int    argc,
   g_autofree char *object_path = NULL;
   g_autofree char *title = NULL;
 
+  g_set_prgname ("north-mcp-dbus-bridge");
+
   /* --help shows ours, then the server's. */
   for (int i = 1; i < argc; i++)
     if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h"))

@@ -228,6 +228,7 @@ check_actions (Fixture    *fixture,
   g_autofree char *volume_uri = g_strconcat ("gaction-state:", volume, NULL);
   g_autofree char *toggle_uri = g_strconcat ("gaction-state:", toggle, NULL);
   g_autofree char *subscribe = g_strdup_printf ("{\"uri\":\"%s\"}", volume_uri);
+  g_autoptr(NorthMcpTool) stale = NULL;
   JsonObject *schema, *result;
 
   /* Schemas from parameter types; h is not served. */
@@ -267,11 +268,19 @@ check_actions (Fixture    *fixture,
   g_assert_cmpstr (read_resource (fixture, volume_uri), ==, "7");
 
   /* Disabled actions disappear, with list_changed, and come back. */
+  stale = g_object_ref (north_mcp_server_lookup_tool (fixture->server, greet));
   test_channel_clear (fixture->standalone);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (fixture->group),
                                                                              "greet")), FALSE);
   wait_for_method (fixture->standalone, "notifications/tools/list_changed");
   g_assert_false (has_tool (fixture, greet));
+  /* A call that reaches the tool anyway (a client's old list) is refused. */
+  north_mcp_server_add_tool (fixture->server, stale);
+  result = call_tool (fixture, greet, "{\"parameter\":\"late\"}");
+  g_assert_true (json_object_get_boolean_member (result, "isError"));
+  assert_text_contains (result, "The action 'greet' is disabled");
+  north_mcp_server_remove_tool (fixture->server, greet);
+  g_assert_null (strstr (fixture->activations->str, "late"));
   test_channel_clear (fixture->standalone);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (fixture->group),
                                                                              "greet")), TRUE);
