@@ -47,7 +47,6 @@ secret.set_enabled(False)
 add_action("unlock", lambda a, p: secret.set_enabled(True))
 
 app.register(None)  # a Gio.Application lists its actions once registered
-server = NorthMcp.Server.new("app-actions", "1.0.0")
-server.set_port(5222)
+server = NorthMcp.Server("app-actions", "1.0.0", port=5222)
 server.add_action_group(app, "app.")
-sys.exit(server.run(sys.argv))
+sys.exit(server.run())
