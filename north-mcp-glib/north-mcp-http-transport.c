@@ -525,6 +525,29 @@ handle_modern_post (NorthMcpHttpTransport *self,
   north_mcp_http_channel_expect (channel, n_responses);
 }
 
+/* Batches exist up to 2025-03-26, bounded in size; one that is not
+ * allowed is refused as a whole. The revision is the session's, else the
+ * request header's (stateless), else the HTTP default. */
+static gboolean
+check_batch (NorthMcpHttpTransport *self,
+             SoupServerMessage     *msg,
+             NorthMcpSession       *session,
+             JsonNode              *message)
+{
+  g_autoptr(GError) error = NULL;
+  const char *version = session != NULL ? north_mcp_session_get_protocol_version (session) : NULL;
+
+  if (version == NULL)
+    version = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                            PROTOCOL_VERSION_HEADER);
+  if (north_mcp_jsonrpc_check_batch (json_node_get_array (message), version, &error))
+    return TRUE;
+
+  north_mcp_server_debug (self->server, "Refused a batch: %s", error->message);
+  respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL, error->code, error->message);
+  return FALSE;
+}
+
 static void
 handle_mcp_post (NorthMcpHttpTransport *self,
                  SoupServerMessage     *msg,
@@ -627,6 +650,9 @@ handle_mcp_post (NorthMcpHttpTransport *self,
       else if ((session = require_session (self, msg)) == NULL)
         return;
     }
+
+  if (batch && !check_batch (self, msg, session, message))
+    return;
 
   channel = north_mcp_http_channel_new (msg, !stateless && accepts_sse && has_request, batch,
                                         self->keepalive_ms);
