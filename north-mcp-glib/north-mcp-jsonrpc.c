@@ -141,8 +141,8 @@ north_mcp_jsonrpc_check_batch (JsonArray   *batch,
   if (protocol_version != NULL && strcmp (protocol_version, "2025-06-18") >= 0)
     {
       g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
-                   "Invalid Request: JSON-RPC batches are not supported in protocol version %s "
-                   "(removed in 2025-06-18); send one message per request", protocol_version);
+                   "Invalid Request: JSON-RPC batches were removed in protocol version 2025-06-18 "
+                   "(this request is under %s); send one message per request", protocol_version);
       return FALSE;
     }
 

@@ -487,7 +487,7 @@ test_batch_removed (Fixture       *fixture,
   g_autoptr(GString) batch = ping_batch (2);
 
   initialize (fixture);
-  assert_batch_refused (fixture, batch->str, "not supported in protocol version 2025-06-18");
+  assert_batch_refused (fixture, batch->str, "removed in protocol version 2025-06-18");
 }
 
 /* Before, up to NORTH_MCP_JSONRPC_MAX_BATCH messages. */
