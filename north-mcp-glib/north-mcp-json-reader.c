@@ -36,10 +36,9 @@
  *   key (so the side table itself cannot be flooded). Chance collisions
  *   of a 32-bit hash among 1,000 names almost never reach 2, let alone 9.
  *
- * Fewer than GUARD_FROM names cost little whatever their hashes, so the
- * side table is only made for objects that grow that large: the JSON-RPC
- * fast path does not pay for it. */
-#define GUARD_FROM 16
+ * An object of MAX_SHARED_HASH names cannot break the rule, so the side
+ * table is only made for objects that grow larger: the usual request
+ * (the JSON-RPC fast path) does not pay for it. */
 #define MAX_SHARED_HASH 8
 
 typedef struct {
@@ -457,7 +456,7 @@ typedef struct {
 typedef struct {
   Reader     *reader;
   JsonObject *object;
-  HashCount  *counts;   /* NULL below GUARD_FROM members */
+  HashCount  *counts;   /* NULL below MAX_SHARED_HASH members */
   guint       mask;
   guint       used;
 } ObjectBuilder;
@@ -514,7 +513,7 @@ count_hash (ObjectBuilder *b,
   return ++slot->count <= MAX_SHARED_HASH;
 }
 
-/* Starts counting once the object has GUARD_FROM members. */
+/* Starts counting once the object has MAX_SHARED_HASH members. */
 static void
 start_counting (ObjectBuilder *b)
 {
@@ -536,7 +535,7 @@ object_sink (const char *name,
   ObjectBuilder *b = data;
   guint size = json_object_get_size (b->object);
 
-  if (b->counts == NULL && size >= GUARD_FROM)
+  if (b->counts == NULL && size >= MAX_SHARED_HASH)
     start_counting (b);
 
   if (b->counts != NULL && !count_hash (b, glib_str_hash (name)))
