@@ -38,6 +38,11 @@ if [ ! -d "$here/node_modules/@modelcontextprotocol/sdk" ] || \
    [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The v2 SDK pins zod 4 (the v1 peers above pin zod 3): a folder of its own.
+if [ ! -d "$here/ts-v2/node_modules/@modelcontextprotocol/server" ] || \
+   [ "$here/ts-v2/package-lock.json" -nt "$here/ts-v2/node_modules/.package-lock.json" ]; then
+  (cd "$here/ts-v2" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 # Enough descriptors for 1,000 SSE streams and 10,000 sessions' worth of sockets.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -27,6 +27,8 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-auth-private.h"
+#include "north-mcp-origin-private.h"
+#include "north-mcp-log-private.h"
 #include "north-mcp-error.h"
 
 #define DEFAULT_MCP_PATH "/mcp"
@@ -190,85 +192,50 @@ parse_accept (const char *accept,
     }
 }
 
-static gboolean
-is_loopback_name (const char *host,
-                  gsize       length)
-{
-  return str_equal_len (host, length, "localhost") ||
-         str_equal_len (host, length, "127.0.0.1") ||
-         str_equal_len (host, length, "[::1]") ||
-         str_equal_len (host, length, "::1");
-}
-
-/* `Host: name[:port]`, any port. */
-static gboolean
-host_is_loopback (const char *host)
-{
-  const char *end;
-
-  if (host[0] == '[')
-    {
-      end = strchr (host, ']');
-      if (end == NULL)
-        return FALSE;
-      end++;
-    }
-  else
-    {
-      end = strchr (host, ':');
-      if (end == NULL)
-        end = host + strlen (host);
-    }
-
-  return (*end == '\0' || *end == ':') && is_loopback_name (host, end - host);
-}
-
-static gboolean
-origin_is_loopback (const char *origin)
-{
-  g_autoptr(GUri) uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-  const char *scheme, *host;
-
-  if (uri == NULL)
-    return FALSE;
-
-  scheme = g_uri_get_scheme (uri);
-  host = g_uri_get_host (uri);
-  return (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0) &&
-         host != NULL && is_loopback_name (host, strlen (host));
-}
-
-/* DNS rebinding protection: a server bound to loopback answers only
- * requests addressed to a loopback name from a loopback page (or from no
- * page at all: CLI clients send no Origin). */
+/* DNS rebinding and browsers (north-mcp-origin.c): the Host must be one
+ * the server was told about, and a page (Origin) one it trusts; a server
+ * bound to loopback also takes the loopback names. Requests without Origin
+ * come from non-browser clients. Answers 403, or a preflight, itself and
+ * returns FALSE; for a request from an allowed page it adds the CORS
+ * headers and returns TRUE. */
 static gboolean
 check_origin_and_host (NorthMcpHttpTransport *self,
                        SoupServerMessage     *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char * const *allowed_hosts = north_mcp_server_get_allowed_hosts (self->server);
   const char *origin, *host;
 
-  if (!self->loopback)
-    return TRUE;
-
   host = soup_message_headers_get_one (headers, "Host");
-  if (host != NULL && !host_is_loopback (host))
+  if (host != NULL && (allowed_hosts != NULL || self->loopback) &&
+      !north_mcp_origin_host_allowed (host, allowed_hosts, self->loopback))
     {
-      north_mcp_server_debug (self->server, "Rejected request for host %s (server bound to loopback)", host);
+      north_mcp_server_debug (self->server, "Rejected request for host %s (not an allowed host)", host);
       respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL, TRANSPORT_ERROR_CODE,
-                             "Forbidden: invalid Host header");
+                             "Forbidden: Host header not allowed (see --allowed-host)");
       return FALSE;
     }
 
   origin = soup_message_headers_get_one (headers, "Origin");
-  if (origin != NULL && !origin_is_loopback (origin))
+  if (origin == NULL)
+    return TRUE;
+
+  if (!north_mcp_origin_allowed (origin, north_mcp_server_get_allowed_origins (self->server),
+                                 self->loopback))
     {
-      north_mcp_server_debug (self->server, "Rejected request from origin %s (server bound to loopback)", origin);
+      north_mcp_server_debug (self->server, "Rejected request from origin %s (not an allowed origin)", origin);
       respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL, TRANSPORT_ERROR_CODE,
-                             "Forbidden: invalid Origin header");
+                             "Forbidden: Origin not allowed (see --allowed-origin)");
       return FALSE;
     }
 
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_OPTIONS)
+    {
+      north_mcp_origin_answer_preflight (msg, origin);
+      return FALSE;
+    }
+
+  north_mcp_origin_add_cors_headers (soup_server_message_get_response_headers (msg), origin);
   return TRUE;
 }
 
@@ -958,7 +925,10 @@ dispatch (NorthMcpHttpTransport *self,
   switch (endpoint)
     {
     case ENDPOINT_MCP:
-      if (!north_mcp_server_get_stateless (self->server))
+      /* Unless the CORS answer for an allowed Origin said more already. */
+      if (!north_mcp_server_get_stateless (self->server) &&
+          soup_message_headers_get_one (soup_server_message_get_response_headers (msg),
+                                        "Access-Control-Expose-Headers") == NULL)
         soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                       "Access-Control-Expose-Headers", SESSION_HEADER);
       if (strcmp (method, "POST") == 0)
@@ -1476,6 +1446,18 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
 
   if (self->server != NULL)
     north_mcp_server_debug (self->server, "Listening on http://%s:%u%s", host, self->port, self->mcp_path);
+
+  /* Reachable from other machines, and any name accepted: a page whose
+   * name an attacker resolves to this address may reach the endpoints. */
+  if (self->server != NULL && !self->loopback &&
+      north_mcp_server_get_allowed_hosts (self->server) == NULL)
+    {
+      g_autofree char *logger = g_strdup_printf ("NorthMCP.%s", north_mcp_server_get_name (self->server));
+
+      north_mcp_log_warning (logger, "Listening on %s with no allowed hosts: any Host header is "
+                             "accepted. Name this server's public host names with --allowed-host "
+                             "(or north_mcp_server_add_allowed_host()) against DNS rebinding.", host);
+    }
 
   return TRUE;
 }

@@ -19,6 +19,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-http-transport-private.h"
+#include "north-mcp-origin-private.h"
 
 typedef struct
 {
@@ -33,6 +34,9 @@ typedef struct
   gboolean  require_auth;
   char     *audience;
   int       workers;
+  char     *server_secret_file;
+  char    **allowed_origins;
+  char    **allowed_hosts;
 } Options;
 
 static void
@@ -45,6 +49,9 @@ options_clear (Options *options)
   g_free (options->server_secret);
   g_strfreev (options->trusted_issuers);
   g_free (options->audience);
+  g_free (options->server_secret_file);
+  g_strfreev (options->allowed_origins);
+  g_strfreev (options->allowed_hosts);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -65,6 +72,103 @@ parse_transport (const char             *name,
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                    "Unknown transport '%s': use stdio, streamable-http or sse", name);
       return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Rejects malformed --allowed-origin and --allowed-host values up front,
+ * rather than ignoring them with a warning as the setters do. */
+static gboolean
+check_origin_options (Options  *options,
+                      GError  **error)
+{
+  for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
+    {
+      g_autofree char *origin = north_mcp_origin_normalize (options->allowed_origins[i], error);
+
+      if (origin == NULL)
+        {
+          g_prefix_error (error, "--allowed-origin: ");
+          return FALSE;
+        }
+    }
+  for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
+    {
+      g_autofree char *host = north_mcp_origin_normalize_host (options->allowed_hosts[i], error);
+
+      if (host == NULL)
+        {
+          g_prefix_error (error, "--allowed-host: ");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+#define SERVER_SECRET_ENV "NORTH_MCP_SERVER_SECRET"
+
+/* The server secret from --server-secret, --server-secret-file or the
+ * environment, in that order of precedence (the two options exclude each
+ * other). An empty secret would silently mean "no secret": refused. */
+static gboolean
+resolve_server_secret (Options  *options,
+                       GError  **error)
+{
+  const char *env = g_getenv (SERVER_SECRET_ENV);
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (options->server_secret != NULL && options->server_secret_file != NULL)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--server-secret and --server-secret-file exclude each other");
+      return FALSE;
+    }
+
+  if (options->server_secret != NULL)
+    {
+      if (*options->server_secret != '\0')
+        return TRUE;
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--server-secret is empty: give the secret, or leave the option out "
+                           "to run without one");
+      return FALSE;
+    }
+
+  if (options->server_secret_file != NULL)
+    {
+      if (!g_file_get_contents (options->server_secret_file, &contents, &length, error))
+        {
+          g_prefix_error (error, "--server-secret-file: ");
+          return FALSE;
+        }
+      /* Files end with a newline; secrets do not. */
+      while (length > 0 && (contents[length - 1] == '\n' || contents[length - 1] == '\r'))
+        contents[--length] = '\0';
+      if (length == 0 || memchr (contents, '\0', length) != NULL)
+        {
+          memset (contents, 0, length);
+          g_free (contents);
+          g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                       "--server-secret-file: %s %s", options->server_secret_file,
+                       length == 0 ? "is empty" : "contains a NUL byte");
+          return FALSE;
+        }
+      options->server_secret = contents;
+      return TRUE;
+    }
+
+  if (env != NULL)
+    {
+      if (*env == '\0')
+        {
+          g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                               SERVER_SECRET_ENV " is set but empty: give the secret, or unset it "
+                               "to run without one");
+          return FALSE;
+        }
+      options->server_secret = g_strdup (env);
     }
 
   return TRUE;
@@ -92,6 +196,8 @@ parse_options (NorthMcpServer         *self,
       "Log authentication and requests in detail on stderr", NULL },
     { "server-secret", 0, 0, G_OPTION_ARG_STRING, &options->server_secret,
       "Require North to send this server secret", "SECRET" },
+    { "server-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &options->server_secret_file,
+      "Read the server secret from this file (not visible in ps)", "PATH" },
     { "trusted-issuer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->trusted_issuers,
       "Verify ID tokens signed by this OIDC issuer (repeatable)", "URL" },
     { "require-auth", 0, 0, G_OPTION_ARG_NONE, &options->require_auth,
@@ -100,6 +206,10 @@ parse_options (NorthMcpServer         *self,
       "Require ID tokens for this audience", "AUD" },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &options->workers,
       "Serve HTTP with N processes on one port (stateless only)", "N" },
+    { "allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_origins,
+      "Let web pages of this origin use the MCP endpoints, with CORS (repeatable)", "ORIGIN" },
+    { "allowed-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_hosts,
+      "Accept this name in the Host header, NAME or NAME:PORT (repeatable)", "HOST" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -138,7 +248,7 @@ parse_options (NorthMcpServer         *self,
       return FALSE;
     }
 
-  return TRUE;
+  return check_origin_options (options, error) && resolve_server_secret (options, error);
 }
 
 static void
@@ -165,6 +275,10 @@ apply_options (NorthMcpServer *self,
   if (options->audience != NULL)
     north_mcp_auth_set_audience (auth, options->audience);
   north_mcp_server_set_workers (self, (guint) options->workers);
+  for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
+    north_mcp_server_add_allowed_origin (self, options->allowed_origins[i]);
+  for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
+    north_mcp_server_add_allowed_host (self, options->allowed_hosts[i]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -430,6 +544,14 @@ print_listening (NorthMcpServer        *self,
  * - `--debug` (also the `DEBUG` environment variable)
  * - `--server-secret SECRET`, `--trusted-issuer URL` (repeatable),
  *   `--require-auth`, `--audience AUD`
+ * - `--server-secret-file PATH`: the server secret from a file (trailing
+ *   newlines removed), so that it does not show in `ps`; the environment
+ *   variable `NORTH_MCP_SERVER_SECRET` is read when neither option is
+ *   given (the options win; either replaces a secret set in code). An
+ *   empty secret, from any of the three, refuses to start.
+ * - `--allowed-origin ORIGIN`, `--allowed-host HOST` (repeatable): added
+ *   to [property@NorthMcp.Server:allowed-origins] and
+ *   [property@NorthMcp.Server:allowed-hosts]
  * - `--workers N`: serve HTTP with N processes on one port (stateless
  *   servers only; see #NorthMcpServer:workers). The first process prints
  *   the listening line; SIGTERM or SIGINT to it ends them all.
@@ -502,6 +624,9 @@ north_mcp_server_run (NorthMcpServer  *self,
       stop_workers (&workers);
       return 1;
     }
+
+  /* The workers have their copy; whatever the tools spawn does not. */
+  g_unsetenv (SERVER_SECRET_ENV);
 
   /* Every process listens now (or soon will, on its own socket). */
   g_clear_object (&workers.reservation);

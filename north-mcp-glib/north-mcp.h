@@ -24,6 +24,7 @@
 #include "north-mcp-prompt.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
+#include "north-mcp-citation.h"
 #include "north-mcp-auth.h"
 #include "north-mcp-server.h"
 

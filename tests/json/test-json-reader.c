@@ -304,6 +304,19 @@ test_corpus (void)
   g_assert_cmpuint (compared, >=, 20);
 }
 
+/* @text must be refused with a parse error whose message holds @part. */
+static void
+assert_refused (const char *text,
+                gsize       length,
+                const char *part)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (north_mcp_json_read (text, length, NORTH_MCP_JSON_MAX_DEPTH, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  g_assert_nonnull (strstr (error->message, part));
+}
+
 /* An object text with @n members named by @name_of, each valued by its
  * index. */
 static char *
@@ -357,20 +370,13 @@ test_member_limit (void)
   g_autofree char *too_many = object_text (NORTH_MCP_JSON_MAX_MEMBERS + 1, plain_name);
   g_autofree char *nested = g_strdup_printf ("[1,{\"a\":%s}]", too_many);
   g_autoptr(JsonNode) node = read_ok (most);
-  g_autoptr(GError) error = NULL;
   guint seen = 0;
 
   g_assert_cmpuint (json_object_get_size (json_node_get_object (node)), ==, NORTH_MCP_JSON_MAX_MEMBERS);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "m999"), ==, 999);
 
-  g_assert_null (north_mcp_json_read (too_many, strlen (too_many), NORTH_MCP_JSON_MAX_DEPTH, &error));
-  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-  g_assert_nonnull (strstr (error->message, "more than 1000 members in an object"));
-  g_clear_error (&error);
-
-  g_assert_null (north_mcp_json_read (nested, strlen (nested), NORTH_MCP_JSON_MAX_DEPTH, &error));
-  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-  g_clear_error (&error);
+  assert_refused (too_many, strlen (too_many), "more than 1000 members in an object");
+  assert_refused (nested, strlen (nested), "more than 1000 members in an object");
 
   /* The member-by-member reader of the JSON-RPC fast path too. */
   g_assert_true (north_mcp_json_read_members (most, strlen (most), NORTH_MCP_JSON_MAX_DEPTH,
@@ -388,16 +394,12 @@ test_colliding_names (void)
   g_autofree char *name = colliding_name (0);
   g_autofree char *other = colliding_name (1);
   g_autoptr(JsonNode) node = read_ok (few);
-  g_autoptr(GError) error = NULL;
   GString *padded = g_string_new ("{");
 
   g_assert_cmpuint (g_str_hash (name), ==, g_str_hash (other));
   g_assert_cmpuint (json_object_get_size (json_node_get_object (node)), ==, 8);
 
-  g_assert_null (north_mcp_json_read (many, strlen (many), NORTH_MCP_JSON_MAX_DEPTH, &error));
-  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-  g_assert_nonnull (strstr (error->message, "too many member names with the same hash"));
-  g_clear_error (&error);
+  assert_refused (many, strlen (many), "too many member names with the same hash");
 
   /* Counted from the first member on, also when the object only grows
    * large after them: 8 colliding names, ordinary ones, 1 more. */
@@ -414,8 +416,7 @@ test_colliding_names (void)
 
     g_string_append_printf (padded, "\"%s\":8}", ninth);
   }
-  g_assert_null (north_mcp_json_read (padded->str, padded->len, NORTH_MCP_JSON_MAX_DEPTH, &error));
-  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  assert_refused (padded->str, padded->len, "too many member names with the same hash");
   g_string_free (padded, TRUE);
 }
 
@@ -432,23 +433,11 @@ test_repeated_names (void)
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (small); i++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      g_assert_null (north_mcp_json_read (small[i], strlen (small[i]), NORTH_MCP_JSON_MAX_DEPTH, &error));
-      g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-      g_assert_nonnull (strstr (error->message, "repeated member name"));
-    }
+    assert_refused (small[i], strlen (small[i]), "repeated member name");
 
   g_string_truncate (repeated, repeated->len - 1);
   g_string_append (repeated, ",\"m50\":true}");
-  {
-    g_autoptr(GError) error = NULL;
-
-    g_assert_null (north_mcp_json_read (repeated->str, repeated->len, NORTH_MCP_JSON_MAX_DEPTH, &error));
-    g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-    g_assert_nonnull (strstr (error->message, "repeated member name"));
-  }
+  assert_refused (repeated->str, repeated->len, "repeated member name");
 }
 
 int
