@@ -25,4 +25,14 @@ void north_mcp_http_refuse_unread (SoupServerMessage *msg,
                                    const char        *body,
                                    gsize              length);
 
+/* How many parameters a request's query may have. */
+#define NORTH_MCP_HTTP_MAX_QUERY_PARAMS 256
+
+/* Makes @soup refuse (414, unread) requests whose query has more than
+ * NORTH_MCP_HTTP_MAX_QUERY_PARAMS parameters, before libsoup decodes it:
+ * it does so into a g_str_hash() table for every request, before any
+ * handler runs, and parameter names that share a hash make that
+ * quadratic. */
+void north_mcp_http_guard_queries (SoupServer *soup);
+
 G_END_DECLS

@@ -19,6 +19,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "north-mcp-http-refusal-private.h"
 
 #define DRAIN_CHUNK 16384
@@ -159,4 +161,82 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
   idle = g_idle_source_new ();
   g_source_set_callback (idle, steal_cb, r, NULL);
   g_source_attach (idle, r->context);
+}
+
+/* Query strings. libsoup decodes a request's query (soup_form_decode(),
+ * a g_str_hash() table) before it calls the early handler and again before
+ * the handler, so no handler can refuse a query before it is decoded. An
+ * emission hook of SoupServerMessage::got-headers runs before libsoup's own
+ * handler; a status set there makes libsoup skip both decodings. Hooks are
+ * per signal, not per server: requests of the servers that asked are
+ * marked when they start. */
+
+static GQuark
+guarded_quark (void)
+{
+  return g_quark_from_static_string ("north-mcp-guarded-query");
+}
+
+static gboolean
+count_params_over (const char *query,
+                   guint       limit)
+{
+  guint n = 1;
+
+  for (const char *p = strchr (query, '&'); p != NULL; p = strchr (p + 1, '&'))
+    if (++n > limit)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+got_headers_hook (GSignalInvocationHint *hint,
+                  guint                  n_values,
+                  const GValue          *values,
+                  gpointer               user_data)
+{
+  static const char text[] = "Too many query parameters (limit: "
+                             G_STRINGIFY (NORTH_MCP_HTTP_MAX_QUERY_PARAMS) ")";
+  SoupServerMessage *msg = g_value_get_object (&values[0]);
+  GUri *uri;
+  const char *query;
+
+  if (g_object_get_qdata (G_OBJECT (msg), guarded_quark ()) == NULL ||
+      soup_server_message_get_status (msg) != 0 ||
+      (uri = soup_server_message_get_uri (msg)) == NULL ||
+      (query = g_uri_get_query (uri)) == NULL ||
+      !count_params_over (query, NORTH_MCP_HTTP_MAX_QUERY_PARAMS))
+    return TRUE;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, NULL);
+  north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, "text/plain", text, sizeof text - 1);
+  return TRUE;
+}
+
+static void
+request_started_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  g_object_set_qdata (G_OBJECT (msg), guarded_quark (), GINT_TO_POINTER (1));
+}
+
+void
+north_mcp_http_guard_queries (SoupServer *soup)
+{
+  static gsize hooked = 0;
+
+  g_return_if_fail (SOUP_IS_SERVER (soup));
+
+  if (g_once_init_enter (&hooked))
+    {
+      guint signal_id;
+
+      /* The signal exists once the class does; it is kept for good. */
+      g_type_class_ref (SOUP_TYPE_SERVER_MESSAGE);
+      signal_id = g_signal_lookup ("got-headers", SOUP_TYPE_SERVER_MESSAGE);
+      g_signal_add_emission_hook (signal_id, 0, got_headers_hook, NULL, NULL);
+      g_once_init_leave (&hooked, 1);
+    }
+  g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), NULL);
 }

@@ -1416,6 +1416,7 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
 
   self->loopback = host_is_loopback_address (host);
   self->soup = soup_server_new (NULL, NULL);
+  north_mcp_http_guard_queries (self->soup);
   soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
 

@@ -204,6 +204,21 @@ def test_colliding_context_header_names(server):
     assert server.health()
 
 
+def test_query_parameters_are_bounded(server):
+    """libsoup decodes a query into a g_str_hash() table before any handler
+    runs: 2,000 parameter names that share a hash are refused (414) before
+    that; 256 parameters are still served."""
+    names = colliding_names(11)[:2000]
+    query = "&".join(name + "=" for name in names)
+    status, _, body = server.request("GET", "/health?" + query)
+    assert status == 414
+    assert body == b"Too many query parameters (limit: 256)"
+
+    query = "&".join("p%d=1" % i for i in range(256))
+    assert server.request("GET", "/health?" + query)[:3:2] == (200, b"OK")
+    assert server.health()
+
+
 def upload(server, path, total, chunked=False):
     """POSTs a body of TOTAL bytes to PATH, streamed in 64 KiB blocks until
     the server stops taking it. Returns (bytes sent, answer bytes)."""
