@@ -23,7 +23,7 @@
 
 #include "north-mcp-http-refusal-private.h"
 
-#define DRAIN_CHUNK 16384
+#define DRAIN_CHUNK 4096
 
 typedef struct {
   SoupServerMessage *msg;
