@@ -143,6 +143,17 @@ def test_huge_array_is_read(server):
     assert server.health()
 
 
+def read_until_closed(conn):
+    """What CONN receives until the server closes it (or resets it)."""
+    data = b""
+    try:
+        while chunk := conn.recv(65536):
+            data += chunk
+    except ConnectionResetError:
+        pass
+    return data
+
+
 def raw_request(server, head, timeout=SLOW):
     """Sends HEAD (bytes, ending in a blank line) on a fresh connection and
     returns what comes back until the server closes or goes quiet."""
@@ -152,13 +163,7 @@ def raw_request(server, head, timeout=SLOW):
             conn.shutdown(socket.SHUT_WR)
         except OSError:
             pass  # refused (and closed) before it was all sent
-        data = b""
-        try:
-            while chunk := conn.recv(65536):
-                data += chunk
-        except ConnectionResetError:
-            pass
-        return data
+        return read_until_closed(conn)
 
 
 def test_ten_thousand_headers(server):
@@ -234,13 +239,7 @@ def upload(server, path, total, chunked=False):
                 sent += len(block)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        answer = b""
-        try:
-            while chunk := conn.recv(65536):
-                answer += chunk
-        except ConnectionResetError:
-            pass
-        return sent, answer
+        return sent, read_until_closed(conn)
 
 
 PATHS = ["/health", "/ready", "/no-such-path", "/mcp"]
