@@ -4,6 +4,7 @@
 #   bench/run.sh              full run: 3 x 15 s per server, medians
 #   bench/run.sh --smoke      short smoke run (3 x 2 s, smaller memory tests)
 #   bench/run.sh --soak 300   5-minute soak of our stateless server, RSS every 10 s
+#   bench/run.sh --hostile    hostile traffic (hostile.py): fds, RSS, a client's p99 per attack
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -24,6 +25,12 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 if ! meson compile -C "$build" >"$build/bench-compile.log" 2>&1; then
   echo "run.sh: building the library failed (see $build/bench-compile.log); continuing without it" >&2
+fi
+
+# Hostile traffic needs only the examples: no floor, no TypeScript peers.
+if [ "${1:-}" = --hostile ]; then
+  shift
+  exec /usr/bin/python3 "$here/hostile.py" --build-dir "$build" "$@"
 fi
 
 # The libsoup floor: one C file, not part of the meson build.

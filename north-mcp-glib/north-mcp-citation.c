@@ -281,6 +281,8 @@ north_mcp_citation_new (const char *content)
  * north_mcp_citation_get_content:
  * @self: a citation
  *
+ * Gets [property@NorthMcp.Citation:content].
+ *
  * Returns: the text North shows in the citation
  *
  * Since: 0.2
@@ -314,6 +316,8 @@ north_mcp_citation_set_title (NorthMcpCitation *self,
 /**
  * north_mcp_citation_get_title:
  * @self: a citation
+ *
+ * Gets [property@NorthMcp.Citation:title].
  *
  * Returns: (nullable): the document's title
  *
@@ -349,6 +353,8 @@ north_mcp_citation_set_url (NorthMcpCitation *self,
  * north_mcp_citation_get_url:
  * @self: a citation
  *
+ * Gets [property@NorthMcp.Citation:url].
+ *
  * Returns: (nullable): where the document can be opened
  *
  * Since: 0.2
@@ -383,6 +389,8 @@ north_mcp_citation_set_label (NorthMcpCitation *self,
  * north_mcp_citation_get_label:
  * @self: a citation
  *
+ * Gets [property@NorthMcp.Citation:label].
+ *
  * Returns: (nullable): the short label
  *
  * Since: 0.2
@@ -416,6 +424,8 @@ north_mcp_citation_set_author_name (NorthMcpCitation *self,
 /**
  * north_mcp_citation_get_author_name:
  * @self: a citation
+ *
+ * Gets [property@NorthMcp.Citation:author-name].
  *
  * Returns: (nullable): who wrote the document
  *
@@ -456,6 +466,8 @@ north_mcp_citation_set_last_updated (NorthMcpCitation *self,
  * north_mcp_citation_get_last_updated:
  * @self: a citation
  *
+ * Gets [property@NorthMcp.Citation:last-updated].
+ *
  * Returns: (nullable) (transfer none): when the document last changed
  *
  * Since: 0.2
@@ -493,6 +505,8 @@ north_mcp_citation_set_page_number (NorthMcpCitation *self,
 /**
  * north_mcp_citation_get_page_number:
  * @self: a citation
+ *
+ * Gets [property@NorthMcp.Citation:page-number].
  *
  * Returns: the page cited, or 0 for none
  *

@@ -246,6 +246,7 @@ handle_tools_call (NorthMcpServer  *server,
     }
 
   g_object_ref (tool);
+  north_mcp_context_set_tool (context, tool);
   north_mcp_context_push_current (context);
   NORTH_MCP_TOOL_GET_CLASS (tool)->call (tool, context, arguments);
   north_mcp_context_pop_current (context);

@@ -741,8 +741,11 @@ typedef struct {
 } PathSegment;
 
 typedef struct {
-  GArray *path;       /* PathSegment */
-  guint   budget;
+  GArray     *path;   /* PathSegment */
+  guint       budget;
+  const char *root;   /* how messages name the value: "arguments" */
+  const char *member; /* and a part of it: "argument " */
+  const char *too_complex; /* the message when the budget runs out */
 } CheckState;
 
 static void
@@ -775,7 +778,8 @@ append_sanitized (GString    *out,
     }
 }
 
-/* "arguments" for the root, else "argument 'a.b[2]'" (with @extra appended
+/* "arguments" (state->root) for the root, else "argument 'a.b[2]'"
+ * (state->member and the path, with @extra appended
  * as one more member name when not NULL). */
 static char *
 describe_path (CheckState *state,
@@ -785,7 +789,7 @@ describe_path (CheckState *state,
   gboolean first = TRUE;
 
   if (state->path->len == 0 && extra == NULL)
-    return g_strdup ("arguments");
+    return g_strdup (state->root);
 
   out = g_string_new (NULL);
 
@@ -824,7 +828,8 @@ describe_path (CheckState *state,
       first = FALSE;
     }
 
-  g_string_prepend (out, "argument '");
+  g_string_prepend (out, "'");
+  g_string_prepend (out, state->member);
   g_string_append_c (out, '\'');
   return g_string_free (out, FALSE);
 }
@@ -1183,10 +1188,11 @@ check_enum (Node        *node,
 }
 
 static gboolean
-budget_exhausted (GError **error)
+budget_exhausted (CheckState  *state,
+                  GError     **error)
 {
   g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                       "arguments are too complex to check against the input schema");
+                       state->too_complex);
   return FALSE;
 }
 
@@ -1199,7 +1205,7 @@ check_branch (Node        *node,
               GError     **error)
 {
   if (state->budget == 0)
-    return budget_exhausted (error);
+    return budget_exhausted (state, error);
   state->budget--;
 
   return check_node (node, value, state, depth + 1, error);
@@ -1231,7 +1237,7 @@ check_combinators (Node        *node,
                           error != NULL && first_error == NULL ? &local_error : NULL))
             return TRUE;
           if (state->budget == 0)
-            return budget_exhausted (error);
+            return budget_exhausted (state, error);
           if (first_error == NULL)
             first_error = g_steal_pointer (&local_error);
         }
@@ -1256,7 +1262,7 @@ check_combinators (Node        *node,
                           error != NULL && first_error == NULL ? &local_error : NULL))
             matches++;
           else if (state->budget == 0)
-            return budget_exhausted (error);
+            return budget_exhausted (state, error);
           else if (first_error == NULL)
             first_error = g_steal_pointer (&local_error);
         }
@@ -1347,17 +1353,19 @@ check_node (Node        *node,
   return check_combinators (node, value, state, depth, error);
 }
 
-gboolean
-north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
-                                JsonNode               *value,
-                                GError                **error)
+static gboolean
+check_value (NorthMcpSchemaChecker  *self,
+             JsonNode               *value,
+             const char             *root,
+             const char             *member,
+             const char             *too_complex,
+             GError                **error)
 {
   g_autoptr(JsonNode) empty = NULL;
   CheckState state;
   gboolean ok;
   TypeMask type;
 
-  g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (value == NULL)
@@ -1371,14 +1379,41 @@ north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
   if (type != TYPE_OBJECT)
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                   "arguments must be an object, got %s", type_mask_name (type));
+                   "%s must be an object, got %s", root, type_mask_name (type));
       return FALSE;
     }
 
   state.path = g_array_new (FALSE, FALSE, sizeof (PathSegment));
   state.budget = CHECK_BUDGET;
+  state.root = root;
+  state.member = member;
+  state.too_complex = too_complex;
   ok = check_node (self->root, value, &state, 0, error);
   g_array_unref (state.path);
 
   return ok;
+}
+
+gboolean
+north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
+                                JsonNode               *value,
+                                GError                **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return check_value (self, value, "arguments", "argument ",
+                      "arguments are too complex to check against the input schema", error);
+}
+
+gboolean
+north_mcp_schema_checker_check_output (NorthMcpSchemaChecker  *self,
+                                       JsonNode               *value,
+                                       GError                **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  return check_value (self, value, "structuredContent", "structuredContent member ",
+                      "structuredContent is too complex to check against the output schema",
+                      error);
 }

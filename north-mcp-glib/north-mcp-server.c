@@ -1240,6 +1240,12 @@ north_mcp_server_get_auth (NorthMcpServer *self)
   return self->auth;
 }
 
+static void registry_add (GPtrArray  *array,
+                          GHashTable *map,
+                          const char *key,
+                          gpointer    object,
+                          gpointer    old);
+
 /**
  * north_mcp_server_add_tool:
  * @self: a server
@@ -1253,7 +1259,6 @@ north_mcp_server_add_tool (NorthMcpServer *self,
                            NorthMcpTool   *tool)
 {
   const char *name;
-  NorthMcpTool *old;
 
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
   g_return_if_fail (NORTH_MCP_IS_TOOL (tool));
@@ -1263,23 +1268,8 @@ north_mcp_server_add_tool (NorthMcpServer *self,
     g_warning ("Tool name '%s' does not follow MCP's guidance (1 to 64 characters of "
                "A-Z a-z 0-9 _ . -); some clients will reject it", name);
 
-  old = g_hash_table_lookup (self->tool_map, name);
-  g_object_ref (tool);
-  if (old != NULL)
-    {
-      guint index;
-
-      g_ptr_array_find (self->tools, old, &index);
-      g_hash_table_insert (self->tool_map, (gpointer) name, tool);
-      g_ptr_array_index (self->tools, index) = tool;
-      g_object_unref (old);
-    }
-  else
-    {
-      g_ptr_array_add (self->tools, tool);
-      g_hash_table_insert (self->tool_map, (gpointer) name, tool);
-    }
-
+  registry_add (self->tools, self->tool_map, name, tool,
+                g_hash_table_lookup (self->tool_map, name));
   north_mcp_server_notify_tools_list_changed (self);
 }
 
@@ -1879,8 +1869,10 @@ north_mcp_server_build_modern_capabilities (NorthMcpServer *self)
 
 /* Resources, resource templates and prompts. */
 
-/* Adds @object to @array (and @map under @key when @map is set), replacing
- * an object of the same key in place so that lists keep their order. */
+/* Adds @object to @array (and @map under @key, a string @object owns, when
+ * @map is set), replacing @old, the object of the same key, in place so
+ * that lists keep their order. The map takes @key as its key again:
+ * g_hash_table_insert() would keep @old's string, freed with @old. */
 static void
 registry_add (GPtrArray   *array,
               GHashTable  *map,
@@ -1889,22 +1881,18 @@ registry_add (GPtrArray   *array,
               gpointer     old)
 {
   g_object_ref (object);
+  if (map != NULL)
+    g_hash_table_replace (map, (gpointer) key, object);
   if (old != NULL)
     {
       guint index;
 
       g_ptr_array_find (array, old, &index);
-      if (map != NULL)
-        g_hash_table_insert (map, (gpointer) key, object);
       g_ptr_array_index (array, index) = object;
       g_object_unref (old);
     }
   else
-    {
-      g_ptr_array_add (array, object);
-      if (map != NULL)
-        g_hash_table_insert (map, (gpointer) key, object);
-    }
+    g_ptr_array_add (array, object);
 }
 
 static GPtrArray *

@@ -25,7 +25,10 @@
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
 #include "north-mcp-citation.h"
+#include "north-mcp-arguments.h"
 #include "north-mcp-auth.h"
 #include "north-mcp-server.h"
+#include "north-mcp-action-group.h"
+#include "north-mcp-dbus-bridge.h"
 
 #undef NORTH_MCP_INSIDE
