@@ -722,8 +722,10 @@ actions_listed (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   Attach *attach = g_task_get_task_data (task);
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+  GVariant *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
 
+  /* Only the arrival matters, not the answer. */
+  g_clear_pointer (&reply, g_variant_unref);
   attach->busy--;
   finish_if_done (task);
 }
