@@ -178,10 +178,13 @@ wipe_string (char *text)
   g_free (text);
 }
 
+/* Keyed by names the client chooses (X-North-Context-* headers,
+ * connector names): a keyed hash, or colliding names would make each
+ * insertion compare with all the others. */
 static GHashTable *
 new_string_table (void)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_free);
 }
 
 static AuthRequest *

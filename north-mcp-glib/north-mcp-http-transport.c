@@ -2,7 +2,8 @@
  * check and custom routes on one SoupServer
  *
  * The path of one request: the early handler rejects oversized bodies by
- * their Content-Length (or while chunks arrive); the handler routes by path,
+ * their Content-Length (or while chunks arrive) without reading them, and
+ * drops the bodies of paths that do not read one; the handler routes by path,
  * checks Origin/Host, authenticates (synchronously when auth can decide
  * without I/O, else with the message paused), validates headers, parses the
  * body once and hands it to the dispatcher with a channel that turns what
@@ -18,6 +19,7 @@
 
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-http-channel-private.h"
+#include "north-mcp-http-refusal-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -492,6 +494,29 @@ handle_modern_post (NorthMcpHttpTransport *self,
   north_mcp_http_channel_expect (channel, n_responses);
 }
 
+/* Batches exist up to 2025-03-26, bounded in size; one that is not
+ * allowed is refused as a whole. The revision is the session's, else the
+ * request header's (stateless), else the HTTP default. */
+static gboolean
+check_batch (NorthMcpHttpTransport *self,
+             SoupServerMessage     *msg,
+             NorthMcpSession       *session,
+             JsonNode              *message)
+{
+  g_autoptr(GError) error = NULL;
+  const char *version = session != NULL ? north_mcp_session_get_protocol_version (session) : NULL;
+
+  if (version == NULL)
+    version = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                            PROTOCOL_VERSION_HEADER);
+  if (north_mcp_jsonrpc_check_batch (json_node_get_array (message), version, &error))
+    return TRUE;
+
+  north_mcp_server_debug (self->server, "Refused a batch: %s", error->message);
+  respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL, error->code, error->message);
+  return FALSE;
+}
+
 static void
 handle_mcp_post (NorthMcpHttpTransport *self,
                  SoupServerMessage     *msg,
@@ -594,6 +619,9 @@ handle_mcp_post (NorthMcpHttpTransport *self,
       else if ((session = require_session (self, msg)) == NULL)
         return;
     }
+
+  if (batch && !check_batch (self, msg, session, message))
+    return;
 
   channel = north_mcp_http_channel_new (msg, !stateless && accepts_sse && has_request, batch,
                                         self->keepalive_ms);
@@ -1097,24 +1125,45 @@ server_callback (SoupServer        *server,
 /* ------------------------------------------------------------------ */
 /* Body size limit                                                     */
 
+/* Bodies are bounded on every path: NorthMcpServer:max-body-size for the
+ * MCP endpoints and custom routes, which read them; the same bound, with
+ * nothing kept, for the health check, GET streams and unknown paths, which
+ * drop them. Refused bodies are not read (north-mcp-http-refusal.c). */
 static void
 reject_too_large (NorthMcpHttpTransport *self,
                   SoupServerMessage     *msg,
+                  Endpoint               endpoint,
                   gsize                  limit)
 {
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autofree char *text = NULL;
-
-  /* Whatever still arrives is read and dropped, not kept. */
-  soup_message_body_set_accumulate (body, FALSE);
-  soup_message_body_truncate (body);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  g_autoptr(JsonNode) null_id = json_node_new (JSON_NODE_NULL);
+  g_autoptr(JsonNode) error = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
 
   text = g_strdup_printf ("Request body too large (limit: %" G_GSIZE_FORMAT " bytes)", limit);
   north_mcp_server_debug (self->server, "%s", text);
-  respond_jsonrpc_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL,
-                         NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, text);
+
+  if (endpoint == ENDPOINT_MCP || endpoint == ENDPOINT_MESSAGES)
+    {
+      error = north_mcp_jsonrpc_error_new (null_id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, text, NULL);
+      data = north_mcp_jsonrpc_to_string (error, &length);
+      north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                    "application/json", data, length);
+    }
+  else
+    north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                  "text/plain", text, strlen (text));
 }
+
+/* A body without Content-Length (chunked) is counted as it arrives (in
+ * data of the message: kept bodies are, dropped ones are not). */
+#define BODY_COUNT_KEY "north-mcp-body-count"
+
+typedef struct {
+  Endpoint endpoint;
+  guint64  received;
+} BodyCount;
 
 static void
 got_chunk_cb (SoupServerMessage *msg,
@@ -1122,16 +1171,19 @@ got_chunk_cb (SoupServerMessage *msg,
               gpointer           user_data)
 {
   NorthMcpHttpTransport *self = user_data;
-  SoupMessageBody *body;
+  BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
   gsize limit;
 
-  if (soup_server_message_get_status (msg) != 0 || self->server == NULL)
+  if (self->server == NULL || count == NULL)
     return;
 
-  body = soup_server_message_get_request_body (msg);
+  count->received += g_bytes_get_size (chunk);
   limit = north_mcp_server_get_max_body_size (self->server);
-  if (limit > 0 && (gsize) body->length > limit)
-    reject_too_large (self, msg, limit);
+  if (count->received > limit)
+    {
+      g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
+      reject_too_large (self, msg, count->endpoint, limit);
+    }
 }
 
 static void
@@ -1144,6 +1196,7 @@ early_callback (SoupServer        *server,
   NorthMcpHttpTransport *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpRoute *route = NULL;
+  BodyCount *count;
   Endpoint endpoint;
   gsize limit;
 
@@ -1151,20 +1204,28 @@ early_callback (SoupServer        *server,
     return;
 
   endpoint = classify_path (self, path, &route);
-  if (endpoint != ENDPOINT_MCP && endpoint != ENDPOINT_MESSAGES)
-    return;
+  if (endpoint != ENDPOINT_MCP && endpoint != ENDPOINT_MESSAGES && endpoint != ENDPOINT_ROUTE)
+    soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
 
   limit = north_mcp_server_get_max_body_size (self->server);
-  if (limit == 0)
-    return;
-
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+  switch (soup_message_headers_get_encoding (headers))
     {
+    case SOUP_ENCODING_NONE:
+      break;
+
+    case SOUP_ENCODING_CONTENT_LENGTH:
       if ((guint64) soup_message_headers_get_content_length (headers) > limit)
-        reject_too_large (self, msg, limit);
+        reject_too_large (self, msg, endpoint, limit);
+      break;
+
+    case SOUP_ENCODING_CHUNKED:
+    default:
+      count = g_new0 (BodyCount, 1);
+      count->endpoint = endpoint;
+      g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
+      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+      break;
     }
-  else
-    g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1355,6 +1416,7 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
 
   self->loopback = host_is_loopback_address (host);
   self->soup = soup_server_new (NULL, NULL);
+  north_mcp_http_guard_queries (self->soup);
   soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
 

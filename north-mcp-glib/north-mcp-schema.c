@@ -233,6 +233,21 @@ node_get_type (JsonNode *node)
   return 0;
 }
 
+/* Whether an integer @node (see node_get_type()) is a gint64. The reader
+ * makes integers beyond gint64 doubles; the double -2^63 is refused too,
+ * as it stands for a literal that rounded to it (-9223372036854775809):
+ * the reader reads -9223372036854775808 itself as a gint64. */
+static gboolean
+fits_int64 (JsonNode *node)
+{
+  double d;
+
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return TRUE;
+  d = json_node_get_double (node);
+  return d > -9223372036854775808.0 && d < 9223372036854775808.0;
+}
+
 static const char *
 type_mask_name (TypeMask type)
 {
@@ -1296,6 +1311,13 @@ check_node (Node        *node,
                        expected, type_mask_name (type));
         }
     }
+
+  /* Handlers read "integer" arguments as gint64: 1e30 written as an
+   * integer is an integer to JSON Schema, but would reach them wrapped. */
+  if (type == TYPE_INTEGER && (node->types & TYPE_INTEGER) && !(node->types & TYPE_NUMBER) &&
+      !fits_int64 (value))
+    return fail (state, error, "must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                 G_MININT64, G_MAXINT64);
 
   if (!check_enum (node, value, state, error))
     return FALSE;

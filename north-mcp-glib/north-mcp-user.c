@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "north-mcp-user-private.h"
+#include "north-mcp-siphash-private.h"
 
 /**
  * NorthMcpUser:
@@ -48,7 +49,8 @@ static GParamSpec *properties[N_PROPS];
 static GHashTable *
 string_table_copy (GHashTable *source)
 {
-  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* Keys come from request headers: a keyed hash (hash flooding). */
+  GHashTable *copy = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_free);
   GHashTableIter iter;
   gpointer key, value;
 

@@ -29,5 +29,7 @@
 #include "north-mcp-arguments.h"
 #include "north-mcp-auth.h"
 #include "north-mcp-server.h"
+#include "north-mcp-action-group.h"
+#include "north-mcp-dbus-bridge.h"
 
 #undef NORTH_MCP_INSIDE
