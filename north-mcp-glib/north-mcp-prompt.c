@@ -7,6 +7,7 @@
 #include "north-mcp-completion-private.h"
 #include "north-mcp-context.h"
 #include "north-mcp-error.h"
+#include "north-mcp-feature-private.h"
 #include "north-mcp-prompt.h"
 #include "north-mcp-util-private.h"
 
@@ -15,6 +16,9 @@
  *
  * A prompt template the user can pick in the client: a name, declared
  * arguments and a handler that turns the arguments into messages.
+ *
+ * Its name, title, description, icons and `_meta` are those of its base
+ * class, [class@NorthMcp.Feature].
  *
  * The handler is a synchronous function (north_mcp_prompt_set_func()), an
  * asynchronous one (north_mcp_prompt_set_async_func()), or a subclass
@@ -43,66 +47,34 @@
 
 typedef struct
 {
-  char                      *name;
-  char                      *title;
-  char                      *description;
   JsonArray                 *arguments;
-  JsonObject                *meta;
-  JsonArray                 *icons;
-
-  NorthMcpHandler handler;  /* NorthMcpPromptFunc or NorthMcpPromptAsyncFunc */
 
   NorthMcpCompletionHandler  completion;
 } NorthMcpPromptPrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpPrompt, north_mcp_prompt, G_TYPE_OBJECT)
-
-enum {
-  PROP_0,
-  PROP_NAME,
-  PROP_TITLE,
-  PROP_DESCRIPTION,
-  PROP_META,
-  PROP_ICONS,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpPrompt, north_mcp_prompt, NORTH_MCP_TYPE_FEATURE)
 
 static void
 north_mcp_prompt_real_get (NorthMcpPrompt  *self,
                            NorthMcpContext *context,
                            GHashTable      *arguments)
 {
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-  NorthMcpPromptAsyncFunc async_func = (NorthMcpPromptAsyncFunc) priv->handler.async_func;
-  NorthMcpPromptFunc func = (NorthMcpPromptFunc) priv->handler.func;
+  NorthMcpHandler *handler = north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self));
   g_autoptr(NorthMcpPromptResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (async_func != NULL)
-    {
-      async_func (self, context, arguments, priv->handler.data);
-      return;
-    }
-
-  if (func == NULL)
-    {
-      north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                              "This prompt has no implementation");
-      return;
-    }
-
-  result = func (self, context, arguments, priv->handler.data, &error);
-  if (error != NULL)
-    north_mcp_context_return_error (context, error);
-  else if (result != NULL)
-    north_mcp_context_return_prompt_result (context, result);
-  else if (north_mcp_context_is_completed (context))
-    ; /* The handler answered itself (an input-required result, say). */
-  else
+  if (handler->async_func != NULL)
+    ((NorthMcpPromptAsyncFunc) handler->async_func) (self, context, arguments, handler->data);
+  else if (handler->func == NULL)
     north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                            "The prompt returned neither messages nor an error");
+                                            "This prompt has no implementation");
+  else
+    {
+      result = ((NorthMcpPromptFunc) handler->func) (self, context, arguments, handler->data, &error);
+      north_mcp_feature_answer (context, result, error,
+                                (NorthMcpFeatureAnswerFunc) north_mcp_context_return_prompt_result,
+                                "The prompt returned neither messages nor an error");
+    }
 }
 
 static void
@@ -123,134 +95,40 @@ north_mcp_prompt_finalize (GObject *object)
   NorthMcpPrompt *self = NORTH_MCP_PROMPT (object);
   NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
 
-  north_mcp_handler_clear (&priv->handler);
   north_mcp_handler_clear (&priv->completion);
-  g_free (priv->name);
-  g_free (priv->title);
-  g_free (priv->description);
   g_clear_pointer (&priv->arguments, json_array_unref);
-  g_clear_pointer (&priv->meta, json_object_unref);
-  g_clear_pointer (&priv->icons, json_array_unref);
 
   G_OBJECT_CLASS (north_mcp_prompt_parent_class)->finalize (object);
 }
 
 static void
-north_mcp_prompt_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
+north_mcp_prompt_add_json_members (NorthMcpFeature *feature,
+                                   JsonObject      *object)
 {
-  NorthMcpPrompt *self = NORTH_MCP_PROMPT (object);
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
+  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (NORTH_MCP_PROMPT (feature));
+  guint length = json_array_get_length (priv->arguments);
+  JsonArray *arguments;
 
-  switch (prop_id)
-    {
-    case PROP_NAME:
-      g_value_set_string (value, priv->name);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, priv->title);
-      break;
-    case PROP_DESCRIPTION:
-      g_value_set_string (value, priv->description);
-      break;
-    case PROP_META:
-      g_value_set_boxed (value, priv->meta);
-      break;
-    case PROP_ICONS:
-      g_value_set_boxed (value, priv->icons);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
+  if (length == 0)
+    return;
 
-static void
-north_mcp_prompt_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  NorthMcpPrompt *self = NORTH_MCP_PROMPT (object);
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  switch (prop_id)
-    {
-    case PROP_NAME:
-      priv->name = g_value_dup_string (value);
-      break;
-    case PROP_TITLE:
-      north_mcp_prompt_set_title (self, g_value_get_string (value));
-      break;
-    case PROP_DESCRIPTION:
-      north_mcp_prompt_set_description (self, g_value_get_string (value));
-      break;
-    case PROP_META:
-      north_mcp_prompt_set_meta (self, g_value_get_boxed (value));
-      break;
-    case PROP_ICONS:
-      north_mcp_prompt_set_icons (self, g_value_get_boxed (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  arguments = json_array_sized_new (length);
+  for (guint i = 0; i < length; i++)
+    json_array_add_element (arguments, json_node_copy (json_array_get_element (priv->arguments, i)));
+  json_object_set_array_member (object, "arguments", arguments);
 }
 
 static void
 north_mcp_prompt_class_init (NorthMcpPromptClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NorthMcpFeatureClass *feature_class = NORTH_MCP_FEATURE_CLASS (klass);
 
   object_class->finalize = north_mcp_prompt_finalize;
-  object_class->get_property = north_mcp_prompt_get_property;
-  object_class->set_property = north_mcp_prompt_set_property;
 
+  feature_class->add_json_members = north_mcp_prompt_add_json_members;
   klass->get = north_mcp_prompt_real_get;
   klass->complete = north_mcp_prompt_real_complete;
-
-  /**
-   * NorthMcpPrompt:name:
-   *
-   * The prompt's unique name.
-   */
-  properties[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpPrompt:title:
-   *
-   * The prompt's display title.
-   */
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpPrompt:description:
-   *
-   * What the prompt does.
-   */
-  properties[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpPrompt:meta:
-   *
-   * The prompt's `_meta` object.
-   */
-  properties[PROP_META] =
-    g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpPrompt:icons:
-   *
-   * The prompt's `icons` (2025-11-25).
-   */
-  properties[PROP_ICONS] =
-    g_param_spec_boxed ("icons", NULL, NULL, JSON_TYPE_ARRAY,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -342,11 +220,9 @@ north_mcp_prompt_set_func (NorthMcpPrompt     *self,
                            gpointer            user_data,
                            GDestroyNotify      destroy)
 {
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
   g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
 
-  north_mcp_handler_set (&priv->handler, G_CALLBACK (func), NULL, user_data, destroy);
+  north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -365,11 +241,9 @@ north_mcp_prompt_set_async_func (NorthMcpPrompt          *self,
                                  gpointer                 user_data,
                                  GDestroyNotify           destroy)
 {
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
   g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
 
-  north_mcp_handler_set (&priv->handler, NULL, G_CALLBACK (func), user_data, destroy);
+  north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**
@@ -419,175 +293,6 @@ north_mcp_prompt_set_completion_async_func (NorthMcpPrompt              *self,
 }
 
 /**
- * north_mcp_prompt_get_name:
- * @self: a prompt
- *
- * Gets the prompt's name.
- *
- * Returns: the name
- */
-const char *
-north_mcp_prompt_get_name (NorthMcpPrompt *self)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_PROMPT (self), NULL);
-
-  return priv->name;
-}
-
-/**
- * north_mcp_prompt_get_title:
- * @self: a prompt
- *
- * Gets the prompt's display title.
- *
- * Returns: (nullable): the title
- */
-const char *
-north_mcp_prompt_get_title (NorthMcpPrompt *self)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_PROMPT (self), NULL);
-
-  return priv->title;
-}
-
-/**
- * north_mcp_prompt_set_title:
- * @self: a prompt
- * @title: (nullable): the title
- *
- * Sets the prompt's display title.
- */
-void
-north_mcp_prompt_set_title (NorthMcpPrompt *self,
-                            const char     *title)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
-
-  if (north_mcp_set_str (&priv->title, title))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
-}
-
-/**
- * north_mcp_prompt_get_description:
- * @self: a prompt
- *
- * Gets what the prompt does.
- *
- * Returns: (nullable): the description
- */
-const char *
-north_mcp_prompt_get_description (NorthMcpPrompt *self)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_PROMPT (self), NULL);
-
-  return priv->description;
-}
-
-/**
- * north_mcp_prompt_set_description:
- * @self: a prompt
- * @description: (nullable): the description
- *
- * Sets what the prompt does.
- */
-void
-north_mcp_prompt_set_description (NorthMcpPrompt *self,
-                                  const char     *description)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
-
-  if (north_mcp_set_str (&priv->description, description))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
-}
-
-/**
- * north_mcp_prompt_get_meta:
- * @self: a prompt
- *
- * Gets the prompt's `_meta` object.
- *
- * Returns: (transfer none) (nullable): the `_meta` object
- */
-JsonObject *
-north_mcp_prompt_get_meta (NorthMcpPrompt *self)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_PROMPT (self), NULL);
-
-  return priv->meta;
-}
-
-/**
- * north_mcp_prompt_set_meta:
- * @self: a prompt
- * @meta: (nullable): the `_meta` object; a reference is taken
- *
- * Sets the prompt's `_meta` object.
- */
-void
-north_mcp_prompt_set_meta (NorthMcpPrompt *self,
-                           JsonObject     *meta)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
-
-  north_mcp_replace_object (&priv->meta, meta);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
-}
-
-/**
- * north_mcp_prompt_get_icons:
- * @self: a prompt
- *
- * Gets the prompt's icons.
- *
- * Returns: (transfer none) (nullable): the icons
- */
-JsonArray *
-north_mcp_prompt_get_icons (NorthMcpPrompt *self)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_PROMPT (self), NULL);
-
-  return priv->icons;
-}
-
-/**
- * north_mcp_prompt_set_icons:
- * @self: a prompt
- * @icons: (nullable): an array of `Icon` objects; a reference is taken
- *
- * Sets the prompt's icons (2025-11-25).
- */
-void
-north_mcp_prompt_set_icons (NorthMcpPrompt *self,
-                            JsonArray      *icons)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_PROMPT (self));
-
-  if (icons != NULL)
-    json_array_ref (icons);
-  g_clear_pointer (&priv->icons, json_array_unref);
-  priv->icons = icons;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ICONS]);
-}
-
-/**
  * north_mcp_prompt_invoke: (virtual get)
  * @self: a prompt
  * @context: the `prompts/get` request
@@ -633,45 +338,4 @@ north_mcp_prompt_complete (NorthMcpPrompt  *self,
   g_return_if_fail (argument != NULL && value != NULL && arguments != NULL);
 
   NORTH_MCP_PROMPT_GET_CLASS (self)->complete (self, context, argument, value, arguments);
-}
-
-/**
- * north_mcp_prompt_to_json:
- * @self: a prompt
- *
- * Serializes the prompt as MCP's `Prompt` object, as `prompts/list` lists
- * it.
- *
- * Returns: (transfer full): the JSON object
- */
-JsonNode *
-north_mcp_prompt_to_json (NorthMcpPrompt *self)
-{
-  NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (self);
-  g_autoptr(JsonObject) object = NULL;
-  JsonArray *arguments;
-  guint length;
-
-  g_return_val_if_fail (NORTH_MCP_IS_PROMPT (self), NULL);
-
-  object = json_object_new ();
-  json_object_set_string_member (object, "name", priv->name);
-  if (priv->title != NULL)
-    json_object_set_string_member (object, "title", priv->title);
-  if (priv->description != NULL)
-    json_object_set_string_member (object, "description", priv->description);
-  length = json_array_get_length (priv->arguments);
-  if (length > 0)
-    {
-      arguments = json_array_sized_new (length);
-      for (guint i = 0; i < length; i++)
-        json_array_add_element (arguments, json_node_copy (json_array_get_element (priv->arguments, i)));
-      json_object_set_array_member (object, "arguments", arguments);
-    }
-  if (priv->icons != NULL)
-    json_object_set_array_member (object, "icons", json_array_ref (priv->icons));
-  if (priv->meta != NULL)
-    json_object_set_object_member (object, "_meta", json_object_ref (priv->meta));
-
-  return north_mcp_node_new_object (object);
 }
