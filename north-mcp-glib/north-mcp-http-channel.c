@@ -106,7 +106,7 @@ append_to_stream (NorthMcpHttpChannel *self,
   self->last_write = g_get_monotonic_time ();
   /* A client that stops reading loses its connection; a resumable stream
    * keeps its events in the session's store. */
-  north_mcp_http_listener_check_unsent (self->message);
+  north_mcp_http_listener_check_unsent (self->message, length);
   soup_server_message_unpause (self->message);
 }
 

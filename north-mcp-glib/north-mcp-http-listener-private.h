@@ -29,12 +29,14 @@ gboolean              north_mcp_http_listener_add_socket   (NorthMcpHttpListener
  * soup_server_disconnect(), which closes them). */
 void                  north_mcp_http_listener_stop         (NorthMcpHttpListener *self);
 
-/* For code that appends to a streamed response: FALSE when the response
- * body of @msg now holds more unsent bytes than the server's
- * max-unsent-bytes, in which case its connection is being closed (soon,
- * from the main loop; @msg then emits `disconnected`). TRUE for messages
- * of connections not accepted by a listener. */
-gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage    *msg);
+/* For code that has just appended @appended bytes to a streamed
+ * response: FALSE when more than the server's max-unsent-bytes of what
+ * the response body of @msg held before is still unsent (the client does
+ * not keep up), in which case its connection is being closed (soon, from
+ * the main loop; @msg then emits `disconnected`). TRUE for messages of
+ * connections not accepted by a listener. */
+gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage    *msg,
+                                                            gsize                 appended);
 
 /* Raises the soft RLIMIT_NOFILE of the process to its hard limit (once). */
 void                  north_mcp_http_listener_raise_fd_limit (void);

@@ -33,6 +33,8 @@ typedef struct
   gboolean  require_auth;
   char     *audience;
   int       workers;
+  int       idle_timeout;
+  gint64    max_unsent_bytes;
 } Options;
 
 static void
@@ -100,6 +102,10 @@ parse_options (NorthMcpServer         *self,
       "Require ID tokens for this audience", "AUD" },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &options->workers,
       "Serve HTTP with N processes on one port (stateless only)", "N" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options->idle_timeout,
+      "Close keep-alive connections idle this long (default 60; 0: never)", "SECONDS" },
+    { "max-unsent-bytes", 0, 0, G_OPTION_ARG_INT64, &options->max_unsent_bytes,
+      "Close a connection whose client leaves this much of a stream unread (default 4 MiB)", "BYTES" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -107,6 +113,8 @@ parse_options (NorthMcpServer         *self,
 
   options->port = (int) north_mcp_server_get_port (self);
   options->workers = (int) north_mcp_server_get_workers (self);
+  options->idle_timeout = (int) MIN (north_mcp_server_get_idle_timeout (self), G_MAXINT);
+  options->max_unsent_bytes = (gint64) MIN (north_mcp_server_get_max_unsent_bytes (self), G_MAXINT64);
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
@@ -128,6 +136,13 @@ parse_options (NorthMcpServer         *self,
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                    "Invalid number of workers %d: use 1 to 256", options->workers);
+      return FALSE;
+    }
+
+  if (options->idle_timeout < 0 || options->max_unsent_bytes < 1024)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--idle-timeout must be 0 or more, --max-unsent-bytes 1024 or more");
       return FALSE;
     }
 
@@ -165,6 +180,8 @@ apply_options (NorthMcpServer *self,
   if (options->audience != NULL)
     north_mcp_auth_set_audience (auth, options->audience);
   north_mcp_server_set_workers (self, (guint) options->workers);
+  north_mcp_server_set_idle_timeout (self, (guint) options->idle_timeout);
+  north_mcp_server_set_max_unsent_bytes (self, (guint64) options->max_unsent_bytes);
 }
 
 /* ------------------------------------------------------------------ */
@@ -433,6 +450,9 @@ print_listening (NorthMcpServer        *self,
  * - `--workers N`: serve HTTP with N processes on one port (stateless
  *   servers only; see #NorthMcpServer:workers). The first process prints
  *   the listening line; SIGTERM or SIGINT to it ends them all.
+ * - `--idle-timeout SECONDS` (#NorthMcpServer:idle-timeout, default 60,
+ *   `0`: never), `--max-unsent-bytes BYTES`
+ *   (#NorthMcpServer:max-unsent-bytes, default 4 MiB)
  *
  * HTTP transports print `listening on http://HOST:PORT/mcp` on standard
  * error once they listen.

@@ -134,7 +134,7 @@ north_mcp_sse_stream_write (NorthMcpSseStream *self,
   self->last_write = g_get_monotonic_time ();
   /* A client that stops reading loses its connection (the message then
    * says `disconnected`); until then, it is written as usual. */
-  north_mcp_http_listener_check_unsent (self->message);
+  north_mcp_http_listener_check_unsent (self->message, length);
   soup_server_message_unpause (self->message);
 }
 
