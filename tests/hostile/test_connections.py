@@ -80,10 +80,13 @@ def read_until_closed(sock, timeout=60):
 
 
 def still_open(sock):
-    """TRUE if the peer has not closed SOCK (nothing to read or data)."""
+    """TRUE if the peer has not closed SOCK: what it sent is read and
+    dropped until nothing more is there (open) or the end (closed)."""
     sock.setblocking(False)
     try:
-        return sock.recv(65536, socket.MSG_PEEK) != b""
+        while sock.recv(65536):
+            pass
+        return False
     except BlockingIOError:
         return True
     except ConnectionResetError:
@@ -127,6 +130,8 @@ def test_client_closed_keepalive_connections_release_descriptors():
         assert wait_until(lambda: fd_count(server.pid) <= baseline + 16, timeout=60), \
             f"{fd_count(server.pid)} descriptors open, {baseline} before 5,000 connections"
         assert server.health()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
 
@@ -154,6 +159,8 @@ def test_listener_survives_running_out_of_descriptors():
         assert server.stderr().count("Cannot accept connections") == 1, server.stderr()
         for _ in range(20):
             assert server.health()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         for sock in clients:
             sock.close()
@@ -172,6 +179,8 @@ def test_soft_descriptor_limit_is_raised_to_the_hard_limit():
             line = next(line for line in f if line.startswith("Max open files"))
         soft, hard_seen = line.split()[3:5]
         assert (int(soft), int(hard_seen)) == (hard, hard), line
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
 
@@ -202,6 +211,8 @@ def test_idle_connections_are_closed_but_streams_are_not():
         stream.close()
         idle.close()
         assert wait_until(lambda: fd_count(server.pid) <= baseline, timeout=30)
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
 
@@ -215,13 +226,15 @@ def test_idle_timeout_zero_keeps_connections():
         time.sleep(2.5)
         assert still_open(sock)
         sock.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
 
 
 def test_clients_that_stop_reading_lose_their_connection():
     count, size, clients = 4000, 16384, 8
-    server = Server("--max-unsent-bytes", "262144", program=FLOOD_SERVER, env=small_env())
+    server = Server("--max-unsent-bytes", "262144", "--debug", program=FLOOD_SERVER, env=small_env())
     sockets = []
     try:
         sessions = [open_session(server) for _ in range(clients)]
@@ -234,7 +247,9 @@ def test_clients_that_stop_reading_lose_their_connection():
             sock = raw_connection(server.port, rcvbuf=4096)
             sock.sendall(flood_request(session, "2025-06-18", count, size))
             sockets.append(sock)
-        assert wait_until(lambda: fd_count(server.pid) <= baseline_fds, timeout=300), \
+        assert wait_until(lambda: server.stderr().count("client stopped reading") == clients,
+                          timeout=300), server.stderr()[-2000:]
+        assert wait_until(lambda: fd_count(server.pid) <= baseline_fds, timeout=60), \
             f"{fd_count(server.pid)} descriptors open, {baseline_fds} before"
         assert server.health()
         grown = rss_kib(server.pid) - baseline_rss
@@ -245,6 +260,8 @@ def test_clients_that_stop_reading_lose_their_connection():
             data = read_until_closed(sock)
             assert data is not None and data.startswith(b"HTTP/1.1 200")
             assert len(data) < count * size // 8
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         for sock in sockets:
             sock.close()
@@ -299,5 +316,7 @@ def test_resumable_stream_reconnects_after_being_cut():
         assert all(len(m["params"]["message"]) == size for m in progress)
         assert results and results[0]["result"]["content"][0]["text"] == f"flooded {count}"
         sock.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
