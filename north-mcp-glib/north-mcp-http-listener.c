@@ -34,8 +34,10 @@
  *   exists is what makes this safe: without it libsoup 3.2 dereferences a
  *   NULL message.
  * - The same steal closes connections idle for longer than the server's
- *   idle timeout, and connections whose client stops reading a stream
- *   (north_mcp_http_listener_check_unsent()).
+ *   idle timeout, connections whose client stops reading a stream
+ *   (north_mcp_http_listener_check_unsent()), and connections whose client
+ *   has acknowledged none of the output waiting for it for as long (the
+ *   write timeout libsoup does not have; seen in the socket's TCP_INFO).
  *
  * A request costs two signal handlers (request-started, request-finished)
  * and one flag store per read: libsoup's request cycle is unchanged.
@@ -45,8 +47,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 
 #include "north-mcp-http-listener-private.h"
@@ -94,6 +99,7 @@ struct _Client
   GList                      link;
   NorthMcpHttpListener      *listener;  /* unowned; NULL once stopped */
   NorthMcpHangupInputStream *input;
+  GSocket                   *socket;
   GSocketAddress            *remote;    /* its qdata points here */
   SoupServerMessage         *msg;       /* the last request started */
   SoupServerMessage         *watched;   /* whose unsent output we count */
@@ -101,6 +107,8 @@ struct _Client
   gulong                     wrote_id;
   GSource                   *close_source;
   gint64                     idle_since;
+  gint64                     stalled_since; /* 0: output moves (or none) */
+  guint64                    acked;     /* bytes the client acknowledged */
   gboolean                   busy;      /* a request is in progress */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
   gboolean                   closed;    /* while accepting: free after */
@@ -174,6 +182,7 @@ client_free (Client *client)
   client_unwatch (client);
   g_object_set_qdata (G_OBJECT (client->remote), client_quark (), NULL);
   g_clear_object (&client->remote);
+  g_clear_object (&client->socket);
   g_clear_object (&client->msg);
   g_clear_object (&client->input);
   g_free (client);
@@ -273,6 +282,29 @@ request_done_cb (SoupServer        *soup,
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
 }
 
+/* TRUE when output waits in @client's socket and the client acknowledged
+ * none of it since the last look: it does not read (its window is shut). */
+static gboolean
+client_output_stalled (Client *client)
+{
+  int fd = g_socket_get_fd (client->socket);
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+  int unsent = 0;
+  gboolean stalled;
+
+  memset (&info, 0, sizeof info);
+  if (ioctl (fd, SIOCOUTQ, &unsent) != 0 ||
+      getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
+      length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked)
+    return FALSE;
+
+  stalled = unsent > 0 && info.tcpi_bytes_acked == client->acked;
+  client->acked = info.tcpi_bytes_acked;
+  return stalled;
+}
+
+/* Once a second while there are connections. */
 static gboolean
 sweep_cb (gpointer user_data)
 {
@@ -296,6 +328,15 @@ sweep_cb (gpointer user_data)
       if (!client->busy && now - client->idle_since >= (gint64) timeout * G_USEC_PER_SEC)
         {
           debug (self, "Closing a keep-alive connection idle for longer than the idle timeout");
+          client_close_later (client);
+        }
+      else if (client->busy && !client_output_stalled (client))
+        client->stalled_since = 0;
+      else if (client->busy && client->stalled_since == 0)
+        client->stalled_since = now;
+      else if (client->busy && now - client->stalled_since >= (gint64) timeout * G_USEC_PER_SEC)
+        {
+          debug (self, "Closing a connection whose client read nothing for longer than the idle timeout");
           client_close_later (client);
         }
     }
@@ -328,6 +369,7 @@ serve (NorthMcpHttpListener *self,
   client->link.data = client;
   client->listener = self;
   client->input = NORTH_MCP_HANGUP_INPUT_STREAM (g_object_ref (input));
+  client->socket = g_object_ref (socket);
   client->remote = g_object_ref (remote);
   g_object_set_qdata (G_OBJECT (remote), client_quark (), client);
   north_mcp_hangup_input_stream_set_func (client->input, client_event, client);

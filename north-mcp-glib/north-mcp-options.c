@@ -103,7 +103,7 @@ parse_options (NorthMcpServer         *self,
     { "workers", 'w', 0, G_OPTION_ARG_INT, &options->workers,
       "Serve HTTP with N processes on one port (stateless only)", "N" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options->idle_timeout,
-      "Close keep-alive connections idle this long (default 60; 0: never)", "SECONDS" },
+      "Close connections idle (or not reading) this long (default 60; 0: never)", "SECONDS" },
     { "max-unsent-bytes", 0, 0, G_OPTION_ARG_INT64, &options->max_unsent_bytes,
       "Close a connection whose client leaves this much of a stream unread (default 4 MiB)", "BYTES" },
     { NULL }

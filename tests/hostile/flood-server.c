@@ -1,8 +1,8 @@
-/* flood-server.c: a server whose one tool, `flood`, streams `count`
- * progress notifications of `size` bytes each (one per main loop turn),
- * then answers "flooded N". For the hostile tests of clients that stop
- * reading (test_connections.py); it stops early once the request is
- * cancelled.
+/* flood-server.c: a server whose tool `flood` streams `count` progress
+ * notifications of `size` bytes each (one per main loop turn), then
+ * answers "flooded N" (it stops early once the request is cancelled), and
+ * whose tool `blob` answers at once with a text of `size` bytes. For the
+ * hostile tests of clients that stop reading (test_connections.py).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -64,12 +64,29 @@ flood (NorthMcpTool    *tool,
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, flood_step, flood, (GDestroyNotify) flood_free);
 }
 
+static void
+blob (NorthMcpTool    *tool,
+      NorthMcpContext *context,
+      JsonObject      *arguments,
+      gpointer         user_data)
+{
+  gint64 size = CLAMP (json_object_get_int_member_with_default (arguments, "size", 1024), 1, 256 << 20);
+  g_autofree char *text = g_malloc (size + 1);
+  g_autoptr(NorthMcpToolResult) result = NULL;
+
+  memset (text, 'x', size);
+  text[size] = '\0';
+  result = north_mcp_tool_result_new_text (text);
+  north_mcp_context_return_tool_result (context, result);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_autoptr(NorthMcpServer) server = north_mcp_server_new ("flood-server", "1.0.0");
   g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("flood", "Streams progress notifications");
+  g_autoptr(NorthMcpTool) blob_tool = north_mcp_tool_new ("blob", "Answers with a large text");
   g_autoptr(GError) error = NULL;
 
   if (!north_mcp_tool_set_input_schema_json (tool,
@@ -79,6 +96,8 @@ main (int    argc,
     g_error ("%s", error->message);
   north_mcp_tool_set_async_func (tool, flood, NULL, NULL);
   north_mcp_server_add_tool (server, tool);
+  north_mcp_tool_set_async_func (blob_tool, blob, NULL, NULL);
+  north_mcp_server_add_tool (server, blob_tool);
 
   return north_mcp_server_run (server, argc, argv);
 }

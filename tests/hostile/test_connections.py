@@ -268,6 +268,37 @@ def test_clients_that_stop_reading_lose_their_connection():
         server.stop()
 
 
+def test_one_shot_answer_that_is_not_read_is_dropped_after_the_timeout():
+    size = 32 * 1024 * 1024
+    server = Server("--idle-timeout", "1", "--stateless", program=FLOOD_SERVER, env=small_env())
+    sock = None
+    try:
+        assert server.health()
+        baseline_fds = settled_fd_count(server.pid)
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                           "params": {"name": "blob", "arguments": {"size": size}}}).encode()
+        sock = raw_connection(server.port, rcvbuf=4096)
+        sock.sendall(http_request("POST", "/mcp", body, MCP_HEADERS))
+        # The answer is made, the client takes almost none of it: the server
+        # gives up on it (the answer is busy, not idle, so only the lack of
+        # progress can end it).
+        assert wait_until(lambda: fd_count(server.pid) > baseline_fds, timeout=60)
+        assert wait_until(lambda: fd_count(server.pid) <= baseline_fds, timeout=120), \
+            f"{fd_count(server.pid)} descriptors open, {baseline_fds} before"
+        assert server.health()
+        data = read_until_closed(sock)
+        assert data is not None and data.startswith(b"HTTP/1.1 200") and len(data) < size
+        # A client that reads gets the whole answer.
+        status, _, answer = server.request("POST", "/mcp", body, MCP_HEADERS, timeout=120)
+        assert status == 200 and len(answer) > size
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        if sock is not None:
+            sock.close()
+        server.stop()
+
+
 def parse_events(data):
     """SSE events of a (de-chunked) body: list of (id, data)."""
     events = []
