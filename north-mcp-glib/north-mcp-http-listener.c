@@ -109,6 +109,7 @@ struct _Client
   gulong                     wrote_id;
   GSource                   *close_source;
   gint64                     idle_since;
+  gint64                     busy_since;    /* first byte of the request */
   gint64                     stalled_since; /* 0: output moves (or none) */
   guint64                    acked;     /* bytes the client acknowledged */
   gboolean                   busy;      /* a request is in progress */
@@ -235,7 +236,11 @@ client_event (gpointer            user_data,
   switch (event)
     {
     case NORTH_MCP_HANGUP_EVENT_DATA:
-      client->busy = TRUE;
+      if (!client->busy)
+        {
+          client->busy = TRUE;
+          client->busy_since = g_get_monotonic_time ();
+        }
       break;
     case NORTH_MCP_HANGUP_EVENT_HANGUP:
       client_close_later (client);
@@ -262,9 +267,13 @@ request_started_cb (SoupServer        *soup,
 
   g_set_object (&client->msg, msg);
   /* The first request is announced on accept, before any byte of it:
-   * the connection is busy once its bytes arrive. */
-  if (!client->accepting)
-    client->busy = TRUE;
+   * the connection is busy once its bytes arrive. Later ones are
+   * announced after their first bytes (so busy already). */
+  if (!client->accepting && !client->busy)
+    {
+      client->busy = TRUE;
+      client->busy_since = g_get_monotonic_time ();
+    }
 }
 
 static void
@@ -331,6 +340,13 @@ sweep_cb (gpointer user_data)
       if (!client->busy && now - client->idle_since >= (gint64) timeout * G_USEC_PER_SEC)
         {
           debug (self, "Closing a keep-alive connection idle for longer than the idle timeout");
+          client_close_later (client);
+        }
+      else if (client->busy && client->msg != NULL && soup_server_message_get_method (client->msg) == NULL &&
+               now - client->busy_since >= (gint64) timeout * G_USEC_PER_SEC)
+        {
+          /* Headers trickling in (slowloris) are no request in progress. */
+          debug (self, "Closing a connection whose request headers took longer than the idle timeout");
           client_close_later (client);
         }
       else if (client->busy && !client_output_stalled (client))

@@ -498,9 +498,10 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
    * How long, in seconds, an HTTP keep-alive connection may wait for its
    * next request before the server closes it; `0` keeps idle connections
    * open until the client closes them. A connection with a request in
-   * progress or an open SSE stream is never idle. It is also the write
-   * timeout: a connection whose client has acknowledged none of the output
-   * waiting for it for this long is closed (`0`: never). Checked once a
+   * progress or an open SSE stream is never idle. It also bounds how long
+   * a request's headers may take to arrive, and it is the write timeout: a
+   * connection whose client has acknowledged none of the output waiting
+   * for it for this long is closed (`0`: none of these). Checked once a
    * second.
    *
    * Since: 0.2

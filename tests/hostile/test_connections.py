@@ -217,6 +217,38 @@ def test_idle_connections_are_closed_but_streams_are_not():
         server.stop()
 
 
+def test_request_headers_that_never_end_are_dropped_after_the_timeout():
+    server = Server("--idle-timeout", "1")
+    try:
+        assert server.health()
+        baseline = settled_fd_count(server.pid)
+        # Both a first request and one after a complete request on the same
+        # connection: a byte now and then, the headers never complete.
+        slow = raw_connection(server.port)
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+        kept = raw_connection(server.port)
+        kept.sendall(http_request("GET", "/health"))
+        assert kept.recv(65536).startswith(b"HTTP/1.1 200")
+        kept.sendall(b"GET /health HTTP/1.1\r\nX-Slow: a")
+        for _ in range(6):
+            time.sleep(0.5)
+            for sock in (slow, kept):
+                try:
+                    sock.sendall(b"a")
+                except OSError:
+                    pass
+        assert read_until_closed(slow) == b""
+        assert read_until_closed(kept) == b""
+        assert wait_until(lambda: fd_count(server.pid) <= baseline, timeout=30)
+        assert server.health()
+        slow.close()
+        kept.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_idle_timeout_zero_keeps_connections():
     server = Server("--idle-timeout", "0")
     try:
