@@ -35,13 +35,14 @@
  *   steal would dereference NULL in libsoup 3.2. A steal happens from the
  *   main loop only (a high-priority idle), never inside libsoup's code.
  * - The same steal closes connections idle for longer than the server's
- *   idle timeout, connections whose client stops reading a stream
+ *   idle timeout (also: request headers not complete by then, that is
+ *   slowloris), connections whose client stops reading a stream
  *   (north_mcp_http_listener_check_unsent()), and connections whose client
  *   has acknowledged none of the output waiting for it for as long (the
  *   write timeout libsoup does not have; seen in the socket's TCP_INFO).
  *
  * A request costs two signal handlers (request-started, request-finished)
- * and one flag store per read, +1.9 % instructions per request
+ * and one flag store per read, at most ~2 % instructions per request
  * (bench/results/profile-notes.md); libsoup's request cycle is unchanged.
  *
  * SPDX-License-Identifier: MIT
