@@ -28,8 +28,9 @@ typedef void (*NorthMcpHangupFunc) (gpointer            user_data,
 /* Reads from @connection's input stream. A non-blocking read that meets
  * the end of the stream or an error reports HANGUP once and from then on
  * answers G_IO_ERROR_WOULD_BLOCK (and its source never fires): the reader
- * (libsoup) waits, and the owner closes the connection. Closing the stream
- * closes @connection and reports CLOSED. */
+ * (libsoup) waits, and the owner closes the connection. Without a func,
+ * reads pass through unchanged. Closing the stream closes @connection and
+ * reports CLOSED. */
 GInputStream *north_mcp_hangup_input_stream_new          (GIOStream          *connection);
 /* Sets (or with NULL clears) where the events go. */
 void          north_mcp_hangup_input_stream_set_func     (NorthMcpHangupInputStream *self,

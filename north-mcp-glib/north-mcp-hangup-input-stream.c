@@ -62,10 +62,14 @@ read_nonblocking (GPollableInputStream  *stream,
           report (self, NORTH_MCP_HANGUP_EVENT_DATA);
           return n;
         }
-      if (n < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      /* Without an owner (the connection was handed to someone else),
+       * the end is theirs to see. */
+      if ((n < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) ||
+          self->func == NULL)
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return -1;
+          if (n < 0)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          return n;
         }
 
       /* End of stream or a reset: the client is gone. */

@@ -38,6 +38,13 @@ void                  north_mcp_http_listener_stop         (NorthMcpHttpListener
 gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage    *msg,
                                                             gsize                 appended);
 
+/* For messages given to code that may call
+ * soup_server_message_steal_connection() (custom routes): once it does,
+ * the listener forgets the connection (stealing it again would make
+ * libsoup 3.2 drop a reference twice) and its reads pass through as
+ * they are. */
+void                  north_mcp_http_listener_allow_steal  (SoupServerMessage    *msg);
+
 /* Raises the soft RLIMIT_NOFILE of the process to its hard limit (once). */
 void                  north_mcp_http_listener_raise_fd_limit (void);
 

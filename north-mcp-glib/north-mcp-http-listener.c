@@ -115,6 +115,7 @@ struct _Client
   guint64                    acked;     /* bytes the client acknowledged */
   gboolean                   busy;      /* a request is in progress */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
+  gboolean                   stealing;  /* in close_cb() */
   gboolean                   closed;    /* while accepting: free after */
 };
 
@@ -206,6 +207,7 @@ close_cb (gpointer user_data)
   g_clear_pointer (&client->close_source, g_source_unref);
 
   /* libsoup forgets the connection; its messages emit `disconnected`. */
+  client->stealing = TRUE;
   if (msg != NULL)
     stolen = soup_server_message_steal_connection (msg);
   /* Closes the socket and frees @client. */
@@ -636,6 +638,27 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
   debug (client->listener, "Closing a connection whose client stopped reading (too much unsent output)");
   client_close_later (client);
   return FALSE;
+}
+
+static void
+message_disconnected_cb (SoupServerMessage *msg,
+                         gpointer           user_data)
+{
+  Client *client = client_of (msg);
+
+  /* A connection libsoup closed is gone already (its stream said so
+   * first); one still here was stolen, by us or by the route. */
+  if (client != NULL && !client->stealing)
+    client_free (client);
+}
+
+void
+north_mcp_http_listener_allow_steal (SoupServerMessage *msg)
+{
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  if (client_of (msg) != NULL)
+    g_signal_connect (msg, "disconnected", G_CALLBACK (message_disconnected_cb), NULL);
 }
 
 void

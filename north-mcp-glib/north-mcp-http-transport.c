@@ -1113,6 +1113,8 @@ server_callback (SoupServer        *server,
       break;
 
     case ENDPOINT_ROUTE:
+      /* Route handlers may take the connection over. */
+      north_mcp_http_listener_allow_steal (msg);
       authenticate_and_dispatch (self, msg, endpoint, query);
       break;
 
