@@ -230,6 +230,20 @@ client_close_later (Client *client)
   g_source_attach (client->close_source, client->listener->context);
 }
 
+/* The connection is no longer ours: closed, or stolen by a route. */
+static void
+client_forget (Client *client)
+{
+  if (client->accepting)
+    {
+      /* serve() is still using it and frees it after. */
+      north_mcp_hangup_input_stream_set_func (client->input, NULL, NULL);
+      client->closed = TRUE;
+    }
+  else
+    client_free (client);
+}
+
 static void
 client_event (gpointer            user_data,
               NorthMcpHangupEvent event)
@@ -250,10 +264,7 @@ client_event (gpointer            user_data,
       break;
     case NORTH_MCP_HANGUP_EVENT_CLOSED:
     default:
-      if (client->accepting)
-        client->closed = TRUE; /* serve() is still using it */
-      else
-        client_free (client);
+      client_forget (client);
       break;
     }
 }
@@ -649,7 +660,7 @@ message_disconnected_cb (SoupServerMessage *msg,
   /* A connection libsoup closed is gone already (its stream said so
    * first); one still here was stolen, by us or by the route. */
   if (client != NULL && !client->stealing)
-    client_free (client);
+    client_forget (client);
 }
 
 void
