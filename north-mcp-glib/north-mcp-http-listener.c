@@ -672,6 +672,17 @@ north_mcp_http_listener_allow_steal (SoupServerMessage *msg)
     g_signal_connect (msg, "disconnected", G_CALLBACK (message_disconnected_cb), NULL);
 }
 
+GSocket *
+north_mcp_http_listener_get_socket (SoupServerMessage *msg)
+{
+  Client *client;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  client = client_of (msg);
+  return client != NULL ? client->socket : soup_server_message_get_socket (msg);
+}
+
 void
 north_mcp_http_listener_raise_fd_limit (void)
 {
