@@ -50,6 +50,7 @@ struct _Runner
   gboolean         immediate; /* the first round's call has not returned */
   JsonNode        *early;     /* the answer given during it */
   gboolean         created;   /* the store has the record */
+  JsonObject      *announced; /* the CreateTaskResult, as it was created */
 };
 
 static Runner *runner_ref   (Runner *runner);
@@ -242,7 +243,7 @@ return_missing_extension (NorthMcpContext *context,
   json_object_set_object_member (extensions, NORTH_MCP_TASKS_EXTENSION, json_object_new ());
   json_object_set_object_member (required, "extensions", extensions);
   json_object_set_object_member (data, "requiredCapabilities", required);
-  node = north_mcp_node_new_object (json_object_ref (data));
+  node = north_mcp_node_new_object (data);
   north_mcp_context_return_jsonrpc_error (context, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
                                           message, node);
 }
@@ -325,6 +326,7 @@ runner_clear (Runner *runner)
   g_clear_object (&runner->context);
   g_clear_object (&runner->origin);
   g_clear_pointer (&runner->early, json_node_unref);
+  g_clear_pointer (&runner->announced, json_object_unref);
 }
 
 static void
@@ -548,8 +550,8 @@ created (GObject      *source,
 
   /* Only now: a tasks/get right after this answer must find the task. */
   {
-    g_autoptr(JsonObject) answer = create_task_result (runner->record);
-    g_autoptr(JsonNode) node = north_mcp_node_new_object (json_object_ref (answer));
+    g_autoptr(JsonObject) announced = g_steal_pointer (&runner->announced);
+    g_autoptr(JsonNode) node = north_mcp_node_new_object (announced);
 
     north_mcp_context_return_result (origin, node);
   }
@@ -639,6 +641,7 @@ north_mcp_tasks_call_tool (NorthMcpServer  *server,
       return TRUE;
     }
 
+  runner->announced = create_task_result (runner->record);
   NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->create_async (tasks->store, runner->owner, runner->record,
                                                               NULL, created, runner_ref (runner));
   return TRUE;
@@ -683,7 +686,7 @@ return_ack (NorthMcpContext *context)
   g_autoptr(JsonNode) node = NULL;
 
   json_object_set_string_member (result, "resultType", "complete");
-  node = north_mcp_node_new_object (json_object_ref (result));
+  node = north_mcp_node_new_object (result);
   north_mcp_context_return_result (context, node);
 }
 
@@ -725,7 +728,7 @@ got (GObject      *source,
       g_autoptr(JsonNode) node = NULL;
 
       json_object_set_string_member (record, "resultType", "complete");
-      node = north_mcp_node_new_object (json_object_ref (record));
+      node = north_mcp_node_new_object (record);
       north_mcp_context_return_result (request->context, node);
     }
   request_free (request);
