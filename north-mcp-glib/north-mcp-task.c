@@ -690,12 +690,15 @@ return_ack (NorthMcpContext *context)
   north_mcp_context_return_result (context, node);
 }
 
-/* The checks every tasks/ method shares; returns the task id or NULL
- * after answering. */
-static const char *
-task_request_id (NorthMcpContext *context)
+/* The checks every tasks/ method shares. Returns the server's tasks with
+ * the task id and the caller's identity, or NULL after answering. */
+static Tasks *
+task_request (NorthMcpServer   *server,
+              NorthMcpContext  *context,
+              const char      **task_id,
+              char            **owner)
 {
-  const char *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
+  *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
 
   if (!client_declared (context))
     {
@@ -703,12 +706,13 @@ task_request_id (NorthMcpContext *context)
                                          "extension io.modelcontextprotocol/tasks");
       return NULL;
     }
-  if (task_id == NULL)
+  if (*task_id == NULL)
     {
       north_mcp_dispatch_invalid_params (context, "Invalid params: a string 'taskId' is needed");
       return NULL;
     }
-  return task_id;
+  *owner = owner_of (north_mcp_context_get_user (context));
+  return get_tasks (server);
 }
 
 static void
@@ -738,14 +742,12 @@ void
 north_mcp_tasks_handle_get (NorthMcpServer  *server,
                             NorthMcpContext *context)
 {
-  const char *task_id = task_request_id (context);
   g_autofree char *owner = NULL;
-  Tasks *tasks;
+  const char *task_id;
+  Tasks *tasks = task_request (server, context, &task_id, &owner);
 
-  if (task_id == NULL)
+  if (tasks == NULL)
     return;
-  tasks = get_tasks (server);
-  owner = owner_of (north_mcp_context_get_user (context));
   NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->get_async (tasks->store, owner, task_id, NULL, got,
                                                            request_new (context));
 }
@@ -769,15 +771,13 @@ void
 north_mcp_tasks_handle_cancel (NorthMcpServer  *server,
                                NorthMcpContext *context)
 {
-  const char *task_id = task_request_id (context);
   g_autofree char *owner = NULL;
+  const char *task_id;
+  Tasks *tasks = task_request (server, context, &task_id, &owner);
   Runner *runner;
-  Tasks *tasks;
 
-  if (task_id == NULL)
+  if (tasks == NULL)
     return;
-  tasks = get_tasks (server);
-  owner = owner_of (north_mcp_context_get_user (context));
 
   /* Stop the handler here; the store decides what the client sees. */
   runner = g_hash_table_lookup (tasks->runners, task_id);
@@ -836,23 +836,21 @@ void
 north_mcp_tasks_handle_update (NorthMcpServer  *server,
                                NorthMcpContext *context)
 {
-  const char *task_id = task_request_id (context);
   JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
   g_autofree char *owner = NULL;
   g_autoptr(GList) keys = NULL;
+  const char *task_id;
+  Tasks *tasks = task_request (server, context, &task_id, &owner);
   Request *request;
   Runner *runner;
-  Tasks *tasks;
 
-  if (task_id == NULL)
+  if (tasks == NULL)
     return;
   if (answers == NULL)
     {
       north_mcp_dispatch_invalid_params (context, "Invalid params: 'inputResponses' must be an object");
       return;
     }
-  tasks = get_tasks (server);
-  owner = owner_of (north_mcp_context_get_user (context));
   runner = g_hash_table_lookup (tasks->runners, task_id);
   if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
     {
