@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "north-mcp-error.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-util-private.h"
@@ -32,6 +34,7 @@ typedef struct
   char       *owner;
   JsonObject *record;
   gint64      expires_at;
+  gsize       bytes;      /* of the record as JSON */
 } Entry;
 
 struct _NorthMcpMemoryTaskStore
@@ -42,6 +45,8 @@ struct _NorthMcpMemoryTaskStore
   GHashTable *per_owner; /* owner → live count (GUINT_TO_POINTER) */
   guint       max_per_owner;
   guint       max_total;
+  gsize       max_bytes;
+  gsize       bytes;     /* of all records */
 };
 
 static void north_mcp_memory_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
@@ -56,6 +61,31 @@ entry_free (Entry *entry)
   g_free (entry->owner);
   json_object_unref (entry->record);
   g_free (entry);
+}
+
+static gsize
+record_bytes (JsonObject *record)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), record);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  return strlen (text);
+}
+
+/* Whether replacing @old_bytes by @new_bytes stays within the budget. */
+static gboolean
+fits (NorthMcpMemoryTaskStore  *self,
+      gsize                     old_bytes,
+      gsize                     new_bytes,
+      GError                  **error)
+{
+  if (new_bytes <= old_bytes || self->bytes - old_bytes + new_bytes <= self->max_bytes)
+    return TRUE;
+
+  g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+               "The server's task storage is full (%" G_GSIZE_FORMAT " bytes); try again later",
+               self->max_bytes);
+  return FALSE;
 }
 
 static gint64
@@ -92,6 +122,7 @@ expire (NorthMcpMemoryTaskStore *self,
     if (entry->expires_at < now)
       {
         count_owner (self, entry->owner, -1);
+        self->bytes -= entry->bytes;
         g_hash_table_iter_remove (&iter);
         dropped++;
       }
@@ -122,6 +153,7 @@ create (NorthMcpMemoryTaskStore  *self,
         GError                  **error)
 {
   const char *task_id = north_mcp_object_get_string (record, "taskId");
+  gsize bytes = record_bytes (record);
   Entry *entry;
 
   if (g_hash_table_size (self->entries) >= self->max_total)
@@ -145,11 +177,15 @@ create (NorthMcpMemoryTaskStore  *self,
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
       return FALSE;
     }
+  if (!fits (self, 0, bytes, error))
+    return FALSE;
 
   entry = g_new0 (Entry, 1);
   entry->owner = g_strdup (owner);
   entry->record = json_object_ref (record);
   entry->expires_at = record_expiry (record);
+  entry->bytes = bytes;
+  self->bytes += bytes;
   g_hash_table_insert (self->entries, g_strdup (task_id), entry);
   count_owner (self, owner, 1);
   return TRUE;
@@ -213,7 +249,9 @@ static void
 memory_update_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
+  NorthMcpMemoryTaskStore *self = NORTH_MCP_MEMORY_TASK_STORE (store);
   g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_update_async);
+  gsize bytes = record_bytes (record);
   GError *error = NULL;
   Entry *entry = lookup (NORTH_MCP_MEMORY_TASK_STORE (store), owner,
                          north_mcp_object_get_string (record, "taskId"), &error);
@@ -228,7 +266,14 @@ memory_update_async (NorthMcpTaskStore *store, const char *owner, JsonObject *re
       g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
       return;
     }
+  if (!fits (self, entry->bytes, bytes, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
+  self->bytes = self->bytes - entry->bytes + bytes;
+  entry->bytes = bytes;
   json_object_unref (entry->record);
   entry->record = copy_record (record);
   entry->expires_at = record_expiry (record);
@@ -349,11 +394,13 @@ north_mcp_memory_task_store_init (NorthMcpMemoryTaskStore *self)
 
 NorthMcpTaskStore *
 north_mcp_memory_task_store_new (guint max_per_owner,
-                                 guint max_total)
+                                 guint max_total,
+                                 gsize max_bytes)
 {
   NorthMcpMemoryTaskStore *self = g_object_new (NORTH_MCP_TYPE_MEMORY_TASK_STORE, NULL);
 
   self->max_per_owner = max_per_owner;
   self->max_total = max_total;
+  self->max_bytes = max_bytes;
   return NORTH_MCP_TASK_STORE (self);
 }

@@ -29,9 +29,10 @@ G_BEGIN_DECLS
 /* Limits (documented in doc/protocol-revisions.md). */
 #define NORTH_MCP_TASK_TTL_MS              (60 * 60 * 1000)  /* kept 1 h after the last change */
 #define NORTH_MCP_TASK_POLL_INTERVAL_MS    500
-#define NORTH_MCP_TASK_MAX_PER_OWNER       64
+#define NORTH_MCP_TASK_MAX_PER_OWNER       256              /* stored, ended ones too */
 #define NORTH_MCP_TASK_MAX_TOTAL           4096
 #define NORTH_MCP_TASK_MAX_RESULT_BYTES    (1024 * 1024)
+#define NORTH_MCP_TASK_MAX_STORED_BYTES    (256 * 1024 * 1024)
 #define NORTH_MCP_TASK_MAX_STATUS_MESSAGE  1024             /* bytes, longer ones are cut */
 #define NORTH_MCP_TASK_EXPIRY_INTERVAL_S   60
 

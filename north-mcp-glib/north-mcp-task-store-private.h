@@ -15,7 +15,8 @@
  *
  * Errors: NORTH_MCP_ERROR_INVALID_ARGUMENT for an unknown task (or one
  * of another owner), NORTH_MCP_ERROR_CLOSED when updating a terminal
- * record, NORTH_MCP_ERROR_FAILED when a limit refuses a new task.
+ * record, NORTH_MCP_ERROR_FAILED when a limit refuses a new task or a
+ * larger record.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -97,9 +98,11 @@ struct _NorthMcpTaskStoreInterface
 /* Statuses. */
 gboolean           north_mcp_task_status_is_terminal (const char *status);
 
-/* The in-memory store: at most @max_per_owner live tasks per owner and
- * @max_total in all (expired ones are dropped first). */
+/* The in-memory store: at most @max_per_owner stored tasks per owner,
+ * @max_total in all (expired ones are dropped first) and @max_bytes of
+ * records as JSON (a create or an update beyond it fails). */
 NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
-                                                      guint       max_total);
+                                                      guint       max_total,
+                                                      gsize       max_bytes);
 
 G_END_DECLS

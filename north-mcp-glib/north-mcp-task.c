@@ -35,6 +35,8 @@ typedef struct
 struct _Runner
 {
   Tasks           *tasks;     /* NULL once dropped */
+  NorthMcpTaskStore *store;
+  gint64           touched_at; /* when the record last changed (real time, µs) */
   char            *task_id;
   char            *owner;
   NorthMcpUser    *user;
@@ -55,6 +57,7 @@ struct _Runner
 
 static Runner *runner_ref   (Runner *runner);
 static void    runner_unref (Runner *runner);
+static void    runner_drop  (Runner *runner);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, runner_unref)
 
 /* The channel of a task's context: the handler's answer goes to the
@@ -166,6 +169,19 @@ static gboolean
 expire_tick (gpointer user_data)
 {
   Tasks *tasks = user_data;
+  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_unref);
+  gint64 now = g_get_real_time ();
+  GHashTableIter iter;
+  Runner *runner;
+
+  /* A handler whose task made no change for its TTL (waiting for input
+   * nobody gives, say) stops with it. */
+  g_hash_table_iter_init (&iter, tasks->runners);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
+    if (runner->created && now - runner->touched_at > (gint64) NORTH_MCP_TASK_TTL_MS * 1000)
+      g_ptr_array_add (stale, runner_ref (runner));
+  for (guint i = 0; i < stale->len; i++)
+    runner_drop (g_ptr_array_index (stale, i));
 
   NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->expire_async (tasks->store, g_get_real_time (), NULL,
                                                               expired, NULL);
@@ -182,7 +198,8 @@ get_tasks (NorthMcpServer *server)
 
   tasks = g_new0 (Tasks, 1);
   tasks->server = server;
-  tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL);
+  tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
+                                                  NORTH_MCP_TASK_MAX_STORED_BYTES);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
   tasks->expiry = g_timeout_source_new_seconds (NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
   g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
@@ -315,6 +332,7 @@ runner_clear (Runner *runner)
 {
   g_free (runner->task_id);
   g_free (runner->owner);
+  g_clear_object (&runner->store);
   g_clear_object (&runner->user);
   g_clear_object (&runner->tool);
   g_clear_pointer (&runner->params, json_object_unref);
@@ -351,6 +369,16 @@ runner_drop (Runner *runner)
   g_hash_table_remove (tasks->runners, runner->task_id);
 }
 
+static void fail (Runner *runner, int code, const char *message);
+
+static void
+flushed_again (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
+}
+
 static void
 flushed (GObject      *source,
          GAsyncResult *result,
@@ -359,9 +387,19 @@ flushed (GObject      *source,
   g_autoptr(Runner) runner = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* Refused: cancelled or expired meanwhile. */
-  if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
-    runner_drop (runner);
+  if (NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+    return;
+
+  /* No room for the record: the task fails, with a record that says why
+   * (small, so it fits where the large one did not). */
+  if (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+    {
+      fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message);
+      NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_async (NORTH_MCP_TASK_STORE (source), runner->owner,
+                                                            runner->record, NULL, flushed_again, NULL);
+    }
+  /* Else refused: cancelled or expired meanwhile. */
+  runner_drop (runner);
 }
 
 /* Writes the record; a terminal one ends the runner. */
@@ -372,6 +410,7 @@ runner_flush (Runner *runner)
 
   if (tasks == NULL || !runner->created)
     return;
+  runner->touched_at = g_get_real_time ();
   NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->update_async (tasks->store, runner->owner, runner->record,
                                                               NULL, flushed, runner_ref (runner));
   if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
@@ -609,6 +648,8 @@ north_mcp_tasks_call_tool (NorthMcpServer  *server,
   tasks = get_tasks (server);
   runner = g_atomic_rc_box_new0 (Runner);
   runner->tasks = tasks;
+  runner->store = g_object_ref (tasks->store);
+  runner->touched_at = g_get_real_time ();
   runner->task_id = new_task_id ();
   runner->user = north_mcp_context_get_user (context) != NULL
                  ? g_object_ref (north_mcp_context_get_user (context)) : NULL;
@@ -841,6 +882,7 @@ north_mcp_tasks_handle_update (NorthMcpServer  *server,
   g_autoptr(GList) keys = NULL;
   const char *task_id;
   Tasks *tasks = task_request (server, context, &task_id, &owner);
+  g_autoptr(Runner) held = NULL;
   Request *request;
   Runner *runner;
 
@@ -852,6 +894,8 @@ north_mcp_tasks_handle_update (NorthMcpServer  *server,
       return;
     }
   runner = g_hash_table_lookup (tasks->runners, task_id);
+  if (runner != NULL)
+    held = runner_ref (runner); /* the next round may end it at once */
   if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
     {
       /* Not waiting here: acknowledged if the task exists, else unknown. */

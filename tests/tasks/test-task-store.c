@@ -91,7 +91,7 @@ cancel (NorthMcpTaskStore *store, const char *owner, const char *id, GError **er
 static void
 test_owner_isolation (void)
 {
-  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (4, 16);
+  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (4, 16, G_MAXSIZE);
   g_autoptr(GError) other_error = NULL;
   g_autoptr(GError) unknown_error = NULL;
   g_autoptr(GError) error = NULL;
@@ -126,7 +126,7 @@ test_owner_isolation (void)
 static void
 test_terminal (void)
 {
-  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (4, 16);
+  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (4, 16, G_MAXSIZE);
   g_autoptr(JsonObject) completed = record ("t1", "completed", 60000);
   g_autoptr(JsonObject) late = record ("t2", "completed", 60000);
   g_autoptr(JsonObject) object = NULL;
@@ -156,7 +156,7 @@ test_terminal (void)
 static void
 test_limits_and_expiry (void)
 {
-  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (2, 3);
+  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (2, 3, G_MAXSIZE);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) object = NULL;
   Wait wait = { NULL };
@@ -193,6 +193,31 @@ test_limits_and_expiry (void)
   g_assert_no_error (error);
 }
 
+/* Records are bounded in bytes too: a create or an update beyond the
+ * budget fails, and leaves the stored record as it was. */
+static void
+test_byte_budget (void)
+{
+  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (8, 8, 400);
+  g_autoptr(JsonObject) large = record ("t1", "completed", 60000);
+  g_autoptr(JsonObject) small = record ("t1", "failed", 60000);
+  g_autofree char *text = g_strnfill (500, 'x');
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (create (store, "alice", "t1", 60000, NULL));
+  json_object_set_string_member (large, "result", text);
+  g_assert_false (update (store, "alice", large, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "task storage is full"));
+  g_clear_error (&error);
+  object = get (store, "alice", "t1", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "working");
+
+  g_assert_true (update (store, "alice", small, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -201,6 +226,7 @@ main (int argc, char **argv)
   g_test_add_func ("/task-store/owner-isolation", test_owner_isolation);
   g_test_add_func ("/task-store/terminal", test_terminal);
   g_test_add_func ("/task-store/limits-and-expiry", test_limits_and_expiry);
+  g_test_add_func ("/task-store/byte-budget", test_byte_budget);
 
   return g_test_run ();
 }
