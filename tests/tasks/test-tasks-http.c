@@ -14,6 +14,7 @@ typedef struct {
   NorthMcpHttpTransport *transport;
   SoupSession           *session;
   char                  *url;
+  const char            *email;  /* the caller (server-secret auth), or NULL */
 } Fixture;
 
 #define CAPS_TASKS "{\"elicitation\":{},\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}"
@@ -184,6 +185,11 @@ rpc_full (Fixture *f, const char *method, const char *name, const char *params, 
   soup_message_headers_replace (headers, "Mcp-Method", method);
   if (name != NULL)
     soup_message_headers_replace (headers, "Mcp-Name", name);
+  if (f->email != NULL)
+    {
+      soup_message_headers_replace (headers, "X-North-Server-Secret", "s3cret");
+      soup_message_headers_replace (headers, "X-North-User-Email", f->email);
+    }
   answer = test_http_send_and_read (f->session, msg);
   if (status != NULL)
     *status = soup_message_get_status (msg);
@@ -442,6 +448,40 @@ test_input_required (Fixture *f, gconstpointer data)
                      "text"), ==, "accept decline round-two");
 }
 
+/* A task of another identity is indistinguishable from an unknown one. */
+static void
+test_owners (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = NULL;
+  g_autofree char *params = NULL;
+  g_autoptr(JsonObject) other_get = NULL;
+  g_autoptr(JsonObject) unknown_get = NULL;
+  g_autoptr(JsonObject) other_cancel = NULL;
+  g_autoptr(JsonObject) mine = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+
+  north_mcp_auth_set_server_secret (north_mcp_server_get_auth (f->server), "s3cret");
+  f->email = "ada@example.com";
+  task_id = start_task (f, "forever");
+  params = task_params (task_id);
+
+  f->email = "eve@example.com";
+  other_get = rpc_full (f, "tasks/get", task_id, params, CAPS_TASKS, NULL);
+  unknown_get = rpc_full (f, "tasks/get", "0123", "\"taskId\":\"0123\"", CAPS_TASKS, NULL);
+  g_assert_cmpint (error_code (other_get), ==, -32602);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (other_get, "error"), "message"),
+                   ==,
+                   json_object_get_string_member (json_object_get_object_member (unknown_get, "error"), "message"));
+  other_cancel = rpc_full (f, "tasks/cancel", task_id, params, CAPS_TASKS, NULL);
+  g_assert_cmpint (error_code (other_cancel), ==, -32602);
+
+  f->email = "ada@example.com";
+  mine = get_task (f, task_id);
+  g_assert_cmpstr (json_object_get_string_member (mine, "status"), ==, "working");
+  ack = rpc_full (f, "tasks/cancel", task_id, params, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -457,6 +497,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/tasks-http/input-required", Fixture, NULL, fixture_setup, test_input_required,
               fixture_teardown);
+  g_test_add ("/tasks-http/owners", Fixture, NULL, fixture_setup, test_owners, fixture_teardown);
 
   return g_test_run ();
 }
