@@ -1664,7 +1664,8 @@ input_request_capability (const char *method)
  * as a task of the tasks extension (see [property@NorthMcp.Tool:task-support]).
  * Messages longer than 1024 bytes are cut. Can be called from any thread.
  *
- * Returns: %TRUE if the request runs as a task, %FALSE (and nothing
+ * Returns: %TRUE if the request runs as a task (or becomes one when the
+ *   handler does not answer before it returns), %FALSE (and nothing
  *   happens) otherwise
  *
  * Since: 0.2
