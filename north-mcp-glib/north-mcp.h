@@ -14,6 +14,7 @@
 #include "north-mcp-uri-template.h"
 #include "north-mcp-content.h"
 #include "north-mcp-tool-result.h"
+#include "north-mcp-feature.h"
 #include "north-mcp-tool.h"
 #include "north-mcp-context.h"
 #include "north-mcp-completion.h"
@@ -28,5 +29,7 @@
 #include "north-mcp-arguments.h"
 #include "north-mcp-auth.h"
 #include "north-mcp-server.h"
+#include "north-mcp-action-group.h"
+#include "north-mcp-dbus-bridge.h"
 
 #undef NORTH_MCP_INSIDE

@@ -608,11 +608,22 @@ test_read_resource (Fixture       *fixture,
   g_assert_cmpstr (test_first_text (result_of (fixture, 2)), ==, "error 1: Resource not found: notes://nope");
 }
 
+/* A session of 2025-03-26, the last revision with batches. */
+static void
+initialize_2025_03_26 (Fixture *fixture)
+{
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+                 "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},"
+                 "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+  test_channel_clear (fixture->channel);
+}
+
 static void
 test_batch (Fixture       *fixture,
             gconstpointer  data)
 {
-  initialize (fixture);
+  initialize_2025_03_26 (fixture);
   g_assert_cmpuint (send (fixture, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
                                    " {\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"},"
                                    " {\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":1}}},"
@@ -627,6 +638,63 @@ test_batch (Fixture       *fixture,
 
   send (fixture, "[{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-03-26\"}}]");
   error_of (fixture, 9, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
+}
+
+/* A single error (id null) for a whole batch the session may not send. */
+static void
+assert_batch_refused (Fixture    *fixture,
+                      const char *batch,
+                      const char *message_part)
+{
+  GPtrArray *messages;
+  JsonObject *error;
+
+  test_channel_clear (fixture->channel);
+  g_assert_cmpuint (send (fixture, batch), ==, 1);
+  messages = test_channel_get_messages (fixture->channel);
+  g_assert_cmpuint (messages->len, ==, 1);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (g_ptr_array_index (messages, 0)));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (json_node_get_object (g_ptr_array_index (messages, 0)), "id")));
+  error = json_object_get_object_member (json_node_get_object (g_ptr_array_index (messages, 0)), "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), message_part));
+}
+
+static GString *
+ping_batch (guint n)
+{
+  GString *batch = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (batch, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"ping\"}",
+                            i > 0 ? "," : "", i + 1);
+  g_string_append_c (batch, ']');
+  return batch;
+}
+
+/* 2025-06-18 removed batches: none is handled. */
+static void
+test_batch_removed (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GString) batch = ping_batch (2);
+
+  initialize (fixture);
+  assert_batch_refused (fixture, batch->str, "removed in protocol version 2025-06-18");
+}
+
+/* Before, up to NORTH_MCP_JSONRPC_MAX_BATCH messages. */
+static void
+test_batch_bounded (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GString) most = ping_batch (NORTH_MCP_JSONRPC_MAX_BATCH);
+  g_autoptr(GString) too_many = ping_batch (NORTH_MCP_JSONRPC_MAX_BATCH + 1);
+
+  initialize_2025_03_26 (fixture);
+  g_assert_cmpuint (send (fixture, most->str), ==, NORTH_MCP_JSONRPC_MAX_BATCH);
+  g_assert_cmpuint (test_channel_get_messages (fixture->channel)->len, ==, NORTH_MCP_JSONRPC_MAX_BATCH);
+  assert_batch_refused (fixture, too_many->str, "at most 100 messages, this one has 101");
 }
 
 static void
@@ -706,6 +774,8 @@ main (int    argc,
   ADD ("/dispatch/tools/call/output-schema-stateless", test_output_schema_stateless);
   ADD ("/dispatch/tools/call/read-resource", test_read_resource);
   ADD ("/dispatch/batch", test_batch);
+  ADD ("/dispatch/batch-removed", test_batch_removed);
+  ADD ("/dispatch/batch-bounded", test_batch_bounded);
   ADD ("/dispatch/invalid-message", test_invalid_message_answered);
   ADD ("/dispatch/logging/set-level", test_log_level);
   ADD ("/dispatch/tools/list-changed", test_list_changed_on_add);

@@ -154,3 +154,41 @@ def test_async_http_example_without_a_connector_token():
         assert text_of(result) == "Connect your Google account in North first"
     finally:
         client.close()
+
+
+PLAIN_API_SERVER = r'''
+import sys
+import gi
+gi.require_version("NorthMcp", "1.0")
+from gi.repository import NorthMcp
+
+def echo(tool, context, arguments, *user_data):
+    return NorthMcp.ToolResult.new_text("plain " + arguments.get_string_member("word"))
+
+# Made with the C constructors, not the override's Server() and @tool:
+# the override must leave such objects working.
+tool = NorthMcp.Tool.new("echo", "Echo a word")
+tool.set_input_schema_json('{"type":"object","properties":{"word":{"type":"string"}}}')
+tool.set_func(echo)
+server = NorthMcp.Server.new("plain", "1.0")
+server.add_tool(tool)
+
+@server.tool()
+def shout(word: str) -> str:
+    """Shout a word"""
+    return word.upper()
+
+sys.exit(server.run())
+'''
+
+
+def test_plain_c_api_objects_next_to_the_override(tmp_path):
+    script = tmp_path / "plain_api_server.py"
+    script.write_text(PLAIN_API_SERVER)
+    client = StdioClient([sys.executable, str(script)])
+    try:
+        client.initialize()
+        assert text_of(client.call_tool("echo", {"word": "hi"})["result"]) == "plain hi"
+        assert text_of(client.call_tool("shout", {"word": "hi"})["result"]) == "HI"
+    finally:
+        client.close()

@@ -1395,6 +1395,11 @@ class FunctionTool(NorthMcp.Tool):
     class."""
 
     __gtype_name__ = "NorthMcpPythonFunctionTool"
+    # PyGObject registers no GType for a class whose module is gi.overrides.*
+    # (it takes it for an override of its parent): do_call would then
+    # replace NorthMcpTool's own `call`, and every tool made with
+    # NorthMcp.Tool.new() or in C would run this method.
+    __module__ = "gi.repository.NorthMcp.python"
 
     def __init__(self, spec, name, description=None):
         super().__init__(name=name, description=description)
@@ -1931,6 +1936,13 @@ class Server(NorthMcp.Server):
     ignored (stateful sessions answer with SSE, stateless ones with JSON).
     """
 
+    # Defaults for servers whose __init__ did not run: made by
+    # NorthMcp.Server.new() or handed over from C.
+    _lifespan = None
+    _lifespan_context = None
+    _readers = None
+    _completion = None
+
     def __init__(self, name="north-mcp-server", version="0.1.0", *, port=None,
                  host=None, server_secret=None, trusted_issuers=None,
                  require_auth=None, audience=None, debug=None, stateless=None,
@@ -2000,6 +2012,8 @@ class Server(NorthMcp.Server):
         ``resource_from_function()``). The function is returned unchanged."""
         def decorator(function):
             made = resource_from_function(function, uri, name, description, **kwargs)
+            if self._readers is None:
+                self._readers = []
             self._readers.append(made._north_reader)
             if isinstance(made, NorthMcp.ResourceTemplate):
                 self.add_resource_template(made)

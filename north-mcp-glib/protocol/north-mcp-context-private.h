@@ -1,0 +1,58 @@
+/* north-mcp-context-private.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-context.h"
+#include "north-mcp-channel-private.h"
+#include "north-mcp-feature.h"
+#include "north-mcp-tool.h"
+
+G_BEGIN_DECLS
+
+/* Turns a handler's result into what goes on the wire (for example adding
+ * 2026's `resultType`). Returns a new reference. */
+typedef JsonNode *(*NorthMcpResultFilter) (NorthMcpContext *context,
+                                           JsonNode        *result);
+
+NorthMcpContext *north_mcp_context_new               (NorthMcpServer       *server,
+                                                      NorthMcpSession      *session,
+                                                      NorthMcpUser         *user,
+                                                      NorthMcpChannel      *channel,
+                                                      JsonNode             *id,
+                                                      const char           *method,
+                                                      JsonObject           *params,
+                                                      const char           *protocol_version);
+void             north_mcp_context_set_result_filter (NorthMcpContext      *self,
+                                                      NorthMcpResultFilter  filter);
+/* Answers with a JSON-RPC error carrying @data (may be NULL). */
+void             north_mcp_context_return_jsonrpc_error (NorthMcpContext *self,
+                                                         int              code,
+                                                         const char      *message,
+                                                         JsonNode        *data);
+NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self);
+/* Makes @self the context north_mcp_context_get_current() returns in this
+ * thread until the matching pop. */
+void             north_mcp_context_push_current      (NorthMcpContext      *self);
+void             north_mcp_context_pop_current       (NorthMcpContext      *self);
+
+/* The feature the request runs. A reference is kept until the context is
+ * disposed, so that a feature replaced or removed while an asynchronous
+ * call of it is pending keeps its handler's data for that call. The
+ * results of a tool are checked against its output schema (when it has
+ * one) before they are sent. */
+void             north_mcp_context_set_feature       (NorthMcpContext      *self,
+                                                      NorthMcpFeature      *feature);
+
+/* The stateless revision (2026-07-28). */
+void             north_mcp_context_set_modern        (NorthMcpContext      *self,
+                                                      char                 *request_state);
+gboolean         north_mcp_context_get_modern        (NorthMcpContext      *self);
+gboolean         north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
+                                                      guint                *ttl_ms,
+                                                      NorthMcpCacheScope   *scope);
+/* Marks @self answered without sending anything. */
+void             north_mcp_context_abandon           (NorthMcpContext      *self);
+
+G_END_DECLS

@@ -1,0 +1,1987 @@
+/* north-mcp-context.c: one request as its handler sees it
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-context-private.h"
+#include "north-mcp-tool-result-private.h"
+#include "north-mcp-tool-private.h"
+#include "north-mcp-capture-channel-private.h"
+#include "north-mcp-dispatch-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-modern-private.h"
+#include "north-mcp-task-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-user.h"
+#include "north-mcp-util-private.h"
+
+/**
+ * NorthMcpContext:
+ *
+ * One request, as its handler sees it: the arguments, the session and the
+ * authenticated North user, and the means to answer — a result or an error,
+ * progress and log notifications, and requests to the client (sampling,
+ * elicitation, roots) while the request is open.
+ *
+ * A handler completes the context exactly once, with
+ * north_mcp_context_return_tool_result(), north_mcp_context_return_result()
+ * or north_mcp_context_return_error(), from any thread. A handler that
+ * answers later keeps a reference; a context dropped without an answer
+ * answers with an internal error, so a request never hangs.
+ *
+ * When the client cancels the request, the context's cancellable is
+ * cancelled and whatever the handler returns afterwards is not sent.
+ */
+struct _NorthMcpContext
+{
+  GObject               parent_instance;
+
+  NorthMcpServer       *server;
+  NorthMcpSession      *session;
+  NorthMcpUser         *user;
+  NorthMcpChannel      *channel;
+  GMainContext         *main_context;
+  JsonNode             *id;
+  char                 *method;
+  JsonObject           *params;
+  char                 *protocol_version;
+  GCancellable         *cancellable;      /* made on demand; see get_cancellable */
+  JsonNode             *progress_token;
+  double                last_progress;
+  NorthMcpResultFilter  filter;
+  gint                  completed; /* atomic */
+
+  /* Requests under the stateless revision (2026-07-28). */
+  gboolean              modern;
+  NorthMcpSession      *tracking_session; /* for notifications/cancelled only */
+  JsonObject           *client_capabilities;
+  int                   log_level;        /* -1: send no log messages */
+  char                 *request_state;    /* verified, the handler's own */
+  JsonObject           *input_requests;
+  gboolean              has_cache_hint;
+  guint                 cache_ttl_ms;
+  NorthMcpCacheScope    cache_scope;
+  gulong                channel_cancelled_id;
+  NorthMcpFeature      *feature;          /* what the request runs, kept alive */
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
+
+static GPrivate current_context;
+
+/* What a handler's thread asks of the server's main context: channels
+ * and sessions are only touched there. */
+typedef void (*ContextCall) (NorthMcpContext *self, JsonNode *message);
+
+typedef struct
+{
+  NorthMcpContext *context;
+  ContextCall      func;
+  JsonNode        *message;
+  GString         *response_text; /* instead of func: send this answer */
+} Invocation;
+
+static void finish_request_text (NorthMcpContext *self,
+                                 GString         *text);
+
+static void
+invocation_free (Invocation *invocation)
+{
+  g_clear_object (&invocation->context);
+  g_clear_pointer (&invocation->message, json_node_unref);
+  if (invocation->response_text != NULL)
+    g_string_free (invocation->response_text, TRUE);
+  g_free (invocation);
+}
+
+static void
+invocation_call (Invocation *invocation)
+{
+  if (invocation->response_text != NULL)
+    finish_request_text (invocation->context, g_steal_pointer (&invocation->response_text));
+  else
+    invocation->func (invocation->context, invocation->message);
+}
+
+static gboolean
+invocation_run (gpointer user_data)
+{
+  invocation_call (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Calls @func with @message, or sends @response_text (taken) as the
+ * answer, on the server's main context: now if this thread owns it, else
+ * later. */
+static void
+run_on_main_context (NorthMcpContext *self,
+                     ContextCall      func,
+                     JsonNode        *message,
+                     GString         *response_text)
+{
+  Invocation *invocation;
+
+  if (g_main_context_is_owner (self->main_context))
+    {
+      Invocation now = { self, func, message, response_text };
+
+      invocation_call (&now);
+      return;
+    }
+
+  invocation = g_new0 (Invocation, 1);
+  invocation->context = g_object_ref (self);
+  invocation->func = func;
+  invocation->message = message != NULL ? json_node_ref (message) : NULL;
+  invocation->response_text = response_text;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              invocation_run, invocation,
+                              (GDestroyNotify) invocation_free);
+}
+
+/* Sends @message on the request's stream if it can carry it, else on the
+ * session's standalone stream; drops it when neither can. */
+static void
+send_related (NorthMcpContext *self,
+              JsonNode        *message)
+{
+  NorthMcpChannel *channel = self->channel;
+
+  if (!north_mcp_channel_can_stream (channel))
+    channel = self->session != NULL ? north_mcp_session_get_standalone_channel (self->session) : NULL;
+
+  if (channel != NULL)
+    north_mcp_channel_send (channel, message);
+}
+
+static gboolean
+is_cancelled (NorthMcpContext *self)
+{
+  GCancellable *cancellable = g_atomic_pointer_get (&self->cancellable);
+
+  return cancellable != NULL && g_cancellable_is_cancelled (cancellable);
+}
+
+/* Whether the answer goes out: a cancelled request is not answered, and
+ * the channel learns that no answer comes (an HTTP POST would otherwise
+ * wait for it). */
+static gboolean
+end_request (NorthMcpContext *self)
+{
+  if (self->session != NULL)
+    {
+      north_mcp_session_remove_in_flight (self->session, self->id);
+      /* The session's idle time starts with its last answer. */
+      north_mcp_session_touch (self->session);
+    }
+  if (self->tracking_session != NULL)
+    north_mcp_session_remove_in_flight (self->tracking_session, self->id);
+
+  if (!is_cancelled (self))
+    return TRUE;
+
+  north_mcp_channel_skip_response (self->channel, self->id);
+  return FALSE;
+}
+
+static void
+finish_request (NorthMcpContext *self,
+                JsonNode        *response)
+{
+  if (!end_request (self))
+    return;
+
+  if (response != NULL)
+    north_mcp_channel_send (self->channel, response);
+  else
+    north_mcp_channel_skip_response (self->channel, self->id);
+}
+
+static void
+finish_request_text (NorthMcpContext *self,
+                     GString         *text)
+{
+  if (end_request (self))
+    north_mcp_channel_send_response_text (self->channel, text);
+  else
+    g_string_free (text, TRUE);
+}
+
+static gboolean
+mark_completed (NorthMcpContext *self)
+{
+  if (!g_atomic_int_compare_and_exchange (&self->completed, FALSE, TRUE))
+    {
+      g_critical ("The %s request was answered twice; only the first answer counts",
+                  self->method);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+north_mcp_context_dispose (GObject *object)
+{
+  NorthMcpContext *self = NORTH_MCP_CONTEXT (object);
+
+  /* Dropped without an answer: answer for the handler so that the client
+   * does not wait forever. */
+  if (g_atomic_int_compare_and_exchange (&self->completed, FALSE, TRUE) && self->channel != NULL)
+    {
+      g_autoptr(JsonNode) response =
+        north_mcp_jsonrpc_error_new (self->id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                     "Internal error: the handler finished without answering",
+                                     NULL);
+
+      /* g_log() rather than g_warning(): tests can expect it. */
+      g_log (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+             "The %s handler dropped its request without answering", self->method);
+      if (g_main_context_is_owner (self->main_context))
+        finish_request (self, response);
+      else
+        {
+          /* The object is going away: hand what the send needs to an
+           * object that stays. */
+          NorthMcpContext *stand_in = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
+
+          stand_in->completed = TRUE;
+          stand_in->channel = g_object_ref (self->channel);
+          stand_in->session = self->session != NULL ? g_object_ref (self->session) : NULL;
+          stand_in->tracking_session = self->tracking_session != NULL
+                                       ? g_object_ref (self->tracking_session) : NULL;
+          stand_in->id = json_node_ref (self->id);
+          stand_in->main_context = g_main_context_ref (self->main_context);
+          stand_in->cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
+          run_on_main_context (stand_in, finish_request, response, NULL);
+          g_object_unref (stand_in);
+        }
+    }
+
+  if (self->channel_cancelled_id != 0)
+    {
+      g_cancellable_disconnect (north_mcp_channel_get_cancellable (self->channel),
+                                self->channel_cancelled_id);
+      self->channel_cancelled_id = 0;
+    }
+  g_clear_object (&self->channel);
+  g_clear_object (&self->session);
+  g_clear_object (&self->tracking_session);
+  g_clear_object (&self->user);
+  g_clear_object (&self->server);
+  g_clear_object (&self->feature);
+
+  G_OBJECT_CLASS (north_mcp_context_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_context_finalize (GObject *object)
+{
+  NorthMcpContext *self = NORTH_MCP_CONTEXT (object);
+
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_pointer (&self->id, json_node_unref);
+  g_free (self->method);
+  g_clear_pointer (&self->params, json_object_unref);
+  g_free (self->protocol_version);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->progress_token, json_node_unref);
+  g_clear_pointer (&self->client_capabilities, json_object_unref);
+  g_free (self->request_state);
+  g_clear_pointer (&self->input_requests, json_object_unref);
+
+  G_OBJECT_CLASS (north_mcp_context_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_context_class_init (NorthMcpContextClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = north_mcp_context_dispose;
+  object_class->finalize = north_mcp_context_finalize;
+}
+
+static void
+north_mcp_context_init (NorthMcpContext *self)
+{
+  self->last_progress = -G_MAXDOUBLE;
+  self->log_level = -1;
+}
+
+NorthMcpContext *
+north_mcp_context_new (NorthMcpServer  *server,
+                       NorthMcpSession *session,
+                       NorthMcpUser    *user,
+                       NorthMcpChannel *channel,
+                       JsonNode        *id,
+                       const char      *method,
+                       JsonObject      *params,
+                       const char      *protocol_version)
+{
+  NorthMcpContext *self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
+  JsonObject *meta;
+
+  self->server = g_object_ref (server);
+  self->session = session != NULL ? g_object_ref (session) : NULL;
+  self->user = user != NULL ? g_object_ref (user) : NULL;
+  self->channel = g_object_ref (channel);
+  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (server));
+  self->id = json_node_copy (id);
+  self->method = g_strdup (method);
+  self->params = params != NULL ? json_object_ref (params) : json_object_new ();
+  self->protocol_version = g_strdup (protocol_version);
+  meta = north_mcp_object_get_object (self->params, "_meta");
+  if (meta != NULL && json_object_has_member (meta, "progressToken"))
+    {
+      JsonNode *token = json_object_get_member (meta, "progressToken");
+
+      if (JSON_NODE_HOLDS_VALUE (token))
+        self->progress_token = json_node_copy (token);
+    }
+
+  if (session != NULL)
+    north_mcp_session_add_in_flight (session, id, north_mcp_context_get_cancellable (self));
+
+  return self;
+}
+
+static void
+channel_cancelled_cb (GCancellable *channel_cancellable,
+                      GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+/* Switches @self to the rules of the stateless revision: capabilities,
+ * log level and client info come from the request's `_meta` (already
+ * validated), not from a session; results go through the stateless
+ * result filter; the client closing the response stream cancels the
+ * request. Takes @request_state, the verified state of a retry. */
+void
+north_mcp_context_set_modern (NorthMcpContext *self,
+                              char            *request_state)
+{
+  JsonObject *meta = north_mcp_object_get_object (self->params, "_meta");
+  JsonObject *capabilities = north_mcp_object_get_object (meta, NORTH_MCP_META_CLIENT_CAPABILITIES);
+
+  self->modern = TRUE;
+  self->tracking_session = g_steal_pointer (&self->session);
+  self->client_capabilities = capabilities != NULL ? json_object_ref (capabilities) : json_object_new ();
+  self->log_level = north_mcp_log_level_from_string (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL));
+  self->request_state = request_state;
+  self->filter = north_mcp_modern_filter_result;
+  self->channel_cancelled_id =
+    g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
+                           G_CALLBACK (channel_cancelled_cb),
+                           g_object_ref (north_mcp_context_get_cancellable (self)),
+                           g_object_unref);
+}
+
+gboolean
+north_mcp_context_get_modern (NorthMcpContext *self)
+{
+  return self->modern;
+}
+
+gboolean
+north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
+                                           guint              *ttl_ms,
+                                           NorthMcpCacheScope *scope)
+{
+  if (!self->has_cache_hint)
+    return FALSE;
+
+  *ttl_ms = self->cache_ttl_ms;
+  *scope = self->cache_scope;
+  return TRUE;
+}
+
+/* The request ends without an answer (a listen stream the client closed). */
+void
+north_mcp_context_abandon (NorthMcpContext *self)
+{
+  g_atomic_int_set (&self->completed, TRUE);
+  if (self->tracking_session != NULL)
+    north_mcp_session_remove_in_flight (self->tracking_session, self->id);
+}
+
+void
+north_mcp_context_set_result_filter (NorthMcpContext      *self,
+                                     NorthMcpResultFilter  filter)
+{
+  self->filter = filter;
+}
+
+NorthMcpChannel *
+north_mcp_context_get_channel (NorthMcpContext *self)
+{
+  return self->channel;
+}
+
+void
+north_mcp_context_push_current (NorthMcpContext *self)
+{
+  g_private_set (&current_context, self);
+}
+
+void
+north_mcp_context_pop_current (NorthMcpContext *self)
+{
+  if (g_private_get (&current_context) == self)
+    g_private_set (&current_context, NULL);
+}
+
+/**
+ * north_mcp_context_get_current:
+ *
+ * Gets the context whose handler is running in this thread, the way the
+ * North Python SDK's `get_authenticated_user()` finds its request. It is set
+ * while a handler is being called and while the callbacks of the context's
+ * own requests run (north_mcp_context_elicit_async() and the others), not
+ * in other callbacks: asynchronous handlers should keep the context they
+ * were given.
+ *
+ * Returns: (transfer none) (nullable): the context, or %NULL outside a
+ *   handler
+ */
+NorthMcpContext *
+north_mcp_context_get_current (void)
+{
+  return g_private_get (&current_context);
+}
+
+/**
+ * north_mcp_get_authenticated_user:
+ *
+ * Gets the North user of the request whose handler is running in this
+ * thread: the C equivalent of the North Python SDK's
+ * `get_authenticated_user()`.
+ *
+ * Returns: (transfer none) (nullable): the user, or %NULL outside a
+ *   handler, over stdio, and for the anonymous requests of open mode
+ */
+NorthMcpUser *
+north_mcp_get_authenticated_user (void)
+{
+  NorthMcpContext *context = north_mcp_context_get_current ();
+
+  return context != NULL ? context->user : NULL;
+}
+
+/**
+ * north_mcp_context_get_server:
+ * @self: a context
+ *
+ * Gets the server that received the request.
+ *
+ * Returns: (transfer none): the server
+ */
+NorthMcpServer *
+north_mcp_context_get_server (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->server;
+}
+
+/**
+ * north_mcp_context_get_session:
+ * @self: a context
+ *
+ * Gets the session the request belongs to.
+ *
+ * Returns: (transfer none) (nullable): the session, or %NULL in stateless
+ *   HTTP mode
+ */
+NorthMcpSession *
+north_mcp_context_get_session (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->session;
+}
+
+/**
+ * north_mcp_context_get_user:
+ * @self: a context
+ *
+ * Gets the North user the request acts for.
+ *
+ * Returns: (transfer none) (nullable): the user, or %NULL when the request
+ *   carried no North credentials (and always over stdio)
+ */
+NorthMcpUser *
+north_mcp_context_get_user (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->user;
+}
+
+/**
+ * north_mcp_context_get_method:
+ * @self: a context
+ *
+ * Gets the request's method, such as `tools/call`.
+ *
+ * Returns: the method
+ */
+const char *
+north_mcp_context_get_method (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->method;
+}
+
+/**
+ * north_mcp_context_get_request_id:
+ * @self: a context
+ *
+ * Gets the request's JSON-RPC id (a string or an integer).
+ *
+ * Returns: (transfer none): the id
+ */
+JsonNode *
+north_mcp_context_get_request_id (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->id;
+}
+
+/**
+ * north_mcp_context_get_params:
+ * @self: a context
+ *
+ * Gets the request's parameters.
+ *
+ * Returns: (transfer none): the `params` object (empty when absent)
+ */
+JsonObject *
+north_mcp_context_get_params (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->params;
+}
+
+/**
+ * north_mcp_context_get_meta:
+ * @self: a context
+ *
+ * Gets the request's `_meta` object.
+ *
+ * Returns: (transfer none) (nullable): the `_meta` object
+ */
+JsonObject *
+north_mcp_context_get_meta (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return north_mcp_object_get_object (self->params, "_meta");
+}
+
+/**
+ * north_mcp_context_get_protocol_version:
+ * @self: a context
+ *
+ * Gets the protocol revision the request was made under.
+ *
+ * Returns: (nullable): the revision, such as `2025-11-25`
+ */
+const char *
+north_mcp_context_get_protocol_version (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->protocol_version;
+}
+
+/**
+ * north_mcp_context_get_cancellable:
+ * @self: a context
+ *
+ * Gets the cancellable that is cancelled when the client cancels the
+ * request or its session ends. Pass it to whatever the handler waits for.
+ *
+ * Returns: (transfer none): the cancellable
+ */
+GCancellable *
+north_mcp_context_get_cancellable (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  /* Most requests never need one (stateless calls nobody cancels), so it
+   * is made on first use; handlers may ask from any thread. */
+  if (g_atomic_pointer_get (&self->cancellable) == NULL)
+    {
+      GCancellable *cancellable = g_cancellable_new ();
+
+      if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, cancellable))
+        g_object_unref (cancellable);
+    }
+
+  return self->cancellable;
+}
+
+/**
+ * north_mcp_context_is_completed:
+ * @self: a context
+ *
+ * Gets whether the request has been answered.
+ *
+ * Returns: %TRUE once answered
+ */
+gboolean
+north_mcp_context_is_completed (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), TRUE);
+
+  return g_atomic_int_get (&self->completed);
+}
+
+/**
+ * north_mcp_context_report_progress:
+ * @self: a context
+ * @progress: the progress so far; must increase from one call to the next
+ * @total: the total, or a negative number when unknown
+ * @message: (nullable): what is happening
+ *
+ * Sends `notifications/progress` for the request, if the client asked for
+ * progress (a `progressToken` in the request's `_meta`) and the transport
+ * can carry it. Safe to call from any thread.
+ */
+void
+north_mcp_context_report_progress (NorthMcpContext *self,
+                                   double           progress,
+                                   double           total,
+                                   const char      *message)
+{
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(JsonNode) notification = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+
+  if (self->progress_token == NULL || north_mcp_context_is_completed (self))
+    return;
+
+  /* The protocol requires progress to increase: drop what would not. */
+  if (progress <= self->last_progress)
+    return;
+  self->last_progress = progress;
+
+  params = json_object_new ();
+  json_object_set_member (params, "progressToken", json_node_copy (self->progress_token));
+  json_object_set_double_member (params, "progress", progress);
+  if (total >= 0)
+    json_object_set_double_member (params, "total", total);
+  if (message != NULL)
+    json_object_set_string_member (params, "message", message);
+
+  notification = north_mcp_jsonrpc_notification_new ("notifications/progress", params);
+  run_on_main_context (self, send_related, notification, NULL);
+}
+
+/**
+ * north_mcp_context_log:
+ * @self: a context
+ * @level: the severity
+ * @logger: (nullable): the logger's name
+ * @data: any JSON value to log
+ *
+ * Sends `notifications/message` to the client if @level is at or above
+ * the level the client set with `logging/setLevel`. Safe to call from any
+ * thread.
+ */
+void
+north_mcp_context_log (NorthMcpContext  *self,
+                       NorthMcpLogLevel  level,
+                       const char       *logger,
+                       JsonNode         *data)
+{
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(JsonNode) notification = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
+  g_return_if_fail (data != NULL);
+
+  /* Stateless requests get log messages only when they ask, at their
+   * level. */
+  if (self->modern && (self->log_level < 0 || (int) level < self->log_level))
+    return;
+  if (self->session != NULL && level < north_mcp_session_get_log_level (self->session))
+    return;
+
+  params = north_mcp_log_message_params_new (level, logger, data);
+  notification = north_mcp_jsonrpc_notification_new ("notifications/message", params);
+  run_on_main_context (self, send_related, notification, NULL);
+}
+
+/**
+ * north_mcp_context_log_message:
+ * @self: a context
+ * @level: the severity
+ * @logger: (nullable): the logger's name
+ * @message: the text to log
+ *
+ * Like north_mcp_context_log() with a string as data.
+ */
+void
+north_mcp_context_log_message (NorthMcpContext  *self,
+                               NorthMcpLogLevel  level,
+                               const char       *logger,
+                               const char       *message)
+{
+  g_autoptr(JsonNode) data = NULL;
+
+  g_return_if_fail (message != NULL);
+
+  data = json_node_init_string (json_node_alloc (), message);
+  north_mcp_context_log (self, level, logger, data);
+}
+
+static void
+send_result (NorthMcpContext *self,
+             JsonNode        *result)
+{
+  g_autoptr(JsonNode) filtered = NULL;
+  g_autoptr(JsonNode) response = NULL;
+
+  if (self->filter != NULL)
+    filtered = self->filter (self, result);
+
+  response = north_mcp_jsonrpc_result_new (self->id, filtered != NULL ? filtered : result);
+  finish_request (self, response);
+}
+
+/**
+ * north_mcp_context_return_result:
+ * @self: a context
+ * @result: the JSON-RPC result object
+ *
+ * Answers the request with @result. Safe to call from any thread.
+ */
+void
+north_mcp_context_return_result (NorthMcpContext *self,
+                                 JsonNode        *result)
+{
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (result != NULL);
+
+  if (!mark_completed (self))
+    return;
+
+  run_on_main_context (self, send_result, result, NULL);
+}
+
+void
+north_mcp_context_set_feature (NorthMcpContext *self,
+                               NorthMcpFeature *feature)
+{
+  g_set_object (&self->feature, feature);
+}
+
+/* The tool whose output schema the results are checked against, or NULL. */
+static NorthMcpTool *
+get_output_tool (NorthMcpContext *self)
+{
+  if (self->feature == NULL || !NORTH_MCP_IS_TOOL (self->feature) ||
+      !north_mcp_tool_has_output_schema (NORTH_MCP_TOOL (self->feature)))
+    return NULL;
+
+  return NORTH_MCP_TOOL (self->feature);
+}
+
+/* The error result that replaces a result not matching the tool's output
+ * schema, or NULL when it matches. */
+static NorthMcpToolResult *
+check_output (NorthMcpTool       *tool,
+              NorthMcpToolResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (north_mcp_tool_check_result (tool, result, &error))
+    return NULL;
+
+  /* The tool's author has a bug to fix: say so where they look (g_log():
+   * tests can expect it). */
+  g_log (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+         "Tool '%s' returned a result that does not match its output schema: %s",
+         north_mcp_feature_get_name (NORTH_MCP_FEATURE (tool)), error->message);
+  message = g_strdup_printf ("Output validation error: %s", error->message);
+  return north_mcp_tool_result_new_error (message);
+}
+
+/**
+ * north_mcp_context_return_tool_result:
+ * @self: a context
+ * @result: the tool's result
+ *
+ * Answers a `tools/call` request. Safe to call from any thread.
+ *
+ * When the tool has an output schema, a successful @result must carry
+ * structured content that matches it; otherwise the client gets an
+ * `isError` result naming the problem instead (see
+ * [method@NorthMcp.Tool.set_output_schema]).
+ */
+void
+north_mcp_context_return_tool_result (NorthMcpContext    *self,
+                                      NorthMcpToolResult *result)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(NorthMcpToolResult) invalid = NULL;
+  NorthMcpTool *output_tool;
+  GString *text;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (result));
+
+  output_tool = get_output_tool (self);
+  if (output_tool != NULL && (invalid = check_output (output_tool, result)) != NULL)
+    result = invalid;
+
+  if (self->filter != NULL)
+    {
+      node = north_mcp_tool_result_to_json (result);
+      north_mcp_context_return_result (self, node);
+      return;
+    }
+
+  if (!mark_completed (self))
+    return;
+
+  /* The common answer is written straight to text: no tree is built,
+   * copied into an envelope, serialised and freed. */
+  text = north_mcp_jsonrpc_begin_result_text (self->id);
+  north_mcp_tool_result_write_json (result, text);
+  g_string_append_c (text, '}');
+  run_on_main_context (self, NULL, NULL, text);
+}
+
+static void
+send_response (NorthMcpContext *self,
+               JsonNode        *response)
+{
+  finish_request (self, response);
+}
+
+/**
+ * north_mcp_context_return_error:
+ * @self: a context
+ * @error: what went wrong
+ *
+ * Answers the request with an error. An error of the
+ * %NORTH_MCP_JSONRPC_ERROR domain becomes a JSON-RPC error with its code
+ * (%NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND gets `data: {uri}` from the
+ * request's `uri`).
+ * Any other error of a `tools/call` becomes a tool result with `isError`
+ * set, as the protocol wants tool failures reported; of other requests, a
+ * JSON-RPC error (invalid params for %NORTH_MCP_ERROR_INVALID_ARGUMENT,
+ * internal error otherwise). Safe to call from any thread.
+ */
+void
+north_mcp_context_return_error (NorthMcpContext *self,
+                                const GError    *error)
+{
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (error != NULL);
+
+  if (error->domain != NORTH_MCP_JSONRPC_ERROR && g_strcmp0 (self->method, "tools/call") == 0)
+    {
+      g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (error->message);
+
+      north_mcp_context_return_tool_result (self, result);
+      return;
+    }
+
+  if (error->domain == NORTH_MCP_JSONRPC_ERROR)
+    {
+      g_autoptr(JsonNode) data = NULL;
+      const char *uri = north_mcp_object_get_string (self->params, "uri");
+
+      /* Resource-not-found names the URI, as the protocol wants. */
+      if (error->code == NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND && uri != NULL)
+        {
+          g_autoptr(JsonObject) object = json_object_new ();
+
+          json_object_set_string_member (object, "uri", uri);
+          data = north_mcp_node_new_object (object);
+        }
+      north_mcp_context_return_error_full (self, error->code, error->message, data);
+    }
+  else if (error->domain == NORTH_MCP_ERROR && error->code == NORTH_MCP_ERROR_INVALID_ARGUMENT)
+    north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                         error->message, NULL);
+  else
+    north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                         error->message, NULL);
+}
+
+/**
+ * north_mcp_context_return_error_full:
+ * @self: a context
+ * @code: a JSON-RPC error code (see #NorthMcpJsonRpcError)
+ * @message: the error message
+ * @data: (nullable): the error's `data` member
+ *
+ * Answers the request with a JSON-RPC error carrying @data, such as
+ * `{"uri": …}` for a resource that does not exist. Under protocol revision
+ * 2026-07-28, %NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND (which that
+ * revision removed) is sent as %NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS with
+ * the same data. Safe to call from any thread.
+ */
+void
+north_mcp_context_return_error_full (NorthMcpContext *self,
+                                     int              code,
+                                     const char      *message,
+                                     JsonNode        *data)
+{
+  g_autoptr(JsonNode) response = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+
+  if (!mark_completed (self))
+    return;
+
+  if (self->modern && code == NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND)
+    code = NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS;
+
+  response = north_mcp_jsonrpc_error_new (self->id, code, message, data);
+  run_on_main_context (self, send_response, response, NULL);
+}
+
+/**
+ * north_mcp_context_return_error_literal:
+ * @self: a context
+ * @domain: the error domain
+ * @code: the error code
+ * @message: the error message
+ *
+ * Like north_mcp_context_return_error() without building a #GError.
+ */
+void
+north_mcp_context_return_error_literal (NorthMcpContext *self,
+                                        GQuark           domain,
+                                        int              code,
+                                        const char      *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (domain, code, message);
+
+  north_mcp_context_return_error (self, error);
+}
+
+/* A JSON-RPC error with a `data` member, such as resource-not-found's
+ * `{uri}`. */
+void
+north_mcp_context_return_jsonrpc_error (NorthMcpContext *self,
+                                        int              code,
+                                        const char      *message,
+                                        JsonNode        *data)
+{
+  north_mcp_context_return_error_full (self, code, message, data);
+}
+
+/* Server-to-client requests. */
+
+static void
+send_request_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonNode *node = north_mcp_session_send_request_finish (NORTH_MCP_SESSION (source), result, &error);
+
+  if (node == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+static const char *
+required_capability (const char *method)
+{
+  if (g_str_equal (method, "sampling/createMessage"))
+    return "sampling";
+  if (g_str_equal (method, "elicitation/create"))
+    return "elicitation";
+  if (g_str_equal (method, "roots/list"))
+    return "roots";
+  return NULL;
+}
+
+/* Whether the client declared @capability.@sub (such as sampling.tools or
+ * elicitation.url). */
+static gboolean
+client_has_sub_capability (NorthMcpSession *session,
+                           const char      *capability,
+                           const char      *sub)
+{
+  JsonObject *capabilities = north_mcp_session_get_client_capabilities (session);
+  JsonObject *object = north_mcp_object_get_object (capabilities, capability);
+
+  return object != NULL && json_object_has_member (object, sub);
+}
+
+/* The caller's callback of a server-to-client request. */
+typedef struct
+{
+  GAsyncReadyCallback callback;
+  gpointer            user_data;
+} CurrentCallback;
+
+/* Calls the caller's callback with the request's context current, so that
+ * north_mcp_get_authenticated_user() works in it and in what it resumes
+ * synchronously (the rest of a Vala coroutine after its `yield`). */
+static void
+call_with_current (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CurrentCallback *closure = user_data;
+  gpointer previous = g_private_get (&current_context);
+
+  g_private_set (&current_context, source);
+  if (closure->callback != NULL)
+    closure->callback (source, result, closure->user_data);
+  g_private_set (&current_context, previous);
+}
+
+static GTask *
+task_new_with_current (NorthMcpContext     *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  CurrentCallback *closure = g_new (CurrentCallback, 1);
+  GTask *task;
+
+  closure->callback = callback;
+  closure->user_data = user_data;
+  task = g_task_new (self, cancellable, call_with_current, closure);
+  /* Freed with the task, whether or not the callback runs. */
+  g_object_set_data_full (G_OBJECT (task), "north-mcp-current-callback", closure, g_free);
+  return task;
+}
+
+/* Fails a server-to-client request before it is sent. */
+static void
+fail_not_supported (NorthMcpContext     *self,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    const char          *message)
+{
+  g_autoptr(GTask) task = task_new_with_current (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, north_mcp_context_send_request_async);
+  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED, "%s", message);
+}
+
+typedef struct
+{
+  char       *method;
+  JsonObject *params;
+} OutboundRequest;
+
+static void
+outbound_request_free (OutboundRequest *request)
+{
+  g_free (request->method);
+  g_clear_pointer (&request->params, json_object_unref);
+  g_free (request);
+}
+
+static void
+start_request_task (GTask *task)
+{
+  NorthMcpContext *self = g_task_get_source_object (task);
+  OutboundRequest *request = g_task_get_task_data (task);
+  const char *capability = required_capability (request->method);
+
+  if (self->modern)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: under protocol revision %s the server asks "
+                               "the client through input-required results "
+                               "(north_mcp_context_add_input_request())",
+                               request->method, self->protocol_version);
+      return;
+    }
+
+  if (self->session == NULL)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: stateless HTTP has no session for "
+                               "server-to-client requests", request->method);
+      return;
+    }
+
+  if (capability != NULL && !north_mcp_session_has_client_capability (self->session, capability))
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: the client did not declare the '%s' capability",
+                               request->method, capability);
+      return;
+    }
+
+  north_mcp_session_send_request_async (self->session, self->channel,
+                                        request->method, request->params,
+                                        north_mcp_server_get_request_timeout (self->server),
+                                        g_task_get_cancellable (task),
+                                        send_request_done, g_object_ref (task));
+}
+
+static gboolean
+start_request_idle (gpointer user_data)
+{
+  start_request_task (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * north_mcp_context_send_request_async:
+ * @self: a context
+ * @method: the request's method, such as `sampling/createMessage`
+ * @params: (nullable): its parameters
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Sends a request to the client while the request of @self is open, on
+ * the request's own stream when the transport can carry it (an SSE
+ * response, stdio), else on the session's standalone stream. Fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED in stateless HTTP mode or when the client
+ * lacks the capability the method needs, with %NORTH_MCP_ERROR_TIMED_OUT
+ * when the client does not answer in time, and with
+ * %NORTH_MCP_ERROR_REMOTE when it answers with an error.
+ */
+void
+north_mcp_context_send_request_async (NorthMcpContext     *self,
+                                      const char          *method,
+                                      JsonObject          *params,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  OutboundRequest *request;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (method != NULL);
+
+  task = task_new_with_current (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_context_send_request_async);
+
+  request = g_new0 (OutboundRequest, 1);
+  request->method = g_strdup (method);
+  request->params = params != NULL ? json_object_ref (params) : NULL;
+  g_task_set_task_data (task, request, (GDestroyNotify) outbound_request_free);
+
+  if (g_main_context_is_owner (self->main_context))
+    start_request_task (task);
+  else
+    g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                                start_request_idle, g_object_ref (task), g_object_unref);
+}
+
+/**
+ * north_mcp_context_send_request_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_send_request_async().
+ *
+ * Returns: (transfer full): the client's `result`
+ */
+JsonNode *
+north_mcp_context_send_request_finish (NorthMcpContext  *self,
+                                       GAsyncResult     *result,
+                                       GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static JsonObject *
+finish_object (NorthMcpContext  *self,
+               GAsyncResult     *result,
+               const char       *what,
+               GError          **error)
+{
+  g_autoptr(JsonNode) node = north_mcp_context_send_request_finish (self, result, error);
+
+  if (node == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
+                   "The client's answer to %s is not an object", what);
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (node));
+}
+
+/**
+ * north_mcp_context_sample_async:
+ * @self: a context
+ * @params: the `sampling/createMessage` parameters (`messages`,
+ *   `maxTokens`, …)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the client's model for a completion (`sampling/createMessage`).
+ * Needs the client's `sampling` capability, and `sampling.tools` when
+ * @params offers `tools` or `toolChoice`; fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without them.
+ */
+void
+north_mcp_context_sample_async (NorthMcpContext     *self,
+                                JsonObject          *params,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (params != NULL);
+
+  /* Tool use in sampling (2025-11-25) needs its own capability. */
+  if (self->session != NULL &&
+      (json_object_has_member (params, "tools") || json_object_has_member (params, "toolChoice")) &&
+      !client_has_sub_capability (self->session, "sampling", "tools"))
+    {
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send sampling/createMessage with tools: the client did "
+                          "not declare the 'sampling.tools' capability");
+      return;
+    }
+
+  north_mcp_context_send_request_async (self, "sampling/createMessage", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_sample_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_sample_async().
+ *
+ * Returns: (transfer full): the `CreateMessageResult` (`role`, `content`,
+ *   `model`, …)
+ */
+JsonObject *
+north_mcp_context_sample_finish (NorthMcpContext  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  return finish_object (self, result, "sampling/createMessage", error);
+}
+
+/**
+ * north_mcp_context_elicit_async:
+ * @self: a context
+ * @message: what to ask the user
+ * @requested_schema: a flat object schema of primitive properties
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the user for information through the client (`elicitation/create`,
+ * form mode). Needs the client's `elicitation` capability with form mode
+ * (declared as `{}` or with `form`); fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without it.
+ */
+void
+north_mcp_context_elicit_async (NorthMcpContext     *self,
+                                const char          *message,
+                                JsonObject          *requested_schema,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (requested_schema != NULL);
+
+  /* `elicitation: {}` means forms; a client that lists modes without
+   * `form` takes URLs only. */
+  if (self->session != NULL &&
+      client_has_sub_capability (self->session, "elicitation", "url") &&
+      !client_has_sub_capability (self->session, "elicitation", "form"))
+    {
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send elicitation/create in form mode: the client declared "
+                          "'elicitation.url' but not 'elicitation.form'");
+      return;
+    }
+
+  json_object_set_string_member (params, "message", message);
+  json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
+  north_mcp_context_send_request_async (self, "elicitation/create", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_elicit_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_elicit_async().
+ *
+ * Returns: (transfer full): the `ElicitResult` (`action`: `accept`,
+ *   `decline` or `cancel`, and `content` when accepted)
+ */
+JsonObject *
+north_mcp_context_elicit_finish (NorthMcpContext  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  return finish_object (self, result, "elicitation/create", error);
+}
+
+/**
+ * north_mcp_context_elicit_url_async:
+ * @self: a context
+ * @message: why the user should open @url
+ * @url: the URL the user should open, for example to sign in to a third
+ *   party; the client shows it and does not fetch it
+ * @elicitation_id: an id unique to this elicitation, which the server may
+ *   later name in `notifications/elicitation/complete`
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the user, through the client, to open a URL
+ * (`elicitation/create` in URL mode, revision 2025-11-25). Needs the
+ * client's `elicitation.url` capability; fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without it.
+ */
+void
+north_mcp_context_elicit_url_async (NorthMcpContext     *self,
+                                    const char          *message,
+                                    const char          *url,
+                                    const char          *elicitation_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(JsonObject) params = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (elicitation_id != NULL);
+
+  /* A client that declared `elicitation: {}` supports forms only. */
+  if (self->session != NULL && !client_has_sub_capability (self->session, "elicitation", "url"))
+    {
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send elicitation/create in URL mode: the client did "
+                          "not declare the 'elicitation.url' capability");
+      return;
+    }
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "mode", "url");
+  json_object_set_string_member (params, "message", message);
+  json_object_set_string_member (params, "url", url);
+  json_object_set_string_member (params, "elicitationId", elicitation_id);
+  north_mcp_context_send_request_async (self, "elicitation/create", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_elicit_url_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_elicit_url_async().
+ *
+ * Returns: (transfer full): the `ElicitResult` (`action`: `accept`,
+ *   `decline` or `cancel`; no `content` in URL mode)
+ */
+JsonObject *
+north_mcp_context_elicit_url_finish (NorthMcpContext  *self,
+                                     GAsyncResult     *result,
+                                     GError          **error)
+{
+  return finish_object (self, result, "elicitation/create", error);
+}
+
+/**
+ * north_mcp_context_return_url_elicitation_required:
+ * @self: a context
+ * @message: why the user should open @url
+ * @url: the URL the user should open
+ * @elicitation_id: an id unique to this elicitation
+ *
+ * Answers the request with the `URLElicitationRequiredError` of revision
+ * 2025-11-25 (−32042): the request cannot go on until the user has visited
+ * @url (to sign in to a third party, for example); the client may retry
+ * it afterwards. When the interaction completes, the server may send
+ * `notifications/elicitation/complete` with @elicitation_id
+ * (north_mcp_session_send_notification()). Safe to call from any thread.
+ */
+void
+north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
+                                                   const char      *message,
+                                                   const char      *url,
+                                                   const char      *elicitation_id)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *elicitation = json_object_new ();
+  JsonArray *elicitations = json_array_new ();
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (elicitation_id != NULL);
+
+  json_object_set_string_member (elicitation, "mode", "url");
+  json_object_set_string_member (elicitation, "message", message);
+  json_object_set_string_member (elicitation, "url", url);
+  json_object_set_string_member (elicitation, "elicitationId", elicitation_id);
+  json_array_add_object_element (elicitations, elicitation);
+  json_object_set_array_member (data, "elicitations", elicitations);
+  node = north_mcp_node_new_object (data);
+
+  north_mcp_context_return_jsonrpc_error (self, NORTH_MCP_JSONRPC_ERROR_URL_ELICITATION_REQUIRED,
+                                          message, node);
+}
+
+/**
+ * north_mcp_context_list_roots_async:
+ * @self: a context
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the client for its roots (`roots/list`). Needs the client's `roots`
+ * capability.
+ */
+void
+north_mcp_context_list_roots_async (NorthMcpContext     *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  north_mcp_context_send_request_async (self, "roots/list", NULL,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_list_roots_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_list_roots_async().
+ *
+ * Returns: (transfer full): the roots (objects with `uri` and `name`)
+ */
+JsonArray *
+north_mcp_context_list_roots_finish (NorthMcpContext  *self,
+                                     GAsyncResult     *result,
+                                     GError          **error)
+{
+  g_autoptr(JsonObject) object = finish_object (self, result, "roots/list", error);
+  JsonNode *roots;
+
+  if (object == NULL)
+    return NULL;
+
+  roots = json_object_get_member (object, "roots");
+  if (roots == NULL || !JSON_NODE_HOLDS_ARRAY (roots))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
+                           "The client's answer to roots/list has no roots array");
+      return NULL;
+    }
+
+  return json_array_ref (json_node_get_array (roots));
+}
+
+/* The stateless revision (2026-07-28). */
+
+/**
+ * north_mcp_context_get_client_capabilities:
+ * @self: a context
+ *
+ * Gets the capabilities the client declared: per request under protocol
+ * revision 2026-07-28 (`_meta`), at `initialize` under earlier ones.
+ *
+ * Returns: (transfer none) (nullable): the `ClientCapabilities` object, or
+ *   %NULL when the client declared none (stateless HTTP of an earlier
+ *   revision)
+ */
+JsonObject *
+north_mcp_context_get_client_capabilities (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  if (self->modern)
+    return self->client_capabilities;
+  if (self->session != NULL)
+    return north_mcp_session_get_client_capabilities (self->session);
+  return NULL;
+}
+
+/**
+ * north_mcp_context_has_client_capability:
+ * @self: a context
+ * @capability: a client capability, such as `sampling`, `elicitation` or
+ *   `roots`
+ *
+ * Gets whether the client declared @capability for this request.
+ *
+ * Returns: %TRUE if it did
+ */
+gboolean
+north_mcp_context_has_client_capability (NorthMcpContext *self,
+                                         const char      *capability)
+{
+  JsonObject *capabilities;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (capability != NULL, FALSE);
+
+  capabilities = north_mcp_context_get_client_capabilities (self);
+  return capabilities != NULL && north_mcp_object_get_object (capabilities, capability) != NULL;
+}
+
+/**
+ * north_mcp_context_return_missing_capability:
+ * @self: a context
+ * @capability: the client capability the request needs, such as `sampling`
+ *
+ * Answers that the request cannot be served because the client did not
+ * declare @capability: under protocol revision 2026-07-28 the
+ * `MissingRequiredClientCapability` error (-32021, with
+ * `data.requiredCapabilities`), under earlier revisions a failed tool
+ * result (`tools/call`) or an invalid-request error.
+ */
+void
+north_mcp_context_return_missing_capability (NorthMcpContext *self,
+                                             const char      *capability)
+{
+  g_autofree char *message = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (capability != NULL);
+
+  message = g_strdup_printf ("Missing required client capability: %s", capability);
+
+  if (self->modern)
+    {
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *required = json_object_new ();
+
+      json_object_set_object_member (required, capability, json_object_new ());
+      json_object_set_object_member (data, "requiredCapabilities", required);
+      node = north_mcp_node_new_object (data);
+      north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
+                                           message, node);
+    }
+  else
+    {
+      north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                                              message);
+    }
+}
+
+/**
+ * north_mcp_context_set_cache_hint:
+ * @self: a context
+ * @ttl_ms: how long the client may reuse the result, in milliseconds
+ * @scope: who may share a cached copy
+ *
+ * Overrides, for this result only, the caching hints the server gives
+ * results of the request's method (see north_mcp_server_set_cache_hint()).
+ * Meaningful for `resources/read` handlers whose resources differ in how
+ * long they stay fresh or whether they hold user data. Call it before
+ * answering.
+ */
+void
+north_mcp_context_set_cache_hint (NorthMcpContext    *self,
+                                  guint               ttl_ms,
+                                  NorthMcpCacheScope  scope)
+{
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (scope == NORTH_MCP_CACHE_SCOPE_PUBLIC || scope == NORTH_MCP_CACHE_SCOPE_PRIVATE);
+
+  self->has_cache_hint = TRUE;
+  self->cache_ttl_ms = ttl_ms;
+  self->cache_scope = scope;
+}
+
+/**
+ * north_mcp_context_get_supports_input_requests:
+ * @self: a context
+ *
+ * Gets whether the handler can answer with an input-required result
+ * (north_mcp_context_return_input_required()): the request was made under
+ * protocol revision 2026-07-28 and is a `tools/call`, `prompts/get` or
+ * `resources/read`. Under earlier revisions, ask the client with
+ * north_mcp_context_elicit_async() and friends instead.
+ *
+ * Returns: %TRUE if input requests can be returned
+ */
+gboolean
+north_mcp_context_get_supports_input_requests (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+
+  return self->modern && north_mcp_modern_method_takes_input (self->method);
+}
+
+static const char *
+input_request_capability (const char *method)
+{
+  if (g_str_equal (method, "sampling/createMessage"))
+    return "sampling";
+  if (g_str_equal (method, "elicitation/create"))
+    return "elicitation";
+  if (g_str_equal (method, "roots/list"))
+    return "roots";
+  return NULL;
+}
+
+/**
+ * north_mcp_context_set_task_status_message:
+ * @self: a context
+ * @message: (nullable): what the task is doing, for people; %NULL to clear it
+ *
+ * Sets the `statusMessage` that `tasks/get` shows while the request runs
+ * as a task of the tasks extension (see [property@NorthMcp.Tool:task-support]).
+ * Messages longer than 1024 bytes are cut. Can be called from any thread.
+ *
+ * Returns: %TRUE if the request runs as a task (or becomes one when the
+ *   handler does not answer before it returns), %FALSE (and nothing
+ *   happens) otherwise
+ *
+ * Since: 0.2
+ */
+gboolean
+north_mcp_context_set_task_status_message (NorthMcpContext *self,
+                                           const char      *message)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+
+  return north_mcp_tasks_set_status_message (self, message);
+}
+
+/**
+ * north_mcp_context_add_input_request:
+ * @self: a context
+ * @key: the key the client's answer will come back under (see
+ *   north_mcp_context_get_input_response())
+ * @method: `elicitation/create`, `sampling/createMessage` or `roots/list`
+ * @params: (nullable): the request's parameters
+ *
+ * Adds a request for the client to the input-required result that
+ * north_mcp_context_return_input_required() sends. Only requests for a
+ * capability the client declared in this very request are added.
+ *
+ * Returns: %TRUE if the request was added, %FALSE if the client did not
+ *   declare the capability it needs (or input requests are not possible,
+ *   see north_mcp_context_get_supports_input_requests())
+ */
+gboolean
+north_mcp_context_add_input_request (NorthMcpContext *self,
+                                     const char      *key,
+                                     const char      *method,
+                                     JsonObject      *params)
+{
+  const char *capability;
+  JsonObject *request;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (method != NULL, FALSE);
+
+  capability = input_request_capability (method);
+  g_return_val_if_fail (capability != NULL, FALSE);
+
+  if (!north_mcp_context_get_supports_input_requests (self) ||
+      !north_mcp_context_has_client_capability (self, capability))
+    return FALSE;
+
+  request = json_object_new ();
+  json_object_set_string_member (request, "method", method);
+  if (params != NULL)
+    json_object_set_object_member (request, "params", json_object_ref (params));
+  else if (!g_str_equal (method, "roots/list"))
+    json_object_set_object_member (request, "params", json_object_new ());
+
+  if (self->input_requests == NULL)
+    self->input_requests = json_object_new ();
+  json_object_set_object_member (self->input_requests, key, request);
+  return TRUE;
+}
+
+/**
+ * north_mcp_context_add_elicitation_request:
+ * @self: a context
+ * @key: the key the client's answer will come back under
+ * @message: what to ask the user
+ * @requested_schema: a flat object schema of primitive properties
+ *
+ * Adds a form-mode `elicitation/create` to the input-required result, like
+ * north_mcp_context_add_input_request().
+ *
+ * Returns: %TRUE if the request was added
+ */
+gboolean
+north_mcp_context_add_elicitation_request (NorthMcpContext *self,
+                                           const char      *key,
+                                           const char      *message,
+                                           JsonObject      *requested_schema)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+
+  g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (requested_schema != NULL, FALSE);
+
+  json_object_set_string_member (params, "message", message);
+  json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
+  return north_mcp_context_add_input_request (self, key, "elicitation/create", params);
+}
+
+/**
+ * north_mcp_context_return_input_required:
+ * @self: a context
+ * @request_state: (nullable): state for the handler's next round, or %NULL
+ *
+ * Answers with an input-required result (protocol revision 2026-07-28):
+ * the requests added with north_mcp_context_add_input_request() and, when
+ * @request_state is given, a `requestState` that the client sends back
+ * when it retries the request with its answers. The library signs the
+ * state (HMAC with a per-server random key) and binds it to the method,
+ * the tool, prompt or resource, the user and an expiry (see
+ * #NorthMcpServer:request-state-lifetime): the retry's handler reads it
+ * back with north_mcp_context_get_request_state() and a tampered, expired
+ * or misplaced state is rejected before any handler runs. The state is
+ * visible to the client: do not put secrets in it.
+ *
+ * When input requests are not possible (see
+ * north_mcp_context_get_supports_input_requests()), answers with an error
+ * instead.
+ */
+void
+north_mcp_context_return_input_required (NorthMcpContext *self,
+                                         const char      *request_state)
+{
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+
+  if (!north_mcp_context_get_supports_input_requests (self))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("The %s request needs input from the client, which protocol "
+                         "revision %s cannot ask for this way", self->method,
+                         self->protocol_version != NULL ? self->protocol_version : "(none)");
+
+      north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                                              message);
+      return;
+    }
+
+  result = json_object_new ();
+  json_object_set_string_member (result, "resultType", "input_required");
+  if (self->input_requests != NULL)
+    json_object_set_object_member (result, "inputRequests", json_object_ref (self->input_requests));
+  if (request_state != NULL || self->input_requests == NULL)
+    {
+      g_autofree char *sealed = north_mcp_modern_seal_state (self->server, self->user, self->method,
+                                                             self->params, request_state);
+
+      json_object_set_string_member (result, "requestState", sealed);
+    }
+  node = north_mcp_node_new_object (result);
+  north_mcp_context_return_result (self, node);
+}
+
+/**
+ * north_mcp_context_get_input_response:
+ * @self: a context
+ * @key: a key given to north_mcp_context_add_input_request() in an
+ *   earlier round
+ *
+ * Gets the client's answer to an input request, when the request is a
+ * retry that carries `inputResponses`. Keys the handler does not ask for
+ * are ignored.
+ *
+ * Returns: (transfer none) (nullable): the answer (an `ElicitResult`,
+ *   `CreateMessageResult` or `ListRootsResult`), or %NULL
+ */
+JsonObject *
+north_mcp_context_get_input_response (NorthMcpContext *self,
+                                      const char      *key)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (!self->modern)
+    return NULL;
+
+  return north_mcp_object_get_object (north_mcp_object_get_object (self->params, "inputResponses"), key);
+}
+
+/**
+ * north_mcp_context_get_request_state:
+ * @self: a context
+ *
+ * Gets the state the handler passed to
+ * north_mcp_context_return_input_required() in the previous round, when
+ * the request is a retry. The library verified it.
+ *
+ * Returns: (nullable): the state, or %NULL on a first round
+ */
+const char *
+north_mcp_context_get_request_state (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->request_state;
+}
+
+/**
+ * north_mcp_context_close_stream:
+ * @self: a context
+ *
+ * Ends the connection that carries the request's response stream without
+ * ending the request, so that a long-running handler does not hold a
+ * connection open (SEP-1699 polling, protocol revision 2025-11-25 over
+ * Streamable HTTP). The client reconnects after the `retry` interval the
+ * server announced, with `Last-Event-ID`, and receives what the handler
+ * sent in the meantime and then its answer; the handler goes on as if
+ * nothing happened. Call it from the thread that runs the server.
+ *
+ * Returns: %TRUE if the stream was closed for the client to resume it,
+ *   %FALSE if the transport cannot resume it (stdio, JSON responses,
+ *   older revisions, stateless requests)
+ */
+gboolean
+north_mcp_context_close_stream (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (g_main_context_is_owner (self->main_context), FALSE);
+
+  if (self->modern || north_mcp_context_is_completed (self))
+    return FALSE;
+
+  return north_mcp_channel_close_stream (self->channel);
+}
+
+/**
+ * north_mcp_context_read_resource_async:
+ * @self: a context
+ * @uri: the URI of one of the server's resources, or one a resource
+ *   template of the server matches
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the contents
+ * @user_data: data for @callback
+ *
+ * Reads a resource of the server that received @self, as a `resources/read`
+ * from the same user would: the resource's or template's handler runs
+ * with a context of its own, for the same North user. FastMCP's
+ * `ctx.read_resource()`. Call it from the server's main context (where
+ * handlers run). The callback runs with @self current (see
+ * north_mcp_context_get_current()).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_context_read_resource_async (NorthMcpContext     *self,
+                                       const char          *uri,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(NorthMcpChannel) channel = NULL;
+  g_autoptr(NorthMcpContext) reader = NULL;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  gpointer previous;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (uri != NULL);
+
+  task = task_new_with_current (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_context_read_resource_async);
+
+  /* The reader answers into @channel, which completes @task. */
+  channel = north_mcp_capture_channel_new (task, "contents");
+  json_node_set_string (id, "north-mcp-read-resource");
+  json_object_set_string_member (params, "uri", uri);
+  reader = north_mcp_context_new (self->server, NULL, self->user, channel, id,
+                                  "resources/read", params, self->protocol_version);
+
+  /* The handler may run now, in this thread: keep the caller's current
+   * context around it. */
+  previous = g_private_get (&current_context);
+  north_mcp_dispatch_resources_read (self->server, reader);
+  g_private_set (&current_context, previous);
+}
+
+/**
+ * north_mcp_context_read_resource_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_read_resource_async(). Fails with
+ * %NORTH_MCP_ERROR_INVALID_ARGUMENT when no resource has the URI, with the
+ * handler's error otherwise.
+ *
+ * Returns: (transfer full): the `contents` of the `resources/read` result:
+ *   objects with `uri`, `mimeType` and `text` or `blob`
+ *
+ * Since: 0.2
+ */
+JsonArray *
+north_mcp_context_read_resource_finish (NorthMcpContext  *self,
+                                        GAsyncResult     *result,
+                                        GError          **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  node = g_task_propagate_pointer (G_TASK (result), error);
+  if (node == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                           "The resource's contents are not an array");
+      return NULL;
+    }
+
+  return json_array_ref (json_node_get_array (node));
+}

@@ -1,0 +1,543 @@
+/* north-mcp-dispatch.c: from a JSON-RPC message to its handler
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-dispatch-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-modern-private.h"
+#include "north-mcp-task-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-tool-private.h"
+#include "north-mcp-util-private.h"
+
+static JsonNode *
+empty_result (void)
+{
+  /* north_mcp_node_new_object() takes its own reference. */
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  return north_mcp_node_new_object (object);
+}
+
+static void
+return_empty (NorthMcpContext *context)
+{
+  g_autoptr(JsonNode) result = empty_result ();
+
+  north_mcp_context_return_result (context, result);
+}
+
+void
+north_mcp_dispatch_invalid_params (NorthMcpContext *context,
+                                   const char      *message)
+{
+  north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
+                                          NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                          message);
+}
+
+/* Cursors are opaque to clients; ours encode the offset of the next page. */
+gboolean
+north_mcp_dispatch_paginate (NorthMcpServer   *server,
+                             NorthMcpContext  *context,
+                             guint             total,
+                             guint            *start,
+                             guint            *end,
+                             char            **next_cursor)
+{
+  JsonObject *params = north_mcp_context_get_params (context);
+  JsonNode *cursor = json_object_get_member (params, "cursor");
+  guint page_size = north_mcp_server_get_page_size (server);
+  guint64 offset = 0;
+
+  *next_cursor = NULL;
+
+  if (cursor != NULL && !JSON_NODE_HOLDS_NULL (cursor))
+    {
+      const char *text = JSON_NODE_HOLDS_VALUE (cursor) &&
+                         json_node_get_value_type (cursor) == G_TYPE_STRING
+                         ? json_node_get_string (cursor) : NULL;
+      gsize length = 0;
+      g_autofree guchar *decoded = NULL;
+      g_autofree char *number = NULL;
+
+      if (text != NULL && *text != '\0' && strlen (text) <= 32 &&
+          strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == strlen (text))
+        decoded = g_base64_decode (text, &length);
+
+      if (decoded != NULL && length > 2 && length < 24 && memcmp (decoded, "o:", 2) == 0)
+        number = g_strndup ((const char *) decoded + 2, length - 2);
+
+      if (number == NULL ||
+          !g_ascii_string_to_unsigned (number, 10, 1, total, &offset, NULL))
+        {
+          north_mcp_dispatch_invalid_params (context, "Invalid params: unknown or expired cursor");
+          return FALSE;
+        }
+    }
+
+  *start = (guint) offset;
+  *end = MIN (total, *start + page_size);
+  if (*end < total)
+    {
+      g_autofree char *plain = g_strdup_printf ("o:%u", *end);
+
+      *next_cursor = g_base64_encode ((const guchar *) plain, strlen (plain));
+    }
+
+  return TRUE;
+}
+
+static void
+handle_initialize (NorthMcpServer  *server,
+                   NorthMcpContext *context)
+{
+  JsonObject *params = north_mcp_context_get_params (context);
+  NorthMcpSession *session = north_mcp_context_get_session (context);
+  const char *requested = north_mcp_object_get_string (params, "protocolVersion");
+  const char *version;
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  const char *instructions = north_mcp_server_get_instructions (server);
+
+  if (requested == NULL)
+    {
+      north_mcp_dispatch_invalid_params (context,
+                                         "Invalid params: initialize needs a string 'protocolVersion'");
+      return;
+    }
+
+  if (session != NULL && north_mcp_session_get_initialized (session))
+    {
+      north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
+                                              NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                                              "Invalid Request: the session is already initialized");
+      return;
+    }
+
+  /* Answer with the client's version when we speak it, else our latest;
+   * the client decides whether it can go on. */
+  version = north_mcp_protocol_version_is_supported (requested)
+            ? requested : NORTH_MCP_LATEST_PROTOCOL_VERSION;
+
+  if (session != NULL)
+    {
+      north_mcp_session_set_protocol_version (session, version);
+      north_mcp_session_set_client (session,
+                                    north_mcp_object_get_object (params, "capabilities"),
+                                    north_mcp_object_get_object (params, "clientInfo"));
+      north_mcp_session_set_initialized (session, TRUE);
+    }
+
+  json_object_set_string_member (result, "protocolVersion", version);
+  json_object_set_object_member (result, "capabilities", north_mcp_server_build_capabilities (server));
+  json_object_set_object_member (result, "serverInfo", north_mcp_server_build_server_info (server));
+  if (instructions != NULL)
+    json_object_set_string_member (result, "instructions", instructions);
+
+  node = north_mcp_node_new_object (result);
+  north_mcp_context_return_result (context, node);
+}
+
+static void
+handle_ping (NorthMcpServer  *server,
+             NorthMcpContext *context)
+{
+  return_empty (context);
+}
+
+static void
+handle_logging_set_level (NorthMcpServer  *server,
+                          NorthMcpContext *context)
+{
+  const char *name = north_mcp_object_get_string (north_mcp_context_get_params (context), "level");
+  NorthMcpSession *session = north_mcp_context_get_session (context);
+  int level = north_mcp_log_level_from_string (name);
+
+  if (level >= 0)
+    {
+      if (session != NULL)
+        north_mcp_session_set_log_level (session, (NorthMcpLogLevel) level);
+      return_empty (context);
+      return;
+    }
+
+  north_mcp_dispatch_invalid_params (context,
+                                     "Invalid params: 'level' must be one of debug, info, notice, "
+                                     "warning, error, critical, alert, emergency");
+}
+
+static void
+handle_tools_list (NorthMcpServer  *server,
+                   NorthMcpContext *context)
+{
+  GPtrArray *tools = north_mcp_server_get_tool_array (server);
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *next_cursor = NULL;
+  JsonArray *array;
+  guint start, end;
+
+  if (!north_mcp_dispatch_paginate (server, context, tools->len, &start, &end, &next_cursor))
+    return;
+
+  array = json_array_sized_new (end - start);
+  for (guint i = start; i < end; i++)
+    json_array_add_element (array, north_mcp_feature_to_json (g_ptr_array_index (tools, i)));
+  json_object_set_array_member (result, "tools", array);
+  if (next_cursor != NULL)
+    json_object_set_string_member (result, "nextCursor", next_cursor);
+
+  node = north_mcp_node_new_object (result);
+  north_mcp_context_return_result (context, node);
+}
+
+static void
+handle_tools_call (NorthMcpServer  *server,
+                   NorthMcpContext *context)
+{
+  JsonObject *params = north_mcp_context_get_params (context);
+  const char *name = north_mcp_object_get_string (params, "name");
+  JsonNode *arguments_node = json_object_get_member (params, "arguments");
+  g_autoptr(JsonObject) arguments = NULL;
+  g_autoptr(GError) error = NULL;
+  NorthMcpTool *tool;
+
+  if (name == NULL)
+    {
+      north_mcp_dispatch_invalid_params (context, "Invalid params: tools/call needs a string 'name'");
+      return;
+    }
+
+  tool = north_mcp_server_lookup_tool (server, name);
+  if (tool == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Invalid params: unknown tool '%s'", name);
+
+      north_mcp_dispatch_invalid_params (context, message);
+      return;
+    }
+
+  if (arguments_node == NULL || JSON_NODE_HOLDS_NULL (arguments_node))
+    arguments = json_object_new ();
+  else if (JSON_NODE_HOLDS_OBJECT (arguments_node))
+    arguments = json_object_ref (json_node_get_object (arguments_node));
+  else
+    {
+      north_mcp_dispatch_invalid_params (context, "Invalid params: 'arguments' must be an object");
+      return;
+    }
+
+  /* Bad arguments are the model's mistake to correct: a tool error, not a
+   * protocol error. */
+  if (!north_mcp_tool_check_arguments (tool, arguments, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("Invalid arguments for tool '%s': %s",
+                                                  name, error->message);
+      g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (message);
+
+      north_mcp_context_return_tool_result (context, result);
+      return;
+    }
+
+  /* The tasks extension may run it as a task. */
+  if (north_mcp_tasks_call_tool (server, context, tool, arguments))
+    return;
+
+  north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (tool));
+  north_mcp_context_push_current (context);
+  NORTH_MCP_TOOL_GET_CLASS (tool)->call (tool, context, arguments);
+  north_mcp_context_pop_current (context);
+}
+
+typedef struct
+{
+  const char            *method;
+  NorthMcpMethodHandler  handler;
+} MethodEntry;
+
+static const MethodEntry methods[] = {
+  { "initialize", handle_initialize },
+  { "ping", handle_ping },
+  { "logging/setLevel", handle_logging_set_level },
+  { "tools/list", handle_tools_list },
+  { "tools/call", handle_tools_call },
+  { "server/discover", north_mcp_modern_handle_discover },
+  { "subscriptions/listen", north_mcp_modern_handle_listen },
+  { "tasks/get", north_mcp_tasks_handle_get },
+  { "tasks/update", north_mcp_tasks_handle_update },
+  { "tasks/cancel", north_mcp_tasks_handle_cancel },
+  { "resources/list", north_mcp_dispatch_resources_list },
+  { "resources/templates/list", north_mcp_dispatch_resources_templates_list },
+  { "resources/read", north_mcp_dispatch_resources_read },
+  { "resources/subscribe", north_mcp_dispatch_resources_subscribe },
+  { "resources/unsubscribe", north_mcp_dispatch_resources_unsubscribe },
+  { "prompts/list", north_mcp_dispatch_prompts_list },
+  { "prompts/get", north_mcp_dispatch_prompts_get },
+  { "completion/complete", north_mcp_dispatch_completion_complete },
+};
+
+static NorthMcpMethodHandler
+lookup_method (const char *method)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    if (g_str_equal (methods[i].method, method))
+      return methods[i].handler;
+
+  return NULL;
+}
+
+static void
+send_error (NorthMcpChannel *channel,
+            JsonNode        *id,
+            int              code,
+            const char      *message)
+{
+  g_autoptr(JsonNode) response = north_mcp_jsonrpc_error_new (id, code, message, NULL);
+
+  north_mcp_channel_send (channel, response);
+}
+
+static void
+handle_notification (NorthMcpServer  *server,
+                     NorthMcpSession *session,
+                     JsonObject      *object)
+{
+  const char *method = north_mcp_object_get_string (object, "method");
+  JsonObject *params = north_mcp_object_get_object (object, "params");
+
+  if (g_str_equal (method, "notifications/cancelled"))
+    {
+      if (session != NULL && params != NULL)
+        north_mcp_session_cancel_in_flight (session, json_object_get_member (params, "requestId"));
+    }
+  else if (g_str_equal (method, "notifications/initialized"))
+    {
+      /* The session became usable with the initialize result already. */
+    }
+  else
+    {
+      north_mcp_server_debug (server, "Ignoring notification %s", method);
+    }
+}
+
+static const char *
+request_protocol_version (NorthMcpSession *session,
+                          JsonObject      *params)
+{
+  if (session != NULL && north_mcp_session_get_protocol_version (session) != NULL)
+    return north_mcp_session_get_protocol_version (session);
+
+  return NORTH_MCP_LATEST_PROTOCOL_VERSION;
+}
+
+static void
+send_response (NorthMcpChannel *channel,
+               JsonNode        *response)
+{
+  north_mcp_channel_send (channel, response);
+}
+
+/* A request under the stateless revision (2026-07-28): everything the
+ * request needs is in its own `_meta`; no session rules apply. */
+static void
+handle_modern_request (NorthMcpServer  *server,
+                       NorthMcpSession *session,
+                       NorthMcpUser    *user,
+                       JsonObject      *params,
+                       const char      *method,
+                       JsonNode        *id,
+                       NorthMcpChannel *channel)
+{
+  g_autoptr(JsonNode) invalid = north_mcp_modern_check_meta (params, id);
+  g_autoptr(NorthMcpContext) context = NULL;
+  g_autofree char *request_state = NULL;
+  NorthMcpMethodHandler handler;
+  JsonObject *meta;
+
+  if (invalid != NULL)
+    {
+      send_response (channel, invalid);
+      return;
+    }
+
+  handler = north_mcp_modern_method_is_removed (method) ? NULL : lookup_method (method);
+  if (handler == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Method not found: %s", method);
+
+      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      return;
+    }
+
+  if (north_mcp_modern_method_takes_input (method))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!north_mcp_modern_check_retry (server, user, method, params, &request_state, &error))
+        {
+          send_error (channel, id, error->code, error->message);
+          return;
+        }
+    }
+
+  meta = north_mcp_object_get_object (params, "_meta");
+  context = north_mcp_context_new (server, session, user, channel, id, method, params,
+                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
+  north_mcp_context_set_modern (context, g_steal_pointer (&request_state));
+  handler (server, context);
+}
+
+static void
+handle_request (NorthMcpServer  *server,
+                NorthMcpSession *session,
+                NorthMcpUser    *user,
+                const char      *method,
+                JsonObject      *params,
+                JsonNode        *id,
+                NorthMcpChannel *channel,
+                gboolean         in_batch)
+{
+  NorthMcpMethodHandler handler;
+  g_autoptr(NorthMcpContext) context = NULL;
+
+  if (!in_batch && north_mcp_modern_params_are_modern (params))
+    {
+      handle_modern_request (server, session, user, params, method, id, channel);
+      return;
+    }
+
+  handler = north_mcp_modern_method_is_modern_only (method) ? NULL : lookup_method (method);
+  if (handler == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Method not found: %s", method);
+
+      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      return;
+    }
+
+  if (in_batch && handler == handle_initialize)
+    {
+      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                  "Invalid Request: initialize cannot be part of a batch");
+      return;
+    }
+
+  if (session != NULL && !north_mcp_session_get_initialized (session) &&
+      handler != handle_initialize && handler != handle_ping)
+    {
+      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                  "Invalid Request: the session is not initialized; send initialize first");
+      return;
+    }
+
+  context = north_mcp_context_new (server, session, user, channel, id, method, params,
+                                   request_protocol_version (session, params));
+  handler (server, context);
+}
+
+/* Handles one message of a body; returns the number of responses it will
+ * produce. */
+static guint
+handle_one (NorthMcpServer  *server,
+            NorthMcpSession *session,
+            NorthMcpUser    *user,
+            JsonNode        *message,
+            NorthMcpChannel *channel,
+            gboolean         in_batch)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *id = NULL;
+
+  switch (north_mcp_jsonrpc_classify (message, &id, &error))
+    {
+    case NORTH_MCP_MESSAGE_REQUEST:
+      {
+        JsonObject *object = json_node_get_object (message);
+
+        handle_request (server, session, user, north_mcp_object_get_string (object, "method"),
+                        north_mcp_object_get_object (object, "params"), id, channel, in_batch);
+      }
+      return 1;
+
+    case NORTH_MCP_MESSAGE_NOTIFICATION:
+      handle_notification (server, session, json_node_get_object (message));
+      return 0;
+
+    case NORTH_MCP_MESSAGE_RESPONSE:
+      if (session == NULL || !north_mcp_session_resolve_response (session, message))
+        north_mcp_server_debug (server, "Ignoring a response to no pending request");
+      return 0;
+
+    case NORTH_MCP_MESSAGE_INVALID:
+    default:
+      send_error (channel, id, error->code, error->message);
+      return 1;
+    }
+}
+
+guint
+north_mcp_server_handle_request (NorthMcpServer         *self,
+                                 NorthMcpSession        *session,
+                                 NorthMcpUser           *user,
+                                 NorthMcpJsonrpcRequest *request,
+                                 NorthMcpChannel        *channel)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+  g_return_val_if_fail (request != NULL && request->id != NULL && request->method != NULL, 0);
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (channel), 0);
+
+  if (session != NULL)
+    north_mcp_session_touch (session);
+
+  handle_request (self, session, user, request->method, request->params, request->id,
+                  channel, FALSE);
+  return 1;
+}
+
+guint
+north_mcp_server_handle_message (NorthMcpServer  *self,
+                                 NorthMcpSession *session,
+                                 NorthMcpUser    *user,
+                                 JsonNode        *message,
+                                 NorthMcpChannel *channel)
+{
+  g_autoptr(GError) error = NULL;
+  JsonArray *batch;
+  guint count;
+  guint responses = 0;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+  g_return_val_if_fail (message != NULL, 0);
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (channel), 0);
+
+  if (session != NULL)
+    north_mcp_session_touch (session);
+
+  if (!JSON_NODE_HOLDS_ARRAY (message))
+    return handle_one (self, session, user, message, channel, FALSE);
+
+  /* 2025-03-26 batches, bounded; the HTTP transport has checked them
+   * already (it knows the revision of stateless requests), stdio and legacy
+   * SSE have not. */
+  batch = json_node_get_array (message);
+  if (!north_mcp_jsonrpc_check_batch (batch, session != NULL
+                                             ? north_mcp_session_get_protocol_version (session)
+                                             : NULL, &error))
+    {
+      send_error (channel, NULL, error->code, error->message);
+      return 1;
+    }
+  count = json_array_get_length (batch);
+
+  for (guint i = 0; i < count; i++)
+    responses += handle_one (self, session, user, json_array_get_element (batch, i), channel, TRUE);
+
+  return responses;
+}

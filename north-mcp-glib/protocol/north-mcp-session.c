@@ -1,0 +1,659 @@
+/* north-mcp-session.c
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-siphash-private.h"
+#include "north-mcp-util-private.h"
+
+/**
+ * NorthMcpSession:
+ *
+ * What one client negotiated with the server: the protocol version, the
+ * client's capabilities and identity, its log level. A stdio connection is
+ * one session; over Streamable HTTP a session lives from `initialize` to
+ * `DELETE` (or expiry) and is named by the `Mcp-Session-Id` header.
+ * Stateless HTTP has no sessions.
+ */
+struct _NorthMcpSession
+{
+  GObject           parent_instance;
+
+  char             *id;
+  char             *protocol_version;
+  JsonObject       *client_capabilities;
+  JsonObject       *client_info;
+  NorthMcpLogLevel  log_level;
+  guint             log_level_set : 1;
+  guint             initialized : 1;
+  guint             closed : 1;
+
+  NorthMcpChannel  *standalone;
+
+  gint64            next_request_id;
+  GHashTable       *pending;   /* id key -> PendingRequest */
+  GHashTable       *in_flight; /* id key -> GCancellable */
+  GHashTable       *subscriptions; /* URI set */
+  gint64            last_activity; /* monotonic, microseconds */
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpSession, north_mcp_session, G_TYPE_OBJECT)
+
+typedef struct
+{
+  NorthMcpSession *session; /* unowned: the session owns the table */
+  char            *key;
+  GTask           *task;
+  GSource         *timeout;
+  GCancellable    *cancellable;
+  gulong           cancelled_id;
+} PendingRequest;
+
+static void
+pending_request_free (PendingRequest *pending)
+{
+  if (pending->timeout != NULL)
+    {
+      g_source_destroy (pending->timeout);
+      g_source_unref (pending->timeout);
+    }
+  if (pending->cancelled_id != 0)
+    g_cancellable_disconnect (pending->cancellable, pending->cancelled_id);
+  g_clear_object (&pending->cancellable);
+  g_clear_object (&pending->task);
+  g_free (pending->key);
+  g_free (pending);
+}
+
+/* Removes the request from the table and hands its task to the caller. */
+static GTask *
+pending_request_steal (NorthMcpSession *self,
+                       const char      *key)
+{
+  PendingRequest *pending = NULL;
+  GTask *task;
+
+  if (!g_hash_table_steal_extended (self->pending, key, NULL, (gpointer *) &pending))
+    return NULL;
+
+  task = g_steal_pointer (&pending->task);
+  pending_request_free (pending);
+  return task;
+}
+
+static void
+north_mcp_session_dispose (GObject *object)
+{
+  NorthMcpSession *self = NORTH_MCP_SESSION (object);
+
+  north_mcp_session_close (self);
+  g_clear_object (&self->standalone);
+
+  G_OBJECT_CLASS (north_mcp_session_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_session_finalize (GObject *object)
+{
+  NorthMcpSession *self = NORTH_MCP_SESSION (object);
+
+  g_free (self->id);
+  g_free (self->protocol_version);
+  g_clear_pointer (&self->client_capabilities, json_object_unref);
+  g_clear_pointer (&self->client_info, json_object_unref);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->in_flight, g_hash_table_unref);
+  g_clear_pointer (&self->subscriptions, g_hash_table_unref);
+
+  G_OBJECT_CLASS (north_mcp_session_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_session_class_init (NorthMcpSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = north_mcp_session_dispose;
+  object_class->finalize = north_mcp_session_finalize;
+}
+
+static void
+north_mcp_session_init (NorthMcpSession *self)
+{
+  self->log_level = NORTH_MCP_LOG_LEVEL_INFO;
+  self->next_request_id = 1;
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) pending_request_free);
+  /* Request ids and URIs are the client's: a keyed hash (hash flooding). */
+  self->in_flight = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_object_unref);
+  self->subscriptions = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, NULL);
+  self->last_activity = g_get_monotonic_time ();
+}
+
+NorthMcpSession *
+north_mcp_session_new (const char      *id,
+                       NorthMcpChannel *standalone)
+{
+  NorthMcpSession *self = g_object_new (NORTH_MCP_TYPE_SESSION, NULL);
+
+  self->id = g_strdup (id);
+  if (standalone != NULL)
+    self->standalone = g_object_ref (standalone);
+
+  return self;
+}
+
+/**
+ * north_mcp_session_get_id:
+ * @self: a session
+ *
+ * Gets the session's id, the value of the `Mcp-Session-Id` header over
+ * Streamable HTTP.
+ *
+ * Returns: the id
+ */
+const char *
+north_mcp_session_get_id (NorthMcpSession *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), NULL);
+
+  return self->id;
+}
+
+/**
+ * north_mcp_session_get_protocol_version:
+ * @self: a session
+ *
+ * Gets the protocol revision negotiated by `initialize`.
+ *
+ * Returns: (nullable): the revision, such as `2025-11-25`, or %NULL before
+ *   `initialize`
+ */
+const char *
+north_mcp_session_get_protocol_version (NorthMcpSession *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), NULL);
+
+  return self->protocol_version;
+}
+
+void
+north_mcp_session_set_protocol_version (NorthMcpSession *self,
+                                        const char      *version)
+{
+  north_mcp_set_str (&self->protocol_version, version);
+}
+
+/**
+ * north_mcp_session_get_client_capabilities:
+ * @self: a session
+ *
+ * Gets the capabilities the client declared in `initialize`.
+ *
+ * Returns: (transfer none) (nullable): the `ClientCapabilities` object
+ */
+JsonObject *
+north_mcp_session_get_client_capabilities (NorthMcpSession *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), NULL);
+
+  return self->client_capabilities;
+}
+
+/**
+ * north_mcp_session_get_client_info:
+ * @self: a session
+ *
+ * Gets the client's `Implementation` object (`name`, `version`, …).
+ *
+ * Returns: (transfer none) (nullable): the client's identity
+ */
+JsonObject *
+north_mcp_session_get_client_info (NorthMcpSession *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), NULL);
+
+  return self->client_info;
+}
+
+void
+north_mcp_session_set_client (NorthMcpSession *self,
+                              JsonObject      *capabilities,
+                              JsonObject      *client_info)
+{
+  g_clear_pointer (&self->client_capabilities, json_object_unref);
+  g_clear_pointer (&self->client_info, json_object_unref);
+  if (capabilities != NULL)
+    self->client_capabilities = json_object_ref (capabilities);
+  if (client_info != NULL)
+    self->client_info = json_object_ref (client_info);
+}
+
+/**
+ * north_mcp_session_get_initialized:
+ * @self: a session
+ *
+ * Gets whether `initialize` succeeded on this session.
+ *
+ * Returns: %TRUE once initialized
+ */
+gboolean
+north_mcp_session_get_initialized (NorthMcpSession *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), FALSE);
+
+  return self->initialized;
+}
+
+void
+north_mcp_session_set_initialized (NorthMcpSession *self,
+                                   gboolean         initialized)
+{
+  self->initialized = !!initialized;
+}
+
+/**
+ * north_mcp_session_get_log_level:
+ * @self: a session
+ *
+ * Gets the least severe level of `notifications/message` the client asked
+ * for with `logging/setLevel` (info until it asks).
+ *
+ * Returns: the level
+ */
+NorthMcpLogLevel
+north_mcp_session_get_log_level (NorthMcpSession *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), NORTH_MCP_LOG_LEVEL_INFO);
+
+  return self->log_level;
+}
+
+void
+north_mcp_session_set_log_level (NorthMcpSession  *self,
+                                 NorthMcpLogLevel  level)
+{
+  self->log_level = level;
+  self->log_level_set = TRUE;
+}
+
+gboolean
+north_mcp_session_get_log_level_set (NorthMcpSession *self)
+{
+  return self->log_level_set;
+}
+
+/**
+ * north_mcp_session_has_client_capability:
+ * @self: a session
+ * @capability: a top-level capability name, such as `sampling`,
+ *   `elicitation` or `roots`
+ *
+ * Checks whether the client declared a capability.
+ *
+ * Returns: %TRUE if the client declared @capability
+ */
+gboolean
+north_mcp_session_has_client_capability (NorthMcpSession *self,
+                                         const char      *capability)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (capability != NULL, FALSE);
+
+  return self->client_capabilities != NULL &&
+         json_object_has_member (self->client_capabilities, capability);
+}
+
+NorthMcpChannel *
+north_mcp_session_get_standalone_channel (NorthMcpSession *self)
+{
+  if (self->standalone != NULL && north_mcp_channel_is_closed (self->standalone))
+    g_clear_object (&self->standalone);
+
+  return self->standalone;
+}
+
+void
+north_mcp_session_set_standalone_channel (NorthMcpSession *self,
+                                          NorthMcpChannel *channel)
+{
+  g_set_object (&self->standalone, channel);
+}
+
+/**
+ * north_mcp_session_send_notification:
+ * @self: a session
+ * @method: the notification's method, such as
+ *   `notifications/resources/updated`
+ * @params: (nullable): its parameters
+ *
+ * Sends a notification that relates to no request on the session's
+ * standalone stream (the HTTP GET stream, or stdio). It is dropped when the
+ * client has no such stream open.
+ */
+void
+north_mcp_session_send_notification (NorthMcpSession *self,
+                                     const char      *method,
+                                     JsonObject      *params)
+{
+  NorthMcpChannel *channel;
+  g_autoptr(JsonNode) message = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_SESSION (self));
+  g_return_if_fail (method != NULL);
+
+  channel = north_mcp_session_get_standalone_channel (self);
+  if (channel == NULL || self->closed)
+    return;
+
+  message = north_mcp_jsonrpc_notification_new (method, params);
+  north_mcp_channel_send (channel, message);
+}
+
+static gboolean
+pending_request_timed_out (gpointer user_data)
+{
+  PendingRequest *pending = user_data;
+  NorthMcpSession *self = pending->session;
+  g_autofree char *key = g_strdup (pending->key);
+  g_autoptr(GTask) task = NULL;
+
+  /* The source is being dispatched: let the free function skip it. */
+  g_clear_pointer (&pending->timeout, g_source_unref);
+  task = pending_request_steal (self, key);
+  if (task != NULL)
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_TIMED_OUT,
+                             "The client did not answer in time");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pending_request_cancelled (GCancellable *cancellable,
+                           gpointer      user_data)
+{
+  PendingRequest *pending = user_data;
+  NorthMcpSession *self = pending->session;
+  g_autofree char *key = g_strdup (pending->key);
+  g_autoptr(GTask) task = NULL;
+
+  /* Runs inside g_cancellable_cancel(): disconnecting here would deadlock,
+   * so forget the handler id and let it go with the cancellable. */
+  pending->cancelled_id = 0;
+  task = pending_request_steal (self, key);
+  if (task != NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "The request to the client was cancelled");
+}
+
+void
+north_mcp_session_send_request_async (NorthMcpSession     *self,
+                                      NorthMcpChannel     *channel,
+                                      const char          *method,
+                                      JsonObject          *params,
+                                      guint                timeout_ms,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) id = NULL;
+  g_autoptr(JsonNode) request = NULL;
+  PendingRequest *pending;
+
+  g_return_if_fail (NORTH_MCP_IS_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_session_send_request_async);
+
+  if (channel == NULL || !north_mcp_channel_can_stream (channel))
+    channel = north_mcp_session_get_standalone_channel (self);
+
+  if (self->closed || channel == NULL)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: the client has no open stream to receive it",
+                               method);
+      return;
+    }
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  id = json_node_init_int (json_node_alloc (), self->next_request_id++);
+  request = north_mcp_jsonrpc_request_new (id, method, params);
+
+  pending = g_new0 (PendingRequest, 1);
+  pending->session = self;
+  pending->key = north_mcp_id_key (id);
+  pending->task = g_object_ref (task);
+  if (timeout_ms > 0)
+    {
+      pending->timeout = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (pending->timeout, pending_request_timed_out, pending, NULL);
+      g_source_attach (pending->timeout, g_main_context_get_thread_default ());
+    }
+  g_hash_table_insert (self->pending, pending->key, pending);
+
+  if (cancellable != NULL)
+    pending->cancellable = g_object_ref (cancellable);
+  if (cancellable != NULL)
+    pending->cancelled_id = g_cancellable_connect (cancellable,
+                                                   G_CALLBACK (pending_request_cancelled),
+                                                   pending, NULL);
+
+  north_mcp_channel_send (channel, request);
+}
+
+JsonNode *
+north_mcp_session_send_request_finish (NorthMcpSession  *self,
+                                       GAsyncResult     *result,
+                                       GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+north_mcp_session_resolve_response (NorthMcpSession *self,
+                                    JsonNode        *response)
+{
+  JsonObject *object = json_node_get_object (response);
+  g_autofree char *key = north_mcp_id_key (json_object_get_member (object, "id"));
+  g_autoptr(GTask) task = NULL;
+  JsonObject *error;
+
+  if (key == NULL)
+    return FALSE;
+
+  task = pending_request_steal (self, key);
+  if (task == NULL)
+    return FALSE;
+
+  error = north_mcp_object_get_object (object, "error");
+  if (error != NULL)
+    {
+      const char *message = north_mcp_object_get_string (error, "message");
+
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
+                               "The client answered with an error: %s",
+                               message != NULL ? message : "(no message)");
+      return TRUE;
+    }
+
+  g_task_return_pointer (task,
+                         json_node_copy (json_object_get_member (object, "result")),
+                         (GDestroyNotify) json_node_unref);
+  return TRUE;
+}
+
+void
+north_mcp_session_add_in_flight (NorthMcpSession *self,
+                                 JsonNode        *id,
+                                 GCancellable    *cancellable)
+{
+  char *key = north_mcp_id_key (id);
+
+  if (key != NULL)
+    g_hash_table_replace (self->in_flight, key, g_object_ref (cancellable));
+}
+
+void
+north_mcp_session_remove_in_flight (NorthMcpSession *self,
+                                    JsonNode        *id)
+{
+  g_autofree char *key = north_mcp_id_key (id);
+
+  if (key != NULL)
+    g_hash_table_remove (self->in_flight, key);
+}
+
+void
+north_mcp_session_cancel_in_flight (NorthMcpSession *self,
+                                    JsonNode        *id)
+{
+  g_autofree char *key = north_mcp_id_key (id);
+  GCancellable *cancellable;
+
+  if (key == NULL)
+    return;
+
+  /* Unknown or finished ids are normal races: ignore them. */
+  cancellable = g_hash_table_lookup (self->in_flight, key);
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+}
+
+void
+north_mcp_session_close (NorthMcpSession *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) cancellables = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+
+  /* Collect first: completing a task may run code that touches the tables. */
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      PendingRequest *pending = value;
+
+      g_ptr_array_add (tasks, g_steal_pointer (&pending->task));
+    }
+  g_hash_table_remove_all (self->pending);
+
+  g_hash_table_iter_init (&iter, self->in_flight);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (cancellables, g_object_ref (value));
+  g_hash_table_remove_all (self->in_flight);
+
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_new_error (g_ptr_array_index (tasks, i), NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED,
+                             "The session ended before the client answered");
+  for (guint i = 0; i < cancellables->len; i++)
+    g_cancellable_cancel (g_ptr_array_index (cancellables, i));
+}
+
+/* Resource subscriptions. */
+
+void
+north_mcp_session_subscribe (NorthMcpSession *self,
+                             const char      *uri)
+{
+  g_hash_table_add (self->subscriptions, g_strdup (uri));
+}
+
+gboolean
+north_mcp_session_unsubscribe (NorthMcpSession *self,
+                               const char      *uri)
+{
+  return g_hash_table_remove (self->subscriptions, uri);
+}
+
+/**
+ * north_mcp_session_is_subscribed:
+ * @self: a session
+ * @uri: a resource URI
+ *
+ * Checks whether the client subscribed to updates of @uri with
+ * `resources/subscribe`.
+ *
+ * Returns: %TRUE if it did and has not unsubscribed
+ */
+gboolean
+north_mcp_session_is_subscribed (NorthMcpSession *self,
+                                 const char      *uri)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  return g_hash_table_contains (self->subscriptions, uri);
+}
+
+/**
+ * north_mcp_session_log:
+ * @self: a session
+ * @level: the severity
+ * @logger: (nullable): the logger's name
+ * @data: any JSON value to log
+ *
+ * Sends `notifications/message` to the session's client on its standalone
+ * stream, if @level is at or above the level the client set with
+ * `logging/setLevel`. For messages that belong to no request; within a
+ * handler, north_mcp_context_log() sends them with the request.
+ */
+void
+north_mcp_session_log (NorthMcpSession  *self,
+                       NorthMcpLogLevel  level,
+                       const char       *logger,
+                       JsonNode         *data)
+{
+  g_autoptr(JsonObject) params = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_SESSION (self));
+  g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
+  g_return_if_fail (data != NULL);
+
+  if (level < self->log_level)
+    return;
+
+  params = north_mcp_log_message_params_new (level, logger, data);
+  north_mcp_session_send_notification (self, "notifications/message", params);
+}
+
+/* Idle tracking, for expiry. */
+
+void
+north_mcp_session_touch (NorthMcpSession *self)
+{
+  self->last_activity = g_get_monotonic_time ();
+}
+
+gint64
+north_mcp_session_get_last_activity (NorthMcpSession *self)
+{
+  return self->last_activity;
+}
+
+void
+north_mcp_session_set_last_activity (NorthMcpSession *self,
+                                     gint64           when)
+{
+  self->last_activity = when;
+}
+
+gboolean
+north_mcp_session_is_busy (NorthMcpSession *self)
+{
+  return g_hash_table_size (self->in_flight) > 0 ||
+         g_hash_table_size (self->pending) > 0 ||
+         north_mcp_session_get_standalone_channel (self) != NULL;
+}

@@ -1,0 +1,443 @@
+/* north-mcp-stdio-transport.c: newline-delimited JSON-RPC on a pair of
+ * streams
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+
+#include "north-mcp-channel-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-stdio-transport-private.h"
+
+#define READ_CHUNK_SIZE 65536
+
+/* The channel: every message becomes one line on the output stream, in
+ * the order sent. */
+
+#define NORTH_MCP_TYPE_STDIO_CHANNEL (north_mcp_stdio_channel_get_type ())
+G_DECLARE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel, NORTH_MCP, STDIO_CHANNEL, NorthMcpChannel)
+
+struct _NorthMcpStdioChannel
+{
+  NorthMcpChannel  parent_instance;
+
+  GOutputStream   *output;
+  GQueue           queue;    /* GBytes waiting to be written */
+  GBytes          *writing;  /* being written */
+  GCancellable    *cancellable;
+  void           (*drained) (gpointer data);
+  gpointer         drained_data;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel, NORTH_MCP_TYPE_CHANNEL)
+
+static void write_next (NorthMcpStdioChannel *self);
+
+static void
+write_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(NorthMcpStdioChannel) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->writing, g_bytes_unref);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("stdio: cannot write: %s", error->message);
+      g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+      north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+    }
+
+  write_next (self);
+}
+
+static void
+write_next (NorthMcpStdioChannel *self)
+{
+  gconstpointer data;
+  gsize size;
+
+  if (self->writing != NULL)
+    return;
+
+  self->writing = g_queue_pop_head (&self->queue);
+  if (self->writing == NULL)
+    {
+      if (self->drained != NULL)
+        self->drained (self->drained_data);
+      return;
+    }
+
+  data = g_bytes_get_data (self->writing, &size);
+  g_output_stream_write_all_async (self->output, data, size, G_PRIORITY_DEFAULT,
+                                   self->cancellable, write_done, g_object_ref (self));
+}
+
+static void
+north_mcp_stdio_channel_send (NorthMcpChannel *channel,
+                              JsonNode        *message)
+{
+  NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
+  gsize length;
+  char *line = north_mcp_jsonrpc_to_string (message, &length);
+
+  line = g_realloc (line, length + 2);
+  line[length] = '\n';
+  line[length + 1] = '\0';
+  g_queue_push_tail (&self->queue, g_bytes_new_take (line, length + 1));
+  write_next (self);
+}
+
+static void
+north_mcp_stdio_channel_send_response_text (NorthMcpChannel *channel,
+                                            GString         *text)
+{
+  NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
+  gsize length;
+  char *line;
+
+  g_string_append_c (text, '\n');
+  length = text->len;
+  /* Lines wait here while the client reads slowly: keep only their bytes,
+   * not the string's spare room. */
+  line = g_realloc (g_string_free (text, FALSE), length);
+  g_queue_push_tail (&self->queue, g_bytes_new_take (line, length));
+  write_next (self);
+}
+
+static gboolean
+north_mcp_stdio_channel_can_stream (NorthMcpChannel *channel)
+{
+  return TRUE;
+}
+
+static void
+north_mcp_stdio_channel_finalize (GObject *object)
+{
+  NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (object);
+
+  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+  g_clear_pointer (&self->writing, g_bytes_unref);
+  g_clear_object (&self->output);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (north_mcp_stdio_channel_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_stdio_channel_class_init (NorthMcpStdioChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NorthMcpChannelClass *channel_class = NORTH_MCP_CHANNEL_CLASS (klass);
+
+  object_class->finalize = north_mcp_stdio_channel_finalize;
+  channel_class->send = north_mcp_stdio_channel_send;
+  channel_class->send_response_text = north_mcp_stdio_channel_send_response_text;
+  channel_class->can_stream = north_mcp_stdio_channel_can_stream;
+}
+
+static void
+north_mcp_stdio_channel_init (NorthMcpStdioChannel *self)
+{
+  g_queue_init (&self->queue);
+  self->cancellable = g_cancellable_new ();
+}
+
+/* The transport: reads lines and hands them to the server. */
+
+struct _NorthMcpStdioTransport
+{
+  GObject               parent_instance;
+
+  NorthMcpServer       *server;  /* weak */
+  NorthMcpSession      *session;
+  GInputStream         *input;
+  NorthMcpStdioChannel *channel;
+  GCancellable         *cancellable;
+  GByteArray           *buffer;
+  gboolean              discarding; /* inside an oversized line */
+  gboolean              stopped;
+  gboolean              closed;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpStdioTransport, north_mcp_stdio_transport, G_TYPE_OBJECT)
+
+enum {
+  CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+emit_closed (gpointer data)
+{
+  NorthMcpStdioTransport *self = data;
+
+  if (self->closed)
+    return;
+
+  self->closed = TRUE;
+  g_signal_emit (self, signals[CLOSED], 0);
+}
+
+static void
+send_parse_error (NorthMcpStdioTransport *self,
+                  const char             *message)
+{
+  g_autoptr(JsonNode) response =
+    north_mcp_jsonrpc_error_new (NULL, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR, message, NULL);
+
+  north_mcp_channel_send (NORTH_MCP_CHANNEL (self->channel), response);
+}
+
+static void
+send_too_large (NorthMcpStdioTransport *self,
+                gsize                   limit)
+{
+  g_autofree char *message =
+    g_strdup_printf ("Parse error: the message exceeds the limit of %" G_GSIZE_FORMAT " bytes", limit);
+
+  send_parse_error (self, message);
+}
+
+static void
+handle_line (NorthMcpStdioTransport *self,
+             const char             *line,
+             gsize                   length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) message = NULL;
+  g_auto(NorthMcpJsonrpcRequest) request = { 0, };
+
+  while (length > 0 && (line[length - 1] == '\r' || line[length - 1] == ' ' || line[length - 1] == '\t'))
+    length--;
+  if (length == 0)
+    return;
+
+  /* One request, the usual line, without building its envelope. */
+  if (north_mcp_jsonrpc_read_request (line, length, &request))
+    {
+      if (self->server != NULL)
+        north_mcp_server_handle_request (self->server, self->session, NULL, &request,
+                                         NORTH_MCP_CHANNEL (self->channel));
+      return;
+    }
+
+  message = north_mcp_jsonrpc_parse (line, length, &error);
+  if (message == NULL)
+    {
+      send_parse_error (self, error->message);
+      return;
+    }
+
+  if (self->server != NULL)
+    north_mcp_server_handle_message (self->server, self->session, NULL, message,
+                                     NORTH_MCP_CHANNEL (self->channel));
+}
+
+static void
+consume_buffer (NorthMcpStdioTransport *self)
+{
+  gsize limit = self->server != NULL ? north_mcp_server_get_max_body_size (self->server) : G_MAXSIZE;
+  gsize start = 0;
+  guint8 *newline;
+
+  /* The lines handled are removed once at the end: removing each in turn
+   * would move the rest of the buffer per line, quadratic in the number
+   * of short lines one read brings. */
+  while (!self->stopped &&
+         (newline = memchr (self->buffer->data + start, '\n', self->buffer->len - start)) != NULL)
+    {
+      gsize length = newline - (self->buffer->data + start);
+
+      if (self->discarding)
+        self->discarding = FALSE;
+      else if (length > limit)
+        send_too_large (self, limit);
+      else
+        handle_line (self, (const char *) self->buffer->data + start, length);
+
+      start += length + 1;
+    }
+  g_byte_array_remove_range (self->buffer, 0, start);
+
+  /* A line longer than any acceptable message: answer once, then drop it
+   * up to its end rather than buffer without bound. */
+  if (self->buffer->len > limit)
+    {
+      if (!self->discarding)
+        send_too_large (self, limit);
+      self->discarding = TRUE;
+      g_byte_array_set_size (self->buffer, 0);
+    }
+}
+
+static void read_next (NorthMcpStdioTransport *self);
+
+static void
+input_ended (NorthMcpStdioTransport *self)
+{
+  NorthMcpStdioChannel *channel = self->channel;
+
+  /* A last line without a newline still counts. */
+  if (self->buffer->len > 0 && !self->discarding)
+    handle_line (self, (const char *) self->buffer->data, self->buffer->len);
+  g_byte_array_set_size (self->buffer, 0);
+
+  /* Exit once what was already answered has been written out. */
+  channel->drained = emit_closed;
+  channel->drained_data = self;
+  if (channel->writing == NULL && g_queue_is_empty (&channel->queue))
+    emit_closed (self);
+}
+
+static void
+read_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(NorthMcpStdioTransport) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize size;
+  gconstpointer data;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (self->stopped)
+    return;
+
+  if (bytes == NULL)
+    {
+      g_debug ("stdio: cannot read: %s", error->message);
+      input_ended (self);
+      return;
+    }
+
+  data = g_bytes_get_data (bytes, &size);
+  if (size == 0)
+    {
+      input_ended (self);
+      return;
+    }
+
+  g_byte_array_append (self->buffer, data, size);
+  consume_buffer (self);
+  read_next (self);
+}
+
+static void
+read_next (NorthMcpStdioTransport *self)
+{
+  if (self->stopped)
+    return;
+
+  g_input_stream_read_bytes_async (self->input, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   self->cancellable, read_done, g_object_ref (self));
+}
+
+static void
+north_mcp_stdio_transport_dispose (GObject *object)
+{
+  NorthMcpStdioTransport *self = NORTH_MCP_STDIO_TRANSPORT (object);
+
+  north_mcp_stdio_transport_stop (self);
+  g_clear_weak_pointer (&self->server);
+  g_clear_object (&self->session);
+  g_clear_object (&self->channel);
+
+  G_OBJECT_CLASS (north_mcp_stdio_transport_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_stdio_transport_finalize (GObject *object)
+{
+  NorthMcpStdioTransport *self = NORTH_MCP_STDIO_TRANSPORT (object);
+
+  g_clear_object (&self->input);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->buffer, g_byte_array_unref);
+
+  G_OBJECT_CLASS (north_mcp_stdio_transport_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_stdio_transport_class_init (NorthMcpStdioTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = north_mcp_stdio_transport_dispose;
+  object_class->finalize = north_mcp_stdio_transport_finalize;
+
+  signals[CLOSED] = g_signal_new ("closed",
+                                  G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 0);
+}
+
+static void
+north_mcp_stdio_transport_init (NorthMcpStdioTransport *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->buffer = g_byte_array_new ();
+}
+
+NorthMcpStdioTransport *
+north_mcp_stdio_transport_new (NorthMcpServer  *server,
+                               NorthMcpSession *session,
+                               GInputStream    *input,
+                               GOutputStream   *output)
+{
+  NorthMcpStdioTransport *self = g_object_new (NORTH_MCP_TYPE_STDIO_TRANSPORT, NULL);
+
+  g_set_weak_pointer (&self->server, server);
+  self->session = g_object_ref (session);
+  self->input = g_object_ref (input);
+  self->channel = g_object_new (NORTH_MCP_TYPE_STDIO_CHANNEL, NULL);
+  self->channel->output = g_object_ref (output);
+  north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (self->channel));
+
+  return self;
+}
+
+NorthMcpStdioTransport *
+north_mcp_stdio_transport_new_for_stdio (NorthMcpServer  *server,
+                                         NorthMcpSession *session)
+{
+  g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  g_autoptr(GOutputStream) output = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+
+  return north_mcp_stdio_transport_new (server, session, input, output);
+}
+
+void
+north_mcp_stdio_transport_start (NorthMcpStdioTransport *self)
+{
+  read_next (self);
+}
+
+void
+north_mcp_stdio_transport_stop (NorthMcpStdioTransport *self)
+{
+  if (self->stopped)
+    return;
+
+  self->stopped = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  if (self->channel != NULL)
+    {
+      self->channel->drained = NULL;
+      north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self->channel));
+    }
+}
