@@ -16,6 +16,7 @@
 #include "north-mcp-session-private.h"
 #include "north-mcp-user.h"
 #include "north-mcp-util-private.h"
+#include "north-mcp-request-scope-private.h"
 
 /**
  * NorthMcpContext:
@@ -65,6 +66,7 @@ struct _NorthMcpContext
   NorthMcpCacheScope    cache_scope;
   gulong                channel_cancelled_id;
   NorthMcpTool         *output_tool;      /* set when results are checked */
+  GHashTable           *north_context;    /* X-North-Context-*; never NULL */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
@@ -291,6 +293,7 @@ north_mcp_context_finalize (GObject *object)
   g_clear_pointer (&self->client_capabilities, json_object_unref);
   g_free (self->request_state);
   g_clear_pointer (&self->input_requests, json_object_unref);
+  g_clear_pointer (&self->north_context, g_hash_table_unref);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->finalize (object);
 }
@@ -333,6 +336,7 @@ north_mcp_context_new (NorthMcpServer  *server,
   self->method = g_strdup (method);
   self->params = params != NULL ? json_object_ref (params) : json_object_new ();
   self->protocol_version = g_strdup (protocol_version);
+  self->north_context = north_mcp_north_context_from_headers (north_mcp_request_scope_get_headers ());
   meta = north_mcp_object_get_object (self->params, "_meta");
   if (meta != NULL && json_object_has_member (meta, "progressToken"))
     {
@@ -469,6 +473,64 @@ north_mcp_get_authenticated_user (void)
   NorthMcpContext *context = north_mcp_context_get_current ();
 
   return context != NULL ? context->user : NULL;
+}
+
+/**
+ * north_mcp_context_get_north_context:
+ * @self: a context
+ *
+ * Gets the North context of the request: every `X-North-Context-*` HTTP
+ * header, keyed by the rest of its name in lower case (`X-North-Context-TenantId: t1`
+ * gives `tenantid` → `t1`), empty keys and empty values included, as the
+ * North Python SDK's `get_north_context()` gives it. It does not depend on
+ * authentication: open mode and requests without credentials have it
+ * too. Over stdio it is empty.
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): the context; empty,
+ *   never %NULL, when there is none
+ *
+ * Since: 0.2
+ */
+GHashTable *
+north_mcp_context_get_north_context (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->north_context;
+}
+
+/**
+ * north_mcp_get_north_context:
+ *
+ * Gets the North context (see [method@NorthMcp.Context.get_north_context])
+ * of the request being handled in this thread: in a handler, the one of
+ * [func@NorthMcp.Context.get_current]; in a custom route callback (see
+ * [method@NorthMcp.Server.add_route]), the one of the route's request.
+ * The equivalent of the North Python SDK's `get_north_context()`.
+ *
+ * Returns: (transfer container) (element-type utf8 utf8): a new table;
+ *   empty outside a request
+ *
+ * Since: 0.2
+ */
+GHashTable *
+north_mcp_get_north_context (void)
+{
+  NorthMcpContext *context = north_mcp_context_get_current ();
+
+  if (context != NULL)
+    {
+      GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, context->north_context);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
+      return copy;
+    }
+
+  return north_mcp_north_context_from_headers (north_mcp_request_scope_get_headers ());
 }
 
 /**

@@ -195,4 +195,9 @@ NorthMcpContext *north_mcp_context_get_current          (void);
 NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpUser    *north_mcp_get_authenticated_user       (void);
 
+NORTH_MCP_AVAILABLE_IN_ALL
+GHashTable      *north_mcp_context_get_north_context    (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+GHashTable      *north_mcp_get_north_context            (void);
+
 G_END_DECLS

@@ -28,6 +28,7 @@
 #include "north-mcp-origin-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-error.h"
+#include "north-mcp-request-scope-private.h"
 
 #define DEFAULT_MCP_PATH "/mcp"
 #define SESSION_HEADER "Mcp-Session-Id"
@@ -872,6 +873,7 @@ call_route (NorthMcpHttpTransport *self,
 {
   const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
   NorthMcpRoute *route = NULL;
+  NorthMcpRequestScope scope;
 
   /* Looked up again: after an asynchronous authentication the route may
    * be gone. */
@@ -881,7 +883,10 @@ call_route (NorthMcpHttpTransport *self,
       return;
     }
 
+  /* north_mcp_get_north_context() in the callback reads these headers. */
+  north_mcp_request_scope_enter (&scope, soup_server_message_get_request_headers (msg));
   route->func (self->server, msg, path, user, route->user_data);
+  north_mcp_request_scope_leave (&scope);
 }
 
 /* After authentication: the MCP endpoints proper. */
@@ -893,6 +898,10 @@ dispatch (NorthMcpHttpTransport *self,
           NorthMcpUser          *user)
 {
   const char *method = soup_server_message_get_method (msg);
+  NorthMcpRequestScope scope;
+
+  /* Contexts made for this request read its North and trace context. */
+  north_mcp_request_scope_enter (&scope, soup_server_message_get_request_headers (msg));
 
   switch (endpoint)
     {
@@ -941,6 +950,8 @@ dispatch (NorthMcpHttpTransport *self,
     default:
       g_assert_not_reached ();
     }
+
+  north_mcp_request_scope_leave (&scope);
 }
 
 /* A request waiting for an asynchronous authentication decision. */

@@ -132,6 +132,18 @@ export function getAuthenticatedUser(context = null) {
     return userToJs(user);
 }
 
+/**
+ * The North context of a request as a plain object: every
+ * `X-North-Context-*` header, keyed by the rest of its name in lower case,
+ * empty values kept, with or without credentials. Of @context, of the
+ * request running now (see currentContext()), or, in a custom route
+ * callback, of the route's request; {} elsewhere.
+ */
+export function getNorthContext(context = null) {
+    const current = context ?? currentContext();
+    return {...(current ? current.get_north_context() : NorthMcp.get_north_context()) ?? {}};
+}
+
 /** A Promise resolved after @milliseconds, on the GLib main loop. */
 export function sleep(milliseconds) {
     return new Promise(resolve => {

@@ -72,8 +72,9 @@ whoami (NorthMcpTool     *tool,
     json_object_set_null_member (object, "email");
   json_object_set_member (object, "connector_access_tokens",
                           string_table_to_json (user != NULL ? north_mcp_user_get_connector_access_tokens (user) : NULL));
+  /* Every X-North-Context-* header, with or without credentials. */
   json_object_set_member (object, "context",
-                          string_table_to_json (user != NULL ? north_mcp_user_get_context (user) : NULL));
+                          string_table_to_json (north_mcp_context_get_north_context (context)));
   json_object_set_boolean_member (object, "id_token_present",
                                   user != NULL && north_mcp_user_get_id_token (user) != NULL);
 

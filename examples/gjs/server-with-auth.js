@@ -13,7 +13,7 @@
 // SPDX-License-Identifier: MIT
 
 import System from 'system';
-import {Server, AuthenticationError, getAuthenticatedUser, sleep}
+import {Server, AuthenticationError, getAuthenticatedUser, getNorthContext, sleep}
     from '../../bindings/gjs/northmcp.js';
 
 const server = new Server({name: 'Demo', version: '1.0.0', port: 5222});
@@ -47,13 +47,13 @@ server.tool('whoami', {
         return {
             email: user.email,
             connector_access_tokens: user.connectorAccessTokens,
-            context: user.context,
+            context: getNorthContext(),
             id_token_present: user.idToken !== null,
         };
     } catch (error) {
         if (!(error instanceof AuthenticationError))
             throw error;
-        return {email: null, connector_access_tokens: {}, context: {}, id_token_present: false};
+        return {email: null, connector_access_tokens: {}, context: getNorthContext(), id_token_present: false};
     }
 });
 

@@ -45,14 +45,16 @@ def add(a: int, b: int) -> int:
 @mcp.tool(read_only=True)
 def whoami() -> dict:
     """Tell what the server knows of the North user calling it"""
+    # Every X-North-Context-* header, with or without credentials.
+    context = NorthMcp.get_north_context()
     try:
         user = NorthMcp.get_authenticated_user()
     except NorthMcp.AuthenticationError:
-        return {"email": None, "connector_access_tokens": {}, "context": {},
+        return {"email": None, "connector_access_tokens": {}, "context": context,
                 "id_token_present": False}
     return {"email": user.email,
             "connector_access_tokens": user.connector_access_tokens,
-            "context": user.context,
+            "context": context,
             "id_token_present": user.id_token is not None}
 
 

@@ -294,6 +294,46 @@ def test_context_headers(start):
     assert result["isError"] is True and "X-North-Context-Tenant-ID" in result["content"][0]["text"]
 
 
+NORTH_CONTEXT_HEADERS = {"X-North-Context-Tenant-ID": "t1", "x-north-context-REGION": "eu",
+                         "X-North-Context-Empty": "", "X-North-Context-": "no key"}
+NORTH_CONTEXT = {"tenant-id": "t1", "region": "eu", "empty": "", "": "no key"}
+
+
+def test_north_context_open_mode(start):
+    """Open mode, no credentials at all: whoami still sees every context
+    header, empty keys and values included (the peer's get_north_context)."""
+    server = start("server-with-auth")
+    client = Client(server, NORTH_CONTEXT_HEADERS)
+    client.initialize()
+    who = client.tool("whoami")["structuredContent"]
+    assert who["email"] is None
+    assert who["context"] == NORTH_CONTEXT
+    plain = Client(server)
+    plain.initialize()
+    assert plain.tool("whoami")["structuredContent"]["context"] == {}
+
+
+def test_north_context_enforced_mode_and_custom_route(start):
+    server = start("server-with-custom-routes", "--require-auth")
+    # A public route: context without credentials.
+    status, _, body = server.request("GET", "/context", headers=NORTH_CONTEXT_HEADERS)
+    assert status == 200 and json.loads(body) == {"context": NORTH_CONTEXT}
+    status, _, body = server.request("GET", "/context")
+    assert status == 200 and json.loads(body) == {"context": {}}
+    # With valid credentials too.
+    headers = dict(NORTH_CONTEXT_HEADERS, Authorization="Bearer " + SEED_TOKEN)
+    status, _, body = server.request("GET", "/context", headers=headers)
+    assert status == 200 and json.loads(body) == {"context": NORTH_CONTEXT}
+
+
+def test_north_context_with_credentials(start):
+    server = start("server-with-auth")
+    client = Client(server, dict(NORTH_CONTEXT_HEADERS, Authorization="Bearer " + SEED_TOKEN))
+    client.initialize()
+    who = client.tool("whoami")["structuredContent"]
+    assert who["email"] == "test@company.com" and who["context"] == NORTH_CONTEXT
+
+
 def test_debug_logging(start):
     server = start("server-with-debug")
     client = Client(server, {"Authorization": "Bearer " + SEED_TOKEN})
