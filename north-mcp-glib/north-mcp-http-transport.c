@@ -1190,6 +1190,8 @@ north_mcp_http_transport_new (NorthMcpServer *server)
 
   self = g_object_new (NORTH_MCP_TYPE_HTTP_TRANSPORT, NULL);
   self->server = server;
+  g_free (self->mcp_path);
+  self->mcp_path = g_strdup (north_mcp_server_get_path (server));
   g_object_add_weak_pointer (G_OBJECT (server), (gpointer *) &self->server);
 
   return self;

@@ -107,6 +107,12 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_health_check      (NorthMcpServer        *self,
                                                                gboolean               enabled);
 NORTH_MCP_AVAILABLE_IN_ALL
+const char            *north_mcp_server_get_path              (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_set_path              (NorthMcpServer        *self,
+                                                               const char            *path,
+                                                               GError               **error);
+NORTH_MCP_AVAILABLE_IN_ALL
 gsize                  north_mcp_server_get_max_body_size     (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_body_size     (NorthMcpServer        *self,
