@@ -17,6 +17,7 @@
 #include "north-mcp-user.h"
 #include "north-mcp-util-private.h"
 #include "north-mcp-request-scope-private.h"
+#include "north-mcp-tracer-private.h"
 
 /**
  * NorthMcpContext:
@@ -67,6 +68,7 @@ struct _NorthMcpContext
   gulong                channel_cancelled_id;
   NorthMcpTool         *output_tool;      /* set when results are checked */
   GHashTable           *north_context;    /* X-North-Context-*; never NULL */
+  NorthMcpSpan         *span;             /* NULL unless tracing is on */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
@@ -192,6 +194,8 @@ static void
 finish_request (NorthMcpContext *self,
                 JsonNode        *response)
 {
+  if (self->span != NULL)
+    north_mcp_trace_request_end (self->span, response);
   if (!end_request (self))
     return;
 
@@ -205,6 +209,8 @@ static void
 finish_request_text (NorthMcpContext *self,
                      GString         *text)
 {
+  if (self->span != NULL)
+    north_mcp_trace_request_end (self->span, NULL);
   if (end_request (self))
     north_mcp_channel_send_response_text (self->channel, text);
   else
@@ -257,6 +263,7 @@ north_mcp_context_dispose (GObject *object)
           stand_in->id = json_node_ref (self->id);
           stand_in->main_context = g_main_context_ref (self->main_context);
           stand_in->cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
+          stand_in->span = self->span != NULL ? g_object_ref (self->span) : NULL;
           run_on_main_context (stand_in, finish_request, response, NULL);
           g_object_unref (stand_in);
         }
@@ -274,6 +281,11 @@ north_mcp_context_dispose (GObject *object)
   g_clear_object (&self->user);
   g_clear_object (&self->server);
   g_clear_object (&self->output_tool);
+  /* A span not ended by an answer (no channel) ends here; a stand-in
+   * above ends it when it answers. */
+  if (self->span != NULL && G_OBJECT (self->span)->ref_count == 1)
+    north_mcp_span_end (self->span);
+  g_clear_object (&self->span);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->dispose (object);
 }
@@ -337,6 +349,7 @@ north_mcp_context_new (NorthMcpServer  *server,
   self->params = params != NULL ? json_object_ref (params) : json_object_new ();
   self->protocol_version = g_strdup (protocol_version);
   self->north_context = north_mcp_north_context_from_headers (north_mcp_request_scope_get_headers ());
+  self->span = north_mcp_trace_request_begin (server, session, id, method, self->params, protocol_version);
   meta = north_mcp_object_get_object (self->params, "_meta");
   if (meta != NULL && json_object_has_member (meta, "progressToken"))
     {
@@ -473,6 +486,48 @@ north_mcp_get_authenticated_user (void)
   NorthMcpContext *context = north_mcp_context_get_current ();
 
   return context != NULL ? context->user : NULL;
+}
+
+/**
+ * north_mcp_context_get_span:
+ * @self: a context
+ *
+ * Gets the server span of the request (see [class@NorthMcp.Tracer]), to
+ * add attributes or events to it.
+ *
+ * Returns: (transfer none) (nullable): the span, %NULL when tracing is off
+ *
+ * Since: 0.2
+ */
+NorthMcpSpan *
+north_mcp_context_get_span (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->span;
+}
+
+/**
+ * north_mcp_context_start_span:
+ * @self: a context
+ * @name: the span's name, low in cardinality (`fetch-weather`, not a URL)
+ *
+ * Opens a child span of the request's server span, for a step of the
+ * handler worth timing. End it with [method@NorthMcp.Span.end]. When
+ * tracing is off the span does not record, at little cost.
+ *
+ * Returns: (transfer full): the span
+ *
+ * Since: 0.2
+ */
+NorthMcpSpan *
+north_mcp_context_start_span (NorthMcpContext *self,
+                              const char      *name)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return north_mcp_trace_start_child (self->server, self->span, name);
 }
 
 /**
@@ -851,6 +906,23 @@ north_mcp_context_set_tool (NorthMcpContext *self,
 
 /* The error result that replaces a result not matching the tool's output
  * schema, or NULL when it matches. */
+/* The text of an error result, for spans that record error details. */
+static const char *
+first_text (NorthMcpToolResult *result)
+{
+  JsonArray *content = north_mcp_tool_result_get_content (result);
+
+  for (guint i = 0; content != NULL && i < json_array_get_length (content); i++)
+    {
+      JsonObject *item = json_array_get_object_element (content, i);
+      JsonNode *text = item != NULL ? json_object_get_member (item, "text") : NULL;
+
+      if (text != NULL && JSON_NODE_HOLDS_VALUE (text) && json_node_get_value_type (text) == G_TYPE_STRING)
+        return json_node_get_string (text);
+    }
+  return NULL;
+}
+
 static NorthMcpToolResult *
 check_output (NorthMcpContext    *self,
               NorthMcpToolResult *result)
@@ -895,6 +967,8 @@ north_mcp_context_return_tool_result (NorthMcpContext    *self,
 
   if (self->output_tool != NULL && (invalid = check_output (self, result)) != NULL)
     result = invalid;
+  if (self->span != NULL && north_mcp_tool_result_get_is_error (result))
+    north_mcp_trace_tool_error (self->span, first_text (result));
 
   if (self->filter != NULL)
     {

@@ -20,6 +20,7 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-origin-private.h"
+#include "north-mcp-tracer-private.h"
 
 typedef struct
 {
@@ -798,6 +799,9 @@ north_mcp_server_run (NorthMcpServer  *self,
   _north_mcp_server_set_loop (self, NULL);
   north_mcp_server_stop (self);
   stop_workers (&workers);
+  /* Send the spans still queued (bounded by the export timeout). */
+  if (north_mcp_trace_peek_tracer (self) != NULL)
+    north_mcp_tracer_shutdown (north_mcp_trace_peek_tracer (self));
 
   return 0;
 }

@@ -247,6 +247,52 @@ const contextMethods = {
 };
 contextMethods.reportProgress = contextMethods.progress;
 
+/**
+ * Runs @func(span) inside a child span of the request's span (an
+ * OpenTelemetry span; see NorthMcp.Tracer) and ends the span when @func
+ * returns or its Promise settles. A throw or rejection marks the span
+ * failed with the error's class name (its message only when the tracer
+ * records error details) and is passed on. @attributes: strings, numbers,
+ * booleans. Returns what @func returns.
+ */
+contextMethods.span = function (name, func, attributes = {}) {
+    const span = this.start_span(name);
+    setSpanAttributes(span, attributes);
+    const fail = error => {
+        span.record_error(error?.constructor?.name ?? 'Error', String(error?.message ?? error));
+        span.end();
+        throw error;
+    };
+    let value;
+    try {
+        value = func(span);
+    } catch (error) {
+        fail(error);
+    }
+    if (value && typeof value.then === 'function') {
+        return value.then(result => {
+            span.end();
+            return result;
+        }, fail);
+    }
+    span.end();
+    return value;
+};
+
+/** Sets attributes of a span from a plain object. */
+export function setSpanAttributes(span, attributes = {}) {
+    for (const [key, value] of Object.entries(attributes ?? {})) {
+        if (typeof value === 'boolean')
+            span.set_attribute_boolean(key, value);
+        else if (Number.isInteger(value))
+            span.set_attribute_int(key, value);
+        else if (typeof value === 'number')
+            span.set_attribute_double(key, value);
+        else
+            span.set_attribute_string(key, String(value));
+    }
+}
+
 // context.debug/info/notice/warning/error(message or data, {logger}).
 for (const [name, level] of Object.entries(LOG_LEVELS)) {
     contextMethods[name] = function (data, {logger = null} = {}) {

@@ -65,6 +65,12 @@ whoami (NorthMcpTool     *tool,
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(JsonNode) node = NULL;
   const char *email = user != NULL ? north_mcp_user_get_email (user) : NULL;
+  /* A child span of the request's span; it records only when tracing is
+   * configured (OTEL_EXPORTER_OTLP_ENDPOINT and friends). */
+  g_autoptr(NorthMcpSpan) span = north_mcp_context_start_span (context, "collect-north-context");
+
+  north_mcp_span_set_attribute_int (span, "north.context.count",
+                                    g_hash_table_size (north_mcp_context_get_north_context (context)));
 
   if (email != NULL)
     json_object_set_string_member (object, "email", email);
@@ -79,6 +85,7 @@ whoami (NorthMcpTool     *tool,
                                   user != NULL && north_mcp_user_get_id_token (user) != NULL);
 
   node = json_node_init_object (json_node_alloc (), object);
+  north_mcp_span_end (span);
   return north_mcp_tool_result_new_structured (node);
 }
 

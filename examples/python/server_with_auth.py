@@ -45,8 +45,11 @@ def add(a: int, b: int) -> int:
 @mcp.tool(read_only=True)
 def whoami() -> dict:
     """Tell what the server knows of the North user calling it"""
-    # Every X-North-Context-* header, with or without credentials.
-    context = NorthMcp.get_north_context()
+    # Every X-North-Context-* header, with or without credentials. The
+    # span records only when tracing is configured (OTEL_* variables).
+    with NorthMcp.span("collect-north-context") as span:
+        context = NorthMcp.get_north_context()
+        span.set_attribute("north.context.count", len(context))
     try:
         user = NorthMcp.get_authenticated_user()
     except NorthMcp.AuthenticationError:
