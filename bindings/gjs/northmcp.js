@@ -144,6 +144,34 @@ export function getNorthContext(context = null) {
     return {...(current ? current.get_north_context() : NorthMcp.get_north_context()) ?? {}};
 }
 
+/**
+ * A result item North (1.13 and later) shows as a cited document, as
+ * NorthMcp.Citation builds it: `{text, title, url, _north_metadata:
+ * {renderer: 'document', content, title, url, label, meta: {author_name,
+ * last_updated, page_number}}}`, members not given left out.
+ * @lastUpdated: a Date, or Unix seconds. Return an array of these from a
+ * tool.
+ */
+export function citation(content, {title = null, url = null, label = null, authorName = null,
+    lastUpdated = null, pageNumber = null} = {}) {
+    const item = NorthMcp.Citation.new(content);
+    if (title !== null)
+        item.set_title(title);
+    if (url !== null)
+        item.set_url(url);
+    if (label !== null)
+        item.set_label(label);
+    if (authorName !== null)
+        item.set_author_name(authorName);
+    if (lastUpdated !== null) {
+        const seconds = lastUpdated instanceof Date ? lastUpdated.getTime() / 1000 : lastUpdated;
+        item.set_last_updated(GLib.DateTime.new_from_unix_utc(Math.floor(seconds)));
+    }
+    if (pageNumber !== null)
+        item.set_page_number(pageNumber);
+    return jsonToJs(item.to_json());
+}
+
 /** A Promise resolved after @milliseconds, on the GLib main loop. */
 export function sleep(milliseconds) {
     return new Promise(resolve => {

@@ -617,6 +617,9 @@ class Span(NorthMcp.Span):
         return False
 
 
+Span = override(Span)
+
+
 def _start_span(context, name, attributes):
     span = context.start_span(name) if context is not None else Span()
     span.set_attributes(attributes)
@@ -639,6 +642,50 @@ def span(name, attributes=None):
 
 
 __all__ += ["Span", "span"]
+
+
+# ---------------------------------------------------------------------------
+# Citations
+
+def _glib_datetime(value):
+    if isinstance(value, GLib.DateTime):
+        return value
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        value = value.timestamp()
+    elif isinstance(value, datetime.date):
+        value = datetime.datetime(value.year, value.month, value.day,
+                                  tzinfo=datetime.timezone.utc).timestamp()
+    return GLib.DateTime.new_from_unix_utc(int(value))
+
+
+def citation(content, *, title=None, url=None, label=None, author_name=None,
+             last_updated=None, page_number=None):
+    """A result item North (1.13 and later) shows as a cited document: the
+    dict ``{"text", "title", "url", "_north_metadata": {"renderer":
+    "document", "content", "title", "url", "label", "meta": {"author_name",
+    "last_updated", "page_number"}}}`` that ``NorthMcp.Citation`` builds,
+    members not given left out. @last_updated: a ``datetime`` (naive means
+    UTC), a ``date``, Unix seconds or a ``GLib.DateTime``. Return a list of
+    these from a tool."""
+    item = NorthMcp.Citation.new(content)
+    if title is not None:
+        item.set_title(title)
+    if url is not None:
+        item.set_url(url)
+    if label is not None:
+        item.set_label(label)
+    if author_name is not None:
+        item.set_author_name(author_name)
+    if last_updated is not None:
+        item.set_last_updated(_glib_datetime(last_updated))
+    if page_number is not None:
+        item.set_page_number(page_number)
+    return json_to_python(item.to_json())
+
+
+__all__.append("citation")
 
 
 # ---------------------------------------------------------------------------
