@@ -67,7 +67,8 @@ struct _NorthMcpContext
   NorthMcpCacheScope    cache_scope;
   gulong                channel_cancelled_id;
   NorthMcpTool         *output_tool;      /* set when results are checked */
-  GHashTable           *north_context;    /* X-North-Context-*; never NULL */
+  SoupMessageHeaders   *request_headers;  /* the HTTP request's, or NULL */
+  GHashTable           *north_context;    /* X-North-Context-*, made on demand */
   NorthMcpSpan         *span;             /* NULL unless tracing is on */
 };
 
@@ -306,6 +307,7 @@ north_mcp_context_finalize (GObject *object)
   g_free (self->request_state);
   g_clear_pointer (&self->input_requests, json_object_unref);
   g_clear_pointer (&self->north_context, g_hash_table_unref);
+  g_clear_pointer (&self->request_headers, soup_message_headers_unref);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->finalize (object);
 }
@@ -348,7 +350,10 @@ north_mcp_context_new (NorthMcpServer  *server,
   self->method = g_strdup (method);
   self->params = params != NULL ? json_object_ref (params) : json_object_new ();
   self->protocol_version = g_strdup (protocol_version);
-  self->north_context = north_mcp_north_context_from_headers (north_mcp_request_scope_get_headers ());
+  /* Kept, not read: most handlers never ask for the North context. */
+  self->request_headers = north_mcp_request_scope_get_headers ();
+  if (self->request_headers != NULL)
+    soup_message_headers_ref (self->request_headers);
   self->span = north_mcp_trace_request_begin (server, session, id, method, self->params, protocol_version);
   meta = north_mcp_object_get_object (self->params, "_meta");
   if (meta != NULL && json_object_has_member (meta, "progressToken"))
@@ -549,9 +554,23 @@ north_mcp_context_start_span (NorthMcpContext *self,
 GHashTable *
 north_mcp_context_get_north_context (NorthMcpContext *self)
 {
+  GHashTable *context;
+
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
 
-  return self->north_context;
+  context = g_atomic_pointer_get (&self->north_context);
+  if (context != NULL)
+    return context;
+
+  /* Any thread may ask first; one table wins. The request's headers no
+   * longer change once it is dispatched. */
+  context = north_mcp_north_context_from_headers (self->request_headers);
+  if (!g_atomic_pointer_compare_and_exchange (&self->north_context, NULL, context))
+    {
+      g_hash_table_unref (context);
+      context = g_atomic_pointer_get (&self->north_context);
+    }
+  return context;
 }
 
 /**
@@ -579,7 +598,7 @@ north_mcp_get_north_context (void)
       GHashTableIter iter;
       gpointer key, value;
 
-      g_hash_table_iter_init (&iter, context->north_context);
+      g_hash_table_iter_init (&iter, north_mcp_context_get_north_context (context));
       while (g_hash_table_iter_next (&iter, &key, &value))
         g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
       return copy;

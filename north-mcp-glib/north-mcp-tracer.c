@@ -130,11 +130,40 @@ tracer_quark (void)
   return quark;
 }
 
+/* Tracers switched on, in the whole process: while there is none and the
+ * environment configures none, a request does not even look its
+ * server's tracer up. */
+static gint active_tracers;
+
+static gboolean
+environment_configures_tracing (void)
+{
+  static gsize once;
+  static gboolean configured;
+
+  if (g_once_init_enter (&once))
+    {
+      const char *traces = g_getenv ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+      const char *base = g_getenv ("OTEL_EXPORTER_OTLP_ENDPOINT");
+
+      configured = (traces != NULL && *traces != '\0') || (base != NULL && *base != '\0');
+      g_once_init_leave (&once, 1);
+    }
+  return configured;
+}
+
 static void
 update_active (NorthMcpTracer *self)
 {
-  g_atomic_int_set (&self->active,
-                    self->endpoint != NULL && !self->disabled && self->sampler != SAMPLER_ALWAYS_OFF);
+  gboolean active = self->endpoint != NULL && !self->disabled && self->sampler != SAMPLER_ALWAYS_OFF;
+
+  if (active == (gboolean) g_atomic_int_get (&self->active))
+    return;
+  g_atomic_int_set (&self->active, active);
+  if (active)
+    g_atomic_int_inc (&active_tracers);
+  else
+    g_atomic_int_dec_and_test (&active_tracers);
 }
 
 static void
@@ -143,6 +172,8 @@ north_mcp_tracer_finalize (GObject *object)
   NorthMcpTracer *self = NORTH_MCP_TRACER (object);
 
   north_mcp_tracer_shutdown (self);
+  if (g_atomic_int_get (&self->active))
+    g_atomic_int_dec_and_test (&active_tracers);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->wake);
   g_cond_clear (&self->done);
@@ -1006,6 +1037,10 @@ void
 north_mcp_tracer_enqueue (NorthMcpTracer *self,
                           NorthMcpSpan   *span)
 {
+  /* Switched off since the span started: nothing to send it to. */
+  if (!g_atomic_int_get (&self->active))
+    return;
+
   g_mutex_lock (&self->lock);
   if (self->stopping || self->queue.length >= self->max_queue)
     {
@@ -1185,14 +1220,17 @@ north_mcp_trace_request_begin (NorthMcpServer  *server,
                                JsonObject      *params,
                                const char      *protocol_version)
 {
-  NorthMcpTracer *tracer = north_mcp_server_get_tracer (server);
+  NorthMcpTracer *tracer;
   NorthMcpTraceParent parent, context;
   const char *tracestate = NULL, *target = NULL;
   gboolean has_parent;
   g_autofree char *name = NULL;
   NorthMcpSpan *span;
 
-  if (G_LIKELY (!g_atomic_int_get (&tracer->active)))
+  if (G_LIKELY (g_atomic_int_get (&active_tracers) == 0 && !environment_configures_tracing ()))
+    return NULL;
+  tracer = north_mcp_server_get_tracer (server);
+  if (!g_atomic_int_get (&tracer->active))
     return NULL;
 
   has_parent = find_parent (params, &parent, &tracestate);
