@@ -18,6 +18,8 @@ EXAMPLES = os.path.join(os.environ["NORTH_MCP_SOURCE_ROOT"], "examples", "python
 
 
 def example(name):
+    if name == "vala":
+        return [os.environ["NORTH_MCP_VALA_CITATIONS"]]
     if name.endswith(".js"):
         return [os.environ["NORTH_MCP_GJS"], "-m",
                 os.path.join(os.environ["NORTH_MCP_SOURCE_ROOT"], "examples", "gjs", name)]
@@ -39,8 +41,9 @@ def stdio_server(request):
     client.close()
 
 
-@pytest.mark.parametrize("stdio_server", twins("server_with_citations.py",
-                                               "server-with-citations.js"), indirect=True)
+@pytest.mark.parametrize("stdio_server", twins("server_with_citations.py", "server-with-citations.js")
+                         + (["vala"] if os.environ.get("NORTH_MCP_VALA_CITATIONS") else []),
+                         indirect=True)
 def test_citations(stdio_server):
     result = stdio_server.call_tool("search_documents", {"query": "POLICY"})["result"]
     assert not result.get("isError", False)

@@ -1,5 +1,5 @@
 # test_python_otel.py: North context, child spans and citations from
-# Python (and GJS, when NORTH_MCP_GJS names gjs), against a real OTLP/HTTP
+# Python, GJS (when NORTH_MCP_GJS names gjs) and Vala, against a real OTLP/HTTP
 # receiver (bench/otlp-receiver.py, run in this process on 127.0.0.1).
 #
 # SPDX-License-Identifier: MIT
@@ -27,6 +27,8 @@ PARENT_ID = "00f067aa0ba902b7"
 
 
 def example(name):
+    if name == "vala":
+        return [os.environ["NORTH_MCP_VALA_AUTH"]]
     if name.endswith(".js"):
         return [os.environ["NORTH_MCP_GJS"], "-m", os.path.join(ROOT, "examples", "gjs", name)]
     return ["/usr/bin/python3", os.path.join(ROOT, "examples", "python", name)]
@@ -36,6 +38,8 @@ def twins():
     names = ["server_with_auth.py"]
     if os.environ.get("NORTH_MCP_GJS"):
         names.append("server-with-auth.js")
+    if os.environ.get("NORTH_MCP_VALA_AUTH"):
+        names.append("vala")
     return names
 
 
