@@ -317,6 +317,28 @@ bounded_string (const char *value)
   return g_utf8_make_valid (value, g_utf8_find_prev_char (value, value + NORTH_MCP_SPAN_MAX_VALUE_LENGTH + 1) - value);
 }
 
+/* Sets one attribute: @value's union member for @type (a string is
+ * copied, cut to NORTH_MCP_SPAN_MAX_VALUE_LENGTH). */
+static void
+set_value (NorthMcpSpan    *self,
+           const char      *key,
+           const Attribute *value)
+{
+  Attribute *attribute;
+
+  g_mutex_lock (&self->lock);
+  if (can_change (self) && (attribute = attribute_slot (&self->attributes, key)) != NULL)
+    {
+      char *key_kept = attribute->key;
+
+      *attribute = *value;
+      attribute->key = key_kept;
+      if (value->type == VALUE_STRING)
+        attribute->string = bounded_string (value->string);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
 /**
  * north_mcp_span_set_attribute_string:
  * @self: a span
@@ -332,18 +354,10 @@ north_mcp_span_set_attribute_string (NorthMcpSpan *self,
                                      const char   *key,
                                      const char   *value)
 {
-  Attribute *attribute;
-
   g_return_if_fail (NORTH_MCP_IS_SPAN (self));
   g_return_if_fail (key != NULL && value != NULL);
 
-  g_mutex_lock (&self->lock);
-  if (can_change (self) && (attribute = attribute_slot (&self->attributes, key)) != NULL)
-    {
-      attribute->type = VALUE_STRING;
-      attribute->string = bounded_string (value);
-    }
-  g_mutex_unlock (&self->lock);
+  set_value (self, key, &(Attribute) { .type = VALUE_STRING, .string = (char *) value });
 }
 
 /**
@@ -361,18 +375,10 @@ north_mcp_span_set_attribute_int (NorthMcpSpan *self,
                                   const char   *key,
                                   gint64        value)
 {
-  Attribute *attribute;
-
   g_return_if_fail (NORTH_MCP_IS_SPAN (self));
   g_return_if_fail (key != NULL);
 
-  g_mutex_lock (&self->lock);
-  if (can_change (self) && (attribute = attribute_slot (&self->attributes, key)) != NULL)
-    {
-      attribute->type = VALUE_INT;
-      attribute->integer = value;
-    }
-  g_mutex_unlock (&self->lock);
+  set_value (self, key, &(Attribute) { .type = VALUE_INT, .integer = value });
 }
 
 /**
@@ -390,18 +396,10 @@ north_mcp_span_set_attribute_double (NorthMcpSpan *self,
                                      const char   *key,
                                      double        value)
 {
-  Attribute *attribute;
-
   g_return_if_fail (NORTH_MCP_IS_SPAN (self));
   g_return_if_fail (key != NULL);
 
-  g_mutex_lock (&self->lock);
-  if (can_change (self) && (attribute = attribute_slot (&self->attributes, key)) != NULL)
-    {
-      attribute->type = VALUE_DOUBLE;
-      attribute->number = value;
-    }
-  g_mutex_unlock (&self->lock);
+  set_value (self, key, &(Attribute) { .type = VALUE_DOUBLE, .number = value });
 }
 
 /**
@@ -419,18 +417,10 @@ north_mcp_span_set_attribute_boolean (NorthMcpSpan *self,
                                       const char   *key,
                                       gboolean      value)
 {
-  Attribute *attribute;
-
   g_return_if_fail (NORTH_MCP_IS_SPAN (self));
   g_return_if_fail (key != NULL);
 
-  g_mutex_lock (&self->lock);
-  if (can_change (self) && (attribute = attribute_slot (&self->attributes, key)) != NULL)
-    {
-      attribute->type = VALUE_BOOLEAN;
-      attribute->boolean = !!value;
-    }
-  g_mutex_unlock (&self->lock);
+  set_value (self, key, &(Attribute) { .type = VALUE_BOOLEAN, .boolean = !!value });
 }
 
 static void

@@ -154,21 +154,13 @@ export function getNorthContext(context = null) {
  */
 export function citation(content, {title = null, url = null, label = null, authorName = null,
     lastUpdated = null, pageNumber = null} = {}) {
-    const item = NorthMcp.Citation.new(content);
-    if (title !== null)
-        item.set_title(title);
-    if (url !== null)
-        item.set_url(url);
-    if (label !== null)
-        item.set_label(label);
-    if (authorName !== null)
-        item.set_author_name(authorName);
-    if (lastUpdated !== null) {
-        const seconds = lastUpdated instanceof Date ? lastUpdated.getTime() / 1000 : lastUpdated;
-        item.set_last_updated(GLib.DateTime.new_from_unix_utc(Math.floor(seconds)));
-    }
-    if (pageNumber !== null)
-        item.set_page_number(pageNumber);
+    const seconds = lastUpdated instanceof Date ? lastUpdated.getTime() / 1000 : lastUpdated;
+    const properties = {title, url, label, author_name: authorName, page_number: pageNumber,
+        last_updated: seconds === null ? null : GLib.DateTime.new_from_unix_utc(Math.floor(seconds))};
+    const item = new NorthMcp.Citation({
+        content,
+        ...Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== null)),
+    });
     return jsonToJs(item.to_json());
 }
 

@@ -669,19 +669,11 @@ def citation(content, *, title=None, url=None, label=None, author_name=None,
     members not given left out. @last_updated: a ``datetime`` (naive means
     UTC), a ``date``, Unix seconds or a ``GLib.DateTime``. Return a list of
     these from a tool."""
-    item = NorthMcp.Citation.new(content)
-    if title is not None:
-        item.set_title(title)
-    if url is not None:
-        item.set_url(url)
-    if label is not None:
-        item.set_label(label)
-    if author_name is not None:
-        item.set_author_name(author_name)
-    if last_updated is not None:
-        item.set_last_updated(_glib_datetime(last_updated))
-    if page_number is not None:
-        item.set_page_number(page_number)
+    properties = {"title": title, "url": url, "label": label, "author_name": author_name,
+                  "last_updated": None if last_updated is None else _glib_datetime(last_updated),
+                  "page_number": page_number}
+    item = NorthMcp.Citation(content=content,
+                             **{name: value for name, value in properties.items() if value is not None})
     return json_to_python(item.to_json())
 
 
