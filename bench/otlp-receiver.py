@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """A minimal OTLP/HTTP JSON receiver, for tests and benchmarks.
 
-    otlp-receiver.py [--port N] [--record FILE] [--hang]
+    otlp-receiver.py [--port N] [--record FILE] [--hang] [--count-only]
 
 Listens on 127.0.0.1 (port 0 picks a free one; the line
 ``listening on http://127.0.0.1:PORT`` tells which), answers every POST
 with 200 ``{}`` and counts the spans of each export; with --record, appends
 each decoded export as one JSON line to FILE. With --hang it reads the
 request and never answers: a collector that is down in the worst way.
+With --count-only it does not decode, only counts ``"spanId"`` in the body:
+in benchmarks the receiver shares a CPU with the load generator.
 SIGTERM or SIGINT prints ``spans=N exports=M`` and exits.
 
 SPDX-License-Identifier: MIT
@@ -24,9 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Receiver(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port=0, hang=False, record=None):
+    def __init__(self, port=0, hang=False, record=None, count_only=False):
         super().__init__(("127.0.0.1", port), Handler)
         self.hang = hang
+        self.count_only = count_only
         self.record = record
         self.lock = threading.Lock()
         self.exports = []         # decoded bodies
@@ -54,6 +57,15 @@ class Handler(BaseHTTPRequestHandler):
         server = self.server
         if server.hang:
             server.stop_hanging.wait(600)
+            return
+        if server.count_only:
+            with server.lock:
+                server.span_count += body.count(b'"spanId"')
+                server.exports.append(None)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
             return
         try:
             export = json.loads(body)
@@ -83,8 +95,9 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record")
     parser.add_argument("--hang", action="store_true")
+    parser.add_argument("--count-only", action="store_true")
     args = parser.parse_args()
-    receiver = Receiver(args.port, args.hang, args.record)
+    receiver = Receiver(args.port, args.hang, args.record, args.count_only)
     print(f"listening on http://127.0.0.1:{receiver.server_address[1]}", file=sys.stderr, flush=True)
 
     def stop(*_):

@@ -264,7 +264,7 @@ north_mcp_context_dispose (GObject *object)
           stand_in->id = json_node_ref (self->id);
           stand_in->main_context = g_main_context_ref (self->main_context);
           stand_in->cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
-          stand_in->span = self->span != NULL ? g_object_ref (self->span) : NULL;
+          stand_in->span = g_steal_pointer (&self->span);
           run_on_main_context (stand_in, finish_request, response, NULL);
           g_object_unref (stand_in);
         }
@@ -282,9 +282,9 @@ north_mcp_context_dispose (GObject *object)
   g_clear_object (&self->user);
   g_clear_object (&self->server);
   g_clear_object (&self->output_tool);
-  /* A span not ended by an answer (no channel) ends here; a stand-in
-   * above ends it when it answers. */
-  if (self->span != NULL && G_OBJECT (self->span)->ref_count == 1)
+  /* Answered, or dropped without a channel: the span ends with the
+   * context (ending twice does nothing); a stand-in above took it. */
+  if (self->span != NULL)
     north_mcp_span_end (self->span);
   g_clear_object (&self->span);
 

@@ -29,6 +29,6 @@ const NorthMcpTraceParent *north_mcp_span_get_context (NorthMcpSpan      *self);
 const char   *north_mcp_span_get_tracestate   (NorthMcpSpan              *self);
 gboolean      north_mcp_span_is_ended         (NorthMcpSpan              *self);
 void          north_mcp_span_write_otlp       (NorthMcpSpan              *self,
-                                               JsonBuilder               *builder);
+                                               GString                   *out);
 
 G_END_DECLS

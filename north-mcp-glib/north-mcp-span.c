@@ -4,10 +4,12 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "north-mcp-span-private.h"
 #include "north-mcp-tracer-private.h"
+#include "north-mcp-json-writer-private.h"
 
 /**
  * NorthMcpSpan:
@@ -594,121 +596,100 @@ north_mcp_span_end (NorthMcpSpan *self)
 
 /* --- OTLP/JSON ---------------------------------------------------- */
 
+/* Written straight to text, off the request path but once per span: no
+ * tree is built. 64-bit integers are strings in OTLP/JSON. */
 static void
-write_time (JsonBuilder *builder,
-            const char  *member,
-            gint64       ns)
+write_attributes (GString *out,
+                  GArray  *attributes)
 {
-  char text[32];
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
 
-  /* OTLP/JSON: 64-bit integers are strings. */
-  g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, ns);
-  json_builder_set_member_name (builder, member);
-  json_builder_add_string_value (builder, text);
-}
-
-static void
-write_attributes (JsonBuilder *builder,
-                                 GArray      *attributes)
-{
-  char text[32];
-
-  json_builder_begin_array (builder);
+  g_string_append_c (out, '[');
   for (guint i = 0; attributes != NULL && i < attributes->len; i++)
     {
       Attribute *attribute = &g_array_index (attributes, Attribute, i);
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "key");
-      json_builder_add_string_value (builder, attribute->key);
-      json_builder_set_member_name (builder, "value");
-      json_builder_begin_object (builder);
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, "{\"key\":");
+      north_mcp_json_write_string (out, attribute->key);
+      g_string_append (out, ",\"value\":{");
       switch (attribute->type)
         {
         case VALUE_STRING:
-          json_builder_set_member_name (builder, "stringValue");
-          json_builder_add_string_value (builder, attribute->string);
+          g_string_append (out, "\"stringValue\":");
+          north_mcp_json_write_string (out, attribute->string);
           break;
         case VALUE_INT:
-          g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, attribute->integer);
-          json_builder_set_member_name (builder, "intValue");
-          json_builder_add_string_value (builder, text);
+          g_string_append_printf (out, "\"intValue\":\"%" G_GINT64_FORMAT "\"", attribute->integer);
           break;
         case VALUE_DOUBLE:
-          json_builder_set_member_name (builder, "doubleValue");
-          json_builder_add_double_value (builder, attribute->number);
+          /* JSON has no NaN or infinities: those go as strings. */
+          if (isfinite (attribute->number))
+            g_string_append_printf (out, "\"doubleValue\":%s",
+                                    g_ascii_dtostr (number, sizeof number, attribute->number));
+          else
+            g_string_append_printf (out, "\"doubleValue\":\"%s\"",
+                                    isnan (attribute->number) ? "NaN"
+                                    : attribute->number > 0 ? "Infinity" : "-Infinity");
           break;
         case VALUE_BOOLEAN:
         default:
-          json_builder_set_member_name (builder, "boolValue");
-          json_builder_add_boolean_value (builder, attribute->boolean);
+          g_string_append_printf (out, "\"boolValue\":%s", attribute->boolean ? "true" : "false");
           break;
         }
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
+      g_string_append (out, "}}");
     }
-  json_builder_end_array (builder);
+  g_string_append_c (out, ']');
 }
 
 /* One OTLP/JSON Span object; the span has ended, so it no longer
  * changes. */
 void
 north_mcp_span_write_otlp (NorthMcpSpan *self,
-                           JsonBuilder  *builder)
+                           GString      *out)
 {
   char parent[2 * NORTH_MCP_SPAN_ID_SIZE + 1];
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "traceId");
-  json_builder_add_string_value (builder, self->trace_id_hex);
-  json_builder_set_member_name (builder, "spanId");
-  json_builder_add_string_value (builder, self->span_id_hex);
+  g_string_append_printf (out, "{\"traceId\":\"%s\",\"spanId\":\"%s\"",
+                          self->trace_id_hex, self->span_id_hex);
   if (self->has_parent)
     {
       north_mcp_trace_hex (self->parent_span_id, NORTH_MCP_SPAN_ID_SIZE, parent);
-      json_builder_set_member_name (builder, "parentSpanId");
-      json_builder_add_string_value (builder, parent);
+      g_string_append_printf (out, ",\"parentSpanId\":\"%s\"", parent);
     }
   if (self->tracestate != NULL)
     {
-      json_builder_set_member_name (builder, "traceState");
-      json_builder_add_string_value (builder, self->tracestate);
+      g_string_append (out, ",\"traceState\":");
+      north_mcp_json_write_string (out, self->tracestate);
     }
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, self->name);
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_int_value (builder, self->kind);
-  write_time (builder, "startTimeUnixNano", self->start_ns);
-  write_time (builder, "endTimeUnixNano", self->end_ns);
-  json_builder_set_member_name (builder, "attributes");
-  write_attributes (builder, self->attributes);
+  g_string_append (out, ",\"name\":");
+  north_mcp_json_write_string (out, self->name);
+  g_string_append_printf (out, ",\"kind\":%d,\"startTimeUnixNano\":\"%" G_GINT64_FORMAT "\","
+                          "\"endTimeUnixNano\":\"%" G_GINT64_FORMAT "\",\"attributes\":",
+                          self->kind, self->start_ns, self->end_ns);
+  write_attributes (out, self->attributes);
   if (self->events != NULL)
     {
-      json_builder_set_member_name (builder, "events");
-      json_builder_begin_array (builder);
+      g_string_append (out, ",\"events\":[");
       for (guint i = 0; i < self->events->len; i++)
         {
           Event *event = g_ptr_array_index (self->events, i);
 
-          json_builder_begin_object (builder);
-          write_time (builder, "timeUnixNano", event->time_ns);
-          json_builder_set_member_name (builder, "name");
-          json_builder_add_string_value (builder, event->name);
-          json_builder_set_member_name (builder, "attributes");
-          write_attributes (builder, event->attributes);
-          json_builder_end_object (builder);
+          g_string_append_printf (out, "%s{\"timeUnixNano\":\"%" G_GINT64_FORMAT "\",\"name\":",
+                                  i > 0 ? "," : "", event->time_ns);
+          north_mcp_json_write_string (out, event->name);
+          g_string_append (out, ",\"attributes\":");
+          write_attributes (out, event->attributes);
+          g_string_append_c (out, '}');
         }
-      json_builder_end_array (builder);
+      g_string_append_c (out, ']');
     }
-  json_builder_set_member_name (builder, "status");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_int_value (builder, self->status);
+  g_string_append_printf (out, ",\"status\":{\"code\":%d", self->status);
   if (self->status_message != NULL)
     {
-      json_builder_set_member_name (builder, "message");
-      json_builder_add_string_value (builder, self->status_message);
+      g_string_append (out, ",\"message\":");
+      north_mcp_json_write_string (out, self->status_message);
     }
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
+  g_string_append (out, "}}");
 }

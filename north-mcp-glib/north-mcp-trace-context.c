@@ -121,15 +121,33 @@ north_mcp_trace_hex (const guint8 *bytes,
   out[2 * length] = '\0';
 }
 
+/* One generator per thread: g_random_int() takes a process-wide lock on
+ * every call. Ids need to be unique, not secret. */
+static GRand *
+thread_rand (void)
+{
+  static GPrivate key = G_PRIVATE_INIT ((GDestroyNotify) g_rand_free);
+  GRand *rand = g_private_get (&key);
+
+  if (G_UNLIKELY (rand == NULL))
+    {
+      rand = g_rand_new ();
+      g_private_set (&key, rand);
+    }
+  return rand;
+}
+
 void
 north_mcp_trace_random_id (guint8 *bytes,
                            gsize   length)
 {
+  GRand *rand = thread_rand ();
+
   do
     {
       for (gsize i = 0; i < length; i += 4)
         {
-          guint32 value = g_random_int ();
+          guint32 value = g_rand_int (rand);
 
           memcpy (bytes + i, &value, MIN (4, length - i));
         }

@@ -13,6 +13,7 @@
 #include "north-mcp-trace-context-private.h"
 #include "north-mcp-request-scope-private.h"
 #include "north-mcp-log-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-server.h"
 #include "north-mcp-error.h"
 
@@ -875,75 +876,43 @@ north_mcp_tracer_get_exported_spans (NorthMcpTracer *self)
 /* --- the exporter ------------------------------------------------------ */
 
 static void
-write_string_attribute (JsonBuilder *builder,
-                        const char  *key,
-                        const char  *value)
+write_string_attribute (GString    *out,
+                        const char *key,
+                        const char *value)
 {
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "key");
-  json_builder_add_string_value (builder, key);
-  json_builder_set_member_name (builder, "value");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "stringValue");
-  json_builder_add_string_value (builder, value);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
+  g_string_append (out, "{\"key\":");
+  north_mcp_json_write_string (out, key);
+  g_string_append (out, ",\"value\":{\"stringValue\":");
+  north_mcp_json_write_string (out, value);
+  g_string_append (out, "}},");
 }
 
-/* An ExportTraceServiceRequest in OTLP/JSON. */
+/* An ExportTraceServiceRequest in OTLP/JSON, written straight to text. */
 static GBytes *
 build_request (NorthMcpTracer *self,
                GPtrArray      *batch)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  gsize length = 0;
-  char *text;
+  GString *out = g_string_sized_new (1024 * (batch->len + 1));
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "resourceSpans");
-  json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "resource");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "attributes");
-  json_builder_begin_array (builder);
+  g_string_append (out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
   g_mutex_lock (&self->lock);
-  write_string_attribute (builder, "service.name", self->service_name != NULL ? self->service_name : "unknown_service");
+  write_string_attribute (out, "service.name", self->service_name != NULL ? self->service_name : "unknown_service");
   for (guint i = 0; i < self->resource->len; i += 2)
-    write_string_attribute (builder, g_ptr_array_index (self->resource, i),
+    write_string_attribute (out, g_ptr_array_index (self->resource, i),
                             g_ptr_array_index (self->resource, i + 1));
   g_mutex_unlock (&self->lock);
-  write_string_attribute (builder, "telemetry.sdk.name", "north-mcp-glib");
-  write_string_attribute (builder, "telemetry.sdk.version", PACKAGE_VERSION);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "scopeSpans");
-  json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "scope");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, "north-mcp-glib");
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_string_value (builder, PACKAGE_VERSION);
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "spans");
-  json_builder_begin_array (builder);
+  write_string_attribute (out, "telemetry.sdk.name", "north-mcp-glib");
+  g_string_append (out, "{\"key\":\"telemetry.sdk.version\",\"value\":{\"stringValue\":\"" PACKAGE_VERSION "\"}}"
+                   "]},\"scopeSpans\":[{\"scope\":{\"name\":\"north-mcp-glib\",\"version\":\"" PACKAGE_VERSION "\"},"
+                   "\"spans\":[");
   for (guint i = 0; i < batch->len; i++)
-    north_mcp_span_write_otlp (g_ptr_array_index (batch, i), builder);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &length);
-  return g_bytes_new_take (text, length);
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      north_mcp_span_write_otlp (g_ptr_array_index (batch, i), out);
+    }
+  g_string_append (out, "]}]}]}");
+  return g_string_free_to_bytes (out);
 }
 
 static void

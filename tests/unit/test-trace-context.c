@@ -84,12 +84,16 @@ test_span_not_recording (void)
 static char *
 otlp_of (NorthMcpSpan *span)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  GString *out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
 
-  north_mcp_span_write_otlp (span, builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  north_mcp_span_write_otlp (span, out);
+  /* Valid JSON, whatever went in. */
+  parsed = json_from_string (out->str, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  return g_string_free (out, FALSE);
 }
 
 static void
@@ -113,6 +117,8 @@ test_span_limits_and_redaction (void)
       north_mcp_span_set_attribute_int (span, key, i);
     }
   north_mcp_span_set_attribute_string (span, "k0", long_value);  /* replaces, cut */
+  north_mcp_span_set_attribute_string (span, "k1", "quote \" and \\ and \n\x01");
+  north_mcp_span_set_attribute_double (span, "k2", 1.0 / 0.0);
   north_mcp_span_record_error (span, "ValueError", "the user's secret");
   json = otlp_of (span);
   g_assert_null (strstr (json, "secret"));
