@@ -38,7 +38,8 @@ G_DECLARE_FINAL_TYPE (NorthMcpServer, north_mcp_server, NORTH_MCP, SERVER, GObje
  *
  * Answers a custom HTTP route. Custom routes are not subject to North
  * authentication; @user is set only when the request happened to carry
- * credentials that authenticate.
+ * credentials that authenticate. [func@NorthMcp.get_north_context] gives
+ * the request's `X-North-Context-*` headers, with or without credentials.
  */
 typedef void (*NorthMcpRouteFunc) (NorthMcpServer    *server,
                                    SoupServerMessage *message,
