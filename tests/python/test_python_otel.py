@@ -104,3 +104,23 @@ def test_python_citation_helper():
                                                  "page_number": 3}}}
     assert NorthMcp.citation("Only") == {"text": "Only",
                                          "_north_metadata": {"renderer": "document", "content": "Only"}}
+
+
+@pytest.mark.skipif(not os.environ.get("NORTH_MCP_VALA_RESOURCES"), reason="Vala is not built")
+def test_internal_resource_read_is_a_child_span(collector):
+    """A tool that reads the server's own resource: the read is a child
+    span of the tool call, in the caller's trace, not a trace of its own."""
+    client = HttpClient([os.environ["NORTH_MCP_VALA_RESOURCES"]])
+    client.extra_headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
+    try:
+        client.initialize()
+        result = client.call_tool("note_stats", {"title": "todo"})["result"]
+        assert result["structuredContent"] == {"title": "todo", "words": 2}
+        assert wait_for(lambda: any(s["name"] == "resources/read" for s in collector.spans()))
+        spans = {span["name"]: span for span in collector.spans()}
+        call, read = spans["tools/call note_stats"], spans["resources/read"]
+        assert read["traceId"] == call["traceId"] == TRACE_ID
+        assert read["parentSpanId"] == call["spanId"] and read["kind"] == 1
+        assert {"key": "mcp.resource.uri", "value": {"stringValue": "notes://todo"}} in read["attributes"]
+    finally:
+        client.close()
