@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "north-mcp-log-private.h"
+#include "north-mcp-context.h"
 
 #define REDACT_PREFIX_LENGTH 10
 /* Values shorter than this show nothing at all. */
@@ -23,8 +24,17 @@ north_mcp_log_message (const char *logger,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
   g_autofree char *message = g_strdup_vprintf (format, args);
-  g_autofree char *line = g_strdup_printf ("%s - %s - %s - %s\n",
-                                           stamp, logger, level, message);
+  NorthMcpContext *context = north_mcp_context_get_current ();
+  NorthMcpSpan *span = context != NULL ? north_mcp_context_get_span (context) : NULL;
+  g_autofree char *line = NULL;
+
+  /* Inside a traced request, the line says which trace and span, as the
+   * North Python SDK's TraceContextFormatter does. */
+  if (span != NULL)
+    line = g_strdup_printf ("%s - %s - %s - %s [trace_id=%s span_id=%s]\n", stamp, logger, level,
+                            message, north_mcp_span_get_trace_id (span), north_mcp_span_get_span_id (span));
+  else
+    line = g_strdup_printf ("%s - %s - %s - %s\n", stamp, logger, level, message);
 
   /* One write per line, so that lines of several threads do not mix. */
   flockfile (stderr);
