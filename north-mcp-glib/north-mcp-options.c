@@ -33,6 +33,7 @@ typedef struct
   gboolean  require_auth;
   char     *audience;
   int       workers;
+  gint64    max_sessions;
 } Options;
 
 static void
@@ -100,6 +101,8 @@ parse_options (NorthMcpServer         *self,
       "Require ID tokens for this audience", "AUD" },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &options->workers,
       "Serve HTTP with N processes on one port (stateless only)", "N" },
+    { "max-sessions", 0, 0, G_OPTION_ARG_INT64, &options->max_sessions,
+      "Live HTTP sessions allowed at once; 0 for no limit (default 10000)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -107,6 +110,7 @@ parse_options (NorthMcpServer         *self,
 
   options->port = (int) north_mcp_server_get_port (self);
   options->workers = (int) north_mcp_server_get_workers (self);
+  options->max_sessions = north_mcp_server_get_max_sessions (self);
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
@@ -128,6 +132,14 @@ parse_options (NorthMcpServer         *self,
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                    "Invalid number of workers %d: use 1 to 256", options->workers);
+      return FALSE;
+    }
+
+  if (options->max_sessions < 0 || options->max_sessions > G_MAXUINT)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid --max-sessions %" G_GINT64_FORMAT ": use 0 (no limit) to %u",
+                   options->max_sessions, G_MAXUINT);
       return FALSE;
     }
 
@@ -165,6 +177,7 @@ apply_options (NorthMcpServer *self,
   if (options->audience != NULL)
     north_mcp_auth_set_audience (auth, options->audience);
   north_mcp_server_set_workers (self, (guint) options->workers);
+  north_mcp_server_set_max_sessions (self, (guint) options->max_sessions);
 }
 
 /* ------------------------------------------------------------------ */
