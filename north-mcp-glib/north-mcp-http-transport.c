@@ -845,15 +845,15 @@ handle_legacy_get (NorthMcpHttpTransport *self,
       return;
     }
 
-  stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
-  created = north_mcp_server_open_session (self->server, NORTH_MCP_CHANNEL (stream), user, &error);
+  created = north_mcp_server_open_session (self->server, NULL, user, &error);
   if (created == NULL)
     {
-      north_mcp_sse_stream_close (stream);
-      g_warning ("Cannot create a session: %s", error->message);
+      respond_session_failure (self, msg, error);
       return;
     }
   session = g_object_ref (created);
+  stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
+  north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (stream));
   track_stream (self, stream, north_mcp_session_get_id (session), TRUE);
 
   /* Relative, so that it works behind any proxy prefix-free mount. */
