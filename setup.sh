@@ -17,7 +17,9 @@ packages=(
   glib-networking
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   valac gjs python3-gi python3-pytest python3-jsonschema gi-docgen
+  python3-pydantic python3-httpx python3-aiohttp
   clang libclang-rt-14-dev wrk
+  dbus-daemon
 )
 # Node.js may come from elsewhere than Debian (it does on our CI machines,
 # with npm included); Debian's own only when there is none.

@@ -4,6 +4,7 @@
 #   bench/run.sh              full run: 3 x 15 s per server, medians
 #   bench/run.sh --smoke      short smoke run (3 x 2 s, smaller memory tests)
 #   bench/run.sh --soak 300   5-minute soak of our stateless server, RSS every 10 s
+#   bench/run.sh --hostile    hostile traffic (hostile.py): fds, RSS, a client's p99 per attack
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -26,6 +27,12 @@ if ! meson compile -C "$build" >"$build/bench-compile.log" 2>&1; then
   echo "run.sh: building the library failed (see $build/bench-compile.log); continuing without it" >&2
 fi
 
+# Hostile traffic needs only the examples: no floor, no TypeScript peers.
+if [ "${1:-}" = --hostile ]; then
+  shift
+  exec /usr/bin/python3 "$here/hostile.py" --build-dir "$build" "$@"
+fi
+
 # The libsoup floor: one C file, not part of the meson build.
 mkdir -p "$build/bench"
 if [ ! -x "$build/bench/soup-floor" ] || [ "$here/soup-floor.c" -nt "$build/bench/soup-floor" ]; then
@@ -37,6 +44,11 @@ fi
 if [ ! -d "$here/node_modules/@modelcontextprotocol/sdk" ] || \
    [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The v2 SDK pins zod 4 (the v1 peers above pin zod 3): a folder of its own.
+if [ ! -d "$here/ts-v2/node_modules/@modelcontextprotocol/server" ] || \
+   [ "$here/ts-v2/package-lock.json" -nt "$here/ts-v2/node_modules/.package-lock.json" ]; then
+  (cd "$here/ts-v2" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # Enough descriptors for 1,000 SSE streams and 10,000 sessions' worth of sockets.

@@ -35,5 +35,10 @@ void     north_mcp_auth_set_fetch_timeout     (NorthMcpAuth        *self,
                                                guint                timeout_ms);
 void     north_mcp_auth_set_refresh_interval  (NorthMcpAuth        *self,
                                                guint                interval_ms);
+/* For tests: the back-off of an issuer whose fetch failed (5 s, doubling
+ * up to 60 s); applies at once, also to failures already remembered. */
+void     north_mcp_auth_set_retry_backoff     (NorthMcpAuth        *self,
+                                               guint                initial_ms,
+                                               guint                max_ms);
 
 G_END_DECLS

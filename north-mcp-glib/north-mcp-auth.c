@@ -16,6 +16,7 @@
 #include "north-mcp-log-private.h"
 #include "north-mcp-schema-private.h"
 #include "north-mcp-siphash-private.h"
+#include "north-mcp-user-private.h"
 
 /* Seconds of clock skew allowed for exp and nbf. */
 #define TIME_LEEWAY_S 60
@@ -144,7 +145,7 @@ typedef struct
   gboolean      x_north;
   char         *server_secret;   /* as sent */
   char         *id_token;
-  char         *email;           /* sent alongside the ID token */
+  char         *email;           /* sent alongside the ID token, unsigned */
   GHashTable   *connectors;
   GHashTable   *context;
 
@@ -153,6 +154,7 @@ typedef struct
   char         *token_digest;
   char         *issuer;
   char         *kid;
+  gboolean      verified;        /* the claims' signature was checked */
 
   /* What the decision cache may make of this request's outcome. */
   gboolean      uncacheable;     /* it depended on more than the headers */
@@ -176,10 +178,13 @@ wipe_string (char *text)
   g_free (text);
 }
 
+/* Keyed by names the client chooses (X-North-Context-* headers,
+ * connector names): a keyed hash, or colliding names would make each
+ * insertion compare with all the others. */
 static GHashTable *
 new_string_table (void)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_free);
 }
 
 static AuthRequest *
@@ -738,31 +743,42 @@ verify_with_key (AuthRequest  *req,
     return reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "audience mismatch");
 
   remember_verified (self, req);
+  req->verified = TRUE;
   req_debug (req, NORTH_MCP_LOGGER_AUTH, "Verified user ID token signature (issuer: %s, kid: %s, alg: %s)",
              req->issuer, req->kid, alg);
   return TRUE;
 }
 
+/* Rule 8: the e-mail of a verified identity is its token's claim or none;
+ * a header is no proof, so it only ever stands in for an unverified token's
+ * missing claim. Either way the header's value stays readable, named
+ * unverified. */
 static NorthMcpUser *
 make_user (AuthRequest *req)
 {
   const char *email = NULL;
   /* Only the debug log shows them. */
   g_autofree char *connectors = req->auth->debug ? repr_connectors (req) : NULL;
+  NorthMcpUser *user;
 
   if (req->claims != NULL)
     email = object_get_string (req->claims, "email");
   if (req->claims != NULL)
     req_debug (req, NORTH_MCP_LOGGER_AUTH, "Successfully decoded user ID token. Email: %s",
                email != NULL ? email : "None");
-  if (email == NULL)
+  if (email == NULL && !req->verified)
     email = req->email;
+  else if (email == NULL && req->email != NULL)
+    req_debug (req, NORTH_MCP_LOGGER_AUTH,
+               "Verified ID token has no email claim; the sent e-mail stays unverified");
 
   req_debug (req, NORTH_MCP_LOGGER_AUTH_CONTEXT,
              "Setting authenticated user in context: email=%s, connectors=%s",
              email != NULL ? email : "None", connectors);
 
-  return north_mcp_user_new (email, req->connectors, req->id_token, req->claims, req->context);
+  user = north_mcp_user_new (email, req->connectors, req->id_token, req->claims, req->context);
+  north_mcp_user_set_unverified_email (user, req->email);
+  return user;
 }
 
 typedef enum {
@@ -860,6 +876,7 @@ authenticate_start (AuthRequest         *req,
     {
       req->claims = json_object_ref (verified->claims);
       req->keys_expire = verified->keys_expire;
+      req->verified = TRUE;
       req_debug (req, NORTH_MCP_LOGGER_AUTH, "User ID token verified before (cached)");
       *user = make_user (req);
       return DECIDED;
@@ -915,6 +932,11 @@ authenticate_start (AuthRequest         *req,
     case NORTH_MCP_ISSUER_KEY_UNKNOWN:
       req->uncacheable = TRUE;  /* until the issuer's keys are refetched */
       reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "unknown key id");
+      return DECIDED;
+    case NORTH_MCP_ISSUER_KEY_UNAVAILABLE:
+      req->uncacheable = TRUE;  /* until the back-off has passed */
+      reject (req, error, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+              "the last fetch failed; not retried before the back-off has passed");
       return DECIDED;
     case NORTH_MCP_ISSUER_KEY_FETCH:
     default:
@@ -1514,6 +1536,16 @@ north_mcp_auth_set_refresh_interval (NorthMcpAuth *self,
 
   north_mcp_issuer_cache_set_refresh_interval (self->issuers, interval_ms);
   clear_decisions (self);
+}
+
+void
+north_mcp_auth_set_retry_backoff (NorthMcpAuth *self,
+                                  guint         initial_ms,
+                                  guint         max_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_AUTH (self));
+
+  north_mcp_issuer_cache_set_retry_backoff (self->issuers, initial_ms, max_ms);
 }
 
 /* Any change of configuration: what was decided no longer holds. */

@@ -6,6 +6,7 @@
 
 #include "north-mcp-context.h"
 #include "north-mcp-channel-private.h"
+#include "north-mcp-tool.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,11 @@ NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self
  * thread until the matching pop. */
 void             north_mcp_context_push_current      (NorthMcpContext      *self);
 void             north_mcp_context_pop_current       (NorthMcpContext      *self);
+
+/* The tool of a `tools/call`: results are checked against its output
+ * schema (when it has one) before they are sent. A reference is taken. */
+void             north_mcp_context_set_tool          (NorthMcpContext      *self,
+                                                      NorthMcpTool         *tool);
 
 /* The stateless revision (2026-07-28). */
 void             north_mcp_context_set_modern        (NorthMcpContext      *self,

@@ -6,6 +6,9 @@
 
 #include "north-mcp-context-private.h"
 #include "north-mcp-tool-result-private.h"
+#include "north-mcp-tool-private.h"
+#include "north-mcp-capture-channel-private.h"
+#include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
@@ -61,6 +64,7 @@ struct _NorthMcpContext
   guint                 cache_ttl_ms;
   NorthMcpCacheScope    cache_scope;
   gulong                channel_cancelled_id;
+  NorthMcpTool         *output_tool;      /* set when results are checked */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
@@ -267,6 +271,7 @@ north_mcp_context_dispose (GObject *object)
   g_clear_object (&self->tracking_session);
   g_clear_object (&self->user);
   g_clear_object (&self->server);
+  g_clear_object (&self->output_tool);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->dispose (object);
 }
@@ -434,8 +439,10 @@ north_mcp_context_pop_current (NorthMcpContext *self)
  *
  * Gets the context whose handler is running in this thread, the way the
  * North Python SDK's `get_authenticated_user()` finds its request. It is set
- * only while a handler is being called, not after it returns, so
- * asynchronous handlers should keep the context they were given.
+ * while a handler is being called and while the callbacks of the context's
+ * own requests run (north_mcp_context_elicit_async() and the others), not
+ * in other callbacks: asynchronous handlers should keep the context they
+ * were given.
  *
  * Returns: (transfer none) (nullable): the context, or %NULL outside a
  *   handler
@@ -772,22 +779,60 @@ north_mcp_context_return_result (NorthMcpContext *self,
   run_on_main_context (self, send_result, result, NULL);
 }
 
+void
+north_mcp_context_set_tool (NorthMcpContext *self,
+                            NorthMcpTool    *tool)
+{
+  if (north_mcp_tool_has_output_schema (tool))
+    g_set_object (&self->output_tool, tool);
+}
+
+/* The error result that replaces a result not matching the tool's output
+ * schema, or NULL when it matches. */
+static NorthMcpToolResult *
+check_output (NorthMcpContext    *self,
+              NorthMcpToolResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (north_mcp_tool_check_result (self->output_tool, result, &error))
+    return NULL;
+
+  /* The tool's author has a bug to fix: say so where they look (g_log():
+   * tests can expect it). */
+  g_log (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+         "Tool '%s' returned a result that does not match its output schema: %s",
+         north_mcp_tool_get_name (self->output_tool), error->message);
+  message = g_strdup_printf ("Output validation error: %s", error->message);
+  return north_mcp_tool_result_new_error (message);
+}
+
 /**
  * north_mcp_context_return_tool_result:
  * @self: a context
  * @result: the tool's result
  *
  * Answers a `tools/call` request. Safe to call from any thread.
+ *
+ * When the tool has an output schema, a successful @result must carry
+ * structured content that matches it; otherwise the client gets an
+ * `isError` result naming the problem instead (see
+ * [method@NorthMcp.Tool.set_output_schema]).
  */
 void
 north_mcp_context_return_tool_result (NorthMcpContext    *self,
                                       NorthMcpToolResult *result)
 {
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(NorthMcpToolResult) invalid = NULL;
   GString *text;
 
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (result));
+
+  if (self->output_tool != NULL && (invalid = check_output (self, result)) != NULL)
+    result = invalid;
 
   if (self->filter != NULL)
     {
@@ -973,6 +1018,47 @@ client_has_sub_capability (NorthMcpSession *session,
   return object != NULL && json_object_has_member (object, sub);
 }
 
+/* The caller's callback of a server-to-client request. */
+typedef struct
+{
+  GAsyncReadyCallback callback;
+  gpointer            user_data;
+} CurrentCallback;
+
+/* Calls the caller's callback with the request's context current, so that
+ * north_mcp_get_authenticated_user() works in it and in what it resumes
+ * synchronously (the rest of a Vala coroutine after its `yield`). */
+static void
+call_with_current (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CurrentCallback *closure = user_data;
+  gpointer previous = g_private_get (&current_context);
+
+  g_private_set (&current_context, source);
+  if (closure->callback != NULL)
+    closure->callback (source, result, closure->user_data);
+  g_private_set (&current_context, previous);
+}
+
+static GTask *
+task_new_with_current (NorthMcpContext     *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  CurrentCallback *closure = g_new (CurrentCallback, 1);
+  GTask *task;
+
+  closure->callback = callback;
+  closure->user_data = user_data;
+  task = g_task_new (self, cancellable, call_with_current, closure);
+  /* Freed with the task, whether or not the callback runs. */
+  g_object_set_data_full (G_OBJECT (task), "north-mcp-current-callback", closure, g_free);
+  return task;
+}
+
 /* Fails a server-to-client request before it is sent. */
 static void
 fail_not_supported (NorthMcpContext     *self,
@@ -981,7 +1067,7 @@ fail_not_supported (NorthMcpContext     *self,
                     gpointer             user_data,
                     const char          *message)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = task_new_with_current (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, north_mcp_context_send_request_async);
   g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED, "%s", message);
@@ -1079,7 +1165,7 @@ north_mcp_context_send_request_async (NorthMcpContext     *self,
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (method != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
+  task = task_new_with_current (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, north_mcp_context_send_request_async);
 
   request = g_new0 (OutboundRequest, 1);
@@ -1771,4 +1857,94 @@ north_mcp_context_close_stream (NorthMcpContext *self)
     return FALSE;
 
   return north_mcp_channel_close_stream (self->channel);
+}
+
+/**
+ * north_mcp_context_read_resource_async:
+ * @self: a context
+ * @uri: the URI of one of the server's resources, or one a resource
+ *   template of the server matches
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called with the contents
+ * @user_data: data for @callback
+ *
+ * Reads a resource of the server that received @self, as a `resources/read`
+ * from the same user would: the resource's or template's handler runs
+ * with a context of its own, for the same North user. FastMCP's
+ * `ctx.read_resource()`. Call it from the server's main context (where
+ * handlers run). The callback runs with @self current (see
+ * north_mcp_context_get_current()).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_context_read_resource_async (NorthMcpContext     *self,
+                                       const char          *uri,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(NorthMcpChannel) channel = NULL;
+  g_autoptr(NorthMcpContext) reader = NULL;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  gpointer previous;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (uri != NULL);
+
+  task = task_new_with_current (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_context_read_resource_async);
+
+  /* The reader answers into @channel, which completes @task. */
+  channel = north_mcp_capture_channel_new (task, "contents");
+  json_node_set_string (id, "north-mcp-read-resource");
+  json_object_set_string_member (params, "uri", uri);
+  reader = north_mcp_context_new (self->server, NULL, self->user, channel, id,
+                                  "resources/read", params, self->protocol_version);
+
+  /* The handler may run now, in this thread: keep the caller's current
+   * context around it. */
+  previous = g_private_get (&current_context);
+  north_mcp_dispatch_resources_read (self->server, reader);
+  g_private_set (&current_context, previous);
+}
+
+/**
+ * north_mcp_context_read_resource_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes north_mcp_context_read_resource_async(). Fails with
+ * %NORTH_MCP_ERROR_INVALID_ARGUMENT when no resource has the URI, with the
+ * handler's error otherwise.
+ *
+ * Returns: (transfer full): the `contents` of the `resources/read` result:
+ *   objects with `uri`, `mimeType` and `text` or `blob`
+ *
+ * Since: 0.2
+ */
+JsonArray *
+north_mcp_context_read_resource_finish (NorthMcpContext  *self,
+                                        GAsyncResult     *result,
+                                        GError          **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  node = g_task_propagate_pointer (G_TASK (result), error);
+  if (node == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                           "The resource's contents are not an array");
+      return NULL;
+    }
+
+  return json_array_ref (json_node_get_array (node));
 }

@@ -180,6 +180,17 @@ JsonArray       *north_mcp_context_list_roots_finish    (NorthMcpContext      *s
                                                          GError              **error);
 
 NORTH_MCP_AVAILABLE_IN_ALL
+void             north_mcp_context_read_resource_async  (NorthMcpContext      *self,
+                                                         const char           *uri,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+NORTH_MCP_AVAILABLE_IN_ALL
+JsonArray       *north_mcp_context_read_resource_finish (NorthMcpContext      *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+
+NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpContext *north_mcp_context_get_current          (void);
 NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpUser    *north_mcp_get_authenticated_user       (void);

@@ -253,6 +253,7 @@ handle_tools_call (NorthMcpServer  *server,
     }
 
   g_object_ref (tool);
+  north_mcp_context_set_tool (context, tool);
   north_mcp_context_push_current (context);
   NORTH_MCP_TOOL_GET_CLASS (tool)->call (tool, context, arguments);
   north_mcp_context_pop_current (context);
@@ -508,6 +509,7 @@ north_mcp_server_handle_message (NorthMcpServer  *self,
                                  JsonNode        *message,
                                  NorthMcpChannel *channel)
 {
+  g_autoptr(GError) error = NULL;
   JsonArray *batch;
   guint count;
   guint responses = 0;
@@ -522,15 +524,18 @@ north_mcp_server_handle_message (NorthMcpServer  *self,
   if (!JSON_NODE_HOLDS_ARRAY (message))
     return handle_one (self, session, user, message, channel, FALSE);
 
-  /* 2025-03-26 batches: still accepted from every client. */
+  /* 2025-03-26 batches, bounded; the HTTP transport has checked them
+   * already (it knows the revision of stateless requests), stdio and legacy
+   * SSE have not. */
   batch = json_node_get_array (message);
-  count = json_array_get_length (batch);
-  if (count == 0)
+  if (!north_mcp_jsonrpc_check_batch (batch, session != NULL
+                                             ? north_mcp_session_get_protocol_version (session)
+                                             : NULL, &error))
     {
-      send_error (channel, NULL, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
-                  "Invalid Request: an empty batch");
+      send_error (channel, NULL, error->code, error->message);
       return 1;
     }
+  count = json_array_get_length (batch);
 
   for (guint i = 0; i < count; i++)
     responses += handle_one (self, session, user, json_array_get_element (batch, i), channel, TRUE);

@@ -2,7 +2,8 @@
  * check and custom routes on one SoupServer
  *
  * The path of one request: the early handler rejects oversized bodies by
- * their Content-Length (or while chunks arrive); the handler routes by path,
+ * their Content-Length (or while chunks arrive) without reading them, and
+ * drops the bodies of paths that do not read one; the handler routes by path,
  * checks Origin/Host, authenticates (synchronously when auth can decide
  * without I/O, else with the message paused), validates headers, parses the
  * body once and hands it to the dispatcher with a channel that turns what
@@ -18,6 +19,7 @@
 
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-http-channel-private.h"
+#include "north-mcp-http-refusal-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -25,6 +27,8 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-auth-private.h"
+#include "north-mcp-origin-private.h"
+#include "north-mcp-log-private.h"
 #include "north-mcp-error.h"
 
 #define DEFAULT_MCP_PATH "/mcp"
@@ -220,85 +224,50 @@ parse_accept (const char *accept,
     }
 }
 
-static gboolean
-is_loopback_name (const char *host,
-                  gsize       length)
-{
-  return str_equal_len (host, length, "localhost") ||
-         str_equal_len (host, length, "127.0.0.1") ||
-         str_equal_len (host, length, "[::1]") ||
-         str_equal_len (host, length, "::1");
-}
-
-/* `Host: name[:port]`, any port. */
-static gboolean
-host_is_loopback (const char *host)
-{
-  const char *end;
-
-  if (host[0] == '[')
-    {
-      end = strchr (host, ']');
-      if (end == NULL)
-        return FALSE;
-      end++;
-    }
-  else
-    {
-      end = strchr (host, ':');
-      if (end == NULL)
-        end = host + strlen (host);
-    }
-
-  return (*end == '\0' || *end == ':') && is_loopback_name (host, end - host);
-}
-
-static gboolean
-origin_is_loopback (const char *origin)
-{
-  g_autoptr(GUri) uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-  const char *scheme, *host;
-
-  if (uri == NULL)
-    return FALSE;
-
-  scheme = g_uri_get_scheme (uri);
-  host = g_uri_get_host (uri);
-  return (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0) &&
-         host != NULL && is_loopback_name (host, strlen (host));
-}
-
-/* DNS rebinding protection: a server bound to loopback answers only
- * requests addressed to a loopback name from a loopback page (or from no
- * page at all: CLI clients send no Origin). */
+/* DNS rebinding and browsers (north-mcp-origin.c): the Host must be one
+ * the server was told about, and a page (Origin) one it trusts; a server
+ * bound to loopback also takes the loopback names. Requests without Origin
+ * come from non-browser clients. Answers 403, or a preflight, itself and
+ * returns FALSE; for a request from an allowed page it adds the CORS
+ * headers and returns TRUE. */
 static gboolean
 check_origin_and_host (NorthMcpHttpTransport *self,
                        SoupServerMessage     *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char * const *allowed_hosts = north_mcp_server_get_allowed_hosts (self->server);
   const char *origin, *host;
 
-  if (!self->loopback)
-    return TRUE;
-
   host = soup_message_headers_get_one (headers, "Host");
-  if (host != NULL && !host_is_loopback (host))
+  if (host != NULL && (allowed_hosts != NULL || self->loopback) &&
+      !north_mcp_origin_host_allowed (host, allowed_hosts, self->loopback))
     {
-      north_mcp_server_debug (self->server, "Rejected request for host %s (server bound to loopback)", host);
+      north_mcp_server_debug (self->server, "Rejected request for host %s (not an allowed host)", host);
       respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL, TRANSPORT_ERROR_CODE,
-                             "Forbidden: invalid Host header");
+                             "Forbidden: Host header not allowed (see --allowed-host)");
       return FALSE;
     }
 
   origin = soup_message_headers_get_one (headers, "Origin");
-  if (origin != NULL && !origin_is_loopback (origin))
+  if (origin == NULL)
+    return TRUE;
+
+  if (!north_mcp_origin_allowed (origin, north_mcp_server_get_allowed_origins (self->server),
+                                 self->loopback))
     {
-      north_mcp_server_debug (self->server, "Rejected request from origin %s (server bound to loopback)", origin);
+      north_mcp_server_debug (self->server, "Rejected request from origin %s (not an allowed origin)", origin);
       respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL, TRANSPORT_ERROR_CODE,
-                             "Forbidden: invalid Origin header");
+                             "Forbidden: Origin not allowed (see --allowed-origin)");
       return FALSE;
     }
 
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_OPTIONS)
+    {
+      north_mcp_origin_answer_preflight (msg, origin);
+      return FALSE;
+    }
+
+  north_mcp_origin_add_cors_headers (soup_server_message_get_response_headers (msg), origin);
   return TRUE;
 }
 
@@ -559,6 +528,29 @@ handle_modern_post (NorthMcpHttpTransport *self,
   north_mcp_http_channel_expect (channel, n_responses);
 }
 
+/* Batches exist up to 2025-03-26, bounded in size; one that is not
+ * allowed is refused as a whole. The revision is the session's, else the
+ * request header's (stateless), else the HTTP default. */
+static gboolean
+check_batch (NorthMcpHttpTransport *self,
+             SoupServerMessage     *msg,
+             NorthMcpSession       *session,
+             JsonNode              *message)
+{
+  g_autoptr(GError) error = NULL;
+  const char *version = session != NULL ? north_mcp_session_get_protocol_version (session) : NULL;
+
+  if (version == NULL)
+    version = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                            PROTOCOL_VERSION_HEADER);
+  if (north_mcp_jsonrpc_check_batch (json_node_get_array (message), version, &error))
+    return TRUE;
+
+  north_mcp_server_debug (self->server, "Refused a batch: %s", error->message);
+  respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL, error->code, error->message);
+  return FALSE;
+}
+
 static void
 handle_mcp_post (NorthMcpHttpTransport *self,
                  SoupServerMessage     *msg,
@@ -675,6 +667,9 @@ handle_mcp_post (NorthMcpHttpTransport *self,
       else if ((session = require_session (self, msg, user)) == NULL)
         return;
     }
+
+  if (batch && !check_batch (self, msg, session, message))
+    return;
 
   channel = north_mcp_http_channel_new (msg, !stateless && accepts_sse && has_request, batch,
                                         self->keepalive_ms);
@@ -997,7 +992,10 @@ dispatch (NorthMcpHttpTransport *self,
   switch (endpoint)
     {
     case ENDPOINT_MCP:
-      if (!north_mcp_server_get_stateless (self->server))
+      /* Unless the CORS answer for an allowed Origin said more already. */
+      if (!north_mcp_server_get_stateless (self->server) &&
+          soup_message_headers_get_one (soup_server_message_get_response_headers (msg),
+                                        "Access-Control-Expose-Headers") == NULL)
         soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                       "Access-Control-Expose-Headers", SESSION_HEADER);
       if (strcmp (method, "POST") == 0)
@@ -1194,24 +1192,45 @@ server_callback (SoupServer        *server,
 /* ------------------------------------------------------------------ */
 /* Body size limit                                                     */
 
+/* Bodies are bounded on every path: NorthMcpServer:max-body-size for the
+ * MCP endpoints and custom routes, which read them; the same bound, with
+ * nothing kept, for the health check, GET streams and unknown paths, which
+ * drop them. Refused bodies are not read (north-mcp-http-refusal.c). */
 static void
 reject_too_large (NorthMcpHttpTransport *self,
                   SoupServerMessage     *msg,
+                  Endpoint               endpoint,
                   gsize                  limit)
 {
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autofree char *text = NULL;
-
-  /* Whatever still arrives is read and dropped, not kept. */
-  soup_message_body_set_accumulate (body, FALSE);
-  soup_message_body_truncate (body);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  g_autoptr(JsonNode) null_id = json_node_new (JSON_NODE_NULL);
+  g_autoptr(JsonNode) error = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
 
   text = g_strdup_printf ("Request body too large (limit: %" G_GSIZE_FORMAT " bytes)", limit);
   north_mcp_server_debug (self->server, "%s", text);
-  respond_jsonrpc_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL,
-                         NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, text);
+
+  if (endpoint == ENDPOINT_MCP || endpoint == ENDPOINT_MESSAGES)
+    {
+      error = north_mcp_jsonrpc_error_new (null_id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, text, NULL);
+      data = north_mcp_jsonrpc_to_string (error, &length);
+      north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                    "application/json", data, length);
+    }
+  else
+    north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                  "text/plain", text, strlen (text));
 }
+
+/* A body without Content-Length (chunked) is counted as it arrives (in
+ * data of the message: kept bodies are, dropped ones are not). */
+#define BODY_COUNT_KEY "north-mcp-body-count"
+
+typedef struct {
+  Endpoint endpoint;
+  guint64  received;
+} BodyCount;
 
 static void
 got_chunk_cb (SoupServerMessage *msg,
@@ -1219,16 +1238,19 @@ got_chunk_cb (SoupServerMessage *msg,
               gpointer           user_data)
 {
   NorthMcpHttpTransport *self = user_data;
-  SoupMessageBody *body;
+  BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
   gsize limit;
 
-  if (soup_server_message_get_status (msg) != 0 || self->server == NULL)
+  if (self->server == NULL || count == NULL)
     return;
 
-  body = soup_server_message_get_request_body (msg);
+  count->received += g_bytes_get_size (chunk);
   limit = north_mcp_server_get_max_body_size (self->server);
-  if (limit > 0 && (gsize) body->length > limit)
-    reject_too_large (self, msg, limit);
+  if (count->received > limit)
+    {
+      g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
+      reject_too_large (self, msg, count->endpoint, limit);
+    }
 }
 
 static void
@@ -1241,6 +1263,7 @@ early_callback (SoupServer        *server,
   NorthMcpHttpTransport *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpRoute *route = NULL;
+  BodyCount *count;
   Endpoint endpoint;
   gsize limit;
 
@@ -1248,20 +1271,28 @@ early_callback (SoupServer        *server,
     return;
 
   endpoint = classify_path (self, path, &route);
-  if (endpoint != ENDPOINT_MCP && endpoint != ENDPOINT_MESSAGES)
-    return;
+  if (endpoint != ENDPOINT_MCP && endpoint != ENDPOINT_MESSAGES && endpoint != ENDPOINT_ROUTE)
+    soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
 
   limit = north_mcp_server_get_max_body_size (self->server);
-  if (limit == 0)
-    return;
-
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+  switch (soup_message_headers_get_encoding (headers))
     {
+    case SOUP_ENCODING_NONE:
+      break;
+
+    case SOUP_ENCODING_CONTENT_LENGTH:
       if ((guint64) soup_message_headers_get_content_length (headers) > limit)
-        reject_too_large (self, msg, limit);
+        reject_too_large (self, msg, endpoint, limit);
+      break;
+
+    case SOUP_ENCODING_CHUNKED:
+    default:
+      count = g_new0 (BodyCount, 1);
+      count->endpoint = endpoint;
+      g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
+      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+      break;
     }
-  else
-    g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1452,6 +1483,7 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
 
   self->loopback = host_is_loopback_address (host);
   self->soup = soup_server_new (NULL, NULL);
+  north_mcp_http_guard_queries (self->soup);
   soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
 
@@ -1482,6 +1514,18 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
 
   if (self->server != NULL)
     north_mcp_server_debug (self->server, "Listening on http://%s:%u%s", host, self->port, self->mcp_path);
+
+  /* Reachable from other machines, and any name accepted: a page whose
+   * name an attacker resolves to this address may reach the endpoints. */
+  if (self->server != NULL && !self->loopback &&
+      north_mcp_server_get_allowed_hosts (self->server) == NULL)
+    {
+      g_autofree char *logger = g_strdup_printf ("NorthMCP.%s", north_mcp_server_get_name (self->server));
+
+      north_mcp_log_warning (logger, "Listening on %s with no allowed hosts: any Host header is "
+                             "accepted. Name this server's public host names with --allowed-host "
+                             "(or north_mcp_server_add_allowed_host()) against DNS rebinding.", host);
+    }
 
   return TRUE;
 }

@@ -13,10 +13,15 @@ G_BEGIN_DECLS
 /* Fetches and caches, per issuer, the OIDC discovery document
  * (`<issuer>/.well-known/openid-configuration`, for `jwks_uri`) and the key
  * set it names. Each document is kept for its `Cache-Control: max-age`
- * (1 hour when absent, at most 24 hours; `no-store`/`no-cache` mean 0).
- * One fetch per issuer is in flight at a time; requests arriving meanwhile
- * wait for it. A key set is re-fetched for an unknown `kid` at most once per
- * refresh interval (5 s).
+ * (1 hour when absent; at least 60 s, even under `no-store`/`no-cache`,
+ * and at most 24 hours). One fetch per issuer is in flight at a time;
+ * requests arriving meanwhile wait for it. A key set is re-fetched for an
+ * unknown `kid` at most once per refresh interval (5 s).
+ *
+ * A failed fetch is remembered: until a back-off has passed (5 s after the
+ * first failure, doubling with each further one up to 60 s; reset by a
+ * success) lookups answer UNAVAILABLE and fetches fail at once, so that an
+ * unreachable issuer does not make every request wait for the timeout.
  *
  * Not thread-safe: use it from one thread, whose thread-default main
  * context runs the fetches. */
@@ -25,11 +30,14 @@ G_DECLARE_FINAL_TYPE (NorthMcpIssuerCache, north_mcp_issuer_cache, NORTH_MCP, IS
 
 #define NORTH_MCP_ISSUER_CACHE_DEFAULT_TIMEOUT_MS 10000
 #define NORTH_MCP_ISSUER_CACHE_DEFAULT_REFRESH_INTERVAL_MS 5000
+#define NORTH_MCP_ISSUER_CACHE_DEFAULT_RETRY_INITIAL_MS 5000
+#define NORTH_MCP_ISSUER_CACHE_DEFAULT_RETRY_MAX_MS 60000
 
 typedef enum {
   NORTH_MCP_ISSUER_KEY_FOUND,    /* the key is cached and fresh */
   NORTH_MCP_ISSUER_KEY_UNKNOWN,  /* fresh key set without that kid, refresh not allowed yet */
   NORTH_MCP_ISSUER_KEY_FETCH,    /* call north_mcp_issuer_cache_fetch_async() */
+  NORTH_MCP_ISSUER_KEY_UNAVAILABLE, /* no fresh keys and the last fetch failed: back-off */
 } NorthMcpIssuerKeyStatus;
 
 NorthMcpIssuerCache     *north_mcp_issuer_cache_new                  (void);
@@ -38,6 +46,14 @@ void                     north_mcp_issuer_cache_set_timeout          (NorthMcpIs
                                                                       guint                 timeout_ms);
 void                     north_mcp_issuer_cache_set_refresh_interval (NorthMcpIssuerCache  *self,
                                                                       guint                 interval_ms);
+/* The back-off after failed fetches (for tests; defaults 5 s and 60 s). */
+void                     north_mcp_issuer_cache_set_retry_backoff    (NorthMcpIssuerCache  *self,
+                                                                      guint                 initial_ms,
+                                                                      guint                 max_ms);
+/* The back-off @issuer is under after its failures in a row, in ms; 0 when
+ * its last fetch succeeded. */
+guint                    north_mcp_issuer_cache_get_retry_delay      (NorthMcpIssuerCache  *self,
+                                                                      const char           *issuer);
 void                     north_mcp_issuer_cache_clear                (NorthMcpIssuerCache  *self);
 
 /* Synchronous: no network. On FOUND, @key holds a new reference. */
@@ -51,7 +67,7 @@ gint64                   north_mcp_issuer_cache_get_keys_expiry      (NorthMcpIs
                                                                       const char           *issuer);
 
 /* Fetches what is stale (or joins the fetch in flight). The result is the
- * key set (kid → NorthMcpJwk), valid even if its max-age is 0. Errors are
+ * key set (kid → NorthMcpJwk). Under back-off it fails at once. Errors are
  * NORTH_MCP_ERROR_FAILED / _TIMED_OUT with a message for the debug log. */
 void                     north_mcp_issuer_cache_fetch_async          (NorthMcpIssuerCache  *self,
                                                                       const char           *issuer,

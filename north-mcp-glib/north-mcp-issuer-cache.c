@@ -15,6 +15,10 @@
 
 #define DEFAULT_MAX_AGE_S (60 * 60)
 #define LONGEST_MAX_AGE_S (24 * 60 * 60)
+/* Documents are kept at least this long, whatever their Cache-Control
+ * says: `no-store` would otherwise mean two fetches per request, and an
+ * issuer that asks for it cannot make every request wait for it. */
+#define SHORTEST_MAX_AGE_S 60
 #define MAX_DOCUMENT_SIZE (1024 * 1024)
 
 typedef struct
@@ -25,6 +29,8 @@ typedef struct
   GHashTable *keys;               /* kid → NorthMcpJwk */
   gint64      keys_expires;
   gint64      last_fetch;         /* start of the last fetch, 0 = never */
+  guint       failures;           /* fetches failed in a row */
+  gint64      failed_at;          /* when the last of them failed */
   GPtrArray  *waiters;            /* GTask, non-NULL while a fetch is in flight */
 } IssuerEntry;
 
@@ -36,6 +42,8 @@ struct _NorthMcpIssuerCache
   GHashTable  *entries;          /* issuer → IssuerEntry */
   guint        timeout_ms;
   guint        refresh_interval_ms;
+  guint        retry_initial_ms;
+  guint        retry_max_ms;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpIssuerCache, north_mcp_issuer_cache, G_TYPE_OBJECT)
@@ -93,6 +101,8 @@ north_mcp_issuer_cache_init (NorthMcpIssuerCache *self)
                                          (GDestroyNotify) issuer_entry_unref);
   self->timeout_ms = NORTH_MCP_ISSUER_CACHE_DEFAULT_TIMEOUT_MS;
   self->refresh_interval_ms = NORTH_MCP_ISSUER_CACHE_DEFAULT_REFRESH_INTERVAL_MS;
+  self->retry_initial_ms = NORTH_MCP_ISSUER_CACHE_DEFAULT_RETRY_INITIAL_MS;
+  self->retry_max_ms = NORTH_MCP_ISSUER_CACHE_DEFAULT_RETRY_MAX_MS;
 }
 
 NorthMcpIssuerCache *
@@ -117,6 +127,56 @@ north_mcp_issuer_cache_set_refresh_interval (NorthMcpIssuerCache *self,
   g_return_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self));
 
   self->refresh_interval_ms = interval_ms;
+}
+
+void
+north_mcp_issuer_cache_set_retry_backoff (NorthMcpIssuerCache *self,
+                                          guint                initial_ms,
+                                          guint                max_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self));
+
+  self->retry_initial_ms = initial_ms;
+  self->retry_max_ms = MAX (initial_ms, max_ms);
+}
+
+/* The back-off after @failures failures in a row: the initial delay,
+ * doubled with each further failure, up to the maximum. */
+static gint64
+retry_delay_us (NorthMcpIssuerCache *self,
+                guint                failures)
+{
+  guint64 delay_ms;
+
+  if (failures == 0)
+    return 0;
+
+  delay_ms = (guint64) self->retry_initial_ms << MIN (failures - 1, 16u);
+  return (gint64) MIN (delay_ms, (guint64) self->retry_max_ms) * 1000;
+}
+
+/* Whether @entry's last fetch failed so recently that another would not
+ * be tried yet. Computed from the settings of now, so that changing them
+ * takes effect at once. */
+static gboolean
+in_backoff (NorthMcpIssuerCache *self,
+            IssuerEntry         *entry,
+            gint64               now)
+{
+  return entry->failures > 0 && now - entry->failed_at < retry_delay_us (self, entry->failures);
+}
+
+guint
+north_mcp_issuer_cache_get_retry_delay (NorthMcpIssuerCache *self,
+                                        const char          *issuer)
+{
+  IssuerEntry *entry;
+
+  g_return_val_if_fail (NORTH_MCP_IS_ISSUER_CACHE (self), 0);
+  g_return_val_if_fail (issuer != NULL, 0);
+
+  entry = g_hash_table_lookup (self->entries, issuer);
+  return entry != NULL ? (guint) (retry_delay_us (self, entry->failures) / 1000) : 0;
 }
 
 void
@@ -159,12 +219,13 @@ north_mcp_issuer_cache_lookup (NorthMcpIssuerCache  *self,
   entry = g_hash_table_lookup (self->entries, issuer);
   /* While a fetch is in flight, join it rather than answer from old keys:
    * it may be the rotation that brings this kid. */
-  if (entry == NULL || entry->waiters != NULL || entry->keys == NULL)
+  if (entry == NULL || entry->waiters != NULL)
     return NORTH_MCP_ISSUER_KEY_FETCH;
 
   now = g_get_monotonic_time ();
-  if (now >= entry->keys_expires)
-    return NORTH_MCP_ISSUER_KEY_FETCH;
+  if (entry->keys == NULL || now >= entry->keys_expires)
+    return in_backoff (self, entry, now) ? NORTH_MCP_ISSUER_KEY_UNAVAILABLE
+                                         : NORTH_MCP_ISSUER_KEY_FETCH;
 
   found = g_hash_table_lookup (entry->keys, kid);
   if (found != NULL)
@@ -173,7 +234,8 @@ north_mcp_issuer_cache_lookup (NorthMcpIssuerCache  *self,
       return NORTH_MCP_ISSUER_KEY_FOUND;
     }
 
-  if (now - entry->last_fetch >= (gint64) self->refresh_interval_ms * 1000)
+  if (now - entry->last_fetch >= (gint64) self->refresh_interval_ms * 1000 &&
+      !in_backoff (self, entry, now))
     return NORTH_MCP_ISSUER_KEY_FETCH;
   return NORTH_MCP_ISSUER_KEY_UNKNOWN;
 }
@@ -213,6 +275,13 @@ max_age_of (SoupMessage *message)
     return DEFAULT_MAX_AGE_S;
 
   return (gint64) MIN (seconds, (guint64) LONGEST_MAX_AGE_S);
+}
+
+/* When a document fetched now stops being fresh (monotonic µs). */
+static gint64
+expiry_of (SoupMessage *message)
+{
+  return g_get_monotonic_time () + MAX (max_age_of (message), SHORTEST_MAX_AGE_S) * G_USEC_PER_SEC;
 }
 
 static void
@@ -266,6 +335,9 @@ fetch_fail (Fetch      *fetch,
   /* The discovery document may be what is wrong (a stale jwks_uri):
    * the next attempt starts from discovery again. */
   fetch->entry->discovery_expires = 0;
+  /* Requests fail fast until the back-off has passed. */
+  fetch->entry->failures++;
+  fetch->entry->failed_at = g_get_monotonic_time ();
 
   error = g_error_new (NORTH_MCP_ERROR,
                        fetch->timed_out ? NORTH_MCP_ERROR_TIMED_OUT : NORTH_MCP_ERROR_FAILED,
@@ -366,7 +438,8 @@ on_key_set (GObject      *source,
 
   g_clear_pointer (&fetch->entry->keys, g_hash_table_unref);
   fetch->entry->keys = keys;
-  fetch->entry->keys_expires = g_get_monotonic_time () + max_age_of (message) * G_USEC_PER_SEC;
+  fetch->entry->keys_expires = expiry_of (message);
+  fetch->entry->failures = 0;
   fetch_complete (fetch, NULL);
 }
 
@@ -395,7 +468,7 @@ on_discovery (GObject      *source,
 
   g_free (fetch->entry->jwks_uri);
   fetch->entry->jwks_uri = g_strdup (json_node_get_string (jwks_uri));
-  fetch->entry->discovery_expires = g_get_monotonic_time () + max_age_of (message) * G_USEC_PER_SEC;
+  fetch->entry->discovery_expires = expiry_of (message);
   fetch_key_set (fetch);
 }
 
@@ -502,6 +575,14 @@ north_mcp_issuer_cache_fetch_async (NorthMcpIssuerCache *self,
   if (entry->waiters != NULL)
     {
       g_ptr_array_add (entry->waiters, g_steal_pointer (&task));
+      return;
+    }
+
+  if (in_backoff (self, entry, g_get_monotonic_time ()))
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                               "%s: the last fetch failed; retrying in at most %u ms",
+                               issuer, (guint) (retry_delay_us (self, entry->failures) / 1000));
       return;
     }
 

@@ -8,14 +8,21 @@
 
 G_BEGIN_DECLS
 
+/* How many members one object may have:
+ * json-glib's member table can be made to degrade with chosen names, so
+ * the bound keeps the work of any object linear (north-mcp-json-reader.c). */
+#define NORTH_MCP_JSON_MAX_MEMBERS 1000
+
 /* Parses @data (@length bytes, not necessarily NUL-terminated) as exactly
  * one JSON text (RFC 8259): UTF-8 only, no comments, no trailing commas,
  * no BOM, nothing but whitespace after the value. Objects and arrays may
  * nest @max_depth levels. Integers without fraction or exponent that fit
  * in gint64 become G_TYPE_INT64 values, every other number G_TYPE_DOUBLE
  * (finite only). Strings must be valid UTF-8 after unescaping, so lone
- * surrogates and \u0000 (which a C string cannot hold) are rejected. A
- * duplicate member name keeps the last value, as json-glib does.
+ * surrogates and \u0000 (which a C string cannot hold) are rejected, and
+ * so are repeated member names in one object (RFC 7493). An object may
+ * have NORTH_MCP_JSON_MAX_MEMBERS members, and no more than 8 of its names
+ * may share a g_str_hash() value (hash flooding).
  *
  * Returns a new (unsealed) tree, or NULL with @error set in
  * NORTH_MCP_JSONRPC_ERROR / NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR; the

@@ -16,8 +16,30 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-json-reader-private.h"
+#include "north-mcp-siphash-private.h"
 
 #define INLINE_STACK 512
+
+/* Hash flooding. json-glib keeps an object's members in a GHashTable
+ * hashed with g_str_hash(), which has no key: names that share a hash
+ * ("Ez" and "FY" blocks) are cheap to make, and each one inserted is
+ * compared with all the others, so 65,536 of them (2.4 MB) cost tens of
+ * seconds. Even names with distinct hashes can be made to start at the
+ * same slot of GLib's open addressing, which costs less per probe but
+ * grows just as fast. Two bounds keep the work linear in the input:
+ *
+ * - at most NORTH_MCP_JSON_MAX_MEMBERS members per object, which caps
+ *   the cost of any slot arrangement to a few times that of ordinary
+ *   names (measured: 1,000 names on one slot, 1 ms);
+ * - at most MAX_SHARED_HASH names of one object per g_str_hash() value,
+ *   counted in a side table keyed by SipHash under a per-process random
+ *   key (so the side table itself cannot be flooded). Chance collisions
+ *   of a 32-bit hash among 1,000 names almost never reach 2, let alone 9.
+ *
+ * An object of MAX_SHARED_HASH names cannot break the rule, so the side
+ * table is only made for objects that grow larger: the usual request
+ * (the JSON-RPC fast path) does not pay for it. */
+#define MAX_SHARED_HASH 8
 
 typedef struct {
   const guchar *p;
@@ -423,12 +445,117 @@ typedef gboolean (*MemberSink) (const char *name,
                                 JsonNode   *value,
                                 gpointer    data);
 
+/* One slot of the side table counting an object's names per g_str_hash()
+ * value; a hash of 0 marks a free slot (GLib never uses 0 or 1). */
+typedef struct {
+  guint32 hash;
+  guint32 count;
+} HashCount;
+
+/* An object being read (see "Hash flooding" above). */
+typedef struct {
+  Reader     *reader;
+  JsonObject *object;
+  HashCount  *counts;   /* NULL below MAX_SHARED_HASH members */
+  guint       mask;
+  guint       used;
+} ObjectBuilder;
+
+/* The hash GLib files @name under in a g_str_hash() table. */
+static guint32
+glib_str_hash (const char *name)
+{
+  guint32 hash = g_str_hash (name);
+
+  return hash < 2 ? 2 : hash;
+}
+
+/* Counts one more name with @hash; FALSE once more than MAX_SHARED_HASH
+ * names share it. */
+static gboolean
+count_hash (ObjectBuilder *b,
+            guint32        hash)
+{
+  HashCount *slot;
+  guint i;
+
+  if (b->used * 2 >= b->mask + 1)
+    {
+      HashCount *old = b->counts;
+      guint old_size = b->mask + 1;
+
+      b->mask = old_size * 2 - 1;
+      b->counts = g_new0 (HashCount, b->mask + 1);
+      b->used = 0;
+      for (i = 0; i < old_size; i++)
+        if (old[i].hash != 0)
+          {
+            guint j = north_mcp_siphash_1_3 (north_mcp_siphash_process_key (),
+                                             &old[i].hash, sizeof old[i].hash) & b->mask;
+
+            while (b->counts[j].hash != 0)
+              j = (j + 1) & b->mask;
+            b->counts[j] = old[i];
+            b->used++;
+          }
+      g_free (old);
+    }
+
+  i = north_mcp_siphash_1_3 (north_mcp_siphash_process_key (), &hash, sizeof hash) & b->mask;
+  for (slot = &b->counts[i]; slot->hash != 0 && slot->hash != hash; slot = &b->counts[i])
+    i = (i + 1) & b->mask;
+
+  if (slot->hash == 0)
+    {
+      slot->hash = hash;
+      b->used++;
+    }
+  return ++slot->count <= MAX_SHARED_HASH;
+}
+
+/* Starts counting once the object has MAX_SHARED_HASH members. */
+static void
+start_counting (ObjectBuilder *b)
+{
+  JsonObjectIter iter;
+  const char *name;
+
+  b->mask = 63;
+  b->counts = g_new0 (HashCount, b->mask + 1);
+  json_object_iter_init (&iter, b->object);
+  while (json_object_iter_next (&iter, &name, NULL))
+    count_hash (b, glib_str_hash (name));
+}
+
 static gboolean
 object_sink (const char *name,
              JsonNode   *value,
              gpointer    data)
 {
-  json_object_set_member (data, name, value);
+  ObjectBuilder *b = data;
+  guint size = json_object_get_size (b->object);
+
+  if (b->counts == NULL && size >= MAX_SHARED_HASH)
+    start_counting (b);
+
+  if (b->counts != NULL && !count_hash (b, glib_str_hash (name)))
+    {
+      json_node_unref (value);
+      fail (b->reader, "too many member names with the same hash in one object");
+      return FALSE;
+    }
+
+  /* A repeated name is refused (RFC 7493), not replaced: json-glib finds
+   * it again in its member list, one comparison per member, which repeated
+   * names would make quadratic; and readers that keep the first value
+   * would see another message than we do. */
+  json_object_set_member (b->object, name, value);
+  if (json_object_get_size (b->object) == size)
+    {
+      fail (b->reader, "repeated member name");
+      return FALSE;
+    }
+
   return TRUE;
 }
 
@@ -439,6 +566,8 @@ read_members (Reader     *r,
               MemberSink  sink,
               gpointer    data)
 {
+  guint count = 0;
+
   if (!enter (r))
     return FALSE;
 
@@ -458,6 +587,11 @@ read_members (Reader     *r,
       if (r->p >= r->end || *r->p != '"')
         {
           fail (r, r->p >= r->end ? "unterminated object" : "expected a member name");
+          return FALSE;
+        }
+      if (++count > NORTH_MCP_JSON_MAX_MEMBERS)
+        {
+          fail (r, "more than " G_STRINGIFY (NORTH_MCP_JSON_MAX_MEMBERS) " members in an object");
           return FALSE;
         }
       name = read_string (r);
@@ -504,17 +638,14 @@ read_members (Reader     *r,
 static JsonNode *
 read_object (Reader *r)
 {
-  JsonObject *object = json_object_new ();
-  JsonNode *node;
+  ObjectBuilder b = { r, json_object_new (), NULL, 0, 0 };
+  JsonNode *node = NULL;
 
-  if (!read_members (r, object_sink, object))
-    {
-      json_object_unref (object);
-      return NULL;
-    }
+  if (read_members (r, object_sink, &b))
+    node = json_node_init_object (json_node_alloc (), b.object);
 
-  node = json_node_init_object (json_node_alloc (), object);
-  json_object_unref (object);
+  json_object_unref (b.object);
+  g_free (b.counts);
   return node;
 }
 

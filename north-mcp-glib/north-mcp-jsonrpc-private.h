@@ -35,6 +35,18 @@ void                north_mcp_jsonrpc_request_clear   (NorthMcpJsonrpcRequest *r
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NorthMcpJsonrpcRequest, north_mcp_jsonrpc_request_clear)
 
+/* How many messages a batch may hold (revisions before 2025-06-18). */
+#define NORTH_MCP_JSONRPC_MAX_BATCH 100
+
+/* Whether @batch, a JSON-RPC batch (array), may be handled under
+ * @protocol_version (NULL: read as 2025-03-26, the HTTP default). FALSE,
+ * with an Invalid Request error (-32600) saying why, when it is empty,
+ * when the revision has no batches (2025-06-18 removed them) or when it
+ * holds more than NORTH_MCP_JSONRPC_MAX_BATCH messages. */
+gboolean            north_mcp_jsonrpc_check_batch     (JsonArray   *batch,
+                                                       const char  *protocol_version,
+                                                       GError     **error);
+
 /* Classifies @message; on NORTH_MCP_MESSAGE_INVALID, @error says why (and
  * @id_out, when not NULL, receives the id if one could be read). */
 NorthMcpMessageKind north_mcp_jsonrpc_classify        (JsonNode    *message,

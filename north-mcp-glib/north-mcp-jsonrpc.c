@@ -131,6 +131,41 @@ north_mcp_jsonrpc_classify (JsonNode  *message,
   return NORTH_MCP_MESSAGE_RESPONSE;
 }
 
+gboolean
+north_mcp_jsonrpc_check_batch (JsonArray   *batch,
+                               const char  *protocol_version,
+                               GError     **error)
+{
+  guint length = json_array_get_length (batch);
+
+  if (protocol_version != NULL && strcmp (protocol_version, "2025-06-18") >= 0)
+    {
+      g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                   "Invalid Request: JSON-RPC batches were removed in protocol version 2025-06-18 "
+                   "(this request is under %s); send one message per request", protocol_version);
+      return FALSE;
+    }
+
+  if (length == 0)
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                           "Invalid Request: an empty batch");
+      return FALSE;
+    }
+
+  /* Each message of a batch is dispatched at once: the bound keeps one
+   * body from starting an unbounded number of handlers. */
+  if (length > NORTH_MCP_JSONRPC_MAX_BATCH)
+    {
+      g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                   "Invalid Request: a batch may hold at most %u messages, this one has %u",
+                   NORTH_MCP_JSONRPC_MAX_BATCH, length);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 enum {
   SEEN_JSONRPC = 1 << 0,
   SEEN_ID      = 1 << 1,

@@ -44,13 +44,16 @@ char     *north_mcp_log_repr_peer      (GSocketAddress     *peer);
 /* True / False */
 const char *north_mcp_log_repr_bool    (gboolean            value);
 
-/* TRUE for the headers whose values are secrets (authorization,
- * x-north-id-token, x-north-server-secret, x-north-connector-tokens, and
- * also proxy-authorization and cookie). */
+/* TRUE for the headers whose values may carry a credential: by name
+ * (authorization, proxy-authorization, cookie, set-cookie, x-api-key and
+ * the contract's x-north-id-token, x-north-server-secret,
+ * x-north-connector-tokens) and any whose name contains token, secret,
+ * key, auth, password, passwd, session, cookie, credential or signature,
+ * ignoring case. */
 gboolean  north_mcp_log_is_secret_header (const char       *name);
-/* A secret cut for logging: its first 10 characters plus `...`; for values
- * of 20 characters or fewer, only the first half, so that a short secret is
- * never printed whole. */
+/* A secret cut for logging, plus `...`: at most its first 10 characters
+ * and never more than a quarter of it (bytes, not cutting a UTF-8
+ * sequence); nothing of a value under 8 characters. */
 char     *north_mcp_log_redact         (const char         *secret);
 /* {'name': 'value', ...}: every header, names lower-cased, in libsoup's
  * order (well-known headers first, then the others as they arrived),

@@ -11,6 +11,8 @@
 #include "north-mcp-log-private.h"
 
 #define REDACT_PREFIX_LENGTH 10
+/* Values shorter than this show nothing at all. */
+#define REDACT_MIN_SHOWN_LENGTH 8
 
 void
 north_mcp_log_message (const char *logger,
@@ -166,18 +168,42 @@ north_mcp_log_repr_bool (gboolean value)
   return value ? "True" : "False";
 }
 
+/* Whether @needle occurs in @name, ignoring ASCII case. */
+static gboolean
+name_contains (const char *name,
+               const char *needle)
+{
+  gsize needle_length = strlen (needle);
+
+  for (const char *p = name; *p != '\0'; p++)
+    if (g_ascii_strncasecmp (p, needle, needle_length) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
 gboolean
 north_mcp_log_is_secret_header (const char *name)
 {
+  /* By name: the contract's four and the usual carriers of credentials. */
   static const char * const secret[] = {
     "authorization", "x-north-id-token", "x-north-server-secret",
-    "x-north-connector-tokens",
-    /* Not in the contract's list, but secrets all the same. */
-    "proxy-authorization", "cookie",
+    "x-north-connector-tokens", "proxy-authorization", "cookie", "set-cookie",
+    "x-api-key",
+  };
+  /* By part of the name, for headers nobody listed (X-Auth-Token,
+   * X-Amz-Security-Token, Mcp-Session-Id, X-Upstream-Password, …): a
+   * header that is not secret loses nothing but its log value. */
+  static const char * const parts[] = {
+    "token", "secret", "key", "auth", "password", "passwd", "session", "cookie",
+    "credential", "signature",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (secret); i++)
     if (g_ascii_strcasecmp (name, secret[i]) == 0)
+      return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    if (name_contains (name, parts[i]))
       return TRUE;
 
   return FALSE;
@@ -192,8 +218,14 @@ north_mcp_log_redact (const char *secret)
   if (secret == NULL)
     return g_strdup ("...");
 
+  /* At most REDACT_PREFIX_LENGTH characters and at most a quarter of the
+   * value: a long token shows its start (which tells tokens apart), a
+   * short secret too little to guess the rest, a very short one nothing. */
   length = strlen (secret);
-  keep = length > 2 * REDACT_PREFIX_LENGTH ? REDACT_PREFIX_LENGTH : length / 2;
+  keep = length < REDACT_MIN_SHOWN_LENGTH ? 0 : MIN (length / 4, REDACT_PREFIX_LENGTH);
+  /* Never cut a UTF-8 sequence. */
+  while (keep > 0 && (secret[keep] & 0xc0) == 0x80)
+    keep--;
   return g_strdup_printf ("%.*s...", (int) keep, secret);
 }
 

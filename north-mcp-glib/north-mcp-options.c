@@ -19,6 +19,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-http-transport-private.h"
+#include "north-mcp-origin-private.h"
 
 typedef struct
 {
@@ -34,6 +35,9 @@ typedef struct
   char     *audience;
   int       workers;
   gint64    max_sessions;
+  char     *server_secret_file;
+  char    **allowed_origins;
+  char    **allowed_hosts;
 } Options;
 
 static void
@@ -46,6 +50,9 @@ options_clear (Options *options)
   g_free (options->server_secret);
   g_strfreev (options->trusted_issuers);
   g_free (options->audience);
+  g_free (options->server_secret_file);
+  g_strfreev (options->allowed_origins);
+  g_strfreev (options->allowed_hosts);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -66,6 +73,103 @@ parse_transport (const char             *name,
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                    "Unknown transport '%s': use stdio, streamable-http or sse", name);
       return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Rejects malformed --allowed-origin and --allowed-host values up front,
+ * rather than ignoring them with a warning as the setters do. */
+static gboolean
+check_origin_options (Options  *options,
+                      GError  **error)
+{
+  for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
+    {
+      g_autofree char *origin = north_mcp_origin_normalize (options->allowed_origins[i], error);
+
+      if (origin == NULL)
+        {
+          g_prefix_error (error, "--allowed-origin: ");
+          return FALSE;
+        }
+    }
+  for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
+    {
+      g_autofree char *host = north_mcp_origin_normalize_host (options->allowed_hosts[i], error);
+
+      if (host == NULL)
+        {
+          g_prefix_error (error, "--allowed-host: ");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+#define SERVER_SECRET_ENV "NORTH_MCP_SERVER_SECRET"
+
+/* The server secret from --server-secret, --server-secret-file or the
+ * environment, in that order of precedence (the two options exclude each
+ * other). An empty secret would silently mean "no secret": refused. */
+static gboolean
+resolve_server_secret (Options  *options,
+                       GError  **error)
+{
+  const char *env = g_getenv (SERVER_SECRET_ENV);
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (options->server_secret != NULL && options->server_secret_file != NULL)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--server-secret and --server-secret-file exclude each other");
+      return FALSE;
+    }
+
+  if (options->server_secret != NULL)
+    {
+      if (*options->server_secret != '\0')
+        return TRUE;
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--server-secret is empty: give the secret, or leave the option out "
+                           "to run without one");
+      return FALSE;
+    }
+
+  if (options->server_secret_file != NULL)
+    {
+      if (!g_file_get_contents (options->server_secret_file, &contents, &length, error))
+        {
+          g_prefix_error (error, "--server-secret-file: ");
+          return FALSE;
+        }
+      /* Files end with a newline; secrets do not. */
+      while (length > 0 && (contents[length - 1] == '\n' || contents[length - 1] == '\r'))
+        contents[--length] = '\0';
+      if (length == 0 || memchr (contents, '\0', length) != NULL)
+        {
+          memset (contents, 0, length);
+          g_free (contents);
+          g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                       "--server-secret-file: %s %s", options->server_secret_file,
+                       length == 0 ? "is empty" : "contains a NUL byte");
+          return FALSE;
+        }
+      options->server_secret = contents;
+      return TRUE;
+    }
+
+  if (env != NULL)
+    {
+      if (*env == '\0')
+        {
+          g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                               SERVER_SECRET_ENV " is set but empty: give the secret, or unset it "
+                               "to run without one");
+          return FALSE;
+        }
+      options->server_secret = g_strdup (env);
     }
 
   return TRUE;
@@ -93,6 +197,8 @@ parse_options (NorthMcpServer         *self,
       "Log authentication and requests in detail on stderr", NULL },
     { "server-secret", 0, 0, G_OPTION_ARG_STRING, &options->server_secret,
       "Require North to send this server secret", "SECRET" },
+    { "server-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &options->server_secret_file,
+      "Read the server secret from this file (not visible in ps)", "PATH" },
     { "trusted-issuer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->trusted_issuers,
       "Verify ID tokens signed by this OIDC issuer (repeatable)", "URL" },
     { "require-auth", 0, 0, G_OPTION_ARG_NONE, &options->require_auth,
@@ -103,6 +209,10 @@ parse_options (NorthMcpServer         *self,
       "Serve HTTP with N processes on one port (stateless only)", "N" },
     { "max-sessions", 0, 0, G_OPTION_ARG_INT64, &options->max_sessions,
       "Live HTTP sessions allowed at once; 0 for no limit (default 10000)", "N" },
+    { "allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_origins,
+      "Let web pages of this origin use the MCP endpoints, with CORS (repeatable)", "ORIGIN" },
+    { "allowed-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_hosts,
+      "Accept this name in the Host header, NAME or NAME:PORT (repeatable)", "HOST" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -150,7 +260,7 @@ parse_options (NorthMcpServer         *self,
       return FALSE;
     }
 
-  return TRUE;
+  return check_origin_options (options, error) && resolve_server_secret (options, error);
 }
 
 static void
@@ -178,22 +288,69 @@ apply_options (NorthMcpServer *self,
     north_mcp_auth_set_audience (auth, options->audience);
   north_mcp_server_set_workers (self, (guint) options->workers);
   north_mcp_server_set_max_sessions (self, (guint) options->max_sessions);
+  for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
+    north_mcp_server_add_allowed_origin (self, options->allowed_origins[i]);
+  for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
+    north_mcp_server_add_allowed_host (self, options->allowed_hosts[i]);
 }
 
 /* ------------------------------------------------------------------ */
 /* Worker processes                                                    */
 
+/* A worker that dies is started again: at once the first time, then
+ * after a delay that doubles (1 s, 2 s, ... up to WORKER_MAX_DELAY_S) while
+ * workers keep dying young, so that a crash loop does not spin. A worker
+ * that lived WORKER_STABLE_S or more starts the count afresh. */
+#define WORKER_MAX_DELAY_S 30
+#define WORKER_STABLE_S 60
+
+typedef struct _Workers Workers;
+
 typedef struct {
-  GArray  *pids;         /* GPid of the forked workers (parent only) */
-  GSocket *reservation;  /* holds the port until every worker listens */
-  gboolean is_worker;    /* a forked worker, not the parent */
-} Workers;
+  Workers *workers;
+  GPid     pid;      /* 0 while dead */
+  gint64   started;  /* g_get_monotonic_time() at its start */
+  guint    delay;    /* seconds the next restart waits unless it was stable */
+  GSource *watch;    /* its child watch */
+  GSource *restart;  /* the pending restart */
+} WorkerSlot;
+
+struct _Workers {
+  GSocket      *reservation;  /* holds the port until every worker listens */
+  gboolean      is_worker;    /* a forked worker, not the parent */
+  /* Parent only: the workers, and what it takes to start one again. */
+  WorkerSlot   *slots;
+  guint         n_slots;
+  GPtrArray    *argv;
+  char         *executable;
+  char         *cmdline;
+  GStrv         envp;
+  GMainContext *context;
+};
+
+static void
+worker_slot_clear_sources (WorkerSlot *slot)
+{
+  if (slot->watch != NULL)
+    g_source_destroy (slot->watch);
+  g_clear_pointer (&slot->watch, g_source_unref);
+  if (slot->restart != NULL)
+    g_source_destroy (slot->restart);
+  g_clear_pointer (&slot->restart, g_source_unref);
+}
 
 static void
 workers_clear (Workers *workers)
 {
+  for (guint i = 0; i < workers->n_slots; i++)
+    worker_slot_clear_sources (&workers->slots[i]);
+  g_clear_pointer (&workers->slots, g_free);
+  workers->n_slots = 0;
   g_clear_object (&workers->reservation);
-  g_clear_pointer (&workers->pids, g_array_unref);
+  g_clear_pointer (&workers->argv, g_ptr_array_unref);
+  g_clear_pointer (&workers->executable, g_free);
+  g_clear_pointer (&workers->cmdline, g_free);
+  g_clear_pointer (&workers->envp, g_strfreev);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Workers, workers_clear)
@@ -245,6 +402,24 @@ worker_setup (gpointer user_data)
     _exit (0);
 }
 
+/* Starts one worker into @slot. */
+static gboolean
+spawn_worker (Workers     *workers,
+              WorkerSlot  *slot,
+              GError     **error)
+{
+  GPid pid;
+
+  if (!g_spawn_async (NULL, (char **) workers->argv->pdata, workers->envp,
+                      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_FILE_AND_ARGV_ZERO,
+                      worker_setup, GINT_TO_POINTER (getpid ()), &pid, error))
+    return FALSE;
+
+  slot->pid = pid;
+  slot->started = g_get_monotonic_time ();
+  return TRUE;
+}
+
 /* Starts workers - 1 more processes: fresh runs of this very program
  * (its executable and command line, so Python or GJS servers work too),
  * told by WORKER_PORT_ENV to listen on the shared port. Not fork() alone:
@@ -258,11 +433,8 @@ spawn_workers (NorthMcpServer  *self,
 {
   guint count = north_mcp_server_get_workers (self);
   guint port = north_mcp_server_get_port (self);
-  g_autofree char *executable = NULL;
-  g_autofree char *cmdline = NULL;
   g_autofree char *port_text = NULL;
-  g_autoptr(GPtrArray) argv = NULL;
-  g_auto(GStrv) envp = NULL;
+  GStrv envp = NULL;
   gsize length;
 
   workers->reservation = north_mcp_http_transport_reserve_port (north_mcp_server_get_host (self),
@@ -271,17 +443,17 @@ spawn_workers (NorthMcpServer  *self,
     return FALSE;
   north_mcp_server_set_port (self, port);
 
-  executable = g_file_read_link ("/proc/self/exe", error);
-  if (executable == NULL ||
-      !g_file_get_contents ("/proc/self/cmdline", &cmdline, &length, error))
+  workers->executable = g_file_read_link ("/proc/self/exe", error);
+  if (workers->executable == NULL ||
+      !g_file_get_contents ("/proc/self/cmdline", &workers->cmdline, &length, error))
     return FALSE;
 
   /* G_SPAWN_FILE_AND_ARGV_ZERO: the file, then the original argv. */
-  argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, executable);
-  for (gsize offset = 0; offset < length; offset += strlen (cmdline + offset) + 1)
-    g_ptr_array_add (argv, cmdline + offset);
-  g_ptr_array_add (argv, NULL);
+  workers->argv = g_ptr_array_new ();
+  g_ptr_array_add (workers->argv, workers->executable);
+  for (gsize offset = 0; offset < length; offset += strlen (workers->cmdline + offset) + 1)
+    g_ptr_array_add (workers->argv, workers->cmdline + offset);
+  g_ptr_array_add (workers->argv, NULL);
 
   port_text = g_strdup_printf ("%u", port);
   envp = g_environ_setenv (g_get_environ (), WORKER_PORT_ENV, port_text, TRUE);
@@ -296,20 +468,18 @@ spawn_workers (NorthMcpServer  *self,
     memset (hex->str, 0, hex->len);
     g_string_free (hex, TRUE);
   }
+  workers->envp = envp;
 
-  workers->pids = g_array_new (FALSE, FALSE, sizeof (GPid));
-  for (guint i = 1; i < count; i++)
+  workers->n_slots = count - 1;
+  workers->slots = g_new0 (WorkerSlot, workers->n_slots);
+  for (guint i = 0; i < workers->n_slots; i++)
     {
-      GPid pid;
-
-      if (!g_spawn_async (NULL, (char **) argv->pdata, envp,
-                          G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_FILE_AND_ARGV_ZERO,
-                          worker_setup, GINT_TO_POINTER (getpid ()), &pid, error))
+      workers->slots[i].workers = workers;
+      if (!spawn_worker (workers, &workers->slots[i], error))
         {
-          g_prefix_error (error, "Cannot start worker %u: ", i + 1);
+          g_prefix_error (error, "Cannot start worker %u: ", i + 2);
           return FALSE;
         }
-      g_array_append_val (workers->pids, pid);
     }
 
   return TRUE;
@@ -369,35 +539,98 @@ become_worker (NorthMcpServer  *self,
   return TRUE;
 }
 
+static void watch_worker (WorkerSlot *slot);
+
+static gboolean
+restart_worker (gpointer user_data)
+{
+  WorkerSlot *slot = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&slot->restart, g_source_unref);
+  if (spawn_worker (slot->workers, slot, &error))
+    watch_worker (slot);
+  else
+    {
+      /* Say so and try again later, as if it had died at once. */
+      slot->delay = slot->delay == 0 ? 1 : MIN (slot->delay * 2, WORKER_MAX_DELAY_S);
+      fprintf (stderr, "cannot restart a worker: %s; trying again in %u s\n",
+               error->message, slot->delay);
+      slot->restart = g_timeout_source_new (slot->delay * 1000);
+      g_source_set_callback (slot->restart, restart_worker, slot, NULL);
+      g_source_attach (slot->restart, slot->workers->context);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 worker_exited (GPid     pid,
                gint     status,
                gpointer user_data)
 {
+  WorkerSlot *slot = user_data;
   g_autoptr(GError) error = NULL;
+  gint64 lived = (g_get_monotonic_time () - slot->started) / G_USEC_PER_SEC;
+  guint delay;
 
-  if (!g_spawn_check_wait_status (status, &error))
-    fprintf (stderr, "worker %d ended: %s\n", (int) pid, error->message);
   g_spawn_close_pid (pid);
+  slot->pid = 0;
+  g_clear_pointer (&slot->watch, g_source_unref);
+
+  if (lived >= WORKER_STABLE_S)
+    slot->delay = 0;
+  delay = slot->delay;
+  slot->delay = delay == 0 ? 1 : MIN (delay * 2, WORKER_MAX_DELAY_S);
+
+  g_spawn_check_wait_status (status, &error);
+  fprintf (stderr, "worker %d ended (%s) after %" G_GINT64_FORMAT " s; restarting in %u s\n",
+           (int) pid, error != NULL ? error->message : "exited normally", lived, delay);
+  fflush (stderr);
+
+  slot->restart = delay == 0 ? g_idle_source_new () : g_timeout_source_new (delay * 1000);
+  g_source_set_callback (slot->restart, restart_worker, slot, NULL);
+  g_source_attach (slot->restart, slot->workers->context);
 }
 
-/* The parent's shutdown: every worker gets SIGTERM and is waited for. */
+static void
+watch_worker (WorkerSlot *slot)
+{
+  slot->watch = g_child_watch_source_new (slot->pid);
+  g_source_set_callback (slot->watch, G_SOURCE_FUNC (worker_exited), slot, NULL);
+  g_source_attach (slot->watch, slot->workers->context);
+}
+
+/* The parent, once it serves: restart workers that die. */
+static void
+watch_workers (Workers      *workers,
+               GMainContext *context)
+{
+  workers->context = context;
+  for (guint i = 0; i < workers->n_slots; i++)
+    watch_worker (&workers->slots[i]);
+}
+
+/* The parent's shutdown: no more restarts; every worker gets SIGTERM and is
+ * waited for. */
 static void
 stop_workers (Workers *workers)
 {
-  if (workers->pids == NULL)
-    return;
-
-  for (guint i = 0; i < workers->pids->len; i++)
-    kill (g_array_index (workers->pids, GPid, i), SIGTERM);
-  for (guint i = 0; i < workers->pids->len; i++)
+  for (guint i = 0; i < workers->n_slots; i++)
+    {
+      worker_slot_clear_sources (&workers->slots[i]);
+      if (workers->slots[i].pid != 0)
+        kill (workers->slots[i].pid, SIGTERM);
+    }
+  for (guint i = 0; i < workers->n_slots; i++)
     {
       int status;
 
-      while (waitpid (g_array_index (workers->pids, GPid, i), &status, 0) < 0 && errno == EINTR)
+      if (workers->slots[i].pid == 0)
+        continue;
+      while (waitpid (workers->slots[i].pid, &status, 0) < 0 && errno == EINTR)
         ;
+      workers->slots[i].pid = 0;
     }
-  g_array_set_size (workers->pids, 0);
 }
 
 static gboolean
@@ -443,9 +676,20 @@ print_listening (NorthMcpServer        *self,
  * - `--debug` (also the `DEBUG` environment variable)
  * - `--server-secret SECRET`, `--trusted-issuer URL` (repeatable),
  *   `--require-auth`, `--audience AUD`
+ * - `--server-secret-file PATH`: the server secret from a file (trailing
+ *   newlines removed), so that it does not show in `ps`; the environment
+ *   variable `NORTH_MCP_SERVER_SECRET` is read when neither option is
+ *   given (the options win; either replaces a secret set in code). An
+ *   empty secret, from any of the three, refuses to start.
+ * - `--allowed-origin ORIGIN`, `--allowed-host HOST` (repeatable): added
+ *   to [property@NorthMcp.Server:allowed-origins] and
+ *   [property@NorthMcp.Server:allowed-hosts]
  * - `--workers N`: serve HTTP with N processes on one port (stateless
  *   servers only; see #NorthMcpServer:workers). The first process prints
- *   the listening line; SIGTERM or SIGINT to it ends them all.
+ *   the listening line; SIGTERM or SIGINT to it ends them all. It starts
+ *   a worker that dies again, and says so on standard error: at once the
+ *   first time, then after 1 s, 2 s, 4 s ... up to 30 s while workers
+ *   keep dying within a minute of their start.
  *
  * HTTP transports print `listening on http://HOST:PORT/mcp` on standard
  * error once they listen.
@@ -516,11 +760,12 @@ north_mcp_server_run (NorthMcpServer  *self,
       return 1;
     }
 
+  /* The workers have their copy; whatever the tools spawn does not. */
+  g_unsetenv (SERVER_SECRET_ENV);
+
   /* Every process listens now (or soon will, on its own socket). */
   g_clear_object (&workers.reservation);
-  if (workers.pids != NULL)
-    for (guint i = 0; i < workers.pids->len; i++)
-      g_child_watch_add (g_array_index (workers.pids, GPid, i), worker_exited, NULL);
+  watch_workers (&workers, north_mcp_server_get_main_context (self));
 
   if (transport != NORTH_MCP_TRANSPORT_STDIO && !workers.is_worker)
     print_listening (self, transport);

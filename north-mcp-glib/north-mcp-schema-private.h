@@ -41,6 +41,12 @@ NorthMcpSchemaChecker *north_mcp_schema_checker_new   (JsonObject             *s
 gboolean               north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
                                                        JsonNode               *value,
                                                        GError                **error);
+/* Checks a tool's structured result (never NULL) against an output schema:
+ * the same checks, with messages naming "structuredContent" and
+ * "structuredContent member 'a.b'". */
+gboolean               north_mcp_schema_checker_check_output (NorthMcpSchemaChecker  *self,
+                                                              JsonNode               *value,
+                                                              GError                **error);
 void                   north_mcp_schema_checker_free  (NorthMcpSchemaChecker  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NorthMcpSchemaChecker, north_mcp_schema_checker_free)

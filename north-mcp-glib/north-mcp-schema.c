@@ -233,6 +233,21 @@ node_get_type (JsonNode *node)
   return 0;
 }
 
+/* Whether an integer @node (see node_get_type()) is a gint64. The reader
+ * makes integers beyond gint64 doubles; the double -2^63 is refused too,
+ * as it stands for a literal that rounded to it (-9223372036854775809):
+ * the reader reads -9223372036854775808 itself as a gint64. */
+static gboolean
+fits_int64 (JsonNode *node)
+{
+  double d;
+
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return TRUE;
+  d = json_node_get_double (node);
+  return d > -9223372036854775808.0 && d < 9223372036854775808.0;
+}
+
 static const char *
 type_mask_name (TypeMask type)
 {
@@ -726,8 +741,11 @@ typedef struct {
 } PathSegment;
 
 typedef struct {
-  GArray *path;       /* PathSegment */
-  guint   budget;
+  GArray     *path;   /* PathSegment */
+  guint       budget;
+  const char *root;   /* how messages name the value: "arguments" */
+  const char *member; /* and a part of it: "argument " */
+  const char *too_complex; /* the message when the budget runs out */
 } CheckState;
 
 static void
@@ -760,7 +778,8 @@ append_sanitized (GString    *out,
     }
 }
 
-/* "arguments" for the root, else "argument 'a.b[2]'" (with @extra appended
+/* "arguments" (state->root) for the root, else "argument 'a.b[2]'"
+ * (state->member and the path, with @extra appended
  * as one more member name when not NULL). */
 static char *
 describe_path (CheckState *state,
@@ -770,7 +789,7 @@ describe_path (CheckState *state,
   gboolean first = TRUE;
 
   if (state->path->len == 0 && extra == NULL)
-    return g_strdup ("arguments");
+    return g_strdup (state->root);
 
   out = g_string_new (NULL);
 
@@ -809,7 +828,8 @@ describe_path (CheckState *state,
       first = FALSE;
     }
 
-  g_string_prepend (out, "argument '");
+  g_string_prepend (out, "'");
+  g_string_prepend (out, state->member);
   g_string_append_c (out, '\'');
   return g_string_free (out, FALSE);
 }
@@ -1168,10 +1188,11 @@ check_enum (Node        *node,
 }
 
 static gboolean
-budget_exhausted (GError **error)
+budget_exhausted (CheckState  *state,
+                  GError     **error)
 {
   g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                       "arguments are too complex to check against the input schema");
+                       state->too_complex);
   return FALSE;
 }
 
@@ -1184,7 +1205,7 @@ check_branch (Node        *node,
               GError     **error)
 {
   if (state->budget == 0)
-    return budget_exhausted (error);
+    return budget_exhausted (state, error);
   state->budget--;
 
   return check_node (node, value, state, depth + 1, error);
@@ -1216,7 +1237,7 @@ check_combinators (Node        *node,
                           error != NULL && first_error == NULL ? &local_error : NULL))
             return TRUE;
           if (state->budget == 0)
-            return budget_exhausted (error);
+            return budget_exhausted (state, error);
           if (first_error == NULL)
             first_error = g_steal_pointer (&local_error);
         }
@@ -1241,7 +1262,7 @@ check_combinators (Node        *node,
                           error != NULL && first_error == NULL ? &local_error : NULL))
             matches++;
           else if (state->budget == 0)
-            return budget_exhausted (error);
+            return budget_exhausted (state, error);
           else if (first_error == NULL)
             first_error = g_steal_pointer (&local_error);
         }
@@ -1291,6 +1312,13 @@ check_node (Node        *node,
         }
     }
 
+  /* Handlers read "integer" arguments as gint64: 1e30 written as an
+   * integer is an integer to JSON Schema, but would reach them wrapped. */
+  if (type == TYPE_INTEGER && (node->types & TYPE_INTEGER) && !(node->types & TYPE_NUMBER) &&
+      !fits_int64 (value))
+    return fail (state, error, "must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                 G_MININT64, G_MAXINT64);
+
   if (!check_enum (node, value, state, error))
     return FALSE;
 
@@ -1325,17 +1353,19 @@ check_node (Node        *node,
   return check_combinators (node, value, state, depth, error);
 }
 
-gboolean
-north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
-                                JsonNode               *value,
-                                GError                **error)
+static gboolean
+check_value (NorthMcpSchemaChecker  *self,
+             JsonNode               *value,
+             const char             *root,
+             const char             *member,
+             const char             *too_complex,
+             GError                **error)
 {
   g_autoptr(JsonNode) empty = NULL;
   CheckState state;
   gboolean ok;
   TypeMask type;
 
-  g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (value == NULL)
@@ -1349,14 +1379,41 @@ north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
   if (type != TYPE_OBJECT)
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                   "arguments must be an object, got %s", type_mask_name (type));
+                   "%s must be an object, got %s", root, type_mask_name (type));
       return FALSE;
     }
 
   state.path = g_array_new (FALSE, FALSE, sizeof (PathSegment));
   state.budget = CHECK_BUDGET;
+  state.root = root;
+  state.member = member;
+  state.too_complex = too_complex;
   ok = check_node (self->root, value, &state, 0, error);
   g_array_unref (state.path);
 
   return ok;
+}
+
+gboolean
+north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
+                                JsonNode               *value,
+                                GError                **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return check_value (self, value, "arguments", "argument ",
+                      "arguments are too complex to check against the input schema", error);
+}
+
+gboolean
+north_mcp_schema_checker_check_output (NorthMcpSchemaChecker  *self,
+                                       JsonNode               *value,
+                                       GError                **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  return check_value (self, value, "structuredContent", "structuredContent member ",
+                      "structuredContent is too complex to check against the output schema",
+                      error);
 }

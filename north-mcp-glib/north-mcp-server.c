@@ -14,6 +14,7 @@
 #include "north-mcp-log-private.h"
 #include "north-mcp-modern-private.h"
 #include "north-mcp-random-private.h"
+#include "north-mcp-origin-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
@@ -67,6 +68,8 @@ struct _NorthMcpServer
   guint                  request_timeout;
   guint                  session_timeout;
   guint                  max_sessions;
+  GStrv                  allowed_origins;  /* normalized */
+  GStrv                  allowed_hosts;    /* normalized */
 
   NorthMcpAuth          *auth;
   GMainContext          *main_context;
@@ -114,6 +117,8 @@ enum {
   PROP_AUTH,
   PROP_REQUEST_STATE_LIFETIME,
   PROP_WORKERS,
+  PROP_ALLOWED_ORIGINS,
+  PROP_ALLOWED_HOSTS,
   N_PROPS
 };
 
@@ -185,6 +190,8 @@ north_mcp_server_finalize (GObject *object)
   g_free (self->title);
   g_free (self->instructions);
   g_free (self->host);
+  g_strfreev (self->allowed_origins);
+  g_strfreev (self->allowed_hosts);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->cache_hints, g_hash_table_unref);
   g_clear_pointer (&self->main_context, g_main_context_unref);
@@ -253,6 +260,12 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_WORKERS:
       g_value_set_uint (value, self->workers);
       break;
+    case PROP_ALLOWED_ORIGINS:
+      g_value_set_boxed (value, self->allowed_origins);
+      break;
+    case PROP_ALLOWED_HOSTS:
+      g_value_set_boxed (value, self->allowed_hosts);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -315,6 +328,12 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_MAX_SESSIONS:
       north_mcp_server_set_max_sessions (self, g_value_get_uint (value));
+      break;
+    case PROP_ALLOWED_ORIGINS:
+      north_mcp_server_set_allowed_origins (self, g_value_get_boxed (value));
+      break;
+    case PROP_ALLOWED_HOSTS:
+      north_mcp_server_set_allowed_hosts (self, g_value_get_boxed (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -498,6 +517,40 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
   properties[PROP_WORKERS] =
     g_param_spec_uint ("workers", NULL, NULL, 1, 256, 1, rw);
 
+  /**
+   * NorthMcpServer:allowed-origins:
+   *
+   * The web origins (`scheme://host[:port]`) whose pages may use the MCP
+   * endpoints from a browser. A request to `/mcp`, `/sse` or `/messages/`
+   * that carries an `Origin` header is answered `403` unless its origin is
+   * listed here or, when the server listens on a loopback address, is an
+   * `http(s)` origin on `localhost`, `127.0.0.1` or `[::1]` (any port).
+   * Listed origins get CORS answers: preflight `OPTIONS` requests and the
+   * `Access-Control-*` headers that let the page read responses and their
+   * `Mcp-Session-Id`. Requests without `Origin` (non-browser clients) are
+   * not affected.
+   *
+   * Entries are kept in canonical form (lower case, without the default
+   * port); an entry that is not an origin is ignored with a warning.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_ALLOWED_ORIGINS] =
+    g_param_spec_boxed ("allowed-origins", NULL, NULL, G_TYPE_STRV, rw);
+
+  /**
+   * NorthMcpServer:allowed-hosts:
+   *
+   * The names (`name`, any port, or `name:port`) the MCP endpoints accept
+   * in the `Host` header, against DNS rebinding. On a loopback address the
+   * loopback names are accepted as well; with none listed, a server on
+   * another address accepts any `Host` and warns at start.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_ALLOWED_HOSTS] =
+    g_param_spec_boxed ("allowed-hosts", NULL, NULL, G_TYPE_STRV, rw);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -671,9 +724,10 @@ north_mcp_server_get_host (NorthMcpServer *self)
  * @self: a server
  * @host: an IP address or `localhost`
  *
- * Sets the address HTTP transports listen on. Loopback addresses also
- * restrict the accepted `Host` and `Origin` headers to loopback names, to
- * defeat DNS rebinding.
+ * Sets the address HTTP transports listen on. On a loopback address the
+ * MCP endpoints accept the loopback names in the `Host` and `Origin`
+ * headers besides [property@NorthMcp.Server:allowed-hosts] and
+ * [property@NorthMcp.Server:allowed-origins], to defeat DNS rebinding.
  */
 void
 north_mcp_server_set_host (NorthMcpServer *self,
@@ -684,6 +738,196 @@ north_mcp_server_set_host (NorthMcpServer *self,
 
   if (north_mcp_set_str (&self->host, host))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOST]);
+}
+
+typedef char *(*NormalizeFunc) (const char *value, GError **error);
+
+/* Appends the canonical forms of @values to *@list (NULL when empty),
+ * skipping invalid ones (with a warning) and ones already there. */
+static void
+add_normalized (GStrv              *list,
+                const char * const *values,
+                NormalizeFunc       normalize)
+{
+  g_autoptr(GPtrArray) result = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+
+  for (guint i = 0; *list != NULL && (*list)[i] != NULL; i++)
+    g_ptr_array_add (result, g_strdup ((*list)[i]));
+
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *normalized = normalize (values[i], &error);
+
+      /* g_log() rather than g_warning(): tests can expect it. */
+      if (normalized == NULL)
+        g_log (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "Ignoring %s", error->message);
+      else if (!g_ptr_array_find_with_equal_func (result, normalized, g_str_equal, NULL))
+        g_ptr_array_add (result, g_steal_pointer (&normalized));
+    }
+
+  g_strfreev (*list);
+  *list = result->len > 0 ? (GStrv) g_ptr_array_steal (result, NULL) : NULL;
+}
+
+static gboolean
+strv_equal0 (const char * const *a,
+             const char * const *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_strv_equal (a, b);
+}
+
+/* Replaces (@replace) or extends *@list and notifies @pspec if it changed. */
+static void
+update_list (NorthMcpServer     *self,
+             GStrv              *list,
+             const char * const *values,
+             gboolean            replace,
+             NormalizeFunc       normalize,
+             GParamSpec         *pspec)
+{
+  g_auto(GStrv) old = g_strdupv (*list);
+
+  if (replace)
+    g_clear_pointer (list, g_strfreev);
+  add_normalized (list, values, normalize);
+  if (!strv_equal0 ((const char * const *) old, (const char * const *) *list))
+    g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+/**
+ * north_mcp_server_get_allowed_origins:
+ * @self: a server
+ *
+ * Gets the web origins whose pages may use the MCP endpoints, see
+ * [property@NorthMcp.Server:allowed-origins].
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): the
+ *   origins in canonical form, or %NULL for none
+ *
+ * Since: 0.2
+ */
+const char * const *
+north_mcp_server_get_allowed_origins (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return (const char * const *) self->allowed_origins;
+}
+
+/**
+ * north_mcp_server_set_allowed_origins:
+ * @self: a server
+ * @origins: (nullable) (array zero-terminated=1): origins such as
+ *   `https://app.example.com` or `http://localhost:6274`, or %NULL for none
+ *
+ * Replaces the web origins whose pages may use the MCP endpoints, see
+ * [property@NorthMcp.Server:allowed-origins]. Entries that are not
+ * origins are ignored with a warning.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_allowed_origins (NorthMcpServer     *self,
+                                      const char * const *origins)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  update_list (self, &self->allowed_origins, origins, TRUE, north_mcp_origin_normalize,
+               properties[PROP_ALLOWED_ORIGINS]);
+}
+
+/**
+ * north_mcp_server_add_allowed_origin:
+ * @self: a server
+ * @origin: an origin such as `https://app.example.com`
+ *
+ * Adds one web origin to [property@NorthMcp.Server:allowed-origins]
+ * (`--allowed-origin` on the command line). An @origin that is not one is
+ * ignored with a warning.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_add_allowed_origin (NorthMcpServer *self,
+                                     const char     *origin)
+{
+  const char *origins[] = { origin, NULL };
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (origin != NULL);
+
+  update_list (self, &self->allowed_origins, origins, FALSE, north_mcp_origin_normalize,
+               properties[PROP_ALLOWED_ORIGINS]);
+}
+
+/**
+ * north_mcp_server_get_allowed_hosts:
+ * @self: a server
+ *
+ * Gets the names the MCP endpoints accept in the `Host` header, see
+ * [property@NorthMcp.Server:allowed-hosts].
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): the
+ *   hosts in canonical form, or %NULL for none
+ *
+ * Since: 0.2
+ */
+const char * const *
+north_mcp_server_get_allowed_hosts (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return (const char * const *) self->allowed_hosts;
+}
+
+/**
+ * north_mcp_server_set_allowed_hosts:
+ * @self: a server
+ * @hosts: (nullable) (array zero-terminated=1): names such as
+ *   `mcp.example.com` (any port) or `mcp.example.com:8443`, or %NULL for
+ *   none
+ *
+ * Replaces the names the MCP endpoints accept in the `Host` header, see
+ * [property@NorthMcp.Server:allowed-hosts]. Entries that cannot be a
+ * `Host` value are ignored with a warning.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_allowed_hosts (NorthMcpServer     *self,
+                                    const char * const *hosts)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  update_list (self, &self->allowed_hosts, hosts, TRUE, north_mcp_origin_normalize_host,
+               properties[PROP_ALLOWED_HOSTS]);
+}
+
+/**
+ * north_mcp_server_add_allowed_host:
+ * @self: a server
+ * @host: a name such as `mcp.example.com` or `mcp.example.com:8443`
+ *
+ * Adds one name to [property@NorthMcp.Server:allowed-hosts]
+ * (`--allowed-host` on the command line). A @host that cannot be a `Host`
+ * value is ignored with a warning.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_add_allowed_host (NorthMcpServer *self,
+                                   const char     *host)
+{
+  const char *hosts[] = { host, NULL };
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (host != NULL);
+
+  update_list (self, &self->allowed_hosts, hosts, FALSE, north_mcp_origin_normalize_host,
+               properties[PROP_ALLOWED_HOSTS]);
 }
 
 /**
@@ -1064,6 +1308,12 @@ north_mcp_server_get_auth (NorthMcpServer *self)
   return self->auth;
 }
 
+static void registry_add (GPtrArray  *array,
+                          GHashTable *map,
+                          const char *key,
+                          gpointer    object,
+                          gpointer    old);
+
 /**
  * north_mcp_server_add_tool:
  * @self: a server
@@ -1077,7 +1327,6 @@ north_mcp_server_add_tool (NorthMcpServer *self,
                            NorthMcpTool   *tool)
 {
   const char *name;
-  NorthMcpTool *old;
 
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
   g_return_if_fail (NORTH_MCP_IS_TOOL (tool));
@@ -1087,23 +1336,8 @@ north_mcp_server_add_tool (NorthMcpServer *self,
     g_warning ("Tool name '%s' does not follow MCP's guidance (1 to 64 characters of "
                "A-Z a-z 0-9 _ . -); some clients will reject it", name);
 
-  old = g_hash_table_lookup (self->tool_map, name);
-  g_object_ref (tool);
-  if (old != NULL)
-    {
-      guint index;
-
-      g_ptr_array_find (self->tools, old, &index);
-      g_hash_table_insert (self->tool_map, (gpointer) name, tool);
-      g_ptr_array_index (self->tools, index) = tool;
-      g_object_unref (old);
-    }
-  else
-    {
-      g_ptr_array_add (self->tools, tool);
-      g_hash_table_insert (self->tool_map, (gpointer) name, tool);
-    }
-
+  registry_add (self->tools, self->tool_map, name, tool,
+                g_hash_table_lookup (self->tool_map, name));
   north_mcp_server_notify_tools_list_changed (self);
 }
 
@@ -1743,8 +1977,10 @@ north_mcp_server_build_modern_capabilities (NorthMcpServer *self)
 
 /* Resources, resource templates and prompts. */
 
-/* Adds @object to @array (and @map under @key when @map is set), replacing
- * an object of the same key in place so that lists keep their order. */
+/* Adds @object to @array (and @map under @key, a string @object owns, when
+ * @map is set), replacing @old, the object of the same key, in place so
+ * that lists keep their order. The map takes @key as its key again:
+ * g_hash_table_insert() would keep @old's string, freed with @old. */
 static void
 registry_add (GPtrArray   *array,
               GHashTable  *map,
@@ -1753,22 +1989,18 @@ registry_add (GPtrArray   *array,
               gpointer     old)
 {
   g_object_ref (object);
+  if (map != NULL)
+    g_hash_table_replace (map, (gpointer) key, object);
   if (old != NULL)
     {
       guint index;
 
       g_ptr_array_find (array, old, &index);
-      if (map != NULL)
-        g_hash_table_insert (map, (gpointer) key, object);
       g_ptr_array_index (array, index) = object;
       g_object_unref (old);
     }
   else
-    {
-      g_ptr_array_add (array, object);
-      if (map != NULL)
-        g_hash_table_insert (map, (gpointer) key, object);
-    }
+    g_ptr_array_add (array, object);
 }
 
 static GPtrArray *

@@ -69,6 +69,22 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_host              (NorthMcpServer        *self,
                                                                const char            *host);
 NORTH_MCP_AVAILABLE_IN_ALL
+const char * const    *north_mcp_server_get_allowed_origins   (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_allowed_origins   (NorthMcpServer        *self,
+                                                               const char * const    *origins);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_add_allowed_origin    (NorthMcpServer        *self,
+                                                               const char            *origin);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char * const    *north_mcp_server_get_allowed_hosts     (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_allowed_hosts     (NorthMcpServer        *self,
+                                                               const char * const    *hosts);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_add_allowed_host      (NorthMcpServer        *self,
+                                                               const char            *host);
+NORTH_MCP_AVAILABLE_IN_ALL
 guint                  north_mcp_server_get_port              (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_port              (NorthMcpServer        *self,

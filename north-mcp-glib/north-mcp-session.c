@@ -9,6 +9,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
 
 #define OWNER_DIGEST_LENGTH 32 /* SHA-256 */
@@ -133,8 +134,9 @@ north_mcp_session_init (NorthMcpSession *self)
   self->next_request_id = 1;
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) pending_request_free);
-  self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Request ids and URIs are the client's: a keyed hash (hash flooding). */
+  self->in_flight = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_object_unref);
+  self->subscriptions = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, NULL);
   self->last_activity = g_get_monotonic_time ();
 }
 

@@ -24,6 +24,12 @@ guint64 north_mcp_siphash_2_4 (const guint8  key[NORTH_MCP_SIPHASH_KEY_LENGTH],
                                const void   *data,
                                gsize         length);
 
+/* A GHashFunc for tables of strings a client chooses (header names,
+ * request ids, URIs), with g_str_equal(): SipHash-1-3 of the string under
+ * the process key. g_str_hash() has no key, so names that share its hash
+ * ("Ez", "FY") are cheap to make, and a table of them degrades to a list. */
+guint north_mcp_siphash_str_hash (gconstpointer string);
+
 /* A key from the system's random source, generated once per process and
  * then the same for every caller. */
 const guint8 *north_mcp_siphash_process_key (void);

@@ -94,6 +94,12 @@ north_mcp_siphash_2_4 (const guint8  key[NORTH_MCP_SIPHASH_KEY_LENGTH],
   return siphash (key, data, length, 2, 4);
 }
 
+guint
+north_mcp_siphash_str_hash (gconstpointer string)
+{
+  return (guint) north_mcp_siphash_1_3 (north_mcp_siphash_process_key (), string, strlen (string));
+}
+
 const guint8 *
 north_mcp_siphash_process_key (void)
 {

@@ -250,22 +250,27 @@ static void
 consume_buffer (NorthMcpStdioTransport *self)
 {
   gsize limit = self->server != NULL ? north_mcp_server_get_max_body_size (self->server) : G_MAXSIZE;
+  gsize start = 0;
   guint8 *newline;
 
+  /* The lines handled are removed once at the end: removing each in turn
+   * would move the rest of the buffer per line, quadratic in the number
+   * of short lines one read brings. */
   while (!self->stopped &&
-         (newline = memchr (self->buffer->data, '\n', self->buffer->len)) != NULL)
+         (newline = memchr (self->buffer->data + start, '\n', self->buffer->len - start)) != NULL)
     {
-      gsize length = newline - self->buffer->data;
+      gsize length = newline - (self->buffer->data + start);
 
       if (self->discarding)
         self->discarding = FALSE;
       else if (length > limit)
         send_too_large (self, limit);
       else
-        handle_line (self, (const char *) self->buffer->data, length);
+        handle_line (self, (const char *) self->buffer->data + start, length);
 
-      g_byte_array_remove_range (self->buffer, 0, length + 1);
+      start += length + 1;
     }
+  g_byte_array_remove_range (self->buffer, 0, start);
 
   /* A line longer than any acceptable message: answer once, then drop it
    * up to its end rather than buffer without bound. */

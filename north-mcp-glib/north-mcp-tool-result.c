@@ -239,6 +239,75 @@ north_mcp_tool_result_new_structured (JsonNode *structured_content)
 }
 
 /**
+ * north_mcp_tool_result_new_structured_object:
+ * @object: the structured result, an object; a reference is taken
+ *
+ * Creates a successful result with @object as structured content, and the
+ * same JSON as a text block, like [ctor@NorthMcp.ToolResult.new_structured].
+ *
+ * Returns: (transfer full): a new result
+ *
+ * Since: 0.2
+ */
+NorthMcpToolResult *
+north_mcp_tool_result_new_structured_object (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (object != NULL, north_mcp_tool_result_new ());
+
+  node = json_node_init_object (json_node_alloc (), object);
+  return north_mcp_tool_result_new_structured (node);
+}
+
+/**
+ * north_mcp_tool_result_new_structured_variant:
+ * @value: the structured result, typically a dictionary (`a{sv}`)
+ *
+ * Creates a successful result whose structured content is @value as JSON,
+ * with the same JSON as a text block: the easy way to return structured
+ * results from C and Vala. A dictionary becomes an object, a variant its
+ * value, an array an array (see json_gvariant_serialize()). A value that
+ * is not an object is wrapped as `{"result": value}`, as FastMCP does.
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(GVariantDict) dict = g_variant_dict_new (NULL);
+ *
+ * g_variant_dict_insert (dict, "sum", "x", a + b);
+ * g_variant_dict_insert (dict, "unit", "s", "apples");
+ * return north_mcp_tool_result_new_structured_variant (g_variant_dict_end (dict));
+ * ]|
+ *
+ * If @value is floating, the result takes it.
+ *
+ * Returns: (transfer full): a new result
+ *
+ * Since: 0.2
+ */
+NorthMcpToolResult *
+north_mcp_tool_result_new_structured_variant (GVariant *value)
+{
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (value != NULL, north_mcp_tool_result_new ());
+
+  owned = g_variant_ref_sink (value);
+  node = json_gvariant_serialize (owned);
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *wrapper = json_object_new ();
+      JsonNode *wrapped = json_node_init_object (json_node_alloc (), wrapper);
+
+      json_object_set_member (wrapper, "result", g_steal_pointer (&node));
+      json_object_unref (wrapper);
+      node = wrapped;
+    }
+
+  return north_mcp_tool_result_new_structured (node);
+}
+
+/**
  * north_mcp_tool_result_add_content:
  * @self: a result
  * @content: a content block, as made by the `north_mcp_content_*` functions

@@ -28,6 +28,10 @@ NorthMcpToolResult *north_mcp_tool_result_new_error              (const char    
 NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpToolResult *north_mcp_tool_result_new_structured         (JsonNode           *structured_content);
 NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpToolResult *north_mcp_tool_result_new_structured_object  (JsonObject         *object);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpToolResult *north_mcp_tool_result_new_structured_variant (GVariant           *value);
+NORTH_MCP_AVAILABLE_IN_ALL
 void                north_mcp_tool_result_add_content            (NorthMcpToolResult *self,
                                                                   JsonNode           *content);
 NORTH_MCP_AVAILABLE_IN_ALL

@@ -55,6 +55,7 @@ typedef struct
   JsonObject            *meta;
 #ifdef HAVE_SCHEMA_CHECKER
   NorthMcpSchemaChecker *checker;
+  NorthMcpSchemaChecker *output_checker; /* NULL without an output schema */
 #endif
 
   NorthMcpHandler handler;  /* NorthMcpToolFunc or NorthMcpToolAsyncFunc */
@@ -129,6 +130,7 @@ north_mcp_tool_finalize (GObject *object)
   g_clear_pointer (&priv->meta, json_object_unref);
 #ifdef HAVE_SCHEMA_CHECKER
   g_clear_pointer (&priv->checker, north_mcp_schema_checker_free);
+  g_clear_pointer (&priv->output_checker, north_mcp_schema_checker_free);
 #endif
 
   G_OBJECT_CLASS (north_mcp_tool_parent_class)->finalize (object);
@@ -587,7 +589,14 @@ north_mcp_tool_get_output_schema (NorthMcpTool *self)
  * @schema: (nullable): the schema; a reference is taken
  *
  * Sets the JSON Schema of the tool's structured result. A tool with an
- * output schema must return structured content.
+ * output schema must return structured content that matches it: the server
+ * checks every successful result, and answers a result without structured
+ * content, or with content that does not match, with an `isError` result
+ * naming the problem ("Output validation error: structuredContent member
+ * 'count' must be an integer, got string"), as the official MCP Python SDK
+ * does. Results with `isError` set are not checked.
+ *
+ * The schema must not change while calls of the tool are running.
  */
 void
 north_mcp_tool_set_output_schema (NorthMcpTool *self,
@@ -598,6 +607,11 @@ north_mcp_tool_set_output_schema (NorthMcpTool *self,
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
   north_mcp_replace_object (&priv->output_schema, schema);
+#ifdef HAVE_SCHEMA_CHECKER
+  g_clear_pointer (&priv->output_checker, north_mcp_schema_checker_free);
+  if (schema != NULL)
+    priv->output_checker = north_mcp_schema_checker_new (schema);
+#endif
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_SCHEMA]);
 }
 
@@ -826,6 +840,40 @@ north_mcp_tool_check_arguments (NorthMcpTool  *self,
   return north_mcp_schema_checker_check (priv->checker, node, error);
 #else
   return check_required (priv->input_schema, arguments, error);
+#endif
+}
+
+gboolean
+north_mcp_tool_has_output_schema (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  return priv->output_schema != NULL;
+}
+
+gboolean
+north_mcp_tool_check_result (NorthMcpTool        *self,
+                             NorthMcpToolResult  *result,
+                             GError             **error)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+  JsonNode *structured;
+
+  if (priv->output_schema == NULL || north_mcp_tool_result_get_is_error (result))
+    return TRUE;
+
+  structured = north_mcp_tool_result_get_structured_content (result);
+  if (structured == NULL)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+                           "outputSchema defined but no structured output returned");
+      return FALSE;
+    }
+
+#ifdef HAVE_SCHEMA_CHECKER
+  return north_mcp_schema_checker_check_output (priv->output_checker, structured, error);
+#else
+  return TRUE;
 #endif
 }
 

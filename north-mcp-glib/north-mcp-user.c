@@ -6,7 +6,8 @@
 
 #include <string.h>
 
-#include "north-mcp-user.h"
+#include "north-mcp-user-private.h"
+#include "north-mcp-siphash-private.h"
 
 /**
  * NorthMcpUser:
@@ -27,6 +28,7 @@ struct _NorthMcpUser
   char       *id_token;
   JsonObject *claims;
   GHashTable *context;
+  char       *unverified_email;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpUser, north_mcp_user, G_TYPE_OBJECT)
@@ -38,6 +40,7 @@ enum {
   PROP_ID_TOKEN,
   PROP_CLAIMS,
   PROP_CONTEXT,
+  PROP_UNVERIFIED_EMAIL,
   N_PROPS
 };
 
@@ -46,7 +49,8 @@ static GParamSpec *properties[N_PROPS];
 static GHashTable *
 string_table_copy (GHashTable *source)
 {
-  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* Keys come from request headers: a keyed hash (hash flooding). */
+  GHashTable *copy = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_free);
   GHashTableIter iter;
   gpointer key, value;
 
@@ -66,6 +70,7 @@ north_mcp_user_finalize (GObject *object)
   NorthMcpUser *self = NORTH_MCP_USER (object);
 
   g_free (self->email);
+  g_free (self->unverified_email);
   g_clear_pointer (&self->connector_access_tokens, g_hash_table_unref);
   /* The ID token is a credential: do not leave it in freed memory. */
   if (self->id_token != NULL)
@@ -102,6 +107,9 @@ north_mcp_user_get_property (GObject    *object,
     case PROP_CONTEXT:
       g_value_set_boxed (value, self->context);
       break;
+    case PROP_UNVERIFIED_EMAIL:
+      g_value_set_string (value, self->unverified_email);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -119,7 +127,13 @@ north_mcp_user_class_init (NorthMcpUserClass *klass)
    * NorthMcpUser:email:
    *
    * The user's e-mail address: the ID token's `email` claim, else the
-   * e-mail North sent alongside, else %NULL.
+   * e-mail North sent alongside (`X-North-User-Email` or the bearer
+   * bundle's `user_email`), else %NULL.
+   *
+   * When the ID token was verified against a trusted issuer, only the
+   * token's claim counts: an e-mail sent alongside is not signed by
+   * anyone, so it never becomes a verified identity's e-mail (see
+   * [property@NorthMcp.User:unverified-email]).
    */
   properties[PROP_EMAIL] =
     g_param_spec_string ("email", NULL, NULL, NULL,
@@ -162,6 +176,21 @@ north_mcp_user_class_init (NorthMcpUserClass *klass)
   properties[PROP_CONTEXT] =
     g_param_spec_boxed ("context", NULL, NULL, G_TYPE_HASH_TABLE,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpUser:unverified-email:
+   *
+   * The e-mail address the request claimed in `X-North-User-Email` (or
+   * the bearer bundle's `user_email`), as sent, or %NULL. Nothing vouches
+   * for it: whoever can reach the server can send any value. Use it for
+   * display at most, never to decide who the user is or what they may do;
+   * [property@NorthMcp.User:email] is the identity.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_UNVERIFIED_EMAIL] =
+    g_param_spec_string ("unverified-email", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -217,6 +246,35 @@ north_mcp_user_get_email (NorthMcpUser *self)
   g_return_val_if_fail (NORTH_MCP_IS_USER (self), NULL);
 
   return self->email;
+}
+
+/**
+ * north_mcp_user_get_unverified_email:
+ * @self: a user
+ *
+ * Gets the e-mail address the request claimed without proof, see
+ * [property@NorthMcp.User:unverified-email].
+ *
+ * Returns: (nullable): the claimed e-mail address
+ *
+ * Since: 0.2
+ */
+const char *
+north_mcp_user_get_unverified_email (NorthMcpUser *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_USER (self), NULL);
+
+  return self->unverified_email;
+}
+
+void
+north_mcp_user_set_unverified_email (NorthMcpUser *self,
+                                     const char   *email)
+{
+  g_return_if_fail (NORTH_MCP_IS_USER (self));
+
+  g_free (self->unverified_email);
+  self->unverified_email = g_strdup (email);
 }
 
 /**

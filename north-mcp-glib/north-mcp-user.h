@@ -28,6 +28,8 @@ NorthMcpUser *north_mcp_user_new                          (const char   *email,
 NORTH_MCP_AVAILABLE_IN_ALL
 const char   *north_mcp_user_get_email                    (NorthMcpUser *self);
 NORTH_MCP_AVAILABLE_IN_ALL
+const char   *north_mcp_user_get_unverified_email         (NorthMcpUser *self);
+NORTH_MCP_AVAILABLE_IN_ALL
 GHashTable   *north_mcp_user_get_connector_access_tokens  (NorthMcpUser *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 const char   *north_mcp_user_get_connector_access_token   (NorthMcpUser *self,

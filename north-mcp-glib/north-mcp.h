@@ -24,7 +24,11 @@
 #include "north-mcp-prompt.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
+#include "north-mcp-citation.h"
+#include "north-mcp-arguments.h"
 #include "north-mcp-auth.h"
 #include "north-mcp-server.h"
+#include "north-mcp-action-group.h"
+#include "north-mcp-dbus-bridge.h"
 
 #undef NORTH_MCP_INSIDE

@@ -15,7 +15,13 @@
 // object, the value may be a string, number, boolean, object, array,
 // NorthMcp.ToolResult, or a Promise of one (async functions work: the GLib
 // main loop keeps serving while they wait). A thrown error becomes a result
-// with `isError` and the error's message.
+// with `isError` and "ErrorName: message", and one line on stderr.
+//
+// The context has promise-returning requests to the client and the server
+// (`await context.elicit(…)`, `sample`, `listRoots`, `readResource`), log
+// messages (`context.info(…)`, `debug`, `warning`, `error`) and progress
+// (`context.progress(…)`). getAuthenticatedUser() finds the caller in the
+// handler and after every `await` in it, without the context.
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
@@ -64,13 +70,63 @@ export function userToJs(user) {
     };
 }
 
+// --- the request running now ---------------------------------------------------
+//
+// GJS has no async context: after an `await`, code resumes from a GLib
+// callback that knows nothing of the request. But SpiderMonkey keeps async
+// stacks: a resumed async function's stack still shows the frames that
+// first called it. Each handler is therefore called through a function
+// compiled with a name unique to its request, `__northmcp_request_<n>`;
+// currentContext() finds the innermost such frame in `new Error().stack`
+// and looks the request up. Names are never reused, and a request leaves
+// the table when answered: a continuation that outlives its request finds
+// no context rather than someone else's.
+
+const REQUEST_FRAME = /__northmcp_request_(\d+)/;
+const requestsInFlight = new Map();
+let lastRequestNumber = 0;
+
+// Calls func(args, context) through a frame named after a new request
+// number; returns [number, value].
+function callAsRequest(func, args, context) {
+    const number = ++lastRequestNumber;
+    requestsInFlight.set(number, context);
+    // eslint-disable-next-line no-new-func
+    const frame = new Function('f', 'a', 'c',
+        `return (function __northmcp_request_${number}() { return f(a, c); })();`);
+    try {
+        return [number, frame(func, args, context)];
+    } catch (error) {
+        requestsInFlight.delete(number);
+        throw error;
+    }
+}
+
+function endRequest(number) {
+    requestsInFlight.delete(number);
+}
+
+/**
+ * The NorthMcp.Context of the request whose handler runs now, also after
+ * an `await` in it (see above); null outside handlers, in callbacks that
+ * are not part of the handler's async chain (a bare GLib.timeout_add
+ * callback, a `.then()` callback registered after an `await`), and in
+ * continuations that outlive their request.
+ */
+export function currentContext() {
+    const match = REQUEST_FRAME.exec(new Error().stack ?? '');
+    if (match)
+        return requestsInFlight.get(Number(match[1])) ?? null;
+    return NorthMcp.Context.get_current();
+}
+
 /**
  * The North user of a request: of @context (a NorthMcp.Context, as given
- * to tools: the way to reach the user after an `await`), or of the tool
- * call running now. Throws AuthenticationError when there is none.
+ * to handlers), or of the request running now (see currentContext()),
+ * also after an `await`. Throws AuthenticationError when there is none.
  */
 export function getAuthenticatedUser(context = null) {
-    const user = context ? context.get_user() : NorthMcp.get_authenticated_user();
+    const user = (context ?? currentContext())?.get_user() ?? null;
     if (!user)
         throw new AuthenticationError();
     return userToJs(user);
@@ -86,21 +142,146 @@ export function sleep(milliseconds) {
     });
 }
 
+// --- the context: promises, logging, progress -----------------------------------
+
+// A Promise of finish(result) for an `_async` method started by start(callback).
+function promised(start, finish) {
+    return new Promise((resolve, reject) => {
+        start((_source, result) => {
+            try {
+                resolve(finish(result));
+            } catch (error) {
+                reject(error);
+            }
+        });
+    });
+}
+
+const LOG_LEVELS = {
+    debug: NorthMcp.LogLevel.DEBUG,
+    info: NorthMcp.LogLevel.INFO,
+    notice: NorthMcp.LogLevel.NOTICE,
+    warning: NorthMcp.LogLevel.WARNING,
+    error: NorthMcp.LogLevel.ERROR,
+};
+
+// The sampling/createMessage parameters: a string is one user message.
+function samplingParams(messages, options) {
+    const list = (Array.isArray(messages) ? messages : [messages]).map(message =>
+        typeof message === 'string'
+            ? {role: 'user', content: {type: 'text', text: message}}
+            : message);
+    const {maxTokens = 512, systemPrompt, temperature, ...rest} = options;
+    const params = {messages: list, maxTokens, ...rest};
+    if (systemPrompt !== undefined)
+        params.systemPrompt = systemPrompt;
+    if (temperature !== undefined)
+        params.temperature = temperature;
+    return params;
+}
+
+const contextMethods = {
+    /**
+     * Asks the user (elicitation/create). @schema is a JSON Schema of an
+     * object or the shorthand of tool inputs (`{name: 'string'}`). Resolves
+     * with `{action: 'accept'|'decline'|'cancel', content}`.
+     */
+    elicit(message, schema = {}) {
+        const requested = jsToJson(inputSchema(schema, 'elicit')).get_object();
+        return promised(
+            callback => this.elicit_async(message, requested, this.get_cancellable(), callback),
+            result => jsonToJs(this.elicit_finish(result)));
+    },
+
+    /**
+     * Asks the client's model (sampling/createMessage). @messages is a
+     * string, or an array of strings and MCP sampling messages; @options
+     * `maxTokens` (512), `systemPrompt`, `temperature` and any other
+     * parameter. Resolves with the result: `{role, content, model, …}`.
+     */
+    sample(messages, options = {}) {
+        const params = jsToJson(samplingParams(messages, options)).get_object();
+        return promised(
+            callback => this.sample_async(params, this.get_cancellable(), callback),
+            result => jsonToJs(this.sample_finish(result)));
+    },
+
+    /** The client's roots (roots/list): a Promise of `[{uri, name}]`. */
+    listRoots() {
+        return promised(
+            callback => this.list_roots_async(this.get_cancellable(), callback),
+            result => jsonToJs(this.list_roots_finish(result)) ?? []);
+    },
+
+    /**
+     * Reads a resource of this server: a Promise of its contents,
+     * `[{uri, mimeType, text}]` (or `blob`, base64).
+     */
+    readResource(uri) {
+        return promised(
+            callback => this.read_resource_async(uri, this.get_cancellable(), callback),
+            result => jsonToJs(this.read_resource_finish(result)) ?? []);
+    },
+
+    /**
+     * Sends notifications/progress when the client asked for progress;
+     * @total and @message are optional. Returns a resolved Promise, so
+     * `await` works as in FastMCP.
+     */
+    progress(progress, total = -1, message = null) {
+        this.report_progress(progress, total ?? -1, message);
+        return Promise.resolve();
+    },
+};
+contextMethods.reportProgress = contextMethods.progress;
+
+// context.debug/info/notice/warning/error(message or data, {logger}).
+for (const [name, level] of Object.entries(LOG_LEVELS)) {
+    contextMethods[name] = function (data, {logger = null} = {}) {
+        if (typeof data === 'string')
+            this.log_message(level, logger, data);
+        else
+            this.log(level, logger, jsToJson(data));
+        return Promise.resolve();
+    };
+}
+
+for (const [name, method] of Object.entries(contextMethods)) {
+    Object.defineProperty(NorthMcp.Context.prototype, name, {
+        value: method, writable: true, configurable: true,
+    });
+}
+
 // --- schemas -----------------------------------------------------------------
 
 const SHORTHAND_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object', 'null'];
+// What people coming from other languages type.
+const TYPE_ALIASES = {
+    int: 'integer', long: 'integer', float: 'number', double: 'number', str: 'string',
+    bool: 'boolean', list: 'array', dict: 'object', none: 'null', text: 'string',
+};
 
-function propertySchema(name, spec) {
+function schemaError(owner, name, problem) {
+    const where = owner ? `${owner}: ` : '';
+    return new TypeError(`${where}argument '${name}': ${problem}`);
+}
+
+function propertySchema(name, spec, owner = null) {
     if (typeof spec === 'string') {
-        if (!SHORTHAND_TYPES.includes(spec))
-            throw new TypeError(`argument ${name}: unknown type '${spec}'`);
+        if (!SHORTHAND_TYPES.includes(spec)) {
+            const alias = TYPE_ALIASES[spec.toLowerCase()];
+            const hint = alias ? ` (did you mean '${alias}'?)` : '';
+            throw schemaError(owner, name,
+                `unknown type '${spec}'${hint}; the type names are ${SHORTHAND_TYPES.join(', ')}`);
+        }
         return {type: spec};
     }
     if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
         const {optional: _optional, ...schema} = spec;
         return schema;
     }
-    throw new TypeError(`argument ${name}: give a type name or a JSON Schema object`);
+    throw schemaError(owner, name,
+        `give a type name (${SHORTHAND_TYPES.join(', ')}) or a JSON Schema object, not ${JSON.stringify(spec) ?? typeof spec}`);
 }
 
 /**
@@ -110,14 +291,14 @@ function propertySchema(name, spec) {
  * default: 1}}`); a property with a `default` or `optional: true` is not
  * required.
  */
-export function inputSchema(input = {}) {
+export function inputSchema(input = {}, owner = null) {
     if (input.type === 'object' && (input.properties === undefined ||
                                     typeof input.properties === 'object'))
         return input;
     const properties = {};
     const required = [];
     for (const [name, spec] of Object.entries(input)) {
-        properties[name] = propertySchema(name, spec);
+        properties[name] = propertySchema(name, spec, owner);
         const optional = typeof spec === 'object' && (spec.optional || 'default' in spec);
         if (!optional)
             required.push(name);
@@ -135,9 +316,17 @@ function textOf(value) {
 }
 
 /** A NorthMcp.ToolResult from what a tool function returned. */
-export function toolResult(value) {
+export function toolResult(value, {structured = false} = {}) {
     if (value instanceof NorthMcp.ToolResult)
         return value;
+    // A tool with an output schema: a single value is `{result: value}`,
+    // as FastMCP wraps primitives.
+    if (structured && value !== null && value !== undefined &&
+        ['string', 'number', 'boolean'].includes(typeof value)) {
+        const result = NorthMcp.ToolResult.new_text(String(value));
+        result.set_structured_content(jsToJson({result: value}));
+        return result;
+    }
     if (value === null || value === undefined)
         return NorthMcp.ToolResult.new();
     if (typeof value === 'string')
@@ -163,6 +352,14 @@ function messageOf(error) {
     return String(error);
 }
 
+// "RangeError: division by zero" for a tool's isError result; a GLib.Error
+// gives its message alone (no quark).
+function toolErrorText(error) {
+    if (error instanceof Error)
+        return `${error.name || 'Error'}: ${error.message}`;
+    return messageOf(error);
+}
+
 function returnError(context, error) {
     if (error instanceof GLib.Error && error.domain === NorthMcp.jsonrpc_error_quark())
         context.return_error_literal(error.domain, error.code, error.message);
@@ -170,19 +367,25 @@ function returnError(context, error) {
         context.return_error_literal(NorthMcp.error_quark(), NorthMcp.Error.FAILED, messageOf(error));
 }
 
+// One line on stderr for every failed handler; the stack too with --debug.
 function logError(context, error) {
-    if (context.get_server()?.get_debug())
-        printerr(`NorthMcp: handler error: ${error}\n${error?.stack ?? ''}`);
+    const what = context.get_method();
+    const name = context.get_params()?.get_string_member_with_default?.('name', '') ||
+        context.get_params()?.get_string_member_with_default?.('uri', '') || '';
+    const text = error instanceof Error ? toolErrorText(error) : messageOf(error);
+    printerr(`NorthMcp: ${what}${name ? ` ${name}` : ''} failed: ${text.split('\n')[0]}`);
+    if (context.get_server()?.get_debug() && error?.stack)
+        printerr(error.stack);
 }
 
 // Completes a tools/call: an error is a result with isError.
-function finishTool(context, value, error) {
+function finishTool(context, value, error, structured = false) {
     if (context.is_completed())
         return;
     let result = null;
     if (error === undefined) {
         try {
-            result = toolResult(value);
+            result = toolResult(value, {structured});
         } catch (e) {
             error = e;
         }
@@ -193,7 +396,7 @@ function finishTool(context, value, error) {
             returnError(context, error);
             return;
         }
-        result = NorthMcp.ToolResult.new_error(messageOf(error));
+        result = NorthMcp.ToolResult.new_error(toolErrorText(error));
     }
     context.return_tool_result(result);
 }
@@ -223,17 +426,23 @@ function finisher(convert, returnIt) {
 // Calls func(args, context), then finish(context, value, error), now or
 // when the Promise it returned settles.
 function invoke(func, context, args, finish) {
-    let value;
+    let number, value;
     try {
-        value = func(args, context);
+        [number, value] = callAsRequest(func, args, context);
     } catch (error) {
         finish(context, undefined, error);
         return;
     }
     if (value && typeof value.then === 'function') {
-        value.then(v => finish(context, v, undefined),
-            e => finish(context, undefined, e === undefined ? new Error('rejected') : e));
+        value.then(v => {
+            endRequest(number);
+            finish(context, v, undefined);
+        }, e => {
+            endRequest(number);
+            finish(context, undefined, e === undefined ? new Error('rejected') : e);
+        });
     } else {
+        endRequest(number);
         finish(context, value, undefined);
     }
 }
@@ -255,9 +464,9 @@ export function createTool(name, options, func) {
     if (typeof options === 'function')
         [options, func] = [{}, options];
     const tool = NorthMcp.Tool.new(name, options.description ?? null);
-    tool.set_input_schema_json(JSON.stringify(inputSchema(options.input ?? {})));
+    tool.set_input_schema_json(JSON.stringify(inputSchema(options.input ?? {}, `tool '${name}'`)));
     if (options.output)
-        tool.set_output_schema_json(JSON.stringify(options.output));
+        tool.set_output_schema_json(JSON.stringify(inputSchema(options.output, `tool '${name}' output`)));
     if (options.title)
         tool.set_title(options.title);
     if (options.annotations)
@@ -269,7 +478,8 @@ export function createTool(name, options, func) {
     if (options.meta)
         tool.set_meta(jsToJson(options.meta).get_object());
     tool.set_async_func((_tool, context, args) =>
-        invoke(func, context, jsonToJs(args) ?? {}, finishTool));
+        invoke(func, context, jsonToJs(args) ?? {},
+            (c, value, error) => finishTool(c, value, error, Boolean(options.output))));
     return tool;
 }
 

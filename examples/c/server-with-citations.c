@@ -1,7 +1,10 @@
 /* server-with-citations: results the North UI can cite.
  *
- * North shows a tool result's sources when each item carries
- * `_north_metadata` (title, url, author_name, last_updated, page_number).
+ * North (1.13 and later) shows a tool result's sources when each item
+ * carries `_north_metadata` in its document shape (renderer "document",
+ * content, title, url, meta.author_name, meta.last_updated,
+ * meta.page_number), with title and url at the item's top level too.
+ * NorthMcpCitation writes that shape.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -12,34 +15,32 @@ typedef struct {
   const char *title;
   const char *url;
   const char *author;
-  const char *updated;
+  gint64      updated;  /* Unix seconds */
   int         page;
   const char *content;
 } Document;
 
 static const Document documents[] = {
   { "Quarterly report", "https://example.com/docs/quarterly-report", "Jane Doe",
-    "2024-01-15", 3, "Revenue grew 12% over the quarter, led by enterprise sales." },
+    1705276800 /* 2024-01-15 */, 3, "Revenue grew 12% over the quarter, led by enterprise sales." },
   { "Onboarding guide", "https://example.com/docs/onboarding", "John Smith",
-    "2024-02-01", 1, "New employees receive their laptop and accounts on the first day." },
+    1706745600 /* 2024-02-01 */, 1, "New employees receive their laptop and accounts on the first day." },
   { "Security policy", "https://example.com/docs/security-policy", "Alex Kim",
-    "2023-11-30", 7, "Passwords must be rotated every 90 days and never shared." },
+    1701302400 /* 2023-11-30 */, 7, "Passwords must be rotated every 90 days and never shared." },
 };
 
-static JsonObject *
-document_to_json (const Document *document)
+static NorthMcpCitation *
+document_citation (const Document *document)
 {
-  JsonObject *item = json_object_new ();
-  JsonObject *metadata = json_object_new ();
+  NorthMcpCitation *citation = north_mcp_citation_new (document->content);
+  g_autoptr(GDateTime) updated = g_date_time_new_from_unix_utc (document->updated);
 
-  json_object_set_string_member (item, "content", document->content);
-  json_object_set_string_member (metadata, "title", document->title);
-  json_object_set_string_member (metadata, "url", document->url);
-  json_object_set_string_member (metadata, "author_name", document->author);
-  json_object_set_string_member (metadata, "last_updated", document->updated);
-  json_object_set_int_member (metadata, "page_number", document->page);
-  json_object_set_object_member (item, "_north_metadata", metadata);
-  return item;
+  north_mcp_citation_set_title (citation, document->title);
+  north_mcp_citation_set_url (citation, document->url);
+  north_mcp_citation_set_author_name (citation, document->author);
+  north_mcp_citation_set_last_updated (citation, updated);
+  north_mcp_citation_set_page_number (citation, document->page);
+  return citation;
 }
 
 static gboolean
@@ -62,30 +63,26 @@ search (NorthMcpTool     *tool,
 {
   const char *query = json_object_get_string_member (arguments, "query");
   g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new ();
-  g_autoptr(JsonObject) structured = json_object_new ();
-  g_autoptr(JsonNode) structured_node = NULL;
-  JsonArray *items = json_array_new ();
 
-  /* One text block per result, as the North Python SDK's FastMCP sends a
-   * returned list, and the whole list as structured content. */
+  /* One text block per document and the list as structured content
+   * {"result": [...]}, as the North Python SDK's FastMCP sends a list. */
   for (gsize i = 0; i < G_N_ELEMENTS (documents); i++)
     {
-      g_autoptr(JsonNode) node = NULL;
-      g_autofree char *text = NULL;
+      g_autoptr(NorthMcpCitation) citation = NULL;
 
       if (!matches (&documents[i], query))
         continue;
 
-      node = json_node_init_object (json_node_alloc (), document_to_json (&documents[i]));
-      text = json_to_string (node, FALSE);
-      north_mcp_tool_result_add_text (result, text);
-      json_array_add_element (items, json_node_ref (node));
-      json_object_unref (json_node_get_object (node));
+      citation = document_citation (&documents[i]);
+      north_mcp_tool_result_add_citation (result, citation);
     }
 
-  json_object_set_array_member (structured, "result", items);
-  structured_node = json_node_init_object (json_node_alloc (), structured);
-  north_mcp_tool_result_set_structured_content (result, structured_node);
+  if (north_mcp_tool_result_get_structured_content (result) == NULL)
+    {
+      g_autoptr(JsonNode) empty = json_from_string ("{\"result\": []}", NULL);
+
+      north_mcp_tool_result_set_structured_content (result, empty);
+    }
   return g_steal_pointer (&result);
 }
 

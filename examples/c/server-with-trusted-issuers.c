@@ -32,6 +32,11 @@ whoami (NorthMcpTool     *tool,
   json_object_set_string_member (object, "email",
                                  user != NULL && north_mcp_user_get_email (user) != NULL
                                  ? north_mcp_user_get_email (user) : "");
+  /* X-North-User-Email is signed by no one: never the identity, shown
+   * apart and named for what it is. */
+  if (user != NULL && north_mcp_user_get_unverified_email (user) != NULL)
+    json_object_set_string_member (object, "unverified_email",
+                                   north_mcp_user_get_unverified_email (user));
   if (claims != NULL && json_object_has_member (claims, "iss"))
     json_object_set_string_member (object, "issuer", json_object_get_string_member (claims, "iss"));
   if (claims != NULL && json_object_has_member (claims, "sub"))

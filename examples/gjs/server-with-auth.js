@@ -71,11 +71,11 @@ server.tool('add_slowly', {
     description: 'Add two numbers after waiting, without blocking other calls',
     input: {a: 'integer', b: 'integer', seconds: {type: 'number', default: 1.0}},
     readOnly: true,
-}, async ({a, b, seconds = 1.0}, context) => {
+}, async ({a, b, seconds = 1.0}) => {
     printerr(`add_slowly: waiting ${seconds} s`);
     await sleep(seconds * 1000);
-    // After an await, the user is reached through the context.
-    printerr(`add_slowly: done for ${callerEmail(context)}`);
+    // Still the caller after an await: no need to pass the context.
+    printerr(`add_slowly: done for ${callerEmail()}`);
     return a + b;
 });
 

@@ -34,5 +34,21 @@ def _use_build_tree():
     gi.overrides.__path__.insert(0, os.path.join(_TOP, "bindings", "python", "gi", "overrides"))
 
 
+def _check_override():
+    """A clear error when the NorthMcp typelib is found but not the
+    PyGObject override that gives it its Python API (Server.tool()…)."""
+    import importlib.util
+
+    if importlib.util.find_spec("gi.overrides.NorthMcp") is None:
+        raise ImportError("the PyGObject override of NorthMcp (gi/overrides/NorthMcp.py) "
+                          "is missing: install north-mcp-glib with `meson install`, or put "
+                          "bindings/python of the source tree on PYTHONPATH")
+
+
+if not hasattr(gi, "require_version"):
+    raise ImportError("'gi' is not PyGObject here (%s): run with a Python that has "
+                      "PyGObject (Debian: /usr/bin/python3 with python3-gi)"
+                      % getattr(gi, "__path__", "?"))
 gi.require_version("GIRepository", "2.0")
 _use_build_tree()
+_check_override()

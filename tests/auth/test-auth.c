@@ -706,6 +706,10 @@ test_email_fallback (void)
         set_bundle_full (headers, NULL, cases[i].token, NULL, cases[i].email);
       user = assert_accepted (auth, headers);
       g_assert_cmpstr (north_mcp_user_get_email (user), ==, cases[i].expected);
+      /* Unverified tokens: the sent e-mail (blank is none) is also kept apart. */
+      g_assert_cmpstr (north_mcp_user_get_unverified_email (user), ==,
+                       cases[i].email != NULL && strspn (cases[i].email, " ") < strlen (cases[i].email)
+                       ? cases[i].email : NULL);
     }
 }
 
@@ -928,7 +932,7 @@ test_debug_log_x_north (void)
   g_setenv ("AUTH_TEST_DEBUG", "1", TRUE);
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
-  g_test_trap_assert_stderr ("*'x-north-server-secret': 'wrong-serv...'*"
+  g_test_trap_assert_stderr ("*'x-north-server-secret': 'wrong-...'*"
                              "Using X-North headers. Has server_secret: True, Has user_id_token: False, Connector count: 0\n"
                              "* - NorthMCP.Auth - DEBUG - Available connectors: []\n"
                              "* - NorthMCP.Auth - DEBUG - Authentication failed: access denied*");

@@ -13,6 +13,7 @@
 
 #include "auth-test-util.h"
 #include "north-mcp-base64-private.h"
+#include "north-mcp-issuer-cache-private.h"
 
 typedef struct
 {
@@ -666,6 +667,8 @@ test_issuer_bad_documents (Fixture       *fixture,
     "not json", "[]", "{}", "{\"jwks_uri\": 5}", other_origin, "{\"jwks_uri\": \"http://127.0.0.1:1/jwks\"}",
   };
 
+  /* Every attempt below is fetched: no back-off between them. */
+  north_mcp_auth_set_retry_backoff (fixture->auth, 0, 0);
   fixture->discovery_status = SOUP_STATUS_NOT_FOUND;
   assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
                    "Failed to verify token: unable to fetch issuer configuration");
@@ -716,31 +719,40 @@ test_concurrent_share_fetch (Fixture       *fixture,
   g_assert_cmpuint (fixture->jwks_count, ==, 1);
 }
 
-/* Cache-Control: max-age is respected, with no minimum. */
+/* Cache-Control: max-age is respected, with a floor of 60 s: max-age=0
+ * and no-store do not make every request fetch the keys again. */
 static void
 test_cache_max_age (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autofree char *token = sign_valid (fixture, &ec_key);
-  g_autofree char *token2 = sign (&ec_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"n\": 2}",
-                                  fixture->issuer);
-  g_autofree char *token3 = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"n\": 3}",
-                                  fixture->issuer);
+  const char * const short_lived[] = { "public, max-age=0", "no-store", "no-cache, max-age=5" };
 
-  fixture->cache_control = g_strdup ("public, max-age=0");
-  assert_accepted (fixture, token);
-  assert_accepted (fixture, token2);
-  g_assert_cmpuint (fixture->discovery_count, ==, 2);
-  g_assert_cmpuint (fixture->jwks_count, ==, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (short_lived); i++)
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      const char *issuers[] = { fixture->issuer, NULL };
+      guint discovery_before = fixture->discovery_count;
+      guint jwks_before = fixture->jwks_count;
 
-  g_free (fixture->cache_control);
-  fixture->cache_control = g_strdup ("no-store");
-  assert_accepted (fixture, token3);
-  g_assert_cmpuint (fixture->jwks_count, ==, 3);
-  /* Neither the keys nor the token verified with them are kept. */
-  g_assert_false (decided_without_network (fixture, token3));
-  assert_accepted (fixture, token3);
-  g_assert_cmpuint (fixture->jwks_count, ==, 4);
+      /* A fresh auth each time: nothing cached. */
+      g_set_object (&fixture->auth, auth);
+      north_mcp_auth_set_trusted_issuers (fixture->auth, issuers);
+      g_free (fixture->cache_control);
+      fixture->cache_control = g_strdup (short_lived[i]);
+
+      for (guint n = 0; n < 8; n++)
+        {
+          g_autofree char *token = sign (n % 2 ? &rsa_key : &ec_key, NULL,
+                                         "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"n\": %u}",
+                                         fixture->issuer, n);
+
+          assert_accepted (fixture, token);
+          /* Verified tokens are answered from the cache afterwards. */
+          g_assert_true (decided_without_network (fixture, token));
+        }
+      g_assert_cmpuint (fixture->discovery_count - discovery_before, ==, 1);
+      g_assert_cmpuint (fixture->jwks_count - jwks_before, ==, 1);
+    }
 
   g_free (fixture->cache_control);
   fixture->cache_control = g_strdup ("max-age=3600");
@@ -751,12 +763,169 @@ test_cache_max_age (Fixture       *fixture,
                                     fixture->issuer);
     guint before;
 
+    north_mcp_auth_set_refresh_interval (fixture->auth, 0);  /* clears decisions */
     assert_accepted (fixture, token4);
     before = fixture->jwks_count;
     assert_accepted (fixture, token5);
     g_assert_true (decided_without_network (fixture, token5));
     g_assert_cmpuint (fixture->jwks_count, ==, before);
   }
+}
+
+/* A failed fetch is remembered: until the back-off passes, requests for
+ * that issuer fail at once with the same message and no fetch; then the
+ * issuer is tried again. */
+static void
+test_issuer_backoff (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &rsa_key);
+  g_autofree char *other = sign (&ec_key, NULL, "{\"iss\": \"%s\", \"email\": \"bob@example.com\"}",
+                                 fixture->issuer);
+  g_autofree char *down = sign (&rsa_key, NULL, "{\"iss\": \"%s\"}", fixture->down_issuer);
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Long enough that nothing below outlives it by accident. */
+  north_mcp_auth_set_retry_backoff (fixture->auth, 3600 * 1000, 3600 * 1000);
+
+  fixture->discovery_status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+  assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                   "Failed to verify token: unable to fetch issuer configuration");
+  g_assert_cmpuint (fixture->discovery_count, ==, 1);
+
+  /* The issuer is back, but not asked yet: the next requests, other
+   * tokens too, are refused without the network. */
+  fixture->discovery_status = SOUP_STATUS_OK;
+  for (guint i = 0; i < 3; i++)
+    {
+      soup_message_headers_replace (headers, "X-North-ID-Token", i % 2 ? other : token);
+      g_assert_true (north_mcp_auth_authenticate_cached (fixture->auth, headers, NULL, &user, &error));
+      g_assert_null (user);
+      g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE);
+      g_assert_cmpstr (error->message, ==, "Failed to verify token: unable to fetch issuer configuration");
+      g_clear_error (&error);
+    }
+  assert_rejected (fixture, other, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                   "Failed to verify token: unable to fetch issuer configuration");
+  g_assert_cmpuint (fixture->discovery_count, ==, 1);
+
+  /* Another issuer's failure is its own. */
+  assert_rejected (fixture, down, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                   "Failed to verify token: unable to fetch issuer configuration");
+
+  /* Once the back-off has passed (here: made 0), the issuer is fetched
+   * again and the same tokens pass. */
+  north_mcp_auth_set_retry_backoff (fixture->auth, 0, 0);
+  assert_accepted (fixture, token);
+  g_assert_cmpuint (fixture->discovery_count, ==, 2);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+}
+
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+} FetchResult;
+
+static void
+on_fetched (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  FetchResult *result = user_data;
+  g_autoptr(GHashTable) keys = north_mcp_issuer_cache_fetch_finish (NORTH_MCP_ISSUER_CACHE (source),
+                                                                   res, &result->error);
+
+  g_assert_true ((keys == NULL) == (result->error != NULL));
+  result->done = TRUE;
+}
+
+static gboolean
+fetch_now (NorthMcpIssuerCache *cache,
+           const char          *issuer)
+{
+  FetchResult result = { 0 };
+  gboolean ok;
+
+  north_mcp_issuer_cache_fetch_async (cache, issuer, NULL, on_fetched, &result);
+  while (!result.done)
+    g_main_context_iteration (NULL, TRUE);
+  ok = result.error == NULL;
+  g_clear_error (&result.error);
+  return ok;
+}
+
+/* The back-off starts at 5 s, doubles with each failure in a row up to
+ * 60 s, and a success ends it. */
+static void
+test_issuer_backoff_growth (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(NorthMcpIssuerCache) cache = north_mcp_issuer_cache_new ();
+  const guint expected[] = { 5000, 10000, 20000, 40000, 60000, 60000, 60000 };
+  g_autoptr(NorthMcpJwk) key = NULL;
+
+  g_assert_cmpuint (north_mcp_issuer_cache_get_retry_delay (cache, fixture->issuer), ==, 0);
+  fixture->discovery_status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      /* Let the attempt through, then read the back-off it earned. */
+      north_mcp_issuer_cache_set_retry_backoff (cache, 0, 0);
+      g_assert_false (fetch_now (cache, fixture->issuer));
+      g_assert_cmpuint (fixture->discovery_count, ==, i + 1);
+
+      north_mcp_issuer_cache_set_retry_backoff (cache, NORTH_MCP_ISSUER_CACHE_DEFAULT_RETRY_INITIAL_MS,
+                                                NORTH_MCP_ISSUER_CACHE_DEFAULT_RETRY_MAX_MS);
+      g_assert_cmpuint (north_mcp_issuer_cache_get_retry_delay (cache, fixture->issuer), ==, expected[i]);
+      g_assert_cmpint (north_mcp_issuer_cache_lookup (cache, fixture->issuer, rsa_key.kid, &key), ==,
+                       NORTH_MCP_ISSUER_KEY_UNAVAILABLE);
+      /* A fetch asked for under back-off fails without the network. */
+      g_assert_false (fetch_now (cache, fixture->issuer));
+      g_assert_cmpuint (fixture->discovery_count, ==, i + 1);
+    }
+
+  fixture->discovery_status = SOUP_STATUS_OK;
+  north_mcp_issuer_cache_set_retry_backoff (cache, 0, 0);
+  g_assert_true (fetch_now (cache, fixture->issuer));
+  north_mcp_issuer_cache_set_retry_backoff (cache, NORTH_MCP_ISSUER_CACHE_DEFAULT_RETRY_INITIAL_MS,
+                                            NORTH_MCP_ISSUER_CACHE_DEFAULT_RETRY_MAX_MS);
+  g_assert_cmpuint (north_mcp_issuer_cache_get_retry_delay (cache, fixture->issuer), ==, 0);
+  g_assert_cmpint (north_mcp_issuer_cache_lookup (cache, fixture->issuer, rsa_key.kid, &key), ==,
+                   NORTH_MCP_ISSUER_KEY_FOUND);
+}
+
+/* A verified identity's e-mail is its token's claim, never a header; the
+ * header stays readable, as unverified. */
+static void
+test_verified_email_not_from_header (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autofree char *no_email = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"sub\": \"u1\"}", fixture->issuer);
+  g_autofree char *with_email = sign_valid (fixture, &rsa_key);
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  AuthResult result = { 0 };
+
+  for (guint round = 0; round < 2; round++)  /* fetched, then cached */
+    {
+      soup_message_headers_replace (headers, "X-North-ID-Token", no_email);
+      soup_message_headers_replace (headers, "X-North-User-Email", "ceo@example.com");
+      start_authenticate (fixture->auth, headers, &result);
+      wait_for (&result);
+      g_assert_no_error (result.error);
+      g_assert_null (north_mcp_user_get_email (result.user));
+      g_assert_cmpstr (north_mcp_user_get_unverified_email (result.user), ==, "ceo@example.com");
+      auth_result_clear (&result);
+
+      soup_message_headers_replace (headers, "X-North-ID-Token", with_email);
+      start_authenticate (fixture->auth, headers, &result);
+      wait_for (&result);
+      g_assert_no_error (result.error);
+      g_assert_cmpstr (north_mcp_user_get_email (result.user), ==, "alice@example.com");
+      g_assert_cmpstr (north_mcp_user_get_unverified_email (result.user), ==, "ceo@example.com");
+      auth_result_clear (&result);
+    }
 }
 
 /* A verified token's decision is remembered until exp plus leeway, and no
@@ -859,6 +1028,9 @@ main (int argc, char **argv)
   ADD ("issuer-bad-documents", test_issuer_bad_documents);
   ADD ("concurrent-requests-share-fetch", test_concurrent_share_fetch);
   ADD ("cache-max-age", test_cache_max_age);
+  ADD ("issuer-backoff", test_issuer_backoff);
+  ADD ("issuer-backoff-growth", test_issuer_backoff_growth);
+  ADD ("verified-email-not-from-header", test_verified_email_not_from_header);
   ADD ("decision-cache-expiry", test_decision_cache_expiry);
   ADD ("decision-cache-not-for-key-failures", test_decision_cache_not_for_key_failures);
 #undef ADD

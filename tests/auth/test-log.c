@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <string.h>
+
 #include <libsoup/soup.h>
 
 #include "north-mcp-log-private.h"
@@ -11,11 +13,54 @@ test_log_redact (void)
 {
   g_autofree char *bearer = north_mcp_log_redact ("Bearer eyJzZXJ2ZXJfc2VjcmV0IjogInNlcnZlcl9zZWNyZXQi");
   g_autofree char *shortish = north_mcp_log_redact ("secret");
+  g_autofree char *twelve = north_mcp_log_redact ("0123456789ab");
   g_autofree char *empty = north_mcp_log_redact ("");
+  /* "é" is two bytes: the cut falls after it or before it, never inside. */
+  g_autofree char *accented = north_mcp_log_redact ("aéééééééé");
 
   g_assert_cmpstr (bearer, ==, "Bearer eyJ...");
-  g_assert_cmpstr (shortish, ==, "sec...");
+  g_assert_cmpstr (shortish, ==, "...");
+  g_assert_cmpstr (twelve, ==, "012...");
   g_assert_cmpstr (empty, ==, "...");
+  g_assert_cmpstr (accented, ==, "aé...");
+}
+
+/* Whatever the length, at most 10 characters and a quarter are shown. */
+static void
+test_log_redact_bounds (void)
+{
+  for (gsize length = 0; length < 200; length++)
+    {
+      g_autofree char *secret = g_strnfill (length, 'x');
+      g_autofree char *shown = north_mcp_log_redact (secret);
+      gsize kept = strlen (shown) - 3;
+
+      g_assert_true (g_str_has_suffix (shown, "..."));
+      g_assert_cmpuint (kept, <=, 10);
+      g_assert_cmpuint (kept * 4, <=, length);
+      if (length >= 40)
+        g_assert_cmpuint (kept, ==, 10);
+    }
+}
+
+static void
+test_log_secret_headers (void)
+{
+  const char * const secret[] = {
+    "Authorization", "proxy-authorization", "Cookie", "Set-Cookie", "X-North-ID-Token",
+    "x-north-server-secret", "X-North-Connector-Tokens", "X-API-Key", "X-Auth-Token",
+    "X-Amz-Security-Token", "Mcp-Session-Id", "X-Upstream-PASSWORD", "X-Client-Secret",
+    "X-Vault-Credential", "X-Hub-Signature-256", "X-North-Context-Api-Key", "WWW-Authenticate",
+  };
+  const char * const plain[] = {
+    "Content-Type", "Accept", "Host", "Origin", "X-North-User-Email", "X-North-Context-Tenant",
+    "MCP-Protocol-Version", "Last-Event-ID", "User-Agent",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (secret); i++)
+    g_assert_true (north_mcp_log_is_secret_header (secret[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
+    g_assert_false (north_mcp_log_is_secret_header (plain[i]));
 }
 
 static void
@@ -52,17 +97,20 @@ test_log_headers (void)
   g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   g_autofree char *repr = NULL;
 
-  soup_message_headers_append (headers, "Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.payload");
+  soup_message_headers_append (headers, "Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.payload.signature");
   soup_message_headers_append (headers, "Content-Type", "application/json");
   soup_message_headers_append (headers, "X-North-Server-Secret", "a-rather-long-server-secret");
   soup_message_headers_append (headers, "X-North-Context-Tenant", "t1");
   soup_message_headers_append (headers, "Cookie", "session=0123456789abcdef0123");
+  soup_message_headers_append (headers, "X-Custom-Auth-Token", "tok_0123456789abcdefghij");
+  soup_message_headers_append (headers, "X-Pin", "1234");
   repr = north_mcp_log_repr_headers (headers);
 
   g_assert_cmpstr (repr, ==,
                    "{'authorization': 'Bearer eyJ...', 'content-type': 'application/json', "
-                   "'cookie': 'session=01...', "
-                   "'x-north-server-secret': 'a-rather-l...', 'x-north-context-tenant': 't1'}");
+                   "'cookie': 'session...', "
+                   "'x-north-server-secret': 'a-rath...', 'x-north-context-tenant': 't1', "
+                   "'x-custom-auth-token': 'tok_01...', 'x-pin': '1234'}");
 }
 
 static void
@@ -109,6 +157,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/log/redact", test_log_redact);
+  g_test_add_func ("/log/redact-bounds", test_log_redact_bounds);
+  g_test_add_func ("/log/secret-headers", test_log_secret_headers);
   g_test_add_func ("/log/repr", test_log_repr);
   g_test_add_func ("/log/headers", test_log_headers);
   g_test_add_func ("/log/env", test_log_env);

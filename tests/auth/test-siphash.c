@@ -108,6 +108,25 @@ test_siphash_keyed (void)
     }
 }
 
+/* The GHashFunc for client-chosen strings: a function of the string, but
+ * not g_str_hash(), whose collisions are easy to make. */
+static void
+test_str_hash (void)
+{
+  g_autofree char *copy = g_strdup ("EzEzEz");
+  const char *colliding[] = { "EzEzEz", "EzEzFY", "EzFYEz", "FYEzEz", "FYFYFY", "FYFYEz" };
+  g_autoptr(GHashTable) hashes = g_hash_table_new (NULL, NULL);
+
+  g_assert_cmpuint (north_mcp_siphash_str_hash ("EzEzEz"), ==, north_mcp_siphash_str_hash (copy));
+  for (gsize i = 0; i < G_N_ELEMENTS (colliding); i++)
+    {
+      g_assert_cmpuint (g_str_hash (colliding[i]), ==, g_str_hash (colliding[0]));
+      g_hash_table_add (hashes, GUINT_TO_POINTER (north_mcp_siphash_str_hash (colliding[i])));
+    }
+  /* 6 distinct 32-bit values but for a 1 in ~300 million chance. */
+  g_assert_cmpuint (g_hash_table_size (hashes), ==, G_N_ELEMENTS (colliding));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -116,6 +135,7 @@ main (int argc, char **argv)
   g_test_add_func ("/siphash/2-4", test_siphash_2_4);
   g_test_add_func ("/siphash/1-3", test_siphash_1_3);
   g_test_add_func ("/siphash/keyed", test_siphash_keyed);
+  g_test_add_func ("/siphash/str-hash", test_str_hash);
 
   return g_test_run ();
 }

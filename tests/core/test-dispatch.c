@@ -63,6 +63,76 @@ whoami_func (NorthMcpTool     *tool,
   return north_mcp_tool_result_new_text (user != NULL ? north_mcp_user_get_email (user) : "nobody");
 }
 
+/* Returns what "mode" asks for, to check the output schema's enforcement. */
+static NorthMcpToolResult *
+stats_func (NorthMcpTool     *tool,
+            NorthMcpContext  *context,
+            JsonObject       *arguments,
+            gpointer          user_data,
+            GError          **error)
+{
+  const char *mode = north_mcp_arguments_get_string (arguments, "mode", "good");
+  g_autoptr(GVariantDict) dict = g_variant_dict_new (NULL);
+
+  if (g_str_equal (mode, "text"))
+    return north_mcp_tool_result_new_text ("3");
+  if (g_str_equal (mode, "error"))
+    return north_mcp_tool_result_new_error ("no stats today");
+  if (g_str_equal (mode, "wrong"))
+    g_variant_dict_insert (dict, "count", "s", "3");
+  else if (g_str_equal (mode, "nested"))
+    {
+      g_variant_dict_insert (dict, "count", "x", (gint64) 3);
+      g_variant_dict_insert (dict, "by_day", "@aa{sv}",
+                             g_variant_new_parsed ("[{'day': <'mon'>, 'n': <int64 1>}, "
+                                                   "{'day': <'tue'>, 'n': <'two'>}]"));
+    }
+  else if (!g_str_equal (mode, "missing"))
+    g_variant_dict_insert (dict, "count", "x", north_mcp_arguments_get_int (arguments, "n", 3));
+
+  return north_mcp_tool_result_new_structured_variant (g_variant_dict_end (dict));
+}
+
+static void
+read_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  NorthMcpContext *context = NORTH_MCP_CONTEXT (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) contents = north_mcp_context_read_resource_finish (context, result, &error);
+  NorthMcpUser *user = north_mcp_get_authenticated_user ();
+  g_autofree char *text = NULL;
+
+  /* The callback runs with the tool's context current. */
+  g_assert_true (north_mcp_context_get_current () == context);
+  if (contents == NULL)
+    text = g_strdup_printf ("error %d: %s", error->code, error->message);
+  else
+    text = g_strdup_printf ("%s for %s",
+                            json_object_get_string_member (json_array_get_object_element (contents, 0), "text"),
+                            user != NULL ? north_mcp_user_get_email (user) : "nobody");
+  {
+    g_autoptr(NorthMcpToolResult) answer = north_mcp_tool_result_new_text (text);
+
+    north_mcp_context_return_tool_result (context, answer);
+  }
+  g_object_unref (context);
+}
+
+static void
+reader_async_func (NorthMcpTool    *tool,
+                   NorthMcpContext *context,
+                   JsonObject      *arguments,
+                   gpointer         user_data)
+{
+  north_mcp_context_read_resource_async (context, north_mcp_arguments_get_string (arguments, "uri", ""),
+                                         NULL, read_done, g_object_ref (context));
+  /* Reading ran the resource's handler in this thread: this context is
+   * still the current one. */
+  g_assert_true (north_mcp_context_get_current () == context);
+}
+
 static gpointer
 slow_thread (gpointer data)
 {
@@ -415,11 +485,145 @@ test_authenticated_user (Fixture       *fixture,
   g_assert_null (north_mcp_get_authenticated_user ());
 }
 
+static JsonObject *
+call_stats (Fixture    *fixture,
+            guint       id,
+            const char *mode)
+{
+  g_autofree char *request =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tools/call\","
+                     "\"params\":{\"name\":\"stats\",\"arguments\":{\"mode\":\"%s\"}}}",
+                     id, mode);
+
+  send (fixture, request);
+  return result_of (fixture, id);
+}
+
+static void
+test_output_schema_enforced (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("stats", "counts things");
+  JsonObject *result;
+
+  g_assert_true (north_mcp_tool_set_output_schema_json (tool,
+    "{\"type\":\"object\",\"properties\":{\"count\":{\"type\":\"integer\"},"
+    "\"by_day\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+    "\"properties\":{\"n\":{\"type\":\"integer\"}}}}},\"required\":[\"count\"]}", NULL));
+  north_mcp_tool_set_func (tool, stats_func, NULL, NULL);
+  north_mcp_server_add_tool (fixture->server, tool);
+  initialize (fixture);
+
+  /* A matching result goes through untouched. */
+  result = call_stats (fixture, 1, "good");
+  g_assert_false (json_object_has_member (result, "isError"));
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "structuredContent"),
+                                              "count"), ==, 3);
+
+  /* A mismatch is an isError result naming the member; the author is told. */
+  g_test_expect_message ("NorthMcp", G_LOG_LEVEL_MESSAGE, "*'stats'*does not match*'count'*");
+  result = call_stats (fixture, 2, "wrong");
+  g_test_assert_expected_messages ();
+  g_assert_true (json_object_get_boolean_member (result, "isError"));
+  g_assert_false (json_object_has_member (result, "structuredContent"));
+  g_assert_cmpstr (test_first_text (result), ==,
+                   "Output validation error: structuredContent member 'count' must be an integer, got string");
+
+  g_test_expect_message ("NorthMcp", G_LOG_LEVEL_MESSAGE, "*does not match*");
+  result = call_stats (fixture, 3, "missing");
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (test_first_text (result), ==,
+                   "Output validation error: missing required structuredContent member 'count'");
+
+  g_test_expect_message ("NorthMcp", G_LOG_LEVEL_MESSAGE, "*does not match*");
+  result = call_stats (fixture, 4, "nested");
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (test_first_text (result), ==,
+                   "Output validation error: structuredContent member 'by_day[1].n' must be an integer, got string");
+
+  /* No structured content at all, with a schema declared: an error too. */
+  g_test_expect_message ("NorthMcp", G_LOG_LEVEL_MESSAGE, "*does not match*");
+  result = call_stats (fixture, 5, "text");
+  g_test_assert_expected_messages ();
+  g_assert_true (json_object_get_boolean_member (result, "isError"));
+  g_assert_cmpstr (test_first_text (result), ==,
+                   "Output validation error: outputSchema defined but no structured output returned");
+
+  /* The tool's own errors are not checked. */
+  result = call_stats (fixture, 6, "error");
+  g_assert_true (json_object_get_boolean_member (result, "isError"));
+  g_assert_cmpstr (test_first_text (result), ==, "no stats today");
+
+  /* Removing the schema stops the checks. */
+  north_mcp_tool_set_output_schema (tool, NULL);
+  result = call_stats (fixture, 7, "text");
+  g_assert_false (json_object_has_member (result, "isError"));
+  g_assert_cmpstr (test_first_text (result), ==, "3");
+}
+
+static void
+test_output_schema_stateless (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("stats", "counts things");
+  JsonObject *result;
+
+  /* Without a session (and through the result filter of other revisions)
+   * the check applies all the same. */
+  g_assert_true (north_mcp_tool_set_output_schema_json (tool,
+    "{\"type\":\"object\",\"properties\":{\"count\":{\"type\":\"integer\"}}}", NULL));
+  north_mcp_tool_set_func (tool, stats_func, NULL, NULL);
+  north_mcp_server_add_tool (fixture->server, tool);
+
+  g_test_expect_message ("NorthMcp", G_LOG_LEVEL_MESSAGE, "*does not match*");
+  send_to (fixture, NULL, NULL, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                                "\"params\":{\"name\":\"stats\",\"arguments\":{\"mode\":\"wrong\"}}}");
+  g_test_assert_expected_messages ();
+  result = result_of (fixture, 1);
+  g_assert_true (json_object_get_boolean_member (result, "isError"));
+  g_assert_nonnull (strstr (test_first_text (result), "'count' must be an integer"));
+}
+
+static void
+test_read_resource (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) reader = north_mcp_tool_new ("reader", "reads a resource");
+  g_autoptr(NorthMcpResource) note = north_mcp_resource_new_text ("notes://todo", "todo", "text/plain",
+                                                                  "write tests");
+  g_autoptr(NorthMcpUser) user = north_mcp_user_new ("ada@example.com", NULL, NULL, NULL, NULL);
+
+  north_mcp_tool_set_async_func (reader, reader_async_func, NULL, NULL);
+  north_mcp_server_add_tool (fixture->server, reader);
+  north_mcp_server_add_resource (fixture->server, note);
+
+  send_to (fixture, NULL, user, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                                "\"params\":{\"name\":\"reader\",\"arguments\":{\"uri\":\"notes://todo\"}}}");
+  g_assert_true (test_channel_wait_for (fixture->channel, 1));
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "write tests for ada@example.com");
+
+  send_to (fixture, NULL, user, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                                "\"params\":{\"name\":\"reader\",\"arguments\":{\"uri\":\"notes://nope\"}}}");
+  g_assert_true (test_channel_wait_for (fixture->channel, 2));
+  g_assert_cmpstr (test_first_text (result_of (fixture, 2)), ==, "error 1: Resource not found: notes://nope");
+}
+
+/* A session of 2025-03-26, the last revision with batches. */
+static void
+initialize_2025_03_26 (Fixture *fixture)
+{
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+                 "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},"
+                 "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+  test_channel_clear (fixture->channel);
+}
+
 static void
 test_batch (Fixture       *fixture,
             gconstpointer  data)
 {
-  initialize (fixture);
+  initialize_2025_03_26 (fixture);
   g_assert_cmpuint (send (fixture, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
                                    " {\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"},"
                                    " {\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":1}}},"
@@ -434,6 +638,63 @@ test_batch (Fixture       *fixture,
 
   send (fixture, "[{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-03-26\"}}]");
   error_of (fixture, 9, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
+}
+
+/* A single error (id null) for a whole batch the session may not send. */
+static void
+assert_batch_refused (Fixture    *fixture,
+                      const char *batch,
+                      const char *message_part)
+{
+  GPtrArray *messages;
+  JsonObject *error;
+
+  test_channel_clear (fixture->channel);
+  g_assert_cmpuint (send (fixture, batch), ==, 1);
+  messages = test_channel_get_messages (fixture->channel);
+  g_assert_cmpuint (messages->len, ==, 1);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (g_ptr_array_index (messages, 0)));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (json_node_get_object (g_ptr_array_index (messages, 0)), "id")));
+  error = json_object_get_object_member (json_node_get_object (g_ptr_array_index (messages, 0)), "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), message_part));
+}
+
+static GString *
+ping_batch (guint n)
+{
+  GString *batch = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (batch, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"ping\"}",
+                            i > 0 ? "," : "", i + 1);
+  g_string_append_c (batch, ']');
+  return batch;
+}
+
+/* 2025-06-18 removed batches: none is handled. */
+static void
+test_batch_removed (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GString) batch = ping_batch (2);
+
+  initialize (fixture);
+  assert_batch_refused (fixture, batch->str, "removed in protocol version 2025-06-18");
+}
+
+/* Before, up to NORTH_MCP_JSONRPC_MAX_BATCH messages. */
+static void
+test_batch_bounded (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GString) most = ping_batch (NORTH_MCP_JSONRPC_MAX_BATCH);
+  g_autoptr(GString) too_many = ping_batch (NORTH_MCP_JSONRPC_MAX_BATCH + 1);
+
+  initialize_2025_03_26 (fixture);
+  g_assert_cmpuint (send (fixture, most->str), ==, NORTH_MCP_JSONRPC_MAX_BATCH);
+  g_assert_cmpuint (test_channel_get_messages (fixture->channel)->len, ==, NORTH_MCP_JSONRPC_MAX_BATCH);
+  assert_batch_refused (fixture, too_many->str, "at most 100 messages, this one has 101");
 }
 
 static void
@@ -509,7 +770,12 @@ main (int    argc,
   ADD ("/dispatch/tools/call/async-thread", test_async_tool_from_thread);
   ADD ("/dispatch/tools/call/dropped-context", test_dropped_context_answers);
   ADD ("/dispatch/tools/call/user", test_authenticated_user);
+  ADD ("/dispatch/tools/call/output-schema", test_output_schema_enforced);
+  ADD ("/dispatch/tools/call/output-schema-stateless", test_output_schema_stateless);
+  ADD ("/dispatch/tools/call/read-resource", test_read_resource);
   ADD ("/dispatch/batch", test_batch);
+  ADD ("/dispatch/batch-removed", test_batch_removed);
+  ADD ("/dispatch/batch-bounded", test_batch_bounded);
   ADD ("/dispatch/invalid-message", test_invalid_message_answered);
   ADD ("/dispatch/logging/set-level", test_log_level);
   ADD ("/dispatch/tools/list-changed", test_list_changed_on_add);

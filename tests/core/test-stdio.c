@@ -228,6 +228,30 @@ test_oversized_line (void)
   pipes_tear_down (&pipes);
 }
 
+/* Many short lines in one read: each answered, in order. */
+static void
+test_many_lines (void)
+{
+  Pipes pipes = { 0 };
+  g_autoptr(GString) lines = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  pipes_set_up (&pipes);
+  for (guint i = 1; i <= 400; i++)
+    g_string_append_printf (lines, "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"ping\"}\n", i);
+  g_output_stream_write_all (pipes.to_server, lines->str, lines->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 1; i <= 400; i++)
+    {
+      g_autoptr(JsonObject) pong = pipes_read (&pipes);
+
+      g_assert_cmpint (json_object_get_int_member (pong, "id"), ==, i);
+    }
+
+  pipes_tear_down (&pipes);
+}
+
 static void
 test_eof_closes (void)
 {
@@ -264,6 +288,7 @@ main (int    argc,
 
   g_test_add_func ("/stdio/example/round-trip", test_example_round_trip);
   g_test_add_func ("/stdio/oversized-line", test_oversized_line);
+  g_test_add_func ("/stdio/many-lines", test_many_lines);
   g_test_add_func ("/stdio/eof-closes", test_eof_closes);
 
   return g_test_run ();

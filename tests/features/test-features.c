@@ -1364,6 +1364,308 @@ test_prompts_list_changed (Fixture       *fixture,
   g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 2);
 }
 
+/* The array @member of the result of request @id. */
+static JsonArray *
+listed (Fixture    *fixture,
+        gint64      id,
+        const char *member)
+{
+  return json_object_get_array_member (result_of (fixture, id), member);
+}
+
+/* How many entries of @array have "name" @name. */
+static guint
+count_named (JsonArray  *array,
+             const char *name)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (array, i), "name"), name) == 0)
+      count++;
+  return count;
+}
+
+/* Replacing a tool, prompt, resource or resource template under a key the
+ * server has (issue 10). Each test drops its references on the first
+ * object before it calls, so that the server is left with the replacement
+ * alone: a registry still keyed by the first object's freed name shows up
+ * as an invalid read under ASan, or as "unknown" in the answer. */
+
+/* Handlers: each answers with the text it was given as user data, so that
+ * the answer tells which of two objects ran. */
+
+static NorthMcpToolResult *
+tool_say (NorthMcpTool     *tool,
+          NorthMcpContext  *context,
+          JsonObject       *arguments,
+          gpointer          user_data,
+          GError          **error)
+{
+  return north_mcp_tool_result_new_text (user_data);
+}
+
+static NorthMcpPromptResult *
+prompt_say (NorthMcpPrompt   *prompt,
+            NorthMcpContext  *context,
+            GHashTable       *arguments,
+            gpointer          user_data,
+            GError          **error)
+{
+  NorthMcpPromptResult *result = north_mcp_prompt_result_new (NULL);
+
+  north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, user_data);
+  return result;
+}
+
+static NorthMcpResourceContents *
+resource_say (NorthMcpResource  *resource,
+              NorthMcpContext   *context,
+              gpointer           user_data,
+              GError           **error)
+{
+  return north_mcp_resource_contents_new_text (north_mcp_resource_get_uri (resource), "text/plain", user_data);
+}
+
+static NorthMcpResourceContents *
+template_say (NorthMcpResourceTemplate  *template_,
+              NorthMcpContext           *context,
+              const char                *uri,
+              GHashTable                *variables,
+              gpointer                   user_data,
+              GError                   **error)
+{
+  return north_mcp_resource_contents_new_text (uri, "text/plain", user_data);
+}
+
+/* Registers a fresh object of each kind; the server keeps the only
+ * reference. The names are built at run time so that nothing but the
+ * object owns the string the registry is keyed by. */
+
+static void
+replace_tool (Fixture    *fixture,
+              const char *text)
+{
+  g_autofree char *name = g_strdup ("echo");
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new (name, text);
+
+  north_mcp_tool_set_func (tool, tool_say, (gpointer) text, NULL);
+  north_mcp_server_add_tool (fixture->server, tool);
+}
+
+static void
+replace_prompt (Fixture    *fixture,
+                const char *text)
+{
+  g_autofree char *name = g_strdup ("greet");
+  g_autoptr(NorthMcpPrompt) prompt = north_mcp_prompt_new (name, text);
+
+  north_mcp_prompt_set_func (prompt, prompt_say, (gpointer) text, NULL);
+  north_mcp_server_add_prompt (fixture->server, prompt);
+}
+
+static void
+replace_resource (Fixture    *fixture,
+                  const char *text)
+{
+  g_autofree char *uri = g_strdup ("test://doc");
+  g_autoptr(NorthMcpResource) resource = north_mcp_resource_new (uri, text);
+
+  north_mcp_resource_set_func (resource, resource_say, (gpointer) text, NULL);
+  north_mcp_server_add_resource (fixture->server, resource);
+}
+
+static void
+replace_template (Fixture    *fixture,
+                  const char *text)
+{
+  g_autofree char *uri_template = g_strdup ("test://rows/{id}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpResourceTemplate) template_ =
+    north_mcp_resource_template_new (uri_template, text, &error);
+
+  g_assert_no_error (error);
+  north_mcp_resource_template_set_func (template_, template_say, (gpointer) text, NULL);
+  north_mcp_server_add_resource_template (fixture->server, template_);
+}
+
+static void
+test_replace_tool (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  JsonArray *tools;
+
+  initialize (fixture, "{}");
+  test_channel_clear (fixture->standalone);
+  replace_tool (fixture, "first");
+  replace_tool (fixture, "second");
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 2);
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"echo\",\"arguments\":{}}}");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "second");
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+  tools = listed (fixture, 2, "tools");
+  g_assert_cmpuint (count_named (tools, "echo"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tools, json_array_get_length (tools) - 1),
+                                                  "description"), ==, "second");
+
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "echo"));
+  g_assert_true (north_mcp_server_remove_tool (fixture->server, "echo"));
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "echo"));
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 3);
+}
+
+static void
+test_replace_prompt (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  JsonObject *result;
+  JsonArray *prompts;
+
+  initialize (fixture, "{}");
+  test_channel_clear (fixture->standalone);
+  replace_prompt (fixture, "first");
+  replace_prompt (fixture, "second");
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 2);
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\"}}");
+  result = result_of (fixture, 1);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (
+                       json_array_get_object_element (json_object_get_array_member (result, "messages"), 0),
+                       "content"),
+                     "text"),
+                   ==, "second");
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"prompts/list\"}");
+  prompts = listed (fixture, 2, "prompts");
+  g_assert_cmpuint (json_array_get_length (prompts), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (prompts, 0), "description"),
+                   ==, "second");
+
+  g_assert_true (north_mcp_server_remove_prompt (fixture->server, "greet"));
+  g_assert_null (north_mcp_server_lookup_prompt (fixture->server, "greet"));
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 3);
+}
+
+/* The text of the first contents of the resources/read answer to @id. */
+static const char *
+read_text (Fixture *fixture,
+           gint64   id)
+{
+  JsonArray *contents = json_object_get_array_member (result_of (fixture, id), "contents");
+
+  g_assert_cmpuint (json_array_get_length (contents), ==, 1);
+  return json_object_get_string_member (json_array_get_object_element (contents, 0), "text");
+}
+
+static void
+test_replace_resource (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  JsonArray *resources;
+
+  initialize (fixture, "{}");
+  test_channel_clear (fixture->standalone);
+  replace_resource (fixture, "first");
+  replace_resource (fixture, "second");
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 2);
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://doc\"}}");
+  g_assert_cmpstr (read_text (fixture, 1), ==, "second");
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/list\"}");
+  resources = listed (fixture, 2, "resources");
+  g_assert_cmpuint (json_array_get_length (resources), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (resources, 0), "name"),
+                   ==, "second");
+
+  g_assert_true (north_mcp_server_remove_resource (fixture->server, "test://doc"));
+  g_assert_null (north_mcp_server_lookup_resource (fixture->server, "test://doc"));
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 3);
+}
+
+static void
+test_replace_resource_template (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  JsonArray *templates;
+
+  initialize (fixture, "{}");
+  test_channel_clear (fixture->standalone);
+  replace_template (fixture, "first");
+  replace_template (fixture, "second");
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 2);
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://rows/7\"}}");
+  g_assert_cmpstr (read_text (fixture, 1), ==, "second");
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/templates/list\"}");
+  templates = listed (fixture, 2, "resourceTemplates");
+  g_assert_cmpuint (json_array_get_length (templates), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (templates, 0), "name"),
+                   ==, "second");
+
+  g_assert_true (north_mcp_server_remove_resource_template (fixture->server, "test://rows/{id}"));
+  g_assert_false (north_mcp_server_remove_resource_template (fixture->server, "test://rows/{id}"));
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 3);
+}
+
+/* Adding the object the server already has changes nothing but still
+ * notifies, and keeps it alive. */
+static void
+test_add_same_twice (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("echo", "only");
+
+  initialize (fixture, "{}");
+  test_channel_clear (fixture->standalone);
+  north_mcp_tool_set_func (tool, tool_say, "only", NULL);
+  north_mcp_server_add_tool (fixture->server, tool);
+  north_mcp_server_add_tool (fixture->server, tool);
+  g_clear_object (&tool);
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 2);
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"echo\",\"arguments\":{}}}");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "only");
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+  g_assert_cmpuint (count_named (listed (fixture, 2, "tools"), "echo"), ==, 1);
+}
+
+/* Many replacements of one name in a row: one entry, the last one. */
+static void
+test_replace_many_times (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const char * const texts[] = { "a", "b", "c", "d", "e", "f", "g", "h" };
+
+  initialize (fixture, "{}");
+  test_channel_clear (fixture->standalone);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      replace_tool (fixture, texts[i]);
+      replace_prompt (fixture, texts[i]);
+      replace_resource (fixture, texts[i]);
+    }
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"echo\",\"arguments\":{}}}");
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "h");
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://doc\"}}");
+  g_assert_cmpstr (read_text (fixture, 2), ==, "h");
+  g_assert_nonnull (north_mcp_server_lookup_prompt (fixture->server, "greet"));
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}");
+  g_assert_cmpuint (count_named (listed (fixture, 3, "tools"), "echo"), ==, 1);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"prompts/list\"}");
+  g_assert_cmpuint (json_array_get_length (listed (fixture, 4, "prompts")), ==, 1);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/list\"}");
+  g_assert_cmpuint (json_array_get_length (listed (fixture, 5, "resources")), ==, 1);
+}
+
 /* Completion. */
 
 static JsonObject *
@@ -2506,6 +2808,12 @@ main (int    argc,
   ADD ("/features/prompts/get", test_prompts_get);
   ADD ("/features/prompts/get/errors", test_prompts_get_errors);
   ADD ("/features/prompts/list-changed", test_prompts_list_changed);
+  ADD ("/features/registry/replace/tool", test_replace_tool);
+  ADD ("/features/registry/replace/prompt", test_replace_prompt);
+  ADD ("/features/registry/replace/resource", test_replace_resource);
+  ADD ("/features/registry/replace/resource-template", test_replace_resource_template);
+  ADD ("/features/registry/replace/same-object", test_add_same_twice);
+  ADD ("/features/registry/replace/many-times", test_replace_many_times);
   ADD ("/features/completion/prompt", test_completion_prompt);
   ADD ("/features/completion/resource", test_completion_resource);
   ADD ("/features/completion/errors", test_completion_errors);

@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: MIT
 import System from 'system';
 import {NorthMcp, Json, inputSchema, toolResult, jsonToJs, jsToJson, createTool,
-    getAuthenticatedUser, userToJs, AuthenticationError, Server}
+    getAuthenticatedUser, userToJs, AuthenticationError, Server, currentContext}
     from '../../bindings/gjs/northmcp.js';
 
 let failures = 0;
@@ -67,6 +67,14 @@ test('results from JavaScript values', () => {
     assertThrows(() => toolResult(() => 1), TypeError);
 });
 
+test('with an output schema, single values are wrapped as {result}', () => {
+    const json = value => jsonToJs(toolResult(value, {structured: true}).to_json());
+    assertEqual(json(42), {content: [{type: 'text', text: '42'}], structuredContent: {result: 42}});
+    assertEqual(json('hi').structuredContent, {result: 'hi'});
+    assertEqual(json({a: 1}).structuredContent, {a: 1});
+    assertEqual(json(null).structuredContent, undefined);
+});
+
 test('JSON round trip', () => {
     const value = {s: 'é', n: null, l: [true, 1.5], o: {k: -3}};
     assertEqual(jsonToJs(jsToJson(value)), value);
@@ -85,6 +93,46 @@ test('tools from functions', () => {
     if (server.server.lookup_tool('x') === null || server.server.get_port() !== 5999 ||
         !server.server.get_auth().has_server_secret())
         throw new Error('server options or tool missing');
+});
+
+function thrownMessage(body) {
+    try {
+        body();
+    } catch (error) {
+        return String(error.message);
+    }
+    throw new Error('nothing thrown');
+}
+
+test('schema mistakes name the tool, the argument and the valid types', () => {
+    const message = thrownMessage(() => createTool('add', {input: {a: 'int'}}, () => 1));
+    assertEqual(message, "tool 'add': argument 'a': unknown type 'int' (did you mean 'integer'?); " +
+        'the type names are string, integer, number, boolean, array, object, null');
+    const other = thrownMessage(() => createTool('add', {input: {a: 'integr'}}, () => 1));
+    if (!other.startsWith("tool 'add': argument 'a': unknown type 'integr'; the type names are string,"))
+        throw new Error(`got ${other}`);
+    const output = thrownMessage(() => createTool('stats', {output: {count: 'float'}}, () => 1));
+    if (!output.startsWith("tool 'stats' output: argument 'count': unknown type 'float' (did you mean 'number'?)"))
+        throw new Error(`got ${output}`);
+    const odd = thrownMessage(() => createTool('add', {input: {a: 3}}, () => 1));
+    if (!odd.startsWith("tool 'add': argument 'a': give a type name (string, integer"))
+        throw new Error(`got ${odd}`);
+});
+
+test('output shorthand becomes an output schema', () => {
+    const tool = createTool('stats', {output: {count: 'integer'}}, () => ({count: 1}));
+    assertEqual(jsonToJs(tool.get_output_schema()),
+        {type: 'object', properties: {count: {type: 'integer'}}, required: ['count']});
+});
+
+test('the context has promise methods, logging and progress', () => {
+    for (const name of ['elicit', 'sample', 'listRoots', 'readResource', 'progress', 'reportProgress',
+        'debug', 'info', 'notice', 'warning', 'error'])
+        assertEqual(typeof NorthMcp.Context.prototype[name], 'function');
+});
+
+test('no current context outside handlers', () => {
+    assertEqual(currentContext(), null);
 });
 
 test('users', () => {

@@ -400,10 +400,23 @@ def test_citations(start):
     result = client.tool("search_documents", {"query": "revenue"})
     items = result["structuredContent"]["result"]
     assert len(items) == 1
-    metadata = items[0]["_north_metadata"]
-    assert set(metadata) == {"title", "url", "author_name", "last_updated", "page_number"}
     assert json.loads(result["content"][0]["text"]) == items[0]
+    # North 1.13's document citation, as the peer's server_with_citations.py writes it
+    assert items[0] == {
+        "text": "Revenue grew 12% over the quarter, led by enterprise sales.",
+        "title": "Quarterly report",
+        "url": "https://example.com/docs/quarterly-report",
+        "_north_metadata": {
+            "renderer": "document",
+            "content": "Revenue grew 12% over the quarter, led by enterprise sales.",
+            "title": "Quarterly report",
+            "url": "https://example.com/docs/quarterly-report",
+            "meta": {"author_name": "Jane Doe", "last_updated": "1705276800", "page_number": 3},
+        },
+    }
     assert len(client.tool("search_documents", {"query": ""})["content"]) == 3
+    nothing = client.tool("search_documents", {"query": "no such words"})
+    assert nothing["content"] == [] and nothing["structuredContent"] == {"result": []}
 
 
 def test_destructive_tool_annotations(start):

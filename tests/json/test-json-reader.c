@@ -78,7 +78,6 @@ test_values (void)
   g_autoptr(JsonNode) fraction = read_ok ("1.0");
   g_autoptr(JsonNode) exponent = read_ok ("1e2");
   g_autoptr(JsonNode) pair = read_ok ("\"\\ud83d\\ude00|\\uD834\\uDD1E\"");
-  g_autoptr(JsonNode) dup = read_ok ("{\"a\":1,\"b\":2,\"a\":3}");
   g_autoptr(JsonNode) precise = read_ok ("0.1");
 
   /* Integers beyond gint64 become doubles rather than wrapping. */
@@ -94,10 +93,6 @@ test_values (void)
   g_assert_cmpfloat (json_node_get_double (precise), ==, 0.1);
 
   g_assert_cmpstr (json_node_get_string (pair), ==, "\xf0\x9f\x98\x80|\xf0\x9d\x84\x9e");
-
-  /* The last duplicate wins, as with json-glib. */
-  g_assert_cmpint (json_object_get_size (json_node_get_object (dup)), ==, 2);
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (dup), "a"), ==, 3);
 }
 
 /* The input need not be NUL-terminated: only @length bytes are read. */
@@ -309,6 +304,142 @@ test_corpus (void)
   g_assert_cmpuint (compared, >=, 20);
 }
 
+/* @text must be refused with a parse error whose message holds @part. */
+static void
+assert_refused (const char *text,
+                gsize       length,
+                const char *part)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (north_mcp_json_read (text, length, NORTH_MCP_JSON_MAX_DEPTH, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  g_assert_nonnull (strstr (error->message, part));
+}
+
+/* An object text with @n members named by @name_of, each valued by its
+ * index. */
+static char *
+object_text (guint          n,
+             char        *(*name_of) (guint i))
+{
+  GString *text = g_string_new ("{");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = name_of (i);
+
+      g_string_append_printf (text, "%s\"%s\":%u", i > 0 ? "," : "", name, i);
+    }
+  g_string_append_c (text, '}');
+  return g_string_free (text, FALSE);
+}
+
+static char *
+plain_name (guint i)
+{
+  return g_strdup_printf ("m%u", i);
+}
+
+/* "Ez" and "FY" have the same g_str_hash(), so any string of such blocks
+ * shares its hash with every other string of as many blocks. */
+static char *
+colliding_name (guint i)
+{
+  GString *name = g_string_new (NULL);
+
+  for (guint bit = 0; bit < 12; bit++)
+    g_string_append (name, (i >> bit) & 1 ? "FY" : "Ez");
+  return g_string_free (name, FALSE);
+}
+
+static gboolean
+count_member (const char *name,
+              JsonNode   *value,
+              gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+  json_node_unref (value);
+  return TRUE;
+}
+
+static void
+test_member_limit (void)
+{
+  g_autofree char *most = object_text (NORTH_MCP_JSON_MAX_MEMBERS, plain_name);
+  g_autofree char *too_many = object_text (NORTH_MCP_JSON_MAX_MEMBERS + 1, plain_name);
+  g_autofree char *nested = g_strdup_printf ("[1,{\"a\":%s}]", too_many);
+  g_autoptr(JsonNode) node = read_ok (most);
+  guint seen = 0;
+
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (node)), ==, NORTH_MCP_JSON_MAX_MEMBERS);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "m999"), ==, 999);
+
+  assert_refused (too_many, strlen (too_many), "more than 1000 members in an object");
+  assert_refused (nested, strlen (nested), "more than 1000 members in an object");
+
+  /* The member-by-member reader of the JSON-RPC fast path too. */
+  g_assert_true (north_mcp_json_read_members (most, strlen (most), NORTH_MCP_JSON_MAX_DEPTH,
+                                              count_member, &seen));
+  g_assert_cmpuint (seen, ==, NORTH_MCP_JSON_MAX_MEMBERS);
+  g_assert_false (north_mcp_json_read_members (too_many, strlen (too_many), NORTH_MCP_JSON_MAX_DEPTH,
+                                               count_member, &seen));
+}
+
+static void
+test_colliding_names (void)
+{
+  g_autofree char *few = object_text (8, colliding_name);
+  g_autofree char *many = object_text (NORTH_MCP_JSON_MAX_MEMBERS, colliding_name);
+  g_autofree char *name = colliding_name (0);
+  g_autofree char *other = colliding_name (1);
+  g_autoptr(JsonNode) node = read_ok (few);
+  GString *padded = g_string_new ("{");
+
+  g_assert_cmpuint (g_str_hash (name), ==, g_str_hash (other));
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (node)), ==, 8);
+
+  assert_refused (many, strlen (many), "too many member names with the same hash");
+
+  /* Counted from the first member on, also when the object only grows
+   * large after them: 8 colliding names, ordinary ones, 1 more. */
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *colliding = colliding_name (i);
+
+      g_string_append_printf (padded, "\"%s\":%u,", colliding, i);
+    }
+  for (guint i = 0; i < 20; i++)
+    g_string_append_printf (padded, "\"m%u\":%u,", i, i);
+  {
+    g_autofree char *ninth = colliding_name (8);
+
+    g_string_append_printf (padded, "\"%s\":8}", ninth);
+  }
+  assert_refused (padded->str, padded->len, "too many member names with the same hash");
+  g_string_free (padded, TRUE);
+}
+
+/* Repeated names are refused (RFC 7493), in small and large objects,
+ * whatever their values. */
+static void
+test_repeated_names (void)
+{
+  g_autofree char *large = object_text (100, plain_name);
+  g_autoptr(GString) repeated = g_string_new (large);
+  const char *small[] = {
+    "{\"a\":1,\"b\":2,\"a\":3}", "{\"a\":{},\"a\":{}}", "[{\"a\":null,\"a\":[1]}]",
+    "{\"x\":{\"\":1,\"\":\"s\"}}",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (small); i++)
+    assert_refused (small[i], strlen (small[i]), "repeated member name");
+
+  g_string_truncate (repeated, repeated->len - 1);
+  g_string_append (repeated, ",\"m50\":true}");
+  assert_refused (repeated->str, repeated->len, "repeated member name");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -323,6 +454,9 @@ main (int    argc,
   g_test_add_func ("/json-reader/depth", test_depth);
   g_test_add_func ("/json-reader/long-strings", test_long_strings);
   g_test_add_func ("/json-reader/corpus", test_corpus);
+  g_test_add_func ("/json-reader/member-limit", test_member_limit);
+  g_test_add_func ("/json-reader/colliding-names", test_colliding_names);
+  g_test_add_func ("/json-reader/repeated-names", test_repeated_names);
 
   return g_test_run ();
 }

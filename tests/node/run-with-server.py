@@ -19,6 +19,9 @@ our SIGTERM, or with an error status) when stopped.
 --expect-client-failure REGEX inverts the client's verdict: the run passes
 only if the client fails *and* its output matches REGEX.  Tests use it to
 show that the client script can fail, and fails for the right reason.
+
+--expect-server-stderr COUNT:REGEX (repeatable, HTTP mode) fails the run
+unless exactly COUNT lines of the server's stderr match REGEX.
 """
 
 import argparse
@@ -60,6 +63,7 @@ class Server:
         self.url = None
         self.port = None
         self._found = threading.Event()
+        self.lines = []
         log("starting server: " + " ".join(argv))
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=sys.stderr.fileno(),
@@ -78,6 +82,7 @@ class Server:
     def _pump(self):
         for raw in self.proc.stderr:
             line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
             sys.stderr.write(f"[server] {line}\n")
             sys.stderr.flush()
             if self.url is None:
@@ -134,6 +139,7 @@ def main():
     parser.add_argument("--stdio", action="store_true",
                         help="the client spawns the server; run only the client")
     parser.add_argument("--expect-client-failure", metavar="REGEX")
+    parser.add_argument("--expect-server-stderr", metavar="COUNT:REGEX", action="append", default=[])
     parser.add_argument("--startup-timeout", type=float, default=30)
     parser.add_argument("--client-timeout", type=float, default=300)
     args, rest = parser.parse_known_args()
@@ -156,6 +162,12 @@ def main():
     if problem:
         log(f"FAILED: {problem}")
         return 1
+    for expectation in args.expect_server_stderr:
+        count, regex = expectation.split(":", 1)
+        matching = [line for line in server.lines if re.search(regex, line)]
+        if len(matching) != int(count):
+            log(f"FAILED: {len(matching)} server stderr line(s) match {regex!r}, expected {count}")
+            return 1
     return status
 
 

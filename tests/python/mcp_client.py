@@ -5,7 +5,9 @@
 # Only the standard library: it runs with Debian's /usr/bin/python3.
 #
 # SPDX-License-Identifier: MIT
+import contextlib
 import http.client
+import http.server
 import json
 import os
 import re
@@ -271,6 +273,34 @@ def _last_sse_response(body, request_id):
     raise AssertionError("no response to %r in the event stream:\n%s" % (request_id, body))
 
 
+@contextlib.contextmanager
+def local_web_server(answer):
+    """Serves GET requests on 127.0.0.1 (a free port) from a thread, with
+    answer(path, headers) -> (content type, body bytes); yields the base
+    URL, http://127.0.0.1:PORT."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            kind, body = answer(self.path, self.headers)
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 def server_command():
     """The example server to test, from NORTH_MCP_EXAMPLE_SERVER (a JSON
     array: the command line)."""
@@ -280,3 +310,119 @@ def server_command():
 def text_of(result):
     return "".join(block.get("text", "") for block in result["content"]
                    if block.get("type") == "text")
+
+
+class ToolCallFailed(AssertionError):
+    """The TypeScript client rejected a request (an error response, or a
+    result it found invalid)."""
+
+
+class TsClient:
+    """The official MCP TypeScript SDK client (ts_driver.mjs under
+    NORTH_MCP_NODE), talking to a server over stdio (@command) or
+    Streamable HTTP (@url)."""
+
+    def __init__(self, command=None, url=None, headers=None, answers=None):
+        driver = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ts_driver.mjs")
+        self.process = ServerProcess([os.environ.get("NORTH_MCP_NODE", "node"), driver],
+                                     stdin=subprocess.PIPE)
+        self.notifications = []
+        self._answers = {}
+        self._next_id = 1
+        self._changed = threading.Condition()
+        self._closed = False
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        setup = {"answers": answers or {}}
+        if command is not None:
+            setup["stdio"] = {"command": command[0], "args": list(command[1:])}
+        else:
+            setup["url"] = url
+            setup["headers"] = headers or {}
+        self._write(setup)
+        self.capabilities = self._wait(lambda: self._answers.pop("ready", None))
+
+    def _read(self):
+        for raw in iter(self.process.process.stdout.readline, b""):
+            message = json.loads(raw)
+            with self._changed:
+                if "notification" in message:
+                    self.notifications.append(message["notification"])
+                elif "ready" in message:
+                    self._answers["ready"] = message["ready"]
+                elif "fatal" in message:
+                    self._answers["fatal"] = message["fatal"]
+                else:
+                    self._answers[message["id"]] = message
+                self._changed.notify_all()
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def _write(self, message):
+        self.process.process.stdin.write(json.dumps(message).encode() + b"\n")
+        self.process.process.stdin.flush()
+
+    def _wait(self, take):
+        with self._changed:
+            while True:
+                value = take()
+                if value is not None:
+                    return value
+                if "fatal" in self._answers or self._closed:
+                    raise AssertionError("the TypeScript client failed: %s\nstderr:\n%s"
+                                         % (self._answers.get("fatal"),
+                                            self.process.stderr_text))
+                if not self._changed.wait(TIMEOUT):
+                    raise AssertionError("no answer from the TypeScript client; stderr:\n%s"
+                                         % self.process.stderr_text)
+
+    def start(self, op, params=None):
+        """Sends Client.@op(@params) without waiting; returns its id."""
+        with self._changed:
+            request_id = self._next_id
+            self._next_id += 1
+            self._write({"id": request_id, "op": op, "params": params})
+        return request_id
+
+    def result(self, request_id):
+        """Waits for the answer to start(); returns the result or raises
+        ToolCallFailed with the client's error message."""
+        answer = self._wait(lambda: self._answers.pop(request_id, None))
+        if "error" in answer:
+            raise ToolCallFailed(answer["error"]["message"])
+        return answer.get("result")
+
+    def request(self, op, params=None):
+        """Calls Client.@op(@params) and waits for its result."""
+        return self.result(self.start(op, params))
+
+    def call_tool(self, name, arguments=None, meta=None):
+        params = {"name": name, "arguments": arguments or {}}
+        if meta is not None:
+            params["_meta"] = meta
+        return self.request("callTool", params)
+
+    def wait_for_notifications(self, method, count, start=0):
+        """Waits until @count notifications @method arrived after index
+        @start of notifications; returns their params."""
+        def take():
+            found = [n["params"] for n in self.notifications[start:] if n.get("method") == method]
+            return found if len(found) >= count else None
+        return self._wait(take)
+
+    @property
+    def stderr_text(self):
+        """The standard error of the client, and of a stdio server."""
+        return self.process.stderr_text
+
+    def close(self):
+        try:
+            self.process.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pass
+        return self.process.stop()

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 import asyncio
 import gc
+import json
 import threading
 import typing
 
@@ -75,7 +76,7 @@ def test_unsupported_hints_are_refused():
     def tool(thing: Thing):
         pass
 
-    with pytest.raises(TypeError, match="no JSON Schema"):
+    with pytest.raises(TypeError, match="tool 'tool': parameter 'thing': no JSON Schema"):
         NorthMcp.tool_from_function(tool)
     with pytest.raises(TypeError):
         NorthMcp.schema_for_type(bytes)
@@ -92,6 +93,12 @@ def test_decorator_names_hints_and_annotations():
     @server.tool
     def bare() -> str:
         return "x"
+
+    def added(n: int) -> int:
+        return n
+
+    server.add_tool(added, "plain_function", read_only=True)       # FastMCP's add_tool()
+    assert server.lookup_tool("plain_function").get_input_schema() is not None
 
     assert delete("x") == "x"  # the function is returned unchanged
     assert server.get_port() == 5999
@@ -273,3 +280,265 @@ def test_run_rejects_bad_options_with_status_1(capfd):
     # Keyword defaults are applied before the command line is parsed.
     assert server.run("nonsense", argv=["prog"], port=6001) == 1
     assert server.get_port() == 6001
+
+
+# --- FastMCP parity: schemas, conversions, results, errors ----------------------------------
+
+import dataclasses  # noqa: E402
+import enum  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pydantic  # noqa: E402
+
+# The override module itself, for its private helpers.
+impl = sys.modules["gi.overrides.NorthMcp"]
+
+
+class Shade(enum.Enum):
+    DARK = "dark"
+    LIGHT = "light"
+
+
+@dataclasses.dataclass
+class Tree:
+    name: str
+    children: "list[Tree]" = dataclasses.field(default_factory=list)
+    shade: typing.Optional[Shade] = None
+
+
+class Inner(pydantic.BaseModel):
+    value: int
+
+
+class Outer(pydantic.BaseModel):
+    inner: Inner
+    items: typing.List[Inner] = []
+
+
+def test_decoration_errors_name_the_tool_and_the_parameter():
+    class Opaque:
+        pass
+
+    def lookup(key: str, thing: Opaque):
+        pass
+
+    with pytest.raises(TypeError, match=r"^tool 'lookup': parameter 'thing': no JSON Schema"):
+        NorthMcp.tool_from_function(lookup)
+    with pytest.raises(TypeError, match=r"^tool 'renamed': parameter 'thing'"):
+        NorthMcp.tool_from_function(lookup, "renamed")
+    server = NorthMcp.Server("Errors", "1.0")
+    with pytest.raises(TypeError, match=r"^prompt 'lookup': parameter 'thing'"):
+        server.prompt()(lookup)
+    with pytest.raises(TypeError, match=r"resource 'lookup': the variables \['other'\]"):
+        server.resource("x://{key}/{other}", name="lookup")(lambda key: key)
+    with pytest.raises(TypeError, match=r"resource 'fixed': x://fixed has no variables "
+                                        r"for the parameters \['key'\]"):
+        server.resource("x://fixed", name="fixed")(lambda key: key)
+
+
+def test_recursive_dataclass_schema_and_conversion():
+    schema = NorthMcp.schema_for_type(Tree)
+    assert schema["$ref"] == "#/$defs/Tree"
+    tree = schema["$defs"]["Tree"]
+    assert tree["properties"]["children"]["items"] == {"$ref": "#/$defs/Tree"}
+    assert tree["required"] == ["name"]
+    assert tree["properties"]["shade"]["anyOf"] == [{"$ref": "#/$defs/Shade"}, {"type": "null"}]
+    value = impl._convert({"name": "a", "children": [{"name": "b", "shade": "dark"}]},
+                              Tree, "tree")
+    assert value == Tree("a", [Tree("b", [], Shade.DARK)])
+
+
+def test_pydantic_v1_models_nest_in_defs():
+    schema = NorthMcp.schema_for_type(Outer)
+    outer = schema["$defs"]["Outer"]
+    assert outer["properties"]["inner"] == {"$ref": "#/$defs/Inner"}
+    assert schema["$defs"]["Inner"]["properties"]["value"]["type"] == "integer"
+    value = impl._convert({"inner": {"value": 1.0}, "items": [{"value": 2}]}, Outer, "o")
+    assert isinstance(value, Outer) and value.inner.value == 1 and value.items[0].value == 2
+    with pytest.raises(NorthMcp.ArgumentError, match="argument 'o'"):
+        impl._convert({"inner": {"value": "x"}}, Outer, "o")
+
+
+def test_conversions_follow_the_hints():
+    convert = impl._convert
+    assert convert([1, "2"], tuple[int, str], "t") == (1, "2")
+    assert convert(["dark", "dark"], set[Shade], "s") == {Shade.DARK}
+    # Tool arguments are JSON: a string stays a string.
+    assert convert("7", typing.Union[int, str], "u") == "7"
+    with pytest.raises(NorthMcp.ArgumentError, match="argument 'n' must be an integer"):
+        convert("7", int, "n")
+    # Template variables and prompt arguments are text.
+    assert convert("7", typing.Union[int, str], "u", True) == 7
+    assert convert("seven", typing.Union[int, str], "u", True) == "seven"
+    assert convert("false", bool, "b", True) is False
+    assert convert("2", typing.Literal[1, 2], "l", True) == 2
+    assert convert("dark", Shade, "s", True) is Shade.DARK
+    assert convert(None, typing.Optional[Tree], "o") is None
+    assert convert({"a": 2.0}, dict[str, int], "d") == {"a": 2}
+    with pytest.raises(NorthMcp.ArgumentError, match=r"argument 'l\[1\]' must be an integer"):
+        convert([1, 2.5], list[int], "l")
+
+
+def test_output_schema_rules():
+    def spec(hint):
+        return impl._output_spec(hint, "f")
+
+    assert spec(inspect_empty()) == (None, False)
+    assert spec(dict) == (None, False)
+    assert spec(typing.Any) == (None, False)
+    schema, wrap = spec(None)
+    assert wrap and schema["properties"]["result"] == {"type": "null", "title": "Result"}
+    schema, wrap = spec(Tree)                   # recursive: the root stays in $defs too
+    assert not wrap and schema["type"] == "object" and "Tree" in schema["$defs"]
+    schema, wrap = spec(dict[str, float])
+    assert not wrap and schema["additionalProperties"] == {"type": "number"}
+    schema, wrap = spec(dict[int, str])
+    assert wrap
+
+
+def inspect_empty():
+    import inspect
+    return inspect.Parameter.empty
+
+
+def test_results_of_objects():
+    as_dataclass = result_json(Tree("a"))
+    assert as_dataclass["structuredContent"] == {"name": "a", "children": [], "shade": None}
+    as_model = result_json(Inner(value=3))
+    assert as_model["structuredContent"] == {"value": 3}
+    assert result_json(Shade.DARK)["content"] == [{"type": "text", "text": "dark"}]
+
+
+def test_error_messages_have_the_type_and_no_quark():
+    message = impl._error_message
+    assert message(KeyError("nope")) == "KeyError: 'nope'"
+    assert message(ValueError()) == "ValueError"
+    assert message(NorthMcp.ToolError("plain")) == "plain"
+    error = GLib.Error.new_literal(NorthMcp.error_quark(), "went wrong", 2)
+    assert message(error) == "GLib.Error: went wrong"
+    assert "quark" not in message(error)
+
+
+def test_context_logging_needs_no_await_but_allows_it():
+    done = NorthMcp.Context.info.__doc__
+    assert "awaitable" in done
+    awaitable = impl._DONE
+
+    async def use():
+        await awaitable
+        return "ok"
+
+    coroutine = use()
+    with pytest.raises(StopIteration) as stop:
+        coroutine.send(None)
+    assert stop.value.value == "ok"
+
+
+def test_loop_serves_sockets_and_signals_on_the_glib_main_loop():
+    import signal
+    import socket
+    loop = NorthMcp.get_event_loop()
+    main_loop = GLib.MainLoop()
+    outcome = {}
+
+    async def handle(reader, writer):
+        line = await reader.readline()
+        writer.write(line.upper())
+        await writer.drain()
+        writer.close()
+
+    async def work():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"ping\n")
+        echoed = await reader.readline()
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        infos = await loop.getaddrinfo("127.0.0.1", port, type=socket.SOCK_STREAM)
+        got_signal = loop.create_future()
+        loop.add_signal_handler(signal.SIGUSR1, got_signal.set_result, "usr1")
+        try:
+            os.kill(os.getpid(), signal.SIGUSR1)
+            signalled = await got_signal
+        finally:
+            loop.remove_signal_handler(signal.SIGUSR1)
+        return echoed, infos[0][4], signalled
+
+    def done(task):
+        outcome["value"] = task.result()
+        main_loop.quit()
+
+    loop.create_task(work()).add_done_callback(done)
+    main_loop.run()
+    echoed, address, signalled = outcome["value"]
+    assert echoed == b"PING\n" and address[0] == "127.0.0.1" and signalled == "usr1"
+    with pytest.raises(RuntimeError, match="runs whenever the GLib main loop runs"):
+        loop.run_until_complete(asyncio.sleep(0))
+
+
+def test_bindings_folder_without_pygobject_says_so():
+    # -S: no site-packages, hence no PyGObject; bindings/python still on
+    # PYTHONPATH, as in a virtualenv without PyGObject.
+    bindings = next(path for path in sys.path if path.endswith(os.path.join("bindings", "python")))
+    result = subprocess.run([sys.executable, "-S", "-c", "import gi; gi.require_version('NorthMcp', '1.0')"],
+                            env=dict(os.environ, PYTHONPATH=bindings),
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "PyGObject (the 'gi' module) is not installed for this Python" in result.stderr
+    assert "has no attribute 'require_version'" not in result.stderr
+
+
+PYDANTIC2_PROGRAM = r'''
+import json, typing
+import pydantic
+import gi
+gi.require_version("NorthMcp", "1.0")
+from gi.repository import NorthMcp
+impl = __import__("sys").modules["gi.overrides.NorthMcp"]
+
+class Inner(pydantic.BaseModel):
+    SCHEMA = {"title": "Inner", "type": "object", "properties": {"v": {"type": "integer"}}}
+
+class Model(pydantic.BaseModel):
+    SCHEMA = {"title": "Model", "type": "object",
+              "properties": {"inner": {"$ref": "#/$defs/Inner"}},
+              "$defs": {"Inner": Inner.SCHEMA}}
+
+def tool(m: Model, n: typing.Annotated[int, pydantic.Field(description="n", ge=1)],
+         s: str = pydantic.Field("x", max_length=3)) -> Model:
+    return m
+
+made = NorthMcp.tool_from_function(tool)
+value = impl._convert({"inner": {"v": 1}}, Model, "m")
+print(json.dumps({
+    "input": NorthMcp.json_to_python(made.get_input_schema()),
+    "output": NorthMcp.json_to_python(made.get_output_schema()),
+    "converted": [type(value).__name__, value.inner],
+    "dumped": impl._to_jsonable(value),
+}))
+'''
+
+
+def test_pydantic_2_api_is_used_when_present():
+    fake = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_pydantic2")
+    result = subprocess.run([sys.executable, "-c", PYDANTIC2_PROGRAM],
+                            env=dict(os.environ, PYTHONPATH=fake + os.pathsep +
+                                     os.environ.get("PYTHONPATH", "")),
+                            capture_output=True, text=True, check=True)
+    got = json.loads(result.stdout)
+    schema = got["input"]
+    assert schema["properties"]["m"] == {"$ref": "#/$defs/Model"}
+    assert schema["$defs"]["Model"]["properties"]["inner"] == {"$ref": "#/$defs/Inner"}
+    assert schema["$defs"]["Inner"]["properties"]["v"] == {"type": "integer"}
+    assert schema["properties"]["n"] == {"type": "integer", "description": "n", "minimum": 1,
+                                         "title": "N"}
+    assert schema["properties"]["s"] == {"type": "string", "maxLength": 3, "title": "S",
+                                         "default": "x"}
+    assert schema["required"] == ["m", "n"]
+    assert got["output"]["title"] == "Model" and "Inner" in got["output"]["$defs"]
+    assert got["converted"] == ["Model", {"v": 1}]
+    assert got["dumped"] == {"inner": {"v": 1}}

@@ -8,10 +8,11 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 
 import pytest
 
-from mcp_client import SEED_BEARER_TOKEN, HttpClient, StdioClient, text_of
+from mcp_client import SEED_BEARER_TOKEN, HttpClient, StdioClient, local_web_server, text_of
 
 EXAMPLES = os.path.join(os.environ["NORTH_MCP_SOURCE_ROOT"], "examples", "python")
 
@@ -114,5 +115,80 @@ def test_seed_token_works_with_a_generated_token_too():
         client.initialize()
         assert text_of(client.call_tool("add", {"a": 1, "b": 1})["result"]) == "2"
         client.server.wait_for_stderr(r"^This tool was called by: other@company\.com$")
+    finally:
+        client.close()
+
+
+def test_async_http_example_calls_the_api_with_the_connector_token():
+    seen = []
+
+    def answer(path, headers):
+        seen.append((path, headers.get("Authorization")))
+        return "application/json", json.dumps({"files": [{"name": "report.txt"}]}).encode()
+
+    with local_web_server(answer) as url:
+        os.environ["EXAMPLE_API_URL"] = url + "/files"
+        try:
+            client = HttpClient(example("server_with_async_http.py"),
+                                bearer_token=SEED_BEARER_TOKEN)
+        finally:
+            del os.environ["EXAMPLE_API_URL"]
+        try:
+            client.initialize()
+            result = client.call_tool("list_files", {"query": "rep"})["result"]
+        finally:
+            client.close()
+    assert result["structuredContent"] == {"files": [{"name": "report.txt"}]}
+    path, authorization = seen[0]
+    assert authorization == "Bearer abc"          # the seed token's google connector
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(path).query) == {
+        "q": ["name contains 'rep'"]}
+
+
+def test_async_http_example_without_a_connector_token():
+    client = StdioClient(example("server_with_async_http.py"))
+    try:
+        client.initialize()
+        result = client.call_tool("list_files", {})["result"]
+        assert result["isError"] is True
+        assert text_of(result) == "Connect your Google account in North first"
+    finally:
+        client.close()
+
+
+PLAIN_API_SERVER = r'''
+import sys
+import gi
+gi.require_version("NorthMcp", "1.0")
+from gi.repository import NorthMcp
+
+def echo(tool, context, arguments, *user_data):
+    return NorthMcp.ToolResult.new_text("plain " + arguments.get_string_member("word"))
+
+# Made with the C constructors, not the override's Server() and @tool:
+# the override must leave such objects working.
+tool = NorthMcp.Tool.new("echo", "Echo a word")
+tool.set_input_schema_json('{"type":"object","properties":{"word":{"type":"string"}}}')
+tool.set_func(echo)
+server = NorthMcp.Server.new("plain", "1.0")
+server.add_tool(tool)
+
+@server.tool()
+def shout(word: str) -> str:
+    """Shout a word"""
+    return word.upper()
+
+sys.exit(server.run())
+'''
+
+
+def test_plain_c_api_objects_next_to_the_override(tmp_path):
+    script = tmp_path / "plain_api_server.py"
+    script.write_text(PLAIN_API_SERVER)
+    client = StdioClient([sys.executable, str(script)])
+    try:
+        client.initialize()
+        assert text_of(client.call_tool("echo", {"word": "hi"})["result"]) == "plain hi"
+        assert text_of(client.call_tool("shout", {"word": "hi"})["result"]) == "HI"
     finally:
         client.close()

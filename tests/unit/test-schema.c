@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-json-reader-private.h"
 #include "north-mcp-schema-private.h"
 
 static JsonNode *
@@ -80,6 +81,54 @@ test_required (void)
   /* Nested. */
   assert_check ("{\"properties\":{\"cfg\":{\"type\":\"object\",\"required\":[\"name\"]}}}",
                 "{\"cfg\":{}}", "missing required argument 'cfg.name'");
+}
+
+/* As assert_check(), with the value read by the server's own reader
+ * (which makes integers beyond gint64 doubles). */
+static void
+assert_check_read (const char *schema_text,
+                   const char *value_text,
+                   const char *message)
+{
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema_text);
+  g_autoptr(JsonNode) value = north_mcp_json_read (value_text, strlen (value_text),
+                                                   NORTH_MCP_JSON_MAX_DEPTH, NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_assert_nonnull (value);
+  ok = north_mcp_schema_checker_check (checker, value, &error);
+  g_assert_true (north_mcp_schema_checker_check (checker, value, NULL) == ok);
+  if (message == NULL)
+    g_assert_no_error (error);
+  else
+    {
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpstr (error->message, ==, message);
+    }
+}
+
+#define OUT_OF_RANGE "must be an integer from -9223372036854775808 to 9223372036854775807"
+
+/* "integer" arguments reach handlers as gint64: larger integers fail. */
+static void
+test_int64_range (void)
+{
+  const char *number = "{\"properties\":{\"x\":{\"type\":\"number\"}}}";
+
+  assert_check_read (ADD_SCHEMA, "{\"a\":9223372036854775807,\"b\":-9223372036854775808}", NULL);
+  assert_check_read (ADD_SCHEMA, "{\"a\":1e18,\"b\":-4611686018427387904.0}", NULL);
+  assert_check_read (ADD_SCHEMA, "{\"a\":1000000000000000000000000000000,\"b\":1}",
+                     "argument 'a' " OUT_OF_RANGE);
+  assert_check_read (ADD_SCHEMA, "{\"a\":1,\"b\":9223372036854775808}", "argument 'b' " OUT_OF_RANGE);
+  assert_check_read (ADD_SCHEMA, "{\"a\":1,\"b\":-9223372036854775809}", "argument 'b' " OUT_OF_RANGE);
+  assert_check_read (ADD_SCHEMA, "{\"a\":-1e30,\"b\":1}", "argument 'a' " OUT_OF_RANGE);
+  assert_check_read ("{\"properties\":{\"list\":{\"items\":{\"type\":\"integer\"}}}}",
+                     "{\"list\":[1,2,1e19]}", "argument 'list[2]' " OUT_OF_RANGE);
+  /* A number may be any size. */
+  assert_check_read (number, "{\"x\":1000000000000000000000000000000}", NULL);
+  assert_check_read ("{\"properties\":{\"x\":{\"type\":[\"integer\",\"number\"]}}}",
+                     "{\"x\":1e30}", NULL);
 }
 
 static void
@@ -639,6 +688,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/schema/required", test_required);
   g_test_add_func ("/schema/types", test_types);
+  g_test_add_func ("/schema/int64-range", test_int64_range);
   g_test_add_func ("/schema/union-types", test_union_types);
   g_test_add_func ("/schema/root", test_root);
   g_test_add_func ("/schema/nested", test_nested);

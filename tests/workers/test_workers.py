@@ -3,8 +3,9 @@
 
 Starts the server-with-auth example with --workers 2 on an ephemeral port
 and checks that both processes listen and serve, that SIGTERM to the first
-one ends them all, that a worker's death is reported while the rest keep
-serving, and that configurations that cannot work (stateful, stdio, a bad
+one ends them all, that a worker that dies is reported and started again
+(and, when workers keep dying, after a doubling delay rather than in a tight
+loop), and that configurations that cannot work (stateful, stdio, a bad
 count) are refused with a clear message. No timing assertions: deadlines
 only bound waits for things that must happen.
 """
@@ -52,6 +53,26 @@ def listening_sockets(port):
             if state == "0A" and local == f"0100007F:{port:04X}":
                 n += 1
     return n
+
+
+def workers_of(port):
+    """The live processes started as workers of the server on PORT (their
+    initial environment names the port)."""
+    found = []
+    marker = f"NORTH_MCP_WORKER_PORT={port}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                environ = f.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environ and state != "Z":
+            found.append(int(entry))
+    return found
 
 
 def wait_until(predicate, timeout=20):
@@ -152,14 +173,114 @@ def test_sigterm_ends_every_worker(workers):
                       open(f"/proc/{kid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z")
 
 
-def test_dead_worker_is_reported_and_others_serve(workers):
+def test_dead_worker_is_reported_and_restarted(workers):
     kid = children_of(workers.process.pid)[0]
     os.kill(kid, signal.SIGKILL)
-    assert wait_until(lambda: f"worker {kid} ended" in workers.stderr()), workers.stderr()
-    assert wait_until(lambda: listening_sockets(workers.port) == 1)
-    for i in range(10):
+    # The first restart after a worker that lived is immediate.
+    assert wait_until(lambda: f"worker {kid} ended (Child process killed by signal 9)" in workers.stderr()), \
+        workers.stderr()
+    assert re.search(rf"worker {kid} ended \(.*\) after \d+ s; restarting in 0 s", workers.stderr()), \
+        workers.stderr()
+
+    # A new worker listens on the port again, and both processes serve.
+    assert wait_until(lambda: len(children_of(workers.process.pid)) == 1 and
+                      children_of(workers.process.pid)[0] != kid), workers.stderr()
+    assert wait_until(lambda: listening_sockets(workers.port) == 2), workers.stderr()
+    pids = [workers.process.pid, children_of(workers.process.pid)[0]]
+    before = [read_chars(p) for p in pids]
+    for i in range(60):
         status, answer = workers.call(i, 1, i)
         assert status == 200 and answer["result"]["content"][0]["text"] == str(i + 1)
+    after = [read_chars(p) for p in pids]
+    assert all(a > b for a, b in zip(after, before)), (before, after)
+
+    # SIGTERM to the first process still ends the restarted worker too.
+    assert workers.stop() == 0
+    assert wait_until(lambda: not os.path.exists(f"/proc/{pids[1]}") or
+                      open(f"/proc/{pids[1]}/stat").read().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+# Workers that keep dying: a thread SIGKILLs every worker as soon as it
+# appears. The assertions are on what the parent announces ("restarting in
+# N s": the delays must double) and on counts, never on how fast anything
+# happened.
+
+RESTART = re.compile(r"worker (\d+) ended \((.*)\) after (\d+) s; restarting in (\d+) s")
+
+
+def restarts(server):
+    return [(int(m.group(1)), int(m.group(4))) for m in map(RESTART.search, server.lines) if m]
+
+
+class Killer:
+    """Kills every child of PID as soon as it shows up, until stopped."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.killed = set()
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            for kid in children_of(self.pid):
+                try:
+                    os.kill(kid, signal.SIGKILL)
+                    self.killed.add(kid)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+
+    def stop(self):
+        self.running = False
+        self.thread.join(10)
+
+
+def test_crash_loop_backs_off_then_recovers(workers):
+    try:
+        killer = Killer(workers.process.pid)
+        # Long enough for several restarts: 0 + 1 + 2 + 4 s of back-off.
+        assert wait_until(lambda: len(restarts(workers)) >= 5, timeout=120), workers.stderr()
+        killer.stop()
+
+        seen = restarts(workers)
+        delays = [delay for _, delay in seen]
+        # Immediate first, then doubling: a crash loop does not spin.
+        assert delays[:5] == [0, 1, 2, 4, 8], workers.stderr()
+        assert all(later == min(2 * earlier or 1, 30) for earlier, later in zip(delays, delays[1:])), delays
+        # Every death was announced once, and no restart came without one.
+        assert {pid for pid, _ in seen} <= killer.killed
+        assert len(seen) == len({pid for pid, _ in seen})
+
+        # Meanwhile, and once the killing stops, the first process serves;
+        # the next worker listens after its back-off.
+        assert workers.call(1, 2, 1)[0] == 200
+        assert wait_until(lambda: listening_sockets(workers.port) == 2, timeout=120), workers.stderr()
+        kids = children_of(workers.process.pid)
+        assert len(kids) == 1 and kids[0] not in killer.killed
+        for i in range(20):
+            status, answer = workers.call(i, 2, i)
+            assert status == 200 and answer["result"]["content"][0]["text"] == str(i + 2)
+        assert workers_of(workers.port) == kids
+    finally:
+        assert workers.stop() == 0
+    assert wait_until(lambda: workers_of(workers.port) == []), workers_of(workers.port)
+
+
+def test_sigterm_during_back_off_ends_everything(workers):
+    try:
+        killer = Killer(workers.process.pid)
+        # Two quick deaths: the next restart waits (2 s), and is pending.
+        assert wait_until(lambda: len(restarts(workers)) >= 3, timeout=60), workers.stderr()
+        killer.stop()
+        assert [delay for _, delay in restarts(workers)][:3] == [0, 1, 2]
+    finally:
+        status = workers.stop()
+    assert status == 0, workers.stderr()
+    # Nothing of it is left: no worker, no listening socket.
+    assert wait_until(lambda: workers_of(workers.port) == []), workers_of(workers.port)
+    assert listening_sockets(workers.port) == 0
 
 
 @pytest.mark.parametrize("args, message", [

@@ -20,23 +20,26 @@ PyGObject loads this file by itself when a program imports
     if __name__ == "__main__":
         mcp.run()
 
-What it adds:
+What it adds, with FastMCP's names (a FastMCP server ports by changing its
+import and constructor lines; see doc/getting-started-python.md):
 
-- ``Server(name, version, port=..., server_secret=..., debug=..., ...)``
-  and the ``@server.tool()`` decorator, which derives the tool's name,
-  description (the docstring) and input JSON Schema (the type hints) from a
-  plain function, converts the arguments to Python values and the return
-  value to an MCP tool result;
-- ``async def`` tools, run on the GLib main loop by a small asyncio event
-  loop of this module (``asyncio.sleep``, ``asyncio.gather``,
-  ``asyncio.to_thread``, ``loop.run_in_executor`` work; socket and
-  subprocess APIs of asyncio do not);
+- ``Server(name, version, port=..., server_secret=..., debug=...,
+  lifespan=..., ...)`` and the ``@server.tool()``, ``@server.resource()``,
+  ``@server.prompt()``, ``@server.completion()`` and
+  ``@server.custom_route()`` decorators;
+- JSON Schemas from type hints (dataclasses, TypedDict, Enum, Literal,
+  unions, containers, ``Annotated`` with a text or a pydantic ``Field``,
+  pydantic v1/v2 models), arguments converted to the hints, and
+  ``outputSchema``/``structuredContent`` from return annotations;
+- ``async def`` handlers on ``GLibEventLoop``, asyncio's own selector loop
+  driven by the GLib main context: sockets, servers, subprocesses, signals
+  and executors work, hence httpx and aiohttp;
+- ``Context`` with awaitable ``sample()``, ``elicit()``, ``list_roots()``,
+  ``read_resource()``, logging and ``report_progress()``;
+- errors as ``"ExceptionType: message"`` results, one stderr line each;
 - ``get_authenticated_user()``, raising ``AuthenticationError`` when the
   request carries no North user, and ``User.email``,
   ``User.connector_access_tokens`` (a dict) and friends;
-- ``@server.resource(uri)`` and ``@server.prompt()`` likewise;
-- ``Context`` with awaitable ``sample()``, ``elicit()``, ``list_roots()``,
-  progress and logging shortcuts;
 - ``Server.run()``, which parses ``--transport`` and the other shared
   options from ``sys.argv``.
 """
@@ -44,17 +47,27 @@ What it adds:
 import asyncio
 import collections
 import collections.abc
-import concurrent.futures
 import contextvars
-import heapq
+import dataclasses
+import datetime
+import enum
 import inspect
 import json
+import selectors
 import sys
+import threading
 import traceback
 import types
 import typing
+import urllib.parse
+import uuid
 
 from gi.repository import GLib, GObject, Json
+
+try:
+    from gi.repository import Soup
+except ImportError:         # custom routes need Soup 3 (gir1.2-soup-3.0)
+    Soup = None
 
 from ..module import get_introspection_module
 from ..overrides import override
@@ -97,14 +110,49 @@ __all__ += ["json_to_python", "python_to_json"]
 
 
 # ---------------------------------------------------------------------------
-# An asyncio event loop that runs on the GLib main context, so that
-# ``async def`` tools can await while the server keeps serving.
+# The asyncio event loop of async tools: the standard library's selector
+# loop (sockets, transports, servers, subprocesses, signals, executors),
+# driven by the GLib main context instead of its own run_forever(). GLib
+# watches the selector's epoll descriptor; whenever it is readable, or a
+# callback is ready, or a timer is due, one asyncio iteration runs with a
+# select() that does not block. One loop, no polling, no extra thread.
+
+class _NonBlockingSelector(selectors.BaseSelector):
+    """The selector of a GLibEventLoop: a real epoll (or poll) selector
+    whose select() never waits. GLib does the waiting, on fileno()."""
+
+    def __init__(self):
+        self._selector = selectors.DefaultSelector()
+
+    def fileno(self):
+        return self._selector.fileno()
+
+    def register(self, fileobj, events, data=None):
+        return self._selector.register(fileobj, events, data)
+
+    def unregister(self, fileobj):
+        return self._selector.unregister(fileobj)
+
+    def modify(self, fileobj, events, data=None):
+        return self._selector.modify(fileobj, events, data)
+
+    def select(self, timeout=None):
+        return self._selector.select(0)
+
+    def get_key(self, fileobj):
+        return self._selector.get_key(fileobj)
+
+    def get_map(self):
+        return self._selector.get_map()
+
+    def close(self):
+        self._selector.close()
+
 
 class _LoopSource(GLib.Source):
-    """The one GLib source of a GLibEventLoop: ready when callbacks are
-    queued or a timer is due. One source for all callbacks, rather than a
-    source per callback: PyGObject 3.42 leaks a little memory for every
-    callback it hands to GLib."""
+    """Ready when the loop has callbacks queued or a timer is due. One
+    source for all callbacks, rather than a source per callback: PyGObject
+    3.42 leaks a little memory for every callback it hands to GLib."""
 
     def __init__(self, loop):
         super().__init__()
@@ -120,176 +168,87 @@ class _LoopSource(GLib.Source):
         return self._loop._timeout_ms() == 0
 
     def dispatch(self, callback, args):
-        self._loop._run_once()
+        self._loop._iterate()
         return GLib.SOURCE_CONTINUE
 
 
-class GLibEventLoop(asyncio.AbstractEventLoop):
-    """The asyncio event loop async tools run on. It has no run_forever():
-    it runs whenever the GLib main context it was made for (the thread's
-    default one) is iterated, as north_mcp_server_run() does."""
+class GLibEventLoop(asyncio.SelectorEventLoop):
+    """The asyncio event loop async tools run on: asyncio's own
+    ``SelectorEventLoop`` (all of its socket, server, subprocess, signal
+    and executor APIs), iterated by the GLib main context it was made for
+    (the thread's default one) rather than by ``run_forever()``. It counts
+    as running whenever that context is iterated, as
+    ``north_mcp_server_run()`` does."""
 
     def __init__(self):
+        super().__init__(_NonBlockingSelector())
         self._main_context = GLib.MainContext.ref_thread_default()
-        self._ready = collections.deque()
-        self._scheduled = []          # a heap of TimerHandles
         self._tasks = set()
-        self._executor = None
-        self._debug = False
-        self._closed = False
-        self._exception_handler = None
-        self._task_factory = None
+        # What run_forever() would set: the loop "runs" on this thread.
+        self._thread_id = threading.get_ident()
         self._source = _LoopSource(self)
         self._source.attach(self._main_context)
+        self._fd_source = GLib.unix_fd_add_full(
+            GLib.PRIORITY_DEFAULT, self._selector.fileno(), GLib.IOCondition.IN,
+            self._on_selector_ready)
 
-    # Scheduling --------------------------------------------------------
-    def time(self):
-        return GLib.get_monotonic_time() / 1e6
+    def _on_selector_ready(self, fd, condition):
+        self._iterate()
+        return GLib.SOURCE_CONTINUE
 
     def _timeout_ms(self):
-        if self._ready:
+        if self._ready or self._stopping:
             return 0
-        while self._scheduled and self._scheduled[0].cancelled():
-            heapq.heappop(self._scheduled)
         if not self._scheduled:
             return -1
         delay = self._scheduled[0].when() - self.time()
         return 0 if delay <= 0 else max(1, int(delay * 1000 + 0.999))
 
-    def _run_once(self):
-        now = self.time()
-        while self._scheduled and (self._scheduled[0].cancelled()
-                                   or self._scheduled[0].when() <= now):
-            handle = heapq.heappop(self._scheduled)
-            if not handle.cancelled():
-                self._ready.append(handle)
-        # Only what is ready now: callbacks queued meanwhile wait for the
-        # next iteration, so that the main context serves other sources.
+    def _iterate(self):
+        if self.is_closed():
+            return
         previous = asyncio.events._get_running_loop()
         asyncio.events._set_running_loop(self)
         try:
-            for _ in range(len(self._ready)):
-                handle = self._ready.popleft()
-                if not handle.cancelled():
-                    handle._run()
+            self._run_once()
         finally:
             asyncio.events._set_running_loop(previous)
 
-    def call_soon(self, callback, *args, context=None):
-        self._check_closed()
-        handle = asyncio.Handle(callback, args, self, context)
-        self._ready.append(handle)
-        return handle
+    def run_forever(self):
+        raise RuntimeError("this event loop runs whenever the GLib main loop runs "
+                           "(NorthMcp.Server.run()); await in an async tool instead")
 
-    def call_soon_threadsafe(self, callback, *args, context=None):
-        handle = self.call_soon(callback, *args, context=context)
-        self._main_context.wakeup()
-        return handle
+    def run_until_complete(self, future):
+        raise RuntimeError("this event loop runs whenever the GLib main loop runs "
+                           "(NorthMcp.Server.run()); await in an async tool instead")
 
-    def call_later(self, delay, callback, *args, context=None):
-        return self.call_at(self.time() + delay, callback, *args, context=context)
-
-    def call_at(self, when, callback, *args, context=None):
-        self._check_closed()
-        handle = asyncio.TimerHandle(when, callback, args, self, context)
-        heapq.heappush(self._scheduled, handle)
-        return handle
-
-    def _timer_handle_cancelled(self, handle):
-        # Dropped from the heap when it reaches the top.
-        pass
-
-    # Futures and tasks -------------------------------------------------
-    def create_future(self):
-        return asyncio.Future(loop=self)
+    def _run_until_done(self, awaitable):
+        """Iterates the GLib main context until @awaitable is done (for the
+        lifespan, before and after the server runs); returns its result."""
+        task = asyncio.ensure_future(awaitable, loop=self)
+        while not task.done():
+            self._main_context.iteration(True)
+        return task.result()
 
     def create_task(self, coro, *, name=None, context=None):
-        self._check_closed()
-        if self._task_factory is not None:
-            task = self._task_factory(self, coro)
-        else:
-            task = asyncio.Task(coro, loop=self, name=name, context=context)
+        task = super().create_task(coro, name=name, context=context)
         # asyncio keeps only weak references to tasks.
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def set_task_factory(self, factory):
-        self._task_factory = factory
-
-    def get_task_factory(self):
-        return self._task_factory
-
-    def run_in_executor(self, executor, func, *args):
-        self._check_closed()
-        if executor is None:
-            if self._executor is None:
-                self._executor = concurrent.futures.ThreadPoolExecutor(
-                    thread_name_prefix="north-mcp")
-            executor = self._executor
-        return asyncio.wrap_future(executor.submit(func, *args), loop=self)
-
-    def set_default_executor(self, executor):
-        self._executor = executor
-
-    # State ---------------------------------------------------------------
-    def is_running(self):
-        # The loop runs whenever the GLib main loop does.
-        return True
-
-    def is_closed(self):
-        return self._closed
-
-    def _check_closed(self):
-        if self._closed:
-            raise RuntimeError("Event loop is closed")
+    def call_soon_threadsafe(self, callback, *args, context=None):
+        handle = super().call_soon_threadsafe(callback, *args, context=context)
+        self._main_context.wakeup()
+        return handle
 
     def close(self):
-        self._closed = True
+        if self.is_closed():
+            return
         self._source.destroy()
-        self._ready.clear()
-        self._scheduled.clear()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-            self._executor = None
-
-    async def shutdown_asyncgens(self):
-        pass
-
-    async def shutdown_default_executor(self):
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-
-    def get_debug(self):
-        return self._debug
-
-    def set_debug(self, enabled):
-        self._debug = enabled
-
-    # Errors ----------------------------------------------------------------
-    def set_exception_handler(self, handler):
-        self._exception_handler = handler
-
-    def get_exception_handler(self):
-        return self._exception_handler
-
-    def default_exception_handler(self, context):
-        message = context.get("message") or "Unhandled exception in event loop"
-        exception = context.get("exception")
-        print("NorthMcp: %s" % message, file=sys.stderr)
-        if exception is not None:
-            traceback.print_exception(type(exception), exception,
-                                      exception.__traceback__, file=sys.stderr)
-        sys.stderr.flush()
-
-    def call_exception_handler(self, context):
-        if self._exception_handler is not None:
-            try:
-                self._exception_handler(self, context)
-                return
-            except Exception:
-                pass
-        self.default_exception_handler(context)
+        GLib.source_remove(self._fd_source)
+        self._thread_id = None
+        super().close()
 
 
 _loop = None
@@ -297,10 +256,12 @@ _loop = None
 
 def get_event_loop():
     """Returns the ``GLibEventLoop`` async tools run on (one per process,
-    bound to the main context of the thread that first asks for it)."""
+    bound to the main context of the thread that first asks for it). It is
+    also set as the thread's current asyncio event loop."""
     global _loop
     if _loop is None or _loop.is_closed():
         _loop = GLibEventLoop()
+        asyncio.set_event_loop(_loop)
     return _loop
 
 
@@ -397,11 +358,65 @@ def _gio_call(start, finish, *args):
             return
         try:
             future.set_result(finish(result))
+        except GLib.Error as error:
+            # No "north-mcp-error-quark: … (2)" in what users see.
+            future.set_exception(McpError(error.message, error.code, error.domain))
         except Exception as error:
             future.set_exception(error)
 
     start(*args, ready)
     return future
+
+
+class _Done:
+    """What the logging and progress methods of Context return: they send
+    at once, and ``await ctx.info(...)`` (FastMCP's style) works too."""
+
+    __slots__ = ()
+
+    def __await__(self):
+        return iter(())
+
+
+_DONE = _Done()
+
+_LEVELS = {level.value_nick: level for level in (
+    NorthMcp.LogLevel.DEBUG, NorthMcp.LogLevel.INFO, NorthMcp.LogLevel.NOTICE,
+    NorthMcp.LogLevel.WARNING, NorthMcp.LogLevel.ERROR, NorthMcp.LogLevel.CRITICAL,
+    NorthMcp.LogLevel.ALERT, NorthMcp.LogLevel.EMERGENCY)}
+
+
+class ReadResourceContents(typing.NamedTuple):
+    """One item of ``Context.read_resource()``: ``content`` is str (text)
+    or bytes (a blob)."""
+    content: typing.Union[str, bytes]
+    mime_type: typing.Optional[str] = None
+
+
+class ElicitationResult:
+    """What ``Context.elicit()`` returns for a schema given as a type:
+    ``action`` ("accept", "decline" or "cancel") and, when accepted,
+    ``data``, the answer converted to that type."""
+
+    def __init__(self, action, data=None, content=None):
+        self.action = action
+        self.data = data
+        self.content = content
+
+    def __repr__(self):
+        return "ElicitationResult(action=%r, data=%r)" % (self.action, self.data)
+
+
+class RequestContext:
+    """``ctx.request_context`` as in FastMCP: ``lifespan_context`` (what
+    the server's lifespan yielded), ``request_id`` and ``meta``."""
+
+    def __init__(self, context):
+        server = context.get_server()
+        self.lifespan_context = getattr(server, "_lifespan_context", None)
+        self.request_id = context.request_id
+        self.meta = json_to_python(context.get_meta()) or {}
+        self.session = context.get_session()
 
 
 class Context(NorthMcp.Context):
@@ -429,13 +444,29 @@ class Context(NorthMcp.Context):
                                  python_to_json(params).get_object(), self.get_cancellable())
         return json_to_python(result)
 
-    async def elicit(self, message, requested_schema):
-        """``elicitation/create`` (form mode); returns the result dict
-        (``action`` and, when accepted, ``content``)."""
+    async def elicit(self, message, requested_schema=None, *, schema=None):
+        """``elicitation/create`` (form mode). With a JSON Schema dict,
+        returns the result dict (``action`` and, when accepted,
+        ``content``); with a type (a pydantic model, dataclass or
+        TypedDict, as FastMCP's ``schema=``), an ``ElicitationResult``
+        whose ``data`` is the answer converted to that type."""
+        kind = requested_schema if requested_schema is not None else schema
+        as_type = isinstance(kind, type)
+        requested = kind
+        if as_type:
+            builder = _SchemaBuilder()
+            reference = builder.of(kind)
+            requested = builder.defs.get(reference.get("$ref", "").rsplit("/", 1)[-1], reference)
+            requested = {key: value for key, value in requested.items() if key != "title"}
         result = await _gio_call(self.elicit_async, self.elicit_finish, message,
-                                 python_to_json(requested_schema).get_object(),
+                                 python_to_json(requested).get_object(),
                                  self.get_cancellable())
-        return json_to_python(result)
+        result = json_to_python(result)
+        if not as_type:
+            return result
+        content = result.get("content")
+        data = _convert(content, kind, "content") if result.get("action") == "accept" else None
+        return ElicitationResult(result.get("action"), data, content)
 
     async def list_roots(self):
         """``roots/list``; returns the list of roots (dicts)."""
@@ -443,36 +474,101 @@ class Context(NorthMcp.Context):
                                 self.get_cancellable())
         return json_to_python(roots)
 
+    async def read_resource(self, uri):
+        """Reads one of this server's resources made with
+        ``@server.resource()`` (a fixed URI or a template); returns a list
+        of ``ReadResourceContents`` (``content``, ``mime_type``), as
+        FastMCP does."""
+        server = self.get_server()
+        readers = getattr(server, "_readers", None) or []
+        for reader in readers:
+            variables = reader.match(uri)
+            if variables is None:
+                continue
+            value = reader.call(self, variables)
+            if inspect.isawaitable(value):
+                value = await value
+            return [ReadResourceContents(*_resource_parts(value, reader.mime_type))]
+        raise McpError("Unknown resource: %s" % uri, -32002)
+
+    @property
+    def request_id(self):
+        """The JSON-RPC id of the request, as a str."""
+        node = self.get_request_id()
+        value = json_to_python(node) if isinstance(node, Json.Node) else node
+        return None if value is None else str(value)
+
+    @property
+    def request_context(self):
+        """FastMCP's ``ctx.request_context`` (``lifespan_context``…)."""
+        return RequestContext(self)
+
+    @property
+    def fastmcp(self):
+        """The server, as FastMCP's ``ctx.fastmcp``."""
+        return self.get_server()
+
+    @property
+    def session(self):
+        """The ``NorthMcp.Session`` (``None`` for stateless HTTP)."""
+        return self.get_session()
+
+    def report_progress(self, progress, total=None, message=None):
+        """Reports progress when the client asked for it (a progress
+        token). Sends at once; may be awaited, as in FastMCP."""
+        NorthMcp.Context.report_progress(self, float(progress),
+                                         -1.0 if total is None else float(total), message)
+        return _DONE
+
     def progress(self, progress, total=None, message=None):
-        """Reports progress (when the client asked for it)."""
-        self.report_progress(float(progress), -1.0 if total is None else float(total), message)
+        """The same as ``report_progress()``."""
+        return self.report_progress(progress, total, message)
 
-    def _log(self, level, message, logger):
-        self.log_message(level, logger, str(message))
+    def log(self, level, message, logger=None, *, logger_name=None, extra=None):
+        """Sends a ``notifications/message`` at @level ("debug", "info",
+        "warning", "error"… or a ``NorthMcp.LogLevel``); @extra (a dict)
+        is sent along as ``{"msg": message, **extra}``. Sends at once; may
+        be awaited, as in FastMCP."""
+        if isinstance(level, str):
+            if level not in _LEVELS:
+                raise ValueError("unknown log level %r: use one of %s"
+                                 % (level, ", ".join(_LEVELS)))
+            level = _LEVELS[level]
+        logger = logger_name if logger_name is not None else logger
+        if isinstance(message, Json.Node):
+            NorthMcp.Context.log(self, level, logger, message)
+        elif extra:
+            NorthMcp.Context.log(self, level, logger,
+                                 python_to_json(dict({"msg": str(message)}, **extra)))
+        else:
+            self.log_message(level, logger, str(message))
+        return _DONE
 
-    def debug(self, message, logger=None):
-        """Sends a ``notifications/message`` at debug level."""
-        self._log(NorthMcp.LogLevel.DEBUG, message, logger)
+    def debug(self, message, logger=None, **kwargs):
+        """``notifications/message`` at debug level (awaitable)."""
+        return self.log(NorthMcp.LogLevel.DEBUG, message, logger, **kwargs)
 
-    def info(self, message, logger=None):
-        """Sends a ``notifications/message`` at info level."""
-        self._log(NorthMcp.LogLevel.INFO, message, logger)
+    def info(self, message, logger=None, **kwargs):
+        """``notifications/message`` at info level (awaitable)."""
+        return self.log(NorthMcp.LogLevel.INFO, message, logger, **kwargs)
 
-    def warning(self, message, logger=None):
-        """Sends a ``notifications/message`` at warning level."""
-        self._log(NorthMcp.LogLevel.WARNING, message, logger)
+    def warning(self, message, logger=None, **kwargs):
+        """``notifications/message`` at warning level (awaitable)."""
+        return self.log(NorthMcp.LogLevel.WARNING, message, logger, **kwargs)
 
-    def error(self, message, logger=None):
-        """Sends a ``notifications/message`` at error level."""
-        self._log(NorthMcp.LogLevel.ERROR, message, logger)
+    def error(self, message, logger=None, **kwargs):
+        """``notifications/message`` at error level (awaitable)."""
+        return self.log(NorthMcp.LogLevel.ERROR, message, logger, **kwargs)
 
 
 Context = override(Context)
-__all__.append("Context")
+__all__ += ["Context", "ReadResourceContents", "ElicitationResult", "RequestContext"]
 
 
 # ---------------------------------------------------------------------------
-# Tools from functions
+# JSON Schemas from type hints, and JSON values converted to those hints:
+# what FastMCP does with pydantic, done by hand so that pydantic stays
+# optional (v1 and v2 models are used through whichever API they have).
 
 def _json_type_of(value):
     if value is None:
@@ -492,249 +588,728 @@ def _is_union(origin):
     return origin is typing.Union or origin is getattr(types, "UnionType", None)
 
 
-def schema_for_type(hint):
-    """Returns the JSON Schema (a dict) of a Python type hint: int, float,
-    str, bool, None, list/tuple/set[...], dict[str, ...], Optional[...],
-    Union[...], Literal[...], Any, and Annotated[T, "description"]."""
-    if hint is inspect.Parameter.empty or hint is typing.Any or hint is object:
-        return {}
-    if hint is None or hint is _NoneType:
-        return {"type": "null"}
+def _is_pydantic_model(hint):
+    return (isinstance(hint, type) and any(
+        base.__module__.startswith("pydantic") and base.__name__ == "BaseModel"
+        for base in hint.__mro__))
 
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
 
-    if origin is typing.Annotated:
-        schema = dict(schema_for_type(args[0]))
-        for extra in args[1:]:
-            if isinstance(extra, str):
-                schema["description"] = extra
-            elif isinstance(extra, dict):
-                schema.update(extra)
+def _is_pydantic_field(value):
+    return type(value).__name__ == "FieldInfo" and type(value).__module__.startswith("pydantic")
+
+
+def _is_typeddict(hint):
+    return isinstance(hint, type) and issubclass(hint, dict) and hasattr(hint, "__total__")
+
+
+def _pydantic_undefined(value):
+    return type(value).__name__ in ("UndefinedType", "PydanticUndefinedType")
+
+
+_CONSTRAINTS = (("ge", "minimum"), ("gt", "exclusiveMinimum"), ("le", "maximum"),
+                ("lt", "exclusiveMaximum"), ("multiple_of", "multipleOf"),
+                ("pattern", "pattern"), ("regex", "pattern"))
+
+
+def _apply_metadata(schema, extra):
+    """Adds what an ``Annotated`` extra says to @schema: a str is the
+    description; a dict is merged; a pydantic ``Field(...)`` (v1 or v2) or an
+    annotated-types constraint gives title, description, bounds, lengths,
+    pattern and examples."""
+    if isinstance(extra, str):
+        schema["description"] = extra
+        return
+    if isinstance(extra, collections.abc.Mapping):
+        schema.update(extra)
+        return
+    items = [extra] + list(getattr(extra, "metadata", None) or [])
+    for item in items:
+        for attribute, keyword in _CONSTRAINTS:
+            value = getattr(item, attribute, None)
+            if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                schema[keyword] = value
+        for attribute in ("min_length", "min_items"):
+            value = getattr(item, attribute, None)
+            if isinstance(value, int):
+                schema["minItems" if schema.get("type") == "array" else "minLength"] = value
+        for attribute in ("max_length", "max_items"):
+            value = getattr(item, attribute, None)
+            if isinstance(value, int):
+                schema["maxItems" if schema.get("type") == "array" else "maxLength"] = value
+    for attribute in ("title", "description"):
+        value = getattr(extra, attribute, None)
+        if isinstance(value, str):
+            schema[attribute] = value
+    examples = getattr(extra, "examples", None)
+    if isinstance(examples, list):
+        schema["examples"] = examples
+
+
+class _SchemaBuilder:
+    """Makes the JSON Schemas of type hints; named types (dataclasses,
+    TypedDicts, Enums, pydantic models) go to ``$defs`` once, so that
+    recursive types work and the C validator resolves them by ``$ref``."""
+
+    def __init__(self):
+        self.defs = {}
+        self._names = {}      # type -> its $defs name
+
+    def finish(self, schema):
+        if self.defs:
+            schema = dict(schema)
+            schema["$defs"] = self.defs
         return schema
-    if _is_union(origin):
-        schemas = [schema_for_type(arg) for arg in args]
-        return schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
-    if origin is typing.Literal:
-        schema = {"enum": list(args)}
-        kinds = {_json_type_of(value) for value in args}
+
+    def _define(self, hint, make):
+        name = self._names.get(hint)
+        if name is None:
+            name = hint.__name__
+            while name in self.defs:
+                name += "_"
+            self._names[hint] = name
+            self.defs[name] = {}            # reserved: recursion stops here
+            self.defs[name] = make()
+        return {"$ref": "#/$defs/" + name}
+
+    def of(self, hint):
+        if hint is inspect.Parameter.empty or hint is typing.Any or hint is object:
+            return {}
+        if hint is None or hint is _NoneType:
+            return {"type": "null"}
+
+        origin = typing.get_origin(hint)
+        args = typing.get_args(hint)
+
+        if origin is typing.Annotated:
+            schema = dict(self.of(args[0]))
+            for extra in args[1:]:
+                _apply_metadata(schema, extra)
+            return schema
+        if origin in (getattr(typing, "Required", None), getattr(typing, "NotRequired", None)):
+            return self.of(args[0])
+        if _is_union(origin):
+            schemas = [self.of(arg) for arg in args]
+            return schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+        if origin is typing.Literal:
+            schema = {"enum": list(args)}
+            kinds = {_json_type_of(value) for value in args}
+            if len(kinds) == 1:
+                schema["type"] = kinds.pop()
+            return schema
+
+        if hint is bool:
+            return {"type": "boolean"}
+        if hint is int:
+            return {"type": "integer"}
+        if hint is float:
+            return {"type": "number"}
+        if hint is str:
+            return {"type": "string"}
+        for kind, format_ in ((datetime.datetime, "date-time"), (datetime.date, "date"),
+                              (datetime.time, "time"), (uuid.UUID, "uuid")):
+            if hint is kind:
+                return {"type": "string", "format": format_}
+
+        if isinstance(hint, type) and issubclass(hint, enum.Enum):
+            return self._define(hint, lambda: self._enum(hint))
+        if _is_pydantic_model(hint):
+            return self._define(hint, lambda: self._pydantic(hint))
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            return self._define(hint, lambda: self._dataclass(hint))
+        if _is_typeddict(hint):
+            return self._define(hint, lambda: self._typeddict(hint))
+
+        container = origin or hint
+        if isinstance(container, type):
+            if issubclass(container, (str, bytes)):
+                raise TypeError("no JSON Schema for %r" % (hint,))
+            if issubclass(container, collections.abc.Mapping):
+                schema = {"type": "object"}
+                if len(args) == 2 and self.of(args[1]):
+                    schema["additionalProperties"] = self.of(args[1])
+                return schema
+            if issubclass(container, tuple) and args and args[-1] is not Ellipsis:
+                items = [self.of(arg) for arg in args]
+                return {"type": "array", "prefixItems": items,
+                        "minItems": len(items), "maxItems": len(items)}
+            if issubclass(container, (collections.abc.Sequence, collections.abc.Set)):
+                schema = {"type": "array"}
+                if args and self.of(args[0]):
+                    schema["items"] = self.of(args[0])
+                return schema
+
+        raise TypeError("no JSON Schema for the type hint %r: use int, float, str, bool, "
+                        "list, dict, Optional, Literal, Any, an Enum, a dataclass, a "
+                        "TypedDict or a pydantic model" % (hint,))
+
+    def _enum(self, hint):
+        values = [member.value for member in hint]
+        schema = {"title": hint.__name__, "enum": values}
+        kinds = {_json_type_of(value) for value in values}
         if len(kinds) == 1:
             schema["type"] = kinds.pop()
         return schema
 
-    if hint is bool:
-        return {"type": "boolean"}
-    if hint is int:
-        return {"type": "integer"}
-    if hint is float:
-        return {"type": "number"}
-    if hint is str:
-        return {"type": "string"}
+    def _object(self, hint, fields, required):
+        schema = {"type": "object", "title": hint.__name__, "properties": fields}
+        if required:
+            schema["required"] = required
+        doc = hint.__dict__.get("__doc__")           # its own, not dict's
+        if doc and not doc.startswith(hint.__name__ + "("):   # not the generated one
+            doc = inspect.cleandoc(doc)
+            schema["description"] = doc
+        return schema
 
-    container = origin or hint
-    if isinstance(container, type):
-        if issubclass(container, (str, bytes)):
-            raise TypeError("no JSON Schema for %r" % (hint,))
-        if issubclass(container, collections.abc.Mapping):
-            schema = {"type": "object"}
-            if len(args) == 2 and schema_for_type(args[1]):
-                schema["additionalProperties"] = schema_for_type(args[1])
-            return schema
-        if issubclass(container, tuple) and args and args[-1] is not Ellipsis:
-            items = [schema_for_type(arg) for arg in args]
-            return {"type": "array", "prefixItems": items,
-                    "minItems": len(items), "maxItems": len(items)}
-        if issubclass(container, (collections.abc.Sequence, collections.abc.Set)):
-            schema = {"type": "array"}
-            if args and schema_for_type(args[0]):
-                schema["items"] = schema_for_type(args[0])
-            return schema
+    def _dataclass(self, hint):
+        hints = typing.get_type_hints(hint, include_extras=True)
+        properties, required = {}, []
+        for field in dataclasses.fields(hint):
+            if not field.init:
+                continue
+            schema = _titled(self.of(hints.get(field.name, field.type)), field.name)
+            if field.default is not dataclasses.MISSING:
+                _set_default(schema, field.default)
+            elif field.default_factory is dataclasses.MISSING:
+                required.append(field.name)
+            properties[field.name] = schema
+        return self._object(hint, properties, required)
 
-    raise TypeError("no JSON Schema for the type hint %r: use int, float, str, "
-                    "bool, list, dict, Optional, Literal or Any" % (hint,))
+    def _typeddict(self, hint):
+        hints = typing.get_type_hints(hint, include_extras=True)
+        required_keys = getattr(hint, "__required_keys__", frozenset(hints))
+        properties = {name: _titled(self.of(value), name) for name, value in hints.items()}
+        return self._object(hint, properties, [k for k in hints if k in required_keys])
+
+    def _pydantic(self, hint):
+        template = "#/$defs/{model}"
+        if hasattr(hint, "model_json_schema"):          # pydantic 2
+            schema = hint.model_json_schema(ref_template=template)
+            nested = schema.pop("$defs", {})
+        else:                                            # pydantic 1
+            schema = hint.schema(ref_template=template)
+            nested = schema.pop("definitions", {})
+        for name, definition in nested.items():
+            self.defs.setdefault(name, definition)
+        return schema
+
+
+def _title(name):
+    return name.replace("_", " ").title()
+
+
+def _titled(schema, name):
+    """@schema with a title from @name, as pydantic does (not next to a
+    bare $ref, whose target has its own)."""
+    schema = dict(schema)
+    if "$ref" not in schema:
+        schema.setdefault("title", _title(name))
+    return schema
+
+
+def _set_default(schema, default):
+    try:
+        json.dumps(default, allow_nan=False)
+    except (TypeError, ValueError):
+        default = _to_jsonable(default)
+        try:
+            json.dumps(default, allow_nan=False)
+        except (TypeError, ValueError):
+            return
+    schema["default"] = default
+
+
+def schema_for_type(hint):
+    """Returns the JSON Schema (a dict) of a Python type hint: int, float,
+    str, bool, None, list/tuple/set[...], dict[str, ...], Optional[...],
+    Union[...], Literal[...], Any, Enum, dataclasses, TypedDict, pydantic
+    models, datetime/date/time/UUID, and Annotated[T, "description"] or
+    Annotated[T, pydantic.Field(...)]. Named types are in ``$defs``."""
+    builder = _SchemaBuilder()
+    return builder.finish(builder.of(hint))
 
 
 __all__.append("schema_for_type")
 
 
+class ArgumentError(ValueError):
+    """A tool, resource or prompt argument that does not fit its hint."""
+
+
+def _kind_of(value):
+    try:
+        return _json_type_of(value)
+    except TypeError:
+        return {dict: "object", list: "array"}.get(type(value), type(value).__name__)
+
+
+def _fail(path, expected, value):
+    raise ArgumentError("argument '%s' must be %s, got %s" % (path, expected, _kind_of(value)))
+
+
+def _convert(value, hint, path, text=False):
+    """Converts the JSON value @value (already checked against the schema
+    by the server) to the type hint @hint: integral floats to int, objects
+    to dataclasses, TypedDicts and pydantic models, values to Enum members.
+    With @text (URI template variables and prompt arguments, which are
+    always strings), strings become the numbers and booleans the hint asks
+    for. @path names the argument."""
+    if hint is inspect.Parameter.empty or hint is typing.Any or hint is object:
+        return value
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Annotated or origin in (getattr(typing, "Required", None),
+                                                getattr(typing, "NotRequired", None)):
+        return _convert(value, args[0], path, text)
+    if _is_union(origin):
+        if value is None and _NoneType in args:
+            return None
+        errors = []
+        for member in args:
+            if member is _NoneType:
+                continue
+            try:
+                return _convert(value, member, path, text)
+            except (ArgumentError, TypeError, ValueError) as error:
+                errors.append(error)
+        raise errors[0] if len(errors) == 1 else ArgumentError(
+            "argument '%s' matches none of %s" % (path, hint))
+    if origin is typing.Literal:
+        for choice in args:
+            if value == choice or (text and isinstance(value, str) and
+                                   not isinstance(choice, str) and value == json.dumps(choice)):
+                return choice
+        _fail(path, "one of %s" % ", ".join(json.dumps(choice) for choice in args), value)
+    if hint is None or hint is _NoneType:
+        if value is not None:
+            _fail(path, "null", value)
+        return None
+    if hint is bool:
+        if text and isinstance(value, str) and value in ("true", "false"):
+            return value == "true"
+        if not isinstance(value, bool):
+            _fail(path, "a boolean", value)
+        return value
+    if hint is int:
+        if text and isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                _fail(path, "an integer", value)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            _fail(path, "an integer", value)
+        return value
+    if hint is float:
+        if text and isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                _fail(path, "a number", value)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            _fail(path, "a number", value)
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            _fail(path, "a string", value)
+        return value
+    if hint in (datetime.datetime, datetime.date, datetime.time):
+        if not isinstance(value, str):
+            _fail(path, "an ISO 8601 string", value)
+        try:
+            return hint.fromisoformat(value.replace("Z", "+00:00") if hint is not datetime.date
+                                      else value)
+        except ValueError:
+            _fail(path, "an ISO 8601 %s" % hint.__name__, value)
+    if hint is uuid.UUID:
+        try:
+            return uuid.UUID(value)
+        except (TypeError, ValueError, AttributeError):
+            _fail(path, "a UUID", value)
+
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        for member in hint:
+            if member.value == value or (text and isinstance(value, str) and
+                                         not isinstance(member.value, str) and
+                                         value == json.dumps(member.value)):
+                return member
+        _fail(path, "one of %s" % ", ".join(json.dumps(m.value) for m in hint), value)
+    if _is_pydantic_model(hint):
+        try:
+            if hasattr(hint, "model_validate"):
+                return hint.model_validate(value)
+            return hint.parse_obj(value)
+        except Exception as error:
+            raise ArgumentError("argument '%s': %s" % (path, error)) from None
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        if not isinstance(value, dict):
+            _fail(path, "an object", value)
+        hints = typing.get_type_hints(hint)
+        kwargs = {}
+        for field in dataclasses.fields(hint):
+            if field.init and field.name in value:
+                kwargs[field.name] = _convert(value[field.name], hints.get(field.name),
+                                              "%s.%s" % (path, field.name), text)
+        try:
+            return hint(**kwargs)
+        except TypeError as error:
+            raise ArgumentError("argument '%s': %s" % (path, error)) from None
+    if _is_typeddict(hint):
+        if not isinstance(value, dict):
+            _fail(path, "an object", value)
+        hints = typing.get_type_hints(hint)
+        return {key: _convert(item, hints.get(key, typing.Any), "%s.%s" % (path, key), text)
+                for key, item in value.items()}
+
+    container = origin or hint
+    if isinstance(container, type):
+        if issubclass(container, collections.abc.Mapping):
+            if not isinstance(value, dict):
+                _fail(path, "an object", value)
+            if len(args) == 2:
+                return {key: _convert(item, args[1], "%s.%s" % (path, key), text)
+                        for key, item in value.items()}
+            return value
+        if issubclass(container, (collections.abc.Sequence, collections.abc.Set)) \
+                and not issubclass(container, (str, bytes)):
+            if not isinstance(value, list):
+                _fail(path, "an array", value)
+            if issubclass(container, tuple) and args and args[-1] is not Ellipsis:
+                items = [_convert(item, arg, "%s[%d]" % (path, index), text)
+                         for index, (item, arg) in enumerate(zip(value, args))]
+            else:
+                item_hint = args[0] if args else typing.Any
+                items = [_convert(item, item_hint, "%s[%d]" % (path, index), text)
+                         for index, item in enumerate(value)]
+            if issubclass(container, tuple):
+                return tuple(items)
+            if issubclass(container, collections.abc.Set):
+                return frozenset(items) if container is frozenset else set(items)
+            return items
+    return value
+
+
+def _to_jsonable(value):
+    """Python values to JSON values: dataclasses and pydantic models to
+    objects, Enum members to their values, tuples and sets to arrays, dates
+    to ISO 8601 text; what JSON has stays as it is."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, enum.Enum):
+        return _to_jsonable(value.value)
+    if isinstance(value, collections.abc.Mapping):
+        return {str(key.value if isinstance(key, enum.Enum) else key): _to_jsonable(item)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_to_jsonable(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _to_jsonable(getattr(value, field.name))
+                for field in dataclasses.fields(value)}
+    if hasattr(value, "model_dump"):                    # pydantic 2
+        return value.model_dump(mode="json")
+    if _is_pydantic_model(type(value)):                  # pydantic 1
+        return json.loads(value.json())
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _output_spec(hint, name):
+    """(outputSchema or None, wrap) for a return annotation, as FastMCP
+    decides: objects (dataclasses, TypedDicts, pydantic models,
+    ``dict[str, T]``) are the structured content themselves; primitives,
+    lists, unions and the like are wrapped as ``{"result": ...}``; no
+    annotation, a bare ``dict``, ``Any`` or a class without fields give no
+    schema."""
+    if hint is inspect.Parameter.empty or hint is typing.Any or hint is object:
+        return None, False
+    bare = hint
+    while typing.get_origin(bare) is typing.Annotated:
+        bare = typing.get_args(bare)[0]
+    if isinstance(bare, type) and issubclass(bare, (NorthMcp.ToolResult, Json.Node)):
+        return None, False
+    builder = _SchemaBuilder()
+    origin = typing.get_origin(bare)
+    args = typing.get_args(bare)
+    try:
+        if origin is not None and isinstance(origin, type) and \
+                issubclass(origin, collections.abc.Mapping):
+            if len(args) == 2 and args[0] is not str:
+                wrap = True
+            else:
+                return builder.finish(builder.of(hint)), False
+        elif (_is_pydantic_model(bare) or _is_typeddict(bare) or
+              (dataclasses.is_dataclass(bare) and isinstance(bare, type))):
+            name_ = builder.of(bare)["$ref"].rsplit("/", 1)[1]
+            root = dict(builder.defs[name_])
+            if ('"#/$defs/%s"' % name_) not in json.dumps(builder.defs):
+                del builder.defs[name_]      # not recursive: only needed at the top
+            return builder.finish(root), False
+        elif origin is None and isinstance(bare, type) and \
+                bare not in (str, int, float, bool, bytes, _NoneType) and \
+                not issubclass(bare, enum.Enum):
+            return None, False
+        else:
+            wrap = True
+        result = dict(builder.of(hint), title="Result")
+    except TypeError:
+        return None, False
+    schema = {"type": "object", "properties": {"result": result},
+              "required": ["result"], "title": name + "Output"}
+    return builder.finish(schema), wrap
+
+
 def _is_context_hint(hint):
+    while typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
     return isinstance(hint, type) and issubclass(hint, NorthMcp.Context)
+
+
+_UNSET = object()
 
 
 class _ToolSpec:
     """What the C tool keeps as user data: the function and how to call it."""
 
-    __slots__ = ("function", "parameters", "context_parameter", "var_keyword")
+    __slots__ = ("function", "parameters", "context_parameter", "var_keyword",
+                 "output_wrap", "output_schema", "owner")
 
     def __init__(self, function):
         self.function = function
         self.parameters = {}          # name -> (hint, has_default)
         self.context_parameter = None
         self.var_keyword = False
+        self.output_wrap = False
+        self.output_schema = None
+        self.owner = "tool " + getattr(function, "__name__", "?")
 
 
-def _describe_function(function):
-    """Returns (spec, input_schema) for @function."""
-    signature = inspect.signature(function)
+def _type_hints(function):
     try:
-        hints = typing.get_type_hints(function, include_extras=True)
+        return typing.get_type_hints(function, include_extras=True)
     except Exception:
-        hints = getattr(function, "__annotations__", {})
+        return dict(getattr(function, "__annotations__", {}))
 
+
+def _describe_function(function, kind="tool", name=None):
+    """Returns (spec, input_schema) for @function; errors name the tool (or
+    resource, prompt) and the parameter."""
+    signature = inspect.signature(function)
+    hints = _type_hints(function)
     spec = _ToolSpec(function)
+    spec.owner = "%s '%s'" % (kind, name or getattr(function, "__name__", "?"))
+    builder = _SchemaBuilder()
     properties = {}
     required = []
 
-    for name, parameter in signature.parameters.items():
-        hint = hints.get(name, inspect.Parameter.empty)
+    for parameter_name, parameter in signature.parameters.items():
+        hint = hints.get(parameter_name, inspect.Parameter.empty)
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             spec.var_keyword = True
             continue
-        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL,
-                              inspect.Parameter.POSITIONAL_ONLY):
-            raise TypeError("tool %s: parameter %s must be passable by keyword"
-                            % (function.__name__, name))
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            continue
+        if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
+            raise TypeError("%s: parameter '%s' must be passable by keyword"
+                            % (spec.owner, parameter_name))
         if _is_context_hint(hint):
-            spec.context_parameter = name
+            spec.context_parameter = parameter_name
             continue
 
-        schema = dict(schema_for_type(hint))
-        schema.setdefault("title", name.replace("_", " ").title())
-        has_default = parameter.default is not inspect.Parameter.empty
+        default = parameter.default
+        field = None
+        if _is_pydantic_field(default):         # def f(x: int = Field(ge=1))
+            field = default
+            default = getattr(field, "default", inspect.Parameter.empty)
+            if _pydantic_undefined(default) or default is Ellipsis:
+                factory = getattr(field, "default_factory", None)
+                default = factory() if factory else inspect.Parameter.empty
+        try:
+            schema = dict(builder.of(hint))
+        except TypeError as error:
+            raise TypeError("%s: parameter '%s': %s" % (spec.owner, parameter_name, error)) \
+                from None
+        if field is not None:
+            _apply_metadata(schema, field)
+        schema = _titled(schema, parameter_name)
+        has_default = default is not inspect.Parameter.empty
         if has_default:
-            try:
-                json.dumps(parameter.default, allow_nan=False)
-                schema["default"] = parameter.default
-            except (TypeError, ValueError):
-                pass
+            _set_default(schema, default)
         else:
-            required.append(name)
-        properties[name] = schema
-        spec.parameters[name] = (hint, has_default)
+            required.append(parameter_name)
+        properties[parameter_name] = schema
+        # A Field() default is not a value: pass the value it holds.
+        spec.parameters[parameter_name] = (hint, has_default,
+                                           default if field is not None else _UNSET)
 
     input_schema = {"type": "object", "properties": properties}
     if required:
         input_schema["required"] = required
-    return spec, input_schema
+    return spec, builder.finish(input_schema)
 
 
-def _coerce(value, hint):
-    """Adjusts a JSON value to the parameter's type hint where JSON and
-    Python differ (a JSON number 3 for a float, an array for a tuple)."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin is typing.Annotated:
-        return _coerce(value, args[0])
-    if _is_union(origin):
-        if value is None:
-            return None
-        members = [arg for arg in args if arg is not _NoneType]
-        if len(members) == 1:
-            return _coerce(value, members[0])
-        return value
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    container = origin or hint
-    if isinstance(container, type) and isinstance(value, list):
-        if issubclass(container, tuple):
-            return tuple(value)
-        if issubclass(container, (set, frozenset)):
-            return container(value)
-        if args and issubclass(container, list):
-            return [_coerce(item, args[0]) for item in value]
-    return value
+def _text_of(value):
+    return value if isinstance(value, str) else json.dumps(
+        value, allow_nan=False, default=_json_default)
 
 
-def tool_result_from_value(value):
-    """Converts what a tool function returned to a ``NorthMcp.ToolResult``:
-    a str becomes a text block; a number or bool its JSON text; a dict
-    structured content (and its JSON text); a list one text block per item
+def tool_result_from_value(value, output_schema=None, wrap=False):
+    """Converts what a tool function returned to a ``NorthMcp.ToolResult``.
+
+    Without an output schema: a str becomes a text block; a number or bool
+    its JSON text; a dict (or a dataclass, TypedDict or pydantic model)
+    structured content and its JSON text; a list one text block per item
     and ``{"result": [...]}`` as structured content; ``None`` an empty
     result; a ``Json.Node`` content block is added as is; a
-    ``NorthMcp.ToolResult`` is returned unchanged."""
+    ``NorthMcp.ToolResult`` is returned unchanged.
+
+    With @output_schema (made from the return annotation), the structured
+    content is the value itself, or ``{"result": value}`` when @wrap, as
+    FastMCP does."""
     if isinstance(value, NorthMcp.ToolResult):
         return value
-    if value is None:
-        return NorthMcp.ToolResult.new()
-    if isinstance(value, str):
-        return NorthMcp.ToolResult.new_text(value)
-    if isinstance(value, (bool, int, float)):
-        return NorthMcp.ToolResult.new_text(json.dumps(value, allow_nan=False))
     if isinstance(value, Json.Node):
         result = NorthMcp.ToolResult.new()
         result.add_content(value)
         return result
-    if isinstance(value, collections.abc.Mapping):
-        return NorthMcp.ToolResult.new_structured(python_to_json(dict(value)))
-    if isinstance(value, (list, tuple, set, frozenset)):
-        # As FastMCP does: one text block per item, and the whole list as
-        # structured content.
-        items = list(value)
+    if isinstance(value, (list, tuple, set, frozenset)) and \
+            any(isinstance(item, Json.Node) for item in value):
         result = NorthMcp.ToolResult.new()
-        for item in items:
+        for item in value:
             if isinstance(item, Json.Node):
                 result.add_content(item)
             else:
-                result.add_text(item if isinstance(item, str)
-                                else json.dumps(item, allow_nan=False, default=_json_default))
-        if not any(isinstance(item, Json.Node) for item in items):
-            result.set_structured_content(python_to_json({"result": items}))
+                result.add_text(_text_of(_to_jsonable(item)))
         return result
-    raise TypeError("a tool cannot return %s: return str, a number, a dict, "
-                    "a list or a NorthMcp.ToolResult" % type(value).__name__)
+
+    plain = _to_jsonable(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        # As FastMCP does: one text block per item.
+        result = NorthMcp.ToolResult.new()
+        for item in plain:
+            result.add_text(_text_of(item))
+        structured = {"result": plain}
+    elif plain is None:
+        result = NorthMcp.ToolResult.new()
+        structured = {"result": None} if output_schema is not None else None
+    elif isinstance(plain, (str, bool, int, float)):
+        result = NorthMcp.ToolResult.new_text(_text_of(plain))
+        structured = {"result": plain} if output_schema is not None else None
+    elif isinstance(plain, dict):
+        result = NorthMcp.ToolResult.new_text(_text_of(plain))
+        structured = {"result": plain} if wrap else plain
+    else:
+        raise TypeError("a tool cannot return %s: return str, a number, a dict, a list, "
+                        "a dataclass, a pydantic model or a NorthMcp.ToolResult"
+                        % type(value).__name__)
+    if structured is not None:
+        result.set_structured_content(python_to_json(structured))
+    return result
+
+
+class ToolError(Exception):
+    """Raise it from a tool to answer with an error result whose text is
+    just the message (other exceptions read ``"ExceptionType: message"``),
+    as FastMCP's ``ToolError``."""
+
+
+class McpError(Exception):
+    """A request to the client (``Context.sample()``, ``elicit()``…) or a
+    ``NorthMcp`` call failed. ``code`` is the JSON-RPC or ``NorthMcp.Error``
+    code, ``domain`` the GLib error domain name."""
+
+    def __init__(self, message, code=0, domain=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.domain = domain
 
 
 def _error_message(exception):
-    message = str(exception)
-    return message if message else type(exception).__name__
+    """"ExceptionType: message", without GLib's "domain-quark: … (code)"."""
+    if isinstance(exception, (ToolError, ArgumentError)):
+        return str(exception) or type(exception).__name__
+    if isinstance(exception, GLib.Error):
+        name, message = "GLib.Error", exception.message or ""
+    else:
+        name, message = type(exception).__name__, str(exception)
+    return "%s: %s" % (name, message) if message else name
 
 
-def _log_exception(context, exception):
+def _where(exception):
+    """'file:line in function' of the innermost frame of the traceback."""
+    frames = traceback.extract_tb(exception.__traceback__)
+    if not frames:
+        return None
+    frame = frames[-1]
+    return "%s:%d in %s" % (frame.filename, frame.lineno, frame.name)
+
+
+def _log_exception(context, exception, owner):
+    """One line on stderr per failed call; the whole traceback with
+    ``--debug``."""
     server = context.get_server()
-    if server is not None and server.get_debug():
+    if isinstance(exception, (ToolError, ArgumentError)):
+        pass
+    elif server is not None and server.get_debug():
+        print("NorthMcp: %s failed:" % owner, file=sys.stderr)
         traceback.print_exception(type(exception), exception,
                                   exception.__traceback__, file=sys.stderr)
+    else:
+        where = _where(exception)
+        print("NorthMcp: %s failed: %s%s" % (owner, _error_message(exception),
+                                             " (%s)" % where if where else ""),
+              file=sys.stderr)
+    sys.stderr.flush()
+
+
+_JSONRPC_DOMAIN = GLib.quark_to_string(NorthMcp.jsonrpc_error_quark())
 
 
 def _is_jsonrpc_error(exception):
-    return (isinstance(exception, GLib.Error)
-            and exception.domain == GLib.quark_to_string(NorthMcp.jsonrpc_error_quark()))
+    if isinstance(exception, McpError):
+        return exception.domain == _JSONRPC_DOMAIN
+    return isinstance(exception, GLib.Error) and exception.domain == _JSONRPC_DOMAIN
 
 
 def _return_error(context, exception):
     """Answers @context with a JSON-RPC error for @exception."""
     if _is_jsonrpc_error(exception):
-        context.return_error_literal(NorthMcp.jsonrpc_error_quark(),
-                                     exception.code, exception.message)
+        context.return_error_literal(NorthMcp.jsonrpc_error_quark(), exception.code,
+                                     exception.message)
     else:
         context.return_error_literal(NorthMcp.error_quark(), NorthMcp.Error.FAILED,
                                      _error_message(exception))
 
 
-def _finish_tool(context, value, exception):
-    """Completes a tools/call: an exception is a result with isError."""
-    if context.is_completed():
-        return
-    if exception is None:
-        try:
-            result = tool_result_from_value(value)
-        except Exception as error:  # a bad return value is the tool's error
-            exception = error
-    if exception is not None:
-        _log_exception(context, exception)
-        if _is_jsonrpc_error(exception):
-            _return_error(context, exception)
+def _tool_finisher(spec):
+    def finish(context, value, exception):
+        """Completes a tools/call: an exception is a result with isError."""
+        if context.is_completed():
             return
-        result = NorthMcp.ToolResult.new_error(_error_message(exception))
-    context.return_tool_result(result)
+        if exception is None:
+            try:
+                result = tool_result_from_value(value, spec.output_schema, spec.output_wrap)
+            except Exception as error:  # a bad return value is the tool's error
+                exception = error
+        if exception is not None:
+            _log_exception(context, exception, spec.owner)
+            if _is_jsonrpc_error(exception):
+                _return_error(context, exception)
+                return
+            result = NorthMcp.ToolResult.new_error(_error_message(exception))
+        context.return_tool_result(result)
+    return finish
 
 
-def _invoke(context, function, kwargs, finish):
+def _invoke(context, function, kwargs, finish, args=()):
     """Calls @function; completes @context with finish(context, value,
     exception) now, or when the coroutine it returned is done."""
     token = _current_context.set(context)
     try:
-        value = function(**kwargs)
+        value = function(*args, **kwargs)
     except Exception as error:
         finish(context, None, error)
         return
@@ -750,26 +1325,35 @@ def _invoke(context, function, kwargs, finish):
         finish(context, value, None)
 
 
+def _convert_arguments(spec, values, context, text=False):
+    """The keyword arguments of a call: @values converted to the hints
+    (from strings when @text: template variables, prompt arguments)."""
+    kwargs = {}
+    for name, (hint, has_default, default) in spec.parameters.items():
+        if name in values:
+            kwargs[name] = _convert(values[name], hint, name, text)
+        elif not has_default:
+            raise ArgumentError("missing required argument '%s'" % name)
+        elif default is not _UNSET:
+            kwargs[name] = default
+    if spec.var_keyword:
+        for name, value in values.items():
+            if name not in spec.parameters:
+                kwargs[name] = value
+    if spec.context_parameter is not None:
+        kwargs[spec.context_parameter] = context
+    return kwargs
+
+
 def _run_tool(tool, context, arguments, spec):
     """Runs a tool made from a function."""
+    finish = _tool_finisher(spec)
     try:
-        values = json_to_python(arguments) or {}
-        kwargs = {}
-        for name, (hint, has_default) in spec.parameters.items():
-            if name in values:
-                kwargs[name] = _coerce(values[name], hint)
-            elif not has_default:
-                raise TypeError("missing required argument '%s'" % name)
-        if spec.var_keyword:
-            for name, value in values.items():
-                if name not in spec.parameters:
-                    kwargs[name] = value
-        if spec.context_parameter is not None:
-            kwargs[spec.context_parameter] = context
+        kwargs = _convert_arguments(spec, json_to_python(arguments) or {}, context)
     except Exception as error:
-        _finish_tool(context, None, error)
+        finish(context, None, error)
         return
-    _invoke(context, spec.function, kwargs, _finish_tool)
+    _invoke(context, spec.function, kwargs, finish)
 
 
 def _start_task(context, awaitable, finish):
@@ -811,6 +1395,11 @@ class FunctionTool(NorthMcp.Tool):
     class."""
 
     __gtype_name__ = "NorthMcpPythonFunctionTool"
+    # PyGObject registers no GType for a class whose module is gi.overrides.*
+    # (it takes it for an override of its parent): do_call would then
+    # replace NorthMcpTool's own `call`, and every tool made with
+    # NorthMcp.Tool.new() or in C would run this method.
+    __module__ = "gi.repository.NorthMcp.python"
 
     def __init__(self, spec, name, description=None):
         super().__init__(name=name, description=description)
@@ -828,31 +1417,59 @@ class FunctionTool(NorthMcp.Tool):
 __all__.append("FunctionTool")
 
 
+class ToolAnnotations(dict):
+    """MCP tool annotations by keyword, as ``mcp.types.ToolAnnotations``:
+    ``ToolAnnotations(destructiveHint=True, title="…")``. A dict; unset
+    hints are left out."""
+
+    def __init__(self, **hints):
+        super().__init__((key, value) for key, value in hints.items() if value is not None)
+
+    def model_dump(self, exclude_none=True, **_):
+        return dict(self)
+
+
 def tool_from_function(function, name=None, description=None, *, title=None,
                        annotations=None, read_only=None, destructive=None,
                        idempotent=None, open_world=None, output_schema=None,
-                       meta=None):
+                       structured_output=None, meta=None):
     """Makes a ``NorthMcp.Tool`` from a plain (or ``async def``) function.
 
     The name defaults to the function's name, the description to its
     docstring, and the input schema is derived from its type hints; a
     parameter annotated ``NorthMcp.Context`` receives the request context.
-    ``annotations`` is a dict of MCP tool annotations (``readOnlyHint``…);
-    ``read_only``, ``destructive``, ``idempotent`` and ``open_world`` set
-    the hints one by one.
+    The return annotation gives the output schema and the structured
+    content, as FastMCP does (``structured_output=False`` turns that off;
+    ``output_schema`` sets one by hand).
+    ``annotations`` is a dict (or ``ToolAnnotations``) of MCP tool
+    annotations (``readOnlyHint``…); ``read_only``, ``destructive``,
+    ``idempotent`` and ``open_world`` set the hints one by one.
+    Errors in the hints raise ``TypeError`` naming the tool and parameter.
     """
-    spec, input_schema = _describe_function(function)
+    name = name or function.__name__
+    spec, input_schema = _describe_function(function, "tool", name)
     if description is None:
         description = inspect.getdoc(function)
-    tool = FunctionTool(spec, name or function.__name__, description)
+    tool = FunctionTool(spec, name, description)
     tool.set_input_schema_json(json.dumps(input_schema))
+    if output_schema is None and structured_output is not False:
+        returns = inspect.signature(function).return_annotation
+        if returns is not inspect.Signature.empty:
+            returns = _type_hints(function).get("return", returns)
+        output_schema, spec.output_wrap = _output_spec(returns, name)
+        if output_schema is None and structured_output:
+            raise TypeError("tool '%s': structured_output needs a return annotation "
+                            "with a JSON Schema, not %r" % (name, returns))
     if output_schema is not None:
+        spec.output_schema = output_schema
         tool.set_output_schema_json(json.dumps(output_schema))
     if title is not None:
         tool.set_title(title)
     if annotations:
         if hasattr(annotations, "model_dump"):
             annotations = annotations.model_dump(exclude_none=True)
+        elif hasattr(annotations, "dict") and not isinstance(annotations, dict):
+            annotations = annotations.dict(exclude_none=True)
         tool.set_annotations(python_to_json(dict(annotations)).get_object())
     for hint, value in ((NorthMcp.ToolHint.READ_ONLY, read_only),
                         (NorthMcp.ToolHint.DESTRUCTIVE, destructive),
@@ -865,47 +1482,57 @@ def tool_from_function(function, name=None, description=None, *, title=None,
     return tool
 
 
-__all__ += ["tool_from_function", "tool_result_from_value"]
+__all__ += ["tool_from_function", "tool_result_from_value", "ToolAnnotations",
+            "ToolError", "McpError", "ArgumentError"]
 
 
 # ---------------------------------------------------------------------------
 # Resources and prompts from functions
 
-def resource_contents_from_value(value, uri, mime_type=None):
-    """Converts what a resource function returned to a
-    ``NorthMcp.ResourceContents``: a str is text (``text/plain`` unless
-    the resource says otherwise), bytes a blob, a dict or list JSON text
-    (``application/json``); a ``NorthMcp.ResourceContents`` is returned
-    unchanged."""
-    if isinstance(value, NorthMcp.ResourceContents):
-        return value
+def _resource_parts(value, mime_type=None):
+    """(content, mime type) of what a resource function returned: a str is
+    text (``text/plain`` unless the resource says otherwise), bytes a blob,
+    a dict, list, dataclass or pydantic model JSON text."""
     if isinstance(value, str):
-        return NorthMcp.ResourceContents.new_text(uri, mime_type or "text/plain", value)
+        return value, mime_type or "text/plain"
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return NorthMcp.ResourceContents.new_blob(
-            uri, mime_type or "application/octet-stream", GLib.Bytes.new(bytes(value)))
-    if isinstance(value, (collections.abc.Mapping, list, tuple)):
-        return NorthMcp.ResourceContents.new_text(
-            uri, mime_type or "application/json",
-            json.dumps(value, allow_nan=False, default=_json_default))
+        return bytes(value), mime_type or "application/octet-stream"
+    plain = _to_jsonable(value)
+    if isinstance(plain, (dict, list)):
+        return (json.dumps(plain, allow_nan=False, default=_json_default),
+                mime_type or "application/json")
     raise TypeError("a resource cannot return %s: return str, bytes, a dict, "
                     "a list or a NorthMcp.ResourceContents" % type(value).__name__)
 
 
-def _finish_resource(uri, mime_type):
+def resource_contents_from_value(value, uri, mime_type=None):
+    """Converts what a resource function returned to a
+    ``NorthMcp.ResourceContents``: a str is text (``text/plain`` unless
+    the resource says otherwise), bytes a blob, a dict, list, dataclass or
+    pydantic model JSON text (``application/json``); a
+    ``NorthMcp.ResourceContents`` is returned unchanged."""
+    if isinstance(value, NorthMcp.ResourceContents):
+        return value
+    content, mime_type = _resource_parts(value, mime_type)
+    if isinstance(content, bytes):
+        return NorthMcp.ResourceContents.new_blob(uri, mime_type, GLib.Bytes.new(content))
+    return NorthMcp.ResourceContents.new_text(uri, mime_type, content)
+
+
+def _finisher(owner, complete):
+    """finish(context, value, exception) for resources and prompts: an
+    exception becomes a JSON-RPC error naming it."""
     def finish(context, value, exception):
         if context.is_completed():
             return
         if exception is None:
             try:
-                contents = resource_contents_from_value(value, uri, mime_type)
+                complete(context, value)
+                return
             except Exception as error:
                 exception = error
-        if exception is not None:
-            _log_exception(context, exception)
-            _return_error(context, exception)
-            return
-        context.return_resource_contents(contents)
+        _log_exception(context, exception, owner)
+        _return_error(context, exception)
     return finish
 
 
@@ -943,84 +1570,88 @@ def prompt_result_from_value(value, description=None):
     return result
 
 
-def _finish_prompt(description):
-    def finish(context, value, exception):
-        if context.is_completed():
-            return
-        if exception is None:
-            try:
-                result = prompt_result_from_value(value, description)
-            except Exception as error:
-                exception = error
-        if exception is not None:
-            _log_exception(context, exception)
-            _return_error(context, exception)
-            return
-        context.return_prompt_result(result)
-    return finish
+def _argument_description(hint, default):
+    """The description of a prompt argument: Annotated[T, "text"] or a
+    pydantic Field(description=...)."""
+    schema = {}
+    if typing.get_origin(hint) is typing.Annotated:
+        for extra in typing.get_args(hint)[1:]:
+            _apply_metadata(schema, extra)
+    if _is_pydantic_field(default):
+        _apply_metadata(schema, default)
+    return schema.get("description")
 
 
-def _keyword_parameters(function):
-    """(context parameter or None, {name: (description, required)})."""
-    hints = {}
-    try:
-        hints = typing.get_type_hints(function, include_extras=True)
-    except Exception:
-        pass
-    context_parameter = None
-    parameters = {}
-    for name, parameter in inspect.signature(function).parameters.items():
-        hint = hints.get(name, inspect.Parameter.empty)
-        if _is_context_hint(hint):
-            context_parameter = name
-            continue
-        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL,
-                              inspect.Parameter.VAR_KEYWORD,
-                              inspect.Parameter.POSITIONAL_ONLY):
-            continue
-        description = None
-        if typing.get_origin(hint) is typing.Annotated:
-            description = next((extra for extra in typing.get_args(hint)[1:]
-                                if isinstance(extra, str)), None)
-        parameters[name] = (description, parameter.default is inspect.Parameter.empty)
-    return context_parameter, parameters
+class _ResourceReader:
+    """How the server reads a resource made from a function; kept by the
+    Server so that ``Context.read_resource()`` can read it too."""
 
+    def __init__(self, function, spec, uri, made, mime_type):
+        self.function = function
+        self.spec = spec
+        self.uri = uri
+        self.made = made
+        self.mime_type = mime_type
 
-def _call_with(context, function, context_parameter, parameters, values, finish):
-    kwargs = {name: values[name] for name in parameters if name in values}
-    if context_parameter is not None:
-        kwargs[context_parameter] = context
-    _invoke(context, function, kwargs, finish)
+    def match(self, uri):
+        if isinstance(self.made, NorthMcp.ResourceTemplate):
+            variables = self.made.match(uri)
+            return None if variables is None else dict(variables)
+        return {} if uri == self.uri else None
+
+    def call(self, context, variables):
+        kwargs = _convert_arguments(self.spec, variables, context, text=True)
+        token = _current_context.set(context)
+        try:
+            return self.function(**kwargs)
+        finally:
+            _current_context.reset(token)
 
 
 def resource_from_function(function, uri, name=None, description=None, *,
                            mime_type=None, title=None):
     """Makes a ``NorthMcp.Resource`` (a fixed URI) or, when @uri is an RFC
-    6570 template such as ``notes://{title}``, a
+    6570 template such as ``items://{item_id}``, a
     ``NorthMcp.ResourceTemplate`` whose variables are passed to @function
-    as keyword arguments. @function may be ``async def``."""
+    as keyword arguments, converted to their type hints
+    (``item_id: int``). @function may be ``async def``."""
     name = name or function.__name__
     if description is None:
         description = inspect.getdoc(function)
-    context_parameter, parameters = _keyword_parameters(function)
+    spec, _ = _describe_function(function, "resource", name)
+    owner = "resource '%s'" % name
 
     if "{" in uri:
         made = NorthMcp.ResourceTemplate.new(uri, name)
         variables = set(made.get_template().get_variables())
-        unknown = {p for p, (_, required) in parameters.items() if required} - variables
+        required = {p for p, (_, has_default, _) in spec.parameters.items() if not has_default}
+        unknown = required - variables
         if unknown:
-            raise TypeError("resource %s: parameters %s are not variables of %s"
-                            % (name, sorted(unknown), uri))
-
-        def read(template, context, read_uri, values, *_):
-            _call_with(context, function, context_parameter, parameters,
-                       dict(values or {}), _finish_resource(read_uri, mime_type))
+            raise TypeError("%s: parameters %s are not variables of %s"
+                            % (owner, sorted(unknown), uri))
+        missing = variables - set(spec.parameters)
+        if missing and not spec.var_keyword:
+            raise TypeError("%s: the variables %s of %s are not parameters of %s()"
+                            % (owner, sorted(missing), uri, function.__name__))
     else:
+        required = [p for p, (_, has_default, _) in spec.parameters.items() if not has_default]
+        if required:
+            raise TypeError("%s: %s has no variables for the parameters %s"
+                            % (owner, uri, sorted(required)))
         made = NorthMcp.Resource.new(uri, name)
+    reader = _ResourceReader(function, spec, uri, made, mime_type)
 
-        def read(resource, context, *_):
-            _call_with(context, function, context_parameter, parameters, {},
-                       _finish_resource(uri, mime_type))
+    def read(resource, context, *rest):
+        read_uri = rest[0] if isinstance(made, NorthMcp.ResourceTemplate) else uri
+        values = dict(rest[1] or {}) if isinstance(made, NorthMcp.ResourceTemplate) else {}
+        finish = _finisher(owner, lambda context, value: context.return_resource_contents(
+            resource_contents_from_value(value, read_uri, mime_type)))
+        try:
+            kwargs = _convert_arguments(spec, values, context, text=True)
+        except Exception as error:
+            finish(context, None, error)
+            return
+        _invoke(context, function, kwargs, finish)
 
     if description:
         made.set_description(description)
@@ -1029,27 +1660,39 @@ def resource_from_function(function, uri, name=None, description=None, *,
     if title:
         made.set_title(title)
     made.set_async_func(read)
+    made._north_reader = reader
     return made
 
 
 def prompt_from_function(function, name=None, description=None, *, title=None):
     """Makes a ``NorthMcp.Prompt`` from a function whose parameters are the
-    prompt's arguments (strings; a parameter without default is required;
-    ``Annotated[str, "text"]`` describes it). It returns a str, a list of
-    messages or a ``NorthMcp.PromptResult``; it may be ``async def``."""
+    prompt's arguments (a parameter without default is required;
+    ``Annotated[str, "text"]`` or ``Field(description=...)`` describes it;
+    the strings the client sends are converted to the hints, as
+    ``count: int``). It returns a str, a list of messages or a
+    ``NorthMcp.PromptResult``; it may be ``async def``."""
     name = name or function.__name__
     if description is None:
         description = inspect.getdoc(function)
-    context_parameter, parameters = _keyword_parameters(function)
+    spec, _ = _describe_function(function, "prompt", name)
     prompt = NorthMcp.Prompt.new(name, description)
-    for argument, (argument_description, required) in parameters.items():
-        prompt.add_argument(argument, argument_description, required)
+    signature = inspect.signature(function)
+    for argument, (hint, has_default, _) in spec.parameters.items():
+        prompt.add_argument(argument,
+                            _argument_description(hint, signature.parameters[argument].default),
+                            not has_default)
     if title:
         prompt.set_title(title)
+    finish = _finisher("prompt '%s'" % name, lambda context, value: context.return_prompt_result(
+        prompt_result_from_value(value, description)))
 
     def get(prompt_, context, arguments, *_):
-        _call_with(context, function, context_parameter, parameters,
-                   dict(arguments or {}), _finish_prompt(description))
+        try:
+            kwargs = _convert_arguments(spec, dict(arguments or {}), context, text=True)
+        except Exception as error:
+            finish(context, None, error)
+            return
+        _invoke(context, function, kwargs, finish)
 
     prompt.set_async_func(get)
     return prompt
@@ -1057,6 +1700,210 @@ def prompt_from_function(function, name=None, description=None, *, title=None):
 
 __all__ += ["resource_contents_from_value", "prompt_result_from_value",
             "resource_from_function", "prompt_from_function"]
+
+
+# ---------------------------------------------------------------------------
+# Completion, with FastMCP's names (mcp.types)
+
+class PromptReference(typing.NamedTuple):
+    """The prompt whose argument is completed (``ref/prompt``)."""
+    name: str
+    type: str = "ref/prompt"
+
+
+class ResourceTemplateReference(typing.NamedTuple):
+    """The resource template whose variable is completed (``ref/resource``)."""
+    uri: str
+    type: str = "ref/resource"
+
+
+class CompletionArgument(typing.NamedTuple):
+    """The argument being completed and what the user typed so far."""
+    name: str
+    value: str
+
+
+class CompletionContext(typing.NamedTuple):
+    """The values of the other arguments, already resolved."""
+    arguments: dict
+
+
+class Completion(typing.NamedTuple):
+    """What a completion handler returns: candidate ``values``, and
+    optionally the ``total`` number of candidates and ``hasMore``."""
+    values: list
+    total: typing.Optional[int] = None
+    hasMore: typing.Optional[bool] = None
+
+
+def _complete_with(handler, reference):
+    """A NorthMcpCompletionAsyncFunc that calls @handler(ref, argument,
+    context) as FastMCP's ``@mcp.completion()`` does."""
+    owner = "completion handler %s" % getattr(handler, "__name__", "?")
+
+    def complete(context, value):
+        if value is None:
+            value = Completion([])
+        elif not isinstance(value, Completion):
+            value = Completion(list(value)) if not hasattr(value, "values") else Completion(
+                list(value.values), getattr(value, "total", None), getattr(value, "hasMore", None))
+        total = -1 if value.total is None else int(value.total)
+        context.return_completion([str(item) for item in value.values], total,
+                                  bool(value.hasMore))
+
+    finish = _finisher(owner, complete)
+
+    def func(*args):
+        context, argument, typed, arguments = args[:4]
+        others = dict(arguments or {})
+        _invoke(context, handler, {}, finish,
+                (reference, CompletionArgument(argument, typed or ""),
+                 CompletionContext(others) if others else None))
+
+    return func
+
+
+__all__ += ["PromptReference", "ResourceTemplateReference", "CompletionArgument",
+            "CompletionContext", "Completion"]
+
+
+# ---------------------------------------------------------------------------
+# Custom HTTP routes, with a small request/response API (Starlette's names)
+
+class Request:
+    """An HTTP request to a custom route: ``method``, ``path``,
+    ``headers`` (a case-insensitive dict), ``query_params`` (a dict),
+    ``user`` (the North user or ``None``), ``await body()`` (bytes) and
+    ``await json()``."""
+
+    def __init__(self, message, path, user):
+        self.message = message
+        self.method = message.get_method()
+        self.path = path
+        self.user = user
+        self.url = message.get_uri().to_string()
+        headers = _Headers()
+        message.get_request_headers().foreach(lambda name, value: headers._add(name, value))
+        self.headers = headers
+        self.query_params = dict(urllib.parse.parse_qsl(message.get_uri().get_query() or "",
+                                                        keep_blank_values=True))
+        body = message.get_request_body().flatten() if message.get_request_body() else None
+        self._body = bytes(body.get_data() or b"") if body is not None else b""
+
+    async def body(self):
+        return self._body
+
+    async def json(self):
+        return json.loads(self._body or b"null")
+
+
+class _Headers(dict):
+    """Header name (lower case) -> value; repeated headers are joined."""
+
+    def _add(self, name, value):
+        name = name.lower()
+        self[name] = "%s, %s" % (self[name], value) if name in self else value
+
+    def __getitem__(self, name):
+        return super().__getitem__(name.lower())
+
+    def get(self, name, default=None):
+        return super().get(name.lower(), default)
+
+    def __contains__(self, name):
+        return super().__contains__(name.lower())
+
+
+class Response:
+    """An HTTP response: ``content`` (str or bytes), ``status_code``,
+    ``headers`` (a dict) and ``media_type``."""
+
+    media_type = None
+
+    def __init__(self, content=b"", status_code=200, headers=None, media_type=None):
+        self.body = self.render(content)
+        self.status_code = status_code
+        self.headers = dict(headers or {})
+        if media_type is not None:
+            self.media_type = media_type
+
+    def render(self, content):
+        if content is None:
+            return b""
+        return content if isinstance(content, bytes) else str(content).encode("utf-8")
+
+    def _send(self, message):
+        message.set_status(self.status_code, None)
+        headers = message.get_response_headers()
+        for name, value in self.headers.items():
+            headers.replace(name, str(value))
+        message.set_response(self.media_type or "application/octet-stream",
+                             Soup.MemoryUse.COPY, self.body)
+
+
+class PlainTextResponse(Response):
+    """A ``text/plain; charset=utf-8`` response."""
+    media_type = "text/plain; charset=utf-8"
+
+
+class JSONResponse(Response):
+    """A JSON response of @content (any JSON-serialisable value)."""
+    media_type = "application/json"
+
+    def render(self, content):
+        return json.dumps(_to_jsonable(content), allow_nan=False,
+                          default=_json_default).encode("utf-8")
+
+
+def _route_handler(function, methods):
+    """A NorthMcpRouteFunc calling @function(request) (plain or async),
+    which returns a Response (or a str, bytes or JSON value)."""
+    allowed = [method.upper() for method in methods] if methods else None
+
+    def respond(message, value, exception):
+        if exception is not None:
+            print("NorthMcp: route %s failed: %s" % (function.__name__, _error_message(exception)),
+                  file=sys.stderr, flush=True)
+            value = PlainTextResponse("Internal Server Error", 500)
+        elif not isinstance(value, Response):
+            value = (PlainTextResponse(value) if isinstance(value, str)
+                     else Response(value) if isinstance(value, bytes) else JSONResponse(value))
+        value._send(message)
+
+    def route(server, message, path, user, *_):
+        if allowed and message.get_method() not in allowed and not (
+                message.get_method() == "HEAD" and "GET" in allowed):
+            response = PlainTextResponse("Method Not Allowed", 405,
+                                         {"Allow": ", ".join(allowed)})
+            response._send(message)
+            return
+        try:
+            value = function(Request(message, path, user))
+        except Exception as error:
+            respond(message, None, error)
+            return
+        if not inspect.isawaitable(value):
+            respond(message, value, None)
+            return
+        message.pause()
+
+        def done(task):
+            try:
+                respond(message, task.result(), None)
+            except BaseException as error:      # also when cancelled
+                respond(message, None, error)
+            message.unpause()
+
+        get_event_loop().create_task(_await(value)).add_done_callback(done)
+
+    return route
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+__all__ += ["Request", "Response", "PlainTextResponse", "JSONResponse"]
 
 
 # ---------------------------------------------------------------------------
@@ -1068,14 +1915,35 @@ class Server(NorthMcp.Server):
     ``Server(name, version="0.1.0", *, port=None, host=None,
     server_secret=None, trusted_issuers=None, require_auth=None,
     audience=None, debug=None, stateless=None, instructions=None,
-    title=None)``
+    title=None, lifespan=None)``
+
+    ``lifespan`` is FastMCP's: a function of the server returning an async
+    context manager (``@contextlib.asynccontextmanager``), entered before
+    the server serves and left after it stops; what it yields is
+    ``ctx.request_context.lifespan_context`` in tools. FastMCP's
+    ``stateless_http`` is ``stateless``; ``json_response`` is accepted and
+    ignored (stateful sessions answer with SSE, stateless ones with JSON).
     """
+
+    # Defaults for servers whose __init__ did not run: made by
+    # NorthMcp.Server.new() or handed over from C.
+    _lifespan = None
+    _lifespan_context = None
+    _readers = None
+    _completion = None
 
     def __init__(self, name="north-mcp-server", version="0.1.0", *, port=None,
                  host=None, server_secret=None, trusted_issuers=None,
                  require_auth=None, audience=None, debug=None, stateless=None,
-                 instructions=None, title=None, **properties):
+                 instructions=None, title=None, lifespan=None, stateless_http=None,
+                 json_response=None, **properties):
         super().__init__(name=name, version=version, **properties)
+        self._lifespan = lifespan
+        self._lifespan_context = None
+        self._readers = []
+        self._completion = None
+        if stateless is None:
+            stateless = stateless_http
         if port is not None:
             self.set_port(port)
         if host is not None:
@@ -1097,6 +1965,19 @@ class Server(NorthMcp.Server):
             auth.set_require_auth(require_auth)
         if audience is not None:
             auth.set_audience(audience)
+
+    @property
+    def name(self):
+        """The server's name (FastMCP's ``mcp.name``)."""
+        return self.get_name()
+
+    def add_tool(self, tool, name=None, description=None, **kwargs):
+        """Adds a ``NorthMcp.Tool``, or, as FastMCP's ``add_tool()``, a
+        function (see ``tool_from_function()`` for the keyword
+        arguments)."""
+        if not isinstance(tool, NorthMcp.Tool):
+            tool = tool_from_function(tool, name, description, **kwargs)
+        NorthMcp.Server.add_tool(self, tool)
 
     def tool(self, name=None, description=None, **kwargs):
         """A decorator that adds a function as a tool (see
@@ -1120,8 +2001,14 @@ class Server(NorthMcp.Server):
         ``resource_from_function()``). The function is returned unchanged."""
         def decorator(function):
             made = resource_from_function(function, uri, name, description, **kwargs)
+            if self._readers is None:
+                self._readers = []
+            self._readers.append(made._north_reader)
             if isinstance(made, NorthMcp.ResourceTemplate):
                 self.add_resource_template(made)
+                if self._completion is not None:
+                    made.set_completion_async_func(_complete_with(
+                        self._completion, ResourceTemplateReference(uri)))
             else:
                 self.add_resource(made)
             return function
@@ -1132,23 +2019,66 @@ class Server(NorthMcp.Server):
         """A decorator that adds a function as a prompt (see
         ``prompt_from_function()``). Usable as ``@server.prompt()`` or
         ``@server.prompt``. The function is returned unchanged."""
-        if callable(name):
-            function, name = name, None
-            self.add_prompt(prompt_from_function(function, name, description, **kwargs))
+        def add(function, name):
+            made = prompt_from_function(function, name, description, **kwargs)
+            self.add_prompt(made)
+            if self._completion is not None:
+                made.set_completion_async_func(_complete_with(
+                    self._completion, PromptReference(made.get_name())))
             return function
 
+        if callable(name):
+            return add(name, None)
+        return lambda function: add(function, name)
+
+    def completion(self):
+        """A decorator for FastMCP's completion handler
+        ``handler(ref, argument, context)`` (plain or async): ``ref`` is a
+        ``PromptReference`` (``.name``) or ``ResourceTemplateReference``
+        (``.uri``), ``argument`` a ``CompletionArgument`` (``.name``,
+        ``.value``), ``context`` a ``CompletionContext`` or ``None``. It
+        returns a ``Completion``, a list of str or ``None``. It serves
+        every prompt and resource template of the server."""
         def decorator(function):
-            self.add_prompt(prompt_from_function(function, name, description, **kwargs))
+            self._completion = function
+            for prompt in self.list_prompts():
+                prompt.set_completion_async_func(_complete_with(
+                    function, PromptReference(prompt.get_name())))
+            for template in self.list_resource_templates():
+                template.set_completion_async_func(_complete_with(
+                    function, ResourceTemplateReference(template.get_uri_template())))
             return function
 
         return decorator
 
-    def run(self, transport=None, argv=None, *, host=None, port=None):
+    def custom_route(self, path, methods=None, name=None, include_in_schema=True):
+        """A decorator serving @path over HTTP with a function of a
+        ``Request`` (plain or async) returning a ``Response``
+        (``JSONResponse``, ``PlainTextResponse``), a str, bytes or a JSON
+        value, as FastMCP's ``custom_route``. Other methods than @methods
+        get 405. Custom routes are not subject to North authentication;
+        ``request.user`` is the North user when credentials came along."""
+        def decorator(function):
+            self.add_route(path, _route_handler(function, methods))
+            return function
+
+        return decorator
+
+    def _enter_lifespan(self, loop):
+        if self._lifespan is None:
+            return None
+        manager = self._lifespan(self)
+        self._lifespan_context = loop._run_until_done(manager.__aenter__())
+        return manager
+
+    def run(self, transport=None, argv=None, *, host=None, port=None, mount_path=None,
+            **_fastmcp_options):
         """Serves until SIGINT/SIGTERM (or, on stdio, until standard input
         ends), parsing ``--transport``, ``--port``, ``--debug`` and the
         other shared options from ``argv`` (default ``sys.argv``).
         ``transport``, ``host`` and ``port`` are defaults that the command
-        line overrides. Returns the exit status."""
+        line overrides. The lifespan, if any, is entered first and left
+        last. Returns the exit status."""
         if host is not None:
             self.set_host(host)
         if port is not None:
@@ -1158,8 +2088,14 @@ class Server(NorthMcp.Server):
                 arg in ("--transport", "-t") or arg.startswith("--transport=")
                 for arg in args[1:]):
             args[1:1] = ["--transport", transport]
-        get_event_loop()
-        return NorthMcp.Server.run(self, args)
+        loop = get_event_loop()
+        manager = self._enter_lifespan(loop)
+        try:
+            return NorthMcp.Server.run(self, args)
+        finally:
+            if manager is not None:
+                loop._run_until_done(manager.__aexit__(None, None, None))
+                self._lifespan_context = None
 
 
 Server = override(Server)

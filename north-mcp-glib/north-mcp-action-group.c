@@ -1,0 +1,536 @@
+/* north-mcp-action-group.c: a GActionGroup's actions as tools
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-action-group.h"
+#include "north-mcp-context.h"
+#include "north-mcp-desktop-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-resource.h"
+#include "north-mcp-resource-contents.h"
+#include "north-mcp-tool.h"
+#include "north-mcp-variant-schema-private.h"
+
+/* A remote application (GDBusActionGroup) decides how many actions it
+ * announces: past this many, further actions are ignored. */
+#define MAX_ACTIONS 1024
+
+#define STATE_URI_SCHEME "gaction-state:"
+
+/* One action group bound to one server under one prefix. The server keeps
+ * it as object data; tools and resources hold references through
+ * ActionRef, so it can outlive the binding briefly. */
+typedef struct
+{
+  gatomicrefcount refs;
+  GWeakRef server;
+  GActionGroup *group;
+  char *prefix;
+  GHashTable *tool_names;  /* action name → tool name, stable once given */
+  GHashTable *taken;       /* tool names given */
+  GHashTable *exposed;     /* action names with a tool on the server */
+  GHashTable *stateful;    /* action names with a state resource */
+  gulong handlers[4];
+} Binding;
+
+typedef struct
+{
+  Binding *binding;
+  char *action;
+} ActionRef;
+
+static Binding *
+binding_ref (Binding *self)
+{
+  g_atomic_ref_count_inc (&self->refs);
+  return self;
+}
+
+static void
+binding_unref (Binding *self)
+{
+  if (!g_atomic_ref_count_dec (&self->refs))
+    return;
+  g_weak_ref_clear (&self->server);
+  g_clear_object (&self->group);
+  g_free (self->prefix);
+  g_hash_table_unref (self->tool_names);
+  g_hash_table_unref (self->taken);
+  g_hash_table_unref (self->exposed);
+  g_hash_table_unref (self->stateful);
+  g_free (self);
+}
+
+static ActionRef *
+action_ref_new (Binding    *binding,
+                const char *action)
+{
+  ActionRef *ref = g_new0 (ActionRef, 1);
+
+  ref->binding = binding_ref (binding);
+  ref->action = g_strdup (action);
+  return ref;
+}
+
+static void
+action_ref_free (gpointer data)
+{
+  ActionRef *ref = data;
+
+  binding_unref (ref->binding);
+  g_free (ref->action);
+  g_free (ref);
+}
+
+static char *
+binding_key (const char *prefix)
+{
+  return g_strconcat ("north-mcp-action-group:", prefix != NULL ? prefix : "", NULL);
+}
+
+static const char *
+tool_name_for (Binding    *self,
+               const char *action)
+{
+  const char *name = g_hash_table_lookup (self->tool_names, action);
+
+  if (name == NULL)
+    {
+      g_autofree char *candidate = g_strconcat (self->prefix, action, NULL);
+      char *given = north_mcp_desktop_tool_name (candidate, candidate, self->taken);
+
+      g_hash_table_insert (self->tool_names, g_strdup (action), given);
+      name = given;
+    }
+  return name;
+}
+
+static char *
+state_uri (Binding    *self,
+           const char *action)
+{
+  return g_strconcat (STATE_URI_SCHEME, tool_name_for (self, action), NULL);
+}
+
+static char *
+variant_to_json_text (GVariant *value)
+{
+  g_autoptr(JsonNode) node = north_mcp_variant_to_json (value);
+
+  return north_mcp_desktop_json_text (node);
+}
+
+/* --- the tool ------------------------------------------------------------ */
+
+static NorthMcpToolResult *
+activate_action (NorthMcpTool     *tool,
+                 NorthMcpContext  *context,
+                 JsonObject       *arguments,
+                 gpointer          user_data,
+                 GError          **error)
+{
+  ActionRef *ref = user_data;
+  GActionGroup *group = ref->binding->group;
+  const GVariantType *parameter_type = NULL;
+  g_autoptr(GVariant) parameter = NULL;
+  g_autofree char *text = NULL;
+  gboolean enabled = FALSE;
+
+  if (!g_action_group_query_action (group, ref->action, &enabled, &parameter_type,
+                                    NULL, NULL, NULL))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "The action '%s' no longer exists", ref->action);
+      return NULL;
+    }
+  /* A client may call a tool it listed before the action was disabled. */
+  if (!enabled)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "The action '%s' is disabled", ref->action);
+      return NULL;
+    }
+
+  if (parameter_type != NULL)
+    {
+      JsonNode *node = arguments != NULL ? json_object_get_member (arguments, "parameter") : NULL;
+
+      if (node == NULL)
+        {
+          g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+                               "missing required argument 'parameter'");
+          return NULL;
+        }
+      parameter = north_mcp_variant_from_json (parameter_type, node, "argument 'parameter'", error);
+      if (parameter == NULL)
+        return NULL;
+    }
+
+  g_action_group_activate_action (group, ref->action, parameter);
+  text = g_strdup_printf ("Activated the action '%s'.", ref->action);
+  return north_mcp_tool_result_new_text (text);
+}
+
+static void
+call_action (NorthMcpTool    *tool,
+             NorthMcpContext *context,
+             JsonObject      *arguments,
+             gpointer         user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpToolResult) result = activate_action (tool, context, arguments, user_data, &error);
+
+  if (result == NULL)
+    north_mcp_context_return_error (context, error);
+  else
+    north_mcp_context_return_tool_result (context, result);
+}
+
+static JsonObject *
+input_schema (const GVariantType  *parameter_type,
+              GError             **error)
+{
+  JsonObject *schema = json_object_new ();
+  JsonObject *properties = json_object_new ();
+
+  json_object_set_string_member (schema, "type", "object");
+  json_object_set_object_member (schema, "properties", properties);
+  json_object_set_boolean_member (schema, "additionalProperties", FALSE);
+  if (parameter_type != NULL)
+    {
+      JsonObject *parameter = north_mcp_variant_type_to_schema (parameter_type, error);
+      JsonArray *required;
+
+      if (parameter == NULL)
+        {
+          json_object_unref (schema);
+          return NULL;
+        }
+      json_object_set_object_member (properties, "parameter", parameter);
+      required = json_array_new ();
+      json_array_add_string_element (required, "parameter");
+      json_object_set_array_member (schema, "required", required);
+    }
+  return schema;
+}
+
+static void
+expose_tool (Binding        *self,
+             NorthMcpServer *server,
+             const char     *action)
+{
+  const GVariantType *parameter_type = NULL;
+  const GVariantType *state_type = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) schema = NULL;
+  g_autoptr(NorthMcpTool) tool = NULL;
+  g_autoptr(GString) description = g_string_new (NULL);
+  gboolean enabled = FALSE;
+
+  if (g_hash_table_contains (self->exposed, action) ||
+      !g_action_group_query_action (self->group, action, &enabled, &parameter_type,
+                                    &state_type, NULL, NULL) ||
+      !enabled)
+    return;
+
+  schema = input_schema (parameter_type, &error);
+  if (schema == NULL)
+    {
+      g_debug ("Action '%s' not exposed: %s", action, error->message);
+      return;
+    }
+
+  g_string_append_printf (description, "Activates the action '%s'", action);
+  if (parameter_type != NULL)
+    {
+      g_autofree char *type = g_variant_type_dup_string (parameter_type);
+
+      g_string_append_printf (description, " with a parameter of type '%s'", type);
+    }
+  g_string_append_c (description, '.');
+  if (state_type != NULL)
+    {
+      g_autofree char *uri = state_uri (self, action);
+
+      g_string_append_printf (description, " Its state is the resource %s.", uri);
+    }
+
+  tool = north_mcp_desktop_tool_new (tool_name_for (self, action), description->str, call_action,
+                                     action_ref_new (self, action), action_ref_free);
+  north_mcp_tool_set_input_schema (tool, schema);
+  g_hash_table_add (self->exposed, g_strdup (action));
+  north_mcp_server_add_tool (server, tool);
+}
+
+static void
+hide_tool (Binding        *self,
+           NorthMcpServer *server,
+           const char     *action)
+{
+  if (g_hash_table_remove (self->exposed, action))
+    north_mcp_server_remove_tool (server, tool_name_for (self, action));
+}
+
+/* --- the state resource -------------------------------------------------- */
+
+static NorthMcpResourceContents *
+read_state (NorthMcpResource  *resource,
+            NorthMcpContext   *context,
+            gpointer           user_data,
+            GError           **error)
+{
+  ActionRef *ref = user_data;
+  g_autoptr(GVariant) state = g_action_group_get_action_state (ref->binding->group, ref->action);
+  g_autofree char *text = NULL;
+
+  if (state == NULL)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "The action '%s' has no state", ref->action);
+      return NULL;
+    }
+  text = variant_to_json_text (state);
+  return north_mcp_resource_contents_new_text (north_mcp_resource_get_uri (resource),
+                                               "application/json", text);
+}
+
+static void
+expose_state (Binding        *self,
+              NorthMcpServer *server,
+              const char     *action)
+{
+  g_autoptr(GVariant) state = NULL;
+  g_autoptr(NorthMcpResource) resource = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *description = NULL;
+
+  if (g_hash_table_contains (self->stateful, action))
+    return;
+  state = g_action_group_get_action_state (self->group, action);
+  if (state == NULL)
+    return;
+
+  uri = state_uri (self, action);
+  description = g_strdup_printf ("The state of the action '%s' (type '%s'), as JSON",
+                                 action, g_variant_get_type_string (state));
+  resource = north_mcp_resource_new (uri, tool_name_for (self, action));
+  north_mcp_resource_set_description (resource, description);
+  north_mcp_resource_set_mime_type (resource, "application/json");
+  north_mcp_resource_set_func (resource, read_state, action_ref_new (self, action), action_ref_free);
+  g_hash_table_add (self->stateful, g_strdup (action));
+  north_mcp_server_add_resource (server, resource);
+}
+
+static void
+hide_state (Binding        *self,
+            NorthMcpServer *server,
+            const char     *action)
+{
+  g_autofree char *uri = NULL;
+
+  if (!g_hash_table_remove (self->stateful, action))
+    return;
+  uri = state_uri (self, action);
+  north_mcp_server_remove_resource (server, uri);
+}
+
+/* --- following the group ------------------------------------------------- */
+
+static void
+action_added (GActionGroup *group,
+              const char   *action,
+              gpointer      user_data)
+{
+  Binding *self = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+
+  if (server == NULL)
+    return;
+  if (!g_hash_table_contains (self->tool_names, action) &&
+      g_hash_table_size (self->tool_names) >= MAX_ACTIONS)
+    {
+      g_debug ("Action '%s' ignored: the group has more than %d actions", action, MAX_ACTIONS);
+      return;
+    }
+  /* Known from now on, also while disabled (enabling it exposes it). */
+  tool_name_for (self, action);
+  expose_tool (self, server, action);
+  expose_state (self, server, action);
+}
+
+static void
+action_removed (GActionGroup *group,
+                const char   *action,
+                gpointer      user_data)
+{
+  Binding *self = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+
+  if (server == NULL || !g_hash_table_contains (self->tool_names, action))
+    return;
+  hide_tool (self, server, action);
+  hide_state (self, server, action);
+}
+
+static void
+action_enabled_changed (GActionGroup *group,
+                        const char   *action,
+                        gboolean      enabled,
+                        gpointer      user_data)
+{
+  Binding *self = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+
+  if (server == NULL || !g_hash_table_contains (self->tool_names, action))
+    return;
+  if (enabled)
+    expose_tool (self, server, action);
+  else
+    hide_tool (self, server, action);
+}
+
+static void
+action_state_changed (GActionGroup *group,
+                      const char   *action,
+                      GVariant     *state,
+                      gpointer      user_data)
+{
+  Binding *self = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+  g_autofree char *uri = NULL;
+
+  if (server == NULL || !g_hash_table_contains (self->stateful, action))
+    return;
+  uri = state_uri (self, action);
+  north_mcp_server_notify_resource_updated (server, uri);
+}
+
+/* Runs when the binding is replaced or removed, and when the server is
+ * finalized (the weak reference is empty then: nothing to remove). */
+static void
+binding_detach (gpointer data)
+{
+  Binding *self = data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->handlers); i++)
+    g_clear_signal_handler (&self->handlers[i], self->group);
+
+  if (server != NULL)
+    {
+      guint n = 0;
+      g_autofree char **actions = (char **) g_hash_table_get_keys_as_array (self->tool_names, &n);
+
+      for (guint i = 0; i < n; i++)
+        {
+          hide_tool (self, server, actions[i]);
+          hide_state (self, server, actions[i]);
+        }
+    }
+  g_weak_ref_set (&self->server, NULL);
+  binding_unref (self);
+}
+
+/**
+ * north_mcp_server_add_action_group:
+ * @self: a server
+ * @group: the actions, for example a [class@Gio.Application] (which is a
+ *   [iface@Gio.ActionGroup]), a [class@Gio.SimpleActionGroup] or a
+ *   [class@Gio.DBusActionGroup] for the actions of another application
+ * @prefix: (nullable): put before each action name to make the tool name,
+ *   for example `"app."`
+ *
+ * Serves every enabled action of @group as a tool named @prefix followed by
+ * the action name (characters MCP does not allow become `_`; a name longer
+ * than 64 characters, or one already given, is cut and made unique with a
+ * hash). Calling the tool activates the action. An action with a parameter
+ * takes it as the argument `parameter`, whose JSON Schema follows from the
+ * parameter's [struct@GLib.VariantType]; `h` (file descriptors) and
+ * indefinite types are not supported and such actions are not served.
+ *
+ * The state of a stateful action is the resource `gaction-state:TOOLNAME`
+ * (`application/json`); subscribers are told when it changes.
+ *
+ * The tools follow @group: actions added, removed, enabled or disabled later
+ * add and remove tools, and clients are sent `notifications/tools/list_changed`.
+ * Disabled actions are not listed, and a call that reaches one anyway is
+ * refused with an error result.
+ *
+ * A [class@Gio.Application] must be registered first
+ * ([method@Gio.Application.register], or add the group from its
+ * [signal@Gio.Application::startup] handler).
+ *
+ * Adding another group with the same @prefix replaces the first one.
+ * Signals of @group are handled on the thread-default main context of the
+ * caller, which must be the server's.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_add_action_group (NorthMcpServer *self,
+                                   GActionGroup   *group,
+                                   const char     *prefix)
+{
+  g_autofree char *key = binding_key (prefix);
+  g_auto(GStrv) actions = NULL;
+  Binding *binding;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (G_IS_ACTION_GROUP (group));
+  /* A GApplication lists its actions only once registered. */
+  g_return_if_fail (!G_IS_APPLICATION (group) || g_application_get_is_registered (G_APPLICATION (group)));
+
+  binding = g_new0 (Binding, 1);
+  g_atomic_ref_count_init (&binding->refs);
+  g_weak_ref_init (&binding->server, self);
+  binding->group = g_object_ref (group);
+  binding->prefix = g_strdup (prefix != NULL ? prefix : "");
+  binding->tool_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  binding->taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  binding->exposed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  binding->stateful = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  /* Replaces (and detaches) a group with the same prefix. */
+  g_object_set_data_full (G_OBJECT (self), key, binding, binding_detach);
+
+  binding->handlers[0] = g_signal_connect (group, "action-added", G_CALLBACK (action_added), binding);
+  binding->handlers[1] = g_signal_connect (group, "action-removed", G_CALLBACK (action_removed), binding);
+  binding->handlers[2] = g_signal_connect (group, "action-enabled-changed",
+                                           G_CALLBACK (action_enabled_changed), binding);
+  binding->handlers[3] = g_signal_connect (group, "action-state-changed",
+                                           G_CALLBACK (action_state_changed), binding);
+
+  /* For a GDBusActionGroup this also starts fetching the remote actions,
+   * which then arrive as action-added. */
+  actions = g_action_group_list_actions (group);
+  for (guint i = 0; actions != NULL && actions[i] != NULL; i++)
+    action_added (group, actions[i], binding);
+}
+
+/**
+ * north_mcp_server_remove_action_group:
+ * @self: a server
+ * @prefix: (nullable): the prefix given to [method@NorthMcp.Server.add_action_group]
+ *
+ * Stops serving the action group added with @prefix: its tools and
+ * resources are removed.
+ *
+ * Returns: whether there was such a group
+ *
+ * Since: 0.2
+ */
+gboolean
+north_mcp_server_remove_action_group (NorthMcpServer *self,
+                                      const char     *prefix)
+{
+  g_autofree char *key = binding_key (prefix);
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+
+  if (g_object_get_data (G_OBJECT (self), key) == NULL)
+    return FALSE;
+  g_object_set_data (G_OBJECT (self), key, NULL);
+  return TRUE;
+}

@@ -1,0 +1,26 @@
+/* north-mcp-action-group.h: a GActionGroup's actions as tools
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
+# error "Only <north-mcp.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "north-mcp-version-macros.h"
+#include "north-mcp-server.h"
+
+G_BEGIN_DECLS
+
+NORTH_MCP_AVAILABLE_IN_ALL
+void     north_mcp_server_add_action_group    (NorthMcpServer *self,
+                                               GActionGroup   *group,
+                                               const char     *prefix);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean north_mcp_server_remove_action_group (NorthMcpServer *self,
+                                               const char     *prefix);
+
+G_END_DECLS

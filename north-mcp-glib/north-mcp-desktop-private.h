@@ -1,0 +1,47 @@
+/* north-mcp-desktop-private.h: what action groups and the D-Bus bridge share
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Tool names stay within MCP's guidance: 1 to 64 characters of
+ * A-Z a-z 0-9 _ . - (the library warns beyond). */
+#define NORTH_MCP_TOOL_NAME_MAX 64
+
+/* A tool name for @candidate that is not in @taken (a set of names), and
+ * adds it there. Characters outside the allowed set become `_`. A name that
+ * is too long or already taken is cut and given `-` and 8 hexadecimal
+ * digits of a hash of @key (the unmapped identity, e.g. "path iface.Method"),
+ * so that the same thing gets the same name in every run. */
+char *north_mcp_desktop_tool_name (const char *candidate,
+                                   const char *key,
+                                   GHashTable *taken);
+
+/* @node as compact JSON text. */
+char *north_mcp_desktop_json_text (JsonNode   *node);
+
+G_END_DECLS
+
+#include "north-mcp-tool.h"
+
+G_BEGIN_DECLS
+
+/* A tool whose `call` runs @func. The tools of action groups and of the
+ * D-Bus bridge are of this type rather than plain NorthMcpTools with
+ * north_mcp_tool_set_async_func(): PyGObject 3.42 can install a Python
+ * subclass's do_call() into NorthMcpTool's own class structure (seen with
+ * the override's FunctionTool), and a class of our own keeps its `call`. */
+#define NORTH_MCP_TYPE_DESKTOP_TOOL (north_mcp_desktop_tool_get_type ())
+G_DECLARE_FINAL_TYPE (NorthMcpDesktopTool, north_mcp_desktop_tool, NORTH_MCP, DESKTOP_TOOL, NorthMcpTool)
+
+NorthMcpTool *north_mcp_desktop_tool_new (const char            *name,
+                                          const char            *description,
+                                          NorthMcpToolAsyncFunc  func,
+                                          gpointer               data,
+                                          GDestroyNotify         destroy);
+
+G_END_DECLS

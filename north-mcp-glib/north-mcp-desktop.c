@@ -1,0 +1,125 @@
+/* north-mcp-desktop.c: what action groups and the D-Bus bridge share
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-desktop-private.h"
+#include "north-mcp-json-writer-private.h"
+
+static char *
+sanitize (const char *candidate)
+{
+  char *name = g_strdup (candidate != NULL && *candidate != '\0' ? candidate : "tool");
+
+  for (char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '.' && *p != '-')
+      *p = '_';
+  return name;
+}
+
+char *
+north_mcp_desktop_tool_name (const char *candidate,
+                             const char *key,
+                             GHashTable *taken)
+{
+  g_autofree char *name = sanitize (candidate);
+  g_autofree char *digest = NULL;
+  guint round = 0;
+
+  if (strlen (name) <= NORTH_MCP_TOOL_NAME_MAX && !g_hash_table_contains (taken, name))
+    {
+      g_hash_table_add (taken, g_strdup (name));
+      return g_steal_pointer (&name);
+    }
+
+  /* A hash of the key, rehashed in the (unlikely) case of a collision. */
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key != NULL ? key : name, -1);
+  for (;;)
+    {
+      g_autofree char *cut = g_strndup (name, NORTH_MCP_TOOL_NAME_MAX - 9);
+      g_autofree char *unique = g_strdup_printf ("%s-%.8s", cut, digest);
+
+      if (!g_hash_table_contains (taken, unique))
+        {
+          g_hash_table_add (taken, g_strdup (unique));
+          return g_steal_pointer (&unique);
+        }
+      g_free (digest);
+      digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, unique, -1);
+      g_assert (++round < 1000);
+    }
+}
+
+char *
+north_mcp_desktop_json_text (JsonNode *node)
+{
+  GString *out = g_string_new (NULL);
+
+  north_mcp_json_write (out, node);
+  return g_string_free (out, FALSE);
+}
+
+struct _NorthMcpDesktopTool
+{
+  NorthMcpTool parent_instance;
+
+  NorthMcpToolAsyncFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpDesktopTool, north_mcp_desktop_tool, NORTH_MCP_TYPE_TOOL)
+
+static void
+north_mcp_desktop_tool_call (NorthMcpTool    *tool,
+                             NorthMcpContext *context,
+                             JsonObject      *arguments)
+{
+  NorthMcpDesktopTool *self = NORTH_MCP_DESKTOP_TOOL (tool);
+
+  self->func (tool, context, arguments, self->data);
+}
+
+static void
+north_mcp_desktop_tool_finalize (GObject *object)
+{
+  NorthMcpDesktopTool *self = NORTH_MCP_DESKTOP_TOOL (object);
+
+  if (self->destroy != NULL)
+    self->destroy (self->data);
+
+  G_OBJECT_CLASS (north_mcp_desktop_tool_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_desktop_tool_class_init (NorthMcpDesktopToolClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = north_mcp_desktop_tool_finalize;
+  NORTH_MCP_TOOL_CLASS (klass)->call = north_mcp_desktop_tool_call;
+}
+
+static void
+north_mcp_desktop_tool_init (NorthMcpDesktopTool *self)
+{
+}
+
+NorthMcpTool *
+north_mcp_desktop_tool_new (const char            *name,
+                            const char            *description,
+                            NorthMcpToolAsyncFunc  func,
+                            gpointer               data,
+                            GDestroyNotify         destroy)
+{
+  NorthMcpDesktopTool *self = g_object_new (NORTH_MCP_TYPE_DESKTOP_TOOL,
+                                            "name", name,
+                                            "description", description,
+                                            NULL);
+
+  self->func = func;
+  self->data = data;
+  self->destroy = destroy;
+  return NORTH_MCP_TOOL (self);
+}

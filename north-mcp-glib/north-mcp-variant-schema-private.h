@@ -1,0 +1,58 @@
+/* north-mcp-variant-schema-private.h: GVariant types as JSON Schema, and
+ * GVariant values as JSON and back
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* How deeply containers (arrays, tuples, dict entries, maybes, variants) may
+ * nest in a value made from JSON. D-Bus itself allows 64; GVariant 128. */
+#define NORTH_MCP_VARIANT_MAX_DEPTH 64
+
+/* The largest magnitude a JSON number may carry for a 64-bit integer type
+ * (2^53 - 1: beyond it, JavaScript clients lose digits). Larger values of
+ * `x` and `t` travel as decimal strings, both ways. */
+#define NORTH_MCP_VARIANT_MAX_SAFE_INTEGER G_GINT64_CONSTANT (9007199254740991)
+
+/* The mapping (documented for users in doc/desktop-integration.md):
+ *
+ *   b → boolean; y n q i u → integer with the type's range;
+ *   x t → integer within ±(2^53 - 1), else a decimal string;
+ *   d → number (NaN and infinities become null on output);
+ *   s → string; o → string with the object-path pattern;
+ *   g → string with the signature pattern; h → not supported;
+ *   ay → base64 string; a{KV} → object (non-string keys written as strings
+ *   with a pattern); aT → array; (T…) → array with prefixItems, items false;
+ *   mT → T or null; v → any JSON value, typed by a rule:
+ *   true/false → b, integer → x, other number → d, string → s,
+ *   array → av, object → a{sv}, and {"$type": "SIG", "$value": V} for an
+ *   explicit type; null is refused.
+ *
+ * Only definite types are supported (no `*`, `?` or `r`). */
+
+/* Whether @type can be mapped (it is definite and holds no `h`). */
+gboolean    north_mcp_variant_type_is_supported (const GVariantType *type);
+
+/* A new JSON Schema for values of @type; NULL with
+ * NORTH_MCP_ERROR_NOT_SUPPORTED when @type is not supported. */
+JsonObject *north_mcp_variant_type_to_schema    (const GVariantType *type,
+                                                 GError            **error);
+
+/* A new floating-free GVariant of @type made from @node, or NULL with
+ * NORTH_MCP_ERROR_INVALID_ARGUMENT naming the place and the problem
+ * ("'[1].b' must be an integer from 0 to 255, got 300"). @what names the
+ * root in messages ("argument 'text'"). */
+GVariant   *north_mcp_variant_from_json         (const GVariantType *type,
+                                                 JsonNode           *node,
+                                                 const char         *what,
+                                                 GError            **error);
+
+/* @value as JSON (see the mapping above). Never fails: an unsupported
+ * `h` becomes its index as an integer. */
+JsonNode   *north_mcp_variant_to_json           (GVariant           *value);
+
+G_END_DECLS

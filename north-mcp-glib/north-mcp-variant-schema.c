@@ -1,0 +1,963 @@
+/* north-mcp-variant-schema.c: GVariant types as JSON Schema, and GVariant
+ * values as JSON and back (the mapping is described in the header)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "north-mcp-variant-schema-private.h"
+#include "north-mcp-base64-private.h"
+#include "north-mcp-error.h"
+
+#define VARIANT_TYPE_KEY "$type"
+#define VARIANT_VALUE_KEY "$value"
+
+#define VARIANT_RULE \
+  "Any JSON value; its D-Bus type follows from it: true/false → b, integer → x, " \
+  "other number → d, string → s, array → av, object → a{sv}. " \
+  "{\"$type\": \"SIGNATURE\", \"$value\": VALUE} gives a type explicitly."
+
+typedef struct
+{
+  gint64      min;
+  guint64     max;
+  const char *name;
+} IntRange;
+
+static gboolean
+integer_range (char      code,
+               IntRange *range)
+{
+  switch (code)
+    {
+    case 'y': *range = (IntRange) { 0, G_MAXUINT8, "a byte (y)" }; return TRUE;
+    case 'n': *range = (IntRange) { G_MININT16, G_MAXINT16, "an int16 (n)" }; return TRUE;
+    case 'q': *range = (IntRange) { 0, G_MAXUINT16, "a uint16 (q)" }; return TRUE;
+    case 'i': *range = (IntRange) { G_MININT32, G_MAXINT32, "an int32 (i)" }; return TRUE;
+    case 'u': *range = (IntRange) { 0, G_MAXUINT32, "a uint32 (u)" }; return TRUE;
+    case 'x': *range = (IntRange) { G_MININT64, G_MAXINT64, "an int64 (x)" }; return TRUE;
+    case 't': *range = (IntRange) { 0, G_MAXUINT64, "a uint64 (t)" }; return TRUE;
+    default: return FALSE;
+    }
+}
+
+gboolean
+north_mcp_variant_type_is_supported (const GVariantType *type)
+{
+  const char *string;
+  gsize length;
+
+  if (type == NULL || !g_variant_type_is_definite (type))
+    return FALSE;
+
+  string = g_variant_type_peek_string (type);
+  length = g_variant_type_get_string_length (type);
+  return memchr (string, 'h', length) == NULL;
+}
+
+/* --- schemas ------------------------------------------------------------- */
+
+static JsonObject *schema_for (const GVariantType *type);
+
+static JsonObject *
+integer_schema (char code)
+{
+  JsonObject *schema = json_object_new ();
+  IntRange range;
+
+  integer_range (code, &range);
+  if (code == 'x' || code == 't')
+    {
+      JsonArray *types = json_array_new ();
+
+      json_array_add_string_element (types, "integer");
+      json_array_add_string_element (types, "string");
+      json_object_set_array_member (schema, "type", types);
+      json_object_set_int_member (schema, "minimum",
+                                  code == 't' ? 0 : -NORTH_MCP_VARIANT_MAX_SAFE_INTEGER);
+      json_object_set_int_member (schema, "maximum", NORTH_MCP_VARIANT_MAX_SAFE_INTEGER);
+      json_object_set_string_member (schema, "pattern",
+                                     code == 't' ? "^[0-9]{1,20}$" : "^-?[0-9]{1,19}$");
+      json_object_set_string_member (schema, "description",
+                                     code == 't'
+                                     ? "64-bit unsigned integer: a number up to 2^53-1, or a decimal string up to 18446744073709551615"
+                                     : "64-bit signed integer: a number within ±(2^53-1), or a decimal string (-9223372036854775808 to 9223372036854775807)");
+      return schema;
+    }
+
+  json_object_set_string_member (schema, "type", "integer");
+  json_object_set_int_member (schema, "minimum", range.min);
+  json_object_set_int_member (schema, "maximum", (gint64) range.max);
+  return schema;
+}
+
+static JsonObject *
+string_schema (const char *pattern,
+               const char *description)
+{
+  JsonObject *schema = json_object_new ();
+
+  json_object_set_string_member (schema, "type", "string");
+  if (pattern != NULL)
+    json_object_set_string_member (schema, "pattern", pattern);
+  if (description != NULL)
+    json_object_set_string_member (schema, "description", description);
+  return schema;
+}
+
+static const char *
+key_pattern (char code)
+{
+  switch (code)
+    {
+    case 'b': return "^(true|false)$";
+    case 'y': case 'q': case 'u': case 't': return "^[0-9]+$";
+    case 'n': case 'i': case 'x': return "^-?[0-9]+$";
+    case 'd': return "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$";
+    case 'o': return "^/([A-Za-z0-9_]+(/[A-Za-z0-9_]+)*)?$";
+    case 'g': return "^[ybnqiuxtdsogvam(){}]*$";
+    default: return NULL;
+    }
+}
+
+static JsonObject *
+tuple_schema (const GVariantType *type)
+{
+  JsonObject *schema = json_object_new ();
+  JsonArray *prefix = json_array_new ();
+  gsize n = g_variant_type_n_items (type);
+
+  for (const GVariantType *item = g_variant_type_first (type); item != NULL;
+       item = g_variant_type_next (item))
+    json_array_add_object_element (prefix, schema_for (item));
+
+  json_object_set_string_member (schema, "type", "array");
+  if (n > 0)
+    json_object_set_array_member (schema, "prefixItems", prefix);
+  else
+    json_array_unref (prefix);
+  json_object_set_boolean_member (schema, "items", FALSE);
+  json_object_set_int_member (schema, "minItems", n);
+  json_object_set_int_member (schema, "maxItems", n);
+  return schema;
+}
+
+static JsonObject *
+array_schema (const GVariantType *type)
+{
+  const GVariantType *element = g_variant_type_element (type);
+  JsonObject *schema = json_object_new ();
+
+  if (g_variant_type_equal (element, G_VARIANT_TYPE_BYTE))
+    {
+      json_object_set_string_member (schema, "type", "string");
+      json_object_set_string_member (schema, "contentEncoding", "base64");
+      json_object_set_string_member (schema, "description", "bytes (ay), base64-encoded");
+      return schema;
+    }
+
+  if (g_variant_type_is_dict_entry (element))
+    {
+      const GVariantType *key = g_variant_type_key (element);
+      const char *pattern = key_pattern (g_variant_type_peek_string (key)[0]);
+
+      json_object_set_string_member (schema, "type", "object");
+      if (pattern != NULL)
+        {
+          JsonObject *names = json_object_new ();
+
+          json_object_set_string_member (names, "pattern", pattern);
+          json_object_set_object_member (schema, "propertyNames", names);
+        }
+      json_object_set_object_member (schema, "additionalProperties",
+                                     schema_for (g_variant_type_value (element)));
+      return schema;
+    }
+
+  json_object_set_string_member (schema, "type", "array");
+  json_object_set_object_member (schema, "items", schema_for (element));
+  return schema;
+}
+
+static JsonObject *
+schema_for (const GVariantType *type)
+{
+  char code = g_variant_type_peek_string (type)[0];
+  JsonObject *schema;
+
+  switch (code)
+    {
+    case 'b':
+      schema = json_object_new ();
+      json_object_set_string_member (schema, "type", "boolean");
+      return schema;
+    case 'y': case 'n': case 'q': case 'i': case 'u': case 'x': case 't':
+      return integer_schema (code);
+    case 'd':
+      schema = json_object_new ();
+      json_object_set_string_member (schema, "type", "number");
+      return schema;
+    case 's':
+      return string_schema (NULL, NULL);
+    case 'o':
+      return string_schema (key_pattern ('o'), "a D-Bus object path");
+    case 'g':
+      return string_schema (key_pattern ('g'), "a D-Bus type signature");
+    case 'v':
+      schema = json_object_new ();
+      json_object_set_string_member (schema, "description", VARIANT_RULE);
+      return schema;
+    case 'm':
+      {
+        JsonObject *null_schema = json_object_new ();
+        JsonArray *any_of = json_array_new ();
+
+        json_object_set_string_member (null_schema, "type", "null");
+        json_array_add_object_element (any_of, schema_for (g_variant_type_element (type)));
+        json_array_add_object_element (any_of, null_schema);
+        schema = json_object_new ();
+        json_object_set_array_member (schema, "anyOf", any_of);
+        return schema;
+      }
+    case 'a':
+      return array_schema (type);
+    case '(': case '{':
+      return tuple_schema (type);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+JsonObject *
+north_mcp_variant_type_to_schema (const GVariantType  *type,
+                                  GError             **error)
+{
+  g_return_val_if_fail (type != NULL, NULL);
+
+  if (!north_mcp_variant_type_is_supported (type))
+    {
+      g_autofree char *string = g_variant_type_dup_string (type);
+
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                   "The type '%s' cannot be mapped to JSON (%s)", string,
+                   g_variant_type_is_definite (type) ? "file descriptors (h) cannot travel over MCP"
+                                                     : "it is not a definite type");
+      return NULL;
+    }
+
+  return schema_for (type);
+}
+
+/* --- JSON to GVariant ---------------------------------------------------- */
+
+typedef struct
+{
+  GString *path;
+  GError **error;
+} Converter;
+
+static GVariant *from_json (Converter *c, const GVariantType *type, JsonNode *node, guint depth);
+
+static const char *
+json_kind (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT: return "an object";
+    case JSON_NODE_ARRAY: return "an array";
+    case JSON_NODE_NULL: return "null";
+    case JSON_NODE_VALUE:
+    default:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_BOOLEAN: return "a boolean";
+        case G_TYPE_STRING: return "a string";
+        case G_TYPE_INT64: return "an integer";
+        default: return "a number";
+        }
+    }
+}
+
+G_GNUC_PRINTF (2, 3)
+static void
+fail (Converter  *c,
+      const char *format,
+      ...)
+{
+  g_autofree char *problem = NULL;
+  va_list args;
+
+  va_start (args, format);
+  problem = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (c->error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+               "%s %s", c->path->str, problem);
+}
+
+static gboolean
+is_value_of (JsonNode *node,
+             GType     value_type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == value_type;
+}
+
+static gboolean
+in_range (const IntRange *range,
+          gboolean        negative,
+          guint64         magnitude)
+{
+  if (negative)
+    return magnitude == 0 || (range->min < 0 && magnitude <= (guint64) -(range->min + 1) + 1);
+  return magnitude <= range->max;
+}
+
+/* Reads an integer from a JSON number (integral, within ±(2^53-1)) or, for
+ * 64-bit types, a decimal string. */
+static gboolean
+read_integer (Converter  *c,
+              char        code,
+              JsonNode   *node,
+              gboolean   *negative,
+              guint64    *magnitude)
+{
+  IntRange range;
+  gboolean wide = code == 'x' || code == 't';
+
+  integer_range (code, &range);
+
+  if (is_value_of (node, G_TYPE_INT64) || is_value_of (node, G_TYPE_DOUBLE))
+    {
+      double d = json_node_get_double (node);
+      gint64 v;
+
+      if (is_value_of (node, G_TYPE_INT64))
+        v = json_node_get_int (node);
+      else if (d != floor (d) || fabs (d) > (double) NORTH_MCP_VARIANT_MAX_SAFE_INTEGER)
+        goto out_of_range;
+      else
+        v = (gint64) d;
+
+      if (wide && (v > NORTH_MCP_VARIANT_MAX_SAFE_INTEGER || v < -NORTH_MCP_VARIANT_MAX_SAFE_INTEGER))
+        {
+          fail (c, "must be a decimal string beyond ±(2^53-1), since JSON numbers lose digits there");
+          return FALSE;
+        }
+      *negative = v < 0;
+      *magnitude = v < 0 ? (guint64) -(v + 1) + 1 : (guint64) v;
+    }
+  else if (wide && is_value_of (node, G_TYPE_STRING))
+    {
+      const char *text = json_node_get_string (node);
+      const char *digits = text;
+      gsize n;
+
+      *negative = code == 'x' && *text == '-';
+      if (*negative)
+        digits++;
+      n = strspn (digits, "0123456789");
+      if (n == 0 || n > 20 || digits[n] != '\0' ||
+          !g_ascii_string_to_unsigned (digits, 10, 0, G_MAXUINT64, magnitude, NULL))
+        goto out_of_range;
+    }
+  else
+    {
+      fail (c, "must be %s %s, got %s", wide ? "a" : "an",
+            wide ? "decimal integer (number or string)" : "integer", json_kind (node));
+      return FALSE;
+    }
+
+  if (!in_range (&range, *negative, *magnitude))
+    goto out_of_range;
+  return TRUE;
+
+out_of_range:
+  fail (c, "must be %s from %" G_GINT64_FORMAT " to %" G_GUINT64_FORMAT,
+        range.name, range.min, range.max);
+  return FALSE;
+}
+
+static GVariant *
+integer_variant (char     code,
+                 gboolean negative,
+                 guint64  magnitude)
+{
+  gint64 v = negative ? -(gint64) (magnitude - 1) - 1 : (gint64) magnitude;
+
+  switch (code)
+    {
+    case 'y': return g_variant_new_byte ((guchar) v);
+    case 'n': return g_variant_new_int16 ((gint16) v);
+    case 'q': return g_variant_new_uint16 ((guint16) v);
+    case 'i': return g_variant_new_int32 ((gint32) v);
+    case 'u': return g_variant_new_uint32 ((guint32) v);
+    case 't': return g_variant_new_uint64 (magnitude);
+    default: return g_variant_new_int64 (v);
+    }
+}
+
+static GVariant *
+integer_from_json (Converter *c,
+                   char       code,
+                   JsonNode  *node)
+{
+  gboolean negative = FALSE;
+  guint64 magnitude = 0;
+
+  if (!read_integer (c, code, node, &negative, &magnitude))
+    return NULL;
+  return integer_variant (code, negative, magnitude);
+}
+
+static GVariant *
+string_from_json (Converter *c,
+                  char       code,
+                  JsonNode  *node)
+{
+  const char *text;
+
+  if (!is_value_of (node, G_TYPE_STRING))
+    {
+      fail (c, "must be a string, got %s", json_kind (node));
+      return NULL;
+    }
+
+  text = json_node_get_string (node);
+  switch (code)
+    {
+    case 'o':
+      if (!g_variant_is_object_path (text))
+        {
+          fail (c, "must be a D-Bus object path like /org/example/Object");
+          return NULL;
+        }
+      return g_variant_new_object_path (text);
+    case 'g':
+      if (strlen (text) > 255 || !g_variant_is_signature (text))
+        {
+          fail (c, "must be a D-Bus type signature like a{sv}");
+          return NULL;
+        }
+      return g_variant_new_signature (text);
+    default:
+      return g_variant_new_string (text);
+    }
+}
+
+/* Dictionary keys arrive as JSON member names; other basic types are read
+ * from their text. */
+static GVariant *
+key_from_string (Converter          *c,
+                 const GVariantType *type,
+                 const char         *key)
+{
+  char code = g_variant_type_peek_string (type)[0];
+  g_autoptr(JsonNode) node = NULL;
+
+  switch (code)
+    {
+    case 's': case 'o': case 'g':
+      node = json_node_init_string (json_node_alloc (), key);
+      return string_from_json (c, code, node);
+    case 'b':
+      if (g_str_equal (key, "true") || g_str_equal (key, "false"))
+        return g_variant_new_boolean (key[0] == 't');
+      fail (c, "has the key '%s', which must be true or false", key);
+      return NULL;
+    case 'd':
+      {
+        char *end = NULL;
+        double d = g_ascii_strtod (key, &end);
+
+        if (*key == '\0' || *end != '\0' || !isfinite (d))
+          {
+            fail (c, "has the key '%s', which must be a number", key);
+            return NULL;
+          }
+        return g_variant_new_double (d);
+      }
+    default:
+      {
+        gboolean negative = FALSE;
+        guint64 magnitude = 0;
+        IntRange range;
+
+        /* Read as a 64-bit decimal string, then check the type's range. */
+        integer_range (code, &range);
+        node = json_node_init_string (json_node_alloc (), key);
+        if (!read_integer (c, range.min < 0 ? 'x' : 't', node, &negative, &magnitude))
+          {
+            /* Replace the message: it is about a key, not a value. */
+            g_clear_error (c->error);
+            negative = FALSE;
+            magnitude = G_MAXUINT64;
+          }
+        if (!in_range (&range, negative, magnitude))
+          {
+            fail (c, "has the key '%s', which must be %s from %" G_GINT64_FORMAT
+                  " to %" G_GUINT64_FORMAT, key, range.name, range.min, range.max);
+            return NULL;
+          }
+        return integer_variant (code, negative, magnitude);
+      }
+    }
+}
+
+static void
+path_push_key (Converter  *c,
+               const char *key)
+{
+  g_string_append_printf (c->path, "['%s']", key);
+}
+
+/* Converts item @index of @array into @builder; clears @builder on failure. */
+static gboolean
+add_item (Converter          *c,
+          GVariantBuilder    *builder,
+          const GVariantType *type,
+          JsonArray          *array,
+          guint               index,
+          guint               depth)
+{
+  gsize length = c->path->len;
+  GVariant *item;
+
+  g_string_append_printf (c->path, "[%u]", index);
+  item = from_json (c, type, json_array_get_element (array, index), depth + 1);
+  if (item == NULL)
+    {
+      g_variant_builder_clear (builder);
+      return FALSE;
+    }
+  g_variant_builder_add_value (builder, item);
+  g_string_truncate (c->path, length);
+  return TRUE;
+}
+
+static GVariant *
+bytes_from_json (Converter *c,
+                 JsonNode  *node)
+{
+  const char *text;
+  g_autofree guchar *data = NULL;
+  gsize length = 0;
+
+  if (!is_value_of (node, G_TYPE_STRING))
+    {
+      fail (c, "must be a base64 string (bytes), got %s", json_kind (node));
+      return NULL;
+    }
+  text = json_node_get_string (node);
+  if (*text == '\0')
+    return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
+  data = north_mcp_base64_decode (text, -1, &length);
+  if (data == NULL)
+    {
+      fail (c, "must be valid base64 (bytes)");
+      return NULL;
+    }
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1);
+}
+
+static GVariant *
+dict_from_json (Converter          *c,
+                const GVariantType *type,
+                JsonNode           *node,
+                guint               depth)
+{
+  const GVariantType *entry = g_variant_type_element (type);
+  GVariantBuilder builder;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      fail (c, "must be an object, got %s", json_kind (node));
+      return NULL;
+    }
+
+  g_variant_builder_init (&builder, type);
+  json_object_iter_init_ordered (&iter, json_node_get_object (node));
+  while (json_object_iter_next_ordered (&iter, &key, &member))
+    {
+      gsize length = c->path->len;
+      GVariant *k, *v;
+
+      path_push_key (c, key);
+      k = key_from_string (c, g_variant_type_key (entry), key);
+      v = k != NULL ? from_json (c, g_variant_type_value (entry), member, depth + 1) : NULL;
+      if (v == NULL)
+        {
+          if (k != NULL)
+            g_variant_unref (g_variant_ref_sink (k));
+          g_variant_builder_clear (&builder);
+          return NULL;
+        }
+      g_variant_builder_add_value (&builder, g_variant_new_dict_entry (k, v));
+      g_string_truncate (c->path, length);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+array_from_json (Converter          *c,
+                 const GVariantType *type,
+                 JsonNode           *node,
+                 guint               depth)
+{
+  const GVariantType *element = g_variant_type_element (type);
+  GVariantBuilder builder;
+  JsonArray *array;
+  guint n;
+
+  if (g_variant_type_equal (element, G_VARIANT_TYPE_BYTE))
+    return bytes_from_json (c, node);
+  if (g_variant_type_is_dict_entry (element))
+    return dict_from_json (c, type, node, depth);
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      fail (c, "must be an array, got %s", json_kind (node));
+      return NULL;
+    }
+
+  array = json_node_get_array (node);
+  n = json_array_get_length (array);
+  g_variant_builder_init (&builder, type);
+  for (guint i = 0; i < n; i++)
+    if (!add_item (c, &builder, element, array, i, depth))
+      return NULL;
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+tuple_from_json (Converter          *c,
+                 const GVariantType *type,
+                 JsonNode           *node,
+                 guint               depth)
+{
+  gsize n = g_variant_type_n_items (type);
+  GVariantBuilder builder;
+  JsonArray *array;
+  guint i = 0;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      fail (c, "must be an array of %" G_GSIZE_FORMAT " items, got %s", n, json_kind (node));
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) != n)
+    {
+      fail (c, "must be an array of %" G_GSIZE_FORMAT " items, got %u", n,
+            json_array_get_length (array));
+      return NULL;
+    }
+
+  g_variant_builder_init (&builder, type);
+  for (const GVariantType *item_type = g_variant_type_first (type); item_type != NULL;
+       item_type = g_variant_type_next (item_type), i++)
+    if (!add_item (c, &builder, item_type, array, i, depth))
+      return NULL;
+  return g_variant_builder_end (&builder);
+}
+
+/* The type rule of `v`: the JSON value decides, unless it is written
+ * {"$type": SIG, "$value": V}. */
+static GVariant *
+variant_from_json (Converter *c,
+                   JsonNode  *node,
+                   guint      depth)
+{
+  const GVariantType *inner;
+  JsonNode *value = node;
+  g_autoptr(GVariantType) explicit_type = NULL;
+  GVariant *child;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_NULL:
+      fail (c, "is a variant (v) and cannot be null");
+      return NULL;
+    case JSON_NODE_ARRAY:
+      inner = G_VARIANT_TYPE ("av");
+      break;
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        JsonNode *type_node = json_object_get_member (object, VARIANT_TYPE_KEY);
+
+        if (type_node != NULL && json_object_get_size (object) == 2 &&
+            json_object_has_member (object, VARIANT_VALUE_KEY))
+          {
+            const char *signature;
+
+            if (!is_value_of (type_node, G_TYPE_STRING) ||
+                strlen (signature = json_node_get_string (type_node)) > 255 ||
+                !g_variant_type_string_is_valid (signature) ||
+                !g_variant_type_is_definite (G_VARIANT_TYPE (signature)) ||
+                strchr (signature, 'h') != NULL)
+              {
+                fail (c, "has a \"$type\" that is not a supported GVariant type string");
+                return NULL;
+              }
+            explicit_type = g_variant_type_new (signature);
+            inner = explicit_type;
+            value = json_object_get_member (object, VARIANT_VALUE_KEY);
+          }
+        else
+          inner = G_VARIANT_TYPE_VARDICT;
+        break;
+      }
+    case JSON_NODE_VALUE:
+    default:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_BOOLEAN: inner = G_VARIANT_TYPE_BOOLEAN; break;
+        case G_TYPE_STRING: inner = G_VARIANT_TYPE_STRING; break;
+        case G_TYPE_INT64: inner = G_VARIANT_TYPE_INT64; break;
+        default: inner = G_VARIANT_TYPE_DOUBLE; break;
+        }
+      if (g_variant_type_equal (inner, G_VARIANT_TYPE_INT64))
+        return g_variant_new_variant (g_variant_new_int64 (json_node_get_int (node)));
+      break;
+    }
+
+  child = from_json (c, inner, value, depth + 1);
+  return child != NULL ? g_variant_new_variant (child) : NULL;
+}
+
+static GVariant *
+from_json (Converter          *c,
+           const GVariantType *type,
+           JsonNode           *node,
+           guint               depth)
+{
+  char code = g_variant_type_peek_string (type)[0];
+
+  if (depth > NORTH_MCP_VARIANT_MAX_DEPTH)
+    {
+      fail (c, "nests deeper than %d levels", NORTH_MCP_VARIANT_MAX_DEPTH);
+      return NULL;
+    }
+
+  switch (code)
+    {
+    case 'b':
+      if (!is_value_of (node, G_TYPE_BOOLEAN))
+        {
+          fail (c, "must be a boolean, got %s", json_kind (node));
+          return NULL;
+        }
+      return g_variant_new_boolean (json_node_get_boolean (node));
+    case 'y': case 'n': case 'q': case 'i': case 'u': case 'x': case 't':
+      return integer_from_json (c, code, node);
+    case 'd':
+      if (!is_value_of (node, G_TYPE_DOUBLE) && !is_value_of (node, G_TYPE_INT64))
+        {
+          fail (c, "must be a number, got %s", json_kind (node));
+          return NULL;
+        }
+      return g_variant_new_double (json_node_get_double (node));
+    case 's': case 'o': case 'g':
+      return string_from_json (c, code, node);
+    case 'v':
+      return variant_from_json (c, node, depth);
+    case 'm':
+      {
+        GVariant *child;
+
+        if (JSON_NODE_HOLDS_NULL (node))
+          return g_variant_new_maybe (g_variant_type_element (type), NULL);
+        child = from_json (c, g_variant_type_element (type), node, depth + 1);
+        return child != NULL ? g_variant_new_maybe (NULL, child) : NULL;
+      }
+    case 'a':
+      return array_from_json (c, type, node, depth);
+    case '(': case '{':
+      return tuple_from_json (c, type, node, depth);
+    case 'h':
+      fail (c, "is a file descriptor (h), which cannot travel over MCP");
+      return NULL;
+    default:
+      fail (c, "has a type that cannot be made from JSON");
+      return NULL;
+    }
+}
+
+GVariant *
+north_mcp_variant_from_json (const GVariantType  *type,
+                             JsonNode            *node,
+                             const char          *what,
+                             GError             **error)
+{
+  g_autoptr(GString) path = g_string_new (what != NULL ? what : "value");
+  Converter c = { path, error };
+  GVariant *value;
+
+  g_return_val_if_fail (type != NULL, NULL);
+  g_return_val_if_fail (node != NULL, NULL);
+
+  if (!g_variant_type_is_definite (type))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                   "%s has an indefinite type", path->str);
+      return NULL;
+    }
+
+  value = from_json (&c, type, node, 0);
+  return value != NULL ? g_variant_ref_sink (value) : NULL;
+}
+
+/* --- GVariant to JSON ---------------------------------------------------- */
+
+static JsonNode *
+wide_integer_node (gboolean negative,
+                   guint64  magnitude)
+{
+  if (magnitude <= (guint64) NORTH_MCP_VARIANT_MAX_SAFE_INTEGER)
+    return json_node_init_int (json_node_alloc (),
+                               negative ? -(gint64) magnitude : (gint64) magnitude);
+  else
+    {
+      char text[32];
+
+      g_snprintf (text, sizeof text, "%s%" G_GUINT64_FORMAT, negative ? "-" : "", magnitude);
+      return json_node_init_string (json_node_alloc (), text);
+    }
+}
+
+static char *
+key_to_string (GVariant *key)
+{
+  switch (g_variant_classify (key))
+    {
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+      return g_variant_dup_string (key, NULL);
+    case G_VARIANT_CLASS_DOUBLE:
+      {
+        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, g_variant_get_double (key)));
+      }
+    default:
+      {
+        g_autoptr(JsonNode) node = north_mcp_variant_to_json (key);
+
+        if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+          return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+        if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+          return g_strdup (json_node_get_string (node));
+        return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+      }
+    }
+}
+
+JsonNode *
+north_mcp_variant_to_json (GVariant *value)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (value != NULL, NULL);
+
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_BOOLEAN:
+      return json_node_init_boolean (json_node_alloc (), g_variant_get_boolean (value));
+    case G_VARIANT_CLASS_BYTE:
+      return json_node_init_int (json_node_alloc (), g_variant_get_byte (value));
+    case G_VARIANT_CLASS_INT16:
+      return json_node_init_int (json_node_alloc (), g_variant_get_int16 (value));
+    case G_VARIANT_CLASS_UINT16:
+      return json_node_init_int (json_node_alloc (), g_variant_get_uint16 (value));
+    case G_VARIANT_CLASS_INT32:
+      return json_node_init_int (json_node_alloc (), g_variant_get_int32 (value));
+    case G_VARIANT_CLASS_UINT32:
+      return json_node_init_int (json_node_alloc (), g_variant_get_uint32 (value));
+    case G_VARIANT_CLASS_HANDLE:
+      return json_node_init_int (json_node_alloc (), g_variant_get_handle (value));
+    case G_VARIANT_CLASS_INT64:
+      {
+        gint64 v = g_variant_get_int64 (value);
+
+        return wide_integer_node (v < 0, v < 0 ? (guint64) -(v + 1) + 1 : (guint64) v);
+      }
+    case G_VARIANT_CLASS_UINT64:
+      return wide_integer_node (FALSE, g_variant_get_uint64 (value));
+    case G_VARIANT_CLASS_DOUBLE:
+      {
+        double d = g_variant_get_double (value);
+
+        if (!isfinite (d))
+          return json_node_init_null (json_node_alloc ());
+        return json_node_init_double (json_node_alloc (), d);
+      }
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+      return json_node_init_string (json_node_alloc (), g_variant_get_string (value, NULL));
+    case G_VARIANT_CLASS_VARIANT:
+      {
+        g_autoptr(GVariant) child = g_variant_get_variant (value);
+
+        return north_mcp_variant_to_json (child);
+      }
+    case G_VARIANT_CLASS_MAYBE:
+      {
+        g_autoptr(GVariant) child = g_variant_get_maybe (value);
+
+        return child != NULL ? north_mcp_variant_to_json (child)
+                             : json_node_init_null (json_node_alloc ());
+      }
+    case G_VARIANT_CLASS_ARRAY:
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+        {
+          gsize n = 0;
+          const guchar *data = g_variant_get_fixed_array (value, &n, 1);
+          g_autofree char *text = g_base64_encode (data, n);
+
+          return json_node_init_string (json_node_alloc (), text);
+        }
+      if (g_variant_type_is_dict_entry (g_variant_type_element (g_variant_get_type (value))))
+        {
+          JsonObject *object = json_object_new ();
+          gsize n = g_variant_n_children (value);
+
+          for (gsize i = 0; i < n; i++)
+            {
+              g_autoptr(GVariant) entry = g_variant_get_child_value (value, i);
+              g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
+              g_autoptr(GVariant) member = g_variant_get_child_value (entry, 1);
+              g_autofree char *name = key_to_string (key);
+
+              json_object_set_member (object, name, north_mcp_variant_to_json (member));
+            }
+          node = json_node_new (JSON_NODE_OBJECT);
+          json_node_take_object (node, object);
+          return node;
+        }
+      G_GNUC_FALLTHROUGH;
+    case G_VARIANT_CLASS_TUPLE:
+    case G_VARIANT_CLASS_DICT_ENTRY:
+    default:
+      {
+        JsonArray *array = json_array_new ();
+        gsize n = g_variant_n_children (value);
+
+        for (gsize i = 0; i < n; i++)
+          {
+            g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+            json_array_add_element (array, north_mcp_variant_to_json (child));
+          }
+        node = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (node, array);
+        return node;
+      }
+    }
+}

@@ -1,0 +1,399 @@
+/* test-action-group.c: north_mcp_server_add_action_group() with a local
+ * GSimpleActionGroup and with the same group exported on D-Bus and seen
+ * through a GDBusActionGroup (run under dbus-run-session)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+#include "test-channel.h"
+
+typedef struct {
+  NorthMcpServer     *server;
+  NorthMcpSession    *session;
+  TestChannel        *channel;
+  TestChannel        *standalone;
+  GSimpleActionGroup *group;
+  GString            *activations;
+  gint64              next_id;
+} Fixture;
+
+static void
+activated (GSimpleAction *action,
+           GVariant      *parameter,
+           gpointer       user_data)
+{
+  Fixture *fixture = user_data;
+  g_autofree char *text = parameter != NULL ? g_variant_print (parameter, FALSE) : NULL;
+
+  g_string_append_printf (fixture->activations, "%s%s%s;", g_action_get_name (G_ACTION (action)),
+                          text != NULL ? "=" : "", text != NULL ? text : "");
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @done says so, at most about 10 s. */
+#define ITERATE_UNTIL(done) G_STMT_START { \
+    gboolean timed_out_ = FALSE; \
+    guint timer_ = g_timeout_add_seconds (10, set_flag, &timed_out_); \
+    while (!(done) && !timed_out_) \
+      g_main_context_iteration (NULL, TRUE); \
+    if (timed_out_) \
+      g_error ("timed out waiting for %s", #done); \
+    g_source_remove (timer_); \
+  } G_STMT_END
+
+static void
+add_action (Fixture            *fixture,
+            const char         *name,
+            const GVariantType *parameter_type,
+            GVariant           *state,
+            gboolean            handled)
+{
+  g_autoptr(GSimpleAction) action = state != NULL
+    ? g_simple_action_new_stateful (name, parameter_type, state)
+    : g_simple_action_new (name, parameter_type);
+
+  /* Unhandled stateful actions change their state by themselves. */
+  if (handled)
+    g_signal_connect (action, "activate", G_CALLBACK (activated), fixture);
+  g_action_map_add_action (G_ACTION_MAP (fixture->group), G_ACTION (action));
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(TestChannel) channel = test_channel_new (TRUE);
+  g_autoptr(JsonNode) init = test_parse_json (
+    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+    "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+    "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
+  g_autoptr(JsonNode) initialized = test_parse_json (
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+  fixture->server = north_mcp_server_new ("actions", "1.0.0");
+  fixture->channel = test_channel_new (TRUE);
+  fixture->standalone = test_channel_new (TRUE);
+  fixture->session = g_object_ref (north_mcp_server_create_session (fixture->server, NULL));
+  north_mcp_session_set_standalone_channel (fixture->session, NORTH_MCP_CHANNEL (fixture->standalone));
+  north_mcp_server_handle_message (fixture->server, fixture->session, NULL, init, NORTH_MCP_CHANNEL (channel));
+  north_mcp_server_handle_message (fixture->server, fixture->session, NULL, initialized,
+                                   NORTH_MCP_CHANNEL (channel));
+  fixture->activations = g_string_new (NULL);
+  fixture->next_id = 1;
+
+  fixture->group = g_simple_action_group_new ();
+  add_action (fixture, "quit", NULL, NULL, TRUE);
+  add_action (fixture, "greet", G_VARIANT_TYPE_STRING, NULL, TRUE);
+  add_action (fixture, "volume", G_VARIANT_TYPE_INT32, g_variant_new_int32 (0), FALSE);
+  add_action (fixture, "toggle", NULL, g_variant_new_boolean (FALSE), FALSE);
+  add_action (fixture, "open-fd", G_VARIANT_TYPE ("h"), NULL, TRUE);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->session);
+  g_clear_object (&fixture->server);
+  g_clear_object (&fixture->channel);
+  g_clear_object (&fixture->standalone);
+  g_clear_object (&fixture->group);
+  g_string_free (fixture->activations, TRUE);
+}
+
+/* Sends a request and returns its result (the channel keeps it). */
+static JsonObject *
+request (Fixture    *fixture,
+         const char *method,
+         const char *params)
+{
+  gint64 id = fixture->next_id++;
+  g_autofree char *json = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%" G_GINT64_FORMAT
+                                           ",\"method\":\"%s\",\"params\":%s}", id, method, params);
+  g_autoptr(JsonNode) message = test_parse_json (json);
+
+  north_mcp_server_handle_message (fixture->server, fixture->session, NULL, message,
+                                   NORTH_MCP_CHANNEL (fixture->channel));
+  ITERATE_UNTIL (test_channel_find_response (fixture->channel, id) != NULL);
+  return test_channel_result_of (fixture->channel, id);
+}
+
+static JsonObject *
+call_tool (Fixture    *fixture,
+           const char *name,
+           const char *arguments)
+{
+  g_autofree char *params = g_strdup_printf ("{\"name\":\"%s\",\"arguments\":%s}", name, arguments);
+
+  return request (fixture, "tools/call", params);
+}
+
+static gboolean
+has_tool (Fixture    *fixture,
+          const char *name)
+{
+  JsonArray *tools = json_object_get_array_member (request (fixture, "tools/list", "{}"), "tools");
+
+  for (guint i = 0; i < json_array_get_length (tools); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tools, i), "name"), name))
+      return TRUE;
+  return FALSE;
+}
+
+static JsonObject *
+tool_named (Fixture    *fixture,
+            const char *name)
+{
+  JsonArray *tools = json_object_get_array_member (request (fixture, "tools/list", "{}"), "tools");
+
+  for (guint i = 0; i < json_array_get_length (tools); i++)
+    {
+      JsonObject *tool = json_array_get_object_element (tools, i);
+
+      if (g_str_equal (json_object_get_string_member (tool, "name"), name))
+        return tool;
+    }
+  g_error ("no tool %s", name);
+}
+
+static const char *
+read_resource (Fixture    *fixture,
+               const char *uri)
+{
+  g_autofree char *params = g_strdup_printf ("{\"uri\":\"%s\"}", uri);
+  JsonObject *result = request (fixture, "resources/read", params);
+  JsonObject *contents = json_array_get_object_element (json_object_get_array_member (result, "contents"), 0);
+
+  g_assert_cmpstr (json_object_get_string_member (contents, "mimeType"), ==, "application/json");
+  return json_object_get_string_member (contents, "text");
+}
+
+/* Waits (iterating the main context, at most about 10 s) until @channel has
+ * a message with @method, and removes the messages up to it. */
+static JsonObject *
+wait_for_method (TestChannel *channel,
+                 const char  *method)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      GPtrArray *messages = test_channel_get_messages (channel);
+
+      for (guint i = 0; i < messages->len; i++)
+        {
+          JsonObject *object = json_node_get_object (g_ptr_array_index (messages, i));
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (object, "method", NULL), method) == 0)
+            return object;
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_error ("no %s arrived", method);
+}
+
+static void
+assert_text_contains (JsonObject *result,
+                      const char *text)
+{
+  const char *first = test_first_text (result);
+
+  if (strstr (first, text) == NULL)
+    g_error ("'%s' does not contain '%s'", first, text);
+}
+
+/* Checks the group served under @prefix, whatever kind of group it is. */
+static void
+check_actions (Fixture    *fixture,
+               const char *prefix)
+{
+  g_autofree char *quit = g_strconcat (prefix, "quit", NULL);
+  g_autofree char *greet = g_strconcat (prefix, "greet", NULL);
+  g_autofree char *volume = g_strconcat (prefix, "volume", NULL);
+  g_autofree char *toggle = g_strconcat (prefix, "toggle", NULL);
+  g_autofree char *fresh = g_strconcat (prefix, "fresh", NULL);
+  g_autofree char *volume_uri = g_strconcat ("gaction-state:", volume, NULL);
+  g_autofree char *toggle_uri = g_strconcat ("gaction-state:", toggle, NULL);
+  g_autofree char *subscribe = g_strdup_printf ("{\"uri\":\"%s\"}", volume_uri);
+  g_autoptr(NorthMcpTool) stale = NULL;
+  JsonObject *schema, *result;
+
+  /* Schemas from parameter types; h is not served. */
+  schema = json_object_get_object_member (tool_named (fixture, greet), "inputSchema");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+    json_object_get_object_member (schema, "properties"), "parameter"), "type"), ==, "string");
+  schema = json_object_get_object_member (tool_named (fixture, quit), "inputSchema");
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (schema, "properties")), ==, 0);
+  g_assert_true (has_tool (fixture, volume));
+  {
+    g_autofree char *fd = g_strconcat (prefix, "open-fd", NULL);
+
+    g_assert_false (has_tool (fixture, fd));
+  }
+
+  /* Activation, with and without a parameter. */
+  result = call_tool (fixture, greet, "{\"parameter\":\"hi\"}");
+  g_assert_false (json_object_get_boolean_member_with_default (result, "isError", FALSE));
+  result = call_tool (fixture, quit, "{}");
+  g_assert_false (json_object_get_boolean_member_with_default (result, "isError", FALSE));
+  ITERATE_UNTIL (strstr (fixture->activations->str, "quit;") != NULL);
+  g_assert_cmpstr (fixture->activations->str, ==, "greet='hi';quit;");
+
+  /* A wrong parameter is refused before the action sees it. */
+  result = call_tool (fixture, greet, "{\"parameter\":5}");
+  g_assert_true (json_object_get_boolean_member (result, "isError"));
+  assert_text_contains (result, "string");
+
+  /* State as a resource, with updates for subscribers. */
+  g_assert_cmpstr (read_resource (fixture, volume_uri), ==, "0");
+  g_assert_cmpstr (read_resource (fixture, toggle_uri), ==, "false");
+  request (fixture, "resources/subscribe", subscribe);
+  test_channel_clear (fixture->standalone);
+  result = call_tool (fixture, volume, "{\"parameter\":7}");
+  g_assert_false (json_object_get_boolean_member_with_default (result, "isError", FALSE));
+  wait_for_method (fixture->standalone, "notifications/resources/updated");
+  g_assert_cmpstr (read_resource (fixture, volume_uri), ==, "7");
+
+  /* Disabled actions disappear, with list_changed, and come back. */
+  stale = g_object_ref (north_mcp_server_lookup_tool (fixture->server, greet));
+  test_channel_clear (fixture->standalone);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (fixture->group),
+                                                                             "greet")), FALSE);
+  wait_for_method (fixture->standalone, "notifications/tools/list_changed");
+  g_assert_false (has_tool (fixture, greet));
+  /* A call that reaches the tool anyway (a client's old list) is refused. */
+  north_mcp_server_add_tool (fixture->server, stale);
+  result = call_tool (fixture, greet, "{\"parameter\":\"late\"}");
+  g_assert_true (json_object_get_boolean_member (result, "isError"));
+  assert_text_contains (result, "The action 'greet' is disabled");
+  north_mcp_server_remove_tool (fixture->server, greet);
+  g_assert_null (strstr (fixture->activations->str, "late"));
+  test_channel_clear (fixture->standalone);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (fixture->group),
+                                                                             "greet")), TRUE);
+  wait_for_method (fixture->standalone, "notifications/tools/list_changed");
+  g_assert_true (has_tool (fixture, greet));
+
+  /* Added and removed actions. */
+  test_channel_clear (fixture->standalone);
+  add_action (fixture, "fresh", NULL, NULL, TRUE);
+  wait_for_method (fixture->standalone, "notifications/tools/list_changed");
+  g_assert_true (has_tool (fixture, fresh));
+  test_channel_clear (fixture->standalone);
+  g_action_map_remove_action (G_ACTION_MAP (fixture->group), "fresh");
+  g_action_map_remove_action (G_ACTION_MAP (fixture->group), "volume");
+  wait_for_method (fixture->standalone, "notifications/tools/list_changed");
+  ITERATE_UNTIL (!has_tool (fixture, volume) && !has_tool (fixture, fresh));
+  g_assert_null (north_mcp_server_lookup_resource (fixture->server, volume_uri));
+}
+
+static void
+test_local (Fixture       *fixture,
+            gconstpointer  data)
+{
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (fixture->group), "app.");
+  check_actions (fixture, "app.");
+
+  /* Removing the group removes its tools and resources. */
+  g_assert_true (north_mcp_server_remove_action_group (fixture->server, "app."));
+  g_assert_false (north_mcp_server_remove_action_group (fixture->server, "app."));
+  {
+    g_autoptr(GPtrArray) tools = north_mcp_server_list_tools (fixture->server);
+    g_autoptr(GPtrArray) resources = north_mcp_server_list_resources (fixture->server);
+
+    g_assert_cmpuint (tools->len, ==, 0);
+    g_assert_cmpuint (resources->len, ==, 0);
+  }
+}
+
+/* Names outside MCP's rules are mapped, deterministically and uniquely. */
+static void
+test_names (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autofree char *long_name = g_strnfill (70, 'a');
+  g_autofree char *long_name_b = g_strconcat (long_name, "b", NULL);
+  g_autoptr(GPtrArray) tools = NULL;
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+
+  add_action (fixture, long_name, NULL, NULL, TRUE);
+  add_action (fixture, long_name_b, NULL, NULL, TRUE);
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (fixture->group), "my app/");
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "my_app_quit"));
+
+  tools = north_mcp_server_list_tools (fixture->server);
+  for (guint i = 0; i < tools->len; i++)
+    {
+      const char *name = north_mcp_tool_get_name (g_ptr_array_index (tools, i));
+
+      g_assert_cmpuint (strlen (name), <=, 64);
+      g_assert_cmpuint (strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"),
+                        ==, strlen (name));
+      g_assert_true (g_hash_table_add (names, (gpointer) name));
+    }
+  g_assert_cmpuint (g_hash_table_size (names), ==, 6);
+
+  /* The same group served again gets the same names. */
+  {
+    g_autoptr(GHashTable) again = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; i < tools->len; i++)
+      g_hash_table_add (again, g_strdup (north_mcp_tool_get_name (g_ptr_array_index (tools, i))));
+    north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (fixture->group), "my app/");
+    g_ptr_array_unref (tools);
+    tools = north_mcp_server_list_tools (fixture->server);
+    g_assert_cmpuint (tools->len, ==, 6);
+    for (guint i = 0; i < tools->len; i++)
+      g_assert_true (g_hash_table_contains (again, north_mcp_tool_get_name (g_ptr_array_index (tools, i))));
+  }
+}
+
+/* The group exported on the session bus and served through a
+ * GDBusActionGroup, the way the D-Bus bridge serves other applications. */
+static void
+test_dbus (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusActionGroup) remote = NULL;
+  guint export_id;
+
+  g_assert_no_error (error);
+  export_id = g_dbus_connection_export_action_group (bus, "/org/north/ActionTest",
+                                                     G_ACTION_GROUP (fixture->group), &error);
+  g_assert_no_error (error);
+
+  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/ActionTest");
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "remote.");
+  /* The remote actions arrive asynchronously. */
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "remote.quit") != NULL);
+
+  check_actions (fixture, "remote.");
+
+  g_dbus_connection_unexport_action_group (bus, export_id);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/action-group/local", Fixture, NULL, fixture_set_up, test_local, fixture_tear_down);
+  g_test_add ("/action-group/names", Fixture, NULL, fixture_set_up, test_names, fixture_tear_down);
+  g_test_add ("/action-group/dbus", Fixture, NULL, fixture_set_up, test_dbus, fixture_tear_down);
+  return g_test_run ();
+}

@@ -1,0 +1,327 @@
+"""Parsing (issue 10, point 3): no request makes the main loop do
+super-linear work, and every body is bounded.
+
+Each test attacks a real example server over loopback and asserts what it
+answers, that it keeps answering (/health) and that its memory stays bounded.
+Timeouts are generous (the sanitizer build runs these too); nothing asserts
+speed beyond "still answers"."""
+
+import json
+import socket
+import threading
+
+import pytest
+
+import hostile
+
+# Generous: the 65,536-name body took 53 s before the fix, uninstrumented.
+SLOW = 120
+
+
+def colliding_names(bits):
+    """2**bits member names of `bits` "Ez"/"FY" blocks: the two blocks have
+    the same g_str_hash(), so all the names share one hash."""
+    names = [""]
+    for _ in range(bits):
+        names = [prefix + block for prefix in names for block in ("Ez", "FY")]
+    return names
+
+
+def tools_call(arguments, rid=2):
+    return {"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+            "params": {"name": "add", "arguments": arguments}}
+
+
+def start_session(server, version="2025-06-18"):
+    headers = {"MCP-Protocol-Version": version}
+    status, response_headers, _ = server.post_mcp(hostile.initialize_message(protocolVersion=version),
+                                                  headers=headers)
+    assert status == 200
+    headers["Mcp-Session-Id"] = response_headers["Mcp-Session-Id"]
+    status, _, _ = server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"}, headers)
+    assert status == 202
+    return headers
+
+
+def error_of(status, headers, body):
+    messages = hostile.sse_or_json(headers, body)
+    assert len(messages) == 1, body
+    assert "error" in messages[0], body
+    return messages[0]["error"]
+
+
+def assert_parse_error(answer, text):
+    """ANSWER (status, headers, body) is a 400 with a -32700 error saying TEXT."""
+    status, headers, body = answer
+    assert status == 400, body[:200]
+    error = error_of(status, headers, body)
+    assert error["code"] == -32700
+    assert text in error["message"]
+
+
+@pytest.fixture
+def server():
+    s = hostile.Server()
+    yield s
+    # A clean exit: under the sanitizers, also no leak and no error.
+    assert s.stop() == 0, s.stderr()
+
+
+@pytest.fixture
+def routes_server():
+    s = hostile.Server(program="server-with-custom-routes")
+    yield s
+    assert s.stop() == 0, s.stderr()
+
+
+def test_colliding_member_names_are_refused_while_health_answers(server):
+    """65,536 member names with one hash (2.4 MB): refused with a parse
+    error naming the cause; /health answers while it is sent and after."""
+    names = colliding_names(16)
+    arguments = "{" + ",".join('"%s":0' % name for name in names) + "}"
+    body = ('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add","arguments":%s}}'
+            % arguments)
+    assert len(body) > 2_000_000
+
+    answers = {}
+
+    def attack():
+        answers["flood"] = server.post_mcp(body, timeout=SLOW)
+
+    attacker = threading.Thread(target=attack)
+    attacker.start()
+    health = [server.health(timeout=SLOW) for _ in range(5)]
+    attacker.join(SLOW)
+    assert not attacker.is_alive(), "the colliding-name body was never answered"
+    assert all(health)
+
+    assert_parse_error(answers["flood"], "too many member names with the same hash")
+    assert server.health()
+
+
+def test_colliding_names_in_many_small_objects_are_read(server):
+    """Colliding names are only refused beyond 8 per object: many objects of
+    8 still parse (the check is per object), and the server answers."""
+    session = start_session(server)
+    names = colliding_names(3)
+    pad = [{name: i for i, name in enumerate(names)} for _ in range(2000)]
+    status, headers, body = server.post_mcp(tools_call({"a": 1, "b": 2, "pad": pad}), session, timeout=SLOW)
+    assert status == 200
+    result = hostile.sse_or_json(headers, body)[0]["result"]
+    assert result["content"][0]["text"] == "3"
+
+
+def test_too_many_members_are_refused(server):
+    arguments = {"m%d" % i: i for i in range(1001)}
+    assert_parse_error(server.post_mcp(tools_call(arguments), timeout=SLOW), "more than 1000 members")
+    assert server.health()
+
+
+def test_repeated_member_names_are_refused(server):
+    body = '{"jsonrpc":"2.0","id":1,"method":"ping","id":2}'
+    assert_parse_error(server.post_mcp(body), "repeated member name")
+
+
+@pytest.mark.parametrize("opening,closing", [("[", "]"), ('{"a":', "}")])
+def test_deep_nesting_is_refused(server, opening, closing):
+    """100,000 levels (arrays or objects) in the params: refused at the
+    depth limit without recursing further."""
+    deep = opening * 100_000 + "0" + closing * 100_000
+    body = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":%s}}' % deep
+    assert_parse_error(server.post_mcp(body, timeout=SLOW), "nested deeper than 128 levels")
+    assert server.health()
+
+
+def test_huge_array_is_read(server):
+    """A long flat array costs time in proportion: 300,000 elements in the
+    arguments of a call are read and the call answered."""
+    session = start_session(server)
+    status, headers, body = server.post_mcp(tools_call({"a": 1, "b": 2, "pad": [0] * 300_000}),
+                                            session, timeout=SLOW)
+    assert status == 200
+    assert "result" in hostile.sse_or_json(headers, body)[0]
+    assert server.health()
+
+
+def read_until_closed(conn):
+    """What CONN receives until the server closes it (or resets it)."""
+    data = b""
+    try:
+        while chunk := conn.recv(65536):
+            data += chunk
+    except ConnectionResetError:
+        pass
+    return data
+
+
+def raw_request(server, head, timeout=SLOW):
+    """Sends HEAD (bytes, ending in a blank line) on a fresh connection and
+    returns what comes back until the server closes or goes quiet."""
+    with socket.create_connection((server.host, server.port), timeout=timeout) as conn:
+        try:
+            conn.sendall(head)
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass  # refused (and closed) before it was all sent
+        return read_until_closed(conn)
+
+
+def test_ten_thousand_headers(server):
+    """10,000 headers: libsoup 3.2 caps a request's header block at 64 KiB.
+    Small ones fit and are answered; larger ones are refused. Either way the
+    server keeps serving."""
+    small = (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+             + b"X:\r\n" * 10_000 + b"\r\n")
+    answer = raw_request(server, small)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
+
+    mcp = (b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+           b"Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+           b"Content-Length: 40\r\n" + b"Accept:\r\n" * 6_000 + b"\r\n"
+           b'{"jsonrpc":"2.0","id":1,"method":"ping"}')
+    answer = raw_request(server, mcp)
+    assert answer.startswith(b"HTTP/1.1 "), answer[:100]
+
+    large = (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+             + b"".join(b"X-Header-%05d: value\r\n" % i for i in range(10_000)) + b"\r\n")
+    answer = raw_request(server, large)
+    assert not answer.startswith(b"HTTP/1.1 200"), answer[:100]
+    assert server.health()
+
+
+def test_colliding_context_header_names(server):
+    """1,500 X-North-Context-* headers whose lower-cased names share a
+    g_str_hash() ("c0" and "ar" blocks), with a credential so that the
+    context is collected: answered, and the server keeps serving."""
+    names = [""]
+    for _ in range(11):
+        names = [prefix + block for prefix in names for block in ("c0", "ar")]
+    head = (b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            b"X-North-User-Email: ada@example.com\r\nContent-Type: application/json\r\n"
+            b"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\n"
+            + b"".join(b"X-North-Context-%s: 1\r\n" % name.encode() for name in names[:1500])
+            + b"Content-Length: 40\r\n\r\n"
+            + b'{"jsonrpc":"2.0","id":1,"method":"ping"}')
+    assert len(head) < 64 * 1024
+    answer = raw_request(server, head)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"Mcp-Session-Id header is required" in answer
+    assert server.health()
+
+
+def test_query_parameters_are_bounded(server):
+    """libsoup decodes a query into a g_str_hash() table before any handler
+    runs: 2,000 parameter names that share a hash are refused (414) before
+    that; 256 parameters are still served."""
+    names = colliding_names(11)[:2000]
+    query = "&".join(name + "=" for name in names)
+    status, _, body = server.request("GET", "/health?" + query)
+    assert status == 414
+    assert body == b"Too many query parameters (limit: 256)"
+
+    query = "&".join("p%d=1" % i for i in range(256))
+    assert server.request("GET", "/health?" + query)[:3:2] == (200, b"OK")
+    assert server.health()
+
+
+def upload(server, path, total, chunked=False):
+    """POSTs a body of TOTAL bytes to PATH, streamed in 64 KiB blocks until
+    the server stops taking it. Returns (bytes sent, answer bytes)."""
+    with socket.create_connection((server.host, server.port), timeout=SLOW) as conn:
+        head = "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" % path
+        head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else "Content-Length: %d\r\n\r\n" % total
+        conn.sendall(head.encode())
+        block = b"x" * 65536
+        sent = 0
+        try:
+            while sent < total:
+                conn.sendall(b"10000\r\n" + block + b"\r\n" if chunked else block)
+                sent += len(block)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return sent, read_until_closed(conn)
+
+
+PATHS = ["/health", "/ready", "/no-such-path", "/mcp"]
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_oversized_bodies_are_refused_unread(routes_server, chunked):
+    """A 500 MB body to the health check, a custom route, an unknown path and
+    /mcp, all four at once: each is answered 413 without being read (the
+    client could not send more than a small part of it), and the server's
+    memory hardly grows."""
+    total = 500 << 20
+    baseline = hostile.rss_kib(routes_server.pid)
+    results = {}
+
+    def attack(path):
+        results[path] = upload(routes_server, path, total, chunked)
+
+    threads = [threading.Thread(target=attack, args=(path,)) for path in PATHS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(SLOW)
+        assert not thread.is_alive()
+
+    for path in PATHS:
+        sent, answer = results[path]
+        assert answer.startswith(b"HTTP/1.1 413"), (path, answer[:200])
+        assert b"Connection: close" in answer
+        assert b"Request body too large (limit: 4194304 bytes)" in answer
+        assert sent < 64 << 20, (path, sent)
+    assert hostile.rss_kib(routes_server.pid) - baseline < 64 * 1024
+    assert routes_server.health()
+
+
+def test_bodies_within_the_limit_still_work(routes_server):
+    """Below the limit: the health check answers (its body dropped), a custom
+    route and /mcp read theirs."""
+    status, _, body = routes_server.request("GET", "/health", body=b"x" * 100_000)
+    assert (status, body) == (200, b"OK")
+    status, _, _ = routes_server.request("POST", "/ready", body=b"x" * 100_000)
+    assert status < 500
+    status, headers, body = routes_server.post_mcp(hostile.initialize_message())
+    assert status == 200
+
+
+def test_integer_beyond_int64_names_the_argument(server):
+    session = start_session(server)
+    body = ('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"add",'
+            '"arguments":{"a":1000000000000000000000000000000,"b":1}}}')
+    status, headers, response = server.post_mcp(body, session)
+    assert status == 200
+    result = hostile.sse_or_json(headers, response)[0]["result"]
+    assert result["isError"] is True
+    assert "argument 'a' must be an integer from -9223372036854775808 to 9223372036854775807" \
+        in result["content"][0]["text"]
+
+    status, headers, response = server.post_mcp(tools_call({"a": 9223372036854775806, "b": 1}), session)
+    assert hostile.sse_or_json(headers, response)[0]["result"]["content"][0]["text"] == "9223372036854775807"
+
+
+def ping_batch(n):
+    return [{"jsonrpc": "2.0", "id": i + 1, "method": "ping"} for i in range(n)]
+
+
+def test_batches_refused_from_2025_06_18(server):
+    session = start_session(server, "2025-06-18")
+    status, headers, body = server.post_mcp(ping_batch(2), session)
+    assert status == 400
+    error = json.loads(body)["error"]
+    assert error["code"] == -32600
+    assert "removed in protocol version 2025-06-18" in error["message"]
+
+
+def test_batches_bounded_in_2025_03_26(server):
+    session = start_session(server, "2025-03-26")
+    status, headers, body = server.post_mcp(ping_batch(100), session)
+    assert status == 200
+    assert sorted(m["id"] for m in hostile.sse_or_json(headers, body)) == list(range(1, 101))
+
+    status, headers, body = server.post_mcp(ping_batch(101), session)
+    assert status == 400
+    error = json.loads(body)["error"]
+    assert error["code"] == -32600
+    assert "at most 100 messages" in error["message"]
