@@ -1331,7 +1331,7 @@ north_mcp_server_add_tool (NorthMcpServer *self,
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
   g_return_if_fail (NORTH_MCP_IS_TOOL (tool));
 
-  name = north_mcp_tool_get_name (tool);
+  name = north_mcp_feature_get_name (NORTH_MCP_FEATURE (tool));
   if (!north_mcp_tool_name_is_valid (name))
     g_warning ("Tool name '%s' does not follow MCP's guidance (1 to 64 characters of "
                "A-Z a-z 0-9 _ . -); some clients will reject it", name);
@@ -2031,7 +2031,7 @@ north_mcp_server_add_resource (NorthMcpServer   *self,
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (resource));
 
   uri = north_mcp_resource_get_uri (resource);
-  g_return_if_fail (uri != NULL && north_mcp_resource_get_name (resource) != NULL);
+  g_return_if_fail (uri != NULL && north_mcp_feature_get_name (NORTH_MCP_FEATURE (resource)) != NULL);
   /* Clients validate `uri` as an RFC 3986 URI and may drop the list. */
   if (!g_uri_is_valid (uri, G_URI_FLAGS_NONE, NULL))
     g_warning ("Resource URI '%s' is not a valid absolute URI; clients may reject it", uri);
@@ -2303,7 +2303,7 @@ north_mcp_server_add_prompt (NorthMcpServer *self,
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
   g_return_if_fail (NORTH_MCP_IS_PROMPT (prompt));
 
-  name = north_mcp_prompt_get_name (prompt);
+  name = north_mcp_feature_get_name (NORTH_MCP_FEATURE (prompt));
   g_return_if_fail (name != NULL);
 
   registry_add (self->prompts, self->prompt_map, name, prompt,

@@ -14,6 +14,7 @@
 #include "north-mcp-uri-template.h"
 #include "north-mcp-content.h"
 #include "north-mcp-tool-result.h"
+#include "north-mcp-feature.h"
 #include "north-mcp-tool.h"
 #include "north-mcp-context.h"
 #include "north-mcp-completion.h"

@@ -703,8 +703,8 @@ add_text_resource (NorthMcpServer *server,
 {
   g_autoptr(NorthMcpResource) resource = north_mcp_resource_new_text (uri, name, "text/plain", text);
 
-  north_mcp_resource_set_title (resource, title);
-  north_mcp_resource_set_description (resource, description);
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (resource), title);
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (resource), description);
   north_mcp_server_add_resource (server, resource);
 }
 
@@ -721,8 +721,8 @@ add_resources (NorthMcpServer *server)
                      "A static text resource for testing",
                      "This is the content of the static text resource.");
 
-  north_mcp_resource_set_title (binary, "Static Binary Resource");
-  north_mcp_resource_set_description (binary, "A static binary resource (image) for testing");
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (binary), "Static Binary Resource");
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (binary), "A static binary resource (image) for testing");
   north_mcp_server_add_resource (server, binary);
 
   add_text_resource (server, "test://watched-resource", "watched-resource", "Watched Resource",
@@ -734,8 +734,8 @@ add_resources (NorthMcpServer *server)
   template_ = north_mcp_resource_template_new ("test://template/{id}/data", "template", &error);
   if (template_ == NULL)
     g_error ("Bad template: %s", error->message);
-  north_mcp_resource_template_set_title (template_, "Resource Template");
-  north_mcp_resource_template_set_description (template_, "A resource template with an id parameter");
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (template_), "Resource Template");
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (template_), "A resource template with an id parameter");
   north_mcp_resource_template_set_mime_type (template_, "application/json");
   north_mcp_resource_template_set_func (template_, read_template, NULL, NULL);
   north_mcp_server_add_resource_template (server, template_);
@@ -831,7 +831,7 @@ add_prompt (NorthMcpServer     *server,
 {
   g_autoptr(NorthMcpPrompt) prompt = north_mcp_prompt_new (name, description);
 
-  north_mcp_prompt_set_title (prompt, title);
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (prompt), title);
   north_mcp_prompt_set_func (prompt, func, NULL, NULL);
   north_mcp_server_add_prompt (server, prompt);
   return prompt;
@@ -896,7 +896,7 @@ set_schema (NorthMcpTool *tool,
   g_autoptr(GError) error = NULL;
 
   if (!north_mcp_tool_set_input_schema_json (tool, schema, &error))
-    g_error ("Bad schema for %s: %s", north_mcp_tool_get_name (tool), error->message);
+    g_error ("Bad schema for %s: %s", north_mcp_feature_get_name (NORTH_MCP_FEATURE (tool)), error->message);
 }
 
 static void

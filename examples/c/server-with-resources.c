@@ -183,11 +183,11 @@ main (int    argc,
   g_hash_table_insert (notebook->notes, g_strdup ("groceries"), g_strdup ("- milk\n- bread\n"));
   g_hash_table_insert (notebook->notes, g_strdup ("garden"), g_strdup ("Water the tomatoes.\n"));
 
-  north_mcp_resource_set_title (index, "Index of notes");
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (index), "Index of notes");
   north_mcp_resource_set_mime_type (index, "text/plain");
   north_mcp_resource_set_func (index, read_index, notebook, NULL);
 
-  north_mcp_resource_template_set_description (notes, "A note, by title");
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (notes), "A note, by title");
   north_mcp_resource_template_set_mime_type (notes, "text/markdown");
   north_mcp_resource_template_set_func (notes, read_note, notebook, NULL);
   north_mcp_resource_template_set_completion_func (notes, complete_title, notebook, NULL);

@@ -337,7 +337,7 @@ test_names (Fixture       *fixture,
   tools = north_mcp_server_list_tools (fixture->server);
   for (guint i = 0; i < tools->len; i++)
     {
-      const char *name = north_mcp_tool_get_name (g_ptr_array_index (tools, i));
+      const char *name = north_mcp_feature_get_name (g_ptr_array_index (tools, i));
 
       g_assert_cmpuint (strlen (name), <=, 64);
       g_assert_cmpuint (strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"),
@@ -351,13 +351,13 @@ test_names (Fixture       *fixture,
     g_autoptr(GHashTable) again = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
     for (guint i = 0; i < tools->len; i++)
-      g_hash_table_add (again, g_strdup (north_mcp_tool_get_name (g_ptr_array_index (tools, i))));
+      g_hash_table_add (again, g_strdup (north_mcp_feature_get_name (g_ptr_array_index (tools, i))));
     north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (fixture->group), "my app/");
     g_ptr_array_unref (tools);
     tools = north_mcp_server_list_tools (fixture->server);
     g_assert_cmpuint (tools->len, ==, 6);
     for (guint i = 0; i < tools->len; i++)
-      g_assert_true (g_hash_table_contains (again, north_mcp_tool_get_name (g_ptr_array_index (tools, i))));
+      g_assert_true (g_hash_table_contains (again, north_mcp_feature_get_name (g_ptr_array_index (tools, i))));
   }
 }
 

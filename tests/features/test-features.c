@@ -719,11 +719,11 @@ add_standard_resources (Fixture *fixture)
   g_autoptr(JsonNode) icons = test_parse_json ("[{\"src\":\"https://example.com/i.png\",\"mimeType\":\"image/png\"}]");
   g_autoptr(JsonNode) meta = test_parse_json ("{\"example.com/kind\":\"doc\"}");
 
-  north_mcp_resource_set_title (text, "Static text");
-  north_mcp_resource_set_description (text, "A static text resource");
-  north_mcp_resource_set_annotations (text, json_node_get_object (annotations));
-  north_mcp_resource_set_icons (text, json_node_get_array (icons));
-  north_mcp_resource_set_meta (text, json_node_get_object (meta));
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (text), "Static text");
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (text), "A static text resource");
+  north_mcp_feature_set_annotations (NORTH_MCP_FEATURE (text), json_node_get_object (annotations));
+  north_mcp_feature_set_icons (NORTH_MCP_FEATURE (text), json_node_get_array (icons));
+  north_mcp_feature_set_meta (NORTH_MCP_FEATURE (text), json_node_get_object (meta));
   north_mcp_resource_set_func (multi, multi_read, NULL, NULL);
   north_mcp_resource_set_size (multi, 1234);
   north_mcp_resource_set_async_func (async, async_read, fixture, NULL);
@@ -748,7 +748,7 @@ add_standard_templates (Fixture *fixture)
 
   g_assert_no_error (error);
   north_mcp_resource_template_set_mime_type (data, "application/json");
-  north_mcp_resource_template_set_description (data, "Data by id");
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (data), "Data by id");
   north_mcp_resource_template_set_func (data, template_read, NULL, NULL);
   north_mcp_resource_template_set_completion_func (data, complete_many, NULL, NULL);
   north_mcp_resource_template_set_func (pair, pair_read, NULL, NULL);
@@ -1181,7 +1181,7 @@ add_standard_prompts (Fixture *fixture)
   g_autoptr(NorthMcpPrompt) many = north_mcp_prompt_new ("many", "Too many completions");
   g_autoptr(NorthMcpPrompt) bare = north_mcp_prompt_new ("bare", "No completion handler");
 
-  north_mcp_prompt_set_title (greeting, "Greeting");
+  north_mcp_feature_set_title (NORTH_MCP_FEATURE (greeting), "Greeting");
   north_mcp_prompt_add_argument (greeting, "name", "Who to greet", TRUE);
   north_mcp_prompt_add_argument (greeting, "language", NULL, FALSE);
   north_mcp_prompt_set_func (greeting, greeting_get, NULL, NULL);
@@ -1515,6 +1515,84 @@ test_replace_tool (Fixture       *fixture,
   g_assert_true (north_mcp_server_remove_tool (fixture->server, "echo"));
   g_assert_null (north_mcp_server_lookup_tool (fixture->server, "echo"));
   g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 3);
+}
+
+/* The data of an asynchronous tool whose call outlives the tool. */
+typedef struct {
+  Fixture  *fixture;
+  char     *answer;
+  gboolean *freed;
+} PendingData;
+
+static void
+pending_data_free (gpointer data)
+{
+  PendingData *pending = data;
+
+  *pending->freed = TRUE;
+  g_free (pending->answer);
+  g_free (pending);
+}
+
+static void
+pending_tool (NorthMcpTool    *tool,
+              NorthMcpContext *context,
+              JsonObject      *arguments,
+              gpointer         user_data)
+{
+  PendingData *pending = user_data;
+
+  g_assert_null (pending->fixture->held);
+  pending->fixture->held = g_object_ref (context);
+}
+
+/* Completes the held call with the tool's data, as a handler's callback
+ * would; under ASan, a freed @pending is a use after free. */
+static void
+complete_pending (Fixture     *fixture,
+                  PendingData *pending)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (pending->answer);
+
+  north_mcp_context_return_tool_result (fixture->held, result);
+}
+
+static void
+test_replace_pending_tool (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("pending", "answers later");
+  gboolean freed = FALSE;
+  PendingData *pending = g_new0 (PendingData, 1);
+
+  pending->fixture = fixture;
+  pending->answer = g_strdup ("from the replaced tool");
+  pending->freed = &freed;
+  north_mcp_tool_set_async_func (tool, pending_tool, pending, pending_data_free);
+  north_mcp_server_add_tool (fixture->server, tool);
+  g_clear_object (&tool);
+
+  initialize (fixture, "{}");
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"pending\",\"arguments\":{}}}");
+  g_assert_nonnull (fixture->held);
+  g_assert_null (test_channel_find_response (fixture->channel, 1));
+
+  /* Replaced, then removed, while the call is pending: the server lets go
+   * of the tool, the call's context keeps it. */
+  replace_tool (fixture, "first");
+  tool = north_mcp_tool_new ("pending", "the replacement");
+  north_mcp_server_add_tool (fixture->server, tool);
+  g_assert_true (north_mcp_server_remove_tool (fixture->server, "pending"));
+  g_assert_false (freed);
+
+  complete_pending (fixture, pending);
+  g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "from the replaced tool");
+  g_assert_false (freed);
+
+  /* The last reference to the context was the handler's. */
+  g_clear_object (&fixture->held);
+  g_assert_true (freed);
 }
 
 static void
@@ -2809,6 +2887,7 @@ main (int    argc,
   ADD ("/features/prompts/get/errors", test_prompts_get_errors);
   ADD ("/features/prompts/list-changed", test_prompts_list_changed);
   ADD ("/features/registry/replace/tool", test_replace_tool);
+  ADD ("/features/registry/replace/pending-async-tool", test_replace_pending_tool);
   ADD ("/features/registry/replace/prompt", test_replace_prompt);
   ADD ("/features/registry/replace/resource", test_replace_resource);
   ADD ("/features/registry/replace/resource-template", test_replace_resource_template);

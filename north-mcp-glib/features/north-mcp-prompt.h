@@ -11,6 +11,7 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 #include "north-mcp-version-macros.h"
+#include "north-mcp-feature.h"
 #include "north-mcp-completion.h"
 #include "north-mcp-prompt-result.h"
 
@@ -21,7 +22,7 @@ typedef struct _NorthMcpContext NorthMcpContext;
 #define NORTH_MCP_TYPE_PROMPT (north_mcp_prompt_get_type ())
 
 NORTH_MCP_AVAILABLE_IN_ALL
-G_DECLARE_DERIVABLE_TYPE (NorthMcpPrompt, north_mcp_prompt, NORTH_MCP, PROMPT, GObject)
+G_DECLARE_DERIVABLE_TYPE (NorthMcpPrompt, north_mcp_prompt, NORTH_MCP, PROMPT, NorthMcpFeature)
 
 /**
  * NorthMcpPromptClass:
@@ -37,7 +38,7 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpPrompt, north_mcp_prompt, NORTH_MCP, PROMPT, G
  */
 struct _NorthMcpPromptClass
 {
-  GObjectClass parent_class;
+  NorthMcpFeatureClass parent_class;
 
   void (*get)      (NorthMcpPrompt  *self,
                     NorthMcpContext *context,
@@ -121,28 +122,6 @@ void            north_mcp_prompt_set_completion_async_func (NorthMcpPrompt      
                                                             gpointer                     user_data,
                                                             GDestroyNotify               destroy);
 NORTH_MCP_AVAILABLE_IN_ALL
-const char     *north_mcp_prompt_get_name                  (NorthMcpPrompt              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-const char     *north_mcp_prompt_get_title                 (NorthMcpPrompt              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void            north_mcp_prompt_set_title                 (NorthMcpPrompt              *self,
-                                                            const char                  *title);
-NORTH_MCP_AVAILABLE_IN_ALL
-const char     *north_mcp_prompt_get_description           (NorthMcpPrompt              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void            north_mcp_prompt_set_description           (NorthMcpPrompt              *self,
-                                                            const char                  *description);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject     *north_mcp_prompt_get_meta                  (NorthMcpPrompt              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void            north_mcp_prompt_set_meta                  (NorthMcpPrompt              *self,
-                                                            JsonObject                  *meta);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonArray      *north_mcp_prompt_get_icons                 (NorthMcpPrompt              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void            north_mcp_prompt_set_icons                 (NorthMcpPrompt              *self,
-                                                            JsonArray                   *icons);
-NORTH_MCP_AVAILABLE_IN_ALL
 void            north_mcp_prompt_invoke                    (NorthMcpPrompt              *self,
                                                             NorthMcpContext             *context,
                                                             GHashTable                  *arguments);
@@ -152,7 +131,5 @@ void            north_mcp_prompt_complete                  (NorthMcpPrompt      
                                                             const char                  *argument,
                                                             const char                  *value,
                                                             GHashTable                  *arguments);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonNode       *north_mcp_prompt_to_json                   (NorthMcpPrompt              *self);
 
 G_END_DECLS

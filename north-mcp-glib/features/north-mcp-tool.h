@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include "north-mcp-version-macros.h"
 #include "north-mcp-enums.h"
+#include "north-mcp-feature.h"
 #include "north-mcp-tool-result.h"
 
 G_BEGIN_DECLS
@@ -21,7 +22,7 @@ typedef struct _NorthMcpContext NorthMcpContext;
 #define NORTH_MCP_TYPE_TOOL (north_mcp_tool_get_type ())
 
 NORTH_MCP_AVAILABLE_IN_ALL
-G_DECLARE_DERIVABLE_TYPE (NorthMcpTool, north_mcp_tool, NORTH_MCP, TOOL, GObject)
+G_DECLARE_DERIVABLE_TYPE (NorthMcpTool, north_mcp_tool, NORTH_MCP, TOOL, NorthMcpFeature)
 
 /**
  * NorthMcpToolClass:
@@ -35,7 +36,7 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpTool, north_mcp_tool, NORTH_MCP, TOOL, GObject
  */
 struct _NorthMcpToolClass
 {
-  GObjectClass parent_class;
+  NorthMcpFeatureClass parent_class;
 
   void (*call) (NorthMcpTool    *self,
                 NorthMcpContext *context,
@@ -97,18 +98,6 @@ void          north_mcp_tool_set_async_func         (NorthMcpTool          *self
                                                      gpointer               user_data,
                                                      GDestroyNotify         destroy);
 NORTH_MCP_AVAILABLE_IN_ALL
-const char   *north_mcp_tool_get_name               (NorthMcpTool          *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-const char   *north_mcp_tool_get_title              (NorthMcpTool          *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void          north_mcp_tool_set_title              (NorthMcpTool          *self,
-                                                     const char            *title);
-NORTH_MCP_AVAILABLE_IN_ALL
-const char   *north_mcp_tool_get_description        (NorthMcpTool          *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void          north_mcp_tool_set_description        (NorthMcpTool          *self,
-                                                     const char            *description);
-NORTH_MCP_AVAILABLE_IN_ALL
 JsonObject   *north_mcp_tool_get_input_schema       (NorthMcpTool          *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void          north_mcp_tool_set_input_schema       (NorthMcpTool          *self,
@@ -130,17 +119,5 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void          north_mcp_tool_set_hint               (NorthMcpTool          *self,
                                                      NorthMcpToolHint       hint,
                                                      gboolean               value);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject   *north_mcp_tool_get_annotations        (NorthMcpTool          *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void          north_mcp_tool_set_annotations        (NorthMcpTool          *self,
-                                                     JsonObject            *annotations);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject   *north_mcp_tool_get_meta               (NorthMcpTool          *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void          north_mcp_tool_set_meta               (NorthMcpTool          *self,
-                                                     JsonObject            *meta);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonNode     *north_mcp_tool_to_json                (NorthMcpTool          *self);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 
 #include "north-mcp-context.h"
 #include "north-mcp-channel-private.h"
+#include "north-mcp-feature.h"
 #include "north-mcp-tool.h"
 
 G_BEGIN_DECLS
@@ -36,10 +37,13 @@ NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self
 void             north_mcp_context_push_current      (NorthMcpContext      *self);
 void             north_mcp_context_pop_current       (NorthMcpContext      *self);
 
-/* The tool of a `tools/call`: results are checked against its output
- * schema (when it has one) before they are sent. A reference is taken. */
-void             north_mcp_context_set_tool          (NorthMcpContext      *self,
-                                                      NorthMcpTool         *tool);
+/* The feature the request runs. A reference is kept until the context is
+ * disposed, so that a feature replaced or removed while an asynchronous
+ * call of it is pending keeps its handler's data for that call. The
+ * results of a tool are checked against its output schema (when it has
+ * one) before they are sent. */
+void             north_mcp_context_set_feature       (NorthMcpContext      *self,
+                                                      NorthMcpFeature      *feature);
 
 /* The stateless revision (2026-07-28). */
 void             north_mcp_context_set_modern        (NorthMcpContext      *self,

@@ -628,7 +628,7 @@ add_property (NorthMcpDBusBridge *self,
   member->uri = g_strdup (uri);
 
   resource = north_mcp_resource_new (uri, name);
-  north_mcp_resource_set_description (resource, description);
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (resource), description);
   north_mcp_resource_set_mime_type (resource, "application/json");
   north_mcp_resource_set_async_func (resource, read_property, member, member_unref);
   g_hash_table_insert (self->properties, property_key (path, interface->name, property->name),

@@ -11,6 +11,7 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 #include "north-mcp-version-macros.h"
+#include "north-mcp-feature.h"
 #include "north-mcp-resource-contents.h"
 
 G_BEGIN_DECLS
@@ -20,7 +21,7 @@ typedef struct _NorthMcpContext NorthMcpContext;
 #define NORTH_MCP_TYPE_RESOURCE (north_mcp_resource_get_type ())
 
 NORTH_MCP_AVAILABLE_IN_ALL
-G_DECLARE_DERIVABLE_TYPE (NorthMcpResource, north_mcp_resource, NORTH_MCP, RESOURCE, GObject)
+G_DECLARE_DERIVABLE_TYPE (NorthMcpResource, north_mcp_resource, NORTH_MCP, RESOURCE, NorthMcpFeature)
 
 /**
  * NorthMcpResourceClass:
@@ -33,7 +34,7 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpResource, north_mcp_resource, NORTH_MCP, RESOU
  */
 struct _NorthMcpResourceClass
 {
-  GObjectClass parent_class;
+  NorthMcpFeatureClass parent_class;
 
   void (*read) (NorthMcpResource *self,
                 NorthMcpContext  *context);
@@ -106,18 +107,6 @@ void              north_mcp_resource_set_async_func  (NorthMcpResource          
 NORTH_MCP_AVAILABLE_IN_ALL
 const char       *north_mcp_resource_get_uri         (NorthMcpResource              *self);
 NORTH_MCP_AVAILABLE_IN_ALL
-const char       *north_mcp_resource_get_name        (NorthMcpResource              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-const char       *north_mcp_resource_get_title       (NorthMcpResource              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void              north_mcp_resource_set_title       (NorthMcpResource              *self,
-                                                      const char                    *title);
-NORTH_MCP_AVAILABLE_IN_ALL
-const char       *north_mcp_resource_get_description (NorthMcpResource              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void              north_mcp_resource_set_description (NorthMcpResource              *self,
-                                                      const char                    *description);
-NORTH_MCP_AVAILABLE_IN_ALL
 const char       *north_mcp_resource_get_mime_type   (NorthMcpResource              *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void              north_mcp_resource_set_mime_type   (NorthMcpResource              *self,
@@ -128,24 +117,7 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void              north_mcp_resource_set_size        (NorthMcpResource              *self,
                                                       gint64                         size);
 NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject       *north_mcp_resource_get_annotations (NorthMcpResource              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void              north_mcp_resource_set_annotations (NorthMcpResource              *self,
-                                                      JsonObject                    *annotations);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject       *north_mcp_resource_get_meta        (NorthMcpResource              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void              north_mcp_resource_set_meta        (NorthMcpResource              *self,
-                                                      JsonObject                    *meta);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonArray        *north_mcp_resource_get_icons       (NorthMcpResource              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void              north_mcp_resource_set_icons       (NorthMcpResource              *self,
-                                                      JsonArray                     *icons);
-NORTH_MCP_AVAILABLE_IN_ALL
 void              north_mcp_resource_read            (NorthMcpResource              *self,
                                                       NorthMcpContext               *context);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonNode         *north_mcp_resource_to_json         (NorthMcpResource              *self);
 
 G_END_DECLS

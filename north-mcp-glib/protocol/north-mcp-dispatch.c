@@ -195,7 +195,7 @@ handle_tools_list (NorthMcpServer  *server,
 
   array = json_array_sized_new (end - start);
   for (guint i = start; i < end; i++)
-    json_array_add_element (array, north_mcp_tool_to_json (g_ptr_array_index (tools, i)));
+    json_array_add_element (array, north_mcp_feature_to_json (g_ptr_array_index (tools, i)));
   json_object_set_array_member (result, "tools", array);
   if (next_cursor != NULL)
     json_object_set_string_member (result, "nextCursor", next_cursor);
@@ -252,12 +252,10 @@ handle_tools_call (NorthMcpServer  *server,
       return;
     }
 
-  g_object_ref (tool);
-  north_mcp_context_set_tool (context, tool);
+  north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (tool));
   north_mcp_context_push_current (context);
   NORTH_MCP_TOOL_GET_CLASS (tool)->call (tool, context, arguments);
   north_mcp_context_pop_current (context);
-  g_object_unref (tool);
 }
 
 typedef struct

@@ -11,6 +11,7 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 #include "north-mcp-version-macros.h"
+#include "north-mcp-feature.h"
 #include "north-mcp-completion.h"
 #include "north-mcp-resource-contents.h"
 #include "north-mcp-uri-template.h"
@@ -22,7 +23,7 @@ typedef struct _NorthMcpContext NorthMcpContext;
 #define NORTH_MCP_TYPE_RESOURCE_TEMPLATE (north_mcp_resource_template_get_type ())
 
 NORTH_MCP_AVAILABLE_IN_ALL
-G_DECLARE_DERIVABLE_TYPE (NorthMcpResourceTemplate, north_mcp_resource_template, NORTH_MCP, RESOURCE_TEMPLATE, GObject)
+G_DECLARE_DERIVABLE_TYPE (NorthMcpResourceTemplate, north_mcp_resource_template, NORTH_MCP, RESOURCE_TEMPLATE, NorthMcpFeature)
 
 /**
  * NorthMcpResourceTemplateClass:
@@ -39,7 +40,7 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpResourceTemplate, north_mcp_resource_template,
  */
 struct _NorthMcpResourceTemplateClass
 {
-  GObjectClass parent_class;
+  NorthMcpFeatureClass parent_class;
 
   void (*read)     (NorthMcpResourceTemplate *self,
                     NorthMcpContext          *context,
@@ -126,37 +127,10 @@ const char               *north_mcp_resource_template_get_uri_template         (
 NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpUriTemplate      *north_mcp_resource_template_get_template             (NorthMcpResourceTemplate              *self);
 NORTH_MCP_AVAILABLE_IN_ALL
-const char               *north_mcp_resource_template_get_name                 (NorthMcpResourceTemplate              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-const char               *north_mcp_resource_template_get_title                (NorthMcpResourceTemplate              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void                      north_mcp_resource_template_set_title                (NorthMcpResourceTemplate              *self,
-                                                                                const char                            *title);
-NORTH_MCP_AVAILABLE_IN_ALL
-const char               *north_mcp_resource_template_get_description          (NorthMcpResourceTemplate              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void                      north_mcp_resource_template_set_description          (NorthMcpResourceTemplate              *self,
-                                                                                const char                            *description);
-NORTH_MCP_AVAILABLE_IN_ALL
 const char               *north_mcp_resource_template_get_mime_type            (NorthMcpResourceTemplate              *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                      north_mcp_resource_template_set_mime_type            (NorthMcpResourceTemplate              *self,
                                                                                 const char                            *mime_type);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject               *north_mcp_resource_template_get_annotations          (NorthMcpResourceTemplate              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void                      north_mcp_resource_template_set_annotations          (NorthMcpResourceTemplate              *self,
-                                                                                JsonObject                            *annotations);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonObject               *north_mcp_resource_template_get_meta                 (NorthMcpResourceTemplate              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void                      north_mcp_resource_template_set_meta                 (NorthMcpResourceTemplate              *self,
-                                                                                JsonObject                            *meta);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonArray                *north_mcp_resource_template_get_icons                (NorthMcpResourceTemplate              *self);
-NORTH_MCP_AVAILABLE_IN_ALL
-void                      north_mcp_resource_template_set_icons                (NorthMcpResourceTemplate              *self,
-                                                                                JsonArray                             *icons);
 NORTH_MCP_AVAILABLE_IN_ALL
 GHashTable               *north_mcp_resource_template_match                    (NorthMcpResourceTemplate              *self,
                                                                                 const char                            *uri);
@@ -171,7 +145,5 @@ void                      north_mcp_resource_template_complete                 (
                                                                                 const char                            *argument,
                                                                                 const char                            *value,
                                                                                 GHashTable                            *arguments);
-NORTH_MCP_AVAILABLE_IN_ALL
-JsonNode                 *north_mcp_resource_template_to_json                  (NorthMcpResourceTemplate              *self);
 
 G_END_DECLS

@@ -64,7 +64,7 @@ struct _NorthMcpContext
   guint                 cache_ttl_ms;
   NorthMcpCacheScope    cache_scope;
   gulong                channel_cancelled_id;
-  NorthMcpTool         *output_tool;      /* set when results are checked */
+  NorthMcpFeature      *feature;          /* what the request runs, kept alive */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
@@ -271,7 +271,7 @@ north_mcp_context_dispose (GObject *object)
   g_clear_object (&self->tracking_session);
   g_clear_object (&self->user);
   g_clear_object (&self->server);
-  g_clear_object (&self->output_tool);
+  g_clear_object (&self->feature);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->dispose (object);
 }
@@ -780,30 +780,40 @@ north_mcp_context_return_result (NorthMcpContext *self,
 }
 
 void
-north_mcp_context_set_tool (NorthMcpContext *self,
-                            NorthMcpTool    *tool)
+north_mcp_context_set_feature (NorthMcpContext *self,
+                               NorthMcpFeature *feature)
 {
-  if (north_mcp_tool_has_output_schema (tool))
-    g_set_object (&self->output_tool, tool);
+  g_set_object (&self->feature, feature);
+}
+
+/* The tool whose output schema the results are checked against, or NULL. */
+static NorthMcpTool *
+get_output_tool (NorthMcpContext *self)
+{
+  if (self->feature == NULL || !NORTH_MCP_IS_TOOL (self->feature) ||
+      !north_mcp_tool_has_output_schema (NORTH_MCP_TOOL (self->feature)))
+    return NULL;
+
+  return NORTH_MCP_TOOL (self->feature);
 }
 
 /* The error result that replaces a result not matching the tool's output
  * schema, or NULL when it matches. */
 static NorthMcpToolResult *
-check_output (NorthMcpContext    *self,
+check_output (NorthMcpTool       *tool,
               NorthMcpToolResult *result)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
 
-  if (north_mcp_tool_check_result (self->output_tool, result, &error))
+  if (north_mcp_tool_check_result (tool, result, &error))
     return NULL;
 
   /* The tool's author has a bug to fix: say so where they look (g_log():
    * tests can expect it). */
   g_log (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
          "Tool '%s' returned a result that does not match its output schema: %s",
-         north_mcp_tool_get_name (self->output_tool), error->message);
+         north_mcp_feature_get_name (NORTH_MCP_FEATURE (tool)), error->message);
   message = g_strdup_printf ("Output validation error: %s", error->message);
   return north_mcp_tool_result_new_error (message);
 }
@@ -826,12 +836,14 @@ north_mcp_context_return_tool_result (NorthMcpContext    *self,
 {
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(NorthMcpToolResult) invalid = NULL;
+  NorthMcpTool *output_tool;
   GString *text;
 
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (result));
 
-  if (self->output_tool != NULL && (invalid = check_output (self, result)) != NULL)
+  output_tool = get_output_tool (self);
+  if (output_tool != NULL && (invalid = check_output (output_tool, result)) != NULL)
     result = invalid;
 
   if (self->filter != NULL)

@@ -7,6 +7,7 @@
 #include "north-mcp-completion-private.h"
 #include "north-mcp-context.h"
 #include "north-mcp-error.h"
+#include "north-mcp-feature-private.h"
 #include "north-mcp-resource-template.h"
 #include "north-mcp-util-private.h"
 
@@ -19,7 +20,10 @@
  * `resources/read`; the handler receives the template's variables,
  * decoded.
  *
- * As with #NorthMcpTool, the handler is a synchronous function
+ * Its name, title, description, annotations, icons and `_meta` are those
+ * of its base class, [class@NorthMcp.Feature].
+ *
+ * As with [class@NorthMcp.Tool], the handler is a synchronous function
  * (north_mcp_resource_template_set_func()), an asynchronous one
  * (north_mcp_resource_template_set_async_func()), or a subclass overriding
  * [vfunc@NorthMcp.ResourceTemplate.read]. A completion function offers
@@ -45,31 +49,17 @@
 typedef struct
 {
   NorthMcpUriTemplate                   *template_;
-  char                                  *name;
-  char                                  *title;
-  char                                  *description;
   char                                  *mime_type;
-  JsonObject                            *annotations;
-  JsonObject                            *meta;
-  JsonArray                             *icons;
-
-  NorthMcpHandler handler;  /* NorthMcpResourceTemplateReadFunc or NorthMcpResourceTemplateReadAsyncFunc */
 
   NorthMcpCompletionHandler              completion;
 } NorthMcpResourceTemplatePrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpResourceTemplate, north_mcp_resource_template, G_TYPE_OBJECT)
+G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpResourceTemplate, north_mcp_resource_template, NORTH_MCP_TYPE_FEATURE)
 
 enum {
   PROP_0,
   PROP_URI_TEMPLATE,
-  PROP_NAME,
-  PROP_TITLE,
-  PROP_DESCRIPTION,
   PROP_MIME_TYPE,
-  PROP_ANNOTATIONS,
-  PROP_META,
-  PROP_ICONS,
   N_PROPS
 };
 
@@ -81,35 +71,24 @@ north_mcp_resource_template_real_read (NorthMcpResourceTemplate *self,
                                        const char               *uri,
                                        GHashTable               *variables)
 {
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-  NorthMcpResourceTemplateReadAsyncFunc async_func = (NorthMcpResourceTemplateReadAsyncFunc) priv->handler.async_func;
-  NorthMcpResourceTemplateReadFunc func = (NorthMcpResourceTemplateReadFunc) priv->handler.func;
+  NorthMcpHandler *handler = north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self));
   g_autoptr(NorthMcpResourceContents) contents = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (async_func != NULL)
-    {
-      async_func (self, context, uri, variables, priv->handler.data);
-      return;
-    }
-
-  if (func == NULL)
-    {
-      north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                              "This resource template has no implementation");
-      return;
-    }
-
-  contents = func (self, context, uri, variables, priv->handler.data, &error);
-  if (error != NULL)
-    north_mcp_context_return_error (context, error);
-  else if (contents != NULL)
-    north_mcp_context_return_resource_contents (context, contents);
-  else if (north_mcp_context_is_completed (context))
-    ; /* The handler answered itself (an input-required result, say). */
-  else
+  if (handler->async_func != NULL)
+    ((NorthMcpResourceTemplateReadAsyncFunc) handler->async_func) (self, context, uri, variables,
+                                                                   handler->data);
+  else if (handler->func == NULL)
     north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                            "The resource template returned neither contents nor an error");
+                                            "This resource template has no implementation");
+  else
+    {
+      contents = ((NorthMcpResourceTemplateReadFunc) handler->func) (self, context, uri, variables,
+                                                                     handler->data, &error);
+      north_mcp_feature_answer (context, contents, error,
+                                (NorthMcpFeatureAnswerFunc) north_mcp_context_return_resource_contents,
+                                "The resource template returned neither contents nor an error");
+    }
 }
 
 static void
@@ -130,16 +109,9 @@ north_mcp_resource_template_finalize (GObject *object)
   NorthMcpResourceTemplate *self = NORTH_MCP_RESOURCE_TEMPLATE (object);
   NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
 
-  north_mcp_handler_clear (&priv->handler);
   north_mcp_handler_clear (&priv->completion);
   g_clear_pointer (&priv->template_, north_mcp_uri_template_unref);
-  g_free (priv->name);
-  g_free (priv->title);
-  g_free (priv->description);
   g_free (priv->mime_type);
-  g_clear_pointer (&priv->annotations, json_object_unref);
-  g_clear_pointer (&priv->meta, json_object_unref);
-  g_clear_pointer (&priv->icons, json_array_unref);
 
   G_OBJECT_CLASS (north_mcp_resource_template_parent_class)->finalize (object);
 }
@@ -158,26 +130,8 @@ north_mcp_resource_template_get_property (GObject    *object,
     case PROP_URI_TEMPLATE:
       g_value_set_string (value, north_mcp_resource_template_get_uri_template (self));
       break;
-    case PROP_NAME:
-      g_value_set_string (value, priv->name);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, priv->title);
-      break;
-    case PROP_DESCRIPTION:
-      g_value_set_string (value, priv->description);
-      break;
     case PROP_MIME_TYPE:
       g_value_set_string (value, priv->mime_type);
-      break;
-    case PROP_ANNOTATIONS:
-      g_value_set_boxed (value, priv->annotations);
-      break;
-    case PROP_META:
-      g_value_set_boxed (value, priv->meta);
-      break;
-    case PROP_ICONS:
-      g_value_set_boxed (value, priv->icons);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -207,26 +161,8 @@ north_mcp_resource_template_set_property (GObject      *object,
           g_critical ("Invalid URI template '%s': %s", text, error->message);
       }
       break;
-    case PROP_NAME:
-      priv->name = g_value_dup_string (value);
-      break;
-    case PROP_TITLE:
-      north_mcp_resource_template_set_title (self, g_value_get_string (value));
-      break;
-    case PROP_DESCRIPTION:
-      north_mcp_resource_template_set_description (self, g_value_get_string (value));
-      break;
     case PROP_MIME_TYPE:
       north_mcp_resource_template_set_mime_type (self, g_value_get_string (value));
-      break;
-    case PROP_ANNOTATIONS:
-      north_mcp_resource_template_set_annotations (self, g_value_get_boxed (value));
-      break;
-    case PROP_META:
-      north_mcp_resource_template_set_meta (self, g_value_get_boxed (value));
-      break;
-    case PROP_ICONS:
-      north_mcp_resource_template_set_icons (self, g_value_get_boxed (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -234,14 +170,29 @@ north_mcp_resource_template_set_property (GObject      *object,
 }
 
 static void
+north_mcp_resource_template_add_json_members (NorthMcpFeature *feature,
+                                              JsonObject      *object)
+{
+  NorthMcpResourceTemplate *self = NORTH_MCP_RESOURCE_TEMPLATE (feature);
+  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
+
+  json_object_set_string_member (object, "uriTemplate",
+                                 north_mcp_resource_template_get_uri_template (self));
+  if (priv->mime_type != NULL)
+    json_object_set_string_member (object, "mimeType", priv->mime_type);
+}
+
+static void
 north_mcp_resource_template_class_init (NorthMcpResourceTemplateClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NorthMcpFeatureClass *feature_class = NORTH_MCP_FEATURE_CLASS (klass);
 
   object_class->finalize = north_mcp_resource_template_finalize;
   object_class->get_property = north_mcp_resource_template_get_property;
   object_class->set_property = north_mcp_resource_template_set_property;
 
+  feature_class->add_json_members = north_mcp_resource_template_add_json_members;
   klass->read = north_mcp_resource_template_real_read;
   klass->complete = north_mcp_resource_template_real_complete;
 
@@ -254,30 +205,6 @@ north_mcp_resource_template_class_init (NorthMcpResourceTemplateClass *klass)
     g_param_spec_string ("uri-template", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   /**
-   * NorthMcpResourceTemplate:name:
-   *
-   * The template's programmatic name.
-   */
-  properties[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResourceTemplate:title:
-   *
-   * The template's display title.
-   */
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResourceTemplate:description:
-   *
-   * What the template's resources are.
-   */
-  properties[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
    * NorthMcpResourceTemplate:mime-type:
    *
    * The media type of every resource of the template, if they share one.
@@ -285,31 +212,6 @@ north_mcp_resource_template_class_init (NorthMcpResourceTemplateClass *klass)
   properties[PROP_MIME_TYPE] =
     g_param_spec_string ("mime-type", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResourceTemplate:annotations:
-   *
-   * The template's `annotations`.
-   */
-  properties[PROP_ANNOTATIONS] =
-    g_param_spec_boxed ("annotations", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResourceTemplate:meta:
-   *
-   * The template's `_meta` object.
-   */
-  properties[PROP_META] =
-    g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResourceTemplate:icons:
-   *
-   * The template's `icons` (2025-11-25).
-   */
-  properties[PROP_ICONS] =
-    g_param_spec_boxed ("icons", NULL, NULL, JSON_TYPE_ARRAY,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -366,11 +268,9 @@ north_mcp_resource_template_set_func (NorthMcpResourceTemplate         *self,
                                       gpointer                          user_data,
                                       GDestroyNotify                    destroy)
 {
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  north_mcp_handler_set (&priv->handler, G_CALLBACK (func), NULL, user_data, destroy);
+  north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -388,11 +288,9 @@ north_mcp_resource_template_set_async_func (NorthMcpResourceTemplate            
                                             gpointer                               user_data,
                                             GDestroyNotify                         destroy)
 {
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  north_mcp_handler_set (&priv->handler, NULL, G_CALLBACK (func), user_data, destroy);
+  north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**
@@ -478,81 +376,6 @@ north_mcp_resource_template_get_template (NorthMcpResourceTemplate *self)
 }
 
 /**
- * north_mcp_resource_template_get_name:
- * @self: a template
- *
- * Gets the template's name.
- *
- * Returns: the name
- */
-const char *
-north_mcp_resource_template_get_name (NorthMcpResourceTemplate *self)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self), NULL);
-
-  return priv->name;
-}
-
-#define DEFINE_STRING_ACCESSORS(field, prop)                                                        \
-const char *                                                                                        \
-north_mcp_resource_template_get_##field (NorthMcpResourceTemplate *self)                            \
-{                                                                                                   \
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);  \
-                                                                                                    \
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self), NULL);                               \
-                                                                                                    \
-  return priv->field;                                                                               \
-}                                                                                                   \
-                                                                                                    \
-void                                                                                                \
-north_mcp_resource_template_set_##field (NorthMcpResourceTemplate *self,                            \
-                                         const char               *value)                           \
-{                                                                                                   \
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);  \
-                                                                                                    \
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));                                         \
-                                                                                                    \
-  if (north_mcp_set_str (&priv->field, value))                                                      \
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);                                   \
-}
-
-/**
- * north_mcp_resource_template_get_title:
- * @self: a template
- *
- * Gets the template's display title.
- *
- * Returns: (nullable): the title
- */
-/**
- * north_mcp_resource_template_set_title:
- * @self: a template
- * @title: (nullable): the title
- *
- * Sets the template's display title.
- */
-DEFINE_STRING_ACCESSORS (title, PROP_TITLE)
-
-/**
- * north_mcp_resource_template_get_description:
- * @self: a template
- *
- * Gets what the template's resources are.
- *
- * Returns: (nullable): the description
- */
-/**
- * north_mcp_resource_template_set_description:
- * @self: a template
- * @description: (nullable): the description
- *
- * Sets what the template's resources are.
- */
-DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
-
-/**
  * north_mcp_resource_template_get_mime_type:
  * @self: a template
  *
@@ -560,6 +383,16 @@ DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
  *
  * Returns: (nullable): the media type
  */
+const char *
+north_mcp_resource_template_get_mime_type (NorthMcpResourceTemplate *self)
+{
+  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self), NULL);
+
+  return priv->mime_type;
+}
+
 /**
  * north_mcp_resource_template_set_mime_type:
  * @self: a template
@@ -567,120 +400,16 @@ DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
  *
  * Sets the media type of the template's resources.
  */
-DEFINE_STRING_ACCESSORS (mime_type, PROP_MIME_TYPE)
-
-/**
- * north_mcp_resource_template_get_annotations:
- * @self: a template
- *
- * Gets the template's annotations.
- *
- * Returns: (transfer none) (nullable): the annotations
- */
-JsonObject *
-north_mcp_resource_template_get_annotations (NorthMcpResourceTemplate *self)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self), NULL);
-
-  return priv->annotations;
-}
-
-/**
- * north_mcp_resource_template_set_annotations:
- * @self: a template
- * @annotations: (nullable): the annotations; a reference is taken
- *
- * Sets the template's annotations.
- */
 void
-north_mcp_resource_template_set_annotations (NorthMcpResourceTemplate *self,
-                                             JsonObject               *annotations)
+north_mcp_resource_template_set_mime_type (NorthMcpResourceTemplate *self,
+                                           const char               *mime_type)
 {
   NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
 
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
 
-  north_mcp_replace_object (&priv->annotations, annotations);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
-}
-
-/**
- * north_mcp_resource_template_get_meta:
- * @self: a template
- *
- * Gets the template's `_meta` object.
- *
- * Returns: (transfer none) (nullable): the `_meta` object
- */
-JsonObject *
-north_mcp_resource_template_get_meta (NorthMcpResourceTemplate *self)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self), NULL);
-
-  return priv->meta;
-}
-
-/**
- * north_mcp_resource_template_set_meta:
- * @self: a template
- * @meta: (nullable): the `_meta` object; a reference is taken
- *
- * Sets the template's `_meta` object.
- */
-void
-north_mcp_resource_template_set_meta (NorthMcpResourceTemplate *self,
-                                      JsonObject               *meta)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
-
-  north_mcp_replace_object (&priv->meta, meta);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
-}
-
-/**
- * north_mcp_resource_template_get_icons:
- * @self: a template
- *
- * Gets the template's icons.
- *
- * Returns: (transfer none) (nullable): the icons
- */
-JsonArray *
-north_mcp_resource_template_get_icons (NorthMcpResourceTemplate *self)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self), NULL);
-
-  return priv->icons;
-}
-
-/**
- * north_mcp_resource_template_set_icons:
- * @self: a template
- * @icons: (nullable): an array of `Icon` objects; a reference is taken
- *
- * Sets the template's icons (2025-11-25).
- */
-void
-north_mcp_resource_template_set_icons (NorthMcpResourceTemplate *self,
-                                       JsonArray                *icons)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self));
-
-  if (icons != NULL)
-    json_array_ref (icons);
-  g_clear_pointer (&priv->icons, json_array_unref);
-  priv->icons = icons;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ICONS]);
+  if (north_mcp_set_str (&priv->mime_type, mime_type))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MIME_TYPE]);
 }
 
 /**
@@ -755,41 +484,4 @@ north_mcp_resource_template_complete (NorthMcpResourceTemplate *self,
   g_return_if_fail (argument != NULL && value != NULL && arguments != NULL);
 
   NORTH_MCP_RESOURCE_TEMPLATE_GET_CLASS (self)->complete (self, context, argument, value, arguments);
-}
-
-/**
- * north_mcp_resource_template_to_json:
- * @self: a template
- *
- * Serializes the template as MCP's `ResourceTemplate` object, as
- * `resources/templates/list` lists it.
- *
- * Returns: (transfer full): the JSON object
- */
-JsonNode *
-north_mcp_resource_template_to_json (NorthMcpResourceTemplate *self)
-{
-  NorthMcpResourceTemplatePrivate *priv = north_mcp_resource_template_get_instance_private (self);
-  g_autoptr(JsonObject) object = NULL;
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (self), NULL);
-
-  object = json_object_new ();
-  json_object_set_string_member (object, "uriTemplate",
-                                 north_mcp_resource_template_get_uri_template (self));
-  json_object_set_string_member (object, "name", priv->name);
-  if (priv->title != NULL)
-    json_object_set_string_member (object, "title", priv->title);
-  if (priv->description != NULL)
-    json_object_set_string_member (object, "description", priv->description);
-  if (priv->mime_type != NULL)
-    json_object_set_string_member (object, "mimeType", priv->mime_type);
-  if (priv->annotations != NULL)
-    json_object_set_object_member (object, "annotations", json_object_ref (priv->annotations));
-  if (priv->icons != NULL)
-    json_object_set_array_member (object, "icons", json_array_ref (priv->icons));
-  if (priv->meta != NULL)
-    json_object_set_object_member (object, "_meta", json_object_ref (priv->meta));
-
-  return north_mcp_node_new_object (object);
 }

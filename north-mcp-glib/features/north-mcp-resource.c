@@ -8,6 +8,7 @@
 
 #include "north-mcp-context.h"
 #include "north-mcp-error.h"
+#include "north-mcp-feature-private.h"
 #include "north-mcp-resource.h"
 #include "north-mcp-util-private.h"
 
@@ -16,6 +17,9 @@
  *
  * A resource with a fixed URI that clients can list and read: a document,
  * a file, a database row.
+ *
+ * Its name, title, description, annotations, icons and `_meta` are those
+ * of its base class, [class@NorthMcp.Feature].
  *
  * Its contents come from one of four places: a static text
  * (north_mcp_resource_new_text()), a static blob
@@ -34,34 +38,20 @@
 typedef struct
 {
   char                          *uri;
-  char                          *name;
-  char                          *title;
-  char                          *description;
   char                          *mime_type;
   gint64                         size;
-  JsonObject                    *annotations;
-  JsonObject                    *meta;
-  JsonArray                     *icons;
 
   char                          *text;
   GBytes                        *blob;
-
-  NorthMcpHandler handler;  /* NorthMcpResourceReadFunc or NorthMcpResourceReadAsyncFunc */
 } NorthMcpResourcePrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpResource, north_mcp_resource, G_TYPE_OBJECT)
+G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpResource, north_mcp_resource, NORTH_MCP_TYPE_FEATURE)
 
 enum {
   PROP_0,
   PROP_URI,
-  PROP_NAME,
-  PROP_TITLE,
-  PROP_DESCRIPTION,
   PROP_MIME_TYPE,
   PROP_SIZE,
-  PROP_ANNOTATIONS,
-  PROP_META,
-  PROP_ICONS,
   N_PROPS
 };
 
@@ -79,19 +69,18 @@ north_mcp_resource_real_read (NorthMcpResource *self,
                               NorthMcpContext  *context)
 {
   NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-  NorthMcpResourceReadAsyncFunc async_func = (NorthMcpResourceReadAsyncFunc) priv->handler.async_func;
-  NorthMcpResourceReadFunc func = (NorthMcpResourceReadFunc) priv->handler.func;
+  NorthMcpHandler *handler = north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self));
   g_autoptr(NorthMcpResourceContents) contents = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (async_func != NULL)
+  if (handler->async_func != NULL)
     {
-      async_func (self, context, priv->handler.data);
+      ((NorthMcpResourceReadAsyncFunc) handler->async_func) (self, context, handler->data);
       return;
     }
 
-  if (func != NULL)
-    contents = func (self, context, priv->handler.data, &error);
+  if (handler->func != NULL)
+    contents = ((NorthMcpResourceReadFunc) handler->func) (self, context, handler->data, &error);
   else if (priv->text != NULL)
     contents = north_mcp_resource_contents_new_text (priv->uri, priv->mime_type, priv->text);
   else if (priv->blob != NULL)
@@ -100,15 +89,9 @@ north_mcp_resource_real_read (NorthMcpResource *self,
     g_set_error_literal (&error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                          "This resource has no contents");
 
-  if (error != NULL)
-    north_mcp_context_return_error (context, error);
-  else if (contents != NULL)
-    north_mcp_context_return_resource_contents (context, contents);
-  else if (north_mcp_context_is_completed (context))
-    ; /* The handler answered itself (an input-required result, say). */
-  else
-    north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                            "The resource returned neither contents nor an error");
+  north_mcp_feature_answer (context, contents, error,
+                            (NorthMcpFeatureAnswerFunc) north_mcp_context_return_resource_contents,
+                            "The resource returned neither contents nor an error");
 }
 
 static void
@@ -117,16 +100,9 @@ north_mcp_resource_finalize (GObject *object)
   NorthMcpResource *self = NORTH_MCP_RESOURCE (object);
   NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
 
-  north_mcp_handler_clear (&priv->handler);
   clear_static (priv);
   g_free (priv->uri);
-  g_free (priv->name);
-  g_free (priv->title);
-  g_free (priv->description);
   g_free (priv->mime_type);
-  g_clear_pointer (&priv->annotations, json_object_unref);
-  g_clear_pointer (&priv->meta, json_object_unref);
-  g_clear_pointer (&priv->icons, json_array_unref);
 
   G_OBJECT_CLASS (north_mcp_resource_parent_class)->finalize (object);
 }
@@ -145,29 +121,11 @@ north_mcp_resource_get_property (GObject    *object,
     case PROP_URI:
       g_value_set_string (value, priv->uri);
       break;
-    case PROP_NAME:
-      g_value_set_string (value, priv->name);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, priv->title);
-      break;
-    case PROP_DESCRIPTION:
-      g_value_set_string (value, priv->description);
-      break;
     case PROP_MIME_TYPE:
       g_value_set_string (value, priv->mime_type);
       break;
     case PROP_SIZE:
       g_value_set_int64 (value, priv->size);
-      break;
-    case PROP_ANNOTATIONS:
-      g_value_set_boxed (value, priv->annotations);
-      break;
-    case PROP_META:
-      g_value_set_boxed (value, priv->meta);
-      break;
-    case PROP_ICONS:
-      g_value_set_boxed (value, priv->icons);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -188,29 +146,11 @@ north_mcp_resource_set_property (GObject      *object,
     case PROP_URI:
       priv->uri = g_value_dup_string (value);
       break;
-    case PROP_NAME:
-      priv->name = g_value_dup_string (value);
-      break;
-    case PROP_TITLE:
-      north_mcp_resource_set_title (self, g_value_get_string (value));
-      break;
-    case PROP_DESCRIPTION:
-      north_mcp_resource_set_description (self, g_value_get_string (value));
-      break;
     case PROP_MIME_TYPE:
       north_mcp_resource_set_mime_type (self, g_value_get_string (value));
       break;
     case PROP_SIZE:
       north_mcp_resource_set_size (self, g_value_get_int64 (value));
-      break;
-    case PROP_ANNOTATIONS:
-      north_mcp_resource_set_annotations (self, g_value_get_boxed (value));
-      break;
-    case PROP_META:
-      north_mcp_resource_set_meta (self, g_value_get_boxed (value));
-      break;
-    case PROP_ICONS:
-      north_mcp_resource_set_icons (self, g_value_get_boxed (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -218,14 +158,31 @@ north_mcp_resource_set_property (GObject      *object,
 }
 
 static void
+north_mcp_resource_add_json_members (NorthMcpFeature *feature,
+                                     JsonObject      *object)
+{
+  NorthMcpResource *self = NORTH_MCP_RESOURCE (feature);
+  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
+  gint64 size = north_mcp_resource_get_size (self);
+
+  json_object_set_string_member (object, "uri", priv->uri);
+  if (priv->mime_type != NULL)
+    json_object_set_string_member (object, "mimeType", priv->mime_type);
+  if (size >= 0)
+    json_object_set_int_member (object, "size", size);
+}
+
+static void
 north_mcp_resource_class_init (NorthMcpResourceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NorthMcpFeatureClass *feature_class = NORTH_MCP_FEATURE_CLASS (klass);
 
   object_class->finalize = north_mcp_resource_finalize;
   object_class->get_property = north_mcp_resource_get_property;
   object_class->set_property = north_mcp_resource_set_property;
 
+  feature_class->add_json_members = north_mcp_resource_add_json_members;
   klass->read = north_mcp_resource_real_read;
 
   /**
@@ -236,30 +193,6 @@ north_mcp_resource_class_init (NorthMcpResourceClass *klass)
   properties[PROP_URI] =
     g_param_spec_string ("uri", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResource:name:
-   *
-   * The resource's programmatic name.
-   */
-  properties[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResource:title:
-   *
-   * The resource's display title.
-   */
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResource:description:
-   *
-   * What the resource is.
-   */
-  properties[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   /**
    * NorthMcpResource:mime-type:
    *
@@ -277,32 +210,6 @@ north_mcp_resource_class_init (NorthMcpResourceClass *klass)
   properties[PROP_SIZE] =
     g_param_spec_int64 ("size", NULL, NULL, -1, G_MAXINT64, -1,
                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResource:annotations:
-   *
-   * The resource's `annotations` (`audience`, `priority`, `lastModified`).
-   */
-  properties[PROP_ANNOTATIONS] =
-    g_param_spec_boxed ("annotations", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResource:meta:
-   *
-   * The resource's `_meta` object.
-   */
-  properties[PROP_META] =
-    g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /**
-   * NorthMcpResource:icons:
-   *
-   * The resource's `icons` (2025-11-25): objects with `src`, `mimeType`,
-   * `sizes`, `theme`.
-   */
-  properties[PROP_ICONS] =
-    g_param_spec_boxed ("icons", NULL, NULL, JSON_TYPE_ARRAY,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -399,7 +306,7 @@ north_mcp_resource_set_text (NorthMcpResource *self,
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
   g_return_if_fail (text != NULL);
 
-  north_mcp_handler_clear (&priv->handler);
+  north_mcp_handler_clear (north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self)));
   clear_static (priv);
   priv->text = g_strdup (text);
 }
@@ -420,7 +327,7 @@ north_mcp_resource_set_blob (NorthMcpResource *self,
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
   g_return_if_fail (blob != NULL);
 
-  north_mcp_handler_clear (&priv->handler);
+  north_mcp_handler_clear (north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self)));
   clear_static (priv);
   priv->blob = g_bytes_ref (blob);
 }
@@ -446,7 +353,7 @@ north_mcp_resource_set_func (NorthMcpResource         *self,
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
 
   clear_static (priv);
-  north_mcp_handler_set (&priv->handler, G_CALLBACK (func), NULL, user_data, destroy);
+  north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -470,7 +377,7 @@ north_mcp_resource_set_async_func (NorthMcpResource              *self,
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
 
   clear_static (priv);
-  north_mcp_handler_set (&priv->handler, NULL, G_CALLBACK (func), user_data, destroy);
+  north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**
@@ -492,81 +399,6 @@ north_mcp_resource_get_uri (NorthMcpResource *self)
 }
 
 /**
- * north_mcp_resource_get_name:
- * @self: a resource
- *
- * Gets the resource's name.
- *
- * Returns: the name
- */
-const char *
-north_mcp_resource_get_name (NorthMcpResource *self)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE (self), NULL);
-
-  return priv->name;
-}
-
-#define DEFINE_STRING_ACCESSORS(field, prop)                                     \
-const char *                                                                        \
-north_mcp_resource_get_##field (NorthMcpResource *self)                             \
-{                                                                                   \
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);   \
-                                                                                    \
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE (self), NULL);                        \
-                                                                                    \
-  return priv->field;                                                               \
-}                                                                                   \
-                                                                                    \
-void                                                                                \
-north_mcp_resource_set_##field (NorthMcpResource *self,                             \
-                                const char       *value)                            \
-{                                                                                   \
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);   \
-                                                                                    \
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));                                  \
-                                                                                    \
-  if (north_mcp_set_str (&priv->field, value))                                      \
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);                   \
-}
-
-/**
- * north_mcp_resource_get_title:
- * @self: a resource
- *
- * Gets the resource's display title.
- *
- * Returns: (nullable): the title
- */
-/**
- * north_mcp_resource_set_title:
- * @self: a resource
- * @title: (nullable): the title
- *
- * Sets the resource's display title.
- */
-DEFINE_STRING_ACCESSORS (title, PROP_TITLE)
-
-/**
- * north_mcp_resource_get_description:
- * @self: a resource
- *
- * Gets what the resource is.
- *
- * Returns: (nullable): the description
- */
-/**
- * north_mcp_resource_set_description:
- * @self: a resource
- * @description: (nullable): the description
- *
- * Sets what the resource is.
- */
-DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
-
-/**
  * north_mcp_resource_get_mime_type:
  * @self: a resource
  *
@@ -574,6 +406,16 @@ DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
  *
  * Returns: (nullable): the media type
  */
+const char *
+north_mcp_resource_get_mime_type (NorthMcpResource *self)
+{
+  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE (self), NULL);
+
+  return priv->mime_type;
+}
+
 /**
  * north_mcp_resource_set_mime_type:
  * @self: a resource
@@ -581,7 +423,17 @@ DEFINE_STRING_ACCESSORS (description, PROP_DESCRIPTION)
  *
  * Sets the resource's media type.
  */
-DEFINE_STRING_ACCESSORS (mime_type, PROP_MIME_TYPE)
+void
+north_mcp_resource_set_mime_type (NorthMcpResource *self,
+                                  const char       *mime_type)
+{
+  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
+
+  if (north_mcp_set_str (&priv->mime_type, mime_type))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MIME_TYPE]);
+}
 
 /**
  * north_mcp_resource_get_size:
@@ -631,120 +483,6 @@ north_mcp_resource_set_size (NorthMcpResource *self,
 }
 
 /**
- * north_mcp_resource_get_annotations:
- * @self: a resource
- *
- * Gets the resource's annotations.
- *
- * Returns: (transfer none) (nullable): the annotations
- */
-JsonObject *
-north_mcp_resource_get_annotations (NorthMcpResource *self)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE (self), NULL);
-
-  return priv->annotations;
-}
-
-/**
- * north_mcp_resource_set_annotations:
- * @self: a resource
- * @annotations: (nullable): the annotations; a reference is taken
- *
- * Sets the resource's annotations (`audience`, `priority`, `lastModified`).
- */
-void
-north_mcp_resource_set_annotations (NorthMcpResource *self,
-                                    JsonObject       *annotations)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
-
-  north_mcp_replace_object (&priv->annotations, annotations);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
-}
-
-/**
- * north_mcp_resource_get_meta:
- * @self: a resource
- *
- * Gets the resource's `_meta` object.
- *
- * Returns: (transfer none) (nullable): the `_meta` object
- */
-JsonObject *
-north_mcp_resource_get_meta (NorthMcpResource *self)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE (self), NULL);
-
-  return priv->meta;
-}
-
-/**
- * north_mcp_resource_set_meta:
- * @self: a resource
- * @meta: (nullable): the `_meta` object; a reference is taken
- *
- * Sets the resource's `_meta` object.
- */
-void
-north_mcp_resource_set_meta (NorthMcpResource *self,
-                             JsonObject       *meta)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
-
-  north_mcp_replace_object (&priv->meta, meta);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
-}
-
-/**
- * north_mcp_resource_get_icons:
- * @self: a resource
- *
- * Gets the resource's icons.
- *
- * Returns: (transfer none) (nullable): the icons
- */
-JsonArray *
-north_mcp_resource_get_icons (NorthMcpResource *self)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE (self), NULL);
-
-  return priv->icons;
-}
-
-/**
- * north_mcp_resource_set_icons:
- * @self: a resource
- * @icons: (nullable): an array of `Icon` objects; a reference is taken
- *
- * Sets the resource's icons (2025-11-25).
- */
-void
-north_mcp_resource_set_icons (NorthMcpResource *self,
-                              JsonArray        *icons)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
-
-  if (icons != NULL)
-    json_array_ref (icons);
-  g_clear_pointer (&priv->icons, json_array_unref);
-  priv->icons = icons;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ICONS]);
-}
-
-/**
  * north_mcp_resource_read: (virtual read)
  * @self: a resource
  * @context: the `resources/read` request
@@ -759,44 +497,4 @@ north_mcp_resource_read (NorthMcpResource *self,
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (context));
 
   NORTH_MCP_RESOURCE_GET_CLASS (self)->read (self, context);
-}
-
-/**
- * north_mcp_resource_to_json:
- * @self: a resource
- *
- * Serializes the resource as MCP's `Resource` object, as `resources/list`
- * lists it.
- *
- * Returns: (transfer full): the JSON object
- */
-JsonNode *
-north_mcp_resource_to_json (NorthMcpResource *self)
-{
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-  g_autoptr(JsonObject) object = NULL;
-  gint64 size;
-
-  g_return_val_if_fail (NORTH_MCP_IS_RESOURCE (self), NULL);
-
-  object = json_object_new ();
-  json_object_set_string_member (object, "uri", priv->uri);
-  json_object_set_string_member (object, "name", priv->name);
-  if (priv->title != NULL)
-    json_object_set_string_member (object, "title", priv->title);
-  if (priv->description != NULL)
-    json_object_set_string_member (object, "description", priv->description);
-  if (priv->mime_type != NULL)
-    json_object_set_string_member (object, "mimeType", priv->mime_type);
-  size = north_mcp_resource_get_size (self);
-  if (size >= 0)
-    json_object_set_int_member (object, "size", size);
-  if (priv->annotations != NULL)
-    json_object_set_object_member (object, "annotations", json_object_ref (priv->annotations));
-  if (priv->icons != NULL)
-    json_object_set_array_member (object, "icons", json_array_ref (priv->icons));
-  if (priv->meta != NULL)
-    json_object_set_object_member (object, "_meta", json_object_ref (priv->meta));
-
-  return north_mcp_node_new_object (object);
 }

@@ -6,6 +6,7 @@
 
 #include "north-mcp-context.h"
 #include "north-mcp-error.h"
+#include "north-mcp-feature-private.h"
 #include "north-mcp-tool-private.h"
 #include "north-mcp-util-private.h"
 
@@ -19,6 +20,9 @@
  *
  * A tool the model can call: a name, a description, a JSON Schema for its
  * arguments and a handler.
+ *
+ * Its name, title, description, annotations, icons and `_meta` are those
+ * of its base class, [class@NorthMcp.Feature].
  *
  * There are three ways to give a tool its behaviour: a synchronous function
  * (north_mcp_tool_set_func()), an asynchronous one that completes the
@@ -46,32 +50,20 @@
 
 typedef struct
 {
-  char                  *name;
-  char                  *title;
-  char                  *description;
   JsonObject            *input_schema;
   JsonObject            *output_schema;
-  JsonObject            *annotations;
-  JsonObject            *meta;
 #ifdef HAVE_SCHEMA_CHECKER
   NorthMcpSchemaChecker *checker;
   NorthMcpSchemaChecker *output_checker; /* NULL without an output schema */
 #endif
-
-  NorthMcpHandler handler;  /* NorthMcpToolFunc or NorthMcpToolAsyncFunc */
 } NorthMcpToolPrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpTool, north_mcp_tool, G_TYPE_OBJECT)
+G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpTool, north_mcp_tool, NORTH_MCP_TYPE_FEATURE)
 
 enum {
   PROP_0,
-  PROP_NAME,
-  PROP_TITLE,
-  PROP_DESCRIPTION,
   PROP_INPUT_SCHEMA,
   PROP_OUTPUT_SCHEMA,
-  PROP_ANNOTATIONS,
-  PROP_META,
   N_PROPS
 };
 
@@ -83,35 +75,22 @@ north_mcp_tool_real_call (NorthMcpTool    *self,
                           NorthMcpContext *context,
                           JsonObject      *arguments)
 {
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-  NorthMcpToolAsyncFunc async_func = (NorthMcpToolAsyncFunc) priv->handler.async_func;
-  NorthMcpToolFunc func = (NorthMcpToolFunc) priv->handler.func;
+  NorthMcpHandler *handler = north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self));
   g_autoptr(NorthMcpToolResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (async_func != NULL)
-    {
-      async_func (self, context, arguments, priv->handler.data);
-      return;
-    }
-
-  if (func == NULL)
-    {
-      north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                              "This tool has no implementation");
-      return;
-    }
-
-  result = func (self, context, arguments, priv->handler.data, &error);
-  if (error != NULL)
-    north_mcp_context_return_error (context, error);
-  else if (result != NULL)
-    north_mcp_context_return_tool_result (context, result);
-  else if (north_mcp_context_is_completed (context))
-    ; /* The handler answered itself (an input-required result, say). */
-  else
+  if (handler->async_func != NULL)
+    ((NorthMcpToolAsyncFunc) handler->async_func) (self, context, arguments, handler->data);
+  else if (handler->func == NULL)
     north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                            "The tool returned neither a result nor an error");
+                                            "This tool has no implementation");
+  else
+    {
+      result = ((NorthMcpToolFunc) handler->func) (self, context, arguments, handler->data, &error);
+      north_mcp_feature_answer (context, result, error,
+                                (NorthMcpFeatureAnswerFunc) north_mcp_context_return_tool_result,
+                                "The tool returned neither a result nor an error");
+    }
 }
 
 static void
@@ -120,14 +99,8 @@ north_mcp_tool_finalize (GObject *object)
   NorthMcpTool *self = NORTH_MCP_TOOL (object);
   NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
 
-  north_mcp_handler_clear (&priv->handler);
-  g_free (priv->name);
-  g_free (priv->title);
-  g_free (priv->description);
   g_clear_pointer (&priv->input_schema, json_object_unref);
   g_clear_pointer (&priv->output_schema, json_object_unref);
-  g_clear_pointer (&priv->annotations, json_object_unref);
-  g_clear_pointer (&priv->meta, json_object_unref);
 #ifdef HAVE_SCHEMA_CHECKER
   g_clear_pointer (&priv->checker, north_mcp_schema_checker_free);
   g_clear_pointer (&priv->output_checker, north_mcp_schema_checker_free);
@@ -147,26 +120,11 @@ north_mcp_tool_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_NAME:
-      g_value_set_string (value, priv->name);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, priv->title);
-      break;
-    case PROP_DESCRIPTION:
-      g_value_set_string (value, priv->description);
-      break;
     case PROP_INPUT_SCHEMA:
       g_value_set_boxed (value, priv->input_schema);
       break;
     case PROP_OUTPUT_SCHEMA:
       g_value_set_boxed (value, priv->output_schema);
-      break;
-    case PROP_ANNOTATIONS:
-      g_value_set_boxed (value, priv->annotations);
-      break;
-    case PROP_META:
-      g_value_set_boxed (value, priv->meta);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -180,30 +138,14 @@ north_mcp_tool_set_property (GObject      *object,
                              GParamSpec   *pspec)
 {
   NorthMcpTool *self = NORTH_MCP_TOOL (object);
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
 
   switch (prop_id)
     {
-    case PROP_NAME:
-      priv->name = g_value_dup_string (value);
-      break;
-    case PROP_TITLE:
-      north_mcp_tool_set_title (self, g_value_get_string (value));
-      break;
-    case PROP_DESCRIPTION:
-      north_mcp_tool_set_description (self, g_value_get_string (value));
-      break;
     case PROP_INPUT_SCHEMA:
       north_mcp_tool_set_input_schema (self, g_value_get_boxed (value));
       break;
     case PROP_OUTPUT_SCHEMA:
       north_mcp_tool_set_output_schema (self, g_value_get_boxed (value));
-      break;
-    case PROP_ANNOTATIONS:
-      north_mcp_tool_set_annotations (self, g_value_get_boxed (value));
-      break;
-    case PROP_META:
-      north_mcp_tool_set_meta (self, g_value_get_boxed (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -229,43 +171,29 @@ north_mcp_tool_constructed (GObject *object)
 }
 
 static void
+north_mcp_tool_add_json_members (NorthMcpFeature *feature,
+                                 JsonObject      *object)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (NORTH_MCP_TOOL (feature));
+
+  json_object_set_object_member (object, "inputSchema", json_object_ref (priv->input_schema));
+  if (priv->output_schema != NULL)
+    json_object_set_object_member (object, "outputSchema", json_object_ref (priv->output_schema));
+}
+
+static void
 north_mcp_tool_class_init (NorthMcpToolClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NorthMcpFeatureClass *feature_class = NORTH_MCP_FEATURE_CLASS (klass);
 
   object_class->finalize = north_mcp_tool_finalize;
   object_class->constructed = north_mcp_tool_constructed;
   object_class->get_property = north_mcp_tool_get_property;
   object_class->set_property = north_mcp_tool_set_property;
 
+  feature_class->add_json_members = north_mcp_tool_add_json_members;
   klass->call = north_mcp_tool_real_call;
-
-  /**
-   * NorthMcpTool:name:
-   *
-   * The tool's unique name: 1 to 64 characters of `A-Z a-z 0-9 _ . -`.
-   */
-  properties[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * NorthMcpTool:title:
-   *
-   * A human-readable name for display, or %NULL.
-   */
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * NorthMcpTool:description:
-   *
-   * What the tool does, for the model to read.
-   */
-  properties[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * NorthMcpTool:input-schema:
@@ -286,24 +214,6 @@ north_mcp_tool_class_init (NorthMcpToolClass *klass)
     g_param_spec_boxed ("output-schema", NULL, NULL, JSON_TYPE_OBJECT,
                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  /**
-   * NorthMcpTool:annotations:
-   *
-   * The tool's annotations (`title`, `readOnlyHint`, `destructiveHint`,
-   * `idempotentHint`, `openWorldHint`), or %NULL.
-   */
-  properties[PROP_ANNOTATIONS] =
-    g_param_spec_boxed ("annotations", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * NorthMcpTool:meta:
-   *
-   * The tool's `_meta` object, or %NULL.
-   */
-  properties[PROP_META] =
-    g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -350,11 +260,9 @@ north_mcp_tool_set_func (NorthMcpTool     *self,
                          gpointer          user_data,
                          GDestroyNotify    destroy)
 {
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
-  north_mcp_handler_set (&priv->handler, G_CALLBACK (func), NULL, user_data, destroy);
+  north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), G_CALLBACK (func), NULL, user_data, destroy);
 }
 
 /**
@@ -374,103 +282,9 @@ north_mcp_tool_set_async_func (NorthMcpTool          *self,
                                gpointer               user_data,
                                GDestroyNotify         destroy)
 {
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
-  north_mcp_handler_set (&priv->handler, NULL, G_CALLBACK (func), user_data, destroy);
-}
-
-/**
- * north_mcp_tool_get_name:
- * @self: a tool
- *
- * Gets the tool's name.
- *
- * Returns: the name
- */
-const char *
-north_mcp_tool_get_name (NorthMcpTool *self)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
-
-  return priv->name;
-}
-
-/**
- * north_mcp_tool_get_title:
- * @self: a tool
- *
- * Gets the tool's display title.
- *
- * Returns: (nullable): the title
- */
-const char *
-north_mcp_tool_get_title (NorthMcpTool *self)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
-
-  return priv->title;
-}
-
-/**
- * north_mcp_tool_set_title:
- * @self: a tool
- * @title: (nullable): a display title
- *
- * Sets the tool's display title.
- */
-void
-north_mcp_tool_set_title (NorthMcpTool *self,
-                          const char   *title)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
-
-  if (north_mcp_set_str (&priv->title, title))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
-}
-
-/**
- * north_mcp_tool_get_description:
- * @self: a tool
- *
- * Gets what the tool does.
- *
- * Returns: (nullable): the description
- */
-const char *
-north_mcp_tool_get_description (NorthMcpTool *self)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
-
-  return priv->description;
-}
-
-/**
- * north_mcp_tool_set_description:
- * @self: a tool
- * @description: (nullable): what the tool does
- *
- * Sets the tool's description.
- */
-void
-north_mcp_tool_set_description (NorthMcpTool *self,
-                                const char   *description)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
-
-  if (north_mcp_set_str (&priv->description, description))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
+  north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), NULL, G_CALLBACK (func), user_data, destroy);
 }
 
 /**
@@ -675,126 +489,16 @@ north_mcp_tool_set_hint (NorthMcpTool     *self,
                          NorthMcpToolHint  hint,
                          gboolean          value)
 {
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
   const char *member = hint_member_name (hint);
+  g_autoptr(JsonObject) annotations = NULL;
 
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
   g_return_if_fail (member != NULL);
 
-  if (priv->annotations == NULL)
-    priv->annotations = json_object_new ();
-  json_object_set_boolean_member (priv->annotations, member, !!value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
-}
-
-/**
- * north_mcp_tool_get_annotations:
- * @self: a tool
- *
- * Gets the tool's annotations.
- *
- * Returns: (transfer none) (nullable): the annotations
- */
-JsonObject *
-north_mcp_tool_get_annotations (NorthMcpTool *self)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
-
-  return priv->annotations;
-}
-
-/**
- * north_mcp_tool_set_annotations:
- * @self: a tool
- * @annotations: (nullable): the annotations object; a reference is taken
- *
- * Replaces the tool's annotations.
- */
-void
-north_mcp_tool_set_annotations (NorthMcpTool *self,
-                                JsonObject   *annotations)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
-
-  north_mcp_replace_object (&priv->annotations, annotations);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOTATIONS]);
-}
-
-/**
- * north_mcp_tool_get_meta:
- * @self: a tool
- *
- * Gets the tool's `_meta` object.
- *
- * Returns: (transfer none) (nullable): the `_meta` object
- */
-JsonObject *
-north_mcp_tool_get_meta (NorthMcpTool *self)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
-
-  return priv->meta;
-}
-
-/**
- * north_mcp_tool_set_meta:
- * @self: a tool
- * @meta: (nullable): the `_meta` object; a reference is taken
- *
- * Sets the tool's `_meta` object.
- */
-void
-north_mcp_tool_set_meta (NorthMcpTool *self,
-                         JsonObject   *meta)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
-
-  north_mcp_replace_object (&priv->meta, meta);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_META]);
-}
-
-/**
- * north_mcp_tool_to_json:
- * @self: a tool
- *
- * Serializes the tool as MCP's `Tool` object, as `tools/list` lists it.
- *
- * Returns: (transfer full): the JSON object
- */
-JsonNode *
-north_mcp_tool_to_json (NorthMcpTool *self)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-  JsonObject *object;
-  JsonNode *node;
-
-  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
-
-  object = json_object_new ();
-  json_object_set_string_member (object, "name", priv->name);
-  if (priv->title != NULL)
-    json_object_set_string_member (object, "title", priv->title);
-  if (priv->description != NULL)
-    json_object_set_string_member (object, "description", priv->description);
-  json_object_set_object_member (object, "inputSchema", json_object_ref (priv->input_schema));
-  if (priv->output_schema != NULL)
-    json_object_set_object_member (object, "outputSchema", json_object_ref (priv->output_schema));
-  if (priv->annotations != NULL)
-    json_object_set_object_member (object, "annotations", json_object_ref (priv->annotations));
-  if (priv->meta != NULL)
-    json_object_set_object_member (object, "_meta", json_object_ref (priv->meta));
-
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, object);
-  return node;
+  annotations = north_mcp_feature_get_annotations (NORTH_MCP_FEATURE (self));
+  annotations = annotations != NULL ? json_object_ref (annotations) : json_object_new ();
+  json_object_set_boolean_member (annotations, member, !!value);
+  north_mcp_feature_set_annotations (NORTH_MCP_FEATURE (self), annotations);
 }
 
 #ifndef HAVE_SCHEMA_CHECKER

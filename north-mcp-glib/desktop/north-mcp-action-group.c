@@ -316,7 +316,7 @@ expose_state (Binding        *self,
   description = g_strdup_printf ("The state of the action '%s' (type '%s'), as JSON",
                                  action, g_variant_get_type_string (state));
   resource = north_mcp_resource_new (uri, tool_name_for (self, action));
-  north_mcp_resource_set_description (resource, description);
+  north_mcp_feature_set_description (NORTH_MCP_FEATURE (resource), description);
   north_mcp_resource_set_mime_type (resource, "application/json");
   north_mcp_resource_set_func (resource, read_state, action_ref_new (self, action), action_ref_free);
   g_hash_table_add (self->stateful, g_strdup (action));

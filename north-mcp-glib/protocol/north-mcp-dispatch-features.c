@@ -44,33 +44,12 @@ require_capability (NorthMcpServer  *server,
   return FALSE;
 }
 
-typedef JsonNode *(*ToJsonFunc) (gpointer object);
-
-static JsonNode *
-resource_to_json (gpointer object)
-{
-  return north_mcp_resource_to_json (object);
-}
-
-static JsonNode *
-resource_template_to_json (gpointer object)
-{
-  return north_mcp_resource_template_to_json (object);
-}
-
-static JsonNode *
-prompt_to_json (gpointer object)
-{
-  return north_mcp_prompt_to_json (object);
-}
-
 /* One page of @items as `{<member>: [...], nextCursor?}`. */
 static void
 return_page (NorthMcpServer  *server,
              NorthMcpContext *context,
              GPtrArray       *items,
-             const char      *member,
-             ToJsonFunc       to_json)
+             const char      *member)
 {
   g_autoptr(JsonObject) result = json_object_new ();
   g_autoptr(JsonNode) node = NULL;
@@ -83,7 +62,7 @@ return_page (NorthMcpServer  *server,
 
   array = json_array_sized_new (end - start);
   for (guint i = start; i < end; i++)
-    json_array_add_element (array, to_json (g_ptr_array_index (items, i)));
+    json_array_add_element (array, north_mcp_feature_to_json (g_ptr_array_index (items, i)));
   json_object_set_array_member (result, member, array);
   if (next_cursor != NULL)
     json_object_set_string_member (result, "nextCursor", next_cursor);
@@ -100,7 +79,7 @@ north_mcp_dispatch_resources_list (NorthMcpServer  *server,
     return;
 
   return_page (server, context, north_mcp_server_get_resource_array (server),
-               "resources", resource_to_json);
+               "resources");
 }
 
 void
@@ -111,7 +90,7 @@ north_mcp_dispatch_resources_templates_list (NorthMcpServer  *server,
     return;
 
   return_page (server, context, north_mcp_server_get_resource_template_array (server),
-               "resourceTemplates", resource_template_to_json);
+               "resourceTemplates");
 }
 
 /* The `uri` parameter, or NULL after answering -32602. */
@@ -168,11 +147,10 @@ north_mcp_dispatch_resources_read (NorthMcpServer  *server,
   resource = north_mcp_server_lookup_resource (server, uri);
   if (resource != NULL)
     {
-      g_object_ref (resource);
+      north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (resource));
       north_mcp_context_push_current (context);
       north_mcp_resource_read (resource, context);
       north_mcp_context_pop_current (context);
-      g_object_unref (resource);
       return;
     }
 
@@ -184,11 +162,10 @@ north_mcp_dispatch_resources_read (NorthMcpServer  *server,
       if (variables == NULL)
         continue;
 
-      g_object_ref (template_);
+      north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (template_));
       north_mcp_context_push_current (context);
       north_mcp_resource_template_read (template_, context, uri, variables);
       north_mcp_context_pop_current (context);
-      g_object_unref (template_);
       return;
     }
 
@@ -237,7 +214,7 @@ north_mcp_dispatch_prompts_list (NorthMcpServer  *server,
     return;
 
   return_page (server, context, north_mcp_server_get_prompt_array (server),
-               "prompts", prompt_to_json);
+               "prompts");
 }
 
 /* Reads a string-to-string object (prompt arguments, completion context)
@@ -333,11 +310,10 @@ north_mcp_dispatch_prompts_get (NorthMcpServer  *server,
         }
     }
 
-  g_object_ref (prompt);
+  north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (prompt));
   north_mcp_context_push_current (context);
   north_mcp_prompt_invoke (prompt, context, arguments);
   north_mcp_context_pop_current (context);
-  g_object_unref (prompt);
 }
 
 static NorthMcpResourceTemplate *
@@ -399,11 +375,10 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
 
       if (prompt != NULL)
         {
-          g_object_ref (prompt);
+          north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (prompt));
           north_mcp_context_push_current (context);
           north_mcp_prompt_complete (prompt, context, argument_name, value, arguments);
           north_mcp_context_pop_current (context);
-          g_object_unref (prompt);
           return;
         }
 
@@ -420,11 +395,10 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
 
       if (template_ != NULL)
         {
-          g_object_ref (template_);
+          north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (template_));
           north_mcp_context_push_current (context);
           north_mcp_resource_template_complete (template_, context, argument_name, value, arguments);
           north_mcp_context_pop_current (context);
-          g_object_unref (template_);
           return;
         }
 
