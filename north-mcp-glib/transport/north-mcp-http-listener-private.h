@@ -48,6 +48,7 @@ void                  north_mcp_http_listener_allow_steal  (SoupServerMessage   
 /* The socket of @msg's connection: soup_server_message_get_socket() is
  * NULL for connections a listener accepted. */
 GSocket              *north_mcp_http_listener_get_socket   (SoupServerMessage    *msg);
+gboolean              north_mcp_http_listener_owns         (SoupServerMessage    *msg);
 
 /* Raises the soft RLIMIT_NOFILE of the process to its hard limit (once). */
 void                  north_mcp_http_listener_raise_fd_limit (void);

@@ -683,6 +683,15 @@ north_mcp_http_listener_get_socket (SoupServerMessage *msg)
   return client != NULL ? client->socket : soup_server_message_get_socket (msg);
 }
 
+/* Whether @msg came on a connection one of our listeners accepted: cheap
+ * (a qdata lookup on its remote address), for hooks that see every
+ * SoupServerMessage of the process. */
+gboolean
+north_mcp_http_listener_owns (SoupServerMessage *msg)
+{
+  return client_of (msg) != NULL;
+}
+
 void
 north_mcp_http_listener_raise_fd_limit (void)
 {

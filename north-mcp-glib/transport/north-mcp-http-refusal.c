@@ -171,14 +171,9 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
  * the handler, so no handler can refuse a query before it is decoded. An
  * emission hook of SoupServerMessage::got-headers runs before libsoup's own
  * handler; a status set there makes libsoup skip both decodings. Hooks are
- * per signal, not per server: requests of the servers that asked are
- * marked when they start. */
-
-static GQuark
-guarded_quark (void)
-{
-  return g_quark_from_static_string ("north-mcp-guarded-query");
-}
+ * per signal, not per server: only requests on connections our listener
+ * accepted are checked (other SoupServers of the process are left alone),
+ * which needs no per-request mark. */
 
 static gboolean
 count_params_over (const char *query,
@@ -204,7 +199,7 @@ got_headers_hook (GSignalInvocationHint *hint,
   GUri *uri;
   const char *query;
 
-  if (g_object_get_qdata (G_OBJECT (msg), guarded_quark ()) == NULL ||
+  if (!north_mcp_http_listener_owns (msg) ||
       soup_server_message_get_status (msg) != 0 ||
       (uri = soup_server_message_get_uri (msg)) == NULL ||
       (query = g_uri_get_query (uri)) == NULL ||
@@ -214,14 +209,6 @@ got_headers_hook (GSignalInvocationHint *hint,
   soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, NULL);
   north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, "text/plain", text, sizeof text - 1);
   return TRUE;
-}
-
-static void
-request_started_cb (SoupServer        *soup,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  g_object_set_qdata (G_OBJECT (msg), guarded_quark (), GINT_TO_POINTER (1));
 }
 
 void
@@ -241,5 +228,4 @@ north_mcp_http_guard_queries (SoupServer *soup)
       g_signal_add_emission_hook (signal_id, 0, got_headers_hook, NULL, NULL);
       g_once_init_leave (&hooked, 1);
     }
-  g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), NULL);
 }
