@@ -119,7 +119,8 @@ north_mcp_dispatch_resource_not_found (NorthMcpContext *context,
   const char *version = north_mcp_context_get_protocol_version (context);
   g_autoptr(JsonObject) data = json_object_new ();
   g_autoptr(JsonNode) data_node = NULL;
-  g_autofree char *message = g_strdup_printf ("Resource not found: %s", uri);
+  g_autofree char *echo = north_mcp_echo (uri);
+  g_autofree char *message = g_strdup_printf ("Resource not found: %s", echo);
   int code = NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND;
 
   /* -32002 exists up to 2025-11-25; later revisions use invalid params.
@@ -127,7 +128,7 @@ north_mcp_dispatch_resource_not_found (NorthMcpContext *context,
   if (version != NULL && strcmp (version, "2025-11-25") > 0)
     code = NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS;
 
-  json_object_set_string_member (data, "uri", uri);
+  json_object_set_string_member (data, "uri", echo);
   data_node = north_mcp_node_new_object (data);
   north_mcp_context_return_jsonrpc_error (context, code, message, data_node);
 }
@@ -282,7 +283,8 @@ north_mcp_dispatch_prompts_get (NorthMcpServer  *server,
   prompt = north_mcp_server_lookup_prompt (server, name);
   if (prompt == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("Invalid params: unknown prompt '%s'", name);
+      g_autofree char *echo = north_mcp_echo (name);
+      g_autofree char *message = g_strdup_printf ("Invalid params: unknown prompt '%s'", echo);
 
       north_mcp_dispatch_invalid_params (context, message);
       return;
@@ -382,7 +384,11 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
           return;
         }
 
-      message = g_strdup_printf ("Invalid params: unknown prompt '%s'", name != NULL ? name : "");
+      {
+        g_autofree char *echo = north_mcp_echo (name);
+
+        message = g_strdup_printf ("Invalid params: unknown prompt '%s'", echo);
+      }
       north_mcp_dispatch_invalid_params (context, message);
       return;
     }
@@ -409,13 +415,18 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
           return;
         }
 
-      message = g_strdup_printf ("Invalid params: unknown resource template '%s'", uri != NULL ? uri : "");
+      {
+        g_autofree char *echo = north_mcp_echo (uri);
+
+        message = g_strdup_printf ("Invalid params: unknown resource template '%s'", echo);
+      }
       north_mcp_dispatch_invalid_params (context, message);
       return;
     }
 
   {
-    g_autofree char *message = g_strdup_printf ("Invalid params: unknown reference type '%s'", type);
+    g_autofree char *echo = north_mcp_echo (type);
+    g_autofree char *message = g_strdup_printf ("Invalid params: unknown reference type '%s'", echo);
 
     north_mcp_dispatch_invalid_params (context, message);
   }

@@ -225,7 +225,8 @@ handle_tools_call (NorthMcpServer  *server,
   tool = north_mcp_server_lookup_tool (server, name);
   if (tool == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("Invalid params: unknown tool '%s'", name);
+      g_autofree char *echo = north_mcp_echo (name);
+      g_autofree char *message = g_strdup_printf ("Invalid params: unknown tool '%s'", echo);
 
       north_mcp_dispatch_invalid_params (context, message);
       return;
@@ -377,7 +378,8 @@ handle_modern_request (NorthMcpServer  *server,
   handler = north_mcp_modern_method_is_removed (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("Method not found: %s", method);
+      g_autofree char *echo = north_mcp_echo (method);
+      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
 
       send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
       return;
@@ -423,7 +425,8 @@ handle_request (NorthMcpServer  *server,
   handler = north_mcp_modern_method_is_modern_only (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("Method not found: %s", method);
+      g_autofree char *echo = north_mcp_echo (method);
+      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
 
       send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
       return;

@@ -105,7 +105,8 @@ north_mcp_modern_check_meta (JsonObject *params,
     {
       g_autoptr(JsonObject) data = json_object_new ();
       g_autoptr(JsonNode) data_node = NULL;
-      g_autofree char *message = g_strdup_printf ("Unsupported protocol version: %s", version);
+      g_autofree char *echo = north_mcp_echo (version);
+      g_autofree char *message = g_strdup_printf ("Unsupported protocol version: %s", echo);
 
       json_object_set_member (data, "supported", supported_versions_node ());
       json_object_set_string_member (data, "requested", version);

@@ -41,6 +41,14 @@ north_mcp_replace_object (JsonObject **field,
 char     *north_mcp_id_key          (JsonNode   *id);
 
 /* Member accessors that tolerate a wrong JSON type (NULL / FALSE). */
+/* How much of a client's string an error message repeats. */
+#define NORTH_MCP_ECHO_MAX_BYTES 128
+
+/* @text cut to NORTH_MCP_ECHO_MAX_BYTES (at a character boundary, with
+ * "…") for an error message: a client must not make the server repeat,
+ * and hold for a slow reader, megabytes it sent as a name. */
+char     *north_mcp_echo            (const char *text);
+
 const char *north_mcp_object_get_string (JsonObject *object,
                                          const char *member);
 JsonObject *north_mcp_object_get_object (JsonObject *object,

@@ -123,3 +123,19 @@ north_mcp_handler_set (NorthMcpHandler *handler,
   handler->data = data;
   handler->destroy = destroy;
 }
+
+char *
+north_mcp_echo (const char *text)
+{
+  const char *end;
+
+  if (text == NULL)
+    return g_strdup ("");
+  if (strlen (text) <= NORTH_MCP_ECHO_MAX_BYTES)
+    return g_strdup (text);
+  /* Back to the start of the character that crosses the limit. */
+  end = text + NORTH_MCP_ECHO_MAX_BYTES;
+  while (end > text && ((guchar) *end & 0xC0) == 0x80)
+    end--;
+  return g_strdup_printf ("%.*s…", (int) (end - text), text);
+}

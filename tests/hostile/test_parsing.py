@@ -325,3 +325,28 @@ def test_batches_bounded_in_2025_03_26(server):
     error = json.loads(body)["error"]
     assert error["code"] == -32600
     assert "at most 100 messages" in error["message"]
+
+
+@pytest.mark.parametrize("method, params", [
+    ("tools/call", lambda big: {"name": big, "arguments": {}}),
+    ("prompts/get", lambda big: {"name": big}),
+    ("resources/read", lambda big: {"uri": big}),
+    (None, None),  # an unknown method named by the big string
+])
+def test_errors_repeat_at_most_a_little_of_a_name(method, params):
+    # A 3 MB name must not come back as a 3 MB error that a client which
+    # never reads would make the server hold.
+    server = hostile.Server(program="conformance-server")
+    try:
+        session = start_session(server)
+        big = "é" + "x" * (3 * 1024 * 1024)
+        message = {"jsonrpc": "2.0", "id": 9, "method": method or big,
+                   "params": params(big) if params else {}}
+        status, headers, response = server.post_mcp(message, session)
+        assert len(response) < 4096, len(response)
+        messages = hostile.sse_or_json(headers, response)
+        text = json.dumps(messages[0])
+        assert "\\u00e9xxxx" in text or "éxxxx" in text, text
+        assert "xxxx\\u2026" in text or "xxxx…" in text, text
+    finally:
+        assert server.stop() == 0, server.stderr()
