@@ -8,9 +8,9 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
-#include "north-mcp-schema-private.h"
 
 /* An id is a string or an integer; MCP forbids null. Fractional numbers are
  * not ids either. */

@@ -1,0 +1,210 @@
+/* north-mcp-context-retry.c: input-required results (protocol revision
+ * 2026-07-28): the server asks the client through the result, and the
+ * client retries the request with its answers and the sealed state
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-context-impl-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-modern-private.h"
+#include "north-mcp-util-private.h"
+
+/**
+ * north_mcp_context_get_supports_input_requests:
+ * @self: a context
+ *
+ * Gets whether the handler can answer with an input-required result
+ * (north_mcp_context_return_input_required()): the request was made under
+ * protocol revision 2026-07-28 and is a `tools/call`, `prompts/get` or
+ * `resources/read`. Under earlier revisions, ask the client with
+ * north_mcp_context_elicit_async() and friends instead.
+ *
+ * Returns: %TRUE if input requests can be returned
+ */
+gboolean
+north_mcp_context_get_supports_input_requests (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+
+  return self->modern && north_mcp_modern_method_takes_input (self->method);
+}
+
+/**
+ * north_mcp_context_add_input_request:
+ * @self: a context
+ * @key: the key the client's answer will come back under (see
+ *   north_mcp_context_get_input_response())
+ * @method: `elicitation/create`, `sampling/createMessage` or `roots/list`
+ * @params: (nullable): the request's parameters
+ *
+ * Adds a request for the client to the input-required result that
+ * north_mcp_context_return_input_required() sends. Only requests for a
+ * capability the client declared in this very request are added.
+ *
+ * Returns: %TRUE if the request was added, %FALSE if the client did not
+ *   declare the capability it needs (or input requests are not possible,
+ *   see north_mcp_context_get_supports_input_requests())
+ */
+gboolean
+north_mcp_context_add_input_request (NorthMcpContext *self,
+                                     const char      *key,
+                                     const char      *method,
+                                     JsonObject      *params)
+{
+  const char *capability;
+  JsonObject *request;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (method != NULL, FALSE);
+
+  capability = north_mcp_context_method_capability (method);
+  g_return_val_if_fail (capability != NULL, FALSE);
+
+  if (!north_mcp_context_get_supports_input_requests (self) ||
+      !north_mcp_context_has_client_capability (self, capability))
+    return FALSE;
+
+  request = json_object_new ();
+  json_object_set_string_member (request, "method", method);
+  if (params != NULL)
+    json_object_set_object_member (request, "params", json_object_ref (params));
+  else if (!g_str_equal (method, "roots/list"))
+    json_object_set_object_member (request, "params", json_object_new ());
+
+  if (self->input_requests == NULL)
+    self->input_requests = json_object_new ();
+  json_object_set_object_member (self->input_requests, key, request);
+  return TRUE;
+}
+
+/**
+ * north_mcp_context_add_elicitation_request:
+ * @self: a context
+ * @key: the key the client's answer will come back under
+ * @message: what to ask the user
+ * @requested_schema: a flat object schema of primitive properties
+ *
+ * Adds a form-mode `elicitation/create` to the input-required result, like
+ * north_mcp_context_add_input_request().
+ *
+ * Returns: %TRUE if the request was added
+ */
+gboolean
+north_mcp_context_add_elicitation_request (NorthMcpContext *self,
+                                           const char      *key,
+                                           const char      *message,
+                                           JsonObject      *requested_schema)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+
+  g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (requested_schema != NULL, FALSE);
+
+  json_object_set_string_member (params, "message", message);
+  json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
+  return north_mcp_context_add_input_request (self, key, "elicitation/create", params);
+}
+
+/**
+ * north_mcp_context_return_input_required:
+ * @self: a context
+ * @request_state: (nullable): state for the handler's next round, or %NULL
+ *
+ * Answers with an input-required result (protocol revision 2026-07-28):
+ * the requests added with north_mcp_context_add_input_request() and, when
+ * @request_state is given, a `requestState` that the client sends back
+ * when it retries the request with its answers. The library signs the
+ * state (HMAC with a per-server random key) and binds it to the method,
+ * the tool, prompt or resource, the user and an expiry (see
+ * #NorthMcpServer:request-state-lifetime): the retry's handler reads it
+ * back with north_mcp_context_get_request_state() and a tampered, expired
+ * or misplaced state is rejected before any handler runs. The state is
+ * visible to the client: do not put secrets in it.
+ *
+ * When input requests are not possible (see
+ * north_mcp_context_get_supports_input_requests()), answers with an error
+ * instead.
+ */
+void
+north_mcp_context_return_input_required (NorthMcpContext *self,
+                                         const char      *request_state)
+{
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+
+  if (!north_mcp_context_get_supports_input_requests (self))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("The %s request needs input from the client, which protocol "
+                         "revision %s cannot ask for this way", self->method,
+                         self->protocol_version != NULL ? self->protocol_version : "(none)");
+
+      north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                                              message);
+      return;
+    }
+
+  result = json_object_new ();
+  json_object_set_string_member (result, "resultType", "input_required");
+  if (self->input_requests != NULL)
+    json_object_set_object_member (result, "inputRequests", json_object_ref (self->input_requests));
+  if (request_state != NULL || self->input_requests == NULL)
+    {
+      g_autofree char *sealed = north_mcp_modern_seal_state (self->server, self->user, self->method,
+                                                             self->params, request_state);
+
+      json_object_set_string_member (result, "requestState", sealed);
+    }
+  node = north_mcp_node_new_object (result);
+  north_mcp_context_return_result (self, node);
+}
+
+/**
+ * north_mcp_context_get_input_response:
+ * @self: a context
+ * @key: a key given to north_mcp_context_add_input_request() in an
+ *   earlier round
+ *
+ * Gets the client's answer to an input request, when the request is a
+ * retry that carries `inputResponses`. Keys the handler does not ask for
+ * are ignored.
+ *
+ * Returns: (transfer none) (nullable): the answer (an `ElicitResult`,
+ *   `CreateMessageResult` or `ListRootsResult`), or %NULL
+ */
+JsonObject *
+north_mcp_context_get_input_response (NorthMcpContext *self,
+                                      const char      *key)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (!self->modern)
+    return NULL;
+
+  return north_mcp_object_get_object (north_mcp_object_get_object (self->params, "inputResponses"), key);
+}
+
+/**
+ * north_mcp_context_get_request_state:
+ * @self: a context
+ *
+ * Gets the state the handler passed to
+ * north_mcp_context_return_input_required() in the previous round, when
+ * the request is a retry. The library verified it.
+ *
+ * Returns: (nullable): the state, or %NULL on a first round
+ */
+const char *
+north_mcp_context_get_request_state (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->request_state;
+}
+
