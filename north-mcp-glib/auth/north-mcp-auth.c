@@ -16,14 +16,14 @@
  * NorthMcpAuth:
  *
  * The North authentication decision: takes the headers of one HTTP request
- * and yields the #NorthMcpUser it acts for, or an error whose message is the
+ * and yields the [class@NorthMcp.User] it acts for, or an error whose message is the
  * one the North contract prescribes for the `401` answer.
  *
  * The rules, in order:
  *
  * - nothing configured and no credentials sent: the anonymous user (%NULL);
  * - auth enforced (a server secret, trusted issuers, or
- *   #NorthMcpAuth:require-auth) and no credentials: rejected;
+ *   [property@NorthMcp.Auth:require-auth]) and no credentials: rejected;
  * - credentials come from the `X-North-*` headers when any of
  *   `X-North-ID-Token`, `X-North-Connector-Tokens` and
  *   `X-North-Server-Secret` is sent, else from the legacy
@@ -36,11 +36,11 @@
  * Decisions that need no network are remembered by the exact bytes of
  * the credential headers (at most 60 seconds, never past an ID token's
  * `exp`, bounded in size) and forgotten whenever the configuration
- * changes. With #NorthMcpAuth:debug on, every request is decided afresh.
+ * changes. With [property@NorthMcp.Auth:debug] on, every request is decided afresh.
  *
- * A #NorthMcpAuth is used from one thread: the one whose thread-default main
- * context runs its issuer fetches. It can serve any #SoupServer; the
- * #NorthMcpServer applies one to its MCP endpoints.
+ * A [class@NorthMcp.Auth] is used from one thread: the one whose thread-default main
+ * context runs its issuer fetches. It can serve any [class@Soup.Server]; the
+ * [class@NorthMcp.Server] applies one to its MCP endpoints.
  */
 G_DEFINE_FINAL_TYPE (NorthMcpAuth, north_mcp_auth, G_TYPE_OBJECT)
 
@@ -59,7 +59,7 @@ static GParamSpec *properties[N_PROPS];
 /**
  * north_mcp_auth_error_quark:
  *
- * The error domain of authentication rejections, see #NorthMcpAuthError.
+ * The error domain of authentication rejections, see [error@NorthMcp.AuthError].
  *
  * Returns: the quark
  */
@@ -153,7 +153,7 @@ north_mcp_auth_authenticate_async (NorthMcpAuth        *self,
  * @result: the result passed to the callback
  * @error: return location for a %NORTH_MCP_AUTH_ERROR
  *
- * Finishes north_mcp_auth_authenticate_async(). A %NULL return without an
+ * Finishes [method@NorthMcp.Auth.authenticate_async]. A %NULL return without an
  * error is the anonymous user of open mode: the request may pass, and acts
  * for nobody.
  *
@@ -302,7 +302,7 @@ north_mcp_auth_class_init (NorthMcpAuthClass *klass)
    *
    * The secret North sends with every request, or %NULL for none. When
    * set, requests must carry it. Write-only: a secret is not handed out;
-   * see north_mcp_auth_has_server_secret().
+   * see [method@NorthMcp.Auth.has_server_secret].
    */
   properties[PROP_SERVER_SECRET] =
     g_param_spec_string ("server-secret", NULL, NULL, NULL,
@@ -419,7 +419,7 @@ north_mcp_auth_has_server_secret (NorthMcpAuth *self)
  * @issuers: (nullable) (array zero-terminated=1): issuer URLs, or %NULL
  *
  * Sets the OIDC issuers whose signed ID tokens are accepted, see
- * #NorthMcpAuth:trusted-issuers.
+ * [property@NorthMcp.Auth:trusted-issuers].
  */
 void
 north_mcp_auth_set_trusted_issuers (NorthMcpAuth       *self,
@@ -463,7 +463,7 @@ north_mcp_auth_get_trusted_issuers (NorthMcpAuth *self)
  * @self: an auth
  * @require_auth: whether credentials are required
  *
- * Sets #NorthMcpAuth:require-auth.
+ * Sets [property@NorthMcp.Auth:require-auth].
  */
 void
 north_mcp_auth_set_require_auth (NorthMcpAuth *self,
@@ -483,7 +483,7 @@ north_mcp_auth_set_require_auth (NorthMcpAuth *self,
  * north_mcp_auth_get_require_auth:
  * @self: an auth
  *
- * Gets #NorthMcpAuth:require-auth.
+ * Gets [property@NorthMcp.Auth:require-auth].
  *
  * Returns: whether credentials are required
  */
@@ -500,7 +500,7 @@ north_mcp_auth_get_require_auth (NorthMcpAuth *self)
  * @self: an auth
  * @audience: (nullable): the expected `aud`, or %NULL to not check it
  *
- * Sets #NorthMcpAuth:audience.
+ * Sets [property@NorthMcp.Auth:audience].
  */
 void
 north_mcp_auth_set_audience (NorthMcpAuth *self,
@@ -522,7 +522,7 @@ north_mcp_auth_set_audience (NorthMcpAuth *self,
  * north_mcp_auth_get_audience:
  * @self: an auth
  *
- * Gets #NorthMcpAuth:audience.
+ * Gets [property@NorthMcp.Auth:audience].
  *
  * Returns: (nullable): the expected audience
  */
@@ -539,7 +539,7 @@ north_mcp_auth_get_audience (NorthMcpAuth *self)
  * @self: an auth
  * @debug: whether to log decisions
  *
- * Sets #NorthMcpAuth:debug, overriding the `DEBUG` environment variable.
+ * Sets [property@NorthMcp.Auth:debug], overriding the `DEBUG` environment variable.
  */
 void
 north_mcp_auth_set_debug (NorthMcpAuth *self,
@@ -559,7 +559,7 @@ north_mcp_auth_set_debug (NorthMcpAuth *self,
  * north_mcp_auth_get_debug:
  * @self: an auth
  *
- * Gets #NorthMcpAuth:debug.
+ * Gets [property@NorthMcp.Auth:debug].
  *
  * Returns: whether decisions are logged
  */
@@ -576,7 +576,7 @@ north_mcp_auth_get_debug (NorthMcpAuth *self)
  * @self: an auth
  *
  * Gets whether auth is enforced: a server secret is set, trusted issuers
- * are set, or #NorthMcpAuth:require-auth is on. Otherwise the auth is in
+ * are set, or [property@NorthMcp.Auth:require-auth] is on. Otherwise the auth is in
  * open mode, where requests without credentials pass as the anonymous user.
  *
  * Returns: %TRUE if requests need credentials

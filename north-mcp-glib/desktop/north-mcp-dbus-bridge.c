@@ -935,7 +935,7 @@ north_mcp_dbus_bridge_attach_async (NorthMcpDBusBridge  *self,
  * north_mcp_dbus_bridge_attach_finish:
  * @self: a bridge
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Finishes [method@NorthMcp.DBusBridge.attach_async]. It fails when the
  * object itself cannot be introspected (its service is not running, the

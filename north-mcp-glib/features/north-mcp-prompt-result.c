@@ -15,7 +15,7 @@
  * What `prompts/get` returns: an optional description and a list of
  * messages, each from the user or the assistant with one content block
  * (text, image, audio or an embedded resource; build them with
- * north_mcp_content_text_new() and its siblings).
+ * [func@NorthMcp.content_text_new] and its siblings).
  *
  * ```c
  * g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new (NULL);
@@ -95,7 +95,7 @@ role_name (NorthMcpRole role)
  * north_mcp_prompt_result_add_message:
  * @self: a result
  * @role: who the message is from
- * @content: one content block (see north_mcp_content_text_new() and its
+ * @content: one content block (see [func@NorthMcp.content_text_new] and its
  *   siblings); it is copied
  *
  * Adds a message.

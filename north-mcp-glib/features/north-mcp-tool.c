@@ -25,8 +25,8 @@
  * of its base class, [class@NorthMcp.Feature].
  *
  * There are three ways to give a tool its behaviour: a synchronous function
- * (north_mcp_tool_set_func()), an asynchronous one that completes the
- * #NorthMcpContext later (north_mcp_tool_set_async_func()), or a subclass
+ * ([method@NorthMcp.Tool.set_func]), an asynchronous one that completes the
+ * [class@NorthMcp.Context] later ([method@NorthMcp.Tool.set_async_func]), or a subclass
  * overriding [vfunc@NorthMcp.Tool.call].
  *
  * ```c
@@ -355,7 +355,7 @@ parse_schema (const char  *json,
  * north_mcp_tool_set_input_schema_json:
  * @self: a tool
  * @json: the schema as JSON text
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @json and sets it as the input schema.
  *
@@ -433,7 +433,7 @@ north_mcp_tool_set_output_schema (NorthMcpTool *self,
  * north_mcp_tool_set_output_schema_json:
  * @self: a tool
  * @json: the schema as JSON text
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @json and sets it as the output schema.
  *

@@ -133,7 +133,7 @@ start_request_idle (gpointer user_data)
  * @self: a context
  * @method: the request's method, such as `sampling/createMessage`
  * @params: (nullable): its parameters
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (closure user_data): called with the answer
  * @user_data: data for @callback
  *
@@ -178,9 +178,9 @@ north_mcp_context_send_request_async (NorthMcpContext     *self,
  * north_mcp_context_send_request_finish:
  * @self: a context
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes north_mcp_context_send_request_async().
+ * Finishes [method@NorthMcp.Context.send_request_async].
  *
  * Returns: (transfer full): the client's `result`
  */
@@ -220,7 +220,7 @@ finish_object (NorthMcpContext  *self,
  * @self: a context
  * @params: the `sampling/createMessage` parameters (`messages`,
  *   `maxTokens`, …)
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (closure user_data): called with the answer
  * @user_data: data for @callback
  *
@@ -258,9 +258,9 @@ north_mcp_context_sample_async (NorthMcpContext     *self,
  * north_mcp_context_sample_finish:
  * @self: a context
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes north_mcp_context_sample_async().
+ * Finishes [method@NorthMcp.Context.sample_async].
  *
  * Returns: (transfer full): the `CreateMessageResult` (`role`, `content`,
  *   `model`, …)
@@ -278,7 +278,7 @@ north_mcp_context_sample_finish (NorthMcpContext  *self,
  * @self: a context
  * @message: what to ask the user
  * @requested_schema: a flat object schema of primitive properties
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (closure user_data): called with the answer
  * @user_data: data for @callback
  *
@@ -323,9 +323,9 @@ north_mcp_context_elicit_async (NorthMcpContext     *self,
  * north_mcp_context_elicit_finish:
  * @self: a context
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes north_mcp_context_elicit_async().
+ * Finishes [method@NorthMcp.Context.elicit_async].
  *
  * Returns: (transfer full): the `ElicitResult` (`action`: `accept`,
  *   `decline` or `cancel`, and `content` when accepted)
@@ -346,7 +346,7 @@ north_mcp_context_elicit_finish (NorthMcpContext  *self,
  *   party; the client shows it and does not fetch it
  * @elicitation_id: an id unique to this elicitation, which the server may
  *   later name in `notifications/elicitation/complete`
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (closure user_data): called with the answer
  * @user_data: data for @callback
  *
@@ -393,9 +393,9 @@ north_mcp_context_elicit_url_async (NorthMcpContext     *self,
  * north_mcp_context_elicit_url_finish:
  * @self: a context
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes north_mcp_context_elicit_url_async().
+ * Finishes [method@NorthMcp.Context.elicit_url_async].
  *
  * Returns: (transfer full): the `ElicitResult` (`action`: `accept`,
  *   `decline` or `cancel`; no `content` in URL mode)
@@ -420,7 +420,7 @@ north_mcp_context_elicit_url_finish (NorthMcpContext  *self,
  * @url (to sign in to a third party, for example); the client may retry
  * it afterwards. When the interaction completes, the server may send
  * `notifications/elicitation/complete` with @elicitation_id
- * (north_mcp_session_send_notification()). Safe to call from any thread.
+ * ([method@NorthMcp.Session.send_notification]). Safe to call from any thread.
  */
 void
 north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
@@ -453,7 +453,7 @@ north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
 /**
  * north_mcp_context_list_roots_async:
  * @self: a context
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (closure user_data): called with the answer
  * @user_data: data for @callback
  *
@@ -474,9 +474,9 @@ north_mcp_context_list_roots_async (NorthMcpContext     *self,
  * north_mcp_context_list_roots_finish:
  * @self: a context
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes north_mcp_context_list_roots_async().
+ * Finishes [method@NorthMcp.Context.list_roots_async].
  *
  * Returns: (transfer full): the roots (objects with `uri` and `name`)
  */
@@ -508,7 +508,7 @@ north_mcp_context_list_roots_finish (NorthMcpContext  *self,
  * @self: a context
  * @uri: the URI of one of the server's resources, or one a resource
  *   template of the server matches
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (closure user_data): called with the contents
  * @user_data: data for @callback
  *
@@ -517,7 +517,7 @@ north_mcp_context_list_roots_finish (NorthMcpContext  *self,
  * with a context of its own, for the same North user. FastMCP's
  * `ctx.read_resource()`. Call it from the server's main context (where
  * handlers run). The callback runs with @self current (see
- * north_mcp_context_get_current()).
+ * [func@NorthMcp.Context.get_current]).
  *
  * Since: 0.2
  */
@@ -559,9 +559,9 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
  * north_mcp_context_read_resource_finish:
  * @self: a context
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes north_mcp_context_read_resource_async(). Fails with
+ * Finishes [method@NorthMcp.Context.read_resource_async]. Fails with
  * %NORTH_MCP_ERROR_INVALID_ARGUMENT when no resource has the URI, with the
  * handler's error otherwise.
  *

@@ -16,10 +16,10 @@
  * @self: a context
  *
  * Gets whether the handler can answer with an input-required result
- * (north_mcp_context_return_input_required()): the request was made under
+ * ([method@NorthMcp.Context.return_input_required]): the request was made under
  * protocol revision 2026-07-28 and is a `tools/call`, `prompts/get` or
  * `resources/read`. Under earlier revisions, ask the client with
- * north_mcp_context_elicit_async() and friends instead.
+ * [method@NorthMcp.Context.elicit_async] and friends instead.
  *
  * Returns: %TRUE if input requests can be returned
  */
@@ -35,17 +35,17 @@ north_mcp_context_get_supports_input_requests (NorthMcpContext *self)
  * north_mcp_context_add_input_request:
  * @self: a context
  * @key: the key the client's answer will come back under (see
- *   north_mcp_context_get_input_response())
+ *   [method@NorthMcp.Context.get_input_response])
  * @method: `elicitation/create`, `sampling/createMessage` or `roots/list`
  * @params: (nullable): the request's parameters
  *
  * Adds a request for the client to the input-required result that
- * north_mcp_context_return_input_required() sends. Only requests for a
+ * [method@NorthMcp.Context.return_input_required] sends. Only requests for a
  * capability the client declared in this very request are added.
  *
  * Returns: %TRUE if the request was added, %FALSE if the client did not
  *   declare the capability it needs (or input requests are not possible,
- *   see north_mcp_context_get_supports_input_requests())
+ *   see [method@NorthMcp.Context.get_supports_input_requests])
  */
 gboolean
 north_mcp_context_add_input_request (NorthMcpContext *self,
@@ -88,7 +88,7 @@ north_mcp_context_add_input_request (NorthMcpContext *self,
  * @requested_schema: a flat object schema of primitive properties
  *
  * Adds a form-mode `elicitation/create` to the input-required result, like
- * north_mcp_context_add_input_request().
+ * [method@NorthMcp.Context.add_input_request].
  *
  * Returns: %TRUE if the request was added
  */
@@ -114,18 +114,18 @@ north_mcp_context_add_elicitation_request (NorthMcpContext *self,
  * @request_state: (nullable): state for the handler's next round, or %NULL
  *
  * Answers with an input-required result (protocol revision 2026-07-28):
- * the requests added with north_mcp_context_add_input_request() and, when
+ * the requests added with [method@NorthMcp.Context.add_input_request] and, when
  * @request_state is given, a `requestState` that the client sends back
  * when it retries the request with its answers. The library signs the
  * state (HMAC with a per-server random key) and binds it to the method,
  * the tool, prompt or resource, the user and an expiry (see
- * #NorthMcpServer:request-state-lifetime): the retry's handler reads it
- * back with north_mcp_context_get_request_state() and a tampered, expired
+ * [property@NorthMcp.Server:request-state-lifetime]): the retry's handler reads it
+ * back with [method@NorthMcp.Context.get_request_state] and a tampered, expired
  * or misplaced state is rejected before any handler runs. The state is
  * visible to the client: do not put secrets in it.
  *
  * When input requests are not possible (see
- * north_mcp_context_get_supports_input_requests()), answers with an error
+ * [method@NorthMcp.Context.get_supports_input_requests]), answers with an error
  * instead.
  */
 void
@@ -167,7 +167,7 @@ north_mcp_context_return_input_required (NorthMcpContext *self,
 /**
  * north_mcp_context_get_input_response:
  * @self: a context
- * @key: a key given to north_mcp_context_add_input_request() in an
+ * @key: a key given to [method@NorthMcp.Context.add_input_request] in an
  *   earlier round
  *
  * Gets the client's answer to an input request, when the request is a
@@ -195,7 +195,7 @@ north_mcp_context_get_input_response (NorthMcpContext *self,
  * @self: a context
  *
  * Gets the state the handler passed to
- * north_mcp_context_return_input_required() in the previous round, when
+ * [method@NorthMcp.Context.return_input_required] in the previous round, when
  * the request is a retry. The library verified it.
  *
  * Returns: (nullable): the state, or %NULL on a first round

@@ -24,8 +24,8 @@
  * elicitation, roots) while the request is open.
  *
  * A handler completes the context exactly once, with
- * north_mcp_context_return_tool_result(), north_mcp_context_return_result()
- * or north_mcp_context_return_error(), from any thread. A handler that
+ * [method@NorthMcp.Context.return_tool_result], [method@NorthMcp.Context.return_result]
+ * or [method@NorthMcp.Context.return_error], from any thread. A handler that
  * answers later keeps a reference; a context dropped without an answer
  * answers with an internal error, so a request never hangs.
  *
@@ -417,7 +417,7 @@ north_mcp_context_pop_current (NorthMcpContext *self)
  * Gets the context whose handler is running in this thread, the way the
  * North Python SDK's `get_authenticated_user()` finds its request. It is set
  * while a handler is being called and while the callbacks of the context's
- * own requests run (north_mcp_context_elicit_async() and the others), not
+ * own requests run ([method@NorthMcp.Context.elicit_async] and the others), not
  * in other callbacks: asynchronous handlers should keep the context they
  * were given.
  *
@@ -706,7 +706,7 @@ north_mcp_context_log (NorthMcpContext  *self,
  * @logger: (nullable): the logger's name
  * @message: the text to log
  *
- * Like north_mcp_context_log() with a string as data.
+ * Like [method@NorthMcp.Context.log] with a string as data.
  */
 void
 north_mcp_context_log_message (NorthMcpContext  *self,
@@ -903,7 +903,7 @@ north_mcp_context_return_error (NorthMcpContext *self,
 /**
  * north_mcp_context_return_error_full:
  * @self: a context
- * @code: a JSON-RPC error code (see #NorthMcpJsonRpcError)
+ * @code: a JSON-RPC error code (see [error@NorthMcp.JsonrpcError])
  * @message: the error message
  * @data: (nullable): the error's `data` member
  *
@@ -941,7 +941,7 @@ north_mcp_context_return_error_full (NorthMcpContext *self,
  * @code: the error code
  * @message: the error message
  *
- * Like north_mcp_context_return_error() without building a #GError.
+ * Like [method@NorthMcp.Context.return_error] without building a [struct@GLib.Error].
  */
 void
 north_mcp_context_return_error_literal (NorthMcpContext *self,
@@ -1092,7 +1092,7 @@ north_mcp_context_return_missing_capability (NorthMcpContext *self,
  * @scope: who may share a cached copy
  *
  * Overrides, for this result only, the caching hints the server gives
- * results of the request's method (see north_mcp_server_set_cache_hint()).
+ * results of the request's method (see [method@NorthMcp.Server.set_cache_hint]).
  * Meaningful for `resources/read` handlers whose resources differ in how
  * long they stay fresh or whether they hold user data. Call it before
  * answering.
