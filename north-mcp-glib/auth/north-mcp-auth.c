@@ -16,8 +16,8 @@
  * NorthMcpAuth:
  *
  * The North authentication decision: takes the headers of one HTTP request
- * and yields the [class@NorthMcp.User] it acts for, or an error whose message is the
- * one the North contract prescribes for the `401` answer.
+ * and yields the [class@NorthMcp.User] it acts for, or an error whose message
+ * is the one the North contract prescribes for the `401` answer.
  *
  * The rules, in order:
  *
@@ -36,11 +36,13 @@
  * Decisions that need no network are remembered by the exact bytes of
  * the credential headers (at most 60 seconds, never past an ID token's
  * `exp`, bounded in size) and forgotten whenever the configuration
- * changes. With [property@NorthMcp.Auth:debug] on, every request is decided afresh.
+ * changes. With [property@NorthMcp.Auth:debug] on, every request is decided
+ * afresh.
  *
- * A [class@NorthMcp.Auth] is used from one thread: the one whose thread-default main
- * context runs its issuer fetches. It can serve any [class@Soup.Server]; the
- * [class@NorthMcp.Server] applies one to its MCP endpoints.
+ * A [class@NorthMcp.Auth] is used from one thread: the one whose
+ * thread-default main context runs its issuer fetches. It can serve any
+ * [class@Soup.Server]; the [class@NorthMcp.Server] applies one to its MCP
+ * endpoints.
  */
 G_DEFINE_FINAL_TYPE (NorthMcpAuth, north_mcp_auth, G_TYPE_OBJECT)
 
@@ -59,7 +61,8 @@ static GParamSpec *properties[N_PROPS];
 /**
  * north_mcp_auth_error_quark:
  *
- * The error domain of authentication rejections, see [error@NorthMcp.AuthError].
+ * The error domain of authentication rejections, see
+ * [error@NorthMcp.AuthError].
  *
  * Returns: the quark
  */
@@ -153,8 +156,8 @@ north_mcp_auth_authenticate_async (NorthMcpAuth        *self,
  * @result: the result passed to the callback
  * @error: return location for a %NORTH_MCP_AUTH_ERROR
  *
- * Finishes [method@NorthMcp.Auth.authenticate_async]. A %NULL return without an
- * error is the anonymous user of open mode: the request may pass, and acts
+ * Finishes [method@NorthMcp.Auth.authenticate_async]. A %NULL return without
+ * an error is the anonymous user of open mode: the request may pass, and acts
  * for nobody.
  *
  * Returns: (transfer full) (nullable): the user the request acts for
@@ -539,7 +542,8 @@ north_mcp_auth_get_audience (NorthMcpAuth *self)
  * @self: an auth
  * @debug: whether to log decisions
  *
- * Sets [property@NorthMcp.Auth:debug], overriding the `DEBUG` environment variable.
+ * Sets [property@NorthMcp.Auth:debug], overriding the `DEBUG` environment
+ * variable.
  */
 void
 north_mcp_auth_set_debug (NorthMcpAuth *self,
@@ -576,8 +580,9 @@ north_mcp_auth_get_debug (NorthMcpAuth *self)
  * @self: an auth
  *
  * Gets whether auth is enforced: a server secret is set, trusted issuers
- * are set, or [property@NorthMcp.Auth:require-auth] is on. Otherwise the auth is in
- * open mode, where requests without credentials pass as the anonymous user.
+ * are set, or [property@NorthMcp.Auth:require-auth] is on. Otherwise the auth
+ * is in open mode, where requests without credentials pass as the anonymous
+ * user.
  *
  * Returns: %TRUE if requests need credentials
  */

@@ -25,12 +25,14 @@ G_BEGIN_DECLS
  * g_log_set_writer_func() aborts) and without a getter, so a library
  * cannot chain to a program's writer; only the program, or the library's
  * program-level entry point north_mcp_server_run(), may install it. */
-void      north_mcp_log_debug          (const char         *logger,
+void      north_mcp_log_printf         (const char         *logger,
+                                        const char         *level,
                                         const char         *format,
-                                        ...) G_GNUC_PRINTF (2, 3);
-void      north_mcp_log_warning        (const char         *logger,
-                                        const char         *format,
-                                        ...) G_GNUC_PRINTF (2, 3);
+                                        ...) G_GNUC_PRINTF (3, 4);
+#define   north_mcp_log_debug(logger, ...) \
+  north_mcp_log_printf ((logger), "DEBUG", __VA_ARGS__)
+#define   north_mcp_log_warning(logger, ...) \
+  north_mcp_log_printf ((logger), "WARNING", __VA_ARGS__)
 void      north_mcp_log_message        (const char         *logger,
                                         const char         *level,
                                         const char         *format,

@@ -105,26 +105,15 @@ north_mcp_log_message (const char *logger,
 }
 
 void
-north_mcp_log_debug (const char *logger,
-                     const char *format,
-                     ...)
+north_mcp_log_printf (const char *logger,
+                      const char *level,
+                      const char *format,
+                      ...)
 {
   va_list args;
 
   va_start (args, format);
-  north_mcp_log_message (logger, "DEBUG", format, args);
-  va_end (args);
-}
-
-void
-north_mcp_log_warning (const char *logger,
-                       const char *format,
-                       ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  north_mcp_log_message (logger, "WARNING", format, args);
+  north_mcp_log_message (logger, level, format, args);
   va_end (args);
 }
 

@@ -50,7 +50,8 @@ typedef char **(*NorthMcpCompletionFunc) (NorthMcpContext  *context,
 /**
  * NorthMcpCompletionAsyncFunc:
  * @context: the `completion/complete` request; complete it with
- *   [method@NorthMcp.Context.return_completion] or [method@NorthMcp.Context.return_error]
+ *   [method@NorthMcp.Context.return_completion] or
+ *   [method@NorthMcp.Context.return_error]
  * @argument: the name of the argument being completed
  * @value: what the user typed so far
  * @arguments: (element-type utf8 utf8): the values of the other arguments

@@ -19,11 +19,12 @@
  *
  * ```c
  * g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new (NULL);
- * g_autoptr(JsonNode) doc = north_mcp_content_embedded_text_new (uri, "text/plain", text);
+ * g_autoptr(JsonNode) doc = north_mcp_content_embedded_text_new (uri,
+ * "text/plain", text);
  *
  * north_mcp_prompt_result_add_message (result, NORTH_MCP_ROLE_USER, doc);
- * north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, "Summarize it.");
- * ```
+ * north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, "Summarize
+ * it."); ```
  */
 struct _NorthMcpPromptResult
 {

@@ -25,9 +25,9 @@
  *
  * As with [class@NorthMcp.Tool], the handler is a synchronous function
  * ([method@NorthMcp.ResourceTemplate.set_func]), an asynchronous one
- * ([method@NorthMcp.ResourceTemplate.set_async_func]), or a subclass overriding
- * [vfunc@NorthMcp.ResourceTemplate.read]. A completion function offers
- * values for the variables in `completion/complete`.
+ * ([method@NorthMcp.ResourceTemplate.set_async_func]), or a subclass
+ * overriding [vfunc@NorthMcp.ResourceTemplate.read]. A completion function
+ * offers values for the variables in `completion/complete`.
  *
  * ```c
  * static NorthMcpResourceContents *
@@ -41,9 +41,9 @@
  *   return north_mcp_resource_contents_new_text (uri, "text/plain", text);
  * }
  *
- * template_ = north_mcp_resource_template_new ("weather://{city}/today", "weather", NULL);
- * north_mcp_resource_template_set_func (template_, read_city, NULL, NULL);
- * ```
+ * template_ = north_mcp_resource_template_new ("weather://{city}/today",
+ * "weather", NULL); north_mcp_resource_template_set_func (template_,
+ * read_city, NULL, NULL); ```
  */
 
 typedef struct

@@ -88,7 +88,8 @@ typedef NorthMcpResourceContents *(*NorthMcpResourceTemplateReadFunc) (NorthMcpR
  * @uri: the URI being read
  * @variables: (element-type utf8 utf8): the values of the template's
  *   variables in @uri; take a reference to keep them
- * @user_data: the data given to [method@NorthMcp.ResourceTemplate.set_async_func]
+ * @user_data: the data given to
+ *   [method@NorthMcp.ResourceTemplate.set_async_func]
  *
  * An asynchronous read handler for the resources of a template.
  */

@@ -24,13 +24,15 @@
  * Its contents come from one of four places: a static text
  * ([ctor@NorthMcp.Resource.new_text]), a static blob
  * ([ctor@NorthMcp.Resource.new_blob]), a synchronous function
- * ([method@NorthMcp.Resource.set_func]), an asynchronous one that completes the
- * [class@NorthMcp.Context] later ([method@NorthMcp.Resource.set_async_func]), or a
- * subclass overriding [vfunc@NorthMcp.Resource.read].
+ * ([method@NorthMcp.Resource.set_func]), an asynchronous one that completes
+ * the [class@NorthMcp.Context] later
+ * ([method@NorthMcp.Resource.set_async_func]), or a subclass overriding
+ * [vfunc@NorthMcp.Resource.read].
  *
  * ```c
  * g_autoptr(NorthMcpResource) readme =
- *   north_mcp_resource_new_text ("file:///README", "README", "text/markdown", text);
+ *   north_mcp_resource_new_text ("file:///README", "README", "text/markdown",
+ *   text);
  * north_mcp_server_add_resource (server, readme);
  * ```
  */
@@ -227,8 +229,8 @@ north_mcp_resource_init (NorthMcpResource *self)
  * @name: the resource's name
  *
  * Creates a resource without contents; give it some with
- * [method@NorthMcp.Resource.set_text], [method@NorthMcp.Resource.set_blob] or a read
- * function.
+ * [method@NorthMcp.Resource.set_text], [method@NorthMcp.Resource.set_blob] or
+ * a read function.
  *
  * Returns: (transfer full): a new resource
  */

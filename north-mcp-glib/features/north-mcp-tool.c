@@ -26,8 +26,8 @@
  *
  * There are three ways to give a tool its behaviour: a synchronous function
  * ([method@NorthMcp.Tool.set_func]), an asynchronous one that completes the
- * [class@NorthMcp.Context] later ([method@NorthMcp.Tool.set_async_func]), or a subclass
- * overriding [vfunc@NorthMcp.Tool.call].
+ * [class@NorthMcp.Context] later ([method@NorthMcp.Tool.set_async_func]), or a
+ * subclass overriding [vfunc@NorthMcp.Tool.call].
  *
  * ```c
  * static NorthMcpToolResult *
@@ -35,8 +35,9 @@
  *      gpointer user_data, GError **error)
  * {
  *   g_autofree char *sum = g_strdup_printf ("%" G_GINT64_FORMAT,
- *                                           json_object_get_int_member (args, "a") +
- *                                           json_object_get_int_member (args, "b"));
+ *                                           json_object_get_int_member (args,
+ *                                           "a") + json_object_get_int_member
+ *                                           (args, "b"));
  *   return north_mcp_tool_result_new_text (sum);
  * }
  *

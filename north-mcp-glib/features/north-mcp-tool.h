@@ -29,8 +29,9 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpTool, north_mcp_tool, NORTH_MCP, TOOL, NorthMc
  * @parent_class: the parent class
  * @call: runs the tool. @arguments have already been checked against the
  *   input schema. The implementation must eventually complete @context with
- *   [method@NorthMcp.Context.return_tool_result] or [method@NorthMcp.Context.return_error],
- *   now or later (keep a reference on @context to complete it later).
+ *   [method@NorthMcp.Context.return_tool_result] or
+ *   [method@NorthMcp.Context.return_error], now or later (keep a reference on
+ *   @context to complete it later).
  *
  * The class structure of [class@NorthMcp.Tool].
  */
@@ -72,8 +73,8 @@ typedef NorthMcpToolResult *(*NorthMcpToolFunc) (NorthMcpTool     *tool,
  * NorthMcpToolAsyncFunc:
  * @tool: the tool being called
  * @context: the request; complete it with
- *   [method@NorthMcp.Context.return_tool_result] or [method@NorthMcp.Context.return_error],
- *   from any thread, now or later
+ *   [method@NorthMcp.Context.return_tool_result] or
+ *   [method@NorthMcp.Context.return_error], from any thread, now or later
  * @arguments: the call's arguments, checked against the input schema
  * @user_data: the data given to [method@NorthMcp.Tool.set_async_func]
  *

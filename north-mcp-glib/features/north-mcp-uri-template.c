@@ -22,8 +22,8 @@
  * A template matches a URI when its literal parts match exactly and every
  * variable matches a non-empty run of characters without `/`, `?` or `#`;
  * [method@NorthMcp.UriTemplate.match] returns the percent-decoded values.
- * [method@NorthMcp.UriTemplate.expand] does the reverse, percent-encoding every
- * character of a value but the unreserved ones (`A-Z a-z 0-9 - . _ ~`).
+ * [method@NorthMcp.UriTemplate.expand] does the reverse, percent-encoding
+ * every character of a value but the unreserved ones (`A-Z a-z 0-9 - . _ ~`).
  *
  * Expressions of levels 2 to 4 (operators such as `{+path}` or `{?query}`,
  * lists `{a,b}` and modifiers `{name:3}`, `{list*}`) are refused by

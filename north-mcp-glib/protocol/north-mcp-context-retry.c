@@ -16,8 +16,8 @@
  * @self: a context
  *
  * Gets whether the handler can answer with an input-required result
- * ([method@NorthMcp.Context.return_input_required]): the request was made under
- * protocol revision 2026-07-28 and is a `tools/call`, `prompts/get` or
+ * ([method@NorthMcp.Context.return_input_required]): the request was made
+ * under protocol revision 2026-07-28 and is a `tools/call`, `prompts/get` or
  * `resources/read`. Under earlier revisions, ask the client with
  * [method@NorthMcp.Context.elicit_async] and friends instead.
  *
@@ -114,19 +114,20 @@ north_mcp_context_add_elicitation_request (NorthMcpContext *self,
  * @request_state: (nullable): state for the handler's next round, or %NULL
  *
  * Answers with an input-required result (protocol revision 2026-07-28):
- * the requests added with [method@NorthMcp.Context.add_input_request] and, when
+ * the requests added with [method@NorthMcp.Context.add_input_request] and,
+ * when
  * @request_state is given, a `requestState` that the client sends back
  * when it retries the request with its answers. The library signs the
  * state (HMAC with a per-server random key) and binds it to the method,
  * the tool, prompt or resource, the user and an expiry (see
- * [property@NorthMcp.Server:request-state-lifetime]): the retry's handler reads it
- * back with [method@NorthMcp.Context.get_request_state] and a tampered, expired
- * or misplaced state is rejected before any handler runs. The state is
- * visible to the client: do not put secrets in it.
+ * [property@NorthMcp.Server:request-state-lifetime]): the retry's handler
+ * reads it back with [method@NorthMcp.Context.get_request_state] and a
+ * tampered, expired or misplaced state is rejected before any handler runs.
+ * The state is visible to the client: do not put secrets in it.
  *
  * When input requests are not possible (see
- * [method@NorthMcp.Context.get_supports_input_requests]), answers with an error
- * instead.
+ * [method@NorthMcp.Context.get_supports_input_requests]), answers with an
+ * error instead.
  */
 void
 north_mcp_context_return_input_required (NorthMcpContext *self,

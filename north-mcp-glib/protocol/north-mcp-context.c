@@ -24,10 +24,11 @@
  * elicitation, roots) while the request is open.
  *
  * A handler completes the context exactly once, with
- * [method@NorthMcp.Context.return_tool_result], [method@NorthMcp.Context.return_result]
- * or [method@NorthMcp.Context.return_error], from any thread. A handler that
- * answers later keeps a reference; a context dropped without an answer
- * answers with an internal error, so a request never hangs.
+ * [method@NorthMcp.Context.return_tool_result],
+ * [method@NorthMcp.Context.return_result] or
+ * [method@NorthMcp.Context.return_error], from any thread. A handler that
+ * answers later keeps a reference; a context dropped without an answer answers
+ * with an internal error, so a request never hangs.
  *
  * When the client cancels the request, the context's cancellable is
  * cancelled and whatever the handler returns afterwards is not sent.
@@ -417,8 +418,8 @@ north_mcp_context_pop_current (NorthMcpContext *self)
  * Gets the context whose handler is running in this thread, the way the
  * North Python SDK's `get_authenticated_user()` finds its request. It is set
  * while a handler is being called and while the callbacks of the context's
- * own requests run ([method@NorthMcp.Context.elicit_async] and the others), not
- * in other callbacks: asynchronous handlers should keep the context they
+ * own requests run ([method@NorthMcp.Context.elicit_async] and the others),
+ * not in other callbacks: asynchronous handlers should keep the context they
  * were given.
  *
  * Returns: (transfer none) (nullable): the context, or %NULL outside a
@@ -941,7 +942,8 @@ north_mcp_context_return_error_full (NorthMcpContext *self,
  * @code: the error code
  * @message: the error message
  *
- * Like [method@NorthMcp.Context.return_error] without building a [struct@GLib.Error].
+ * Like [method@NorthMcp.Context.return_error] without building a
+ * [struct@GLib.Error].
  */
 void
 north_mcp_context_return_error_literal (NorthMcpContext *self,
@@ -1092,10 +1094,10 @@ north_mcp_context_return_missing_capability (NorthMcpContext *self,
  * @scope: who may share a cached copy
  *
  * Overrides, for this result only, the caching hints the server gives
- * results of the request's method (see [method@NorthMcp.Server.set_cache_hint]).
- * Meaningful for `resources/read` handlers whose resources differ in how
- * long they stay fresh or whether they hold user data. Call it before
- * answering.
+ * results of the request's method (see
+ * [method@NorthMcp.Server.set_cache_hint]). Meaningful for `resources/read`
+ * handlers whose resources differ in how long they stay fresh or whether they
+ * hold user data. Call it before answering.
  */
 void
 north_mcp_context_set_cache_hint (NorthMcpContext    *self,
