@@ -89,4 +89,26 @@ typedef enum {
   NORTH_MCP_CACHE_SCOPE_PRIVATE,
 } NorthMcpCacheScope;
 
+/**
+ * NorthMcpTaskSupport:
+ * @NORTH_MCP_TASK_SUPPORT_FORBIDDEN: the tool never runs as a task (the
+ *   default; `execution.taskSupport` is left out of `tools/list`).
+ * @NORTH_MCP_TASK_SUPPORT_OPTIONAL: the tool runs as a task when the client
+ *   declared the tasks extension (`io.modelcontextprotocol/tasks`) and the
+ *   handler does not answer at once; otherwise it answers in the response.
+ * @NORTH_MCP_TASK_SUPPORT_REQUIRED: like optional, but a client that did not
+ *   declare the tasks extension gets error -32021 (missing required client
+ *   capability) instead of a result.
+ *
+ * Whether a tool runs as a task of the tasks extension (SEP-2663, protocol
+ * revision 2026-07-28), as `execution.taskSupport` tells clients.
+ *
+ * Since: 0.2
+ */
+typedef enum {
+  NORTH_MCP_TASK_SUPPORT_FORBIDDEN,
+  NORTH_MCP_TASK_SUPPORT_OPTIONAL,
+  NORTH_MCP_TASK_SUPPORT_REQUIRED,
+} NorthMcpTaskSupport;
+
 G_END_DECLS

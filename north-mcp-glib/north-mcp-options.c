@@ -34,6 +34,8 @@ typedef struct
   gboolean  require_auth;
   char     *audience;
   int       workers;
+  int       idle_timeout;
+  gint64    max_unsent_bytes;
   char     *server_secret_file;
   char    **allowed_origins;
   char    **allowed_hosts;
@@ -206,6 +208,10 @@ parse_options (NorthMcpServer         *self,
       "Require ID tokens for this audience", "AUD" },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &options->workers,
       "Serve HTTP with N processes on one port (stateless only)", "N" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options->idle_timeout,
+      "Close connections idle (or not reading) this long (default 60; 0: never)", "SECONDS" },
+    { "max-unsent-bytes", 0, 0, G_OPTION_ARG_INT64, &options->max_unsent_bytes,
+      "Close a connection whose client leaves this much of a stream unread (default 4 MiB)", "BYTES" },
     { "allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_origins,
       "Let web pages of this origin use the MCP endpoints, with CORS (repeatable)", "ORIGIN" },
     { "allowed-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_hosts,
@@ -217,6 +223,8 @@ parse_options (NorthMcpServer         *self,
 
   options->port = (int) north_mcp_server_get_port (self);
   options->workers = (int) north_mcp_server_get_workers (self);
+  options->idle_timeout = (int) MIN (north_mcp_server_get_idle_timeout (self), G_MAXINT);
+  options->max_unsent_bytes = (gint64) MIN (north_mcp_server_get_max_unsent_bytes (self), G_MAXINT64);
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
@@ -238,6 +246,13 @@ parse_options (NorthMcpServer         *self,
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                    "Invalid number of workers %d: use 1 to 256", options->workers);
+      return FALSE;
+    }
+
+  if (options->idle_timeout < 0 || options->max_unsent_bytes < 1024)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--idle-timeout must be 0 or more, --max-unsent-bytes 1024 or more");
       return FALSE;
     }
 
@@ -275,6 +290,8 @@ apply_options (NorthMcpServer *self,
   if (options->audience != NULL)
     north_mcp_auth_set_audience (auth, options->audience);
   north_mcp_server_set_workers (self, (guint) options->workers);
+  north_mcp_server_set_idle_timeout (self, (guint) options->idle_timeout);
+  north_mcp_server_set_max_unsent_bytes (self, (guint64) options->max_unsent_bytes);
   for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
     north_mcp_server_add_allowed_origin (self, options->allowed_origins[i]);
   for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
@@ -677,6 +694,9 @@ print_listening (NorthMcpServer        *self,
  *   a worker that dies again, and says so on standard error: at once the
  *   first time, then after 1 s, 2 s, 4 s ... up to 30 s while workers
  *   keep dying within a minute of their start.
+ * - `--idle-timeout SECONDS` (#NorthMcpServer:idle-timeout, default 60,
+ *   `0`: never), `--max-unsent-bytes BYTES`
+ *   (#NorthMcpServer:max-unsent-bytes, default 4 MiB)
  *
  * HTTP transports print `listening on http://HOST:PORT/mcp` on standard
  * error once they listen.

@@ -63,6 +63,8 @@ struct _NorthMcpServer
   gboolean               stateless;
   gboolean               health_check;
   gsize                  max_body_size;
+  guint                  idle_timeout;     /* seconds */
+  guint64                max_unsent_bytes;
   guint                  workers;
   guint                  page_size;
   guint                  request_timeout;
@@ -115,6 +117,8 @@ enum {
   PROP_AUTH,
   PROP_REQUEST_STATE_LIFETIME,
   PROP_WORKERS,
+  PROP_IDLE_TIMEOUT,
+  PROP_MAX_UNSENT_BYTES,
   PROP_ALLOWED_ORIGINS,
   PROP_ALLOWED_HOSTS,
   N_PROPS
@@ -123,6 +127,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 #define DEFAULT_MAX_BODY_SIZE (4 * 1024 * 1024)
+#define DEFAULT_IDLE_TIMEOUT_S 60
+#define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
 #define DEFAULT_PAGE_SIZE 100
 #define DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define DEFAULT_REQUEST_STATE_LIFETIME_MS (10 * 60 * 1000)
@@ -236,6 +242,12 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_MAX_BODY_SIZE:
       g_value_set_uint64 (value, self->max_body_size);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, self->idle_timeout);
+      break;
+    case PROP_MAX_UNSENT_BYTES:
+      g_value_set_uint64 (value, self->max_unsent_bytes);
+      break;
     case PROP_PAGE_SIZE:
       g_value_set_uint (value, self->page_size);
       break;
@@ -304,6 +316,12 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_MAX_BODY_SIZE:
       north_mcp_server_set_max_body_size (self, g_value_get_uint64 (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      north_mcp_server_set_idle_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_UNSENT_BYTES:
+      north_mcp_server_set_max_unsent_bytes (self, g_value_get_uint64 (value));
       break;
     case PROP_PAGE_SIZE:
       north_mcp_server_set_page_size (self, g_value_get_uint (value));
@@ -494,6 +512,37 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
     g_param_spec_uint ("workers", NULL, NULL, 1, 256, 1, rw);
 
   /**
+   * NorthMcpServer:idle-timeout:
+   *
+   * How long, in seconds, an HTTP keep-alive connection may wait for its
+   * next request before the server closes it; `0` keeps idle connections
+   * open until the client closes them. A connection with a request in
+   * progress or an open SSE stream is never idle. It also bounds how long
+   * a request's headers may take to arrive, and it is the write timeout: a
+   * connection whose client has acknowledged none of the output waiting
+   * for it for this long is closed (`0`: none of these). Checked once a
+   * second.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_IDLE_TIMEOUT_S, rw);
+
+  /**
+   * NorthMcpServer:max-unsent-bytes:
+   *
+   * How much of a streamed HTTP response (an SSE stream) may wait for a
+   * client that does not read it, in bytes, before the server closes the
+   * connection. Events of resumable streams stay in the session's event
+   * store, so the client can reconnect with `Last-Event-ID`.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_MAX_UNSENT_BYTES] =
+    g_param_spec_uint64 ("max-unsent-bytes", NULL, NULL, 1024, G_MAXUINT64,
+                         DEFAULT_MAX_UNSENT_BYTES, rw);
+
+  /**
    * NorthMcpServer:allowed-origins:
    *
    * The web origins (`scheme://host[:port]`) whose pages may use the MCP
@@ -537,6 +586,8 @@ north_mcp_server_init (NorthMcpServer *self)
   self->port = 8000;
   self->health_check = TRUE;
   self->max_body_size = DEFAULT_MAX_BODY_SIZE;
+  self->idle_timeout = DEFAULT_IDLE_TIMEOUT_S;
+  self->max_unsent_bytes = DEFAULT_MAX_UNSENT_BYTES;
   self->workers = 1;
   self->page_size = DEFAULT_PAGE_SIZE;
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT_MS;
@@ -1106,6 +1157,92 @@ north_mcp_server_set_max_body_size (NorthMcpServer *self,
 
   self->max_body_size = max_body_size;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_BODY_SIZE]);
+}
+
+/**
+ * north_mcp_server_get_idle_timeout:
+ * @self: a server
+ *
+ * Gets how long an idle HTTP keep-alive connection stays open.
+ *
+ * Returns: the timeout in seconds; `0`: no timeout
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_idle_timeout (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->idle_timeout;
+}
+
+/**
+ * north_mcp_server_set_idle_timeout:
+ * @self: a server
+ * @seconds: the timeout in seconds; `0`: no timeout
+ *
+ * Sets how long an idle HTTP keep-alive connection stays open (see
+ * [property@NorthMcp.Server:idle-timeout]). Takes effect at once, also
+ * while the server runs.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_idle_timeout (NorthMcpServer *self,
+                                   guint           seconds)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (self->idle_timeout == seconds)
+    return;
+
+  self->idle_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * north_mcp_server_get_max_unsent_bytes:
+ * @self: a server
+ *
+ * Gets how much of a streamed response may wait for a client that does
+ * not read it.
+ *
+ * Returns: the size in bytes
+ *
+ * Since: 0.2
+ */
+guint64
+north_mcp_server_get_max_unsent_bytes (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->max_unsent_bytes;
+}
+
+/**
+ * north_mcp_server_set_max_unsent_bytes:
+ * @self: a server
+ * @max_unsent_bytes: the size in bytes, at least 1024
+ *
+ * Sets how much of a streamed response may wait for a client that does
+ * not read it before the connection is closed (see
+ * [property@NorthMcp.Server:max-unsent-bytes]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_unsent_bytes (NorthMcpServer *self,
+                                       guint64         max_unsent_bytes)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (max_unsent_bytes >= 1024);
+
+  if (self->max_unsent_bytes == max_unsent_bytes)
+    return;
+
+  self->max_unsent_bytes = max_unsent_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_UNSENT_BYTES]);
 }
 
 /**

@@ -112,6 +112,16 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_body_size     (NorthMcpServer        *self,
                                                                gsize                  max_body_size);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_idle_timeout      (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_idle_timeout      (NorthMcpServer        *self,
+                                                               guint                  seconds);
+NORTH_MCP_AVAILABLE_IN_ALL
+guint64                north_mcp_server_get_max_unsent_bytes  (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_unsent_bytes  (NorthMcpServer        *self,
+                                                               guint64                max_unsent_bytes);
+NORTH_MCP_AVAILABLE_IN_ALL
 guint                  north_mcp_server_get_page_size         (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_page_size         (NorthMcpServer        *self,

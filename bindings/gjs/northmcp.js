@@ -447,6 +447,12 @@ function invoke(func, context, args, finish) {
     }
 }
 
+const TASK_SUPPORT = {
+    forbidden: NorthMcp.TaskSupport.FORBIDDEN,
+    optional: NorthMcp.TaskSupport.OPTIONAL,
+    required: NorthMcp.TaskSupport.REQUIRED,
+};
+
 const HINTS = {
     readOnly: NorthMcp.ToolHint.READ_ONLY,
     destructive: NorthMcp.ToolHint.DESTRUCTIVE,
@@ -458,7 +464,9 @@ const HINTS = {
  * A NorthMcp.Tool running @func. @options: `description`, `title`,
  * `input` (see inputSchema()), `output` (an output JSON Schema),
  * `readOnly`, `destructive`, `idempotent`, `openWorld` (hints),
- * `annotations` (MCP annotations object), `meta`.
+ * `annotations` (MCP annotations object), `meta`, `taskSupport`
+ * (`'optional'` or `'required'`: an async @func may run as a task of the
+ * tasks extension, protocol revision 2026-07-28).
  */
 export function createTool(name, options, func) {
     if (typeof options === 'function')
@@ -477,6 +485,12 @@ export function createTool(name, options, func) {
     }
     if (options.meta)
         tool.set_meta(jsToJson(options.meta).get_object());
+    if (options.taskSupport !== undefined) {
+        const support = TASK_SUPPORT[options.taskSupport];
+        if (support === undefined)
+            throw new TypeError(`tool '${name}': taskSupport must be 'forbidden', 'optional' or 'required'`);
+        tool.set_task_support(support);
+    }
     tool.set_async_func((_tool, context, args) =>
         invoke(func, context, jsonToJs(args) ?? {},
             (c, value, error) => finishTool(c, value, error, Boolean(options.output))));

@@ -861,6 +861,225 @@ add_prompts (NorthMcpServer *server)
               input_required_prompt);
 }
 
+/* The tasks extension (SEP-2663): tools that run as tasks. */
+
+typedef struct
+{
+  NorthMcpContext *context;
+  GCancellable    *cancellable;
+  gulong           cancelled_id;
+  guint            timeout_id;
+  char            *text;
+  gboolean         is_error;  /* a tool error result */
+  gboolean         protocol;  /* a protocol error instead */
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_cancellable_disconnect (job->cancellable, job->cancelled_id);
+  g_object_unref (job->cancellable);
+  g_object_unref (job->context);
+  g_free (job->text);
+  g_free (job);
+}
+
+static gboolean
+job_done (gpointer user_data)
+{
+  Job *job = user_data;
+
+  job->timeout_id = 0;
+  if (job->protocol)
+    north_mcp_context_return_error_full (job->context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, job->text, NULL);
+  else
+    {
+      g_autoptr(NorthMcpToolResult) result =
+        job->is_error ? north_mcp_tool_result_new_error (job->text) : north_mcp_tool_result_new_text (job->text);
+
+      north_mcp_context_return_tool_result (job->context, result);
+    }
+  job_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+/* tasks/cancel: stop at once (the answer is ignored, the task is
+ * cancelled already). */
+static gboolean
+job_cancelled (gpointer user_data)
+{
+  Job *job = user_data;
+
+  north_mcp_context_return_error_literal (job->context, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+  job_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+job_cancel_cb (GCancellable *cancellable,
+               Job          *job)
+{
+  if (job->timeout_id == 0)
+    return;
+  g_source_remove (job->timeout_id);
+  job->timeout_id = 0;
+  /* Not from inside the cancellable's signal: job_free() disconnects. */
+  g_idle_add (job_cancelled, job);
+}
+
+static void
+job_start (NorthMcpContext *context,
+           guint            delay_ms,
+           char            *text,
+           gboolean         is_error,
+           gboolean         protocol)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->context = g_object_ref (context);
+  job->cancellable = g_object_ref (north_mcp_context_get_cancellable (context));
+  job->text = text;
+  job->is_error = is_error;
+  job->protocol = protocol;
+  job->timeout_id = g_timeout_add (delay_ms, job_done, job);
+  job->cancelled_id = g_cancellable_connect (job->cancellable, G_CALLBACK (job_cancel_cb), job, NULL);
+}
+
+static NorthMcpToolResult *
+greet (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+       gpointer user_data, GError **error)
+{
+  g_autofree char *text = g_strdup_printf ("Hello, %s!", json_object_get_string_member (arguments, "name"));
+
+  return north_mcp_tool_result_new_text (text);
+}
+
+static void
+slow_compute (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+              gpointer user_data)
+{
+  double seconds = json_object_get_double_member_with_default (arguments, "seconds", 0);
+  const char *label = json_object_get_string_member_with_default (arguments, "label", "job");
+  char *text = g_strdup_printf ("Computed %s in %g s", label, seconds);
+
+  if (seconds <= 0)
+    {
+      /* Answered at once: no task (the immediate-result shortcut). */
+      g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
+
+      g_free (text);
+      north_mcp_context_return_tool_result (context, result);
+      return;
+    }
+
+  {
+    g_autofree char *status = g_strdup_printf ("Computing %s", label);
+
+    north_mcp_context_set_task_status_message (context, status);
+  }
+  job_start (context, (guint) MIN (seconds, 3600) * 1000, text, FALSE, FALSE);
+}
+
+static void
+failing_job (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+             gpointer user_data)
+{
+  job_start (context, 1000, g_strdup ("The job failed"), TRUE, FALSE);
+}
+
+static void
+protocol_error_job (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+                    gpointer user_data)
+{
+  job_start (context, 200, g_strdup ("The job crashed"), FALSE, TRUE);
+}
+
+static gboolean
+ask_confirmation (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autoptr(JsonObject) schema =
+    parse_object ("{\"type\":\"object\",\"properties\":{\"confirm\":{\"type\":\"boolean\"}},"
+                  "\"required\":[\"confirm\"]}");
+
+  north_mcp_context_add_elicitation_request (context, "confirm", "Really delete the file?", schema);
+  north_mcp_context_return_input_required (context, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static const char *
+elicited_action (NorthMcpContext *context,
+                 const char      *key)
+{
+  JsonObject *answer = north_mcp_context_get_input_response (context, key);
+
+  return answer != NULL ? json_object_get_string_member_with_default (answer, "action", "decline") : NULL;
+}
+
+static void
+confirm_delete (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+                gpointer user_data)
+{
+  const char *filename = json_object_get_string_member_with_default (arguments, "filename", "file");
+  const char *action = elicited_action (context, "confirm");
+
+  if (action == NULL)
+    {
+      /* Later, so that the call becomes a task that waits for input. */
+      g_timeout_add_full (G_PRIORITY_DEFAULT, 100, ask_confirmation, g_object_ref (context), g_object_unref);
+      return;
+    }
+
+  job_start (context, 100,
+             g_strdup_printf (g_str_equal (action, "accept") ? "Deleted %s" : "Kept %s", filename),
+             FALSE, FALSE);
+}
+
+static gboolean
+ask_two (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autoptr(JsonObject) schema =
+    parse_object ("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}}");
+
+  north_mcp_context_add_elicitation_request (context, "first", "First input?", schema);
+  north_mcp_context_add_elicitation_request (context, "second", "Second input?", schema);
+  north_mcp_context_return_input_required (context, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+multi_input (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+             gpointer user_data)
+{
+  if (elicited_action (context, "first") == NULL || elicited_action (context, "second") == NULL)
+    {
+      g_timeout_add_full (G_PRIORITY_DEFAULT, 100, ask_two, g_object_ref (context), g_object_unref);
+      return;
+    }
+
+  job_start (context, 100, g_strdup ("Both inputs received"), FALSE, FALSE);
+}
+
+/* MRTR first (answered in the response), then a task. */
+static void
+tool_with_task (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,
+                gpointer user_data)
+{
+  JsonObject *answer = north_mcp_context_get_input_response (context, "user_name");
+  JsonObject *content = answer != NULL ? json_object_get_object_member (answer, "content") : NULL;
+  const char *name = content != NULL ? json_object_get_string_member_with_default (content, "name", NULL) : NULL;
+
+  if (name == NULL)
+    {
+      ask_user_name (context, "user_name");
+      north_mcp_context_return_input_required (context, NULL);
+      return;
+    }
+
+  job_start (context, 300, g_strdup_printf ("Hello, %s! The task is done.", name), FALSE, FALSE);
+}
+
 /* Registration. */
 
 static NorthMcpTool *
@@ -980,6 +1199,28 @@ add_tools (NorthMcpServer *server)
               "\"required\":[\"contactMethod\"]},"
               "\"then\":{\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},"
               "\"additionalProperties\":false}");
+  /* The tasks extension. */
+  tool = add_tool (server, "greet", "Greets someone (never a task)", greet);
+  set_schema (tool, "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}},"
+                    "\"required\":[\"name\"]}");
+  tool = add_async_tool (server, "slow_compute", "Takes 'seconds' seconds (a task)", slow_compute);
+  north_mcp_tool_set_task_support (tool, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  set_schema (tool, "{\"type\":\"object\",\"properties\":{\"seconds\":{\"type\":\"number\","
+                    "\"minimum\":0},\"label\":{\"type\":\"string\"}},\"required\":[\"seconds\"]}");
+  tool = add_async_tool (server, "failing_job", "Fails as a tool error after a second (only as a task)",
+                         failing_job);
+  north_mcp_tool_set_task_support (tool, NORTH_MCP_TASK_SUPPORT_REQUIRED);
+  tool = add_async_tool (server, "protocol_error_job", "Fails with a protocol error (a task)",
+                         protocol_error_job);
+  north_mcp_tool_set_task_support (tool, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  tool = add_async_tool (server, "confirm_delete", "Asks before deleting a file (a task)", confirm_delete);
+  north_mcp_tool_set_task_support (tool, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  set_schema (tool, "{\"type\":\"object\",\"properties\":{\"filename\":{\"type\":\"string\"}}}");
+  tool = add_async_tool (server, "multi_input", "Asks two questions at once (a task)", multi_input);
+  north_mcp_tool_set_task_support (tool, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  tool = add_async_tool (server, "test_tool_with_task", "Asks for a name, then runs as a task",
+                         tool_with_task);
+  north_mcp_tool_set_task_support (tool, NORTH_MCP_TASK_SUPPORT_REQUIRED);
 }
 
 int

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "north-mcp-context.h"
+#include "north-mcp-enum-types.h"
 #include "north-mcp-error.h"
 #include "north-mcp-feature-private.h"
 #include "north-mcp-tool-private.h"
@@ -53,6 +54,7 @@ typedef struct
 {
   JsonObject            *input_schema;
   JsonObject            *output_schema;
+  NorthMcpTaskSupport    task_support;
 #ifdef HAVE_SCHEMA_CHECKER
   NorthMcpSchemaChecker *checker;
   NorthMcpSchemaChecker *output_checker; /* NULL without an output schema */
@@ -65,6 +67,7 @@ enum {
   PROP_0,
   PROP_INPUT_SCHEMA,
   PROP_OUTPUT_SCHEMA,
+  PROP_TASK_SUPPORT,
   N_PROPS
 };
 
@@ -127,6 +130,9 @@ north_mcp_tool_get_property (GObject    *object,
     case PROP_OUTPUT_SCHEMA:
       g_value_set_boxed (value, priv->output_schema);
       break;
+    case PROP_TASK_SUPPORT:
+      g_value_set_enum (value, priv->task_support);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -147,6 +153,9 @@ north_mcp_tool_set_property (GObject      *object,
       break;
     case PROP_OUTPUT_SCHEMA:
       north_mcp_tool_set_output_schema (self, g_value_get_boxed (value));
+      break;
+    case PROP_TASK_SUPPORT:
+      north_mcp_tool_set_task_support (self, g_value_get_enum (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -180,6 +189,15 @@ north_mcp_tool_add_json_members (NorthMcpFeature *feature,
   json_object_set_object_member (object, "inputSchema", json_object_ref (priv->input_schema));
   if (priv->output_schema != NULL)
     json_object_set_object_member (object, "outputSchema", json_object_ref (priv->output_schema));
+  if (priv->task_support != NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
+    {
+      JsonObject *execution = json_object_new ();
+
+      json_object_set_string_member (execution, "taskSupport",
+                                     priv->task_support == NORTH_MCP_TASK_SUPPORT_REQUIRED
+                                     ? "required" : "optional");
+      json_object_set_object_member (object, "execution", execution);
+    }
 }
 
 static void
@@ -215,6 +233,21 @@ north_mcp_tool_class_init (NorthMcpToolClass *klass)
     g_param_spec_boxed ("output-schema", NULL, NULL, JSON_TYPE_OBJECT,
                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+
+  /**
+   * NorthMcpTool:task-support:
+   *
+   * Whether the tool runs as a task of the tasks extension (protocol
+   * revision 2026-07-28): see [enum@NorthMcp.TaskSupport]. A task keeps
+   * running after the HTTP request that started it ended; the client
+   * polls `tasks/get` for its status and result.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_TASK_SUPPORT] =
+    g_param_spec_enum ("task-support", NULL, NULL, NORTH_MCP_TYPE_TASK_SUPPORT,
+                       NORTH_MCP_TASK_SUPPORT_FORBIDDEN,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -597,4 +630,53 @@ north_mcp_tool_name_is_valid (const char *name)
     }
 
   return length >= 1 && length <= 64;
+}
+
+/**
+ * north_mcp_tool_get_task_support:
+ * @self: a tool
+ *
+ * Gets whether the tool runs as a task.
+ *
+ * Returns: the tool's [property@NorthMcp.Tool:task-support]
+ *
+ * Since: 0.2
+ */
+NorthMcpTaskSupport
+north_mcp_tool_get_task_support (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NORTH_MCP_TASK_SUPPORT_FORBIDDEN);
+
+  return priv->task_support;
+}
+
+/**
+ * north_mcp_tool_set_task_support:
+ * @self: a tool
+ * @support: whether the tool runs as a task
+ *
+ * Sets whether the tool runs as a task of the tasks extension. The
+ * handler stays the same: an async handler
+ * ([method@NorthMcp.Tool.set_async_func]) that has not answered when it
+ * returns becomes a task; one that answers at once answers in the
+ * response. See [property@NorthMcp.Tool:task-support].
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_tool_set_task_support (NorthMcpTool        *self,
+                                 NorthMcpTaskSupport  support)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+  g_return_if_fail (support <= NORTH_MCP_TASK_SUPPORT_REQUIRED);
+
+  if (priv->task_support == support)
+    return;
+
+  priv->task_support = support;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK_SUPPORT]);
 }

@@ -120,5 +120,10 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void          north_mcp_tool_set_hint               (NorthMcpTool          *self,
                                                      NorthMcpToolHint       hint,
                                                      gboolean               value);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpTaskSupport north_mcp_tool_get_task_support (NorthMcpTool          *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void          north_mcp_tool_set_task_support       (NorthMcpTool          *self,
+                                                     NorthMcpTaskSupport    support);
 
 G_END_DECLS

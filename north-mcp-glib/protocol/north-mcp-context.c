@@ -10,6 +10,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-user.h"
@@ -1085,6 +1086,31 @@ north_mcp_context_return_missing_capability (NorthMcpContext *self,
       north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
                                               message);
     }
+}
+
+/**
+ * north_mcp_context_set_task_status_message:
+ * @self: a context
+ * @message: (nullable): what the task is doing, for people; %NULL to clear it
+ *
+ * Sets the `statusMessage` that `tasks/get` shows while the request runs
+ * as a task of the tasks extension (see
+ * [property@NorthMcp.Tool:task-support]).
+ * Messages longer than 1024 bytes are cut. Can be called from any thread.
+ *
+ * Returns: %TRUE if the request runs as a task (or becomes one when the
+ *   handler does not answer before it returns), %FALSE (and nothing
+ *   happens) otherwise
+ *
+ * Since: 0.2
+ */
+gboolean
+north_mcp_context_set_task_status_message (NorthMcpContext *self,
+                                           const char      *message)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+
+  return north_mcp_tasks_set_status_message (self, message);
 }
 
 /**

@@ -89,6 +89,9 @@ void             north_mcp_context_return_missing_capability (NorthMcpContext *s
 NORTH_MCP_AVAILABLE_IN_ALL
 JsonObject      *north_mcp_context_get_client_capabilities (NorthMcpContext   *self);
 NORTH_MCP_AVAILABLE_IN_ALL
+gboolean         north_mcp_context_set_task_status_message (NorthMcpContext *self,
+                                                            const char      *message);
+NORTH_MCP_AVAILABLE_IN_ALL
 gboolean         north_mcp_context_has_client_capability (NorthMcpContext     *self,
                                                          const char           *capability);
 NORTH_MCP_AVAILABLE_IN_ALL

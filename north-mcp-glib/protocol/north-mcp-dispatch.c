@@ -10,6 +10,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-tool-private.h"
@@ -245,6 +246,10 @@ handle_tools_call (NorthMcpServer  *server,
       return;
     }
 
+  /* The tasks extension may run it as a task. */
+  if (north_mcp_tasks_call_tool (server, context, tool, arguments))
+    return;
+
   north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (tool));
   north_mcp_context_push_current (context);
   NORTH_MCP_TOOL_GET_CLASS (tool)->call (tool, context, arguments);
@@ -265,6 +270,9 @@ static const MethodEntry methods[] = {
   { "tools/call", handle_tools_call },
   { "server/discover", north_mcp_modern_handle_discover },
   { "subscriptions/listen", north_mcp_modern_handle_listen },
+  { "tasks/get", north_mcp_tasks_handle_get },
+  { "tasks/update", north_mcp_tasks_handle_update },
+  { "tasks/cancel", north_mcp_tasks_handle_cancel },
   { "resources/list", north_mcp_dispatch_resources_list },
   { "resources/templates/list", north_mcp_dispatch_resources_templates_list },
   { "resources/read", north_mcp_dispatch_resources_read },

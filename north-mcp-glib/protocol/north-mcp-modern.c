@@ -10,6 +10,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-tool.h"
 #include "north-mcp-user.h"
@@ -130,7 +131,8 @@ gboolean
 north_mcp_modern_method_is_modern_only (const char *method)
 {
   return g_strcmp0 (method, "server/discover") == 0 ||
-         g_strcmp0 (method, "subscriptions/listen") == 0;
+         g_strcmp0 (method, "subscriptions/listen") == 0 ||
+         north_mcp_tasks_method_is_task (method);
 }
 
 gboolean
@@ -153,6 +155,8 @@ request_target (const char *method,
 {
   if (g_strcmp0 (method, "resources/read") == 0)
     return north_mcp_object_get_string (params, "uri");
+  if (north_mcp_tasks_method_is_task (method))
+    return north_mcp_object_get_string (params, "taskId");
 
   return north_mcp_object_get_string (params, "name");
 }
@@ -399,10 +403,12 @@ north_mcp_modern_handle_discover (NorthMcpServer  *server,
   g_autoptr(JsonObject) result = json_object_new ();
   g_autoptr(JsonNode) node = NULL;
   const char *instructions = north_mcp_server_get_instructions (server);
+  JsonObject *capabilities;
 
   json_object_set_member (result, "supportedVersions", supported_versions_node ());
-  json_object_set_object_member (result, "capabilities",
-                                 north_mcp_server_build_modern_capabilities (server));
+  capabilities = north_mcp_server_build_modern_capabilities (server);
+  north_mcp_tasks_add_capability (server, capabilities);
+  json_object_set_object_member (result, "capabilities", capabilities);
   if (instructions != NULL)
     json_object_set_string_member (result, "instructions", instructions);
 
@@ -821,7 +827,7 @@ north_mcp_modern_http_check_post (NorthMcpServer     *server,
   if (method == NULL || id == NULL)
     return 0;
 
-  needs_name = north_mcp_modern_method_takes_input (method);
+  needs_name = north_mcp_modern_method_takes_input (method) || north_mcp_tasks_method_is_task (method);
   target = request_target (method, params);
 
   if (header_version == NULL || header_method == NULL || (needs_name && header_name == NULL))
@@ -858,7 +864,7 @@ north_mcp_modern_http_check_post (NorthMcpServer     *server,
       g_autofree char *name = north_mcp_modern_decode_header_value (header_name);
 
       if (name == NULL || target == NULL || !g_str_equal (name, target))
-        return mismatch (id, NAME_HEADER " differs from the request's name or uri", response_out);
+        return mismatch (id, NAME_HEADER " differs from the request's name, uri or taskId", response_out);
     }
 
   if (g_str_equal (method, "tools/call") && params != NULL)

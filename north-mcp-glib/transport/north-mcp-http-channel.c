@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "north-mcp-http-channel-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -103,6 +104,9 @@ append_to_stream (NorthMcpHttpChannel *self,
 
   soup_message_body_append (body, SOUP_MEMORY_TAKE, g_string_free (buffer, FALSE), length);
   self->last_write = g_get_monotonic_time ();
+  /* A client that stops reading loses its connection; a resumable stream
+   * keeps its events in the session's store. */
+  north_mcp_http_listener_check_unsent (self->message, length);
   soup_server_message_unpause (self->message);
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "north-mcp-http-refusal-private.h"
+#include "north-mcp-http-listener-private.h"
 
 #define DRAIN_CHUNK 4096
 
@@ -134,7 +135,7 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
                               gsize              length)
 {
   GString *answer = g_string_new (NULL);
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = north_mcp_http_listener_get_socket (msg);
   g_autoptr(GSource) idle = NULL;
   Refusal *r;
 
@@ -156,7 +157,9 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
   r->cancellable = g_cancellable_new ();
   r->context = g_main_context_ref_thread_default ();
 
-  /* Not stolen here: we may be inside libsoup's reading of this message. */
+  /* Not stolen here: we may be inside libsoup's reading of this message.
+   * Once stolen, the connection is ours, not the listener's. */
+  north_mcp_http_listener_allow_steal (msg);
   soup_server_message_pause (msg);
   idle = g_idle_source_new ();
   g_source_set_callback (idle, steal_cb, r, NULL);

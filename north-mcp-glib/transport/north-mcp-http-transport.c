@@ -19,6 +19,7 @@
 
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-http-channel-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-http-refusal-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
@@ -55,6 +56,7 @@ struct _NorthMcpHttpTransport
 
   NorthMcpServer *server;       /* weak */
   SoupServer     *soup;
+  NorthMcpHttpListener *listener; /* accepts soup's connections */
   char           *mcp_path;
   GHashTable     *streams;      /* NorthMcpSseStream* -> StreamInfo* */
   guint           port;
@@ -1109,6 +1111,8 @@ server_callback (SoupServer        *server,
       break;
 
     case ENDPOINT_ROUTE:
+      /* Route handlers may take the connection over. */
+      north_mcp_http_listener_allow_steal (msg);
       authenticate_and_dispatch (self, msg, endpoint, query);
       break;
 
@@ -1369,6 +1373,34 @@ listening_socket_new (GInetAddress  *inet,
   return g_steal_pointer (&socket);
 }
 
+/* "localhost": IPv4 and, where the system has it, IPv6 loopback on one
+ * port (what soup_server_listen_local() does). */
+static gboolean
+listen_local (NorthMcpHttpTransport  *self,
+              guint                   port,
+              GError                **error)
+{
+  g_autoptr(GInetAddress) ipv4 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GInetAddress) ipv6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocket) socket6 = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+
+  socket = listening_socket_new (ipv4, port, error);
+  if (socket == NULL || !north_mcp_http_listener_add_socket (self->listener, socket, error))
+    return FALSE;
+
+  local = g_socket_get_local_address (socket, error);
+  if (local == NULL)
+    return FALSE;
+
+  socket6 = listening_socket_new (ipv6, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)), NULL);
+  if (socket6 != NULL)
+    north_mcp_http_listener_add_socket (self->listener, socket6, NULL);
+
+  return TRUE;
+}
+
 /* The port the server's first listener is bound to. Not through
  * soup_server_get_uris(): libsoup 3.2 leaks an address on each call. */
 static guint
@@ -1414,11 +1446,14 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
         return FALSE;
     }
 
+  north_mcp_http_listener_raise_fd_limit ();
   self->loopback = host_is_loopback_address (host);
   self->soup = soup_server_new (NULL, NULL);
   north_mcp_http_guard_queries (self->soup);
   soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
+  /* We accept connections, not libsoup: see north-mcp-http-listener.c. */
+  self->listener = north_mcp_http_listener_new (self->soup, self->server);
 
   if (workers)
     {
@@ -1426,19 +1461,22 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
        * the same port and the kernel spreads connections over them. */
       g_autoptr(GSocket) socket = reuseport_socket_new (inet, port, TRUE, error);
 
-      listening = socket != NULL && soup_server_listen_socket (self->soup, socket, 0, error);
+      listening = socket != NULL && north_mcp_http_listener_add_socket (self->listener, socket, error);
     }
   else if (inet != NULL)
     {
       g_autoptr(GSocket) socket = listening_socket_new (inet, port, error);
 
-      listening = socket != NULL && soup_server_listen_socket (self->soup, socket, 0, error);
+      listening = socket != NULL && north_mcp_http_listener_add_socket (self->listener, socket, error);
     }
   else
-    listening = soup_server_listen_local (self->soup, port, 0, error);
+    listening = listen_local (self, port, error);
 
   if (!listening)
     {
+      north_mcp_http_listener_stop (self->listener);
+      g_clear_object (&self->listener);
+      soup_server_disconnect (self->soup);
       g_clear_object (&self->soup);
       return FALSE;
     }
@@ -1497,6 +1535,12 @@ north_mcp_http_transport_stop (NorthMcpHttpTransport *self)
     g_ptr_array_add (streams, g_object_ref (stream));
   for (guint i = 0; i < streams->len; i++)
     north_mcp_sse_stream_close (g_ptr_array_index (streams, i));
+
+  if (self->listener != NULL)
+    {
+      north_mcp_http_listener_stop (self->listener);
+      g_clear_object (&self->listener);
+    }
 
   if (self->soup != NULL)
     {

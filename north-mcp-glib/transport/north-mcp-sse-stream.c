@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "north-mcp-sse-stream-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-jsonrpc-private.h"
 
 struct _NorthMcpSseStream
@@ -131,6 +132,9 @@ north_mcp_sse_stream_write (NorthMcpSseStream *self,
 
   soup_message_body_append (body, SOUP_MEMORY_TAKE, g_string_free (buffer, FALSE), length);
   self->last_write = g_get_monotonic_time ();
+  /* A client that stops reading loses its connection (the message then
+   * says `disconnected`); until then, it is written as usual. */
+  north_mcp_http_listener_check_unsent (self->message, length);
   soup_server_message_unpause (self->message);
 }
 

@@ -119,6 +119,15 @@ test('schema mistakes name the tool, the argument and the valid types', () => {
         throw new Error(`got ${odd}`);
 });
 
+test('taskSupport lets a tool run as a task', () => {
+    const tool = createTool('report', {taskSupport: 'required'}, async () => 'done');
+    assertEqual(tool.get_task_support(), NorthMcp.TaskSupport.REQUIRED);
+    assertEqual(jsonToJs(tool.to_json()).execution, {taskSupport: 'required'});
+    assertEqual(jsonToJs(createTool('plain', {}, () => 1).to_json()).execution, undefined);
+    const message = thrownMessage(() => createTool('report', {taskSupport: 'sometimes'}, () => 1));
+    assertEqual(message.includes("taskSupport must be"), true);
+});
+
 test('output shorthand becomes an output schema', () => {
     const tool = createTool('stats', {output: {count: 'integer'}}, () => ({count: 1}));
     assertEqual(jsonToJs(tool.get_output_schema()),

@@ -1242,6 +1242,68 @@ test_custom_route (Fixture       *f,
   g_assert_cmpuint (route_calls, ==, 3);
 }
 
+/* A route that takes its connection over (as a WebSocket would). */
+static GIOStream *stolen_stream;
+
+static void
+steal_route (NorthMcpServer    *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             NorthMcpUser      *user,
+             gpointer           user_data)
+{
+  stolen_stream = soup_server_message_steal_connection (msg);
+  g_assert_nonnull (stolen_stream);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (stolen_stream),
+                                            "raw", 3, NULL, NULL, NULL));
+}
+
+static void
+test_route_steals_connection (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char request_text[] = "GET /raw HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  GPollableInputStream *input;
+  char buffer[16];
+  gssize n = -1;
+
+  north_mcp_server_add_route (f->server, "/raw", steal_route, NULL, NULL);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                north_mcp_http_transport_get_port (f->transport),
+                                                NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request_text, strlen (request_text), NULL, NULL, &error));
+  while (stolen_stream == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* The client reads what the route wrote and hangs up: the route, which
+   * owns the connection now, sees the end (the server does not keep it
+   * back, nor close the connection a second time). */
+  g_assert_true (g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                          buffer, 3, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (buffer, 3, "raw", 3);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+
+  input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stolen_stream));
+  while (n != 0)
+    {
+      g_clear_error (&error);
+      n = g_pollable_input_stream_read_nonblocking (input, buffer, sizeof buffer, NULL, &error);
+      if (n < 0)
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          g_main_context_iteration (NULL, TRUE);
+        }
+    }
+  g_io_stream_close (stolen_stream, NULL, NULL);
+  g_clear_object (&stolen_stream);
+}
+
 /* ------------------------------------------------------------------ */
 /* Legacy HTTP+SSE                                                     */
 
@@ -1634,6 +1696,7 @@ main (int   argc,
   ADD ("/http/stateful/server-request-on-post-stream", stateful, test_server_request_on_post_stream);
   ADD ("/http/stateful/protocol-version-header", stateful, test_protocol_version_header);
   ADD ("/http/stateful/slow-tool-does-not-block", stateful, test_slow_tool_does_not_block);
+  ADD ("/http/route-steals-connection", stateless, test_route_steals_connection);
   ADD ("/http/stateless/round-trip", stateless, test_stateless_round_trip);
   ADD ("/http/stateless/trailing-slash", stateless, test_stateless_trailing_slash);
   ADD ("/http/stateless/notification-accepted", stateless, test_notification_accepted);

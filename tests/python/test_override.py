@@ -116,6 +116,21 @@ def result_json(value):
     return NorthMcp.json_to_python(result.to_json())
 
 
+def test_task_support_by_name_or_enum():
+    async def work(topic: str) -> str:
+        return topic
+
+    tool = NorthMcp.tool_from_function(work, task_support="required")
+    assert tool.get_task_support() == NorthMcp.TaskSupport.REQUIRED
+    listed = json.loads(Json.to_string(tool.to_json(), False))
+    assert listed["execution"] == {"taskSupport": "required"}
+    tool = NorthMcp.tool_from_function(work, task_support=NorthMcp.TaskSupport.OPTIONAL)
+    assert tool.props.task_support == NorthMcp.TaskSupport.OPTIONAL
+    assert "execution" not in json.loads(Json.to_string(NorthMcp.tool_from_function(work).to_json(), False))
+    with pytest.raises(TypeError, match="task_support must be"):
+        NorthMcp.tool_from_function(work, task_support="sometimes")
+
+
 def test_results_from_python_values():
     assert result_json("hello")["content"] == [{"type": "text", "text": "hello"}]
     assert result_json(42)["content"] == [{"type": "text", "text": "42"}]

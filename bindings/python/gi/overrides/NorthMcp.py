@@ -1432,7 +1432,7 @@ class ToolAnnotations(dict):
 def tool_from_function(function, name=None, description=None, *, title=None,
                        annotations=None, read_only=None, destructive=None,
                        idempotent=None, open_world=None, output_schema=None,
-                       structured_output=None, meta=None):
+                       structured_output=None, meta=None, task_support=None):
     """Makes a ``NorthMcp.Tool`` from a plain (or ``async def``) function.
 
     The name defaults to the function's name, the description to its
@@ -1444,6 +1444,9 @@ def tool_from_function(function, name=None, description=None, *, title=None,
     ``annotations`` is a dict (or ``ToolAnnotations``) of MCP tool
     annotations (``readOnlyHint``…); ``read_only``, ``destructive``,
     ``idempotent`` and ``open_world`` set the hints one by one.
+    ``task_support`` (``"optional"``, ``"required"`` or a
+    ``NorthMcp.TaskSupport``) lets an ``async def`` tool run as a task of
+    the tasks extension (protocol revision 2026-07-28).
     Errors in the hints raise ``TypeError`` naming the tool and parameter.
     """
     name = name or function.__name__
@@ -1479,6 +1482,14 @@ def tool_from_function(function, name=None, description=None, *, title=None,
             tool.set_hint(hint, bool(value))
     if meta:
         tool.set_meta(python_to_json(dict(meta)).get_object())
+    if task_support is not None:
+        if isinstance(task_support, str):
+            try:
+                task_support = getattr(NorthMcp.TaskSupport, task_support.upper())
+            except AttributeError:
+                raise TypeError("tool '%s': task_support must be 'forbidden', 'optional' or "
+                                "'required', not %r" % (name, task_support)) from None
+        tool.set_task_support(task_support)
     return tool
 
 

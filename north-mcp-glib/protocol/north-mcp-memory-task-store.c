@@ -1,0 +1,406 @@
+/* north-mcp-memory-task-store.c: the default task store, in this process's memory
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-task-store-private.h"
+#include "north-mcp-util-private.h"
+
+G_DEFINE_INTERFACE (NorthMcpTaskStore, north_mcp_task_store, G_TYPE_OBJECT)
+
+static void
+north_mcp_task_store_default_init (NorthMcpTaskStoreInterface *iface)
+{
+}
+
+gboolean
+north_mcp_task_status_is_terminal (const char *status)
+{
+  return g_strcmp0 (status, "completed") == 0 || g_strcmp0 (status, "failed") == 0 ||
+         g_strcmp0 (status, "cancelled") == 0;
+}
+
+#define NORTH_MCP_TYPE_MEMORY_TASK_STORE (north_mcp_memory_task_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (NorthMcpMemoryTaskStore, north_mcp_memory_task_store,
+                      NORTH_MCP, MEMORY_TASK_STORE, GObject)
+
+typedef struct
+{
+  char       *owner;
+  JsonObject *record;
+  gint64      expires_at;
+  gsize       bytes;      /* of the record as JSON */
+} Entry;
+
+struct _NorthMcpMemoryTaskStore
+{
+  GObject     parent_instance;
+
+  GHashTable *entries;   /* taskId → Entry */
+  GHashTable *per_owner; /* owner → live count (GUINT_TO_POINTER) */
+  guint       max_per_owner;
+  guint       max_total;
+  gsize       max_bytes;
+  gsize       bytes;     /* of all records */
+};
+
+static void north_mcp_memory_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpMemoryTaskStore, north_mcp_memory_task_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_TASK_STORE,
+                                                      north_mcp_memory_task_store_iface_init))
+
+static void
+entry_free (Entry *entry)
+{
+  g_free (entry->owner);
+  json_object_unref (entry->record);
+  g_free (entry);
+}
+
+static gsize
+record_bytes (JsonObject *record)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), record);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  return strlen (text);
+}
+
+/* Whether replacing @old_bytes by @new_bytes stays within the budget. */
+static gboolean
+fits (NorthMcpMemoryTaskStore  *self,
+      gsize                     old_bytes,
+      gsize                     new_bytes,
+      GError                  **error)
+{
+  if (new_bytes <= old_bytes || self->bytes - old_bytes + new_bytes <= self->max_bytes)
+    return TRUE;
+
+  g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+               "The server's task storage is full (%" G_GSIZE_FORMAT " bytes); try again later",
+               self->max_bytes);
+  return FALSE;
+}
+
+static gint64
+record_expiry (JsonObject *record)
+{
+  gint64 ttl_ms = json_object_get_int_member_with_default (record, "ttlMs", 0);
+
+  return g_get_real_time () + ttl_ms * 1000;
+}
+
+static void
+count_owner (NorthMcpMemoryTaskStore *self,
+             const char              *owner,
+             int                      delta)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_owner, owner)) + delta;
+
+  if (count == 0)
+    g_hash_table_remove (self->per_owner, owner);
+  else
+    g_hash_table_replace (self->per_owner, g_strdup (owner), GUINT_TO_POINTER (count));
+}
+
+static gssize
+expire (NorthMcpMemoryTaskStore *self,
+        gint64                   now)
+{
+  GHashTableIter iter;
+  Entry *entry;
+  gssize dropped = 0;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->expires_at < now)
+      {
+        count_owner (self, entry->owner, -1);
+        self->bytes -= entry->bytes;
+        g_hash_table_iter_remove (&iter);
+        dropped++;
+      }
+  return dropped;
+}
+
+/* A task of another owner is no different from an unknown one. */
+static Entry *
+lookup (NorthMcpMemoryTaskStore  *self,
+        const char               *owner,
+        const char               *task_id,
+        GError                  **error)
+{
+  Entry *entry = task_id != NULL ? g_hash_table_lookup (self->entries, task_id) : NULL;
+
+  if (entry == NULL || !g_str_equal (entry->owner, owner) || entry->expires_at < g_get_real_time ())
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Unknown task");
+      return NULL;
+    }
+  return entry;
+}
+
+static gboolean
+create (NorthMcpMemoryTaskStore  *self,
+        const char               *owner,
+        JsonObject               *record,
+        GError                  **error)
+{
+  const char *task_id = north_mcp_object_get_string (record, "taskId");
+  gsize bytes = record_bytes (record);
+  Entry *entry;
+
+  if (g_hash_table_size (self->entries) >= self->max_total)
+    expire (self, g_get_real_time ());
+  if (g_hash_table_size (self->entries) >= self->max_total)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "Too many tasks on this server (at most %u); try again later", self->max_total);
+      return FALSE;
+    }
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_owner, owner)) >= self->max_per_owner)
+    expire (self, g_get_real_time ());
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_owner, owner)) >= self->max_per_owner)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "Too many tasks for this user (at most %u); wait for some to end", self->max_per_owner);
+      return FALSE;
+    }
+  if (task_id == NULL || g_hash_table_contains (self->entries, task_id))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
+      return FALSE;
+    }
+  if (!fits (self, 0, bytes, error))
+    return FALSE;
+
+  entry = g_new0 (Entry, 1);
+  entry->owner = g_strdup (owner);
+  entry->record = json_object_ref (record);
+  entry->expires_at = record_expiry (record);
+  entry->bytes = bytes;
+  self->bytes += bytes;
+  g_hash_table_insert (self->entries, g_strdup (task_id), entry);
+  count_owner (self, owner, 1);
+  return TRUE;
+}
+
+static JsonObject *
+copy_record (JsonObject *record)
+{
+  g_autoptr(JsonNode) node = json_node_alloc ();
+
+  json_node_init_object (node, record);
+  {
+    g_autoptr(JsonNode) copy = json_node_copy (node);
+
+    return json_object_ref (json_node_get_object (copy));
+  }
+}
+
+static GTask *
+new_task (gpointer             self,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data,
+          gpointer             tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  return task;
+}
+
+static void
+memory_create_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
+                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_create_async);
+  g_autoptr(JsonObject) copy = copy_record (record);
+  GError *error = NULL;
+
+  if (create (NORTH_MCP_MEMORY_TASK_STORE (store), owner, copy, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+memory_get_async (NorthMcpTaskStore *store, const char *owner, const char *task_id,
+                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_get_async);
+  GError *error = NULL;
+  Entry *entry = lookup (NORTH_MCP_MEMORY_TASK_STORE (store), owner, task_id, &error);
+
+  if (entry != NULL)
+    g_task_return_pointer (task, copy_record (entry->record), (GDestroyNotify) json_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+memory_update_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
+                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  NorthMcpMemoryTaskStore *self = NORTH_MCP_MEMORY_TASK_STORE (store);
+  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_update_async);
+  gsize bytes = record_bytes (record);
+  GError *error = NULL;
+  Entry *entry = lookup (NORTH_MCP_MEMORY_TASK_STORE (store), owner,
+                         north_mcp_object_get_string (record, "taskId"), &error);
+
+  if (entry == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (entry->record, "status")))
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
+      return;
+    }
+  if (!fits (self, entry->bytes, bytes, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  self->bytes = self->bytes - entry->bytes + bytes;
+  entry->bytes = bytes;
+  json_object_unref (entry->record);
+  entry->record = copy_record (record);
+  entry->expires_at = record_expiry (record);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+memory_cancel_async (NorthMcpTaskStore *store, const char *owner, const char *task_id,
+                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_cancel_async);
+  GError *error = NULL;
+  Entry *entry = lookup (NORTH_MCP_MEMORY_TASK_STORE (store), owner, task_id, &error);
+
+  if (entry == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!north_mcp_task_status_is_terminal (north_mcp_object_get_string (entry->record, "status")))
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *stamp = g_date_time_format_iso8601 (now);
+
+      json_object_set_string_member (entry->record, "status", "cancelled");
+      json_object_set_string_member (entry->record, "lastUpdatedAt", stamp);
+      json_object_remove_member (entry->record, "inputRequests");
+      entry->expires_at = record_expiry (entry->record);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+memory_list_async (NorthMcpTaskStore *store, const char *owner,
+                   GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  NorthMcpMemoryTaskStore *self = NORTH_MCP_MEMORY_TASK_STORE (store);
+  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_list_async);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *id;
+  Entry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &entry))
+    if (g_str_equal (entry->owner, owner))
+      g_ptr_array_add (ids, g_strdup (id));
+  g_task_return_pointer (task, ids, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+memory_expire_async (NorthMcpTaskStore *store, gint64 now,
+                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_expire_async);
+
+  g_task_return_int (task, expire (NORTH_MCP_MEMORY_TASK_STORE (store), now));
+}
+
+static gboolean
+memory_boolean_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gpointer
+memory_pointer_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gssize
+memory_expire_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+static void
+north_mcp_memory_task_store_iface_init (NorthMcpTaskStoreInterface *iface)
+{
+  iface->create_async = memory_create_async;
+  iface->create_finish = memory_boolean_finish;
+  iface->get_async = memory_get_async;
+  iface->get_finish = (JsonObject *(*) (NorthMcpTaskStore *, GAsyncResult *, GError **)) memory_pointer_finish;
+  iface->update_async = memory_update_async;
+  iface->update_finish = memory_boolean_finish;
+  iface->cancel_async = memory_cancel_async;
+  iface->cancel_finish = memory_boolean_finish;
+  iface->list_async = memory_list_async;
+  iface->list_finish = (GPtrArray *(*) (NorthMcpTaskStore *, GAsyncResult *, GError **)) memory_pointer_finish;
+  iface->expire_async = memory_expire_async;
+  iface->expire_finish = memory_expire_finish;
+}
+
+static void
+north_mcp_memory_task_store_finalize (GObject *object)
+{
+  NorthMcpMemoryTaskStore *self = NORTH_MCP_MEMORY_TASK_STORE (object);
+
+  g_hash_table_unref (self->entries);
+  g_hash_table_unref (self->per_owner);
+
+  G_OBJECT_CLASS (north_mcp_memory_task_store_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_memory_task_store_class_init (NorthMcpMemoryTaskStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = north_mcp_memory_task_store_finalize;
+}
+
+static void
+north_mcp_memory_task_store_init (NorthMcpMemoryTaskStore *self)
+{
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
+  self->per_owner = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+NorthMcpTaskStore *
+north_mcp_memory_task_store_new (guint max_per_owner,
+                                 guint max_total,
+                                 gsize max_bytes)
+{
+  NorthMcpMemoryTaskStore *self = g_object_new (NORTH_MCP_TYPE_MEMORY_TASK_STORE, NULL);
+
+  self->max_per_owner = max_per_owner;
+  self->max_total = max_total;
+  self->max_bytes = max_bytes;
+  return NORTH_MCP_TASK_STORE (self);
+}

@@ -1,0 +1,61 @@
+/* north-mcp-task-private.h: the tasks extension (SEP-2663, io.modelcontextprotocol/tasks)
+ *
+ * A `tools/call` of a tool whose [property@NorthMcp.Tool:task-support] is
+ * optional or required, from a request that declares the extension in its
+ * `_meta` client capabilities, runs the handler unchanged on a context of
+ * its own, which outlives the HTTP request. If the handler answers before
+ * its call returns, that answer is the response (the immediate-result
+ * shortcut; an input-required result too, so MRTR rounds come first);
+ * otherwise the task is stored and the response is a CreateTaskResult.
+ * The handler's answer later becomes the task's outcome: a result makes it
+ * `completed`, a JSON-RPC error `failed`, an input-required result
+ * `input_required` (answered with `tasks/update`, after which the handler
+ * runs again with the answers, like an MRTR retry).
+ *
+ * The records live in a NorthMcpTaskStore; the running handlers in this
+ * process.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-context-private.h"
+#include "north-mcp-server.h"
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TASKS_EXTENSION "io.modelcontextprotocol/tasks"
+
+/* Limits (documented in doc/protocol-revisions.md). */
+#define NORTH_MCP_TASK_TTL_MS              (60 * 60 * 1000)  /* kept 1 h after the last change */
+#define NORTH_MCP_TASK_POLL_INTERVAL_MS    500
+#define NORTH_MCP_TASK_MAX_PER_OWNER       256              /* stored, ended ones too */
+#define NORTH_MCP_TASK_MAX_TOTAL           4096
+#define NORTH_MCP_TASK_MAX_RESULT_BYTES    (1024 * 1024)
+#define NORTH_MCP_TASK_MAX_STORED_BYTES    (256 * 1024 * 1024)
+#define NORTH_MCP_TASK_MAX_STATUS_MESSAGE  1024             /* bytes, longer ones are cut */
+#define NORTH_MCP_TASK_EXPIRY_INTERVAL_S   60
+
+/* The methods of the extension (all need the extension declared). */
+gboolean north_mcp_tasks_method_is_task   (const char      *method);
+/* Adds the extension to the capabilities of server/discover when a tool
+ * can run as a task. */
+void     north_mcp_tasks_add_capability   (NorthMcpServer  *server,
+                                           JsonObject      *capabilities);
+/* Called by tools/call after the arguments were checked: TRUE when the
+ * call was taken over (answered, or running as a task). */
+gboolean north_mcp_tasks_call_tool        (NorthMcpServer  *server,
+                                           NorthMcpContext *context,
+                                           NorthMcpTool    *tool,
+                                           JsonObject      *arguments);
+void     north_mcp_tasks_handle_get       (NorthMcpServer  *server,
+                                           NorthMcpContext *context);
+void     north_mcp_tasks_handle_update    (NorthMcpServer  *server,
+                                           NorthMcpContext *context);
+void     north_mcp_tasks_handle_cancel    (NorthMcpServer  *server,
+                                           NorthMcpContext *context);
+/* For north_mcp_context_set_task_status_message(). */
+gboolean north_mcp_tasks_set_status_message (NorthMcpContext *context,
+                                             const char      *message);
+
+G_END_DECLS

@@ -1,0 +1,108 @@
+/* north-mcp-task-store-private.h: where the records of tasks (SEP-2663) live
+ *
+ * A small asynchronous interface so that a shared store (Redis, another
+ * issue) can hold the records of several server processes; the default
+ * keeps them in memory (north-mcp-memory-task-store.c).
+ *
+ * A record is the task as `tasks/get` shows it (a JSON object: `taskId`,
+ * `status`, `createdAt`, `ttlMs`, `result`, ...), so a store only stores
+ * and never interprets it, except the `status` (terminal records are not
+ * overwritten). Every record belongs to an owner, the identity of the
+ * user that created it (see north_mcp_task_owner()); every operation names
+ * the owner, and a task of another owner is reported exactly like an
+ * unknown one. Records expire `expires_at` (µs, real time) unless
+ * updated: each update moves the expiry to now + the record's `ttlMs`.
+ *
+ * Errors: NORTH_MCP_ERROR_INVALID_ARGUMENT for an unknown task (or one
+ * of another owner), NORTH_MCP_ERROR_CLOSED when updating a terminal
+ * record, NORTH_MCP_ERROR_FAILED when a limit refuses a new task or a
+ * larger record.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TYPE_TASK_STORE (north_mcp_task_store_get_type ())
+
+G_DECLARE_INTERFACE (NorthMcpTaskStore, north_mcp_task_store, NORTH_MCP, TASK_STORE, GObject)
+
+struct _NorthMcpTaskStoreInterface
+{
+  GTypeInterface parent_iface;
+
+  /* Adds @record under its `taskId` for @owner. */
+  void        (*create_async)  (NorthMcpTaskStore   *self,
+                                const char          *owner,
+                                JsonObject          *record,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+  gboolean    (*create_finish) (NorthMcpTaskStore   *self,
+                                GAsyncResult        *result,
+                                GError             **error);
+  /* A copy of the record. */
+  void        (*get_async)     (NorthMcpTaskStore   *self,
+                                const char          *owner,
+                                const char          *task_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+  JsonObject *(*get_finish)    (NorthMcpTaskStore   *self,
+                                GAsyncResult        *result,
+                                GError             **error);
+  /* Replaces the record unless the stored one is terminal. */
+  void        (*update_async)  (NorthMcpTaskStore   *self,
+                                const char          *owner,
+                                JsonObject          *record,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+  gboolean    (*update_finish) (NorthMcpTaskStore   *self,
+                                GAsyncResult        *result,
+                                GError             **error);
+  /* Marks a task cancelled unless it is terminal already (idempotent). */
+  void        (*cancel_async)  (NorthMcpTaskStore   *self,
+                                const char          *owner,
+                                const char          *task_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+  gboolean    (*cancel_finish) (NorthMcpTaskStore   *self,
+                                GAsyncResult        *result,
+                                GError             **error);
+  /* The ids of @owner's tasks (a GPtrArray of strings). */
+  void        (*list_async)    (NorthMcpTaskStore   *self,
+                                const char          *owner,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+  GPtrArray  *(*list_finish)   (NorthMcpTaskStore   *self,
+                                GAsyncResult        *result,
+                                GError             **error);
+  /* Drops the records whose expiry is before @now; returns how many. */
+  void        (*expire_async)  (NorthMcpTaskStore   *self,
+                                gint64               now,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+  gssize      (*expire_finish) (NorthMcpTaskStore   *self,
+                                GAsyncResult        *result,
+                                GError             **error);
+};
+
+/* Statuses. */
+gboolean           north_mcp_task_status_is_terminal (const char *status);
+
+/* The in-memory store: at most @max_per_owner stored tasks per owner,
+ * @max_total in all (expired ones are dropped first) and @max_bytes of
+ * records as JSON (a create or an update beyond it fails). */
+NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
+                                                      guint       max_total,
+                                                      gsize       max_bytes);
+
+G_END_DECLS

@@ -1,0 +1,984 @@
+/* north-mcp-task.c: the tasks extension (SEP-2663), see north-mcp-task-private.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <openssl/rand.h>
+
+#include "north-mcp-channel-private.h"
+#include "north-mcp-dispatch-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-modern-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-task-private.h"
+#include "north-mcp-task-store-private.h"
+#include "north-mcp-tool-private.h"
+#include "north-mcp-user.h"
+#include "north-mcp-util-private.h"
+
+#define TASKS_KEY "north-mcp-tasks"
+#define CONTEXT_TASK_KEY "north-mcp-task-id"
+
+typedef struct _Runner Runner;
+
+/* Per server: the store and the handlers running here. */
+typedef struct
+{
+  NorthMcpServer    *server;  /* not a reference: the server owns this */
+  NorthMcpTaskStore *store;
+  GHashTable        *runners; /* taskId → Runner (a reference) */
+  GSource           *expiry;
+} Tasks;
+
+struct _Runner
+{
+  Tasks           *tasks;     /* NULL once dropped */
+  NorthMcpTaskStore *store;
+  gint64           touched_at; /* when the record last changed (real time, µs) */
+  char            *task_id;
+  char            *owner;
+  NorthMcpUser    *user;
+  NorthMcpTool    *tool;
+  JsonObject      *params;    /* of the tools/call that started it */
+  JsonObject      *arguments;
+  JsonObject      *record;    /* as tasks/get shows it */
+  JsonObject      *pending;   /* input requests still unanswered */
+  JsonObject      *responses; /* answers collected for the next round */
+  char            *sealed_state;
+  NorthMcpContext *context;   /* the current round */
+  NorthMcpContext *origin;    /* the tools/call, until it is answered */
+  gboolean         immediate; /* the first round's call has not returned */
+  JsonNode        *early;     /* the answer given during it */
+  gboolean         created;   /* the store has the record */
+  JsonObject      *announced; /* the CreateTaskResult, as it was created */
+};
+
+static Runner *runner_ref   (Runner *runner);
+static void    runner_unref (Runner *runner);
+static void    runner_drop  (Runner *runner);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, runner_unref)
+
+/* The channel of a task's context: the handler's answer goes to the
+ * runner, notifications nowhere (nobody listens to a task's stream). */
+
+#define TASK_TYPE_CHANNEL (task_channel_get_type ())
+G_DECLARE_FINAL_TYPE (TaskChannel, task_channel, TASK, CHANNEL, NorthMcpChannel)
+
+struct _TaskChannel
+{
+  NorthMcpChannel  parent_instance;
+  Runner          *runner;
+};
+
+G_DEFINE_FINAL_TYPE (TaskChannel, task_channel, NORTH_MCP_TYPE_CHANNEL)
+
+static void runner_on_answer (Runner *runner, JsonNode *message);
+
+static void
+task_channel_send (NorthMcpChannel *channel,
+                   JsonNode        *message)
+{
+  TaskChannel *self = TASK_CHANNEL (channel);
+  JsonObject *object;
+
+  if (self->runner == NULL || !JSON_NODE_HOLDS_OBJECT (message))
+    return;
+  object = json_node_get_object (message);
+  if (!json_object_has_member (object, "result") && !json_object_has_member (object, "error"))
+    return;
+
+  runner_on_answer (self->runner, message);
+}
+
+static void
+task_channel_skip_response (NorthMcpChannel *channel,
+                            JsonNode        *id)
+{
+  TaskChannel *self = TASK_CHANNEL (channel);
+
+  if (self->runner != NULL)
+    runner_on_answer (self->runner, NULL);
+}
+
+static gboolean
+task_channel_can_stream (NorthMcpChannel *channel)
+{
+  return FALSE;
+}
+
+static void
+task_channel_finalize (GObject *object)
+{
+  g_clear_pointer (&TASK_CHANNEL (object)->runner, runner_unref);
+  G_OBJECT_CLASS (task_channel_parent_class)->finalize (object);
+}
+
+static void
+task_channel_class_init (TaskChannelClass *klass)
+{
+  NorthMcpChannelClass *channel_class = NORTH_MCP_CHANNEL_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = task_channel_finalize;
+  channel_class->send = task_channel_send;
+  channel_class->skip_response = task_channel_skip_response;
+  channel_class->can_stream = task_channel_can_stream;
+}
+
+static void
+task_channel_init (TaskChannel *self)
+{
+}
+
+/* Tasks of a server. */
+
+static void
+tasks_free (Tasks *tasks)
+{
+  GHashTableIter iter;
+  Runner *runner;
+
+  g_hash_table_iter_init (&iter, tasks->runners);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
+    {
+      runner->tasks = NULL;
+      if (runner->context != NULL)
+        g_cancellable_cancel (north_mcp_context_get_cancellable (runner->context));
+      g_clear_object (&runner->context);
+    }
+  g_hash_table_unref (tasks->runners);
+  g_source_destroy (tasks->expiry);
+  g_source_unref (tasks->expiry);
+  g_object_unref (tasks->store);
+  g_free (tasks);
+}
+
+static void
+expired (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (NORTH_MCP_TASK_STORE_GET_IFACE (source)->expire_finish (NORTH_MCP_TASK_STORE (source), result, &error) < 0)
+    g_warning ("Could not expire tasks: %s", error->message);
+}
+
+static gboolean
+expire_tick (gpointer user_data)
+{
+  Tasks *tasks = user_data;
+  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_unref);
+  gint64 now = g_get_real_time ();
+  GHashTableIter iter;
+  Runner *runner;
+
+  /* A handler whose task made no change for its TTL (waiting for input
+   * nobody gives, say) stops with it. */
+  g_hash_table_iter_init (&iter, tasks->runners);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
+    if (runner->created && now - runner->touched_at > (gint64) NORTH_MCP_TASK_TTL_MS * 1000)
+      g_ptr_array_add (stale, runner_ref (runner));
+  for (guint i = 0; i < stale->len; i++)
+    runner_drop (g_ptr_array_index (stale, i));
+
+  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->expire_async (tasks->store, g_get_real_time (), NULL,
+                                                              expired, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static Tasks *
+get_tasks (NorthMcpServer *server)
+{
+  Tasks *tasks = g_object_get_data (G_OBJECT (server), TASKS_KEY);
+
+  if (tasks != NULL)
+    return tasks;
+
+  tasks = g_new0 (Tasks, 1);
+  tasks->server = server;
+  tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
+                                                  NORTH_MCP_TASK_MAX_STORED_BYTES);
+  tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
+  tasks->expiry = g_timeout_source_new_seconds (NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
+  g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
+  g_source_attach (tasks->expiry, north_mcp_server_get_main_context (server));
+  g_object_set_data_full (G_OBJECT (server), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
+  return tasks;
+}
+
+/* Helpers. */
+
+gboolean
+north_mcp_tasks_method_is_task (const char *method)
+{
+  return g_strcmp0 (method, "tasks/get") == 0 || g_strcmp0 (method, "tasks/update") == 0 ||
+         g_strcmp0 (method, "tasks/cancel") == 0;
+}
+
+void
+north_mcp_tasks_add_capability (NorthMcpServer *server,
+                                JsonObject     *capabilities)
+{
+  GPtrArray *tools = north_mcp_server_get_tool_array (server);
+  JsonObject *extensions;
+
+  for (guint i = 0; i < tools->len; i++)
+    if (north_mcp_tool_get_task_support (g_ptr_array_index (tools, i)) != NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
+      {
+        extensions = north_mcp_object_get_object (capabilities, "extensions");
+        if (extensions == NULL)
+          {
+            extensions = json_object_new ();
+            json_object_set_object_member (capabilities, "extensions", extensions);
+          }
+        json_object_set_object_member (extensions, NORTH_MCP_TASKS_EXTENSION, json_object_new ());
+        return;
+      }
+}
+
+static gboolean
+client_declared (NorthMcpContext *context)
+{
+  JsonObject *meta = north_mcp_object_get_object (north_mcp_context_get_params (context), "_meta");
+  JsonObject *capabilities = north_mcp_object_get_object (meta, NORTH_MCP_META_CLIENT_CAPABILITIES);
+  JsonObject *extensions = north_mcp_object_get_object (capabilities, "extensions");
+
+  return extensions != NULL && json_object_has_member (extensions, NORTH_MCP_TASKS_EXTENSION);
+}
+
+static void
+return_missing_extension (NorthMcpContext *context,
+                          const char      *message)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  JsonObject *required = json_object_new ();
+  JsonObject *extensions = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_object_set_object_member (extensions, NORTH_MCP_TASKS_EXTENSION, json_object_new ());
+  json_object_set_object_member (required, "extensions", extensions);
+  json_object_set_object_member (data, "requiredCapabilities", required);
+  node = north_mcp_node_new_object (data);
+  north_mcp_context_return_jsonrpc_error (context, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
+                                          message, node);
+}
+
+/* The identity a task belongs to: issuer and subject of the token, else
+ * its e-mail address; "" without authentication. */
+static char *
+owner_of (NorthMcpUser *user)
+{
+  JsonObject *claims = user != NULL ? north_mcp_user_get_claims (user) : NULL;
+  const char *issuer = north_mcp_object_get_string (claims, "iss");
+  const char *subject = north_mcp_object_get_string (claims, "sub");
+
+  if (issuer != NULL && subject != NULL)
+    return g_strdup_printf ("%s\x1f%s", issuer, subject);
+  if (user != NULL && north_mcp_user_get_email (user) != NULL)
+    return g_strdup_printf ("\x1f\x1f%s", north_mcp_user_get_email (user));
+  return g_strdup ("");
+}
+
+/* 128 bits from the system's CSPRNG, as 32 hex digits: unguessable. */
+static char *
+new_task_id (void)
+{
+  static const char digits[] = "0123456789abcdef";
+  guint8 bytes[16];
+  char *id = g_malloc (2 * sizeof bytes + 1);
+
+  if (RAND_bytes (bytes, sizeof bytes) != 1)
+    g_error ("No random bytes for a task id");
+  for (guint i = 0; i < sizeof bytes; i++)
+    {
+      id[2 * i] = digits[bytes[i] >> 4];
+      id[2 * i + 1] = digits[bytes[i] & 0xf];
+    }
+  id[2 * sizeof bytes] = '\0';
+  return id;
+}
+
+static char *
+now_iso8601 (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+static void
+touch (JsonObject *record,
+       const char *status)
+{
+  g_autofree char *stamp = now_iso8601 ();
+  g_autofree char *copy = g_strdup (status); /* may be the record's own */
+
+  json_object_set_string_member (record, "status", copy);
+  json_object_set_string_member (record, "lastUpdatedAt", stamp);
+}
+
+/* Runners: a task's handler running in this process. */
+
+static Runner *
+runner_ref (Runner *runner)
+{
+  return g_atomic_rc_box_acquire (runner);
+}
+
+static void
+runner_clear (Runner *runner)
+{
+  g_free (runner->task_id);
+  g_free (runner->owner);
+  g_clear_object (&runner->store);
+  g_clear_object (&runner->user);
+  g_clear_object (&runner->tool);
+  g_clear_pointer (&runner->params, json_object_unref);
+  g_clear_pointer (&runner->arguments, json_object_unref);
+  g_clear_pointer (&runner->record, json_object_unref);
+  g_clear_pointer (&runner->pending, json_object_unref);
+  g_clear_pointer (&runner->responses, json_object_unref);
+  g_free (runner->sealed_state);
+  g_clear_object (&runner->context);
+  g_clear_object (&runner->origin);
+  g_clear_pointer (&runner->early, json_node_unref);
+  g_clear_pointer (&runner->announced, json_object_unref);
+}
+
+static void
+runner_unref (Runner *runner)
+{
+  g_atomic_rc_box_release_full (runner, (GDestroyNotify) runner_clear);
+}
+
+/* The runner stops: its handler's later answers are ignored. Breaks the
+ * cycle runner → context → channel → runner. */
+static void
+runner_drop (Runner *runner)
+{
+  Tasks *tasks = runner->tasks;
+  g_autoptr(NorthMcpContext) context = g_steal_pointer (&runner->context);
+
+  if (tasks == NULL)
+    return;
+  runner->tasks = NULL;
+  if (context != NULL)
+    g_cancellable_cancel (north_mcp_context_get_cancellable (context));
+  g_hash_table_remove (tasks->runners, runner->task_id);
+}
+
+static void fail (Runner *runner, int code, const char *message);
+
+static void
+flushed_again (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
+}
+
+static void
+flushed (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(Runner) runner = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+    return;
+
+  /* No room for the record: the task fails, with a record that says why
+   * (small, so it fits where the large one did not). */
+  if (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+    {
+      fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message);
+      NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_async (NORTH_MCP_TASK_STORE (source), runner->owner,
+                                                            runner->record, NULL, flushed_again, NULL);
+    }
+  /* Else refused: cancelled or expired meanwhile. */
+  runner_drop (runner);
+}
+
+/* Writes the record; a terminal one ends the runner. */
+static void
+runner_flush (Runner *runner)
+{
+  Tasks *tasks = runner->tasks;
+
+  if (tasks == NULL || !runner->created)
+    return;
+  runner->touched_at = g_get_real_time ();
+  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->update_async (tasks->store, runner->owner, runner->record,
+                                                              NULL, flushed, runner_ref (runner));
+  if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
+    runner_drop (runner);
+}
+
+static JsonObject *
+error_object (JsonObject *error)
+{
+  JsonObject *copy = json_object_new ();
+  const char *message = north_mcp_object_get_string (error, "message");
+  JsonNode *data = json_object_get_member (error, "data");
+
+  json_object_set_int_member (copy, "code",
+                              json_object_get_int_member_with_default (error, "code",
+                                                                       NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR));
+  json_object_set_string_member (copy, "message", message != NULL ? message : "The task failed");
+  if (data != NULL)
+    json_object_set_member (copy, "data", json_node_copy (data));
+  return copy;
+}
+
+static void
+fail (Runner     *runner,
+      int         code,
+      const char *message)
+{
+  JsonObject *error = json_object_new ();
+
+  json_object_set_int_member (error, "code", code);
+  json_object_set_string_member (error, "message", message);
+  json_object_remove_member (runner->record, "result");
+  json_object_set_object_member (runner->record, "error", error);
+  touch (runner->record, "failed");
+}
+
+/* The handler answered (@message a JSON-RPC response, NULL when the
+ * request was cancelled): the outcome becomes the task's state. */
+static void
+runner_apply (Runner   *runner,
+              JsonNode *message)
+{
+  JsonObject *object = message != NULL ? json_node_get_object (message) : NULL;
+  JsonObject *error = north_mcp_object_get_object (object, "error");
+  JsonObject *result = north_mcp_object_get_object (object, "result");
+  const char *result_type = north_mcp_object_get_string (result, "resultType");
+
+  json_object_remove_member (runner->record, "inputRequests");
+  json_object_remove_member (runner->record, "statusMessage");
+  if (object == NULL)
+    touch (runner->record, "cancelled");
+  else if (error != NULL)
+    {
+      json_object_set_object_member (runner->record, "error", error_object (error));
+      touch (runner->record, "failed");
+    }
+  else if (result != NULL && g_strcmp0 (result_type, "input_required") == 0)
+    {
+      JsonObject *requests = north_mcp_object_get_object (result, "inputRequests");
+
+      g_clear_pointer (&runner->pending, json_object_unref);
+      g_clear_pointer (&runner->sealed_state, g_free);
+      runner->sealed_state = g_strdup (north_mcp_object_get_string (result, "requestState"));
+      if (requests == NULL || json_object_get_size (requests) == 0)
+        {
+          fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                "The tool asked for input without saying which");
+          return;
+        }
+      runner->pending = json_object_ref (requests);
+      json_object_set_object_member (runner->record, "inputRequests", json_object_ref (requests));
+      touch (runner->record, "input_required");
+    }
+  else if (result != NULL)
+    {
+      gsize length = 0;
+      g_autofree char *text = json_to_string (json_object_get_member (object, "result"), FALSE);
+
+      length = strlen (text);
+      if (length > NORTH_MCP_TASK_MAX_RESULT_BYTES)
+        {
+          g_autofree char *why =
+            g_strdup_printf ("The tool's result (%" G_GSIZE_FORMAT " bytes) is larger than a task keeps "
+                             "(%d bytes)", length, NORTH_MCP_TASK_MAX_RESULT_BYTES);
+
+          fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, why);
+          return;
+        }
+      json_object_set_member (runner->record, "result", json_node_copy (json_object_get_member (object, "result")));
+      touch (runner->record, "completed");
+    }
+  else
+    fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, "The tool answered with neither result nor error");
+}
+
+static void
+runner_on_answer (Runner   *runner,
+                  JsonNode *message)
+{
+  if (runner->tasks == NULL)
+    return;
+  if (runner->immediate)
+    {
+      /* Still inside the call: the answer is the response. */
+      if (runner->early == NULL && message != NULL)
+        runner->early = json_node_ref (message);
+      return;
+    }
+
+  g_clear_object (&runner->context);
+  runner_apply (runner, message);
+  runner_flush (runner);
+}
+
+/* Runs one round of the handler on a context of the task's own. */
+static void
+runner_start_round (Runner     *runner,
+                    JsonObject *params,
+                    char       *request_state)
+{
+  Tasks *tasks = runner->tasks;
+  JsonObject *meta = north_mcp_object_get_object (params, "_meta");
+  g_autoptr(NorthMcpChannel) channel = g_object_new (TASK_TYPE_CHANNEL, NULL);
+  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  NorthMcpContext *context;
+
+  TASK_CHANNEL (channel)->runner = runner_ref (runner);
+  json_node_set_string (id, runner->task_id);
+  context = north_mcp_context_new (tasks->server, NULL, runner->user, channel, id, "tools/call", params,
+                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
+  north_mcp_context_set_modern (context, request_state);
+  g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
+  g_clear_object (&runner->context);
+  runner->context = context;
+
+  g_object_ref (context);
+  north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (runner->tool));
+  north_mcp_context_push_current (context);
+  NORTH_MCP_TOOL_GET_CLASS (runner->tool)->call (runner->tool, context, runner->arguments);
+  north_mcp_context_pop_current (context);
+  g_object_unref (context);
+}
+
+static JsonObject *
+create_task_result (JsonObject *record)
+{
+  JsonObject *result = json_object_new ();
+  static const char * const members[] = {
+    "taskId", "status", "statusMessage", "createdAt", "lastUpdatedAt", "ttlMs", "pollIntervalMs",
+  };
+
+  json_object_set_string_member (result, "resultType", "task");
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (json_object_has_member (record, members[i]))
+      json_object_set_member (result, members[i], json_node_copy (json_object_get_member (record, members[i])));
+  return result;
+}
+
+static void
+created (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(Runner) runner = user_data;
+  g_autoptr(NorthMcpContext) origin = g_steal_pointer (&runner->origin);
+  g_autoptr(GError) error = NULL;
+
+  if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->create_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+    {
+      north_mcp_context_return_jsonrpc_error (origin, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                              error->message, NULL);
+      runner_drop (runner);
+      return;
+    }
+
+  /* Only now: a tasks/get right after this answer must find the task. */
+  {
+    g_autoptr(JsonObject) announced = g_steal_pointer (&runner->announced);
+    g_autoptr(JsonNode) node = north_mcp_node_new_object (announced);
+
+    north_mcp_context_return_result (origin, node);
+  }
+  runner->created = TRUE;
+  /* The handler may have finished meanwhile. */
+  if (g_strcmp0 (north_mcp_object_get_string (runner->record, "status"), "working") != 0)
+    runner_flush (runner);
+}
+
+/* Hands the handler's immediate answer to the tools/call as it is. */
+static void
+answer_directly (NorthMcpContext *origin,
+                 JsonNode        *message)
+{
+  JsonObject *object = json_node_get_object (message);
+  JsonObject *error = north_mcp_object_get_object (object, "error");
+
+  if (error != NULL)
+    {
+      JsonNode *data = json_object_get_member (error, "data");
+
+      north_mcp_context_return_jsonrpc_error (origin,
+                                              json_object_get_int_member_with_default (error, "code",
+                                                                                       NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR),
+                                              north_mcp_object_get_string (error, "message"),
+                                              data);
+    }
+  else
+    north_mcp_context_return_result (origin, json_object_get_member (object, "result"));
+}
+
+gboolean
+north_mcp_tasks_call_tool (NorthMcpServer  *server,
+                           NorthMcpContext *context,
+                           NorthMcpTool    *tool,
+                           JsonObject      *arguments)
+{
+  NorthMcpTaskSupport support = north_mcp_tool_get_task_support (tool);
+  g_autoptr(Runner) runner = NULL;
+  Tasks *tasks;
+  g_autofree char *stamp = NULL;
+
+  if (!north_mcp_context_get_modern (context) || support == NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
+    return FALSE;
+
+  if (!client_declared (context))
+    {
+      if (support != NORTH_MCP_TASK_SUPPORT_REQUIRED)
+        return FALSE;
+      return_missing_extension (context, "Missing required client capability: this tool runs only as a "
+                                         "task (extension io.modelcontextprotocol/tasks)");
+      return TRUE;
+    }
+
+  tasks = get_tasks (server);
+  runner = g_atomic_rc_box_new0 (Runner);
+  runner->tasks = tasks;
+  runner->store = g_object_ref (tasks->store);
+  runner->touched_at = g_get_real_time ();
+  runner->task_id = new_task_id ();
+  runner->user = north_mcp_context_get_user (context) != NULL
+                 ? g_object_ref (north_mcp_context_get_user (context)) : NULL;
+  runner->owner = owner_of (runner->user);
+  runner->tool = g_object_ref (tool);
+  runner->params = json_object_ref (north_mcp_context_get_params (context));
+  runner->arguments = json_object_ref (arguments);
+  runner->origin = g_object_ref (context);
+  runner->record = json_object_new ();
+  stamp = now_iso8601 ();
+  json_object_set_string_member (runner->record, "taskId", runner->task_id);
+  json_object_set_string_member (runner->record, "status", "working");
+  json_object_set_string_member (runner->record, "createdAt", stamp);
+  json_object_set_string_member (runner->record, "lastUpdatedAt", stamp);
+  json_object_set_int_member (runner->record, "ttlMs", NORTH_MCP_TASK_TTL_MS);
+  json_object_set_int_member (runner->record, "pollIntervalMs", NORTH_MCP_TASK_POLL_INTERVAL_MS);
+  g_hash_table_insert (tasks->runners, runner->task_id, runner_ref (runner));
+
+  runner->immediate = TRUE;
+  runner_start_round (runner, runner->params,
+                      g_strdup (north_mcp_context_get_request_state (context)));
+  runner->immediate = FALSE;
+
+  if (runner->early != NULL)
+    {
+      /* The immediate-result shortcut: no task. */
+      answer_directly (context, runner->early);
+      g_clear_object (&runner->origin);
+      runner_drop (runner);
+      return TRUE;
+    }
+
+  runner->announced = create_task_result (runner->record);
+  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->create_async (tasks->store, runner->owner, runner->record,
+                                                              NULL, created, runner_ref (runner));
+  return TRUE;
+}
+
+/* tasks/get, tasks/update, tasks/cancel */
+
+typedef struct
+{
+  NorthMcpContext *context;
+  Runner          *runner;  /* tasks/update: the one to resume, or NULL */
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_clear_object (&request->context);
+  g_clear_pointer (&request->runner, runner_unref);
+  g_free (request);
+}
+
+static Request *
+request_new (NorthMcpContext *context)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->context = g_object_ref (context);
+  return request;
+}
+
+static void
+unknown_task (NorthMcpContext *context)
+{
+  north_mcp_context_return_jsonrpc_error (context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                          "Invalid params: unknown task", NULL);
+}
+
+static void
+return_ack (NorthMcpContext *context)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_object_set_string_member (result, "resultType", "complete");
+  node = north_mcp_node_new_object (result);
+  north_mcp_context_return_result (context, node);
+}
+
+/* The checks every tasks/ method shares. Returns the server's tasks with
+ * the task id and the caller's identity, or NULL after answering. */
+static Tasks *
+task_request (NorthMcpServer   *server,
+              NorthMcpContext  *context,
+              const char      **task_id,
+              char            **owner)
+{
+  *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
+
+  if (!client_declared (context))
+    {
+      return_missing_extension (context, "Missing required client capability: tasks/ methods need the "
+                                         "extension io.modelcontextprotocol/tasks");
+      return NULL;
+    }
+  if (*task_id == NULL)
+    {
+      north_mcp_dispatch_invalid_params (context, "Invalid params: a string 'taskId' is needed");
+      return NULL;
+    }
+  *owner = owner_of (north_mcp_context_get_user (context));
+  return get_tasks (server);
+}
+
+static void
+got (GObject      *source,
+     GAsyncResult *result,
+     gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record =
+    NORTH_MCP_TASK_STORE_GET_IFACE (source)->get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
+
+  if (record == NULL)
+    unknown_task (request->context);
+  else
+    {
+      g_autoptr(JsonNode) node = NULL;
+
+      json_object_set_string_member (record, "resultType", "complete");
+      node = north_mcp_node_new_object (record);
+      north_mcp_context_return_result (request->context, node);
+    }
+  request_free (request);
+}
+
+void
+north_mcp_tasks_handle_get (NorthMcpServer  *server,
+                            NorthMcpContext *context)
+{
+  g_autofree char *owner = NULL;
+  const char *task_id;
+  Tasks *tasks = task_request (server, context, &task_id, &owner);
+
+  if (tasks == NULL)
+    return;
+  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->get_async (tasks->store, owner, task_id, NULL, got,
+                                                           request_new (context));
+}
+
+static void
+cancelled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+    unknown_task (request->context);
+  else
+    return_ack (request->context);
+  request_free (request);
+}
+
+void
+north_mcp_tasks_handle_cancel (NorthMcpServer  *server,
+                               NorthMcpContext *context)
+{
+  g_autofree char *owner = NULL;
+  const char *task_id;
+  Tasks *tasks = task_request (server, context, &task_id, &owner);
+  Runner *runner;
+
+  if (tasks == NULL)
+    return;
+
+  /* Stop the handler here; the store decides what the client sees. */
+  runner = g_hash_table_lookup (tasks->runners, task_id);
+  if (runner != NULL && runner->created && g_str_equal (runner->owner, owner))
+    runner_drop (runner);
+
+  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->cancel_async (tasks->store, owner, task_id, NULL, cancelled,
+                                                              request_new (context));
+}
+
+static void
+update_written (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+    {
+      /* Cancelled or expired meanwhile: nothing to resume. */
+      if (request->runner != NULL)
+        runner_drop (request->runner);
+      g_clear_pointer (&request->runner, runner_unref);
+    }
+  return_ack (request->context);
+  request_free (request);
+}
+
+/* Every input request answered: the next round, like an MRTR retry. */
+static void
+runner_resume (Runner *runner)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  g_autoptr(GList) members = json_object_get_members (runner->params);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "inputResponses") && !g_str_equal (l->data, "requestState"))
+      json_object_set_member (params, l->data, json_node_copy (json_object_get_member (runner->params, l->data)));
+  json_object_set_object_member (params, "inputResponses", g_steal_pointer (&runner->responses));
+  if (runner->sealed_state != NULL)
+    json_object_set_string_member (params, "requestState", runner->sealed_state);
+
+  if (!north_mcp_modern_check_retry (runner->tasks->server, runner->user, "tools/call", params, &state, &error))
+    {
+      fail (runner, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS, error->message);
+      return;
+    }
+  touch (runner->record, "working");
+  runner_start_round (runner, params, g_steal_pointer (&state));
+}
+
+void
+north_mcp_tasks_handle_update (NorthMcpServer  *server,
+                               NorthMcpContext *context)
+{
+  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
+  g_autofree char *owner = NULL;
+  g_autoptr(GList) keys = NULL;
+  const char *task_id;
+  Tasks *tasks = task_request (server, context, &task_id, &owner);
+  g_autoptr(Runner) held = NULL;
+  Request *request;
+  Runner *runner;
+
+  if (tasks == NULL)
+    return;
+  if (answers == NULL)
+    {
+      north_mcp_dispatch_invalid_params (context, "Invalid params: 'inputResponses' must be an object");
+      return;
+    }
+  runner = g_hash_table_lookup (tasks->runners, task_id);
+  if (runner != NULL)
+    held = runner_ref (runner); /* the next round may end it at once */
+  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
+    {
+      /* Not waiting here: acknowledged if the task exists, else unknown. */
+      NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->get_async (tasks->store, owner, task_id, NULL,
+                                                               got, request_new (context));
+      return;
+    }
+
+  /* Answers to requests that are not pending are ignored. */
+  keys = json_object_get_members (answers);
+  for (GList *l = keys; l != NULL && runner->pending != NULL; l = l->next)
+    {
+      JsonNode *answer = json_object_get_member (answers, l->data);
+
+      if (!json_object_has_member (runner->pending, l->data) || !JSON_NODE_HOLDS_OBJECT (answer))
+        continue;
+      if (runner->responses == NULL)
+        runner->responses = json_object_new ();
+      json_object_set_member (runner->responses, l->data, json_node_copy (answer));
+      json_object_remove_member (runner->pending, l->data);
+      touch (runner->record, "input_required");
+    }
+
+  if (runner->pending != NULL && json_object_get_size (runner->pending) == 0)
+    {
+      g_clear_pointer (&runner->pending, json_object_unref);
+      json_object_remove_member (runner->record, "inputRequests");
+      runner_resume (runner);
+    }
+
+  request = request_new (context);
+  request->runner = runner_ref (runner);
+  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->update_async (tasks->store, runner->owner, runner->record,
+                                                              NULL, update_written, request);
+  if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
+    runner_drop (runner);
+}
+
+typedef struct
+{
+  NorthMcpContext *context;
+  char            *message;
+} StatusMessage;
+
+static gboolean
+apply_status_message (gpointer user_data)
+{
+  StatusMessage *update = user_data;
+  const char *task_id = g_object_get_data (G_OBJECT (update->context), CONTEXT_TASK_KEY);
+  Tasks *tasks = g_object_get_data (G_OBJECT (north_mcp_context_get_server (update->context)), TASKS_KEY);
+  Runner *runner = tasks != NULL ? g_hash_table_lookup (tasks->runners, task_id) : NULL;
+
+  /* Only the current round of a task that still runs. */
+  if (runner != NULL && runner->context == update->context)
+    {
+      if (update->message == NULL)
+        json_object_remove_member (runner->record, "statusMessage");
+      else
+        json_object_set_string_member (runner->record, "statusMessage", update->message);
+      touch (runner->record, north_mcp_object_get_string (runner->record, "status"));
+      runner_flush (runner);
+    }
+
+  g_object_unref (update->context);
+  g_free (update->message);
+  g_free (update);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+north_mcp_tasks_set_status_message (NorthMcpContext *context,
+                                    const char      *message)
+{
+  StatusMessage *update;
+
+  if (g_object_get_data (G_OBJECT (context), CONTEXT_TASK_KEY) == NULL)
+    return FALSE;
+
+  update = g_new0 (StatusMessage, 1);
+  update->context = g_object_ref (context);
+  if (message != NULL)
+    update->message = g_utf8_make_valid (message, MIN (strlen (message), NORTH_MCP_TASK_MAX_STATUS_MESSAGE));
+  /* Records are only touched on the server's main context. */
+  g_main_context_invoke (north_mcp_server_get_main_context (north_mcp_context_get_server (context)),
+                         apply_status_message, update);
+  return TRUE;
+}

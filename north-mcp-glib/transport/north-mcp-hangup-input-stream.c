@@ -1,0 +1,209 @@
+/* north-mcp-hangup-input-stream.c: the input side of an accepted HTTP
+ * connection, which tells when the client hangs up
+ *
+ * Why it exists: libsoup 3.2 leaks a keep-alive connection that the client
+ * closes while it is idle (see north-mcp-http-listener.c). Reads pass
+ * straight through; only a read that ends the connection is held back, so
+ * that libsoup keeps waiting and the listener can take the connection away
+ * from it cleanly.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-hangup-input-stream-private.h"
+
+struct _NorthMcpHangupInputStream
+{
+  GFilterInputStream  parent_instance;
+
+  GIOStream          *connection;
+  NorthMcpHangupFunc  func;
+  gpointer            user_data;
+  gboolean            hung_up;
+};
+
+static void north_mcp_hangup_input_stream_pollable_init (GPollableInputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpHangupInputStream, north_mcp_hangup_input_stream,
+                               G_TYPE_FILTER_INPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                      north_mcp_hangup_input_stream_pollable_init))
+
+static GPollableInputStream *
+base_of (gpointer stream)
+{
+  return G_POLLABLE_INPUT_STREAM (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (stream)));
+}
+
+static void
+report (NorthMcpHangupInputStream *self,
+        NorthMcpHangupEvent        event)
+{
+  if (self->func != NULL)
+    self->func (self->user_data, event);
+}
+
+static gssize
+read_nonblocking (GPollableInputStream  *stream,
+                  void                  *buffer,
+                  gsize                  count,
+                  GError               **error)
+{
+  NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (stream);
+  g_autoptr(GError) local_error = NULL;
+  gssize n;
+
+  if (!self->hung_up)
+    {
+      n = g_pollable_input_stream_read_nonblocking (base_of (self), buffer, count, NULL, &local_error);
+      if (n > 0)
+        {
+          report (self, NORTH_MCP_HANGUP_EVENT_DATA);
+          return n;
+        }
+      /* Without an owner (the connection was handed to someone else),
+       * the end is theirs to see. */
+      if ((n < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) ||
+          self->func == NULL)
+        {
+          if (n < 0)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          return n;
+        }
+
+      /* End of stream or a reset: the client is gone. */
+      self->hung_up = TRUE;
+      report (self, NORTH_MCP_HANGUP_EVENT_HANGUP);
+    }
+
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The client hung up");
+  return -1;
+}
+
+static gboolean
+is_readable (GPollableInputStream *stream)
+{
+  NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (stream);
+
+  return !self->hung_up && g_pollable_input_stream_is_readable (base_of (self));
+}
+
+static GSource *
+create_source (GPollableInputStream *stream,
+               GCancellable         *cancellable)
+{
+  NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (stream);
+
+  /* A source that never fires: the owner closes the connection. */
+  if (self->hung_up)
+    return g_pollable_source_new (G_OBJECT (self));
+
+  /* The socket's own source, not one wrapped around it: libsoup's
+   * filter stream wraps it again anyway and ignores which stream the
+   * callback names, and one GSource less per wait keeps requests cheap. */
+  return g_pollable_input_stream_create_source (base_of (self), cancellable);
+}
+
+static gboolean
+can_poll (GPollableInputStream *stream)
+{
+  return TRUE;
+}
+
+static gboolean
+close_fn (GInputStream  *stream,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (stream);
+  gboolean closed;
+
+  closed = G_INPUT_STREAM_CLASS (north_mcp_hangup_input_stream_parent_class)->close_fn (stream, cancellable, error);
+  /* The socket itself is released only when its connection is closed. */
+  if (self->connection != NULL && !g_io_stream_close (self->connection, cancellable, closed ? error : NULL))
+    closed = FALSE;
+  report (self, NORTH_MCP_HANGUP_EVENT_CLOSED);
+
+  return closed;
+}
+
+GInputStream *
+north_mcp_hangup_input_stream_new (GIOStream *connection)
+{
+  NorthMcpHangupInputStream *self;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (connection), NULL);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (connection)), NULL);
+
+  self = g_object_new (NORTH_MCP_TYPE_HANGUP_INPUT_STREAM,
+                       "base-stream", g_io_stream_get_input_stream (connection),
+                       NULL);
+  self->connection = g_object_ref (connection);
+
+  return G_INPUT_STREAM (self);
+}
+
+void
+north_mcp_hangup_input_stream_set_func (NorthMcpHangupInputStream *self,
+                                        NorthMcpHangupFunc         func,
+                                        gpointer                   user_data)
+{
+  g_return_if_fail (NORTH_MCP_IS_HANGUP_INPUT_STREAM (self));
+
+  self->func = func;
+  self->user_data = user_data;
+}
+
+static gssize
+read_fn (GInputStream  *stream,
+         void          *buffer,
+         gsize          count,
+         GCancellable  *cancellable,
+         GError       **error)
+{
+  NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (stream);
+  gssize n;
+
+  /* Blocking reads (libsoup makes none on a server) pass through. */
+  n = g_input_stream_read (G_INPUT_STREAM (base_of (self)), buffer, count, cancellable, error);
+  if (n > 0)
+    report (self, NORTH_MCP_HANGUP_EVENT_DATA);
+
+  return n;
+}
+
+static void
+north_mcp_hangup_input_stream_finalize (GObject *object)
+{
+  NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (object);
+
+  g_clear_object (&self->connection);
+
+  G_OBJECT_CLASS (north_mcp_hangup_input_stream_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_hangup_input_stream_class_init (NorthMcpHangupInputStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GInputStreamClass *input_class = G_INPUT_STREAM_CLASS (klass);
+
+  object_class->finalize = north_mcp_hangup_input_stream_finalize;
+  input_class->read_fn = read_fn;
+  input_class->close_fn = close_fn;
+}
+
+static void
+north_mcp_hangup_input_stream_pollable_init (GPollableInputStreamInterface *iface)
+{
+  iface->can_poll = can_poll;
+  iface->is_readable = is_readable;
+  iface->create_source = create_source;
+  iface->read_nonblocking = read_nonblocking;
+}
+
+static void
+north_mcp_hangup_input_stream_init (NorthMcpHangupInputStream *self)
+{
+}

@@ -1,0 +1,55 @@
+/* north-mcp-http-listener-private.h: accepts the HTTP connections of a
+ * SoupServer itself, and closes those that hang up, idle or stop reading
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include "north-mcp-server.h"
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TYPE_HTTP_LISTENER (north_mcp_http_listener_get_type ())
+
+G_DECLARE_FINAL_TYPE (NorthMcpHttpListener, north_mcp_http_listener, NORTH_MCP, HTTP_LISTENER, GObject)
+
+/* Serves @soup's connections on the caller's thread-default main context;
+ * reads the limits (idle timeout, unsent output) from @server (weak,
+ * nullable: the defaults). */
+NorthMcpHttpListener *north_mcp_http_listener_new          (SoupServer           *soup,
+                                                            NorthMcpServer       *server);
+/* Accepts connections on @socket (bound and listening). The socket is
+ * also registered with @soup, which is what makes libsoup keep
+ * connections alive and list it in soup_server_get_listeners(). */
+gboolean              north_mcp_http_listener_add_socket   (NorthMcpHttpListener *self,
+                                                            GSocket              *socket,
+                                                            GError              **error);
+/* Stops accepting and forgets the connections (call before
+ * soup_server_disconnect(), which closes them). */
+void                  north_mcp_http_listener_stop         (NorthMcpHttpListener *self);
+
+/* For code that has just appended @appended bytes to a streamed
+ * response: FALSE when more than the server's max-unsent-bytes of what
+ * the response body of @msg held before is still unsent (the client does
+ * not keep up), in which case its connection is being closed (soon, from
+ * the main loop; @msg then emits `disconnected`). TRUE for messages of
+ * connections not accepted by a listener. */
+gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage    *msg,
+                                                            gsize                 appended);
+
+/* For messages given to code that may call
+ * soup_server_message_steal_connection() (custom routes): once it does,
+ * the listener forgets the connection (stealing it again would make
+ * libsoup 3.2 drop a reference twice) and its reads pass through as
+ * they are. */
+void                  north_mcp_http_listener_allow_steal  (SoupServerMessage    *msg);
+
+/* The socket of @msg's connection: soup_server_message_get_socket() is
+ * NULL for connections a listener accepted. */
+GSocket              *north_mcp_http_listener_get_socket   (SoupServerMessage    *msg);
+
+/* Raises the soft RLIMIT_NOFILE of the process to its hard limit (once). */
+void                  north_mcp_http_listener_raise_fd_limit (void);
+
+G_END_DECLS

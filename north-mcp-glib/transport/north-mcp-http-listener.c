@@ -1,0 +1,761 @@
+/* north-mcp-http-listener.c: accepts the HTTP connections of a SoupServer
+ * itself, and closes those that hang up, idle or stop reading
+ *
+ * Why not soup_server_listen() alone: with libsoup 3.2 (Debian 12 ships
+ * 3.2.3) a long-running server dies of two things.
+ *
+ * - A keep-alive connection that the client closes while it is idle is
+ *   never freed. After a response, libsoup waits for the next request
+ *   with a message that has no completion callback yet; when the read
+ *   meets the end of the stream, that message ends without anyone
+ *   disconnecting the connection, so its socket and objects stay in the
+ *   server's client list for good (fixed in libsoup 3.3.0 by commit
+ *   d20c6601 "server: do not leak idle connections closed by the
+ *   client"). Every client that pools connections (httpx, Node's fetch,
+ *   North itself) leaks one descriptor per connection.
+ * - When accept() fails (EMFILE, ENFILE) libsoup's listener removes its
+ *   watch: the process keeps its port open but never accepts again.
+ *
+ * So, with libsoup's public API only:
+ *
+ * - We accept() ourselves, with a back-off when it fails, and hand each
+ *   connection to soup_server_accept_iostream().
+ * - libsoup keeps a connection alive only while it has a listener, so the
+ *   same socket is also given to soup_server_listen_socket(), under a
+ *   thread-default main context that never runs: libsoup's own watch on
+ *   it never fires (libsoup attaches it to the thread-default context, as
+ *   documented for soup_server_listen()).
+ * - The connection's input goes through a NorthMcpHangupInputStream,
+ *   which holds back the read that meets the end of the stream. libsoup
+ *   keeps waiting (its idle message still exists), and we take the
+ *   connection away from it with soup_server_message_steal_connection()
+ *   on the last message it started there (which drops it from the
+ *   server's clients), then close it. libsoup must not see the end
+ *   itself: once it has, the connection has no message any more and a
+ *   steal would dereference NULL in libsoup 3.2. A steal happens from the
+ *   main loop only (a high-priority idle), never inside libsoup's code.
+ * - The same steal closes connections idle for longer than the server's
+ *   idle timeout (also: request headers not complete by then, that is
+ *   slowloris), connections whose client stops reading a stream
+ *   (north_mcp_http_listener_check_unsent()), and connections whose client
+ *   has acknowledged none of the output waiting for it for as long (the
+ *   write timeout libsoup does not have; seen in the socket's TCP_INFO).
+ *
+ * A request costs two signal handlers (request-started, request-finished)
+ * and one flag store per read, at most ~2 % instructions per request
+ * (bench/results/profile-notes.md); libsoup's request cycle is unchanged.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+
+#include "north-mcp-http-listener-private.h"
+#include "north-mcp-hangup-input-stream-private.h"
+#include "north-mcp-log-private.h"
+#include "north-mcp-server-private.h"
+
+#define LOGGER "NorthMCP.HTTP"
+/* Back-off of accept() after a failure: doubles from the first to the
+ * last. */
+#define RETRY_FIRST_MS 100
+#define RETRY_LAST_MS 1000
+/* Connections accepted in one go before other sources get a turn. */
+#define ACCEPT_BATCH 32
+/* Defaults when there is no server to ask. */
+#define DEFAULT_IDLE_TIMEOUT_S 60
+#define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
+
+typedef struct _Client Client;
+
+struct _NorthMcpHttpListener
+{
+  GObject         parent_instance;
+
+  SoupServer     *soup;
+  NorthMcpServer *server;       /* weak */
+  GMainContext   *context;      /* where we accept and serve */
+  GMainContext   *inert;        /* libsoup's own watches, never run */
+  GPtrArray      *sockets;      /* GSocket*, listening */
+  GPtrArray      *watches;      /* GSource*, one per socket while accepting */
+  GSource        *retry;        /* back-off timer while accept() fails */
+  GSource        *sweep;        /* idle timeout, while there are clients */
+  GQueue          clients;      /* Client* */
+  guint           retry_ms;
+  gboolean        failing;      /* accept() failed since it last worked */
+  gboolean        stopped;
+};
+
+G_DEFINE_FINAL_TYPE (NorthMcpHttpListener, north_mcp_http_listener, G_TYPE_OBJECT)
+
+/* One accepted connection. Found from a message through the remote
+ * address we gave libsoup (which hands that very object back). */
+struct _Client
+{
+  GList                      link;
+  NorthMcpHttpListener      *listener;  /* unowned; NULL once stopped */
+  NorthMcpHangupInputStream *input;
+  GSocket                   *socket;
+  GSocketAddress            *remote;    /* its qdata points here */
+  SoupServerMessage         *msg;       /* the last request started */
+  SoupServerMessage         *watched;   /* whose unsent output we count */
+  guint64                    written;   /* of @watched's body */
+  gulong                     wrote_id;
+  GSource                   *close_source;
+  gint64                     idle_since;
+  gint64                     busy_since;    /* first byte of the request */
+  gint64                     stalled_since; /* 0: output moves (or none) */
+  guint64                    acked;     /* bytes the client acknowledged */
+  gboolean                   busy;      /* a request is in progress */
+  gboolean                   accepting; /* in soup_server_accept_iostream() */
+  gboolean                   stealing;  /* in close_cb() */
+  gboolean                   closed;    /* while accepting: free after */
+};
+
+static GQuark
+client_quark (void)
+{
+  static GQuark quark;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("north-mcp-http-client");
+  return quark;
+}
+
+static Client *
+client_of (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  return remote != NULL ? g_object_get_qdata (G_OBJECT (remote), client_quark ()) : NULL;
+}
+
+static guint
+idle_timeout_s (NorthMcpHttpListener *self)
+{
+  return self->server != NULL ? north_mcp_server_get_idle_timeout (self->server)
+                              : DEFAULT_IDLE_TIMEOUT_S;
+}
+
+static guint64
+max_unsent_bytes (NorthMcpHttpListener *self)
+{
+  return self->server != NULL ? north_mcp_server_get_max_unsent_bytes (self->server)
+                              : DEFAULT_MAX_UNSENT_BYTES;
+}
+
+static void
+debug (NorthMcpHttpListener *self,
+       const char           *text)
+{
+  if (self->server != NULL)
+    north_mcp_server_debug (self->server, "%s", text);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                         */
+
+static void
+client_unwatch (Client *client)
+{
+  if (client->watched == NULL)
+    return;
+
+  g_signal_handler_disconnect (client->watched, client->wrote_id);
+  client->wrote_id = 0;
+  g_clear_object (&client->watched);
+}
+
+static void
+client_free (Client *client)
+{
+  if (client->listener != NULL)
+    g_queue_unlink (&client->listener->clients, &client->link);
+  if (client->close_source != NULL)
+    {
+      g_source_destroy (client->close_source);
+      g_clear_pointer (&client->close_source, g_source_unref);
+    }
+  north_mcp_hangup_input_stream_set_func (client->input, NULL, NULL);
+  client_unwatch (client);
+  g_object_set_qdata (G_OBJECT (client->remote), client_quark (), NULL);
+  g_clear_object (&client->remote);
+  g_clear_object (&client->socket);
+  g_clear_object (&client->msg);
+  g_clear_object (&client->input);
+  g_free (client);
+}
+
+/* Takes the connection away from libsoup and closes it. From the main
+ * loop only, never from inside libsoup: the steal frees libsoup's state
+ * of the connection. */
+static gboolean
+close_cb (gpointer user_data)
+{
+  Client *client = user_data;
+  g_autoptr(SoupServerMessage) msg = client->msg != NULL ? g_object_ref (client->msg) : NULL;
+  g_autoptr(GInputStream) input = g_object_ref (G_INPUT_STREAM (client->input));
+  g_autoptr(GIOStream) stolen = NULL;
+
+  g_clear_pointer (&client->close_source, g_source_unref);
+
+  /* libsoup forgets the connection; its messages emit `disconnected`. */
+  client->stealing = TRUE;
+  if (msg != NULL)
+    stolen = soup_server_message_steal_connection (msg);
+  /* Closes the socket and frees @client. */
+  g_input_stream_close (input, NULL, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+client_close_later (Client *client)
+{
+  if (client->close_source != NULL || client->listener == NULL)
+    return;
+
+  /* Before libsoup's own sources get a turn. */
+  client->close_source = g_idle_source_new ();
+  g_source_set_priority (client->close_source, G_PRIORITY_HIGH);
+  g_source_set_callback (client->close_source, close_cb, client, NULL);
+  g_source_set_static_name (client->close_source, "[north-mcp] close connection");
+  g_source_attach (client->close_source, client->listener->context);
+}
+
+/* The connection is no longer ours: closed, or stolen by a route. */
+static void
+client_forget (Client *client)
+{
+  if (client->accepting)
+    {
+      /* serve() is still using it and frees it after. */
+      north_mcp_hangup_input_stream_set_func (client->input, NULL, NULL);
+      client->closed = TRUE;
+    }
+  else
+    client_free (client);
+}
+
+static void
+client_event (gpointer            user_data,
+              NorthMcpHangupEvent event)
+{
+  Client *client = user_data;
+
+  switch (event)
+    {
+    case NORTH_MCP_HANGUP_EVENT_DATA:
+      if (!client->busy)
+        {
+          client->busy = TRUE;
+          client->busy_since = g_get_monotonic_time ();
+        }
+      break;
+    case NORTH_MCP_HANGUP_EVENT_HANGUP:
+      client_close_later (client);
+      break;
+    case NORTH_MCP_HANGUP_EVENT_CLOSED:
+    default:
+      client_forget (client);
+      break;
+    }
+}
+
+static void
+request_started_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  Client *client = client_of (msg);
+
+  if (client == NULL)
+    return;
+
+  g_set_object (&client->msg, msg);
+  /* The first request is announced on accept, before any byte of it:
+   * the connection is busy once its bytes arrive. Later ones are
+   * announced after their first bytes (so busy already). */
+  if (!client->accepting && !client->busy)
+    {
+      client->busy = TRUE;
+      client->busy_since = g_get_monotonic_time ();
+    }
+}
+
+static void
+request_done_cb (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Client *client = client_of (msg);
+
+  if (client == NULL || client->msg != msg)
+    return;
+
+  client->busy = FALSE;
+  client->idle_since = g_get_monotonic_time ();
+  client_unwatch (client);
+  /* We keep the message to steal the connection with, not its bodies. */
+  soup_message_body_truncate (soup_server_message_get_request_body (msg));
+  soup_message_body_truncate (soup_server_message_get_response_body (msg));
+}
+
+/* TRUE when output waits in @client's socket and the client acknowledged
+ * none of it since the last look: it does not read (its window is shut). */
+static gboolean
+client_output_stalled (Client *client)
+{
+  int fd = g_socket_get_fd (client->socket);
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+  int unsent = 0;
+  gboolean stalled;
+
+  memset (&info, 0, sizeof info);
+  if (ioctl (fd, SIOCOUTQ, &unsent) != 0 ||
+      getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
+      length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked)
+    return FALSE;
+
+  stalled = unsent > 0 && info.tcpi_bytes_acked == client->acked;
+  client->acked = info.tcpi_bytes_acked;
+  return stalled;
+}
+
+/* Once a second while there are connections. */
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  NorthMcpHttpListener *self = user_data;
+  guint timeout = idle_timeout_s (self);
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->clients.length == 0)
+    {
+      g_clear_pointer (&self->sweep, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (timeout == 0)
+    return G_SOURCE_CONTINUE;
+
+  for (GList *l = self->clients.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+
+      if (!client->busy && now - client->idle_since >= (gint64) timeout * G_USEC_PER_SEC)
+        {
+          debug (self, "Closing a keep-alive connection idle for longer than the idle timeout");
+          client_close_later (client);
+        }
+      else if (client->busy && client->msg != NULL && soup_server_message_get_method (client->msg) == NULL &&
+               now - client->busy_since >= (gint64) timeout * G_USEC_PER_SEC)
+        {
+          /* Headers trickling in (slowloris) are no request in progress. */
+          debug (self, "Closing a connection whose request headers took longer than the idle timeout");
+          client_close_later (client);
+        }
+      else if (client->busy && !client_output_stalled (client))
+        client->stalled_since = 0;
+      else if (client->busy && client->stalled_since == 0)
+        client->stalled_since = now;
+      else if (client->busy && now - client->stalled_since >= (gint64) timeout * G_USEC_PER_SEC)
+        {
+          debug (self, "Closing a connection whose client read nothing for longer than the idle timeout");
+          client_close_later (client);
+        }
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+serve (NorthMcpHttpListener *self,
+       GSocket              *socket)
+{
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GInputStream) input = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  Client *client;
+
+  local = g_socket_get_local_address (socket, NULL);
+  remote = g_socket_get_remote_address (socket, NULL);
+  if (local == NULL || remote == NULL)
+    return; /* gone already; unreferencing closes it */
+
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  connection = g_socket_connection_factory_create_connection (socket);
+  input = north_mcp_hangup_input_stream_new (G_IO_STREAM (connection));
+  stream = g_simple_io_stream_new (input, g_io_stream_get_output_stream (G_IO_STREAM (connection)));
+
+  client = g_new0 (Client, 1);
+  client->link.data = client;
+  client->listener = self;
+  client->input = NORTH_MCP_HANGUP_INPUT_STREAM (g_object_ref (input));
+  client->socket = g_object_ref (socket);
+  client->remote = g_object_ref (remote);
+  g_object_set_qdata (G_OBJECT (remote), client_quark (), client);
+  north_mcp_hangup_input_stream_set_func (client->input, client_event, client);
+  g_queue_push_tail_link (&self->clients, &client->link);
+
+  /* libsoup may read and answer a first request right away. */
+  client->idle_since = g_get_monotonic_time ();
+  client->accepting = TRUE;
+  soup_server_accept_iostream (self->soup, stream, local, remote, NULL);
+  client->accepting = FALSE;
+  if (client->closed)
+    client_free (client);
+
+  if (self->sweep == NULL)
+    {
+      self->sweep = g_timeout_source_new_seconds (1);
+      g_source_set_callback (self->sweep, sweep_cb, self, NULL);
+      g_source_set_static_name (self->sweep, "[north-mcp] idle connections");
+      g_source_attach (self->sweep, self->context);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Accepting                                                           */
+
+static gboolean accept_cb (GSocket      *socket,
+                           GIOCondition  condition,
+                           gpointer      user_data);
+
+static void
+watch_socket (NorthMcpHttpListener *self,
+              GSocket              *socket)
+{
+  GSource *watch = g_socket_create_source (socket, G_IO_IN, NULL);
+
+  g_source_set_callback (watch, (GSourceFunc) (void (*) (void)) accept_cb, self, NULL);
+  g_source_set_static_name (watch, "[north-mcp] accept");
+  g_source_attach (watch, self->context);
+  g_ptr_array_add (self->watches, watch);
+}
+
+static void
+start_accepting (NorthMcpHttpListener *self)
+{
+  for (guint i = 0; i < self->sockets->len; i++)
+    watch_socket (self, g_ptr_array_index (self->sockets, i));
+}
+
+static void
+stop_accepting (NorthMcpHttpListener *self)
+{
+  for (guint i = 0; i < self->watches->len; i++)
+    g_source_destroy (g_ptr_array_index (self->watches, i));
+  g_ptr_array_set_size (self->watches, 0);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  NorthMcpHttpListener *self = user_data;
+
+  g_clear_pointer (&self->retry, g_source_unref);
+  self->retry_ms = MIN (self->retry_ms * 2, RETRY_LAST_MS);
+  start_accepting (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* accept() failed (typically EMFILE or ENFILE: out of descriptors). Its
+ * connection stays in the backlog; we try again after a pause, when
+ * other connections may have ended. */
+static void
+back_off (NorthMcpHttpListener *self,
+          const GError         *error)
+{
+  if (!self->failing)
+    north_mcp_log_warning (LOGGER, "Cannot accept connections: %s; retrying every %u to %u ms "
+                           "until it works", error->message, RETRY_FIRST_MS, RETRY_LAST_MS);
+  self->failing = TRUE;
+
+  stop_accepting (self);
+  self->retry = g_timeout_source_new (self->retry_ms);
+  g_source_set_callback (self->retry, retry_cb, self, NULL);
+  g_source_set_static_name (self->retry, "[north-mcp] accept back-off");
+  g_source_attach (self->retry, self->context);
+}
+
+static gboolean
+accept_cb (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  NorthMcpHttpListener *self = user_data;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) accepted = g_socket_accept (socket, NULL, &error);
+
+      if (accepted == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            back_off (self, error);
+          return G_SOURCE_CONTINUE;
+        }
+
+      if (self->failing)
+        {
+          north_mcp_log_warning (LOGGER, "Accepting connections again");
+          self->failing = FALSE;
+          self->retry_ms = RETRY_FIRST_MS;
+        }
+
+      serve (self, accepted);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* API                                                                 */
+
+NorthMcpHttpListener *
+north_mcp_http_listener_new (SoupServer     *soup,
+                             NorthMcpServer *server)
+{
+  NorthMcpHttpListener *self;
+
+  g_return_val_if_fail (SOUP_IS_SERVER (soup), NULL);
+  g_return_val_if_fail (server == NULL || NORTH_MCP_IS_SERVER (server), NULL);
+
+  self = g_object_new (NORTH_MCP_TYPE_HTTP_LISTENER, NULL);
+  self->soup = g_object_ref (soup);
+  self->server = server;
+  if (server != NULL)
+    g_object_add_weak_pointer (G_OBJECT (server), (gpointer *) &self->server);
+
+  g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (soup, "request-finished", G_CALLBACK (request_done_cb), self);
+  g_signal_connect (soup, "request-aborted", G_CALLBACK (request_done_cb), self);
+
+  return self;
+}
+
+gboolean
+north_mcp_http_listener_add_socket (NorthMcpHttpListener  *self,
+                                    GSocket               *socket,
+                                    GError               **error)
+{
+  gboolean registered;
+
+  g_return_val_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+  g_return_val_if_fail (!self->stopped, FALSE);
+
+  /* libsoup's watch of the socket goes to a context nobody runs. */
+  g_main_context_push_thread_default (self->inert);
+  registered = soup_server_listen_socket (self->soup, socket, 0, error);
+  g_main_context_pop_thread_default (self->inert);
+  if (!registered)
+    return FALSE;
+
+  g_socket_set_blocking (socket, FALSE);
+  g_ptr_array_add (self->sockets, g_object_ref (socket));
+  if (self->retry == NULL)
+    watch_socket (self, socket);
+
+  return TRUE;
+}
+
+void
+north_mcp_http_listener_stop (NorthMcpHttpListener *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self));
+
+  self->stopped = TRUE;
+  stop_accepting (self);
+  if (self->retry != NULL)
+    {
+      g_source_destroy (self->retry);
+      g_clear_pointer (&self->retry, g_source_unref);
+    }
+  if (self->sweep != NULL)
+    {
+      g_source_destroy (self->sweep);
+      g_clear_pointer (&self->sweep, g_source_unref);
+    }
+
+  /* libsoup closes the connections themselves (soup_server_disconnect). */
+  while (self->clients.length > 0)
+    {
+      Client *client = g_queue_peek_head (&self->clients);
+
+      g_queue_unlink (&self->clients, &client->link);
+      client->listener = NULL;
+      client_free (client);
+    }
+
+  g_signal_handlers_disconnect_by_data (self->soup, self);
+}
+
+static void
+wrote_body_data_cb (SoupServerMessage *msg,
+                    guint              chunk_size,
+                    gpointer           user_data)
+{
+  Client *client = user_data;
+
+  client->written += chunk_size;
+}
+
+gboolean
+north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
+                                      gsize              appended)
+{
+  Client *client;
+  SoupMessageBody *body;
+  guint64 limit;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), TRUE);
+
+  client = client_of (msg);
+  if (client == NULL || client->listener == NULL)
+    return TRUE;
+  if (client->close_source != NULL)
+    return FALSE;
+
+  if (client->watched != msg)
+    {
+      client_unwatch (client);
+      client->watched = g_object_ref (msg);
+      client->written = 0;
+      client->wrote_id = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), client);
+    }
+
+  /* What was queued before this append and is still unsent: one large
+   * append (a replay) is fine, output the client does not take is not. */
+  body = soup_server_message_get_response_body (msg);
+  limit = max_unsent_bytes (client->listener);
+  if ((guint64) body->length <= client->written + appended + limit)
+    return TRUE;
+
+  /* Debug only: any client can make this happen, as often as it likes. */
+  debug (client->listener, "Closing a connection whose client stopped reading (too much unsent output)");
+  client_close_later (client);
+  return FALSE;
+}
+
+static void
+message_disconnected_cb (SoupServerMessage *msg,
+                         gpointer           user_data)
+{
+  Client *client = client_of (msg);
+
+  /* A connection libsoup closed is gone already (its stream said so
+   * first); one still here was stolen, by us or by the route. */
+  if (client != NULL && !client->stealing)
+    client_forget (client);
+}
+
+void
+north_mcp_http_listener_allow_steal (SoupServerMessage *msg)
+{
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  if (client_of (msg) != NULL)
+    g_signal_connect (msg, "disconnected", G_CALLBACK (message_disconnected_cb), NULL);
+}
+
+GSocket *
+north_mcp_http_listener_get_socket (SoupServerMessage *msg)
+{
+  Client *client;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  client = client_of (msg);
+  return client != NULL ? client->socket : soup_server_message_get_socket (msg);
+}
+
+void
+north_mcp_http_listener_raise_fd_limit (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      struct rlimit limit;
+
+      /* Each connection is a descriptor: the usual soft limit of 1024
+       * is far below what a server meets; the hard limit is what the
+       * administrator allows. */
+      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+        {
+          limit.rlim_cur = limit.rlim_max;
+          if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+            north_mcp_log_warning (LOGGER, "Cannot raise the limit of open files: %s",
+                                   g_strerror (errno));
+        }
+      g_once_init_leave (&once, 1);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+
+static void
+north_mcp_http_listener_dispose (GObject *object)
+{
+  NorthMcpHttpListener *self = NORTH_MCP_HTTP_LISTENER (object);
+
+  if (!self->stopped)
+    north_mcp_http_listener_stop (self);
+
+  if (self->server != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->server), (gpointer *) &self->server);
+      self->server = NULL;
+    }
+  g_clear_object (&self->soup);
+
+  G_OBJECT_CLASS (north_mcp_http_listener_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_http_listener_finalize (GObject *object)
+{
+  NorthMcpHttpListener *self = NORTH_MCP_HTTP_LISTENER (object);
+
+  g_ptr_array_unref (self->watches);
+  g_ptr_array_unref (self->sockets);
+  g_main_context_unref (self->inert);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (north_mcp_http_listener_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_http_listener_class_init (NorthMcpHttpListenerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = north_mcp_http_listener_dispose;
+  object_class->finalize = north_mcp_http_listener_finalize;
+}
+
+static void
+north_mcp_http_listener_init (NorthMcpHttpListener *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->inert = g_main_context_new ();
+  self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  self->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+  self->retry_ms = RETRY_FIRST_MS;
+  g_queue_init (&self->clients);
+}

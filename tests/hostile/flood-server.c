@@ -1,0 +1,103 @@
+/* flood-server.c: a server whose tool `flood` streams `count` progress
+ * notifications of `size` bytes each (one per main loop turn), then
+ * answers "flooded N" (it stops early once the request is cancelled), and
+ * whose tool `blob` answers at once with a text of `size` bytes. For the
+ * hostile tests of clients that stop reading (test_connections.py).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include <north-mcp.h>
+
+typedef struct
+{
+  NorthMcpContext *context;
+  char            *message;
+  gint64           count;
+  gint64           sent;
+} Flood;
+
+static void
+flood_free (Flood *flood)
+{
+  g_object_unref (flood->context);
+  g_free (flood->message);
+  g_free (flood);
+}
+
+static gboolean
+flood_step (gpointer user_data)
+{
+  Flood *flood = user_data;
+  GCancellable *cancellable = north_mcp_context_get_cancellable (flood->context);
+  g_autoptr(NorthMcpToolResult) result = NULL;
+  g_autofree char *text = NULL;
+
+  if (flood->sent < flood->count && !g_cancellable_is_cancelled (cancellable))
+    {
+      flood->sent++;
+      north_mcp_context_report_progress (flood->context, (double) flood->sent,
+                                         (double) flood->count, flood->message);
+      return G_SOURCE_CONTINUE;
+    }
+
+  text = g_strdup_printf ("flooded %" G_GINT64_FORMAT, flood->sent);
+  result = north_mcp_tool_result_new_text (text);
+  north_mcp_context_return_tool_result (flood->context, result);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flood (NorthMcpTool    *tool,
+       NorthMcpContext *context,
+       JsonObject      *arguments,
+       gpointer         user_data)
+{
+  Flood *flood = g_new0 (Flood, 1);
+  gint64 size = json_object_get_int_member_with_default (arguments, "size", 1024);
+
+  flood->context = g_object_ref (context);
+  flood->count = json_object_get_int_member_with_default (arguments, "count", 10);
+  flood->message = g_malloc (CLAMP (size, 1, 1 << 20) + 1);
+  memset (flood->message, 'x', CLAMP (size, 1, 1 << 20));
+  flood->message[CLAMP (size, 1, 1 << 20)] = '\0';
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, flood_step, flood, (GDestroyNotify) flood_free);
+}
+
+static void
+blob (NorthMcpTool    *tool,
+      NorthMcpContext *context,
+      JsonObject      *arguments,
+      gpointer         user_data)
+{
+  gint64 size = CLAMP (json_object_get_int_member_with_default (arguments, "size", 1024), 1, 256 << 20);
+  g_autofree char *text = g_malloc (size + 1);
+  g_autoptr(NorthMcpToolResult) result = NULL;
+
+  memset (text, 'x', size);
+  text[size] = '\0';
+  result = north_mcp_tool_result_new_text (text);
+  north_mcp_context_return_tool_result (context, result);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("flood-server", "1.0.0");
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("flood", "Streams progress notifications");
+  g_autoptr(NorthMcpTool) blob_tool = north_mcp_tool_new ("blob", "Answers with a large text");
+  g_autoptr(GError) error = NULL;
+
+  if (!north_mcp_tool_set_input_schema_json (tool,
+                                             "{\"type\":\"object\",\"properties\":{"
+                                             "\"count\":{\"type\":\"integer\"},"
+                                             "\"size\":{\"type\":\"integer\"}}}", &error))
+    g_error ("%s", error->message);
+  north_mcp_tool_set_async_func (tool, flood, NULL, NULL);
+  north_mcp_server_add_tool (server, tool);
+  north_mcp_tool_set_async_func (blob_tool, blob, NULL, NULL);
+  north_mcp_server_add_tool (server, blob_tool);
+
+  return north_mcp_server_run (server, argc, argv);
+}

@@ -1,0 +1,392 @@
+"""Issue 10, point 1: connections. Client-closed keep-alive connections are
+released, running out of descriptors does not stop the listener, the soft
+descriptor limit is raised, idle connections time out (streams do not), and
+a client that stops reading loses its connection without pinning memory,
+while a resumable stream can be picked up again with Last-Event-ID."""
+
+import json
+import os
+import resource
+import socket
+import time
+
+import pytest
+
+from hostile import MCP_HEADERS, Server, fd_count, initialize_message, rss_kib, sse_or_json, wait_until
+
+FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
+                                           os.path.join(os.path.dirname(__file__), "..", "..",
+                                                        "build", "tests", "hostile")),
+                            "flood-server")
+
+
+def small_env():
+    """The environment, with a small ASan quarantine: freed memory would
+    otherwise count in the RSS up to 256 MB under the sanitizer build."""
+    env = dict(os.environ)
+    options = env.get("ASAN_OPTIONS", "")
+    env["ASAN_OPTIONS"] = (options + ":" if options else "") + "quarantine_size_mb=4"
+    return env
+
+
+def settled_fd_count(pid):
+    """The server's descriptor count once connections that clients closed
+    are gone (the same count twice, 0.2 s apart)."""
+    previous = fd_count(pid)
+    for _ in range(100):
+        time.sleep(0.2)
+        current = fd_count(pid)
+        if current == previous:
+            return current
+        previous = current
+    return previous
+
+
+def raw_connection(port, rcvbuf=None, timeout=30):
+    """A socket to the server; with RCVBUF, a small receive buffer set before
+    connecting (so that a client that does not read stops the server's
+    writes early)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(timeout)
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def http_request(method, path, body=b"", headers=None):
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def read_until_closed(sock, timeout=60):
+    """Everything the peer sends until it closes; None if it does not close
+    within TIMEOUT."""
+    sock.settimeout(timeout)
+    data = bytearray()
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return bytes(data)
+            data += chunk
+    except socket.timeout:
+        return None
+    except ConnectionResetError:
+        return bytes(data)
+
+
+def still_open(sock):
+    """TRUE if the peer has not closed SOCK: what it sent is read and
+    dropped until nothing more is there (open) or the end (closed)."""
+    sock.setblocking(False)
+    try:
+        while sock.recv(65536):
+            pass
+        return False
+    except BlockingIOError:
+        return True
+    except ConnectionResetError:
+        return False
+    finally:
+        sock.setblocking(True)
+
+
+def open_session(server, version="2025-06-18"):
+    headers = {"MCP-Protocol-Version": version}
+    status, response_headers, body = server.post_mcp(initialize_message(protocolVersion=version), headers)
+    assert status == 200, body
+    session = response_headers["mcp-session-id"] if "mcp-session-id" in response_headers \
+        else response_headers["Mcp-Session-Id"]
+    status, _, body = server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"},
+                                      {**headers, "Mcp-Session-Id": session})
+    assert status == 202, body
+    return session
+
+
+def flood_request(session, version, count, size, rid=2):
+    body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                       "params": {"name": "flood", "arguments": {"count": count, "size": size},
+                                  "_meta": {"progressToken": "p"}}}).encode()
+    return http_request("POST", "/mcp", body, {**MCP_HEADERS, "MCP-Protocol-Version": version,
+                                               "Mcp-Session-Id": session})
+
+
+def test_client_closed_keepalive_connections_release_descriptors():
+    server = Server()
+    try:
+        baseline = fd_count(server.pid)
+        for _ in range(5000):
+            # HTTP/1.1: the server keeps the connection; the client closes it.
+            conn = server.connection()
+            conn.request("GET", "/health")
+            response = conn.getresponse()
+            assert response.status == 200 and response.read() == b"OK"
+            assert response.getheader("Connection", "").lower() != "close"
+            conn.close()
+        assert wait_until(lambda: fd_count(server.pid) <= baseline + 16, timeout=60), \
+            f"{fd_count(server.pid)} descriptors open, {baseline} before 5,000 connections"
+        assert server.health()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_listener_survives_running_out_of_descriptors():
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    server = Server(preexec_fn=low_limit)
+    clients = []
+    try:
+        assert server.health()
+        # Connections that send nothing stay open: more than the server can
+        # hold. The ones it cannot accept wait in the backlog.
+        for _ in range(100):
+            clients.append(raw_connection(server.port))
+        assert wait_until(lambda: fd_count(server.pid) >= 60, timeout=60), fd_count(server.pid)
+        for sock in clients:
+            sock.close()
+        clients = []
+        # A fresh client is served once descriptors are free again.
+        assert server.health(timeout=60)
+        assert wait_until(lambda: "Accepting connections again" in server.stderr(), timeout=60)
+        # Said once for the episode, not once per failed accept().
+        assert server.stderr().count("Cannot accept connections") == 1, server.stderr()
+        for _ in range(20):
+            assert server.health()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        for sock in clients:
+            sock.close()
+        server.stop()
+
+
+def test_soft_descriptor_limit_is_raised_to_the_hard_limit():
+    hard = min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+
+    def low_soft_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard))
+
+    server = Server(preexec_fn=low_soft_limit)
+    try:
+        # Answered from the main loop: its signal handlers are in place.
+        assert server.health()
+        with open(f"/proc/{server.pid}/limits") as f:
+            line = next(line for line in f if line.startswith("Max open files"))
+        soft, hard_seen = line.split()[3:5]
+        assert (int(soft), int(hard_seen)) == (hard, hard), line
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_idle_connections_are_closed_but_streams_are_not():
+    server = Server("--idle-timeout", "1")
+    try:
+        session = open_session(server)
+        baseline = settled_fd_count(server.pid)
+
+        idle = raw_connection(server.port)
+        idle.sendall(http_request("GET", "/health"))
+        stream = raw_connection(server.port)
+        stream.sendall(http_request("GET", "/mcp", headers={
+            "Accept": "text/event-stream", "MCP-Protocol-Version": "2025-06-18",
+            "Mcp-Session-Id": session}))
+        stream.settimeout(30)
+        assert stream.recv(65536).startswith(b"HTTP/1.1 200")
+
+        # The idle connection gets its answer, then is closed by the server.
+        answer = read_until_closed(idle)
+        assert answer is not None and answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"OK"), answer
+        # Several idle timeouts later the stream is still there.
+        time.sleep(3.5)
+        assert still_open(stream)
+        assert wait_until(lambda: fd_count(server.pid) == baseline + 1)
+        assert server.health()
+        stream.close()
+        idle.close()
+        assert wait_until(lambda: fd_count(server.pid) <= baseline, timeout=30)
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_request_headers_that_never_end_are_dropped_after_the_timeout():
+    server = Server("--idle-timeout", "1")
+    try:
+        assert server.health()
+        baseline = settled_fd_count(server.pid)
+        # Both a first request and one after a complete request on the same
+        # connection: a byte now and then, the headers never complete.
+        slow = raw_connection(server.port)
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+        kept = raw_connection(server.port)
+        kept.sendall(http_request("GET", "/health"))
+        first = b""
+        while not first.endswith(b"\r\n\r\nOK"):
+            chunk = kept.recv(65536)
+            assert chunk, first
+            first += chunk
+        assert first.startswith(b"HTTP/1.1 200")
+        kept.sendall(b"GET /health HTTP/1.1\r\nX-Slow: a")
+        for _ in range(6):
+            time.sleep(0.5)
+            for sock in (slow, kept):
+                try:
+                    sock.sendall(b"a")
+                except OSError:
+                    pass
+        assert read_until_closed(slow) == b""
+        assert read_until_closed(kept) == b""
+        assert wait_until(lambda: fd_count(server.pid) <= baseline, timeout=30)
+        assert server.health()
+        slow.close()
+        kept.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_idle_timeout_zero_keeps_connections():
+    server = Server("--idle-timeout", "0")
+    try:
+        sock = raw_connection(server.port)
+        sock.sendall(http_request("GET", "/health"))
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(2.5)
+        assert still_open(sock)
+        sock.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_clients_that_stop_reading_lose_their_connection():
+    count, size, clients = 4000, 16384, 8
+    server = Server("--max-unsent-bytes", "262144", "--debug", program=FLOOD_SERVER, env=small_env())
+    sockets = []
+    try:
+        sessions = [open_session(server) for _ in range(clients)]
+        assert server.health()
+        baseline_fds = settled_fd_count(server.pid)
+        baseline_rss = rss_kib(server.pid)
+
+        # Each asks for 64 MB of events and reads none of them.
+        for session in sessions:
+            sock = raw_connection(server.port, rcvbuf=4096)
+            sock.sendall(flood_request(session, "2025-06-18", count, size))
+            sockets.append(sock)
+        assert wait_until(lambda: server.stderr().count("client stopped reading") == clients,
+                          timeout=300), server.stderr()[-2000:]
+        assert wait_until(lambda: fd_count(server.pid) <= baseline_fds, timeout=60), \
+            f"{fd_count(server.pid)} descriptors open, {baseline_fds} before"
+        assert server.health()
+        grown = rss_kib(server.pid) - baseline_rss
+        assert grown < 64 * 1024, f"RSS grew by {grown} KiB"
+
+        # What reached the clients is a small part of the stream, then the end.
+        for sock in sockets:
+            data = read_until_closed(sock)
+            assert data is not None and data.startswith(b"HTTP/1.1 200")
+            assert len(data) < count * size // 8
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
+
+
+def test_one_shot_answer_that_is_not_read_is_dropped_after_the_timeout():
+    size = 32 * 1024 * 1024
+    server = Server("--idle-timeout", "1", "--stateless", program=FLOOD_SERVER, env=small_env())
+    sock = None
+    try:
+        assert server.health()
+        baseline_fds = settled_fd_count(server.pid)
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                           "params": {"name": "blob", "arguments": {"size": size}}}).encode()
+        sock = raw_connection(server.port, rcvbuf=4096)
+        sock.sendall(http_request("POST", "/mcp", body, MCP_HEADERS))
+        # The answer is made, the client takes almost none of it: the server
+        # gives up on it (the answer is busy, not idle, so only the lack of
+        # progress can end it).
+        assert wait_until(lambda: fd_count(server.pid) > baseline_fds, timeout=60)
+        assert wait_until(lambda: fd_count(server.pid) <= baseline_fds, timeout=120), \
+            f"{fd_count(server.pid)} descriptors open, {baseline_fds} before"
+        assert server.health()
+        data = read_until_closed(sock)
+        assert data is not None and data.startswith(b"HTTP/1.1 200") and len(data) < size
+        # A client that reads gets the whole answer.
+        status, _, answer = server.request("POST", "/mcp", body, MCP_HEADERS, timeout=120)
+        assert status == 200 and len(answer) > size
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        if sock is not None:
+            sock.close()
+        server.stop()
+
+
+def parse_events(data):
+    """SSE events of a (de-chunked) body: list of (id, data)."""
+    events = []
+    for block in data.decode().split("\n\n"):
+        event_id, lines = None, []
+        for line in block.splitlines():
+            if line.startswith("id: "):
+                event_id = line[4:]
+            elif line.startswith("data: "):
+                lines.append(line[6:])
+        if event_id is not None or lines:
+            events.append((event_id, "\n".join(lines)))
+    return events
+
+
+def test_resumable_stream_reconnects_after_being_cut():
+    version = "2025-11-25"
+    count, size = 120, 16384
+    server = Server("--max-unsent-bytes", "65536", program=FLOOD_SERVER, env=small_env())
+    try:
+        session = open_session(server, version)
+        baseline_fds = settled_fd_count(server.pid)
+
+        sock = raw_connection(server.port, rcvbuf=4096)
+        sock.sendall(flood_request(session, version, count, size))
+        # Read the headers and the priming event (its id), then stop reading.
+        head = b""
+        while b"id: " not in head or not head.split(b"id: ", 1)[1].count(b"\n"):
+            chunk = sock.recv(1024)
+            assert chunk, head
+            head += chunk
+        priming = head.split(b"id: ", 1)[1].split(b"\n", 1)[0].decode().strip()
+        assert wait_until(lambda: fd_count(server.pid) <= baseline_fds, timeout=300), \
+            f"{fd_count(server.pid)} descriptors open, {baseline_fds} before"
+        assert server.health()
+
+        # The events the cut connection did not deliver, then the result.
+        status, headers, body = server.request("GET", "/mcp", headers={
+            "Accept": "text/event-stream", "MCP-Protocol-Version": version,
+            "Mcp-Session-Id": session, "Last-Event-ID": priming}, timeout=300)
+        assert status == 200, body
+        messages = [json.loads(data) for _, data in parse_events(body) if data]
+        progress = [m for m in messages if m.get("method") == "notifications/progress"]
+        results = [m for m in messages if m.get("id") == 2]
+        assert len(progress) == count
+        assert all(len(m["params"]["message"]) == size for m in progress)
+        assert results and results[0]["result"]["content"][0]["text"] == f"flooded {count}"
+        sock.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()

@@ -1,0 +1,503 @@
+/* test-tasks-http.c: task-augmented tools/call and tasks/get, tasks/update,
+ * tasks/cancel (SEP-2663) over the real Streamable HTTP transport
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include <north-mcp.h>
+#include "north-mcp-http-transport-private.h"
+#include "test-http-client.h"
+
+typedef struct {
+  NorthMcpServer        *server;
+  NorthMcpHttpTransport *transport;
+  SoupSession           *session;
+  char                  *url;
+  const char            *email;  /* the caller (server-secret auth), or NULL */
+} Fixture;
+
+#define CAPS_TASKS "{\"elicitation\":{},\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}"
+
+/* Tools. */
+
+static gboolean
+slow_done (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("slow result");
+
+  north_mcp_context_return_tool_result (context, result);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean status_message_taken;
+
+/* Answers 300 ms later; says what it does meanwhile. */
+static void
+slow_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  status_message_taken = north_mcp_context_set_task_status_message (context, "crunching");
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 300, slow_done, g_object_ref (context), g_object_unref);
+}
+
+static void
+quick_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("at once");
+
+  north_mcp_context_return_tool_result (context, result);
+}
+
+static gboolean
+huge_done (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autofree char *text = g_strnfill (2 * 1024 * 1024, 'x');
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
+
+  north_mcp_context_return_tool_result (context, result);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+huge_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT, huge_done, g_object_ref (context), g_object_unref);
+}
+
+static gboolean
+ask_done (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autoptr(JsonObject) schema = json_object_new ();
+
+  json_object_set_string_member (schema, "type", "object");
+  json_object_set_object_member (schema, "properties", json_object_new ());
+  north_mcp_context_add_elicitation_request (context, "a", "First?", schema);
+  north_mcp_context_add_elicitation_request (context, "b", "Second?", schema);
+  north_mcp_context_return_input_required (context, "round-two");
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks two questions (later, so that it is a task), then answers with
+ * what it got back and its own state. */
+static void
+ask_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  JsonObject *a = north_mcp_context_get_input_response (context, "a");
+  JsonObject *b = north_mcp_context_get_input_response (context, "b");
+
+  if (a == NULL || b == NULL)
+    {
+      g_idle_add_full (G_PRIORITY_DEFAULT, ask_done, g_object_ref (context), g_object_unref);
+      return;
+    }
+
+  {
+    g_autofree char *text = g_strdup_printf ("%s %s %s", json_object_get_string_member (a, "action"),
+                                             json_object_get_string_member (b, "action"),
+                                             north_mcp_context_get_request_state (context));
+    g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
+
+    north_mcp_context_return_tool_result (context, result);
+  }
+}
+
+static gboolean
+forever_cancelled (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+
+  if (!g_cancellable_is_cancelled (north_mcp_context_get_cancellable (context)))
+    return G_SOURCE_CONTINUE;
+  north_mcp_context_return_error_literal (context, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs until cancelled. */
+static void
+forever_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 20, forever_cancelled, g_object_ref (context), g_object_unref);
+}
+
+static void
+add (Fixture *f, const char *name, NorthMcpToolAsyncFunc func, NorthMcpTaskSupport support)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new (name, name);
+
+  north_mcp_tool_set_async_func (tool, func, NULL, NULL);
+  north_mcp_tool_set_task_support (tool, support);
+  north_mcp_server_add_tool (f->server, tool);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = north_mcp_server_new ("test-tasks-http", "1.0.0");
+  add (f, "slow", slow_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "quick", quick_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "huge", huge_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "ask", ask_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "forever", forever_func, NORTH_MCP_TASK_SUPPORT_REQUIRED);
+  add (f, "plain", slow_func, NORTH_MCP_TASK_SUPPORT_FORBIDDEN);
+
+  f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+  f->transport = north_mcp_http_transport_new (f->server);
+  g_assert_true (north_mcp_http_transport_listen (f->transport, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  f->url = g_strdup_printf ("http://127.0.0.1:%u/mcp", north_mcp_http_transport_get_port (f->transport));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  test_http_shutdown (&f->transport, &f->session);
+  g_clear_object (&f->server);
+  g_clear_pointer (&f->url, g_free);
+}
+
+/* One stateless request; @name is the Mcp-Name header (or NULL), @params
+ * the members of params before `_meta`. Returns the whole response. */
+static JsonObject *
+rpc_full (Fixture *f, const char *method, const char *name, const char *params, const char *caps,
+          guint *status)
+{
+  static int next_id = 1;
+  g_autofree char *body =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\",\"params\":{%s%s\"_meta\":{"
+                     "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                     "\"io.modelcontextprotocol/clientCapabilities\":%s}}}",
+                     next_id++, method, params, *params ? "," : "", caps);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", f->url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  soup_message_headers_replace (headers, "MCP-Protocol-Version", "2026-07-28");
+  soup_message_headers_replace (headers, "Mcp-Method", method);
+  if (name != NULL)
+    soup_message_headers_replace (headers, "Mcp-Name", name);
+  if (f->email != NULL)
+    {
+      soup_message_headers_replace (headers, "X-North-Server-Secret", "s3cret");
+      soup_message_headers_replace (headers, "X-North-User-Email", f->email);
+    }
+  answer = test_http_send_and_read (f->session, msg);
+  if (status != NULL)
+    *status = soup_message_get_status (msg);
+  node = json_from_string (g_bytes_get_data (answer, NULL), &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (node));
+}
+
+static JsonObject *
+result_of (JsonObject *response)
+{
+  g_assert_false (json_object_has_member (response, "error"));
+  return json_object_get_object_member (response, "result");
+}
+
+static gint64
+error_code (JsonObject *response)
+{
+  return json_object_get_int_member (json_object_get_object_member (response, "error"), "code");
+}
+
+static char *
+call_params (const char *tool)
+{
+  return g_strdup_printf ("\"name\":\"%s\",\"arguments\":{}", tool);
+}
+
+static char *
+task_params (const char *task_id)
+{
+  return g_strdup_printf ("\"taskId\":\"%s\"", task_id);
+}
+
+/* Starts @tool as a task; returns its id. */
+static char *
+start_task (Fixture *f, const char *tool)
+{
+  g_autofree char *params = call_params (tool);
+  g_autoptr(JsonObject) response = rpc_full (f, "tools/call", tool, params, CAPS_TASKS, NULL);
+  JsonObject *result = result_of (response);
+
+  g_assert_cmpstr (json_object_get_string_member (result, "resultType"), ==, "task");
+  g_assert_cmpstr (json_object_get_string_member (result, "status"), ==, "working");
+  g_assert_cmpint (json_object_get_int_member (result, "ttlMs"), >, 0);
+  g_assert_false (json_object_has_member (result, "result"));
+  g_assert_false (json_object_has_member (result, "requestState"));
+  g_assert_cmpuint (strlen (json_object_get_string_member (result, "taskId")), ==, 32);
+  return g_strdup (json_object_get_string_member (result, "taskId"));
+}
+
+static JsonObject *
+get_task (Fixture *f, const char *task_id)
+{
+  g_autofree char *params = task_params (task_id);
+  g_autoptr(JsonObject) response = rpc_full (f, "tasks/get", task_id, params, CAPS_TASKS, NULL);
+
+  return json_object_ref (result_of (response));
+}
+
+/* Polls until the task leaves @status (generous: only "still answers"). */
+static JsonObject *
+wait_task (Fixture *f, const char *task_id, const char *status)
+{
+  for (guint i = 0; i < 3000; i++)
+    {
+      JsonObject *task = get_task (f, task_id);
+      g_autoptr(GMainLoop) loop = NULL;
+
+      if (!g_str_equal (json_object_get_string_member (task, "status"), status))
+        return task;
+      json_object_unref (task);
+      loop = g_main_loop_new (NULL, FALSE);
+      g_timeout_add_once (20, (GSourceOnceFunc) g_main_loop_quit, loop);
+      g_main_loop_run (loop);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_discover_and_list (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonObject) discover = rpc_full (f, "server/discover", NULL, "", "{}", NULL);
+  g_autoptr(JsonObject) list = rpc_full (f, "tools/list", NULL, "", "{}", NULL);
+  JsonObject *capabilities = json_object_get_object_member (result_of (discover), "capabilities");
+  JsonArray *tools = json_object_get_array_member (result_of (list), "tools");
+
+  g_assert_true (json_object_has_member (json_object_get_object_member (capabilities, "extensions"),
+                                         "io.modelcontextprotocol/tasks"));
+  g_assert_false (json_object_has_member (capabilities, "tasks"));
+  for (guint i = 0; i < json_array_get_length (tools); i++)
+    {
+      JsonObject *tool = json_array_get_object_element (tools, i);
+      const char *name = json_object_get_string_member (tool, "name");
+      if (g_str_equal (name, "plain"))
+        g_assert_false (json_object_has_member (tool, "execution"));
+      else
+        g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (tool, "execution"),
+                                                        "taskSupport"), ==,
+                         g_str_equal (name, "forever") ? "required" : "optional");
+    }
+}
+
+/* Created, working with a status message, then completed with the result
+ * inlined; kept after the request that created it ended. */
+static void
+test_lifecycle (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = start_task (f, "slow");
+  g_autoptr(JsonObject) working = get_task (f, task_id);
+  g_autoptr(JsonObject) done = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  JsonObject *result;
+
+  g_assert_true (status_message_taken);
+  g_assert_cmpstr (json_object_get_string_member (working, "resultType"), ==, "complete");
+  g_assert_cmpstr (json_object_get_string_member (working, "status"), ==, "working");
+  g_assert_cmpstr (json_object_get_string_member (working, "statusMessage"), ==, "crunching");
+  done = wait_task (f, task_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  result = json_object_get_object_member (done, "result");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (result, "content"), 0), "text"), ==, "slow result");
+  g_assert_false (json_object_has_member (done, "error"));
+  g_assert_false (json_object_has_member (done, "statusMessage"));
+
+  /* Cancelling a finished task is acknowledged and changes nothing. */
+  {
+    g_autofree char *params = task_params (task_id);
+    g_autoptr(JsonObject) ack = rpc_full (f, "tasks/cancel", task_id, params, CAPS_TASKS, NULL);
+
+    g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+    g_assert_false (json_object_has_member (result_of (ack), "status"));
+  }
+  again = get_task (f, task_id);
+  g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "completed");
+}
+
+/* An answer given at once is the response: no task. */
+static void
+test_immediate_and_undeclared (Fixture *f, gconstpointer data)
+{
+  g_autofree char *quick = call_params ("quick");
+  g_autofree char *slow = call_params ("slow");
+  g_autofree char *forever = call_params ("forever");
+  g_autofree char *plain = call_params ("plain");
+  g_autoptr(JsonObject) now = rpc_full (f, "tools/call", "quick", quick, CAPS_TASKS, NULL);
+  g_autoptr(JsonObject) sync = rpc_full (f, "tools/call", "slow", slow, "{}", NULL);
+  g_autoptr(JsonObject) forbidden = rpc_full (f, "tools/call", "plain", plain, CAPS_TASKS, NULL);
+  g_autoptr(JsonObject) required = NULL;
+  guint status = 0;
+  JsonObject *data_object;
+
+  g_assert_cmpstr (json_object_get_string_member (result_of (now), "resultType"), ==, "complete");
+  g_assert_false (json_object_has_member (result_of (now), "taskId"));
+  /* Without the extension an optional tool answers in the response. */
+  g_assert_cmpstr (json_object_get_string_member (result_of (sync), "resultType"), ==, "complete");
+  g_assert_false (json_object_has_member (result_of (sync), "taskId"));
+  g_assert_false (json_object_has_member (result_of (forbidden), "taskId"));
+  /* Not a task: nowhere to show a status message. */
+  g_assert_false (status_message_taken);
+
+  required = rpc_full (f, "tools/call", "forever", forever, "{}", &status);
+  g_assert_cmpuint (status, ==, 400);
+  g_assert_cmpint (error_code (required), ==, -32021);
+  data_object = json_object_get_object_member (json_object_get_object_member (required, "error"), "data");
+  g_assert_true (json_object_has_member (json_object_get_object_member (json_object_get_object_member (
+                   data_object, "requiredCapabilities"), "extensions"), "io.modelcontextprotocol/tasks"));
+}
+
+static void
+test_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = start_task (f, "forever");
+  g_autofree char *params = task_params (task_id);
+  g_autoptr(JsonObject) undeclared = NULL;
+  g_autoptr(JsonObject) unknown = NULL;
+  g_autoptr(JsonObject) wrong_name = NULL;
+  g_autoptr(JsonObject) no_name = NULL;
+  g_autoptr(JsonObject) removed = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+  g_autoptr(JsonObject) cancelled = NULL;
+  guint status = 0;
+
+  undeclared = rpc_full (f, "tasks/get", task_id, params, "{}", &status);
+  g_assert_cmpint (error_code (undeclared), ==, -32021);
+  unknown = rpc_full (f, "tasks/get", "0123", "\"taskId\":\"0123\"", CAPS_TASKS, NULL);
+  g_assert_cmpint (error_code (unknown), ==, -32602);
+  wrong_name = rpc_full (f, "tasks/get", "0123", params, CAPS_TASKS, &status);
+  g_assert_cmpuint (status, ==, 400);
+  g_assert_cmpint (error_code (wrong_name), ==, -32020);
+  no_name = rpc_full (f, "tasks/cancel", NULL, params, CAPS_TASKS, &status);
+  g_assert_cmpint (error_code (no_name), ==, -32020);
+  removed = rpc_full (f, "tasks/result", NULL, params, CAPS_TASKS, NULL);
+  g_assert_cmpint (error_code (removed), ==, -32601);
+
+  /* Cancel stops the handler; the status settles to cancelled. */
+  ack = rpc_full (f, "tasks/cancel", task_id, params, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  cancelled = get_task (f, task_id);
+  g_assert_cmpstr (json_object_get_string_member (cancelled, "status"), ==, "cancelled");
+}
+
+/* A result larger than a task keeps fails the task, with a clear error. */
+static void
+test_result_too_large (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = start_task (f, "huge");
+  g_autoptr(JsonObject) done = wait_task (f, task_id, "working");
+  JsonObject *error = json_object_get_object_member (done, "error");
+
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "failed");
+  g_assert_false (json_object_has_member (done, "result"));
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32603);
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "larger than a task keeps"));
+}
+
+/* input_required: answered one key at a time with tasks/update; the
+ * handler's own state comes back in the next round. */
+static void
+test_input_required (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = start_task (f, "ask");
+  g_autoptr(JsonObject) waiting = wait_task (f, task_id, "working");
+  g_autoptr(JsonObject) partial = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  g_autoptr(JsonObject) ack1 = NULL;
+  g_autoptr(JsonObject) ack2 = NULL;
+  g_autofree char *first =
+    g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"action\":\"accept\",\"content\":{}},"
+                     "\"zzz\":{\"action\":\"accept\"}}", task_id);
+  g_autofree char *second =
+    g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"b\":{\"action\":\"decline\"}}", task_id);
+  JsonObject *requests;
+
+  g_assert_cmpstr (json_object_get_string_member (waiting, "status"), ==, "input_required");
+  requests = json_object_get_object_member (waiting, "inputRequests");
+  g_assert_cmpuint (json_object_get_size (requests), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (requests, "a"), "method"), ==,
+                   "elicitation/create");
+  g_assert_false (json_object_has_member (waiting, "requestState"));
+
+  ack1 = rpc_full (f, "tasks/update", task_id, first, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack1), "resultType"), ==, "complete");
+  partial = get_task (f, task_id);
+  g_assert_cmpstr (json_object_get_string_member (partial, "status"), ==, "input_required");
+  requests = json_object_get_object_member (partial, "inputRequests");
+  g_assert_false (json_object_has_member (requests, "a"));
+  g_assert_true (json_object_has_member (requests, "b"));
+
+  ack2 = rpc_full (f, "tasks/update", task_id, second, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack2), "resultType"), ==, "complete");
+  done = wait_task (f, task_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (json_object_get_object_member (done, "result"), "content"), 0),
+                     "text"), ==, "accept decline round-two");
+}
+
+/* A task of another identity is indistinguishable from an unknown one. */
+static void
+test_owners (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = NULL;
+  g_autofree char *params = NULL;
+  g_autoptr(JsonObject) other_get = NULL;
+  g_autoptr(JsonObject) unknown_get = NULL;
+  g_autoptr(JsonObject) other_cancel = NULL;
+  g_autoptr(JsonObject) mine = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+
+  north_mcp_auth_set_server_secret (north_mcp_server_get_auth (f->server), "s3cret");
+  f->email = "ada@example.com";
+  task_id = start_task (f, "forever");
+  params = task_params (task_id);
+
+  f->email = "eve@example.com";
+  other_get = rpc_full (f, "tasks/get", task_id, params, CAPS_TASKS, NULL);
+  unknown_get = rpc_full (f, "tasks/get", "0123", "\"taskId\":\"0123\"", CAPS_TASKS, NULL);
+  g_assert_cmpint (error_code (other_get), ==, -32602);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (other_get, "error"), "message"),
+                   ==,
+                   json_object_get_string_member (json_object_get_object_member (unknown_get, "error"), "message"));
+  other_cancel = rpc_full (f, "tasks/cancel", task_id, params, CAPS_TASKS, NULL);
+  g_assert_cmpint (error_code (other_cancel), ==, -32602);
+
+  f->email = "ada@example.com";
+  mine = get_task (f, task_id);
+  g_assert_cmpstr (json_object_get_string_member (mine, "status"), ==, "working");
+  ack = rpc_full (f, "tasks/cancel", task_id, params, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/tasks-http/discover-and-list", Fixture, NULL, fixture_setup, test_discover_and_list,
+              fixture_teardown);
+  g_test_add ("/tasks-http/lifecycle", Fixture, NULL, fixture_setup, test_lifecycle, fixture_teardown);
+  g_test_add ("/tasks-http/immediate-and-undeclared", Fixture, NULL, fixture_setup,
+              test_immediate_and_undeclared, fixture_teardown);
+  g_test_add ("/tasks-http/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  g_test_add ("/tasks-http/result-too-large", Fixture, NULL, fixture_setup, test_result_too_large,
+              fixture_teardown);
+  g_test_add ("/tasks-http/input-required", Fixture, NULL, fixture_setup, test_input_required,
+              fixture_teardown);
+  g_test_add ("/tasks-http/owners", Fixture, NULL, fixture_setup, test_owners, fixture_teardown);
+
+  return g_test_run ();
+}
