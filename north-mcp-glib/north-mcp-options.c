@@ -20,6 +20,7 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-origin-private.h"
+#include "north-mcp-tracer-private.h"
 
 typedef struct
 {
@@ -39,6 +40,9 @@ typedef struct
   char     *server_secret_file;
   char    **allowed_origins;
   char    **allowed_hosts;
+  gboolean  no_health_check;
+  gboolean  no_debug;
+  char     *path;
 } Options;
 
 static void
@@ -54,6 +58,7 @@ options_clear (Options *options)
   g_free (options->server_secret_file);
   g_strfreev (options->allowed_origins);
   g_strfreev (options->allowed_hosts);
+  g_free (options->path);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -216,6 +221,12 @@ parse_options (NorthMcpServer         *self,
       "Let web pages of this origin use the MCP endpoints, with CORS (repeatable)", "ORIGIN" },
     { "allowed-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_hosts,
       "Accept this name in the Host header, NAME or NAME:PORT (repeatable)", "HOST" },
+    { "no-health-check", 0, 0, G_OPTION_ARG_NONE, &options->no_health_check,
+      "Do not serve GET /health", NULL },
+    { "no-debug", 0, 0, G_OPTION_ARG_NONE, &options->no_debug,
+      "No debug logging, whatever the DEBUG environment variable says", NULL },
+    { "path", 0, 0, G_OPTION_ARG_STRING, &options->path,
+      "Serve Streamable HTTP at this path (default /mcp)", "PATH" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -263,6 +274,16 @@ parse_options (NorthMcpServer         *self,
       return FALSE;
     }
 
+  if (options->debug && options->no_debug)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "--debug and --no-debug exclude each other");
+      return FALSE;
+    }
+
+  if (options->path != NULL && !north_mcp_server_set_path (self, options->path, error))
+    return FALSE;
+
   return check_origin_options (options, error) && resolve_server_secret (options, error);
 }
 
@@ -281,6 +302,10 @@ apply_options (NorthMcpServer *self,
     north_mcp_server_set_stateless (self, FALSE);
   if (options->debug)
     north_mcp_server_set_debug (self, TRUE);
+  if (options->no_debug)
+    north_mcp_server_set_debug (self, FALSE);
+  if (options->no_health_check)
+    north_mcp_server_set_health_check (self, FALSE);
   if (options->server_secret != NULL)
     north_mcp_auth_set_server_secret (auth, options->server_secret);
   if (options->trusted_issuers != NULL)
@@ -658,7 +683,7 @@ print_listening (NorthMcpServer        *self,
   fprintf (stderr, "listening on http://%s%s%s:%u%s\n",
            ipv6 ? "[" : "", host, ipv6 ? "]" : "",
            north_mcp_server_get_bound_port (self),
-           transport == NORTH_MCP_TRANSPORT_SSE ? "/sse" : "/mcp");
+           transport == NORTH_MCP_TRANSPORT_SSE ? "/sse" : north_mcp_server_get_path (self));
   fflush (stderr);
 }
 
@@ -677,7 +702,12 @@ print_listening (NorthMcpServer        *self,
  * - `--host HOST` (default `127.0.0.1`), `--port PORT` (default
  *   #NorthMcpServer:port; `0` picks a free one)
  * - `--stateless` (JSON responses, no sessions) or `--stateful` (default)
- * - `--debug` (also the `DEBUG` environment variable)
+ * - `--debug` (also the `DEBUG` environment variable); `--no-debug`
+ *   switches it off whatever `DEBUG` says
+ * - `--no-health-check`: no `GET /health`
+ * - `--path PATH`: the Streamable HTTP endpoint's path (default `/mcp`;
+ *   see [method@NorthMcp.Server.set_path]); the legacy `/sse` and
+ *   `/messages/` stay at the root
  * - `--server-secret SECRET`, `--trusted-issuer URL` (repeatable),
  *   `--require-auth`, `--audience AUD`
  * - `--server-secret-file PATH`: the server secret from a file (trailing
@@ -698,7 +728,7 @@ print_listening (NorthMcpServer        *self,
  *   `0`: never), `--max-unsent-bytes BYTES`
  *   (#NorthMcpServer:max-unsent-bytes, default 4 MiB)
  *
- * HTTP transports print `listening on http://HOST:PORT/mcp` on standard
+ * HTTP transports print `listening on http://HOST:PORT/PATH` on standard
  * error once they listen.
  *
  * Returns: the exit status for main(): 0 after a clean shutdown, 1 when
@@ -789,6 +819,9 @@ north_mcp_server_run (NorthMcpServer  *self,
   _north_mcp_server_set_loop (self, NULL);
   north_mcp_server_stop (self);
   stop_workers (&workers);
+  /* Send the spans still queued (bounded by the export timeout). */
+  if (north_mcp_trace_peek_tracer (self) != NULL)
+    north_mcp_tracer_shutdown (north_mcp_trace_peek_tracer (self));
 
   return 0;
 }

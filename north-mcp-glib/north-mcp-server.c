@@ -62,6 +62,7 @@ struct _NorthMcpServer
   guint                  port;
   gboolean               stateless;
   gboolean               health_check;
+  char                  *mcp_path;         /* NULL: /mcp */
   gsize                  max_body_size;
   guint                  idle_timeout;     /* seconds */
   guint64                max_unsent_bytes;
@@ -193,6 +194,7 @@ north_mcp_server_finalize (GObject *object)
   g_free (self->title);
   g_free (self->instructions);
   g_free (self->host);
+  g_free (self->mcp_path);
   g_strfreev (self->allowed_origins);
   g_strfreev (self->allowed_hosts);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
@@ -1120,6 +1122,79 @@ north_mcp_server_set_health_check (NorthMcpServer *self,
 
   self->health_check = enabled;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEALTH_CHECK]);
+}
+
+/**
+ * north_mcp_server_get_path:
+ * @self: a server
+ *
+ * Gets the path of the Streamable HTTP endpoint.
+ *
+ * Returns: the path, `/mcp` unless set
+ *
+ * Since: 0.2
+ */
+const char *
+north_mcp_server_get_path (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return self->mcp_path != NULL ? self->mcp_path : "/mcp";
+}
+
+/**
+ * north_mcp_server_set_path:
+ * @self: a server
+ * @path: an absolute path such as `/mcp` or `/tools/v1/mcp`
+ * @error: return location for a %NORTH_MCP_ERROR_INVALID_CONFIGURATION
+ *
+ * Sets the path of the Streamable HTTP endpoint (`--path`), before the
+ * server starts. North authentication covers it wherever it is. The
+ * legacy HTTP+SSE endpoints stay at `/sse` and `/messages/`, and
+ * `/health` stays where it is: @path may not be one of them. A path is
+ * at most 256 bytes of printable ASCII, starts with `/`, and has no
+ * query, fragment, `//` or dot segments.
+ *
+ * Returns: whether @path was accepted
+ *
+ * Since: 0.2
+ */
+gboolean
+north_mcp_server_set_path (NorthMcpServer  *self,
+                           const char      *path,
+                           GError         **error)
+{
+  g_autofree char *normal = NULL;
+  gsize length;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  length = strlen (path);
+  for (gsize i = 0; i < length; i++)
+    if (path[i] <= ' ' || path[i] > '~' || path[i] == '?' || path[i] == '#' || path[i] == '%')
+      length = 0;
+  if (length == 0 || length > 256 || path[0] != '/' || strstr (path, "//") != NULL ||
+      strstr (path, "/./") != NULL || strstr (path, "/../") != NULL ||
+      g_str_has_suffix (path, "/.") || g_str_has_suffix (path, "/.."))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid MCP endpoint path: use an absolute path such as /mcp");
+      return FALSE;
+    }
+  /* One trailing slash is tolerated on requests, so it is not kept. */
+  normal = length > 1 && path[length - 1] == '/' ? g_strndup (path, length - 1) : g_strdup (path);
+  if (g_str_equal (normal, "/sse") || g_str_equal (normal, "/health") ||
+      g_str_equal (normal, "/messages") || g_str_has_prefix (normal, "/messages/"))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid MCP endpoint path %s: /sse, /messages/ and /health are taken", normal);
+      return FALSE;
+    }
+
+  g_free (self->mcp_path);
+  self->mcp_path = g_steal_pointer (&normal);
+  return TRUE;
 }
 
 /**

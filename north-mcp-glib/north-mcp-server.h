@@ -38,7 +38,8 @@ G_DECLARE_FINAL_TYPE (NorthMcpServer, north_mcp_server, NORTH_MCP, SERVER, GObje
  *
  * Answers a custom HTTP route. Custom routes are not subject to North
  * authentication; @user is set only when the request happened to carry
- * credentials that authenticate.
+ * credentials that authenticate. [func@NorthMcp.get_north_context] gives
+ * the request's `X-North-Context-*` headers, with or without credentials.
  */
 typedef void (*NorthMcpRouteFunc) (NorthMcpServer    *server,
                                    SoupServerMessage *message,
@@ -106,6 +107,12 @@ gboolean               north_mcp_server_get_health_check      (NorthMcpServer   
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_health_check      (NorthMcpServer        *self,
                                                                gboolean               enabled);
+NORTH_MCP_AVAILABLE_IN_ALL
+const char            *north_mcp_server_get_path              (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_set_path              (NorthMcpServer        *self,
+                                                               const char            *path,
+                                                               GError               **error);
 NORTH_MCP_AVAILABLE_IN_ALL
 gsize                  north_mcp_server_get_max_body_size     (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL

@@ -15,6 +15,8 @@
 #include "north-mcp-content.h"
 #include "north-mcp-tool-result.h"
 #include "north-mcp-feature.h"
+#include "north-mcp-span.h"
+#include "north-mcp-tracer.h"
 #include "north-mcp-tool.h"
 #include "north-mcp-context.h"
 #include "north-mcp-completion.h"

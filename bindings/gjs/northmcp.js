@@ -132,6 +132,38 @@ export function getAuthenticatedUser(context = null) {
     return userToJs(user);
 }
 
+/**
+ * The North context of a request as a plain object: every
+ * `X-North-Context-*` header, keyed by the rest of its name in lower case,
+ * empty values kept, with or without credentials. Of @context, of the
+ * request running now (see currentContext()), or, in a custom route
+ * callback, of the route's request; {} elsewhere.
+ */
+export function getNorthContext(context = null) {
+    const current = context ?? currentContext();
+    return {...(current ? current.get_north_context() : NorthMcp.get_north_context()) ?? {}};
+}
+
+/**
+ * A result item North (1.13 and later) shows as a cited document, as
+ * NorthMcp.Citation builds it: `{text, title, url, _north_metadata:
+ * {renderer: 'document', content, title, url, label, meta: {author_name,
+ * last_updated, page_number}}}`, members not given left out.
+ * @lastUpdated: a Date, or Unix seconds. Return an array of these from a
+ * tool.
+ */
+export function citation(content, {title = null, url = null, label = null, authorName = null,
+    lastUpdated = null, pageNumber = null} = {}) {
+    const seconds = lastUpdated instanceof Date ? lastUpdated.getTime() / 1000 : lastUpdated;
+    const properties = {title, url, label, author_name: authorName, page_number: pageNumber,
+        last_updated: seconds === null ? null : GLib.DateTime.new_from_unix_utc(Math.floor(seconds))};
+    const item = new NorthMcp.Citation({
+        content,
+        ...Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== null)),
+    });
+    return jsonToJs(item.to_json());
+}
+
 /** A Promise resolved after @milliseconds, on the GLib main loop. */
 export function sleep(milliseconds) {
     return new Promise(resolve => {
@@ -234,6 +266,52 @@ const contextMethods = {
     },
 };
 contextMethods.reportProgress = contextMethods.progress;
+
+/**
+ * Runs @func(span) inside a child span of the request's span (an
+ * OpenTelemetry span; see NorthMcp.Tracer) and ends the span when @func
+ * returns or its Promise settles. A throw or rejection marks the span
+ * failed with the error's class name (its message only when the tracer
+ * records error details) and is passed on. @attributes: strings, numbers,
+ * booleans. Returns what @func returns.
+ */
+contextMethods.span = function (name, func, attributes = {}) {
+    const span = this.start_span(name);
+    setSpanAttributes(span, attributes);
+    const fail = error => {
+        span.record_error(error?.constructor?.name ?? 'Error', String(error?.message ?? error));
+        span.end();
+        throw error;
+    };
+    let value;
+    try {
+        value = func(span);
+    } catch (error) {
+        fail(error);
+    }
+    if (value && typeof value.then === 'function') {
+        return value.then(result => {
+            span.end();
+            return result;
+        }, fail);
+    }
+    span.end();
+    return value;
+};
+
+/** Sets attributes of a span from a plain object. */
+export function setSpanAttributes(span, attributes = {}) {
+    for (const [key, value] of Object.entries(attributes ?? {})) {
+        if (typeof value === 'boolean')
+            span.set_attribute_boolean(key, value);
+        else if (Number.isInteger(value))
+            span.set_attribute_int(key, value);
+        else if (typeof value === 'number')
+            span.set_attribute_double(key, value);
+        else
+            span.set_attribute_string(key, String(value));
+    }
+}
 
 // context.debug/info/notice/warning/error(message or data, {logger}).
 for (const [name, level] of Object.entries(LOG_LEVELS)) {

@@ -65,6 +65,12 @@ whoami (NorthMcpTool     *tool,
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(JsonNode) node = NULL;
   const char *email = user != NULL ? north_mcp_user_get_email (user) : NULL;
+  /* A child span of the request's span; it records only when tracing is
+   * configured (OTEL_EXPORTER_OTLP_ENDPOINT and friends). */
+  g_autoptr(NorthMcpSpan) span = north_mcp_context_start_span (context, "collect-north-context");
+
+  north_mcp_span_set_attribute_int (span, "north.context.count",
+                                    g_hash_table_size (north_mcp_context_get_north_context (context)));
 
   if (email != NULL)
     json_object_set_string_member (object, "email", email);
@@ -72,12 +78,14 @@ whoami (NorthMcpTool     *tool,
     json_object_set_null_member (object, "email");
   json_object_set_member (object, "connector_access_tokens",
                           string_table_to_json (user != NULL ? north_mcp_user_get_connector_access_tokens (user) : NULL));
+  /* Every X-North-Context-* header, with or without credentials. */
   json_object_set_member (object, "context",
-                          string_table_to_json (user != NULL ? north_mcp_user_get_context (user) : NULL));
+                          string_table_to_json (north_mcp_context_get_north_context (context)));
   json_object_set_boolean_member (object, "id_token_present",
                                   user != NULL && north_mcp_user_get_id_token (user) != NULL);
 
   node = json_node_init_object (json_node_alloc (), object);
+  north_mcp_span_end (span);
   return north_mcp_tool_result_new_structured (node);
 }
 

@@ -1,6 +1,7 @@
 /* server-with-custom-routes: routes of your own next to /mcp.
  *
- * `GET /ready` answers JSON and `GET /metrics` Prometheus text; both are
+ * `GET /ready` answers JSON, `GET /metrics` Prometheus text and `GET /context`
+ * the North context of its `X-North-Context-*` headers; all are
  * public (custom routes bypass North authentication), like the built-in
  * `GET /health`.
  *
@@ -66,6 +67,39 @@ ready_route (NorthMcpServer    *server,
                            north_mcp_server_get_name (server), tools->len));
 }
 
+/* The North context of the request: public, like every custom route. */
+static void
+context_route (NorthMcpServer    *server,
+               SoupServerMessage *message,
+               const char        *path,
+               NorthMcpUser      *user,
+               gpointer           user_data)
+{
+  g_autoptr(GHashTable) context = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (!is_get (message))
+    return;
+
+  context = north_mcp_get_north_context ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "context");
+  json_builder_begin_object (builder);
+  g_hash_table_iter_init (&iter, context);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      json_builder_set_member_name (builder, key);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  answer (message, SOUP_STATUS_OK, "application/json", json_to_string (root, FALSE));
+}
+
 static void
 metrics_route (NorthMcpServer    *server,
                SoupServerMessage *message,
@@ -102,6 +136,7 @@ main (int    argc,
   north_mcp_server_add_tool (server, tool);
   north_mcp_server_add_route (server, "/ready", ready_route, NULL, NULL);
   north_mcp_server_add_route (server, "/metrics", metrics_route, &stats, NULL);
+  north_mcp_server_add_route (server, "/context", context_route, NULL, NULL);
 
   return north_mcp_server_run (server, argc, argv);
 }

@@ -13,7 +13,7 @@
 // SPDX-License-Identifier: MIT
 
 import System from 'system';
-import {Server, AuthenticationError, getAuthenticatedUser, sleep}
+import {Server, AuthenticationError, getAuthenticatedUser, getNorthContext, sleep}
     from '../../bindings/gjs/northmcp.js';
 
 const server = new Server({name: 'Demo', version: '1.0.0', port: 5222});
@@ -41,19 +41,26 @@ server.tool('add', {
 server.tool('whoami', {
     description: 'Tell what the server knows of the North user calling it',
     readOnly: true,
-}, () => {
+}, (args, context) => {
+    // Every X-North-Context-* header, with or without credentials. The
+    // span records only when tracing is configured (OTEL_* variables).
+    const northContext = context.span('collect-north-context', span => {
+        const found = getNorthContext(context);
+        span.set_attribute_int('north.context.count', Object.keys(found).length);
+        return found;
+    });
     try {
-        const user = getAuthenticatedUser();
+        const user = getAuthenticatedUser(context);
         return {
             email: user.email,
             connector_access_tokens: user.connectorAccessTokens,
-            context: user.context,
+            context: northContext,
             id_token_present: user.idToken !== null,
         };
     } catch (error) {
         if (!(error instanceof AuthenticationError))
             throw error;
-        return {email: null, connector_access_tokens: {}, context: {}, id_token_present: false};
+        return {email: null, connector_access_tokens: {}, context: northContext, id_token_present: false};
     }
 });
 

@@ -10,7 +10,7 @@
 // SPDX-License-Identifier: MIT
 
 import System from 'system';
-import {Server} from '../../bindings/gjs/northmcp.js';
+import {Server, citation} from '../../bindings/gjs/northmcp.js';
 
 const server = new Server({name: 'Citations Demo', version: '1.0.0', port: 5222});
 
@@ -23,20 +23,9 @@ const DOCUMENTS = [
         Date.UTC(2023, 10, 30), 7, 'Passwords must be rotated every 90 days and never shared.'],
 ];
 
+// citation() writes the North 1.13 document shape.
 function cited([title, url, author, updated, page, text]) {
-    return {
-        text, title, url,
-        _north_metadata: {
-            renderer: 'document',
-            content: text,
-            title, url,
-            meta: {
-                author_name: author,
-                last_updated: String(updated / 1000),
-                page_number: page,
-            },
-        },
-    };
+    return citation(text, {title, url, authorName: author, lastUpdated: new Date(updated), pageNumber: page});
 }
 
 server.tool('search_documents', {

@@ -45,14 +45,19 @@ def add(a: int, b: int) -> int:
 @mcp.tool(read_only=True)
 def whoami() -> dict:
     """Tell what the server knows of the North user calling it"""
+    # Every X-North-Context-* header, with or without credentials. The
+    # span records only when tracing is configured (OTEL_* variables).
+    with NorthMcp.span("collect-north-context") as span:
+        context = NorthMcp.get_north_context()
+        span.set_attribute("north.context.count", len(context))
     try:
         user = NorthMcp.get_authenticated_user()
     except NorthMcp.AuthenticationError:
-        return {"email": None, "connector_access_tokens": {}, "context": {},
+        return {"email": None, "connector_access_tokens": {}, "context": context,
                 "id_token_present": False}
     return {"email": user.email,
             "connector_access_tokens": user.connector_access_tokens,
-            "context": user.context,
+            "context": context,
             "id_token_present": user.id_token is not None}
 
 

@@ -4,8 +4,9 @@
 North shows the sources of a tool result when each item carries
 ``_north_metadata``: ``renderer: "document"`` and the ``content`` to show,
 with ``title``, ``url`` and, under ``meta``, the author, the last update
-time and the page. Keep ``title`` and ``url`` at the top level of the item
-as well: North labels the tool call with them.
+time and the page; ``title`` and ``url`` stand at the top level of the item
+as well: North labels the tool call with them. ``NorthMcp.citation()``
+builds such an item.
 
 A list is returned as one text block per item, and as structured content
 ``{"result": [...]}``.
@@ -41,22 +42,9 @@ DOCUMENTS = [
 
 
 def cited(title, url, author, updated, page, text):
-    return {
-        "text": text,
-        "title": title,
-        "url": url,
-        "_north_metadata": {
-            "renderer": "document",
-            "content": text,
-            "title": title,
-            "url": url,
-            "meta": {
-                "author_name": author,
-                "last_updated": str(int(updated.timestamp())),
-                "page_number": page,
-            },
-        },
-    }
+    # NorthMcp.citation() writes the North 1.13 document shape.
+    return NorthMcp.citation(text, title=title, url=url, author_name=author,
+                             last_updated=updated, page_number=page)
 
 
 @mcp.tool(read_only=True)

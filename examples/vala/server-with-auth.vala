@@ -58,7 +58,13 @@ static NorthMcp.ToolResult whoami (NorthMcp.Tool tool, NorthMcp.Context context,
         result.set_null_member ("email");
     result.set_member ("connector_access_tokens",
                        string_table_to_json (user != null ? user.get_connector_access_tokens () : null));
-    result.set_member ("context", string_table_to_json (user != null ? user.get_context () : null));
+    /* Every X-North-Context-* header, with or without credentials, in a
+     * child span that records only when tracing is configured. */
+    var span = context.start_span ("collect-north-context");
+    unowned HashTable<string, string> north_context = context.get_north_context ();
+    span.set_attribute_int ("north.context.count", north_context.size ());
+    result.set_member ("context", string_table_to_json (north_context));
+    span.end ();
     result.set_boolean_member ("id_token_present", user != null && user.get_id_token () != null);
 
     var node = new Json.Node (Json.NodeType.OBJECT);

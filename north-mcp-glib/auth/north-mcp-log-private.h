@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  * caller checks whether debug is on. Thread-safe; a line is written whole.
  *
  * The line is a structured GLib record (GLIB_DOMAIN and NORTH_MCP_LOGGER:
- * the logger; NORTH_MCP_LEVEL: DEBUG or WARNING; PRIORITY; MESSAGE) that
+ * the logger; NORTH_MCP_LEVEL: DEBUG or WARNING; PRIORITY; MESSAGE; inside
+ * a traced request NORTH_MCP_TRACE_ID and NORTH_MCP_SPAN_ID) that
  * north_mcp_log_writer() formats. It goes through g_log_structured_array()
  * once north_mcp_log_install_writer() has run, else straight to that
  * writer: GLib has one writer per process, set once (a second

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "north-mcp-log-private.h"
+#include "north-mcp-context.h"
 
 #define REDACT_PREFIX_LENGTH 10
 /* Values shorter than this show nothing at all. */
@@ -18,6 +19,9 @@
  * (also its GLIB_DOMAIN) and its level name as the line shows it. */
 #define FIELD_LOGGER "NORTH_MCP_LOGGER"
 #define FIELD_LEVEL "NORTH_MCP_LEVEL"
+/* And, inside a traced request, the trace and the span. */
+#define FIELD_TRACE_ID "NORTH_MCP_TRACE_ID"
+#define FIELD_SPAN_ID "NORTH_MCP_SPAN_ID"
 
 static gint writer_installed; /* atomic */
 
@@ -35,6 +39,7 @@ north_mcp_log_writer (GLogLevelFlags   log_level,
                       gpointer         user_data)
 {
   const char *logger = NULL, *level = NULL, *message = NULL;
+  const char *trace_id = NULL, *span_id = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *stamp = NULL;
   g_autofree char *line = NULL;
@@ -47,13 +52,23 @@ north_mcp_log_writer (GLogLevelFlags   log_level,
         level = field_string (&fields[i]);
       else if (g_str_equal (fields[i].key, "MESSAGE"))
         message = field_string (&fields[i]);
+      else if (g_str_equal (fields[i].key, FIELD_TRACE_ID))
+        trace_id = field_string (&fields[i]);
+      else if (g_str_equal (fields[i].key, FIELD_SPAN_ID))
+        span_id = field_string (&fields[i]);
     }
   if (logger == NULL || level == NULL || message == NULL)
     return g_log_writer_default (log_level, fields, n_fields, user_data);
 
   now = g_date_time_new_now_local ();
   stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
-  line = g_strdup_printf ("%s - %s - %s - %s\n", stamp, logger, level, message);
+  /* Inside a traced request, the line says which trace and span, as the
+   * North Python SDK's TraceContextFormatter does. */
+  if (trace_id != NULL && span_id != NULL)
+    line = g_strdup_printf ("%s - %s - %s - %s [trace_id=%s span_id=%s]\n", stamp, logger, level,
+                            message, trace_id, span_id);
+  else
+    line = g_strdup_printf ("%s - %s - %s - %s\n", stamp, logger, level, message);
 
   /* One write per line, so that lines of several threads do not mix. */
   flockfile (stderr);
@@ -84,13 +99,24 @@ north_mcp_log_message (const char *logger,
 {
   g_autofree char *message = g_strdup_vprintf (format, args);
   gboolean debug = g_str_equal (level, "DEBUG");
-  const GLogField fields[] = {
+  NorthMcpContext *context = north_mcp_context_get_current ();
+  NorthMcpSpan *span = context != NULL ? north_mcp_context_get_span (context) : NULL;
+  GLogField fields[] = {
     { "GLIB_DOMAIN", logger, -1 },
     { "PRIORITY", debug ? "7" : "4", -1 },
     { "MESSAGE", message, -1 },
     { FIELD_LOGGER, logger, -1 },
     { FIELD_LEVEL, level, -1 },
+    { FIELD_TRACE_ID, NULL, -1 },
+    { FIELD_SPAN_ID, NULL, -1 },
   };
+  gsize n_fields = G_N_ELEMENTS (fields) - 2;
+
+  if (span != NULL)
+    {
+      fields[n_fields++].value = north_mcp_span_get_trace_id (span);
+      fields[n_fields++].value = north_mcp_span_get_span_id (span);
+    }
 
   /* Through GLib only when the process's writer is known to be ours:
    * GLib has one writer per process, set once, that a library may not
@@ -98,10 +124,10 @@ north_mcp_log_message (const char *logger,
    * G_DEBUG=fatal-warnings does not turn into an abort. */
   if (g_atomic_int_get (&writer_installed))
     g_log_structured_array (debug ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_MESSAGE,
-                            fields, G_N_ELEMENTS (fields));
+                            fields, n_fields);
   else
     north_mcp_log_writer (debug ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_MESSAGE,
-                          fields, G_N_ELEMENTS (fields), NULL);
+                          fields, n_fields, NULL);
 }
 
 void

@@ -9,6 +9,8 @@
  */
 #pragma once
 
+#include <libsoup/soup.h>
+
 #include "north-mcp-context-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
@@ -46,6 +48,9 @@ struct _NorthMcpContext
   NorthMcpCacheScope    cache_scope;
   gulong                channel_cancelled_id;
   NorthMcpFeature      *feature;          /* what the request runs, kept alive */
+  SoupMessageHeaders   *request_headers;  /* the HTTP request's, or NULL */
+  GHashTable           *north_context;    /* X-North-Context-*, made on demand */
+  NorthMcpSpan         *span;             /* NULL unless tracing is on */
 };
 
 /* A task of @self whose callback runs with @self current (see

@@ -11,6 +11,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-tracer-private.h"
 #include "north-mcp-util-private.h"
 
 static void
@@ -547,6 +548,18 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   json_object_set_string_member (params, "uri", uri);
   reader = north_mcp_context_new (self->server, NULL, self->user, channel, id,
                                   "resources/read", params, self->protocol_version);
+  /* The read is a step of this request: the same North context, and a
+   * child span of this request's span rather than a trace of its own. */
+  g_clear_pointer (&reader->request_headers, soup_message_headers_unref);
+  if (self->request_headers != NULL)
+    reader->request_headers = soup_message_headers_ref (self->request_headers);
+  g_clear_object (&reader->span);
+  if (self->span != NULL)
+    {
+      reader->span = north_mcp_trace_start_child (self->server, self->span, "resources/read");
+      north_mcp_span_set_attribute_string (reader->span, "mcp.method.name", "resources/read");
+      north_mcp_span_set_attribute_string (reader->span, "mcp.resource.uri", uri);
+    }
 
   /* The handler may run now, in this thread: keep the caller's current
    * context around it. */

@@ -15,6 +15,8 @@
 #include "north-mcp-session-private.h"
 #include "north-mcp-user.h"
 #include "north-mcp-util-private.h"
+#include "north-mcp-request-scope-private.h"
+#include "north-mcp-tracer-private.h"
 
 /**
  * NorthMcpContext:
@@ -169,6 +171,8 @@ static void
 finish_request (NorthMcpContext *self,
                 JsonNode        *response)
 {
+  if (self->span != NULL)
+    north_mcp_trace_request_end (self->span, response);
   if (!end_request (self))
     return;
 
@@ -182,6 +186,8 @@ static void
 finish_request_text (NorthMcpContext *self,
                      GString         *text)
 {
+  if (self->span != NULL)
+    north_mcp_trace_request_end (self->span, NULL);
   if (end_request (self))
     north_mcp_channel_send_response_text (self->channel, text);
   else
@@ -234,6 +240,7 @@ north_mcp_context_dispose (GObject *object)
           stand_in->id = json_node_ref (self->id);
           stand_in->main_context = g_main_context_ref (self->main_context);
           stand_in->cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
+          stand_in->span = g_steal_pointer (&self->span);
           run_on_main_context (stand_in, finish_request, response, NULL);
           g_object_unref (stand_in);
         }
@@ -251,6 +258,11 @@ north_mcp_context_dispose (GObject *object)
   g_clear_object (&self->user);
   g_clear_object (&self->server);
   g_clear_object (&self->feature);
+  /* Answered, or dropped without a channel: the span ends with the
+   * context (ending twice does nothing); a stand-in above took it. */
+  if (self->span != NULL)
+    north_mcp_span_end (self->span);
+  g_clear_object (&self->span);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->dispose (object);
 }
@@ -270,6 +282,8 @@ north_mcp_context_finalize (GObject *object)
   g_clear_pointer (&self->client_capabilities, json_object_unref);
   g_free (self->request_state);
   g_clear_pointer (&self->input_requests, json_object_unref);
+  g_clear_pointer (&self->north_context, g_hash_table_unref);
+  g_clear_pointer (&self->request_headers, soup_message_headers_unref);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->finalize (object);
 }
@@ -312,6 +326,11 @@ north_mcp_context_new (NorthMcpServer  *server,
   self->method = g_strdup (method);
   self->params = params != NULL ? json_object_ref (params) : json_object_new ();
   self->protocol_version = g_strdup (protocol_version);
+  /* Kept, not read: most handlers never ask for the North context. */
+  self->request_headers = north_mcp_request_scope_get_headers ();
+  if (self->request_headers != NULL)
+    soup_message_headers_ref (self->request_headers);
+  self->span = north_mcp_trace_request_begin (server, session, id, method, self->params, protocol_version);
   meta = north_mcp_object_get_object (self->params, "_meta");
   if (meta != NULL && json_object_has_member (meta, "progressToken"))
     {
@@ -448,6 +467,120 @@ north_mcp_get_authenticated_user (void)
   NorthMcpContext *context = north_mcp_context_get_current ();
 
   return context != NULL ? context->user : NULL;
+}
+
+/**
+ * north_mcp_context_get_span:
+ * @self: a context
+ *
+ * Gets the server span of the request (see [class@NorthMcp.Tracer]), to
+ * add attributes or events to it.
+ *
+ * Returns: (transfer none) (nullable): the span, %NULL when tracing is off
+ *
+ * Since: 0.2
+ */
+NorthMcpSpan *
+north_mcp_context_get_span (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->span;
+}
+
+/**
+ * north_mcp_context_start_span:
+ * @self: a context
+ * @name: the span's name, low in cardinality (`fetch-weather`, not a URL)
+ *
+ * Opens a child span of the request's server span, for a step of the
+ * handler worth timing. End it with [method@NorthMcp.Span.end]. When
+ * tracing is off the span does not record, at little cost.
+ *
+ * Returns: (transfer full): the span
+ *
+ * Since: 0.2
+ */
+NorthMcpSpan *
+north_mcp_context_start_span (NorthMcpContext *self,
+                              const char      *name)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return north_mcp_trace_start_child (self->server, self->span, name);
+}
+
+/**
+ * north_mcp_context_get_north_context:
+ * @self: a context
+ *
+ * Gets the North context of the request: every `X-North-Context-*` HTTP
+ * header, keyed by the rest of its name in lower case (`X-North-Context-TenantId: t1`
+ * gives `tenantid` → `t1`), empty keys and empty values included, as the
+ * North Python SDK's `get_north_context()` gives it. It does not depend on
+ * authentication: open mode and requests without credentials have it
+ * too. Over stdio it is empty.
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): the context; empty,
+ *   never %NULL, when there is none
+ *
+ * Since: 0.2
+ */
+GHashTable *
+north_mcp_context_get_north_context (NorthMcpContext *self)
+{
+  GHashTable *context;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  context = g_atomic_pointer_get (&self->north_context);
+  if (context != NULL)
+    return context;
+
+  /* Any thread may ask first; one table wins. The request's headers no
+   * longer change once it is dispatched. */
+  context = north_mcp_north_context_from_headers (self->request_headers);
+  if (!g_atomic_pointer_compare_and_exchange (&self->north_context, NULL, context))
+    {
+      g_hash_table_unref (context);
+      context = g_atomic_pointer_get (&self->north_context);
+    }
+  return context;
+}
+
+/**
+ * north_mcp_get_north_context:
+ *
+ * Gets the North context (see [method@NorthMcp.Context.get_north_context])
+ * of the request being handled in this thread: in a handler, the one of
+ * [func@NorthMcp.Context.get_current]; in a custom route callback (see
+ * [method@NorthMcp.Server.add_route]), the one of the route's request.
+ * The equivalent of the North Python SDK's `get_north_context()`.
+ *
+ * Returns: (transfer container) (element-type utf8 utf8): a new table;
+ *   empty outside a request
+ *
+ * Since: 0.2
+ */
+GHashTable *
+north_mcp_get_north_context (void)
+{
+  NorthMcpContext *context = north_mcp_context_get_current ();
+
+  if (context != NULL)
+    {
+      GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, north_mcp_context_get_north_context (context));
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
+      return copy;
+    }
+
+  return north_mcp_north_context_from_headers (north_mcp_request_scope_get_headers ());
 }
 
 /**
@@ -778,6 +911,23 @@ get_output_tool (NorthMcpContext *self)
 
 /* The error result that replaces a result not matching the tool's output
  * schema, or NULL when it matches. */
+/* The text of an error result, for spans that record error details. */
+static const char *
+first_text (NorthMcpToolResult *result)
+{
+  JsonArray *content = north_mcp_tool_result_get_content (result);
+
+  for (guint i = 0; content != NULL && i < json_array_get_length (content); i++)
+    {
+      JsonObject *item = json_array_get_object_element (content, i);
+      JsonNode *text = item != NULL ? json_object_get_member (item, "text") : NULL;
+
+      if (text != NULL && JSON_NODE_HOLDS_VALUE (text) && json_node_get_value_type (text) == G_TYPE_STRING)
+        return json_node_get_string (text);
+    }
+  return NULL;
+}
+
 static NorthMcpToolResult *
 check_output (NorthMcpTool       *tool,
               NorthMcpToolResult *result)
@@ -824,6 +974,8 @@ north_mcp_context_return_tool_result (NorthMcpContext    *self,
   output_tool = get_output_tool (self);
   if (output_tool != NULL && (invalid = check_output (output_tool, result)) != NULL)
     result = invalid;
+  if (self->span != NULL && north_mcp_tool_result_get_is_error (result))
+    north_mcp_trace_tool_error (self->span, first_text (result));
 
   if (self->filter != NULL)
     {

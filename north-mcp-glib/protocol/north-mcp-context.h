@@ -13,6 +13,7 @@
 #include "north-mcp-version-macros.h"
 #include "north-mcp-enums.h"
 #include "north-mcp-tool-result.h"
+#include "north-mcp-span.h"
 
 G_BEGIN_DECLS
 
@@ -197,5 +198,15 @@ NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpContext *north_mcp_context_get_current          (void);
 NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpUser    *north_mcp_get_authenticated_user       (void);
+
+NORTH_MCP_AVAILABLE_IN_ALL
+GHashTable      *north_mcp_context_get_north_context    (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+GHashTable      *north_mcp_get_north_context            (void);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpSpan    *north_mcp_context_get_span             (NorthMcpContext      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpSpan    *north_mcp_context_start_span           (NorthMcpContext      *self,
+                                                         const char           *name);
 
 G_END_DECLS

@@ -31,6 +31,7 @@
 #include "north-mcp-origin-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-error.h"
+#include "north-mcp-request-scope-private.h"
 
 #define DEFAULT_MCP_PATH "/mcp"
 #define SESSION_HEADER "Mcp-Session-Id"
@@ -902,6 +903,7 @@ call_route (NorthMcpHttpTransport *self,
 {
   const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
   NorthMcpRoute *route = NULL;
+  NorthMcpRequestScope scope;
 
   /* Looked up again: after an asynchronous authentication the route may
    * be gone. */
@@ -911,7 +913,10 @@ call_route (NorthMcpHttpTransport *self,
       return;
     }
 
+  /* north_mcp_get_north_context() in the callback reads these headers. */
+  north_mcp_request_scope_enter (&scope, soup_server_message_get_request_headers (msg));
   route->func (self->server, msg, path, user, route->user_data);
+  north_mcp_request_scope_leave (&scope);
 }
 
 /* After authentication: the MCP endpoints proper. */
@@ -923,6 +928,10 @@ dispatch (NorthMcpHttpTransport *self,
           NorthMcpUser          *user)
 {
   const char *method = soup_server_message_get_method (msg);
+  NorthMcpRequestScope scope;
+
+  /* Contexts made for this request read its North and trace context. */
+  north_mcp_request_scope_enter (&scope, soup_server_message_get_request_headers (msg));
 
   switch (endpoint)
     {
@@ -971,6 +980,8 @@ dispatch (NorthMcpHttpTransport *self,
     default:
       g_assert_not_reached ();
     }
+
+  north_mcp_request_scope_leave (&scope);
 }
 
 /* A request waiting for an asynchronous authentication decision. */
@@ -1244,6 +1255,8 @@ north_mcp_http_transport_new (NorthMcpServer *server)
 
   self = g_object_new (NORTH_MCP_TYPE_HTTP_TRANSPORT, NULL);
   self->server = server;
+  g_free (self->mcp_path);
+  self->mcp_path = g_strdup (north_mcp_server_get_path (server));
   g_object_add_weak_pointer (G_OBJECT (server), (gpointer *) &self->server);
 
   return self;

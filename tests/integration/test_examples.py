@@ -139,8 +139,9 @@ def messages_of(headers, body):
 
 
 class Client:
-    def __init__(self, server, headers=None, stateful=True):
+    def __init__(self, server, headers=None, stateful=True, path="/mcp"):
         self.server = server
+        self.path = path
         self.headers = {"Content-Type": "application/json",
                         "Accept": "application/json, text/event-stream"}
         self.headers.update(headers or {})
@@ -154,7 +155,7 @@ class Client:
             headers["Mcp-Session-Id"] = self.session
             headers["MCP-Protocol-Version"] = PROTOCOL
         headers.update(extra or {})
-        return self.server.request("POST", "/mcp", json.dumps(message), headers)
+        return self.server.request("POST", self.path, json.dumps(message), headers)
 
     def call(self, method, params=None, definition=None):
         message = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
@@ -294,6 +295,46 @@ def test_context_headers(start):
     assert result["isError"] is True and "X-North-Context-Tenant-ID" in result["content"][0]["text"]
 
 
+NORTH_CONTEXT_HEADERS = {"X-North-Context-Tenant-ID": "t1", "x-north-context-REGION": "eu",
+                         "X-North-Context-Empty": "", "X-North-Context-": "no key"}
+NORTH_CONTEXT = {"tenant-id": "t1", "region": "eu", "empty": "", "": "no key"}
+
+
+def test_north_context_open_mode(start):
+    """Open mode, no credentials at all: whoami still sees every context
+    header, empty keys and values included (the peer's get_north_context)."""
+    server = start("server-with-auth")
+    client = Client(server, NORTH_CONTEXT_HEADERS)
+    client.initialize()
+    who = client.tool("whoami")["structuredContent"]
+    assert who["email"] is None
+    assert who["context"] == NORTH_CONTEXT
+    plain = Client(server)
+    plain.initialize()
+    assert plain.tool("whoami")["structuredContent"]["context"] == {}
+
+
+def test_north_context_enforced_mode_and_custom_route(start):
+    server = start("server-with-custom-routes", "--require-auth")
+    # A public route: context without credentials.
+    status, _, body = server.request("GET", "/context", headers=NORTH_CONTEXT_HEADERS)
+    assert status == 200 and json.loads(body) == {"context": NORTH_CONTEXT}
+    status, _, body = server.request("GET", "/context")
+    assert status == 200 and json.loads(body) == {"context": {}}
+    # With valid credentials too.
+    headers = dict(NORTH_CONTEXT_HEADERS, Authorization="Bearer " + SEED_TOKEN)
+    status, _, body = server.request("GET", "/context", headers=headers)
+    assert status == 200 and json.loads(body) == {"context": NORTH_CONTEXT}
+
+
+def test_north_context_with_credentials(start):
+    server = start("server-with-auth")
+    client = Client(server, dict(NORTH_CONTEXT_HEADERS, Authorization="Bearer " + SEED_TOKEN))
+    client.initialize()
+    who = client.tool("whoami")["structuredContent"]
+    assert who["email"] == "test@company.com" and who["context"] == NORTH_CONTEXT
+
+
 def test_debug_logging(start):
     server = start("server-with-debug")
     client = Client(server, {"Authorization": "Bearer " + SEED_TOKEN})
@@ -351,6 +392,43 @@ def test_custom_routes(start):
     client.initialize()
     assert client.tool("ping")["content"][0]["text"] == "pong"
     assert "mcp_tool_calls_total 1" in server.request("GET", "/metrics")[2]
+
+
+def test_no_health_check_option(start):
+    assert start("server-with-auth").request("GET", "/health")[0] == 200
+    assert start("server-with-auth", "--no-health-check").request("GET", "/health")[0] == 404
+
+
+def test_no_debug_wins_over_environment(start):
+    server = start("server-with-auth", "--no-debug", env={"DEBUG": "true"})
+    client = Client(server, {"Authorization": "Bearer " + SEED_TOKEN})
+    client.initialize()
+    client.tool("add", {"a": 1, "b": 2})
+    assert server.wait_for_stderr("This tool was called by")
+    assert "DEBUG" not in server.stderr()
+
+
+def test_path_option(start):
+    server = start("server-with-custom-routes", "--require-auth", "--path", "/tools/v1/mcp")
+    assert "listening on http://127.0.0.1:%d/tools/v1/mcp" % server.port in server.stderr()
+    ping = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    mcp_headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    # The configured path is the protected one; /mcp is gone.
+    status, _, body = server.request("POST", "/tools/v1/mcp", ping, mcp_headers)
+    assert (status, json.loads(body)["error"]) == (401, "no authentication headers present")
+    assert server.request("POST", "/mcp", ping, dict(mcp_headers, Authorization="Bearer " + SEED_TOKEN))[0] == 404
+    client = Client(server, {"Authorization": "Bearer " + SEED_TOKEN}, path="/tools/v1/mcp")
+    client.initialize()
+    assert client.tool("ping")["content"][0]["text"] == "pong"
+    # The legacy endpoint stays at the root, and stays protected.
+    assert server.request("GET", "/sse")[0] == 401
+
+
+@pytest.mark.parametrize("path", ["mcp", "/sse", "/messages/x", "/health", "/a//b", "/a/../b", "/a?x", ""])
+def test_path_option_refuses(path):
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--port", "0", "--path", path],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    assert result.returncode == 1 and b"Invalid MCP endpoint path" in result.stderr, result.stderr
 
 
 def test_trusted_issuers_reject_unverified_tokens(start):

@@ -210,12 +210,14 @@ class HttpClient:
         self.session_id = None
         self._next_id = 1
         self._lock = threading.Lock()
+        self.extra_headers = {}
 
     def post(self, message):
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json, text/event-stream",
             "MCP-Protocol-Version": PROTOCOL_VERSION,
+            **self.extra_headers,
         }
         if self.bearer_token is not None:
             headers["Authorization"] = "Bearer " + self.bearer_token

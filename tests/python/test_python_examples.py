@@ -18,6 +18,8 @@ EXAMPLES = os.path.join(os.environ["NORTH_MCP_SOURCE_ROOT"], "examples", "python
 
 
 def example(name):
+    if name == "vala":
+        return [os.environ["NORTH_MCP_VALA_CITATIONS"]]
     if name.endswith(".js"):
         return [os.environ["NORTH_MCP_GJS"], "-m",
                 os.path.join(os.environ["NORTH_MCP_SOURCE_ROOT"], "examples", "gjs", name)]
@@ -39,18 +41,26 @@ def stdio_server(request):
     client.close()
 
 
-@pytest.mark.parametrize("stdio_server", twins("server_with_citations.py",
-                                               "server-with-citations.js"), indirect=True)
+@pytest.mark.parametrize("stdio_server", twins("server_with_citations.py", "server-with-citations.js")
+                         + (["vala"] if os.environ.get("NORTH_MCP_VALA_CITATIONS") else []),
+                         indirect=True)
 def test_citations(stdio_server):
     result = stdio_server.call_tool("search_documents", {"query": "POLICY"})["result"]
     assert not result.get("isError", False)
     items = result["structuredContent"]["result"]
     assert len(items) == 1 and len(result["content"]) == 1
     assert json.loads(result["content"][0]["text"]) == items[0]
-    metadata = items[0]["_north_metadata"]
-    assert metadata["renderer"] == "document"
-    assert metadata["title"] == items[0]["title"] == "Security policy"
-    assert metadata["meta"]["page_number"] == 7
+    # North 1.13's document citation, exactly (the C example's test has
+    # the same item).
+    text = "Passwords must be rotated every 90 days and never shared."
+    assert items[0] == {
+        "text": text, "title": "Security policy", "url": "https://example.com/docs/security-policy",
+        "_north_metadata": {
+            "renderer": "document", "content": text, "title": "Security policy",
+            "url": "https://example.com/docs/security-policy",
+            "meta": {"author_name": "Alex Kim", "last_updated": "1701302400", "page_number": 7},
+        },
+    }
     everything = stdio_server.call_tool("search_documents", {"query": ""})["result"]
     assert len(everything["structuredContent"]["result"]) == 3
 

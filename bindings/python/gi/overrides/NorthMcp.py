@@ -304,7 +304,20 @@ def get_authenticated_user():
     return user
 
 
-__all__ += ["AuthenticationError", "get_current_context", "get_authenticated_user"]
+def get_north_context():
+    """Returns the North context of the current request as a dict: every
+    ``X-North-Context-*`` header, keyed by the rest of its name in lower
+    case, empty values kept, with or without credentials — the North Python
+    SDK's ``get_north_context()``. Works in tools (also ``async def``) and
+    in custom route callbacks; ``{}`` elsewhere."""
+    context = get_current_context()
+    if context is not None:
+        return dict(context.get_north_context())
+    return dict(NorthMcp.get_north_context())
+
+
+__all__ += ["AuthenticationError", "get_current_context", "get_authenticated_user",
+            "get_north_context"]
 
 
 class User(NorthMcp.User):
@@ -563,6 +576,108 @@ class Context(NorthMcp.Context):
 
 Context = override(Context)
 __all__ += ["Context", "ReadResourceContents", "ElicitationResult", "RequestContext"]
+
+
+# ---------------------------------------------------------------------------
+# Tracing
+
+class Span(NorthMcp.Span):
+    """An OpenTelemetry span (see ``NorthMcp.Tracer``). A context manager:
+    ``with ctx.span("fetch") as span:`` ends it on leaving and, on an
+    exception, records the exception's class — and its message only when
+    the tracer's ``record_error_details`` is set."""
+
+    def set_attribute(self, key, value):
+        """Sets an attribute of a str, int, float or bool value."""
+        if isinstance(value, bool):
+            self.set_attribute_boolean(key, value)
+        elif isinstance(value, int):
+            self.set_attribute_int(key, value)
+        elif isinstance(value, float):
+            self.set_attribute_double(key, value)
+        else:
+            self.set_attribute_string(key, str(value))
+
+    def set_attributes(self, attributes):
+        for key, value in (attributes or {}).items():
+            self.set_attribute(key, value)
+
+    def add_event(self, name, attributes=None):
+        """Adds an event; @attributes is a dict of str, int, float or bool."""
+        NorthMcp.Span.add_event(self, name, python_to_json(attributes).get_object()
+                                if attributes else None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None:
+            self.record_error(exc_type.__name__, str(exc))
+        self.end()
+        return False
+
+
+Span = override(Span)
+
+
+def _start_span(context, name, attributes):
+    span = context.start_span(name) if context is not None else Span()
+    span.set_attributes(attributes)
+    return span
+
+
+def _context_span(self, name, attributes=None):
+    """A child span of the request's span, as a context manager."""
+    return _start_span(self, name, attributes)
+
+
+Context.span = _context_span
+
+
+def span(name, attributes=None):
+    """A child span of the current request's span (the North Python SDK's
+    ``traced_span``): ``with NorthMcp.span("step"):``. Outside a request,
+    a span that records nothing."""
+    return _start_span(get_current_context(), name, attributes)
+
+
+__all__ += ["Span", "span"]
+
+
+# ---------------------------------------------------------------------------
+# Citations
+
+def _glib_datetime(value):
+    if isinstance(value, GLib.DateTime):
+        return value
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        value = value.timestamp()
+    elif isinstance(value, datetime.date):
+        value = datetime.datetime(value.year, value.month, value.day,
+                                  tzinfo=datetime.timezone.utc).timestamp()
+    return GLib.DateTime.new_from_unix_utc(int(value))
+
+
+def citation(content, *, title=None, url=None, label=None, author_name=None,
+             last_updated=None, page_number=None):
+    """A result item North (1.13 and later) shows as a cited document: the
+    dict ``{"text", "title", "url", "_north_metadata": {"renderer":
+    "document", "content", "title", "url", "label", "meta": {"author_name",
+    "last_updated", "page_number"}}}`` that ``NorthMcp.Citation`` builds,
+    members not given left out. @last_updated: a ``datetime`` (naive means
+    UTC), a ``date``, Unix seconds or a ``GLib.DateTime``. Return a list of
+    these from a tool."""
+    properties = {"title": title, "url": url, "label": label, "author_name": author_name,
+                  "last_updated": None if last_updated is None else _glib_datetime(last_updated),
+                  "page_number": page_number}
+    item = NorthMcp.Citation(content=content,
+                             **{name: value for name, value in properties.items() if value is not None})
+    return json_to_python(item.to_json())
+
+
+__all__.append("citation")
 
 
 # ---------------------------------------------------------------------------

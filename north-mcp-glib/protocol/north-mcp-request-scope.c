@@ -1,0 +1,67 @@
+/* north-mcp-request-scope.c: the HTTP request being dispatched, and the
+ * North context of its X-North-Context-* headers
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-request-scope-private.h"
+#include "north-mcp-context.h"
+
+#define CONTEXT_PREFIX "x-north-context-"
+
+static GPrivate current_headers;
+
+void
+north_mcp_request_scope_enter (NorthMcpRequestScope *scope,
+                               SoupMessageHeaders   *headers)
+{
+  scope->previous = g_private_get (&current_headers);
+  g_private_set (&current_headers, headers);
+}
+
+void
+north_mcp_request_scope_leave (NorthMcpRequestScope *scope)
+{
+  g_private_set (&current_headers, scope->previous);
+}
+
+SoupMessageHeaders *
+north_mcp_request_scope_get_headers (void)
+{
+  return g_private_get (&current_headers);
+}
+
+/* The rules of the North Python SDK's get_north_context(): every header
+ * whose name starts with X-North-Context- (any case), the key being the
+ * rest of the name lower-cased, empty keys and empty values kept; a
+ * repeated name keeps its last value. libsoup bounds the size of the
+ * header block, and with it this table. */
+GHashTable *
+north_mcp_north_context_from_headers (SoupMessageHeaders *headers)
+{
+  GHashTable *context = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  gsize prefix_length = strlen (CONTEXT_PREFIX);
+
+  if (headers == NULL)
+    return context;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *lower = NULL;
+
+      if (g_ascii_strncasecmp (name, CONTEXT_PREFIX, prefix_length) != 0)
+        continue;
+      /* Keys and values are handed out as UTF-8 strings. */
+      lower = g_ascii_strdown (name + prefix_length, -1);
+      g_hash_table_replace (context, g_utf8_make_valid (lower, -1),
+                            g_utf8_make_valid (value, -1));
+    }
+
+  return context;
+}

@@ -1,0 +1,34 @@
+/* north-mcp-tracer-private.h: the hooks of the request path
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include "north-mcp-tracer.h"
+#include "north-mcp-span.h"
+#include "north-mcp-session.h"
+
+G_BEGIN_DECLS
+
+void          north_mcp_tracer_enqueue        (NorthMcpTracer  *self,
+                                               NorthMcpSpan    *span);
+
+/* NULL, at the cost of one lookup, when tracing is off. */
+NorthMcpSpan *north_mcp_trace_request_begin   (NorthMcpServer  *server,
+                                               NorthMcpSession *session,
+                                               JsonNode        *id,
+                                               const char      *method,
+                                               JsonObject      *params,
+                                               const char      *protocol_version);
+void          north_mcp_trace_request_end     (NorthMcpSpan    *span,
+                                               JsonNode        *response);
+void          north_mcp_trace_tool_error      (NorthMcpSpan    *span,
+                                               const char      *message);
+NorthMcpSpan *north_mcp_trace_start_child     (NorthMcpServer  *server,
+                                               NorthMcpSpan    *parent,
+                                               const char      *name);
+/* The tracer of @server if one was made; shutdown flushes it. */
+NorthMcpTracer *north_mcp_trace_peek_tracer   (NorthMcpServer  *server);
+
+G_END_DECLS

@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+"""OpenTelemetry tracing of the example servers, against a real OTLP/HTTP
+receiver (bench/otlp-receiver.py, run in this process on 127.0.0.1).
+
+Each test starts server-with-auth with OTEL_* variables pointing at the
+receiver, calls it over HTTP, and decodes what was exported: trace ids
+continued from ``traceparent`` (header and ``params._meta``), parent span
+ids, MCP attributes, the resource, redaction of error messages, child
+spans; and that an unconfigured server sends nothing and opens no socket,
+and that a hanging receiver does not block the server.
+"""
+import http.client
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from test_examples import Client, Server, SEED_TOKEN, start  # noqa: E402,F401
+
+_spec = importlib.util.spec_from_file_location(
+    "otlp_receiver", os.path.join(HERE, "..", "..", "bench", "otlp-receiver.py"))
+otlp_receiver = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(otlp_receiver)
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_ID = "00f067aa0ba902b7"
+META_TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+META_PARENT_ID = "b7ad6b7169203331"
+
+
+@pytest.fixture
+def receiver():
+    found = []
+
+    def _receiver(hang=False):
+        server = otlp_receiver.Receiver(0, hang=hang)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        found.append(server)
+        return server
+
+    yield _receiver
+    for server in found:
+        server.stop_hanging.set()
+        server.shutdown()
+        server.server_close()
+
+
+def otel_env(receiver, **extra):
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.server_address[1]}",
+           "OTEL_BSP_SCHEDULE_DELAY": "100",
+           "OTEL_SERVICE_NAME": "otel-test",
+           "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment.name=test,team=north%20mcp",
+           "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=secret%3D1"}
+    env.update(extra)
+    return env
+
+
+def wait_for(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+def attributes(item):
+    found = {}
+    for attribute in item.get("attributes", []):
+        (kind, value), = attribute["value"].items()
+        found[attribute["key"]] = int(value) if kind == "intValue" else value
+    return found
+
+
+def spans_named(receiver, prefix):
+    return [span for span in receiver.spans() if span["name"].startswith(prefix)]
+
+
+def test_server_spans_continue_the_callers_trace(start, receiver):
+    collector = receiver()
+    server = start("server-with-auth", env=otel_env(collector))
+    client = Client(server, {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01",
+                             "tracestate": "vendor=abc",
+                             "X-North-Context-Tenant": "t1"})
+    client.initialize()
+    assert client.tool("add", {"a": 1, "b": 2})["content"][0]["text"] == "3"
+    # params._meta wins over the header: MCP's own, per-message propagation.
+    response, _ = client.call("tools/call", {
+        "name": "whoami", "arguments": {},
+        "_meta": {"traceparent": f"00-{META_TRACE_ID}-{META_PARENT_ID}-01"}})
+    assert response["result"]["structuredContent"]["context"] == {"tenant": "t1"}
+
+    add = wait_for(lambda: spans_named(collector, "tools/call add"))
+    whoami = wait_for(lambda: spans_named(collector, "tools/call whoami"))
+    child = wait_for(lambda: spans_named(collector, "collect-north-context"))
+    assert len(add) == 1 and len(whoami) == 1 and len(child) == 1, collector.spans()
+    add, whoami, child = add[0], whoami[0], child[0]
+
+    assert add["traceId"] == TRACE_ID and add["parentSpanId"] == PARENT_ID
+    assert add["traceState"] == "vendor=abc"
+    assert add["kind"] == 2 and re.fullmatch(r"[0-9a-f]{16}", add["spanId"])
+    assert int(add["endTimeUnixNano"]) >= int(add["startTimeUnixNano"]) > 0
+    found = attributes(add)
+    assert found["mcp.method.name"] == "tools/call"
+    assert found["gen_ai.tool.name"] == "add"
+    assert found["gen_ai.operation.name"] == "execute_tool"
+    assert found["jsonrpc.request.id"] == "2"
+    assert found["mcp.protocol.version"] == "2025-11-25"
+    assert found["network.transport"] == "tcp"
+    # A digest of the session id, never the id itself.
+    assert re.fullmatch(r"[0-9a-f]{32}", found["mcp.session.id"])
+    assert client.session not in json.dumps(collector.exports)
+    assert add["status"].get("code", 0) == 0
+
+    assert whoami["traceId"] == META_TRACE_ID and whoami["parentSpanId"] == META_PARENT_ID
+    # The child span of the C tool, under the request's server span.
+    assert child["traceId"] == META_TRACE_ID and child["parentSpanId"] == whoami["spanId"]
+    assert child["kind"] == 1 and attributes(child)["north.context.count"] == 1
+
+    # initialize has its own span, and a new trace (no traceparent is lost
+    # though: the header carried one).
+    assert spans_named(collector, "initialize")[0]["traceId"] == TRACE_ID
+
+    resource = collector.exports[0]["resourceSpans"][0]["resource"]
+    assert attributes(resource)["service.name"] == "otel-test"
+    assert attributes(resource)["deployment.environment.name"] == "test"
+    assert attributes(resource)["team"] == "north mcp"
+    path, headers = collector.requests[0]
+    assert path == "/v1/traces" and headers["Content-Type"] == "application/json"
+    assert headers["x-api-key"] == "secret=1"
+
+
+def test_new_trace_without_traceparent_and_errors_redacted(start, receiver):
+    collector = receiver()
+    server = start("server-with-auth", env=otel_env(collector))
+    client = Client(server)
+    client.initialize()
+    result = client.tool("add", {"a": 9223372036854775807, "b": 1})
+    assert result["isError"] is True
+    response, _ = client.call("tools/call", {"name": "nope", "arguments": {}})
+    assert "error" in response or response["result"]["isError"]
+
+    add = wait_for(lambda: spans_named(collector, "tools/call add"))[0]
+    assert "parentSpanId" not in add and re.fullmatch(r"[0-9a-f]{32}", add["traceId"])
+    assert add["traceId"] != "0" * 32
+    assert add["status"]["code"] == 2 and add["status"]["message"] == "tool_error"
+    assert attributes(add)["error.type"] == "tool_error"
+    assert "events" not in add
+    text = json.dumps(collector.exports)
+    assert result["content"][0]["text"] not in text
+    nope = wait_for(lambda: spans_named(collector, "tools/call nope"))[0]
+    assert nope["status"]["code"] == 2
+
+
+def test_error_details_when_asked(start, receiver):
+    collector = receiver()
+    server = start("server-with-auth", env=otel_env(collector, NORTH_MCP_TRACE_ERROR_DETAILS="true"))
+    client = Client(server)
+    client.initialize()
+    result = client.tool("add", {"a": 9223372036854775807, "b": 1})
+    add = wait_for(lambda: spans_named(collector, "tools/call add"))[0]
+    assert add["status"]["message"] == result["content"][0]["text"]
+    assert add["events"][0]["name"] == "exception"
+
+
+def test_sampler_follows_parent_and_always_off(start, receiver):
+    collector = receiver()
+    server = start("server-with-auth", env=otel_env(collector))
+    client = Client(server, {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-00"})
+    client.initialize()
+    client.tool("add", {"a": 1, "b": 2})
+    marker = Client(server)
+    marker.initialize()
+    marker.tool("whoami")
+    assert wait_for(lambda: spans_named(collector, "tools/call whoami"))
+    # The caller did not sample its trace: neither do we.
+    assert not [s for s in collector.spans() if s["traceId"] == TRACE_ID]
+
+    off = receiver()
+    server = start("server-with-auth", env=otel_env(off, OTEL_TRACES_SAMPLER="always_off"))
+    client = Client(server)
+    client.initialize()
+    client.tool("add", {"a": 1, "b": 2})
+    assert server.stop() == 0
+    assert off.exports == []
+
+
+def test_debug_lines_carry_trace_ids(start, receiver):
+    collector = receiver()
+    server = start("server-with-debug", env=otel_env(collector))
+    client = Client(server, {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"})
+    client.initialize()
+    client.tool("echo", {"text": "hi"})
+    assert server.wait_for_stderr(f"[trace_id={TRACE_ID} span_id=")
+
+
+def test_flush_at_sigterm(start, receiver):
+    collector = receiver()
+    # A schedule delay far beyond the test: only the shutdown flush sends.
+    server = start("server-with-auth", env=otel_env(collector, OTEL_BSP_SCHEDULE_DELAY="600000"))
+    client = Client(server)
+    client.initialize()
+    for i in range(5):
+        client.tool("add", {"a": i, "b": 1})
+    time.sleep(0.3)
+    assert collector.exports == []
+    assert server.stop() == 0
+    assert len(spans_named(collector, "tools/call add")) == 5
+
+
+def test_hanging_receiver_does_not_block(start, receiver):
+    collector = receiver(hang=True)
+    server = start("server-with-auth", env=otel_env(collector, OTEL_BSP_MAX_QUEUE_SIZE="4",
+                                                    OTEL_BSP_MAX_EXPORT_BATCH_SIZE="2",
+                                                    OTEL_EXPORTER_OTLP_TIMEOUT="2000"))
+    client = Client(server)
+    client.initialize()
+    for i in range(40):
+        assert client.tool("add", {"a": i, "b": 1})["content"][0]["text"] == str(i + 1)
+    assert server.stop() == 0
+    assert re.search(r"NorthMCP\.Telemetry - WARNING - \d+ spans were dropped", server.stderr()), server.stderr()
+
+
+def test_unconfigured_sends_nothing_and_opens_no_socket(start):
+    server = start("server-with-auth")
+    client = Client(server)
+    client.initialize()
+    client.tool("add", {"a": 1, "b": 2})
+    client.tool("whoami")
+    pid = server.process.pid
+    # One thread less than a traced server would have, and no socket but
+    # the listening one and the client's (closed) connections.
+    threads = os.listdir(f"/proc/{pid}/task")
+    names = [open(f"/proc/{pid}/task/{t}/comm").read().strip() for t in threads]
+    assert "north-mcp-otlp" not in names, names
+    sockets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    inodes = {s[8:-1] for s in sockets if s.startswith("socket:")}
+    connected = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).read().splitlines()[1:]:
+            fields = line.split()
+            # state 01 = ESTABLISHED, 02 = SYN_SENT: an outgoing connection
+            if fields[9] in inodes and fields[3] in ("01", "02"):
+                connected += 1
+    assert connected == 0
+
+
+def test_traced_server_has_exporter_thread(start, receiver):
+    """The counterpart of the test above, so that it can fail."""
+    collector = receiver()
+    server = start("server-with-auth", env=otel_env(collector))
+    client = Client(server)
+    client.initialize()
+    client.tool("add", {"a": 1, "b": 2})
+    pid = server.process.pid
+    names = [open(f"/proc/{pid}/task/{t}/comm").read().strip() for t in os.listdir(f"/proc/{pid}/task")]
+    assert "north-mcp-otlp" in names, names
+
+
+@pytest.mark.parametrize("env,warning", [
+    ({"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTLP protocol grpc is not supported"),
+    ({"OTEL_SDK_DISABLED": "true"}, None),
+    ({"OTEL_TRACES_EXPORTER": "none"}, None),
+])
+def test_disabled_configurations(start, receiver, env, warning):
+    collector = receiver()
+    server = start("server-with-auth", env=otel_env(collector, **env))
+    client = Client(server)
+    client.initialize()
+    client.tool("add", {"a": 1, "b": 2})
+    assert server.stop() == 0
+    assert collector.exports == []
+    if warning:
+        assert warning in server.stderr()

@@ -1,0 +1,126 @@
+# test_python_otel.py: North context, child spans and citations from
+# Python, GJS (when NORTH_MCP_GJS names gjs) and Vala, against a real OTLP/HTTP
+# receiver (bench/otlp-receiver.py, run in this process on 127.0.0.1).
+#
+# SPDX-License-Identifier: MIT
+import datetime
+import importlib.util
+import os
+import threading
+import time
+
+import gi
+import pytest
+
+gi.require_version("NorthMcp", "1.0")
+from gi.repository import NorthMcp  # noqa: E402
+
+from mcp_client import HttpClient  # noqa: E402
+
+ROOT = os.environ["NORTH_MCP_SOURCE_ROOT"]
+_spec = importlib.util.spec_from_file_location("otlp_receiver", os.path.join(ROOT, "bench", "otlp-receiver.py"))
+otlp_receiver = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(otlp_receiver)
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_ID = "00f067aa0ba902b7"
+
+
+def example(name):
+    if name == "vala":
+        return [os.environ["NORTH_MCP_VALA_AUTH"]]
+    if name.endswith(".js"):
+        return [os.environ["NORTH_MCP_GJS"], "-m", os.path.join(ROOT, "examples", "gjs", name)]
+    return ["/usr/bin/python3", os.path.join(ROOT, "examples", "python", name)]
+
+
+def twins():
+    names = ["server_with_auth.py"]
+    if os.environ.get("NORTH_MCP_GJS"):
+        names.append("server-with-auth.js")
+    if os.environ.get("NORTH_MCP_VALA_AUTH"):
+        names.append("vala")
+    return names
+
+
+@pytest.fixture
+def collector(monkeypatch):
+    receiver = otlp_receiver.Receiver(0)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                       f"http://127.0.0.1:{receiver.server_address[1]}/v1/traces")
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "binding-test")
+    yield receiver
+    receiver.shutdown()
+    receiver.server_close()
+
+
+def wait_for(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not predicate():
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.mark.parametrize("name", twins())
+def test_context_and_child_span(collector, name):
+    client = HttpClient(example(name))
+    client.extra_headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01",
+                            "X-North-Context-Tenant": "t1", "X-North-Context-Empty": ""}
+    try:
+        client.initialize()
+        who = client.call_tool("whoami", {})["result"]["structuredContent"]
+        assert who["email"] is None and who["context"] == {"tenant": "t1", "empty": ""}
+        assert wait_for(lambda: any(s["name"] == "collect-north-context" for s in collector.spans()))
+        spans = {span["name"]: span for span in collector.spans()}
+        server_span, child = spans["tools/call whoami"], spans["collect-north-context"]
+        assert server_span["traceId"] == child["traceId"] == TRACE_ID
+        assert server_span["parentSpanId"] == PARENT_ID
+        assert child["parentSpanId"] == server_span["spanId"]
+        count = [a for a in child["attributes"] if a["key"] == "north.context.count"]
+        assert count == [{"key": "north.context.count", "value": {"intValue": "2"}}]
+    finally:
+        client.close()
+
+
+def test_python_span_context_manager_redacts_exceptions():
+    # Outside a request: a span that records nothing, usable all the same.
+    with NorthMcp.span("outside") as span:
+        assert not span.is_recording() and span.get_trace_id() == "0" * 32
+    with pytest.raises(ValueError):
+        with NorthMcp.span("failing"):
+            raise ValueError("private")
+
+
+def test_python_citation_helper():
+    item = NorthMcp.citation("Body", title="T", url="https://e.com/x", label="L",
+                             author_name="A", last_updated=datetime.datetime(2024, 1, 15),
+                             page_number=3)
+    assert item == {"text": "Body", "title": "T", "url": "https://e.com/x",
+                    "_north_metadata": {"renderer": "document", "content": "Body", "title": "T",
+                                        "url": "https://e.com/x", "label": "L",
+                                        "meta": {"author_name": "A", "last_updated": "1705276800",
+                                                 "page_number": 3}}}
+    assert NorthMcp.citation("Only") == {"text": "Only",
+                                         "_north_metadata": {"renderer": "document", "content": "Only"}}
+
+
+@pytest.mark.skipif(not os.environ.get("NORTH_MCP_VALA_RESOURCES"), reason="Vala is not built")
+def test_internal_resource_read_is_a_child_span(collector):
+    """A tool that reads the server's own resource: the read is a child
+    span of the tool call, in the caller's trace, not a trace of its own."""
+    client = HttpClient([os.environ["NORTH_MCP_VALA_RESOURCES"]])
+    client.extra_headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
+    try:
+        client.initialize()
+        result = client.call_tool("note_stats", {"title": "todo"})["result"]
+        assert result["structuredContent"] == {"title": "todo", "words": 2}
+        assert wait_for(lambda: any(s["name"] == "resources/read" for s in collector.spans()))
+        spans = {span["name"]: span for span in collector.spans()}
+        call, read = spans["tools/call note_stats"], spans["resources/read"]
+        assert read["traceId"] == call["traceId"] == TRACE_ID
+        assert read["parentSpanId"] == call["spanId"] and read["kind"] == 1
+        assert {"key": "mcp.resource.uri", "value": {"stringValue": "notes://todo"}} in read["attributes"]
+    finally:
+        client.close()

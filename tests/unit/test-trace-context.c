@@ -1,0 +1,182 @@
+/* test-trace-context.c: W3C traceparent/tracestate, spans and the tracer's
+ * configuration
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <north-mcp.h>
+#include "north-mcp-trace-context-private.h"
+#include "north-mcp-span-private.h"
+#include "north-mcp-tracer-private.h"
+
+static void
+test_traceparent_valid (void)
+{
+  NorthMcpTraceParent parent;
+  g_autofree char *again = NULL;
+  char hex[33];
+
+  g_assert_true (north_mcp_trace_parse_traceparent (
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", &parent));
+  north_mcp_trace_hex (parent.trace_id, 16, hex);
+  g_assert_cmpstr (hex, ==, "4bf92f3577b34da6a3ce929d0e0e4736");
+  north_mcp_trace_hex (parent.span_id, 8, hex);
+  g_assert_cmpstr (hex, ==, "00f067aa0ba902b7");
+  g_assert_cmpuint (parent.flags, ==, 1);
+  again = north_mcp_trace_format_traceparent (&parent);
+  g_assert_cmpstr (again, ==, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+
+  /* A later version may carry more, after a dash. */
+  g_assert_true (north_mcp_trace_parse_traceparent (
+    "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-what-ever", &parent));
+  g_assert_cmpuint (parent.flags, ==, 0);
+}
+
+static void
+test_traceparent_invalid (void)
+{
+  static const char * const bad[] = {
+    "",
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",  /* version 00: exact */
+    "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",        /* upper case */
+    "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+    "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+  };
+  NorthMcpTraceParent parent;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (north_mcp_trace_parse_traceparent (bad[i], &parent));
+  g_assert_false (north_mcp_trace_parse_traceparent (NULL, &parent));
+}
+
+static void
+test_tracestate (void)
+{
+  g_autoptr(GString) many = g_string_new ("a=1");
+
+  g_assert_true (north_mcp_trace_tracestate_is_valid ("vendor=abc,other=x"));
+  g_assert_false (north_mcp_trace_tracestate_is_valid (""));
+  g_assert_false (north_mcp_trace_tracestate_is_valid ("no-equals"));
+  g_assert_false (north_mcp_trace_tracestate_is_valid ("a=\n"));
+  for (guint i = 0; i < 32; i++)
+    g_string_append (many, ",b=2");
+  g_assert_false (north_mcp_trace_tracestate_is_valid (many->str));   /* 33 members */
+}
+
+static void
+test_span_not_recording (void)
+{
+  g_autoptr(NorthMcpSpan) span = north_mcp_span_new (NULL, "x", NORTH_MCP_SPAN_KIND_INTERNAL,
+                                                     NULL, NULL, NULL);
+
+  g_assert_false (north_mcp_span_is_recording (span));
+  g_assert_cmpstr (north_mcp_span_get_trace_id (span), ==, "00000000000000000000000000000000");
+  north_mcp_span_set_attribute_string (span, "k", "v");
+  north_mcp_span_record_error (span, "E", "private");
+  north_mcp_span_end (span);
+  north_mcp_span_end (span);
+}
+
+static char *
+otlp_of (NorthMcpSpan *span)
+{
+  GString *out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
+
+  north_mcp_span_write_otlp (span, out);
+  /* Valid JSON, whatever went in. */
+  parsed = json_from_string (out->str, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_span_limits_and_redaction (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("unit", "1");
+  NorthMcpTracer *tracer = north_mcp_server_get_tracer (server);
+  NorthMcpTraceParent context = { .flags = 1 };
+  g_autoptr(NorthMcpSpan) span = NULL;
+  g_autofree char *long_value = g_strnfill (10000, 'x');
+  g_autofree char *json = NULL;
+
+  north_mcp_trace_random_id (context.trace_id, 16);
+  north_mcp_trace_random_id (context.span_id, 8);
+  span = north_mcp_span_new (tracer, "work", NORTH_MCP_SPAN_KIND_INTERNAL, &context, NULL, NULL);
+  g_assert_true (north_mcp_span_is_recording (span));
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+
+      north_mcp_span_set_attribute_int (span, key, i);
+    }
+  north_mcp_span_set_attribute_string (span, "k0", long_value);  /* replaces, cut */
+  north_mcp_span_set_attribute_string (span, "k1", "quote \" and \\ and \n\x01");
+  north_mcp_span_set_attribute_double (span, "k2", 1.0 / 0.0);
+  north_mcp_span_record_error (span, "ValueError", "the user's secret");
+  json = otlp_of (span);
+  g_assert_null (strstr (json, "secret"));
+  g_assert_nonnull (strstr (json, "\"message\":\"ValueError\""));
+  g_assert_nonnull (strstr (json, "\"k127\""));
+  g_assert_null (strstr (json, "\"k128\""));
+  g_assert_null (strstr (json, long_value));
+  g_assert_cmpuint (strlen (json), <, 20000);
+
+  g_clear_pointer (&json, g_free);
+  north_mcp_tracer_set_record_error_details (tracer, TRUE);
+  north_mcp_span_record_error (span, "ValueError", "the user's secret");
+  json = otlp_of (span);
+  g_assert_nonnull (strstr (json, "secret"));
+  /* Not exported: no endpoint; ending only queues when tracing is on. */
+  north_mcp_span_end (span);
+  g_assert_cmpuint (north_mcp_tracer_get_dropped_spans (tracer), ==, 0);
+}
+
+static void
+test_tracer_configuration (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("unit", "1");
+  NorthMcpTracer *tracer = north_mcp_server_get_tracer (server);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (north_mcp_tracer_get_enabled (tracer));
+  g_assert_cmpstr (north_mcp_tracer_get_service_name (tracer), ==, "unit");
+  north_mcp_tracer_set_endpoint (tracer, "http://127.0.0.1:4318/v1/traces");
+  g_assert_true (north_mcp_tracer_get_enabled (tracer));
+  g_assert_true (north_mcp_tracer_set_sampler (tracer, "always_off", 0, &error));
+  g_assert_false (north_mcp_tracer_get_enabled (tracer));
+  g_assert_true (north_mcp_tracer_set_sampler (tracer, "parentbased_traceidratio", 0.5, &error));
+  g_assert_true (north_mcp_tracer_get_enabled (tracer));
+  g_assert_false (north_mcp_tracer_set_sampler (tracer, "traceidratio", 1.5, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION);
+  g_clear_error (&error);
+  g_assert_false (north_mcp_tracer_set_sampler (tracer, "sometimes", 1, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION);
+  north_mcp_tracer_set_endpoint (tracer, NULL);
+  g_assert_false (north_mcp_tracer_get_enabled (tracer));
+  /* No span was ever queued: shutdown has no thread to stop. */
+  north_mcp_tracer_shutdown (tracer);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  /* The tests configure the tracer themselves. */
+  g_unsetenv ("OTEL_EXPORTER_OTLP_ENDPOINT");
+  g_unsetenv ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/trace/traceparent/valid", test_traceparent_valid);
+  g_test_add_func ("/trace/traceparent/invalid", test_traceparent_invalid);
+  g_test_add_func ("/trace/tracestate", test_tracestate);
+  g_test_add_func ("/trace/span/not-recording", test_span_not_recording);
+  g_test_add_func ("/trace/span/limits-and-redaction", test_span_limits_and_redaction);
+  g_test_add_func ("/trace/tracer/configuration", test_tracer_configuration);
+  return g_test_run ();
+}
