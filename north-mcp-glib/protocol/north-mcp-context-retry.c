@@ -1,6 +1,9 @@
-/* north-mcp-context-retry.c: input-required results (protocol revision
- * 2026-07-28): the server asks the client through the result, and the
- * client retries the request with its answers and the sealed state
+/* north-mcp-context-retry.c: what a request of protocol revision
+ * 2026-07-28 declares and may answer: the client's capabilities (per
+ * request), caching hints, and input-required results (the server asks
+ * the client through the result; the client retries the request with its
+ * answers and the sealed state); and the status message of a request that
+ * runs as a task
  *
  * SPDX-License-Identifier: MIT
  */
@@ -9,7 +12,147 @@
 #include "north-mcp-context-impl-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-modern-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-util-private.h"
+
+
+/**
+ * north_mcp_context_get_client_capabilities:
+ * @self: a context
+ *
+ * Gets the capabilities the client declared: per request under protocol
+ * revision 2026-07-28 (`_meta`), at `initialize` under earlier ones.
+ *
+ * Returns: (transfer none) (nullable): the `ClientCapabilities` object, or
+ *   %NULL when the client declared none (stateless HTTP of an earlier
+ *   revision)
+ */
+JsonObject *
+north_mcp_context_get_client_capabilities (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  if (self->modern)
+    return self->client_capabilities;
+  if (self->session != NULL)
+    return north_mcp_session_get_client_capabilities (self->session);
+  return NULL;
+}
+
+/**
+ * north_mcp_context_has_client_capability:
+ * @self: a context
+ * @capability: a client capability, such as `sampling`, `elicitation` or
+ *   `roots`
+ *
+ * Gets whether the client declared @capability for this request.
+ *
+ * Returns: %TRUE if it did
+ */
+gboolean
+north_mcp_context_has_client_capability (NorthMcpContext *self,
+                                         const char      *capability)
+{
+  JsonObject *capabilities;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (capability != NULL, FALSE);
+
+  capabilities = north_mcp_context_get_client_capabilities (self);
+  return capabilities != NULL && north_mcp_object_get_object (capabilities, capability) != NULL;
+}
+
+/**
+ * north_mcp_context_return_missing_capability:
+ * @self: a context
+ * @capability: the client capability the request needs, such as `sampling`
+ *
+ * Answers that the request cannot be served because the client did not
+ * declare @capability: under protocol revision 2026-07-28 the
+ * `MissingRequiredClientCapability` error (-32021, with
+ * `data.requiredCapabilities`), under earlier revisions a failed tool
+ * result (`tools/call`) or an invalid-request error.
+ */
+void
+north_mcp_context_return_missing_capability (NorthMcpContext *self,
+                                             const char      *capability)
+{
+  g_autofree char *message = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (capability != NULL);
+
+  message = g_strdup_printf ("Missing required client capability: %s", capability);
+
+  if (self->modern)
+    {
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *required = json_object_new ();
+
+      json_object_set_object_member (required, capability, json_object_new ());
+      json_object_set_object_member (data, "requiredCapabilities", required);
+      node = north_mcp_node_new_object (data);
+      north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
+                                           message, node);
+    }
+  else
+    {
+      north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                                              message);
+    }
+}
+
+/**
+ * north_mcp_context_set_task_status_message:
+ * @self: a context
+ * @message: (nullable): what the task is doing, for people; %NULL to clear it
+ *
+ * Sets the `statusMessage` that `tasks/get` shows while the request runs
+ * as a task of the tasks extension (see
+ * [property@NorthMcp.Tool:task-support]).
+ * Messages longer than 1024 bytes are cut. Can be called from any thread.
+ *
+ * Returns: %TRUE if the request runs as a task (or becomes one when the
+ *   handler does not answer before it returns), %FALSE (and nothing
+ *   happens) otherwise
+ *
+ * Since: 0.2
+ */
+gboolean
+north_mcp_context_set_task_status_message (NorthMcpContext *self,
+                                           const char      *message)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
+
+  return north_mcp_tasks_set_status_message (self, message);
+}
+
+/**
+ * north_mcp_context_set_cache_hint:
+ * @self: a context
+ * @ttl_ms: how long the client may reuse the result, in milliseconds
+ * @scope: who may share a cached copy
+ *
+ * Overrides, for this result only, the caching hints the server gives
+ * results of the request's method (see
+ * [method@NorthMcp.Server.set_cache_hint]). Meaningful for `resources/read`
+ * handlers whose resources differ in how long they stay fresh or whether they
+ * hold user data. Call it before answering.
+ */
+void
+north_mcp_context_set_cache_hint (NorthMcpContext    *self,
+                                  guint               ttl_ms,
+                                  NorthMcpCacheScope  scope)
+{
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (scope == NORTH_MCP_CACHE_SCOPE_PUBLIC || scope == NORTH_MCP_CACHE_SCOPE_PRIVATE);
+
+  self->has_cache_hint = TRUE;
+  self->cache_ttl_ms = ttl_ms;
+  self->cache_scope = scope;
+}
 
 /**
  * north_mcp_context_get_supports_input_requests:
