@@ -37,6 +37,7 @@ typedef struct
   int       workers;
   int       idle_timeout;
   gint64    max_unsent_bytes;
+  gint64    max_sessions;
   char     *server_secret_file;
   char    **allowed_origins;
   char    **allowed_hosts;
@@ -217,6 +218,8 @@ parse_options (NorthMcpServer         *self,
       "Close connections idle (or not reading) this long (default 60; 0: never)", "SECONDS" },
     { "max-unsent-bytes", 0, 0, G_OPTION_ARG_INT64, &options->max_unsent_bytes,
       "Close a connection whose client leaves this much of a stream unread (default 4 MiB)", "BYTES" },
+    { "max-sessions", 0, 0, G_OPTION_ARG_INT64, &options->max_sessions,
+      "Live HTTP sessions allowed at once; 0 for no limit (default 10000)", "N" },
     { "allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_origins,
       "Let web pages of this origin use the MCP endpoints, with CORS (repeatable)", "ORIGIN" },
     { "allowed-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_hosts,
@@ -236,6 +239,7 @@ parse_options (NorthMcpServer         *self,
   options->workers = (int) north_mcp_server_get_workers (self);
   options->idle_timeout = (int) MIN (north_mcp_server_get_idle_timeout (self), G_MAXINT);
   options->max_unsent_bytes = (gint64) MIN (north_mcp_server_get_max_unsent_bytes (self), G_MAXINT64);
+  options->max_sessions = north_mcp_server_get_max_sessions (self);
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
@@ -264,6 +268,14 @@ parse_options (NorthMcpServer         *self,
     {
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                            "--idle-timeout must be 0 or more, --max-unsent-bytes 1024 or more");
+      return FALSE;
+    }
+
+  if (options->max_sessions < 0 || options->max_sessions > G_MAXUINT)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid --max-sessions %" G_GINT64_FORMAT ": use 0 (no limit) to %u",
+                   options->max_sessions, G_MAXUINT);
       return FALSE;
     }
 
@@ -317,6 +329,7 @@ apply_options (NorthMcpServer *self,
   north_mcp_server_set_workers (self, (guint) options->workers);
   north_mcp_server_set_idle_timeout (self, (guint) options->idle_timeout);
   north_mcp_server_set_max_unsent_bytes (self, (guint64) options->max_unsent_bytes);
+  north_mcp_server_set_max_sessions (self, (guint) options->max_sessions);
   for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
     north_mcp_server_add_allowed_origin (self, options->allowed_origins[i]);
   for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)

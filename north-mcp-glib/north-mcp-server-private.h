@@ -36,10 +36,25 @@ guint         north_mcp_server_handle_request     (NorthMcpServer         *self,
                                                    NorthMcpChannel        *channel);
 
 /* Sessions, for the stateful transports. */
-NorthMcpSession *north_mcp_server_create_session  (NorthMcpServer  *self,
-                                                   NorthMcpChannel *standalone);
+/* A new session owned by @owner's identity (NULL: anonymous), with an
+ * unguessable id; NULL and @error when no randomness is available. */
+NorthMcpSession *north_mcp_server_open_session    (NorthMcpServer   *self,
+                                                   NorthMcpChannel  *standalone,
+                                                   NorthMcpUser     *owner,
+                                                   GError          **error);
+/* The same, anonymous; aborts when there is no randomness (for tests). */
+NorthMcpSession *north_mcp_server_create_session  (NorthMcpServer   *self,
+                                                   NorthMcpChannel  *standalone);
+/* Whether max-sessions live sessions exist (a new one must be refused). */
+gboolean         north_mcp_server_sessions_full   (NorthMcpServer  *self);
+/* The session @id of whoever asks: no owner check. */
 NorthMcpSession *north_mcp_server_lookup_session  (NorthMcpServer  *self,
                                                    const char      *id);
+/* The session @id if @user's identity created it, else NULL, exactly as
+ * for an unknown id. */
+NorthMcpSession *north_mcp_server_find_session    (NorthMcpServer  *self,
+                                                   const char      *id,
+                                                   NorthMcpUser    *user);
 void          north_mcp_server_close_session      (NorthMcpServer  *self,
                                                    NorthMcpSession *session);
 

@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/rand.h>
 
 #include "north-mcp-auth.h"
 #include "north-mcp-error.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-modern-private.h"
+#include "north-mcp-random-private.h"
 #include "north-mcp-origin-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
@@ -70,6 +70,7 @@ struct _NorthMcpServer
   guint                  page_size;
   guint                  request_timeout;
   guint                  session_timeout;
+  guint                  max_sessions;
   GStrv                  allowed_origins;  /* normalized */
   GStrv                  allowed_hosts;    /* normalized */
 
@@ -115,6 +116,7 @@ enum {
   PROP_PAGE_SIZE,
   PROP_REQUEST_TIMEOUT,
   PROP_SESSION_TIMEOUT,
+  PROP_MAX_SESSIONS,
   PROP_AUTH,
   PROP_REQUEST_STATE_LIFETIME,
   PROP_WORKERS,
@@ -140,6 +142,7 @@ typedef struct
   NorthMcpCacheScope scope;
 } CacheHint;
 #define DEFAULT_SESSION_TIMEOUT_S (30 * 60)
+#define DEFAULT_MAX_SESSIONS 10000
 
 const char * const north_mcp_supported_protocol_versions[] = {
   "2024-11-05",
@@ -259,6 +262,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_SESSION_TIMEOUT:
       g_value_set_uint (value, self->session_timeout);
       break;
+    case PROP_MAX_SESSIONS:
+      g_value_set_uint (value, self->max_sessions);
+      break;
     case PROP_AUTH:
       g_value_set_object (value, self->auth);
       break;
@@ -339,6 +345,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_SESSION_TIMEOUT:
       north_mcp_server_set_session_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_SESSIONS:
+      north_mcp_server_set_max_sessions (self, g_value_get_uint (value));
       break;
     case PROP_ALLOWED_ORIGINS:
       north_mcp_server_set_allowed_origins (self, g_value_get_boxed (value));
@@ -478,6 +487,21 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
     g_param_spec_uint ("session-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_SESSION_TIMEOUT_S, rw);
 
   /**
+   * NorthMcpServer:max-sessions:
+   *
+   * How many sessions may live at once over HTTP (Streamable HTTP and the
+   * legacy HTTP+SSE transport together); 0 for no limit. An `initialize`
+   * (or a legacy `GET /sse`) beyond it is answered `503 Service
+   * Unavailable` with `Retry-After`; the sessions that exist are not
+   * touched. Sessions end by `DELETE`, by closing a legacy stream, or by
+   * expiry (#NorthMcpServer:session-timeout). Default: 10000.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_MAX_SESSIONS] =
+    g_param_spec_uint ("max-sessions", NULL, NULL, 0, G_MAXUINT, DEFAULT_MAX_SESSIONS, rw);
+
+  /**
    * NorthMcpServer:auth:
    *
    * The North authentication the HTTP transports apply.
@@ -594,6 +618,7 @@ north_mcp_server_init (NorthMcpServer *self)
   self->page_size = DEFAULT_PAGE_SIZE;
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT_MS;
   self->session_timeout = DEFAULT_SESSION_TIMEOUT_S;
+  self->max_sessions = DEFAULT_MAX_SESSIONS;
   self->auth = north_mcp_auth_new ();
   self->main_context = g_main_context_ref_thread_default ();
   self->tools = g_ptr_array_new_with_free_func (g_object_unref);
@@ -610,7 +635,7 @@ north_mcp_server_init (NorthMcpServer *self)
   self->listeners = g_ptr_array_new_with_free_func (g_object_unref);
   /* Signs the requestState this server hands out; never leaves the
    * process. */
-  if (RAND_bytes (self->state_key, sizeof self->state_key) != 1)
+  if (!north_mcp_random_bytes (self->state_key, sizeof self->state_key, NULL))
     g_error ("Cannot seed the request-state key: no randomness available");
 }
 
@@ -1436,6 +1461,49 @@ north_mcp_server_set_session_timeout (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_max_sessions:
+ * @self: a server
+ *
+ * Gets how many HTTP sessions may live at once.
+ *
+ * Returns: the limit; 0 for none
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_max_sessions (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return self->max_sessions;
+}
+
+/**
+ * north_mcp_server_set_max_sessions:
+ * @self: a server
+ * @max_sessions: the limit; 0 for none
+ *
+ * Sets how many HTTP sessions may live at once (see
+ * [property@NorthMcp.Server:max-sessions]). Lowering it below the number
+ * of live sessions ends none of them; new ones are refused until enough
+ * have ended.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_sessions (NorthMcpServer *self,
+                                   guint           max_sessions)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (self->max_sessions == max_sessions)
+    return;
+
+  self->max_sessions = max_sessions;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SESSIONS]);
+}
+
+/**
  * north_mcp_server_get_auth:
  * @self: a server
  *
@@ -1705,13 +1773,51 @@ north_mcp_server_build_server_info (NorthMcpServer *self)
 }
 
 NorthMcpSession *
+north_mcp_server_open_session (NorthMcpServer   *self,
+                               NorthMcpChannel  *standalone,
+                               NorthMcpUser     *owner,
+                               GError          **error)
+{
+  g_autofree char *id = north_mcp_random_id (error);
+  NorthMcpSession *session;
+
+  if (id == NULL)
+    return NULL;
+
+  session = north_mcp_session_new (id, standalone);
+  north_mcp_session_set_owner (session, owner);
+  g_hash_table_insert (self->sessions, g_steal_pointer (&id), session);
+  return session;
+}
+
+NorthMcpSession *
 north_mcp_server_create_session (NorthMcpServer  *self,
                                  NorthMcpChannel *standalone)
 {
-  g_autofree char *id = g_uuid_string_random ();
-  NorthMcpSession *session = north_mcp_session_new (id, standalone);
+  g_autoptr(GError) error = NULL;
+  NorthMcpSession *session = north_mcp_server_open_session (self, standalone, NULL, &error);
 
-  g_hash_table_insert (self->sessions, g_steal_pointer (&id), session);
+  if (session == NULL)
+    g_error ("%s", error->message);
+  return session;
+}
+
+gboolean
+north_mcp_server_sessions_full (NorthMcpServer *self)
+{
+  return self->max_sessions != 0 && g_hash_table_size (self->sessions) >= self->max_sessions;
+}
+
+NorthMcpSession *
+north_mcp_server_find_session (NorthMcpServer *self,
+                               const char     *id,
+                               NorthMcpUser   *user)
+{
+  NorthMcpSession *session = north_mcp_server_lookup_session (self, id);
+
+  /* Someone else's session does not exist for this user. */
+  if (session != NULL && !north_mcp_session_is_owner (session, user))
+    return NULL;
   return session;
 }
 
@@ -1797,8 +1903,10 @@ north_mcp_server_start (NorthMcpServer         *self,
 
   if (transport == NORTH_MCP_TRANSPORT_STDIO)
     {
-      NorthMcpSession *session = north_mcp_server_create_session (self, NULL);
+      NorthMcpSession *session = north_mcp_server_open_session (self, NULL, NULL, error);
 
+      if (session == NULL)
+        return FALSE;
       self->stdio = north_mcp_stdio_transport_new_for_stdio (self, session);
       g_signal_connect (self->stdio, "closed", G_CALLBACK (stdio_closed_cb), self);
       north_mcp_stdio_transport_start (self->stdio);

@@ -167,6 +167,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_session_timeout   (NorthMcpServer        *self,
                                                                guint                  timeout_s);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_max_sessions      (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_sessions      (NorthMcpServer        *self,
+                                                               guint                  max_sessions);
+NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpAuth          *north_mcp_server_get_auth              (NorthMcpServer        *self);
 
 NORTH_MCP_AVAILABLE_IN_ALL

@@ -128,10 +128,17 @@ handle_initialize (NorthMcpServer  *server,
 
   if (session != NULL)
     {
+      g_autoptr(GError) error = NULL;
+
+      if (!north_mcp_session_set_client (session,
+                                         north_mcp_object_get_object (params, "capabilities"),
+                                         north_mcp_object_get_object (params, "clientInfo"),
+                                         &error))
+        {
+          north_mcp_context_return_error_literal (context, error->domain, error->code, error->message);
+          return;
+        }
       north_mcp_session_set_protocol_version (session, version);
-      north_mcp_session_set_client (session,
-                                    north_mcp_object_get_object (params, "capabilities"),
-                                    north_mcp_object_get_object (params, "clientInfo"));
       north_mcp_session_set_initialized (session, TRUE);
     }
 

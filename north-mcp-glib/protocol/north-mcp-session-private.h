@@ -6,6 +6,7 @@
 
 #include "north-mcp-session.h"
 #include "north-mcp-channel-private.h"
+#include "north-mcp-user.h"
 
 G_BEGIN_DECLS
 
@@ -13,9 +14,22 @@ NorthMcpSession *north_mcp_session_new                    (const char       *id,
                                                            NorthMcpChannel  *standalone);
 void             north_mcp_session_set_protocol_version   (NorthMcpSession  *self,
                                                            const char       *version);
-void             north_mcp_session_set_client             (NorthMcpSession  *self,
+/* What a session keeps of the client's initialize: its capabilities and
+ * clientInfo, together at most this many bytes as compact JSON (string
+ * escapes not counted). Larger ones are refused (FALSE, @error set to
+ * NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS) and nothing is stored. */
+#define NORTH_MCP_SESSION_CLIENT_MAX_BYTES (64 * 1024)
+gboolean         north_mcp_session_set_client             (NorthMcpSession  *self,
                                                            JsonObject       *capabilities,
-                                                           JsonObject       *client_info);
+                                                           JsonObject       *client_info,
+                                                           GError          **error);
+/* The identity that created the session (issuer and subject or e-mail of
+ * @user, or anonymous for %NULL or a user with neither); only that
+ * identity may use it. Kept as a digest, compared in constant time. */
+void             north_mcp_session_set_owner              (NorthMcpSession  *self,
+                                                           NorthMcpUser     *user);
+gboolean         north_mcp_session_is_owner               (NorthMcpSession  *self,
+                                                           NorthMcpUser     *user);
 void             north_mcp_session_set_initialized        (NorthMcpSession  *self,
                                                            gboolean          initialized);
 void             north_mcp_session_set_log_level          (NorthMcpSession  *self,

@@ -4,11 +4,15 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
+
+#define OWNER_DIGEST_LENGTH 32 /* SHA-256 */
 
 /**
  * NorthMcpSession:
@@ -39,6 +43,8 @@ struct _NorthMcpSession
   GHashTable       *in_flight; /* id key -> GCancellable */
   GHashTable       *subscriptions; /* URI set */
   gint64            last_activity; /* monotonic, microseconds */
+  /* Who created it: a digest of the identity (all zero: anonymous). */
+  guint8            owner[OWNER_DIGEST_LENGTH];
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpSession, north_mcp_session, G_TYPE_OBJECT)
@@ -220,17 +226,173 @@ north_mcp_session_get_client_info (NorthMcpSession *self)
   return self->client_info;
 }
 
-void
-north_mcp_session_set_client (NorthMcpSession *self,
-                              JsonObject      *capabilities,
-                              JsonObject      *client_info)
+/* The size of @node as compact JSON, without string escapes; stops
+ * counting (and returns more than @limit) once @limit is passed, so the
+ * work is bounded by @limit whatever the client sent. Iterative: the
+ * nesting depth does not reach the C stack. */
+static gsize
+json_size_up_to (JsonNode *node,
+                 gsize     limit)
 {
-  g_clear_pointer (&self->client_capabilities, json_object_unref);
-  g_clear_pointer (&self->client_info, json_object_unref);
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+  gsize size = 0;
+
+  if (node == NULL)
+    return 0;
+
+  g_ptr_array_add (stack, node);
+  while (stack->len > 0 && size <= limit)
+    {
+      JsonNode *current = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+
+      switch (json_node_get_node_type (current))
+        {
+        case JSON_NODE_OBJECT:
+          {
+            JsonObjectIter iter;
+            const char *name;
+            JsonNode *member;
+
+            size += 2; /* {} */
+            json_object_iter_init (&iter, json_node_get_object (current));
+            while (size <= limit && json_object_iter_next (&iter, &name, &member))
+              {
+                size += strlen (name) + 4; /* "name": and a comma */
+                g_ptr_array_add (stack, member);
+              }
+          }
+          break;
+
+        case JSON_NODE_ARRAY:
+          {
+            JsonArray *array = json_node_get_array (current);
+            guint n = json_array_get_length (array);
+
+            size += 2; /* [] */
+            for (guint i = 0; i < n && size <= limit; i++)
+              {
+                size += 1; /* a comma */
+                g_ptr_array_add (stack, json_array_get_element (array, i));
+              }
+          }
+          break;
+
+        case JSON_NODE_VALUE:
+          if (json_node_get_value_type (current) == G_TYPE_STRING)
+            size += strlen (json_node_get_string (current)) + 2;
+          else
+            size += 24; /* the longest number; true, false */
+          break;
+
+        case JSON_NODE_NULL:
+        default:
+          size += 4;
+          break;
+        }
+    }
+
+  return size;
+}
+
+gboolean
+north_mcp_session_set_client (NorthMcpSession  *self,
+                              JsonObject       *capabilities,
+                              JsonObject       *client_info,
+                              GError          **error)
+{
+  g_autoptr(JsonNode) capabilities_node = NULL;
+  g_autoptr(JsonNode) client_info_node = NULL;
+  gsize size;
+
+  /* The client chooses what it declares; the session keeps it for its
+   * lifetime, so it is bounded like everything else a client can send. */
   if (capabilities != NULL)
-    self->client_capabilities = json_object_ref (capabilities);
+    capabilities_node = north_mcp_node_new_object (capabilities);
   if (client_info != NULL)
-    self->client_info = json_object_ref (client_info);
+    client_info_node = north_mcp_node_new_object (client_info);
+  size = json_size_up_to (capabilities_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
+  if (size <= NORTH_MCP_SESSION_CLIENT_MAX_BYTES)
+    size += json_size_up_to (client_info_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES - size);
+  if (size > NORTH_MCP_SESSION_CLIENT_MAX_BYTES)
+    {
+      g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                   "Invalid params: capabilities and clientInfo together exceed %u bytes",
+                   (guint) NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
+      return FALSE;
+    }
+
+  north_mcp_replace_object (&self->client_capabilities, capabilities);
+  north_mcp_replace_object (&self->client_info, client_info);
+  return TRUE;
+}
+
+/* Feeds one length-prefixed field, so that ("ab", "c") and ("a", "bc")
+ * differ. */
+static void
+owner_digest_add (GChecksum  *checksum,
+                  const char *field)
+{
+  guint32 length = field != NULL ? (guint32) strlen (field) : G_MAXUINT32;
+
+  g_checksum_update (checksum, (const guchar *) &length, sizeof length);
+  if (field != NULL)
+    g_checksum_update (checksum, (const guchar *) field, length);
+}
+
+/* The identity of @user: the ID token's issuer and subject when it has
+ * both, else the issuer (if any) and the e-mail, else anonymous (zeros). */
+static void
+owner_digest (NorthMcpUser *user,
+              guint8        digest[OWNER_DIGEST_LENGTH])
+{
+  g_autoptr(GChecksum) checksum = NULL;
+  JsonObject *claims;
+  const char *issuer = NULL, *subject = NULL, *email;
+  gsize length = OWNER_DIGEST_LENGTH;
+
+  memset (digest, 0, OWNER_DIGEST_LENGTH);
+  if (user == NULL)
+    return;
+
+  claims = north_mcp_user_get_claims (user);
+  if (claims != NULL)
+    {
+      issuer = north_mcp_object_get_string (claims, "iss");
+      subject = north_mcp_object_get_string (claims, "sub");
+    }
+  email = north_mcp_user_get_email (user);
+  if (subject == NULL && email == NULL)
+    return;
+
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  owner_digest_add (checksum, subject != NULL ? "subject" : "email");
+  owner_digest_add (checksum, issuer);
+  owner_digest_add (checksum, subject != NULL ? subject : email);
+  g_checksum_get_digest (checksum, digest, &length);
+  /* A digest of all zeros would be anonymous: make that impossible. */
+  digest[0] |= 1;
+}
+
+void
+north_mcp_session_set_owner (NorthMcpSession *self,
+                             NorthMcpUser    *user)
+{
+  owner_digest (user, self->owner);
+}
+
+gboolean
+north_mcp_session_is_owner (NorthMcpSession *self,
+                            NorthMcpUser    *user)
+{
+  guint8 digest[OWNER_DIGEST_LENGTH];
+  guint8 difference = 0;
+
+  owner_digest (user, digest);
+  /* Every byte is looked at: the time taken does not tell how much of
+   * the identity matched. */
+  for (gsize i = 0; i < OWNER_DIGEST_LENGTH; i++)
+    difference |= digest[i] ^ self->owner[i];
+  return difference == 0;
 }
 
 /**

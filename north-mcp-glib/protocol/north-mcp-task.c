@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <openssl/rand.h>
 
 #include "north-mcp-channel-private.h"
 #include "north-mcp-dispatch-private.h"
@@ -12,6 +11,7 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-modern-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-random-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-tool-private.h"
@@ -281,22 +281,16 @@ owner_of (NorthMcpUser *user)
   return g_strdup ("");
 }
 
-/* 128 bits from the system's CSPRNG, as 32 hex digits: unguessable. */
+/* 128 bits from the kernel's CSPRNG, as 32 hex digits: unguessable, made
+ * like session ids. */
 static char *
 new_task_id (void)
 {
-  static const char digits[] = "0123456789abcdef";
-  guint8 bytes[16];
-  char *id = g_malloc (2 * sizeof bytes + 1);
+  g_autoptr(GError) error = NULL;
+  char *id = north_mcp_random_id (&error);
 
-  if (RAND_bytes (bytes, sizeof bytes) != 1)
-    g_error ("No random bytes for a task id");
-  for (guint i = 0; i < sizeof bytes; i++)
-    {
-      id[2 * i] = digits[bytes[i] >> 4];
-      id[2 * i + 1] = digits[bytes[i] & 0xf];
-    }
-  id[2 * sizeof bytes] = '\0';
+  if (id == NULL)
+    g_error ("No random bytes for a task id: %s", error->message);
   return id;
 }
 

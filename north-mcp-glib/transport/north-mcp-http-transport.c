@@ -41,6 +41,9 @@
 /* JSON-RPC codes the SDKs use for transport-level errors. */
 #define TRANSPORT_ERROR_CODE (-32000)
 #define SESSION_NOT_FOUND_CODE (-32001)
+/* What a client refused for the session limit is told to wait, in seconds:
+ * sessions end by DELETE or expiry, not on a schedule. */
+#define SESSION_LIMIT_RETRY_AFTER "30"
 
 typedef enum {
   ENDPOINT_NONE,
@@ -116,6 +119,35 @@ respond_jsonrpc_error (SoupServerMessage *msg,
   data = north_mcp_jsonrpc_to_string (error, &length);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, length);
+}
+
+/* 503 for an initialize (or legacy GET /sse) beyond max-sessions. */
+static void
+respond_session_limit (NorthMcpHttpTransport *self,
+                       SoupServerMessage     *msg,
+                       gboolean               jsonrpc)
+{
+  const char *text = "Service Unavailable: too many sessions, retry later";
+
+  north_mcp_server_debug (self->server, "Refused a new session: max-sessions reached");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", SESSION_LIMIT_RETRY_AFTER);
+  if (jsonrpc)
+    respond_jsonrpc_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, TRANSPORT_ERROR_CODE, text);
+  else
+    respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+}
+
+/* A session could not be created (no randomness for its id). */
+static void
+respond_session_failure (NorthMcpHttpTransport *self,
+                         SoupServerMessage     *msg,
+                         const GError          *error)
+{
+  g_warning ("Cannot create a session: %s", error->message);
+  respond_jsonrpc_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL,
+                         NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                         "Internal error: cannot create a session");
 }
 
 static void
@@ -281,10 +313,12 @@ check_protocol_version (NorthMcpHttpTransport *self,
 }
 
 /* The session named by Mcp-Session-Id (transfer full), or NULL after
- * answering 400 (no header) or 404 (unknown id). */
+ * answering 400 (no header) or 404 (unknown id, or a session that another
+ * identity created: the answer is the same byte for byte). */
 static NorthMcpSession *
 require_session (NorthMcpHttpTransport *self,
-                 SoupServerMessage     *msg)
+                 SoupServerMessage     *msg,
+                 NorthMcpUser          *user)
 {
   const char *id;
   NorthMcpSession *session;
@@ -297,7 +331,7 @@ require_session (NorthMcpHttpTransport *self,
       return NULL;
     }
 
-  session = north_mcp_server_lookup_session (self->server, id);
+  session = north_mcp_server_find_session (self->server, id, user);
   if (session == NULL)
     {
       north_mcp_server_debug (self->server, "Unknown session id in request");
@@ -604,22 +638,36 @@ handle_mcp_post (NorthMcpHttpTransport *self,
           return;
         }
       else if (initialize && session_id != NULL &&
-               north_mcp_server_lookup_session (self->server, session_id) != NULL)
+               north_mcp_server_find_session (self->server, session_id, user) != NULL)
         {
           respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
                                  NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
                                  "Invalid Request: Server already initialized");
           return;
         }
+      else if (initialize && north_mcp_server_sessions_full (self->server))
+        {
+          respond_session_limit (self, msg, TRUE);
+          return;
+        }
       else if (initialize)
         {
+          g_autoptr(GError) error = NULL;
+          NorthMcpSession *created;
+
           /* A stale id with initialize: the client starts over. */
-          session = g_object_ref (north_mcp_server_create_session (self->server, NULL));
+          created = north_mcp_server_open_session (self->server, NULL, user, &error);
+          if (created == NULL)
+            {
+              respond_session_failure (self, msg, error);
+              return;
+            }
+          session = g_object_ref (created);
           new_session = TRUE;
           soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                         SESSION_HEADER, north_mcp_session_get_id (session));
         }
-      else if ((session = require_session (self, msg)) == NULL)
+      else if ((session = require_session (self, msg, user)) == NULL)
         return;
     }
 
@@ -700,7 +748,8 @@ resume_stream (NorthMcpHttpTransport *self,
 
 static void
 handle_mcp_get (NorthMcpHttpTransport *self,
-                SoupServerMessage     *msg)
+                SoupServerMessage     *msg,
+                NorthMcpUser          *user)
 {
   g_autoptr(NorthMcpSession) session = NULL;
   g_autoptr(NorthMcpSseStream) stream = NULL;
@@ -724,7 +773,7 @@ handle_mcp_get (NorthMcpHttpTransport *self,
     }
 
   if (!check_protocol_version (self, msg) ||
-      (session = require_session (self, msg)) == NULL)
+      (session = require_session (self, msg, user)) == NULL)
     return;
 
   last_event_id = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
@@ -748,7 +797,8 @@ handle_mcp_get (NorthMcpHttpTransport *self,
 
 static void
 handle_mcp_delete (NorthMcpHttpTransport *self,
-                   SoupServerMessage     *msg)
+                   SoupServerMessage     *msg,
+                   NorthMcpUser          *user)
 {
   g_autoptr(NorthMcpSession) session = NULL;
   NorthMcpChannel *standalone;
@@ -760,7 +810,7 @@ handle_mcp_delete (NorthMcpHttpTransport *self,
     }
 
   if (!check_protocol_version (self, msg) ||
-      (session = require_session (self, msg)) == NULL)
+      (session = require_session (self, msg, user)) == NULL)
     return;
 
   standalone = north_mcp_session_get_standalone_channel (session);
@@ -777,14 +827,31 @@ handle_mcp_delete (NorthMcpHttpTransport *self,
 
 static void
 handle_legacy_get (NorthMcpHttpTransport *self,
-                   SoupServerMessage     *msg)
+                   SoupServerMessage     *msg,
+                   NorthMcpUser          *user)
 {
   g_autoptr(NorthMcpSseStream) stream = NULL;
   g_autoptr(NorthMcpSession) session = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *endpoint = NULL;
+  NorthMcpSession *created;
 
+  /* The stream is the session: it counts against max-sessions. */
+  if (north_mcp_server_sessions_full (self->server))
+    {
+      respond_session_limit (self, msg, FALSE);
+      return;
+    }
+
+  created = north_mcp_server_open_session (self->server, NULL, user, &error);
+  if (created == NULL)
+    {
+      respond_session_failure (self, msg, error);
+      return;
+    }
+  session = g_object_ref (created);
   stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
-  session = g_object_ref (north_mcp_server_create_session (self->server, NORTH_MCP_CHANNEL (stream)));
+  north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (stream));
   track_stream (self, stream, north_mcp_session_get_id (session), TRUE);
 
   /* Relative, so that it works behind any proxy prefix-free mount. */
@@ -814,7 +881,7 @@ handle_legacy_post (NorthMcpHttpTransport *self,
       return;
     }
 
-  session = north_mcp_server_lookup_session (self->server, session_id);
+  session = north_mcp_server_find_session (self->server, session_id, user);
   stream = session != NULL ? north_mcp_session_get_standalone_channel (session) : NULL;
   if (stream == NULL || !NORTH_MCP_IS_SSE_STREAM (stream) || north_mcp_channel_is_closed (stream))
     {
@@ -949,9 +1016,9 @@ dispatch (NorthMcpHttpTransport *self,
          * delete. */
         respond_method_not_allowed (msg, "POST");
       else if (strcmp (method, "GET") == 0)
-        handle_mcp_get (self, msg);
+        handle_mcp_get (self, msg, user);
       else if (strcmp (method, "DELETE") == 0)
-        handle_mcp_delete (self, msg);
+        handle_mcp_delete (self, msg, user);
       else
         respond_method_not_allowed (msg, north_mcp_server_get_stateless (self->server)
                                          ? "POST" : "GET, POST, DELETE");
@@ -959,7 +1026,7 @@ dispatch (NorthMcpHttpTransport *self,
 
     case ENDPOINT_SSE:
       if (strcmp (method, "GET") == 0)
-        handle_legacy_get (self, msg);
+        handle_legacy_get (self, msg, user);
       else
         respond_method_not_allowed (msg, "GET");
       break;

@@ -6,8 +6,7 @@
 
 #include <string.h>
 
-#include <openssl/rand.h>
-
+#include "north-mcp-random-private.h"
 #include "north-mcp-siphash-private.h"
 
 #define ROTL(x, b) (guint64) (((x) << (b)) | ((x) >> (64 - (b))))
@@ -110,8 +109,10 @@ north_mcp_siphash_process_key (void)
    * so each draws a key of its own. */
   if (g_once_init_enter (&initialized))
     {
-      if (RAND_bytes (key, sizeof key) != 1)
-        g_error ("OpenSSL: no random bytes for a hash key");
+      g_autoptr(GError) error = NULL;
+
+      if (!north_mcp_random_bytes (key, sizeof key, &error))
+        g_error ("No random bytes for a hash key: %s", error->message);
       g_once_init_leave (&initialized, 1);
     }
   return key;

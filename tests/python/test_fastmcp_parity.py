@@ -153,8 +153,9 @@ def test_exceptions_become_type_and_message(client):
         result = client.call_tool("fail", {"kind": kind})
         assert result["isError"] is True
         assert text_of(result) == text
+    # The server's stderr is read by a thread: wait for the line.
+    line = client.process.wait_for_stderr(r"NorthMcp: tool 'fail' failed: KeyError: 'nope' \((.*)\)")
     stderr = client.stderr_text
-    line = re.search(r"NorthMcp: tool 'fail' failed: KeyError: 'nope' \((.*)\)", stderr)
     assert line and line.group(1).endswith("in fail") and "fastmcp_server.py:" in line.group(1)
     assert "Traceback" not in stderr                # one line, not the whole traceback
     assert "quark" not in stderr

@@ -1,0 +1,476 @@
+"""Issue 10, point 2: sessions. Ids are unguessable, a session answers only
+the identity that created it (anyone else gets exactly the 404 of an
+unknown id), the number of live sessions is capped and what a session keeps
+of the client is bounded."""
+
+import base64
+import http.client
+import json
+import os
+import re
+import secrets
+import subprocess
+
+import pytest
+
+from hostile import (EXAMPLES, MCP_HEADERS, Server, initialize_message, rss_kib, sse_or_json,
+                     wait_until)
+
+SOURCE_ROOT = os.environ.get("NORTH_MCP_SOURCE_ROOT",
+                             os.path.join(os.path.dirname(__file__), "..", ".."))
+RESUMABLE = "2025-11-25"  # the first revision whose streams can be resumed
+SECRET = "hostile-secret"
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def id_token(**claims):
+    """An unsigned JWT: without trusted issuers the server only decodes it."""
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    return f"{header}.{b64url(json.dumps(claims).encode())}.{b64url(b'not-a-signature')}"
+
+
+def bearer(token, connectors):
+    bundle = {"server_secret": SECRET, "user_id_token": token, "connector_access_tokens": connectors}
+    return {"Authorization": "Bearer " + base64.b64encode(json.dumps(bundle).encode()).decode()}
+
+
+def x_north(token, connectors):
+    return {"X-North-Server-Secret": SECRET, "X-North-ID-Token": token,
+            "X-North-Connector-Tokens": b64url(json.dumps(connectors).encode())}
+
+
+ALICE_TOKEN = "alice-google-token-" + secrets.token_hex(8)
+BOB_TOKEN = "bob-google-token-" + secrets.token_hex(8)
+ALICE = id_token(iss="https://idp.example", sub="alice", email="alice@example.com")
+BOB = id_token(iss="https://idp.example", sub="bob", email="bob@example.com")
+
+
+def close(headers):
+    # Every request on its own connection, closed by the server: the
+    # client-closed keep-alive leak of libsoup 3.2.3 is another test's
+    # concern and must not blur the memory measured here.
+    return {**headers, "Connection": "close"}
+
+
+def initialize(server, credentials, version=RESUMABLE, **params):
+    message = initialize_message(**params)
+    message["params"]["protocolVersion"] = version
+    status, headers, body = server.post_mcp(message, close({**credentials, "MCP-Protocol-Version": version}))
+    assert status == 200, body
+    session = headers.get("Mcp-Session-Id")
+    assert session, headers
+    status, _, _ = server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"},
+                                   close({**credentials, "MCP-Protocol-Version": version,
+                                          "Mcp-Session-Id": session}))
+    assert status == 202
+    return session
+
+
+def whoami(server, credentials, session, rid=7):
+    return server.post_mcp({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                            "params": {"name": "whoami", "arguments": {}}},
+                           close({**credentials, "MCP-Protocol-Version": RESUMABLE, "Mcp-Session-Id": session}))
+
+
+def comparable(answer):
+    """Status, headers and body of an answer, without what differs between
+    any two answers (the date)."""
+    status, headers, body = answer
+    return status, {k.lower(): v for k, v in headers.items() if k.lower() != "date"}, body
+
+
+def messages(headers, body):
+    """The JSON-RPC messages of an answer; resumable SSE streams start with
+    a priming event whose data is empty."""
+    if headers.get("Content-Type", "").startswith("text/event-stream"):
+        body = "\n".join(line for line in body.decode().splitlines() if line.strip() != "data:").encode()
+    return sse_or_json(headers, body)
+
+
+def request_unless_stream(server, method, headers):
+    """Like server.request(), but an SSE stream that opened is not read (it
+    would not end): its body stands as b"<stream>"."""
+    conn = server.connection()
+    try:
+        conn.request(method, "/mcp", headers=headers)
+        response = conn.getresponse()
+        answer = dict(response.getheaders())
+        if answer.get("Content-Type", "").startswith("text/event-stream"):
+            return response.status, answer, b"<stream>"
+        return response.status, answer, response.read()
+    finally:
+        conn.close()
+
+
+def unknown_id():
+    return secrets.token_hex(16)
+
+
+# ---------------------------------------------------------------------------
+# Ids
+
+
+def test_ids_are_long_random_and_unique():
+    server = Server()
+    try:
+        ids = []
+        for _ in range(200):
+            session = initialize(server, {})
+            ids.append(session)
+            status, _, _ = server.request("DELETE", "/mcp", headers=close(
+                {"Mcp-Session-Id": session, "MCP-Protocol-Version": RESUMABLE}))
+            assert status == 200
+        for _ in range(20):
+            conn = server.connection()
+            conn.request("GET", "/sse", headers={"Accept": "text/event-stream"})
+            stream = conn.getresponse()
+            assert stream.status == 200
+            line = b""
+            while not line.startswith(b"data:"):
+                line = stream.readline()
+            ids.append(re.search(r"session_id=([^&\s]+)", line.decode()).group(1))
+            conn.close()
+    finally:
+        assert server.stop() == 0
+
+    assert len(set(ids)) == len(ids)
+    for session in ids:
+        # At least 128 bits: 32 hex digits or 22 base64url characters.
+        assert (re.fullmatch(r"[0-9a-f]{32,}", session) or
+                re.fullmatch(r"[A-Za-z0-9_-]{22,}", session)), session
+    # Every position varies: no fixed version nibble, no dashes, no counter.
+    for position in range(32):
+        assert len({session[position] for session in ids}) > 4, position
+
+
+# ---------------------------------------------------------------------------
+# Another identity
+
+
+def stream_event_id(server, credentials, session):
+    """An event id of one of the session's SSE answers."""
+    status, headers, body = server.post_mcp(
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 2}}},
+        close({**credentials, "MCP-Protocol-Version": RESUMABLE, "Mcp-Session-Id": session}))
+    assert status == 200 and headers["Content-Type"].startswith("text/event-stream"), headers
+    ids = [line[3:].strip() for line in body.decode().splitlines() if line.startswith("id:")]
+    assert ids, body
+    return ids[0]
+
+
+@pytest.mark.parametrize("carrier", [bearer, x_north], ids=["bearer-bundle", "x-north-headers"])
+def test_other_identity_gets_the_unknown_session_answer(carrier):
+    server = Server("--server-secret", SECRET)
+    alice = carrier(ALICE, {"google": ALICE_TOKEN})
+    bob = carrier(BOB, {"google": BOB_TOKEN})
+    try:
+        session = initialize(server, alice)
+        event_id = stream_event_id(server, alice, session)
+        stranger = unknown_id()
+        version = {"MCP-Protocol-Version": RESUMABLE}
+        sse = {"Accept": "text/event-stream", **version}
+
+        def both(method, body=None, headers=None):
+            """Bob's answer for Alice's session and for an id nobody has."""
+            answers = []
+            for target in (session, stranger):
+                h = close({**bob, **(headers or {}), "Mcp-Session-Id": target})
+                if method == "POST":
+                    answers.append(comparable(server.post_mcp(body, h)))
+                else:
+                    answers.append(comparable(request_unless_stream(server, method, h)))
+            return answers
+
+        calls = {
+            "POST tools/call": both("POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                             "params": {"name": "whoami", "arguments": {}}}, version),
+            "POST notification": both("POST", {"jsonrpc": "2.0", "method": "notifications/initialized"}, version),
+            "GET stream": both("GET", headers=sse),
+            "GET Last-Event-ID": both("GET", headers={**sse, "Last-Event-ID": event_id}),
+            "DELETE": both("DELETE", headers=version),
+        }
+        for name, (theirs, nobodys) in calls.items():
+            assert theirs[0] == 404, (name, theirs)
+            assert theirs == nobodys, name
+            assert ALICE_TOKEN.encode() not in theirs[2], name
+
+        # initialize naming Alice's session starts a new one for Bob, as
+        # with an unknown id (and not "already initialized").
+        message = initialize_message()
+        message["params"]["protocolVersion"] = RESUMABLE
+        status, headers, _ = server.post_mcp(message, close({**bob, "Mcp-Session-Id": session}))
+        assert status == 200
+        assert headers["Mcp-Session-Id"] not in (None, session)
+
+        # Alice's session survived all of it, and is still hers alone.
+        status, headers, body = whoami(server, alice, session)
+        assert status == 200, body
+        result = messages(headers, body)[-1]["result"]["structuredContent"]
+        assert result["connector_access_tokens"] == {"google": ALICE_TOKEN}
+        assert result["email"] == "alice@example.com"
+        # The same identity with other credentials (new connector tokens,
+        # another way to send them) is still Alice.
+        other_carrier = x_north if carrier is bearer else bearer
+        status, _, body = whoami(server, other_carrier(ALICE, {"google": "refreshed"}), session)
+        assert status == 200 and b"refreshed" in body
+        status, _, _ = server.request("DELETE", "/mcp", headers=close({**alice, **version, "Mcp-Session-Id": session}))
+        assert status == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_same_subject_other_issuer_is_another_identity():
+    server = Server("--server-secret", SECRET)
+    alice = x_north(ALICE, {"google": ALICE_TOKEN})
+    impostor = x_north(id_token(iss="https://evil.example", sub="alice", email="alice@example.com"),
+                       {"google": "evil"})
+    no_issuer = x_north(id_token(sub="alice", email="alice@example.com"), {})
+    try:
+        session = initialize(server, alice)
+        for credentials in (impostor, no_issuer):
+            theirs = comparable(whoami(server, credentials, session))
+            nobodys = comparable(whoami(server, credentials, unknown_id()))
+            assert theirs[0] == 404 and theirs == nobodys
+        assert whoami(server, alice, session)[0] == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_anonymous_and_identified_do_not_mix():
+    """Open mode: anonymous sessions work, and are nobody else's."""
+    server = Server()
+    identified = x_north(ALICE, {"google": ALICE_TOKEN})
+    identified.pop("X-North-Server-Secret")
+    try:
+        anonymous_session = initialize(server, {})
+        status, headers, body = whoami(server, {}, anonymous_session)
+        assert status == 200
+        assert messages(headers, body)[-1]["result"]["structuredContent"]["email"] is None
+        alice_session = initialize(server, identified)
+        for credentials, session in (({}, alice_session), (identified, anonymous_session)):
+            theirs = comparable(whoami(server, credentials, session))
+            nobodys = comparable(whoami(server, credentials, unknown_id()))
+            assert theirs[0] == 404 and theirs == nobodys
+        # The anonymous session's GET stream and DELETE still work.
+        conn = server.connection()
+        conn.request("GET", "/mcp", headers={"Accept": "text/event-stream", "MCP-Protocol-Version": RESUMABLE,
+                                             "Mcp-Session-Id": anonymous_session})
+        assert conn.getresponse().status == 200
+        conn.close()
+        status, _, _ = server.request("DELETE", "/mcp", headers=close(
+            {"MCP-Protocol-Version": RESUMABLE, "Mcp-Session-Id": anonymous_session}))
+        assert status == 200
+    finally:
+        assert server.stop() == 0
+
+
+class LegacyStream:
+    """A GET /sse stream: the session lives as long as it is open."""
+
+    def __init__(self, server, credentials):
+        self.conn = server.connection()
+        self.conn.request("GET", "/sse", headers={"Accept": "text/event-stream", **credentials})
+        self.response = self.conn.getresponse()
+        self.status = self.response.status
+        self.endpoint = None
+        if self.status == 200:
+            event = self.next_event()
+            assert event[0] == "event: endpoint"
+            self.endpoint = event[1][len("data: "):]
+
+    def next_event(self):
+        lines = []
+        while True:
+            line = self.response.readline().decode()
+            if line in ("\n", "\r\n", ""):
+                if lines:
+                    return lines
+                assert line != "", "stream ended"
+                continue
+            if not line.startswith(":"):
+                lines.append(line.rstrip("\r\n"))
+
+    def close(self):
+        self.conn.close()
+
+
+def test_legacy_sse_session_is_bound_too():
+    server = Server("--server-secret", SECRET)
+    alice = bearer(ALICE, {"google": ALICE_TOKEN})
+    bob = bearer(BOB, {"google": BOB_TOKEN})
+    post_headers = {"Content-Type": "application/json"}
+    stream = LegacyStream(server, alice)
+    try:
+        assert stream.status == 200
+        message = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                              "params": {"protocolVersion": "2024-11-05", "capabilities": {},
+                                         "clientInfo": {"name": "sse", "version": "1"}}})
+        theirs = comparable(server.request("POST", stream.endpoint, message, close({**bob, **post_headers})))
+        nobodys = comparable(server.request("POST", "/messages/?session_id=" + unknown_id(), message,
+                                            close({**bob, **post_headers})))
+        assert theirs[0] == 404 and theirs == nobodys
+        status, _, _ = server.request("POST", stream.endpoint, message, close({**alice, **post_headers}))
+        assert status == 202
+        answer = json.loads(stream.next_event()[1][len("data: "):])
+        assert answer["result"]["protocolVersion"] == "2024-11-05"
+    finally:
+        stream.close()
+        assert server.stop() == 0
+
+
+def test_trusted_issuers_bind_issuer_and_subject(tmp_path):
+    """Two real issuers whose tokens name the same subject and e-mail: the
+    verified identities differ by issuer, and so do their sessions."""
+    issuers = []
+    try:
+        for name in ("one", "two"):
+            token_file = tmp_path / name
+            process = subprocess.Popen(["node", os.path.join(SOURCE_ROOT, "bench", "oidc-issuer.mjs"),
+                                        "--port", "0", "--token-out", str(token_file)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            issuers.append(process)
+            match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", process.stderr.readline())
+            assert match
+            issuers[-1] = (process, match.group(1), token_file.read_text().strip())
+        server = Server("--trusted-issuer", issuers[0][1], "--trusted-issuer", issuers[1][1],
+                        program="server-with-trusted-issuers")
+        try:
+            first = {"X-North-ID-Token": issuers[0][2]}
+            second = {"X-North-ID-Token": issuers[1][2]}
+            session = initialize(server, first)
+            status, headers, body = whoami(server, first, session)
+            assert status == 200
+            assert messages(headers, body)[-1]["result"]["structuredContent"]["issuer"] == issuers[0][1]
+            theirs = comparable(whoami(server, second, session))
+            nobodys = comparable(whoami(server, second, unknown_id()))
+            assert theirs[0] == 404 and theirs == nobodys
+            # The second issuer's user has sessions of its own.
+            assert whoami(server, second, initialize(server, second))[0] == 200
+        finally:
+            assert server.stop() == 0
+    finally:
+        for entry in issuers:
+            process = entry[0] if isinstance(entry, tuple) else entry
+            process.terminate()
+            process.wait(10)
+
+
+# ---------------------------------------------------------------------------
+# The session cap
+
+
+def test_max_sessions_refuses_new_sessions_only():
+    server = Server("--max-sessions", "5")
+    try:
+        sessions = [initialize(server, {}) for _ in range(5)]
+        status, headers, body = server.post_mcp(initialize_message(), close({}))
+        assert status == 503
+        assert int(headers["Retry-After"]) > 0
+        assert "Mcp-Session-Id" not in headers
+        assert "error" in json.loads(body) and json.loads(body)["jsonrpc"] == "2.0"
+        # A legacy stream would be a session too.
+        legacy = LegacyStream(server, {})
+        assert legacy.status == 503 and int(legacy.response.getheader("Retry-After")) > 0
+        legacy.close()
+        # The existing sessions are served as before.
+        for session in sessions:
+            status, _, body = whoami(server, {}, session)
+            assert status == 200, body
+        # One ends, one may begin.
+        status, _, _ = server.request("DELETE", "/mcp", headers=close(
+            {"MCP-Protocol-Version": RESUMABLE, "Mcp-Session-Id": sessions.pop()}))
+        assert status == 200
+        sessions.append(initialize(server, {}))
+        assert server.post_mcp(initialize_message(), close({}))[0] == 503
+    finally:
+        assert server.stop() == 0
+
+
+def test_legacy_sessions_count_against_the_cap():
+    server = Server("--max-sessions", "2")
+    streams = []
+    try:
+        streams.append(LegacyStream(server, {}))
+        assert streams[-1].status == 200
+        initialize(server, {})
+        assert server.post_mcp(initialize_message(), close({}))[0] == 503
+        streams.append(LegacyStream(server, {}))
+        assert streams[-1].status == 503
+        # Closing the first stream ends its session and frees its place.
+        streams[0].close()
+        assert wait_until(lambda: server.post_mcp(initialize_message(), close({}))[0] == 200)
+    finally:
+        for stream in streams:
+            stream.close()
+        assert server.stop() == 0
+
+
+def test_max_sessions_option_is_checked():
+    process = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"),
+                              "--port", "0", "--max-sessions", "-1"],
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert process.returncode != 0
+    assert b"max-sessions" in process.stderr
+
+
+# ---------------------------------------------------------------------------
+# What a session keeps of the client
+
+
+def test_oversized_client_declarations_are_refused():
+    server = Server("--max-sessions", "3")
+    try:
+        big = "x" * (65 * 1024)
+        for params in ({"capabilities": {"experimental": {"big": big}}},
+                       {"clientInfo": {"name": "hostile", "version": big}},
+                       {"capabilities": {"experimental": {f"k{i}": "y" * 60 for i in range(600)}},
+                        "clientInfo": {"name": "hostile", "version": "z" * 30000}}):
+            for _ in range(4):
+                status, headers, body = server.post_mcp(initialize_message(**params), close({}))
+                assert status == 200
+                assert "Mcp-Session-Id" not in headers
+                error = messages(headers, body)[-1]["error"]
+                assert error["code"] == -32602 and "clientInfo" in error["message"]
+        # Nothing was kept: all three places are still free.
+        for _ in range(3):
+            initialize(server, {}, capabilities={"experimental": {"fits": "w" * 60000}})
+        assert server.post_mcp(initialize_message(), close({}))[0] == 503
+    finally:
+        assert server.stop() == 0
+
+
+def test_memory_stays_bounded_under_huge_initialize_requests():
+    # ASan keeps freed memory in quarantine (256 MB by default); a small one
+    # keeps the measurement about the server's own memory.
+    env = dict(os.environ)
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":quarantine_size_mb=16"
+    server = Server(env=env)
+    # About 3.5 MB: a long string and a few thousand small numbers (each
+    # allocation is slow under ASan; the string is what a session would keep).
+    capabilities = {"experimental": {"blob": "b" * 3_400_000, "list": [1] * 2_000}}
+    body = json.dumps(initialize_message(capabilities=capabilities))
+    assert 3_400_000 < len(body) < 3_700_000
+    attempts = 300
+
+    def attack():
+        status, headers, answer = server.request("POST", "/mcp", body, close(MCP_HEADERS), timeout=120)
+        assert status == 200 and "Mcp-Session-Id" not in headers
+        assert messages(headers, answer)[-1]["error"]["code"] == -32602
+
+    try:
+        for _ in range(10):
+            attack()
+        baseline = rss_kib(server.pid)
+        for _ in range(attempts):
+            attack()
+        growth = rss_kib(server.pid) - baseline
+        # Unbounded, each attempt would keep 3.5 MB and more.
+        assert growth < 64 * 1024, f"RSS grew by {growth} KiB over {attempts} attempts"
+        assert server.health()
+        initialize(server, {})
+    finally:
+        assert server.stop() == 0

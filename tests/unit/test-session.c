@@ -1,0 +1,214 @@
+/* test-session.c: session ids, the identity a session is bound to, the
+ * bound on what it keeps of the client, and the server's session cap.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include <north-mcp.h>
+
+#include "north-mcp-random-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+
+static void
+test_random_ids (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint8 zeros[64] = { 0 }, bytes[64] = { 0 };
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      char *id = north_mcp_random_id (&error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (strlen (id), ==, 2 * NORTH_MCP_RANDOM_ID_BYTES);
+      g_assert_cmpuint (NORTH_MCP_RANDOM_ID_BYTES * 8, >=, 128);
+      g_assert_cmpuint (strspn (id, "0123456789abcdef"), ==, strlen (id));
+      g_assert_true (g_hash_table_add (seen, id));
+    }
+
+  /* More than one getrandom() read may be needed for long buffers. */
+  g_assert_true (north_mcp_random_bytes (bytes, sizeof bytes, NULL));
+  g_assert_true (memcmp (bytes, zeros, sizeof bytes) != 0);
+}
+
+static NorthMcpUser *
+user_new (const char *issuer,
+          const char *subject,
+          const char *email)
+{
+  g_autoptr(JsonObject) claims = json_object_new ();
+
+  if (issuer != NULL)
+    json_object_set_string_member (claims, "iss", issuer);
+  if (subject != NULL)
+    json_object_set_string_member (claims, "sub", subject);
+  return north_mcp_user_new (email, NULL, issuer != NULL || subject != NULL ? "token" : NULL,
+                             issuer != NULL || subject != NULL ? claims : NULL, NULL);
+}
+
+static void
+test_owner (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
+  g_autoptr(NorthMcpUser) alice = user_new ("https://idp", "alice", "alice@example.com");
+  g_autoptr(NorthMcpUser) alice_again = user_new ("https://idp", "alice", "changed@example.com");
+  g_autoptr(NorthMcpUser) alice_elsewhere = user_new ("https://other", "alice", "alice@example.com");
+  g_autoptr(NorthMcpUser) alice_no_issuer = user_new (NULL, "alice", "alice@example.com");
+  g_autoptr(NorthMcpUser) bob = user_new ("https://idp", "bob", "alice@example.com");
+  g_autoptr(NorthMcpUser) by_email = user_new (NULL, NULL, "alice@example.com");
+  g_autoptr(NorthMcpUser) by_other_email = user_new (NULL, NULL, "bob@example.com");
+  g_autoptr(NorthMcpUser) nobody = user_new (NULL, NULL, NULL);
+  /* Length-prefixed fields: moving a character between them changes the
+   * identity. */
+  g_autoptr(NorthMcpUser) shifted = user_new ("https://idpa", "lice", NULL);
+
+  /* Issuer and subject, whatever else the token says. */
+  north_mcp_session_set_owner (session, alice);
+  g_assert_true (north_mcp_session_is_owner (session, alice));
+  g_assert_true (north_mcp_session_is_owner (session, alice_again));
+  g_assert_false (north_mcp_session_is_owner (session, alice_elsewhere));
+  g_assert_false (north_mcp_session_is_owner (session, alice_no_issuer));
+  g_assert_false (north_mcp_session_is_owner (session, bob));
+  g_assert_false (north_mcp_session_is_owner (session, shifted));
+  g_assert_false (north_mcp_session_is_owner (session, by_email));
+  g_assert_false (north_mcp_session_is_owner (session, NULL));
+  g_assert_false (north_mcp_session_is_owner (session, nobody));
+
+  /* Without a subject, the e-mail. */
+  north_mcp_session_set_owner (session, by_email);
+  g_assert_true (north_mcp_session_is_owner (session, by_email));
+  g_assert_false (north_mcp_session_is_owner (session, by_other_email));
+  g_assert_false (north_mcp_session_is_owner (session, alice));
+  g_assert_false (north_mcp_session_is_owner (session, NULL));
+
+  /* Without either, anonymous: like no user at all. */
+  north_mcp_session_set_owner (session, NULL);
+  g_assert_true (north_mcp_session_is_owner (session, NULL));
+  g_assert_true (north_mcp_session_is_owner (session, nobody));
+  g_assert_false (north_mcp_session_is_owner (session, by_email));
+  g_assert_false (north_mcp_session_is_owner (session, alice));
+}
+
+static JsonObject *
+object_with_string (const char *name,
+                    gsize       length)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *value = g_malloc (length + 1);
+
+  memset (value, 'x', length);
+  value[length] = '\0';
+  json_object_set_string_member (object, name, value);
+  return object;
+}
+
+static void
+test_client_bound (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
+  g_autoptr(JsonObject) small = object_with_string ("roots", 10);
+  g_autoptr(JsonObject) fits = object_with_string ("experimental", NORTH_MCP_SESSION_CLIENT_MAX_BYTES - 100);
+  g_autoptr(JsonObject) too_big = object_with_string ("experimental", NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
+  g_autoptr(JsonObject) half = object_with_string ("name", NORTH_MCP_SESSION_CLIENT_MAX_BYTES / 2);
+  g_autoptr(JsonObject) many = json_object_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (north_mcp_session_set_client (session, small, small, &error));
+  g_assert_no_error (error);
+  g_assert_true (north_mcp_session_get_client_capabilities (session) == small);
+
+  g_assert_true (north_mcp_session_set_client (session, fits, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Refused: the error is a JSON-RPC invalid params, nothing is kept. */
+  g_assert_true (north_mcp_session_set_client (session, small, small, NULL));
+  g_assert_false (north_mcp_session_set_client (session, too_big, NULL, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS);
+  g_clear_error (&error);
+  g_assert_false (north_mcp_session_set_client (session, NULL, too_big, NULL));
+  /* Each half fits; together they do not. */
+  g_assert_true (north_mcp_session_set_client (session, half, NULL, NULL));
+  g_assert_true (north_mcp_session_set_client (session, small, small, NULL));
+  g_assert_false (north_mcp_session_set_client (session, half, half, NULL));
+  g_assert_true (north_mcp_session_get_client_capabilities (session) == small);
+  g_assert_true (north_mcp_session_get_client_info (session) == small);
+
+  /* Many small members count as much as one big one. */
+  for (guint i = 0; i < NORTH_MCP_SESSION_CLIENT_MAX_BYTES / 4; i++)
+    {
+      char name[16];
+
+      g_snprintf (name, sizeof name, "%u", i);
+      json_object_set_int_member (many, name, i);
+    }
+  g_assert_false (north_mcp_session_set_client (session, many, NULL, NULL));
+}
+
+/* Nesting is walked without recursion. */
+static void
+test_client_bound_deep (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
+  g_autoptr(JsonObject) capabilities = json_object_new ();
+  JsonArray *inner = json_array_new ();
+
+  for (guint i = 0; i < 5000; i++)
+    {
+      JsonArray *outer = json_array_new ();
+
+      json_array_add_array_element (outer, inner);
+      inner = outer;
+    }
+  json_object_set_array_member (capabilities, "deep", inner);
+  g_assert_true (north_mcp_session_set_client (session, capabilities, NULL, NULL));
+}
+
+static void
+test_max_sessions (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("s", "1");
+  g_autoptr(NorthMcpUser) alice = user_new ("https://idp", "alice", NULL);
+  NorthMcpSession *first, *second;
+  guint value = 0;
+
+  g_assert_cmpuint (north_mcp_server_get_max_sessions (server), ==, 10000);
+  g_object_set (server, "max-sessions", 2, NULL);
+  g_object_get (server, "max-sessions", &value, NULL);
+  g_assert_cmpuint (value, ==, 2);
+
+  first = north_mcp_server_open_session (server, NULL, alice, NULL);
+  g_assert_false (north_mcp_server_sessions_full (server));
+  second = north_mcp_server_open_session (server, NULL, NULL, NULL);
+  g_assert_true (north_mcp_server_sessions_full (server));
+  g_assert_cmpstr (north_mcp_session_get_id (first), !=, north_mcp_session_get_id (second));
+
+  /* Found by its id only for its owner. */
+  g_assert_true (north_mcp_server_find_session (server, north_mcp_session_get_id (first), alice) == first);
+  g_assert_null (north_mcp_server_find_session (server, north_mcp_session_get_id (first), NULL));
+  g_assert_true (north_mcp_server_find_session (server, north_mcp_session_get_id (second), NULL) == second);
+  g_assert_null (north_mcp_server_find_session (server, north_mcp_session_get_id (second), alice));
+  g_assert_null (north_mcp_server_find_session (server, "unknown", NULL));
+
+  north_mcp_server_close_session (server, first);
+  g_assert_false (north_mcp_server_sessions_full (server));
+  north_mcp_server_set_max_sessions (server, 0);
+  g_assert_false (north_mcp_server_sessions_full (server));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/session/random-ids", test_random_ids);
+  g_test_add_func ("/session/owner", test_owner);
+  g_test_add_func ("/session/client-bound", test_client_bound);
+  g_test_add_func ("/session/client-bound-deep", test_client_bound_deep);
+  g_test_add_func ("/session/max-sessions", test_max_sessions);
+
+  return g_test_run ();
+}
