@@ -10,8 +10,8 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-issuer-cache-private.h"
+#include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
-#include "north-mcp-schema-private.h"
 
 #define DEFAULT_MAX_AGE_S (60 * 60)
 #define LONGEST_MAX_AGE_S (24 * 60 * 60)

@@ -16,6 +16,7 @@
 #include "north-mcp-base64-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jwk-private.h"
+#include "north-mcp-util-private.h"
 
 #define MIN_RSA_BITS 2048
 
@@ -34,26 +35,13 @@ fail (GError    **error,
   return FALSE;
 }
 
-/* A string member, or NULL when absent or not a string. */
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* A base64url member decoded; NULL when absent or malformed. */
 static guchar *
 get_bytes (JsonObject *object,
            const char *member,
            gsize      *length)
 {
-  const char *text = get_string (object, member);
+  const char *text = north_mcp_object_get_string (object, member);
 
   if (text == NULL || *text == '\0')
     return NULL;
@@ -180,13 +168,15 @@ NorthMcpJwk *
 north_mcp_jwk_new_from_json (JsonObject  *jwk,
                              GError     **error)
 {
-  const char *kty = get_string (jwk, "kty");
-  const char *alg = get_string (jwk, "alg");
-  const char *use = get_string (jwk, "use");
+  const char *kty, *alg, *use;
   g_autoptr(EVP_PKEY) pkey = NULL;
   NorthMcpJwk *self;
 
   g_return_val_if_fail (jwk != NULL, NULL);
+
+  kty = north_mcp_object_get_string (jwk, "kty");
+  alg = north_mcp_object_get_string (jwk, "alg");
+  use = north_mcp_object_get_string (jwk, "use");
 
   if (kty == NULL)
     return fail (error, "key without kty"), NULL;
@@ -194,7 +184,7 @@ north_mcp_jwk_new_from_json (JsonObject  *jwk,
     return fail (error, "key not for signatures"), NULL;
 
   self = g_atomic_rc_box_new0 (NorthMcpJwk);
-  self->kid = g_strdup (get_string (jwk, "kid"));
+  self->kid = g_strdup (north_mcp_object_get_string (jwk, "kid"));
 
   if (g_str_equal (kty, "RSA"))
     {
@@ -210,7 +200,7 @@ north_mcp_jwk_new_from_json (JsonObject  *jwk,
     }
   else if (g_str_equal (kty, "EC"))
     {
-      const char *crv = get_string (jwk, "crv");
+      const char *crv = north_mcp_object_get_string (jwk, "crv");
       const char *group;
       const char *expected_alg;
       gsize coordinate_length;
@@ -295,7 +285,7 @@ north_mcp_jwk_parse_set (JsonNode   *root,
             g_ptr_array_add (skipped, g_strdup_printf ("key %u: not an object", i));
           continue;
         }
-      kid = get_string (json_node_get_object (node), "kid");
+      kid = north_mcp_object_get_string (json_node_get_object (node), "kid");
       if (kid == NULL)
         {
           if (skipped != NULL)

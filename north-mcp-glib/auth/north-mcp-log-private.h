@@ -15,17 +15,40 @@ G_BEGIN_DECLS
 
 /* Each prints one line `YYYY-MM-DD HH:MM:SS - <logger> - <LEVEL> - <message>`
  * (local time) to stderr and flushes it. They print unconditionally: the
- * caller checks whether debug is on. Thread-safe; a line is written whole. */
-void      north_mcp_log_debug          (const char         *logger,
+ * caller checks whether debug is on. Thread-safe; a line is written whole.
+ *
+ * The line is a structured GLib record (GLIB_DOMAIN and NORTH_MCP_LOGGER:
+ * the logger; NORTH_MCP_LEVEL: DEBUG or WARNING; PRIORITY; MESSAGE; inside
+ * a traced request NORTH_MCP_TRACE_ID and NORTH_MCP_SPAN_ID) that
+ * north_mcp_log_writer() formats. It goes through g_log_structured_array()
+ * once north_mcp_log_install_writer() has run, else straight to that
+ * writer: GLib has one writer per process, set once (a second
+ * g_log_set_writer_func() aborts) and without a getter, so a library
+ * cannot chain to a program's writer; only the program, or the library's
+ * program-level entry point north_mcp_server_run(), may install it. */
+void      north_mcp_log_printf         (const char         *logger,
+                                        const char         *level,
                                         const char         *format,
-                                        ...) G_GNUC_PRINTF (2, 3);
-void      north_mcp_log_warning        (const char         *logger,
-                                        const char         *format,
-                                        ...) G_GNUC_PRINTF (2, 3);
+                                        ...) G_GNUC_PRINTF (3, 4);
+#define   north_mcp_log_debug(logger, ...) \
+  north_mcp_log_printf ((logger), "DEBUG", __VA_ARGS__)
+#define   north_mcp_log_warning(logger, ...) \
+  north_mcp_log_printf ((logger), "WARNING", __VA_ARGS__)
 void      north_mcp_log_message        (const char         *logger,
                                         const char         *level,
                                         const char         *format,
                                         va_list             args) G_GNUC_PRINTF (3, 0);
+
+/* A GLogWriterFunc: the records above as the contract's lines on stderr,
+ * flushed per line; every other record to g_log_writer_default(). A
+ * program with a writer of its own can pass our records to it. */
+GLogWriterOutput north_mcp_log_writer  (GLogLevelFlags      log_level,
+                                        const GLogField    *fields,
+                                        gsize               n_fields,
+                                        gpointer            user_data);
+/* Makes north_mcp_log_writer() the process's GLib writer, once. Only for a
+ * program's own entry point: it aborts if another writer was set. */
+void      north_mcp_log_install_writer (void);
 
 /* TRUE when the environment variable DEBUG is true/1/yes/on
  * (case-insensitive, surrounding white space ignored). */

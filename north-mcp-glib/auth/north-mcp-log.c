@@ -15,24 +15,58 @@
 /* Values shorter than this show nothing at all. */
 #define REDACT_MIN_SHOWN_LENGTH 8
 
-void
-north_mcp_log_message (const char *logger,
-                       const char *level,
-                       const char *format,
-                       va_list     args)
+/* The fields that make a record one of the contract's lines: its logger
+ * (also its GLIB_DOMAIN) and its level name as the line shows it. */
+#define FIELD_LOGGER "NORTH_MCP_LOGGER"
+#define FIELD_LEVEL "NORTH_MCP_LEVEL"
+/* And, inside a traced request, the trace and the span. */
+#define FIELD_TRACE_ID "NORTH_MCP_TRACE_ID"
+#define FIELD_SPAN_ID "NORTH_MCP_SPAN_ID"
+
+static gint writer_installed; /* atomic */
+
+static const char *
+field_string (const GLogField *field)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
-  g_autofree char *message = g_strdup_vprintf (format, args);
-  NorthMcpContext *context = north_mcp_context_get_current ();
-  NorthMcpSpan *span = context != NULL ? north_mcp_context_get_span (context) : NULL;
+  /* Only our own records are read, and they hold NUL-terminated strings. */
+  return field->length < 0 ? field->value : NULL;
+}
+
+GLogWriterOutput
+north_mcp_log_writer (GLogLevelFlags   log_level,
+                      const GLogField *fields,
+                      gsize            n_fields,
+                      gpointer         user_data)
+{
+  const char *logger = NULL, *level = NULL, *message = NULL;
+  const char *trace_id = NULL, *span_id = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *stamp = NULL;
   g_autofree char *line = NULL;
 
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_str_equal (fields[i].key, FIELD_LOGGER))
+        logger = field_string (&fields[i]);
+      else if (g_str_equal (fields[i].key, FIELD_LEVEL))
+        level = field_string (&fields[i]);
+      else if (g_str_equal (fields[i].key, "MESSAGE"))
+        message = field_string (&fields[i]);
+      else if (g_str_equal (fields[i].key, FIELD_TRACE_ID))
+        trace_id = field_string (&fields[i]);
+      else if (g_str_equal (fields[i].key, FIELD_SPAN_ID))
+        span_id = field_string (&fields[i]);
+    }
+  if (logger == NULL || level == NULL || message == NULL)
+    return g_log_writer_default (log_level, fields, n_fields, user_data);
+
+  now = g_date_time_new_now_local ();
+  stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
   /* Inside a traced request, the line says which trace and span, as the
    * North Python SDK's TraceContextFormatter does. */
-  if (span != NULL)
+  if (trace_id != NULL && span_id != NULL)
     line = g_strdup_printf ("%s - %s - %s - %s [trace_id=%s span_id=%s]\n", stamp, logger, level,
-                            message, north_mcp_span_get_trace_id (span), north_mcp_span_get_span_id (span));
+                            message, trace_id, span_id);
   else
     line = g_strdup_printf ("%s - %s - %s - %s\n", stamp, logger, level, message);
 
@@ -41,29 +75,71 @@ north_mcp_log_message (const char *logger,
   fputs (line, stderr);
   fflush (stderr);
   funlockfile (stderr);
+  return G_LOG_WRITER_HANDLED;
 }
 
 void
-north_mcp_log_debug (const char *logger,
-                     const char *format,
-                     ...)
+north_mcp_log_install_writer (void)
 {
-  va_list args;
+  static gsize installed = 0;
 
-  va_start (args, format);
-  north_mcp_log_message (logger, "DEBUG", format, args);
-  va_end (args);
+  if (g_once_init_enter (&installed))
+    {
+      g_log_set_writer_func (north_mcp_log_writer, NULL, NULL);
+      g_atomic_int_set (&writer_installed, TRUE);
+      g_once_init_leave (&installed, 1);
+    }
 }
 
 void
-north_mcp_log_warning (const char *logger,
+north_mcp_log_message (const char *logger,
+                       const char *level,
                        const char *format,
-                       ...)
+                       va_list     args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  gboolean debug = g_str_equal (level, "DEBUG");
+  NorthMcpContext *context = north_mcp_context_get_current ();
+  NorthMcpSpan *span = context != NULL ? north_mcp_context_get_span (context) : NULL;
+  GLogField fields[] = {
+    { "GLIB_DOMAIN", logger, -1 },
+    { "PRIORITY", debug ? "7" : "4", -1 },
+    { "MESSAGE", message, -1 },
+    { FIELD_LOGGER, logger, -1 },
+    { FIELD_LEVEL, level, -1 },
+    { FIELD_TRACE_ID, NULL, -1 },
+    { FIELD_SPAN_ID, NULL, -1 },
+  };
+  gsize n_fields = G_N_ELEMENTS (fields) - 2;
+
+  if (span != NULL)
+    {
+      fields[n_fields++].value = north_mcp_span_get_trace_id (span);
+      fields[n_fields++].value = north_mcp_span_get_span_id (span);
+    }
+
+  /* Through GLib only when the process's writer is known to be ours:
+   * GLib has one writer per process, set once, that a library may not
+   * take from the program. A warning goes as G_LOG_LEVEL_MESSAGE, which
+   * G_DEBUG=fatal-warnings does not turn into an abort. */
+  if (g_atomic_int_get (&writer_installed))
+    g_log_structured_array (debug ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_MESSAGE,
+                            fields, n_fields);
+  else
+    north_mcp_log_writer (debug ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_MESSAGE,
+                          fields, n_fields, NULL);
+}
+
+void
+north_mcp_log_printf (const char *logger,
+                      const char *level,
+                      const char *format,
+                      ...)
 {
   va_list args;
 
   va_start (args, format);
-  north_mcp_log_message (logger, "WARNING", format, args);
+  north_mcp_log_message (logger, level, format, args);
   va_end (args);
 }
 

@@ -16,8 +16,9 @@
  * the user's OAuth access tokens for third-party connectors, and the free-form
  * request context of the `X-North-Context-*` headers.
  *
- * A user is immutable. Handlers reach it with north_mcp_context_get_user() or,
- * in the handler's thread, north_mcp_get_authenticated_user().
+ * A user is immutable. Handlers reach it with
+ * [method@NorthMcp.Context.get_user] or, in the handler's thread,
+ * [func@NorthMcp.get_authenticated_user].
  */
 struct _NorthMcpUser
 {
@@ -209,8 +210,8 @@ north_mcp_user_init (NorthMcpUser *self)
  * @claims: (nullable): the ID token's payload; a reference is taken
  * @context: (nullable) (element-type utf8 utf8): context key to value; copied
  *
- * Creates a user. Applications rarely need this: #NorthMcpAuth creates the
- * users of requests. It serves tests and custom authentication.
+ * Creates a user. Applications rarely need this: [class@NorthMcp.Auth] creates
+ * the users of requests. It serves tests and custom authentication.
  *
  * Returns: (transfer full): a new user
  */

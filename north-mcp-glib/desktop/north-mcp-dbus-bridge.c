@@ -29,14 +29,14 @@
  * has its actions served through [method@NorthMcp.Server.add_action_group].
  *
  * ```c
- * g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
- * g_autoptr(NorthMcpDBusBridge) bridge =
+ * g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL,
+ * &error); g_autoptr(NorthMcpDBusBridge) bridge =
  *   north_mcp_dbus_bridge_new (bus, "org.freedesktop.Notifications",
  *                              "/org/freedesktop/Notifications");
  *
  * north_mcp_dbus_bridge_allow (bridge, "Notify");
- * north_mcp_dbus_bridge_attach_async (bridge, server, NULL, attached_cb, NULL);
- * ```
+ * north_mcp_dbus_bridge_attach_async (bridge, server, NULL, attached_cb,
+ * NULL); ```
  *
  * Tool names are `[CHILD.]INTERFACE.Method`, where INTERFACE is the last
  * element of the interface name and CHILD the object path relative to the
@@ -935,7 +935,7 @@ north_mcp_dbus_bridge_attach_async (NorthMcpDBusBridge  *self,
  * north_mcp_dbus_bridge_attach_finish:
  * @self: a bridge
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Finishes [method@NorthMcp.DBusBridge.attach_async]. It fails when the
  * object itself cannot be introspected (its service is not running, the

@@ -32,7 +32,7 @@ typedef struct _NorthMcpContext NorthMcpContext;
  * @arguments: (element-type utf8 utf8): the values of the other arguments
  *   already resolved (`context.arguments`); may be empty
  * @user_data: the data given when the function was set
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * A synchronous completion handler.
  *
@@ -50,7 +50,8 @@ typedef char **(*NorthMcpCompletionFunc) (NorthMcpContext  *context,
 /**
  * NorthMcpCompletionAsyncFunc:
  * @context: the `completion/complete` request; complete it with
- *   north_mcp_context_return_completion() or north_mcp_context_return_error()
+ *   [method@NorthMcp.Context.return_completion] or
+ *   [method@NorthMcp.Context.return_error]
  * @argument: the name of the argument being completed
  * @value: what the user typed so far
  * @arguments: (element-type utf8 utf8): the values of the other arguments

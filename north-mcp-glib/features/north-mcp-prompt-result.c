@@ -15,15 +15,16 @@
  * What `prompts/get` returns: an optional description and a list of
  * messages, each from the user or the assistant with one content block
  * (text, image, audio or an embedded resource; build them with
- * north_mcp_content_text_new() and its siblings).
+ * [func@NorthMcp.content_text_new] and its siblings).
  *
  * ```c
  * g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new (NULL);
- * g_autoptr(JsonNode) doc = north_mcp_content_embedded_text_new (uri, "text/plain", text);
+ * g_autoptr(JsonNode) doc = north_mcp_content_embedded_text_new (uri,
+ * "text/plain", text);
  *
  * north_mcp_prompt_result_add_message (result, NORTH_MCP_ROLE_USER, doc);
- * north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, "Summarize it.");
- * ```
+ * north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, "Summarize
+ * it."); ```
  */
 struct _NorthMcpPromptResult
 {
@@ -95,7 +96,7 @@ role_name (NorthMcpRole role)
  * north_mcp_prompt_result_add_message:
  * @self: a result
  * @role: who the message is from
- * @content: one content block (see north_mcp_content_text_new() and its
+ * @content: one content block (see [func@NorthMcp.content_text_new] and its
  *   siblings); it is copied
  *
  * Adds a message.

@@ -20,8 +20,8 @@
  * Its name, title, description, icons and `_meta` are those of its base
  * class, [class@NorthMcp.Feature].
  *
- * The handler is a synchronous function (north_mcp_prompt_set_func()), an
- * asynchronous one (north_mcp_prompt_set_async_func()), or a subclass
+ * The handler is a synchronous function ([method@NorthMcp.Prompt.set_func]),
+ * an asynchronous one ([method@NorthMcp.Prompt.set_async_func]), or a subclass
  * overriding [vfunc@NorthMcp.Prompt.get]. Required arguments are checked
  * before the handler runs. A completion function offers values for the
  * arguments in `completion/complete`.
@@ -31,9 +31,10 @@
  * review (NorthMcpPrompt *prompt, NorthMcpContext *context,
  *         GHashTable *arguments, gpointer user_data, GError **error)
  * {
- *   g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new (NULL);
- *   g_autofree char *text = g_strdup_printf ("Review this code:\n%s",
- *                                            (char *) g_hash_table_lookup (arguments, "code"));
+ *   g_autoptr(NorthMcpPromptResult) result = north_mcp_prompt_result_new
+ *   (NULL); g_autofree char *text = g_strdup_printf ("Review this code:\n%s",
+ *                                            (char *) g_hash_table_lookup
+ *                                            (arguments, "code"));
  *
  *   north_mcp_prompt_result_add_text (result, NORTH_MCP_ROLE_USER, text);
  *   return g_steal_pointer (&result);
@@ -276,8 +277,8 @@ north_mcp_prompt_set_completion_func (NorthMcpPrompt         *self,
  * @user_data: data for @func
  * @destroy: (nullable): frees @user_data
  *
- * Like north_mcp_prompt_set_completion_func() with a handler that answers
- * later with north_mcp_context_return_completion().
+ * Like [method@NorthMcp.Prompt.set_completion_func] with a handler that
+ * answers later with [method@NorthMcp.Context.return_completion].
  */
 void
 north_mcp_prompt_set_completion_async_func (NorthMcpPrompt              *self,

@@ -29,12 +29,12 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpPrompt, north_mcp_prompt, NORTH_MCP, PROMPT, N
  * @parent_class: the parent class
  * @get: produces the prompt's messages. Required arguments have been
  *   checked. The implementation must eventually complete @context with
- *   north_mcp_context_return_prompt_result() or
- *   north_mcp_context_return_error(), now or later.
+ *   [method@NorthMcp.Context.return_prompt_result] or
+ *   [method@NorthMcp.Context.return_error], now or later.
  * @complete: completes the argument @argument; the default implementation
  *   calls the completion function, or answers no values when there is none.
  *
- * The class structure of #NorthMcpPrompt.
+ * The class structure of [class@NorthMcp.Prompt].
  */
 struct _NorthMcpPromptClass
 {
@@ -59,14 +59,14 @@ struct _NorthMcpPromptClass
  * @context: the `prompts/get` request
  * @arguments: (element-type utf8 utf8): the arguments, every required one
  *   present
- * @user_data: the data given to north_mcp_prompt_set_func()
- * @error: return location for a #GError
+ * @user_data: the data given to [method@NorthMcp.Prompt.set_func]
+ * @error: return location for a [struct@GLib.Error]
  *
  * A synchronous prompt handler.
  *
  * Returns: (transfer full) (nullable): the messages, or %NULL with @error set,
  *   or %NULL after the handler answered @context itself (for example with
- *   north_mcp_context_return_input_required())
+ *   [method@NorthMcp.Context.return_input_required])
  */
 typedef NorthMcpPromptResult *(*NorthMcpPromptFunc) (NorthMcpPrompt   *prompt,
                                                      NorthMcpContext  *context,
@@ -78,11 +78,11 @@ typedef NorthMcpPromptResult *(*NorthMcpPromptFunc) (NorthMcpPrompt   *prompt,
  * NorthMcpPromptAsyncFunc:
  * @prompt: the prompt
  * @context: the request; complete it with
- *   north_mcp_context_return_prompt_result() or
- *   north_mcp_context_return_error(), from any thread, now or later
+ *   [method@NorthMcp.Context.return_prompt_result] or
+ *   [method@NorthMcp.Context.return_error], from any thread, now or later
  * @arguments: (element-type utf8 utf8): the arguments; take a reference
  *   to keep them
- * @user_data: the data given to north_mcp_prompt_set_async_func()
+ * @user_data: the data given to [method@NorthMcp.Prompt.set_async_func]
  *
  * An asynchronous prompt handler.
  */

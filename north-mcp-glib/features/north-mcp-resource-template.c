@@ -24,10 +24,10 @@
  * of its base class, [class@NorthMcp.Feature].
  *
  * As with [class@NorthMcp.Tool], the handler is a synchronous function
- * (north_mcp_resource_template_set_func()), an asynchronous one
- * (north_mcp_resource_template_set_async_func()), or a subclass overriding
- * [vfunc@NorthMcp.ResourceTemplate.read]. A completion function offers
- * values for the variables in `completion/complete`.
+ * ([method@NorthMcp.ResourceTemplate.set_func]), an asynchronous one
+ * ([method@NorthMcp.ResourceTemplate.set_async_func]), or a subclass
+ * overriding [vfunc@NorthMcp.ResourceTemplate.read]. A completion function
+ * offers values for the variables in `completion/complete`.
  *
  * ```c
  * static NorthMcpResourceContents *
@@ -41,9 +41,9 @@
  *   return north_mcp_resource_contents_new_text (uri, "text/plain", text);
  * }
  *
- * template_ = north_mcp_resource_template_new ("weather://{city}/today", "weather", NULL);
- * north_mcp_resource_template_set_func (template_, read_city, NULL, NULL);
- * ```
+ * template_ = north_mcp_resource_template_new ("weather://{city}/today",
+ * "weather", NULL); north_mcp_resource_template_set_func (template_,
+ * read_city, NULL, NULL); ```
  */
 
 typedef struct
@@ -224,7 +224,7 @@ north_mcp_resource_template_init (NorthMcpResourceTemplate *self)
  * north_mcp_resource_template_new:
  * @uri_template: an RFC 6570 level 1 URI template
  * @name: the template's name
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Creates a resource template.
  *
@@ -323,8 +323,8 @@ north_mcp_resource_template_set_completion_func (NorthMcpResourceTemplate *self,
  * @user_data: data for @func
  * @destroy: (nullable): frees @user_data
  *
- * Like north_mcp_resource_template_set_completion_func() with a handler
- * that answers later with north_mcp_context_return_completion().
+ * Like [method@NorthMcp.ResourceTemplate.set_completion_func] with a handler
+ * that answers later with [method@NorthMcp.Context.return_completion].
  */
 void
 north_mcp_resource_template_set_completion_async_func (NorthMcpResourceTemplate    *self,
@@ -417,7 +417,7 @@ north_mcp_resource_template_set_mime_type (NorthMcpResourceTemplate *self,
  * @self: a template
  * @uri: a URI
  *
- * Matches @uri against the template (see north_mcp_uri_template_match()).
+ * Matches @uri against the template (see [method@NorthMcp.UriTemplate.match]).
  *
  * Returns: (transfer full) (nullable) (element-type utf8 utf8): the decoded
  *   variables, or %NULL when @uri is not one of the template's resources

@@ -30,13 +30,13 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpResourceTemplate, north_mcp_resource_template,
  * @parent_class: the parent class
  * @read: reads the resource at @uri, whose template variables are in
  *   @variables. The implementation must eventually complete @context with
- *   north_mcp_context_return_resource_contents() or
- *   north_mcp_context_return_error(), now or later.
+ *   [method@NorthMcp.Context.return_resource_contents] or
+ *   [method@NorthMcp.Context.return_error], now or later.
  * @complete: completes the template variable @argument; the default
  *   implementation calls the completion function, or answers no values
  *   when there is none.
  *
- * The class structure of #NorthMcpResourceTemplate.
+ * The class structure of [class@NorthMcp.ResourceTemplate].
  */
 struct _NorthMcpResourceTemplateClass
 {
@@ -63,14 +63,14 @@ struct _NorthMcpResourceTemplateClass
  * @uri: the URI being read
  * @variables: (element-type utf8 utf8): the values of the template's
  *   variables in @uri, percent-decoded
- * @user_data: the data given to north_mcp_resource_template_set_func()
- * @error: return location for a #GError
+ * @user_data: the data given to [method@NorthMcp.ResourceTemplate.set_func]
+ * @error: return location for a [struct@GLib.Error]
  *
  * A synchronous read handler for the resources of a template.
  *
  * Returns: (transfer full) (nullable): the contents, or %NULL with @error set,
  *   or %NULL after the handler answered @context itself (for example with
- *   north_mcp_context_return_input_required())
+ *   [method@NorthMcp.Context.return_input_required])
  */
 typedef NorthMcpResourceContents *(*NorthMcpResourceTemplateReadFunc) (NorthMcpResourceTemplate  *template_,
                                                                        NorthMcpContext           *context,
@@ -83,12 +83,13 @@ typedef NorthMcpResourceContents *(*NorthMcpResourceTemplateReadFunc) (NorthMcpR
  * NorthMcpResourceTemplateReadAsyncFunc:
  * @template_: the template
  * @context: the request; complete it with
- *   north_mcp_context_return_resource_contents() or
- *   north_mcp_context_return_error(), from any thread, now or later
+ *   [method@NorthMcp.Context.return_resource_contents] or
+ *   [method@NorthMcp.Context.return_error], from any thread, now or later
  * @uri: the URI being read
  * @variables: (element-type utf8 utf8): the values of the template's
  *   variables in @uri; take a reference to keep them
- * @user_data: the data given to north_mcp_resource_template_set_async_func()
+ * @user_data: the data given to
+ *   [method@NorthMcp.ResourceTemplate.set_async_func]
  *
  * An asynchronous read handler for the resources of a template.
  */

@@ -22,15 +22,17 @@
  * of its base class, [class@NorthMcp.Feature].
  *
  * Its contents come from one of four places: a static text
- * (north_mcp_resource_new_text()), a static blob
- * (north_mcp_resource_new_blob()), a synchronous function
- * (north_mcp_resource_set_func()), an asynchronous one that completes the
- * #NorthMcpContext later (north_mcp_resource_set_async_func()), or a
- * subclass overriding [vfunc@NorthMcp.Resource.read].
+ * ([ctor@NorthMcp.Resource.new_text]), a static blob
+ * ([ctor@NorthMcp.Resource.new_blob]), a synchronous function
+ * ([method@NorthMcp.Resource.set_func]), an asynchronous one that completes
+ * the [class@NorthMcp.Context] later
+ * ([method@NorthMcp.Resource.set_async_func]), or a subclass overriding
+ * [vfunc@NorthMcp.Resource.read].
  *
  * ```c
  * g_autoptr(NorthMcpResource) readme =
- *   north_mcp_resource_new_text ("file:///README", "README", "text/markdown", text);
+ *   north_mcp_resource_new_text ("file:///README", "README", "text/markdown",
+ *   text);
  * north_mcp_server_add_resource (server, readme);
  * ```
  */
@@ -227,8 +229,8 @@ north_mcp_resource_init (NorthMcpResource *self)
  * @name: the resource's name
  *
  * Creates a resource without contents; give it some with
- * north_mcp_resource_set_text(), north_mcp_resource_set_blob() or a read
- * function.
+ * [method@NorthMcp.Resource.set_text], [method@NorthMcp.Resource.set_blob] or
+ * a read function.
  *
  * Returns: (transfer full): a new resource
  */

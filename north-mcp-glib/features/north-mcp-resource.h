@@ -27,10 +27,10 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpResource, north_mcp_resource, NORTH_MCP, RESOU
  * NorthMcpResourceClass:
  * @parent_class: the parent class
  * @read: reads the resource. The implementation must eventually complete
- *   @context with north_mcp_context_return_resource_contents() or
- *   north_mcp_context_return_error(), now or later.
+ *   @context with [method@NorthMcp.Context.return_resource_contents] or
+ *   [method@NorthMcp.Context.return_error], now or later.
  *
- * The class structure of #NorthMcpResource.
+ * The class structure of [class@NorthMcp.Resource].
  */
 struct _NorthMcpResourceClass
 {
@@ -47,14 +47,14 @@ struct _NorthMcpResourceClass
  * NorthMcpResourceReadFunc:
  * @resource: the resource being read
  * @context: the `resources/read` request
- * @user_data: the data given to north_mcp_resource_set_func()
- * @error: return location for a #GError
+ * @user_data: the data given to [method@NorthMcp.Resource.set_func]
+ * @error: return location for a [struct@GLib.Error]
  *
  * A synchronous read handler.
  *
  * Returns: (transfer full) (nullable): the contents, or %NULL with @error set,
  *   or %NULL after the handler answered @context itself (for example with
- *   north_mcp_context_return_input_required())
+ *   [method@NorthMcp.Context.return_input_required])
  */
 typedef NorthMcpResourceContents *(*NorthMcpResourceReadFunc) (NorthMcpResource  *resource,
                                                                NorthMcpContext   *context,
@@ -65,9 +65,9 @@ typedef NorthMcpResourceContents *(*NorthMcpResourceReadFunc) (NorthMcpResource 
  * NorthMcpResourceReadAsyncFunc:
  * @resource: the resource being read
  * @context: the request; complete it with
- *   north_mcp_context_return_resource_contents() or
- *   north_mcp_context_return_error(), from any thread, now or later
- * @user_data: the data given to north_mcp_resource_set_async_func()
+ *   [method@NorthMcp.Context.return_resource_contents] or
+ *   [method@NorthMcp.Context.return_error], from any thread, now or later
+ * @user_data: the data given to [method@NorthMcp.Resource.set_async_func]
  *
  * An asynchronous read handler.
  */

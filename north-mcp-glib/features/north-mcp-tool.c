@@ -26,9 +26,9 @@
  * of its base class, [class@NorthMcp.Feature].
  *
  * There are three ways to give a tool its behaviour: a synchronous function
- * (north_mcp_tool_set_func()), an asynchronous one that completes the
- * #NorthMcpContext later (north_mcp_tool_set_async_func()), or a subclass
- * overriding [vfunc@NorthMcp.Tool.call].
+ * ([method@NorthMcp.Tool.set_func]), an asynchronous one that completes the
+ * [class@NorthMcp.Context] later ([method@NorthMcp.Tool.set_async_func]), or a
+ * subclass overriding [vfunc@NorthMcp.Tool.call].
  *
  * ```c
  * static NorthMcpToolResult *
@@ -36,8 +36,9 @@
  *      gpointer user_data, GError **error)
  * {
  *   g_autofree char *sum = g_strdup_printf ("%" G_GINT64_FORMAT,
- *                                           json_object_get_int_member (args, "a") +
- *                                           json_object_get_int_member (args, "b"));
+ *                                           json_object_get_int_member (args,
+ *                                           "a") + json_object_get_int_member
+ *                                           (args, "b"));
  *   return north_mcp_tool_result_new_text (sum);
  * }
  *
@@ -388,7 +389,7 @@ parse_schema (const char  *json,
  * north_mcp_tool_set_input_schema_json:
  * @self: a tool
  * @json: the schema as JSON text
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @json and sets it as the input schema.
  *
@@ -466,7 +467,7 @@ north_mcp_tool_set_output_schema (NorthMcpTool *self,
  * north_mcp_tool_set_output_schema_json:
  * @self: a tool
  * @json: the schema as JSON text
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @json and sets it as the output schema.
  *

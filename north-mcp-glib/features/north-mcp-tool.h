@@ -29,10 +29,11 @@ G_DECLARE_DERIVABLE_TYPE (NorthMcpTool, north_mcp_tool, NORTH_MCP, TOOL, NorthMc
  * @parent_class: the parent class
  * @call: runs the tool. @arguments have already been checked against the
  *   input schema. The implementation must eventually complete @context with
- *   north_mcp_context_return_tool_result() or north_mcp_context_return_error(),
- *   now or later (keep a reference on @context to complete it later).
+ *   [method@NorthMcp.Context.return_tool_result] or
+ *   [method@NorthMcp.Context.return_error], now or later (keep a reference on
+ *   @context to complete it later).
  *
- * The class structure of #NorthMcpTool.
+ * The class structure of [class@NorthMcp.Tool].
  */
 struct _NorthMcpToolClass
 {
@@ -51,8 +52,8 @@ struct _NorthMcpToolClass
  * @tool: the tool being called
  * @context: the request
  * @arguments: the call's arguments, checked against the input schema
- * @user_data: the data given to north_mcp_tool_set_func()
- * @error: return location for a #GError
+ * @user_data: the data given to [method@NorthMcp.Tool.set_func]
+ * @error: return location for a [struct@GLib.Error]
  *
  * A synchronous tool handler. An error of the %NORTH_MCP_JSONRPC_ERROR domain
  * becomes a JSON-RPC error; any other error becomes a result with `isError`
@@ -60,7 +61,7 @@ struct _NorthMcpToolClass
  *
  * Returns: (transfer full) (nullable): the result, or %NULL with @error set,
  *   or %NULL after the handler answered @context itself (for example with
- *   north_mcp_context_return_input_required())
+ *   [method@NorthMcp.Context.return_input_required])
  */
 typedef NorthMcpToolResult *(*NorthMcpToolFunc) (NorthMcpTool     *tool,
                                                  NorthMcpContext  *context,
@@ -72,10 +73,10 @@ typedef NorthMcpToolResult *(*NorthMcpToolFunc) (NorthMcpTool     *tool,
  * NorthMcpToolAsyncFunc:
  * @tool: the tool being called
  * @context: the request; complete it with
- *   north_mcp_context_return_tool_result() or north_mcp_context_return_error(),
- *   from any thread, now or later
+ *   [method@NorthMcp.Context.return_tool_result] or
+ *   [method@NorthMcp.Context.return_error], from any thread, now or later
  * @arguments: the call's arguments, checked against the input schema
- * @user_data: the data given to north_mcp_tool_set_async_func()
+ * @user_data: the data given to [method@NorthMcp.Tool.set_async_func]
  *
  * An asynchronous tool handler.
  */

@@ -21,13 +21,13 @@
  *
  * A template matches a URI when its literal parts match exactly and every
  * variable matches a non-empty run of characters without `/`, `?` or `#`;
- * north_mcp_uri_template_match() returns the percent-decoded values.
- * north_mcp_uri_template_expand() does the reverse, percent-encoding every
- * character of a value but the unreserved ones (`A-Z a-z 0-9 - . _ ~`).
+ * [method@NorthMcp.UriTemplate.match] returns the percent-decoded values.
+ * [method@NorthMcp.UriTemplate.expand] does the reverse, percent-encoding
+ * every character of a value but the unreserved ones (`A-Z a-z 0-9 - . _ ~`).
  *
  * Expressions of levels 2 to 4 (operators such as `{+path}` or `{?query}`,
  * lists `{a,b}` and modifiers `{name:3}`, `{list*}`) are refused by
- * north_mcp_uri_template_new().
+ * [ctor@NorthMcp.UriTemplate.new].
  *
  * A template is immutable and reference counted; it can be shared between
  * threads.
@@ -285,7 +285,7 @@ parse_template (NorthMcpUriTemplate  *self,
  * north_mcp_uri_template_new:
  * @template_: an RFC 6570 level 1 URI template, such as
  *   `test://template/{id}/data`
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @template_. It fails with %NORTH_MCP_ERROR_INVALID_ARGUMENT when
  * braces are unbalanced or nested, a variable name is empty or invalid
@@ -322,7 +322,7 @@ north_mcp_uri_template_new (const char  *template_,
 
 /**
  * north_mcp_uri_template_ref:
- * @self: a #NorthMcpUriTemplate
+ * @self: a [struct@NorthMcp.UriTemplate]
  *
  * Adds a reference to @self.
  *
@@ -339,7 +339,7 @@ north_mcp_uri_template_ref (NorthMcpUriTemplate *self)
 
 /**
  * north_mcp_uri_template_unref:
- * @self: (transfer full): a #NorthMcpUriTemplate
+ * @self: (transfer full): a [struct@NorthMcp.UriTemplate]
  *
  * Drops a reference to @self, freeing it when it was the last one.
  */
@@ -359,7 +359,7 @@ north_mcp_uri_template_unref (NorthMcpUriTemplate *self)
 
 /**
  * north_mcp_uri_template_get_template:
- * @self: a #NorthMcpUriTemplate
+ * @self: a [struct@NorthMcp.UriTemplate]
  *
  * Gets the text the template was made from.
  *
@@ -375,7 +375,7 @@ north_mcp_uri_template_get_template (NorthMcpUriTemplate *self)
 
 /**
  * north_mcp_uri_template_get_variables:
- * @self: a #NorthMcpUriTemplate
+ * @self: a [struct@NorthMcp.UriTemplate]
  *
  * Gets the names of the template's variables, each once, in the order they
  * first appear.
@@ -549,7 +549,7 @@ fill_table (NorthMcpUriTemplate *self,
 
 /**
  * north_mcp_uri_template_match:
- * @self: a #NorthMcpUriTemplate
+ * @self: a [struct@NorthMcp.UriTemplate]
  * @uri: a URI
  *
  * Matches @uri against the template. Literal parts must match exactly; each
@@ -645,7 +645,7 @@ north_mcp_uri_template_match (NorthMcpUriTemplate *self,
 
 /**
  * north_mcp_uri_template_expand:
- * @self: a #NorthMcpUriTemplate
+ * @self: a [struct@NorthMcp.UriTemplate]
  * @values: (nullable) (element-type utf8 utf8): the variables' values
  *
  * Expands the template: each `{name}` is replaced by its value in @values

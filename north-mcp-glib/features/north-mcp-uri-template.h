@@ -18,8 +18,8 @@ G_BEGIN_DECLS
 /**
  * NORTH_MCP_URI_TEMPLATE_MAX_URI_LENGTH:
  *
- * The longest URI, in bytes, that north_mcp_uri_template_match() considers;
- * longer URIs never match.
+ * The longest URI, in bytes, that [method@NorthMcp.UriTemplate.match]
+ * considers; longer URIs never match.
  */
 #define NORTH_MCP_URI_TEMPLATE_MAX_URI_LENGTH 65536
 

@@ -6,12 +6,9 @@
 
 #include <json-glib/json-glib.h>
 
-G_BEGIN_DECLS
+#include "north-mcp-json-limits-private.h"
 
-/* How many members one object may have:
- * json-glib's member table can be made to degrade with chosen names, so
- * the bound keeps the work of any object linear (north-mcp-json-reader.c). */
-#define NORTH_MCP_JSON_MAX_MEMBERS 1000
+G_BEGIN_DECLS
 
 /* Parses @data (@length bytes, not necessarily NUL-terminated) as exactly
  * one JSON text (RFC 8259): UTF-8 only, no comments, no trailing commas,

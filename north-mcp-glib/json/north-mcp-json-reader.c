@@ -107,6 +107,39 @@ skip_whitespace (Reader *r)
     r->p++;
 }
 
+typedef enum {
+  SEPARATOR_MORE,               /* a ',': another member or element */
+  SEPARATOR_END,                /* the closing bracket */
+  SEPARATOR_ERROR,
+} Separator;
+
+/* What follows a member of an object (@close '}') or an element of an
+ * array (']'): the two share it, and its error messages. */
+static inline Separator
+read_separator (Reader *r,
+                char    close)
+{
+  gboolean object = close == '}';
+
+  skip_whitespace (r);
+  if (r->p < r->end && *r->p == ',')
+    {
+      r->p++;
+      skip_whitespace (r);
+      return SEPARATOR_MORE;
+    }
+  if (r->p < r->end && *r->p == close)
+    {
+      r->p++;
+      return SEPARATOR_END;
+    }
+  if (r->p >= r->end)
+    fail (r, object ? "unterminated object" : "unterminated array");
+  else
+    fail (r, object ? "expected ',' or '}'" : "expected ',' or ']'");
+  return SEPARATOR_ERROR;
+}
+
 /* The length of the well-formed UTF-8 sequence (RFC 3629: shortest form,
  * no surrogates, at most U+10FFFF) at @p, or 0. */
 static gsize
@@ -566,6 +599,7 @@ read_members (Reader     *r,
               MemberSink  sink,
               gpointer    data)
 {
+  Separator separator;
   guint count = 0;
 
   if (!enter (r))
@@ -615,20 +649,12 @@ read_members (Reader     *r,
       if (!more)
         return FALSE;
 
-      skip_whitespace (r);
-      if (r->p < r->end && *r->p == ',')
-        {
-          r->p++;
-          skip_whitespace (r);
-          continue;
-        }
-      if (r->p < r->end && *r->p == '}')
-        {
-          r->p++;
-          break;
-        }
-      fail (r, r->p >= r->end ? "unterminated object" : "expected ',' or '}'");
-      return FALSE;
+      separator = read_separator (r, '}');
+      if (separator == SEPARATOR_MORE)
+        continue;
+      if (separator == SEPARATOR_ERROR)
+        return FALSE;
+      break;
     }
 
   r->depth--;
@@ -652,6 +678,7 @@ read_object (Reader *r)
 static JsonNode *
 read_array (Reader *r)
 {
+  Separator separator;
   JsonArray *array;
   JsonNode *node;
 
@@ -670,20 +697,12 @@ read_array (Reader *r)
           goto error;
         json_array_add_element (array, element);
 
-        skip_whitespace (r);
-        if (r->p < r->end && *r->p == ',')
-          {
-            r->p++;
-            skip_whitespace (r);
-            continue;
-          }
-        if (r->p < r->end && *r->p == ']')
-          {
-            r->p++;
-            break;
-          }
-        fail (r, r->p >= r->end ? "unterminated array" : "expected ',' or ']'");
-        goto error;
+        separator = read_separator (r, ']');
+        if (separator == SEPARATOR_MORE)
+          continue;
+        if (separator == SEPARATOR_ERROR)
+          goto error;
+        break;
       }
 
   r->depth--;

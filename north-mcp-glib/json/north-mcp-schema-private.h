@@ -8,10 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* How deep a schema (or the part of a value it describes) may nest, and how
- * deep untrusted JSON text may nest (north_mcp_json_read()'s limit). */
+/* How deep a schema (or the part of a value it describes) may nest; for
+ * JSON text see north-mcp-json-limits-private.h. */
 #define NORTH_MCP_SCHEMA_MAX_DEPTH 64
-#define NORTH_MCP_JSON_MAX_DEPTH 128
 
 /* A JSON Schema compiled once (when a tool is added) into a form that checks
  * arguments cheaply. It is a guard, not a full validator: it checks `type`

@@ -8,9 +8,9 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
-#include "north-mcp-schema-private.h"
 
 /* An id is a string or an integer; MCP forbids null. Fractional numbers are
  * not ids either. */
@@ -321,21 +321,6 @@ north_mcp_jsonrpc_error_new (JsonNode   *id,
 }
 
 JsonNode *
-north_mcp_jsonrpc_notification_new (const char *method,
-                                    JsonObject *params)
-{
-  JsonObject *object = envelope_new (NULL);
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_object_set_string_member (object, "method", method);
-  if (params != NULL)
-    json_object_set_object_member (object, "params", json_object_ref (params));
-
-  json_node_take_object (node, object);
-  return node;
-}
-
-JsonNode *
 north_mcp_jsonrpc_request_new (JsonNode   *id,
                                const char *method,
                                JsonObject *params)
@@ -349,6 +334,14 @@ north_mcp_jsonrpc_request_new (JsonNode   *id,
 
   json_node_take_object (node, object);
   return node;
+}
+
+/* A notification is a request without an id. */
+JsonNode *
+north_mcp_jsonrpc_notification_new (const char *method,
+                                    JsonObject *params)
+{
+  return north_mcp_jsonrpc_request_new (NULL, method, params);
 }
 
 JsonNode *

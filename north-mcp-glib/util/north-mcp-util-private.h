@@ -40,7 +40,6 @@ north_mcp_replace_object (JsonObject **field,
 /* A hash key for a JSON-RPC id that keeps its type: 1 and "1" differ. */
 char     *north_mcp_id_key          (JsonNode   *id);
 
-/* Member accessors that tolerate a wrong JSON type (NULL / FALSE). */
 /* How much of a client's string an error message repeats. */
 #define NORTH_MCP_ECHO_MAX_BYTES 128
 
@@ -49,6 +48,8 @@ char     *north_mcp_id_key          (JsonNode   *id);
  * and hold for a slow reader, megabytes it sent as a name. */
 char     *north_mcp_echo            (const char *text);
 
+/* Member accessors that tolerate a wrong JSON type (NULL / FALSE) and a
+ * NULL @object. The one string accessor of the library. */
 const char *north_mcp_object_get_string (JsonObject *object,
                                          const char *member);
 JsonObject *north_mcp_object_get_object (JsonObject *object,
@@ -83,6 +84,15 @@ void north_mcp_handler_set   (NorthMcpHandler *handler,
                               GCallback        async_func,
                               gpointer         data,
                               GDestroyNotify   destroy);
+
+/* Whether @node (may be NULL) is a JSON string, or a JSON number. */
+gboolean  north_mcp_node_holds_string (JsonNode  *node);
+gboolean  north_mcp_node_holds_number (JsonNode  *node);
+
+/* Whether @text has nothing but ASCII white space. */
+gboolean  north_mcp_str_is_blank      (const char *text);
+/* Zeroes @text (it held a credential) and frees it; NULL is ignored. */
+void      north_mcp_wipe_string       (char       *text);
 
 /* Wraps @object (a new reference is taken) in a new node. */
 JsonNode *north_mcp_node_new_object  (JsonObject *object);

@@ -23,6 +23,41 @@ north_mcp_id_key (JsonNode *id)
   return NULL;
 }
 
+gboolean
+north_mcp_node_holds_string (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+gboolean
+north_mcp_node_holds_number (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
+gboolean
+north_mcp_str_is_blank (const char *text)
+{
+  for (; *text != '\0'; text++)
+    if (!g_ascii_isspace (*text))
+      return FALSE;
+  return TRUE;
+}
+
+void
+north_mcp_wipe_string (char *text)
+{
+  if (text != NULL)
+    memset (text, 0, strlen (text));
+  g_free (text);
+}
+
 const char *
 north_mcp_object_get_string (JsonObject *object,
                              const char *member)
@@ -33,11 +68,7 @@ north_mcp_object_get_string (JsonObject *object,
     return NULL;
 
   node = json_object_get_member (object, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
+  return north_mcp_node_holds_string (node) ? json_node_get_string (node) : NULL;
 }
 
 JsonObject *

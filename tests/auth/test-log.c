@@ -151,6 +151,29 @@ test_log_line (void)
                              "?\?\?\?-?\?-?\? ?\?:?\?:?\? - NorthMCP.Demo - WARNING - careful\n");
 }
 
+/* With the writer installed, the lines go through GLib's structured log
+ * and keep their format; other GLib messages keep GLib's default one. */
+static void
+test_log_writer (void)
+{
+  if (g_test_subprocess ())
+    {
+      north_mcp_log_install_writer ();
+      north_mcp_log_install_writer ();  /* once only: a second set would abort */
+      north_mcp_log_debug (NORTH_MCP_LOGGER_AUTH_CONTEXT, "user=%s", "None");
+      north_mcp_log_warning ("NorthMCP.Demo", "careful");
+      g_log_structured ("Other", G_LOG_LEVEL_MESSAGE, "MESSAGE", "not ours");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("");
+  g_test_trap_assert_stderr ("?\?\?\?-?\?-?\? ?\?:?\?:?\? - NorthMCP.AuthContext - DEBUG - user=None\n"
+                             "?\?\?\?-?\?-?\? ?\?:?\?:?\? - NorthMCP.Demo - WARNING - careful\n"
+                             "*Other-Message*not ours*");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -163,6 +186,7 @@ main (int argc, char **argv)
   g_test_add_func ("/log/headers", test_log_headers);
   g_test_add_func ("/log/env", test_log_env);
   g_test_add_func ("/log/line", test_log_line);
+  g_test_add_func ("/log/writer", test_log_writer);
 
   return g_test_run ();
 }

@@ -1,0 +1,129 @@
+/* north-mcp-auth-impl-private.h: what the parts of NorthMcpAuth share
+ *
+ * NorthMcpAuth is one type in four files: north-mcp-auth.c (the object and
+ * its API), north-mcp-auth-rules.c (the contract's rules, one request at a
+ * time), north-mcp-id-token.c (ID-token decoding and signature checks) and
+ * north-mcp-auth-cache.c (decisions remembered by credential headers).
+ * Only they include this.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-auth-private.h"
+#include "north-mcp-issuer-cache-private.h"
+#include "north-mcp-jwk-private.h"
+
+G_BEGIN_DECLS
+
+/* Seconds of clock skew allowed for exp and nbf. */
+#define TIME_LEEWAY_S 60
+
+struct _NorthMcpAuth
+{
+  GObject              parent_instance;
+
+  char                *server_secret;
+  GStrv                trusted_issuers;
+  gboolean             require_auth;
+  char                *audience;
+  gboolean             debug;
+
+  NorthMcpIssuerCache *issuers;
+  GHashTable          *verified;      /* SHA-256 of token → VerifiedToken */
+  guint64              rejections;
+
+  GHashTable          *decisions;     /* &Decision.key → Decision */
+  gsize                decisions_size; /* sum of Decision.size */
+  guint                rejections_kept; /* decisions that are rejections */
+  gsize                rejections_size; /* their share of decisions_size */
+  GString             *key_buffer;    /* the key of the request at hand, reused */
+  struct KeyField     *key_fields;    /* the headers going into it */
+  gsize                key_fields_size;
+  const guint8        *hash_key;      /* of SipHash, random per process */
+  guint64              decision_hits;
+};
+
+/* An ID token verified before, by the SHA-256 of its text. */
+typedef struct
+{
+  JsonObject *claims;
+  gint64      expires;      /* real time, µs: exp plus leeway */
+  gint64      keys_expire;  /* monotonic, µs: the key set's max-age, capped */
+} VerifiedToken;
+
+/* One request on its way through the rules. */
+typedef struct
+{
+  NorthMcpAuth *auth;
+  GPtrArray    *log;             /* pending debug lines, "logger\nmessage" */
+
+  gboolean      x_north;
+  char         *server_secret;   /* as sent */
+  char         *id_token;
+  char         *email;           /* sent alongside the ID token, unsigned */
+  GHashTable   *connectors;
+  GHashTable   *context;
+
+  JsonObject   *token_header;
+  JsonObject   *claims;
+  char         *token_digest;
+  char         *issuer;
+  char         *kid;
+  gboolean      verified;        /* the claims' signature was checked */
+
+  /* What the decision cache may make of this request's outcome. */
+  gboolean      uncacheable;     /* it depended on more than the headers */
+  gint64        keys_expire;     /* monotonic, µs: G_MAXINT64 unless verified */
+} AuthRequest;
+
+typedef enum {
+  DECIDED,
+  NEEDS_KEYS,
+} Outcome;
+
+/* north-mcp-auth-rules.c */
+AuthRequest  *north_mcp_auth_request_new  (NorthMcpAuth        *auth);
+void          north_mcp_auth_request_free (AuthRequest         *req);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthRequest, north_mcp_auth_request_free)
+
+/* Debug lines are collected per request and printed when the request is
+ * decided, so that the fast path can give up without printing twice. */
+void          north_mcp_req_debug         (AuthRequest         *req,
+                                           const char          *logger,
+                                           const char          *format,
+                                           ...) G_GNUC_PRINTF (3, 4);
+void          north_mcp_req_flush_log     (AuthRequest         *req);
+/* Sets @error to the contract's rejection @code (logging @detail, which
+ * may be NULL) and counts it; returns FALSE. */
+gboolean      north_mcp_req_reject        (AuthRequest         *req,
+                                           GError             **error,
+                                           NorthMcpAuthError    code,
+                                           const char          *detail);
+/* Everything that needs no network. On DECIDED, *@user or @error hold the
+ * answer; NEEDS_KEYS means req->issuer's keys must be fetched. */
+Outcome       north_mcp_req_decide        (AuthRequest         *req,
+                                           SoupMessageHeaders  *headers,
+                                           GSocketAddress      *peer,
+                                           NorthMcpUser       **user,
+                                           GError             **error);
+NorthMcpUser *north_mcp_req_make_user     (AuthRequest         *req);
+JsonObject   *north_mcp_auth_parse_json_object (const char     *data,
+                                           gsize                length);
+
+/* north-mcp-id-token.c */
+GHashTable   *north_mcp_id_token_cache_new           (void);
+gboolean      north_mcp_id_token_decode              (AuthRequest   *req);
+gboolean      north_mcp_id_token_alg_is_acceptable   (const char    *alg);
+VerifiedToken *north_mcp_id_token_lookup_verified    (NorthMcpAuth  *self,
+                                                      const char    *digest);
+gboolean      north_mcp_id_token_verify              (AuthRequest   *req,
+                                                      NorthMcpJwk   *key,
+                                                      GError       **error);
+
+/* north-mcp-auth-cache.c */
+void          north_mcp_auth_cache_init      (NorthMcpAuth *self);
+void          north_mcp_auth_cache_finalize  (NorthMcpAuth *self);
+void          north_mcp_auth_clear_decisions (NorthMcpAuth *self);
+
+G_END_DECLS

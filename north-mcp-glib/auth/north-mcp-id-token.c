@@ -1,0 +1,193 @@
+/* north-mcp-id-token.c: the ID token: decoding, signature and claims
+ * checks (section 4a of the contract), verified tokens remembered
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <jwt.h>
+
+#include "north-mcp-auth-impl-private.h"
+#include "north-mcp-base64-private.h"
+#include "north-mcp-log-private.h"
+#include "north-mcp-util-private.h"
+
+/* Verified ID tokens are remembered by digest until they expire, but no
+ * longer than this, so that a key withdrawn by its issuer stops working. */
+#define VERIFIED_TOKEN_TTL_S (5 * 60)
+#define VERIFIED_TOKEN_CACHE_SIZE 4096
+
+/* A compact JWS: three base64url segments, the first two JSON objects. */
+gboolean
+north_mcp_id_token_decode (AuthRequest *req)
+{
+  g_auto(GStrv) segments = g_strsplit (req->id_token, ".", 0);
+  g_autofree guchar *header = NULL;
+  g_autofree guchar *payload = NULL;
+  g_autofree guchar *signature = NULL;
+  gsize header_length = 0, payload_length = 0;
+
+  if (g_strv_length (segments) != 3)
+    return FALSE;
+
+  header = north_mcp_base64url_decode (segments[0], -1, &header_length);
+  payload = north_mcp_base64url_decode (segments[1], -1, &payload_length);
+  signature = north_mcp_base64url_decode (segments[2], -1, NULL);
+  if (header == NULL || payload == NULL || signature == NULL)
+    return FALSE;
+
+  req->token_header = north_mcp_auth_parse_json_object ((const char *) header, header_length);
+  req->claims = north_mcp_auth_parse_json_object ((const char *) payload, payload_length);
+  return req->token_header != NULL && req->claims != NULL;
+}
+
+/* Only asymmetric algorithms; the key decides which one exactly. */
+gboolean
+north_mcp_id_token_alg_is_acceptable (const char *alg)
+{
+  static const char * const accepted[] = {
+    "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", NULL,
+  };
+
+  return alg != NULL && g_strv_contains (accepted, alg);
+}
+
+static gboolean
+verified_token_is_valid (VerifiedToken *token)
+{
+  return g_get_real_time () < token->expires && g_get_monotonic_time () < token->keys_expire;
+}
+
+VerifiedToken *
+north_mcp_id_token_lookup_verified (NorthMcpAuth *self,
+                                    const char   *digest)
+{
+  VerifiedToken *token = g_hash_table_lookup (self->verified, digest);
+
+  if (token == NULL)
+    return NULL;
+  if (!verified_token_is_valid (token))
+    {
+      g_hash_table_remove (self->verified, digest);
+      return NULL;
+    }
+  return token;
+}
+
+static gboolean
+remove_if_invalid (gpointer key,
+                   gpointer value,
+                   gpointer user_data)
+{
+  return !verified_token_is_valid (value);
+}
+
+static void
+verified_token_free (VerifiedToken *token)
+{
+  json_object_unref (token->claims);
+  g_free (token);
+}
+
+/* Remembers a verified token until it expires, but no longer than its
+ * issuer's key set is fresh, nor VERIFIED_TOKEN_TTL_S. */
+static void
+remember_verified (NorthMcpAuth *self,
+                   AuthRequest  *req)
+{
+  JsonNode *exp = json_object_get_member (req->claims, "exp");
+  gint64 keys_expire = north_mcp_issuer_cache_get_keys_expiry (self->issuers, req->issuer);
+  VerifiedToken *token;
+
+  if (g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE)
+    {
+      g_hash_table_foreach_remove (self->verified, remove_if_invalid, NULL);
+      if (g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE)
+        g_hash_table_remove_all (self->verified);
+    }
+
+  token = g_new0 (VerifiedToken, 1);
+  token->claims = json_object_ref (req->claims);
+  token->expires = G_MAXINT64;
+  /* exp is any JSON number: clamp before converting, far futures included. */
+  if (exp != NULL && json_node_get_double (exp) + TIME_LEEWAY_S < (double) (G_MAXINT64 / G_USEC_PER_SEC))
+    token->expires = (gint64) ((json_node_get_double (exp) + TIME_LEEWAY_S) * G_USEC_PER_SEC);
+  token->keys_expire = MIN (keys_expire,
+                            g_get_monotonic_time () + VERIFIED_TOKEN_TTL_S * G_USEC_PER_SEC);
+  req->keys_expire = token->keys_expire;
+  g_hash_table_replace (self->verified, g_strdup (req->token_digest), token);
+}
+
+static gboolean
+audience_matches (JsonObject *claims,
+                  const char *audience)
+{
+  JsonNode *aud = json_object_get_member (claims, "aud");
+
+  if (north_mcp_node_holds_string (aud))
+    return g_str_equal (json_node_get_string (aud), audience);
+  if (aud != NULL && JSON_NODE_HOLDS_ARRAY (aud))
+    {
+      JsonArray *array = json_node_get_array (aud);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (north_mcp_node_holds_string (element) && g_str_equal (json_node_get_string (element), audience))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Section 4a, once the key is known: algorithm, signature, time, audience. */
+gboolean
+north_mcp_id_token_verify (AuthRequest  *req,
+                           NorthMcpJwk  *key,
+                           GError      **error)
+{
+  NorthMcpAuth *self = req->auth;
+  const char *alg = north_mcp_object_get_string (req->token_header, "alg");
+  JsonNode *exp = json_object_get_member (req->claims, "exp");
+  JsonNode *nbf = json_object_get_member (req->claims, "nbf");
+  double now = (double) g_get_real_time () / G_USEC_PER_SEC;
+  jwt_t *jwt = NULL;
+  int status;
+
+  if (g_strcmp0 (alg, jwt_alg_str (key->alg)) != 0)
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN,
+                                 "algorithm does not match the key");
+
+  status = jwt_decode (&jwt, req->id_token, (const unsigned char *) key->pem,
+                       (int) key->pem_length);
+  if (jwt != NULL)
+    jwt_free (jwt);
+  if (status != 0)
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "bad signature");
+
+  if (exp != NULL && !north_mcp_node_holds_number (exp))
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "exp is not a number");
+  if (nbf != NULL && !north_mcp_node_holds_number (nbf))
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "nbf is not a number");
+  if (exp != NULL && now > json_node_get_double (exp) + TIME_LEEWAY_S)
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "expired");
+  if (nbf != NULL && now < json_node_get_double (nbf) - TIME_LEEWAY_S)
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "not yet valid");
+  if (self->audience != NULL && !audience_matches (req->claims, self->audience))
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "audience mismatch");
+
+  remember_verified (self, req);
+  req->verified = TRUE;
+  north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH, "Verified user ID token signature (issuer: %s, kid: %s, alg: %s)",
+                       req->issuer, req->kid, alg);
+  return TRUE;
+}
+
+/* Verified tokens by the SHA-256 of their text. */
+GHashTable *
+north_mcp_id_token_cache_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) verified_token_free);
+}

@@ -1,0 +1,68 @@
+/* north-mcp-context-impl-private.h: what the parts of NorthMcpContext share
+ *
+ * NorthMcpContext is one type in three files: north-mcp-context.c (the
+ * request and its answer), north-mcp-context-requests.c (requests to the
+ * client while the request is open) and north-mcp-context-retry.c
+ * (input-required results of revision 2026-07-28). Only they include this.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "north-mcp-context-private.h"
+#include "north-mcp-session.h"
+#include "north-mcp-user.h"
+
+G_BEGIN_DECLS
+
+struct _NorthMcpContext
+{
+  GObject               parent_instance;
+
+  NorthMcpServer       *server;
+  NorthMcpSession      *session;
+  NorthMcpUser         *user;
+  NorthMcpChannel      *channel;
+  GMainContext         *main_context;
+  JsonNode             *id;
+  char                 *method;
+  JsonObject           *params;
+  char                 *protocol_version;
+  GCancellable         *cancellable;      /* made on demand; see get_cancellable */
+  JsonNode             *progress_token;
+  double                last_progress;
+  NorthMcpResultFilter  filter;
+  gint                  completed; /* atomic */
+
+  /* Requests under the stateless revision (2026-07-28). */
+  gboolean              modern;
+  NorthMcpSession      *tracking_session; /* for notifications/cancelled only */
+  JsonObject           *client_capabilities;
+  int                   log_level;        /* -1: send no log messages */
+  char                 *request_state;    /* verified, the handler's own */
+  JsonObject           *input_requests;
+  gboolean              has_cache_hint;
+  guint                 cache_ttl_ms;
+  NorthMcpCacheScope    cache_scope;
+  gulong                channel_cancelled_id;
+  NorthMcpFeature      *feature;          /* what the request runs, kept alive */
+  SoupMessageHeaders   *request_headers;  /* the HTTP request's, or NULL */
+  GHashTable           *north_context;    /* X-North-Context-*, made on demand */
+  NorthMcpSpan         *span;             /* NULL unless tracing is on */
+};
+
+/* A task of @self whose callback runs with @self current (see
+ * north_mcp_context_get_current()). */
+GTask      *north_mcp_context_task_new_with_current (NorthMcpContext     *self,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+/* The context current in this thread, and putting back one saved so. */
+gpointer    north_mcp_context_save_current          (void);
+void        north_mcp_context_restore_current       (gpointer             saved);
+/* The client capability a server-to-client @method needs, or NULL. */
+const char *north_mcp_context_method_capability     (const char          *method);
+
+G_END_DECLS

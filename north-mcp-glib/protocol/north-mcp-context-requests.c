@@ -1,0 +1,607 @@
+/* north-mcp-context-requests.c: a request's own requests to the client
+ * (sampling, elicitation, roots) and reads of the server's own resources
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-context-impl-private.h"
+#include "north-mcp-capture-channel-private.h"
+#include "north-mcp-dispatch-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-tracer-private.h"
+#include "north-mcp-util-private.h"
+
+static void
+send_request_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonNode *node = north_mcp_session_send_request_finish (NORTH_MCP_SESSION (source), result, &error);
+
+  if (node == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+const char *
+north_mcp_context_method_capability (const char *method)
+{
+  if (g_str_equal (method, "sampling/createMessage"))
+    return "sampling";
+  if (g_str_equal (method, "elicitation/create"))
+    return "elicitation";
+  if (g_str_equal (method, "roots/list"))
+    return "roots";
+  return NULL;
+}
+
+/* Whether the client declared @capability.@sub (such as sampling.tools or
+ * elicitation.url). */
+static gboolean
+client_has_sub_capability (NorthMcpSession *session,
+                           const char      *capability,
+                           const char      *sub)
+{
+  JsonObject *capabilities = north_mcp_session_get_client_capabilities (session);
+  JsonObject *object = north_mcp_object_get_object (capabilities, capability);
+
+  return object != NULL && json_object_has_member (object, sub);
+}
+
+/* Fails a server-to-client request before it is sent. */
+static void
+fail_not_supported (NorthMcpContext     *self,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    const char          *message)
+{
+  g_autoptr(GTask) task = north_mcp_context_task_new_with_current (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, north_mcp_context_send_request_async);
+  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED, "%s", message);
+}
+
+typedef struct
+{
+  char       *method;
+  JsonObject *params;
+} OutboundRequest;
+
+static void
+outbound_request_free (OutboundRequest *request)
+{
+  g_free (request->method);
+  g_clear_pointer (&request->params, json_object_unref);
+  g_free (request);
+}
+
+static void
+start_request_task (GTask *task)
+{
+  NorthMcpContext *self = g_task_get_source_object (task);
+  OutboundRequest *request = g_task_get_task_data (task);
+  const char *capability = north_mcp_context_method_capability (request->method);
+
+  if (self->modern)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: under protocol revision %s the server asks "
+                               "the client through input-required results "
+                               "(north_mcp_context_add_input_request())",
+                               request->method, self->protocol_version);
+      return;
+    }
+
+  if (self->session == NULL)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: stateless HTTP has no session for "
+                               "server-to-client requests", request->method);
+      return;
+    }
+
+  if (capability != NULL && !north_mcp_session_has_client_capability (self->session, capability))
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
+                               "Cannot send %s: the client did not declare the '%s' capability",
+                               request->method, capability);
+      return;
+    }
+
+  north_mcp_session_send_request_async (self->session, self->channel,
+                                        request->method, request->params,
+                                        north_mcp_server_get_request_timeout (self->server),
+                                        g_task_get_cancellable (task),
+                                        send_request_done, g_object_ref (task));
+}
+
+static gboolean
+start_request_idle (gpointer user_data)
+{
+  start_request_task (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * north_mcp_context_send_request_async:
+ * @self: a context
+ * @method: the request's method, such as `sampling/createMessage`
+ * @params: (nullable): its parameters
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Sends a request to the client while the request of @self is open, on
+ * the request's own stream when the transport can carry it (an SSE
+ * response, stdio), else on the session's standalone stream. Fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED in stateless HTTP mode or when the client
+ * lacks the capability the method needs, with %NORTH_MCP_ERROR_TIMED_OUT
+ * when the client does not answer in time, and with
+ * %NORTH_MCP_ERROR_REMOTE when it answers with an error.
+ */
+void
+north_mcp_context_send_request_async (NorthMcpContext     *self,
+                                      const char          *method,
+                                      JsonObject          *params,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  OutboundRequest *request;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (method != NULL);
+
+  task = north_mcp_context_task_new_with_current (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_context_send_request_async);
+
+  request = g_new0 (OutboundRequest, 1);
+  request->method = g_strdup (method);
+  request->params = params != NULL ? json_object_ref (params) : NULL;
+  g_task_set_task_data (task, request, (GDestroyNotify) outbound_request_free);
+
+  if (g_main_context_is_owner (self->main_context))
+    start_request_task (task);
+  else
+    g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                                start_request_idle, g_object_ref (task), g_object_unref);
+}
+
+/**
+ * north_mcp_context_send_request_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@NorthMcp.Context.send_request_async].
+ *
+ * Returns: (transfer full): the client's `result`
+ */
+JsonNode *
+north_mcp_context_send_request_finish (NorthMcpContext  *self,
+                                       GAsyncResult     *result,
+                                       GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static JsonObject *
+finish_object (NorthMcpContext  *self,
+               GAsyncResult     *result,
+               const char       *what,
+               GError          **error)
+{
+  g_autoptr(JsonNode) node = north_mcp_context_send_request_finish (self, result, error);
+
+  if (node == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
+                   "The client's answer to %s is not an object", what);
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (node));
+}
+
+/**
+ * north_mcp_context_sample_async:
+ * @self: a context
+ * @params: the `sampling/createMessage` parameters (`messages`,
+ *   `maxTokens`, …)
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the client's model for a completion (`sampling/createMessage`).
+ * Needs the client's `sampling` capability, and `sampling.tools` when
+ * @params offers `tools` or `toolChoice`; fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without them.
+ */
+void
+north_mcp_context_sample_async (NorthMcpContext     *self,
+                                JsonObject          *params,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (params != NULL);
+
+  /* Tool use in sampling (2025-11-25) needs its own capability. */
+  if (self->session != NULL &&
+      (json_object_has_member (params, "tools") || json_object_has_member (params, "toolChoice")) &&
+      !client_has_sub_capability (self->session, "sampling", "tools"))
+    {
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send sampling/createMessage with tools: the client did "
+                          "not declare the 'sampling.tools' capability");
+      return;
+    }
+
+  north_mcp_context_send_request_async (self, "sampling/createMessage", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_sample_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@NorthMcp.Context.sample_async].
+ *
+ * Returns: (transfer full): the `CreateMessageResult` (`role`, `content`,
+ *   `model`, …)
+ */
+JsonObject *
+north_mcp_context_sample_finish (NorthMcpContext  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  return finish_object (self, result, "sampling/createMessage", error);
+}
+
+/**
+ * north_mcp_context_elicit_async:
+ * @self: a context
+ * @message: what to ask the user
+ * @requested_schema: a flat object schema of primitive properties
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the user for information through the client (`elicitation/create`,
+ * form mode). Needs the client's `elicitation` capability with form mode
+ * (declared as `{}` or with `form`); fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without it.
+ */
+void
+north_mcp_context_elicit_async (NorthMcpContext     *self,
+                                const char          *message,
+                                JsonObject          *requested_schema,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (requested_schema != NULL);
+
+  /* `elicitation: {}` means forms; a client that lists modes without
+   * `form` takes URLs only. */
+  if (self->session != NULL &&
+      client_has_sub_capability (self->session, "elicitation", "url") &&
+      !client_has_sub_capability (self->session, "elicitation", "form"))
+    {
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send elicitation/create in form mode: the client declared "
+                          "'elicitation.url' but not 'elicitation.form'");
+      return;
+    }
+
+  json_object_set_string_member (params, "message", message);
+  json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
+  north_mcp_context_send_request_async (self, "elicitation/create", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_elicit_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@NorthMcp.Context.elicit_async].
+ *
+ * Returns: (transfer full): the `ElicitResult` (`action`: `accept`,
+ *   `decline` or `cancel`, and `content` when accepted)
+ */
+JsonObject *
+north_mcp_context_elicit_finish (NorthMcpContext  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
+{
+  return finish_object (self, result, "elicitation/create", error);
+}
+
+/**
+ * north_mcp_context_elicit_url_async:
+ * @self: a context
+ * @message: why the user should open @url
+ * @url: the URL the user should open, for example to sign in to a third
+ *   party; the client shows it and does not fetch it
+ * @elicitation_id: an id unique to this elicitation, which the server may
+ *   later name in `notifications/elicitation/complete`
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the user, through the client, to open a URL
+ * (`elicitation/create` in URL mode, revision 2025-11-25). Needs the
+ * client's `elicitation.url` capability; fails with
+ * %NORTH_MCP_ERROR_NOT_SUPPORTED without it.
+ */
+void
+north_mcp_context_elicit_url_async (NorthMcpContext     *self,
+                                    const char          *message,
+                                    const char          *url,
+                                    const char          *elicitation_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(JsonObject) params = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (elicitation_id != NULL);
+
+  /* A client that declared `elicitation: {}` supports forms only. */
+  if (self->session != NULL && !client_has_sub_capability (self->session, "elicitation", "url"))
+    {
+      fail_not_supported (self, cancellable, callback, user_data,
+                          "Cannot send elicitation/create in URL mode: the client did "
+                          "not declare the 'elicitation.url' capability");
+      return;
+    }
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "mode", "url");
+  json_object_set_string_member (params, "message", message);
+  json_object_set_string_member (params, "url", url);
+  json_object_set_string_member (params, "elicitationId", elicitation_id);
+  north_mcp_context_send_request_async (self, "elicitation/create", params,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_elicit_url_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@NorthMcp.Context.elicit_url_async].
+ *
+ * Returns: (transfer full): the `ElicitResult` (`action`: `accept`,
+ *   `decline` or `cancel`; no `content` in URL mode)
+ */
+JsonObject *
+north_mcp_context_elicit_url_finish (NorthMcpContext  *self,
+                                     GAsyncResult     *result,
+                                     GError          **error)
+{
+  return finish_object (self, result, "elicitation/create", error);
+}
+
+/**
+ * north_mcp_context_return_url_elicitation_required:
+ * @self: a context
+ * @message: why the user should open @url
+ * @url: the URL the user should open
+ * @elicitation_id: an id unique to this elicitation
+ *
+ * Answers the request with the `URLElicitationRequiredError` of revision
+ * 2025-11-25 (−32042): the request cannot go on until the user has visited
+ * @url (to sign in to a third party, for example); the client may retry
+ * it afterwards. When the interaction completes, the server may send
+ * `notifications/elicitation/complete` with @elicitation_id
+ * ([method@NorthMcp.Session.send_notification]). Safe to call from any thread.
+ */
+void
+north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
+                                                   const char      *message,
+                                                   const char      *url,
+                                                   const char      *elicitation_id)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *elicitation = json_object_new ();
+  JsonArray *elicitations = json_array_new ();
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (elicitation_id != NULL);
+
+  json_object_set_string_member (elicitation, "mode", "url");
+  json_object_set_string_member (elicitation, "message", message);
+  json_object_set_string_member (elicitation, "url", url);
+  json_object_set_string_member (elicitation, "elicitationId", elicitation_id);
+  json_array_add_object_element (elicitations, elicitation);
+  json_object_set_array_member (data, "elicitations", elicitations);
+  node = north_mcp_node_new_object (data);
+
+  north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_URL_ELICITATION_REQUIRED,
+                                       message, node);
+}
+
+/**
+ * north_mcp_context_list_roots_async:
+ * @self: a context
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @callback: (scope async) (closure user_data): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the client for its roots (`roots/list`). Needs the client's `roots`
+ * capability.
+ */
+void
+north_mcp_context_list_roots_async (NorthMcpContext     *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  north_mcp_context_send_request_async (self, "roots/list", NULL,
+                                        cancellable, callback, user_data);
+}
+
+/**
+ * north_mcp_context_list_roots_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@NorthMcp.Context.list_roots_async].
+ *
+ * Returns: (transfer full): the roots (objects with `uri` and `name`)
+ */
+JsonArray *
+north_mcp_context_list_roots_finish (NorthMcpContext  *self,
+                                     GAsyncResult     *result,
+                                     GError          **error)
+{
+  g_autoptr(JsonObject) object = finish_object (self, result, "roots/list", error);
+  JsonNode *roots;
+
+  if (object == NULL)
+    return NULL;
+
+  roots = json_object_get_member (object, "roots");
+  if (roots == NULL || !JSON_NODE_HOLDS_ARRAY (roots))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
+                           "The client's answer to roots/list has no roots array");
+      return NULL;
+    }
+
+  return json_array_ref (json_node_get_array (roots));
+}
+
+
+/**
+ * north_mcp_context_read_resource_async:
+ * @self: a context
+ * @uri: the URI of one of the server's resources, or one a resource
+ *   template of the server matches
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @callback: (scope async) (closure user_data): called with the contents
+ * @user_data: data for @callback
+ *
+ * Reads a resource of the server that received @self, as a `resources/read`
+ * from the same user would: the resource's or template's handler runs
+ * with a context of its own, for the same North user. FastMCP's
+ * `ctx.read_resource()`. Call it from the server's main context (where
+ * handlers run). The callback runs with @self current (see
+ * [func@NorthMcp.Context.get_current]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_context_read_resource_async (NorthMcpContext     *self,
+                                       const char          *uri,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(NorthMcpChannel) channel = NULL;
+  g_autoptr(NorthMcpContext) reader = NULL;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  gpointer previous;
+
+  g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
+  g_return_if_fail (uri != NULL);
+
+  task = north_mcp_context_task_new_with_current (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_context_read_resource_async);
+
+  /* The reader answers into @channel, which completes @task. */
+  channel = north_mcp_capture_channel_new (task, "contents");
+  json_node_set_string (id, "north-mcp-read-resource");
+  json_object_set_string_member (params, "uri", uri);
+  reader = north_mcp_context_new (self->server, NULL, self->user, channel, id,
+                                  "resources/read", params, self->protocol_version);
+  /* The read is a step of this request: the same North context, and a
+   * child span of this request's span rather than a trace of its own. */
+  g_clear_pointer (&reader->request_headers, soup_message_headers_unref);
+  if (self->request_headers != NULL)
+    reader->request_headers = soup_message_headers_ref (self->request_headers);
+  g_clear_object (&reader->span);
+  if (self->span != NULL)
+    {
+      reader->span = north_mcp_trace_start_child (self->server, self->span, "resources/read");
+      north_mcp_span_set_attribute_string (reader->span, "mcp.method.name", "resources/read");
+      north_mcp_span_set_attribute_string (reader->span, "mcp.resource.uri", uri);
+    }
+
+  /* The handler may run now, in this thread: keep the caller's current
+   * context around it. */
+  previous = north_mcp_context_save_current ();
+  north_mcp_dispatch_resources_read (self->server, reader);
+  north_mcp_context_restore_current (previous);
+}
+
+/**
+ * north_mcp_context_read_resource_finish:
+ * @self: a context
+ * @result: the result given to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@NorthMcp.Context.read_resource_async]. Fails with
+ * %NORTH_MCP_ERROR_INVALID_ARGUMENT when no resource has the URI, with the
+ * handler's error otherwise.
+ *
+ * Returns: (transfer full): the `contents` of the `resources/read` result:
+ *   objects with `uri`, `mimeType` and `text` or `blob`
+ *
+ * Since: 0.2
+ */
+JsonArray *
+north_mcp_context_read_resource_finish (NorthMcpContext  *self,
+                                        GAsyncResult     *result,
+                                        GError          **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  node = g_task_propagate_pointer (G_TASK (result), error);
+  if (node == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                           "The resource's contents are not an array");
+      return NULL;
+    }
+
+  return json_array_ref (json_node_get_array (node));
+}

@@ -1,0 +1,124 @@
+/* north-mcp-context-scope.c: what a request carries besides its message:
+ * the North context of its HTTP headers and its trace span
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-context-impl-private.h"
+#include "north-mcp-request-scope-private.h"
+#include "north-mcp-tracer-private.h"
+
+/**
+ * north_mcp_context_get_span:
+ * @self: a context
+ *
+ * Gets the server span of the request (see [class@NorthMcp.Tracer]), to
+ * add attributes or events to it.
+ *
+ * Returns: (transfer none) (nullable): the span, %NULL when tracing is off
+ *
+ * Since: 0.2
+ */
+NorthMcpSpan *
+north_mcp_context_get_span (NorthMcpContext *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  return self->span;
+}
+
+/**
+ * north_mcp_context_start_span:
+ * @self: a context
+ * @name: the span's name, low in cardinality (`fetch-weather`, not a URL)
+ *
+ * Opens a child span of the request's server span, for a step of the
+ * handler worth timing. End it with [method@NorthMcp.Span.end]. When
+ * tracing is off the span does not record, at little cost.
+ *
+ * Returns: (transfer full): the span
+ *
+ * Since: 0.2
+ */
+NorthMcpSpan *
+north_mcp_context_start_span (NorthMcpContext *self,
+                              const char      *name)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return north_mcp_trace_start_child (self->server, self->span, name);
+}
+
+/**
+ * north_mcp_context_get_north_context:
+ * @self: a context
+ *
+ * Gets the North context of the request: every `X-North-Context-*` HTTP
+ * header, keyed by the rest of its name in lower case (`X-North-Context-TenantId: t1`
+ * gives `tenantid` → `t1`), empty keys and empty values included, as the
+ * North Python SDK's `get_north_context()` gives it. It does not depend on
+ * authentication: open mode and requests without credentials have it
+ * too. Over stdio it is empty.
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): the context; empty,
+ *   never %NULL, when there is none
+ *
+ * Since: 0.2
+ */
+GHashTable *
+north_mcp_context_get_north_context (NorthMcpContext *self)
+{
+  GHashTable *context;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
+
+  context = g_atomic_pointer_get (&self->north_context);
+  if (context != NULL)
+    return context;
+
+  /* Any thread may ask first; one table wins. The request's headers no
+   * longer change once it is dispatched. */
+  context = north_mcp_north_context_from_headers (self->request_headers);
+  if (!g_atomic_pointer_compare_and_exchange (&self->north_context, NULL, context))
+    {
+      g_hash_table_unref (context);
+      context = g_atomic_pointer_get (&self->north_context);
+    }
+  return context;
+}
+
+/**
+ * north_mcp_get_north_context:
+ *
+ * Gets the North context (see [method@NorthMcp.Context.get_north_context])
+ * of the request being handled in this thread: in a handler, the one of
+ * [func@NorthMcp.Context.get_current]; in a custom route callback (see
+ * [method@NorthMcp.Server.add_route]), the one of the route's request.
+ * The equivalent of the North Python SDK's `get_north_context()`.
+ *
+ * Returns: (transfer container) (element-type utf8 utf8): a new table;
+ *   empty outside a request
+ *
+ * Since: 0.2
+ */
+GHashTable *
+north_mcp_get_north_context (void)
+{
+  NorthMcpContext *context = north_mcp_context_get_current ();
+
+  if (context != NULL)
+    {
+      GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, north_mcp_context_get_north_context (context));
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
+      return copy;
+    }
+
+  return north_mcp_north_context_from_headers (north_mcp_request_scope_get_headers ());
+}
