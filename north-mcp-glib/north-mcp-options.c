@@ -17,6 +17,7 @@
 
 #include "north-mcp-auth.h"
 #include "north-mcp-error.h"
+#include "north-mcp-log-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-origin-private.h"
@@ -762,6 +763,12 @@ north_mcp_server_run (NorthMcpServer  *self,
   guint sigint, sigterm;
 
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 1);
+
+  /* The program is ours from here on: the contract's debug lines go
+   * through GLib's structured logging, other records to GLib's default
+   * writer (GLib allows one writer per process, so a library that is not
+   * running the program does not take it). */
+  north_mcp_log_install_writer ();
 
   /* Parse a copy: GOptionContext rearranges the vector it is given. Copy
    * @argc entries: bindings pass arrays that are not NULL-terminated. */
