@@ -122,6 +122,14 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  SIGNAL_SESSION_OPENED,
+  SIGNAL_SESSION_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 #define DEFAULT_MAX_BODY_SIZE (4 * 1024 * 1024)
 #define DEFAULT_IDLE_TIMEOUT_S 60
 #define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
@@ -611,6 +619,39 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
     g_param_spec_boxed ("allowed-hosts", NULL, NULL, G_TYPE_STRV, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * NorthMcpServer::session-opened:
+   * @server: the server
+   * @session: the new session
+   *
+   * Emitted on the server's main context when a client opened a session
+   * over HTTP (a Streamable HTTP `initialize` or a legacy SSE stream),
+   * before its id is sent to the client. @session is not initialized yet.
+   * Stateless HTTP and 2026-07-28 requests open no session.
+   *
+   * Since: 0.2
+   */
+  signals[SIGNAL_SESSION_OPENED] =
+    g_signal_new ("session-opened", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NORTH_MCP_TYPE_SESSION);
+
+  /**
+   * NorthMcpServer::session-closed:
+   * @server: the server
+   * @session: the session that ended
+   *
+   * Emitted on the server's main context when a session
+   * [signal@NorthMcp.Server::session-opened] announced has ended: the
+   * client deleted it or its stream ended, it was idle for longer than
+   * [property@NorthMcp.Server:session-timeout], or the server stopped.
+   * @session is closed and its id no longer answers.
+   *
+   * Since: 0.2
+   */
+  signals[SIGNAL_SESSION_CLOSED] =
+    g_signal_new ("session-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NORTH_MCP_TYPE_SESSION);
 }
 
 static void
@@ -1660,7 +1701,12 @@ north_mcp_server_open_session (NorthMcpServer   *self,
                                NorthMcpUser     *owner,
                                GError          **error)
 {
-  return north_mcp_session_manager_open (self->sessions, standalone, owner, error);
+  NorthMcpSession *session = north_mcp_session_manager_open (self->sessions, standalone, owner, error);
+
+  /* Checked first so that a server nobody watches pays no emission. */
+  if (session != NULL && g_signal_has_handler_pending (self, signals[SIGNAL_SESSION_OPENED], 0, TRUE))
+    g_signal_emit (self, signals[SIGNAL_SESSION_OPENED], 0, session);
+  return session;
 }
 
 NorthMcpSession *
@@ -1700,7 +1746,15 @@ void
 north_mcp_server_close_session (NorthMcpServer  *self,
                                 NorthMcpSession *session)
 {
+  /* Announced once, only while it is still registered; kept alive past
+   * its removal for the handlers. */
+  gboolean announce = g_signal_has_handler_pending (self, signals[SIGNAL_SESSION_CLOSED], 0, TRUE) &&
+    north_mcp_session_manager_lookup (self->sessions, north_mcp_session_get_id (session)) == session;
+  g_autoptr(NorthMcpSession) closed = announce ? g_object_ref (session) : NULL;
+
   north_mcp_session_manager_close (self->sessions, session);
+  if (announce)
+    g_signal_emit (self, signals[SIGNAL_SESSION_CLOSED], 0, closed);
 }
 
 GList *
@@ -1817,6 +1871,14 @@ north_mcp_server_stop (NorthMcpServer *self)
       g_clear_object (&self->stdio);
     }
 
+  if (self->sessions != NULL && g_signal_has_handler_pending (self, signals[SIGNAL_SESSION_CLOSED], 0, TRUE))
+    {
+      GList *sessions = north_mcp_session_manager_get_sessions (self->sessions);
+
+      for (GList *l = sessions; l != NULL; l = l->next)
+        north_mcp_server_close_session (self, l->data);
+      g_list_free (sessions);
+    }
   if (self->sessions != NULL)
     north_mcp_session_manager_close_all (self->sessions);
 
