@@ -83,6 +83,24 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 
+/* The registries of the features the server offers, one per kind
+ * (north-mcp-server-features.c is the public API over them). */
+typedef enum
+{
+  NORTH_MCP_REGISTRY_TOOLS,
+  NORTH_MCP_REGISTRY_RESOURCES,
+  NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES,
+  NORTH_MCP_REGISTRY_PROMPTS,
+  NORTH_MCP_N_REGISTRIES
+} NorthMcpRegistryKind;
+
+typedef struct _NorthMcpRegistry NorthMcpRegistry;
+typedef struct _NorthMcpSessionManager NorthMcpSessionManager;
+
+NorthMcpRegistry       *north_mcp_server_get_registry        (NorthMcpServer       *self,
+                                                              NorthMcpRegistryKind  kind);
+NorthMcpSessionManager *north_mcp_server_get_session_manager (NorthMcpServer       *self);
+
 /* Tools in the order they were added (tools/list is deterministic). */
 GPtrArray    *north_mcp_server_get_tool_array     (NorthMcpServer  *self);
 /* The `capabilities` member of the initialize result. */

@@ -14,8 +14,10 @@
 #include "north-mcp-log-private.h"
 #include "north-mcp-modern-private.h"
 #include "north-mcp-random-private.h"
+#include "north-mcp-registry-private.h"
 #include "north-mcp-origin-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
 #include "north-mcp-tool-private.h"
@@ -69,24 +71,15 @@ struct _NorthMcpServer
   guint                  workers;
   guint                  page_size;
   guint                  request_timeout;
-  guint                  session_timeout;
-  guint                  max_sessions;
   GStrv                  allowed_origins;  /* normalized */
   GStrv                  allowed_hosts;    /* normalized */
 
   NorthMcpAuth          *auth;
   GMainContext          *main_context;
 
-  GPtrArray             *tools;     /* NorthMcpTool, in order added */
-  GHashTable            *tool_map;  /* name -> NorthMcpTool (unowned) */
+  NorthMcpRegistry      *registries[NORTH_MCP_N_REGISTRIES];
   GHashTable            *routes;    /* path -> NorthMcpRoute */
-  GHashTable            *sessions;  /* id -> NorthMcpSession */
-  GPtrArray             *resources; /* NorthMcpResource, in order added */
-  GHashTable            *resource_map; /* uri -> NorthMcpResource (unowned) */
-  GPtrArray             *resource_templates; /* NorthMcpResourceTemplate */
-  GPtrArray             *prompts;   /* NorthMcpPrompt, in order added */
-  GHashTable            *prompt_map; /* name -> NorthMcpPrompt (unowned) */
-  GSource               *expiry_source; /* while an HTTP transport runs */
+  NorthMcpSessionManager *sessions;
 
   NorthMcpHttpTransport *http;
   NorthMcpStdioTransport *stdio;
@@ -129,6 +122,14 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  SIGNAL_SESSION_OPENED,
+  SIGNAL_SESSION_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 #define DEFAULT_MAX_BODY_SIZE (4 * 1024 * 1024)
 #define DEFAULT_IDLE_TIMEOUT_S 60
 #define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
@@ -167,6 +168,26 @@ route_free (NorthMcpRoute *route)
   g_free (route);
 }
 
+/* Registry keys: tools and prompts by name, resources by URI, templates
+ * by URI template. */
+static const char *
+feature_key (gpointer object)
+{
+  return north_mcp_feature_get_name (object);
+}
+
+static const char *
+resource_key (gpointer object)
+{
+  return north_mcp_resource_get_uri (object);
+}
+
+static const char *
+template_key (gpointer object)
+{
+  return north_mcp_resource_template_get_uri_template (object);
+}
+
 static void
 north_mcp_server_dispose (GObject *object)
 {
@@ -175,13 +196,8 @@ north_mcp_server_dispose (GObject *object)
   north_mcp_server_stop (self);
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
   g_clear_pointer (&self->routes, g_hash_table_unref);
-  g_clear_pointer (&self->tool_map, g_hash_table_unref);
-  g_clear_pointer (&self->tools, g_ptr_array_unref);
-  g_clear_pointer (&self->resource_map, g_hash_table_unref);
-  g_clear_pointer (&self->resources, g_ptr_array_unref);
-  g_clear_pointer (&self->resource_templates, g_ptr_array_unref);
-  g_clear_pointer (&self->prompt_map, g_hash_table_unref);
-  g_clear_pointer (&self->prompts, g_ptr_array_unref);
+  for (guint i = 0; i < NORTH_MCP_N_REGISTRIES; i++)
+    g_clear_pointer (&self->registries[i], north_mcp_registry_free);
   g_clear_object (&self->auth);
 
   G_OBJECT_CLASS (north_mcp_server_parent_class)->dispose (object);
@@ -200,7 +216,7 @@ north_mcp_server_finalize (GObject *object)
   g_free (self->mcp_path);
   g_strfreev (self->allowed_origins);
   g_strfreev (self->allowed_hosts);
-  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->sessions, north_mcp_session_manager_free);
   g_clear_pointer (&self->cache_hints, g_hash_table_unref);
   g_clear_pointer (&self->main_context, g_main_context_unref);
 
@@ -260,10 +276,10 @@ north_mcp_server_get_property (GObject    *object,
       g_value_set_uint (value, self->request_timeout);
       break;
     case PROP_SESSION_TIMEOUT:
-      g_value_set_uint (value, self->session_timeout);
+      g_value_set_uint (value, north_mcp_session_manager_get_timeout (self->sessions));
       break;
     case PROP_MAX_SESSIONS:
-      g_value_set_uint (value, self->max_sessions);
+      g_value_set_uint (value, north_mcp_session_manager_get_max_sessions (self->sessions));
       break;
     case PROP_AUTH:
       g_value_set_object (value, self->auth);
@@ -603,6 +619,39 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
     g_param_spec_boxed ("allowed-hosts", NULL, NULL, G_TYPE_STRV, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * NorthMcpServer::session-opened:
+   * @server: the server
+   * @session: the new session
+   *
+   * Emitted on the server's main context when a client opened a session
+   * over HTTP (a Streamable HTTP `initialize` or a legacy SSE stream),
+   * before its id is sent to the client. @session is not initialized yet.
+   * Stateless HTTP and 2026-07-28 requests open no session.
+   *
+   * Since: 0.2
+   */
+  signals[SIGNAL_SESSION_OPENED] =
+    g_signal_new ("session-opened", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NORTH_MCP_TYPE_SESSION);
+
+  /**
+   * NorthMcpServer::session-closed:
+   * @server: the server
+   * @session: the session that ended
+   *
+   * Emitted on the server's main context when a session
+   * [signal@NorthMcp.Server::session-opened] announced has ended: the
+   * client deleted it or its stream ended, it was idle for longer than
+   * [property@NorthMcp.Server:session-timeout], or the server stopped.
+   * @session is closed and its id no longer answers.
+   *
+   * Since: 0.2
+   */
+  signals[SIGNAL_SESSION_CLOSED] =
+    g_signal_new ("session-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NORTH_MCP_TYPE_SESSION);
 }
 
 static void
@@ -617,19 +666,16 @@ north_mcp_server_init (NorthMcpServer *self)
   self->workers = 1;
   self->page_size = DEFAULT_PAGE_SIZE;
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT_MS;
-  self->session_timeout = DEFAULT_SESSION_TIMEOUT_S;
-  self->max_sessions = DEFAULT_MAX_SESSIONS;
+  self->sessions = north_mcp_session_manager_new ();
+  north_mcp_session_manager_set_timeout (self->sessions, DEFAULT_SESSION_TIMEOUT_S);
+  north_mcp_session_manager_set_max_sessions (self->sessions, DEFAULT_MAX_SESSIONS);
   self->auth = north_mcp_auth_new ();
   self->main_context = g_main_context_ref_thread_default ();
-  self->tools = g_ptr_array_new_with_free_func (g_object_unref);
-  self->tool_map = g_hash_table_new (g_str_hash, g_str_equal);
-  self->resources = g_ptr_array_new_with_free_func (g_object_unref);
-  self->resource_map = g_hash_table_new (g_str_hash, g_str_equal);
-  self->resource_templates = g_ptr_array_new_with_free_func (g_object_unref);
-  self->prompts = g_ptr_array_new_with_free_func (g_object_unref);
-  self->prompt_map = g_hash_table_new (g_str_hash, g_str_equal);
+  self->registries[NORTH_MCP_REGISTRY_TOOLS] = north_mcp_registry_new (feature_key);
+  self->registries[NORTH_MCP_REGISTRY_RESOURCES] = north_mcp_registry_new (resource_key);
+  self->registries[NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES] = north_mcp_registry_new (template_key);
+  self->registries[NORTH_MCP_REGISTRY_PROMPTS] = north_mcp_registry_new (feature_key);
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) route_free);
-  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->request_state_lifetime = DEFAULT_REQUEST_STATE_LIFETIME_MS;
   self->cache_hints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->listeners = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1432,7 +1478,7 @@ north_mcp_server_get_session_timeout (NorthMcpServer *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
 
-  return self->session_timeout;
+  return north_mcp_session_manager_get_timeout (self->sessions);
 }
 
 static void schedule_session_expiry (NorthMcpServer *self);
@@ -1451,10 +1497,10 @@ north_mcp_server_set_session_timeout (NorthMcpServer *self,
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  if (self->session_timeout == timeout_s)
+  if (north_mcp_session_manager_get_timeout (self->sessions) == timeout_s)
     return;
 
-  self->session_timeout = timeout_s;
+  north_mcp_session_manager_set_timeout (self->sessions, timeout_s);
   if (self->http != NULL)
     schedule_session_expiry (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_TIMEOUT]);
@@ -1475,7 +1521,7 @@ north_mcp_server_get_max_sessions (NorthMcpServer *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
 
-  return self->max_sessions;
+  return north_mcp_session_manager_get_max_sessions (self->sessions);
 }
 
 /**
@@ -1496,10 +1542,10 @@ north_mcp_server_set_max_sessions (NorthMcpServer *self,
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  if (self->max_sessions == max_sessions)
+  if (north_mcp_session_manager_get_max_sessions (self->sessions) == max_sessions)
     return;
 
-  self->max_sessions = max_sessions;
+  north_mcp_session_manager_set_max_sessions (self->sessions, max_sessions);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SESSIONS]);
 }
 
@@ -1518,144 +1564,6 @@ north_mcp_server_get_auth (NorthMcpServer *self)
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
 
   return self->auth;
-}
-
-static void registry_add (GPtrArray  *array,
-                          GHashTable *map,
-                          const char *key,
-                          gpointer    object,
-                          gpointer    old);
-
-/**
- * north_mcp_server_add_tool:
- * @self: a server
- * @tool: a tool
- *
- * Adds @tool, replacing a tool of the same name. Connected clients that
- * listen are told that the list changed.
- */
-void
-north_mcp_server_add_tool (NorthMcpServer *self,
-                           NorthMcpTool   *tool)
-{
-  const char *name;
-
-  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-  g_return_if_fail (NORTH_MCP_IS_TOOL (tool));
-
-  name = north_mcp_feature_get_name (NORTH_MCP_FEATURE (tool));
-  if (!north_mcp_tool_name_is_valid (name))
-    g_warning ("Tool name '%s' does not follow MCP's guidance (1 to 64 characters of "
-               "A-Z a-z 0-9 _ . -); some clients will reject it", name);
-
-  registry_add (self->tools, self->tool_map, name, tool,
-                g_hash_table_lookup (self->tool_map, name));
-  north_mcp_server_notify_tools_list_changed (self);
-}
-
-/**
- * north_mcp_server_remove_tool:
- * @self: a server
- * @name: the tool's name
- *
- * Removes a tool.
- *
- * Returns: %TRUE if there was such a tool
- */
-gboolean
-north_mcp_server_remove_tool (NorthMcpServer *self,
-                              const char     *name)
-{
-  NorthMcpTool *tool;
-
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
-  g_return_val_if_fail (name != NULL, FALSE);
-
-  tool = g_hash_table_lookup (self->tool_map, name);
-  if (tool == NULL)
-    return FALSE;
-
-  g_hash_table_remove (self->tool_map, name);
-  g_ptr_array_remove (self->tools, tool);
-  north_mcp_server_notify_tools_list_changed (self);
-  return TRUE;
-}
-
-/**
- * north_mcp_server_lookup_tool:
- * @self: a server
- * @name: a tool's name
- *
- * Finds a tool by name.
- *
- * Returns: (transfer none) (nullable): the tool
- */
-NorthMcpTool *
-north_mcp_server_lookup_tool (NorthMcpServer *self,
-                              const char     *name)
-{
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
-  g_return_val_if_fail (name != NULL, NULL);
-
-  return g_hash_table_lookup (self->tool_map, name);
-}
-
-/**
- * north_mcp_server_list_tools:
- * @self: a server
- *
- * Lists the server's tools in the order they were added.
- *
- * Returns: (transfer container) (element-type NorthMcpTool): the tools
- */
-GPtrArray *
-north_mcp_server_list_tools (NorthMcpServer *self)
-{
-  GPtrArray *copy;
-
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
-
-  copy = g_ptr_array_new_full (self->tools->len, g_object_unref);
-  for (guint i = 0; i < self->tools->len; i++)
-    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (self->tools, i)));
-  return copy;
-}
-
-GPtrArray *
-north_mcp_server_get_tool_array (NorthMcpServer *self)
-{
-  return self->tools;
-}
-
-static void
-broadcast (NorthMcpServer *self,
-           const char     *method)
-{
-  GHashTableIter iter;
-  gpointer session;
-
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    if (north_mcp_session_get_initialized (session))
-      north_mcp_session_send_notification (session, method, NULL);
-
-  north_mcp_modern_notify_listeners (self, method, NULL);
-}
-
-/**
- * north_mcp_server_notify_tools_list_changed:
- * @self: a server
- *
- * Tells every connected client that the list of tools changed
- * (`notifications/tools/list_changed`). Adding and removing tools does this
- * already; call it when a tool's description or schema changed.
- */
-void
-north_mcp_server_notify_tools_list_changed (NorthMcpServer *self)
-{
-  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-
-  broadcast (self, "notifications/tools/list_changed");
 }
 
 /**
@@ -1698,6 +1606,19 @@ GHashTable *
 north_mcp_server_get_routes (NorthMcpServer *self)
 {
   return self->routes;
+}
+
+NorthMcpRegistry *
+north_mcp_server_get_registry (NorthMcpServer       *self,
+                               NorthMcpRegistryKind  kind)
+{
+  return self->registries[kind];
+}
+
+NorthMcpSessionManager *
+north_mcp_server_get_session_manager (NorthMcpServer *self)
+{
+  return self->sessions;
 }
 
 GMainContext *
@@ -1745,8 +1666,10 @@ gboolean
 north_mcp_server_has_capability (NorthMcpServer *self,
                                  const char     *capability)
 {
-  gboolean has_resources = self->resources->len > 0 || self->resource_templates->len > 0;
-  gboolean has_prompts = self->prompts->len > 0;
+  guint templates = north_mcp_registry_get_size (self->registries[NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES]);
+  gboolean has_resources = templates > 0 ||
+    north_mcp_registry_get_size (self->registries[NORTH_MCP_REGISTRY_RESOURCES]) > 0;
+  gboolean has_prompts = north_mcp_registry_get_size (self->registries[NORTH_MCP_REGISTRY_PROMPTS]) > 0;
 
   if (g_str_equal (capability, "tools") || g_str_equal (capability, "logging"))
     return TRUE;
@@ -1756,7 +1679,7 @@ north_mcp_server_has_capability (NorthMcpServer *self,
     return has_prompts;
   /* Completion needs something with arguments to complete. */
   if (g_str_equal (capability, "completions"))
-    return has_prompts || self->resource_templates->len > 0;
+    return has_prompts || templates > 0;
   return FALSE;
 }
 
@@ -1778,15 +1701,11 @@ north_mcp_server_open_session (NorthMcpServer   *self,
                                NorthMcpUser     *owner,
                                GError          **error)
 {
-  g_autofree char *id = north_mcp_random_id (error);
-  NorthMcpSession *session;
+  NorthMcpSession *session = north_mcp_session_manager_open (self->sessions, standalone, owner, error);
 
-  if (id == NULL)
-    return NULL;
-
-  session = north_mcp_session_new (id, standalone);
-  north_mcp_session_set_owner (session, owner);
-  g_hash_table_insert (self->sessions, g_steal_pointer (&id), session);
+  /* Checked first so that a server nobody watches pays no emission. */
+  if (session != NULL && g_signal_has_handler_pending (self, signals[SIGNAL_SESSION_OPENED], 0, TRUE))
+    g_signal_emit (self, signals[SIGNAL_SESSION_OPENED], 0, session);
   return session;
 }
 
@@ -1805,7 +1724,7 @@ north_mcp_server_create_session (NorthMcpServer  *self,
 gboolean
 north_mcp_server_sessions_full (NorthMcpServer *self)
 {
-  return self->max_sessions != 0 && g_hash_table_size (self->sessions) >= self->max_sessions;
+  return north_mcp_session_manager_is_full (self->sessions);
 }
 
 NorthMcpSession *
@@ -1813,36 +1732,35 @@ north_mcp_server_find_session (NorthMcpServer *self,
                                const char     *id,
                                NorthMcpUser   *user)
 {
-  NorthMcpSession *session = north_mcp_server_lookup_session (self, id);
-
-  /* Someone else's session does not exist for this user. */
-  if (session != NULL && !north_mcp_session_is_owner (session, user))
-    return NULL;
-  return session;
+  return north_mcp_session_manager_find (self->sessions, id, user);
 }
 
 NorthMcpSession *
 north_mcp_server_lookup_session (NorthMcpServer *self,
                                  const char     *id)
 {
-  return id != NULL ? g_hash_table_lookup (self->sessions, id) : NULL;
+  return north_mcp_session_manager_lookup (self->sessions, id);
 }
 
 void
 north_mcp_server_close_session (NorthMcpServer  *self,
                                 NorthMcpSession *session)
 {
-  const char *id = north_mcp_session_get_id (session);
+  /* Announced once, only while it is still registered; kept alive past
+   * its removal for the handlers. */
+  gboolean announce = g_signal_has_handler_pending (self, signals[SIGNAL_SESSION_CLOSED], 0, TRUE) &&
+    north_mcp_session_manager_lookup (self->sessions, north_mcp_session_get_id (session)) == session;
+  g_autoptr(NorthMcpSession) closed = announce ? g_object_ref (session) : NULL;
 
-  north_mcp_session_close (session);
-  if (id != NULL)
-    g_hash_table_remove (self->sessions, id);
+  north_mcp_session_manager_close (self->sessions, session);
+  if (announce)
+    g_signal_emit (self, signals[SIGNAL_SESSION_CLOSED], 0, closed);
 }
 
 GList *
 north_mcp_server_get_sessions (NorthMcpServer *self)
 {
-  return g_hash_table_get_values (self->sessions);
+  return north_mcp_session_manager_get_sessions (self->sessions);
 }
 
 void
@@ -1934,17 +1852,11 @@ north_mcp_server_start (NorthMcpServer         *self,
 void
 north_mcp_server_stop (NorthMcpServer *self)
 {
-  GHashTableIter iter;
-  gpointer session;
-
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
   north_mcp_modern_close_listeners (self);
-  if (self->expiry_source != NULL)
-    {
-      g_source_destroy (self->expiry_source);
-      g_clear_pointer (&self->expiry_source, g_source_unref);
-    }
+  if (self->sessions != NULL)
+    north_mcp_session_manager_stop_expiry (self->sessions);
 
   if (self->http != NULL)
     {
@@ -1959,13 +1871,16 @@ north_mcp_server_stop (NorthMcpServer *self)
       g_clear_object (&self->stdio);
     }
 
-  if (self->sessions != NULL)
+  if (self->sessions != NULL && g_signal_has_handler_pending (self, signals[SIGNAL_SESSION_CLOSED], 0, TRUE))
     {
-      g_hash_table_iter_init (&iter, self->sessions);
-      while (g_hash_table_iter_next (&iter, NULL, &session))
-        north_mcp_session_close (session);
-      g_hash_table_remove_all (self->sessions);
+      GList *sessions = north_mcp_session_manager_get_sessions (self->sessions);
+
+      for (GList *l = sessions; l != NULL; l = l->next)
+        north_mcp_server_close_session (self, l->data);
+      g_list_free (sessions);
     }
+  if (self->sessions != NULL)
+    north_mcp_session_manager_close_all (self->sessions);
 
   if (self->loop != NULL)
     g_main_loop_quit (self->loop);
@@ -2187,237 +2102,6 @@ north_mcp_server_build_modern_capabilities (NorthMcpServer *self)
   return north_mcp_server_build_capabilities (self);
 }
 
-/* Resources, resource templates and prompts. */
-
-/* Adds @object to @array (and @map under @key, a string @object owns, when
- * @map is set), replacing @old, the object of the same key, in place so
- * that lists keep their order. The map takes @key as its key again:
- * g_hash_table_insert() would keep @old's string, freed with @old. */
-static void
-registry_add (GPtrArray   *array,
-              GHashTable  *map,
-              const char  *key,
-              gpointer     object,
-              gpointer     old)
-{
-  g_object_ref (object);
-  if (map != NULL)
-    g_hash_table_replace (map, (gpointer) key, object);
-  if (old != NULL)
-    {
-      guint index;
-
-      g_ptr_array_find (array, old, &index);
-      g_ptr_array_index (array, index) = object;
-      g_object_unref (old);
-    }
-  else
-    g_ptr_array_add (array, object);
-}
-
-static GPtrArray *
-copy_objects (GPtrArray *array)
-{
-  GPtrArray *copy = g_ptr_array_new_full (array->len, g_object_unref);
-
-  for (guint i = 0; i < array->len; i++)
-    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (array, i)));
-  return copy;
-}
-
-/**
- * north_mcp_server_add_resource:
- * @self: a server
- * @resource: a resource
- *
- * Adds @resource, replacing a resource of the same URI. Connected clients
- * are told that the list changed.
- */
-void
-north_mcp_server_add_resource (NorthMcpServer   *self,
-                               NorthMcpResource *resource)
-{
-  const char *uri;
-
-  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE (resource));
-
-  uri = north_mcp_resource_get_uri (resource);
-  g_return_if_fail (uri != NULL && north_mcp_feature_get_name (NORTH_MCP_FEATURE (resource)) != NULL);
-  /* Clients validate `uri` as an RFC 3986 URI and may drop the list. */
-  if (!g_uri_is_valid (uri, G_URI_FLAGS_NONE, NULL))
-    g_warning ("Resource URI '%s' is not a valid absolute URI; clients may reject it", uri);
-
-  registry_add (self->resources, self->resource_map, uri, resource,
-                g_hash_table_lookup (self->resource_map, uri));
-  north_mcp_server_notify_resources_list_changed (self);
-}
-
-/**
- * north_mcp_server_remove_resource:
- * @self: a server
- * @uri: the resource's URI
- *
- * Removes a resource.
- *
- * Returns: %TRUE if there was such a resource
- */
-gboolean
-north_mcp_server_remove_resource (NorthMcpServer *self,
-                                  const char     *uri)
-{
-  NorthMcpResource *resource;
-
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
-  g_return_val_if_fail (uri != NULL, FALSE);
-
-  resource = g_hash_table_lookup (self->resource_map, uri);
-  if (resource == NULL)
-    return FALSE;
-
-  g_hash_table_remove (self->resource_map, uri);
-  g_ptr_array_remove (self->resources, resource);
-  north_mcp_server_notify_resources_list_changed (self);
-  return TRUE;
-}
-
-/**
- * north_mcp_server_lookup_resource:
- * @self: a server
- * @uri: a resource's URI
- *
- * Finds a resource (not a template) by URI.
- *
- * Returns: (transfer none) (nullable): the resource
- */
-NorthMcpResource *
-north_mcp_server_lookup_resource (NorthMcpServer *self,
-                                  const char     *uri)
-{
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
-  g_return_val_if_fail (uri != NULL, NULL);
-
-  return g_hash_table_lookup (self->resource_map, uri);
-}
-
-/**
- * north_mcp_server_list_resources:
- * @self: a server
- *
- * Lists the server's resources in the order they were added.
- *
- * Returns: (transfer container) (element-type NorthMcpResource): the
- *   resources
- */
-GPtrArray *
-north_mcp_server_list_resources (NorthMcpServer *self)
-{
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
-
-  return copy_objects (self->resources);
-}
-
-static NorthMcpResourceTemplate *
-find_template (NorthMcpServer *self,
-               const char     *uri_template)
-{
-  for (guint i = 0; i < self->resource_templates->len; i++)
-    {
-      NorthMcpResourceTemplate *template_ = g_ptr_array_index (self->resource_templates, i);
-
-      if (g_strcmp0 (north_mcp_resource_template_get_uri_template (template_), uri_template) == 0)
-        return template_;
-    }
-
-  return NULL;
-}
-
-/**
- * north_mcp_server_add_resource_template:
- * @self: a server
- * @template_: a resource template
- *
- * Adds @template_, replacing a template with the same URI template.
- * `resources/read` tries templates in the order they were added, after the
- * resources with a fixed URI.
- */
-void
-north_mcp_server_add_resource_template (NorthMcpServer           *self,
-                                        NorthMcpResourceTemplate *template_)
-{
-  const char *uri_template;
-
-  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-  g_return_if_fail (NORTH_MCP_IS_RESOURCE_TEMPLATE (template_));
-
-  uri_template = north_mcp_resource_template_get_uri_template (template_);
-  g_return_if_fail (uri_template != NULL);
-
-  registry_add (self->resource_templates, NULL, uri_template, template_,
-                find_template (self, uri_template));
-  north_mcp_server_notify_resources_list_changed (self);
-}
-
-/**
- * north_mcp_server_remove_resource_template:
- * @self: a server
- * @uri_template: the template's URI template
- *
- * Removes a resource template.
- *
- * Returns: %TRUE if there was such a template
- */
-gboolean
-north_mcp_server_remove_resource_template (NorthMcpServer *self,
-                                           const char     *uri_template)
-{
-  NorthMcpResourceTemplate *template_;
-
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
-  g_return_val_if_fail (uri_template != NULL, FALSE);
-
-  template_ = find_template (self, uri_template);
-  if (template_ == NULL)
-    return FALSE;
-
-  g_ptr_array_remove (self->resource_templates, template_);
-  north_mcp_server_notify_resources_list_changed (self);
-  return TRUE;
-}
-
-/**
- * north_mcp_server_list_resource_templates:
- * @self: a server
- *
- * Lists the server's resource templates in the order they were added.
- *
- * Returns: (transfer container) (element-type NorthMcpResourceTemplate):
- *   the templates
- */
-GPtrArray *
-north_mcp_server_list_resource_templates (NorthMcpServer *self)
-{
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
-
-  return copy_objects (self->resource_templates);
-}
-
-/**
- * north_mcp_server_notify_resources_list_changed:
- * @self: a server
- *
- * Tells every connected client that the list of resources or templates
- * changed (`notifications/resources/list_changed`). Adding and removing
- * them does this already.
- */
-void
-north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
-{
-  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-
-  broadcast (self, "notifications/resources/list_changed");
-}
-
 /* Notifications that belong to no request may be sent from any thread:
  * they are delivered on the server's main context (at once when the
  * caller may run it). */
@@ -2463,7 +2147,7 @@ resource_updated_cb (gpointer user_data)
   params = json_object_new ();
   json_object_set_string_member (params, "uri", uri);
 
-  g_hash_table_iter_init (&iter, self->sessions);
+  north_mcp_session_manager_iter_init (self->sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session) &&
         north_mcp_session_is_subscribed (session, uri))
@@ -2498,128 +2182,6 @@ north_mcp_server_notify_resource_updated (NorthMcpServer *self,
   send_on_main_context (self, resource_updated_cb, outgoing);
 }
 
-/**
- * north_mcp_server_add_prompt:
- * @self: a server
- * @prompt: a prompt
- *
- * Adds @prompt, replacing a prompt of the same name. Connected clients are
- * told that the list changed.
- */
-void
-north_mcp_server_add_prompt (NorthMcpServer *self,
-                             NorthMcpPrompt *prompt)
-{
-  const char *name;
-
-  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-  g_return_if_fail (NORTH_MCP_IS_PROMPT (prompt));
-
-  name = north_mcp_feature_get_name (NORTH_MCP_FEATURE (prompt));
-  g_return_if_fail (name != NULL);
-
-  registry_add (self->prompts, self->prompt_map, name, prompt,
-                g_hash_table_lookup (self->prompt_map, name));
-  north_mcp_server_notify_prompts_list_changed (self);
-}
-
-/**
- * north_mcp_server_remove_prompt:
- * @self: a server
- * @name: the prompt's name
- *
- * Removes a prompt.
- *
- * Returns: %TRUE if there was such a prompt
- */
-gboolean
-north_mcp_server_remove_prompt (NorthMcpServer *self,
-                                const char     *name)
-{
-  NorthMcpPrompt *prompt;
-
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
-  g_return_val_if_fail (name != NULL, FALSE);
-
-  prompt = g_hash_table_lookup (self->prompt_map, name);
-  if (prompt == NULL)
-    return FALSE;
-
-  g_hash_table_remove (self->prompt_map, name);
-  g_ptr_array_remove (self->prompts, prompt);
-  north_mcp_server_notify_prompts_list_changed (self);
-  return TRUE;
-}
-
-/**
- * north_mcp_server_lookup_prompt:
- * @self: a server
- * @name: a prompt's name
- *
- * Finds a prompt by name.
- *
- * Returns: (transfer none) (nullable): the prompt
- */
-NorthMcpPrompt *
-north_mcp_server_lookup_prompt (NorthMcpServer *self,
-                                const char     *name)
-{
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
-  g_return_val_if_fail (name != NULL, NULL);
-
-  return g_hash_table_lookup (self->prompt_map, name);
-}
-
-/**
- * north_mcp_server_list_prompts:
- * @self: a server
- *
- * Lists the server's prompts in the order they were added.
- *
- * Returns: (transfer container) (element-type NorthMcpPrompt): the prompts
- */
-GPtrArray *
-north_mcp_server_list_prompts (NorthMcpServer *self)
-{
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
-
-  return copy_objects (self->prompts);
-}
-
-/**
- * north_mcp_server_notify_prompts_list_changed:
- * @self: a server
- *
- * Tells every connected client that the list of prompts changed
- * (`notifications/prompts/list_changed`). Adding and removing prompts does
- * this already.
- */
-void
-north_mcp_server_notify_prompts_list_changed (NorthMcpServer *self)
-{
-  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-
-  broadcast (self, "notifications/prompts/list_changed");
-}
-
-GPtrArray *
-north_mcp_server_get_resource_array (NorthMcpServer *self)
-{
-  return self->resources;
-}
-
-GPtrArray *
-north_mcp_server_get_resource_template_array (NorthMcpServer *self)
-{
-  return self->resource_templates;
-}
-
-GPtrArray *
-north_mcp_server_get_prompt_array (NorthMcpServer *self)
-{
-  return self->prompts;
-}
-
 static gboolean
 log_cb (gpointer user_data)
 {
@@ -2627,7 +2189,7 @@ log_cb (gpointer user_data)
   GHashTableIter iter;
   gpointer session;
 
-  g_hash_table_iter_init (&iter, outgoing->server->sessions);
+  north_mcp_session_manager_iter_init (outgoing->server->sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session))
       north_mcp_session_log (session, outgoing->level, outgoing->logger, outgoing->data);
@@ -2666,32 +2228,13 @@ north_mcp_server_log (NorthMcpServer   *self,
   send_on_main_context (self, log_cb, outgoing);
 }
 
-/* Idle session expiry. */
+/* Idle session expiry (the timer lives in the session manager). */
 
 guint
 north_mcp_server_expire_idle_sessions (NorthMcpServer *self,
                                        gint64          now)
 {
-  g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func (g_object_unref);
-  gint64 limit = (gint64) self->session_timeout * G_USEC_PER_SEC;
-  GHashTableIter iter;
-  gpointer value;
-
-  if (self->session_timeout == 0)
-    return 0;
-
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      NorthMcpSession *session = value;
-
-      /* A busy session is active: its idle time starts when it stops
-       * being busy, not when its last message came. */
-      if (north_mcp_session_is_busy (session))
-        north_mcp_session_set_last_activity (session, MAX (now, north_mcp_session_get_last_activity (session)));
-      else if (now - north_mcp_session_get_last_activity (session) > limit)
-        g_ptr_array_add (expired, g_object_ref (session));
-    }
+  g_autoptr(GPtrArray) expired = north_mcp_session_manager_take_idle (self->sessions, now);
 
   for (guint i = 0; i < expired->len; i++)
     {
@@ -2714,23 +2257,9 @@ expire_sessions_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Checks for idle sessions a few times per timeout, at most once a minute. */
 static void
 schedule_session_expiry (NorthMcpServer *self)
 {
-  guint interval;
-
-  if (self->expiry_source != NULL)
-    {
-      g_source_destroy (self->expiry_source);
-      g_clear_pointer (&self->expiry_source, g_source_unref);
-    }
-
-  if (self->session_timeout == 0)
-    return;
-
-  interval = CLAMP (self->session_timeout / 4, 1, 60);
-  self->expiry_source = g_timeout_source_new_seconds (interval);
-  g_source_set_callback (self->expiry_source, expire_sessions_cb, self, NULL);
-  g_source_attach (self->expiry_source, self->main_context);
+  north_mcp_session_manager_schedule_expiry (self->sessions, self->main_context,
+                                             expire_sessions_cb, self);
 }

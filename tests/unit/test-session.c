@@ -1,5 +1,6 @@
 /* test-session.c: session ids, the identity a session is bound to, the
- * bound on what it keeps of the client, and the server's session cap.
+ * bound on what it keeps of the client, the server's session cap and its
+ * session signals.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -198,6 +199,59 @@ test_max_sessions (void)
   g_assert_false (north_mcp_server_sessions_full (server));
 }
 
+static void
+record_cb (NorthMcpServer  *server,
+           NorthMcpSession *session,
+           gpointer         user_data)
+{
+  GPtrArray *seen = user_data;
+
+  g_assert_true (NORTH_MCP_IS_SERVER (server));
+  g_ptr_array_add (seen, g_strdup (north_mcp_session_get_id (session)));
+}
+
+/* session-opened and session-closed announce each session once: closed by
+ * the client, by idle expiry, and by stopping the server. */
+static void
+test_signals (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("s", "1");
+  g_autoptr(GPtrArray) opened = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) closed = g_ptr_array_new_with_free_func (g_free);
+  NorthMcpSession *first, *second, *third;
+  g_autofree char *third_id = NULL;
+
+  g_signal_connect (server, "session-opened", G_CALLBACK (record_cb), opened);
+  g_signal_connect (server, "session-closed", G_CALLBACK (record_cb), closed);
+
+  first = north_mcp_server_open_session (server, NULL, NULL, NULL);
+  second = north_mcp_server_open_session (server, NULL, NULL, NULL);
+  third = north_mcp_server_open_session (server, NULL, NULL, NULL);
+  third_id = g_strdup (north_mcp_session_get_id (third));
+  g_assert_cmpuint (opened->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (opened, 0), ==, north_mcp_session_get_id (first));
+  g_assert_cmpstr (g_ptr_array_index (opened, 2), ==, third_id);
+  g_assert_cmpuint (closed->len, ==, 0);
+
+  north_mcp_server_close_session (server, first);
+  g_assert_cmpuint (closed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (closed, 0), ==, g_ptr_array_index (opened, 0));
+
+  /* Idle for longer than the timeout. */
+  north_mcp_server_set_session_timeout (server, 1);
+  north_mcp_session_set_last_activity (second, 0);
+  north_mcp_session_set_last_activity (third, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint (north_mcp_server_expire_idle_sessions (server, 5 * G_USEC_PER_SEC), ==, 1);
+  g_assert_cmpuint (closed->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (closed, 1), ==, g_ptr_array_index (opened, 1));
+
+  north_mcp_server_stop (server);
+  g_assert_cmpuint (closed->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (closed, 2), ==, third_id);
+  g_assert_null (north_mcp_server_lookup_session (server, third_id));
+  g_assert_cmpuint (opened->len, ==, 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -209,6 +263,7 @@ main (int    argc,
   g_test_add_func ("/session/client-bound", test_client_bound);
   g_test_add_func ("/session/client-bound-deep", test_client_bound_deep);
   g_test_add_func ("/session/max-sessions", test_max_sessions);
+  g_test_add_func ("/session/signals", test_signals);
 
   return g_test_run ();
 }

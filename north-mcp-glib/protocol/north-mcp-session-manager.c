@@ -1,0 +1,200 @@
+/* north-mcp-session-manager.c: the live sessions of one server
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include "north-mcp-random-private.h"
+#include "north-mcp-session-manager-private.h"
+#include "north-mcp-session-private.h"
+
+struct _NorthMcpSessionManager
+{
+  GHashTable *sessions;      /* id -> NorthMcpSession */
+  guint       max_sessions;  /* 0: no limit */
+  guint       timeout;       /* seconds idle; 0: never */
+  GSource    *expiry_source; /* while an HTTP transport runs */
+};
+
+NorthMcpSessionManager *
+north_mcp_session_manager_new (void)
+{
+  NorthMcpSessionManager *self = g_new0 (NorthMcpSessionManager, 1);
+
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  return self;
+}
+
+void
+north_mcp_session_manager_free (NorthMcpSessionManager *self)
+{
+  if (self == NULL)
+    return;
+  north_mcp_session_manager_stop_expiry (self);
+  g_hash_table_unref (self->sessions);
+  g_free (self);
+}
+
+guint
+north_mcp_session_manager_get_max_sessions (NorthMcpSessionManager *self)
+{
+  return self->max_sessions;
+}
+
+void
+north_mcp_session_manager_set_max_sessions (NorthMcpSessionManager *self,
+                                            guint                   max_sessions)
+{
+  self->max_sessions = max_sessions;
+}
+
+guint
+north_mcp_session_manager_get_timeout (NorthMcpSessionManager *self)
+{
+  return self->timeout;
+}
+
+void
+north_mcp_session_manager_set_timeout (NorthMcpSessionManager *self,
+                                       guint                   timeout_s)
+{
+  self->timeout = timeout_s;
+}
+
+NorthMcpSession *
+north_mcp_session_manager_open (NorthMcpSessionManager *self,
+                                NorthMcpChannel        *standalone,
+                                NorthMcpUser           *owner,
+                                GError                **error)
+{
+  g_autofree char *id = north_mcp_random_id (error);
+  NorthMcpSession *session;
+
+  if (id == NULL)
+    return NULL;
+
+  session = north_mcp_session_new (id, standalone);
+  north_mcp_session_set_owner (session, owner);
+  g_hash_table_insert (self->sessions, g_steal_pointer (&id), session);
+  return session;
+}
+
+gboolean
+north_mcp_session_manager_is_full (NorthMcpSessionManager *self)
+{
+  return self->max_sessions != 0 && g_hash_table_size (self->sessions) >= self->max_sessions;
+}
+
+NorthMcpSession *
+north_mcp_session_manager_lookup (NorthMcpSessionManager *self,
+                                  const char             *id)
+{
+  return id != NULL ? g_hash_table_lookup (self->sessions, id) : NULL;
+}
+
+NorthMcpSession *
+north_mcp_session_manager_find (NorthMcpSessionManager *self,
+                                const char             *id,
+                                NorthMcpUser           *user)
+{
+  NorthMcpSession *session = north_mcp_session_manager_lookup (self, id);
+
+  /* Someone else's session does not exist for this user. */
+  if (session != NULL && !north_mcp_session_is_owner (session, user))
+    return NULL;
+  return session;
+}
+
+void
+north_mcp_session_manager_close (NorthMcpSessionManager *self,
+                                 NorthMcpSession        *session)
+{
+  const char *id = north_mcp_session_get_id (session);
+
+  north_mcp_session_close (session);
+  if (id != NULL)
+    g_hash_table_remove (self->sessions, id);
+}
+
+void
+north_mcp_session_manager_close_all (NorthMcpSessionManager *self)
+{
+  GHashTableIter iter;
+  gpointer session;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    north_mcp_session_close (session);
+  g_hash_table_remove_all (self->sessions);
+}
+
+GList *
+north_mcp_session_manager_get_sessions (NorthMcpSessionManager *self)
+{
+  return g_hash_table_get_values (self->sessions);
+}
+
+void
+north_mcp_session_manager_iter_init (NorthMcpSessionManager *self,
+                                     GHashTableIter         *iter)
+{
+  g_hash_table_iter_init (iter, self->sessions);
+}
+
+GPtrArray *
+north_mcp_session_manager_take_idle (NorthMcpSessionManager *self,
+                                     gint64                  now)
+{
+  GPtrArray *idle = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 limit = (gint64) self->timeout * G_USEC_PER_SEC;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->timeout == 0)
+    return idle;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      NorthMcpSession *session = value;
+
+      /* A busy session is active: its idle time starts when it stops
+       * being busy, not when its last message came. */
+      if (north_mcp_session_is_busy (session))
+        north_mcp_session_set_last_activity (session, MAX (now, north_mcp_session_get_last_activity (session)));
+      else if (now - north_mcp_session_get_last_activity (session) > limit)
+        g_ptr_array_add (idle, g_object_ref (session));
+    }
+
+  return idle;
+}
+
+void
+north_mcp_session_manager_stop_expiry (NorthMcpSessionManager *self)
+{
+  if (self->expiry_source != NULL)
+    {
+      g_source_destroy (self->expiry_source);
+      g_clear_pointer (&self->expiry_source, g_source_unref);
+    }
+}
+
+/* Checks for idle sessions a few times per timeout, at most once a minute. */
+void
+north_mcp_session_manager_schedule_expiry (NorthMcpSessionManager *self,
+                                           GMainContext           *context,
+                                           GSourceFunc             func,
+                                           gpointer                data)
+{
+  guint interval;
+
+  north_mcp_session_manager_stop_expiry (self);
+  if (self->timeout == 0)
+    return;
+
+  interval = CLAMP (self->timeout / 4, 1, 60);
+  self->expiry_source = g_timeout_source_new_seconds (interval);
+  g_source_set_callback (self->expiry_source, func, data, NULL);
+  g_source_attach (self->expiry_source, context);
+}
