@@ -173,9 +173,12 @@ north_mcp_dispatch_resources_read (NorthMcpServer  *server,
   north_mcp_dispatch_resource_not_found (context, uri);
 }
 
-void
-north_mcp_dispatch_resources_subscribe (NorthMcpServer  *server,
-                                        NorthMcpContext *context)
+/* Any URI may be watched, even one that does not exist yet. Stateless
+ * HTTP has nowhere to send updates: there it is a no-op. */
+static void
+change_subscription (NorthMcpServer  *server,
+                     NorthMcpContext *context,
+                     gboolean         subscribe)
 {
   NorthMcpSession *session = north_mcp_context_get_session (context);
   const char *uri;
@@ -184,27 +187,31 @@ north_mcp_dispatch_resources_subscribe (NorthMcpServer  *server,
       (uri = require_uri (context)) == NULL)
     return;
 
-  /* Any URI may be watched, even one that does not exist yet. Stateless
-   * HTTP has nowhere to send updates: the subscription is a no-op. */
-  if (session != NULL)
-    north_mcp_session_subscribe (session, uri);
+  if (session != NULL && !subscribe)
+    north_mcp_session_unsubscribe (session, uri);
+  else if (session != NULL && !north_mcp_session_subscribe (session, uri))
+    {
+      north_mcp_dispatch_invalid_params (context,
+          "Invalid params: a session watches at most "
+          G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS) " URIs of at most "
+          G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI) " bytes");
+      return;
+    }
   return_empty (context);
+}
+
+void
+north_mcp_dispatch_resources_subscribe (NorthMcpServer  *server,
+                                        NorthMcpContext *context)
+{
+  change_subscription (server, context, TRUE);
 }
 
 void
 north_mcp_dispatch_resources_unsubscribe (NorthMcpServer  *server,
                                           NorthMcpContext *context)
 {
-  NorthMcpSession *session = north_mcp_context_get_session (context);
-  const char *uri;
-
-  if (!require_capability (server, context, "resources") ||
-      (uri = require_uri (context)) == NULL)
-    return;
-
-  if (session != NULL)
-    north_mcp_session_unsubscribe (session, uri);
-  return_empty (context);
+  change_subscription (server, context, FALSE);
 }
 
 void

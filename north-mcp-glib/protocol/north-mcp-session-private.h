@@ -65,8 +65,13 @@ void             north_mcp_session_remove_in_flight       (NorthMcpSession     *
                                                            JsonNode            *id);
 void             north_mcp_session_cancel_in_flight       (NorthMcpSession     *self,
                                                            JsonNode            *id);
-/* resources/subscribe and unsubscribe. */
-void             north_mcp_session_subscribe              (NorthMcpSession     *self,
+/* resources/subscribe and unsubscribe. A session keeps at most
+ * NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS URIs of at most
+ * NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI bytes: subscribing returns FALSE
+ * beyond either (what a client asks to watch is its memory in ours). */
+#define NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS     1024
+#define NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI  4096
+gboolean         north_mcp_session_subscribe              (NorthMcpSession     *self,
                                                            const char          *uri);
 gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *self,
                                                            const char          *uri);

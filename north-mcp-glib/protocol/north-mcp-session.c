@@ -726,11 +726,17 @@ north_mcp_session_close (NorthMcpSession *self)
 
 /* Resource subscriptions. */
 
-void
+gboolean
 north_mcp_session_subscribe (NorthMcpSession *self,
                              const char      *uri)
 {
+  if (g_hash_table_contains (self->subscriptions, uri))
+    return TRUE;
+  if (g_hash_table_size (self->subscriptions) >= NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS ||
+      strlen (uri) > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
+    return FALSE;
   g_hash_table_add (self->subscriptions, g_strdup (uri));
+  return TRUE;
 }
 
 gboolean

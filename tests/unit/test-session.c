@@ -167,6 +167,29 @@ test_client_bound_deep (void)
   g_assert_true (north_mcp_session_set_client (session, capabilities, NULL, NULL));
 }
 
+/* resources/subscribe: what a client may make a session keep is bounded. */
+static void
+test_subscriptions_bound (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
+  g_autofree char *long_uri = g_strnfill (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 1, 'u');
+
+  for (guint i = 0; i < NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS; i++)
+    {
+      g_autofree char *uri = g_strdup_printf ("test://%u", i);
+
+      g_assert_true (north_mcp_session_subscribe (session, uri));
+    }
+  /* Again: already watched, still fine. */
+  g_assert_true (north_mcp_session_subscribe (session, "test://0"));
+  g_assert_false (north_mcp_session_subscribe (session, "test://one-more"));
+  g_assert_false (north_mcp_session_is_subscribed (session, "test://one-more"));
+
+  g_assert_true (north_mcp_session_unsubscribe (session, "test://0"));
+  g_assert_false (north_mcp_session_subscribe (session, long_uri));
+  g_assert_true (north_mcp_session_subscribe (session, "test://one-more"));
+}
+
 static void
 test_max_sessions (void)
 {
@@ -263,6 +286,7 @@ main (int    argc,
   g_test_add_func ("/session/client-bound", test_client_bound);
   g_test_add_func ("/session/client-bound-deep", test_client_bound_deep);
   g_test_add_func ("/session/max-sessions", test_max_sessions);
+  g_test_add_func ("/session/subscriptions-bound", test_subscriptions_bound);
   g_test_add_func ("/session/signals", test_signals);
 
   return g_test_run ();
