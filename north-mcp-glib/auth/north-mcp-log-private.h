@@ -50,6 +50,14 @@ GLogWriterOutput north_mcp_log_writer  (GLogLevelFlags      log_level,
  * program's own entry point: it aborts if another writer was set. */
 void      north_mcp_log_install_writer (void);
 
+/* Which trace and span the calling thread's request is in (both NULL, or
+ * FALSE, outside one). Auth knows no requests: the layer that does
+ * (protocol/north-mcp-context.c) sets this once, so the log reaches up
+ * only through this pointer. */
+typedef gboolean (*NorthMcpLogTraceFunc) (const char **trace_id,
+                                          const char **span_id);
+void      north_mcp_log_set_trace_func (NorthMcpLogTraceFunc func);
+
 /* TRUE when the environment variable DEBUG is true/1/yes/on
  * (case-insensitive, surrounding white space ignored). */
 gboolean  north_mcp_log_debug_from_env (void);

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "north-mcp-log-private.h"
-#include "north-mcp-context.h"
 
 #define REDACT_PREFIX_LENGTH 10
 /* Values shorter than this show nothing at all. */
@@ -78,6 +77,14 @@ north_mcp_log_writer (GLogLevelFlags   log_level,
   return G_LOG_WRITER_HANDLED;
 }
 
+static NorthMcpLogTraceFunc trace_func;
+
+void
+north_mcp_log_set_trace_func (NorthMcpLogTraceFunc func)
+{
+  g_atomic_pointer_set (&trace_func, func);
+}
+
 void
 north_mcp_log_install_writer (void)
 {
@@ -99,8 +106,8 @@ north_mcp_log_message (const char *logger,
 {
   g_autofree char *message = g_strdup_vprintf (format, args);
   gboolean debug = g_str_equal (level, "DEBUG");
-  NorthMcpContext *context = north_mcp_context_get_current ();
-  NorthMcpSpan *span = context != NULL ? north_mcp_context_get_span (context) : NULL;
+  NorthMcpLogTraceFunc trace = g_atomic_pointer_get (&trace_func);
+  const char *trace_id = NULL, *span_id = NULL;
   GLogField fields[] = {
     { "GLIB_DOMAIN", logger, -1 },
     { "PRIORITY", debug ? "7" : "4", -1 },
@@ -112,10 +119,10 @@ north_mcp_log_message (const char *logger,
   };
   gsize n_fields = G_N_ELEMENTS (fields) - 2;
 
-  if (span != NULL)
+  if (trace != NULL && trace (&trace_id, &span_id))
     {
-      fields[n_fields++].value = north_mcp_span_get_trace_id (span);
-      fields[n_fields++].value = north_mcp_span_get_span_id (span);
+      fields[n_fields++].value = trace_id;
+      fields[n_fields++].value = span_id;
     }
 
   /* Through GLib only when the process's writer is known to be ours:

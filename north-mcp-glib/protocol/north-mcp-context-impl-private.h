@@ -62,6 +62,9 @@ GTask      *north_mcp_context_task_new_with_current (NorthMcpContext     *self,
 /* The context current in this thread, and putting back one saved so. */
 gpointer    north_mcp_context_save_current          (void);
 void        north_mcp_context_restore_current       (gpointer             saved);
+/* A NorthMcpLogTraceFunc (auth/north-mcp-log-private.h). */
+gboolean    north_mcp_context_current_trace         (const char         **trace_id,
+                                                     const char         **span_id);
 /* The client capability a server-to-client @method needs, or NULL. */
 const char *north_mcp_context_method_capability     (const char          *method);
 

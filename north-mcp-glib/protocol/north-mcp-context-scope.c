@@ -9,6 +9,20 @@
 #include "north-mcp-request-scope-private.h"
 #include "north-mcp-tracer-private.h"
 
+/* For the debug log (auth/, below us): the current request's trace. */
+gboolean
+north_mcp_context_current_trace (const char **trace_id,
+                                 const char **span_id)
+{
+  NorthMcpContext *context = north_mcp_context_get_current ();
+
+  if (context == NULL || context->span == NULL)
+    return FALSE;
+  *trace_id = north_mcp_span_get_trace_id (context->span);
+  *span_id = north_mcp_span_get_span_id (context->span);
+  return TRUE;
+}
+
 /**
  * north_mcp_context_get_span:
  * @self: a context

@@ -9,6 +9,7 @@
 #include "north-mcp-tool-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-log-private.h"
 #include "north-mcp-modern-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
@@ -294,6 +295,9 @@ north_mcp_context_class_init (NorthMcpContextClass *klass)
 
   object_class->dispose = north_mcp_context_dispose;
   object_class->finalize = north_mcp_context_finalize;
+
+  /* Debug lines written inside a request name its trace and span. */
+  north_mcp_log_set_trace_func (north_mcp_context_current_trace);
 }
 
 static void
