@@ -19,6 +19,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-origin-private.h"
 #include "north-mcp-tracer-private.h"
@@ -502,7 +503,8 @@ spawn_workers (NorthMcpServer  *self,
   envp = g_environ_setenv (g_get_environ (), WORKER_PORT_ENV, port_text, TRUE);
   {
     gsize key_length = 0;
-    const guint8 *key = north_mcp_server_get_state_key (self, &key_length);
+    const guint8 *key = north_mcp_revision_2026_state_get_key (north_mcp_server_get_revision_2026 (self),
+                                                               &key_length);
     GString *hex = g_string_sized_new (key_length * 2);
 
     for (gsize i = 0; i < key_length; i++)

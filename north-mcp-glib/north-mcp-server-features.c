@@ -10,7 +10,7 @@
 
 #include "config.h"
 
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-registry-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
@@ -122,7 +122,7 @@ broadcast (NorthMcpServer *self,
     if (north_mcp_session_get_initialized (session))
       north_mcp_session_send_notification (session, method, NULL);
 
-  north_mcp_modern_notify_listeners (self, method, NULL);
+  north_mcp_revision_2026_notify_listeners (self, method, NULL);
 }
 
 /**

@@ -130,11 +130,9 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 
-/* The stateless revision (north-mcp-modern.c). */
-const guint8 *north_mcp_server_get_state_key      (NorthMcpServer  *self,
-                                                   gsize           *length);
-/* NorthMcpContext of open subscriptions/listen requests. */
-GPtrArray    *north_mcp_server_get_listeners      (NorthMcpServer  *self);
-JsonObject   *north_mcp_server_build_modern_capabilities (NorthMcpServer *self);
+/* The 2026-07-28 revision's state (north-mcp-revision-2026-state.c). */
+typedef struct _NorthMcpRevision2026State NorthMcpRevision2026State;
+
+NorthMcpRevision2026State *north_mcp_server_get_revision_2026 (NorthMcpServer *self);
 
 G_END_DECLS

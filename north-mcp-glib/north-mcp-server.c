@@ -12,7 +12,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-log-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-registry-private.h"
 #include "north-mcp-origin-private.h"
@@ -85,11 +85,7 @@ struct _NorthMcpServer
   NorthMcpStdioTransport *stdio;
   GMainLoop             *loop;      /* while north_mcp_server_run() runs */
 
-  /* The stateless revision (north-mcp-modern.c). */
-  guint8                 state_key[32];
-  guint                  request_state_lifetime;
-  GHashTable            *cache_hints;  /* method -> CacheHint */
-  GPtrArray             *listeners;    /* NorthMcpContext of subscriptions/listen */
+  NorthMcpRevision2026State *revision_2026;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT)
@@ -135,13 +131,6 @@ static guint signals[N_SIGNALS];
 #define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
 #define DEFAULT_PAGE_SIZE 100
 #define DEFAULT_REQUEST_TIMEOUT_MS 60000
-#define DEFAULT_REQUEST_STATE_LIFETIME_MS (10 * 60 * 1000)
-
-typedef struct
-{
-  guint              ttl_ms;
-  NorthMcpCacheScope scope;
-} CacheHint;
 #define DEFAULT_SESSION_TIMEOUT_S (30 * 60)
 #define DEFAULT_MAX_SESSIONS 10000
 
@@ -194,7 +183,6 @@ north_mcp_server_dispose (GObject *object)
   NorthMcpServer *self = NORTH_MCP_SERVER (object);
 
   north_mcp_server_stop (self);
-  g_clear_pointer (&self->listeners, g_ptr_array_unref);
   g_clear_pointer (&self->routes, g_hash_table_unref);
   for (guint i = 0; i < NORTH_MCP_N_REGISTRIES; i++)
     g_clear_pointer (&self->registries[i], north_mcp_registry_free);
@@ -217,7 +205,7 @@ north_mcp_server_finalize (GObject *object)
   g_strfreev (self->allowed_origins);
   g_strfreev (self->allowed_hosts);
   g_clear_pointer (&self->sessions, north_mcp_session_manager_free);
-  g_clear_pointer (&self->cache_hints, g_hash_table_unref);
+  g_clear_pointer (&self->revision_2026, north_mcp_revision_2026_state_free);
   g_clear_pointer (&self->main_context, g_main_context_unref);
 
   G_OBJECT_CLASS (north_mcp_server_parent_class)->finalize (object);
@@ -285,7 +273,7 @@ north_mcp_server_get_property (GObject    *object,
       g_value_set_object (value, self->auth);
       break;
     case PROP_REQUEST_STATE_LIFETIME:
-      g_value_set_uint (value, self->request_state_lifetime);
+      g_value_set_uint (value, north_mcp_revision_2026_state_get_lifetime (self->revision_2026));
       break;
     case PROP_WORKERS:
       g_value_set_uint (value, self->workers);
@@ -535,7 +523,7 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
    */
   properties[PROP_REQUEST_STATE_LIFETIME] =
     g_param_spec_uint ("request-state-lifetime", NULL, NULL, 0, G_MAXUINT,
-                       DEFAULT_REQUEST_STATE_LIFETIME_MS, rw);
+                       10 * 60 * 1000, rw);
 
   /**
    * NorthMcpServer:workers:
@@ -676,13 +664,7 @@ north_mcp_server_init (NorthMcpServer *self)
   self->registries[NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES] = north_mcp_registry_new (template_key);
   self->registries[NORTH_MCP_REGISTRY_PROMPTS] = north_mcp_registry_new (feature_key);
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) route_free);
-  self->request_state_lifetime = DEFAULT_REQUEST_STATE_LIFETIME_MS;
-  self->cache_hints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->listeners = g_ptr_array_new_with_free_func (g_object_unref);
-  /* Signs the requestState this server hands out; never leaves the
-   * process. */
-  if (!north_mcp_random_bytes (self->state_key, sizeof self->state_key, NULL))
-    g_error ("Cannot seed the request-state key: no randomness available");
+  self->revision_2026 = north_mcp_revision_2026_state_new ();
 }
 
 /**
@@ -1854,7 +1836,7 @@ north_mcp_server_stop (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  north_mcp_modern_close_listeners (self);
+  north_mcp_revision_2026_close_listeners (self);
   if (self->sessions != NULL)
     north_mcp_session_manager_stop_expiry (self->sessions);
 
@@ -1894,7 +1876,7 @@ _north_mcp_server_set_loop (NorthMcpServer *self,
   self->loop = loop;
 }
 
-/* The stateless revision. */
+/* The 2026-07-28 revision. */
 
 /**
  * north_mcp_server_get_request_state_lifetime:
@@ -1909,7 +1891,7 @@ north_mcp_server_get_request_state_lifetime (NorthMcpServer *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
 
-  return self->request_state_lifetime;
+  return north_mcp_revision_2026_state_get_lifetime (self->revision_2026);
 }
 
 /**
@@ -1926,11 +1908,8 @@ north_mcp_server_set_request_state_lifetime (NorthMcpServer *self,
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  if (self->request_state_lifetime == lifetime_ms)
-    return;
-
-  self->request_state_lifetime = lifetime_ms;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_STATE_LIFETIME]);
+  if (north_mcp_revision_2026_state_set_lifetime (self->revision_2026, lifetime_ms))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_STATE_LIFETIME]);
 }
 
 /**
@@ -1994,16 +1973,11 @@ north_mcp_server_set_cache_hint (NorthMcpServer     *self,
                                  guint               ttl_ms,
                                  NorthMcpCacheScope  scope)
 {
-  CacheHint *hint;
-
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-  g_return_if_fail (north_mcp_modern_method_is_cacheable (method));
+  g_return_if_fail (north_mcp_revision_2026_method_is_cacheable (method));
   g_return_if_fail (scope == NORTH_MCP_CACHE_SCOPE_PUBLIC || scope == NORTH_MCP_CACHE_SCOPE_PRIVATE);
 
-  hint = g_new0 (CacheHint, 1);
-  hint->ttl_ms = ttl_ms;
-  hint->scope = scope;
-  g_hash_table_replace (self->cache_hints, g_strdup (method), hint);
+  north_mcp_revision_2026_state_set_cache_hint (self->revision_2026, method, ttl_ms, scope);
 }
 
 /**
@@ -2023,21 +1997,9 @@ north_mcp_server_get_cache_hint (NorthMcpServer     *self,
                                  guint              *ttl_ms,
                                  NorthMcpCacheScope *scope)
 {
-  CacheHint *hint;
-
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
 
-  if (!north_mcp_modern_method_is_cacheable (method))
-    return FALSE;
-
-  hint = g_hash_table_lookup (self->cache_hints, method);
-  if (ttl_ms != NULL)
-    *ttl_ms = hint != NULL ? hint->ttl_ms : 0;
-  if (scope != NULL)
-    *scope = hint != NULL ? hint->scope
-             : g_str_equal (method, "resources/read") ? NORTH_MCP_CACHE_SCOPE_PRIVATE
-             : NORTH_MCP_CACHE_SCOPE_PUBLIC;
-  return TRUE;
+  return north_mcp_revision_2026_state_get_cache_hint (self->revision_2026, method, ttl_ms, scope);
 }
 
 /**
@@ -2066,40 +2028,13 @@ north_mcp_server_set_request_state_key (NorthMcpServer *self,
   data = g_bytes_get_data (key, &length);
   g_return_if_fail (length >= 32);
 
-  /* A key of another length is condensed to 32 bytes. */
-  if (length == sizeof self->state_key)
-    memcpy (self->state_key, data, length);
-  else
-    {
-      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-      gsize digest_length = sizeof self->state_key;
-
-      g_checksum_update (checksum, data, length);
-      g_checksum_get_digest (checksum, self->state_key, &digest_length);
-    }
+  north_mcp_revision_2026_state_set_key (self->revision_2026, data, length);
 }
 
-const guint8 *
-north_mcp_server_get_state_key (NorthMcpServer *self,
-                                gsize          *length)
+NorthMcpRevision2026State *
+north_mcp_server_get_revision_2026 (NorthMcpServer *self)
 {
-  *length = sizeof self->state_key;
-  return self->state_key;
-}
-
-GPtrArray *
-north_mcp_server_get_listeners (NorthMcpServer *self)
-{
-  return self->listeners;
-}
-
-/* Capabilities as `server/discover` reports them. The same as the
- * initialize result's: `logging` still means per-request log levels, and
- * `resources.subscribe` is served by subscriptions/listen. */
-JsonObject *
-north_mcp_server_build_modern_capabilities (NorthMcpServer *self)
-{
-  return north_mcp_server_build_capabilities (self);
+  return self->revision_2026;
 }
 
 /* Notifications that belong to no request may be sent from any thread:
@@ -2153,7 +2088,7 @@ resource_updated_cb (gpointer user_data)
         north_mcp_session_is_subscribed (session, uri))
       north_mcp_session_send_notification (session, "notifications/resources/updated", params);
 
-  north_mcp_modern_notify_listeners (self, "notifications/resources/updated", uri);
+  north_mcp_revision_2026_notify_listeners (self, "notifications/resources/updated", uri);
   return G_SOURCE_REMOVE;
 }
 

@@ -36,8 +36,8 @@ struct _NorthMcpContext
   NorthMcpResultFilter  filter;
   gint                  completed; /* atomic */
 
-  /* Requests under the stateless revision (2026-07-28). */
-  gboolean              modern;
+  /* Requests under the 2026-07-28 revision. */
+  gboolean              revision_2026;
   NorthMcpSession      *tracking_session; /* for notifications/cancelled only */
   JsonObject           *client_capabilities;
   int                   log_level;        /* -1: send no log messages */

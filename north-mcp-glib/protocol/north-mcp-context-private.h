@@ -43,10 +43,10 @@ void             north_mcp_context_pop_current       (NorthMcpContext      *self
 void             north_mcp_context_set_feature       (NorthMcpContext      *self,
                                                       NorthMcpFeature      *feature);
 
-/* The stateless revision (2026-07-28). */
-void             north_mcp_context_set_modern        (NorthMcpContext      *self,
-                                                      char                 *request_state);
-gboolean         north_mcp_context_get_modern        (NorthMcpContext      *self);
+/* The 2026-07-28 revision. */
+void             north_mcp_context_set_revision_2026        (NorthMcpContext      *self,
+                                                             char                 *request_state);
+gboolean         north_mcp_context_get_revision_2026        (NorthMcpContext      *self);
 gboolean         north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
                                                       guint                *ttl_ms,
                                                       NorthMcpCacheScope   *scope);

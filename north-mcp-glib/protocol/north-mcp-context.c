@@ -10,7 +10,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-log-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-user.h"
@@ -356,24 +356,24 @@ channel_cancelled_cb (GCancellable *channel_cancellable,
   g_cancellable_cancel (cancellable);
 }
 
-/* Switches @self to the rules of the stateless revision: capabilities,
+/* Switches @self to the rules of the 2026-07-28 revision: capabilities,
  * log level and client info come from the request's `_meta` (already
  * validated), not from a session; results go through the stateless
  * result filter; the client closing the response stream cancels the
  * request. Takes @request_state, the verified state of a retry. */
 void
-north_mcp_context_set_modern (NorthMcpContext *self,
-                              char            *request_state)
+north_mcp_context_set_revision_2026 (NorthMcpContext *self,
+                                     char            *request_state)
 {
   JsonObject *meta = north_mcp_object_get_object (self->params, "_meta");
   JsonObject *capabilities = north_mcp_object_get_object (meta, NORTH_MCP_META_CLIENT_CAPABILITIES);
 
-  self->modern = TRUE;
+  self->revision_2026 = TRUE;
   self->tracking_session = g_steal_pointer (&self->session);
   self->client_capabilities = capabilities != NULL ? json_object_ref (capabilities) : json_object_new ();
   self->log_level = north_mcp_log_level_from_string (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL));
   self->request_state = request_state;
-  self->filter = north_mcp_modern_filter_result;
+  self->filter = north_mcp_revision_2026_filter_result;
   self->channel_cancelled_id =
     g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
                            G_CALLBACK (channel_cancelled_cb),
@@ -382,9 +382,9 @@ north_mcp_context_set_modern (NorthMcpContext *self,
 }
 
 gboolean
-north_mcp_context_get_modern (NorthMcpContext *self)
+north_mcp_context_get_revision_2026 (NorthMcpContext *self)
 {
-  return self->modern;
+  return self->revision_2026;
 }
 
 gboolean
@@ -713,7 +713,7 @@ north_mcp_context_log (NorthMcpContext  *self,
 
   /* Stateless requests get log messages only when they ask, at their
    * level. */
-  if (self->modern && (self->log_level < 0 || (int) level < self->log_level))
+  if (self->revision_2026 && (self->log_level < 0 || (int) level < self->log_level))
     return;
   if (self->session != NULL && level < north_mcp_session_get_log_level (self->session))
     return;
@@ -970,7 +970,7 @@ north_mcp_context_return_error_full (NorthMcpContext *self,
   if (!mark_completed (self))
     return;
 
-  if (self->modern && code == NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND)
+  if (self->revision_2026 && code == NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND)
     code = NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS;
 
   response = north_mcp_jsonrpc_error_new (self->id, code, message, data);
@@ -1062,7 +1062,7 @@ north_mcp_context_close_stream (NorthMcpContext *self)
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
   g_return_val_if_fail (g_main_context_is_owner (self->main_context), FALSE);
 
-  if (self->modern || north_mcp_context_is_completed (self))
+  if (self->revision_2026 || north_mcp_context_is_completed (self))
     return FALSE;
 
   return north_mcp_channel_close_stream (self->channel);

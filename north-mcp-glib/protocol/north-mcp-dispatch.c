@@ -9,7 +9,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
@@ -276,8 +276,8 @@ static const MethodEntry methods[] = {
   { "logging/setLevel", handle_logging_set_level },
   { "tools/list", handle_tools_list },
   { "tools/call", handle_tools_call },
-  { "server/discover", north_mcp_modern_handle_discover },
-  { "subscriptions/listen", north_mcp_modern_handle_listen },
+  { "server/discover", north_mcp_revision_2026_handle_discover },
+  { "subscriptions/listen", north_mcp_revision_2026_handle_listen },
   { "tasks/get", north_mcp_tasks_handle_get },
   { "tasks/update", north_mcp_tasks_handle_update },
   { "tasks/cancel", north_mcp_tasks_handle_cancel },
@@ -352,18 +352,18 @@ send_response (NorthMcpChannel *channel,
   north_mcp_channel_send (channel, response);
 }
 
-/* A request under the stateless revision (2026-07-28): everything the
+/* A request under the 2026-07-28 revision: everything the
  * request needs is in its own `_meta`; no session rules apply. */
 static void
-handle_modern_request (NorthMcpServer  *server,
-                       NorthMcpSession *session,
-                       NorthMcpUser    *user,
-                       JsonObject      *params,
-                       const char      *method,
-                       JsonNode        *id,
-                       NorthMcpChannel *channel)
+handle_revision_2026_request (NorthMcpServer  *server,
+                              NorthMcpSession *session,
+                              NorthMcpUser    *user,
+                              JsonObject      *params,
+                              const char      *method,
+                              JsonNode        *id,
+                              NorthMcpChannel *channel)
 {
-  g_autoptr(JsonNode) invalid = north_mcp_modern_check_meta (params, id);
+  g_autoptr(JsonNode) invalid = north_mcp_revision_2026_check_meta (params, id);
   g_autoptr(NorthMcpContext) context = NULL;
   g_autofree char *request_state = NULL;
   NorthMcpMethodHandler handler;
@@ -375,7 +375,7 @@ handle_modern_request (NorthMcpServer  *server,
       return;
     }
 
-  handler = north_mcp_modern_method_is_removed (method) ? NULL : lookup_method (method);
+  handler = north_mcp_revision_2026_method_is_removed (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
       g_autofree char *echo = north_mcp_echo (method);
@@ -385,11 +385,11 @@ handle_modern_request (NorthMcpServer  *server,
       return;
     }
 
-  if (north_mcp_modern_method_takes_input (method))
+  if (north_mcp_revision_2026_method_takes_input (method))
     {
       g_autoptr(GError) error = NULL;
 
-      if (!north_mcp_modern_check_retry (server, user, method, params, &request_state, &error))
+      if (!north_mcp_revision_2026_check_retry (server, user, method, params, &request_state, &error))
         {
           send_error (channel, id, error->code, error->message);
           return;
@@ -399,7 +399,7 @@ handle_modern_request (NorthMcpServer  *server,
   meta = north_mcp_object_get_object (params, "_meta");
   context = north_mcp_context_new (server, session, user, channel, id, method, params,
                                    north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
-  north_mcp_context_set_modern (context, g_steal_pointer (&request_state));
+  north_mcp_context_set_revision_2026 (context, g_steal_pointer (&request_state));
   handler (server, context);
 }
 
@@ -416,13 +416,13 @@ handle_request (NorthMcpServer  *server,
   NorthMcpMethodHandler handler;
   g_autoptr(NorthMcpContext) context = NULL;
 
-  if (!in_batch && north_mcp_modern_params_are_modern (params))
+  if (!in_batch && north_mcp_revision_2026_params_have_version (params))
     {
-      handle_modern_request (server, session, user, params, method, id, channel);
+      handle_revision_2026_request (server, session, user, params, method, id, channel);
       return;
     }
 
-  handler = north_mcp_modern_method_is_modern_only (method) ? NULL : lookup_method (method);
+  handler = north_mcp_revision_2026_method_is_added (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
       g_autofree char *echo = north_mcp_echo (method);

@@ -9,7 +9,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-task-private.h"
@@ -535,7 +535,7 @@ runner_start_round (Runner     *runner,
   json_node_set_string (id, runner->task_id);
   context = north_mcp_context_new (tasks->server, NULL, runner->user, channel, id, "tools/call", params,
                                    north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
-  north_mcp_context_set_modern (context, request_state);
+  north_mcp_context_set_revision_2026 (context, request_state);
   g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
   g_clear_object (&runner->context);
   runner->context = context;
@@ -626,7 +626,7 @@ north_mcp_tasks_call_tool (NorthMcpServer  *server,
   Tasks *tasks;
   g_autofree char *stamp = NULL;
 
-  if (!north_mcp_context_get_modern (context) || support == NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
+  if (!north_mcp_context_get_revision_2026 (context) || support == NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
     return FALSE;
 
   if (!client_declared (context))
@@ -857,7 +857,7 @@ runner_resume (Runner *runner)
   if (runner->sealed_state != NULL)
     json_object_set_string_member (params, "requestState", runner->sealed_state);
 
-  if (!north_mcp_modern_check_retry (runner->tasks->server, runner->user, "tools/call", params, &state, &error))
+  if (!north_mcp_revision_2026_check_retry (runner->tasks->server, runner->user, "tools/call", params, &state, &error))
     {
       fail (runner, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS, error->message);
       return;
