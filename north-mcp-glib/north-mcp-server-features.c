@@ -10,11 +10,9 @@
 
 #include "config.h"
 
-#include "north-mcp-revision-2026-private.h"
+#include "north-mcp-broadcast-private.h"
 #include "north-mcp-registry-private.h"
 #include "north-mcp-server-private.h"
-#include "north-mcp-session-manager-private.h"
-#include "north-mcp-session-private.h"
 #include "north-mcp-tool-private.h"
 
 #define REGISTRY(server, kind) \
@@ -110,21 +108,6 @@ north_mcp_server_get_tool_array (NorthMcpServer *self)
   return north_mcp_registry_get_array (REGISTRY (self, TOOLS));
 }
 
-static void
-broadcast (NorthMcpServer *self,
-           const char     *method)
-{
-  GHashTableIter iter;
-  gpointer session;
-
-  north_mcp_session_manager_iter_init (north_mcp_server_get_session_manager (self), &iter);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    if (north_mcp_session_get_initialized (session))
-      north_mcp_session_send_notification (session, method, NULL);
-
-  north_mcp_revision_2026_notify_listeners (self, method, NULL);
-}
-
 /**
  * north_mcp_server_notify_tools_list_changed:
  * @self: a server
@@ -138,7 +121,7 @@ north_mcp_server_notify_tools_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  broadcast (self, "notifications/tools/list_changed");
+  north_mcp_broadcast_list_changed (self, "notifications/tools/list_changed");
 }
 
 /* Resources, resource templates and prompts. */
@@ -307,7 +290,7 @@ north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  broadcast (self, "notifications/resources/list_changed");
+  north_mcp_broadcast_list_changed (self, "notifications/resources/list_changed");
 }
 
 /**
@@ -405,7 +388,7 @@ north_mcp_server_notify_prompts_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  broadcast (self, "notifications/prompts/list_changed");
+  north_mcp_broadcast_list_changed (self, "notifications/prompts/list_changed");
 }
 
 GPtrArray *

@@ -7,6 +7,7 @@
 #include "north-mcp-server.h"
 #include "north-mcp-channel-private.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-route-table-private.h"
 
 G_BEGIN_DECLS
 
@@ -66,18 +67,6 @@ GHashTable   *north_mcp_server_get_routes         (NorthMcpServer  *self);
 void          north_mcp_server_debug              (NorthMcpServer  *self,
                                                    const char      *format,
                                                    ...) G_GNUC_PRINTF (2, 3);
-
-G_END_DECLS
-
-G_BEGIN_DECLS
-
-/* One custom HTTP route registered with north_mcp_server_add_route(). */
-typedef struct {
-  char              *path;
-  NorthMcpRouteFunc  func;
-  gpointer           user_data;
-  GDestroyNotify     destroy;
-} NorthMcpRoute;
 
 G_END_DECLS
 
