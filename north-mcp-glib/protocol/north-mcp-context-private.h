@@ -26,9 +26,6 @@ NorthMcpContext *north_mcp_context_new               (NorthMcpServer       *serv
                                                       const char           *protocol_version);
 void             north_mcp_context_set_result_filter (NorthMcpContext      *self,
                                                       NorthMcpResultFilter  filter);
-/* The older private name of north_mcp_context_return_error_full(): one
- * function, kept by this name until its last caller uses the public one. */
-#define north_mcp_context_return_jsonrpc_error north_mcp_context_return_error_full
 NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self);
 /* Makes @self the context north_mcp_context_get_current() returns in this
  * thread until the matching pop. */

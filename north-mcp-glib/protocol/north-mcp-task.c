@@ -261,8 +261,8 @@ return_missing_extension (NorthMcpContext *context,
   json_object_set_object_member (required, "extensions", extensions);
   json_object_set_object_member (data, "requiredCapabilities", required);
   node = north_mcp_node_new_object (data);
-  north_mcp_context_return_jsonrpc_error (context, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
-                                          message, node);
+  north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
+                                       message, node);
 }
 
 /* The identity a task belongs to: issuer and subject of the token, else
@@ -574,8 +574,8 @@ created (GObject      *source,
 
   if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->create_finish (NORTH_MCP_TASK_STORE (source), result, &error))
     {
-      north_mcp_context_return_jsonrpc_error (origin, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
-                                              error->message, NULL);
+      north_mcp_context_return_error_full (origin, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                           error->message, NULL);
       runner_drop (runner);
       return;
     }
@@ -605,11 +605,11 @@ answer_directly (NorthMcpContext *origin,
     {
       JsonNode *data = json_object_get_member (error, "data");
 
-      north_mcp_context_return_jsonrpc_error (origin,
-                                              json_object_get_int_member_with_default (error, "code",
-                                                                                       NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR),
-                                              north_mcp_object_get_string (error, "message"),
-                                              data);
+      north_mcp_context_return_error_full (origin,
+                                           json_object_get_int_member_with_default (error, "code",
+                                                                                    NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR),
+                                           north_mcp_object_get_string (error, "message"),
+                                           data);
     }
   else
     north_mcp_context_return_result (origin, json_object_get_member (object, "result"));
@@ -709,8 +709,8 @@ request_new (NorthMcpContext *context)
 static void
 unknown_task (NorthMcpContext *context)
 {
-  north_mcp_context_return_jsonrpc_error (context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                                          "Invalid params: unknown task", NULL);
+  north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                       "Invalid params: unknown task", NULL);
 }
 
 static void
