@@ -59,6 +59,18 @@ NorthMcpSession *north_mcp_server_find_session    (NorthMcpServer  *self,
 void          north_mcp_server_close_session      (NorthMcpServer  *self,
                                                    NorthMcpSession *session);
 
+/* The request signals. Requests are announced only while somebody
+ * watches (a handler of request-started or request-finished); each
+ * announced request finishes once. */
+gboolean      north_mcp_server_watches_requests   (NorthMcpServer  *self);
+void          north_mcp_server_request_started    (NorthMcpServer  *self,
+                                                   NorthMcpContext *context);
+/* @error: NULL (a result), a NORTH_MCP_JSONRPC_ERROR, or
+ * G_IO_ERROR_CANCELLED (nothing sent). */
+void          north_mcp_server_request_finished   (NorthMcpServer  *self,
+                                                   NorthMcpContext *context,
+                                                   const GError    *error);
+
 GMainContext *north_mcp_server_get_main_context   (NorthMcpServer  *self);
 /* path (without trailing slash) -> NorthMcpRoute* */
 GHashTable   *north_mcp_server_get_routes         (NorthMcpServer  *self);

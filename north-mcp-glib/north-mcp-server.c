@@ -76,6 +76,8 @@ G_DEFINE_FINAL_TYPE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT)
 enum {
   SIGNAL_SESSION_OPENED,
   SIGNAL_SESSION_CLOSED,
+  SIGNAL_REQUEST_STARTED,
+  SIGNAL_REQUEST_FINISHED,
   N_SIGNALS
 };
 
@@ -185,6 +187,56 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
   signals[SIGNAL_SESSION_CLOSED] =
     g_signal_new ("session-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, NORTH_MCP_TYPE_SESSION);
+
+  /**
+   * NorthMcpServer::request-started:
+   * @server: the server
+   * @context: the request
+   *
+   * Emitted on the server's main context when a JSON-RPC request arrived,
+   * on any transport, before its handler runs. @context tells the
+   * request's method ([method@NorthMcp.Context.get_method]), id, session
+   * (%NULL for sessionless HTTP and 2026-07-28 requests), user and
+   * protocol version. Handlers must not answer it.
+   *
+   * Requests the server refuses before a handler runs (an unknown method,
+   * a session not initialized yet, an invalid `_meta` …) are announced
+   * too, and finish at once. Notifications and responses are not
+   * requests, and a message that is no request at all (no `method`) is
+   * answered without being announced.
+   *
+   * Every request announced here is followed by one
+   * [signal@NorthMcp.Server::request-finished] for the same @context.
+   * Requests are announced only while a handler is connected to one of
+   * the two signals; without one they cost nothing.
+   *
+   * Since: 0.2
+   */
+  signals[SIGNAL_REQUEST_STARTED] =
+    g_signal_new ("request-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NORTH_MCP_TYPE_CONTEXT);
+
+  /**
+   * NorthMcpServer::request-finished:
+   * @server: the server
+   * @context: the request
+   * @error: (nullable): how the request failed, or %NULL
+   *
+   * Emitted on the server's main context when a request that
+   * [signal@NorthMcp.Server::request-started] announced has ended, after
+   * its answer was handed to the transport. @error is %NULL when the
+   * answer was a result (a tool result with `isError` is a result too);
+   * an error of the [error@NorthMcp.JsonrpcError] domain with the code and
+   * message of the JSON-RPC error the client got; or
+   * `G_IO_ERROR_CANCELLED` when the request was cancelled, or its client
+   * went away, and nothing was sent.
+   *
+   * Since: 0.2
+   */
+  signals[SIGNAL_REQUEST_FINISHED] =
+    g_signal_new ("request-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, NORTH_MCP_TYPE_CONTEXT,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -442,6 +494,28 @@ north_mcp_server_close_session (NorthMcpServer  *self,
   north_mcp_session_manager_close (self->sessions, session);
   if (announce)
     g_signal_emit (self, signals[SIGNAL_SESSION_CLOSED], 0, closed);
+}
+
+gboolean
+north_mcp_server_watches_requests (NorthMcpServer *self)
+{
+  return g_signal_has_handler_pending (self, signals[SIGNAL_REQUEST_STARTED], 0, TRUE) ||
+         g_signal_has_handler_pending (self, signals[SIGNAL_REQUEST_FINISHED], 0, TRUE);
+}
+
+void
+north_mcp_server_request_started (NorthMcpServer  *self,
+                                  NorthMcpContext *context)
+{
+  g_signal_emit (self, signals[SIGNAL_REQUEST_STARTED], 0, context);
+}
+
+void
+north_mcp_server_request_finished (NorthMcpServer  *self,
+                                   NorthMcpContext *context,
+                                   const GError    *error)
+{
+  g_signal_emit (self, signals[SIGNAL_REQUEST_FINISHED], 0, context, error);
 }
 
 GList *

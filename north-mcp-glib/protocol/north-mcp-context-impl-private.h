@@ -35,6 +35,7 @@ struct _NorthMcpContext
   double                last_progress;
   NorthMcpResultFilter  filter;
   gint                  completed; /* atomic */
+  gboolean              announced; /* request-finished is still due */
 
   /* Requests under the 2026-07-28 revision. */
   gboolean              revision_2026;

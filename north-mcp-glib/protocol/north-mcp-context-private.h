@@ -50,4 +50,21 @@ gboolean         north_mcp_context_get_cache_hint_override (NorthMcpContext    *
 /* Marks @self answered without sending anything. */
 void             north_mcp_context_abandon           (NorthMcpContext      *self);
 
+/* Emits request-started for @self when somebody watches requests; its
+ * request-finished follows when it is answered (or abandoned). Call it
+ * once, right before the handler runs. */
+void             north_mcp_context_announce          (NorthMcpContext      *self);
+/* Sends @response, the refusal of a request no handler will see, and
+ * announces the request as started and finished. Only for a server that
+ * watches requests (north_mcp_server_watches_requests()). */
+void             north_mcp_context_refuse            (NorthMcpServer       *server,
+                                                      NorthMcpSession      *session,
+                                                      NorthMcpUser         *user,
+                                                      NorthMcpChannel      *channel,
+                                                      JsonNode             *id,
+                                                      const char           *method,
+                                                      JsonObject           *params,
+                                                      const char           *protocol_version,
+                                                      JsonNode             *response);
+
 G_END_DECLS

@@ -167,31 +167,67 @@ end_request (NorthMcpContext *self)
   return FALSE;
 }
 
+/* request-finished for an announced request: @response is what was
+ * sent (NULL: a result or nothing), @sent whether anything was. */
+static void
+announce_finished (NorthMcpContext *self,
+                   JsonNode        *response,
+                   gboolean         sent)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+
+  if (!self->announced)
+    return;
+  self->announced = FALSE;
+
+  object = response != NULL && JSON_NODE_HOLDS_OBJECT (response)
+           ? north_mcp_object_get_object (json_node_get_object (response), "error") : NULL;
+  if (!sent)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The request ended without an answer");
+  else if (object != NULL)
+    {
+      const char *message = north_mcp_object_get_string (object, "message");
+
+      error = g_error_new_literal (NORTH_MCP_JSONRPC_ERROR,
+                                   json_object_get_int_member_with_default (object, "code",
+                                                                            NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR),
+                                   message != NULL ? message : "");
+    }
+  north_mcp_server_request_finished (self->server, self, error);
+}
+
 static void
 finish_request (NorthMcpContext *self,
                 JsonNode        *response)
 {
+  gboolean sent;
+
   if (self->span != NULL)
     north_mcp_trace_request_end (self->span, response);
-  if (!end_request (self))
-    return;
-
-  if (response != NULL)
+  sent = end_request (self);
+  if (sent && response != NULL)
     north_mcp_channel_send (self->channel, response);
-  else
+  else if (sent)
     north_mcp_channel_skip_response (self->channel, self->id);
+  announce_finished (self, response, sent && response != NULL);
 }
 
 static void
 finish_request_text (NorthMcpContext *self,
                      GString         *text)
 {
+  gboolean sent;
+
   if (self->span != NULL)
     north_mcp_trace_request_end (self->span, NULL);
-  if (end_request (self))
+  sent = end_request (self);
+  /* Only results are sent as text. */
+  if (sent)
     north_mcp_channel_send_response_text (self->channel, text);
   else
     g_string_free (text, TRUE);
+  announce_finished (self, NULL, sent);
 }
 
 static gboolean
@@ -233,6 +269,14 @@ north_mcp_context_dispose (GObject *object)
           NorthMcpContext *stand_in = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
 
           stand_in->completed = TRUE;
+          /* It finishes the request for whoever watches it. */
+          stand_in->announced = self->announced;
+          self->announced = FALSE;
+          stand_in->server = self->server != NULL ? g_object_ref (self->server) : NULL;
+          stand_in->user = self->user != NULL ? g_object_ref (self->user) : NULL;
+          stand_in->method = g_strdup (self->method);
+          stand_in->params = self->params != NULL ? json_object_ref (self->params) : NULL;
+          stand_in->protocol_version = g_strdup (self->protocol_version);
           stand_in->channel = g_object_ref (self->channel);
           stand_in->session = self->session != NULL ? g_object_ref (self->session) : NULL;
           stand_in->tracking_session = self->tracking_session != NULL
@@ -407,6 +451,48 @@ north_mcp_context_abandon (NorthMcpContext *self)
   g_atomic_int_set (&self->completed, TRUE);
   if (self->tracking_session != NULL)
     north_mcp_session_remove_in_flight (self->tracking_session, self->id);
+  announce_finished (self, NULL, FALSE);
+}
+
+void
+north_mcp_context_announce (NorthMcpContext *self)
+{
+  if (!north_mcp_server_watches_requests (self->server))
+    return;
+
+  self->announced = TRUE;
+  north_mcp_server_request_started (self->server, self);
+}
+
+void
+north_mcp_context_refuse (NorthMcpServer  *server,
+                          NorthMcpSession *session,
+                          NorthMcpUser    *user,
+                          NorthMcpChannel *channel,
+                          JsonNode        *id,
+                          const char      *method,
+                          JsonObject      *params,
+                          const char      *protocol_version,
+                          JsonNode        *response)
+{
+  /* Only what the signal handlers can read: no span, not in flight. */
+  g_autoptr(NorthMcpContext) self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
+
+  self->server = g_object_ref (server);
+  self->session = session != NULL ? g_object_ref (session) : NULL;
+  self->user = user != NULL ? g_object_ref (user) : NULL;
+  self->channel = g_object_ref (channel);
+  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (server));
+  self->id = json_node_copy (id);
+  self->method = g_strdup (method);
+  self->params = params != NULL ? json_object_ref (params) : json_object_new ();
+  self->protocol_version = g_strdup (protocol_version);
+  self->completed = TRUE;
+  self->announced = TRUE;
+
+  north_mcp_server_request_started (server, self);
+  north_mcp_channel_send (channel, response);
+  announce_finished (self, response, TRUE);
 }
 
 void

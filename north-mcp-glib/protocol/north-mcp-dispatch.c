@@ -345,11 +345,42 @@ request_protocol_version (NorthMcpSession *session,
   return NORTH_MCP_LATEST_PROTOCOL_VERSION;
 }
 
+/* Answers a request no handler will see with @response; whoever watches
+ * the request signals sees it start and finish all the same. */
 static void
-send_response (NorthMcpChannel *channel,
-               JsonNode        *response)
+refuse (NorthMcpServer  *server,
+        NorthMcpSession *session,
+        NorthMcpUser    *user,
+        NorthMcpChannel *channel,
+        JsonNode        *id,
+        const char      *method,
+        JsonObject      *params,
+        const char      *protocol_version,
+        JsonNode        *response)
 {
-  north_mcp_channel_send (channel, response);
+  if (north_mcp_server_watches_requests (server))
+    north_mcp_context_refuse (server, session, user, channel, id, method, params,
+                              protocol_version, response);
+  else
+    north_mcp_channel_send (channel, response);
+}
+
+/* The same with a JSON-RPC error of @code. */
+static void
+refuse_with_error (NorthMcpServer  *server,
+                   NorthMcpSession *session,
+                   NorthMcpUser    *user,
+                   NorthMcpChannel *channel,
+                   JsonNode        *id,
+                   const char      *method,
+                   JsonObject      *params,
+                   const char      *protocol_version,
+                   int              code,
+                   const char      *message)
+{
+  g_autoptr(JsonNode) response = north_mcp_jsonrpc_error_new (id, code, message, NULL);
+
+  refuse (server, session, user, channel, id, method, params, protocol_version, response);
 }
 
 /* A request under the 2026-07-28 revision: everything the
@@ -367,11 +398,12 @@ handle_revision_2026_request (NorthMcpServer  *server,
   g_autoptr(NorthMcpContext) context = NULL;
   g_autofree char *request_state = NULL;
   NorthMcpMethodHandler handler;
-  JsonObject *meta;
+  JsonObject *meta = north_mcp_object_get_object (params, "_meta");
+  const char *version = north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION);
 
   if (invalid != NULL)
     {
-      send_response (channel, invalid);
+      refuse (server, session, user, channel, id, method, params, version, invalid);
       return;
     }
 
@@ -381,7 +413,8 @@ handle_revision_2026_request (NorthMcpServer  *server,
       g_autofree char *echo = north_mcp_echo (method);
       g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
 
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      refuse_with_error (server, session, user, channel, id, method, params, version,
+                         NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
       return;
     }
 
@@ -391,15 +424,15 @@ handle_revision_2026_request (NorthMcpServer  *server,
 
       if (!north_mcp_revision_2026_check_retry (server, user, method, params, &request_state, &error))
         {
-          send_error (channel, id, error->code, error->message);
+          refuse_with_error (server, session, user, channel, id, method, params, version,
+                             error->code, error->message);
           return;
         }
     }
 
-  meta = north_mcp_object_get_object (params, "_meta");
-  context = north_mcp_context_new (server, session, user, channel, id, method, params,
-                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
+  context = north_mcp_context_new (server, session, user, channel, id, method, params, version);
   north_mcp_context_set_revision_2026 (context, g_steal_pointer (&request_state));
+  north_mcp_context_announce (context);
   handler (server, context);
 }
 
@@ -415,6 +448,7 @@ handle_request (NorthMcpServer  *server,
 {
   NorthMcpMethodHandler handler;
   g_autoptr(NorthMcpContext) context = NULL;
+  const char *version;
 
   if (!in_batch && north_mcp_revision_2026_params_have_version (params))
     {
@@ -422,33 +456,37 @@ handle_request (NorthMcpServer  *server,
       return;
     }
 
+  version = request_protocol_version (session, params);
   handler = north_mcp_revision_2026_method_is_added (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
       g_autofree char *echo = north_mcp_echo (method);
       g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
 
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      refuse_with_error (server, session, user, channel, id, method, params, version,
+                         NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
       return;
     }
 
   if (in_batch && handler == handle_initialize)
     {
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
-                  "Invalid Request: initialize cannot be part of a batch");
+      refuse_with_error (server, session, user, channel, id, method, params, version,
+                         NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                         "Invalid Request: initialize cannot be part of a batch");
       return;
     }
 
   if (session != NULL && !north_mcp_session_get_initialized (session) &&
       handler != handle_initialize && handler != handle_ping)
     {
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
-                  "Invalid Request: the session is not initialized; send initialize first");
+      refuse_with_error (server, session, user, channel, id, method, params, version,
+                         NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                         "Invalid Request: the session is not initialized; send initialize first");
       return;
     }
 
-  context = north_mcp_context_new (server, session, user, channel, id, method, params,
-                                   request_protocol_version (session, params));
+  context = north_mcp_context_new (server, session, user, channel, id, method, params, version);
+  north_mcp_context_announce (context);
   handler (server, context);
 }
 
