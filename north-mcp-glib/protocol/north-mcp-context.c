@@ -487,10 +487,10 @@ north_mcp_context_refuse (NorthMcpServer  *server,
   self->method = g_strdup (method);
   self->params = params != NULL ? json_object_ref (params) : json_object_new ();
   self->protocol_version = g_strdup (protocol_version);
-  self->completed = TRUE;
   self->announced = TRUE;
 
   north_mcp_server_request_started (server, self);
+  self->completed = TRUE;
   north_mcp_channel_send (channel, response);
   announce_finished (self, response, TRUE);
 }
