@@ -716,7 +716,7 @@ print_listening (NorthMcpServer        *self,
  *
  * - `--transport stdio|streamable-http|sse` (default `streamable-http`)
  * - `--host HOST` (default `127.0.0.1`), `--port PORT` (default
- *   #NorthMcpServer:port; `0` picks a free one)
+ *   [property@NorthMcp.Server:port]; `0` picks a free one)
  * - `--stateless` (JSON responses, no sessions) or `--stateful` (default)
  * - `--debug` (also the `DEBUG` environment variable); `--no-debug`
  *   switches it off whatever `DEBUG` says
@@ -735,20 +735,22 @@ print_listening (NorthMcpServer        *self,
  *   to [property@NorthMcp.Server:allowed-origins] and
  *   [property@NorthMcp.Server:allowed-hosts]
  * - `--workers N`: serve HTTP with N processes on one port (stateless
- *   servers only; see #NorthMcpServer:workers). The first process prints
- *   the listening line; SIGTERM or SIGINT to it ends them all. It starts
+ *   servers only; see [property@NorthMcp.Server:workers]). The first
+ *   process prints the listening line; SIGTERM or SIGINT to it ends them all. It starts
  *   a worker that dies again, and says so on standard error: at once the
  *   first time, then after 1 s, 2 s, 4 s ... up to 30 s while workers
  *   keep dying within a minute of their start.
- * - `--idle-timeout SECONDS` (#NorthMcpServer:idle-timeout, default 60,
- *   `0`: never), `--max-unsent-bytes BYTES`
- *   (#NorthMcpServer:max-unsent-bytes, default 4 MiB)
+ * - `--idle-timeout SECONDS` ([property@NorthMcp.Server:idle-timeout],
+ *   default 60, `0`: never), `--max-unsent-bytes BYTES`
+ *   ([property@NorthMcp.Server:max-unsent-bytes], default 4 MiB)
  *
  * HTTP transports print `listening on http://HOST:PORT/PATH` on standard
  * error once they listen.
  *
- * Returns: the exit status for main(): 0 after a clean shutdown, 1 when
+ * Returns: the exit status for `main()`: 0 after a clean shutdown, 1 when
  *   the options are wrong or the server cannot start
+ *
+ * Since: 0.1
  */
 int
 north_mcp_server_run (NorthMcpServer  *self,

@@ -53,6 +53,8 @@ north_mcp_server_config_clear (NorthMcpServerConfig *config)
  * Gets the server's name.
  *
  * Returns: the name
+ *
+ * Since: 0.1
  */
 const char *
 north_mcp_server_get_name (NorthMcpServer *self)
@@ -69,6 +71,8 @@ north_mcp_server_get_name (NorthMcpServer *self)
  * Gets the server's version.
  *
  * Returns: the version
+ *
+ * Since: 0.1
  */
 const char *
 north_mcp_server_get_version (NorthMcpServer *self)
@@ -85,6 +89,8 @@ north_mcp_server_get_version (NorthMcpServer *self)
  * Gets the server's display title.
  *
  * Returns: (nullable): the title
+ *
+ * Since: 0.1
  */
 const char *
 north_mcp_server_get_title (NorthMcpServer *self)
@@ -100,6 +106,8 @@ north_mcp_server_get_title (NorthMcpServer *self)
  * @title: (nullable): a display title
  *
  * Sets the server's display title.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_title (NorthMcpServer *self,
@@ -118,6 +126,8 @@ north_mcp_server_set_title (NorthMcpServer *self,
  * Gets the server's instructions for the model.
  *
  * Returns: (nullable): the instructions
+ *
+ * Since: 0.1
  */
 const char *
 north_mcp_server_get_instructions (NorthMcpServer *self)
@@ -133,6 +143,8 @@ north_mcp_server_get_instructions (NorthMcpServer *self)
  * @instructions: (nullable): how to use the server
  *
  * Sets the server's instructions for the model.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_instructions (NorthMcpServer *self,
@@ -150,7 +162,9 @@ north_mcp_server_set_instructions (NorthMcpServer *self,
  *
  * Gets whether debug logging is on.
  *
- * Returns: %TRUE when debug logging is on
+ * Returns: `TRUE` when debug logging is on
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_get_debug (NorthMcpServer *self)
@@ -167,6 +181,8 @@ north_mcp_server_get_debug (NorthMcpServer *self)
  *
  * Switches debug logging on or off, overriding the `DEBUG` environment
  * variable.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_debug (NorthMcpServer *self,
@@ -188,6 +204,8 @@ north_mcp_server_set_debug (NorthMcpServer *self,
  * Gets how many items one page of a list holds.
  *
  * Returns: the page size
+ *
+ * Since: 0.1
  */
 guint
 north_mcp_server_get_page_size (NorthMcpServer *self)
@@ -203,6 +221,8 @@ north_mcp_server_get_page_size (NorthMcpServer *self)
  * @page_size: items per page, at least 1
  *
  * Sets how many items one page of a list holds.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_page_size (NorthMcpServer *self,
@@ -225,6 +245,8 @@ north_mcp_server_set_page_size (NorthMcpServer *self,
  * Gets how long requests to the client wait for an answer.
  *
  * Returns: the timeout in milliseconds; 0 for none
+ *
+ * Since: 0.1
  */
 guint
 north_mcp_server_get_request_timeout (NorthMcpServer *self)
@@ -240,7 +262,9 @@ north_mcp_server_get_request_timeout (NorthMcpServer *self)
  * @timeout_ms: the timeout in milliseconds; 0 for none
  *
  * Sets how long requests to the client (sampling, elicitation, roots) wait
- * for an answer before they fail with %NORTH_MCP_ERROR_TIMED_OUT.
+ * for an answer before they fail with `NORTH_MCP_ERROR_TIMED_OUT`.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_request_timeout (NorthMcpServer *self,
@@ -262,6 +286,8 @@ north_mcp_server_set_request_timeout (NorthMcpServer *self,
  * Gets how long an idle Streamable HTTP session lives.
  *
  * Returns: the timeout in seconds; 0 for never
+ *
+ * Since: 0.1
  */
 guint
 north_mcp_server_get_session_timeout (NorthMcpServer *self)
@@ -277,7 +303,9 @@ north_mcp_server_get_session_timeout (NorthMcpServer *self)
  * @timeout_s: the timeout in seconds; 0 for never
  *
  * Sets how long a Streamable HTTP session may stay idle before the server
- * ends it (see #NorthMcpServer:session-timeout).
+ * ends it (see [property@NorthMcp.Server:session-timeout]).
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_session_timeout (NorthMcpServer *self,
@@ -343,6 +371,8 @@ north_mcp_server_set_max_sessions (NorthMcpServer *self,
  * Gets how long the `requestState` of input-required results stays valid.
  *
  * Returns: the lifetime in milliseconds
+ *
+ * Since: 0.1
  */
 guint
 north_mcp_server_get_request_state_lifetime (NorthMcpServer *self)
@@ -358,7 +388,9 @@ north_mcp_server_get_request_state_lifetime (NorthMcpServer *self)
  * @lifetime_ms: the lifetime in milliseconds
  *
  * Sets how long the `requestState` of input-required results stays valid;
- * see #NorthMcpServer:request-state-lifetime.
+ * see [property@NorthMcp.Server:request-state-lifetime].
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_request_state_lifetime (NorthMcpServer *self,
@@ -383,7 +415,9 @@ north_mcp_server_set_request_state_lifetime (NorthMcpServer *self,
  * carry under protocol revision 2026-07-28. Without a call, results carry
  * `ttlMs` 0, with the `public` scope for discovery and lists and the
  * `private` scope for `resources/read`. A resource handler can override
- * the hint for one read with north_mcp_context_set_cache_hint().
+ * the hint for one read with [method@NorthMcp.Context.set_cache_hint].
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_cache_hint (NorthMcpServer     *self,
@@ -401,13 +435,15 @@ north_mcp_server_set_cache_hint (NorthMcpServer     *self,
 /**
  * north_mcp_server_get_cache_hint:
  * @self: a server
- * @method: a cacheable method (see north_mcp_server_set_cache_hint())
+ * @method: a cacheable method (see [method@NorthMcp.Server.set_cache_hint])
  * @ttl_ms: (out) (optional): the time to live in milliseconds
  * @scope: (out) (optional): the cache scope
  *
  * Gets the caching hints results of @method carry.
  *
- * Returns: %TRUE if @method is cacheable
+ * Returns: `TRUE` if @method is cacheable
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_get_cache_hint (NorthMcpServer     *self,
@@ -429,9 +465,11 @@ north_mcp_server_get_cache_hint (NorthMcpServer     *self,
  * (protocol revision 2026-07-28). By default every server draws a random
  * key, so a state is only accepted by the process that issued it; servers
  * that share a key accept each other's states, as replicas behind a load
- * balancer need to. The workers of north_mcp_server_run() `--workers`
+ * balancer need to. The workers of [method@NorthMcp.Server.run] `--workers`
  * share the first process's key by themselves. Keep the key secret: who
  * has it can forge states.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_request_state_key (NorthMcpServer *self,

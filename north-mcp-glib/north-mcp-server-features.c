@@ -25,6 +25,8 @@
  *
  * Adds @tool, replacing a tool of the same name. Connected clients that
  * listen are told that the list changed.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_tool (NorthMcpServer *self,
@@ -51,7 +53,9 @@ north_mcp_server_add_tool (NorthMcpServer *self,
  *
  * Removes a tool.
  *
- * Returns: %TRUE if there was such a tool
+ * Returns: `TRUE` if there was such a tool
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_remove_tool (NorthMcpServer *self,
@@ -75,6 +79,8 @@ north_mcp_server_remove_tool (NorthMcpServer *self,
  * Finds a tool by name.
  *
  * Returns: (transfer none) (nullable): the tool
+ *
+ * Since: 0.1
  */
 NorthMcpTool *
 north_mcp_server_lookup_tool (NorthMcpServer *self,
@@ -93,6 +99,8 @@ north_mcp_server_lookup_tool (NorthMcpServer *self,
  * Lists the server's tools in the order they were added.
  *
  * Returns: (transfer container) (element-type NorthMcpTool): the tools
+ *
+ * Since: 0.1
  */
 GPtrArray *
 north_mcp_server_list_tools (NorthMcpServer *self)
@@ -115,6 +123,8 @@ north_mcp_server_get_tool_array (NorthMcpServer *self)
  * Tells every connected client that the list of tools changed
  * (`notifications/tools/list_changed`). Adding and removing tools does this
  * already; call it when a tool's description or schema changed.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_notify_tools_list_changed (NorthMcpServer *self)
@@ -133,6 +143,8 @@ north_mcp_server_notify_tools_list_changed (NorthMcpServer *self)
  *
  * Adds @resource, replacing a resource of the same URI. Connected clients
  * are told that the list changed.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_resource (NorthMcpServer   *self,
@@ -160,7 +172,9 @@ north_mcp_server_add_resource (NorthMcpServer   *self,
  *
  * Removes a resource.
  *
- * Returns: %TRUE if there was such a resource
+ * Returns: `TRUE` if there was such a resource
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_remove_resource (NorthMcpServer *self,
@@ -184,6 +198,8 @@ north_mcp_server_remove_resource (NorthMcpServer *self,
  * Finds a resource (not a template) by URI.
  *
  * Returns: (transfer none) (nullable): the resource
+ *
+ * Since: 0.1
  */
 NorthMcpResource *
 north_mcp_server_lookup_resource (NorthMcpServer *self,
@@ -203,6 +219,8 @@ north_mcp_server_lookup_resource (NorthMcpServer *self,
  *
  * Returns: (transfer container) (element-type NorthMcpResource): the
  *   resources
+ *
+ * Since: 0.1
  */
 GPtrArray *
 north_mcp_server_list_resources (NorthMcpServer *self)
@@ -220,6 +238,8 @@ north_mcp_server_list_resources (NorthMcpServer *self)
  * Adds @template_, replacing a template with the same URI template.
  * `resources/read` tries templates in the order they were added, after the
  * resources with a fixed URI.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_resource_template (NorthMcpServer           *self,
@@ -244,7 +264,9 @@ north_mcp_server_add_resource_template (NorthMcpServer           *self,
  *
  * Removes a resource template.
  *
- * Returns: %TRUE if there was such a template
+ * Returns: `TRUE` if there was such a template
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_remove_resource_template (NorthMcpServer *self,
@@ -268,6 +290,8 @@ north_mcp_server_remove_resource_template (NorthMcpServer *self,
  *
  * Returns: (transfer container) (element-type NorthMcpResourceTemplate):
  *   the templates
+ *
+ * Since: 0.1
  */
 GPtrArray *
 north_mcp_server_list_resource_templates (NorthMcpServer *self)
@@ -284,6 +308,8 @@ north_mcp_server_list_resource_templates (NorthMcpServer *self)
  * Tells every connected client that the list of resources or templates
  * changed (`notifications/resources/list_changed`). Adding and removing
  * them does this already.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
@@ -300,6 +326,8 @@ north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
  *
  * Adds @prompt, replacing a prompt of the same name. Connected clients are
  * told that the list changed.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_prompt (NorthMcpServer *self,
@@ -324,7 +352,9 @@ north_mcp_server_add_prompt (NorthMcpServer *self,
  *
  * Removes a prompt.
  *
- * Returns: %TRUE if there was such a prompt
+ * Returns: `TRUE` if there was such a prompt
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_remove_prompt (NorthMcpServer *self,
@@ -348,6 +378,8 @@ north_mcp_server_remove_prompt (NorthMcpServer *self,
  * Finds a prompt by name.
  *
  * Returns: (transfer none) (nullable): the prompt
+ *
+ * Since: 0.1
  */
 NorthMcpPrompt *
 north_mcp_server_lookup_prompt (NorthMcpServer *self,
@@ -366,6 +398,8 @@ north_mcp_server_lookup_prompt (NorthMcpServer *self,
  * Lists the server's prompts in the order they were added.
  *
  * Returns: (transfer container) (element-type NorthMcpPrompt): the prompts
+ *
+ * Since: 0.1
  */
 GPtrArray *
 north_mcp_server_list_prompts (NorthMcpServer *self)
@@ -382,6 +416,8 @@ north_mcp_server_list_prompts (NorthMcpServer *self)
  * Tells every connected client that the list of prompts changed
  * (`notifications/prompts/list_changed`). Adding and removing prompts does
  * this already.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_notify_prompts_list_changed (NorthMcpServer *self)

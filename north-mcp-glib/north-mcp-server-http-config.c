@@ -24,6 +24,8 @@
  * Gets the address HTTP transports listen on.
  *
  * Returns: the address
+ *
+ * Since: 0.1
  */
 const char *
 north_mcp_server_get_host (NorthMcpServer *self)
@@ -42,6 +44,8 @@ north_mcp_server_get_host (NorthMcpServer *self)
  * MCP endpoints accept the loopback names in the `Host` and `Origin`
  * headers besides [property@NorthMcp.Server:allowed-hosts] and
  * [property@NorthMcp.Server:allowed-origins], to defeat DNS rebinding.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_host (NorthMcpServer *self,
@@ -119,7 +123,7 @@ update_list (NorthMcpServer     *self,
  * [property@NorthMcp.Server:allowed-origins].
  *
  * Returns: (transfer none) (nullable) (array zero-terminated=1): the
- *   origins in canonical form, or %NULL for none
+ *   origins in canonical form, or `NULL` for none
  *
  * Since: 0.2
  */
@@ -135,7 +139,7 @@ north_mcp_server_get_allowed_origins (NorthMcpServer *self)
  * north_mcp_server_set_allowed_origins:
  * @self: a server
  * @origins: (nullable) (array zero-terminated=1): origins such as
- *   `https://app.example.com` or `http://localhost:6274`, or %NULL for none
+ *   `https://app.example.com` or `http://localhost:6274`, or `NULL` for none
  *
  * Replaces the web origins whose pages may use the MCP endpoints, see
  * [property@NorthMcp.Server:allowed-origins]. Entries that are not
@@ -185,7 +189,7 @@ north_mcp_server_add_allowed_origin (NorthMcpServer *self,
  * [property@NorthMcp.Server:allowed-hosts].
  *
  * Returns: (transfer none) (nullable) (array zero-terminated=1): the
- *   hosts in canonical form, or %NULL for none
+ *   hosts in canonical form, or `NULL` for none
  *
  * Since: 0.2
  */
@@ -201,7 +205,7 @@ north_mcp_server_get_allowed_hosts (NorthMcpServer *self)
  * north_mcp_server_set_allowed_hosts:
  * @self: a server
  * @hosts: (nullable) (array zero-terminated=1): names such as
- *   `mcp.example.com` (any port) or `mcp.example.com:8443`, or %NULL for
+ *   `mcp.example.com` (any port) or `mcp.example.com:8443`, or `NULL` for
  *   none
  *
  * Replaces the names the MCP endpoints accept in the `Host` header, see
@@ -251,6 +255,8 @@ north_mcp_server_add_allowed_host (NorthMcpServer *self,
  * Gets the configured port.
  *
  * Returns: the port
+ *
+ * Since: 0.1
  */
 guint
 north_mcp_server_get_port (NorthMcpServer *self)
@@ -266,6 +272,8 @@ north_mcp_server_get_port (NorthMcpServer *self)
  * @port: a TCP port, or 0 for any free one
  *
  * Sets the port HTTP transports listen on.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_port (NorthMcpServer *self,
@@ -287,7 +295,9 @@ north_mcp_server_set_port (NorthMcpServer *self,
  *
  * Gets whether Streamable HTTP runs in stateless JSON mode.
  *
- * Returns: %TRUE in stateless mode
+ * Returns: `TRUE` in stateless mode
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_get_stateless (NorthMcpServer *self)
@@ -303,7 +313,9 @@ north_mcp_server_get_stateless (NorthMcpServer *self)
  * @stateless: whether to run without sessions
  *
  * Switches Streamable HTTP between stateful sessions and stateless JSON
- * mode. Takes effect at the next north_mcp_server_start().
+ * mode. Takes effect at the next [method@NorthMcp.Server.start].
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_stateless (NorthMcpServer *self,
@@ -325,7 +337,9 @@ north_mcp_server_set_stateless (NorthMcpServer *self,
  *
  * Gets whether `GET /health` is served.
  *
- * Returns: %TRUE when it is
+ * Returns: `TRUE` when it is
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_get_health_check (NorthMcpServer *self)
@@ -341,6 +355,8 @@ north_mcp_server_get_health_check (NorthMcpServer *self)
  * @enabled: whether to serve `GET /health`
  *
  * Switches the built-in health check route on or off.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_health_check (NorthMcpServer *self,
@@ -378,7 +394,7 @@ north_mcp_server_get_path (NorthMcpServer *self)
  * north_mcp_server_set_path:
  * @self: a server
  * @path: an absolute path such as `/mcp` or `/tools/v1/mcp`
- * @error: return location for a %NORTH_MCP_ERROR_INVALID_CONFIGURATION
+ * @error: return location for a `NORTH_MCP_ERROR_INVALID_CONFIGURATION`
  *
  * Sets the path of the Streamable HTTP endpoint (`--path`), before the
  * server starts. North authentication covers it wherever it is. The
@@ -436,6 +452,8 @@ north_mcp_server_set_path (NorthMcpServer  *self,
  * Gets the largest accepted request body.
  *
  * Returns: the size in bytes
+ *
+ * Since: 0.1
  */
 gsize
 north_mcp_server_get_max_body_size (NorthMcpServer *self)
@@ -451,6 +469,8 @@ north_mcp_server_get_max_body_size (NorthMcpServer *self)
  * @max_body_size: the size in bytes, at least 1024
  *
  * Sets the largest accepted request body.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_max_body_size (NorthMcpServer *self,
@@ -556,10 +576,12 @@ north_mcp_server_set_max_unsent_bytes (NorthMcpServer *self,
  * north_mcp_server_get_workers:
  * @self: a server
  *
- * Gets how many processes north_mcp_server_run() serves with; see
- * #NorthMcpServer:workers.
+ * Gets how many processes [method@NorthMcp.Server.run] serves with; see
+ * [property@NorthMcp.Server:workers].
  *
  * Returns: the number of worker processes, at least 1
+ *
+ * Since: 0.1
  */
 guint
 north_mcp_server_get_workers (NorthMcpServer *self)
@@ -574,9 +596,11 @@ north_mcp_server_get_workers (NorthMcpServer *self)
  * @self: a server
  * @workers: the number of worker processes, 1 to 256
  *
- * Sets how many processes north_mcp_server_run() serves the HTTP port
+ * Sets how many processes [method@NorthMcp.Server.run] serves the HTTP port
  * with (`--workers`); more than one needs a stateless server. See
- * #NorthMcpServer:workers.
+ * [property@NorthMcp.Server:workers].
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_set_workers (NorthMcpServer *self,

@@ -180,6 +180,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:name:
    *
    * The server's name, sent as `serverInfo.name`.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, "north-mcp-server",
@@ -189,6 +191,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:version:
    *
    * The server's version, sent as `serverInfo.version`.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_VERSION] =
     g_param_spec_string ("version", NULL, NULL, "0.0.0",
@@ -197,7 +201,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
   /**
    * NorthMcpServer:title:
    *
-   * A human-readable name, sent as `serverInfo.title`, or %NULL.
+   * A human-readable name, sent as `serverInfo.title`, or `NULL`.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, rw);
 
@@ -205,7 +211,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:instructions:
    *
    * How to use the server, for the model: sent in the `initialize`
-   * result, or %NULL.
+   * result, or `NULL`.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_INSTRUCTIONS] = g_param_spec_string ("instructions", NULL, NULL, NULL, rw);
 
@@ -213,6 +221,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:host:
    *
    * The address HTTP transports listen on.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, "127.0.0.1", rw);
 
@@ -220,7 +230,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:port:
    *
    * The port HTTP transports listen on; 0 picks a free one (see
-   * north_mcp_server_get_bound_port()).
+   * [method@NorthMcp.Server.get_bound_port]).
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, 65535, 8000, rw);
 
@@ -231,6 +243,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * JSON responses, every POST self-contained. Off by default (stateful
    * sessions with SSE responses, which carry progress, logging and
    * server-to-client requests).
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_STATELESS] = g_param_spec_boolean ("stateless", NULL, NULL, FALSE, rw);
 
@@ -240,6 +254,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * Detailed authentication and request logging on standard error. Never
    * for production: it shows request headers (secrets cut short). Defaults
    * to the `DEBUG` environment variable (`true`, `1`, `yes`, `on`).
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_DEBUG] = g_param_spec_boolean ("debug", NULL, NULL, FALSE, rw);
 
@@ -247,6 +263,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:health-check:
    *
    * Whether `GET /health` answers `200 OK` (outside authentication).
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_HEALTH_CHECK] = g_param_spec_boolean ("health-check", NULL, NULL, TRUE, rw);
 
@@ -255,6 +273,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    *
    * The largest request body (or stdio line) accepted, in bytes; larger
    * HTTP bodies get `413`.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_MAX_BODY_SIZE] =
     g_param_spec_uint64 ("max-body-size", NULL, NULL, 1024, G_MAXSIZE, NORTH_MCP_DEFAULT_MAX_BODY_SIZE, rw);
@@ -263,6 +283,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:page-size:
    *
    * How many items one page of a list (`tools/list`, …) holds.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_PAGE_SIZE] =
     g_param_spec_uint ("page-size", NULL, NULL, 1, G_MAXUINT, NORTH_MCP_DEFAULT_PAGE_SIZE, rw);
@@ -272,6 +294,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    *
    * How long a request to the client (sampling, elicitation, roots) waits
    * for its answer, in milliseconds; 0 waits forever.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_REQUEST_TIMEOUT] =
     g_param_spec_uint ("request-timeout", NULL, NULL, 0, G_MAXUINT, NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS, rw);
@@ -287,6 +311,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * last answer and the moment it stopped being busy (to within a check
    * interval, at most a minute). Default: 30 minutes. Stdio sessions never
    * expire.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_SESSION_TIMEOUT] =
     g_param_spec_uint ("session-timeout", NULL, NULL, 0, G_MAXUINT, NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S, rw);
@@ -299,7 +325,7 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * (or a legacy `GET /sse`) beyond it is answered `503 Service
    * Unavailable` with `Retry-After`; the sessions that exist are not
    * touched. Sessions end by `DELETE`, by closing a legacy stream, or by
-   * expiry (#NorthMcpServer:session-timeout). Default: 10000.
+   * expiry ([property@NorthMcp.Server:session-timeout]). Default: 10000.
    *
    * Since: 0.2
    */
@@ -310,6 +336,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:auth:
    *
    * The North authentication the HTTP transports apply.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_AUTH] =
     g_param_spec_object ("auth", NULL, NULL, NORTH_MCP_TYPE_AUTH,
@@ -321,6 +349,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * How long the `requestState` of an input-required result (protocol
    * revision 2026-07-28) stays valid, in milliseconds. A retry with an
    * older state is rejected.
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_REQUEST_STATE_LIFETIME] =
     g_param_spec_uint ("request-state-lifetime", NULL, NULL, 0, G_MAXUINT,
@@ -329,7 +359,7 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
   /**
    * NorthMcpServer:workers:
    *
-   * How many processes north_mcp_server_run() serves the HTTP port with.
+   * How many processes [method@NorthMcp.Server.run] serves the HTTP port with.
    * With more than one, the process forks that many minus one workers
    * before it starts; each has its own socket on the same port
    * (`SO_REUSEPORT`: the kernel spreads connections over them) and its own
@@ -337,7 +367,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * for stateless servers: a session lives in the process that created
    * it, so stateful servers refuse more than one worker (scale them with
    * one process per port behind a load balancer that routes by
-   * `Mcp-Session-Id`). Not used by north_mcp_server_start().
+   * `Mcp-Session-Id`). Not used by [method@NorthMcp.Server.start].
+   *
+   * Since: 0.1
    */
   north_mcp_server_properties[PROP_WORKERS] =
     g_param_spec_uint ("workers", NULL, NULL, 1, 256, 1, rw);

@@ -43,13 +43,15 @@
  * }
  * ```
  *
- * north_mcp_server_run() parses the command line every server shares
+ * [method@NorthMcp.Server.run] parses the command line every server shares
  * (`--transport`, `--host`, `--port`, `--stateless`, `--server-secret`, …),
  * serves until SIGINT or SIGTERM (or the end of standard input for stdio)
  * and returns the exit status.
  *
  * All of the server's work happens on the thread-default main context of
  * the thread that started it; handlers may complete from other threads.
+ *
+ * Since: 0.1
  */
 struct _NorthMcpServer
 {
@@ -196,7 +198,7 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
    * Emitted on the server's main context when a JSON-RPC request arrived,
    * on any transport, before its handler runs. @context tells the
    * request's method ([method@NorthMcp.Context.get_method]), id, session
-   * (%NULL for sessionless HTTP and 2026-07-28 requests), user and
+   * (`NULL` for sessionless HTTP and 2026-07-28 requests), user and
    * protocol version. Handlers must not answer it.
    *
    * Requests the server refuses before a handler runs (an unknown method,
@@ -220,11 +222,11 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
    * NorthMcpServer::request-finished:
    * @server: the server
    * @context: the request
-   * @error: (nullable): how the request failed, or %NULL
+   * @error: (nullable): how the request failed, or `NULL`
    *
    * Emitted on the server's main context when a request that
    * [signal@NorthMcp.Server::request-started] announced has ended, after
-   * its answer was handed to the transport. @error is %NULL when the
+   * its answer was handed to the transport. @error is `NULL` when the
    * answer was a result (a tool result with `isError` is a result too);
    * an error of the [error@NorthMcp.JsonrpcError] domain with the code and
    * message of the JSON-RPC error the client got; or
@@ -264,6 +266,8 @@ north_mcp_server_init (NorthMcpServer *self)
  * Creates a server with no tools.
  *
  * Returns: (transfer full): a new server
+ *
+ * Since: 0.1
  */
 NorthMcpServer *
 north_mcp_server_new (const char *name,
@@ -283,6 +287,8 @@ north_mcp_server_new (const char *name,
  * the configured one when that was 0.
  *
  * Returns: the port, or 0 when not listening
+ *
+ * Since: 0.1
  */
 guint
 north_mcp_server_get_bound_port (NorthMcpServer *self)
@@ -300,6 +306,8 @@ north_mcp_server_get_bound_port (NorthMcpServer *self)
  * server secret, trusted issuers or require-auth mode.
  *
  * Returns: (transfer none): the authentication
+ *
+ * Since: 0.1
  */
 NorthMcpAuth *
 north_mcp_server_get_auth (NorthMcpServer *self)
@@ -320,6 +328,8 @@ north_mcp_server_get_auth (NorthMcpServer *self)
  *
  * Serves a custom HTTP route next to the MCP endpoint, for readiness
  * probes, metrics or webhooks. Custom routes bypass North authentication.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_route (NorthMcpServer    *self,
@@ -553,15 +563,17 @@ stdio_closed_cb (NorthMcpStdioTransport *transport,
  * north_mcp_server_start:
  * @self: a server
  * @transport: how to serve
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Starts serving on the thread-default main context, without blocking:
  * stdio reads standard input; the HTTP transports listen on
- * #NorthMcpServer:host and #NorthMcpServer:port (Streamable HTTP, the
- * deprecated HTTP+SSE endpoints, the health check and custom routes share
- * one port).
+ * [property@NorthMcp.Server:host] and [property@NorthMcp.Server:port]
+ * (Streamable HTTP, the deprecated HTTP+SSE endpoints, the health check
+ * and custom routes share one port).
  *
- * Returns: %TRUE on success
+ * Returns: `TRUE` on success
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_start (NorthMcpServer         *self,
@@ -608,7 +620,9 @@ north_mcp_server_start (NorthMcpServer         *self,
  * @self: a server
  *
  * Stops serving: closes open streams and sessions, stops listening, and
- * makes a running north_mcp_server_run() return.
+ * makes a running [method@NorthMcp.Server.run] return.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_stop (NorthMcpServer *self)
@@ -671,6 +685,8 @@ north_mcp_server_get_revision_2026 (NorthMcpServer *self)
  * it changed (`notifications/resources/updated`). Other clients are not
  * told. 2026-07-28 clients get it on their `subscriptions/listen` streams
  * that asked for @uri. Safe to call from any thread.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_notify_resource_updated (NorthMcpServer *self,
@@ -694,6 +710,8 @@ north_mcp_server_notify_resource_updated (NorthMcpServer *self,
  * messages that belong to no request. Within a handler, use
  * [method@NorthMcp.Context.log] instead, which travels with the request.
  * Safe to call from any thread.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_log (NorthMcpServer   *self,

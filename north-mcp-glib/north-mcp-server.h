@@ -34,12 +34,14 @@ G_DECLARE_FINAL_TYPE (NorthMcpServer, north_mcp_server, NORTH_MCP, SERVER, GObje
  * @path: the request's path
  * @user: (nullable): the North user, when the request carried valid
  *   North credentials
- * @user_data: the data given to north_mcp_server_add_route()
+ * @user_data: the data given to [method@NorthMcp.Server.add_route]
  *
  * Answers a custom HTTP route. Custom routes are not subject to North
  * authentication; @user is set only when the request happened to carry
  * credentials that authenticate. [func@NorthMcp.get_north_context] gives
  * the request's `X-North-Context-*` headers, with or without credentials.
+ *
+ * Since: 0.1
  */
 typedef void (*NorthMcpRouteFunc) (NorthMcpServer    *server,
                                    SoupServerMessage *message,
