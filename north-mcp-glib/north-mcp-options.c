@@ -736,9 +736,9 @@ print_listening (NorthMcpServer        *self,
  *   [property@NorthMcp.Server:allowed-hosts]
  * - `--workers N`: serve HTTP with N processes on one port (stateless
  *   servers only; see [property@NorthMcp.Server:workers]). The first
- *   process prints the listening line; SIGTERM or SIGINT to it ends them all. It starts
- *   a worker that dies again, and says so on standard error: at once the
- *   first time, then after 1 s, 2 s, 4 s ... up to 30 s while workers
+ *   process prints the listening line; SIGTERM or SIGINT to it ends them
+ *   all. It starts a worker that dies again, and says so on standard
+ *   error: at once the first time, then after 1 s, 2 s, 4 s ... up to 30 s while workers
  *   keep dying within a minute of their start.
  * - `--idle-timeout SECONDS` ([property@NorthMcp.Server:idle-timeout],
  *   default 60, `0`: never), `--max-unsent-bytes BYTES`
