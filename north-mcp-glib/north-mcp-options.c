@@ -738,8 +738,8 @@ print_listening (NorthMcpServer        *self,
  *   servers only; see [property@NorthMcp.Server:workers]). The first
  *   process prints the listening line; SIGTERM or SIGINT to it ends them
  *   all. It starts a worker that dies again, and says so on standard
- *   error: at once the first time, then after 1 s, 2 s, 4 s ... up to 30 s while workers
- *   keep dying within a minute of their start.
+ *   error: at once the first time, then after 1 s, 2 s, 4 s ... up to
+ *   30 s while workers keep dying within a minute of their start.
  * - `--idle-timeout SECONDS` ([property@NorthMcp.Server:idle-timeout],
  *   default 60, `0`: never), `--max-unsent-bytes BYTES`
  *   ([property@NorthMcp.Server:max-unsent-bytes], default 4 MiB)
