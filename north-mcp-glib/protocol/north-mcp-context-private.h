@@ -54,17 +54,23 @@ void             north_mcp_context_abandon           (NorthMcpContext      *self
  * request-finished follows when it is answered (or abandoned). Call it
  * once, right before the handler runs. */
 void             north_mcp_context_announce          (NorthMcpContext      *self);
+/* A request as the dispatcher read it; borrowed, not owned. */
+typedef struct
+{
+  NorthMcpServer  *server;
+  NorthMcpSession *session;
+  NorthMcpUser    *user;
+  NorthMcpChannel *channel;
+  JsonNode        *id;
+  const char      *method;
+  JsonObject      *params;
+  const char      *protocol_version;
+} NorthMcpRequestInfo;
+
 /* Sends @response, the refusal of a request no handler will see, and
  * announces the request as started and finished. Only for a server that
  * watches requests (north_mcp_server_watches_requests()). */
-void             north_mcp_context_refuse            (NorthMcpServer       *server,
-                                                      NorthMcpSession      *session,
-                                                      NorthMcpUser         *user,
-                                                      NorthMcpChannel      *channel,
-                                                      JsonNode             *id,
-                                                      const char           *method,
-                                                      JsonObject           *params,
-                                                      const char           *protocol_version,
-                                                      JsonNode             *response);
+void             north_mcp_context_refuse            (const NorthMcpRequestInfo *request,
+                                                      JsonNode                  *response);
 
 G_END_DECLS

@@ -351,6 +351,21 @@ north_mcp_context_init (NorthMcpContext *self)
   self->log_level = -1;
 }
 
+static void
+context_fill (NorthMcpContext           *self,
+              const NorthMcpRequestInfo *request)
+{
+  self->server = g_object_ref (request->server);
+  self->session = request->session != NULL ? g_object_ref (request->session) : NULL;
+  self->user = request->user != NULL ? g_object_ref (request->user) : NULL;
+  self->channel = g_object_ref (request->channel);
+  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (request->server));
+  self->id = json_node_copy (request->id);
+  self->method = g_strdup (request->method);
+  self->params = request->params != NULL ? json_object_ref (request->params) : json_object_new ();
+  self->protocol_version = g_strdup (request->protocol_version);
+}
+
 NorthMcpContext *
 north_mcp_context_new (NorthMcpServer  *server,
                        NorthMcpSession *session,
@@ -362,17 +377,10 @@ north_mcp_context_new (NorthMcpServer  *server,
                        const char      *protocol_version)
 {
   NorthMcpContext *self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
+  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, protocol_version };
   JsonObject *meta;
 
-  self->server = g_object_ref (server);
-  self->session = session != NULL ? g_object_ref (session) : NULL;
-  self->user = user != NULL ? g_object_ref (user) : NULL;
-  self->channel = g_object_ref (channel);
-  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (server));
-  self->id = json_node_copy (id);
-  self->method = g_strdup (method);
-  self->params = params != NULL ? json_object_ref (params) : json_object_new ();
-  self->protocol_version = g_strdup (protocol_version);
+  context_fill (self, &request);
   /* Kept, not read: most handlers never ask for the North context. */
   self->request_headers = north_mcp_request_scope_get_headers ();
   if (self->request_headers != NULL)
@@ -465,33 +473,17 @@ north_mcp_context_announce (NorthMcpContext *self)
 }
 
 void
-north_mcp_context_refuse (NorthMcpServer  *server,
-                          NorthMcpSession *session,
-                          NorthMcpUser    *user,
-                          NorthMcpChannel *channel,
-                          JsonNode        *id,
-                          const char      *method,
-                          JsonObject      *params,
-                          const char      *protocol_version,
-                          JsonNode        *response)
+north_mcp_context_refuse (const NorthMcpRequestInfo *request,
+                          JsonNode                  *response)
 {
   /* Only what the signal handlers can read: no span, not in flight. */
   g_autoptr(NorthMcpContext) self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
 
-  self->server = g_object_ref (server);
-  self->session = session != NULL ? g_object_ref (session) : NULL;
-  self->user = user != NULL ? g_object_ref (user) : NULL;
-  self->channel = g_object_ref (channel);
-  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (server));
-  self->id = json_node_copy (id);
-  self->method = g_strdup (method);
-  self->params = params != NULL ? json_object_ref (params) : json_object_new ();
-  self->protocol_version = g_strdup (protocol_version);
+  context_fill (self, request);
   self->announced = TRUE;
-
-  north_mcp_server_request_started (server, self);
+  north_mcp_server_request_started (self->server, self);
   self->completed = TRUE;
-  north_mcp_channel_send (channel, response);
+  north_mcp_channel_send (self->channel, response);
   announce_finished (self, response, TRUE);
 }
 

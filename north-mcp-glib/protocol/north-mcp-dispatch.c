@@ -348,39 +348,24 @@ request_protocol_version (NorthMcpSession *session,
 /* Answers a request no handler will see with @response; whoever watches
  * the request signals sees it start and finish all the same. */
 static void
-refuse (NorthMcpServer  *server,
-        NorthMcpSession *session,
-        NorthMcpUser    *user,
-        NorthMcpChannel *channel,
-        JsonNode        *id,
-        const char      *method,
-        JsonObject      *params,
-        const char      *protocol_version,
-        JsonNode        *response)
+refuse (const NorthMcpRequestInfo *request,
+        JsonNode                  *response)
 {
-  if (north_mcp_server_watches_requests (server))
-    north_mcp_context_refuse (server, session, user, channel, id, method, params,
-                              protocol_version, response);
+  if (north_mcp_server_watches_requests (request->server))
+    north_mcp_context_refuse (request, response);
   else
-    north_mcp_channel_send (channel, response);
+    north_mcp_channel_send (request->channel, response);
 }
 
 /* The same with a JSON-RPC error of @code. */
 static void
-refuse_with_error (NorthMcpServer  *server,
-                   NorthMcpSession *session,
-                   NorthMcpUser    *user,
-                   NorthMcpChannel *channel,
-                   JsonNode        *id,
-                   const char      *method,
-                   JsonObject      *params,
-                   const char      *protocol_version,
-                   int              code,
-                   const char      *message)
+refuse_with_error (const NorthMcpRequestInfo *request,
+                   int                        code,
+                   const char                *message)
 {
-  g_autoptr(JsonNode) response = north_mcp_jsonrpc_error_new (id, code, message, NULL);
+  g_autoptr(JsonNode) response = north_mcp_jsonrpc_error_new (request->id, code, message, NULL);
 
-  refuse (server, session, user, channel, id, method, params, protocol_version, response);
+  refuse (request, response);
 }
 
 /* A request under the 2026-07-28 revision: everything the
@@ -400,10 +385,11 @@ handle_revision_2026_request (NorthMcpServer  *server,
   NorthMcpMethodHandler handler;
   JsonObject *meta = north_mcp_object_get_object (params, "_meta");
   const char *version = north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION);
+  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, version };
 
   if (invalid != NULL)
     {
-      refuse (server, session, user, channel, id, method, params, version, invalid);
+      refuse (&request, invalid);
       return;
     }
 
@@ -413,8 +399,7 @@ handle_revision_2026_request (NorthMcpServer  *server,
       g_autofree char *echo = north_mcp_echo (method);
       g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
 
-      refuse_with_error (server, session, user, channel, id, method, params, version,
-                         NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
       return;
     }
 
@@ -424,8 +409,7 @@ handle_revision_2026_request (NorthMcpServer  *server,
 
       if (!north_mcp_revision_2026_check_retry (server, user, method, params, &request_state, &error))
         {
-          refuse_with_error (server, session, user, channel, id, method, params, version,
-                             error->code, error->message);
+          refuse_with_error (&request, error->code, error->message);
           return;
         }
     }
@@ -448,7 +432,7 @@ handle_request (NorthMcpServer  *server,
 {
   NorthMcpMethodHandler handler;
   g_autoptr(NorthMcpContext) context = NULL;
-  const char *version;
+  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, NULL };
 
   if (!in_batch && north_mcp_revision_2026_params_have_version (params))
     {
@@ -456,22 +440,20 @@ handle_request (NorthMcpServer  *server,
       return;
     }
 
-  version = request_protocol_version (session, params);
+  request.protocol_version = request_protocol_version (session, params);
   handler = north_mcp_revision_2026_method_is_added (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
       g_autofree char *echo = north_mcp_echo (method);
       g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
 
-      refuse_with_error (server, session, user, channel, id, method, params, version,
-                         NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
       return;
     }
 
   if (in_batch && handler == handle_initialize)
     {
-      refuse_with_error (server, session, user, channel, id, method, params, version,
-                         NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
                          "Invalid Request: initialize cannot be part of a batch");
       return;
     }
@@ -479,13 +461,13 @@ handle_request (NorthMcpServer  *server,
   if (session != NULL && !north_mcp_session_get_initialized (session) &&
       handler != handle_initialize && handler != handle_ping)
     {
-      refuse_with_error (server, session, user, channel, id, method, params, version,
-                         NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
                          "Invalid Request: the session is not initialized; send initialize first");
       return;
     }
 
-  context = north_mcp_context_new (server, session, user, channel, id, method, params, version);
+  context = north_mcp_context_new (server, session, user, channel, id, method, params,
+                                   request.protocol_version);
   north_mcp_context_announce (context);
   handler (server, context);
 }
