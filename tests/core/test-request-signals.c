@@ -8,14 +8,12 @@
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
-#include <gio/gunixinputstream.h>
-#include <gio/gunixoutputstream.h>
 
 #include <north-mcp.h>
-#include "north-mcp-http-transport-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-stdio-transport-private.h"
 #include "test-http-client.h"
+#include "test-pipes.h"
 
 /* One emission, as a handler saw it. */
 typedef struct {
@@ -152,29 +150,20 @@ finished_of (GPtrArray  *events,
 /* ------------------------------------------------------------------ */
 /* Tools                                                               */
 
+/* Answers with its `text`, or fails when `fail` is set. */
 static NorthMcpToolResult *
-add_func (NorthMcpTool    *tool,
+say_func (NorthMcpTool    *tool,
           NorthMcpContext *context,
           JsonObject      *arguments,
           gpointer         user_data,
           GError         **error)
 {
-  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                           json_object_get_int_member (arguments, "a") +
-                                           json_object_get_int_member (arguments, "b"));
-
-  return north_mcp_tool_result_new_text (text);
-}
-
-static NorthMcpToolResult *
-fail_func (NorthMcpTool    *tool,
-           NorthMcpContext *context,
-           JsonObject      *arguments,
-           gpointer         user_data,
-           GError         **error)
-{
-  g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED, "it failed");
-  return NULL;
+  if (json_object_get_boolean_member_with_default (arguments, "fail", FALSE))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED, "asked to fail");
+      return NULL;
+    }
+  return north_mcp_tool_result_new_text (json_object_get_string_member_with_default (arguments, "text", ""));
 }
 
 static gboolean
@@ -208,15 +197,12 @@ static NorthMcpServer *
 new_server (void)
 {
   NorthMcpServer *server = north_mcp_server_new ("signals", "1.0.0");
-  g_autoptr(NorthMcpTool) add = north_mcp_tool_new ("add", "Adds");
-  g_autoptr(NorthMcpTool) fail = north_mcp_tool_new ("fail", "Fails");
+  g_autoptr(NorthMcpTool) say = north_mcp_tool_new ("say", "Says the text, or fails");
   g_autoptr(NorthMcpTool) hold = north_mcp_tool_new ("hold", "Holds");
 
-  north_mcp_tool_set_func (add, add_func, NULL, NULL);
-  north_mcp_tool_set_func (fail, fail_func, NULL, NULL);
+  north_mcp_tool_set_func (say, say_func, NULL, NULL);
   north_mcp_tool_set_async_func (hold, hold_func, NULL, NULL);
-  north_mcp_server_add_tool (server, add);
-  north_mcp_server_add_tool (server, fail);
+  north_mcp_server_add_tool (server, say);
   north_mcp_server_add_tool (server, hold);
   return server;
 }
@@ -243,13 +229,13 @@ response_code (JsonNode *response)
 /* HTTP                                                                */
 
 typedef struct {
-  NorthMcpServer        *server;
-  NorthMcpHttpTransport *transport;
-  SoupSession           *session;
-  char                  *url;
-  char                  *session_id;
+  NorthMcpServer *server;
+  SoupSession    *session;
+  char           *url;
+  char           *session_id;
 } Http;
 
+/* The server started as applications start it, on an ephemeral port. */
 static void
 http_set_up (Http     *http,
              gboolean  stateless)
@@ -258,17 +244,21 @@ http_set_up (Http     *http,
 
   http->server = new_server ();
   north_mcp_server_set_stateless (http->server, stateless);
-  http->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
-  http->transport = north_mcp_http_transport_new (http->server);
-  g_assert_true (north_mcp_http_transport_listen (http->transport, "127.0.0.1", 0, &error));
+  north_mcp_server_set_port (http->server, 0);
+  g_assert_true (north_mcp_server_start (http->server, NORTH_MCP_TRANSPORT_STREAMABLE_HTTP, &error));
   g_assert_no_error (error);
-  http->url = g_strdup_printf ("http://127.0.0.1:%u/mcp", north_mcp_http_transport_get_port (http->transport));
+  http->url = g_strdup_printf ("http://127.0.0.1:%u/mcp", north_mcp_server_get_bound_port (http->server));
+  http->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
 }
 
 static void
 http_tear_down (Http *http)
 {
-  test_http_shutdown (&http->transport, &http->session);
+  north_mcp_server_stop (http->server);
+  soup_session_abort (http->session);
+  g_clear_object (&http->session);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_clear_object (&http->server);
   g_clear_pointer (&http->url, g_free);
   g_clear_pointer (&http->session_id, g_free);
@@ -318,7 +308,7 @@ test_http_stateful (void)
 {
   Http http = { 0 };
   g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(JsonNode) init = NULL, add = NULL, fail = NULL, unknown = NULL, missing = NULL, note = NULL;
+  g_autoptr(JsonNode) init = NULL, said = NULL, fail = NULL, unknown = NULL, missing = NULL, note = NULL;
   NorthMcpSession *session;
   Event *event;
 
@@ -340,8 +330,8 @@ test_http_stateful (void)
   g_assert_null (note);
   g_assert_cmpuint (events->len, ==, 2);
 
-  add = http_post (&http, CALL ("2", "add", "{\"a\":2,\"b\":3}"));
-  fail = http_post (&http, CALL ("3", "fail", "{}"));
+  said = http_post (&http, CALL ("2", "say", "{\"text\":\"hi\"}"));
+  fail = http_post (&http, CALL ("3", "say", "{\"fail\":true}"));
   missing = http_post (&http, CALL ("4", "nope", "{}"));
   unknown = http_post (&http, "{\"jsonrpc\":\"2.0\",\"id\":\"five\",\"method\":\"bogus/method\"}");
 
@@ -363,7 +353,7 @@ test_http_stateful (void)
   event = finished_of (events, "2");
   g_assert_cmpstr (event->method, ==, "tools/call");
   g_assert_false (event->has_error);
-  g_assert_cmpint (response_code (add), ==, 0);
+  g_assert_cmpint (response_code (said), ==, 0);
 
   /* A failing tool is a result with isError, not an error. */
   event = finished_of (events, "3");
@@ -392,14 +382,14 @@ test_http_stateless (void)
 {
   Http http = { 0 };
   g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(JsonNode) add = NULL;
+  g_autoptr(JsonNode) said = NULL;
   Event *event;
 
   http_set_up (&http, TRUE);
   events = watch (http.server);
 
-  add = http_post (&http, CALL ("7", "add", "{\"a\":1,\"b\":1}"));
-  g_assert_cmpint (response_code (add), ==, 0);
+  said = http_post (&http, CALL ("7", "say", "{\"text\":\"x\"}"));
+  g_assert_cmpint (response_code (said), ==, 0);
   g_assert_cmpuint (events->len, ==, 2);
   assert_paired (events);
   event = g_ptr_array_index (events, 0);
@@ -413,72 +403,20 @@ test_http_stateless (void)
 /* ------------------------------------------------------------------ */
 /* stdio                                                               */
 
-typedef struct {
-  NorthMcpServer         *server;
-  NorthMcpStdioTransport *transport;
-  NorthMcpSession        *session;
-  GOutputStream          *to_server;
-  GDataInputStream       *from_server;
-} Pipes;
-
 static void
-pipes_set_up (Pipes *pipes)
+pipes_set_up (TestPipes *pipes)
 {
-  int to_server[2], from_server[2];
-  g_autoptr(GInputStream) server_input = NULL;
-  g_autoptr(GOutputStream) server_output = NULL;
+  g_autoptr(NorthMcpServer) server = new_server ();
 
-  g_assert_cmpint (pipe (to_server), ==, 0);
-  g_assert_cmpint (pipe (from_server), ==, 0);
-
-  pipes->server = new_server ();
-  pipes->session = north_mcp_server_create_session (pipes->server, NULL);
-  server_input = g_unix_input_stream_new (to_server[0], TRUE);
-  server_output = g_unix_output_stream_new (from_server[1], TRUE);
-  pipes->transport = north_mcp_stdio_transport_new (pipes->server, pipes->session, server_input, server_output);
-  north_mcp_stdio_transport_start (pipes->transport);
-
-  pipes->to_server = g_unix_output_stream_new (to_server[1], TRUE);
-  pipes->from_server = g_data_input_stream_new (g_unix_input_stream_new (from_server[0], TRUE));
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server), TRUE);
+  test_pipes_open (pipes, server);
 }
 
-static void
-pipes_tear_down (Pipes *pipes)
-{
-  north_mcp_stdio_transport_stop (pipes->transport);
-  g_clear_object (&pipes->transport);
-  g_clear_object (&pipes->server);
-  g_clear_object (&pipes->to_server);
-  g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server)));
-  g_clear_object (&pipes->from_server);
-}
-
-static void
-pipes_write (Pipes      *pipes,
-             const char *line)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_output_stream_write_all (pipes->to_server, line, strlen (line), NULL, NULL, &error));
-  g_assert_true (g_output_stream_write_all (pipes->to_server, "\n", 1, NULL, NULL, &error));
-  g_assert_no_error (error);
-}
-
-/* The server runs on this thread's main context: iterate it until a line
- * is ready (a server that never answers hangs until the test's timeout). */
 static JsonNode *
-pipes_read (Pipes *pipes)
+pipes_read (TestPipes *pipes)
 {
-  GInputStream *base = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server));
   g_autofree char *line = NULL;
 
-  while (g_buffered_input_stream_get_available (G_BUFFERED_INPUT_STREAM (pipes->from_server)) == 0 &&
-         !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (base)))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  test_pipes_wait (pipes);
   line = g_data_input_stream_read_line (pipes->from_server, NULL, NULL, NULL);
   g_assert_nonnull (line);
   return json_from_string (line, NULL);
@@ -495,31 +433,31 @@ iterate_until_finished (GPtrArray *events,
 static void
 test_stdio (void)
 {
-  Pipes pipes = { 0 };
+  TestPipes pipes = { 0 };
   g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(JsonNode) init = NULL, add = NULL, unknown = NULL;
+  g_autoptr(JsonNode) init = NULL, said = NULL, unknown = NULL;
   Event *event;
 
   pipes_set_up (&pipes);
   events = watch (pipes.server);
 
-  pipes_write (&pipes, INITIALIZE ("1"));
+  test_pipes_write_line (&pipes, INITIALIZE ("1"));
   init = pipes_read (&pipes);
   g_assert_cmpint (response_code (init), ==, 0);
-  pipes_write (&pipes, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
-  pipes_write (&pipes, CALL ("2", "add", "{\"a\":20,\"b\":22}"));
-  add = pipes_read (&pipes);
-  g_assert_cmpint (response_code (add), ==, 0);
-  pipes_write (&pipes, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"nothing/here\"}");
+  test_pipes_write_line (&pipes, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+  test_pipes_write_line (&pipes, CALL ("2", "say", "{\"text\":\"y\"}"));
+  said = pipes_read (&pipes);
+  g_assert_cmpint (response_code (said), ==, 0);
+  test_pipes_write_line (&pipes, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"nothing/here\"}");
   unknown = pipes_read (&pipes);
   g_assert_cmpint (response_code (unknown), ==, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND);
 
   /* Cancelled by the client: it finishes without an answer. */
-  pipes_write (&pipes, CALL ("4", "hold", "{}"));
+  test_pipes_write_line (&pipes, CALL ("4", "hold", "{}"));
   while (events->len < 7)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (count_finished (events), ==, 3);
-  pipes_write (&pipes, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":4}}");
+  test_pipes_write_line (&pipes, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":4}}");
   iterate_until_finished (events, 4);
 
   g_assert_cmpuint (events->len, ==, 8);
@@ -543,7 +481,7 @@ test_stdio (void)
   g_assert_true (event->domain == G_IO_ERROR);
   g_assert_cmpint (event->code, ==, G_IO_ERROR_CANCELLED);
 
-  pipes_tear_down (&pipes);
+  test_pipes_close (&pipes);
 }
 
 /* A handler of request-finished alone is enough to have requests
@@ -552,20 +490,20 @@ test_stdio (void)
 static void
 test_stdio_finished_only (void)
 {
-  Pipes pipes = { 0 };
+  TestPipes pipes = { 0 };
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
-  g_autoptr(JsonNode) init = NULL, add = NULL;
+  g_autoptr(JsonNode) init = NULL, said = NULL;
   gulong started_id;
 
   pipes_set_up (&pipes);
-  pipes_write (&pipes, INITIALIZE ("1"));
+  test_pipes_write_line (&pipes, INITIALIZE ("1"));
   init = pipes_read (&pipes);
   g_assert_cmpint (response_code (init), ==, 0);
 
   g_signal_connect (pipes.server, "request-finished", G_CALLBACK (finished_cb), events);
-  pipes_write (&pipes, CALL ("2", "add", "{\"a\":1,\"b\":2}"));
-  add = pipes_read (&pipes);
-  g_assert_cmpint (response_code (add), ==, 0);
+  test_pipes_write_line (&pipes, CALL ("2", "say", "{\"text\":\"z\"}"));
+  said = pipes_read (&pipes);
+  g_assert_cmpint (response_code (said), ==, 0);
   iterate_until_finished (events, 1);
   g_assert_cmpuint (events->len, ==, 1);
   g_assert_cmpstr (((Event *) g_ptr_array_index (events, 0))->id, ==, "2");
@@ -573,16 +511,16 @@ test_stdio_finished_only (void)
   /* Watched from its start, then no longer: no finished event without a
    * start, no start without its finished event. */
   started_id = g_signal_connect (pipes.server, "request-started", G_CALLBACK (started_cb), events);
-  pipes_write (&pipes, CALL ("3", "hold", "{}"));
+  test_pipes_write_line (&pipes, CALL ("3", "hold", "{}"));
   while (events->len < 2)
     g_main_context_iteration (NULL, TRUE);
   g_signal_handler_disconnect (pipes.server, started_id);
-  pipes_write (&pipes, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":3}}");
+  test_pipes_write_line (&pipes, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":3}}");
   iterate_until_finished (events, 2);
   g_assert_cmpuint (events->len, ==, 3);
   g_assert_cmpstr (((Event *) g_ptr_array_index (events, 2))->id, ==, "3");
 
-  pipes_tear_down (&pipes);
+  test_pipes_close (&pipes);
 }
 
 int
