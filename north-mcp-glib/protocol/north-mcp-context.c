@@ -410,7 +410,7 @@ channel_cancelled_cb (GCancellable *channel_cancellable,
 
 /* Switches @self to the rules of the 2026-07-28 revision: capabilities,
  * log level and client info come from the request's `_meta` (already
- * validated), not from a session; results go through the stateless
+ * validated), not from a session; results go through the 2026-07-28
  * result filter; the client closing the response stream cancels the
  * request. Takes @request_state, the verified state of a retry. */
 void
@@ -789,7 +789,7 @@ north_mcp_context_log (NorthMcpContext  *self,
   g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
   g_return_if_fail (data != NULL);
 
-  /* Stateless requests get log messages only when they ask, at their
+  /* 2026-07-28 requests get log messages only when they ask, at their
    * level. */
   if (self->revision_2026 && (self->log_level < 0 || (int) level < self->log_level))
     return;
@@ -1132,7 +1132,7 @@ north_mcp_context_task_new_with_current (NorthMcpContext     *self,
  *
  * Returns: %TRUE if the stream was closed for the client to resume it,
  *   %FALSE if the transport cannot resume it (stdio, JSON responses,
- *   older revisions, stateless requests)
+ *   older revisions, 2026-07-28 requests)
  */
 gboolean
 north_mcp_context_close_stream (NorthMcpContext *self)

@@ -554,7 +554,7 @@ north_mcp_server_handle_message (NorthMcpServer  *self,
     return handle_one (self, session, user, message, channel, FALSE);
 
   /* 2025-03-26 batches, bounded; the HTTP transport has checked them
-   * already (it knows the revision of stateless requests), stdio and legacy
+   * already (it knows the revision of 2026-07-28 requests), stdio and legacy
    * SSE have not. */
   batch = json_node_get_array (message);
   if (!north_mcp_jsonrpc_check_batch (batch, session != NULL
