@@ -720,16 +720,33 @@ message_at (Fixture *fixture,
   return json_node_get_object (g_ptr_array_index (fixture->channel->messages, index));
 }
 
+/* request-finished of a listen stream: "<id> <outcome>". */
+static void
+listen_finished_cb (NorthMcpServer  *server,
+                    NorthMcpContext *context,
+                    const GError    *error,
+                    GPtrArray       *finished)
+{
+  g_autofree char *id = json_to_string (north_mcp_context_get_request_id (context), FALSE);
+
+  g_ptr_array_add (finished, g_strdup_printf ("%s %s", id,
+                                              error == NULL ? "result"
+                                              : g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                                              ? "cancelled" : error->message));
+}
+
 static void
 test_listen (Fixture       *fixture,
              gconstpointer  data)
 {
   g_autoptr(TestChannel) prompts_only = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonNode) prompts_request = NULL;
   g_autofree char *text = NULL;
   JsonObject *ack, *params, *meta;
   GPtrArray *listeners = north_mcp_revision_2026_state_get_listeners (north_mcp_server_get_revision_2026 (fixture->server));
 
+  g_signal_connect (fixture->server, "request-finished", G_CALLBACK (listen_finished_cb), finished);
   send_revision_2026 (fixture, 77, "subscriptions/listen",
                "\"notifications\":{\"toolsListChanged\":true,\"promptsListChanged\":true}", "{}", NULL);
   g_assert_cmpuint (fixture->channel->messages->len, ==, 1);
@@ -764,14 +781,20 @@ test_listen (Fixture       *fixture,
   g_assert_cmpuint (prompts_only->messages->len, ==, 1);
 
   /* The client goes away: the stream is forgotten, nothing is answered. */
+  g_assert_cmpuint (finished->len, ==, 0);
   north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (prompts_only));
   g_assert_cmpuint (listeners->len, ==, 1);
   g_assert_cmpuint (prompts_only->messages->len, ==, 1);
+  g_assert_cmpuint (finished->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (finished, 0), ==, "78 cancelled");
 
   /* Server shutdown ends the rest with a result. */
   north_mcp_server_stop (fixture->server);
   g_assert_cmpuint (listeners->len, ==, 0);
   g_assert_cmpstr (json_object_get_string_member (result (fixture, 77), "resultType"), ==, "complete");
+  g_assert_cmpuint (finished->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (finished, 1), ==, "77 result");
+  g_signal_handlers_disconnect_by_func (fixture->server, listen_finished_cb, finished);
 
   /* Listening needs a stream. */
   fixture->channel->stream = FALSE;
