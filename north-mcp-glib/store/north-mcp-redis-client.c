@@ -48,6 +48,8 @@ struct _Conn {
   guint backoff_ms;
   GSource *retry_source;
   GCancellable *resolve_cancellable;
+  /* Addresses of the name not tried yet in this attempt (char *). */
+  GQueue next_ips;
   /* Monotonic time (µs) by which the handshake must be done; 0: none. */
   gint64 connect_deadline;
   /* Commands in flight (Op), oldest first: Redis answers in order, so the
@@ -557,6 +559,7 @@ retry_cb (gpointer user_data)
 static void
 conn_schedule_retry (Conn *conn)
 {
+  g_queue_clear_full (&conn->next_ips, g_free);
   if (conn->client->disposed || conn->retry_source != NULL)
     return;
   conn->connect_deadline = 0;
@@ -583,18 +586,37 @@ conn_warn_down (Conn       *conn,
                          conn_name (conn), self->host, self->port, reason, BACKOFF_MAX_MS);
 }
 
+static void conn_connect_ip (Conn *conn, const char *ip);
+
+/* A name with several addresses (localhost: ::1 and 127.0.0.1): the next
+ * one, at once, when the previous could not be reached. */
+static gboolean
+conn_try_next_ip (Conn *conn)
+{
+  g_autofree char *ip = NULL;
+
+  if (conn->client->disposed || g_queue_is_empty (&conn->next_ips))
+    return FALSE;
+  ip = g_queue_pop_head (&conn->next_ips);
+  conn_connect_ip (conn, ip);
+  return TRUE;
+}
+
 static void
 conn_context_gone (Conn *conn)
 {
   IoSource *io = conn->io;
   redisAsyncContext *ac = conn->ac;
   const char *reason = "closed";
+  gboolean was_ready = conn->ready;
+  g_autofree char *reason_copy = NULL;
 
   if (conn->reply_too_big)
     reason = "a reply was bigger than max-reply-size";
   else if (ac != NULL && ac->c.err != 0)
     reason = ac->c.errstr;
-  conn_warn_down (conn, reason);
+  /* The context (and its errstr) is freed right after this returns. */
+  reason_copy = g_strdup (reason);
 
   conn->ac = NULL;
   conn->io = NULL;
@@ -606,6 +628,11 @@ conn_context_gone (Conn *conn)
       g_source_unref ((GSource *) io);
     }
   conn_set_ready (conn, FALSE);
+  if (was_ready)
+    g_queue_clear_full (&conn->next_ips, g_free);
+  else if (conn_try_next_ip (conn))
+    return;
+  conn_warn_down (conn, reason_copy);
   conn_schedule_retry (conn);
 }
 
@@ -617,6 +644,8 @@ conn_fail (Conn       *conn,
 {
   if (reason != NULL)
     conn_warn_down (conn, reason);
+  /* A retry, not the name's next address: the deadline is spent. */
+  g_queue_clear_full (&conn->next_ips, g_free);
   if (conn->resolve_cancellable != NULL)
     {
       g_cancellable_cancel (conn->resolve_cancellable);
@@ -660,6 +689,7 @@ conn_handshake_cb (redisAsyncContext *ac,
 
   conn->connect_deadline = 0;
   conn->backoff_ms = BACKOFF_MIN_MS;
+  g_queue_clear_full (&conn->next_ips, g_free);
   if (conn->warned)
     north_mcp_log_warning (LOGGER, "Redis %s to %s:%u is up again", conn_name (conn), self->host, self->port);
   conn->warned = FALSE;
@@ -704,9 +734,13 @@ conn_connect_ip (Conn       *conn,
 
   if (ac == NULL || ac->err != 0)
     {
-      conn_warn_down (conn, ac != NULL ? ac->errstr : "out of memory");
+      g_autofree char *reason = g_strdup (ac != NULL ? ac->errstr : "out of memory");
+
       if (ac != NULL)
         redisAsyncFree (ac);
+      if (conn_try_next_ip (conn))
+        return;
+      conn_warn_down (conn, reason);
       conn_schedule_retry (conn);
       return;
     }
@@ -760,12 +794,11 @@ resolved_cb (GObject      *source,
       conn_schedule_retry (conn);
       return;
     }
-  {
-    g_autofree char *ip = g_inet_address_to_string (addresses->data);
-
-    g_resolver_free_addresses (addresses);
-    conn_connect_ip (conn, ip);
-  }
+  g_queue_clear_full (&conn->next_ips, g_free);
+  for (GList *l = addresses; l != NULL; l = l->next)
+    g_queue_push_tail (&conn->next_ips, g_inet_address_to_string (l->data));
+  g_resolver_free_addresses (addresses);
+  conn_try_next_ip (conn);
 }
 
 static void
@@ -806,6 +839,7 @@ conn_init (Conn                *conn,
   conn->is_sub = is_sub;
   conn->backoff_ms = BACKOFF_MIN_MS;
   g_queue_init (&conn->ops);
+  g_queue_init (&conn->next_ips);
 }
 
 static void
@@ -838,6 +872,7 @@ conn_close (Conn *conn)
       g_source_destroy (conn->watchdog);
       g_clear_pointer (&conn->watchdog, g_source_unref);
     }
+  g_queue_clear_full (&conn->next_ips, g_free);
 }
 
 /* --- pub/sub --- */
