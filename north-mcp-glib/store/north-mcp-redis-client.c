@@ -251,7 +251,7 @@ io_dispatch (GSource     *source,
   IoSource *io = (IoSource *) source;
   Conn *conn = io->conn;
   /* Callbacks may drop the caller's last reference. */
-  g_autoptr(NorthMcpRedisClient) client = g_object_ref (conn->client);
+  G_GNUC_UNUSED g_autoptr(NorthMcpRedisClient) client = g_object_ref (conn->client);
   gushort revents = io->poll_fd.revents;
   gushort events = io->poll_fd.events;
 
@@ -514,7 +514,7 @@ static gboolean
 watchdog_fired (gpointer user_data)
 {
   Conn *conn = user_data;
-  g_autoptr(NorthMcpRedisClient) client = g_object_ref (conn->client);
+  G_GNUC_UNUSED g_autoptr(NorthMcpRedisClient) client = g_object_ref (conn->client);
   gint64 now = g_get_monotonic_time ();
   Op *head = g_queue_peek_head (&conn->ops);
 
