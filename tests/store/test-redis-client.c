@@ -702,6 +702,39 @@ test_max_reply_size (void)
   run (client, &result, "EVAL", "local t = {} for i = 1, 80 do t[i] = i end return t", "0", NULL);
   g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
   wait_connected (client, TRUE);
+
+  /* A reply that arrives in several reads is refused while it is still
+   * buffered, before it is complete. */
+  g_object_set (client, "max-reply-size", 64 * 1024, NULL);
+  {
+    g_autofree char *huge = g_strnfill (1024 * 1024, 'y');
+
+    run (client, &result, "SET", "test:huge", huge, NULL);
+    g_assert_no_error (result.error);
+  }
+  run (client, &result, "GET", "test:huge", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  wait_connected (client, TRUE);
+  run (client, &result, "STRLEN", "test:huge", NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, 1024 * 1024);
+  result_clear (&result);
+}
+
+/* hiredis refuses arrays nested deeper than 7: the connection drops, the
+ * client recovers. */
+static void
+test_nesting (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  Result result = { 0 };
+
+  run (client, &result, "EVAL", "return {{{{{{{1}}}}}}}", "0", NULL);
+  g_assert_no_error (result.error);
+  run (client, &result, "EVAL", "return {{{{{{{{{1}}}}}}}}}", "0", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  wait_connected (client, TRUE);
+  run (client, &result, "PING", NULL);
+  g_assert_no_error (result.error);
   result_clear (&result);
 }
 
@@ -802,6 +835,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/cancel", test_cancel);
   g_test_add_func ("/redis-client/too-many", test_too_many);
   g_test_add_func ("/redis-client/max-reply-size", test_max_reply_size);
+  g_test_add_func ("/redis-client/nesting", test_nesting);
   g_test_add_func ("/redis-client/unref-pending", test_unref_pending);
   g_test_add_func ("/redis-client/dispose-pending", test_dispose_pending);
   status = g_test_run ();
