@@ -107,6 +107,8 @@ typedef struct {
 typedef struct {
   GWeakRef client;
   gboolean is_sub;
+  /* Which lookup this is: only the connection's current one counts. */
+  GCancellable *cancellable;
 } ResolveData;
 
 enum {
@@ -730,7 +732,10 @@ conn_connect_ip (Conn       *conn,
                  const char *ip)
 {
   NorthMcpRedisClient *self = conn->client;
-  redisAsyncContext *ac = redisAsyncConnect (ip, (int) self->port);
+  redisAsyncContext *ac;
+
+  g_assert (conn->ac == NULL);
+  ac = redisAsyncConnect (ip, (int) self->port);
 
   if (ac == NULL || ac->err != 0)
     {
@@ -765,6 +770,7 @@ static void
 resolve_data_free (ResolveData *data)
 {
   g_weak_ref_clear (&data->client);
+  g_object_unref (data->cancellable);
   g_free (data);
 }
 
@@ -775,18 +781,20 @@ resolved_cb (GObject      *source,
 {
   ResolveData *data = user_data;
   g_autoptr(NorthMcpRedisClient) self = g_weak_ref_get (&data->client);
+  g_autoptr(GCancellable) cancellable = g_object_ref (data->cancellable);
   gboolean is_sub = data->is_sub;
   g_autoptr(GError) error = NULL;
   GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
   Conn *conn;
 
   resolve_data_free (data);
-  if (self == NULL || self->disposed || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  conn = self != NULL ? (is_sub ? &self->sub : &self->cmd) : NULL;
+  if (self == NULL || self->disposed || g_cancellable_is_cancelled (cancellable)
+      || conn->resolve_cancellable != cancellable)
     {
       g_resolver_free_addresses (addresses);
       return;
     }
-  conn = is_sub ? &self->sub : &self->cmd;
   g_clear_object (&conn->resolve_cancellable);
   if (addresses == NULL)
     {
@@ -823,6 +831,7 @@ conn_start (Conn *conn)
       g_weak_ref_init (&data->client, self);
       data->is_sub = conn->is_sub;
       conn->resolve_cancellable = g_cancellable_new ();
+      data->cancellable = g_object_ref (conn->resolve_cancellable);
       /* The resolver calls back on the thread-default context. */
       g_main_context_push_thread_default (self->context);
       g_resolver_lookup_by_name_async (resolver, self->host, conn->resolve_cancellable, resolved_cb, data);
@@ -1048,6 +1057,8 @@ north_mcp_redis_client_command_async (NorthMcpRedisClient *self,
   g_return_if_fail (argc >= 1 && argc <= INT_MAX);
   g_return_if_fail (argv != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  for (guint i = 0; i < argc; i++)
+    g_return_if_fail (argv[i] != NULL || (argv_len != NULL && argv_len[i] == 0));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, north_mcp_redis_client_command_async);
