@@ -353,6 +353,58 @@ test_binary (void)
   result_clear (&result);
 }
 
+typedef struct {
+  NorthMcpRedisClient *client;
+  guint remaining;
+  gint64 last;
+  gboolean done;
+} Chain;
+
+/* Each reply sends the next command, from inside the client's callback. */
+static void
+chain_step (GObject      *source,
+            GAsyncResult *async_result,
+            gpointer      user_data)
+{
+  Chain *chain = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpRedisReply) reply = north_mcp_redis_client_command_finish (chain->client, async_result, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (reply), ==, chain->last + 1);
+  chain->last++;
+  if (--chain->remaining == 0)
+    chain->done = TRUE;
+  else
+    north_mcp_redis_client_commandv_async (chain->client, NULL, chain_step, chain, "INCR", "test:chain", NULL);
+}
+
+static void
+test_pipeline (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  g_autofree Result *results = g_new0 (Result, 1000);
+  Chain chain = { client, 100, 0, FALSE };
+  Result result = { 0 };
+
+  /* 1000 at once: replies come back in order, each to its own command. */
+  run (client, &result, "DEL", "test:pipeline", "test:chain", NULL);
+  for (guint i = 0; i < 1000; i++)
+    north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[i], "INCR", "test:pipeline", NULL);
+  for (guint i = 0; i < 1000; i++)
+    {
+      wait_for (&results[i].done, "a pipelined command");
+      g_assert_no_error (results[i].error);
+      g_assert_cmpint (north_mcp_redis_reply_get_integer (results[i].reply), ==, i + 1);
+      result_clear (&results[i]);
+    }
+
+  north_mcp_redis_client_commandv_async (client, NULL, chain_step, &chain, "INCR", "test:chain", NULL);
+  wait_for (&chain.done, "a chain of commands");
+  g_assert_cmpint (chain.last, ==, 100);
+  result_clear (&result);
+}
+
 static void
 test_reply_error (void)
 {
@@ -478,6 +530,24 @@ publish (NorthMcpRedisClient *client,
   result_clear (&result);
 }
 
+typedef struct {
+  NorthMcpRedisClient *client;
+  guint id;
+  guint calls;
+} Once;
+
+/* Unsubscribes itself from inside its own delivery. */
+static void
+once_message (const char *channel,
+              GBytes     *message,
+              gpointer    user_data)
+{
+  Once *once = user_data;
+
+  once->calls++;
+  north_mcp_redis_client_unsubscribe (once->client, once->id);
+}
+
 static void
 test_pubsub (void)
 {
@@ -517,6 +587,22 @@ test_pubsub (void)
   north_mcp_redis_client_unsubscribe (subscriber, id_b);
   g_assert_cmpuint (b.destroyed, ==, 1);
   wait_subscribers (publisher, "test:ch1", 0);
+
+  /* Leaving from inside a delivery: the others on the channel still get it. */
+  {
+    Once once = { subscriber, 0, 0 };
+    guint id;
+
+    id = north_mcp_redis_client_subscribe (subscriber, "test:ch3", inbox_message, &a, NULL);
+    once.id = north_mcp_redis_client_subscribe (subscriber, "test:ch3", once_message, &once, NULL);
+    wait_subscribers (publisher, "test:ch3", 1);
+    publish (publisher, "test:ch3", "first", 5, 1);
+    wait_messages (&a, 2);
+    publish (publisher, "test:ch3", "second", 6, 1);
+    wait_messages (&a, 3);
+    g_assert_cmpuint (once.calls, ==, 1);
+    north_mcp_redis_client_unsubscribe (subscriber, id);
+  }
 
   /* Dispose drops the rest (ch2, no destroy notify). */
   g_clear_object (&subscriber);
@@ -827,6 +913,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/unavailable", test_unavailable);
   g_test_add_func ("/redis-client/replies", test_replies);
   g_test_add_func ("/redis-client/binary", test_binary);
+  g_test_add_func ("/redis-client/pipeline", test_pipeline);
   g_test_add_func ("/redis-client/reply-error", test_reply_error);
   g_test_add_func ("/redis-client/database-and-name", test_database_and_name);
   g_test_add_func ("/redis-client/pubsub", test_pubsub);
