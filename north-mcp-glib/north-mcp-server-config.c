@@ -8,14 +8,12 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "north-mcp-auth.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-manager-private.h"
-#include "north-mcp-util-private.h"
 #include "north-mcp-server-config-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-util-private.h"
 
 #define CONFIG(self) (north_mcp_server_get_config (self))
 

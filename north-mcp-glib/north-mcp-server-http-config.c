@@ -11,9 +11,9 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-origin-private.h"
-#include "north-mcp-util-private.h"
 #include "north-mcp-server-config-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-util-private.h"
 
 #define CONFIG(self) (north_mcp_server_get_config (self))
 

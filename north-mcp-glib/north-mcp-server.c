@@ -1,10 +1,15 @@
-/* north-mcp-server.c
+/* north-mcp-server.c: the server object
+ *
+ * NorthMcpServer holds its parts (feature registries, session manager,
+ * authentication, custom routes, the 2026-07-28 revision's state, the
+ * running transports) and announces what happens to sessions and
+ * requests. Its settings and properties are in north-mcp-server-config.c,
+ * north-mcp-server-http-config.c and north-mcp-server-properties.c, its
+ * feature API in north-mcp-server-features.c.
  *
  * SPDX-License-Identifier: MIT
  */
 #include "config.h"
-
-#include <string.h>
 
 #include "north-mcp-auth.h"
 #include "north-mcp-broadcast-private.h"
@@ -19,8 +24,6 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
-#include "north-mcp-tool-private.h"
-#include "north-mcp-util-private.h"
 
 /**
  * NorthMcpServer:
