@@ -352,6 +352,28 @@ send_response (NorthMcpChannel *channel,
   north_mcp_channel_send (channel, response);
 }
 
+/* The handler of @method in the revision the request uses (the stateless
+ * 2026-07-28 one when @modern), or NULL after answering that there is none. */
+static NorthMcpMethodHandler
+find_handler (const char      *method,
+              gboolean         modern,
+              NorthMcpChannel *channel,
+              JsonNode        *id)
+{
+  gboolean excluded = modern ? north_mcp_modern_method_is_removed (method)
+                             : north_mcp_modern_method_is_modern_only (method);
+  NorthMcpMethodHandler handler = excluded ? NULL : lookup_method (method);
+
+  if (handler == NULL)
+    {
+      g_autofree char *echo = north_mcp_echo (method);
+      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
+
+      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+    }
+  return handler;
+}
+
 /* A request under the stateless revision (2026-07-28): everything the
  * request needs is in its own `_meta`; no session rules apply. */
 static void
@@ -375,15 +397,9 @@ handle_modern_request (NorthMcpServer  *server,
       return;
     }
 
-  handler = north_mcp_modern_method_is_removed (method) ? NULL : lookup_method (method);
+  handler = find_handler (method, TRUE, channel, id);
   if (handler == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (method);
-      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
-
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
-      return;
-    }
+    return;
 
   if (north_mcp_modern_method_takes_input (method))
     {
@@ -422,15 +438,9 @@ handle_request (NorthMcpServer  *server,
       return;
     }
 
-  handler = north_mcp_modern_method_is_modern_only (method) ? NULL : lookup_method (method);
+  handler = find_handler (method, FALSE, channel, id);
   if (handler == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (method);
-      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
-
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
-      return;
-    }
+    return;
 
   if (in_batch && handler == handle_initialize)
     {
