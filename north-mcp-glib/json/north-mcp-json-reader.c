@@ -147,29 +147,22 @@ utf8_sequence_length (const guchar *p,
                       gsize         available)
 {
   guchar c = p[0];
-  guchar lo = 0x80, hi = 0xBF;
+  guchar lo, hi;
   gsize n;
 
   if (c >= 0xC2 && c <= 0xDF)
     n = 2;
   else if (c >= 0xE0 && c <= 0xEF)
-    {
-      n = 3;
-      if (c == 0xE0)
-        lo = 0xA0;
-      else if (c == 0xED)
-        hi = 0x9F;
-    }
+    n = 3;
   else if (c >= 0xF0 && c <= 0xF4)
-    {
-      n = 4;
-      if (c == 0xF0)
-        lo = 0x90;
-      else if (c == 0xF4)
-        hi = 0x8F;
-    }
+    n = 4;
   else
     return 0;
+
+  /* The second byte's range is narrower after E0 and F0 (no overlong
+   * forms), ED (no surrogates) and F4 (nothing above U+10FFFF). */
+  lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+  hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
 
   if (available < n || p[1] < lo || p[1] > hi)
     return 0;
