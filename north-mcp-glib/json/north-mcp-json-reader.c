@@ -340,6 +340,21 @@ read_string (Reader *r)
   return offset;
 }
 
+/* Skips the digits of a fraction or an exponent; there must be one at
+ * least. */
+static gboolean
+skip_digits (Reader *r)
+{
+  if (r->p >= r->end || *r->p < '0' || *r->p > '9')
+    {
+      fail (r, "invalid number");
+      return FALSE;
+    }
+  while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+    r->p++;
+  return TRUE;
+}
+
 static JsonNode *
 read_number (Reader *r)
 {
@@ -379,13 +394,8 @@ read_number (Reader *r)
     {
       integral = FALSE;
       r->p++;
-      if (r->p >= r->end || *r->p < '0' || *r->p > '9')
-        {
-          fail (r, "invalid number");
-          return NULL;
-        }
-      while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
-        r->p++;
+      if (!skip_digits (r))
+        return NULL;
     }
 
   if (r->p < r->end && (*r->p == 'e' || *r->p == 'E'))
@@ -394,13 +404,8 @@ read_number (Reader *r)
       r->p++;
       if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
         r->p++;
-      if (r->p >= r->end || *r->p < '0' || *r->p > '9')
-        {
-          fail (r, "invalid number");
-          return NULL;
-        }
-      while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
-        r->p++;
+      if (!skip_digits (r))
+        return NULL;
     }
 
   if (integral && !overflow)
