@@ -147,7 +147,7 @@ utf8_sequence_length (const guchar *p,
                       gsize         available)
 {
   guchar c = p[0];
-  guchar lo, hi;
+  guchar lo = 0x80, hi = 0xBF;
   gsize n;
 
   if (c >= 0xC2 && c <= 0xDF)
@@ -161,8 +161,14 @@ utf8_sequence_length (const guchar *p,
 
   /* The second byte's range is narrower after E0 and F0 (no overlong
    * forms), ED (no surrogates) and F4 (nothing above U+10FFFF). */
-  lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-  hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+  switch (c)
+    {
+    case 0xE0: lo = 0xA0; break;
+    case 0xF0: lo = 0x90; break;
+    case 0xED: hi = 0x9F; break;
+    case 0xF4: hi = 0x8F; break;
+    default: break;
+    }
 
   if (available < n || p[1] < lo || p[1] > hi)
     return 0;
@@ -596,8 +602,9 @@ typedef gboolean (*ItemReader) (Reader   *r,
                                 gpointer  data);
 
 /* r->p at '{' or '[' (closed by @close): reads its items with @item.
- * FALSE on malformed input (error set) or when @item stopped. */
-static gboolean
+ * FALSE on malformed input (error set) or when @item stopped. Inline, so
+ * that each caller calls its item reader directly. */
+static inline gboolean
 read_container (Reader     *r,
                 char        close,
                 ItemReader  item,
