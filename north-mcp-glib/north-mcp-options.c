@@ -118,6 +118,36 @@ check_origin_options (Options  *options,
 
 #define SERVER_SECRET_ENV "NORTH_MCP_SERVER_SECRET"
 
+/* Options that contradict each other are refused, not settled by order. */
+static gboolean
+check_exclusive (gboolean     both,
+                 const char  *first,
+                 const char  *second,
+                 GError     **error)
+{
+  if (both)
+    g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                 "%s and %s exclude each other", first, second);
+  return !both;
+}
+
+static gboolean
+check_range (const char  *what,
+             gint64       value,
+             gint64       min,
+             gint64       max,
+             GError     **error)
+{
+  if (value < min || value > max)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid %s %" G_GINT64_FORMAT ": use %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                   what, value, min, max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The server secret from --server-secret, --server-secret-file or the
  * environment, in that order of precedence (the two options exclude each
  * other). An empty secret would silently mean "no secret": refused. */
@@ -129,12 +159,9 @@ resolve_server_secret (Options  *options,
   char *contents = NULL;
   gsize length = 0;
 
-  if (options->server_secret != NULL && options->server_secret_file != NULL)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--server-secret and --server-secret-file exclude each other");
-      return FALSE;
-    }
+  if (!check_exclusive (options->server_secret != NULL && options->server_secret_file != NULL,
+                        "--server-secret", "--server-secret-file", error))
+    return FALSE;
 
   if (options->server_secret != NULL)
     {
@@ -252,48 +279,14 @@ parse_options (NorthMcpServer         *self,
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
 
-  if (options->stateless && options->stateful)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--stateless and --stateful exclude each other");
-      return FALSE;
-    }
-
-  if (options->workers < 1 || options->workers > 256)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid number of workers %d: use 1 to 256", options->workers);
-      return FALSE;
-    }
-
-  if (options->idle_timeout < 0 || options->max_unsent_bytes < 1024)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--idle-timeout must be 0 or more, --max-unsent-bytes 1024 or more");
-      return FALSE;
-    }
-
-  if (options->max_sessions < 0 || options->max_sessions > G_MAXUINT)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid --max-sessions %" G_GINT64_FORMAT ": use 0 (no limit) to %u",
-                   options->max_sessions, G_MAXUINT);
-      return FALSE;
-    }
-
-  if (options->port < 0 || options->port > 65535)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid port %d: use 0 to 65535", options->port);
-      return FALSE;
-    }
-
-  if (options->debug && options->no_debug)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--debug and --no-debug exclude each other");
-      return FALSE;
-    }
+  if (!check_exclusive (options->stateless && options->stateful, "--stateless", "--stateful", error) ||
+      !check_exclusive (options->debug && options->no_debug, "--debug", "--no-debug", error) ||
+      !check_range ("number of workers", options->workers, 1, 256, error) ||
+      !check_range ("--idle-timeout", options->idle_timeout, 0, G_MAXINT, error) ||
+      !check_range ("--max-unsent-bytes", options->max_unsent_bytes, 1024, G_MAXINT64, error) ||
+      !check_range ("--max-sessions", options->max_sessions, 0, G_MAXUINT, error) ||
+      !check_range ("port", options->port, 0, 65535, error))
+    return FALSE;
 
   if (options->path != NULL && !north_mcp_server_set_path (self, options->path, error))
     return FALSE;

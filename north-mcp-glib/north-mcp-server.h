@@ -4,13 +4,9 @@
  */
 #pragma once
 
-#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
-# error "Only <north-mcp.h> can be included directly."
-#endif
-
 #include <gio/gio.h>
 #include <libsoup/soup.h>
-#include "north-mcp-version-macros.h"
+#include "north-mcp-types.h"
 #include "north-mcp-enums.h"
 #include "north-mcp-tool.h"
 #include "north-mcp-context.h"
@@ -19,8 +15,6 @@
 #include "north-mcp-prompt.h"
 
 G_BEGIN_DECLS
-
-typedef struct _NorthMcpAuth NorthMcpAuth;
 
 #define NORTH_MCP_TYPE_SERVER (north_mcp_server_get_type ())
 

@@ -60,7 +60,8 @@ north_mcp_revision_2026_decode_header_value (const char *value)
     return g_steal_pointer (&trimmed);
 
   trimmed[length - 2] = '\0';
-  decoded = north_mcp_base64_decode (trimmed + strlen ("=?base64?"), -1, &decoded_length);
+  decoded = north_mcp_base64_decode (trimmed + strlen ("=?base64?"), -1, NORTH_MCP_BASE64_STANDARD,
+                                     &decoded_length);
   if (decoded == NULL || memchr (decoded, '\0', decoded_length) != NULL ||
       !g_utf8_validate ((const char *) decoded, decoded_length, NULL))
     return NULL;

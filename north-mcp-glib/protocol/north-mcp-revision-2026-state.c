@@ -259,7 +259,7 @@ open_state (NorthMcpServer  *server,
     return bad_state (error, "failed its integrity check");
 
   /* Ours from here on: only the bindings can still fail. */
-  text = north_mcp_base64url_decode (encoded, -1, &length);
+  text = north_mcp_base64_decode (encoded, -1, NORTH_MCP_BASE64_URL, &length);
   node = text != NULL ? north_mcp_jsonrpc_parse ((const char *) text, length, NULL) : NULL;
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return bad_state (error, "is malformed");

@@ -686,6 +686,9 @@ north_mcp_tasks_call_tool (NorthMcpServer  *server,
 typedef struct
 {
   NorthMcpContext *context;
+  Tasks           *tasks;
+  const char      *task_id; /* in the context's params */
+  char            *owner;
   Runner          *runner;  /* tasks/update: the one to resume, or NULL */
 } Request;
 
@@ -693,18 +696,12 @@ static void
 request_free (Request *request)
 {
   g_clear_object (&request->context);
+  g_free (request->owner);
   g_clear_pointer (&request->runner, runner_unref);
   g_free (request);
 }
 
-static Request *
-request_new (NorthMcpContext *context)
-{
-  Request *request = g_new0 (Request, 1);
-
-  request->context = g_object_ref (context);
-  return request;
-}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
 static void
 unknown_task (NorthMcpContext *context)
@@ -724,15 +721,15 @@ return_ack (NorthMcpContext *context)
   north_mcp_context_return_result (context, node);
 }
 
-/* The checks every tasks/ method shares. Returns the server's tasks with
- * the task id and the caller's identity, or NULL after answering. */
-static Tasks *
-task_request (NorthMcpServer   *server,
-              NorthMcpContext  *context,
-              const char      **task_id,
-              char            **owner)
+/* The checks every tasks/ method shares. Returns the request (the
+ * server's tasks, the task id and the caller's identity), or NULL after
+ * answering. */
+static Request *
+request_new (NorthMcpServer  *server,
+             NorthMcpContext *context)
 {
-  *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
+  const char *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
+  Request *request;
 
   if (!client_declared (context))
     {
@@ -740,13 +737,29 @@ task_request (NorthMcpServer   *server,
                                          "extension io.modelcontextprotocol/tasks");
       return NULL;
     }
-  if (*task_id == NULL)
+  if (task_id == NULL)
     {
       north_mcp_dispatch_invalid_params (context, "Invalid params: a string 'taskId' is needed");
       return NULL;
     }
-  *owner = owner_of (north_mcp_context_get_user (context));
-  return get_tasks (server);
+
+  request = g_new0 (Request, 1);
+  request->context = g_object_ref (context);
+  request->tasks = get_tasks (server);
+  request->task_id = task_id;
+  request->owner = owner_of (north_mcp_context_get_user (context));
+  return request;
+}
+
+/* The runner of the requested task when it runs here for the caller. */
+static Runner *
+own_runner (Request *request)
+{
+  Runner *runner = g_hash_table_lookup (request->tasks->runners, request->task_id);
+
+  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, request->owner))
+    return NULL;
+  return runner;
 }
 
 static void
@@ -772,18 +785,23 @@ got (GObject      *source,
   request_free (request);
 }
 
+/* Answers with the task's record, or that the task is unknown. */
+static void
+return_record (Request *request)
+{
+  NorthMcpTaskStore *store = request->tasks->store;
+
+  NORTH_MCP_TASK_STORE_GET_IFACE (store)->get_async (store, request->owner, request->task_id, NULL, got, request);
+}
+
 void
 north_mcp_tasks_handle_get (NorthMcpServer  *server,
                             NorthMcpContext *context)
 {
-  g_autofree char *owner = NULL;
-  const char *task_id;
-  Tasks *tasks = task_request (server, context, &task_id, &owner);
+  Request *request = request_new (server, context);
 
-  if (tasks == NULL)
-    return;
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->get_async (tasks->store, owner, task_id, NULL, got,
-                                                           request_new (context));
+  if (request != NULL)
+    return_record (request);
 }
 
 static void
@@ -805,21 +823,21 @@ void
 north_mcp_tasks_handle_cancel (NorthMcpServer  *server,
                                NorthMcpContext *context)
 {
-  g_autofree char *owner = NULL;
-  const char *task_id;
-  Tasks *tasks = task_request (server, context, &task_id, &owner);
+  Request *request = request_new (server, context);
+  NorthMcpTaskStore *store;
   Runner *runner;
 
-  if (tasks == NULL)
+  if (request == NULL)
     return;
 
   /* Stop the handler here; the store decides what the client sees. */
-  runner = g_hash_table_lookup (tasks->runners, task_id);
-  if (runner != NULL && runner->created && g_str_equal (runner->owner, owner))
+  runner = own_runner (request);
+  if (runner != NULL)
     runner_drop (runner);
 
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->cancel_async (tasks->store, owner, task_id, NULL, cancelled,
-                                                              request_new (context));
+  store = request->tasks->store;
+  NORTH_MCP_TASK_STORE_GET_IFACE (store)->cancel_async (store, request->owner, request->task_id, NULL,
+                                                        cancelled, request);
 }
 
 static void
@@ -871,31 +889,27 @@ north_mcp_tasks_handle_update (NorthMcpServer  *server,
                                NorthMcpContext *context)
 {
   JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
-  g_autofree char *owner = NULL;
+  g_autoptr(Request) request = request_new (server, context);
   g_autoptr(GList) keys = NULL;
-  const char *task_id;
-  Tasks *tasks = task_request (server, context, &task_id, &owner);
   g_autoptr(Runner) held = NULL;
-  Request *request;
+  NorthMcpTaskStore *store;
   Runner *runner;
 
-  if (tasks == NULL)
+  if (request == NULL)
     return;
   if (answers == NULL)
     {
       north_mcp_dispatch_invalid_params (context, "Invalid params: 'inputResponses' must be an object");
       return;
     }
-  runner = g_hash_table_lookup (tasks->runners, task_id);
-  if (runner != NULL)
-    held = runner_ref (runner); /* the next round may end it at once */
-  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
+  runner = own_runner (request);
+  if (runner == NULL)
     {
       /* Not waiting here: acknowledged if the task exists, else unknown. */
-      NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->get_async (tasks->store, owner, task_id, NULL,
-                                                               got, request_new (context));
+      return_record (g_steal_pointer (&request));
       return;
     }
+  held = runner_ref (runner); /* the next round may end it at once */
 
   /* Answers to requests that are not pending are ignored. */
   keys = json_object_get_members (answers);
@@ -919,10 +933,10 @@ north_mcp_tasks_handle_update (NorthMcpServer  *server,
       runner_resume (runner);
     }
 
-  request = request_new (context);
   request->runner = runner_ref (runner);
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->update_async (tasks->store, runner->owner, runner->record,
-                                                              NULL, update_written, request);
+  store = request->tasks->store;
+  NORTH_MCP_TASK_STORE_GET_IFACE (store)->update_async (store, runner->owner, runner->record, NULL,
+                                                        update_written, g_steal_pointer (&request));
   if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
     runner_drop (runner);
 }
