@@ -190,9 +190,11 @@ class Nginx(contextlib.AbstractContextManager):
     the shipped site configuration SITE in front of UPSTREAM_PORTS, in a
     directory of its own under WORKDIR (created with tempfile when None),
     on a loopback port chosen at run time (`port`, `url`). Stopped by its
-    master's PID (SIGQUIT: graceful, then SIGTERM)."""
+    master's PID (SIGQUIT: graceful, then SIGTERM). CONF_DIR: where SITE
+    and the files it includes are (default deploy/nginx/)."""
 
-    def __init__(self, site, upstream_ports, workdir=None, workers=1, extra_http=""):
+    def __init__(self, site, upstream_ports, workdir=None, workers=1, extra_http="",
+                 conf_dir=NGINX_CONF_DIR):
         self._tmp = None
         if workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="north-nginx-")
@@ -210,7 +212,7 @@ class Nginx(contextlib.AbstractContextManager):
             self.port = free_port()
             self.conf = os.path.join(self.dir, "nginx.conf")
             with open(os.path.join(self.dir, "site.conf"), "w") as f:
-                f.write(render_nginx_site(site, upstream_ports, self.port))
+                f.write(render_nginx_site(site, upstream_ports, self.port, conf_dir))
             with open(self.conf, "w") as f:
                 f.write(self._main_conf(workers, extra_http))
             self.process = subprocess.Popen([NGINX, "-p", self.dir, "-c", self.conf, "-e", self.error_log],
@@ -267,6 +269,14 @@ http {{
         except OSError:
             pass
         return entries
+
+    def wait_access(self, count, timeout=60):
+        """The access log once it has COUNT entries (nginx writes an entry
+        after the client may already have its answer)."""
+        deadline = time.monotonic() + timeout
+        while len(self.access()) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.access()
 
     def log(self):
         try:

@@ -54,7 +54,7 @@ def test_sticky_sessions_stay_with_their_replica(sticky):
         assert "test_simple_text" in [t["name"] for t in session.result("tools/list")["tools"]]
         assert session.close() == 200
 
-    entries = nginx.access()
+    entries = nginx.wait_access(9 * 5)
     assert len(entries) == 9 * 5, entries
     # Every request of every session succeeded, whichever replica nginx tried first.
     assert all(e[2] in (200, 202) for e in entries), entries
@@ -87,7 +87,7 @@ def test_round_robin_spreads_stateless_requests(round_robin):
         assert session.session_id is None
         result = session.result("tools/call", {"name": "add", "arguments": {"a": i, "b": 1}})
         assert result["content"][0]["text"] == str(i + 1), result
-    entries = nginx.access()
+    entries = nginx.wait_access(12 * 3)
     assert len(entries) == 12 * 3 and all(e[2] in (200, 202) for e in entries), entries
     count = collections.Counter(final_upstream(e) for e in entries)
     assert sorted(count) == sorted(f"127.0.0.1:{p}" for p in replicas.ports), count
