@@ -73,29 +73,47 @@ class Replica:
     --port 0; `port` is read from its "listening on" line. Standard error is
     collected by a thread (`stderr()`)."""
 
-    def __init__(self, *args, program="server-with-auth", env=None, port=0):
+    def __init__(self, *args, program="server-with-auth", env=None, port=0, stderr_path=None,
+                 prefix=()):
         path = program if os.path.isabs(program) else os.path.join(EXAMPLES, program)
-        self.argv = [path, "--port", str(port), *args]
-        self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        env=env)
+        self.argv = [*prefix, path, "--port", str(port), *args]
         self.lines = []
         self.port = None
+        self.stderr_path = stderr_path
         self._ready = threading.Event()
-        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._log = open(stderr_path, "wb") if stderr_path else None
+        self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL,
+                                        stderr=self._log or subprocess.PIPE, env=env)
+        # With STDERR_PATH (benchmarks), no thread reads every line: the
+        # file is read until the listening line is there.
+        self._reader = threading.Thread(target=self._read if self._log is None else self._poll,
+                                        daemon=True)
         self._reader.start()
         if not self._ready.wait(60) or self.port is None:
             self.stop()
             raise RuntimeError(f"{program} did not start:\n" + self.stderr())
 
+    def _listening(self, line):
+        m = re.search(r"listening on http://(\S+):(\d+)/", line)
+        if m and self.port is None:
+            self.port = int(m.group(2))
+            self._ready.set()
+
     def _read(self):
         for raw in self.process.stderr:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.lines.append(line)
-            m = re.search(r"listening on http://(\S+):(\d+)/", line)
-            if m and self.port is None:
-                self.port = int(m.group(2))
-                self._ready.set()
+            self._listening(line)
+        self._ready.set()
+
+    def _poll(self):
+        deadline = time.monotonic() + 60
+        while self.port is None and self.process.poll() is None and time.monotonic() < deadline:
+            with open(self.stderr_path, errors="replace") as f:
+                for line in f:
+                    self._listening(line)
+            time.sleep(0.02)
         self._ready.set()
 
     @property
@@ -107,6 +125,9 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
     def stderr(self):
+        if self.stderr_path:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()[-20000:]
         return "\n".join(self.lines)
 
     def kill(self):
@@ -116,6 +137,8 @@ class Replica:
     def stop(self):
         code = stop_process(self.process)
         self._reader.join(5)
+        if self._log is not None:
+            self._log.close()
         return code
 
 
@@ -124,12 +147,15 @@ class Replicas(contextlib.AbstractContextManager):
     Leaving the context stops them all; `exit_codes` then holds their exit
     statuses (0 after a clean shutdown, also under ASan)."""
 
-    def __init__(self, count, *args, program="server-with-auth", env=None):
+    def __init__(self, count, *args, program="server-with-auth", env=None, stderr_dir=None,
+                 prefix=()):
         self.replicas = []
         self.exit_codes = []
         try:
-            for _ in range(count):
-                self.replicas.append(Replica(*args, program=program, env=env))
+            for i in range(count):
+                path = os.path.join(stderr_dir, f"replica-{i}.log") if stderr_dir else None
+                self.replicas.append(Replica(*args, program=program, env=env, stderr_path=path,
+                                             prefix=prefix))
         except BaseException:
             self.stop()
             raise
@@ -194,13 +220,12 @@ class Nginx(contextlib.AbstractContextManager):
     and the files it includes are (default deploy/nginx/)."""
 
     def __init__(self, site, upstream_ports, workdir=None, workers=1, extra_http="",
-                 conf_dir=NGINX_CONF_DIR):
+                 conf_dir=NGINX_CONF_DIR, prefix=()):
         self._tmp = None
         if workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="north-nginx-")
             workdir = self._tmp.name
-        self.dir = os.path.join(workdir, f"nginx-{os.getpid()}-{id(self):x}")
-        os.makedirs(self.dir)
+        self.dir = tempfile.mkdtemp(prefix="nginx-", dir=workdir)
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
             os.makedirs(os.path.join(self.dir, sub))
         self.error_log = os.path.join(self.dir, "logs", "error.log")
@@ -215,7 +240,7 @@ class Nginx(contextlib.AbstractContextManager):
                 f.write(render_nginx_site(site, upstream_ports, self.port, conf_dir))
             with open(self.conf, "w") as f:
                 f.write(self._main_conf(workers, extra_http))
-            self.process = subprocess.Popen([NGINX, "-p", self.dir, "-c", self.conf, "-e", self.error_log],
+            self.process = subprocess.Popen([*prefix, NGINX, "-p", self.dir, "-c", self.conf, "-e", self.error_log],
                                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.PIPE)
             if wait_for_port(self.port, self.process):
@@ -309,8 +334,7 @@ class Redis(contextlib.AbstractContextManager):
         if workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="north-redis-")
             workdir = self._tmp.name
-        self.dir = os.path.join(workdir, f"redis-{os.getpid()}-{id(self):x}")
-        os.makedirs(self.dir)
+        self.dir = tempfile.mkdtemp(prefix="redis-", dir=workdir)
         self.port = None
         self.process = None
         self.start()
