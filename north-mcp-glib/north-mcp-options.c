@@ -856,6 +856,16 @@ notify_ready (NorthMcpServer          *self,
  * HTTP transports print `listening on http://HOST:PORT/PATH` on standard
  * error once they listen.
  *
+ * Under a service manager (systemd), HTTP transports serve the listening
+ * TCP sockets passed by socket activation (`LISTEN_FDS` for this process's
+ * `LISTEN_PID`; see [method@NorthMcp.Server.listen_socket]) instead of
+ * binding `--host` and `--port`, shared with every worker; descriptors
+ * that are not listening TCP sockets refuse to start. With
+ * `NOTIFY_SOCKET` set the first process sends `READY=1` and a `STATUS=`
+ * line once it serves, `STOPPING=1` when it ends, and `WATCHDOG=1` every
+ * half `WATCHDOG_USEC` from its main loop. These variables are removed
+ * from the environment of the workers and of whatever the server starts.
+ *
  * Returns: the exit status for main(): 0 after a clean shutdown, 1 when
  *   the options are wrong or the server cannot start
  */
