@@ -495,7 +495,6 @@ spawn_workers (NorthMcpServer  *self,
   g_autofree char *port_text = NULL;
   GStrv envp = NULL;
   gsize length;
-
   GPtrArray *sockets = north_mcp_server_get_listen_sockets (self);
 
   if (sockets != NULL)
