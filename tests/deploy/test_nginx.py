@@ -9,6 +9,7 @@ generous socket timeout and fail.
 """
 
 import collections
+import os
 
 import pytest
 
@@ -161,3 +162,26 @@ def test_request_size_limit(sticky):
     conn.request("POST", path, body=body, headers=deployfix.MCP_HEADERS)
     assert conn.getresponse().status == 413
     conn.close()
+
+
+def test_credentials_pass_through(tmp_path):
+    """The server secret reaches the replicas both ways North sends it:
+    X-North-Server-Secret and the legacy Authorization bundle."""
+    import base64
+    import json
+
+    secret = "deploy-test-secret"
+    bundle = base64.b64encode(json.dumps({"server_secret": secret}).encode()).decode()
+    with Replicas(3, "--stateless", env={**os.environ, "NORTH_MCP_SERVER_SECRET": secret}) as replicas, \
+         Nginx("north-mcp-round-robin.conf", replicas.ports, str(tmp_path)) as nginx:
+        url = nginx.url + "/mcp"
+        with pytest.raises(RuntimeError, match="401"):
+            McpSession(url)
+        with pytest.raises(RuntimeError, match="401"):
+            McpSession(url, headers={"X-North-Server-Secret": "wrong"})
+        for headers in ({"X-North-Server-Secret": secret}, {"Authorization": f"Bearer {bundle}"}):
+            for i in range(3):
+                session = McpSession(url, headers=headers)
+                result = session.result("tools/call", {"name": "add", "arguments": {"a": i, "b": 2}})
+                assert result["content"][0]["text"] == str(i + 2), result
+    assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
