@@ -2026,7 +2026,9 @@ north_mcp_server_listen_socket (NorthMcpServer  *self,
       (g_socket_get_family (socket) != G_SOCKET_FAMILY_IPV4 &&
        g_socket_get_family (socket) != G_SOCKET_FAMILY_IPV6) ||
       (local = g_socket_get_local_address (socket, NULL)) == NULL ||
-      !G_IS_INET_SOCKET_ADDRESS (local))
+      !G_IS_INET_SOCKET_ADDRESS (local) ||
+      /* Unbound: listen() would pick a port on every interface. */
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) == 0)
     {
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                            "Only bound TCP sockets (IPv4 or IPv6) can be served");
