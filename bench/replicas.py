@@ -24,7 +24,6 @@ import argparse
 import datetime
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -35,21 +34,10 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "deploy"))
 import deployfix  # noqa: E402
 from deployfix import McpSession, Nginx, Redis, Replicas  # noqa: E402
+from bench import parse_wrk  # noqa: E402
 
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 BODY = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                    "params": {"name": "add", "arguments": {"a": 2, "b": 3}}}, separators=(",", ":"))
-
-
-def parse_wrk(out):
-    def lat(pct):
-        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        return float(m.group(1)) * UNITS[m.group(2)] if m else None
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": lat(50), "p99": lat(99),
-            "errors": (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)}
 
 
 class Bench:
@@ -79,7 +67,9 @@ class Bench:
             argv += ["-s", os.path.join(HERE, "wrk-sessions.lua")]
         out = subprocess.run(argv + [url], env=env, capture_output=True, text=True,
                              timeout=seconds + 60).stdout
-        return parse_wrk(out)
+        r = parse_wrk(out)
+        r["errors"] = r["non2xx"] + r["sockerr"]
+        return r
 
     def measure(self, label, url, sessions=None, note=""):
         # Correctness first: the answer through this path is right.

@@ -68,7 +68,19 @@ def stop_process(process, sig=signal.SIGTERM, timeout=60):
         return process.wait(10)
 
 
-class Replica:
+class _Served:
+    """A process (`process`) serving HTTP on 127.0.0.1:`port`."""
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+
+class Replica(_Served):
     """One server process (an example program, default server-with-auth) on
     --port 0; `port` is read from its "listening on" line. Standard error is
     collected by a thread (`stderr()`)."""
@@ -115,14 +127,6 @@ class Replica:
                     self._listening(line)
             time.sleep(0.02)
         self._ready.set()
-
-    @property
-    def pid(self):
-        return self.process.pid
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
 
     def stderr(self):
         if self.stderr_path:
@@ -211,7 +215,7 @@ def render_nginx_site(name, upstream_ports, listen_port, conf_dir=NGINX_CONF_DIR
     return text
 
 
-class Nginx(contextlib.AbstractContextManager):
+class Nginx(_Served, contextlib.AbstractContextManager):
     """nginx (master and WORKERS worker processes, in the foreground) with
     the shipped site configuration SITE in front of UPSTREAM_PORTS, in a
     directory of its own under WORKDIR (created with tempfile when None),
@@ -273,14 +277,6 @@ http {{
     include {d}/site.conf;
 }}
 """
-
-    @property
-    def pid(self):
-        return self.process.pid
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
 
     def access(self):
         """The access log so far: (method, path, status, upstream addresses

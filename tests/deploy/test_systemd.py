@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -21,6 +22,9 @@ import pytest
 
 import deployfix
 from deployfix import McpSession
+
+sys.path.insert(0, os.path.join(deployfix.SOURCE_ROOT, "tests", "workers"))
+from test_workers import children_of  # noqa: E402
 
 SERVER = os.path.join(deployfix.EXAMPLES, "server-with-auth")
 CONFORMANCE = os.path.join(deployfix.EXAMPLES, "conformance-server")
@@ -114,20 +118,6 @@ def socket_inode(pid, fd):
         return os.readlink(f"/proc/{pid}/fd/{fd}")
     except OSError:
         return None
-
-
-def children_of(pid):
-    kids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                kids.append(int(entry))
-    return kids
 
 
 def initial_environment(pid):
