@@ -9,6 +9,7 @@ generous socket timeout and fail.
 """
 
 import collections
+import json
 import os
 
 import pytest
@@ -185,3 +186,44 @@ def test_credentials_pass_through(tmp_path):
                 result = session.result("tools/call", {"name": "add", "arguments": {"a": i, "b": 2}})
                 assert result["content"][0]["text"] == str(i + 2), result
     assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
+
+
+def sse_ids_and_messages(response):
+    """Every (event id, JSON message or None) of an event stream, to its end."""
+    events, event_id, data = [], None, []
+    for raw in iter(response.readline, b""):
+        line = raw.decode().rstrip("\r\n")
+        if line.startswith("id:"):
+            event_id = line[3:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
+        elif line == "" and (event_id is not None or data):
+            text = "\n".join(data)
+            events.append((event_id, json.loads(text) if text.strip() else None))
+            event_id, data = None, []
+    return events
+
+
+def test_resumption_with_last_event_id(sticky):
+    """A tool ends its POST stream early (2025-11-25 polling); the client
+    resumes with GET and Last-Event-ID through nginx and gets the result
+    from the replica that holds the session."""
+    replicas, nginx = sticky
+    session = McpSession(nginx.url + "/mcp", protocol="2025-11-25")
+    conn, response = session.open({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                                   "params": {"name": "test_reconnection", "arguments": {}}})
+    try:
+        assert response.status == 200
+        events = sse_ids_and_messages(response)
+    finally:
+        conn.close()
+    ids = [event_id for event_id, _ in events if event_id]
+    assert ids, events
+    assert not any(m and m.get("id") == 9 for _, m in events), events
+    conn, response = session.open(None, method="GET", extra_headers={"Last-Event-ID": ids[-1]})
+    try:
+        assert response.status == 200, response.read()
+        result = next(m for m in deployfix.read_events(response) if m.get("id") == 9)
+        assert "result" in result, result
+    finally:
+        conn.close()
