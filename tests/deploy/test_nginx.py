@@ -227,3 +227,34 @@ def test_resumption_with_last_event_id(sticky):
         assert "result" in result, result
     finally:
         conn.close()
+
+
+def tcp_states(port):
+    """States (hex, as in /proc/net/tcp) of the IPv4 loopback connections
+    with PORT at either end, listening sockets excluded."""
+    states = []
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, remote, state = fields[1], fields[2], fields[3]
+            if state != "0A" and port in (int(local.split(":")[1], 16), int(remote.split(":")[1], 16)):
+                states.append(state)
+    return states
+
+
+def test_upstream_keepalive(tmp_path):
+    """nginx reuses its connections to a replica: after 30 requests, each
+    from a new client connection, the replica has an open connection from
+    nginx and has closed next to none (TIME_WAIT)."""
+    with Replicas(1, "--stateless") as replicas, \
+         Nginx("north-mcp-round-robin.conf", replicas.ports, str(tmp_path)) as nginx:
+        # TIME_WAIT left by earlier connections that used the same port
+        # number (as a client's ephemeral port) are not ours.
+        before = tcp_states(replicas[0].port).count("06")
+        for i in range(30):
+            session = McpSession(nginx.url + "/mcp", send_initialized=False)
+            assert session.result("tools/call", {"name": "add", "arguments": {"a": i, "b": 0}})
+        states = tcp_states(replicas[0].port)
+    assert "01" in states, states                     # ESTABLISHED, idle in nginx's cache
+    assert states.count("06") - before <= 2, states   # TIME_WAIT: closed connections
+    assert replicas.exit_codes == [0], replicas.stderr()
