@@ -405,8 +405,10 @@ def read_events(response):
         if line.startswith("data:"):
             data.append(line[5:].lstrip(" "))
         elif line == "" and data:
-            yield json.loads("\n".join(data))
+            text = "\n".join(data)
             data = []
+            if text.strip():  # not a priming event (an id, no message)
+                yield json.loads(text)
 
 
 def messages_of(response):
