@@ -73,6 +73,8 @@ test_serves_socket (void)
   g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), "OK", 2);
 
   north_mcp_server_stop (server);
+  /* Stopping closes it, as documented. */
+  g_assert_true (g_socket_is_closed (socket));
   soup_session_abort (session);
   while (g_main_context_iteration (NULL, FALSE))
     ;
