@@ -43,6 +43,7 @@ typedef struct
   guint     request_timeout;   /* milliseconds */
   GStrv     allowed_origins;   /* normalized */
   GStrv     allowed_hosts;     /* normalized */
+  GPtrArray *listen_sockets;   /* GSocket*: served instead of host:port */
 } NorthMcpServerConfig;
 
 typedef enum
@@ -85,5 +86,8 @@ void north_mcp_server_config_install_properties (GObjectClass         *object_cl
 /* Restarts the idle-session timer after the session timeout changed, when
  * an HTTP transport serves (north-mcp-server.c). */
 void north_mcp_server_reschedule_session_expiry (NorthMcpServer       *self);
+
+/* Whether a transport serves (north-mcp-server.c). */
+gboolean north_mcp_server_is_running             (NorthMcpServer       *self);
 
 G_END_DECLS

@@ -42,6 +42,7 @@ north_mcp_server_config_clear (NorthMcpServerConfig *config)
   g_clear_pointer (&config->mcp_path, g_free);
   g_clear_pointer (&config->allowed_origins, g_strfreev);
   g_clear_pointer (&config->allowed_hosts, g_strfreev);
+  g_clear_pointer (&config->listen_sockets, g_ptr_array_unref);
 }
 
 /**

@@ -136,4 +136,9 @@ typedef struct _NorthMcpRevision2026State NorthMcpRevision2026State;
 
 NorthMcpRevision2026State *north_mcp_server_get_revision_2026 (NorthMcpServer *self);
 
+/* Sockets given to north_mcp_server_listen_socket() (GSocket*), or NULL;
+ * whether all of them are on loopback addresses. */
+GPtrArray    *north_mcp_server_get_listen_sockets (NorthMcpServer  *self);
+gboolean      north_mcp_server_listen_sockets_loopback (NorthMcpServer *self);
+
 G_END_DECLS

@@ -360,6 +360,12 @@ north_mcp_server_get_config (NorthMcpServer *self)
   return &self->config;
 }
 
+gboolean
+north_mcp_server_is_running (NorthMcpServer *self)
+{
+  return self->http != NULL || self->stdio != NULL;
+}
+
 NorthMcpRegistry *
 north_mcp_server_get_registry (NorthMcpServer       *self,
                                NorthMcpRegistryKind  kind)
@@ -640,6 +646,8 @@ north_mcp_server_stop (NorthMcpServer *self)
     {
       north_mcp_http_transport_stop (self->http);
       g_clear_object (&self->http);
+      /* libsoup closed them. */
+      g_clear_pointer (&self->config.listen_sockets, g_ptr_array_unref);
     }
 
   if (self->stdio != NULL)
