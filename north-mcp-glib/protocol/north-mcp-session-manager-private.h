@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "north-mcp-channel-private.h"
+#include "north-mcp-state-store-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
 
@@ -59,5 +60,58 @@ void             north_mcp_session_manager_schedule_expiry    (NorthMcpSessionMa
                                                                GSourceFunc             func,
                                                                gpointer                data);
 void             north_mcp_session_manager_stop_expiry        (NorthMcpSessionManager *self);
+
+/* The state store (issue 15). Without one, or with the in-process store,
+ * sessions live in this process only and none of the functions below
+ * costs anything. With a shared store a session's record (owner digest,
+ * protocol version, client capabilities and info, log level) is kept in
+ * the store under NORTH_MCP_STATE_STORE_PREFIX "session:<id>" for the
+ * session timeout (refreshed while the session is used), so that every
+ * process sharing the store serves it. */
+#define NORTH_MCP_STATE_STORE_PREFIX "north-mcp:"
+void             north_mcp_session_manager_set_store          (NorthMcpSessionManager *self,
+                                                               NorthMcpStateStore     *store);
+NorthMcpStateStore *north_mcp_session_manager_get_store       (NorthMcpSessionManager *self);
+gboolean         north_mcp_session_manager_is_shared          (NorthMcpSessionManager *self);
+/* Whether @id has the form of our session ids (32 lower-case hex digits):
+ * nothing else is looked up in a shared store. */
+gboolean         north_mcp_session_id_is_valid                (const char             *id);
+/* Stores the record of @session (after a successful initialize). */
+void             north_mcp_session_manager_save_async         (NorthMcpSessionManager *self,
+                                                               NorthMcpSession        *session,
+                                                               GCancellable           *cancellable,
+                                                               GAsyncReadyCallback     callback,
+                                                               gpointer                user_data);
+gboolean         north_mcp_session_manager_save_finish        (NorthMcpSessionManager *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+/* Loads session @id from the store and makes it live here, if @user's
+ * identity owns it. Finish returns it (transfer full), or NULL without an
+ * error when the store has no such session of this identity, or NULL with
+ * NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE, or NORTH_MCP_ERROR_FAILED when
+ * this process has max-sessions live sessions. */
+void             north_mcp_session_manager_restore_async      (NorthMcpSessionManager *self,
+                                                               const char             *id,
+                                                               NorthMcpUser           *user,
+                                                               GCancellable           *cancellable,
+                                                               GAsyncReadyCallback     callback,
+                                                               gpointer                user_data);
+NorthMcpSession *north_mcp_session_manager_restore_finish     (NorthMcpSessionManager *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+/* Ends session @id everywhere: deletes its record and tells every
+ * process to drop its copy. */
+void             north_mcp_session_manager_forget_async       (NorthMcpSessionManager *self,
+                                                               const char             *id,
+                                                               GCancellable           *cancellable,
+                                                               GAsyncReadyCallback     callback,
+                                                               gpointer                user_data);
+gboolean         north_mcp_session_manager_forget_finish      (NorthMcpSessionManager *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+/* The session was used: its record lives another session timeout (sent
+ * at most once a second per session; failures are ignored). */
+void             north_mcp_session_manager_touch              (NorthMcpSessionManager *self,
+                                                               NorthMcpSession        *session);
 
 G_END_DECLS

@@ -5,9 +5,28 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-json-reader-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-util-private.h"
+
+/* What a record read back from the store may be: the client's part is at
+ * most NORTH_MCP_SESSION_CLIENT_MAX_BYTES unescaped, so escapes at most
+ * multiply it by six (\u00XX); the rest is small. */
+#define RECORD_MAX_BYTES (6 * NORTH_MCP_SESSION_CLIENT_MAX_BYTES + 4096)
+#define RECORD_MAX_DEPTH 64
+#define RECORD_VERSION 1
+/* Every process subscribes to it: "delete <id>" ends a session everywhere. */
+#define CONTROL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "sessions"
+#define SESSION_KEY_PREFIX NORTH_MCP_STATE_STORE_PREFIX "session:"
+#define DELETE_MESSAGE "delete "
+/* A used session's record gets a new expiry at most this often. */
+#define TOUCH_INTERVAL_US G_USEC_PER_SEC
 
 struct _NorthMcpSessionManager
 {
@@ -15,6 +34,9 @@ struct _NorthMcpSessionManager
   guint       max_sessions;  /* 0: no limit */
   guint       timeout;       /* seconds idle; 0: never */
   GSource    *expiry_source; /* while an HTTP transport runs */
+
+  NorthMcpStateStore *store; /* shared ones only; NULL: this process only */
+  guint       control_id;    /* subscription to CONTROL_CHANNEL */
 };
 
 NorthMcpSessionManager *
@@ -32,6 +54,7 @@ north_mcp_session_manager_free (NorthMcpSessionManager *self)
   if (self == NULL)
     return;
   north_mcp_session_manager_stop_expiry (self);
+  north_mcp_session_manager_set_store (self, NULL);
   g_hash_table_unref (self->sessions);
   g_free (self);
 }
@@ -162,7 +185,11 @@ north_mcp_session_manager_take_idle (NorthMcpSessionManager *self,
       /* A busy session is active: its idle time starts when it stops
        * being busy, not when its last message came. */
       if (north_mcp_session_is_busy (session))
-        north_mcp_session_set_last_activity (session, MAX (now, north_mcp_session_get_last_activity (session)));
+        {
+          north_mcp_session_set_last_activity (session, MAX (now, north_mcp_session_get_last_activity (session)));
+          /* An open stream keeps the shared record alive too. */
+          north_mcp_session_manager_touch (self, session);
+        }
       else if (now - north_mcp_session_get_last_activity (session) > limit)
         g_ptr_array_add (idle, g_object_ref (session));
     }
@@ -197,4 +224,474 @@ north_mcp_session_manager_schedule_expiry (NorthMcpSessionManager *self,
   self->expiry_source = g_timeout_source_new_seconds (interval);
   g_source_set_callback (self->expiry_source, func, data, NULL);
   g_source_attach (self->expiry_source, context);
+}
+
+/* ------------------------------------------------------------------ */
+/* A shared state store (issue 15)                                     */
+
+gboolean
+north_mcp_session_id_is_valid (const char *id)
+{
+  gsize i;
+
+  if (id == NULL)
+    return FALSE;
+  for (i = 0; id[i] != '\0'; i++)
+    if (i >= 2 * NORTH_MCP_RANDOM_ID_BYTES || !(g_ascii_isdigit (id[i]) || (id[i] >= 'a' && id[i] <= 'f')))
+      return FALSE;
+  return i == 2 * NORTH_MCP_RANDOM_ID_BYTES;
+}
+
+static char *
+session_key (const char *id)
+{
+  return g_strconcat (SESSION_KEY_PREFIX, id, NULL);
+}
+
+static guint64
+ttl_ms (NorthMcpSessionManager *self)
+{
+  return (guint64) self->timeout * 1000;
+}
+
+/* Another process ended a session (DELETE there): drop our copy. */
+static void
+drop_local (NorthMcpSessionManager *self,
+            const char             *id)
+{
+  NorthMcpSession *session = north_mcp_session_manager_lookup (self, id);
+  NorthMcpChannel *standalone;
+
+  if (session == NULL)
+    return;
+  standalone = north_mcp_session_get_standalone_channel (session);
+  if (standalone != NULL)
+    north_mcp_channel_close_stream (standalone);
+  north_mcp_session_manager_close (self, session);
+}
+
+static void
+on_control_message (const char *channel,
+                    GBytes     *message,
+                    gpointer    user_data)
+{
+  NorthMcpSessionManager *self = user_data;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  char id[2 * NORTH_MCP_RANDOM_ID_BYTES + 1];
+
+  if (length != strlen (DELETE_MESSAGE) + sizeof id - 1 ||
+      memcmp (data, DELETE_MESSAGE, strlen (DELETE_MESSAGE)) != 0)
+    return;
+  memcpy (id, data + strlen (DELETE_MESSAGE), sizeof id - 1);
+  id[sizeof id - 1] = '\0';
+  if (north_mcp_session_id_is_valid (id))
+    drop_local (self, id);
+}
+
+static void save_changed (NorthMcpSession *session, gpointer data);
+
+static void
+attach_session (NorthMcpSessionManager *self,
+                NorthMcpSession        *session)
+{
+  if (self->store != NULL)
+    north_mcp_session_set_store_funcs (session, save_changed, NULL, self);
+}
+
+void
+north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
+                                     NorthMcpStateStore     *store)
+{
+  if (self->store != NULL && self->control_id != 0)
+    north_mcp_state_store_unsubscribe (self->store, self->control_id);
+  self->control_id = 0;
+  g_clear_object (&self->store);
+
+  /* The in-process store shares nothing: sessions stay as they were. */
+  if (store == NULL || !north_mcp_state_store_is_shared (store))
+    return;
+
+  self->store = g_object_ref (store);
+  self->control_id = north_mcp_state_store_subscribe (store, CONTROL_CHANNEL, on_control_message,
+                                                      self, NULL);
+}
+
+NorthMcpStateStore *
+north_mcp_session_manager_get_store (NorthMcpSessionManager *self)
+{
+  return self->store;
+}
+
+gboolean
+north_mcp_session_manager_is_shared (NorthMcpSessionManager *self)
+{
+  return self->store != NULL;
+}
+
+static GBytes *
+record_new (NorthMcpSession *session)
+{
+  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  GString *out = g_string_new ("{\"v\":" G_STRINGIFY (RECORD_VERSION) ",\"owner\":\"");
+
+  north_mcp_session_get_owner_digest (session, owner);
+  for (gsize i = 0; i < sizeof owner; i++)
+    g_string_append_printf (out, "%02x", owner[i]);
+  g_string_append (out, "\",\"protocolVersion\":");
+  north_mcp_json_write_string (out, north_mcp_session_get_protocol_version (session));
+  g_string_append (out, ",\"capabilities\":");
+  north_mcp_json_write_object (out, north_mcp_session_get_client_capabilities (session));
+  g_string_append (out, ",\"clientInfo\":");
+  north_mcp_json_write_object (out, north_mcp_session_get_client_info (session));
+  if (north_mcp_session_get_log_level_set (session))
+    g_string_append_printf (out, ",\"logLevel\":\"%s\"",
+                            north_mcp_log_level_to_string (north_mcp_session_get_log_level (session)));
+  g_string_append_c (out, '}');
+  return g_string_free_to_bytes (out);
+}
+
+static gboolean
+parse_owner (const char *hex,
+             guint8      owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
+  if (hex == NULL || strlen (hex) != 2 * NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH)
+    return FALSE;
+  for (gsize i = 0; i < NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH; i++)
+    {
+      int high = g_ascii_xdigit_value (hex[2 * i]), low = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+      if (high < 0 || low < 0)
+        return FALSE;
+      owner[i] = (guint8) (high << 4 | low);
+    }
+  return TRUE;
+}
+
+/* A session from its record, or NULL when the record is not one of ours
+ * (the store is shared with whoever can write to it: read with the same
+ * limits as a request). */
+static NorthMcpSession *
+record_read (const char *id,
+             GBytes     *record)
+{
+  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(NorthMcpSession) session = NULL;
+  JsonObject *object;
+  const char *version, *level;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (record, &length);
+
+  node = north_mcp_json_read (data, length, RECORD_MAX_DEPTH, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  object = json_node_get_object (node);
+  if (json_object_get_int_member_with_default (object, "v", 0) != RECORD_VERSION ||
+      !parse_owner (north_mcp_object_get_string (object, "owner"), owner))
+    return NULL;
+  version = north_mcp_object_get_string (object, "protocolVersion");
+  if (version == NULL || strlen (version) > 32)
+    return NULL;
+
+  session = north_mcp_session_new (id, NULL);
+  north_mcp_session_set_owner_digest (session, owner);
+  if (!north_mcp_session_set_client (session, north_mcp_object_get_object (object, "capabilities"),
+                                     north_mcp_object_get_object (object, "clientInfo"), NULL))
+    return NULL;
+  north_mcp_session_set_protocol_version (session, version);
+  north_mcp_session_set_initialized (session, TRUE);
+  level = north_mcp_object_get_string (object, "logLevel");
+  if (level != NULL && north_mcp_log_level_from_string (level) >= 0)
+    north_mcp_session_set_log_level (session, (NorthMcpLogLevel) north_mcp_log_level_from_string (level));
+  return g_steal_pointer (&session);
+}
+
+static void
+save_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error) && error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+north_mcp_session_manager_save_async (NorthMcpSessionManager *self,
+                                      NorthMcpSession        *session,
+                                      GCancellable           *cancellable,
+                                      GAsyncReadyCallback     callback,
+                                      gpointer                user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autofree char *key = session_key (north_mcp_session_get_id (session));
+  g_autoptr(GBytes) record = NULL;
+
+  g_task_set_source_tag (task, north_mcp_session_manager_save_async);
+  if (self->store == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  attach_session (self, session);
+  record = record_new (session);
+  north_mcp_state_store_set_async (self->store, key, record, ttl_ms (self), FALSE, cancellable,
+                                   save_cb, task);
+}
+
+gboolean
+north_mcp_session_manager_save_finish (NorthMcpSessionManager *self,
+                                       GAsyncResult           *result,
+                                       GError                **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+saved_changed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!north_mcp_session_manager_save_finish (NULL, result, &error))
+    g_warning ("A session's new log level was not stored: %s", error->message);
+}
+
+/* logging/setLevel: every process logs at the level the client chose. */
+static void
+save_changed (NorthMcpSession *session,
+              gpointer         data)
+{
+  north_mcp_session_manager_save_async (data, session, NULL, saved_changed_cb, NULL);
+}
+
+typedef struct
+{
+  NorthMcpSessionManager *self;
+  char                   *id;
+  guint8                  user[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+} RestoreData;
+
+static void
+restore_data_free (RestoreData *data)
+{
+  g_free (data->id);
+  g_free (data);
+}
+
+static void
+restore_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RestoreData *data = g_task_get_task_data (task);
+  NorthMcpSessionManager *self = data->self;
+  g_autoptr(GBytes) record = NULL;
+  g_autoptr(NorthMcpSession) session = NULL;
+  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  guint8 difference = 0;
+  NorthMcpSession *existing;
+  GError *error = NULL;
+
+  record = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+  if (error != NULL && g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE))
+    {
+      /* Not a record we wrote: as good as none. */
+      g_warning ("Ignoring an oversized session record in the state store");
+      g_clear_error (&error);
+    }
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  /* Another request may have restored it meanwhile. */
+  existing = north_mcp_session_manager_lookup (self, data->id);
+  if (existing != NULL)
+    {
+      north_mcp_session_get_owner_digest (existing, owner);
+      session = g_object_ref (existing);
+    }
+  else if (record != NULL && (session = record_read (data->id, record)) != NULL)
+    north_mcp_session_get_owner_digest (session, owner);
+
+  if (session == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  /* Someone else's session does not exist for this user. */
+  for (gsize i = 0; i < sizeof owner; i++)
+    difference |= owner[i] ^ data->user[i];
+  if (difference != 0)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  if (existing == NULL)
+    {
+      if (north_mcp_session_manager_is_full (self))
+        {
+          g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                                   "Too many sessions in this process");
+          return;
+        }
+      attach_session (self, session);
+      g_hash_table_insert (self->sessions, g_strdup (data->id), g_object_ref (session));
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&session), g_object_unref);
+}
+
+void
+north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
+                                         const char             *id,
+                                         NorthMcpUser           *user,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(NorthMcpSession) probe = NULL;
+  g_autofree char *key = NULL;
+  RestoreData *data;
+
+  g_task_set_source_tag (task, north_mcp_session_manager_restore_async);
+  if (self->store == NULL || !north_mcp_session_id_is_valid (id))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  data = g_new0 (RestoreData, 1);
+  data->self = self;
+  data->id = g_strdup (id);
+  /* The digest of the asking identity, computed as for a session it owns. */
+  probe = north_mcp_session_new (NULL, NULL);
+  north_mcp_session_set_owner (probe, user);
+  north_mcp_session_get_owner_digest (probe, data->user);
+  g_task_set_task_data (task, data, (GDestroyNotify) restore_data_free);
+
+  key = session_key (id);
+  north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable,
+                                   restore_cb, g_steal_pointer (&task));
+}
+
+NorthMcpSession *
+north_mcp_session_manager_restore_finish (NorthMcpSessionManager *self,
+                                          GAsyncResult           *result,
+                                          GError                **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+forget_published_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!north_mcp_state_store_publish_finish (NORTH_MCP_STATE_STORE (source), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+forget_deleted_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const char *id = g_task_get_task_data (task);
+  g_autofree char *text = g_strconcat (DELETE_MESSAGE, id, NULL);
+  g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
+  GError *error = NULL;
+
+  if (!north_mcp_state_store_delete_finish (NORTH_MCP_STATE_STORE (source), result, &error) &&
+      error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  north_mcp_state_store_publish_async (NORTH_MCP_STATE_STORE (source), CONTROL_CHANNEL, message,
+                                       g_task_get_cancellable (task), forget_published_cb,
+                                       g_steal_pointer (&task));
+}
+
+void
+north_mcp_session_manager_forget_async (NorthMcpSessionManager *self,
+                                        const char             *id,
+                                        GCancellable           *cancellable,
+                                        GAsyncReadyCallback     callback,
+                                        gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autofree char *key = NULL;
+
+  g_task_set_source_tag (task, north_mcp_session_manager_forget_async);
+  if (self->store == NULL || !north_mcp_session_id_is_valid (id))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_task_set_task_data (task, g_strdup (id), g_free);
+  key = session_key (id);
+  north_mcp_state_store_delete_async (self->store, key, cancellable, forget_deleted_cb,
+                                      g_steal_pointer (&task));
+}
+
+gboolean
+north_mcp_session_manager_forget_finish (NorthMcpSessionManager *self,
+                                         GAsyncResult           *result,
+                                         GError                **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+touched_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Unavailable now: the next use tries again. */
+  north_mcp_state_store_expire_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+}
+
+void
+north_mcp_session_manager_touch (NorthMcpSessionManager *self,
+                                 NorthMcpSession        *session)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 last = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (session), "north-mcp-store-touched"));
+  g_autofree char *key = NULL;
+
+  if (self->store == NULL || ttl_ms (self) == 0 || !north_mcp_session_id_is_valid (north_mcp_session_get_id (session)))
+    return;
+  if (last != 0 && now - last < TOUCH_INTERVAL_US)
+    return;
+
+  g_object_set_data (G_OBJECT (session), "north-mcp-store-touched", GSIZE_TO_POINTER ((gsize) now));
+  key = session_key (north_mcp_session_get_id (session));
+  north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), NULL, touched_cb, NULL);
 }

@@ -12,7 +12,7 @@
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
 
-#define OWNER_DIGEST_LENGTH 32 /* SHA-256 */
+#define OWNER_DIGEST_LENGTH NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH /* SHA-256 */
 
 /**
  * NorthMcpSession:
@@ -45,6 +45,12 @@ struct _NorthMcpSession
   gint64            last_activity; /* monotonic, microseconds */
   /* Who created it: a digest of the identity (all zero: anonymous). */
   guint8            owner[OWNER_DIGEST_LENGTH];
+  /* With a shared state store (issue 15): told when what the store keeps
+   * of the session changes, and given the notifications for a stream that
+   * another process holds. */
+  NorthMcpSessionFunc       changed_func;
+  NorthMcpSessionRelayFunc  relay_func;
+  gpointer                  store_data;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpSession, north_mcp_session, G_TYPE_OBJECT)
@@ -395,6 +401,41 @@ north_mcp_session_is_owner (NorthMcpSession *self,
   return difference == 0;
 }
 
+void
+north_mcp_session_get_owner_digest (NorthMcpSession *self,
+                                    guint8           digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
+  memcpy (digest, self->owner, OWNER_DIGEST_LENGTH);
+}
+
+void
+north_mcp_session_set_owner_digest (NorthMcpSession *self,
+                                    const guint8     digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
+  memcpy (self->owner, digest, OWNER_DIGEST_LENGTH);
+}
+
+void
+north_mcp_session_set_store_funcs (NorthMcpSession          *self,
+                                   NorthMcpSessionFunc       changed_func,
+                                   NorthMcpSessionRelayFunc  relay_func,
+                                   gpointer                  data)
+{
+  self->changed_func = changed_func;
+  self->relay_func = relay_func;
+  self->store_data = data;
+}
+
+gboolean
+north_mcp_session_relay (NorthMcpSession *self,
+                         JsonNode        *message)
+{
+  if (self->relay_func == NULL || self->closed)
+    return FALSE;
+  self->relay_func (self, message, self->store_data);
+  return TRUE;
+}
+
 /**
  * north_mcp_session_get_initialized:
  * @self: a session
@@ -439,8 +480,12 @@ void
 north_mcp_session_set_log_level (NorthMcpSession  *self,
                                  NorthMcpLogLevel  level)
 {
+  gboolean changed = !self->log_level_set || self->log_level != level;
+
   self->log_level = level;
   self->log_level_set = TRUE;
+  if (changed && self->changed_func != NULL)
+    self->changed_func (self, self->store_data);
 }
 
 gboolean
@@ -509,11 +554,15 @@ north_mcp_session_send_notification (NorthMcpSession *self,
   g_return_if_fail (method != NULL);
 
   channel = north_mcp_session_get_standalone_channel (self);
-  if (channel == NULL || self->closed)
+  if (self->closed || (channel == NULL && self->relay_func == NULL))
     return;
 
   message = north_mcp_jsonrpc_notification_new (method, params);
-  north_mcp_channel_send (channel, message);
+  if (channel != NULL)
+    north_mcp_channel_send (channel, message);
+  else
+    /* The client's stream may be open in another process. */
+    north_mcp_session_relay (self, message);
 }
 
 static gboolean

@@ -23,6 +23,7 @@ LAYERS = {
     'auth': 2,        # North tokens and users
     'features': 3,    # tools, prompts, resources, templates, content
     'telemetry': 4,   # spans and tracers (used by the protocol)
+    'store': 4,       # state shared by replicas: memory and Redis stores
     'protocol': 5,    # JSON-RPC, dispatch, sessions, registries, revisions
     'transport': 6,   # stdio and HTTP
     'desktop': 6,     # D-Bus bridge, on the features/protocol public API

@@ -1,0 +1,246 @@
+/* north-mcp-http-store.c: Streamable HTTP over a shared state store
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-http-store-private.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-manager-private.h"
+#include "north-mcp-session-private.h"
+
+#define SESSION_HEADER "Mcp-Session-Id"
+#define TRANSPORT_ERROR_CODE (-32000)
+
+/* 503 with a JSON-RPC error body and Retry-After. */
+static void
+respond_unavailable (SoupServerMessage *msg,
+                     const char        *text)
+{
+  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_NULL);
+  g_autoptr(JsonNode) error = north_mcp_jsonrpc_error_new (id, TRANSPORT_ERROR_CODE, text, NULL);
+  gsize length = 0;
+  char *data = north_mcp_jsonrpc_to_string (error, &length);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", NORTH_MCP_HTTP_STORE_RETRY_AFTER);
+  soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, length);
+}
+
+/* One paused message waiting for the store. */
+typedef struct
+{
+  NorthMcpServer          *server;
+  SoupServerMessage       *msg;
+  GCancellable            *cancellable;
+  NorthMcpSession         *session;     /* hold_new_session */
+  NorthMcpHttpStoreResume  resume;
+  gpointer                 data;
+  GDestroyNotify           destroy;
+  gboolean                 gone;
+} Pending;
+
+static void
+pending_gone (Pending *pending)
+{
+  pending->gone = TRUE;
+  g_cancellable_cancel (pending->cancellable);
+}
+
+static Pending *
+pending_new (NorthMcpServer    *server,
+             SoupServerMessage *msg)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->server = g_object_ref (server);
+  pending->msg = g_object_ref (msg);
+  pending->cancellable = g_cancellable_new ();
+  g_signal_connect_swapped (msg, "finished", G_CALLBACK (pending_gone), pending);
+  g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (pending_gone), pending);
+  soup_server_message_pause (msg);
+  return pending;
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_signal_handlers_disconnect_by_func (pending->msg, pending_gone, pending);
+  if (pending->destroy != NULL)
+    pending->destroy (pending->data);
+  g_clear_object (&pending->session);
+  g_clear_object (&pending->cancellable);
+  g_clear_object (&pending->msg);
+  g_clear_object (&pending->server);
+  g_free (pending);
+}
+
+static void
+restored_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Pending *pending = user_data;
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (pending->server);
+  g_autoptr(NorthMcpSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+
+  session = north_mcp_session_manager_restore_finish (manager, result, &error);
+  if (pending->gone)
+    {
+      pending_free (pending);
+      return;
+    }
+
+  soup_server_message_unpause (pending->msg);
+  if (error != NULL && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+    {
+      /* max-sessions counts the sessions live in this process. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (pending->msg),
+                                    "Retry-After", "30");
+      respond_unavailable (pending->msg, "Service Unavailable: too many sessions, retry later");
+    }
+  else if (error != NULL)
+    {
+      g_warning ("Cannot load a session from the state store: %s", error->message);
+      respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
+    }
+  else
+    {
+      if (session != NULL)
+        north_mcp_server_debug (pending->server, "Loaded session %.8s… from the state store",
+                                north_mcp_session_get_id (session));
+      pending->resume (pending->data);
+    }
+  pending_free (pending);
+}
+
+gboolean
+north_mcp_http_store_is_shared (NorthMcpServer *server)
+{
+  return north_mcp_session_manager_is_shared (north_mcp_server_get_session_manager (server));
+}
+
+gboolean
+north_mcp_http_store_prepare (NorthMcpServer          *server,
+                              SoupServerMessage       *msg,
+                              NorthMcpUser            *user,
+                              NorthMcpHttpStoreResume  resume,
+                              gpointer                 data,
+                              GDestroyNotify           destroy)
+{
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  NorthMcpSession *session;
+  Pending *pending;
+  const char *id;
+
+  if (G_LIKELY (!north_mcp_session_manager_is_shared (manager)) ||
+      north_mcp_server_get_stateless (server))
+    return FALSE;
+
+  id = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), SESSION_HEADER);
+  /* Only ids of our form reach the store; the rest meets the usual 404. */
+  if (!north_mcp_session_id_is_valid (id))
+    return FALSE;
+
+  session = north_mcp_session_manager_lookup (manager, id);
+  if (session != NULL)
+    {
+      if (north_mcp_session_is_owner (session, user))
+        north_mcp_session_manager_touch (manager, session);
+      return FALSE;
+    }
+
+  pending = pending_new (server, msg);
+  pending->resume = resume;
+  pending->data = data;
+  pending->destroy = destroy;
+  north_mcp_session_manager_restore_async (manager, id, user, pending->cancellable,
+                                           restored_cb, pending);
+  return TRUE;
+}
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Pending *pending = user_data;
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (pending->server);
+  g_autoptr(GError) error = NULL;
+
+  if (!north_mcp_session_manager_save_finish (manager, result, &error))
+    {
+      /* A session other processes cannot find must not be handed out. */
+      if (north_mcp_server_lookup_session (pending->server, north_mcp_session_get_id (pending->session)) ==
+          pending->session)
+        north_mcp_server_close_session (pending->server, pending->session);
+      if (!pending->gone)
+        {
+          g_warning ("Cannot store a new session: %s", error->message);
+          soup_message_headers_remove (soup_server_message_get_response_headers (pending->msg),
+                                       SESSION_HEADER);
+          respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
+        }
+    }
+
+  if (!pending->gone)
+    soup_server_message_unpause (pending->msg);
+  pending_free (pending);
+}
+
+void
+north_mcp_http_store_hold_new_session (NorthMcpServer    *server,
+                                       SoupServerMessage *msg,
+                                       NorthMcpSession   *session)
+{
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  Pending *pending;
+
+  if (G_LIKELY (!north_mcp_session_manager_is_shared (manager)))
+    return;
+
+  pending = pending_new (server, msg);
+  pending->session = g_object_ref (session);
+  north_mcp_session_manager_save_async (manager, session, pending->cancellable, saved_cb, pending);
+}
+
+static void
+forgotten_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pending *pending = user_data;
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (pending->server);
+  g_autoptr(GError) error = NULL;
+
+  if (!north_mcp_session_manager_forget_finish (manager, result, &error) && !pending->gone)
+    {
+      g_warning ("Cannot remove a session from the state store: %s", error->message);
+      respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
+    }
+
+  if (!pending->gone)
+    soup_server_message_unpause (pending->msg);
+  pending_free (pending);
+}
+
+void
+north_mcp_http_store_forget_session (NorthMcpServer    *server,
+                                     SoupServerMessage *msg,
+                                     const char        *id)
+{
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  Pending *pending;
+
+  if (G_LIKELY (!north_mcp_session_manager_is_shared (manager)))
+    return;
+
+  pending = pending_new (server, msg);
+  north_mcp_session_manager_forget_async (manager, id, pending->cancellable, forgotten_cb, pending);
+}
