@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include "north-mcp-state-store-private.h"
-#ifdef HAVE_REDIS_STATE_STORE
 #include "north-mcp-redis-state-store-private.h"
-#endif
 
 G_DEFINE_QUARK (north-mcp-state-store-error-quark, north_mcp_state_store_error)
 
@@ -238,10 +236,8 @@ north_mcp_state_store_new_for_uri (const char  *uri,
   if (uri == NULL || *uri == '\0' || strcmp (uri, "memory:") == 0)
     return north_mcp_memory_state_store_new ();
 
-#ifdef HAVE_REDIS_STATE_STORE
   if (g_str_has_prefix (uri, "redis://"))
     return north_mcp_redis_state_store_new (uri, error);
-#endif
 
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                "Unsupported state store (expected redis://HOST:PORT[/DB] or memory:)");
