@@ -45,6 +45,7 @@ typedef struct
   gboolean  no_health_check;
   gboolean  no_debug;
   char     *path;
+  char     *state_store;
 } Options;
 
 static void
@@ -58,6 +59,7 @@ options_clear (Options *options)
   g_strfreev (options->trusted_issuers);
   g_free (options->audience);
   g_free (options->server_secret_file);
+  g_free (options->state_store);
   g_strfreev (options->allowed_origins);
   g_strfreev (options->allowed_hosts);
   g_free (options->path);
@@ -231,6 +233,8 @@ parse_options (NorthMcpServer         *self,
       "No debug logging, whatever the DEBUG environment variable says", NULL },
     { "path", 0, 0, G_OPTION_ARG_STRING, &options->path,
       "Serve Streamable HTTP at this path (default /mcp)", "PATH" },
+    { "state-store", 0, 0, G_OPTION_ARG_STRING, &options->state_store,
+      "Share sessions with other replicas in this Redis (HTTP only)", "redis://HOST:PORT[/DB]" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -297,6 +301,13 @@ parse_options (NorthMcpServer         *self,
   if (options->path != NULL && !north_mcp_server_set_path (self, options->path, error))
     return FALSE;
 
+  if (options->state_store != NULL && !g_str_has_prefix (options->state_store, "redis://"))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "Invalid --state-store: use redis://HOST:PORT[/DB]");
+      return FALSE;
+    }
+
   return check_origin_options (options, error) && resolve_server_secret (options, error);
 }
 
@@ -331,6 +342,8 @@ apply_options (NorthMcpServer *self,
   north_mcp_server_set_idle_timeout (self, (guint) options->idle_timeout);
   north_mcp_server_set_max_unsent_bytes (self, (guint64) options->max_unsent_bytes);
   north_mcp_server_set_max_sessions (self, (guint) options->max_sessions);
+  if (options->state_store != NULL)
+    north_mcp_server_set_state_store (self, options->state_store);
   for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
     north_mcp_server_add_allowed_origin (self, options->allowed_origins[i]);
   for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
@@ -413,14 +426,13 @@ check_workers (NorthMcpServer         *self,
       return FALSE;
     }
 
-  if (!north_mcp_server_get_stateless (self))
+  if (!north_mcp_server_get_stateless (self) && north_mcp_server_get_state_store (self) == NULL)
     {
       /* A session lives in the process that created it; another worker
        * would answer its requests with 404. */
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--workers needs --stateless: sessions live in one process "
-                           "(scale stateful servers with one process per port behind a "
-                           "load balancer that routes by Mcp-Session-Id)");
+                           "--workers needs --stateless or --state-store: sessions live in one "
+                           "process (or share them with --state-store redis://…)");
       return FALSE;
     }
 

@@ -117,6 +117,7 @@ enum {
   PROP_MAX_UNSENT_BYTES,
   PROP_ALLOWED_ORIGINS,
   PROP_ALLOWED_HOSTS,
+  PROP_STATE_STORE,
   N_PROPS
 };
 
@@ -296,6 +297,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_ALLOWED_HOSTS:
       g_value_set_boxed (value, self->allowed_hosts);
       break;
+    case PROP_STATE_STORE:
+      g_value_set_string (value, north_mcp_server_get_state_store (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -370,6 +374,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_ALLOWED_HOSTS:
       north_mcp_server_set_allowed_hosts (self, g_value_get_boxed (value));
+      break;
+    case PROP_STATE_STORE:
+      north_mcp_server_set_state_store (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -617,6 +624,24 @@ north_mcp_server_class_init (NorthMcpServerClass *klass)
    */
   properties[PROP_ALLOWED_HOSTS] =
     g_param_spec_boxed ("allowed-hosts", NULL, NULL, G_TYPE_STRV, rw);
+
+  /**
+   * NorthMcpServer:state-store:
+   *
+   * Where the HTTP transports keep the state that several server processes
+   * share, as a URI: `redis://HOST:PORT[/DB]` for a Redis server, or %NULL
+   * (the default) to keep everything in this process. With Redis, replicas
+   * behind a load balancer without sticky routing serve a stateful client
+   * as one server: sessions, notifications for a client's stream and the
+   * session's deletion reach every replica. See
+   * [Transports and deployment](transports-and-deployment.html) for what
+   * is shared and how failures behave. Read when the server starts; the
+   * stdio transport refuses it.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_STATE_STORE] =
+    g_param_spec_string ("state-store", NULL, NULL, NULL, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1819,6 +1844,13 @@ north_mcp_server_start (NorthMcpServer         *self,
   g_clear_pointer (&self->main_context, g_main_context_unref);
   self->main_context = g_main_context_ref_thread_default ();
 
+  if (transport == NORTH_MCP_TRANSPORT_STDIO && north_mcp_server_get_state_store (self) != NULL)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "A state store is for HTTP servers: stdio serves one client");
+      return FALSE;
+    }
+
   if (transport == NORTH_MCP_TRANSPORT_STDIO)
     {
       NorthMcpSession *session = north_mcp_server_open_session (self, NULL, NULL, error);
@@ -1831,10 +1863,13 @@ north_mcp_server_start (NorthMcpServer         *self,
       return TRUE;
     }
 
+  if (!north_mcp_session_manager_open_store (self->sessions, error))
+    return FALSE;
   self->http = north_mcp_http_transport_new (self);
   if (!north_mcp_http_transport_listen (self->http, self->host, self->port, error))
     {
       g_clear_object (&self->http);
+      north_mcp_session_manager_close_store (self->sessions);
       return FALSE;
     }
 
@@ -1863,6 +1898,8 @@ north_mcp_server_stop (NorthMcpServer *self)
       north_mcp_http_transport_stop (self->http);
       g_clear_object (&self->http);
     }
+  if (self->sessions != NULL)
+    north_mcp_session_manager_close_store (self->sessions);
 
   if (self->stdio != NULL)
     {
@@ -2262,4 +2299,46 @@ schedule_session_expiry (NorthMcpServer *self)
 {
   north_mcp_session_manager_schedule_expiry (self->sessions, self->main_context,
                                              expire_sessions_cb, self);
+}
+
+/**
+ * north_mcp_server_get_state_store:
+ * @self: a server
+ *
+ * Gets the state store's URI (see [property@NorthMcp.Server:state-store]).
+ *
+ * Returns: (nullable): the URI, or %NULL when state lives in this process
+ *
+ * Since: 0.2
+ */
+const char *
+north_mcp_server_get_state_store (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return north_mcp_session_manager_get_store_uri (self->sessions);
+}
+
+/**
+ * north_mcp_server_set_state_store:
+ * @self: a server
+ * @uri: (nullable): `redis://HOST:PORT[/DB]`, or %NULL for none
+ *
+ * Sets where HTTP servers keep the state that replicas share (see
+ * [property@NorthMcp.Server:state-store]); takes effect when the server
+ * starts, and a URI that names no store makes
+ * [method@NorthMcp.Server.start] fail.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_state_store (NorthMcpServer *self,
+                                  const char     *uri)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (g_strcmp0 (north_mcp_session_manager_get_store_uri (self->sessions), uri) == 0)
+    return;
+  north_mcp_session_manager_set_store_uri (self->sessions, uri);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_STORE]);
 }

@@ -72,6 +72,15 @@ void             north_mcp_session_manager_stop_expiry        (NorthMcpSessionMa
 void             north_mcp_session_manager_set_store          (NorthMcpSessionManager *self,
                                                                NorthMcpStateStore     *store);
 NorthMcpStateStore *north_mcp_session_manager_get_store       (NorthMcpSessionManager *self);
+/* The server's state-store property: a URI, NULL for this process only. */
+const char      *north_mcp_session_manager_get_store_uri      (NorthMcpSessionManager *self);
+void             north_mcp_session_manager_set_store_uri      (NorthMcpSessionManager *self,
+                                                               const char             *uri);
+/* When an HTTP transport starts: the store of the URI (FALSE and @error
+ * for a URI that names none); when it stops: none. */
+gboolean         north_mcp_session_manager_open_store         (NorthMcpSessionManager *self,
+                                                               GError                **error);
+void             north_mcp_session_manager_close_store        (NorthMcpSessionManager *self);
 gboolean         north_mcp_session_manager_is_shared          (NorthMcpSessionManager *self);
 /* Whether @id has the form of our session ids (32 lower-case hex digits):
  * nothing else is looked up in a shared store. */

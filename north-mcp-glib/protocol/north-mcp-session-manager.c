@@ -35,6 +35,7 @@ struct _NorthMcpSessionManager
   guint       timeout;       /* seconds idle; 0: never */
   GSource    *expiry_source; /* while an HTTP transport runs */
 
+  char       *store_uri;
   NorthMcpStateStore *store; /* shared ones only; NULL: this process only */
   guint       control_id;    /* subscription to CONTROL_CHANNEL */
 };
@@ -55,6 +56,7 @@ north_mcp_session_manager_free (NorthMcpSessionManager *self)
     return;
   north_mcp_session_manager_stop_expiry (self);
   north_mcp_session_manager_set_store (self, NULL);
+  g_free (self->store_uri);
   g_hash_table_unref (self->sessions);
   g_free (self);
 }
@@ -321,6 +323,40 @@ NorthMcpStateStore *
 north_mcp_session_manager_get_store (NorthMcpSessionManager *self)
 {
   return self->store;
+}
+
+const char *
+north_mcp_session_manager_get_store_uri (NorthMcpSessionManager *self)
+{
+  return self->store_uri;
+}
+
+void
+north_mcp_session_manager_set_store_uri (NorthMcpSessionManager *self,
+                                         const char             *uri)
+{
+  north_mcp_set_str (&self->store_uri, uri);
+}
+
+gboolean
+north_mcp_session_manager_open_store (NorthMcpSessionManager *self,
+                                      GError                **error)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+
+  if (self->store_uri == NULL)
+    return TRUE;
+  store = north_mcp_state_store_new_for_uri (self->store_uri, error);
+  if (store == NULL)
+    return FALSE;
+  north_mcp_session_manager_set_store (self, store);
+  return TRUE;
+}
+
+void
+north_mcp_session_manager_close_store (NorthMcpSessionManager *self)
+{
+  north_mcp_session_manager_set_store (self, NULL);
 }
 
 gboolean
