@@ -46,6 +46,7 @@ typedef struct
   gboolean  no_debug;
   char     *path;
   char     *state_store;
+  gint64    session_timeout;
 } Options;
 
 static void
@@ -233,6 +234,8 @@ parse_options (NorthMcpServer         *self,
       "No debug logging, whatever the DEBUG environment variable says", NULL },
     { "path", 0, 0, G_OPTION_ARG_STRING, &options->path,
       "Serve Streamable HTTP at this path (default /mcp)", "PATH" },
+    { "session-timeout", 0, 0, G_OPTION_ARG_INT64, &options->session_timeout,
+      "End HTTP sessions idle this long (default 1800; 0: never)", "SECONDS" },
     { "state-store", 0, 0, G_OPTION_ARG_STRING, &options->state_store,
       "Share sessions with other replicas in this Redis (HTTP only)", "redis://HOST:PORT[/DB]" },
     { NULL }
@@ -245,6 +248,7 @@ parse_options (NorthMcpServer         *self,
   options->idle_timeout = (int) MIN (north_mcp_server_get_idle_timeout (self), G_MAXINT);
   options->max_unsent_bytes = (gint64) MIN (north_mcp_server_get_max_unsent_bytes (self), G_MAXINT64);
   options->max_sessions = north_mcp_server_get_max_sessions (self);
+  options->session_timeout = north_mcp_server_get_session_timeout (self);
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
@@ -281,6 +285,14 @@ parse_options (NorthMcpServer         *self,
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                    "Invalid --max-sessions %" G_GINT64_FORMAT ": use 0 (no limit) to %u",
                    options->max_sessions, G_MAXUINT);
+      return FALSE;
+    }
+
+  if (options->session_timeout < 0 || options->session_timeout > G_MAXUINT)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid --session-timeout %" G_GINT64_FORMAT ": use 0 (never) to %u",
+                   options->session_timeout, G_MAXUINT);
       return FALSE;
     }
 
@@ -342,6 +354,7 @@ apply_options (NorthMcpServer *self,
   north_mcp_server_set_idle_timeout (self, (guint) options->idle_timeout);
   north_mcp_server_set_max_unsent_bytes (self, (guint64) options->max_unsent_bytes);
   north_mcp_server_set_max_sessions (self, (guint) options->max_sessions);
+  north_mcp_server_set_session_timeout (self, (guint) options->session_timeout);
   if (options->state_store != NULL)
     north_mcp_server_set_state_store (self, options->state_store);
   for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)

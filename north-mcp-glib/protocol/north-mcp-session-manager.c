@@ -38,7 +38,21 @@ struct _NorthMcpSessionManager
   char       *store_uri;
   NorthMcpStateStore *store; /* shared ones only; NULL: this process only */
   guint       control_id;    /* subscription to CONTROL_CHANNEL */
+  /* What store callbacks hold: the manager, or NULL once it is freed. */
+  NorthMcpSessionManager **alive;
 };
+
+static NorthMcpSessionManager **
+alive_ref (NorthMcpSessionManager *self)
+{
+  return g_rc_box_acquire (self->alive);
+}
+
+static void
+alive_unref (NorthMcpSessionManager **alive)
+{
+  g_rc_box_release (alive);
+}
 
 NorthMcpSessionManager *
 north_mcp_session_manager_new (void)
@@ -46,6 +60,8 @@ north_mcp_session_manager_new (void)
   NorthMcpSessionManager *self = g_new0 (NorthMcpSessionManager, 1);
 
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->alive = g_rc_box_new (NorthMcpSessionManager *);
+  *self->alive = self;
   return self;
 }
 
@@ -57,6 +73,8 @@ north_mcp_session_manager_free (NorthMcpSessionManager *self)
   north_mcp_session_manager_stop_expiry (self);
   north_mcp_session_manager_set_store (self, NULL);
   g_free (self->store_uri);
+  *self->alive = NULL;
+  alive_unref (self->alive);
   g_hash_table_unref (self->sessions);
   g_free (self);
 }
@@ -305,9 +323,15 @@ void
 north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
                                      NorthMcpStateStore     *store)
 {
+  GHashTableIter iter;
+  gpointer session;
+
   if (self->store != NULL && self->control_id != 0)
     north_mcp_state_store_unsubscribe (self->store, self->control_id);
   self->control_id = 0;
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
   g_clear_object (&self->store);
 
   /* The in-process store shares nothing: sessions stay as they were. */
@@ -511,7 +535,7 @@ save_changed (NorthMcpSession *session,
 
 typedef struct
 {
-  NorthMcpSessionManager *self;
+  NorthMcpSessionManager **alive;
   char                   *id;
   guint8                  user[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
 } RestoreData;
@@ -519,6 +543,7 @@ typedef struct
 static void
 restore_data_free (RestoreData *data)
 {
+  alive_unref (data->alive);
   g_free (data->id);
   g_free (data);
 }
@@ -530,7 +555,7 @@ restore_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   RestoreData *data = g_task_get_task_data (task);
-  NorthMcpSessionManager *self = data->self;
+  NorthMcpSessionManager *self = *data->alive;
   g_autoptr(GBytes) record = NULL;
   g_autoptr(NorthMcpSession) session = NULL;
   guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
@@ -552,6 +577,11 @@ restore_cb (GObject      *source,
     }
   if (g_task_return_error_if_cancelled (task))
     return;
+  if (self == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The server is gone");
+      return;
+    }
 
   /* Another request may have restored it meanwhile. */
   existing = north_mcp_session_manager_lookup (self, data->id);
@@ -614,7 +644,7 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
     }
 
   data = g_new0 (RestoreData, 1);
-  data->self = self;
+  data->alive = alive_ref (self);
   data->id = g_strdup (id);
   /* The digest of the asking identity, computed as for a session it owns. */
   probe = north_mcp_session_new (NULL, NULL);
@@ -658,6 +688,7 @@ forget_deleted_cb (GObject      *source,
   const char *id = g_task_get_task_data (task);
   g_autofree char *text = g_strconcat (DELETE_MESSAGE, id, NULL);
   g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
+  GCancellable *cancellable;
   GError *error = NULL;
 
   if (!north_mcp_state_store_delete_finish (NORTH_MCP_STATE_STORE (source), result, &error) &&
@@ -667,9 +698,9 @@ forget_deleted_cb (GObject      *source,
       return;
     }
 
+  cancellable = g_task_get_cancellable (task);
   north_mcp_state_store_publish_async (NORTH_MCP_STATE_STORE (source), CONTROL_CHANNEL, message,
-                                       g_task_get_cancellable (task), forget_published_cb,
-                                       g_steal_pointer (&task));
+                                       cancellable, forget_published_cb, g_steal_pointer (&task));
 }
 
 void
@@ -703,15 +734,29 @@ north_mcp_session_manager_forget_finish (NorthMcpSessionManager *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+typedef struct
+{
+  NorthMcpSessionManager **alive;
+  char                    *id;
+} TouchData;
+
 static void
 touched_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
+  TouchData *data = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* Unavailable now: the next use tries again. */
-  north_mcp_state_store_expire_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+  /* No record: the session ended elsewhere (expired, or deleted while
+   * this process missed the message): so it does here. Unavailable: the
+   * next use tries again. */
+  if (!north_mcp_state_store_expire_finish (NORTH_MCP_STATE_STORE (source), result, &error) &&
+      error == NULL && *data->alive != NULL)
+    drop_local (*data->alive, data->id);
+  alive_unref (data->alive);
+  g_free (data->id);
+  g_free (data);
 }
 
 void
@@ -721,13 +766,19 @@ north_mcp_session_manager_touch (NorthMcpSessionManager *self,
   gint64 now = g_get_monotonic_time ();
   gint64 last = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (session), "north-mcp-store-touched"));
   g_autofree char *key = NULL;
+  TouchData *data;
 
   if (self->store == NULL || ttl_ms (self) == 0 || !north_mcp_session_id_is_valid (north_mcp_session_get_id (session)))
     return;
-  if (last != 0 && now - last < TOUCH_INTERVAL_US)
+  /* At most a tenth of the timeout late, so that the record does not end
+   * noticeably before the copies of the processes that use it. */
+  if (last != 0 && now - last < MIN (TOUCH_INTERVAL_US, (gint64) ttl_ms (self) * 100))
     return;
 
   g_object_set_data (G_OBJECT (session), "north-mcp-store-touched", GSIZE_TO_POINTER ((gsize) now));
   key = session_key (north_mcp_session_get_id (session));
-  north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), NULL, touched_cb, NULL);
+  data = g_new0 (TouchData, 1);
+  data->alive = alive_ref (self);
+  data->id = g_strdup (north_mcp_session_get_id (session));
+  north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), NULL, touched_cb, data);
 }

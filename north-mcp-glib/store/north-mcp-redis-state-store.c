@@ -23,11 +23,28 @@ G_DECLARE_FINAL_TYPE (NorthMcpRedisStateStore, north_mcp_redis_state_store,
 /* The field an event is stored in. */
 #define EVENT_FIELD "d"
 
+/* Until Redis first answered, commands wait for it (at most this long and
+ * this many): a replica that just started serves its first requests
+ * instead of answering 503. Afterwards they fail fast while Redis is away. */
+#define STARTUP_WAIT_MS 3000
+#define STARTUP_MAX_WAITING 1024
+
+/* A command held back until the first connection. */
+typedef struct
+{
+  GTask               *task;
+  GPtrArray           *args;     /* GBytes */
+  GAsyncReadyCallback  callback;
+} Waiting;
+
 struct _NorthMcpRedisStateStore
 {
   GObject              parent_instance;
 
   NorthMcpRedisClient *client;
+  gboolean             started;  /* Redis answered once, or we gave up waiting */
+  GQueue               waiting;  /* Waiting */
+  GSource             *startup_timeout;
 };
 
 static void north_mcp_redis_state_store_iface_init (NorthMcpStateStoreInterface *iface);
@@ -103,8 +120,70 @@ command (NorthMcpRedisStateStore *self,
       lengths[blob_index] = size;
     }
 
+  if (!self->started)
+    {
+      Waiting *waiting;
+
+      if (self->waiting.length >= STARTUP_MAX_WAITING)
+        {
+          g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE,
+                                   "The state store is unavailable: still connecting");
+          return;
+        }
+      waiting = g_new0 (Waiting, 1);
+      waiting->task = g_object_ref (task);
+      waiting->callback = callback;
+      waiting->args = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      for (guint i = 0; i < argc; i++)
+        g_ptr_array_add (waiting->args, g_bytes_new (argv[i], lengths[i]));
+      g_queue_push_tail (&self->waiting, waiting);
+      return;
+    }
+
   north_mcp_redis_client_command_async (self->client, argc, (const char *const *) argv, lengths,
                                         g_task_get_cancellable (task), callback, g_object_ref (task));
+}
+
+/* Sends (or fails) the commands that waited for the first connection. */
+static void
+start (NorthMcpRedisStateStore *self)
+{
+  Waiting *waiting;
+
+  self->started = TRUE;
+  if (self->startup_timeout != NULL)
+    {
+      g_source_destroy (self->startup_timeout);
+      g_clear_pointer (&self->startup_timeout, g_source_unref);
+    }
+
+  while ((waiting = g_queue_pop_head (&self->waiting)) != NULL)
+    {
+      const char *argv[16];
+      gsize lengths[16];
+      guint argc = MIN (waiting->args->len, G_N_ELEMENTS (argv));
+
+      for (guint i = 0; i < argc; i++)
+        argv[i] = g_bytes_get_data (g_ptr_array_index (waiting->args, i), &lengths[i]);
+      for (guint i = 0; i < argc; i++)
+        if (argv[i] == NULL)
+          argv[i] = "";
+      north_mcp_redis_client_command_async (self->client, argc, argv, lengths,
+                                            g_task_get_cancellable (waiting->task),
+                                            waiting->callback, waiting->task);
+      g_ptr_array_unref (waiting->args);
+      g_free (waiting);
+    }
+}
+
+static gboolean
+startup_timed_out (gpointer data)
+{
+  NorthMcpRedisStateStore *self = data;
+
+  g_clear_pointer (&self->startup_timeout, g_source_unref);
+  start (self);
+  return G_SOURCE_REMOVE;
 }
 
 /* The reply of a command, or NULL after returning the error on @task. */
@@ -605,6 +684,8 @@ north_mcp_redis_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 static void
 on_connected (NorthMcpRedisStateStore *self)
 {
+  if (!self->started && north_mcp_redis_client_is_connected (self->client))
+    start (self);
   g_object_notify (G_OBJECT (self), "available");
 }
 
@@ -633,6 +714,9 @@ north_mcp_redis_state_store_dispose (GObject *object)
 
   if (self->client != NULL)
     g_signal_handlers_disconnect_by_func (self->client, on_connected, self);
+  /* Whatever still waits fails now (the client is gone). */
+  if (!self->started && self->client != NULL)
+    start (self);
   g_clear_object (&self->client);
   G_OBJECT_CLASS (north_mcp_redis_state_store_parent_class)->dispose (object);
 }
@@ -670,5 +754,8 @@ north_mcp_redis_state_store_new (const char  *uri,
   self = g_object_new (NORTH_MCP_TYPE_REDIS_STATE_STORE, NULL);
   self->client = client;
   g_signal_connect_swapped (client, "notify::connected", G_CALLBACK (on_connected), self);
+  self->startup_timeout = g_timeout_source_new (STARTUP_WAIT_MS);
+  g_source_set_callback (self->startup_timeout, startup_timed_out, self, NULL);
+  g_source_attach (self->startup_timeout, g_main_context_get_thread_default ());
   return NORTH_MCP_STATE_STORE (self);
 }

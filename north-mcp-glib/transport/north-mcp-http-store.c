@@ -113,8 +113,11 @@ restored_cb (GObject      *source,
   else
     {
       if (session != NULL)
-        north_mcp_server_debug (pending->server, "Loaded session %.8s… from the state store",
-                                north_mcp_session_get_id (session));
+        {
+          north_mcp_server_debug (pending->server, "Loaded session %.8s… from the state store",
+                                  north_mcp_session_get_id (session));
+          north_mcp_session_manager_touch (manager, session);
+        }
       pending->resume (pending->data);
     }
   pending_free (pending);

@@ -1,0 +1,201 @@
+"""Fixtures of the state-store tests: a real redis-server and replicas of an
+example server sharing it (issue 15).
+
+redis-server runs on a loopback port chosen at run time, in its own
+temporary directory, without persistence, and is stopped by its PID. Each
+replica is an example binary started with ``--state-store`` and
+``--port 0`` (its port is read from its ``listening on`` line).
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+
+EXAMPLES = os.environ.get("NORTH_MCP_EXAMPLES",
+                          os.path.join(os.path.dirname(__file__), "..", "..", "build", "examples", "c"))
+PROTOCOL = "2025-06-18"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Redis:
+    """redis-server in a temporary directory; stop() and start() again keep
+    the port (a restart loses the data: no persistence)."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="north-mcp-redis-")
+        self.port = free_port()
+        self.process = None
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--protected-mode", "yes"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if self.command("PING") == "PONG":
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(20)
+        self.process = None
+
+    @property
+    def uri(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+    def command(self, *args):
+        """One command over RESP2; returns str, int, None or list."""
+        payload = b"*%d\r\n" % len(args)
+        for arg in args:
+            data = arg if isinstance(arg, bytes) else str(arg).encode()
+            payload += b"$%d\r\n%s\r\n" % (len(data), data)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(payload)
+            reader = sock.makefile("rb")
+            return self._read(reader)
+
+    def _read(self, reader):
+        line = reader.readline().rstrip(b"\r\n")
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            raise AssertionError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            if int(rest) < 0:
+                return None
+            data = reader.read(int(rest) + 2)[:-2]
+            return data.decode("utf-8", "replace")
+        if kind == b"*":
+            return None if int(rest) < 0 else [self._read(reader) for _ in range(int(rest))]
+        raise AssertionError(f"bad reply {line!r}")
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Replica:
+    """One server process; its stderr is collected in the background."""
+
+    def __init__(self, name, *args):
+        env = dict(os.environ)
+        env.pop("DEBUG", None)
+        self.process = subprocess.Popen(
+            [os.path.join(EXAMPLES, name), "--transport", "streamable-http", "--port", "0", *args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        self.lines = []
+        self.port = None
+        self._ready = threading.Event()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        if not self._ready.wait(20) or self.port is None:
+            self.kill()
+            raise AssertionError(f"{name} did not start: {self.stderr()}")
+
+    def _read_stderr(self):
+        for raw in self.process.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
+            match = re.match(r"listening on http://127\.0\.0\.1:(\d+)/", line)
+            if match:
+                self.port = int(match.group(1))
+                self._ready.set()
+        self._ready.set()
+
+    def stderr(self):
+        return "\n".join(self.lines)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                raise
+        return self.process.returncode
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(20)
+
+    def request(self, method, body=None, session=None, headers=None, timeout=20):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        all_headers = {"Accept": "application/json, text/event-stream",
+                       "Content-Type": "application/json"}
+        if session is not None:
+            all_headers["Mcp-Session-Id"] = session
+            all_headers["MCP-Protocol-Version"] = PROTOCOL
+        all_headers.update(headers or {})
+        try:
+            conn.request(method, "/mcp", body=json.dumps(body) if body is not None else None,
+                         headers=all_headers)
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read().decode("utf-8")
+        finally:
+            conn.close()
+
+
+def messages(body):
+    """The JSON-RPC messages of an answer (JSON, or the data of SSE events)."""
+    body = body.strip()
+    if body.startswith("{") or body.startswith("["):
+        return [json.loads(body)]
+    return [json.loads(line[5:]) for line in body.splitlines()
+            if line.startswith("data:") and line[5:].strip()]
+
+
+@pytest.fixture
+def redis():
+    server = Redis()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def replicas(redis):
+    started = []
+
+    def _start(n, name="server-with-resources", *args):
+        for _ in range(n):
+            started.append(Replica(name, "--state-store", redis.uri, *args))
+        return started[-n:]
+
+    yield _start
+    problems = []
+    for replica in started:
+        if not replica.alive():
+            continue
+        code = replica.stop()
+        if code != 0 or "CRITICAL" in replica.stderr():
+            problems.append(f"exit {code}: {replica.stderr()}")
+    assert not problems, problems

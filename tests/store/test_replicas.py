@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""Replicas sharing a Redis state store serve one stateful client as one
+server (issue 15): real redis-server, real server processes, requests sent
+to a different replica each time (what a round-robin balancer without
+stickiness does)."""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+from conftest import PROTOCOL, messages
+
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": PROTOCOL, "capabilities": {"roots": {}},
+                         "clientInfo": {"name": "replica-test", "version": "1"}}}
+
+
+def initialize(replica, headers=None):
+    status, headers_out, body = replica.request("POST", INITIALIZE, headers=headers)
+    assert status == 200, body
+    session = headers_out["Mcp-Session-Id"]
+    assert messages(body)[0]["result"]["protocolVersion"] == PROTOCOL
+    return session
+
+
+def call(replica, session, method, params=None, id=2, headers=None):
+    body = {"jsonrpc": "2.0", "id": id, "method": method}
+    if params is not None:
+        body["params"] = params
+    return replica.request("POST", body, session=session, headers=headers)
+
+
+def wait_for_status(replica, session, status, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = call(replica, session, "ping")
+        if got[0] == status or time.monotonic() > deadline:
+            return got
+        time.sleep(0.05)
+
+
+def test_a_session_serves_on_every_replica(replicas, redis):
+    one, two, three = replicas(3)
+    session = initialize(one)
+
+    status, _, body = two.request("POST", {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                                  session=session)
+    assert status == 202, body
+    status, _, body = three.request("POST", {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+                                    session=session)
+    assert status == 200, body
+    assert "add_note" in [tool["name"] for tool in messages(body)[0]["result"]["tools"]]
+    status, _, body = two.request("POST", {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                                           "params": {"name": "add_note",
+                                                      "arguments": {"title": "a", "text": "b"}}},
+                                  session=session)
+    assert status == 200, body
+    assert messages(body)[-1]["result"]["content"][0]["text"] == "Saved notes://a"
+
+    # The record: the client's capabilities, no credentials.
+    record = json.loads(redis.command("GET", f"north-mcp:session:{session}"))
+    assert record["protocolVersion"] == PROTOCOL
+    assert record["capabilities"] == {"roots": {}}
+    assert record["clientInfo"]["name"] == "replica-test"
+    assert 0 < redis.command("PTTL", f"north-mcp:session:{session}") <= 30 * 60 * 1000
+
+
+def test_an_unknown_session_is_404_on_every_replica(replicas):
+    one, two = replicas(2)
+    for replica in (one, two):
+        status, _, body = call(replica, "0123456789abcdef0123456789abcdef", "ping")
+        assert status == 404
+        assert json.loads(body)["error"]["code"] == -32001
+
+
+def test_delete_on_one_replica_ends_the_session_everywhere(replicas, redis):
+    one, two, three = replicas(3)
+    session = initialize(one)
+    for replica in (one, two, three):
+        assert call(replica, session, "ping")[0] == 200
+
+    status, _, body = two.request("DELETE", session=session)
+    assert status == 200, body
+    assert redis.command("EXISTS", f"north-mcp:session:{session}") == 0
+    # one and three held copies: the deletion reaches them by pub/sub.
+    for replica in (three, one, two):
+        status, _, body = wait_for_status(replica, session, 404)
+        assert status == 404, body
+
+
+def test_log_level_set_on_one_replica_is_kept_in_the_record(replicas, redis):
+    one, two = replicas(2)
+    session = initialize(one)
+    status, _, body = call(two, session, "logging/setLevel", {"level": "error"})
+    assert status == 200, body
+    deadline = time.monotonic() + 10
+    while json.loads(redis.command("GET", f"north-mcp:session:{session}")).get("logLevel") != "error":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_sessions_expire_in_the_store(replicas, redis):
+    one, two = replicas(2, "server-with-resources", "--session-timeout", "2")
+    session = initialize(one)
+    ttl = redis.command("PTTL", f"north-mcp:session:{session}")
+    assert 0 < ttl <= 2000
+    # Used on the other replica: the expiry moves on.
+    time.sleep(1.2)
+    assert call(two, session, "ping")[0] == 200
+    deadline = time.monotonic() + 10
+    while redis.command("PTTL", f"north-mcp:session:{session}") <= 1000:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    # Then left alone: gone from the store and from both replicas.
+    deadline = time.monotonic() + 20
+    while redis.command("EXISTS", f"north-mcp:session:{session}") == 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    for replica in (one, two):
+        status, _, _ = wait_for_status(replica, session, 404, timeout=20)
+        assert status == 404
+
+
+def create_bearer_token(email):
+    def b64url(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    signing_input = ".".join(b64url(json.dumps(part).encode())
+                             for part in ({"alg": "HS256", "typ": "JWT"}, {"email": email}))
+    signature = hmac.new(b"does-not-matter", signing_input.encode(), hashlib.sha256).digest()
+    tokens = {"server_secret": "server_secret", "user_id_token": signing_input + "." + b64url(signature),
+              "connector_access_tokens": {"google": "secret-connector-token"}}
+    return base64.b64encode(json.dumps(tokens).encode()).decode()
+
+
+def test_another_identity_cannot_use_the_session(replicas, redis):
+    one, two = replicas(2, "server-with-auth")
+    alice = {"Authorization": "Bearer " + create_bearer_token("alice@example.com")}
+    mallory = {"Authorization": "Bearer " + create_bearer_token("mallory@example.com")}
+    session = initialize(one, headers=alice)
+
+    # Exactly as an unknown session, and nothing is materialized for him.
+    status, _, body = call(two, session, "ping", headers=mallory)
+    assert status == 404, body
+    assert json.loads(body)["error"]["code"] == -32001
+    status, _, body = call(two, session, "ping", headers=alice)
+    assert status == 200, body
+    status, _, body = call(two, session, "ping", headers=mallory)
+    assert status == 404, body
+
+    # No credentials in the store: only a digest of the identity.
+    record = redis.command("GET", f"north-mcp:session:{session}")
+    assert "alice" not in record and "secret" not in record and "Bearer" not in record
+    assert len(json.loads(record)["owner"]) == 64
+
+
+def test_store_down_gives_503_and_the_servers_recover(replicas, redis):
+    one, two = replicas(2)
+    session = initialize(one)
+    redis.stop()
+
+    # Needs the store (the session is not on two): 503, a JSON-RPC error, Retry-After.
+    status, headers, body = call(two, session, "ping")
+    assert status == 503, body
+    assert headers["Retry-After"].isdigit()
+    assert json.loads(body)["error"]["code"] == -32000
+    # A new session cannot be shared: refused rather than half made.
+    status, headers, body = two.request("POST", INITIALIZE)
+    assert status == 503, body
+    assert "Mcp-Session-Id" not in headers
+    # What needs no store goes on: one has the session.
+    assert call(one, session, "ping")[0] == 200
+    # Ids that are not ours never reach the store: 404, not 503.
+    assert call(two, "not-a-session-id", "ping")[0] == 404
+
+    redis.start()
+    deadline = time.monotonic() + 30
+    while True:
+        status, headers, body = two.request("POST", INITIALIZE)
+        if status == 200:
+            break
+        assert status == 503 and time.monotonic() < deadline, body
+        time.sleep(0.2)
+    fresh = headers["Mcp-Session-Id"]
+    assert call(one, fresh, "ping")[0] == 200
+    # The restarted Redis lost the old record (no persistence): 404 on two.
+    assert call(two, session, "ping")[0] == 404
+    # Subscriptions came back: a DELETE on one reaches two.
+    assert one.request("DELETE", session=fresh)[0] == 200
+    assert wait_for_status(two, fresh, 404)[0] == 404
+
+
+def test_records_read_back_are_bounded_and_checked(replicas, redis):
+    (one,) = replicas(1)
+    oversized = "0123456789abcdef0123456789abcde0"
+    redis.command("SET", f"north-mcp:session:{oversized}", "x" * (1024 * 1024))
+    garbage = "0123456789abcdef0123456789abcde1"
+    redis.command("SET", f"north-mcp:session:{garbage}", '{"v":1,"owner":"zz","protocolVersion":[]}')
+    deep = "0123456789abcdef0123456789abcde2"
+    redis.command("SET", f"north-mcp:session:{deep}", "[" * 100000)
+    for session in (oversized, garbage, deep):
+        status, _, body = call(one, session, "ping")
+        assert status == 404, body
+    assert one.alive()
