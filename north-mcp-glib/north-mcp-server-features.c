@@ -114,15 +114,21 @@ static void
 broadcast (NorthMcpServer *self,
            const char     *method)
 {
+  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (self);
+  g_autoptr(JsonObject) payload = json_object_new ();
   GHashTableIter iter;
   gpointer session;
 
-  north_mcp_session_manager_iter_init (north_mcp_server_get_session_manager (self), &iter);
+  /* The same fan-out runs in every process sharing the state store. */
+  json_object_set_string_member (payload, "method", method);
+  north_mcp_session_manager_begin_fanout (sessions, payload);
+  north_mcp_session_manager_iter_init (sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session))
       north_mcp_session_send_notification (session, method, NULL);
 
   north_mcp_modern_notify_listeners (self, method, NULL);
+  north_mcp_session_manager_end_fanout (sessions);
 }
 
 /**

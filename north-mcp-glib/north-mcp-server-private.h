@@ -100,6 +100,10 @@ typedef struct _NorthMcpSessionManager NorthMcpSessionManager;
 NorthMcpRegistry       *north_mcp_server_get_registry        (NorthMcpServer       *self,
                                                               NorthMcpRegistryKind  kind);
 NorthMcpSessionManager *north_mcp_server_get_session_manager (NorthMcpServer       *self);
+/* Runs a server-wide notification another process sharing the state store
+ * sent (a NorthMcpSessionManagerBroadcastFunc; @data is the server). */
+void                    north_mcp_server_receive_broadcast   (JsonObject           *payload,
+                                                              gpointer              data);
 
 /* Tools in the order they were added (tools/list is deterministic). */
 GPtrArray    *north_mcp_server_get_tool_array     (NorthMcpServer  *self);

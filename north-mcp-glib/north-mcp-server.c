@@ -692,6 +692,7 @@ north_mcp_server_init (NorthMcpServer *self)
   self->page_size = DEFAULT_PAGE_SIZE;
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT_MS;
   self->sessions = north_mcp_session_manager_new ();
+  north_mcp_session_manager_set_broadcast_func (self->sessions, north_mcp_server_receive_broadcast, self);
   north_mcp_session_manager_set_timeout (self->sessions, DEFAULT_SESSION_TIMEOUT_S);
   north_mcp_session_manager_set_max_sessions (self->sessions, DEFAULT_MAX_SESSIONS);
   self->auth = north_mcp_auth_new ();
@@ -2184,6 +2185,8 @@ resource_updated_cb (gpointer user_data)
   params = json_object_new ();
   json_object_set_string_member (params, "uri", uri);
 
+  /* The same fan-out runs in every process sharing the state store. */
+  north_mcp_session_manager_begin_fanout (self->sessions, params);
   north_mcp_session_manager_iter_init (self->sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session) &&
@@ -2191,6 +2194,7 @@ resource_updated_cb (gpointer user_data)
       north_mcp_session_send_notification (session, "notifications/resources/updated", params);
 
   north_mcp_modern_notify_listeners (self, "notifications/resources/updated", uri);
+  north_mcp_session_manager_end_fanout (self->sessions);
   return G_SOURCE_REMOVE;
 }
 
@@ -2223,13 +2227,21 @@ static gboolean
 log_cb (gpointer user_data)
 {
   Outgoing *outgoing = user_data;
+  g_autoptr(JsonObject) payload = json_object_new ();
   GHashTableIter iter;
   gpointer session;
 
+  /* The same fan-out runs in every process sharing the state store. */
+  json_object_set_string_member (payload, "level", north_mcp_log_level_to_string (outgoing->level));
+  if (outgoing->logger != NULL)
+    json_object_set_string_member (payload, "logger", outgoing->logger);
+  json_object_set_member (payload, "data", json_node_ref (outgoing->data));
+  north_mcp_session_manager_begin_fanout (outgoing->server->sessions, payload);
   north_mcp_session_manager_iter_init (outgoing->server->sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session))
       north_mcp_session_log (session, outgoing->level, outgoing->logger, outgoing->data);
+  north_mcp_session_manager_end_fanout (outgoing->server->sessions);
   return G_SOURCE_REMOVE;
 }
 
@@ -2263,6 +2275,35 @@ north_mcp_server_log (NorthMcpServer   *self,
   outgoing->logger = g_strdup (logger);
   outgoing->data = json_node_copy (data);
   send_on_main_context (self, log_cb, outgoing);
+}
+
+/* A server-wide notification that another process sharing the state store
+ * sent: the same fan-out here, at once (north-mcp-session-manager.c). */
+void
+north_mcp_server_receive_broadcast (JsonObject *payload,
+                                    gpointer    data)
+{
+  NorthMcpServer *self = data;
+  const char *method = north_mcp_object_get_string (payload, "method");
+  const char *level = north_mcp_object_get_string (payload, "level");
+  JsonNode *log_data = json_object_get_member (payload, "data");
+  Outgoing outgoing = { .server = self };
+
+  if (g_strcmp0 (method, "notifications/tools/list_changed") == 0)
+    north_mcp_server_notify_tools_list_changed (self);
+  else if (g_strcmp0 (method, "notifications/resources/list_changed") == 0)
+    north_mcp_server_notify_resources_list_changed (self);
+  else if (g_strcmp0 (method, "notifications/prompts/list_changed") == 0)
+    north_mcp_server_notify_prompts_list_changed (self);
+  else if ((outgoing.uri = (char *) north_mcp_object_get_string (payload, "uri")) != NULL)
+    resource_updated_cb (&outgoing);
+  else if (level != NULL && north_mcp_log_level_from_string (level) >= 0 && log_data != NULL)
+    {
+      outgoing.level = (NorthMcpLogLevel) north_mcp_log_level_from_string (level);
+      outgoing.logger = (char *) north_mcp_object_get_string (payload, "logger");
+      outgoing.data = log_data;
+      log_cb (&outgoing);
+    }
 }
 
 /* Idle session expiry (the timer lives in the session manager). */

@@ -123,4 +123,35 @@ gboolean         north_mcp_session_manager_forget_finish      (NorthMcpSessionMa
 void             north_mcp_session_manager_touch              (NorthMcpSessionManager *self,
                                                                NorthMcpSession        *session);
 
+/* Messages for a client's standalone stream that another process holds.
+ * The process that holds a session's GET stream watches the session's
+ * stream channel; others relay notifications of that session there. */
+void             north_mcp_session_manager_watch_stream       (NorthMcpSessionManager *self,
+                                                               NorthMcpSession        *session);
+void             north_mcp_session_manager_unwatch_stream     (NorthMcpSessionManager *self,
+                                                               const char             *id);
+
+/* Server-wide notifications (list_changed, resources/updated, server
+ * logs) reach the clients of every process: a fan-out over this process's
+ * sessions is bracketed by begin/end. begin publishes @payload (a JSON
+ * object the server's broadcast func understands; NULL: nothing) to the
+ * other processes unless this fan-out was started by one of them; until
+ * end, notifications for streams held by other processes are not relayed
+ * (they run the same fan-out). */
+typedef void     (*NorthMcpSessionManagerBroadcastFunc)       (JsonObject             *payload,
+                                                               gpointer                data);
+void             north_mcp_session_manager_set_broadcast_func (NorthMcpSessionManager *self,
+                                                               NorthMcpSessionManagerBroadcastFunc func,
+                                                               gpointer                data);
+void             north_mcp_session_manager_begin_fanout       (NorthMcpSessionManager *self,
+                                                               JsonObject             *payload);
+void             north_mcp_session_manager_end_fanout         (NorthMcpSessionManager *self);
+
+/* A client's response to a request of the server that this process did
+ * not send: handed to the process that waits for it. FALSE when there is
+ * none to hand it to. */
+gboolean         north_mcp_session_manager_route_response     (NorthMcpSessionManager *self,
+                                                               NorthMcpSession        *session,
+                                                               JsonNode               *response);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "north-mcp-error.h"
 #include "north-mcp-json-reader-private.h"
@@ -18,13 +19,24 @@
 /* What a record read back from the store may be: the client's part is at
  * most NORTH_MCP_SESSION_CLIENT_MAX_BYTES unescaped, so escapes at most
  * multiply it by six (\u00XX); the rest is small. */
-#define RECORD_MAX_BYTES (6 * NORTH_MCP_SESSION_CLIENT_MAX_BYTES + 4096)
+#define RECORD_MAX_BYTES (6 * (NORTH_MCP_SESSION_CLIENT_MAX_BYTES + \
+                               NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS * (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 3)) + 4096)
 #define RECORD_MAX_DEPTH 64
 #define RECORD_VERSION 1
-/* Every process subscribes to it: "delete <id>" ends a session everywhere. */
+/* Every process subscribes to it: "deleted <id>" ends a session everywhere. */
 #define CONTROL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "sessions"
 #define SESSION_KEY_PREFIX NORTH_MCP_STATE_STORE_PREFIX "session:"
-#define DELETE_MESSAGE "delete "
+#define DELETE_MESSAGE "deleted "
+/* "changed <id>": the record changed (log level, subscriptions): reload it. */
+#define CHANGED_MESSAGE "changed "
+/* Server-wide notifications, from the process where they started. */
+#define BROADCAST_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "broadcast"
+/* Responses of clients to requests another process sent. */
+#define RESPONSES_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "responses"
+/* + session id: messages for the client's standalone (GET) stream. */
+#define STREAM_CHANNEL_PREFIX NORTH_MCP_STATE_STORE_PREFIX "stream:"
+/* What a message on a channel may be (larger ones are dropped unread). */
+#define MESSAGE_MAX_BYTES (4 * 1024 * 1024)
 /* A used session's record gets a new expiry at most this often. */
 #define TOUCH_INTERVAL_US G_USEC_PER_SEC
 
@@ -38,6 +50,14 @@ struct _NorthMcpSessionManager
   char       *store_uri;
   NorthMcpStateStore *store; /* shared ones only; NULL: this process only */
   guint       control_id;    /* subscription to CONTROL_CHANNEL */
+  guint       broadcast_id;  /* subscription to BROADCAST_CHANNEL */
+  guint       responses_id;  /* subscription to RESPONSES_CHANNEL */
+  GHashTable *watched;       /* session id -> stream channel subscription */
+  char       *origin;        /* this process, in what it publishes */
+  guint       fanout_depth;  /* inside begin_fanout/end_fanout */
+  gboolean    receiving;     /* running a fan-out another process started */
+  NorthMcpSessionManagerBroadcastFunc broadcast_func;
+  gpointer    broadcast_data;
   /* What store callbacks hold: the manager, or NULL once it is freed. */
   NorthMcpSessionManager **alive;
 };
@@ -60,6 +80,10 @@ north_mcp_session_manager_new (void)
   NorthMcpSessionManager *self = g_new0 (NorthMcpSessionManager, 1);
 
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->watched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->origin = north_mcp_random_id (NULL);
+  if (self->origin == NULL)
+    self->origin = g_strdup_printf ("%d-%" G_GINT64_FORMAT, (int) getpid (), g_get_real_time ());
   self->alive = g_rc_box_new (NorthMcpSessionManager *);
   *self->alive = self;
   return self;
@@ -75,6 +99,8 @@ north_mcp_session_manager_free (NorthMcpSessionManager *self)
   g_free (self->store_uri);
   *self->alive = NULL;
   alive_unref (self->alive);
+  g_hash_table_unref (self->watched);
+  g_free (self->origin);
   g_hash_table_unref (self->sessions);
   g_free (self);
 }
@@ -157,7 +183,10 @@ north_mcp_session_manager_close (NorthMcpSessionManager *self,
 
   north_mcp_session_close (session);
   if (id != NULL)
-    g_hash_table_remove (self->sessions, id);
+    {
+      north_mcp_session_manager_unwatch_stream (self, id);
+      g_hash_table_remove (self->sessions, id);
+    }
 }
 
 void
@@ -290,6 +319,9 @@ drop_local (NorthMcpSessionManager *self,
   north_mcp_session_manager_close (self, session);
 }
 
+static void reload_local (NorthMcpSessionManager *self, const char *id);
+
+/* "deleted <id>" or "changed <id>" (both prefixes have 8 bytes). */
 static void
 on_control_message (const char *channel,
                     GBytes     *message,
@@ -299,24 +331,138 @@ on_control_message (const char *channel,
   gsize length = 0;
   const char *data = g_bytes_get_data (message, &length);
   char id[2 * NORTH_MCP_RANDOM_ID_BYTES + 1];
+  gsize prefix = strlen (DELETE_MESSAGE);
 
-  if (length != strlen (DELETE_MESSAGE) + sizeof id - 1 ||
-      memcmp (data, DELETE_MESSAGE, strlen (DELETE_MESSAGE)) != 0)
+  G_STATIC_ASSERT (sizeof DELETE_MESSAGE == sizeof CHANGED_MESSAGE);
+  if (length != prefix + sizeof id - 1)
     return;
-  memcpy (id, data + strlen (DELETE_MESSAGE), sizeof id - 1);
+  memcpy (id, data + prefix, sizeof id - 1);
   id[sizeof id - 1] = '\0';
-  if (north_mcp_session_id_is_valid (id))
+  if (!north_mcp_session_id_is_valid (id) || north_mcp_session_manager_lookup (self, id) == NULL)
+    return;
+  if (memcmp (data, DELETE_MESSAGE, prefix) == 0)
     drop_local (self, id);
+  else if (memcmp (data, CHANGED_MESSAGE, prefix) == 0)
+    reload_local (self, id);
 }
 
 static void save_changed (NorthMcpSession *session, gpointer data);
+
+/* A message read from a channel: a JSON object of at most
+ * MESSAGE_MAX_BYTES, read with the limits of a request (whoever can
+ * publish in the store can send it). */
+static JsonNode *
+read_message (GBytes *message)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  JsonNode *node;
+
+  if (length == 0 || length > MESSAGE_MAX_BYTES)
+    return NULL;
+  node = north_mcp_json_read (data, length, RECORD_MAX_DEPTH, NULL);
+  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+    g_clear_pointer (&node, json_node_unref);
+  return node;
+}
+
+static void
+publish_node (NorthMcpSessionManager *self,
+              const char             *channel,
+              JsonNode               *node)
+{
+  GString *out = g_string_new (NULL);
+  g_autoptr(GBytes) bytes = NULL;
+
+  north_mcp_json_write (out, node);
+  bytes = g_string_free_to_bytes (out);
+  north_mcp_state_store_publish (self->store, channel, bytes);
+}
+
+/* A notification of @session while its stream is not open here: for the
+ * process that holds it, unless every process runs this fan-out. */
+static void
+relay (NorthMcpSession *session,
+       JsonNode        *message,
+       gpointer         data)
+{
+  NorthMcpSessionManager *self = data;
+  g_autofree char *channel = NULL;
+
+  if (self->store == NULL || self->fanout_depth > 0)
+    return;
+  channel = g_strconcat (STREAM_CHANNEL_PREFIX, north_mcp_session_get_id (session), NULL);
+  publish_node (self, channel, message);
+}
+
+/* A message for a stream we hold. */
+static void
+on_stream_message (const char *channel,
+                   GBytes     *message,
+                   gpointer    user_data)
+{
+  NorthMcpSessionManager *self = user_data;
+  const char *id = channel + strlen (STREAM_CHANNEL_PREFIX);
+  NorthMcpSession *session = north_mcp_session_manager_lookup (self, id);
+  NorthMcpChannel *standalone = session != NULL ? north_mcp_session_get_standalone_channel (session) : NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (standalone == NULL || (node = read_message (message)) == NULL)
+    return;
+  north_mcp_channel_send (standalone, node);
+}
+
+/* Another process started a server-wide notification: run it here too. */
+static void
+on_broadcast_message (const char *channel,
+                      GBytes     *message,
+                      gpointer    user_data)
+{
+  NorthMcpSessionManager *self = user_data;
+  g_autoptr(JsonNode) node = read_message (message);
+  JsonObject *object;
+
+  if (node == NULL || self->broadcast_func == NULL)
+    return;
+  object = json_node_get_object (node);
+  if (g_strcmp0 (north_mcp_object_get_string (object, "origin"), self->origin) == 0)
+    return;
+  json_object_remove_member (object, "origin");
+
+  self->receiving = TRUE;
+  self->broadcast_func (object, self->broadcast_data);
+  self->receiving = FALSE;
+}
+
+/* A response another process received for a request we may have sent. */
+static void
+on_response_message (const char *channel,
+                     GBytes     *message,
+                     gpointer    user_data)
+{
+  NorthMcpSessionManager *self = user_data;
+  g_autoptr(JsonNode) node = read_message (message);
+  NorthMcpSession *session;
+  JsonObject *object;
+  JsonNode *response;
+
+  if (node == NULL)
+    return;
+  object = json_node_get_object (node);
+  if (g_strcmp0 (north_mcp_object_get_string (object, "origin"), self->origin) == 0)
+    return;
+  session = north_mcp_session_manager_lookup (self, north_mcp_object_get_string (object, "session"));
+  response = json_object_get_member (object, "response");
+  if (session != NULL && response != NULL && JSON_NODE_HOLDS_OBJECT (response))
+    north_mcp_session_resolve_response (session, response);
+}
 
 static void
 attach_session (NorthMcpSessionManager *self,
                 NorthMcpSession        *session)
 {
   if (self->store != NULL)
-    north_mcp_session_set_store_funcs (session, save_changed, NULL, self);
+    north_mcp_session_set_store_funcs (session, save_changed, relay, self);
 }
 
 void
@@ -326,9 +472,20 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
   GHashTableIter iter;
   gpointer session;
 
-  if (self->store != NULL && self->control_id != 0)
-    north_mcp_state_store_unsubscribe (self->store, self->control_id);
-  self->control_id = 0;
+  if (self->store != NULL)
+    {
+      GHashTableIter watched;
+      gpointer id;
+
+      north_mcp_state_store_unsubscribe (self->store, self->control_id);
+      north_mcp_state_store_unsubscribe (self->store, self->broadcast_id);
+      north_mcp_state_store_unsubscribe (self->store, self->responses_id);
+      g_hash_table_iter_init (&watched, self->watched);
+      while (g_hash_table_iter_next (&watched, NULL, &id))
+        north_mcp_state_store_unsubscribe (self->store, GPOINTER_TO_UINT (id));
+    }
+  g_hash_table_remove_all (self->watched);
+  self->control_id = self->broadcast_id = self->responses_id = 0;
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
@@ -341,6 +498,10 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
   self->store = g_object_ref (store);
   self->control_id = north_mcp_state_store_subscribe (store, CONTROL_CHANNEL, on_control_message,
                                                       self, NULL);
+  self->broadcast_id = north_mcp_state_store_subscribe (store, BROADCAST_CHANNEL, on_broadcast_message,
+                                                        self, NULL);
+  self->responses_id = north_mcp_state_store_subscribe (store, RESPONSES_CHANNEL, on_response_message,
+                                                        self, NULL);
 }
 
 NorthMcpStateStore *
@@ -394,6 +555,7 @@ record_new (NorthMcpSession *session)
 {
   guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
   GString *out = g_string_new ("{\"v\":" G_STRINGIFY (RECORD_VERSION) ",\"owner\":\"");
+  g_autoptr(GPtrArray) uris = NULL;
 
   north_mcp_session_get_owner_digest (session, owner);
   for (gsize i = 0; i < sizeof owner; i++)
@@ -407,7 +569,15 @@ record_new (NorthMcpSession *session)
   if (north_mcp_session_get_log_level_set (session))
     g_string_append_printf (out, ",\"logLevel\":\"%s\"",
                             north_mcp_log_level_to_string (north_mcp_session_get_log_level (session)));
-  g_string_append_c (out, '}');
+  uris = north_mcp_session_get_subscriptions (session);
+  g_string_append (out, ",\"subscriptions\":[");
+  for (guint i = 0; i < uris->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      north_mcp_json_write_string (out, g_ptr_array_index (uris, i));
+    }
+  g_string_append (out, "]}");
   return g_string_free_to_bytes (out);
 }
 
@@ -428,6 +598,34 @@ parse_owner (const char *hex,
   return TRUE;
 }
 
+/* What may change in a record during the session: the log level and the
+ * subscriptions. (The store funcs are detached meanwhile: applying a
+ * record does not write it back.) */
+static void
+record_apply (NorthMcpSession *session,
+              JsonObject      *object)
+{
+  const char *level = north_mcp_object_get_string (object, "logLevel");
+  JsonNode *subscriptions = json_object_get_member (object, "subscriptions");
+  g_autoptr(GPtrArray) uris = g_ptr_array_new ();
+
+  if (level != NULL && north_mcp_log_level_from_string (level) >= 0)
+    north_mcp_session_set_log_level (session, (NorthMcpLogLevel) north_mcp_log_level_from_string (level));
+  if (subscriptions != NULL && JSON_NODE_HOLDS_ARRAY (subscriptions))
+    {
+      JsonArray *array = json_node_get_array (subscriptions);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+            g_ptr_array_add (uris, (gpointer) json_node_get_string (element));
+        }
+    }
+  north_mcp_session_set_subscriptions (session, uris);
+}
+
 /* A session from its record, or NULL when the record is not one of ours
  * (the store is shared with whoever can write to it: read with the same
  * limits as a request). */
@@ -439,7 +637,7 @@ record_read (const char *id,
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(NorthMcpSession) session = NULL;
   JsonObject *object;
-  const char *version, *level;
+  const char *version;
   gsize length = 0;
   const char *data = g_bytes_get_data (record, &length);
 
@@ -461,9 +659,7 @@ record_read (const char *id,
     return NULL;
   north_mcp_session_set_protocol_version (session, version);
   north_mcp_session_set_initialized (session, TRUE);
-  level = north_mcp_object_get_string (object, "logLevel");
-  if (level != NULL && north_mcp_log_level_from_string (level) >= 0)
-    north_mcp_session_set_log_level (session, (NorthMcpLogLevel) north_mcp_log_level_from_string (level));
+  record_apply (session, object);
   return g_steal_pointer (&session);
 }
 
@@ -514,23 +710,93 @@ north_mcp_session_manager_save_finish (NorthMcpSessionManager *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+typedef struct
+{
+  NorthMcpSessionManager **alive;
+  char                    *id;
+} IdData;
+
+static IdData *
+id_data_new (NorthMcpSessionManager *self,
+             const char             *id)
+{
+  IdData *data = g_new0 (IdData, 1);
+
+  data->alive = alive_ref (self);
+  data->id = g_strdup (id);
+  return data;
+}
+
+static void
+id_data_free (IdData *data)
+{
+  alive_unref (data->alive);
+  g_free (data->id);
+  g_free (data);
+}
+
 static void
 saved_changed_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
+  IdData *data = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strconcat (CHANGED_MESSAGE, data->id, NULL);
+  g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
+  NorthMcpSessionManager *self = *data->alive;
 
   if (!north_mcp_session_manager_save_finish (NULL, result, &error))
-    g_warning ("A session's new log level was not stored: %s", error->message);
+    g_warning ("A session's new log level or subscriptions were not stored: %s", error->message);
+  else if (self != NULL && self->store != NULL)
+    north_mcp_state_store_publish (self->store, CONTROL_CHANNEL, message);
+  id_data_free (data);
 }
 
-/* logging/setLevel: every process logs at the level the client chose. */
+/* logging/setLevel, resources/(un)subscribe: every process has to know. */
 static void
 save_changed (NorthMcpSession *session,
               gpointer         data)
 {
-  north_mcp_session_manager_save_async (data, session, NULL, saved_changed_cb, NULL);
+  north_mcp_session_manager_save_async (data, session, NULL, saved_changed_cb,
+                                        id_data_new (data, north_mcp_session_get_id (session)));
+}
+
+static void
+reloaded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  IdData *data = user_data;
+  NorthMcpSessionManager *self = *data->alive;
+  g_autoptr(GBytes) record = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, NULL);
+  NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, data->id) : NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gsize length = 0;
+  const char *bytes;
+
+  if (session != NULL && record != NULL)
+    {
+      bytes = g_bytes_get_data (record, &length);
+      node = north_mcp_json_read (bytes, length, RECORD_MAX_DEPTH, NULL);
+    }
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
+      record_apply (session, json_node_get_object (node));
+      attach_session (self, session);
+    }
+  id_data_free (data);
+}
+
+static void
+reload_local (NorthMcpSessionManager *self,
+              const char             *id)
+{
+  g_autofree char *key = session_key (id);
+
+  north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, NULL, reloaded_cb,
+                                   id_data_new (self, id));
 }
 
 typedef struct
@@ -781,4 +1047,86 @@ north_mcp_session_manager_touch (NorthMcpSessionManager *self,
   data->alive = alive_ref (self);
   data->id = g_strdup (north_mcp_session_get_id (session));
   north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), NULL, touched_cb, data);
+}
+
+void
+north_mcp_session_manager_watch_stream (NorthMcpSessionManager *self,
+                                        NorthMcpSession        *session)
+{
+  const char *id = north_mcp_session_get_id (session);
+  g_autofree char *channel = NULL;
+  guint subscription;
+
+  if (self->store == NULL || !north_mcp_session_id_is_valid (id) ||
+      g_hash_table_contains (self->watched, id))
+    return;
+  channel = g_strconcat (STREAM_CHANNEL_PREFIX, id, NULL);
+  subscription = north_mcp_state_store_subscribe (self->store, channel, on_stream_message, self, NULL);
+  g_hash_table_insert (self->watched, g_strdup (id), GUINT_TO_POINTER (subscription));
+}
+
+void
+north_mcp_session_manager_unwatch_stream (NorthMcpSessionManager *self,
+                                          const char             *id)
+{
+  gpointer subscription;
+
+  if (self->store == NULL || id == NULL ||
+      !g_hash_table_lookup_extended (self->watched, id, NULL, &subscription))
+    return;
+  north_mcp_state_store_unsubscribe (self->store, GPOINTER_TO_UINT (subscription));
+  g_hash_table_remove (self->watched, id);
+}
+
+void
+north_mcp_session_manager_set_broadcast_func (NorthMcpSessionManager              *self,
+                                              NorthMcpSessionManagerBroadcastFunc  func,
+                                              gpointer                             data)
+{
+  self->broadcast_func = func;
+  self->broadcast_data = data;
+}
+
+void
+north_mcp_session_manager_begin_fanout (NorthMcpSessionManager *self,
+                                        JsonObject             *payload)
+{
+  self->fanout_depth++;
+  if (self->store != NULL && payload != NULL && !self->receiving)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (payload, "origin", self->origin);
+      json_node_set_object (node, payload);
+      publish_node (self, BROADCAST_CHANNEL, node);
+      json_object_remove_member (payload, "origin");
+    }
+}
+
+void
+north_mcp_session_manager_end_fanout (NorthMcpSessionManager *self)
+{
+  g_return_if_fail (self->fanout_depth > 0);
+  self->fanout_depth--;
+}
+
+gboolean
+north_mcp_session_manager_route_response (NorthMcpSessionManager *self,
+                                          NorthMcpSession        *session,
+                                          JsonNode               *response)
+{
+  g_autoptr(JsonObject) envelope = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (self->store == NULL || session == NULL)
+    return FALSE;
+
+  envelope = json_object_new ();
+  json_object_set_string_member (envelope, "origin", self->origin);
+  json_object_set_string_member (envelope, "session", north_mcp_session_get_id (session));
+  json_object_set_member (envelope, "response", json_node_copy (response));
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, envelope);
+  publish_node (self, RESPONSES_CHANNEL, node);
+  return TRUE;
 }

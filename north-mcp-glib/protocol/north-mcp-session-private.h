@@ -97,6 +97,11 @@ gboolean         north_mcp_session_subscribe              (NorthMcpSession     *
                                                            const char          *uri);
 gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *self,
                                                            const char          *uri);
+/* The URIs, as new strings; and replacing them all (the state store's
+ * copy; entries beyond the limits are dropped). */
+GPtrArray       *north_mcp_session_get_subscriptions      (NorthMcpSession     *self);
+void             north_mcp_session_set_subscriptions      (NorthMcpSession     *self,
+                                                           GPtrArray           *uris);
 /* Idle tracking for expiry: every message received touches the session;
  * it is busy while a request of it runs, a request to its client waits,
  * or its standalone stream is open. Times are monotonic microseconds. */

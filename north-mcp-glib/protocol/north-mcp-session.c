@@ -623,7 +623,9 @@ north_mcp_session_send_request_async (NorthMcpSession     *self,
   if (channel == NULL || !north_mcp_channel_can_stream (channel))
     channel = north_mcp_session_get_standalone_channel (self);
 
-  if (self->closed || channel == NULL)
+  /* With a shared state store the client's stream may be open in another
+   * process: the request goes there, the answer comes back to us. */
+  if (self->closed || (channel == NULL && self->relay_func == NULL))
     {
       g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
                                "Cannot send %s: the client has no open stream to receive it",
@@ -656,7 +658,10 @@ north_mcp_session_send_request_async (NorthMcpSession     *self,
                                                    G_CALLBACK (pending_request_cancelled),
                                                    pending, NULL);
 
-  north_mcp_channel_send (channel, request);
+  if (channel != NULL)
+    north_mcp_channel_send (channel, request);
+  else
+    north_mcp_session_relay (self, request);
 }
 
 JsonNode *
@@ -785,6 +790,8 @@ north_mcp_session_subscribe (NorthMcpSession *self,
       strlen (uri) > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
     return FALSE;
   g_hash_table_add (self->subscriptions, g_strdup (uri));
+  if (self->changed_func != NULL)
+    self->changed_func (self, self->store_data);
   return TRUE;
 }
 
@@ -792,7 +799,34 @@ gboolean
 north_mcp_session_unsubscribe (NorthMcpSession *self,
                                const char      *uri)
 {
-  return g_hash_table_remove (self->subscriptions, uri);
+  if (!g_hash_table_remove (self->subscriptions, uri))
+    return FALSE;
+  if (self->changed_func != NULL)
+    self->changed_func (self, self->store_data);
+  return TRUE;
+}
+
+GPtrArray *
+north_mcp_session_get_subscriptions (NorthMcpSession *self)
+{
+  GPtrArray *uris = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer uri;
+
+  g_hash_table_iter_init (&iter, self->subscriptions);
+  while (g_hash_table_iter_next (&iter, &uri, NULL))
+    g_ptr_array_add (uris, g_strdup (uri));
+  return uris;
+}
+
+void
+north_mcp_session_set_subscriptions (NorthMcpSession *self,
+                                     GPtrArray       *uris)
+{
+  g_hash_table_remove_all (self->subscriptions);
+  for (guint i = 0; i < uris->len && i < NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS; i++)
+    if (strlen (g_ptr_array_index (uris, i)) <= NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
+      g_hash_table_add (self->subscriptions, g_strdup (g_ptr_array_index (uris, i)));
 }
 
 /**

@@ -50,5 +50,11 @@ void     north_mcp_http_store_hold_new_session    (NorthMcpServer          *serv
 void     north_mcp_http_store_forget_session      (NorthMcpServer          *server,
                                                    SoupServerMessage       *msg,
                                                    const char              *id);
+/* A GET stream of @session opened here / the one of session @id closed:
+ * notifications that other processes send for it arrive here. */
+void     north_mcp_http_store_stream_opened       (NorthMcpServer          *server,
+                                                   NorthMcpSession         *session);
+void     north_mcp_http_store_stream_closed       (NorthMcpServer          *server,
+                                                   const char              *id);
 
 G_END_DECLS

@@ -247,3 +247,17 @@ north_mcp_http_store_forget_session (NorthMcpServer    *server,
   pending = pending_new (server, msg);
   north_mcp_session_manager_forget_async (manager, id, pending->cancellable, forgotten_cb, pending);
 }
+
+void
+north_mcp_http_store_stream_opened (NorthMcpServer  *server,
+                                    NorthMcpSession *session)
+{
+  north_mcp_session_manager_watch_stream (north_mcp_server_get_session_manager (server), session);
+}
+
+void
+north_mcp_http_store_stream_closed (NorthMcpServer *server,
+                                    const char     *id)
+{
+  north_mcp_session_manager_unwatch_stream (north_mcp_server_get_session_manager (server), id);
+}

@@ -368,7 +368,10 @@ on_stream_closed (NorthMcpSseStream *stream,
     }
   else if (session != NULL &&
            north_mcp_session_get_standalone_channel (session) == NORTH_MCP_CHANNEL (stream))
-    north_mcp_session_set_standalone_channel (session, NULL);
+    {
+      north_mcp_session_set_standalone_channel (session, NULL);
+      north_mcp_http_store_stream_closed (self->server, info->session_id);
+    }
 
   g_hash_table_remove (self->streams, stream);
 }
@@ -797,6 +800,7 @@ handle_mcp_get (NorthMcpHttpTransport *self,
   stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
   north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (stream));
   track_stream (self, stream, north_mcp_session_get_id (session), FALSE);
+  north_mcp_http_store_stream_opened (self->server, session);
   north_mcp_server_debug (self->server, "Opened standalone SSE stream");
 }
 

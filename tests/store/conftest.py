@@ -165,6 +165,61 @@ class Replica:
             conn.close()
 
 
+class Stream:
+    """A GET (or POST) answer read as SSE in the background: .messages
+    grows as events arrive."""
+
+    def __init__(self, replica, method="GET", body=None, session=None, headers=None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", replica.port, timeout=60)
+        self.conn.connect()
+        self.sock = self.conn.sock
+        all_headers = {"Accept": "text/event-stream" if method == "GET"
+                       else "application/json, text/event-stream"}
+        if body is not None:
+            all_headers["Content-Type"] = "application/json"
+        if session is not None:
+            all_headers["Mcp-Session-Id"] = session
+            all_headers["MCP-Protocol-Version"] = PROTOCOL
+        all_headers.update(headers or {})
+        self.conn.request(method, "/mcp", body=json.dumps(body) if body is not None else None,
+                          headers=all_headers)
+        self.response = self.conn.getresponse()
+        self.status = self.response.status
+        self.messages = []
+        self.ended = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            while True:
+                line = self.response.fp.readline()
+                if not line:
+                    break
+                line = line.decode("utf-8", "replace").rstrip("\r\n")
+                if line.startswith("data:") and line[5:].strip():
+                    self.messages.append(json.loads(line[5:]))
+        except (OSError, ValueError):
+            pass
+        self.ended.set()
+
+    def wait_for(self, predicate, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in list(self.messages) if predicate(m)]
+            if found:
+                return found
+            time.sleep(0.02)
+        return []
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+        self.ended.wait(10)
+
+
 def messages(body):
     """The JSON-RPC messages of an answer (JSON, or the data of SSE events)."""
     body = body.strip()

@@ -10,7 +10,7 @@ import hmac
 import json
 import time
 
-from conftest import PROTOCOL, messages
+from conftest import PROTOCOL, Stream, messages
 
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
               "params": {"protocolVersion": PROTOCOL, "capabilities": {"roots": {}},
@@ -203,3 +203,91 @@ def test_records_read_back_are_bounded_and_checked(replicas, redis):
         status, _, body = call(one, session, "ping")
         assert status == 404, body
     assert one.alive()
+
+
+def updated(uri):
+    return lambda m: (m.get("method") == "notifications/resources/updated"
+                      and m.get("params", {}).get("uri") == uri)
+
+
+def test_notifications_reach_the_stream_on_another_replica(replicas):
+    one, two, three = replicas(3)
+    session = initialize(one)
+    assert call(two, session, "resources/subscribe", {"uri": "notes://index"})[0] == 200
+    stream = Stream(three, session=session)
+    try:
+        assert stream.status == 200
+        # The stream's replica subscribes in the background: call until it hears.
+        deadline = time.monotonic() + 20
+        while not stream.wait_for(updated("notes://index"), timeout=0.3):
+            assert time.monotonic() < deadline, stream.messages
+            status, _, body = call(one, session, "tools/call",
+                                   {"name": "add_note", "arguments": {"title": "a", "text": "b"}})
+            assert status == 200, body
+        # Once, not once per replica; only what the client subscribed to.
+        before = len(stream.wait_for(updated("notes://index")))
+        assert call(two, session, "tools/call",
+                    {"name": "add_note", "arguments": {"title": "c", "text": "d"}})[0] == 200
+        deadline = time.monotonic() + 10
+        while len(stream.wait_for(updated("notes://index"))) == before:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(0.5)
+        assert len(stream.wait_for(updated("notes://index"))) == before + 1
+        assert not stream.wait_for(updated("notes://c"), timeout=0)
+
+        # Unsubscribed on one: nothing more, wherever the change happens.
+        assert call(one, session, "resources/unsubscribe", {"uri": "notes://index"})[0] == 200
+        time.sleep(0.5)
+        count = len(stream.wait_for(updated("notes://index"), timeout=0))
+        assert call(three, session, "tools/call",
+                    {"name": "add_note", "arguments": {"title": "e", "text": "f"}})[0] == 200
+        assert call(two, session, "tools/call",
+                    {"name": "add_note", "arguments": {"title": "g", "text": "h"}})[0] == 200
+        time.sleep(0.5)
+        assert len(stream.wait_for(updated("notes://index"), timeout=0)) == count
+    finally:
+        stream.close()
+
+
+def test_list_changed_reaches_clients_of_every_replica(replicas):
+    one, two, three = replicas(3, "conformance-server")
+    first, second = initialize(one), initialize(two)
+    streams = [Stream(three, session=first), Stream(one, session=second)]
+    changed = lambda m: m.get("method") == "notifications/tools/list_changed"  # noqa: E731
+    try:
+        deadline = time.monotonic() + 20
+        while not all(s.wait_for(changed, timeout=0.3) for s in streams):
+            assert time.monotonic() < deadline, [s.messages for s in streams]
+            status, _, body = call(two, first, "tools/call", {"name": "test_trigger_tool_change",
+                                                              "arguments": {}})
+            assert status == 200, body
+    finally:
+        for s in streams:
+            s.close()
+
+
+def test_a_request_to_the_client_is_answered_through_another_replica(replicas):
+    one, two = replicas(2, "conformance-server")
+    status, headers, body = one.request("POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": PROTOCOL, "capabilities": {"elicitation": {}},
+                   "clientInfo": {"name": "replica-test", "version": "1"}}})
+    assert status == 200, body
+    session = headers["Mcp-Session-Id"]
+    call_stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                       "params": {"name": "test_elicitation",
+                                                  "arguments": {"message": "Who?"}}},
+                         session=session)
+    try:
+        found = call_stream.wait_for(lambda m: m.get("method") == "elicitation/create")
+        assert found, call_stream.messages
+        answer = {"jsonrpc": "2.0", "id": found[0]["id"],
+                  "result": {"action": "accept", "content": {"username": "ann", "email": "a@b.c"}}}
+        status, _, body = two.request("POST", answer, session=session)
+        assert status == 202, body
+        result = call_stream.wait_for(lambda m: m.get("id") == 7)
+        assert result, call_stream.messages
+        assert "ann" in json.dumps(result[0]["result"])
+    finally:
+        call_stream.close()
