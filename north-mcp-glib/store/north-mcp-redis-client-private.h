@@ -76,7 +76,11 @@ G_DECLARE_FINAL_TYPE (NorthMcpRedisClient, north_mcp_redis_client, NORTH_MCP, RE
  * G_IO_ERROR_NOT_SUPPORTED: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE (use
  * north_mcp_redis_client_subscribe()), MONITOR, SELECT (the DB comes from
  * the URI and is restored on reconnection), QUIT, RESET, HELLO (the client
- * speaks RESP2), CLIENT REPLY, SYNC, PSYNC.
+ * speaks RESP2), CLIENT REPLY, SYNC, PSYNC. Per-connection state does not
+ * survive a reconnection: commands sent between MULTI and EXEC as separate
+ * commands could run outside the transaction if the connection is replaced
+ * in between (EXEC then fails), and AUTH/WATCH are forgotten; use EVAL (a
+ * Lua script is atomic) for multi-key updates.
  *
  * Replies: at most "max-reply-size" bytes (default 64 MiB) per reply,
  * counting the payload plus 16 bytes per element and per array slot, and

@@ -48,6 +48,8 @@ struct _Conn {
   guint backoff_ms;
   GSource *retry_source;
   GCancellable *resolve_cancellable;
+  /* Addresses of the name not tried yet in this attempt (char *). */
+  GQueue next_ips;
   /* Monotonic time (µs) by which the handshake must be done; 0: none. */
   gint64 connect_deadline;
   /* Commands in flight (Op), oldest first: Redis answers in order, so the
@@ -105,6 +107,8 @@ typedef struct {
 typedef struct {
   GWeakRef client;
   gboolean is_sub;
+  /* Which lookup this is: only the connection's current one counts. */
+  GCancellable *cancellable;
 } ResolveData;
 
 enum {
@@ -249,7 +253,7 @@ io_dispatch (GSource     *source,
   IoSource *io = (IoSource *) source;
   Conn *conn = io->conn;
   /* Callbacks may drop the caller's last reference. */
-  g_autoptr(NorthMcpRedisClient) client = g_object_ref (conn->client);
+  G_GNUC_UNUSED g_autoptr(NorthMcpRedisClient) client = g_object_ref (conn->client);
   gushort revents = io->poll_fd.revents;
   gushort events = io->poll_fd.events;
 
@@ -512,7 +516,7 @@ static gboolean
 watchdog_fired (gpointer user_data)
 {
   Conn *conn = user_data;
-  g_autoptr(NorthMcpRedisClient) client = g_object_ref (conn->client);
+  G_GNUC_UNUSED g_autoptr(NorthMcpRedisClient) client = g_object_ref (conn->client);
   gint64 now = g_get_monotonic_time ();
   Op *head = g_queue_peek_head (&conn->ops);
 
@@ -557,6 +561,7 @@ retry_cb (gpointer user_data)
 static void
 conn_schedule_retry (Conn *conn)
 {
+  g_queue_clear_full (&conn->next_ips, g_free);
   if (conn->client->disposed || conn->retry_source != NULL)
     return;
   conn->connect_deadline = 0;
@@ -583,18 +588,37 @@ conn_warn_down (Conn       *conn,
                          conn_name (conn), self->host, self->port, reason, BACKOFF_MAX_MS);
 }
 
+static void conn_connect_ip (Conn *conn, const char *ip);
+
+/* A name with several addresses (localhost: ::1 and 127.0.0.1): the next
+ * one, at once, when the previous could not be reached. */
+static gboolean
+conn_try_next_ip (Conn *conn)
+{
+  g_autofree char *ip = NULL;
+
+  if (conn->client->disposed || g_queue_is_empty (&conn->next_ips))
+    return FALSE;
+  ip = g_queue_pop_head (&conn->next_ips);
+  conn_connect_ip (conn, ip);
+  return TRUE;
+}
+
 static void
 conn_context_gone (Conn *conn)
 {
   IoSource *io = conn->io;
   redisAsyncContext *ac = conn->ac;
   const char *reason = "closed";
+  gboolean was_ready = conn->ready;
+  g_autofree char *reason_copy = NULL;
 
   if (conn->reply_too_big)
     reason = "a reply was bigger than max-reply-size";
   else if (ac != NULL && ac->c.err != 0)
     reason = ac->c.errstr;
-  conn_warn_down (conn, reason);
+  /* The context (and its errstr) is freed right after this returns. */
+  reason_copy = g_strdup (reason);
 
   conn->ac = NULL;
   conn->io = NULL;
@@ -606,6 +630,11 @@ conn_context_gone (Conn *conn)
       g_source_unref ((GSource *) io);
     }
   conn_set_ready (conn, FALSE);
+  if (was_ready)
+    g_queue_clear_full (&conn->next_ips, g_free);
+  else if (conn_try_next_ip (conn))
+    return;
+  conn_warn_down (conn, reason_copy);
   conn_schedule_retry (conn);
 }
 
@@ -617,6 +646,8 @@ conn_fail (Conn       *conn,
 {
   if (reason != NULL)
     conn_warn_down (conn, reason);
+  /* A retry, not the name's next address: the deadline is spent. */
+  g_queue_clear_full (&conn->next_ips, g_free);
   if (conn->resolve_cancellable != NULL)
     {
       g_cancellable_cancel (conn->resolve_cancellable);
@@ -660,6 +691,7 @@ conn_handshake_cb (redisAsyncContext *ac,
 
   conn->connect_deadline = 0;
   conn->backoff_ms = BACKOFF_MIN_MS;
+  g_queue_clear_full (&conn->next_ips, g_free);
   if (conn->warned)
     north_mcp_log_warning (LOGGER, "Redis %s to %s:%u is up again", conn_name (conn), self->host, self->port);
   conn->warned = FALSE;
@@ -700,13 +732,20 @@ conn_connect_ip (Conn       *conn,
                  const char *ip)
 {
   NorthMcpRedisClient *self = conn->client;
-  redisAsyncContext *ac = redisAsyncConnect (ip, (int) self->port);
+  redisAsyncContext *ac;
+
+  g_assert (conn->ac == NULL);
+  ac = redisAsyncConnect (ip, (int) self->port);
 
   if (ac == NULL || ac->err != 0)
     {
-      conn_warn_down (conn, ac != NULL ? ac->errstr : "out of memory");
+      g_autofree char *reason = g_strdup (ac != NULL ? ac->errstr : "out of memory");
+
       if (ac != NULL)
         redisAsyncFree (ac);
+      if (conn_try_next_ip (conn))
+        return;
+      conn_warn_down (conn, reason);
       conn_schedule_retry (conn);
       return;
     }
@@ -731,6 +770,7 @@ static void
 resolve_data_free (ResolveData *data)
 {
   g_weak_ref_clear (&data->client);
+  g_object_unref (data->cancellable);
   g_free (data);
 }
 
@@ -741,18 +781,20 @@ resolved_cb (GObject      *source,
 {
   ResolveData *data = user_data;
   g_autoptr(NorthMcpRedisClient) self = g_weak_ref_get (&data->client);
+  g_autoptr(GCancellable) cancellable = g_object_ref (data->cancellable);
   gboolean is_sub = data->is_sub;
   g_autoptr(GError) error = NULL;
   GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
   Conn *conn;
 
   resolve_data_free (data);
-  if (self == NULL || self->disposed || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  conn = self != NULL ? (is_sub ? &self->sub : &self->cmd) : NULL;
+  if (self == NULL || self->disposed || g_cancellable_is_cancelled (cancellable)
+      || conn->resolve_cancellable != cancellable)
     {
       g_resolver_free_addresses (addresses);
       return;
     }
-  conn = is_sub ? &self->sub : &self->cmd;
   g_clear_object (&conn->resolve_cancellable);
   if (addresses == NULL)
     {
@@ -760,12 +802,11 @@ resolved_cb (GObject      *source,
       conn_schedule_retry (conn);
       return;
     }
-  {
-    g_autofree char *ip = g_inet_address_to_string (addresses->data);
-
-    g_resolver_free_addresses (addresses);
-    conn_connect_ip (conn, ip);
-  }
+  g_queue_clear_full (&conn->next_ips, g_free);
+  for (GList *l = addresses; l != NULL; l = l->next)
+    g_queue_push_tail (&conn->next_ips, g_inet_address_to_string (l->data));
+  g_resolver_free_addresses (addresses);
+  conn_try_next_ip (conn);
 }
 
 static void
@@ -790,6 +831,7 @@ conn_start (Conn *conn)
       g_weak_ref_init (&data->client, self);
       data->is_sub = conn->is_sub;
       conn->resolve_cancellable = g_cancellable_new ();
+      data->cancellable = g_object_ref (conn->resolve_cancellable);
       /* The resolver calls back on the thread-default context. */
       g_main_context_push_thread_default (self->context);
       g_resolver_lookup_by_name_async (resolver, self->host, conn->resolve_cancellable, resolved_cb, data);
@@ -806,6 +848,7 @@ conn_init (Conn                *conn,
   conn->is_sub = is_sub;
   conn->backoff_ms = BACKOFF_MIN_MS;
   g_queue_init (&conn->ops);
+  g_queue_init (&conn->next_ips);
 }
 
 static void
@@ -838,6 +881,7 @@ conn_close (Conn *conn)
       g_source_destroy (conn->watchdog);
       g_clear_pointer (&conn->watchdog, g_source_unref);
     }
+  g_queue_clear_full (&conn->next_ips, g_free);
 }
 
 /* --- pub/sub --- */
@@ -1013,6 +1057,8 @@ north_mcp_redis_client_command_async (NorthMcpRedisClient *self,
   g_return_if_fail (argc >= 1 && argc <= INT_MAX);
   g_return_if_fail (argv != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  for (guint i = 0; i < argc; i++)
+    g_return_if_fail (argv[i] != NULL || (argv_len != NULL && argv_len[i] == 0));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, north_mcp_redis_client_command_async);

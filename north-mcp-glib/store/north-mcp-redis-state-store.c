@@ -2,7 +2,7 @@
  *
  * Values are strings with PX expiry (SET … PX ms [NX], GET, PEXPIRE,
  * DEL); channels are Redis pub/sub; event streams are Redis streams
- * (XADD … MAXLEN ~ n, XRANGE with an exclusive start, Redis ≥ 6.2), each
+ * (XADD … MAXLEN = n, XRANGE with an exclusive start, Redis ≥ 6.2), each
  * event in the field `d`. Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
  * answers UNAVAILABLE and the caller decides (503, or carry on).
@@ -487,7 +487,7 @@ redis_append_async (NorthMcpStateStore  *store,
   NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
   g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_append_async, key);
   char length[16], ttl[32];
-  const char *argv[] = { "XADD", key, "MAXLEN", "~", length, "*", EVENT_FIELD, NULL };
+  const char *argv[] = { "XADD", key, "MAXLEN", "=", length, "*", EVENT_FIELD, NULL };
 
   if (task == NULL)
     return;
