@@ -141,4 +141,9 @@ const guint8 *north_mcp_server_get_state_key      (NorthMcpServer  *self,
 GPtrArray    *north_mcp_server_get_listeners      (NorthMcpServer  *self);
 JsonObject   *north_mcp_server_build_modern_capabilities (NorthMcpServer *self);
 
+/* Sockets given to north_mcp_server_listen_socket() (GSocket*), or NULL;
+ * whether all of them are on loopback addresses. */
+GPtrArray    *north_mcp_server_get_listen_sockets (NorthMcpServer  *self);
+gboolean      north_mcp_server_listen_sockets_loopback (NorthMcpServer *self);
+
 G_END_DECLS

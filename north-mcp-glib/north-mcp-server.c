@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 
 #include "north-mcp-auth.h"
@@ -90,6 +91,7 @@ struct _NorthMcpServer
   guint                  request_state_lifetime;
   GHashTable            *cache_hints;  /* method -> CacheHint */
   GPtrArray             *listeners;    /* NorthMcpContext of subscriptions/listen */
+  GPtrArray             *listen_sockets; /* GSocket*: served instead of host:port */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT)
@@ -196,6 +198,7 @@ north_mcp_server_dispose (GObject *object)
 
   north_mcp_server_stop (self);
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
+  g_clear_pointer (&self->listen_sockets, g_ptr_array_unref);
   g_clear_pointer (&self->routes, g_hash_table_unref);
   for (guint i = 0; i < NORTH_MCP_N_REGISTRIES; i++)
     g_clear_pointer (&self->registries[i], north_mcp_registry_free);
@@ -2009,6 +2012,109 @@ north_mcp_server_set_workers (NorthMcpServer *self,
 
   self->workers = workers;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKERS]);
+}
+
+/**
+ * north_mcp_server_listen_socket:
+ * @self: a server
+ * @socket: a bound, listening TCP socket (IPv4 or IPv6)
+ * @error: return location for a #GError
+ *
+ * Serves HTTP on @socket instead of binding
+ * [property@NorthMcp.Server:host] and [property@NorthMcp.Server:port]: a
+ * socket passed by a service manager (systemd socket activation, which
+ * [method@NorthMcp.Server.run] adopts by itself from `LISTEN_FDS`) or
+ * made by the application. Call it before the server starts, once per
+ * socket; the server keeps a reference and closes the socket when it is
+ * finalized. The host and port properties become those of the socket
+ * (of the first that is not on a loopback address, if any), which is
+ * what the DNS-rebinding checks judge the `Host` header by. With
+ * [property@NorthMcp.Server:workers] above 1, every worker accepts on
+ * the same sockets.
+ *
+ * Fails with %NORTH_MCP_ERROR_INVALID_CONFIGURATION when @socket is not
+ * a listening TCP socket, and with %NORTH_MCP_ERROR_FAILED once the
+ * server is running.
+ *
+ * Returns: %TRUE if the socket will be served
+ *
+ * Since: 0.2
+ */
+gboolean
+north_mcp_server_listen_socket (NorthMcpServer  *self,
+                                GSocket         *socket,
+                                GError         **error)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  GInetAddress *inet;
+  gboolean first_public;
+  gint accepting = 0;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->http != NULL || self->stdio != NULL)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                           "The server is already running");
+      return FALSE;
+    }
+  if (g_socket_get_socket_type (socket) != G_SOCKET_TYPE_STREAM ||
+      (g_socket_get_family (socket) != G_SOCKET_FAMILY_IPV4 &&
+       g_socket_get_family (socket) != G_SOCKET_FAMILY_IPV6) ||
+      (local = g_socket_get_local_address (socket, NULL)) == NULL ||
+      !G_IS_INET_SOCKET_ADDRESS (local) ||
+      /* Unbound: listen() would pick a port on every interface. */
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) == 0)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "Only bound TCP sockets (IPv4 or IPv6) can be served");
+      return FALSE;
+    }
+  /* An application's socket may be bound only: listen here. */
+  if ((!g_socket_get_option (socket, SOL_SOCKET, SO_ACCEPTCONN, &accepting, NULL) || !accepting) &&
+      !g_socket_listen (socket, error))
+    return FALSE;
+
+  if (self->listen_sockets == NULL)
+    self->listen_sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+  /* The host the Host checks go by: the first public address, if any. */
+  first_public = !g_inet_address_get_is_loopback (inet) && north_mcp_server_listen_sockets_loopback (self);
+  g_ptr_array_add (self->listen_sockets, g_object_ref (socket));
+  if (self->listen_sockets->len == 1 || first_public)
+    {
+      g_autofree char *host = g_inet_address_to_string (inet);
+
+      north_mcp_server_set_host (self, host);
+      north_mcp_server_set_port (self, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+    }
+  return TRUE;
+}
+
+/* The sockets given to north_mcp_server_listen_socket(), or NULL. */
+GPtrArray *
+north_mcp_server_get_listen_sockets (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return self->listen_sockets;
+}
+
+/* Whether every socket given so far is on a loopback address. */
+gboolean
+north_mcp_server_listen_sockets_loopback (NorthMcpServer *self)
+{
+  for (guint i = 0; self->listen_sockets != NULL && i < self->listen_sockets->len; i++)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->listen_sockets->pdata[i], NULL);
+
+      if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (local) ||
+          !g_inet_address_get_is_loopback (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local))))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /**

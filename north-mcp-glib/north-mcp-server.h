@@ -149,6 +149,10 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_workers           (NorthMcpServer        *self,
                                                                guint                  workers);
 NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_listen_socket         (NorthMcpServer        *self,
+                                                               GSocket               *socket,
+                                                               GError               **error);
+NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_request_state_key (NorthMcpServer *self,
                                                                GBytes         *key);
 NORTH_MCP_AVAILABLE_IN_ALL

@@ -1601,7 +1601,12 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
   /* We accept connections, not libsoup: see north-mcp-http-listener.c. */
   self->listener = north_mcp_http_listener_new (self->soup, self->server);
 
-  if (workers)
+  if (self->server != NULL && north_mcp_server_get_listen_sockets (self->server) != NULL)
+    /* Sockets passed in (socket activation): shared by every worker. */
+    listening = north_mcp_http_listener_add_sockets (self->listener,
+                                                     north_mcp_server_get_listen_sockets (self->server),
+                                                     error);
+  else if (workers)
     {
       /* One of several worker processes: each has a socket of its own on
        * the same port and the kernel spreads connections over them. */
