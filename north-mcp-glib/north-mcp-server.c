@@ -1869,6 +1869,7 @@ north_mcp_server_start (NorthMcpServer         *self,
 
   if (!north_mcp_session_manager_open_store (self->sessions, error))
     return FALSE;
+  north_mcp_session_manager_share_state_key (self->sessions, self);
   self->http = north_mcp_http_transport_new (self);
   if (!north_mcp_http_transport_listen (self->http, self->host, self->port, error))
     {

@@ -15,6 +15,7 @@
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
+#include "north-mcp-server.h"
 
 G_BEGIN_DECLS
 
@@ -153,5 +154,11 @@ void             north_mcp_session_manager_end_fanout         (NorthMcpSessionMa
 gboolean         north_mcp_session_manager_route_response     (NorthMcpSessionManager *self,
                                                                NorthMcpSession        *session,
                                                                JsonNode               *response);
+
+/* The key that signs requestState (revision 2026-07-28): the first
+ * replica's key is stored (SET NX) and every replica adopts the stored
+ * one, so that a state one replica issued is accepted by all. */
+void             north_mcp_session_manager_share_state_key    (NorthMcpSessionManager *self,
+                                                               NorthMcpServer         *server);
 
 G_END_DECLS

@@ -291,3 +291,18 @@ def test_a_request_to_the_client_is_answered_through_another_replica(replicas):
         assert "ann" in json.dumps(result[0]["result"])
     finally:
         call_stream.close()
+
+
+def test_replicas_agree_on_one_request_state_key(replicas, redis):
+    (one,) = replicas(1)
+    deadline = time.monotonic() + 20
+    while redis.command("GET", "north-mcp:request-state-key") is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    key = redis.command("GET", "north-mcp:request-state-key")
+    assert len(key) == 64 and all(c in "0123456789abcdef" for c in key)
+    # Later replicas (with keys of their own) keep the first one's.
+    replicas(2)
+    time.sleep(0.5)
+    assert redis.command("GET", "north-mcp:request-state-key") == key
+    assert "request-state key" not in "\n".join(r.stderr() for r in [one])
