@@ -70,6 +70,8 @@ void             north_mcp_session_manager_stop_expiry        (NorthMcpSessionMa
  * session timeout (refreshed while the session is used), so that every
  * process sharing the store serves it. */
 #define NORTH_MCP_STATE_STORE_PREFIX "north-mcp:"
+/* The object data under which a session shared in a store holds it. */
+#define NORTH_MCP_SESSION_STATE_STORE_KEY "north-mcp-state-store"
 void             north_mcp_session_manager_set_store          (NorthMcpSessionManager *self,
                                                                NorthMcpStateStore     *store);
 NorthMcpStateStore *north_mcp_session_manager_get_store       (NorthMcpSessionManager *self);

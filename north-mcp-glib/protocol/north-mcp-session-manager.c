@@ -463,8 +463,12 @@ static void
 attach_session (NorthMcpSessionManager *self,
                 NorthMcpSession        *session)
 {
-  if (self->store != NULL)
-    north_mcp_session_set_store_funcs (session, save_changed, relay, self);
+  if (self->store == NULL)
+    return;
+  north_mcp_session_set_store_funcs (session, save_changed, relay, self);
+  /* For the events of its resumable streams (transport/). */
+  g_object_set_data_full (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY,
+                          g_object_ref (self->store), g_object_unref);
 }
 
 void
@@ -490,7 +494,10 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
   self->control_id = self->broadcast_id = self->responses_id = 0;
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, NULL, &session))
-    north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
+    {
+      north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
+      g_object_set_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY, NULL);
+    }
   g_clear_object (&self->store);
 
   /* The in-process store shares nothing: sessions stay as they were. */

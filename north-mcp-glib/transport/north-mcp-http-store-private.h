@@ -56,5 +56,15 @@ void     north_mcp_http_store_stream_opened       (NorthMcpServer          *serv
                                                    NorthMcpSession         *session);
 void     north_mcp_http_store_stream_closed       (NorthMcpServer          *server,
                                                    const char              *id);
+/* GET with Last-Event-ID for a stream of @session that is not live here
+ * (its replica may be gone): replays the events after @after that the
+ * shared store has, then ends the stream (503 when the store cannot be
+ * reached). FALSE: the session is not shared, go on as usual. */
+gboolean north_mcp_http_store_resume_stream       (NorthMcpServer          *server,
+                                                   SoupServerMessage       *msg,
+                                                   NorthMcpSession         *session,
+                                                   guint                    stream,
+                                                   guint64                  after,
+                                                   guint                    keepalive_ms);
 
 G_END_DECLS

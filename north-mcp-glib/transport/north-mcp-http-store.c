@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-event-store-private.h"
+#include "north-mcp-sse-stream-private.h"
 #include "north-mcp-http-store-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-server-private.h"
@@ -39,6 +41,9 @@ typedef struct
   SoupServerMessage       *msg;
   GCancellable            *cancellable;
   NorthMcpSession         *session;     /* hold_new_session */
+  guint                    stream;      /* resume_stream */
+  guint64                  after;
+  guint                    keepalive_ms;
   NorthMcpHttpStoreResume  resume;
   gpointer                 data;
   GDestroyNotify           destroy;
@@ -260,4 +265,88 @@ north_mcp_http_store_stream_closed (NorthMcpServer *server,
                                     const char     *id)
 {
   north_mcp_session_manager_unwatch_stream (north_mcp_server_get_session_manager (server), id);
+}
+
+static void
+replayed_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpSseStream) stream = NULL;
+  GString *missed;
+
+  events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+  if (pending->gone)
+    {
+      pending_free (pending);
+      return;
+    }
+
+  soup_server_message_unpause (pending->msg);
+  if (events == NULL)
+    {
+      g_warning ("Cannot replay a stream from the state store: %s", error->message);
+      respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
+      pending_free (pending);
+      return;
+    }
+
+  /* Each stored event is "NUMBER DATA"; the client gets those after its
+   * Last-Event-ID, with the ids it knows. */
+  missed = g_string_new (NULL);
+  for (guint i = 0; i < events->len; i++)
+    {
+      NorthMcpStateStoreEvent *event = g_ptr_array_index (events, i);
+      gsize length = 0;
+      const char *data = g_bytes_get_data (event->data, &length);
+      const char *space = data != NULL ? memchr (data, ' ', MIN (length, 21)) : NULL;
+      g_autofree char *number_text = space != NULL ? g_strndup (data, space - data) : NULL;
+      g_autofree char *id = NULL;
+      guint64 number;
+
+      if (number_text == NULL ||
+          !g_ascii_string_to_unsigned (number_text, 10, 1, G_MAXUINT64, &number, NULL) ||
+          number <= pending->after)
+        continue;
+      id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, pending->stream, number);
+      north_mcp_sse_format_event_full (missed, id, "message", space + 1, length - (space + 1 - data));
+    }
+
+  /* The request of the stream ran on another replica: nothing more will
+   * come on it here. */
+  stream = north_mcp_sse_stream_new (pending->msg, pending->keepalive_ms);
+  north_mcp_sse_stream_send_raw (stream, missed);
+  north_mcp_sse_stream_close (stream);
+  north_mcp_server_debug (pending->server, "Replayed %u events of stream %u from the state store",
+                          events->len, pending->stream);
+  pending_free (pending);
+}
+
+gboolean
+north_mcp_http_store_resume_stream (NorthMcpServer    *server,
+                                    SoupServerMessage *msg,
+                                    NorthMcpSession   *session,
+                                    guint              stream,
+                                    guint64            after,
+                                    guint              keepalive_ms)
+{
+  NorthMcpStateStore *store = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
+  g_autofree char *key = NULL;
+  Pending *pending;
+
+  if (G_LIKELY (store == NULL))
+    return FALSE;
+
+  pending = pending_new (server, msg);
+  pending->stream = stream;
+  pending->after = after;
+  pending->keepalive_ms = keepalive_ms;
+  key = north_mcp_event_store_stream_key (north_mcp_session_get_id (session), stream);
+  north_mcp_state_store_replay_async (store, key, NULL, NORTH_MCP_EVENT_STORE_CAPACITY,
+                                      NORTH_MCP_EVENT_STORE_MAX_BYTES + 32, pending->cancellable,
+                                      replayed_cb, pending);
+  return TRUE;
 }

@@ -731,6 +731,12 @@ resume_stream (NorthMcpHttpTransport *self,
   if (!north_mcp_event_store_parse_id (last_event_id, &stream_number, &after))
     return FALSE;
 
+  /* Sent by another replica (which may be gone): from the shared store. */
+  if (north_mcp_event_store_lookup_stream (store, stream_number) == NULL &&
+      north_mcp_http_store_resume_stream (self->server, msg, session, stream_number, after,
+                                          self->keepalive_ms))
+    return TRUE;
+
   missed = g_string_new (NULL);
   if (!north_mcp_event_store_replay (store, stream_number, after, missed))
     {

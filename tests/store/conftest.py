@@ -169,7 +169,8 @@ class Stream:
     """A GET (or POST) answer read as SSE in the background: .messages
     grows as events arrive."""
 
-    def __init__(self, replica, method="GET", body=None, session=None, headers=None):
+    def __init__(self, replica, method="GET", body=None, session=None, headers=None,
+                 protocol=PROTOCOL):
         self.conn = http.client.HTTPConnection("127.0.0.1", replica.port, timeout=60)
         self.conn.connect()
         self.sock = self.conn.sock
@@ -179,26 +180,34 @@ class Stream:
             all_headers["Content-Type"] = "application/json"
         if session is not None:
             all_headers["Mcp-Session-Id"] = session
-            all_headers["MCP-Protocol-Version"] = PROTOCOL
+            all_headers["MCP-Protocol-Version"] = protocol
         all_headers.update(headers or {})
         self.conn.request(method, "/mcp", body=json.dumps(body) if body is not None else None,
                           headers=all_headers)
         self.response = self.conn.getresponse()
         self.status = self.response.status
         self.messages = []
+        self.ids = []  # the id of each message's event (None: none)
         self.ended = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
+        event_id = None
         try:
             while True:
-                line = self.response.fp.readline()
+                line = self.response.readline()
                 if not line:
                     break
                 line = line.decode("utf-8", "replace").rstrip("\r\n")
-                if line.startswith("data:") and line[5:].strip():
+                if line.startswith("id:"):
+                    event_id = line[3:].strip()
+                elif line.startswith("data:") and line[5:].strip():
+                    self.ids.append(event_id)
                     self.messages.append(json.loads(line[5:]))
-        except (OSError, ValueError):
+                elif line == "":
+                    event_id = None
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            # closed under the reader (close()): the stream is over
             pass
         self.ended.set()
 

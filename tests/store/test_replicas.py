@@ -306,3 +306,47 @@ def test_replicas_agree_on_one_request_state_key(replicas, redis):
     time.sleep(0.5)
     assert redis.command("GET", "north-mcp:request-state-key") == key
     assert "request-state key" not in "\n".join(r.stderr() for r in [one])
+
+
+def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, redis):
+    one, two = replicas(2, "conformance-server")
+    version = "2025-11-25"  # resumable streams
+    status, headers, body = one.request("POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": version, "capabilities": {},
+                   "clientInfo": {"name": "replica-test", "version": "1"}}})
+    assert status == 200, body
+    session = headers["Mcp-Session-Id"]
+    headers = {"MCP-Protocol-Version": version}
+    stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                  "params": {"name": "test_tool_with_progress", "arguments": {},
+                                             "_meta": {"progressToken": "p"}}},
+                    session=session, headers=headers)
+    try:
+        assert stream.wait_for(lambda m: m.get("id") == 7), stream.messages
+        assert stream.ended.wait(20)
+    finally:
+        stream.close()
+    progress = [i for i, m in enumerate(stream.messages) if m.get("method") == "notifications/progress"]
+    assert len(progress) >= 2 and all(stream.ids), (stream.ids, stream.messages)
+
+    # The replica that sent the stream dies; the client resumes after its
+    # first progress event on the other one.
+    one.kill()
+    resumed = Stream(two, session=session,
+                     headers={"Last-Event-ID": stream.ids[progress[0]], **headers}, protocol=version)
+    try:
+        assert resumed.status == 200
+        assert resumed.ended.wait(20)
+    finally:
+        resumed.close()
+    assert resumed.messages == stream.messages[progress[0] + 1:]
+    assert resumed.ids == stream.ids[progress[0] + 1:]
+
+    # An event id of a stream that never was: nothing to replay.
+    empty = Stream(two, session=session, headers={"Last-Event-ID": "12345-1", **headers}, protocol=version)
+    try:
+        assert empty.status == 200 and empty.ended.wait(20)
+    finally:
+        empty.close()
+    assert empty.messages == []
