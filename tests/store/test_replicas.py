@@ -350,3 +350,59 @@ def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, re
     finally:
         empty.close()
     assert empty.messages == []
+
+
+TASKS = {"extensions": {"io.modelcontextprotocol/tasks": {}}}
+
+
+def modern(replica, method, params, capabilities, name=None):
+    """One request of the 2026-07-28 revision (no session)."""
+    params = dict(params)
+    params["_meta"] = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                       "io.modelcontextprotocol/clientCapabilities": capabilities}
+    headers = {"Accept": "application/json", "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method}
+    if name is not None:
+        headers["Mcp-Name"] = name
+    status, _, body = replica.request("POST", {"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+                                      headers=headers)
+    return json.loads(body)
+
+
+def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replicas, redis):
+    one, two, three = replicas(3, "server-with-tasks")
+    created = modern(one, "tools/call", {"name": "generate_report",
+                                         "arguments": {"topic": "tides", "steps": 3}}, TASKS,
+                     "generate_report")["result"]
+    assert created["resultType"] == "task" and created["status"] == "working", created
+    task_id = created["taskId"]
+
+    deadline = time.monotonic() + 60
+    while True:
+        replica = (two, three)[int(time.monotonic() * 10) % 2]
+        task = modern(replica, "tasks/get", {"taskId": task_id}, TASKS, task_id)["result"]
+        if task["status"] != "working":
+            break
+        assert time.monotonic() < deadline, task
+        time.sleep(0.05)
+    assert task["status"] == "completed", task
+    assert [c["text"] for c in task["result"]["content"]] == ["Report on tides: 3 steps"]
+
+    # Cancelled through another replica: final there, and the handler stops
+    # on the replica that runs it (its record no longer changes).
+    long_task = modern(one, "tools/call", {"name": "generate_report",
+                                           "arguments": {"topic": "ocean", "steps": 10000}}, TASKS,
+                       "generate_report")["result"]["taskId"]
+    ack = modern(two, "tasks/cancel", {"taskId": long_task}, TASKS, long_task)
+    assert "error" not in ack, ack
+    for replica in (three, one, two):
+        assert modern(replica, "tasks/get", {"taskId": long_task}, TASKS,
+                      long_task)["result"]["status"] == "cancelled"
+    time.sleep(0.5)
+    running = redis.command("GET", f"north-mcp:task:{long_task}")
+    time.sleep(1.0)
+    assert redis.command("GET", f"north-mcp:task:{long_task}") == running
+
+    # Unknown, and ids that are not ours: -32602, as on one server.
+    for bad in ("nope", "../x y", "x" * 300):
+        answer = modern(three, "tasks/get", {"taskId": bad}, TASKS, bad)
+        assert answer.get("error", {}).get("code") == -32602, answer
