@@ -1009,18 +1009,12 @@ north_mcp_session_manager_forget_finish (NorthMcpSessionManager *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-typedef struct
-{
-  NorthMcpSessionManager **alive;
-  char                    *id;
-} TouchData;
-
 static void
 touched_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  TouchData *data = user_data;
+  IdData *data = user_data;
   g_autoptr(GError) error = NULL;
 
   /* No record: the session ended elsewhere (expired, or deleted while
@@ -1029,9 +1023,7 @@ touched_cb (GObject      *source,
   if (!north_mcp_state_store_expire_finish (NORTH_MCP_STATE_STORE (source), result, &error) &&
       error == NULL && *data->alive != NULL)
     drop_local (*data->alive, data->id);
-  alive_unref (data->alive);
-  g_free (data->id);
-  g_free (data);
+  id_data_free (data);
 }
 
 void
@@ -1041,7 +1033,6 @@ north_mcp_session_manager_touch (NorthMcpSessionManager *self,
   gint64 now = g_get_monotonic_time ();
   gint64 last = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (session), "north-mcp-store-touched"));
   g_autofree char *key = NULL;
-  TouchData *data;
 
   if (self->store == NULL || ttl_ms (self) == 0 || !north_mcp_session_id_is_valid (north_mcp_session_get_id (session)))
     return;
@@ -1052,10 +1043,8 @@ north_mcp_session_manager_touch (NorthMcpSessionManager *self,
 
   g_object_set_data (G_OBJECT (session), "north-mcp-store-touched", GSIZE_TO_POINTER ((gsize) now));
   key = session_key (north_mcp_session_get_id (session));
-  data = g_new0 (TouchData, 1);
-  data->alive = alive_ref (self);
-  data->id = g_strdup (north_mcp_session_get_id (session));
-  north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), NULL, touched_cb, data);
+  north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), NULL, touched_cb,
+                                      id_data_new (self, north_mcp_session_get_id (session)));
 }
 
 void

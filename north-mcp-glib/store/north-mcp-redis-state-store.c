@@ -75,23 +75,14 @@ store_error (GError *error)
 }
 
 static GTask *
-new_task (NorthMcpRedisStateStore *self,
-          GCancellable            *cancellable,
-          GAsyncReadyCallback      callback,
-          gpointer                 user_data,
-          gpointer                 tag,
-          const char              *key)
+new_task (gpointer             self,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data,
+          gpointer             tag,
+          const char          *key)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, tag);
-  if (!north_mcp_state_store_key_is_valid (key))
-    {
-      g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
-                               "Invalid state store key");
-      g_clear_object (&task);
-    }
-  return task;
+  return north_mcp_state_store_task_new (self, key, cancellable, callback, user_data, tag);
 }
 
 /* Sends a command whose arguments are strings, except @blob (if any) at

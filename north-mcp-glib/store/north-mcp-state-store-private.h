@@ -251,6 +251,16 @@ void       north_mcp_state_store_publish        (NorthMcpStateStore            *
                                                  const char                    *channel,
                                                  GBytes                        *message);
 
+/* For implementations: a task for an operation on @key, or NULL after
+ * returning NORTH_MCP_STATE_STORE_ERROR_INVALID for a key that is not
+ * acceptable. */
+GTask     *north_mcp_state_store_task_new       (gpointer                       self,
+                                                 const char                    *key,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data,
+                                                 gpointer                       tag);
+
 /* Whether @key is acceptable as a key or channel name. */
 gboolean   north_mcp_state_store_key_is_valid   (const char                    *key);
 

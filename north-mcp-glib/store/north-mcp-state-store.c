@@ -210,6 +210,26 @@ north_mcp_state_store_replay_finish (NorthMcpStateStore            *self,
   return NORTH_MCP_STATE_STORE_GET_IFACE (self)->replay_finish (self, result, error);
 }
 
+GTask *
+north_mcp_state_store_task_new (gpointer             self,
+                                const char          *key,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data,
+                                gpointer             tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  if (!north_mcp_state_store_key_is_valid (key))
+    {
+      g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                               "Invalid state store key");
+      g_clear_object (&task);
+    }
+  return task;
+}
+
 static void
 published_cb (GObject      *source,
               GAsyncResult *result,

@@ -10,61 +10,20 @@ replica is an example binary started with ``--state-store`` and
 import http.client
 import json
 import os
-import re
-import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
-EXAMPLES = os.environ.get("NORTH_MCP_EXAMPLES",
-                          os.path.join(os.path.dirname(__file__), "..", "..", "build", "examples", "c"))
+import deployfix
+
 PROTOCOL = "2025-06-18"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Redis:
-    """redis-server in a temporary directory; stop() and start() again keep
-    the port (a restart loses the data: no persistence)."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="north-mcp-redis-")
-        self.port = free_port()
-        self.process = None
-        self.start()
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir, "--protected-mode", "yes"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if self.command("PING") == "PONG":
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(20)
-        self.process = None
-
-    @property
-    def uri(self):
-        return f"redis://127.0.0.1:{self.port}"
+class Redis(deployfix.Redis):
+    """redis-server (tests/deploy/deployfix.py) with a small RESP client for
+    looking at what the replicas stored."""
 
     def command(self, *args):
         """One command over RESP2; returns str, int, None or list."""
@@ -96,57 +55,20 @@ class Redis:
         raise AssertionError(f"bad reply {line!r}")
 
     def close(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.__exit__(None, None, None)
 
 
-class Replica:
-    """One server process; its stderr is collected in the background."""
+class Replica(deployfix.Replica):
+    """One server process (tests/deploy/deployfix.py) that also speaks
+    Streamable HTTP for the tests."""
 
     def __init__(self, name, *args):
         env = dict(os.environ)
         env.pop("DEBUG", None)
-        self.process = subprocess.Popen(
-            [os.path.join(EXAMPLES, name), "--transport", "streamable-http", "--port", "0", *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        self.lines = []
-        self.port = None
-        self._ready = threading.Event()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-        if not self._ready.wait(20) or self.port is None:
-            self.kill()
-            raise AssertionError(f"{name} did not start: {self.stderr()}")
-
-    def _read_stderr(self):
-        for raw in self.process.stderr:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            self.lines.append(line)
-            match = re.match(r"listening on http://127\.0\.0\.1:(\d+)/", line)
-            if match:
-                self.port = int(match.group(1))
-                self._ready.set()
-        self._ready.set()
-
-    def stderr(self):
-        return "\n".join(self.lines)
+        super().__init__("--transport", "streamable-http", *args, program=name, env=env)
 
     def alive(self):
         return self.process.poll() is None
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                return self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                raise
-        return self.process.returncode
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(20)
 
     def request(self, method, body=None, session=None, headers=None, timeout=20):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
