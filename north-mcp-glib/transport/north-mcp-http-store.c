@@ -20,8 +20,9 @@
 
 /* 503 with a JSON-RPC error body and Retry-After. */
 static void
-respond_unavailable (SoupServerMessage *msg,
-                     const char        *text)
+respond_unavailable_after (SoupServerMessage *msg,
+                           const char        *text,
+                           const char        *retry_after)
 {
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_NULL);
   g_autoptr(JsonNode) error = north_mcp_jsonrpc_error_new (id, TRANSPORT_ERROR_CODE, text, NULL);
@@ -29,9 +30,16 @@ respond_unavailable (SoupServerMessage *msg,
   char *data = north_mcp_jsonrpc_to_string (error, &length);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Retry-After", NORTH_MCP_HTTP_STORE_RETRY_AFTER);
+                                "Retry-After", retry_after);
   soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, length);
+}
+
+static void
+respond_unavailable (SoupServerMessage *msg,
+                     const char        *text)
+{
+  respond_unavailable_after (msg, text, NORTH_MCP_HTTP_STORE_RETRY_AFTER);
 }
 
 /* One paused message waiting for the store. */
@@ -106,9 +114,7 @@ restored_cb (GObject      *source,
   if (error != NULL && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
     {
       /* max-sessions counts the sessions live in this process. */
-      soup_message_headers_replace (soup_server_message_get_response_headers (pending->msg),
-                                    "Retry-After", "30");
-      respond_unavailable (pending->msg, "Service Unavailable: too many sessions, retry later");
+      respond_unavailable_after (pending->msg, "Service Unavailable: too many sessions, retry later", "30");
     }
   else if (error != NULL)
     {

@@ -406,3 +406,16 @@ def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replica
     for bad in ("nope", "../x y", "x" * 300):
         answer = modern(three, "tasks/get", {"taskId": bad}, TASKS, bad)
         assert answer.get("error", {}).get("code") == -32602, answer
+
+
+def test_max_sessions_counts_the_copies_of_each_replica(replicas):
+    (one,) = replicas(1)
+    (two,) = replicas(1, "server-with-resources", "--max-sessions", "1")
+    first, second = initialize(one), initialize(one)
+    assert call(two, first, "ping")[0] == 200
+    status, headers, body = call(two, second, "ping")
+    assert status == 503, body
+    assert headers["Retry-After"] == "30"
+    assert json.loads(body)["error"]["code"] == -32000
+    # The other replica is not bound by it.
+    assert call(one, second, "ping")[0] == 200
