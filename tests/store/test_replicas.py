@@ -419,3 +419,13 @@ def test_max_sessions_counts_the_copies_of_each_replica(replicas):
     assert json.loads(body)["error"]["code"] == -32000
     # The other replica is not bound by it.
     assert call(one, second, "ping")[0] == 200
+
+
+def test_stateful_workers_share_sessions_through_the_store(replicas):
+    (server,) = replicas(1, "server-with-resources", "--workers", "2")
+    session = initialize(server)
+    # Each request on a new connection: the kernel spreads them over both
+    # processes, and every one knows the session.
+    for i in range(20):
+        status, _, body = call(server, session, "tools/list", id=10 + i)
+        assert status == 200, body
