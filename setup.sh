@@ -20,7 +20,8 @@ packages=(
   python3-pydantic python3-httpx python3-aiohttp
   clang libclang-rt-14-dev wrk
   dbus-daemon
-  nginx redis-server libhiredis-dev systemd
+  libhiredis-dev redis-server
+  nginx systemd
 )
 # Node.js may come from elsewhere than Debian (it does on our CI machines,
 # with npm included); Debian's own only when there is none.

@@ -1902,6 +1902,8 @@ north_mcp_server_stop (NorthMcpServer *self)
     {
       north_mcp_http_transport_stop (self->http);
       g_clear_object (&self->http);
+      /* libsoup closed them. */
+      g_clear_pointer (&self->listen_sockets, g_ptr_array_unref);
     }
   if (self->sessions != NULL)
     north_mcp_session_manager_close_store (self->sessions);
@@ -2026,8 +2028,8 @@ north_mcp_server_set_workers (NorthMcpServer *self,
  * socket passed by a service manager (systemd socket activation, which
  * [method@NorthMcp.Server.run] adopts by itself from `LISTEN_FDS`) or
  * made by the application. Call it before the server starts, once per
- * socket; the server keeps a reference and closes the socket when it is
- * finalized. The host and port properties become those of the socket
+ * socket; the server keeps a reference, and stopping the server closes
+ * the socket (a server started again binds host and port). The host and port properties become those of the socket
  * (of the first that is not on a loopback address, if any), which is
  * what the DNS-rebinding checks judge the `Host` header by. With
  * [property@NorthMcp.Server:workers] above 1, every worker accepts on

@@ -374,3 +374,18 @@ def test_service_sandbox(tmp_path):
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"Overall exposure level for north-mcp-example\.service: [01]\.\d", result.stdout), result.stdout
+
+
+def test_socket_activated_ipv6_loopback():
+    """An IPv6 loopback socket: served, named in brackets, and its loopback
+    Host names accepted."""
+    port = deployfix.free_port()
+    p = Process([ACTIVATE, "-l", f"[::1]:{port}", SERVER, "--stateless"], env=environment())
+    try:
+        assert p.wait_for_line(r"Listening on \[::1\]:%d" % port), p.stderr()
+        session = McpSession(f"http://[::1]:{port}/mcp")
+        result = session.result("tools/call", {"name": "add", "arguments": {"a": 3, "b": 4}})
+        assert result["content"][0]["text"] == "7", result
+        assert p.wait_for_line(r"listening on http://\[::1\]:%d/mcp" % port), p.stderr()
+    finally:
+        assert p.stop() == 0, p.stderr()
