@@ -429,3 +429,26 @@ def test_stateful_workers_share_sessions_through_the_store(replicas):
     for i in range(20):
         status, _, body = call(server, session, "tools/list", id=10 + i)
         assert status == 200, body
+
+
+def test_listen_streams_of_the_2026_revision_hear_every_replica(replicas):
+    one, two = replicas(2, "conformance-server")
+    params = {"notifications": {"toolsListChanged": True},
+              "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                        "io.modelcontextprotocol/clientCapabilities": {}}}
+    listen = Stream(two, "POST", {"jsonrpc": "2.0", "id": 5, "method": "subscriptions/listen",
+                                  "params": params},
+                    headers={"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"})
+    changed = lambda m: m.get("method") == "notifications/tools/list_changed"  # noqa: E731
+    try:
+        assert listen.status == 200
+        assert listen.wait_for(lambda m: m.get("method") == "notifications/subscriptions/acknowledged")
+        session = initialize(one)
+        deadline = time.monotonic() + 20
+        while not listen.wait_for(changed, timeout=0.3):
+            assert time.monotonic() < deadline, listen.messages
+            status, _, body = call(one, session, "tools/call", {"name": "test_trigger_tool_change",
+                                                                "arguments": {}})
+            assert status == 200, body
+    finally:
+        listen.close()
