@@ -21,6 +21,7 @@
 #include "north-mcp-http-channel-private.h"
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-http-refusal-private.h"
+#include "north-mcp-http-store-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -367,7 +368,10 @@ on_stream_closed (NorthMcpSseStream *stream,
     }
   else if (session != NULL &&
            north_mcp_session_get_standalone_channel (session) == NORTH_MCP_CHANNEL (stream))
-    north_mcp_session_set_standalone_channel (session, NULL);
+    {
+      north_mcp_session_set_standalone_channel (session, NULL);
+      north_mcp_http_store_stream_closed (self->server, info->session_id);
+    }
 
   g_hash_table_remove (self->streams, stream);
 }
@@ -703,6 +707,10 @@ handle_mcp_post (NorthMcpHttpTransport *self,
     }
 
   north_mcp_http_channel_expect (channel, n_responses);
+  /* Other processes sharing the state store must find it before the
+   * client hears of it. */
+  if (new_session && north_mcp_server_lookup_session (self->server, north_mcp_session_get_id (session)) == session)
+    north_mcp_http_store_hold_new_session (self->server, msg, session);
 }
 
 /* GET with Last-Event-ID: the events of that stream the client missed,
@@ -722,6 +730,12 @@ resume_stream (NorthMcpHttpTransport *self,
 
   if (!north_mcp_event_store_parse_id (last_event_id, &stream_number, &after))
     return FALSE;
+
+  /* Sent by another replica (which may be gone): from the shared store. */
+  if (north_mcp_event_store_lookup_stream (store, stream_number) == NULL &&
+      north_mcp_http_store_resume_stream (self->server, msg, session, stream_number, after,
+                                          self->keepalive_ms))
+    return TRUE;
 
   missed = g_string_new (NULL);
   if (!north_mcp_event_store_replay (store, stream_number, after, missed))
@@ -792,6 +806,7 @@ handle_mcp_get (NorthMcpHttpTransport *self,
   stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
   north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (stream));
   track_stream (self, stream, north_mcp_session_get_id (session), FALSE);
+  north_mcp_http_store_stream_opened (self->server, session);
   north_mcp_server_debug (self->server, "Opened standalone SSE stream");
 }
 
@@ -820,6 +835,7 @@ handle_mcp_delete (NorthMcpHttpTransport *self,
   north_mcp_server_close_session (self->server, session);
   north_mcp_server_debug (self->server, "Session ended by the client");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  north_mcp_http_store_forget_session (self->server, msg, north_mcp_session_get_id (session));
 }
 
 /* ------------------------------------------------------------------ */
@@ -988,7 +1004,7 @@ call_route (NorthMcpHttpTransport *self,
 
 /* After authentication: the MCP endpoints proper. */
 static void
-dispatch (NorthMcpHttpTransport *self,
+dispatch_now (NorthMcpHttpTransport *self,
           SoupServerMessage     *msg,
           Endpoint               endpoint,
           GHashTable            *query,
@@ -1049,6 +1065,62 @@ dispatch (NorthMcpHttpTransport *self,
     }
 
   north_mcp_request_scope_leave (&scope);
+}
+
+/* A request waiting for its session to be loaded from the state store. */
+typedef struct {
+  NorthMcpHttpTransport *self;
+  SoupServerMessage     *msg;
+  GHashTable            *query;
+  NorthMcpUser          *user;
+  Endpoint               endpoint;
+} PendingStore;
+
+static void
+pending_store_free (gpointer data)
+{
+  PendingStore *pending = data;
+
+  g_object_unref (pending->self);
+  g_object_unref (pending->msg);
+  g_clear_pointer (&pending->query, g_hash_table_unref);
+  g_clear_object (&pending->user);
+  g_free (pending);
+}
+
+static void
+pending_store_resume (gpointer data)
+{
+  PendingStore *pending = data;
+
+  if (pending->self->server != NULL)
+    dispatch_now (pending->self, pending->msg, pending->endpoint, pending->query, pending->user);
+}
+
+static void
+dispatch (NorthMcpHttpTransport *self,
+          SoupServerMessage     *msg,
+          Endpoint               endpoint,
+          GHashTable            *query,
+          NorthMcpUser          *user)
+{
+  PendingStore *pending;
+
+  if (endpoint == ENDPOINT_MCP && north_mcp_http_store_is_shared (self->server))
+    {
+      pending = g_new0 (PendingStore, 1);
+      pending->self = g_object_ref (self);
+      pending->msg = g_object_ref (msg);
+      pending->query = query != NULL ? g_hash_table_ref (query) : NULL;
+      pending->user = user != NULL ? g_object_ref (user) : NULL;
+      pending->endpoint = endpoint;
+      if (north_mcp_http_store_prepare (self->server, msg, user, pending_store_resume,
+                                        pending, pending_store_free))
+        return;
+      pending_store_free (pending);
+    }
+
+  dispatch_now (self, msg, endpoint, query, user);
 }
 
 /* A request waiting for an asynchronous authentication decision. */
