@@ -90,17 +90,6 @@ expiry (guint64 ttl_ms)
   return ttl_ms > 0 ? g_get_monotonic_time () + (gint64) MIN (ttl_ms, G_MAXINT64 / 2000) * 1000 : 0;
 }
 
-static GTask *
-new_task (gpointer             self,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data,
-          gpointer             tag,
-          const char          *key)
-{
-  return north_mcp_state_store_task_new (self, key, cancellable, callback, user_data, tag);
-}
-
 static gboolean
 memory_is_shared (NorthMcpStateStore *store)
 {
@@ -114,109 +103,61 @@ memory_is_available (NorthMcpStateStore *store)
 }
 
 static void
-memory_set_async (NorthMcpStateStore  *store,
-                  const char          *key,
-                  GBytes              *value,
-                  guint64              ttl_ms,
-                  gboolean             only_if_absent,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data)
+memory_set (NorthMcpMemoryStateStore        *self,
+            const NorthMcpStateStoreRequest *request,
+            GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_set_async, key);
   Entry *entry;
 
-  if (task == NULL)
-    return;
-  if (only_if_absent && lookup (self, key) != NULL)
+  if (request->only_if_absent && lookup (self, request->key) != NULL)
     {
       g_task_return_boolean (task, FALSE);
       return;
     }
 
   entry = g_new0 (Entry, 1);
-  entry->value = g_bytes_ref (value);
-  entry->expires_at = expiry (ttl_ms);
-  g_hash_table_replace (self->entries, g_strdup (key), entry);
+  entry->value = g_bytes_ref (request->value);
+  entry->expires_at = expiry (request->ttl_ms);
+  g_hash_table_replace (self->entries, g_strdup (request->key), entry);
   g_task_return_boolean (task, TRUE);
 }
 
-static gboolean
-memory_boolean_finish (NorthMcpStateStore  *store,
-                       GAsyncResult        *result,
-                       GError             **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 static void
-memory_get_async (NorthMcpStateStore  *store,
-                  const char          *key,
-                  gsize                max_size,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data)
+memory_get (NorthMcpMemoryStateStore        *self,
+            const NorthMcpStateStoreRequest *request,
+            GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_get_async, key);
-  Entry *entry;
+  Entry *entry = lookup (self, request->key);
 
-  if (task == NULL)
-    return;
-  entry = lookup (self, key);
   if (entry == NULL || entry->value == NULL)
     g_task_return_pointer (task, NULL, NULL);
-  else if (g_bytes_get_size (entry->value) > max_size)
+  else if (g_bytes_get_size (entry->value) > request->max_size)
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
                              "The stored value is larger than allowed");
   else
     g_task_return_pointer (task, g_bytes_ref (entry->value), (GDestroyNotify) g_bytes_unref);
 }
 
-static GBytes *
-memory_get_finish (NorthMcpStateStore  *store,
-                   GAsyncResult        *result,
-                   GError             **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
-memory_expire_async (NorthMcpStateStore  *store,
-                     const char          *key,
-                     guint64              ttl_ms,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+memory_expire (NorthMcpMemoryStateStore        *self,
+               const NorthMcpStateStoreRequest *request,
+               GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_expire_async, key);
-  Entry *entry;
+  Entry *entry = lookup (self, request->key);
 
-  if (task == NULL)
-    return;
-  entry = lookup (self, key);
   if (entry != NULL)
-    entry->expires_at = expiry (ttl_ms);
+    entry->expires_at = expiry (request->ttl_ms);
   g_task_return_boolean (task, entry != NULL);
 }
 
 static void
-memory_delete_async (NorthMcpStateStore  *store,
-                     const char          *key,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+memory_delete (NorthMcpMemoryStateStore        *self,
+               const NorthMcpStateStoreRequest *request,
+               GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_delete_async, key);
-  gboolean existed;
+  gboolean existed = lookup (self, request->key) != NULL;
 
-  if (task == NULL)
-    return;
-  existed = lookup (self, key) != NULL;
-  g_hash_table_remove (self->entries, key);
+  g_hash_table_remove (self->entries, request->key);
   g_task_return_boolean (task, existed);
 }
 
@@ -269,25 +210,16 @@ deliver (gpointer data)
 }
 
 static void
-memory_publish_async (NorthMcpStateStore  *store,
-                      const char          *channel,
-                      GBytes              *message,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
+memory_publish (NorthMcpMemoryStateStore        *self,
+                const NorthMcpStateStoreRequest *request,
+                GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_publish_async, channel);
-  Delivery *delivery;
+  Delivery *delivery = g_new0 (Delivery, 1);
   GSource *source;
 
-  if (task == NULL)
-    return;
-
-  delivery = g_new0 (Delivery, 1);
   delivery->self = g_object_ref (self);
-  delivery->channel = g_strdup (channel);
-  delivery->message = g_bytes_ref (message);
+  delivery->channel = g_strdup (request->key);
+  delivery->message = g_bytes_ref (request->value);
   source = g_idle_source_new ();
   g_source_set_callback (source, deliver, delivery, (GDestroyNotify) delivery_free);
   g_source_attach (source, g_main_context_get_thread_default ());
@@ -329,24 +261,14 @@ memory_unsubscribe (NorthMcpStateStore *store,
 }
 
 static void
-memory_append_async (NorthMcpStateStore  *store,
-                     const char          *key,
-                     GBytes              *event,
-                     guint                max_length,
-                     guint64              ttl_ms,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+memory_append (NorthMcpMemoryStateStore        *self,
+               const NorthMcpStateStoreRequest *request,
+               GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_append_async, key);
+  guint max_length = request->count;
   NorthMcpStateStoreEvent *stored;
-  Entry *entry;
+  Entry *entry = lookup (self, request->key);
 
-  if (task == NULL)
-    return;
-
-  entry = lookup (self, key);
   if (entry != NULL && entry->events == NULL)
     {
       g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
@@ -358,46 +280,30 @@ memory_append_async (NorthMcpStateStore  *store,
       entry = g_new0 (Entry, 1);
       entry->events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
       entry->next_event = 1;
-      g_hash_table_replace (self->entries, g_strdup (key), entry);
+      g_hash_table_replace (self->entries, g_strdup (request->key), entry);
     }
 
   stored = g_new0 (NorthMcpStateStoreEvent, 1);
   stored->id = g_strdup_printf ("%" G_GUINT64_FORMAT, entry->next_event++);
-  stored->data = g_bytes_ref (event);
+  stored->data = g_bytes_ref (request->value);
   g_ptr_array_add (entry->events, stored);
   if (max_length > 0 && entry->events->len > max_length)
     g_ptr_array_remove_range (entry->events, 0, entry->events->len - max_length);
-  entry->expires_at = expiry (ttl_ms);
+  entry->expires_at = expiry (request->ttl_ms);
   g_task_return_pointer (task, g_strdup (stored->id), g_free);
 }
 
-static char *
-memory_append_finish (NorthMcpStateStore  *store,
-                      GAsyncResult        *result,
-                      GError             **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
-memory_replay_async (NorthMcpStateStore  *store,
-                     const char          *key,
-                     const char          *after,
-                     guint                max_events,
-                     gsize                max_size,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+memory_replay (NorthMcpMemoryStateStore        *self,
+               const NorthMcpStateStoreRequest *request,
+               GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_replay_async, key);
   GPtrArray *events;
   guint64 after_number = 0;
   Entry *entry;
 
-  if (task == NULL)
-    return;
-  if (after != NULL && !g_ascii_string_to_unsigned (after, 10, 0, G_MAXUINT64, &after_number, NULL))
+  if (request->after != NULL &&
+      !g_ascii_string_to_unsigned (request->after, 10, 0, G_MAXUINT64, &after_number, NULL))
     {
       g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                                "Invalid event id");
@@ -405,7 +311,7 @@ memory_replay_async (NorthMcpStateStore  *store,
     }
 
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
-  entry = lookup (self, key);
+  entry = lookup (self, request->key);
   for (guint i = 0; entry != NULL && entry->events != NULL && i < entry->events->len; i++)
     {
       NorthMcpStateStoreEvent *stored = g_ptr_array_index (entry->events, i);
@@ -413,9 +319,9 @@ memory_replay_async (NorthMcpStateStore  *store,
 
       if (g_ascii_strtoull (stored->id, NULL, 10) <= after_number)
         continue;
-      if (events->len >= max_events)
+      if (events->len >= request->count)
         break;
-      if (g_bytes_get_size (stored->data) > max_size)
+      if (g_bytes_get_size (stored->data) > request->max_size)
         {
           g_ptr_array_unref (events);
           g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
@@ -431,12 +337,18 @@ memory_replay_async (NorthMcpStateStore  *store,
   g_task_return_pointer (task, events, (GDestroyNotify) g_ptr_array_unref);
 }
 
-static GPtrArray *
-memory_replay_finish (NorthMcpStateStore  *store,
-                      GAsyncResult        *result,
-                      GError             **error)
+/* The operations, in the order of NorthMcpStateStoreOp. */
+static void (*const operations[]) (NorthMcpMemoryStateStore *, const NorthMcpStateStoreRequest *, GTask *) = {
+  memory_set, memory_get, memory_expire, memory_delete, memory_publish, memory_append, memory_replay,
+};
+
+static void
+memory_run (NorthMcpStateStore              *store,
+            const NorthMcpStateStoreRequest *request,
+            GTask                           *task)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_assert (request->op < G_N_ELEMENTS (operations));
+  operations[request->op] (NORTH_MCP_MEMORY_STATE_STORE (store), request, task);
 }
 
 static void
@@ -444,22 +356,9 @@ north_mcp_memory_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 {
   iface->is_shared = memory_is_shared;
   iface->is_available = memory_is_available;
-  iface->set_async = memory_set_async;
-  iface->set_finish = memory_boolean_finish;
-  iface->get_async = memory_get_async;
-  iface->get_finish = memory_get_finish;
-  iface->expire_async = memory_expire_async;
-  iface->expire_finish = memory_boolean_finish;
-  iface->delete_async = memory_delete_async;
-  iface->delete_finish = memory_boolean_finish;
-  iface->publish_async = memory_publish_async;
-  iface->publish_finish = memory_boolean_finish;
+  iface->run = memory_run;
   iface->subscribe = memory_subscribe;
   iface->unsubscribe = memory_unsubscribe;
-  iface->append_async = memory_append_async;
-  iface->append_finish = memory_append_finish;
-  iface->replay_async = memory_replay_async;
-  iface->replay_finish = memory_replay_finish;
 }
 
 static void

@@ -29,12 +29,24 @@ G_DECLARE_FINAL_TYPE (NorthMcpRedisStateStore, north_mcp_redis_state_store,
 #define STARTUP_WAIT_MS 3000
 #define STARTUP_MAX_WAITING 1024
 
+/* Reads a command's reply into the result of @task; @max_size bounds
+ * what a value or event may hold. */
+typedef void (*ReadReply) (GTask              *task,
+                           NorthMcpRedisReply *reply,
+                           gsize               max_size);
+
+/* What a task waits for: its task data. */
+typedef struct
+{
+  ReadReply read;
+  gsize     max_size;
+} Reading;
+
 /* A command held back until the first connection. */
 typedef struct
 {
-  GTask               *task;
-  GPtrArray           *args;     /* GBytes */
-  GAsyncReadyCallback  callback;
+  GTask     *task;
+  GPtrArray *args; /* GBytes */
 } Waiting;
 
 struct _NorthMcpRedisStateStore
@@ -74,29 +86,29 @@ store_error (GError *error)
   return converted;
 }
 
-static GTask *
-new_task (gpointer             self,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data,
-          gpointer             tag,
-          const char          *key)
-{
-  return north_mcp_state_store_task_new (self, key, cancellable, callback, user_data, tag);
-}
+static void command_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data);
 
-/* Sends a command whose arguments are strings, except @blob (if any) at
- * position @blob_index. The task gets the reply. */
+/* Sends a command for @request whose arguments are strings, except its
+ * value (if any) at position @blob_index; @read makes the reply the result
+ * of @task. */
 static void
-command (NorthMcpRedisStateStore *self,
-         GTask                   *task,
-         guint                    argc,
-         const char             **argv,
-         GBytes                  *blob,
-         guint                    blob_index,
-         GAsyncReadyCallback      callback)
+command (NorthMcpRedisStateStore         *self,
+         const NorthMcpStateStoreRequest *request,
+         GTask                           *task,
+         guint                            argc,
+         const char                     **argv,
+         guint                            blob_index,
+         ReadReply                        read)
 {
+  GBytes *blob = request->value;
+  Reading *reading = g_new (Reading, 1);
   gsize lengths[16];
+
+  reading->read = read;
+  reading->max_size = request->max_size;
+  g_task_set_task_data (task, reading, g_free);
 
   g_assert (argc <= G_N_ELEMENTS (lengths));
   for (guint i = 0; i < argc; i++)
@@ -123,7 +135,6 @@ command (NorthMcpRedisStateStore *self,
         }
       waiting = g_new0 (Waiting, 1);
       waiting->task = g_object_ref (task);
-      waiting->callback = callback;
       waiting->args = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
       for (guint i = 0; i < argc; i++)
         g_ptr_array_add (waiting->args, g_bytes_new (argv[i], lengths[i]));
@@ -132,7 +143,7 @@ command (NorthMcpRedisStateStore *self,
     }
 
   north_mcp_redis_client_command_async (self->client, argc, (const char *const *) argv, lengths,
-                                        g_task_get_cancellable (task), callback, g_object_ref (task));
+                                        g_task_get_cancellable (task), command_cb, g_object_ref (task));
 }
 
 /* Sends (or fails) the commands that waited for the first connection. */
@@ -161,7 +172,7 @@ start (NorthMcpRedisStateStore *self)
           argv[i] = "";
       north_mcp_redis_client_command_async (self->client, argc, argv, lengths,
                                             g_task_get_cancellable (waiting->task),
-                                            waiting->callback, waiting->task);
+                                            command_cb, waiting->task);
       g_ptr_array_unref (waiting->args);
       g_free (waiting);
     }
@@ -177,19 +188,21 @@ startup_timed_out (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The reply of a command, or NULL after returning the error on @task. */
-static NorthMcpRedisReply *
-finish_command (GObject      *source,
-                GAsyncResult *result,
-                GTask        *task)
+static void
+command_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
+  g_autoptr(GTask) task = user_data;
+  Reading *reading = g_task_get_task_data (task);
   GError *error = NULL;
-  NorthMcpRedisReply *reply;
+  g_autoptr(NorthMcpRedisReply) reply = NULL;
 
   reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), result, &error);
   if (reply == NULL)
     g_task_return_error (task, store_error (error));
-  return reply;
+  else
+    reading->read (task, reply, reading->max_size);
 }
 
 static void
@@ -211,25 +224,12 @@ redis_is_available (NorthMcpStateStore *store)
   return north_mcp_redis_client_is_connected (NORTH_MCP_REDIS_STATE_STORE (store)->client);
 }
 
-static gboolean
-redis_boolean_finish (NorthMcpStateStore  *store,
-                      GAsyncResult        *result,
-                      GError             **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* SET answers OK, or nil when NX kept the old value. */
 static void
-set_cb (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
+read_set (GTask              *task,
+          NorthMcpRedisReply *reply,
+          gsize               max_size)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
-
-  if (reply == NULL)
-    return;
   if (north_mcp_redis_reply_get_kind (reply) == NORTH_MCP_REDIS_REPLY_NIL)
     g_task_return_boolean (task, FALSE);
   else if (north_mcp_redis_reply_get_kind (reply) == NORTH_MCP_REDIS_REPLY_STATUS)
@@ -239,49 +239,30 @@ set_cb (GObject      *source,
 }
 
 static void
-redis_set_async (NorthMcpStateStore  *store,
-                 const char          *key,
-                 GBytes              *value,
-                 guint64              ttl_ms,
-                 gboolean             only_if_absent,
-                 GCancellable        *cancellable,
-                 GAsyncReadyCallback  callback,
-                 gpointer             user_data)
+redis_set (NorthMcpRedisStateStore         *self,
+           const NorthMcpStateStoreRequest *request,
+           GTask                           *task)
 {
-  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_set_async, key);
   char ttl[32];
-  const char *argv[6] = { "SET", key, NULL, "PX", ttl, "NX" };
+  const char *argv[6] = { "SET", request->key, NULL, "PX", ttl, "NX" };
   guint argc = 3;
 
-  if (task == NULL)
-    return;
-  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, ttl_ms);
-  if (ttl_ms > 0)
+  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
+  if (request->ttl_ms > 0)
     argc = 5;
-  if (only_if_absent)
+  if (request->only_if_absent)
     argv[argc++] = "NX";
-  command (self, task, argc, argv, value, 2, set_cb);
+  command (self, request, task, argc, argv, 2, read_set);
 }
 
-typedef struct
-{
-  gsize max_size;
-} GetData;
-
 static void
-get_cb (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
+read_get (GTask              *task,
+          NorthMcpRedisReply *reply,
+          gsize               max_size)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
-  gsize max_size = GPOINTER_TO_SIZE (g_task_get_task_data (task));
   const char *data;
   gsize length = 0;
 
-  if (reply == NULL)
-    return;
   if (north_mcp_redis_reply_get_kind (reply) == NORTH_MCP_REDIS_REPLY_NIL)
     {
       g_task_return_pointer (task, NULL, NULL);
@@ -302,42 +283,21 @@ get_cb (GObject      *source,
 }
 
 static void
-redis_get_async (NorthMcpStateStore  *store,
-                 const char          *key,
-                 gsize                max_size,
-                 GCancellable        *cancellable,
-                 GAsyncReadyCallback  callback,
-                 gpointer             user_data)
+redis_get (NorthMcpRedisStateStore         *self,
+           const NorthMcpStateStoreRequest *request,
+           GTask                           *task)
 {
-  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_get_async, key);
-  const char *argv[] = { "GET", key };
+  const char *argv[] = { "GET", request->key };
 
-  if (task == NULL)
-    return;
-  g_task_set_task_data (task, GSIZE_TO_POINTER (max_size), NULL);
-  command (self, task, G_N_ELEMENTS (argv), argv, NULL, 0, get_cb);
+  command (self, request, task, G_N_ELEMENTS (argv), argv, 0, read_get);
 }
 
-static GBytes *
-redis_get_finish (NorthMcpStateStore  *store,
-                  GAsyncResult        *result,
-                  GError             **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* PEXPIRE, DEL, PUBLISH: an integer; > 0 is TRUE. */
+/* PEXPIRE, PERSIST, DEL: an integer; > 0 is TRUE. */
 static void
-integer_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+read_integer (GTask              *task,
+              NorthMcpRedisReply *reply,
+              gsize               max_size)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
-
-  if (reply == NULL)
-    return;
   if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_INTEGER)
     return_unexpected (task);
   else
@@ -346,71 +306,45 @@ integer_cb (GObject      *source,
 
 /* PUBLISH succeeds whoever listens. */
 static void
-publish_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+read_published (GTask              *task,
+                NorthMcpRedisReply *reply,
+                gsize               max_size)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
-
-  if (reply != NULL)
-    g_task_return_boolean (task, TRUE);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
-redis_expire_async (NorthMcpStateStore  *store,
-                    const char          *key,
-                    guint64              ttl_ms,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+redis_expire (NorthMcpRedisStateStore         *self,
+              const NorthMcpStateStoreRequest *request,
+              GTask                           *task)
 {
-  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_expire_async, key);
   char ttl[32];
-  const char *argv[] = { "PEXPIRE", key, ttl };
-  const char *persist[] = { "PERSIST", key };
+  const char *argv[] = { "PEXPIRE", request->key, ttl };
 
-  if (task == NULL)
-    return;
-  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, ttl_ms);
-  if (ttl_ms == 0)
-    command (self, task, G_N_ELEMENTS (persist), persist, NULL, 0, integer_cb);
-  else
-    command (self, task, G_N_ELEMENTS (argv), argv, NULL, 0, integer_cb);
+  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
+  if (request->ttl_ms == 0)
+    argv[0] = "PERSIST";
+  command (self, request, task, request->ttl_ms == 0 ? 2 : 3, argv, 0, read_integer);
 }
 
 static void
-redis_delete_async (NorthMcpStateStore  *store,
-                    const char          *key,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+redis_delete (NorthMcpRedisStateStore         *self,
+              const NorthMcpStateStoreRequest *request,
+              GTask                           *task)
 {
-  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_delete_async, key);
-  const char *argv[] = { "DEL", key };
+  const char *argv[] = { "DEL", request->key };
 
-  if (task == NULL)
-    return;
-  command (self, task, G_N_ELEMENTS (argv), argv, NULL, 0, integer_cb);
+  command (self, request, task, G_N_ELEMENTS (argv), argv, 0, read_integer);
 }
 
 static void
-redis_publish_async (NorthMcpStateStore  *store,
-                     const char          *channel,
-                     GBytes              *message,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+redis_publish (NorthMcpRedisStateStore         *self,
+               const NorthMcpStateStoreRequest *request,
+               GTask                           *task)
 {
-  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_publish_async, channel);
-  const char *argv[] = { "PUBLISH", channel, NULL };
+  const char *argv[] = { "PUBLISH", request->key, NULL };
 
-  if (task == NULL)
-    return;
-  command (self, task, G_N_ELEMENTS (argv), argv, message, 2, publish_cb);
+  command (self, request, task, G_N_ELEMENTS (argv), argv, 2, read_published);
 }
 
 static guint
@@ -435,17 +369,13 @@ redis_unsubscribe (NorthMcpStateStore *store,
 
 /* XADD answers the new event's id. */
 static void
-append_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+read_appended (GTask              *task,
+               NorthMcpRedisReply *reply,
+               gsize               max_size)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
   const char *id;
   gsize length = 0;
 
-  if (reply == NULL)
-    return;
   if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_STRING)
     {
       return_unexpected (task);
@@ -466,39 +396,22 @@ ignore_cb (GObject      *source,
 }
 
 static void
-redis_append_async (NorthMcpStateStore  *store,
-                    const char          *key,
-                    GBytes              *event,
-                    guint                max_length,
-                    guint64              ttl_ms,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+redis_append (NorthMcpRedisStateStore         *self,
+              const NorthMcpStateStoreRequest *request,
+              GTask                           *task)
 {
-  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_append_async, key);
   char length[16], ttl[32];
-  const char *argv[] = { "XADD", key, "MAXLEN", "=", length, "*", EVENT_FIELD, NULL };
+  const char *argv[] = { "XADD", request->key, "MAXLEN", "=", length, "*", EVENT_FIELD, NULL };
 
-  if (task == NULL)
-    return;
-  g_snprintf (length, sizeof length, "%u", MAX (max_length, 1));
-  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, ttl_ms);
-  command (self, task, G_N_ELEMENTS (argv), argv, event, G_N_ELEMENTS (argv) - 1, append_cb);
+  g_snprintf (length, sizeof length, "%u", MAX (request->count, 1));
+  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
+  command (self, request, task, G_N_ELEMENTS (argv), argv, G_N_ELEMENTS (argv) - 1, read_appended);
 
   /* Sent right behind the XADD on the same connection, so it finds the
    * stream; if it fails the stream keeps its previous expiry. */
-  if (ttl_ms > 0)
+  if (request->ttl_ms > 0)
     north_mcp_redis_client_commandv_async (self->client, NULL, ignore_cb, NULL,
-                                           "PEXPIRE", key, ttl, NULL);
-}
-
-static char *
-redis_append_finish (NorthMcpStateStore  *store,
-                     GAsyncResult        *result,
-                     GError             **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+                                           "PEXPIRE", request->key, ttl, NULL);
 }
 
 /* A stream id of Redis: MS-SEQ in decimal. */
@@ -573,17 +486,12 @@ unexpected:
 }
 
 static void
-replay_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+read_replayed (GTask              *task,
+               NorthMcpRedisReply *reply,
+               gsize               max_size)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
-  gsize max_size = GPOINTER_TO_SIZE (g_task_get_task_data (task));
   g_autoptr(GPtrArray) events = NULL;
 
-  if (reply == NULL)
-    return;
   if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY)
     {
       return_unexpected (task);
@@ -609,23 +517,15 @@ replay_cb (GObject      *source,
 }
 
 static void
-redis_replay_async (NorthMcpStateStore  *store,
-                    const char          *key,
-                    const char          *after,
-                    guint                max_events,
-                    gsize                max_size,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+redis_replay (NorthMcpRedisStateStore         *self,
+              const NorthMcpStateStoreRequest *request,
+              GTask                           *task)
 {
-  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
-  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_replay_async, key);
+  const char *after = request->after;
   g_autofree char *start = NULL;
   char count[16];
-  const char *argv[] = { "XRANGE", key, NULL, "+", "COUNT", count };
+  const char *argv[] = { "XRANGE", request->key, NULL, "+", "COUNT", count };
 
-  if (task == NULL)
-    return;
   if (after != NULL && !stream_id_is_valid (after))
     {
       g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
@@ -636,17 +536,22 @@ redis_replay_async (NorthMcpStateStore  *store,
   /* "(" makes the start exclusive. */
   start = after != NULL ? g_strconcat ("(", after, NULL) : g_strdup ("-");
   argv[2] = start;
-  g_snprintf (count, sizeof count, "%u", MAX (max_events, 1));
-  g_task_set_task_data (task, GSIZE_TO_POINTER (max_size), NULL);
-  command (self, task, G_N_ELEMENTS (argv), argv, NULL, 0, replay_cb);
+  g_snprintf (count, sizeof count, "%u", MAX (request->count, 1));
+  command (self, request, task, G_N_ELEMENTS (argv), argv, 0, read_replayed);
 }
 
-static GPtrArray *
-redis_replay_finish (NorthMcpStateStore  *store,
-                     GAsyncResult        *result,
-                     GError             **error)
+/* The operations, in the order of NorthMcpStateStoreOp. */
+static void (*const operations[]) (NorthMcpRedisStateStore *, const NorthMcpStateStoreRequest *, GTask *) = {
+  redis_set, redis_get, redis_expire, redis_delete, redis_publish, redis_append, redis_replay,
+};
+
+static void
+redis_run (NorthMcpStateStore              *store,
+           const NorthMcpStateStoreRequest *request,
+           GTask                           *task)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_assert (request->op < G_N_ELEMENTS (operations));
+  operations[request->op] (NORTH_MCP_REDIS_STATE_STORE (store), request, task);
 }
 
 static void
@@ -654,22 +559,9 @@ north_mcp_redis_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 {
   iface->is_shared = redis_is_shared;
   iface->is_available = redis_is_available;
-  iface->set_async = redis_set_async;
-  iface->set_finish = redis_boolean_finish;
-  iface->get_async = redis_get_async;
-  iface->get_finish = redis_get_finish;
-  iface->expire_async = redis_expire_async;
-  iface->expire_finish = redis_boolean_finish;
-  iface->delete_async = redis_delete_async;
-  iface->delete_finish = redis_boolean_finish;
-  iface->publish_async = redis_publish_async;
-  iface->publish_finish = redis_boolean_finish;
+  iface->run = redis_run;
   iface->subscribe = redis_subscribe;
   iface->unsubscribe = redis_unsubscribe;
-  iface->append_async = redis_append_async;
-  iface->append_finish = redis_append_finish;
-  iface->replay_async = redis_replay_async;
-  iface->replay_finish = redis_replay_finish;
 }
 
 static void

@@ -58,6 +58,44 @@ typedef struct
 
 void north_mcp_state_store_event_free (NorthMcpStateStoreEvent *event);
 
+/* What an asynchronous call asks of the store; each operation reads the
+ * fields its comment names. The public functions below fill it in. */
+typedef enum
+{
+  /* Stores @value under @key for @ttl_ms (0: no expiry). With
+   * @only_if_absent, an existing value is kept and the result is FALSE. */
+  NORTH_MCP_STATE_STORE_OP_SET,
+  /* The value under @key (GBytes, NULL when there is none); TOO_LARGE when
+   * it is longer than @max_size. */
+  NORTH_MCP_STATE_STORE_OP_GET,
+  /* Gives @key @ttl_ms more to live; FALSE when absent. */
+  NORTH_MCP_STATE_STORE_OP_EXPIRE,
+  /* Removes @key (a value or a stream); FALSE when absent. */
+  NORTH_MCP_STATE_STORE_OP_DELETE,
+  /* Sends @value to every subscriber of channel @key, this process's too. */
+  NORTH_MCP_STATE_STORE_OP_PUBLISH,
+  /* Appends event @value to stream @key, keeping about its last @count
+   * events, and gives the stream @ttl_ms more to live; the result is the
+   * event's id (a string). */
+  NORTH_MCP_STATE_STORE_OP_APPEND,
+  /* The events of stream @key after the one with id @after (NULL: from the
+   * first), at most @count, each at most @max_size bytes (larger ones:
+   * TOO_LARGE), as a GPtrArray of NorthMcpStateStoreEvent. */
+  NORTH_MCP_STATE_STORE_OP_REPLAY,
+} NorthMcpStateStoreOp;
+
+typedef struct
+{
+  NorthMcpStateStoreOp  op;
+  const char           *key;   /* a key, a stream or a channel; checked valid */
+  GBytes               *value;
+  guint64               ttl_ms;
+  gboolean              only_if_absent;
+  gsize                 max_size;
+  guint                 count;
+  const char           *after;
+} NorthMcpStateStoreRequest;
+
 #define NORTH_MCP_TYPE_STATE_STORE (north_mcp_state_store_get_type ())
 
 G_DECLARE_INTERFACE (NorthMcpStateStore, north_mcp_state_store, NORTH_MCP, STATE_STORE, GObject)
@@ -72,61 +110,13 @@ struct _NorthMcpStateStoreInterface
    * itself; "notify::available" says when this changes). */
   gboolean    (*is_available)   (NorthMcpStateStore            *self);
 
-  /* Stores @value under @key for @ttl_ms (0: no expiry). With
-   * @only_if_absent, an existing value is kept and finish returns FALSE
-   * without an error. */
-  void        (*set_async)      (NorthMcpStateStore            *self,
-                                 const char                    *key,
-                                 GBytes                        *value,
-                                 guint64                        ttl_ms,
-                                 gboolean                       only_if_absent,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data);
-  gboolean    (*set_finish)     (NorthMcpStateStore            *self,
-                                 GAsyncResult                  *result,
-                                 GError                       **error);
-  /* The value under @key; NULL without an error when there is none, and
-   * TOO_LARGE when it is longer than @max_size. */
-  void        (*get_async)      (NorthMcpStateStore            *self,
-                                 const char                    *key,
-                                 gsize                          max_size,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data);
-  GBytes     *(*get_finish)     (NorthMcpStateStore            *self,
-                                 GAsyncResult                  *result,
-                                 GError                       **error);
-  /* Gives @key @ttl_ms more to live; FALSE without an error when absent. */
-  void        (*expire_async)   (NorthMcpStateStore            *self,
-                                 const char                    *key,
-                                 guint64                        ttl_ms,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data);
-  gboolean    (*expire_finish)  (NorthMcpStateStore            *self,
-                                 GAsyncResult                  *result,
-                                 GError                       **error);
-  /* Removes @key (a value or a stream); FALSE without an error when absent. */
-  void        (*delete_async)   (NorthMcpStateStore            *self,
-                                 const char                    *key,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data);
-  gboolean    (*delete_finish)  (NorthMcpStateStore            *self,
-                                 GAsyncResult                  *result,
-                                 GError                       **error);
+  /* Carries out @request (valid only during the call) and returns its
+   * result on @task (a boolean, or a pointer as the operation says); takes
+   * a reference to @task to answer later. */
+  void        (*run)            (NorthMcpStateStore              *self,
+                                 const NorthMcpStateStoreRequest *request,
+                                 GTask                           *task);
 
-  /* Sends @message to every subscriber of @channel, this process's too. */
-  void        (*publish_async)  (NorthMcpStateStore            *self,
-                                 const char                    *channel,
-                                 GBytes                        *message,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data);
-  gboolean    (*publish_finish) (NorthMcpStateStore            *self,
-                                 GAsyncResult                  *result,
-                                 GError                       **error);
   /* Calls @func for each message on @channel until unsubscribed (a shared
    * store subscribes again by itself after a reconnection; messages
    * published meanwhile are lost). Returns an id > 0. */
@@ -137,35 +127,6 @@ struct _NorthMcpStateStoreInterface
                                  GDestroyNotify                 destroy);
   void        (*unsubscribe)    (NorthMcpStateStore            *self,
                                  guint                          id);
-
-  /* Appends @event to the stream @key, keeping about its last @max_length
-   * events, and gives the stream @ttl_ms more to live; finish returns the
-   * event's id. */
-  void        (*append_async)   (NorthMcpStateStore            *self,
-                                 const char                    *key,
-                                 GBytes                        *event,
-                                 guint                          max_length,
-                                 guint64                        ttl_ms,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data);
-  char       *(*append_finish)  (NorthMcpStateStore            *self,
-                                 GAsyncResult                  *result,
-                                 GError                       **error);
-  /* The events of stream @key after the one with id @after (NULL: from the
-   * first), at most @max_events, each at most @max_size bytes (larger ones:
-   * TOO_LARGE), as a GPtrArray of NorthMcpStateStoreEvent. */
-  void        (*replay_async)   (NorthMcpStateStore            *self,
-                                 const char                    *key,
-                                 const char                    *after,
-                                 guint                          max_events,
-                                 gsize                          max_size,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data);
-  GPtrArray  *(*replay_finish)  (NorthMcpStateStore            *self,
-                                 GAsyncResult                  *result,
-                                 GError                       **error);
 };
 
 gboolean   north_mcp_state_store_is_shared      (NorthMcpStateStore            *self);
@@ -250,16 +211,6 @@ GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *
 void       north_mcp_state_store_publish        (NorthMcpStateStore            *self,
                                                  const char                    *channel,
                                                  GBytes                        *message);
-
-/* For implementations: a task for an operation on @key, or NULL after
- * returning NORTH_MCP_STATE_STORE_ERROR_INVALID for a key that is not
- * acceptable. */
-GTask     *north_mcp_state_store_task_new       (gpointer                       self,
-                                                 const char                    *key,
-                                                 GCancellable                  *cancellable,
-                                                 GAsyncReadyCallback            callback,
-                                                 gpointer                       user_data,
-                                                 gpointer                       tag);
 
 /* Whether @key is acceptable as a key or channel name. */
 gboolean   north_mcp_state_store_key_is_valid   (const char                    *key);

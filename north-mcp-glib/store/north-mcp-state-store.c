@@ -43,112 +43,161 @@ north_mcp_state_store_key_is_valid (const char *key)
       return FALSE;
   return length > 0;
 }
+
 gboolean
-north_mcp_state_store_is_shared (NorthMcpStateStore            *self)
+north_mcp_state_store_is_shared (NorthMcpStateStore *self)
 {
   return NORTH_MCP_STATE_STORE_GET_IFACE (self)->is_shared (self);
 }
 
 gboolean
-north_mcp_state_store_is_available (NorthMcpStateStore            *self)
+north_mcp_state_store_is_available (NorthMcpStateStore *self)
 {
   return NORTH_MCP_STATE_STORE_GET_IFACE (self)->is_available (self);
 }
 
-void
-north_mcp_state_store_set_async (NorthMcpStateStore            *self,
-                                 const char                    *key,
-                                 GBytes                        *value,
-                                 guint64                        ttl_ms,
-                                 gboolean                       only_if_absent,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data)
+/* Every asynchronous call: a task tagged with the public function, the
+ * key checked, then the implementation's run(). */
+static void
+run (NorthMcpStateStore              *self,
+     const NorthMcpStateStoreRequest *request,
+     GCancellable                    *cancellable,
+     GAsyncReadyCallback              callback,
+     gpointer                         user_data,
+     gpointer                         tag)
 {
-  NORTH_MCP_STATE_STORE_GET_IFACE (self)->set_async (self, key, value, ttl_ms, only_if_absent, cancellable, callback, user_data);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  if (!north_mcp_state_store_key_is_valid (request->key))
+    g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                             "Invalid state store key");
+  else
+    NORTH_MCP_STATE_STORE_GET_IFACE (self)->run (self, request, task);
+}
+
+static gboolean
+boolean_finish (NorthMcpStateStore  *self,
+                GAsyncResult        *result,
+                GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gpointer
+pointer_finish (NorthMcpStateStore  *self,
+                GAsyncResult        *result,
+                GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+north_mcp_state_store_set_async (NorthMcpStateStore  *self,
+                                 const char          *key,
+                                 GBytes              *value,
+                                 guint64              ttl_ms,
+                                 gboolean             only_if_absent,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_SET, key, value, ttl_ms, only_if_absent };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_set_async);
 }
 
 gboolean
-north_mcp_state_store_set_finish (NorthMcpStateStore            *self,
-                                  GAsyncResult                  *result,
-                                  GError                       **error)
+north_mcp_state_store_set_finish (NorthMcpStateStore  *self,
+                                  GAsyncResult        *result,
+                                  GError             **error)
 {
-  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->set_finish (self, result, error);
+  return boolean_finish (self, result, error);
 }
 
 void
-north_mcp_state_store_get_async (NorthMcpStateStore            *self,
-                                 const char                    *key,
-                                 gsize                          max_size,
-                                 GCancellable                  *cancellable,
-                                 GAsyncReadyCallback            callback,
-                                 gpointer                       user_data)
+north_mcp_state_store_get_async (NorthMcpStateStore  *self,
+                                 const char          *key,
+                                 gsize                max_size,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
 {
-  NORTH_MCP_STATE_STORE_GET_IFACE (self)->get_async (self, key, max_size, cancellable, callback, user_data);
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_GET, key, .max_size = max_size };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_get_async);
 }
 
 GBytes *
-north_mcp_state_store_get_finish (NorthMcpStateStore            *self,
-                                  GAsyncResult                  *result,
-                                  GError                       **error)
+north_mcp_state_store_get_finish (NorthMcpStateStore  *self,
+                                  GAsyncResult        *result,
+                                  GError             **error)
 {
-  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->get_finish (self, result, error);
+  return pointer_finish (self, result, error);
 }
 
 void
-north_mcp_state_store_expire_async (NorthMcpStateStore            *self,
-                                    const char                    *key,
-                                    guint64                        ttl_ms,
-                                    GCancellable                  *cancellable,
-                                    GAsyncReadyCallback            callback,
-                                    gpointer                       user_data)
+north_mcp_state_store_expire_async (NorthMcpStateStore  *self,
+                                    const char          *key,
+                                    guint64              ttl_ms,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
 {
-  NORTH_MCP_STATE_STORE_GET_IFACE (self)->expire_async (self, key, ttl_ms, cancellable, callback, user_data);
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_EXPIRE, key, .ttl_ms = ttl_ms };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_expire_async);
 }
 
 gboolean
-north_mcp_state_store_expire_finish (NorthMcpStateStore            *self,
-                                     GAsyncResult                  *result,
-                                     GError                       **error)
+north_mcp_state_store_expire_finish (NorthMcpStateStore  *self,
+                                     GAsyncResult        *result,
+                                     GError             **error)
 {
-  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->expire_finish (self, result, error);
+  return boolean_finish (self, result, error);
 }
 
 void
-north_mcp_state_store_delete_async (NorthMcpStateStore            *self,
-                                    const char                    *key,
-                                    GCancellable                  *cancellable,
-                                    GAsyncReadyCallback            callback,
-                                    gpointer                       user_data)
+north_mcp_state_store_delete_async (NorthMcpStateStore  *self,
+                                    const char          *key,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
 {
-  NORTH_MCP_STATE_STORE_GET_IFACE (self)->delete_async (self, key, cancellable, callback, user_data);
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_DELETE, key };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_delete_async);
 }
 
 gboolean
-north_mcp_state_store_delete_finish (NorthMcpStateStore            *self,
-                                     GAsyncResult                  *result,
-                                     GError                       **error)
+north_mcp_state_store_delete_finish (NorthMcpStateStore  *self,
+                                     GAsyncResult        *result,
+                                     GError             **error)
 {
-  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->delete_finish (self, result, error);
+  return boolean_finish (self, result, error);
 }
 
 void
-north_mcp_state_store_publish_async (NorthMcpStateStore            *self,
-                                     const char                    *channel,
-                                     GBytes                        *message,
-                                     GCancellable                  *cancellable,
-                                     GAsyncReadyCallback            callback,
-                                     gpointer                       user_data)
+north_mcp_state_store_publish_async (NorthMcpStateStore  *self,
+                                     const char          *channel,
+                                     GBytes              *message,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
-  NORTH_MCP_STATE_STORE_GET_IFACE (self)->publish_async (self, channel, message, cancellable, callback, user_data);
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_PUBLISH, channel, message };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_publish_async);
 }
 
 gboolean
-north_mcp_state_store_publish_finish (NorthMcpStateStore            *self,
-                                      GAsyncResult                  *result,
-                                      GError                       **error)
+north_mcp_state_store_publish_finish (NorthMcpStateStore  *self,
+                                      GAsyncResult        *result,
+                                      GError             **error)
 {
-  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->publish_finish (self, result, error);
+  return boolean_finish (self, result, error);
 }
 
 guint
@@ -162,72 +211,58 @@ north_mcp_state_store_subscribe (NorthMcpStateStore            *self,
 }
 
 void
-north_mcp_state_store_unsubscribe (NorthMcpStateStore            *self,
-                                   guint                          id)
+north_mcp_state_store_unsubscribe (NorthMcpStateStore *self,
+                                   guint               id)
 {
   NORTH_MCP_STATE_STORE_GET_IFACE (self)->unsubscribe (self, id);
 }
 
 void
-north_mcp_state_store_append_async (NorthMcpStateStore            *self,
-                                    const char                    *key,
-                                    GBytes                        *event,
-                                    guint                          max_length,
-                                    guint64                        ttl_ms,
-                                    GCancellable                  *cancellable,
-                                    GAsyncReadyCallback            callback,
-                                    gpointer                       user_data)
+north_mcp_state_store_append_async (NorthMcpStateStore  *self,
+                                    const char          *key,
+                                    GBytes              *event,
+                                    guint                max_length,
+                                    guint64              ttl_ms,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
 {
-  NORTH_MCP_STATE_STORE_GET_IFACE (self)->append_async (self, key, event, max_length, ttl_ms, cancellable, callback, user_data);
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_APPEND, key, event, ttl_ms, .count = max_length };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_append_async);
 }
 
 char *
-north_mcp_state_store_append_finish (NorthMcpStateStore            *self,
-                                     GAsyncResult                  *result,
-                                     GError                       **error)
+north_mcp_state_store_append_finish (NorthMcpStateStore  *self,
+                                     GAsyncResult        *result,
+                                     GError             **error)
 {
-  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->append_finish (self, result, error);
+  return pointer_finish (self, result, error);
 }
 
 void
-north_mcp_state_store_replay_async (NorthMcpStateStore            *self,
-                                    const char                    *key,
-                                    const char                    *after,
-                                    guint                          max_events,
-                                    gsize                          max_size,
-                                    GCancellable                  *cancellable,
-                                    GAsyncReadyCallback            callback,
-                                    gpointer                       user_data)
+north_mcp_state_store_replay_async (NorthMcpStateStore  *self,
+                                    const char          *key,
+                                    const char          *after,
+                                    guint                max_events,
+                                    gsize                max_size,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
 {
-  NORTH_MCP_STATE_STORE_GET_IFACE (self)->replay_async (self, key, after, max_events, max_size, cancellable, callback, user_data);
+  NorthMcpStateStoreRequest request = {
+    NORTH_MCP_STATE_STORE_OP_REPLAY, key, .max_size = max_size, .count = max_events, .after = after
+  };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_replay_async);
 }
 
 GPtrArray *
-north_mcp_state_store_replay_finish (NorthMcpStateStore            *self,
-                                     GAsyncResult                  *result,
-                                     GError                       **error)
+north_mcp_state_store_replay_finish (NorthMcpStateStore  *self,
+                                     GAsyncResult        *result,
+                                     GError             **error)
 {
-  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->replay_finish (self, result, error);
-}
-
-GTask *
-north_mcp_state_store_task_new (gpointer             self,
-                                const char          *key,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data,
-                                gpointer             tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, tag);
-  if (!north_mcp_state_store_key_is_valid (key))
-    {
-      g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
-                               "Invalid state store key");
-      g_clear_object (&task);
-    }
-  return task;
+  return pointer_finish (self, result, error);
 }
 
 static void
