@@ -55,6 +55,7 @@ typedef struct
   char       *task_id;
   JsonObject *record;   /* to write */
   gboolean    cancel;
+  gboolean    final;    /* reading the final record */
 } Op;
 
 static void
@@ -173,66 +174,31 @@ envelope_read (GBytes     *envelope,
   return json_object_ref (record);
 }
 
-/* ---- get: the final record, else the running one ---- */
+/* ---- reading: the final record, else the running one ---- */
 
-static void got_final (GObject *source, GAsyncResult *result, gpointer user_data);
-static void got_running (GObject *source, GAsyncResult *result, gpointer user_data);
-
-/* Reads the task's current record into the task's result, then calls
- * @then (NULL: return it). */
-typedef void (*ThenFunc) (GTask *task, JsonObject *record, gboolean final);
-
-static void
-read_current (GTask *task)
-{
-  NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
-  Op *op = g_task_get_task_data (task);
-  g_autofree char *key = key_for (FINAL_PREFIX, op->task_id);
-
-  north_mcp_state_store_get_async (self->store, key, ENVELOPE_MAX_BYTES, g_task_get_cancellable (task),
-                                   got_final, task);
-}
-
+static void got_record (GObject *source, GAsyncResult *result, gpointer user_data);
 static void after_read (GTask *task, JsonObject *record, gboolean final);
 
+/* Reads the task's final record (@final) or its running one; takes @task. */
 static void
-got_final (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+read_record (GTask    *task,
+             gboolean  final)
 {
-  GTask *task = user_data;
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
-  g_autoptr(GBytes) envelope = NULL;
-  g_autoptr(JsonObject) record = NULL;
-  g_autofree char *key = NULL;
-  GError *error = NULL;
+  g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
 
-  envelope = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
-  if (error != NULL)
-    {
-      return_store_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (envelope != NULL)
-    {
-      record = envelope_read (envelope, op->owner);
-      after_read (task, record, TRUE);
-      return;
-    }
-
-  key = key_for (RECORD_PREFIX, op->task_id);
+  op->final = final;
   north_mcp_state_store_get_async (self->store, key, ENVELOPE_MAX_BYTES, g_task_get_cancellable (task),
-                                   got_running, task);
+                                   got_record, task);
 }
 
 static void
-got_running (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+got_record (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   Op *op = g_task_get_task_data (task);
   g_autoptr(GBytes) envelope = NULL;
   g_autoptr(JsonObject) record = NULL;
@@ -240,34 +206,51 @@ got_running (GObject      *source,
 
   envelope = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
   if (error != NULL)
+    return_store_error (task, error);
+  else if (envelope == NULL && op->final)
+    read_record (g_steal_pointer (&task), FALSE);
+  else
     {
-      return_store_error (task, error);
-      g_object_unref (task);
-      return;
+      if (envelope != NULL)
+        record = envelope_read (envelope, op->owner);
+      after_read (g_steal_pointer (&task), record, op->final);
     }
-  if (envelope != NULL)
-    record = envelope_read (envelope, op->owner);
-  after_read (task, record, FALSE);
 }
 
 /* ---- writing ---- */
+
+/* Whether a SET was done; FALSE too after returning a store error on
+ * @task (then *@failed is set). */
+static gboolean
+set_finish (GObject      *source,
+            GAsyncResult *result,
+            GTask        *task,
+            gboolean     *failed)
+{
+  GError *error = NULL;
+  gboolean done = north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+
+  *failed = error != NULL;
+  if (error != NULL)
+    return_store_error (task, error);
+  return done;
+}
 
 static void
 written (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  GTask *task = user_data;
-  GError *error = NULL;
+  g_autoptr(GTask) task = user_data;
+  gboolean failed;
 
-  if (!north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error) && error != NULL)
-    return_store_error (task, error);
-  else
+  set_finish (source, result, task, &failed);
+  if (!failed)
     g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
 }
 
-/* The running record (also after the final one: get prefers that). */
+/* The running record (also after the final one: get prefers that); takes
+ * @task. */
 static void
 write_running (GTask      *task,
                JsonObject *record)
@@ -286,33 +269,23 @@ final_written (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   Op *op = g_task_get_task_data (task);
-  GError *error = NULL;
-  gboolean first;
+  gboolean failed;
 
-  first = north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error);
-  if (error != NULL)
-    {
-      return_store_error (task, error);
-      g_object_unref (task);
-    }
-  else if (!first && !op->cancel)
-    {
-      /* Another replica ended it first (a cancel): that stays. */
-      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
-      g_object_unref (task);
-    }
-  else if (!first)
-    {
-      /* Cancelling what just ended: nothing to do. */
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-    }
+  if (set_finish (source, result, task, &failed))
+    write_running (g_steal_pointer (&task), op->record);
+  else if (failed)
+    return;
+  else if (!op->cancel)
+    /* Another replica ended it first (a cancel): that stays. */
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
   else
-    write_running (task, op->record);
+    /* Cancelling what just ended: nothing to do. */
+    g_task_return_boolean (task, TRUE);
 }
 
+/* Takes @task. */
 static void
 write_final (GTask      *task,
              JsonObject *record)
@@ -331,54 +304,45 @@ write_final (GTask      *task,
                                    g_task_get_cancellable (task), final_written, task);
 }
 
-/* What comes after reading the current record, by operation. */
+/* Marks @record (just read, ours) as a cancel leaves it. */
 static void
-after_read (GTask      *task,
+set_cancelled (JsonObject *record)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format_iso8601 (now);
+
+  json_object_set_string_member (record, "status", "cancelled");
+  json_object_set_string_member (record, "lastUpdatedAt", stamp);
+  json_object_remove_member (record, "inputRequests");
+}
+
+/* What comes after reading the current record, by operation; takes @owned. */
+static void
+after_read (GTask      *owned,
             JsonObject *record,
             gboolean    final)
 {
+  g_autoptr(GTask) task = owned;
   Op *op = g_task_get_task_data (task);
-  gpointer tag = g_task_get_source_tag (task);
 
   if (record == NULL)
-    {
-      return_unknown (task);
-      g_object_unref (task);
-    }
+    return_unknown (task);
   else if (op->record == NULL && !op->cancel)
-    {
-      /* get */
-      g_task_return_pointer (task, json_object_ref (record), (GDestroyNotify) json_object_unref);
-      g_object_unref (task);
-    }
+    /* get */
+    g_task_return_pointer (task, json_object_ref (record), (GDestroyNotify) json_object_unref);
   else if (op->cancel && final)
-    {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-    }
+    g_task_return_boolean (task, TRUE);
   else if (op->cancel)
     {
-      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-      g_autofree char *stamp = g_date_time_format_iso8601 (now);
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), record);
-      g_autoptr(JsonNode) copy = json_node_copy (node);
-      JsonObject *cancelled = json_node_get_object (copy);
-
-      json_object_set_string_member (cancelled, "status", "cancelled");
-      json_object_set_string_member (cancelled, "lastUpdatedAt", stamp);
-      json_object_remove_member (cancelled, "inputRequests");
-      write_final (task, cancelled);
+      set_cancelled (record);
+      write_final (g_steal_pointer (&task), record);
     }
   else if (final)
-    {
-      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
-      g_object_unref (task);
-    }
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
   else if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")))
-    write_final (task, op->record);
+    write_final (g_steal_pointer (&task), op->record);
   else
-    write_running (task, op->record);
-  (void) tag;
+    write_running (g_steal_pointer (&task), op->record);
 }
 
 /* ---- the interface ---- */
@@ -388,16 +352,13 @@ create_written (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  GTask *task = user_data;
-  GError *error = NULL;
+  g_autoptr(GTask) task = user_data;
+  gboolean failed;
 
-  if (north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error))
+  if (set_finish (source, result, task, &failed))
     g_task_return_boolean (task, TRUE);
-  else if (error != NULL)
-    return_store_error (task, error);
-  else
+  else if (!failed)
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
-  g_object_unref (task);
 }
 
 static void
@@ -425,7 +386,7 @@ shared_get_async (NorthMcpTaskStore *store, const char *owner, const char *task_
   GTask *task = op_task (store, owner, task_id, NULL, cancellable, callback, user_data, shared_get_async);
 
   if (task != NULL)
-    read_current (task);
+    read_record (task, TRUE);
 }
 
 static void
@@ -436,7 +397,7 @@ shared_update_async (NorthMcpTaskStore *store, const char *owner, JsonObject *re
                          cancellable, callback, user_data, shared_update_async);
 
   if (task != NULL)
-    read_current (task);
+    read_record (task, TRUE);
 }
 
 static void
@@ -448,7 +409,7 @@ shared_cancel_async (NorthMcpTaskStore *store, const char *owner, const char *ta
   if (task == NULL)
     return;
   ((Op *) g_task_get_task_data (task))->cancel = TRUE;
-  read_current (task);
+  read_record (task, TRUE);
 }
 
 static void
