@@ -93,6 +93,26 @@ pending_free (Pending *pending)
   g_free (pending);
 }
 
+/* Whether the client still waits for @pending's message, which then goes
+ * on. */
+static gboolean
+pending_resume (Pending *pending)
+{
+  if (!pending->gone)
+    soup_server_message_unpause (pending->msg);
+  return !pending->gone;
+}
+
+/* Answers 503 after the store failed to @what. */
+static void
+pending_store_failed (Pending      *pending,
+                      const char   *what,
+                      const GError *error)
+{
+  g_warning ("Cannot %s: %s", what, error->message);
+  respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
+}
+
 static void
 restored_cb (GObject      *source,
              GAsyncResult *result,
@@ -104,23 +124,15 @@ restored_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   session = north_mcp_session_manager_restore_finish (manager, result, &error);
-  if (pending->gone)
-    {
-      pending_free (pending);
-      return;
-    }
-
-  soup_server_message_unpause (pending->msg);
-  if (error != NULL && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+  if (!pending_resume (pending))
+    ;
+  else if (error != NULL && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
     {
       /* max-sessions counts the sessions live in this process. */
       respond_unavailable_after (pending->msg, "Service Unavailable: too many sessions, retry later", "30");
     }
   else if (error != NULL)
-    {
-      g_warning ("Cannot load a session from the state store: %s", error->message);
-      respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
-    }
+    pending_store_failed (pending, "load a session from the state store", error);
   else
     {
       if (session != NULL)
@@ -187,24 +199,17 @@ saved_cb (GObject      *source,
   Pending *pending = user_data;
   NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (pending->server);
   g_autoptr(GError) error = NULL;
+  gboolean saved = north_mcp_session_manager_save_finish (manager, result, &error);
 
-  if (!north_mcp_session_manager_save_finish (manager, result, &error))
+  /* A session other processes cannot find must not be handed out. */
+  if (!saved && north_mcp_server_lookup_session (pending->server, north_mcp_session_get_id (pending->session)) ==
+      pending->session)
+    north_mcp_server_close_session (pending->server, pending->session);
+  if (pending_resume (pending) && !saved)
     {
-      /* A session other processes cannot find must not be handed out. */
-      if (north_mcp_server_lookup_session (pending->server, north_mcp_session_get_id (pending->session)) ==
-          pending->session)
-        north_mcp_server_close_session (pending->server, pending->session);
-      if (!pending->gone)
-        {
-          g_warning ("Cannot store a new session: %s", error->message);
-          soup_message_headers_remove (soup_server_message_get_response_headers (pending->msg),
-                                       SESSION_HEADER);
-          respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
-        }
+      soup_message_headers_remove (soup_server_message_get_response_headers (pending->msg), SESSION_HEADER);
+      pending_store_failed (pending, "store a new session", error);
     }
-
-  if (!pending->gone)
-    soup_server_message_unpause (pending->msg);
   pending_free (pending);
 }
 
@@ -232,15 +237,10 @@ forgotten_cb (GObject      *source,
   Pending *pending = user_data;
   NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (pending->server);
   g_autoptr(GError) error = NULL;
+  gboolean forgotten = north_mcp_session_manager_forget_finish (manager, result, &error);
 
-  if (!north_mcp_session_manager_forget_finish (manager, result, &error) && !pending->gone)
-    {
-      g_warning ("Cannot remove a session from the state store: %s", error->message);
-      respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
-    }
-
-  if (!pending->gone)
-    soup_server_message_unpause (pending->msg);
+  if (pending_resume (pending) && !forgotten)
+    pending_store_failed (pending, "remove a session from the state store", error);
   pending_free (pending);
 }
 
@@ -273,36 +273,18 @@ north_mcp_http_store_stream_closed (NorthMcpServer *server,
   north_mcp_session_manager_unwatch_stream (north_mcp_server_get_session_manager (server), id);
 }
 
+/* Sends the client the stored events after its Last-Event-ID, then ends
+ * the stream: its request ran on another replica, nothing more will come
+ * on it here. */
 static void
-replayed_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+send_missed (Pending   *pending,
+             GPtrArray *events)
 {
-  Pending *pending = user_data;
-  g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(NorthMcpSseStream) stream = NULL;
-  GString *missed;
+  GString *missed = g_string_new (NULL);
 
-  events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &error);
-  if (pending->gone)
-    {
-      pending_free (pending);
-      return;
-    }
-
-  soup_server_message_unpause (pending->msg);
-  if (events == NULL)
-    {
-      g_warning ("Cannot replay a stream from the state store: %s", error->message);
-      respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
-      pending_free (pending);
-      return;
-    }
-
-  /* Each stored event is "NUMBER DATA"; the client gets those after its
-   * Last-Event-ID, with the ids it knows. */
-  missed = g_string_new (NULL);
+  /* Each stored event is "NUMBER DATA"; the client gets them with the ids
+   * it knows. */
   for (guint i = 0; i < events->len; i++)
     {
       NorthMcpStateStoreEvent *event = g_ptr_array_index (events, i);
@@ -321,13 +303,29 @@ replayed_cb (GObject      *source,
       north_mcp_sse_format_event_full (missed, id, "message", space + 1, length - (space + 1 - data));
     }
 
-  /* The request of the stream ran on another replica: nothing more will
-   * come on it here. */
   stream = north_mcp_sse_stream_new (pending->msg, pending->keepalive_ms);
   north_mcp_sse_stream_send_raw (stream, missed);
   north_mcp_sse_stream_close (stream);
   north_mcp_server_debug (pending->server, "Replayed %u events of stream %u from the state store",
                           events->len, pending->stream);
+}
+
+static void
+replayed_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+
+  events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+  if (!pending_resume (pending))
+    ;
+  else if (events == NULL)
+    pending_store_failed (pending, "replay a stream from the state store", error);
+  else
+    send_missed (pending, events);
   pending_free (pending);
 }
 
