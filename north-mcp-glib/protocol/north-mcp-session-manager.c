@@ -639,23 +639,31 @@ record_apply (NorthMcpSession *session,
 /* A session from its record, or NULL when the record is not one of ours
  * (the store is shared with whoever can write to it: read with the same
  * limits as a request). */
-static NorthMcpSession *
-record_read (const char *id,
-             GBytes     *record)
+/* The JSON object a stored record holds, or NULL. */
+static JsonObject *
+record_parse (GBytes *record)
 {
-  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
   g_autoptr(JsonNode) node = NULL;
-  g_autoptr(NorthMcpSession) session = NULL;
-  JsonObject *object;
-  const char *version;
   gsize length = 0;
   const char *data = g_bytes_get_data (record, &length);
 
   node = north_mcp_json_read (data, length, RECORD_MAX_DEPTH, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
-  object = json_node_get_object (node);
-  if (json_object_get_int_member_with_default (object, "v", 0) != RECORD_VERSION ||
+  return json_node_dup_object (node);
+}
+
+static NorthMcpSession *
+record_read (const char *id,
+             GBytes     *record)
+{
+  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  g_autoptr(JsonObject) object = record_parse (record);
+  g_autoptr(NorthMcpSession) session = NULL;
+  const char *version;
+
+  if (object == NULL ||
+      json_object_get_int_member_with_default (object, "v", 0) != RECORD_VERSION ||
       !parse_owner (north_mcp_object_get_string (object, "owner"), owner))
     return NULL;
   version = north_mcp_object_get_string (object, "protocolVersion");
@@ -720,10 +728,13 @@ north_mcp_session_manager_save_finish (NorthMcpSessionManager *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* What a callback on a session's record needs: whether the manager is
+ * still there, the session's id and (restore) the asking identity. */
 typedef struct
 {
   NorthMcpSessionManager **alive;
   char                    *id;
+  guint8                   user[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
 } IdData;
 
 static IdData *
@@ -781,19 +792,12 @@ reloaded_cb (GObject      *source,
   NorthMcpSessionManager *self = *data->alive;
   g_autoptr(GBytes) record = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, NULL);
   NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, data->id) : NULL;
-  g_autoptr(JsonNode) node = NULL;
-  gsize length = 0;
-  const char *bytes;
+  g_autoptr(JsonObject) object = session != NULL && record != NULL ? record_parse (record) : NULL;
 
-  if (session != NULL && record != NULL)
-    {
-      bytes = g_bytes_get_data (record, &length);
-      node = north_mcp_json_read (bytes, length, RECORD_MAX_DEPTH, NULL);
-    }
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+  if (object != NULL)
     {
       north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
-      record_apply (session, json_node_get_object (node));
+      record_apply (session, object);
       attach_session (self, session);
     }
   id_data_free (data);
@@ -809,28 +813,13 @@ reload_local (NorthMcpSessionManager *self,
                                    id_data_new (self, id));
 }
 
-typedef struct
-{
-  NorthMcpSessionManager **alive;
-  char                   *id;
-  guint8                  user[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
-} RestoreData;
-
-static void
-restore_data_free (RestoreData *data)
-{
-  alive_unref (data->alive);
-  g_free (data->id);
-  g_free (data);
-}
-
 static void
 restore_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  RestoreData *data = g_task_get_task_data (task);
+  IdData *data = g_task_get_task_data (task);
   NorthMcpSessionManager *self = *data->alive;
   g_autoptr(GBytes) record = NULL;
   g_autoptr(NorthMcpSession) session = NULL;
@@ -910,7 +899,7 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   g_autoptr(NorthMcpSession) probe = NULL;
   g_autofree char *key = NULL;
-  RestoreData *data;
+  IdData *data;
 
   g_task_set_source_tag (task, north_mcp_session_manager_restore_async);
   if (self->store == NULL || !north_mcp_session_id_is_valid (id))
@@ -919,14 +908,12 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
       return;
     }
 
-  data = g_new0 (RestoreData, 1);
-  data->alive = alive_ref (self);
-  data->id = g_strdup (id);
+  data = id_data_new (self, id);
   /* The digest of the asking identity, computed as for a session it owns. */
   probe = north_mcp_session_new (NULL, NULL);
   north_mcp_session_set_owner (probe, user);
   north_mcp_session_get_owner_digest (probe, data->user);
-  g_task_set_task_data (task, data, (GDestroyNotify) restore_data_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) id_data_free);
 
   key = session_key (id);
   north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable,
