@@ -249,20 +249,7 @@ written (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
-/* The running record (also after the final one: get prefers that); takes
- * @task. */
-static void
-write_running (GTask      *task,
-               JsonObject *record)
-{
-  NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
-  Op *op = g_task_get_task_data (task);
-  g_autofree char *key = key_for (RECORD_PREFIX, op->task_id);
-  g_autoptr(GBytes) envelope = envelope_new (op->owner, record);
-
-  north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (record), FALSE,
-                                   g_task_get_cancellable (task), written, task);
-}
+static void write_record (GTask *task, JsonObject *record, gboolean final);
 
 static void
 final_written (GObject      *source,
@@ -274,7 +261,7 @@ final_written (GObject      *source,
   gboolean failed;
 
   if (set_finish (source, result, task, &failed))
-    write_running (g_steal_pointer (&task), op->record);
+    write_record (g_steal_pointer (&task), op->record, FALSE);
   else if (failed)
     return;
   else if (!op->cancel)
@@ -285,14 +272,17 @@ final_written (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
-/* Takes @task. */
+/* Writes @record as the task's final record (once: whoever ends the task
+ * first decides) or as its running one (also after the final one: get
+ * prefers that); takes @task. */
 static void
-write_final (GTask      *task,
-             JsonObject *record)
+write_record (GTask      *task,
+              JsonObject *record,
+              gboolean    final)
 {
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
-  g_autofree char *key = key_for (FINAL_PREFIX, op->task_id);
+  g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
   g_autoptr(GBytes) envelope = envelope_new (op->owner, record);
 
   if (record != op->record)
@@ -300,8 +290,8 @@ write_final (GTask      *task,
       g_clear_pointer (&op->record, json_object_unref);
       op->record = json_object_ref (record);
     }
-  north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (record), TRUE,
-                                   g_task_get_cancellable (task), final_written, task);
+  north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (record), final,
+                                   g_task_get_cancellable (task), final ? final_written : written, task);
 }
 
 /* Marks @record (just read, ours) as a cancel leaves it. */
@@ -335,14 +325,13 @@ after_read (GTask      *owned,
   else if (op->cancel)
     {
       set_cancelled (record);
-      write_final (g_steal_pointer (&task), record);
+      write_record (g_steal_pointer (&task), record, TRUE);
     }
   else if (final)
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
-  else if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")))
-    write_final (g_steal_pointer (&task), op->record);
   else
-    write_running (g_steal_pointer (&task), op->record);
+    write_record (g_steal_pointer (&task), op->record,
+                  north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")));
 }
 
 /* ---- the interface ---- */
