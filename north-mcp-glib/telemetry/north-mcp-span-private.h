@@ -25,9 +25,28 @@ NorthMcpSpan *north_mcp_span_new              (NorthMcpTracer            *tracer
                                                const NorthMcpTraceParent *context,
                                                const guint8              *parent_span_id,
                                                const char                *tracestate);
+NorthMcpSpan *north_mcp_span_new_named        (NorthMcpTracer            *tracer,
+                                               const char                *name,
+                                               const char                *suffix,
+                                               int                        kind,
+                                               const NorthMcpTraceParent *context,
+                                               const guint8              *parent_span_id,
+                                               const char                *tracestate);
+/* Before the span is shared, for keys that are static, plain ASCII and
+ * distinct: north_mcp_span_add_static_attribute (span, "key", value). */
+void          (north_mcp_span_add_static_attribute) (NorthMcpSpan      *self,
+                                               const char                *static_key,
+                                               gsize                      key_length,
+                                               const char                *value);
+#define north_mcp_span_add_static_attribute(self, key, value) \
+  (north_mcp_span_add_static_attribute) ((self), "" key, sizeof (key) - 1, (value))
 const NorthMcpTraceParent *north_mcp_span_get_context (NorthMcpSpan      *self);
 const char   *north_mcp_span_get_tracestate   (NorthMcpSpan              *self);
 gboolean      north_mcp_span_is_ended         (NorthMcpSpan              *self);
+/* The exporter's queue links spans through them. */
+NorthMcpSpan *north_mcp_span_get_next         (NorthMcpSpan              *self);
+void          north_mcp_span_set_next         (NorthMcpSpan              *self,
+                                               NorthMcpSpan              *next);
 void          north_mcp_span_write_otlp       (NorthMcpSpan              *self,
                                                GString                   *out);
 

@@ -1,0 +1,329 @@
+/* north-mcp-span-exporter.c: the batch queue of finished spans and the
+ * thread that sends them to an OTLP/HTTP collector as JSON
+ *
+ * The request path pays one lock and a pointer link per span: the queue
+ * is a list threaded through the spans themselves. The thread takes a
+ * batch at a time and writes the whole ExportTraceServiceRequest into one
+ * buffer it keeps between batches.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "north-mcp-span-exporter-private.h"
+#include "north-mcp-span-private.h"
+#include "north-mcp-tracer-private.h"
+#include "north-mcp-log-private.h"
+
+#define LOGGER "NorthMCP.Telemetry"
+
+struct _NorthMcpSpanExporter
+{
+  NorthMcpTracer *tracer;
+  GMutex          lock;
+  GCond           wake;         /* the thread waits on it */
+  GCond           done;         /* shutdown waits on it */
+
+  NorthMcpSpan   *head;         /* ended, each holding a reference */
+  NorthMcpSpan   *tail;
+  guint           length;
+
+  GThread        *thread;       /* started with the first span */
+  GCancellable   *cancellable;
+  gboolean        stopping;
+  gboolean        thread_done;
+  gboolean        failing;      /* the last export failed: warn once */
+  guint64         dropped;
+  guint64         exported;
+
+  guint           schedule_delay_ms;
+  guint           max_queue;
+  guint           max_batch;
+  guint           timeout_ms;
+};
+
+NorthMcpSpanExporter *
+north_mcp_span_exporter_new (NorthMcpTracer *tracer)
+{
+  NorthMcpSpanExporter *self = g_new0 (NorthMcpSpanExporter, 1);
+
+  self->tracer = tracer;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->wake);
+  g_cond_init (&self->done);
+  self->cancellable = g_cancellable_new ();
+  self->schedule_delay_ms = NORTH_MCP_EXPORTER_DEFAULT_SCHEDULE_DELAY_MS;
+  self->max_queue = NORTH_MCP_EXPORTER_DEFAULT_MAX_QUEUE;
+  self->max_batch = NORTH_MCP_EXPORTER_DEFAULT_MAX_BATCH;
+  self->timeout_ms = NORTH_MCP_EXPORTER_DEFAULT_TIMEOUT_MS;
+  return self;
+}
+
+/* Unreferences @count spans of the list from @head; returns the rest. */
+static NorthMcpSpan *
+release_spans (NorthMcpSpan *head,
+               guint         count)
+{
+  while (head != NULL && count-- > 0)
+    {
+      NorthMcpSpan *next = north_mcp_span_get_next (head);
+
+      north_mcp_span_set_next (head, NULL);
+      g_object_unref (head);
+      head = next;
+    }
+  return head;
+}
+
+void
+north_mcp_span_exporter_free (NorthMcpSpanExporter *self)
+{
+  north_mcp_span_exporter_shutdown (self);
+  release_spans (self->head, G_MAXUINT);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->wake);
+  g_cond_clear (&self->done);
+  g_clear_object (&self->cancellable);
+  g_free (self);
+}
+
+void
+north_mcp_span_exporter_set_limits (NorthMcpSpanExporter *self,
+                                    guint                 schedule_delay_ms,
+                                    guint                 max_queue,
+                                    guint                 max_batch,
+                                    guint                 timeout_ms)
+{
+  g_mutex_lock (&self->lock);
+  self->schedule_delay_ms = schedule_delay_ms;
+  self->max_queue = max_queue;
+  self->max_batch = MIN (max_batch, max_queue);
+  self->timeout_ms = timeout_ms;
+  g_mutex_unlock (&self->lock);
+}
+
+/* An ExportTraceServiceRequest in OTLP/JSON for @count spans from @head,
+ * each released once written. */
+static void
+build_request (NorthMcpSpanExporter *self,
+               GString              *out,
+               NorthMcpSpan         *head,
+               guint                 count)
+{
+  g_string_truncate (out, 0);
+  north_mcp_tracer_write_export_head (self->tracer, out);
+  for (guint i = 0; i < count && head != NULL; i++)
+    {
+      NorthMcpSpan *next = north_mcp_span_get_next (head);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      north_mcp_span_write_otlp (head, out);
+      release_spans (head, 1);
+      head = next;
+    }
+  g_string_append (out, "]}]}]}");
+}
+
+static void
+export_batch (NorthMcpSpanExporter *self,
+              SoupSession          *session,
+              GString              *buffer,
+              NorthMcpSpan         *head,
+              guint                 count)
+{
+  g_autoptr(SoupMessage) message = north_mcp_tracer_new_export_message (self->tracer);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+
+  if (message == NULL)
+    {
+      release_spans (head, count);
+      return;
+    }
+  build_request (self, buffer, head, count);
+  /* The send is synchronous and the message goes with this function: the
+   * buffer outlives its use, and is reused for the next batch. */
+  body = g_bytes_new_static (buffer->str, buffer->len);
+  soup_message_set_request_body_from_bytes (message, "application/json", body);
+  answer = soup_session_send_and_read (session, message, self->cancellable, &error);
+  if (answer != NULL)
+    status = soup_message_get_status (message);
+
+  g_mutex_lock (&self->lock);
+  if (status >= 200 && status < 300)
+    {
+      self->exported += count;
+      self->failing = FALSE;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  /* One warning per streak of failures, not one per batch. */
+  if (!self->failing)
+    {
+      self->failing = TRUE;
+      g_mutex_unlock (&self->lock);
+      if (error != NULL)
+        north_mcp_log_warning (LOGGER, "Exporting %u spans failed: %s", count, error->message);
+      else
+        north_mcp_log_warning (LOGGER, "Exporting %u spans failed: HTTP status %u", count, status);
+      return;
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Takes up to max_batch spans off the queue; called with the lock held. */
+static NorthMcpSpan *
+take_batch (NorthMcpSpanExporter *self,
+            guint                *count)
+{
+  NorthMcpSpan *head = self->head, *last = head;
+
+  *count = MIN (self->length, self->max_batch);
+  for (guint i = 1; i < *count; i++)
+    last = north_mcp_span_get_next (last);
+  self->head = north_mcp_span_get_next (last);
+  north_mcp_span_set_next (last, NULL);
+  if (self->head == NULL)
+    self->tail = NULL;
+  self->length -= *count;
+  return head;
+}
+
+static gpointer
+export_thread (gpointer data)
+{
+  NorthMcpSpanExporter *self = data;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GString) buffer = g_string_sized_new (64 * 1024);
+
+  session = soup_session_new_with_options ("timeout", MAX (1u, (self->timeout_ms + 999) / 1000),
+                                           "user-agent", "north-mcp-glib/" PACKAGE_VERSION,
+                                           NULL);
+  /* GIO loads its proxy resolver once, a costly step: here, at start,
+   * rather than in the first export. */
+  g_proxy_resolver_get_default ();
+
+  g_mutex_lock (&self->lock);
+  for (;;)
+    {
+      gint64 deadline = g_get_monotonic_time () + (gint64) self->schedule_delay_ms * 1000;
+      NorthMcpSpan *batch;
+      guint count;
+
+      while (!self->stopping && self->length < self->max_batch)
+        if (!g_cond_wait_until (&self->wake, &self->lock, deadline))
+          break;
+      if (self->length == 0)
+        {
+          if (self->stopping)
+            break;
+          continue;
+        }
+
+      batch = take_batch (self, &count);
+      g_mutex_unlock (&self->lock);
+      export_batch (self, session, buffer, batch, count);
+      g_mutex_lock (&self->lock);
+    }
+  self->thread_done = TRUE;
+  g_cond_broadcast (&self->done);
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+void
+north_mcp_span_exporter_push (NorthMcpSpanExporter *self,
+                              NorthMcpSpan         *span)
+{
+  g_mutex_lock (&self->lock);
+  if (self->stopping || self->length >= self->max_queue)
+    {
+      self->dropped++;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  if (self->thread == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->thread = g_thread_try_new ("north-mcp-otlp", export_thread, self, &error);
+      if (self->thread == NULL)
+        {
+          self->dropped++;
+          g_mutex_unlock (&self->lock);
+          return;
+        }
+    }
+  north_mcp_span_set_next (g_object_ref (span), NULL);
+  if (self->tail != NULL)
+    north_mcp_span_set_next (self->tail, span);
+  else
+    self->head = span;
+  self->tail = span;
+  if (++self->length == self->max_batch)
+    g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Sends what is queued, within the export timeout, and stops the thread.
+ * Spans pushed afterwards are dropped. */
+void
+north_mcp_span_exporter_shutdown (NorthMcpSpanExporter *self)
+{
+  gint64 deadline;
+  guint64 dropped;
+  GThread *thread;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  if (self->thread == NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  g_cond_signal (&self->wake);
+  deadline = g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
+  while (!self->thread_done)
+    if (!g_cond_wait_until (&self->done, &self->lock, deadline))
+      {
+        /* The collector hangs: what is left is not sent. */
+        g_cancellable_cancel (self->cancellable);
+        while (!self->thread_done)
+          g_cond_wait (&self->done, &self->lock);
+      }
+  thread = g_steal_pointer (&self->thread);
+  dropped = self->dropped;
+  g_mutex_unlock (&self->lock);
+  g_thread_join (thread);
+
+  if (dropped > 0)
+    north_mcp_log_warning (LOGGER, "%" G_GUINT64_FORMAT " spans were dropped: "
+                           "the export queue was full", dropped);
+}
+
+guint64
+north_mcp_span_exporter_get_dropped (NorthMcpSpanExporter *self)
+{
+  guint64 dropped;
+
+  g_mutex_lock (&self->lock);
+  dropped = self->dropped;
+  g_mutex_unlock (&self->lock);
+  return dropped;
+}
+
+guint64
+north_mcp_span_exporter_get_exported (NorthMcpSpanExporter *self)
+{
+  guint64 exported;
+
+  g_mutex_lock (&self->lock);
+  exported = self->exported;
+  g_mutex_unlock (&self->lock);
+  return exported;
+}
