@@ -522,7 +522,7 @@ north_mcp_span_get_span_id (NorthMcpSpan *self)
  * Whether the span records, and will be exported when it ends: tracing is
  * configured and the trace is sampled.
  *
- * Returns: %TRUE when it records
+ * Returns: `TRUE` when it records
  *
  * Since: 0.2
  */
@@ -736,7 +736,7 @@ north_mcp_span_add_event (NorthMcpSpan *self,
  * north_mcp_span_set_status:
  * @self: a span
  * @status: the status
- * @description: (nullable): why, for %NORTH_MCP_SPAN_STATUS_ERROR
+ * @description: (nullable): why, for `NORTH_MCP_SPAN_STATUS_ERROR` (see [enum@NorthMcp.SpanStatus])
  *
  * Sets the span's status. The description is sent as given: keep
  * sensitive details out of it, or use [method@NorthMcp.Span.record_error],

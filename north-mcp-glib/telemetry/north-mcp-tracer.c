@@ -231,7 +231,7 @@ north_mcp_tracer_class_init (NorthMcpTracerClass *klass)
    * NorthMcpTracer:endpoint:
    *
    * The full URL spans are POSTed to, such as
-   * `http://127.0.0.1:4318/v1/traces`; %NULL (the default unless the
+   * `http://127.0.0.1:4318/v1/traces`; `NULL` (the default unless the
    * environment sets one) leaves tracing off.
    *
    * Since: 0.2
@@ -383,7 +383,7 @@ north_mcp_tracer_get_endpoint (NorthMcpTracer *self)
  * north_mcp_tracer_set_endpoint:
  * @self: a tracer
  * @endpoint: (nullable): an `http` or `https` URL, used as it is (no
- *   `/v1/traces` is added); %NULL switches tracing off
+ *   `/v1/traces` is added); `NULL` switches tracing off
  *
  * Sets [property@NorthMcp.Tracer:endpoint]. A URL that does not parse is
  * refused with a warning, and tracing stays off.
@@ -549,7 +549,7 @@ north_mcp_tracer_set_resource_attribute (NorthMcpTracer *self,
  *   `parentbased_always_on` (the default), `parentbased_always_off` or
  *   `parentbased_traceidratio`, as `OTEL_TRACES_SAMPLER` names them
  * @argument: the ratio, 0 to 1, for the `traceidratio` samplers
- * @error: return location for a %NORTH_MCP_ERROR_INVALID_CONFIGURATION
+ * @error: return location for a [error@NorthMcp.Error] (`INVALID_CONFIGURATION`)
  *
  * Chooses which traces are recorded. Parent-based samplers follow the
  * caller's sampled flag when a `traceparent` came with the request.
