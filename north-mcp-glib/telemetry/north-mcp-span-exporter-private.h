@@ -6,7 +6,7 @@
 #pragma once
 
 #include "north-mcp-tracer.h"
-#include "north-mcp-span.h"
+#include "north-mcp-span-data-private.h"
 
 G_BEGIN_DECLS
 
@@ -29,7 +29,7 @@ void                  north_mcp_span_exporter_set_limits (NorthMcpSpanExporter *
                                                          guint                 timeout_ms);
 /* Never waits for the collector: a full queue drops @span. */
 void                  north_mcp_span_exporter_push      (NorthMcpSpanExporter *self,
-                                                         NorthMcpSpan         *span);
+                                                         NorthMcpSpanData     *span);
 void                  north_mcp_span_exporter_shutdown  (NorthMcpSpanExporter *self);
 guint64               north_mcp_span_exporter_get_dropped  (NorthMcpSpanExporter *self);
 guint64               north_mcp_span_exporter_get_exported (NorthMcpSpanExporter *self);

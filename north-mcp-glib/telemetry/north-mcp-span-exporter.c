@@ -13,7 +13,7 @@
 #include <libsoup/soup.h>
 
 #include "north-mcp-span-exporter-private.h"
-#include "north-mcp-span-private.h"
+#include "north-mcp-span-data-private.h"
 #include "north-mcp-tracer-private.h"
 #include "north-mcp-log-private.h"
 
@@ -26,8 +26,8 @@ struct _NorthMcpSpanExporter
   GCond           wake;         /* the thread waits on it */
   GCond           done;         /* shutdown waits on it */
 
-  NorthMcpSpan   *head;         /* ended, each holding a reference */
-  NorthMcpSpan   *tail;
+  NorthMcpSpanData *head;         /* ended, each holding a reference */
+  NorthMcpSpanData *tail;
   guint           length;
 
   GThread        *thread;       /* started with the first span */
@@ -62,16 +62,16 @@ north_mcp_span_exporter_new (NorthMcpTracer *tracer)
 }
 
 /* Unreferences @count spans of the list from @head; returns the rest. */
-static NorthMcpSpan *
-release_spans (NorthMcpSpan *head,
+static NorthMcpSpanData *
+release_spans (NorthMcpSpanData *head,
                guint         count)
 {
   while (head != NULL && count-- > 0)
     {
-      NorthMcpSpan *next = north_mcp_span_get_next (head);
+      NorthMcpSpanData *next = north_mcp_span_data_get_next (head);
 
-      north_mcp_span_set_next (head, NULL);
-      g_object_unref (head);
+      north_mcp_span_data_set_next (head, NULL);
+      north_mcp_span_data_unref (head);
       head = next;
     }
   return head;
@@ -109,18 +109,18 @@ north_mcp_span_exporter_set_limits (NorthMcpSpanExporter *self,
 static void
 build_request (NorthMcpSpanExporter *self,
                GString              *out,
-               NorthMcpSpan         *head,
+               NorthMcpSpanData     *head,
                guint                 count)
 {
   g_string_truncate (out, 0);
   north_mcp_tracer_write_export_head (self->tracer, out);
   for (guint i = 0; i < count && head != NULL; i++)
     {
-      NorthMcpSpan *next = north_mcp_span_get_next (head);
+      NorthMcpSpanData *next = north_mcp_span_data_get_next (head);
 
       if (i > 0)
         g_string_append_c (out, ',');
-      north_mcp_span_write_otlp (head, out);
+      north_mcp_span_data_write_otlp (head, out);
       release_spans (head, 1);
       head = next;
     }
@@ -131,7 +131,7 @@ static void
 export_batch (NorthMcpSpanExporter *self,
               SoupSession          *session,
               GString              *buffer,
-              NorthMcpSpan         *head,
+              NorthMcpSpanData     *head,
               guint                 count)
 {
   g_autoptr(SoupMessage) message = north_mcp_tracer_new_export_message (self->tracer);
@@ -177,17 +177,17 @@ export_batch (NorthMcpSpanExporter *self,
 }
 
 /* Takes up to max_batch spans off the queue; called with the lock held. */
-static NorthMcpSpan *
+static NorthMcpSpanData *
 take_batch (NorthMcpSpanExporter *self,
             guint                *count)
 {
-  NorthMcpSpan *head = self->head, *last = head;
+  NorthMcpSpanData *head = self->head, *last = head;
 
   *count = MIN (self->length, self->max_batch);
   for (guint i = 1; i < *count; i++)
-    last = north_mcp_span_get_next (last);
-  self->head = north_mcp_span_get_next (last);
-  north_mcp_span_set_next (last, NULL);
+    last = north_mcp_span_data_get_next (last);
+  self->head = north_mcp_span_data_get_next (last);
+  north_mcp_span_data_set_next (last, NULL);
   if (self->head == NULL)
     self->tail = NULL;
   self->length -= *count;
@@ -212,7 +212,7 @@ export_thread (gpointer data)
   for (;;)
     {
       gint64 deadline = g_get_monotonic_time () + (gint64) self->schedule_delay_ms * 1000;
-      NorthMcpSpan *batch;
+      NorthMcpSpanData *batch;
       guint count;
 
       while (!self->stopping && self->length < self->max_batch)
@@ -238,7 +238,7 @@ export_thread (gpointer data)
 
 void
 north_mcp_span_exporter_push (NorthMcpSpanExporter *self,
-                              NorthMcpSpan         *span)
+                              NorthMcpSpanData     *span)
 {
   g_mutex_lock (&self->lock);
   if (self->stopping || self->length >= self->max_queue)
@@ -259,9 +259,9 @@ north_mcp_span_exporter_push (NorthMcpSpanExporter *self,
           return;
         }
     }
-  north_mcp_span_set_next (g_object_ref (span), NULL);
+  north_mcp_span_data_set_next (north_mcp_span_data_ref (span), NULL);
   if (self->tail != NULL)
-    north_mcp_span_set_next (self->tail, span);
+    north_mcp_span_data_set_next (self->tail, span);
   else
     self->head = span;
   self->tail = span;

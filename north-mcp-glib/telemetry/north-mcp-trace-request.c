@@ -12,6 +12,7 @@
 #include "north-mcp-tracer-private.h"
 #include "north-mcp-tracer-config-private.h"
 #include "north-mcp-span-private.h"
+#include "north-mcp-span-data-private.h"
 #include "north-mcp-trace-context-private.h"
 #include "north-mcp-request-scope-private.h"
 #include "north-mcp-log-private.h"
@@ -90,7 +91,7 @@ session_digest (NorthMcpSession *session)
 
 /* The server's attributes of a recording request span. */
 static void
-add_request_attributes (NorthMcpSpan    *span,
+add_request_attributes (NorthMcpSpanData *span,
                         NorthMcpSession *session,
                         JsonNode        *id,
                         const char      *method,
@@ -100,42 +101,42 @@ add_request_attributes (NorthMcpSpan    *span,
 {
   const char *uri;
 
-  north_mcp_span_add_static_attribute (span, "mcp.method.name", method);
+  north_mcp_span_data_add_static_attribute (span, "mcp.method.name", method);
   if (target != NULL && strcmp (method, "tools/call") == 0)
     {
-      north_mcp_span_add_static_attribute (span, "gen_ai.tool.name", target);
-      north_mcp_span_add_static_attribute (span, "gen_ai.operation.name", "execute_tool");
+      north_mcp_span_data_add_static_attribute (span, "gen_ai.tool.name", target);
+      north_mcp_span_data_add_static_attribute (span, "gen_ai.operation.name", "execute_tool");
     }
   else if (target != NULL)
-    north_mcp_span_add_static_attribute (span, "gen_ai.prompt.name", target);
+    north_mcp_span_data_add_static_attribute (span, "gen_ai.prompt.name", target);
   if (strcmp (method, "resources/read") == 0 && (uri = params_string (params, "uri")) != NULL)
-    north_mcp_span_add_static_attribute (span, "mcp.resource.uri", uri);
+    north_mcp_span_data_add_static_attribute (span, "mcp.resource.uri", uri);
   if (id != NULL && JSON_NODE_HOLDS_VALUE (id))
     {
       if (json_node_get_value_type (id) == G_TYPE_STRING)
-        north_mcp_span_add_static_attribute (span, "jsonrpc.request.id", json_node_get_string (id));
+        north_mcp_span_data_add_static_attribute (span, "jsonrpc.request.id", json_node_get_string (id));
       else
         {
           char text[24];
 
           *north_mcp_otlp_put_int (text, json_node_get_int (id)) = '\0';
-          north_mcp_span_add_static_attribute (span, "jsonrpc.request.id", text);
+          north_mcp_span_data_add_static_attribute (span, "jsonrpc.request.id", text);
         }
     }
   if (session != NULL && session_digest (session) != NULL)
-    north_mcp_span_add_static_attribute (span, "mcp.session.id", session_digest (session));
+    north_mcp_span_data_add_static_attribute (span, "mcp.session.id", session_digest (session));
   if (protocol_version != NULL)
-    north_mcp_span_add_static_attribute (span, "mcp.protocol.version", protocol_version);
+    north_mcp_span_data_add_static_attribute (span, "mcp.protocol.version", protocol_version);
   if (north_mcp_request_scope_get_headers () != NULL)
     {
-      north_mcp_span_add_static_attribute (span, "network.transport", "tcp");
-      north_mcp_span_add_static_attribute (span, "network.protocol.name", "http");
+      north_mcp_span_data_add_static_attribute (span, "network.transport", "tcp");
+      north_mcp_span_data_add_static_attribute (span, "network.protocol.name", "http");
     }
   else
-    north_mcp_span_add_static_attribute (span, "network.transport", "pipe");
+    north_mcp_span_data_add_static_attribute (span, "network.transport", "pipe");
 }
 
-NorthMcpSpan *
+NorthMcpSpanData *
 north_mcp_trace_request_begin (NorthMcpServer  *server,
                                NorthMcpSession *session,
                                JsonNode        *id,
@@ -147,7 +148,7 @@ north_mcp_trace_request_begin (NorthMcpServer  *server,
   NorthMcpTraceParent parent, context;
   const char *tracestate = NULL, *target = NULL;
   gboolean has_parent;
-  NorthMcpSpan *span;
+  NorthMcpSpanData *span;
 
   if (G_LIKELY (!north_mcp_tracer_any_enabled () && !north_mcp_tracer_environment_configures_tracing ()))
     return NULL;
@@ -171,61 +172,89 @@ north_mcp_trace_request_begin (NorthMcpServer  *server,
   /* "{mcp.method.name} {target}", the target a tool or prompt name. */
   if (method != NULL && (strcmp (method, "tools/call") == 0 || strcmp (method, "prompts/get") == 0))
     target = params_string (params, "name");
-  span = north_mcp_span_new_named (tracer, method != NULL ? method : "", target, NORTH_MCP_SPAN_KIND_SERVER,
+  span = north_mcp_span_data_new (tracer, method != NULL ? method : "", target, NORTH_MCP_SPAN_KIND_SERVER,
                                    &context, has_parent ? parent.span_id : NULL, tracestate);
   /* Logs of the request can be found from its trace, and back. */
   if (north_mcp_server_get_debug (server))
-    north_mcp_log_debug (LOGGER, "Handling %s [trace_id=%s span_id=%s]", north_mcp_span_get_name (span),
-                         north_mcp_span_get_trace_id (span), north_mcp_span_get_span_id (span));
-  if (north_mcp_span_is_recording (span) && method != NULL)
+    north_mcp_log_debug (LOGGER, "Handling %s [trace_id=%s span_id=%s]", north_mcp_span_data_get_name (span),
+                         north_mcp_span_data_get_trace_id (span), north_mcp_span_data_get_span_id (span));
+  if (north_mcp_span_data_is_recording (span) && method != NULL)
     add_request_attributes (span, session, id, method, target, params, protocol_version);
   return span;
 }
 
 /* @response: the JSON-RPC response, when the context has it as a tree. */
 void
-north_mcp_trace_request_end (NorthMcpSpan *span,
-                             JsonNode     *response)
+north_mcp_trace_request_end (NorthMcpSpanData *span,
+                             JsonNode         *response)
 {
   JsonObject *object = response != NULL && JSON_NODE_HOLDS_OBJECT (response)
                        ? json_node_get_object (response) : NULL;
   JsonNode *error = object != NULL ? json_object_get_member (object, "error") : NULL;
 
-  if (error != NULL && JSON_NODE_HOLDS_OBJECT (error) && north_mcp_span_is_recording (span))
+  if (error != NULL && JSON_NODE_HOLDS_OBJECT (error) && north_mcp_span_data_is_recording (span))
     {
       JsonObject *error_object = json_node_get_object (error);
       g_autofree char *code = g_strdup_printf ("%" G_GINT64_FORMAT,
                                                json_object_get_int_member_with_default (error_object, "code", 0));
 
-      north_mcp_span_set_attribute_string (span, "rpc.response.status_code", code);
-      north_mcp_span_record_error (span, code,
-                                   json_object_get_string_member_with_default (error_object, "message", NULL));
+      north_mcp_span_data_set_string (span, "rpc.response.status_code", code);
+      north_mcp_span_data_record_error (span, code,
+                                        json_object_get_string_member_with_default (error_object, "message", NULL));
     }
-  north_mcp_span_end (span);
+  north_mcp_span_data_end (span);
 }
 
 void
-north_mcp_trace_tool_error (NorthMcpSpan *span,
-                            const char   *message)
+north_mcp_trace_tool_error (NorthMcpSpanData *span,
+                            const char       *message)
 {
-  north_mcp_span_record_error (span, "tool_error", message);
+  north_mcp_span_data_record_error (span, "tool_error", message);
 }
 
-NorthMcpSpan *
-north_mcp_trace_start_child (NorthMcpServer *server,
-                             NorthMcpSpan   *parent,
-                             const char     *name)
+NorthMcpSpanData *
+north_mcp_trace_start_child_data (NorthMcpServer   *server,
+                                  NorthMcpSpanData *parent,
+                                  const char       *name)
 {
   const NorthMcpTraceParent *parent_context;
   NorthMcpTraceParent context;
 
   if (parent == NULL)
-    return north_mcp_span_new (NULL, name, NORTH_MCP_SPAN_KIND_INTERNAL, NULL, NULL, NULL);
+    return north_mcp_span_data_new (NULL, name, NULL, NORTH_MCP_SPAN_KIND_INTERNAL, NULL, NULL, NULL);
 
-  parent_context = north_mcp_span_get_context (parent);
+  parent_context = north_mcp_span_data_get_context (parent);
   context = *parent_context;
   north_mcp_trace_random_id (context.span_id, NORTH_MCP_SPAN_ID_SIZE);
-  return north_mcp_span_new (north_mcp_span_is_recording (parent) ? north_mcp_trace_peek_tracer (server) : NULL,
-                             name, NORTH_MCP_SPAN_KIND_INTERNAL, &context, parent_context->span_id,
-                             north_mcp_span_get_tracestate (parent));
+  return north_mcp_span_data_new (north_mcp_span_data_is_recording (parent) ? north_mcp_trace_peek_tracer (server) : NULL,
+                                  name, NULL, NORTH_MCP_SPAN_KIND_INTERNAL, &context, parent_context->span_id,
+                                  north_mcp_span_data_get_tracestate (parent));
+}
+
+NorthMcpSpan *
+north_mcp_trace_start_child (NorthMcpServer   *server,
+                             NorthMcpSpanData *parent,
+                             const char       *name)
+{
+  g_autoptr(NorthMcpSpanData) data = north_mcp_trace_start_child_data (server, parent, name);
+
+  return north_mcp_span_new_for_data (data);
+}
+
+NorthMcpSpan *
+north_mcp_trace_get_span (NorthMcpSpanData  *data,
+                          NorthMcpSpan     **cache)
+{
+  NorthMcpSpan *span;
+
+  if (data == NULL)
+    return NULL;
+  span = g_atomic_pointer_get (cache);
+  if (span != NULL)
+    return span;
+  span = north_mcp_span_new_for_data (data);
+  if (g_atomic_pointer_compare_and_exchange (cache, NULL, span))
+    return span;
+  g_object_unref (span);
+  return g_atomic_pointer_get (cache);
 }

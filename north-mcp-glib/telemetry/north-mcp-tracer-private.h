@@ -7,7 +7,7 @@
 
 #include <libsoup/soup.h>
 #include "north-mcp-tracer.h"
-#include "north-mcp-span.h"
+#include "north-mcp-span-data-private.h"
 #include "north-mcp-trace-context-private.h"
 #include "north-mcp-trace-request-private.h"
 
@@ -20,8 +20,8 @@ NorthMcpTracer *north_mcp_trace_peek_tracer     (NorthMcpServer  *server);
 
 /* Whether any tracer of the process is enabled. */
 gboolean      north_mcp_tracer_any_enabled      (void);
-void          north_mcp_tracer_enqueue          (NorthMcpTracer  *self,
-                                                 NorthMcpSpan    *span);
+void          north_mcp_tracer_enqueue          (NorthMcpTracer   *self,
+                                                 NorthMcpSpanData *span);
 gboolean      north_mcp_tracer_should_sample    (NorthMcpTracer            *self,
                                                  const NorthMcpTraceParent *parent,
                                                  const guint8              *trace_id);

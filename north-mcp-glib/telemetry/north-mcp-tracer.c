@@ -715,8 +715,8 @@ north_mcp_tracer_set_disabled (NorthMcpTracer *self)
 
 /* On the request path: never waits for the collector. */
 void
-north_mcp_tracer_enqueue (NorthMcpTracer *self,
-                          NorthMcpSpan   *span)
+north_mcp_tracer_enqueue (NorthMcpTracer   *self,
+                          NorthMcpSpanData *span)
 {
   /* Switched off since the span started: nothing to send it to. */
   if (g_atomic_int_get (&self->active))
