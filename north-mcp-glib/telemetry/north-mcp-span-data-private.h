@@ -77,7 +77,6 @@ void          north_mcp_span_data_end          (NorthMcpSpanData *self);
 
 const NorthMcpTraceParent *north_mcp_span_data_get_context (NorthMcpSpanData *self);
 const char   *north_mcp_span_data_get_tracestate (NorthMcpSpanData *self);
-gboolean      north_mcp_span_data_is_ended     (NorthMcpSpanData *self);
 /* The exporter's queue links the data through them. */
 NorthMcpSpanData *north_mcp_span_data_get_next (NorthMcpSpanData *self);
 void          north_mcp_span_data_set_next     (NorthMcpSpanData *self,

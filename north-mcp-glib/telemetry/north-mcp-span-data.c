@@ -209,25 +209,35 @@ keep_text (NorthMcpSpanData *self,
   return g_strndup (value, length);
 }
 
+/* A bounded, valid copy of @value: in @self's inline text while it has
+ * room, else on the heap (*@owned); @self NULL: always on the heap. */
+static const char *
+keep_bounded (NorthMcpSpanData *self,
+              const char       *value,
+              gsize            *length,
+              gboolean         *escape,
+              gboolean         *owned)
+{
+  g_autofree char *copy = NULL;
+
+  value = bounded_string (value, length, escape, &copy);
+  if (self != NULL)
+    return keep_text (self, value, *length, owned);
+  *owned = TRUE;
+  return copy != NULL ? g_steal_pointer (&copy) : g_strndup (value, *length);
+}
+
 /* Sets @attribute's string value, a bounded copy of @value. */
 static void
 attribute_keep_string (NorthMcpSpanData *self,
                        Attribute    *attribute,
                        const char   *value)
 {
-  g_autofree char *copy = NULL;
   gsize length;
   gboolean escape, owned;
 
-  value = bounded_string (value, &length, &escape, &copy);
   attribute->type = VALUE_STRING;
-  if (self != NULL)
-    attribute->string = keep_text (self, value, length, &owned);
-  else
-    {
-      attribute->string = copy != NULL ? g_steal_pointer (&copy) : g_strndup (value, length);
-      owned = TRUE;
-    }
+  attribute->string = keep_bounded (self, value, &length, &escape, &owned);
   attribute->length = length;
   attribute->flags |= (owned ? OWNS_STRING : 0) | (escape ? ESCAPE_STRING : 0);
 }
@@ -240,7 +250,6 @@ attribute_append (NorthMcpSpanData  *self,
                   guint         *size,
                   const char    *key)
 {
-  g_autofree char *copy = NULL;
   Attribute *attribute;
   gsize length;
   gboolean escape, owned;
@@ -260,14 +269,7 @@ attribute_append (NorthMcpSpanData  *self,
     }
   attribute = &(*array)[(*n)++];
   memset (attribute, 0, sizeof *attribute);
-  key = bounded_string (key, &length, &escape, &copy);
-  if (self != NULL)
-    attribute->key = keep_text (self, key, length, &owned);
-  else
-    {
-      attribute->key = copy != NULL ? g_steal_pointer (&copy) : g_strndup (key, length);
-      owned = TRUE;
-    }
+  attribute->key = keep_bounded (self, key, &length, &escape, &owned);
   attribute->key_length = length;
   attribute->flags = (owned ? OWNS_KEY : 0) | (escape ? ESCAPE_KEY : 0);
   return attribute;
@@ -302,12 +304,12 @@ attribute_slot (NorthMcpSpanData  *self,
  * if not NULL, is appended to @name after a space. */
 NorthMcpSpanData *
 north_mcp_span_data_new (NorthMcpTracer            *tracer,
-                          const char                *name,
-                          const char                *suffix,
-                          int                        kind,
-                          const NorthMcpTraceParent *context,
-                          const guint8              *parent_span_id,
-                          const char                *tracestate)
+                         const char                *name,
+                         const char                *suffix,
+                         int                        kind,
+                         const NorthMcpTraceParent *context,
+                         const guint8              *parent_span_id,
+                         const char                *tracestate)
 {
   NorthMcpSpanData *self = g_new0 (NorthMcpSpanData, 1);
   g_autofree char *copy = NULL, *suffix_copy = NULL;
@@ -357,9 +359,9 @@ north_mcp_span_data_new (NorthMcpTracer            *tracer,
  * search, no lock, since the span is not shared yet. */
 void
 (north_mcp_span_data_add_static_attribute) (NorthMcpSpanData *self,
-                                       const char   *static_key,
-                                       gsize         key_length,
-                                       const char   *value)
+                                            const char   *static_key,
+                                            gsize         key_length,
+                                            const char   *value)
 {
   Attribute *attribute;
 
@@ -385,17 +387,6 @@ const char *
 north_mcp_span_data_get_tracestate (NorthMcpSpanData *self)
 {
   return self->tracestate;
-}
-
-gboolean
-north_mcp_span_data_is_ended (NorthMcpSpanData *self)
-{
-  gboolean ended;
-
-  g_mutex_lock (&self->lock);
-  ended = self->ended;
-  g_mutex_unlock (&self->lock);
-  return ended;
 }
 
 NorthMcpSpanData *
@@ -431,14 +422,12 @@ ensure_hex (NorthMcpSpanData *self)
 const char *
 north_mcp_span_data_get_name (NorthMcpSpanData *self)
 {
-
   return self->name;
 }
 
 const char *
 north_mcp_span_data_get_trace_id (NorthMcpSpanData *self)
 {
-
   ensure_hex (self);
   return self->trace_id_hex;
 }
@@ -446,7 +435,6 @@ north_mcp_span_data_get_trace_id (NorthMcpSpanData *self)
 const char *
 north_mcp_span_data_get_span_id (NorthMcpSpanData *self)
 {
-
   ensure_hex (self);
   return self->span_id_hex;
 }
@@ -454,7 +442,6 @@ north_mcp_span_data_get_span_id (NorthMcpSpanData *self)
 gboolean
 north_mcp_span_data_is_recording (NorthMcpSpanData *self)
 {
-
   return self->tracer != NULL;
 }
 
@@ -492,41 +479,33 @@ set_value (NorthMcpSpanData    *self,
 
 void
 north_mcp_span_data_set_string (NorthMcpSpanData *self,
-                                     const char   *key,
-                                     const char   *value)
+                                const char   *key,
+                                const char   *value)
 {
-  g_return_if_fail (key != NULL && value != NULL);
-
   set_value (self, key, &(Attribute) { .type = VALUE_STRING, .string = (char *) value });
 }
 
 void
 north_mcp_span_data_set_int (NorthMcpSpanData *self,
-                                  const char   *key,
-                                  gint64        value)
+                             const char   *key,
+                             gint64        value)
 {
-  g_return_if_fail (key != NULL);
-
   set_value (self, key, &(Attribute) { .type = VALUE_INT, .integer = value });
 }
 
 void
 north_mcp_span_data_set_double (NorthMcpSpanData *self,
-                                     const char   *key,
-                                     double        value)
+                                const char   *key,
+                                double        value)
 {
-  g_return_if_fail (key != NULL);
-
   set_value (self, key, &(Attribute) { .type = VALUE_DOUBLE, .number = value });
 }
 
 void
 north_mcp_span_data_set_boolean (NorthMcpSpanData *self,
-                                      const char   *key,
-                                      gboolean      value)
+                                 const char   *key,
+                                 gboolean      value)
 {
-  g_return_if_fail (key != NULL);
-
   set_value (self, key, &(Attribute) { .type = VALUE_BOOLEAN, .boolean = !!value });
 }
 
@@ -578,8 +557,8 @@ event_add_attribute (JsonObject  *object,
 
 void
 north_mcp_span_data_add_event (NorthMcpSpanData *self,
-                          const char   *name,
-                          JsonObject   *attributes)
+                               const char   *name,
+                               JsonObject   *attributes)
 {
   Event *event;
 
@@ -602,10 +581,9 @@ north_mcp_span_data_add_event (NorthMcpSpanData *self,
 
 void
 north_mcp_span_data_set_status (NorthMcpSpanData       *self,
-                           NorthMcpSpanStatus  status,
-                           const char         *description)
+                                NorthMcpSpanStatus  status,
+                                const char         *description)
 {
-
   g_mutex_lock (&self->lock);
   if (can_change (self))
     {
@@ -619,8 +597,8 @@ north_mcp_span_data_set_status (NorthMcpSpanData       *self,
 
 void
 north_mcp_span_data_record_error (NorthMcpSpanData *self,
-                             const char   *type,
-                             const char   *message)
+                                  const char   *type,
+                                  const char   *message)
 {
   gboolean details;
 
@@ -797,7 +775,7 @@ write_events (NorthMcpSpanData *self,
  * changes. */
 void
 north_mcp_span_data_write_otlp (NorthMcpSpanData *self,
-                           GString      *out)
+                                GString      *out)
 {
   gsize tracestate_length = self->tracestate != NULL ? strlen (self->tracestate) : 0;
   gsize status_length = self->status_message != NULL ? strlen (self->status_message) : 0;

@@ -31,7 +31,8 @@ void                  north_mcp_span_exporter_set_limits (NorthMcpSpanExporter *
 void                  north_mcp_span_exporter_push      (NorthMcpSpanExporter *self,
                                                          NorthMcpSpanData     *span);
 void                  north_mcp_span_exporter_shutdown  (NorthMcpSpanExporter *self);
-guint64               north_mcp_span_exporter_get_dropped  (NorthMcpSpanExporter *self);
-guint64               north_mcp_span_exporter_get_exported (NorthMcpSpanExporter *self);
+void                  north_mcp_span_exporter_get_counts (NorthMcpSpanExporter *self,
+                                                          guint64              *dropped,
+                                                          guint64              *exported);
 
 G_END_DECLS

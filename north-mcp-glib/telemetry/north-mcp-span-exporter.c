@@ -306,24 +306,15 @@ north_mcp_span_exporter_shutdown (NorthMcpSpanExporter *self)
                            "the export queue was full", dropped);
 }
 
-guint64
-north_mcp_span_exporter_get_dropped (NorthMcpSpanExporter *self)
+void
+north_mcp_span_exporter_get_counts (NorthMcpSpanExporter *self,
+                                    guint64              *dropped,
+                                    guint64              *exported)
 {
-  guint64 dropped;
-
   g_mutex_lock (&self->lock);
-  dropped = self->dropped;
+  if (dropped != NULL)
+    *dropped = self->dropped;
+  if (exported != NULL)
+    *exported = self->exported;
   g_mutex_unlock (&self->lock);
-  return dropped;
-}
-
-guint64
-north_mcp_span_exporter_get_exported (NorthMcpSpanExporter *self)
-{
-  guint64 exported;
-
-  g_mutex_lock (&self->lock);
-  exported = self->exported;
-  g_mutex_unlock (&self->lock);
-  return exported;
 }

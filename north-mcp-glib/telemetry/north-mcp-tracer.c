@@ -646,9 +646,12 @@ north_mcp_tracer_set_record_error_details (NorthMcpTracer *self,
 guint64
 north_mcp_tracer_get_dropped_spans (NorthMcpTracer *self)
 {
+  guint64 dropped;
+
   g_return_val_if_fail (NORTH_MCP_IS_TRACER (self), 0);
 
-  return north_mcp_span_exporter_get_dropped (self->exporter);
+  north_mcp_span_exporter_get_counts (self->exporter, &dropped, NULL);
+  return dropped;
 }
 
 /**
@@ -664,9 +667,12 @@ north_mcp_tracer_get_dropped_spans (NorthMcpTracer *self)
 guint64
 north_mcp_tracer_get_exported_spans (NorthMcpTracer *self)
 {
+  guint64 exported;
+
   g_return_val_if_fail (NORTH_MCP_IS_TRACER (self), 0);
 
-  return north_mcp_span_exporter_get_exported (self->exporter);
+  north_mcp_span_exporter_get_counts (self->exporter, NULL, &exported);
+  return exported;
 }
 
 /**
