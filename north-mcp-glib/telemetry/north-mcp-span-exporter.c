@@ -194,19 +194,55 @@ take_batch (NorthMcpSpanExporter *self,
   return head;
 }
 
+static const char *
+env_either (const char *lower,
+            const char *upper)
+{
+  const char *value = g_getenv (lower);
+
+  if (value == NULL || *value == '\0')
+    value = g_getenv (upper);
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+/* Proxies as the OpenTelemetry SDKs and curl take them: http_proxy,
+ * https_proxy and no_proxy. NULL without them: then GIO's default
+ * resolver, which loads the desktop's proxy modules (libproxy,
+ * GSettings, a dconf thread) into the server, is never asked. */
+static GProxyResolver *
+proxy_resolver_from_environment (void)
+{
+  const char *http = env_either ("http_proxy", "HTTP_PROXY");
+  const char *https = env_either ("https_proxy", "HTTPS_PROXY");
+  const char *no_proxy = env_either ("no_proxy", "NO_PROXY");
+  g_auto(GStrv) ignore = NULL;
+  GProxyResolver *resolver;
+
+  if (http == NULL && https == NULL)
+    return NULL;
+  ignore = no_proxy != NULL ? g_strsplit (no_proxy, ",", 256) : NULL;
+  for (guint i = 0; ignore != NULL && ignore[i] != NULL; i++)
+    g_strstrip (ignore[i]);
+  resolver = g_simple_proxy_resolver_new (NULL, ignore);
+  if (http != NULL)
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER (resolver), "http", http);
+  if (https != NULL)
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER (resolver), "https", https);
+  return resolver;
+}
+
 static gpointer
 export_thread (gpointer data)
 {
   NorthMcpSpanExporter *self = data;
+  g_autoptr(GProxyResolver) proxies = proxy_resolver_from_environment ();
   g_autoptr(SoupSession) session = NULL;
   g_autoptr(GString) buffer = g_string_sized_new (64 * 1024);
 
   session = soup_session_new_with_options ("timeout", MAX (1u, (self->timeout_ms + 999) / 1000),
                                            "user-agent", "north-mcp-glib/" PACKAGE_VERSION,
+                                           "proxy-resolver", proxies,
                                            NULL);
-  /* GIO loads its proxy resolver once, a costly step: here, at start,
-   * rather than in the first export. */
-  g_proxy_resolver_get_default ();
 
   g_mutex_lock (&self->lock);
   for (;;)

@@ -119,7 +119,9 @@ north_mcp_trace_hex (const guint8 *bytes,
 /* Ids need to be unique, not secret: a splitmix64 sequence per thread,
  * seeded from GLib's generator (itself from /dev/urandom). No lock, a
  * few instructions an id (g_random_int() takes a process-wide lock).
- * A forked child reseeds, or it would repeat its parent's ids. */
+ * A forked child reseeds, or it would repeat its parent's ids. The
+ * state is in a GPrivate, not a __thread variable: LeakSanitizer faults
+ * on the dynamic TLS of a shared library at exit. */
 typedef struct
 {
   guint64 state;
@@ -127,12 +129,33 @@ typedef struct
 } Random;
 
 static gint fork_generation;
-static __thread Random thread_random = { 0, -1 };
 
 static void
 after_fork_in_child (void)
 {
   fork_generation++;
+}
+
+static Random *
+thread_random (void)
+{
+  static GPrivate key = G_PRIVATE_INIT (g_free);
+  Random *random = g_private_get (&key);
+
+  if (G_UNLIKELY (random == NULL))
+    {
+      static gsize registered;
+
+      if (g_once_init_enter (&registered))
+        {
+          pthread_atfork (NULL, NULL, after_fork_in_child);
+          g_once_init_leave (&registered, 1);
+        }
+      random = g_new0 (Random, 1);
+      random->generation = -1;
+      g_private_set (&key, random);
+    }
+  return random;
 }
 
 static guint64
@@ -142,13 +165,6 @@ next_random (Random *random)
 
   if (G_UNLIKELY (random->generation != fork_generation))
     {
-      static gsize registered;
-
-      if (g_once_init_enter (&registered))
-        {
-          pthread_atfork (NULL, NULL, after_fork_in_child);
-          g_once_init_leave (&registered, 1);
-        }
       random->state = (guint64) g_random_int () << 32 | g_random_int ();
       random->generation = fork_generation;
     }
@@ -162,7 +178,7 @@ void
 north_mcp_trace_random_id (guint8 *bytes,
                            gsize   length)
 {
-  Random *random = &thread_random;
+  Random *random = thread_random ();
 
   do
     {

@@ -37,7 +37,10 @@
  * `OTEL_TRACES_SAMPLER_ARG`, `OTEL_BSP_SCHEDULE_DELAY`,
  * `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
  * `OTEL_SDK_DISABLED` and `OTEL_TRACES_EXPORTER=none`. The methods set
- * the same before the server serves.
+ * the same before the server serves. Exports go through the proxy that
+ * `http_proxy` or `https_proxy` names (minus the hosts in `no_proxy`),
+ * as the OpenTelemetry SDKs do; the desktop's proxy settings are not
+ * consulted.
  *
  * Tracing is off unless an endpoint is configured: then there is no
  * thread, no socket, and a request costs one lookup more. When it is on,
