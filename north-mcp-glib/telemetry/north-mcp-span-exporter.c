@@ -150,6 +150,11 @@ export_batch (NorthMcpSpanExporter *self,
    * buffer outlives its use, and is reused for the next batch. */
   body = g_bytes_new_static (buffer->str, buffer->len);
   soup_message_set_request_body_from_bytes (message, "application/json", body);
+  /* libsoup sends a POST on a kept-alive connection only when told it
+   * may be sent twice (should that connection turn out closed); else it
+   * opens a connection per export. A batch sent twice is harmless next
+   * to the OTLP retries collectors already expect. */
+  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
   answer = soup_session_send_and_read (session, message, self->cancellable, &error);
   if (answer != NULL)
     status = soup_message_get_status (message);
