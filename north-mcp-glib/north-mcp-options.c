@@ -19,6 +19,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-origin-private.h"
 #include "north-mcp-tracer-private.h"
@@ -117,6 +118,36 @@ check_origin_options (Options  *options,
 
 #define SERVER_SECRET_ENV "NORTH_MCP_SERVER_SECRET"
 
+/* Options that contradict each other are refused, not settled by order. */
+static gboolean
+check_exclusive (gboolean     both,
+                 const char  *first,
+                 const char  *second,
+                 GError     **error)
+{
+  if (both)
+    g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                 "%s and %s exclude each other", first, second);
+  return !both;
+}
+
+static gboolean
+check_range (const char  *what,
+             gint64       value,
+             gint64       min,
+             gint64       max,
+             GError     **error)
+{
+  if (value < min || value > max)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid %s %" G_GINT64_FORMAT ": use %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                   what, value, min, max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The server secret from --server-secret, --server-secret-file or the
  * environment, in that order of precedence (the two options exclude each
  * other). An empty secret would silently mean "no secret": refused. */
@@ -128,12 +159,9 @@ resolve_server_secret (Options  *options,
   char *contents = NULL;
   gsize length = 0;
 
-  if (options->server_secret != NULL && options->server_secret_file != NULL)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--server-secret and --server-secret-file exclude each other");
-      return FALSE;
-    }
+  if (!check_exclusive (options->server_secret != NULL && options->server_secret_file != NULL,
+                        "--server-secret", "--server-secret-file", error))
+    return FALSE;
 
   if (options->server_secret != NULL)
     {
@@ -251,48 +279,14 @@ parse_options (NorthMcpServer         *self,
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
 
-  if (options->stateless && options->stateful)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--stateless and --stateful exclude each other");
-      return FALSE;
-    }
-
-  if (options->workers < 1 || options->workers > 256)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid number of workers %d: use 1 to 256", options->workers);
-      return FALSE;
-    }
-
-  if (options->idle_timeout < 0 || options->max_unsent_bytes < 1024)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--idle-timeout must be 0 or more, --max-unsent-bytes 1024 or more");
-      return FALSE;
-    }
-
-  if (options->max_sessions < 0 || options->max_sessions > G_MAXUINT)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid --max-sessions %" G_GINT64_FORMAT ": use 0 (no limit) to %u",
-                   options->max_sessions, G_MAXUINT);
-      return FALSE;
-    }
-
-  if (options->port < 0 || options->port > 65535)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid port %d: use 0 to 65535", options->port);
-      return FALSE;
-    }
-
-  if (options->debug && options->no_debug)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--debug and --no-debug exclude each other");
-      return FALSE;
-    }
+  if (!check_exclusive (options->stateless && options->stateful, "--stateless", "--stateful", error) ||
+      !check_exclusive (options->debug && options->no_debug, "--debug", "--no-debug", error) ||
+      !check_range ("number of workers", options->workers, 1, 256, error) ||
+      !check_range ("--idle-timeout", options->idle_timeout, 0, G_MAXINT, error) ||
+      !check_range ("--max-unsent-bytes", options->max_unsent_bytes, 1024, G_MAXINT64, error) ||
+      !check_range ("--max-sessions", options->max_sessions, 0, G_MAXUINT, error) ||
+      !check_range ("port", options->port, 0, 65535, error))
+    return FALSE;
 
   if (options->path != NULL && !north_mcp_server_set_path (self, options->path, error))
     return FALSE;
@@ -502,7 +496,8 @@ spawn_workers (NorthMcpServer  *self,
   envp = g_environ_setenv (g_get_environ (), WORKER_PORT_ENV, port_text, TRUE);
   {
     gsize key_length = 0;
-    const guint8 *key = north_mcp_server_get_state_key (self, &key_length);
+    const guint8 *key = north_mcp_revision_2026_state_get_key (north_mcp_server_get_revision_2026 (self),
+                                                               &key_length);
     GString *hex = g_string_sized_new (key_length * 2);
 
     for (gsize i = 0; i < key_length; i++)
@@ -714,7 +709,7 @@ print_listening (NorthMcpServer        *self,
  *
  * - `--transport stdio|streamable-http|sse` (default `streamable-http`)
  * - `--host HOST` (default `127.0.0.1`), `--port PORT` (default
- *   #NorthMcpServer:port; `0` picks a free one)
+ *   [property@NorthMcp.Server:port]; `0` picks a free one)
  * - `--stateless` (JSON responses, no sessions) or `--stateful` (default)
  * - `--debug` (also the `DEBUG` environment variable); `--no-debug`
  *   switches it off whatever `DEBUG` says
@@ -733,20 +728,22 @@ print_listening (NorthMcpServer        *self,
  *   to [property@NorthMcp.Server:allowed-origins] and
  *   [property@NorthMcp.Server:allowed-hosts]
  * - `--workers N`: serve HTTP with N processes on one port (stateless
- *   servers only; see #NorthMcpServer:workers). The first process prints
- *   the listening line; SIGTERM or SIGINT to it ends them all. It starts
- *   a worker that dies again, and says so on standard error: at once the
- *   first time, then after 1 s, 2 s, 4 s ... up to 30 s while workers
- *   keep dying within a minute of their start.
- * - `--idle-timeout SECONDS` (#NorthMcpServer:idle-timeout, default 60,
- *   `0`: never), `--max-unsent-bytes BYTES`
- *   (#NorthMcpServer:max-unsent-bytes, default 4 MiB)
+ *   servers only; see [property@NorthMcp.Server:workers]). The first
+ *   process prints the listening line; SIGTERM or SIGINT to it ends them
+ *   all. It starts a worker that dies again, and says so on standard
+ *   error: at once the first time, then after 1 s, 2 s, 4 s ... up to
+ *   30 s while workers keep dying within a minute of their start.
+ * - `--idle-timeout SECONDS` ([property@NorthMcp.Server:idle-timeout],
+ *   default 60, `0`: never), `--max-unsent-bytes BYTES`
+ *   ([property@NorthMcp.Server:max-unsent-bytes], default 4 MiB)
  *
  * HTTP transports print `listening on http://HOST:PORT/PATH` on standard
  * error once they listen.
  *
- * Returns: the exit status for main(): 0 after a clean shutdown, 1 when
+ * Returns: the exit status for `main()`: 0 after a clean shutdown, 1 when
  *   the options are wrong or the server cannot start
+ *
+ * Since: 0.1
  */
 int
 north_mcp_server_run (NorthMcpServer  *self,

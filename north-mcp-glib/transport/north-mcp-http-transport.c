@@ -24,7 +24,7 @@
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-auth-private.h"
@@ -486,15 +486,15 @@ session_is_resumable (NorthMcpSession *session)
   return version != NULL && g_strcmp0 (version, "2025-11-25") >= 0;
 }
 
-/* A POST under the stateless revision (2026-07-28): no sessions; the
+/* A POST under the 2026-07-28 revision: no sessions; the
  * standard headers are checked against the body; the errors the revision
  * defines get their own HTTP statuses. */
 static void
-handle_modern_post (NorthMcpHttpTransport *self,
-                    SoupServerMessage     *msg,
-                    NorthMcpUser          *user,
-                    JsonNode              *message,
-                    gboolean               accepts_sse)
+handle_revision_2026_post (NorthMcpHttpTransport *self,
+                           SoupServerMessage     *msg,
+                           NorthMcpUser          *user,
+                           JsonNode              *message,
+                           gboolean               accepts_sse)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(NorthMcpHttpChannel) channel = NULL;
@@ -503,7 +503,7 @@ handle_modern_post (NorthMcpHttpTransport *self,
   gboolean has_request;
   guint status, n_responses;
 
-  status = north_mcp_modern_http_check_post (self->server, headers, message, &rejection);
+  status = north_mcp_revision_2026_http_check_post (self->server, headers, message, &rejection);
   if (status != 0)
     {
       gsize length = 0;
@@ -518,7 +518,7 @@ handle_modern_post (NorthMcpHttpTransport *self,
   has_request = json_object_has_member (object, "method") && json_object_has_member (object, "id");
 
   channel = north_mcp_http_channel_new (msg, accepts_sse && has_request, FALSE, self->keepalive_ms);
-  north_mcp_http_channel_set_status_func (channel, north_mcp_modern_http_status);
+  north_mcp_http_channel_set_status_func (channel, north_mcp_revision_2026_http_status);
   n_responses = north_mcp_server_handle_message (self->server, NULL, user, message,
                                                  NORTH_MCP_CHANNEL (channel));
   if (n_responses == 0)
@@ -591,9 +591,9 @@ handle_mcp_post (NorthMcpHttpTransport *self,
 
   /* The usual body, one request of the classic revisions, is read without
    * building its envelope; everything else takes the general path. */
-  if (!north_mcp_modern_http_is_modern_only (headers) &&
+  if (!north_mcp_revision_2026_http_only (headers) &&
       north_mcp_jsonrpc_read_request (body->data, body->length, &request) &&
-      !north_mcp_modern_params_are_modern (request.params))
+      !north_mcp_revision_2026_params_have_version (request.params))
     {
       batch = FALSE;
       has_request = TRUE;
@@ -613,9 +613,9 @@ handle_mcp_post (NorthMcpHttpTransport *self,
           return;
         }
 
-      if (north_mcp_modern_http_is_modern (headers, message))
+      if (north_mcp_revision_2026_http_applies (headers, message))
         {
-          handle_modern_post (self, msg, user, message, accepts_sse);
+          handle_revision_2026_post (self, msg, user, message, accepts_sse);
           return;
         }
 
@@ -1011,8 +1011,8 @@ dispatch (NorthMcpHttpTransport *self,
                                       "Access-Control-Expose-Headers", SESSION_HEADER);
       if (strcmp (method, "POST") == 0)
         handle_mcp_post (self, msg, user);
-      else if (north_mcp_modern_http_is_modern_only (soup_server_message_get_request_headers (msg)))
-        /* The stateless revision has no GET stream and no sessions to
+      else if (north_mcp_revision_2026_http_only (soup_server_message_get_request_headers (msg)))
+        /* The 2026-07-28 revision has no GET stream and no sessions to
          * delete. */
         respond_method_not_allowed (msg, "POST");
       else if (strcmp (method, "GET") == 0)
