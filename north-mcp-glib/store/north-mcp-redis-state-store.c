@@ -35,7 +35,7 @@ typedef void (*ReadReply) (GTask              *task,
                            NorthMcpRedisReply *reply,
                            gsize               max_size);
 
-/* What a task waits for: its task data. */
+/* How the reply of a task's command becomes its result (the task's data). */
 typedef struct
 {
   ReadReply read;
