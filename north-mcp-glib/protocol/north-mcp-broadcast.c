@@ -43,50 +43,65 @@ send_on_main_context (NorthMcpServer *server,
                               func, outgoing, (GDestroyNotify) outgoing_free);
 }
 
-void
-north_mcp_broadcast_list_changed (NorthMcpServer *server,
-                                  const char     *method)
+/* Calls @func with @data for every initialized session and tells the
+ * 2026-07-28 listeners of @method (if any), as one fan-out that every
+ * process sharing the state store repeats with @payload. */
+static void
+fan_out (NorthMcpServer *server,
+         JsonObject     *payload,
+         GFunc           func,
+         gpointer        data,
+         const char     *method,
+         const char     *uri)
 {
   NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (server);
-  g_autoptr(JsonObject) payload = json_object_new ();
   GHashTableIter iter;
   gpointer session;
 
-  /* The same fan-out runs in every process sharing the state store. */
-  json_object_set_string_member (payload, "method", method);
   north_mcp_session_manager_begin_fanout (sessions, payload);
   north_mcp_session_manager_iter_init (sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session))
-      north_mcp_session_send_notification (session, method, NULL);
-
-  north_mcp_revision_2026_notify_listeners (server, method, NULL);
+      func (session, data);
+  if (method != NULL)
+    north_mcp_revision_2026_notify_listeners (server, method, uri);
   north_mcp_session_manager_end_fanout (sessions);
+}
+
+static void
+send_list_changed (gpointer session,
+                   gpointer method)
+{
+  north_mcp_session_send_notification (session, method, NULL);
+}
+
+void
+north_mcp_broadcast_list_changed (NorthMcpServer *server,
+                                  const char     *method)
+{
+  g_autoptr(JsonObject) payload = json_object_new ();
+
+  json_object_set_string_member (payload, "method", method);
+  fan_out (server, payload, send_list_changed, (gpointer) method, method, NULL);
+}
+
+static void
+send_resource_updated (gpointer session,
+                       gpointer params)
+{
+  if (north_mcp_session_is_subscribed (session, json_object_get_string_member (params, "uri")))
+    north_mcp_session_send_notification (session, "notifications/resources/updated", params);
 }
 
 static gboolean
 resource_updated_cb (gpointer user_data)
 {
   Outgoing *outgoing = user_data;
-  NorthMcpServer *server = outgoing->server;
-  const char *uri = outgoing->uri;
-  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (server);
   g_autoptr(JsonObject) params = json_object_new ();
-  GHashTableIter iter;
-  gpointer session;
 
-  json_object_set_string_member (params, "uri", uri);
-
-  /* The same fan-out runs in every process sharing the state store. */
-  north_mcp_session_manager_begin_fanout (sessions, params);
-  north_mcp_session_manager_iter_init (sessions, &iter);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    if (north_mcp_session_get_initialized (session) &&
-        north_mcp_session_is_subscribed (session, uri))
-      north_mcp_session_send_notification (session, "notifications/resources/updated", params);
-
-  north_mcp_revision_2026_notify_listeners (server, "notifications/resources/updated", uri);
-  north_mcp_session_manager_end_fanout (sessions);
+  json_object_set_string_member (params, "uri", outgoing->uri);
+  fan_out (outgoing->server, params, send_resource_updated, params,
+           "notifications/resources/updated", outgoing->uri);
   return G_SOURCE_REMOVE;
 }
 
@@ -100,26 +115,26 @@ north_mcp_broadcast_resource_updated (NorthMcpServer *server,
   send_on_main_context (server, resource_updated_cb, outgoing);
 }
 
+static void
+send_log (gpointer session,
+          gpointer data)
+{
+  Outgoing *outgoing = data;
+
+  north_mcp_session_log (session, outgoing->level, outgoing->logger, outgoing->data);
+}
+
 static gboolean
 log_cb (gpointer user_data)
 {
   Outgoing *outgoing = user_data;
-  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (outgoing->server);
   g_autoptr(JsonObject) payload = json_object_new ();
-  GHashTableIter iter;
-  gpointer session;
 
-  /* The same fan-out runs in every process sharing the state store. */
   json_object_set_string_member (payload, "level", north_mcp_log_level_to_string (outgoing->level));
   if (outgoing->logger != NULL)
     json_object_set_string_member (payload, "logger", outgoing->logger);
   json_object_set_member (payload, "data", json_node_ref (outgoing->data));
-  north_mcp_session_manager_begin_fanout (sessions, payload);
-  north_mcp_session_manager_iter_init (sessions, &iter);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    if (north_mcp_session_get_initialized (session))
-      north_mcp_session_log (session, outgoing->level, outgoing->logger, outgoing->data);
-  north_mcp_session_manager_end_fanout (sessions);
+  fan_out (outgoing->server, payload, send_log, outgoing, NULL, NULL);
   return G_SOURCE_REMOVE;
 }
 
