@@ -16,23 +16,15 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 
+/* NorthMcpServer is the interface's only implementation, and these run
+ * on every request: no checked cast. */
+#define SERVER(host) ((NorthMcpServer *) (host))
+
 static void
 get_settings (NorthMcpTransportHost     *host,
               NorthMcpTransportSettings *settings)
 {
-  NorthMcpServer *self = NORTH_MCP_SERVER (host);
-
-  settings->name = north_mcp_server_get_name (self);
-  settings->path = north_mcp_server_get_path (self);
-  settings->protocol_versions = north_mcp_supported_protocol_versions;
-  settings->allowed_hosts = north_mcp_server_get_allowed_hosts (self);
-  settings->allowed_origins = north_mcp_server_get_allowed_origins (self);
-  settings->max_body_size = north_mcp_server_get_max_body_size (self);
-  settings->max_unsent_bytes = north_mcp_server_get_max_unsent_bytes (self);
-  settings->idle_timeout = north_mcp_server_get_idle_timeout (self);
-  settings->workers = north_mcp_server_get_workers (self);
-  settings->stateless = north_mcp_server_get_stateless (self);
-  settings->health_check = north_mcp_server_get_health_check (self);
+  north_mcp_server_get_transport_settings (SERVER (host), settings);
 }
 
 /* Registered paths have no trailing slash: /ready/ is /ready. */
@@ -55,7 +47,7 @@ static gboolean
 has_route (NorthMcpTransportHost *host,
            const char            *path)
 {
-  return lookup_route (NORTH_MCP_SERVER (host), path) != NULL;
+  return lookup_route (SERVER (host), path) != NULL;
 }
 
 static gboolean
@@ -64,7 +56,7 @@ call_route (NorthMcpTransportHost *host,
             const char            *path,
             NorthMcpUser          *user)
 {
-  NorthMcpServer *self = NORTH_MCP_SERVER (host);
+  NorthMcpServer *self = SERVER (host);
   NorthMcpRoute *route = lookup_route (self, path);
 
   if (route == NULL)
@@ -73,18 +65,12 @@ call_route (NorthMcpTransportHost *host,
   return TRUE;
 }
 
-static NorthMcpAuth *
-get_auth (NorthMcpTransportHost *host)
-{
-  return north_mcp_server_get_auth (NORTH_MCP_SERVER (host));
-}
-
 static NorthMcpSession *
 open_session (NorthMcpTransportHost  *host,
               NorthMcpUser           *owner,
               GError                **error)
 {
-  NorthMcpServer *self = NORTH_MCP_SERVER (host);
+  NorthMcpServer *self = SERVER (host);
 
   if (north_mcp_server_sessions_full (self))
     {
@@ -101,14 +87,14 @@ find_session (NorthMcpTransportHost *host,
               const char            *id,
               NorthMcpUser          *user)
 {
-  return north_mcp_server_find_session (NORTH_MCP_SERVER (host), id, user);
+  return north_mcp_server_find_session (SERVER (host), id, user);
 }
 
 static void
 close_session (NorthMcpTransportHost *host,
                NorthMcpSession       *session)
 {
-  north_mcp_server_close_session (NORTH_MCP_SERVER (host), session);
+  north_mcp_server_close_session (SERVER (host), session);
 }
 
 static guint
@@ -117,7 +103,7 @@ check_headers (NorthMcpTransportHost  *host,
                JsonNode               *message,
                JsonNode              **response_out)
 {
-  return north_mcp_modern_http_check_post (NORTH_MCP_SERVER (host), headers, message, response_out);
+  return north_mcp_modern_http_check_post (SERVER (host), headers, message, response_out);
 }
 
 static guint
@@ -127,7 +113,7 @@ handle_message (NorthMcpTransportHost *host,
                 JsonNode              *message,
                 NorthMcpChannel       *channel)
 {
-  return north_mcp_server_handle_message (NORTH_MCP_SERVER (host), session, user, message, channel);
+  return north_mcp_server_handle_message (SERVER (host), session, user, message, channel);
 }
 
 static guint
@@ -137,7 +123,7 @@ handle_request (NorthMcpTransportHost  *host,
                 NorthMcpJsonrpcRequest *request,
                 NorthMcpChannel        *channel)
 {
-  return north_mcp_server_handle_request (NORTH_MCP_SERVER (host), session, user, request, channel);
+  return north_mcp_server_handle_request (SERVER (host), session, user, request, channel);
 }
 
 static void G_GNUC_PRINTF (2, 0)
@@ -145,7 +131,7 @@ debug (NorthMcpTransportHost *host,
        const char            *format,
        va_list                args)
 {
-  NorthMcpServer *self = NORTH_MCP_SERVER (host);
+  NorthMcpServer *self = SERVER (host);
   g_autofree char *logger = NULL;
 
   if (!north_mcp_server_get_debug (self))
@@ -161,7 +147,6 @@ north_mcp_server_transport_host_init (NorthMcpTransportHostInterface *iface)
   iface->get_settings = get_settings;
   iface->has_route = has_route;
   iface->call_route = call_route;
-  iface->get_auth = get_auth;
   iface->open_session = open_session;
   iface->find_session = find_session;
   iface->close_session = close_session;

@@ -2266,3 +2266,21 @@ schedule_session_expiry (NorthMcpServer *self)
   north_mcp_session_manager_schedule_expiry (self->sessions, self->main_context,
                                              expire_sessions_cb, self);
 }
+
+void
+north_mcp_server_get_transport_settings (NorthMcpServer            *self,
+                                         NorthMcpTransportSettings *settings)
+{
+  settings->name = self->name;
+  settings->auth = self->auth;
+  settings->path = self->mcp_path != NULL ? self->mcp_path : "/mcp";
+  settings->protocol_versions = north_mcp_supported_protocol_versions;
+  settings->allowed_hosts = (const char * const *) self->allowed_hosts;
+  settings->allowed_origins = (const char * const *) self->allowed_origins;
+  settings->max_body_size = self->max_body_size;
+  settings->max_unsent_bytes = self->max_unsent_bytes;
+  settings->idle_timeout = self->idle_timeout;
+  settings->workers = self->workers;
+  settings->stateless = self->stateless;
+  settings->health_check = self->health_check;
+}

@@ -3,8 +3,9 @@
  * The one way up from transport/ (stdio, HTTP) to the server: a transport
  * holds a NorthMcpTransportHost (NorthMcpServer implements it, in
  * north-mcp-server-host.c) and calls nothing else of the layer above. In
- * the order a request meets them: its settings, the custom routes, the
- * authenticator, the session, the dispatcher, and the debug log.
+ * the order a request meets them: its settings (limits, names, the
+ * authenticator), the custom routes, the session, the dispatcher, and the
+ * debug log.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -24,11 +25,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_INTERFACE (NorthMcpTransportHost, north_mcp_transport_host, NORTH_MCP, TRANSPORT_HOST, GObject)
 
-/* What a transport serves by. The strings and arrays are the host's,
- * valid until its settings change: read them again for each request, do
- * not keep them. */
+/* What a transport serves by. The strings, arrays and the authenticator
+ * are the host's, valid until its settings change: read them again for
+ * each request, do not keep them. */
 typedef struct {
   const char         *name;              /* for log lines */
+  NorthMcpAuth       *auth;              /* of requests; NULL: anyone may call */
   const char         *path;              /* the Streamable HTTP endpoint */
   const char * const *protocol_versions; /* revisions with sessions, oldest first */
   const char * const *allowed_hosts;     /* NULL: any Host */
@@ -54,8 +56,6 @@ struct _NorthMcpTransportHostInterface
                                       SoupServerMessage          *msg,
                                       const char                 *path,
                                       NorthMcpUser               *user);
-
-  NorthMcpAuth    *(*get_auth)       (NorthMcpTransportHost      *self);
 
   NorthMcpSession *(*open_session)   (NorthMcpTransportHost      *self,
                                       NorthMcpUser               *owner,
@@ -86,7 +86,8 @@ struct _NorthMcpTransportHostInterface
                                       va_list                     args) G_GNUC_PRINTF (2, 0);
 };
 
-/* Fills @settings with what the transport serves by now. */
+/* Fills @settings with what the transport serves by now (on every
+ * request: it is cheap). */
 void             north_mcp_transport_host_get_settings   (NorthMcpTransportHost      *self,
                                                           NorthMcpTransportSettings  *settings);
 
@@ -100,9 +101,6 @@ gboolean         north_mcp_transport_host_call_route     (NorthMcpTransportHost 
                                                           SoupServerMessage          *msg,
                                                           const char                 *path,
                                                           NorthMcpUser               *user);
-
-/* The authenticator of requests (transfer none); NULL: anyone may call. */
-NorthMcpAuth    *north_mcp_transport_host_get_auth       (NorthMcpTransportHost      *self);
 
 /* Sessions. open_session() makes a new one owned by @owner's identity
  * (NULL: anonymous, transfer none: the host holds it until closed); it

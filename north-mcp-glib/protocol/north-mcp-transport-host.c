@@ -39,12 +39,6 @@ north_mcp_transport_host_call_route (NorthMcpTransportHost *self,
   return NORTH_MCP_TRANSPORT_HOST_GET_IFACE (self)->call_route (self, msg, path, user);
 }
 
-NorthMcpAuth *
-north_mcp_transport_host_get_auth (NorthMcpTransportHost *self)
-{
-  return NORTH_MCP_TRANSPORT_HOST_GET_IFACE (self)->get_auth (self);
-}
-
 NorthMcpSession *
 north_mcp_transport_host_open_session (NorthMcpTransportHost  *self,
                                        NorthMcpUser           *owner,

@@ -79,7 +79,7 @@ north_mcp_http_authenticate (NorthMcpHttpTransport *self,
                              NorthMcpHttpEndpoint   endpoint,
                              GHashTable            *query)
 {
-  NorthMcpAuth *auth = north_mcp_transport_host_get_auth (self->host);
+  NorthMcpAuth *auth = self->settings.auth;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   GSocketAddress *peer = soup_server_message_get_remote_address (msg);
   g_autoptr(NorthMcpUser) user = NULL;

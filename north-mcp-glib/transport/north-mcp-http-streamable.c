@@ -311,11 +311,11 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
       session_is_resumable (session))
     north_mcp_http_channel_enable_resumption (channel, session, RETRY_MS);
   if (message != NULL)
-    n_responses = north_mcp_transport_host_handle_message (self->host, session, user, message,
-                                                           NORTH_MCP_CHANNEL (channel));
+    n_responses = self->host_iface->handle_message (self->host, session, user, message,
+                                                    NORTH_MCP_CHANNEL (channel));
   else
-    n_responses = north_mcp_transport_host_handle_request (self->host, session, user, &request,
-                                                           NORTH_MCP_CHANNEL (channel));
+    n_responses = self->host_iface->handle_request (self->host, session, user, &request,
+                                                    NORTH_MCP_CHANNEL (channel));
 
   if (new_session && is_error_response (north_mcp_http_channel_peek_response (channel)))
     {

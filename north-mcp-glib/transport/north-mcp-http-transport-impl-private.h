@@ -28,6 +28,9 @@ struct _NorthMcpHttpTransport
   GObject                    parent_instance;
 
   NorthMcpTransportHost     *host;       /* weak */
+  /* Its functions, looked up once: every request calls them (the
+   * north_mcp_transport_host_*() wrappers look them up on each call). */
+  NorthMcpTransportHostInterface *host_iface;
   /* The host's settings, read again at the start of each libsoup
    * callback (north_mcp_http_transport_refresh()). */
   NorthMcpTransportSettings  settings;

@@ -35,7 +35,7 @@ north_mcp_http_transport_refresh (NorthMcpHttpTransport *self)
   if (self->host == NULL)
     return FALSE;
 
-  north_mcp_transport_host_get_settings (self->host, &self->settings);
+  self->host_iface->get_settings (self->host, &self->settings);
   return TRUE;
 }
 
@@ -48,6 +48,7 @@ north_mcp_http_transport_new (NorthMcpTransportHost *host)
 
   self = g_object_new (NORTH_MCP_TYPE_HTTP_TRANSPORT, NULL);
   self->host = host;
+  self->host_iface = NORTH_MCP_TRANSPORT_HOST_GET_IFACE (host);
   g_object_add_weak_pointer (G_OBJECT (host), (gpointer *) &self->host);
   north_mcp_http_transport_refresh (self);
   g_free (self->mcp_path);
