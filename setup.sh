@@ -20,6 +20,7 @@ packages=(
   python3-pydantic python3-httpx python3-aiohttp
   clang libclang-rt-14-dev wrk
   dbus-daemon
+  libhiredis-dev redis-server
 )
 # Node.js may come from elsewhere than Debian (it does on our CI machines,
 # with npm included); Debian's own only when there is none.

@@ -25,10 +25,11 @@ LAYERS = {
     'auth': 2,        # North tokens and users
     'features': 3,    # tools, prompts, resources, templates, content
     'telemetry': 4,   # spans and tracers (used by the protocol)
-    'protocol': 5,    # JSON-RPC, dispatch, sessions, registries, revisions
-    'transport': 6,   # stdio and HTTP
-    'desktop': 6,     # D-Bus bridge, on the features/protocol public API
-    '.': 7,           # NorthMcpServer, north_mcp_server_run(), errors
+    'store': 5,       # shared state outside the process: the Redis client
+    'protocol': 6,    # JSON-RPC, dispatch, sessions, registries, revisions
+    'transport': 7,   # stdio and HTTP
+    'desktop': 7,     # D-Bus bridge, on the features/protocol public API
+    '.': 8,           # NorthMcpServer, north_mcp_server_run(), errors
 }
 
 # (including file, included header) -> why it is allowed for now.

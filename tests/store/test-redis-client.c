@@ -1,0 +1,940 @@
+/* test-redis-client.c: NorthMcpRedisClient against a real redis-server
+ *
+ * One redis-server (from PATH) on a loopback port picked at run time, with
+ * its own temporary directory, no persistence; tests that stop, pause or
+ * kill it leave it running again.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
+#include "north-mcp-redis-client-private.h"
+
+/* Only "still answers" bounds: generous, never a measure of speed. */
+#define PATIENCE_S 60
+
+static struct {
+  char *dir;
+  guint port;
+  GPid pid;
+  char *uri;
+} redis;
+
+/* --- the redis-server process --- */
+
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (socket);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A failed test must not leave redis-server behind. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+redis_start (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", redis.port);
+  g_autofree char *log = g_build_filename (redis.dir, "redis.log", NULL);
+  const char *argv[] = {
+    "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    "--dir", redis.dir, "--logfile", log, "--daemonize", "no", NULL,
+  };
+  g_autoptr(GError) error = NULL;
+
+  g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                 die_with_parent, NULL, &redis.pid, &error);
+  g_assert_no_error (error);
+}
+
+static void
+redis_kill (void)
+{
+  int status;
+
+  g_assert_cmpint (redis.pid, >, 0);
+  kill (redis.pid, SIGKILL);
+  g_assert_cmpint (waitpid (redis.pid, &status, 0), ==, redis.pid);
+  g_spawn_close_pid (redis.pid);
+  redis.pid = 0;
+}
+
+static void
+redis_signal (int signal)
+{
+  g_assert_cmpint (kill (redis.pid, signal), ==, 0);
+}
+
+/* --- main loop helpers --- */
+
+static gboolean
+give_up (gpointer user_data)
+{
+  g_error ("Gave up waiting after %d s: %s", PATIENCE_S, (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the default context until *flag is TRUE. */
+static void
+wait_for (const gboolean *flag,
+          const char     *what)
+{
+  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) what);
+
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (timeout);
+}
+
+static gboolean
+connected_is (NorthMcpRedisClient *client,
+              gboolean             wanted)
+{
+  return north_mcp_redis_client_is_connected (client) == wanted;
+}
+
+static void
+wait_connected (NorthMcpRedisClient *client,
+                gboolean             wanted)
+{
+  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) "the connected state");
+
+  while (!connected_is (client, wanted))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (timeout);
+}
+
+typedef struct {
+  gboolean done;
+  NorthMcpRedisReply *reply;
+  GError *error;
+} Result;
+
+static void
+result_clear (Result *result)
+{
+  g_clear_pointer (&result->reply, north_mcp_redis_reply_unref);
+  g_clear_error (&result->error);
+  result->done = FALSE;
+}
+
+static void
+command_done (GObject      *source,
+              GAsyncResult *async_result,
+              gpointer      user_data)
+{
+  Result *result = user_data;
+
+  g_assert_false (result->done);
+  result->reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), async_result,
+                                                         &result->error);
+  g_assert_true ((result->reply == NULL) != (result->error == NULL));
+  result->done = TRUE;
+}
+
+/* Sends a command of C strings and waits for its end. */
+static void
+run (NorthMcpRedisClient *client,
+     Result              *result,
+     const char          *first,
+     ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  result_clear (result);
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  north_mcp_redis_client_command_async (client, args->len, (const char *const *) args->pdata, NULL,
+                                        NULL, command_done, result);
+  wait_for (&result->done, "a command");
+}
+
+static NorthMcpRedisClient *
+connected_client (const char *uri)
+{
+  g_autoptr(GError) error = NULL;
+  NorthMcpRedisClient *client = north_mcp_redis_client_new (uri ? uri : redis.uri, &error);
+
+  g_assert_no_error (error);
+  wait_connected (client, TRUE);
+  return client;
+}
+
+static void
+assert_string (NorthMcpRedisReply *reply,
+               const char         *expected,
+               gsize               expected_len)
+{
+  gsize len;
+  const char *str;
+
+  g_assert_nonnull (reply);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (reply), ==, NORTH_MCP_REDIS_REPLY_STRING);
+  str = north_mcp_redis_reply_get_string (reply, &len);
+  g_assert_cmpmem (str, len, expected, expected_len);
+  g_assert_cmpint (str[len], ==, '\0');
+}
+
+/* Waits until Redis counts @n subscribers of @channel (the subscriber's
+ * SUBSCRIBE has no completion of its own). */
+static void
+wait_subscribers (NorthMcpRedisClient *client,
+                  const char          *channel,
+                  gint64               n)
+{
+  gint64 deadline = g_get_monotonic_time () + PATIENCE_S * G_USEC_PER_SEC;
+  Result result = { 0 };
+
+  for (;;)
+    {
+      run (client, &result, "PUBSUB", "NUMSUB", channel, NULL);
+      g_assert_no_error (result.error);
+      g_assert_cmpuint (north_mcp_redis_reply_get_n_elements (result.reply), ==, 2);
+      if (north_mcp_redis_reply_get_integer (north_mcp_redis_reply_get_element (result.reply, 1)) == n)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+  result_clear (&result);
+}
+
+/* --- tests --- */
+
+static void
+test_uri (void)
+{
+  const char *bad[] = {
+    "", "http://127.0.0.1:6379", "redis://", "redis://:secret@127.0.0.1:6379", "redis://user:secret@h/0",
+    "redis://127.0.0.1:6379/x", "redis://127.0.0.1:6379/0?a=b", "redis://127.0.0.1:0", "redis://127.0.0.1:99999",
+    "redis://127.0.0.1:6379/-1",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (bad[i], &error);
+
+      g_assert_null (client);
+      g_assert_error (error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_INVALID_URI);
+      g_assert_null (strstr (error->message, "secret"));
+    }
+}
+
+static void
+test_unavailable (void)
+{
+  /* Nothing listens there: the client keeps trying, commands fail at once. */
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", free_port ());
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (uri, &error);
+  Result result = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_false (north_mcp_redis_client_is_connected (client));
+  run (client, &result, "PING", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  result_clear (&result);
+}
+
+static void
+test_replies (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  Result result = { 0 };
+  NorthMcpRedisReply *element;
+  gsize len;
+
+  run (client, &result, "SET", "test:replies:a", "hello", NULL);
+  g_assert_no_error (result.error);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (result.reply), ==, NORTH_MCP_REDIS_REPLY_STATUS);
+  g_assert_cmpstr (north_mcp_redis_reply_get_string (result.reply, &len), ==, "OK");
+  g_assert_cmpuint (len, ==, 2);
+
+  run (client, &result, "GET", "test:replies:a", NULL);
+  g_assert_no_error (result.error);
+  assert_string (result.reply, "hello", 5);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, 0);
+  g_assert_cmpuint (north_mcp_redis_reply_get_n_elements (result.reply), ==, 0);
+
+  run (client, &result, "DEL", "test:replies:n", NULL);
+  run (client, &result, "INCR", "test:replies:n", NULL);
+  g_assert_no_error (result.error);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (result.reply), ==, NORTH_MCP_REDIS_REPLY_INTEGER);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, 1);
+  run (client, &result, "INCRBY", "test:replies:n", "-9000000000", NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, -8999999999);
+  g_assert_null (north_mcp_redis_reply_get_string (result.reply, NULL));
+
+  run (client, &result, "GET", "test:replies:missing", NULL);
+  g_assert_no_error (result.error);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (result.reply), ==, NORTH_MCP_REDIS_REPLY_NIL);
+
+  /* An array with a nil inside, and an empty one. */
+  run (client, &result, "MGET", "test:replies:a", "test:replies:missing", "test:replies:n", NULL);
+  g_assert_no_error (result.error);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (result.reply), ==, NORTH_MCP_REDIS_REPLY_ARRAY);
+  g_assert_cmpuint (north_mcp_redis_reply_get_n_elements (result.reply), ==, 3);
+  assert_string (north_mcp_redis_reply_get_element (result.reply, 0), "hello", 5);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (north_mcp_redis_reply_get_element (result.reply, 1)), ==,
+                   NORTH_MCP_REDIS_REPLY_NIL);
+  assert_string (north_mcp_redis_reply_get_element (result.reply, 2), "-8999999999", 11);
+  /* An element outlives its array when referenced. */
+  element = north_mcp_redis_reply_ref (north_mcp_redis_reply_get_element (result.reply, 0));
+  result_clear (&result);
+  assert_string (element, "hello", 5);
+  north_mcp_redis_reply_unref (element);
+
+  run (client, &result, "LRANGE", "test:replies:missing", "0", "-1", NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (result.reply), ==, NORTH_MCP_REDIS_REPLY_ARRAY);
+  g_assert_cmpuint (north_mcp_redis_reply_get_n_elements (result.reply), ==, 0);
+
+  /* Nested arrays. */
+  run (client, &result, "EVAL", "return {1, {'x', 2}, 'y'}", "0", NULL);
+  g_assert_no_error (result.error);
+  g_assert_cmpuint (north_mcp_redis_reply_get_n_elements (result.reply), ==, 3);
+  element = north_mcp_redis_reply_get_element (result.reply, 1);
+  g_assert_cmpuint (north_mcp_redis_reply_get_n_elements (element), ==, 2);
+  assert_string (north_mcp_redis_reply_get_element (element, 0), "x", 1);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (north_mcp_redis_reply_get_element (element, 1)), ==, 2);
+  result_clear (&result);
+}
+
+static void
+test_binary (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  static const char key[] = "test:bin\0ary\r\nkey";
+  static const char value[] = "\0\r\n$5\r\n*1\xff\xfe end";
+  const char *set_argv[] = { "SET", key, value };
+  const gsize set_len[] = { 3, sizeof key - 1, sizeof value - 1 };
+  const char *get_argv[] = { "GET", key };
+  const gsize get_len[] = { 3, sizeof key - 1 };
+  Result result = { 0 };
+
+  north_mcp_redis_client_command_async (client, 3, set_argv, set_len, NULL, command_done, &result);
+  wait_for (&result.done, "SET");
+  g_assert_no_error (result.error);
+  result_clear (&result);
+
+  north_mcp_redis_client_command_async (client, 2, get_argv, get_len, NULL, command_done, &result);
+  wait_for (&result.done, "GET");
+  g_assert_no_error (result.error);
+  assert_string (result.reply, value, sizeof value - 1);
+  result_clear (&result);
+
+  /* The key without the bytes after its NUL is another key. */
+  run (client, &result, "EXISTS", "test:bin", NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, 0);
+  result_clear (&result);
+}
+
+typedef struct {
+  NorthMcpRedisClient *client;
+  guint remaining;
+  gint64 last;
+  gboolean done;
+} Chain;
+
+/* Each reply sends the next command, from inside the client's callback. */
+static void
+chain_step (GObject      *source,
+            GAsyncResult *async_result,
+            gpointer      user_data)
+{
+  Chain *chain = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpRedisReply) reply = north_mcp_redis_client_command_finish (chain->client, async_result, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (reply), ==, chain->last + 1);
+  chain->last++;
+  if (--chain->remaining == 0)
+    chain->done = TRUE;
+  else
+    north_mcp_redis_client_commandv_async (chain->client, NULL, chain_step, chain, "INCR", "test:chain", NULL);
+}
+
+static void
+test_pipeline (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  g_autofree Result *results = g_new0 (Result, 1000);
+  Chain chain = { client, 100, 0, FALSE };
+  Result result = { 0 };
+
+  /* 1000 at once: replies come back in order, each to its own command. */
+  run (client, &result, "DEL", "test:pipeline", "test:chain", NULL);
+  for (guint i = 0; i < 1000; i++)
+    north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[i], "INCR", "test:pipeline", NULL);
+  for (guint i = 0; i < 1000; i++)
+    {
+      wait_for (&results[i].done, "a pipelined command");
+      g_assert_no_error (results[i].error);
+      g_assert_cmpint (north_mcp_redis_reply_get_integer (results[i].reply), ==, i + 1);
+      result_clear (&results[i]);
+    }
+
+  north_mcp_redis_client_commandv_async (client, NULL, chain_step, &chain, "INCR", "test:chain", NULL);
+  wait_for (&chain.done, "a chain of commands");
+  g_assert_cmpint (chain.last, ==, 100);
+  result_clear (&result);
+}
+
+static void
+test_reply_error (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  Result result = { 0 };
+
+  run (client, &result, "SET", "test:error:s", "text", NULL);
+  run (client, &result, "INCR", "test:error:s", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_REPLY);
+  g_assert_nonnull (strstr (result.error->message, "not an integer"));
+
+  run (client, &result, "NOSUCHCOMMAND", "x", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_REPLY);
+
+  /* An error inside EXEC's array fails the command too. */
+  run (client, &result, "MULTI", NULL);
+  g_assert_no_error (result.error);
+  run (client, &result, "SET", "test:error:t", "1", NULL);
+  run (client, &result, "INCR", "test:error:s", NULL);
+  run (client, &result, "EXEC", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_REPLY);
+  g_assert_nonnull (strstr (result.error->message, "not an integer"));
+  run (client, &result, "GET", "test:error:t", NULL);
+  assert_string (result.reply, "1", 1);
+
+  /* Refused: they would change the connection's state. */
+  run (client, &result, "subscribe", "x", NULL);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  run (client, &result, "SELECT", "1", NULL);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  run (client, &result, "client", "reply", "off", NULL);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  /* ... and the connection still works. */
+  run (client, &result, "PING", NULL);
+  g_assert_no_error (result.error);
+  result_clear (&result);
+}
+
+static void
+test_database_and_name (void)
+{
+  /* "localhost" goes through GResolver; DB 3 through SELECT at connect. */
+  g_autofree char *uri = g_strdup_printf ("redis://localhost:%u/3", redis.port);
+  g_autoptr(NorthMcpRedisClient) db3 = connected_client (uri);
+  g_autoptr(NorthMcpRedisClient) db0 = connected_client (NULL);
+  Result result = { 0 };
+
+  run (db3, &result, "SET", "test:db:key", "three", NULL);
+  g_assert_no_error (result.error);
+  run (db0, &result, "EXISTS", "test:db:key", NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, 0);
+  run (db3, &result, "GET", "test:db:key", NULL);
+  assert_string (result.reply, "three", 5);
+  result_clear (&result);
+}
+
+typedef struct {
+  GPtrArray *messages;
+  GPtrArray *channels;
+  guint destroyed;
+} Inbox;
+
+static void
+inbox_message (const char *channel,
+               GBytes     *message,
+               gpointer    user_data)
+{
+  Inbox *inbox = user_data;
+
+  g_ptr_array_add (inbox->messages, g_bytes_ref (message));
+  g_ptr_array_add (inbox->channels, g_strdup (channel));
+}
+
+static void
+inbox_destroy (gpointer user_data)
+{
+  Inbox *inbox = user_data;
+
+  inbox->destroyed++;
+}
+
+static void
+inbox_init (Inbox *inbox)
+{
+  inbox->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  inbox->channels = g_ptr_array_new_with_free_func (g_free);
+  inbox->destroyed = 0;
+}
+
+static void
+inbox_clear (Inbox *inbox)
+{
+  g_clear_pointer (&inbox->messages, g_ptr_array_unref);
+  g_clear_pointer (&inbox->channels, g_ptr_array_unref);
+}
+
+static void
+wait_messages (Inbox *inbox,
+               guint  n)
+{
+  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) "messages");
+
+  while (inbox->messages->len < n)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (timeout);
+}
+
+static void
+publish (NorthMcpRedisClient *client,
+         const char          *channel,
+         const char          *message,
+         gsize                len,
+         gint64               receivers)
+{
+  const char *argv[] = { "PUBLISH", channel, message };
+  const gsize lens[] = { 7, strlen (channel), len };
+  Result result = { 0 };
+
+  north_mcp_redis_client_command_async (client, 3, argv, lens, NULL, command_done, &result);
+  wait_for (&result.done, "PUBLISH");
+  g_assert_no_error (result.error);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, receivers);
+  result_clear (&result);
+}
+
+typedef struct {
+  NorthMcpRedisClient *client;
+  guint id;
+  guint calls;
+} Once;
+
+/* Unsubscribes itself from inside its own delivery. */
+static void
+once_message (const char *channel,
+              GBytes     *message,
+              gpointer    user_data)
+{
+  Once *once = user_data;
+
+  once->calls++;
+  north_mcp_redis_client_unsubscribe (once->client, once->id);
+}
+
+static void
+test_pubsub (void)
+{
+  g_autoptr(NorthMcpRedisClient) subscriber = connected_client (NULL);
+  g_autoptr(NorthMcpRedisClient) publisher = connected_client (NULL);
+  Inbox a, b;
+  guint id_a, id_b;
+  static const char binary[] = "bin\0ary\r\n";
+
+  inbox_init (&a);
+  inbox_init (&b);
+  id_a = north_mcp_redis_client_subscribe (subscriber, "test:ch1", inbox_message, &a, inbox_destroy);
+  id_b = north_mcp_redis_client_subscribe (subscriber, "test:ch1", inbox_message, &b, inbox_destroy);
+  g_assert_cmpuint (id_a, >, 0);
+  g_assert_cmpuint (id_b, !=, id_a);
+  north_mcp_redis_client_subscribe (subscriber, "test:ch2", inbox_message, &b, NULL);
+  wait_subscribers (publisher, "test:ch1", 1);
+  wait_subscribers (publisher, "test:ch2", 1);
+
+  /* One Redis subscription for two local ones: one receiver. */
+  publish (publisher, "test:ch1", binary, sizeof binary - 1, 1);
+  publish (publisher, "test:ch2", "two", 3, 1);
+  wait_messages (&a, 1);
+  wait_messages (&b, 2);
+  g_assert_cmpmem (g_bytes_get_data (a.messages->pdata[0], NULL), g_bytes_get_size (a.messages->pdata[0]),
+                   binary, sizeof binary - 1);
+  g_assert_cmpstr (a.channels->pdata[0], ==, "test:ch1");
+  g_assert_cmpstr (b.channels->pdata[0], ==, "test:ch1");
+  g_assert_cmpstr (b.channels->pdata[1], ==, "test:ch2");
+
+  /* Unsubscribing one keeps the other; the last one leaves Redis. */
+  north_mcp_redis_client_unsubscribe (subscriber, id_a);
+  g_assert_cmpuint (a.destroyed, ==, 1);
+  publish (publisher, "test:ch1", "again", 5, 1);
+  wait_messages (&b, 3);
+  g_assert_cmpuint (a.messages->len, ==, 1);
+  north_mcp_redis_client_unsubscribe (subscriber, id_b);
+  g_assert_cmpuint (b.destroyed, ==, 1);
+  wait_subscribers (publisher, "test:ch1", 0);
+
+  /* Leaving from inside a delivery: the others on the channel still get it. */
+  {
+    Once once = { subscriber, 0, 0 };
+    guint id;
+
+    id = north_mcp_redis_client_subscribe (subscriber, "test:ch3", inbox_message, &a, NULL);
+    once.id = north_mcp_redis_client_subscribe (subscriber, "test:ch3", once_message, &once, NULL);
+    wait_subscribers (publisher, "test:ch3", 1);
+    publish (publisher, "test:ch3", "first", 5, 1);
+    wait_messages (&a, 2);
+    publish (publisher, "test:ch3", "second", 6, 1);
+    wait_messages (&a, 3);
+    g_assert_cmpuint (once.calls, ==, 1);
+    north_mcp_redis_client_unsubscribe (subscriber, id);
+  }
+
+  /* Dispose drops the rest (ch2, no destroy notify). */
+  g_clear_object (&subscriber);
+  g_assert_cmpuint (b.destroyed, ==, 1);
+  wait_subscribers (publisher, "test:ch2", 0);
+  inbox_clear (&a);
+  inbox_clear (&b);
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* Redis dies with commands in flight, then comes back on the same port. */
+static void
+test_restart (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  g_autoptr(NorthMcpRedisClient) subscriber = connected_client (NULL);
+  Result pending[3] = { 0 };
+  Result result = { 0 };
+  guint notified = 0;
+  Inbox inbox;
+
+  inbox_init (&inbox);
+  north_mcp_redis_client_subscribe (subscriber, "test:restart", inbox_message, &inbox, NULL);
+  wait_subscribers (client, "test:restart", 1);
+  g_signal_connect (client, "notify::connected", G_CALLBACK (count_notify), &notified);
+
+  /* Paused first, so that the commands are certainly in flight. */
+  redis_signal (SIGSTOP);
+  for (guint i = 0; i < G_N_ELEMENTS (pending); i++)
+    north_mcp_redis_client_commandv_async (client, NULL, command_done, &pending[i], "INCR", "test:restart:n", NULL);
+  redis_kill ();
+  for (guint i = 0; i < G_N_ELEMENTS (pending); i++)
+    {
+      wait_for (&pending[i].done, "a pending command");
+      g_assert_error (pending[i].error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+      result_clear (&pending[i]);
+    }
+  wait_connected (client, FALSE);
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* Down: commands fail at once. */
+  run (client, &result, "PING", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+
+  redis_start ();
+  wait_connected (client, TRUE);
+  g_assert_cmpuint (notified, ==, 2);
+  run (client, &result, "PING", NULL);
+  g_assert_no_error (result.error);
+  g_assert_cmpstr (north_mcp_redis_reply_get_string (result.reply, NULL), ==, "PONG");
+  result_clear (&result);
+
+  /* The subscriber subscribed again by itself. */
+  wait_subscribers (client, "test:restart", 1);
+  publish (client, "test:restart", "back", 4, 1);
+  wait_messages (&inbox, 1);
+  g_assert_cmpmem (g_bytes_get_data (inbox.messages->pdata[0], NULL), g_bytes_get_size (inbox.messages->pdata[0]),
+                   "back", 4);
+  g_signal_handlers_disconnect_by_data (client, &notified);
+  g_clear_object (&subscriber);
+  inbox_clear (&inbox);
+}
+
+/* A paused Redis: the oldest command times out, the client takes the
+ * connection as hung and reconnects when Redis resumes. */
+static void
+test_timeout (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  Result first = { 0 }, second = { 0 }, result = { 0 };
+
+  g_object_set (client, "command-timeout", 300, NULL);
+  redis_signal (SIGSTOP);
+  north_mcp_redis_client_commandv_async (client, NULL, command_done, &first, "PING", NULL);
+  north_mcp_redis_client_commandv_async (client, NULL, command_done, &second, "PING", NULL);
+  wait_for (&first.done, "the first command's timeout");
+  wait_for (&second.done, "the second command's timeout");
+  g_assert_error (first.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  g_assert_error (second.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  g_assert_false (north_mcp_redis_client_is_connected (client));
+  run (client, &result, "PING", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+
+  redis_signal (SIGCONT);
+  wait_connected (client, TRUE);
+  run (client, &result, "PING", NULL);
+  g_assert_no_error (result.error);
+  result_clear (&first);
+  result_clear (&second);
+  result_clear (&result);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Result cancelled = { 0 }, after = { 0 }, result = { 0 };
+
+  run (client, &result, "SET", "test:cancel:a", "a", NULL);
+  run (client, &result, "SET", "test:cancel:b", "b", NULL);
+  /* Long enough that only the cancellation can end the command. */
+  g_object_set (client, "command-timeout", PATIENCE_S * 2 * 1000, NULL);
+  redis_signal (SIGSTOP);
+  north_mcp_redis_client_commandv_async (client, cancellable, command_done, &cancelled, "GET", "test:cancel:a", NULL);
+  north_mcp_redis_client_commandv_async (client, NULL, command_done, &after, "GET", "test:cancel:b", NULL);
+  g_cancellable_cancel (cancellable);
+  wait_for (&cancelled.done, "the cancelled command");
+  g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (after.done);
+
+  /* The cancelled command's reply is dropped; the next gets its own. */
+  redis_signal (SIGCONT);
+  wait_for (&after.done, "the command after the cancelled one");
+  g_assert_no_error (after.error);
+  assert_string (after.reply, "b", 1);
+
+  /* Cancelled before it is sent. */
+  result_clear (&cancelled);
+  north_mcp_redis_client_commandv_async (client, cancellable, command_done, &cancelled, "PING", NULL);
+  wait_for (&cancelled.done, "the command cancelled beforehand");
+  g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  result_clear (&cancelled);
+  result_clear (&after);
+  result_clear (&result);
+}
+
+static void
+test_too_many (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  Result results[3] = { 0 };
+
+  g_object_set (client, "max-in-flight", 2, NULL);
+  redis_signal (SIGSTOP);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[i], "PING", NULL);
+  wait_for (&results[2].done, "the refused command");
+  g_assert_error (results[2].error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_TOO_MANY);
+  g_assert_false (results[0].done);
+  redis_signal (SIGCONT);
+  for (guint i = 0; i < 2; i++)
+    {
+      wait_for (&results[i].done, "an accepted command");
+      g_assert_no_error (results[i].error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    result_clear (&results[i]);
+}
+
+static void
+test_max_reply_size (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  g_autofree char *big = g_strnfill (4000, 'x');
+  Result result = { 0 };
+
+  g_object_set (client, "max-reply-size", 2048, NULL);
+  run (client, &result, "SET", "test:big", big, NULL);
+  g_assert_no_error (result.error);
+  run (client, &result, "RPUSH", "test:biglist", "1", "2", "3", "4", "5", "6", "7", "8", NULL);
+
+  /* Too big: the connection drops, and comes back. */
+  run (client, &result, "GET", "test:big", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  wait_connected (client, TRUE);
+  run (client, &result, "GETRANGE", "test:big", "0", "999", NULL);
+  g_assert_no_error (result.error);
+  g_assert_cmpuint (strlen (north_mcp_redis_reply_get_string (result.reply, NULL)), ==, 1000);
+
+  /* Elements count too (16 bytes each and per slot): 8 fit, 80 do not. */
+  run (client, &result, "LRANGE", "test:biglist", "0", "-1", NULL);
+  g_assert_no_error (result.error);
+  g_assert_cmpuint (north_mcp_redis_reply_get_n_elements (result.reply), ==, 8);
+  run (client, &result, "EVAL", "local t = {} for i = 1, 80 do t[i] = i end return t", "0", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  wait_connected (client, TRUE);
+
+  /* A reply that arrives in several reads is refused while it is still
+   * buffered, before it is complete. */
+  g_object_set (client, "max-reply-size", 64 * 1024, NULL);
+  {
+    g_autofree char *huge = g_strnfill (1024 * 1024, 'y');
+
+    run (client, &result, "SET", "test:huge", huge, NULL);
+    g_assert_no_error (result.error);
+  }
+  run (client, &result, "GET", "test:huge", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  wait_connected (client, TRUE);
+  run (client, &result, "STRLEN", "test:huge", NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, 1024 * 1024);
+  result_clear (&result);
+}
+
+/* hiredis refuses arrays nested deeper than 7: the connection drops, the
+ * client recovers. */
+static void
+test_nesting (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  Result result = { 0 };
+
+  run (client, &result, "EVAL", "return {{{{{{{1}}}}}}}", "0", NULL);
+  g_assert_no_error (result.error);
+  run (client, &result, "EVAL", "return {{{{{{{{{1}}}}}}}}}", "0", NULL);
+  g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+  wait_connected (client, TRUE);
+  run (client, &result, "PING", NULL);
+  g_assert_no_error (result.error);
+  result_clear (&result);
+}
+
+static void
+weak_notify (gpointer  data,
+             GObject  *where)
+{
+  *(gboolean *) data = TRUE;
+}
+
+/* The last unref with commands in flight: they end normally, then the
+ * client goes away. */
+static void
+test_unref_pending (void)
+{
+  NorthMcpRedisClient *client = connected_client (NULL);
+  Result results[3] = { 0 };
+  gboolean finalized = FALSE;
+
+  g_object_weak_ref (G_OBJECT (client), weak_notify, &finalized);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[i], "PING", NULL);
+  g_object_unref (client);
+  g_assert_false (finalized);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      wait_for (&results[i].done, "a command of an unreferenced client");
+      g_assert_no_error (results[i].error);
+      result_clear (&results[i]);
+    }
+  wait_for (&finalized, "the client's finalization");
+}
+
+/* Dispose with commands in flight against a paused Redis: they fail at
+ * once (or stay cancelled), nothing is called twice, nothing leaks. */
+static void
+test_dispose_pending (void)
+{
+  NorthMcpRedisClient *client = connected_client (NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Result results[3] = { 0 };
+  gboolean finalized = FALSE;
+  Inbox inbox;
+
+  inbox_init (&inbox);
+  north_mcp_redis_client_subscribe (client, "test:dispose", inbox_message, &inbox, inbox_destroy);
+  g_object_weak_ref (G_OBJECT (client), weak_notify, &finalized);
+  g_object_set (client, "command-timeout", PATIENCE_S * 2 * 1000, NULL);
+  redis_signal (SIGSTOP);
+  north_mcp_redis_client_commandv_async (client, cancellable, command_done, &results[0], "PING", NULL);
+  north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[1], "PING", NULL);
+  north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[2], "PING", NULL);
+  g_cancellable_cancel (cancellable);
+  wait_for (&results[0].done, "the cancelled command");
+
+  g_object_run_dispose (G_OBJECT (client));
+  g_assert_cmpuint (inbox.destroyed, ==, 1);
+  g_object_unref (client);
+  for (guint i = 1; i < G_N_ELEMENTS (results); i++)
+    {
+      wait_for (&results[i].done, "a command of a disposed client");
+      g_assert_error (results[i].error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
+    }
+  g_assert_error (results[0].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  wait_for (&finalized, "the client's finalization");
+  redis_signal (SIGCONT);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    result_clear (&results[i]);
+  inbox_clear (&inbox);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  /* A paused or killed redis-server must not take the test with it. */
+  signal (SIGPIPE, SIG_IGN);
+
+  redis.dir = g_dir_make_tmp ("north-mcp-redis-XXXXXX", &error);
+  g_assert_no_error (error);
+  redis.port = free_port ();
+  redis.uri = g_strdup_printf ("redis://127.0.0.1:%u", redis.port);
+  redis_start ();
+
+  g_test_add_func ("/redis-client/uri", test_uri);
+  g_test_add_func ("/redis-client/unavailable", test_unavailable);
+  g_test_add_func ("/redis-client/replies", test_replies);
+  g_test_add_func ("/redis-client/binary", test_binary);
+  g_test_add_func ("/redis-client/pipeline", test_pipeline);
+  g_test_add_func ("/redis-client/reply-error", test_reply_error);
+  g_test_add_func ("/redis-client/database-and-name", test_database_and_name);
+  g_test_add_func ("/redis-client/pubsub", test_pubsub);
+  g_test_add_func ("/redis-client/restart", test_restart);
+  g_test_add_func ("/redis-client/timeout", test_timeout);
+  g_test_add_func ("/redis-client/cancel", test_cancel);
+  g_test_add_func ("/redis-client/too-many", test_too_many);
+  g_test_add_func ("/redis-client/max-reply-size", test_max_reply_size);
+  g_test_add_func ("/redis-client/nesting", test_nesting);
+  g_test_add_func ("/redis-client/unref-pending", test_unref_pending);
+  g_test_add_func ("/redis-client/dispose-pending", test_dispose_pending);
+  status = g_test_run ();
+
+  redis_kill ();
+  {
+    g_autofree char *log = g_build_filename (redis.dir, "redis.log", NULL);
+
+    g_unlink (log);
+  }
+  g_rmdir (redis.dir);
+  g_free (redis.dir);
+  g_free (redis.uri);
+  return status;
+}
