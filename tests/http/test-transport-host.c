@@ -235,22 +235,6 @@ typedef struct {
   char                  *base;
 } Fixture;
 
-typedef struct {
-  guint               status;
-  SoupMessageHeaders *headers;
-  GBytes             *body;
-} Reply;
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->headers, soup_message_headers_unref);
-  g_clear_pointer (&reply->body, g_bytes_unref);
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -275,8 +259,8 @@ fixture_teardown (Fixture       *f,
 }
 
 /* @method on @path with @body (NULL: none) and the header pairs in
- * @headers (NULL-terminated). */
-static Reply *
+ * @headers (NULL-terminated); the answer's body is reply_text(). */
+static SoupMessage *
 request (Fixture            *f,
          const char         *method,
          const char         *path,
@@ -284,9 +268,8 @@ request (Fixture            *f,
          const char * const *headers)
 {
   g_autofree char *uri = g_strconcat (f->base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  SoupMessage *msg = soup_message_new (method, uri);
   SoupMessageHeaders *request_headers = soup_message_get_request_headers (msg);
-  Reply *reply = g_new0 (Reply, 1);
 
   for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
     soup_message_headers_replace (request_headers, headers[i], headers[i + 1]);
@@ -297,16 +280,23 @@ request (Fixture            *f,
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
 
-  reply->body = test_http_send_and_read (f->session, msg);
-  reply->status = soup_message_get_status (msg);
-  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  return reply;
+  g_object_set_data_full (G_OBJECT (msg), "reply", test_http_send_and_read (f->session, msg),
+                          (GDestroyNotify) g_bytes_unref);
+  return msg;
+}
+
+/* The body of @msg's answer (NUL-terminated by libsoup). */
+static const char *
+reply_text (SoupMessage *msg)
+{
+  return g_bytes_get_data (g_object_get_data (G_OBJECT (msg), "reply"), NULL);
 }
 
 static const char *
-reply_text (Reply *reply)
+reply_header (SoupMessage *msg,
+              const char  *name)
 {
-  return g_bytes_get_data (reply->body, NULL);
+  return soup_message_headers_get_one (soup_message_get_response_headers (msg), name);
 }
 
 #define INITIALIZE "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":" \
@@ -318,10 +308,10 @@ static char *
 initialize (Fixture *f)
 {
   const char *headers[] = { "Accept", ACCEPT_BOTH, NULL };
-  g_autoptr(Reply) reply = request (f, "POST", "/rpc", INITIALIZE, headers);
-  const char *id = soup_message_headers_get_one (reply->headers, "Mcp-Session-Id");
+  g_autoptr(SoupMessage) reply = request (f, "POST", "/rpc", INITIALIZE, headers);
+  const char *id = reply_header (reply, "Mcp-Session-Id");
 
-  g_assert_cmpuint (reply->status, ==, 200);
+  g_assert_cmpuint (soup_message_get_status (reply), ==, 200);
   g_assert_nonnull (strstr (reply_text (reply), "\"method\":\"initialize\""));
   g_assert_nonnull (id);
   g_assert_true (g_hash_table_contains (f->host->sessions, id));
@@ -337,10 +327,10 @@ test_host_path (Fixture       *f,
                 gconstpointer  data)
 {
   const char *headers[] = { "Accept", ACCEPT_BOTH, NULL };
-  g_autoptr(Reply) mcp = request (f, "POST", "/mcp", INITIALIZE, headers);
+  g_autoptr(SoupMessage) mcp = request (f, "POST", "/mcp", INITIALIZE, headers);
   g_autofree char *id = NULL;
 
-  g_assert_cmpuint (mcp->status, ==, 404);
+  g_assert_cmpuint (soup_message_get_status (mcp), ==, 404);
   g_assert_cmpuint (f->host->methods->len, ==, 0);
 
   id = initialize (f);
@@ -359,28 +349,28 @@ test_host_sessions (Fixture       *f,
                           "MCP-Protocol-Version", "2025-06-18", NULL };
   const char *unknown[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", "not-a-session",
                             "MCP-Protocol-Version", "2025-06-18", NULL };
-  g_autoptr(Reply) call = NULL;
-  g_autoptr(Reply) lost = NULL;
-  g_autoptr(Reply) deleted = NULL;
-  g_autoptr(Reply) after = NULL;
+  g_autoptr(SoupMessage) call = NULL;
+  g_autoptr(SoupMessage) lost = NULL;
+  g_autoptr(SoupMessage) deleted = NULL;
+  g_autoptr(SoupMessage) after = NULL;
   g_autofree char *expected = g_strdup_printf ("\"session\":\"%s\"", id);
 
   call = request (f, "POST", "/rpc", CALL, known);
-  g_assert_cmpuint (call->status, ==, 200);
+  g_assert_cmpuint (soup_message_get_status (call), ==, 200);
   g_assert_nonnull (strstr (reply_text (call), "\"method\":\"tools/call\""));
   g_assert_nonnull (strstr (reply_text (call), expected));
 
   lost = request (f, "POST", "/rpc", CALL, unknown);
-  g_assert_cmpuint (lost->status, ==, 404);
+  g_assert_cmpuint (soup_message_get_status (lost), ==, 404);
   g_assert_cmpuint (f->host->methods->len, ==, 2);
 
   deleted = request (f, "DELETE", "/rpc", NULL, known);
-  g_assert_cmpuint (deleted->status, ==, 200);
+  g_assert_cmpuint (soup_message_get_status (deleted), ==, 200);
   g_assert_cmpuint (f->host->closed, ==, 1);
   g_assert_false (g_hash_table_contains (f->host->sessions, id));
 
   after = request (f, "POST", "/rpc", CALL, known);
-  g_assert_cmpuint (after->status, ==, 404);
+  g_assert_cmpuint (soup_message_get_status (after), ==, 404);
 }
 
 /* The revisions a client may name are the host's. */
@@ -391,9 +381,9 @@ test_host_versions (Fixture       *f,
   g_autofree char *id = initialize (f);
   const char *other[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", id,
                           "MCP-Protocol-Version", "2025-03-26", NULL };
-  g_autoptr(Reply) reply = request (f, "POST", "/rpc", CALL, other);
+  g_autoptr(SoupMessage) reply = request (f, "POST", "/rpc", CALL, other);
 
-  g_assert_cmpuint (reply->status, ==, 400);
+  g_assert_cmpuint (soup_message_get_status (reply), ==, 400);
   g_assert_nonnull (strstr (reply_text (reply), "Unsupported protocol version: 2025-03-26"));
 }
 
@@ -405,18 +395,18 @@ test_host_full (Fixture       *f,
 {
   const char *headers[] = { "Accept", ACCEPT_BOTH, NULL };
   const char *sse[] = { "Accept", "text/event-stream", NULL };
-  g_autoptr(Reply) reply = NULL;
-  g_autoptr(Reply) legacy = NULL;
+  g_autoptr(SoupMessage) reply = NULL;
+  g_autoptr(SoupMessage) legacy = NULL;
 
   f->host->full = TRUE;
   reply = request (f, "POST", "/rpc", INITIALIZE, headers);
-  g_assert_cmpuint (reply->status, ==, 503);
-  g_assert_cmpstr (soup_message_headers_get_one (reply->headers, "Retry-After"), ==, "30");
-  g_assert_null (soup_message_headers_get_one (reply->headers, "Mcp-Session-Id"));
+  g_assert_cmpuint (soup_message_get_status (reply), ==, 503);
+  g_assert_cmpstr (reply_header (reply, "Retry-After"), ==, "30");
+  g_assert_null (reply_header (reply, "Mcp-Session-Id"));
 
   legacy = request (f, "GET", "/sse", NULL, sse);
-  g_assert_cmpuint (legacy->status, ==, 503);
-  g_assert_cmpstr (soup_message_headers_get_one (legacy->headers, "Retry-After"), ==, "30");
+  g_assert_cmpuint (soup_message_get_status (legacy), ==, 503);
+  g_assert_cmpstr (reply_header (legacy, "Retry-After"), ==, "30");
   g_assert_cmpuint (f->host->methods->len, ==, 0);
 }
 
@@ -427,13 +417,13 @@ test_host_body_limit (Fixture       *f,
 {
   const char *headers[] = { "Accept", ACCEPT_BOTH, NULL };
   g_autoptr(GString) body = g_string_new ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"pad\":\"");
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr(SoupMessage) reply = NULL;
 
   while (body->len <= MAX_BODY)
     g_string_append_c (body, 'x');
   g_string_append (body, "\"}}");
   reply = request (f, "POST", "/rpc", body->str, headers);
-  g_assert_cmpuint (reply->status, ==, 413);
+  g_assert_cmpuint (soup_message_get_status (reply), ==, 413);
   g_assert_cmpuint (f->host->methods->len, ==, 0);
 }
 
@@ -443,15 +433,15 @@ static void
 test_host_routes (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(Reply) ready = request (f, "GET", "/ready", NULL, NULL);
-  g_autoptr(Reply) missing = request (f, "GET", "/missing", NULL, NULL);
-  g_autoptr(Reply) health = request (f, "GET", "/health", NULL, NULL);
+  g_autoptr(SoupMessage) ready = request (f, "GET", "/ready", NULL, NULL);
+  g_autoptr(SoupMessage) missing = request (f, "GET", "/missing", NULL, NULL);
+  g_autoptr(SoupMessage) health = request (f, "GET", "/health", NULL, NULL);
 
-  g_assert_cmpuint (ready->status, ==, 200);
+  g_assert_cmpuint (soup_message_get_status (ready), ==, 200);
   g_assert_cmpstr (reply_text (ready), ==, "ready");
   g_assert_cmpuint (f->host->routes, ==, 1);
-  g_assert_cmpuint (missing->status, ==, 404);
-  g_assert_cmpuint (health->status, ==, 200);
+  g_assert_cmpuint (soup_message_get_status (missing), ==, 404);
+  g_assert_cmpuint (soup_message_get_status (health), ==, 200);
 }
 
 /* The transport holds the host weakly: once it is gone, requests are
@@ -461,11 +451,11 @@ test_host_gone (Fixture       *f,
                 gconstpointer  data)
 {
   const char *headers[] = { "Accept", ACCEPT_BOTH, NULL };
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr(SoupMessage) reply = NULL;
 
   g_clear_object (&f->host);
   reply = request (f, "POST", "/rpc", INITIALIZE, headers);
-  g_assert_cmpuint (reply->status, ==, 503);
+  g_assert_cmpuint (soup_message_get_status (reply), ==, 503);
 }
 
 int
