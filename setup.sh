@@ -21,6 +21,7 @@ packages=(
   clang libclang-rt-14-dev wrk
   dbus-daemon
   libhiredis-dev redis-server
+  nginx systemd
 )
 # Node.js may come from elsewhere than Debian (it does on our CI machines,
 # with npm included); Debian's own only when there is none.

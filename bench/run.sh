@@ -5,6 +5,7 @@
 #   bench/run.sh --smoke      short smoke run (3 x 2 s, smaller memory tests)
 #   bench/run.sh --soak 300   5-minute soak of our stateless server, RSS every 10 s
 #   bench/run.sh --hostile    hostile traffic (hostile.py): fds, RSS, a client's p99 per attack
+#   bench/run.sh --replicas   1, 2, 3 replicas behind nginx (replicas.py; --state-store URI|auto)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -25,6 +26,13 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 if ! meson compile -C "$build" >"$build/bench-compile.log" 2>&1; then
   echo "run.sh: building the library failed (see $build/bench-compile.log); continuing without it" >&2
+fi
+
+# Replicas behind nginx (replicas.py): the examples, nginx and wrk only.
+if [ "${1:-}" = --replicas ]; then
+  shift
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "run.sh: nginx is missing (run ./setup.sh --no-run)" >&2; exit 1; }
+  exec /usr/bin/python3 "$here/replicas.py" --build-dir "$build" "$@"
 fi
 
 # Hostile traffic needs only the examples: no floor, no TypeScript peers.

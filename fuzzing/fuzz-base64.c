@@ -16,8 +16,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autofree guchar *url = NULL;
 
   fuzz_init ();
-  standard = north_mcp_base64_decode ((const char *) data, (gssize) size, &length);
-  url = north_mcp_base64url_decode ((const char *) data, (gssize) size, &url_length);
+  standard = north_mcp_base64_decode ((const char *) data, (gssize) size, NORTH_MCP_BASE64_STANDARD, &length);
+  url = north_mcp_base64_decode ((const char *) data, (gssize) size, NORTH_MCP_BASE64_URL, &url_length);
 
   /* What the strict decoder accepts, GLib decodes alike. */
   if (standard != NULL)

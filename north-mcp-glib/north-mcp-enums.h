@@ -4,11 +4,8 @@
  */
 #pragma once
 
-#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
-# error "Only <north-mcp.h> can be included directly."
-#endif
-
 #include <glib.h>
+#include "north-mcp-types.h"
 
 G_BEGIN_DECLS
 

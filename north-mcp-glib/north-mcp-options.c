@@ -19,8 +19,10 @@
 #include "north-mcp-error.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-origin-private.h"
+#include "north-mcp-systemd-private.h"
 #include "north-mcp-tracer-private.h"
 
 typedef struct
@@ -117,6 +119,36 @@ check_origin_options (Options  *options,
 
 #define SERVER_SECRET_ENV "NORTH_MCP_SERVER_SECRET"
 
+/* Options that contradict each other are refused, not settled by order. */
+static gboolean
+check_exclusive (gboolean     both,
+                 const char  *first,
+                 const char  *second,
+                 GError     **error)
+{
+  if (both)
+    g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                 "%s and %s exclude each other", first, second);
+  return !both;
+}
+
+static gboolean
+check_range (const char  *what,
+             gint64       value,
+             gint64       min,
+             gint64       max,
+             GError     **error)
+{
+  if (value < min || value > max)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                   "Invalid %s %" G_GINT64_FORMAT ": use %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                   what, value, min, max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The server secret from --server-secret, --server-secret-file or the
  * environment, in that order of precedence (the two options exclude each
  * other). An empty secret would silently mean "no secret": refused. */
@@ -128,12 +160,9 @@ resolve_server_secret (Options  *options,
   char *contents = NULL;
   gsize length = 0;
 
-  if (options->server_secret != NULL && options->server_secret_file != NULL)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--server-secret and --server-secret-file exclude each other");
-      return FALSE;
-    }
+  if (!check_exclusive (options->server_secret != NULL && options->server_secret_file != NULL,
+                        "--server-secret", "--server-secret-file", error))
+    return FALSE;
 
   if (options->server_secret != NULL)
     {
@@ -251,48 +280,14 @@ parse_options (NorthMcpServer         *self,
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
 
-  if (options->stateless && options->stateful)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--stateless and --stateful exclude each other");
-      return FALSE;
-    }
-
-  if (options->workers < 1 || options->workers > 256)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid number of workers %d: use 1 to 256", options->workers);
-      return FALSE;
-    }
-
-  if (options->idle_timeout < 0 || options->max_unsent_bytes < 1024)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--idle-timeout must be 0 or more, --max-unsent-bytes 1024 or more");
-      return FALSE;
-    }
-
-  if (options->max_sessions < 0 || options->max_sessions > G_MAXUINT)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid --max-sessions %" G_GINT64_FORMAT ": use 0 (no limit) to %u",
-                   options->max_sessions, G_MAXUINT);
-      return FALSE;
-    }
-
-  if (options->port < 0 || options->port > 65535)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid port %d: use 0 to 65535", options->port);
-      return FALSE;
-    }
-
-  if (options->debug && options->no_debug)
-    {
-      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--debug and --no-debug exclude each other");
-      return FALSE;
-    }
+  if (!check_exclusive (options->stateless && options->stateful, "--stateless", "--stateful", error) ||
+      !check_exclusive (options->debug && options->no_debug, "--debug", "--no-debug", error) ||
+      !check_range ("number of workers", options->workers, 1, 256, error) ||
+      !check_range ("--idle-timeout", options->idle_timeout, 0, G_MAXINT, error) ||
+      !check_range ("--max-unsent-bytes", options->max_unsent_bytes, 1024, G_MAXINT64, error) ||
+      !check_range ("--max-sessions", options->max_sessions, 0, G_MAXUINT, error) ||
+      !check_range ("port", options->port, 0, 65535, error))
+    return FALSE;
 
   if (options->path != NULL && !north_mcp_server_set_path (self, options->path, error))
     return FALSE;
@@ -369,6 +364,10 @@ struct _Workers {
   char         *cmdline;
   GStrv         envp;
   GMainContext *context;
+  /* Inherited listening sockets (socket activation), passed on to every
+   * worker as descriptors 3, 4, ... */
+  gint         *fds;
+  guint         n_fds;
 };
 
 static void
@@ -394,6 +393,8 @@ workers_clear (Workers *workers)
   g_clear_pointer (&workers->executable, g_free);
   g_clear_pointer (&workers->cmdline, g_free);
   g_clear_pointer (&workers->envp, g_strfreev);
+  g_clear_pointer (&workers->fds, g_free);
+  workers->n_fds = 0;
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Workers, workers_clear)
@@ -430,6 +431,9 @@ check_workers (NorthMcpServer         *self,
 /* The environment variable that makes a process one of the workers: the
  * port to share. */
 #define WORKER_PORT_ENV "NORTH_MCP_WORKER_PORT"
+/* Instead of the port: how many listening sockets the worker inherits,
+ * from descriptor 3 on (the first process was socket-activated). */
+#define WORKER_FDS_ENV "NORTH_MCP_WORKER_LISTEN_FDS"
 /* The key that signs requestState (hex), so that a retry may reach any
  * worker. */
 #define WORKER_STATE_KEY_ENV "NORTH_MCP_WORKER_STATE_KEY"
@@ -452,10 +456,16 @@ spawn_worker (Workers     *workers,
               GError     **error)
 {
   GPid pid;
+  g_autofree gint *targets = g_new (gint, workers->n_fds + 1);
 
-  if (!g_spawn_async (NULL, (char **) workers->argv->pdata, workers->envp,
-                      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_FILE_AND_ARGV_ZERO,
-                      worker_setup, GINT_TO_POINTER (getpid ()), &pid, error))
+  for (guint i = 0; i < workers->n_fds; i++)
+    targets[i] = 3 + (gint) i;
+  if (!g_spawn_async_with_pipes_and_fds (NULL, (const char * const *) workers->argv->pdata,
+                                         (const char * const *) workers->envp,
+                                         G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_FILE_AND_ARGV_ZERO,
+                                         worker_setup, GINT_TO_POINTER (getpid ()),
+                                         -1, -1, -1, workers->fds, targets, workers->n_fds,
+                                         &pid, NULL, NULL, NULL, error))
     return FALSE;
 
   slot->pid = pid;
@@ -479,12 +489,24 @@ spawn_workers (NorthMcpServer  *self,
   g_autofree char *port_text = NULL;
   GStrv envp = NULL;
   gsize length;
+  GPtrArray *sockets = north_mcp_server_get_listen_sockets (self);
 
-  workers->reservation = north_mcp_http_transport_reserve_port (north_mcp_server_get_host (self),
-                                                                &port, error);
-  if (workers->reservation == NULL)
-    return FALSE;
-  north_mcp_server_set_port (self, port);
+  if (sockets != NULL)
+    {
+      /* Socket activation: every worker accepts on the inherited sockets. */
+      workers->n_fds = sockets->len;
+      workers->fds = g_new (gint, sockets->len);
+      for (guint i = 0; i < sockets->len; i++)
+        workers->fds[i] = g_socket_get_fd (g_ptr_array_index (sockets, i));
+    }
+  else
+    {
+      workers->reservation = north_mcp_http_transport_reserve_port (north_mcp_server_get_host (self),
+                                                                    &port, error);
+      if (workers->reservation == NULL)
+        return FALSE;
+      north_mcp_server_set_port (self, port);
+    }
 
   workers->executable = g_file_read_link ("/proc/self/exe", error);
   if (workers->executable == NULL ||
@@ -498,11 +520,13 @@ spawn_workers (NorthMcpServer  *self,
     g_ptr_array_add (workers->argv, workers->cmdline + offset);
   g_ptr_array_add (workers->argv, NULL);
 
-  port_text = g_strdup_printf ("%u", port);
-  envp = g_environ_setenv (g_get_environ (), WORKER_PORT_ENV, port_text, TRUE);
+  port_text = g_strdup_printf ("%u", sockets != NULL ? sockets->len : port);
+  envp = g_environ_setenv (g_get_environ (), sockets != NULL ? WORKER_FDS_ENV : WORKER_PORT_ENV,
+                           port_text, TRUE);
   {
     gsize key_length = 0;
-    const guint8 *key = north_mcp_server_get_state_key (self, &key_length);
+    const guint8 *key = north_mcp_revision_2026_state_get_key (north_mcp_server_get_revision_2026 (self),
+                                                               &key_length);
     GString *hex = g_string_sized_new (key_length * 2);
 
     for (gsize i = 0; i < key_length; i++)
@@ -556,6 +580,35 @@ adopt_state_key (NorthMcpServer *self)
   g_unsetenv (WORKER_STATE_KEY_ENV);
 }
 
+/* In a worker of a socket-activated first process: accept on the
+ * sockets it passed on. */
+static gboolean
+become_activated_worker (NorthMcpServer  *self,
+                         Workers         *workers,
+                         GError         **error)
+{
+  guint64 count;
+
+  if (!g_ascii_string_to_unsigned (g_getenv (WORKER_FDS_ENV), 10, 1,
+                                   NORTH_MCP_SYSTEMD_MAX_LISTEN_FDS, &count, error))
+    {
+      g_prefix_error (error, "Invalid %s: ", WORKER_FDS_ENV);
+      return FALSE;
+    }
+  for (guint i = 0; i < count; i++)
+    {
+      g_autoptr(GSocket) socket = north_mcp_systemd_socket_from_fd (3 + (int) i, error);
+
+      if (socket == NULL || !north_mcp_server_listen_socket (self, socket, error))
+        return FALSE;
+    }
+
+  workers->is_worker = TRUE;
+  adopt_state_key (self);
+  g_unsetenv (WORKER_FDS_ENV);
+  return TRUE;
+}
+
 /* In a worker: listen on the port the first process reserved. */
 static gboolean
 become_worker (NorthMcpServer  *self,
@@ -565,6 +618,8 @@ become_worker (NorthMcpServer  *self,
   const char *port_text = g_getenv (WORKER_PORT_ENV);
   guint64 port;
 
+  if (g_getenv (WORKER_FDS_ENV) != NULL && north_mcp_server_get_workers (self) > 1)
+    return become_activated_worker (self, workers, error);
   if (port_text == NULL || north_mcp_server_get_workers (self) <= 1)
     return TRUE;
 
@@ -686,19 +741,69 @@ quit_on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
-print_listening (NorthMcpServer        *self,
-                 NorthMcpTransportKind  transport)
+static char *
+listening_url (NorthMcpServer        *self,
+               NorthMcpTransportKind  transport)
 {
   const char *host = north_mcp_server_get_host (self);
   gboolean ipv6 = strchr (host, ':') != NULL;
 
+  return g_strdup_printf ("http://%s%s%s:%u%s", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
+                          north_mcp_server_get_bound_port (self),
+                          transport == NORTH_MCP_TRANSPORT_SSE ? "/sse" : north_mcp_server_get_path (self));
+}
+
+static void
+print_listening (NorthMcpServer        *self,
+                 NorthMcpTransportKind  transport)
+{
+  g_autofree char *url = listening_url (self, transport);
+
   /* Tests and scripts read this line to find an ephemeral port. */
-  fprintf (stderr, "listening on http://%s%s%s:%u%s\n",
-           ipv6 ? "[" : "", host, ipv6 ? "]" : "",
-           north_mcp_server_get_bound_port (self),
-           transport == NORTH_MCP_TRANSPORT_SSE ? "/sse" : north_mcp_server_get_path (self));
+  fprintf (stderr, "listening on %s\n", url);
   fflush (stderr);
+}
+
+/* Socket activation: serve the sockets the service manager passed. */
+static gboolean
+adopt_activated_sockets (NorthMcpServer  *self,
+                         GError         **error)
+{
+  g_autoptr(GPtrArray) sockets = NULL;
+
+  if (!north_mcp_systemd_take_listen_sockets (&sockets, error))
+    return FALSE;
+
+  for (guint i = 0; sockets != NULL && i < sockets->len; i++)
+    if (!north_mcp_server_listen_socket (self, g_ptr_array_index (sockets, i), error))
+      return FALSE;
+  if (sockets != NULL)
+    north_mcp_server_debug (self, "Serving %u socket(s) passed by the service manager", sockets->len);
+  return TRUE;
+}
+
+/* Tells the service manager, if there is one, that we serve (and starts
+ * the watchdog pings it asked for). */
+static void
+notify_ready (NorthMcpServer          *self,
+              NorthMcpSystemdNotifier *notifier,
+              NorthMcpTransportKind    transport)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = transport != NORTH_MCP_TRANSPORT_STDIO ? listening_url (self, transport) : NULL;
+  g_autofree char *state = NULL;
+  guint workers = north_mcp_server_get_workers (self);
+
+  if (notifier == NULL)
+    return;
+
+  if (workers > 1)
+    state = g_strdup_printf ("READY=1\nSTATUS=Serving MCP on %s with %u workers", url, workers);
+  else
+    state = g_strdup_printf ("READY=1\nSTATUS=Serving MCP on %s", url != NULL ? url : "standard input");
+  if (!north_mcp_systemd_notifier_notify (notifier, state, &error))
+    north_mcp_log_warning ("NorthMCP.systemd", "%s", error->message);
+  north_mcp_systemd_notifier_start_watchdog (notifier, north_mcp_server_get_main_context (self));
 }
 
 /**
@@ -714,7 +819,7 @@ print_listening (NorthMcpServer        *self,
  *
  * - `--transport stdio|streamable-http|sse` (default `streamable-http`)
  * - `--host HOST` (default `127.0.0.1`), `--port PORT` (default
- *   #NorthMcpServer:port; `0` picks a free one)
+ *   [property@NorthMcp.Server:port]; `0` picks a free one)
  * - `--stateless` (JSON responses, no sessions) or `--stateful` (default)
  * - `--debug` (also the `DEBUG` environment variable); `--no-debug`
  *   switches it off whatever `DEBUG` says
@@ -733,20 +838,32 @@ print_listening (NorthMcpServer        *self,
  *   to [property@NorthMcp.Server:allowed-origins] and
  *   [property@NorthMcp.Server:allowed-hosts]
  * - `--workers N`: serve HTTP with N processes on one port (stateless
- *   servers only; see #NorthMcpServer:workers). The first process prints
- *   the listening line; SIGTERM or SIGINT to it ends them all. It starts
- *   a worker that dies again, and says so on standard error: at once the
- *   first time, then after 1 s, 2 s, 4 s ... up to 30 s while workers
- *   keep dying within a minute of their start.
- * - `--idle-timeout SECONDS` (#NorthMcpServer:idle-timeout, default 60,
- *   `0`: never), `--max-unsent-bytes BYTES`
- *   (#NorthMcpServer:max-unsent-bytes, default 4 MiB)
+ *   servers only; see [property@NorthMcp.Server:workers]). The first
+ *   process prints the listening line; SIGTERM or SIGINT to it ends them
+ *   all. It starts a worker that dies again, and says so on standard
+ *   error: at once the first time, then after 1 s, 2 s, 4 s ... up to
+ *   30 s while workers keep dying within a minute of their start.
+ * - `--idle-timeout SECONDS` ([property@NorthMcp.Server:idle-timeout],
+ *   default 60, `0`: never), `--max-unsent-bytes BYTES`
+ *   ([property@NorthMcp.Server:max-unsent-bytes], default 4 MiB)
  *
  * HTTP transports print `listening on http://HOST:PORT/PATH` on standard
  * error once they listen.
  *
- * Returns: the exit status for main(): 0 after a clean shutdown, 1 when
+ * Under a service manager (systemd), HTTP transports serve the listening
+ * TCP sockets passed by socket activation (`LISTEN_FDS` for this process's
+ * `LISTEN_PID`; see [method@NorthMcp.Server.listen_socket]) instead of
+ * binding `--host` and `--port`, shared with every worker; descriptors
+ * that are not listening TCP sockets refuse to start. With
+ * `NOTIFY_SOCKET` set the first process sends `READY=1` and a `STATUS=`
+ * line once it serves, `STOPPING=1` when it ends, and `WATCHDOG=1` every
+ * half `WATCHDOG_USEC` from its main loop. These variables are removed
+ * from the environment of the workers and of whatever the server starts.
+ *
+ * Returns: the exit status for `main()`: 0 after a clean shutdown, 1 when
  *   the options are wrong or the server cannot start
+ *
+ * Since: 0.1
  */
 int
 north_mcp_server_run (NorthMcpServer  *self,
@@ -755,6 +872,7 @@ north_mcp_server_run (NorthMcpServer  *self,
 {
   g_auto(Options) options = { 0 };
   g_auto(Workers) workers = { 0 };
+  g_autoptr(NorthMcpSystemdNotifier) notifier = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_auto(GStrv) args = NULL;
@@ -800,6 +918,16 @@ north_mcp_server_run (NorthMcpServer  *self,
 
   apply_options (self, &options);
 
+  /* Before any worker starts: the service manager's variables are the
+   * first process's, not theirs. */
+  notifier = north_mcp_systemd_notifier_new_from_environment (&error);
+  if (error != NULL ||
+      (transport != NORTH_MCP_TRANSPORT_STDIO && !adopt_activated_sockets (self, &error)))
+    {
+      fprintf (stderr, "%s: %s\n", args[0], error->message);
+      return 1;
+    }
+
   if (!check_workers (self, transport, &error) ||
       !become_worker (self, &workers, &error) ||
       (north_mcp_server_get_workers (self) > 1 && !workers.is_worker &&
@@ -826,6 +954,8 @@ north_mcp_server_run (NorthMcpServer  *self,
 
   if (transport != NORTH_MCP_TRANSPORT_STDIO && !workers.is_worker)
     print_listening (self, transport);
+  if (!workers.is_worker)
+    notify_ready (self, notifier, transport);
 
   loop = g_main_loop_new (north_mcp_server_get_main_context (self), FALSE);
   _north_mcp_server_set_loop (self, loop);
@@ -836,6 +966,8 @@ north_mcp_server_run (NorthMcpServer  *self,
 
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  if (notifier != NULL)
+    north_mcp_systemd_notifier_notify (notifier, "STOPPING=1", NULL);
   _north_mcp_server_set_loop (self, NULL);
   north_mcp_server_stop (self);
   stop_workers (&workers);

@@ -10,11 +10,9 @@
 
 #include "config.h"
 
-#include "north-mcp-modern-private.h"
+#include "north-mcp-broadcast-private.h"
 #include "north-mcp-registry-private.h"
 #include "north-mcp-server-private.h"
-#include "north-mcp-session-manager-private.h"
-#include "north-mcp-session-private.h"
 #include "north-mcp-tool-private.h"
 
 #define REGISTRY(server, kind) \
@@ -27,6 +25,8 @@
  *
  * Adds @tool, replacing a tool of the same name. Connected clients that
  * listen are told that the list changed.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_tool (NorthMcpServer *self,
@@ -53,7 +53,9 @@ north_mcp_server_add_tool (NorthMcpServer *self,
  *
  * Removes a tool.
  *
- * Returns: %TRUE if there was such a tool
+ * Returns: `TRUE` if there was such a tool
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_remove_tool (NorthMcpServer *self,
@@ -77,6 +79,8 @@ north_mcp_server_remove_tool (NorthMcpServer *self,
  * Finds a tool by name.
  *
  * Returns: (transfer none) (nullable): the tool
+ *
+ * Since: 0.1
  */
 NorthMcpTool *
 north_mcp_server_lookup_tool (NorthMcpServer *self,
@@ -95,6 +99,8 @@ north_mcp_server_lookup_tool (NorthMcpServer *self,
  * Lists the server's tools in the order they were added.
  *
  * Returns: (transfer container) (element-type NorthMcpTool): the tools
+ *
+ * Since: 0.1
  */
 GPtrArray *
 north_mcp_server_list_tools (NorthMcpServer *self)
@@ -110,21 +116,6 @@ north_mcp_server_get_tool_array (NorthMcpServer *self)
   return north_mcp_registry_get_array (REGISTRY (self, TOOLS));
 }
 
-static void
-broadcast (NorthMcpServer *self,
-           const char     *method)
-{
-  GHashTableIter iter;
-  gpointer session;
-
-  north_mcp_session_manager_iter_init (north_mcp_server_get_session_manager (self), &iter);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    if (north_mcp_session_get_initialized (session))
-      north_mcp_session_send_notification (session, method, NULL);
-
-  north_mcp_modern_notify_listeners (self, method, NULL);
-}
-
 /**
  * north_mcp_server_notify_tools_list_changed:
  * @self: a server
@@ -132,13 +123,15 @@ broadcast (NorthMcpServer *self,
  * Tells every connected client that the list of tools changed
  * (`notifications/tools/list_changed`). Adding and removing tools does this
  * already; call it when a tool's description or schema changed.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_notify_tools_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  broadcast (self, "notifications/tools/list_changed");
+  north_mcp_broadcast_list_changed (self, "notifications/tools/list_changed");
 }
 
 /* Resources, resource templates and prompts. */
@@ -150,6 +143,8 @@ north_mcp_server_notify_tools_list_changed (NorthMcpServer *self)
  *
  * Adds @resource, replacing a resource of the same URI. Connected clients
  * are told that the list changed.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_resource (NorthMcpServer   *self,
@@ -177,7 +172,9 @@ north_mcp_server_add_resource (NorthMcpServer   *self,
  *
  * Removes a resource.
  *
- * Returns: %TRUE if there was such a resource
+ * Returns: `TRUE` if there was such a resource
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_remove_resource (NorthMcpServer *self,
@@ -201,6 +198,8 @@ north_mcp_server_remove_resource (NorthMcpServer *self,
  * Finds a resource (not a template) by URI.
  *
  * Returns: (transfer none) (nullable): the resource
+ *
+ * Since: 0.1
  */
 NorthMcpResource *
 north_mcp_server_lookup_resource (NorthMcpServer *self,
@@ -220,6 +219,8 @@ north_mcp_server_lookup_resource (NorthMcpServer *self,
  *
  * Returns: (transfer container) (element-type NorthMcpResource): the
  *   resources
+ *
+ * Since: 0.1
  */
 GPtrArray *
 north_mcp_server_list_resources (NorthMcpServer *self)
@@ -237,6 +238,8 @@ north_mcp_server_list_resources (NorthMcpServer *self)
  * Adds @template_, replacing a template with the same URI template.
  * `resources/read` tries templates in the order they were added, after the
  * resources with a fixed URI.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_resource_template (NorthMcpServer           *self,
@@ -261,7 +264,9 @@ north_mcp_server_add_resource_template (NorthMcpServer           *self,
  *
  * Removes a resource template.
  *
- * Returns: %TRUE if there was such a template
+ * Returns: `TRUE` if there was such a template
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_remove_resource_template (NorthMcpServer *self,
@@ -285,6 +290,8 @@ north_mcp_server_remove_resource_template (NorthMcpServer *self,
  *
  * Returns: (transfer container) (element-type NorthMcpResourceTemplate):
  *   the templates
+ *
+ * Since: 0.1
  */
 GPtrArray *
 north_mcp_server_list_resource_templates (NorthMcpServer *self)
@@ -301,13 +308,15 @@ north_mcp_server_list_resource_templates (NorthMcpServer *self)
  * Tells every connected client that the list of resources or templates
  * changed (`notifications/resources/list_changed`). Adding and removing
  * them does this already.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  broadcast (self, "notifications/resources/list_changed");
+  north_mcp_broadcast_list_changed (self, "notifications/resources/list_changed");
 }
 
 /**
@@ -317,6 +326,8 @@ north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
  *
  * Adds @prompt, replacing a prompt of the same name. Connected clients are
  * told that the list changed.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_add_prompt (NorthMcpServer *self,
@@ -341,7 +352,9 @@ north_mcp_server_add_prompt (NorthMcpServer *self,
  *
  * Removes a prompt.
  *
- * Returns: %TRUE if there was such a prompt
+ * Returns: `TRUE` if there was such a prompt
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_server_remove_prompt (NorthMcpServer *self,
@@ -365,6 +378,8 @@ north_mcp_server_remove_prompt (NorthMcpServer *self,
  * Finds a prompt by name.
  *
  * Returns: (transfer none) (nullable): the prompt
+ *
+ * Since: 0.1
  */
 NorthMcpPrompt *
 north_mcp_server_lookup_prompt (NorthMcpServer *self,
@@ -383,6 +398,8 @@ north_mcp_server_lookup_prompt (NorthMcpServer *self,
  * Lists the server's prompts in the order they were added.
  *
  * Returns: (transfer container) (element-type NorthMcpPrompt): the prompts
+ *
+ * Since: 0.1
  */
 GPtrArray *
 north_mcp_server_list_prompts (NorthMcpServer *self)
@@ -399,13 +416,15 @@ north_mcp_server_list_prompts (NorthMcpServer *self)
  * Tells every connected client that the list of prompts changed
  * (`notifications/prompts/list_changed`). Adding and removing prompts does
  * this already.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_server_notify_prompts_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  broadcast (self, "notifications/prompts/list_changed");
+  north_mcp_broadcast_list_changed (self, "notifications/prompts/list_changed");
 }
 
 GPtrArray *

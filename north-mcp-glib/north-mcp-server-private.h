@@ -8,6 +8,7 @@
 #include "north-mcp-server.h"
 #include "north-mcp-channel-private.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-route-table-private.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,18 @@ NorthMcpSession *north_mcp_server_find_session    (NorthMcpServer  *self,
 void          north_mcp_server_close_session      (NorthMcpServer  *self,
                                                    NorthMcpSession *session);
 
+/* The request signals. Requests are announced only while somebody
+ * watches (a handler of request-started or request-finished); each
+ * announced request finishes once. */
+gboolean      north_mcp_server_watches_requests   (NorthMcpServer  *self);
+void          north_mcp_server_request_started    (NorthMcpServer  *self,
+                                                   NorthMcpContext *context);
+/* @error: NULL (a result), a NORTH_MCP_JSONRPC_ERROR, or
+ * G_IO_ERROR_CANCELLED (nothing sent). */
+void          north_mcp_server_request_finished   (NorthMcpServer  *self,
+                                                   NorthMcpContext *context,
+                                                   const GError    *error);
+
 GMainContext *north_mcp_server_get_main_context   (NorthMcpServer  *self);
 /* path (without trailing slash) -> NorthMcpRoute* */
 GHashTable   *north_mcp_server_get_routes         (NorthMcpServer  *self);
@@ -67,18 +80,6 @@ GHashTable   *north_mcp_server_get_routes         (NorthMcpServer  *self);
 void          north_mcp_server_debug              (NorthMcpServer  *self,
                                                    const char      *format,
                                                    ...) G_GNUC_PRINTF (2, 3);
-
-G_END_DECLS
-
-G_BEGIN_DECLS
-
-/* One custom HTTP route registered with north_mcp_server_add_route(). */
-typedef struct {
-  char              *path;
-  NorthMcpRouteFunc  func;
-  gpointer           user_data;
-  GDestroyNotify     destroy;
-} NorthMcpRoute;
 
 G_END_DECLS
 
@@ -131,11 +132,14 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 
-/* The stateless revision (north-mcp-modern.c). */
-const guint8 *north_mcp_server_get_state_key      (NorthMcpServer  *self,
-                                                   gsize           *length);
-/* NorthMcpContext of open subscriptions/listen requests. */
-GPtrArray    *north_mcp_server_get_listeners      (NorthMcpServer  *self);
-JsonObject   *north_mcp_server_build_modern_capabilities (NorthMcpServer *self);
+/* The 2026-07-28 revision's state (north-mcp-revision-2026-state.c). */
+typedef struct _NorthMcpRevision2026State NorthMcpRevision2026State;
+
+NorthMcpRevision2026State *north_mcp_server_get_revision_2026 (NorthMcpServer *self);
+
+/* Sockets given to north_mcp_server_listen_socket() (GSocket*), or NULL;
+ * whether all of them are on loopback addresses. */
+GPtrArray    *north_mcp_server_get_listen_sockets (NorthMcpServer  *self);
+gboolean      north_mcp_server_listen_sockets_loopback (NorthMcpServer *self);
 
 G_END_DECLS

@@ -4,13 +4,9 @@
  */
 #pragma once
 
-#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
-# error "Only <north-mcp.h> can be included directly."
-#endif
-
 #include <gio/gio.h>
 #include <libsoup/soup.h>
-#include "north-mcp-version-macros.h"
+#include "north-mcp-types.h"
 #include "north-mcp-enums.h"
 #include "north-mcp-tool.h"
 #include "north-mcp-context.h"
@@ -19,8 +15,6 @@
 #include "north-mcp-prompt.h"
 
 G_BEGIN_DECLS
-
-typedef struct _NorthMcpAuth NorthMcpAuth;
 
 #define NORTH_MCP_TYPE_SERVER (north_mcp_server_get_type ())
 
@@ -34,12 +28,14 @@ G_DECLARE_FINAL_TYPE (NorthMcpServer, north_mcp_server, NORTH_MCP, SERVER, GObje
  * @path: the request's path
  * @user: (nullable): the North user, when the request carried valid
  *   North credentials
- * @user_data: the data given to north_mcp_server_add_route()
+ * @user_data: the data given to [method@NorthMcp.Server.add_route]
  *
  * Answers a custom HTTP route. Custom routes are not subject to North
  * authentication; @user is set only when the request happened to carry
  * credentials that authenticate. [func@NorthMcp.get_north_context] gives
  * the request's `X-North-Context-*` headers, with or without credentials.
+ *
+ * Since: 0.1
  */
 typedef void (*NorthMcpRouteFunc) (NorthMcpServer    *server,
                                    SoupServerMessage *message,
@@ -148,6 +144,10 @@ guint                  north_mcp_server_get_workers           (NorthMcpServer   
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_workers           (NorthMcpServer        *self,
                                                                guint                  workers);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_listen_socket         (NorthMcpServer        *self,
+                                                               GSocket               *socket,
+                                                               GError               **error);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_request_state_key (NorthMcpServer *self,
                                                                GBytes         *key);

@@ -7,6 +7,7 @@
 #define NORTH_MCP_INSIDE
 
 #include "north-mcp-version-macros.h"
+#include "north-mcp-types.h"
 #include "north-mcp-version.h"
 #include "north-mcp-enums.h"
 #include "north-mcp-enum-types.h"

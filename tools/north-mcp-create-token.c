@@ -100,7 +100,7 @@ describe_id_token (const char *id_token)
 {
   g_auto(GStrv) parts = g_strsplit (id_token, ".", 3);
   gsize length = 0;
-  g_autofree guchar *payload = north_mcp_base64url_decode (parts[1], -1, &length);
+  g_autofree guchar *payload = north_mcp_base64_decode (parts[1], -1, NORTH_MCP_BASE64_URL, &length);
   g_autoptr(JsonParser) parser = json_parser_new ();
 
   if (payload == NULL ||

@@ -397,7 +397,7 @@ tool_elicitation_enums (NorthMcpTool *tool, NorthMcpContext *context, JsonObject
           "Elicitation completed");
 }
 
-/* The stateless revision: input-required results (MRTR). */
+/* The 2026-07-28 revision: input-required results (MRTR). */
 
 static void
 ask_user_name (NorthMcpContext *context,
@@ -598,7 +598,7 @@ mrtr_capabilities (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arg
   return north_mcp_tool_result_new_text (text);
 }
 
-/* Diagnostics of the stateless revision. */
+/* Diagnostics of the 2026-07-28 revision. */
 
 static NorthMcpToolResult *
 missing_capability (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments,

@@ -205,7 +205,7 @@ parse_connector_header (AuthRequest *req,
                         const char  *value)
 {
   gsize length = 0;
-  g_autofree guchar *decoded = north_mcp_base64url_decode (value, -1, &length);
+  g_autofree guchar *decoded = north_mcp_base64_decode (value, -1, NORTH_MCP_BASE64_URL, &length);
   g_autoptr(JsonObject) object = NULL;
   JsonObjectIter iter;
   const char *name;
@@ -321,7 +321,7 @@ parse_bundle (AuthRequest  *req,
         encoded++;
     }
 
-  decoded = north_mcp_base64_decode (encoded, -1, &length);
+  decoded = north_mcp_base64_decode (encoded, -1, NORTH_MCP_BASE64_STANDARD, &length);
   if (decoded == NULL)
     return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER,
                                  "not base64");

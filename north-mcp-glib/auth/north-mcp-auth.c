@@ -461,6 +461,21 @@ north_mcp_auth_get_trusted_issuers (NorthMcpAuth *self)
   return (const char * const *) self->trusted_issuers;
 }
 
+/* Sets a flag that the cached decisions depend on: a change drops them. */
+static void
+set_decision_flag (NorthMcpAuth *self,
+                   gboolean     *flag,
+                   gboolean      value,
+                   guint         prop_id)
+{
+  value = !!value;
+  if (*flag == value)
+    return;
+  *flag = value;
+  north_mcp_auth_clear_decisions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
 /**
  * north_mcp_auth_set_require_auth:
  * @self: an auth
@@ -474,12 +489,7 @@ north_mcp_auth_set_require_auth (NorthMcpAuth *self,
 {
   g_return_if_fail (NORTH_MCP_IS_AUTH (self));
 
-  require_auth = !!require_auth;
-  if (self->require_auth == require_auth)
-    return;
-  self->require_auth = require_auth;
-  north_mcp_auth_clear_decisions (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUIRE_AUTH]);
+  set_decision_flag (self, &self->require_auth, require_auth, PROP_REQUIRE_AUTH);
 }
 
 /**
@@ -551,12 +561,7 @@ north_mcp_auth_set_debug (NorthMcpAuth *self,
 {
   g_return_if_fail (NORTH_MCP_IS_AUTH (self));
 
-  debug = !!debug;
-  if (self->debug == debug)
-    return;
-  self->debug = debug;
-  north_mcp_auth_clear_decisions (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEBUG]);
+  set_decision_flag (self, &self->debug, debug, PROP_DEBUG);
 }
 
 /**

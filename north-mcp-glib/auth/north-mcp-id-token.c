@@ -30,9 +30,9 @@ north_mcp_id_token_decode (AuthRequest *req)
   if (g_strv_length (segments) != 3)
     return FALSE;
 
-  header = north_mcp_base64url_decode (segments[0], -1, &header_length);
-  payload = north_mcp_base64url_decode (segments[1], -1, &payload_length);
-  signature = north_mcp_base64url_decode (segments[2], -1, NULL);
+  header = north_mcp_base64_decode (segments[0], -1, NORTH_MCP_BASE64_URL, &header_length);
+  payload = north_mcp_base64_decode (segments[1], -1, NORTH_MCP_BASE64_URL, &payload_length);
+  signature = north_mcp_base64_decode (segments[2], -1, NORTH_MCP_BASE64_URL, NULL);
   if (header == NULL || payload == NULL || signature == NULL)
     return FALSE;
 

@@ -12,6 +12,7 @@
 #include "north-mcp-issuer-cache-private.h"
 #include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
+#include "north-mcp-util-private.h"
 
 #define DEFAULT_MAX_AGE_S (60 * 60)
 #define LONGEST_MAX_AGE_S (24 * 60 * 60)
@@ -408,28 +409,28 @@ new_get (const char *url)
   return soup_message_new_from_uri (SOUP_METHOD_GET, uri);
 }
 
+/* What to do with a fetched JSON document; @message gives its caching
+ * headers. */
+typedef void (*DocumentFunc) (Fetch       *fetch,
+                              SoupMessage *message,
+                              JsonNode    *root);
+
 typedef struct
 {
-  Fetch       *fetch;
-  SoupMessage *message;
+  Fetch        *fetch;
+  SoupMessage  *message;
+  const char   *what;    /* for the error message */
+  DocumentFunc  handle;
 } Get;
 
 static void
-on_key_set (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+got_key_set (Fetch       *fetch,
+             SoupMessage *message,
+             JsonNode    *root)
 {
-  g_autofree Get *get = user_data;
-  g_autoptr(SoupMessage) message = get->message;
-  Fetch *fetch = get->fetch;
-  g_autoptr(JsonNode) root = finish_get (fetch, message, result, "key set");
   g_autoptr(GError) error = NULL;
-  GHashTable *keys;
+  GHashTable *keys = north_mcp_jwk_parse_set (root, NULL, &error);
 
-  if (root == NULL)
-    return;
-
-  keys = north_mcp_jwk_parse_set (root, NULL, &error);
   if (keys == NULL)
     {
       fetch_fail (fetch, "key set: %s", error->message);
@@ -444,45 +445,53 @@ on_key_set (GObject      *source,
 }
 
 static void
-on_discovery (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+got_discovery (Fetch       *fetch,
+               SoupMessage *message,
+               JsonNode    *root)
 {
-  g_autofree Get *get = user_data;
-  g_autoptr(SoupMessage) message = get->message;
-  Fetch *fetch = get->fetch;
-  g_autoptr(JsonNode) root = finish_get (fetch, message, result, "discovery");
-  JsonNode *jwks_uri;
+  const char *jwks_uri = JSON_NODE_HOLDS_OBJECT (root)
+    ? north_mcp_object_get_string (json_node_get_object (root), "jwks_uri") : NULL;
 
-  if (root == NULL)
-    return;
-
-  jwks_uri = JSON_NODE_HOLDS_OBJECT (root)
-    ? json_object_get_member (json_node_get_object (root), "jwks_uri") : NULL;
-  if (jwks_uri == NULL || !JSON_NODE_HOLDS_VALUE (jwks_uri) ||
-      json_node_get_value_type (jwks_uri) != G_TYPE_STRING)
+  if (jwks_uri == NULL)
     {
       fetch_fail (fetch, "discovery: no jwks_uri");
       return;
     }
 
   g_free (fetch->entry->jwks_uri);
-  fetch->entry->jwks_uri = g_strdup (json_node_get_string (jwks_uri));
+  fetch->entry->jwks_uri = g_strdup (jwks_uri);
   fetch->entry->discovery_expires = expiry_of (message);
   fetch_key_set (fetch);
 }
 
 static void
-send_get (Fetch               *fetch,
-          SoupMessage         *message,
-          GAsyncReadyCallback  callback)
+on_document (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autofree Get *get = user_data;
+  g_autoptr(SoupMessage) message = get->message;
+  g_autoptr(JsonNode) root = finish_get (get->fetch, message, result, get->what);
+
+  if (root != NULL)
+    get->handle (get->fetch, message, root);
+}
+
+/* GETs @message (consumed), then hands its JSON body to @handle. */
+static void
+send_get (Fetch        *fetch,
+          SoupMessage  *message,
+          const char   *what,
+          DocumentFunc  handle)
 {
   Get *get = g_new0 (Get, 1);
 
   get->fetch = fetch;
   get->message = message;
+  get->what = what;
+  get->handle = handle;
   soup_session_send_and_read_async (fetch->self->session, message, G_PRIORITY_DEFAULT,
-                                    fetch->cancellable, callback, get);
+                                    fetch->cancellable, on_document, get);
 }
 
 static void
@@ -495,7 +504,7 @@ fetch_key_set (Fetch *fetch)
       fetch_fail (fetch, "discovery: jwks_uri is not an http(s) URL");
       return;
     }
-  send_get (fetch, message, on_key_set);
+  send_get (fetch, message, "key set", got_key_set);
 }
 
 static void
@@ -516,7 +525,7 @@ fetch_discovery (Fetch *fetch)
       fetch_fail (fetch, "not an http(s) URL");
       return;
     }
-  send_get (fetch, message, on_discovery);
+  send_get (fetch, message, "discovery", got_discovery);
 }
 
 static gboolean

@@ -45,7 +45,7 @@ get_bytes (JsonObject *object,
 
   if (text == NULL || *text == '\0')
     return NULL;
-  return north_mcp_base64url_decode (text, -1, length);
+  return north_mcp_base64_decode (text, -1, NORTH_MCP_BASE64_URL, length);
 }
 
 static EVP_PKEY *

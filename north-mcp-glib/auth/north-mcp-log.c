@@ -328,7 +328,6 @@ north_mcp_log_repr_headers (SoupMessageHeaders *headers)
   GString *out = g_string_new ("{");
   SoupMessageHeadersIter iter;
   const char *name, *value;
-  gboolean first = TRUE;
 
   if (headers != NULL)
     {
@@ -339,9 +338,8 @@ north_mcp_log_repr_headers (SoupMessageHeaders *headers)
           g_autofree char *shown = north_mcp_log_is_secret_header (name)
             ? north_mcp_log_redact (value) : g_strdup (value);
 
-          if (!first)
+          if (out->len > 1) /* after the "{" */
             g_string_append (out, ", ");
-          first = FALSE;
           append_repr (out, lower);
           g_string_append (out, ": ");
           append_repr (out, shown);

@@ -552,7 +552,7 @@ bytes_from_json (Converter *c,
   text = json_node_get_string (node);
   if (*text == '\0')
     return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
-  data = north_mcp_base64_decode (text, -1, &length);
+  data = north_mcp_base64_decode (text, -1, NORTH_MCP_BASE64_STANDARD, &length);
   if (data == NULL)
     {
       fail (c, "must be valid base64 (bytes)");

@@ -15,19 +15,11 @@
  * parsers often produce for integers) counts as an integer. */
 
 static JsonNode *
-get_value (JsonObject *arguments,
-           const char *name)
+get_member (JsonObject   *arguments,
+            const char   *name,
+            JsonNodeType  type)
 {
-  JsonNode *node;
-
-  if (arguments == NULL || name == NULL)
-    return NULL;
-
-  node = json_object_get_member (arguments, name);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-
-  return node;
+  return name != NULL ? north_mcp_object_get_node (arguments, name, type) : NULL;
 }
 
 /**
@@ -72,7 +64,7 @@ north_mcp_arguments_get_int (JsonObject *arguments,
                              const char *name,
                              gint64      default_value)
 {
-  JsonNode *node = get_value (arguments, name);
+  JsonNode *node = get_member (arguments, name, JSON_NODE_VALUE);
   double value;
 
   if (node == NULL)
@@ -112,20 +104,10 @@ north_mcp_arguments_get_double (JsonObject *arguments,
                                 const char *name,
                                 double      default_value)
 {
-  JsonNode *node = get_value (arguments, name);
+  JsonNode *node = get_member (arguments, name, JSON_NODE_VALUE);
 
-  if (node == NULL)
-    return default_value;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_INT64:
-      return (double) json_node_get_int (node);
-    case G_TYPE_DOUBLE:
-      return json_node_get_double (node);
-    default:
-      return default_value;
-    }
+  /* json_node_get_double() converts an integer. */
+  return north_mcp_node_holds_number (node) ? json_node_get_double (node) : default_value;
 }
 
 /**
@@ -147,7 +129,7 @@ north_mcp_arguments_get_boolean (JsonObject *arguments,
                                  const char *name,
                                  gboolean    default_value)
 {
-  JsonNode *node = get_value (arguments, name);
+  JsonNode *node = get_member (arguments, name, JSON_NODE_VALUE);
 
   if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
     return default_value;
@@ -190,13 +172,9 @@ JsonArray *
 north_mcp_arguments_get_array (JsonObject *arguments,
                                const char *name)
 {
-  JsonNode *node;
+  JsonNode *node = get_member (arguments, name, JSON_NODE_ARRAY);
 
-  if (arguments == NULL || name == NULL)
-    return NULL;
-
-  node = json_object_get_member (arguments, name);
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  return node != NULL ? json_node_get_array (node) : NULL;
 }
 
 /**

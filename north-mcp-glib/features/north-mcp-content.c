@@ -19,17 +19,13 @@ block_new (const char  *type,
   return node;
 }
 
-static void
-set_base64_member (JsonObject *object,
-                   const char *name,
-                   GBytes     *data)
+static char *
+base64_of (GBytes *data)
 {
   gsize size = 0;
-  const guchar *bytes = data != NULL ? g_bytes_get_data (data, &size) : NULL;
+  const guchar *bytes = g_bytes_get_data (data, &size);
 
-  g_autofree char *encoded = g_base64_encode (bytes, size);
-
-  json_object_set_string_member (object, name, encoded);
+  return g_base64_encode (bytes, size);
 }
 
 
@@ -58,10 +54,16 @@ media_new (const char *type,
            GBytes     *data,
            const char *mime_type)
 {
+  g_autofree char *encoded = NULL;
   JsonObject *object;
-  JsonNode *node = block_new (type, &object);
+  JsonNode *node;
 
-  set_base64_member (object, "data", data);
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (mime_type != NULL, NULL);
+
+  node = block_new (type, &object);
+  encoded = base64_of (data);
+  json_object_set_string_member (object, "data", encoded);
   json_object_set_string_member (object, "mimeType", mime_type);
   return node;
 }
@@ -79,9 +81,6 @@ JsonNode *
 north_mcp_content_image_new (GBytes     *data,
                              const char *mime_type)
 {
-  g_return_val_if_fail (data != NULL, NULL);
-  g_return_val_if_fail (mime_type != NULL, NULL);
-
   return media_new ("image", data, mime_type);
 }
 
@@ -98,9 +97,6 @@ JsonNode *
 north_mcp_content_audio_new (GBytes     *data,
                              const char *mime_type)
 {
-  g_return_val_if_fail (data != NULL, NULL);
-  g_return_val_if_fail (mime_type != NULL, NULL);
-
   return media_new ("audio", data, mime_type);
 }
 
@@ -138,20 +134,28 @@ north_mcp_content_resource_link_new (const char *uri,
   return node;
 }
 
+/* A `resource` block embedding @uri's contents: @member (`text`, or `blob`
+ * for base64) set to @value. */
 static JsonNode *
-embedded_new (const char  *uri,
-              const char  *mime_type,
-              JsonObject **resource_out)
+embedded_new (const char *uri,
+              const char *mime_type,
+              const char *member,
+              const char *value)
 {
   JsonObject *object;
-  JsonObject *resource = json_object_new ();
-  JsonNode *node = block_new ("resource", &object);
+  JsonObject *resource;
+  JsonNode *node;
 
+  g_return_val_if_fail (uri != NULL, NULL);
+  g_return_val_if_fail (value != NULL, NULL);
+
+  node = block_new ("resource", &object);
+  resource = json_object_new ();
   json_object_set_string_member (resource, "uri", uri);
   if (mime_type != NULL)
     json_object_set_string_member (resource, "mimeType", mime_type);
+  json_object_set_string_member (resource, member, value);
   json_object_set_object_member (object, "resource", resource);
-  *resource_out = resource;
   return node;
 }
 
@@ -170,15 +174,7 @@ north_mcp_content_embedded_text_new (const char *uri,
                                      const char *mime_type,
                                      const char *text)
 {
-  JsonObject *resource;
-  JsonNode *node;
-
-  g_return_val_if_fail (uri != NULL, NULL);
-  g_return_val_if_fail (text != NULL, NULL);
-
-  node = embedded_new (uri, mime_type, &resource);
-  json_object_set_string_member (resource, "text", text);
-  return node;
+  return embedded_new (uri, mime_type, "text", text);
 }
 
 /**
@@ -196,13 +192,10 @@ north_mcp_content_embedded_blob_new (const char *uri,
                                      const char *mime_type,
                                      GBytes     *data)
 {
-  JsonObject *resource;
-  JsonNode *node;
+  g_autofree char *blob = NULL;
 
-  g_return_val_if_fail (uri != NULL, NULL);
   g_return_val_if_fail (data != NULL, NULL);
 
-  node = embedded_new (uri, mime_type, &resource);
-  set_base64_member (resource, "blob", data);
-  return node;
+  blob = base64_of (data);
+  return embedded_new (uri, mime_type, "blob", blob);
 }

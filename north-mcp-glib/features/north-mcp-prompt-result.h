@@ -4,17 +4,11 @@
  */
 #pragma once
 
-#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
-# error "Only <north-mcp.h> can be included directly."
-#endif
-
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
-#include "north-mcp-version-macros.h"
+#include "north-mcp-types.h"
 
 G_BEGIN_DECLS
-
-typedef struct _NorthMcpContext NorthMcpContext;
 
 /**
  * NorthMcpRole:

@@ -292,6 +292,20 @@ north_mcp_resource_new_blob (const char *uri,
   return self;
 }
 
+/* Static contents, @text or @blob, replace the other kind and a handler. */
+static void
+set_static (NorthMcpResource *self,
+            const char       *text,
+            GBytes           *blob)
+{
+  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
+
+  north_mcp_handler_clear (north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self)));
+  clear_static (priv);
+  priv->text = g_strdup (text);
+  priv->blob = blob != NULL ? g_bytes_ref (blob) : NULL;
+}
+
 /**
  * north_mcp_resource_set_text:
  * @self: a resource
@@ -303,14 +317,10 @@ void
 north_mcp_resource_set_text (NorthMcpResource *self,
                              const char       *text)
 {
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
   g_return_if_fail (text != NULL);
 
-  north_mcp_handler_clear (north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self)));
-  clear_static (priv);
-  priv->text = g_strdup (text);
+  set_static (self, text, NULL);
 }
 
 /**
@@ -324,14 +334,10 @@ void
 north_mcp_resource_set_blob (NorthMcpResource *self,
                              GBytes           *blob)
 {
-  NorthMcpResourcePrivate *priv = north_mcp_resource_get_instance_private (self);
-
   g_return_if_fail (NORTH_MCP_IS_RESOURCE (self));
   g_return_if_fail (blob != NULL);
 
-  north_mcp_handler_clear (north_mcp_feature_get_handler (NORTH_MCP_FEATURE (self)));
-  clear_static (priv);
-  priv->blob = g_bytes_ref (blob);
+  set_static (self, NULL, blob);
 }
 
 /**

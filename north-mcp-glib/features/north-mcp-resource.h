@@ -4,19 +4,13 @@
  */
 #pragma once
 
-#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
-# error "Only <north-mcp.h> can be included directly."
-#endif
-
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
-#include "north-mcp-version-macros.h"
+#include "north-mcp-types.h"
 #include "north-mcp-feature.h"
 #include "north-mcp-resource-contents.h"
 
 G_BEGIN_DECLS
-
-typedef struct _NorthMcpContext NorthMcpContext;
 
 #define NORTH_MCP_TYPE_RESOURCE (north_mcp_resource_get_type ())
 

@@ -11,10 +11,7 @@
 #include "north-mcp-tool-private.h"
 #include "north-mcp-util-private.h"
 
-#if __has_include("north-mcp-schema-private.h")
-# include "north-mcp-schema-private.h"
-# define HAVE_SCHEMA_CHECKER 1
-#endif
+#include "north-mcp-schema-private.h"
 
 /**
  * NorthMcpTool:
@@ -50,15 +47,18 @@
  * ```
  */
 
+/* A JSON Schema and its compiled checker; both NULL while unset. */
 typedef struct
 {
-  JsonObject            *input_schema;
-  JsonObject            *output_schema;
-  NorthMcpTaskSupport    task_support;
-#ifdef HAVE_SCHEMA_CHECKER
+  JsonObject            *object;
   NorthMcpSchemaChecker *checker;
-  NorthMcpSchemaChecker *output_checker; /* NULL without an output schema */
-#endif
+} Schema;
+
+typedef struct
+{
+  Schema              input;
+  Schema              output;
+  NorthMcpTaskSupport task_support;
 } NorthMcpToolPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (NorthMcpTool, north_mcp_tool, NORTH_MCP_TYPE_FEATURE)
@@ -98,17 +98,20 @@ north_mcp_tool_real_call (NorthMcpTool    *self,
 }
 
 static void
+schema_clear (Schema *schema)
+{
+  g_clear_pointer (&schema->object, json_object_unref);
+  g_clear_pointer (&schema->checker, north_mcp_schema_checker_free);
+}
+
+static void
 north_mcp_tool_finalize (GObject *object)
 {
   NorthMcpTool *self = NORTH_MCP_TOOL (object);
   NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
 
-  g_clear_pointer (&priv->input_schema, json_object_unref);
-  g_clear_pointer (&priv->output_schema, json_object_unref);
-#ifdef HAVE_SCHEMA_CHECKER
-  g_clear_pointer (&priv->checker, north_mcp_schema_checker_free);
-  g_clear_pointer (&priv->output_checker, north_mcp_schema_checker_free);
-#endif
+  schema_clear (&priv->input);
+  schema_clear (&priv->output);
 
   G_OBJECT_CLASS (north_mcp_tool_parent_class)->finalize (object);
 }
@@ -125,10 +128,10 @@ north_mcp_tool_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_INPUT_SCHEMA:
-      g_value_set_boxed (value, priv->input_schema);
+      g_value_set_boxed (value, priv->input.object);
       break;
     case PROP_OUTPUT_SCHEMA:
-      g_value_set_boxed (value, priv->output_schema);
+      g_value_set_boxed (value, priv->output.object);
       break;
     case PROP_TASK_SUPPORT:
       g_value_set_enum (value, priv->task_support);
@@ -171,7 +174,7 @@ north_mcp_tool_constructed (GObject *object)
   G_OBJECT_CLASS (north_mcp_tool_parent_class)->constructed (object);
 
   /* A tool without declared arguments still needs an object schema. */
-  if (priv->input_schema == NULL)
+  if (priv->input.object == NULL)
     {
       g_autoptr(JsonObject) schema = json_object_new ();
 
@@ -186,9 +189,9 @@ north_mcp_tool_add_json_members (NorthMcpFeature *feature,
 {
   NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (NORTH_MCP_TOOL (feature));
 
-  json_object_set_object_member (object, "inputSchema", json_object_ref (priv->input_schema));
-  if (priv->output_schema != NULL)
-    json_object_set_object_member (object, "outputSchema", json_object_ref (priv->output_schema));
+  json_object_set_object_member (object, "inputSchema", json_object_ref (priv->input.object));
+  if (priv->output.object != NULL)
+    json_object_set_object_member (object, "outputSchema", json_object_ref (priv->output.object));
   if (priv->task_support != NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
     {
       JsonObject *execution = json_object_new ();
@@ -321,47 +324,19 @@ north_mcp_tool_set_async_func (NorthMcpTool          *self,
   north_mcp_feature_set_handler (NORTH_MCP_FEATURE (self), NULL, G_CALLBACK (func), user_data, destroy);
 }
 
-/**
- * north_mcp_tool_get_input_schema:
- * @self: a tool
- *
- * Gets the JSON Schema of the tool's arguments.
- *
- * Returns: (transfer none): the schema
- */
-JsonObject *
-north_mcp_tool_get_input_schema (NorthMcpTool *self)
+/* Sets @schema to @object (a reference is taken; %NULL unsets it) and
+ * compiles its checker, then notifies the property @prop_id. */
+static void
+set_schema (NorthMcpTool *self,
+            Schema       *schema,
+            JsonObject   *object,
+            guint         prop_id)
 {
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
-
-  return priv->input_schema;
-}
-
-/**
- * north_mcp_tool_set_input_schema:
- * @self: a tool
- * @schema: an object schema (root `"type": "object"`); a reference is taken
- *
- * Sets the JSON Schema of the tool's arguments. Calls are checked against
- * it before the handler runs: required members and JSON types at least.
- */
-void
-north_mcp_tool_set_input_schema (NorthMcpTool *self,
-                                 JsonObject   *schema)
-{
-  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
-
-  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
-  g_return_if_fail (schema != NULL);
-
-  north_mcp_replace_object (&priv->input_schema, schema);
-#ifdef HAVE_SCHEMA_CHECKER
-  g_clear_pointer (&priv->checker, north_mcp_schema_checker_free);
-  priv->checker = north_mcp_schema_checker_new (schema);
-#endif
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUT_SCHEMA]);
+  north_mcp_replace_object (&schema->object, object);
+  g_clear_pointer (&schema->checker, north_mcp_schema_checker_free);
+  if (object != NULL)
+    schema->checker = north_mcp_schema_checker_new (object);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
 static JsonObject *
@@ -385,6 +360,60 @@ parse_schema (const char  *json,
   return json_object_ref (json_node_get_object (root));
 }
 
+static gboolean
+set_schema_json (NorthMcpTool  *self,
+                 Schema        *schema,
+                 const char    *json,
+                 guint          prop_id,
+                 GError       **error)
+{
+  g_autoptr(JsonObject) object = parse_schema (json, error);
+
+  if (object == NULL)
+    return FALSE;
+
+  set_schema (self, schema, object, prop_id);
+  return TRUE;
+}
+
+/**
+ * north_mcp_tool_get_input_schema:
+ * @self: a tool
+ *
+ * Gets the JSON Schema of the tool's arguments.
+ *
+ * Returns: (transfer none): the schema
+ */
+JsonObject *
+north_mcp_tool_get_input_schema (NorthMcpTool *self)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
+
+  return priv->input.object;
+}
+
+/**
+ * north_mcp_tool_set_input_schema:
+ * @self: a tool
+ * @schema: an object schema (root `"type": "object"`); a reference is taken
+ *
+ * Sets the JSON Schema of the tool's arguments. Calls are checked against
+ * it before the handler runs: required members and JSON types at least.
+ */
+void
+north_mcp_tool_set_input_schema (NorthMcpTool *self,
+                                 JsonObject   *schema)
+{
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
+
+  g_return_if_fail (NORTH_MCP_IS_TOOL (self));
+  g_return_if_fail (schema != NULL);
+
+  set_schema (self, &priv->input, schema, PROP_INPUT_SCHEMA);
+}
+
 /**
  * north_mcp_tool_set_input_schema_json:
  * @self: a tool
@@ -400,17 +429,12 @@ north_mcp_tool_set_input_schema_json (NorthMcpTool  *self,
                                       const char    *json,
                                       GError       **error)
 {
-  g_autoptr(JsonObject) schema = NULL;
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
 
   g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
-  schema = parse_schema (json, error);
-  if (schema == NULL)
-    return FALSE;
-
-  north_mcp_tool_set_input_schema (self, schema);
-  return TRUE;
+  return set_schema_json (self, &priv->input, json, PROP_INPUT_SCHEMA, error);
 }
 
 /**
@@ -428,7 +452,7 @@ north_mcp_tool_get_output_schema (NorthMcpTool *self)
 
   g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), NULL);
 
-  return priv->output_schema;
+  return priv->output.object;
 }
 
 /**
@@ -454,13 +478,7 @@ north_mcp_tool_set_output_schema (NorthMcpTool *self,
 
   g_return_if_fail (NORTH_MCP_IS_TOOL (self));
 
-  north_mcp_replace_object (&priv->output_schema, schema);
-#ifdef HAVE_SCHEMA_CHECKER
-  g_clear_pointer (&priv->output_checker, north_mcp_schema_checker_free);
-  if (schema != NULL)
-    priv->output_checker = north_mcp_schema_checker_new (schema);
-#endif
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_SCHEMA]);
+  set_schema (self, &priv->output, schema, PROP_OUTPUT_SCHEMA);
 }
 
 /**
@@ -478,17 +496,12 @@ north_mcp_tool_set_output_schema_json (NorthMcpTool  *self,
                                        const char    *json,
                                        GError       **error)
 {
-  g_autoptr(JsonObject) schema = NULL;
+  NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
 
   g_return_val_if_fail (NORTH_MCP_IS_TOOL (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
-  schema = parse_schema (json, error);
-  if (schema == NULL)
-    return FALSE;
-
-  north_mcp_tool_set_output_schema (self, schema);
-  return TRUE;
+  return set_schema_json (self, &priv->output, json, PROP_OUTPUT_SCHEMA, error);
 }
 
 static const char *
@@ -535,36 +548,6 @@ north_mcp_tool_set_hint (NorthMcpTool     *self,
   north_mcp_feature_set_annotations (NORTH_MCP_FEATURE (self), annotations);
 }
 
-#ifndef HAVE_SCHEMA_CHECKER
-/* Until the full checker is in: required members only. */
-static gboolean
-check_required (JsonObject  *schema,
-                JsonObject  *arguments,
-                GError     **error)
-{
-  JsonNode *required = json_object_get_member (schema, "required");
-  JsonArray *array;
-
-  if (required == NULL || !JSON_NODE_HOLDS_ARRAY (required))
-    return TRUE;
-
-  array = json_node_get_array (required);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      const char *name = json_array_get_string_element (array, i);
-
-      if (name != NULL && !json_object_has_member (arguments, name))
-        {
-          g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                       "missing required argument '%s'", name);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
-}
-#endif
-
 gboolean
 north_mcp_tool_check_arguments (NorthMcpTool  *self,
                                 JsonObject    *arguments,
@@ -572,13 +555,9 @@ north_mcp_tool_check_arguments (NorthMcpTool  *self,
 {
   NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
 
-#ifdef HAVE_SCHEMA_CHECKER
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), arguments);
 
-  return north_mcp_schema_checker_check (priv->checker, node, error);
-#else
-  return check_required (priv->input_schema, arguments, error);
-#endif
+  return north_mcp_schema_checker_check (priv->input.checker, node, error);
 }
 
 gboolean
@@ -586,7 +565,7 @@ north_mcp_tool_has_output_schema (NorthMcpTool *self)
 {
   NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
 
-  return priv->output_schema != NULL;
+  return priv->output.object != NULL;
 }
 
 gboolean
@@ -597,7 +576,7 @@ north_mcp_tool_check_result (NorthMcpTool        *self,
   NorthMcpToolPrivate *priv = north_mcp_tool_get_instance_private (self);
   JsonNode *structured;
 
-  if (priv->output_schema == NULL || north_mcp_tool_result_get_is_error (result))
+  if (priv->output.object == NULL || north_mcp_tool_result_get_is_error (result))
     return TRUE;
 
   structured = north_mcp_tool_result_get_structured_content (result);
@@ -608,11 +587,7 @@ north_mcp_tool_check_result (NorthMcpTool        *self,
       return FALSE;
     }
 
-#ifdef HAVE_SCHEMA_CHECKER
-  return north_mcp_schema_checker_check_output (priv->output_checker, structured, error);
-#else
-  return TRUE;
-#endif
+  return north_mcp_schema_checker_check_output (priv->output.checker, structured, error);
 }
 
 gboolean

@@ -4,20 +4,14 @@
  */
 #pragma once
 
-#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
-# error "Only <north-mcp.h> can be included directly."
-#endif
-
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
-#include "north-mcp-version-macros.h"
+#include "north-mcp-types.h"
 #include "north-mcp-enums.h"
 #include "north-mcp-feature.h"
 #include "north-mcp-tool-result.h"
 
 G_BEGIN_DECLS
-
-typedef struct _NorthMcpContext NorthMcpContext;
 
 #define NORTH_MCP_TYPE_TOOL (north_mcp_tool_get_type ())
 

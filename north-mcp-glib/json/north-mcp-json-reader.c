@@ -153,23 +153,22 @@ utf8_sequence_length (const guchar *p,
   if (c >= 0xC2 && c <= 0xDF)
     n = 2;
   else if (c >= 0xE0 && c <= 0xEF)
-    {
-      n = 3;
-      if (c == 0xE0)
-        lo = 0xA0;
-      else if (c == 0xED)
-        hi = 0x9F;
-    }
+    n = 3;
   else if (c >= 0xF0 && c <= 0xF4)
-    {
-      n = 4;
-      if (c == 0xF0)
-        lo = 0x90;
-      else if (c == 0xF4)
-        hi = 0x8F;
-    }
+    n = 4;
   else
     return 0;
+
+  /* The second byte's range is narrower after E0 and F0 (no overlong
+   * forms), ED (no surrogates) and F4 (nothing above U+10FFFF). */
+  switch (c)
+    {
+    case 0xE0: lo = 0xA0; break;
+    case 0xF0: lo = 0x90; break;
+    case 0xED: hi = 0x9F; break;
+    case 0xF4: hi = 0x8F; break;
+    default: break;
+    }
 
   if (available < n || p[1] < lo || p[1] > hi)
     return 0;
@@ -347,6 +346,21 @@ read_string (Reader *r)
   return offset;
 }
 
+/* Skips the digits of a fraction or an exponent; there must be one at
+ * least. */
+static gboolean
+skip_digits (Reader *r)
+{
+  if (r->p >= r->end || *r->p < '0' || *r->p > '9')
+    {
+      fail (r, "invalid number");
+      return FALSE;
+    }
+  while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+    r->p++;
+  return TRUE;
+}
+
 static JsonNode *
 read_number (Reader *r)
 {
@@ -386,13 +400,8 @@ read_number (Reader *r)
     {
       integral = FALSE;
       r->p++;
-      if (r->p >= r->end || *r->p < '0' || *r->p > '9')
-        {
-          fail (r, "invalid number");
-          return NULL;
-        }
-      while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
-        r->p++;
+      if (!skip_digits (r))
+        return NULL;
     }
 
   if (r->p < r->end && (*r->p == 'e' || *r->p == 'E'))
@@ -401,13 +410,8 @@ read_number (Reader *r)
       r->p++;
       if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
         r->p++;
-      if (r->p >= r->end || *r->p < '0' || *r->p > '9')
-        {
-          fail (r, "invalid number");
-          return NULL;
-        }
-      while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
-        r->p++;
+      if (!skip_digits (r))
+        return NULL;
     }
 
   if (integral && !overflow)
@@ -592,6 +596,87 @@ object_sink (const char *name,
   return TRUE;
 }
 
+/* Reads one item of a container; FALSE stops reading (error set, or the
+ * caller's sink said stop). */
+typedef gboolean (*ItemReader) (Reader   *r,
+                                gpointer  data);
+
+/* r->p at '{' or '[' (closed by @close): reads its items with @item.
+ * FALSE on malformed input (error set) or when @item stopped. Inline, so
+ * that each caller calls its item reader directly. */
+static inline gboolean
+read_container (Reader     *r,
+                char        close,
+                ItemReader  item,
+                gpointer    data)
+{
+  Separator separator = SEPARATOR_MORE;
+
+  if (!enter (r))
+    return FALSE;
+
+  if (r->p < r->end && *r->p == close)
+    r->p++;
+  else
+    while (separator == SEPARATOR_MORE)
+      {
+        if (!item (r, data))
+          return FALSE;
+        separator = read_separator (r, close);
+        if (separator == SEPARATOR_ERROR)
+          return FALSE;
+      }
+
+  r->depth--;
+  return TRUE;
+}
+
+typedef struct {
+  MemberSink sink;
+  gpointer   data;
+  guint      count;
+} MemberReader;
+
+static gboolean
+read_member (Reader   *r,
+             gpointer  data)
+{
+  MemberReader *members = data;
+  JsonNode *value;
+  gssize name;
+  gboolean more;
+
+  if (r->p >= r->end || *r->p != '"')
+    {
+      fail (r, r->p >= r->end ? "unterminated object" : "expected a member name");
+      return FALSE;
+    }
+  if (++members->count > NORTH_MCP_JSON_MAX_MEMBERS)
+    {
+      fail (r, "more than " G_STRINGIFY (NORTH_MCP_JSON_MAX_MEMBERS) " members in an object");
+      return FALSE;
+    }
+  name = read_string (r);
+  if (name < 0)
+    return FALSE;
+
+  skip_whitespace (r);
+  if (r->p >= r->end || *r->p != ':')
+    {
+      fail (r, "expected ':'");
+      return FALSE;
+    }
+  r->p++;
+  skip_whitespace (r);
+
+  value = read_value (r);
+  if (value == NULL)
+    return FALSE;
+  more = members->sink (r->stack + name, value, members->data);
+  r->stack_len = name;
+  return more;
+}
+
 /* r->p at '{': hands each member to @sink (which takes the value).
  * FALSE on malformed input (error set) or when @sink stopped. */
 static gboolean
@@ -599,66 +684,9 @@ read_members (Reader     *r,
               MemberSink  sink,
               gpointer    data)
 {
-  Separator separator;
-  guint count = 0;
+  MemberReader members = { sink, data, 0 };
 
-  if (!enter (r))
-    return FALSE;
-
-  if (r->p < r->end && *r->p == '}')
-    {
-      r->p++;
-      r->depth--;
-      return TRUE;
-    }
-
-  for (;;)
-    {
-      JsonNode *member;
-      gssize name;
-      gboolean more;
-
-      if (r->p >= r->end || *r->p != '"')
-        {
-          fail (r, r->p >= r->end ? "unterminated object" : "expected a member name");
-          return FALSE;
-        }
-      if (++count > NORTH_MCP_JSON_MAX_MEMBERS)
-        {
-          fail (r, "more than " G_STRINGIFY (NORTH_MCP_JSON_MAX_MEMBERS) " members in an object");
-          return FALSE;
-        }
-      name = read_string (r);
-      if (name < 0)
-        return FALSE;
-
-      skip_whitespace (r);
-      if (r->p >= r->end || *r->p != ':')
-        {
-          fail (r, "expected ':'");
-          return FALSE;
-        }
-      r->p++;
-      skip_whitespace (r);
-
-      member = read_value (r);
-      if (member == NULL)
-        return FALSE;
-      more = sink (r->stack + name, member, data);
-      r->stack_len = name;
-      if (!more)
-        return FALSE;
-
-      separator = read_separator (r, '}');
-      if (separator == SEPARATOR_MORE)
-        continue;
-      if (separator == SEPARATOR_ERROR)
-        return FALSE;
-      break;
-    }
-
-  r->depth--;
-  return TRUE;
+  return read_container (r, '}', read_member, &members);
 }
 
 static JsonNode *
@@ -675,44 +703,29 @@ read_object (Reader *r)
   return node;
 }
 
+static gboolean
+read_element (Reader   *r,
+              gpointer  data)
+{
+  JsonNode *element = read_value (r);
+
+  if (element == NULL)
+    return FALSE;
+  json_array_add_element (data, element);
+  return TRUE;
+}
+
 static JsonNode *
 read_array (Reader *r)
 {
-  Separator separator;
-  JsonArray *array;
-  JsonNode *node;
+  JsonArray *array = json_array_new ();
+  JsonNode *node = NULL;
 
-  if (!enter (r))
-    return NULL;
+  if (read_container (r, ']', read_element, array))
+    node = json_node_init_array (json_node_alloc (), array);
 
-  array = json_array_new ();
-  if (r->p < r->end && *r->p == ']')
-    r->p++;
-  else
-    for (;;)
-      {
-        JsonNode *element = read_value (r);
-
-        if (element == NULL)
-          goto error;
-        json_array_add_element (array, element);
-
-        separator = read_separator (r, ']');
-        if (separator == SEPARATOR_MORE)
-          continue;
-        if (separator == SEPARATOR_ERROR)
-          goto error;
-        break;
-      }
-
-  r->depth--;
-  node = json_node_init_array (json_node_alloc (), array);
   json_array_unref (array);
   return node;
-
-error:
-  json_array_unref (array);
-  return NULL;
 }
 
 /* r->p at the first byte of a value (whitespace skipped). */

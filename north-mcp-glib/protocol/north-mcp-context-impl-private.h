@@ -35,9 +35,10 @@ struct _NorthMcpContext
   double                last_progress;
   NorthMcpResultFilter  filter;
   gint                  completed; /* atomic */
+  gboolean              announced; /* request-finished is still due */
 
-  /* Requests under the stateless revision (2026-07-28). */
-  gboolean              modern;
+  /* Requests under the 2026-07-28 revision. */
+  gboolean              revision_2026;
   NorthMcpSession      *tracking_session; /* for notifications/cancelled only */
   JsonObject           *client_capabilities;
   int                   log_level;        /* -1: send no log messages */

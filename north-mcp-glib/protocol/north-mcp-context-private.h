@@ -26,9 +26,6 @@ NorthMcpContext *north_mcp_context_new               (NorthMcpServer       *serv
                                                       const char           *protocol_version);
 void             north_mcp_context_set_result_filter (NorthMcpContext      *self,
                                                       NorthMcpResultFilter  filter);
-/* The older private name of north_mcp_context_return_error_full(): one
- * function, kept by this name until its last caller uses the public one. */
-#define north_mcp_context_return_jsonrpc_error north_mcp_context_return_error_full
 NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self);
 /* Makes @self the context north_mcp_context_get_current() returns in this
  * thread until the matching pop. */
@@ -43,14 +40,37 @@ void             north_mcp_context_pop_current       (NorthMcpContext      *self
 void             north_mcp_context_set_feature       (NorthMcpContext      *self,
                                                       NorthMcpFeature      *feature);
 
-/* The stateless revision (2026-07-28). */
-void             north_mcp_context_set_modern        (NorthMcpContext      *self,
-                                                      char                 *request_state);
-gboolean         north_mcp_context_get_modern        (NorthMcpContext      *self);
+/* The 2026-07-28 revision. */
+void             north_mcp_context_set_revision_2026        (NorthMcpContext      *self,
+                                                             char                 *request_state);
+gboolean         north_mcp_context_get_revision_2026        (NorthMcpContext      *self);
 gboolean         north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
                                                       guint                *ttl_ms,
                                                       NorthMcpCacheScope   *scope);
 /* Marks @self answered without sending anything. */
 void             north_mcp_context_abandon           (NorthMcpContext      *self);
+
+/* Emits request-started for @self when somebody watches requests; its
+ * request-finished follows when it is answered (or abandoned). Call it
+ * once, right before the handler runs. */
+void             north_mcp_context_announce          (NorthMcpContext      *self);
+/* A request as the dispatcher read it; borrowed, not owned. */
+typedef struct
+{
+  NorthMcpServer  *server;
+  NorthMcpSession *session;
+  NorthMcpUser    *user;
+  NorthMcpChannel *channel;
+  JsonNode        *id;
+  const char      *method;
+  JsonObject      *params;
+  const char      *protocol_version;
+} NorthMcpRequestInfo;
+
+/* Sends @response, the refusal of a request no handler will see, and
+ * announces the request as started and finished. Only for a server that
+ * watches requests (north_mcp_server_watches_requests()). */
+void             north_mcp_context_refuse            (const NorthMcpRequestInfo *request,
+                                                      JsonNode                  *response);
 
 G_END_DECLS

@@ -89,7 +89,7 @@ start_request_task (GTask *task)
   OutboundRequest *request = g_task_get_task_data (task);
   const char *capability = north_mcp_context_method_capability (request->method);
 
-  if (self->modern)
+  if (self->revision_2026)
     {
       g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
                                "Cannot send %s: under protocol revision %s the server asks "

@@ -11,7 +11,7 @@
 
 #include "north-mcp-context-impl-private.h"
 #include "north-mcp-error.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-util-private.h"
@@ -33,7 +33,7 @@ north_mcp_context_get_client_capabilities (NorthMcpContext *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
 
-  if (self->modern)
+  if (self->revision_2026)
     return self->client_capabilities;
   if (self->session != NULL)
     return north_mcp_session_get_client_capabilities (self->session);
@@ -85,7 +85,7 @@ north_mcp_context_return_missing_capability (NorthMcpContext *self,
 
   message = g_strdup_printf ("Missing required client capability: %s", capability);
 
-  if (self->modern)
+  if (self->revision_2026)
     {
       g_autoptr(JsonObject) data = json_object_new ();
       g_autoptr(JsonNode) node = NULL;
@@ -171,7 +171,7 @@ north_mcp_context_get_supports_input_requests (NorthMcpContext *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
 
-  return self->modern && north_mcp_modern_method_takes_input (self->method);
+  return self->revision_2026 && north_mcp_revision_2026_method_takes_input (self->method);
 }
 
 /**
@@ -299,8 +299,8 @@ north_mcp_context_return_input_required (NorthMcpContext *self,
     json_object_set_object_member (result, "inputRequests", json_object_ref (self->input_requests));
   if (request_state != NULL || self->input_requests == NULL)
     {
-      g_autofree char *sealed = north_mcp_modern_seal_state (self->server, self->user, self->method,
-                                                             self->params, request_state);
+      g_autofree char *sealed = north_mcp_revision_2026_seal_state (self->server, self->user, self->method,
+                                                                    self->params, request_state);
 
       json_object_set_string_member (result, "requestState", sealed);
     }
@@ -328,7 +328,7 @@ north_mcp_context_get_input_response (NorthMcpContext *self,
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  if (!self->modern)
+  if (!self->revision_2026)
     return NULL;
 
   return north_mcp_object_get_object (north_mcp_object_get_object (self->params, "inputResponses"), key);

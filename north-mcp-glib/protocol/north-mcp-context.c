@@ -10,7 +10,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-log-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-user.h"
@@ -167,31 +167,67 @@ end_request (NorthMcpContext *self)
   return FALSE;
 }
 
+/* request-finished for an announced request: @response is what was
+ * sent (NULL: a result or nothing), @sent whether anything was. */
+static void
+announce_finished (NorthMcpContext *self,
+                   JsonNode        *response,
+                   gboolean         sent)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+
+  if (!self->announced)
+    return;
+  self->announced = FALSE;
+
+  object = response != NULL && JSON_NODE_HOLDS_OBJECT (response)
+           ? north_mcp_object_get_object (json_node_get_object (response), "error") : NULL;
+  if (!sent)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The request ended without an answer");
+  else if (object != NULL)
+    {
+      const char *message = north_mcp_object_get_string (object, "message");
+
+      error = g_error_new_literal (NORTH_MCP_JSONRPC_ERROR,
+                                   json_object_get_int_member_with_default (object, "code",
+                                                                            NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR),
+                                   message != NULL ? message : "");
+    }
+  north_mcp_server_request_finished (self->server, self, error);
+}
+
 static void
 finish_request (NorthMcpContext *self,
                 JsonNode        *response)
 {
+  gboolean sent;
+
   if (self->span != NULL)
     north_mcp_trace_request_end (self->span, response);
-  if (!end_request (self))
-    return;
-
-  if (response != NULL)
+  sent = end_request (self);
+  if (sent && response != NULL)
     north_mcp_channel_send (self->channel, response);
-  else
+  else if (sent)
     north_mcp_channel_skip_response (self->channel, self->id);
+  announce_finished (self, response, sent && response != NULL);
 }
 
 static void
 finish_request_text (NorthMcpContext *self,
                      GString         *text)
 {
+  gboolean sent;
+
   if (self->span != NULL)
     north_mcp_trace_request_end (self->span, NULL);
-  if (end_request (self))
+  sent = end_request (self);
+  /* Only results are sent as text. */
+  if (sent)
     north_mcp_channel_send_response_text (self->channel, text);
   else
     g_string_free (text, TRUE);
+  announce_finished (self, NULL, sent);
 }
 
 static gboolean
@@ -233,6 +269,14 @@ north_mcp_context_dispose (GObject *object)
           NorthMcpContext *stand_in = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
 
           stand_in->completed = TRUE;
+          /* It finishes the request for whoever watches it. */
+          stand_in->announced = self->announced;
+          self->announced = FALSE;
+          stand_in->server = self->server != NULL ? g_object_ref (self->server) : NULL;
+          stand_in->user = self->user != NULL ? g_object_ref (self->user) : NULL;
+          stand_in->method = g_strdup (self->method);
+          stand_in->params = self->params != NULL ? json_object_ref (self->params) : NULL;
+          stand_in->protocol_version = g_strdup (self->protocol_version);
           stand_in->channel = g_object_ref (self->channel);
           stand_in->session = self->session != NULL ? g_object_ref (self->session) : NULL;
           stand_in->tracking_session = self->tracking_session != NULL
@@ -307,6 +351,21 @@ north_mcp_context_init (NorthMcpContext *self)
   self->log_level = -1;
 }
 
+static void
+context_fill (NorthMcpContext           *self,
+              const NorthMcpRequestInfo *request)
+{
+  self->server = g_object_ref (request->server);
+  self->session = request->session != NULL ? g_object_ref (request->session) : NULL;
+  self->user = request->user != NULL ? g_object_ref (request->user) : NULL;
+  self->channel = g_object_ref (request->channel);
+  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (request->server));
+  self->id = json_node_copy (request->id);
+  self->method = g_strdup (request->method);
+  self->params = request->params != NULL ? json_object_ref (request->params) : json_object_new ();
+  self->protocol_version = g_strdup (request->protocol_version);
+}
+
 NorthMcpContext *
 north_mcp_context_new (NorthMcpServer  *server,
                        NorthMcpSession *session,
@@ -318,17 +377,10 @@ north_mcp_context_new (NorthMcpServer  *server,
                        const char      *protocol_version)
 {
   NorthMcpContext *self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
+  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, protocol_version };
   JsonObject *meta;
 
-  self->server = g_object_ref (server);
-  self->session = session != NULL ? g_object_ref (session) : NULL;
-  self->user = user != NULL ? g_object_ref (user) : NULL;
-  self->channel = g_object_ref (channel);
-  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (server));
-  self->id = json_node_copy (id);
-  self->method = g_strdup (method);
-  self->params = params != NULL ? json_object_ref (params) : json_object_new ();
-  self->protocol_version = g_strdup (protocol_version);
+  context_fill (self, &request);
   /* Kept, not read: most handlers never ask for the North context. */
   self->request_headers = north_mcp_request_scope_get_headers ();
   if (self->request_headers != NULL)
@@ -356,24 +408,24 @@ channel_cancelled_cb (GCancellable *channel_cancellable,
   g_cancellable_cancel (cancellable);
 }
 
-/* Switches @self to the rules of the stateless revision: capabilities,
+/* Switches @self to the rules of the 2026-07-28 revision: capabilities,
  * log level and client info come from the request's `_meta` (already
- * validated), not from a session; results go through the stateless
+ * validated), not from a session; results go through the 2026-07-28
  * result filter; the client closing the response stream cancels the
  * request. Takes @request_state, the verified state of a retry. */
 void
-north_mcp_context_set_modern (NorthMcpContext *self,
-                              char            *request_state)
+north_mcp_context_set_revision_2026 (NorthMcpContext *self,
+                                     char            *request_state)
 {
   JsonObject *meta = north_mcp_object_get_object (self->params, "_meta");
   JsonObject *capabilities = north_mcp_object_get_object (meta, NORTH_MCP_META_CLIENT_CAPABILITIES);
 
-  self->modern = TRUE;
+  self->revision_2026 = TRUE;
   self->tracking_session = g_steal_pointer (&self->session);
   self->client_capabilities = capabilities != NULL ? json_object_ref (capabilities) : json_object_new ();
   self->log_level = north_mcp_log_level_from_string (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL));
   self->request_state = request_state;
-  self->filter = north_mcp_modern_filter_result;
+  self->filter = north_mcp_revision_2026_filter_result;
   self->channel_cancelled_id =
     g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
                            G_CALLBACK (channel_cancelled_cb),
@@ -382,9 +434,9 @@ north_mcp_context_set_modern (NorthMcpContext *self,
 }
 
 gboolean
-north_mcp_context_get_modern (NorthMcpContext *self)
+north_mcp_context_get_revision_2026 (NorthMcpContext *self)
 {
-  return self->modern;
+  return self->revision_2026;
 }
 
 gboolean
@@ -407,6 +459,32 @@ north_mcp_context_abandon (NorthMcpContext *self)
   g_atomic_int_set (&self->completed, TRUE);
   if (self->tracking_session != NULL)
     north_mcp_session_remove_in_flight (self->tracking_session, self->id);
+  announce_finished (self, NULL, FALSE);
+}
+
+void
+north_mcp_context_announce (NorthMcpContext *self)
+{
+  if (!north_mcp_server_watches_requests (self->server))
+    return;
+
+  self->announced = TRUE;
+  north_mcp_server_request_started (self->server, self);
+}
+
+void
+north_mcp_context_refuse (const NorthMcpRequestInfo *request,
+                          JsonNode                  *response)
+{
+  /* Only what the signal handlers can read: no span, not in flight. */
+  g_autoptr(NorthMcpContext) self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
+
+  context_fill (self, request);
+  self->announced = TRUE;
+  north_mcp_server_request_started (self->server, self);
+  self->completed = TRUE;
+  north_mcp_channel_send (self->channel, response);
+  announce_finished (self, response, TRUE);
 }
 
 void
@@ -711,9 +789,9 @@ north_mcp_context_log (NorthMcpContext  *self,
   g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
   g_return_if_fail (data != NULL);
 
-  /* Stateless requests get log messages only when they ask, at their
+  /* 2026-07-28 requests get log messages only when they ask, at their
    * level. */
-  if (self->modern && (self->log_level < 0 || (int) level < self->log_level))
+  if (self->revision_2026 && (self->log_level < 0 || (int) level < self->log_level))
     return;
   if (self->session != NULL && level < north_mcp_session_get_log_level (self->session))
     return;
@@ -970,7 +1048,7 @@ north_mcp_context_return_error_full (NorthMcpContext *self,
   if (!mark_completed (self))
     return;
 
-  if (self->modern && code == NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND)
+  if (self->revision_2026 && code == NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND)
     code = NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS;
 
   response = north_mcp_jsonrpc_error_new (self->id, code, message, data);
@@ -1054,7 +1132,7 @@ north_mcp_context_task_new_with_current (NorthMcpContext     *self,
  *
  * Returns: %TRUE if the stream was closed for the client to resume it,
  *   %FALSE if the transport cannot resume it (stdio, JSON responses,
- *   older revisions, stateless requests)
+ *   older revisions, 2026-07-28 requests)
  */
 gboolean
 north_mcp_context_close_stream (NorthMcpContext *self)
@@ -1062,7 +1140,7 @@ north_mcp_context_close_stream (NorthMcpContext *self)
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), FALSE);
   g_return_val_if_fail (g_main_context_is_owner (self->main_context), FALSE);
 
-  if (self->modern || north_mcp_context_is_completed (self))
+  if (self->revision_2026 || north_mcp_context_is_completed (self))
     return FALSE;
 
   return north_mcp_channel_close_stream (self->channel);

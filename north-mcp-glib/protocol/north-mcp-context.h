@@ -4,22 +4,14 @@
  */
 #pragma once
 
-#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
-# error "Only <north-mcp.h> can be included directly."
-#endif
-
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
-#include "north-mcp-version-macros.h"
+#include "north-mcp-types.h"
 #include "north-mcp-enums.h"
 #include "north-mcp-tool-result.h"
 #include "north-mcp-span.h"
 
 G_BEGIN_DECLS
-
-typedef struct _NorthMcpServer NorthMcpServer;
-typedef struct _NorthMcpSession NorthMcpSession;
-typedef struct _NorthMcpUser NorthMcpUser;
 
 #define NORTH_MCP_TYPE_CONTEXT (north_mcp_context_get_type ())
 

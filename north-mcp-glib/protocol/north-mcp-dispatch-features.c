@@ -130,7 +130,7 @@ north_mcp_dispatch_resource_not_found (NorthMcpContext *context,
 
   json_object_set_string_member (data, "uri", echo);
   data_node = north_mcp_node_new_object (data);
-  north_mcp_context_return_jsonrpc_error (context, code, message, data_node);
+  north_mcp_context_return_error_full (context, code, message, data_node);
 }
 
 void

@@ -9,7 +9,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
@@ -276,8 +276,8 @@ static const MethodEntry methods[] = {
   { "logging/setLevel", handle_logging_set_level },
   { "tools/list", handle_tools_list },
   { "tools/call", handle_tools_call },
-  { "server/discover", north_mcp_modern_handle_discover },
-  { "subscriptions/listen", north_mcp_modern_handle_listen },
+  { "server/discover", north_mcp_revision_2026_handle_discover },
+  { "subscriptions/listen", north_mcp_revision_2026_handle_listen },
   { "tasks/get", north_mcp_tasks_handle_get },
   { "tasks/update", north_mcp_tasks_handle_update },
   { "tasks/cancel", north_mcp_tasks_handle_cancel },
@@ -345,61 +345,78 @@ request_protocol_version (NorthMcpSession *session,
   return NORTH_MCP_LATEST_PROTOCOL_VERSION;
 }
 
+/* Answers a request no handler will see with @response; whoever watches
+ * the request signals sees it start and finish all the same. */
 static void
-send_response (NorthMcpChannel *channel,
-               JsonNode        *response)
+refuse (const NorthMcpRequestInfo *request,
+        JsonNode                  *response)
 {
-  north_mcp_channel_send (channel, response);
+  if (north_mcp_server_watches_requests (request->server))
+    north_mcp_context_refuse (request, response);
+  else
+    north_mcp_channel_send (request->channel, response);
 }
 
-/* A request under the stateless revision (2026-07-28): everything the
+/* The same with a JSON-RPC error of @code. */
+static void
+refuse_with_error (const NorthMcpRequestInfo *request,
+                   int                        code,
+                   const char                *message)
+{
+  g_autoptr(JsonNode) response = north_mcp_jsonrpc_error_new (request->id, code, message, NULL);
+
+  refuse (request, response);
+}
+
+/* A request under the 2026-07-28 revision: everything the
  * request needs is in its own `_meta`; no session rules apply. */
 static void
-handle_modern_request (NorthMcpServer  *server,
-                       NorthMcpSession *session,
-                       NorthMcpUser    *user,
-                       JsonObject      *params,
-                       const char      *method,
-                       JsonNode        *id,
-                       NorthMcpChannel *channel)
+handle_revision_2026_request (NorthMcpServer  *server,
+                              NorthMcpSession *session,
+                              NorthMcpUser    *user,
+                              JsonObject      *params,
+                              const char      *method,
+                              JsonNode        *id,
+                              NorthMcpChannel *channel)
 {
-  g_autoptr(JsonNode) invalid = north_mcp_modern_check_meta (params, id);
+  g_autoptr(JsonNode) invalid = north_mcp_revision_2026_check_meta (params, id);
   g_autoptr(NorthMcpContext) context = NULL;
   g_autofree char *request_state = NULL;
   NorthMcpMethodHandler handler;
-  JsonObject *meta;
+  JsonObject *meta = north_mcp_object_get_object (params, "_meta");
+  const char *version = north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION);
+  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, version };
 
   if (invalid != NULL)
     {
-      send_response (channel, invalid);
+      refuse (&request, invalid);
       return;
     }
 
-  handler = north_mcp_modern_method_is_removed (method) ? NULL : lookup_method (method);
+  handler = north_mcp_revision_2026_method_is_removed (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
       g_autofree char *echo = north_mcp_echo (method);
       g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
 
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
       return;
     }
 
-  if (north_mcp_modern_method_takes_input (method))
+  if (north_mcp_revision_2026_method_takes_input (method))
     {
       g_autoptr(GError) error = NULL;
 
-      if (!north_mcp_modern_check_retry (server, user, method, params, &request_state, &error))
+      if (!north_mcp_revision_2026_check_retry (server, user, method, params, &request_state, &error))
         {
-          send_error (channel, id, error->code, error->message);
+          refuse_with_error (&request, error->code, error->message);
           return;
         }
     }
 
-  meta = north_mcp_object_get_object (params, "_meta");
-  context = north_mcp_context_new (server, session, user, channel, id, method, params,
-                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
-  north_mcp_context_set_modern (context, g_steal_pointer (&request_state));
+  context = north_mcp_context_new (server, session, user, channel, id, method, params, version);
+  north_mcp_context_set_revision_2026 (context, g_steal_pointer (&request_state));
+  north_mcp_context_announce (context);
   handler (server, context);
 }
 
@@ -415,40 +432,43 @@ handle_request (NorthMcpServer  *server,
 {
   NorthMcpMethodHandler handler;
   g_autoptr(NorthMcpContext) context = NULL;
+  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, NULL };
 
-  if (!in_batch && north_mcp_modern_params_are_modern (params))
+  if (!in_batch && north_mcp_revision_2026_params_have_version (params))
     {
-      handle_modern_request (server, session, user, params, method, id, channel);
+      handle_revision_2026_request (server, session, user, params, method, id, channel);
       return;
     }
 
-  handler = north_mcp_modern_method_is_modern_only (method) ? NULL : lookup_method (method);
+  request.protocol_version = request_protocol_version (session, params);
+  handler = north_mcp_revision_2026_method_is_added (method) ? NULL : lookup_method (method);
   if (handler == NULL)
     {
       g_autofree char *echo = north_mcp_echo (method);
       g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
 
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
       return;
     }
 
   if (in_batch && handler == handle_initialize)
     {
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
-                  "Invalid Request: initialize cannot be part of a batch");
+      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                         "Invalid Request: initialize cannot be part of a batch");
       return;
     }
 
   if (session != NULL && !north_mcp_session_get_initialized (session) &&
       handler != handle_initialize && handler != handle_ping)
     {
-      send_error (channel, id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
-                  "Invalid Request: the session is not initialized; send initialize first");
+      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                         "Invalid Request: the session is not initialized; send initialize first");
       return;
     }
 
   context = north_mcp_context_new (server, session, user, channel, id, method, params,
-                                   request_protocol_version (session, params));
+                                   request.protocol_version);
+  north_mcp_context_announce (context);
   handler (server, context);
 }
 
@@ -534,7 +554,7 @@ north_mcp_server_handle_message (NorthMcpServer  *self,
     return handle_one (self, session, user, message, channel, FALSE);
 
   /* 2025-03-26 batches, bounded; the HTTP transport has checked them
-   * already (it knows the revision of stateless requests), stdio and legacy
+   * already (it knows the revision of 2026-07-28 requests), stdio and legacy
    * SSE have not. */
   batch = json_node_get_array (message);
   if (!north_mcp_jsonrpc_check_batch (batch, session != NULL

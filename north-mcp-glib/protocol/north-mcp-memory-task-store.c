@@ -217,18 +217,80 @@ new_task (gpointer             self,
   return task;
 }
 
+/* Ends @task (consumed) with what a synchronous step gave: %TRUE, or
+ * @error. The store works in memory; only its interface is asynchronous. */
+static void
+return_boolean (GTask    *task,
+                gboolean  ok,
+                GError   *error)
+{
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static gboolean
+update (NorthMcpMemoryTaskStore  *self,
+        const char               *owner,
+        JsonObject               *record,
+        GError                  **error)
+{
+  gsize bytes = record_bytes (record);
+  Entry *entry = lookup (self, owner, north_mcp_object_get_string (record, "taskId"), error);
+
+  if (entry == NULL)
+    return FALSE;
+  if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (entry->record, "status")))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
+      return FALSE;
+    }
+  if (!fits (self, entry->bytes, bytes, error))
+    return FALSE;
+
+  self->bytes = self->bytes - entry->bytes + bytes;
+  entry->bytes = bytes;
+  json_object_unref (entry->record);
+  entry->record = copy_record (record);
+  entry->expires_at = record_expiry (record);
+  return TRUE;
+}
+
+/* Cancelling a task that has ended already changes nothing and succeeds. */
+static gboolean
+cancel (NorthMcpMemoryTaskStore  *self,
+        const char               *owner,
+        const char               *task_id,
+        GError                  **error)
+{
+  Entry *entry = lookup (self, owner, task_id, error);
+
+  if (entry == NULL)
+    return FALSE;
+  if (!north_mcp_task_status_is_terminal (north_mcp_object_get_string (entry->record, "status")))
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *stamp = g_date_time_format_iso8601 (now);
+
+      json_object_set_string_member (entry->record, "status", "cancelled");
+      json_object_set_string_member (entry->record, "lastUpdatedAt", stamp);
+      json_object_remove_member (entry->record, "inputRequests");
+      entry->expires_at = record_expiry (entry->record);
+    }
+  return TRUE;
+}
+
 static void
 memory_create_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_create_async);
   g_autoptr(JsonObject) copy = copy_record (record);
   GError *error = NULL;
+  gboolean ok = create (NORTH_MCP_MEMORY_TASK_STORE (store), owner, copy, &error);
 
-  if (create (NORTH_MCP_MEMORY_TASK_STORE (store), owner, copy, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  return_boolean (new_task (store, cancellable, callback, user_data, memory_create_async), ok, error);
 }
 
 static void
@@ -249,61 +311,20 @@ static void
 memory_update_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  NorthMcpMemoryTaskStore *self = NORTH_MCP_MEMORY_TASK_STORE (store);
-  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_update_async);
-  gsize bytes = record_bytes (record);
   GError *error = NULL;
-  Entry *entry = lookup (NORTH_MCP_MEMORY_TASK_STORE (store), owner,
-                         north_mcp_object_get_string (record, "taskId"), &error);
+  gboolean ok = update (NORTH_MCP_MEMORY_TASK_STORE (store), owner, record, &error);
 
-  if (entry == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (entry->record, "status")))
-    {
-      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
-      return;
-    }
-  if (!fits (self, entry->bytes, bytes, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  self->bytes = self->bytes - entry->bytes + bytes;
-  entry->bytes = bytes;
-  json_object_unref (entry->record);
-  entry->record = copy_record (record);
-  entry->expires_at = record_expiry (record);
-  g_task_return_boolean (task, TRUE);
+  return_boolean (new_task (store, cancellable, callback, user_data, memory_update_async), ok, error);
 }
 
 static void
 memory_cancel_async (NorthMcpTaskStore *store, const char *owner, const char *task_id,
                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_cancel_async);
   GError *error = NULL;
-  Entry *entry = lookup (NORTH_MCP_MEMORY_TASK_STORE (store), owner, task_id, &error);
+  gboolean ok = cancel (NORTH_MCP_MEMORY_TASK_STORE (store), owner, task_id, &error);
 
-  if (entry == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (!north_mcp_task_status_is_terminal (north_mcp_object_get_string (entry->record, "status")))
-    {
-      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-      g_autofree char *stamp = g_date_time_format_iso8601 (now);
-
-      json_object_set_string_member (entry->record, "status", "cancelled");
-      json_object_set_string_member (entry->record, "lastUpdatedAt", stamp);
-      json_object_remove_member (entry->record, "inputRequests");
-      entry->expires_at = record_expiry (entry->record);
-    }
-  g_task_return_boolean (task, TRUE);
+  return_boolean (new_task (store, cancellable, callback, user_data, memory_cancel_async), ok, error);
 }
 
 static void

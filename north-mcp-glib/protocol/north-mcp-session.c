@@ -22,6 +22,8 @@
  * one session; over Streamable HTTP a session lives from `initialize` to
  * `DELETE` (or expiry) and is named by the `Mcp-Session-Id` header.
  * Stateless HTTP has no sessions.
+ *
+ * Since: 0.1
  */
 struct _NorthMcpSession
 {
@@ -161,6 +163,8 @@ north_mcp_session_new (const char      *id,
  * Streamable HTTP.
  *
  * Returns: the id
+ *
+ * Since: 0.1
  */
 const char *
 north_mcp_session_get_id (NorthMcpSession *self)
@@ -176,8 +180,10 @@ north_mcp_session_get_id (NorthMcpSession *self)
  *
  * Gets the protocol revision negotiated by `initialize`.
  *
- * Returns: (nullable): the revision, such as `2025-11-25`, or %NULL before
+ * Returns: (nullable): the revision, such as `2025-11-25`, or `NULL` before
  *   `initialize`
+ *
+ * Since: 0.1
  */
 const char *
 north_mcp_session_get_protocol_version (NorthMcpSession *self)
@@ -201,6 +207,8 @@ north_mcp_session_set_protocol_version (NorthMcpSession *self,
  * Gets the capabilities the client declared in `initialize`.
  *
  * Returns: (transfer none) (nullable): the `ClientCapabilities` object
+ *
+ * Since: 0.1
  */
 JsonObject *
 north_mcp_session_get_client_capabilities (NorthMcpSession *self)
@@ -217,6 +225,8 @@ north_mcp_session_get_client_capabilities (NorthMcpSession *self)
  * Gets the client's `Implementation` object (`name`, `version`, …).
  *
  * Returns: (transfer none) (nullable): the client's identity
+ *
+ * Since: 0.1
  */
 JsonObject *
 north_mcp_session_get_client_info (NorthMcpSession *self)
@@ -401,7 +411,9 @@ north_mcp_session_is_owner (NorthMcpSession *self,
  *
  * Gets whether `initialize` succeeded on this session.
  *
- * Returns: %TRUE once initialized
+ * Returns: `TRUE` once initialized
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_session_get_initialized (NorthMcpSession *self)
@@ -426,6 +438,8 @@ north_mcp_session_set_initialized (NorthMcpSession *self,
  * for with `logging/setLevel` (info until it asks).
  *
  * Returns: the level
+ *
+ * Since: 0.1
  */
 NorthMcpLogLevel
 north_mcp_session_get_log_level (NorthMcpSession *self)
@@ -457,7 +471,9 @@ north_mcp_session_get_log_level_set (NorthMcpSession *self)
  *
  * Checks whether the client declared a capability.
  *
- * Returns: %TRUE if the client declared @capability
+ * Returns: `TRUE` if the client declared @capability
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_session_has_client_capability (NorthMcpSession *self,
@@ -496,6 +512,8 @@ north_mcp_session_set_standalone_channel (NorthMcpSession *self,
  * Sends a notification that relates to no request on the session's
  * standalone stream (the HTTP GET stream, or stdio). It is dropped when the
  * client has no such stream open.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_session_send_notification (NorthMcpSession *self,
@@ -754,7 +772,9 @@ north_mcp_session_unsubscribe (NorthMcpSession *self,
  * Checks whether the client subscribed to updates of @uri with
  * `resources/subscribe`.
  *
- * Returns: %TRUE if it did and has not unsubscribed
+ * Returns: `TRUE` if it did and has not unsubscribed
+ *
+ * Since: 0.1
  */
 gboolean
 north_mcp_session_is_subscribed (NorthMcpSession *self,
@@ -776,7 +796,9 @@ north_mcp_session_is_subscribed (NorthMcpSession *self,
  * Sends `notifications/message` to the session's client on its standalone
  * stream, if @level is at or above the level the client set with
  * `logging/setLevel`. For messages that belong to no request; within a
- * handler, north_mcp_context_log() sends them with the request.
+ * handler, [method@NorthMcp.Context.log] sends them with the request.
+ *
+ * Since: 0.1
  */
 void
 north_mcp_session_log (NorthMcpSession  *self,

@@ -9,7 +9,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-task-private.h"
@@ -261,8 +261,8 @@ return_missing_extension (NorthMcpContext *context,
   json_object_set_object_member (required, "extensions", extensions);
   json_object_set_object_member (data, "requiredCapabilities", required);
   node = north_mcp_node_new_object (data);
-  north_mcp_context_return_jsonrpc_error (context, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
-                                          message, node);
+  north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,
+                                       message, node);
 }
 
 /* The identity a task belongs to: issuer and subject of the token, else
@@ -535,7 +535,7 @@ runner_start_round (Runner     *runner,
   json_node_set_string (id, runner->task_id);
   context = north_mcp_context_new (tasks->server, NULL, runner->user, channel, id, "tools/call", params,
                                    north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
-  north_mcp_context_set_modern (context, request_state);
+  north_mcp_context_set_revision_2026 (context, request_state);
   g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
   g_clear_object (&runner->context);
   runner->context = context;
@@ -574,8 +574,8 @@ created (GObject      *source,
 
   if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->create_finish (NORTH_MCP_TASK_STORE (source), result, &error))
     {
-      north_mcp_context_return_jsonrpc_error (origin, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
-                                              error->message, NULL);
+      north_mcp_context_return_error_full (origin, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                           error->message, NULL);
       runner_drop (runner);
       return;
     }
@@ -605,11 +605,11 @@ answer_directly (NorthMcpContext *origin,
     {
       JsonNode *data = json_object_get_member (error, "data");
 
-      north_mcp_context_return_jsonrpc_error (origin,
-                                              json_object_get_int_member_with_default (error, "code",
-                                                                                       NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR),
-                                              north_mcp_object_get_string (error, "message"),
-                                              data);
+      north_mcp_context_return_error_full (origin,
+                                           json_object_get_int_member_with_default (error, "code",
+                                                                                    NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR),
+                                           north_mcp_object_get_string (error, "message"),
+                                           data);
     }
   else
     north_mcp_context_return_result (origin, json_object_get_member (object, "result"));
@@ -626,7 +626,7 @@ north_mcp_tasks_call_tool (NorthMcpServer  *server,
   Tasks *tasks;
   g_autofree char *stamp = NULL;
 
-  if (!north_mcp_context_get_modern (context) || support == NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
+  if (!north_mcp_context_get_revision_2026 (context) || support == NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
     return FALSE;
 
   if (!client_declared (context))
@@ -686,6 +686,9 @@ north_mcp_tasks_call_tool (NorthMcpServer  *server,
 typedef struct
 {
   NorthMcpContext *context;
+  Tasks           *tasks;
+  const char      *task_id; /* in the context's params */
+  char            *owner;
   Runner          *runner;  /* tasks/update: the one to resume, or NULL */
 } Request;
 
@@ -693,24 +696,18 @@ static void
 request_free (Request *request)
 {
   g_clear_object (&request->context);
+  g_free (request->owner);
   g_clear_pointer (&request->runner, runner_unref);
   g_free (request);
 }
 
-static Request *
-request_new (NorthMcpContext *context)
-{
-  Request *request = g_new0 (Request, 1);
-
-  request->context = g_object_ref (context);
-  return request;
-}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
 static void
 unknown_task (NorthMcpContext *context)
 {
-  north_mcp_context_return_jsonrpc_error (context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                                          "Invalid params: unknown task", NULL);
+  north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                       "Invalid params: unknown task", NULL);
 }
 
 static void
@@ -724,15 +721,15 @@ return_ack (NorthMcpContext *context)
   north_mcp_context_return_result (context, node);
 }
 
-/* The checks every tasks/ method shares. Returns the server's tasks with
- * the task id and the caller's identity, or NULL after answering. */
-static Tasks *
-task_request (NorthMcpServer   *server,
-              NorthMcpContext  *context,
-              const char      **task_id,
-              char            **owner)
+/* The checks every tasks/ method shares. Returns the request (the
+ * server's tasks, the task id and the caller's identity), or NULL after
+ * answering. */
+static Request *
+request_new (NorthMcpServer  *server,
+             NorthMcpContext *context)
 {
-  *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
+  const char *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
+  Request *request;
 
   if (!client_declared (context))
     {
@@ -740,13 +737,29 @@ task_request (NorthMcpServer   *server,
                                          "extension io.modelcontextprotocol/tasks");
       return NULL;
     }
-  if (*task_id == NULL)
+  if (task_id == NULL)
     {
       north_mcp_dispatch_invalid_params (context, "Invalid params: a string 'taskId' is needed");
       return NULL;
     }
-  *owner = owner_of (north_mcp_context_get_user (context));
-  return get_tasks (server);
+
+  request = g_new0 (Request, 1);
+  request->context = g_object_ref (context);
+  request->tasks = get_tasks (server);
+  request->task_id = task_id;
+  request->owner = owner_of (north_mcp_context_get_user (context));
+  return request;
+}
+
+/* The runner of the requested task when it runs here for the caller. */
+static Runner *
+own_runner (Request *request)
+{
+  Runner *runner = g_hash_table_lookup (request->tasks->runners, request->task_id);
+
+  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, request->owner))
+    return NULL;
+  return runner;
 }
 
 static void
@@ -772,18 +785,23 @@ got (GObject      *source,
   request_free (request);
 }
 
+/* Answers with the task's record, or that the task is unknown. */
+static void
+return_record (Request *request)
+{
+  NorthMcpTaskStore *store = request->tasks->store;
+
+  NORTH_MCP_TASK_STORE_GET_IFACE (store)->get_async (store, request->owner, request->task_id, NULL, got, request);
+}
+
 void
 north_mcp_tasks_handle_get (NorthMcpServer  *server,
                             NorthMcpContext *context)
 {
-  g_autofree char *owner = NULL;
-  const char *task_id;
-  Tasks *tasks = task_request (server, context, &task_id, &owner);
+  Request *request = request_new (server, context);
 
-  if (tasks == NULL)
-    return;
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->get_async (tasks->store, owner, task_id, NULL, got,
-                                                           request_new (context));
+  if (request != NULL)
+    return_record (request);
 }
 
 static void
@@ -805,21 +823,21 @@ void
 north_mcp_tasks_handle_cancel (NorthMcpServer  *server,
                                NorthMcpContext *context)
 {
-  g_autofree char *owner = NULL;
-  const char *task_id;
-  Tasks *tasks = task_request (server, context, &task_id, &owner);
+  Request *request = request_new (server, context);
+  NorthMcpTaskStore *store;
   Runner *runner;
 
-  if (tasks == NULL)
+  if (request == NULL)
     return;
 
   /* Stop the handler here; the store decides what the client sees. */
-  runner = g_hash_table_lookup (tasks->runners, task_id);
-  if (runner != NULL && runner->created && g_str_equal (runner->owner, owner))
+  runner = own_runner (request);
+  if (runner != NULL)
     runner_drop (runner);
 
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->cancel_async (tasks->store, owner, task_id, NULL, cancelled,
-                                                              request_new (context));
+  store = request->tasks->store;
+  NORTH_MCP_TASK_STORE_GET_IFACE (store)->cancel_async (store, request->owner, request->task_id, NULL,
+                                                        cancelled, request);
 }
 
 static void
@@ -857,7 +875,7 @@ runner_resume (Runner *runner)
   if (runner->sealed_state != NULL)
     json_object_set_string_member (params, "requestState", runner->sealed_state);
 
-  if (!north_mcp_modern_check_retry (runner->tasks->server, runner->user, "tools/call", params, &state, &error))
+  if (!north_mcp_revision_2026_check_retry (runner->tasks->server, runner->user, "tools/call", params, &state, &error))
     {
       fail (runner, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS, error->message);
       return;
@@ -871,31 +889,27 @@ north_mcp_tasks_handle_update (NorthMcpServer  *server,
                                NorthMcpContext *context)
 {
   JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
-  g_autofree char *owner = NULL;
+  g_autoptr(Request) request = request_new (server, context);
   g_autoptr(GList) keys = NULL;
-  const char *task_id;
-  Tasks *tasks = task_request (server, context, &task_id, &owner);
   g_autoptr(Runner) held = NULL;
-  Request *request;
+  NorthMcpTaskStore *store;
   Runner *runner;
 
-  if (tasks == NULL)
+  if (request == NULL)
     return;
   if (answers == NULL)
     {
       north_mcp_dispatch_invalid_params (context, "Invalid params: 'inputResponses' must be an object");
       return;
     }
-  runner = g_hash_table_lookup (tasks->runners, task_id);
-  if (runner != NULL)
-    held = runner_ref (runner); /* the next round may end it at once */
-  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
+  runner = own_runner (request);
+  if (runner == NULL)
     {
       /* Not waiting here: acknowledged if the task exists, else unknown. */
-      NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->get_async (tasks->store, owner, task_id, NULL,
-                                                               got, request_new (context));
+      return_record (g_steal_pointer (&request));
       return;
     }
+  held = runner_ref (runner); /* the next round may end it at once */
 
   /* Answers to requests that are not pending are ignored. */
   keys = json_object_get_members (answers);
@@ -919,10 +933,10 @@ north_mcp_tasks_handle_update (NorthMcpServer  *server,
       runner_resume (runner);
     }
 
-  request = request_new (context);
   request->runner = runner_ref (runner);
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->update_async (tasks->store, runner->owner, runner->record,
-                                                              NULL, update_written, request);
+  store = request->tasks->store;
+  NORTH_MCP_TASK_STORE_GET_IFACE (store)->update_async (store, runner->owner, runner->record, NULL,
+                                                        update_written, g_steal_pointer (&request));
   if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
     runner_drop (runner);
 }

@@ -4,16 +4,10 @@
  */
 #pragma once
 
-#if !defined(NORTH_MCP_INSIDE) && !defined(NORTH_MCP_COMPILATION)
-# error "Only <north-mcp.h> can be included directly."
-#endif
-
 #include <glib-object.h>
-#include "north-mcp-version-macros.h"
+#include "north-mcp-types.h"
 
 G_BEGIN_DECLS
-
-typedef struct _NorthMcpServer NorthMcpServer;
 
 #define NORTH_MCP_TYPE_TRACER (north_mcp_tracer_get_type ())
 

@@ -25,6 +25,11 @@ NorthMcpHttpListener *north_mcp_http_listener_new          (SoupServer          
 gboolean              north_mcp_http_listener_add_socket   (NorthMcpHttpListener *self,
                                                             GSocket              *socket,
                                                             GError              **error);
+/* north_mcp_http_listener_add_socket() for each of @sockets (GSocket*):
+ * sockets passed in, which other processes (workers) may accept on too. */
+gboolean              north_mcp_http_listener_add_sockets  (NorthMcpHttpListener *self,
+                                                            GPtrArray            *sockets,
+                                                            GError              **error);
 /* Stops accepting and forgets the connections (call before
  * soup_server_disconnect(), which closes them). */
 void                  north_mcp_http_listener_stop         (NorthMcpHttpListener *self);

@@ -581,6 +581,21 @@ north_mcp_http_listener_add_socket (NorthMcpHttpListener  *self,
   return TRUE;
 }
 
+gboolean
+north_mcp_http_listener_add_sockets (NorthMcpHttpListener  *self,
+                                     GPtrArray             *sockets,
+                                     GError               **error)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self), FALSE);
+  g_return_val_if_fail (sockets != NULL, FALSE);
+
+  for (guint i = 0; i < sockets->len; i++)
+    if (!north_mcp_http_listener_add_socket (self, g_ptr_array_index (sockets, i), error))
+      return FALSE;
+
+  return TRUE;
+}
+
 void
 north_mcp_http_listener_stop (NorthMcpHttpListener *self)
 {

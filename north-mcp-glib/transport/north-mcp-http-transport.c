@@ -121,7 +121,11 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
   /* We accept connections, not libsoup: see north-mcp-http-listener.c. */
   self->listener = north_mcp_http_listener_new (self->soup, self->host);
 
-  if (workers)
+  if (self->settings.listen_sockets != NULL)
+    /* Sockets passed in (socket activation): shared by every worker. */
+    listening = north_mcp_http_listener_add_sockets (self->listener, self->settings.listen_sockets,
+                                                     error);
+  else if (workers)
     {
       /* One of several worker processes: each has a socket of its own on
        * the same port and the kernel spreads connections over them. */

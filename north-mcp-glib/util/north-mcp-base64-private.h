@@ -8,7 +8,12 @@
 
 G_BEGIN_DECLS
 
-/* Strict decoders for untrusted input. g_base64_decode() skips characters
+typedef enum {
+  NORTH_MCP_BASE64_STANDARD, /* RFC 4648 section 4: `+/`, padded */
+  NORTH_MCP_BASE64_URL,      /* section 5: `-_`, padding optional */
+} NorthMcpBase64Alphabet;
+
+/* A strict decoder for untrusted input. g_base64_decode() skips characters
  * outside the alphabet; these reject them, and any white space too.
  *
  * Standard base64 (RFC 4648 section 4) requires padding: the length is a
@@ -16,15 +21,13 @@ G_BEGIN_DECLS
  * base64url (section 5) takes the `-_` alphabet; padding is optional, but
  * if present it must be correct.
  *
- * Both return NULL for invalid input, else the bytes, followed by a NUL
+ * It returns NULL for invalid input, else the bytes, followed by a NUL
  * that @out_length does not count (so text can be used as a string).
  * @length may be -1 for a NUL-terminated @text. */
-guchar *north_mcp_base64_decode     (const char   *text,
-                                     gssize        length,
-                                     gsize        *out_length);
-guchar *north_mcp_base64url_decode  (const char   *text,
-                                     gssize        length,
-                                     gsize        *out_length);
+guchar *north_mcp_base64_decode     (const char             *text,
+                                     gssize                  length,
+                                     NorthMcpBase64Alphabet  alphabet,
+                                     gsize                  *out_length);
 
 /* base64url without padding, as JWTs and JWKs use it. */
 char   *north_mcp_base64url_encode  (const guchar *data,

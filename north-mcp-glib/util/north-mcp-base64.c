@@ -26,19 +26,24 @@ sextet (guchar   c,
   return -1;
 }
 
-static guchar *
-decode (const char *text,
-        gssize      length,
-        gboolean    url,
-        gsize      *out_length)
+guchar *
+north_mcp_base64_decode (const char             *text,
+                         gssize                  length,
+                         NorthMcpBase64Alphabet  alphabet,
+                         gsize                  *out_length)
 {
-  gsize len = length < 0 ? strlen (text) : (gsize) length;
+  gboolean url = alphabet == NORTH_MCP_BASE64_URL;
+  gsize len;
   gsize padding = 0;
   gsize data_len;
   guchar *out;
   gsize o = 0;
   guint32 acc = 0;
   guint bits = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  len = length < 0 ? strlen (text) : (gsize) length;
 
   /* Count `=` at the end; they must complete a 4-character group. */
   while (padding < len && text[len - 1 - padding] == '=')
@@ -82,26 +87,6 @@ decode (const char *text,
   if (out_length != NULL)
     *out_length = o;
   return out;
-}
-
-guchar *
-north_mcp_base64_decode (const char *text,
-                         gssize      length,
-                         gsize      *out_length)
-{
-  g_return_val_if_fail (text != NULL, NULL);
-
-  return decode (text, length, FALSE, out_length);
-}
-
-guchar *
-north_mcp_base64url_decode (const char *text,
-                            gssize      length,
-                            gsize      *out_length)
-{
-  g_return_val_if_fail (text != NULL, NULL);
-
-  return decode (text, length, TRUE, out_length);
 }
 
 char *

@@ -48,8 +48,11 @@ char     *north_mcp_id_key          (JsonNode   *id);
  * and hold for a slow reader, megabytes it sent as a name. */
 char     *north_mcp_echo            (const char *text);
 
-/* Member accessors that tolerate a wrong JSON type (NULL / FALSE) and a
- * NULL @object. The one string accessor of the library. */
+/* Member accessors that tolerate a wrong JSON type (NULL) and a NULL
+ * @object. The one string accessor of the library. */
+JsonNode   *north_mcp_object_get_node   (JsonObject   *object,
+                                         const char   *member,
+                                         JsonNodeType  type);
 const char *north_mcp_object_get_string (JsonObject *object,
                                          const char *member);
 JsonObject *north_mcp_object_get_object (JsonObject *object,

@@ -58,16 +58,22 @@ north_mcp_wipe_string (char *text)
   g_free (text);
 }
 
+JsonNode *
+north_mcp_object_get_node (JsonObject   *object,
+                           const char   *member,
+                           JsonNodeType  type)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_TYPE (node) == type ? node : NULL;
+}
+
 const char *
 north_mcp_object_get_string (JsonObject *object,
                              const char *member)
 {
-  JsonNode *node;
+  JsonNode *node = north_mcp_object_get_node (object, member, JSON_NODE_VALUE);
 
-  if (object == NULL)
-    return NULL;
-
-  node = json_object_get_member (object, member);
   return north_mcp_node_holds_string (node) ? json_node_get_string (node) : NULL;
 }
 
@@ -75,16 +81,9 @@ JsonObject *
 north_mcp_object_get_object (JsonObject *object,
                              const char *member)
 {
-  JsonNode *node;
+  JsonNode *node = north_mcp_object_get_node (object, member, JSON_NODE_OBJECT);
 
-  if (object == NULL)
-    return NULL;
-
-  node = json_object_get_member (object, member);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-
-  return json_node_get_object (node);
+  return node != NULL ? json_node_get_object (node) : NULL;
 }
 
 JsonNode *

@@ -6,14 +6,12 @@
 #include "config.h"
 
 #include <string.h>
-#include <unistd.h>
-#include <gio/gunixinputstream.h>
-#include <gio/gunixoutputstream.h>
 
 #include "north-mcp.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-stdio-transport-private.h"
 #include "test-channel.h"
+#include "test-pipes.h"
 
 /* A line reader with a deadline, for both kinds of test. */
 static char *
@@ -132,11 +130,8 @@ test_example_round_trip (void)
 /* In process: a server on a pair of pipes, with a small size limit. */
 
 typedef struct {
-  NorthMcpServer         *server;
-  NorthMcpStdioTransport *transport;
-  GOutputStream          *to_server;
-  GDataInputStream       *from_server;
-  gboolean                closed;
+  TestPipes pipes;
+  gboolean  closed;
 } Pipes;
 
 static void
@@ -149,56 +144,24 @@ closed_cb (NorthMcpStdioTransport *transport,
 static void
 pipes_set_up (Pipes *pipes)
 {
-  int to_server[2], from_server[2];
-  g_autoptr(GInputStream) server_input = NULL;
-  g_autoptr(GOutputStream) server_output = NULL;
-  NorthMcpSession *session;
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("pipes", "1");
 
-  g_assert_cmpint (pipe (to_server), ==, 0);
-  g_assert_cmpint (pipe (from_server), ==, 0);
-
-  pipes->server = north_mcp_server_new ("pipes", "1");
-  north_mcp_server_set_max_body_size (pipes->server, 1024);
-  session = north_mcp_server_create_session (pipes->server, NULL);
-  server_input = g_unix_input_stream_new (to_server[0], TRUE);
-  server_output = g_unix_output_stream_new (from_server[1], TRUE);
-  pipes->transport = north_mcp_stdio_transport_new (NORTH_MCP_TRANSPORT_HOST (pipes->server), session, server_input, server_output);
-  g_signal_connect (pipes->transport, "closed", G_CALLBACK (closed_cb), &pipes->closed);
-  north_mcp_stdio_transport_start (pipes->transport);
-
-  pipes->to_server = g_unix_output_stream_new (to_server[1], TRUE);
-  pipes->from_server = g_data_input_stream_new (g_unix_input_stream_new (from_server[0], TRUE));
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server), TRUE);
+  north_mcp_server_set_max_body_size (server, 1024);
+  test_pipes_open (&pipes->pipes, server);
+  g_signal_connect (pipes->pipes.transport, "closed", G_CALLBACK (closed_cb), &pipes->closed);
 }
 
 static void
 pipes_tear_down (Pipes *pipes)
 {
-  north_mcp_stdio_transport_stop (pipes->transport);
-  g_clear_object (&pipes->transport);
-  g_clear_object (&pipes->server);
-  g_clear_object (&pipes->to_server);
-  g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server)));
-  g_clear_object (&pipes->from_server);
+  test_pipes_close (&pipes->pipes);
 }
 
-/* The server runs on this thread's main context: iterate it until a line
- * is ready. */
 static JsonObject *
 pipes_read (Pipes *pipes)
 {
-  GInputStream *base = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (pipes->from_server));
-  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
-
-  while (g_buffered_input_stream_get_available (G_BUFFERED_INPUT_STREAM (pipes->from_server)) == 0 &&
-         !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (base)))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-
-  return read_message (pipes->from_server);
+  test_pipes_wait (&pipes->pipes);
+  return read_message (pipes->pipes.from_server);
 }
 
 static void
@@ -214,14 +177,14 @@ test_oversized_line (void)
   for (int i = 0; i < 4096; i++)
     g_string_append_c (huge, 'x');
   g_string_append (huge, "\"}}");
-  write_line (pipes.to_server, huge->str);
+  write_line (pipes.pipes.to_server, huge->str);
   error = pipes_read (&pipes);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (error, "error"), "code"), ==, -32700);
   g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (error, "error"), "message"),
                             "exceeds the limit of 1024 bytes"));
 
   /* The rest of the huge line is dropped; the next line is served. */
-  write_line (pipes.to_server, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
+  write_line (pipes.pipes.to_server, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
   ping = pipes_read (&pipes);
   g_assert_cmpint (json_object_get_int_member (ping, "id"), ==, 2);
 
@@ -239,7 +202,7 @@ test_many_lines (void)
   pipes_set_up (&pipes);
   for (guint i = 1; i <= 400; i++)
     g_string_append_printf (lines, "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"ping\"}\n", i);
-  g_output_stream_write_all (pipes.to_server, lines->str, lines->len, NULL, NULL, &error);
+  g_output_stream_write_all (pipes.pipes.to_server, lines->str, lines->len, NULL, NULL, &error);
   g_assert_no_error (error);
 
   for (guint i = 1; i <= 400; i++)
@@ -261,10 +224,10 @@ test_eof_closes (void)
 
   pipes_set_up (&pipes);
   /* A last message without a newline still counts. */
-  g_output_stream_write_all (pipes.to_server, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}", 40,
+  g_output_stream_write_all (pipes.pipes.to_server, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}", 40,
                              NULL, NULL, &error);
   g_assert_no_error (error);
-  g_output_stream_close (pipes.to_server, NULL, &error);
+  g_output_stream_close (pipes.pipes.to_server, NULL, &error);
   g_assert_no_error (error);
 
   deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
@@ -272,7 +235,7 @@ test_eof_closes (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (pipes.closed);
   {
-    g_autoptr(JsonObject) ping = read_message (pipes.from_server);
+    g_autoptr(JsonObject) ping = read_message (pipes.pipes.from_server);
 
     g_assert_cmpint (json_object_get_int_member (ping, "id"), ==, 7);
   }

@@ -495,6 +495,57 @@ def test_loop_serves_sockets_and_signals_on_the_glib_main_loop():
         loop.run_until_complete(asyncio.sleep(0))
 
 
+def test_request_signals_over_http():
+    import urllib.request
+    server = NorthMcp.Server("Signals", "1.0")
+
+    @server.tool()
+    def add(a: int, b: int) -> int:
+        """Add"""
+        return a + b
+
+    events = []
+    server.connect("request-started",
+                   lambda _, context: events.append(("started", context.get_method())))
+    server.connect("request-finished",
+                   lambda _, context, error: events.append(
+                       ("finished", context.get_method(),
+                        None if error is None else (error.domain, error.code))))
+    server.set_stateless(True)
+    server.set_port(0)
+    server.start(NorthMcp.TransportKind.STREAMABLE_HTTP)
+    url = "http://127.0.0.1:%d/mcp" % server.get_bound_port()
+    main_loop = GLib.MainLoop()
+    answers = []
+
+    def post(body):
+        request = urllib.request.Request(url, json.dumps(body).encode(), {
+            "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answers.append(json.loads(response.read()))
+
+    def client():
+        try:
+            post({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                  "params": {"name": "add", "arguments": {"a": 1, "b": 2}}})
+            post({"jsonrpc": "2.0", "id": 2, "method": "no/such"})
+        finally:
+            GLib.idle_add(main_loop.quit)
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    main_loop.run()
+    thread.join()
+    server.stop()
+    assert answers[0]["result"]["content"][0]["text"] == "3"
+    assert answers[1]["error"]["code"] == -32601
+    assert events == [
+        ("started", "tools/call"), ("finished", "tools/call", None),
+        ("started", "no/such"), ("finished", "no/such", ("north-mcp-jsonrpc-error-quark", -32601)),
+    ]
+
+
 def test_bindings_folder_without_pygobject_says_so():
     # -S: no site-packages, hence no PyGObject; bindings/python still on
     # PYTHONPATH, as in a virtualenv without PyGObject.

@@ -1,4 +1,4 @@
-/* test-modern.c: the stateless protocol revision (2026-07-28) in the
+/* test-revision-2026.c: the 2026-07-28 protocol revision in the
  * dispatcher and the HTTP validation helpers
  *
  * SPDX-License-Identifier: MIT
@@ -10,7 +10,7 @@
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-private.h"
 
 /* A channel that keeps what the dispatcher sends. */
@@ -163,7 +163,7 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(NorthMcpTool) header_tool = north_mcp_tool_new ("header_tool", "Header test");
   g_autoptr(GError) error = NULL;
 
-  fixture->server = north_mcp_server_new ("modern-test", "1.2.3");
+  fixture->server = north_mcp_server_new ("revision-2026-test", "1.2.3");
   fixture->channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
   add_tool (fixture->server, "echo", echo_tool);
   add_tool (fixture->server, "needs_sampling", needs_sampling_tool);
@@ -209,10 +209,10 @@ parse (const char *text)
   return node;
 }
 
-/* A modern request: @params_members are extra members of params (JSON
+/* A 2026-07-28 request: @params_members are extra members of params (JSON
  * text without braces, may be empty), @meta_extra extra members of _meta. */
 static char *
-modern_request (int         id,
+revision_2026_request (int         id,
                 const char *method,
                 const char *params_members,
                 const char *capabilities,
@@ -238,14 +238,14 @@ send_text (Fixture    *fixture,
 }
 
 static void
-send_modern (Fixture    *fixture,
+send_revision_2026 (Fixture    *fixture,
              int         id,
              const char *method,
              const char *params_members,
              const char *capabilities,
              const char *meta_extra)
 {
-  g_autofree char *text = modern_request (id, method, params_members, capabilities, meta_extra);
+  g_autofree char *text = revision_2026_request (id, method, params_members, capabilities, meta_extra);
 
   send_text (fixture, text);
 }
@@ -306,7 +306,7 @@ test_meta_validation (Fixture       *fixture,
                       gconstpointer  data)
 {
   /* No _meta at all, but a protocol version in _meta makes the request
-   * modern: these come from the transport's own checks (HTTP) or are
+   * 2026-07-28: these come from the transport's own checks (HTTP) or are
    * legacy requests. Without any _meta the request is a legacy one. */
   send_text (fixture, "{\"jsonrpc\":\"2.0\",\"id\":101,\"method\":\"server/discover\",\"params\":{}}");
   error_of (fixture, 101, -32601);
@@ -326,13 +326,13 @@ test_meta_validation (Fixture       *fixture,
   error_of (fixture, 106, -32602);
 
   /* clientInfo is optional, but must be an object when present. */
-  send_modern (fixture, 107, "server/discover", "", "{}", NULL);
+  send_revision_2026 (fixture, 107, "server/discover", "", "{}", NULL);
   result (fixture, 107);
-  send_modern (fixture, 108, "server/discover", "", "{}",
+  send_revision_2026 (fixture, 108, "server/discover", "", "{}",
                ",\"io.modelcontextprotocol/clientInfo\":\"me\"");
   error_of (fixture, 108, -32602);
 
-  send_modern (fixture, 109, "server/discover", "", "{}",
+  send_revision_2026 (fixture, 109, "server/discover", "", "{}",
                ",\"io.modelcontextprotocol/logLevel\":\"loud\"");
   error_of (fixture, 109, -32602);
 }
@@ -371,7 +371,7 @@ test_removed_methods (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
     {
-      send_modern (fixture, 500 + i, methods[i], "", NULL, NULL);
+      send_revision_2026 (fixture, 500 + i, methods[i], "", NULL, NULL);
       error_of (fixture, 500 + i, -32601);
     }
 
@@ -388,7 +388,7 @@ test_discover (Fixture       *fixture,
   JsonArray *versions;
 
   north_mcp_server_set_instructions (fixture->server, "Be kind");
-  send_modern (fixture, 201, "server/discover", "", "{}", NULL);
+  send_revision_2026 (fixture, 201, "server/discover", "", "{}", NULL);
   discover = result (fixture, 201);
 
   versions = json_object_get_array_member (discover, "supportedVersions");
@@ -402,7 +402,7 @@ test_discover (Fixture       *fixture,
 
   meta = json_object_get_object_member (discover, "_meta");
   info = json_object_get_object_member (meta, "io.modelcontextprotocol/serverInfo");
-  g_assert_cmpstr (json_object_get_string_member (info, "name"), ==, "modern-test");
+  g_assert_cmpstr (json_object_get_string_member (info, "name"), ==, "revision-2026-test");
   g_assert_cmpstr (json_object_get_string_member (info, "version"), ==, "1.2.3");
 }
 
@@ -420,7 +420,7 @@ test_result_type_and_caching (Fixture       *fixture,
   g_assert_cmpint (scope, ==, NORTH_MCP_CACHE_SCOPE_PRIVATE);
   g_assert_false (north_mcp_server_get_cache_hint (fixture->server, "tools/call", NULL, NULL));
 
-  send_modern (fixture, 1, "tools/list", "", NULL, NULL);
+  send_revision_2026 (fixture, 1, "tools/list", "", NULL, NULL);
   object = result (fixture, 1);
   g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "complete");
   g_assert_cmpint (json_object_get_int_member (object, "ttlMs"), ==, 0);
@@ -428,13 +428,13 @@ test_result_type_and_caching (Fixture       *fixture,
   g_assert_true (json_object_has_member (object, "tools"));
 
   north_mcp_server_set_cache_hint (fixture->server, "tools/list", 300000, NORTH_MCP_CACHE_SCOPE_PRIVATE);
-  send_modern (fixture, 2, "tools/list", "", NULL, NULL);
+  send_revision_2026 (fixture, 2, "tools/list", "", NULL, NULL);
   object = result (fixture, 2);
   g_assert_cmpint (json_object_get_int_member (object, "ttlMs"), ==, 300000);
   g_assert_cmpstr (json_object_get_string_member (object, "cacheScope"), ==, "private");
 
   /* Not cacheable: resultType and serverInfo only. */
-  send_modern (fixture, 3, "tools/call", "\"name\":\"echo\"", NULL, NULL);
+  send_revision_2026 (fixture, 3, "tools/call", "\"name\":\"echo\"", NULL, NULL);
   object = result (fixture, 3);
   g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "complete");
   g_assert_false (json_object_has_member (object, "ttlMs"));
@@ -451,7 +451,7 @@ test_result_type_and_caching (Fixture       *fixture,
   g_assert_false (json_object_has_member (object, "_meta"));
 
   /* Unknown tool: an error, echoing the id. */
-  send_modern (fixture, 5, "tools/call", "\"name\":\"nope\"", NULL, NULL);
+  send_revision_2026 (fixture, 5, "tools/call", "\"name\":\"nope\"", NULL, NULL);
   error_of (fixture, 5, -32602);
 }
 
@@ -476,16 +476,16 @@ static void
 test_logging (Fixture       *fixture,
               gconstpointer  data)
 {
-  send_modern (fixture, 1, "tools/call", "\"name\":\"echo\"", NULL, NULL);
+  send_revision_2026 (fixture, 1, "tools/call", "\"name\":\"echo\"", NULL, NULL);
   result (fixture, 1);
   g_assert_cmpuint (count_log_messages (fixture), ==, 0);
 
-  send_modern (fixture, 2, "tools/call", "\"name\":\"echo\"", NULL,
+  send_revision_2026 (fixture, 2, "tools/call", "\"name\":\"echo\"", NULL,
                ",\"io.modelcontextprotocol/logLevel\":\"warning\"");
   result (fixture, 2);
   g_assert_cmpuint (count_log_messages (fixture), ==, 1);
 
-  send_modern (fixture, 3, "tools/call", "\"name\":\"echo\"", NULL,
+  send_revision_2026 (fixture, 3, "tools/call", "\"name\":\"echo\"", NULL,
                ",\"io.modelcontextprotocol/logLevel\":\"debug\"");
   result (fixture, 3);
   g_assert_cmpuint (count_log_messages (fixture), ==, 2);
@@ -497,7 +497,7 @@ test_missing_capability (Fixture       *fixture,
 {
   JsonObject *error, *required;
 
-  send_modern (fixture, 401, "tools/call", "\"name\":\"needs_sampling\",\"arguments\":{}", "{}", NULL);
+  send_revision_2026 (fixture, 401, "tools/call", "\"name\":\"needs_sampling\",\"arguments\":{}", "{}", NULL);
   error = error_of (fixture, 401, -32021);
   required = json_object_get_object_member (json_object_get_object_member (error, "data"),
                                             "requiredCapabilities");
@@ -505,7 +505,7 @@ test_missing_capability (Fixture       *fixture,
   g_assert_true (json_object_has_member (required, "sampling"));
   g_assert_cmpuint (json_object_get_size (required), ==, 1);
 
-  send_modern (fixture, 402, "tools/call", "\"name\":\"needs_sampling\"", "{\"sampling\":{}}", NULL);
+  send_revision_2026 (fixture, 402, "tools/call", "\"name\":\"needs_sampling\"", "{\"sampling\":{}}", NULL);
   g_assert_cmpstr (first_text (result (fixture, 402)), ==, "Success");
 
   /* Initialize-based, without a session: a failed tool result. */
@@ -524,7 +524,7 @@ round_one (Fixture    *fixture,
   g_autofree char *members = g_strdup_printf ("\"name\":\"%s\",\"arguments\":{}", tool);
   JsonObject *object;
 
-  send_modern (fixture, id, "tools/call", members, capabilities, NULL);
+  send_revision_2026 (fixture, id, "tools/call", members, capabilities, NULL);
   object = result (fixture, id);
   g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "input_required");
   g_assert_false (json_object_has_member (object, "ttlMs"));
@@ -542,7 +542,7 @@ retry (Fixture    *fixture,
                      "\"inputResponses\":{\"user_name\":{\"action\":\"accept\","
                      "\"content\":{\"name\":\"Ada\"}},\"unknown\":{}}", tool, state);
 
-  send_modern (fixture, id, "tools/call", members, NULL, NULL);
+  send_revision_2026 (fixture, id, "tools/call", members, NULL, NULL);
 }
 
 static void
@@ -552,7 +552,7 @@ test_input_required_round_trip (Fixture       *fixture,
   g_autofree char *state = NULL;
   JsonObject *object, *requests, *elicitation;
 
-  send_modern (fixture, 1, "tools/call", "\"name\":\"ask_name\",\"arguments\":{}", NULL, NULL);
+  send_revision_2026 (fixture, 1, "tools/call", "\"name\":\"ask_name\",\"arguments\":{}", NULL, NULL);
   object = result (fixture, 1);
   g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "input_required");
   requests = json_object_get_object_member (object, "inputRequests");
@@ -572,7 +572,7 @@ test_input_required_round_trip (Fixture       *fixture,
   g_assert_cmpstr (first_text (object), ==, "Hello Ada (state round-1)");
 
   /* Answers without a state are fine (the handler decides). */
-  send_modern (fixture, 3, "tools/call",
+  send_revision_2026 (fixture, 3, "tools/call",
                "\"name\":\"ask_name\",\"inputResponses\":{\"user_name\":{\"action\":\"accept\","
                "\"content\":{\"name\":\"Bob\"}}}", NULL, NULL);
   g_assert_cmpstr (first_text (result (fixture, 3)), ==, "Hello Bob (state none)");
@@ -606,7 +606,7 @@ test_input_required_tampered (Fixture       *fixture,
   error_of (fixture, 4, -32602);
 
   /* Not a string. */
-  send_modern (fixture, 5, "tools/call", "\"name\":\"ask_name\",\"requestState\":42", NULL, NULL);
+  send_revision_2026 (fixture, 5, "tools/call", "\"name\":\"ask_name\",\"requestState\":42", NULL, NULL);
   error_of (fixture, 5, -32602);
 
   /* The genuine one still works. */
@@ -672,16 +672,16 @@ static void
 test_input_responses_validation (Fixture       *fixture,
                                  gconstpointer  data)
 {
-  send_modern (fixture, 1, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":null", NULL, NULL);
+  send_revision_2026 (fixture, 1, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":null", NULL, NULL);
   error_of (fixture, 1, -32602);
-  send_modern (fixture, 2, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":{\"user_name\":12345}",
+  send_revision_2026 (fixture, 2, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":{\"user_name\":12345}",
                NULL, NULL);
   error_of (fixture, 2, -32602);
-  send_modern (fixture, 3, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":[]", NULL, NULL);
+  send_revision_2026 (fixture, 3, "tools/call", "\"name\":\"ask_name\",\"inputResponses\":[]", NULL, NULL);
   error_of (fixture, 3, -32602);
 
   /* A missing answer: the handler asks again. */
-  send_modern (fixture, 4, "tools/call",
+  send_revision_2026 (fixture, 4, "tools/call",
                "\"name\":\"ask_name\",\"inputResponses\":{\"wrong_key\":{\"action\":\"cancel\"}}", NULL, NULL);
   g_assert_cmpstr (json_object_get_string_member (result (fixture, 4), "resultType"), ==, "input_required");
 }
@@ -692,7 +692,7 @@ test_input_required_capabilities (Fixture       *fixture,
 {
   JsonObject *object, *requests;
 
-  send_modern (fixture, 1, "tools/call", "\"name\":\"ask_name\"", "{\"sampling\":{}}", NULL);
+  send_revision_2026 (fixture, 1, "tools/call", "\"name\":\"ask_name\"", "{\"sampling\":{}}", NULL);
   object = result (fixture, 1);
   g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "input_required");
   requests = json_object_get_object_member (object, "inputRequests");
@@ -700,7 +700,7 @@ test_input_required_capabilities (Fixture       *fixture,
   g_assert_true (json_object_has_member (requests, "sample"));
 
   /* No capability at all: only the state is left. */
-  send_modern (fixture, 2, "tools/call", "\"name\":\"ask_name\"", "{}", NULL);
+  send_revision_2026 (fixture, 2, "tools/call", "\"name\":\"ask_name\"", "{}", NULL);
   object = result (fixture, 2);
   g_assert_false (json_object_has_member (object, "inputRequests"));
   g_assert_true (json_object_has_member (object, "requestState"));
@@ -720,17 +720,34 @@ message_at (Fixture *fixture,
   return json_node_get_object (g_ptr_array_index (fixture->channel->messages, index));
 }
 
+/* request-finished of a listen stream: "<id> <outcome>". */
+static void
+listen_finished_cb (NorthMcpServer  *server,
+                    NorthMcpContext *context,
+                    const GError    *error,
+                    GPtrArray       *finished)
+{
+  g_autofree char *id = json_to_string (north_mcp_context_get_request_id (context), FALSE);
+
+  g_ptr_array_add (finished, g_strdup_printf ("%s %s", id,
+                                              error == NULL ? "result"
+                                              : g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                                              ? "cancelled" : error->message));
+}
+
 static void
 test_listen (Fixture       *fixture,
              gconstpointer  data)
 {
   g_autoptr(TestChannel) prompts_only = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonNode) prompts_request = NULL;
   g_autofree char *text = NULL;
   JsonObject *ack, *params, *meta;
-  GPtrArray *listeners = north_mcp_server_get_listeners (fixture->server);
+  GPtrArray *listeners = north_mcp_revision_2026_state_get_listeners (north_mcp_server_get_revision_2026 (fixture->server));
 
-  send_modern (fixture, 77, "subscriptions/listen",
+  g_signal_connect (fixture->server, "request-finished", G_CALLBACK (listen_finished_cb), finished);
+  send_revision_2026 (fixture, 77, "subscriptions/listen",
                "\"notifications\":{\"toolsListChanged\":true,\"promptsListChanged\":true}", "{}", NULL);
   g_assert_cmpuint (fixture->channel->messages->len, ==, 1);
   ack = message_at (fixture, 0);
@@ -747,7 +764,7 @@ test_listen (Fixture       *fixture,
   g_assert_cmpuint (listeners->len, ==, 1);
 
   /* A second stream that wants prompts only. */
-  text = modern_request (78, "subscriptions/listen", "\"notifications\":{\"promptsListChanged\":true}", "{}", NULL);
+  text = revision_2026_request (78, "subscriptions/listen", "\"notifications\":{\"promptsListChanged\":true}", "{}", NULL);
   prompts_request = parse (text);
   north_mcp_server_handle_message (fixture->server, NULL, NULL, prompts_request,
                                    NORTH_MCP_CHANNEL (prompts_only));
@@ -764,20 +781,26 @@ test_listen (Fixture       *fixture,
   g_assert_cmpuint (prompts_only->messages->len, ==, 1);
 
   /* The client goes away: the stream is forgotten, nothing is answered. */
+  g_assert_cmpuint (finished->len, ==, 0);
   north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (prompts_only));
   g_assert_cmpuint (listeners->len, ==, 1);
   g_assert_cmpuint (prompts_only->messages->len, ==, 1);
+  g_assert_cmpuint (finished->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (finished, 0), ==, "78 cancelled");
 
   /* Server shutdown ends the rest with a result. */
   north_mcp_server_stop (fixture->server);
   g_assert_cmpuint (listeners->len, ==, 0);
   g_assert_cmpstr (json_object_get_string_member (result (fixture, 77), "resultType"), ==, "complete");
+  g_assert_cmpuint (finished->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (finished, 1), ==, "77 result");
+  g_signal_handlers_disconnect_by_func (fixture->server, listen_finished_cb, finished);
 
   /* Listening needs a stream. */
   fixture->channel->stream = FALSE;
-  send_modern (fixture, 79, "subscriptions/listen", "\"notifications\":{}", "{}", NULL);
+  send_revision_2026 (fixture, 79, "subscriptions/listen", "\"notifications\":{}", "{}", NULL);
   error_of (fixture, 79, -32600);
-  send_modern (fixture, 80, "subscriptions/listen", "", "{}", NULL);
+  send_revision_2026 (fixture, 80, "subscriptions/listen", "", "{}", NULL);
   error_of (fixture, 80, -32602);
 }
 
@@ -791,7 +814,7 @@ test_cancellation (Fixture       *fixture,
   g_autoptr(NorthMcpSession) session = north_mcp_session_new ("cancel-test", NULL);
   g_autoptr(JsonNode) request = NULL;
   g_autoptr(JsonNode) cancel = NULL;
-  g_autofree char *text = modern_request (31, "tools/call", "\"name\":\"hold\"", NULL, NULL);
+  g_autofree char *text = revision_2026_request (31, "tools/call", "\"name\":\"hold\"", NULL, NULL);
   GCancellable *cancellable;
 
   request = parse (text);
@@ -819,7 +842,7 @@ test_cancellation (Fixture       *fixture,
   g_clear_object (&held_context);
 
   /* Over HTTP, the client closing the stream cancels. */
-  send_modern (fixture, 32, "tools/call", "\"name\":\"hold\"", NULL, NULL);
+  send_revision_2026 (fixture, 32, "tools/call", "\"name\":\"hold\"", NULL, NULL);
   g_assert_nonnull (held_context);
   cancellable = north_mcp_context_get_cancellable (held_context);
   g_assert_false (g_cancellable_is_cancelled (cancellable));
@@ -849,7 +872,7 @@ test_decode_header_value (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *decoded = north_mcp_modern_decode_header_value (cases[i].in);
+      g_autofree char *decoded = north_mcp_revision_2026_decode_header_value (cases[i].in);
 
       g_assert_cmpstr (decoded, ==, cases[i].out);
     }
@@ -875,9 +898,9 @@ check_post (Fixture    *fixture,
   if (name != NULL)
     soup_message_headers_append (headers, "Mcp-Name", name);
 
-  g_assert_true (north_mcp_modern_http_is_modern (headers, message) || version == NULL ||
-                 !north_mcp_protocol_version_is_modern (version));
-  status = north_mcp_modern_http_check_post (fixture->server, headers, message, &response);
+  g_assert_true (north_mcp_revision_2026_http_applies (headers, message) || version == NULL ||
+                 !north_mcp_protocol_version_is_revision_2026 (version));
+  status = north_mcp_revision_2026_http_check_post (fixture->server, headers, message, &response);
   if (expected_code == 0)
     {
       g_assert_cmpuint (status, ==, 0);
@@ -899,8 +922,8 @@ static void
 test_http_validation (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autofree char *discover = modern_request (1, "server/discover", "", "{}", NULL);
-  g_autofree char *call = modern_request (2, "tools/call", "\"name\":\"echo\"", NULL, NULL);
+  g_autofree char *discover = revision_2026_request (1, "server/discover", "", "{}", NULL);
+  g_autofree char *call = revision_2026_request (2, "tools/call", "\"name\":\"echo\"", NULL, NULL);
   g_autofree char *old = NULL;
   const char *no_meta = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"server/discover\",\"params\":{}}";
 
@@ -943,7 +966,7 @@ check_param_headers (Fixture    *fixture,
                      const char *count)
 {
   g_autofree char *members = g_strdup_printf ("\"name\":\"header_tool\",\"arguments\":%s", arguments);
-  g_autofree char *body = modern_request (9, "tools/call", members, NULL, NULL);
+  g_autofree char *body = revision_2026_request (9, "tools/call", members, NULL, NULL);
   g_autoptr(JsonNode) message = parse (body);
   g_autoptr(JsonNode) response = NULL;
   SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
@@ -957,7 +980,7 @@ check_param_headers (Fixture    *fixture,
   if (count != NULL)
     soup_message_headers_append (headers, "Mcp-Param-Count", count);
 
-  status = north_mcp_modern_http_check_post (fixture->server, headers, message, &response);
+  status = north_mcp_revision_2026_http_check_post (fixture->server, headers, message, &response);
   if (status != 0)
     g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (response),
                                                                                 "error"), "code"),
@@ -999,11 +1022,11 @@ test_http_status (void)
     {
       g_autoptr(JsonNode) response = north_mcp_jsonrpc_error_new (id, cases[i].code, "x", NULL);
 
-      g_assert_cmpuint (north_mcp_modern_http_status (response), ==, cases[i].status);
+      g_assert_cmpuint (north_mcp_revision_2026_http_status (response), ==, cases[i].status);
     }
 
   ok = north_mcp_jsonrpc_result_new (id, empty_node);
-  g_assert_cmpuint (north_mcp_modern_http_status (ok), ==, 200);
+  g_assert_cmpuint (north_mcp_revision_2026_http_status (ok), ==, 200);
 }
 
 /* Event store (resumption). */
@@ -1165,29 +1188,29 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
-  ADD ("/modern/meta-validation", test_meta_validation);
-  ADD ("/modern/unsupported-version", test_unsupported_version);
-  ADD ("/modern/removed-methods", test_removed_methods);
-  ADD ("/modern/discover", test_discover);
-  ADD ("/modern/result-type-and-caching", test_result_type_and_caching);
-  ADD ("/modern/logging", test_logging);
-  ADD ("/modern/missing-capability", test_missing_capability);
-  ADD ("/modern/input-required/round-trip", test_input_required_round_trip);
-  ADD ("/modern/input-required/tampered", test_input_required_tampered);
-  ADD ("/modern/input-required/expired", test_input_required_expired);
-  ADD ("/modern/input-required/validation", test_input_responses_validation);
-  ADD ("/modern/input-required/shared-key", test_input_required_shared_key);
-  ADD ("/modern/input-required/capabilities", test_input_required_capabilities);
-  ADD ("/modern/listen", test_listen);
-  ADD ("/modern/cancellation", test_cancellation);
-  ADD ("/modern/http/validation", test_http_validation);
-  ADD ("/modern/http/param-headers", test_http_param_headers);
-  g_test_add_func ("/modern/http/decode-header-value", test_decode_header_value);
-  g_test_add_func ("/modern/http/status", test_http_status);
-  g_test_add_func ("/modern/event-store/replay", test_event_store);
-  g_test_add_func ("/modern/event-store/bounded", test_event_store_bounded);
-  g_test_add_func ("/modern/event-store/bounded-bytes", test_event_store_bounded_bytes);
-  g_test_add_func ("/modern/event-store/parse-id", test_event_store_parse_id);
+  ADD ("/revision-2026/meta-validation", test_meta_validation);
+  ADD ("/revision-2026/unsupported-version", test_unsupported_version);
+  ADD ("/revision-2026/removed-methods", test_removed_methods);
+  ADD ("/revision-2026/discover", test_discover);
+  ADD ("/revision-2026/result-type-and-caching", test_result_type_and_caching);
+  ADD ("/revision-2026/logging", test_logging);
+  ADD ("/revision-2026/missing-capability", test_missing_capability);
+  ADD ("/revision-2026/input-required/round-trip", test_input_required_round_trip);
+  ADD ("/revision-2026/input-required/tampered", test_input_required_tampered);
+  ADD ("/revision-2026/input-required/expired", test_input_required_expired);
+  ADD ("/revision-2026/input-required/validation", test_input_responses_validation);
+  ADD ("/revision-2026/input-required/shared-key", test_input_required_shared_key);
+  ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
+  ADD ("/revision-2026/listen", test_listen);
+  ADD ("/revision-2026/cancellation", test_cancellation);
+  ADD ("/revision-2026/http/validation", test_http_validation);
+  ADD ("/revision-2026/http/param-headers", test_http_param_headers);
+  g_test_add_func ("/revision-2026/http/decode-header-value", test_decode_header_value);
+  g_test_add_func ("/revision-2026/http/status", test_http_status);
+  g_test_add_func ("/revision-2026/event-store/replay", test_event_store);
+  g_test_add_func ("/revision-2026/event-store/bounded", test_event_store_bounded);
+  g_test_add_func ("/revision-2026/event-store/bounded-bytes", test_event_store_bounded_bytes);
+  g_test_add_func ("/revision-2026/event-store/parse-id", test_event_store_parse_id);
 
   return g_test_run ();
 }

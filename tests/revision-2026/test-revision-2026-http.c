@@ -1,4 +1,4 @@
-/* test-modern-http.c: the stateless revision and stream resumption over
+/* test-revision-2026-http.c: the 2026-07-28 revision and stream resumption over
  * the real Streamable HTTP transport, driven in-process by a SoupSession
  *
  * SPDX-License-Identifier: MIT
@@ -86,7 +86,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(NorthMcpTool) needs_sampling = north_mcp_tool_new ("needs_sampling", "Needs sampling");
   g_autoptr(GError) error = NULL;
 
-  f->server = north_mcp_server_new ("test-modern-http", "1.0.0");
+  f->server = north_mcp_server_new ("test-revision-2026-http", "1.0.0");
   north_mcp_tool_set_async_func (poll, poll_func, &closed_by_poll, NULL);
   north_mcp_server_add_tool (f->server, poll);
   north_mcp_tool_set_func (needs_sampling, needs_sampling_func, NULL, NULL);
@@ -364,11 +364,11 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/modern-http/stateless-statuses", Fixture, NULL, fixture_setup,
+  g_test_add ("/revision-2026-http/stateless-statuses", Fixture, NULL, fixture_setup,
               test_stateless_statuses, fixture_teardown);
-  g_test_add ("/modern-http/resume-after-close", Fixture, NULL, fixture_setup,
+  g_test_add ("/revision-2026-http/resume-after-close", Fixture, NULL, fixture_setup,
               test_resume_after_close, fixture_teardown);
-  g_test_add ("/modern-http/no-priming-for-older-clients", Fixture, NULL, fixture_setup,
+  g_test_add ("/revision-2026-http/no-priming-for-older-clients", Fixture, NULL, fixture_setup,
               test_no_priming_for_older_clients, fixture_teardown);
 
   return g_test_run ();

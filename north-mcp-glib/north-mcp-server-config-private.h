@@ -1,0 +1,93 @@
+/* north-mcp-server-config-private.h: the settings of a NorthMcpServer
+ *
+ * The server's own settings (name, HTTP endpoint, limits) and its GObject
+ * properties. north-mcp-server-properties.c installs the properties,
+ * north-mcp-server-config.c and north-mcp-server-http-config.c hold the
+ * public accessors; settings that belong to a part of the server
+ * (sessions, authentication, the 2026-07-28 revision) are kept by that
+ * part and only forwarded.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-server.h"
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_DEFAULT_MAX_BODY_SIZE (4 * 1024 * 1024)
+#define NORTH_MCP_DEFAULT_IDLE_TIMEOUT_S 60
+#define NORTH_MCP_DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
+#define NORTH_MCP_DEFAULT_PAGE_SIZE 100
+#define NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS 60000
+#define NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S (30 * 60)
+#define NORTH_MCP_DEFAULT_MAX_SESSIONS 10000
+#define NORTH_MCP_DEFAULT_REQUEST_STATE_LIFETIME_MS (10 * 60 * 1000)
+
+typedef struct
+{
+  char     *name;
+  char     *version;
+  char     *title;
+  char     *instructions;
+  char     *host;
+  guint     port;
+  gboolean  stateless;
+  gboolean  health_check;
+  char     *mcp_path;          /* NULL: /mcp */
+  gsize     max_body_size;
+  guint     idle_timeout;      /* seconds */
+  guint64   max_unsent_bytes;
+  guint     workers;
+  guint     page_size;
+  guint     request_timeout;   /* milliseconds */
+  GStrv     allowed_origins;   /* normalized */
+  GStrv     allowed_hosts;     /* normalized */
+  GPtrArray *listen_sockets;   /* GSocket*: served instead of host:port */
+} NorthMcpServerConfig;
+
+typedef enum
+{
+  PROP_0,
+  PROP_NAME,
+  PROP_VERSION,
+  PROP_TITLE,
+  PROP_INSTRUCTIONS,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_STATELESS,
+  PROP_DEBUG,
+  PROP_HEALTH_CHECK,
+  PROP_MAX_BODY_SIZE,
+  PROP_PAGE_SIZE,
+  PROP_REQUEST_TIMEOUT,
+  PROP_SESSION_TIMEOUT,
+  PROP_MAX_SESSIONS,
+  PROP_AUTH,
+  PROP_REQUEST_STATE_LIFETIME,
+  PROP_WORKERS,
+  PROP_IDLE_TIMEOUT,
+  PROP_MAX_UNSENT_BYTES,
+  PROP_ALLOWED_ORIGINS,
+  PROP_ALLOWED_HOSTS,
+  N_PROPS
+} NorthMcpServerProperty;
+
+extern GParamSpec *north_mcp_server_properties[N_PROPS];
+
+/* The server's settings (north-mcp-server.c). */
+NorthMcpServerConfig *north_mcp_server_get_config (NorthMcpServer *self);
+
+void north_mcp_server_config_init               (NorthMcpServerConfig *config);
+void north_mcp_server_config_clear              (NorthMcpServerConfig *config);
+/* Installs the properties and the get/set_property vfuncs. */
+void north_mcp_server_config_install_properties (GObjectClass         *object_class);
+
+/* Restarts the idle-session timer after the session timeout changed, when
+ * an HTTP transport serves (north-mcp-server.c). */
+void north_mcp_server_reschedule_session_expiry (NorthMcpServer       *self);
+
+/* Whether a transport serves (north-mcp-server.c). */
+gboolean north_mcp_server_is_running             (NorthMcpServer       *self);
+
+G_END_DECLS

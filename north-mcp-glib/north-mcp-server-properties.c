@@ -1,0 +1,443 @@
+/* north-mcp-server-properties.c: the GObject properties of NorthMcpServer
+ *
+ * Setting a property goes through its public setter, which validates the
+ * value and notifies only on change.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-auth.h"
+#include "north-mcp-server-config-private.h"
+#include "north-mcp-server-private.h"
+
+#define CONFIG(self) (north_mcp_server_get_config (self))
+
+GParamSpec *north_mcp_server_properties[N_PROPS];
+
+static void
+north_mcp_server_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  NorthMcpServer *self = NORTH_MCP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, CONFIG (self)->name);
+      break;
+    case PROP_VERSION:
+      g_value_set_string (value, CONFIG (self)->version);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, CONFIG (self)->title);
+      break;
+    case PROP_INSTRUCTIONS:
+      g_value_set_string (value, CONFIG (self)->instructions);
+      break;
+    case PROP_HOST:
+      g_value_set_string (value, CONFIG (self)->host);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, CONFIG (self)->port);
+      break;
+    case PROP_STATELESS:
+      g_value_set_boolean (value, CONFIG (self)->stateless);
+      break;
+    case PROP_DEBUG:
+      g_value_set_boolean (value, north_mcp_server_get_debug (self));
+      break;
+    case PROP_HEALTH_CHECK:
+      g_value_set_boolean (value, CONFIG (self)->health_check);
+      break;
+    case PROP_MAX_BODY_SIZE:
+      g_value_set_uint64 (value, CONFIG (self)->max_body_size);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, CONFIG (self)->idle_timeout);
+      break;
+    case PROP_MAX_UNSENT_BYTES:
+      g_value_set_uint64 (value, CONFIG (self)->max_unsent_bytes);
+      break;
+    case PROP_PAGE_SIZE:
+      g_value_set_uint (value, CONFIG (self)->page_size);
+      break;
+    case PROP_REQUEST_TIMEOUT:
+      g_value_set_uint (value, CONFIG (self)->request_timeout);
+      break;
+    case PROP_SESSION_TIMEOUT:
+      g_value_set_uint (value, north_mcp_server_get_session_timeout (self));
+      break;
+    case PROP_MAX_SESSIONS:
+      g_value_set_uint (value, north_mcp_server_get_max_sessions (self));
+      break;
+    case PROP_AUTH:
+      g_value_set_object (value, north_mcp_server_get_auth (self));
+      break;
+    case PROP_REQUEST_STATE_LIFETIME:
+      g_value_set_uint (value, north_mcp_server_get_request_state_lifetime (self));
+      break;
+    case PROP_WORKERS:
+      g_value_set_uint (value, CONFIG (self)->workers);
+      break;
+    case PROP_ALLOWED_ORIGINS:
+      g_value_set_boxed (value, CONFIG (self)->allowed_origins);
+      break;
+    case PROP_ALLOWED_HOSTS:
+      g_value_set_boxed (value, CONFIG (self)->allowed_hosts);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_server_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  NorthMcpServer *self = NORTH_MCP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      CONFIG (self)->name = g_value_dup_string (value);
+      break;
+    case PROP_VERSION:
+      CONFIG (self)->version = g_value_dup_string (value);
+      break;
+    case PROP_TITLE:
+      north_mcp_server_set_title (self, g_value_get_string (value));
+      break;
+    case PROP_INSTRUCTIONS:
+      north_mcp_server_set_instructions (self, g_value_get_string (value));
+      break;
+    case PROP_HOST:
+      north_mcp_server_set_host (self, g_value_get_string (value));
+      break;
+    case PROP_PORT:
+      north_mcp_server_set_port (self, g_value_get_uint (value));
+      break;
+    case PROP_STATELESS:
+      north_mcp_server_set_stateless (self, g_value_get_boolean (value));
+      break;
+    case PROP_DEBUG:
+      north_mcp_server_set_debug (self, g_value_get_boolean (value));
+      break;
+    case PROP_HEALTH_CHECK:
+      north_mcp_server_set_health_check (self, g_value_get_boolean (value));
+      break;
+    case PROP_MAX_BODY_SIZE:
+      north_mcp_server_set_max_body_size (self, g_value_get_uint64 (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      north_mcp_server_set_idle_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_UNSENT_BYTES:
+      north_mcp_server_set_max_unsent_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_PAGE_SIZE:
+      north_mcp_server_set_page_size (self, g_value_get_uint (value));
+      break;
+    case PROP_REQUEST_TIMEOUT:
+      north_mcp_server_set_request_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_REQUEST_STATE_LIFETIME:
+      north_mcp_server_set_request_state_lifetime (self, g_value_get_uint (value));
+      break;
+    case PROP_WORKERS:
+      north_mcp_server_set_workers (self, g_value_get_uint (value));
+      break;
+    case PROP_SESSION_TIMEOUT:
+      north_mcp_server_set_session_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_SESSIONS:
+      north_mcp_server_set_max_sessions (self, g_value_get_uint (value));
+      break;
+    case PROP_ALLOWED_ORIGINS:
+      north_mcp_server_set_allowed_origins (self, g_value_get_boxed (value));
+      break;
+    case PROP_ALLOWED_HOSTS:
+      north_mcp_server_set_allowed_hosts (self, g_value_get_boxed (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+void
+north_mcp_server_config_install_properties (GObjectClass *object_class)
+{
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = north_mcp_server_get_property;
+  object_class->set_property = north_mcp_server_set_property;
+
+  /**
+   * NorthMcpServer:name:
+   *
+   * The server's name, sent as `serverInfo.name`.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, "north-mcp-server",
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpServer:version:
+   *
+   * The server's version, sent as `serverInfo.version`.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_VERSION] =
+    g_param_spec_string ("version", NULL, NULL, "0.0.0",
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpServer:title:
+   *
+   * A human-readable name, sent as `serverInfo.title`, or `NULL`.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, rw);
+
+  /**
+   * NorthMcpServer:instructions:
+   *
+   * How to use the server, for the model: sent in the `initialize`
+   * result, or `NULL`.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_INSTRUCTIONS] = g_param_spec_string ("instructions", NULL, NULL, NULL, rw);
+
+  /**
+   * NorthMcpServer:host:
+   *
+   * The address HTTP transports listen on.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, "127.0.0.1", rw);
+
+  /**
+   * NorthMcpServer:port:
+   *
+   * The port HTTP transports listen on; 0 picks a free one (see
+   * [method@NorthMcp.Server.get_bound_port]).
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, 65535, 8000, rw);
+
+  /**
+   * NorthMcpServer:stateless:
+   *
+   * Stateless JSON mode of Streamable HTTP, as North uses it: no sessions,
+   * JSON responses, every POST self-contained. Off by default (stateful
+   * sessions with SSE responses, which carry progress, logging and
+   * server-to-client requests).
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_STATELESS] = g_param_spec_boolean ("stateless", NULL, NULL, FALSE, rw);
+
+  /**
+   * NorthMcpServer:debug:
+   *
+   * Detailed authentication and request logging on standard error. Never
+   * for production: it shows request headers (secrets cut short). Defaults
+   * to the `DEBUG` environment variable (`true`, `1`, `yes`, `on`).
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_DEBUG] = g_param_spec_boolean ("debug", NULL, NULL, FALSE, rw);
+
+  /**
+   * NorthMcpServer:health-check:
+   *
+   * Whether `GET /health` answers `200 OK` (outside authentication).
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_HEALTH_CHECK] = g_param_spec_boolean ("health-check", NULL, NULL, TRUE, rw);
+
+  /**
+   * NorthMcpServer:max-body-size:
+   *
+   * The largest request body (or stdio line) accepted, in bytes; larger
+   * HTTP bodies get `413`.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_MAX_BODY_SIZE] =
+    g_param_spec_uint64 ("max-body-size", NULL, NULL, 1024, G_MAXSIZE, NORTH_MCP_DEFAULT_MAX_BODY_SIZE, rw);
+
+  /**
+   * NorthMcpServer:page-size:
+   *
+   * How many items one page of a list (`tools/list`, …) holds.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_PAGE_SIZE] =
+    g_param_spec_uint ("page-size", NULL, NULL, 1, G_MAXUINT, NORTH_MCP_DEFAULT_PAGE_SIZE, rw);
+
+  /**
+   * NorthMcpServer:request-timeout:
+   *
+   * How long a request to the client (sampling, elicitation, roots) waits
+   * for its answer, in milliseconds; 0 waits forever.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_REQUEST_TIMEOUT] =
+    g_param_spec_uint ("request-timeout", NULL, NULL, 0, G_MAXUINT, NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS, rw);
+
+  /**
+   * NorthMcpServer:session-timeout:
+   *
+   * How long a Streamable HTTP session may stay idle, in seconds, before
+   * the server ends it (its id then answers `404`); 0 keeps idle sessions
+   * forever. A session is idle while no request of it is running, no
+   * request to its client is pending and no standalone (GET) stream is
+   * open; its idle time counts from the later of its last message, its
+   * last answer and the moment it stopped being busy (to within a check
+   * interval, at most a minute). Default: 30 minutes. Stdio sessions never
+   * expire.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_SESSION_TIMEOUT] =
+    g_param_spec_uint ("session-timeout", NULL, NULL, 0, G_MAXUINT, NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S, rw);
+
+  /**
+   * NorthMcpServer:max-sessions:
+   *
+   * How many sessions may live at once over HTTP (Streamable HTTP and the
+   * legacy HTTP+SSE transport together); 0 for no limit. An `initialize`
+   * (or a legacy `GET /sse`) beyond it is answered `503 Service
+   * Unavailable` with `Retry-After`; the sessions that exist are not
+   * touched. Sessions end by `DELETE`, by closing a legacy stream, or by
+   * expiry ([property@NorthMcp.Server:session-timeout]). Default: 10000.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_SESSIONS] =
+    g_param_spec_uint ("max-sessions", NULL, NULL, 0, G_MAXUINT, NORTH_MCP_DEFAULT_MAX_SESSIONS, rw);
+
+  /**
+   * NorthMcpServer:auth:
+   *
+   * The North authentication the HTTP transports apply.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_AUTH] =
+    g_param_spec_object ("auth", NULL, NULL, NORTH_MCP_TYPE_AUTH,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NorthMcpServer:request-state-lifetime:
+   *
+   * How long the `requestState` of an input-required result (protocol
+   * revision 2026-07-28) stays valid, in milliseconds. A retry with an
+   * older state is rejected.
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_REQUEST_STATE_LIFETIME] =
+    g_param_spec_uint ("request-state-lifetime", NULL, NULL, 0, G_MAXUINT,
+                       NORTH_MCP_DEFAULT_REQUEST_STATE_LIFETIME_MS, rw);
+
+  /**
+   * NorthMcpServer:workers:
+   *
+   * How many processes [method@NorthMcp.Server.run] serves the HTTP port with.
+   * With more than one, the process forks that many minus one workers
+   * before it starts; each has its own socket on the same port
+   * (`SO_REUSEPORT`: the kernel spreads connections over them) and its own
+   * main loop, so tools never run concurrently within one process. Only
+   * for stateless servers: a session lives in the process that created
+   * it, so stateful servers refuse more than one worker (scale them with
+   * one process per port behind a load balancer that routes by
+   * `Mcp-Session-Id`). Not used by [method@NorthMcp.Server.start].
+   *
+   * Since: 0.1
+   */
+  north_mcp_server_properties[PROP_WORKERS] =
+    g_param_spec_uint ("workers", NULL, NULL, 1, 256, 1, rw);
+
+  /**
+   * NorthMcpServer:idle-timeout:
+   *
+   * How long, in seconds, an HTTP keep-alive connection may wait for its
+   * next request before the server closes it; `0` keeps idle connections
+   * open until the client closes them. A connection with a request in
+   * progress or an open SSE stream is never idle. It also bounds how long
+   * a request's headers may take to arrive, and it is the write timeout: a
+   * connection whose client has acknowledged none of the output waiting
+   * for it for this long is closed (`0`: none of these). Checked once a
+   * second.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, NORTH_MCP_DEFAULT_IDLE_TIMEOUT_S, rw);
+
+  /**
+   * NorthMcpServer:max-unsent-bytes:
+   *
+   * How much of a streamed HTTP response (an SSE stream) may wait for a
+   * client that does not read it, in bytes, before the server closes the
+   * connection. Events of resumable streams stay in the session's event
+   * store, so the client can reconnect with `Last-Event-ID`.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_UNSENT_BYTES] =
+    g_param_spec_uint64 ("max-unsent-bytes", NULL, NULL, 1024, G_MAXUINT64,
+                         NORTH_MCP_DEFAULT_MAX_UNSENT_BYTES, rw);
+
+  /**
+   * NorthMcpServer:allowed-origins:
+   *
+   * The web origins (`scheme://host[:port]`) whose pages may use the MCP
+   * endpoints from a browser. A request to `/mcp`, `/sse` or `/messages/`
+   * that carries an `Origin` header is answered `403` unless its origin is
+   * listed here or, when the server listens on a loopback address, is an
+   * `http(s)` origin on `localhost`, `127.0.0.1` or `[::1]` (any port).
+   * Listed origins get CORS answers: preflight `OPTIONS` requests and the
+   * `Access-Control-*` headers that let the page read responses and their
+   * `Mcp-Session-Id`. Requests without `Origin` (non-browser clients) are
+   * not affected.
+   *
+   * Entries are kept in canonical form (lower case, without the default
+   * port); an entry that is not an origin is ignored with a warning.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_ALLOWED_ORIGINS] =
+    g_param_spec_boxed ("allowed-origins", NULL, NULL, G_TYPE_STRV, rw);
+
+  /**
+   * NorthMcpServer:allowed-hosts:
+   *
+   * The names (`name`, any port, or `name:port`) the MCP endpoints accept
+   * in the `Host` header, against DNS rebinding. On a loopback address the
+   * loopback names are accepted as well; with none listed, a server on
+   * another address accepts any `Host` and warns at start.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_ALLOWED_HOSTS] =
+    g_param_spec_boxed ("allowed-hosts", NULL, NULL, G_TYPE_STRV, rw);
+
+  g_object_class_install_properties (object_class, N_PROPS, north_mcp_server_properties);
+}

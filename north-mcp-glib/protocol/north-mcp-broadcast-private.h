@@ -1,0 +1,31 @@
+/* north-mcp-broadcast-private.h: notifications to every client
+ *
+ * Notifications that belong to no request go to every initialized
+ * session and to the 2026-07-28 listen streams that asked for them.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include "north-mcp-server.h"
+
+G_BEGIN_DECLS
+
+/* Sends @method (a list_changed notification, no params) now, on the
+ * server's main context. */
+void north_mcp_broadcast_list_changed     (NorthMcpServer   *server,
+                                           const char       *method);
+/* notifications/resources/updated to the sessions subscribed to @uri and
+ * the listen streams that asked for it. Any thread: delivered on the
+ * server's main context. */
+void north_mcp_broadcast_resource_updated (NorthMcpServer   *server,
+                                           const char       *uri);
+/* notifications/message to every session whose level lets @level
+ * through. Any thread: delivered on the server's main context. */
+void north_mcp_broadcast_log              (NorthMcpServer   *server,
+                                           NorthMcpLogLevel  level,
+                                           const char       *logger,
+                                           JsonNode         *data);
+
+G_END_DECLS

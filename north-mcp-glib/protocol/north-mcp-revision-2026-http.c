@@ -1,0 +1,306 @@
+/* north-mcp-revision-2026-http.c: the HTTP rules of the 2026-07-28
+ * revision
+ *
+ * The standard headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`,
+ * `Mcp-Param-*`) are checked against the JSON-RPC body, and errors map to
+ * the statuses the revision gives. Only header values are read here; the
+ * HTTP transport owns the exchange.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-base64-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-revision-2026-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-task-private.h"
+#include "north-mcp-tool.h"
+#include "north-mcp-util-private.h"
+
+#define PROTOCOL_VERSION_HEADER "MCP-Protocol-Version"
+#define METHOD_HEADER "Mcp-Method"
+#define NAME_HEADER "Mcp-Name"
+#define PARAM_HEADER_PREFIX "Mcp-Param-"
+
+gboolean
+north_mcp_revision_2026_http_applies (SoupMessageHeaders *headers,
+                                      JsonNode           *message)
+{
+  JsonObject *object;
+
+  if (north_mcp_protocol_version_is_revision_2026 (soup_message_headers_get_one (headers, PROTOCOL_VERSION_HEADER)))
+    return TRUE;
+
+  if (message == NULL || !JSON_NODE_HOLDS_OBJECT (message))
+    return FALSE;
+
+  object = json_node_get_object (message);
+  return north_mcp_revision_2026_params_have_version (north_mcp_object_get_object (object, "params"));
+}
+
+gboolean
+north_mcp_revision_2026_http_only (SoupMessageHeaders *headers)
+{
+  return north_mcp_protocol_version_is_revision_2026 (soup_message_headers_get_one (headers, PROTOCOL_VERSION_HEADER));
+}
+
+char *
+north_mcp_revision_2026_decode_header_value (const char *value)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (value));
+  gsize length = strlen (trimmed);
+  g_autofree guchar *decoded = NULL;
+  gsize decoded_length = 0;
+
+  if (length < 12 || !g_str_has_prefix (trimmed, "=?base64?") || !g_str_has_suffix (trimmed, "?="))
+    return g_steal_pointer (&trimmed);
+
+  trimmed[length - 2] = '\0';
+  decoded = north_mcp_base64_decode (trimmed + strlen ("=?base64?"), -1, NORTH_MCP_BASE64_STANDARD,
+                                     &decoded_length);
+  if (decoded == NULL || memchr (decoded, '\0', decoded_length) != NULL ||
+      !g_utf8_validate ((const char *) decoded, decoded_length, NULL))
+    return NULL;
+
+  return (char *) g_steal_pointer (&decoded);
+}
+
+static guint
+header_error (JsonNode   *id,
+              int         code,
+              const char *message,
+              JsonNode  **response_out)
+{
+  *response_out = north_mcp_jsonrpc_error_new (id, code, message, NULL);
+  return SOUP_STATUS_BAD_REQUEST;
+}
+
+static guint
+mismatch (JsonNode   *id,
+          const char *what,
+          JsonNode  **response_out)
+{
+  g_autofree char *message = g_strdup_printf ("Header mismatch: %s", what);
+
+  return header_error (id, NORTH_MCP_JSONRPC_ERROR_HEADER_MISMATCH, message, response_out);
+}
+
+/* The textual form a header carries for a tool argument, or NULL when
+ * the argument's type cannot travel in a header. */
+static char *
+argument_header_text (JsonNode *value)
+{
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value))
+    return NULL;
+
+  switch (json_node_get_value_type (value))
+    {
+    case G_TYPE_STRING:
+      return g_strdup (json_node_get_string (value));
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (value) ? "true" : "false");
+    case G_TYPE_DOUBLE:
+      {
+        double number = json_node_get_double (value);
+
+        if (number == (double) (gint64) number)
+          return g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) number);
+        return NULL;
+      }
+    default:
+      return NULL;
+    }
+}
+
+static gboolean
+header_matches_argument (const char *header,
+                         JsonNode   *value)
+{
+  g_autofree char *text = argument_header_text (value);
+  gint64 a, b;
+
+  if (text == NULL)
+    return FALSE;
+
+  if (g_str_equal (header, text))
+    return TRUE;
+
+  /* Integers compare numerically ("007" is 7). */
+  return json_node_get_value_type (value) != G_TYPE_STRING &&
+         g_ascii_string_to_signed (header, 10, G_MININT64, G_MAXINT64, &a, NULL) &&
+         g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &b, NULL) &&
+         a == b;
+}
+
+/* Mcp-Param-{X} for tool arguments whose schema says "x-mcp-header": "X". */
+static guint
+check_param_headers (NorthMcpServer     *server,
+                     SoupMessageHeaders *headers,
+                     JsonObject         *params,
+                     JsonNode           *id,
+                     JsonNode          **response_out)
+{
+  const char *name = north_mcp_object_get_string (params, "name");
+  NorthMcpTool *tool = name != NULL ? north_mcp_server_lookup_tool (server, name) : NULL;
+  JsonObject *arguments = north_mcp_object_get_object (params, "arguments");
+  JsonObject *properties;
+  g_autoptr(GList) members = NULL;
+
+  if (tool == NULL)
+    return 0;
+
+  properties = north_mcp_object_get_object (north_mcp_tool_get_input_schema (tool), "properties");
+  if (properties == NULL)
+    return 0;
+
+  members = json_object_get_members (properties);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonObject *property = north_mcp_object_get_object (properties, l->data);
+      const char *header_name = north_mcp_object_get_string (property, "x-mcp-header");
+      g_autofree char *full_name = NULL;
+      g_autofree char *decoded = NULL;
+      JsonNode *value;
+      const char *raw;
+
+      if (header_name == NULL)
+        continue;
+
+      full_name = g_strconcat (PARAM_HEADER_PREFIX, header_name, NULL);
+      raw = soup_message_headers_get_one (headers, full_name);
+      value = arguments != NULL ? json_object_get_member (arguments, l->data) : NULL;
+
+      if (raw == NULL && (value == NULL || JSON_NODE_HOLDS_NULL (value)))
+        continue;
+      if (raw == NULL)
+        return mismatch (id, full_name, response_out);
+
+      decoded = north_mcp_revision_2026_decode_header_value (raw);
+      if (decoded == NULL || value == NULL || !header_matches_argument (decoded, value))
+        return mismatch (id, full_name, response_out);
+    }
+
+  return 0;
+}
+
+guint
+north_mcp_revision_2026_http_check_post (NorthMcpServer     *server,
+                                         SoupMessageHeaders *headers,
+                                         JsonNode           *message,
+                                         JsonNode          **response_out)
+{
+  const char *header_version = soup_message_headers_get_one (headers, PROTOCOL_VERSION_HEADER);
+  const char *header_method = soup_message_headers_get_one (headers, METHOD_HEADER);
+  const char *header_name = soup_message_headers_get_one (headers, NAME_HEADER);
+  g_autofree char *version = NULL;
+  g_autofree char *method_text = NULL;
+  JsonObject *object, *params, *meta;
+  const char *method, *target, *meta_version;
+  JsonNode *id = NULL;
+  gboolean needs_name;
+
+  *response_out = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (message))
+    return header_error (NULL, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                         "Invalid Request: the body must be one JSON-RPC message", response_out);
+
+  object = json_node_get_object (message);
+  method = north_mcp_object_get_string (object, "method");
+  params = north_mcp_object_get_object (object, "params");
+  if (json_object_has_member (object, "id"))
+    id = json_object_get_member (object, "id");
+
+  /* Responses and notifications carry no standard headers to compare. */
+  if (method == NULL || id == NULL)
+    return 0;
+
+  needs_name = north_mcp_revision_2026_method_takes_input (method) || north_mcp_tasks_method_is_task (method);
+  target = north_mcp_revision_2026_request_target (method, params);
+
+  if (header_version == NULL || header_method == NULL || (needs_name && header_name == NULL))
+    {
+      g_autofree char *text =
+        g_strdup_printf ("Header mismatch: missing %s header",
+                         header_version == NULL ? PROTOCOL_VERSION_HEADER :
+                         header_method == NULL ? METHOD_HEADER : NAME_HEADER);
+
+      return header_error (id, NORTH_MCP_JSONRPC_ERROR_HEADER_MISMATCH, text, response_out);
+    }
+
+  /* A malformed _meta is reported as such even when the headers disagree
+   * with it. */
+  meta = north_mcp_object_get_object (params, "_meta");
+  if (meta == NULL || north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION) == NULL ||
+      north_mcp_object_get_object (meta, NORTH_MCP_META_CLIENT_CAPABILITIES) == NULL)
+    {
+      *response_out = north_mcp_revision_2026_check_meta (params, id);
+      return SOUP_STATUS_BAD_REQUEST;
+    }
+
+  version = north_mcp_revision_2026_decode_header_value (header_version);
+  meta_version = north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION);
+  if (version == NULL || !g_str_equal (version, meta_version))
+    return mismatch (id, PROTOCOL_VERSION_HEADER " differs from the request's _meta", response_out);
+
+  method_text = north_mcp_revision_2026_decode_header_value (header_method);
+  if (method_text == NULL || !g_str_equal (method_text, method))
+    return mismatch (id, METHOD_HEADER " differs from the request's method", response_out);
+
+  if (needs_name)
+    {
+      g_autofree char *name = north_mcp_revision_2026_decode_header_value (header_name);
+
+      if (name == NULL || target == NULL || !g_str_equal (name, target))
+        return mismatch (id, NAME_HEADER " differs from the request's name, uri or taskId", response_out);
+    }
+
+  if (g_str_equal (method, "tools/call") && params != NULL)
+    {
+      guint status = check_param_headers (server, headers, params, id, response_out);
+
+      if (status != 0)
+        return status;
+    }
+
+  /* The rest of _meta, and the version itself. */
+  *response_out = north_mcp_revision_2026_check_meta (params, id);
+  if (*response_out != NULL)
+    return SOUP_STATUS_BAD_REQUEST;
+
+  return 0;
+}
+
+guint
+north_mcp_revision_2026_http_status (JsonNode *response)
+{
+  JsonObject *error;
+  JsonNode *code;
+
+  if (response == NULL || !JSON_NODE_HOLDS_OBJECT (response))
+    return SOUP_STATUS_OK;
+
+  error = north_mcp_object_get_object (json_node_get_object (response), "error");
+  code = error != NULL ? json_object_get_member (error, "code") : NULL;
+  if (code == NULL || !JSON_NODE_HOLDS_VALUE (code))
+    return SOUP_STATUS_OK;
+
+  switch (json_node_get_int (code))
+    {
+    case NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND:
+      return SOUP_STATUS_NOT_FOUND;
+    case NORTH_MCP_JSONRPC_ERROR_HEADER_MISMATCH:
+    case NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY:
+    case NORTH_MCP_JSONRPC_ERROR_UNSUPPORTED_PROTOCOL_VERSION:
+    case NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST:
+      return SOUP_STATUS_BAD_REQUEST;
+    default:
+      return SOUP_STATUS_OK;
+    }
+}

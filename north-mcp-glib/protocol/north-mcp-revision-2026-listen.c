@@ -1,0 +1,231 @@
+/* north-mcp-revision-2026-listen.c: `subscriptions/listen` of the
+ * 2026-07-28 revision
+ *
+ * A listen request keeps its response stream open and receives the
+ * list-changed and resources/updated notifications it asked for, until
+ * the client goes away or the server stops. The open streams are kept in
+ * the revision's state (north-mcp-revision-2026-state.c).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-revision-2026-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-util-private.h"
+
+static GPtrArray *
+listeners_of (NorthMcpServer *server)
+{
+  return north_mcp_revision_2026_state_get_listeners (north_mcp_server_get_revision_2026 (server));
+}
+
+typedef struct
+{
+  gboolean  tools;
+  gboolean  prompts;
+  gboolean  resources;
+  char    **uris;
+} ListenFilter;
+
+static void
+listen_filter_free (ListenFilter *filter)
+{
+  g_strfreev (filter->uris);
+  g_free (filter);
+}
+
+#define LISTEN_FILTER_KEY "north-mcp-listen-filter"
+
+static gboolean
+capability_flag (JsonObject *capabilities,
+                 const char *capability,
+                 const char *flag)
+{
+  JsonObject *object = north_mcp_object_get_object (capabilities, capability);
+  JsonNode *node = object != NULL ? json_object_get_member (object, flag) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
+static gboolean
+requested (JsonObject *filter,
+           const char *member)
+{
+  JsonNode *node = json_object_get_member (filter, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
+static JsonNode *
+listen_notification (NorthMcpContext *context,
+                     const char      *method,
+                     JsonObject      *params)
+{
+  g_autoptr(JsonObject) full = params != NULL ? json_object_ref (params) : json_object_new ();
+  JsonObject *meta = json_object_new ();
+
+  json_object_set_member (meta, NORTH_MCP_META_SUBSCRIPTION_ID,
+                          json_node_copy (north_mcp_context_get_request_id (context)));
+  json_object_set_object_member (full, "_meta", meta);
+  return north_mcp_jsonrpc_notification_new (method, full);
+}
+
+static void
+on_listen_channel_closed (NorthMcpChannel *channel,
+                          NorthMcpContext *context)
+{
+  NorthMcpServer *server = north_mcp_context_get_server (context);
+
+  g_signal_handlers_disconnect_by_func (channel, on_listen_channel_closed, context);
+  north_mcp_context_abandon (context);
+  g_ptr_array_remove (listeners_of (server), context);
+}
+
+void
+north_mcp_revision_2026_handle_listen (NorthMcpServer  *server,
+                                       NorthMcpContext *context)
+{
+  JsonObject *params = north_mcp_context_get_params (context);
+  JsonObject *wanted = north_mcp_object_get_object (params, "notifications");
+  NorthMcpChannel *channel = north_mcp_context_get_channel (context);
+  g_autoptr(JsonObject) capabilities = north_mcp_server_build_capabilities (server);
+  g_autoptr(JsonObject) honoured = json_object_new ();
+  g_autoptr(JsonObject) ack = json_object_new ();
+  g_autoptr(JsonNode) notification = NULL;
+  ListenFilter *filter;
+  JsonNode *uris;
+
+  if (wanted == NULL)
+    {
+      north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
+                                              NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                              "Invalid params: subscriptions/listen needs a "
+                                              "'notifications' object");
+      return;
+    }
+
+  if (!north_mcp_channel_can_stream (channel))
+    {
+      north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
+                                              NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                                              "Invalid Request: subscriptions/listen needs a stream "
+                                              "(accept text/event-stream)");
+      return;
+    }
+
+  filter = g_new0 (ListenFilter, 1);
+  filter->tools = requested (wanted, "toolsListChanged") &&
+                  capability_flag (capabilities, "tools", "listChanged");
+  filter->prompts = requested (wanted, "promptsListChanged") &&
+                    capability_flag (capabilities, "prompts", "listChanged");
+  filter->resources = requested (wanted, "resourcesListChanged") &&
+                      capability_flag (capabilities, "resources", "listChanged");
+  if (filter->tools)
+    json_object_set_boolean_member (honoured, "toolsListChanged", TRUE);
+  if (filter->prompts)
+    json_object_set_boolean_member (honoured, "promptsListChanged", TRUE);
+  if (filter->resources)
+    json_object_set_boolean_member (honoured, "resourcesListChanged", TRUE);
+
+  uris = json_object_get_member (wanted, "resourceSubscriptions");
+  if (uris != NULL && JSON_NODE_HOLDS_ARRAY (uris) &&
+      capability_flag (capabilities, "resources", "subscribe"))
+    {
+      JsonArray *array = json_node_get_array (uris);
+      GPtrArray *kept = g_ptr_array_new ();
+      JsonArray *echo = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+            {
+              g_ptr_array_add (kept, g_strdup (json_node_get_string (element)));
+              json_array_add_string_element (echo, json_node_get_string (element));
+            }
+        }
+      g_ptr_array_add (kept, NULL);
+      filter->uris = (char **) g_ptr_array_free (kept, FALSE);
+      json_object_set_array_member (honoured, "resourceSubscriptions", echo);
+    }
+
+  g_object_set_data_full (G_OBJECT (context), LISTEN_FILTER_KEY, filter,
+                          (GDestroyNotify) listen_filter_free);
+
+  json_object_set_object_member (ack, "notifications", json_object_ref (honoured));
+  notification = listen_notification (context, "notifications/subscriptions/acknowledged", ack);
+  north_mcp_channel_send (channel, notification);
+
+  /* The stream stays open until the client goes away or the server stops. */
+  g_ptr_array_add (listeners_of (server), g_object_ref (context));
+  g_signal_connect_object (channel, "closed", G_CALLBACK (on_listen_channel_closed), context, 0);
+}
+
+static gboolean
+filter_wants (ListenFilter *filter,
+              const char   *method,
+              const char   *uri)
+{
+  if (g_str_equal (method, "notifications/tools/list_changed"))
+    return filter->tools;
+  if (g_str_equal (method, "notifications/prompts/list_changed"))
+    return filter->prompts;
+  if (g_str_equal (method, "notifications/resources/list_changed"))
+    return filter->resources;
+  if (g_str_equal (method, "notifications/resources/updated"))
+    return uri != NULL && filter->uris != NULL && g_strv_contains ((const char * const *) filter->uris, uri);
+  return FALSE;
+}
+
+void
+north_mcp_revision_2026_notify_listeners (NorthMcpServer *server,
+                                          const char     *method,
+                                          const char     *uri)
+{
+  GPtrArray *listeners = listeners_of (server);
+
+  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
+    {
+      NorthMcpContext *context = g_ptr_array_index (listeners, i);
+      ListenFilter *filter = g_object_get_data (G_OBJECT (context), LISTEN_FILTER_KEY);
+      g_autoptr(JsonObject) params = NULL;
+      g_autoptr(JsonNode) notification = NULL;
+
+      if (filter == NULL || !filter_wants (filter, method, uri))
+        continue;
+
+      params = json_object_new ();
+      if (uri != NULL)
+        json_object_set_string_member (params, "uri", uri);
+      notification = listen_notification (context, method, params);
+      north_mcp_channel_send (north_mcp_context_get_channel (context), notification);
+    }
+}
+
+void
+north_mcp_revision_2026_close_listeners (NorthMcpServer *server)
+{
+  GPtrArray *listeners = listeners_of (server);
+
+  while (listeners != NULL && listeners->len > 0)
+    {
+      g_autoptr(NorthMcpContext) context = g_ptr_array_steal_index (listeners, listeners->len - 1);
+      g_autoptr(JsonObject) result = json_object_new ();
+      g_autoptr(JsonObject) meta = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      g_signal_handlers_disconnect_by_func (north_mcp_context_get_channel (context),
+                                            on_listen_channel_closed, context);
+      json_object_set_member (meta, NORTH_MCP_META_SUBSCRIPTION_ID,
+                              json_node_copy (north_mcp_context_get_request_id (context)));
+      json_object_set_object_member (result, "_meta", json_object_ref (meta));
+      node = north_mcp_node_new_object (result);
+      north_mcp_context_return_result (context, node);
+    }
+}

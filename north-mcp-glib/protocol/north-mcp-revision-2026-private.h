@@ -1,0 +1,151 @@
+/* north-mcp-revision-2026-private.h: the 2026-07-28 protocol revision
+ *
+ * What differs from the initialize-based revisions: no `initialize` and no
+ * session but per-request `_meta`, `server/discover`, `resultType` and
+ * caching hints on results, input-required results (MRTR) with an
+ * integrity-protected `requestState`, `subscriptions/listen`, and the
+ * standard HTTP headers. The dispatcher and the HTTP transport call in
+ * here; the revision keeps its own state (NorthMcpRevision2026State) that
+ * the server holds one of.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include "north-mcp-context-private.h"
+#include "north-mcp-server.h"
+
+G_BEGIN_DECLS
+
+/* What the revision keeps across requests, one per server
+ * (north-mcp-revision-2026-state.c): the requestState key and lifetime,
+ * caching hints and the open subscriptions/listen streams. */
+typedef struct _NorthMcpRevision2026State NorthMcpRevision2026State;
+
+NorthMcpRevision2026State *north_mcp_revision_2026_state_new  (void);
+void       north_mcp_revision_2026_state_free           (NorthMcpRevision2026State *self);
+/* Replaces the random key that signs requestState; @length >= 32. */
+void       north_mcp_revision_2026_state_set_key        (NorthMcpRevision2026State *self,
+                                                         const guint8              *key,
+                                                         gsize                      length);
+/* The key, for workers that must accept each other's states. */
+const guint8 *north_mcp_revision_2026_state_get_key     (NorthMcpRevision2026State *self,
+                                                         gsize                     *length);
+guint      north_mcp_revision_2026_state_get_lifetime   (NorthMcpRevision2026State *self);
+/* Returns whether the lifetime changed. */
+gboolean   north_mcp_revision_2026_state_set_lifetime   (NorthMcpRevision2026State *self,
+                                                         guint                      lifetime_ms);
+/* @method must be cacheable. */
+void       north_mcp_revision_2026_state_set_cache_hint (NorthMcpRevision2026State *self,
+                                                         const char                *method,
+                                                         guint                      ttl_ms,
+                                                         NorthMcpCacheScope         scope);
+/* FALSE when @method is not cacheable; else its hint or the default. */
+gboolean   north_mcp_revision_2026_state_get_cache_hint (NorthMcpRevision2026State *self,
+                                                         const char                *method,
+                                                         guint                     *ttl_ms,
+                                                         NorthMcpCacheScope        *scope);
+/* NorthMcpContext of the open subscriptions/listen requests. */
+GPtrArray *north_mcp_revision_2026_state_get_listeners  (NorthMcpRevision2026State *self);
+
+#define NORTH_MCP_REVISION_2026_VERSION "2026-07-28"
+
+#define NORTH_MCP_META_PROTOCOL_VERSION     "io.modelcontextprotocol/protocolVersion"
+#define NORTH_MCP_META_CLIENT_CAPABILITIES  "io.modelcontextprotocol/clientCapabilities"
+#define NORTH_MCP_META_CLIENT_INFO          "io.modelcontextprotocol/clientInfo"
+#define NORTH_MCP_META_LOG_LEVEL            "io.modelcontextprotocol/logLevel"
+#define NORTH_MCP_META_SERVER_INFO          "io.modelcontextprotocol/serverInfo"
+#define NORTH_MCP_META_SUBSCRIPTION_ID      "io.modelcontextprotocol/subscriptionId"
+
+/* The per-request (2026-07-28 style) revisions this library speaks, oldest first. */
+extern const char * const north_mcp_revision_2026_versions[];
+
+gboolean  north_mcp_protocol_version_is_revision_2026   (const char  *version);
+
+/* Whether @params carry a per-request protocol version (whatever its
+ * value): such a request is handled under the 2026-07-28 rules. */
+gboolean  north_mcp_revision_2026_params_have_version     (JsonObject  *params);
+
+/* Checks the per-request `_meta` of @params. Returns NULL when the request
+ * can be served, else the JSON-RPC error response for @id (-32602 for a
+ * malformed `_meta`, -32022 for an unsupported version). */
+JsonNode *north_mcp_revision_2026_check_meta            (JsonObject  *params,
+                                                         JsonNode    *id);
+/* Methods of the initialize-based revisions that 2026-07-28 removed. */
+gboolean  north_mcp_revision_2026_method_is_removed     (const char  *method);
+/* Methods only the 2026-07-28 revision has. */
+gboolean  north_mcp_revision_2026_method_is_added (const char  *method);
+/* Methods whose results carry caching hints. */
+gboolean  north_mcp_revision_2026_method_is_cacheable   (const char  *method);
+/* Methods that may answer with an input-required result. */
+gboolean  north_mcp_revision_2026_method_takes_input    (const char  *method);
+
+/* What a requestState is bound to besides the method: the `uri` of
+ * resources/read, the `taskId` of task methods, else the `name`. */
+const char *north_mcp_revision_2026_request_target   (const char      *method,
+                                                      JsonObject      *params);
+/* Checks `requestState` and `inputResponses` of a retried tools/call,
+ * prompts/get or resources/read. On success, @state_out receives the
+ * handler's own state (or NULL when there was none). On failure returns
+ * FALSE with a -32602 error in @error. */
+gboolean  north_mcp_revision_2026_check_retry           (NorthMcpServer  *server,
+                                                         NorthMcpUser    *user,
+                                                         const char      *method,
+                                                         JsonObject      *params,
+                                                         char           **state_out,
+                                                         GError         **error);
+/* Wraps the handler's @state into the opaque, HMAC-protected token sent
+ * as `requestState`, bound to @method, the request's name or URI in
+ * @params, @user and an expiry. */
+char     *north_mcp_revision_2026_seal_state            (NorthMcpServer  *server,
+                                                         NorthMcpUser    *user,
+                                                         const char      *method,
+                                                         JsonObject      *params,
+                                                         const char      *state);
+
+/* The result filter of 2026-07-28 requests: `resultType`, caching hints,
+ * `_meta` server info. */
+JsonNode *north_mcp_revision_2026_filter_result         (NorthMcpContext *context,
+                                                         JsonNode        *result);
+
+/* Method handlers of the 2026-07-28 revision. */
+void      north_mcp_revision_2026_handle_discover       (NorthMcpServer  *server,
+                                                         NorthMcpContext *context);
+void      north_mcp_revision_2026_handle_listen         (NorthMcpServer  *server,
+                                                         NorthMcpContext *context);
+
+/* Sends @method (a list_changed or resources/updated notification, @uri
+ * for the latter) to every open `subscriptions/listen` stream that asked
+ * for it. */
+void      north_mcp_revision_2026_notify_listeners      (NorthMcpServer  *server,
+                                                         const char      *method,
+                                                         const char      *uri);
+/* Ends every listen stream gracefully (server shutdown). */
+void      north_mcp_revision_2026_close_listeners       (NorthMcpServer  *server);
+
+/* HTTP. */
+
+/* Whether a Streamable HTTP POST is to be handled under the 2026-07-28
+ * rules: the MCP-Protocol-Version header names a 2026-07-28 style revision, or
+ * the body's `_meta` carries a protocol version. */
+gboolean  north_mcp_revision_2026_http_applies        (SoupMessageHeaders *headers,
+                                                       JsonNode           *message);
+/* Whether a GET or DELETE speaks only the 2026-07-28 revision (405). */
+gboolean  north_mcp_revision_2026_http_only   (SoupMessageHeaders *headers);
+/* Validates a 2026-07-28 POST (standard headers against the body, then
+ * `_meta`, then the version) in the order the specification gives.
+ * Returns 0 when the request can be dispatched, else the HTTP status to
+ * answer with and the JSON-RPC error in @response_out. */
+guint     north_mcp_revision_2026_http_check_post       (NorthMcpServer     *server,
+                                                         SoupMessageHeaders *headers,
+                                                         JsonNode           *message,
+                                                         JsonNode          **response_out);
+/* The HTTP status for a JSON-RPC response to a 2026-07-28 request: 404 for
+ * -32601, 400 for -32020..-32022, 200 otherwise. */
+guint     north_mcp_revision_2026_http_status           (JsonNode           *response);
+/* Decodes a header value: trims it and undoes the `=?base64?…?=`
+ * sentinel. NULL when the sentinel does not decode to UTF-8. */
+char     *north_mcp_revision_2026_decode_header_value   (const char         *value);
+
+G_END_DECLS

@@ -1,0 +1,328 @@
+/* north-mcp-revision-2026-state.c: what the 2026-07-28 revision keeps
+ * across requests
+ *
+ * Requests of this revision carry no session, so the little the server
+ * remembers lives here, per server: the key that signs `requestState`
+ * and its lifetime, the caching hints results carry, and the open
+ * `subscriptions/listen` streams.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-base64-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-random-private.h"
+#include "north-mcp-revision-2026-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-task-private.h"
+#include "north-mcp-user.h"
+#include "north-mcp-util-private.h"
+
+#define DEFAULT_REQUEST_STATE_LIFETIME_MS (10 * 60 * 1000)
+
+struct _NorthMcpRevision2026State
+{
+  guint8      key[32];
+  guint       lifetime_ms;
+  GHashTable *cache_hints;  /* method -> CacheHint */
+  GPtrArray  *listeners;    /* NorthMcpContext of subscriptions/listen */
+};
+
+typedef struct
+{
+  guint              ttl_ms;
+  NorthMcpCacheScope scope;
+} CacheHint;
+
+NorthMcpRevision2026State *
+north_mcp_revision_2026_state_new (void)
+{
+  NorthMcpRevision2026State *self = g_new0 (NorthMcpRevision2026State, 1);
+
+  self->lifetime_ms = DEFAULT_REQUEST_STATE_LIFETIME_MS;
+  self->cache_hints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->listeners = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Signs the requestState this server hands out; never leaves the
+   * process. */
+  if (!north_mcp_random_bytes (self->key, sizeof self->key, NULL))
+    g_error ("Cannot seed the request-state key: no randomness available");
+  return self;
+}
+
+void
+north_mcp_revision_2026_state_free (NorthMcpRevision2026State *self)
+{
+  g_hash_table_unref (self->cache_hints);
+  g_ptr_array_unref (self->listeners);
+  memset (self->key, 0, sizeof self->key);
+  g_free (self);
+}
+
+void
+north_mcp_revision_2026_state_set_key (NorthMcpRevision2026State *self,
+                                       const guint8              *key,
+                                       gsize                      length)
+{
+  /* A key of another length is condensed to 32 bytes. */
+  if (length == sizeof self->key)
+    memcpy (self->key, key, length);
+  else
+    {
+      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      gsize digest_length = sizeof self->key;
+
+      g_checksum_update (checksum, key, length);
+      g_checksum_get_digest (checksum, self->key, &digest_length);
+    }
+}
+
+const guint8 *
+north_mcp_revision_2026_state_get_key (NorthMcpRevision2026State *self,
+                                       gsize                     *length)
+{
+  *length = sizeof self->key;
+  return self->key;
+}
+
+guint
+north_mcp_revision_2026_state_get_lifetime (NorthMcpRevision2026State *self)
+{
+  return self->lifetime_ms;
+}
+
+gboolean
+north_mcp_revision_2026_state_set_lifetime (NorthMcpRevision2026State *self,
+                                            guint                      lifetime_ms)
+{
+  if (self->lifetime_ms == lifetime_ms)
+    return FALSE;
+
+  self->lifetime_ms = lifetime_ms;
+  return TRUE;
+}
+
+void
+north_mcp_revision_2026_state_set_cache_hint (NorthMcpRevision2026State *self,
+                                              const char                *method,
+                                              guint                      ttl_ms,
+                                              NorthMcpCacheScope         scope)
+{
+  CacheHint *hint = g_new0 (CacheHint, 1);
+
+  hint->ttl_ms = ttl_ms;
+  hint->scope = scope;
+  g_hash_table_replace (self->cache_hints, g_strdup (method), hint);
+}
+
+gboolean
+north_mcp_revision_2026_state_get_cache_hint (NorthMcpRevision2026State *self,
+                                              const char                *method,
+                                              guint                     *ttl_ms,
+                                              NorthMcpCacheScope        *scope)
+{
+  CacheHint *hint;
+
+  if (!north_mcp_revision_2026_method_is_cacheable (method))
+    return FALSE;
+
+  hint = g_hash_table_lookup (self->cache_hints, method);
+  if (ttl_ms != NULL)
+    *ttl_ms = hint != NULL ? hint->ttl_ms : 0;
+  if (scope != NULL)
+    *scope = hint != NULL ? hint->scope
+             : g_str_equal (method, "resources/read") ? NORTH_MCP_CACHE_SCOPE_PRIVATE
+             : NORTH_MCP_CACHE_SCOPE_PUBLIC;
+  return TRUE;
+}
+
+GPtrArray *
+north_mcp_revision_2026_state_get_listeners (NorthMcpRevision2026State *self)
+{
+  return self->listeners;
+}
+
+/* requestState: base64url(payload) "." base64url(HMAC-SHA256(key, payload)),
+ * payload = {"m": method, "n": name or uri, "u": user, "x": expiry (µs since
+ * the epoch), "s": the handler's state}. The key is the server's own random
+ * key, so a state only comes back from whoever received it from us, for
+ * the same request target and user, until it expires. */
+
+const char *
+north_mcp_revision_2026_request_target (const char *method,
+                                        JsonObject *params)
+{
+  if (g_strcmp0 (method, "resources/read") == 0)
+    return north_mcp_object_get_string (params, "uri");
+  if (north_mcp_tasks_method_is_task (method))
+    return north_mcp_object_get_string (params, "taskId");
+
+  return north_mcp_object_get_string (params, "name");
+}
+
+static char *
+state_mac (NorthMcpServer *server,
+           const char     *payload,
+           gsize           length)
+{
+  NorthMcpRevision2026State *self = north_mcp_server_get_revision_2026 (server);
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, self->key, sizeof self->key);
+  guint8 digest[32];
+  gsize digest_length = sizeof digest;
+
+  g_hmac_update (hmac, (const guchar *) payload, length);
+  g_hmac_get_digest (hmac, digest, &digest_length);
+  return north_mcp_base64url_encode (digest, digest_length);
+}
+
+static gboolean
+constant_time_equal (const char *a,
+                     const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  guchar diff = la != lb;
+
+  for (gsize i = 0; i < MIN (la, lb); i++)
+    diff |= (guchar) (a[i] ^ b[i]);
+
+  return diff == 0;
+}
+
+char *
+north_mcp_revision_2026_seal_state (NorthMcpServer *server,
+                                    NorthMcpUser   *user,
+                                    const char     *method,
+                                    JsonObject     *params,
+                                    const char     *state)
+{
+  g_autoptr(JsonObject) payload = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *encoded = NULL;
+  g_autofree char *mac = NULL;
+  const char *target = north_mcp_revision_2026_request_target (method, params);
+  gsize length = 0;
+
+  json_object_set_string_member (payload, "m", method);
+  json_object_set_string_member (payload, "n", target != NULL ? target : "");
+  json_object_set_string_member (payload, "u", user != NULL ? north_mcp_user_get_email (user) : "");
+  json_object_set_int_member (payload, "x",
+                              g_get_real_time () +
+                              (gint64) north_mcp_server_get_revision_2026 (server)->lifetime_ms * 1000);
+  json_object_set_string_member (payload, "s", state != NULL ? state : "");
+
+  node = north_mcp_node_new_object (payload);
+  text = north_mcp_jsonrpc_to_string (node, &length);
+  encoded = north_mcp_base64url_encode ((const guchar *) text, length);
+  mac = state_mac (server, encoded, strlen (encoded));
+  return g_strconcat (encoded, ".", mac, NULL);
+}
+
+static gboolean
+bad_state (GError    **error,
+           const char *why)
+{
+  g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+               "Invalid params: requestState %s", why);
+  return FALSE;
+}
+
+static gboolean
+open_state (NorthMcpServer  *server,
+            NorthMcpUser    *user,
+            const char      *method,
+            JsonObject      *params,
+            const char      *token,
+            char           **state_out,
+            GError         **error)
+{
+  const char *dot = strrchr (token, '.');
+  g_autofree char *encoded = NULL;
+  g_autofree char *mac = NULL;
+  g_autofree guchar *text = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *payload;
+  const char *target = north_mcp_revision_2026_request_target (method, params);
+  const char *state;
+  JsonNode *expiry;
+  gsize length = 0;
+
+  if (dot == NULL || strlen (token) > 64 * 1024)
+    return bad_state (error, "is malformed");
+
+  encoded = g_strndup (token, dot - token);
+  mac = state_mac (server, encoded, strlen (encoded));
+  if (!constant_time_equal (mac, dot + 1))
+    return bad_state (error, "failed its integrity check");
+
+  /* Ours from here on: only the bindings can still fail. */
+  text = north_mcp_base64_decode (encoded, -1, NORTH_MCP_BASE64_URL, &length);
+  node = text != NULL ? north_mcp_jsonrpc_parse ((const char *) text, length, NULL) : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return bad_state (error, "is malformed");
+
+  payload = json_node_get_object (node);
+  expiry = json_object_get_member (payload, "x");
+  state = north_mcp_object_get_string (payload, "s");
+  if (state == NULL || expiry == NULL || !JSON_NODE_HOLDS_VALUE (expiry) ||
+      g_strcmp0 (north_mcp_object_get_string (payload, "m"), method) != 0 ||
+      g_strcmp0 (north_mcp_object_get_string (payload, "n"), target != NULL ? target : "") != 0 ||
+      g_strcmp0 (north_mcp_object_get_string (payload, "u"),
+                 user != NULL ? north_mcp_user_get_email (user) : "") != 0)
+    return bad_state (error, "belongs to another request");
+
+  if (g_get_real_time () >= json_node_get_int (expiry))
+    return bad_state (error, "has expired");
+
+  *state_out = g_strdup (state);
+  return TRUE;
+}
+
+gboolean
+north_mcp_revision_2026_check_retry (NorthMcpServer  *server,
+                                     NorthMcpUser    *user,
+                                     const char      *method,
+                                     JsonObject      *params,
+                                     char           **state_out,
+                                     GError         **error)
+{
+  JsonNode *state = json_object_get_member (params, "requestState");
+  JsonNode *responses = json_object_get_member (params, "inputResponses");
+
+  *state_out = NULL;
+
+  if (responses != NULL)
+    {
+      JsonObject *object;
+      g_autoptr(GList) members = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (responses))
+        {
+          g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                               "Invalid params: 'inputResponses' must be an object");
+          return FALSE;
+        }
+
+      object = json_node_get_object (responses);
+      members = json_object_get_members (object);
+      for (GList *l = members; l != NULL; l = l->next)
+        if (!JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, l->data)))
+          {
+            g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                         "Invalid params: input response '%s' must be a result object",
+                         (const char *) l->data);
+            return FALSE;
+          }
+    }
+
+  if (state == NULL)
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_VALUE (state) || json_node_get_value_type (state) != G_TYPE_STRING)
+    return bad_state (error, "must be a string");
+
+  return open_state (server, user, method, params, json_node_get_string (state), state_out, error);
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""The nginx configurations of deploy/nginx/, as shipped, in front of three
+real replicas on loopback (tests/deploy/deployfix.py): sessions stay with
+their replica under sticky routing, stateless servers spread round robin,
+event streams (POST answers and the GET stream) reach the client while
+they are still open, and the headers MCP needs pass through. No timing
+assertions: a stream nginx held back would make a read wait until its
+generous socket timeout and fail.
+"""
+
+import collections
+import json
+import os
+
+import pytest
+
+import deployfix
+from deployfix import McpSession, Nginx, Replicas
+
+ELICITATION = {"elicitation": {}}
+
+
+@pytest.fixture
+def sticky(tmp_path):
+    """Three stateful conformance servers behind north-mcp-sticky.conf."""
+    with Replicas(3, "--stateful", program="conformance-server") as replicas, \
+         Nginx("north-mcp-sticky.conf", replicas.ports, str(tmp_path)) as nginx:
+        yield replicas, nginx
+    assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
+
+
+@pytest.fixture
+def round_robin(tmp_path):
+    """Three stateless server-with-auth replicas behind north-mcp-round-robin.conf."""
+    with Replicas(3, "--stateless") as replicas, \
+         Nginx("north-mcp-round-robin.conf", replicas.ports, str(tmp_path)) as nginx:
+        yield replicas, nginx
+    assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
+
+
+def final_upstream(entry):
+    """The replica that answered a request (the last one nginx tried)."""
+    return entry[3].split(", ")[-1]
+
+
+def test_sticky_sessions_stay_with_their_replica(sticky):
+    replicas, nginx = sticky
+    for _ in range(9):
+        # One session at a time, so that its five requests are consecutive
+        # in the access log: initialize, initialized, tools/call,
+        # tools/list, DELETE.
+        session = McpSession(nginx.url + "/mcp")
+        assert session.session_id
+        result = session.result("tools/call", {"name": "test_simple_text", "arguments": {}})
+        assert result["content"][0]["type"] == "text", result
+        assert "test_simple_text" in [t["name"] for t in session.result("tools/list")["tools"]]
+        assert session.close() == 200
+
+    entries = nginx.wait_access(9 * 5)
+    assert len(entries) == 9 * 5, entries
+    # Every request of every session succeeded, whichever replica nginx tried first.
+    assert all(e[2] in (200, 202) for e in entries), entries
+    # initialize went round robin: the sessions live on all three replicas...
+    owners = [final_upstream(entries[i]) for i in range(0, 9 * 5, 5)]
+    assert len(set(owners)) == 3, entries
+    # ...and every later request of a session was answered by the replica
+    # that created it, after at most one 404 per other replica.
+    for i in range(0, 9 * 5, 5):
+        chunk = entries[i:i + 5]
+        assert {final_upstream(e) for e in chunk} == {owners[i // 5]}, chunk
+        assert all(len(e[3].split(", ")) <= 3 for e in chunk), chunk
+
+
+def test_round_robin_loses_in_process_sessions(tmp_path):
+    """Why the sticky configuration exists: round robin over replicas with
+    the in-process store answers most requests of a session with 404."""
+    with Replicas(3, "--stateful", program="conformance-server") as replicas, \
+         Nginx("north-mcp-round-robin.conf", replicas.ports, str(tmp_path)) as nginx:
+        session = McpSession(nginx.url + "/mcp", send_initialized=False)
+        statuses = [session.request("tools/list")[0] for _ in range(6)]
+    assert 404 in statuses, statuses
+    assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
+
+
+def test_round_robin_spreads_stateless_requests(round_robin):
+    replicas, nginx = round_robin
+    for i in range(12):
+        session = McpSession(nginx.url + "/mcp")
+        assert session.session_id is None
+        result = session.result("tools/call", {"name": "add", "arguments": {"a": i, "b": 1}})
+        assert result["content"][0]["text"] == str(i + 1), result
+    entries = nginx.wait_access(12 * 3)
+    assert len(entries) == 12 * 3 and all(e[2] in (200, 202) for e in entries), entries
+    count = collections.Counter(final_upstream(e) for e in entries)
+    assert sorted(count) == sorted(f"127.0.0.1:{p}" for p in replicas.ports), count
+
+
+def test_post_event_stream_is_not_buffered(sticky):
+    """The server asks the client a question inside the POST's event stream
+    and waits for the answer: the question must reach the client while the
+    response is still open."""
+    replicas, nginx = sticky
+    session = McpSession(nginx.url + "/mcp", capabilities=ELICITATION)
+    conn, response = session.open({"jsonrpc": "2.0", "id": 100, "method": "tools/call",
+                                   "params": {"name": "test_elicitation",
+                                              "arguments": {"message": "Your name?"}}})
+    try:
+        assert response.status == 200
+        assert response.getheader("Content-Type").startswith("text/event-stream")
+        # nginx consumed the replica's X-Accel-Buffering header.
+        assert response.getheader("X-Accel-Buffering") is None
+        events = deployfix.read_events(response)
+        question = next(events)
+        assert question["method"] == "elicitation/create", question
+        status, _, _ = session.send({"jsonrpc": "2.0", "id": question["id"],
+                                     "result": {"action": "accept", "content": {"username": "Ada"}}})
+        assert status == 202
+        answer = next(events)
+        assert answer["id"] == 100 and "Ada" in answer["result"]["content"][0]["text"], answer
+    finally:
+        conn.close()
+
+
+def test_get_stream_is_not_buffered(sticky):
+    """A notification on the standalone GET stream reaches the client while
+    the stream stays open."""
+    replicas, nginx = sticky
+    session = McpSession(nginx.url + "/mcp")
+    conn, response = session.open(None, method="GET")
+    try:
+        assert response.status == 200, response.read()
+        assert session.result("tools/call", {"name": "test_trigger_tool_change", "arguments": {}})
+        events = deployfix.read_events(response)
+        event = next(events)
+        assert event["method"] == "notifications/tools/list_changed", event
+    finally:
+        conn.close()
+
+
+def test_headers_pass_through(sticky):
+    """traceparent, the X-North headers and Origin reach the replica;
+    a foreign Origin is refused by the replica (DNS rebinding checks work
+    behind nginx), a loopback one is served."""
+    replicas, nginx = sticky
+    session = McpSession(nginx.url + "/mcp")
+    status, headers, messages = session.request("ping", extra_headers={"Origin": "http://evil.example"})
+    assert status == 403, (status, messages)
+    status, headers, messages = session.request("ping", extra_headers={"Origin": "http://localhost:3000"})
+    assert status == 200, (status, messages)
+    # A Host that is no loopback name is refused by the replica: nginx
+    # forwards the client's Host, not its own.
+    conn, path = deployfix.connect(nginx.url + "/mcp")
+    conn.request("POST", path, body="{}", headers={**deployfix.MCP_HEADERS, "Host": "rebound.example"})
+    assert conn.getresponse().status == 403
+    conn.close()
+
+
+def test_request_size_limit(sticky):
+    """Bodies over 4 MiB stop at nginx with 413."""
+    replicas, nginx = sticky
+    conn, path = deployfix.connect(nginx.url + "/mcp")
+    body = b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"' + b"a" * (4 * 1024 * 1024) + b'"}}'
+    conn.request("POST", path, body=body, headers=deployfix.MCP_HEADERS)
+    assert conn.getresponse().status == 413
+    conn.close()
+
+
+def test_credentials_pass_through(tmp_path):
+    """The server secret reaches the replicas both ways North sends it:
+    X-North-Server-Secret and the legacy Authorization bundle."""
+    import base64
+    import json
+
+    secret = "deploy-test-secret"
+    bundle = base64.b64encode(json.dumps({"server_secret": secret}).encode()).decode()
+    with Replicas(3, "--stateless", env={**os.environ, "NORTH_MCP_SERVER_SECRET": secret}) as replicas, \
+         Nginx("north-mcp-round-robin.conf", replicas.ports, str(tmp_path)) as nginx:
+        url = nginx.url + "/mcp"
+        with pytest.raises(RuntimeError, match="401"):
+            McpSession(url)
+        with pytest.raises(RuntimeError, match="401"):
+            McpSession(url, headers={"X-North-Server-Secret": "wrong"})
+        for headers in ({"X-North-Server-Secret": secret}, {"Authorization": f"Bearer {bundle}"}):
+            for i in range(3):
+                session = McpSession(url, headers=headers)
+                result = session.result("tools/call", {"name": "add", "arguments": {"a": i, "b": 2}})
+                assert result["content"][0]["text"] == str(i + 2), result
+    assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
+
+
+def sse_ids_and_messages(response):
+    """Every (event id, JSON message or None) of an event stream, to its end."""
+    events, event_id, data = [], None, []
+    for raw in iter(response.readline, b""):
+        line = raw.decode().rstrip("\r\n")
+        if line.startswith("id:"):
+            event_id = line[3:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
+        elif line == "" and (event_id is not None or data):
+            text = "\n".join(data)
+            events.append((event_id, json.loads(text) if text.strip() else None))
+            event_id, data = None, []
+    return events
+
+
+def test_resumption_with_last_event_id(sticky):
+    """A tool ends its POST stream early (2025-11-25 polling); the client
+    resumes with GET and Last-Event-ID through nginx and gets the result
+    from the replica that holds the session."""
+    replicas, nginx = sticky
+    session = McpSession(nginx.url + "/mcp", protocol="2025-11-25")
+    conn, response = session.open({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                                   "params": {"name": "test_reconnection", "arguments": {}}})
+    try:
+        assert response.status == 200
+        events = sse_ids_and_messages(response)
+    finally:
+        conn.close()
+    ids = [event_id for event_id, _ in events if event_id]
+    assert ids, events
+    assert not any(m and m.get("id") == 9 for _, m in events), events
+    conn, response = session.open(None, method="GET", extra_headers={"Last-Event-ID": ids[-1]})
+    try:
+        assert response.status == 200, response.read()
+        result = next(m for m in deployfix.read_events(response) if m.get("id") == 9)
+        assert "result" in result, result
+    finally:
+        conn.close()
+
+
+def tcp_states(port):
+    """States (hex, as in /proc/net/tcp) of the IPv4 loopback connections
+    with PORT at either end, listening sockets excluded."""
+    states = []
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, remote, state = fields[1], fields[2], fields[3]
+            if state != "0A" and port in (int(local.split(":")[1], 16), int(remote.split(":")[1], 16)):
+                states.append(state)
+    return states
+
+
+def test_upstream_keepalive(tmp_path):
+    """nginx reuses its connections to a replica: after 30 requests, each
+    from a new client connection, the replica has an open connection from
+    nginx and has closed next to none (TIME_WAIT)."""
+    with Replicas(1, "--stateless") as replicas, \
+         Nginx("north-mcp-round-robin.conf", replicas.ports, str(tmp_path)) as nginx:
+        # TIME_WAIT left by earlier connections that used the same port
+        # number (as a client's ephemeral port) are not ours.
+        before = tcp_states(replicas[0].port).count("06")
+        for i in range(30):
+            session = McpSession(nginx.url + "/mcp", send_initialized=False)
+            assert session.result("tools/call", {"name": "add", "arguments": {"a": i, "b": 0}})
+        states = tcp_states(replicas[0].port)
+    assert "01" in states, states                     # ESTABLISHED, idle in nginx's cache
+    assert states.count("06") - before <= 2, states   # TIME_WAIT: closed connections
+    assert replicas.exit_codes == [0], replicas.stderr()
