@@ -47,6 +47,8 @@ typedef struct
   gboolean  no_health_check;
   gboolean  no_debug;
   char     *path;
+  char     *state_store;
+  gint64    session_timeout;
 } Options;
 
 static void
@@ -60,6 +62,7 @@ options_clear (Options *options)
   g_strfreev (options->trusted_issuers);
   g_free (options->audience);
   g_free (options->server_secret_file);
+  g_free (options->state_store);
   g_strfreev (options->allowed_origins);
   g_strfreev (options->allowed_hosts);
   g_free (options->path);
@@ -260,6 +263,10 @@ parse_options (NorthMcpServer         *self,
       "No debug logging, whatever the DEBUG environment variable says", NULL },
     { "path", 0, 0, G_OPTION_ARG_STRING, &options->path,
       "Serve Streamable HTTP at this path (default /mcp)", "PATH" },
+    { "session-timeout", 0, 0, G_OPTION_ARG_INT64, &options->session_timeout,
+      "End HTTP sessions idle this long (default 1800; 0: never)", "SECONDS" },
+    { "state-store", 0, 0, G_OPTION_ARG_STRING, &options->state_store,
+      "Share sessions with other replicas in this Redis (HTTP only)", "redis://HOST:PORT[/DB]" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -270,6 +277,7 @@ parse_options (NorthMcpServer         *self,
   options->idle_timeout = (int) MIN (north_mcp_server_get_idle_timeout (self), G_MAXINT);
   options->max_unsent_bytes = (gint64) MIN (north_mcp_server_get_max_unsent_bytes (self), G_MAXINT64);
   options->max_sessions = north_mcp_server_get_max_sessions (self);
+  options->session_timeout = north_mcp_server_get_session_timeout (self);
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
@@ -286,11 +294,19 @@ parse_options (NorthMcpServer         *self,
       !check_range ("--idle-timeout", options->idle_timeout, 0, G_MAXINT, error) ||
       !check_range ("--max-unsent-bytes", options->max_unsent_bytes, 1024, G_MAXINT64, error) ||
       !check_range ("--max-sessions", options->max_sessions, 0, G_MAXUINT, error) ||
+      !check_range ("--session-timeout", options->session_timeout, 0, G_MAXUINT, error) ||
       !check_range ("port", options->port, 0, 65535, error))
     return FALSE;
 
   if (options->path != NULL && !north_mcp_server_set_path (self, options->path, error))
     return FALSE;
+
+  if (options->state_store != NULL && !g_str_has_prefix (options->state_store, "redis://"))
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "Invalid --state-store: use redis://HOST:PORT[/DB]");
+      return FALSE;
+    }
 
   return check_origin_options (options, error) && resolve_server_secret (options, error);
 }
@@ -326,6 +342,9 @@ apply_options (NorthMcpServer *self,
   north_mcp_server_set_idle_timeout (self, (guint) options->idle_timeout);
   north_mcp_server_set_max_unsent_bytes (self, (guint64) options->max_unsent_bytes);
   north_mcp_server_set_max_sessions (self, (guint) options->max_sessions);
+  north_mcp_server_set_session_timeout (self, (guint) options->session_timeout);
+  if (options->state_store != NULL)
+    north_mcp_server_set_state_store (self, options->state_store);
   for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
     north_mcp_server_add_allowed_origin (self, options->allowed_origins[i]);
   for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
@@ -414,14 +433,13 @@ check_workers (NorthMcpServer         *self,
       return FALSE;
     }
 
-  if (!north_mcp_server_get_stateless (self))
+  if (!north_mcp_server_get_stateless (self) && north_mcp_server_get_state_store (self) == NULL)
     {
       /* A session lives in the process that created it; another worker
        * would answer its requests with 404. */
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                           "--workers needs --stateless: sessions live in one process "
-                           "(scale stateful servers with one process per port behind a "
-                           "load balancer that routes by Mcp-Session-Id)");
+                           "--workers needs --stateless or --state-store: sessions live in one "
+                           "process (or share them with --state-store redis://…)");
       return FALSE;
     }
 

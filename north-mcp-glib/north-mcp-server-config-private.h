@@ -70,6 +70,7 @@ typedef enum
   PROP_MAX_UNSENT_BYTES,
   PROP_ALLOWED_ORIGINS,
   PROP_ALLOWED_HOSTS,
+  PROP_STATE_STORE,
   N_PROPS
 } NorthMcpServerProperty;
 

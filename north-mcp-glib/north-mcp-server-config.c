@@ -485,3 +485,48 @@ north_mcp_server_set_request_state_key (NorthMcpServer *self,
 
   north_mcp_revision_2026_state_set_key (north_mcp_server_get_revision_2026 (self), data, length);
 }
+
+/**
+ * north_mcp_server_get_state_store:
+ * @self: a server
+ *
+ * Gets the state store's URI (see [property@NorthMcp.Server:state-store]).
+ *
+ * Returns: (nullable): the URI, or `NULL` when state lives in this process
+ *
+ * Since: 0.2
+ */
+const char *
+north_mcp_server_get_state_store (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return north_mcp_session_manager_get_store_uri (north_mcp_server_get_session_manager (self));
+}
+
+/**
+ * north_mcp_server_set_state_store:
+ * @self: a server
+ * @uri: (nullable): `redis://HOST:PORT[/DB]`, or `NULL` for none
+ *
+ * Sets where HTTP servers keep the state that replicas share (see
+ * [property@NorthMcp.Server:state-store]); takes effect when the server
+ * starts, and a URI that names no store makes
+ * [method@NorthMcp.Server.start] fail.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_state_store (NorthMcpServer *self,
+                                  const char     *uri)
+{
+  NorthMcpSessionManager *sessions;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  sessions = north_mcp_server_get_session_manager (self);
+  if (g_strcmp0 (north_mcp_session_manager_get_store_uri (sessions), uri) == 0)
+    return;
+  north_mcp_session_manager_set_store_uri (sessions, uri);
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_STATE_STORE]);
+}

@@ -10,11 +10,6 @@ G_BEGIN_DECLS
 
 /* The server's implementation of NorthMcpTransportHost
  * (north-mcp-server-host.c). */
-void north_mcp_server_transport_host_init     (NorthMcpTransportHostInterface *iface);
-/* Its settings, read from the server's fields (north-mcp-server.c):
- * transports ask on every request, the checked getters cost ten times
- * as much. */
-void north_mcp_server_get_transport_settings (NorthMcpServer                 *self,
-                                              NorthMcpTransportSettings      *settings);
+void north_mcp_server_transport_host_init (NorthMcpTransportHostInterface *iface);
 
 G_END_DECLS

@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "north-mcp-log-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
+#include "north-mcp-server-config-private.h"
 #include "north-mcp-server-host-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
@@ -20,11 +21,29 @@
  * on every request: no checked cast. */
 #define SERVER(host) ((NorthMcpServer *) (host))
 
+/* Read from the server's config, not through the checked getters:
+ * transports ask on every request. */
 static void
 get_settings (NorthMcpTransportHost     *host,
               NorthMcpTransportSettings *settings)
 {
-  north_mcp_server_get_transport_settings (SERVER (host), settings);
+  NorthMcpServer *self = SERVER (host);
+  const NorthMcpServerConfig *config = north_mcp_server_get_config (self);
+
+  settings->name = config->name;
+  settings->auth = north_mcp_server_get_auth (self);
+  settings->path = config->mcp_path != NULL ? config->mcp_path : "/mcp";
+  settings->protocol_versions = north_mcp_supported_protocol_versions;
+  settings->allowed_hosts = (const char * const *) config->allowed_hosts;
+  settings->allowed_origins = (const char * const *) config->allowed_origins;
+  settings->max_body_size = config->max_body_size;
+  settings->max_unsent_bytes = config->max_unsent_bytes;
+  settings->idle_timeout = config->idle_timeout;
+  settings->workers = config->workers;
+  settings->listen_sockets = config->listen_sockets;
+  settings->sessions = north_mcp_server_get_session_manager (self);
+  settings->stateless = config->stateless;
+  settings->health_check = config->health_check;
 }
 
 /* Registered paths have no trailing slash: /ready/ is /ready. */
@@ -103,7 +122,7 @@ check_headers (NorthMcpTransportHost  *host,
                JsonNode               *message,
                JsonNode              **response_out)
 {
-  return north_mcp_modern_http_check_post (SERVER (host), headers, message, response_out);
+  return north_mcp_revision_2026_http_check_post (SERVER (host), headers, message, response_out);
 }
 
 static guint

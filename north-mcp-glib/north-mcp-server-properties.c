@@ -88,6 +88,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_ALLOWED_HOSTS:
       g_value_set_boxed (value, CONFIG (self)->allowed_hosts);
       break;
+    case PROP_STATE_STORE:
+      g_value_set_string (value, north_mcp_server_get_state_store (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -162,6 +165,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_ALLOWED_HOSTS:
       north_mcp_server_set_allowed_hosts (self, g_value_get_boxed (value));
+      break;
+    case PROP_STATE_STORE:
+      north_mcp_server_set_state_store (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -438,6 +444,24 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    */
   north_mcp_server_properties[PROP_ALLOWED_HOSTS] =
     g_param_spec_boxed ("allowed-hosts", NULL, NULL, G_TYPE_STRV, rw);
+
+  /**
+   * NorthMcpServer:state-store:
+   *
+   * Where the HTTP transports keep the state that several server processes
+   * share, as a URI: `redis://HOST:PORT[/DB]` for a Redis server, or `NULL`
+   * (the default) to keep everything in this process. With Redis, replicas
+   * behind a load balancer without sticky routing serve a stateful client
+   * as one server: sessions, notifications for a client's stream and the
+   * session's deletion reach every replica. See
+   * [Transports and deployment](transports-and-deployment.html) for what
+   * is shared and how failures behave. Read when the server starts; the
+   * stdio transport refuses it.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_STATE_STORE] =
+    g_param_spec_string ("state-store", NULL, NULL, NULL, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, north_mcp_server_properties);
 }

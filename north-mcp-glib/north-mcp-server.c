@@ -252,6 +252,7 @@ north_mcp_server_init (NorthMcpServer *self)
 {
   north_mcp_server_config_init (&self->config);
   self->sessions = north_mcp_session_manager_new ();
+  north_mcp_session_manager_set_broadcast_func (self->sessions, north_mcp_broadcast_receive, self);
   north_mcp_session_manager_set_timeout (self->sessions, NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S);
   north_mcp_session_manager_set_max_sessions (self->sessions, NORTH_MCP_DEFAULT_MAX_SESSIONS);
   self->auth = north_mcp_auth_new ();
@@ -604,6 +605,13 @@ north_mcp_server_start (NorthMcpServer         *self,
   g_clear_pointer (&self->main_context, g_main_context_unref);
   self->main_context = g_main_context_ref_thread_default ();
 
+  if (transport == NORTH_MCP_TRANSPORT_STDIO && north_mcp_server_get_state_store (self) != NULL)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "A state store is for HTTP servers: stdio serves one client");
+      return FALSE;
+    }
+
   if (transport == NORTH_MCP_TRANSPORT_STDIO)
     {
       NorthMcpSession *session = north_mcp_server_open_session (self, NULL, NULL, error);
@@ -616,10 +624,14 @@ north_mcp_server_start (NorthMcpServer         *self,
       return TRUE;
     }
 
+  if (!north_mcp_session_manager_open_store (self->sessions, error))
+    return FALSE;
+  north_mcp_session_manager_share_state_key (self->sessions, self);
   self->http = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (self));
   if (!north_mcp_http_transport_listen (self->http, self->config.host, self->config.port, error))
     {
       g_clear_object (&self->http);
+      north_mcp_session_manager_close_store (self->sessions);
       return FALSE;
     }
 
@@ -652,6 +664,8 @@ north_mcp_server_stop (NorthMcpServer *self)
       /* libsoup closed them. */
       g_clear_pointer (&self->config.listen_sockets, g_ptr_array_unref);
     }
+  if (self->sessions != NULL)
+    north_mcp_session_manager_close_store (self->sessions);
 
   if (self->stdio != NULL)
     {

@@ -172,6 +172,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_sessions      (NorthMcpServer        *self,
                                                                guint                  max_sessions);
 NORTH_MCP_AVAILABLE_IN_ALL
+const char            *north_mcp_server_get_state_store       (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_state_store       (NorthMcpServer        *self,
+                                                               const char            *uri);
+NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpAuth          *north_mcp_server_get_auth              (NorthMcpServer        *self);
 
 NORTH_MCP_AVAILABLE_IN_ALL

@@ -27,5 +27,9 @@ void north_mcp_broadcast_log              (NorthMcpServer   *server,
                                            NorthMcpLogLevel  level,
                                            const char       *logger,
                                            JsonNode         *data);
+/* Runs a server-wide notification another process sharing the state store
+ * sent (a NorthMcpSessionManagerBroadcastFunc; @data is the server). */
+void north_mcp_broadcast_receive          (JsonObject       *payload,
+                                           gpointer          data);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-util-private.h"
 
 /* Notifications that belong to no request may be sent from any thread:
  * they are delivered on the server's main context (at once when the
@@ -46,15 +47,21 @@ void
 north_mcp_broadcast_list_changed (NorthMcpServer *server,
                                   const char     *method)
 {
+  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (server);
+  g_autoptr(JsonObject) payload = json_object_new ();
   GHashTableIter iter;
   gpointer session;
 
-  north_mcp_session_manager_iter_init (north_mcp_server_get_session_manager (server), &iter);
+  /* The same fan-out runs in every process sharing the state store. */
+  json_object_set_string_member (payload, "method", method);
+  north_mcp_session_manager_begin_fanout (sessions, payload);
+  north_mcp_session_manager_iter_init (sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session))
       north_mcp_session_send_notification (session, method, NULL);
 
   north_mcp_revision_2026_notify_listeners (server, method, NULL);
+  north_mcp_session_manager_end_fanout (sessions);
 }
 
 static gboolean
@@ -63,19 +70,23 @@ resource_updated_cb (gpointer user_data)
   Outgoing *outgoing = user_data;
   NorthMcpServer *server = outgoing->server;
   const char *uri = outgoing->uri;
+  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (server);
   g_autoptr(JsonObject) params = json_object_new ();
   GHashTableIter iter;
   gpointer session;
 
   json_object_set_string_member (params, "uri", uri);
 
-  north_mcp_session_manager_iter_init (north_mcp_server_get_session_manager (server), &iter);
+  /* The same fan-out runs in every process sharing the state store. */
+  north_mcp_session_manager_begin_fanout (sessions, params);
+  north_mcp_session_manager_iter_init (sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session) &&
         north_mcp_session_is_subscribed (session, uri))
       north_mcp_session_send_notification (session, "notifications/resources/updated", params);
 
   north_mcp_revision_2026_notify_listeners (server, "notifications/resources/updated", uri);
+  north_mcp_session_manager_end_fanout (sessions);
   return G_SOURCE_REMOVE;
 }
 
@@ -93,13 +104,22 @@ static gboolean
 log_cb (gpointer user_data)
 {
   Outgoing *outgoing = user_data;
+  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (outgoing->server);
+  g_autoptr(JsonObject) payload = json_object_new ();
   GHashTableIter iter;
   gpointer session;
 
-  north_mcp_session_manager_iter_init (north_mcp_server_get_session_manager (outgoing->server), &iter);
+  /* The same fan-out runs in every process sharing the state store. */
+  json_object_set_string_member (payload, "level", north_mcp_log_level_to_string (outgoing->level));
+  if (outgoing->logger != NULL)
+    json_object_set_string_member (payload, "logger", outgoing->logger);
+  json_object_set_member (payload, "data", json_node_ref (outgoing->data));
+  north_mcp_session_manager_begin_fanout (sessions, payload);
+  north_mcp_session_manager_iter_init (sessions, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     if (north_mcp_session_get_initialized (session))
       north_mcp_session_log (session, outgoing->level, outgoing->logger, outgoing->data);
+  north_mcp_session_manager_end_fanout (sessions);
   return G_SOURCE_REMOVE;
 }
 
@@ -115,4 +135,31 @@ north_mcp_broadcast_log (NorthMcpServer   *server,
   outgoing->logger = g_strdup (logger);
   outgoing->data = json_node_copy (data);
   send_on_main_context (server, log_cb, outgoing);
+}
+
+/* A server-wide notification that another process sharing the state store
+ * sent: the same fan-out here, at once (north-mcp-session-manager.c). */
+void
+north_mcp_broadcast_receive (JsonObject *payload,
+                             gpointer    data)
+{
+  NorthMcpServer *server = data;
+  const char *method = north_mcp_object_get_string (payload, "method");
+  const char *level = north_mcp_object_get_string (payload, "level");
+  JsonNode *log_data = json_object_get_member (payload, "data");
+  Outgoing outgoing = { .server = server };
+
+  if (g_strcmp0 (method, "notifications/tools/list_changed") == 0 ||
+      g_strcmp0 (method, "notifications/resources/list_changed") == 0 ||
+      g_strcmp0 (method, "notifications/prompts/list_changed") == 0)
+    north_mcp_broadcast_list_changed (server, method);
+  else if ((outgoing.uri = (char *) north_mcp_object_get_string (payload, "uri")) != NULL)
+    resource_updated_cb (&outgoing);
+  else if (level != NULL && north_mcp_log_level_from_string (level) >= 0 && log_data != NULL)
+    {
+      outgoing.level = (NorthMcpLogLevel) north_mcp_log_level_from_string (level);
+      outgoing.logger = (char *) north_mcp_object_get_string (payload, "logger");
+      outgoing.data = log_data;
+      log_cb (&outgoing);
+    }
 }

@@ -14,6 +14,7 @@
 #include "north-mcp-context-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
+#include "north-mcp-span-data-private.h"
 
 G_BEGIN_DECLS
 
@@ -51,7 +52,8 @@ struct _NorthMcpContext
   NorthMcpFeature      *feature;          /* what the request runs, kept alive */
   SoupMessageHeaders   *request_headers;  /* the HTTP request's, or NULL */
   GHashTable           *north_context;    /* X-North-Context-*, made on demand */
-  NorthMcpSpan         *span;             /* NULL unless tracing is on */
+  NorthMcpSpanData     *span;             /* NULL unless tracing is on */
+  NorthMcpSpan         *span_object;      /* made if asked for */
 };
 
 /* A task of @self whose callback runs with @self current (see

@@ -553,12 +553,12 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   g_clear_pointer (&reader->request_headers, soup_message_headers_unref);
   if (self->request_headers != NULL)
     reader->request_headers = soup_message_headers_ref (self->request_headers);
-  g_clear_object (&reader->span);
+  g_clear_pointer (&reader->span, north_mcp_span_data_unref);
   if (self->span != NULL)
     {
-      reader->span = north_mcp_trace_start_child (self->server, self->span, "resources/read");
-      north_mcp_span_set_attribute_string (reader->span, "mcp.method.name", "resources/read");
-      north_mcp_span_set_attribute_string (reader->span, "mcp.resource.uri", uri);
+      reader->span = north_mcp_trace_start_child_data (self->server, self->span, "resources/read");
+      north_mcp_span_data_set_string (reader->span, "mcp.method.name", "resources/read");
+      north_mcp_span_data_set_string (reader->span, "mcp.resource.uri", uri);
     }
 
   /* The handler may run now, in this thread: keep the caller's current

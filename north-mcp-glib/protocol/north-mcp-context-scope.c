@@ -18,8 +18,8 @@ north_mcp_context_current_trace (const char **trace_id,
 
   if (context == NULL || context->span == NULL)
     return FALSE;
-  *trace_id = north_mcp_span_get_trace_id (context->span);
-  *span_id = north_mcp_span_get_span_id (context->span);
+  *trace_id = north_mcp_span_data_get_trace_id (context->span);
+  *span_id = north_mcp_span_data_get_span_id (context->span);
   return TRUE;
 }
 
@@ -39,7 +39,7 @@ north_mcp_context_get_span (NorthMcpContext *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
 
-  return self->span;
+  return north_mcp_trace_get_span (self->span, &self->span_object);
 }
 
 /**

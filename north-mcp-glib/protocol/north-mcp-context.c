@@ -305,8 +305,9 @@ north_mcp_context_dispose (GObject *object)
   /* Answered, or dropped without a channel: the span ends with the
    * context (ending twice does nothing); a stand-in above took it. */
   if (self->span != NULL)
-    north_mcp_span_end (self->span);
-  g_clear_object (&self->span);
+    north_mcp_span_data_end (self->span);
+  g_clear_pointer (&self->span, north_mcp_span_data_unref);
+  g_clear_object (&self->span_object);
 
   G_OBJECT_CLASS (north_mcp_context_parent_class)->dispose (object);
 }

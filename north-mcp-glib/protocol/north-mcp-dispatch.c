@@ -12,6 +12,7 @@
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-tool-private.h"
 #include "north-mcp-util-private.h"
@@ -502,7 +503,12 @@ handle_one (NorthMcpServer  *server,
 
     case NORTH_MCP_MESSAGE_RESPONSE:
       if (session == NULL || !north_mcp_session_resolve_response (session, message))
-        north_mcp_server_debug (server, "Ignoring a response to no pending request");
+        {
+          /* With a shared state store, another process may wait for it. */
+          if (!north_mcp_session_manager_route_response (north_mcp_server_get_session_manager (server),
+                                                         session, message))
+            north_mcp_server_debug (server, "Ignoring a response to no pending request");
+        }
       return 0;
 
     case NORTH_MCP_MESSAGE_INVALID:

@@ -12,8 +12,10 @@
 #include <gio/gio.h>
 
 #include "north-mcp-channel-private.h"
+#include "north-mcp-state-store-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
+#include "north-mcp-server.h"
 
 G_BEGIN_DECLS
 
@@ -59,5 +61,106 @@ void             north_mcp_session_manager_schedule_expiry    (NorthMcpSessionMa
                                                                GSourceFunc             func,
                                                                gpointer                data);
 void             north_mcp_session_manager_stop_expiry        (NorthMcpSessionManager *self);
+
+/* The state store (issue 15). Without one, or with the in-process store,
+ * sessions live in this process only and none of the functions below
+ * costs anything. With a shared store a session's record (owner digest,
+ * protocol version, client capabilities and info, log level) is kept in
+ * the store under NORTH_MCP_STATE_STORE_PREFIX "session:<id>" for the
+ * session timeout (refreshed while the session is used), so that every
+ * process sharing the store serves it. */
+#define NORTH_MCP_STATE_STORE_PREFIX "north-mcp:"
+/* The object data under which a session shared in a store holds it. */
+#define NORTH_MCP_SESSION_STATE_STORE_KEY "north-mcp-state-store"
+void             north_mcp_session_manager_set_store          (NorthMcpSessionManager *self,
+                                                               NorthMcpStateStore     *store);
+NorthMcpStateStore *north_mcp_session_manager_get_store       (NorthMcpSessionManager *self);
+/* The server's state-store property: a URI, NULL for this process only. */
+const char      *north_mcp_session_manager_get_store_uri      (NorthMcpSessionManager *self);
+void             north_mcp_session_manager_set_store_uri      (NorthMcpSessionManager *self,
+                                                               const char             *uri);
+/* When an HTTP transport starts: the store of the URI (FALSE and @error
+ * for a URI that names none); when it stops: none. */
+gboolean         north_mcp_session_manager_open_store         (NorthMcpSessionManager *self,
+                                                               GError                **error);
+void             north_mcp_session_manager_close_store        (NorthMcpSessionManager *self);
+gboolean         north_mcp_session_manager_is_shared          (NorthMcpSessionManager *self);
+/* Whether @id has the form of our session ids (32 lower-case hex digits):
+ * nothing else is looked up in a shared store. */
+gboolean         north_mcp_session_id_is_valid                (const char             *id);
+/* Stores the record of @session (after a successful initialize). */
+void             north_mcp_session_manager_save_async         (NorthMcpSessionManager *self,
+                                                               NorthMcpSession        *session,
+                                                               GCancellable           *cancellable,
+                                                               GAsyncReadyCallback     callback,
+                                                               gpointer                user_data);
+gboolean         north_mcp_session_manager_save_finish        (NorthMcpSessionManager *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+/* Loads session @id from the store and makes it live here, if @user's
+ * identity owns it. Finish returns it (transfer full), or NULL without an
+ * error when the store has no such session of this identity, or NULL with
+ * NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE, or NORTH_MCP_ERROR_FAILED when
+ * this process has max-sessions live sessions. */
+void             north_mcp_session_manager_restore_async      (NorthMcpSessionManager *self,
+                                                               const char             *id,
+                                                               NorthMcpUser           *user,
+                                                               GCancellable           *cancellable,
+                                                               GAsyncReadyCallback     callback,
+                                                               gpointer                user_data);
+NorthMcpSession *north_mcp_session_manager_restore_finish     (NorthMcpSessionManager *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+/* Ends session @id everywhere: deletes its record and tells every
+ * process to drop its copy. */
+void             north_mcp_session_manager_forget_async       (NorthMcpSessionManager *self,
+                                                               const char             *id,
+                                                               GCancellable           *cancellable,
+                                                               GAsyncReadyCallback     callback,
+                                                               gpointer                user_data);
+gboolean         north_mcp_session_manager_forget_finish      (NorthMcpSessionManager *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+/* The session was used: its record lives another session timeout (sent
+ * at most once a second per session; failures are ignored). */
+void             north_mcp_session_manager_touch              (NorthMcpSessionManager *self,
+                                                               NorthMcpSession        *session);
+
+/* Messages for a client's standalone stream that another process holds.
+ * The process that holds a session's GET stream watches the session's
+ * stream channel; others relay notifications of that session there. */
+void             north_mcp_session_manager_watch_stream       (NorthMcpSessionManager *self,
+                                                               NorthMcpSession        *session);
+void             north_mcp_session_manager_unwatch_stream     (NorthMcpSessionManager *self,
+                                                               const char             *id);
+
+/* Server-wide notifications (list_changed, resources/updated, server
+ * logs) reach the clients of every process: a fan-out over this process's
+ * sessions is bracketed by begin/end. begin publishes @payload (a JSON
+ * object the server's broadcast func understands; NULL: nothing) to the
+ * other processes unless this fan-out was started by one of them; until
+ * end, notifications for streams held by other processes are not relayed
+ * (they run the same fan-out). */
+typedef void     (*NorthMcpSessionManagerBroadcastFunc)       (JsonObject             *payload,
+                                                               gpointer                data);
+void             north_mcp_session_manager_set_broadcast_func (NorthMcpSessionManager *self,
+                                                               NorthMcpSessionManagerBroadcastFunc func,
+                                                               gpointer                data);
+void             north_mcp_session_manager_begin_fanout       (NorthMcpSessionManager *self,
+                                                               JsonObject             *payload);
+void             north_mcp_session_manager_end_fanout         (NorthMcpSessionManager *self);
+
+/* A client's response to a request of the server that this process did
+ * not send: handed to the process that waits for it. FALSE when there is
+ * none to hand it to. */
+gboolean         north_mcp_session_manager_route_response     (NorthMcpSessionManager *self,
+                                                               NorthMcpSession        *session,
+                                                               JsonNode               *response);
+
+/* The key that signs requestState (revision 2026-07-28): the first
+ * replica's key is stored (SET NX) and every replica adopts the stored
+ * one, so that a state one replica issued is accepted by all. */
+void             north_mcp_session_manager_share_state_key    (NorthMcpSessionManager *self,
+                                                               NorthMcpServer         *server);
 
 G_END_DECLS

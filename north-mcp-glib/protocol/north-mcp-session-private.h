@@ -30,6 +30,28 @@ void             north_mcp_session_set_owner              (NorthMcpSession  *sel
                                                            NorthMcpUser     *user);
 gboolean         north_mcp_session_is_owner               (NorthMcpSession  *self,
                                                            NorthMcpUser     *user);
+/* The owner's digest as such, for a state store shared by processes. */
+#define NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH 32
+void             north_mcp_session_get_owner_digest       (NorthMcpSession  *self,
+                                                           guint8            digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
+void             north_mcp_session_set_owner_digest       (NorthMcpSession  *self,
+                                                           const guint8      digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
+/* With a shared state store: @changed_func runs when what the store keeps
+ * of the session changes (the log level); @relay_func gets the messages
+ * for the client's standalone stream while no such stream is open in
+ * this process (another one may hold it). */
+typedef void     (*NorthMcpSessionFunc)                   (NorthMcpSession  *session,
+                                                           gpointer          data);
+typedef void     (*NorthMcpSessionRelayFunc)              (NorthMcpSession  *session,
+                                                           JsonNode         *message,
+                                                           gpointer          data);
+void             north_mcp_session_set_store_funcs        (NorthMcpSession          *self,
+                                                           NorthMcpSessionFunc       changed_func,
+                                                           NorthMcpSessionRelayFunc  relay_func,
+                                                           gpointer                  data);
+/* Hands @message to the relay; FALSE when there is none. */
+gboolean         north_mcp_session_relay                  (NorthMcpSession  *self,
+                                                           JsonNode         *message);
 void             north_mcp_session_set_initialized        (NorthMcpSession  *self,
                                                            gboolean          initialized);
 void             north_mcp_session_set_log_level          (NorthMcpSession  *self,
@@ -75,6 +97,11 @@ gboolean         north_mcp_session_subscribe              (NorthMcpSession     *
                                                            const char          *uri);
 gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *self,
                                                            const char          *uri);
+/* The URIs, as new strings; and replacing them all (the state store's
+ * copy; entries beyond the limits are dropped). */
+GPtrArray       *north_mcp_session_get_subscriptions      (NorthMcpSession     *self);
+void             north_mcp_session_set_subscriptions      (NorthMcpSession     *self,
+                                                           GPtrArray           *uris);
 /* Idle tracking for expiry: every message received touches the session;
  * it is busy while a request of it runs, a request to its client waits,
  * or its standalone stream is open. Times are monotonic microseconds. */

@@ -12,7 +12,7 @@
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
 
-#define OWNER_DIGEST_LENGTH 32 /* SHA-256 */
+#define OWNER_DIGEST_LENGTH NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH /* SHA-256 */
 
 /**
  * NorthMcpSession:
@@ -47,6 +47,12 @@ struct _NorthMcpSession
   gint64            last_activity; /* monotonic, microseconds */
   /* Who created it: a digest of the identity (all zero: anonymous). */
   guint8            owner[OWNER_DIGEST_LENGTH];
+  /* With a shared state store (issue 15): told when what the store keeps
+   * of the session changes, and given the notifications for a stream that
+   * another process holds. */
+  NorthMcpSessionFunc       changed_func;
+  NorthMcpSessionRelayFunc  relay_func;
+  gpointer                  store_data;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpSession, north_mcp_session, G_TYPE_OBJECT)
@@ -405,6 +411,41 @@ north_mcp_session_is_owner (NorthMcpSession *self,
   return difference == 0;
 }
 
+void
+north_mcp_session_get_owner_digest (NorthMcpSession *self,
+                                    guint8           digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
+  memcpy (digest, self->owner, OWNER_DIGEST_LENGTH);
+}
+
+void
+north_mcp_session_set_owner_digest (NorthMcpSession *self,
+                                    const guint8     digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
+  memcpy (self->owner, digest, OWNER_DIGEST_LENGTH);
+}
+
+void
+north_mcp_session_set_store_funcs (NorthMcpSession          *self,
+                                   NorthMcpSessionFunc       changed_func,
+                                   NorthMcpSessionRelayFunc  relay_func,
+                                   gpointer                  data)
+{
+  self->changed_func = changed_func;
+  self->relay_func = relay_func;
+  self->store_data = data;
+}
+
+gboolean
+north_mcp_session_relay (NorthMcpSession *self,
+                         JsonNode        *message)
+{
+  if (self->relay_func == NULL || self->closed)
+    return FALSE;
+  self->relay_func (self, message, self->store_data);
+  return TRUE;
+}
+
 /**
  * north_mcp_session_get_initialized:
  * @self: a session
@@ -453,8 +494,12 @@ void
 north_mcp_session_set_log_level (NorthMcpSession  *self,
                                  NorthMcpLogLevel  level)
 {
+  gboolean changed = !self->log_level_set || self->log_level != level;
+
   self->log_level = level;
   self->log_level_set = TRUE;
+  if (changed && self->changed_func != NULL)
+    self->changed_func (self, self->store_data);
 }
 
 gboolean
@@ -527,11 +572,15 @@ north_mcp_session_send_notification (NorthMcpSession *self,
   g_return_if_fail (method != NULL);
 
   channel = north_mcp_session_get_standalone_channel (self);
-  if (channel == NULL || self->closed)
+  if (self->closed || (channel == NULL && self->relay_func == NULL))
     return;
 
   message = north_mcp_jsonrpc_notification_new (method, params);
-  north_mcp_channel_send (channel, message);
+  if (channel != NULL)
+    north_mcp_channel_send (channel, message);
+  else
+    /* The client's stream may be open in another process. */
+    north_mcp_session_relay (self, message);
 }
 
 static gboolean
@@ -592,7 +641,9 @@ north_mcp_session_send_request_async (NorthMcpSession     *self,
   if (channel == NULL || !north_mcp_channel_can_stream (channel))
     channel = north_mcp_session_get_standalone_channel (self);
 
-  if (self->closed || channel == NULL)
+  /* With a shared state store the client's stream may be open in another
+   * process: the request goes there, the answer comes back to us. */
+  if (self->closed || (channel == NULL && self->relay_func == NULL))
     {
       g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
                                "Cannot send %s: the client has no open stream to receive it",
@@ -625,7 +676,10 @@ north_mcp_session_send_request_async (NorthMcpSession     *self,
                                                    G_CALLBACK (pending_request_cancelled),
                                                    pending, NULL);
 
-  north_mcp_channel_send (channel, request);
+  if (channel != NULL)
+    north_mcp_channel_send (channel, request);
+  else
+    north_mcp_session_relay (self, request);
 }
 
 JsonNode *
@@ -754,6 +808,8 @@ north_mcp_session_subscribe (NorthMcpSession *self,
       strlen (uri) > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
     return FALSE;
   g_hash_table_add (self->subscriptions, g_strdup (uri));
+  if (self->changed_func != NULL)
+    self->changed_func (self, self->store_data);
   return TRUE;
 }
 
@@ -761,7 +817,34 @@ gboolean
 north_mcp_session_unsubscribe (NorthMcpSession *self,
                                const char      *uri)
 {
-  return g_hash_table_remove (self->subscriptions, uri);
+  if (!g_hash_table_remove (self->subscriptions, uri))
+    return FALSE;
+  if (self->changed_func != NULL)
+    self->changed_func (self, self->store_data);
+  return TRUE;
+}
+
+GPtrArray *
+north_mcp_session_get_subscriptions (NorthMcpSession *self)
+{
+  GPtrArray *uris = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer uri;
+
+  g_hash_table_iter_init (&iter, self->subscriptions);
+  while (g_hash_table_iter_next (&iter, &uri, NULL))
+    g_ptr_array_add (uris, g_strdup (uri));
+  return uris;
+}
+
+void
+north_mcp_session_set_subscriptions (NorthMcpSession *self,
+                                     GPtrArray       *uris)
+{
+  g_hash_table_remove_all (self->subscriptions);
+  for (guint i = 0; i < uris->len && i < NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS; i++)
+    if (strlen (g_ptr_array_index (uris, i)) <= NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
+      g_hash_table_add (self->subscriptions, g_strdup (g_ptr_array_index (uris, i)));
 }
 
 /**

@@ -105,4 +105,9 @@ NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
                                                       guint       max_total,
                                                       gsize       max_bytes);
 
+/* Records in a state store shared by replicas
+ * (north-mcp-shared-task-store.c); no listing. */
+typedef struct _NorthMcpStateStore NorthMcpStateStore;
+NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store);
+
 G_END_DECLS

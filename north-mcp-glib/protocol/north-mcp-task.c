@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 
 #include "north-mcp-channel-private.h"
 #include "north-mcp-dispatch-private.h"
@@ -11,6 +13,7 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
@@ -30,6 +33,10 @@ typedef struct
   NorthMcpTaskStore *store;
   GHashTable        *runners; /* taskId → Runner (a reference) */
   GSource           *expiry;
+  /* With a state store shared by replicas: tasks/cancel on another
+   * replica stops the handler here. */
+  NorthMcpStateStore *shared;
+  guint              cancel_id;
 } Tasks;
 
 struct _Runner
@@ -147,6 +154,11 @@ tasks_free (Tasks *tasks)
         g_cancellable_cancel (north_mcp_context_get_cancellable (runner->context));
       g_clear_object (&runner->context);
     }
+  if (tasks->shared != NULL)
+    {
+      north_mcp_state_store_unsubscribe (tasks->shared, tasks->cancel_id);
+      g_object_unref (tasks->shared);
+    }
   g_hash_table_unref (tasks->runners);
   g_source_destroy (tasks->expiry);
   g_source_unref (tasks->expiry);
@@ -188,6 +200,38 @@ expire_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+#define CANCEL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-cancel"
+
+/* "OWNER TASKID": stop the handler if it runs here (and is the owner's). */
+static void
+on_cancel_message (const char *channel,
+                   GBytes     *message,
+                   gpointer    user_data)
+{
+  Tasks *tasks = user_data;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  const char *space = NULL;
+  g_autofree char *owner = NULL;
+  g_autofree char *task_id = NULL;
+  Runner *runner;
+
+  /* Task ids have no spaces; owners may. */
+  for (gsize i = length; length <= 4096 && i > 0; i--)
+    if (data[i - 1] == ' ')
+      {
+        space = data + i - 1;
+        break;
+      }
+  if (space == NULL)
+    return;
+  owner = g_strndup (data, space - data);
+  task_id = g_strndup (space + 1, length - (space + 1 - data));
+  runner = g_hash_table_lookup (tasks->runners, task_id);
+  if (runner != NULL && runner->created && g_str_equal (runner->owner, owner))
+    runner_drop (runner);
+}
+
 static Tasks *
 get_tasks (NorthMcpServer *server)
 {
@@ -198,8 +242,18 @@ get_tasks (NorthMcpServer *server)
 
   tasks = g_new0 (Tasks, 1);
   tasks->server = server;
-  tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
-                                                  NORTH_MCP_TASK_MAX_STORED_BYTES);
+  tasks->shared = north_mcp_session_manager_get_store (north_mcp_server_get_session_manager (server));
+  if (tasks->shared != NULL)
+    {
+      /* Replicas share the records; each runs the handlers it started. */
+      g_object_ref (tasks->shared);
+      tasks->store = north_mcp_shared_task_store_new (tasks->shared);
+      tasks->cancel_id = north_mcp_state_store_subscribe (tasks->shared, CANCEL_CHANNEL,
+                                                          on_cancel_message, tasks, NULL);
+    }
+  else
+    tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
+                                                    NORTH_MCP_TASK_MAX_STORED_BYTES);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
   tasks->expiry = g_timeout_source_new_seconds (NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
   g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
@@ -834,6 +888,14 @@ north_mcp_tasks_handle_cancel (NorthMcpServer  *server,
   runner = own_runner (request);
   if (runner != NULL)
     runner_drop (runner);
+  else if (request->tasks->shared != NULL && strlen (request->owner) + strlen (request->task_id) < 4000)
+    {
+      /* It may run on another replica. */
+      g_autofree char *text = g_strconcat (request->owner, " ", request->task_id, NULL);
+      g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
+
+      north_mcp_state_store_publish (request->tasks->shared, CANCEL_CHANNEL, message);
+    }
 
   store = request->tasks->store;
   NORTH_MCP_TASK_STORE_GET_IFACE (store)->cancel_async (store, request->owner, request->task_id, NULL,

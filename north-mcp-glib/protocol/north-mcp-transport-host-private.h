@@ -17,6 +17,7 @@
 #include "north-mcp-channel-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-user.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,10 @@ typedef struct {
   guint64             max_unsent_bytes;  /* of one HTTP connection's output */
   guint               idle_timeout;      /* seconds; 0: none */
   guint               workers;           /* processes sharing the port */
+  GPtrArray          *listen_sockets;    /* GSocket* to serve (socket activation), or NULL */
+  NorthMcpSessionManager *sessions;      /* for the hooks of a shared state store
+                                          * (transport/north-mcp-http-store.c);
+                                          * NULL: no store */
   gboolean            stateless;         /* HTTP without sessions */
   gboolean            health_check;      /* GET /health answers */
 } NorthMcpTransportSettings;

@@ -1,34 +1,25 @@
-/* north-mcp-span-private.h: what the tracer and the exporter see of a span
+/* north-mcp-span-private.h: a NorthMcpSpan around its data
  *
  * SPDX-License-Identifier: MIT
  */
 #pragma once
 
 #include "north-mcp-span.h"
-#include "north-mcp-tracer.h"
-#include "north-mcp-trace-context-private.h"
+#include "north-mcp-span-data-private.h"
 
 G_BEGIN_DECLS
 
-/* OTLP SpanKind */
-#define NORTH_MCP_SPAN_KIND_INTERNAL 1
-#define NORTH_MCP_SPAN_KIND_SERVER 2
-
-/* Bounds on what user code can pile onto one span. */
-#define NORTH_MCP_SPAN_MAX_ATTRIBUTES 128
-#define NORTH_MCP_SPAN_MAX_EVENTS 128
-#define NORTH_MCP_SPAN_MAX_VALUE_LENGTH 4096
-
-NorthMcpSpan *north_mcp_span_new              (NorthMcpTracer            *tracer,
+/* Takes a reference to @data. */
+NorthMcpSpan     *north_mcp_span_new_for_data (NorthMcpSpanData          *data);
+NorthMcpSpanData *north_mcp_span_get_data     (NorthMcpSpan              *self);
+/* A span of fresh data (the unit tests use it). */
+NorthMcpSpan     *north_mcp_span_new          (NorthMcpTracer            *tracer,
                                                const char                *name,
                                                int                        kind,
                                                const NorthMcpTraceParent *context,
                                                const guint8              *parent_span_id,
                                                const char                *tracestate);
-const NorthMcpTraceParent *north_mcp_span_get_context (NorthMcpSpan      *self);
-const char   *north_mcp_span_get_tracestate   (NorthMcpSpan              *self);
-gboolean      north_mcp_span_is_ended         (NorthMcpSpan              *self);
-void          north_mcp_span_write_otlp       (NorthMcpSpan              *self,
+void              north_mcp_span_write_otlp   (NorthMcpSpan              *self,
                                                GString                   *out);
 
 G_END_DECLS

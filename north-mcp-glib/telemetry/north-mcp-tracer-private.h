@@ -1,34 +1,35 @@
-/* north-mcp-tracer-private.h: the hooks of the request path
+/* north-mcp-tracer-private.h: what the rest of the library and of
+ * telemetry/ see of the tracer
  *
  * SPDX-License-Identifier: MIT
  */
 #pragma once
 
-#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include "north-mcp-tracer.h"
-#include "north-mcp-span.h"
-#include "north-mcp-session.h"
+#include "north-mcp-span-data-private.h"
+#include "north-mcp-trace-context-private.h"
+#include "north-mcp-trace-request-private.h"
 
 G_BEGIN_DECLS
 
-void          north_mcp_tracer_enqueue        (NorthMcpTracer  *self,
-                                               NorthMcpSpan    *span);
+typedef struct _NorthMcpSpanExporter NorthMcpSpanExporter;
 
-/* NULL, at the cost of one lookup, when tracing is off. */
-NorthMcpSpan *north_mcp_trace_request_begin   (NorthMcpServer  *server,
-                                               NorthMcpSession *session,
-                                               JsonNode        *id,
-                                               const char      *method,
-                                               JsonObject      *params,
-                                               const char      *protocol_version);
-void          north_mcp_trace_request_end     (NorthMcpSpan    *span,
-                                               JsonNode        *response);
-void          north_mcp_trace_tool_error      (NorthMcpSpan    *span,
-                                               const char      *message);
-NorthMcpSpan *north_mcp_trace_start_child     (NorthMcpServer  *server,
-                                               NorthMcpSpan    *parent,
-                                               const char      *name);
 /* The tracer of @server if one was made; shutdown flushes it. */
-NorthMcpTracer *north_mcp_trace_peek_tracer   (NorthMcpServer  *server);
+NorthMcpTracer *north_mcp_trace_peek_tracer     (NorthMcpServer  *server);
+
+/* Whether any tracer of the process is enabled. */
+gboolean      north_mcp_tracer_any_enabled      (void);
+void          north_mcp_tracer_enqueue          (NorthMcpTracer   *self,
+                                                 NorthMcpSpanData *span);
+gboolean      north_mcp_tracer_should_sample    (NorthMcpTracer            *self,
+                                                 const NorthMcpTraceParent *parent,
+                                                 const guint8              *trace_id);
+NorthMcpSpanExporter *north_mcp_tracer_get_exporter (NorthMcpTracer *self);
+/* OTEL_SDK_DISABLED, a refused protocol: off, whatever else is set. */
+void          north_mcp_tracer_set_disabled     (NorthMcpTracer  *self);
+void          north_mcp_tracer_write_export_head (NorthMcpTracer *self,
+                                                  GString        *out);
+SoupMessage  *north_mcp_tracer_new_export_message (NorthMcpTracer *self);
 
 G_END_DECLS

@@ -9,9 +9,9 @@
 #include <libsoup/soup.h>
 
 #include "north-mcp-tracer-private.h"
+#include "north-mcp-tracer-config-private.h"
+#include "north-mcp-span-exporter-private.h"
 #include "north-mcp-span-private.h"
-#include "north-mcp-trace-context-private.h"
-#include "north-mcp-request-scope-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-server.h"
@@ -37,7 +37,10 @@
  * `OTEL_TRACES_SAMPLER_ARG`, `OTEL_BSP_SCHEDULE_DELAY`,
  * `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
  * `OTEL_SDK_DISABLED` and `OTEL_TRACES_EXPORTER=none`. The methods set
- * the same before the server serves.
+ * the same before the server serves. Exports go through the proxy that
+ * `http_proxy` or `https_proxy` names (minus the hosts in `no_proxy`),
+ * as the OpenTelemetry SDKs do; the desktop's proxy settings are not
+ * consulted.
  *
  * Tracing is off unless an endpoint is configured: then there is no
  * thread, no socket, and a request costs one lookup more. When it is on,
@@ -57,10 +60,6 @@
  */
 
 #define LOGGER "NorthMCP.Telemetry"
-#define DEFAULT_SCHEDULE_DELAY_MS 5000
-#define DEFAULT_MAX_QUEUE 2048
-#define DEFAULT_MAX_BATCH 512
-#define DEFAULT_TIMEOUT_MS 10000
 #define MAX_HEADERS 64
 
 typedef enum {
@@ -77,8 +76,6 @@ struct _NorthMcpTracer
   GObject       parent_instance;
 
   GMutex        lock;
-  GCond         wake;           /* the exporter thread waits on it */
-  GCond         done;           /* shutdown waits on it */
 
   /* Configuration, set before serving. */
   gint          active;         /* atomic: read on every request */
@@ -90,20 +87,8 @@ struct _NorthMcpTracer
   Sampler       sampler;
   double        ratio;
   gboolean      record_error_details;
-  guint         schedule_delay_ms;
-  guint         max_queue;
-  guint         max_batch;
-  guint         timeout_ms;
 
-  /* The exporter. */
-  GQueue        queue;          /* of NorthMcpSpan, ended */
-  GThread      *thread;         /* started with the first span */
-  GCancellable *cancellable;
-  gboolean      stopping;
-  gboolean      thread_done;
-  gboolean      failing;        /* the last export failed: warn once */
-  guint64       dropped;
-  guint64       exported;
+  NorthMcpSpanExporter *exporter;
 };
 
 enum {
@@ -136,23 +121,6 @@ tracer_quark (void)
  * server's tracer up. */
 static gint active_tracers;
 
-static gboolean
-environment_configures_tracing (void)
-{
-  static gsize once;
-  static gboolean configured;
-
-  if (g_once_init_enter (&once))
-    {
-      const char *traces = g_getenv ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-      const char *base = g_getenv ("OTEL_EXPORTER_OTLP_ENDPOINT");
-
-      configured = (traces != NULL && *traces != '\0') || (base != NULL && *base != '\0');
-      g_once_init_leave (&once, 1);
-    }
-  return configured;
-}
-
 static void
 update_active (NorthMcpTracer *self)
 {
@@ -172,17 +140,14 @@ north_mcp_tracer_finalize (GObject *object)
 {
   NorthMcpTracer *self = NORTH_MCP_TRACER (object);
 
-  north_mcp_tracer_shutdown (self);
+  north_mcp_span_exporter_free (self->exporter);
   if (g_atomic_int_get (&self->active))
     g_atomic_int_dec_and_test (&active_tracers);
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->wake);
-  g_cond_clear (&self->done);
   g_free (self->endpoint);
   g_ptr_array_unref (self->headers);
   g_free (self->service_name);
   g_ptr_array_unref (self->resource);
-  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (north_mcp_tracer_parent_class)->finalize (object);
 }
@@ -269,7 +234,7 @@ north_mcp_tracer_class_init (NorthMcpTracerClass *klass)
    * NorthMcpTracer:endpoint:
    *
    * The full URL spans are POSTed to, such as
-   * `http://127.0.0.1:4318/v1/traces`; %NULL (the default unless the
+   * `http://127.0.0.1:4318/v1/traces`; `NULL` (the default unless the
    * environment sets one) leaves tracing off.
    *
    * Since: 0.2
@@ -325,167 +290,11 @@ static void
 north_mcp_tracer_init (NorthMcpTracer *self)
 {
   g_mutex_init (&self->lock);
-  g_cond_init (&self->wake);
-  g_cond_init (&self->done);
-  g_queue_init (&self->queue);
   self->headers = g_ptr_array_new_with_free_func (g_free);
   self->resource = g_ptr_array_new_with_free_func (g_free);
   self->sampler = SAMPLER_PARENT_ALWAYS_ON;
   self->ratio = 1.0;
-  self->schedule_delay_ms = DEFAULT_SCHEDULE_DELAY_MS;
-  self->max_queue = DEFAULT_MAX_QUEUE;
-  self->max_batch = DEFAULT_MAX_BATCH;
-  self->timeout_ms = DEFAULT_TIMEOUT_MS;
-  self->cancellable = g_cancellable_new ();
-}
-
-/* --- configuration ---------------------------------------------------- */
-
-static gboolean
-env_true (const char *name)
-{
-  const char *value = g_getenv (name);
-
-  return value != NULL && (g_ascii_strcasecmp (value, "true") == 0 || strcmp (value, "1") == 0 ||
-                           g_ascii_strcasecmp (value, "yes") == 0 || g_ascii_strcasecmp (value, "on") == 0);
-}
-
-static guint
-env_uint (const char *name,
-          guint       fallback,
-          guint       minimum,
-          guint       maximum)
-{
-  const char *value = g_getenv (name);
-  guint64 number;
-
-  if (value == NULL || *value == '\0')
-    return fallback;
-  if (!g_ascii_string_to_unsigned (value, 10, minimum, maximum, &number, NULL))
-    {
-      north_mcp_log_warning (LOGGER, "Ignoring %s=%s: use %u to %u", name, value, minimum, maximum);
-      return fallback;
-    }
-  return (guint) number;
-}
-
-/* "key=value,key=value", values percent-encoded (the OTel list format). */
-static void
-add_pairs (NorthMcpTracer *self,
-           const char     *variable,
-           gboolean        headers)
-{
-  const char *text = g_getenv (variable);
-  g_auto(GStrv) items = NULL;
-
-  if (text == NULL)
-    return;
-  items = g_strsplit (text, ",", 256);
-  for (guint i = 0; items[i] != NULL; i++)
-    {
-      char *equals = strchr (items[i], '=');
-      g_autofree char *key = NULL, *value = NULL;
-
-      if (g_strstrip (items[i])[0] == '\0')
-        continue;
-      if (equals == NULL)
-        {
-          north_mcp_log_warning (LOGGER, "Ignoring an entry of %s without '='", variable);
-          continue;
-        }
-      *equals = '\0';
-      key = g_strstrip (g_strdup (items[i]));
-      value = g_uri_unescape_string (g_strstrip (equals + 1), NULL);
-      if (*key == '\0' || value == NULL)
-        {
-          north_mcp_log_warning (LOGGER, "Ignoring a malformed entry of %s", variable);
-          continue;
-        }
-      if (headers)
-        north_mcp_tracer_add_header (self, key, value);
-      else
-        north_mcp_tracer_set_resource_attribute (self, key, value);
-    }
-}
-
-static void
-configure_from_environment (NorthMcpTracer *self,
-                            const char     *server_name)
-{
-  const char *endpoint = g_getenv ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-  const char *base = g_getenv ("OTEL_EXPORTER_OTLP_ENDPOINT");
-  const char *protocol = g_getenv ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
-  const char *exporter = g_getenv ("OTEL_TRACES_EXPORTER");
-  const char *sampler = g_getenv ("OTEL_TRACES_SAMPLER");
-  const char *sampler_arg = g_getenv ("OTEL_TRACES_SAMPLER_ARG");
-  const char *service = g_getenv ("OTEL_SERVICE_NAME");
-  guint timeout;
-
-  if (protocol == NULL)
-    protocol = g_getenv ("OTEL_EXPORTER_OTLP_PROTOCOL");
-
-  if (endpoint != NULL && *endpoint != '\0')
-    north_mcp_tracer_set_endpoint (self, endpoint);
-  else if (base != NULL && *base != '\0')
-    {
-      g_autofree char *full = g_strconcat (base, g_str_has_suffix (base, "/") ? "" : "/", "v1/traces", NULL);
-
-      north_mcp_tracer_set_endpoint (self, full);
-    }
-
-  add_pairs (self, "OTEL_EXPORTER_OTLP_HEADERS", TRUE);
-  add_pairs (self, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", TRUE);
-  add_pairs (self, "OTEL_RESOURCE_ATTRIBUTES", FALSE);
-  if (service != NULL && *service != '\0')
-    north_mcp_tracer_set_service_name (self, service);
-  if (self->service_name == NULL)
-    north_mcp_tracer_set_service_name (self, server_name);
-
-  if (sampler != NULL && *sampler != '\0')
-    {
-      g_autoptr(GError) error = NULL;
-      double argument = 1.0;
-
-      if (sampler_arg != NULL && *sampler_arg != '\0')
-        {
-          char *end = NULL;
-
-          argument = g_ascii_strtod (sampler_arg, &end);
-          if (end == sampler_arg || *end != '\0')
-            argument = -1;
-        }
-      if (!north_mcp_tracer_set_sampler (self, sampler, argument, &error))
-        north_mcp_log_warning (LOGGER, "Ignoring OTEL_TRACES_SAMPLER: %s", error->message);
-    }
-
-  self->schedule_delay_ms = env_uint ("OTEL_BSP_SCHEDULE_DELAY", DEFAULT_SCHEDULE_DELAY_MS, 1, 600000);
-  self->max_queue = env_uint ("OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_MAX_QUEUE, 1, 1000000);
-  self->max_batch = MIN (env_uint ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", DEFAULT_MAX_BATCH, 1, 100000),
-                         self->max_queue);
-  timeout = env_uint ("OTEL_EXPORTER_OTLP_TIMEOUT", DEFAULT_TIMEOUT_MS, 1, 600000);
-  self->timeout_ms = env_uint ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", timeout, 1, 600000);
-  self->record_error_details = env_true ("NORTH_MCP_TRACE_ERROR_DETAILS");
-
-  if (protocol != NULL && *protocol != '\0' && strcmp (protocol, "http/json") != 0)
-    {
-      if (strcmp (protocol, "http/protobuf") == 0)
-        north_mcp_log_warning (LOGGER, "OTLP protocol http/protobuf is not built in: "
-                               "sending http/json, which OTLP/HTTP receivers accept too");
-      else
-        {
-          north_mcp_log_warning (LOGGER, "OTLP protocol %s is not supported (only http/json): "
-                                 "tracing is off", protocol);
-          self->disabled = TRUE;
-        }
-    }
-  if (exporter != NULL && strcmp (exporter, "none") == 0)
-    self->disabled = TRUE;
-  else if (exporter != NULL && *exporter != '\0' && strcmp (exporter, "otlp") != 0)
-    north_mcp_log_warning (LOGGER, "OTEL_TRACES_EXPORTER=%s is not supported; using otlp", exporter);
-  if (env_true ("OTEL_SDK_DISABLED"))
-    self->disabled = TRUE;
-
-  update_active (self);
+  self->exporter = north_mcp_span_exporter_new (self);
 }
 
 static void
@@ -524,7 +333,7 @@ north_mcp_server_get_tracer (NorthMcpServer *server)
   if (tracer == NULL)
     {
       tracer = g_object_new (NORTH_MCP_TYPE_TRACER, NULL);
-      configure_from_environment (tracer, north_mcp_server_get_name (server));
+      north_mcp_tracer_configure_from_environment (tracer, north_mcp_server_get_name (server));
       g_object_set_qdata_full (G_OBJECT (server), tracer_quark (), tracer, tracer_release);
     }
   g_mutex_unlock (&creating);
@@ -577,7 +386,7 @@ north_mcp_tracer_get_endpoint (NorthMcpTracer *self)
  * north_mcp_tracer_set_endpoint:
  * @self: a tracer
  * @endpoint: (nullable): an `http` or `https` URL, used as it is (no
- *   `/v1/traces` is added); %NULL switches tracing off
+ *   `/v1/traces` is added); `NULL` switches tracing off
  *
  * Sets [property@NorthMcp.Tracer:endpoint]. A URL that does not parse is
  * refused with a warning, and tracing stays off.
@@ -743,7 +552,7 @@ north_mcp_tracer_set_resource_attribute (NorthMcpTracer *self,
  *   `parentbased_always_on` (the default), `parentbased_always_off` or
  *   `parentbased_traceidratio`, as `OTEL_TRACES_SAMPLER` names them
  * @argument: the ratio, 0 to 1, for the `traceidratio` samplers
- * @error: return location for a %NORTH_MCP_ERROR_INVALID_CONFIGURATION
+ * @error: return location for a [error@NorthMcp.Error] (`INVALID_CONFIGURATION`)
  *
  * Chooses which traces are recorded. Parent-based samplers follow the
  * caller's sampled flag when a `traceparent` came with the request.
@@ -844,9 +653,7 @@ north_mcp_tracer_get_dropped_spans (NorthMcpTracer *self)
 
   g_return_val_if_fail (NORTH_MCP_IS_TRACER (self), 0);
 
-  g_mutex_lock (&self->lock);
-  dropped = self->dropped;
-  g_mutex_unlock (&self->lock);
+  north_mcp_span_exporter_get_counts (self->exporter, &dropped, NULL);
   return dropped;
 }
 
@@ -867,172 +674,8 @@ north_mcp_tracer_get_exported_spans (NorthMcpTracer *self)
 
   g_return_val_if_fail (NORTH_MCP_IS_TRACER (self), 0);
 
-  g_mutex_lock (&self->lock);
-  exported = self->exported;
-  g_mutex_unlock (&self->lock);
+  north_mcp_span_exporter_get_counts (self->exporter, NULL, &exported);
   return exported;
-}
-
-/* --- the exporter ------------------------------------------------------ */
-
-static void
-write_string_attribute (GString    *out,
-                        const char *key,
-                        const char *value)
-{
-  g_string_append (out, "{\"key\":");
-  north_mcp_json_write_string (out, key);
-  g_string_append (out, ",\"value\":{\"stringValue\":");
-  north_mcp_json_write_string (out, value);
-  g_string_append (out, "}},");
-}
-
-/* An ExportTraceServiceRequest in OTLP/JSON, written straight to text. */
-static GBytes *
-build_request (NorthMcpTracer *self,
-               GPtrArray      *batch)
-{
-  GString *out = g_string_sized_new (1024 * (batch->len + 1));
-
-  g_string_append (out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
-  g_mutex_lock (&self->lock);
-  write_string_attribute (out, "service.name", self->service_name != NULL ? self->service_name : "unknown_service");
-  for (guint i = 0; i < self->resource->len; i += 2)
-    write_string_attribute (out, g_ptr_array_index (self->resource, i),
-                            g_ptr_array_index (self->resource, i + 1));
-  g_mutex_unlock (&self->lock);
-  write_string_attribute (out, "telemetry.sdk.name", "north-mcp-glib");
-  g_string_append (out, "{\"key\":\"telemetry.sdk.version\",\"value\":{\"stringValue\":\"" PACKAGE_VERSION "\"}}"
-                   "]},\"scopeSpans\":[{\"scope\":{\"name\":\"north-mcp-glib\",\"version\":\"" PACKAGE_VERSION "\"},"
-                   "\"spans\":[");
-  for (guint i = 0; i < batch->len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      north_mcp_span_write_otlp (g_ptr_array_index (batch, i), out);
-    }
-  g_string_append (out, "]}]}]}");
-  return g_string_free_to_bytes (out);
-}
-
-static void
-export_batch (NorthMcpTracer *self,
-              SoupSession    *session,
-              GPtrArray      *batch)
-{
-  g_autoptr(GBytes) body = build_request (self, batch);
-  g_autoptr(SoupMessage) message = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(GError) error = NULL;
-  guint status = 0;
-
-  g_mutex_lock (&self->lock);
-  message = self->endpoint != NULL ? soup_message_new ("POST", self->endpoint) : NULL;
-  for (guint i = 0; message != NULL && i < self->headers->len; i += 2)
-    soup_message_headers_replace (soup_message_get_request_headers (message),
-                                  g_ptr_array_index (self->headers, i),
-                                  g_ptr_array_index (self->headers, i + 1));
-  g_mutex_unlock (&self->lock);
-  if (message == NULL)
-    return;
-
-  soup_message_set_request_body_from_bytes (message, "application/json", body);
-  answer = soup_session_send_and_read (session, message, self->cancellable, &error);
-  if (answer != NULL)
-    status = soup_message_get_status (message);
-
-  g_mutex_lock (&self->lock);
-  if (status >= 200 && status < 300)
-    {
-      self->exported += batch->len;
-      self->failing = FALSE;
-      g_mutex_unlock (&self->lock);
-      return;
-    }
-  /* One warning per streak of failures, not one per batch. */
-  if (!self->failing)
-    {
-      self->failing = TRUE;
-      g_mutex_unlock (&self->lock);
-      if (error != NULL)
-        north_mcp_log_warning (LOGGER, "Exporting %u spans failed: %s", batch->len, error->message);
-      else
-        north_mcp_log_warning (LOGGER, "Exporting %u spans failed: HTTP status %u", batch->len, status);
-      return;
-    }
-  g_mutex_unlock (&self->lock);
-}
-
-static gpointer
-export_thread (gpointer data)
-{
-  NorthMcpTracer *self = data;
-  g_autoptr(SoupSession) session = NULL;
-
-  session = soup_session_new_with_options ("timeout", MAX (1u, (self->timeout_ms + 999) / 1000),
-                                           "user-agent", "north-mcp-glib/" PACKAGE_VERSION,
-                                           NULL);
-  g_mutex_lock (&self->lock);
-  for (;;)
-    {
-      gint64 deadline = g_get_monotonic_time () + (gint64) self->schedule_delay_ms * 1000;
-      g_autoptr(GPtrArray) batch = NULL;
-
-      while (!self->stopping && self->queue.length < self->max_batch)
-        if (!g_cond_wait_until (&self->wake, &self->lock, deadline))
-          break;
-      if (self->queue.length == 0)
-        {
-          if (self->stopping)
-            break;
-          continue;
-        }
-
-      batch = g_ptr_array_new_with_free_func (g_object_unref);
-      while (batch->len < self->max_batch && self->queue.length > 0)
-        g_ptr_array_add (batch, g_queue_pop_head (&self->queue));
-      g_mutex_unlock (&self->lock);
-      export_batch (self, session, batch);
-      g_mutex_lock (&self->lock);
-    }
-  self->thread_done = TRUE;
-  g_cond_broadcast (&self->done);
-  g_mutex_unlock (&self->lock);
-  return NULL;
-}
-
-/* On the request path: never waits for the collector. */
-void
-north_mcp_tracer_enqueue (NorthMcpTracer *self,
-                          NorthMcpSpan   *span)
-{
-  /* Switched off since the span started: nothing to send it to. */
-  if (!g_atomic_int_get (&self->active))
-    return;
-
-  g_mutex_lock (&self->lock);
-  if (self->stopping || self->queue.length >= self->max_queue)
-    {
-      self->dropped++;
-      g_mutex_unlock (&self->lock);
-      return;
-    }
-  if (self->thread == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      self->thread = g_thread_try_new ("north-mcp-otlp", export_thread, self, &error);
-      if (self->thread == NULL)
-        {
-          self->dropped++;
-          g_mutex_unlock (&self->lock);
-          return;
-        }
-    }
-  g_queue_push_tail (&self->queue, g_object_ref (span));
-  if (self->queue.length >= self->max_batch)
-    g_cond_signal (&self->wake);
-  g_mutex_unlock (&self->lock);
 }
 
 /**
@@ -1050,40 +693,44 @@ north_mcp_tracer_enqueue (NorthMcpTracer *self,
 void
 north_mcp_tracer_shutdown (NorthMcpTracer *self)
 {
-  gint64 deadline;
-  guint64 dropped;
-  GThread *thread;
-
   g_return_if_fail (NORTH_MCP_IS_TRACER (self));
 
-  g_mutex_lock (&self->lock);
-  self->stopping = TRUE;
-  if (self->thread == NULL)
-    {
-      g_mutex_unlock (&self->lock);
-      return;
-    }
-  g_cond_signal (&self->wake);
-  deadline = g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
-  while (!self->thread_done)
-    if (!g_cond_wait_until (&self->done, &self->lock, deadline))
-      {
-        /* The collector hangs: what is left is not sent. */
-        g_cancellable_cancel (self->cancellable);
-        while (!self->thread_done)
-          g_cond_wait (&self->done, &self->lock);
-      }
-  thread = g_steal_pointer (&self->thread);
-  dropped = self->dropped;
-  g_mutex_unlock (&self->lock);
-  g_thread_join (thread);
-
-  if (dropped > 0)
-    north_mcp_log_warning (LOGGER, "%" G_GUINT64_FORMAT " spans were dropped: "
-                           "the export queue was full", dropped);
+  north_mcp_span_exporter_shutdown (self->exporter);
 }
 
-/* --- the request path ------------------------------------------------- */
+/* --- for the other parts of telemetry/ ------------------------------ */
+
+gboolean
+north_mcp_tracer_any_enabled (void)
+{
+  return g_atomic_int_get (&active_tracers) != 0;
+}
+
+NorthMcpSpanExporter *
+north_mcp_tracer_get_exporter (NorthMcpTracer *self)
+{
+  return self->exporter;
+}
+
+void
+north_mcp_tracer_set_disabled (NorthMcpTracer *self)
+{
+  g_mutex_lock (&self->lock);
+  self->disabled = TRUE;
+  update_active (self);
+  g_mutex_unlock (&self->lock);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENABLED]);
+}
+
+/* On the request path: never waits for the collector. */
+void
+north_mcp_tracer_enqueue (NorthMcpTracer   *self,
+                          NorthMcpSpanData *span)
+{
+  /* Switched off since the span started: nothing to send it to. */
+  if (g_atomic_int_get (&self->active))
+    north_mcp_span_exporter_push (self->exporter, span);
+}
 
 static gboolean
 ratio_samples (double        ratio,
@@ -1097,10 +744,10 @@ ratio_samples (double        ratio,
   return (double) (low >> 1) < ratio * 9223372036854775808.0;
 }
 
-static gboolean
-should_sample (NorthMcpTracer            *self,
-               const NorthMcpTraceParent *parent,
-               const guint8              *trace_id)
+gboolean
+north_mcp_tracer_should_sample (NorthMcpTracer            *self,
+                                const NorthMcpTraceParent *parent,
+                                const guint8              *trace_id)
 {
   switch (self->sampler)
     {
@@ -1121,190 +768,49 @@ should_sample (NorthMcpTracer            *self,
     }
 }
 
-static const char *
-meta_string (JsonObject *meta,
-             const char *member)
-{
-  JsonNode *node = meta != NULL ? json_object_get_member (meta, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
-}
-
-static const char *
-params_string (JsonObject *params,
-               const char *member)
-{
-  return meta_string (params, member);
-}
-
-/* The caller's trace context: params._meta first (MCP's own
- * propagation, per message), then the HTTP headers. */
-static gboolean
-find_parent (JsonObject          *params,
-             NorthMcpTraceParent *parent,
-             const char         **tracestate)
-{
-  JsonNode *meta_node = params != NULL ? json_object_get_member (params, "_meta") : NULL;
-  JsonObject *meta = meta_node != NULL && JSON_NODE_HOLDS_OBJECT (meta_node)
-                     ? json_node_get_object (meta_node) : NULL;
-  SoupMessageHeaders *headers;
-
-  if (north_mcp_trace_parse_traceparent (meta_string (meta, "traceparent"), parent))
-    {
-      *tracestate = meta_string (meta, "tracestate");
-      return TRUE;
-    }
-  headers = north_mcp_request_scope_get_headers ();
-  if (headers != NULL &&
-      north_mcp_trace_parse_traceparent (soup_message_headers_get_one (headers, "traceparent"), parent))
-    {
-      *tracestate = soup_message_headers_get_list (headers, "tracestate");
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* The session id is a bearer credential for its session: the span gets
- * a digest of it, which still groups the requests of one session. */
 static void
-set_session_attribute (NorthMcpSpan    *span,
-                       NorthMcpSession *session)
+write_string_attribute (GString    *out,
+                        const char *key,
+                        const char *value)
 {
-  g_autofree char *digest = NULL;
-  const char *id = north_mcp_session_get_id (session);
-
-  if (id == NULL)
-    return;
-  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
-  digest[32] = '\0';
-  north_mcp_span_set_attribute_string (span, "mcp.session.id", digest);
+  g_string_append (out, "{\"key\":");
+  north_mcp_json_write_string (out, key);
+  g_string_append (out, ",\"value\":{\"stringValue\":");
+  north_mcp_json_write_string (out, value);
+  g_string_append (out, "}},");
 }
 
-NorthMcpSpan *
-north_mcp_trace_request_begin (NorthMcpServer  *server,
-                               NorthMcpSession *session,
-                               JsonNode        *id,
-                               const char      *method,
-                               JsonObject      *params,
-                               const char      *protocol_version)
-{
-  NorthMcpTracer *tracer;
-  NorthMcpTraceParent parent, context;
-  const char *tracestate = NULL, *target = NULL;
-  gboolean has_parent;
-  g_autofree char *name = NULL;
-  NorthMcpSpan *span;
-
-  if (G_LIKELY (g_atomic_int_get (&active_tracers) == 0 && !environment_configures_tracing ()))
-    return NULL;
-  tracer = north_mcp_server_get_tracer (server);
-  if (!g_atomic_int_get (&tracer->active))
-    return NULL;
-
-  has_parent = find_parent (params, &parent, &tracestate);
-  if (has_parent)
-    memcpy (context.trace_id, parent.trace_id, NORTH_MCP_TRACE_ID_SIZE);
-  else
-    north_mcp_trace_random_id (context.trace_id, NORTH_MCP_TRACE_ID_SIZE);
-  north_mcp_trace_random_id (context.span_id, NORTH_MCP_SPAN_ID_SIZE);
-  context.flags = (has_parent ? parent.flags & ~1 : 0) |
-                  (should_sample (tracer, has_parent ? &parent : NULL, context.trace_id) ? 1 : 0);
-  if (tracestate != NULL && !north_mcp_trace_tracestate_is_valid (tracestate))
-    tracestate = NULL;
-
-  /* "{mcp.method.name} {target}", the target a tool or prompt name. */
-  if (g_strcmp0 (method, "tools/call") == 0 || g_strcmp0 (method, "prompts/get") == 0)
-    target = params_string (params, "name");
-  name = target != NULL ? g_strconcat (method, " ", target, NULL) : g_strdup (method);
-  span = north_mcp_span_new (tracer, name, NORTH_MCP_SPAN_KIND_SERVER, &context,
-                             has_parent ? parent.span_id : NULL, tracestate);
-  /* Logs of the request can be found from its trace, and back. */
-  if (north_mcp_server_get_debug (server))
-    north_mcp_log_debug (LOGGER, "Handling %s [trace_id=%s span_id=%s]", name,
-                         north_mcp_span_get_trace_id (span), north_mcp_span_get_span_id (span));
-  if (!north_mcp_span_is_recording (span))
-    return span;
-
-  north_mcp_span_set_attribute_string (span, "mcp.method.name", method);
-  if (target != NULL && strcmp (method, "tools/call") == 0)
-    {
-      north_mcp_span_set_attribute_string (span, "gen_ai.tool.name", target);
-      north_mcp_span_set_attribute_string (span, "gen_ai.operation.name", "execute_tool");
-    }
-  else if (target != NULL)
-    north_mcp_span_set_attribute_string (span, "gen_ai.prompt.name", target);
-  if (g_strcmp0 (method, "resources/read") == 0 && params_string (params, "uri") != NULL)
-    north_mcp_span_set_attribute_string (span, "mcp.resource.uri", params_string (params, "uri"));
-  if (id != NULL && JSON_NODE_HOLDS_VALUE (id))
-    {
-      if (json_node_get_value_type (id) == G_TYPE_STRING)
-        north_mcp_span_set_attribute_string (span, "jsonrpc.request.id", json_node_get_string (id));
-      else
-        {
-          g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (id));
-
-          north_mcp_span_set_attribute_string (span, "jsonrpc.request.id", text);
-        }
-    }
-  if (session != NULL)
-    set_session_attribute (span, session);
-  if (protocol_version != NULL)
-    north_mcp_span_set_attribute_string (span, "mcp.protocol.version", protocol_version);
-  if (north_mcp_request_scope_get_headers () != NULL)
-    {
-      north_mcp_span_set_attribute_string (span, "network.transport", "tcp");
-      north_mcp_span_set_attribute_string (span, "network.protocol.name", "http");
-    }
-  else
-    north_mcp_span_set_attribute_string (span, "network.transport", "pipe");
-  return span;
-}
-
-/* @response: the JSON-RPC response, when the context has it as a tree. */
+/* An ExportTraceServiceRequest up to its first span: the resource. */
 void
-north_mcp_trace_request_end (NorthMcpSpan *span,
-                             JsonNode     *response)
+north_mcp_tracer_write_export_head (NorthMcpTracer *self,
+                                    GString        *out)
 {
-  JsonObject *object = response != NULL && JSON_NODE_HOLDS_OBJECT (response)
-                       ? json_node_get_object (response) : NULL;
-  JsonNode *error = object != NULL ? json_object_get_member (object, "error") : NULL;
-
-  if (error != NULL && JSON_NODE_HOLDS_OBJECT (error) && north_mcp_span_is_recording (span))
-    {
-      JsonObject *error_object = json_node_get_object (error);
-      g_autofree char *code = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                               json_object_get_int_member_with_default (error_object, "code", 0));
-
-      north_mcp_span_set_attribute_string (span, "rpc.response.status_code", code);
-      north_mcp_span_record_error (span, code,
-                                   json_object_get_string_member_with_default (error_object, "message", NULL));
-    }
-  north_mcp_span_end (span);
+  g_string_append (out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+  g_mutex_lock (&self->lock);
+  write_string_attribute (out, "service.name", self->service_name != NULL ? self->service_name : "unknown_service");
+  for (guint i = 0; i < self->resource->len; i += 2)
+    write_string_attribute (out, g_ptr_array_index (self->resource, i),
+                            g_ptr_array_index (self->resource, i + 1));
+  g_mutex_unlock (&self->lock);
+  write_string_attribute (out, "telemetry.sdk.name", "north-mcp-glib");
+  g_string_append (out, "{\"key\":\"telemetry.sdk.version\",\"value\":{\"stringValue\":\"" PACKAGE_VERSION "\"}}"
+                   "]},\"scopeSpans\":[{\"scope\":{\"name\":\"north-mcp-glib\",\"version\":\"" PACKAGE_VERSION "\"},"
+                   "\"spans\":[");
 }
 
-void
-north_mcp_trace_tool_error (NorthMcpSpan *span,
-                            const char   *message)
+/* A POST to the endpoint with the configured headers; NULL when there is
+ * no endpoint (any more). */
+SoupMessage *
+north_mcp_tracer_new_export_message (NorthMcpTracer *self)
 {
-  north_mcp_span_record_error (span, "tool_error", message);
-}
+  SoupMessage *message;
 
-NorthMcpSpan *
-north_mcp_trace_start_child (NorthMcpServer *server,
-                             NorthMcpSpan   *parent,
-                             const char     *name)
-{
-  const NorthMcpTraceParent *parent_context;
-  NorthMcpTraceParent context;
-
-  if (parent == NULL)
-    return north_mcp_span_new (NULL, name, NORTH_MCP_SPAN_KIND_INTERNAL, NULL, NULL, NULL);
-
-  parent_context = north_mcp_span_get_context (parent);
-  context = *parent_context;
-  north_mcp_trace_random_id (context.span_id, NORTH_MCP_SPAN_ID_SIZE);
-  return north_mcp_span_new (north_mcp_span_is_recording (parent) ? north_mcp_trace_peek_tracer (server) : NULL,
-                             name, NORTH_MCP_SPAN_KIND_INTERNAL, &context, parent_context->span_id,
-                             north_mcp_span_get_tracestate (parent));
+  g_mutex_lock (&self->lock);
+  message = self->endpoint != NULL ? soup_message_new ("POST", self->endpoint) : NULL;
+  for (guint i = 0; message != NULL && i < self->headers->len; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (message),
+                                  g_ptr_array_index (self->headers, i),
+                                  g_ptr_array_index (self->headers, i + 1));
+  g_mutex_unlock (&self->lock);
+  return message;
 }

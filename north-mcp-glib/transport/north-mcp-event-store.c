@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "north-mcp-event-store-private.h"
+#include "north-mcp-random-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-sse-stream-private.h"
 
 typedef struct
@@ -25,6 +27,8 @@ struct _NorthMcpEventStore
   guint       next_stream;
   GHashTable *streams;    /* stream number -> GWeakRef of its channel */
   GHashTable *dropped;    /* stream number -> newest dropped event number */
+  NorthMcpStateStore *shared; /* the session's shared store, or NULL */
+  char       *session_id;
 };
 
 static GQuark
@@ -53,6 +57,8 @@ event_store_free (NorthMcpEventStore *self)
   g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
   g_hash_table_unref (self->streams);
   g_hash_table_unref (self->dropped);
+  g_clear_object (&self->shared);
+  g_free (self->session_id);
   g_free (self);
 }
 
@@ -70,6 +76,18 @@ north_mcp_event_store_get (NorthMcpSession *session)
   self->next_stream = 1;
   self->streams = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) weak_ref_free);
   self->dropped = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->shared = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
+  if (self->shared != NULL)
+    {
+      guint32 start = 0;
+
+      /* Every replica numbers the session's streams: from a random point,
+       * so that their numbers (and the stores' keys) do not meet. */
+      g_object_ref (self->shared);
+      self->session_id = g_strdup (north_mcp_session_get_id (session));
+      north_mcp_random_bytes (&start, sizeof start, NULL);
+      self->next_stream = 1 + (start & 0x3fffffff);
+    }
   g_object_set_qdata_full (G_OBJECT (session), event_store_quark (), self,
                            (GDestroyNotify) event_store_free);
   return self;
@@ -105,6 +123,43 @@ north_mcp_event_store_open_stream (NorthMcpEventStore *self,
 }
 
 char *
+north_mcp_event_store_stream_key (const char *session_id,
+                                  guint       stream)
+{
+  return g_strdup_printf ("%s%s:%u", NORTH_MCP_EVENT_STORE_KEY_PREFIX, session_id, stream);
+}
+
+static void
+shared_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = north_mcp_state_store_append_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+
+  /* Not in the store: only this replica can replay it. */
+  if (id == NULL)
+    g_debug ("An event was not stored for other replicas: %s", error->message);
+}
+
+/* The store keeps "NUMBER DATA", so that a replay after an event of ours
+ * needs no id of the store's. */
+static void
+share_event (NorthMcpEventStore *self,
+             Event              *event)
+{
+  g_autofree char *key = north_mcp_event_store_stream_key (self->session_id, event->stream);
+  GString *record = g_string_sized_new (event->length + 24);
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_string_append_printf (record, "%" G_GUINT64_FORMAT " ", event->number);
+  g_string_append_len (record, event->data, event->length);
+  bytes = g_string_free_to_bytes (record);
+  north_mcp_state_store_append_async (self->shared, key, bytes, NORTH_MCP_EVENT_STORE_CAPACITY,
+                                      NORTH_MCP_EVENT_STORE_SHARED_TTL_MS, NULL, shared_cb, NULL);
+}
+
+char *
 north_mcp_event_store_add (NorthMcpEventStore *self,
                            guint               stream,
                            const char         *data,
@@ -124,6 +179,8 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
   event->length = length;
   g_queue_push_tail (&self->events, event);
   self->bytes += length;
+  if (self->shared != NULL)
+    share_event (self, event);
 
   /* Bounded in count and in size (a few large results must not pin
    * megabytes per session); the newest event always stays. */

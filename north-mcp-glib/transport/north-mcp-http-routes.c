@@ -17,8 +17,9 @@
 #include "north-mcp-http-headers-private.h"
 #include "north-mcp-http-legacy-sse-private.h"
 #include "north-mcp-http-routes-private.h"
+#include "north-mcp-http-store-private.h"
 #include "north-mcp-http-streamable-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-request-scope-private.h"
 
 NorthMcpHttpEndpoint
@@ -96,8 +97,8 @@ serve_mcp (NorthMcpHttpTransport *self,
 
   if (strcmp (method, "POST") == 0)
     north_mcp_http_handle_post (self, msg, user);
-  else if (north_mcp_modern_http_is_modern_only (soup_server_message_get_request_headers (msg)))
-    /* The stateless revision has no GET stream and no sessions to
+  else if (north_mcp_revision_2026_http_only (soup_server_message_get_request_headers (msg)))
+    /* The 2026-07-28 revision has no GET stream and no sessions to
      * delete. */
     north_mcp_http_respond_method_not_allowed (msg, "POST");
   else if (strcmp (method, "GET") == 0)
@@ -109,12 +110,12 @@ serve_mcp (NorthMcpHttpTransport *self,
                                                     ? "POST" : "GET, POST, DELETE");
 }
 
-void
-north_mcp_http_serve (NorthMcpHttpTransport *self,
-                      SoupServerMessage     *msg,
-                      NorthMcpHttpEndpoint   endpoint,
-                      GHashTable            *query,
-                      NorthMcpUser          *user)
+static void
+serve_now (NorthMcpHttpTransport *self,
+           SoupServerMessage     *msg,
+           NorthMcpHttpEndpoint   endpoint,
+           GHashTable            *query,
+           NorthMcpUser          *user)
 {
   const char *method = soup_server_message_get_method (msg);
   NorthMcpRequestScope scope;
@@ -153,6 +154,66 @@ north_mcp_http_serve (NorthMcpHttpTransport *self,
     }
 
   north_mcp_request_scope_leave (&scope);
+}
+
+/* A request waiting for its session to be loaded from the state store. */
+typedef struct {
+  NorthMcpHttpTransport *self;
+  SoupServerMessage     *msg;
+  GHashTable            *query;
+  NorthMcpUser          *user;
+  NorthMcpHttpEndpoint   endpoint;
+} PendingStore;
+
+static void
+pending_store_free (gpointer data)
+{
+  PendingStore *pending = data;
+
+  g_object_unref (pending->self);
+  g_object_unref (pending->msg);
+  g_clear_pointer (&pending->query, g_hash_table_unref);
+  g_clear_object (&pending->user);
+  g_free (pending);
+}
+
+static void
+pending_store_resume (gpointer data)
+{
+  PendingStore *pending = data;
+
+  if (north_mcp_http_transport_refresh (pending->self))
+    serve_now (pending->self, pending->msg, pending->endpoint, pending->query, pending->user);
+}
+
+void
+north_mcp_http_serve (NorthMcpHttpTransport *self,
+                      SoupServerMessage     *msg,
+                      NorthMcpHttpEndpoint   endpoint,
+                      GHashTable            *query,
+                      NorthMcpUser          *user)
+{
+  PendingStore *pending;
+
+  /* With a shared state store, the session a request names may have to
+   * be loaded first (north-mcp-http-store.c). */
+  if (endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP &&
+      G_UNLIKELY (self->settings.sessions != NULL &&
+                  north_mcp_session_manager_is_shared (self->settings.sessions)))
+    {
+      pending = g_new0 (PendingStore, 1);
+      pending->self = g_object_ref (self);
+      pending->msg = g_object_ref (msg);
+      pending->query = query != NULL ? g_hash_table_ref (query) : NULL;
+      pending->user = user != NULL ? g_object_ref (user) : NULL;
+      pending->endpoint = endpoint;
+      if (north_mcp_http_store_prepare (self->host, msg, user, pending_store_resume,
+                                        pending, pending_store_free))
+        return;
+      pending_store_free (pending);
+    }
+
+  serve_now (self, msg, endpoint, query, user);
 }
 
 void

@@ -11,6 +11,7 @@
 
 #include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-session-private.h"
+#include "north-mcp-http-store-private.h"
 #include "north-mcp-session-private.h"
 
 /* What a client refused for the session limit is told to wait, in seconds:
@@ -134,7 +135,10 @@ on_stream_closed (NorthMcpSseStream *stream,
     }
   else if (session != NULL &&
            north_mcp_session_get_standalone_channel (session) == NORTH_MCP_CHANNEL (stream))
-    north_mcp_session_set_standalone_channel (session, NULL);
+    {
+      north_mcp_session_set_standalone_channel (session, NULL);
+      north_mcp_http_store_stream_closed (self->host, info->session_id);
+    }
 
   g_hash_table_remove (self->streams, stream);
 }

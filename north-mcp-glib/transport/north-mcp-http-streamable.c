@@ -18,9 +18,10 @@
 #include "north-mcp-http-channel-private.h"
 #include "north-mcp-http-headers-private.h"
 #include "north-mcp-http-session-private.h"
+#include "north-mcp-http-store-private.h"
 #include "north-mcp-http-streamable-private.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-modern-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-private.h"
 
 /* How long clients wait before resuming a stream we ended (SEP-1699). */
@@ -130,15 +131,15 @@ expect_responses (NorthMcpHttpChannel *channel,
     soup_server_message_set_status (msg, SOUP_STATUS_ACCEPTED, NULL);
 }
 
-/* A POST under the stateless revision (2026-07-28): no sessions; the
+/* A POST under the 2026-07-28 revision: no sessions; the
  * standard headers are checked against the body; the errors the revision
  * defines get their own HTTP statuses. */
 static void
-handle_modern_post (NorthMcpHttpTransport *self,
-                    SoupServerMessage     *msg,
-                    NorthMcpUser          *user,
-                    JsonNode              *message,
-                    gboolean               accepts_sse)
+handle_revision_2026_post (NorthMcpHttpTransport *self,
+                           SoupServerMessage     *msg,
+                           NorthMcpUser          *user,
+                           JsonNode              *message,
+                           gboolean               accepts_sse)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(NorthMcpHttpChannel) channel = NULL;
@@ -162,7 +163,7 @@ handle_modern_post (NorthMcpHttpTransport *self,
   has_request = json_object_has_member (object, "method") && json_object_has_member (object, "id");
 
   channel = north_mcp_http_channel_new (msg, accepts_sse && has_request, FALSE, self->keepalive_ms);
-  north_mcp_http_channel_set_status_func (channel, north_mcp_modern_http_status);
+  north_mcp_http_channel_set_status_func (channel, north_mcp_revision_2026_http_status);
   n_responses = north_mcp_transport_host_handle_message (self->host, NULL, user, message,
                                                          NORTH_MCP_CHANNEL (channel));
   expect_responses (channel, msg, n_responses);
@@ -232,9 +233,9 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
 
   /* The usual body, one request of the classic revisions, is read without
    * building its envelope; everything else takes the general path. */
-  if (!north_mcp_modern_http_is_modern_only (headers) &&
+  if (!north_mcp_revision_2026_http_only (headers) &&
       north_mcp_jsonrpc_read_request (body->data, body->length, &request) &&
-      !north_mcp_modern_params_are_modern (request.params))
+      !north_mcp_revision_2026_params_have_version (request.params))
     {
       batch = FALSE;
       has_request = TRUE;
@@ -255,9 +256,9 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
           return;
         }
 
-      if (north_mcp_modern_http_is_modern (headers, message))
+      if (north_mcp_revision_2026_http_applies (headers, message))
         {
-          handle_modern_post (self, msg, user, message, accepts_sse);
+          handle_revision_2026_post (self, msg, user, message, accepts_sse);
           return;
         }
 
@@ -329,6 +330,11 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
                                     north_mcp_session_get_id (session));
 
   expect_responses (channel, msg, n_responses);
+  /* Other processes sharing the state store must find it before the
+   * client hears of it. */
+  if (new_session &&
+      north_mcp_transport_host_find_session (self->host, north_mcp_session_get_id (session), user) == session)
+    north_mcp_http_store_hold_new_session (self->host, msg, session);
 }
 
 /* GET with Last-Event-ID: the events of that stream the client missed,
@@ -349,6 +355,12 @@ resume_stream (NorthMcpHttpTransport *self,
 
   if (!north_mcp_event_store_parse_id (last_event_id, &stream_number, &after))
     return FALSE;
+
+  /* Sent by another replica (which may be gone): from the shared store. */
+  if (north_mcp_event_store_lookup_stream (store, stream_number) == NULL &&
+      north_mcp_http_store_resume_stream (self->host, msg, session, stream_number, after,
+                                          self->keepalive_ms))
+    return TRUE;
 
   missed = g_string_new (NULL);
   if (!north_mcp_event_store_replay (store, stream_number, after, missed))
@@ -423,6 +435,7 @@ north_mcp_http_handle_get (NorthMcpHttpTransport *self,
   stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
   north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (stream));
   north_mcp_http_track_stream (self, stream, session, user, FALSE);
+  north_mcp_http_store_stream_opened (self->host, session);
   north_mcp_transport_host_debug (self->host, "Opened standalone SSE stream");
 }
 
@@ -451,5 +464,6 @@ north_mcp_http_handle_delete (NorthMcpHttpTransport *self,
   north_mcp_transport_host_close_session (self->host, session);
   north_mcp_transport_host_debug (self->host, "Session ended by the client");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  north_mcp_http_store_forget_session (self->host, msg, north_mcp_session_get_id (session));
 }
 

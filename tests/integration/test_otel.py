@@ -262,8 +262,15 @@ def test_traced_server_has_exporter_thread(start, receiver):
     client.initialize()
     client.tool("add", {"a": 1, "b": 2})
     pid = server.process.pid
-    names = [open(f"/proc/{pid}/task/{t}/comm").read().strip() for t in os.listdir(f"/proc/{pid}/task")]
-    assert "north-mcp-otlp" in names, names
+
+    def thread_names():
+        return [open(f"/proc/{pid}/task/{t}/comm").read().strip() for t in os.listdir(f"/proc/{pid}/task")]
+
+    # The thread exists before the answer is sent (the first span starts
+    # it), but it names itself: GLib sets the name from inside the new
+    # thread, after g_thread_try_new() has returned. Reading the names
+    # right after the answer raced with that (the flake); wait for it.
+    assert wait_for(lambda: "north-mcp-otlp" in thread_names()), thread_names()
 
 
 @pytest.mark.parametrize("env,warning", [

@@ -138,6 +138,73 @@ test_span_limits_and_redaction (void)
   g_assert_cmpuint (north_mcp_tracer_get_dropped_spans (tracer), ==, 0);
 }
 
+/* The request span's data: a name of two parts, strings that outgrow the
+ * span's inline text, escapes, invalid UTF-8; the span object made on
+ * demand is one object, over the same data. */
+static void
+test_span_data_text (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("unit", "1");
+  NorthMcpTracer *tracer = north_mcp_server_get_tracer (server);
+  NorthMcpTraceParent context = { .flags = 1 };
+  g_autoptr(NorthMcpSpanData) data = NULL;
+  g_autoptr(NorthMcpSpan) cache = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *long_value = g_strnfill (1000, 'v');
+  g_autofree char *long_target = g_strnfill (5000, 't');
+  g_autofree char *expected_name = NULL;
+  g_autoptr(GError) error = NULL;
+  NorthMcpSpan *span;
+  JsonObject *object;
+  JsonArray *attributes;
+
+  north_mcp_trace_random_id (context.trace_id, 16);
+  north_mcp_trace_random_id (context.span_id, 8);
+  data = north_mcp_span_data_new (tracer, "tools/call", "a \"quoted\"\ttool", NORTH_MCP_SPAN_KIND_SERVER,
+                                  &context, NULL, "vendor=abc");
+  g_assert_cmpstr (north_mcp_span_data_get_name (data), ==, "tools/call a \"quoted\"\ttool");
+  north_mcp_span_data_add_static_attribute (data, "mcp.method.name", "tools/call");
+  north_mcp_span_data_add_static_attribute (data, "long", long_value);      /* past the inline text */
+  north_mcp_span_data_add_static_attribute (data, "bad", "x\xff\xfe" "y");  /* made valid */
+  north_mcp_span_data_set_string (data, "mcp.method.name", "replaced");
+  north_mcp_span_data_set_int (data, "count", -1234567890123);
+
+  span = north_mcp_trace_get_span (data, &cache);
+  g_assert_true (span == cache && north_mcp_trace_get_span (data, &cache) == span);
+  g_assert_cmpstr (north_mcp_span_get_trace_id (span), ==, north_mcp_span_data_get_trace_id (data));
+  north_mcp_span_set_attribute_boolean (span, "from.object", TRUE);
+
+  north_mcp_span_data_write_otlp (data, out);
+  parsed = json_from_string (out->str, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (parsed);
+  g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "tools/call a \"quoted\"\ttool");
+  g_assert_cmpstr (json_object_get_string_member (object, "traceId"), ==, north_mcp_span_get_trace_id (span));
+  g_assert_cmpstr (json_object_get_string_member (object, "traceState"), ==, "vendor=abc");
+  attributes = json_object_get_array_member (object, "attributes");
+  g_assert_cmpuint (json_array_get_length (attributes), ==, 5);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+    json_array_get_object_element (attributes, 0), "value"), "stringValue"), ==, "replaced");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+    json_array_get_object_element (attributes, 1), "value"), "stringValue"), ==, long_value);
+  g_assert_true (g_utf8_validate (json_object_get_string_member (json_object_get_object_member (
+    json_array_get_object_element (attributes, 2), "value"), "stringValue"), -1, NULL));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+    json_array_get_object_element (attributes, 3), "value"), "intValue"), ==, "-1234567890123");
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (
+    json_array_get_object_element (attributes, 4), "value"), "boolValue"));
+
+  /* A name too long for the inline text, each part cut to the bound. */
+  g_clear_pointer (&data, north_mcp_span_data_unref);
+  data = north_mcp_span_data_new (NULL, "prompts/get", long_target, NORTH_MCP_SPAN_KIND_SERVER,
+                                  NULL, NULL, NULL);
+  long_target[NORTH_MCP_SPAN_MAX_VALUE_LENGTH] = '\0';
+  expected_name = g_strconcat ("prompts/get ", long_target, NULL);
+  g_assert_cmpstr (north_mcp_span_data_get_name (data), ==, expected_name);
+  g_assert_false (north_mcp_span_data_is_recording (data));
+}
+
 static void
 test_tracer_configuration (void)
 {
@@ -177,6 +244,7 @@ main (int    argc,
   g_test_add_func ("/trace/tracestate", test_tracestate);
   g_test_add_func ("/trace/span/not-recording", test_span_not_recording);
   g_test_add_func ("/trace/span/limits-and-redaction", test_span_limits_and_redaction);
+  g_test_add_func ("/trace/span/data-text", test_span_data_text);
   g_test_add_func ("/trace/tracer/configuration", test_tracer_configuration);
   return g_test_run ();
 }

@@ -1,0 +1,512 @@
+/* north-mcp-memory-state-store.c: the state store of one process
+ *
+ * The default: nothing is shared, so the server skips the store entirely
+ * (is_shared() is FALSE). It implements the whole interface all the same,
+ * with the same semantics as the Redis store (expiry, bounded streams,
+ * publish delivered later from the main loop, to this process only), for
+ * the unit tests and for code that wants one store type everywhere.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-state-store-private.h"
+
+#define NORTH_MCP_TYPE_MEMORY_STATE_STORE (north_mcp_memory_state_store_get_type ())
+G_DECLARE_FINAL_TYPE (NorthMcpMemoryStateStore, north_mcp_memory_state_store,
+                      NORTH_MCP, MEMORY_STATE_STORE, GObject)
+
+typedef struct
+{
+  GBytes    *value;      /* a value, or NULL for a stream */
+  GPtrArray *events;     /* NorthMcpStateStoreEvent, oldest first */
+  guint64    next_event; /* ids are decimal, increasing */
+  gint64     expires_at; /* monotonic µs; 0: never */
+} Entry;
+
+typedef struct
+{
+  guint                          id;
+  char                          *channel;
+  NorthMcpStateStoreMessageFunc  func;
+  gpointer                       user_data;
+  GDestroyNotify                 destroy;
+} Subscription;
+
+struct _NorthMcpMemoryStateStore
+{
+  GObject     parent_instance;
+
+  GHashTable *entries;       /* key -> Entry */
+  GPtrArray  *subscriptions; /* Subscription */
+  guint       next_subscription;
+};
+
+static void north_mcp_memory_state_store_iface_init (NorthMcpStateStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpMemoryStateStore, north_mcp_memory_state_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_STATE_STORE,
+                                                      north_mcp_memory_state_store_iface_init))
+
+enum { PROP_0, PROP_AVAILABLE };
+
+static void
+entry_free (Entry *entry)
+{
+  g_clear_pointer (&entry->value, g_bytes_unref);
+  g_clear_pointer (&entry->events, g_ptr_array_unref);
+  g_free (entry);
+}
+
+static void
+subscription_free (Subscription *subscription)
+{
+  if (subscription->destroy != NULL)
+    subscription->destroy (subscription->user_data);
+  g_free (subscription->channel);
+  g_free (subscription);
+}
+
+/* The live entry under @key (expired ones are dropped on the way). */
+static Entry *
+lookup (NorthMcpMemoryStateStore *self,
+        const char               *key)
+{
+  Entry *entry = g_hash_table_lookup (self->entries, key);
+
+  if (entry != NULL && entry->expires_at != 0 && entry->expires_at <= g_get_monotonic_time ())
+    {
+      g_hash_table_remove (self->entries, key);
+      return NULL;
+    }
+  return entry;
+}
+
+static gint64
+expiry (guint64 ttl_ms)
+{
+  return ttl_ms > 0 ? g_get_monotonic_time () + (gint64) MIN (ttl_ms, G_MAXINT64 / 2000) * 1000 : 0;
+}
+
+static GTask *
+new_task (gpointer             self,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data,
+          gpointer             tag,
+          const char          *key)
+{
+  return north_mcp_state_store_task_new (self, key, cancellable, callback, user_data, tag);
+}
+
+static gboolean
+memory_is_shared (NorthMcpStateStore *store)
+{
+  return FALSE;
+}
+
+static gboolean
+memory_is_available (NorthMcpStateStore *store)
+{
+  return TRUE;
+}
+
+static void
+memory_set_async (NorthMcpStateStore  *store,
+                  const char          *key,
+                  GBytes              *value,
+                  guint64              ttl_ms,
+                  gboolean             only_if_absent,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_set_async, key);
+  Entry *entry;
+
+  if (task == NULL)
+    return;
+  if (only_if_absent && lookup (self, key) != NULL)
+    {
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+
+  entry = g_new0 (Entry, 1);
+  entry->value = g_bytes_ref (value);
+  entry->expires_at = expiry (ttl_ms);
+  g_hash_table_replace (self->entries, g_strdup (key), entry);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+memory_boolean_finish (NorthMcpStateStore  *store,
+                       GAsyncResult        *result,
+                       GError             **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+memory_get_async (NorthMcpStateStore  *store,
+                  const char          *key,
+                  gsize                max_size,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_get_async, key);
+  Entry *entry;
+
+  if (task == NULL)
+    return;
+  entry = lookup (self, key);
+  if (entry == NULL || entry->value == NULL)
+    g_task_return_pointer (task, NULL, NULL);
+  else if (g_bytes_get_size (entry->value) > max_size)
+    g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
+                             "The stored value is larger than allowed");
+  else
+    g_task_return_pointer (task, g_bytes_ref (entry->value), (GDestroyNotify) g_bytes_unref);
+}
+
+static GBytes *
+memory_get_finish (NorthMcpStateStore  *store,
+                   GAsyncResult        *result,
+                   GError             **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+memory_expire_async (NorthMcpStateStore  *store,
+                     const char          *key,
+                     guint64              ttl_ms,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_expire_async, key);
+  Entry *entry;
+
+  if (task == NULL)
+    return;
+  entry = lookup (self, key);
+  if (entry != NULL)
+    entry->expires_at = expiry (ttl_ms);
+  g_task_return_boolean (task, entry != NULL);
+}
+
+static void
+memory_delete_async (NorthMcpStateStore  *store,
+                     const char          *key,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_delete_async, key);
+  gboolean existed;
+
+  if (task == NULL)
+    return;
+  existed = lookup (self, key) != NULL;
+  g_hash_table_remove (self->entries, key);
+  g_task_return_boolean (task, existed);
+}
+
+/* One published message on its way to the subscribers. */
+typedef struct
+{
+  NorthMcpMemoryStateStore *self;
+  char                     *channel;
+  GBytes                   *message;
+} Delivery;
+
+static void
+delivery_free (Delivery *delivery)
+{
+  g_object_unref (delivery->self);
+  g_free (delivery->channel);
+  g_bytes_unref (delivery->message);
+  g_free (delivery);
+}
+
+static gboolean
+deliver (gpointer data)
+{
+  Delivery *delivery = data;
+  GPtrArray *subscriptions = delivery->self->subscriptions;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  /* By id: a callback may unsubscribe itself or others. */
+  for (guint i = 0; i < subscriptions->len; i++)
+    {
+      Subscription *subscription = g_ptr_array_index (subscriptions, i);
+
+      if (strcmp (subscription->channel, delivery->channel) == 0)
+        g_array_append_val (ids, subscription->id);
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    for (guint j = 0; j < subscriptions->len; j++)
+      {
+        Subscription *subscription = g_ptr_array_index (subscriptions, j);
+
+        if (subscription->id == g_array_index (ids, guint, i))
+          {
+            subscription->func (delivery->channel, delivery->message, subscription->user_data);
+            break;
+          }
+      }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+memory_publish_async (NorthMcpStateStore  *store,
+                      const char          *channel,
+                      GBytes              *message,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_publish_async, channel);
+  Delivery *delivery;
+  GSource *source;
+
+  if (task == NULL)
+    return;
+
+  delivery = g_new0 (Delivery, 1);
+  delivery->self = g_object_ref (self);
+  delivery->channel = g_strdup (channel);
+  delivery->message = g_bytes_ref (message);
+  source = g_idle_source_new ();
+  g_source_set_callback (source, deliver, delivery, (GDestroyNotify) delivery_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+  g_task_return_boolean (task, TRUE);
+}
+
+static guint
+memory_subscribe (NorthMcpStateStore            *store,
+                  const char                    *channel,
+                  NorthMcpStateStoreMessageFunc  func,
+                  gpointer                       user_data,
+                  GDestroyNotify                 destroy)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  Subscription *subscription = g_new0 (Subscription, 1);
+
+  subscription->id = ++self->next_subscription;
+  subscription->channel = g_strdup (channel);
+  subscription->func = func;
+  subscription->user_data = user_data;
+  subscription->destroy = destroy;
+  g_ptr_array_add (self->subscriptions, subscription);
+  return subscription->id;
+}
+
+static void
+memory_unsubscribe (NorthMcpStateStore *store,
+                    guint               id)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+
+  for (guint i = 0; i < self->subscriptions->len; i++)
+    if (((Subscription *) g_ptr_array_index (self->subscriptions, i))->id == id)
+      {
+        g_ptr_array_remove_index (self->subscriptions, i);
+        return;
+      }
+}
+
+static void
+memory_append_async (NorthMcpStateStore  *store,
+                     const char          *key,
+                     GBytes              *event,
+                     guint                max_length,
+                     guint64              ttl_ms,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_append_async, key);
+  NorthMcpStateStoreEvent *stored;
+  Entry *entry;
+
+  if (task == NULL)
+    return;
+
+  entry = lookup (self, key);
+  if (entry != NULL && entry->events == NULL)
+    {
+      g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                               "The key holds a value, not a stream");
+      return;
+    }
+  if (entry == NULL)
+    {
+      entry = g_new0 (Entry, 1);
+      entry->events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
+      entry->next_event = 1;
+      g_hash_table_replace (self->entries, g_strdup (key), entry);
+    }
+
+  stored = g_new0 (NorthMcpStateStoreEvent, 1);
+  stored->id = g_strdup_printf ("%" G_GUINT64_FORMAT, entry->next_event++);
+  stored->data = g_bytes_ref (event);
+  g_ptr_array_add (entry->events, stored);
+  if (max_length > 0 && entry->events->len > max_length)
+    g_ptr_array_remove_range (entry->events, 0, entry->events->len - max_length);
+  entry->expires_at = expiry (ttl_ms);
+  g_task_return_pointer (task, g_strdup (stored->id), g_free);
+}
+
+static char *
+memory_append_finish (NorthMcpStateStore  *store,
+                      GAsyncResult        *result,
+                      GError             **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+memory_replay_async (NorthMcpStateStore  *store,
+                     const char          *key,
+                     const char          *after,
+                     guint                max_events,
+                     gsize                max_size,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, memory_replay_async, key);
+  GPtrArray *events;
+  guint64 after_number = 0;
+  Entry *entry;
+
+  if (task == NULL)
+    return;
+  if (after != NULL && !g_ascii_string_to_unsigned (after, 10, 0, G_MAXUINT64, &after_number, NULL))
+    {
+      g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                               "Invalid event id");
+      return;
+    }
+
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
+  entry = lookup (self, key);
+  for (guint i = 0; entry != NULL && entry->events != NULL && i < entry->events->len; i++)
+    {
+      NorthMcpStateStoreEvent *stored = g_ptr_array_index (entry->events, i);
+      NorthMcpStateStoreEvent *copy;
+
+      if (g_ascii_strtoull (stored->id, NULL, 10) <= after_number)
+        continue;
+      if (events->len >= max_events)
+        break;
+      if (g_bytes_get_size (stored->data) > max_size)
+        {
+          g_ptr_array_unref (events);
+          g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
+                                   "A stored event is larger than allowed");
+          return;
+        }
+      copy = g_new0 (NorthMcpStateStoreEvent, 1);
+      copy->id = g_strdup (stored->id);
+      copy->data = g_bytes_ref (stored->data);
+      g_ptr_array_add (events, copy);
+    }
+
+  g_task_return_pointer (task, events, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static GPtrArray *
+memory_replay_finish (NorthMcpStateStore  *store,
+                      GAsyncResult        *result,
+                      GError             **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+north_mcp_memory_state_store_iface_init (NorthMcpStateStoreInterface *iface)
+{
+  iface->is_shared = memory_is_shared;
+  iface->is_available = memory_is_available;
+  iface->set_async = memory_set_async;
+  iface->set_finish = memory_boolean_finish;
+  iface->get_async = memory_get_async;
+  iface->get_finish = memory_get_finish;
+  iface->expire_async = memory_expire_async;
+  iface->expire_finish = memory_boolean_finish;
+  iface->delete_async = memory_delete_async;
+  iface->delete_finish = memory_boolean_finish;
+  iface->publish_async = memory_publish_async;
+  iface->publish_finish = memory_boolean_finish;
+  iface->subscribe = memory_subscribe;
+  iface->unsubscribe = memory_unsubscribe;
+  iface->append_async = memory_append_async;
+  iface->append_finish = memory_append_finish;
+  iface->replay_async = memory_replay_async;
+  iface->replay_finish = memory_replay_finish;
+}
+
+static void
+north_mcp_memory_state_store_get_property (GObject    *object,
+                                           guint       prop_id,
+                                           GValue     *value,
+                                           GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_AVAILABLE:
+      g_value_set_boolean (value, TRUE);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_memory_state_store_finalize (GObject *object)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (object);
+
+  g_hash_table_unref (self->entries);
+  g_ptr_array_unref (self->subscriptions);
+  G_OBJECT_CLASS (north_mcp_memory_state_store_parent_class)->finalize (object);
+}
+
+static void
+north_mcp_memory_state_store_class_init (NorthMcpMemoryStateStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = north_mcp_memory_state_store_get_property;
+  object_class->finalize = north_mcp_memory_state_store_finalize;
+  g_object_class_override_property (object_class, PROP_AVAILABLE, "available");
+}
+
+static void
+north_mcp_memory_state_store_init (NorthMcpMemoryStateStore *self)
+{
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
+  self->subscriptions = g_ptr_array_new_with_free_func ((GDestroyNotify) subscription_free);
+}
+
+NorthMcpStateStore *
+north_mcp_memory_state_store_new (void)
+{
+  return g_object_new (NORTH_MCP_TYPE_MEMORY_STATE_STORE, NULL);
+}

@@ -1,0 +1,752 @@
+/* north-mcp-redis-state-store.c: the state store in Redis
+ *
+ * Values are strings with PX expiry (SET … PX ms [NX], GET, PEXPIRE,
+ * DEL); channels are Redis pub/sub; event streams are Redis streams
+ * (XADD … MAXLEN = n, XRANGE with an exclusive start, Redis ≥ 6.2), each
+ * event in the field `d`. Every command goes through the asynchronous
+ * client, which fails fast while Redis is unreachable: the store then
+ * answers UNAVAILABLE and the caller decides (503, or carry on).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-redis-client-private.h"
+#include "north-mcp-redis-state-store-private.h"
+
+#define NORTH_MCP_TYPE_REDIS_STATE_STORE (north_mcp_redis_state_store_get_type ())
+G_DECLARE_FINAL_TYPE (NorthMcpRedisStateStore, north_mcp_redis_state_store,
+                      NORTH_MCP, REDIS_STATE_STORE, GObject)
+
+/* The field an event is stored in. */
+#define EVENT_FIELD "d"
+
+/* Until Redis first answered, commands wait for it (at most this long and
+ * this many): a replica that just started serves its first requests
+ * instead of answering 503. Afterwards they fail fast while Redis is away. */
+#define STARTUP_WAIT_MS 3000
+#define STARTUP_MAX_WAITING 1024
+
+/* A command held back until the first connection. */
+typedef struct
+{
+  GTask               *task;
+  GPtrArray           *args;     /* GBytes */
+  GAsyncReadyCallback  callback;
+} Waiting;
+
+struct _NorthMcpRedisStateStore
+{
+  GObject              parent_instance;
+
+  NorthMcpRedisClient *client;
+  gboolean             started;  /* Redis answered once, or we gave up waiting */
+  GQueue               waiting;  /* Waiting */
+  GSource             *startup_timeout;
+};
+
+static void north_mcp_redis_state_store_iface_init (NorthMcpStateStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpRedisStateStore, north_mcp_redis_state_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_STATE_STORE,
+                                                      north_mcp_redis_state_store_iface_init))
+
+enum { PROP_0, PROP_AVAILABLE };
+
+/* The client's errors as the store's: whatever is not a refused command
+ * means Redis could not serve us now. */
+static GError *
+store_error (GError *error)
+{
+  GError *converted;
+
+  if (error->domain == NORTH_MCP_REDIS_ERROR && error->code == NORTH_MCP_REDIS_ERROR_REPLY)
+    converted = g_error_new (NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                             "Redis refused the command: %s", error->message);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    converted = g_error_copy (error);
+  else
+    converted = g_error_new (NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE,
+                             "The state store is unavailable: %s", error->message);
+  g_error_free (error);
+  return converted;
+}
+
+static GTask *
+new_task (gpointer             self,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data,
+          gpointer             tag,
+          const char          *key)
+{
+  return north_mcp_state_store_task_new (self, key, cancellable, callback, user_data, tag);
+}
+
+/* Sends a command whose arguments are strings, except @blob (if any) at
+ * position @blob_index. The task gets the reply. */
+static void
+command (NorthMcpRedisStateStore *self,
+         GTask                   *task,
+         guint                    argc,
+         const char             **argv,
+         GBytes                  *blob,
+         guint                    blob_index,
+         GAsyncReadyCallback      callback)
+{
+  gsize lengths[16];
+
+  g_assert (argc <= G_N_ELEMENTS (lengths));
+  for (guint i = 0; i < argc; i++)
+    lengths[i] = blob != NULL && i == blob_index ? 0 : strlen (argv[i]);
+  if (blob != NULL)
+    {
+      gsize size;
+
+      argv[blob_index] = g_bytes_get_data (blob, &size);
+      if (argv[blob_index] == NULL)
+        argv[blob_index] = "";
+      lengths[blob_index] = size;
+    }
+
+  if (!self->started)
+    {
+      Waiting *waiting;
+
+      if (self->waiting.length >= STARTUP_MAX_WAITING)
+        {
+          g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE,
+                                   "The state store is unavailable: still connecting");
+          return;
+        }
+      waiting = g_new0 (Waiting, 1);
+      waiting->task = g_object_ref (task);
+      waiting->callback = callback;
+      waiting->args = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      for (guint i = 0; i < argc; i++)
+        g_ptr_array_add (waiting->args, g_bytes_new (argv[i], lengths[i]));
+      g_queue_push_tail (&self->waiting, waiting);
+      return;
+    }
+
+  north_mcp_redis_client_command_async (self->client, argc, (const char *const *) argv, lengths,
+                                        g_task_get_cancellable (task), callback, g_object_ref (task));
+}
+
+/* Sends (or fails) the commands that waited for the first connection. */
+static void
+start (NorthMcpRedisStateStore *self)
+{
+  Waiting *waiting;
+
+  self->started = TRUE;
+  if (self->startup_timeout != NULL)
+    {
+      g_source_destroy (self->startup_timeout);
+      g_clear_pointer (&self->startup_timeout, g_source_unref);
+    }
+
+  while ((waiting = g_queue_pop_head (&self->waiting)) != NULL)
+    {
+      const char *argv[16];
+      gsize lengths[16];
+      guint argc = MIN (waiting->args->len, G_N_ELEMENTS (argv));
+
+      for (guint i = 0; i < argc; i++)
+        argv[i] = g_bytes_get_data (g_ptr_array_index (waiting->args, i), &lengths[i]);
+      for (guint i = 0; i < argc; i++)
+        if (argv[i] == NULL)
+          argv[i] = "";
+      north_mcp_redis_client_command_async (self->client, argc, argv, lengths,
+                                            g_task_get_cancellable (waiting->task),
+                                            waiting->callback, waiting->task);
+      g_ptr_array_unref (waiting->args);
+      g_free (waiting);
+    }
+}
+
+static gboolean
+startup_timed_out (gpointer data)
+{
+  NorthMcpRedisStateStore *self = data;
+
+  g_clear_pointer (&self->startup_timeout, g_source_unref);
+  start (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The reply of a command, or NULL after returning the error on @task. */
+static NorthMcpRedisReply *
+finish_command (GObject      *source,
+                GAsyncResult *result,
+                GTask        *task)
+{
+  GError *error = NULL;
+  NorthMcpRedisReply *reply;
+
+  reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), result, &error);
+  if (reply == NULL)
+    g_task_return_error (task, store_error (error));
+  return reply;
+}
+
+static void
+return_unexpected (GTask *task)
+{
+  g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                           "Unexpected answer from Redis");
+}
+
+static gboolean
+redis_is_shared (NorthMcpStateStore *store)
+{
+  return TRUE;
+}
+
+static gboolean
+redis_is_available (NorthMcpStateStore *store)
+{
+  return north_mcp_redis_client_is_connected (NORTH_MCP_REDIS_STATE_STORE (store)->client);
+}
+
+static gboolean
+redis_boolean_finish (NorthMcpStateStore  *store,
+                      GAsyncResult        *result,
+                      GError             **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* SET answers OK, or nil when NX kept the old value. */
+static void
+set_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
+
+  if (reply == NULL)
+    return;
+  if (north_mcp_redis_reply_get_kind (reply) == NORTH_MCP_REDIS_REPLY_NIL)
+    g_task_return_boolean (task, FALSE);
+  else if (north_mcp_redis_reply_get_kind (reply) == NORTH_MCP_REDIS_REPLY_STATUS)
+    g_task_return_boolean (task, TRUE);
+  else
+    return_unexpected (task);
+}
+
+static void
+redis_set_async (NorthMcpStateStore  *store,
+                 const char          *key,
+                 GBytes              *value,
+                 guint64              ttl_ms,
+                 gboolean             only_if_absent,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_set_async, key);
+  char ttl[32];
+  const char *argv[6] = { "SET", key, NULL, "PX", ttl, "NX" };
+  guint argc = 3;
+
+  if (task == NULL)
+    return;
+  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, ttl_ms);
+  if (ttl_ms > 0)
+    argc = 5;
+  if (only_if_absent)
+    argv[argc++] = "NX";
+  command (self, task, argc, argv, value, 2, set_cb);
+}
+
+typedef struct
+{
+  gsize max_size;
+} GetData;
+
+static void
+get_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
+  gsize max_size = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  const char *data;
+  gsize length = 0;
+
+  if (reply == NULL)
+    return;
+  if (north_mcp_redis_reply_get_kind (reply) == NORTH_MCP_REDIS_REPLY_NIL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_STRING)
+    {
+      return_unexpected (task);
+      return;
+    }
+
+  data = north_mcp_redis_reply_get_string (reply, &length);
+  if (length > max_size)
+    g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
+                             "The stored value is larger than allowed");
+  else
+    g_task_return_pointer (task, g_bytes_new (data, length), (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+redis_get_async (NorthMcpStateStore  *store,
+                 const char          *key,
+                 gsize                max_size,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_get_async, key);
+  const char *argv[] = { "GET", key };
+
+  if (task == NULL)
+    return;
+  g_task_set_task_data (task, GSIZE_TO_POINTER (max_size), NULL);
+  command (self, task, G_N_ELEMENTS (argv), argv, NULL, 0, get_cb);
+}
+
+static GBytes *
+redis_get_finish (NorthMcpStateStore  *store,
+                  GAsyncResult        *result,
+                  GError             **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* PEXPIRE, DEL, PUBLISH: an integer; > 0 is TRUE. */
+static void
+integer_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
+
+  if (reply == NULL)
+    return;
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_INTEGER)
+    return_unexpected (task);
+  else
+    g_task_return_boolean (task, north_mcp_redis_reply_get_integer (reply) > 0);
+}
+
+/* PUBLISH succeeds whoever listens. */
+static void
+publish_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
+
+  if (reply != NULL)
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+redis_expire_async (NorthMcpStateStore  *store,
+                    const char          *key,
+                    guint64              ttl_ms,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_expire_async, key);
+  char ttl[32];
+  const char *argv[] = { "PEXPIRE", key, ttl };
+  const char *persist[] = { "PERSIST", key };
+
+  if (task == NULL)
+    return;
+  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, ttl_ms);
+  if (ttl_ms == 0)
+    command (self, task, G_N_ELEMENTS (persist), persist, NULL, 0, integer_cb);
+  else
+    command (self, task, G_N_ELEMENTS (argv), argv, NULL, 0, integer_cb);
+}
+
+static void
+redis_delete_async (NorthMcpStateStore  *store,
+                    const char          *key,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_delete_async, key);
+  const char *argv[] = { "DEL", key };
+
+  if (task == NULL)
+    return;
+  command (self, task, G_N_ELEMENTS (argv), argv, NULL, 0, integer_cb);
+}
+
+static void
+redis_publish_async (NorthMcpStateStore  *store,
+                     const char          *channel,
+                     GBytes              *message,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_publish_async, channel);
+  const char *argv[] = { "PUBLISH", channel, NULL };
+
+  if (task == NULL)
+    return;
+  command (self, task, G_N_ELEMENTS (argv), argv, message, 2, publish_cb);
+}
+
+static guint
+redis_subscribe (NorthMcpStateStore            *store,
+                 const char                    *channel,
+                 NorthMcpStateStoreMessageFunc  func,
+                 gpointer                       user_data,
+                 GDestroyNotify                 destroy)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
+
+  g_return_val_if_fail (north_mcp_state_store_key_is_valid (channel), 0);
+  return north_mcp_redis_client_subscribe (self->client, channel, func, user_data, destroy);
+}
+
+static void
+redis_unsubscribe (NorthMcpStateStore *store,
+                   guint               id)
+{
+  north_mcp_redis_client_unsubscribe (NORTH_MCP_REDIS_STATE_STORE (store)->client, id);
+}
+
+/* XADD answers the new event's id. */
+static void
+append_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
+  const char *id;
+  gsize length = 0;
+
+  if (reply == NULL)
+    return;
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_STRING)
+    {
+      return_unexpected (task);
+      return;
+    }
+  id = north_mcp_redis_reply_get_string (reply, &length);
+  g_task_return_pointer (task, g_strndup (id, length), g_free);
+}
+
+static void
+ignore_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(NorthMcpRedisReply) reply = NULL;
+
+  reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), result, NULL);
+}
+
+static void
+redis_append_async (NorthMcpStateStore  *store,
+                    const char          *key,
+                    GBytes              *event,
+                    guint                max_length,
+                    guint64              ttl_ms,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_append_async, key);
+  char length[16], ttl[32];
+  const char *argv[] = { "XADD", key, "MAXLEN", "=", length, "*", EVENT_FIELD, NULL };
+
+  if (task == NULL)
+    return;
+  g_snprintf (length, sizeof length, "%u", MAX (max_length, 1));
+  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, ttl_ms);
+  command (self, task, G_N_ELEMENTS (argv), argv, event, G_N_ELEMENTS (argv) - 1, append_cb);
+
+  /* Sent right behind the XADD on the same connection, so it finds the
+   * stream; if it fails the stream keeps its previous expiry. */
+  if (ttl_ms > 0)
+    north_mcp_redis_client_commandv_async (self->client, NULL, ignore_cb, NULL,
+                                           "PEXPIRE", key, ttl, NULL);
+}
+
+static char *
+redis_append_finish (NorthMcpStateStore  *store,
+                     GAsyncResult        *result,
+                     GError             **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* A stream id of Redis: MS-SEQ in decimal. */
+static gboolean
+stream_id_is_valid (const char *id)
+{
+  const char *dash = strchr (id, '-');
+  gsize length = strlen (id);
+
+  if (dash == NULL || dash == id || dash[1] == '\0' || length > 41)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p++)
+    if (p != dash && !g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* XRANGE answers [[id, [field, value, …]], …]. */
+static NorthMcpStateStoreEvent *
+read_event (NorthMcpRedisReply *entry,
+            gsize               max_size,
+            GError            **error)
+{
+  NorthMcpRedisReply *id, *fields;
+  g_autoptr(GBytes) data = NULL;
+  NorthMcpStateStoreEvent *event;
+  const char *string;
+  gsize length = 0;
+
+  if (north_mcp_redis_reply_get_kind (entry) != NORTH_MCP_REDIS_REPLY_ARRAY ||
+      north_mcp_redis_reply_get_n_elements (entry) != 2)
+    goto unexpected;
+  id = north_mcp_redis_reply_get_element (entry, 0);
+  fields = north_mcp_redis_reply_get_element (entry, 1);
+  if (north_mcp_redis_reply_get_kind (id) != NORTH_MCP_REDIS_REPLY_STRING ||
+      north_mcp_redis_reply_get_kind (fields) != NORTH_MCP_REDIS_REPLY_ARRAY)
+    goto unexpected;
+
+  for (guint i = 0; i + 1 < north_mcp_redis_reply_get_n_elements (fields); i += 2)
+    {
+      NorthMcpRedisReply *name = north_mcp_redis_reply_get_element (fields, i);
+      NorthMcpRedisReply *value = north_mcp_redis_reply_get_element (fields, i + 1);
+
+      if (north_mcp_redis_reply_get_kind (name) != NORTH_MCP_REDIS_REPLY_STRING ||
+          north_mcp_redis_reply_get_kind (value) != NORTH_MCP_REDIS_REPLY_STRING)
+        goto unexpected;
+      string = north_mcp_redis_reply_get_string (name, &length);
+      if (length != strlen (EVENT_FIELD) || memcmp (string, EVENT_FIELD, length) != 0)
+        continue;
+      string = north_mcp_redis_reply_get_string (value, &length);
+      if (length > max_size)
+        {
+          g_set_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
+                       "A stored event is larger than allowed");
+          return NULL;
+        }
+      data = g_bytes_new (string, length);
+    }
+  if (data == NULL)
+    goto unexpected;
+
+  string = north_mcp_redis_reply_get_string (id, &length);
+  event = g_new0 (NorthMcpStateStoreEvent, 1);
+  event->id = g_strndup (string, length);
+  event->data = g_steal_pointer (&data);
+  return event;
+
+unexpected:
+  g_set_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+               "Unexpected answer from Redis");
+  return NULL;
+}
+
+static void
+replay_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(NorthMcpRedisReply) reply = finish_command (source, result, task);
+  gsize max_size = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  g_autoptr(GPtrArray) events = NULL;
+
+  if (reply == NULL)
+    return;
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY)
+    {
+      return_unexpected (task);
+      return;
+    }
+
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
+  for (guint i = 0; i < north_mcp_redis_reply_get_n_elements (reply); i++)
+    {
+      GError *error = NULL;
+      NorthMcpStateStoreEvent *event = read_event (north_mcp_redis_reply_get_element (reply, i),
+                                                   max_size, &error);
+
+      if (event == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_ptr_array_add (events, event);
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&events), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+redis_replay_async (NorthMcpStateStore  *store,
+                    const char          *key,
+                    const char          *after,
+                    guint                max_events,
+                    gsize                max_size,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
+  g_autoptr(GTask) task = new_task (self, cancellable, callback, user_data, redis_replay_async, key);
+  g_autofree char *start = NULL;
+  char count[16];
+  const char *argv[] = { "XRANGE", key, NULL, "+", "COUNT", count };
+
+  if (task == NULL)
+    return;
+  if (after != NULL && !stream_id_is_valid (after))
+    {
+      g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                               "Invalid event id");
+      return;
+    }
+
+  /* "(" makes the start exclusive. */
+  start = after != NULL ? g_strconcat ("(", after, NULL) : g_strdup ("-");
+  argv[2] = start;
+  g_snprintf (count, sizeof count, "%u", MAX (max_events, 1));
+  g_task_set_task_data (task, GSIZE_TO_POINTER (max_size), NULL);
+  command (self, task, G_N_ELEMENTS (argv), argv, NULL, 0, replay_cb);
+}
+
+static GPtrArray *
+redis_replay_finish (NorthMcpStateStore  *store,
+                     GAsyncResult        *result,
+                     GError             **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+north_mcp_redis_state_store_iface_init (NorthMcpStateStoreInterface *iface)
+{
+  iface->is_shared = redis_is_shared;
+  iface->is_available = redis_is_available;
+  iface->set_async = redis_set_async;
+  iface->set_finish = redis_boolean_finish;
+  iface->get_async = redis_get_async;
+  iface->get_finish = redis_get_finish;
+  iface->expire_async = redis_expire_async;
+  iface->expire_finish = redis_boolean_finish;
+  iface->delete_async = redis_delete_async;
+  iface->delete_finish = redis_boolean_finish;
+  iface->publish_async = redis_publish_async;
+  iface->publish_finish = redis_boolean_finish;
+  iface->subscribe = redis_subscribe;
+  iface->unsubscribe = redis_unsubscribe;
+  iface->append_async = redis_append_async;
+  iface->append_finish = redis_append_finish;
+  iface->replay_async = redis_replay_async;
+  iface->replay_finish = redis_replay_finish;
+}
+
+static void
+on_connected (NorthMcpRedisStateStore *self)
+{
+  if (!self->started && north_mcp_redis_client_is_connected (self->client))
+    start (self);
+  g_object_notify (G_OBJECT (self), "available");
+}
+
+static void
+north_mcp_redis_state_store_get_property (GObject    *object,
+                                          guint       prop_id,
+                                          GValue     *value,
+                                          GParamSpec *pspec)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_AVAILABLE:
+      g_value_set_boolean (value, north_mcp_redis_client_is_connected (self->client));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+north_mcp_redis_state_store_dispose (GObject *object)
+{
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (object);
+
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_func (self->client, on_connected, self);
+  /* Whatever still waits fails now (the client is gone). */
+  if (!self->started && self->client != NULL)
+    start (self);
+  g_clear_object (&self->client);
+  G_OBJECT_CLASS (north_mcp_redis_state_store_parent_class)->dispose (object);
+}
+
+static void
+north_mcp_redis_state_store_class_init (NorthMcpRedisStateStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = north_mcp_redis_state_store_get_property;
+  object_class->dispose = north_mcp_redis_state_store_dispose;
+  g_object_class_override_property (object_class, PROP_AVAILABLE, "available");
+}
+
+static void
+north_mcp_redis_state_store_init (NorthMcpRedisStateStore *self)
+{
+}
+
+NorthMcpStateStore *
+north_mcp_redis_state_store_new (const char  *uri,
+                                 GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  NorthMcpRedisStateStore *self;
+  NorthMcpRedisClient *client;
+
+  client = north_mcp_redis_client_new (uri, &local_error);
+  if (client == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s", local_error->message);
+      return NULL;
+    }
+
+  self = g_object_new (NORTH_MCP_TYPE_REDIS_STATE_STORE, NULL);
+  self->client = client;
+  g_signal_connect_swapped (client, "notify::connected", G_CALLBACK (on_connected), self);
+  self->startup_timeout = g_timeout_source_new (STARTUP_WAIT_MS);
+  g_source_set_callback (self->startup_timeout, startup_timed_out, self, NULL);
+  g_source_attach (self->startup_timeout, g_main_context_get_thread_default ());
+  return NORTH_MCP_STATE_STORE (self);
+}

@@ -1,0 +1,276 @@
+/* north-mcp-state-store-private.h: where the state that replicas share lives
+ *
+ * Issue 15: several processes (replicas behind a load balancer without
+ * stickiness) serve one stateful client as one server when what a session
+ * is, the messages for its streams and the events of its resumable streams
+ * live in a store they all reach. The store is deliberately small and
+ * knows nothing of MCP: values under keys with a time to live (session
+ * records, the shared request-state key), publish/subscribe on channels
+ * (notifications for a stream held by another replica, session deletion),
+ * and bounded append-only streams of events (resumability).
+ *
+ * The default, north_mcp_memory_state_store_new(), keeps all of it in this
+ * process and says so (is_shared() is FALSE): the server then skips every
+ * store call, so a single process costs nothing more than before. The Redis
+ * store (north_mcp_redis_state_store_new()) is shared.
+ *
+ * Everything is asynchronous (no call blocks the main loop). Errors are
+ * NORTH_MCP_STATE_STORE_ERROR: UNAVAILABLE when the store cannot be reached
+ * or answered too late (the caller answers 503 and carries on), INVALID for
+ * a key or value the store refuses, TOO_LARGE for a value read back over
+ * the caller's bound.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_STATE_STORE_ERROR (north_mcp_state_store_error_quark ())
+
+typedef enum
+{
+  NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE,
+  NORTH_MCP_STATE_STORE_ERROR_INVALID,
+  NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
+} NorthMcpStateStoreError;
+
+GQuark north_mcp_state_store_error_quark (void);
+
+/* Keys and channels: at most this long, printable ASCII without spaces
+ * (callers build them from validated parts; the store checks again). */
+#define NORTH_MCP_STATE_STORE_MAX_KEY 256
+
+/* A message on a subscribed channel; @message is only valid during the call
+ * unless referenced. */
+typedef void (*NorthMcpStateStoreMessageFunc) (const char *channel,
+                                               GBytes     *message,
+                                               gpointer    user_data);
+
+/* One event of a stream, as replayed. */
+typedef struct
+{
+  char   *id;   /* the store's id, increasing within the stream */
+  GBytes *data;
+} NorthMcpStateStoreEvent;
+
+void north_mcp_state_store_event_free (NorthMcpStateStoreEvent *event);
+
+#define NORTH_MCP_TYPE_STATE_STORE (north_mcp_state_store_get_type ())
+
+G_DECLARE_INTERFACE (NorthMcpStateStore, north_mcp_state_store, NORTH_MCP, STATE_STORE, GObject)
+
+struct _NorthMcpStateStoreInterface
+{
+  GTypeInterface parent_iface;
+
+  /* Whether other processes see what this store holds. */
+  gboolean    (*is_shared)      (NorthMcpStateStore            *self);
+  /* Whether the store can be reached now (a shared store reconnects by
+   * itself; "notify::available" says when this changes). */
+  gboolean    (*is_available)   (NorthMcpStateStore            *self);
+
+  /* Stores @value under @key for @ttl_ms (0: no expiry). With
+   * @only_if_absent, an existing value is kept and finish returns FALSE
+   * without an error. */
+  void        (*set_async)      (NorthMcpStateStore            *self,
+                                 const char                    *key,
+                                 GBytes                        *value,
+                                 guint64                        ttl_ms,
+                                 gboolean                       only_if_absent,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data);
+  gboolean    (*set_finish)     (NorthMcpStateStore            *self,
+                                 GAsyncResult                  *result,
+                                 GError                       **error);
+  /* The value under @key; NULL without an error when there is none, and
+   * TOO_LARGE when it is longer than @max_size. */
+  void        (*get_async)      (NorthMcpStateStore            *self,
+                                 const char                    *key,
+                                 gsize                          max_size,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data);
+  GBytes     *(*get_finish)     (NorthMcpStateStore            *self,
+                                 GAsyncResult                  *result,
+                                 GError                       **error);
+  /* Gives @key @ttl_ms more to live; FALSE without an error when absent. */
+  void        (*expire_async)   (NorthMcpStateStore            *self,
+                                 const char                    *key,
+                                 guint64                        ttl_ms,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data);
+  gboolean    (*expire_finish)  (NorthMcpStateStore            *self,
+                                 GAsyncResult                  *result,
+                                 GError                       **error);
+  /* Removes @key (a value or a stream); FALSE without an error when absent. */
+  void        (*delete_async)   (NorthMcpStateStore            *self,
+                                 const char                    *key,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data);
+  gboolean    (*delete_finish)  (NorthMcpStateStore            *self,
+                                 GAsyncResult                  *result,
+                                 GError                       **error);
+
+  /* Sends @message to every subscriber of @channel, this process's too. */
+  void        (*publish_async)  (NorthMcpStateStore            *self,
+                                 const char                    *channel,
+                                 GBytes                        *message,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data);
+  gboolean    (*publish_finish) (NorthMcpStateStore            *self,
+                                 GAsyncResult                  *result,
+                                 GError                       **error);
+  /* Calls @func for each message on @channel until unsubscribed (a shared
+   * store subscribes again by itself after a reconnection; messages
+   * published meanwhile are lost). Returns an id > 0. */
+  guint       (*subscribe)      (NorthMcpStateStore            *self,
+                                 const char                    *channel,
+                                 NorthMcpStateStoreMessageFunc  func,
+                                 gpointer                       user_data,
+                                 GDestroyNotify                 destroy);
+  void        (*unsubscribe)    (NorthMcpStateStore            *self,
+                                 guint                          id);
+
+  /* Appends @event to the stream @key, keeping about its last @max_length
+   * events, and gives the stream @ttl_ms more to live; finish returns the
+   * event's id. */
+  void        (*append_async)   (NorthMcpStateStore            *self,
+                                 const char                    *key,
+                                 GBytes                        *event,
+                                 guint                          max_length,
+                                 guint64                        ttl_ms,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data);
+  char       *(*append_finish)  (NorthMcpStateStore            *self,
+                                 GAsyncResult                  *result,
+                                 GError                       **error);
+  /* The events of stream @key after the one with id @after (NULL: from the
+   * first), at most @max_events, each at most @max_size bytes (larger ones:
+   * TOO_LARGE), as a GPtrArray of NorthMcpStateStoreEvent. */
+  void        (*replay_async)   (NorthMcpStateStore            *self,
+                                 const char                    *key,
+                                 const char                    *after,
+                                 guint                          max_events,
+                                 gsize                          max_size,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data);
+  GPtrArray  *(*replay_finish)  (NorthMcpStateStore            *self,
+                                 GAsyncResult                  *result,
+                                 GError                       **error);
+};
+
+gboolean   north_mcp_state_store_is_shared      (NorthMcpStateStore            *self);
+gboolean   north_mcp_state_store_is_available   (NorthMcpStateStore            *self);
+void       north_mcp_state_store_set_async      (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 GBytes                        *value,
+                                                 guint64                        ttl_ms,
+                                                 gboolean                       only_if_absent,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data);
+gboolean   north_mcp_state_store_set_finish     (NorthMcpStateStore            *self,
+                                                 GAsyncResult                  *result,
+                                                 GError                       **error);
+void       north_mcp_state_store_get_async      (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 gsize                          max_size,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data);
+GBytes    *north_mcp_state_store_get_finish     (NorthMcpStateStore            *self,
+                                                 GAsyncResult                  *result,
+                                                 GError                       **error);
+void       north_mcp_state_store_expire_async   (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 guint64                        ttl_ms,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data);
+gboolean   north_mcp_state_store_expire_finish  (NorthMcpStateStore            *self,
+                                                 GAsyncResult                  *result,
+                                                 GError                       **error);
+void       north_mcp_state_store_delete_async   (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data);
+gboolean   north_mcp_state_store_delete_finish  (NorthMcpStateStore            *self,
+                                                 GAsyncResult                  *result,
+                                                 GError                       **error);
+void       north_mcp_state_store_publish_async  (NorthMcpStateStore            *self,
+                                                 const char                    *channel,
+                                                 GBytes                        *message,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data);
+gboolean   north_mcp_state_store_publish_finish (NorthMcpStateStore            *self,
+                                                 GAsyncResult                  *result,
+                                                 GError                       **error);
+guint      north_mcp_state_store_subscribe      (NorthMcpStateStore            *self,
+                                                 const char                    *channel,
+                                                 NorthMcpStateStoreMessageFunc  func,
+                                                 gpointer                       user_data,
+                                                 GDestroyNotify                 destroy);
+void       north_mcp_state_store_unsubscribe    (NorthMcpStateStore            *self,
+                                                 guint                          id);
+void       north_mcp_state_store_append_async   (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 GBytes                        *event,
+                                                 guint                          max_length,
+                                                 guint64                        ttl_ms,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data);
+char      *north_mcp_state_store_append_finish  (NorthMcpStateStore            *self,
+                                                 GAsyncResult                  *result,
+                                                 GError                       **error);
+void       north_mcp_state_store_replay_async   (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 const char                    *after,
+                                                 guint                          max_events,
+                                                 gsize                          max_size,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data);
+GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *self,
+                                                 GAsyncResult                  *result,
+                                                 GError                       **error);
+
+/* Fire and forget: the result is only logged (debug) when it fails. */
+void       north_mcp_state_store_publish        (NorthMcpStateStore            *self,
+                                                 const char                    *channel,
+                                                 GBytes                        *message);
+
+/* For implementations: a task for an operation on @key, or NULL after
+ * returning NORTH_MCP_STATE_STORE_ERROR_INVALID for a key that is not
+ * acceptable. */
+GTask     *north_mcp_state_store_task_new       (gpointer                       self,
+                                                 const char                    *key,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data,
+                                                 gpointer                       tag);
+
+/* Whether @key is acceptable as a key or channel name. */
+gboolean   north_mcp_state_store_key_is_valid   (const char                    *key);
+
+/* The in-process store (not shared). */
+NorthMcpStateStore *north_mcp_memory_state_store_new (void);
+
+/* A store from a URI: NULL or "memory:" for the in-process one,
+ * redis://HOST:PORT[/DB] for Redis; NULL and @error (G_IO_ERROR_INVALID_ARGUMENT)
+ * for anything else. */
+NorthMcpStateStore *north_mcp_state_store_new_for_uri (const char  *uri,
+                                                       GError     **error);
+
+G_END_DECLS

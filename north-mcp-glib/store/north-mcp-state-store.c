@@ -1,0 +1,265 @@
+/* north-mcp-state-store.c: the state store interface
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-state-store-private.h"
+#include "north-mcp-redis-state-store-private.h"
+
+G_DEFINE_QUARK (north-mcp-state-store-error-quark, north_mcp_state_store_error)
+
+G_DEFINE_INTERFACE (NorthMcpStateStore, north_mcp_state_store, G_TYPE_OBJECT)
+
+static void
+north_mcp_state_store_default_init (NorthMcpStateStoreInterface *iface)
+{
+  g_object_interface_install_property (iface,
+    g_param_spec_boolean ("available", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+void
+north_mcp_state_store_event_free (NorthMcpStateStoreEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->id);
+  g_clear_pointer (&event->data, g_bytes_unref);
+  g_free (event);
+}
+
+gboolean
+north_mcp_state_store_key_is_valid (const char *key)
+{
+  gsize length = 0;
+
+  if (key == NULL)
+    return FALSE;
+  for (const char *p = key; *p != '\0'; p++, length++)
+    if (*p <= ' ' || *p > '~' || length >= NORTH_MCP_STATE_STORE_MAX_KEY)
+      return FALSE;
+  return length > 0;
+}
+gboolean
+north_mcp_state_store_is_shared (NorthMcpStateStore            *self)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->is_shared (self);
+}
+
+gboolean
+north_mcp_state_store_is_available (NorthMcpStateStore            *self)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->is_available (self);
+}
+
+void
+north_mcp_state_store_set_async (NorthMcpStateStore            *self,
+                                 const char                    *key,
+                                 GBytes                        *value,
+                                 guint64                        ttl_ms,
+                                 gboolean                       only_if_absent,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data)
+{
+  NORTH_MCP_STATE_STORE_GET_IFACE (self)->set_async (self, key, value, ttl_ms, only_if_absent, cancellable, callback, user_data);
+}
+
+gboolean
+north_mcp_state_store_set_finish (NorthMcpStateStore            *self,
+                                  GAsyncResult                  *result,
+                                  GError                       **error)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->set_finish (self, result, error);
+}
+
+void
+north_mcp_state_store_get_async (NorthMcpStateStore            *self,
+                                 const char                    *key,
+                                 gsize                          max_size,
+                                 GCancellable                  *cancellable,
+                                 GAsyncReadyCallback            callback,
+                                 gpointer                       user_data)
+{
+  NORTH_MCP_STATE_STORE_GET_IFACE (self)->get_async (self, key, max_size, cancellable, callback, user_data);
+}
+
+GBytes *
+north_mcp_state_store_get_finish (NorthMcpStateStore            *self,
+                                  GAsyncResult                  *result,
+                                  GError                       **error)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->get_finish (self, result, error);
+}
+
+void
+north_mcp_state_store_expire_async (NorthMcpStateStore            *self,
+                                    const char                    *key,
+                                    guint64                        ttl_ms,
+                                    GCancellable                  *cancellable,
+                                    GAsyncReadyCallback            callback,
+                                    gpointer                       user_data)
+{
+  NORTH_MCP_STATE_STORE_GET_IFACE (self)->expire_async (self, key, ttl_ms, cancellable, callback, user_data);
+}
+
+gboolean
+north_mcp_state_store_expire_finish (NorthMcpStateStore            *self,
+                                     GAsyncResult                  *result,
+                                     GError                       **error)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->expire_finish (self, result, error);
+}
+
+void
+north_mcp_state_store_delete_async (NorthMcpStateStore            *self,
+                                    const char                    *key,
+                                    GCancellable                  *cancellable,
+                                    GAsyncReadyCallback            callback,
+                                    gpointer                       user_data)
+{
+  NORTH_MCP_STATE_STORE_GET_IFACE (self)->delete_async (self, key, cancellable, callback, user_data);
+}
+
+gboolean
+north_mcp_state_store_delete_finish (NorthMcpStateStore            *self,
+                                     GAsyncResult                  *result,
+                                     GError                       **error)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->delete_finish (self, result, error);
+}
+
+void
+north_mcp_state_store_publish_async (NorthMcpStateStore            *self,
+                                     const char                    *channel,
+                                     GBytes                        *message,
+                                     GCancellable                  *cancellable,
+                                     GAsyncReadyCallback            callback,
+                                     gpointer                       user_data)
+{
+  NORTH_MCP_STATE_STORE_GET_IFACE (self)->publish_async (self, channel, message, cancellable, callback, user_data);
+}
+
+gboolean
+north_mcp_state_store_publish_finish (NorthMcpStateStore            *self,
+                                      GAsyncResult                  *result,
+                                      GError                       **error)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->publish_finish (self, result, error);
+}
+
+guint
+north_mcp_state_store_subscribe (NorthMcpStateStore            *self,
+                                 const char                    *channel,
+                                 NorthMcpStateStoreMessageFunc  func,
+                                 gpointer                       user_data,
+                                 GDestroyNotify                 destroy)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->subscribe (self, channel, func, user_data, destroy);
+}
+
+void
+north_mcp_state_store_unsubscribe (NorthMcpStateStore            *self,
+                                   guint                          id)
+{
+  NORTH_MCP_STATE_STORE_GET_IFACE (self)->unsubscribe (self, id);
+}
+
+void
+north_mcp_state_store_append_async (NorthMcpStateStore            *self,
+                                    const char                    *key,
+                                    GBytes                        *event,
+                                    guint                          max_length,
+                                    guint64                        ttl_ms,
+                                    GCancellable                  *cancellable,
+                                    GAsyncReadyCallback            callback,
+                                    gpointer                       user_data)
+{
+  NORTH_MCP_STATE_STORE_GET_IFACE (self)->append_async (self, key, event, max_length, ttl_ms, cancellable, callback, user_data);
+}
+
+char *
+north_mcp_state_store_append_finish (NorthMcpStateStore            *self,
+                                     GAsyncResult                  *result,
+                                     GError                       **error)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->append_finish (self, result, error);
+}
+
+void
+north_mcp_state_store_replay_async (NorthMcpStateStore            *self,
+                                    const char                    *key,
+                                    const char                    *after,
+                                    guint                          max_events,
+                                    gsize                          max_size,
+                                    GCancellable                  *cancellable,
+                                    GAsyncReadyCallback            callback,
+                                    gpointer                       user_data)
+{
+  NORTH_MCP_STATE_STORE_GET_IFACE (self)->replay_async (self, key, after, max_events, max_size, cancellable, callback, user_data);
+}
+
+GPtrArray *
+north_mcp_state_store_replay_finish (NorthMcpStateStore            *self,
+                                     GAsyncResult                  *result,
+                                     GError                       **error)
+{
+  return NORTH_MCP_STATE_STORE_GET_IFACE (self)->replay_finish (self, result, error);
+}
+
+GTask *
+north_mcp_state_store_task_new (gpointer             self,
+                                const char          *key,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data,
+                                gpointer             tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  if (!north_mcp_state_store_key_is_valid (key))
+    {
+      g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                               "Invalid state store key");
+      g_clear_object (&task);
+    }
+  return task;
+}
+
+static void
+published_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!north_mcp_state_store_publish_finish (NORTH_MCP_STATE_STORE (source), result, &error))
+    g_debug ("State store: a message was not published: %s", error->message);
+}
+
+void
+north_mcp_state_store_publish (NorthMcpStateStore *self,
+                               const char         *channel,
+                               GBytes             *message)
+{
+  north_mcp_state_store_publish_async (self, channel, message, NULL, published_cb, NULL);
+}
+
+NorthMcpStateStore *
+north_mcp_state_store_new_for_uri (const char  *uri,
+                                   GError     **error)
+{
+  if (uri == NULL || *uri == '\0' || strcmp (uri, "memory:") == 0)
+    return north_mcp_memory_state_store_new ();
+
+  if (g_str_has_prefix (uri, "redis://"))
+    return north_mcp_redis_state_store_new (uri, error);
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "Unsupported state store (expected redis://HOST:PORT[/DB] or memory:)");
+  return NULL;
+}

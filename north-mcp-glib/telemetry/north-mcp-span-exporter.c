@@ -1,0 +1,361 @@
+/* north-mcp-span-exporter.c: the batch queue of finished spans and the
+ * thread that sends them to an OTLP/HTTP collector as JSON
+ *
+ * The request path pays one lock and a pointer link per span: the queue
+ * is a list threaded through the spans themselves. The thread takes a
+ * batch at a time and writes the whole ExportTraceServiceRequest into one
+ * buffer it keeps between batches.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "north-mcp-span-exporter-private.h"
+#include "north-mcp-span-data-private.h"
+#include "north-mcp-tracer-private.h"
+#include "north-mcp-log-private.h"
+
+#define LOGGER "NorthMCP.Telemetry"
+
+struct _NorthMcpSpanExporter
+{
+  NorthMcpTracer *tracer;
+  GMutex          lock;
+  GCond           wake;         /* the thread waits on it */
+  GCond           done;         /* shutdown waits on it */
+
+  NorthMcpSpanData *head;         /* ended, each holding a reference */
+  NorthMcpSpanData *tail;
+  guint           length;
+
+  GThread        *thread;       /* started with the first span */
+  GCancellable   *cancellable;
+  gboolean        stopping;
+  gboolean        thread_done;
+  gboolean        failing;      /* the last export failed: warn once */
+  guint64         dropped;
+  guint64         exported;
+
+  guint           schedule_delay_ms;
+  guint           max_queue;
+  guint           max_batch;
+  guint           timeout_ms;
+};
+
+NorthMcpSpanExporter *
+north_mcp_span_exporter_new (NorthMcpTracer *tracer)
+{
+  NorthMcpSpanExporter *self = g_new0 (NorthMcpSpanExporter, 1);
+
+  self->tracer = tracer;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->wake);
+  g_cond_init (&self->done);
+  self->cancellable = g_cancellable_new ();
+  self->schedule_delay_ms = NORTH_MCP_EXPORTER_DEFAULT_SCHEDULE_DELAY_MS;
+  self->max_queue = NORTH_MCP_EXPORTER_DEFAULT_MAX_QUEUE;
+  self->max_batch = NORTH_MCP_EXPORTER_DEFAULT_MAX_BATCH;
+  self->timeout_ms = NORTH_MCP_EXPORTER_DEFAULT_TIMEOUT_MS;
+  return self;
+}
+
+/* Unreferences @count spans of the list from @head; returns the rest. */
+static NorthMcpSpanData *
+release_spans (NorthMcpSpanData *head,
+               guint         count)
+{
+  while (head != NULL && count-- > 0)
+    {
+      NorthMcpSpanData *next = north_mcp_span_data_get_next (head);
+
+      north_mcp_span_data_set_next (head, NULL);
+      north_mcp_span_data_unref (head);
+      head = next;
+    }
+  return head;
+}
+
+void
+north_mcp_span_exporter_free (NorthMcpSpanExporter *self)
+{
+  north_mcp_span_exporter_shutdown (self);
+  release_spans (self->head, G_MAXUINT);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->wake);
+  g_cond_clear (&self->done);
+  g_clear_object (&self->cancellable);
+  g_free (self);
+}
+
+void
+north_mcp_span_exporter_set_limits (NorthMcpSpanExporter *self,
+                                    guint                 schedule_delay_ms,
+                                    guint                 max_queue,
+                                    guint                 max_batch,
+                                    guint                 timeout_ms)
+{
+  g_mutex_lock (&self->lock);
+  self->schedule_delay_ms = schedule_delay_ms;
+  self->max_queue = max_queue;
+  self->max_batch = MIN (max_batch, max_queue);
+  self->timeout_ms = timeout_ms;
+  g_mutex_unlock (&self->lock);
+}
+
+/* An ExportTraceServiceRequest in OTLP/JSON for @count spans from @head,
+ * each released once written. */
+static void
+build_request (NorthMcpSpanExporter *self,
+               GString              *out,
+               NorthMcpSpanData     *head,
+               guint                 count)
+{
+  g_string_truncate (out, 0);
+  north_mcp_tracer_write_export_head (self->tracer, out);
+  for (guint i = 0; i < count && head != NULL; i++)
+    {
+      NorthMcpSpanData *next = north_mcp_span_data_get_next (head);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      north_mcp_span_data_write_otlp (head, out);
+      release_spans (head, 1);
+      head = next;
+    }
+  g_string_append (out, "]}]}]}");
+}
+
+static void
+export_batch (NorthMcpSpanExporter *self,
+              SoupSession          *session,
+              GString              *buffer,
+              NorthMcpSpanData     *head,
+              guint                 count)
+{
+  g_autoptr(SoupMessage) message = north_mcp_tracer_new_export_message (self->tracer);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+
+  if (message == NULL)
+    {
+      release_spans (head, count);
+      return;
+    }
+  build_request (self, buffer, head, count);
+  /* The send is synchronous and the message goes with this function: the
+   * buffer outlives its use, and is reused for the next batch. */
+  body = g_bytes_new_static (buffer->str, buffer->len);
+  soup_message_set_request_body_from_bytes (message, "application/json", body);
+  /* libsoup sends a POST on a kept-alive connection only when told it
+   * may be sent twice (should that connection turn out closed); else it
+   * opens a connection per export. A batch sent twice is harmless next
+   * to the OTLP retries collectors already expect. */
+  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
+  answer = soup_session_send_and_read (session, message, self->cancellable, &error);
+  if (answer != NULL)
+    status = soup_message_get_status (message);
+
+  g_mutex_lock (&self->lock);
+  if (status >= 200 && status < 300)
+    {
+      self->exported += count;
+      self->failing = FALSE;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  /* One warning per streak of failures, not one per batch. */
+  if (!self->failing)
+    {
+      self->failing = TRUE;
+      g_mutex_unlock (&self->lock);
+      if (error != NULL)
+        north_mcp_log_warning (LOGGER, "Exporting %u spans failed: %s", count, error->message);
+      else
+        north_mcp_log_warning (LOGGER, "Exporting %u spans failed: HTTP status %u", count, status);
+      return;
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Takes up to max_batch spans off the queue; called with the lock held. */
+static NorthMcpSpanData *
+take_batch (NorthMcpSpanExporter *self,
+            guint                *count)
+{
+  NorthMcpSpanData *head = self->head, *last = head;
+
+  *count = MIN (self->length, self->max_batch);
+  for (guint i = 1; i < *count; i++)
+    last = north_mcp_span_data_get_next (last);
+  self->head = north_mcp_span_data_get_next (last);
+  north_mcp_span_data_set_next (last, NULL);
+  if (self->head == NULL)
+    self->tail = NULL;
+  self->length -= *count;
+  return head;
+}
+
+static const char *
+env_either (const char *lower,
+            const char *upper)
+{
+  const char *value = g_getenv (lower);
+
+  if (value == NULL || *value == '\0')
+    value = g_getenv (upper);
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+/* Proxies as the OpenTelemetry SDKs and curl take them: http_proxy,
+ * https_proxy and no_proxy. NULL without them: then GIO's default
+ * resolver, which loads the desktop's proxy modules (libproxy,
+ * GSettings, a dconf thread) into the server, is never asked. */
+static GProxyResolver *
+proxy_resolver_from_environment (void)
+{
+  const char *http = env_either ("http_proxy", "HTTP_PROXY");
+  const char *https = env_either ("https_proxy", "HTTPS_PROXY");
+  const char *no_proxy = env_either ("no_proxy", "NO_PROXY");
+  g_auto(GStrv) ignore = NULL;
+  GProxyResolver *resolver;
+
+  if (http == NULL && https == NULL)
+    return NULL;
+  ignore = no_proxy != NULL ? g_strsplit (no_proxy, ",", 256) : NULL;
+  for (guint i = 0; ignore != NULL && ignore[i] != NULL; i++)
+    g_strstrip (ignore[i]);
+  resolver = g_simple_proxy_resolver_new (NULL, ignore);
+  if (http != NULL)
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER (resolver), "http", http);
+  if (https != NULL)
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER (resolver), "https", https);
+  return resolver;
+}
+
+static gpointer
+export_thread (gpointer data)
+{
+  NorthMcpSpanExporter *self = data;
+  g_autoptr(GProxyResolver) proxies = proxy_resolver_from_environment ();
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GString) buffer = g_string_sized_new (64 * 1024);
+
+  session = soup_session_new_with_options ("timeout", MAX (1u, (self->timeout_ms + 999) / 1000),
+                                           "user-agent", "north-mcp-glib/" PACKAGE_VERSION,
+                                           "proxy-resolver", proxies,
+                                           NULL);
+
+  g_mutex_lock (&self->lock);
+  for (;;)
+    {
+      gint64 deadline = g_get_monotonic_time () + (gint64) self->schedule_delay_ms * 1000;
+      NorthMcpSpanData *batch;
+      guint count;
+
+      while (!self->stopping && self->length < self->max_batch)
+        if (!g_cond_wait_until (&self->wake, &self->lock, deadline))
+          break;
+      if (self->length == 0)
+        {
+          if (self->stopping)
+            break;
+          continue;
+        }
+
+      batch = take_batch (self, &count);
+      g_mutex_unlock (&self->lock);
+      export_batch (self, session, buffer, batch, count);
+      g_mutex_lock (&self->lock);
+    }
+  self->thread_done = TRUE;
+  g_cond_broadcast (&self->done);
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+void
+north_mcp_span_exporter_push (NorthMcpSpanExporter *self,
+                              NorthMcpSpanData     *span)
+{
+  g_mutex_lock (&self->lock);
+  if (self->stopping || self->length >= self->max_queue)
+    {
+      self->dropped++;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  if (self->thread == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->thread = g_thread_try_new ("north-mcp-otlp", export_thread, self, &error);
+      if (self->thread == NULL)
+        {
+          self->dropped++;
+          g_mutex_unlock (&self->lock);
+          return;
+        }
+    }
+  north_mcp_span_data_set_next (north_mcp_span_data_ref (span), NULL);
+  if (self->tail != NULL)
+    north_mcp_span_data_set_next (self->tail, span);
+  else
+    self->head = span;
+  self->tail = span;
+  if (++self->length == self->max_batch)
+    g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Sends what is queued, within the export timeout, and stops the thread.
+ * Spans pushed afterwards are dropped. */
+void
+north_mcp_span_exporter_shutdown (NorthMcpSpanExporter *self)
+{
+  gint64 deadline;
+  guint64 dropped;
+  GThread *thread;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  if (self->thread == NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  g_cond_signal (&self->wake);
+  deadline = g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
+  while (!self->thread_done)
+    if (!g_cond_wait_until (&self->done, &self->lock, deadline))
+      {
+        /* The collector hangs: what is left is not sent. */
+        g_cancellable_cancel (self->cancellable);
+        while (!self->thread_done)
+          g_cond_wait (&self->done, &self->lock);
+      }
+  thread = g_steal_pointer (&self->thread);
+  dropped = self->dropped;
+  g_mutex_unlock (&self->lock);
+  g_thread_join (thread);
+
+  if (dropped > 0)
+    north_mcp_log_warning (LOGGER, "%" G_GUINT64_FORMAT " spans were dropped: "
+                           "the export queue was full", dropped);
+}
+
+void
+north_mcp_span_exporter_get_counts (NorthMcpSpanExporter *self,
+                                    guint64              *dropped,
+                                    guint64              *exported)
+{
+  g_mutex_lock (&self->lock);
+  if (dropped != NULL)
+    *dropped = self->dropped;
+  if (exported != NULL)
+    *exported = self->exported;
+  g_mutex_unlock (&self->lock);
+}

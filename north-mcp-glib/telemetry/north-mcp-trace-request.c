@@ -1,0 +1,260 @@
+/* north-mcp-trace-request.c: the tracer's hooks on the request path: a
+ * server span per MCP request, continuing the caller's trace, with the
+ * OpenTelemetry semantic conventions for MCP
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "north-mcp-tracer-private.h"
+#include "north-mcp-tracer-config-private.h"
+#include "north-mcp-span-private.h"
+#include "north-mcp-span-data-private.h"
+#include "north-mcp-trace-context-private.h"
+#include "north-mcp-request-scope-private.h"
+#include "north-mcp-log-private.h"
+#include "north-mcp-server.h"
+#include "north-mcp-otlp-text-private.h"
+
+#define LOGGER "NorthMCP.Telemetry"
+
+static const char *
+meta_string (JsonObject *meta,
+             const char *member)
+{
+  JsonNode *node = meta != NULL ? json_object_get_member (meta, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+}
+
+static const char *
+params_string (JsonObject *params,
+               const char *member)
+{
+  return meta_string (params, member);
+}
+
+/* The caller's trace context: params._meta first (MCP's own
+ * propagation, per message), then the HTTP headers. */
+static gboolean
+find_parent (JsonObject          *params,
+             NorthMcpTraceParent *parent,
+             const char         **tracestate)
+{
+  JsonNode *meta_node = params != NULL ? json_object_get_member (params, "_meta") : NULL;
+  JsonObject *meta = meta_node != NULL && JSON_NODE_HOLDS_OBJECT (meta_node)
+                     ? json_node_get_object (meta_node) : NULL;
+  SoupMessageHeaders *headers;
+
+  if (north_mcp_trace_parse_traceparent (meta_string (meta, "traceparent"), parent))
+    {
+      *tracestate = meta_string (meta, "tracestate");
+      return TRUE;
+    }
+  headers = north_mcp_request_scope_get_headers ();
+  if (headers != NULL &&
+      north_mcp_trace_parse_traceparent (soup_message_headers_get_one (headers, "traceparent"), parent))
+    {
+      *tracestate = soup_message_headers_get_list (headers, "tracestate");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The session id is a bearer credential for its session: the span gets
+ * a digest of it, which still groups the requests of one session. It is
+ * computed once per session. */
+static const char *
+session_digest (NorthMcpSession *session)
+{
+  static GQuark quark;
+  const char *digest, *id;
+  char *made;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("north-mcp-trace-session-digest");
+  digest = g_object_get_qdata (G_OBJECT (session), quark);
+  if (digest != NULL || (id = north_mcp_session_get_id (session)) == NULL)
+    return digest;
+  made = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
+  made[32] = '\0';
+  /* Two requests of one session may race here: the first copy stays. */
+  if (g_object_replace_qdata (G_OBJECT (session), quark, NULL, made, g_free, NULL))
+    return made;
+  g_free (made);
+  return g_object_get_qdata (G_OBJECT (session), quark);
+}
+
+/* The server's attributes of a recording request span. */
+static void
+add_request_attributes (NorthMcpSpanData *span,
+                        NorthMcpSession *session,
+                        JsonNode        *id,
+                        const char      *method,
+                        const char      *target,
+                        JsonObject      *params,
+                        const char      *protocol_version)
+{
+  const char *uri;
+
+  north_mcp_span_data_add_static_attribute (span, "mcp.method.name", method);
+  if (target != NULL && strcmp (method, "tools/call") == 0)
+    {
+      north_mcp_span_data_add_static_attribute (span, "gen_ai.tool.name", target);
+      north_mcp_span_data_add_static_attribute (span, "gen_ai.operation.name", "execute_tool");
+    }
+  else if (target != NULL)
+    north_mcp_span_data_add_static_attribute (span, "gen_ai.prompt.name", target);
+  if (strcmp (method, "resources/read") == 0 && (uri = params_string (params, "uri")) != NULL)
+    north_mcp_span_data_add_static_attribute (span, "mcp.resource.uri", uri);
+  if (id != NULL && JSON_NODE_HOLDS_VALUE (id))
+    {
+      if (json_node_get_value_type (id) == G_TYPE_STRING)
+        north_mcp_span_data_add_static_attribute (span, "jsonrpc.request.id", json_node_get_string (id));
+      else
+        {
+          char text[24];
+
+          *north_mcp_otlp_put_int (text, json_node_get_int (id)) = '\0';
+          north_mcp_span_data_add_static_attribute (span, "jsonrpc.request.id", text);
+        }
+    }
+  if (session != NULL && session_digest (session) != NULL)
+    north_mcp_span_data_add_static_attribute (span, "mcp.session.id", session_digest (session));
+  if (protocol_version != NULL)
+    north_mcp_span_data_add_static_attribute (span, "mcp.protocol.version", protocol_version);
+  if (north_mcp_request_scope_get_headers () != NULL)
+    {
+      north_mcp_span_data_add_static_attribute (span, "network.transport", "tcp");
+      north_mcp_span_data_add_static_attribute (span, "network.protocol.name", "http");
+    }
+  else
+    north_mcp_span_data_add_static_attribute (span, "network.transport", "pipe");
+}
+
+NorthMcpSpanData *
+north_mcp_trace_request_begin (NorthMcpServer  *server,
+                               NorthMcpSession *session,
+                               JsonNode        *id,
+                               const char      *method,
+                               JsonObject      *params,
+                               const char      *protocol_version)
+{
+  NorthMcpTracer *tracer;
+  NorthMcpTraceParent parent, context;
+  const char *tracestate = NULL, *target = NULL;
+  gboolean has_parent;
+  NorthMcpSpanData *span;
+
+  if (G_LIKELY (!north_mcp_tracer_any_enabled () && !north_mcp_tracer_environment_configures_tracing ()))
+    return NULL;
+  tracer = north_mcp_server_get_tracer (server);
+  if (!north_mcp_tracer_get_enabled (tracer))
+    return NULL;
+
+  /* Ids and the sampling decision first: an unsampled request stops at
+   * a span that records nothing. */
+  has_parent = find_parent (params, &parent, &tracestate);
+  if (has_parent)
+    memcpy (context.trace_id, parent.trace_id, NORTH_MCP_TRACE_ID_SIZE);
+  else
+    north_mcp_trace_random_id (context.trace_id, NORTH_MCP_TRACE_ID_SIZE);
+  north_mcp_trace_random_id (context.span_id, NORTH_MCP_SPAN_ID_SIZE);
+  context.flags = (has_parent ? parent.flags & ~1 : 0) |
+                  (north_mcp_tracer_should_sample (tracer, has_parent ? &parent : NULL, context.trace_id) ? 1 : 0);
+  if (tracestate != NULL && !north_mcp_trace_tracestate_is_valid (tracestate))
+    tracestate = NULL;
+
+  /* "{mcp.method.name} {target}", the target a tool or prompt name. */
+  if (method != NULL && (strcmp (method, "tools/call") == 0 || strcmp (method, "prompts/get") == 0))
+    target = params_string (params, "name");
+  span = north_mcp_span_data_new (tracer, method != NULL ? method : "", target, NORTH_MCP_SPAN_KIND_SERVER,
+                                   &context, has_parent ? parent.span_id : NULL, tracestate);
+  /* Logs of the request can be found from its trace, and back. */
+  if (north_mcp_server_get_debug (server))
+    north_mcp_log_debug (LOGGER, "Handling %s [trace_id=%s span_id=%s]", north_mcp_span_data_get_name (span),
+                         north_mcp_span_data_get_trace_id (span), north_mcp_span_data_get_span_id (span));
+  if (north_mcp_span_data_is_recording (span) && method != NULL)
+    add_request_attributes (span, session, id, method, target, params, protocol_version);
+  return span;
+}
+
+/* @response: the JSON-RPC response, when the context has it as a tree. */
+void
+north_mcp_trace_request_end (NorthMcpSpanData *span,
+                             JsonNode         *response)
+{
+  JsonObject *object = response != NULL && JSON_NODE_HOLDS_OBJECT (response)
+                       ? json_node_get_object (response) : NULL;
+  JsonNode *error = object != NULL ? json_object_get_member (object, "error") : NULL;
+
+  if (error != NULL && JSON_NODE_HOLDS_OBJECT (error) && north_mcp_span_data_is_recording (span))
+    {
+      JsonObject *error_object = json_node_get_object (error);
+      g_autofree char *code = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                               json_object_get_int_member_with_default (error_object, "code", 0));
+
+      north_mcp_span_data_set_string (span, "rpc.response.status_code", code);
+      north_mcp_span_data_record_error (span, code,
+                                        json_object_get_string_member_with_default (error_object, "message", NULL));
+    }
+  north_mcp_span_data_end (span);
+}
+
+void
+north_mcp_trace_tool_error (NorthMcpSpanData *span,
+                            const char       *message)
+{
+  north_mcp_span_data_record_error (span, "tool_error", message);
+}
+
+NorthMcpSpanData *
+north_mcp_trace_start_child_data (NorthMcpServer   *server,
+                                  NorthMcpSpanData *parent,
+                                  const char       *name)
+{
+  const NorthMcpTraceParent *parent_context;
+  NorthMcpTraceParent context;
+
+  if (parent == NULL)
+    return north_mcp_span_data_new (NULL, name, NULL, NORTH_MCP_SPAN_KIND_INTERNAL, NULL, NULL, NULL);
+
+  parent_context = north_mcp_span_data_get_context (parent);
+  context = *parent_context;
+  north_mcp_trace_random_id (context.span_id, NORTH_MCP_SPAN_ID_SIZE);
+  return north_mcp_span_data_new (north_mcp_span_data_is_recording (parent) ? north_mcp_trace_peek_tracer (server) : NULL,
+                                  name, NULL, NORTH_MCP_SPAN_KIND_INTERNAL, &context, parent_context->span_id,
+                                  north_mcp_span_data_get_tracestate (parent));
+}
+
+NorthMcpSpan *
+north_mcp_trace_start_child (NorthMcpServer   *server,
+                             NorthMcpSpanData *parent,
+                             const char       *name)
+{
+  g_autoptr(NorthMcpSpanData) data = north_mcp_trace_start_child_data (server, parent, name);
+
+  return north_mcp_span_new_for_data (data);
+}
+
+NorthMcpSpan *
+north_mcp_trace_get_span (NorthMcpSpanData  *data,
+                          NorthMcpSpan     **cache)
+{
+  NorthMcpSpan *span;
+
+  if (data == NULL)
+    return NULL;
+  span = g_atomic_pointer_get (cache);
+  if (span != NULL)
+    return span;
+  span = north_mcp_span_new_for_data (data);
+  if (g_atomic_pointer_compare_and_exchange (cache, NULL, span))
+    return span;
+  g_object_unref (span);
+  return g_atomic_pointer_get (cache);
+}

@@ -1,0 +1,609 @@
+/* test-state-store.c: the state stores (issue 15), each test run against the
+ * in-process store and against the Redis store on a real redis-server
+ *
+ * One redis-server (from PATH) on a loopback port picked at run time, with
+ * its own temporary directory and no persistence, stopped by its PID.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
+#include "north-mcp-state-store-private.h"
+#include "north-mcp-redis-state-store-private.h"
+
+/* Only "still answers" bounds: generous, never a measure of speed. */
+#define PATIENCE_S 60
+
+static struct {
+  char *dir;
+  guint port;
+  GPid  pid;
+  char *uri;
+} redis;
+
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+redis_start (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", redis.port);
+  const char *argv[] = {
+    "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    "--dir", redis.dir, "--logfile", "", "--daemonize", "no", NULL,
+  };
+  g_autoptr(GError) error = NULL;
+
+  g_spawn_async (NULL, (char **) argv, NULL,
+                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+                 die_with_parent, NULL, &redis.pid, &error);
+  g_assert_no_error (error);
+}
+
+static void
+redis_stop (void)
+{
+  int status;
+
+  kill (redis.pid, SIGTERM);
+  g_assert_cmpint (waitpid (redis.pid, &status, 0), ==, redis.pid);
+  g_spawn_close_pid (redis.pid);
+  redis.pid = 0;
+}
+
+/* --- waiting --- */
+
+static gboolean
+give_up (gpointer user_data)
+{
+  g_error ("Gave up waiting after %d s: %s", PATIENCE_S, (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for (const gboolean *flag,
+          const char     *what)
+{
+  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) what);
+
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (timeout);
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sleep_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, set_flag, &done);
+  wait_for (&done, "a pause");
+}
+
+/* One asynchronous call's result. */
+typedef struct {
+  gboolean   done;
+  gboolean   ok;
+  GBytes    *bytes;
+  char      *id;
+  GPtrArray *events;
+  GError    *error;
+} Result;
+
+static void
+result_clear (Result *result)
+{
+  g_clear_pointer (&result->bytes, g_bytes_unref);
+  g_clear_pointer (&result->id, g_free);
+  g_clear_pointer (&result->events, g_ptr_array_unref);
+  g_clear_error (&result->error);
+  result->done = result->ok = FALSE;
+}
+
+#define DONE_FUNC(name, body) \
+  static void name (GObject *source, GAsyncResult *res, gpointer data) \
+  { \
+    Result *result = data; \
+    NorthMcpStateStore *store = NORTH_MCP_STATE_STORE (source); \
+    g_assert_false (result->done); \
+    body; \
+    result->done = TRUE; \
+  }
+
+DONE_FUNC (set_done, result->ok = north_mcp_state_store_set_finish (store, res, &result->error))
+DONE_FUNC (get_done, result->bytes = north_mcp_state_store_get_finish (store, res, &result->error))
+DONE_FUNC (expire_done, result->ok = north_mcp_state_store_expire_finish (store, res, &result->error))
+DONE_FUNC (delete_done, result->ok = north_mcp_state_store_delete_finish (store, res, &result->error))
+DONE_FUNC (publish_done, result->ok = north_mcp_state_store_publish_finish (store, res, &result->error))
+DONE_FUNC (append_done, result->id = north_mcp_state_store_append_finish (store, res, &result->error))
+DONE_FUNC (replay_done, result->events = north_mcp_state_store_replay_finish (store, res, &result->error))
+
+static GBytes *
+text (const char *string)
+{
+  return g_bytes_new (string, strlen (string));
+}
+
+static gboolean
+store_set (NorthMcpStateStore *store, const char *key, const char *value, guint64 ttl_ms,
+           gboolean nx, GError **error)
+{
+  Result result = { 0 };
+  g_autoptr(GBytes) bytes = text (value);
+  gboolean ok;
+
+  north_mcp_state_store_set_async (store, key, bytes, ttl_ms, nx, NULL, set_done, &result);
+  wait_for (&result.done, "set");
+  ok = result.ok;
+  if (result.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&result.error));
+  result_clear (&result);
+  return ok;
+}
+
+/* The value as a string ("" for none); NULL with @error. */
+static char *
+store_get (NorthMcpStateStore *store, const char *key, gsize max_size, GError **error)
+{
+  Result result = { 0 };
+  char *value = NULL;
+
+  north_mcp_state_store_get_async (store, key, max_size, NULL, get_done, &result);
+  wait_for (&result.done, "get");
+  if (result.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&result.error));
+  else if (result.bytes == NULL)
+    value = g_strdup ("");
+  else
+    value = g_strndup (g_bytes_get_data (result.bytes, NULL), g_bytes_get_size (result.bytes));
+  result_clear (&result);
+  return value;
+}
+
+static gboolean
+store_simple (NorthMcpStateStore *store, const char *what, const char *key, guint64 ttl_ms, GError **error)
+{
+  Result result = { 0 };
+  gboolean ok;
+
+  if (strcmp (what, "expire") == 0)
+    north_mcp_state_store_expire_async (store, key, ttl_ms, NULL, expire_done, &result);
+  else
+    north_mcp_state_store_delete_async (store, key, NULL, delete_done, &result);
+  wait_for (&result.done, what);
+  ok = result.ok;
+  if (result.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&result.error));
+  result_clear (&result);
+  return ok;
+}
+
+static char *
+store_append (NorthMcpStateStore *store, const char *key, const char *event, guint max_length)
+{
+  Result result = { 0 };
+  g_autoptr(GBytes) bytes = text (event);
+  char *id;
+
+  north_mcp_state_store_append_async (store, key, bytes, max_length, 60000, NULL, append_done, &result);
+  wait_for (&result.done, "append");
+  g_assert_no_error (result.error);
+  id = g_steal_pointer (&result.id);
+  result_clear (&result);
+  return id;
+}
+
+static GPtrArray *
+store_replay (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
+              gsize max_size, GError **error)
+{
+  Result result = { 0 };
+  GPtrArray *events;
+
+  north_mcp_state_store_replay_async (store, key, after, max_events, max_size, NULL, replay_done, &result);
+  wait_for (&result.done, "replay");
+  if (result.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&result.error));
+  events = g_steal_pointer (&result.events);
+  result_clear (&result);
+  return events;
+}
+
+/* --- the stores --- */
+
+static NorthMcpStateStore *
+new_store (gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  NorthMcpStateStore *store;
+
+  if (GPOINTER_TO_INT (data) == 0)
+    return north_mcp_memory_state_store_new ();
+  store = north_mcp_state_store_new_for_uri (redis.uri, &error);
+  g_assert_no_error (error);
+  g_assert_true (north_mcp_state_store_is_shared (store));
+  return store;
+}
+
+/* A key no other test (or earlier run of this test) uses. */
+static char *
+unique_key (const char *what)
+{
+  static guint counter;
+
+  return g_strdup_printf ("test:%s:%d:%u", what, (int) getpid (), ++counter);
+}
+
+static void
+test_values (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *key = unique_key ("value");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  value = store_get (store, key, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "");
+  g_assert_false (store_simple (store, "expire", key, 1000, &error));
+  g_assert_no_error (error);
+  g_assert_false (store_simple (store, "delete", key, 0, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (store_set (store, key, "one", 60000, FALSE, &error));
+  g_assert_no_error (error);
+  /* Only if absent: kept. */
+  g_assert_false (store_set (store, key, "two", 60000, TRUE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&value, g_free);
+  value = store_get (store, key, 100, &error);
+  g_assert_cmpstr (value, ==, "one");
+  /* Replaced. */
+  g_assert_true (store_set (store, key, "three", 0, FALSE, &error));
+  g_clear_pointer (&value, g_free);
+  value = store_get (store, key, 100, &error);
+  g_assert_cmpstr (value, ==, "three");
+
+  /* Longer than the caller allows: refused, not returned. */
+  g_clear_pointer (&value, g_free);
+  value = store_get (store, key, 4, &error);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE);
+  g_assert_null (value);
+  g_clear_error (&error);
+
+  g_assert_true (store_simple (store, "expire", key, 60000, &error));
+  g_assert_true (store_simple (store, "delete", key, 0, &error));
+  g_assert_no_error (error);
+  value = store_get (store, key, 100, &error);
+  g_assert_cmpstr (value, ==, "");
+}
+
+static void
+test_expiry (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *key = unique_key ("expiry");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (store_set (store, key, "soon gone", 50, FALSE, &error));
+  g_assert_no_error (error);
+  for (;;)
+    {
+      g_autofree char *value = store_get (store, key, 100, &error);
+
+      g_assert_no_error (error);
+      if (g_str_equal (value, ""))
+        break;
+      g_assert_cmpstr (value, ==, "soon gone");
+      sleep_ms (20);
+    }
+  /* An expired value cannot be given more time. */
+  g_assert_false (store_simple (store, "expire", key, 60000, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_invalid_keys (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *long_key = g_strnfill (NORTH_MCP_STATE_STORE_MAX_KEY + 1, 'k');
+  const char *keys[] = { "", "with space", "new\nline", "tab\t", "\x7f", "caf\xc3\xa9", long_key };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *value = store_get (store, keys[i], 100, &error);
+
+      g_assert_false (north_mcp_state_store_key_is_valid (keys[i]));
+      g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+      g_assert_null (value);
+      g_clear_error (&error);
+      g_assert_false (store_set (store, keys[i], "x", 0, FALSE, &error));
+      g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+    }
+  g_assert_true (north_mcp_state_store_key_is_valid ("north-mcp:session:0123"));
+}
+
+typedef struct {
+  GPtrArray *received;
+} Inbox;
+
+static void
+on_message (const char *channel,
+            GBytes     *message,
+            gpointer    user_data)
+{
+  Inbox *inbox = user_data;
+
+  g_ptr_array_add (inbox->received, g_strdup_printf ("%s=%.*s", channel, (int) g_bytes_get_size (message),
+                                                     (const char *) g_bytes_get_data (message, NULL)));
+}
+
+static void
+publish (NorthMcpStateStore *store, const char *channel, const char *message)
+{
+  Result result = { 0 };
+  g_autoptr(GBytes) bytes = text (message);
+
+  north_mcp_state_store_publish_async (store, channel, bytes, NULL, publish_done, &result);
+  wait_for (&result.done, "publish");
+  g_assert_no_error (result.error);
+  g_assert_true (result.ok);
+}
+
+/* Publishes on @channel until @inbox has @count messages (a Redis
+ * subscription becomes active in the background). */
+static void
+publish_until (NorthMcpStateStore *store, Inbox *inbox, const char *channel, const char *message, guint count)
+{
+  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) "a message");
+
+  while (inbox->received->len < count)
+    {
+      publish (store, channel, message);
+      sleep_ms (20);
+    }
+  g_source_remove (timeout);
+}
+
+static void
+test_pubsub (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *channel = unique_key ("channel");
+  g_autofree char *other = unique_key ("other");
+  Inbox inbox = { g_ptr_array_new_with_free_func (g_free) }, others = { g_ptr_array_new_with_free_func (g_free) };
+  g_autofree char *expected = g_strconcat (channel, "=hello", NULL);
+  guint id, other_id;
+
+  id = north_mcp_state_store_subscribe (store, channel, on_message, &inbox, NULL);
+  other_id = north_mcp_state_store_subscribe (store, other, on_message, &others, NULL);
+  g_assert_cmpuint (id, >, 0);
+  publish_until (store, &inbox, channel, "hello", 1);
+  g_assert_cmpstr (g_ptr_array_index (inbox.received, 0), ==, expected);
+  g_assert_cmpuint (others.received->len, ==, 0);
+
+  /* Unsubscribed: the other subscription still hears, this one no more. */
+  north_mcp_state_store_unsubscribe (store, id);
+  g_ptr_array_set_size (inbox.received, 0);
+  publish (store, channel, "after");
+  publish_until (store, &others, other, "marker", 1);
+  g_assert_cmpuint (inbox.received->len, ==, 0);
+
+  north_mcp_state_store_unsubscribe (store, other_id);
+  g_ptr_array_unref (inbox.received);
+  g_ptr_array_unref (others.received);
+}
+
+static void
+test_streams (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *key = unique_key ("stream");
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *event = g_strdup_printf ("event %u", i);
+
+      g_ptr_array_add (ids, store_append (store, key, event, 5));
+    }
+
+  /* Only the last 5 are kept. */
+  events = store_replay (store, key, NULL, 100, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      NorthMcpStateStoreEvent *event = g_ptr_array_index (events, i);
+      g_autofree char *expected = g_strdup_printf ("event %u", i + 3);
+
+      g_assert_cmpstr (event->id, ==, g_ptr_array_index (ids, i + 3));
+      g_assert_cmpmem (g_bytes_get_data (event->data, NULL), g_bytes_get_size (event->data),
+                       expected, strlen (expected));
+    }
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* After an id: the later ones, at most max_events. */
+  events = store_replay (store, key, g_ptr_array_index (ids, 4), 2, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 5));
+  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 1))->id, ==, g_ptr_array_index (ids, 6));
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* After the last: nothing. A stream that does not exist: nothing. */
+  events = store_replay (store, key, g_ptr_array_index (ids, 7), 100, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* An event larger than the caller allows: refused. */
+  events = store_replay (store, key, NULL, 100, 3, &error);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE);
+  g_assert_null (events);
+  g_clear_error (&error);
+
+  /* Event ids that are not the store's: refused before any lookup. */
+  events = store_replay (store, key, "1-2-3", 100, 100, &error);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  events = store_replay (store, key, "x) + (", 100, 100, &error);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_true (store_simple (store, "delete", key, 0, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_memory_is_not_shared (void)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_memory_state_store_new ();
+  g_autoptr(NorthMcpStateStore) default_store = north_mcp_state_store_new_for_uri (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (north_mcp_state_store_is_shared (store));
+  g_assert_true (north_mcp_state_store_is_available (store));
+  g_assert_false (north_mcp_state_store_is_shared (default_store));
+  g_assert_null (north_mcp_state_store_new_for_uri ("mysql://x", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (north_mcp_state_store_new_for_uri ("redis://user:password@127.0.0.1:1", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_null (strstr (error->message, "password"));
+}
+
+/* Redis away: UNAVAILABLE; back: served again, subscriptions restored. */
+static void
+test_redis_restart (void)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (GINT_TO_POINTER (1));
+  g_autofree char *key = unique_key ("restart");
+  g_autofree char *channel = unique_key ("restart-channel");
+  Inbox inbox = { g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr(GError) error = NULL;
+  guint id;
+
+  g_assert_true (store_set (store, key, "v", 60000, FALSE, &error));
+  g_assert_no_error (error);
+  id = north_mcp_state_store_subscribe (store, channel, on_message, &inbox, NULL);
+  publish_until (store, &inbox, channel, "before", 1);
+
+  redis_stop ();
+  /* Until the client noticed, a command may still meet the old
+   * connection; then every command fails fast. */
+  for (;;)
+    {
+      gboolean ok = store_set (store, key, "w", 60000, FALSE, &error);
+
+      if (!ok)
+        break;
+      g_assert_no_error (error);
+      sleep_ms (20);
+    }
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (north_mcp_state_store_is_available (store));
+
+  redis_start ();
+  for (;;)
+    {
+      if (store_set (store, key, "x", 60000, FALSE, &error))
+        break;
+      g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
+      g_clear_error (&error);
+      sleep_ms (50);
+    }
+  g_assert_true (north_mcp_state_store_is_available (store));
+  g_ptr_array_set_size (inbox.received, 0);
+  publish_until (store, &inbox, channel, "after", 1);
+  north_mcp_state_store_unsubscribe (store, id);
+  g_ptr_array_unref (inbox.received);
+}
+
+/* No Redis there at all: after the start-up wait, UNAVAILABLE. */
+static void
+test_redis_absent (void)
+{
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", free_port ());
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (uri, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  g_assert_nonnull (store);
+  value = store_get (store, "north-mcp:x", 10, &error);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
+  g_assert_null (value);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *names[] = { "memory", "redis" };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  redis.dir = g_dir_make_tmp ("north-mcp-state-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  redis.port = free_port ();
+  redis.uri = g_strdup_printf ("redis://127.0.0.1:%u", redis.port);
+  redis_start ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *tests[] = { "values", "expiry", "invalid-keys", "pubsub", "streams" };
+      GTestDataFunc funcs[] = { test_values, test_expiry, test_invalid_keys, test_pubsub, test_streams };
+
+      for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
+        {
+          g_autofree char *path = g_strdup_printf ("/state-store/%s/%s", names[i], tests[j]);
+
+          g_test_add_data_func (path, GINT_TO_POINTER (i), funcs[j]);
+        }
+    }
+  g_test_add_func ("/state-store/memory/not-shared", test_memory_is_not_shared);
+  g_test_add_func ("/state-store/redis/restart", test_redis_restart);
+  g_test_add_func ("/state-store/redis/absent", test_redis_absent);
+
+  status = g_test_run ();
+  if (redis.pid != 0)
+    redis_stop ();
+  g_rmdir (redis.dir);
+  g_free (redis.dir);
+  g_free (redis.uri);
+  return status;
+}

@@ -1,0 +1,454 @@
+#!/usr/bin/python3
+"""Replicas sharing a Redis state store serve one stateful client as one
+server (issue 15): real redis-server, real server processes, requests sent
+to a different replica each time (what a round-robin balancer without
+stickiness does)."""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+from conftest import PROTOCOL, Stream, messages
+
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": PROTOCOL, "capabilities": {"roots": {}},
+                         "clientInfo": {"name": "replica-test", "version": "1"}}}
+
+
+def initialize(replica, headers=None):
+    status, headers_out, body = replica.request("POST", INITIALIZE, headers=headers)
+    assert status == 200, body
+    session = headers_out["Mcp-Session-Id"]
+    assert messages(body)[0]["result"]["protocolVersion"] == PROTOCOL
+    return session
+
+
+def call(replica, session, method, params=None, id=2, headers=None):
+    body = {"jsonrpc": "2.0", "id": id, "method": method}
+    if params is not None:
+        body["params"] = params
+    return replica.request("POST", body, session=session, headers=headers)
+
+
+def wait_for_status(replica, session, status, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = call(replica, session, "ping")
+        if got[0] == status or time.monotonic() > deadline:
+            return got
+        time.sleep(0.05)
+
+
+def test_a_session_serves_on_every_replica(replicas, redis):
+    one, two, three = replicas(3)
+    session = initialize(one)
+
+    status, _, body = two.request("POST", {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                                  session=session)
+    assert status == 202, body
+    status, _, body = three.request("POST", {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+                                    session=session)
+    assert status == 200, body
+    assert "add_note" in [tool["name"] for tool in messages(body)[0]["result"]["tools"]]
+    status, _, body = two.request("POST", {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                                           "params": {"name": "add_note",
+                                                      "arguments": {"title": "a", "text": "b"}}},
+                                  session=session)
+    assert status == 200, body
+    assert messages(body)[-1]["result"]["content"][0]["text"] == "Saved notes://a"
+
+    # The record: the client's capabilities, no credentials.
+    record = json.loads(redis.command("GET", f"north-mcp:session:{session}"))
+    assert record["protocolVersion"] == PROTOCOL
+    assert record["capabilities"] == {"roots": {}}
+    assert record["clientInfo"]["name"] == "replica-test"
+    assert 0 < redis.command("PTTL", f"north-mcp:session:{session}") <= 30 * 60 * 1000
+
+
+def test_an_unknown_session_is_404_on_every_replica(replicas):
+    one, two = replicas(2)
+    for replica in (one, two):
+        status, _, body = call(replica, "0123456789abcdef0123456789abcdef", "ping")
+        assert status == 404
+        assert json.loads(body)["error"]["code"] == -32001
+
+
+def test_delete_on_one_replica_ends_the_session_everywhere(replicas, redis):
+    one, two, three = replicas(3)
+    session = initialize(one)
+    for replica in (one, two, three):
+        assert call(replica, session, "ping")[0] == 200
+
+    status, _, body = two.request("DELETE", session=session)
+    assert status == 200, body
+    assert redis.command("EXISTS", f"north-mcp:session:{session}") == 0
+    # one and three held copies: the deletion reaches them by pub/sub.
+    for replica in (three, one, two):
+        status, _, body = wait_for_status(replica, session, 404)
+        assert status == 404, body
+
+
+def test_log_level_set_on_one_replica_is_kept_in_the_record(replicas, redis):
+    one, two = replicas(2)
+    session = initialize(one)
+    status, _, body = call(two, session, "logging/setLevel", {"level": "error"})
+    assert status == 200, body
+    deadline = time.monotonic() + 10
+    while json.loads(redis.command("GET", f"north-mcp:session:{session}")).get("logLevel") != "error":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_sessions_expire_in_the_store(replicas, redis):
+    one, two = replicas(2, "server-with-resources", "--session-timeout", "2")
+    session = initialize(one)
+    ttl = redis.command("PTTL", f"north-mcp:session:{session}")
+    assert 0 < ttl <= 2000
+    # Used on the other replica: the expiry moves on.
+    time.sleep(1.2)
+    assert call(two, session, "ping")[0] == 200
+    deadline = time.monotonic() + 10
+    while redis.command("PTTL", f"north-mcp:session:{session}") <= 1000:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    # Then left alone: gone from the store and from both replicas.
+    deadline = time.monotonic() + 20
+    while redis.command("EXISTS", f"north-mcp:session:{session}") == 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    for replica in (one, two):
+        status, _, _ = wait_for_status(replica, session, 404, timeout=20)
+        assert status == 404
+
+
+def create_bearer_token(email):
+    def b64url(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    signing_input = ".".join(b64url(json.dumps(part).encode())
+                             for part in ({"alg": "HS256", "typ": "JWT"}, {"email": email}))
+    signature = hmac.new(b"does-not-matter", signing_input.encode(), hashlib.sha256).digest()
+    tokens = {"server_secret": "server_secret", "user_id_token": signing_input + "." + b64url(signature),
+              "connector_access_tokens": {"google": "secret-connector-token"}}
+    return base64.b64encode(json.dumps(tokens).encode()).decode()
+
+
+def test_another_identity_cannot_use_the_session(replicas, redis):
+    one, two = replicas(2, "server-with-auth")
+    alice = {"Authorization": "Bearer " + create_bearer_token("alice@example.com")}
+    mallory = {"Authorization": "Bearer " + create_bearer_token("mallory@example.com")}
+    session = initialize(one, headers=alice)
+
+    # Exactly as an unknown session, and nothing is materialized for him.
+    status, _, body = call(two, session, "ping", headers=mallory)
+    assert status == 404, body
+    assert json.loads(body)["error"]["code"] == -32001
+    status, _, body = call(two, session, "ping", headers=alice)
+    assert status == 200, body
+    status, _, body = call(two, session, "ping", headers=mallory)
+    assert status == 404, body
+
+    # No credentials in the store: only a digest of the identity.
+    record = redis.command("GET", f"north-mcp:session:{session}")
+    assert "alice" not in record and "secret" not in record and "Bearer" not in record
+    assert len(json.loads(record)["owner"]) == 64
+
+
+def test_store_down_gives_503_and_the_servers_recover(replicas, redis):
+    one, two = replicas(2)
+    session = initialize(one)
+    redis.stop()
+
+    # Needs the store (the session is not on two): 503, a JSON-RPC error, Retry-After.
+    status, headers, body = call(two, session, "ping")
+    assert status == 503, body
+    assert headers["Retry-After"].isdigit()
+    assert json.loads(body)["error"]["code"] == -32000
+    # A new session cannot be shared: refused rather than half made.
+    status, headers, body = two.request("POST", INITIALIZE)
+    assert status == 503, body
+    assert "Mcp-Session-Id" not in headers
+    # What needs no store goes on: one has the session.
+    assert call(one, session, "ping")[0] == 200
+    # Ids that are not ours never reach the store: 404, not 503.
+    assert call(two, "not-a-session-id", "ping")[0] == 404
+
+    redis.start()
+    deadline = time.monotonic() + 30
+    while True:
+        status, headers, body = two.request("POST", INITIALIZE)
+        if status == 200:
+            break
+        assert status == 503 and time.monotonic() < deadline, body
+        time.sleep(0.2)
+    fresh = headers["Mcp-Session-Id"]
+    assert call(one, fresh, "ping")[0] == 200
+    # The restarted Redis lost the old record (no persistence): 404 on two.
+    assert call(two, session, "ping")[0] == 404
+    # Subscriptions came back: a DELETE on one reaches two.
+    assert one.request("DELETE", session=fresh)[0] == 200
+    assert wait_for_status(two, fresh, 404)[0] == 404
+
+
+def test_records_read_back_are_bounded_and_checked(replicas, redis):
+    (one,) = replicas(1)
+    oversized = "0123456789abcdef0123456789abcde0"
+    redis.command("SET", f"north-mcp:session:{oversized}", "x" * (1024 * 1024))
+    garbage = "0123456789abcdef0123456789abcde1"
+    redis.command("SET", f"north-mcp:session:{garbage}", '{"v":1,"owner":"zz","protocolVersion":[]}')
+    deep = "0123456789abcdef0123456789abcde2"
+    redis.command("SET", f"north-mcp:session:{deep}", "[" * 100000)
+    for session in (oversized, garbage, deep):
+        status, _, body = call(one, session, "ping")
+        assert status == 404, body
+    assert one.alive()
+
+
+def updated(uri):
+    return lambda m: (m.get("method") == "notifications/resources/updated"
+                      and m.get("params", {}).get("uri") == uri)
+
+
+def test_notifications_reach_the_stream_on_another_replica(replicas):
+    one, two, three = replicas(3)
+    session = initialize(one)
+    assert call(two, session, "resources/subscribe", {"uri": "notes://index"})[0] == 200
+    stream = Stream(three, session=session)
+    try:
+        assert stream.status == 200
+        # The stream's replica subscribes in the background: call until it hears.
+        deadline = time.monotonic() + 20
+        while not stream.wait_for(updated("notes://index"), timeout=0.3):
+            assert time.monotonic() < deadline, stream.messages
+            status, _, body = call(one, session, "tools/call",
+                                   {"name": "add_note", "arguments": {"title": "a", "text": "b"}})
+            assert status == 200, body
+        # Once, not once per replica; only what the client subscribed to.
+        before = len(stream.wait_for(updated("notes://index")))
+        assert call(two, session, "tools/call",
+                    {"name": "add_note", "arguments": {"title": "c", "text": "d"}})[0] == 200
+        deadline = time.monotonic() + 10
+        while len(stream.wait_for(updated("notes://index"))) == before:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(0.5)
+        assert len(stream.wait_for(updated("notes://index"))) == before + 1
+        assert not stream.wait_for(updated("notes://c"), timeout=0)
+
+        # Unsubscribed on one: nothing more, wherever the change happens.
+        assert call(one, session, "resources/unsubscribe", {"uri": "notes://index"})[0] == 200
+        time.sleep(0.5)
+        count = len(stream.wait_for(updated("notes://index"), timeout=0))
+        assert call(three, session, "tools/call",
+                    {"name": "add_note", "arguments": {"title": "e", "text": "f"}})[0] == 200
+        assert call(two, session, "tools/call",
+                    {"name": "add_note", "arguments": {"title": "g", "text": "h"}})[0] == 200
+        time.sleep(0.5)
+        assert len(stream.wait_for(updated("notes://index"), timeout=0)) == count
+    finally:
+        stream.close()
+
+
+def test_list_changed_reaches_clients_of_every_replica(replicas):
+    one, two, three = replicas(3, "conformance-server")
+    first, second = initialize(one), initialize(two)
+    streams = [Stream(three, session=first), Stream(one, session=second)]
+    changed = lambda m: m.get("method") == "notifications/tools/list_changed"  # noqa: E731
+    try:
+        deadline = time.monotonic() + 20
+        while not all(s.wait_for(changed, timeout=0.3) for s in streams):
+            assert time.monotonic() < deadline, [s.messages for s in streams]
+            status, _, body = call(two, first, "tools/call", {"name": "test_trigger_tool_change",
+                                                              "arguments": {}})
+            assert status == 200, body
+    finally:
+        for s in streams:
+            s.close()
+
+
+def test_a_request_to_the_client_is_answered_through_another_replica(replicas):
+    one, two = replicas(2, "conformance-server")
+    status, headers, body = one.request("POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": PROTOCOL, "capabilities": {"elicitation": {}},
+                   "clientInfo": {"name": "replica-test", "version": "1"}}})
+    assert status == 200, body
+    session = headers["Mcp-Session-Id"]
+    call_stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                       "params": {"name": "test_elicitation",
+                                                  "arguments": {"message": "Who?"}}},
+                         session=session)
+    try:
+        found = call_stream.wait_for(lambda m: m.get("method") == "elicitation/create")
+        assert found, call_stream.messages
+        answer = {"jsonrpc": "2.0", "id": found[0]["id"],
+                  "result": {"action": "accept", "content": {"username": "ann", "email": "a@b.c"}}}
+        status, _, body = two.request("POST", answer, session=session)
+        assert status == 202, body
+        result = call_stream.wait_for(lambda m: m.get("id") == 7)
+        assert result, call_stream.messages
+        assert "ann" in json.dumps(result[0]["result"])
+    finally:
+        call_stream.close()
+
+
+def test_replicas_agree_on_one_request_state_key(replicas, redis):
+    (one,) = replicas(1)
+    deadline = time.monotonic() + 20
+    while redis.command("GET", "north-mcp:request-state-key") is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    key = redis.command("GET", "north-mcp:request-state-key")
+    assert len(key) == 64 and all(c in "0123456789abcdef" for c in key)
+    # Later replicas (with keys of their own) keep the first one's.
+    replicas(2)
+    time.sleep(0.5)
+    assert redis.command("GET", "north-mcp:request-state-key") == key
+    assert "request-state key" not in "\n".join(r.stderr() for r in [one])
+
+
+def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, redis):
+    one, two = replicas(2, "conformance-server")
+    version = "2025-11-25"  # resumable streams
+    status, headers, body = one.request("POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": version, "capabilities": {},
+                   "clientInfo": {"name": "replica-test", "version": "1"}}})
+    assert status == 200, body
+    session = headers["Mcp-Session-Id"]
+    headers = {"MCP-Protocol-Version": version}
+    stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                  "params": {"name": "test_tool_with_progress", "arguments": {},
+                                             "_meta": {"progressToken": "p"}}},
+                    session=session, headers=headers)
+    try:
+        assert stream.wait_for(lambda m: m.get("id") == 7), stream.messages
+        assert stream.ended.wait(20)
+    finally:
+        stream.close()
+    progress = [i for i, m in enumerate(stream.messages) if m.get("method") == "notifications/progress"]
+    assert len(progress) >= 2 and all(stream.ids), (stream.ids, stream.messages)
+
+    # The replica that sent the stream dies; the client resumes after its
+    # first progress event on the other one.
+    one.kill()
+    resumed = Stream(two, session=session,
+                     headers={"Last-Event-ID": stream.ids[progress[0]], **headers}, protocol=version)
+    try:
+        assert resumed.status == 200
+        assert resumed.ended.wait(20)
+    finally:
+        resumed.close()
+    assert resumed.messages == stream.messages[progress[0] + 1:]
+    assert resumed.ids == stream.ids[progress[0] + 1:]
+
+    # An event id of a stream that never was: nothing to replay.
+    empty = Stream(two, session=session, headers={"Last-Event-ID": "12345-1", **headers}, protocol=version)
+    try:
+        assert empty.status == 200 and empty.ended.wait(20)
+    finally:
+        empty.close()
+    assert empty.messages == []
+
+
+TASKS = {"extensions": {"io.modelcontextprotocol/tasks": {}}}
+
+
+def modern(replica, method, params, capabilities, name=None):
+    """One request of the 2026-07-28 revision (no session)."""
+    params = dict(params)
+    params["_meta"] = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                       "io.modelcontextprotocol/clientCapabilities": capabilities}
+    headers = {"Accept": "application/json", "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method}
+    if name is not None:
+        headers["Mcp-Name"] = name
+    status, _, body = replica.request("POST", {"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+                                      headers=headers)
+    return json.loads(body)
+
+
+def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replicas, redis):
+    one, two, three = replicas(3, "server-with-tasks")
+    created = modern(one, "tools/call", {"name": "generate_report",
+                                         "arguments": {"topic": "tides", "steps": 3}}, TASKS,
+                     "generate_report")["result"]
+    assert created["resultType"] == "task" and created["status"] == "working", created
+    task_id = created["taskId"]
+
+    deadline = time.monotonic() + 60
+    while True:
+        replica = (two, three)[int(time.monotonic() * 10) % 2]
+        task = modern(replica, "tasks/get", {"taskId": task_id}, TASKS, task_id)["result"]
+        if task["status"] != "working":
+            break
+        assert time.monotonic() < deadline, task
+        time.sleep(0.05)
+    assert task["status"] == "completed", task
+    assert [c["text"] for c in task["result"]["content"]] == ["Report on tides: 3 steps"]
+
+    # Cancelled through another replica: final there, and the handler stops
+    # on the replica that runs it (its record no longer changes).
+    long_task = modern(one, "tools/call", {"name": "generate_report",
+                                           "arguments": {"topic": "ocean", "steps": 10000}}, TASKS,
+                       "generate_report")["result"]["taskId"]
+    ack = modern(two, "tasks/cancel", {"taskId": long_task}, TASKS, long_task)
+    assert "error" not in ack, ack
+    for replica in (three, one, two):
+        assert modern(replica, "tasks/get", {"taskId": long_task}, TASKS,
+                      long_task)["result"]["status"] == "cancelled"
+    time.sleep(0.5)
+    running = redis.command("GET", f"north-mcp:task:{long_task}")
+    time.sleep(1.0)
+    assert redis.command("GET", f"north-mcp:task:{long_task}") == running
+
+    # Unknown, and ids that are not ours: -32602, as on one server.
+    for bad in ("nope", "../x y", "x" * 300):
+        answer = modern(three, "tasks/get", {"taskId": bad}, TASKS, bad)
+        assert answer.get("error", {}).get("code") == -32602, answer
+
+
+def test_max_sessions_counts_the_copies_of_each_replica(replicas):
+    (one,) = replicas(1)
+    (two,) = replicas(1, "server-with-resources", "--max-sessions", "1")
+    first, second = initialize(one), initialize(one)
+    assert call(two, first, "ping")[0] == 200
+    status, headers, body = call(two, second, "ping")
+    assert status == 503, body
+    assert headers["Retry-After"] == "30"
+    assert json.loads(body)["error"]["code"] == -32000
+    # The other replica is not bound by it.
+    assert call(one, second, "ping")[0] == 200
+
+
+def test_stateful_workers_share_sessions_through_the_store(replicas):
+    (server,) = replicas(1, "server-with-resources", "--workers", "2")
+    session = initialize(server)
+    # Each request on a new connection: the kernel spreads them over both
+    # processes, and every one knows the session.
+    for i in range(20):
+        status, _, body = call(server, session, "tools/list", id=10 + i)
+        assert status == 200, body
+
+
+def test_listen_streams_of_the_2026_revision_hear_every_replica(replicas):
+    one, two = replicas(2, "conformance-server")
+    params = {"notifications": {"toolsListChanged": True},
+              "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                        "io.modelcontextprotocol/clientCapabilities": {}}}
+    listen = Stream(two, "POST", {"jsonrpc": "2.0", "id": 5, "method": "subscriptions/listen",
+                                  "params": params},
+                    headers={"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"})
+    changed = lambda m: m.get("method") == "notifications/tools/list_changed"  # noqa: E731
+    try:
+        assert listen.status == 200
+        assert listen.wait_for(lambda m: m.get("method") == "notifications/subscriptions/acknowledged")
+        session = initialize(one)
+        deadline = time.monotonic() + 20
+        while not listen.wait_for(changed, timeout=0.3):
+            assert time.monotonic() < deadline, listen.messages
+            status, _, body = call(one, session, "tools/call", {"name": "test_trigger_tool_change",
+                                                                "arguments": {}})
+            assert status == 200, body
+    finally:
+        listen.close()
