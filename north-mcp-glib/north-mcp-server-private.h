@@ -1,4 +1,5 @@
-/* north-mcp-server-private.h: what transports see of the server
+/* north-mcp-server-private.h: what the protocol layer and the server's own
+ * files see of the server (transports use NorthMcpTransportHost)
  *
  * SPDX-License-Identifier: MIT
  */

@@ -21,6 +21,7 @@
 #include "north-mcp-route-table-private.h"
 #include "north-mcp-server-config-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-server-host-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
@@ -76,7 +77,9 @@ struct _NorthMcpServer
   NorthMcpRevision2026State *revision_2026;
 };
 
-G_DEFINE_FINAL_TYPE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_TRANSPORT_HOST,
+                                                      north_mcp_server_transport_host_init))
 
 enum {
   SIGNAL_SESSION_OPENED,
@@ -615,7 +618,7 @@ north_mcp_server_start (NorthMcpServer         *self,
 
       if (session == NULL)
         return FALSE;
-      self->stdio = north_mcp_stdio_transport_new_for_stdio (self, session);
+      self->stdio = north_mcp_stdio_transport_new_for_stdio (NORTH_MCP_TRANSPORT_HOST (self), session);
       g_signal_connect (self->stdio, "closed", G_CALLBACK (stdio_closed_cb), self);
       north_mcp_stdio_transport_start (self->stdio);
       return TRUE;
@@ -624,7 +627,7 @@ north_mcp_server_start (NorthMcpServer         *self,
   if (!north_mcp_session_manager_open_store (self->sessions, error))
     return FALSE;
   north_mcp_session_manager_share_state_key (self->sessions, self);
-  self->http = north_mcp_http_transport_new (self);
+  self->http = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (self));
   if (!north_mcp_http_transport_listen (self->http, self->config.host, self->config.port, error))
     {
       g_clear_object (&self->http);

@@ -8,14 +8,8 @@
 #include <string.h>
 
 #include "north-mcp-action-group.h"
-#include "north-mcp-context.h"
-#include "north-mcp-dbus-bridge.h"
-#include "north-mcp-desktop-private.h"
+#include "north-mcp-dbus-members-private.h"
 #include "north-mcp-error.h"
-#include "north-mcp-resource.h"
-#include "north-mcp-resource-contents.h"
-#include "north-mcp-tool.h"
-#include "north-mcp-variant-schema-private.h"
 
 /**
  * NorthMcpDBusBridge:
@@ -51,39 +45,6 @@
  * Since: 0.2
  */
 
-/* Bounds on what the bridged service (or a hostile bus peer answering in
- * its place) can make us do. */
-#define MAX_OBJECTS 256                  /* objects introspected with recursion */
-#define MAX_INTROSPECTION_SIZE (1 << 20) /* bytes of XML per object */
-#define MAX_TOOLS 1024                   /* and as many property resources */
-#define MAX_REPLY_SIZE (4 << 20)         /* serialized bytes of a reply or property */
-#define MAX_DESCRIPTION 4096
-
-#define DOC_STRING "org.gtk.GDBus.DocString"
-#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
-#define ACTIONS_INTERFACE "org.gtk.Actions"
-
-struct _NorthMcpDBusBridge
-{
-  GObject parent_instance;
-
-  GDBusConnection *connection;
-  char *bus_name;
-  char *object_path;
-  gboolean recursive;
-  GPtrArray *interfaces;   /* char *: only these, when not empty */
-  GPtrArray *allow;        /* GPatternSpec * */
-  GPtrArray *deny;         /* GPatternSpec * */
-
-  GWeakRef server;
-  gboolean attached;
-  GHashTable *taken;       /* tool names given */
-  GHashTable *properties;  /* "PATH IFACE NAME" → resource URI */
-  guint n_tools;
-  guint n_resources;
-  guint properties_changed;
-};
-
 enum {
   PROP_0,
   PROP_CONNECTION,
@@ -97,133 +58,8 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (NorthMcpDBusBridge, north_mcp_dbus_bridge, G_TYPE_OBJECT)
 
-/* --- what a tool or resource needs -------------------------------------- */
-
-typedef struct
-{
-  NorthMcpDBusBridge *bridge;
-  char *path;
-  char *interface_name;
-  GDBusMethodInfo *method;
-  GDBusPropertyInfo *property;
-  GStrv in_names;    /* JSON names of the in-arguments */
-  GStrv out_names;   /* JSON names of the out-arguments */
-  char *uri;         /* of a property's resource */
-} Member;
-
-static void
-member_clear (gpointer data)
-{
-  Member *member = data;
-
-  g_clear_object (&member->bridge);
-  g_free (member->path);
-  g_free (member->interface_name);
-  g_clear_pointer (&member->method, g_dbus_method_info_unref);
-  g_clear_pointer (&member->property, g_dbus_property_info_unref);
-  g_strfreev (member->in_names);
-  g_strfreev (member->out_names);
-  g_free (member->uri);
-}
-
-static void
-member_unref (gpointer data)
-{
-  g_atomic_rc_box_release_full (data, member_clear);
-}
-
-static Member *
-member_new (NorthMcpDBusBridge *bridge,
-            const char         *path,
-            const char         *interface_name)
-{
-  Member *member = g_atomic_rc_box_new0 (Member);
-
-  member->bridge = g_object_ref (bridge);
-  member->path = g_strdup (path);
-  member->interface_name = g_strdup (interface_name);
-  return member;
-}
-
-/* --- names and filters --------------------------------------------------- */
-
-static const char *
-doc_string (GDBusAnnotationInfo **annotations)
-{
-  return g_dbus_annotation_info_lookup (annotations, DOC_STRING);
-}
-
-static char *
-bounded_text (const char *text)
-{
-  if (text == NULL)
-    return NULL;
-  if (strlen (text) <= MAX_DESCRIPTION)
-    return g_strdup (text);
-  return g_utf8_make_valid (text, MAX_DESCRIPTION);
-}
-
-/* The object path relative to the bridged one, "" for itself. */
-static const char *
-relative_path (NorthMcpDBusBridge *self,
-               const char         *path)
-{
-  gsize length = strlen (self->object_path);
-
-  if (g_str_equal (path, self->object_path))
-    return "";
-  if (g_str_equal (self->object_path, "/"))
-    return path + 1;
-  return path + length + 1;
-}
-
-static char *
-child_prefix (NorthMcpDBusBridge *self,
-              const char         *path)
-{
-  const char *relative = relative_path (self, path);
-  char *prefix;
-
-  if (*relative == '\0')
-    return g_strdup ("");
-  prefix = g_strconcat (relative, ".", NULL);
-  g_strdelimit (prefix, "/", '.');
-  return prefix;
-}
-
-static gboolean
-matches_any (GPtrArray  *patterns,
-             const char *a,
-             const char *b,
-             const char *c)
-{
-  for (guint i = 0; i < patterns->len; i++)
-    {
-      GPatternSpec *pattern = g_ptr_array_index (patterns, i);
-
-      if ((a != NULL && g_pattern_spec_match_string (pattern, a)) ||
-          (b != NULL && g_pattern_spec_match_string (pattern, b)) ||
-          (c != NULL && g_pattern_spec_match_string (pattern, c)))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-/* Deny wins; with an allow list, only what it matches. Patterns are
- * matched against INTERFACE.Member, Member and the tool name. */
-static gboolean
-permits (NorthMcpDBusBridge *self,
-         const char         *interface_name,
-         const char         *member,
-         const char         *tool_name)
-{
-  g_autofree char *full = g_strconcat (interface_name, ".", member, NULL);
-
-  if (matches_any (self->deny, full, member, tool_name))
-    return FALSE;
-  return self->allow->len == 0 || matches_any (self->allow, full, member, tool_name);
-}
-
+/* The standard interfaces only when asked for by name: properties are
+ * resources already, and the rest is plumbing. */
 static gboolean
 wants_interface (NorthMcpDBusBridge *self,
                  const char         *interface_name)
@@ -236,445 +72,7 @@ wants_interface (NorthMcpDBusBridge *self,
       return FALSE;
     }
 
-  /* The standard interfaces only when asked for by name: properties are
-   * resources already, and the rest is plumbing. */
   return !g_str_has_prefix (interface_name, "org.freedesktop.DBus.");
-}
-
-/* JSON member names for arguments: the introspected name when it is a
- * plain identifier not used before, else arg_N. */
-static GStrv
-argument_names (GDBusArgInfo **args)
-{
-  g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
-  g_auto(GStrv) names = NULL;
-  guint n = 0;
-
-  for (; args != NULL && args[n] != NULL; n++)
-    ;
-  names = g_new0 (char *, n + 1);
-  /* Generated names first, so that a real argument named arg_1 cannot
-   * take the name of an unnamed one. */
-  for (guint i = 0; i < n; i++)
-    {
-      const char *name = args[i]->name;
-      gboolean plain = name != NULL && *name != '\0' && strlen (name) <= 64 &&
-                       strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-                       == strlen (name) && !g_str_has_prefix (name, "arg_");
-
-      if (plain && !g_hash_table_contains (used, name))
-        {
-          names[i] = g_strdup (name);
-          g_hash_table_add (used, names[i]);
-        }
-    }
-  for (guint i = 0; i < n; i++)
-    if (names[i] == NULL)
-      names[i] = g_strdup_printf ("arg_%u", i);
-
-  return g_steal_pointer (&names);
-}
-
-/* --- methods as tools ---------------------------------------------------- */
-
-typedef struct
-{
-  Member *member;
-  NorthMcpContext *context;
-} Call;
-
-static void
-call_free (Call *call)
-{
-  member_unref (call->member);
-  g_object_unref (call->context);
-  g_free (call);
-}
-
-/* "org.freedesktop.DBus.Error.InvalidArgs: the message" */
-static char *
-describe_dbus_error (const GError *error)
-{
-  g_autofree char *name = NULL;
-  g_autoptr(GError) copy = g_error_copy (error);
-
-  if (g_dbus_error_is_remote_error (copy))
-    {
-      name = g_dbus_error_get_remote_error (copy);
-      g_dbus_error_strip_remote_error (copy);
-    }
-  else if (copy->domain == G_DBUS_ERROR)
-    name = g_dbus_error_encode_gerror (copy);
-
-  if (name == NULL)
-    return g_strdup (copy->message);
-  return g_strdup_printf ("%s: %s", name, copy->message);
-}
-
-static void
-method_returned (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  g_autoptr(NorthMcpToolResult) tool_result = NULL;
-
-  if (north_mcp_context_is_completed (call->context))
-    ;
-  else if (reply == NULL)
-    {
-      g_autofree char *message = describe_dbus_error (error);
-
-      tool_result = north_mcp_tool_result_new_error (message);
-    }
-  else if (g_variant_get_size (reply) > MAX_REPLY_SIZE)
-    {
-      g_autofree char *message = g_strdup_printf ("The reply of %s.%s is larger than %d bytes",
-                                                  call->member->interface_name,
-                                                  call->member->method->name, MAX_REPLY_SIZE);
-
-      tool_result = north_mcp_tool_result_new_error (message);
-    }
-  else
-    {
-      JsonObject *object = json_object_new ();
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autofree char *text = NULL;
-      gsize n = g_variant_n_children (reply);
-
-      json_node_take_object (node, object);
-      for (gsize i = 0; i < n && call->member->out_names[i] != NULL; i++)
-        {
-          g_autoptr(GVariant) child = g_variant_get_child_value (reply, i);
-
-          json_object_set_member (object, call->member->out_names[i],
-                                  north_mcp_variant_to_json (child));
-        }
-      text = north_mcp_desktop_json_text (node);
-      tool_result = north_mcp_tool_result_new_text (text);
-      north_mcp_tool_result_set_structured_content (tool_result, node);
-    }
-
-  if (tool_result != NULL)
-    north_mcp_context_return_tool_result (call->context, tool_result);
-  call_free (call);
-}
-
-static void
-call_method (NorthMcpTool    *tool,
-             NorthMcpContext *context,
-             JsonObject      *arguments,
-             gpointer         user_data)
-{
-  Member *member = user_data;
-  GDBusArgInfo **in_args = member->method->in_args;
-  g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE_TUPLE);
-  g_autoptr(GVariantType) reply_type = NULL;
-  g_autoptr(GString) out_signature = g_string_new ("(");
-  Call *call;
-
-  for (guint i = 0; in_args != NULL && in_args[i] != NULL; i++)
-    {
-      const char *name = member->in_names[i];
-      JsonNode *node = arguments != NULL ? json_object_get_member (arguments, name) : NULL;
-      g_autofree char *what = g_strdup_printf ("argument '%s'", name);
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GVariant) value = NULL;
-
-      if (node == NULL)
-        {
-          g_autofree char *message = g_strdup_printf ("missing required argument '%s'", name);
-          g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (message);
-
-          north_mcp_context_return_tool_result (context, result);
-          return;
-        }
-      value = north_mcp_variant_from_json (G_VARIANT_TYPE (in_args[i]->signature), node, what, &error);
-      if (value == NULL)
-        {
-          g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (error->message);
-
-          north_mcp_context_return_tool_result (context, result);
-          return;
-        }
-      g_variant_builder_add_value (builder, value);
-    }
-
-  for (guint i = 0; member->method->out_args != NULL && member->method->out_args[i] != NULL; i++)
-    g_string_append (out_signature, member->method->out_args[i]->signature);
-  g_string_append_c (out_signature, ')');
-  reply_type = g_variant_type_new (out_signature->str);
-
-  call = g_new0 (Call, 1);
-  call->member = g_atomic_rc_box_acquire (member);
-  call->context = g_object_ref (context);
-  g_dbus_connection_call (member->bridge->connection, member->bridge->bus_name, member->path,
-                          member->interface_name, member->method->name,
-                          g_variant_builder_end (builder), reply_type,
-                          G_DBUS_CALL_FLAGS_NONE, -1,
-                          north_mcp_context_get_cancellable (context),
-                          method_returned, call);
-}
-
-static gboolean
-signature_supported (const char *signature)
-{
-  g_autoptr(GVariantType) type = NULL;
-
-  if (!g_variant_type_string_is_valid (signature))
-    return FALSE;
-  type = g_variant_type_new (signature);
-  return north_mcp_variant_type_is_supported (type);
-}
-
-static JsonObject *
-method_schema (GDBusMethodInfo *method,
-               GStrv            names)
-{
-  JsonObject *schema = json_object_new ();
-  JsonObject *props = json_object_new ();
-  JsonArray *required = json_array_new ();
-
-  json_object_set_string_member (schema, "type", "object");
-  for (guint i = 0; method->in_args != NULL && method->in_args[i] != NULL; i++)
-    {
-      GDBusArgInfo *arg = method->in_args[i];
-      JsonObject *arg_schema = north_mcp_variant_type_to_schema (G_VARIANT_TYPE (arg->signature), NULL);
-      g_autofree char *doc = bounded_text (doc_string (arg->annotations));
-      const char *type_doc = json_object_get_string_member_with_default (arg_schema, "description", NULL);
-      g_autoptr(GString) description = g_string_new (NULL);
-
-      if (doc != NULL)
-        g_string_append_printf (description, "%s (D-Bus type '%s')", doc, arg->signature);
-      else
-        g_string_append_printf (description, "D-Bus type '%s'", arg->signature);
-      if (type_doc != NULL)
-        g_string_append_printf (description, ". %s", type_doc);
-      json_object_set_string_member (arg_schema, "description", description->str);
-      json_object_set_object_member (props, names[i], arg_schema);
-      json_array_add_string_element (required, names[i]);
-    }
-  json_object_set_object_member (schema, "properties", props);
-  json_object_set_array_member (schema, "required", required);
-  json_object_set_boolean_member (schema, "additionalProperties", FALSE);
-  return schema;
-}
-
-static void
-add_method (NorthMcpDBusBridge *self,
-            NorthMcpServer     *server,
-            const char         *path,
-            GDBusInterfaceInfo *interface,
-            GDBusMethodInfo    *method)
-{
-  const char *short_interface = strrchr (interface->name, '.') + 1;
-  g_autofree char *prefix = child_prefix (self, path);
-  g_autofree char *candidate = g_strconcat (prefix, short_interface, ".", method->name, NULL);
-  g_autofree char *key = g_strconcat (path, " ", interface->name, ".", method->name, NULL);
-  g_autofree char *name = NULL;
-  g_autofree char *doc = bounded_text (doc_string (method->annotations));
-  g_autofree char *description = NULL;
-  g_autoptr(NorthMcpTool) tool = NULL;
-  g_autoptr(JsonObject) schema = NULL;
-  Member *member;
-
-  /* Introspection data is not validated by GDBus: a name it would refuse
-   * to call is skipped here. */
-  if (!g_dbus_is_member_name (method->name))
-    return;
-  for (guint i = 0; method->in_args != NULL && method->in_args[i] != NULL; i++)
-    if (!signature_supported (method->in_args[i]->signature))
-      {
-        g_debug ("%s not served: an argument has the type '%s'", key, method->in_args[i]->signature);
-        return;
-      }
-  for (guint i = 0; method->out_args != NULL && method->out_args[i] != NULL; i++)
-    if (!signature_supported (method->out_args[i]->signature))
-      {
-        g_debug ("%s not served: a result has the type '%s'", key, method->out_args[i]->signature);
-        return;
-      }
-
-  /* The allow and deny lists see the name the tool would get. */
-  if (!permits (self, interface->name, method->name, candidate))
-    return;
-  if (self->n_tools >= MAX_TOOLS)
-    {
-      g_debug ("%s not served: more than %d tools", key, MAX_TOOLS);
-      return;
-    }
-
-  name = north_mcp_desktop_tool_name (candidate, key, self->taken);
-  member = member_new (self, path, interface->name);
-  member->method = g_dbus_method_info_ref (method);
-  member->in_names = argument_names (method->in_args);
-  member->out_names = argument_names (method->out_args);
-
-  if (doc != NULL)
-    description = g_strdup (doc);
-  else
-    description = g_strdup_printf ("Calls the D-Bus method %s.%s on %s of %s.", interface->name,
-                                   method->name, path, self->bus_name != NULL ? self->bus_name : "the peer");
-  if (member->out_names[0] != NULL)
-    {
-      g_autofree char *joined = g_strjoinv ("', '", member->out_names);
-      g_autofree char *longer = g_strdup_printf ("%s Returns an object with '%s'.", description, joined);
-
-      g_free (description);
-      description = g_steal_pointer (&longer);
-    }
-
-  schema = method_schema (method, member->in_names);
-  tool = north_mcp_desktop_tool_new (name, description, call_method, member, member_unref);
-  north_mcp_tool_set_input_schema (tool, schema);
-  north_mcp_server_add_tool (server, tool);
-  self->n_tools++;
-}
-
-/* --- properties as resources --------------------------------------------- */
-
-static char *
-property_key (const char *path,
-              const char *interface_name,
-              const char *name)
-{
-  return g_strconcat (path, " ", interface_name, " ", name, NULL);
-}
-
-static void
-property_read (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-
-  if (north_mcp_context_is_completed (call->context))
-    ;
-  else if (reply == NULL)
-    {
-      g_autofree char *message = describe_dbus_error (error);
-
-      north_mcp_context_return_error_literal (call->context, NORTH_MCP_ERROR,
-                                              NORTH_MCP_ERROR_FAILED, message);
-    }
-  else if (g_variant_get_size (reply) > MAX_REPLY_SIZE)
-    north_mcp_context_return_error_literal (call->context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                            "The property's value is too large");
-  else
-    {
-      g_autoptr(GVariant) boxed = g_variant_get_child_value (reply, 0);
-      g_autoptr(GVariant) value = g_variant_get_variant (boxed);
-      g_autoptr(JsonNode) node = north_mcp_variant_to_json (value);
-      g_autofree char *text = north_mcp_desktop_json_text (node);
-      g_autoptr(NorthMcpResourceContents) contents =
-        north_mcp_resource_contents_new_text (call->member->uri, "application/json", text);
-
-      north_mcp_context_return_resource_contents (call->context, contents);
-    }
-  call_free (call);
-}
-
-static void
-read_property (NorthMcpResource *resource,
-               NorthMcpContext  *context,
-               gpointer          user_data)
-{
-  Member *member = user_data;
-  Call *call = g_new0 (Call, 1);
-
-  call->member = g_atomic_rc_box_acquire (member);
-  call->context = g_object_ref (context);
-  g_dbus_connection_call (member->bridge->connection, member->bridge->bus_name, member->path,
-                          PROPERTIES_INTERFACE, "Get",
-                          g_variant_new ("(ss)", member->interface_name, member->property->name),
-                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          north_mcp_context_get_cancellable (context),
-                          property_read, call);
-}
-
-static void
-add_property (NorthMcpDBusBridge *self,
-              NorthMcpServer     *server,
-              const char         *path,
-              GDBusInterfaceInfo *interface,
-              GDBusPropertyInfo  *property)
-{
-  g_autofree char *uri = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *doc = bounded_text (doc_string (property->annotations));
-  g_autofree char *description = NULL;
-  g_autoptr(NorthMcpResource) resource = NULL;
-  Member *member;
-
-  if (!g_dbus_is_member_name (property->name) ||
-      self->n_resources >= MAX_TOOLS ||
-      !(property->flags & G_DBUS_PROPERTY_INFO_FLAGS_READABLE) ||
-      !signature_supported (property->signature) ||
-      !permits (self, interface->name, property->name, NULL))
-    return;
-
-  uri = g_strconcat ("dbus-property:", g_str_equal (path, "/") ? "" : path, "/",
-                     interface->name, ".", property->name, NULL);
-  name = g_strconcat (interface->name, ".", property->name, NULL);
-  description = g_strdup_printf ("%s%sThe D-Bus property %s of %s (type '%s'), as JSON.",
-                                 doc != NULL ? doc : "", doc != NULL ? " " : "",
-                                 name, path, property->signature);
-  member = member_new (self, path, interface->name);
-  member->property = g_dbus_property_info_ref (property);
-  member->uri = g_strdup (uri);
-
-  resource = north_mcp_resource_new (uri, name);
-  north_mcp_feature_set_description (NORTH_MCP_FEATURE (resource), description);
-  north_mcp_resource_set_mime_type (resource, "application/json");
-  north_mcp_resource_set_async_func (resource, read_property, member, member_unref);
-  g_hash_table_insert (self->properties, property_key (path, interface->name, property->name),
-                       g_steal_pointer (&uri));
-  north_mcp_server_add_resource (server, resource);
-  self->n_resources++;
-}
-
-static void
-properties_changed (GDBusConnection *connection,
-                    const char      *sender,
-                    const char      *path,
-                    const char      *interface_name,
-                    const char      *signal_name,
-                    GVariant        *parameters,
-                    gpointer         user_data)
-{
-  NorthMcpDBusBridge *self = user_data;
-  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
-  g_autoptr(GVariant) changed = NULL;
-  g_autofree const char **invalidated = NULL;
-  const char *changed_interface;
-  GVariantIter iter;
-  const char *name;
-
-  if (server == NULL || !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sa{sv}as)")))
-    return;
-
-  g_variant_get (parameters, "(&s@a{sv}^a&s)", &changed_interface, &changed, &invalidated);
-  g_variant_iter_init (&iter, changed);
-  while (g_variant_iter_next (&iter, "{&sv}", &name, NULL))
-    {
-      g_autofree char *key = property_key (path, changed_interface, name);
-      const char *uri = g_hash_table_lookup (self->properties, key);
-
-      if (uri != NULL)
-        north_mcp_server_notify_resource_updated (server, uri);
-    }
-  for (guint i = 0; invalidated[i] != NULL; i++)
-    {
-      g_autofree char *key = property_key (path, changed_interface, invalidated[i]);
-      const char *uri = g_hash_table_lookup (self->properties, key);
-
-      if (uri != NULL)
-        north_mcp_server_notify_resource_updated (server, uri);
-    }
 }
 
 /* --- introspection ------------------------------------------------------- */
@@ -739,15 +137,15 @@ serve_actions (NorthMcpDBusBridge *self,
   g_autoptr(GDBusActionGroup) group = NULL;
   g_autofree char *prefix = NULL;
 
-  if (self->bus_name == NULL || !permits (self, ACTIONS_INTERFACE, "Activate", NULL))
+  if (self->bus_name == NULL || !north_mcp_dbus_bridge_permits (self, NORTH_MCP_DBUS_ACTIONS_INTERFACE, "Activate", NULL))
     return;
 
   group = g_dbus_action_group_get (self->connection, self->bus_name, path);
-  prefix = child_prefix (self, path);
+  prefix = north_mcp_dbus_bridge_child_prefix (self, path);
   north_mcp_server_add_action_group (attach->server, G_ACTION_GROUP (group), prefix);
 
   attach->busy++;
-  g_dbus_connection_call (self->connection, self->bus_name, path, ACTIONS_INTERFACE, "List",
+  g_dbus_connection_call (self->connection, self->bus_name, path, NORTH_MCP_DBUS_ACTIONS_INTERFACE, "List",
                           NULL, G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, -1,
                           g_task_get_cancellable (task), actions_listed, g_object_ref (task));
 }
@@ -767,16 +165,16 @@ serve_node (NorthMcpDBusBridge *self,
       if (!g_dbus_is_interface_name (interface->name) || !wants_interface (self, interface->name))
         continue;
 
-      if (g_str_equal (interface->name, ACTIONS_INTERFACE))
+      if (g_str_equal (interface->name, NORTH_MCP_DBUS_ACTIONS_INTERFACE))
         {
           serve_actions (self, task, path);
           continue;
         }
 
       for (guint j = 0; interface->methods != NULL && interface->methods[j] != NULL; j++)
-        add_method (self, attach->server, path, interface, interface->methods[j]);
+        north_mcp_dbus_bridge_add_method (self, attach->server, path, interface, interface->methods[j]);
       for (guint j = 0; interface->properties != NULL && interface->properties[j] != NULL; j++)
-        add_property (self, attach->server, path, interface, interface->properties[j]);
+        north_mcp_dbus_bridge_add_property (self, attach->server, path, interface, interface->properties[j]);
     }
 }
 
@@ -791,7 +189,7 @@ queue_children (NorthMcpDBusBridge *self,
       const char *name = node->nodes[i]->path;
       g_autofree char *child = NULL;
 
-      if (name == NULL || attach->n_objects >= MAX_OBJECTS)
+      if (name == NULL || attach->n_objects >= NORTH_MCP_DBUS_MAX_OBJECTS)
         continue;
       child = g_str_equal (path, "/") ? g_strconcat ("/", name, NULL)
                                       : g_strconcat (path, "/", name, NULL);
@@ -821,10 +219,10 @@ introspected (GObject      *source,
   if (reply != NULL)
     {
       g_variant_get (reply, "(&s)", &xml);
-      if (strlen (xml) > MAX_INTROSPECTION_SIZE)
+      if (strlen (xml) > NORTH_MCP_DBUS_MAX_INTROSPECTION_SIZE)
         g_set_error (&error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                      "The introspection data of %s is larger than %d bytes", path,
-                     MAX_INTROSPECTION_SIZE);
+                     NORTH_MCP_DBUS_MAX_INTROSPECTION_SIZE);
       else
         node = g_dbus_node_info_new_for_xml (xml, &error);
     }
@@ -833,7 +231,7 @@ introspected (GObject      *source,
     {
       if (is_root)
         {
-          g_autofree char *message = describe_dbus_error (error);
+          g_autofree char *message = north_mcp_dbus_describe_error (error);
 
           attach->returned = TRUE;
           g_queue_clear_full (&attach->paths, g_free);
@@ -913,11 +311,11 @@ north_mcp_dbus_bridge_attach_async (NorthMcpDBusBridge  *self,
   g_object_set_data_full (G_OBJECT (server), key, g_object_ref (self), g_object_unref);
 
   self->properties_changed =
-    g_dbus_connection_signal_subscribe (self->connection, self->bus_name, PROPERTIES_INTERFACE,
+    g_dbus_connection_signal_subscribe (self->connection, self->bus_name, NORTH_MCP_DBUS_PROPERTIES_INTERFACE,
                                         "PropertiesChanged",
                                         self->recursive ? NULL : self->object_path,
                                         NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        properties_changed, self, NULL);
+                                        north_mcp_dbus_bridge_properties_changed, self, NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, north_mcp_dbus_bridge_attach_async);

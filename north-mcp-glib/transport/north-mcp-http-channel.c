@@ -2,7 +2,7 @@
  *
  * The common case (a tool that answers at once) never pauses the message
  * and never uses chunked encoding: the dispatcher sends the response into
- * the channel while north_mcp_server_handle_message() runs, and expect()
+ * the channel while north_mcp_transport_host_handle_message() runs, and expect()
  * sets the whole body. Only when responses are still outstanding does the
  * channel keep the message (paused for JSON, streamed for SSE).
  *

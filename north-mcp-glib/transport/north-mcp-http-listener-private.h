@@ -6,7 +6,7 @@
 #pragma once
 
 #include <libsoup/soup.h>
-#include "north-mcp-server.h"
+#include "north-mcp-transport-host-private.h"
 
 G_BEGIN_DECLS
 
@@ -15,10 +15,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (NorthMcpHttpListener, north_mcp_http_listener, NORTH_MCP, HTTP_LISTENER, GObject)
 
 /* Serves @soup's connections on the caller's thread-default main context;
- * reads the limits (idle timeout, unsent output) from @server (weak,
+ * reads the limits (idle timeout, unsent output) from @host (weak,
  * nullable: the defaults). */
 NorthMcpHttpListener *north_mcp_http_listener_new          (SoupServer           *soup,
-                                                            NorthMcpServer       *server);
+                                                            NorthMcpTransportHost *host);
 /* Accepts connections on @socket (bound and listening). The socket is
  * also registered with @soup, which is what makes libsoup keep
  * connections alive and list it in soup_server_get_listeners(). */

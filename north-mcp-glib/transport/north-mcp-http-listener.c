@@ -60,7 +60,7 @@
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-hangup-input-stream-private.h"
 #include "north-mcp-log-private.h"
-#include "north-mcp-server-private.h"
+#include "north-mcp-transport-host-private.h"
 
 #define LOGGER "NorthMCP.HTTP"
 /* Back-off of accept() after a failure: doubles from the first to the
@@ -69,7 +69,7 @@
 #define RETRY_LAST_MS 1000
 /* Connections accepted in one go before other sources get a turn. */
 #define ACCEPT_BATCH 32
-/* Defaults when there is no server to ask. */
+/* Defaults when there is no host to ask. */
 #define DEFAULT_IDLE_TIMEOUT_S 60
 #define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
 
@@ -80,7 +80,7 @@ struct _NorthMcpHttpListener
   GObject         parent_instance;
 
   SoupServer     *soup;
-  NorthMcpServer *server;       /* weak */
+  NorthMcpTransportHost *host;  /* weak */
   GMainContext   *context;      /* where we accept and serve */
   GMainContext   *inert;        /* libsoup's own watches, never run */
   GPtrArray      *sockets;      /* GSocket*, listening */
@@ -140,23 +140,31 @@ client_of (SoupServerMessage *msg)
 static guint
 idle_timeout_s (NorthMcpHttpListener *self)
 {
-  return self->server != NULL ? north_mcp_server_get_idle_timeout (self->server)
-                              : DEFAULT_IDLE_TIMEOUT_S;
+  NorthMcpTransportSettings settings;
+
+  if (self->host == NULL)
+    return DEFAULT_IDLE_TIMEOUT_S;
+  north_mcp_transport_host_get_settings (self->host, &settings);
+  return settings.idle_timeout;
 }
 
 static guint64
 max_unsent_bytes (NorthMcpHttpListener *self)
 {
-  return self->server != NULL ? north_mcp_server_get_max_unsent_bytes (self->server)
-                              : DEFAULT_MAX_UNSENT_BYTES;
+  NorthMcpTransportSettings settings;
+
+  if (self->host == NULL)
+    return DEFAULT_MAX_UNSENT_BYTES;
+  north_mcp_transport_host_get_settings (self->host, &settings);
+  return settings.max_unsent_bytes;
 }
 
 static void
 debug (NorthMcpHttpListener *self,
        const char           *text)
 {
-  if (self->server != NULL)
-    north_mcp_server_debug (self->server, "%s", text);
+  if (self->host != NULL)
+    north_mcp_transport_host_debug (self->host, "%s", text);
 }
 
 /* ------------------------------------------------------------------ */
@@ -526,19 +534,19 @@ accept_cb (GSocket      *socket,
 /* API                                                                 */
 
 NorthMcpHttpListener *
-north_mcp_http_listener_new (SoupServer     *soup,
-                             NorthMcpServer *server)
+north_mcp_http_listener_new (SoupServer            *soup,
+                             NorthMcpTransportHost *host)
 {
   NorthMcpHttpListener *self;
 
   g_return_val_if_fail (SOUP_IS_SERVER (soup), NULL);
-  g_return_val_if_fail (server == NULL || NORTH_MCP_IS_SERVER (server), NULL);
+  g_return_val_if_fail (host == NULL || NORTH_MCP_IS_TRANSPORT_HOST (host), NULL);
 
   self = g_object_new (NORTH_MCP_TYPE_HTTP_LISTENER, NULL);
   self->soup = g_object_ref (soup);
-  self->server = server;
-  if (server != NULL)
-    g_object_add_weak_pointer (G_OBJECT (server), (gpointer *) &self->server);
+  self->host = host;
+  if (host != NULL)
+    g_object_add_weak_pointer (G_OBJECT (host), (gpointer *) &self->host);
 
   g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), self);
   g_signal_connect (soup, "request-finished", G_CALLBACK (request_done_cb), self);
@@ -741,10 +749,10 @@ north_mcp_http_listener_dispose (GObject *object)
   if (!self->stopped)
     north_mcp_http_listener_stop (self);
 
-  if (self->server != NULL)
+  if (self->host != NULL)
     {
-      g_object_remove_weak_pointer (G_OBJECT (self->server), (gpointer *) &self->server);
-      self->server = NULL;
+      g_object_remove_weak_pointer (G_OBJECT (self->host), (gpointer *) &self->host);
+      self->host = NULL;
     }
   g_clear_object (&self->soup);
 

@@ -13,7 +13,7 @@
 
 #include <libsoup/soup.h>
 
-#include "north-mcp-server.h"
+#include "north-mcp-transport-host-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
 
@@ -24,16 +24,13 @@ G_BEGIN_DECLS
 
 typedef void (*NorthMcpHttpStoreResume) (gpointer data);
 
-/* Whether the server shares a state store (else the hooks do nothing). */
-gboolean north_mcp_http_store_is_shared           (NorthMcpServer          *server);
-
 /* Called before an MCP request is handled. When it names (Mcp-Session-Id)
  * a session this process does not have, pauses @msg, loads the session
  * and calls @resume with the message unpaused (the session is then live
  * here, or the request will meet the usual 404), or answers 503 itself
  * when the store cannot be reached. Returns TRUE when it took the message
  * (@destroy frees @data in every case then); FALSE: go on at once. */
-gboolean north_mcp_http_store_prepare             (NorthMcpServer          *server,
+gboolean north_mcp_http_store_prepare             (NorthMcpTransportHost   *host,
                                                    SoupServerMessage       *msg,
                                                    NorthMcpUser            *user,
                                                    NorthMcpHttpStoreResume  resume,
@@ -42,25 +39,25 @@ gboolean north_mcp_http_store_prepare             (NorthMcpServer          *serv
 /* After a successful initialize created @session: the answer waits until
  * the session is stored; if it cannot be, the session is closed and the
  * answer becomes a 503. */
-void     north_mcp_http_store_hold_new_session    (NorthMcpServer          *server,
+void     north_mcp_http_store_hold_new_session    (NorthMcpTransportHost   *host,
                                                    SoupServerMessage       *msg,
                                                    NorthMcpSession         *session);
 /* After a DELETE ended session @id here: the answer waits until the
  * store forgot it and every process was told (a 503 when that fails). */
-void     north_mcp_http_store_forget_session      (NorthMcpServer          *server,
+void     north_mcp_http_store_forget_session      (NorthMcpTransportHost   *host,
                                                    SoupServerMessage       *msg,
                                                    const char              *id);
 /* A GET stream of @session opened here / the one of session @id closed:
  * notifications that other processes send for it arrive here. */
-void     north_mcp_http_store_stream_opened       (NorthMcpServer          *server,
+void     north_mcp_http_store_stream_opened       (NorthMcpTransportHost   *host,
                                                    NorthMcpSession         *session);
-void     north_mcp_http_store_stream_closed       (NorthMcpServer          *server,
+void     north_mcp_http_store_stream_closed       (NorthMcpTransportHost   *host,
                                                    const char              *id);
 /* GET with Last-Event-ID for a stream of @session that is not live here
  * (its replica may be gone): replays the events after @after that the
  * shared store has, then ends the stream (503 when the store cannot be
  * reached). FALSE: the session is not shared, go on as usual. */
-gboolean north_mcp_http_store_resume_stream       (NorthMcpServer          *server,
+gboolean north_mcp_http_store_resume_stream       (NorthMcpTransportHost   *host,
                                                    SoupServerMessage       *msg,
                                                    NorthMcpSession         *session,
                                                    guint                    stream,

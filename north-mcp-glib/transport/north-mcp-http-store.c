@@ -11,9 +11,9 @@
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-http-store-private.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-transport-host-private.h"
 
 #define SESSION_HEADER "Mcp-Session-Id"
 #define TRANSPORT_ERROR_CODE (-32000)
@@ -42,10 +42,27 @@ respond_unavailable (SoupServerMessage *msg,
   respond_unavailable_after (msg, text, NORTH_MCP_HTTP_STORE_RETRY_AFTER);
 }
 
+/* The host's sessions, which hold the store. */
+static NorthMcpSessionManager *
+sessions_of (NorthMcpTransportHost *host)
+{
+  NorthMcpTransportSettings settings;
+
+  north_mcp_transport_host_get_settings (host, &settings);
+  return settings.sessions;
+}
+
+/* A host without a session manager shares nothing. */
+static gboolean
+is_shared (NorthMcpSessionManager *manager)
+{
+  return manager != NULL && north_mcp_session_manager_is_shared (manager);
+}
+
 /* One paused message waiting for the store. */
 typedef struct
 {
-  NorthMcpServer          *server;
+  NorthMcpTransportHost   *host;
   SoupServerMessage       *msg;
   GCancellable            *cancellable;
   NorthMcpSession         *session;     /* hold_new_session */
@@ -66,12 +83,12 @@ pending_gone (Pending *pending)
 }
 
 static Pending *
-pending_new (NorthMcpServer    *server,
-             SoupServerMessage *msg)
+pending_new (NorthMcpTransportHost *host,
+             SoupServerMessage     *msg)
 {
   Pending *pending = g_new0 (Pending, 1);
 
-  pending->server = g_object_ref (server);
+  pending->host = g_object_ref (host);
   pending->msg = g_object_ref (msg);
   pending->cancellable = g_cancellable_new ();
   g_signal_connect_swapped (msg, "finished", G_CALLBACK (pending_gone), pending);
@@ -89,7 +106,7 @@ pending_free (Pending *pending)
   g_clear_object (&pending->session);
   g_clear_object (&pending->cancellable);
   g_clear_object (&pending->msg);
-  g_clear_object (&pending->server);
+  g_clear_object (&pending->host);
   g_free (pending);
 }
 
@@ -119,7 +136,7 @@ restored_cb (GObject      *source,
              gpointer      user_data)
 {
   Pending *pending = user_data;
-  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (pending->server);
+  NorthMcpSessionManager *manager = sessions_of (pending->host);
   g_autoptr(NorthMcpSession) session = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -137,7 +154,7 @@ restored_cb (GObject      *source,
     {
       if (session != NULL)
         {
-          north_mcp_server_debug (pending->server, "Loaded session %.8s… from the state store",
+          north_mcp_transport_host_debug (pending->host, "Loaded session %.8s… from the state store",
                                   north_mcp_session_get_id (session));
           north_mcp_session_manager_touch (manager, session);
         }
@@ -146,27 +163,24 @@ restored_cb (GObject      *source,
   pending_free (pending);
 }
 
-gboolean
-north_mcp_http_store_is_shared (NorthMcpServer *server)
-{
-  return north_mcp_session_manager_is_shared (north_mcp_server_get_session_manager (server));
-}
 
 gboolean
-north_mcp_http_store_prepare (NorthMcpServer          *server,
+north_mcp_http_store_prepare (NorthMcpTransportHost   *host,
                               SoupServerMessage       *msg,
                               NorthMcpUser            *user,
                               NorthMcpHttpStoreResume  resume,
                               gpointer                 data,
                               GDestroyNotify           destroy)
 {
-  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  NorthMcpTransportSettings settings;
+  NorthMcpSessionManager *manager;
   NorthMcpSession *session;
   Pending *pending;
   const char *id;
 
-  if (G_LIKELY (!north_mcp_session_manager_is_shared (manager)) ||
-      north_mcp_server_get_stateless (server))
+  north_mcp_transport_host_get_settings (host, &settings);
+  manager = settings.sessions;
+  if (G_LIKELY (!is_shared (manager)) || settings.stateless)
     return FALSE;
 
   id = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), SESSION_HEADER);
@@ -182,7 +196,7 @@ north_mcp_http_store_prepare (NorthMcpServer          *server,
       return FALSE;
     }
 
-  pending = pending_new (server, msg);
+  pending = pending_new (host, msg);
   pending->resume = resume;
   pending->data = data;
   pending->destroy = destroy;
@@ -197,14 +211,14 @@ saved_cb (GObject      *source,
           gpointer      user_data)
 {
   Pending *pending = user_data;
-  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (pending->server);
+  NorthMcpSessionManager *manager = sessions_of (pending->host);
   g_autoptr(GError) error = NULL;
   gboolean saved = north_mcp_session_manager_save_finish (manager, result, &error);
 
   /* A session other processes cannot find must not be handed out. */
-  if (!saved && north_mcp_server_lookup_session (pending->server, north_mcp_session_get_id (pending->session)) ==
+  if (!saved && north_mcp_session_manager_lookup (manager, north_mcp_session_get_id (pending->session)) ==
       pending->session)
-    north_mcp_server_close_session (pending->server, pending->session);
+    north_mcp_transport_host_close_session (pending->host, pending->session);
   if (pending_resume (pending) && !saved)
     {
       soup_message_headers_remove (soup_server_message_get_response_headers (pending->msg), SESSION_HEADER);
@@ -214,17 +228,17 @@ saved_cb (GObject      *source,
 }
 
 void
-north_mcp_http_store_hold_new_session (NorthMcpServer    *server,
-                                       SoupServerMessage *msg,
-                                       NorthMcpSession   *session)
+north_mcp_http_store_hold_new_session (NorthMcpTransportHost *host,
+                                       SoupServerMessage     *msg,
+                                       NorthMcpSession       *session)
 {
-  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  NorthMcpSessionManager *manager = sessions_of (host);
   Pending *pending;
 
-  if (G_LIKELY (!north_mcp_session_manager_is_shared (manager)))
+  if (G_LIKELY (!is_shared (manager)))
     return;
 
-  pending = pending_new (server, msg);
+  pending = pending_new (host, msg);
   pending->session = g_object_ref (session);
   north_mcp_session_manager_save_async (manager, session, pending->cancellable, saved_cb, pending);
 }
@@ -235,7 +249,7 @@ forgotten_cb (GObject      *source,
               gpointer      user_data)
 {
   Pending *pending = user_data;
-  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (pending->server);
+  NorthMcpSessionManager *manager = sessions_of (pending->host);
   g_autoptr(GError) error = NULL;
   gboolean forgotten = north_mcp_session_manager_forget_finish (manager, result, &error);
 
@@ -245,32 +259,38 @@ forgotten_cb (GObject      *source,
 }
 
 void
-north_mcp_http_store_forget_session (NorthMcpServer    *server,
-                                     SoupServerMessage *msg,
-                                     const char        *id)
+north_mcp_http_store_forget_session (NorthMcpTransportHost *host,
+                                     SoupServerMessage     *msg,
+                                     const char            *id)
 {
-  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  NorthMcpSessionManager *manager = sessions_of (host);
   Pending *pending;
 
-  if (G_LIKELY (!north_mcp_session_manager_is_shared (manager)))
+  if (G_LIKELY (!is_shared (manager)))
     return;
 
-  pending = pending_new (server, msg);
+  pending = pending_new (host, msg);
   north_mcp_session_manager_forget_async (manager, id, pending->cancellable, forgotten_cb, pending);
 }
 
 void
-north_mcp_http_store_stream_opened (NorthMcpServer  *server,
-                                    NorthMcpSession *session)
+north_mcp_http_store_stream_opened (NorthMcpTransportHost *host,
+                                    NorthMcpSession       *session)
 {
-  north_mcp_session_manager_watch_stream (north_mcp_server_get_session_manager (server), session);
+  NorthMcpSessionManager *manager = sessions_of (host);
+
+  if (is_shared (manager))
+    north_mcp_session_manager_watch_stream (manager, session);
 }
 
 void
-north_mcp_http_store_stream_closed (NorthMcpServer *server,
-                                    const char     *id)
+north_mcp_http_store_stream_closed (NorthMcpTransportHost *host,
+                                    const char            *id)
 {
-  north_mcp_session_manager_unwatch_stream (north_mcp_server_get_session_manager (server), id);
+  NorthMcpSessionManager *manager = sessions_of (host);
+
+  if (is_shared (manager))
+    north_mcp_session_manager_unwatch_stream (manager, id);
 }
 
 /* Sends the client the stored events after its Last-Event-ID, then ends
@@ -306,7 +326,7 @@ send_missed (Pending   *pending,
   stream = north_mcp_sse_stream_new (pending->msg, pending->keepalive_ms);
   north_mcp_sse_stream_send_raw (stream, missed);
   north_mcp_sse_stream_close (stream);
-  north_mcp_server_debug (pending->server, "Replayed %u events of stream %u from the state store",
+  north_mcp_transport_host_debug (pending->host, "Replayed %u events of stream %u from the state store",
                           events->len, pending->stream);
 }
 
@@ -330,12 +350,12 @@ replayed_cb (GObject      *source,
 }
 
 gboolean
-north_mcp_http_store_resume_stream (NorthMcpServer    *server,
-                                    SoupServerMessage *msg,
-                                    NorthMcpSession   *session,
-                                    guint              stream,
-                                    guint64            after,
-                                    guint              keepalive_ms)
+north_mcp_http_store_resume_stream (NorthMcpTransportHost *host,
+                                    SoupServerMessage     *msg,
+                                    NorthMcpSession       *session,
+                                    guint                  stream,
+                                    guint64                after,
+                                    guint                  keepalive_ms)
 {
   NorthMcpStateStore *store = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
   g_autofree char *key = NULL;
@@ -344,7 +364,7 @@ north_mcp_http_store_resume_stream (NorthMcpServer    *server,
   if (G_LIKELY (store == NULL))
     return FALSE;
 
-  pending = pending_new (server, msg);
+  pending = pending_new (host, msg);
   pending->stream = stream;
   pending->after = after;
   pending->keepalive_ms = keepalive_ms;

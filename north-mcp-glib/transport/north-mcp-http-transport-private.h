@@ -6,7 +6,7 @@
 #pragma once
 
 #include <libsoup/soup.h>
-#include "north-mcp-server.h"
+#include "north-mcp-transport-host-private.h"
 
 G_BEGIN_DECLS
 
@@ -14,15 +14,15 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (NorthMcpHttpTransport, north_mcp_http_transport, NORTH_MCP, HTTP_TRANSPORT, GObject)
 
-/* Holds a weak reference on @server; serves on the thread-default main
+/* Holds a weak reference on @host; serves on the thread-default main
  * context of the caller. */
-NorthMcpHttpTransport *north_mcp_http_transport_new      (NorthMcpServer        *server);
+NorthMcpHttpTransport *north_mcp_http_transport_new      (NorthMcpTransportHost *host);
 /* Listens on @host:@port (port 0: an ephemeral port). */
 gboolean               north_mcp_http_transport_listen   (NorthMcpHttpTransport *self,
                                                           const char            *host,
                                                           guint                  port,
                                                           GError               **error);
-/* For worker processes (NorthMcpServer:workers > 1, where listen() uses
+/* For worker processes (north-mcp-http-socket.c; NorthMcpServer:workers > 1, where listen() uses
  * SO_REUSEPORT): a socket bound, not listening, with SO_REUSEPORT on
  * @host:*@port, which holds the port (port 0: picks one, stored back in
  * @port) until every worker listens. */

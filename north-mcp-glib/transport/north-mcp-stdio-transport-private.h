@@ -6,7 +6,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "north-mcp-server.h"
+#include "north-mcp-transport-host-private.h"
 
 G_BEGIN_DECLS
 
@@ -14,13 +14,13 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (NorthMcpStdioTransport, north_mcp_stdio_transport, NORTH_MCP, STDIO_TRANSPORT, GObject)
 
-/* Serves @session of @server over @input and @output. Emits ::closed when
+/* Serves @session of @host (weak) over @input and @output. Emits ::closed when
  * the input ended (and what was queued has been written) or failed. */
-NorthMcpStdioTransport *north_mcp_stdio_transport_new           (NorthMcpServer         *server,
+NorthMcpStdioTransport *north_mcp_stdio_transport_new           (NorthMcpTransportHost  *host,
                                                                  NorthMcpSession        *session,
                                                                  GInputStream           *input,
                                                                  GOutputStream          *output);
-NorthMcpStdioTransport *north_mcp_stdio_transport_new_for_stdio (NorthMcpServer         *server,
+NorthMcpStdioTransport *north_mcp_stdio_transport_new_for_stdio (NorthMcpTransportHost  *host,
                                                                  NorthMcpSession        *session);
 void                    north_mcp_stdio_transport_start         (NorthMcpStdioTransport *self);
 void                    north_mcp_stdio_transport_stop          (NorthMcpStdioTransport *self);

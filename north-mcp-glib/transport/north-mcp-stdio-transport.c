@@ -13,9 +13,9 @@
 #include "north-mcp-channel-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
+#include "north-mcp-transport-host-private.h"
 
 #define READ_CHUNK_SIZE 65536
 
@@ -153,13 +153,13 @@ north_mcp_stdio_channel_init (NorthMcpStdioChannel *self)
   self->cancellable = g_cancellable_new ();
 }
 
-/* The transport: reads lines and hands them to the server. */
+/* The transport: reads lines and hands them to the host. */
 
 struct _NorthMcpStdioTransport
 {
   GObject               parent_instance;
 
-  NorthMcpServer       *server;  /* weak */
+  NorthMcpTransportHost *host;   /* weak */
   NorthMcpSession      *session;
   GInputStream         *input;
   NorthMcpStdioChannel *channel;
@@ -228,9 +228,9 @@ handle_line (NorthMcpStdioTransport *self,
   /* One request, the usual line, without building its envelope. */
   if (north_mcp_jsonrpc_read_request (line, length, &request))
     {
-      if (self->server != NULL)
-        north_mcp_server_handle_request (self->server, self->session, NULL, &request,
-                                         NORTH_MCP_CHANNEL (self->channel));
+      if (self->host != NULL)
+        north_mcp_transport_host_handle_request (self->host, self->session, NULL, &request,
+                                                 NORTH_MCP_CHANNEL (self->channel));
       return;
     }
 
@@ -241,17 +241,21 @@ handle_line (NorthMcpStdioTransport *self,
       return;
     }
 
-  if (self->server != NULL)
-    north_mcp_server_handle_message (self->server, self->session, NULL, message,
-                                     NORTH_MCP_CHANNEL (self->channel));
+  if (self->host != NULL)
+    north_mcp_transport_host_handle_message (self->host, self->session, NULL, message,
+                                             NORTH_MCP_CHANNEL (self->channel));
 }
 
 static void
 consume_buffer (NorthMcpStdioTransport *self)
 {
-  gsize limit = self->server != NULL ? north_mcp_server_get_max_body_size (self->server) : G_MAXSIZE;
-  gsize start = 0;
+  NorthMcpTransportSettings settings = { .max_body_size = G_MAXSIZE };
+  gsize limit, start = 0;
   guint8 *newline;
+
+  if (self->host != NULL)
+    north_mcp_transport_host_get_settings (self->host, &settings);
+  limit = settings.max_body_size;
 
   /* The lines handled are removed once at the end: removing each in turn
    * would move the rest of the buffer per line, quadratic in the number
@@ -352,7 +356,7 @@ north_mcp_stdio_transport_dispose (GObject *object)
   NorthMcpStdioTransport *self = NORTH_MCP_STDIO_TRANSPORT (object);
 
   north_mcp_stdio_transport_stop (self);
-  g_clear_weak_pointer (&self->server);
+  g_clear_weak_pointer (&self->host);
   g_clear_object (&self->session);
   g_clear_object (&self->channel);
 
@@ -394,14 +398,14 @@ north_mcp_stdio_transport_init (NorthMcpStdioTransport *self)
 }
 
 NorthMcpStdioTransport *
-north_mcp_stdio_transport_new (NorthMcpServer  *server,
-                               NorthMcpSession *session,
-                               GInputStream    *input,
-                               GOutputStream   *output)
+north_mcp_stdio_transport_new (NorthMcpTransportHost *host,
+                               NorthMcpSession       *session,
+                               GInputStream          *input,
+                               GOutputStream         *output)
 {
   NorthMcpStdioTransport *self = g_object_new (NORTH_MCP_TYPE_STDIO_TRANSPORT, NULL);
 
-  g_set_weak_pointer (&self->server, server);
+  g_set_weak_pointer (&self->host, host);
   self->session = g_object_ref (session);
   self->input = g_object_ref (input);
   self->channel = g_object_new (NORTH_MCP_TYPE_STDIO_CHANNEL, NULL);
@@ -412,13 +416,13 @@ north_mcp_stdio_transport_new (NorthMcpServer  *server,
 }
 
 NorthMcpStdioTransport *
-north_mcp_stdio_transport_new_for_stdio (NorthMcpServer  *server,
-                                         NorthMcpSession *session)
+north_mcp_stdio_transport_new_for_stdio (NorthMcpTransportHost *host,
+                                         NorthMcpSession       *session)
 {
   g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   g_autoptr(GOutputStream) output = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
 
-  return north_mcp_stdio_transport_new (server, session, input, output);
+  return north_mcp_stdio_transport_new (host, session, input, output);
 }
 
 void

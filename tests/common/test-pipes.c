@@ -25,7 +25,8 @@ test_pipes_open (TestPipes      *pipes,
   pipes->session = north_mcp_server_create_session (server, NULL);
   server_input = g_unix_input_stream_new (to_server[0], TRUE);
   server_output = g_unix_output_stream_new (from_server[1], TRUE);
-  pipes->transport = north_mcp_stdio_transport_new (server, pipes->session, server_input, server_output);
+  pipes->transport = north_mcp_stdio_transport_new (NORTH_MCP_TRANSPORT_HOST (server), pipes->session,
+                                                    server_input, server_output);
   north_mcp_stdio_transport_start (pipes->transport);
 
   pipes->to_server = g_unix_output_stream_new (to_server[1], TRUE);

@@ -2572,7 +2572,7 @@ pipes_set_up (Pipes *pipes)
   session = north_mcp_server_create_session (pipes->fixture.server, NULL);
   server_input = g_unix_input_stream_new (to_server[0], TRUE);
   server_output = g_unix_output_stream_new (from_server[1], TRUE);
-  pipes->transport = north_mcp_stdio_transport_new (pipes->fixture.server, session, server_input, server_output);
+  pipes->transport = north_mcp_stdio_transport_new (NORTH_MCP_TRANSPORT_HOST (pipes->fixture.server), session, server_input, server_output);
   north_mcp_stdio_transport_start (pipes->transport);
 
   pipes->to_server = g_unix_output_stream_new (to_server[1], TRUE);

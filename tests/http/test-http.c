@@ -173,7 +173,7 @@ start_transport (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
 
-  f->transport = north_mcp_http_transport_new (f->server);
+  f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
   north_mcp_http_transport_set_keepalive_interval (f->transport, 100);
   g_assert_true (north_mcp_http_transport_listen (f->transport, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
@@ -1647,8 +1647,8 @@ static void
 test_listen_localhost (void)
 {
   g_autoptr(NorthMcpServer) server = north_mcp_server_new ("test-http", "1.0.0");
-  g_autoptr(NorthMcpHttpTransport) transport = north_mcp_http_transport_new (server);
-  g_autoptr(NorthMcpHttpTransport) bad = north_mcp_http_transport_new (server);
+  g_autoptr(NorthMcpHttpTransport) transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (server));
+  g_autoptr(NorthMcpHttpTransport) bad = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (server));
   g_autoptr(GError) error = NULL;
   Fixture f = { 0 };
   g_autoptr(Reply) health = NULL;

@@ -6,7 +6,9 @@ The library's folders are layers, lowest first (see README "Layout"). A file
 may include the private headers of its own folder and of lower layers only;
 what a lower layer needs from a higher one goes through a public header, an
 interface or a signal. Public headers are not checked: any layer may use the
-public API.
+public API, except that transport/ reaches the server only through the
+NorthMcpTransportHost interface (protocol/north-mcp-transport-host-private.h):
+its code names no north_mcp_server_* function and no NorthMcpServer.
 
 Usage: check-layering.py SOURCE_ROOT
 """
@@ -37,11 +39,32 @@ EXCEPTIONS = {
         'below both layers (util) once protocol/north-mcp-context.c is split',
 }
 
-# The server's private header is the core every protocol handler and
-# transport talks to (issue 11 point 2 narrows it into one interface).
+# The server's private header is the core every protocol handler talks to
+# (issue 11 point 2 narrows it further); transports go through
+# NorthMcpTransportHost instead.
 CORE_HEADER = 'north-mcp-server-private.h'
 
+# Layers whose code must not name the server at all, and what they use.
+HOST_ONLY = {
+    'transport': 'NorthMcpTransportHost (north-mcp-transport-host-private.h)',
+}
+SERVER_NAME = re.compile(r'\b(north_mcp_server_\w+|NorthMcpServer\w*|NORTH_MCP_SERVER\b|NORTH_MCP_IS_SERVER\b)')
+# Comments, then string and character literals (which may hold "/*").
+COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+-private\.h)"', re.M)
+
+
+def server_names(path, rel, instead):
+    """Where @path's code (not its comments or strings) names the server."""
+    code = COMMENT_OR_STRING.sub(
+        lambda m: '' if m.group(0)[0] in '"\'' else '\n' * m.group(0).count('\n'),
+        path.read_text(encoding='utf-8'))
+    found = []
+    for number, line in enumerate(code.split('\n'), 1):
+        for name in SERVER_NAME.findall(line):
+            found.append(f'{rel}:{number} names {name}: use {instead}')
+    return found
 
 
 def main():
@@ -60,12 +83,14 @@ def main():
                 target = owner.get(header)
                 if target is None or target == layer or LAYERS[target] < rank:
                     continue
-                if header == CORE_HEADER and layer in ('protocol', 'transport'):
+                if header == CORE_HEADER and layer == 'protocol':
                     continue
                 if (rel, header) in EXCEPTIONS:
                     used.add((rel, header))
                     continue
                 errors.append(f'{rel} ({layer}) includes {header} ({target})')
+            if layer in HOST_ONLY:
+                errors.extend(server_names(path, rel, HOST_ONLY[layer]))
 
     for stale in sorted(set(EXCEPTIONS) - used):
         errors.append(f'exception no longer needed: {stale[0]} -> {stale[1]}')

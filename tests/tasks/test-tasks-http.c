@@ -146,7 +146,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "plain", slow_func, NORTH_MCP_TASK_SUPPORT_FORBIDDEN);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
-  f->transport = north_mcp_http_transport_new (f->server);
+  f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
   g_assert_true (north_mcp_http_transport_listen (f->transport, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
   f->url = g_strdup_printf ("http://127.0.0.1:%u/mcp", north_mcp_http_transport_get_port (f->transport));

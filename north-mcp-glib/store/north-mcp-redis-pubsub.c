@@ -1,0 +1,168 @@
+/* north-mcp-redis-pubsub.c: NorthMcpRedisClient's subscriptions, on its
+ * pub/sub connection
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-redis-conn-private.h"
+#include "north-mcp-redis-pubsub-private.h"
+
+struct _NorthMcpRedisSubscription {
+  guint id;
+  char *channel;
+  NorthMcpRedisMessageFunc func;
+  gpointer user_data;
+  GDestroyNotify destroy;
+};
+
+static void sub_message_cb (redisAsyncContext *ac, void *reply, void *privdata);
+
+void
+north_mcp_redis_subscription_free (NorthMcpRedisSubscription *sub)
+{
+  if (sub->destroy != NULL)
+    sub->destroy (sub->user_data);
+  g_free (sub->channel);
+  g_free (sub);
+}
+
+static void
+send_subscribe (NorthMcpRedisConn  *conn,
+                const char        **channels,
+                guint               n)
+{
+  g_autofree const char **argv = g_new (const char *, n + 1);
+
+  argv[0] = "SUBSCRIBE";
+  memcpy (argv + 1, channels, n * sizeof (char *));
+  redisAsyncCommandArgv (conn->ac, sub_message_cb, conn, (int) n + 1, argv, NULL);
+}
+
+void
+north_mcp_redis_pubsub_resubscribe (NorthMcpRedisConn *conn)
+{
+  GHashTable *channels = conn->client->channels;
+
+  if (g_hash_table_size (channels) > 0)
+    {
+      guint n;
+      g_autofree const char **names = (const char **) g_hash_table_get_keys_as_array (channels, &n);
+
+      send_subscribe (conn, names, n);
+    }
+}
+
+static void
+sub_message_cb (redisAsyncContext *ac,
+                void              *reply,
+                void              *privdata)
+{
+  NorthMcpRedisConn *conn = privdata;
+  NorthMcpRedisClient *self = conn->client;
+  redisReply *r = reply;
+  GArray *ids;
+  g_autoptr(GArray) snapshot = NULL;
+  g_autoptr(GBytes) message = NULL;
+  const char *channel;
+
+  conn->reply_bytes = 0;
+  if (r == NULL || self->disposed || r->type != REDIS_REPLY_ARRAY || r->elements != 3
+      || r->element[0]->type != REDIS_REPLY_STRING || strcmp (r->element[0]->str, "message") != 0
+      || r->element[1]->type != REDIS_REPLY_STRING || r->element[2]->type != REDIS_REPLY_STRING)
+    return;
+  channel = r->element[1]->str;
+  ids = g_hash_table_lookup (self->channels, channel);
+  if (ids == NULL)
+    return;
+  /* A callback may (un)subscribe: walk a copy, skip who left. */
+  snapshot = g_array_copy (ids);
+  message = g_bytes_new (r->element[2]->str, r->element[2]->len);
+  for (guint i = 0; i < snapshot->len; i++)
+    {
+      guint id = g_array_index (snapshot, guint, i);
+      NorthMcpRedisSubscription *sub = g_hash_table_lookup (self->subscriptions, GUINT_TO_POINTER (id));
+
+      if (sub != NULL)
+        sub->func (channel, message, sub->user_data);
+    }
+}
+
+guint
+north_mcp_redis_client_subscribe (NorthMcpRedisClient      *self,
+                                  const char               *channel,
+                                  NorthMcpRedisMessageFunc  func,
+                                  gpointer                  user_data,
+                                  GDestroyNotify            destroy)
+{
+  NorthMcpRedisSubscription *sub;
+  GArray *ids;
+
+  g_return_val_if_fail (NORTH_MCP_IS_REDIS_CLIENT (self), 0);
+  g_return_val_if_fail (channel != NULL, 0);
+  g_return_val_if_fail (func != NULL, 0);
+  g_return_val_if_fail (!self->disposed, 0);
+
+  sub = g_new0 (NorthMcpRedisSubscription, 1);
+  sub->id = ++self->next_subscription_id;
+  sub->channel = g_strdup (channel);
+  sub->func = func;
+  sub->user_data = user_data;
+  sub->destroy = destroy;
+  g_hash_table_insert (self->subscriptions, GUINT_TO_POINTER (sub->id), sub);
+
+  ids = g_hash_table_lookup (self->channels, channel);
+  if (ids == NULL)
+    {
+      ids = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_hash_table_insert (self->channels, g_strdup (channel), ids);
+      if (self->sub.ready)
+        send_subscribe (&self->sub, &channel, 1);
+    }
+  g_array_append_val (ids, sub->id);
+
+  if (!self->sub_started)
+    {
+      self->sub_started = TRUE;
+      north_mcp_redis_conn_open (&self->sub);
+    }
+  return sub->id;
+}
+
+void
+north_mcp_redis_client_unsubscribe (NorthMcpRedisClient *self,
+                                    guint                id)
+{
+  NorthMcpRedisSubscription *sub;
+  GArray *ids;
+
+  g_return_if_fail (NORTH_MCP_IS_REDIS_CLIENT (self));
+
+  if (!g_hash_table_steal_extended (self->subscriptions, GUINT_TO_POINTER (id), NULL, (gpointer *) &sub))
+    {
+      g_critical ("%s: no subscription %u", G_STRFUNC, id);
+      return;
+    }
+  ids = g_hash_table_lookup (self->channels, sub->channel);
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    {
+      if (g_array_index (ids, guint, i) == id)
+        {
+          g_array_remove_index (ids, i);
+          break;
+        }
+    }
+  if (ids != NULL && ids->len == 0)
+    {
+      if (self->sub.ready)
+        {
+          const char *argv[] = { "UNSUBSCRIBE", sub->channel };
+
+          redisAsyncCommandArgv (self->sub.ac, NULL, NULL, 2, argv, NULL);
+        }
+      g_hash_table_remove (self->channels, sub->channel);
+    }
+  north_mcp_redis_subscription_free (sub);
+}

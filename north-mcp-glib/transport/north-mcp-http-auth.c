@@ -1,0 +1,122 @@
+/* north-mcp-http-auth.c: the North user of an HTTP request
+ *
+ * Whatever the authenticator can decide without I/O (open mode, server
+ * secret, unverified or cached ID tokens) is served in the very call that
+ * routed the request, with no task, no idle and no pause; only a request
+ * whose issuer's keys must be fetched first waits, paused.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-auth-private.h"
+#include "north-mcp-http-answers-private.h"
+#include "north-mcp-http-auth-private.h"
+#include "north-mcp-http-headers-private.h"
+
+/* A request waiting for an asynchronous authentication decision. */
+typedef struct {
+  NorthMcpHttpTransport *self;
+  SoupServerMessage     *msg;
+  GHashTable            *query;
+  GCancellable          *cancellable;
+  NorthMcpHttpEndpoint   endpoint;
+  gboolean               gone;
+} PendingAuth;
+
+static void
+pending_auth_gone (PendingAuth *pending)
+{
+  pending->gone = TRUE;
+  g_cancellable_cancel (pending->cancellable);
+}
+
+static void
+pending_auth_free (PendingAuth *pending)
+{
+  g_signal_handlers_disconnect_by_func (pending->msg, pending_auth_gone, pending);
+  g_clear_object (&pending->msg);
+  g_clear_object (&pending->self);
+  g_clear_object (&pending->cancellable);
+  g_clear_pointer (&pending->query, g_hash_table_unref);
+  g_free (pending);
+}
+
+static void
+authenticate_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PendingAuth *pending = user_data;
+  NorthMcpHttpTransport *self = pending->self;
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  user = north_mcp_auth_authenticate_finish (NORTH_MCP_AUTH (source), result, &error);
+
+  if (pending->gone || !north_mcp_http_transport_refresh (self))
+    {
+      pending_auth_free (pending);
+      return;
+    }
+
+  /* Unpause first: whatever comes next may pause again. */
+  soup_server_message_unpause (pending->msg);
+
+  if (pending->endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE)
+    north_mcp_http_call_route (self, pending->msg, user);
+  else if (error != NULL)
+    north_mcp_http_respond_auth_error (pending->msg, error); /* NorthMCP.Auth logged why */
+  else
+    north_mcp_http_serve (self, pending->msg, pending->endpoint, pending->query, user);
+
+  pending_auth_free (pending);
+}
+
+void
+north_mcp_http_authenticate (NorthMcpHttpTransport *self,
+                             SoupServerMessage     *msg,
+                             NorthMcpHttpEndpoint   endpoint,
+                             GHashTable            *query)
+{
+  NorthMcpAuth *auth = self->settings.auth;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  PendingAuth *pending;
+
+  /* Custom routes are public: they look at credentials only when some
+   * were sent. */
+  if (auth == NULL || (endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE &&
+                       !north_mcp_http_has_credential_headers (headers)))
+    {
+      north_mcp_http_serve (self, msg, endpoint, query, NULL);
+      return;
+    }
+
+  if (north_mcp_auth_authenticate_cached (auth, headers, peer, &user, &error))
+    {
+      if (error == NULL)
+        north_mcp_http_serve (self, msg, endpoint, query, user);
+      else if (endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE)
+        north_mcp_http_serve (self, msg, endpoint, query, NULL);
+      else
+        north_mcp_http_respond_auth_error (msg, error); /* NorthMCP.Auth logged why */
+      return;
+    }
+
+  /* An issuer's keys must be fetched first. */
+  pending = g_new0 (PendingAuth, 1);
+  pending->self = g_object_ref (self);
+  pending->msg = g_object_ref (msg);
+  pending->query = query != NULL ? g_hash_table_ref (query) : NULL;
+  pending->cancellable = g_cancellable_new ();
+  pending->endpoint = endpoint;
+  g_signal_connect_swapped (msg, "finished", G_CALLBACK (pending_auth_gone), pending);
+  g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (pending_auth_gone), pending);
+
+  soup_server_message_pause (msg);
+  north_mcp_auth_authenticate_async (auth, headers, peer, pending->cancellable,
+                                     authenticate_cb, pending);
+}

@@ -1,0 +1,21 @@
+/* north-mcp-http-body-limit-private.h: the size of request bodies, checked
+ * before they are read
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-http-transport-impl-private.h"
+
+G_BEGIN_DECLS
+
+/* The early SoupServerCallback of every path: refuses a body larger than
+ * the host's max_body_size (413, unread) by its Content-Length or while
+ * its chunks arrive, and drops the bodies of paths that do not read one. */
+void north_mcp_http_check_body_size (SoupServer        *server,
+                                     SoupServerMessage *msg,
+                                     const char        *path,
+                                     GHashTable        *query,
+                                     gpointer           user_data);
+
+G_END_DECLS

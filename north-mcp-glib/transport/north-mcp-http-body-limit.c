@@ -1,0 +1,117 @@
+/* north-mcp-http-body-limit.c: the size of request bodies, checked before
+ * they are read
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-http-body-limit-private.h"
+#include "north-mcp-http-refusal-private.h"
+#include "north-mcp-http-routes-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+
+/* Bodies are bounded on every path: the host's max_body_size for the
+ * MCP endpoints and custom routes, which read them; the same bound, with
+ * nothing kept, for the health check, GET streams and unknown paths, which
+ * drop them. Refused bodies are not read (north-mcp-http-refusal.c). */
+static void
+reject_too_large (NorthMcpHttpTransport *self,
+                  SoupServerMessage     *msg,
+                  NorthMcpHttpEndpoint   endpoint,
+                  gsize                  limit)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) null_id = json_node_new (JSON_NODE_NULL);
+  g_autoptr(JsonNode) error = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  text = g_strdup_printf ("Request body too large (limit: %" G_GSIZE_FORMAT " bytes)", limit);
+  north_mcp_transport_host_debug (self->host, "%s", text);
+
+  if (endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP || endpoint == NORTH_MCP_HTTP_ENDPOINT_MESSAGES)
+    {
+      error = north_mcp_jsonrpc_error_new (null_id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, text, NULL);
+      data = north_mcp_jsonrpc_to_string (error, &length);
+      north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                    "application/json", data, length);
+    }
+  else
+    north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                  "text/plain", text, strlen (text));
+}
+
+/* A body without Content-Length (chunked) is counted as it arrives (in
+ * data of the message: kept bodies are, dropped ones are not). */
+#define BODY_COUNT_KEY "north-mcp-body-count"
+
+typedef struct {
+  NorthMcpHttpEndpoint endpoint;
+  guint64              received;
+} BodyCount;
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  NorthMcpHttpTransport *self = user_data;
+  BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
+  gsize limit;
+
+  if (count == NULL || !north_mcp_http_transport_refresh (self))
+    return;
+
+  count->received += g_bytes_get_size (chunk);
+  limit = self->settings.max_body_size;
+  if (count->received > limit)
+    {
+      g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
+      reject_too_large (self, msg, count->endpoint, limit);
+    }
+}
+
+void
+north_mcp_http_check_body_size (SoupServer        *server,
+                                SoupServerMessage *msg,
+                                const char        *path,
+                                GHashTable        *query,
+                                gpointer           user_data)
+{
+  NorthMcpHttpTransport *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  NorthMcpHttpEndpoint endpoint;
+  BodyCount *count;
+  gsize limit;
+
+  if (!north_mcp_http_transport_refresh (self))
+    return;
+
+  endpoint = north_mcp_http_classify_path (self, path);
+  if (endpoint != NORTH_MCP_HTTP_ENDPOINT_MCP && endpoint != NORTH_MCP_HTTP_ENDPOINT_MESSAGES &&
+      endpoint != NORTH_MCP_HTTP_ENDPOINT_ROUTE)
+    soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+
+  limit = self->settings.max_body_size;
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_NONE:
+      break;
+
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if ((guint64) soup_message_headers_get_content_length (headers) > limit)
+        reject_too_large (self, msg, endpoint, limit);
+      break;
+
+    case SOUP_ENCODING_CHUNKED:
+    default:
+      count = g_new0 (BodyCount, 1);
+      count->endpoint = endpoint;
+      g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
+      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+      break;
+    }
+}

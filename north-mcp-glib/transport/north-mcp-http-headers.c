@@ -1,0 +1,138 @@
+/* north-mcp-http-headers.c: the request headers the HTTP transport checks
+ * before authentication and dispatch
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-http-answers-private.h"
+#include "north-mcp-http-headers-private.h"
+#include "north-mcp-origin-private.h"
+
+static gboolean
+str_equal_len (const char *a,
+               gsize       a_len,
+               const char *b)
+{
+  gsize b_len = strlen (b);
+
+  return a_len == b_len && g_ascii_strncasecmp (a, b, a_len) == 0;
+}
+
+void
+north_mcp_http_parse_accept (const char *accept,
+                             gboolean   *json,
+                             gboolean   *sse)
+{
+  const char *p = accept;
+
+  *json = accept == NULL;
+  *sse = FALSE;
+
+  while (p != NULL && *p != '\0')
+    {
+      const char *start, *end;
+
+      while (*p == ' ' || *p == '\t' || *p == ',')
+        p++;
+      start = p;
+      while (*p != '\0' && *p != ',' && *p != ';')
+        p++;
+      end = p;
+      while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+
+      if (str_equal_len (start, end - start, "application/json") ||
+          str_equal_len (start, end - start, "application/*") ||
+          str_equal_len (start, end - start, "*/*"))
+        *json = TRUE;
+      else if (str_equal_len (start, end - start, "text/event-stream"))
+        *sse = TRUE;
+
+      /* Skip parameters up to the next media range. */
+      while (*p != '\0' && *p != ',')
+        p++;
+    }
+}
+
+
+gboolean
+north_mcp_http_check_origin_and_host (NorthMcpHttpTransport *self,
+                                      SoupServerMessage     *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char * const *allowed_hosts = self->settings.allowed_hosts;
+  const char *origin, *host;
+
+  host = soup_message_headers_get_one (headers, "Host");
+  if (host != NULL && (allowed_hosts != NULL || self->loopback) &&
+      !north_mcp_origin_host_allowed (host, allowed_hosts, self->loopback))
+    {
+      north_mcp_transport_host_debug (self->host, "Rejected request for host %s (not an allowed host)", host);
+      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL,
+                                            NORTH_MCP_HTTP_TRANSPORT_ERROR,
+                                            "Forbidden: Host header not allowed (see --allowed-host)");
+      return FALSE;
+    }
+
+  origin = soup_message_headers_get_one (headers, "Origin");
+  if (origin == NULL)
+    return TRUE;
+
+  if (!north_mcp_origin_allowed (origin, self->settings.allowed_origins, self->loopback))
+    {
+      north_mcp_transport_host_debug (self->host, "Rejected request from origin %s (not an allowed origin)", origin);
+      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL,
+                                            NORTH_MCP_HTTP_TRANSPORT_ERROR,
+                                            "Forbidden: Origin not allowed (see --allowed-origin)");
+      return FALSE;
+    }
+
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_OPTIONS)
+    {
+      north_mcp_origin_answer_preflight (msg, origin);
+      return FALSE;
+    }
+
+  north_mcp_origin_add_cors_headers (soup_server_message_get_response_headers (msg), origin);
+  return TRUE;
+}
+
+
+gboolean
+north_mcp_http_has_credential_headers (SoupMessageHeaders *headers)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strncasecmp (name, "x-north-", 8) == 0 ||
+          g_ascii_strcasecmp (name, "authorization") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+
+gboolean
+north_mcp_http_check_protocol_version (NorthMcpHttpTransport *self,
+                                       SoupServerMessage     *msg)
+{
+  const char *version;
+  g_autofree char *text = NULL;
+
+  version = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                          NORTH_MCP_HTTP_PROTOCOL_VERSION_HEADER);
+  if (version == NULL || g_strv_contains (self->settings.protocol_versions, version))
+    return TRUE;
+
+  text = g_strdup_printf ("Bad Request: Unsupported protocol version: %s", version);
+  north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
+                                        NORTH_MCP_HTTP_TRANSPORT_ERROR, text);
+  return FALSE;
+}

@@ -1,0 +1,44 @@
+/* north-mcp-http-session-private.h: the session of an HTTP request
+ * (Mcp-Session-Id, or the legacy transport's session_id), and the SSE
+ * streams that belong to sessions
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-http-transport-impl-private.h"
+#include "north-mcp-sse-stream-private.h"
+
+G_BEGIN_DECLS
+
+/* The session @id of @user's identity (transfer full), else NULL: the
+ * one place the HTTP transport looks a session up. */
+NorthMcpSession *north_mcp_http_lookup_session  (NorthMcpHttpTransport *self,
+                                                 const char            *id,
+                                                 NorthMcpUser          *user);
+/* The session named by Mcp-Session-Id (transfer full), or NULL after
+ * answering 400 (no header) or 404 (unknown id, or a session that another
+ * identity created: the answer is the same byte for byte). */
+NorthMcpSession *north_mcp_http_require_session (NorthMcpHttpTransport *self,
+                                                 SoupServerMessage     *msg,
+                                                 NorthMcpUser          *user);
+/* A new session owned by @user (transfer full), or NULL after answering
+ * 503 (max-sessions reached; as JSON-RPC when @jsonrpc, else text) or
+ * 500 (no randomness for an id). */
+NorthMcpSession *north_mcp_http_open_session    (NorthMcpHttpTransport *self,
+                                                 SoupServerMessage     *msg,
+                                                 NorthMcpUser          *user,
+                                                 gboolean               jsonrpc);
+
+/* Keeps @stream, a GET stream of @session opened by @user, until it
+ * closes; then it is no longer @session's standalone stream, and a
+ * @legacy stream (HTTP+SSE, which has no DELETE) ends its session. */
+void             north_mcp_http_track_stream    (NorthMcpHttpTransport *self,
+                                                 NorthMcpSseStream     *stream,
+                                                 NorthMcpSession       *session,
+                                                 NorthMcpUser          *user,
+                                                 gboolean               legacy);
+/* The value type of NorthMcpHttpTransport:streams. */
+void             north_mcp_http_stream_info_free (gpointer              data);
+
+G_END_DECLS

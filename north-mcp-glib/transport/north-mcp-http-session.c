@@ -1,0 +1,161 @@
+/* north-mcp-http-session.c: the session of an HTTP request, and the SSE
+ * streams that belong to sessions
+ *
+ * Sessions live in the host; requests name them by Mcp-Session-Id
+ * (Streamable HTTP) or session_id (legacy HTTP+SSE) and find only those
+ * of their own identity.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-http-answers-private.h"
+#include "north-mcp-http-session-private.h"
+#include "north-mcp-http-store-private.h"
+#include "north-mcp-session-private.h"
+
+/* What a client refused for the session limit is told to wait, in seconds:
+ * sessions end by DELETE or expiry, not on a schedule. */
+#define SESSION_LIMIT_RETRY_AFTER "30"
+
+NorthMcpSession *
+north_mcp_http_lookup_session (NorthMcpHttpTransport *self,
+                               const char            *id,
+                               NorthMcpUser          *user)
+{
+  NorthMcpSession *session = north_mcp_transport_host_find_session (self->host, id, user);
+
+  return session != NULL ? g_object_ref (session) : NULL;
+}
+
+NorthMcpSession *
+north_mcp_http_require_session (NorthMcpHttpTransport *self,
+                                SoupServerMessage     *msg,
+                                NorthMcpUser          *user)
+{
+  const char *id;
+  NorthMcpSession *session;
+
+  id = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                     NORTH_MCP_HTTP_SESSION_HEADER);
+  if (id == NULL)
+    {
+      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
+                                            NORTH_MCP_HTTP_TRANSPORT_ERROR,
+                                            "Bad Request: Mcp-Session-Id header is required");
+      return NULL;
+    }
+
+  session = north_mcp_http_lookup_session (self, id, user);
+  if (session == NULL)
+    {
+      north_mcp_transport_host_debug (self->host, "Unknown session id in request");
+      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_NOT_FOUND, NULL,
+                                            NORTH_MCP_HTTP_SESSION_NOT_FOUND, "Session not found");
+      return NULL;
+    }
+
+  return session;
+}
+
+NorthMcpSession *
+north_mcp_http_open_session (NorthMcpHttpTransport *self,
+                             SoupServerMessage     *msg,
+                             NorthMcpUser          *user,
+                             gboolean               jsonrpc)
+{
+  g_autoptr(GError) error = NULL;
+  NorthMcpSession *session;
+  const char *text;
+
+  session = north_mcp_transport_host_open_session (self->host, user, &error);
+  if (session != NULL)
+    return g_object_ref (session);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+    {
+      text = "Service Unavailable: too many sessions, retry later";
+      north_mcp_transport_host_debug (self->host, "Refused a new session: max-sessions reached");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", SESSION_LIMIT_RETRY_AFTER);
+      if (jsonrpc)
+        north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL,
+                                              NORTH_MCP_HTTP_TRANSPORT_ERROR, text);
+      else
+        north_mcp_http_respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+      return NULL;
+    }
+
+  g_warning ("Cannot create a session: %s", error->message);
+  north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL,
+                                        NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                        "Internal error: cannot create a session");
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Open SSE streams                                                    */
+
+typedef struct {
+  NorthMcpHttpTransport *transport;  /* unowned; the table is ours */
+  char                  *session_id;
+  NorthMcpUser          *user;       /* who opened it, to find its session */
+  gboolean               legacy;
+} StreamInfo;
+
+void
+north_mcp_http_stream_info_free (gpointer data)
+{
+  StreamInfo *info = data;
+
+  g_free (info->session_id);
+  g_clear_object (&info->user);
+  g_free (info);
+}
+
+static void
+on_stream_closed (NorthMcpSseStream *stream,
+                  gpointer           user_data)
+{
+  StreamInfo *info = user_data;
+  NorthMcpHttpTransport *self = info->transport;
+  NorthMcpSession *session = NULL;
+
+  g_signal_handlers_disconnect_by_func (stream, on_stream_closed, info);
+
+  /* Only if it is still open: it may have been deleted or expired. */
+  if (self->host != NULL)
+    session = north_mcp_transport_host_find_session (self->host, info->session_id, info->user);
+
+  if (session != NULL && info->legacy)
+    {
+      /* The legacy transport has no DELETE: the stream is the session. */
+      north_mcp_transport_host_debug (self->host, "SSE stream closed, ending its session");
+      north_mcp_transport_host_close_session (self->host, session);
+    }
+  else if (session != NULL &&
+           north_mcp_session_get_standalone_channel (session) == NORTH_MCP_CHANNEL (stream))
+    {
+      north_mcp_session_set_standalone_channel (session, NULL);
+      north_mcp_http_store_stream_closed (self->host, info->session_id);
+    }
+
+  g_hash_table_remove (self->streams, stream);
+}
+
+void
+north_mcp_http_track_stream (NorthMcpHttpTransport *self,
+                             NorthMcpSseStream     *stream,
+                             NorthMcpSession       *session,
+                             NorthMcpUser          *user,
+                             gboolean               legacy)
+{
+  StreamInfo *info = g_new0 (StreamInfo, 1);
+
+  info->transport = self;
+  info->session_id = g_strdup (north_mcp_session_get_id (session));
+  info->user = user != NULL ? g_object_ref (user) : NULL;
+  info->legacy = legacy;
+  g_hash_table_insert (self->streams, g_object_ref (stream), info);
+  g_signal_connect (stream, "closed", G_CALLBACK (on_stream_closed), info);
+}
