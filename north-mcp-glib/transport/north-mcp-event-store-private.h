@@ -23,19 +23,22 @@ G_BEGIN_DECLS
 #define NORTH_MCP_EVENT_STORE_CAPACITY 256
 #define NORTH_MCP_EVENT_STORE_MAX_BYTES (4 * 1024 * 1024)
 
-/* With a state store shared by replicas the events of each stream are
- * also appended to NORTH_MCP_EVENT_STORE_KEY_PREFIX "<session>:<stream>"
- * (its last NORTH_MCP_EVENT_STORE_CAPACITY events, for an hour after the
- * last one), so that another replica can replay them after the one that
- * sent them is gone. */
+/* With a state store shared by replicas every event of a session is also
+ * appended, as "STREAM NUMBER DATA", to one store stream per session,
+ * NORTH_MCP_EVENT_STORE_KEY_PREFIX "<session>" (its last
+ * NORTH_MCP_EVENT_STORE_CAPACITY events, for an hour after the last one),
+ * so that another replica can replay them after the one that sent them is
+ * gone. One key per session, not per stream: a client that opens many
+ * streams cannot make the store keep more than that many events. A replay
+ * reads at most NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES. */
 #define NORTH_MCP_EVENT_STORE_KEY_PREFIX "north-mcp:events:"
 #define NORTH_MCP_EVENT_STORE_SHARED_TTL_MS (60 * 60 * 1000)
+#define NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES (4 * NORTH_MCP_EVENT_STORE_MAX_BYTES)
 
 typedef struct _NorthMcpEventStore NorthMcpEventStore;
 
-/* The store key of a stream's events. */
-char               *north_mcp_event_store_stream_key   (const char         *session_id,
-                                                        guint               stream);
+/* The store key of a session's events. */
+char               *north_mcp_event_store_session_key  (const char         *session_id);
 
 /* The store of @session, created on first use; owned by the session. */
 NorthMcpEventStore *north_mcp_event_store_get          (NorthMcpSession    *session);

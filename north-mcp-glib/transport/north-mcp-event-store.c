@@ -123,10 +123,9 @@ north_mcp_event_store_open_stream (NorthMcpEventStore *self,
 }
 
 char *
-north_mcp_event_store_stream_key (const char *session_id,
-                                  guint       stream)
+north_mcp_event_store_session_key (const char *session_id)
 {
-  return g_strdup_printf ("%s%s:%u", NORTH_MCP_EVENT_STORE_KEY_PREFIX, session_id, stream);
+  return g_strconcat (NORTH_MCP_EVENT_STORE_KEY_PREFIX, session_id, NULL);
 }
 
 static void
@@ -142,17 +141,17 @@ shared_cb (GObject      *source,
     g_debug ("An event was not stored for other replicas: %s", error->message);
 }
 
-/* The store keeps "NUMBER DATA", so that a replay after an event of ours
- * needs no id of the store's. */
+/* The store keeps "STREAM NUMBER DATA", so that a replay after an event of
+ * ours needs no id of the store's. */
 static void
 share_event (NorthMcpEventStore *self,
              Event              *event)
 {
-  g_autofree char *key = north_mcp_event_store_stream_key (self->session_id, event->stream);
-  GString *record = g_string_sized_new (event->length + 24);
+  g_autofree char *key = north_mcp_event_store_session_key (self->session_id);
+  GString *record = g_string_sized_new (event->length + 36);
   g_autoptr(GBytes) bytes = NULL;
 
-  g_string_append_printf (record, "%" G_GUINT64_FORMAT " ", event->number);
+  g_string_append_printf (record, "%u %" G_GUINT64_FORMAT " ", event->stream, event->number);
   g_string_append_len (record, event->data, event->length);
   bytes = g_string_free_to_bytes (record);
   north_mcp_state_store_append_async (self->shared, key, bytes, NORTH_MCP_EVENT_STORE_CAPACITY,

@@ -8,6 +8,7 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-event-store-private.h"
+#include "north-mcp-http-answers-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-http-store-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -296,6 +297,23 @@ north_mcp_http_store_stream_closed (NorthMcpTransportHost *host,
 /* Sends the client the stored events after its Last-Event-ID, then ends
  * the stream: its request ran on another replica, nothing more will come
  * on it here. */
+/* One decimal field of a stored event and the space after it; @data moves
+ * past both. Records come from the store: checked, never trusted. */
+static gboolean
+parse_event_field (const char **data,
+                   const char  *end,
+                   guint64      max,
+                   guint64     *value)
+{
+  const char *space = *data != NULL ? memchr (*data, ' ', MIN ((gsize) (end - *data), 21)) : NULL;
+  g_autofree char *text = space != NULL ? g_strndup (*data, space - *data) : NULL;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, max, value, NULL))
+    return FALSE;
+  *data = space + 1;
+  return TRUE;
+}
+
 static void
 send_missed (Pending   *pending,
              GPtrArray *events)
@@ -303,24 +321,23 @@ send_missed (Pending   *pending,
   g_autoptr(NorthMcpSseStream) stream = NULL;
   GString *missed = g_string_new (NULL);
 
-  /* Each stored event is "NUMBER DATA"; the client gets them with the ids
-   * it knows. */
+  /* Each stored event is "STREAM NUMBER DATA" (all of the session's
+   * streams); the client gets those of its stream after its id, with the
+   * ids it knows. */
   for (guint i = 0; i < events->len; i++)
     {
       NorthMcpStateStoreEvent *event = g_ptr_array_index (events, i);
       gsize length = 0;
       const char *data = g_bytes_get_data (event->data, &length);
-      const char *space = data != NULL ? memchr (data, ' ', MIN (length, 21)) : NULL;
-      g_autofree char *number_text = space != NULL ? g_strndup (data, space - data) : NULL;
+      const char *end = data != NULL ? data + length : NULL;
+      guint64 stream, number;
       g_autofree char *id = NULL;
-      guint64 number;
 
-      if (number_text == NULL ||
-          !g_ascii_string_to_unsigned (number_text, 10, 1, G_MAXUINT64, &number, NULL) ||
-          number <= pending->after)
+      if (!parse_event_field (&data, end, G_MAXUINT, &stream) || stream != pending->stream ||
+          !parse_event_field (&data, end, G_MAXUINT64, &number) || number <= pending->after)
         continue;
       id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, pending->stream, number);
-      north_mcp_sse_format_event_full (missed, id, "message", space + 1, length - (space + 1 - data));
+      north_mcp_sse_format_event_full (missed, id, "message", data, end - data);
     }
 
   stream = north_mcp_sse_stream_new (pending->msg, pending->keepalive_ms);
@@ -342,6 +359,10 @@ replayed_cb (GObject      *source,
   events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &error);
   if (!pending_resume (pending))
     ;
+  else if (g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE))
+    north_mcp_http_respond_jsonrpc_error (pending->msg, SOUP_STATUS_BAD_REQUEST, NULL,
+                                          NORTH_MCP_HTTP_TRANSPORT_ERROR,
+                                          "Bad Request: the events after Last-Event-ID are no longer available");
   else if (events == NULL)
     pending_store_failed (pending, "replay a stream from the state store", error);
   else
@@ -368,9 +389,9 @@ north_mcp_http_store_resume_stream (NorthMcpTransportHost *host,
   pending->stream = stream;
   pending->after = after;
   pending->keepalive_ms = keepalive_ms;
-  key = north_mcp_event_store_stream_key (north_mcp_session_get_id (session), stream);
+  key = north_mcp_event_store_session_key (north_mcp_session_get_id (session));
   north_mcp_state_store_replay_async (store, key, NULL, NORTH_MCP_EVENT_STORE_CAPACITY,
-                                      NORTH_MCP_EVENT_STORE_MAX_BYTES + 32, pending->cancellable,
+                                      NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES, pending->cancellable,
                                       replayed_cb, pending);
   return TRUE;
 }

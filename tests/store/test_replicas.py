@@ -352,6 +352,47 @@ def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, re
     assert empty.messages == []
 
 
+def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis):
+    """Many streams of one session stay one store key of at most 256 events
+    (one key per stream let a client grow the store with every request)."""
+    one, two = replicas(2, "conformance-server")
+    version = "2025-11-25"  # resumable streams
+    status, headers, body = one.request("POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": version, "capabilities": {},
+                   "clientInfo": {"name": "replica-test", "version": "1"}}})
+    assert status == 200, body
+    session = headers["Mcp-Session-Id"]
+    last = None
+    for i in range(300):
+        stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
+                                      "params": {"name": "test_simple_text", "arguments": {}}},
+                        session=session, protocol=version)
+        try:
+            assert stream.ended.wait(20) and stream.status == 200
+        finally:
+            stream.close()
+        last = stream
+
+    deadline = time.monotonic() + 10
+    while redis.command("XLEN", f"north-mcp:events:{session}") < 256 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert redis.command("XLEN", f"north-mcp:events:{session}") == 256
+    assert redis.command("KEYS", f"north-mcp:events:{session}*") == [f"north-mcp:events:{session}"]
+
+    # The newest stream still replays on the other replica, only its own events.
+    stored = [i for i in last.ids if i is not None]
+    assert stored, last.ids
+    before = stored[0].split("-")[0] + "-1"
+    one.kill()
+    resumed = Stream(two, session=session, headers={"Last-Event-ID": before}, protocol=version)
+    try:
+        assert resumed.status == 200 and resumed.ended.wait(20)
+    finally:
+        resumed.close()
+    assert resumed.messages and all(m.get("id") == 309 for m in resumed.messages), resumed.messages
+
+
 TASKS = {"extensions": {"io.modelcontextprotocol/tasks": {}}}
 
 
