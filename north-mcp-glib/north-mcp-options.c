@@ -542,16 +542,10 @@ spawn_workers (NorthMcpServer  *self,
   envp = g_environ_setenv (g_get_environ (), sockets != NULL ? WORKER_FDS_ENV : WORKER_PORT_ENV,
                            port_text, TRUE);
   {
-    gsize key_length = 0;
-    const guint8 *key = north_mcp_revision_2026_state_get_key (north_mcp_server_get_revision_2026 (self),
-                                                               &key_length);
-    GString *hex = g_string_sized_new (key_length * 2);
+    g_autofree char *hex = north_mcp_revision_2026_state_get_key_hex (north_mcp_server_get_revision_2026 (self));
 
-    for (gsize i = 0; i < key_length; i++)
-      g_string_append_printf (hex, "%02x", key[i]);
-    envp = g_environ_setenv (envp, WORKER_STATE_KEY_ENV, hex->str, TRUE);
-    memset (hex->str, 0, hex->len);
-    g_string_free (hex, TRUE);
+    envp = g_environ_setenv (envp, WORKER_STATE_KEY_ENV, hex, TRUE);
+    memset (hex, 0, strlen (hex));
   }
   workers->envp = envp;
 

@@ -626,7 +626,9 @@ north_mcp_server_start (NorthMcpServer         *self,
 
   if (!north_mcp_session_manager_open_store (self->sessions, error))
     return FALSE;
-  north_mcp_session_manager_share_state_key (self->sessions, self);
+  if (north_mcp_session_manager_get_store (self->sessions) != NULL)
+    north_mcp_revision_2026_state_share_key (self->revision_2026,
+                                             north_mcp_session_manager_get_store (self->sessions));
   self->http = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (self));
   if (!north_mcp_http_transport_listen (self->http, self->config.host, self->config.port, error))
     {

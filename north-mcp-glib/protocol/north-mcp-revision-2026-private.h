@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 #include "north-mcp-context-private.h"
 #include "north-mcp-server.h"
+#include "north-mcp-state-store-private.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,12 @@ void       north_mcp_revision_2026_state_set_key        (NorthMcpRevision2026Sta
 /* The key, for workers that must accept each other's states. */
 const guint8 *north_mcp_revision_2026_state_get_key     (NorthMcpRevision2026State *self,
                                                          gsize                     *length);
+/* The key as lower-case hex (transfer full; wipe it after use). */
+char         *north_mcp_revision_2026_state_get_key_hex (NorthMcpRevision2026State *self);
+/* Agrees on one key with the other replicas sharing @store: the first
+ * replica's is stored (SET NX), every replica adopts the stored one. */
+void          north_mcp_revision_2026_state_share_key   (NorthMcpRevision2026State *self,
+                                                         NorthMcpStateStore        *store);
 guint      north_mcp_revision_2026_state_get_lifetime   (NorthMcpRevision2026State *self);
 /* Returns whether the lifetime changed. */
 gboolean   north_mcp_revision_2026_state_set_lifetime   (NorthMcpRevision2026State *self,

@@ -18,6 +18,7 @@
 #include "north-mcp-random-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-user.h"
 #include "north-mcp-util-private.h"
@@ -30,6 +31,7 @@ struct _NorthMcpRevision2026State
   guint       lifetime_ms;
   GHashTable *cache_hints;  /* method -> CacheHint */
   GPtrArray  *listeners;    /* NorthMcpContext of subscriptions/listen */
+  GCancellable *sharing;    /* the key's exchange with a shared state store */
 };
 
 typedef struct
@@ -56,6 +58,8 @@ north_mcp_revision_2026_state_new (void)
 void
 north_mcp_revision_2026_state_free (NorthMcpRevision2026State *self)
 {
+  g_cancellable_cancel (self->sharing);
+  g_clear_object (&self->sharing);
   g_hash_table_unref (self->cache_hints);
   g_ptr_array_unref (self->listeners);
   memset (self->key, 0, sizeof self->key);
@@ -325,4 +329,107 @@ north_mcp_revision_2026_check_retry (NorthMcpServer  *server,
     return bad_state (error, "must be a string");
 
   return open_state (server, user, method, params, json_node_get_string (state), state_out, error);
+}
+
+/* The key shared by replicas: the first replica's key is stored (SET NX)
+ * and every replica adopts the stored one, so that a state one replica
+ * issued is accepted by all. Callbacks hold the cancellable, not the
+ * state: freeing the state cancels them. */
+
+#define SHARED_KEY_NAME NORTH_MCP_STATE_STORE_PREFIX "request-state-key"
+
+typedef struct
+{
+  NorthMcpRevision2026State *state;
+  GCancellable              *cancellable;
+} Sharing;
+
+static void
+sharing_free (Sharing *sharing)
+{
+  g_object_unref (sharing->cancellable);
+  g_free (sharing);
+}
+
+static void
+shared_key_read_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Sharing *sharing = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stored = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+  guint8 key[sizeof sharing->state->key];
+  const char *hex = NULL;
+  gsize length = 0;
+
+  if (g_cancellable_is_cancelled (sharing->cancellable))
+    goto out;
+  if (stored != NULL)
+    hex = g_bytes_get_data (stored, &length);
+  if (hex == NULL || length != 2 * sizeof key)
+    {
+      g_warning ("Cannot share the request-state key through the state store: %s",
+                 error != NULL ? error->message : "no key of the right length stored");
+      goto out;
+    }
+  for (gsize i = 0; i < sizeof key; i++)
+    {
+      int high = g_ascii_xdigit_value (hex[2 * i]);
+      int low = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+      if (high < 0 || low < 0)
+        {
+          g_warning ("Ignoring a malformed shared request-state key");
+          goto out;
+        }
+      key[i] = (guint8) (high << 4 | low);
+    }
+  north_mcp_revision_2026_state_set_key (sharing->state, key, sizeof key);
+  memset (key, 0, sizeof key);
+
+out:
+  sharing_free (sharing);
+}
+
+static void
+shared_key_written_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Sharing *sharing = user_data;
+  NorthMcpStateStore *store = NORTH_MCP_STATE_STORE (source);
+
+  /* Ours or an earlier replica's: whichever is there now. */
+  north_mcp_state_store_set_finish (store, result, NULL);
+  north_mcp_state_store_get_async (store, SHARED_KEY_NAME, 2 * sizeof sharing->state->key,
+                                   sharing->cancellable, shared_key_read_cb, sharing);
+}
+
+void
+north_mcp_revision_2026_state_share_key (NorthMcpRevision2026State *self,
+                                         NorthMcpStateStore        *store)
+{
+  g_autofree char *hex = north_mcp_revision_2026_state_get_key_hex (self);
+  g_autoptr(GBytes) value = g_bytes_new (hex, strlen (hex));
+  Sharing *sharing = g_new0 (Sharing, 1);
+
+  memset (hex, 0, strlen (hex));
+  g_cancellable_cancel (self->sharing);
+  g_clear_object (&self->sharing);
+  self->sharing = g_cancellable_new ();
+  sharing->state = self;
+  sharing->cancellable = g_object_ref (self->sharing);
+  north_mcp_state_store_set_async (store, SHARED_KEY_NAME, value, 0, TRUE, sharing->cancellable,
+                                   shared_key_written_cb, sharing);
+}
+
+char *
+north_mcp_revision_2026_state_get_key_hex (NorthMcpRevision2026State *self)
+{
+  GString *hex = g_string_sized_new (2 * sizeof self->key + 1);
+
+  for (gsize i = 0; i < sizeof self->key; i++)
+    g_string_append_printf (hex, "%02x", self->key[i]);
+  return g_string_free (hex, FALSE);
 }

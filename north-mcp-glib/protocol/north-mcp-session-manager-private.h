@@ -157,10 +157,4 @@ gboolean         north_mcp_session_manager_route_response     (NorthMcpSessionMa
                                                                NorthMcpSession        *session,
                                                                JsonNode               *response);
 
-/* The key that signs requestState (revision 2026-07-28): the first
- * replica's key is stored (SET NX) and every replica adopts the stored
- * one, so that a state one replica issued is accepted by all. */
-void             north_mcp_session_manager_share_state_key    (NorthMcpSessionManager *self,
-                                                               NorthMcpServer         *server);
-
 G_END_DECLS

@@ -12,8 +12,6 @@
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-random-private.h"
-#include "north-mcp-revision-2026-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-util-private.h"
@@ -60,7 +58,6 @@ struct _NorthMcpSessionManager
   gboolean    receiving;     /* running a fan-out another process started */
   NorthMcpSessionManagerBroadcastFunc broadcast_func;
   gpointer    broadcast_data;
-  NorthMcpServer *server;    /* for the shared state key; owns us */
   /* What store callbacks hold: the manager, or NULL once it is freed. */
   NorthMcpSessionManager **alive;
 };
@@ -1115,87 +1112,4 @@ north_mcp_session_manager_route_response (NorthMcpSessionManager *self,
   json_node_set_object (node, envelope);
   publish_node (self, RESPONSES_CHANNEL, node);
   return TRUE;
-}
-
-#define STATE_KEY_KEY NORTH_MCP_STATE_STORE_PREFIX "request-state-key"
-#define STATE_KEY_BYTES 32
-
-static void
-state_key_read_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  NorthMcpSessionManager **alive = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) stored = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
-  guint8 key[STATE_KEY_BYTES];
-  const char *hex;
-  gsize length = 0;
-
-  if (*alive == NULL || (*alive)->server == NULL)
-    goto out;
-  if (stored == NULL)
-    {
-      g_warning ("The shared request-state key could not be read: %s",
-                 error != NULL ? error->message : "no key stored");
-      goto out;
-    }
-  hex = g_bytes_get_data (stored, &length);
-  for (gsize i = 0; i < sizeof key; i++)
-    {
-      int high = length == 2 * sizeof key ? g_ascii_xdigit_value (hex[2 * i]) : -1;
-      int low = length == 2 * sizeof key ? g_ascii_xdigit_value (hex[2 * i + 1]) : -1;
-
-      if (high < 0 || low < 0)
-        {
-          g_warning ("Ignoring a malformed shared request-state key");
-          goto out;
-        }
-      key[i] = (guint8) (high << 4 | low);
-    }
-  {
-    g_autoptr(GBytes) bytes = g_bytes_new (key, sizeof key);
-
-    north_mcp_server_set_request_state_key ((*alive)->server, bytes);
-  }
-  memset (key, 0, sizeof key);
-
-out:
-  alive_unref (alive);
-}
-
-static void
-state_key_written_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  NorthMcpSessionManager **alive = user_data;
-  NorthMcpStateStore *store = NORTH_MCP_STATE_STORE (source);
-
-  /* Ours or an earlier replica's: whichever is there now. */
-  north_mcp_state_store_set_finish (store, result, NULL);
-  north_mcp_state_store_get_async (store, STATE_KEY_KEY, 2 * STATE_KEY_BYTES, NULL, state_key_read_cb, alive);
-}
-
-void
-north_mcp_session_manager_share_state_key (NorthMcpSessionManager *self,
-                                           NorthMcpServer         *server)
-{
-  const guint8 *key;
-  gsize length = 0;
-  GString *hex;
-  g_autoptr(GBytes) value = NULL;
-
-  if (self->store == NULL)
-    return;
-  self->server = server;
-  key = north_mcp_revision_2026_state_get_key (north_mcp_server_get_revision_2026 (server), &length);
-  hex = g_string_sized_new (2 * length);
-  for (gsize i = 0; i < length; i++)
-    g_string_append_printf (hex, "%02x", key[i]);
-  value = g_bytes_new (hex->str, hex->len);
-  memset (hex->str, 0, hex->len);
-  g_string_free (hex, TRUE);
-  north_mcp_state_store_set_async (self->store, STATE_KEY_KEY, value, 0, TRUE, NULL,
-                                   state_key_written_cb, alive_ref (self));
 }
