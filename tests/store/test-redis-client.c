@@ -8,105 +8,16 @@
  */
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
 #include "north-mcp-redis-client-private.h"
+#include "test-redis-server.h"
 
-/* Only "still answers" bounds: generous, never a measure of speed. */
-#define PATIENCE_S 60
-
-static struct {
-  char *dir;
-  guint port;
-  GPid pid;
-  char *uri;
-} redis;
-
-/* --- the redis-server process --- */
-
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (socket);
-  g_socket_bind (socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-/* A failed test must not leave redis-server behind. */
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-redis_start (void)
-{
-  g_autofree char *port = g_strdup_printf ("%u", redis.port);
-  g_autofree char *log = g_build_filename (redis.dir, "redis.log", NULL);
-  const char *argv[] = {
-    "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--dir", redis.dir, "--logfile", log, "--daemonize", "no", NULL,
-  };
-  g_autoptr(GError) error = NULL;
-
-  g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                 die_with_parent, NULL, &redis.pid, &error);
-  g_assert_no_error (error);
-}
-
-static void
-redis_kill (void)
-{
-  int status;
-
-  g_assert_cmpint (redis.pid, >, 0);
-  kill (redis.pid, SIGKILL);
-  g_assert_cmpint (waitpid (redis.pid, &status, 0), ==, redis.pid);
-  g_spawn_close_pid (redis.pid);
-  redis.pid = 0;
-}
-
-static void
-redis_signal (int signal)
-{
-  g_assert_cmpint (kill (redis.pid, signal), ==, 0);
-}
+static TestRedisServer redis;
 
 /* --- main loop helpers --- */
-
-static gboolean
-give_up (gpointer user_data)
-{
-  g_error ("Gave up waiting after %d s: %s", PATIENCE_S, (const char *) user_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the default context until *flag is TRUE. */
-static void
-wait_for (const gboolean *flag,
-          const char     *what)
-{
-  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) what);
-
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (timeout);
-}
 
 static gboolean
 connected_is (NorthMcpRedisClient *client,
@@ -119,7 +30,7 @@ static void
 wait_connected (NorthMcpRedisClient *client,
                 gboolean             wanted)
 {
-  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) "the connected state");
+  guint timeout = test_watchdog_add ("the connected state");
 
   while (!connected_is (client, wanted))
     g_main_context_iteration (NULL, TRUE);
@@ -171,7 +82,7 @@ run (NorthMcpRedisClient *client,
   va_end (ap);
   north_mcp_redis_client_command_async (client, args->len, (const char *const *) args->pdata, NULL,
                                         NULL, command_done, result);
-  wait_for (&result->done, "a command");
+  test_wait_for (&result->done, "a command");
 }
 
 static NorthMcpRedisClient *
@@ -207,7 +118,7 @@ wait_subscribers (NorthMcpRedisClient *client,
                   const char          *channel,
                   gint64               n)
 {
-  gint64 deadline = g_get_monotonic_time () + PATIENCE_S * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + TEST_PATIENCE_S * G_USEC_PER_SEC;
   Result result = { 0 };
 
   for (;;)
@@ -249,7 +160,7 @@ static void
 test_unavailable (void)
 {
   /* Nothing listens there: the client keeps trying, commands fail at once. */
-  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", free_port ());
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", test_free_port ());
   g_autoptr(GError) error = NULL;
   g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (uri, &error);
   Result result = { 0 };
@@ -337,12 +248,12 @@ test_binary (void)
   Result result = { 0 };
 
   north_mcp_redis_client_command_async (client, 3, set_argv, set_len, NULL, command_done, &result);
-  wait_for (&result.done, "SET");
+  test_wait_for (&result.done, "SET");
   g_assert_no_error (result.error);
   result_clear (&result);
 
   north_mcp_redis_client_command_async (client, 2, get_argv, get_len, NULL, command_done, &result);
-  wait_for (&result.done, "GET");
+  test_wait_for (&result.done, "GET");
   g_assert_no_error (result.error);
   assert_string (result.reply, value, sizeof value - 1);
   result_clear (&result);
@@ -393,14 +304,14 @@ test_pipeline (void)
     north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[i], "INCR", "test:pipeline", NULL);
   for (guint i = 0; i < 1000; i++)
     {
-      wait_for (&results[i].done, "a pipelined command");
+      test_wait_for (&results[i].done, "a pipelined command");
       g_assert_no_error (results[i].error);
       g_assert_cmpint (north_mcp_redis_reply_get_integer (results[i].reply), ==, i + 1);
       result_clear (&results[i]);
     }
 
   north_mcp_redis_client_commandv_async (client, NULL, chain_step, &chain, "INCR", "test:chain", NULL);
-  wait_for (&chain.done, "a chain of commands");
+  test_wait_for (&chain.done, "a chain of commands");
   g_assert_cmpint (chain.last, ==, 100);
   result_clear (&result);
 }
@@ -505,7 +416,7 @@ static void
 wait_messages (Inbox *inbox,
                guint  n)
 {
-  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) "messages");
+  guint timeout = test_watchdog_add ("messages");
 
   while (inbox->messages->len < n)
     g_main_context_iteration (NULL, TRUE);
@@ -524,7 +435,7 @@ publish (NorthMcpRedisClient *client,
   Result result = { 0 };
 
   north_mcp_redis_client_command_async (client, 3, argv, lens, NULL, command_done, &result);
-  wait_for (&result.done, "PUBLISH");
+  test_wait_for (&result.done, "PUBLISH");
   g_assert_no_error (result.error);
   g_assert_cmpint (north_mcp_redis_reply_get_integer (result.reply), ==, receivers);
   result_clear (&result);
@@ -637,13 +548,13 @@ test_restart (void)
   g_signal_connect (client, "notify::connected", G_CALLBACK (count_notify), &notified);
 
   /* Paused first, so that the commands are certainly in flight. */
-  redis_signal (SIGSTOP);
+  test_redis_server_signal (&redis, SIGSTOP);
   for (guint i = 0; i < G_N_ELEMENTS (pending); i++)
     north_mcp_redis_client_commandv_async (client, NULL, command_done, &pending[i], "INCR", "test:restart:n", NULL);
-  redis_kill ();
+  test_redis_server_stop (&redis, SIGKILL);
   for (guint i = 0; i < G_N_ELEMENTS (pending); i++)
     {
-      wait_for (&pending[i].done, "a pending command");
+      test_wait_for (&pending[i].done, "a pending command");
       g_assert_error (pending[i].error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
       result_clear (&pending[i]);
     }
@@ -654,7 +565,7 @@ test_restart (void)
   run (client, &result, "PING", NULL);
   g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
 
-  redis_start ();
+  test_redis_server_start (&redis);
   wait_connected (client, TRUE);
   g_assert_cmpuint (notified, ==, 2);
   run (client, &result, "PING", NULL);
@@ -682,18 +593,18 @@ test_timeout (void)
   Result first = { 0 }, second = { 0 }, result = { 0 };
 
   g_object_set (client, "command-timeout", 300, NULL);
-  redis_signal (SIGSTOP);
+  test_redis_server_signal (&redis, SIGSTOP);
   north_mcp_redis_client_commandv_async (client, NULL, command_done, &first, "PING", NULL);
   north_mcp_redis_client_commandv_async (client, NULL, command_done, &second, "PING", NULL);
-  wait_for (&first.done, "the first command's timeout");
-  wait_for (&second.done, "the second command's timeout");
+  test_wait_for (&first.done, "the first command's timeout");
+  test_wait_for (&second.done, "the second command's timeout");
   g_assert_error (first.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
   g_assert_error (second.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
   g_assert_false (north_mcp_redis_client_is_connected (client));
   run (client, &result, "PING", NULL);
   g_assert_error (result.error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
 
-  redis_signal (SIGCONT);
+  test_redis_server_signal (&redis, SIGCONT);
   wait_connected (client, TRUE);
   run (client, &result, "PING", NULL);
   g_assert_no_error (result.error);
@@ -712,25 +623,25 @@ test_cancel (void)
   run (client, &result, "SET", "test:cancel:a", "a", NULL);
   run (client, &result, "SET", "test:cancel:b", "b", NULL);
   /* Long enough that only the cancellation can end the command. */
-  g_object_set (client, "command-timeout", PATIENCE_S * 2 * 1000, NULL);
-  redis_signal (SIGSTOP);
+  g_object_set (client, "command-timeout", TEST_PATIENCE_S * 2 * 1000, NULL);
+  test_redis_server_signal (&redis, SIGSTOP);
   north_mcp_redis_client_commandv_async (client, cancellable, command_done, &cancelled, "GET", "test:cancel:a", NULL);
   north_mcp_redis_client_commandv_async (client, NULL, command_done, &after, "GET", "test:cancel:b", NULL);
   g_cancellable_cancel (cancellable);
-  wait_for (&cancelled.done, "the cancelled command");
+  test_wait_for (&cancelled.done, "the cancelled command");
   g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_false (after.done);
 
   /* The cancelled command's reply is dropped; the next gets its own. */
-  redis_signal (SIGCONT);
-  wait_for (&after.done, "the command after the cancelled one");
+  test_redis_server_signal (&redis, SIGCONT);
+  test_wait_for (&after.done, "the command after the cancelled one");
   g_assert_no_error (after.error);
   assert_string (after.reply, "b", 1);
 
   /* Cancelled before it is sent. */
   result_clear (&cancelled);
   north_mcp_redis_client_commandv_async (client, cancellable, command_done, &cancelled, "PING", NULL);
-  wait_for (&cancelled.done, "the command cancelled beforehand");
+  test_wait_for (&cancelled.done, "the command cancelled beforehand");
   g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   result_clear (&cancelled);
@@ -745,16 +656,16 @@ test_too_many (void)
   Result results[3] = { 0 };
 
   g_object_set (client, "max-in-flight", 2, NULL);
-  redis_signal (SIGSTOP);
+  test_redis_server_signal (&redis, SIGSTOP);
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[i], "PING", NULL);
-  wait_for (&results[2].done, "the refused command");
+  test_wait_for (&results[2].done, "the refused command");
   g_assert_error (results[2].error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_TOO_MANY);
   g_assert_false (results[0].done);
-  redis_signal (SIGCONT);
+  test_redis_server_signal (&redis, SIGCONT);
   for (guint i = 0; i < 2; i++)
     {
-      wait_for (&results[i].done, "an accepted command");
+      test_wait_for (&results[i].done, "an accepted command");
       g_assert_no_error (results[i].error);
     }
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
@@ -847,11 +758,11 @@ test_unref_pending (void)
   g_assert_false (finalized);
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     {
-      wait_for (&results[i].done, "a command of an unreferenced client");
+      test_wait_for (&results[i].done, "a command of an unreferenced client");
       g_assert_no_error (results[i].error);
       result_clear (&results[i]);
     }
-  wait_for (&finalized, "the client's finalization");
+  test_wait_for (&finalized, "the client's finalization");
 }
 
 /* Dispose with commands in flight against a paused Redis: they fail at
@@ -868,25 +779,25 @@ test_dispose_pending (void)
   inbox_init (&inbox);
   north_mcp_redis_client_subscribe (client, "test:dispose", inbox_message, &inbox, inbox_destroy);
   g_object_weak_ref (G_OBJECT (client), weak_notify, &finalized);
-  g_object_set (client, "command-timeout", PATIENCE_S * 2 * 1000, NULL);
-  redis_signal (SIGSTOP);
+  g_object_set (client, "command-timeout", TEST_PATIENCE_S * 2 * 1000, NULL);
+  test_redis_server_signal (&redis, SIGSTOP);
   north_mcp_redis_client_commandv_async (client, cancellable, command_done, &results[0], "PING", NULL);
   north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[1], "PING", NULL);
   north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[2], "PING", NULL);
   g_cancellable_cancel (cancellable);
-  wait_for (&results[0].done, "the cancelled command");
+  test_wait_for (&results[0].done, "the cancelled command");
 
   g_object_run_dispose (G_OBJECT (client));
   g_assert_cmpuint (inbox.destroyed, ==, 1);
   g_object_unref (client);
   for (guint i = 1; i < G_N_ELEMENTS (results); i++)
     {
-      wait_for (&results[i].done, "a command of a disposed client");
+      test_wait_for (&results[i].done, "a command of a disposed client");
       g_assert_error (results[i].error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_UNAVAILABLE);
     }
   g_assert_error (results[0].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  wait_for (&finalized, "the client's finalization");
-  redis_signal (SIGCONT);
+  test_wait_for (&finalized, "the client's finalization");
+  test_redis_server_signal (&redis, SIGCONT);
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     result_clear (&results[i]);
   inbox_clear (&inbox);
@@ -896,18 +807,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   /* A paused or killed redis-server must not take the test with it. */
   signal (SIGPIPE, SIG_IGN);
 
-  redis.dir = g_dir_make_tmp ("north-mcp-redis-XXXXXX", &error);
-  g_assert_no_error (error);
-  redis.port = free_port ();
-  redis.uri = g_strdup_printf ("redis://127.0.0.1:%u", redis.port);
-  redis_start ();
+  test_redis_server_init (&redis, "redis");
 
   g_test_add_func ("/redis-client/uri", test_uri);
   g_test_add_func ("/redis-client/unavailable", test_unavailable);
@@ -927,14 +833,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/dispose-pending", test_dispose_pending);
   status = g_test_run ();
 
-  redis_kill ();
-  {
-    g_autofree char *log = g_build_filename (redis.dir, "redis.log", NULL);
-
-    g_unlink (log);
-  }
-  g_rmdir (redis.dir);
-  g_free (redis.dir);
-  g_free (redis.uri);
+  test_redis_server_stop (&redis, SIGKILL);
+  test_redis_server_clear (&redis);
   return status;
 }

@@ -8,105 +8,25 @@
  */
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-redis-state-store-private.h"
+#include "test-redis-server.h"
 
-/* Only "still answers" bounds: generous, never a measure of speed. */
-#define PATIENCE_S 60
-
-static struct {
-  char *dir;
-  guint port;
-  GPid  pid;
-  char *uri;
-} redis;
-
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-redis_start (void)
-{
-  g_autofree char *port = g_strdup_printf ("%u", redis.port);
-  const char *argv[] = {
-    "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--dir", redis.dir, "--logfile", "", "--daemonize", "no", NULL,
-  };
-  g_autoptr(GError) error = NULL;
-
-  g_spawn_async (NULL, (char **) argv, NULL,
-                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                 die_with_parent, NULL, &redis.pid, &error);
-  g_assert_no_error (error);
-}
-
-static void
-redis_stop (void)
-{
-  int status;
-
-  kill (redis.pid, SIGTERM);
-  g_assert_cmpint (waitpid (redis.pid, &status, 0), ==, redis.pid);
-  g_spawn_close_pid (redis.pid);
-  redis.pid = 0;
-}
+static TestRedisServer redis;
 
 /* --- waiting --- */
-
-static gboolean
-give_up (gpointer user_data)
-{
-  g_error ("Gave up waiting after %d s: %s", PATIENCE_S, (const char *) user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for (const gboolean *flag,
-          const char     *what)
-{
-  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) what);
-
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (timeout);
-}
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
 
 static void
 sleep_ms (guint ms)
 {
   gboolean done = FALSE;
 
-  g_timeout_add (ms, set_flag, &done);
-  wait_for (&done, "a pause");
+  g_timeout_add (ms, test_set_flag, &done);
+  test_wait_for (&done, "a pause");
 }
 
 /* One asynchronous call's result. */
@@ -162,7 +82,7 @@ store_set (NorthMcpStateStore *store, const char *key, const char *value, guint6
   gboolean ok;
 
   north_mcp_state_store_set_async (store, key, bytes, ttl_ms, nx, NULL, set_done, &result);
-  wait_for (&result.done, "set");
+  test_wait_for (&result.done, "set");
   ok = result.ok;
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
@@ -178,7 +98,7 @@ store_get (NorthMcpStateStore *store, const char *key, gsize max_size, GError **
   char *value = NULL;
 
   north_mcp_state_store_get_async (store, key, max_size, NULL, get_done, &result);
-  wait_for (&result.done, "get");
+  test_wait_for (&result.done, "get");
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
   else if (result.bytes == NULL)
@@ -199,7 +119,7 @@ store_simple (NorthMcpStateStore *store, const char *what, const char *key, guin
     north_mcp_state_store_expire_async (store, key, ttl_ms, NULL, expire_done, &result);
   else
     north_mcp_state_store_delete_async (store, key, NULL, delete_done, &result);
-  wait_for (&result.done, what);
+  test_wait_for (&result.done, what);
   ok = result.ok;
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
@@ -215,7 +135,7 @@ store_append (NorthMcpStateStore *store, const char *key, const char *event, gui
   char *id;
 
   north_mcp_state_store_append_async (store, key, bytes, max_length, 60000, NULL, append_done, &result);
-  wait_for (&result.done, "append");
+  test_wait_for (&result.done, "append");
   g_assert_no_error (result.error);
   id = g_steal_pointer (&result.id);
   result_clear (&result);
@@ -230,7 +150,7 @@ store_replay (NorthMcpStateStore *store, const char *key, const char *after, gui
   GPtrArray *events;
 
   north_mcp_state_store_replay_async (store, key, after, max_events, max_size, NULL, replay_done, &result);
-  wait_for (&result.done, "replay");
+  test_wait_for (&result.done, "replay");
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
   events = g_steal_pointer (&result.events);
@@ -375,7 +295,7 @@ publish (NorthMcpStateStore *store, const char *channel, const char *message)
   g_autoptr(GBytes) bytes = text (message);
 
   north_mcp_state_store_publish_async (store, channel, bytes, NULL, publish_done, &result);
-  wait_for (&result.done, "publish");
+  test_wait_for (&result.done, "publish");
   g_assert_no_error (result.error);
   g_assert_true (result.ok);
 }
@@ -385,14 +305,14 @@ publish (NorthMcpStateStore *store, const char *channel, const char *message)
 static void
 publish_until (NorthMcpStateStore *store, Inbox *inbox, const char *channel, const char *message, guint count)
 {
-  guint timeout = g_timeout_add_seconds (PATIENCE_S, give_up, (gpointer) "a message");
+  gint64 deadline = g_get_monotonic_time () + TEST_PATIENCE_S * G_USEC_PER_SEC;
 
   while (inbox->received->len < count)
     {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       publish (store, channel, message);
       sleep_ms (20);
     }
-  g_source_remove (timeout);
 }
 
 static void
@@ -521,7 +441,7 @@ test_redis_restart (void)
   id = north_mcp_state_store_subscribe (store, channel, on_message, &inbox, NULL);
   publish_until (store, &inbox, channel, "before", 1);
 
-  redis_stop ();
+  test_redis_server_stop (&redis, SIGTERM);
   /* Until the client noticed, a command may still meet the old
    * connection; then every command fails fast. */
   for (;;)
@@ -537,7 +457,7 @@ test_redis_restart (void)
   g_clear_error (&error);
   g_assert_false (north_mcp_state_store_is_available (store));
 
-  redis_start ();
+  test_redis_server_start (&redis);
   for (;;)
     {
       if (store_set (store, key, "x", 60000, FALSE, &error))
@@ -557,7 +477,7 @@ test_redis_restart (void)
 static void
 test_redis_absent (void)
 {
-  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", free_port ());
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", test_free_port ());
   g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (uri, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *value = NULL;
@@ -572,16 +492,10 @@ int
 main (int argc, char **argv)
 {
   const char *names[] = { "memory", "redis" };
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-
-  redis.dir = g_dir_make_tmp ("north-mcp-state-store-XXXXXX", &error);
-  g_assert_no_error (error);
-  redis.port = free_port ();
-  redis.uri = g_strdup_printf ("redis://127.0.0.1:%u", redis.port);
-  redis_start ();
+  test_redis_server_init (&redis, "state-store");
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -600,10 +514,6 @@ main (int argc, char **argv)
   g_test_add_func ("/state-store/redis/absent", test_redis_absent);
 
   status = g_test_run ();
-  if (redis.pid != 0)
-    redis_stop ();
-  g_rmdir (redis.dir);
-  g_free (redis.dir);
-  g_free (redis.uri);
+  test_redis_server_clear (&redis);
   return status;
 }
