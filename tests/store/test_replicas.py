@@ -374,8 +374,11 @@ def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis
             stream.close()
         last = stream
 
-    deadline = time.monotonic() + 10
-    while redis.command("XLEN", f"north-mcp:events:{session}") < 256 and time.monotonic() < deadline:
+    # Events reach the store in the background: wait for the newest one.
+    deadline = time.monotonic() + 20
+    while ('"id":309' not in str(redis.command("XREVRANGE", f"north-mcp:events:{session}", "+", "-",
+                                               "COUNT", "1"))
+           and time.monotonic() < deadline):
         time.sleep(0.05)
     assert redis.command("XLEN", f"north-mcp:events:{session}") == 256
     assert redis.command("KEYS", f"north-mcp:events:{session}*") == [f"north-mcp:events:{session}"]
