@@ -37,6 +37,15 @@ north_mcp_replace_object (JsonObject **field,
   *field = value;
 }
 
+/* The `meta` property (a JsonObject, the protocol's `_meta`) of the types
+ * that carry one: features and tool results. */
+static inline GParamSpec *
+north_mcp_param_spec_meta (void)
+{
+  return g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
+                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
 /* A hash key for a JSON-RPC id that keeps its type: 1 and "1" differ. */
 char     *north_mcp_id_key          (JsonNode   *id);
 
