@@ -97,6 +97,13 @@ void north_mcp_handler_set   (NorthMcpHandler *handler,
                               gpointer         data,
                               GDestroyNotify   destroy);
 
+/* Sets @error (may be NULL) to NORTH_MCP_ERROR_INVALID_ARGUMENT, "@subject
+ * @format…": how converters and parsers refuse their input. Returns FALSE. */
+gboolean  north_mcp_set_invalid_argument (GError     **error,
+                                          const char  *subject,
+                                          const char  *format,
+                                          ...) G_GNUC_PRINTF (3, 4);
+
 /* Whether @node (may be NULL) is a JSON string, or a JSON number. */
 gboolean  north_mcp_node_holds_string (JsonNode  *node);
 gboolean  north_mcp_node_holds_number (JsonNode  *node);
