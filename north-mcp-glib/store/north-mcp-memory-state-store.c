@@ -50,8 +50,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpMemoryStateStore, north_mcp_memory_state_
                                G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_STATE_STORE,
                                                       north_mcp_memory_state_store_iface_init))
 
-enum { PROP_0, PROP_AVAILABLE };
-
 static void
 entry_free (Entry *entry)
 {
@@ -103,10 +101,11 @@ memory_is_available (NorthMcpStateStore *store)
 }
 
 static void
-memory_set (NorthMcpMemoryStateStore        *self,
+memory_set (NorthMcpStateStore              *store,
             const NorthMcpStateStoreRequest *request,
             GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry;
 
   if (request->only_if_absent && lookup (self, request->key) != NULL)
@@ -123,10 +122,11 @@ memory_set (NorthMcpMemoryStateStore        *self,
 }
 
 static void
-memory_get (NorthMcpMemoryStateStore        *self,
+memory_get (NorthMcpStateStore              *store,
             const NorthMcpStateStoreRequest *request,
             GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry = lookup (self, request->key);
 
   if (entry == NULL || entry->value == NULL)
@@ -139,10 +139,11 @@ memory_get (NorthMcpMemoryStateStore        *self,
 }
 
 static void
-memory_expire (NorthMcpMemoryStateStore        *self,
+memory_expire (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry = lookup (self, request->key);
 
   if (entry != NULL)
@@ -151,10 +152,11 @@ memory_expire (NorthMcpMemoryStateStore        *self,
 }
 
 static void
-memory_delete (NorthMcpMemoryStateStore        *self,
+memory_delete (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   gboolean existed = lookup (self, request->key) != NULL;
 
   g_hash_table_remove (self->entries, request->key);
@@ -210,10 +212,11 @@ deliver (gpointer data)
 }
 
 static void
-memory_publish (NorthMcpMemoryStateStore        *self,
+memory_publish (NorthMcpStateStore              *store,
                 const NorthMcpStateStoreRequest *request,
                 GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Delivery *delivery = g_new0 (Delivery, 1);
   GSource *source;
 
@@ -261,10 +264,11 @@ memory_unsubscribe (NorthMcpStateStore *store,
 }
 
 static void
-memory_append (NorthMcpMemoryStateStore        *self,
+memory_append (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   guint max_length = request->count;
   NorthMcpStateStoreEvent *stored;
   Entry *entry = lookup (self, request->key);
@@ -294,10 +298,11 @@ memory_append (NorthMcpMemoryStateStore        *self,
 }
 
 static void
-memory_replay (NorthMcpMemoryStateStore        *self,
+memory_replay (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   GPtrArray *events;
   guint64 after_number = 0;
   Entry *entry;
@@ -338,43 +343,19 @@ memory_replay (NorthMcpMemoryStateStore        *self,
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */
-static void (*const operations[]) (NorthMcpMemoryStateStore *, const NorthMcpStateStoreRequest *, GTask *) = {
+static const NorthMcpStateStoreOperation operations[] = {
   memory_set, memory_get, memory_expire, memory_delete, memory_publish, memory_append, memory_replay,
 };
-
-static void
-memory_run (NorthMcpStateStore              *store,
-            const NorthMcpStateStoreRequest *request,
-            GTask                           *task)
-{
-  g_assert (request->op < G_N_ELEMENTS (operations));
-  operations[request->op] (NORTH_MCP_MEMORY_STATE_STORE (store), request, task);
-}
+G_STATIC_ASSERT (G_N_ELEMENTS (operations) == NORTH_MCP_STATE_STORE_N_OPS);
 
 static void
 north_mcp_memory_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 {
   iface->is_shared = memory_is_shared;
   iface->is_available = memory_is_available;
-  iface->run = memory_run;
+  iface->operations = operations;
   iface->subscribe = memory_subscribe;
   iface->unsubscribe = memory_unsubscribe;
-}
-
-static void
-north_mcp_memory_state_store_get_property (GObject    *object,
-                                           guint       prop_id,
-                                           GValue     *value,
-                                           GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_AVAILABLE:
-      g_value_set_boolean (value, TRUE);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -392,9 +373,7 @@ north_mcp_memory_state_store_class_init (NorthMcpMemoryStateStoreClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->get_property = north_mcp_memory_state_store_get_property;
   object_class->finalize = north_mcp_memory_state_store_finalize;
-  g_object_class_override_property (object_class, PROP_AVAILABLE, "available");
 }
 
 static void

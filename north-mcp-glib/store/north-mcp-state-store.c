@@ -16,9 +16,6 @@ G_DEFINE_INTERFACE (NorthMcpStateStore, north_mcp_state_store, G_TYPE_OBJECT)
 static void
 north_mcp_state_store_default_init (NorthMcpStateStoreInterface *iface)
 {
-  g_object_interface_install_property (iface,
-    g_param_spec_boolean ("available", NULL, NULL, TRUE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 void
@@ -57,7 +54,7 @@ north_mcp_state_store_is_available (NorthMcpStateStore *self)
 }
 
 /* Every asynchronous call: a task tagged with the public function, the
- * key checked, then the implementation's run(). */
+ * key checked, then the implementation's operation. */
 static void
 run (NorthMcpStateStore              *self,
      const NorthMcpStateStoreRequest *request,
@@ -73,7 +70,7 @@ run (NorthMcpStateStore              *self,
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                              "Invalid state store key");
   else
-    NORTH_MCP_STATE_STORE_GET_IFACE (self)->run (self, request, task);
+    NORTH_MCP_STATE_STORE_GET_IFACE (self)->operations[request->op] (self, request, task);
 }
 
 static gboolean
