@@ -1,10 +1,11 @@
 /* north-mcp-memory-state-store.c: the state store of one process
  *
  * The default: nothing is shared, so the server skips the store entirely
- * (is_shared() is FALSE). It implements the whole interface all the same,
- * with the same semantics as the Redis store (expiry, bounded streams,
- * publish delivered later from the main loop, to this process only), for
- * the unit tests and for code that wants one store type everywhere.
+ * (is_shared() is FALSE, the interface's default). It implements the whole
+ * interface all the same, with the same semantics as the Redis store
+ * (expiry, bounded streams, publish delivered later from the main loop, to
+ * this process only), for the unit tests and for code that wants one store
+ * type everywhere.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -69,9 +70,10 @@ subscription_free (Subscription *subscription)
 
 /* The live entry under @key (expired ones are dropped on the way). */
 static Entry *
-lookup (NorthMcpMemoryStateStore *self,
-        const char               *key)
+lookup (NorthMcpStateStore *store,
+        const char         *key)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry = g_hash_table_lookup (self->entries, key);
 
   if (entry != NULL && entry->expires_at != 0 && entry->expires_at <= g_get_monotonic_time ())
@@ -88,18 +90,6 @@ expiry (guint64 ttl_ms)
   return ttl_ms > 0 ? g_get_monotonic_time () + (gint64) MIN (ttl_ms, G_MAXINT64 / 2000) * 1000 : 0;
 }
 
-static gboolean
-memory_is_shared (NorthMcpStateStore *store)
-{
-  return FALSE;
-}
-
-static gboolean
-memory_is_available (NorthMcpStateStore *store)
-{
-  return TRUE;
-}
-
 static void
 memory_set (NorthMcpStateStore              *store,
             const NorthMcpStateStoreRequest *request,
@@ -108,7 +98,7 @@ memory_set (NorthMcpStateStore              *store,
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry;
 
-  if (request->only_if_absent && lookup (self, request->key) != NULL)
+  if (request->only_if_absent && lookup (store, request->key) != NULL)
     {
       g_task_return_boolean (task, FALSE);
       return;
@@ -126,8 +116,7 @@ memory_get (NorthMcpStateStore              *store,
             const NorthMcpStateStoreRequest *request,
             GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  Entry *entry = lookup (self, request->key);
+  Entry *entry = lookup (store, request->key);
 
   if (entry == NULL || entry->value == NULL)
     g_task_return_pointer (task, NULL, NULL);
@@ -143,8 +132,7 @@ memory_expire (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  Entry *entry = lookup (self, request->key);
+  Entry *entry = lookup (store, request->key);
 
   if (entry != NULL)
     entry->expires_at = expiry (request->ttl_ms);
@@ -157,7 +145,7 @@ memory_delete (NorthMcpStateStore              *store,
                GTask                           *task)
 {
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  gboolean existed = lookup (self, request->key) != NULL;
+  gboolean existed = lookup (store, request->key) != NULL;
 
   g_hash_table_remove (self->entries, request->key);
   g_task_return_boolean (task, existed);
@@ -271,7 +259,7 @@ memory_append (NorthMcpStateStore              *store,
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   guint max_length = request->count;
   NorthMcpStateStoreEvent *stored;
-  Entry *entry = lookup (self, request->key);
+  Entry *entry = lookup (store, request->key);
 
   if (entry != NULL && entry->events == NULL)
     {
@@ -302,7 +290,6 @@ memory_replay (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   GPtrArray *events;
   guint64 after_number = 0;
   Entry *entry;
@@ -316,7 +303,7 @@ memory_replay (NorthMcpStateStore              *store,
     }
 
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
-  entry = lookup (self, request->key);
+  entry = lookup (store, request->key);
   for (guint i = 0; entry != NULL && entry->events != NULL && i < entry->events->len; i++)
     {
       NorthMcpStateStoreEvent *stored = g_ptr_array_index (entry->events, i);
@@ -351,8 +338,6 @@ G_STATIC_ASSERT (G_N_ELEMENTS (operations) == NORTH_MCP_STATE_STORE_N_OPS);
 static void
 north_mcp_memory_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 {
-  iface->is_shared = memory_is_shared;
-  iface->is_available = memory_is_available;
   iface->operations = operations;
   iface->subscribe = memory_subscribe;
   iface->unsubscribe = memory_unsubscribe;

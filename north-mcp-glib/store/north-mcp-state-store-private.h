@@ -112,10 +112,10 @@ struct _NorthMcpStateStoreInterface
 {
   GTypeInterface parent_iface;
 
-  /* Whether other processes see what this store holds. */
+  /* Whether other processes see what this store holds (default: no). */
   gboolean    (*is_shared)      (NorthMcpStateStore            *self);
   /* Whether the store can be reached now (a shared store reconnects by
-   * itself). */
+   * itself; default: always). */
   gboolean    (*is_available)   (NorthMcpStateStore            *self);
 
   /* NORTH_MCP_STATE_STORE_N_OPS of them, indexed by NorthMcpStateStoreOp:

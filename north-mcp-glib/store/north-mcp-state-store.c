@@ -13,9 +13,24 @@ G_DEFINE_QUARK (north-mcp-state-store-error-quark, north_mcp_state_store_error)
 
 G_DEFINE_INTERFACE (NorthMcpStateStore, north_mcp_state_store, G_TYPE_OBJECT)
 
+/* The defaults are those of a store in this process. */
+static gboolean
+state_store_not_shared (NorthMcpStateStore *self)
+{
+  return FALSE;
+}
+
+static gboolean
+state_store_always_available (NorthMcpStateStore *self)
+{
+  return TRUE;
+}
+
 static void
 north_mcp_state_store_default_init (NorthMcpStateStoreInterface *iface)
 {
+  iface->is_shared = state_store_not_shared;
+  iface->is_available = state_store_always_available;
 }
 
 void
