@@ -216,6 +216,11 @@ GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *
 void       north_mcp_state_store_publish        (NorthMcpStateStore            *self,
                                                  const char                    *channel,
                                                  GBytes                        *message);
+void       north_mcp_state_store_append         (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 GBytes                        *event,
+                                                 guint                          max_length,
+                                                 guint64                        ttl_ms);
 
 /* Whether @key is acceptable as a key or channel name. */
 gboolean   north_mcp_state_store_key_is_valid   (const char                    *key);

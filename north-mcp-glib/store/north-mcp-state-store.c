@@ -277,15 +277,17 @@ north_mcp_state_store_replay_finish (NorthMcpStateStore  *self,
   return pointer_finish (self, result, error);
 }
 
+/* The callback of the fire-and-forget calls: a failure is only logged
+ * (debug), @user_data says what was lost. A result is freed with the task. */
 static void
-published_cb (GObject      *source,
+forgotten_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!north_mcp_state_store_publish_finish (NORTH_MCP_STATE_STORE (source), result, &error))
-    g_debug ("State store: a message was not published: %s", error->message);
+  if (g_task_had_error (G_TASK (result)) && !g_task_propagate_boolean (G_TASK (result), &error))
+    g_debug ("State store: %s: %s", (const char *) user_data, error->message);
 }
 
 void
@@ -293,7 +295,19 @@ north_mcp_state_store_publish (NorthMcpStateStore *self,
                                const char         *channel,
                                GBytes             *message)
 {
-  north_mcp_state_store_publish_async (self, channel, message, NULL, published_cb, NULL);
+  north_mcp_state_store_publish_async (self, channel, message, NULL, forgotten_cb,
+                                       "a message was not published");
+}
+
+void
+north_mcp_state_store_append (NorthMcpStateStore *self,
+                              const char         *key,
+                              GBytes             *event,
+                              guint               max_length,
+                              guint64             ttl_ms)
+{
+  north_mcp_state_store_append_async (self, key, event, max_length, ttl_ms, NULL, forgotten_cb,
+                                      "an event was not appended");
 }
 
 NorthMcpStateStore *
