@@ -61,8 +61,10 @@ typedef struct
 static void fetch_key_set (Fetch *fetch);
 
 static void
-issuer_entry_clear (IssuerEntry *entry)
+issuer_entry_clear (gpointer data)
 {
+  IssuerEntry *entry = data;
+
   g_free (entry->issuer);
   g_free (entry->jwks_uri);
   g_clear_pointer (&entry->keys, g_hash_table_unref);
@@ -73,7 +75,7 @@ issuer_entry_clear (IssuerEntry *entry)
 static void
 issuer_entry_unref (IssuerEntry *entry)
 {
-  g_rc_box_release_full (entry, (GDestroyNotify) issuer_entry_clear);
+  g_rc_box_release_full (entry, issuer_entry_clear);
 }
 
 static void

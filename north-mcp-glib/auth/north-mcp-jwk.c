@@ -232,8 +232,10 @@ north_mcp_jwk_new_from_json (JsonObject  *jwk,
 }
 
 static void
-jwk_clear (NorthMcpJwk *self)
+jwk_clear (gpointer data)
 {
+  NorthMcpJwk *self = data;
+
   g_free (self->kid);
   g_free (self->pem);
 }
@@ -247,7 +249,7 @@ north_mcp_jwk_ref (NorthMcpJwk *self)
 void
 north_mcp_jwk_unref (NorthMcpJwk *self)
 {
-  g_atomic_rc_box_release_full (self, (GDestroyNotify) jwk_clear);
+  g_atomic_rc_box_release_full (self, jwk_clear);
 }
 
 GHashTable *
