@@ -177,17 +177,46 @@ create (NorthMcpMemoryTaskStore  *self,
   return TRUE;
 }
 
+static JsonObject *copy_record (JsonObject *record);
+
+static JsonNode *
+copy_node (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autoptr(JsonObject) object = copy_record (json_node_get_object (node));
+
+      return json_node_init_object (json_node_alloc (), object);
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint length = json_array_get_length (array);
+      g_autoptr(JsonArray) copy = json_array_sized_new (length);
+
+      for (guint i = 0; i < length; i++)
+        json_array_add_element (copy, copy_node (json_array_get_element (array, i)));
+      return json_node_init_array (json_node_alloc (), copy);
+    }
+  return json_node_copy (node);
+}
+
+/* A deep copy: json_node_copy() only takes a reference to an object, and
+ * what the store keeps must not change with the caller's record (nor the
+ * other way round). As deep as record_bytes() goes already. */
 static JsonObject *
 copy_record (JsonObject *record)
 {
-  g_autoptr(JsonNode) node = json_node_alloc ();
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
 
-  json_node_init_object (node, record);
-  {
-    g_autoptr(JsonNode) copy = json_node_copy (node);
-
-    return json_object_ref (json_node_get_object (copy));
-  }
+  /* In the record's order: tasks/get shows it as it was written. */
+  json_object_iter_init_ordered (&iter, record);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
+    json_object_set_member (copy, name, copy_node (node));
+  return copy;
 }
 
 static gboolean

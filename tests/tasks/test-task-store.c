@@ -224,6 +224,15 @@ test_terminal (Fixture *fixture, gconstpointer kind)
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED);
   object = get (fixture, "alice", "t2", NULL);
   g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
+  g_clear_pointer (&object, json_object_unref);
+  g_clear_error (&error);
+
+  /* An ended task keeps its first final state. */
+  json_object_set_string_member (completed, "status", "failed");
+  g_assert_false (update (fixture, "alice", completed, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED);
+  object = get (fixture, "alice", "t1", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "completed");
 }
 
 /* A running task's updates are kept; ids are unique; an id of no known
