@@ -271,22 +271,6 @@ cancel (NorthMcpMemoryTaskStore  *self,
   return TRUE;
 }
 
-static GPtrArray *
-list (NorthMcpMemoryTaskStore *self,
-      const char              *owner)
-{
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter iter;
-  const char *id;
-  Entry *entry;
-
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &entry))
-    if (g_str_equal (entry->owner, owner))
-      g_ptr_array_add (ids, g_strdup (id));
-  return ids;
-}
-
 /* The store works in memory: every operation ends before run() returns;
  * only the interface is asynchronous. */
 static void
@@ -320,9 +304,6 @@ memory_run (NorthMcpTaskStore              *store,
     case NORTH_MCP_TASK_STORE_OP_CANCEL:
       ok = cancel (self, request->owner, request->task_id, &error);
       break;
-    case NORTH_MCP_TASK_STORE_OP_LIST:
-      g_task_return_pointer (task, list (self, request->owner), (GDestroyNotify) g_ptr_array_unref);
-      return;
     case NORTH_MCP_TASK_STORE_OP_EXPIRE:
       g_task_return_int (task, expire (self, request->now));
       return;

@@ -6,8 +6,7 @@
  * "north-mcp:task-final:<taskId>", and reads prefer that key: whichever
  * replica ends a task first (the handler's completion, or a cancel on any
  * replica) decides its final state, and a late update of the running
- * state can no longer hide it. tasks/list across replicas is not offered
- * (the protocol layer does not list).
+ * state can no longer hide it.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -56,6 +55,7 @@ typedef enum
   STAGE_CREATE,         /* SET NX of the running record */
   STAGE_WRITE_FINAL,    /* SET NX of the final record */
   STAGE_WRITE_RUNNING,  /* SET of the running record */
+  STAGE_DONE,           /* none: the task is answered */
 } Stage;
 
 /* One operation: what it works on, and how far it got. */
@@ -201,15 +201,14 @@ set_cancelled (JsonObject *record)
 }
 
 /* What comes after reading the current record (@final: the final one),
- * by operation; takes @owned. */
-static void
-after_read (GTask      *owned,
+ * by operation: the stage to go on with, or STAGE_DONE once @task is
+ * answered. */
+static Stage
+after_read (GTask      *task,
+            Op         *op,
             JsonObject *record,
             gboolean    final)
 {
-  g_autoptr(GTask) task = owned;
-  Op *op = g_task_get_task_data (task);
-
   if (record == NULL)
     return_unknown (task);
   else if (op->kind == NORTH_MCP_TASK_STORE_OP_GET)
@@ -221,36 +220,37 @@ after_read (GTask      *owned,
       set_cancelled (record);
       g_clear_pointer (&op->record, json_object_unref);
       op->record = json_object_ref (record);
-      call (g_steal_pointer (&task), STAGE_WRITE_FINAL);
+      return STAGE_WRITE_FINAL;
     }
   else if (final)
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
   else
-    call (g_steal_pointer (&task),
-          north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")) ?
-          STAGE_WRITE_FINAL : STAGE_WRITE_RUNNING);
+    return north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")) ?
+           STAGE_WRITE_FINAL : STAGE_WRITE_RUNNING;
+  return STAGE_DONE;
 }
 
-/* What comes after a SET of the final record: @done, or refused because
- * the task has ended already; takes @owned. */
-static void
-after_final_written (GTask    *owned,
-                     gboolean  done)
+/* What comes after a SET (@done: it was, not refused by NX), likewise. */
+static Stage
+after_write (GTask    *task,
+             Op       *op,
+             gboolean  done)
 {
-  g_autoptr(GTask) task = owned;
-  Op *op = g_task_get_task_data (task);
-
-  if (done)
-    call (g_steal_pointer (&task), STAGE_WRITE_RUNNING);
-  else if (op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
+  if (op->stage == STAGE_WRITE_FINAL && done)
+    return STAGE_WRITE_RUNNING;
+  if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
     /* Another replica ended it first (a cancel): that stays. */
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
-  else
-    /* Cancelling what just ended: nothing to do. */
+  else if (done || op->stage != STAGE_CREATE)
+    /* Written; or cancelling what just ended: nothing to do. */
     g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
+  return STAGE_DONE;
 }
 
-/* The answer of every store call: a read, or whether a SET was done. */
+/* The answer of every store call: the one place that goes on with the
+ * next call or has answered the task. */
 static void
 step (GObject      *source,
       GAsyncResult *result,
@@ -264,6 +264,7 @@ step (GObject      *source,
   g_autoptr(JsonObject) record = NULL;
   GError *error = NULL;
   gboolean done = FALSE;
+  Stage next = STAGE_DONE;
 
   if (read)
     envelope = north_mcp_state_store_get_finish (store, result, &error);
@@ -273,19 +274,17 @@ step (GObject      *source,
   if (error != NULL)
     return_store_error (task, error);
   else if (op->stage == STAGE_READ_FINAL && envelope == NULL)
-    call (g_steal_pointer (&task), STAGE_READ_RUNNING);
+    next = STAGE_READ_RUNNING;
   else if (read)
     {
       if (envelope != NULL)
         record = envelope_read (envelope, op->owner);
-      after_read (g_steal_pointer (&task), record, op->stage == STAGE_READ_FINAL);
+      next = after_read (task, op, record, op->stage == STAGE_READ_FINAL);
     }
-  else if (op->stage == STAGE_WRITE_FINAL)
-    after_final_written (g_steal_pointer (&task), done);
-  else if (done || op->stage == STAGE_WRITE_RUNNING)
-    g_task_return_boolean (task, TRUE);
   else
-    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
+    next = after_write (task, op, done);
+  if (next != STAGE_DONE)
+    call (g_steal_pointer (&task), next);
 }
 
 /* ---- the interface ---- */
@@ -297,12 +296,6 @@ shared_run (NorthMcpTaskStore              *store,
 {
   Op *op;
 
-  if (request->op == NORTH_MCP_TASK_STORE_OP_LIST)
-    {
-      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
-                               "Listing tasks is not offered with a shared store");
-      return;
-    }
   if (request->op == NORTH_MCP_TASK_STORE_OP_EXPIRE)
     {
       /* The store expires records by itself. */

@@ -41,8 +41,6 @@ typedef enum
   /* Marks @owner's task @task_id cancelled unless it is terminal already
    * (idempotent); a boolean. */
   NORTH_MCP_TASK_STORE_OP_CANCEL,
-  /* The ids of @owner's tasks (a GPtrArray of strings). */
-  NORTH_MCP_TASK_STORE_OP_LIST,
   /* Drops the records whose expiry is before @now; how many (an int). */
   NORTH_MCP_TASK_STORE_OP_EXPIRE,
 } NorthMcpTaskStoreOp;
@@ -108,14 +106,6 @@ void        north_mcp_task_store_cancel_async  (NorthMcpTaskStore    *self,
 gboolean    north_mcp_task_store_cancel_finish (NorthMcpTaskStore    *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
-void        north_mcp_task_store_list_async    (NorthMcpTaskStore    *self,
-                                                const char           *owner,
-                                                GCancellable         *cancellable,
-                                                GAsyncReadyCallback   callback,
-                                                gpointer              user_data);
-GPtrArray  *north_mcp_task_store_list_finish   (NorthMcpTaskStore    *self,
-                                                GAsyncResult         *result,
-                                                GError              **error);
 void        north_mcp_task_store_expire_async  (NorthMcpTaskStore    *self,
                                                 gint64                now,
                                                 GCancellable         *cancellable,
@@ -136,7 +126,7 @@ NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
                                                       gsize       max_bytes);
 
 /* Records in a state store shared by replicas
- * (north-mcp-shared-task-store.c); no listing. */
+ * (north-mcp-shared-task-store.c); the state store expires them. */
 typedef struct _NorthMcpStateStore NorthMcpStateStore;
 NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store);
 

@@ -41,22 +41,28 @@ run (NorthMcpTaskStore              *self,
   NORTH_MCP_TASK_STORE_GET_IFACE (self)->run (self, request, task);
 }
 
+/* @result, checked to come from @self's call @tag: one run() answers
+ * every call, so a result given to another call's _finish would be read
+ * as the wrong type. */
+static GTask *
+task_of (NorthMcpTaskStore *self,
+         GAsyncResult      *result,
+         gpointer           tag)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, tag), NULL);
+  return G_TASK (result);
+}
+
 static gboolean
 boolean_finish (NorthMcpTaskStore  *self,
                 GAsyncResult       *result,
+                gpointer            tag,
                 GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
+  GTask *task = task_of (self, result, tag);
 
-static gpointer
-pointer_finish (NorthMcpTaskStore  *self,
-                GAsyncResult       *result,
-                GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return task != NULL && g_task_propagate_boolean (task, error);
 }
 
 void
@@ -79,7 +85,7 @@ north_mcp_task_store_create_finish (NorthMcpTaskStore  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
-  return boolean_finish (self, result, error);
+  return boolean_finish (self, result, north_mcp_task_store_create_async, error);
 }
 
 void
@@ -100,7 +106,9 @@ north_mcp_task_store_get_finish (NorthMcpTaskStore  *self,
                                  GAsyncResult       *result,
                                  GError            **error)
 {
-  return pointer_finish (self, result, error);
+  GTask *task = task_of (self, result, north_mcp_task_store_get_async);
+
+  return task != NULL ? g_task_propagate_pointer (task, error) : NULL;
 }
 
 void
@@ -123,7 +131,7 @@ north_mcp_task_store_update_finish (NorthMcpTaskStore  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
-  return boolean_finish (self, result, error);
+  return boolean_finish (self, result, north_mcp_task_store_update_async, error);
 }
 
 void
@@ -144,27 +152,7 @@ north_mcp_task_store_cancel_finish (NorthMcpTaskStore  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
-  return boolean_finish (self, result, error);
-}
-
-void
-north_mcp_task_store_list_async (NorthMcpTaskStore   *self,
-                                 const char          *owner,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  NorthMcpTaskStoreRequest request = { NORTH_MCP_TASK_STORE_OP_LIST, owner };
-
-  run (self, &request, cancellable, callback, user_data, north_mcp_task_store_list_async);
-}
-
-GPtrArray *
-north_mcp_task_store_list_finish (NorthMcpTaskStore  *self,
-                                  GAsyncResult       *result,
-                                  GError            **error)
-{
-  return pointer_finish (self, result, error);
+  return boolean_finish (self, result, north_mcp_task_store_cancel_async, error);
 }
 
 void
@@ -184,6 +172,7 @@ north_mcp_task_store_expire_finish (NorthMcpTaskStore  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), -1);
-  return g_task_propagate_int (G_TASK (result), error);
+  GTask *task = task_of (self, result, north_mcp_task_store_expire_async);
+
+  return task != NULL ? g_task_propagate_int (task, error) : -1;
 }
