@@ -200,26 +200,30 @@ set_cancelled (JsonObject *record)
   json_object_remove_member (record, "inputRequests");
 }
 
-/* What comes after reading the current record (@final: the final one),
- * by operation: the stage to go on with, or STAGE_DONE once @task is
- * answered. */
+/* What comes after reading @envelope (NULL: none), by operation: the
+ * stage to go on with, or STAGE_DONE once @task is answered. No final
+ * record yet: the running one is current. */
 static Stage
-after_read (GTask      *task,
-            Op         *op,
-            JsonObject *record,
-            gboolean    final)
+after_read (GTask  *task,
+            Op     *op,
+            GBytes *envelope)
 {
+  gboolean final = op->stage == STAGE_READ_FINAL;
+  g_autoptr(JsonObject) record = envelope != NULL ? envelope_read (envelope, op->owner) : NULL;
+
+  if (envelope == NULL && final)
+    return STAGE_READ_RUNNING;
   if (record == NULL)
     return_unknown (task);
   else if (op->kind == NORTH_MCP_TASK_STORE_OP_GET)
-    g_task_return_pointer (task, json_object_ref (record), (GDestroyNotify) json_object_unref);
+    g_task_return_pointer (task, g_steal_pointer (&record), (GDestroyNotify) json_object_unref);
   else if (op->kind == NORTH_MCP_TASK_STORE_OP_CANCEL && final)
     g_task_return_boolean (task, TRUE);
   else if (op->kind == NORTH_MCP_TASK_STORE_OP_CANCEL)
     {
       set_cancelled (record);
       g_clear_pointer (&op->record, json_object_unref);
-      op->record = json_object_ref (record);
+      op->record = g_steal_pointer (&record);
       return STAGE_WRITE_FINAL;
     }
   else if (final)
@@ -259,31 +263,24 @@ step (GObject      *source,
   g_autoptr(GTask) task = user_data;
   Op *op = g_task_get_task_data (task);
   NorthMcpStateStore *store = NORTH_MCP_STATE_STORE (source);
-  gboolean read = op->stage == STAGE_READ_FINAL || op->stage == STAGE_READ_RUNNING;
-  g_autoptr(GBytes) envelope = NULL;
-  g_autoptr(JsonObject) record = NULL;
   GError *error = NULL;
-  gboolean done = FALSE;
-  Stage next = STAGE_DONE;
+  Stage next;
 
-  if (read)
-    envelope = north_mcp_state_store_get_finish (store, result, &error);
-  else
-    done = north_mcp_state_store_set_finish (store, result, &error);
-
-  if (error != NULL)
-    return_store_error (task, error);
-  else if (op->stage == STAGE_READ_FINAL && envelope == NULL)
-    next = STAGE_READ_RUNNING;
-  else if (read)
+  if (op->stage == STAGE_READ_FINAL || op->stage == STAGE_READ_RUNNING)
     {
-      if (envelope != NULL)
-        record = envelope_read (envelope, op->owner);
-      next = after_read (task, op, record, op->stage == STAGE_READ_FINAL);
+      g_autoptr(GBytes) envelope = north_mcp_state_store_get_finish (store, result, &error);
+
+      next = error == NULL ? after_read (task, op, envelope) : STAGE_DONE;
     }
   else
-    next = after_write (task, op, done);
-  if (next != STAGE_DONE)
+    {
+      gboolean done = north_mcp_state_store_set_finish (store, result, &error);
+
+      next = error == NULL ? after_write (task, op, done) : STAGE_DONE;
+    }
+  if (error != NULL)
+    return_store_error (task, error);
+  else if (next != STAGE_DONE)
     call (g_steal_pointer (&task), next);
 }
 
