@@ -17,14 +17,21 @@ G_BEGIN_DECLS
 typedef JsonNode *(*NorthMcpResultFilter) (NorthMcpContext *context,
                                            JsonNode        *result);
 
-NorthMcpContext *north_mcp_context_new               (NorthMcpProtocolHost *host,
-                                                      NorthMcpSession      *session,
-                                                      NorthMcpUser         *user,
-                                                      NorthMcpChannel      *channel,
-                                                      JsonNode             *id,
-                                                      const char           *method,
-                                                      JsonObject           *params,
-                                                      const char           *protocol_version);
+/* A request as the dispatcher read it; borrowed, not owned. */
+typedef struct
+{
+  NorthMcpProtocolHost *host;
+  NorthMcpSession      *session;
+  NorthMcpUser         *user;
+  NorthMcpChannel      *channel;
+  JsonNode             *id;
+  const char           *method;
+  JsonObject           *params;
+  const char           *protocol_version;
+} NorthMcpRequestInfo;
+
+/* A context for @request, whose handler runs next. */
+NorthMcpContext *north_mcp_context_new               (const NorthMcpRequestInfo *request);
 void             north_mcp_context_set_result_filter (NorthMcpContext      *self,
                                                       NorthMcpResultFilter  filter);
 NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self);
@@ -57,18 +64,6 @@ void             north_mcp_context_abandon           (NorthMcpContext      *self
  * request-finished follows when it is answered (or abandoned). Call it
  * once, right before the handler runs. */
 void             north_mcp_context_announce          (NorthMcpContext      *self);
-/* A request as the dispatcher read it; borrowed, not owned. */
-typedef struct
-{
-  NorthMcpProtocolHost *host;
-  NorthMcpSession      *session;
-  NorthMcpUser         *user;
-  NorthMcpChannel      *channel;
-  JsonNode             *id;
-  const char           *method;
-  JsonObject           *params;
-  const char           *protocol_version;
-} NorthMcpRequestInfo;
 
 /* Sends @response, the refusal of a request no handler will see, and
  * announces the request as started and finished. Only for a server that

@@ -535,6 +535,7 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   g_autoptr(NorthMcpContext) reader = NULL;
   g_autoptr(JsonObject) params = json_object_new ();
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  NorthMcpRequestInfo request;
   gpointer previous;
 
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
@@ -547,8 +548,9 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   channel = north_mcp_capture_channel_new (task, "contents");
   json_node_set_string (id, "north-mcp-read-resource");
   json_object_set_string_member (params, "uri", uri);
-  reader = north_mcp_context_new (self->host, NULL, self->user, channel, id,
-                                  "resources/read", params, self->protocol_version);
+  request = (NorthMcpRequestInfo) { self->host, NULL, self->user, channel, id, "resources/read", params,
+                                   self->protocol_version };
+  reader = north_mcp_context_new (&request);
   /* The read is a step of this request: the same North context, and a
    * child span of this request's span rather than a trace of its own. */
   g_clear_pointer (&reader->request_headers, soup_message_headers_unref);

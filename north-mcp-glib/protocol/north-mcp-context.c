@@ -367,26 +367,19 @@ context_fill (NorthMcpContext           *self,
 }
 
 NorthMcpContext *
-north_mcp_context_new (NorthMcpProtocolHost *host,
-                       NorthMcpSession      *session,
-                       NorthMcpUser         *user,
-                       NorthMcpChannel      *channel,
-                       JsonNode             *id,
-                       const char           *method,
-                       JsonObject           *params,
-                       const char           *protocol_version)
+north_mcp_context_new (const NorthMcpRequestInfo *request)
 {
   NorthMcpContext *self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
-  NorthMcpRequestInfo request = { host, session, user, channel, id, method, params, protocol_version };
   JsonObject *meta;
 
-  context_fill (self, &request);
+  context_fill (self, request);
   /* Kept, not read: most handlers never ask for the North context. */
   self->request_headers = north_mcp_request_scope_get_headers ();
   if (self->request_headers != NULL)
     soup_message_headers_ref (self->request_headers);
-  self->span = north_mcp_trace_request_begin (north_mcp_protocol_host_get_server (host), session, id,
-                                              method, self->params, protocol_version);
+  self->span = north_mcp_trace_request_begin (north_mcp_protocol_host_get_server (request->host),
+                                              request->session, request->id, request->method,
+                                              self->params, request->protocol_version);
   meta = north_mcp_object_get_object (self->params, "_meta");
   if (meta != NULL && json_object_has_member (meta, "progressToken"))
     {
@@ -396,8 +389,9 @@ north_mcp_context_new (NorthMcpProtocolHost *host,
         self->progress_token = json_node_copy (token);
     }
 
-  if (session != NULL)
-    north_mcp_session_add_in_flight (session, id, north_mcp_context_get_cancellable (self));
+  if (request->session != NULL)
+    north_mcp_session_add_in_flight (request->session, request->id,
+                                     north_mcp_context_get_cancellable (self));
 
   return self;
 }

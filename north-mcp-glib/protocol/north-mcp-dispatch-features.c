@@ -239,24 +239,10 @@ north_mcp_dispatch_prompts_get (NorthMcpProtocolHost *host,
   NorthMcpPrompt *prompt;
   JsonArray *declared;
 
-  if (!require_capability (host, context, "prompts"))
+  if (!require_capability (host, context, "prompts") ||
+      (prompt = north_mcp_dispatch_require_named (host, context, NORTH_MCP_REGISTRY_PROMPTS,
+                                                  "prompt")) == NULL)
     return;
-
-  if (name == NULL)
-    {
-      north_mcp_dispatch_invalid_params (context, "Invalid params: prompts/get needs a string 'name'");
-      return;
-    }
-
-  prompt = north_mcp_protocol_host_lookup (host, NORTH_MCP_REGISTRY_PROMPTS, name);
-  if (prompt == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (name);
-      g_autofree char *message = g_strdup_printf ("Invalid params: unknown prompt '%s'", echo);
-
-      north_mcp_dispatch_invalid_params (context, message);
-      return;
-    }
 
   arguments = read_string_map (context, params, "arguments", "argument");
   if (arguments == NULL)

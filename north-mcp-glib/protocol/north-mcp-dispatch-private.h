@@ -56,6 +56,12 @@ void     north_mcp_dispatch_return_page (NorthMcpProtocolHost *host,
 void     north_mcp_dispatch_return_object (NorthMcpContext *context,
                                            JsonObject      *result);
 void     north_mcp_dispatch_return_empty  (NorthMcpContext *context);
+/* The feature of @kind the `name` parameter names, or NULL after
+ * answering -32602 (no name, or an unknown @what). */
+gpointer north_mcp_dispatch_require_named (NorthMcpProtocolHost *host,
+                                           NorthMcpContext      *context,
+                                           NorthMcpRegistryKind  kind,
+                                           const char           *what);
 /* Answers -32602 Invalid params with @message. */
 void     north_mcp_dispatch_invalid_params (NorthMcpContext *context,
                                             const char      *message);

@@ -226,6 +226,35 @@ handle_tools_list (NorthMcpProtocolHost *host,
   north_mcp_dispatch_return_page (host, context, NORTH_MCP_REGISTRY_TOOLS, "tools");
 }
 
+gpointer
+north_mcp_dispatch_require_named (NorthMcpProtocolHost *host,
+                                  NorthMcpContext      *context,
+                                  NorthMcpRegistryKind  kind,
+                                  const char           *what)
+{
+  const char *name = north_mcp_object_get_string (north_mcp_context_get_params (context), "name");
+  g_autofree char *echo = NULL;
+  g_autofree char *message = NULL;
+  gpointer feature;
+
+  if (name == NULL)
+    {
+      message = g_strdup_printf ("Invalid params: %s needs a string 'name'",
+                                 north_mcp_context_get_method (context));
+      north_mcp_dispatch_invalid_params (context, message);
+      return NULL;
+    }
+
+  feature = north_mcp_protocol_host_lookup (host, kind, name);
+  if (feature != NULL)
+    return feature;
+
+  echo = north_mcp_echo (name);
+  message = g_strdup_printf ("Invalid params: unknown %s '%s'", what, echo);
+  north_mcp_dispatch_invalid_params (context, message);
+  return NULL;
+}
+
 static void
 handle_tools_call (NorthMcpProtocolHost *host,
                    NorthMcpContext      *context)
@@ -235,23 +264,10 @@ handle_tools_call (NorthMcpProtocolHost *host,
   JsonNode *arguments_node = json_object_get_member (params, "arguments");
   g_autoptr(JsonObject) arguments = NULL;
   g_autoptr(GError) error = NULL;
-  NorthMcpTool *tool;
+  NorthMcpTool *tool = north_mcp_dispatch_require_named (host, context, NORTH_MCP_REGISTRY_TOOLS, "tool");
 
-  if (name == NULL)
-    {
-      north_mcp_dispatch_invalid_params (context, "Invalid params: tools/call needs a string 'name'");
-      return;
-    }
-
-  tool = north_mcp_protocol_host_lookup (host, NORTH_MCP_REGISTRY_TOOLS, name);
   if (tool == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (name);
-      g_autofree char *message = g_strdup_printf ("Invalid params: unknown tool '%s'", echo);
-
-      north_mcp_dispatch_invalid_params (context, message);
-      return;
-    }
+    return;
 
   if (arguments_node == NULL || JSON_NODE_HOLDS_NULL (arguments_node))
     arguments = json_object_new ();
@@ -389,6 +405,25 @@ refuse_with_error (const NorthMcpRequestInfo *request,
   refuse (request, response);
 }
 
+/* The handler of @request's method, or NULL after refusing it as not
+ * found (also when its revision @excludes it). */
+static NorthMcpMethodHandler
+find_handler (const NorthMcpRequestInfo *request,
+              gboolean                   excluded)
+{
+  NorthMcpMethodHandler handler = excluded ? NULL : lookup_method (request->method);
+  g_autofree char *echo = NULL;
+  g_autofree char *message = NULL;
+
+  if (handler != NULL)
+    return handler;
+
+  echo = north_mcp_echo (request->method);
+  message = g_strdup_printf ("Method not found: %s", echo);
+  refuse_with_error (request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+  return NULL;
+}
+
 /* A request under the 2026-07-28 revision: everything the
  * request needs is in its own `_meta`; no session rules apply. */
 static void
@@ -414,15 +449,9 @@ handle_revision_2026_request (NorthMcpProtocolHost *host,
       return;
     }
 
-  handler = north_mcp_revision_2026_method_is_removed (method) ? NULL : lookup_method (method);
+  handler = find_handler (&request, north_mcp_revision_2026_method_is_removed (method));
   if (handler == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (method);
-      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
-
-      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
-      return;
-    }
+    return;
 
   if (north_mcp_revision_2026_method_takes_input (method))
     {
@@ -435,7 +464,7 @@ handle_revision_2026_request (NorthMcpProtocolHost *host,
         }
     }
 
-  context = north_mcp_context_new (host, session, user, channel, id, method, params, version);
+  context = north_mcp_context_new (&request);
   north_mcp_context_set_revision_2026 (context, g_steal_pointer (&request_state));
   north_mcp_context_announce (context);
   handler (host, context);
@@ -462,15 +491,9 @@ handle_request (NorthMcpProtocolHost *host,
     }
 
   request.protocol_version = request_protocol_version (session, params);
-  handler = north_mcp_revision_2026_method_is_added (method) ? NULL : lookup_method (method);
+  handler = find_handler (&request, north_mcp_revision_2026_method_is_added (method));
   if (handler == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (method);
-      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
-
-      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
-      return;
-    }
+    return;
 
   if (in_batch && handler == handle_initialize)
     {
@@ -487,8 +510,7 @@ handle_request (NorthMcpProtocolHost *host,
       return;
     }
 
-  context = north_mcp_context_new (host, session, user, channel, id, method, params,
-                                   request.protocol_version);
+  context = north_mcp_context_new (&request);
   north_mcp_context_announce (context);
   handler (host, context);
 }

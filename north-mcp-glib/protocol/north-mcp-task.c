@@ -583,12 +583,13 @@ runner_start_round (Runner     *runner,
   JsonObject *meta = north_mcp_object_get_object (params, "_meta");
   g_autoptr(NorthMcpChannel) channel = g_object_new (TASK_TYPE_CHANNEL, NULL);
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  NorthMcpRequestInfo request = { tasks->host, NULL, runner->user, channel, id, "tools/call", params,
+                                  north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION) };
   NorthMcpContext *context;
 
   TASK_CHANNEL (channel)->runner = runner_ref (runner);
   json_node_set_string (id, runner->task_id);
-  context = north_mcp_context_new (tasks->host, NULL, runner->user, channel, id, "tools/call", params,
-                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
+  context = north_mcp_context_new (&request);
   north_mcp_context_set_revision_2026 (context, request_state);
   g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
   g_clear_object (&runner->context);
