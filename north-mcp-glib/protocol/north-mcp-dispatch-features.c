@@ -99,7 +99,8 @@ void
 north_mcp_dispatch_resources_read (NorthMcpProtocolHost *host,
                                    NorthMcpContext      *context)
 {
-  GPtrArray *templates = north_mcp_protocol_host_get_features (host, NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES);
+  GPtrArray *templates =
+    north_mcp_protocol_host_get_features (host, NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES);
   NorthMcpResource *resource;
   const char *uri;
 
@@ -276,7 +277,8 @@ static NorthMcpResourceTemplate *
 find_template (NorthMcpProtocolHost *host,
                const char           *uri_template)
 {
-  GPtrArray *templates = north_mcp_protocol_host_get_features (host, NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES);
+  GPtrArray *templates =
+    north_mcp_protocol_host_get_features (host, NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES);
 
   for (guint i = 0; i < templates->len; i++)
     {

@@ -157,8 +157,10 @@ handle_initialize (NorthMcpProtocolHost *host,
     }
 
   json_object_set_string_member (result, "protocolVersion", version);
-  json_object_set_object_member (result, "capabilities", north_mcp_protocol_host_build_capabilities (host));
-  json_object_set_object_member (result, "serverInfo", north_mcp_protocol_host_build_server_info (host));
+  json_object_set_object_member (result, "capabilities",
+                                 north_mcp_protocol_host_build_capabilities (host));
+  json_object_set_object_member (result, "serverInfo",
+                                 north_mcp_protocol_host_build_server_info (host));
   north_mcp_protocol_host_get_settings (host, &settings);
   if (settings.instructions != NULL)
     json_object_set_string_member (result, "instructions", settings.instructions);
