@@ -129,8 +129,8 @@ send_text (NorthMcpServer  *server,
   g_autoptr(JsonNode) message = north_mcp_jsonrpc_parse (text, length, NULL);
 
   if (message != NULL)
-    north_mcp_server_handle_message (server, session, NULL, message,
-                                     NORTH_MCP_CHANNEL (channel));
+    north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (server), session, NULL, message,
+                                NORTH_MCP_CHANNEL (channel));
 }
 
 int

@@ -110,12 +110,6 @@ north_mcp_server_list_tools (NorthMcpServer *self)
   return north_mcp_registry_list (REGISTRY (self, TOOLS));
 }
 
-GPtrArray *
-north_mcp_server_get_tool_array (NorthMcpServer *self)
-{
-  return north_mcp_registry_get_array (REGISTRY (self, TOOLS));
-}
-
 /**
  * north_mcp_server_notify_tools_list_changed:
  * @self: a server
@@ -131,7 +125,8 @@ north_mcp_server_notify_tools_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  north_mcp_broadcast_list_changed (self, "notifications/tools/list_changed");
+  north_mcp_broadcast_list_changed (NORTH_MCP_PROTOCOL_HOST (self),
+                                    "notifications/tools/list_changed");
 }
 
 /* Resources, resource templates and prompts. */
@@ -316,7 +311,8 @@ north_mcp_server_notify_resources_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  north_mcp_broadcast_list_changed (self, "notifications/resources/list_changed");
+  north_mcp_broadcast_list_changed (NORTH_MCP_PROTOCOL_HOST (self),
+                                    "notifications/resources/list_changed");
 }
 
 /**
@@ -424,24 +420,7 @@ north_mcp_server_notify_prompts_list_changed (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  north_mcp_broadcast_list_changed (self, "notifications/prompts/list_changed");
-}
-
-GPtrArray *
-north_mcp_server_get_resource_array (NorthMcpServer *self)
-{
-  return north_mcp_registry_get_array (REGISTRY (self, RESOURCES));
-}
-
-GPtrArray *
-north_mcp_server_get_resource_template_array (NorthMcpServer *self)
-{
-  return north_mcp_registry_get_array (REGISTRY (self, RESOURCE_TEMPLATES));
-}
-
-GPtrArray *
-north_mcp_server_get_prompt_array (NorthMcpServer *self)
-{
-  return north_mcp_registry_get_array (REGISTRY (self, PROMPTS));
+  north_mcp_broadcast_list_changed (NORTH_MCP_PROTOCOL_HOST (self),
+                                    "notifications/prompts/list_changed");
 }
 

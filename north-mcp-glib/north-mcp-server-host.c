@@ -1,7 +1,9 @@
-/* north-mcp-server-host.c: NorthMcpServer as the transports' host
+/* north-mcp-server-host.c: NorthMcpServer as the host of the protocol
+ * layer and of the transports
  *
- * The transports (transport/) reach the server only through
- * NorthMcpTransportHost; this is the server's side of it, over the
+ * The protocol layer (protocol/) reaches the server only through
+ * NorthMcpProtocolHost, the transports (transport/) only through
+ * NorthMcpTransportHost; this is the server's side of both, over the
  * server's own private functions.
  *
  * SPDX-License-Identifier: MIT
@@ -10,16 +12,111 @@
 
 #include <string.h>
 
-#include "north-mcp-log-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-server-config-private.h"
 #include "north-mcp-server-host-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 
-/* NorthMcpServer is the interface's only implementation, and these run
- * on every request: no checked cast. */
+/* NorthMcpServer is the interfaces' only implementation, and these run
+ * on every request: no checked casts. */
 #define SERVER(host) ((NorthMcpServer *) (host))
+#define PROTOCOL_HOST(server) ((NorthMcpProtocolHost *) (server))
+
+/* NorthMcpProtocolHost */
+
+static NorthMcpServer *
+get_server (NorthMcpProtocolHost *host)
+{
+  return SERVER (host);
+}
+
+/* Read from the server's config, not through the checked getters: the
+ * protocol asks on every list and client request. */
+static void
+get_protocol_settings (NorthMcpProtocolHost     *host,
+                       NorthMcpProtocolSettings *settings)
+{
+  const NorthMcpServerConfig *config = north_mcp_server_get_config (SERVER (host));
+
+  settings->name = config->name;
+  settings->version = config->version;
+  settings->title = config->title;
+  settings->instructions = config->instructions;
+  settings->page_size = config->page_size;
+  settings->request_timeout = config->request_timeout;
+}
+
+static GMainContext *
+get_main_context (NorthMcpProtocolHost *host)
+{
+  return north_mcp_server_get_main_context (SERVER (host));
+}
+
+static NorthMcpRegistry *
+get_registry (NorthMcpProtocolHost *host,
+              NorthMcpRegistryKind  kind)
+{
+  return north_mcp_server_get_registry (SERVER (host), kind);
+}
+
+static NorthMcpSessionManager *
+get_session_manager (NorthMcpProtocolHost *host)
+{
+  return north_mcp_server_get_session_manager (SERVER (host));
+}
+
+static NorthMcpRevision2026State *
+get_revision_2026 (NorthMcpProtocolHost *host)
+{
+  return north_mcp_server_get_revision_2026 (SERVER (host));
+}
+
+static gboolean
+watches_requests (NorthMcpProtocolHost *host)
+{
+  return north_mcp_server_watches_requests (SERVER (host));
+}
+
+static void
+request_started (NorthMcpProtocolHost *host,
+                 NorthMcpContext      *context)
+{
+  north_mcp_server_request_started (SERVER (host), context);
+}
+
+static void
+request_finished (NorthMcpProtocolHost *host,
+                  NorthMcpContext      *context,
+                  const GError         *error)
+{
+  north_mcp_server_request_finished (SERVER (host), context, error);
+}
+
+static void G_GNUC_PRINTF (2, 0)
+protocol_debug (NorthMcpProtocolHost *host,
+                const char           *format,
+                va_list               args)
+{
+  north_mcp_server_debug_valist (SERVER (host), format, args);
+}
+
+void
+north_mcp_server_protocol_host_init (NorthMcpProtocolHostInterface *iface)
+{
+  iface->get_server = get_server;
+  iface->get_settings = get_protocol_settings;
+  iface->get_main_context = get_main_context;
+  iface->get_registry = get_registry;
+  iface->get_session_manager = get_session_manager;
+  iface->get_revision_2026 = get_revision_2026;
+  iface->watches_requests = watches_requests;
+  iface->request_started = request_started;
+  iface->request_finished = request_finished;
+  iface->debug = protocol_debug;
+}
+
+/* NorthMcpTransportHost */
 
 /* Read from the server's config, not through the checked getters:
  * transports ask on every request. */
@@ -122,7 +219,7 @@ check_headers (NorthMcpTransportHost  *host,
                JsonNode               *message,
                JsonNode              **response_out)
 {
-  return north_mcp_revision_2026_http_check_post (SERVER (host), headers, message, response_out);
+  return north_mcp_revision_2026_http_check_post (PROTOCOL_HOST (host), headers, message, response_out);
 }
 
 static guint
@@ -132,7 +229,7 @@ handle_message (NorthMcpTransportHost *host,
                 JsonNode              *message,
                 NorthMcpChannel       *channel)
 {
-  return north_mcp_server_handle_message (SERVER (host), session, user, message, channel);
+  return north_mcp_dispatch_message (PROTOCOL_HOST (host), session, user, message, channel);
 }
 
 static guint
@@ -142,22 +239,15 @@ handle_request (NorthMcpTransportHost  *host,
                 NorthMcpJsonrpcRequest *request,
                 NorthMcpChannel        *channel)
 {
-  return north_mcp_server_handle_request (SERVER (host), session, user, request, channel);
+  return north_mcp_dispatch_request (PROTOCOL_HOST (host), session, user, request, channel);
 }
 
 static void G_GNUC_PRINTF (2, 0)
-debug (NorthMcpTransportHost *host,
-       const char            *format,
-       va_list                args)
+transport_debug (NorthMcpTransportHost *host,
+                 const char            *format,
+                 va_list                args)
 {
-  NorthMcpServer *self = SERVER (host);
-  g_autofree char *logger = NULL;
-
-  if (!north_mcp_server_get_debug (self))
-    return;
-
-  logger = g_strdup_printf ("NorthMCP.%s", north_mcp_server_get_name (self));
-  north_mcp_log_message (logger, "DEBUG", format, args);
+  north_mcp_server_debug_valist (SERVER (host), format, args);
 }
 
 void
@@ -172,5 +262,5 @@ north_mcp_server_transport_host_init (NorthMcpTransportHostInterface *iface)
   iface->check_headers = check_headers;
   iface->handle_message = handle_message;
   iface->handle_request = handle_request;
-  iface->debug = debug;
+  iface->debug = transport_debug;
 }

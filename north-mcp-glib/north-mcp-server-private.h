@@ -1,5 +1,6 @@
-/* north-mcp-server-private.h: what the protocol layer and the server's own
- * files see of the server (transports use NorthMcpTransportHost)
+/* north-mcp-server-private.h: what the server's own files see of the
+ * server (the protocol layer uses NorthMcpProtocolHost, transports
+ * NorthMcpTransportHost; north-mcp-server-host.c implements both)
  *
  * SPDX-License-Identifier: MIT
  */
@@ -7,35 +8,11 @@
 
 #include "north-mcp-server.h"
 #include "north-mcp-channel-private.h"
-#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-dispatch-private.h"
+#include "north-mcp-registry-private.h"
 #include "north-mcp-route-table-private.h"
 
 G_BEGIN_DECLS
-
-/* Protocol revisions, oldest first. */
-extern const char * const north_mcp_supported_protocol_versions[];
-#define NORTH_MCP_LATEST_PROTOCOL_VERSION "2025-11-25"
-#define NORTH_MCP_DEFAULT_HTTP_PROTOCOL_VERSION "2025-03-26"
-
-gboolean      north_mcp_protocol_version_is_supported (const char *version);
-
-/* Handles one parsed JSON-RPC message (request, notification or response,
- * or a 2025-03-26 batch array) received from @channel. @session is NULL for
- * stateless HTTP; @user is NULL when no North user was authenticated.
- * Answers go into @channel. Returns the number of responses the caller can
- * expect to be sent to @channel for this message (0 for notifications and
- * responses). */
-guint         north_mcp_server_handle_message     (NorthMcpServer  *self,
-                                                   NorthMcpSession *session,
-                                                   NorthMcpUser    *user,
-                                                   JsonNode        *message,
-                                                   NorthMcpChannel *channel);
-/* The same for one request read by north_mcp_jsonrpc_read_request(). */
-guint         north_mcp_server_handle_request     (NorthMcpServer         *self,
-                                                   NorthMcpSession        *session,
-                                                   NorthMcpUser           *user,
-                                                   NorthMcpJsonrpcRequest *request,
-                                                   NorthMcpChannel        *channel);
 
 /* Sessions, for the stateful transports. */
 /* A new session owned by @owner's identity (NULL: anonymous), with an
@@ -60,9 +37,9 @@ NorthMcpSession *north_mcp_server_find_session    (NorthMcpServer  *self,
 void          north_mcp_server_close_session      (NorthMcpServer  *self,
                                                    NorthMcpSession *session);
 
-/* The request signals. Requests are announced only while somebody
- * watches (a handler of request-started or request-finished); each
- * announced request finishes once. */
+/* The request signals, for NorthMcpProtocolHost. Requests are announced
+ * only while somebody watches (a handler of request-started or
+ * request-finished); each announced request finishes once. */
 gboolean      north_mcp_server_watches_requests   (NorthMcpServer  *self);
 void          north_mcp_server_request_started    (NorthMcpServer  *self,
                                                    NorthMcpContext *context);
@@ -80,6 +57,9 @@ GHashTable   *north_mcp_server_get_routes         (NorthMcpServer  *self);
 void          north_mcp_server_debug              (NorthMcpServer  *self,
                                                    const char      *format,
                                                    ...) G_GNUC_PRINTF (2, 3);
+void          north_mcp_server_debug_valist       (NorthMcpServer  *self,
+                                                   const char      *format,
+                                                   va_list          args) G_GNUC_PRINTF (2, 0);
 
 G_END_DECLS
 
@@ -87,39 +67,13 @@ G_BEGIN_DECLS
 
 /* The registries of the features the server offers, one per kind
  * (north-mcp-server-features.c is the public API over them). */
-typedef enum
-{
-  NORTH_MCP_REGISTRY_TOOLS,
-  NORTH_MCP_REGISTRY_RESOURCES,
-  NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES,
-  NORTH_MCP_REGISTRY_PROMPTS,
-  NORTH_MCP_N_REGISTRIES
-} NorthMcpRegistryKind;
-
-typedef struct _NorthMcpRegistry NorthMcpRegistry;
-typedef struct _NorthMcpSessionManager NorthMcpSessionManager;
-
 NorthMcpRegistry       *north_mcp_server_get_registry        (NorthMcpServer       *self,
                                                               NorthMcpRegistryKind  kind);
 NorthMcpSessionManager *north_mcp_server_get_session_manager (NorthMcpServer       *self);
 
-/* Tools in the order they were added (tools/list is deterministic). */
-GPtrArray    *north_mcp_server_get_tool_array     (NorthMcpServer  *self);
-/* The `capabilities` member of the initialize result. */
-JsonObject   *north_mcp_server_build_capabilities (NorthMcpServer  *self);
-/* The `serverInfo` member (Implementation). */
-JsonObject   *north_mcp_server_build_server_info  (NorthMcpServer  *self);
 /* The loop north_mcp_server_run() runs, quit by north_mcp_server_stop(). */
 void          _north_mcp_server_set_loop          (NorthMcpServer  *self,
                                                    GMainLoop       *loop);
-/* Resources, templates and prompts in the order they were added. */
-GPtrArray    *north_mcp_server_get_resource_array (NorthMcpServer  *self);
-GPtrArray    *north_mcp_server_get_resource_template_array (NorthMcpServer *self);
-GPtrArray    *north_mcp_server_get_prompt_array   (NorthMcpServer  *self);
-/* Whether the server offers @capability ("tools", "resources", "prompts",
- * "completions", "logging") now. */
-gboolean      north_mcp_server_has_capability     (NorthMcpServer  *self,
-                                                   const char      *capability);
 /* Closes the sessions idle for longer than the session timeout at @now
  * (monotonic microseconds); returns how many. The server runs it
  * periodically while an HTTP transport serves. */
@@ -133,8 +87,6 @@ G_END_DECLS
 G_BEGIN_DECLS
 
 /* The 2026-07-28 revision's state (north-mcp-revision-2026-state.c). */
-typedef struct _NorthMcpRevision2026State NorthMcpRevision2026State;
-
 NorthMcpRevision2026State *north_mcp_server_get_revision_2026 (NorthMcpServer *self);
 
 /* Sockets given to north_mcp_server_listen_socket() (GSocket*), or NULL;

@@ -78,6 +78,8 @@ struct _NorthMcpServer
 };
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_PROTOCOL_HOST,
+                                                      north_mcp_server_protocol_host_init)
                                G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_TRANSPORT_HOST,
                                                       north_mcp_server_transport_host_init))
 
@@ -92,20 +94,6 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void schedule_session_expiry (NorthMcpServer *self);
-
-const char * const north_mcp_supported_protocol_versions[] = {
-  "2024-11-05",
-  "2025-03-26",
-  "2025-06-18",
-  "2025-11-25",
-  NULL
-};
-
-gboolean
-north_mcp_protocol_version_is_supported (const char *version)
-{
-  return version != NULL && g_strv_contains (north_mcp_supported_protocol_versions, version);
-}
 
 /* Registry keys: tools and prompts by name, resources by URI, templates
  * by URI template. */
@@ -389,74 +377,6 @@ north_mcp_server_get_main_context (NorthMcpServer *self)
   return self->main_context;
 }
 
-JsonObject *
-north_mcp_server_build_capabilities (NorthMcpServer *self)
-{
-  JsonObject *capabilities = json_object_new ();
-  JsonObject *tools = json_object_new ();
-
-  json_object_set_boolean_member (tools, "listChanged", TRUE);
-  json_object_set_object_member (capabilities, "tools", tools);
-  json_object_set_object_member (capabilities, "logging", json_object_new ());
-
-  /* Offer only what the server has: clients hide what is not offered, and
-   * methods of capabilities not offered answer -32601. */
-  if (north_mcp_server_has_capability (self, "resources"))
-    {
-      JsonObject *resources = json_object_new ();
-
-      json_object_set_boolean_member (resources, "subscribe", TRUE);
-      json_object_set_boolean_member (resources, "listChanged", TRUE);
-      json_object_set_object_member (capabilities, "resources", resources);
-    }
-
-  if (north_mcp_server_has_capability (self, "prompts"))
-    {
-      JsonObject *prompts = json_object_new ();
-
-      json_object_set_boolean_member (prompts, "listChanged", TRUE);
-      json_object_set_object_member (capabilities, "prompts", prompts);
-    }
-
-  if (north_mcp_server_has_capability (self, "completions"))
-    json_object_set_object_member (capabilities, "completions", json_object_new ());
-
-  return capabilities;
-}
-
-gboolean
-north_mcp_server_has_capability (NorthMcpServer *self,
-                                 const char     *capability)
-{
-  guint templates = north_mcp_registry_get_size (self->registries[NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES]);
-  gboolean has_resources = templates > 0 ||
-    north_mcp_registry_get_size (self->registries[NORTH_MCP_REGISTRY_RESOURCES]) > 0;
-  gboolean has_prompts = north_mcp_registry_get_size (self->registries[NORTH_MCP_REGISTRY_PROMPTS]) > 0;
-
-  if (g_str_equal (capability, "tools") || g_str_equal (capability, "logging"))
-    return TRUE;
-  if (g_str_equal (capability, "resources"))
-    return has_resources;
-  if (g_str_equal (capability, "prompts"))
-    return has_prompts;
-  /* Completion needs something with arguments to complete. */
-  if (g_str_equal (capability, "completions"))
-    return has_prompts || templates > 0;
-  return FALSE;
-}
-
-JsonObject *
-north_mcp_server_build_server_info (NorthMcpServer *self)
-{
-  JsonObject *info = json_object_new ();
-
-  json_object_set_string_member (info, "name", self->config.name);
-  json_object_set_string_member (info, "version", self->config.version);
-  if (self->config.title != NULL)
-    json_object_set_string_member (info, "title", self->config.title);
-  return info;
-}
-
 NorthMcpSession *
 north_mcp_server_open_session (NorthMcpServer   *self,
                                NorthMcpChannel  *standalone,
@@ -548,19 +468,28 @@ north_mcp_server_get_sessions (NorthMcpServer *self)
 }
 
 void
-north_mcp_server_debug (NorthMcpServer *self,
-                        const char     *format,
-                        ...)
+north_mcp_server_debug_valist (NorthMcpServer *self,
+                               const char     *format,
+                               va_list         args)
 {
   g_autofree char *logger = NULL;
-  va_list args;
 
   if (!north_mcp_server_get_debug (self))
     return;
 
   logger = g_strdup_printf ("NorthMCP.%s", self->config.name);
-  va_start (args, format);
   north_mcp_log_message (logger, "DEBUG", format, args);
+}
+
+void
+north_mcp_server_debug (NorthMcpServer *self,
+                        const char     *format,
+                        ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  north_mcp_server_debug_valist (self, format, args);
   va_end (args);
 }
 
@@ -655,7 +584,7 @@ north_mcp_server_stop (NorthMcpServer *self)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
 
-  north_mcp_revision_2026_close_listeners (self);
+  north_mcp_revision_2026_close_listeners (NORTH_MCP_PROTOCOL_HOST (self));
   if (self->sessions != NULL)
     north_mcp_session_manager_stop_expiry (self->sessions);
 
@@ -725,7 +654,7 @@ north_mcp_server_notify_resource_updated (NorthMcpServer *self,
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
   g_return_if_fail (uri != NULL);
 
-  north_mcp_broadcast_resource_updated (self, uri);
+  north_mcp_broadcast_resource_updated (NORTH_MCP_PROTOCOL_HOST (self), uri);
 }
 
 /**
@@ -753,7 +682,7 @@ north_mcp_server_log (NorthMcpServer   *self,
   g_return_if_fail (level <= NORTH_MCP_LOG_LEVEL_EMERGENCY);
   g_return_if_fail (data != NULL);
 
-  north_mcp_broadcast_log (self, level, logger, data);
+  north_mcp_broadcast_log (NORTH_MCP_PROTOCOL_HOST (self), level, logger, data);
 }
 
 /* Idle session expiry (the timer lives in the session manager). */

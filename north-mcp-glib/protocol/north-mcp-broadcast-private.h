@@ -8,27 +8,27 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
-#include "north-mcp-server.h"
+#include "north-mcp-protocol-host-private.h"
 
 G_BEGIN_DECLS
 
 /* Sends @method (a list_changed notification, no params) now, on the
  * server's main context. */
-void north_mcp_broadcast_list_changed     (NorthMcpServer   *server,
-                                           const char       *method);
+void north_mcp_broadcast_list_changed     (NorthMcpProtocolHost *host,
+                                           const char           *method);
 /* notifications/resources/updated to the sessions subscribed to @uri and
  * the listen streams that asked for it. Any thread: delivered on the
  * server's main context. */
-void north_mcp_broadcast_resource_updated (NorthMcpServer   *server,
-                                           const char       *uri);
+void north_mcp_broadcast_resource_updated (NorthMcpProtocolHost *host,
+                                           const char           *uri);
 /* notifications/message to every session whose level lets @level
  * through. Any thread: delivered on the server's main context. */
-void north_mcp_broadcast_log              (NorthMcpServer   *server,
-                                           NorthMcpLogLevel  level,
-                                           const char       *logger,
-                                           JsonNode         *data);
+void north_mcp_broadcast_log              (NorthMcpProtocolHost *host,
+                                           NorthMcpLogLevel      level,
+                                           const char           *logger,
+                                           JsonNode             *data);
 /* Runs a server-wide notification another process sharing the state store
- * sent (a NorthMcpSessionManagerBroadcastFunc; @data is the server). */
+ * sent (a NorthMcpSessionManagerBroadcastFunc; @data is the host). */
 void north_mcp_broadcast_receive          (JsonObject       *payload,
                                            gpointer          data);
 

@@ -6,7 +6,7 @@
 
 #include "north-mcp-broadcast-private.h"
 #include "north-mcp-revision-2026-private.h"
-#include "north-mcp-server-private.h"
+#include "north-mcp-protocol-host-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-util-private.h"
@@ -16,7 +16,7 @@
  * caller may run it). */
 typedef struct
 {
-  NorthMcpServer   *server;
+  NorthMcpProtocolHost *host;
   char             *uri;
   NorthMcpLogLevel  level;
   char             *logger;
@@ -26,7 +26,7 @@ typedef struct
 static void
 outgoing_free (Outgoing *outgoing)
 {
-  g_clear_object (&outgoing->server);
+  g_clear_object (&outgoing->host);
   g_free (outgoing->uri);
   g_free (outgoing->logger);
   g_clear_pointer (&outgoing->data, json_node_unref);
@@ -34,12 +34,12 @@ outgoing_free (Outgoing *outgoing)
 }
 
 static void
-send_on_main_context (NorthMcpServer *server,
-                      GSourceFunc     func,
-                      Outgoing       *outgoing)
+send_on_main_context (NorthMcpProtocolHost *host,
+                      GSourceFunc           func,
+                      Outgoing             *outgoing)
 {
-  outgoing->server = g_object_ref (server);
-  g_main_context_invoke_full (north_mcp_server_get_main_context (server), G_PRIORITY_DEFAULT,
+  outgoing->host = g_object_ref (host);
+  g_main_context_invoke_full (north_mcp_protocol_host_get_main_context (host), G_PRIORITY_DEFAULT,
                               func, outgoing, (GDestroyNotify) outgoing_free);
 }
 
@@ -47,14 +47,14 @@ send_on_main_context (NorthMcpServer *server,
  * 2026-07-28 listeners of @method (if any), as one fan-out that every
  * process sharing the state store repeats with @payload. */
 static void
-fan_out (NorthMcpServer *server,
-         JsonObject     *payload,
-         GFunc           func,
-         gpointer        data,
-         const char     *method,
-         const char     *uri)
+fan_out (NorthMcpProtocolHost *host,
+         JsonObject           *payload,
+         GFunc                 func,
+         gpointer              data,
+         const char           *method,
+         const char           *uri)
 {
-  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (server);
+  NorthMcpSessionManager *sessions = north_mcp_protocol_host_get_session_manager (host);
   GHashTableIter iter;
   gpointer session;
 
@@ -64,7 +64,7 @@ fan_out (NorthMcpServer *server,
     if (north_mcp_session_get_initialized (session))
       func (session, data);
   if (method != NULL)
-    north_mcp_revision_2026_notify_listeners (server, method, uri);
+    north_mcp_revision_2026_notify_listeners (host, method, uri);
   north_mcp_session_manager_end_fanout (sessions);
 }
 
@@ -76,13 +76,13 @@ send_list_changed (gpointer session,
 }
 
 void
-north_mcp_broadcast_list_changed (NorthMcpServer *server,
-                                  const char     *method)
+north_mcp_broadcast_list_changed (NorthMcpProtocolHost *host,
+                                  const char           *method)
 {
   g_autoptr(JsonObject) payload = json_object_new ();
 
   json_object_set_string_member (payload, "method", method);
-  fan_out (server, payload, send_list_changed, (gpointer) method, method, NULL);
+  fan_out (host, payload, send_list_changed, (gpointer) method, method, NULL);
 }
 
 static void
@@ -100,19 +100,19 @@ resource_updated_cb (gpointer user_data)
   g_autoptr(JsonObject) params = json_object_new ();
 
   json_object_set_string_member (params, "uri", outgoing->uri);
-  fan_out (outgoing->server, params, send_resource_updated, params,
+  fan_out (outgoing->host, params, send_resource_updated, params,
            "notifications/resources/updated", outgoing->uri);
   return G_SOURCE_REMOVE;
 }
 
 void
-north_mcp_broadcast_resource_updated (NorthMcpServer *server,
-                                      const char     *uri)
+north_mcp_broadcast_resource_updated (NorthMcpProtocolHost *host,
+                                      const char           *uri)
 {
   Outgoing *outgoing = g_new0 (Outgoing, 1);
 
   outgoing->uri = g_strdup (uri);
-  send_on_main_context (server, resource_updated_cb, outgoing);
+  send_on_main_context (host, resource_updated_cb, outgoing);
 }
 
 static void
@@ -134,22 +134,22 @@ log_cb (gpointer user_data)
   if (outgoing->logger != NULL)
     json_object_set_string_member (payload, "logger", outgoing->logger);
   json_object_set_member (payload, "data", json_node_ref (outgoing->data));
-  fan_out (outgoing->server, payload, send_log, outgoing, NULL, NULL);
+  fan_out (outgoing->host, payload, send_log, outgoing, NULL, NULL);
   return G_SOURCE_REMOVE;
 }
 
 void
-north_mcp_broadcast_log (NorthMcpServer   *server,
-                         NorthMcpLogLevel  level,
-                         const char       *logger,
-                         JsonNode         *data)
+north_mcp_broadcast_log (NorthMcpProtocolHost *host,
+                         NorthMcpLogLevel      level,
+                         const char           *logger,
+                         JsonNode             *data)
 {
   Outgoing *outgoing = g_new0 (Outgoing, 1);
 
   outgoing->level = level;
   outgoing->logger = g_strdup (logger);
   outgoing->data = json_node_copy (data);
-  send_on_main_context (server, log_cb, outgoing);
+  send_on_main_context (host, log_cb, outgoing);
 }
 
 /* A server-wide notification that another process sharing the state store
@@ -158,16 +158,16 @@ void
 north_mcp_broadcast_receive (JsonObject *payload,
                              gpointer    data)
 {
-  NorthMcpServer *server = data;
+  NorthMcpProtocolHost *host = data;
   const char *method = north_mcp_object_get_string (payload, "method");
   const char *level = north_mcp_object_get_string (payload, "level");
   JsonNode *log_data = json_object_get_member (payload, "data");
-  Outgoing outgoing = { .server = server };
+  Outgoing outgoing = { .host = host };
 
   if (g_strcmp0 (method, "notifications/tools/list_changed") == 0 ||
       g_strcmp0 (method, "notifications/resources/list_changed") == 0 ||
       g_strcmp0 (method, "notifications/prompts/list_changed") == 0)
-    north_mcp_broadcast_list_changed (server, method);
+    north_mcp_broadcast_list_changed (host, method);
   else if ((outgoing.uri = (char *) north_mcp_object_get_string (payload, "uri")) != NULL)
     resource_updated_cb (&outgoing);
   else if (level != NULL && north_mcp_log_level_from_string (level) >= 0 && log_data != NULL)

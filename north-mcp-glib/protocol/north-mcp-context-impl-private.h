@@ -22,7 +22,7 @@ struct _NorthMcpContext
 {
   GObject               parent_instance;
 
-  NorthMcpServer       *server;
+  NorthMcpProtocolHost *host;
   NorthMcpSession      *session;
   NorthMcpUser         *user;
   NorthMcpChannel      *channel;

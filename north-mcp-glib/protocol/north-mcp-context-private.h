@@ -7,6 +7,7 @@
 #include "north-mcp-context.h"
 #include "north-mcp-channel-private.h"
 #include "north-mcp-feature.h"
+#include "north-mcp-protocol-host-private.h"
 #include "north-mcp-tool.h"
 
 G_BEGIN_DECLS
@@ -16,17 +17,26 @@ G_BEGIN_DECLS
 typedef JsonNode *(*NorthMcpResultFilter) (NorthMcpContext *context,
                                            JsonNode        *result);
 
-NorthMcpContext *north_mcp_context_new               (NorthMcpServer       *server,
-                                                      NorthMcpSession      *session,
-                                                      NorthMcpUser         *user,
-                                                      NorthMcpChannel      *channel,
-                                                      JsonNode             *id,
-                                                      const char           *method,
-                                                      JsonObject           *params,
-                                                      const char           *protocol_version);
+/* A request as the dispatcher read it; borrowed, not owned. */
+typedef struct
+{
+  NorthMcpProtocolHost *host;
+  NorthMcpSession      *session;
+  NorthMcpUser         *user;
+  NorthMcpChannel      *channel;
+  JsonNode             *id;
+  const char           *method;
+  JsonObject           *params;
+  const char           *protocol_version;
+} NorthMcpRequestInfo;
+
+/* A context for @request, whose handler runs next. */
+NorthMcpContext *north_mcp_context_new               (const NorthMcpRequestInfo *request);
 void             north_mcp_context_set_result_filter (NorthMcpContext      *self,
                                                       NorthMcpResultFilter  filter);
 NorthMcpChannel *north_mcp_context_get_channel       (NorthMcpContext      *self);
+/* The host that received the request. */
+NorthMcpProtocolHost *north_mcp_context_get_host     (NorthMcpContext      *self);
 /* Makes @self the context north_mcp_context_get_current() returns in this
  * thread until the matching pop. */
 void             north_mcp_context_push_current      (NorthMcpContext      *self);
@@ -54,22 +64,10 @@ void             north_mcp_context_abandon           (NorthMcpContext      *self
  * request-finished follows when it is answered (or abandoned). Call it
  * once, right before the handler runs. */
 void             north_mcp_context_announce          (NorthMcpContext      *self);
-/* A request as the dispatcher read it; borrowed, not owned. */
-typedef struct
-{
-  NorthMcpServer  *server;
-  NorthMcpSession *session;
-  NorthMcpUser    *user;
-  NorthMcpChannel *channel;
-  JsonNode        *id;
-  const char      *method;
-  JsonObject      *params;
-  const char      *protocol_version;
-} NorthMcpRequestInfo;
 
 /* Sends @response, the refusal of a request no handler will see, and
  * announces the request as started and finished. Only for a server that
- * watches requests (north_mcp_server_watches_requests()). */
+ * watches requests (north_mcp_protocol_host_watches_requests()). */
 void             north_mcp_context_refuse            (const NorthMcpRequestInfo *request,
                                                       JsonNode                  *response);
 

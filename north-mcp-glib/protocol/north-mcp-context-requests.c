@@ -9,7 +9,6 @@
 #include "north-mcp-capture-channel-private.h"
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-tracer-private.h"
 #include "north-mcp-util-private.h"
@@ -88,6 +87,7 @@ start_request_task (GTask *task)
   NorthMcpContext *self = g_task_get_source_object (task);
   OutboundRequest *request = g_task_get_task_data (task);
   const char *capability = north_mcp_context_method_capability (request->method);
+  NorthMcpProtocolSettings settings;
 
   if (self->revision_2026)
     {
@@ -115,9 +115,10 @@ start_request_task (GTask *task)
       return;
     }
 
+  north_mcp_protocol_host_get_settings (self->host, &settings);
   north_mcp_session_send_request_async (self->session, self->channel,
                                         request->method, request->params,
-                                        north_mcp_server_get_request_timeout (self->server),
+                                        settings.request_timeout,
                                         g_task_get_cancellable (task),
                                         send_request_done, g_object_ref (task));
 }
@@ -534,6 +535,7 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   g_autoptr(NorthMcpContext) reader = NULL;
   g_autoptr(JsonObject) params = json_object_new ();
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  NorthMcpRequestInfo request;
   gpointer previous;
 
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
@@ -546,8 +548,9 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   channel = north_mcp_capture_channel_new (task, "contents");
   json_node_set_string (id, "north-mcp-read-resource");
   json_object_set_string_member (params, "uri", uri);
-  reader = north_mcp_context_new (self->server, NULL, self->user, channel, id,
-                                  "resources/read", params, self->protocol_version);
+  request = (NorthMcpRequestInfo) { self->host, NULL, self->user, channel, id, "resources/read", params,
+                                   self->protocol_version };
+  reader = north_mcp_context_new (&request);
   /* The read is a step of this request: the same North context, and a
    * child span of this request's span rather than a trace of its own. */
   g_clear_pointer (&reader->request_headers, soup_message_headers_unref);
@@ -556,7 +559,8 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   g_clear_pointer (&reader->span, north_mcp_span_data_unref);
   if (self->span != NULL)
     {
-      reader->span = north_mcp_trace_start_child_data (self->server, self->span, "resources/read");
+      reader->span = north_mcp_trace_start_child_data (north_mcp_context_get_server (self), self->span,
+                                                      "resources/read");
       north_mcp_span_data_set_string (reader->span, "mcp.method.name", "resources/read");
       north_mcp_span_data_set_string (reader->span, "mcp.resource.uri", uri);
     }
@@ -564,7 +568,7 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   /* The handler may run now, in this thread: keep the caller's current
    * context around it. */
   previous = north_mcp_context_save_current ();
-  north_mcp_dispatch_resources_read (self->server, reader);
+  north_mcp_dispatch_resources_read (self->host, reader);
   north_mcp_context_restore_current (previous);
 }
 

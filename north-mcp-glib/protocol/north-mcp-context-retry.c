@@ -299,8 +299,8 @@ north_mcp_context_return_input_required (NorthMcpContext *self,
     json_object_set_object_member (result, "inputRequests", json_object_ref (self->input_requests));
   if (request_state != NULL || self->input_requests == NULL)
     {
-      g_autofree char *sealed = north_mcp_revision_2026_seal_state (self->server, self->user, self->method,
-                                                                    self->params, request_state);
+      g_autofree char *sealed = north_mcp_revision_2026_seal_state (self->host, self->user, self->method,
+                                                                  self->params, request_state);
 
       json_object_set_string_member (result, "requestState", sealed);
     }

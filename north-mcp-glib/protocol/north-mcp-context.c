@@ -11,7 +11,6 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-revision-2026-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-user.h"
 #include "north-mcp-util-private.h"
@@ -194,7 +193,7 @@ announce_finished (NorthMcpContext *self,
                                                                             NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR),
                                    message != NULL ? message : "");
     }
-  north_mcp_server_request_finished (self->server, self, error);
+  north_mcp_protocol_host_request_finished (self->host, self, error);
 }
 
 static void
@@ -272,7 +271,7 @@ north_mcp_context_dispose (GObject *object)
           /* It finishes the request for whoever watches it. */
           stand_in->announced = self->announced;
           self->announced = FALSE;
-          stand_in->server = self->server != NULL ? g_object_ref (self->server) : NULL;
+          stand_in->host = self->host != NULL ? g_object_ref (self->host) : NULL;
           stand_in->user = self->user != NULL ? g_object_ref (self->user) : NULL;
           stand_in->method = g_strdup (self->method);
           stand_in->params = self->params != NULL ? json_object_ref (self->params) : NULL;
@@ -300,7 +299,7 @@ north_mcp_context_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->tracking_session);
   g_clear_object (&self->user);
-  g_clear_object (&self->server);
+  g_clear_object (&self->host);
   g_clear_object (&self->feature);
   /* Answered, or dropped without a channel: the span ends with the
    * context (ending twice does nothing); a stand-in above took it. */
@@ -356,11 +355,11 @@ static void
 context_fill (NorthMcpContext           *self,
               const NorthMcpRequestInfo *request)
 {
-  self->server = g_object_ref (request->server);
+  self->host = g_object_ref (request->host);
   self->session = request->session != NULL ? g_object_ref (request->session) : NULL;
   self->user = request->user != NULL ? g_object_ref (request->user) : NULL;
   self->channel = g_object_ref (request->channel);
-  self->main_context = g_main_context_ref (north_mcp_server_get_main_context (request->server));
+  self->main_context = g_main_context_ref (north_mcp_protocol_host_get_main_context (request->host));
   self->id = json_node_copy (request->id);
   self->method = g_strdup (request->method);
   self->params = request->params != NULL ? json_object_ref (request->params) : json_object_new ();
@@ -368,25 +367,19 @@ context_fill (NorthMcpContext           *self,
 }
 
 NorthMcpContext *
-north_mcp_context_new (NorthMcpServer  *server,
-                       NorthMcpSession *session,
-                       NorthMcpUser    *user,
-                       NorthMcpChannel *channel,
-                       JsonNode        *id,
-                       const char      *method,
-                       JsonObject      *params,
-                       const char      *protocol_version)
+north_mcp_context_new (const NorthMcpRequestInfo *request)
 {
   NorthMcpContext *self = g_object_new (NORTH_MCP_TYPE_CONTEXT, NULL);
-  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, protocol_version };
   JsonObject *meta;
 
-  context_fill (self, &request);
+  context_fill (self, request);
   /* Kept, not read: most handlers never ask for the North context. */
   self->request_headers = north_mcp_request_scope_get_headers ();
   if (self->request_headers != NULL)
     soup_message_headers_ref (self->request_headers);
-  self->span = north_mcp_trace_request_begin (server, session, id, method, self->params, protocol_version);
+  self->span = north_mcp_trace_request_begin (north_mcp_protocol_host_get_server (request->host),
+                                              request->session, request->id, request->method,
+                                              self->params, request->protocol_version);
   meta = north_mcp_object_get_object (self->params, "_meta");
   if (meta != NULL && json_object_has_member (meta, "progressToken"))
     {
@@ -396,8 +389,9 @@ north_mcp_context_new (NorthMcpServer  *server,
         self->progress_token = json_node_copy (token);
     }
 
-  if (session != NULL)
-    north_mcp_session_add_in_flight (session, id, north_mcp_context_get_cancellable (self));
+  if (request->session != NULL)
+    north_mcp_session_add_in_flight (request->session, request->id,
+                                     north_mcp_context_get_cancellable (self));
 
   return self;
 }
@@ -466,11 +460,11 @@ north_mcp_context_abandon (NorthMcpContext *self)
 void
 north_mcp_context_announce (NorthMcpContext *self)
 {
-  if (!north_mcp_server_watches_requests (self->server))
+  if (!north_mcp_protocol_host_watches_requests (self->host))
     return;
 
   self->announced = TRUE;
-  north_mcp_server_request_started (self->server, self);
+  north_mcp_protocol_host_request_started (self->host, self);
 }
 
 void
@@ -482,7 +476,7 @@ north_mcp_context_refuse (const NorthMcpRequestInfo *request,
 
   context_fill (self, request);
   self->announced = TRUE;
-  north_mcp_server_request_started (self->server, self);
+  north_mcp_protocol_host_request_started (self->host, self);
   self->completed = TRUE;
   north_mcp_channel_send (self->channel, response);
   announce_finished (self, response, TRUE);
@@ -499,6 +493,12 @@ NorthMcpChannel *
 north_mcp_context_get_channel (NorthMcpContext *self)
 {
   return self->channel;
+}
+
+NorthMcpProtocolHost *
+north_mcp_context_get_host (NorthMcpContext *self)
+{
+  return self->host;
 }
 
 void
@@ -564,7 +564,7 @@ north_mcp_context_get_server (NorthMcpContext *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
 
-  return self->server;
+  return self->host != NULL ? north_mcp_protocol_host_get_server (self->host) : NULL;
 }
 
 /**

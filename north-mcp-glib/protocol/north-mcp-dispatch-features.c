@@ -12,29 +12,19 @@
 #include "north-mcp-prompt.h"
 #include "north-mcp-resource.h"
 #include "north-mcp-resource-template.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-util-private.h"
-
-static void
-return_empty (NorthMcpContext *context)
-{
-  g_autoptr(JsonObject) result = json_object_new ();
-  g_autoptr(JsonNode) node = north_mcp_node_new_object (result);
-
-  north_mcp_context_return_result (context, node);
-}
 
 /* Methods of a capability the server does not offer do not exist, as far
  * as the client is concerned. */
 static gboolean
-require_capability (NorthMcpServer  *server,
-                    NorthMcpContext *context,
-                    const char      *capability)
+require_capability (NorthMcpProtocolHost *host,
+                    NorthMcpContext      *context,
+                    const char           *capability)
 {
   g_autofree char *message = NULL;
 
-  if (north_mcp_server_has_capability (server, capability))
+  if (north_mcp_protocol_host_has_capability (host, capability))
     return TRUE;
 
   message = g_strdup_printf ("Method not found: %s (the server offers no %s)",
@@ -44,53 +34,25 @@ require_capability (NorthMcpServer  *server,
   return FALSE;
 }
 
-/* One page of @items as `{<member>: [...], nextCursor?}`. */
-static void
-return_page (NorthMcpServer  *server,
-             NorthMcpContext *context,
-             GPtrArray       *items,
-             const char      *member)
+void
+north_mcp_dispatch_resources_list (NorthMcpProtocolHost *host,
+                                   NorthMcpContext      *context)
 {
-  g_autoptr(JsonObject) result = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *next_cursor = NULL;
-  JsonArray *array;
-  guint start, end;
-
-  if (!north_mcp_dispatch_paginate (server, context, items->len, &start, &end, &next_cursor))
+  if (!require_capability (host, context, "resources"))
     return;
 
-  array = json_array_sized_new (end - start);
-  for (guint i = start; i < end; i++)
-    json_array_add_element (array, north_mcp_feature_to_json (g_ptr_array_index (items, i)));
-  json_object_set_array_member (result, member, array);
-  if (next_cursor != NULL)
-    json_object_set_string_member (result, "nextCursor", next_cursor);
-
-  node = north_mcp_node_new_object (result);
-  north_mcp_context_return_result (context, node);
+  north_mcp_dispatch_return_page (host, context, NORTH_MCP_REGISTRY_RESOURCES, "resources");
 }
 
 void
-north_mcp_dispatch_resources_list (NorthMcpServer  *server,
-                                   NorthMcpContext *context)
+north_mcp_dispatch_resources_templates_list (NorthMcpProtocolHost *host,
+                                             NorthMcpContext      *context)
 {
-  if (!require_capability (server, context, "resources"))
+  if (!require_capability (host, context, "resources"))
     return;
 
-  return_page (server, context, north_mcp_server_get_resource_array (server),
-               "resources");
-}
-
-void
-north_mcp_dispatch_resources_templates_list (NorthMcpServer  *server,
-                                             NorthMcpContext *context)
-{
-  if (!require_capability (server, context, "resources"))
-    return;
-
-  return_page (server, context, north_mcp_server_get_resource_template_array (server),
-               "resourceTemplates");
+  north_mcp_dispatch_return_page (host, context, NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES,
+                                  "resourceTemplates");
 }
 
 /* The `uri` parameter, or NULL after answering -32602. */
@@ -134,18 +96,19 @@ north_mcp_dispatch_resource_not_found (NorthMcpContext *context,
 }
 
 void
-north_mcp_dispatch_resources_read (NorthMcpServer  *server,
-                                   NorthMcpContext *context)
+north_mcp_dispatch_resources_read (NorthMcpProtocolHost *host,
+                                   NorthMcpContext      *context)
 {
-  GPtrArray *templates = north_mcp_server_get_resource_template_array (server);
+  GPtrArray *templates =
+    north_mcp_protocol_host_get_features (host, NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES);
   NorthMcpResource *resource;
   const char *uri;
 
-  if (!require_capability (server, context, "resources") ||
+  if (!require_capability (host, context, "resources") ||
       (uri = require_uri (context)) == NULL)
     return;
 
-  resource = north_mcp_server_lookup_resource (server, uri);
+  resource = north_mcp_protocol_host_lookup (host, NORTH_MCP_REGISTRY_RESOURCES, uri);
   if (resource != NULL)
     {
       north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (resource));
@@ -176,14 +139,14 @@ north_mcp_dispatch_resources_read (NorthMcpServer  *server,
 /* Any URI may be watched, even one that does not exist yet. Stateless
  * HTTP has nowhere to send updates: there it is a no-op. */
 static void
-change_subscription (NorthMcpServer  *server,
-                     NorthMcpContext *context,
-                     gboolean         subscribe)
+change_subscription (NorthMcpProtocolHost *host,
+                     NorthMcpContext      *context,
+                     gboolean              subscribe)
 {
   NorthMcpSession *session = north_mcp_context_get_session (context);
   const char *uri;
 
-  if (!require_capability (server, context, "resources") ||
+  if (!require_capability (host, context, "resources") ||
       (uri = require_uri (context)) == NULL)
     return;
 
@@ -197,32 +160,31 @@ change_subscription (NorthMcpServer  *server,
           G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI) " bytes");
       return;
     }
-  return_empty (context);
+  north_mcp_dispatch_return_empty (context);
 }
 
 void
-north_mcp_dispatch_resources_subscribe (NorthMcpServer  *server,
-                                        NorthMcpContext *context)
+north_mcp_dispatch_resources_subscribe (NorthMcpProtocolHost *host,
+                                        NorthMcpContext      *context)
 {
-  change_subscription (server, context, TRUE);
+  change_subscription (host, context, TRUE);
 }
 
 void
-north_mcp_dispatch_resources_unsubscribe (NorthMcpServer  *server,
-                                          NorthMcpContext *context)
+north_mcp_dispatch_resources_unsubscribe (NorthMcpProtocolHost *host,
+                                          NorthMcpContext      *context)
 {
-  change_subscription (server, context, FALSE);
+  change_subscription (host, context, FALSE);
 }
 
 void
-north_mcp_dispatch_prompts_list (NorthMcpServer  *server,
-                                 NorthMcpContext *context)
+north_mcp_dispatch_prompts_list (NorthMcpProtocolHost *host,
+                                 NorthMcpContext      *context)
 {
-  if (!require_capability (server, context, "prompts"))
+  if (!require_capability (host, context, "prompts"))
     return;
 
-  return_page (server, context, north_mcp_server_get_prompt_array (server),
-               "prompts");
+  north_mcp_dispatch_return_page (host, context, NORTH_MCP_REGISTRY_PROMPTS, "prompts");
 }
 
 /* Reads a string-to-string object (prompt arguments, completion context)
@@ -269,8 +231,8 @@ read_string_map (NorthMcpContext *context,
 }
 
 void
-north_mcp_dispatch_prompts_get (NorthMcpServer  *server,
-                                NorthMcpContext *context)
+north_mcp_dispatch_prompts_get (NorthMcpProtocolHost *host,
+                                NorthMcpContext      *context)
 {
   JsonObject *params = north_mcp_context_get_params (context);
   const char *name = north_mcp_object_get_string (params, "name");
@@ -278,24 +240,10 @@ north_mcp_dispatch_prompts_get (NorthMcpServer  *server,
   NorthMcpPrompt *prompt;
   JsonArray *declared;
 
-  if (!require_capability (server, context, "prompts"))
+  if (!require_capability (host, context, "prompts") ||
+      (prompt = north_mcp_dispatch_require_named (host, context, NORTH_MCP_REGISTRY_PROMPTS,
+                                                  "prompt")) == NULL)
     return;
-
-  if (name == NULL)
-    {
-      north_mcp_dispatch_invalid_params (context, "Invalid params: prompts/get needs a string 'name'");
-      return;
-    }
-
-  prompt = north_mcp_server_lookup_prompt (server, name);
-  if (prompt == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (name);
-      g_autofree char *message = g_strdup_printf ("Invalid params: unknown prompt '%s'", echo);
-
-      north_mcp_dispatch_invalid_params (context, message);
-      return;
-    }
 
   arguments = read_string_map (context, params, "arguments", "argument");
   if (arguments == NULL)
@@ -326,10 +274,11 @@ north_mcp_dispatch_prompts_get (NorthMcpServer  *server,
 }
 
 static NorthMcpResourceTemplate *
-find_template (NorthMcpServer *server,
-               const char     *uri_template)
+find_template (NorthMcpProtocolHost *host,
+               const char           *uri_template)
 {
-  GPtrArray *templates = north_mcp_server_get_resource_template_array (server);
+  GPtrArray *templates =
+    north_mcp_protocol_host_get_features (host, NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES);
 
   for (guint i = 0; i < templates->len; i++)
     {
@@ -343,8 +292,8 @@ find_template (NorthMcpServer *server,
 }
 
 void
-north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
-                                        NorthMcpContext *context)
+north_mcp_dispatch_completion_complete (NorthMcpProtocolHost *host,
+                                        NorthMcpContext      *context)
 {
   JsonObject *params = north_mcp_context_get_params (context);
   JsonObject *ref = north_mcp_object_get_object (params, "ref");
@@ -354,7 +303,7 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
   const char *value = north_mcp_object_get_string (argument, "value");
   g_autoptr(GHashTable) arguments = NULL;
 
-  if (!require_capability (server, context, "completions"))
+  if (!require_capability (host, context, "completions"))
     return;
 
   if (type == NULL)
@@ -379,7 +328,9 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
   if (g_str_equal (type, "ref/prompt"))
     {
       const char *name = north_mcp_object_get_string (ref, "name");
-      NorthMcpPrompt *prompt = name != NULL ? north_mcp_server_lookup_prompt (server, name) : NULL;
+      NorthMcpPrompt *prompt = name != NULL
+                               ? north_mcp_protocol_host_lookup (host, NORTH_MCP_REGISTRY_PROMPTS, name)
+                               : NULL;
       g_autofree char *message = NULL;
 
       if (prompt != NULL)
@@ -403,7 +354,7 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
   if (g_str_equal (type, "ref/resource"))
     {
       const char *uri = north_mcp_object_get_string (ref, "uri");
-      NorthMcpResourceTemplate *template_ = uri != NULL ? find_template (server, uri) : NULL;
+      NorthMcpResourceTemplate *template_ = uri != NULL ? find_template (host, uri) : NULL;
       g_autofree char *message = NULL;
 
       if (template_ != NULL)
@@ -416,7 +367,7 @@ north_mcp_dispatch_completion_complete (NorthMcpServer  *server,
         }
 
       /* A fixed resource has nothing to complete. */
-      if (uri != NULL && north_mcp_server_lookup_resource (server, uri) != NULL)
+      if (uri != NULL && north_mcp_protocol_host_lookup (host, NORTH_MCP_REGISTRY_RESOURCES, uri) != NULL)
         {
           north_mcp_context_return_completion (context, NULL, -1, FALSE);
           return;

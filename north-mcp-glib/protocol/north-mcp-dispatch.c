@@ -11,27 +11,40 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-task-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-tool-private.h"
 #include "north-mcp-util-private.h"
 
-static JsonNode *
-empty_result (void)
-{
-  /* north_mcp_node_new_object() takes its own reference. */
-  g_autoptr(JsonObject) object = json_object_new ();
+const char * const north_mcp_supported_protocol_versions[] = {
+  "2024-11-05",
+  "2025-03-26",
+  "2025-06-18",
+  "2025-11-25",
+  NULL
+};
 
-  return north_mcp_node_new_object (object);
+gboolean
+north_mcp_protocol_version_is_supported (const char *version)
+{
+  return version != NULL && g_strv_contains (north_mcp_supported_protocol_versions, version);
 }
 
-static void
-return_empty (NorthMcpContext *context)
+void
+north_mcp_dispatch_return_object (NorthMcpContext *context,
+                                  JsonObject      *result)
 {
-  g_autoptr(JsonNode) result = empty_result ();
+  g_autoptr(JsonNode) node = north_mcp_node_new_object (result);
 
-  north_mcp_context_return_result (context, result);
+  north_mcp_context_return_result (context, node);
+}
+
+void
+north_mcp_dispatch_return_empty (NorthMcpContext *context)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+
+  north_mcp_dispatch_return_object (context, result);
 }
 
 void
@@ -45,19 +58,20 @@ north_mcp_dispatch_invalid_params (NorthMcpContext *context,
 
 /* Cursors are opaque to clients; ours encode the offset of the next page. */
 gboolean
-north_mcp_dispatch_paginate (NorthMcpServer   *server,
-                             NorthMcpContext  *context,
-                             guint             total,
-                             guint            *start,
-                             guint            *end,
-                             char            **next_cursor)
+north_mcp_dispatch_paginate (NorthMcpProtocolHost  *host,
+                             NorthMcpContext       *context,
+                             guint                  total,
+                             guint                 *start,
+                             guint                 *end,
+                             char                 **next_cursor)
 {
   JsonObject *params = north_mcp_context_get_params (context);
   JsonNode *cursor = json_object_get_member (params, "cursor");
-  guint page_size = north_mcp_server_get_page_size (server);
+  NorthMcpProtocolSettings settings;
   guint64 offset = 0;
 
   *next_cursor = NULL;
+  north_mcp_protocol_host_get_settings (host, &settings);
 
   if (cursor != NULL && !JSON_NODE_HOLDS_NULL (cursor))
     {
@@ -84,7 +98,7 @@ north_mcp_dispatch_paginate (NorthMcpServer   *server,
     }
 
   *start = (guint) offset;
-  *end = MIN (total, *start + page_size);
+  *end = MIN (total, *start + settings.page_size);
   if (*end < total)
     {
       g_autofree char *plain = g_strdup_printf ("o:%u", *end);
@@ -96,16 +110,15 @@ north_mcp_dispatch_paginate (NorthMcpServer   *server,
 }
 
 static void
-handle_initialize (NorthMcpServer  *server,
-                   NorthMcpContext *context)
+handle_initialize (NorthMcpProtocolHost *host,
+                   NorthMcpContext      *context)
 {
   JsonObject *params = north_mcp_context_get_params (context);
   NorthMcpSession *session = north_mcp_context_get_session (context);
   const char *requested = north_mcp_object_get_string (params, "protocolVersion");
   const char *version;
   g_autoptr(JsonObject) result = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  const char *instructions = north_mcp_server_get_instructions (server);
+  NorthMcpProtocolSettings settings;
 
   if (requested == NULL)
     {
@@ -144,25 +157,27 @@ handle_initialize (NorthMcpServer  *server,
     }
 
   json_object_set_string_member (result, "protocolVersion", version);
-  json_object_set_object_member (result, "capabilities", north_mcp_server_build_capabilities (server));
-  json_object_set_object_member (result, "serverInfo", north_mcp_server_build_server_info (server));
-  if (instructions != NULL)
-    json_object_set_string_member (result, "instructions", instructions);
+  json_object_set_object_member (result, "capabilities",
+                                 north_mcp_protocol_host_build_capabilities (host));
+  json_object_set_object_member (result, "serverInfo",
+                                 north_mcp_protocol_host_build_server_info (host));
+  north_mcp_protocol_host_get_settings (host, &settings);
+  if (settings.instructions != NULL)
+    json_object_set_string_member (result, "instructions", settings.instructions);
 
-  node = north_mcp_node_new_object (result);
-  north_mcp_context_return_result (context, node);
+  north_mcp_dispatch_return_object (context, result);
 }
 
 static void
-handle_ping (NorthMcpServer  *server,
-             NorthMcpContext *context)
+handle_ping (NorthMcpProtocolHost *host,
+             NorthMcpContext      *context)
 {
-  return_empty (context);
+  north_mcp_dispatch_return_empty (context);
 }
 
 static void
-handle_logging_set_level (NorthMcpServer  *server,
-                          NorthMcpContext *context)
+handle_logging_set_level (NorthMcpProtocolHost *host,
+                          NorthMcpContext      *context)
 {
   const char *name = north_mcp_object_get_string (north_mcp_context_get_params (context), "level");
   NorthMcpSession *session = north_mcp_context_get_session (context);
@@ -172,7 +187,7 @@ handle_logging_set_level (NorthMcpServer  *server,
     {
       if (session != NULL)
         north_mcp_session_set_log_level (session, (NorthMcpLogLevel) level);
-      return_empty (context);
+      north_mcp_dispatch_return_empty (context);
       return;
     }
 
@@ -181,57 +196,80 @@ handle_logging_set_level (NorthMcpServer  *server,
                                      "warning, error, critical, alert, emergency");
 }
 
-static void
-handle_tools_list (NorthMcpServer  *server,
-                   NorthMcpContext *context)
+void
+north_mcp_dispatch_return_page (NorthMcpProtocolHost *host,
+                                NorthMcpContext      *context,
+                                NorthMcpRegistryKind  kind,
+                                const char           *member)
 {
-  GPtrArray *tools = north_mcp_server_get_tool_array (server);
+  GPtrArray *items = north_mcp_protocol_host_get_features (host, kind);
   g_autoptr(JsonObject) result = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
   g_autofree char *next_cursor = NULL;
   JsonArray *array;
   guint start, end;
 
-  if (!north_mcp_dispatch_paginate (server, context, tools->len, &start, &end, &next_cursor))
+  if (!north_mcp_dispatch_paginate (host, context, items->len, &start, &end, &next_cursor))
     return;
 
   array = json_array_sized_new (end - start);
   for (guint i = start; i < end; i++)
-    json_array_add_element (array, north_mcp_feature_to_json (g_ptr_array_index (tools, i)));
-  json_object_set_array_member (result, "tools", array);
+    json_array_add_element (array, north_mcp_feature_to_json (g_ptr_array_index (items, i)));
+  json_object_set_array_member (result, member, array);
   if (next_cursor != NULL)
     json_object_set_string_member (result, "nextCursor", next_cursor);
 
-  node = north_mcp_node_new_object (result);
-  north_mcp_context_return_result (context, node);
+  north_mcp_dispatch_return_object (context, result);
 }
 
 static void
-handle_tools_call (NorthMcpServer  *server,
-                   NorthMcpContext *context)
+handle_tools_list (NorthMcpProtocolHost *host,
+                   NorthMcpContext      *context)
+{
+  north_mcp_dispatch_return_page (host, context, NORTH_MCP_REGISTRY_TOOLS, "tools");
+}
+
+gpointer
+north_mcp_dispatch_require_named (NorthMcpProtocolHost *host,
+                                  NorthMcpContext      *context,
+                                  NorthMcpRegistryKind  kind,
+                                  const char           *what)
+{
+  const char *name = north_mcp_object_get_string (north_mcp_context_get_params (context), "name");
+  g_autofree char *echo = NULL;
+  g_autofree char *message = NULL;
+  gpointer feature;
+
+  if (name == NULL)
+    {
+      message = g_strdup_printf ("Invalid params: %s needs a string 'name'",
+                                 north_mcp_context_get_method (context));
+      north_mcp_dispatch_invalid_params (context, message);
+      return NULL;
+    }
+
+  feature = north_mcp_protocol_host_lookup (host, kind, name);
+  if (feature != NULL)
+    return feature;
+
+  echo = north_mcp_echo (name);
+  message = g_strdup_printf ("Invalid params: unknown %s '%s'", what, echo);
+  north_mcp_dispatch_invalid_params (context, message);
+  return NULL;
+}
+
+static void
+handle_tools_call (NorthMcpProtocolHost *host,
+                   NorthMcpContext      *context)
 {
   JsonObject *params = north_mcp_context_get_params (context);
   const char *name = north_mcp_object_get_string (params, "name");
   JsonNode *arguments_node = json_object_get_member (params, "arguments");
   g_autoptr(JsonObject) arguments = NULL;
   g_autoptr(GError) error = NULL;
-  NorthMcpTool *tool;
+  NorthMcpTool *tool = north_mcp_dispatch_require_named (host, context, NORTH_MCP_REGISTRY_TOOLS, "tool");
 
-  if (name == NULL)
-    {
-      north_mcp_dispatch_invalid_params (context, "Invalid params: tools/call needs a string 'name'");
-      return;
-    }
-
-  tool = north_mcp_server_lookup_tool (server, name);
   if (tool == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (name);
-      g_autofree char *message = g_strdup_printf ("Invalid params: unknown tool '%s'", echo);
-
-      north_mcp_dispatch_invalid_params (context, message);
-      return;
-    }
+    return;
 
   if (arguments_node == NULL || JSON_NODE_HOLDS_NULL (arguments_node))
     arguments = json_object_new ();
@@ -256,7 +294,7 @@ handle_tools_call (NorthMcpServer  *server,
     }
 
   /* The tasks extension may run it as a task. */
-  if (north_mcp_tasks_call_tool (server, context, tool, arguments))
+  if (north_mcp_tasks_call_tool (host, context, tool, arguments))
     return;
 
   north_mcp_context_set_feature (context, NORTH_MCP_FEATURE (tool));
@@ -314,9 +352,9 @@ send_error (NorthMcpChannel *channel,
 }
 
 static void
-handle_notification (NorthMcpServer  *server,
-                     NorthMcpSession *session,
-                     JsonObject      *object)
+handle_notification (NorthMcpProtocolHost *host,
+                     NorthMcpSession      *session,
+                     JsonObject           *object)
 {
   const char *method = north_mcp_object_get_string (object, "method");
   JsonObject *params = north_mcp_object_get_object (object, "params");
@@ -332,7 +370,7 @@ handle_notification (NorthMcpServer  *server,
     }
   else
     {
-      north_mcp_server_debug (server, "Ignoring notification %s", method);
+      north_mcp_protocol_host_debug (host, "Ignoring notification %s", method);
     }
 }
 
@@ -352,7 +390,7 @@ static void
 refuse (const NorthMcpRequestInfo *request,
         JsonNode                  *response)
 {
-  if (north_mcp_server_watches_requests (request->server))
+  if (north_mcp_protocol_host_watches_requests (request->host))
     north_mcp_context_refuse (request, response);
   else
     north_mcp_channel_send (request->channel, response);
@@ -369,16 +407,35 @@ refuse_with_error (const NorthMcpRequestInfo *request,
   refuse (request, response);
 }
 
+/* The handler of @request's method, or NULL after refusing it as not
+ * found (also when its revision @excludes it). */
+static NorthMcpMethodHandler
+find_handler (const NorthMcpRequestInfo *request,
+              gboolean                   excluded)
+{
+  NorthMcpMethodHandler handler = excluded ? NULL : lookup_method (request->method);
+  g_autofree char *echo = NULL;
+  g_autofree char *message = NULL;
+
+  if (handler != NULL)
+    return handler;
+
+  echo = north_mcp_echo (request->method);
+  message = g_strdup_printf ("Method not found: %s", echo);
+  refuse_with_error (request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
+  return NULL;
+}
+
 /* A request under the 2026-07-28 revision: everything the
  * request needs is in its own `_meta`; no session rules apply. */
 static void
-handle_revision_2026_request (NorthMcpServer  *server,
-                              NorthMcpSession *session,
-                              NorthMcpUser    *user,
-                              JsonObject      *params,
-                              const char      *method,
-                              JsonNode        *id,
-                              NorthMcpChannel *channel)
+handle_revision_2026_request (NorthMcpProtocolHost *host,
+                              NorthMcpSession      *session,
+                              NorthMcpUser         *user,
+                              JsonObject           *params,
+                              const char           *method,
+                              JsonNode             *id,
+                              NorthMcpChannel      *channel)
 {
   g_autoptr(JsonNode) invalid = north_mcp_revision_2026_check_meta (params, id);
   g_autoptr(NorthMcpContext) context = NULL;
@@ -386,7 +443,7 @@ handle_revision_2026_request (NorthMcpServer  *server,
   NorthMcpMethodHandler handler;
   JsonObject *meta = north_mcp_object_get_object (params, "_meta");
   const char *version = north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION);
-  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, version };
+  NorthMcpRequestInfo request = { host, session, user, channel, id, method, params, version };
 
   if (invalid != NULL)
     {
@@ -394,63 +451,51 @@ handle_revision_2026_request (NorthMcpServer  *server,
       return;
     }
 
-  handler = north_mcp_revision_2026_method_is_removed (method) ? NULL : lookup_method (method);
+  handler = find_handler (&request, north_mcp_revision_2026_method_is_removed (method));
   if (handler == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (method);
-      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
-
-      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
-      return;
-    }
+    return;
 
   if (north_mcp_revision_2026_method_takes_input (method))
     {
       g_autoptr(GError) error = NULL;
 
-      if (!north_mcp_revision_2026_check_retry (server, user, method, params, &request_state, &error))
+      if (!north_mcp_revision_2026_check_retry (host, user, method, params, &request_state, &error))
         {
           refuse_with_error (&request, error->code, error->message);
           return;
         }
     }
 
-  context = north_mcp_context_new (server, session, user, channel, id, method, params, version);
+  context = north_mcp_context_new (&request);
   north_mcp_context_set_revision_2026 (context, g_steal_pointer (&request_state));
   north_mcp_context_announce (context);
-  handler (server, context);
+  handler (host, context);
 }
 
 static void
-handle_request (NorthMcpServer  *server,
-                NorthMcpSession *session,
-                NorthMcpUser    *user,
-                const char      *method,
-                JsonObject      *params,
-                JsonNode        *id,
-                NorthMcpChannel *channel,
-                gboolean         in_batch)
+handle_request (NorthMcpProtocolHost *host,
+                NorthMcpSession      *session,
+                NorthMcpUser         *user,
+                const char           *method,
+                JsonObject           *params,
+                JsonNode             *id,
+                NorthMcpChannel      *channel,
+                gboolean              in_batch)
 {
   NorthMcpMethodHandler handler;
   g_autoptr(NorthMcpContext) context = NULL;
-  NorthMcpRequestInfo request = { server, session, user, channel, id, method, params, NULL };
+  NorthMcpRequestInfo request = { host, session, user, channel, id, method, params, NULL };
 
   if (!in_batch && north_mcp_revision_2026_params_have_version (params))
     {
-      handle_revision_2026_request (server, session, user, params, method, id, channel);
+      handle_revision_2026_request (host, session, user, params, method, id, channel);
       return;
     }
 
   request.protocol_version = request_protocol_version (session, params);
-  handler = north_mcp_revision_2026_method_is_added (method) ? NULL : lookup_method (method);
+  handler = find_handler (&request, north_mcp_revision_2026_method_is_added (method));
   if (handler == NULL)
-    {
-      g_autofree char *echo = north_mcp_echo (method);
-      g_autofree char *message = g_strdup_printf ("Method not found: %s", echo);
-
-      refuse_with_error (&request, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND, message);
-      return;
-    }
+    return;
 
   if (in_batch && handler == handle_initialize)
     {
@@ -467,21 +512,20 @@ handle_request (NorthMcpServer  *server,
       return;
     }
 
-  context = north_mcp_context_new (server, session, user, channel, id, method, params,
-                                   request.protocol_version);
+  context = north_mcp_context_new (&request);
   north_mcp_context_announce (context);
-  handler (server, context);
+  handler (host, context);
 }
 
 /* Handles one message of a body; returns the number of responses it will
  * produce. */
 static guint
-handle_one (NorthMcpServer  *server,
-            NorthMcpSession *session,
-            NorthMcpUser    *user,
-            JsonNode        *message,
-            NorthMcpChannel *channel,
-            gboolean         in_batch)
+handle_one (NorthMcpProtocolHost *host,
+            NorthMcpSession      *session,
+            NorthMcpUser         *user,
+            JsonNode             *message,
+            NorthMcpChannel      *channel,
+            gboolean              in_batch)
 {
   g_autoptr(GError) error = NULL;
   JsonNode *id = NULL;
@@ -492,22 +536,22 @@ handle_one (NorthMcpServer  *server,
       {
         JsonObject *object = json_node_get_object (message);
 
-        handle_request (server, session, user, north_mcp_object_get_string (object, "method"),
+        handle_request (host, session, user, north_mcp_object_get_string (object, "method"),
                         north_mcp_object_get_object (object, "params"), id, channel, in_batch);
       }
       return 1;
 
     case NORTH_MCP_MESSAGE_NOTIFICATION:
-      handle_notification (server, session, json_node_get_object (message));
+      handle_notification (host, session, json_node_get_object (message));
       return 0;
 
     case NORTH_MCP_MESSAGE_RESPONSE:
       if (session == NULL || !north_mcp_session_resolve_response (session, message))
         {
           /* With a shared state store, another process may wait for it. */
-          if (!north_mcp_session_manager_route_response (north_mcp_server_get_session_manager (server),
+          if (!north_mcp_session_manager_route_response (north_mcp_protocol_host_get_session_manager (host),
                                                          session, message))
-            north_mcp_server_debug (server, "Ignoring a response to no pending request");
+            north_mcp_protocol_host_debug (host, "Ignoring a response to no pending request");
         }
       return 0;
 
@@ -519,13 +563,14 @@ handle_one (NorthMcpServer  *server,
 }
 
 guint
-north_mcp_server_handle_request (NorthMcpServer         *self,
-                                 NorthMcpSession        *session,
-                                 NorthMcpUser           *user,
-                                 NorthMcpJsonrpcRequest *request,
-                                 NorthMcpChannel        *channel)
+north_mcp_dispatch_request (NorthMcpProtocolHost   *self,
+                            NorthMcpSession        *session,
+                            NorthMcpUser           *user,
+                            NorthMcpJsonrpcRequest *request,
+                            NorthMcpChannel        *channel)
 {
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+  /* Not the type check: this runs for every request. */
+  g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (request != NULL && request->id != NULL && request->method != NULL, 0);
   g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (channel), 0);
 
@@ -538,18 +583,18 @@ north_mcp_server_handle_request (NorthMcpServer         *self,
 }
 
 guint
-north_mcp_server_handle_message (NorthMcpServer  *self,
-                                 NorthMcpSession *session,
-                                 NorthMcpUser    *user,
-                                 JsonNode        *message,
-                                 NorthMcpChannel *channel)
+north_mcp_dispatch_message (NorthMcpProtocolHost *self,
+                            NorthMcpSession      *session,
+                            NorthMcpUser         *user,
+                            JsonNode             *message,
+                            NorthMcpChannel      *channel)
 {
   g_autoptr(GError) error = NULL;
   JsonArray *batch;
   guint count;
   guint responses = 0;
 
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+  g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (message != NULL, 0);
   g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (channel), 0);
 

@@ -15,6 +15,16 @@ G_BEGIN_DECLS
 
 typedef struct _NorthMcpRegistry NorthMcpRegistry;
 
+/* The registries a server keeps, one per kind of feature. */
+typedef enum
+{
+  NORTH_MCP_REGISTRY_TOOLS,
+  NORTH_MCP_REGISTRY_RESOURCES,
+  NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES,
+  NORTH_MCP_REGISTRY_PROMPTS,
+  NORTH_MCP_N_REGISTRIES
+} NorthMcpRegistryKind;
+
 /* The key of @object, a string @object owns. */
 typedef const char *(*NorthMcpRegistryKeyFunc) (gpointer object);
 

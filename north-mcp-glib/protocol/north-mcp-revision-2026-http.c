@@ -15,8 +15,8 @@
 #include "north-mcp-base64-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-tool.h"
 #include "north-mcp-util-private.h"
@@ -140,14 +140,15 @@ header_matches_argument (const char *header,
 
 /* Mcp-Param-{X} for tool arguments whose schema says "x-mcp-header": "X". */
 static guint
-check_param_headers (NorthMcpServer     *server,
-                     SoupMessageHeaders *headers,
-                     JsonObject         *params,
-                     JsonNode           *id,
-                     JsonNode          **response_out)
+check_param_headers (NorthMcpProtocolHost  *host,
+                     SoupMessageHeaders    *headers,
+                     JsonObject            *params,
+                     JsonNode              *id,
+                     JsonNode             **response_out)
 {
   const char *name = north_mcp_object_get_string (params, "name");
-  NorthMcpTool *tool = name != NULL ? north_mcp_server_lookup_tool (server, name) : NULL;
+  NorthMcpTool *tool = name != NULL
+                       ? north_mcp_protocol_host_lookup (host, NORTH_MCP_REGISTRY_TOOLS, name) : NULL;
   JsonObject *arguments = north_mcp_object_get_object (params, "arguments");
   JsonObject *properties;
   g_autoptr(GList) members = NULL;
@@ -190,10 +191,10 @@ check_param_headers (NorthMcpServer     *server,
 }
 
 guint
-north_mcp_revision_2026_http_check_post (NorthMcpServer     *server,
-                                         SoupMessageHeaders *headers,
-                                         JsonNode           *message,
-                                         JsonNode          **response_out)
+north_mcp_revision_2026_http_check_post (NorthMcpProtocolHost  *host,
+                                         SoupMessageHeaders    *headers,
+                                         JsonNode              *message,
+                                         JsonNode             **response_out)
 {
   const char *header_version = soup_message_headers_get_one (headers, PROTOCOL_VERSION_HEADER);
   const char *header_method = soup_message_headers_get_one (headers, METHOD_HEADER);
@@ -263,7 +264,7 @@ north_mcp_revision_2026_http_check_post (NorthMcpServer     *server,
 
   if (g_str_equal (method, "tools/call") && params != NULL)
     {
-      guint status = check_param_headers (server, headers, params, id, response_out);
+      guint status = check_param_headers (host, headers, params, id, response_out);
 
       if (status != 0)
         return status;

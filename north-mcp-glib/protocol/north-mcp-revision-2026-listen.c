@@ -12,14 +12,14 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-util-private.h"
 
 static GPtrArray *
-listeners_of (NorthMcpServer *server)
+listeners_of (NorthMcpProtocolHost *host)
 {
-  return north_mcp_revision_2026_state_get_listeners (north_mcp_server_get_revision_2026 (server));
+  return north_mcp_revision_2026_state_get_listeners (north_mcp_protocol_host_get_revision_2026 (host));
 }
 
 typedef struct
@@ -79,21 +79,21 @@ static void
 on_listen_channel_closed (NorthMcpChannel *channel,
                           NorthMcpContext *context)
 {
-  NorthMcpServer *server = north_mcp_context_get_server (context);
+  NorthMcpProtocolHost *host = north_mcp_context_get_host (context);
 
   g_signal_handlers_disconnect_by_func (channel, on_listen_channel_closed, context);
   north_mcp_context_abandon (context);
-  g_ptr_array_remove (listeners_of (server), context);
+  g_ptr_array_remove (listeners_of (host), context);
 }
 
 void
-north_mcp_revision_2026_handle_listen (NorthMcpServer  *server,
-                                       NorthMcpContext *context)
+north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
+                                       NorthMcpContext      *context)
 {
   JsonObject *params = north_mcp_context_get_params (context);
   JsonObject *wanted = north_mcp_object_get_object (params, "notifications");
   NorthMcpChannel *channel = north_mcp_context_get_channel (context);
-  g_autoptr(JsonObject) capabilities = north_mcp_server_build_capabilities (server);
+  g_autoptr(JsonObject) capabilities = north_mcp_protocol_host_build_capabilities (host);
   g_autoptr(JsonObject) honoured = json_object_new ();
   g_autoptr(JsonObject) ack = json_object_new ();
   g_autoptr(JsonNode) notification = NULL;
@@ -163,7 +163,7 @@ north_mcp_revision_2026_handle_listen (NorthMcpServer  *server,
   north_mcp_channel_send (channel, notification);
 
   /* The stream stays open until the client goes away or the server stops. */
-  g_ptr_array_add (listeners_of (server), g_object_ref (context));
+  g_ptr_array_add (listeners_of (host), g_object_ref (context));
   g_signal_connect_object (channel, "closed", G_CALLBACK (on_listen_channel_closed), context, 0);
 }
 
@@ -184,11 +184,11 @@ filter_wants (ListenFilter *filter,
 }
 
 void
-north_mcp_revision_2026_notify_listeners (NorthMcpServer *server,
-                                          const char     *method,
-                                          const char     *uri)
+north_mcp_revision_2026_notify_listeners (NorthMcpProtocolHost *host,
+                                          const char           *method,
+                                          const char           *uri)
 {
-  GPtrArray *listeners = listeners_of (server);
+  GPtrArray *listeners = listeners_of (host);
 
   for (guint i = 0; listeners != NULL && i < listeners->len; i++)
     {
@@ -209,9 +209,9 @@ north_mcp_revision_2026_notify_listeners (NorthMcpServer *server,
 }
 
 void
-north_mcp_revision_2026_close_listeners (NorthMcpServer *server)
+north_mcp_revision_2026_close_listeners (NorthMcpProtocolHost *host)
 {
-  GPtrArray *listeners = listeners_of (server);
+  GPtrArray *listeners = listeners_of (host);
 
   while (listeners != NULL && listeners->len > 0)
     {

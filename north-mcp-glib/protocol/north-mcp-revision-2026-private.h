@@ -14,7 +14,7 @@
 
 #include <libsoup/soup.h>
 #include "north-mcp-context-private.h"
-#include "north-mcp-server.h"
+#include "north-mcp-protocol-host-private.h"
 #include "north-mcp-state-store-private.h"
 
 G_BEGIN_DECLS
@@ -96,20 +96,20 @@ const char *north_mcp_revision_2026_request_target   (const char      *method,
  * prompts/get or resources/read. On success, @state_out receives the
  * handler's own state (or NULL when there was none). On failure returns
  * FALSE with a -32602 error in @error. */
-gboolean  north_mcp_revision_2026_check_retry           (NorthMcpServer  *server,
-                                                         NorthMcpUser    *user,
-                                                         const char      *method,
-                                                         JsonObject      *params,
-                                                         char           **state_out,
-                                                         GError         **error);
+gboolean  north_mcp_revision_2026_check_retry           (NorthMcpProtocolHost  *host,
+                                                         NorthMcpUser          *user,
+                                                         const char            *method,
+                                                         JsonObject            *params,
+                                                         char                 **state_out,
+                                                         GError               **error);
 /* Wraps the handler's @state into the opaque, HMAC-protected token sent
  * as `requestState`, bound to @method, the request's name or URI in
  * @params, @user and an expiry. */
-char     *north_mcp_revision_2026_seal_state            (NorthMcpServer  *server,
-                                                         NorthMcpUser    *user,
-                                                         const char      *method,
-                                                         JsonObject      *params,
-                                                         const char      *state);
+char     *north_mcp_revision_2026_seal_state            (NorthMcpProtocolHost *host,
+                                                         NorthMcpUser         *user,
+                                                         const char           *method,
+                                                         JsonObject           *params,
+                                                         const char           *state);
 
 /* The result filter of 2026-07-28 requests: `resultType`, caching hints,
  * `_meta` server info. */
@@ -117,19 +117,19 @@ JsonNode *north_mcp_revision_2026_filter_result         (NorthMcpContext *contex
                                                          JsonNode        *result);
 
 /* Method handlers of the 2026-07-28 revision. */
-void      north_mcp_revision_2026_handle_discover       (NorthMcpServer  *server,
-                                                         NorthMcpContext *context);
-void      north_mcp_revision_2026_handle_listen         (NorthMcpServer  *server,
-                                                         NorthMcpContext *context);
+void      north_mcp_revision_2026_handle_discover       (NorthMcpProtocolHost *host,
+                                                         NorthMcpContext      *context);
+void      north_mcp_revision_2026_handle_listen         (NorthMcpProtocolHost *host,
+                                                         NorthMcpContext      *context);
 
 /* Sends @method (a list_changed or resources/updated notification, @uri
  * for the latter) to every open `subscriptions/listen` stream that asked
  * for it. */
-void      north_mcp_revision_2026_notify_listeners      (NorthMcpServer  *server,
-                                                         const char      *method,
-                                                         const char      *uri);
+void      north_mcp_revision_2026_notify_listeners      (NorthMcpProtocolHost *host,
+                                                         const char           *method,
+                                                         const char           *uri);
 /* Ends every listen stream gracefully (server shutdown). */
-void      north_mcp_revision_2026_close_listeners       (NorthMcpServer  *server);
+void      north_mcp_revision_2026_close_listeners       (NorthMcpProtocolHost *host);
 
 /* HTTP. */
 
@@ -144,10 +144,10 @@ gboolean  north_mcp_revision_2026_http_only   (SoupMessageHeaders *headers);
  * `_meta`, then the version) in the order the specification gives.
  * Returns 0 when the request can be dispatched, else the HTTP status to
  * answer with and the JSON-RPC error in @response_out. */
-guint     north_mcp_revision_2026_http_check_post       (NorthMcpServer     *server,
-                                                         SoupMessageHeaders *headers,
-                                                         JsonNode           *message,
-                                                         JsonNode          **response_out);
+guint     north_mcp_revision_2026_http_check_post       (NorthMcpProtocolHost  *host,
+                                                         SoupMessageHeaders    *headers,
+                                                         JsonNode              *message,
+                                                         JsonNode             **response_out);
 /* The HTTP status for a JSON-RPC response to a 2026-07-28 request: 404 for
  * -32601, 400 for -32020..-32022, 200 otherwise. */
 guint     north_mcp_revision_2026_http_status           (JsonNode           *response);

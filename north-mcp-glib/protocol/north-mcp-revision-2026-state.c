@@ -15,9 +15,9 @@
 #include "north-mcp-base64-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-protocol-host-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-revision-2026-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-user.h"
@@ -168,11 +168,11 @@ north_mcp_revision_2026_request_target (const char *method,
 }
 
 static char *
-state_mac (NorthMcpServer *server,
-           const char     *payload,
-           gsize           length)
+state_mac (NorthMcpProtocolHost *host,
+           const char           *payload,
+           gsize                 length)
 {
-  NorthMcpRevision2026State *self = north_mcp_server_get_revision_2026 (server);
+  NorthMcpRevision2026State *self = north_mcp_protocol_host_get_revision_2026 (host);
   g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, self->key, sizeof self->key);
   guint8 digest[32];
   gsize digest_length = sizeof digest;
@@ -196,11 +196,11 @@ constant_time_equal (const char *a,
 }
 
 char *
-north_mcp_revision_2026_seal_state (NorthMcpServer *server,
-                                    NorthMcpUser   *user,
-                                    const char     *method,
-                                    JsonObject     *params,
-                                    const char     *state)
+north_mcp_revision_2026_seal_state (NorthMcpProtocolHost *host,
+                                    NorthMcpUser         *user,
+                                    const char           *method,
+                                    JsonObject           *params,
+                                    const char           *state)
 {
   g_autoptr(JsonObject) payload = json_object_new ();
   g_autoptr(JsonNode) node = NULL;
@@ -215,13 +215,13 @@ north_mcp_revision_2026_seal_state (NorthMcpServer *server,
   json_object_set_string_member (payload, "u", user != NULL ? north_mcp_user_get_email (user) : "");
   json_object_set_int_member (payload, "x",
                               g_get_real_time () +
-                              (gint64) north_mcp_server_get_revision_2026 (server)->lifetime_ms * 1000);
+                              (gint64) north_mcp_protocol_host_get_revision_2026 (host)->lifetime_ms * 1000);
   json_object_set_string_member (payload, "s", state != NULL ? state : "");
 
   node = north_mcp_node_new_object (payload);
   text = north_mcp_jsonrpc_to_string (node, &length);
   encoded = north_mcp_base64url_encode ((const guchar *) text, length);
-  mac = state_mac (server, encoded, strlen (encoded));
+  mac = state_mac (host, encoded, strlen (encoded));
   return g_strconcat (encoded, ".", mac, NULL);
 }
 
@@ -235,13 +235,13 @@ bad_state (GError    **error,
 }
 
 static gboolean
-open_state (NorthMcpServer  *server,
-            NorthMcpUser    *user,
-            const char      *method,
-            JsonObject      *params,
-            const char      *token,
-            char           **state_out,
-            GError         **error)
+open_state (NorthMcpProtocolHost  *host,
+            NorthMcpUser          *user,
+            const char            *method,
+            JsonObject            *params,
+            const char            *token,
+            char                 **state_out,
+            GError               **error)
 {
   const char *dot = strrchr (token, '.');
   g_autofree char *encoded = NULL;
@@ -258,7 +258,7 @@ open_state (NorthMcpServer  *server,
     return bad_state (error, "is malformed");
 
   encoded = g_strndup (token, dot - token);
-  mac = state_mac (server, encoded, strlen (encoded));
+  mac = state_mac (host, encoded, strlen (encoded));
   if (!constant_time_equal (mac, dot + 1))
     return bad_state (error, "failed its integrity check");
 
@@ -286,12 +286,12 @@ open_state (NorthMcpServer  *server,
 }
 
 gboolean
-north_mcp_revision_2026_check_retry (NorthMcpServer  *server,
-                                     NorthMcpUser    *user,
-                                     const char      *method,
-                                     JsonObject      *params,
-                                     char           **state_out,
-                                     GError         **error)
+north_mcp_revision_2026_check_retry (NorthMcpProtocolHost  *host,
+                                     NorthMcpUser          *user,
+                                     const char            *method,
+                                     JsonObject            *params,
+                                     char                 **state_out,
+                                     GError               **error)
 {
   JsonNode *state = json_object_get_member (params, "requestState");
   JsonNode *responses = json_object_get_member (params, "inputResponses");
@@ -328,7 +328,7 @@ north_mcp_revision_2026_check_retry (NorthMcpServer  *server,
   if (!JSON_NODE_HOLDS_VALUE (state) || json_node_get_value_type (state) != G_TYPE_STRING)
     return bad_state (error, "must be a string");
 
-  return open_state (server, user, method, params, json_node_get_string (state), state_out, error);
+  return open_state (host, user, method, params, json_node_get_string (state), state_out, error);
 }
 
 /* The key shared by replicas: the first replica's key is stored (SET NX)

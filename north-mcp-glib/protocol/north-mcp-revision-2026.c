@@ -13,11 +13,11 @@
 
 #include <string.h>
 
+#include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-task-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-util-private.h"
 
 const char * const north_mcp_revision_2026_versions[] = {
@@ -165,7 +165,7 @@ JsonNode *
 north_mcp_revision_2026_filter_result (NorthMcpContext *context,
                                        JsonNode        *result)
 {
-  NorthMcpServer *server = north_mcp_context_get_server (context);
+  NorthMcpProtocolHost *host = north_mcp_context_get_host (context);
   const char *method = north_mcp_context_get_method (context);
   g_autoptr(JsonObject) copy = json_object_new ();
   g_autoptr(JsonObject) meta = json_object_new ();
@@ -194,7 +194,7 @@ north_mcp_revision_2026_filter_result (NorthMcpContext *context,
       NorthMcpCacheScope scope = NORTH_MCP_CACHE_SCOPE_PRIVATE;
 
       if (!north_mcp_context_get_cache_hint_override (context, &ttl_ms, &scope))
-        north_mcp_revision_2026_state_get_cache_hint (north_mcp_server_get_revision_2026 (server),
+        north_mcp_revision_2026_state_get_cache_hint (north_mcp_protocol_host_get_revision_2026 (host),
                                                       method, &ttl_ms, &scope);
       json_object_set_int_member (copy, "ttlMs", ttl_ms);
       json_object_set_string_member (copy, "cacheScope",
@@ -207,9 +207,11 @@ north_mcp_revision_2026_filter_result (NorthMcpContext *context,
   if (!json_object_has_member (meta, NORTH_MCP_META_SERVER_INFO))
     {
       JsonObject *info = json_object_new ();
+      NorthMcpProtocolSettings settings;
 
-      json_object_set_string_member (info, "name", north_mcp_server_get_name (server));
-      json_object_set_string_member (info, "version", north_mcp_server_get_version (server));
+      north_mcp_protocol_host_get_settings (host, &settings);
+      json_object_set_string_member (info, "name", settings.name);
+      json_object_set_string_member (info, "version", settings.version);
       json_object_set_object_member (meta, NORTH_MCP_META_SERVER_INFO, info);
     }
   json_object_set_object_member (copy, "_meta", json_object_ref (meta));
@@ -220,24 +222,23 @@ north_mcp_revision_2026_filter_result (NorthMcpContext *context,
 /* server/discover */
 
 void
-north_mcp_revision_2026_handle_discover (NorthMcpServer  *server,
-                                         NorthMcpContext *context)
+north_mcp_revision_2026_handle_discover (NorthMcpProtocolHost *host,
+                                         NorthMcpContext      *context)
 {
   g_autoptr(JsonObject) result = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  const char *instructions = north_mcp_server_get_instructions (server);
+  NorthMcpProtocolSettings settings;
   JsonObject *capabilities;
 
   json_object_set_member (result, "supportedVersions", supported_versions_node ());
   /* The initialize result's capabilities: `logging` still means
    * per-request log levels, and `resources.subscribe` is served by
    * subscriptions/listen. */
-  capabilities = north_mcp_server_build_capabilities (server);
-  north_mcp_tasks_add_capability (server, capabilities);
+  capabilities = north_mcp_protocol_host_build_capabilities (host);
+  north_mcp_tasks_add_capability (host, capabilities);
   json_object_set_object_member (result, "capabilities", capabilities);
-  if (instructions != NULL)
-    json_object_set_string_member (result, "instructions", instructions);
+  north_mcp_protocol_host_get_settings (host, &settings);
+  if (settings.instructions != NULL)
+    json_object_set_string_member (result, "instructions", settings.instructions);
 
-  node = north_mcp_node_new_object (result);
-  north_mcp_context_return_result (context, node);
+  north_mcp_dispatch_return_object (context, result);
 }

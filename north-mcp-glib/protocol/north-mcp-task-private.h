@@ -20,7 +20,7 @@
 #pragma once
 
 #include "north-mcp-context-private.h"
-#include "north-mcp-server.h"
+#include "north-mcp-protocol-host-private.h"
 
 G_BEGIN_DECLS
 
@@ -40,20 +40,20 @@ G_BEGIN_DECLS
 gboolean north_mcp_tasks_method_is_task   (const char      *method);
 /* Adds the extension to the capabilities of server/discover when a tool
  * can run as a task. */
-void     north_mcp_tasks_add_capability   (NorthMcpServer  *server,
-                                           JsonObject      *capabilities);
+void     north_mcp_tasks_add_capability   (NorthMcpProtocolHost *host,
+                                           JsonObject           *capabilities);
 /* Called by tools/call after the arguments were checked: TRUE when the
  * call was taken over (answered, or running as a task). */
-gboolean north_mcp_tasks_call_tool        (NorthMcpServer  *server,
-                                           NorthMcpContext *context,
-                                           NorthMcpTool    *tool,
-                                           JsonObject      *arguments);
-void     north_mcp_tasks_handle_get       (NorthMcpServer  *server,
-                                           NorthMcpContext *context);
-void     north_mcp_tasks_handle_update    (NorthMcpServer  *server,
-                                           NorthMcpContext *context);
-void     north_mcp_tasks_handle_cancel    (NorthMcpServer  *server,
-                                           NorthMcpContext *context);
+gboolean north_mcp_tasks_call_tool        (NorthMcpProtocolHost *host,
+                                           NorthMcpContext      *context,
+                                           NorthMcpTool         *tool,
+                                           JsonObject           *arguments);
+void     north_mcp_tasks_handle_get       (NorthMcpProtocolHost *host,
+                                           NorthMcpContext      *context);
+void     north_mcp_tasks_handle_update    (NorthMcpProtocolHost *host,
+                                           NorthMcpContext      *context);
+void     north_mcp_tasks_handle_cancel    (NorthMcpProtocolHost *host,
+                                           NorthMcpContext      *context);
 /* For north_mcp_context_set_task_status_message(). */
 gboolean north_mcp_tasks_set_status_message (NorthMcpContext *context,
                                              const char      *message);

@@ -11,8 +11,8 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
-#include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-task-private.h"
@@ -29,7 +29,7 @@ typedef struct _Runner Runner;
 /* Per server: the store and the handlers running here. */
 typedef struct
 {
-  NorthMcpServer    *server;  /* not a reference: the server owns this */
+  NorthMcpProtocolHost *host;  /* not a reference: the host owns this */
   NorthMcpTaskStore *store;
   GHashTable        *runners; /* taskId → Runner (a reference) */
   GSource           *expiry;
@@ -233,16 +233,16 @@ on_cancel_message (const char *channel,
 }
 
 static Tasks *
-get_tasks (NorthMcpServer *server)
+get_tasks (NorthMcpProtocolHost *host)
 {
-  Tasks *tasks = g_object_get_data (G_OBJECT (server), TASKS_KEY);
+  Tasks *tasks = g_object_get_data (G_OBJECT (host), TASKS_KEY);
 
   if (tasks != NULL)
     return tasks;
 
   tasks = g_new0 (Tasks, 1);
-  tasks->server = server;
-  tasks->shared = north_mcp_session_manager_get_store (north_mcp_server_get_session_manager (server));
+  tasks->host = host;
+  tasks->shared = north_mcp_session_manager_get_store (north_mcp_protocol_host_get_session_manager (host));
   if (tasks->shared != NULL)
     {
       /* Replicas share the records; each runs the handlers it started. */
@@ -257,8 +257,8 @@ get_tasks (NorthMcpServer *server)
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
   tasks->expiry = g_timeout_source_new_seconds (NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
   g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
-  g_source_attach (tasks->expiry, north_mcp_server_get_main_context (server));
-  g_object_set_data_full (G_OBJECT (server), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
+  g_source_attach (tasks->expiry, north_mcp_protocol_host_get_main_context (host));
+  g_object_set_data_full (G_OBJECT (host), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
   return tasks;
 }
 
@@ -272,10 +272,10 @@ north_mcp_tasks_method_is_task (const char *method)
 }
 
 void
-north_mcp_tasks_add_capability (NorthMcpServer *server,
-                                JsonObject     *capabilities)
+north_mcp_tasks_add_capability (NorthMcpProtocolHost *host,
+                                JsonObject           *capabilities)
 {
-  GPtrArray *tools = north_mcp_server_get_tool_array (server);
+  GPtrArray *tools = north_mcp_protocol_host_get_features (host, NORTH_MCP_REGISTRY_TOOLS);
   JsonObject *extensions;
 
   for (guint i = 0; i < tools->len; i++)
@@ -583,12 +583,13 @@ runner_start_round (Runner     *runner,
   JsonObject *meta = north_mcp_object_get_object (params, "_meta");
   g_autoptr(NorthMcpChannel) channel = g_object_new (TASK_TYPE_CHANNEL, NULL);
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+  NorthMcpRequestInfo request = { tasks->host, NULL, runner->user, channel, id, "tools/call", params,
+                                  north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION) };
   NorthMcpContext *context;
 
   TASK_CHANNEL (channel)->runner = runner_ref (runner);
   json_node_set_string (id, runner->task_id);
-  context = north_mcp_context_new (tasks->server, NULL, runner->user, channel, id, "tools/call", params,
-                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION));
+  context = north_mcp_context_new (&request);
   north_mcp_context_set_revision_2026 (context, request_state);
   g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
   g_clear_object (&runner->context);
@@ -670,10 +671,10 @@ answer_directly (NorthMcpContext *origin,
 }
 
 gboolean
-north_mcp_tasks_call_tool (NorthMcpServer  *server,
-                           NorthMcpContext *context,
-                           NorthMcpTool    *tool,
-                           JsonObject      *arguments)
+north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
+                           NorthMcpContext      *context,
+                           NorthMcpTool         *tool,
+                           JsonObject           *arguments)
 {
   NorthMcpTaskSupport support = north_mcp_tool_get_task_support (tool);
   g_autoptr(Runner) runner = NULL;
@@ -692,7 +693,7 @@ north_mcp_tasks_call_tool (NorthMcpServer  *server,
       return TRUE;
     }
 
-  tasks = get_tasks (server);
+  tasks = get_tasks (host);
   runner = g_atomic_rc_box_new0 (Runner);
   runner->tasks = tasks;
   runner->store = g_object_ref (tasks->store);
@@ -779,8 +780,8 @@ return_ack (NorthMcpContext *context)
  * server's tasks, the task id and the caller's identity), or NULL after
  * answering. */
 static Request *
-request_new (NorthMcpServer  *server,
-             NorthMcpContext *context)
+request_new (NorthMcpProtocolHost *host,
+             NorthMcpContext      *context)
 {
   const char *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
   Request *request;
@@ -799,7 +800,7 @@ request_new (NorthMcpServer  *server,
 
   request = g_new0 (Request, 1);
   request->context = g_object_ref (context);
-  request->tasks = get_tasks (server);
+  request->tasks = get_tasks (host);
   request->task_id = task_id;
   request->owner = owner_of (north_mcp_context_get_user (context));
   return request;
@@ -849,10 +850,10 @@ return_record (Request *request)
 }
 
 void
-north_mcp_tasks_handle_get (NorthMcpServer  *server,
-                            NorthMcpContext *context)
+north_mcp_tasks_handle_get (NorthMcpProtocolHost *host,
+                            NorthMcpContext      *context)
 {
-  Request *request = request_new (server, context);
+  Request *request = request_new (host, context);
 
   if (request != NULL)
     return_record (request);
@@ -874,10 +875,10 @@ cancelled (GObject      *source,
 }
 
 void
-north_mcp_tasks_handle_cancel (NorthMcpServer  *server,
-                               NorthMcpContext *context)
+north_mcp_tasks_handle_cancel (NorthMcpProtocolHost *host,
+                               NorthMcpContext      *context)
 {
-  Request *request = request_new (server, context);
+  Request *request = request_new (host, context);
   NorthMcpTaskStore *store;
   Runner *runner;
 
@@ -937,7 +938,7 @@ runner_resume (Runner *runner)
   if (runner->sealed_state != NULL)
     json_object_set_string_member (params, "requestState", runner->sealed_state);
 
-  if (!north_mcp_revision_2026_check_retry (runner->tasks->server, runner->user, "tools/call", params, &state, &error))
+  if (!north_mcp_revision_2026_check_retry (runner->tasks->host, runner->user, "tools/call", params, &state, &error))
     {
       fail (runner, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS, error->message);
       return;
@@ -947,11 +948,11 @@ runner_resume (Runner *runner)
 }
 
 void
-north_mcp_tasks_handle_update (NorthMcpServer  *server,
-                               NorthMcpContext *context)
+north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
+                               NorthMcpContext      *context)
 {
   JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
-  g_autoptr(Request) request = request_new (server, context);
+  g_autoptr(Request) request = request_new (host, context);
   g_autoptr(GList) keys = NULL;
   g_autoptr(Runner) held = NULL;
   NorthMcpTaskStore *store;
@@ -1014,7 +1015,7 @@ apply_status_message (gpointer user_data)
 {
   StatusMessage *update = user_data;
   const char *task_id = g_object_get_data (G_OBJECT (update->context), CONTEXT_TASK_KEY);
-  Tasks *tasks = g_object_get_data (G_OBJECT (north_mcp_context_get_server (update->context)), TASKS_KEY);
+  Tasks *tasks = g_object_get_data (G_OBJECT (north_mcp_context_get_host (update->context)), TASKS_KEY);
   Runner *runner = tasks != NULL ? g_hash_table_lookup (tasks->runners, task_id) : NULL;
 
   /* Only the current round of a task that still runs. */
@@ -1048,7 +1049,7 @@ north_mcp_tasks_set_status_message (NorthMcpContext *context,
   if (message != NULL)
     update->message = g_utf8_make_valid (message, MIN (strlen (message), NORTH_MCP_TASK_MAX_STATUS_MESSAGE));
   /* Records are only touched on the server's main context. */
-  g_main_context_invoke (north_mcp_server_get_main_context (north_mcp_context_get_server (context)),
+  g_main_context_invoke (north_mcp_protocol_host_get_main_context (north_mcp_context_get_host (context)),
                          apply_status_message, update);
   return TRUE;
 }

@@ -1,7 +1,7 @@
 /* test-channel.h: an in-memory NorthMcpChannel for tests
  *
  * Records every message the server sends into it, so that tests can drive
- * north_mcp_server_handle_message() without a transport.
+ * north_mcp_dispatch_message() without a transport.
  *
  * SPDX-License-Identifier: MIT
  */

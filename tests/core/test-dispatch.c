@@ -1,5 +1,5 @@
 /* test-dispatch.c: the JSON-RPC methods of the core, through
- * north_mcp_server_handle_message() with an in-memory channel
+ * north_mcp_dispatch_message() with an in-memory channel
  *
  * SPDX-License-Identifier: MIT
  */
@@ -222,8 +222,8 @@ send_to (Fixture         *fixture,
 {
   g_autoptr(JsonNode) message = test_parse_json (json);
 
-  return north_mcp_server_handle_message (fixture->server, session, user, message,
-                                          NORTH_MCP_CHANNEL (fixture->channel));
+  return north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, user, message,
+                                     NORTH_MCP_CHANNEL (fixture->channel));
 }
 
 static guint

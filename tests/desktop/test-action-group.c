@@ -87,9 +87,10 @@ fixture_set_up (Fixture       *fixture,
   fixture->standalone = test_channel_new (TRUE);
   fixture->session = g_object_ref (north_mcp_server_create_session (fixture->server, NULL));
   north_mcp_session_set_standalone_channel (fixture->session, NORTH_MCP_CHANNEL (fixture->standalone));
-  north_mcp_server_handle_message (fixture->server, fixture->session, NULL, init, NORTH_MCP_CHANNEL (channel));
-  north_mcp_server_handle_message (fixture->server, fixture->session, NULL, initialized,
-                                   NORTH_MCP_CHANNEL (channel));
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), fixture->session, NULL, init,
+                              NORTH_MCP_CHANNEL (channel));
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), fixture->session, NULL, initialized,
+                              NORTH_MCP_CHANNEL (channel));
   fixture->activations = g_string_new (NULL);
   fixture->next_id = 1;
 
@@ -124,8 +125,8 @@ request (Fixture    *fixture,
                                            ",\"method\":\"%s\",\"params\":%s}", id, method, params);
   g_autoptr(JsonNode) message = test_parse_json (json);
 
-  north_mcp_server_handle_message (fixture->server, fixture->session, NULL, message,
-                                   NORTH_MCP_CHANNEL (fixture->channel));
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), fixture->session, NULL, message,
+                              NORTH_MCP_CHANNEL (fixture->channel));
   ITERATE_UNTIL (test_channel_find_response (fixture->channel, id) != NULL);
   return test_channel_result_of (fixture->channel, id);
 }

@@ -1,6 +1,6 @@
 /* test-features.c: resources, prompts, completion, logging, progress,
  * cancellation, server-to-client requests and session expiry, through
- * north_mcp_server_handle_message() with in-memory channels
+ * north_mcp_dispatch_message() with in-memory channels
  *
  * SPDX-License-Identifier: MIT
  */
@@ -38,8 +38,8 @@ send_to (Fixture         *fixture,
 {
   g_autoptr(JsonNode) message = test_parse_json (json);
 
-  return north_mcp_server_handle_message (fixture->server, session, NULL, message,
-                                          NORTH_MCP_CHANNEL (channel));
+  return north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, message,
+                                     NORTH_MCP_CHANNEL (channel));
 }
 
 static guint
@@ -1112,7 +1112,8 @@ static void
 test_capabilities (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(JsonObject) bare = north_mcp_server_build_capabilities (fixture->server);
+  NorthMcpProtocolHost *host = NORTH_MCP_PROTOCOL_HOST (fixture->server);
+  g_autoptr(JsonObject) bare = north_mcp_protocol_host_build_capabilities (host);
   g_autoptr(JsonObject) with_prompt = NULL;
   g_autoptr(JsonObject) with_all = NULL;
   g_autoptr(NorthMcpPrompt) prompt = north_mcp_prompt_new ("p", "a prompt");
@@ -1140,14 +1141,14 @@ test_capabilities (Fixture       *fixture,
   error_of (fixture, 5, NORTH_MCP_JSONRPC_ERROR_METHOD_NOT_FOUND);
 
   north_mcp_server_add_prompt (fixture->server, prompt);
-  with_prompt = north_mcp_server_build_capabilities (fixture->server);
+  with_prompt = north_mcp_protocol_host_build_capabilities (host);
   g_assert_true (json_object_get_boolean_member (json_object_get_object_member (with_prompt, "prompts"),
                                                  "listChanged"));
   g_assert_true (json_object_has_member (with_prompt, "completions"));
   g_assert_false (json_object_has_member (with_prompt, "resources"));
 
   north_mcp_server_add_resource (fixture->server, resource);
-  with_all = north_mcp_server_build_capabilities (fixture->server);
+  with_all = north_mcp_protocol_host_build_capabilities (host);
   resources = json_object_get_object_member (with_all, "resources");
   g_assert_true (json_object_get_boolean_member (resources, "subscribe"));
   g_assert_true (json_object_get_boolean_member (resources, "listChanged"));

@@ -233,8 +233,8 @@ send_text (Fixture    *fixture,
   g_autoptr(JsonNode) message = parse (text);
 
   g_ptr_array_set_size (fixture->channel->messages, 0);
-  north_mcp_server_handle_message (fixture->server, NULL, NULL, message,
-                                   NORTH_MCP_CHANNEL (fixture->channel));
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, NULL, message,
+                              NORTH_MCP_CHANNEL (fixture->channel));
 }
 
 static void
@@ -766,8 +766,8 @@ test_listen (Fixture       *fixture,
   /* A second stream that wants prompts only. */
   text = revision_2026_request (78, "subscriptions/listen", "\"notifications\":{\"promptsListChanged\":true}", "{}", NULL);
   prompts_request = parse (text);
-  north_mcp_server_handle_message (fixture->server, NULL, NULL, prompts_request,
-                                   NORTH_MCP_CHANNEL (prompts_only));
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, NULL, prompts_request,
+                              NORTH_MCP_CHANNEL (prompts_only));
   g_assert_cmpuint (prompts_only->messages->len, ==, 1);
   g_assert_cmpuint (listeners->len, ==, 2);
 
@@ -818,8 +818,8 @@ test_cancellation (Fixture       *fixture,
   GCancellable *cancellable;
 
   request = parse (text);
-  north_mcp_server_handle_message (fixture->server, session, NULL, request,
-                                   NORTH_MCP_CHANNEL (fixture->channel));
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, request,
+                              NORTH_MCP_CHANNEL (fixture->channel));
   g_assert_nonnull (held_context);
   /* Stateless: no session as far as the handler is concerned. */
   g_assert_null (north_mcp_context_get_session (held_context));
@@ -827,8 +827,8 @@ test_cancellation (Fixture       *fixture,
   g_assert_false (g_cancellable_is_cancelled (cancellable));
 
   cancel = parse ("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":31}}");
-  north_mcp_server_handle_message (fixture->server, session, NULL, cancel,
-                                   NORTH_MCP_CHANNEL (fixture->channel));
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, cancel,
+                              NORTH_MCP_CHANNEL (fixture->channel));
   g_assert_true (g_cancellable_is_cancelled (cancellable));
 
   /* The handler's late answer goes nowhere. */
@@ -900,7 +900,8 @@ check_post (Fixture    *fixture,
 
   g_assert_true (north_mcp_revision_2026_http_applies (headers, message) || version == NULL ||
                  !north_mcp_protocol_version_is_revision_2026 (version));
-  status = north_mcp_revision_2026_http_check_post (fixture->server, headers, message, &response);
+  status = north_mcp_revision_2026_http_check_post (NORTH_MCP_PROTOCOL_HOST (fixture->server), headers,
+                                                    message, &response);
   if (expected_code == 0)
     {
       g_assert_cmpuint (status, ==, 0);
@@ -980,7 +981,8 @@ check_param_headers (Fixture    *fixture,
   if (count != NULL)
     soup_message_headers_append (headers, "Mcp-Param-Count", count);
 
-  status = north_mcp_revision_2026_http_check_post (fixture->server, headers, message, &response);
+  status = north_mcp_revision_2026_http_check_post (NORTH_MCP_PROTOCOL_HOST (fixture->server), headers,
+                                                    message, &response);
   if (status != 0)
     g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (response),
                                                                                 "error"), "code"),
