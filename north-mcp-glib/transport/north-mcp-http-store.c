@@ -36,23 +36,33 @@ is_shared (NorthMcpSessionManager *manager)
   return manager != NULL && north_mcp_session_manager_is_shared (manager);
 }
 
-/* Saving a new session, forgetting one. */
-typedef gboolean (*StoreFinish) (NorthMcpSessionManager  *manager,
-                                 GAsyncResult            *result,
-                                 GError                 **error);
+/* What a paused message waits for. */
+typedef enum {
+  JOB_SAVE = NORTH_MCP_HTTP_STORE_SAVE,
+  JOB_FORGET = NORTH_MCP_HTTP_STORE_FORGET,
+  JOB_RESTORE,  /* the session it names, loaded from the store */
+  JOB_REPLAY,   /* the events its GET stream missed */
+} Job;
+
+/* For the log: "Cannot …". */
+static const char *const job_names[] = {
+  [JOB_RESTORE] = "load a session from the state store",
+  [JOB_SAVE] = "store a new session",
+  [JOB_FORGET] = "remove a session from the state store",
+  [JOB_REPLAY] = "replay a stream from the state store",
+};
 
 /* One paused message waiting for the store. */
 typedef struct
 {
   NorthMcpHttpPause        pause;
   NorthMcpTransportHost   *host;
-  const char              *what;        /* the store's job, for the log */
-  NorthMcpSession         *session;     /* hold_new_session */
-  StoreFinish              finish;      /* hold_new_session, forget_session */
-  guint                    stream;      /* resume_stream */
+  Job                      job;
+  NorthMcpSession         *session;     /* JOB_SAVE, JOB_FORGET */
+  guint                    stream;      /* JOB_REPLAY */
   guint64                  after;
   guint                    keepalive_ms;
-  NorthMcpHttpStoreResume  resume;
+  NorthMcpHttpStoreResume  resume;      /* JOB_RESTORE */
   gpointer                 data;
   GDestroyNotify           destroy;
 } Pending;
@@ -60,12 +70,12 @@ typedef struct
 static Pending *
 pending_new (NorthMcpTransportHost *host,
              SoupServerMessage     *msg,
-             const char            *what)
+             Job                    job)
 {
   Pending *pending = g_new0 (Pending, 1);
 
   pending->host = g_object_ref (host);
-  pending->what = what;
+  pending->job = job;
   north_mcp_http_pause_init (&pending->pause, msg);
   return pending;
 }
@@ -87,28 +97,42 @@ static void
 pending_store_failed (Pending      *pending,
                       const GError *error)
 {
-  g_warning ("Cannot %s: %s", pending->what, error->message);
-  if (pending->session != NULL)
+  g_warning ("Cannot %s: %s", job_names[pending->job], error->message);
+  if (pending->job == JOB_SAVE)
     soup_message_headers_remove (soup_server_message_get_response_headers (pending->pause.msg),
                                  SESSION_HEADER);
   north_mcp_http_respond_unavailable (pending->pause.msg, NORTH_MCP_HTTP_STORE_RETRY_AFTER,
                                       "Service Unavailable: the session store cannot be reached, retry later");
 }
 
+/* The end of the session manager's part: the message goes on (served
+ * after a restore, with its answer after a save or a forget), or a 503. */
 static void
-restored_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+session_job_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   Pending *pending = user_data;
   NorthMcpSessionManager *manager = sessions_of (pending->host);
-  g_autoptr(NorthMcpSession) session = NULL;
+  g_autoptr(NorthMcpSession) restored = NULL;
   g_autoptr(GError) error = NULL;
 
-  session = north_mcp_session_manager_restore_finish (manager, result, &error);
+  if (pending->job == JOB_RESTORE)
+    restored = north_mcp_session_manager_restore_finish (manager, result, &error);
+  else if (pending->job == JOB_SAVE)
+    north_mcp_session_manager_save_finish (manager, result, &error);
+  else
+    north_mcp_session_manager_forget_finish (manager, result, &error);
+
+  /* A new session other processes cannot find must not be handed out. */
+  if (pending->job == JOB_SAVE && error != NULL &&
+      north_mcp_session_manager_lookup (manager, north_mcp_session_get_id (pending->session)) ==
+      pending->session)
+    north_mcp_transport_host_close_session (pending->host, pending->session);
+
   if (!north_mcp_http_pause_resume (&pending->pause))
     ;
-  else if (error != NULL && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+  else if (pending->job == JOB_RESTORE && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
     {
       /* max-sessions counts the sessions live in this process. */
       north_mcp_http_respond_unavailable (pending->pause.msg, "30",
@@ -116,13 +140,13 @@ restored_cb (GObject      *source,
     }
   else if (error != NULL)
     pending_store_failed (pending, error);
-  else
+  else if (pending->job == JOB_RESTORE)
     {
-      if (session != NULL)
+      if (restored != NULL)
         {
           north_mcp_transport_host_debug (pending->host, "Loaded session %.8s… from the state store",
-                                  north_mcp_session_get_id (session));
-          north_mcp_session_manager_touch (manager, session);
+                                  north_mcp_session_get_id (restored));
+          north_mcp_session_manager_touch (manager, restored);
         }
       pending->resume (pending->data);
     }
@@ -161,41 +185,20 @@ north_mcp_http_store_prepare (NorthMcpTransportHost   *host,
       return FALSE;
     }
 
-  pending = pending_new (host, msg, "load a session from the state store");
+  pending = pending_new (host, msg, JOB_RESTORE);
   pending->resume = resume;
   pending->data = data;
   pending->destroy = destroy;
   north_mcp_session_manager_restore_async (manager, id, user, pending->pause.cancellable,
-                                           restored_cb, pending);
+                                           session_job_cb, pending);
   return TRUE;
 }
 
-/* The end of saving a new session or of forgetting one: the answer goes
- * out, or a 503. */
-static void
-stored_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Pending *pending = user_data;
-  NorthMcpSessionManager *manager = sessions_of (pending->host);
-  g_autoptr(GError) error = NULL;
-  gboolean stored = pending->finish (manager, result, &error);
-
-  /* A new session other processes cannot find must not be handed out. */
-  if (!stored && pending->session != NULL &&
-      north_mcp_session_manager_lookup (manager, north_mcp_session_get_id (pending->session)) ==
-      pending->session)
-    north_mcp_transport_host_close_session (pending->host, pending->session);
-  if (north_mcp_http_pause_resume (&pending->pause) && !stored)
-    pending_store_failed (pending, error);
-  pending_free (pending);
-}
-
 void
-north_mcp_http_store_hold_new_session (NorthMcpTransportHost *host,
-                                       SoupServerMessage     *msg,
-                                       NorthMcpSession       *session)
+north_mcp_http_store_hold_answer (NorthMcpTransportHost *host,
+                                  SoupServerMessage     *msg,
+                                  NorthMcpSession       *session,
+                                  NorthMcpHttpStoreJob   job)
 {
   NorthMcpSessionManager *manager = sessions_of (host);
   Pending *pending;
@@ -203,28 +206,14 @@ north_mcp_http_store_hold_new_session (NorthMcpTransportHost *host,
   if (G_LIKELY (!is_shared (manager)))
     return;
 
-  pending = pending_new (host, msg, "store a new session");
+  pending = pending_new (host, msg, (Job) job);
   pending->session = g_object_ref (session);
-  pending->finish = north_mcp_session_manager_save_finish;
-  north_mcp_session_manager_save_async (manager, session, pending->pause.cancellable,
-                                        stored_cb, pending);
-}
-
-void
-north_mcp_http_store_forget_session (NorthMcpTransportHost *host,
-                                     SoupServerMessage     *msg,
-                                     const char            *id)
-{
-  NorthMcpSessionManager *manager = sessions_of (host);
-  Pending *pending;
-
-  if (G_LIKELY (!is_shared (manager)))
-    return;
-
-  pending = pending_new (host, msg, "remove a session from the state store");
-  pending->finish = north_mcp_session_manager_forget_finish;
-  north_mcp_session_manager_forget_async (manager, id, pending->pause.cancellable,
-                                          stored_cb, pending);
+  if (job == NORTH_MCP_HTTP_STORE_SAVE)
+    north_mcp_session_manager_save_async (manager, session, pending->pause.cancellable,
+                                          session_job_cb, pending);
+  else
+    north_mcp_session_manager_forget_async (manager, north_mcp_session_get_id (session),
+                                            pending->pause.cancellable, session_job_cb, pending);
 }
 
 void
@@ -338,7 +327,7 @@ north_mcp_http_store_resume_stream (NorthMcpTransportHost *host,
   if (G_LIKELY (store == NULL))
     return FALSE;
 
-  pending = pending_new (host, msg, "replay a stream from the state store");
+  pending = pending_new (host, msg, JOB_REPLAY);
   pending->stream = stream;
   pending->after = after;
   pending->keepalive_ms = keepalive_ms;

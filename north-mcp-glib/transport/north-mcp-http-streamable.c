@@ -334,7 +334,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
    * client hears of it. */
   if (new_session &&
       north_mcp_transport_host_find_session (self->host, north_mcp_session_get_id (session), user) == session)
-    north_mcp_http_store_hold_new_session (self->host, msg, session);
+    north_mcp_http_store_hold_answer (self->host, msg, session, NORTH_MCP_HTTP_STORE_SAVE);
 }
 
 /* GET with Last-Event-ID: the events of that stream the client missed,
@@ -459,6 +459,6 @@ north_mcp_http_handle_delete (NorthMcpHttpTransport *self,
   north_mcp_transport_host_close_session (self->host, session);
   north_mcp_transport_host_debug (self->host, "Session ended by the client");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  north_mcp_http_store_forget_session (self->host, msg, north_mcp_session_get_id (session));
+  north_mcp_http_store_hold_answer (self->host, msg, session, NORTH_MCP_HTTP_STORE_FORGET);
 }
 
