@@ -46,9 +46,9 @@ typedef enum {
 
 /* For the log: "Cannot …". */
 static const char *const job_names[] = {
-  [JOB_RESTORE] = "load a session from the state store",
   [JOB_SAVE] = "store a new session",
   [JOB_FORGET] = "remove a session from the state store",
+  [JOB_RESTORE] = "load a session from the state store",
   [JOB_REPLAY] = "replay a stream from the state store",
 };
 
