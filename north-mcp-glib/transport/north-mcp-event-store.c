@@ -128,19 +128,6 @@ north_mcp_event_store_session_key (const char *session_id)
   return g_strconcat (NORTH_MCP_EVENT_STORE_KEY_PREFIX, session_id, NULL);
 }
 
-static void
-shared_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = north_mcp_state_store_append_finish (NORTH_MCP_STATE_STORE (source), result, &error);
-
-  /* Not in the store: only this replica can replay it. */
-  if (id == NULL)
-    g_debug ("An event was not stored for other replicas: %s", error->message);
-}
-
 /* The store keeps "STREAM NUMBER DATA", so that a replay after an event of
  * ours needs no id of the store's. */
 static void
@@ -154,8 +141,9 @@ share_event (NorthMcpEventStore *self,
   g_string_append_printf (record, "%u %" G_GUINT64_FORMAT " ", event->stream, event->number);
   g_string_append_len (record, event->data, event->length);
   bytes = g_string_free_to_bytes (record);
-  north_mcp_state_store_append_async (self->shared, key, bytes, NORTH_MCP_EVENT_STORE_CAPACITY,
-                                      NORTH_MCP_EVENT_STORE_SHARED_TTL_MS, NULL, shared_cb, NULL);
+  /* Fire and forget: an event not stored only this replica can replay. */
+  north_mcp_state_store_append (self->shared, key, bytes, NORTH_MCP_EVENT_STORE_CAPACITY,
+                                NORTH_MCP_EVENT_STORE_SHARED_TTL_MS);
 }
 
 char *

@@ -27,6 +27,11 @@ void north_mcp_http_respond_jsonrpc_error      (SoupServerMessage *msg,
                                                 JsonNode          *id,
                                                 int                code,
                                                 const char        *message);
+/* 503 with a JSON-RPC error (id `null`) and Retry-After: @retry_after
+ * seconds. */
+void north_mcp_http_respond_unavailable        (SoupServerMessage *msg,
+                                                const char        *retry_after,
+                                                const char        *message);
 /* 401 with `{"error": message}`. */
 void north_mcp_http_respond_auth_error         (SoupServerMessage *msg,
                                                 const GError      *error);

@@ -40,6 +40,17 @@ north_mcp_http_respond_jsonrpc_error (SoupServerMessage *msg,
 }
 
 void
+north_mcp_http_respond_unavailable (SoupServerMessage *msg,
+                                    const char        *retry_after,
+                                    const char        *message)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", retry_after);
+  north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL,
+                                        NORTH_MCP_HTTP_TRANSPORT_ERROR, message);
+}
+
+void
 north_mcp_http_respond_auth_error (SoupServerMessage *msg,
                                    const GError      *error)
 {

@@ -13,31 +13,21 @@
 #include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-auth-private.h"
 #include "north-mcp-http-headers-private.h"
+#include "north-mcp-http-pause-private.h"
 
 /* A request waiting for an asynchronous authentication decision. */
 typedef struct {
+  NorthMcpHttpPause      pause;
   NorthMcpHttpTransport *self;
-  SoupServerMessage     *msg;
   GHashTable            *query;
-  GCancellable          *cancellable;
   NorthMcpHttpEndpoint   endpoint;
-  gboolean               gone;
 } PendingAuth;
-
-static void
-pending_auth_gone (PendingAuth *pending)
-{
-  pending->gone = TRUE;
-  g_cancellable_cancel (pending->cancellable);
-}
 
 static void
 pending_auth_free (PendingAuth *pending)
 {
-  g_signal_handlers_disconnect_by_func (pending->msg, pending_auth_gone, pending);
-  g_clear_object (&pending->msg);
+  north_mcp_http_pause_clear (&pending->pause);
   g_clear_object (&pending->self);
-  g_clear_object (&pending->cancellable);
   g_clear_pointer (&pending->query, g_hash_table_unref);
   g_free (pending);
 }
@@ -49,26 +39,21 @@ authenticate_cb (GObject      *source,
 {
   PendingAuth *pending = user_data;
   NorthMcpHttpTransport *self = pending->self;
+  SoupServerMessage *msg = pending->pause.msg;
   g_autoptr(NorthMcpUser) user = NULL;
   g_autoptr(GError) error = NULL;
 
   user = north_mcp_auth_authenticate_finish (NORTH_MCP_AUTH (source), result, &error);
 
-  if (pending->gone || !north_mcp_http_transport_refresh (self))
-    {
-      pending_auth_free (pending);
-      return;
-    }
-
   /* Unpause first: whatever comes next may pause again. */
-  soup_server_message_unpause (pending->msg);
-
-  if (pending->endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE)
-    north_mcp_http_call_route (self, pending->msg, user);
+  if (!north_mcp_http_transport_refresh (self) || !north_mcp_http_pause_resume (&pending->pause))
+    ;
+  else if (pending->endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE)
+    north_mcp_http_call_route (self, msg, user);
   else if (error != NULL)
-    north_mcp_http_respond_auth_error (pending->msg, error); /* NorthMCP.Auth logged why */
+    north_mcp_http_respond_auth_error (msg, error); /* NorthMCP.Auth logged why */
   else
-    north_mcp_http_serve (self, pending->msg, pending->endpoint, pending->query, user);
+    north_mcp_http_serve (self, msg, pending->endpoint, pending->query, user);
 
   pending_auth_free (pending);
 }
@@ -109,14 +94,9 @@ north_mcp_http_authenticate (NorthMcpHttpTransport *self,
   /* An issuer's keys must be fetched first. */
   pending = g_new0 (PendingAuth, 1);
   pending->self = g_object_ref (self);
-  pending->msg = g_object_ref (msg);
   pending->query = query != NULL ? g_hash_table_ref (query) : NULL;
-  pending->cancellable = g_cancellable_new ();
   pending->endpoint = endpoint;
-  g_signal_connect_swapped (msg, "finished", G_CALLBACK (pending_auth_gone), pending);
-  g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (pending_auth_gone), pending);
-
-  soup_server_message_pause (msg);
-  north_mcp_auth_authenticate_async (auth, headers, peer, pending->cancellable,
+  north_mcp_http_pause_init (&pending->pause, msg);
+  north_mcp_auth_authenticate_async (auth, headers, peer, pending->pause.cancellable,
                                      authenticate_cb, pending);
 }

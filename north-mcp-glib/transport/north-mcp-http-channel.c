@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include "north-mcp-http-channel-private.h"
-#include "north-mcp-http-listener-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -25,7 +24,7 @@ struct _NorthMcpHttpChannel
   GString           *first_text;   /* a lone JSON response sent as text */
   GPtrArray         *responses;    /* JsonNode*, JSON batches only */
   GString           *events;       /* SSE events not yet on the wire */
-  GSource           *keepalive;
+  NorthMcpSseWriter  writer;       /* while streaming */
   NorthMcpHttpChannel *self_ref;   /* while responses are outstanding */
 
   NorthMcpHttpStatusFunc status_func;
@@ -33,7 +32,6 @@ struct _NorthMcpHttpChannel
   guint              received;
   guint              expected;
   guint              keepalive_ms;
-  gint64             last_write;
 
   /* Resumability (2025-11-25 sessions): the events of this stream get
    * ids and are kept in the session's store; after the connection ends
@@ -73,19 +71,9 @@ static void on_message_gone (NorthMcpHttpChannel *self);
 static void detach          (NorthMcpHttpChannel *self);
 
 static void
-stop_keepalive (NorthMcpHttpChannel *self)
-{
-  if (self->keepalive != NULL)
-    {
-      g_source_destroy (self->keepalive);
-      g_clear_pointer (&self->keepalive, g_source_unref);
-    }
-}
-
-static void
 release_message (NorthMcpHttpChannel *self)
 {
-  stop_keepalive (self);
+  north_mcp_sse_writer_clear (&self->writer);
   if (self->message != NULL)
     {
       if (self->watching)
@@ -93,21 +81,6 @@ release_message (NorthMcpHttpChannel *self)
       self->watching = FALSE;
       g_clear_object (&self->message);
     }
-}
-
-static void
-append_to_stream (NorthMcpHttpChannel *self,
-                  GString             *buffer)
-{
-  SoupMessageBody *body = soup_server_message_get_response_body (self->message);
-  gsize length = buffer->len;
-
-  soup_message_body_append (body, SOUP_MEMORY_TAKE, g_string_free (buffer, FALSE), length);
-  self->last_write = g_get_monotonic_time ();
-  /* A client that stops reading loses its connection; a resumable stream
-   * keeps its events in the session's store. */
-  north_mcp_http_listener_check_unsent (self->message, length);
-  soup_server_message_unpause (self->message);
 }
 
 static void
@@ -163,10 +136,7 @@ finish (NorthMcpHttpChannel *self)
     }
 
   if (self->sse && self->streaming)
-    {
-      soup_message_body_complete (soup_server_message_get_response_body (self->message));
-      soup_server_message_unpause (self->message);
-    }
+    north_mcp_sse_writer_end (&self->writer);
   else if (self->sse && self->events == NULL)
     soup_server_message_set_status (self->message, SOUP_STATUS_ACCEPTED, NULL);
   else if (self->sse && self->status_func != NULL && self->n_events == 1 &&
@@ -232,7 +202,7 @@ queue_event (NorthMcpHttpChannel *self,
       GString *buffer = g_string_sized_new (length + 64);
 
       north_mcp_sse_format_event_full (buffer, id, "message", data, length);
-      append_to_stream (self, buffer);
+      north_mcp_sse_writer_write (&self->writer, buffer);
     }
   else
     {
@@ -353,16 +323,12 @@ north_mcp_http_channel_can_stream (NorthMcpChannel *channel)
 static void
 detach (NorthMcpHttpChannel *self)
 {
-  SoupServerMessage *message = self->message;
-
   self->detached = TRUE;
-  stop_keepalive (self);
-  g_signal_handlers_disconnect_by_func (message, on_message_gone, self);
+  g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
   self->watching = FALSE;
-  self->message = NULL;
-  soup_message_body_complete (soup_server_message_get_response_body (message));
-  soup_server_message_unpause (message);
-  g_object_unref (message);
+  g_clear_object (&self->message);
+  north_mcp_sse_writer_end (&self->writer);
+  north_mcp_sse_writer_clear (&self->writer);
 }
 
 static void
@@ -374,11 +340,8 @@ on_message_gone (NorthMcpHttpChannel *self)
    * back for the rest (a disconnect is not a cancellation). */
   if (self->session != NULL && self->streaming && !self->done && !self->detached)
     {
-      stop_keepalive (self);
-      g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
-      self->watching = FALSE;
-      g_clear_object (&self->message);
       self->detached = TRUE;
+      release_message (self);
       return;
     }
 
@@ -389,17 +352,6 @@ on_message_gone (NorthMcpHttpChannel *self)
   if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
     north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
   g_clear_object (&self_ref);
-}
-
-static gboolean
-keepalive_cb (gpointer user_data)
-{
-  NorthMcpHttpChannel *self = user_data;
-
-  if (g_get_monotonic_time () - self->last_write >= (gint64) self->keepalive_ms * 1000 - 1000)
-    append_to_stream (self, g_string_new (": keep-alive\n\n"));
-
-  return G_SOURCE_CONTINUE;
 }
 
 void
@@ -433,25 +385,11 @@ north_mcp_http_channel_expect (NorthMcpHttpChannel *self,
   if (self->sse)
     {
       self->streaming = TRUE;
-      soup_server_message_set_status (self->message, SOUP_STATUS_OK, NULL);
-      north_mcp_sse_prepare_response (self->message, TRUE);
-      soup_message_body_set_accumulate (soup_server_message_get_response_body (self->message), FALSE);
-      self->last_write = g_get_monotonic_time ();
+      north_mcp_sse_writer_start (&self->writer, self->message, self->keepalive_ms);
       if (self->events != NULL)
-        append_to_stream (self, g_steal_pointer (&self->events));
+        north_mcp_sse_writer_write (&self->writer, g_steal_pointer (&self->events));
       if (self->detach_requested)
-        {
-          detach (self);
-          return;
-        }
-
-      if (self->keepalive_ms > 0)
-        {
-          self->keepalive = g_timeout_source_new (self->keepalive_ms);
-          g_source_set_callback (self->keepalive, keepalive_cb, self, NULL);
-          g_source_set_static_name (self->keepalive, "[north-mcp] SSE keep-alive");
-          g_source_attach (self->keepalive, g_main_context_get_thread_default ());
-        }
+        detach (self);
     }
   else
     {

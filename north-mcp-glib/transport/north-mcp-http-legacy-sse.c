@@ -23,16 +23,14 @@ north_mcp_http_handle_legacy_get (NorthMcpHttpTransport *self,
                                   SoupServerMessage     *msg,
                                   NorthMcpUser          *user)
 {
-  g_autoptr(NorthMcpSseStream) stream = NULL;
   g_autoptr(NorthMcpSession) session = NULL;
   g_autofree char *endpoint = NULL;
+  NorthMcpSseStream *stream;
 
   session = north_mcp_http_open_session (self, msg, user, FALSE);
   if (session == NULL)
     return;
-  stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
-  north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (stream));
-  north_mcp_http_track_stream (self, stream, session, user, TRUE);
+  stream = north_mcp_http_open_stream (self, msg, session, user, NORTH_MCP_HTTP_STREAM_LEGACY);
 
   /* Relative, so that it works behind any proxy prefix-free mount. */
   endpoint = g_strconcat ("/messages/?session_id=", north_mcp_session_get_id (session), NULL);

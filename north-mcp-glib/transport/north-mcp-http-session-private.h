@@ -30,14 +30,21 @@ NorthMcpSession *north_mcp_http_open_session    (NorthMcpHttpTransport *self,
                                                  NorthMcpUser          *user,
                                                  gboolean               jsonrpc);
 
-/* Keeps @stream, a GET stream of @session opened by @user, until it
- * closes; then it is no longer @session's standalone stream, and a
- * @legacy stream (HTTP+SSE, which has no DELETE) ends its session. */
-void             north_mcp_http_track_stream    (NorthMcpHttpTransport *self,
-                                                 NorthMcpSseStream     *stream,
-                                                 NorthMcpSession       *session,
-                                                 NorthMcpUser          *user,
-                                                 gboolean               legacy);
+typedef enum {
+  NORTH_MCP_HTTP_STREAM_RESUMED,     /* a request's stream, continued by a GET */
+  NORTH_MCP_HTTP_STREAM_STANDALONE,  /* the session's GET stream */
+  NORTH_MCP_HTTP_STREAM_LEGACY,      /* HTTP+SSE: the stream is the session */
+} NorthMcpHttpStreamKind;
+
+/* Answers @msg with a new SSE stream of @session, opened by @user, and
+ * keeps it until it closes (transfer none). A standalone or legacy stream
+ * becomes @session's standalone channel until then; a legacy one (HTTP+SSE
+ * has no DELETE) ends its session when it closes. */
+NorthMcpSseStream *north_mcp_http_open_stream   (NorthMcpHttpTransport  *self,
+                                                 SoupServerMessage      *msg,
+                                                 NorthMcpSession        *session,
+                                                 NorthMcpUser           *user,
+                                                 NorthMcpHttpStreamKind  kind);
 /* The value type of NorthMcpHttpTransport:streams. */
 void             north_mcp_http_stream_info_free (gpointer              data);
 

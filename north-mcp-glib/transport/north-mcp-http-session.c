@@ -100,7 +100,7 @@ typedef struct {
   NorthMcpHttpTransport *transport;  /* unowned; the table is ours */
   char                  *session_id;
   NorthMcpUser          *user;       /* who opened it, to find its session */
-  gboolean               legacy;
+  NorthMcpHttpStreamKind kind;
 } StreamInfo;
 
 void
@@ -127,7 +127,7 @@ on_stream_closed (NorthMcpSseStream *stream,
   if (self->host != NULL)
     session = north_mcp_transport_host_find_session (self->host, info->session_id, info->user);
 
-  if (session != NULL && info->legacy)
+  if (session != NULL && info->kind == NORTH_MCP_HTTP_STREAM_LEGACY)
     {
       /* The legacy transport has no DELETE: the stream is the session. */
       north_mcp_transport_host_debug (self->host, "SSE stream closed, ending its session");
@@ -143,19 +143,28 @@ on_stream_closed (NorthMcpSseStream *stream,
   g_hash_table_remove (self->streams, stream);
 }
 
-void
-north_mcp_http_track_stream (NorthMcpHttpTransport *self,
-                             NorthMcpSseStream     *stream,
-                             NorthMcpSession       *session,
-                             NorthMcpUser          *user,
-                             gboolean               legacy)
+NorthMcpSseStream *
+north_mcp_http_open_stream (NorthMcpHttpTransport  *self,
+                            SoupServerMessage      *msg,
+                            NorthMcpSession        *session,
+                            NorthMcpUser           *user,
+                            NorthMcpHttpStreamKind  kind)
 {
+  NorthMcpSseStream *stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
   StreamInfo *info = g_new0 (StreamInfo, 1);
+
+  if (kind != NORTH_MCP_HTTP_STREAM_RESUMED)
+    north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (stream));
 
   info->transport = self;
   info->session_id = g_strdup (north_mcp_session_get_id (session));
   info->user = user != NULL ? g_object_ref (user) : NULL;
-  info->legacy = legacy;
-  g_hash_table_insert (self->streams, g_object_ref (stream), info);
+  info->kind = kind;
+  /* The table holds the only reference the transport keeps. */
+  g_hash_table_insert (self->streams, stream, info);
   g_signal_connect (stream, "closed", G_CALLBACK (on_stream_closed), info);
+
+  if (kind == NORTH_MCP_HTTP_STREAM_STANDALONE)
+    north_mcp_http_store_stream_opened (self->host, session);
+  return stream;
 }

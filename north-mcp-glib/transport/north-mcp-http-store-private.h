@@ -36,17 +36,19 @@ gboolean north_mcp_http_store_prepare             (NorthMcpTransportHost   *host
                                                    NorthMcpHttpStoreResume  resume,
                                                    gpointer                 data,
                                                    GDestroyNotify           destroy);
-/* After a successful initialize created @session: the answer waits until
- * the session is stored; if it cannot be, the session is closed and the
- * answer becomes a 503. */
-void     north_mcp_http_store_hold_new_session    (NorthMcpTransportHost   *host,
+/* What an answer waits for. */
+typedef enum {
+  NORTH_MCP_HTTP_STORE_SAVE,    /* a successful initialize created the session */
+  NORTH_MCP_HTTP_STORE_FORGET,  /* a DELETE ended it here */
+} NorthMcpHttpStoreJob;
+
+/* The answer to @msg waits until the store saved @session (if it cannot,
+ * the session is closed and the answer becomes a 503) or forgot it and
+ * every process was told (a 503 when that fails). */
+void     north_mcp_http_store_hold_answer         (NorthMcpTransportHost   *host,
                                                    SoupServerMessage       *msg,
-                                                   NorthMcpSession         *session);
-/* After a DELETE ended session @id here: the answer waits until the
- * store forgot it and every process was told (a 503 when that fails). */
-void     north_mcp_http_store_forget_session      (NorthMcpTransportHost   *host,
-                                                   SoupServerMessage       *msg,
-                                                   const char              *id);
+                                                   NorthMcpSession         *session,
+                                                   NorthMcpHttpStoreJob     job);
 /* A GET stream of @session opened here / the one of session @id closed:
  * notifications that other processes send for it arrive here. */
 void     north_mcp_http_store_stream_opened       (NorthMcpTransportHost   *host,

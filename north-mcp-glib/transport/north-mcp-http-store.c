@@ -9,6 +9,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-http-answers-private.h"
+#include "north-mcp-http-pause-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-http-store-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -17,31 +18,6 @@
 #include "north-mcp-transport-host-private.h"
 
 #define SESSION_HEADER "Mcp-Session-Id"
-#define TRANSPORT_ERROR_CODE (-32000)
-
-/* 503 with a JSON-RPC error body and Retry-After. */
-static void
-respond_unavailable_after (SoupServerMessage *msg,
-                           const char        *text,
-                           const char        *retry_after)
-{
-  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_NULL);
-  g_autoptr(JsonNode) error = north_mcp_jsonrpc_error_new (id, TRANSPORT_ERROR_CODE, text, NULL);
-  gsize length = 0;
-  char *data = north_mcp_jsonrpc_to_string (error, &length);
-
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Retry-After", retry_after);
-  soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, length);
-}
-
-static void
-respond_unavailable (SoupServerMessage *msg,
-                     const char        *text)
-{
-  respond_unavailable_after (msg, text, NORTH_MCP_HTTP_STORE_RETRY_AFTER);
-}
 
 /* The host's sessions, which hold the store. */
 static NorthMcpSessionManager *
@@ -60,110 +36,122 @@ is_shared (NorthMcpSessionManager *manager)
   return manager != NULL && north_mcp_session_manager_is_shared (manager);
 }
 
+/* What a paused message waits for. */
+typedef enum {
+  JOB_SAVE = NORTH_MCP_HTTP_STORE_SAVE,
+  JOB_FORGET = NORTH_MCP_HTTP_STORE_FORGET,
+  JOB_RESTORE,  /* the session it names, loaded from the store */
+  JOB_REPLAY,   /* the events its GET stream missed */
+} Job;
+
+/* For the log: "Cannot …". */
+static const char *const job_names[] = {
+  [JOB_SAVE] = "store a new session",
+  [JOB_FORGET] = "remove a session from the state store",
+  [JOB_RESTORE] = "load a session from the state store",
+  [JOB_REPLAY] = "replay a stream from the state store",
+};
+
 /* One paused message waiting for the store. */
 typedef struct
 {
+  NorthMcpHttpPause        pause;
   NorthMcpTransportHost   *host;
-  SoupServerMessage       *msg;
-  GCancellable            *cancellable;
-  NorthMcpSession         *session;     /* hold_new_session */
-  guint                    stream;      /* resume_stream */
+  Job                      job;
+  NorthMcpSession         *session;     /* JOB_SAVE, JOB_FORGET */
+  guint                    stream;      /* JOB_REPLAY */
   guint64                  after;
   guint                    keepalive_ms;
-  NorthMcpHttpStoreResume  resume;
+  NorthMcpHttpStoreResume  resume;      /* JOB_RESTORE */
   gpointer                 data;
   GDestroyNotify           destroy;
-  gboolean                 gone;
 } Pending;
-
-static void
-pending_gone (Pending *pending)
-{
-  pending->gone = TRUE;
-  g_cancellable_cancel (pending->cancellable);
-}
 
 static Pending *
 pending_new (NorthMcpTransportHost *host,
-             SoupServerMessage     *msg)
+             SoupServerMessage     *msg,
+             Job                    job)
 {
   Pending *pending = g_new0 (Pending, 1);
 
   pending->host = g_object_ref (host);
-  pending->msg = g_object_ref (msg);
-  pending->cancellable = g_cancellable_new ();
-  g_signal_connect_swapped (msg, "finished", G_CALLBACK (pending_gone), pending);
-  g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (pending_gone), pending);
-  soup_server_message_pause (msg);
+  pending->job = job;
+  north_mcp_http_pause_init (&pending->pause, msg);
   return pending;
 }
 
 static void
 pending_free (Pending *pending)
 {
-  g_signal_handlers_disconnect_by_func (pending->msg, pending_gone, pending);
   if (pending->destroy != NULL)
     pending->destroy (pending->data);
   g_clear_object (&pending->session);
-  g_clear_object (&pending->cancellable);
-  g_clear_object (&pending->msg);
+  north_mcp_http_pause_clear (&pending->pause);
   g_clear_object (&pending->host);
   g_free (pending);
 }
 
-/* Whether the client still waits for @pending's message, which then goes
- * on. */
-static gboolean
-pending_resume (Pending *pending)
-{
-  if (!pending->gone)
-    soup_server_message_unpause (pending->msg);
-  return !pending->gone;
-}
-
-/* Answers 503 after the store failed to @what. */
+/* Answers 503 (with Retry-After) when the store failed at its job; a new
+ * session is not announced. */
 static void
 pending_store_failed (Pending      *pending,
-                      const char   *what,
                       const GError *error)
 {
-  g_warning ("Cannot %s: %s", what, error->message);
-  respond_unavailable (pending->msg, "Service Unavailable: the session store cannot be reached, retry later");
+  g_warning ("Cannot %s: %s", job_names[pending->job], error->message);
+  if (pending->job == JOB_SAVE)
+    soup_message_headers_remove (soup_server_message_get_response_headers (pending->pause.msg),
+                                 SESSION_HEADER);
+  north_mcp_http_respond_unavailable (pending->pause.msg, NORTH_MCP_HTTP_STORE_RETRY_AFTER,
+                                      "Service Unavailable: the session store cannot be reached, retry later");
 }
 
+/* The end of the session manager's part: the message goes on (served
+ * after a restore, with its answer after a save or a forget), or a 503. */
 static void
-restored_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+session_job_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   Pending *pending = user_data;
   NorthMcpSessionManager *manager = sessions_of (pending->host);
-  g_autoptr(NorthMcpSession) session = NULL;
+  g_autoptr(NorthMcpSession) restored = NULL;
   g_autoptr(GError) error = NULL;
 
-  session = north_mcp_session_manager_restore_finish (manager, result, &error);
-  if (!pending_resume (pending))
+  if (pending->job == JOB_RESTORE)
+    restored = north_mcp_session_manager_restore_finish (manager, result, &error);
+  else if (pending->job == JOB_SAVE)
+    north_mcp_session_manager_save_finish (manager, result, &error);
+  else
+    north_mcp_session_manager_forget_finish (manager, result, &error);
+
+  /* A new session other processes cannot find must not be handed out. */
+  if (pending->job == JOB_SAVE && error != NULL &&
+      north_mcp_session_manager_lookup (manager, north_mcp_session_get_id (pending->session)) ==
+      pending->session)
+    north_mcp_transport_host_close_session (pending->host, pending->session);
+
+  if (!north_mcp_http_pause_resume (&pending->pause))
     ;
-  else if (error != NULL && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+  else if (pending->job == JOB_RESTORE && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
     {
       /* max-sessions counts the sessions live in this process. */
-      respond_unavailable_after (pending->msg, "Service Unavailable: too many sessions, retry later", "30");
+      north_mcp_http_respond_unavailable (pending->pause.msg, "30",
+                                          "Service Unavailable: too many sessions, retry later");
     }
   else if (error != NULL)
-    pending_store_failed (pending, "load a session from the state store", error);
-  else
+    pending_store_failed (pending, error);
+  else if (pending->job == JOB_RESTORE)
     {
-      if (session != NULL)
+      if (restored != NULL)
         {
           north_mcp_transport_host_debug (pending->host, "Loaded session %.8s… from the state store",
-                                  north_mcp_session_get_id (session));
-          north_mcp_session_manager_touch (manager, session);
+                                  north_mcp_session_get_id (restored));
+          north_mcp_session_manager_touch (manager, restored);
         }
       pending->resume (pending->data);
     }
   pending_free (pending);
 }
-
 
 gboolean
 north_mcp_http_store_prepare (NorthMcpTransportHost   *host,
@@ -197,41 +185,20 @@ north_mcp_http_store_prepare (NorthMcpTransportHost   *host,
       return FALSE;
     }
 
-  pending = pending_new (host, msg);
+  pending = pending_new (host, msg, JOB_RESTORE);
   pending->resume = resume;
   pending->data = data;
   pending->destroy = destroy;
-  north_mcp_session_manager_restore_async (manager, id, user, pending->cancellable,
-                                           restored_cb, pending);
+  north_mcp_session_manager_restore_async (manager, id, user, pending->pause.cancellable,
+                                           session_job_cb, pending);
   return TRUE;
 }
 
-static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  Pending *pending = user_data;
-  NorthMcpSessionManager *manager = sessions_of (pending->host);
-  g_autoptr(GError) error = NULL;
-  gboolean saved = north_mcp_session_manager_save_finish (manager, result, &error);
-
-  /* A session other processes cannot find must not be handed out. */
-  if (!saved && north_mcp_session_manager_lookup (manager, north_mcp_session_get_id (pending->session)) ==
-      pending->session)
-    north_mcp_transport_host_close_session (pending->host, pending->session);
-  if (pending_resume (pending) && !saved)
-    {
-      soup_message_headers_remove (soup_server_message_get_response_headers (pending->msg), SESSION_HEADER);
-      pending_store_failed (pending, "store a new session", error);
-    }
-  pending_free (pending);
-}
-
 void
-north_mcp_http_store_hold_new_session (NorthMcpTransportHost *host,
-                                       SoupServerMessage     *msg,
-                                       NorthMcpSession       *session)
+north_mcp_http_store_hold_answer (NorthMcpTransportHost *host,
+                                  SoupServerMessage     *msg,
+                                  NorthMcpSession       *session,
+                                  NorthMcpHttpStoreJob   job)
 {
   NorthMcpSessionManager *manager = sessions_of (host);
   Pending *pending;
@@ -239,39 +206,14 @@ north_mcp_http_store_hold_new_session (NorthMcpTransportHost *host,
   if (G_LIKELY (!is_shared (manager)))
     return;
 
-  pending = pending_new (host, msg);
+  pending = pending_new (host, msg, (Job) job);
   pending->session = g_object_ref (session);
-  north_mcp_session_manager_save_async (manager, session, pending->cancellable, saved_cb, pending);
-}
-
-static void
-forgotten_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Pending *pending = user_data;
-  NorthMcpSessionManager *manager = sessions_of (pending->host);
-  g_autoptr(GError) error = NULL;
-  gboolean forgotten = north_mcp_session_manager_forget_finish (manager, result, &error);
-
-  if (pending_resume (pending) && !forgotten)
-    pending_store_failed (pending, "remove a session from the state store", error);
-  pending_free (pending);
-}
-
-void
-north_mcp_http_store_forget_session (NorthMcpTransportHost *host,
-                                     SoupServerMessage     *msg,
-                                     const char            *id)
-{
-  NorthMcpSessionManager *manager = sessions_of (host);
-  Pending *pending;
-
-  if (G_LIKELY (!is_shared (manager)))
-    return;
-
-  pending = pending_new (host, msg);
-  north_mcp_session_manager_forget_async (manager, id, pending->cancellable, forgotten_cb, pending);
+  if (job == NORTH_MCP_HTTP_STORE_SAVE)
+    north_mcp_session_manager_save_async (manager, session, pending->pause.cancellable,
+                                          session_job_cb, pending);
+  else
+    north_mcp_session_manager_forget_async (manager, north_mcp_session_get_id (session),
+                                            pending->pause.cancellable, session_job_cb, pending);
 }
 
 void
@@ -340,7 +282,7 @@ send_missed (Pending   *pending,
       north_mcp_sse_format_event_full (missed, id, "message", data, end - data);
     }
 
-  stream = north_mcp_sse_stream_new (pending->msg, pending->keepalive_ms);
+  stream = north_mcp_sse_stream_new (pending->pause.msg, pending->keepalive_ms);
   north_mcp_sse_stream_send_raw (stream, missed);
   north_mcp_sse_stream_close (stream);
   north_mcp_transport_host_debug (pending->host, "Replayed %u events of stream %u from the state store",
@@ -357,14 +299,14 @@ replayed_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &error);
-  if (!pending_resume (pending))
+  if (!north_mcp_http_pause_resume (&pending->pause))
     ;
   else if (g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE))
-    north_mcp_http_respond_jsonrpc_error (pending->msg, SOUP_STATUS_BAD_REQUEST, NULL,
+    north_mcp_http_respond_jsonrpc_error (pending->pause.msg, SOUP_STATUS_BAD_REQUEST, NULL,
                                           NORTH_MCP_HTTP_TRANSPORT_ERROR,
                                           "Bad Request: the events after Last-Event-ID are no longer available");
   else if (events == NULL)
-    pending_store_failed (pending, "replay a stream from the state store", error);
+    pending_store_failed (pending, error);
   else
     send_missed (pending, events);
   pending_free (pending);
@@ -385,13 +327,13 @@ north_mcp_http_store_resume_stream (NorthMcpTransportHost *host,
   if (G_LIKELY (store == NULL))
     return FALSE;
 
-  pending = pending_new (host, msg);
+  pending = pending_new (host, msg, JOB_REPLAY);
   pending->stream = stream;
   pending->after = after;
   pending->keepalive_ms = keepalive_ms;
   key = north_mcp_event_store_session_key (north_mcp_session_get_id (session));
   north_mcp_state_store_replay_async (store, key, NULL, NORTH_MCP_EVENT_STORE_CAPACITY,
-                                      NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES, pending->cancellable,
+                                      NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES, pending->pause.cancellable,
                                       replayed_cb, pending);
   return TRUE;
 }

@@ -334,7 +334,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
    * client hears of it. */
   if (new_session &&
       north_mcp_transport_host_find_session (self->host, north_mcp_session_get_id (session), user) == session)
-    north_mcp_http_store_hold_new_session (self->host, msg, session);
+    north_mcp_http_store_hold_answer (self->host, msg, session, NORTH_MCP_HTTP_STORE_SAVE);
 }
 
 /* GET with Last-Event-ID: the events of that stream the client missed,
@@ -347,7 +347,7 @@ resume_stream (NorthMcpHttpTransport *self,
                const char            *last_event_id)
 {
   NorthMcpEventStore *store = north_mcp_event_store_get (session);
-  g_autoptr(NorthMcpSseStream) stream = NULL;
+  NorthMcpSseStream *stream;
   NorthMcpChannel *channel;
   GString *missed;
   guint stream_number;
@@ -372,8 +372,7 @@ resume_stream (NorthMcpHttpTransport *self,
       return TRUE;
     }
 
-  stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
-  north_mcp_http_track_stream (self, stream, session, user, FALSE);
+  stream = north_mcp_http_open_stream (self, msg, session, user, NORTH_MCP_HTTP_STREAM_RESUMED);
   north_mcp_sse_stream_send_raw (stream, missed);
 
   channel = north_mcp_event_store_lookup_stream (store, stream_number);
@@ -392,7 +391,6 @@ north_mcp_http_handle_get (NorthMcpHttpTransport *self,
                            NorthMcpUser          *user)
 {
   g_autoptr(NorthMcpSession) session = NULL;
-  g_autoptr(NorthMcpSseStream) stream = NULL;
   NorthMcpChannel *existing;
   const char *last_event_id;
   gboolean accepts_json, accepts_sse;
@@ -432,10 +430,7 @@ north_mcp_http_handle_get (NorthMcpHttpTransport *self,
       return;
     }
 
-  stream = north_mcp_sse_stream_new (msg, self->keepalive_ms);
-  north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (stream));
-  north_mcp_http_track_stream (self, stream, session, user, FALSE);
-  north_mcp_http_store_stream_opened (self->host, session);
+  north_mcp_http_open_stream (self, msg, session, user, NORTH_MCP_HTTP_STREAM_STANDALONE);
   north_mcp_transport_host_debug (self->host, "Opened standalone SSE stream");
 }
 
@@ -464,6 +459,6 @@ north_mcp_http_handle_delete (NorthMcpHttpTransport *self,
   north_mcp_transport_host_close_session (self->host, session);
   north_mcp_transport_host_debug (self->host, "Session ended by the client");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  north_mcp_http_store_forget_session (self->host, msg, north_mcp_session_get_id (session));
+  north_mcp_http_store_hold_answer (self->host, msg, session, NORTH_MCP_HTTP_STORE_FORGET);
 }
 

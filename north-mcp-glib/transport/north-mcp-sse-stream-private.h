@@ -50,4 +50,26 @@ void               north_mcp_sse_format_event_full (GString           *buffer,
 void               north_mcp_sse_prepare_response  (SoupServerMessage *message,
                                                     gboolean           chunked);
 
+/* The writing end of a streamed SSE response, shared by the GET streams
+ * and the POST channels that stream: chunked, nothing kept once written,
+ * a comment after @keepalive_ms without traffic (0: never). */
+typedef struct {
+  SoupServerMessage *message;
+  GSource           *keepalive;
+  guint              keepalive_ms;
+  gint64             last_write;
+} NorthMcpSseWriter;
+
+/* Answers @message with 200 `text/event-stream` and keeps it. */
+void               north_mcp_sse_writer_start      (NorthMcpSseWriter *writer,
+                                                    SoupServerMessage *message,
+                                                    guint              keepalive_ms);
+/* Writes ready-made events (takes @buffer). */
+void               north_mcp_sse_writer_write      (NorthMcpSseWriter *writer,
+                                                    GString           *buffer);
+/* Ends the response (terminating chunk); the message is still kept. */
+void               north_mcp_sse_writer_end        (NorthMcpSseWriter *writer);
+/* Stops the keep-alive and drops the message. */
+void               north_mcp_sse_writer_clear      (NorthMcpSseWriter *writer);
+
 G_END_DECLS

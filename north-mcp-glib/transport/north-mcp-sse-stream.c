@@ -14,11 +14,8 @@ struct _NorthMcpSseStream
 {
   NorthMcpChannel    parent_instance;
 
-  /* Strong until the message finished or its connection went away. */
-  SoupServerMessage *message;
-  GSource           *keepalive;
-  guint              keepalive_ms;
-  gint64             last_write;
+  /* Its message until that finished or its connection went away. */
+  NorthMcpSseWriter  writer;
   gboolean           ended;
 };
 
@@ -87,14 +84,81 @@ north_mcp_sse_prepare_response (SoupServerMessage *message,
     soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
 }
 
-static void
-north_mcp_sse_stream_stop_keepalive (NorthMcpSseStream *self)
+static gboolean
+keepalive_cb (gpointer user_data)
 {
-  if (self->keepalive != NULL)
+  NorthMcpSseWriter *writer = user_data;
+  gint64 idle = g_get_monotonic_time () - writer->last_write;
+
+  /* A comment is invisible to clients but shows proxies and the client's
+   * TCP stack that the stream is alive, and lets us notice a dead peer. */
+  if (idle >= (gint64) writer->keepalive_ms * 1000 - 1000)
+    north_mcp_sse_writer_write (writer, g_string_new (": keep-alive\n\n"));
+
+  return G_SOURCE_CONTINUE;
+}
+
+void
+north_mcp_sse_writer_start (NorthMcpSseWriter *writer,
+                            SoupServerMessage *message,
+                            guint              keepalive_ms)
+{
+  writer->message = g_object_ref (message);
+  writer->keepalive_ms = keepalive_ms;
+  writer->last_write = g_get_monotonic_time ();
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  north_mcp_sse_prepare_response (message, TRUE);
+  /* A stream may run for hours: drop what was written. */
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (message), FALSE);
+
+  if (keepalive_ms > 0)
     {
-      g_source_destroy (self->keepalive);
-      g_clear_pointer (&self->keepalive, g_source_unref);
+      writer->keepalive = g_timeout_source_new (keepalive_ms);
+      g_source_set_callback (writer->keepalive, keepalive_cb, writer, NULL);
+      g_source_set_static_name (writer->keepalive, "[north-mcp] SSE keep-alive");
+      g_source_attach (writer->keepalive, g_main_context_get_thread_default ());
     }
+}
+
+void
+north_mcp_sse_writer_write (NorthMcpSseWriter *writer,
+                            GString           *buffer)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (writer->message);
+  gsize length = buffer->len;
+
+  soup_message_body_append (body, SOUP_MEMORY_TAKE, g_string_free (buffer, FALSE), length);
+  writer->last_write = g_get_monotonic_time ();
+  /* A client that stops reading loses its connection (the message then
+   * says `disconnected`); until then, it is written as usual. */
+  north_mcp_http_listener_check_unsent (writer->message, length);
+  soup_server_message_unpause (writer->message);
+}
+
+static void
+stop_keepalive (NorthMcpSseWriter *writer)
+{
+  if (writer->keepalive != NULL)
+    {
+      g_source_destroy (writer->keepalive);
+      g_clear_pointer (&writer->keepalive, g_source_unref);
+    }
+}
+
+void
+north_mcp_sse_writer_end (NorthMcpSseWriter *writer)
+{
+  stop_keepalive (writer);
+  soup_message_body_complete (soup_server_message_get_response_body (writer->message));
+  soup_server_message_unpause (writer->message);
+}
+
+void
+north_mcp_sse_writer_clear (NorthMcpSseWriter *writer)
+{
+  stop_keepalive (writer);
+  g_clear_object (&writer->message);
 }
 
 static void on_message_gone (NorthMcpSseStream *self);
@@ -102,11 +166,11 @@ static void on_message_gone (NorthMcpSseStream *self);
 static void
 north_mcp_sse_stream_release_message (NorthMcpSseStream *self)
 {
-  if (self->message == NULL)
+  if (self->writer.message == NULL)
     return;
 
-  g_signal_handlers_disconnect_by_func (self->message, on_message_gone, self);
-  g_clear_object (&self->message);
+  g_signal_handlers_disconnect_by_func (self->writer.message, on_message_gone, self);
+  north_mcp_sse_writer_clear (&self->writer);
 }
 
 /* The response was written completely or the client went away. */
@@ -116,26 +180,10 @@ on_message_gone (NorthMcpSseStream *self)
   /* ::closed handlers may drop the last other reference. */
   g_object_ref (self);
   self->ended = TRUE;
-  north_mcp_sse_stream_stop_keepalive (self);
   north_mcp_sse_stream_release_message (self);
   if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
     north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
   g_object_unref (self);
-}
-
-static void
-north_mcp_sse_stream_write (NorthMcpSseStream *self,
-                            GString           *buffer)
-{
-  SoupMessageBody *body = soup_server_message_get_response_body (self->message);
-  gsize length = buffer->len;
-
-  soup_message_body_append (body, SOUP_MEMORY_TAKE, g_string_free (buffer, FALSE), length);
-  self->last_write = g_get_monotonic_time ();
-  /* A client that stops reading loses its connection (the message then
-   * says `disconnected`); until then, it is written as usual. */
-  north_mcp_http_listener_check_unsent (self->message, length);
-  soup_server_message_unpause (self->message);
 }
 
 void
@@ -153,7 +201,7 @@ north_mcp_sse_stream_send_event (NorthMcpSseStream *self,
 
   buffer = g_string_sized_new (length + 32);
   north_mcp_sse_format_event (buffer, event, data, length);
-  north_mcp_sse_stream_write (self, buffer);
+  north_mcp_sse_writer_write (&self->writer, buffer);
 }
 
 void
@@ -168,7 +216,7 @@ north_mcp_sse_stream_send_raw (NorthMcpSseStream *self,
       return;
     }
 
-  north_mcp_sse_stream_write (self, events);
+  north_mcp_sse_writer_write (&self->writer, events);
 }
 
 static void
@@ -203,20 +251,6 @@ north_mcp_sse_stream_can_stream (NorthMcpChannel *channel)
   return !NORTH_MCP_SSE_STREAM (channel)->ended;
 }
 
-static gboolean
-keepalive_cb (gpointer user_data)
-{
-  NorthMcpSseStream *self = user_data;
-  gint64 idle = g_get_monotonic_time () - self->last_write;
-
-  /* A comment is invisible to clients but shows proxies and the client's
-   * TCP stack that the stream is alive, and lets us notice a dead peer. */
-  if (idle >= (gint64) self->keepalive_ms * 1000 - 1000)
-    north_mcp_sse_stream_write (self, g_string_new (": keep-alive\n\n"));
-
-  return G_SOURCE_CONTINUE;
-}
-
 void
 north_mcp_sse_stream_close (NorthMcpSseStream *self)
 {
@@ -227,9 +261,7 @@ north_mcp_sse_stream_close (NorthMcpSseStream *self)
 
   g_object_ref (self);
   self->ended = TRUE;
-  north_mcp_sse_stream_stop_keepalive (self);
-  soup_message_body_complete (soup_server_message_get_response_body (self->message));
-  soup_server_message_unpause (self->message);
+  north_mcp_sse_writer_end (&self->writer);
   if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
     north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
   g_object_unref (self);
@@ -244,25 +276,9 @@ north_mcp_sse_stream_new (SoupServerMessage *message,
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), NULL);
 
   self = g_object_new (NORTH_MCP_TYPE_SSE_STREAM, NULL);
-  self->message = g_object_ref (message);
-  self->keepalive_ms = keepalive_ms;
-  self->last_write = g_get_monotonic_time ();
-
-  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
-  north_mcp_sse_prepare_response (message, TRUE);
-  /* A stream may run for hours: drop what was written. */
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (message), FALSE);
-
+  north_mcp_sse_writer_start (&self->writer, message, keepalive_ms);
   g_signal_connect_swapped (message, "finished", G_CALLBACK (on_message_gone), self);
   g_signal_connect_swapped (message, "disconnected", G_CALLBACK (on_message_gone), self);
-
-  if (keepalive_ms > 0)
-    {
-      self->keepalive = g_timeout_source_new (keepalive_ms);
-      g_source_set_callback (self->keepalive, keepalive_cb, self, NULL);
-      g_source_set_static_name (self->keepalive, "[north-mcp] SSE keep-alive");
-      g_source_attach (self->keepalive, g_main_context_get_thread_default ());
-    }
 
   return self;
 }
@@ -272,7 +288,6 @@ north_mcp_sse_stream_dispose (GObject *object)
 {
   NorthMcpSseStream *self = NORTH_MCP_SSE_STREAM (object);
 
-  north_mcp_sse_stream_stop_keepalive (self);
   north_mcp_sse_stream_release_message (self);
 
   G_OBJECT_CLASS (north_mcp_sse_stream_parent_class)->dispose (object);
