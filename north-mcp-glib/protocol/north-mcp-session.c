@@ -357,9 +357,9 @@ owner_digest_add (GChecksum  *checksum,
 
 /* The identity of @user: the ID token's issuer and subject when it has
  * both, else the issuer (if any) and the e-mail, else anonymous (zeros). */
-static void
-owner_digest (NorthMcpUser *user,
-              guint8        digest[OWNER_DIGEST_LENGTH])
+void
+north_mcp_session_owner_digest (NorthMcpUser *user,
+                                guint8        digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
 {
   g_autoptr(GChecksum) checksum = NULL;
   JsonObject *claims;
@@ -393,7 +393,7 @@ void
 north_mcp_session_set_owner (NorthMcpSession *self,
                              NorthMcpUser    *user)
 {
-  owner_digest (user, self->owner);
+  north_mcp_session_owner_digest (user, self->owner);
 }
 
 gboolean
@@ -401,9 +401,17 @@ north_mcp_session_is_owner (NorthMcpSession *self,
                             NorthMcpUser    *user)
 {
   guint8 digest[OWNER_DIGEST_LENGTH];
+
+  north_mcp_session_owner_digest (user, digest);
+  return north_mcp_session_has_owner_digest (self, digest);
+}
+
+gboolean
+north_mcp_session_has_owner_digest (NorthMcpSession *self,
+                                    const guint8     digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
   guint8 difference = 0;
 
-  owner_digest (user, digest);
   /* Every byte is looked at: the time taken does not tell how much of
    * the identity matched. */
   for (gsize i = 0; i < OWNER_DIGEST_LENGTH; i++)
@@ -619,24 +627,19 @@ pending_request_cancelled (GCancellable *cancellable,
 }
 
 void
-north_mcp_session_send_request_async (NorthMcpSession     *self,
-                                      NorthMcpChannel     *channel,
-                                      const char          *method,
-                                      JsonObject          *params,
-                                      guint                timeout_ms,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+north_mcp_session_send_request (NorthMcpSession *self,
+                                NorthMcpChannel *channel,
+                                const char      *method,
+                                JsonObject      *params,
+                                guint            timeout_ms,
+                                GTask           *task)
 {
-  g_autoptr(GTask) task = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(JsonNode) id = NULL;
   g_autoptr(JsonNode) request = NULL;
   PendingRequest *pending;
 
   g_return_if_fail (NORTH_MCP_IS_SESSION (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, north_mcp_session_send_request_async);
 
   if (channel == NULL || !north_mcp_channel_can_stream (channel))
     channel = north_mcp_session_get_standalone_channel (self);
@@ -680,16 +683,6 @@ north_mcp_session_send_request_async (NorthMcpSession     *self,
     north_mcp_channel_send (channel, request);
   else
     north_mcp_session_relay (self, request);
-}
-
-JsonNode *
-north_mcp_session_send_request_finish (NorthMcpSession  *self,
-                                       GAsyncResult     *result,
-                                       GError          **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gboolean
