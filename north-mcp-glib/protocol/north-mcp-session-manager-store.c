@@ -72,14 +72,46 @@ ttl_ms (NorthMcpSessionManager *self)
   return (guint64) self->timeout * 1000;
 }
 
-/* "deleted <id>" or "changed <id>", for the control channel. */
+/* The messages of the control channel: "deleted <id>", "changed <id>". */
+typedef enum
+{
+  CONTROL_NONE,
+  CONTROL_DELETED,
+  CONTROL_CHANGED,
+} Control;
+
+#define SESSION_ID_CHARS (2 * NORTH_MCP_RANDOM_ID_BYTES)
+
 static GBytes *
-control_message (const char *what,
+control_message (Control     what,
                  const char *id)
 {
-  char *text = g_strconcat (what, id, NULL);
+  char *text = g_strconcat (what == CONTROL_DELETED ? DELETE_MESSAGE : CHANGED_MESSAGE, id, NULL);
 
   return g_bytes_new_take (text, strlen (text));
+}
+
+/* Which message @message is, and the session id it names (into @id). */
+static Control
+control_message_read (GBytes *message,
+                      char    id[SESSION_ID_CHARS + 1])
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  gsize prefix = strlen (DELETE_MESSAGE);
+
+  G_STATIC_ASSERT (sizeof DELETE_MESSAGE == sizeof CHANGED_MESSAGE);
+  if (length != prefix + SESSION_ID_CHARS)
+    return CONTROL_NONE;
+  memcpy (id, data + prefix, SESSION_ID_CHARS);
+  id[SESSION_ID_CHARS] = '\0';
+  if (!north_mcp_session_id_is_valid (id))
+    return CONTROL_NONE;
+  if (memcmp (data, DELETE_MESSAGE, prefix) == 0)
+    return CONTROL_DELETED;
+  if (memcmp (data, CHANGED_MESSAGE, prefix) == 0)
+    return CONTROL_CHANGED;
+  return CONTROL_NONE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -252,28 +284,21 @@ drop_local (NorthMcpSessionManager *self,
 
 static void reload_local (NorthMcpSessionManager *self, const char *id);
 
-/* "deleted <id>" or "changed <id>" (both prefixes have 8 bytes). */
+/* Another process ended or changed a session we have a copy of. */
 static void
 on_control_message (const char *channel,
                     GBytes     *message,
                     gpointer    user_data)
 {
   NorthMcpSessionManager *self = user_data;
-  gsize length = 0;
-  const char *data = g_bytes_get_data (message, &length);
-  char id[2 * NORTH_MCP_RANDOM_ID_BYTES + 1];
-  gsize prefix = strlen (DELETE_MESSAGE);
+  char id[SESSION_ID_CHARS + 1];
+  Control what = control_message_read (message, id);
 
-  G_STATIC_ASSERT (sizeof DELETE_MESSAGE == sizeof CHANGED_MESSAGE);
-  if (length != prefix + sizeof id - 1)
+  if (what == CONTROL_NONE || north_mcp_session_manager_lookup (self, id) == NULL)
     return;
-  memcpy (id, data + prefix, sizeof id - 1);
-  id[sizeof id - 1] = '\0';
-  if (!north_mcp_session_id_is_valid (id) || north_mcp_session_manager_lookup (self, id) == NULL)
-    return;
-  if (memcmp (data, DELETE_MESSAGE, prefix) == 0)
+  if (what == CONTROL_DELETED)
     drop_local (self, id);
-  else if (memcmp (data, CHANGED_MESSAGE, prefix) == 0)
+  else
     reload_local (self, id);
 }
 
@@ -651,7 +676,7 @@ changed_saved (NorthMcpSessionManager *self,
     g_warning ("A session's new log level or subscriptions were not stored: %s", op->error->message);
   else if (self != NULL && self->store != NULL)
     {
-      message = control_message (CHANGED_MESSAGE, op->id);
+      message = control_message (CONTROL_CHANGED, op->id);
       north_mcp_state_store_publish (self->store, CONTROL_CHANNEL, message);
     }
 }
@@ -789,7 +814,7 @@ forget_deleted (NorthMcpSessionManager *self,
       op_return (self, op);
       return;
     }
-  message = control_message (DELETE_MESSAGE, op->id);
+  message = control_message (CONTROL_DELETED, op->id);
   north_mcp_state_store_publish_async (op->store, CONTROL_CHANNEL, message, op_cancellable (op),
                                        op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_PUBLISH, op_return));
 }
