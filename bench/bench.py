@@ -642,7 +642,11 @@ class Bench:
         """(key, label, argv(port)) of servers with sessions and GET streams."""
         t = []
         if os.access(self.ours, os.X_OK):
-            t.append(("ours", "north-mcp-glib", lambda p: self.ours_argv(p, "--stateful")))
+            # room for the bench's own first session on top of --sessions
+            # (the default limit is 10,000 live sessions)
+            limit = str(max(self.o.sessions, self.o.sse_streams) + 16)
+            t.append(("ours", "north-mcp-glib",
+                      lambda p: self.ours_argv(p, "--stateful", "--max-sessions", limit)))
         t.append(("ts", "TypeScript SDK (docs' stateful pattern)",
                   lambda p: ["node", os.path.join(HERE, "ts-server.mjs"), "--mode", "stateful",
                              "--port", str(p)]))
