@@ -605,7 +605,9 @@ op_return (NorthMcpSessionManager *self,
     g_task_return_boolean (op->task, TRUE);
 }
 
-/* A task that ends at once when there is no shared store to ask. */
+/* The task of save, restore or forget (@tag); NULL when no shared store
+ * may hold session @id: then the task has ended at once as if the store
+ * had nothing to do (restore: no such session; save, forget: done). */
 static GTask *
 op_task_new (NorthMcpSessionManager *self,
              const char             *id,
