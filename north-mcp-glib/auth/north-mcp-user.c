@@ -116,6 +116,16 @@ north_mcp_user_get_property (GObject    *object,
     }
 }
 
+/* Every property is read-only: a string, or a boxed @type. */
+static GParamSpec *
+readable_property (const char *name,
+                   GType       type)
+{
+  if (type == G_TYPE_STRING)
+    return g_param_spec_string (name, NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  return g_param_spec_boxed (name, NULL, NULL, type, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+}
+
 static void
 north_mcp_user_class_init (NorthMcpUserClass *klass)
 {
@@ -136,9 +146,7 @@ north_mcp_user_class_init (NorthMcpUserClass *klass)
    * anyone, so it never becomes a verified identity's e-mail (see
    * [property@NorthMcp.User:unverified-email]).
    */
-  properties[PROP_EMAIL] =
-    g_param_spec_string ("email", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EMAIL] = readable_property ("email", G_TYPE_STRING);
 
   /**
    * NorthMcpUser:connector-access-tokens: (type GLib.HashTable(utf8,utf8))
@@ -146,27 +154,21 @@ north_mcp_user_class_init (NorthMcpUserClass *klass)
    * The user's OAuth access tokens, by connector name (for example
    * `google`). Possibly empty, never %NULL.
    */
-  properties[PROP_CONNECTOR_ACCESS_TOKENS] =
-    g_param_spec_boxed ("connector-access-tokens", NULL, NULL, G_TYPE_HASH_TABLE,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONNECTOR_ACCESS_TOKENS] = readable_property ("connector-access-tokens", G_TYPE_HASH_TABLE);
 
   /**
    * NorthMcpUser:id-token:
    *
    * The raw OIDC ID token (a compact JWT), or %NULL.
    */
-  properties[PROP_ID_TOKEN] =
-    g_param_spec_string ("id-token", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ID_TOKEN] = readable_property ("id-token", G_TYPE_STRING);
 
   /**
    * NorthMcpUser:claims:
    *
    * The decoded payload of the ID token, or %NULL.
    */
-  properties[PROP_CLAIMS] =
-    g_param_spec_boxed ("claims", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CLAIMS] = readable_property ("claims", JSON_TYPE_OBJECT);
 
   /**
    * NorthMcpUser:context: (type GLib.HashTable(utf8,utf8))
@@ -174,9 +176,7 @@ north_mcp_user_class_init (NorthMcpUserClass *klass)
    * The request context from the `X-North-Context-*` headers: the header
    * name after the prefix, lower-cased, to the header's value.
    */
-  properties[PROP_CONTEXT] =
-    g_param_spec_boxed ("context", NULL, NULL, G_TYPE_HASH_TABLE,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONTEXT] = readable_property ("context", G_TYPE_HASH_TABLE);
 
   /**
    * NorthMcpUser:unverified-email:
@@ -189,9 +189,7 @@ north_mcp_user_class_init (NorthMcpUserClass *klass)
    *
    * Since: 0.2
    */
-  properties[PROP_UNVERIFIED_EMAIL] =
-    g_param_spec_string ("unverified-email", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UNVERIFIED_EMAIL] = readable_property ("unverified-email", G_TYPE_STRING);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -10,20 +10,6 @@
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-util-private.h"
 
-G_DEFINE_INTERFACE (NorthMcpTaskStore, north_mcp_task_store, G_TYPE_OBJECT)
-
-static void
-north_mcp_task_store_default_init (NorthMcpTaskStoreInterface *iface)
-{
-}
-
-gboolean
-north_mcp_task_status_is_terminal (const char *status)
-{
-  return g_strcmp0 (status, "completed") == 0 || g_strcmp0 (status, "failed") == 0 ||
-         g_strcmp0 (status, "cancelled") == 0;
-}
-
 #define NORTH_MCP_TYPE_MEMORY_TASK_STORE (north_mcp_memory_task_store_get_type ())
 
 G_DECLARE_FINAL_TYPE (NorthMcpMemoryTaskStore, north_mcp_memory_task_store,
@@ -149,10 +135,10 @@ lookup (NorthMcpMemoryTaskStore  *self,
 static gboolean
 create (NorthMcpMemoryTaskStore  *self,
         const char               *owner,
+        const char               *task_id,
         JsonObject               *record,
         GError                  **error)
 {
-  const char *task_id = north_mcp_object_get_string (record, "taskId");
   gsize bytes = record_bytes (record);
   Entry *entry;
 
@@ -191,54 +177,57 @@ create (NorthMcpMemoryTaskStore  *self,
   return TRUE;
 }
 
+static JsonObject *copy_record (JsonObject *record);
+
+static JsonNode *
+copy_node (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autoptr(JsonObject) object = copy_record (json_node_get_object (node));
+
+      return json_node_init_object (json_node_alloc (), object);
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint length = json_array_get_length (array);
+      g_autoptr(JsonArray) copy = json_array_sized_new (length);
+
+      for (guint i = 0; i < length; i++)
+        json_array_add_element (copy, copy_node (json_array_get_element (array, i)));
+      return json_node_init_array (json_node_alloc (), copy);
+    }
+  return json_node_copy (node);
+}
+
+/* A deep copy: json_node_copy() only takes a reference to an object, and
+ * what the store keeps must not change with the caller's record (nor the
+ * other way round). As deep as record_bytes() goes already. */
 static JsonObject *
 copy_record (JsonObject *record)
 {
-  g_autoptr(JsonNode) node = json_node_alloc ();
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
 
-  json_node_init_object (node, record);
-  {
-    g_autoptr(JsonNode) copy = json_node_copy (node);
-
-    return json_object_ref (json_node_get_object (copy));
-  }
-}
-
-static GTask *
-new_task (gpointer             self,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data,
-          gpointer             tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, tag);
-  return task;
-}
-
-/* Ends @task (consumed) with what a synchronous step gave: %TRUE, or
- * @error. The store works in memory; only its interface is asynchronous. */
-static void
-return_boolean (GTask    *task,
-                gboolean  ok,
-                GError   *error)
-{
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-  g_object_unref (task);
+  /* In the record's order: tasks/get shows it as it was written. */
+  json_object_iter_init_ordered (&iter, record);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
+    json_object_set_member (copy, name, copy_node (node));
+  return copy;
 }
 
 static gboolean
 update (NorthMcpMemoryTaskStore  *self,
         const char               *owner,
+        const char               *task_id,
         JsonObject               *record,
         GError                  **error)
 {
   gsize bytes = record_bytes (record);
-  Entry *entry = lookup (self, owner, north_mcp_object_get_string (record, "taskId"), error);
+  Entry *entry = lookup (self, owner, task_id, error);
 
   if (entry == NULL)
     return FALSE;
@@ -282,111 +271,55 @@ cancel (NorthMcpMemoryTaskStore  *self,
   return TRUE;
 }
 
+/* The store works in memory: every operation ends before run() returns;
+ * only the interface is asynchronous. */
 static void
-memory_create_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+memory_run (NorthMcpTaskStore              *store,
+            const NorthMcpTaskStoreRequest *request,
+            GTask                          *task)
 {
-  g_autoptr(JsonObject) copy = copy_record (record);
+  NorthMcpMemoryTaskStore *self = NORTH_MCP_MEMORY_TASK_STORE (store);
+  g_autoptr(JsonObject) copy = NULL;
   GError *error = NULL;
-  gboolean ok = create (NORTH_MCP_MEMORY_TASK_STORE (store), owner, copy, &error);
+  Entry *entry;
+  gboolean ok = FALSE;
 
-  return_boolean (new_task (store, cancellable, callback, user_data, memory_create_async), ok, error);
-}
-
-static void
-memory_get_async (NorthMcpTaskStore *store, const char *owner, const char *task_id,
-                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_get_async);
-  GError *error = NULL;
-  Entry *entry = lookup (NORTH_MCP_MEMORY_TASK_STORE (store), owner, task_id, &error);
-
-  if (entry != NULL)
-    g_task_return_pointer (task, copy_record (entry->record), (GDestroyNotify) json_object_unref);
+  switch (request->op)
+    {
+    case NORTH_MCP_TASK_STORE_OP_CREATE:
+      copy = copy_record (request->record);
+      ok = create (self, request->owner, request->task_id, copy, &error);
+      break;
+    case NORTH_MCP_TASK_STORE_OP_GET:
+      entry = lookup (self, request->owner, request->task_id, &error);
+      if (entry != NULL)
+        {
+          g_task_return_pointer (task, copy_record (entry->record), (GDestroyNotify) json_object_unref);
+          return;
+        }
+      break;
+    case NORTH_MCP_TASK_STORE_OP_UPDATE:
+      ok = update (self, request->owner, request->task_id, request->record, &error);
+      break;
+    case NORTH_MCP_TASK_STORE_OP_CANCEL:
+      ok = cancel (self, request->owner, request->task_id, &error);
+      break;
+    case NORTH_MCP_TASK_STORE_OP_EXPIRE:
+      g_task_return_int (task, expire (self, request->now));
+      return;
+    default:
+      g_assert_not_reached ();
+    }
+  if (ok)
+    g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
 }
 
 static void
-memory_update_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  GError *error = NULL;
-  gboolean ok = update (NORTH_MCP_MEMORY_TASK_STORE (store), owner, record, &error);
-
-  return_boolean (new_task (store, cancellable, callback, user_data, memory_update_async), ok, error);
-}
-
-static void
-memory_cancel_async (NorthMcpTaskStore *store, const char *owner, const char *task_id,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  GError *error = NULL;
-  gboolean ok = cancel (NORTH_MCP_MEMORY_TASK_STORE (store), owner, task_id, &error);
-
-  return_boolean (new_task (store, cancellable, callback, user_data, memory_cancel_async), ok, error);
-}
-
-static void
-memory_list_async (NorthMcpTaskStore *store, const char *owner,
-                   GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  NorthMcpMemoryTaskStore *self = NORTH_MCP_MEMORY_TASK_STORE (store);
-  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_list_async);
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter iter;
-  const char *id;
-  Entry *entry;
-
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &entry))
-    if (g_str_equal (entry->owner, owner))
-      g_ptr_array_add (ids, g_strdup (id));
-  g_task_return_pointer (task, ids, (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-memory_expire_async (NorthMcpTaskStore *store, gint64 now,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = new_task (store, cancellable, callback, user_data, memory_expire_async);
-
-  g_task_return_int (task, expire (NORTH_MCP_MEMORY_TASK_STORE (store), now));
-}
-
-static gboolean
-memory_boolean_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gpointer
-memory_pointer_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static gssize
-memory_expire_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_int (G_TASK (result), error);
-}
-
-static void
 north_mcp_memory_task_store_iface_init (NorthMcpTaskStoreInterface *iface)
 {
-  iface->create_async = memory_create_async;
-  iface->create_finish = memory_boolean_finish;
-  iface->get_async = memory_get_async;
-  iface->get_finish = (JsonObject *(*) (NorthMcpTaskStore *, GAsyncResult *, GError **)) memory_pointer_finish;
-  iface->update_async = memory_update_async;
-  iface->update_finish = memory_boolean_finish;
-  iface->cancel_async = memory_cancel_async;
-  iface->cancel_finish = memory_boolean_finish;
-  iface->list_async = memory_list_async;
-  iface->list_finish = (GPtrArray *(*) (NorthMcpTaskStore *, GAsyncResult *, GError **)) memory_pointer_finish;
-  iface->expire_async = memory_expire_async;
-  iface->expire_finish = memory_expire_finish;
+  iface->run = memory_run;
 }
 
 static void

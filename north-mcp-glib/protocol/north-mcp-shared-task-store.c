@@ -6,8 +6,7 @@
  * "north-mcp:task-final:<taskId>", and reads prefer that key: whichever
  * replica ends a task first (the handler's completion, or a cancel on any
  * replica) decides its final state, and a late update of the running
- * state can no longer hide it. tasks/list across replicas is not offered
- * (the protocol layer does not list).
+ * state can no longer hide it.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -48,14 +47,25 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpSharedTaskStore, north_mcp_shared_task_st
                                G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_TASK_STORE,
                                                       north_mcp_shared_task_store_iface_init))
 
+/* Which store call an operation waits for. */
+typedef enum
+{
+  STAGE_READ_FINAL,     /* GET of the final record */
+  STAGE_READ_RUNNING,   /* GET of the running record */
+  STAGE_CREATE,         /* SET NX of the running record */
+  STAGE_WRITE_FINAL,    /* SET NX of the final record */
+  STAGE_WRITE_RUNNING,  /* SET of the running record */
+  STAGE_DONE,           /* none: the task is answered */
+} Stage;
+
 /* One operation: what it works on, and how far it got. */
 typedef struct
 {
-  char       *owner;
-  char       *task_id;
-  JsonObject *record;   /* to write */
-  gboolean    cancel;
-  gboolean    final;    /* reading the final record */
+  NorthMcpTaskStoreOp  kind;
+  char                *owner;
+  char                *task_id;
+  JsonObject          *record;   /* to write */
+  Stage                stage;
 } Op;
 
 static void
@@ -96,32 +106,6 @@ return_store_error (GTask  *task,
   g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                            "The task store is unavailable: %s", error->message);
   g_error_free (error);
-}
-
-static GTask *
-op_task (gpointer             self,
-         const char          *owner,
-         const char          *task_id,
-         JsonObject          *record,
-         GCancellable        *cancellable,
-         GAsyncReadyCallback  callback,
-         gpointer             user_data,
-         gpointer             tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Op *op = g_new0 (Op, 1);
-
-  g_task_set_source_tag (task, tag);
-  op->owner = g_strdup (owner);
-  op->task_id = g_strdup (task_id);
-  op->record = record != NULL ? json_object_ref (record) : NULL;
-  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
-  if (!task_id_is_valid (task_id) || owner == NULL)
-    {
-      return_unknown (task);
-      g_clear_object (&task);
-    }
-  return task;
 }
 
 static char *
@@ -174,124 +158,34 @@ envelope_read (GBytes     *envelope,
   return json_object_ref (record);
 }
 
-/* ---- reading: the final record, else the running one ---- */
+/* ---- the steps of an operation ---- */
 
-static void got_record (GObject *source, GAsyncResult *result, gpointer user_data);
-static void after_read (GTask *task, JsonObject *record, gboolean final);
+static void step (GObject *source, GAsyncResult *result, gpointer user_data);
 
-/* Reads the task's final record (@final) or its running one; takes @task. */
+/* Starts the store call of @stage, reading a record or writing
+ * op->record (the final one once: whoever ends the task first decides;
+ * the running one also after that: reads prefer the final one); takes
+ * @task. */
 static void
-read_record (GTask    *task,
-             gboolean  final)
+call (GTask *task,
+      Stage  stage)
 {
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
+  gboolean final = stage == STAGE_READ_FINAL || stage == STAGE_WRITE_FINAL;
   g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
-
-  op->final = final;
-  north_mcp_state_store_get_async (self->store, key, ENVELOPE_MAX_BYTES, g_task_get_cancellable (task),
-                                   got_record, task);
-}
-
-static void
-got_record (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Op *op = g_task_get_task_data (task);
   g_autoptr(GBytes) envelope = NULL;
-  g_autoptr(JsonObject) record = NULL;
-  GError *error = NULL;
 
-  envelope = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
-  if (error != NULL)
-    return_store_error (task, error);
-  else if (envelope == NULL && op->final)
-    read_record (g_steal_pointer (&task), FALSE);
-  else
+  op->stage = stage;
+  if (stage == STAGE_READ_FINAL || stage == STAGE_READ_RUNNING)
     {
-      if (envelope != NULL)
-        record = envelope_read (envelope, op->owner);
-      after_read (g_steal_pointer (&task), record, op->final);
+      north_mcp_state_store_get_async (self->store, key, ENVELOPE_MAX_BYTES, g_task_get_cancellable (task),
+                                       step, task);
+      return;
     }
-}
-
-/* ---- writing ---- */
-
-/* Whether a SET was done; FALSE too after returning a store error on
- * @task (then *@failed is set). */
-static gboolean
-set_finish (GObject      *source,
-            GAsyncResult *result,
-            GTask        *task,
-            gboolean     *failed)
-{
-  GError *error = NULL;
-  gboolean done = north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error);
-
-  *failed = error != NULL;
-  if (error != NULL)
-    return_store_error (task, error);
-  return done;
-}
-
-static void
-written (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  gboolean failed;
-
-  set_finish (source, result, task, &failed);
-  if (!failed)
-    g_task_return_boolean (task, TRUE);
-}
-
-static void write_record (GTask *task, JsonObject *record, gboolean final);
-
-static void
-final_written (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Op *op = g_task_get_task_data (task);
-  gboolean failed;
-
-  if (set_finish (source, result, task, &failed))
-    write_record (g_steal_pointer (&task), op->record, FALSE);
-  else if (failed)
-    return;
-  else if (!op->cancel)
-    /* Another replica ended it first (a cancel): that stays. */
-    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
-  else
-    /* Cancelling what just ended: nothing to do. */
-    g_task_return_boolean (task, TRUE);
-}
-
-/* Writes @record as the task's final record (once: whoever ends the task
- * first decides) or as its running one (also after the final one: get
- * prefers that); takes @task. */
-static void
-write_record (GTask      *task,
-              JsonObject *record,
-              gboolean    final)
-{
-  NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
-  Op *op = g_task_get_task_data (task);
-  g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
-  g_autoptr(GBytes) envelope = envelope_new (op->owner, record);
-
-  if (record != op->record)
-    {
-      g_clear_pointer (&op->record, json_object_unref);
-      op->record = json_object_ref (record);
-    }
-  north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (record), final,
-                                   g_task_get_cancellable (task), final ? final_written : written, task);
+  envelope = envelope_new (op->owner, op->record);
+  north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (op->record),
+                                   stage != STAGE_WRITE_RUNNING, g_task_get_cancellable (task), step, task);
 }
 
 /* Marks @record (just read, ours) as a cancel leaves it. */
@@ -306,154 +200,124 @@ set_cancelled (JsonObject *record)
   json_object_remove_member (record, "inputRequests");
 }
 
-/* What comes after reading the current record, by operation; takes @owned. */
-static void
-after_read (GTask      *owned,
-            JsonObject *record,
-            gboolean    final)
+/* What comes after reading @envelope (NULL: none), by operation: the
+ * stage to go on with, or STAGE_DONE once @task is answered. No final
+ * record yet: the running one is current. */
+static Stage
+after_read (GTask  *task,
+            Op     *op,
+            GBytes *envelope)
 {
-  g_autoptr(GTask) task = owned;
-  Op *op = g_task_get_task_data (task);
+  gboolean final = op->stage == STAGE_READ_FINAL;
+  g_autoptr(JsonObject) record = envelope != NULL ? envelope_read (envelope, op->owner) : NULL;
 
+  if (envelope == NULL && final)
+    return STAGE_READ_RUNNING;
   if (record == NULL)
     return_unknown (task);
-  else if (op->record == NULL && !op->cancel)
-    /* get */
-    g_task_return_pointer (task, json_object_ref (record), (GDestroyNotify) json_object_unref);
-  else if (op->cancel && final)
+  else if (op->kind == NORTH_MCP_TASK_STORE_OP_GET)
+    g_task_return_pointer (task, g_steal_pointer (&record), (GDestroyNotify) json_object_unref);
+  else if (op->kind == NORTH_MCP_TASK_STORE_OP_CANCEL && final)
     g_task_return_boolean (task, TRUE);
-  else if (op->cancel)
+  else if (op->kind == NORTH_MCP_TASK_STORE_OP_CANCEL)
     {
       set_cancelled (record);
-      write_record (g_steal_pointer (&task), record, TRUE);
+      g_clear_pointer (&op->record, json_object_unref);
+      op->record = g_steal_pointer (&record);
+      return STAGE_WRITE_FINAL;
     }
   else if (final)
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
   else
-    write_record (g_steal_pointer (&task), op->record,
-                  north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")));
+    return north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")) ?
+           STAGE_WRITE_FINAL : STAGE_WRITE_RUNNING;
+  return STAGE_DONE;
+}
+
+/* What comes after a SET (@done: it was, not refused by NX), likewise. */
+static Stage
+after_write (GTask    *task,
+             Op       *op,
+             gboolean  done)
+{
+  if (op->stage == STAGE_WRITE_FINAL && done)
+    return STAGE_WRITE_RUNNING;
+  if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
+    /* Another replica ended it first (a cancel): that stays. */
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
+  else if (done || op->stage != STAGE_CREATE)
+    /* Written; or cancelling what just ended: nothing to do. */
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
+  return STAGE_DONE;
+}
+
+/* The answer of every store call: the one place that goes on with the
+ * next call or has answered the task. */
+static void
+step (GObject      *source,
+      GAsyncResult *result,
+      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  NorthMcpStateStore *store = NORTH_MCP_STATE_STORE (source);
+  GError *error = NULL;
+  Stage next;
+
+  if (op->stage == STAGE_READ_FINAL || op->stage == STAGE_READ_RUNNING)
+    {
+      g_autoptr(GBytes) envelope = north_mcp_state_store_get_finish (store, result, &error);
+
+      next = error == NULL ? after_read (task, op, envelope) : STAGE_DONE;
+    }
+  else
+    {
+      gboolean done = north_mcp_state_store_set_finish (store, result, &error);
+
+      next = error == NULL ? after_write (task, op, done) : STAGE_DONE;
+    }
+  if (error != NULL)
+    return_store_error (task, error);
+  else if (next != STAGE_DONE)
+    call (g_steal_pointer (&task), next);
 }
 
 /* ---- the interface ---- */
 
 static void
-create_written (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+shared_run (NorthMcpTaskStore              *store,
+            const NorthMcpTaskStoreRequest *request,
+            GTask                          *task)
 {
-  g_autoptr(GTask) task = user_data;
-  gboolean failed;
+  Op *op;
 
-  if (set_finish (source, result, task, &failed))
-    g_task_return_boolean (task, TRUE);
-  else if (!failed)
-    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
-}
+  if (request->op == NORTH_MCP_TASK_STORE_OP_EXPIRE)
+    {
+      /* The store expires records by itself. */
+      g_task_return_int (task, 0);
+      return;
+    }
+  if (!task_id_is_valid (request->task_id) || request->owner == NULL)
+    {
+      return_unknown (task);
+      return;
+    }
 
-static void
-shared_create_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  NorthMcpSharedTaskStore *self = NORTH_MCP_SHARED_TASK_STORE (store);
-  const char *task_id = north_mcp_object_get_string (record, "taskId");
-  GTask *task = op_task (self, owner, task_id, record, cancellable, callback, user_data, shared_create_async);
-  g_autofree char *key = NULL;
-  g_autoptr(GBytes) envelope = NULL;
-
-  if (task == NULL)
-    return;
-  key = key_for (RECORD_PREFIX, task_id);
-  envelope = envelope_new (owner, record);
-  north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (record), TRUE, cancellable,
-                                   create_written, task);
-}
-
-static void
-shared_get_async (NorthMcpTaskStore *store, const char *owner, const char *task_id,
-                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = op_task (store, owner, task_id, NULL, cancellable, callback, user_data, shared_get_async);
-
-  if (task != NULL)
-    read_record (task, TRUE);
-}
-
-static void
-shared_update_async (NorthMcpTaskStore *store, const char *owner, JsonObject *record,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = op_task (store, owner, north_mcp_object_get_string (record, "taskId"), record,
-                         cancellable, callback, user_data, shared_update_async);
-
-  if (task != NULL)
-    read_record (task, TRUE);
-}
-
-static void
-shared_cancel_async (NorthMcpTaskStore *store, const char *owner, const char *task_id,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = op_task (store, owner, task_id, NULL, cancellable, callback, user_data, shared_cancel_async);
-
-  if (task == NULL)
-    return;
-  ((Op *) g_task_get_task_data (task))->cancel = TRUE;
-  read_record (task, TRUE);
-}
-
-static void
-shared_list_async (NorthMcpTaskStore *store, const char *owner,
-                   GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
-
-  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
-                           "Listing tasks is not offered with a shared store");
-}
-
-static void
-shared_expire_async (NorthMcpTaskStore *store, gint64 now,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
-
-  /* The store expires records by itself. */
-  g_task_return_int (task, 0);
-}
-
-static gboolean
-shared_boolean_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gpointer
-shared_pointer_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static gssize
-shared_int_finish (NorthMcpTaskStore *store, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_int (G_TASK (result), error);
+  op = g_new0 (Op, 1);
+  op->kind = request->op;
+  op->owner = g_strdup (request->owner);
+  op->task_id = g_strdup (request->task_id);
+  op->record = request->record != NULL ? json_object_ref (request->record) : NULL;
+  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
+  call (g_object_ref (task), request->op == NORTH_MCP_TASK_STORE_OP_CREATE ? STAGE_CREATE : STAGE_READ_FINAL);
 }
 
 static void
 north_mcp_shared_task_store_iface_init (NorthMcpTaskStoreInterface *iface)
 {
-  iface->create_async = shared_create_async;
-  iface->create_finish = shared_boolean_finish;
-  iface->get_async = shared_get_async;
-  iface->get_finish = (JsonObject *(*) (NorthMcpTaskStore *, GAsyncResult *, GError **)) shared_pointer_finish;
-  iface->update_async = shared_update_async;
-  iface->update_finish = shared_boolean_finish;
-  iface->cancel_async = shared_cancel_async;
-  iface->cancel_finish = shared_boolean_finish;
-  iface->list_async = shared_list_async;
-  iface->list_finish = (GPtrArray *(*) (NorthMcpTaskStore *, GAsyncResult *, GError **)) shared_pointer_finish;
-  iface->expire_async = shared_expire_async;
-  iface->expire_finish = shared_int_finish;
+  iface->run = shared_run;
 }
 
 static void

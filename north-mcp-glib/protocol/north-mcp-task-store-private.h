@@ -27,6 +27,33 @@
 
 G_BEGIN_DECLS
 
+/* What an asynchronous call asks of the store; each operation reads the
+ * fields its comment names. The functions below fill it in. */
+typedef enum
+{
+  /* Adds @record under its `taskId` (@task_id) for @owner; a boolean. */
+  NORTH_MCP_TASK_STORE_OP_CREATE,
+  /* A copy of the record @task_id of @owner (a JsonObject). */
+  NORTH_MCP_TASK_STORE_OP_GET,
+  /* Replaces @owner's record @task_id by @record unless the stored one is
+   * terminal; a boolean. */
+  NORTH_MCP_TASK_STORE_OP_UPDATE,
+  /* Marks @owner's task @task_id cancelled unless it is terminal already
+   * (idempotent); a boolean. */
+  NORTH_MCP_TASK_STORE_OP_CANCEL,
+  /* Drops the records whose expiry is before @now; how many (an int). */
+  NORTH_MCP_TASK_STORE_OP_EXPIRE,
+} NorthMcpTaskStoreOp;
+
+typedef struct
+{
+  NorthMcpTaskStoreOp  op;
+  const char          *owner;
+  const char          *task_id;  /* create, update: the record's `taskId` (maybe NULL) */
+  JsonObject          *record;
+  gint64               now;
+} NorthMcpTaskStoreRequest;
+
 #define NORTH_MCP_TYPE_TASK_STORE (north_mcp_task_store_get_type ())
 
 G_DECLARE_INTERFACE (NorthMcpTaskStore, north_mcp_task_store, NORTH_MCP, TASK_STORE, GObject)
@@ -35,65 +62,58 @@ struct _NorthMcpTaskStoreInterface
 {
   GTypeInterface parent_iface;
 
-  /* Adds @record under its `taskId` for @owner. */
-  void        (*create_async)  (NorthMcpTaskStore   *self,
-                                const char          *owner,
-                                JsonObject          *record,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data);
-  gboolean    (*create_finish) (NorthMcpTaskStore   *self,
-                                GAsyncResult        *result,
-                                GError             **error);
-  /* A copy of the record. */
-  void        (*get_async)     (NorthMcpTaskStore   *self,
-                                const char          *owner,
-                                const char          *task_id,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data);
-  JsonObject *(*get_finish)    (NorthMcpTaskStore   *self,
-                                GAsyncResult        *result,
-                                GError             **error);
-  /* Replaces the record unless the stored one is terminal. */
-  void        (*update_async)  (NorthMcpTaskStore   *self,
-                                const char          *owner,
-                                JsonObject          *record,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data);
-  gboolean    (*update_finish) (NorthMcpTaskStore   *self,
-                                GAsyncResult        *result,
-                                GError             **error);
-  /* Marks a task cancelled unless it is terminal already (idempotent). */
-  void        (*cancel_async)  (NorthMcpTaskStore   *self,
-                                const char          *owner,
-                                const char          *task_id,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data);
-  gboolean    (*cancel_finish) (NorthMcpTaskStore   *self,
-                                GAsyncResult        *result,
-                                GError             **error);
-  /* The ids of @owner's tasks (a GPtrArray of strings). */
-  void        (*list_async)    (NorthMcpTaskStore   *self,
-                                const char          *owner,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data);
-  GPtrArray  *(*list_finish)   (NorthMcpTaskStore   *self,
-                                GAsyncResult        *result,
-                                GError             **error);
-  /* Drops the records whose expiry is before @now; returns how many. */
-  void        (*expire_async)  (NorthMcpTaskStore   *self,
-                                gint64               now,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data);
-  gssize      (*expire_finish) (NorthMcpTaskStore   *self,
-                                GAsyncResult        *result,
-                                GError             **error);
+  /* Carries out @request (valid only during the call) and returns its
+   * result on @task (as the operation says); takes a reference to @task
+   * to answer later. The functions below finish it. */
+  void (*run) (NorthMcpTaskStore              *self,
+               const NorthMcpTaskStoreRequest *request,
+               GTask                          *task);
 };
+
+void        north_mcp_task_store_create_async  (NorthMcpTaskStore    *self,
+                                                const char           *owner,
+                                                JsonObject           *record,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean    north_mcp_task_store_create_finish (NorthMcpTaskStore    *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void        north_mcp_task_store_get_async     (NorthMcpTaskStore    *self,
+                                                const char           *owner,
+                                                const char           *task_id,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject *north_mcp_task_store_get_finish    (NorthMcpTaskStore    *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void        north_mcp_task_store_update_async  (NorthMcpTaskStore    *self,
+                                                const char           *owner,
+                                                JsonObject           *record,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean    north_mcp_task_store_update_finish (NorthMcpTaskStore    *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void        north_mcp_task_store_cancel_async  (NorthMcpTaskStore    *self,
+                                                const char           *owner,
+                                                const char           *task_id,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean    north_mcp_task_store_cancel_finish (NorthMcpTaskStore    *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void        north_mcp_task_store_expire_async  (NorthMcpTaskStore    *self,
+                                                gint64                now,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gssize      north_mcp_task_store_expire_finish (NorthMcpTaskStore    *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
 
 /* Statuses. */
 gboolean           north_mcp_task_status_is_terminal (const char *status);
@@ -106,7 +126,7 @@ NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
                                                       gsize       max_bytes);
 
 /* Records in a state store shared by replicas
- * (north-mcp-shared-task-store.c); no listing. */
+ * (north-mcp-shared-task-store.c); the state store expires them. */
 typedef struct _NorthMcpStateStore NorthMcpStateStore;
 NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store);
 

@@ -173,7 +173,7 @@ expired (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
 
-  if (NORTH_MCP_TASK_STORE_GET_IFACE (source)->expire_finish (NORTH_MCP_TASK_STORE (source), result, &error) < 0)
+  if (north_mcp_task_store_expire_finish (NORTH_MCP_TASK_STORE (source), result, &error) < 0)
     g_warning ("Could not expire tasks: %s", error->message);
 }
 
@@ -195,8 +195,8 @@ expire_tick (gpointer user_data)
   for (guint i = 0; i < stale->len; i++)
     runner_drop (g_ptr_array_index (stale, i));
 
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->expire_async (tasks->store, g_get_real_time (), NULL,
-                                                              expired, NULL);
+  north_mcp_task_store_expire_async (tasks->store, g_get_real_time (), NULL,
+                                     expired, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -424,7 +424,7 @@ flushed_again (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
+  north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
 }
 
 static void
@@ -435,7 +435,7 @@ flushed (GObject      *source,
   g_autoptr(Runner) runner = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+  if (north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
     return;
 
   /* No room for the record: the task fails, with a record that says why
@@ -443,8 +443,8 @@ flushed (GObject      *source,
   if (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
     {
       fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message);
-      NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_async (NORTH_MCP_TASK_STORE (source), runner->owner,
-                                                            runner->record, NULL, flushed_again, NULL);
+      north_mcp_task_store_update_async (NORTH_MCP_TASK_STORE (source), runner->owner,
+                                         runner->record, NULL, flushed_again, NULL);
     }
   /* Else refused: cancelled or expired meanwhile. */
   runner_drop (runner);
@@ -459,8 +459,8 @@ runner_flush (Runner *runner)
   if (tasks == NULL || !runner->created)
     return;
   runner->touched_at = g_get_real_time ();
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->update_async (tasks->store, runner->owner, runner->record,
-                                                              NULL, flushed, runner_ref (runner));
+  north_mcp_task_store_update_async (tasks->store, runner->owner, runner->record,
+                                     NULL, flushed, runner_ref (runner));
   if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
     runner_drop (runner);
 }
@@ -626,7 +626,7 @@ created (GObject      *source,
   g_autoptr(NorthMcpContext) origin = g_steal_pointer (&runner->origin);
   g_autoptr(GError) error = NULL;
 
-  if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->create_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+  if (!north_mcp_task_store_create_finish (NORTH_MCP_TASK_STORE (source), result, &error))
     {
       north_mcp_context_return_error_full (origin, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
                                            error->message, NULL);
@@ -730,8 +730,8 @@ north_mcp_tasks_call_tool (NorthMcpServer  *server,
     }
 
   runner->announced = create_task_result (runner->record);
-  NORTH_MCP_TASK_STORE_GET_IFACE (tasks->store)->create_async (tasks->store, runner->owner, runner->record,
-                                                              NULL, created, runner_ref (runner));
+  north_mcp_task_store_create_async (tasks->store, runner->owner, runner->record,
+                                     NULL, created, runner_ref (runner));
   return TRUE;
 }
 
@@ -824,7 +824,7 @@ got (GObject      *source,
   Request *request = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) record =
-    NORTH_MCP_TASK_STORE_GET_IFACE (source)->get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
 
   if (record == NULL)
     unknown_task (request->context);
@@ -845,7 +845,7 @@ return_record (Request *request)
 {
   NorthMcpTaskStore *store = request->tasks->store;
 
-  NORTH_MCP_TASK_STORE_GET_IFACE (store)->get_async (store, request->owner, request->task_id, NULL, got, request);
+  north_mcp_task_store_get_async (store, request->owner, request->task_id, NULL, got, request);
 }
 
 void
@@ -866,7 +866,7 @@ cancelled (GObject      *source,
   Request *request = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
     unknown_task (request->context);
   else
     return_ack (request->context);
@@ -898,8 +898,8 @@ north_mcp_tasks_handle_cancel (NorthMcpServer  *server,
     }
 
   store = request->tasks->store;
-  NORTH_MCP_TASK_STORE_GET_IFACE (store)->cancel_async (store, request->owner, request->task_id, NULL,
-                                                        cancelled, request);
+  north_mcp_task_store_cancel_async (store, request->owner, request->task_id, NULL,
+                                     cancelled, request);
 }
 
 static void
@@ -910,7 +910,7 @@ update_written (GObject      *source,
   Request *request = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!NORTH_MCP_TASK_STORE_GET_IFACE (source)->update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
     {
       /* Cancelled or expired meanwhile: nothing to resume. */
       if (request->runner != NULL)
@@ -997,8 +997,8 @@ north_mcp_tasks_handle_update (NorthMcpServer  *server,
 
   request->runner = runner_ref (runner);
   store = request->tasks->store;
-  NORTH_MCP_TASK_STORE_GET_IFACE (store)->update_async (store, runner->owner, runner->record, NULL,
-                                                        update_written, g_steal_pointer (&request));
+  north_mcp_task_store_update_async (store, runner->owner, runner->record, NULL,
+                                     update_written, g_steal_pointer (&request));
   if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
     runner_drop (runner);
 }

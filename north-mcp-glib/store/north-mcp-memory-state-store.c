@@ -1,10 +1,11 @@
 /* north-mcp-memory-state-store.c: the state store of one process
  *
  * The default: nothing is shared, so the server skips the store entirely
- * (is_shared() is FALSE). It implements the whole interface all the same,
- * with the same semantics as the Redis store (expiry, bounded streams,
- * publish delivered later from the main loop, to this process only), for
- * the unit tests and for code that wants one store type everywhere.
+ * (is_shared() is FALSE, the interface's default). It implements the whole
+ * interface all the same, with the same semantics as the Redis store
+ * (expiry, bounded streams, publish delivered later from the main loop, to
+ * this process only), for the unit tests and for code that wants one store
+ * type everywhere.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -50,8 +51,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpMemoryStateStore, north_mcp_memory_state_
                                G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_STATE_STORE,
                                                       north_mcp_memory_state_store_iface_init))
 
-enum { PROP_0, PROP_AVAILABLE };
-
 static void
 entry_free (Entry *entry)
 {
@@ -71,9 +70,10 @@ subscription_free (Subscription *subscription)
 
 /* The live entry under @key (expired ones are dropped on the way). */
 static Entry *
-lookup (NorthMcpMemoryStateStore *self,
-        const char               *key)
+lookup (NorthMcpStateStore *store,
+        const char         *key)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry = g_hash_table_lookup (self->entries, key);
 
   if (entry != NULL && entry->expires_at != 0 && entry->expires_at <= g_get_monotonic_time ())
@@ -90,26 +90,15 @@ expiry (guint64 ttl_ms)
   return ttl_ms > 0 ? g_get_monotonic_time () + (gint64) MIN (ttl_ms, G_MAXINT64 / 2000) * 1000 : 0;
 }
 
-static gboolean
-memory_is_shared (NorthMcpStateStore *store)
-{
-  return FALSE;
-}
-
-static gboolean
-memory_is_available (NorthMcpStateStore *store)
-{
-  return TRUE;
-}
-
 static void
-memory_set (NorthMcpMemoryStateStore        *self,
+memory_set (NorthMcpStateStore              *store,
             const NorthMcpStateStoreRequest *request,
             GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry;
 
-  if (request->only_if_absent && lookup (self, request->key) != NULL)
+  if (request->only_if_absent && lookup (store, request->key) != NULL)
     {
       g_task_return_boolean (task, FALSE);
       return;
@@ -123,11 +112,11 @@ memory_set (NorthMcpMemoryStateStore        *self,
 }
 
 static void
-memory_get (NorthMcpMemoryStateStore        *self,
+memory_get (NorthMcpStateStore              *store,
             const NorthMcpStateStoreRequest *request,
             GTask                           *task)
 {
-  Entry *entry = lookup (self, request->key);
+  Entry *entry = lookup (store, request->key);
 
   if (entry == NULL || entry->value == NULL)
     g_task_return_pointer (task, NULL, NULL);
@@ -139,11 +128,11 @@ memory_get (NorthMcpMemoryStateStore        *self,
 }
 
 static void
-memory_expire (NorthMcpMemoryStateStore        *self,
+memory_expire (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
-  Entry *entry = lookup (self, request->key);
+  Entry *entry = lookup (store, request->key);
 
   if (entry != NULL)
     entry->expires_at = expiry (request->ttl_ms);
@@ -151,11 +140,12 @@ memory_expire (NorthMcpMemoryStateStore        *self,
 }
 
 static void
-memory_delete (NorthMcpMemoryStateStore        *self,
+memory_delete (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
-  gboolean existed = lookup (self, request->key) != NULL;
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  gboolean existed = lookup (store, request->key) != NULL;
 
   g_hash_table_remove (self->entries, request->key);
   g_task_return_boolean (task, existed);
@@ -210,10 +200,11 @@ deliver (gpointer data)
 }
 
 static void
-memory_publish (NorthMcpMemoryStateStore        *self,
+memory_publish (NorthMcpStateStore              *store,
                 const NorthMcpStateStoreRequest *request,
                 GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Delivery *delivery = g_new0 (Delivery, 1);
   GSource *source;
 
@@ -261,13 +252,14 @@ memory_unsubscribe (NorthMcpStateStore *store,
 }
 
 static void
-memory_append (NorthMcpMemoryStateStore        *self,
+memory_append (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   guint max_length = request->count;
   NorthMcpStateStoreEvent *stored;
-  Entry *entry = lookup (self, request->key);
+  Entry *entry = lookup (store, request->key);
 
   if (entry != NULL && entry->events == NULL)
     {
@@ -294,7 +286,7 @@ memory_append (NorthMcpMemoryStateStore        *self,
 }
 
 static void
-memory_replay (NorthMcpMemoryStateStore        *self,
+memory_replay (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
@@ -311,7 +303,7 @@ memory_replay (NorthMcpMemoryStateStore        *self,
     }
 
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
-  entry = lookup (self, request->key);
+  entry = lookup (store, request->key);
   for (guint i = 0; entry != NULL && entry->events != NULL && i < entry->events->len; i++)
     {
       NorthMcpStateStoreEvent *stored = g_ptr_array_index (entry->events, i);
@@ -338,43 +330,17 @@ memory_replay (NorthMcpMemoryStateStore        *self,
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */
-static void (*const operations[]) (NorthMcpMemoryStateStore *, const NorthMcpStateStoreRequest *, GTask *) = {
+static const NorthMcpStateStoreOperation operations[] = {
   memory_set, memory_get, memory_expire, memory_delete, memory_publish, memory_append, memory_replay,
 };
-
-static void
-memory_run (NorthMcpStateStore              *store,
-            const NorthMcpStateStoreRequest *request,
-            GTask                           *task)
-{
-  g_assert (request->op < G_N_ELEMENTS (operations));
-  operations[request->op] (NORTH_MCP_MEMORY_STATE_STORE (store), request, task);
-}
+G_STATIC_ASSERT (G_N_ELEMENTS (operations) == NORTH_MCP_STATE_STORE_N_OPS);
 
 static void
 north_mcp_memory_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 {
-  iface->is_shared = memory_is_shared;
-  iface->is_available = memory_is_available;
-  iface->run = memory_run;
+  iface->operations = operations;
   iface->subscribe = memory_subscribe;
   iface->unsubscribe = memory_unsubscribe;
-}
-
-static void
-north_mcp_memory_state_store_get_property (GObject    *object,
-                                           guint       prop_id,
-                                           GValue     *value,
-                                           GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_AVAILABLE:
-      g_value_set_boolean (value, TRUE);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -392,9 +358,7 @@ north_mcp_memory_state_store_class_init (NorthMcpMemoryStateStoreClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->get_property = north_mcp_memory_state_store_get_property;
   object_class->finalize = north_mcp_memory_state_store_finalize;
-  g_object_class_override_property (object_class, PROP_AVAILABLE, "available");
 }
 
 static void

@@ -65,8 +65,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpRedisStateStore, north_mcp_redis_state_st
                                G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_STATE_STORE,
                                                       north_mcp_redis_state_store_iface_init))
 
-enum { PROP_0, PROP_AVAILABLE };
-
 /* The client's errors as the store's: whatever is not a refused command
  * means Redis could not serve us now. */
 static GError *
@@ -94,7 +92,7 @@ static void command_cb (GObject      *source,
  * value (if any) at position @blob_index; @read makes the reply the result
  * of @task. */
 static void
-command (NorthMcpRedisStateStore         *self,
+command (NorthMcpStateStore              *store,
          const NorthMcpStateStoreRequest *request,
          GTask                           *task,
          guint                            argc,
@@ -102,6 +100,7 @@ command (NorthMcpRedisStateStore         *self,
          guint                            blob_index,
          ReadReply                        read)
 {
+  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
   GBytes *blob = request->value;
   Reading *reading = g_new (Reading, 1);
   gsize lengths[16];
@@ -146,10 +145,12 @@ command (NorthMcpRedisStateStore         *self,
                                         g_task_get_cancellable (task), command_cb, g_object_ref (task));
 }
 
-/* Sends (or fails) the commands that waited for the first connection. */
-static void
-start (NorthMcpRedisStateStore *self)
+/* Sends (or fails) the commands that waited for the first connection;
+ * also the startup timeout's callback. */
+static gboolean
+start (gpointer data)
 {
+  NorthMcpRedisStateStore *self = data;
   Waiting *waiting;
 
   self->started = TRUE;
@@ -176,15 +177,6 @@ start (NorthMcpRedisStateStore *self)
       g_ptr_array_unref (waiting->args);
       g_free (waiting);
     }
-}
-
-static gboolean
-startup_timed_out (gpointer data)
-{
-  NorthMcpRedisStateStore *self = data;
-
-  g_clear_pointer (&self->startup_timeout, g_source_unref);
-  start (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -239,7 +231,7 @@ read_set (GTask              *task,
 }
 
 static void
-redis_set (NorthMcpRedisStateStore         *self,
+redis_set (NorthMcpStateStore              *store,
            const NorthMcpStateStoreRequest *request,
            GTask                           *task)
 {
@@ -252,7 +244,7 @@ redis_set (NorthMcpRedisStateStore         *self,
     argc = 5;
   if (request->only_if_absent)
     argv[argc++] = "NX";
-  command (self, request, task, argc, argv, 2, read_set);
+  command (store, request, task, argc, argv, 2, read_set);
 }
 
 static void
@@ -283,13 +275,13 @@ read_get (GTask              *task,
 }
 
 static void
-redis_get (NorthMcpRedisStateStore         *self,
+redis_get (NorthMcpStateStore              *store,
            const NorthMcpStateStoreRequest *request,
            GTask                           *task)
 {
   const char *argv[] = { "GET", request->key };
 
-  command (self, request, task, G_N_ELEMENTS (argv), argv, 0, read_get);
+  command (store, request, task, G_N_ELEMENTS (argv), argv, 0, read_get);
 }
 
 /* PEXPIRE, PERSIST, DEL: an integer; > 0 is TRUE. */
@@ -314,7 +306,7 @@ read_published (GTask              *task,
 }
 
 static void
-redis_expire (NorthMcpRedisStateStore         *self,
+redis_expire (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
@@ -324,27 +316,27 @@ redis_expire (NorthMcpRedisStateStore         *self,
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   if (request->ttl_ms == 0)
     argv[0] = "PERSIST";
-  command (self, request, task, request->ttl_ms == 0 ? 2 : 3, argv, 0, read_integer);
+  command (store, request, task, request->ttl_ms == 0 ? 2 : 3, argv, 0, read_integer);
 }
 
 static void
-redis_delete (NorthMcpRedisStateStore         *self,
+redis_delete (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
   const char *argv[] = { "DEL", request->key };
 
-  command (self, request, task, G_N_ELEMENTS (argv), argv, 0, read_integer);
+  command (store, request, task, G_N_ELEMENTS (argv), argv, 0, read_integer);
 }
 
 static void
-redis_publish (NorthMcpRedisStateStore         *self,
+redis_publish (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
   const char *argv[] = { "PUBLISH", request->key, NULL };
 
-  command (self, request, task, G_N_ELEMENTS (argv), argv, 2, read_published);
+  command (store, request, task, G_N_ELEMENTS (argv), argv, 2, read_published);
 }
 
 static guint
@@ -386,17 +378,7 @@ read_appended (GTask              *task,
 }
 
 static void
-ignore_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(NorthMcpRedisReply) reply = NULL;
-
-  reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), result, NULL);
-}
-
-static void
-redis_append (NorthMcpRedisStateStore         *self,
+redis_append (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
@@ -405,12 +387,13 @@ redis_append (NorthMcpRedisStateStore         *self,
 
   g_snprintf (length, sizeof length, "%u", MAX (request->count, 1));
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
-  command (self, request, task, G_N_ELEMENTS (argv), argv, G_N_ELEMENTS (argv) - 1, read_appended);
+  command (store, request, task, G_N_ELEMENTS (argv), argv, G_N_ELEMENTS (argv) - 1, read_appended);
 
   /* Sent right behind the XADD on the same connection, so it finds the
-   * stream; if it fails the stream keeps its previous expiry. */
+   * stream; if it fails the stream keeps its previous expiry (no callback:
+   * the reply goes with the client's task). */
   if (request->ttl_ms > 0)
-    north_mcp_redis_client_commandv_async (self->client, NULL, ignore_cb, NULL,
+    north_mcp_redis_client_commandv_async (NORTH_MCP_REDIS_STATE_STORE (store)->client, NULL, NULL, NULL,
                                            "PEXPIRE", request->key, ttl, NULL);
 }
 
@@ -517,7 +500,7 @@ read_replayed (GTask              *task,
 }
 
 static void
-redis_replay (NorthMcpRedisStateStore         *self,
+redis_replay (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
@@ -537,29 +520,21 @@ redis_replay (NorthMcpRedisStateStore         *self,
   start = after != NULL ? g_strconcat ("(", after, NULL) : g_strdup ("-");
   argv[2] = start;
   g_snprintf (count, sizeof count, "%u", MAX (request->count, 1));
-  command (self, request, task, G_N_ELEMENTS (argv), argv, 0, read_replayed);
+  command (store, request, task, G_N_ELEMENTS (argv), argv, 0, read_replayed);
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */
-static void (*const operations[]) (NorthMcpRedisStateStore *, const NorthMcpStateStoreRequest *, GTask *) = {
+static const NorthMcpStateStoreOperation operations[] = {
   redis_set, redis_get, redis_expire, redis_delete, redis_publish, redis_append, redis_replay,
 };
-
-static void
-redis_run (NorthMcpStateStore              *store,
-           const NorthMcpStateStoreRequest *request,
-           GTask                           *task)
-{
-  g_assert (request->op < G_N_ELEMENTS (operations));
-  operations[request->op] (NORTH_MCP_REDIS_STATE_STORE (store), request, task);
-}
+G_STATIC_ASSERT (G_N_ELEMENTS (operations) == NORTH_MCP_STATE_STORE_N_OPS);
 
 static void
 north_mcp_redis_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 {
   iface->is_shared = redis_is_shared;
   iface->is_available = redis_is_available;
-  iface->run = redis_run;
+  iface->operations = operations;
   iface->subscribe = redis_subscribe;
   iface->unsubscribe = redis_unsubscribe;
 }
@@ -569,25 +544,6 @@ on_connected (NorthMcpRedisStateStore *self)
 {
   if (!self->started && north_mcp_redis_client_is_connected (self->client))
     start (self);
-  g_object_notify (G_OBJECT (self), "available");
-}
-
-static void
-north_mcp_redis_state_store_get_property (GObject    *object,
-                                          guint       prop_id,
-                                          GValue     *value,
-                                          GParamSpec *pspec)
-{
-  NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (object);
-
-  switch (prop_id)
-    {
-    case PROP_AVAILABLE:
-      g_value_set_boolean (value, north_mcp_redis_client_is_connected (self->client));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -609,9 +565,7 @@ north_mcp_redis_state_store_class_init (NorthMcpRedisStateStoreClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->get_property = north_mcp_redis_state_store_get_property;
   object_class->dispose = north_mcp_redis_state_store_dispose;
-  g_object_class_override_property (object_class, PROP_AVAILABLE, "available");
 }
 
 static void
@@ -638,7 +592,7 @@ north_mcp_redis_state_store_new (const char  *uri,
   self->client = client;
   g_signal_connect_swapped (client, "notify::connected", G_CALLBACK (on_connected), self);
   self->startup_timeout = g_timeout_source_new (STARTUP_WAIT_MS);
-  g_source_set_callback (self->startup_timeout, startup_timed_out, self, NULL);
+  g_source_set_callback (self->startup_timeout, start, self, NULL);
   g_source_attach (self->startup_timeout, g_main_context_get_thread_default ());
   return NORTH_MCP_STATE_STORE (self);
 }

@@ -82,6 +82,7 @@ typedef enum
    * first), at most @count, each at most @max_size bytes (larger ones:
    * TOO_LARGE), as a GPtrArray of NorthMcpStateStoreEvent. */
   NORTH_MCP_STATE_STORE_OP_REPLAY,
+  NORTH_MCP_STATE_STORE_N_OPS
 } NorthMcpStateStoreOp;
 
 typedef struct
@@ -100,22 +101,26 @@ typedef struct
 
 G_DECLARE_INTERFACE (NorthMcpStateStore, north_mcp_state_store, NORTH_MCP, STATE_STORE, GObject)
 
+/* Carries out @request (valid only during the call) and returns its result
+ * on @task (a boolean, or a pointer as the operation says); takes a
+ * reference to @task to answer later. */
+typedef void (*NorthMcpStateStoreOperation) (NorthMcpStateStore              *self,
+                                             const NorthMcpStateStoreRequest *request,
+                                             GTask                           *task);
+
 struct _NorthMcpStateStoreInterface
 {
   GTypeInterface parent_iface;
 
-  /* Whether other processes see what this store holds. */
+  /* Whether other processes see what this store holds (default: no). */
   gboolean    (*is_shared)      (NorthMcpStateStore            *self);
   /* Whether the store can be reached now (a shared store reconnects by
-   * itself; "notify::available" says when this changes). */
+   * itself; default: always). */
   gboolean    (*is_available)   (NorthMcpStateStore            *self);
 
-  /* Carries out @request (valid only during the call) and returns its
-   * result on @task (a boolean, or a pointer as the operation says); takes
-   * a reference to @task to answer later. */
-  void        (*run)            (NorthMcpStateStore              *self,
-                                 const NorthMcpStateStoreRequest *request,
-                                 GTask                           *task);
+  /* NORTH_MCP_STATE_STORE_N_OPS of them, indexed by NorthMcpStateStoreOp:
+   * the public functions below check the key and call the one they need. */
+  const NorthMcpStateStoreOperation *operations;
 
   /* Calls @func for each message on @channel until unsubscribed (a shared
    * store subscribes again by itself after a reconnection; messages
@@ -211,6 +216,11 @@ GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *
 void       north_mcp_state_store_publish        (NorthMcpStateStore            *self,
                                                  const char                    *channel,
                                                  GBytes                        *message);
+void       north_mcp_state_store_append         (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 GBytes                        *event,
+                                                 guint                          max_length,
+                                                 guint64                        ttl_ms);
 
 /* Whether @key is acceptable as a key or channel name. */
 gboolean   north_mcp_state_store_key_is_valid   (const char                    *key);

@@ -13,12 +13,24 @@ G_DEFINE_QUARK (north-mcp-state-store-error-quark, north_mcp_state_store_error)
 
 G_DEFINE_INTERFACE (NorthMcpStateStore, north_mcp_state_store, G_TYPE_OBJECT)
 
+/* The defaults are those of a store in this process. */
+static gboolean
+state_store_not_shared (NorthMcpStateStore *self)
+{
+  return FALSE;
+}
+
+static gboolean
+state_store_always_available (NorthMcpStateStore *self)
+{
+  return TRUE;
+}
+
 static void
 north_mcp_state_store_default_init (NorthMcpStateStoreInterface *iface)
 {
-  g_object_interface_install_property (iface,
-    g_param_spec_boolean ("available", NULL, NULL, TRUE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  iface->is_shared = state_store_not_shared;
+  iface->is_available = state_store_always_available;
 }
 
 void
@@ -57,7 +69,7 @@ north_mcp_state_store_is_available (NorthMcpStateStore *self)
 }
 
 /* Every asynchronous call: a task tagged with the public function, the
- * key checked, then the implementation's run(). */
+ * key checked, then the implementation's operation. */
 static void
 run (NorthMcpStateStore              *self,
      const NorthMcpStateStoreRequest *request,
@@ -73,7 +85,7 @@ run (NorthMcpStateStore              *self,
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                              "Invalid state store key");
   else
-    NORTH_MCP_STATE_STORE_GET_IFACE (self)->run (self, request, task);
+    NORTH_MCP_STATE_STORE_GET_IFACE (self)->operations[request->op] (self, request, task);
 }
 
 static gboolean
@@ -265,15 +277,17 @@ north_mcp_state_store_replay_finish (NorthMcpStateStore  *self,
   return pointer_finish (self, result, error);
 }
 
+/* The callback of the fire-and-forget calls: a failure is only logged
+ * (debug), @user_data says what was lost. A result is freed with the task. */
 static void
-published_cb (GObject      *source,
+forgotten_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!north_mcp_state_store_publish_finish (NORTH_MCP_STATE_STORE (source), result, &error))
-    g_debug ("State store: a message was not published: %s", error->message);
+  if (g_task_had_error (G_TASK (result)) && !g_task_propagate_boolean (G_TASK (result), &error))
+    g_debug ("State store: %s: %s", (const char *) user_data, error->message);
 }
 
 void
@@ -281,7 +295,19 @@ north_mcp_state_store_publish (NorthMcpStateStore *self,
                                const char         *channel,
                                GBytes             *message)
 {
-  north_mcp_state_store_publish_async (self, channel, message, NULL, published_cb, NULL);
+  north_mcp_state_store_publish_async (self, channel, message, NULL, forgotten_cb,
+                                       "a message was not published");
+}
+
+void
+north_mcp_state_store_append (NorthMcpStateStore *self,
+                              const char         *key,
+                              GBytes             *event,
+                              guint               max_length,
+                              guint64             ttl_ms)
+{
+  north_mcp_state_store_append_async (self, key, event, max_length, ttl_ms, NULL, forgotten_cb,
+                                      "an event was not appended");
 }
 
 NorthMcpStateStore *

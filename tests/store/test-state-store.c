@@ -351,6 +351,8 @@ test_streams (gconstpointer data)
   g_autofree char *key = unique_key ("stream");
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GBytes) forgotten = text ("forgotten");
+  NorthMcpStateStoreEvent *last;
   g_autoptr(GError) error = NULL;
 
   for (guint i = 0; i < 8; i++)
@@ -402,6 +404,17 @@ test_streams (gconstpointer data)
   events = store_replay (store, key, "x) + (", 100, 100, &error);
   g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
   g_clear_error (&error);
+
+  /* Fire and forget: the event is there for the next call (one
+   * connection keeps the order); a refused one is only logged. */
+  north_mcp_state_store_append (store, "not a key", forgotten, 5, 60000);
+  north_mcp_state_store_append (store, key, forgotten, 5, 60000);
+  events = store_replay (store, key, g_ptr_array_index (ids, 7), 100, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  last = g_ptr_array_index (events, 0);
+  g_assert_cmpmem (g_bytes_get_data (last->data, NULL), g_bytes_get_size (last->data), "forgotten", 9);
+  g_clear_pointer (&events, g_ptr_array_unref);
 
   g_assert_true (store_simple (store, "delete", key, 0, &error));
   g_assert_no_error (error);

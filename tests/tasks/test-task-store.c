@@ -1,9 +1,20 @@
-/* test-task-store.c: the in-memory task store behind NorthMcpTaskStore
+/* test-task-store.c: the task stores behind NorthMcpTaskStore, the
+ * in-memory one and the shared one (over the Redis state store on a real
+ * redis-server), through the interface's functions
+ *
+ * The behaviour both must show runs against each; the limits are the
+ * memory store's, what is only the shared store's is tested on it alone.
  *
  * SPDX-License-Identifier: MIT
  */
+#include <string.h>
+
 #include <north-mcp.h>
+#include "north-mcp-state-store-private.h"
 #include "north-mcp-task-store-private.h"
+#include "test-redis-server.h"
+
+static TestRedisServer redis;
 
 typedef struct {
   GAsyncResult *result;
@@ -14,219 +25,365 @@ done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Wait *wait = user_data;
 
+  g_assert_null (wait->result);
   wait->result = g_object_ref (result);
 }
 
 static GAsyncResult *
 await (Wait *wait)
 {
+  guint watchdog = test_watchdog_add ("a task store call");
+
   while (wait->result == NULL)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
   return wait->result;
 }
 
-#define IFACE(store) NORTH_MCP_TASK_STORE_GET_IFACE (store)
+/* A store of either kind; the shared ones all use the one redis-server,
+ * so each test's task ids are its own (@prefix). */
+typedef struct {
+  NorthMcpTaskStore *store;
+  char              *prefix;
+} Fixture;
+
+enum { MEMORY, SHARED };
+
+static NorthMcpTaskStore *
+shared_store (const char *uri)
+{
+  g_autoptr(NorthMcpStateStore) state = north_mcp_state_store_new_for_uri (uri, NULL);
+
+  g_assert_nonnull (state);
+  return north_mcp_shared_task_store_new (state);
+}
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer kind)
+{
+  static guint count;
+
+  if (GPOINTER_TO_INT (kind) == MEMORY)
+    fixture->store = north_mcp_memory_task_store_new (4, 16, G_MAXSIZE);
+  else
+    fixture->store = shared_store (redis.uri);
+  fixture->prefix = g_strdup_printf ("p%u-%" G_GINT64_FORMAT "-", ++count, g_get_real_time ());
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer kind)
+{
+  g_clear_object (&fixture->store);
+  g_free (fixture->prefix);
+}
 
 static JsonObject *
-record (const char *id, const char *status, gint64 ttl_ms)
+record (Fixture *fixture, const char *id, const char *status, gint64 ttl_ms)
 {
   JsonObject *object = json_object_new ();
+  g_autofree char *task_id = g_strconcat (fixture->prefix, id, NULL);
 
-  json_object_set_string_member (object, "taskId", id);
+  json_object_set_string_member (object, "taskId", task_id);
   json_object_set_string_member (object, "status", status);
   json_object_set_int_member (object, "ttlMs", ttl_ms);
   return object;
 }
 
 static gboolean
-create (NorthMcpTaskStore *store, const char *owner, const char *id, gint64 ttl_ms, GError **error)
+create (Fixture *fixture, const char *owner, const char *id, gint64 ttl_ms, GError **error)
 {
-  g_autoptr(JsonObject) object = record (id, "working", ttl_ms);
+  g_autoptr(JsonObject) object = record (fixture, id, "working", ttl_ms);
   Wait wait = { NULL };
   gboolean ok;
 
-  IFACE (store)->create_async (store, owner, object, NULL, done, &wait);
-  ok = IFACE (store)->create_finish (store, await (&wait), error);
+  north_mcp_task_store_create_async (fixture->store, owner, object, NULL, done, &wait);
+  ok = north_mcp_task_store_create_finish (fixture->store, await (&wait), error);
   g_object_unref (wait.result);
   return ok;
 }
 
 static JsonObject *
-get (NorthMcpTaskStore *store, const char *owner, const char *id, GError **error)
+get (Fixture *fixture, const char *owner, const char *id, GError **error)
 {
+  g_autofree char *task_id = g_strconcat (fixture->prefix, id, NULL);
   Wait wait = { NULL };
   JsonObject *object;
 
-  IFACE (store)->get_async (store, owner, id, NULL, done, &wait);
-  object = IFACE (store)->get_finish (store, await (&wait), error);
+  north_mcp_task_store_get_async (fixture->store, owner, task_id, NULL, done, &wait);
+  object = north_mcp_task_store_get_finish (fixture->store, await (&wait), error);
   g_object_unref (wait.result);
   return object;
 }
 
 static gboolean
-update (NorthMcpTaskStore *store, const char *owner, JsonObject *object, GError **error)
+update (Fixture *fixture, const char *owner, JsonObject *object, GError **error)
 {
   Wait wait = { NULL };
   gboolean ok;
 
-  IFACE (store)->update_async (store, owner, object, NULL, done, &wait);
-  ok = IFACE (store)->update_finish (store, await (&wait), error);
+  north_mcp_task_store_update_async (fixture->store, owner, object, NULL, done, &wait);
+  ok = north_mcp_task_store_update_finish (fixture->store, await (&wait), error);
   g_object_unref (wait.result);
   return ok;
 }
 
 static gboolean
-cancel (NorthMcpTaskStore *store, const char *owner, const char *id, GError **error)
+cancel (Fixture *fixture, const char *owner, const char *id, GError **error)
 {
+  g_autofree char *task_id = g_strconcat (fixture->prefix, id, NULL);
   Wait wait = { NULL };
   gboolean ok;
 
-  IFACE (store)->cancel_async (store, owner, id, NULL, done, &wait);
-  ok = IFACE (store)->cancel_finish (store, await (&wait), error);
+  north_mcp_task_store_cancel_async (fixture->store, owner, task_id, NULL, done, &wait);
+  ok = north_mcp_task_store_cancel_finish (fixture->store, await (&wait), error);
   g_object_unref (wait.result);
   return ok;
 }
 
+static gssize
+expire (Fixture *fixture, gint64 now, GError **error)
+{
+  Wait wait = { NULL };
+  gssize dropped;
+
+  north_mcp_task_store_expire_async (fixture->store, now, NULL, done, &wait);
+  dropped = north_mcp_task_store_expire_finish (fixture->store, await (&wait), error);
+  g_object_unref (wait.result);
+  return dropped;
+}
+
 /* Another owner's task looks exactly like an unknown one. */
 static void
-test_owner_isolation (void)
+test_owner_isolation (Fixture *fixture, gconstpointer kind)
 {
-  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (4, 16, G_MAXSIZE);
   g_autoptr(GError) other_error = NULL;
   g_autoptr(GError) unknown_error = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) mine = NULL;
-  g_autoptr(JsonObject) changed = record ("t1", "completed", 60000);
+  g_autoptr(JsonObject) changed = record (fixture, "t1", "completed", 60000);
 
-  g_assert_true (create (store, "alice", "t1", 60000, &error));
+  g_assert_true (create (fixture, "alice", "t1", 60000, &error));
   g_assert_no_error (error);
-  mine = get (store, "alice", "t1", &error);
+  mine = get (fixture, "alice", "t1", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (mine, "status"), ==, "working");
 
-  g_assert_null (get (store, "bob", "t1", &other_error));
-  g_assert_null (get (store, "bob", "nope", &unknown_error));
+  g_assert_null (get (fixture, "bob", "t1", &other_error));
+  g_assert_null (get (fixture, "bob", "nope", &unknown_error));
   g_assert_error (other_error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
   g_assert_error (unknown_error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
   g_assert_cmpstr (other_error->message, ==, unknown_error->message);
 
-  g_assert_false (update (store, "bob", changed, &error));
+  g_assert_false (update (fixture, "bob", changed, &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  g_assert_false (cancel (store, "bob", "t1", &error));
+  g_assert_false (cancel (fixture, "bob", "t1", &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
   g_clear_pointer (&mine, json_object_unref);
-  mine = get (store, "alice", "t1", &error);
+  mine = get (fixture, "alice", "t1", &error);
   g_assert_cmpstr (json_object_get_string_member (mine, "status"), ==, "working");
 }
 
 /* Terminal records stay as they are; cancel is idempotent. */
 static void
-test_terminal (void)
+test_terminal (Fixture *fixture, gconstpointer kind)
 {
-  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (4, 16, G_MAXSIZE);
-  g_autoptr(JsonObject) completed = record ("t1", "completed", 60000);
-  g_autoptr(JsonObject) late = record ("t2", "completed", 60000);
+  g_autoptr(JsonObject) completed = record (fixture, "t1", "completed", 60000);
+  g_autoptr(JsonObject) late = record (fixture, "t2", "completed", 60000);
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create (store, "alice", "t1", 60000, NULL));
-  g_assert_true (update (store, "alice", completed, &error));
+  g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
+  g_assert_true (update (fixture, "alice", completed, &error));
   g_assert_no_error (error);
-  g_assert_true (cancel (store, "alice", "t1", &error));
+  g_assert_true (cancel (fixture, "alice", "t1", &error));
   g_assert_no_error (error);
-  object = get (store, "alice", "t1", NULL);
+  object = get (fixture, "alice", "t1", NULL);
   g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "completed");
   g_clear_pointer (&object, json_object_unref);
 
   /* A cancelled task ignores the handler's late answer. */
-  g_assert_true (create (store, "alice", "t2", 60000, NULL));
-  g_assert_true (cancel (store, "alice", "t2", NULL));
-  g_assert_true (cancel (store, "alice", "t2", NULL));
-  g_assert_false (update (store, "alice", late, &error));
+  g_assert_true (create (fixture, "alice", "t2", 60000, NULL));
+  g_assert_true (cancel (fixture, "alice", "t2", NULL));
+  g_assert_true (cancel (fixture, "alice", "t2", NULL));
+  g_assert_false (update (fixture, "alice", late, &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED);
-  object = get (store, "alice", "t2", NULL);
+  object = get (fixture, "alice", "t2", NULL);
   g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
+  g_clear_pointer (&object, json_object_unref);
+  g_clear_error (&error);
+
+  /* An ended task keeps its first final state. */
+  json_object_set_string_member (completed, "status", "failed");
+  g_assert_false (update (fixture, "alice", completed, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED);
+  object = get (fixture, "alice", "t1", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "completed");
+}
+
+/* A running task's updates are kept; ids are unique; an id of no known
+ * form is just unknown. */
+static void
+test_updates_and_ids (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(JsonObject) progress = record (fixture, "t1", "working", 60000);
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (create (fixture, "alice", "t1", 60000, &error));
+  g_assert_no_error (error);
+  json_object_set_string_member (progress, "statusMessage", "halfway");
+  g_assert_true (update (fixture, "alice", progress, &error));
+  g_assert_no_error (error);
+  object = get (fixture, "alice", "t1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (object, "statusMessage"), ==, "halfway");
+
+  g_assert_false (create (fixture, "bob", "t1", 60000, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_null (get (fixture, "alice", "no such/id", &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "Unknown task");
+  g_clear_error (&error);
+  g_assert_false (cancel (fixture, "alice", "no such/id", &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+}
+
+/* The shared store leaves expiry to the state store (the records' TTL):
+ * its expire() drops nothing. */
+static void
+test_shared_expiry (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
+  g_assert_cmpint (expire (fixture, g_get_real_time () + 61 * G_TIME_SPAN_MINUTE, &error), ==, 0);
+  g_assert_no_error (error);
+  object = get (fixture, "alice", "t1", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (object);
+}
+
+/* A state store that cannot be reached fails each call, saying so. */
+static void
+test_shared_unavailable (void)
+{
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", test_free_port ());
+  Fixture fixture = { shared_store (uri), g_strdup ("") };
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (create (&fixture, "alice", "t1", 60000, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "The task store is unavailable"));
+  g_clear_error (&error);
+  object = get (&fixture, "alice", "t1", &error);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_null (object);
+  fixture_tear_down (&fixture, NULL);
 }
 
 /* Bounded per owner and in all, with errors that say so; expired tasks
  * make room, live ones do not expire early. */
 static void
-test_limits_and_expiry (void)
+test_limits_and_expiry (Fixture *fixture, gconstpointer kind)
 {
-  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (2, 3, G_MAXSIZE);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) object = NULL;
-  Wait wait = { NULL };
 
-  g_assert_true (create (store, "alice", "a1", 60000, NULL));
-  g_assert_true (create (store, "alice", "a2", 60000, NULL));
-  g_assert_false (create (store, "alice", "a3", 60000, &error));
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_memory_task_store_new (2, 3, G_MAXSIZE);
+
+  g_assert_true (create (fixture, "alice", "a1", 60000, NULL));
+  g_assert_true (create (fixture, "alice", "a2", 60000, NULL));
+  g_assert_false (create (fixture, "alice", "a3", 60000, &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "Too many tasks for this user"));
   g_clear_error (&error);
 
-  g_assert_true (create (store, "bob", "b1", 60000, NULL));
-  g_assert_false (create (store, "carol", "c1", 60000, &error));
+  g_assert_true (create (fixture, "bob", "b1", 60000, NULL));
+  g_assert_false (create (fixture, "carol", "c1", 60000, &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "Too many tasks on this server"));
   g_clear_error (&error);
 
   /* Duplicate ids are refused. */
-  g_assert_false (create (store, "bob", "a1", 60000, &error));
+  g_assert_false (create (fixture, "bob", "a1", 60000, &error));
   g_clear_error (&error);
 
   /* Nothing is due yet: the expiry leaves every task. */
-  IFACE (store)->expire_async (store, g_get_real_time (), NULL, done, &wait);
-  g_assert_cmpint (IFACE (store)->expire_finish (store, await (&wait), NULL), ==, 0);
-  g_clear_object (&wait.result);
-  object = get (store, "alice", "a1", &error);
+  g_assert_cmpint (expire (fixture, g_get_real_time (), NULL), ==, 0);
+  object = get (fixture, "alice", "a1", &error);
   g_assert_no_error (error);
 
   /* Past their TTL (one minute) all are gone, and room is free again. */
-  IFACE (store)->expire_async (store, g_get_real_time () + 61 * G_TIME_SPAN_MINUTE, NULL, done, &wait);
-  g_assert_cmpint (IFACE (store)->expire_finish (store, await (&wait), NULL), ==, 3);
-  g_clear_object (&wait.result);
-  g_assert_true (create (store, "carol", "c1", 60000, &error));
+  g_assert_cmpint (expire (fixture, g_get_real_time () + 61 * G_TIME_SPAN_MINUTE, NULL), ==, 3);
+  g_assert_true (create (fixture, "carol", "c1", 60000, &error));
   g_assert_no_error (error);
 }
 
 /* Records are bounded in bytes too: a create or an update beyond the
  * budget fails, and leaves the stored record as it was. */
 static void
-test_byte_budget (void)
+test_byte_budget (Fixture *fixture, gconstpointer kind)
 {
-  g_autoptr(NorthMcpTaskStore) store = north_mcp_memory_task_store_new (8, 8, 400);
-  g_autoptr(JsonObject) large = record ("t1", "completed", 60000);
-  g_autoptr(JsonObject) small = record ("t1", "failed", 60000);
+  g_autoptr(JsonObject) large = record (fixture, "t1", "completed", 60000);
+  g_autoptr(JsonObject) small = record (fixture, "t1", "failed", 60000);
   g_autofree char *text = g_strnfill (500, 'x');
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create (store, "alice", "t1", 60000, NULL));
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_memory_task_store_new (8, 8, 400);
+
+  g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
   json_object_set_string_member (large, "result", text);
-  g_assert_false (update (store, "alice", large, &error));
+  g_assert_false (update (fixture, "alice", large, &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "task storage is full"));
   g_clear_error (&error);
-  object = get (store, "alice", "t1", NULL);
+  object = get (fixture, "alice", "t1", NULL);
   g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "working");
 
-  g_assert_true (update (store, "alice", small, &error));
+  g_assert_true (update (fixture, "alice", small, &error));
   g_assert_no_error (error);
 }
 
 int
 main (int argc, char **argv)
 {
+  const char *kinds[] = { "memory", "shared" };
+  int status;
+
   g_test_init (&argc, &argv, NULL);
+  test_redis_server_init (&redis, "task-store");
 
-  g_test_add_func ("/task-store/owner-isolation", test_owner_isolation);
-  g_test_add_func ("/task-store/terminal", test_terminal);
-  g_test_add_func ("/task-store/limits-and-expiry", test_limits_and_expiry);
-  g_test_add_func ("/task-store/byte-budget", test_byte_budget);
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      const char *tests[] = { "owner-isolation", "terminal", "updates-and-ids" };
+      void (*funcs[]) (Fixture *, gconstpointer) = { test_owner_isolation, test_terminal, test_updates_and_ids };
 
-  return g_test_run ();
+      for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
+        {
+          g_autofree char *path = g_strdup_printf ("/task-store/%s/%s", kinds[i], tests[j]);
+
+          g_test_add (path, Fixture, GINT_TO_POINTER (i), fixture_set_up, funcs[j], fixture_tear_down);
+        }
+    }
+  g_test_add ("/task-store/memory/limits-and-expiry", Fixture, GINT_TO_POINTER (MEMORY),
+              fixture_set_up, test_limits_and_expiry, fixture_tear_down);
+  g_test_add ("/task-store/memory/byte-budget", Fixture, GINT_TO_POINTER (MEMORY),
+              fixture_set_up, test_byte_budget, fixture_tear_down);
+  g_test_add ("/task-store/shared/expiry", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_expiry, fixture_tear_down);
+  g_test_add_func ("/task-store/shared/unavailable", test_shared_unavailable);
+
+  status = g_test_run ();
+  test_redis_server_clear (&redis);
+  return status;
 }
