@@ -24,51 +24,111 @@
 #include "north-mcp-origin-private.h"
 #include "north-mcp-systemd-private.h"
 #include "north-mcp-tracer-private.h"
+#include "north-mcp-util-private.h"
+
+/* Every option in one table: the command line is built from it, and an
+ * option with a property is applied by setting that property of the server
+ * or of its auth, to the option's value or, for a flag, to flag_value.
+ * Numbers are ranged by their property's own limits. Options without a
+ * property (OPTION_BY_HAND) are read by name below. */
+typedef enum
+{
+  OPTION_BY_HAND,
+  OPTION_SERVER,
+  OPTION_AUTH,
+} OptionTarget;
+
+typedef enum
+{
+  OPT_TRANSPORT, OPT_HOST, OPT_PORT, OPT_STATELESS, OPT_STATEFUL, OPT_DEBUG,
+  OPT_SERVER_SECRET, OPT_SERVER_SECRET_FILE, OPT_TRUSTED_ISSUER, OPT_REQUIRE_AUTH,
+  OPT_AUDIENCE, OPT_WORKERS, OPT_IDLE_TIMEOUT, OPT_MAX_UNSENT_BYTES, OPT_MAX_SESSIONS,
+  OPT_ALLOWED_ORIGIN, OPT_ALLOWED_HOST, OPT_NO_HEALTH_CHECK, OPT_NO_DEBUG, OPT_PATH,
+  OPT_SESSION_TIMEOUT, OPT_STATE_STORE,
+  N_OPTIONS
+} OptionId;
 
 typedef struct
 {
-  char     *transport;
-  char     *host;
-  int       port;
-  gboolean  stateless;
-  gboolean  stateful;
-  gboolean  debug;
-  char     *server_secret;
-  char    **trusted_issuers;
-  gboolean  require_auth;
-  char     *audience;
-  int       workers;
-  int       idle_timeout;
-  gint64    max_unsent_bytes;
-  gint64    max_sessions;
-  char     *server_secret_file;
-  char    **allowed_origins;
-  char    **allowed_hosts;
-  gboolean  no_health_check;
-  gboolean  no_debug;
-  char     *path;
-  char     *state_store;
-  gint64    session_timeout;
+  const char   *name;
+  char          short_name;
+  GOptionArg    arg;          /* NONE, STRING, FILENAME, STRING_ARRAY or INT64 */
+  OptionTarget  target;
+  const char   *property;
+  gboolean      flag_value;
+  const char   *description;
+  const char   *arg_description;
+} OptionSpec;
+
+/* A flag sets its property to TRUE, or with SERVER_OFF to FALSE. */
+#define BY_HAND OPTION_BY_HAND, NULL, FALSE
+#define SERVER(property) OPTION_SERVER, property, TRUE
+#define SERVER_OFF(property) OPTION_SERVER, property, FALSE
+#define AUTH(property) OPTION_AUTH, property, TRUE
+
+static const OptionSpec option_specs[N_OPTIONS] = {
+  [OPT_TRANSPORT] = { "transport", 't', G_OPTION_ARG_STRING, BY_HAND, "How to serve: stdio, streamable-http (default) or sse", "NAME" },
+  [OPT_HOST] = { "host", 0, G_OPTION_ARG_STRING, SERVER ("host"), "Address to listen on (default 127.0.0.1)", "HOST" },
+  [OPT_PORT] = { "port", 'p', G_OPTION_ARG_INT64, SERVER ("port"), "Port to listen on; 0 picks a free one", "PORT" },
+  [OPT_STATELESS] = { "stateless", 0, G_OPTION_ARG_NONE, SERVER ("stateless"), "Stateless JSON mode: no sessions, JSON responses (what North uses)", NULL },
+  [OPT_STATEFUL] = { "stateful", 0, G_OPTION_ARG_NONE, SERVER_OFF ("stateless"), "Stateful sessions with SSE responses (the default)", NULL },
+  [OPT_DEBUG] = { "debug", 0, G_OPTION_ARG_NONE, SERVER ("debug"), "Log authentication and requests in detail on stderr", NULL },
+  [OPT_SERVER_SECRET] = { "server-secret", 0, G_OPTION_ARG_STRING, AUTH ("server-secret"), "Require North to send this server secret", "SECRET" },
+  [OPT_SERVER_SECRET_FILE] = { "server-secret-file", 0, G_OPTION_ARG_FILENAME, BY_HAND, "Read the server secret from this file (not visible in ps)", "PATH" },
+  [OPT_TRUSTED_ISSUER] = { "trusted-issuer", 0, G_OPTION_ARG_STRING_ARRAY, AUTH ("trusted-issuers"), "Verify ID tokens signed by this OIDC issuer (repeatable)", "URL" },
+  [OPT_REQUIRE_AUTH] = { "require-auth", 0, G_OPTION_ARG_NONE, AUTH ("require-auth"), "Reject requests without North credentials", NULL },
+  [OPT_AUDIENCE] = { "audience", 0, G_OPTION_ARG_STRING, AUTH ("audience"), "Require ID tokens for this audience", "AUD" },
+  [OPT_WORKERS] = { "workers", 'w', G_OPTION_ARG_INT64, SERVER ("workers"), "Serve HTTP with N processes on one port (stateless only)", "N" },
+  [OPT_IDLE_TIMEOUT] = { "idle-timeout", 0, G_OPTION_ARG_INT64, SERVER ("idle-timeout"), "Close connections idle (or not reading) this long (default 60; 0: never)", "SECONDS" },
+  [OPT_MAX_UNSENT_BYTES] = { "max-unsent-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-unsent-bytes"), "Close a connection whose client leaves this much of a stream unread (default 4 MiB)", "BYTES" },
+  [OPT_MAX_SESSIONS] = { "max-sessions", 0, G_OPTION_ARG_INT64, SERVER ("max-sessions"), "Live HTTP sessions allowed at once; 0 for no limit (default 10000)", "N" },
+  [OPT_ALLOWED_ORIGIN] = { "allowed-origin", 0, G_OPTION_ARG_STRING_ARRAY, BY_HAND, "Let web pages of this origin use the MCP endpoints, with CORS (repeatable)", "ORIGIN" },
+  [OPT_ALLOWED_HOST] = { "allowed-host", 0, G_OPTION_ARG_STRING_ARRAY, BY_HAND, "Accept this name in the Host header, NAME or NAME:PORT (repeatable)", "HOST" },
+  [OPT_NO_HEALTH_CHECK] = { "no-health-check", 0, G_OPTION_ARG_NONE, SERVER_OFF ("health-check"), "Do not serve GET /health", NULL },
+  [OPT_NO_DEBUG] = { "no-debug", 0, G_OPTION_ARG_NONE, SERVER_OFF ("debug"), "No debug logging, whatever the DEBUG environment variable says", NULL },
+  [OPT_PATH] = { "path", 0, G_OPTION_ARG_STRING, BY_HAND, "Serve Streamable HTTP at this path (default /mcp)", "PATH" },
+  [OPT_SESSION_TIMEOUT] = { "session-timeout", 0, G_OPTION_ARG_INT64, SERVER ("session-timeout"), "End HTTP sessions idle this long (default 1800; 0: never)", "SECONDS" },
+  [OPT_STATE_STORE] = { "state-store", 0, G_OPTION_ARG_STRING, SERVER ("state-store"), "Share sessions with other replicas in this Redis (HTTP only)", "redis://HOST:PORT[/DB]" },
+};
+
+#undef BY_HAND
+#undef SERVER
+#undef SERVER_OFF
+#undef AUTH
+
+/* Where GOptionContext stores each option, by the option's GOptionArg. */
+typedef union
+{
+  gboolean  flag;
+  char     *string;
+  char    **strv;
+  gint64    number;
+} OptionValue;
+
+typedef struct
+{
+  OptionValue values[N_OPTIONS];
 } Options;
 
 static void
 options_clear (Options *options)
 {
-  g_free (options->transport);
-  g_free (options->host);
-  if (options->server_secret != NULL)
-    memset (options->server_secret, 0, strlen (options->server_secret));
-  g_free (options->server_secret);
-  g_strfreev (options->trusted_issuers);
-  g_free (options->audience);
-  g_free (options->server_secret_file);
-  g_free (options->state_store);
-  g_strfreev (options->allowed_origins);
-  g_strfreev (options->allowed_hosts);
-  g_free (options->path);
+  north_mcp_wipe_string (g_steal_pointer (&options->values[OPT_SERVER_SECRET].string));
+  for (guint i = 0; i < N_OPTIONS; i++)
+    {
+      if (option_specs[i].arg == G_OPTION_ARG_STRING || option_specs[i].arg == G_OPTION_ARG_FILENAME)
+        g_free (options->values[i].string);
+      else if (option_specs[i].arg == G_OPTION_ARG_STRING_ARRAY)
+        g_strfreev (options->values[i].strv);
+    }
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* The string, list or flag of option @id. */
+#define OPTION_STRING(options, id) ((options)->values[id].string)
+#define OPTION_STRV(options, id) ((options)->values[id].strv)
+#define OPTION_FLAG(options, id) ((options)->values[id].flag)
 
 static gboolean
 parse_transport (const char             *name,
@@ -97,9 +157,12 @@ static gboolean
 check_origin_options (Options  *options,
                       GError  **error)
 {
-  for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
+  char **origins = OPTION_STRV (options, OPT_ALLOWED_ORIGIN);
+  char **hosts = OPTION_STRV (options, OPT_ALLOWED_HOST);
+
+  for (guint i = 0; origins != NULL && origins[i] != NULL; i++)
     {
-      g_autofree char *origin = north_mcp_origin_normalize (options->allowed_origins[i], error);
+      g_autofree char *origin = north_mcp_origin_normalize (origins[i], error);
 
       if (origin == NULL)
         {
@@ -107,9 +170,9 @@ check_origin_options (Options  *options,
           return FALSE;
         }
     }
-  for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
+  for (guint i = 0; hosts != NULL && hosts[i] != NULL; i++)
     {
-      g_autofree char *host = north_mcp_origin_normalize_host (options->allowed_hosts[i], error);
+      g_autofree char *host = north_mcp_origin_normalize_host (hosts[i], error);
 
       if (host == NULL)
         {
@@ -124,29 +187,57 @@ check_origin_options (Options  *options,
 
 /* Options that contradict each other are refused, not settled by order. */
 static gboolean
-check_exclusive (gboolean     both,
-                 const char  *first,
-                 const char  *second,
-                 GError     **error)
+check_exclusive (gboolean   both,
+                 OptionId   first,
+                 OptionId   second,
+                 GError   **error)
 {
   if (both)
     g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                 "%s and %s exclude each other", first, second);
+                 "--%s and --%s exclude each other", option_specs[first].name,
+                 option_specs[second].name);
   return !both;
 }
 
-static gboolean
-check_range (const char  *what,
-             gint64       value,
-             gint64       min,
-             gint64       max,
-             GError     **error)
+/* What the server has now, as the default of option @id (a number: its
+ * property is a guint or a guint64). */
+static gint64
+number_property_get (NorthMcpServer *self,
+                     OptionId        id)
 {
-  if (value < min || value > max)
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_UINT64);
+  g_object_get_property (G_OBJECT (self), option_specs[id].property, &value);
+  return (gint64) MIN (g_value_get_uint64 (&value), G_MAXINT64);
+}
+
+static gboolean
+check_number_option (NorthMcpServer  *self,
+                     OptionId         id,
+                     gint64           number,
+                     GError         **error)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), option_specs[id].property);
+  guint64 min, max;
+
+  if (G_IS_PARAM_SPEC_UINT (pspec))
+    {
+      min = G_PARAM_SPEC_UINT (pspec)->minimum;
+      max = G_PARAM_SPEC_UINT (pspec)->maximum;
+    }
+  else
+    {
+      min = G_PARAM_SPEC_UINT64 (pspec)->minimum;
+      /* The option is a gint64. */
+      max = MIN (G_PARAM_SPEC_UINT64 (pspec)->maximum, (guint64) G_MAXINT64);
+    }
+
+  if (number < 0 || (guint64) number < min || (guint64) number > max)
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                   "Invalid %s %" G_GINT64_FORMAT ": use %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
-                   what, value, min, max);
+                   "Invalid --%s %" G_GINT64_FORMAT ": use %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                   option_specs[id].name, number, min, max);
       return FALSE;
     }
   return TRUE;
@@ -160,16 +251,17 @@ resolve_server_secret (Options  *options,
                        GError  **error)
 {
   const char *env = g_getenv (SERVER_SECRET_ENV);
+  char **secret = &OPTION_STRING (options, OPT_SERVER_SECRET);
+  const char *file = OPTION_STRING (options, OPT_SERVER_SECRET_FILE);
   char *contents = NULL;
   gsize length = 0;
 
-  if (!check_exclusive (options->server_secret != NULL && options->server_secret_file != NULL,
-                        "--server-secret", "--server-secret-file", error))
+  if (!check_exclusive (*secret != NULL && file != NULL, OPT_SERVER_SECRET, OPT_SERVER_SECRET_FILE, error))
     return FALSE;
 
-  if (options->server_secret != NULL)
+  if (*secret != NULL)
     {
-      if (*options->server_secret != '\0')
+      if (**secret != '\0')
         return TRUE;
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                            "--server-secret is empty: give the secret, or leave the option out "
@@ -177,9 +269,9 @@ resolve_server_secret (Options  *options,
       return FALSE;
     }
 
-  if (options->server_secret_file != NULL)
+  if (file != NULL)
     {
-      if (!g_file_get_contents (options->server_secret_file, &contents, &length, error))
+      if (!g_file_get_contents (file, &contents, &length, error))
         {
           g_prefix_error (error, "--server-secret-file: ");
           return FALSE;
@@ -192,11 +284,11 @@ resolve_server_secret (Options  *options,
           memset (contents, 0, length);
           g_free (contents);
           g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
-                       "--server-secret-file: %s %s", options->server_secret_file,
+                       "--server-secret-file: %s %s", file,
                        length == 0 ? "is empty" : "contains a NUL byte");
           return FALSE;
         }
-      options->server_secret = contents;
+      *secret = contents;
       return TRUE;
     }
 
@@ -209,7 +301,7 @@ resolve_server_secret (Options  *options,
                                "to run without one");
           return FALSE;
         }
-      options->server_secret = g_strdup (env);
+      *secret = g_strdup (env);
     }
 
   return TRUE;
@@ -222,62 +314,21 @@ parse_options (NorthMcpServer         *self,
                char                 ***argv,
                GError                **error)
 {
-  GOptionEntry entries[] = {
-    { "transport", 't', 0, G_OPTION_ARG_STRING, &options->transport,
-      "How to serve: stdio, streamable-http (default) or sse", "NAME" },
-    { "host", 0, 0, G_OPTION_ARG_STRING, &options->host,
-      "Address to listen on (default 127.0.0.1)", "HOST" },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &options->port,
-      "Port to listen on; 0 picks a free one", "PORT" },
-    { "stateless", 0, 0, G_OPTION_ARG_NONE, &options->stateless,
-      "Stateless JSON mode: no sessions, JSON responses (what North uses)", NULL },
-    { "stateful", 0, 0, G_OPTION_ARG_NONE, &options->stateful,
-      "Stateful sessions with SSE responses (the default)", NULL },
-    { "debug", 0, 0, G_OPTION_ARG_NONE, &options->debug,
-      "Log authentication and requests in detail on stderr", NULL },
-    { "server-secret", 0, 0, G_OPTION_ARG_STRING, &options->server_secret,
-      "Require North to send this server secret", "SECRET" },
-    { "server-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &options->server_secret_file,
-      "Read the server secret from this file (not visible in ps)", "PATH" },
-    { "trusted-issuer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->trusted_issuers,
-      "Verify ID tokens signed by this OIDC issuer (repeatable)", "URL" },
-    { "require-auth", 0, 0, G_OPTION_ARG_NONE, &options->require_auth,
-      "Reject requests without North credentials", NULL },
-    { "audience", 0, 0, G_OPTION_ARG_STRING, &options->audience,
-      "Require ID tokens for this audience", "AUD" },
-    { "workers", 'w', 0, G_OPTION_ARG_INT, &options->workers,
-      "Serve HTTP with N processes on one port (stateless only)", "N" },
-    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options->idle_timeout,
-      "Close connections idle (or not reading) this long (default 60; 0: never)", "SECONDS" },
-    { "max-unsent-bytes", 0, 0, G_OPTION_ARG_INT64, &options->max_unsent_bytes,
-      "Close a connection whose client leaves this much of a stream unread (default 4 MiB)", "BYTES" },
-    { "max-sessions", 0, 0, G_OPTION_ARG_INT64, &options->max_sessions,
-      "Live HTTP sessions allowed at once; 0 for no limit (default 10000)", "N" },
-    { "allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_origins,
-      "Let web pages of this origin use the MCP endpoints, with CORS (repeatable)", "ORIGIN" },
-    { "allowed-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_hosts,
-      "Accept this name in the Host header, NAME or NAME:PORT (repeatable)", "HOST" },
-    { "no-health-check", 0, 0, G_OPTION_ARG_NONE, &options->no_health_check,
-      "Do not serve GET /health", NULL },
-    { "no-debug", 0, 0, G_OPTION_ARG_NONE, &options->no_debug,
-      "No debug logging, whatever the DEBUG environment variable says", NULL },
-    { "path", 0, 0, G_OPTION_ARG_STRING, &options->path,
-      "Serve Streamable HTTP at this path (default /mcp)", "PATH" },
-    { "session-timeout", 0, 0, G_OPTION_ARG_INT64, &options->session_timeout,
-      "End HTTP sessions idle this long (default 1800; 0: never)", "SECONDS" },
-    { "state-store", 0, 0, G_OPTION_ARG_STRING, &options->state_store,
-      "Share sessions with other replicas in this Redis (HTTP only)", "redis://HOST:PORT[/DB]" },
-    { NULL }
-  };
+  GOptionEntry entries[N_OPTIONS + 1] = { { NULL } };
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char *summary = NULL;
+  const char *path, *state_store;
 
-  options->port = (int) north_mcp_server_get_port (self);
-  options->workers = (int) north_mcp_server_get_workers (self);
-  options->idle_timeout = (int) MIN (north_mcp_server_get_idle_timeout (self), G_MAXINT);
-  options->max_unsent_bytes = (gint64) MIN (north_mcp_server_get_max_unsent_bytes (self), G_MAXINT64);
-  options->max_sessions = north_mcp_server_get_max_sessions (self);
-  options->session_timeout = north_mcp_server_get_session_timeout (self);
+  for (guint i = 0; i < N_OPTIONS; i++)
+    {
+      const OptionSpec *spec = &option_specs[i];
+
+      entries[i] = (GOptionEntry) { spec->name, spec->short_name, 0, spec->arg, &options->values[i],
+                                    spec->description, spec->arg_description };
+      /* A number not given keeps the server's value. */
+      if (spec->arg == G_OPTION_ARG_INT64)
+        options->values[i].number = number_property_get (self, i);
+    }
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
@@ -288,20 +339,22 @@ parse_options (NorthMcpServer         *self,
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
 
-  if (!check_exclusive (options->stateless && options->stateful, "--stateless", "--stateful", error) ||
-      !check_exclusive (options->debug && options->no_debug, "--debug", "--no-debug", error) ||
-      !check_range ("number of workers", options->workers, 1, 256, error) ||
-      !check_range ("--idle-timeout", options->idle_timeout, 0, G_MAXINT, error) ||
-      !check_range ("--max-unsent-bytes", options->max_unsent_bytes, 1024, G_MAXINT64, error) ||
-      !check_range ("--max-sessions", options->max_sessions, 0, G_MAXUINT, error) ||
-      !check_range ("--session-timeout", options->session_timeout, 0, G_MAXUINT, error) ||
-      !check_range ("port", options->port, 0, 65535, error))
+  if (!check_exclusive (OPTION_FLAG (options, OPT_STATELESS) && OPTION_FLAG (options, OPT_STATEFUL),
+                        OPT_STATELESS, OPT_STATEFUL, error) ||
+      !check_exclusive (OPTION_FLAG (options, OPT_DEBUG) && OPTION_FLAG (options, OPT_NO_DEBUG),
+                        OPT_DEBUG, OPT_NO_DEBUG, error))
+    return FALSE;
+  for (guint i = 0; i < N_OPTIONS; i++)
+    if (option_specs[i].arg == G_OPTION_ARG_INT64 &&
+        !check_number_option (self, i, options->values[i].number, error))
+      return FALSE;
+
+  path = OPTION_STRING (options, OPT_PATH);
+  if (path != NULL && !north_mcp_server_set_path (self, path, error))
     return FALSE;
 
-  if (options->path != NULL && !north_mcp_server_set_path (self, options->path, error))
-    return FALSE;
-
-  if (options->state_store != NULL && !g_str_has_prefix (options->state_store, "redis://"))
+  state_store = OPTION_STRING (options, OPT_STATE_STORE);
+  if (state_store != NULL && !g_str_has_prefix (state_store, "redis://"))
     {
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
                            "Invalid --state-store: use redis://HOST:PORT[/DB]");
@@ -311,44 +364,61 @@ parse_options (NorthMcpServer         *self,
   return check_origin_options (options, error) && resolve_server_secret (options, error);
 }
 
+/* Sets the property of option @id to what the command line said; a string
+ * or list not given and a flag not set leave it alone. */
+static void
+apply_option (GObject     *object,
+              OptionId     id,
+              OptionValue *value)
+{
+  const OptionSpec *spec = &option_specs[id];
+
+  switch (spec->arg)
+    {
+    case G_OPTION_ARG_NONE:
+      if (value->flag)
+        g_object_set (object, spec->property, spec->flag_value, NULL);
+      break;
+    case G_OPTION_ARG_STRING:
+      if (value->string != NULL)
+        g_object_set (object, spec->property, value->string, NULL);
+      break;
+    case G_OPTION_ARG_STRING_ARRAY:
+      if (value->strv != NULL)
+        g_object_set (object, spec->property, value->strv, NULL);
+      break;
+    case G_OPTION_ARG_INT64:
+      {
+        g_auto(GValue) number = G_VALUE_INIT;
+
+        /* Checked against the property's range already. */
+        g_value_init (&number, G_TYPE_UINT64);
+        g_value_set_uint64 (&number, (guint64) value->number);
+        g_object_set_property (object, spec->property, &number);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 static void
 apply_options (NorthMcpServer *self,
                Options        *options)
 {
-  NorthMcpAuth *auth = north_mcp_server_get_auth (self);
+  char **origins = OPTION_STRV (options, OPT_ALLOWED_ORIGIN);
+  char **hosts = OPTION_STRV (options, OPT_ALLOWED_HOST);
 
-  if (options->host != NULL)
-    north_mcp_server_set_host (self, options->host);
-  north_mcp_server_set_port (self, (guint) options->port);
-  if (options->stateless)
-    north_mcp_server_set_stateless (self, TRUE);
-  if (options->stateful)
-    north_mcp_server_set_stateless (self, FALSE);
-  if (options->debug)
-    north_mcp_server_set_debug (self, TRUE);
-  if (options->no_debug)
-    north_mcp_server_set_debug (self, FALSE);
-  if (options->no_health_check)
-    north_mcp_server_set_health_check (self, FALSE);
-  if (options->server_secret != NULL)
-    north_mcp_auth_set_server_secret (auth, options->server_secret);
-  if (options->trusted_issuers != NULL)
-    north_mcp_auth_set_trusted_issuers (auth, (const char * const *) options->trusted_issuers);
-  if (options->require_auth)
-    north_mcp_auth_set_require_auth (auth, TRUE);
-  if (options->audience != NULL)
-    north_mcp_auth_set_audience (auth, options->audience);
-  north_mcp_server_set_workers (self, (guint) options->workers);
-  north_mcp_server_set_idle_timeout (self, (guint) options->idle_timeout);
-  north_mcp_server_set_max_unsent_bytes (self, (guint64) options->max_unsent_bytes);
-  north_mcp_server_set_max_sessions (self, (guint) options->max_sessions);
-  north_mcp_server_set_session_timeout (self, (guint) options->session_timeout);
-  if (options->state_store != NULL)
-    north_mcp_server_set_state_store (self, options->state_store);
-  for (guint i = 0; options->allowed_origins != NULL && options->allowed_origins[i] != NULL; i++)
-    north_mcp_server_add_allowed_origin (self, options->allowed_origins[i]);
-  for (guint i = 0; options->allowed_hosts != NULL && options->allowed_hosts[i] != NULL; i++)
-    north_mcp_server_add_allowed_host (self, options->allowed_hosts[i]);
+  for (guint i = 0; i < N_OPTIONS; i++)
+    if (option_specs[i].target != OPTION_BY_HAND)
+      apply_option (option_specs[i].target == OPTION_AUTH ? G_OBJECT (north_mcp_server_get_auth (self))
+                                                          : G_OBJECT (self),
+                    i, &options->values[i]);
+
+  for (guint i = 0; origins != NULL && origins[i] != NULL; i++)
+    north_mcp_server_add_allowed_origin (self, origins[i]);
+  for (guint i = 0; hosts != NULL && hosts[i] != NULL; i++)
+    north_mcp_server_add_allowed_host (self, hosts[i]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -921,7 +991,7 @@ north_mcp_server_run (NorthMcpServer  *self,
     char **view_pointer = view;
 
     if (!parse_options (self, &options, &args_count, &view_pointer, &error) ||
-        !parse_transport (options.transport, &transport, &error))
+        !parse_transport (OPTION_STRING (&options, OPT_TRANSPORT), &transport, &error))
       {
         fprintf (stderr, "%s: %s\n", args[0], error->message);
         return 1;

@@ -110,22 +110,59 @@ finish_if_done (GTask *task)
     }
 }
 
-/* The remote action group fetches its actions with a call of its own; an
- * answer to a later call on the same object means they have arrived, so
- * that the first tools/list already has them. */
-static void
-actions_listed (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Attach *attach = g_task_get_task_data (task);
-  GVariant *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+/* What a reply of attach_call() is handed to: the call's reply or its
+ * error (which the handler may replace). */
+typedef void (*AttachReplyFunc) (GTask     *task,
+                                 GVariant  *reply,
+                                 GError   **error);
 
-  /* Only the arrival matters, not the answer. */
-  g_clear_pointer (&reply, g_variant_unref);
+typedef struct
+{
+  GTask           *task;
+  AttachReplyFunc  handler;
+} AttachCall;
+
+/* Every call of an attachment counts in attach->busy until its reply has
+ * been handled: the attachment returns once none is left. */
+static void
+attach_call_replied (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  AttachCall *call = user_data;
+  g_autoptr(GTask) task = call->task;
+  AttachReplyFunc handler = call->handler;
+  Attach *attach = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  g_free (call);
   attach->busy--;
+  if (handler != NULL)
+    handler (task, reply, &error);
   finish_if_done (task);
+}
+
+/* Calls @method on the peer's object at @path; @handler (or nobody) gets
+ * the reply. */
+static void
+attach_call (GTask              *task,
+             const char         *path,
+             const char         *interface,
+             const char         *method,
+             const GVariantType *reply_type,
+             AttachReplyFunc     handler)
+{
+  NorthMcpDBusBridge *self = g_task_get_source_object (task);
+  Attach *attach = g_task_get_task_data (task);
+  AttachCall *call = g_new (AttachCall, 1);
+
+  call->task = g_object_ref (task);
+  call->handler = handler;
+  attach->busy++;
+  g_dbus_connection_call (self->connection, self->bus_name, path, interface, method, NULL,
+                          reply_type, G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task),
+                          attach_call_replied, call);
 }
 
 static void
@@ -144,10 +181,11 @@ serve_actions (NorthMcpDBusBridge *self,
   prefix = north_mcp_dbus_bridge_child_prefix (self, path);
   north_mcp_server_add_action_group (attach->server, G_ACTION_GROUP (group), prefix);
 
-  attach->busy++;
-  g_dbus_connection_call (self->connection, self->bus_name, path, NORTH_MCP_DBUS_ACTIONS_INTERFACE, "List",
-                          NULL, G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          g_task_get_cancellable (task), actions_listed, g_object_ref (task));
+  /* The remote action group fetches its actions with a call of its own;
+   * an answer to a later call on the same object means they have arrived,
+   * so that the first tools/list already has them: only the arrival
+   * matters, not the answer. */
+  attach_call (task, path, NORTH_MCP_DBUS_ACTIONS_INTERFACE, "List", G_VARIANT_TYPE ("(as)"), NULL);
 }
 
 static void
@@ -201,37 +239,33 @@ queue_children (NorthMcpDBusBridge *self,
 }
 
 static void
-introspected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+introspected (GTask     *task,
+              GVariant  *reply,
+              GError   **error)
 {
-  g_autoptr(GTask) task = user_data;
   NorthMcpDBusBridge *self = g_task_get_source_object (task);
   Attach *attach = g_task_get_task_data (task);
   g_autofree char *path = g_queue_pop_head (&attach->paths);
   gboolean is_root = g_str_equal (path, self->object_path);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   g_autoptr(GDBusNodeInfo) node = NULL;
   const char *xml = NULL;
 
-  attach->busy--;
   if (reply != NULL)
     {
       g_variant_get (reply, "(&s)", &xml);
       if (strlen (xml) > NORTH_MCP_DBUS_MAX_INTROSPECTION_SIZE)
-        g_set_error (&error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+        g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                      "The introspection data of %s is larger than %d bytes", path,
                      NORTH_MCP_DBUS_MAX_INTROSPECTION_SIZE);
       else
-        node = g_dbus_node_info_new_for_xml (xml, &error);
+        node = g_dbus_node_info_new_for_xml (xml, error);
     }
 
   if (node == NULL)
     {
       if (is_root)
         {
-          g_autofree char *message = north_mcp_dbus_describe_error (error);
+          g_autofree char *message = north_mcp_dbus_describe_error (*error);
 
           attach->returned = TRUE;
           g_queue_clear_full (&attach->paths, g_free);
@@ -240,7 +274,7 @@ introspected (GObject      *source,
                                    self->bus_name != NULL ? self->bus_name : "the peer", message);
           return;
         }
-      g_debug ("Child %s skipped: %s", path, error->message);
+      g_debug ("Child %s skipped: %s", path, (*error)->message);
     }
   else
     {
@@ -250,25 +284,20 @@ introspected (GObject      *source,
     }
 
   introspect_next (task);
-  finish_if_done (task);
 }
 
 /* One introspection at a time, in breadth-first order. */
 static void
 introspect_next (GTask *task)
 {
-  NorthMcpDBusBridge *self = g_task_get_source_object (task);
   Attach *attach = g_task_get_task_data (task);
   const char *path = g_queue_peek_head (&attach->paths);
 
   if (path == NULL || attach->returned)
     return;
 
-  attach->busy++;
-  g_dbus_connection_call (self->connection, self->bus_name, path,
-                          "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
-                          G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          g_task_get_cancellable (task), introspected, g_object_ref (task));
+  attach_call (task, path, "org.freedesktop.DBus.Introspectable", "Introspect", G_VARIANT_TYPE ("(s)"),
+               introspected);
 }
 
 /**

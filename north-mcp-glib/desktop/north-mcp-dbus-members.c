@@ -182,10 +182,18 @@ argument_names (GDBusArgInfo **args)
 
 /* --- methods as tools ---------------------------------------------------- */
 
+/* What a member's call hands its reply to, or, when the call failed or
+ * its reply is too large, what went wrong (@reply is then NULL). */
+typedef void (*MemberReplyFunc) (Member          *member,
+                                 NorthMcpContext *context,
+                                 GVariant        *reply,
+                                 const char      *failure);
+
 typedef struct
 {
   Member *member;
   NorthMcpContext *context;
+  MemberReplyFunc deliver;
 } Call;
 
 static void
@@ -216,31 +224,62 @@ north_mcp_dbus_describe_error (const GError *error)
 }
 
 static void
-method_returned (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+member_call_returned (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
   Call *call = user_data;
+  Member *member = call->member;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_autofree char *failure = NULL;
+
+  /* Nobody waits for the answer of a cancelled request. */
+  if (!north_mcp_context_is_completed (call->context))
+    {
+      if (reply == NULL)
+        failure = north_mcp_dbus_describe_error (error);
+      else if (g_variant_get_size (reply) > NORTH_MCP_DBUS_MAX_REPLY_SIZE)
+        failure = g_strdup_printf ("The reply of %s.%s is larger than %d bytes", member->interface_name,
+                                   member->method != NULL ? member->method->name : member->property->name,
+                                   NORTH_MCP_DBUS_MAX_REPLY_SIZE);
+      call->deliver (member, call->context, failure == NULL ? reply : NULL, failure);
+    }
+  call_free (call);
+}
+
+/* Calls @method_name on the member's object; @deliver gets the outcome
+ * unless the request has ended by then. */
+static void
+member_call (Member             *member,
+             NorthMcpContext    *context,
+             const char         *interface_name,
+             const char         *method_name,
+             GVariant           *parameters,
+             const GVariantType *reply_type,
+             MemberReplyFunc     deliver)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->member = g_atomic_rc_box_acquire (member);
+  call->context = g_object_ref (context);
+  call->deliver = deliver;
+  g_dbus_connection_call (member->bridge->connection, member->bridge->bus_name, member->path,
+                          interface_name, method_name, parameters, reply_type,
+                          G_DBUS_CALL_FLAGS_NONE, -1, north_mcp_context_get_cancellable (context),
+                          member_call_returned, call);
+}
+
+static void
+method_returned (Member          *member,
+                 NorthMcpContext *context,
+                 GVariant        *reply,
+                 const char      *failure)
+{
   g_autoptr(NorthMcpToolResult) tool_result = NULL;
 
-  if (north_mcp_context_is_completed (call->context))
-    ;
-  else if (reply == NULL)
-    {
-      g_autofree char *message = north_mcp_dbus_describe_error (error);
-
-      tool_result = north_mcp_tool_result_new_error (message);
-    }
-  else if (g_variant_get_size (reply) > NORTH_MCP_DBUS_MAX_REPLY_SIZE)
-    {
-      g_autofree char *message = g_strdup_printf ("The reply of %s.%s is larger than %d bytes",
-                                                  call->member->interface_name,
-                                                  call->member->method->name, NORTH_MCP_DBUS_MAX_REPLY_SIZE);
-
-      tool_result = north_mcp_tool_result_new_error (message);
-    }
+  if (failure != NULL)
+    tool_result = north_mcp_tool_result_new_error (failure);
   else
     {
       JsonObject *object = json_object_new ();
@@ -249,21 +288,18 @@ method_returned (GObject      *source,
       gsize n = g_variant_n_children (reply);
 
       json_node_take_object (node, object);
-      for (gsize i = 0; i < n && call->member->out_names[i] != NULL; i++)
+      for (gsize i = 0; i < n && member->out_names[i] != NULL; i++)
         {
           g_autoptr(GVariant) child = g_variant_get_child_value (reply, i);
 
-          json_object_set_member (object, call->member->out_names[i],
-                                  north_mcp_variant_to_json (child));
+          json_object_set_member (object, member->out_names[i], north_mcp_variant_to_json (child));
         }
       text = north_mcp_desktop_json_text (node);
       tool_result = north_mcp_tool_result_new_text (text);
       north_mcp_tool_result_set_structured_content (tool_result, node);
     }
 
-  if (tool_result != NULL)
-    north_mcp_context_return_tool_result (call->context, tool_result);
-  call_free (call);
+  north_mcp_context_return_tool_result (context, tool_result);
 }
 
 static void
@@ -277,7 +313,6 @@ call_method (NorthMcpTool    *tool,
   g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE_TUPLE);
   g_autoptr(GVariantType) reply_type = NULL;
   g_autoptr(GString) out_signature = g_string_new ("(");
-  Call *call;
 
   for (guint i = 0; in_args != NULL && in_args[i] != NULL; i++)
     {
@@ -311,15 +346,8 @@ call_method (NorthMcpTool    *tool,
   g_string_append_c (out_signature, ')');
   reply_type = g_variant_type_new (out_signature->str);
 
-  call = g_new0 (Call, 1);
-  call->member = g_atomic_rc_box_acquire (member);
-  call->context = g_object_ref (context);
-  g_dbus_connection_call (member->bridge->connection, member->bridge->bus_name, member->path,
-                          member->interface_name, member->method->name,
-                          g_variant_builder_end (builder), reply_type,
-                          G_DBUS_CALL_FLAGS_NONE, -1,
-                          north_mcp_context_get_cancellable (context),
-                          method_returned, call);
+  member_call (member, context, member->interface_name, member->method->name,
+               g_variant_builder_end (builder), reply_type, method_returned);
 }
 
 static gboolean
@@ -448,26 +476,13 @@ property_key (const char *path,
 }
 
 static void
-property_read (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+property_read (Member          *member,
+               NorthMcpContext *context,
+               GVariant        *reply,
+               const char      *failure)
 {
-  Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-
-  if (north_mcp_context_is_completed (call->context))
-    ;
-  else if (reply == NULL)
-    {
-      g_autofree char *message = north_mcp_dbus_describe_error (error);
-
-      north_mcp_context_return_error_literal (call->context, NORTH_MCP_ERROR,
-                                              NORTH_MCP_ERROR_FAILED, message);
-    }
-  else if (g_variant_get_size (reply) > NORTH_MCP_DBUS_MAX_REPLY_SIZE)
-    north_mcp_context_return_error_literal (call->context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                                            "The property's value is too large");
+  if (failure != NULL)
+    north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED, failure);
   else
     {
       g_autoptr(GVariant) boxed = g_variant_get_child_value (reply, 0);
@@ -475,11 +490,10 @@ property_read (GObject      *source,
       g_autoptr(JsonNode) node = north_mcp_variant_to_json (value);
       g_autofree char *text = north_mcp_desktop_json_text (node);
       g_autoptr(NorthMcpResourceContents) contents =
-        north_mcp_resource_contents_new_text (call->member->uri, "application/json", text);
+        north_mcp_resource_contents_new_text (member->uri, "application/json", text);
 
-      north_mcp_context_return_resource_contents (call->context, contents);
+      north_mcp_context_return_resource_contents (context, contents);
     }
-  call_free (call);
 }
 
 static void
@@ -488,16 +502,10 @@ read_property (NorthMcpResource *resource,
                gpointer          user_data)
 {
   Member *member = user_data;
-  Call *call = g_new0 (Call, 1);
 
-  call->member = g_atomic_rc_box_acquire (member);
-  call->context = g_object_ref (context);
-  g_dbus_connection_call (member->bridge->connection, member->bridge->bus_name, member->path,
-                          NORTH_MCP_DBUS_PROPERTIES_INTERFACE, "Get",
-                          g_variant_new ("(ss)", member->interface_name, member->property->name),
-                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          north_mcp_context_get_cancellable (context),
-                          property_read, call);
+  member_call (member, context, NORTH_MCP_DBUS_PROPERTIES_INTERFACE, "Get",
+               g_variant_new ("(ss)", member->interface_name, member->property->name),
+               G_VARIANT_TYPE ("(v)"), property_read);
 }
 
 void

@@ -11,6 +11,7 @@
 #include "north-mcp-variant-schema-private.h"
 #include "north-mcp-base64-private.h"
 #include "north-mcp-error.h"
+#include "north-mcp-util-private.h"
 
 #define VARIANT_TYPE_KEY "$type"
 #define VARIANT_VALUE_KEY "$value"
@@ -281,21 +282,8 @@ json_kind (JsonNode *node)
     }
 }
 
-G_GNUC_PRINTF (2, 3)
-static void
-fail (Converter  *c,
-      const char *format,
-      ...)
-{
-  g_autofree char *problem = NULL;
-  va_list args;
-
-  va_start (args, format);
-  problem = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (c->error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-               "%s %s", c->path->str, problem);
-}
+/* Refuses the value at the converter's path, saying why. */
+#define fail(c, ...) north_mcp_set_invalid_argument ((c)->error, (c)->path->str, __VA_ARGS__)
 
 static gboolean
 is_value_of (JsonNode *node,

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "north-mcp-content.h"
+#include "north-mcp-resource-contents-private.h"
 
 static JsonNode *
 block_new (const char  *type,
@@ -135,7 +136,8 @@ north_mcp_content_resource_link_new (const char *uri,
 }
 
 /* A `resource` block embedding @uri's contents: @member (`text`, or `blob`
- * for base64) set to @value. */
+ * for base64) set to @value. The public functions check their arguments,
+ * so that a failed check names the one the caller called. */
 static JsonNode *
 embedded_new (const char *uri,
               const char *mime_type,
@@ -143,19 +145,10 @@ embedded_new (const char *uri,
               const char *value)
 {
   JsonObject *object;
-  JsonObject *resource;
-  JsonNode *node;
+  JsonNode *node = block_new ("resource", &object);
 
-  g_return_val_if_fail (uri != NULL, NULL);
-  g_return_val_if_fail (value != NULL, NULL);
-
-  node = block_new ("resource", &object);
-  resource = json_object_new ();
-  json_object_set_string_member (resource, "uri", uri);
-  if (mime_type != NULL)
-    json_object_set_string_member (resource, "mimeType", mime_type);
-  json_object_set_string_member (resource, member, value);
-  json_object_set_object_member (object, "resource", resource);
+  json_object_set_object_member (object, "resource",
+                                 north_mcp_resource_item_new (uri, mime_type, member, value));
   return node;
 }
 
@@ -174,6 +167,9 @@ north_mcp_content_embedded_text_new (const char *uri,
                                      const char *mime_type,
                                      const char *text)
 {
+  g_return_val_if_fail (uri != NULL, NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
   return embedded_new (uri, mime_type, "text", text);
 }
 
@@ -194,6 +190,7 @@ north_mcp_content_embedded_blob_new (const char *uri,
 {
   g_autofree char *blob = NULL;
 
+  g_return_val_if_fail (uri != NULL, NULL);
   g_return_val_if_fail (data != NULL, NULL);
 
   blob = base64_of (data);

@@ -224,9 +224,7 @@ north_mcp_feature_class_init (NorthMcpFeatureClass *klass)
    *
    * Since: 0.2
    */
-  properties[PROP_META] =
-    g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_META] = north_mcp_param_spec_meta ();
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

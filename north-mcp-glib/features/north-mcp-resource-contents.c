@@ -6,6 +6,7 @@
 
 #include "north-mcp-context.h"
 #include "north-mcp-error.h"
+#include "north-mcp-resource-contents-private.h"
 #include "north-mcp-resource-contents.h"
 #include "north-mcp-util-private.h"
 
@@ -109,15 +110,18 @@ north_mcp_resource_contents_new_blob (const char *uri,
   return self;
 }
 
-static JsonObject *
-item_new (const char *uri,
-          const char *mime_type)
+JsonObject *
+north_mcp_resource_item_new (const char *uri,
+                             const char *mime_type,
+                             const char *member,
+                             const char *value)
 {
   JsonObject *item = json_object_new ();
 
   json_object_set_string_member (item, "uri", uri);
   if (mime_type != NULL)
     json_object_set_string_member (item, "mimeType", mime_type);
+  json_object_set_string_member (item, member, value);
   return item;
 }
 
@@ -136,15 +140,11 @@ north_mcp_resource_contents_add_text (NorthMcpResourceContents *self,
                                       const char               *mime_type,
                                       const char               *text)
 {
-  JsonObject *item;
-
   g_return_if_fail (NORTH_MCP_IS_RESOURCE_CONTENTS (self));
   g_return_if_fail (uri != NULL);
   g_return_if_fail (text != NULL);
 
-  item = item_new (uri, mime_type);
-  json_object_set_string_member (item, "text", text);
-  json_array_add_object_element (self->contents, item);
+  json_array_add_object_element (self->contents, north_mcp_resource_item_new (uri, mime_type, "text", text));
 }
 
 /**
@@ -162,7 +162,6 @@ north_mcp_resource_contents_add_blob (NorthMcpResourceContents *self,
                                       const char               *mime_type,
                                       GBytes                   *blob)
 {
-  JsonObject *item;
   gsize size = 0;
   const guchar *data;
   g_autofree char *encoded = NULL;
@@ -173,9 +172,7 @@ north_mcp_resource_contents_add_blob (NorthMcpResourceContents *self,
 
   data = g_bytes_get_data (blob, &size);
   encoded = g_base64_encode (data, size);
-  item = item_new (uri, mime_type);
-  json_object_set_string_member (item, "blob", encoded);
-  json_array_add_object_element (self->contents, item);
+  json_array_add_object_element (self->contents, north_mcp_resource_item_new (uri, mime_type, "blob", encoded));
 }
 
 /**

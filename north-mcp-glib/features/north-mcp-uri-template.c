@@ -8,6 +8,7 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-uri-template.h"
+#include "north-mcp-util-private.h"
 
 /* Bounds the matching table (parts × URI length bits). */
 #define MAX_VARIABLES 64
@@ -92,23 +93,9 @@ describe_char (const char *p)
   return g_strdup_printf ("U+%04X", g_utf8_get_char (p));
 }
 
-G_GNUC_PRINTF (2, 3)
-static gboolean
-template_error (GError     **error,
-                const char  *format,
-                ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-               "Invalid URI template: %s", message);
-  return FALSE;
-}
+/* Refuses the template, saying why. */
+#define template_error(error, ...) \
+  north_mcp_set_invalid_argument (error, "Invalid URI template:", __VA_ARGS__)
 
 static void
 flush_literal (NorthMcpUriTemplate *self,

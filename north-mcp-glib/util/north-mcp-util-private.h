@@ -37,6 +37,15 @@ north_mcp_replace_object (JsonObject **field,
   *field = value;
 }
 
+/* The `meta` property (a JsonObject, the protocol's `_meta`) of the types
+ * that carry one: features and tool results. */
+static inline GParamSpec *
+north_mcp_param_spec_meta (void)
+{
+  return g_param_spec_boxed ("meta", NULL, NULL, JSON_TYPE_OBJECT,
+                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
 /* A hash key for a JSON-RPC id that keeps its type: 1 and "1" differ. */
 char     *north_mcp_id_key          (JsonNode   *id);
 
@@ -87,6 +96,13 @@ void north_mcp_handler_set   (NorthMcpHandler *handler,
                               GCallback        async_func,
                               gpointer         data,
                               GDestroyNotify   destroy);
+
+/* Sets @error (may be NULL) to NORTH_MCP_ERROR_INVALID_ARGUMENT, "@subject
+ * @format…": how converters and parsers refuse their input. Returns FALSE. */
+gboolean  north_mcp_set_invalid_argument (GError     **error,
+                                          const char  *subject,
+                                          const char  *format,
+                                          ...) G_GNUC_PRINTF (3, 4);
 
 /* Whether @node (may be NULL) is a JSON string, or a JSON number. */
 gboolean  north_mcp_node_holds_string (JsonNode  *node);

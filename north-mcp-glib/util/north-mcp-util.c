@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "north-mcp-error.h"
 #include "north-mcp-util-private.h"
 
 char *
@@ -168,4 +169,22 @@ north_mcp_echo (const char *text)
   while (end > text && ((guchar) *end & 0xC0) == 0x80)
     end--;
   return g_strdup_printf ("%.*s…", (int) (end - text), text);
+}
+
+gboolean
+north_mcp_set_invalid_argument (GError     **error,
+                                const char  *subject,
+                                const char  *format,
+                                ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (error == NULL)
+    return FALSE;
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "%s %s", subject, message);
+  return FALSE;
 }

@@ -288,8 +288,8 @@ def test_sigterm_during_back_off_ends_everything(workers):
     (("--transport", "streamable-http", "--stateful", "--workers", "2"), "--workers needs --stateless"),
     (("--transport", "stdio", "--stateless", "--workers", "2"), "--workers needs --transport streamable-http"),
     (("--transport", "sse", "--workers", "2"), "--workers needs --transport streamable-http"),
-    (("--transport", "streamable-http", "--stateless", "--workers", "0"), "Invalid number of workers 0"),
-    (("--transport", "streamable-http", "--stateless", "--workers", "257"), "Invalid number of workers 257"),
+    (("--transport", "streamable-http", "--stateless", "--workers", "0"), "Invalid --workers 0"),
+    (("--transport", "streamable-http", "--stateless", "--workers", "257"), "Invalid --workers 257"),
 ])
 def test_refused_configurations(args, message):
     result = subprocess.run([SERVER, "--port", "0", *args], stdin=subprocess.DEVNULL,
