@@ -13,21 +13,6 @@
 #include "north-mcp-tracer-private.h"
 #include "north-mcp-util-private.h"
 
-static void
-send_request_done (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  JsonNode *node = north_mcp_session_send_request_finish (NORTH_MCP_SESSION (source), result, &error);
-
-  if (node == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
-}
-
 const char *
 north_mcp_context_method_capability (const char *method)
 {
@@ -116,11 +101,9 @@ start_request_task (GTask *task)
     }
 
   north_mcp_protocol_host_get_settings (self->host, &settings);
-  north_mcp_session_send_request_async (self->session, self->channel,
-                                        request->method, request->params,
-                                        settings.request_timeout,
-                                        g_task_get_cancellable (task),
-                                        send_request_done, g_object_ref (task));
+  north_mcp_session_send_request (self->session, self->channel,
+                                  request->method, request->params,
+                                  settings.request_timeout, task);
 }
 
 static gboolean

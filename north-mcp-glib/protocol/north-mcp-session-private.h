@@ -30,8 +30,14 @@ void             north_mcp_session_set_owner              (NorthMcpSession  *sel
                                                            NorthMcpUser     *user);
 gboolean         north_mcp_session_is_owner               (NorthMcpSession  *self,
                                                            NorthMcpUser     *user);
-/* The owner's digest as such, for a state store shared by processes. */
+/* The owner's digest as such, for a state store shared by processes:
+ * the digest of @user's identity, the session's, and whether the two are
+ * the same (in constant time). */
 #define NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH 32
+void             north_mcp_session_owner_digest           (NorthMcpUser     *user,
+                                                           guint8            digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
+gboolean         north_mcp_session_has_owner_digest       (NorthMcpSession  *self,
+                                                           const guint8      digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
 void             north_mcp_session_get_owner_digest       (NorthMcpSession  *self,
                                                            guint8            digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
 void             north_mcp_session_set_owner_digest       (NorthMcpSession  *self,
@@ -64,18 +70,15 @@ void             north_mcp_session_set_standalone_channel (NorthMcpSession  *sel
                                                            NorthMcpChannel  *channel);
 
 /* Server-to-client requests: sends on @channel (or the standalone channel
- * when @channel cannot stream) and resolves when the client answers. */
-void             north_mcp_session_send_request_async     (NorthMcpSession     *self,
+ * when @channel cannot stream) and completes @task, the caller's, with
+ * the client's `result` (a JsonNode) when it answers, or with an error
+ * (the client's, the timeout, the task's cancellable, the session's end). */
+void             north_mcp_session_send_request           (NorthMcpSession     *self,
                                                            NorthMcpChannel     *channel,
                                                            const char          *method,
                                                            JsonObject          *params,
                                                            guint                timeout_ms,
-                                                           GCancellable        *cancellable,
-                                                           GAsyncReadyCallback  callback,
-                                                           gpointer             user_data);
-JsonNode        *north_mcp_session_send_request_finish    (NorthMcpSession     *self,
-                                                           GAsyncResult        *result,
-                                                           GError             **error);
+                                                           GTask               *task);
 /* A response from the client; returns FALSE if no request has that id. */
 gboolean         north_mcp_session_resolve_response       (NorthMcpSession     *self,
                                                            JsonNode            *response);

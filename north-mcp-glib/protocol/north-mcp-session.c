@@ -99,6 +99,29 @@ pending_request_steal (NorthMcpSession *self,
   return task;
 }
 
+/* Ends request @key with @result or @error (whichever is not NULL; both
+ * taken). FALSE when no request waits under @key (it ended already). */
+static gboolean
+pending_request_end (NorthMcpSession *self,
+                     const char      *key,
+                     JsonNode        *result,
+                     GError          *error)
+{
+  g_autoptr(GTask) task = pending_request_steal (self, key);
+
+  if (task == NULL)
+    {
+      g_clear_pointer (&result, json_node_unref);
+      g_clear_error (&error);
+      return FALSE;
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) json_node_unref);
+  return TRUE;
+}
+
 static void
 north_mcp_session_dispose (GObject *object)
 {
@@ -357,9 +380,9 @@ owner_digest_add (GChecksum  *checksum,
 
 /* The identity of @user: the ID token's issuer and subject when it has
  * both, else the issuer (if any) and the e-mail, else anonymous (zeros). */
-static void
-owner_digest (NorthMcpUser *user,
-              guint8        digest[OWNER_DIGEST_LENGTH])
+void
+north_mcp_session_owner_digest (NorthMcpUser *user,
+                                guint8        digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
 {
   g_autoptr(GChecksum) checksum = NULL;
   JsonObject *claims;
@@ -393,7 +416,7 @@ void
 north_mcp_session_set_owner (NorthMcpSession *self,
                              NorthMcpUser    *user)
 {
-  owner_digest (user, self->owner);
+  north_mcp_session_owner_digest (user, self->owner);
 }
 
 gboolean
@@ -401,9 +424,17 @@ north_mcp_session_is_owner (NorthMcpSession *self,
                             NorthMcpUser    *user)
 {
   guint8 digest[OWNER_DIGEST_LENGTH];
+
+  north_mcp_session_owner_digest (user, digest);
+  return north_mcp_session_has_owner_digest (self, digest);
+}
+
+gboolean
+north_mcp_session_has_owner_digest (NorthMcpSession *self,
+                                    const guint8     digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
   guint8 difference = 0;
 
-  owner_digest (user, digest);
   /* Every byte is looked at: the time taken does not tell how much of
    * the identity matched. */
   for (gsize i = 0; i < OWNER_DIGEST_LENGTH; i++)
@@ -587,16 +618,12 @@ static gboolean
 pending_request_timed_out (gpointer user_data)
 {
   PendingRequest *pending = user_data;
-  NorthMcpSession *self = pending->session;
-  g_autofree char *key = g_strdup (pending->key);
-  g_autoptr(GTask) task = NULL;
 
   /* The source is being dispatched: let the free function skip it. */
   g_clear_pointer (&pending->timeout, g_source_unref);
-  task = pending_request_steal (self, key);
-  if (task != NULL)
-    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_TIMED_OUT,
-                             "The client did not answer in time");
+  pending_request_end (pending->session, pending->key, NULL,
+                       g_error_new (NORTH_MCP_ERROR, NORTH_MCP_ERROR_TIMED_OUT,
+                                    "The client did not answer in time"));
   return G_SOURCE_REMOVE;
 }
 
@@ -605,38 +632,29 @@ pending_request_cancelled (GCancellable *cancellable,
                            gpointer      user_data)
 {
   PendingRequest *pending = user_data;
-  NorthMcpSession *self = pending->session;
-  g_autofree char *key = g_strdup (pending->key);
-  g_autoptr(GTask) task = NULL;
 
   /* Runs inside g_cancellable_cancel(): disconnecting here would deadlock,
    * so forget the handler id and let it go with the cancellable. */
   pending->cancelled_id = 0;
-  task = pending_request_steal (self, key);
-  if (task != NULL)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "The request to the client was cancelled");
+  pending_request_end (pending->session, pending->key, NULL,
+                       g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                    "The request to the client was cancelled"));
 }
 
 void
-north_mcp_session_send_request_async (NorthMcpSession     *self,
-                                      NorthMcpChannel     *channel,
-                                      const char          *method,
-                                      JsonObject          *params,
-                                      guint                timeout_ms,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+north_mcp_session_send_request (NorthMcpSession *self,
+                                NorthMcpChannel *channel,
+                                const char      *method,
+                                JsonObject      *params,
+                                guint            timeout_ms,
+                                GTask           *task)
 {
-  g_autoptr(GTask) task = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(JsonNode) id = NULL;
   g_autoptr(JsonNode) request = NULL;
   PendingRequest *pending;
 
   g_return_if_fail (NORTH_MCP_IS_SESSION (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, north_mcp_session_send_request_async);
 
   if (channel == NULL || !north_mcp_channel_can_stream (channel))
     channel = north_mcp_session_get_standalone_channel (self);
@@ -682,47 +700,26 @@ north_mcp_session_send_request_async (NorthMcpSession     *self,
     north_mcp_session_relay (self, request);
 }
 
-JsonNode *
-north_mcp_session_send_request_finish (NorthMcpSession  *self,
-                                       GAsyncResult     *result,
-                                       GError          **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 gboolean
 north_mcp_session_resolve_response (NorthMcpSession *self,
                                     JsonNode        *response)
 {
   JsonObject *object = json_node_get_object (response);
   g_autofree char *key = north_mcp_id_key (json_object_get_member (object, "id"));
-  g_autoptr(GTask) task = NULL;
-  JsonObject *error;
+  JsonObject *error = north_mcp_object_get_object (object, "error");
+  const char *message;
 
-  if (key == NULL)
+  /* Not ours: the caller may route it to another process. */
+  if (key == NULL || !g_hash_table_contains (self->pending, key))
     return FALSE;
 
-  task = pending_request_steal (self, key);
-  if (task == NULL)
-    return FALSE;
-
-  error = north_mcp_object_get_object (object, "error");
-  if (error != NULL)
-    {
-      const char *message = north_mcp_object_get_string (error, "message");
-
-      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
-                               "The client answered with an error: %s",
-                               message != NULL ? message : "(no message)");
-      return TRUE;
-    }
-
-  g_task_return_pointer (task,
-                         json_node_copy (json_object_get_member (object, "result")),
-                         (GDestroyNotify) json_node_unref);
-  return TRUE;
+  if (error == NULL)
+    return pending_request_end (self, key, json_node_copy (json_object_get_member (object, "result")), NULL);
+  message = north_mcp_object_get_string (error, "message");
+  return pending_request_end (self, key, NULL,
+                              g_error_new (NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
+                                           "The client answered with an error: %s",
+                                           message != NULL ? message : "(no message)"));
 }
 
 void

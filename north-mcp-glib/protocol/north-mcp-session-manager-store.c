@@ -1,0 +1,962 @@
+/* north-mcp-session-manager-store.c: sessions shared through a state store
+ *
+ * With a shared state store (issue 15) every process sharing it serves
+ * every session: a session's record lives in the store, and the processes
+ * tell each other on channels that a session ended or changed (control),
+ * the server-wide notifications (broadcast), the answers of clients to
+ * requests another process sent (responses) and the messages for a
+ * client's stream that another process holds (stream:<id>). Without a
+ * shared store none of this runs.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-error.h"
+#include "north-mcp-json-reader-private.h"
+#include "north-mcp-json-writer-private.h"
+#include "north-mcp-random-private.h"
+#include "north-mcp-session-manager-impl-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-util-private.h"
+
+/* What a record read back from the store may be: the client's part is at
+ * most NORTH_MCP_SESSION_CLIENT_MAX_BYTES unescaped, so escapes at most
+ * multiply it by six (\u00XX); the rest is small. */
+#define RECORD_MAX_BYTES (6 * (NORTH_MCP_SESSION_CLIENT_MAX_BYTES + \
+                               NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS * (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 3)) + 4096)
+#define RECORD_MAX_DEPTH 64
+#define RECORD_VERSION 1
+/* Every process subscribes to it: "deleted <id>" ends a session everywhere. */
+#define CONTROL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "sessions"
+#define SESSION_KEY_PREFIX NORTH_MCP_STATE_STORE_PREFIX "session:"
+#define DELETE_MESSAGE "deleted "
+/* "changed <id>": the record changed (log level, subscriptions): reload it. */
+#define CHANGED_MESSAGE "changed "
+/* Server-wide notifications, from the process where they started. */
+#define BROADCAST_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "broadcast"
+/* Responses of clients to requests another process sent. */
+#define RESPONSES_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "responses"
+/* + session id: messages for the client's standalone (GET) stream. */
+#define STREAM_CHANNEL_PREFIX NORTH_MCP_STATE_STORE_PREFIX "stream:"
+/* What a message on a channel may be (larger ones are dropped unread). */
+#define MESSAGE_MAX_BYTES (4 * 1024 * 1024)
+/* A used session's record gets a new expiry at most this often. */
+#define TOUCH_INTERVAL_US G_USEC_PER_SEC
+
+gboolean
+north_mcp_session_id_is_valid (const char *id)
+{
+  gsize i;
+
+  if (id == NULL)
+    return FALSE;
+  for (i = 0; id[i] != '\0'; i++)
+    if (i >= 2 * NORTH_MCP_RANDOM_ID_BYTES || !(g_ascii_isdigit (id[i]) || (id[i] >= 'a' && id[i] <= 'f')))
+      return FALSE;
+  return i == 2 * NORTH_MCP_RANDOM_ID_BYTES;
+}
+
+static char *
+session_key (const char *id)
+{
+  return g_strconcat (SESSION_KEY_PREFIX, id, NULL);
+}
+
+static guint64
+ttl_ms (NorthMcpSessionManager *self)
+{
+  return (guint64) self->timeout * 1000;
+}
+
+/* The messages of the control channel: "deleted <id>", "changed <id>". */
+typedef enum
+{
+  CONTROL_NONE,
+  CONTROL_DELETED,
+  CONTROL_CHANGED,
+} Control;
+
+#define SESSION_ID_CHARS (2 * NORTH_MCP_RANDOM_ID_BYTES)
+
+static GBytes *
+control_message (Control     what,
+                 const char *id)
+{
+  char *text = g_strconcat (what == CONTROL_DELETED ? DELETE_MESSAGE : CHANGED_MESSAGE, id, NULL);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
+/* Which message @message is, and the session id it names (into @id). */
+static Control
+control_message_read (GBytes *message,
+                      char    id[SESSION_ID_CHARS + 1])
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  gsize prefix = strlen (DELETE_MESSAGE);
+
+  G_STATIC_ASSERT (sizeof DELETE_MESSAGE == sizeof CHANGED_MESSAGE);
+  if (length != prefix + SESSION_ID_CHARS)
+    return CONTROL_NONE;
+  memcpy (id, data + prefix, SESSION_ID_CHARS);
+  id[SESSION_ID_CHARS] = '\0';
+  if (!north_mcp_session_id_is_valid (id))
+    return CONTROL_NONE;
+  if (memcmp (data, DELETE_MESSAGE, prefix) == 0)
+    return CONTROL_DELETED;
+  if (memcmp (data, CHANGED_MESSAGE, prefix) == 0)
+    return CONTROL_CHANGED;
+  return CONTROL_NONE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Records                                                             */
+
+static GBytes *
+record_new (NorthMcpSession *session)
+{
+  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  GString *out = g_string_new ("{\"v\":" G_STRINGIFY (RECORD_VERSION) ",\"owner\":\"");
+  g_autoptr(GPtrArray) uris = NULL;
+
+  north_mcp_session_get_owner_digest (session, owner);
+  for (gsize i = 0; i < sizeof owner; i++)
+    g_string_append_printf (out, "%02x", owner[i]);
+  g_string_append (out, "\",\"protocolVersion\":");
+  north_mcp_json_write_string (out, north_mcp_session_get_protocol_version (session));
+  g_string_append (out, ",\"capabilities\":");
+  north_mcp_json_write_object (out, north_mcp_session_get_client_capabilities (session));
+  g_string_append (out, ",\"clientInfo\":");
+  north_mcp_json_write_object (out, north_mcp_session_get_client_info (session));
+  if (north_mcp_session_get_log_level_set (session))
+    g_string_append_printf (out, ",\"logLevel\":\"%s\"",
+                            north_mcp_log_level_to_string (north_mcp_session_get_log_level (session)));
+  uris = north_mcp_session_get_subscriptions (session);
+  g_string_append (out, ",\"subscriptions\":[");
+  for (guint i = 0; i < uris->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      north_mcp_json_write_string (out, g_ptr_array_index (uris, i));
+    }
+  g_string_append (out, "]}");
+  return g_string_free_to_bytes (out);
+}
+
+static gboolean
+parse_owner (const char *hex,
+             guint8      owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
+  if (hex == NULL || strlen (hex) != 2 * NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH)
+    return FALSE;
+  for (gsize i = 0; i < NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH; i++)
+    {
+      int high = g_ascii_xdigit_value (hex[2 * i]), low = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+      if (high < 0 || low < 0)
+        return FALSE;
+      owner[i] = (guint8) (high << 4 | low);
+    }
+  return TRUE;
+}
+
+/* What may change in a record during the session: the log level and the
+ * subscriptions. (The store funcs are detached meanwhile: applying a
+ * record does not write it back.) */
+static void
+record_apply (NorthMcpSession *session,
+              JsonObject      *object)
+{
+  const char *level = north_mcp_object_get_string (object, "logLevel");
+  JsonNode *subscriptions = json_object_get_member (object, "subscriptions");
+  g_autoptr(GPtrArray) uris = g_ptr_array_new ();
+
+  if (level != NULL && north_mcp_log_level_from_string (level) >= 0)
+    north_mcp_session_set_log_level (session, (NorthMcpLogLevel) north_mcp_log_level_from_string (level));
+  if (subscriptions != NULL && JSON_NODE_HOLDS_ARRAY (subscriptions))
+    {
+      JsonArray *array = json_node_get_array (subscriptions);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+            g_ptr_array_add (uris, (gpointer) json_node_get_string (element));
+        }
+    }
+  north_mcp_session_set_subscriptions (session, uris);
+}
+
+/* The JSON object a stored record or a channel's message holds (as a
+ * node), or NULL. The store is shared with whoever can write to it: read
+ * with the limits of a request. */
+static JsonNode *
+read_object (GBytes *bytes)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (bytes, &length);
+  JsonNode *node = north_mcp_json_read (data, length, RECORD_MAX_DEPTH, NULL);
+
+  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+    g_clear_pointer (&node, json_node_unref);
+  return node;
+}
+
+/* A session from its record, or NULL when the record is not one of ours. */
+static NorthMcpSession *
+record_read (const char *id,
+             GBytes     *record)
+{
+  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  g_autoptr(JsonNode) node = read_object (record);
+  JsonObject *object = node != NULL ? json_node_get_object (node) : NULL;
+  g_autoptr(NorthMcpSession) session = NULL;
+  const char *version;
+
+  if (object == NULL ||
+      json_object_get_int_member_with_default (object, "v", 0) != RECORD_VERSION ||
+      !parse_owner (north_mcp_object_get_string (object, "owner"), owner))
+    return NULL;
+  version = north_mcp_object_get_string (object, "protocolVersion");
+  if (version == NULL || strlen (version) > 32)
+    return NULL;
+
+  session = north_mcp_session_new (id, NULL);
+  north_mcp_session_set_owner_digest (session, owner);
+  if (!north_mcp_session_set_client (session, north_mcp_object_get_object (object, "capabilities"),
+                                     north_mcp_object_get_object (object, "clientInfo"), NULL))
+    return NULL;
+  north_mcp_session_set_protocol_version (session, version);
+  north_mcp_session_set_initialized (session, TRUE);
+  record_apply (session, object);
+  return g_steal_pointer (&session);
+}
+
+/* ------------------------------------------------------------------ */
+/* Channels                                                            */
+
+static void
+publish_object (NorthMcpSessionManager *self,
+                const char             *channel,
+                JsonObject             *object)
+{
+  GString *out = g_string_new (NULL);
+  g_autoptr(GBytes) bytes = NULL;
+
+  north_mcp_json_write_object (out, object);
+  bytes = g_string_free_to_bytes (out);
+  north_mcp_state_store_publish (self->store, channel, bytes);
+}
+
+/* A message read from a channel: a JSON object of at most
+ * MESSAGE_MAX_BYTES (whoever can publish in the store can send it). */
+static JsonNode *
+read_message (GBytes *message)
+{
+  gsize length = g_bytes_get_size (message);
+
+  if (length == 0 || length > MESSAGE_MAX_BYTES)
+    return NULL;
+  return read_object (message);
+}
+
+/* Another process ended a session (DELETE there): drop our copy. */
+static void
+drop_local (NorthMcpSessionManager *self,
+            const char             *id)
+{
+  NorthMcpSession *session = north_mcp_session_manager_lookup (self, id);
+  NorthMcpChannel *standalone;
+
+  if (session == NULL)
+    return;
+  standalone = north_mcp_session_get_standalone_channel (session);
+  if (standalone != NULL)
+    north_mcp_channel_close_stream (standalone);
+  north_mcp_session_manager_close (self, session);
+}
+
+static void reload_local (NorthMcpSessionManager *self, const char *id);
+
+/* Another process ended or changed a session we have a copy of. */
+static void
+on_control_message (const char *channel,
+                    GBytes     *message,
+                    gpointer    user_data)
+{
+  NorthMcpSessionManager *self = user_data;
+  char id[SESSION_ID_CHARS + 1];
+  Control what = control_message_read (message, id);
+
+  if (what == CONTROL_NONE || north_mcp_session_manager_lookup (self, id) == NULL)
+    return;
+  if (what == CONTROL_DELETED)
+    drop_local (self, id);
+  else
+    reload_local (self, id);
+}
+
+/* A notification of @session while its stream is not open here: for the
+ * process that holds it, unless every process runs this fan-out. */
+static void
+relay (NorthMcpSession *session,
+       JsonNode        *message,
+       gpointer         data)
+{
+  NorthMcpSessionManager *self = data;
+  g_autofree char *channel = NULL;
+
+  if (self->store == NULL || self->fanout_depth > 0 || !JSON_NODE_HOLDS_OBJECT (message))
+    return;
+  channel = g_strconcat (STREAM_CHANNEL_PREFIX, north_mcp_session_get_id (session), NULL);
+  publish_object (self, channel, json_node_get_object (message));
+}
+
+/* A message for a stream we hold. */
+static void
+on_stream_message (const char *channel,
+                   GBytes     *message,
+                   gpointer    user_data)
+{
+  NorthMcpSessionManager *self = user_data;
+  const char *id = channel + strlen (STREAM_CHANNEL_PREFIX);
+  NorthMcpSession *session = north_mcp_session_manager_lookup (self, id);
+  NorthMcpChannel *standalone = session != NULL ? north_mcp_session_get_standalone_channel (session) : NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (standalone == NULL || (node = read_message (message)) == NULL)
+    return;
+  north_mcp_channel_send (standalone, node);
+}
+
+/* Another process started a server-wide notification: run it here too. */
+static void
+run_broadcast (NorthMcpSessionManager *self,
+               JsonObject             *payload)
+{
+  if (self->broadcast_func == NULL)
+    return;
+  json_object_remove_member (payload, "origin");
+  self->receiving = TRUE;
+  self->broadcast_func (payload, self->broadcast_data);
+  self->receiving = FALSE;
+}
+
+/* A response another process received for a request we may have sent. */
+static void
+deliver_response (NorthMcpSessionManager *self,
+                  JsonObject             *envelope)
+{
+  NorthMcpSession *session = north_mcp_session_manager_lookup (self, north_mcp_object_get_string (envelope, "session"));
+  JsonNode *response = json_object_get_member (envelope, "response");
+
+  if (session != NULL && response != NULL && JSON_NODE_HOLDS_OBJECT (response))
+    north_mcp_session_resolve_response (session, response);
+}
+
+/* What a process published for all the others (broadcast, responses):
+ * our own messages come back too and are skipped. */
+static void
+on_peer_message (const char *channel,
+                 GBytes     *message,
+                 gpointer    user_data)
+{
+  NorthMcpSessionManager *self = user_data;
+  g_autoptr(JsonNode) node = read_message (message);
+  JsonObject *object = node != NULL ? json_node_get_object (node) : NULL;
+
+  if (object == NULL || g_strcmp0 (north_mcp_object_get_string (object, "origin"), self->origin) == 0)
+    return;
+  if (strcmp (channel, BROADCAST_CHANNEL) == 0)
+    run_broadcast (self, object);
+  else
+    deliver_response (self, object);
+}
+
+/* ------------------------------------------------------------------ */
+/* The store                                                           */
+
+static void save_changed (NorthMcpSession *session, gpointer data);
+
+static void
+attach_session (NorthMcpSessionManager *self,
+                NorthMcpSession        *session)
+{
+  if (self->store == NULL)
+    return;
+  north_mcp_session_set_store_funcs (session, save_changed, relay, self);
+  /* For the events of its resumable streams (transport/). */
+  g_object_set_data_full (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY,
+                          g_object_ref (self->store), g_object_unref);
+}
+
+void
+north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
+                                     NorthMcpStateStore     *store)
+{
+  GHashTableIter iter;
+  gpointer session;
+
+  if (self->store != NULL)
+    {
+      GHashTableIter watched;
+      gpointer id;
+
+      north_mcp_state_store_unsubscribe (self->store, self->control_id);
+      north_mcp_state_store_unsubscribe (self->store, self->broadcast_id);
+      north_mcp_state_store_unsubscribe (self->store, self->responses_id);
+      g_hash_table_iter_init (&watched, self->watched);
+      while (g_hash_table_iter_next (&watched, NULL, &id))
+        north_mcp_state_store_unsubscribe (self->store, GPOINTER_TO_UINT (id));
+    }
+  g_hash_table_remove_all (self->watched);
+  self->control_id = self->broadcast_id = self->responses_id = 0;
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    {
+      north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
+      g_object_set_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY, NULL);
+    }
+  g_clear_object (&self->store);
+
+  /* The in-process store shares nothing: sessions stay as they were. */
+  if (store == NULL || !north_mcp_state_store_is_shared (store))
+    return;
+
+  self->store = g_object_ref (store);
+  self->control_id = north_mcp_state_store_subscribe (store, CONTROL_CHANNEL, on_control_message,
+                                                      self, NULL);
+  self->broadcast_id = north_mcp_state_store_subscribe (store, BROADCAST_CHANNEL, on_peer_message,
+                                                        self, NULL);
+  self->responses_id = north_mcp_state_store_subscribe (store, RESPONSES_CHANNEL, on_peer_message,
+                                                        self, NULL);
+}
+
+NorthMcpStateStore *
+north_mcp_session_manager_get_store (NorthMcpSessionManager *self)
+{
+  return self->store;
+}
+
+const char *
+north_mcp_session_manager_get_store_uri (NorthMcpSessionManager *self)
+{
+  return self->store_uri;
+}
+
+void
+north_mcp_session_manager_set_store_uri (NorthMcpSessionManager *self,
+                                         const char             *uri)
+{
+  north_mcp_set_str (&self->store_uri, uri);
+}
+
+gboolean
+north_mcp_session_manager_open_store (NorthMcpSessionManager *self,
+                                      GError                **error)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+
+  if (self->store_uri == NULL)
+    return TRUE;
+  store = north_mcp_state_store_new_for_uri (self->store_uri, error);
+  if (store == NULL)
+    return FALSE;
+  north_mcp_session_manager_set_store (self, store);
+  return TRUE;
+}
+
+void
+north_mcp_session_manager_close_store (NorthMcpSessionManager *self)
+{
+  north_mcp_session_manager_set_store (self, NULL);
+}
+
+gboolean
+north_mcp_session_manager_is_shared (NorthMcpSessionManager *self)
+{
+  return self->store != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Exchanges with the store about one session's record                 */
+
+/* One exchange about session @id. Every call of this file to the store
+ * goes out with an Op and comes back in op_done(), which reads the answer
+ * the way @sent says and runs @step with it and the manager (NULL once
+ * the manager is freed). A step may send the op again; otherwise it ends
+ * with the step. */
+typedef struct _Op Op;
+typedef void (*OpStep) (NorthMcpSessionManager *self,
+                        Op                     *op);
+
+struct _Op
+{
+  NorthMcpSessionManager **alive;
+  NorthMcpStateStore      *store;
+  char                    *id;
+  GTask                   *task;  /* the caller's (save, restore, forget), or NULL */
+  OpStep                   step;  /* NULL: no answer awaited */
+  NorthMcpStateStoreOp     sent;
+  /* The answer: a boolean, or the value of a GET, or an error. */
+  gboolean                 found;
+  GBytes                  *value;
+  GError                  *error;
+  /* restore: the digest of the asking identity. */
+  guint8                   user[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+};
+
+static Op *
+op_new (NorthMcpSessionManager *self,
+        const char             *id,
+        GTask                  *task)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->alive = g_rc_box_acquire (self->alive);
+  op->store = g_object_ref (self->store);
+  op->id = g_strdup (id);
+  op->task = task;
+  return op;
+}
+
+static void
+op_free (Op *op)
+{
+  g_rc_box_release (op->alive);
+  g_object_unref (op->store);
+  g_free (op->id);
+  g_clear_object (&op->task);
+  g_clear_pointer (&op->value, g_bytes_unref);
+  g_clear_error (&op->error);
+  g_free (op);
+}
+
+static GCancellable *
+op_cancellable (Op *op)
+{
+  return op->task != NULL ? g_task_get_cancellable (op->task) : NULL;
+}
+
+/* Before each call to the store. */
+static Op *
+op_expect (Op                   *op,
+           NorthMcpStateStoreOp  sent,
+           OpStep                step)
+{
+  op->sent = sent;
+  op->step = step;
+  return op;
+}
+
+static void
+op_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  NorthMcpStateStore *store = NORTH_MCP_STATE_STORE (source);
+  Op *op = user_data;
+  OpStep step = g_steal_pointer (&op->step);
+
+  g_clear_pointer (&op->value, g_bytes_unref);
+  g_clear_error (&op->error);
+  switch (op->sent)
+    {
+    case NORTH_MCP_STATE_STORE_OP_GET:
+      op->value = north_mcp_state_store_get_finish (store, result, &op->error);
+      break;
+    case NORTH_MCP_STATE_STORE_OP_SET:
+      op->found = north_mcp_state_store_set_finish (store, result, &op->error);
+      break;
+    case NORTH_MCP_STATE_STORE_OP_EXPIRE:
+      op->found = north_mcp_state_store_expire_finish (store, result, &op->error);
+      break;
+    case NORTH_MCP_STATE_STORE_OP_DELETE:
+      op->found = north_mcp_state_store_delete_finish (store, result, &op->error);
+      break;
+    case NORTH_MCP_STATE_STORE_OP_PUBLISH:
+      op->found = north_mcp_state_store_publish_finish (store, result, &op->error);
+      break;
+    case NORTH_MCP_STATE_STORE_OP_APPEND:
+    case NORTH_MCP_STATE_STORE_OP_REPLAY:
+    default:
+      g_assert_not_reached ();
+    }
+
+  step (*op->alive, op);
+  if (op->step == NULL)
+    op_free (op);
+}
+
+/* The last step of save and forget: the caller learns whether it worked. */
+static void
+op_return (NorthMcpSessionManager *self,
+           Op                     *op)
+{
+  if (op->error != NULL)
+    g_task_return_error (op->task, g_steal_pointer (&op->error));
+  else
+    g_task_return_boolean (op->task, TRUE);
+}
+
+/* The task of save, restore or forget (@tag); NULL when no shared store
+ * may hold session @id: then the task has ended at once as if the store
+ * had nothing to do (restore: no such session; save, forget: done). */
+static GTask *
+op_task_new (NorthMcpSessionManager *self,
+             const char             *id,
+             gpointer                tag,
+             GCancellable           *cancellable,
+             GAsyncReadyCallback     callback,
+             gpointer                user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  if (self->store != NULL && north_mcp_session_id_is_valid (id))
+    return task;
+  if (tag == north_mcp_session_manager_restore_async)
+    g_task_return_pointer (task, NULL, NULL);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+  return NULL;
+}
+
+static void
+send_record (NorthMcpSessionManager *self,
+             NorthMcpSession        *session,
+             Op                     *op,
+             OpStep                  step)
+{
+  g_autofree char *key = session_key (op->id);
+  g_autoptr(GBytes) record = NULL;
+
+  attach_session (self, session);
+  record = record_new (session);
+  north_mcp_state_store_set_async (self->store, key, record, ttl_ms (self), FALSE, op_cancellable (op),
+                                   op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_SET, step));
+}
+
+void
+north_mcp_session_manager_save_async (NorthMcpSessionManager *self,
+                                      NorthMcpSession        *session,
+                                      GCancellable           *cancellable,
+                                      GAsyncReadyCallback     callback,
+                                      gpointer                user_data)
+{
+  const char *id = north_mcp_session_get_id (session);
+  GTask *task = op_task_new (self, id, north_mcp_session_manager_save_async,
+                             cancellable, callback, user_data);
+
+  if (task != NULL)
+    send_record (self, session, op_new (self, id, task), op_return);
+}
+
+gboolean
+north_mcp_session_manager_save_finish (NorthMcpSessionManager *self,
+                                       GAsyncResult           *result,
+                                       GError                **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The new record is stored: the other processes reload it. */
+static void
+changed_saved (NorthMcpSessionManager *self,
+               Op                     *op)
+{
+  g_autoptr(GBytes) message = NULL;
+
+  if (op->error != NULL)
+    g_warning ("A session's new log level or subscriptions were not stored: %s", op->error->message);
+  else if (self != NULL && self->store != NULL)
+    {
+      message = control_message (CONTROL_CHANGED, op->id);
+      north_mcp_state_store_publish (self->store, CONTROL_CHANNEL, message);
+    }
+}
+
+/* logging/setLevel, resources/(un)subscribe: every process has to know. */
+static void
+save_changed (NorthMcpSession *session,
+              gpointer         data)
+{
+  NorthMcpSessionManager *self = data;
+
+  send_record (self, session, op_new (self, north_mcp_session_get_id (session), NULL), changed_saved);
+}
+
+static void
+reloaded (NorthMcpSessionManager *self,
+          Op                     *op)
+{
+  NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, op->id) : NULL;
+  g_autoptr(JsonNode) node = session != NULL && op->value != NULL ? read_object (op->value) : NULL;
+
+  if (node != NULL)
+    {
+      north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
+      record_apply (session, json_node_get_object (node));
+      attach_session (self, session);
+    }
+}
+
+static void
+reload_local (NorthMcpSessionManager *self,
+              const char             *id)
+{
+  g_autofree char *key = session_key (id);
+
+  north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, NULL, op_done,
+                                   op_expect (op_new (self, id, NULL), NORTH_MCP_STATE_STORE_OP_GET, reloaded));
+}
+
+/* The record, or a copy restored here meanwhile by another request,
+ * becomes this request's session if the asking identity owns it. */
+static void
+restored (NorthMcpSessionManager *self,
+          Op                     *op)
+{
+  g_autoptr(NorthMcpSession) session = NULL;
+  NorthMcpSession *existing;
+
+  if (g_error_matches (op->error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE))
+    {
+      /* Not a record we wrote: as good as none. */
+      g_warning ("Ignoring an oversized session record in the state store");
+      g_clear_error (&op->error);
+    }
+  if (op->error != NULL)
+    {
+      g_task_return_error (op->task, g_steal_pointer (&op->error));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (op->task))
+    return;
+  if (self == NULL)
+    {
+      g_task_return_new_error (op->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The server is gone");
+      return;
+    }
+
+  existing = north_mcp_session_manager_lookup (self, op->id);
+  if (existing != NULL)
+    session = g_object_ref (existing);
+  else if (op->value != NULL)
+    session = record_read (op->id, op->value);
+
+  /* Someone else's session does not exist for this user. */
+  if (session == NULL || !north_mcp_session_has_owner_digest (session, op->user))
+    {
+      g_task_return_pointer (op->task, NULL, NULL);
+      return;
+    }
+
+  if (existing == NULL)
+    {
+      if (north_mcp_session_manager_is_full (self))
+        {
+          g_task_return_new_error (op->task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                                   "Too many sessions in this process");
+          return;
+        }
+      attach_session (self, session);
+      g_hash_table_insert (self->sessions, g_strdup (op->id), g_object_ref (session));
+    }
+
+  g_task_return_pointer (op->task, g_steal_pointer (&session), g_object_unref);
+}
+
+void
+north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
+                                         const char             *id,
+                                         NorthMcpUser           *user,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data)
+{
+  GTask *task = op_task_new (self, id, north_mcp_session_manager_restore_async,
+                             cancellable, callback, user_data);
+  g_autofree char *key = NULL;
+  Op *op;
+
+  if (task == NULL)
+    return;
+  op = op_new (self, id, task);
+  north_mcp_session_owner_digest (user, op->user);
+  key = session_key (id);
+  north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable, op_done,
+                                   op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, restored));
+}
+
+NorthMcpSession *
+north_mcp_session_manager_restore_finish (NorthMcpSessionManager *self,
+                                          GAsyncResult           *result,
+                                          GError                **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The record is gone (or was already): every process drops its copy. */
+static void
+forget_deleted (NorthMcpSessionManager *self,
+                Op                     *op)
+{
+  g_autoptr(GBytes) message = NULL;
+
+  if (op->error != NULL)
+    {
+      op_return (self, op);
+      return;
+    }
+  message = control_message (CONTROL_DELETED, op->id);
+  north_mcp_state_store_publish_async (op->store, CONTROL_CHANNEL, message, op_cancellable (op),
+                                       op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_PUBLISH, op_return));
+}
+
+void
+north_mcp_session_manager_forget_async (NorthMcpSessionManager *self,
+                                        const char             *id,
+                                        GCancellable           *cancellable,
+                                        GAsyncReadyCallback     callback,
+                                        gpointer                user_data)
+{
+  GTask *task = op_task_new (self, id, north_mcp_session_manager_forget_async,
+                             cancellable, callback, user_data);
+  g_autofree char *key = NULL;
+
+  if (task == NULL)
+    return;
+  key = session_key (id);
+  north_mcp_state_store_delete_async (self->store, key, cancellable, op_done,
+                                      op_expect (op_new (self, id, task), NORTH_MCP_STATE_STORE_OP_DELETE,
+                                                 forget_deleted));
+}
+
+gboolean
+north_mcp_session_manager_forget_finish (NorthMcpSessionManager *self,
+                                         GAsyncResult           *result,
+                                         GError                **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* No record: the session ended elsewhere (expired, or deleted while this
+ * process missed the message): so it does here. Unavailable: the next use
+ * tries again. */
+static void
+touched (NorthMcpSessionManager *self,
+         Op                     *op)
+{
+  if (!op->found && op->error == NULL && self != NULL)
+    drop_local (self, op->id);
+}
+
+void
+north_mcp_session_manager_touch (NorthMcpSessionManager *self,
+                                 NorthMcpSession        *session)
+{
+  const char *id = north_mcp_session_get_id (session);
+  gint64 now = g_get_monotonic_time ();
+  gint64 last = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (session), "north-mcp-store-touched"));
+  g_autofree char *key = NULL;
+
+  if (self->store == NULL || ttl_ms (self) == 0 || !north_mcp_session_id_is_valid (id))
+    return;
+  /* At most a tenth of the timeout late, so that the record does not end
+   * noticeably before the copies of the processes that use it. */
+  if (last != 0 && now - last < MIN (TOUCH_INTERVAL_US, (gint64) ttl_ms (self) * 100))
+    return;
+
+  g_object_set_data (G_OBJECT (session), "north-mcp-store-touched", GSIZE_TO_POINTER ((gsize) now));
+  key = session_key (id);
+  north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), NULL, op_done,
+                                      op_expect (op_new (self, id, NULL), NORTH_MCP_STATE_STORE_OP_EXPIRE,
+                                                 touched));
+}
+
+/* ------------------------------------------------------------------ */
+/* Streams and server-wide messages                                    */
+
+void
+north_mcp_session_manager_watch_stream (NorthMcpSessionManager *self,
+                                        NorthMcpSession        *session)
+{
+  const char *id = north_mcp_session_get_id (session);
+  g_autofree char *channel = NULL;
+  guint subscription;
+
+  if (self->store == NULL || !north_mcp_session_id_is_valid (id) ||
+      g_hash_table_contains (self->watched, id))
+    return;
+  channel = g_strconcat (STREAM_CHANNEL_PREFIX, id, NULL);
+  subscription = north_mcp_state_store_subscribe (self->store, channel, on_stream_message, self, NULL);
+  g_hash_table_insert (self->watched, g_strdup (id), GUINT_TO_POINTER (subscription));
+}
+
+void
+north_mcp_session_manager_unwatch_stream (NorthMcpSessionManager *self,
+                                          const char             *id)
+{
+  gpointer subscription;
+
+  if (self->store == NULL || id == NULL ||
+      !g_hash_table_lookup_extended (self->watched, id, NULL, &subscription))
+    return;
+  north_mcp_state_store_unsubscribe (self->store, GPOINTER_TO_UINT (subscription));
+  g_hash_table_remove (self->watched, id);
+}
+
+void
+north_mcp_session_manager_set_broadcast_func (NorthMcpSessionManager              *self,
+                                              NorthMcpSessionManagerBroadcastFunc  func,
+                                              gpointer                             data)
+{
+  self->broadcast_func = func;
+  self->broadcast_data = data;
+}
+
+void
+north_mcp_session_manager_begin_fanout (NorthMcpSessionManager *self,
+                                        JsonObject             *payload)
+{
+  self->fanout_depth++;
+  if (self->store != NULL && payload != NULL && !self->receiving)
+    {
+      json_object_set_string_member (payload, "origin", self->origin);
+      publish_object (self, BROADCAST_CHANNEL, payload);
+      json_object_remove_member (payload, "origin");
+    }
+}
+
+void
+north_mcp_session_manager_end_fanout (NorthMcpSessionManager *self)
+{
+  g_return_if_fail (self->fanout_depth > 0);
+  self->fanout_depth--;
+}
+
+gboolean
+north_mcp_session_manager_route_response (NorthMcpSessionManager *self,
+                                          NorthMcpSession        *session,
+                                          JsonNode               *response)
+{
+  g_autoptr(JsonObject) envelope = NULL;
+
+  if (self->store == NULL || session == NULL)
+    return FALSE;
+
+  envelope = json_object_new ();
+  json_object_set_string_member (envelope, "origin", self->origin);
+  json_object_set_string_member (envelope, "session", north_mcp_session_get_id (session));
+  json_object_set_member (envelope, "response", json_node_copy (response));
+  publish_object (self, RESPONSES_CHANNEL, envelope);
+  return TRUE;
+}
