@@ -97,11 +97,16 @@ void             north_mcp_session_manager_save_async         (NorthMcpSessionMa
 gboolean         north_mcp_session_manager_save_finish        (NorthMcpSessionManager *self,
                                                                GAsyncResult           *result,
                                                                GError                **error);
-/* Loads session @id from the store and makes it live here, if @user's
- * identity owns it. Finish returns it (transfer full), or NULL without an
- * error when the store has no such session of this identity, or NULL with
- * NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE, or NORTH_MCP_ERROR_FAILED when
- * this process has max-sessions live sessions. */
+/* Session @id as the store has it now, if @user's identity owns it: a
+ * copy held here is confirmed (its record's expiry pushed back; gone from
+ * the store, it ends here too, since a DELETE answered elsewhere may still
+ * be on its way to this process), another one is loaded and made live
+ * here. Finish returns it (transfer full), or NULL without an error when
+ * the store has no such session of this identity, or NULL with
+ * NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE (only for a session not held
+ * here: a held copy serves while the store is down), or
+ * NORTH_MCP_ERROR_FAILED when this process has max-sessions live
+ * sessions. */
 void             north_mcp_session_manager_restore_async      (NorthMcpSessionManager *self,
                                                                const char             *id,
                                                                NorthMcpUser           *user,

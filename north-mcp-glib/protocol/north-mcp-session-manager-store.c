@@ -774,6 +774,21 @@ restored (NorthMcpSessionManager *self,
   g_task_return_pointer (op->task, g_steal_pointer (&session), g_object_unref);
 }
 
+/* The copy held here was confirmed, or its record is gone: it ended
+ * elsewhere. While the store cannot say, the copy serves. */
+static void
+confirmed (NorthMcpSessionManager *self,
+           Op                     *op)
+{
+  gboolean gone = op->sent == NORTH_MCP_STATE_STORE_OP_GET ? op->value == NULL : !op->found;
+
+  if (op->error == NULL && gone && self != NULL)
+    drop_local (self, op->id);
+  g_clear_error (&op->error);
+  g_clear_pointer (&op->value, g_bytes_unref);
+  restored (self, op);
+}
+
 void
 north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
                                          const char             *id,
@@ -792,8 +807,17 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
   op = op_new (self, id, task);
   north_mcp_session_owner_digest (user, op->user);
   key = session_key (id);
-  north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable, op_done,
-                                   op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, restored));
+  /* PERSIST (a timeout of 0) cannot tell a record without expiry from
+   * none: then the record is read. */
+  if (north_mcp_session_manager_lookup (self, id) != NULL && ttl_ms (self) > 0)
+    north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), cancellable, op_done,
+                                        op_expect (op, NORTH_MCP_STATE_STORE_OP_EXPIRE, confirmed));
+  else if (north_mcp_session_manager_lookup (self, id) != NULL)
+    north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable, op_done,
+                                     op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, confirmed));
+  else
+    north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable, op_done,
+                                     op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, restored));
 }
 
 NorthMcpSession *

@@ -63,6 +63,7 @@ typedef struct
   guint64                  after;
   guint                    keepalive_ms;
   NorthMcpHttpStoreResume  resume;      /* JOB_RESTORE */
+  gboolean                 held;        /* JOB_RESTORE of a copy held here */
   gpointer                 data;
   GDestroyNotify           destroy;
 } Pending;
@@ -142,7 +143,7 @@ session_job_cb (GObject      *source,
     pending_store_failed (pending, error);
   else if (pending->job == JOB_RESTORE)
     {
-      if (restored != NULL)
+      if (restored != NULL && !pending->held)
         {
           north_mcp_transport_host_debug (pending->host, "Loaded session %.8s… from the state store",
                                   north_mcp_session_get_id (restored));
@@ -177,15 +178,13 @@ north_mcp_http_store_prepare (NorthMcpTransportHost   *host,
   if (!north_mcp_session_id_is_valid (id))
     return FALSE;
 
+  /* Someone else's session is not confirmed for them: the usual 404. */
   session = north_mcp_session_manager_lookup (manager, id);
-  if (session != NULL)
-    {
-      if (north_mcp_session_is_owner (session, user))
-        north_mcp_session_manager_touch (manager, session);
-      return FALSE;
-    }
+  if (session != NULL && !north_mcp_session_is_owner (session, user))
+    return FALSE;
 
   pending = pending_new (host, msg, JOB_RESTORE);
+  pending->held = session != NULL;
   pending->resume = resume;
   pending->data = data;
   pending->destroy = destroy;

@@ -84,9 +84,25 @@ def test_delete_on_one_replica_ends_the_session_everywhere(replicas, redis):
     status, _, body = two.request("DELETE", session=session)
     assert status == 200, body
     assert redis.command("EXISTS", f"north-mcp:session:{session}") == 0
-    # one and three held copies: the deletion reaches them by pub/sub.
+    # one and three held copies: gone at once, not when pub/sub gets there.
     for replica in (three, one, two):
-        status, _, body = wait_for_status(replica, session, 404)
+        status, _, body = call(replica, session, "ping")
+        assert status == 404, body
+
+
+def test_a_held_copy_serves_only_while_its_record_exists(replicas, redis):
+    one, two = replicas(2)
+    session = initialize(one)
+    assert call(two, session, "ping")[0] == 200
+    # Each use pushes the record's expiry back, on whichever replica.
+    redis.command("PEXPIRE", f"north-mcp:session:{session}", 60000)
+    assert call(two, session, "ping")[0] == 200
+    assert redis.command("PTTL", f"north-mcp:session:{session}") > 60000
+    # The record vanishes without a message (what a lost "deleted" message
+    # or a slow one looks like): neither copy serves it any more.
+    redis.command("DEL", f"north-mcp:session:{session}")
+    for replica in (one, two):
+        status, _, body = call(replica, session, "ping")
         assert status == 404, body
 
 
