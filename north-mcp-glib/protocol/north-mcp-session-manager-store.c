@@ -21,6 +21,7 @@
 #include "north-mcp-random-private.h"
 #include "north-mcp-session-manager-impl-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-store-call-private.h"
 #include "north-mcp-util-private.h"
 
 /* What a record read back from the store may be: the client's part is at
@@ -616,9 +617,8 @@ op_task_new (NorthMcpSessionManager *self,
              GAsyncReadyCallback     callback,
              gpointer                user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task = north_mcp_store_call_new (NULL, cancellable, callback, user_data, tag);
 
-  g_task_set_source_tag (task, tag);
   if (self->store != NULL && north_mcp_session_id_is_valid (id))
     return task;
   if (tag == north_mcp_session_manager_restore_async)
@@ -664,7 +664,7 @@ north_mcp_session_manager_save_finish (NorthMcpSessionManager *self,
                                        GAsyncResult           *result,
                                        GError                **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return north_mcp_store_call_propagate_boolean (NULL, result, north_mcp_session_manager_save_async, error);
 }
 
 /* The new record is stored: the other processes reload it. */
@@ -825,7 +825,7 @@ north_mcp_session_manager_restore_finish (NorthMcpSessionManager *self,
                                           GAsyncResult           *result,
                                           GError                **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return north_mcp_store_call_propagate_pointer (NULL, result, north_mcp_session_manager_restore_async, error);
 }
 
 /* The record is gone (or was already): every process drops its copy. */
@@ -869,7 +869,7 @@ north_mcp_session_manager_forget_finish (NorthMcpSessionManager *self,
                                          GAsyncResult           *result,
                                          GError                **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return north_mcp_store_call_propagate_boolean (NULL, result, north_mcp_session_manager_forget_async, error);
 }
 
 /* No record: the session ended elsewhere (expired, or deleted while this

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "north-mcp-store-call-private.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-util-private.h"
 
@@ -25,8 +26,9 @@ north_mcp_task_status_is_terminal (const char *status)
          g_strcmp0 (status, "cancelled") == 0;
 }
 
-/* Every asynchronous call: a task tagged with the public function, then
- * the implementation's run(). */
+/* Every asynchronous call: a task tagged with the public function (its
+ * _finish checks the tag: one run() answers every call), then the
+ * implementation's run(). */
 static void
 run (NorthMcpTaskStore              *self,
      const NorthMcpTaskStoreRequest *request,
@@ -35,34 +37,9 @@ run (NorthMcpTaskStore              *self,
      gpointer                        user_data,
      gpointer                        tag)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = north_mcp_store_call_new (self, cancellable, callback, user_data, tag);
 
-  g_task_set_source_tag (task, tag);
   NORTH_MCP_TASK_STORE_GET_IFACE (self)->run (self, request, task);
-}
-
-/* @result, checked to come from @self's call @tag: one run() answers
- * every call, so a result given to another call's _finish would be read
- * as the wrong type. */
-static GTask *
-task_of (NorthMcpTaskStore *self,
-         GAsyncResult      *result,
-         gpointer           tag)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, tag), NULL);
-  return G_TASK (result);
-}
-
-static gboolean
-boolean_finish (NorthMcpTaskStore  *self,
-                GAsyncResult       *result,
-                gpointer            tag,
-                GError            **error)
-{
-  GTask *task = task_of (self, result, tag);
-
-  return task != NULL && g_task_propagate_boolean (task, error);
 }
 
 void
@@ -85,7 +62,7 @@ north_mcp_task_store_create_finish (NorthMcpTaskStore  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
-  return boolean_finish (self, result, north_mcp_task_store_create_async, error);
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_task_store_create_async, error);
 }
 
 void
@@ -106,9 +83,7 @@ north_mcp_task_store_get_finish (NorthMcpTaskStore  *self,
                                  GAsyncResult       *result,
                                  GError            **error)
 {
-  GTask *task = task_of (self, result, north_mcp_task_store_get_async);
-
-  return task != NULL ? g_task_propagate_pointer (task, error) : NULL;
+  return north_mcp_store_call_propagate_pointer (self, result, north_mcp_task_store_get_async, error);
 }
 
 void
@@ -131,7 +106,7 @@ north_mcp_task_store_update_finish (NorthMcpTaskStore  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
-  return boolean_finish (self, result, north_mcp_task_store_update_async, error);
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_task_store_update_async, error);
 }
 
 void
@@ -152,7 +127,7 @@ north_mcp_task_store_cancel_finish (NorthMcpTaskStore  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
-  return boolean_finish (self, result, north_mcp_task_store_cancel_async, error);
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_task_store_cancel_async, error);
 }
 
 void
@@ -172,7 +147,5 @@ north_mcp_task_store_expire_finish (NorthMcpTaskStore  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
-  GTask *task = task_of (self, result, north_mcp_task_store_expire_async);
-
-  return task != NULL ? g_task_propagate_int (task, error) : -1;
+  return north_mcp_store_call_propagate_int (self, result, north_mcp_task_store_expire_async, error);
 }

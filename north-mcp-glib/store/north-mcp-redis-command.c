@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "north-mcp-redis-conn-private.h"
+#include "north-mcp-store-call-private.h"
 
 /* --- replies --- */
 
@@ -153,8 +154,7 @@ north_mcp_redis_client_command_async (NorthMcpRedisClient *self,
   for (guint i = 0; i < argc; i++)
     g_return_if_fail (argv[i] != NULL || (argv_len != NULL && argv_len[i] == 0));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, north_mcp_redis_client_command_async);
+  task = north_mcp_store_call_new (self, cancellable, callback, user_data, north_mcp_redis_client_command_async);
   if (g_task_return_error_if_cancelled (task))
     return;
   if (argv_len == NULL)
@@ -212,10 +212,7 @@ north_mcp_redis_client_command_finish (NorthMcpRedisClient  *self,
                                        GAsyncResult         *result,
                                        GError              **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == north_mcp_redis_client_command_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return north_mcp_store_call_propagate_pointer (self, result, north_mcp_redis_client_command_async, error);
 }
 
 void

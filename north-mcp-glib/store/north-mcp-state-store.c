@@ -8,6 +8,7 @@
 
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-redis-state-store-private.h"
+#include "north-mcp-store-call-private.h"
 
 G_DEFINE_QUARK (north-mcp-state-store-error-quark, north_mcp_state_store_error)
 
@@ -68,8 +69,9 @@ north_mcp_state_store_is_available (NorthMcpStateStore *self)
   return NORTH_MCP_STATE_STORE_GET_IFACE (self)->is_available (self);
 }
 
-/* Every asynchronous call: a task tagged with the public function, the
- * key checked, then the implementation's operation. */
+/* Every asynchronous call: a task tagged with the public function (its
+ * _finish checks the tag: one table answers every call), the key checked,
+ * then the implementation's operation. */
 static void
 run (NorthMcpStateStore              *self,
      const NorthMcpStateStoreRequest *request,
@@ -78,32 +80,13 @@ run (NorthMcpStateStore              *self,
      gpointer                         user_data,
      gpointer                         tag)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = north_mcp_store_call_new (self, cancellable, callback, user_data, tag);
 
-  g_task_set_source_tag (task, tag);
   if (!north_mcp_state_store_key_is_valid (request->key))
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                              "Invalid state store key");
   else
     NORTH_MCP_STATE_STORE_GET_IFACE (self)->operations[request->op] (self, request, task);
-}
-
-static gboolean
-boolean_finish (NorthMcpStateStore  *self,
-                GAsyncResult        *result,
-                GError             **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gpointer
-pointer_finish (NorthMcpStateStore  *self,
-                GAsyncResult        *result,
-                GError             **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void
@@ -126,7 +109,7 @@ north_mcp_state_store_set_finish (NorthMcpStateStore  *self,
                                   GAsyncResult        *result,
                                   GError             **error)
 {
-  return boolean_finish (self, result, error);
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_set_async, error);
 }
 
 void
@@ -147,7 +130,7 @@ north_mcp_state_store_get_finish (NorthMcpStateStore  *self,
                                   GAsyncResult        *result,
                                   GError             **error)
 {
-  return pointer_finish (self, result, error);
+  return north_mcp_store_call_propagate_pointer (self, result, north_mcp_state_store_get_async, error);
 }
 
 void
@@ -168,7 +151,7 @@ north_mcp_state_store_expire_finish (NorthMcpStateStore  *self,
                                      GAsyncResult        *result,
                                      GError             **error)
 {
-  return boolean_finish (self, result, error);
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_expire_async, error);
 }
 
 void
@@ -188,7 +171,7 @@ north_mcp_state_store_delete_finish (NorthMcpStateStore  *self,
                                      GAsyncResult        *result,
                                      GError             **error)
 {
-  return boolean_finish (self, result, error);
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_delete_async, error);
 }
 
 void
@@ -209,7 +192,7 @@ north_mcp_state_store_publish_finish (NorthMcpStateStore  *self,
                                       GAsyncResult        *result,
                                       GError             **error)
 {
-  return boolean_finish (self, result, error);
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_publish_async, error);
 }
 
 guint
@@ -249,7 +232,7 @@ north_mcp_state_store_append_finish (NorthMcpStateStore  *self,
                                      GAsyncResult        *result,
                                      GError             **error)
 {
-  return pointer_finish (self, result, error);
+  return north_mcp_store_call_propagate_pointer (self, result, north_mcp_state_store_append_async, error);
 }
 
 void
@@ -274,7 +257,7 @@ north_mcp_state_store_replay_finish (NorthMcpStateStore  *self,
                                      GAsyncResult        *result,
                                      GError             **error)
 {
-  return pointer_finish (self, result, error);
+  return north_mcp_store_call_propagate_pointer (self, result, north_mcp_state_store_replay_async, error);
 }
 
 /* The callback of the fire-and-forget calls: a failure is only logged

@@ -501,6 +501,32 @@ test_redis_absent (void)
   g_assert_null (value);
 }
 
+static void
+keep_result (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GAsyncResult **result = data;
+
+  *result = g_object_ref (res);
+}
+
+/* One operation table answers every call: a result given to another
+ * call's _finish is refused (a critical), not read as the wrong type. */
+static void
+test_memory_wrong_finish (void)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri ("memory:", NULL);
+  g_autoptr(GBytes) value = text ("v");
+  g_autoptr(GAsyncResult) result = NULL;
+
+  north_mcp_state_store_set_async (store, "north-mcp:x", value, 0, FALSE, NULL, keep_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_expect_message ("NorthMcp", G_LOG_LEVEL_CRITICAL, "*g_async_result_is_tagged*");
+  g_assert_null (north_mcp_state_store_get_finish (store, result, NULL));
+  g_test_assert_expected_messages ();
+  g_assert_true (north_mcp_state_store_set_finish (store, result, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -523,6 +549,7 @@ main (int argc, char **argv)
         }
     }
   g_test_add_func ("/state-store/memory/not-shared", test_memory_is_not_shared);
+  g_test_add_func ("/state-store/memory/wrong-finish", test_memory_wrong_finish);
   g_test_add_func ("/state-store/redis/restart", test_redis_restart);
   g_test_add_func ("/state-store/redis/absent", test_redis_absent);
 
