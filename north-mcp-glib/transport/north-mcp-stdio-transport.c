@@ -14,146 +14,11 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-stdio-channel-private.h"
 #include "north-mcp-stdio-transport-private.h"
 #include "north-mcp-transport-host-private.h"
 
 #define READ_CHUNK_SIZE 65536
-
-/* The channel: every message becomes one line on the output stream, in
- * the order sent. */
-
-#define NORTH_MCP_TYPE_STDIO_CHANNEL (north_mcp_stdio_channel_get_type ())
-G_DECLARE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel, NORTH_MCP, STDIO_CHANNEL, NorthMcpChannel)
-
-struct _NorthMcpStdioChannel
-{
-  NorthMcpChannel  parent_instance;
-
-  GOutputStream   *output;
-  GQueue           queue;    /* GBytes waiting to be written */
-  GBytes          *writing;  /* being written */
-  GCancellable    *cancellable;
-  void           (*drained) (gpointer data);
-  gpointer         drained_data;
-};
-
-G_DEFINE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel, NORTH_MCP_TYPE_CHANNEL)
-
-static void write_next (NorthMcpStdioChannel *self);
-
-static void
-write_done (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(NorthMcpStdioChannel) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_clear_pointer (&self->writing, g_bytes_unref);
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("stdio: cannot write: %s", error->message);
-      g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
-      north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
-    }
-
-  write_next (self);
-}
-
-static void
-write_next (NorthMcpStdioChannel *self)
-{
-  gconstpointer data;
-  gsize size;
-
-  if (self->writing != NULL)
-    return;
-
-  self->writing = g_queue_pop_head (&self->queue);
-  if (self->writing == NULL)
-    {
-      if (self->drained != NULL)
-        self->drained (self->drained_data);
-      return;
-    }
-
-  data = g_bytes_get_data (self->writing, &size);
-  g_output_stream_write_all_async (self->output, data, size, G_PRIORITY_DEFAULT,
-                                   self->cancellable, write_done, g_object_ref (self));
-}
-
-static void
-north_mcp_stdio_channel_send (NorthMcpChannel *channel,
-                              JsonNode        *message)
-{
-  NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
-  gsize length;
-  char *line = north_mcp_jsonrpc_to_string (message, &length);
-
-  line = g_realloc (line, length + 2);
-  line[length] = '\n';
-  line[length + 1] = '\0';
-  g_queue_push_tail (&self->queue, g_bytes_new_take (line, length + 1));
-  write_next (self);
-}
-
-static void
-north_mcp_stdio_channel_send_response_text (NorthMcpChannel *channel,
-                                            GString         *text)
-{
-  NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
-  gsize length;
-  char *line;
-
-  g_string_append_c (text, '\n');
-  length = text->len;
-  /* Lines wait here while the client reads slowly: keep only their bytes,
-   * not the string's spare room. */
-  line = g_realloc (g_string_free (text, FALSE), length);
-  g_queue_push_tail (&self->queue, g_bytes_new_take (line, length));
-  write_next (self);
-}
-
-static gboolean
-north_mcp_stdio_channel_can_stream (NorthMcpChannel *channel)
-{
-  return TRUE;
-}
-
-static void
-north_mcp_stdio_channel_finalize (GObject *object)
-{
-  NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (object);
-
-  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
-  g_clear_pointer (&self->writing, g_bytes_unref);
-  g_clear_object (&self->output);
-  g_clear_object (&self->cancellable);
-
-  G_OBJECT_CLASS (north_mcp_stdio_channel_parent_class)->finalize (object);
-}
-
-static void
-north_mcp_stdio_channel_class_init (NorthMcpStdioChannelClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  NorthMcpChannelClass *channel_class = NORTH_MCP_CHANNEL_CLASS (klass);
-
-  object_class->finalize = north_mcp_stdio_channel_finalize;
-  channel_class->send = north_mcp_stdio_channel_send;
-  channel_class->send_response_text = north_mcp_stdio_channel_send_response_text;
-  channel_class->can_stream = north_mcp_stdio_channel_can_stream;
-}
-
-static void
-north_mcp_stdio_channel_init (NorthMcpStdioChannel *self)
-{
-  g_queue_init (&self->queue);
-  self->cancellable = g_cancellable_new ();
-}
-
-/* The transport: reads lines and hands them to the host. */
 
 struct _NorthMcpStdioTransport
 {
@@ -292,18 +157,13 @@ static void read_next (NorthMcpStdioTransport *self);
 static void
 input_ended (NorthMcpStdioTransport *self)
 {
-  NorthMcpStdioChannel *channel = self->channel;
-
   /* A last line without a newline still counts. */
   if (self->buffer->len > 0 && !self->discarding)
     handle_line (self, (const char *) self->buffer->data, self->buffer->len);
   g_byte_array_set_size (self->buffer, 0);
 
   /* Exit once what was already answered has been written out. */
-  channel->drained = emit_closed;
-  channel->drained_data = self;
-  if (channel->writing == NULL && g_queue_is_empty (&channel->queue))
-    emit_closed (self);
+  north_mcp_stdio_channel_when_drained (self->channel, emit_closed, self);
 }
 
 static void
@@ -408,8 +268,7 @@ north_mcp_stdio_transport_new (NorthMcpTransportHost *host,
   g_set_weak_pointer (&self->host, host);
   self->session = g_object_ref (session);
   self->input = g_object_ref (input);
-  self->channel = g_object_new (NORTH_MCP_TYPE_STDIO_CHANNEL, NULL);
-  self->channel->output = g_object_ref (output);
+  self->channel = north_mcp_stdio_channel_new (output);
   north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (self->channel));
 
   return self;
@@ -441,7 +300,7 @@ north_mcp_stdio_transport_stop (NorthMcpStdioTransport *self)
   g_cancellable_cancel (self->cancellable);
   if (self->channel != NULL)
     {
-      self->channel->drained = NULL;
+      north_mcp_stdio_channel_when_drained (self->channel, NULL, NULL);
       north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self->channel));
     }
 }

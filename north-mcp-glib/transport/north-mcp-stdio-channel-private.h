@@ -1,0 +1,28 @@
+/* north-mcp-stdio-channel-private.h: the outgoing side of the stdio
+ * transport, one line per message on an output stream
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-channel-private.h"
+
+G_BEGIN_DECLS
+
+#define NORTH_MCP_TYPE_STDIO_CHANNEL (north_mcp_stdio_channel_get_type ())
+
+G_DECLARE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel,
+                      NORTH_MCP, STDIO_CHANNEL, NorthMcpChannel)
+
+typedef void (*NorthMcpStdioDrainedFunc) (gpointer user_data);
+
+/* Writes every message as one line on @output, in the order sent. A write
+ * that fails drops what is queued and marks the channel closed. */
+NorthMcpStdioChannel *north_mcp_stdio_channel_new          (GOutputStream            *output);
+/* Calls @drained whenever nothing is left to write: at once when nothing
+ * is queued now, then each time the queue empties. NULL stops the calls. */
+void                  north_mcp_stdio_channel_when_drained (NorthMcpStdioChannel     *self,
+                                                            NorthMcpStdioDrainedFunc  drained,
+                                                            gpointer                  user_data);
+
+G_END_DECLS
