@@ -235,9 +235,6 @@ north_mcp_http_store_stream_closed (NorthMcpTransportHost *host,
     north_mcp_session_manager_unwatch_stream (manager, id);
 }
 
-/* Sends the client the stored events after its Last-Event-ID, then ends
- * the stream: its request ran on another replica, nothing more will come
- * on it here. */
 /* One decimal field of a stored event and the space after it; @data moves
  * past both. Records come from the store: checked, never trusted. */
 static gboolean
@@ -255,6 +252,9 @@ parse_event_field (const char **data,
   return TRUE;
 }
 
+/* Sends the client the stored events after its Last-Event-ID, then ends
+ * the stream: its request ran on another replica, nothing more will come
+ * on it here. */
 static void
 send_missed (Pending   *pending,
              GPtrArray *events)
