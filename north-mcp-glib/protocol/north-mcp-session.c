@@ -706,6 +706,7 @@ north_mcp_session_resolve_response (NorthMcpSession *self,
 {
   JsonObject *object = json_node_get_object (response);
   g_autofree char *key = north_mcp_id_key (json_object_get_member (object, "id"));
+  JsonNode *result = json_object_get_member (object, "result");
   JsonObject *error = north_mcp_object_get_object (object, "error");
   const char *message;
 
@@ -713,9 +714,11 @@ north_mcp_session_resolve_response (NorthMcpSession *self,
   if (key == NULL || !g_hash_table_contains (self->pending, key))
     return FALSE;
 
-  if (error == NULL)
-    return pending_request_end (self, key, json_node_copy (json_object_get_member (object, "result")), NULL);
-  message = north_mcp_object_get_string (error, "message");
+  /* JSON-RPC's checks let through an "error" that is not an object: it is
+   * an error all the same, only without a message. */
+  if (result != NULL && !json_object_has_member (object, "error"))
+    return pending_request_end (self, key, json_node_copy (result), NULL);
+  message = error != NULL ? north_mcp_object_get_string (error, "message") : NULL;
   return pending_request_end (self, key, NULL,
                               g_error_new (NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE,
                                            "The client answered with an error: %s",

@@ -2164,6 +2164,21 @@ test_sampling_client_error (Fixture       *fixture,
   g_assert_true (json_object_get_boolean_member (result, "isError"));
 }
 
+/* A hostile answer: "error" that is not an object (a response all the
+ * same for JSON-RPC's checks) fails the request, and carries no result. */
+static void
+test_sampling_malformed_error (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  initialize (fixture, CLIENT_ALL_CAPS);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"sampling\"}}");
+  answer_outbound (fixture, last_outbound_request (fixture->channel, "sampling/createMessage"), "\"error\":5");
+  g_assert_true (test_channel_wait_for (fixture->channel, 2));
+  g_assert_error (fixture->outbound_error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_REMOTE);
+  g_assert_nonnull (strstr (fixture->outbound_error->message, "(no message)"));
+  g_assert_true (json_object_get_boolean_member (result_of (fixture, 1), "isError"));
+}
+
 static void
 test_sampling_timeout (Fixture       *fixture,
                        gconstpointer  data)
@@ -2904,6 +2919,7 @@ main (int    argc,
   ADD ("/features/cancellation", test_cancellation);
   ADD ("/features/sampling/round-trip", test_sampling_round_trip);
   ADD ("/features/sampling/client-error", test_sampling_client_error);
+  ADD ("/features/sampling/malformed-error", test_sampling_malformed_error);
   ADD ("/features/sampling/timeout", test_sampling_timeout);
   ADD ("/features/sampling/without-capability", test_sampling_without_capability);
   ADD ("/features/sampling/cancelled", test_sampling_cancelled);
