@@ -774,16 +774,26 @@ restored (NorthMcpSessionManager *self,
   g_task_return_pointer (op->task, g_steal_pointer (&session), g_object_unref);
 }
 
+/* No record (after an EXPIRE or a GET): the session ended elsewhere
+ * (expired, or deleted while this process missed the message or before it
+ * arrived): so it does here. Unavailable: the next use tries again. */
+static void
+touched (NorthMcpSessionManager *self,
+         Op                     *op)
+{
+  gboolean gone = op->sent == NORTH_MCP_STATE_STORE_OP_GET ? op->value == NULL : !op->found;
+
+  if (gone && op->error == NULL && self != NULL)
+    drop_local (self, op->id);
+}
+
 /* The copy held here was confirmed, or its record is gone: it ended
  * elsewhere. While the store cannot say, the copy serves. */
 static void
 confirmed (NorthMcpSessionManager *self,
            Op                     *op)
 {
-  gboolean gone = op->sent == NORTH_MCP_STATE_STORE_OP_GET ? op->value == NULL : !op->found;
-
-  if (op->error == NULL && gone && self != NULL)
-    drop_local (self, op->id);
+  touched (self, op);
   g_clear_error (&op->error);
   g_clear_pointer (&op->value, g_bytes_unref);
   restored (self, op);
@@ -800,6 +810,7 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
   GTask *task = op_task_new (self, id, north_mcp_session_manager_restore_async,
                              cancellable, callback, user_data);
   g_autofree char *key = NULL;
+  OpStep step;
   Op *op;
 
   if (task == NULL)
@@ -807,17 +818,15 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
   op = op_new (self, id, task);
   north_mcp_session_owner_digest (user, op->user);
   key = session_key (id);
+  step = north_mcp_session_manager_lookup (self, id) != NULL ? confirmed : restored;
   /* PERSIST (a timeout of 0) cannot tell a record without expiry from
    * none: then the record is read. */
-  if (north_mcp_session_manager_lookup (self, id) != NULL && ttl_ms (self) > 0)
+  if (step == confirmed && ttl_ms (self) > 0)
     north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), cancellable, op_done,
-                                        op_expect (op, NORTH_MCP_STATE_STORE_OP_EXPIRE, confirmed));
-  else if (north_mcp_session_manager_lookup (self, id) != NULL)
-    north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable, op_done,
-                                     op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, confirmed));
+                                        op_expect (op, NORTH_MCP_STATE_STORE_OP_EXPIRE, step));
   else
     north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable, op_done,
-                                     op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, restored));
+                                     op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, step));
 }
 
 NorthMcpSession *
@@ -870,17 +879,6 @@ north_mcp_session_manager_forget_finish (NorthMcpSessionManager *self,
                                          GError                **error)
 {
   return north_mcp_store_call_propagate_boolean (NULL, result, north_mcp_session_manager_forget_async, error);
-}
-
-/* No record: the session ended elsewhere (expired, or deleted while this
- * process missed the message): so it does here. Unavailable: the next use
- * tries again. */
-static void
-touched (NorthMcpSessionManager *self,
-         Op                     *op)
-{
-  if (!op->found && op->error == NULL && self != NULL)
-    drop_local (self, op->id);
 }
 
 void
