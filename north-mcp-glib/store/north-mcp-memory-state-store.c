@@ -292,6 +292,8 @@ memory_replay (NorthMcpStateStore              *store,
 {
   GPtrArray *events;
   guint64 after_number = 0;
+  gsize budget = request->max_size;
+  guint first;
   Entry *entry;
 
   if (request->after != NULL &&
@@ -313,20 +315,23 @@ memory_replay (NorthMcpStateStore              *store,
         continue;
       if (events->len >= request->count)
         break;
-      if (g_bytes_get_size (stored->data) > request->max_size)
-        {
-          g_ptr_array_unref (events);
-          g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
-                                   "A stored event is larger than allowed");
-          return;
-        }
       copy = g_new0 (NorthMcpStateStoreEvent, 1);
       copy->id = g_strdup (stored->id);
       copy->data = g_bytes_ref (stored->data);
       g_ptr_array_add (events, copy);
     }
 
-  g_task_return_pointer (task, events, (GDestroyNotify) g_ptr_array_unref);
+  /* The newest that fit in max_size, as the Redis store. */
+  for (first = events->len; first > 0; first--)
+    {
+      gsize size = g_bytes_get_size (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, first - 1))->data);
+
+      if (size > budget)
+        break;
+      budget -= size;
+    }
+  g_ptr_array_remove_range (events, 0, first);
+  north_mcp_state_store_return_replay (task, events, first);
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */

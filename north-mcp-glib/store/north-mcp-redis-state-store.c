@@ -2,8 +2,8 @@
  *
  * Values are strings with PX expiry (SET … PX ms [NX], GET, PEXPIRE,
  * DEL); channels are Redis pub/sub; event streams are Redis streams
- * (XADD … MAXLEN = n, XRANGE with an exclusive start, Redis ≥ 6.2), each
- * event in the field `d`. Every command goes through the asynchronous
+ * (XADD … MAXLEN = n, XRANGE with an exclusive start, Redis ≥ 6.2, in a
+ * Lua script that bounds what a replay reads), each event in the field `d`. Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
  * answers UNAVAILABLE and the caller decides (503, or carry on).
  *
@@ -468,24 +468,50 @@ unexpected:
   return NULL;
 }
 
+/* The script of a replay: XRANGE, then, from the newest back, the events
+ * that fit in the budget. Sizes are added up in Redis, so that the reply
+ * never holds more than the budget: a backlog larger than the client's
+ * max-reply-size would drop the connection, failing every command in
+ * flight. Answers [number left out, [[id, [field, value, …]], …]]. */
+static const char replay_script[] =
+  "local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])\n"
+  "local budget = tonumber(ARGV[3])\n"
+  "local first = #entries + 1\n"
+  "while first > 1 do\n"
+  "  local fields = entries[first - 1][2]\n"
+  "  local size = 0\n"
+  "  for i = 2, #fields, 2 do size = size + #fields[i] end\n"
+  "  if size > budget then break end\n"
+  "  budget = budget - size\n"
+  "  first = first - 1\n"
+  "end\n"
+  "local kept = {}\n"
+  "for i = first, #entries do kept[#kept + 1] = entries[i] end\n"
+  "return {first - 1, kept}\n";
+
 static void
 read_replayed (GTask              *task,
                NorthMcpRedisReply *reply,
                gsize               max_size)
 {
   g_autoptr(GPtrArray) events = NULL;
+  NorthMcpRedisReply *left_out, *entries;
 
-  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY)
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY ||
+      north_mcp_redis_reply_get_n_elements (reply) != 2 ||
+      north_mcp_redis_reply_get_kind (left_out = north_mcp_redis_reply_get_element (reply, 0)) != NORTH_MCP_REDIS_REPLY_INTEGER ||
+      north_mcp_redis_reply_get_integer (left_out) < 0 || north_mcp_redis_reply_get_integer (left_out) > G_MAXUINT ||
+      north_mcp_redis_reply_get_kind (entries = north_mcp_redis_reply_get_element (reply, 1)) != NORTH_MCP_REDIS_REPLY_ARRAY)
     {
       return_unexpected (task);
       return;
     }
 
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
-  for (guint i = 0; i < north_mcp_redis_reply_get_n_elements (reply); i++)
+  for (guint i = 0; i < north_mcp_redis_reply_get_n_elements (entries); i++)
     {
       GError *error = NULL;
-      NorthMcpStateStoreEvent *event = read_event (north_mcp_redis_reply_get_element (reply, i),
+      NorthMcpStateStoreEvent *event = read_event (north_mcp_redis_reply_get_element (entries, i),
                                                    max_size, &error);
 
       if (event == NULL)
@@ -496,7 +522,8 @@ read_replayed (GTask              *task,
       g_ptr_array_add (events, event);
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&events), (GDestroyNotify) g_ptr_array_unref);
+  north_mcp_state_store_return_replay (task, g_steal_pointer (&events),
+                                       (guint) north_mcp_redis_reply_get_integer (left_out));
 }
 
 static void
@@ -504,10 +531,12 @@ redis_replay (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
+  NorthMcpStateStoreRequest bounded = *request;
   const char *after = request->after;
   g_autofree char *start = NULL;
-  char count[16];
-  const char *argv[] = { "XRANGE", request->key, NULL, "+", "COUNT", count };
+  char count[16], budget[32];
+  const char *argv[] = { "EVAL", replay_script, "1", request->key, NULL, count, budget };
+  guint max_reply_size = 0;
 
   if (after != NULL && !stream_id_is_valid (after))
     {
@@ -516,11 +545,15 @@ redis_replay (NorthMcpStateStore              *store,
       return;
     }
 
+  /* Half the client's limit leaves room for the ids and the framing. */
+  g_object_get (NORTH_MCP_REDIS_STATE_STORE (store)->client, "max-reply-size", &max_reply_size, NULL);
+  bounded.max_size = MIN (request->max_size, max_reply_size / 2);
   /* "(" makes the start exclusive. */
   start = after != NULL ? g_strconcat ("(", after, NULL) : g_strdup ("-");
-  argv[2] = start;
+  argv[4] = start;
   g_snprintf (count, sizeof count, "%u", MAX (request->count, 1));
-  command (store, request, task, G_N_ELEMENTS (argv), argv, 0, read_replayed);
+  g_snprintf (budget, sizeof budget, "%" G_GSIZE_FORMAT, bounded.max_size);
+  command (store, &bounded, task, G_N_ELEMENTS (argv), argv, 0, read_replayed);
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */

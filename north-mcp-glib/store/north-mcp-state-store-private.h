@@ -79,8 +79,11 @@ typedef enum
    * event's id (a string). */
   NORTH_MCP_STATE_STORE_OP_APPEND,
   /* The events of stream @key after the one with id @after (NULL: from the
-   * first), at most @count, each at most @max_size bytes (larger ones:
-   * TOO_LARGE), as a GPtrArray of NorthMcpStateStoreEvent. */
+   * first), the first @count of them; of those, the newest whose data add
+   * up to at most @max_size bytes (what a replay reads, whatever the
+   * stream holds), oldest first, as a GPtrArray of NorthMcpStateStoreEvent;
+   * how many older ones were left out goes with them
+   * (north_mcp_state_store_return_replay()). */
   NORTH_MCP_STATE_STORE_OP_REPLAY,
   NORTH_MCP_STATE_STORE_N_OPS
 } NorthMcpStateStoreOp;
@@ -208,9 +211,16 @@ void       north_mcp_state_store_replay_async   (NorthMcpStateStore            *
                                                  GCancellable                  *cancellable,
                                                  GAsyncReadyCallback            callback,
                                                  gpointer                       user_data);
+/* @left_out (may be NULL): how many events of the range did not fit in
+ * @max_size. */
 GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *self,
                                                  GAsyncResult                  *result,
+                                                 guint                         *left_out,
                                                  GError                       **error);
+/* For the stores: the result of a REPLAY (takes @events). */
+void       north_mcp_state_store_return_replay  (GTask                         *task,
+                                                 GPtrArray                     *events,
+                                                 guint                          left_out);
 
 /* Fire and forget: the result is only logged (debug) when it fails. */
 void       north_mcp_state_store_publish        (NorthMcpStateStore            *self,

@@ -252,12 +252,49 @@ north_mcp_state_store_replay_async (NorthMcpStateStore  *self,
   run (self, &request, cancellable, callback, user_data, north_mcp_state_store_replay_async);
 }
 
+/* What a REPLAY's task returns. */
+typedef struct
+{
+  GPtrArray *events;
+  guint      left_out;
+} Replayed;
+
+static void
+replayed_free (Replayed *replayed)
+{
+  g_clear_pointer (&replayed->events, g_ptr_array_unref);
+  g_free (replayed);
+}
+
+void
+north_mcp_state_store_return_replay (GTask     *task,
+                                     GPtrArray *events,
+                                     guint      left_out)
+{
+  Replayed *replayed = g_new0 (Replayed, 1);
+
+  replayed->events = events;
+  replayed->left_out = left_out;
+  g_task_return_pointer (task, replayed, (GDestroyNotify) replayed_free);
+}
+
 GPtrArray *
 north_mcp_state_store_replay_finish (NorthMcpStateStore  *self,
                                      GAsyncResult        *result,
+                                     guint               *left_out,
                                      GError             **error)
 {
-  return north_mcp_store_call_propagate_pointer (self, result, north_mcp_state_store_replay_async, error);
+  Replayed *replayed = north_mcp_store_call_propagate_pointer (self, result, north_mcp_state_store_replay_async,
+                                                               error);
+  GPtrArray *events;
+
+  if (left_out != NULL)
+    *left_out = replayed != NULL ? replayed->left_out : 0;
+  if (replayed == NULL)
+    return NULL;
+  events = g_steal_pointer (&replayed->events);
+  replayed_free (replayed);
+  return events;
 }
 
 /* The callback of the fire-and-forget calls: a failure is only logged

@@ -36,6 +36,7 @@ typedef struct {
   GBytes    *bytes;
   char      *id;
   GPtrArray *events;
+  guint      left_out;
   GError    *error;
 } Result;
 
@@ -65,7 +66,8 @@ DONE_FUNC (expire_done, result->ok = north_mcp_state_store_expire_finish (store,
 DONE_FUNC (delete_done, result->ok = north_mcp_state_store_delete_finish (store, res, &result->error))
 DONE_FUNC (publish_done, result->ok = north_mcp_state_store_publish_finish (store, res, &result->error))
 DONE_FUNC (append_done, result->id = north_mcp_state_store_append_finish (store, res, &result->error))
-DONE_FUNC (replay_done, result->events = north_mcp_state_store_replay_finish (store, res, &result->error))
+DONE_FUNC (replay_done, result->events = north_mcp_state_store_replay_finish (store, res, &result->left_out,
+                                                                              &result->error))
 
 static GBytes *
 text (const char *string)
@@ -143,8 +145,8 @@ store_append (NorthMcpStateStore *store, const char *key, const char *event, gui
 }
 
 static GPtrArray *
-store_replay (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
-              gsize max_size, GError **error)
+store_replay_full (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
+                   gsize max_size, guint *left_out, GError **error)
 {
   Result result = { 0 };
   GPtrArray *events;
@@ -153,8 +155,21 @@ store_replay (NorthMcpStateStore *store, const char *key, const char *after, gui
   test_wait_for (&result.done, "replay");
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
+  *left_out = result.left_out;
   events = g_steal_pointer (&result.events);
   result_clear (&result);
+  return events;
+}
+
+/* A replay that leaves nothing out. */
+static GPtrArray *
+store_replay (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
+              gsize max_size, GError **error)
+{
+  guint left_out = G_MAXUINT;
+  GPtrArray *events = store_replay_full (store, key, after, max_events, max_size, &left_out, error);
+
+  g_assert_cmpuint (left_out, ==, 0);
   return events;
 }
 
@@ -354,6 +369,7 @@ test_streams (gconstpointer data)
   g_autoptr(GBytes) forgotten = text ("forgotten");
   NorthMcpStateStoreEvent *last;
   g_autoptr(GError) error = NULL;
+  guint left_out = 0;
 
   for (guint i = 0; i < 8; i++)
     {
@@ -391,11 +407,26 @@ test_streams (gconstpointer data)
   g_assert_cmpuint (events->len, ==, 0);
   g_clear_pointer (&events, g_ptr_array_unref);
 
-  /* An event larger than the caller allows: refused. */
-  events = store_replay (store, key, NULL, 100, 3, &error);
-  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE);
-  g_assert_null (events);
-  g_clear_error (&error);
+  /* More than the caller reads ("event N" is 7 bytes): the newest that
+   * fit, and how many were left out; none when the newest is too large. */
+  events = store_replay_full (store, key, NULL, 100, 20, &left_out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (left_out, ==, 3);
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 6));
+  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 1))->id, ==, g_ptr_array_index (ids, 7));
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = store_replay_full (store, key, g_ptr_array_index (ids, 4), 2, 7, &left_out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (left_out, ==, 1);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 6));
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = store_replay_full (store, key, NULL, 100, 3, &left_out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (left_out, ==, 5);
+  g_assert_cmpuint (events->len, ==, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
 
   /* Event ids that are not the store's: refused before any lookup. */
   events = store_replay (store, key, "1-2-3", 100, 100, &error);

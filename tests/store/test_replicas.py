@@ -412,6 +412,62 @@ def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis
     assert resumed.messages and all(m.get("id") == 309 for m in resumed.messages), resumed.messages
 
 
+
+def test_a_large_backlog_replays_what_fits_and_keeps_the_store_connection(replicas, redis):
+    """A session whose stored events add up to more than a replay reads (large
+    results of earlier requests): resuming its newest stream on another
+    replica still works, resuming behind the backlog is refused with 400, and
+    the replica's Redis connection (shared by every client) stays up. The
+    whole backlog in one reply used to exceed max-reply-size: the replica
+    dropped its connection, failing every client's command in flight, and
+    answered 503 to every retry."""
+    one, two = replicas(2, "conformance-server")
+    version = "2025-11-25"  # resumable streams
+    status, headers, body = one.request("POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": version, "capabilities": {},
+                   "clientInfo": {"name": "replica-test", "version": "1"}}})
+    assert status == 200, body
+    session = headers["Mcp-Session-Id"]
+    headers = {"MCP-Protocol-Version": version}
+    # The backlog: 24 events of 4 MiB of an earlier stream (what large tool
+    # results leave), written as a replica writes them: "STREAM NUMBER DATA".
+    big = json.dumps({"jsonrpc": "2.0", "id": 5, "result": {
+        "content": [{"type": "text", "text": "x" * (4 * 1024 * 1024)}]}})
+    for number in range(1, 25):
+        redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"7 {number} {big}")
+    stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                  "params": {"name": "test_tool_with_progress", "arguments": {},
+                                             "_meta": {"progressToken": "p"}}},
+                    session=session, headers=headers)
+    try:
+        assert stream.wait_for(lambda m: m.get("id") == 7), stream.messages
+        assert stream.ended.wait(20)
+    finally:
+        stream.close()
+    progress = [i for i, m in enumerate(stream.messages) if m.get("method") == "notifications/progress"]
+    assert len(progress) >= 2 and all(stream.ids), (stream.ids, stream.messages)
+    one.kill()
+
+    for _ in range(3):
+        resumed = Stream(two, session=session,
+                         headers={"Last-Event-ID": stream.ids[progress[0]], **headers}, protocol=version)
+        try:
+            assert resumed.status == 200
+            assert resumed.ended.wait(20)
+        finally:
+            resumed.close()
+        assert resumed.messages == stream.messages[progress[0] + 1:]
+
+    # Behind the backlog: what the client missed is more than a replay reads.
+    status, _, body = two.request("GET", session=session,
+                                  headers={"Accept": "text/event-stream", "Last-Event-ID": "7-1", **headers})
+    assert status == 400, body
+    assert "no longer available" in body
+    assert call(two, session, "ping", headers=headers)[0] == 200
+    assert "max-reply-size" not in two.stderr() and "is down" not in two.stderr(), two.stderr()
+
+
 TASKS = {"extensions": {"io.modelcontextprotocol/tasks": {}}}
 
 
