@@ -209,6 +209,18 @@ read_object (GBytes *bytes)
   return node;
 }
 
+/* Whether @object says it is a record of RECORD_VERSION. (Not
+ * json_object_get_int_member_with_default(): a member of another type
+ * makes it critical.) */
+static gboolean
+record_is_current (JsonObject *object)
+{
+  JsonNode *version = north_mcp_object_get_node (object, "v", JSON_NODE_VALUE);
+
+  return version != NULL && json_node_get_value_type (version) == G_TYPE_INT64 &&
+         json_node_get_int (version) == RECORD_VERSION;
+}
+
 /* A session from its record, or NULL when the record is not one of ours. */
 static NorthMcpSession *
 record_read (const char *id,
@@ -220,8 +232,7 @@ record_read (const char *id,
   g_autoptr(NorthMcpSession) session = NULL;
   const char *version;
 
-  if (object == NULL ||
-      json_object_get_int_member_with_default (object, "v", 0) != RECORD_VERSION ||
+  if (object == NULL || !record_is_current (object) ||
       !parse_owner (north_mcp_object_get_string (object, "owner"), owner))
     return NULL;
   version = north_mcp_object_get_string (object, "protocolVersion");

@@ -118,7 +118,11 @@ key_for (const char *prefix,
 static guint64
 ttl_of (JsonObject *record)
 {
-  gint64 ttl = json_object_get_int_member_with_default (record, "ttlMs", 0);
+  /* A record read back may be anyone's: a member of another type is as
+   * good as absent (json_object_get_int_member_with_default() would be
+   * critical about it). */
+  JsonNode *node = north_mcp_object_get_node (record, "ttlMs", JSON_NODE_VALUE);
+  gint64 ttl = node != NULL && json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : 0;
 
   /* Never without expiry, never gone before it can be read. */
   return ttl > 0 ? (guint64) MAX (ttl, 1000) : NORTH_MCP_TASK_TTL_MS;

@@ -215,7 +215,10 @@ def test_records_read_back_are_bounded_and_checked(replicas, redis):
     redis.command("SET", f"north-mcp:session:{garbage}", '{"v":1,"owner":"zz","protocolVersion":[]}')
     deep = "0123456789abcdef0123456789abcde2"
     redis.command("SET", f"north-mcp:session:{deep}", "[" * 100000)
-    for session in (oversized, garbage, deep):
+    # Members of the wrong type are as good as absent (no critical).
+    typed = "0123456789abcdef0123456789abcde3"
+    redis.command("SET", f"north-mcp:session:{typed}", '{"v":{"x":1},"owner":"00"}')
+    for session in (oversized, garbage, deep, typed):
         status, _, body = call(one, session, "ping")
         assert status == 404, body
     assert one.alive()

@@ -269,6 +269,31 @@ test_shared_expiry (Fixture *fixture, gconstpointer kind)
   g_assert_nonnull (object);
 }
 
+/* Records another (hostile or older) replica wrote: members of the wrong
+ * JSON type are as good as absent, without a critical (fatal here). */
+static void
+test_shared_hostile_records (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(NorthMcpStateStore) state = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autofree char *key = g_strconcat ("north-mcp:task:", fixture->prefix, "h1", NULL);
+  const char *envelope = "{\"owner\":\"alice\",\"record\":{\"status\":\"working\",\"ttlMs\":{\"x\":1}}}";
+  g_autoptr(GBytes) value = g_bytes_new_static (envelope, strlen (envelope));
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { 0 };
+
+  north_mcp_state_store_set_async (state, key, value, 60000, FALSE, NULL, done, &wait);
+  g_assert_true (north_mcp_state_store_set_finish (state, await (&wait), &error));
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+
+  g_assert_true (cancel (fixture, "alice", "h1", &error));
+  g_assert_no_error (error);
+  object = get (fixture, "alice", "h1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
+}
+
 /* A state store that cannot be reached fails each call, saying so. */
 static void
 test_shared_unavailable (void)
@@ -381,6 +406,8 @@ main (int argc, char **argv)
               fixture_set_up, test_byte_budget, fixture_tear_down);
   g_test_add ("/task-store/shared/expiry", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_expiry, fixture_tear_down);
+  g_test_add ("/task-store/shared/hostile-records", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_hostile_records, fixture_tear_down);
   g_test_add_func ("/task-store/shared/unavailable", test_shared_unavailable);
 
   status = g_test_run ();
