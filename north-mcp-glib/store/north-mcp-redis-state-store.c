@@ -575,8 +575,11 @@ north_mcp_redis_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 static void
 on_connected (NorthMcpRedisStateStore *self)
 {
-  if (!self->started && north_mcp_redis_client_is_connected (self->client))
+  if (!north_mcp_redis_client_is_connected (self->client))
+    return;
+  if (!self->started)
     start (self);
+  g_signal_emit_by_name (self, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE);
 }
 
 static void

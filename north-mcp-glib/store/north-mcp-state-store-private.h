@@ -137,6 +137,12 @@ struct _NorthMcpStateStoreInterface
                                  guint                          id);
 };
 
+/* Signal (no arguments): a shared store can be reached again, after it
+ * could not or for the first time (a reconnection). What it held may be
+ * gone meanwhile (a Redis that restarted empty): whoever keeps something
+ * there for good stores it again. */
+#define NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE "available"
+
 gboolean   north_mcp_state_store_is_shared      (NorthMcpStateStore            *self);
 gboolean   north_mcp_state_store_is_available   (NorthMcpStateStore            *self);
 void       north_mcp_state_store_set_async      (NorthMcpStateStore            *self,

@@ -32,6 +32,9 @@ north_mcp_state_store_default_init (NorthMcpStateStoreInterface *iface)
 {
   iface->is_shared = state_store_not_shared;
   iface->is_available = state_store_always_available;
+
+  g_signal_new (NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 void

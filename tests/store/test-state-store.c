@@ -471,6 +471,12 @@ test_memory_is_not_shared (void)
 
 /* Redis away: UNAVAILABLE; back: served again, subscriptions restored. */
 static void
+count_up (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_redis_restart (void)
 {
   g_autoptr(NorthMcpStateStore) store = new_store (GINT_TO_POINTER (1));
@@ -478,10 +484,14 @@ test_redis_restart (void)
   g_autofree char *channel = unique_key ("restart-channel");
   Inbox inbox = { g_ptr_array_new_with_free_func (g_free) };
   g_autoptr(GError) error = NULL;
+  guint available = 0;
   guint id;
 
+  /* "available" once connected, and again after each reconnection. */
+  g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
   g_assert_true (store_set (store, key, "v", 60000, FALSE, &error));
   g_assert_no_error (error);
+  g_assert_cmpuint (available, ==, 1);
   id = north_mcp_state_store_subscribe (store, channel, on_message, &inbox, NULL);
   publish_until (store, &inbox, channel, "before", 1);
 
@@ -511,6 +521,7 @@ test_redis_restart (void)
       sleep_ms (50);
     }
   g_assert_true (north_mcp_state_store_is_available (store));
+  g_assert_cmpuint (available, ==, 2);
   g_ptr_array_set_size (inbox.received, 0);
   publish_until (store, &inbox, channel, "after", 1);
   north_mcp_state_store_unsubscribe (store, id);

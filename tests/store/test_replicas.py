@@ -327,6 +327,56 @@ def test_replicas_agree_on_one_request_state_key(replicas, redis):
     assert "request-state key" not in "\n".join(r.stderr() for r in [one])
 
 
+
+def request_state_call(replica, rid, state=None):
+    """tools/call of the conformance server's request-state tool (revision
+    2026-07-28): the first round (no state) or the retry with @state."""
+    tool = "test_input_required_result_request_state"
+    params = {"name": tool, "arguments": {}}
+    if state is not None:
+        params["requestState"] = state
+        params["inputResponses"] = {"confirm": {"action": "accept", "content": {"confirmed": True}}}
+    return modern(replica, "tools/call", params, {"elicitation": {}}, name=tool)
+
+
+def accepts_state_of(issuer, verifier):
+    first = request_state_call(issuer, 1)
+    assert first["result"]["resultType"] == "input_required", first
+    answer = request_state_call(verifier, 2, first["result"]["requestState"])
+    return "result" in answer and "state-ok" in answer["result"]["content"][0]["text"]
+
+
+def wait_until_agreed(pairs, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not all(accepts_state_of(a, b) for a, b in pairs):
+        assert time.monotonic() < deadline, "the replicas still sign with different keys"
+        time.sleep(0.2)
+
+
+def test_replicas_agree_on_the_request_state_key_after_redis_was_away(replicas, redis):
+    """A replica that started while Redis was down, and replicas that run on
+    while Redis restarts empty, share the key again once Redis is back: they
+    used to keep their own key, so that a requestState one of them issued
+    was refused by a replica that started later (\"failed its integrity
+    check\")."""
+    redis.stop()
+    (one,) = replicas(1, "conformance-server")
+    deadline = time.monotonic() + 30
+    while "Cannot share the request-state key" not in one.stderr():
+        assert time.monotonic() < deadline, one.stderr()
+        time.sleep(0.1)
+    redis.start()
+    (two,) = replicas(1, "conformance-server")
+    wait_until_agreed([(one, two), (two, one)])
+
+    # Redis restarts without its data; a replica started then stores a key
+    # of its own unless the running ones stored theirs again first.
+    redis.stop()
+    redis.start()
+    (three,) = replicas(1, "conformance-server")
+    wait_until_agreed([(one, three), (three, two), (two, one)])
+
+
 def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, redis):
     one, two = replicas(2, "conformance-server")
     version = "2025-11-25"  # resumable streams
