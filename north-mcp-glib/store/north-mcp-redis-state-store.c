@@ -1,9 +1,10 @@
 /* north-mcp-redis-state-store.c: the state store in Redis
  *
  * Values are strings with PX expiry (SET … PX ms [NX], GET, PEXPIRE,
- * DEL); channels are Redis pub/sub; event streams are Redis streams
- * (XADD … MAXLEN = n, XRANGE with an exclusive start, Redis ≥ 6.2, in a
- * Lua script that bounds what a replay reads), each event in the field `d`. Every command goes through the asynchronous
+ * DEL); channels are Redis pub/sub; event streams are Redis streams, each
+ * event in the field `d`, appended and replayed by Lua scripts (XADD …
+ * MAXLEN = n with its PEXPIRE; XRANGE with an exclusive start, Redis ≥
+ * 6.2, bounded in bytes). Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
  * answers UNAVAILABLE and the caller decides (503, or carry on).
  *
@@ -377,24 +378,26 @@ read_appended (GTask              *task,
   g_task_return_pointer (task, g_strndup (id, length), g_free);
 }
 
+/* XADD and the stream's new expiry in one script: sent as a second
+ * command, PEXPIRE failed while the store still waited for its first
+ * connection (and would be lost with the connection between the two),
+ * leaving a new stream in Redis for good. */
+static const char append_script[] =
+  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[1], '*', '" EVENT_FIELD "', ARGV[3])\n"
+  "if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
+  "return id\n";
+
 static void
 redis_append (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
   char length[16], ttl[32];
-  const char *argv[] = { "XADD", request->key, "MAXLEN", "=", length, "*", EVENT_FIELD, NULL };
+  const char *argv[] = { "EVAL", append_script, "1", request->key, length, ttl, NULL };
 
   g_snprintf (length, sizeof length, "%u", MAX (request->count, 1));
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   command (store, request, task, G_N_ELEMENTS (argv), argv, G_N_ELEMENTS (argv) - 1, read_appended);
-
-  /* Sent right behind the XADD on the same connection, so it finds the
-   * stream; if it fails the stream keeps its previous expiry (no callback:
-   * the reply goes with the client's task). */
-  if (request->ttl_ms > 0)
-    north_mcp_redis_client_commandv_async (NORTH_MCP_REDIS_STATE_STORE (store)->client, NULL, NULL, NULL,
-                                           "PEXPIRE", request->key, ttl, NULL);
 }
 
 /* A stream id of Redis: MS-SEQ in decimal. */

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "north-mcp-redis-client-private.h"
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-redis-state-store-private.h"
 #include "test-redis-server.h"
@@ -530,6 +531,52 @@ test_redis_restart (void)
 
 /* No Redis there at all: after the start-up wait, UNAVAILABLE. */
 static void
+reply_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  NorthMcpRedisReply **reply = data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), res, &error);
+  g_assert_no_error (error);
+}
+
+/* PTTL of @key, asked directly. */
+static gint64
+redis_pttl (const char *key)
+{
+  g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (redis.uri, NULL);
+  g_autoptr(NorthMcpRedisReply) reply = NULL;
+  guint watchdog = test_watchdog_add ("PTTL");
+
+  while (!north_mcp_redis_client_is_connected (client))
+    g_main_context_iteration (NULL, TRUE);
+  north_mcp_redis_client_commandv_async (client, NULL, reply_done, &reply, "PTTL", key, NULL);
+  while (reply == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  return north_mcp_redis_reply_get_integer (reply);
+}
+
+/* An event appended before the store's first connection (it waits for
+ * it) gets its time to live all the same: a stream without one stayed in
+ * Redis for good. */
+static void
+test_redis_append_expires (void)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (GINT_TO_POINTER (1));
+  g_autofree char *key = unique_key ("append-expires");
+  g_autofree char *id = NULL;
+  gint64 pttl;
+
+  g_assert_false (north_mcp_state_store_is_available (store));
+  id = store_append (store, key, "first", 5);
+  g_assert_nonnull (id);
+  pttl = redis_pttl (key);
+  g_assert_cmpint (pttl, >, 0);
+  g_assert_cmpint (pttl, <=, 60000);
+}
+
+static void
 test_redis_absent (void)
 {
   g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", test_free_port ());
@@ -594,6 +641,7 @@ main (int argc, char **argv)
   g_test_add_func ("/state-store/memory/wrong-finish", test_memory_wrong_finish);
   g_test_add_func ("/state-store/redis/restart", test_redis_restart);
   g_test_add_func ("/state-store/redis/absent", test_redis_absent);
+  g_test_add_func ("/state-store/redis/append-expires", test_redis_append_expires);
 
   status = g_test_run ();
   test_redis_server_clear (&redis);
