@@ -1,7 +1,7 @@
 /* north-mcp-redis-state-store.c: the state store in Redis
  *
- * Values are strings with PX expiry (SET … PX ms [NX], GET, PEXPIRE,
- * DEL); channels are Redis pub/sub; event streams are Redis streams, each
+ * Values are strings with PX expiry (SET … PX ms [NX], GET bounded by
+ * STRLEN in a Lua script, PEXPIRE, DEL); channels are Redis pub/sub; event streams are Redis streams, each
  * event in the field `d`, appended and replayed by Lua scripts (XADD …
  * MAXLEN = n with its PEXPIRE; XRANGE with an exclusive start, Redis ≥
  * 6.2, bounded in bytes). Every command goes through the asynchronous
@@ -248,6 +248,16 @@ redis_set (NorthMcpStateStore              *store,
   command (store, request, task, argc, argv, 2, read_set);
 }
 
+/* The script of a GET: a value longer than the caller allows is refused
+ * in Redis by its length ({length} instead of the value), so that a
+ * value larger than the client's max-reply-size (anyone who reaches
+ * Redis can store one) never drops the connection, failing every command
+ * in flight. */
+static const char get_script[] =
+  "local length = redis.call('STRLEN', KEYS[1])\n"
+  "if length > tonumber(ARGV[1]) then return {length} end\n"
+  "return redis.call('GET', KEYS[1])\n";
+
 static void
 read_get (GTask              *task,
           NorthMcpRedisReply *reply,
@@ -261,18 +271,31 @@ read_get (GTask              *task,
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
-  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_STRING)
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_STRING &&
+      north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY)
     {
       return_unexpected (task);
       return;
     }
 
   data = north_mcp_redis_reply_get_string (reply, &length);
-  if (length > max_size)
+  if (data == NULL || length > max_size)
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
                              "The stored value is larger than allowed");
   else
     g_task_return_pointer (task, g_bytes_new (data, length), (GDestroyNotify) g_bytes_unref);
+}
+
+/* What one reply of a command may carry: half the client's limit leaves
+ * room for the framing. */
+static gsize
+reply_budget (NorthMcpStateStore *store,
+              gsize               max_size)
+{
+  guint max_reply_size = 0;
+
+  g_object_get (NORTH_MCP_REDIS_STATE_STORE (store)->client, "max-reply-size", &max_reply_size, NULL);
+  return MIN (max_size, max_reply_size / 2);
 }
 
 static void
@@ -280,9 +303,13 @@ redis_get (NorthMcpStateStore              *store,
            const NorthMcpStateStoreRequest *request,
            GTask                           *task)
 {
-  const char *argv[] = { "GET", request->key };
+  NorthMcpStateStoreRequest bounded = *request;
+  char max_size[32];
+  const char *argv[] = { "EVAL", get_script, "1", request->key, max_size };
 
-  command (store, request, task, G_N_ELEMENTS (argv), argv, 0, read_get);
+  bounded.max_size = reply_budget (store, request->max_size);
+  g_snprintf (max_size, sizeof max_size, "%" G_GSIZE_FORMAT, bounded.max_size);
+  command (store, &bounded, task, G_N_ELEMENTS (argv), argv, 0, read_get);
 }
 
 /* PEXPIRE, PERSIST, DEL: an integer; > 0 is TRUE. */
@@ -539,7 +566,6 @@ redis_replay (NorthMcpStateStore              *store,
   g_autofree char *start = NULL;
   char count[16], budget[32];
   const char *argv[] = { "EVAL", replay_script, "1", request->key, NULL, count, budget };
-  guint max_reply_size = 0;
 
   if (after != NULL && !stream_id_is_valid (after))
     {
@@ -548,9 +574,7 @@ redis_replay (NorthMcpStateStore              *store,
       return;
     }
 
-  /* Half the client's limit leaves room for the ids and the framing. */
-  g_object_get (NORTH_MCP_REDIS_STATE_STORE (store)->client, "max-reply-size", &max_reply_size, NULL);
-  bounded.max_size = MIN (request->max_size, max_reply_size / 2);
+  bounded.max_size = reply_budget (store, request->max_size);
   /* "(" makes the start exclusive. */
   start = after != NULL ? g_strconcat ("(", after, NULL) : g_strdup ("-");
   argv[4] = start;

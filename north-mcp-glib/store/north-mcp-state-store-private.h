@@ -66,7 +66,9 @@ typedef enum
    * @only_if_absent, an existing value is kept and the result is FALSE. */
   NORTH_MCP_STATE_STORE_OP_SET,
   /* The value under @key (GBytes, NULL when there is none); TOO_LARGE when
-   * it is longer than @max_size. */
+   * it is longer than @max_size (refused where it is stored: a store also
+   * bounds @max_size by what one reply of its may carry, half of
+   * max-reply-size for Redis). */
   NORTH_MCP_STATE_STORE_OP_GET,
   /* Gives @key @ttl_ms more to live; FALSE when absent. */
   NORTH_MCP_STATE_STORE_OP_EXPIRE,
@@ -81,7 +83,7 @@ typedef enum
   /* The events of stream @key after the one with id @after (NULL: from the
    * first), the first @count of them; of those, the newest whose data add
    * up to at most @max_size bytes (what a replay reads, whatever the
-   * stream holds), oldest first, as a GPtrArray of NorthMcpStateStoreEvent;
+   * stream holds; bounded as for GET), oldest first, as a GPtrArray of NorthMcpStateStoreEvent;
    * how many older ones were left out goes with them
    * (north_mcp_state_store_return_replay()). */
   NORTH_MCP_STATE_STORE_OP_REPLAY,

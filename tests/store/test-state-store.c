@@ -576,6 +576,35 @@ test_redis_append_expires (void)
   g_assert_cmpint (pttl, <=, 60000);
 }
 
+/* A value larger than the Redis client's max-reply-size (64 MiB), as
+ * anyone who reaches Redis may store under a key of ours: refused in
+ * Redis by its size. Read back, it was over max-reply-size: the store
+ * dropped its connection, failing every command in flight. */
+static void
+test_redis_huge_value (void)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (GINT_TO_POINTER (1));
+  g_autofree char *key = unique_key ("huge");
+  g_autofree char *huge = g_strnfill (65 * 1024 * 1024, 'x');
+  g_autofree char *value = NULL;
+  g_autoptr(GError) error = NULL;
+  guint available = 0;
+
+  g_assert_true (store_set (store, key, huge, 60000, FALSE, &error));
+  g_assert_no_error (error);
+  g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
+
+  value = store_get (store, key, G_MAXSIZE, &error);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE);
+  g_assert_null (value);
+  g_clear_error (&error);
+  /* The connection stayed: the next command needs no reconnection. */
+  g_assert_true (north_mcp_state_store_is_available (store));
+  g_assert_true (store_simple (store, "delete", key, 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (available, ==, 0);
+}
+
 static void
 test_redis_absent (void)
 {
@@ -642,6 +671,7 @@ main (int argc, char **argv)
   g_test_add_func ("/state-store/redis/restart", test_redis_restart);
   g_test_add_func ("/state-store/redis/absent", test_redis_absent);
   g_test_add_func ("/state-store/redis/append-expires", test_redis_append_expires);
+  g_test_add_func ("/state-store/redis/huge-value", test_redis_huge_value);
 
   status = g_test_run ();
   test_redis_server_clear (&redis);
