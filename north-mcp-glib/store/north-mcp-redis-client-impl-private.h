@@ -57,6 +57,7 @@ struct _NorthMcpRedisClient
   guint command_timeout_ms;
   guint max_in_flight;
   guint max_reply_size;
+  guint max_unsent_size;
   gboolean disposed;
 
   NorthMcpRedisConn cmd;

@@ -672,6 +672,46 @@ test_too_many (void)
     result_clear (&results[i]);
 }
 
+/* While Redis hangs, what waits to be written to it is bounded in bytes
+ * too: commands beyond "max-unsent-size" fail with TOO_MANY at once
+ * (max-in-flight alone let 10000 commands of any size pile up in the
+ * output buffer). The accepted ones complete once Redis resumes. */
+static void
+test_max_unsent_size (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  g_autofree char *value = g_strnfill (256 * 1024, 'v');
+  Result results[400] = { 0 };
+  guint refused = G_N_ELEMENTS (results);
+
+  g_object_set (client, "max-unsent-size", 1024 * 1024, NULL);
+  test_redis_server_signal (&redis, SIGSTOP);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[i],
+                                             "SET", "test:unsent", value, NULL);
+      /* Let the client write what the socket takes. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (results[i].done)
+        {
+          g_assert_error (results[i].error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_TOO_MANY);
+          refused = i;
+          break;
+        }
+    }
+  /* 100 MiB were not all taken: the socket holds a few MiB, the buffer 1. */
+  g_assert_cmpuint (refused, <, G_N_ELEMENTS (results));
+  test_redis_server_signal (&redis, SIGCONT);
+  for (guint i = 0; i < refused; i++)
+    {
+      test_wait_for (&results[i].done, "an accepted command");
+      g_assert_no_error (results[i].error);
+    }
+  for (guint i = 0; i <= refused && i < G_N_ELEMENTS (results); i++)
+    result_clear (&results[i]);
+}
+
 static void
 test_max_reply_size (void)
 {
@@ -828,6 +868,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/cancel", test_cancel);
   g_test_add_func ("/redis-client/too-many", test_too_many);
   g_test_add_func ("/redis-client/max-reply-size", test_max_reply_size);
+  g_test_add_func ("/redis-client/max-unsent-size", test_max_unsent_size);
   g_test_add_func ("/redis-client/nesting", test_nesting);
   g_test_add_func ("/redis-client/unref-pending", test_unref_pending);
   g_test_add_func ("/redis-client/dispose-pending", test_dispose_pending);
