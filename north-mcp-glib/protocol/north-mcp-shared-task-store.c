@@ -29,6 +29,8 @@
 #define ENVELOPE_MAX_BYTES (6 * NORTH_MCP_TASK_MAX_RESULT_BYTES + 64 * 1024)
 #define ENVELOPE_MAX_DEPTH 128
 #define TASK_ID_MAX 128
+/* The longest time to live a record gets (the server gives an hour). */
+#define TTL_MAX_MS ((gint64) 7 * 24 * 60 * 60 * 1000)
 
 #define NORTH_MCP_TYPE_SHARED_TASK_STORE (north_mcp_shared_task_store_get_type ())
 G_DECLARE_FINAL_TYPE (NorthMcpSharedTaskStore, north_mcp_shared_task_store,
@@ -124,8 +126,9 @@ ttl_of (JsonObject *record)
   JsonNode *node = north_mcp_object_get_node (record, "ttlMs", JSON_NODE_VALUE);
   gint64 ttl = node != NULL && json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : 0;
 
-  /* Never without expiry, never gone before it can be read. */
-  return ttl > 0 ? (guint64) MAX (ttl, 1000) : NORTH_MCP_TASK_TTL_MS;
+  /* Never without expiry, never gone before it can be read, and never so
+   * long that Redis refuses to add it to now. */
+  return ttl > 0 ? (guint64) CLAMP (ttl, 1000, TTL_MAX_MS) : NORTH_MCP_TASK_TTL_MS;
 }
 
 static GBytes *

@@ -292,6 +292,23 @@ test_shared_hostile_records (Fixture *fixture, gconstpointer kind)
   object = get (fixture, "alice", "h1", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
+  g_clear_pointer (&object, json_object_unref);
+
+  /* A time to live Redis cannot add to now: capped, not refused. */
+  g_free (key);
+  key = g_strconcat ("north-mcp:task:", fixture->prefix, "h2", NULL);
+  envelope = "{\"owner\":\"alice\",\"record\":{\"status\":\"working\",\"ttlMs\":9223372036854775807}}";
+  g_bytes_unref (value);
+  value = g_bytes_new_static (envelope, strlen (envelope));
+  north_mcp_state_store_set_async (state, key, value, 60000, FALSE, NULL, done, &wait);
+  g_assert_true (north_mcp_state_store_set_finish (state, await (&wait), &error));
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  g_assert_true (cancel (fixture, "alice", "h2", &error));
+  g_assert_no_error (error);
+  object = get (fixture, "alice", "h2", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
 }
 
 /* A state store that cannot be reached fails each call, saying so. */
