@@ -328,6 +328,49 @@ def test_replicas_agree_on_one_request_state_key(replicas, redis):
 
 
 
+RESUMABLE = "2025-11-25"  # the revision with resumable streams
+
+
+def initialize_resumable(replica):
+    status, headers, body = replica.request("POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": RESUMABLE, "capabilities": {},
+                   "clientInfo": {"name": "replica-test", "version": "1"}}})
+    assert status == 200, body
+    return headers["Mcp-Session-Id"]
+
+
+def progress_stream(replica, session):
+    """A call that reports progress, read to its end: the stream and the
+    indexes of its progress messages."""
+    stream = Stream(replica, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                      "params": {"name": "test_tool_with_progress", "arguments": {},
+                                                 "_meta": {"progressToken": "p"}}},
+                    session=session, headers={"MCP-Protocol-Version": RESUMABLE})
+    try:
+        assert stream.wait_for(lambda m: m.get("id") == 7), stream.messages
+        assert stream.ended.wait(20)
+    finally:
+        stream.close()
+    progress = [i for i, m in enumerate(stream.messages) if m.get("method") == "notifications/progress"]
+    assert len(progress) >= 2 and all(stream.ids), (stream.ids, stream.messages)
+    return stream, progress
+
+
+def resume_after_first_progress(replica, session, stream, progress):
+    """GET with the id of the first progress event of @stream: the rest of
+    it comes back, with its ids."""
+    resumed = Stream(replica, session=session, protocol=RESUMABLE,
+                     headers={"Last-Event-ID": stream.ids[progress[0]], "MCP-Protocol-Version": RESUMABLE})
+    try:
+        assert resumed.status == 200
+        assert resumed.ended.wait(20)
+    finally:
+        resumed.close()
+    assert resumed.messages == stream.messages[progress[0] + 1:]
+    assert resumed.ids == stream.ids[progress[0] + 1:]
+
+
 def request_state_call(replica, rid, state=None):
     """tools/call of the conformance server's request-state tool (revision
     2026-07-28): the first round (no state) or the retry with @state."""
@@ -379,38 +422,15 @@ def test_replicas_agree_on_the_request_state_key_after_redis_was_away(replicas, 
 
 def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, redis):
     one, two = replicas(2, "conformance-server")
-    version = "2025-11-25"  # resumable streams
-    status, headers, body = one.request("POST", {
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": version, "capabilities": {},
-                   "clientInfo": {"name": "replica-test", "version": "1"}}})
-    assert status == 200, body
-    session = headers["Mcp-Session-Id"]
+    version = RESUMABLE
+    session = initialize_resumable(one)
     headers = {"MCP-Protocol-Version": version}
-    stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
-                                  "params": {"name": "test_tool_with_progress", "arguments": {},
-                                             "_meta": {"progressToken": "p"}}},
-                    session=session, headers=headers)
-    try:
-        assert stream.wait_for(lambda m: m.get("id") == 7), stream.messages
-        assert stream.ended.wait(20)
-    finally:
-        stream.close()
-    progress = [i for i, m in enumerate(stream.messages) if m.get("method") == "notifications/progress"]
-    assert len(progress) >= 2 and all(stream.ids), (stream.ids, stream.messages)
+    stream, progress = progress_stream(one, session)
 
     # The replica that sent the stream dies; the client resumes after its
     # first progress event on the other one.
     one.kill()
-    resumed = Stream(two, session=session,
-                     headers={"Last-Event-ID": stream.ids[progress[0]], **headers}, protocol=version)
-    try:
-        assert resumed.status == 200
-        assert resumed.ended.wait(20)
-    finally:
-        resumed.close()
-    assert resumed.messages == stream.messages[progress[0] + 1:]
-    assert resumed.ids == stream.ids[progress[0] + 1:]
+    resume_after_first_progress(two, session, stream, progress)
 
     # An event id of a stream that never was: nothing to replay.
     empty = Stream(two, session=session, headers={"Last-Event-ID": "12345-1", **headers}, protocol=version)
@@ -425,13 +445,8 @@ def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis
     """Many streams of one session stay one store key of at most 256 events
     (one key per stream let a client grow the store with every request)."""
     one, two = replicas(2, "conformance-server")
-    version = "2025-11-25"  # resumable streams
-    status, headers, body = one.request("POST", {
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": version, "capabilities": {},
-                   "clientInfo": {"name": "replica-test", "version": "1"}}})
-    assert status == 200, body
-    session = headers["Mcp-Session-Id"]
+    version = RESUMABLE
+    session = initialize_resumable(one)
     last = None
     for i in range(300):
         stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
@@ -475,13 +490,8 @@ def test_a_large_backlog_replays_what_fits_and_keeps_the_store_connection(replic
     dropped its connection, failing every client's command in flight, and
     answered 503 to every retry."""
     one, two = replicas(2, "conformance-server")
-    version = "2025-11-25"  # resumable streams
-    status, headers, body = one.request("POST", {
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": version, "capabilities": {},
-                   "clientInfo": {"name": "replica-test", "version": "1"}}})
-    assert status == 200, body
-    session = headers["Mcp-Session-Id"]
+    version = RESUMABLE
+    session = initialize_resumable(one)
     headers = {"MCP-Protocol-Version": version}
     # The backlog: 24 events of 4 MiB of an earlier stream (what large tool
     # results leave), written as a replica writes them: "STREAM NUMBER DATA".
@@ -489,28 +499,11 @@ def test_a_large_backlog_replays_what_fits_and_keeps_the_store_connection(replic
         "content": [{"type": "text", "text": "x" * (4 * 1024 * 1024)}]}})
     for number in range(1, 25):
         redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"7 {number} {big}")
-    stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
-                                  "params": {"name": "test_tool_with_progress", "arguments": {},
-                                             "_meta": {"progressToken": "p"}}},
-                    session=session, headers=headers)
-    try:
-        assert stream.wait_for(lambda m: m.get("id") == 7), stream.messages
-        assert stream.ended.wait(20)
-    finally:
-        stream.close()
-    progress = [i for i, m in enumerate(stream.messages) if m.get("method") == "notifications/progress"]
-    assert len(progress) >= 2 and all(stream.ids), (stream.ids, stream.messages)
+    stream, progress = progress_stream(one, session)
     one.kill()
 
     for _ in range(3):
-        resumed = Stream(two, session=session,
-                         headers={"Last-Event-ID": stream.ids[progress[0]], **headers}, protocol=version)
-        try:
-            assert resumed.status == 200
-            assert resumed.ended.wait(20)
-        finally:
-            resumed.close()
-        assert resumed.messages == stream.messages[progress[0] + 1:]
+        resume_after_first_progress(two, session, stream, progress)
 
     # Behind the backlog: what the client missed is more than a replay reads.
     status, _, body = two.request("GET", session=session,
