@@ -33,6 +33,7 @@ typedef enum {
 #define NORTH_MCP_REDIS_DEFAULT_MAX_IN_FLIGHT      10000
 #define NORTH_MCP_REDIS_DEFAULT_MAX_REPLY_SIZE     (64 * 1024 * 1024)
 #define NORTH_MCP_REDIS_DEFAULT_MAX_UNSENT_SIZE    (64 * 1024 * 1024)
+#define NORTH_MCP_REDIS_DEFAULT_HEARTBEAT_INTERVAL_MS 5000
 
 #define NORTH_MCP_TYPE_REDIS_CLIENT (north_mcp_redis_client_get_type ())
 G_DECLARE_FINAL_TYPE (NorthMcpRedisClient, north_mcp_redis_client, NORTH_MCP, REDIS_CLIENT, GObject)
@@ -131,9 +132,13 @@ void                 north_mcp_redis_client_commandv_async (NorthMcpRedisClient 
  * names, no patterns) while subscribed; messages published while that
  * connection is down are lost (Redis pub/sub keeps nothing), and the client
  * subscribes again to every channel after reconnecting. Several
- * subscriptions to one channel share one Redis subscription. A Redis that
- * hangs without closing the socket is not detected on this connection
- * (messages arrive when it resumes). Returns an id > 0 for
+ * subscriptions to one channel share one Redis subscription. A connection
+ * that goes silent without closing (a Redis host that died, a NAT that
+ * forgot it) is found by a heartbeat: every "heartbeat-interval" ms
+ * (default 5 s) the client publishes on a channel of its own
+ * (north-mcp-redis-client:heartbeat:RANDOM), and drops and makes the
+ * connection again when Redis took one that does not arrive within
+ * "command-timeout"; messages published meanwhile are lost. Returns an id > 0 for
  * north_mcp_redis_client_unsubscribe(), which may be called from @func;
  * @destroy runs on unsubscribe or dispose. */
 typedef void (*NorthMcpRedisMessageFunc) (const char *channel,
