@@ -167,6 +167,9 @@ heartbeat_start (NorthMcpRedisClient *self)
   north_mcp_redis_client_subscribe (self, self->heartbeat_channel, heartbeat_received, self, NULL);
   self->heartbeat = g_timeout_source_new (self->heartbeat_interval_ms);
   g_source_set_static_name (self->heartbeat, "NorthMcpRedisClient heartbeat");
+  /* After the connections' I/O: a main loop that was busy for longer than
+   * command-timeout reads what arrived meanwhile before it judges. */
+  g_source_set_priority (self->heartbeat, G_PRIORITY_LOW);
   g_source_set_callback (self->heartbeat, heartbeat_tick, self, NULL);
   g_source_attach (self->heartbeat, self->context);
 }
