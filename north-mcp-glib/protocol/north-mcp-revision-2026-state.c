@@ -436,7 +436,8 @@ share_key (NorthMcpRevision2026State *self,
   self->sharing = g_cancellable_new ();
   sharing->state = self;
   sharing->cancellable = g_object_ref (self->sharing);
-  north_mcp_state_store_set_async (store, SHARED_KEY_NAME, value, 0, TRUE, sharing->cancellable,
+  north_mcp_state_store_set_async (store, SHARED_KEY_NAME, value, 0, NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
+                                   sharing->cancellable,
                                    shared_key_written_cb, sharing);
 }
 

@@ -192,7 +192,9 @@ call (GTask *task,
     }
   envelope = envelope_new (op->owner, op->record);
   north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (op->record),
-                                   stage != STAGE_WRITE_RUNNING, g_task_get_cancellable (task), step, task);
+                                   stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
+                                                                : NORTH_MCP_STATE_STORE_SET_ALWAYS,
+                                   g_task_get_cancellable (task), step, task);
 }
 
 /* Marks @record (just read, ours) as a cancel leaves it. */

@@ -98,7 +98,8 @@ memory_set (NorthMcpStateStore              *store,
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry;
 
-  if (request->only_if_absent && lookup (store, request->key) != NULL)
+  if ((request->mode == NORTH_MCP_STATE_STORE_SET_IF_ABSENT && lookup (store, request->key) != NULL) ||
+      (request->mode == NORTH_MCP_STATE_STORE_SET_IF_PRESENT && lookup (store, request->key) == NULL))
     {
       g_task_return_boolean (task, FALSE);
       return;

@@ -217,7 +217,7 @@ redis_is_available (NorthMcpStateStore *store)
   return north_mcp_redis_client_is_connected (NORTH_MCP_REDIS_STATE_STORE (store)->client);
 }
 
-/* SET answers OK, or nil when NX kept the old value. */
+/* SET answers OK, or nil when NX or XX kept the value from being stored. */
 static void
 read_set (GTask              *task,
           NorthMcpRedisReply *reply,
@@ -243,8 +243,8 @@ redis_set (NorthMcpStateStore              *store,
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   if (request->ttl_ms > 0)
     argc = 5;
-  if (request->only_if_absent)
-    argv[argc++] = "NX";
+  if (request->mode != NORTH_MCP_STATE_STORE_SET_ALWAYS)
+    argv[argc++] = request->mode == NORTH_MCP_STATE_STORE_SET_IF_ABSENT ? "NX" : "XX";
   command (store, request, task, argc, argv, 2, read_set);
 }
 

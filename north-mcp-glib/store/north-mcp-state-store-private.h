@@ -60,10 +60,20 @@ void north_mcp_state_store_event_free (NorthMcpStateStoreEvent *event);
 
 /* What an asynchronous call asks of the store; each operation reads the
  * fields its comment names. The public functions below fill it in. */
+/* When a SET stores its value. */
 typedef enum
 {
-  /* Stores @value under @key for @ttl_ms (0: no expiry). With
-   * @only_if_absent, an existing value is kept and the result is FALSE. */
+  NORTH_MCP_STATE_STORE_SET_ALWAYS,
+  /* An existing value is kept (Redis: NX). */
+  NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
+  /* Only over an existing value: what was deleted stays deleted (XX). */
+  NORTH_MCP_STATE_STORE_SET_IF_PRESENT,
+} NorthMcpStateStoreSetMode;
+
+typedef enum
+{
+  /* Stores @value under @key for @ttl_ms (0: no expiry), as @mode says;
+   * FALSE when the mode kept it from being stored. */
   NORTH_MCP_STATE_STORE_OP_SET,
   /* The value under @key (GBytes, NULL when there is none); TOO_LARGE when
    * it is longer than @max_size (refused where it is stored: a store also
@@ -96,7 +106,7 @@ typedef struct
   const char           *key;   /* a key, a stream or a channel; checked valid */
   GBytes               *value;
   guint64               ttl_ms;
-  gboolean              only_if_absent;
+  NorthMcpStateStoreSetMode mode;
   gsize                 max_size;
   guint                 count;
   const char           *after;
@@ -151,7 +161,7 @@ void       north_mcp_state_store_set_async      (NorthMcpStateStore            *
                                                  const char                    *key,
                                                  GBytes                        *value,
                                                  guint64                        ttl_ms,
-                                                 gboolean                       only_if_absent,
+                                                 NorthMcpStateStoreSetMode      mode,
                                                  GCancellable                  *cancellable,
                                                  GAsyncReadyCallback            callback,
                                                  gpointer                       user_data);

@@ -97,12 +97,12 @@ north_mcp_state_store_set_async (NorthMcpStateStore  *self,
                                  const char          *key,
                                  GBytes              *value,
                                  guint64              ttl_ms,
-                                 gboolean             only_if_absent,
+                                 NorthMcpStateStoreSetMode mode,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_SET, key, value, ttl_ms, only_if_absent };
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_SET, key, value, ttl_ms, mode };
 
   run (self, &request, cancellable, callback, user_data, north_mcp_state_store_set_async);
 }

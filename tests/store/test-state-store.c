@@ -17,6 +17,10 @@
 #include "north-mcp-redis-state-store-private.h"
 #include "test-redis-server.h"
 
+#define ALWAYS NORTH_MCP_STATE_STORE_SET_ALWAYS
+#define IF_ABSENT NORTH_MCP_STATE_STORE_SET_IF_ABSENT
+#define IF_PRESENT NORTH_MCP_STATE_STORE_SET_IF_PRESENT
+
 static TestRedisServer redis;
 
 /* --- waiting --- */
@@ -78,13 +82,13 @@ text (const char *string)
 
 static gboolean
 store_set (NorthMcpStateStore *store, const char *key, const char *value, guint64 ttl_ms,
-           gboolean nx, GError **error)
+           NorthMcpStateStoreSetMode mode, GError **error)
 {
   Result result = { 0 };
   g_autoptr(GBytes) bytes = text (value);
   gboolean ok;
 
-  north_mcp_state_store_set_async (store, key, bytes, ttl_ms, nx, NULL, set_done, &result);
+  north_mcp_state_store_set_async (store, key, bytes, ttl_ms, mode, NULL, set_done, &result);
   test_wait_for (&result.done, "set");
   ok = result.ok;
   if (result.error != NULL)
@@ -215,16 +219,27 @@ test_values (gconstpointer data)
   g_assert_false (store_simple (store, "delete", key, 0, &error));
   g_assert_no_error (error);
 
-  g_assert_true (store_set (store, key, "one", 60000, FALSE, &error));
+  g_assert_true (store_set (store, key, "one", 60000, ALWAYS, &error));
   g_assert_no_error (error);
   /* Only if absent: kept. */
-  g_assert_false (store_set (store, key, "two", 60000, TRUE, &error));
+  g_assert_false (store_set (store, key, "two", 60000, IF_ABSENT, &error));
   g_assert_no_error (error);
+  /* Only if present: not made where there is none. */
+  g_assert_false (store_set (store, "test:never-stored", "two", 60000, IF_PRESENT, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&value, g_free);
+  value = store_get (store, "test:never-stored", 100, &error);
+  g_assert_cmpstr (value, ==, "");
   g_clear_pointer (&value, g_free);
   value = store_get (store, key, 100, &error);
   g_assert_cmpstr (value, ==, "one");
   /* Replaced. */
-  g_assert_true (store_set (store, key, "three", 0, FALSE, &error));
+  g_assert_true (store_set (store, key, "three", 60000, IF_PRESENT, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&value, g_free);
+  value = store_get (store, key, 100, &error);
+  g_assert_cmpstr (value, ==, "three");
+  g_assert_true (store_set (store, key, "three", 0, ALWAYS, &error));
   g_clear_pointer (&value, g_free);
   value = store_get (store, key, 100, &error);
   g_assert_cmpstr (value, ==, "three");
@@ -250,7 +265,7 @@ test_expiry (gconstpointer data)
   g_autofree char *key = unique_key ("expiry");
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (store_set (store, key, "soon gone", 50, FALSE, &error));
+  g_assert_true (store_set (store, key, "soon gone", 50, ALWAYS, &error));
   g_assert_no_error (error);
   for (;;)
     {
@@ -283,7 +298,7 @@ test_invalid_keys (gconstpointer data)
       g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
       g_assert_null (value);
       g_clear_error (&error);
-      g_assert_false (store_set (store, keys[i], "x", 0, FALSE, &error));
+      g_assert_false (store_set (store, keys[i], "x", 0, ALWAYS, &error));
       g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
     }
   g_assert_true (north_mcp_state_store_key_is_valid ("north-mcp:session:0123"));
@@ -490,7 +505,7 @@ test_redis_restart (void)
 
   /* "available" once connected, and again after each reconnection. */
   g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
-  g_assert_true (store_set (store, key, "v", 60000, FALSE, &error));
+  g_assert_true (store_set (store, key, "v", 60000, ALWAYS, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (available, ==, 1);
   id = north_mcp_state_store_subscribe (store, channel, on_message, &inbox, NULL);
@@ -501,7 +516,7 @@ test_redis_restart (void)
    * connection; then every command fails fast. */
   for (;;)
     {
-      gboolean ok = store_set (store, key, "w", 60000, FALSE, &error);
+      gboolean ok = store_set (store, key, "w", 60000, ALWAYS, &error);
 
       if (!ok)
         break;
@@ -515,7 +530,7 @@ test_redis_restart (void)
   test_redis_server_start (&redis);
   for (;;)
     {
-      if (store_set (store, key, "x", 60000, FALSE, &error))
+      if (store_set (store, key, "x", 60000, ALWAYS, &error))
         break;
       g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
       g_clear_error (&error);
@@ -591,7 +606,7 @@ test_redis_huge_value (void)
 
   /* 65 MiB made in Redis (sending them is over max-unsent-size). */
   g_assert_cmpint (redis_integer ("SETRANGE", key, "68157439", "x"), ==, 65 * 1024 * 1024);
-  g_assert_true (store_set (store, "test:huge:connected", "", 60000, FALSE, &error));
+  g_assert_true (store_set (store, "test:huge:connected", "", 60000, ALWAYS, &error));
   g_assert_no_error (error);
   g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
 
@@ -637,7 +652,7 @@ test_memory_wrong_finish (void)
   g_autoptr(GBytes) value = text ("v");
   g_autoptr(GAsyncResult) result = NULL;
 
-  north_mcp_state_store_set_async (store, "north-mcp:x", value, 0, FALSE, NULL, keep_result, &result);
+  north_mcp_state_store_set_async (store, "north-mcp:x", value, 0, ALWAYS, NULL, keep_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_test_expect_message ("NorthMcp", G_LOG_LEVEL_CRITICAL, "*g_async_result_is_tagged*");

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 from conftest import PROTOCOL, Stream, messages
@@ -88,6 +89,39 @@ def test_delete_on_one_replica_ends_the_session_everywhere(replicas, redis):
     for replica in (three, one, two):
         status, _, body = call(replica, session, "ping")
         assert status == 404, body
+
+
+
+def test_a_change_racing_a_delete_does_not_bring_the_session_back(replicas, redis):
+    """logging/setLevel on one replica while the session is deleted on
+    another: the change is stored only while the record exists. It was
+    stored unconditionally after its confirmation, so a DELETE that reached
+    Redis in between (about every other time here) was undone: the record
+    was back, and every replica served the session the client had
+    deleted."""
+    one, two = replicas(2)
+    for _ in range(40):
+        session = initialize(one)
+        assert call(two, session, "ping")[0] == 200
+        barrier = threading.Barrier(2)
+        answers = {}
+
+        def set_level():
+            barrier.wait()
+            answers["level"] = call(one, session, "logging/setLevel", {"level": "debug"})[0]
+
+        def delete():
+            barrier.wait()
+            answers["delete"] = two.request("DELETE", session=session)[0]
+
+        threads = [threading.Thread(target=set_level), threading.Thread(target=delete)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers["delete"] == 200 and answers["level"] in (200, 404), answers
+        assert redis.command("EXISTS", f"north-mcp:session:{session}") == 0
+        assert wait_for_status(one, session, 404)[0] == 404
 
 
 def test_a_held_copy_serves_only_while_its_record_exists(replicas, redis):

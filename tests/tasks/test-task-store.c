@@ -281,7 +281,7 @@ cancel_stored (Fixture *fixture, const char *id, const char *envelope)
   g_autoptr(GError) error = NULL;
   Wait wait = { 0 };
 
-  north_mcp_state_store_set_async (state, key, value, 60000, FALSE, NULL, done, &wait);
+  north_mcp_state_store_set_async (state, key, value, 60000, NORTH_MCP_STATE_STORE_SET_ALWAYS, NULL, done, &wait);
   g_assert_true (north_mcp_state_store_set_finish (state, await (&wait), &error));
   g_assert_no_error (error);
   g_clear_object (&wait.result);
