@@ -294,7 +294,7 @@ memory_replay (NorthMcpStateStore              *store,
   GPtrArray *events;
   guint64 after_number = 0;
   gsize budget = request->max_size;
-  guint first;
+  gboolean left_out = FALSE;
   Entry *entry;
 
   if (request->after != NULL &&
@@ -305,34 +305,29 @@ memory_replay (NorthMcpStateStore              *store,
       return;
     }
 
+  /* From the newest back, as the Redis store. */
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
   entry = lookup (store, request->key);
-  for (guint i = 0; entry != NULL && entry->events != NULL && i < entry->events->len; i++)
+  for (guint i = entry != NULL && entry->events != NULL ? entry->events->len : 0; i > 0; i--)
     {
-      NorthMcpStateStoreEvent *stored = g_ptr_array_index (entry->events, i);
+      NorthMcpStateStoreEvent *stored = g_ptr_array_index (entry->events, i - 1);
       NorthMcpStateStoreEvent *copy;
 
       if (g_ascii_strtoull (stored->id, NULL, 10) <= after_number)
-        continue;
-      if (events->len >= request->count)
         break;
+      if (events->len >= request->count || g_bytes_get_size (stored->data) > budget)
+        {
+          left_out = TRUE;
+          break;
+        }
+      budget -= g_bytes_get_size (stored->data);
       copy = g_new0 (NorthMcpStateStoreEvent, 1);
       copy->id = g_strdup (stored->id);
       copy->data = g_bytes_ref (stored->data);
-      g_ptr_array_add (events, copy);
+      g_ptr_array_insert (events, 0, copy);
     }
 
-  /* The newest that fit in max_size, as the Redis store. */
-  for (first = events->len; first > 0; first--)
-    {
-      gsize size = g_bytes_get_size (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, first - 1))->data);
-
-      if (size > budget)
-        break;
-      budget -= size;
-    }
-  g_ptr_array_remove_range (events, 0, first);
-  north_mcp_state_store_return_replay (task, events, first);
+  north_mcp_state_store_return_replay (task, events, left_out);
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */

@@ -498,26 +498,29 @@ unexpected:
   return NULL;
 }
 
-/* The script of a replay: XRANGE, then, from the newest back, the events
- * that fit in the budget. Sizes are added up in Redis, so that the reply
- * never holds more than the budget: a backlog larger than the client's
- * max-reply-size would drop the connection, failing every command in
- * flight. Answers [number left out, [[id, [field, value, …]], …]]. */
+/* The script of a replay: from the newest event back, one at a time, as
+ * long as they fit in the budget. Sizes are added up in Redis, so that
+ * the reply never holds more than the budget (a backlog larger than the
+ * client's max-reply-size would drop the connection, failing every
+ * command in flight), and Redis itself reads no more than the budget and
+ * one event, however large the stream. Answers [1 when older events were
+ * left out else 0, [[id, [field, value, …]], …] oldest first]. */
 static const char replay_script[] =
-  "local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])\n"
-  "local budget = tonumber(ARGV[3])\n"
-  "local first = #entries + 1\n"
-  "while first > 1 do\n"
-  "  local fields = entries[first - 1][2]\n"
+  "local count, budget = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+  "local kept, before, left_out = {}, '+', 0\n"
+  "while true do\n"
+  "  local entry = redis.call('XREVRANGE', KEYS[1], before, ARGV[1], 'COUNT', 1)[1]\n"
+  "  if entry == nil then break end\n"
   "  local size = 0\n"
-  "  for i = 2, #fields, 2 do size = size + #fields[i] end\n"
-  "  if size > budget then break end\n"
+  "  for i = 2, #entry[2], 2 do size = size + #entry[2][i] end\n"
+  "  if #kept >= count or size > budget then left_out = 1 break end\n"
   "  budget = budget - size\n"
-  "  first = first - 1\n"
+  "  kept[#kept + 1] = entry\n"
+  "  before = '(' .. entry[1]\n"
   "end\n"
-  "local kept = {}\n"
-  "for i = first, #entries do kept[#kept + 1] = entries[i] end\n"
-  "return {first - 1, kept}\n";
+  "local ordered = {}\n"
+  "for i = #kept, 1, -1 do ordered[#ordered + 1] = kept[i] end\n"
+  "return {left_out, ordered}\n";
 
 static void
 read_replayed (GTask              *task,
@@ -530,7 +533,7 @@ read_replayed (GTask              *task,
   if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY ||
       north_mcp_redis_reply_get_n_elements (reply) != 2 ||
       north_mcp_redis_reply_get_kind (left_out = north_mcp_redis_reply_get_element (reply, 0)) != NORTH_MCP_REDIS_REPLY_INTEGER ||
-      north_mcp_redis_reply_get_integer (left_out) < 0 || north_mcp_redis_reply_get_integer (left_out) > G_MAXUINT ||
+      north_mcp_redis_reply_get_integer (left_out) < 0 || north_mcp_redis_reply_get_integer (left_out) > 1 ||
       north_mcp_redis_reply_get_kind (entries = north_mcp_redis_reply_get_element (reply, 1)) != NORTH_MCP_REDIS_REPLY_ARRAY)
     {
       return_unexpected (task);
@@ -553,7 +556,7 @@ read_replayed (GTask              *task,
     }
 
   north_mcp_state_store_return_replay (task, g_steal_pointer (&events),
-                                       (guint) north_mcp_redis_reply_get_integer (left_out));
+                                       north_mcp_redis_reply_get_integer (left_out) == 1);
 }
 
 static void

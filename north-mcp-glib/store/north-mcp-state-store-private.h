@@ -90,12 +90,12 @@ typedef enum
    * events, and gives the stream @ttl_ms more to live; the result is the
    * event's id (a string). */
   NORTH_MCP_STATE_STORE_OP_APPEND,
-  /* The events of stream @key after the one with id @after (NULL: from the
-   * first), the first @count of them; of those, the newest whose data add
-   * up to at most @max_size bytes (what a replay reads, whatever the
-   * stream holds; bounded as for GET), oldest first, as a GPtrArray of NorthMcpStateStoreEvent;
-   * how many older ones were left out goes with them
-   * (north_mcp_state_store_return_replay()). */
+  /* The newest events of stream @key after the one with id @after (NULL:
+   * from the first), at most @count, whose data add up to at most
+   * @max_size bytes (what a replay reads, whatever the stream holds;
+   * bounded as for GET), oldest first, as a GPtrArray of
+   * NorthMcpStateStoreEvent; whether older ones after @after were left
+   * out goes with them (north_mcp_state_store_return_replay()). */
   NORTH_MCP_STATE_STORE_OP_REPLAY,
   NORTH_MCP_STATE_STORE_N_OPS
 } NorthMcpStateStoreOp;
@@ -229,16 +229,16 @@ void       north_mcp_state_store_replay_async   (NorthMcpStateStore            *
                                                  GCancellable                  *cancellable,
                                                  GAsyncReadyCallback            callback,
                                                  gpointer                       user_data);
-/* @left_out (may be NULL): how many events of the range did not fit in
- * @max_size. */
+/* @left_out (may be NULL): whether events after @after were left out
+ * (more than @max_events, or more than @max_size bytes). */
 GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *self,
                                                  GAsyncResult                  *result,
-                                                 guint                         *left_out,
+                                                 gboolean                      *left_out,
                                                  GError                       **error);
 /* For the stores: the result of a REPLAY (takes @events). */
 void       north_mcp_state_store_return_replay  (GTask                         *task,
                                                  GPtrArray                     *events,
-                                                 guint                          left_out);
+                                                 gboolean                       left_out);
 
 /* Fire and forget: the result is only logged (debug) when it fails. */
 void       north_mcp_state_store_publish        (NorthMcpStateStore            *self,

@@ -259,7 +259,7 @@ north_mcp_state_store_replay_async (NorthMcpStateStore  *self,
 typedef struct
 {
   GPtrArray *events;
-  guint      left_out;
+  gboolean   left_out;
 } Replayed;
 
 static void
@@ -272,7 +272,7 @@ replayed_free (Replayed *replayed)
 void
 north_mcp_state_store_return_replay (GTask     *task,
                                      GPtrArray *events,
-                                     guint      left_out)
+                                     gboolean   left_out)
 {
   Replayed *replayed = g_new0 (Replayed, 1);
 
@@ -284,7 +284,7 @@ north_mcp_state_store_return_replay (GTask     *task,
 GPtrArray *
 north_mcp_state_store_replay_finish (NorthMcpStateStore  *self,
                                      GAsyncResult        *result,
-                                     guint               *left_out,
+                                     gboolean            *left_out,
                                      GError             **error)
 {
   Replayed *replayed = north_mcp_store_call_propagate_pointer (self, result, north_mcp_state_store_replay_async,
@@ -292,7 +292,7 @@ north_mcp_state_store_replay_finish (NorthMcpStateStore  *self,
   GPtrArray *events;
 
   if (left_out != NULL)
-    *left_out = replayed != NULL ? replayed->left_out : 0;
+    *left_out = replayed != NULL && replayed->left_out;
   if (replayed == NULL)
     return NULL;
   events = g_steal_pointer (&replayed->events);

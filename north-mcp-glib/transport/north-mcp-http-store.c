@@ -260,11 +260,11 @@ parse_event_field (const char **data,
 static void
 send_missed (Pending   *pending,
              GPtrArray *events,
-             guint      left_out)
+             gboolean   left_out)
 {
   g_autoptr(NorthMcpSseStream) stream = NULL;
   g_autoptr(GString) missed = g_string_new (NULL);
-  gboolean caught_up = left_out == 0;
+  gboolean caught_up = !left_out;
 
   /* Each stored event is "STREAM NUMBER DATA" (all of the session's
    * streams); the client gets those of its stream after its id, with the
@@ -312,7 +312,7 @@ replayed_cb (GObject      *source,
   Pending *pending = user_data;
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
-  guint left_out = 0;
+  gboolean left_out = FALSE;
 
   events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &left_out, &error);
   if (!north_mcp_http_pause_resume (&pending->pause))

@@ -41,7 +41,7 @@ typedef struct {
   GBytes    *bytes;
   char      *id;
   GPtrArray *events;
-  guint      left_out;
+  gboolean   left_out;
   GError    *error;
 } Result;
 
@@ -151,7 +151,7 @@ store_append (NorthMcpStateStore *store, const char *key, const char *event, gui
 
 static GPtrArray *
 store_replay_full (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
-                   gsize max_size, guint *left_out, GError **error)
+                   gsize max_size, gboolean *left_out, GError **error)
 {
   Result result = { 0 };
   GPtrArray *events;
@@ -171,10 +171,10 @@ static GPtrArray *
 store_replay (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
               gsize max_size, GError **error)
 {
-  guint left_out = G_MAXUINT;
+  gboolean left_out = TRUE;
   GPtrArray *events = store_replay_full (store, key, after, max_events, max_size, &left_out, error);
 
-  g_assert_cmpuint (left_out, ==, 0);
+  g_assert_false (left_out);
   return events;
 }
 
@@ -385,7 +385,7 @@ test_streams (gconstpointer data)
   g_autoptr(GBytes) forgotten = text ("forgotten");
   NorthMcpStateStoreEvent *last;
   g_autoptr(GError) error = NULL;
-  guint left_out = 0;
+  gboolean left_out = FALSE;
 
   for (guint i = 0; i < 8; i++)
     {
@@ -409,12 +409,22 @@ test_streams (gconstpointer data)
     }
   g_clear_pointer (&events, g_ptr_array_unref);
 
-  /* After an id: the later ones, at most max_events. */
-  events = store_replay (store, key, g_ptr_array_index (ids, 4), 2, 100, &error);
+  /* After an id: the later ones, oldest first. */
+  events = store_replay (store, key, g_ptr_array_index (ids, 4), 3, 100, &error);
   g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, i))->id, ==,
+                     g_ptr_array_index (ids, 5 + i));
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* At most max_events: the newest, and the others are left out. */
+  events = store_replay_full (store, key, g_ptr_array_index (ids, 4), 2, 100, &left_out, &error);
+  g_assert_no_error (error);
+  g_assert_true (left_out);
   g_assert_cmpuint (events->len, ==, 2);
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 5));
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 1))->id, ==, g_ptr_array_index (ids, 6));
+  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 6));
+  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 1))->id, ==, g_ptr_array_index (ids, 7));
   g_clear_pointer (&events, g_ptr_array_unref);
 
   /* After the last: nothing. A stream that does not exist: nothing. */
@@ -424,23 +434,23 @@ test_streams (gconstpointer data)
   g_clear_pointer (&events, g_ptr_array_unref);
 
   /* More than the caller reads ("event N" is 7 bytes): the newest that
-   * fit, and how many were left out; none when the newest is too large. */
+   * fit, the others left out; none when the newest is too large. */
   events = store_replay_full (store, key, NULL, 100, 20, &left_out, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (left_out, ==, 3);
+  g_assert_true (left_out);
   g_assert_cmpuint (events->len, ==, 2);
   g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 6));
   g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 1))->id, ==, g_ptr_array_index (ids, 7));
   g_clear_pointer (&events, g_ptr_array_unref);
-  events = store_replay_full (store, key, g_ptr_array_index (ids, 4), 2, 7, &left_out, &error);
+  events = store_replay_full (store, key, g_ptr_array_index (ids, 5), 5, 14, &left_out, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (left_out, ==, 1);
-  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_false (left_out);
+  g_assert_cmpuint (events->len, ==, 2);
   g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 6));
   g_clear_pointer (&events, g_ptr_array_unref);
   events = store_replay_full (store, key, NULL, 100, 3, &left_out, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (left_out, ==, 5);
+  g_assert_true (left_out);
   g_assert_cmpuint (events->len, ==, 0);
   g_clear_pointer (&events, g_ptr_array_unref);
 
