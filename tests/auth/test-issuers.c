@@ -13,6 +13,7 @@
 
 #include "auth-test-util.h"
 #include "north-mcp-base64-private.h"
+#include "north-mcp-error.h"
 #include "north-mcp-issuer-cache-private.h"
 
 typedef struct
@@ -41,7 +42,13 @@ typedef struct
   guint         discovery_count;
   guint         jwks_count;
   GPtrArray    *paused;        /* SoupServerMessage */
+  gsize         huge_sent;     /* bytes of the endless document handed out */
 } Fixture;
+
+/* The endless document: chunks of HUGE_CHUNK bytes, HUGE_OFFERED in all,
+ * the next one handed to the server only once the last one is written. */
+#define HUGE_CHUNK (64 * 1024)
+#define HUGE_OFFERED (64 * 1024 * 1024)
 
 static char *
 bio_string (BIO *bio)
@@ -127,6 +134,42 @@ test_key_clear (TestKey *key)
   g_free (key->jwk);
 }
 
+static void
+huge_next_chunk (SoupServerMessage *msg,
+                 Fixture           *fixture)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  char *chunk;
+
+  if (fixture->huge_sent >= HUGE_OFFERED)
+    {
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, "\"}", 2);
+      soup_message_body_complete (body);
+      return;
+    }
+  chunk = g_malloc (HUGE_CHUNK);
+  memset (chunk, 'x', HUGE_CHUNK);
+  soup_message_body_append_take (body, (guchar *) chunk, HUGE_CHUNK);
+  fixture->huge_sent += HUGE_CHUNK;
+}
+
+/* An issuer whose discovery document never ends (well, after 64 MiB). */
+static void
+serve_huge (SoupServerMessage *msg,
+            Fixture           *fixture)
+{
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  soup_message_headers_set_encoding (response_headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (response_headers, "application/json", NULL);
+  soup_message_body_set_accumulate (body, FALSE);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_body_append (body, SOUP_MEMORY_STATIC, "{\"pad\": \"", 9);
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (huge_next_chunk), fixture);
+  huge_next_chunk (msg, fixture);
+}
+
 /* The issuer's HTTP side. */
 static void
 issuer_handler (SoupServer        *server,
@@ -143,6 +186,12 @@ issuer_handler (SoupServer        *server,
     {
       g_ptr_array_add (fixture->paused, g_object_ref (msg));
       soup_server_message_pause (msg);
+      return;
+    }
+
+  if (g_str_equal (path, "/huge/.well-known/openid-configuration"))
+    {
+      serve_huge (msg, fixture);
       return;
     }
 
@@ -896,6 +945,28 @@ test_issuer_backoff_growth (Fixture       *fixture,
                    NORTH_MCP_ISSUER_KEY_FOUND);
 }
 
+/* A document larger than the limit (1 MiB) is refused as it is read:
+ * the fetch stops reading (and so the issuer writing) soon after the limit,
+ * instead of taking in all that is sent and measuring it afterwards. */
+static void
+test_issuer_huge_document (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(NorthMcpIssuerCache) cache = north_mcp_issuer_cache_new ();
+  g_autofree char *issuer = g_strconcat (fixture->issuer, "/huge", NULL);
+  FetchResult result = { 0 };
+
+  north_mcp_issuer_cache_fetch_async (cache, issuer, NULL, on_fetched, &result);
+  while (!result.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_error (result.error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (result.error->message, "document too large"));
+  /* Socket buffers hold a few MiB at most. */
+  g_assert_cmpuint (fixture->huge_sent, <, HUGE_OFFERED / 4);
+  g_clear_error (&result.error);
+}
+
 /* A verified identity's e-mail is its token's claim, never a header; the
  * header stays readable, as unverified. */
 static void
@@ -1030,6 +1101,7 @@ main (int argc, char **argv)
   ADD ("cache-max-age", test_cache_max_age);
   ADD ("issuer-backoff", test_issuer_backoff);
   ADD ("issuer-backoff-growth", test_issuer_backoff_growth);
+  ADD ("issuer-huge-document", test_issuer_huge_document);
   ADD ("verified-email-not-from-header", test_verified_email_not_from_header);
   ADD ("decision-cache-expiry", test_decision_cache_expiry);
   ADD ("decision-cache-not-for-key-failures", test_decision_cache_not_for_key_failures);
