@@ -967,6 +967,54 @@ test_issuer_huge_document (Fixture       *fixture,
   g_clear_error (&result.error);
 }
 
+/* A request waiting for an issuer's keys is decided under the
+ * configuration of when the keys arrive: an issuer no longer trusted by
+ * then does not let it pass, nor is its token remembered as verified. */
+static void
+test_config_change_during_fetch (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &rsa_key);
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  const char * const others[] = { fixture->down_issuer, NULL };
+  AuthResult result = { 0 };
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  soup_message_headers_append (headers, "X-North-ID-Token", token);
+  start_authenticate (fixture->auth, headers, &result);
+  g_assert_false (result.done);
+  /* The issuer is withdrawn while its keys are on their way. */
+  north_mcp_auth_set_trusted_issuers (fixture->auth, others);
+  wait_for (&result);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+  g_assert_null (result.user);
+  g_assert_error (result.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER);
+  auth_result_clear (&result);
+
+  /* Nor does the same token pass later from what was verified then. */
+  g_assert_true (north_mcp_auth_authenticate_cached (fixture->auth, headers, NULL, &user, &error));
+  g_assert_null (user);
+  g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER);
+  g_clear_error (&error);
+
+  /* A secret set meanwhile applies as well. A key the issuer has just
+   * added makes the next request wait for a fetch again. */
+  north_mcp_auth_set_trusted_issuers (fixture->auth, (const char * const []) { fixture->issuer, NULL });
+  north_mcp_auth_set_refresh_interval (fixture->auth, 0);
+  g_ptr_array_add (fixture->jwks, &rsa_key_2);
+  g_free (token);
+  token = sign_valid (fixture, &rsa_key_2);
+  soup_message_headers_replace (headers, "X-North-ID-Token", token);
+  start_authenticate (fixture->auth, headers, &result);
+  g_assert_false (result.done);
+  north_mcp_auth_set_server_secret (fixture->auth, "s3cret");
+  wait_for (&result);
+  g_assert_null (result.user);
+  g_assert_error (result.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED);
+  auth_result_clear (&result);
+}
+
 /* A verified identity's e-mail is its token's claim, never a header; the
  * header stays readable, as unverified. */
 static void
@@ -1102,6 +1150,7 @@ main (int argc, char **argv)
   ADD ("issuer-backoff", test_issuer_backoff);
   ADD ("issuer-backoff-growth", test_issuer_backoff_growth);
   ADD ("issuer-huge-document", test_issuer_huge_document);
+  ADD ("config-change-during-fetch", test_config_change_during_fetch);
   ADD ("verified-email-not-from-header", test_verified_email_not_from_header);
   ADD ("decision-cache-expiry", test_decision_cache_expiry);
   ADD ("decision-cache-not-for-key-failures", test_decision_cache_not_for_key_failures);
