@@ -34,6 +34,7 @@ north_mcp_auth_request_new (NorthMcpAuth *auth)
   AuthRequest *req = g_new0 (AuthRequest, 1);
 
   req->auth = g_object_ref (auth);
+  req->generation = auth->generation;
   req->log = g_ptr_array_new_with_free_func (g_free);
   req->connectors = new_string_table ();
   req->context = new_string_table ();
