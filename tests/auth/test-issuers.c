@@ -637,6 +637,34 @@ test_algorithm_confusion (Fixture       *fixture,
   }
 }
 
+/* RFC 7515 4.1.11: a JWS whose "crit" names extensions the recipient
+ * does not understand must be rejected; we understand none. */
+static void
+test_crit_header (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *claims = g_strdup_printf ("{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                             "\"exp\": %" G_GINT64_FORMAT "}", fixture->issuer,
+                                             g_get_real_time () / G_USEC_PER_SEC + 600);
+  jwt_t *jwt = NULL;
+  char *encoded;
+  g_autofree char *token = NULL;
+
+  g_assert_cmpint (jwt_new (&jwt), ==, 0);
+  g_assert_cmpint (jwt_add_grants_json (jwt, claims), ==, 0);
+  g_assert_cmpint (jwt_add_headers_json (jwt, "{\"kid\": \"rsa-1\", \"crit\": [\"urn:example:ext\"], "
+                                         "\"urn:example:ext\": true}"), ==, 0);
+  g_assert_cmpint (jwt_set_alg (jwt, rsa_key.alg, (const unsigned char *) rsa_key.private_pem,
+                                (int) strlen (rsa_key.private_pem)), ==, 0);
+  encoded = jwt_encode_str (jwt);
+  g_assert_nonnull (encoded);
+  token = g_strdup (encoded);
+  free (encoded);
+  jwt_free (jwt);
+
+  assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+}
+
 static void
 test_audience (Fixture       *fixture,
                gconstpointer  data)
@@ -1141,6 +1169,7 @@ main (int argc, char **argv)
   ADD ("missing-kid", test_missing_kid);
   ADD ("alg-none", test_alg_none);
   ADD ("algorithm-confusion", test_algorithm_confusion);
+  ADD ("crit-header", test_crit_header);
   ADD ("audience", test_audience);
   ADD ("issuer-down", test_issuer_down);
   ADD ("issuer-slow", test_issuer_slow);
