@@ -542,6 +542,13 @@ north_mcp_req_decide (AuthRequest         *req,
       north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "algorithm not accepted");
       return DECIDED;
     }
+  /* RFC 7515 4.1.11: extensions named critical must be understood, and
+   * none is here. */
+  if (json_object_has_member (req->token_header, "crit"))
+    {
+      north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "critical header extension");
+      return DECIDED;
+    }
 
   switch (north_mcp_issuer_cache_lookup (self->issuers, req->issuer, req->kid, &key))
     {
