@@ -456,6 +456,15 @@ got_body (Get *get)
   get->handle (get->fetch, get->message, root);
 }
 
+/* The network failed @get, or the timeout cancelled it. */
+static void
+get_failed (Get    *get,
+            GError *error)
+{
+  fetch_fail (get->fetch, "%s: %s", get->what,
+              get->fetch->timed_out ? "timed out" : error->message);
+}
+
 static void read_more (Get *get);
 
 static void
@@ -469,8 +478,7 @@ on_read (GObject      *source,
 
   if (bytes == NULL)
     {
-      fetch_fail (get->fetch, "%s: %s", get->what,
-                  get->fetch->timed_out ? "timed out" : error->message);
+      get_failed (get, error);
       return;
     }
   if (g_bytes_get_size (bytes) == 0)
@@ -510,8 +518,7 @@ on_sent (GObject      *source,
   get->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (get->body == NULL)
     {
-      fetch_fail (get->fetch, "%s: %s", get->what,
-                  get->fetch->timed_out ? "timed out" : error->message);
+      get_failed (get, error);
       return;
     }
 
