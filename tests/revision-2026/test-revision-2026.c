@@ -1028,6 +1028,14 @@ test_http_param_headers (Fixture       *fixture,
   g_assert_cmpuint (check_param_headers (fixture, "{}", "eu", NULL), ==, 400);
   g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7}", NULL, "8"), ==, 400);
   g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7}", NULL, "seven"), ==, 400);
+  /* Numbers written as doubles: whole ones match their integer; others,
+   * and those beyond 64 bits (no integer to convert to), match nothing. */
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7.0}", NULL, "7"), ==, 0);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7.5}", NULL, "7"), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":1e300}", NULL, "1"), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":-1e300}", NULL, "-9223372036854775808"), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":9223372036854775808.0}", NULL,
+                                         "9223372036854775807"), ==, 400);
 }
 
 static void
