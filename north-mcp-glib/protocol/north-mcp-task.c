@@ -674,20 +674,26 @@ answer_directly (NorthMcpContext *origin,
     north_mcp_context_return_result (origin, json_object_get_member (object, "result"));
 }
 
-/* Counts the runner's request against NORTH_MCP_TASK_MAX_HELD_BYTES;
- * FALSE (nothing counted) when it does not fit. */
+/* Counts what the runner keeps (its request, and the answers it has
+ * collected for its next round) against NORTH_MCP_TASK_MAX_HELD_BYTES,
+ * in place of what it counted before; FALSE (the count unchanged) when
+ * that does not fit. */
 static gboolean
 hold_request (Runner *runner)
 {
   Tasks *tasks = runner->tasks;
-  gsize room = NORTH_MCP_TASK_MAX_HELD_BYTES - tasks->held;
-  g_autoptr(JsonNode) node = north_mcp_node_new_object (runner->params);
-  gsize size = north_mcp_json_size_up_to (node, room);
+  gsize room = NORTH_MCP_TASK_MAX_HELD_BYTES - (tasks->held - runner->held);
+  g_autoptr(JsonNode) params = north_mcp_node_new_object (runner->params);
+  g_autoptr(JsonNode) responses = runner->responses != NULL
+                                  ? north_mcp_node_new_object (runner->responses) : NULL;
+  gsize size = north_mcp_json_size_up_to (params, room);
 
+  if (size <= room)
+    size += north_mcp_json_size_up_to (responses, room - size);
   if (size > room)
     return FALSE;
+  tasks->held = tasks->held - runner->held + size;
   runner->held = size;
-  tasks->held += size;
   return TRUE;
 }
 
@@ -1021,7 +1027,16 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
       touch (runner->record, "input_required");
     }
 
-  if (runner->pending != NULL && json_object_get_size (runner->pending) == 0)
+  if (!hold_request (runner))
+    {
+      /* The task lets go of what it collected, and ends. */
+      g_clear_pointer (&runner->responses, json_object_unref);
+      g_clear_pointer (&runner->pending, json_object_unref);
+      json_object_remove_member (runner->record, "inputRequests");
+      fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+            "Too many running tasks: the requests and answers they keep would exceed 64 MiB");
+    }
+  else if (runner->pending != NULL && json_object_get_size (runner->pending) == 0)
     {
       g_clear_pointer (&runner->pending, json_object_unref);
       json_object_remove_member (runner->record, "inputRequests");
