@@ -375,6 +375,25 @@ test_pubsub (gconstpointer data)
   g_ptr_array_unref (others.received);
 }
 
+/* A replay gives the events of @ids from @first, @n of them, and says
+ * whether it left some out. */
+static void
+assert_replay (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
+               gsize max_size, gboolean left_out, GPtrArray *ids, guint first, guint n)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean got_left_out = !left_out;
+  g_autoptr(GPtrArray) events = store_replay_full (store, key, after, max_events, max_size, &got_left_out,
+                                                   &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (got_left_out, ==, left_out);
+  g_assert_cmpuint (events->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, i))->id, ==,
+                     g_ptr_array_index (ids, first + i));
+}
+
 static void
 test_streams (gconstpointer data)
 {
@@ -385,7 +404,6 @@ test_streams (gconstpointer data)
   g_autoptr(GBytes) forgotten = text ("forgotten");
   NorthMcpStateStoreEvent *last;
   g_autoptr(GError) error = NULL;
-  gboolean left_out = FALSE;
 
   for (guint i = 0; i < 8; i++)
     {
@@ -419,13 +437,7 @@ test_streams (gconstpointer data)
   g_clear_pointer (&events, g_ptr_array_unref);
 
   /* At most max_events: the newest, and the others are left out. */
-  events = store_replay_full (store, key, g_ptr_array_index (ids, 4), 2, 100, &left_out, &error);
-  g_assert_no_error (error);
-  g_assert_true (left_out);
-  g_assert_cmpuint (events->len, ==, 2);
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 6));
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 1))->id, ==, g_ptr_array_index (ids, 7));
-  g_clear_pointer (&events, g_ptr_array_unref);
+  assert_replay (store, key, g_ptr_array_index (ids, 4), 2, 100, TRUE, ids, 6, 2);
 
   /* After the last: nothing. A stream that does not exist: nothing. */
   events = store_replay (store, key, g_ptr_array_index (ids, 7), 100, 100, &error);
@@ -435,24 +447,9 @@ test_streams (gconstpointer data)
 
   /* More than the caller reads ("event N" is 7 bytes): the newest that
    * fit, the others left out; none when the newest is too large. */
-  events = store_replay_full (store, key, NULL, 100, 20, &left_out, &error);
-  g_assert_no_error (error);
-  g_assert_true (left_out);
-  g_assert_cmpuint (events->len, ==, 2);
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 6));
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 1))->id, ==, g_ptr_array_index (ids, 7));
-  g_clear_pointer (&events, g_ptr_array_unref);
-  events = store_replay_full (store, key, g_ptr_array_index (ids, 5), 5, 14, &left_out, &error);
-  g_assert_no_error (error);
-  g_assert_false (left_out);
-  g_assert_cmpuint (events->len, ==, 2);
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 6));
-  g_clear_pointer (&events, g_ptr_array_unref);
-  events = store_replay_full (store, key, NULL, 100, 3, &left_out, &error);
-  g_assert_no_error (error);
-  g_assert_true (left_out);
-  g_assert_cmpuint (events->len, ==, 0);
-  g_clear_pointer (&events, g_ptr_array_unref);
+  assert_replay (store, key, NULL, 100, 20, TRUE, ids, 6, 2);
+  assert_replay (store, key, g_ptr_array_index (ids, 5), 5, 14, FALSE, ids, 6, 2);
+  assert_replay (store, key, NULL, 100, 3, TRUE, ids, 0, 0);
 
   /* Event ids that are not the store's: refused before any lookup. */
   events = store_replay (store, key, "1-2-3", 100, 100, &error);
