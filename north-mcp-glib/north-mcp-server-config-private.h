@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DEFAULT_MAX_BODY_SIZE (4 * 1024 * 1024)
 #define NORTH_MCP_DEFAULT_IDLE_TIMEOUT_S 60
 #define NORTH_MCP_DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
+#define NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES (64 * 1024 * 1024)
 #define NORTH_MCP_DEFAULT_PAGE_SIZE 100
 #define NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S (30 * 60)
@@ -38,6 +39,7 @@ typedef struct
   gsize     max_body_size;
   guint     idle_timeout;      /* seconds */
   guint64   max_unsent_bytes;
+  guint64   max_held_body_bytes;
   guint     workers;
   guint     page_size;
   guint     request_timeout;   /* milliseconds */
@@ -68,6 +70,7 @@ typedef enum
   PROP_WORKERS,
   PROP_IDLE_TIMEOUT,
   PROP_MAX_UNSENT_BYTES,
+  PROP_MAX_HELD_BODY_BYTES,
   PROP_ALLOWED_ORIGINS,
   PROP_ALLOWED_HOSTS,
   PROP_STATE_STORE,

@@ -135,6 +135,7 @@ get_settings (NorthMcpTransportHost     *host,
   settings->allowed_origins = (const char * const *) config->allowed_origins;
   settings->max_body_size = config->max_body_size;
   settings->max_unsent_bytes = config->max_unsent_bytes;
+  settings->max_held_body_bytes = config->max_held_body_bytes;
   settings->idle_timeout = config->idle_timeout;
   settings->workers = config->workers;
   settings->listen_sockets = config->listen_sockets;

@@ -574,6 +574,49 @@ north_mcp_server_set_max_unsent_bytes (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_max_held_body_bytes:
+ * @self: a server
+ *
+ * Gets how many bytes of request bodies the server holds at once; see
+ * [property@NorthMcp.Server:max-held-body-bytes].
+ *
+ * Returns: the size in bytes
+ *
+ * Since: 0.2
+ */
+guint64
+north_mcp_server_get_max_held_body_bytes (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return CONFIG (self)->max_held_body_bytes;
+}
+
+/**
+ * north_mcp_server_set_max_held_body_bytes:
+ * @self: a server
+ * @max_held_body_bytes: the size in bytes, at least 1024
+ *
+ * Sets how many bytes of request bodies, summed over all connections, the
+ * server holds at once (see [property@NorthMcp.Server:max-held-body-bytes]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_held_body_bytes (NorthMcpServer *self,
+                                          guint64         max_held_body_bytes)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (max_held_body_bytes >= 1024);
+
+  if (CONFIG (self)->max_held_body_bytes == max_held_body_bytes)
+    return;
+
+  CONFIG (self)->max_held_body_bytes = max_held_body_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_MAX_HELD_BODY_BYTES]);
+}
+
+/**
  * north_mcp_server_get_workers:
  * @self: a server
  *

@@ -61,6 +61,10 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_MAX_UNSENT_BYTES:
       g_value_set_uint64 (value, CONFIG (self)->max_unsent_bytes);
       break;
+
+    case PROP_MAX_HELD_BODY_BYTES:
+      g_value_set_uint64 (value, CONFIG (self)->max_held_body_bytes);
+      break;
     case PROP_PAGE_SIZE:
       g_value_set_uint (value, CONFIG (self)->page_size);
       break;
@@ -141,6 +145,10 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_MAX_UNSENT_BYTES:
       north_mcp_server_set_max_unsent_bytes (self, g_value_get_uint64 (value));
+      break;
+
+    case PROP_MAX_HELD_BODY_BYTES:
+      north_mcp_server_set_max_held_body_bytes (self, g_value_get_uint64 (value));
       break;
     case PROP_PAGE_SIZE:
       north_mcp_server_set_page_size (self, g_value_get_uint (value));
@@ -410,6 +418,25 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
   north_mcp_server_properties[PROP_MAX_UNSENT_BYTES] =
     g_param_spec_uint64 ("max-unsent-bytes", NULL, NULL, 1024, G_MAXUINT64,
                          NORTH_MCP_DEFAULT_MAX_UNSENT_BYTES, rw);
+
+  /**
+   * NorthMcpServer:max-held-body-bytes:
+   *
+   * How many bytes of HTTP request bodies the server holds at once,
+   * summed over all connections: bodies being received and those of
+   * requests still being answered. A request that would pass this bound
+   * is answered `503 Service Unavailable` with `Retry-After`, unread,
+   * and its connection closed; requests already held go on.
+   *
+   * It bounds the memory that concurrent requests can make the server
+   * keep (a body's parsed JSON takes several times its size) where
+   * [property@NorthMcp.Server:max-body-size] bounds one request.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_HELD_BODY_BYTES] =
+    g_param_spec_uint64 ("max-held-body-bytes", NULL, NULL, 1024, G_MAXUINT64,
+                         NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES, rw);
 
   /**
    * NorthMcpServer:allowed-origins:

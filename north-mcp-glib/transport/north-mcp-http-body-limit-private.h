@@ -11,11 +11,20 @@ G_BEGIN_DECLS
 
 /* The early SoupServerCallback of every path: refuses a body larger than
  * the host's max_body_size (413, unread) by its Content-Length or while
- * its chunks arrive, and drops the bodies of paths that do not read one. */
+ * its chunks arrive, drops the bodies of paths that do not read one, and
+ * refuses one that would make the kept bodies pass max_held_body_bytes
+ * (503, unread). */
 void north_mcp_http_check_body_size (SoupServer        *server,
                                      SoupServerMessage *msg,
                                      const char        *path,
                                      GHashTable        *query,
+                                     gpointer           user_data);
+
+/* For SoupServer::request-finished and ::request-aborted: @msg's body no
+ * longer counts as held (the listener truncates it then; the message
+ * itself may live on until its connection's next request). */
+void north_mcp_http_release_body    (SoupServer        *server,
+                                     SoupServerMessage *msg,
                                      gpointer           user_data);
 
 G_END_DECLS

@@ -16,7 +16,34 @@
 /* Bodies are bounded on every path: the host's max_body_size for the
  * MCP endpoints and custom routes, which read them; the same bound, with
  * nothing kept, for the health check, GET streams and unknown paths, which
- * drop them. Refused bodies are not read (north-mcp-http-refusal.c). */
+ * drop them. The bodies kept are also bounded all together
+ * (max_held_body_bytes): each counts from its headers until its answer
+ * is written or its connection lost, when the listener truncates it.
+ * Refused bodies are not read (north-mcp-http-refusal.c). */
+static void
+refuse_body (NorthMcpHttpTransport *self,
+             SoupServerMessage     *msg,
+             NorthMcpHttpEndpoint   endpoint,
+             guint                  status,
+             const char            *text)
+{
+  g_autoptr(JsonNode) null_id = json_node_new (JSON_NODE_NULL);
+  g_autoptr(JsonNode) error = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  north_mcp_transport_host_debug (self->host, "%s", text);
+
+  if (endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP || endpoint == NORTH_MCP_HTTP_ENDPOINT_MESSAGES)
+    {
+      error = north_mcp_jsonrpc_error_new (null_id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, text, NULL);
+      data = north_mcp_jsonrpc_to_string (error, &length);
+      north_mcp_http_refuse_unread (msg, status, "application/json", data, length);
+    }
+  else
+    north_mcp_http_refuse_unread (msg, status, "text/plain", text, strlen (text));
+}
+
 static void
 reject_too_large (NorthMcpHttpTransport *self,
                   SoupServerMessage     *msg,
@@ -24,34 +51,95 @@ reject_too_large (NorthMcpHttpTransport *self,
                   gsize                  limit)
 {
   g_autofree char *text = NULL;
-  g_autoptr(JsonNode) null_id = json_node_new (JSON_NODE_NULL);
-  g_autoptr(JsonNode) error = NULL;
-  g_autofree char *data = NULL;
-  gsize length = 0;
 
   text = g_strdup_printf ("Request body too large (limit: %" G_GSIZE_FORMAT " bytes)", limit);
-  north_mcp_transport_host_debug (self->host, "%s", text);
-
-  if (endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP || endpoint == NORTH_MCP_HTTP_ENDPOINT_MESSAGES)
-    {
-      error = north_mcp_jsonrpc_error_new (null_id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, text, NULL);
-      data = north_mcp_jsonrpc_to_string (error, &length);
-      north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                                    "application/json", data, length);
-    }
-  else
-    north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                                  "text/plain", text, strlen (text));
+  refuse_body (self, msg, endpoint, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, text);
 }
 
-/* A body without Content-Length (chunked) is counted as it arrives (in
- * data of the message: kept bodies are, dropped ones are not). */
+static void
+reject_busy (NorthMcpHttpTransport *self,
+             SoupServerMessage     *msg,
+             NorthMcpHttpEndpoint   endpoint)
+{
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf ("Server busy: the request bodies it holds would pass %" G_GUINT64_FORMAT
+                          " bytes; try again", self->settings.max_held_body_bytes);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
+  refuse_body (self, msg, endpoint, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+}
+
+/* A kept body, in data of its message: what it counts in the transport's
+ * held bytes, and for a body without Content-Length (chunked) what has
+ * arrived. The counter is shared, not the transport: a message may
+ * outlive it. */
 #define BODY_COUNT_KEY "north-mcp-body-count"
 
 typedef struct {
   NorthMcpHttpEndpoint endpoint;
   guint64              received;
+  guint64             *held;      /* g_rc_box, the transport's; NULL: a
+                                   * dropped body, not held */
+  guint64              reserved;  /* counted in *held */
 } BodyCount;
+
+static void
+body_count_free (gpointer data)
+{
+  BodyCount *count = data;
+
+  if (count->held != NULL)
+    {
+      *count->held -= count->reserved;
+      g_rc_box_release (count->held);
+    }
+  g_free (count);
+}
+
+void
+north_mcp_http_release_body (SoupServer        *server,
+                             SoupServerMessage *msg,
+                             gpointer           user_data)
+{
+  BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
+
+  if (count == NULL || count->held == NULL)
+    return;
+  *count->held -= count->reserved;
+  count->reserved = 0;
+}
+
+static BodyCount *
+body_count_attach (NorthMcpHttpTransport *self,
+                   SoupServerMessage     *msg,
+                   NorthMcpHttpEndpoint   endpoint,
+                   gboolean               kept)
+{
+  BodyCount *count = g_new0 (BodyCount, 1);
+
+  count->endpoint = endpoint;
+  count->held = kept ? g_rc_box_acquire (self->held_body_bytes) : NULL;
+  g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, body_count_free);
+  return count;
+}
+
+/* Counts @bytes more of @count's body in the held bytes; FALSE, counting
+ * nothing, when that would pass the bound. */
+static gboolean
+body_count_hold (NorthMcpHttpTransport *self,
+                 BodyCount             *count,
+                 guint64                bytes)
+{
+  guint64 limit = self->settings.max_held_body_bytes;
+
+  if (count->held == NULL)
+    return TRUE;
+  if (*count->held > limit || bytes > limit - *count->held)
+    return FALSE;
+  *count->held += bytes;
+  count->reserved += bytes;
+  return TRUE;
+}
 
 static void
 got_chunk_cb (SoupServerMessage *msg,
@@ -60,17 +148,23 @@ got_chunk_cb (SoupServerMessage *msg,
 {
   NorthMcpHttpTransport *self = user_data;
   BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
+  gsize size = g_bytes_get_size (chunk);
   gsize limit;
 
   if (count == NULL || !north_mcp_http_transport_refresh (self))
     return;
 
-  count->received += g_bytes_get_size (chunk);
+  count->received += size;
   limit = self->settings.max_body_size;
   if (count->received > limit)
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
       reject_too_large (self, msg, count->endpoint, limit);
+    }
+  else if (!body_count_hold (self, count, size))
+    {
+      g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
+      reject_busy (self, msg, count->endpoint);
     }
 }
 
@@ -84,15 +178,17 @@ north_mcp_http_check_body_size (SoupServer        *server,
   NorthMcpHttpTransport *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpHttpEndpoint endpoint;
-  BodyCount *count;
+  gboolean kept;
+  guint64 length;
   gsize limit;
 
   if (!north_mcp_http_transport_refresh (self))
     return;
 
   endpoint = north_mcp_http_classify_path (self, path);
-  if (endpoint != NORTH_MCP_HTTP_ENDPOINT_MCP && endpoint != NORTH_MCP_HTTP_ENDPOINT_MESSAGES &&
-      endpoint != NORTH_MCP_HTTP_ENDPOINT_ROUTE)
+  kept = endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP || endpoint == NORTH_MCP_HTTP_ENDPOINT_MESSAGES ||
+         endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE;
+  if (!kept)
     soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
 
   limit = self->settings.max_body_size;
@@ -102,15 +198,17 @@ north_mcp_http_check_body_size (SoupServer        *server,
       break;
 
     case SOUP_ENCODING_CONTENT_LENGTH:
-      if ((guint64) soup_message_headers_get_content_length (headers) > limit)
+      length = (guint64) soup_message_headers_get_content_length (headers);
+      if (length > limit)
         reject_too_large (self, msg, endpoint, limit);
+      else if (kept && length > 0 &&
+               !body_count_hold (self, body_count_attach (self, msg, endpoint, TRUE), length))
+        reject_busy (self, msg, endpoint);
       break;
 
     case SOUP_ENCODING_CHUNKED:
     default:
-      count = g_new0 (BodyCount, 1);
-      count->endpoint = endpoint;
-      g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
+      body_count_attach (self, msg, endpoint, kept);
       g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
       break;
     }

@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 
 /* Answers @msg, whose body has not been read (or only partly), with
  * @status, @content_type and @body (@length bytes) and "Connection:
- * close", and reads no more of its body than the drain bounds above. Call
+ * close" (and the response headers already set on @msg), and reads no
+ * more of its body than the drain bounds above. Call
  * it from an early handler or a "got-chunk" handler; @msg is paused at
  * once and taken from libsoup at the next main loop iteration. */
 void north_mcp_http_refuse_unread (SoupServerMessage *msg,

@@ -127,6 +127,14 @@ steal_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+append_header (const char *name,
+               const char *value,
+               gpointer    user_data)
+{
+  g_string_append_printf (user_data, "%s: %s\r\n", name, value);
+}
+
 void
 north_mcp_http_refuse_unread (SoupServerMessage *msg,
                               guint              status,
@@ -145,9 +153,12 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
                           "HTTP/1.%d %u %s\r\n"
                           "Content-Type: %s\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                          "Connection: close\r\n\r\n",
+                          "Connection: close\r\n",
                           soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0 ? 0 : 1,
                           status, soup_status_get_phrase (status), content_type, length);
+  soup_message_headers_foreach (soup_server_message_get_response_headers (msg),
+                                append_header, answer);
+  g_string_append (answer, "\r\n");
   g_string_append_len (answer, body, length);
 
   r = g_new0 (Refusal, 1);

@@ -390,3 +390,80 @@ def test_resumable_stream_reconnects_after_being_cut():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def padded_ping(size, rid=7):
+    """A JSON-RPC ping of SIZE bytes (a padding member in its params)."""
+    body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "ping", "params": {"_meta": {"pad": ""}}})
+    pad = size - len(body)
+    assert pad >= 0
+    return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "ping",
+                       "params": {"_meta": {"pad": "x" * pad}}}).encode()
+
+
+def chunked_head(headers):
+    """The head of a chunked POST to /mcp, without any chunk."""
+    lines = ["POST /mcp HTTP/1.1", "Host: 127.0.0.1", "Transfer-Encoding: chunked",
+             *(f"{name}: {value}" for name, value in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_bodies_held_at_once_are_bounded_and_others_are_still_served():
+    server = Server("--stateless", "--max-held-body-bytes", "100000")
+    try:
+        # Two uploads that never finish hold 80,000 bytes: one by its
+        # Content-Length, one chunked, by what has arrived.
+        declared = raw_connection(server.port)
+        declared.sendall(http_request("POST", "/mcp", padded_ping(60000), MCP_HEADERS)[:-1000])
+        chunked = raw_connection(server.port)
+        chunked.sendall(chunked_head(MCP_HEADERS) + b"4e20\r\n" + b"x" * 20000 + b"\r\n")
+        time.sleep(0.5)
+
+        # A body that would pass the bound is refused, unread; it may be retried.
+        status, headers, body = server.request("POST", "/mcp", padded_ping(30000), MCP_HEADERS)
+        assert status == 503, body
+        assert headers.get("Retry-After") == "1"
+        assert "100000" in json.loads(body)["error"]["message"]
+
+        # Requests that fit are served meanwhile.
+        status, _, body = server.request("POST", "/mcp", padded_ping(500), MCP_HEADERS)
+        assert status == 200, body
+        assert json.loads(body)["result"] == {}
+
+        # The bytes are given back when the uploads' clients go away.
+        declared.close()
+        chunked.close()
+        assert wait_until(lambda: server.request("POST", "/mcp", padded_ping(30000),
+                                                 MCP_HEADERS)[0] == 200)
+        # Answered requests give theirs back too, on new and kept connections.
+        for _ in range(10):
+            assert server.request("POST", "/mcp", padded_ping(30000), MCP_HEADERS)[0] == 200
+        kept = server.connection()
+        for _ in range(10):
+            kept.request("POST", "/mcp", body=padded_ping(30000), headers=MCP_HEADERS)
+            response = kept.getresponse()
+            assert response.status == 200 and json.loads(response.read())["result"] == {}
+        kept.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_a_chunked_body_passing_the_held_bound_is_refused_as_it_arrives():
+    server = Server("--stateless", "--max-held-body-bytes", "100000")
+    try:
+        declared = raw_connection(server.port)
+        declared.sendall(http_request("POST", "/mcp", padded_ping(90000), MCP_HEADERS)[:-1000])
+        time.sleep(0.5)
+
+        chunked = raw_connection(server.port)
+        chunked.sendall(chunked_head(MCP_HEADERS))
+        for _ in range(4):
+            chunked.sendall(b"1388\r\n" + b"x" * 5000 + b"\r\n")
+        answer = read_until_closed(chunked)
+        assert answer is not None and answer.startswith(b"HTTP/1.1 503"), answer
+        assert b"Retry-After: 1" in answer
+        declared.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
