@@ -54,11 +54,13 @@ def raw_connection(port, rcvbuf=None, timeout=30):
     return sock
 
 
-def http_request(method, path, body=b"", headers=None):
+def http_request(method, path, body=b"", headers=None, length=None):
+    """A request's bytes; with LENGTH, the Content-Length it announces
+    (BODY may then be only the start of the body, or nothing)."""
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
     for name, value in (headers or {}).items():
         lines.append(f"{name}: {value}")
-    lines.append(f"Content-Length: {len(body)}")
+    lines.append(f"Content-Length: {len(body) if length is None else length}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -250,6 +252,66 @@ def test_request_headers_that_never_end_are_dropped_after_the_timeout():
         assert server.health()
         slow.close()
         kept.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_request_bodies_that_stop_or_trickle_are_dropped_after_the_timeout():
+    server = Server("--idle-timeout", "1")
+    try:
+        assert server.health()
+        baseline = settled_fd_count(server.pid)
+        # Headers complete, then a body that stops short (on the MCP path,
+        # an unknown path and /health: every path reads bodies),
+        # and one that comes a byte at a time.
+        stopped = []
+        for path in ("/mcp", "/nowhere", "/health"):
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("POST", path, b'{"jsonrpc"', MCP_HEADERS, length=100))
+            stopped.append(sock)
+        trickle = raw_connection(server.port)
+        trickle.sendall(http_request("POST", "/mcp", b"", MCP_HEADERS, length=100))
+        for _ in range(12):
+            time.sleep(0.5)
+            try:
+                trickle.sendall(b" ")
+            except OSError:
+                break
+        for sock in stopped + [trickle]:
+            assert read_until_closed(sock) == b""
+            sock.close()
+        assert wait_until(lambda: fd_count(server.pid) <= baseline, timeout=30)
+        assert server.health()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_request_body_in_pieces_over_several_timeouts_is_served():
+    server = Server("--idle-timeout", "1")
+    try:
+        assert server.health()
+        # A 2 MB body sent in 64 KiB pieces, 0.1 s apart: it takes longer
+        # than the timeout, but keeps coming at a real client's pace.
+        padding = "x" * (2 * 1024 * 1024)
+        body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "ping", "params": {"_meta": {"pad": padding}}}).encode()
+        session = open_session(server)
+        sock = raw_connection(server.port)
+        sock.sendall(http_request("POST", "/mcp", b"", {**MCP_HEADERS, "Mcp-Session-Id": session},
+                                  length=len(body)))
+        for offset in range(0, len(body), 65536):
+            time.sleep(0.1)
+            sock.sendall(body[offset:offset + 65536])
+        answer = b""
+        while b'"id":7' not in answer:
+            chunk = sock.recv(65536)
+            assert chunk, answer
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        sock.close()
         # A clean exit: also no sanitizer report in the server.
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
