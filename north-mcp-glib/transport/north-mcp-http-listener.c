@@ -36,7 +36,8 @@
  *   main loop only (a high-priority idle), never inside libsoup's code.
  * - The same steal closes connections idle for longer than the server's
  *   idle timeout (also: request headers not complete by then, that is
- *   slowloris), connections whose client stops reading a stream
+ *   slowloris; a request body that stops coming or trickles in, below
+ *   MIN_BODY_RATE over each timeout), connections whose client stops reading a stream
  *   (north_mcp_http_listener_check_unsent()), and connections whose client
  *   has acknowledged none of the output waiting for it for as long (the
  *   write timeout libsoup does not have; seen in the socket's TCP_INFO).
@@ -72,6 +73,10 @@
 /* Defaults when there is no host to ask. */
 #define DEFAULT_IDLE_TIMEOUT_S 60
 #define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
+/* Bytes per second a request body must arrive at, on average over each
+ * idle timeout, once its headers are in: far below any real client, far
+ * above a body sent a byte now and then to hold the connection. */
+#define MIN_BODY_RATE 1024
 
 typedef struct _Client Client;
 
@@ -113,7 +118,10 @@ struct _Client
   gint64                     busy_since;    /* first byte of the request */
   gint64                     stalled_since; /* 0: output moves (or none) */
   guint64                    acked;     /* bytes the client acknowledged */
+  gint64                     body_since;    /* 0: not timing a body yet */
+  guint64                    body_received; /* the socket's count then */
   gboolean                   busy;      /* a request is in progress */
+  gboolean                   request_read;  /* libsoup has its whole body */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
   gboolean                   stealing;  /* in close_cb() */
   gboolean                   closed;    /* while accepting: free after */
@@ -288,6 +296,8 @@ request_started_cb (SoupServer        *soup,
     return;
 
   g_set_object (&client->msg, msg);
+  client->request_read = FALSE;
+  client->body_since = 0;
   /* The first request is announced on accept, before any byte of it:
    * the connection is busy once its bytes arrive. Later ones are
    * announced after their first bytes (so busy already). */
@@ -296,6 +306,18 @@ request_started_cb (SoupServer        *soup,
       client->busy = TRUE;
       client->busy_since = g_get_monotonic_time ();
     }
+}
+
+/* Headers and body are in: what is left is the server's to do. */
+static void
+request_read_cb (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Client *client = client_of (msg);
+
+  if (client != NULL && client->msg == msg)
+    client->request_read = TRUE;
 }
 
 static void
@@ -338,6 +360,44 @@ client_output_stalled (Client *client)
   return stalled;
 }
 
+/* For a connection whose request headers are in but not all of its body:
+ * TRUE when, over the last @timeout seconds, the client sent less than
+ * MIN_BODY_RATE bytes per second (nothing at all, or a trickle that would
+ * hold the connection, and up to a whole body in memory, for hours). The
+ * kernel's count of bytes received measures it, whoever reads them. */
+static gboolean
+client_body_too_slow (Client *client,
+                      guint   timeout,
+                      gint64  now)
+{
+  int fd = g_socket_get_fd (client->socket);
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+  guint64 received;
+
+  memset (&info, 0, sizeof info);
+  if (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
+      length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+    return FALSE;
+  received = info.tcpi_bytes_received;
+
+  if (client->body_since == 0)
+    {
+      /* First look: the window starts now. */
+      client->body_since = now;
+      client->body_received = received;
+      return FALSE;
+    }
+  if (now - client->body_since < (gint64) timeout * G_USEC_PER_SEC)
+    return FALSE;
+
+  if (received - client->body_received < (guint64) timeout * MIN_BODY_RATE)
+    return TRUE;
+  client->body_since = now;
+  client->body_received = received;
+  return FALSE;
+}
+
 /* Once a second while there are connections. */
 static gboolean
 sweep_cb (gpointer user_data)
@@ -370,6 +430,17 @@ sweep_cb (gpointer user_data)
           /* Headers trickling in (slowloris) are no request in progress. */
           debug (self, "Closing a connection whose request headers took longer than the idle timeout");
           client_close_later (client);
+        }
+      else if (client->busy && client->msg != NULL && !client->request_read &&
+               soup_server_message_get_method (client->msg) != NULL)
+        {
+          /* A request in progress that waits for its client: the body
+           * must keep coming. */
+          if (client_body_too_slow (client, timeout, now))
+            {
+              debug (self, "Closing a connection whose request body stopped or came too slowly");
+              client_close_later (client);
+            }
         }
       else if (client->busy && !client_output_stalled (client))
         client->stalled_since = 0;
@@ -549,6 +620,7 @@ north_mcp_http_listener_new (SoupServer            *soup,
     g_object_add_weak_pointer (G_OBJECT (host), (gpointer *) &self->host);
 
   g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (soup, "request-read", G_CALLBACK (request_read_cb), self);
   g_signal_connect (soup, "request-finished", G_CALLBACK (request_done_cb), self);
   g_signal_connect (soup, "request-aborted", G_CALLBACK (request_done_cb), self);
 
