@@ -4,10 +4,15 @@ descriptor limit is raised, idle connections time out (streams do not), and
 a client that stops reading loses its connection without pinning memory,
 while a resumable stream can be picked up again with Last-Event-ID."""
 
+import fcntl
 import json
 import os
 import resource
 import socket
+import subprocess
+import tempfile
+import termios
+import threading
 import time
 
 import pytest
@@ -452,3 +457,53 @@ def test_resumable_stream_reconnects_after_being_cut():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def pipe_pending(fd):
+    """Bytes waiting in the pipe of FD (either end)."""
+    return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4), "little")
+
+
+def start_stdio_server(*args):
+    """The flood server on stdio, initialized; its stderr in a file."""
+    stderr = tempfile.TemporaryFile()
+    server = subprocess.Popen([FLOOD_SERVER, "--transport", "stdio", *args],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=small_env())
+    server.stdin.write((json.dumps(initialize_message()) + "\n").encode())
+    server.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    server.stdin.flush()
+    assert json.loads(server.stdout.readline())["id"] == 1
+    return server, stderr
+
+
+def stop_stdio_server(server, stderr):
+    if server.poll() is None:
+        server.kill()
+        server.wait()
+    stderr.close()
+
+
+def test_stdio_answer_that_is_not_read_does_not_hold_the_main_loop():
+    server, stderr = start_stdio_server()
+    try:
+        # An answer far larger than the pipe (within max-unsent-bytes), which
+        # the client does not read yet.
+        server.stdin.write((json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                        "params": {"name": "blob", "arguments": {"size": 1 << 20}}})
+                            + "\n").encode())
+        server.stdin.flush()
+        assert wait_until(lambda: pipe_pending(server.stdout.fileno()) >= 32768, timeout=60)
+        # The main loop still turns: the server reads the next requests
+        # (rather than sit in a write(2) that the client never lets finish).
+        server.stdin.write(b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"ping"}\n' % (10 + i)
+                                    for i in range(10)))
+        server.stdin.flush()
+        assert wait_until(lambda: pipe_pending(server.stdin.fileno()) == 0, timeout=60)
+        # Then every answer arrives, in order.
+        ids = [json.loads(server.stdout.readline())["id"] for _ in range(11)]
+        assert ids == [2] + list(range(10, 20))
+        server.stdin.close()
+        stderr.seek(0)
+        assert server.wait(60) == 0, stderr.read().decode("utf-8", "replace")[-3000:]
+    finally:
+        stop_stdio_server(server, stderr)
