@@ -507,3 +507,51 @@ def test_stdio_answer_that_is_not_read_does_not_hold_the_main_loop():
         assert server.wait(60) == 0, stderr.read().decode("utf-8", "replace")[-3000:]
     finally:
         stop_stdio_server(server, stderr)
+
+
+def test_stdio_client_that_reads_no_answers_stops_the_reading():
+    count, size = 128, 1024 * 1024
+    server, stderr = start_stdio_server("--max-unsent-bytes", "65536")
+    try:
+        baseline = rss_kib(server.pid)
+
+        # Requests for 128 MB of answers (1 MB of requests, padded), and
+        # no answer read: the server must not queue what it cannot write.
+        requests = b"".join(
+            (json.dumps({"jsonrpc": "2.0", "id": 100 + i, "method": "tools/call",
+                         "params": {"name": "blob", "arguments": {"size": size},
+                                    "_meta": {"pad": "p" * 8192}}}) + "\n").encode()
+            for i in range(count))
+        written = threading.Event()
+
+        def write_all():
+            try:
+                server.stdin.write(requests)
+                server.stdin.close()
+            except (BrokenPipeError, ValueError):
+                pass
+            written.set()
+
+        writer = threading.Thread(target=write_all, daemon=True)
+        writer.start()
+        assert wait_until(lambda: pipe_pending(server.stdout.fileno()) >= 32768, timeout=60)
+        # Meanwhile an unbounded server would go on building answers.
+        time.sleep(2)
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 48 * 1024, f"RSS grew by {grown} KiB"
+        # The requests wait in the pipe: the client's writes block.
+        assert not written.is_set()
+
+        # A client that reads gets every answer, then the server ends.
+        answered = 0
+        for line in server.stdout:
+            message = json.loads(line)
+            assert len(message["result"]["content"][0]["text"]) == size
+            answered += 1
+        assert answered == count
+        assert written.wait(60)
+        # A clean exit: also no sanitizer report in the server.
+        stderr.seek(0)
+        assert server.wait(60) == 0, stderr.read().decode("utf-8", "replace")[-3000:]
+    finally:
+        stop_stdio_server(server, stderr)
