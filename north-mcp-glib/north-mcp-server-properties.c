@@ -404,7 +404,10 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * How much of a streamed HTTP response (an SSE stream) may wait for a
    * client that does not read it, in bytes, before the server closes the
    * connection. Events of resumable streams stay in the session's event
-   * store, so the client can reconnect with `Last-Event-ID`.
+   * store, so the client can reconnect with `Last-Event-ID`. The stdio
+   * transport stops reading requests while more than this much of its
+   * answers waits for the client to read them, and reads on once they
+   * are written.
    *
    * Since: 0.2
    */
