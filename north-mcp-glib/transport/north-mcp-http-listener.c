@@ -41,6 +41,11 @@
  *   (north_mcp_http_listener_check_unsent()), and connections whose client
  *   has acknowledged none of the output waiting for it for as long (the
  *   write timeout libsoup does not have; seen in the socket's TCP_INFO).
+ * - While a connection answers a stream, libsoup does not read it, so a
+ *   client that hangs up would be noticed only when a later write fails
+ *   (an idle stream writes a comment every 15 s); the socket is watched
+ *   instead (north_mcp_http_listener_watch_hangup()), and the steal
+ *   closes it at once.
  *
  * A request costs two signal handlers (request-started, request-finished)
  * and one flag store per read, at most ~2 % instructions per request
@@ -114,6 +119,7 @@ struct _Client
   guint64                    written;   /* of @watched's body */
   gulong                     wrote_id;
   GSource                   *close_source;
+  GSource                   *hangup_watch;  /* while a stream is answered */
   gint64                     idle_since;
   gint64                     busy_since;    /* first byte of the request */
   gint64                     stalled_since; /* 0: output moves (or none) */
@@ -190,6 +196,16 @@ client_unwatch (Client *client)
 }
 
 static void
+client_unwatch_hangup (Client *client)
+{
+  if (client->hangup_watch != NULL)
+    {
+      g_source_destroy (client->hangup_watch);
+      g_clear_pointer (&client->hangup_watch, g_source_unref);
+    }
+}
+
+static void
 client_free (Client *client)
 {
   if (client->listener != NULL)
@@ -199,6 +215,7 @@ client_free (Client *client)
       g_source_destroy (client->close_source);
       g_clear_pointer (&client->close_source, g_source_unref);
     }
+  client_unwatch_hangup (client);
   north_mcp_hangup_input_stream_set_func (client->input, NULL, NULL);
   client_unwatch (client);
   g_object_set_qdata (G_OBJECT (client->remote), client_quark (), NULL);
@@ -333,6 +350,7 @@ request_done_cb (SoupServer        *soup,
   client->busy = FALSE;
   client->idle_since = g_get_monotonic_time ();
   client_unwatch (client);
+  client_unwatch_hangup (client);
   /* We keep the message to steal the connection with, not its bodies. */
   soup_message_body_truncate (soup_server_message_get_request_body (msg));
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
@@ -744,6 +762,52 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
   debug (client->listener, "Closing a connection whose client stopped reading (too much unsent output)");
   client_close_later (client);
   return FALSE;
+}
+
+/* The socket of a connection that is answering a stream became readable:
+ * the client hung up (end of stream, or a reset), or sent more (a
+ * pipelined request, which libsoup reads after the stream). Looked at,
+ * not read: libsoup must not miss a byte. */
+static gboolean
+hangup_cb (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  Client *client = user_data;
+  char byte;
+  gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+
+  if (n <= 0)
+    {
+      debug (client->listener, "Closing a stream whose client hung up");
+      client_close_later (client);
+    }
+
+  /* Either way, nothing more to watch: a hang-up after bytes that wait
+   * shows when libsoup reads them. */
+  g_clear_pointer (&client->hangup_watch, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+void
+north_mcp_http_listener_watch_hangup (SoupServerMessage *msg)
+{
+  Client *client;
+
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  client = client_of (msg);
+  if (client == NULL || client->listener == NULL || client->msg != msg ||
+      client->hangup_watch != NULL || client->close_source != NULL)
+    return;
+
+  client->hangup_watch = g_socket_create_source (client->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (client->hangup_watch, (GSourceFunc) (void (*) (void)) hangup_cb, client, NULL);
+  g_source_set_static_name (client->hangup_watch, "[north-mcp] stream hang-up");
+  g_source_attach (client->hangup_watch, client->listener->context);
 }
 
 static void

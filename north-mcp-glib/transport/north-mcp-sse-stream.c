@@ -111,6 +111,8 @@ north_mcp_sse_writer_start (NorthMcpSseWriter *writer,
   north_mcp_sse_prepare_response (message, TRUE);
   /* A stream may run for hours: drop what was written. */
   soup_message_body_set_accumulate (soup_server_message_get_response_body (message), FALSE);
+  /* And its client may leave at any time, writes or not. */
+  north_mcp_http_listener_watch_hangup (message);
 
   if (keepalive_ms > 0)
     {
