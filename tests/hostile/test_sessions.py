@@ -474,3 +474,35 @@ def test_memory_stays_bounded_under_huge_initialize_requests():
         initialize(server, {})
     finally:
         assert server.stop() == 0
+
+
+def test_memory_stays_bounded_over_a_long_resumable_session():
+    # Every request of a resumable session is a stream its event store
+    # numbers; once the store's oldest events leave, each stream whose
+    # events left used to be remembered for good: 60 bytes per request.
+    env = dict(os.environ)
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":quarantine_size_mb=4"
+    server = Server(env=env)
+    try:
+        session = initialize(server, {})
+        headers = {**MCP_HEADERS, "MCP-Protocol-Version": RESUMABLE, "Mcp-Session-Id": session}
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        conn = server.connection(timeout=60)
+
+        def pings(count):
+            for _ in range(count):
+                conn.request("POST", "/mcp", body, headers)
+                response = conn.getresponse()
+                assert response.status == 200
+                response.read()
+
+        pings(20_000)
+        baseline = rss_kib(server.pid)
+        pings(60_000)
+        growth = rss_kib(server.pid) - baseline
+        assert growth < 2048, f"RSS grew by {growth} KiB over 60,000 requests"
+        conn.close()
+        assert server.health()
+    finally:
+        assert server.stop() == 0
