@@ -11,6 +11,10 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-sse-stream-private.h"
 
+/* Entries of `dropped` before streams whose channel is gone are
+ * forgotten: one per request of a long session otherwise. */
+#define DROPPED_PRUNE_MIN (4 * NORTH_MCP_EVENT_STORE_CAPACITY)
+
 typedef struct
 {
   guint    stream;
@@ -27,6 +31,9 @@ struct _NorthMcpEventStore
   guint       next_stream;
   GHashTable *streams;    /* stream number -> GWeakRef of its channel */
   GHashTable *dropped;    /* stream number -> newest dropped event number */
+  guint       dropped_prune_at;  /* size of `dropped` that prunes it */
+  guint       forgotten_through; /* streams up to this may have lost theirs */
+  guint64     newest_dropped;    /* of any stream */
   NorthMcpStateStore *shared; /* the session's shared store, or NULL */
   char       *session_id;
 };
@@ -76,6 +83,7 @@ north_mcp_event_store_get (NorthMcpSession *session)
   self->next_stream = 1;
   self->streams = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) weak_ref_free);
   self->dropped = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->dropped_prune_at = DROPPED_PRUNE_MIN;
   self->shared = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
   if (self->shared != NULL)
     {
@@ -146,6 +154,42 @@ share_event (NorthMcpEventStore *self,
                                 NORTH_MCP_EVENT_STORE_SHARED_TTL_MS);
 }
 
+static gboolean
+stream_is_live (NorthMcpEventStore *self,
+                guint               stream)
+{
+  GWeakRef *ref = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream));
+  g_autoptr(GObject) object = ref != NULL ? g_weak_ref_get (ref) : NULL;
+
+  return object != NULL;
+}
+
+/* Every request of a resumable session is a stream, and each stream
+ * whose events leave the store gets an entry in `dropped`: without a
+ * bound, a long session grew by one entry per request. Entries of streams
+ * whose channel is gone are forgotten (numbers up to forgotten_through);
+ * live streams keep theirs, since a client may still resume them. */
+static void
+prune_dropped (NorthMcpEventStore *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->dropped);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      guint stream = GPOINTER_TO_UINT (key);
+
+      if (stream_is_live (self, stream))
+        continue;
+      self->forgotten_through = MAX (self->forgotten_through, stream);
+      g_hash_table_iter_remove (&iter);
+    }
+
+  /* Many live streams: prune again only once as many more came. */
+  self->dropped_prune_at = MAX (DROPPED_PRUNE_MIN, 2 * g_hash_table_size (self->dropped));
+}
+
 char *
 north_mcp_event_store_add (NorthMcpEventStore *self,
                            guint               stream,
@@ -179,9 +223,12 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
 
       self->bytes -= old->length;
       *newest = old->number;
+      self->newest_dropped = MAX (self->newest_dropped, old->number);
       g_hash_table_replace (self->dropped, GUINT_TO_POINTER (old->stream), newest);
       event_free (old);
     }
+  if (g_hash_table_size (self->dropped) > self->dropped_prune_at)
+    prune_dropped (self);
 
   return g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, event->number);
 }
@@ -213,20 +260,35 @@ north_mcp_event_store_replay (NorthMcpEventStore *self,
                               GString            *buffer)
 {
   guint64 *newest_dropped = g_hash_table_lookup (self->dropped, GUINT_TO_POINTER (stream));
+  gboolean kept_before = FALSE;
 
   for (GList *l = self->events.head; l != NULL; l = l->next)
     {
       Event *event = l->data;
       g_autofree char *id = NULL;
 
-      if (event->stream != stream || event->number <= after)
+      if (event->stream != stream)
         continue;
+      if (event->number <= after)
+        {
+          kept_before = TRUE;
+          continue;
+        }
 
       id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, event->number);
       north_mcp_sse_format_event_full (buffer, id, "message", event->data, event->length);
     }
 
-  return newest_dropped == NULL || *newest_dropped <= after;
+  if (newest_dropped != NULL)
+    return *newest_dropped <= after;
+  /* No entry: it never lost an event, unless its entry was forgotten
+   * (a stream that ended, numbered up to forgotten_through). Then only
+   * what is certain counts: events leave in order, so one of its events
+   * up to @after still kept, or nothing dropped after @after, means that
+   * none after @after is missing. */
+  if (stream > self->forgotten_through || stream_is_live (self, stream))
+    return TRUE;
+  return kept_before || after >= self->newest_dropped;
 }
 
 NorthMcpChannel *
