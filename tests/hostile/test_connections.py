@@ -459,6 +459,56 @@ def test_resumable_stream_reconnects_after_being_cut():
         server.stop()
 
 
+def test_parallel_replays_of_a_stream_share_its_events():
+    version = "2025-11-25"
+    count, size, clients = 190, 16384, 40
+    server = Server(program=FLOOD_SERVER, env=small_env())
+    sockets = []
+    try:
+        session = open_session(server, version)
+        # A stream of 3 MB of events, read whole: it ended, its events stay
+        # in the session's store.
+        sock = raw_connection(server.port)
+        sock.sendall(flood_request(session, version, count, size))
+        data = b""
+        while not data.endswith(b"\r\n0\r\n\r\n"):
+            chunk = sock.recv(1 << 20)
+            assert chunk, data[-200:]
+            data += chunk
+        sock.close()
+        priming = data.split(b"id: ", 1)[1].split(b"\n", 1)[0].decode().strip()
+        assert server.health()
+        baseline = rss_kib(server.pid)
+
+        # Clients that resume it from the start and read almost nothing:
+        # each replay waits for its client, and they must not cost 3 MB each.
+        for _ in range(clients):
+            sock = raw_connection(server.port, rcvbuf=4096)
+            sock.sendall(http_request("GET", "/mcp", headers={
+                "Accept": "text/event-stream", "MCP-Protocol-Version": version,
+                "Mcp-Session-Id": session, "Last-Event-ID": priming}))
+            sockets.append(sock)
+        for sock in sockets:
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 48 * 1024, f"RSS grew by {grown} KiB for {clients} replays"
+
+        # A client that reads gets the whole stream.
+        status, _, body = server.request("GET", "/mcp", headers={
+            "Accept": "text/event-stream", "MCP-Protocol-Version": version,
+            "Mcp-Session-Id": session, "Last-Event-ID": priming}, timeout=120)
+        assert status == 200
+        messages = [json.loads(data) for _, data in parse_events(body) if data]
+        assert len([m for m in messages if m.get("method") == "notifications/progress"]) == count
+        assert messages[-1]["result"]["content"][0]["text"] == f"flooded {count}"
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
+
+
 def pipe_pending(fd):
     """Bytes waiting in the pipe of FD (either end)."""
     return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4), "little")
