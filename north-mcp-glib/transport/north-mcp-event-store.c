@@ -19,8 +19,8 @@ typedef struct
 {
   guint    stream;
   guint64  number;
-  char    *data;
-  gsize    length;
+  GBytes  *text;    /* the SSE event with its id, shared by every replay */
+  gsize    length;  /* of its data */
 } Event;
 
 struct _NorthMcpEventStore
@@ -47,7 +47,7 @@ event_store_quark (void)
 static void
 event_free (Event *event)
 {
-  g_free (event->data);
+  g_bytes_unref (event->text);
   g_free (event);
 }
 
@@ -140,14 +140,15 @@ north_mcp_event_store_session_key (const char *session_id)
  * ours needs no id of the store's. */
 static void
 share_event (NorthMcpEventStore *self,
-             Event              *event)
+             Event              *event,
+             const char         *data)
 {
   g_autofree char *key = north_mcp_event_store_session_key (self->session_id);
   GString *record = g_string_sized_new (event->length + 36);
   g_autoptr(GBytes) bytes = NULL;
 
   g_string_append_printf (record, "%u %" G_GUINT64_FORMAT " ", event->stream, event->number);
-  g_string_append_len (record, event->data, event->length);
+  g_string_append_len (record, data, event->length);
   bytes = g_string_free_to_bytes (record);
   /* Fire and forget: an event not stored only this replica can replay. */
   north_mcp_state_store_append (self->shared, key, bytes, NORTH_MCP_EVENT_STORE_CAPACITY,
@@ -198,20 +199,26 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
 {
   Event *event;
   guint64 number = self->next_number++;
+  char *id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, number);
+  GString *text;
 
   /* No data: an id only (a priming event, never replayed). */
   if (data == NULL)
-    return g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, number);
+    return id;
 
+  /* Kept as it goes on the wire: replays (a client may ask for the same
+   * one on many connections) send these very bytes, not a copy each. */
+  text = g_string_sized_new (length + 64);
+  north_mcp_sse_format_event_full (text, id, "message", data, length);
   event = g_new0 (Event, 1);
   event->stream = stream;
   event->number = number;
-  event->data = g_strndup (data, length);
+  event->text = g_string_free_to_bytes (text);
   event->length = length;
   g_queue_push_tail (&self->events, event);
   self->bytes += length;
   if (self->shared != NULL)
-    share_event (self, event);
+    share_event (self, event, data);
 
   /* Bounded in count and in size (a few large results must not pin
    * megabytes per session); the newest event always stays. */
@@ -230,7 +237,7 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
   if (g_hash_table_size (self->dropped) > self->dropped_prune_at)
     prune_dropped (self);
 
-  return g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, event->number);
+  return id;
 }
 
 gboolean
@@ -257,7 +264,7 @@ gboolean
 north_mcp_event_store_replay (NorthMcpEventStore *self,
                               guint               stream,
                               guint64             after,
-                              GString            *buffer)
+                              GPtrArray          *events)
 {
   guint64 *newest_dropped = g_hash_table_lookup (self->dropped, GUINT_TO_POINTER (stream));
   gboolean kept_before = FALSE;
@@ -265,7 +272,6 @@ north_mcp_event_store_replay (NorthMcpEventStore *self,
   for (GList *l = self->events.head; l != NULL; l = l->next)
     {
       Event *event = l->data;
-      g_autofree char *id = NULL;
 
       if (event->stream != stream)
         continue;
@@ -275,8 +281,7 @@ north_mcp_event_store_replay (NorthMcpEventStore *self,
           continue;
         }
 
-      id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, event->number);
-      north_mcp_sse_format_event_full (buffer, id, "message", event->data, event->length);
+      g_ptr_array_add (events, g_bytes_ref (event->text));
     }
 
   if (newest_dropped != NULL)

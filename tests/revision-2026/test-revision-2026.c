@@ -1033,6 +1033,26 @@ test_http_status (void)
 
 /* Event store (resumption). */
 
+/* north_mcp_event_store_replay(), its events appended to @text. */
+static gboolean
+replay_text (NorthMcpEventStore *store,
+             guint               stream,
+             guint64             after,
+             GString            *text)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  gboolean complete = north_mcp_event_store_replay (store, stream, after, events);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      gsize size;
+      const char *data = g_bytes_get_data (g_ptr_array_index (events, i), &size);
+
+      g_string_append_len (text, data, size);
+    }
+  return complete;
+}
+
 static void
 test_event_store (void)
 {
@@ -1067,7 +1087,7 @@ test_event_store (void)
   /* After the priming event: the stream's own events, not the other's. */
   g_assert_true (north_mcp_event_store_parse_id (priming, &stream, &number));
   g_assert_cmpuint (stream, ==, first);
-  g_assert_true (north_mcp_event_store_replay (store, first, number, replay));
+  g_assert_true (replay_text (store, first, number, replay));
   g_assert_nonnull (strstr (replay->str, "{\"a\":1}"));
   g_assert_nonnull (strstr (replay->str, "{\"c\":3}"));
   g_assert_null (strstr (replay->str, "{\"b\":2}"));
@@ -1077,7 +1097,7 @@ test_event_store (void)
   /* After the last one: nothing. */
   g_string_truncate (replay, 0);
   g_assert_true (north_mcp_event_store_parse_id (c, &stream, &number));
-  g_assert_true (north_mcp_event_store_replay (store, first, number, replay));
+  g_assert_true (replay_text (store, first, number, replay));
   g_assert_cmpuint (replay->len, ==, 0);
 
   /* Streams are known while their channel lives. */
@@ -1109,10 +1129,10 @@ test_event_store_bounded (void)
 
   /* The oldest ten are gone: a client that needs them cannot catch up. */
   g_assert_true (north_mcp_event_store_parse_id (first_id, &parsed, &first_number));
-  g_assert_false (north_mcp_event_store_replay (store, stream, first_number - 1, replay));
+  g_assert_false (replay_text (store, stream, first_number - 1, replay));
   g_string_truncate (replay, 0);
   number = first_number + 9;
-  g_assert_true (north_mcp_event_store_replay (store, stream, number, replay));
+  g_assert_true (replay_text (store, stream, number, replay));
   g_assert_cmpuint (replay->len, >, 0);
 }
 
@@ -1154,16 +1174,16 @@ test_event_store_many_streams (void)
 
   /* An ended stream whose event is gone: not complete after its start. */
   g_assert_true (north_mcp_event_store_parse_id (early_id, &parsed, &early_number));
-  g_assert_false (north_mcp_event_store_replay (store, early, early_number - 1, replay));
+  g_assert_false (replay_text (store, early, early_number - 1, replay));
   /* A live stream: exact, both ways. */
   g_assert_true (north_mcp_event_store_parse_id (live_id, &parsed, &live_number));
-  g_assert_false (north_mcp_event_store_replay (store, live, live_number - 1, replay));
-  g_assert_true (north_mcp_event_store_replay (store, live, live_number, replay));
+  g_assert_false (replay_text (store, live, live_number - 1, replay));
+  g_assert_true (replay_text (store, live, live_number, replay));
   /* An ended stream whose events are all kept: everything after its
    * priming event. */
   g_string_truncate (replay, 0);
   g_assert_true (north_mcp_event_store_parse_id (late_priming, &parsed, &late_number));
-  g_assert_true (north_mcp_event_store_replay (store, late, late_number, replay));
+  g_assert_true (replay_text (store, late, late_number, replay));
   g_assert_nonnull (strstr (replay->str, "data: {}"));
 }
 
@@ -1192,10 +1212,10 @@ test_event_store_bounded_bytes (void)
 
   /* Four thirds of the limit: the first is gone, the last kept. */
   g_assert_true (north_mcp_event_store_parse_id (first_id, &parsed, &first_number));
-  g_assert_false (north_mcp_event_store_replay (store, stream, first_number - 1, replay));
+  g_assert_false (replay_text (store, stream, first_number - 1, replay));
   g_string_truncate (replay, 0);
   g_assert_true (north_mcp_event_store_parse_id (last_id, &parsed, &last_number));
-  g_assert_true (north_mcp_event_store_replay (store, stream, last_number - 1, replay));
+  g_assert_true (replay_text (store, stream, last_number - 1, replay));
   g_assert_cmpuint (replay->len, >, size);
 
   /* One event larger than the limit still stays (the newest). */
@@ -1209,7 +1229,7 @@ test_event_store_bounded_bytes (void)
     huge_id = north_mcp_event_store_add (store, stream, huge, huge_size);
     g_assert_true (north_mcp_event_store_parse_id (huge_id, &parsed, &huge_number));
     g_string_truncate (replay, 0);
-    g_assert_true (north_mcp_event_store_replay (store, stream, huge_number - 1, replay));
+    g_assert_true (replay_text (store, stream, huge_number - 1, replay));
     g_assert_cmpuint (replay->len, >, huge_size);
   }
 }
