@@ -37,10 +37,11 @@
  * - The same steal closes connections idle for longer than the server's
  *   idle timeout (also: request headers not complete by then, that is
  *   slowloris; a request body that stops coming or trickles in, below
- *   MIN_BODY_RATE over each timeout), connections whose client stops reading a stream
- *   (north_mcp_http_listener_check_unsent()), and connections whose client
- *   has acknowledged none of the output waiting for it for as long (the
- *   write timeout libsoup does not have; seen in the socket's TCP_INFO).
+ *   MIN_BODY_RATE over each timeout), connections whose client stops
+ *   reading a stream (north_mcp_http_listener_check_unsent()), and
+ *   connections whose client has acknowledged none of the output waiting
+ *   for it for as long (the write timeout libsoup does not have; seen in
+ *   the socket's TCP_INFO).
  * - While a connection answers a stream, libsoup does not read it, so a
  *   client that hangs up would be noticed only when a later write fails
  *   (an idle stream writes a comment every 15 s); the socket is watched
