@@ -395,7 +395,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * next request before the server closes it; `0` keeps idle connections
    * open until the client closes them. A connection with a request in
    * progress or an open SSE stream is never idle. It also bounds how long
-   * a request's headers may take to arrive, and it is the write timeout: a
+   * a request's headers may take to arrive, how long its body may stop (or
+   * come at less than 1 KiB/s), and it is the write timeout: a
    * connection whose client has acknowledged none of the output waiting
    * for it for this long is closed (`0`: none of these). Checked once a
    * second.
@@ -411,7 +412,10 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * How much of a streamed HTTP response (an SSE stream) may wait for a
    * client that does not read it, in bytes, before the server closes the
    * connection. Events of resumable streams stay in the session's event
-   * store, so the client can reconnect with `Last-Event-ID`.
+   * store, so the client can reconnect with `Last-Event-ID`. The stdio
+   * transport stops reading requests while more than this much of its
+   * answers waits for the client to read them, and reads on once they
+   * are written.
    *
    * Since: 0.2
    */

@@ -56,13 +56,14 @@ char               *north_mcp_event_store_add          (NorthMcpEventStore *self
 gboolean            north_mcp_event_store_parse_id     (const char         *id,
                                                         guint              *stream,
                                                         guint64            *number);
-/* Appends to @buffer, as SSE events with their ids, the events of @stream
- * after event @after that the store still has. Returns FALSE when events
- * after @after were already dropped (the client cannot catch up). */
+/* Adds to @events (GBytes*, each an SSE event with its id, shared with
+ * the store: not copied) the events of @stream after event @after that
+ * the store still has. Returns FALSE when events after @after were
+ * already dropped (the client cannot catch up). */
 gboolean            north_mcp_event_store_replay       (NorthMcpEventStore *self,
                                                         guint               stream,
                                                         guint64             after,
-                                                        GString            *buffer);
+                                                        GPtrArray          *events);
 /* The live channel of @stream, or NULL once it is gone. */
 NorthMcpChannel    *north_mcp_event_store_lookup_stream (NorthMcpEventStore *self,
                                                          guint               stream);

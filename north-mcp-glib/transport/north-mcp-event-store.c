@@ -11,12 +11,16 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-sse-stream-private.h"
 
+/* Entries of `dropped` before streams whose channel is gone are
+ * forgotten: one per request of a long session otherwise. */
+#define DROPPED_PRUNE_MIN (4 * NORTH_MCP_EVENT_STORE_CAPACITY)
+
 typedef struct
 {
   guint    stream;
   guint64  number;
-  char    *data;
-  gsize    length;
+  GBytes  *text;    /* the SSE event with its id, shared by every replay */
+  gsize    length;  /* of its data */
 } Event;
 
 struct _NorthMcpEventStore
@@ -27,6 +31,9 @@ struct _NorthMcpEventStore
   guint       next_stream;
   GHashTable *streams;    /* stream number -> GWeakRef of its channel */
   GHashTable *dropped;    /* stream number -> newest dropped event number */
+  guint       dropped_prune_at;  /* size of `dropped` that prunes it */
+  guint       forgotten_through; /* streams up to this may have lost theirs */
+  guint64     newest_dropped;    /* of any stream */
   NorthMcpStateStore *shared; /* the session's shared store, or NULL */
   char       *session_id;
 };
@@ -40,7 +47,7 @@ event_store_quark (void)
 static void
 event_free (Event *event)
 {
-  g_free (event->data);
+  g_bytes_unref (event->text);
   g_free (event);
 }
 
@@ -76,6 +83,7 @@ north_mcp_event_store_get (NorthMcpSession *session)
   self->next_stream = 1;
   self->streams = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) weak_ref_free);
   self->dropped = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->dropped_prune_at = DROPPED_PRUNE_MIN;
   self->shared = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
   if (self->shared != NULL)
     {
@@ -132,18 +140,55 @@ north_mcp_event_store_session_key (const char *session_id)
  * ours needs no id of the store's. */
 static void
 share_event (NorthMcpEventStore *self,
-             Event              *event)
+             Event              *event,
+             const char         *data)
 {
   g_autofree char *key = north_mcp_event_store_session_key (self->session_id);
   GString *record = g_string_sized_new (event->length + 36);
   g_autoptr(GBytes) bytes = NULL;
 
   g_string_append_printf (record, "%u %" G_GUINT64_FORMAT " ", event->stream, event->number);
-  g_string_append_len (record, event->data, event->length);
+  g_string_append_len (record, data, event->length);
   bytes = g_string_free_to_bytes (record);
   /* Fire and forget: an event not stored only this replica can replay. */
   north_mcp_state_store_append (self->shared, key, bytes, NORTH_MCP_EVENT_STORE_CAPACITY,
                                 NORTH_MCP_EVENT_STORE_SHARED_TTL_MS);
+}
+
+static gboolean
+stream_is_live (NorthMcpEventStore *self,
+                guint               stream)
+{
+  GWeakRef *ref = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream));
+  g_autoptr(GObject) object = ref != NULL ? g_weak_ref_get (ref) : NULL;
+
+  return object != NULL;
+}
+
+/* Every request of a resumable session is a stream, and each stream
+ * whose events leave the store gets an entry in `dropped`: without a
+ * bound, a long session grew by one entry per request. Entries of streams
+ * whose channel is gone are forgotten (numbers up to forgotten_through);
+ * live streams keep theirs, since a client may still resume them. */
+static void
+prune_dropped (NorthMcpEventStore *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->dropped);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      guint stream = GPOINTER_TO_UINT (key);
+
+      if (stream_is_live (self, stream))
+        continue;
+      self->forgotten_through = MAX (self->forgotten_through, stream);
+      g_hash_table_iter_remove (&iter);
+    }
+
+  /* Many live streams: prune again only once as many more came. */
+  self->dropped_prune_at = MAX (DROPPED_PRUNE_MIN, 2 * g_hash_table_size (self->dropped));
 }
 
 char *
@@ -154,20 +199,26 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
 {
   Event *event;
   guint64 number = self->next_number++;
+  char *id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, number);
+  GString *text;
 
   /* No data: an id only (a priming event, never replayed). */
   if (data == NULL)
-    return g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, number);
+    return id;
 
+  /* Kept as it goes on the wire: replays (a client may ask for the same
+   * one on many connections) send these very bytes, not a copy each. */
+  text = g_string_sized_new (length + 64);
+  north_mcp_sse_format_event_full (text, id, "message", data, length);
   event = g_new0 (Event, 1);
   event->stream = stream;
   event->number = number;
-  event->data = g_strndup (data, length);
+  event->text = g_string_free_to_bytes (text);
   event->length = length;
   g_queue_push_tail (&self->events, event);
   self->bytes += length;
   if (self->shared != NULL)
-    share_event (self, event);
+    share_event (self, event, data);
 
   /* Bounded in count and in size (a few large results must not pin
    * megabytes per session); the newest event always stays. */
@@ -179,11 +230,14 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
 
       self->bytes -= old->length;
       *newest = old->number;
+      self->newest_dropped = MAX (self->newest_dropped, old->number);
       g_hash_table_replace (self->dropped, GUINT_TO_POINTER (old->stream), newest);
       event_free (old);
     }
+  if (g_hash_table_size (self->dropped) > self->dropped_prune_at)
+    prune_dropped (self);
 
-  return g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, event->number);
+  return id;
 }
 
 gboolean
@@ -210,23 +264,36 @@ gboolean
 north_mcp_event_store_replay (NorthMcpEventStore *self,
                               guint               stream,
                               guint64             after,
-                              GString            *buffer)
+                              GPtrArray          *events)
 {
   guint64 *newest_dropped = g_hash_table_lookup (self->dropped, GUINT_TO_POINTER (stream));
+  gboolean kept_before = FALSE;
 
   for (GList *l = self->events.head; l != NULL; l = l->next)
     {
       Event *event = l->data;
-      g_autofree char *id = NULL;
 
-      if (event->stream != stream || event->number <= after)
+      if (event->stream != stream)
         continue;
+      if (event->number <= after)
+        {
+          kept_before = TRUE;
+          continue;
+        }
 
-      id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, event->number);
-      north_mcp_sse_format_event_full (buffer, id, "message", event->data, event->length);
+      g_ptr_array_add (events, g_bytes_ref (event->text));
     }
 
-  return newest_dropped == NULL || *newest_dropped <= after;
+  if (newest_dropped != NULL)
+    return *newest_dropped <= after;
+  /* No entry: it never lost an event, unless its entry was forgotten
+   * (a stream that ended, numbered up to forgotten_through). Then only
+   * what is certain counts: events leave in order, so one of its events
+   * up to @after still kept, or nothing dropped after @after, means that
+   * none after @after is missing. */
+  if (stream > self->forgotten_through || stream_is_live (self, stream))
+    return TRUE;
+  return kept_before || after >= self->newest_dropped;
 }
 
 NorthMcpChannel *

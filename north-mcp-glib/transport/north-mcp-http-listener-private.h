@@ -49,6 +49,11 @@ gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage   
  * libsoup 3.2 drop a reference twice) and its reads pass through as
  * they are. */
 void                  north_mcp_http_listener_allow_steal  (SoupServerMessage    *msg);
+/* For a message whose response is a long stream (SSE): its connection is
+ * closed as soon as the client hangs up (the message then emits
+ * `disconnected`), not at the next write that fails. Until the request
+ * finishes. */
+void                  north_mcp_http_listener_watch_hangup (SoupServerMessage    *msg);
 
 /* The socket of @msg's connection: soup_server_message_get_socket() is
  * NULL for connections a listener accepted. */

@@ -36,10 +36,17 @@
  *   main loop only (a high-priority idle), never inside libsoup's code.
  * - The same steal closes connections idle for longer than the server's
  *   idle timeout (also: request headers not complete by then, that is
- *   slowloris), connections whose client stops reading a stream
- *   (north_mcp_http_listener_check_unsent()), and connections whose client
- *   has acknowledged none of the output waiting for it for as long (the
- *   write timeout libsoup does not have; seen in the socket's TCP_INFO).
+ *   slowloris; a request body that stops coming or trickles in, below
+ *   MIN_BODY_RATE over each timeout), connections whose client stops
+ *   reading a stream (north_mcp_http_listener_check_unsent()), and
+ *   connections whose client has acknowledged none of the output waiting
+ *   for it for as long (the write timeout libsoup does not have; seen in
+ *   the socket's TCP_INFO).
+ * - While a connection answers a stream, libsoup does not read it, so a
+ *   client that hangs up would be noticed only when a later write fails
+ *   (an idle stream writes a comment every 15 s); the socket is watched
+ *   instead (north_mcp_http_listener_watch_hangup()), and the steal
+ *   closes it at once.
  *
  * A request costs two signal handlers (request-started, request-finished)
  * and one flag store per read, at most ~2 % instructions per request
@@ -72,6 +79,10 @@
 /* Defaults when there is no host to ask. */
 #define DEFAULT_IDLE_TIMEOUT_S 60
 #define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
+/* Bytes per second a request body must arrive at, on average over each
+ * idle timeout, once its headers are in: far below any real client, far
+ * above a body sent a byte now and then to hold the connection. */
+#define MIN_BODY_RATE 1024
 
 typedef struct _Client Client;
 
@@ -109,11 +120,15 @@ struct _Client
   guint64                    written;   /* of @watched's body */
   gulong                     wrote_id;
   GSource                   *close_source;
+  GSource                   *hangup_watch;  /* while a stream is answered */
   gint64                     idle_since;
   gint64                     busy_since;    /* first byte of the request */
   gint64                     stalled_since; /* 0: output moves (or none) */
   guint64                    acked;     /* bytes the client acknowledged */
+  gint64                     body_since;    /* 0: not timing a body yet */
+  guint64                    body_received; /* the socket's count then */
   gboolean                   busy;      /* a request is in progress */
+  gboolean                   request_read;  /* libsoup has its whole body */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
   gboolean                   stealing;  /* in close_cb() */
   gboolean                   closed;    /* while accepting: free after */
@@ -182,6 +197,16 @@ client_unwatch (Client *client)
 }
 
 static void
+client_unwatch_hangup (Client *client)
+{
+  if (client->hangup_watch != NULL)
+    {
+      g_source_destroy (client->hangup_watch);
+      g_clear_pointer (&client->hangup_watch, g_source_unref);
+    }
+}
+
+static void
 client_free (Client *client)
 {
   if (client->listener != NULL)
@@ -191,6 +216,7 @@ client_free (Client *client)
       g_source_destroy (client->close_source);
       g_clear_pointer (&client->close_source, g_source_unref);
     }
+  client_unwatch_hangup (client);
   north_mcp_hangup_input_stream_set_func (client->input, NULL, NULL);
   client_unwatch (client);
   g_object_set_qdata (G_OBJECT (client->remote), client_quark (), NULL);
@@ -288,6 +314,8 @@ request_started_cb (SoupServer        *soup,
     return;
 
   g_set_object (&client->msg, msg);
+  client->request_read = FALSE;
+  client->body_since = 0;
   /* The first request is announced on accept, before any byte of it:
    * the connection is busy once its bytes arrive. Later ones are
    * announced after their first bytes (so busy already). */
@@ -296,6 +324,18 @@ request_started_cb (SoupServer        *soup,
       client->busy = TRUE;
       client->busy_since = g_get_monotonic_time ();
     }
+}
+
+/* Headers and body are in: what is left is the server's to do. */
+static void
+request_read_cb (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Client *client = client_of (msg);
+
+  if (client != NULL && client->msg == msg)
+    client->request_read = TRUE;
 }
 
 static void
@@ -311,6 +351,7 @@ request_done_cb (SoupServer        *soup,
   client->busy = FALSE;
   client->idle_since = g_get_monotonic_time ();
   client_unwatch (client);
+  client_unwatch_hangup (client);
   /* We keep the message to steal the connection with, not its bodies. */
   soup_message_body_truncate (soup_server_message_get_request_body (msg));
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
@@ -336,6 +377,44 @@ client_output_stalled (Client *client)
   stalled = unsent > 0 && info.tcpi_bytes_acked == client->acked;
   client->acked = info.tcpi_bytes_acked;
   return stalled;
+}
+
+/* For a connection whose request headers are in but not all of its body:
+ * TRUE when, over the last @timeout seconds, the client sent less than
+ * MIN_BODY_RATE bytes per second (nothing at all, or a trickle that would
+ * hold the connection, and up to a whole body in memory, for hours). The
+ * kernel's count of bytes received measures it, whoever reads them. */
+static gboolean
+client_body_too_slow (Client *client,
+                      guint   timeout,
+                      gint64  now)
+{
+  int fd = g_socket_get_fd (client->socket);
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+  guint64 received;
+
+  memset (&info, 0, sizeof info);
+  if (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
+      length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+    return FALSE;
+  received = info.tcpi_bytes_received;
+
+  if (client->body_since == 0)
+    {
+      /* First look: the window starts now. */
+      client->body_since = now;
+      client->body_received = received;
+      return FALSE;
+    }
+  if (now - client->body_since < (gint64) timeout * G_USEC_PER_SEC)
+    return FALSE;
+
+  if (received - client->body_received < (guint64) timeout * MIN_BODY_RATE)
+    return TRUE;
+  client->body_since = now;
+  client->body_received = received;
+  return FALSE;
 }
 
 /* Once a second while there are connections. */
@@ -370,6 +449,17 @@ sweep_cb (gpointer user_data)
           /* Headers trickling in (slowloris) are no request in progress. */
           debug (self, "Closing a connection whose request headers took longer than the idle timeout");
           client_close_later (client);
+        }
+      else if (client->busy && client->msg != NULL && !client->request_read &&
+               soup_server_message_get_method (client->msg) != NULL)
+        {
+          /* A request in progress that waits for its client: the body
+           * must keep coming. */
+          if (client_body_too_slow (client, timeout, now))
+            {
+              debug (self, "Closing a connection whose request body stopped or came too slowly");
+              client_close_later (client);
+            }
         }
       else if (client->busy && !client_output_stalled (client))
         client->stalled_since = 0;
@@ -549,6 +639,7 @@ north_mcp_http_listener_new (SoupServer            *soup,
     g_object_add_weak_pointer (G_OBJECT (host), (gpointer *) &self->host);
 
   g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (soup, "request-read", G_CALLBACK (request_read_cb), self);
   g_signal_connect (soup, "request-finished", G_CALLBACK (request_done_cb), self);
   g_signal_connect (soup, "request-aborted", G_CALLBACK (request_done_cb), self);
 
@@ -672,6 +763,52 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
   debug (client->listener, "Closing a connection whose client stopped reading (too much unsent output)");
   client_close_later (client);
   return FALSE;
+}
+
+/* The socket of a connection that is answering a stream became readable:
+ * the client hung up (end of stream, or a reset), or sent more (a
+ * pipelined request, which libsoup reads after the stream). Looked at,
+ * not read: libsoup must not miss a byte. */
+static gboolean
+hangup_cb (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  Client *client = user_data;
+  char byte;
+  gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+
+  if (n <= 0)
+    {
+      debug (client->listener, "Closing a stream whose client hung up");
+      client_close_later (client);
+    }
+
+  /* Either way, nothing more to watch: a hang-up after bytes that wait
+   * shows when libsoup reads them. */
+  g_clear_pointer (&client->hangup_watch, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+void
+north_mcp_http_listener_watch_hangup (SoupServerMessage *msg)
+{
+  Client *client;
+
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  client = client_of (msg);
+  if (client == NULL || client->listener == NULL || client->msg != msg ||
+      client->hangup_watch != NULL || client->close_source != NULL)
+    return;
+
+  client->hangup_watch = g_socket_create_source (client->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (client->hangup_watch, (GSourceFunc) (void (*) (void)) hangup_cb, client, NULL);
+  g_source_set_static_name (client->hangup_watch, "[north-mcp] stream hang-up");
+  g_source_attach (client->hangup_watch, client->listener->context);
 }
 
 static void

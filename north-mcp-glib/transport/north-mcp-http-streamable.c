@@ -349,7 +349,7 @@ resume_stream (NorthMcpHttpTransport *self,
   NorthMcpEventStore *store = north_mcp_event_store_get (session);
   NorthMcpSseStream *stream;
   NorthMcpChannel *channel;
-  GString *missed;
+  g_autoptr(GPtrArray) missed = NULL;
   guint stream_number;
   guint64 after;
 
@@ -362,10 +362,9 @@ resume_stream (NorthMcpHttpTransport *self,
                                           self->keepalive_ms))
     return TRUE;
 
-  missed = g_string_new (NULL);
+  missed = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   if (!north_mcp_event_store_replay (store, stream_number, after, missed))
     {
-      g_string_free (missed, TRUE);
       north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
                                             NORTH_MCP_HTTP_TRANSPORT_ERROR,
                                             "Bad Request: the events after Last-Event-ID are no longer available");
@@ -373,7 +372,7 @@ resume_stream (NorthMcpHttpTransport *self,
     }
 
   stream = north_mcp_http_open_stream (self, msg, session, user, NORTH_MCP_HTTP_STREAM_RESUMED);
-  north_mcp_sse_stream_send_raw (stream, missed);
+  north_mcp_sse_stream_send_shared (stream, missed);
 
   channel = north_mcp_event_store_lookup_stream (store, stream_number);
   if (channel == NULL || !NORTH_MCP_IS_HTTP_CHANNEL (channel) ||

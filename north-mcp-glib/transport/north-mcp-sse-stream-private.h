@@ -30,6 +30,10 @@ void               north_mcp_sse_stream_send_event (NorthMcpSseStream *self,
 /* Writes ready-made events (takes @events). */
 void               north_mcp_sse_stream_send_raw   (NorthMcpSseStream *self,
                                                     GString           *events);
+/* Writes ready-made events (GBytes*), shared rather than copied: a
+ * replay from the event store. */
+void               north_mcp_sse_stream_send_shared (NorthMcpSseStream *self,
+                                                     GPtrArray         *events);
 /* Ends the stream cleanly (terminating chunk) and marks the channel
  * closed. */
 void               north_mcp_sse_stream_close      (NorthMcpSseStream *self);
@@ -67,6 +71,10 @@ void               north_mcp_sse_writer_start      (NorthMcpSseWriter *writer,
 /* Writes ready-made events (takes @buffer). */
 void               north_mcp_sse_writer_write      (NorthMcpSseWriter *writer,
                                                     GString           *buffer);
+/* The same for shared bytes (GBytes*, not copied), counted against the
+ * unsent-output bound as one write. */
+void               north_mcp_sse_writer_write_shared (NorthMcpSseWriter *writer,
+                                                      GPtrArray         *events);
 /* Ends the response (terminating chunk); the message is still kept. */
 void               north_mcp_sse_writer_end        (NorthMcpSseWriter *writer);
 /* Stops the keep-alive and drops the message. */

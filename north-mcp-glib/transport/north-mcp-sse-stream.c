@@ -111,6 +111,8 @@ north_mcp_sse_writer_start (NorthMcpSseWriter *writer,
   north_mcp_sse_prepare_response (message, TRUE);
   /* A stream may run for hours: drop what was written. */
   soup_message_body_set_accumulate (soup_server_message_get_response_body (message), FALSE);
+  /* And its client may leave at any time, writes or not. */
+  north_mcp_http_listener_watch_hangup (message);
 
   if (keepalive_ms > 0)
     {
@@ -132,6 +134,25 @@ north_mcp_sse_writer_write (NorthMcpSseWriter *writer,
   writer->last_write = g_get_monotonic_time ();
   /* A client that stops reading loses its connection (the message then
    * says `disconnected`); until then, it is written as usual. */
+  north_mcp_http_listener_check_unsent (writer->message, length);
+  soup_server_message_unpause (writer->message);
+}
+
+void
+north_mcp_sse_writer_write_shared (NorthMcpSseWriter *writer,
+                                   GPtrArray         *events)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (writer->message);
+  gsize length = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      GBytes *bytes = g_ptr_array_index (events, i);
+
+      length += g_bytes_get_size (bytes);
+      soup_message_body_append_bytes (body, bytes);
+    }
+  writer->last_write = g_get_monotonic_time ();
   north_mcp_http_listener_check_unsent (writer->message, length);
   soup_server_message_unpause (writer->message);
 }
@@ -217,6 +238,16 @@ north_mcp_sse_stream_send_raw (NorthMcpSseStream *self,
     }
 
   north_mcp_sse_writer_write (&self->writer, events);
+}
+
+void
+north_mcp_sse_stream_send_shared (NorthMcpSseStream *self,
+                                  GPtrArray         *events)
+{
+  g_return_if_fail (NORTH_MCP_IS_SSE_STREAM (self));
+
+  if (!self->ended && events->len > 0)
+    north_mcp_sse_writer_write_shared (&self->writer, events);
 }
 
 static void

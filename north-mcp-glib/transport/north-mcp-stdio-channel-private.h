@@ -24,5 +24,7 @@ NorthMcpStdioChannel *north_mcp_stdio_channel_new          (GOutputStream       
 void                  north_mcp_stdio_channel_when_drained (NorthMcpStdioChannel     *self,
                                                             NorthMcpStdioDrainedFunc  drained,
                                                             gpointer                  user_data);
+/* Bytes sent into the channel and not yet written to its output. */
+gsize                 north_mcp_stdio_channel_get_unsent   (NorthMcpStdioChannel     *self);
 
 G_END_DECLS

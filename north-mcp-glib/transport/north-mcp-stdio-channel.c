@@ -8,6 +8,11 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-stdio-channel-private.h"
 
+/* What a writable pipe takes without blocking (PIPE_BUF, one page), and
+ * how much is written in one turn of the main loop. */
+#define WRITE_CHUNK 4096
+#define WRITE_CHUNKS_PER_TURN 16
+
 struct _NorthMcpStdioChannel
 {
   NorthMcpChannel           parent_instance;
@@ -15,6 +20,9 @@ struct _NorthMcpStdioChannel
   GOutputStream            *output;
   GQueue                    queue;    /* GBytes waiting to be written */
   GBytes                   *writing;  /* being written */
+  gsize                     written;  /* of @writing */
+  gsize                     unsent;   /* bytes of queue and writing */
+  GSource                   *wait;    /* until the output is writable */
   GCancellable             *cancellable;
   NorthMcpStdioDrainedFunc  drained;
   gpointer                  drained_data;
@@ -25,23 +33,101 @@ G_DEFINE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel, NORTH_MCP_TY
 static void write_next (NorthMcpStdioChannel *self);
 
 static void
+write_failed (NorthMcpStdioChannel *self,
+              const GError         *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("stdio: cannot write: %s", error->message);
+  g_clear_pointer (&self->writing, g_bytes_unref);
+  self->written = 0;
+  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+  self->unsent = 0;
+  north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+}
+
+static void
+wrote (NorthMcpStdioChannel *self,
+       gsize                 n)
+{
+  self->written += n;
+  self->unsent -= n;
+  if (self->written == g_bytes_get_size (self->writing))
+    {
+      g_clear_pointer (&self->writing, g_bytes_unref);
+      self->written = 0;
+    }
+}
+
+static void
 write_done (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
   g_autoptr(NorthMcpStdioChannel) self = user_data;
   g_autoptr(GError) error = NULL;
+  gsize n = 0;
 
-  g_clear_pointer (&self->writing, g_bytes_unref);
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("stdio: cannot write: %s", error->message);
-      g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
-      north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
-    }
+  if (g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &n, &error))
+    wrote (self, n);
+  else
+    write_failed (self, error);
 
   write_next (self);
+}
+
+static gboolean
+writable_cb (GObject  *stream,
+             gpointer  user_data)
+{
+  NorthMcpStdioChannel *self = user_data;
+
+  g_clear_pointer (&self->wait, g_source_unref);
+  write_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A pollable output (a pipe, a socket) is written in pieces it takes
+ * whole while it is writable: GUnixOutputStream writes a whole buffer
+ * with one write(2), which on a blocking descriptor (stdout usually is)
+ * would hold the main loop until a client that does not read reads.
+ * Returns FALSE while it waits for the output to become writable. */
+static gboolean
+write_pollable (NorthMcpStdioChannel *self)
+{
+  GPollableOutputStream *pollable = G_POLLABLE_OUTPUT_STREAM (self->output);
+
+  for (guint i = 0; i < WRITE_CHUNKS_PER_TURN && self->writing != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize size;
+      const guint8 *data = g_bytes_get_data (self->writing, &size);
+      gssize n;
+
+      n = g_pollable_output_stream_write_nonblocking (pollable, data + self->written,
+                                                      MIN (size - self->written, WRITE_CHUNK),
+                                                      self->cancellable, &error);
+      if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          write_failed (self, error);
+          return TRUE;
+        }
+      if (n < 0)
+        break;
+      wrote (self, n);
+      if (self->writing == NULL)
+        self->writing = g_queue_pop_head (&self->queue);
+    }
+
+  if (self->writing == NULL)
+    return TRUE;
+
+  /* Not writable, or a turn's worth written: on when it is. */
+  self->wait = g_pollable_output_stream_create_source (pollable, self->cancellable);
+  g_source_set_callback (self->wait, (GSourceFunc) (void (*) (void)) writable_cb,
+                         g_object_ref (self), g_object_unref);
+  g_source_set_static_name (self->wait, "[north-mcp] stdio output");
+  g_source_attach (self->wait, g_main_context_get_thread_default ());
+  return FALSE;
 }
 
 static void
@@ -50,20 +136,39 @@ write_next (NorthMcpStdioChannel *self)
   gconstpointer data;
   gsize size;
 
-  if (self->writing != NULL)
+  if (self->wait != NULL)
     return;
 
-  self->writing = g_queue_pop_head (&self->queue);
-  if (self->writing == NULL)
+  if (G_IS_POLLABLE_OUTPUT_STREAM (self->output) &&
+      g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (self->output)))
     {
-      if (self->drained != NULL)
-        self->drained (self->drained_data);
+      if (self->writing == NULL)
+        self->writing = g_queue_pop_head (&self->queue);
+      if (self->writing != NULL && !write_pollable (self))
+        return;
+    }
+  else if (self->writing != NULL)
+    return;  /* write_all_async() under way */
+  else if ((self->writing = g_queue_pop_head (&self->queue)) != NULL)
+    {
+      data = g_bytes_get_data (self->writing, &size);
+      g_output_stream_write_all_async (self->output, data, size, G_PRIORITY_DEFAULT,
+                                       self->cancellable, write_done, g_object_ref (self));
       return;
     }
 
-  data = g_bytes_get_data (self->writing, &size);
-  g_output_stream_write_all_async (self->output, data, size, G_PRIORITY_DEFAULT,
-                                   self->cancellable, write_done, g_object_ref (self));
+  if (self->writing == NULL && g_queue_is_empty (&self->queue) && self->drained != NULL)
+    self->drained (self->drained_data);
+}
+
+static void
+enqueue (NorthMcpStdioChannel *self,
+         char                 *line,
+         gsize                 length)
+{
+  self->unsent += length;
+  g_queue_push_tail (&self->queue, g_bytes_new_take (line, length));
+  write_next (self);
 }
 
 static void
@@ -77,8 +182,7 @@ north_mcp_stdio_channel_send (NorthMcpChannel *channel,
   line = g_realloc (line, length + 2);
   line[length] = '\n';
   line[length + 1] = '\0';
-  g_queue_push_tail (&self->queue, g_bytes_new_take (line, length + 1));
-  write_next (self);
+  enqueue (self, line, length + 1);
 }
 
 static void
@@ -94,8 +198,7 @@ north_mcp_stdio_channel_send_response_text (NorthMcpChannel *channel,
   /* Lines wait here while the client reads slowly: keep only their bytes,
    * not the string's spare room. */
   line = g_realloc (g_string_free (text, FALSE), length);
-  g_queue_push_tail (&self->queue, g_bytes_new_take (line, length));
-  write_next (self);
+  enqueue (self, line, length);
 }
 
 static gboolean
@@ -157,4 +260,12 @@ north_mcp_stdio_channel_when_drained (NorthMcpStdioChannel     *self,
   self->drained_data = user_data;
   if (drained != NULL && self->writing == NULL && g_queue_is_empty (&self->queue))
     drained (user_data);
+}
+
+gsize
+north_mcp_stdio_channel_get_unsent (NorthMcpStdioChannel *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self), 0);
+
+  return self->unsent;
 }

@@ -31,6 +31,7 @@ struct _NorthMcpStdioTransport
   GCancellable         *cancellable;
   GByteArray           *buffer;
   gboolean              discarding; /* inside an oversized line */
+  gboolean              waiting;    /* for the client to read answers */
   gboolean              stopped;
   gboolean              closed;
 };
@@ -111,11 +112,18 @@ handle_line (NorthMcpStdioTransport *self,
                                              NORTH_MCP_CHANNEL (self->channel));
 }
 
-static void
+/* Handles the complete lines that are buffered. FALSE when it stopped
+ * because more than max-unsent-bytes of answers wait for the client to
+ * read them: a client that writes requests and reads no answers would
+ * otherwise make the server queue answers without bound. Requests wait in
+ * the pipe instead (the client's writes block), as on a TCP connection. */
+static gboolean
 consume_buffer (NorthMcpStdioTransport *self)
 {
-  NorthMcpTransportSettings settings = { .max_body_size = G_MAXSIZE };
+  NorthMcpTransportSettings settings = { .max_body_size = G_MAXSIZE,
+                                         .max_unsent_bytes = G_MAXUINT64 };
   gsize limit, start = 0;
+  gboolean full = FALSE;
   guint8 *newline;
 
   if (self->host != NULL)
@@ -126,6 +134,7 @@ consume_buffer (NorthMcpStdioTransport *self)
    * would move the rest of the buffer per line, quadratic in the number
    * of short lines one read brings. */
   while (!self->stopped &&
+         !(full = north_mcp_stdio_channel_get_unsent (self->channel) > settings.max_unsent_bytes) &&
          (newline = memchr (self->buffer->data + start, '\n', self->buffer->len - start)) != NULL)
     {
       gsize length = newline - (self->buffer->data + start);
@@ -140,6 +149,8 @@ consume_buffer (NorthMcpStdioTransport *self)
       start += length + 1;
     }
   g_byte_array_remove_range (self->buffer, 0, start);
+  if (full)
+    return FALSE;
 
   /* A line longer than any acceptable message: answer once, then drop it
    * up to its end rather than buffer without bound. */
@@ -150,9 +161,43 @@ consume_buffer (NorthMcpStdioTransport *self)
       self->discarding = TRUE;
       g_byte_array_set_size (self->buffer, 0);
     }
+  return TRUE;
 }
 
 static void read_next (NorthMcpStdioTransport *self);
+
+static void wait_for_output (NorthMcpStdioTransport *self);
+
+/* Handles what is buffered, then reads on, or waits until the client
+ * has read the answers. */
+static void
+consume_and_read (NorthMcpStdioTransport *self)
+{
+  if (consume_buffer (self))
+    read_next (self);
+  else
+    wait_for_output (self);
+}
+
+static void
+output_drained (gpointer data)
+{
+  g_autoptr(NorthMcpStdioTransport) self = g_object_ref (data);
+
+  if (!self->waiting || self->stopped)
+    return;
+
+  self->waiting = FALSE;
+  north_mcp_stdio_channel_when_drained (self->channel, NULL, NULL);
+  consume_and_read (self);
+}
+
+static void
+wait_for_output (NorthMcpStdioTransport *self)
+{
+  self->waiting = TRUE;
+  north_mcp_stdio_channel_when_drained (self->channel, output_drained, self);
+}
 
 static void
 input_ended (NorthMcpStdioTransport *self)
@@ -196,8 +241,7 @@ read_done (GObject      *source,
     }
 
   g_byte_array_append (self->buffer, data, size);
-  consume_buffer (self);
-  read_next (self);
+  consume_and_read (self);
 }
 
 static void

@@ -4,10 +4,15 @@ descriptor limit is raised, idle connections time out (streams do not), and
 a client that stops reading loses its connection without pinning memory,
 while a resumable stream can be picked up again with Last-Event-ID."""
 
+import fcntl
 import json
 import os
 import resource
 import socket
+import subprocess
+import tempfile
+import termios
+import threading
 import time
 
 import pytest
@@ -54,11 +59,13 @@ def raw_connection(port, rcvbuf=None, timeout=30):
     return sock
 
 
-def http_request(method, path, body=b"", headers=None):
+def http_request(method, path, body=b"", headers=None, length=None):
+    """A request's bytes; with LENGTH, the Content-Length it announces
+    (BODY may then be only the start of the body, or nothing)."""
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
     for name, value in (headers or {}).items():
         lines.append(f"{name}: {value}")
-    lines.append(f"Content-Length: {len(body)}")
+    lines.append(f"Content-Length: {len(body) if length is None else length}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -256,6 +263,66 @@ def test_request_headers_that_never_end_are_dropped_after_the_timeout():
         server.stop()
 
 
+def test_request_bodies_that_stop_or_trickle_are_dropped_after_the_timeout():
+    server = Server("--idle-timeout", "1")
+    try:
+        assert server.health()
+        baseline = settled_fd_count(server.pid)
+        # Headers complete, then a body that stops short (on the MCP path,
+        # an unknown path and /health: every path reads bodies),
+        # and one that comes a byte at a time.
+        stopped = []
+        for path in ("/mcp", "/nowhere", "/health"):
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("POST", path, b'{"jsonrpc"', MCP_HEADERS, length=100))
+            stopped.append(sock)
+        trickle = raw_connection(server.port)
+        trickle.sendall(http_request("POST", "/mcp", b"", MCP_HEADERS, length=100))
+        for _ in range(12):
+            time.sleep(0.5)
+            try:
+                trickle.sendall(b" ")
+            except OSError:
+                break
+        for sock in stopped + [trickle]:
+            assert read_until_closed(sock) == b""
+            sock.close()
+        assert wait_until(lambda: fd_count(server.pid) <= baseline, timeout=30)
+        assert server.health()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_request_body_in_pieces_over_several_timeouts_is_served():
+    server = Server("--idle-timeout", "1")
+    try:
+        assert server.health()
+        # A 2 MB body sent in 64 KiB pieces, 0.1 s apart: it takes longer
+        # than the timeout, but keeps coming at a real client's pace.
+        padding = "x" * (2 * 1024 * 1024)
+        body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "ping", "params": {"_meta": {"pad": padding}}}).encode()
+        session = open_session(server)
+        sock = raw_connection(server.port)
+        sock.sendall(http_request("POST", "/mcp", b"", {**MCP_HEADERS, "Mcp-Session-Id": session},
+                                  length=len(body)))
+        for offset in range(0, len(body), 65536):
+            time.sleep(0.1)
+            sock.sendall(body[offset:offset + 65536])
+        answer = b""
+        while b'"id":7' not in answer:
+            chunk = sock.recv(65536)
+            assert chunk, answer
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        sock.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_idle_timeout_zero_keeps_connections():
     server = Server("--idle-timeout", "0")
     try:
@@ -390,6 +457,154 @@ def test_resumable_stream_reconnects_after_being_cut():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def test_parallel_replays_of_a_stream_share_its_events():
+    version = "2025-11-25"
+    count, size, clients = 190, 16384, 40
+    server = Server(program=FLOOD_SERVER, env=small_env())
+    sockets = []
+    try:
+        session = open_session(server, version)
+        # A stream of 3 MB of events, read whole: it ended, its events stay
+        # in the session's store.
+        sock = raw_connection(server.port)
+        sock.sendall(flood_request(session, version, count, size))
+        data = b""
+        while not data.endswith(b"\r\n0\r\n\r\n"):
+            chunk = sock.recv(1 << 20)
+            assert chunk, data[-200:]
+            data += chunk
+        sock.close()
+        priming = data.split(b"id: ", 1)[1].split(b"\n", 1)[0].decode().strip()
+        assert server.health()
+        baseline = rss_kib(server.pid)
+
+        # Clients that resume it from the start and read almost nothing:
+        # each replay waits for its client, and they must not cost 3 MB each.
+        for _ in range(clients):
+            sock = raw_connection(server.port, rcvbuf=4096)
+            sock.sendall(http_request("GET", "/mcp", headers={
+                "Accept": "text/event-stream", "MCP-Protocol-Version": version,
+                "Mcp-Session-Id": session, "Last-Event-ID": priming}))
+            sockets.append(sock)
+        for sock in sockets:
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 48 * 1024, f"RSS grew by {grown} KiB for {clients} replays"
+
+        # A client that reads gets the whole stream.
+        status, _, body = server.request("GET", "/mcp", headers={
+            "Accept": "text/event-stream", "MCP-Protocol-Version": version,
+            "Mcp-Session-Id": session, "Last-Event-ID": priming}, timeout=120)
+        assert status == 200
+        messages = [json.loads(data) for _, data in parse_events(body) if data]
+        assert len([m for m in messages if m.get("method") == "notifications/progress"]) == count
+        assert messages[-1]["result"]["content"][0]["text"] == f"flooded {count}"
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
+
+
+def pipe_pending(fd):
+    """Bytes waiting in the pipe of FD (either end)."""
+    return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4), "little")
+
+
+def start_stdio_server(*args):
+    """The flood server on stdio, initialized; its stderr in a file."""
+    stderr = tempfile.TemporaryFile()
+    server = subprocess.Popen([FLOOD_SERVER, "--transport", "stdio", *args],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=small_env())
+    server.stdin.write((json.dumps(initialize_message()) + "\n").encode())
+    server.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    server.stdin.flush()
+    assert json.loads(server.stdout.readline())["id"] == 1
+    return server, stderr
+
+
+def stop_stdio_server(server, stderr):
+    if server.poll() is None:
+        server.kill()
+        server.wait()
+    stderr.close()
+
+
+def test_stdio_answer_that_is_not_read_does_not_hold_the_main_loop():
+    server, stderr = start_stdio_server()
+    try:
+        # An answer far larger than the pipe (within max-unsent-bytes), which
+        # the client does not read yet.
+        server.stdin.write((json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                        "params": {"name": "blob", "arguments": {"size": 1 << 20}}})
+                            + "\n").encode())
+        server.stdin.flush()
+        assert wait_until(lambda: pipe_pending(server.stdout.fileno()) >= 32768, timeout=60)
+        # The main loop still turns: the server reads the next requests
+        # (rather than sit in a write(2) that the client never lets finish).
+        server.stdin.write(b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"ping"}\n' % (10 + i)
+                                    for i in range(10)))
+        server.stdin.flush()
+        assert wait_until(lambda: pipe_pending(server.stdin.fileno()) == 0, timeout=60)
+        # Then every answer arrives, in order.
+        ids = [json.loads(server.stdout.readline())["id"] for _ in range(11)]
+        assert ids == [2] + list(range(10, 20))
+        server.stdin.close()
+        stderr.seek(0)
+        assert server.wait(60) == 0, stderr.read().decode("utf-8", "replace")[-3000:]
+    finally:
+        stop_stdio_server(server, stderr)
+
+
+def test_stdio_client_that_reads_no_answers_stops_the_reading():
+    count, size = 128, 1024 * 1024
+    server, stderr = start_stdio_server("--max-unsent-bytes", "65536")
+    try:
+        baseline = rss_kib(server.pid)
+
+        # Requests for 128 MB of answers (1 MB of requests, padded), and
+        # no answer read: the server must not queue what it cannot write.
+        requests = b"".join(
+            (json.dumps({"jsonrpc": "2.0", "id": 100 + i, "method": "tools/call",
+                         "params": {"name": "blob", "arguments": {"size": size},
+                                    "_meta": {"pad": "p" * 8192}}}) + "\n").encode()
+            for i in range(count))
+        written = threading.Event()
+
+        def write_all():
+            try:
+                server.stdin.write(requests)
+                server.stdin.close()
+            except (BrokenPipeError, ValueError):
+                pass
+            written.set()
+
+        writer = threading.Thread(target=write_all, daemon=True)
+        writer.start()
+        assert wait_until(lambda: pipe_pending(server.stdout.fileno()) >= 32768, timeout=60)
+        # Meanwhile an unbounded server would go on building answers.
+        time.sleep(2)
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 48 * 1024, f"RSS grew by {grown} KiB"
+        # The requests wait in the pipe: the client's writes block.
+        assert not written.is_set()
+
+        # A client that reads gets every answer, then the server ends.
+        answered = 0
+        for line in server.stdout:
+            message = json.loads(line)
+            assert len(message["result"]["content"][0]["text"]) == size
+            answered += 1
+        assert answered == count
+        assert written.wait(60)
+        # A clean exit: also no sanitizer report in the server.
+        stderr.seek(0)
+        assert server.wait(60) == 0, stderr.read().decode("utf-8", "replace")[-3000:]
+    finally:
+        stop_stdio_server(server, stderr)
 
 
 def padded_ping(size, rid=7):

@@ -477,6 +477,39 @@ def test_memory_stays_bounded_under_huge_initialize_requests():
         assert server.stop() == 0
 
 
+def test_memory_stays_bounded_over_a_long_resumable_session():
+    # Every request of a resumable session is a stream its event store
+    # numbers; once the store's oldest events leave, each stream whose
+    # events left used to be remembered for good: 60 bytes per request
+    # (1.2 MB here).
+    env = dict(os.environ)
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":quarantine_size_mb=4"
+    server = Server(env=env)
+    try:
+        session = initialize(server, {})
+        headers = {**MCP_HEADERS, "MCP-Protocol-Version": RESUMABLE, "Mcp-Session-Id": session}
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        conn = server.connection(timeout=60)
+
+        def pings(count):
+            for _ in range(count):
+                conn.request("POST", "/mcp", body, headers)
+                response = conn.getresponse()
+                assert response.status == 200
+                response.read()
+
+        pings(5_000)
+        baseline = rss_kib(server.pid)
+        pings(20_000)
+        growth = rss_kib(server.pid) - baseline
+        assert growth < 640, f"RSS grew by {growth} KiB over 20,000 requests"
+        conn.close()
+        assert server.health()
+    finally:
+        assert server.stop() == 0
+
+
 # What a subscriptions/listen stream (revision 2026-07-28) keeps of the
 # client: the stream lasts as long as the client keeps it open, like a
 # session, so its request is bounded like a session's declarations.

@@ -809,6 +809,64 @@ test_server_request_on_post_stream (Fixture       *f,
   g_assert_false (read_event (stream, &event, &payload));
 }
 
+static gboolean
+set_flag (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A client that closes its GET stream may open a new one at once: the
+ * server notices the hang-up itself, not at its next write (there is
+ * none here: no keep-alive comments), so the session is not left with a
+ * dead stream that answers 409 to the new one and swallows notifications. */
+static void
+test_get_stream_hangup (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *headers[] = { "Accept", "text/event-stream", "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OpenStream) again = NULL;
+  g_autofree char *request_text = NULL;
+  NorthMcpSession *session;
+  NorthMcpChannel *channel;
+  gboolean timed_out = FALSE;
+  guint timeout;
+
+  initialize_session (f);
+  headers[3] = f->session_id;
+  north_mcp_http_transport_set_keepalive_interval (f->transport, 0);
+  session = north_mcp_server_lookup_session (f->server, f->session_id);
+  g_assert_nonnull (session);
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                north_mcp_http_transport_get_port (f->transport),
+                                                NULL, &error);
+  g_assert_no_error (error);
+  request_text = g_strdup_printf ("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n\r\n",
+                                  f->session_id);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request_text, strlen (request_text), NULL, NULL, &error));
+  while (north_mcp_session_get_standalone_channel (session) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  channel = g_object_ref (north_mcp_session_get_standalone_channel (session));
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  timeout = g_timeout_add_seconds (30, set_flag, &timed_out);
+  while (!north_mcp_channel_is_closed (channel) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout);
+  g_object_unref (channel);
+  g_assert_null (north_mcp_session_get_standalone_channel (session));
+
+  again = open_stream (f, "/mcp", headers);
+  g_assert_cmpuint (soup_message_get_status (again->msg), ==, 200);
+}
+
 static void
 test_stop_ends_streams (Fixture       *f,
                         gconstpointer  data)
@@ -1398,13 +1456,6 @@ test_stateless_batch (Fixture       *f,
 /* ------------------------------------------------------------------ */
 /* A client that goes away                                             */
 
-static gboolean
-set_flag (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_client_goes_away (Fixture       *f,
                        gconstpointer  data)
@@ -1692,6 +1743,7 @@ main (int   argc,
   ADD ("/http/stateful/delete-session", stateful, test_delete_session);
   ADD ("/http/stateful/initialize-twice", stateful, test_initialize_twice);
   ADD ("/http/stateful/get-stream", stateful, test_get_stream);
+  ADD ("/http/stateful/get-stream-hangup", stateful, test_get_stream_hangup);
   ADD ("/http/stateful/stop-ends-streams", stateful, test_stop_ends_streams);
   ADD ("/http/stateful/server-request-on-post-stream", stateful, test_server_request_on_post_stream);
   ADD ("/http/stateful/protocol-version-header", stateful, test_protocol_version_header);

@@ -1063,6 +1063,26 @@ test_http_status (void)
 
 /* Event store (resumption). */
 
+/* north_mcp_event_store_replay(), its events appended to @text. */
+static gboolean
+replay_text (NorthMcpEventStore *store,
+             guint               stream,
+             guint64             after,
+             GString            *text)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  gboolean complete = north_mcp_event_store_replay (store, stream, after, events);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      gsize size;
+      const char *data = g_bytes_get_data (g_ptr_array_index (events, i), &size);
+
+      g_string_append_len (text, data, size);
+    }
+  return complete;
+}
+
 static void
 test_event_store (void)
 {
@@ -1097,7 +1117,7 @@ test_event_store (void)
   /* After the priming event: the stream's own events, not the other's. */
   g_assert_true (north_mcp_event_store_parse_id (priming, &stream, &number));
   g_assert_cmpuint (stream, ==, first);
-  g_assert_true (north_mcp_event_store_replay (store, first, number, replay));
+  g_assert_true (replay_text (store, first, number, replay));
   g_assert_nonnull (strstr (replay->str, "{\"a\":1}"));
   g_assert_nonnull (strstr (replay->str, "{\"c\":3}"));
   g_assert_null (strstr (replay->str, "{\"b\":2}"));
@@ -1107,7 +1127,7 @@ test_event_store (void)
   /* After the last one: nothing. */
   g_string_truncate (replay, 0);
   g_assert_true (north_mcp_event_store_parse_id (c, &stream, &number));
-  g_assert_true (north_mcp_event_store_replay (store, first, number, replay));
+  g_assert_true (replay_text (store, first, number, replay));
   g_assert_cmpuint (replay->len, ==, 0);
 
   /* Streams are known while their channel lives. */
@@ -1139,11 +1159,62 @@ test_event_store_bounded (void)
 
   /* The oldest ten are gone: a client that needs them cannot catch up. */
   g_assert_true (north_mcp_event_store_parse_id (first_id, &parsed, &first_number));
-  g_assert_false (north_mcp_event_store_replay (store, stream, first_number - 1, replay));
+  g_assert_false (replay_text (store, stream, first_number - 1, replay));
   g_string_truncate (replay, 0);
   number = first_number + 9;
-  g_assert_true (north_mcp_event_store_replay (store, stream, number, replay));
+  g_assert_true (replay_text (store, stream, number, replay));
   g_assert_cmpuint (replay->len, >, 0);
+}
+
+/* Thousands of streams that ended (one per request of a long session):
+ * what the store forgets of them never turns a lost event into a
+ * complete replay, and live streams keep their exact answer. */
+static void
+test_event_store_many_streams (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("many-streams", NULL);
+  NorthMcpEventStore *store = north_mcp_event_store_get (session);
+  g_autoptr(TestChannel) live_channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autoptr(GString) replay = g_string_new (NULL);
+  g_autofree char *live_id = NULL;
+  g_autofree char *early_id = NULL;
+  g_autofree char *late_priming = NULL;
+  guint live, early = 0, late = 0, parsed;
+  guint64 live_number, early_number, late_number;
+
+  live = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (live_channel));
+  live_id = north_mcp_event_store_add (store, live, "{\"live\":1}", 10);
+  for (guint i = 0; i < 20 * NORTH_MCP_EVENT_STORE_CAPACITY; i++)
+    {
+      TestChannel *channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+      guint stream = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (channel));
+      g_autofree char *priming = north_mcp_event_store_add (store, stream, NULL, 0);
+      g_autofree char *id = north_mcp_event_store_add (store, stream, "{}", 2);
+
+      if (i == 0)
+        {
+          early = stream;
+          early_id = g_strdup (id);
+        }
+      late = stream;
+      g_free (late_priming);
+      late_priming = g_steal_pointer (&priming);
+      g_object_unref (channel);
+    }
+
+  /* An ended stream whose event is gone: not complete after its start. */
+  g_assert_true (north_mcp_event_store_parse_id (early_id, &parsed, &early_number));
+  g_assert_false (replay_text (store, early, early_number - 1, replay));
+  /* A live stream: exact, both ways. */
+  g_assert_true (north_mcp_event_store_parse_id (live_id, &parsed, &live_number));
+  g_assert_false (replay_text (store, live, live_number - 1, replay));
+  g_assert_true (replay_text (store, live, live_number, replay));
+  /* An ended stream whose events are all kept: everything after its
+   * priming event. */
+  g_string_truncate (replay, 0);
+  g_assert_true (north_mcp_event_store_parse_id (late_priming, &parsed, &late_number));
+  g_assert_true (replay_text (store, late, late_number, replay));
+  g_assert_nonnull (strstr (replay->str, "data: {}"));
 }
 
 static void
@@ -1171,10 +1242,10 @@ test_event_store_bounded_bytes (void)
 
   /* Four thirds of the limit: the first is gone, the last kept. */
   g_assert_true (north_mcp_event_store_parse_id (first_id, &parsed, &first_number));
-  g_assert_false (north_mcp_event_store_replay (store, stream, first_number - 1, replay));
+  g_assert_false (replay_text (store, stream, first_number - 1, replay));
   g_string_truncate (replay, 0);
   g_assert_true (north_mcp_event_store_parse_id (last_id, &parsed, &last_number));
-  g_assert_true (north_mcp_event_store_replay (store, stream, last_number - 1, replay));
+  g_assert_true (replay_text (store, stream, last_number - 1, replay));
   g_assert_cmpuint (replay->len, >, size);
 
   /* One event larger than the limit still stays (the newest). */
@@ -1188,7 +1259,7 @@ test_event_store_bounded_bytes (void)
     huge_id = north_mcp_event_store_add (store, stream, huge, huge_size);
     g_assert_true (north_mcp_event_store_parse_id (huge_id, &parsed, &huge_number));
     g_string_truncate (replay, 0);
-    g_assert_true (north_mcp_event_store_replay (store, stream, huge_number - 1, replay));
+    g_assert_true (replay_text (store, stream, huge_number - 1, replay));
     g_assert_cmpuint (replay->len, >, huge_size);
   }
 }
@@ -1242,6 +1313,7 @@ main (int    argc,
   g_test_add_func ("/revision-2026/event-store/replay", test_event_store);
   g_test_add_func ("/revision-2026/event-store/bounded", test_event_store_bounded);
   g_test_add_func ("/revision-2026/event-store/bounded-bytes", test_event_store_bounded_bytes);
+  g_test_add_func ("/revision-2026/event-store/many-streams", test_event_store_many_streams);
   g_test_add_func ("/revision-2026/event-store/parse-id", test_event_store_parse_id);
 
   return g_test_run ();
