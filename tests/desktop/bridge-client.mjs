@@ -222,6 +222,36 @@ async function full () {
     await callError('DesktopTest.EchoBasic', { text }, /missing|required/);
   });
 
+  await check('values D-Bus would refuse are refused before the call, and the bridge goes on', async () => {
+    // dbus-daemon closes the connection of a sender whose message breaks
+    // D-Bus's nesting limits (32 arrays, 32 structures per signature, 64
+    // containers in all): the bridge would lose the bus (and, with
+    // exit-on-close, its life) to one client's arguments.
+    const nested = (depth, leaf) => {
+      let value = leaf;
+      for (let i = 0; i < depth; i++)
+        value = [value];
+      return value;
+    };
+    const deep = [
+      { $type: `${'a'.repeat(33)}y`, $value: [] },
+      { $type: `${'('.repeat(33)}y${')'.repeat(33)}`, $value: nested(33, 1) },
+      nested(32, 1), // v → av → v → … : 65 containers
+      nested(32, []),
+    ];
+    for (const value of deep) {
+      await callError('DesktopTest.VariantType', { value }, /nests deeper than 32 levels/);
+      expectEqual(await callOk('DesktopTest.Strict', { value: 3 }), { value: 3 },
+        `a call after the refused ${show(value).slice(0, 40)}`);
+    }
+    // As deep as allowed still works.
+    expectEqual(await callOk('DesktopTest.VariantType', { value: nested(15, 1) }), { type: 'av' },
+      'nested arrays within the limit');
+    expectEqual(await callOk('DesktopTest.VariantType',
+      { value: { $type: `${'a'.repeat(31)}y`, $value: [] } }), { type: `${'a'.repeat(31)}y` },
+    'an explicit type within the limit');
+  });
+
   await check('a call waiting for its reply does not hold up others', async () => {
     // Wait answers only after Release: a bridge that blocked on the first
     // call would never pass the second one on.
