@@ -447,8 +447,10 @@ binding_detach (gpointer data)
  * than 64 characters, or one already given, is cut and made unique with a
  * hash). Calling the tool activates the action. An action with a parameter
  * takes it as the argument `parameter`, whose JSON Schema follows from the
- * parameter's [struct@GLib.VariantType]; `h` (file descriptors) and
- * indefinite types are not supported and such actions are not served.
+ * parameter's [struct@GLib.VariantType]; `h` (file descriptors),
+ * indefinite types and types nesting more than 32 containers deep are not
+ * supported and such actions are not served. Values nesting deeper than
+ * that (through variants) are refused.
  *
  * The state of a stateful action is the resource `gaction-state:TOOLNAME`
  * (`application/json`); subscribers are told when it changes.

@@ -10,8 +10,13 @@
 G_BEGIN_DECLS
 
 /* How deeply containers (arrays, tuples, dict entries, maybes, variants) may
- * nest in a value made from JSON. D-Bus itself allows 64; GVariant 128. */
-#define NORTH_MCP_VARIANT_MAX_DEPTH 64
+ * nest in a value made from JSON, counted on its type (empty containers and
+ * those a "$type" declares count too). D-Bus allows 32 arrays and 32
+ * structures per signature and 64 containers in all, and dbus-daemon
+ * disconnects a sender that goes beyond: 32 keeps every value made here
+ * within those limits, with room for a wrapping (an action's parameter
+ * travels inside `av`). */
+#define NORTH_MCP_VARIANT_MAX_DEPTH 32
 
 /* The largest magnitude a JSON number may carry for a 64-bit integer type
  * (2^53 - 1: beyond it, JavaScript clients lose digits). Larger values of
@@ -34,7 +39,8 @@ G_BEGIN_DECLS
  *
  * Only definite types are supported (no `*`, `?` or `r`). */
 
-/* Whether @type can be mapped (it is definite and holds no `h`). */
+/* Whether @type can be mapped (it is definite, holds no `h` and nests at
+ * most NORTH_MCP_VARIANT_MAX_DEPTH containers deep). */
 gboolean    north_mcp_variant_type_is_supported (const GVariantType *type);
 
 /* A new JSON Schema for values of @type; NULL with

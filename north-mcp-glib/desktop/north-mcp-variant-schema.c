@@ -45,6 +45,30 @@ integer_range (char      code,
     }
 }
 
+/* How many containers nest in a value of @type at most (a variant counts
+ * as one: what it holds has a type of its own). GLib bounds the recursion:
+ * a valid type string nests at most 128 levels. */
+static guint
+type_depth (const GVariantType *type)
+{
+  guint deepest = 0;
+
+  if (g_variant_type_is_basic (type))
+    return 0;
+  if (g_variant_type_is_variant (type))
+    return 1;
+  if (g_variant_type_is_array (type) || g_variant_type_is_maybe (type))
+    return 1 + type_depth (g_variant_type_element (type));
+  for (const GVariantType *item = g_variant_type_first (type); item != NULL;
+       item = g_variant_type_next (item))
+    {
+      guint depth = type_depth (item);
+
+      deepest = MAX (deepest, depth);
+    }
+  return 1 + deepest;
+}
+
 gboolean
 north_mcp_variant_type_is_supported (const GVariantType *type)
 {
@@ -56,7 +80,7 @@ north_mcp_variant_type_is_supported (const GVariantType *type)
 
   string = g_variant_type_peek_string (type);
   length = g_variant_type_get_string_length (type);
-  return memchr (string, 'h', length) == NULL;
+  return memchr (string, 'h', length) == NULL && type_depth (type) <= NORTH_MCP_VARIANT_MAX_DEPTH;
 }
 
 /* --- schemas ------------------------------------------------------------- */
@@ -244,8 +268,9 @@ north_mcp_variant_type_to_schema (const GVariantType  *type,
 
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
                    "The type '%s' cannot be mapped to JSON (%s)", string,
-                   g_variant_type_is_definite (type) ? "file descriptors (h) cannot travel over MCP"
-                                                     : "it is not a definite type");
+                   !g_variant_type_is_definite (type) ? "it is not a definite type"
+                   : strchr (string, 'h') != NULL ? "file descriptors (h) cannot travel over MCP"
+                   : "it nests too deeply");
       return NULL;
     }
 
@@ -576,7 +601,8 @@ dict_from_json (Converter          *c,
 
       path_push_key (c, key);
       k = key_from_string (c, g_variant_type_key (entry), key);
-      v = k != NULL ? from_json (c, g_variant_type_value (entry), member, depth + 1) : NULL;
+      /* Inside the array and its dict entry. */
+      v = k != NULL ? from_json (c, g_variant_type_value (entry), member, depth + 2) : NULL;
       if (v == NULL)
         {
           if (k != NULL)
@@ -653,6 +679,20 @@ tuple_from_json (Converter          *c,
   return g_variant_builder_end (&builder);
 }
 
+/* Whether a value of @type may start @depth containers deep. Checked where
+ * a type begins (the top, and inside each variant), on the type rather
+ * than the JSON: empty containers count as well. */
+static gboolean
+fits (Converter          *c,
+      const GVariantType *type,
+      guint               depth)
+{
+  if (depth + type_depth (type) <= NORTH_MCP_VARIANT_MAX_DEPTH)
+    return TRUE;
+  fail (c, "nests deeper than %d levels", NORTH_MCP_VARIANT_MAX_DEPTH);
+  return FALSE;
+}
+
 /* The type rule of `v`: the JSON value decides, unless it is written
  * {"$type": SIG, "$value": V}. */
 static GVariant *
@@ -714,6 +754,8 @@ variant_from_json (Converter *c,
       break;
     }
 
+  if (!fits (c, inner, depth + 1))
+    return NULL;
   child = from_json (c, inner, value, depth + 1);
   return child != NULL ? g_variant_new_variant (child) : NULL;
 }
@@ -725,12 +767,6 @@ from_json (Converter          *c,
            guint               depth)
 {
   char code = g_variant_type_peek_string (type)[0];
-
-  if (depth > NORTH_MCP_VARIANT_MAX_DEPTH)
-    {
-      fail (c, "nests deeper than %d levels", NORTH_MCP_VARIANT_MAX_DEPTH);
-      return NULL;
-    }
 
   switch (code)
     {
@@ -796,6 +832,8 @@ north_mcp_variant_from_json (const GVariantType  *type,
       return NULL;
     }
 
+  if (!fits (&c, type, 0))
+    return NULL;
   value = from_json (&c, type, node, 0);
   return value != NULL ? g_variant_ref_sink (value) : NULL;
 }

@@ -274,7 +274,7 @@ test_depth (void)
   value = north_mcp_variant_from_json (G_VARIANT_TYPE_VARIANT, node, "value", &error);
   g_assert_null (value);
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (error->message, "nests deeper than 64 levels"));
+  g_assert_nonnull (strstr (error->message, "nests deeper than 32 levels"));
   g_clear_error (&error);
 
   /* The same through arrays of a declared type. */
@@ -292,6 +292,102 @@ test_depth (void)
   value = north_mcp_variant_from_json (G_VARIANT_TYPE_VARIANT, node, "value", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (g_variant_get_type_string (value), ==, "v");
+}
+
+/* D-Bus allows 32 arrays and 32 structures per signature, 64 containers in
+ * all, and dbus-daemon disconnects whoever sends more: the depth is that of
+ * the type, so empty containers and declared types count too. */
+static void
+check_depth (const char *type,
+             const char *json,
+             gboolean    accepted)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = test_parse_json (json);
+  g_autoptr(GVariant) value = north_mcp_variant_from_json (G_VARIANT_TYPE (type), node, "value", &error);
+
+  if (accepted)
+    {
+      g_assert_no_error (error);
+      g_assert_nonnull (value);
+    }
+  else
+    {
+      g_assert_null (value);
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "nests deeper than 32 levels"));
+    }
+}
+
+static char *
+repeat (const char *text,
+        guint       n)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (out, text);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_depth_dbus (void)
+{
+  g_autofree char *a31 = repeat ("a", 31);
+  g_autofree char *a32 = repeat ("a", 32);
+  g_autofree char *a33 = repeat ("a", 33);
+  g_autofree char *open33 = repeat ("(", 33);
+  g_autofree char *close33 = repeat (")", 33);
+  g_autofree char *open15 = repeat ("[", 15), *close15 = repeat ("]", 15);
+  g_autofree char *open16 = repeat ("[", 16), *close16 = repeat ("]", 16);
+  g_autofree char *key10 = repeat ("{\"k\":", 10), *end10 = repeat ("}", 10);
+  g_autofree char *key11 = repeat ("{\"k\":", 11), *end11 = repeat ("}", 11);
+  g_autofree char *nest15 = g_strconcat (open15, "1", close15, NULL);
+  g_autofree char *nest16 = g_strconcat (open16, "1", close16, NULL);
+  g_autofree char *empty16 = g_strconcat (open16, close16, NULL);
+  g_autofree char *dicts10 = g_strconcat (key10, "1", end10, NULL);
+  g_autofree char *dicts11 = g_strconcat (key11, "1", end11, NULL);
+  g_autofree char *type;
+  g_autofree char *json;
+
+  /* Declared by "$type", empty: only the type is deep. */
+  json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a33);
+  check_depth ("v", json, FALSE);
+  g_free (json);
+  json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a31);
+  check_depth ("v", json, TRUE);
+  g_free (json);
+  json = g_strdup_printf ("{\"$type\":\"%sy%s\",\"$value\":1}", open33, close33);
+  check_depth ("v", json, FALSE);
+
+  /* A declared type that is too deep refuses even an empty value. */
+  type = g_strconcat (a33, "y", NULL);
+  check_depth (type, "[]", FALSE);
+  g_free (type);
+  type = g_strconcat (a32, "y", NULL);
+  check_depth (type, "[]", TRUE);
+
+  /* Arrays in a variant are av: a variant and an array a level. */
+  check_depth ("v", nest15, TRUE);
+  check_depth ("v", nest16, FALSE);
+  check_depth ("v", empty16, FALSE);
+  /* Objects are a{sv}: an array, a dict entry and a variant a level. */
+  check_depth ("v", dicts10, TRUE);
+  check_depth ("v", dicts11, FALSE);
+
+  /* Such types are not served (no schema is made for them). */
+  g_assert_true (north_mcp_variant_type_is_supported (G_VARIANT_TYPE (type)));
+  g_free (type);
+  type = g_strconcat (a33, "y", NULL);
+  g_assert_false (north_mcp_variant_type_is_supported (G_VARIANT_TYPE (type)));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) schema = north_mcp_variant_type_to_schema (G_VARIANT_TYPE (type), &error);
+
+    g_assert_null (schema);
+    g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED);
+    g_assert_nonnull (strstr (error->message, "nests too deeply"));
+  }
 }
 
 static void
@@ -413,6 +509,7 @@ main (int argc, char **argv)
   g_test_add_func ("/variant-schema/json-leniency", test_json_leniency);
   g_test_add_func ("/variant-schema/refused", test_refused);
   g_test_add_func ("/variant-schema/depth", test_depth);
+  g_test_add_func ("/variant-schema/depth-dbus", test_depth_dbus);
   g_test_add_func ("/variant-schema/schemas", test_schemas);
   g_test_add_func ("/variant-schema/unsupported", test_unsupported);
   g_test_add_func ("/variant-schema/special-doubles", test_special_doubles);
