@@ -349,7 +349,8 @@ async function full () {
 
   await check('hostile introspection data is bounded and checked', async () => {
     const names = list.map((t) => t.name);
-    expect(!names.some((x) => /Bad|Hidden|escape/.test(x)), `invalid names served: ${show(names)}`);
+    expect(!names.some((x) => /Bad|Hidden|escape|TooManyArgs|TooDeep/.test(x)),
+      `invalid names or signatures served: ${show(names)}`);
     const good = list.find((t) => t.name === 'hostile.Hostile.Good');
     expect(good, `hostile.Hostile.Good missing: ${show(names)}`);
     expectEqual(Object.keys(good.inputSchema.properties), ['dup', 'arg_1', 'arg_2'], 'clashing argument names');

@@ -149,6 +149,10 @@ HOSTILE_XML = ("<node><interface name='org.north.Hostile'>"
                "<arg direction='in' type='s' name='dup'/><arg direction='in' type='s' name='dup'/>"
                "<arg direction='in' type='s' name='arg_1'/></method>"
                "<method name='BadType'><arg direction='in' type='ii' name='a'/></method>"
+               # A call's signature is at most 255 characters: dbus-daemon
+               # disconnects a sender of more.
+               "<method name='TooManyArgs'>" + "<arg direction='in' type='y'/>" * 256 + "</method>"
+               "<method name='TooDeep'><arg direction='in' type='" + "a" * 33 + "y' name='a'/></method>"
                "<property name='Bad Prop' type='s' access='read'/>"
                "</interface>"
                "<interface name='nodots'><method name='Hidden'/></interface>"
