@@ -361,6 +361,32 @@ signature_supported (const char *signature)
   return north_mcp_variant_type_is_supported (type);
 }
 
+/* Whether @args make a D-Bus signature: each a supported type, together
+ * at most 255 characters (dbus-daemon disconnects a sender of more). */
+static gboolean
+arguments_supported (GDBusArgInfo **args,
+                     const char    *key,
+                     const char    *what)
+{
+  gsize length = 0;
+
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    {
+      if (!signature_supported (args[i]->signature))
+        {
+          g_debug ("%s not served: %s has the type '%s'", key, what, args[i]->signature);
+          return FALSE;
+        }
+      length += strlen (args[i]->signature);
+      if (length > 255)
+        {
+          g_debug ("%s not served: its %ss make a signature longer than 255", key, what);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static JsonObject *
 method_schema (GDBusMethodInfo *method,
                GStrv            names)
@@ -416,18 +442,9 @@ north_mcp_dbus_bridge_add_method (NorthMcpDBusBridge *self,
    * to call is skipped here. */
   if (!g_dbus_is_member_name (method->name))
     return;
-  for (guint i = 0; method->in_args != NULL && method->in_args[i] != NULL; i++)
-    if (!signature_supported (method->in_args[i]->signature))
-      {
-        g_debug ("%s not served: an argument has the type '%s'", key, method->in_args[i]->signature);
-        return;
-      }
-  for (guint i = 0; method->out_args != NULL && method->out_args[i] != NULL; i++)
-    if (!signature_supported (method->out_args[i]->signature))
-      {
-        g_debug ("%s not served: a result has the type '%s'", key, method->out_args[i]->signature);
-        return;
-      }
+  if (!arguments_supported (method->in_args, key, "argument") ||
+      !arguments_supported (method->out_args, key, "result"))
+    return;
 
   /* The allow and deny lists see the name the tool would get. */
   if (!north_mcp_dbus_bridge_permits (self, interface->name, method->name, candidate))
