@@ -244,6 +244,20 @@ async function full () {
       expectEqual(await callOk('DesktopTest.Strict', { value: 3 }), { value: 3 },
         `a call after the refused ${show(value).slice(0, 40)}`);
     }
+    // Signatures (g) and "$type"s that GVariant takes but D-Bus does not:
+    // a dict entry outside an array, an empty structure, too many arrays.
+    const base = { flag: true, byte: 1, int16: 1, uint16: 1, int32: 1, uint32: 1, int64: 1, uint64: 1,
+      double: 1, text: 't', path: '/' };
+    for (const signature of ['{sv}', '()', 'a{sv}{ss}', `${'a'.repeat(33)}y`,
+      `${'('.repeat(33)}y${')'.repeat(33)}`]) {
+      await callError('DesktopTest.EchoBasic', { ...base, signature }, /signature/);
+      expectEqual(await callOk('DesktopTest.Strict', { value: 4 }), { value: 4 },
+        `a call after the refused signature ${signature.slice(0, 40)}`);
+    }
+    await callError('DesktopTest.VariantType', { value: { $type: '{sv}', $value: ['a', 1] } }, /\$type/);
+    expectEqual(await callOk('DesktopTest.Strict', { value: 5 }), { value: 5 }, 'a call after a {sv} variant');
+    expectEqual(await callOk('DesktopTest.EchoBasic', { ...base, signature: 'a{sv}(ii)h' }),
+      { ...base, signature: 'a{sv}(ii)h' }, 'a valid signature');
     // As deep as allowed still works.
     expectEqual(await callOk('DesktopTest.VariantType', { value: nested(15, 1) }), { type: 'av' },
       'nested arrays within the limit');
