@@ -350,12 +350,15 @@ call_method (NorthMcpTool    *tool,
                g_variant_builder_end (builder), reply_type, method_returned);
 }
 
+/* One complete type that D-Bus carries (GDBus does not check
+ * introspection data: a dict entry outside an array would cost the bridge
+ * its connection) and that maps to JSON. */
 static gboolean
 signature_supported (const char *signature)
 {
   g_autoptr(GVariantType) type = NULL;
 
-  if (!g_variant_type_string_is_valid (signature))
+  if (!north_mcp_variant_is_dbus_signature (signature, TRUE))
     return FALSE;
   type = g_variant_type_new (signature);
   return north_mcp_variant_type_is_supported (type);

@@ -29,19 +29,28 @@ G_BEGIN_DECLS
  *   x t → integer within ±(2^53 - 1), else a decimal string;
  *   d → number (NaN and infinities become null on output);
  *   s → string; o → string with the object-path pattern;
- *   g → string with the signature pattern; h → not supported;
+ *   g → string with the signature pattern (a D-Bus signature, see
+ *   north_mcp_variant_is_dbus_signature()); h → not supported;
  *   ay → base64 string; a{KV} → object (non-string keys written as strings
  *   with a pattern); aT → array; (T…) → array with prefixItems, items false;
  *   mT → T or null; v → any JSON value, typed by a rule:
  *   true/false → b, integer → x, other number → d, string → s,
  *   array → av, object → a{sv}, and {"$type": "SIG", "$value": V} for an
- *   explicit type; null is refused.
+ *   explicit type (one complete D-Bus type without h); null is refused.
  *
  * Only definite types are supported (no `*`, `?` or `r`). */
 
 /* Whether @type can be mapped (it is definite, holds no `h` and nests at
  * most NORTH_MCP_VARIANT_MAX_DEPTH containers deep). */
 gboolean    north_mcp_variant_type_is_supported (const GVariantType *type);
+
+/* Whether @text is a D-Bus signature (@single: of exactly one complete
+ * type) as dbus-daemon accepts it, which is stricter than
+ * g_variant_is_signature(): at most 255 characters, dict entries only as
+ * array elements, no empty structure, no maybe, at most 32 arrays and 32
+ * structures nested. dbus-daemon disconnects a sender of anything else. */
+gboolean    north_mcp_variant_is_dbus_signature (const char         *text,
+                                                 gboolean            single);
 
 /* A new JSON Schema for values of @type; NULL with
  * NORTH_MCP_ERROR_NOT_SUPPORTED when @type is not supported. */

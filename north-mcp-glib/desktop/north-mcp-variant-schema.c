@@ -83,6 +83,64 @@ north_mcp_variant_type_is_supported (const GVariantType *type)
   return memchr (string, 'h', length) == NULL && type_depth (type) <= NORTH_MCP_VARIANT_MAX_DEPTH;
 }
 
+/* Scans one complete D-Bus type at *@p, moving past it, within D-Bus's
+ * rules (stricter than GVariant's): dict entries only as array elements,
+ * with a basic key; no empty structure; no maybe; at most 32 arrays and 32
+ * structures or dict entries nested. */
+static gboolean
+scan_dbus_type (const char **p,
+                guint        arrays,
+                guint        structs)
+{
+  char c = *(*p)++;
+
+  switch (c)
+    {
+    case 'y': case 'b': case 'n': case 'q': case 'i': case 'u': case 'x': case 't':
+    case 'd': case 's': case 'o': case 'g': case 'h': case 'v':
+      return TRUE;
+    case 'a':
+      if (arrays >= 32)
+        return FALSE;
+      if (**p != '{')
+        return scan_dbus_type (p, arrays + 1, structs);
+      (*p)++;
+      if (structs >= 32 || **p == '\0' || strchr ("ybnqiuxtdsogh", **p) == NULL)
+        return FALSE;
+      (*p)++;
+      if (!scan_dbus_type (p, arrays + 1, structs + 1) || **p != '}')
+        return FALSE;
+      (*p)++;
+      return TRUE;
+    case '(':
+      if (structs >= 32 || **p == ')')
+        return FALSE;
+      while (**p != ')')
+        if (!scan_dbus_type (p, arrays, structs + 1))
+          return FALSE;
+      (*p)++;
+      return TRUE;
+    default:                    /* the end, m, a stray bracket, * ? r */
+      return FALSE;
+    }
+}
+
+gboolean
+north_mcp_variant_is_dbus_signature (const char *text,
+                                     gboolean    single)
+{
+  const char *p = text;
+
+  if (text == NULL || strlen (text) > 255)
+    return FALSE;
+  if (single)
+    return scan_dbus_type (&p, 0, 0) && *p == '\0';
+  while (*p != '\0')
+    if (!scan_dbus_type (&p, 0, 0))
+      return FALSE;
+  return TRUE;
+}
+
 /* --- schemas ------------------------------------------------------------- */
 
 static JsonObject *schema_for (const GVariantType *type);
@@ -448,7 +506,7 @@ string_from_json (Converter *c,
         }
       return g_variant_new_object_path (text);
     case 'g':
-      if (strlen (text) > 255 || !g_variant_is_signature (text))
+      if (!north_mcp_variant_is_dbus_signature (text, FALSE))
         {
           fail (c, "must be a D-Bus type signature like a{sv}");
           return NULL;
@@ -723,13 +781,13 @@ variant_from_json (Converter *c,
           {
             const char *signature;
 
+            /* A type D-Bus can carry: the value may well travel on it. */
             if (!is_value_of (type_node, G_TYPE_STRING) ||
-                strlen (signature = json_node_get_string (type_node)) > 255 ||
-                !g_variant_type_string_is_valid (signature) ||
-                !g_variant_type_is_definite (G_VARIANT_TYPE (signature)) ||
+                !north_mcp_variant_is_dbus_signature (signature = json_node_get_string (type_node), TRUE) ||
                 strchr (signature, 'h') != NULL)
               {
-                fail (c, "has a \"$type\" that is not a supported GVariant type string");
+                fail (c, "has a \"$type\" that is not a supported D-Bus type (one complete type, "
+                      "no maybe, no h, dict entries only in arrays, no empty structure)");
                 return NULL;
               }
             explicit_type = g_variant_type_new (signature);

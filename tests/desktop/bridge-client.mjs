@@ -234,13 +234,14 @@ async function full () {
       return value;
     };
     const deep = [
-      { $type: `${'a'.repeat(33)}y`, $value: [] },
-      { $type: `${'('.repeat(33)}y${')'.repeat(33)}`, $value: nested(33, 1) },
-      nested(32, 1), // v → av → v → … : 65 containers
-      nested(32, []),
+      [{ $type: `${'a'.repeat(33)}y`, $value: [] }, /\$type/],
+      [{ $type: `${'('.repeat(33)}y${')'.repeat(33)}`, $value: nested(33, 1) }, /\$type/],
+      [{ $type: `${'a'.repeat(32)}y`, $value: [] }, /nests deeper than 32 levels/],
+      [nested(32, 1), /nests deeper than 32 levels/], // v → av → v → … : 65 containers
+      [nested(32, []), /nests deeper than 32 levels/],
     ];
-    for (const value of deep) {
-      await callError('DesktopTest.VariantType', { value }, /nests deeper than 32 levels/);
+    for (const [value, message] of deep) {
+      await callError('DesktopTest.VariantType', { value }, message);
       expectEqual(await callOk('DesktopTest.Strict', { value: 3 }), { value: 3 },
         `a call after the refused ${show(value).slice(0, 40)}`);
     }

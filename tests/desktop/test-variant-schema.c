@@ -298,9 +298,10 @@ test_depth (void)
  * all, and dbus-daemon disconnects whoever sends more: the depth is that of
  * the type, so empty containers and declared types count too. */
 static void
-check_depth (const char *type,
-             const char *json,
-             gboolean    accepted)
+check_depth_message (const char *type,
+                     const char *json,
+                     gboolean    accepted,
+                     const char *message)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = test_parse_json (json);
@@ -315,8 +316,16 @@ check_depth (const char *type,
     {
       g_assert_null (value);
       g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
-      g_assert_nonnull (strstr (error->message, "nests deeper than 32 levels"));
+      g_assert_nonnull (strstr (error->message, message));
     }
+}
+
+static void
+check_depth (const char *type,
+             const char *json,
+             gboolean    accepted)
+{
+  check_depth_message (type, json, accepted, "nests deeper than 32 levels");
 }
 
 static char *
@@ -350,15 +359,20 @@ test_depth_dbus (void)
   g_autofree char *type;
   g_autofree char *json;
 
-  /* Declared by "$type", empty: only the type is deep. */
-  json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a33);
+  /* Declared by "$type", empty: only the type is deep. 32 arrays are a
+   * valid D-Bus type, but not inside the argument's own v. */
+  json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a32);
   check_depth ("v", json, FALSE);
   g_free (json);
   json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a31);
   check_depth ("v", json, TRUE);
   g_free (json);
+  /* Beyond D-Bus's own limits, the type itself is refused. */
+  json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a33);
+  check_depth_message ("v", json, FALSE, "not a supported D-Bus type");
+  g_free (json);
   json = g_strdup_printf ("{\"$type\":\"%sy%s\",\"$value\":1}", open33, close33);
-  check_depth ("v", json, FALSE);
+  check_depth_message ("v", json, FALSE, "not a supported D-Bus type");
 
   /* A declared type that is too deep refuses even an empty value. */
   type = g_strconcat (a33, "y", NULL);
@@ -388,6 +402,35 @@ test_depth_dbus (void)
     g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED);
     g_assert_nonnull (strstr (error->message, "nests too deeply"));
   }
+}
+
+/* What dbus-daemon accepts as a signature: it disconnects a sender of
+ * anything else, GVariant being more lenient. */
+static void
+test_dbus_signatures (void)
+{
+  g_autofree char *arrays32 = repeat ("a", 32), *arrays33 = repeat ("a", 33);
+  g_autofree char *a32 = g_strconcat (arrays32, "y", NULL);
+  g_autofree char *a33 = g_strconcat (arrays33, "y", NULL);
+  g_autofree char *long_sig = repeat ("y", 256);
+  const char *valid[] = { "", "y", "a{sv}", "a{sv}(ii)h", "aa{oa(sv)}", "v", "(y)", "a{ya{sv}}" };
+  const char *invalid[] = { "{sv}", "()", "my", "a", "(", "(y", "y)", "a{vy}", "a{(y)y}", "a{sv",
+                            "a{svy}", "*", "?", "r", "a{s}", "{", "}" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (valid); i++)
+    g_assert_true (north_mcp_variant_is_dbus_signature (valid[i], FALSE));
+  for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
+    g_assert_false (north_mcp_variant_is_dbus_signature (invalid[i], FALSE));
+  g_assert_true (north_mcp_variant_is_dbus_signature (a32, TRUE));
+  g_assert_false (north_mcp_variant_is_dbus_signature (a33, TRUE));
+  g_assert_false (north_mcp_variant_is_dbus_signature (long_sig, FALSE));
+  g_assert_false (north_mcp_variant_is_dbus_signature ("ss", TRUE));
+  g_assert_false (north_mcp_variant_is_dbus_signature ("", TRUE));
+
+  check_refused ("g", "\"{sv}\"", "must be a D-Bus type signature");
+  check_refused ("g", "\"()\"", "must be a D-Bus type signature");
+  check_refused ("v", "{\"$type\":\"{sv}\",\"$value\":[\"a\",1]}", "not a supported D-Bus type");
+  check_refused ("v", "{\"$type\":\"ms\",\"$value\":null}", "not a supported D-Bus type");
 }
 
 static void
@@ -510,6 +553,7 @@ main (int argc, char **argv)
   g_test_add_func ("/variant-schema/refused", test_refused);
   g_test_add_func ("/variant-schema/depth", test_depth);
   g_test_add_func ("/variant-schema/depth-dbus", test_depth_dbus);
+  g_test_add_func ("/variant-schema/dbus-signatures", test_dbus_signatures);
   g_test_add_func ("/variant-schema/schemas", test_schemas);
   g_test_add_func ("/variant-schema/unsupported", test_unsupported);
   g_test_add_func ("/variant-schema/special-doubles", test_special_doubles);
