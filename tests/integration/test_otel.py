@@ -203,6 +203,22 @@ def test_debug_lines_carry_trace_ids(start, receiver):
     assert server.wait_for_stderr(f"[trace_id={TRACE_ID} span_id=")
 
 
+def test_debug_lines_quote_what_the_client_named(start, receiver):
+    # The span name holds the client's tool name: written raw into the
+    # debug line, a newline in it would forge a log line of its own.
+    collector = receiver()
+    server = start("server-with-debug", env=otel_env(collector))
+    client = Client(server)
+    client.initialize()
+    forged = "2026-01-01 00:00:00 - NorthMCP.Auth - WARNING - forged by the client"
+    response, _ = client.call("tools/call", {"name": f"echo\n{forged}\rx\x1b[2J", "arguments": {}})
+    assert "error" in response or response["result"].get("isError"), response
+    client.tool("echo", {"text": "after"})
+    assert server.wait_for_stderr("echo\\n2026-01-01 00:00:00"), server.stderr()
+    assert not any(line.startswith(forged) for line in server.lines), server.stderr()
+    assert not any("\x1b" in line or "\r" in line for line in server.lines), server.stderr()
+
+
 def test_flush_at_sigterm(start, receiver):
     collector = receiver()
     # A schedule delay far beyond the test: only the shutdown flush sends.
