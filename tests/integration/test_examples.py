@@ -431,6 +431,34 @@ def test_path_option_refuses(path):
     assert result.returncode == 1 and b"Invalid MCP endpoint path" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("option, value", [
+    ("--port", "0x10"),           # GOption's INT64 reads hex: port 16
+    ("--port", "0700"),           # and octal: port 448
+    ("--max-sessions", "010"),    # 8 sessions, not 10
+    ("--idle-timeout", "0x3c"),
+    ("--session-timeout", " 60"),
+    ("-p", "010"),
+])
+def test_number_options_are_decimal(option, value):
+    # A leading zero must not turn a port or a limit into another number.
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio",
+                             option, value], stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    assert result.returncode == 1, result.stderr
+    assert b"use a decimal number" in result.stderr, result.stderr
+
+
+def test_number_options_take_decimals():
+    # Leading zeros in decimal are fine; ranges are still checked.
+    # (Read as octal today, 065536 is port 27486.)
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio", "--port", "065536"],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    assert result.returncode == 1 and b"Invalid --port 65536: use 0 to 65535" in result.stderr, result.stderr
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio",
+                             "--port", "99999999999999999999"],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    assert result.returncode == 1 and b"--port" in result.stderr, result.stderr
+
+
 def test_trusted_issuers_reject_unverified_tokens(start):
     server = start("server-with-trusted-issuers", "--trusted-issuer", "http://127.0.0.1:9/issuer")
     base = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
