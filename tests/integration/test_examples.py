@@ -433,26 +433,31 @@ def test_path_option_refuses(path):
 
 @pytest.mark.parametrize("option, value", [
     ("--port", "0x10"),           # GOption's INT64 reads hex: port 16
-    ("--port", "0700"),           # and octal: port 448
-    ("--max-sessions", "010"),    # 8 sessions, not 10
+    ("-p", "0x10"),
     ("--idle-timeout", "0x3c"),
     ("--session-timeout", " 60"),
-    ("-p", "010"),
+    ("--max-sessions", "1e3"),
 ])
 def test_number_options_are_decimal(option, value):
-    # A leading zero must not turn a port or a limit into another number.
     result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio",
                              option, value], stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
     assert result.returncode == 1, result.stderr
     assert b"use a decimal number" in result.stderr, result.stderr
 
 
-def test_number_options_take_decimals():
-    # Leading zeros in decimal are fine; ranges are still checked.
-    # (Read as octal today, 065536 is port 27486.)
-    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio", "--port", "065536"],
+@pytest.mark.parametrize("option, value, message", [
+    # Read as octal, 065536 is port 27486, and 0257 workers are 175.
+    ("--port", "065536", b"Invalid --port 65536: use 0 to 65535"),
+    ("--workers", "0257", b"Invalid --workers 257: use 1 to 256"),
+])
+def test_number_options_with_leading_zeros_are_decimal(option, value, message):
+    # A leading zero must not turn a port or a limit into another number.
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio", option, value],
                             stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
-    assert result.returncode == 1 and b"Invalid --port 65536: use 0 to 65535" in result.stderr, result.stderr
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+def test_number_options_out_of_range():
     result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio",
                              "--port", "99999999999999999999"],
                             stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
