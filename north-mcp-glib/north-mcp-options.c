@@ -968,6 +968,9 @@ notify_ready (NorthMcpServer          *self,
  *   default 60, `0`: never), `--max-unsent-bytes BYTES`
  *   ([property@NorthMcp.Server:max-unsent-bytes], default 4 MiB)
  *
+ * Numbers are decimal (`--port 0700` is port 700; `0x` forms are refused)
+ * and must lie within the range of their property.
+ *
  * HTTP transports print `listening on http://HOST:PORT/PATH` on standard
  * error once they listen.
  *
