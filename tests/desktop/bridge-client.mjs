@@ -3,7 +3,7 @@
 // with the official TypeScript SDK client. Output is TAP; the exit status
 // is 0 only when every check passed.
 //
-//   node bridge-client.mjs --scenario full|allow-deny|interface
+//   node bridge-client.mjs --scenario full|allow-deny|interface|many-actions
 //        (--url http://127.0.0.1:PORT/mcp | --command BRIDGE --args ARG...)
 
 import { isDeepStrictEqual } from 'node:util';
@@ -409,6 +409,23 @@ async function interfaceOnly () {
   });
 }
 
+async function manyActions () {
+  await check('actions count in the bridge\'s limit of 1024 tools', async () => {
+    // Three objects of 400 actions each: 1200 tools unless the bridge's
+    // limit covers the action groups it serves too.
+    const names = [];
+    let cursor;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : undefined, opts);
+      names.push(...page.tools.map((t) => t.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(names.length === 1024, `${names.length} tools served`);
+    expect(names.includes('a.action0'), 'a.action0 not served');
+    expect(new Set(names).size === names.length, 'a tool name listed twice');
+  });
+}
+
 // --- main --------------------------------------------------------------------
 
 const transport = o.url
@@ -424,7 +441,8 @@ try {
     await client.connect(transport, opts);
     expect(client.getServerVersion()?.name === 'north-mcp-dbus-bridge', show(client.getServerVersion()));
   }, { fatal: true });
-  const scenario = { full, 'allow-deny': allowDeny, interface: interfaceOnly }[o.scenario];
+  const scenario = { full, 'allow-deny': allowDeny, interface: interfaceOnly,
+    'many-actions': manyActions }[o.scenario];
   if (!scenario)
     throw new Error(`unknown scenario ${o.scenario}`);
   await scenario();

@@ -9,6 +9,8 @@ org.north.DesktopTest (PyGObject's Gio; Debian's /usr/bin/python3).
 /org/north/DesktopTest/child1  org.north.DesktopTest.Child (for --recursive)
 /org/north/DesktopTest/app     org.gtk.Actions: a Gio.SimpleActionGroup
 /org/north/DesktopTest/hostile introspection data a hostile service could send
+/org/north/Many/a, b, c        org.gtk.Actions: 400 actions each, more tools
+                               than the bridge serves
 
 Prints "ready" on stdout once the name is owned; exits when stdin closes.
 """
@@ -188,6 +190,14 @@ class Service:
         connection.register_object(PATH + "/child1", child.interfaces[0],
                                    self.child_call, None, None)
         connection.export_action_group(PATH + "/app", self.actions)
+        # Kept: an exported group is not referenced by the connection.
+        self.many = []
+        for child in "abc":
+            group = Gio.SimpleActionGroup()
+            for i in range(400):
+                group.add_action(Gio.SimpleAction.new(f"action{i}", None))
+            connection.export_action_group(f"/org/north/Many/{child}", group)
+            self.many.append(group)
         introspectable = Gio.DBusNodeInfo.new_for_xml(INTROSPECTABLE_XML)
         connection.register_object(PATH + "/hostile", introspectable.interfaces[0],
                                    self.hostile_call, None, None)
