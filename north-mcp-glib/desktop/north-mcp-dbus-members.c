@@ -452,7 +452,7 @@ north_mcp_dbus_bridge_add_method (NorthMcpDBusBridge *self,
   /* The allow and deny lists see the name the tool would get. */
   if (!north_mcp_dbus_bridge_permits (self, interface->name, method->name, candidate))
     return;
-  if (self->n_tools >= NORTH_MCP_DBUS_MAX_TOOLS)
+  if (!north_mcp_tool_budget_take (self->tools))
     {
       g_debug ("%s not served: more than %d tools", key, NORTH_MCP_DBUS_MAX_TOOLS);
       return;
@@ -482,7 +482,6 @@ north_mcp_dbus_bridge_add_method (NorthMcpDBusBridge *self,
   tool = north_mcp_desktop_tool_new (name, description, call_method, member, member_unref);
   north_mcp_tool_set_input_schema (tool, schema);
   north_mcp_server_add_tool (server, tool);
-  self->n_tools++;
 }
 
 /* --- properties as resources --------------------------------------------- */
