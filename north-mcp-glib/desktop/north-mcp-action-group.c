@@ -485,14 +485,14 @@ north_mcp_server_add_action_group (NorthMcpServer *self,
                                    GActionGroup   *group,
                                    const char     *prefix)
 {
-  north_mcp_server_add_action_group_with_budget (self, group, prefix, NULL);
+  north_mcp_desktop_add_action_group (self, group, prefix, NULL);
 }
 
 void
-north_mcp_server_add_action_group_with_budget (NorthMcpServer     *self,
-                                               GActionGroup       *group,
-                                               const char         *prefix,
-                                               NorthMcpToolBudget *budget)
+north_mcp_desktop_add_action_group (NorthMcpServer     *self,
+                                    GActionGroup       *group,
+                                    const char         *prefix,
+                                    NorthMcpToolBudget *budget)
 {
   g_autofree char *key = binding_key (prefix);
   g_auto(GStrv) actions = NULL;

@@ -65,9 +65,9 @@ G_BEGIN_DECLS
 /* north_mcp_server_add_action_group(), with each action the group
  * announces taking a tool from @budget (kept by the binding); an action
  * that finds it spent is ignored. */
-void north_mcp_server_add_action_group_with_budget (NorthMcpServer     *self,
-                                                    GActionGroup       *group,
-                                                    const char         *prefix,
-                                                    NorthMcpToolBudget *budget);
+void north_mcp_desktop_add_action_group (NorthMcpServer     *self,
+                                         GActionGroup       *group,
+                                         const char         *prefix,
+                                         NorthMcpToolBudget *budget);
 
 G_END_DECLS
