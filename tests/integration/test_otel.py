@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -244,6 +245,80 @@ def test_hanging_receiver_does_not_block(start, receiver):
         assert client.tool("add", {"a": i, "b": 1})["content"][0]["text"] == str(i + 1)
     assert server.stop() == 0
     assert re.search(r"NorthMCP\.Telemetry - WARNING - \d+ spans were dropped", server.stderr()), server.stderr()
+
+
+class EndlessAnswer:
+    """A collector on 127.0.0.1 that answers an export with 200 and then a
+    body far larger than any OTLP answer, as fast as it is read."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, total):
+        self.total = total
+        self.sent = 0
+        self.done = threading.Event()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        connection, _ = self.listener.accept()
+        self.connections.append(connection)
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += connection.recv(65536)
+        head, body = request.split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        while len(body) < length:
+            body += connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: %d\r\n\r\n" % (4 * self.total))
+        # A reader that stopped reading leaves sendall() blocked: the
+        # timeout ends the push, not the test.
+        connection.settimeout(10)
+        chunk = b"x" * self.CHUNK
+        try:
+            while self.sent < self.total:
+                connection.sendall(chunk)
+                self.sent += len(chunk)
+        except OSError:
+            pass
+        self.done.set()
+
+    def close(self):
+        for connection in self.connections:
+            connection.close()
+        self.listener.close()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        return int(re.search(r"VmRSS:\s+(\d+) kB", status.read()).group(1))
+
+
+def test_collector_answer_is_bounded(start):
+    # The answer to an export is read up to a small bound: a collector (or
+    # whatever listens at the endpoint) that sends without end does not
+    # make the server hold what it sends.
+    collector = EndlessAnswer(128 << 20)
+    try:
+        server = start("server-with-auth", env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "OTEL_BSP_SCHEDULE_DELAY": "100"})
+        client = Client(server)
+        client.initialize()
+        before = rss_kib(server.process.pid)
+        client.tool("add", {"a": 1, "b": 2})
+        assert collector.done.wait(120)
+        grown = rss_kib(server.process.pid) - before
+        assert grown < 32 * 1024, f"RSS grew by {grown} KiB while the collector sent {collector.sent} bytes"
+        # The server still answers.
+        assert client.tool("add", {"a": 2, "b": 3})["content"][0]["text"] == "5"
+    finally:
+        collector.close()
 
 
 def test_unconfigured_sends_nothing_and_opens_no_socket(start):
