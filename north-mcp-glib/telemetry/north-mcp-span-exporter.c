@@ -127,6 +127,26 @@ build_request (NorthMcpSpanExporter *self,
   g_string_append (out, "]}]}]}");
 }
 
+/* An OTLP answer is a small ExportTraceServiceResponse: more than this is
+ * not read (nor kept), and the connection is then dropped. */
+#define MAX_ANSWER (64 * 1024)
+
+/* Reads the answer's body up to MAX_ANSWER bytes, into nothing: only its
+ * status matters, and a body read to the end lets the connection be kept. */
+static void
+skip_answer (GInputStream *stream,
+             GCancellable *cancellable)
+{
+  char buffer[4096];
+  gsize total = 0;
+  gssize n;
+
+  while (total < MAX_ANSWER &&
+         (n = g_input_stream_read (stream, buffer, sizeof buffer, cancellable, NULL)) > 0)
+    total += (gsize) n;
+  g_input_stream_close (stream, NULL, NULL);
+}
+
 static void
 export_batch (NorthMcpSpanExporter *self,
               SoupSession          *session,
@@ -136,7 +156,7 @@ export_batch (NorthMcpSpanExporter *self,
 {
   g_autoptr(SoupMessage) message = north_mcp_tracer_new_export_message (self->tracer);
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GInputStream) answer = NULL;
   g_autoptr(GError) error = NULL;
   guint status = 0;
 
@@ -155,9 +175,12 @@ export_batch (NorthMcpSpanExporter *self,
    * opens a connection per export. A batch sent twice is harmless next
    * to the OTLP retries collectors already expect. */
   soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
-  answer = soup_session_send_and_read (session, message, self->cancellable, &error);
+  answer = soup_session_send (session, message, self->cancellable, &error);
   if (answer != NULL)
-    status = soup_message_get_status (message);
+    {
+      status = soup_message_get_status (message);
+      skip_answer (answer, self->cancellable);
+    }
 
   g_mutex_lock (&self->lock);
   if (status >= 200 && status < 300)
