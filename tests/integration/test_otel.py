@@ -321,6 +321,98 @@ def test_collector_answer_is_bounded(start):
         collector.close()
 
 
+class TricklingCollector:
+    """A collector on 127.0.0.1 whose first answer trickles in, a byte at a
+    time, each well within the I/O timeout, without end; later connections
+    get a proper answer, and their requests are kept."""
+
+    def __init__(self):
+        self.first_closed = threading.Event()
+        self.bodies = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.connections = []
+        self.stopping = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _read_request(connection):
+        request = b""
+        while b"\r\n\r\n" not in request:
+            data = connection.recv(65536)
+            if not data:
+                return None
+            request += data
+        head, body = request.split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        while len(body) < length:
+            body += connection.recv(65536)
+        return body
+
+    def _trickle(self, connection):
+        self._read_request(connection)
+        try:
+            while not self.stopping.is_set():
+                connection.sendall(b"H")
+                time.sleep(0.2)
+                # The server gave up when it closed its end.
+                connection.setblocking(False)
+                try:
+                    if connection.recv(1) == b"":
+                        break
+                except BlockingIOError:
+                    pass
+                connection.setblocking(True)
+        except OSError:
+            pass
+        self.first_closed.set()
+
+    def _answer(self, connection):
+        while (body := self._read_request(connection)) is not None:
+            self.bodies.append(body)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 2\r\n\r\n{}")
+
+    def _serve(self):
+        first = True
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+            target = self._trickle if first else self._answer
+            first = False
+            threading.Thread(target=target, args=(connection,), daemon=True).start()
+
+    def close(self):
+        self.stopping.set()
+        for connection in self.connections:
+            connection.close()
+        self.listener.close()
+
+
+def test_trickling_collector_is_given_up_at_the_export_timeout(start):
+    # The export timeout bounds the whole export, not each read: a collector
+    # sending a byte now and then must not hold the exporter for ever.
+    collector = TricklingCollector()
+    try:
+        server = start("server-with-auth", env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_EXPORTER_OTLP_TIMEOUT": "1000"})
+        client = Client(server)
+        client.initialize()
+        client.tool("add", {"a": 1, "b": 2})
+        assert collector.first_closed.wait(60), "the trickling export was never given up"
+        client.tool("add", {"a": 40, "b": 2})
+        assert wait_for(lambda: any(b"tools/call add" in body for body in collector.bodies), 60), \
+            "no later export reached the collector"
+    finally:
+        collector.close()
+
+
 def test_unconfigured_sends_nothing_and_opens_no_socket(start):
     server = start("server-with-auth")
     client = Client(server)
