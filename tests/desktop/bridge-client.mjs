@@ -205,6 +205,12 @@ async function full () {
     await callError('DesktopTest.Strict', { value: -1 },
       /^org\.freedesktop\.DBus\.Error\.InvalidArgs: value must be positive$/);
     expectEqual(await callOk('DesktopTest.Strict', { value: 4 }), { value: 4 }, 'Strict(4)');
+    // An error is a reply too: its message is bounded like a description.
+    const long = await call('DesktopTest.FailLong');
+    const text = long.content?.[0]?.text ?? '';
+    expect(long.isError === true && text.startsWith('org.north.DesktopTest.Error.Long: yyy'),
+      `FailLong: ${text.slice(0, 80)}`);
+    expect(text.length <= 4096 + 100, `an error message of ${text.length} characters`);
   });
 
   await check('bad arguments are refused with clear messages', async () => {

@@ -85,6 +85,9 @@ XML = f"""
     <method name="Fail">
       <arg direction="in" type="s" name="message"/>
     </method>
+    <method name="FailLong">
+      <{DOC} value="Fails with a message of 5 MiB."/>
+    </method>
     <method name="Strict">
       <arg direction="in" type="i" name="value"/>
       <arg direction="out" type="i" name="value"/>
@@ -244,6 +247,8 @@ class Service:
             invocation.return_value(GLib.Variant("(si)", (args[1], args[0])))
         elif method == "Fail":
             invocation.return_dbus_error("org.north.DesktopTest.Error.Failed", args[0])
+        elif method == "FailLong":
+            invocation.return_dbus_error("org.north.DesktopTest.Error.Long", "y" * (5 << 20))
         elif method == "Strict":
             if args[0] <= 0:
                 invocation.return_dbus_error("org.freedesktop.DBus.Error.InvalidArgs",
