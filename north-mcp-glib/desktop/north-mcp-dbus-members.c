@@ -208,6 +208,7 @@ char *
 north_mcp_dbus_describe_error (const GError *error)
 {
   g_autofree char *name = NULL;
+  g_autofree char *message = NULL;
   g_autoptr(GError) copy = g_error_copy (error);
 
   if (g_dbus_error_is_remote_error (copy))
@@ -218,9 +219,12 @@ north_mcp_dbus_describe_error (const GError *error)
   else if (copy->domain == G_DBUS_ERROR)
     name = g_dbus_error_encode_gerror (copy);
 
+  /* The service's message, bounded like a description (a name is at
+   * most 255 bytes). */
+  message = bounded_text (copy->message);
   if (name == NULL)
-    return g_strdup (copy->message);
-  return g_strdup_printf ("%s: %s", name, copy->message);
+    return g_steal_pointer (&message);
+  return g_strdup_printf ("%s: %s", name, message);
 }
 
 static void
