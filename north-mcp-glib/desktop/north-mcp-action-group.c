@@ -168,6 +168,15 @@ activate_action (NorthMcpTool     *tool,
       parameter = north_mcp_variant_from_json (parameter_type, node, "argument 'parameter'", error);
       if (parameter == NULL)
         return NULL;
+      /* Another application's action: the parameter travels on D-Bus. */
+      if (G_IS_DBUS_ACTION_GROUP (group) &&
+          north_mcp_variant_dbus_size_bound (parameter) > NORTH_MCP_VARIANT_MAX_DBUS_SIZE)
+        {
+          g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+                       "argument 'parameter' would be larger than %d MiB as a D-Bus message",
+                       NORTH_MCP_VARIANT_MAX_DBUS_SIZE >> 20);
+          return NULL;
+        }
     }
 
   g_action_group_activate_action (group, ref->action, parameter);

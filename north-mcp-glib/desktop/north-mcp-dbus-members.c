@@ -316,6 +316,7 @@ call_method (NorthMcpTool    *tool,
   GDBusArgInfo **in_args = member->method->in_args;
   g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE_TUPLE);
   g_autoptr(GVariantType) reply_type = NULL;
+  g_autoptr(GVariant) parameters = NULL;
   g_autoptr(GString) out_signature = g_string_new ("(");
 
   for (guint i = 0; in_args != NULL && in_args[i] != NULL; i++)
@@ -345,13 +346,25 @@ call_method (NorthMcpTool    *tool,
       g_variant_builder_add_value (builder, value);
     }
 
+  parameters = g_variant_ref_sink (g_variant_builder_end (builder));
+  if (north_mcp_variant_dbus_size_bound (parameters) > NORTH_MCP_VARIANT_MAX_DBUS_SIZE)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("The arguments would be larger than %d MiB as a D-Bus message",
+                         NORTH_MCP_VARIANT_MAX_DBUS_SIZE >> 20);
+      g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (message);
+
+      north_mcp_context_return_tool_result (context, result);
+      return;
+    }
+
   for (guint i = 0; member->method->out_args != NULL && member->method->out_args[i] != NULL; i++)
     g_string_append (out_signature, member->method->out_args[i]->signature);
   g_string_append_c (out_signature, ')');
   reply_type = g_variant_type_new (out_signature->str);
 
   member_call (member, context, member->interface_name, member->method->name,
-               g_variant_builder_end (builder), reply_type, method_returned);
+               parameters, reply_type, method_returned);
 }
 
 /* One complete type that D-Bus carries (GDBus does not check

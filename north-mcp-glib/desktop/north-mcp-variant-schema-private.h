@@ -52,6 +52,18 @@ gboolean    north_mcp_variant_type_is_supported (const GVariantType *type);
 gboolean    north_mcp_variant_is_dbus_signature (const char         *text,
                                                  gboolean            single);
 
+/* The most a value made from JSON may take in a D-Bus message (by
+ * north_mcp_variant_dbus_size_bound()). JSON grows up to 8 times on D-Bus
+ * (`[0,0,…]` in a `v`: 16 bytes of int64 variant for 2 characters), and
+ * dbus-daemon disconnects a sender past its message limit (32 MiB on the
+ * system bus) or D-Bus's 64 MiB per array. */
+#define NORTH_MCP_VARIANT_MAX_DBUS_SIZE (16 << 20)
+
+/* An upper bound of the bytes @value takes in a D-Bus message: its data
+ * and the most alignment padding each part may need. Linear in the
+ * number of its parts; arrays of fixed-size basic types are not walked. */
+guint64     north_mcp_variant_dbus_size_bound   (GVariant           *value);
+
 /* A new JSON Schema for values of @type; NULL with
  * NORTH_MCP_ERROR_NOT_SUPPORTED when @type is not supported. */
 JsonObject *north_mcp_variant_type_to_schema    (const GVariantType *type,

@@ -433,6 +433,59 @@ test_dbus_signatures (void)
   check_refused ("v", "{\"$type\":\"ms\",\"$value\":null}", "not a supported D-Bus type");
 }
 
+/* The bound is at least what GDBus writes, and not far above it. */
+static void
+check_dbus_size (const char *type,
+                 const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = g_variant_parse (G_VARIANT_TYPE (type), text, NULL, NULL, &error);
+  g_autoptr(GVariant) body = NULL;
+  g_autoptr(GDBusMessage) empty = g_dbus_message_new_method_call ("org.x", "/x", "org.x", "X");
+  g_autoptr(GDBusMessage) message = g_dbus_message_new_method_call ("org.x", "/x", "org.x", "X");
+  g_autofree guchar *empty_blob = NULL, *blob = NULL;
+  gsize empty_size = 0, size = 0;
+  guint64 bound;
+
+  g_assert_no_error (error);
+  body = g_variant_ref_sink (g_variant_new_tuple (&value, 1));
+  g_dbus_message_set_body (message, body);
+  blob = g_dbus_message_to_blob (message, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  empty_blob = g_dbus_message_to_blob (empty, &empty_size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  bound = north_mcp_variant_dbus_size_bound (body);
+  /* The body's size, give or take the signature header field and padding. */
+  g_assert_cmpuint (bound + 16 + strlen (type), >=, size - empty_size);
+  g_assert_cmpuint (bound, <=, 4 * (size - empty_size) + 64);
+}
+
+static void
+test_dbus_size (void)
+{
+  g_autoptr(GString) bytes = g_string_new ("[");
+  g_autoptr(GString) variants = g_string_new ("[");
+  g_autoptr(GString) booleans = g_string_new ("[");
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_string_append_printf (bytes, "%s%u", i > 0 ? ", " : "", i % 256);
+      g_string_append_printf (variants, "%s<int64 %u>", i > 0 ? ", " : "", i);
+      g_string_append_printf (booleans, "%s%s", i > 0 ? ", " : "", i % 2 ? "true" : "false");
+    }
+  g_string_append_c (bytes, ']');
+  g_string_append_c (variants, ']');
+  g_string_append_c (booleans, ']');
+
+  check_dbus_size ("ay", bytes->str);
+  check_dbus_size ("av", variants->str);
+  check_dbus_size ("ab", booleans->str);
+  check_dbus_size ("a{sv}", "{'a': <1>, 'bb': <'x'>, 'c': <[<(1, 'y')>]>}");
+  check_dbus_size ("(s(ii)as)", "('hello', (1, 2), ['a', '', 'ccc'])");
+  check_dbus_size ("aad", "[[], [1.0], [], [2.0, 3.0]]");
+  check_dbus_size ("s", "'a string'");
+}
+
 static void
 check_schema (const char *type,
               const char *expected)
@@ -554,6 +607,7 @@ main (int argc, char **argv)
   g_test_add_func ("/variant-schema/depth", test_depth);
   g_test_add_func ("/variant-schema/depth-dbus", test_depth_dbus);
   g_test_add_func ("/variant-schema/dbus-signatures", test_dbus_signatures);
+  g_test_add_func ("/variant-schema/dbus-size", test_dbus_size);
   g_test_add_func ("/variant-schema/schemas", test_schemas);
   g_test_add_func ("/variant-schema/unsupported", test_unsupported);
   g_test_add_func ("/variant-schema/special-doubles", test_special_doubles);
