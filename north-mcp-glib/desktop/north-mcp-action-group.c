@@ -158,6 +158,7 @@ activate_action (NorthMcpTool     *tool,
   if (parameter_type != NULL)
     {
       JsonNode *node = arguments != NULL ? json_object_get_member (arguments, "parameter") : NULL;
+      guint64 dbus_size = 0;
 
       if (node == NULL)
         {
@@ -165,18 +166,11 @@ activate_action (NorthMcpTool     *tool,
                                "missing required argument 'parameter'");
           return NULL;
         }
-      parameter = north_mcp_variant_from_json (parameter_type, node, "argument 'parameter'", error);
+      /* Another application's action: the parameter travels on D-Bus. */
+      parameter = north_mcp_variant_from_json_sized (parameter_type, node, "argument 'parameter'",
+                                                     G_IS_DBUS_ACTION_GROUP (group) ? &dbus_size : NULL, error);
       if (parameter == NULL)
         return NULL;
-      /* Another application's action: the parameter travels on D-Bus. */
-      if (G_IS_DBUS_ACTION_GROUP (group) &&
-          north_mcp_variant_dbus_size_bound (parameter) > NORTH_MCP_VARIANT_MAX_DBUS_SIZE)
-        {
-          g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                       "argument 'parameter' would be larger than %d MiB as a D-Bus message",
-                       NORTH_MCP_VARIANT_MAX_DBUS_SIZE >> 20);
-          return NULL;
-        }
     }
 
   g_action_group_activate_action (group, ref->action, parameter);

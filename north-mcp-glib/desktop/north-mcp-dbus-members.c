@@ -318,6 +318,7 @@ call_method (NorthMcpTool    *tool,
   g_autoptr(GVariantType) reply_type = NULL;
   g_autoptr(GVariant) parameters = NULL;
   g_autoptr(GString) out_signature = g_string_new ("(");
+  guint64 dbus_size = 0;    /* of all the arguments together */
 
   for (guint i = 0; in_args != NULL && in_args[i] != NULL; i++)
     {
@@ -335,7 +336,8 @@ call_method (NorthMcpTool    *tool,
           north_mcp_context_return_tool_result (context, result);
           return;
         }
-      value = north_mcp_variant_from_json (G_VARIANT_TYPE (in_args[i]->signature), node, what, &error);
+      value = north_mcp_variant_from_json_sized (G_VARIANT_TYPE (in_args[i]->signature), node, what,
+                                                 &dbus_size, &error);
       if (value == NULL)
         {
           g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (error->message);
@@ -347,17 +349,6 @@ call_method (NorthMcpTool    *tool,
     }
 
   parameters = g_variant_ref_sink (g_variant_builder_end (builder));
-  if (north_mcp_variant_dbus_size_bound (parameters) > NORTH_MCP_VARIANT_MAX_DBUS_SIZE)
-    {
-      g_autofree char *message =
-        g_strdup_printf ("The arguments would be larger than %d MiB as a D-Bus message",
-                         NORTH_MCP_VARIANT_MAX_DBUS_SIZE >> 20);
-      g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (message);
-
-      north_mcp_context_return_tool_result (context, result);
-      return;
-    }
-
   for (guint i = 0; member->method->out_args != NULL && member->method->out_args[i] != NULL; i++)
     g_string_append (out_signature, member->method->out_args[i]->signature);
   g_string_append_c (out_signature, ')');

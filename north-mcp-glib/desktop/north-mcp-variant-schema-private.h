@@ -52,17 +52,29 @@ gboolean    north_mcp_variant_type_is_supported (const GVariantType *type);
 gboolean    north_mcp_variant_is_dbus_signature (const char         *text,
                                                  gboolean            single);
 
-/* The most a value made from JSON may take in a D-Bus message (by
- * north_mcp_variant_dbus_size_bound()). JSON grows up to 8 times on D-Bus
- * (`[0,0,…]` in a `v`: 16 bytes of int64 variant for 2 characters), and
- * dbus-daemon disconnects a sender past its message limit (32 MiB on the
- * system bus) or D-Bus's 64 MiB per array. */
-#define NORTH_MCP_VARIANT_MAX_DBUS_SIZE (16 << 20)
+/* The most the values made from JSON for one call may take in a D-Bus
+ * message (by north_mcp_variant_dbus_size_bound()), as for a reply. JSON
+ * grows up to 8 times on D-Bus (`[0,0,…]` in a `v`: 16 bytes of int64
+ * variant for 2 characters), and dbus-daemon disconnects a sender past its
+ * message limit (32 MiB on the system bus) or D-Bus's 64 MiB per array;
+ * in memory, the values take some 10 times their D-Bus size. */
+#define NORTH_MCP_VARIANT_MAX_DBUS_SIZE (4 << 20)
 
 /* An upper bound of the bytes @value takes in a D-Bus message: its data
  * and the most alignment padding each part may need. Linear in the
  * number of its parts; arrays of fixed-size basic types are not walked. */
 guint64     north_mcp_variant_dbus_size_bound   (GVariant           *value);
+
+/* north_mcp_variant_from_json(), counting the value's D-Bus size (by the
+ * rules of north_mcp_variant_dbus_size_bound()) into *@dbus_size as it is
+ * made, and refusing it once the total passes
+ * NORTH_MCP_VARIANT_MAX_DBUS_SIZE: give each argument of one call the same
+ * @dbus_size, starting at 0. */
+GVariant   *north_mcp_variant_from_json_sized   (const GVariantType *type,
+                                                 JsonNode           *node,
+                                                 const char         *what,
+                                                 guint64            *dbus_size,
+                                                 GError            **error);
 
 /* A new JSON Schema for values of @type; NULL with
  * NORTH_MCP_ERROR_NOT_SUPPORTED when @type is not supported. */

@@ -341,7 +341,13 @@ typedef struct
 {
   GString *path;
   GError **error;
+  guint64 *dbus_size;  /* nullable: the running bound of the D-Bus size */
+  gboolean in_fixed;   /* items of an array of fixed-size basic types */
 } Converter;
+
+static guint dbus_fixed_size (const GVariantType *type);
+static guint64 own_dbus_size (GVariant *value);
+static gboolean count_dbus_size (Converter *c, guint64 size);
 
 static GVariant *from_json (Converter *c, const GVariantType *type, JsonNode *node, guint depth);
 
@@ -659,6 +665,13 @@ dict_from_json (Converter          *c,
 
       path_push_key (c, key);
       k = key_from_string (c, g_variant_type_key (entry), key);
+      /* The entry and its key (the value counts itself). */
+      if (k != NULL && !count_dbus_size (c, 7 + 4 + 7 + own_dbus_size (k)))
+        {
+          g_variant_unref (g_variant_ref_sink (k));
+          g_variant_builder_clear (&builder);
+          return NULL;
+        }
       /* Inside the array and its dict entry. */
       v = k != NULL ? from_json (c, g_variant_type_value (entry), member, depth + 2) : NULL;
       if (v == NULL)
@@ -672,6 +685,45 @@ dict_from_json (Converter          *c,
       g_string_truncate (c->path, length);
     }
   return g_variant_builder_end (&builder);
+}
+
+/* An array of fixed-size basic items, made whole from their bytes: the
+ * items are not kept as values of their own (which take 30 times their
+ * size), and count in the array's D-Bus size. */
+static GVariant *
+fixed_array_from_json (Converter          *c,
+                       const GVariantType *element,
+                       JsonArray          *array,
+                       guint               depth)
+{
+  guint n = json_array_get_length (array);
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  /* GVariant's sizes: as on D-Bus, but a boolean is one byte. */
+  gsize item_size = g_variant_type_equal (element, G_VARIANT_TYPE_BOOLEAN) ? 1 : dbus_fixed_size (element);
+  gboolean ok = TRUE;
+
+  c->in_fixed = TRUE;
+  for (guint i = 0; ok && i < n; i++)
+    {
+      gsize length = c->path->len;
+      g_autoptr(GVariant) item = NULL;
+
+      g_string_append_printf (c->path, "[%u]", i);
+      item = from_json (c, element, json_array_get_element (array, i), depth + 1);
+      if (item == NULL)
+        ok = FALSE;
+      else
+        {
+          g_variant_ref_sink (item);
+          g_assert (g_variant_get_size (item) == item_size);
+          g_byte_array_append (data, g_variant_get_data (item), item_size);
+          g_string_truncate (c->path, length);
+        }
+    }
+  c->in_fixed = FALSE;
+  if (!ok)
+    return NULL;
+  return g_variant_new_fixed_array (element, n > 0 ? data->data : NULL, n, item_size);
 }
 
 static GVariant *
@@ -697,6 +749,8 @@ array_from_json (Converter          *c,
     }
 
   array = json_node_get_array (node);
+  if (dbus_fixed_size (element) > 0)
+    return fixed_array_from_json (c, element, array, depth);
   n = json_array_get_length (array);
   g_variant_builder_init (&builder, type);
   for (guint i = 0; i < n; i++)
@@ -807,8 +861,11 @@ variant_from_json (Converter *c,
         case G_TYPE_INT64: inner = G_VARIANT_TYPE_INT64; break;
         default: inner = G_VARIANT_TYPE_DOUBLE; break;
         }
+      /* Any integer (not only within ±(2^53-1)): counted here, as it
+       * does not go through from_json(). */
       if (g_variant_type_equal (inner, G_VARIANT_TYPE_INT64))
-        return g_variant_new_variant (g_variant_new_int64 (json_node_get_int (node)));
+        return count_dbus_size (c, 7 + 8) ? g_variant_new_variant (g_variant_new_int64 (json_node_get_int (node)))
+                                          : NULL;
       break;
     }
 
@@ -818,11 +875,80 @@ variant_from_json (Converter *c,
   return child != NULL ? g_variant_new_variant (child) : NULL;
 }
 
+/* What @value adds to a D-Bus message, its parts not counted (they were
+ * when made): the same rules as north_mcp_variant_dbus_size_bound(). */
+static guint64
+own_dbus_size (GVariant *value)
+{
+  const GVariantType *type = g_variant_get_type (value);
+  guint fixed = dbus_fixed_size (type);
+  gsize length = 0;
+
+  if (fixed > 0)
+    return 7 + fixed;
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+      g_variant_get_string (value, &length);
+      return 7 + 4 + length + 1;
+    case G_VARIANT_CLASS_SIGNATURE:
+      g_variant_get_string (value, &length);
+      return 7 + 1 + length + 1;
+    case G_VARIANT_CLASS_VARIANT:
+      {
+        g_autoptr(GVariant) child = g_variant_get_variant (value);
+
+        return 7 + 2 + strlen (g_variant_get_type_string (child));
+      }
+    default:
+      /* An array of fixed-size items was made whole: they count here. */
+      if (g_variant_type_is_array (type) && (fixed = dbus_fixed_size (g_variant_type_element (type))) > 0)
+        return 7 + 4 + 7 + (guint64) g_variant_n_children (value) * fixed;
+      return 7 + 4 + 7;
+    }
+}
+
+/* Counts @size towards the D-Bus size, refusing past the limit. */
+static gboolean
+count_dbus_size (Converter *c,
+                 guint64    size)
+{
+  if (c->dbus_size == NULL)
+    return TRUE;
+  *c->dbus_size += size;
+  if (*c->dbus_size <= NORTH_MCP_VARIANT_MAX_DBUS_SIZE)
+    return TRUE;
+  fail (c, "would make the call larger than %d MiB as a D-Bus message", NORTH_MCP_VARIANT_MAX_DBUS_SIZE >> 20);
+  return FALSE;
+}
+
+static GVariant *from_json_node (Converter *c, const GVariantType *type, JsonNode *node, guint depth);
+
+/* Every value made goes through here and is counted as it is made, so
+ * that a conversion past the limit stops there: D-Bus aside, the values
+ * take far more memory than the JSON they come from. */
 static GVariant *
 from_json (Converter          *c,
            const GVariantType *type,
            JsonNode           *node,
            guint               depth)
+{
+  GVariant *value = from_json_node (c, type, node, depth);
+
+  if (value != NULL && !c->in_fixed && !count_dbus_size (c, own_dbus_size (value)))
+    {
+      g_variant_unref (g_variant_ref_sink (value));
+      return NULL;
+    }
+  return value;
+}
+
+static GVariant *
+from_json_node (Converter          *c,
+                const GVariantType *type,
+                JsonNode           *node,
+                guint               depth)
 {
   char code = g_variant_type_peek_string (type)[0];
 
@@ -876,8 +1002,18 @@ north_mcp_variant_from_json (const GVariantType  *type,
                              const char          *what,
                              GError             **error)
 {
+  return north_mcp_variant_from_json_sized (type, node, what, NULL, error);
+}
+
+GVariant *
+north_mcp_variant_from_json_sized (const GVariantType  *type,
+                                   JsonNode            *node,
+                                   const char          *what,
+                                   guint64             *dbus_size,
+                                   GError             **error)
+{
   g_autoptr(GString) path = g_string_new (what != NULL ? what : "value");
-  Converter c = { path, error };
+  Converter c = { path, error, dbus_size, FALSE };
   GVariant *value;
 
   g_return_val_if_fail (type != NULL, NULL);

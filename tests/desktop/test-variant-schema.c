@@ -486,6 +486,69 @@ test_dbus_size (void)
   check_dbus_size ("s", "'a string'");
 }
 
+/* What a conversion counts as it goes is the bound of what it made. */
+static void
+check_counted (const char *type,
+               const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = test_parse_json (json);
+  guint64 counted = 0;
+  g_autoptr(GVariant) value = north_mcp_variant_from_json_sized (G_VARIANT_TYPE (type), node, "value",
+                                                                 &counted, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (counted, ==, north_mcp_variant_dbus_size_bound (value));
+}
+
+static void
+test_dbus_size_counted (void)
+{
+  g_autoptr(GString) zeros = g_string_new ("[0");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GVariant) value = NULL;
+  guint64 counted = 0;
+
+  check_counted ("v", "[1, 2.5, \"x\", true, [], {\"a\": [1, {}]}]");
+  check_counted ("ai", "[1, 2, 3]");
+  check_counted ("ab", "[true, false]");
+  check_counted ("ad", "[]");
+  check_counted ("a{sv}", "{\"k\": 1, \"l\": {\"$type\": \"(ias)\", \"$value\": [1, [\"a\"]]}}");
+  check_counted ("a{is}", "{\"1\": \"one\", \"-2\": \"\"}");
+  check_counted ("(sogay)", "[\"s\", \"/o\", \"a{sv}\", \"AAEC\"]");
+  check_counted ("mi", "null");
+  check_counted ("maai", "[[1], []]");
+
+  /* The count goes on from one argument to the next, and the conversion
+   * stops once past the limit. */
+  for (guint i = 1; i < 300000; i++)
+    g_string_append (zeros, ",0");
+  g_string_append_c (zeros, ']');
+  node = test_parse_json (zeros->str);
+  value = north_mcp_variant_from_json_sized (G_VARIANT_TYPE_VARIANT, node, "value", &counted, &error);
+  g_assert_null (value);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "would make the call larger than 4 MiB as a D-Bus message"));
+  g_assert_cmpuint (counted, >, NORTH_MCP_VARIANT_MAX_DBUS_SIZE);
+  g_assert_cmpuint (counted, <, NORTH_MCP_VARIANT_MAX_DBUS_SIZE + 64);
+  g_clear_error (&error);
+
+  counted = NORTH_MCP_VARIANT_MAX_DBUS_SIZE - 10;
+  g_clear_pointer (&node, json_node_unref);
+  node = test_parse_json ("\"a string of some length\"");
+  g_assert_null (north_mcp_variant_from_json_sized (G_VARIANT_TYPE_STRING, node, "b", &counted, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Without a count, no limit. */
+  g_clear_pointer (&node, json_node_unref);
+  node = test_parse_json (zeros->str);
+  value = north_mcp_variant_from_json (G_VARIANT_TYPE_VARIANT, node, "value", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (value);
+}
+
 static void
 check_schema (const char *type,
               const char *expected)
@@ -608,6 +671,7 @@ main (int argc, char **argv)
   g_test_add_func ("/variant-schema/depth-dbus", test_depth_dbus);
   g_test_add_func ("/variant-schema/dbus-signatures", test_dbus_signatures);
   g_test_add_func ("/variant-schema/dbus-size", test_dbus_size);
+  g_test_add_func ("/variant-schema/dbus-size-counted", test_dbus_size_counted);
   g_test_add_func ("/variant-schema/schemas", test_schemas);
   g_test_add_func ("/variant-schema/unsupported", test_unsupported);
   g_test_add_func ("/variant-schema/special-doubles", test_special_doubles);
