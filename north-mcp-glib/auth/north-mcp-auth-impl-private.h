@@ -42,6 +42,9 @@ struct _NorthMcpAuth
   gsize                key_fields_size;
   const guint8        *hash_key;      /* of SipHash, random per process */
   guint64              decision_hits;
+  /* Counts configuration changes: a request that waited for keys across
+   * one is decided again. */
+  guint64              generation;
 };
 
 /* An ID token verified before, by the SHA-256 of its text. */
@@ -56,6 +59,7 @@ typedef struct
 typedef struct
 {
   NorthMcpAuth *auth;
+  guint64       generation;      /* the auth's, when the request started */
   GPtrArray    *log;             /* pending debug lines, "logger\nmessage" */
 
   gboolean      x_north;

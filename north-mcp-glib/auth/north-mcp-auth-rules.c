@@ -34,6 +34,7 @@ north_mcp_auth_request_new (NorthMcpAuth *auth)
   AuthRequest *req = g_new0 (AuthRequest, 1);
 
   req->auth = g_object_ref (auth);
+  req->generation = auth->generation;
   req->log = g_ptr_array_new_with_free_func (g_free);
   req->connectors = new_string_table ();
   req->context = new_string_table ();
@@ -539,6 +540,13 @@ north_mcp_req_decide (AuthRequest         *req,
   if (!north_mcp_id_token_alg_is_acceptable (alg))
     {
       north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "algorithm not accepted");
+      return DECIDED;
+    }
+  /* RFC 7515 4.1.11: extensions named critical must be understood, and
+   * none is here. */
+  if (json_object_has_member (req->token_header, "crit"))
+    {
+      north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "critical header extension");
       return DECIDED;
     }
 

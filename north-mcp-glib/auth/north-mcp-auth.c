@@ -68,13 +68,35 @@ static GParamSpec *properties[N_PROPS];
  */
 G_DEFINE_QUARK (north-mcp-auth-error-quark, north_mcp_auth_error)
 
+/* An authentication under way: what it started from, so that it can be
+ * decided again. */
+typedef struct
+{
+  SoupMessageHeaders *headers;
+  GSocketAddress     *peer;
+  AuthRequest        *req;      /* waiting for its issuer's keys */
+} Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  soup_message_headers_unref (pending->headers);
+  g_clear_object (&pending->peer);
+  g_clear_pointer (&pending->req, north_mcp_auth_request_free);
+  g_free (pending);
+}
+
+static void decide (GTask *task);
+
 static void
 on_keys_fetched (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  AuthRequest *req = g_task_get_task_data (task);
+  NorthMcpAuth *self = g_task_get_source_object (task);
+  Pending *pending = g_task_get_task_data (task);
+  AuthRequest *req = pending->req;
   g_autoptr(GHashTable) keys = NULL;
   g_autoptr(GError) fetch_error = NULL;
   g_autoptr(GError) error = NULL;
@@ -82,6 +104,15 @@ on_keys_fetched (GObject      *source,
   NorthMcpUser *user = NULL;
 
   keys = north_mcp_issuer_cache_fetch_finish (NORTH_MCP_ISSUER_CACHE (source), result, &fetch_error);
+  /* The configuration changed meanwhile (an issuer withdrawn, a secret
+   * set): the rules run again, under the configuration of now. */
+  if (req->generation != self->generation)
+    {
+      if (!g_task_return_error_if_cancelled (task))
+        decide (g_steal_pointer (&task));
+      return;
+    }
+
   if (keys == NULL)
     north_mcp_req_reject (req, &error, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE, fetch_error->message);
   else if ((key = g_hash_table_lookup (keys, req->kid)) == NULL)
@@ -98,6 +129,35 @@ on_keys_fetched (GObject      *source,
     g_clear_object (&user);
 }
 
+/* Applies the rules to the pending request; answers @task (consumed), or
+ * fetches the keys they need first. */
+static void
+decide (GTask *task)
+{
+  NorthMcpAuth *self = g_task_get_source_object (task);
+  Pending *pending = g_task_get_task_data (task);
+  g_autoptr(AuthRequest) req = north_mcp_auth_request_new (self);
+  g_autoptr(GError) error = NULL;
+  NorthMcpUser *user = NULL;
+
+  g_clear_pointer (&pending->req, north_mcp_auth_request_free);
+  if (north_mcp_req_decide (req, pending->headers, pending->peer, &user, &error) == DECIDED)
+    {
+      north_mcp_req_flush_log (req);
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_pointer (task, user, g_object_unref);
+      g_object_unref (task);
+      return;
+    }
+
+  north_mcp_req_flush_log (req);
+  pending->req = g_steal_pointer (&req);
+  north_mcp_issuer_cache_fetch_async (self->issuers, pending->req->issuer, g_task_get_cancellable (task),
+                                      on_keys_fetched, task);
+}
+
 /**
  * north_mcp_auth_authenticate_async:
  * @self: an auth
@@ -109,7 +169,9 @@ on_keys_fetched (GObject      *source,
  *
  * Decides whether a request may pass. This completes at once unless an ID
  * token must be verified with issuer keys not cached yet; then the keys are
- * fetched without blocking the main context (at most 10 seconds).
+ * fetched without blocking the main context (at most 10 seconds). A change
+ * of configuration while they are fetched applies to the request: its
+ * rules run again when the keys arrive.
  */
 void
 north_mcp_auth_authenticate_async (NorthMcpAuth        *self,
@@ -119,11 +181,8 @@ north_mcp_auth_authenticate_async (NorthMcpAuth        *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(AuthRequest) req = NULL;
-  g_autoptr(GError) error = NULL;
-  NorthMcpUser *user = NULL;
-  const char *issuer;
+  GTask *task;
+  Pending *pending;
 
   g_return_if_fail (NORTH_MCP_IS_AUTH (self));
   g_return_if_fail (headers != NULL);
@@ -131,23 +190,11 @@ north_mcp_auth_authenticate_async (NorthMcpAuth        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, north_mcp_auth_authenticate_async);
-
-  req = north_mcp_auth_request_new (self);
-  if (north_mcp_req_decide (req, headers, peer, &user, &error) == DECIDED)
-    {
-      north_mcp_req_flush_log (req);
-      if (error != NULL)
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_pointer (task, user, g_object_unref);
-      return;
-    }
-
-  north_mcp_req_flush_log (req);
-  issuer = req->issuer;
-  g_task_set_task_data (task, g_steal_pointer (&req), (GDestroyNotify) north_mcp_auth_request_free);
-  north_mcp_issuer_cache_fetch_async (self->issuers, issuer, cancellable,
-                                      on_keys_fetched, g_steal_pointer (&task));
+  pending = g_new0 (Pending, 1);
+  pending->headers = soup_message_headers_ref (headers);
+  pending->peer = peer != NULL ? g_object_ref (peer) : NULL;
+  g_task_set_task_data (task, pending, (GDestroyNotify) pending_free);
+  decide (task);
 }
 
 /**
@@ -211,10 +258,12 @@ north_mcp_auth_set_retry_backoff (NorthMcpAuth *self,
   north_mcp_issuer_cache_set_retry_backoff (self->issuers, initial_ms, max_ms);
 }
 
-/* Any change of configuration: what was decided no longer holds. */
+/* Any change of configuration: what was decided no longer holds, nor
+ * what a request waiting for keys has been through so far. */
 static void
 clear_verified (NorthMcpAuth *self)
 {
+  self->generation++;
   g_hash_table_remove_all (self->verified);
   north_mcp_auth_clear_decisions (self);
 }
@@ -472,6 +521,7 @@ set_decision_flag (NorthMcpAuth *self,
   if (*flag == value)
     return;
   *flag = value;
+  self->generation++;
   north_mcp_auth_clear_decisions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }

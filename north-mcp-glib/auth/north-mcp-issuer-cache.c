@@ -346,51 +346,6 @@ fetch_fail (Fetch      *fetch,
   fetch_complete (fetch, error);
 }
 
-/* The body of a finished GET as JSON, or NULL after fetch_fail(). */
-static JsonNode *
-finish_get (Fetch        *fetch,
-            SoupMessage  *message,
-            GAsyncResult *result,
-            const char   *what)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  JsonNode *root;
-  guint status;
-
-  body = soup_session_send_and_read_finish (SOUP_SESSION (fetch->self->session), result, &error);
-  if (body == NULL)
-    {
-      fetch_fail (fetch, "%s: %s", what,
-                  fetch->timed_out ? "timed out" : error->message);
-      return NULL;
-    }
-
-  status = soup_message_get_status (message);
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      fetch_fail (fetch, "%s: HTTP %u", what, status);
-      return NULL;
-    }
-  if (g_bytes_get_size (body) > MAX_DOCUMENT_SIZE)
-    {
-      fetch_fail (fetch, "%s: document too large", what);
-      return NULL;
-    }
-
-  /* The strict reader, not json-glib's parser: that one overflows the
-   * stack on deep nesting and leaks values after the first. */
-  root = north_mcp_json_read (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                              NORTH_MCP_JSON_MAX_DEPTH, &error);
-  if (root == NULL)
-    {
-      fetch_fail (fetch, "%s: %s", what, error->message);
-      return NULL;
-    }
-
-  return root;
-}
-
 /* A GET of an http(s) URL; NULL for any other URL. */
 static SoupMessage *
 new_get (const char *url)
@@ -415,13 +370,31 @@ typedef void (*DocumentFunc) (Fetch       *fetch,
                               SoupMessage *message,
                               JsonNode    *root);
 
+/* One GET of a fetch: its body is read in pieces, so that a document
+ * over MAX_DOCUMENT_SIZE is refused once that much has arrived (decoded:
+ * a small gzip body cannot inflate past it either), not after all of it. */
 typedef struct
 {
   Fetch        *fetch;
   SoupMessage  *message;
   const char   *what;    /* for the error message */
   DocumentFunc  handle;
+  GInputStream *body;
+  GByteArray   *data;
 } Get;
+
+static void
+get_free (Get *get)
+{
+  /* Closing a body not read to its end drops the connection; nothing
+   * more is read. */
+  g_clear_object (&get->body);
+  g_clear_object (&get->message);
+  g_clear_pointer (&get->data, g_byte_array_unref);
+  g_free (get);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Get, get_free)
 
 static void
 got_key_set (Fetch       *fetch,
@@ -464,17 +437,100 @@ got_discovery (Fetch       *fetch,
   fetch_key_set (fetch);
 }
 
+/* The whole body has arrived: hands its JSON to the document's handler. */
 static void
-on_document (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+got_body (Get *get)
 {
-  g_autofree Get *get = user_data;
-  g_autoptr(SoupMessage) message = get->message;
-  g_autoptr(JsonNode) root = finish_get (get->fetch, message, result, get->what);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
 
-  if (root != NULL)
-    get->handle (get->fetch, message, root);
+  /* The strict reader, not json-glib's parser: that one overflows the
+   * stack on deep nesting and leaks values after the first. */
+  root = north_mcp_json_read ((const char *) get->data->data, get->data->len,
+                              NORTH_MCP_JSON_MAX_DEPTH, &error);
+  if (root == NULL)
+    {
+      fetch_fail (get->fetch, "%s: %s", get->what, error->message);
+      return;
+    }
+  get->handle (get->fetch, get->message, root);
+}
+
+/* The network failed @get, or the timeout cancelled it. */
+static void
+get_failed (Get    *get,
+            GError *error)
+{
+  fetch_fail (get->fetch, "%s: %s", get->what,
+              get->fetch->timed_out ? "timed out" : error->message);
+}
+
+static void read_more (Get *get);
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(Get) get = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (bytes == NULL)
+    {
+      get_failed (get, error);
+      return;
+    }
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      got_body (get);
+      return;
+    }
+
+  g_byte_array_append (get->data, g_bytes_get_data (bytes, NULL), (guint) g_bytes_get_size (bytes));
+  if (get->data->len > MAX_DOCUMENT_SIZE)
+    {
+      fetch_fail (get->fetch, "%s: document too large", get->what);
+      return;
+    }
+  read_more (g_steal_pointer (&get));
+}
+
+/* Reads the next piece, never past one byte over the limit. */
+static void
+read_more (Get *get)
+{
+  gsize wanted = MIN ((gsize) 64 * 1024, (gsize) MAX_DOCUMENT_SIZE + 1 - get->data->len);
+
+  g_input_stream_read_bytes_async (get->body, wanted, G_PRIORITY_DEFAULT,
+                                   get->fetch->cancellable, on_read, get);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(Get) get = user_data;
+  g_autoptr(GError) error = NULL;
+  guint status;
+
+  get->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (get->body == NULL)
+    {
+      get_failed (get, error);
+      return;
+    }
+
+  status = soup_message_get_status (get->message);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      fetch_fail (get->fetch, "%s: HTTP %u", get->what, status);
+      return;
+    }
+
+  get->data = g_byte_array_new ();
+  read_more (g_steal_pointer (&get));
 }
 
 /* GETs @message (consumed), then hands its JSON body to @handle. */
@@ -490,8 +546,8 @@ send_get (Fetch        *fetch,
   get->message = message;
   get->what = what;
   get->handle = handle;
-  soup_session_send_and_read_async (fetch->self->session, message, G_PRIORITY_DEFAULT,
-                                    fetch->cancellable, on_document, get);
+  soup_session_send_async (fetch->self->session, message, G_PRIORITY_DEFAULT,
+                           fetch->cancellable, on_sent, get);
 }
 
 static void

@@ -98,13 +98,50 @@ north_mcp_log_install_writer (void)
     }
 }
 
+static gboolean
+is_escaped (guchar c)
+{
+  return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* One record is one line: control characters in what a message quotes
+ * (a claim, an issuer a client sent) are escaped as repr() would, tabs
+ * kept, so that no value can end the line and write one of its own.
+ * Takes @message; returns it, or its escaped copy. */
+static char *
+escape_controls (char *message)
+{
+  const guchar *p = (const guchar *) message;
+  GString *out;
+
+  while (*p != '\0' && !is_escaped (*p))
+    p++;
+  if (*p == '\0')
+    return message;
+
+  out = g_string_sized_new (strlen (message) + 16);
+  for (p = (const guchar *) message; *p != '\0'; p++)
+    {
+      if (*p == '\n')
+        g_string_append (out, "\\n");
+      else if (*p == '\r')
+        g_string_append (out, "\\r");
+      else if (is_escaped (*p))
+        g_string_append_printf (out, "\\x%02x", *p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+  g_free (message);
+  return g_string_free (out, FALSE);
+}
+
 void
 north_mcp_log_message (const char *logger,
                        const char *level,
                        const char *format,
                        va_list     args)
 {
-  g_autofree char *message = g_strdup_vprintf (format, args);
+  g_autofree char *message = escape_controls (g_strdup_vprintf (format, args));
   gboolean debug = g_str_equal (level, "DEBUG");
   NorthMcpLogTraceFunc trace = g_atomic_pointer_get (&trace_func);
   const char *trace_id = NULL, *span_id = NULL;

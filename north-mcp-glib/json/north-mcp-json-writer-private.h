@@ -25,4 +25,13 @@ void north_mcp_json_write_array  (GString    *out,
 void north_mcp_json_write_string (GString    *out,
                                   const char *string);
 
+/* The size of @node as compact JSON, without string escapes and with
+ * every number and boolean counted as 24 bytes (so that it tracks the
+ * memory the tree takes, too); stops counting (and returns more than
+ * @limit) once @limit is passed, so the work is bounded by @limit
+ * whatever the client sent. Iterative: the nesting depth does not reach
+ * the C stack. NULL counts 0. */
+gsize north_mcp_json_size_up_to  (JsonNode   *node,
+                                  gsize       limit);
+
 G_END_DECLS

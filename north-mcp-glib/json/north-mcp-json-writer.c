@@ -214,3 +214,69 @@ north_mcp_json_write (GString  *out,
       break;
     }
 }
+
+/* What bounds what a client may have the server keep (a session's
+ * declarations, a listen stream's request): see the header. */
+gsize
+north_mcp_json_size_up_to (JsonNode *node,
+                           gsize     limit)
+{
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+  gsize size = 0;
+
+  if (node == NULL)
+    return 0;
+
+  g_ptr_array_add (stack, node);
+  while (stack->len > 0 && size <= limit)
+    {
+      JsonNode *current = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+
+      switch (json_node_get_node_type (current))
+        {
+        case JSON_NODE_OBJECT:
+          {
+            JsonObjectIter iter;
+            const char *name;
+            JsonNode *member;
+
+            size += 2; /* {} */
+            json_object_iter_init (&iter, json_node_get_object (current));
+            while (size <= limit && json_object_iter_next (&iter, &name, &member))
+              {
+                size += strlen (name) + 4; /* "name": and a comma */
+                g_ptr_array_add (stack, member);
+              }
+          }
+          break;
+
+        case JSON_NODE_ARRAY:
+          {
+            JsonArray *array = json_node_get_array (current);
+            guint n = json_array_get_length (array);
+
+            size += 2; /* [] */
+            for (guint i = 0; i < n && size <= limit; i++)
+              {
+                size += 1; /* a comma */
+                g_ptr_array_add (stack, json_array_get_element (array, i));
+              }
+          }
+          break;
+
+        case JSON_NODE_VALUE:
+          if (json_node_get_value_type (current) == G_TYPE_STRING)
+            size += strlen (json_node_get_string (current)) + 2;
+          else
+            size += 24; /* the longest number; true, false */
+          break;
+
+        case JSON_NODE_NULL:
+        default:
+          size += 4;
+          break;
+        }
+    }
+
+  return size;
+}

@@ -218,8 +218,10 @@ read_string_map (NorthMcpContext *context,
     {
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
         {
+          /* The name is the client's: repeat a little of it only. */
+          g_autofree char *echo = north_mcp_echo (name);
           g_autofree char *message =
-            g_strdup_printf ("Invalid params: %s '%s' must be a string", what, name);
+            g_strdup_printf ("Invalid params: %s '%s' must be a string", what, echo);
 
           north_mcp_dispatch_invalid_params (context, message);
           return NULL;

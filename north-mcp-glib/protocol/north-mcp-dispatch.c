@@ -98,7 +98,8 @@ north_mcp_dispatch_paginate (NorthMcpProtocolHost  *host,
     }
 
   *start = (guint) offset;
-  *end = MIN (total, *start + settings.page_size);
+  /* Subtracted, not added: start + page_size may wrap. */
+  *end = total - *start > settings.page_size ? *start + settings.page_size : total;
   if (*end < total)
     {
       g_autofree char *plain = g_strdup_printf ("o:%u", *end);

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include "north-mcp-base64-private.h"
@@ -109,7 +111,10 @@ argument_header_text (JsonNode *value)
       {
         double number = json_node_get_double (value);
 
-        if (number == (double) (gint64) number)
+        /* Only whole numbers a gint64 holds: converting others is
+         * undefined. */
+        if (number >= -9223372036854775808.0 && number < 9223372036854775808.0 &&
+            number == floor (number))
           return g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) number);
         return NULL;
       }

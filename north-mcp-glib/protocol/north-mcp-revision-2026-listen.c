@@ -10,10 +10,14 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
+#include "north-mcp-session-private.h"
 #include "north-mcp-util-private.h"
 
 static GPtrArray *
@@ -86,6 +90,47 @@ on_listen_channel_closed (NorthMcpChannel *channel,
   g_ptr_array_remove (listeners_of (host), context);
 }
 
+/* A listen stream keeps its request for as long as its client keeps it
+ * open, so the request is bounded like what a session keeps: its URIs
+ * like a session's subscriptions, the rest (id, _meta, any other member)
+ * like a session's declarations. The size counts numbers at their
+ * longest, so it tracks the tree in memory too, not only the text. */
+static gboolean
+listen_request_is_bounded (NorthMcpContext *context,
+                           JsonObject      *params,
+                           JsonObject      *wanted)
+{
+  const gsize limit = NORTH_MCP_SESSION_CLIENT_MAX_BYTES;
+  JsonNode *uris = json_object_get_member (wanted, "resourceSubscriptions");
+  gsize size = north_mcp_json_size_up_to (north_mcp_context_get_request_id (context), limit);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  if (uris != NULL && JSON_NODE_HOLDS_ARRAY (uris))
+    {
+      JsonArray *array = json_node_get_array (uris);
+
+      if (json_array_get_length (array) > NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS)
+        return FALSE;
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (north_mcp_json_size_up_to (json_array_get_element (array, i),
+                                       NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 2) >
+            NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 2)
+          return FALSE;
+    }
+
+  json_object_iter_init (&iter, params);
+  while (size <= limit && json_object_iter_next (&iter, &name, &member))
+    if (!g_str_equal (name, "notifications"))
+      size += strlen (name) + north_mcp_json_size_up_to (member, limit - size);
+  json_object_iter_init (&iter, wanted);
+  while (size <= limit && json_object_iter_next (&iter, &name, &member))
+    if (!g_str_equal (name, "resourceSubscriptions"))
+      size += strlen (name) + north_mcp_json_size_up_to (member, limit - size);
+  return size <= limit;
+}
+
 void
 north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
                                        NorthMcpContext      *context)
@@ -106,6 +151,18 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
                                               NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
                                               "Invalid params: subscriptions/listen needs a "
                                               "'notifications' object");
+      return;
+    }
+
+  if (!listen_request_is_bounded (context, params, wanted))
+    {
+      north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
+                                              NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                              "Invalid params: a subscriptions/listen request may list at most "
+                                              G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS)
+                                              " resourceSubscriptions of at most "
+                                              G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
+                                              " bytes, and hold at most 64 KiB besides");
       return;
     }
 

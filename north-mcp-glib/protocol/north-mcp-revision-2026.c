@@ -113,7 +113,7 @@ north_mcp_revision_2026_check_meta (JsonObject *params,
       g_autofree char *message = g_strdup_printf ("Unsupported protocol version: %s", echo);
 
       json_object_set_member (data, "supported", supported_versions_node ());
-      json_object_set_string_member (data, "requested", version);
+      json_object_set_string_member (data, "requested", echo);
       data_node = north_mcp_node_new_object (data);
       return north_mcp_jsonrpc_error_new (id, NORTH_MCP_JSONRPC_ERROR_UNSUPPORTED_PROTOCOL_VERSION,
                                           message, data_node);

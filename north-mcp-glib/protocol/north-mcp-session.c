@@ -8,6 +8,7 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
@@ -265,74 +266,6 @@ north_mcp_session_get_client_info (NorthMcpSession *self)
   return self->client_info;
 }
 
-/* The size of @node as compact JSON, without string escapes; stops
- * counting (and returns more than @limit) once @limit is passed, so the
- * work is bounded by @limit whatever the client sent. Iterative: the
- * nesting depth does not reach the C stack. */
-static gsize
-json_size_up_to (JsonNode *node,
-                 gsize     limit)
-{
-  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
-  gsize size = 0;
-
-  if (node == NULL)
-    return 0;
-
-  g_ptr_array_add (stack, node);
-  while (stack->len > 0 && size <= limit)
-    {
-      JsonNode *current = g_ptr_array_steal_index_fast (stack, stack->len - 1);
-
-      switch (json_node_get_node_type (current))
-        {
-        case JSON_NODE_OBJECT:
-          {
-            JsonObjectIter iter;
-            const char *name;
-            JsonNode *member;
-
-            size += 2; /* {} */
-            json_object_iter_init (&iter, json_node_get_object (current));
-            while (size <= limit && json_object_iter_next (&iter, &name, &member))
-              {
-                size += strlen (name) + 4; /* "name": and a comma */
-                g_ptr_array_add (stack, member);
-              }
-          }
-          break;
-
-        case JSON_NODE_ARRAY:
-          {
-            JsonArray *array = json_node_get_array (current);
-            guint n = json_array_get_length (array);
-
-            size += 2; /* [] */
-            for (guint i = 0; i < n && size <= limit; i++)
-              {
-                size += 1; /* a comma */
-                g_ptr_array_add (stack, json_array_get_element (array, i));
-              }
-          }
-          break;
-
-        case JSON_NODE_VALUE:
-          if (json_node_get_value_type (current) == G_TYPE_STRING)
-            size += strlen (json_node_get_string (current)) + 2;
-          else
-            size += 24; /* the longest number; true, false */
-          break;
-
-        case JSON_NODE_NULL:
-        default:
-          size += 4;
-          break;
-        }
-    }
-
-  return size;
-}
-
 gboolean
 north_mcp_session_set_client (NorthMcpSession  *self,
                               JsonObject       *capabilities,
@@ -349,9 +282,9 @@ north_mcp_session_set_client (NorthMcpSession  *self,
     capabilities_node = north_mcp_node_new_object (capabilities);
   if (client_info != NULL)
     client_info_node = north_mcp_node_new_object (client_info);
-  size = json_size_up_to (capabilities_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
+  size = north_mcp_json_size_up_to (capabilities_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
   if (size <= NORTH_MCP_SESSION_CLIENT_MAX_BYTES)
-    size += json_size_up_to (client_info_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES - size);
+    size += north_mcp_json_size_up_to (client_info_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES - size);
   if (size > NORTH_MCP_SESSION_CLIENT_MAX_BYTES)
     {
       g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,

@@ -34,6 +34,9 @@ G_BEGIN_DECLS
 #define NORTH_MCP_TASK_MAX_RESULT_BYTES    (1024 * 1024)
 #define NORTH_MCP_TASK_MAX_STORED_BYTES    (256 * 1024 * 1024)
 #define NORTH_MCP_TASK_MAX_STATUS_MESSAGE  1024             /* bytes, longer ones are cut */
+/* The tools/call requests running tasks keep, in all, as
+ * north_mcp_json_size_up_to() counts them (numbers at 24 bytes). */
+#define NORTH_MCP_TASK_MAX_HELD_BYTES      (64 * 1024 * 1024)
 #define NORTH_MCP_TASK_EXPIRY_INTERVAL_S   60
 
 /* The methods of the extension (all need the extension declared). */

@@ -11,6 +11,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-manager-private.h"
@@ -37,6 +38,7 @@ typedef struct
    * replica stops the handler here. */
   NorthMcpStateStore *shared;
   guint              cancel_id;
+  gsize              held;    /* Runner.held of the runners */
 } Tasks;
 
 struct _Runner
@@ -49,6 +51,7 @@ struct _Runner
   NorthMcpUser    *user;
   NorthMcpTool    *tool;
   JsonObject      *params;    /* of the tools/call that started it */
+  gsize            held;      /* its size, counted in Tasks.held */
   JsonObject      *arguments;
   JsonObject      *record;    /* as tasks/get shows it */
   JsonObject      *pending;   /* input requests still unanswered */
@@ -412,6 +415,7 @@ runner_drop (Runner *runner)
   if (tasks == NULL)
     return;
   runner->tasks = NULL;
+  tasks->held -= runner->held;
   if (context != NULL)
     g_cancellable_cancel (north_mcp_context_get_cancellable (context));
   g_hash_table_remove (tasks->runners, runner->task_id);
@@ -670,6 +674,29 @@ answer_directly (NorthMcpContext *origin,
     north_mcp_context_return_result (origin, json_object_get_member (object, "result"));
 }
 
+/* Counts what the runner keeps (its request, and the answers it has
+ * collected for its next round) against NORTH_MCP_TASK_MAX_HELD_BYTES,
+ * in place of what it counted before; FALSE (the count unchanged) when
+ * that does not fit. */
+static gboolean
+hold_request (Runner *runner)
+{
+  Tasks *tasks = runner->tasks;
+  gsize room = NORTH_MCP_TASK_MAX_HELD_BYTES - (tasks->held - runner->held);
+  g_autoptr(JsonNode) params = north_mcp_node_new_object (runner->params);
+  g_autoptr(JsonNode) responses = runner->responses != NULL
+                                  ? north_mcp_node_new_object (runner->responses) : NULL;
+  gsize size = north_mcp_json_size_up_to (params, room);
+
+  if (size <= room)
+    size += north_mcp_json_size_up_to (responses, room - size);
+  if (size > room)
+    return FALSE;
+  tasks->held = tasks->held - runner->held + size;
+  runner->held = size;
+  return TRUE;
+}
+
 gboolean
 north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
                            NorthMcpContext      *context,
@@ -725,6 +752,17 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
     {
       /* The immediate-result shortcut: no task. */
       answer_directly (context, runner->early);
+      g_clear_object (&runner->origin);
+      runner_drop (runner);
+      return TRUE;
+    }
+
+  /* A task keeps its request while it runs: bounded in all. */
+  if (!hold_request (runner))
+    {
+      north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                           "Too many running tasks: the requests they keep would exceed "
+                                           "64 MiB; try again when some have ended", NULL);
       g_clear_object (&runner->origin);
       runner_drop (runner);
       return TRUE;
@@ -989,7 +1027,16 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
       touch (runner->record, "input_required");
     }
 
-  if (runner->pending != NULL && json_object_get_size (runner->pending) == 0)
+  if (!hold_request (runner))
+    {
+      /* The task lets go of what it collected, and ends. */
+      g_clear_pointer (&runner->responses, json_object_unref);
+      g_clear_pointer (&runner->pending, json_object_unref);
+      json_object_remove_member (runner->record, "inputRequests");
+      fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+            "Too many running tasks: the requests and answers they keep would exceed 64 MiB");
+    }
+  else if (runner->pending != NULL && json_object_get_size (runner->pending) == 0)
     {
       g_clear_pointer (&runner->pending, json_object_unref);
       json_object_remove_member (runner->record, "inputRequests");

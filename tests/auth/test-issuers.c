@@ -13,6 +13,7 @@
 
 #include "auth-test-util.h"
 #include "north-mcp-base64-private.h"
+#include "north-mcp-error.h"
 #include "north-mcp-issuer-cache-private.h"
 
 typedef struct
@@ -41,7 +42,13 @@ typedef struct
   guint         discovery_count;
   guint         jwks_count;
   GPtrArray    *paused;        /* SoupServerMessage */
+  gsize         huge_sent;     /* bytes of the endless document handed out */
 } Fixture;
+
+/* The endless document: chunks of HUGE_CHUNK bytes, HUGE_OFFERED in all,
+ * the next one handed to the server only once the last one is written. */
+#define HUGE_CHUNK (64 * 1024)
+#define HUGE_OFFERED (64 * 1024 * 1024)
 
 static char *
 bio_string (BIO *bio)
@@ -127,6 +134,42 @@ test_key_clear (TestKey *key)
   g_free (key->jwk);
 }
 
+static void
+huge_next_chunk (SoupServerMessage *msg,
+                 Fixture           *fixture)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  char *chunk;
+
+  if (fixture->huge_sent >= HUGE_OFFERED)
+    {
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, "\"}", 2);
+      soup_message_body_complete (body);
+      return;
+    }
+  chunk = g_malloc (HUGE_CHUNK);
+  memset (chunk, 'x', HUGE_CHUNK);
+  soup_message_body_append_take (body, (guchar *) chunk, HUGE_CHUNK);
+  fixture->huge_sent += HUGE_CHUNK;
+}
+
+/* An issuer whose discovery document never ends (well, after 64 MiB). */
+static void
+serve_huge (SoupServerMessage *msg,
+            Fixture           *fixture)
+{
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  soup_message_headers_set_encoding (response_headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (response_headers, "application/json", NULL);
+  soup_message_body_set_accumulate (body, FALSE);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_body_append (body, SOUP_MEMORY_STATIC, "{\"pad\": \"", 9);
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (huge_next_chunk), fixture);
+  huge_next_chunk (msg, fixture);
+}
+
 /* The issuer's HTTP side. */
 static void
 issuer_handler (SoupServer        *server,
@@ -143,6 +186,12 @@ issuer_handler (SoupServer        *server,
     {
       g_ptr_array_add (fixture->paused, g_object_ref (msg));
       soup_server_message_pause (msg);
+      return;
+    }
+
+  if (g_str_equal (path, "/huge/.well-known/openid-configuration"))
+    {
+      serve_huge (msg, fixture);
       return;
     }
 
@@ -588,6 +637,34 @@ test_algorithm_confusion (Fixture       *fixture,
   }
 }
 
+/* RFC 7515 4.1.11: a JWS whose "crit" names extensions the recipient
+ * does not understand must be rejected; we understand none. */
+static void
+test_crit_header (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *claims = g_strdup_printf ("{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                             "\"exp\": %" G_GINT64_FORMAT "}", fixture->issuer,
+                                             g_get_real_time () / G_USEC_PER_SEC + 600);
+  jwt_t *jwt = NULL;
+  char *encoded;
+  g_autofree char *token = NULL;
+
+  g_assert_cmpint (jwt_new (&jwt), ==, 0);
+  g_assert_cmpint (jwt_add_grants_json (jwt, claims), ==, 0);
+  g_assert_cmpint (jwt_add_headers_json (jwt, "{\"kid\": \"rsa-1\", \"crit\": [\"urn:example:ext\"], "
+                                         "\"urn:example:ext\": true}"), ==, 0);
+  g_assert_cmpint (jwt_set_alg (jwt, rsa_key.alg, (const unsigned char *) rsa_key.private_pem,
+                                (int) strlen (rsa_key.private_pem)), ==, 0);
+  encoded = jwt_encode_str (jwt);
+  g_assert_nonnull (encoded);
+  token = g_strdup (encoded);
+  free (encoded);
+  jwt_free (jwt);
+
+  assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+}
+
 static void
 test_audience (Fixture       *fixture,
                gconstpointer  data)
@@ -896,6 +973,76 @@ test_issuer_backoff_growth (Fixture       *fixture,
                    NORTH_MCP_ISSUER_KEY_FOUND);
 }
 
+/* A document larger than the limit (1 MiB) is refused as it is read:
+ * the fetch stops reading (and so the issuer writing) soon after the limit,
+ * instead of taking in all that is sent and measuring it afterwards. */
+static void
+test_issuer_huge_document (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(NorthMcpIssuerCache) cache = north_mcp_issuer_cache_new ();
+  g_autofree char *issuer = g_strconcat (fixture->issuer, "/huge", NULL);
+  FetchResult result = { 0 };
+
+  north_mcp_issuer_cache_fetch_async (cache, issuer, NULL, on_fetched, &result);
+  while (!result.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_error (result.error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (result.error->message, "document too large"));
+  /* Socket buffers hold a few MiB at most. */
+  g_assert_cmpuint (fixture->huge_sent, <, HUGE_OFFERED / 4);
+  g_clear_error (&result.error);
+}
+
+/* A request waiting for an issuer's keys is decided under the
+ * configuration of when the keys arrive: an issuer no longer trusted by
+ * then does not let it pass, nor is its token remembered as verified. */
+static void
+test_config_change_during_fetch (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &rsa_key);
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  const char * const others[] = { fixture->down_issuer, NULL };
+  AuthResult result = { 0 };
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  soup_message_headers_append (headers, "X-North-ID-Token", token);
+  start_authenticate (fixture->auth, headers, &result);
+  g_assert_false (result.done);
+  /* The issuer is withdrawn while its keys are on their way. */
+  north_mcp_auth_set_trusted_issuers (fixture->auth, others);
+  wait_for (&result);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+  g_assert_null (result.user);
+  g_assert_error (result.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER);
+  auth_result_clear (&result);
+
+  /* Nor does the same token pass later from what was verified then. */
+  g_assert_true (north_mcp_auth_authenticate_cached (fixture->auth, headers, NULL, &user, &error));
+  g_assert_null (user);
+  g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER);
+  g_clear_error (&error);
+
+  /* A secret set meanwhile applies as well. A key the issuer has just
+   * added makes the next request wait for a fetch again. */
+  north_mcp_auth_set_trusted_issuers (fixture->auth, (const char * const []) { fixture->issuer, NULL });
+  north_mcp_auth_set_refresh_interval (fixture->auth, 0);
+  g_ptr_array_add (fixture->jwks, &rsa_key_2);
+  g_free (token);
+  token = sign_valid (fixture, &rsa_key_2);
+  soup_message_headers_replace (headers, "X-North-ID-Token", token);
+  start_authenticate (fixture->auth, headers, &result);
+  g_assert_false (result.done);
+  north_mcp_auth_set_server_secret (fixture->auth, "s3cret");
+  wait_for (&result);
+  g_assert_null (result.user);
+  g_assert_error (result.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED);
+  auth_result_clear (&result);
+}
+
 /* A verified identity's e-mail is its token's claim, never a header; the
  * header stays readable, as unverified. */
 static void
@@ -1022,6 +1169,7 @@ main (int argc, char **argv)
   ADD ("missing-kid", test_missing_kid);
   ADD ("alg-none", test_alg_none);
   ADD ("algorithm-confusion", test_algorithm_confusion);
+  ADD ("crit-header", test_crit_header);
   ADD ("audience", test_audience);
   ADD ("issuer-down", test_issuer_down);
   ADD ("issuer-slow", test_issuer_slow);
@@ -1030,6 +1178,8 @@ main (int argc, char **argv)
   ADD ("cache-max-age", test_cache_max_age);
   ADD ("issuer-backoff", test_issuer_backoff);
   ADD ("issuer-backoff-growth", test_issuer_backoff_growth);
+  ADD ("issuer-huge-document", test_issuer_huge_document);
+  ADD ("config-change-during-fetch", test_config_change_during_fetch);
   ADD ("verified-email-not-from-header", test_verified_email_not_from_header);
   ADD ("decision-cache-expiry", test_decision_cache_expiry);
   ADD ("decision-cache-not-for-key-failures", test_decision_cache_not_for_key_failures);

@@ -151,6 +151,25 @@ test_log_line (void)
                              "?\?\?\?-?\?-?\? ?\?:?\?:?\? - NorthMCP.Demo - WARNING - careful\n");
 }
 
+/* A value that reaches a line (an e-mail claim, an issuer) cannot start
+ * a line of its own: control characters are escaped. */
+static void
+test_log_line_injection (void)
+{
+  if (g_test_subprocess ())
+    {
+      north_mcp_log_debug (NORTH_MCP_LOGGER_AUTH, "Successfully decoded user ID token. Email: %s",
+                           "eve@example.com\r\n2024-01-15 10:30:45 - NorthMCP.Auth - DEBUG - forged\x1b[2K\ttab");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("?\?\?\?-?\?-?\? ?\?:?\?:?\? - NorthMCP.Auth - DEBUG - "
+                             "Successfully decoded user ID token. Email: eve@example.com\\r\\n"
+                             "2024-01-15 10:30:45 - NorthMCP.Auth - DEBUG - forged\\x1b[2K\ttab\n");
+}
+
 /* With the writer installed, the lines go through GLib's structured log
  * and keep their format; other GLib messages keep GLib's default one. */
 static void
@@ -187,6 +206,7 @@ main (int argc, char **argv)
   g_test_add_func ("/log/env", test_log_env);
   g_test_add_func ("/log/line", test_log_line);
   g_test_add_func ("/log/writer", test_log_writer);
+  g_test_add_func ("/log/line-injection", test_log_line_injection);
 
   return g_test_run ();
 }

@@ -971,6 +971,16 @@ test_resource_templates (Fixture       *fixture,
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/templates/list\",\"params\":{\"cursor\":\"!!\"}}");
   error_of (fixture, 3, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS);
 
+  /* A page size that means "everything": a forged cursor past the first
+   * item gives the rest, not an overflowed page (G_MAXUINT + 1 wraps). */
+  north_mcp_server_set_page_size (fixture->server, G_MAXUINT);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":\"resources/templates/list\","
+                 "\"params\":{\"cursor\":\"bzox\"}}");
+  result = result_of (fixture, 31);
+  templates = json_object_get_array_member (result, "resourceTemplates");
+  g_assert_cmpuint (json_array_get_length (templates), ==, 2);
+  g_assert_false (json_object_has_member (result, "nextCursor"));
+
   /* Templates are not listed as resources. */
   north_mcp_server_set_page_size (fixture->server, 100);
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/list\"}");

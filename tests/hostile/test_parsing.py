@@ -331,6 +331,11 @@ def test_batches_bounded_in_2025_03_26(server):
     ("tools/call", lambda big: {"name": big, "arguments": {}}),
     ("prompts/get", lambda big: {"name": big}),
     ("resources/read", lambda big: {"uri": big}),
+    # Member names of string maps that hold something else than a string.
+    ("prompts/get", lambda big: {"name": "test_simple_prompt", "arguments": {big: 1}}),
+    ("completion/complete", lambda big: {"ref": {"type": "ref/prompt", "name": "test_prompt_with_arguments"},
+                                         "argument": {"name": "arg1", "value": ""},
+                                         "context": {"arguments": {big: 1}}}),
     (None, None),  # an unknown method named by the big string
 ])
 def test_errors_repeat_at_most_a_little_of_a_name(method, params):

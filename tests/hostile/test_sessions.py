@@ -9,6 +9,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import subprocess
 
 import pytest
@@ -473,4 +474,73 @@ def test_memory_stays_bounded_under_huge_initialize_requests():
         assert server.health()
         initialize(server, {})
     finally:
+        assert server.stop() == 0
+
+
+# What a subscriptions/listen stream (revision 2026-07-28) keeps of the
+# client: the stream lasts as long as the client keeps it open, like a
+# session, so its request is bounded like a session's declarations.
+
+REVISION_2026 = "2026-07-28"
+
+
+def open_listen(server, params):
+    """Posts a subscriptions/listen request on its own socket; returns the
+    socket (left open) and the answer's first bytes (the headers and the
+    first event, or the whole error)."""
+    meta = {"io.modelcontextprotocol/protocolVersion": REVISION_2026,
+            "io.modelcontextprotocol/clientCapabilities": {}}
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen",
+                       "params": {**params, "_meta": meta}}, separators=(",", ":")).encode()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=120)
+    sock.sendall((f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  f"Accept: application/json, text/event-stream\r\n"
+                  f"MCP-Protocol-Version: {REVISION_2026}\r\nMcp-Method: subscriptions/listen\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+    answer = b""
+    while b"\r\n\r\n" not in answer or not re.search(rb"\n\n|\}\s*$", answer.split(b"\r\n\r\n", 1)[1]):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        answer += chunk
+    return sock, answer.decode("utf-8", "replace")
+
+
+def test_listen_streams_keep_a_bounded_request():
+    env = dict(os.environ)
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":quarantine_size_mb=16"
+    server = Server(program="conformance-server", env=env)
+    sockets = []
+    try:
+        # A small request opens a stream; so do 1024 subscriptions.
+        sock, answer = open_listen(server, {"notifications": {"toolsListChanged": True}})
+        sockets.append(sock)
+        assert "notifications/subscriptions/acknowledged" in answer, answer
+        uris = [f"test://static-resource/{i}" for i in range(1024)]
+        sock, answer = open_listen(server, {"notifications": {"resourceSubscriptions": uris}})
+        sockets.append(sock)
+        assert "notifications/subscriptions/acknowledged" in answer, answer
+
+        # 600,000 numbers (1.2 MB of text) are tens of MB as a tree, which
+        # an open stream would keep as long as its client likes. The first
+        # attempt sets the baseline: reading the tree takes that memory
+        # once, freed or not.
+        padded = [{"notifications": {"toolsListChanged": True}, "padding": [0] * 600_000},
+                  {"notifications": {"toolsListChanged": True, "padding": [0] * 600_000}}]
+        baseline = None
+        for params in [padded[0]] + padded * 3 + [
+                {"notifications": {"resourceSubscriptions": ["test://x"] * 1025}},
+                {"notifications": {"resourceSubscriptions": ["test://" + "x" * 4096]}}]:
+            sock, answer = open_listen(server, params)
+            sockets.append(sock)
+            assert "notifications/subscriptions/acknowledged" not in answer, answer[:300]
+            assert '"code":-32602' in answer, answer[:300]
+            baseline = baseline or rss_kib(server.pid)
+        growth = rss_kib(server.pid) - baseline
+        assert growth < 32 * 1024, f"RSS grew by {growth} KiB"
+        assert server.health()
+    finally:
+        for sock in sockets:
+            sock.close()
         assert server.stop() == 0

@@ -358,6 +358,28 @@ test_unsupported_version (Fixture       *fixture,
   g_assert_cmpstr (json_array_get_string_element (supported, 0), ==, "2026-07-28");
   g_assert_cmpstr (json_node_get_string (json_object_get_member (json_node_get_object (
                      g_ptr_array_index (fixture->channel->messages, 0)), "id")), ==, "v");
+
+  /* A huge version (stdio has no header to bound it) comes back cut, in
+   * the message and in the data alike. */
+  {
+    g_autofree char *huge = g_strnfill (1024 * 1024, 'v');
+    g_autofree char *text =
+      g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":\"w\",\"method\":\"server/discover\",\"params\":{\"_meta\":"
+                       "{\"io.modelcontextprotocol/protocolVersion\":\"%s\","
+                       "\"io.modelcontextprotocol/clientCapabilities\":{}}}}", huge);
+    const char *requested;
+
+    send_text (fixture, text);
+    g_assert_cmpuint (fixture->channel->messages->len, ==, 1);
+    error = json_object_get_object_member (json_node_get_object (g_ptr_array_index (fixture->channel->messages, 0)),
+                                           "error");
+    g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32022);
+    g_assert_cmpuint (strlen (json_object_get_string_member (error, "message")), <, 256);
+    requested = json_object_get_string_member (json_object_get_object_member (error, "data"), "requested");
+    g_assert_true (g_str_has_prefix (requested, "vvvv"));
+    g_assert_true (g_str_has_suffix (requested, "vvvv\u2026"));
+    g_assert_cmpuint (strlen (requested), <, 256);
+  }
 }
 
 static void
@@ -1006,6 +1028,14 @@ test_http_param_headers (Fixture       *fixture,
   g_assert_cmpuint (check_param_headers (fixture, "{}", "eu", NULL), ==, 400);
   g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7}", NULL, "8"), ==, 400);
   g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7}", NULL, "seven"), ==, 400);
+  /* Numbers written as doubles: whole ones match their integer; others,
+   * and those beyond 64 bits (no integer to convert to), match nothing. */
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7.0}", NULL, "7"), ==, 0);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":7.5}", NULL, "7"), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":1e300}", NULL, "1"), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":-1e300}", NULL, "-9223372036854775808"), ==, 400);
+  g_assert_cmpuint (check_param_headers (fixture, "{\"count\":9223372036854775808.0}", NULL,
+                                         "9223372036854775807"), ==, 400);
 }
 
 static void

@@ -482,6 +482,106 @@ test_owners (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
 }
 
+/* A running task keeps the request that started it: they are bounded in
+ * all (64 MiB), so that tasks that run long cannot make the server hold
+ * whatever their callers sent. Cancelling one makes room again. */
+static void
+test_held_requests (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pad = g_strnfill (3 * 1024 * 1024, 'p');
+  g_autofree char *params = g_strdup_printf ("\"name\":\"forever\",\"arguments\":{\"pad\":\"%s\"}", pad);
+  g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) refused = NULL;
+  g_autofree char *small = NULL;
+  g_autofree char *again = NULL;
+  const char *message;
+
+  for (guint i = 0; i < 64 / 3 + 1 && refused == NULL; i++)
+    {
+      g_autoptr(JsonObject) response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
+
+      if (json_object_has_member (response, "error"))
+        refused = g_steal_pointer (&response);
+      else
+        g_ptr_array_add (running, g_strdup (json_object_get_string_member (result_of (response), "taskId")));
+    }
+  g_assert_nonnull (refused);
+  g_assert_cmpuint (running->len, >=, 16);
+  g_assert_cmpint (error_code (refused), ==, -32603);
+  message = json_object_get_string_member (json_object_get_object_member (refused, "error"), "message");
+  g_assert_nonnull (strstr (message, "64 MiB"));
+
+  /* A small request still fits; a large one after a task ended. */
+  small = start_task (f, "forever");
+  g_ptr_array_add (running, g_steal_pointer (&small));
+  {
+    g_autofree char *cancel = task_params (g_ptr_array_index (running, 0));
+    g_autoptr(JsonObject) ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (running, 0), cancel, CAPS_TASKS, NULL);
+    g_autoptr(JsonObject) response = NULL;
+
+    g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+    g_ptr_array_remove_index (running, 0);
+    response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
+    again = g_strdup (json_object_get_string_member (result_of (response), "taskId"));
+    g_ptr_array_add (running, g_steal_pointer (&again));
+  }
+
+  for (guint i = 0; i < running->len; i++)
+    {
+      g_autofree char *cancel = task_params (g_ptr_array_index (running, i));
+      g_autoptr(JsonObject) ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (running, i), cancel, CAPS_TASKS, NULL);
+
+      result_of (ack);
+    }
+}
+
+/* What a task waiting for input keeps of the answers it has so far is
+ * bounded with its request: an answer that would pass the bound fails
+ * the task that got it, and what it kept is let go. */
+static void
+test_held_answers (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pad = g_strnfill (3 * 1024 * 1024, 'p');
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) failed = NULL;
+
+  for (guint i = 0; i < 64 / 3 + 1 && failed == NULL; i++)
+    {
+      g_autofree char *task_id = start_task (f, "ask");
+      g_autoptr(JsonObject) asking = wait_task (f, task_id, "working");
+      g_autofree char *update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":"
+                                                 "{\"action\":\"accept\",\"content\":{\"pad\":\"%s\"}}}",
+                                                 task_id, pad);
+      g_autoptr(JsonObject) ack = NULL;
+      JsonObject *task;
+
+      g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
+      ack = rpc_full (f, "tasks/update", task_id, update, CAPS_TASKS, NULL);
+      g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+      task = get_task (f, task_id);
+      if (g_str_equal (json_object_get_string_member (task, "status"), "failed"))
+        failed = task;
+      else
+        {
+          g_assert_cmpstr (json_object_get_string_member (task, "status"), ==, "input_required");
+          json_object_unref (task);
+          g_ptr_array_add (waiting, g_steal_pointer (&task_id));
+        }
+    }
+  g_assert_nonnull (failed);
+  g_assert_cmpuint (waiting->len, >=, 16);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (failed, "error"),
+                                                           "message"), "64 MiB"));
+
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      g_autofree char *cancel = task_params (g_ptr_array_index (waiting, i));
+      g_autoptr(JsonObject) ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (waiting, i), cancel, CAPS_TASKS, NULL);
+
+      result_of (ack);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -498,6 +598,8 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/input-required", Fixture, NULL, fixture_setup, test_input_required,
               fixture_teardown);
   g_test_add ("/tasks-http/owners", Fixture, NULL, fixture_setup, test_owners, fixture_teardown);
+  g_test_add ("/tasks-http/held-requests", Fixture, NULL, fixture_setup, test_held_requests, fixture_teardown);
+  g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
 
   return g_test_run ();
 }
