@@ -1052,39 +1052,20 @@ guint64
 north_mcp_variant_dbus_size_bound (GVariant *value)
 {
   const GVariantType *type = g_variant_get_type (value);
-  guint64 size = 7;             /* alignment, at most */
-  gsize length = 0;
+  guint64 size = own_dbus_size (value);
   gsize n;
 
-  if (dbus_fixed_size (type) > 0)
-    return size + dbus_fixed_size (type);
-
-  switch (g_variant_classify (value))
+  if (g_variant_type_is_variant (type))
     {
-    case G_VARIANT_CLASS_STRING:
-    case G_VARIANT_CLASS_OBJECT_PATH:
-      g_variant_get_string (value, &length);
-      return size + 4 + length + 1;
-    case G_VARIANT_CLASS_SIGNATURE:
-      g_variant_get_string (value, &length);
-      return size + 1 + length + 1;
-    case G_VARIANT_CLASS_VARIANT:
-      {
-        g_autoptr(GVariant) child = g_variant_get_variant (value);
+      g_autoptr(GVariant) child = g_variant_get_variant (value);
 
-        return size + 2 + strlen (g_variant_get_type_string (child)) +
-               north_mcp_variant_dbus_size_bound (child);
-      }
-    default:
-      break;
+      return size + north_mcp_variant_dbus_size_bound (child);
     }
-
-  /* Arrays (a length, and padding to the first element), structures,
-   * dict entries (and maybes, which D-Bus has not: GDBus refuses them). */
+  /* Arrays of fixed-size basic items count them in their own part. */
+  if (g_variant_type_is_basic (type) ||
+      (g_variant_type_is_array (type) && dbus_fixed_size (g_variant_type_element (type)) > 0))
+    return size;
   n = g_variant_n_children (value);
-  size += 4 + 7;
-  if (g_variant_type_is_array (type) && dbus_fixed_size (g_variant_type_element (type)) > 0)
-    return size + (guint64) n * dbus_fixed_size (g_variant_type_element (type));
   for (gsize i = 0; i < n; i++)
     {
       g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
