@@ -36,7 +36,8 @@ const guint8 *north_mcp_revision_2026_state_get_key     (NorthMcpRevision2026Sta
 /* The key as lower-case hex (transfer full; wipe it after use). */
 char         *north_mcp_revision_2026_state_get_key_hex (NorthMcpRevision2026State *self);
 /* Agrees on one key with the other replicas sharing @store: the first
- * replica's is stored (SET NX), every replica adopts the stored one. */
+ * replica's is stored (SET NX), every replica adopts the stored one; again
+ * whenever @store is reachable again. */
 void          north_mcp_revision_2026_state_share_key   (NorthMcpRevision2026State *self,
                                                          NorthMcpStateStore        *store);
 guint      north_mcp_revision_2026_state_get_lifetime   (NorthMcpRevision2026State *self);

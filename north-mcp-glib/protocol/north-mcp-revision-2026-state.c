@@ -32,6 +32,8 @@ struct _NorthMcpRevision2026State
   GHashTable *cache_hints;  /* method -> CacheHint */
   GPtrArray  *listeners;    /* NorthMcpContext of subscriptions/listen */
   GCancellable *sharing;    /* the key's exchange with a shared state store */
+  NorthMcpStateStore *store; /* that store (a weak pointer), watched for "available" */
+  gulong      available_id;
 };
 
 typedef struct
@@ -55,9 +57,12 @@ north_mcp_revision_2026_state_new (void)
   return self;
 }
 
+static void unwatch_store (NorthMcpRevision2026State *self);
+
 void
 north_mcp_revision_2026_state_free (NorthMcpRevision2026State *self)
 {
+  unwatch_store (self);
   g_cancellable_cancel (self->sharing);
   g_clear_object (&self->sharing);
   g_hash_table_unref (self->cache_hints);
@@ -406,9 +411,20 @@ shared_key_written_cb (GObject      *source,
                                    sharing->cancellable, shared_key_read_cb, sharing);
 }
 
-void
-north_mcp_revision_2026_state_share_key (NorthMcpRevision2026State *self,
-                                         NorthMcpStateStore        *store)
+static void
+unwatch_store (NorthMcpRevision2026State *self)
+{
+  if (self->store == NULL)
+    return;
+  g_signal_handler_disconnect (self->store, self->available_id);
+  g_object_remove_weak_pointer (G_OBJECT (self->store), (gpointer *) &self->store);
+  self->store = NULL;
+  self->available_id = 0;
+}
+
+static void
+share_key (NorthMcpRevision2026State *self,
+           NorthMcpStateStore        *store)
 {
   g_autofree char *hex = north_mcp_revision_2026_state_get_key_hex (self);
   g_autoptr(GBytes) value = g_bytes_new (hex, strlen (hex));
@@ -420,8 +436,27 @@ north_mcp_revision_2026_state_share_key (NorthMcpRevision2026State *self,
   self->sharing = g_cancellable_new ();
   sharing->state = self;
   sharing->cancellable = g_object_ref (self->sharing);
-  north_mcp_state_store_set_async (store, SHARED_KEY_NAME, value, 0, TRUE, sharing->cancellable,
+  north_mcp_state_store_set_async (store, SHARED_KEY_NAME, value, 0, NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
+                                   sharing->cancellable,
                                    shared_key_written_cb, sharing);
+}
+
+/* Once more each time the store is back: a replica that started while it
+ * was away, or a Redis that restarted empty, must not leave the replicas
+ * with keys of their own (each refusing the others' states). */
+void
+north_mcp_revision_2026_state_share_key (NorthMcpRevision2026State *self,
+                                         NorthMcpStateStore        *store)
+{
+  if (self->store != store)
+    {
+      unwatch_store (self);
+      self->store = store;
+      g_object_add_weak_pointer (G_OBJECT (store), (gpointer *) &self->store);
+      self->available_id = g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE,
+                                                     G_CALLBACK (share_key), self);
+    }
+  share_key (self, store);
 }
 
 char *

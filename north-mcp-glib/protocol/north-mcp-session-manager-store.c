@@ -209,6 +209,18 @@ read_object (GBytes *bytes)
   return node;
 }
 
+/* Whether @object says it is a record of RECORD_VERSION. (Not
+ * json_object_get_int_member_with_default(): a member of another type
+ * makes it critical.) */
+static gboolean
+record_is_current (JsonObject *object)
+{
+  JsonNode *version = north_mcp_object_get_node (object, "v", JSON_NODE_VALUE);
+
+  return version != NULL && json_node_get_value_type (version) == G_TYPE_INT64 &&
+         json_node_get_int (version) == RECORD_VERSION;
+}
+
 /* A session from its record, or NULL when the record is not one of ours. */
 static NorthMcpSession *
 record_read (const char *id,
@@ -220,8 +232,7 @@ record_read (const char *id,
   g_autoptr(NorthMcpSession) session = NULL;
   const char *version;
 
-  if (object == NULL ||
-      json_object_get_int_member_with_default (object, "v", 0) != RECORD_VERSION ||
+  if (object == NULL || !record_is_current (object) ||
       !parse_owner (north_mcp_object_get_string (object, "owner"), owner))
     return NULL;
   version = north_mcp_object_get_string (object, "protocolVersion");
@@ -630,17 +641,18 @@ op_task_new (NorthMcpSessionManager *self,
 }
 
 static void
-send_record (NorthMcpSessionManager *self,
-             NorthMcpSession        *session,
-             Op                     *op,
-             OpStep                  step)
+send_record (NorthMcpSessionManager    *self,
+             NorthMcpSession           *session,
+             NorthMcpStateStoreSetMode  mode,
+             Op                        *op,
+             OpStep                     step)
 {
   g_autofree char *key = session_key (op->id);
   g_autoptr(GBytes) record = NULL;
 
   attach_session (self, session);
   record = record_new (session);
-  north_mcp_state_store_set_async (self->store, key, record, ttl_ms (self), FALSE, op_cancellable (op),
+  north_mcp_state_store_set_async (self->store, key, record, ttl_ms (self), mode, op_cancellable (op),
                                    op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_SET, step));
 }
 
@@ -656,7 +668,7 @@ north_mcp_session_manager_save_async (NorthMcpSessionManager *self,
                              cancellable, callback, user_data);
 
   if (task != NULL)
-    send_record (self, session, op_new (self, id, task), op_return);
+    send_record (self, session, NORTH_MCP_STATE_STORE_SET_ALWAYS, op_new (self, id, task), op_return);
 }
 
 gboolean
@@ -667,7 +679,9 @@ north_mcp_session_manager_save_finish (NorthMcpSessionManager *self,
   return north_mcp_store_call_propagate_boolean (NULL, result, north_mcp_session_manager_save_async, error);
 }
 
-/* The new record is stored: the other processes reload it. */
+/* The new record is stored: the other processes reload it. No record to
+ * replace: the session ended elsewhere (a DELETE that reached the store
+ * after this request's confirmation), so it does here. */
 static void
 changed_saved (NorthMcpSessionManager *self,
                Op                     *op)
@@ -676,6 +690,8 @@ changed_saved (NorthMcpSessionManager *self,
 
   if (op->error != NULL)
     g_warning ("A session's new log level or subscriptions were not stored: %s", op->error->message);
+  else if (!op->found && self != NULL)
+    drop_local (self, op->id);
   else if (self != NULL && self->store != NULL)
     {
       message = control_message (CONTROL_CHANGED, op->id);
@@ -683,14 +699,17 @@ changed_saved (NorthMcpSessionManager *self,
     }
 }
 
-/* logging/setLevel, resources/(un)subscribe: every process has to know. */
+/* logging/setLevel, resources/(un)subscribe: every process has to know.
+ * Only over the existing record: stored unconditionally, a change brought
+ * back a session deleted since its request was confirmed. */
 static void
 save_changed (NorthMcpSession *session,
               gpointer         data)
 {
   NorthMcpSessionManager *self = data;
 
-  send_record (self, session, op_new (self, north_mcp_session_get_id (session), NULL), changed_saved);
+  send_record (self, session, NORTH_MCP_STATE_STORE_SET_IF_PRESENT,
+               op_new (self, north_mcp_session_get_id (session), NULL), changed_saved);
 }
 
 static void

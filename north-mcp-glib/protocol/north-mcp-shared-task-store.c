@@ -29,6 +29,8 @@
 #define ENVELOPE_MAX_BYTES (6 * NORTH_MCP_TASK_MAX_RESULT_BYTES + 64 * 1024)
 #define ENVELOPE_MAX_DEPTH 128
 #define TASK_ID_MAX 128
+/* The longest time to live a record gets (the server gives an hour). */
+#define TTL_MAX_MS ((gint64) 7 * 24 * 60 * 60 * 1000)
 
 #define NORTH_MCP_TYPE_SHARED_TASK_STORE (north_mcp_shared_task_store_get_type ())
 G_DECLARE_FINAL_TYPE (NorthMcpSharedTaskStore, north_mcp_shared_task_store,
@@ -118,10 +120,15 @@ key_for (const char *prefix,
 static guint64
 ttl_of (JsonObject *record)
 {
-  gint64 ttl = json_object_get_int_member_with_default (record, "ttlMs", 0);
+  /* A record read back may be anyone's: a member of another type is as
+   * good as absent (json_object_get_int_member_with_default() would be
+   * critical about it). */
+  JsonNode *node = north_mcp_object_get_node (record, "ttlMs", JSON_NODE_VALUE);
+  gint64 ttl = node != NULL && json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : 0;
 
-  /* Never without expiry, never gone before it can be read. */
-  return ttl > 0 ? (guint64) MAX (ttl, 1000) : NORTH_MCP_TASK_TTL_MS;
+  /* Never without expiry, never gone before it can be read, and never so
+   * long that Redis refuses to add it to now. */
+  return ttl > 0 ? (guint64) CLAMP (ttl, 1000, TTL_MAX_MS) : NORTH_MCP_TASK_TTL_MS;
 }
 
 static GBytes *
@@ -185,7 +192,9 @@ call (GTask *task,
     }
   envelope = envelope_new (op->owner, op->record);
   north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (op->record),
-                                   stage != STAGE_WRITE_RUNNING, g_task_get_cancellable (task), step, task);
+                                   stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
+                                                                : NORTH_MCP_STATE_STORE_SET_ALWAYS,
+                                   g_task_get_cancellable (task), step, task);
 }
 
 /* Marks @record (just read, ours) as a cancel leaves it. */

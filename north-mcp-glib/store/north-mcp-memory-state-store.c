@@ -98,7 +98,8 @@ memory_set (NorthMcpStateStore              *store,
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Entry *entry;
 
-  if (request->only_if_absent && lookup (store, request->key) != NULL)
+  if ((request->mode == NORTH_MCP_STATE_STORE_SET_IF_ABSENT && lookup (store, request->key) != NULL) ||
+      (request->mode == NORTH_MCP_STATE_STORE_SET_IF_PRESENT && lookup (store, request->key) == NULL))
     {
       g_task_return_boolean (task, FALSE);
       return;
@@ -292,6 +293,8 @@ memory_replay (NorthMcpStateStore              *store,
 {
   GPtrArray *events;
   guint64 after_number = 0;
+  gsize budget = request->max_size;
+  gboolean left_out = FALSE;
   Entry *entry;
 
   if (request->after != NULL &&
@@ -302,31 +305,29 @@ memory_replay (NorthMcpStateStore              *store,
       return;
     }
 
+  /* From the newest back, as the Redis store. */
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
   entry = lookup (store, request->key);
-  for (guint i = 0; entry != NULL && entry->events != NULL && i < entry->events->len; i++)
+  for (guint i = entry != NULL && entry->events != NULL ? entry->events->len : 0; i > 0; i--)
     {
-      NorthMcpStateStoreEvent *stored = g_ptr_array_index (entry->events, i);
+      NorthMcpStateStoreEvent *stored = g_ptr_array_index (entry->events, i - 1);
       NorthMcpStateStoreEvent *copy;
 
       if (g_ascii_strtoull (stored->id, NULL, 10) <= after_number)
-        continue;
-      if (events->len >= request->count)
         break;
-      if (g_bytes_get_size (stored->data) > request->max_size)
+      if (events->len >= request->count || g_bytes_get_size (stored->data) > budget)
         {
-          g_ptr_array_unref (events);
-          g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
-                                   "A stored event is larger than allowed");
-          return;
+          left_out = TRUE;
+          break;
         }
+      budget -= g_bytes_get_size (stored->data);
       copy = g_new0 (NorthMcpStateStoreEvent, 1);
       copy->id = g_strdup (stored->id);
       copy->data = g_bytes_ref (stored->data);
-      g_ptr_array_add (events, copy);
+      g_ptr_array_insert (events, 0, copy);
     }
 
-  g_task_return_pointer (task, events, (GDestroyNotify) g_ptr_array_unref);
+  north_mcp_state_store_return_replay (task, events, left_out);
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */

@@ -57,11 +57,23 @@ struct _NorthMcpRedisClient
   guint command_timeout_ms;
   guint max_in_flight;
   guint max_reply_size;
+  guint max_unsent_size;
+  guint heartbeat_interval_ms;
   gboolean disposed;
 
   NorthMcpRedisConn cmd;
   NorthMcpRedisConn sub;
   gboolean sub_started;
+
+  /* The pub/sub connection's heartbeat (north-mcp-redis-pubsub.c): a
+   * message on a channel of this client's own, published every
+   * "heartbeat-interval" on the command connection. */
+  char *heartbeat_channel;
+  GSource *heartbeat;
+  guint heartbeat_sent;       /* number of the last one published */
+  guint heartbeat_seen;       /* number of the last one received */
+  gboolean heartbeat_publishing;
+  gint64 heartbeat_awaited;   /* when Redis took the last one (µs); 0: none */
 
   /* id -> NorthMcpRedisSubscription */
   GHashTable *subscriptions;

@@ -23,7 +23,8 @@ typedef enum {
   NORTH_MCP_REDIS_ERROR_UNAVAILABLE,
   /* Redis answered an error; its text is the GError's message. */
   NORTH_MCP_REDIS_ERROR_REPLY,
-  /* "max-in-flight" commands are already waiting for their replies. */
+  /* "max-in-flight" commands are already waiting for their replies, or
+   * "max-unsent-size" bytes for Redis to read them. */
   NORTH_MCP_REDIS_ERROR_TOO_MANY,
 } NorthMcpRedisError;
 
@@ -31,6 +32,8 @@ typedef enum {
 #define NORTH_MCP_REDIS_DEFAULT_COMMAND_TIMEOUT_MS 2000
 #define NORTH_MCP_REDIS_DEFAULT_MAX_IN_FLIGHT      10000
 #define NORTH_MCP_REDIS_DEFAULT_MAX_REPLY_SIZE     (64 * 1024 * 1024)
+#define NORTH_MCP_REDIS_DEFAULT_MAX_UNSENT_SIZE    (64 * 1024 * 1024)
+#define NORTH_MCP_REDIS_DEFAULT_HEARTBEAT_INTERVAL_MS 5000
 
 #define NORTH_MCP_TYPE_REDIS_CLIENT (north_mcp_redis_client_get_type ())
 G_DECLARE_FINAL_TYPE (NorthMcpRedisClient, north_mcp_redis_client, NORTH_MCP, REDIS_CLIENT, GObject)
@@ -69,8 +72,11 @@ G_DECLARE_FINAL_TYPE (NorthMcpRedisClient, north_mcp_redis_client, NORTH_MCP, RE
  *   - cancelling its GCancellable completes it with G_IO_ERROR_CANCELLED at
  *     once; its reply is dropped when it arrives (it still counts as in
  *     flight until then);
- *   - at most "max-in-flight" commands wait for replies; more fail with
- *     TOO_MANY.
+ *   - at most "max-in-flight" commands wait for replies, and at most
+ *     "max-unsent-size" bytes (default 64 MiB) of commands wait to be
+ *     written to Redis (a Redis that hangs stops reading: without it the
+ *     output buffer grew with every command until the timeout); more fail
+ *     with TOO_MANY.
  * Arguments are binary-safe. Commands that would change the connection's
  * protocol state behind the client's back are refused with
  * G_IO_ERROR_NOT_SUPPORTED: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE (use
@@ -126,9 +132,13 @@ void                 north_mcp_redis_client_commandv_async (NorthMcpRedisClient 
  * names, no patterns) while subscribed; messages published while that
  * connection is down are lost (Redis pub/sub keeps nothing), and the client
  * subscribes again to every channel after reconnecting. Several
- * subscriptions to one channel share one Redis subscription. A Redis that
- * hangs without closing the socket is not detected on this connection
- * (messages arrive when it resumes). Returns an id > 0 for
+ * subscriptions to one channel share one Redis subscription. A connection
+ * that goes silent without closing (a Redis host that died, a NAT that
+ * forgot it) is found by a heartbeat: every "heartbeat-interval" ms
+ * (default 5 s) the client publishes on a channel of its own
+ * (north-mcp-redis-client:heartbeat:RANDOM), and drops and makes the
+ * connection again when Redis took one that does not arrive within
+ * "command-timeout"; messages published meanwhile are lost. Returns an id > 0 for
  * north_mcp_redis_client_unsubscribe(), which may be called from @func;
  * @destroy runs on unsubscribe or dispose. */
 typedef void (*NorthMcpRedisMessageFunc) (const char *channel,

@@ -19,6 +19,8 @@ enum {
   PROP_COMMAND_TIMEOUT,
   PROP_MAX_IN_FLIGHT,
   PROP_MAX_REPLY_SIZE,
+  PROP_MAX_UNSENT_SIZE,
+  PROP_HEARTBEAT_INTERVAL,
   N_PROPS
 };
 
@@ -64,6 +66,7 @@ north_mcp_redis_client_dispose (GObject *object)
   NorthMcpRedisClient *self = NORTH_MCP_REDIS_CLIENT (object);
 
   self->disposed = TRUE;
+  north_mcp_redis_pubsub_stop (self);
   north_mcp_redis_conn_close (&self->cmd);
   north_mcp_redis_conn_close (&self->sub);
   g_hash_table_remove_all (self->subscriptions);
@@ -109,6 +112,12 @@ north_mcp_redis_client_get_property (GObject    *object,
     case PROP_MAX_REPLY_SIZE:
       g_value_set_uint (value, self->max_reply_size);
       break;
+    case PROP_MAX_UNSENT_SIZE:
+      g_value_set_uint (value, self->max_unsent_size);
+      break;
+    case PROP_HEARTBEAT_INTERVAL:
+      g_value_set_uint (value, self->heartbeat_interval_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -132,6 +141,12 @@ north_mcp_redis_client_set_property (GObject      *object,
       break;
     case PROP_MAX_REPLY_SIZE:
       self->max_reply_size = g_value_get_uint (value);
+      break;
+    case PROP_MAX_UNSENT_SIZE:
+      self->max_unsent_size = g_value_get_uint (value);
+      break;
+    case PROP_HEARTBEAT_INTERVAL:
+      self->heartbeat_interval_ms = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -164,6 +179,12 @@ north_mcp_redis_client_class_init (NorthMcpRedisClientClass *klass)
   properties[PROP_MAX_REPLY_SIZE] =
     g_param_spec_uint ("max-reply-size", NULL, NULL, 1024, G_MAXUINT, NORTH_MCP_REDIS_DEFAULT_MAX_REPLY_SIZE,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_UNSENT_SIZE] =
+    g_param_spec_uint ("max-unsent-size", NULL, NULL, 1024, G_MAXUINT, NORTH_MCP_REDIS_DEFAULT_MAX_UNSENT_SIZE,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HEARTBEAT_INTERVAL] =
+    g_param_spec_uint ("heartbeat-interval", NULL, NULL, 10, G_MAXUINT, NORTH_MCP_REDIS_DEFAULT_HEARTBEAT_INTERVAL_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -174,6 +195,8 @@ north_mcp_redis_client_init (NorthMcpRedisClient *self)
   self->command_timeout_ms = NORTH_MCP_REDIS_DEFAULT_COMMAND_TIMEOUT_MS;
   self->max_in_flight = NORTH_MCP_REDIS_DEFAULT_MAX_IN_FLIGHT;
   self->max_reply_size = NORTH_MCP_REDIS_DEFAULT_MAX_REPLY_SIZE;
+  self->max_unsent_size = NORTH_MCP_REDIS_DEFAULT_MAX_UNSENT_SIZE;
+  self->heartbeat_interval_ms = NORTH_MCP_REDIS_DEFAULT_HEARTBEAT_INTERVAL_MS;
   self->subscriptions = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) north_mcp_redis_subscription_free);
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
   north_mcp_redis_conn_init (&self->cmd, self, FALSE);

@@ -133,6 +133,21 @@ command_refused (guint               argc,
          && len[1] == 5 && g_ascii_strncasecmp (argv[1], "REPLY", 5) == 0;
 }
 
+/* What the output buffer would hold with this command (its arguments and
+ * RESP framing, at most 32 bytes each): while Redis does not read, the
+ * buffer grows with every command. */
+static guint64
+unsent_size (NorthMcpRedisConn *conn,
+             guint              argc,
+             const gsize       *len)
+{
+  guint64 size = sdslen (conn->ac->c.obuf) + 16;
+
+  for (guint i = 0; i < argc; i++)
+    size += (guint64) len[i] + 32;
+  return size;
+}
+
 void
 north_mcp_redis_client_command_async (NorthMcpRedisClient *self,
                                       guint                argc,
@@ -180,6 +195,13 @@ north_mcp_redis_client_command_async (NorthMcpRedisClient *self,
     {
       g_task_return_new_error (task, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_TOO_MANY,
                                "Too many Redis commands in flight (%u)", self->max_in_flight);
+      return;
+    }
+
+  if (unsent_size (conn, argc, argv_len) > self->max_unsent_size)
+    {
+      g_task_return_new_error (task, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_TOO_MANY,
+                               "Too much waiting to be sent to Redis (%u bytes)", self->max_unsent_size);
       return;
     }
 

@@ -16,5 +16,7 @@ void north_mcp_redis_subscription_free  (NorthMcpRedisSubscription *sub);
 /* After the pub/sub connection's handshake: subscribes to every channel
  * that has a subscription. */
 void north_mcp_redis_pubsub_resubscribe (NorthMcpRedisConn         *conn);
+/* Ends the heartbeat (dispose). */
+void north_mcp_redis_pubsub_stop        (NorthMcpRedisClient       *self);
 
 G_END_DECLS

@@ -90,6 +90,101 @@ sub_message_cb (redisAsyncContext *ac,
     }
 }
 
+/* --- the heartbeat ---
+ *
+ * Nothing is ever written on the pub/sub connection once it subscribed,
+ * so a Redis host that died, or a NAT that forgot the idle connection,
+ * leaves it open and silent for good: every message since is lost. So the
+ * client publishes, now and then, on a channel of its own: once Redis has
+ * taken one (PUBLISH counted a subscriber), the message must arrive within
+ * "command-timeout", or the connection is dropped and made again. */
+
+static void
+heartbeat_received (const char *channel,
+                    GBytes     *message,
+                    gpointer    user_data)
+{
+  NorthMcpRedisClient *self = user_data;
+  g_autofree char *text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
+  guint64 number = 0;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT, &number, NULL))
+    return;
+  self->heartbeat_seen = MAX (self->heartbeat_seen, (guint) number);
+  if (self->heartbeat_seen >= self->heartbeat_sent)
+    self->heartbeat_awaited = 0;
+}
+
+static void
+heartbeat_published (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  NorthMcpRedisClient *self = NORTH_MCP_REDIS_CLIENT (source);
+  g_autoptr(NorthMcpRedisReply) reply = north_mcp_redis_client_command_finish (self, result, NULL);
+  guint number = GPOINTER_TO_UINT (user_data);
+
+  self->heartbeat_publishing = FALSE;
+  /* Not taken (no connection, no subscriber yet): nothing to wait for. */
+  if (reply == NULL || self->disposed || !self->sub.ready || north_mcp_redis_reply_get_integer (reply) < 1 ||
+      self->heartbeat_seen >= number)
+    return;
+  self->heartbeat_awaited = g_get_monotonic_time ();
+}
+
+static gboolean
+heartbeat_tick (gpointer user_data)
+{
+  NorthMcpRedisClient *self = user_data;
+  g_autofree char *number = NULL;
+
+  if (!self->sub.ready)
+    self->heartbeat_awaited = 0;
+  if (self->heartbeat_awaited != 0)
+    {
+      if (g_get_monotonic_time () - self->heartbeat_awaited >= (gint64) self->command_timeout_ms * 1000)
+        {
+          self->heartbeat_awaited = 0;
+          north_mcp_redis_conn_fail (&self->sub, "no heartbeat in time; taking the connection as hung");
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  if (!self->sub.ready || !self->cmd.ready || self->heartbeat_publishing)
+    return G_SOURCE_CONTINUE;
+
+  number = g_strdup_printf ("%u", ++self->heartbeat_sent);
+  self->heartbeat_publishing = TRUE;
+  north_mcp_redis_client_commandv_async (self, NULL, heartbeat_published, GUINT_TO_POINTER (self->heartbeat_sent),
+                                         "PUBLISH", self->heartbeat_channel, number, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+heartbeat_start (NorthMcpRedisClient *self)
+{
+  self->heartbeat_channel = g_strdup_printf ("north-mcp-redis-client:heartbeat:%08x%08x",
+                                             g_random_int (), g_random_int ());
+  north_mcp_redis_client_subscribe (self, self->heartbeat_channel, heartbeat_received, self, NULL);
+  self->heartbeat = g_timeout_source_new (self->heartbeat_interval_ms);
+  g_source_set_static_name (self->heartbeat, "NorthMcpRedisClient heartbeat");
+  /* After the connections' I/O: a main loop that was busy for longer than
+   * command-timeout reads what arrived meanwhile before it judges. */
+  g_source_set_priority (self->heartbeat, G_PRIORITY_LOW);
+  g_source_set_callback (self->heartbeat, heartbeat_tick, self, NULL);
+  g_source_attach (self->heartbeat, self->context);
+}
+
+void
+north_mcp_redis_pubsub_stop (NorthMcpRedisClient *self)
+{
+  if (self->heartbeat != NULL)
+    {
+      g_source_destroy (self->heartbeat);
+      g_clear_pointer (&self->heartbeat, g_source_unref);
+    }
+  g_clear_pointer (&self->heartbeat_channel, g_free);
+}
+
 guint
 north_mcp_redis_client_subscribe (NorthMcpRedisClient      *self,
                                   const char               *channel,
@@ -126,6 +221,7 @@ north_mcp_redis_client_subscribe (NorthMcpRedisClient      *self,
   if (!self->sub_started)
     {
       self->sub_started = TRUE;
+      heartbeat_start (self);
       north_mcp_redis_conn_open (&self->sub);
     }
   return sub->id;

@@ -1,9 +1,10 @@
 /* north-mcp-redis-state-store.c: the state store in Redis
  *
- * Values are strings with PX expiry (SET … PX ms [NX], GET, PEXPIRE,
- * DEL); channels are Redis pub/sub; event streams are Redis streams
- * (XADD … MAXLEN = n, XRANGE with an exclusive start, Redis ≥ 6.2), each
- * event in the field `d`. Every command goes through the asynchronous
+ * Values are strings with PX expiry (SET … PX ms [NX], GET bounded by
+ * STRLEN in a Lua script, PEXPIRE, DEL); channels are Redis pub/sub; event streams are Redis streams, each
+ * event in the field `d`, appended and replayed by Lua scripts (XADD …
+ * MAXLEN = n with its PEXPIRE; XRANGE with an exclusive start, Redis ≥
+ * 6.2, bounded in bytes). Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
  * answers UNAVAILABLE and the caller decides (503, or carry on).
  *
@@ -216,7 +217,7 @@ redis_is_available (NorthMcpStateStore *store)
   return north_mcp_redis_client_is_connected (NORTH_MCP_REDIS_STATE_STORE (store)->client);
 }
 
-/* SET answers OK, or nil when NX kept the old value. */
+/* SET answers OK, or nil when NX or XX kept the value from being stored. */
 static void
 read_set (GTask              *task,
           NorthMcpRedisReply *reply,
@@ -242,10 +243,20 @@ redis_set (NorthMcpStateStore              *store,
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   if (request->ttl_ms > 0)
     argc = 5;
-  if (request->only_if_absent)
-    argv[argc++] = "NX";
+  if (request->mode != NORTH_MCP_STATE_STORE_SET_ALWAYS)
+    argv[argc++] = request->mode == NORTH_MCP_STATE_STORE_SET_IF_ABSENT ? "NX" : "XX";
   command (store, request, task, argc, argv, 2, read_set);
 }
+
+/* The script of a GET: a value longer than the caller allows is refused
+ * in Redis by its length ({length} instead of the value), so that a
+ * value larger than the client's max-reply-size (anyone who reaches
+ * Redis can store one) never drops the connection, failing every command
+ * in flight. */
+static const char get_script[] =
+  "local length = redis.call('STRLEN', KEYS[1])\n"
+  "if length > tonumber(ARGV[1]) then return {length} end\n"
+  "return redis.call('GET', KEYS[1])\n";
 
 static void
 read_get (GTask              *task,
@@ -260,18 +271,31 @@ read_get (GTask              *task,
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
-  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_STRING)
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_STRING &&
+      north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY)
     {
       return_unexpected (task);
       return;
     }
 
   data = north_mcp_redis_reply_get_string (reply, &length);
-  if (length > max_size)
+  if (data == NULL || length > max_size)
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
                              "The stored value is larger than allowed");
   else
     g_task_return_pointer (task, g_bytes_new (data, length), (GDestroyNotify) g_bytes_unref);
+}
+
+/* What one reply of a command may carry: half the client's limit leaves
+ * room for the framing. */
+static gsize
+reply_budget (NorthMcpStateStore *store,
+              gsize               max_size)
+{
+  guint max_reply_size = 0;
+
+  g_object_get (NORTH_MCP_REDIS_STATE_STORE (store)->client, "max-reply-size", &max_reply_size, NULL);
+  return MIN (max_size, max_reply_size / 2);
 }
 
 static void
@@ -279,9 +303,13 @@ redis_get (NorthMcpStateStore              *store,
            const NorthMcpStateStoreRequest *request,
            GTask                           *task)
 {
-  const char *argv[] = { "GET", request->key };
+  NorthMcpStateStoreRequest bounded = *request;
+  char max_size[32];
+  const char *argv[] = { "EVAL", get_script, "1", request->key, max_size };
 
-  command (store, request, task, G_N_ELEMENTS (argv), argv, 0, read_get);
+  bounded.max_size = reply_budget (store, request->max_size);
+  g_snprintf (max_size, sizeof max_size, "%" G_GSIZE_FORMAT, bounded.max_size);
+  command (store, &bounded, task, G_N_ELEMENTS (argv), argv, 0, read_get);
 }
 
 /* PEXPIRE, PERSIST, DEL: an integer; > 0 is TRUE. */
@@ -377,24 +405,26 @@ read_appended (GTask              *task,
   g_task_return_pointer (task, g_strndup (id, length), g_free);
 }
 
+/* XADD and the stream's new expiry in one script: sent as a second
+ * command, PEXPIRE failed while the store still waited for its first
+ * connection (and would be lost with the connection between the two),
+ * leaving a new stream in Redis for good. */
+static const char append_script[] =
+  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[1], '*', '" EVENT_FIELD "', ARGV[3])\n"
+  "if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
+  "return id\n";
+
 static void
 redis_append (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
   char length[16], ttl[32];
-  const char *argv[] = { "XADD", request->key, "MAXLEN", "=", length, "*", EVENT_FIELD, NULL };
+  const char *argv[] = { "EVAL", append_script, "1", request->key, length, ttl, NULL };
 
   g_snprintf (length, sizeof length, "%u", MAX (request->count, 1));
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   command (store, request, task, G_N_ELEMENTS (argv), argv, G_N_ELEMENTS (argv) - 1, read_appended);
-
-  /* Sent right behind the XADD on the same connection, so it finds the
-   * stream; if it fails the stream keeps its previous expiry (no callback:
-   * the reply goes with the client's task). */
-  if (request->ttl_ms > 0)
-    north_mcp_redis_client_commandv_async (NORTH_MCP_REDIS_STATE_STORE (store)->client, NULL, NULL, NULL,
-                                           "PEXPIRE", request->key, ttl, NULL);
 }
 
 /* A stream id of Redis: MS-SEQ in decimal. */
@@ -468,24 +498,53 @@ unexpected:
   return NULL;
 }
 
+/* The script of a replay: from the newest event back, one at a time, as
+ * long as they fit in the budget. Sizes are added up in Redis, so that
+ * the reply never holds more than the budget (a backlog larger than the
+ * client's max-reply-size would drop the connection, failing every
+ * command in flight), and Redis itself reads no more than the budget and
+ * one event, however large the stream. Answers [1 when older events were
+ * left out else 0, [[id, [field, value, …]], …] oldest first]. */
+static const char replay_script[] =
+  "local count, budget = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+  "local kept, before, left_out = {}, '+', 0\n"
+  "while true do\n"
+  "  local entry = redis.call('XREVRANGE', KEYS[1], before, ARGV[1], 'COUNT', 1)[1]\n"
+  "  if entry == nil then break end\n"
+  "  local size = 0\n"
+  "  for i = 2, #entry[2], 2 do size = size + #entry[2][i] end\n"
+  "  if #kept >= count or size > budget then left_out = 1 break end\n"
+  "  budget = budget - size\n"
+  "  kept[#kept + 1] = entry\n"
+  "  before = '(' .. entry[1]\n"
+  "end\n"
+  "local ordered = {}\n"
+  "for i = #kept, 1, -1 do ordered[#ordered + 1] = kept[i] end\n"
+  "return {left_out, ordered}\n";
+
 static void
 read_replayed (GTask              *task,
                NorthMcpRedisReply *reply,
                gsize               max_size)
 {
   g_autoptr(GPtrArray) events = NULL;
+  NorthMcpRedisReply *left_out, *entries;
 
-  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY)
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY ||
+      north_mcp_redis_reply_get_n_elements (reply) != 2 ||
+      north_mcp_redis_reply_get_kind (left_out = north_mcp_redis_reply_get_element (reply, 0)) != NORTH_MCP_REDIS_REPLY_INTEGER ||
+      north_mcp_redis_reply_get_integer (left_out) < 0 || north_mcp_redis_reply_get_integer (left_out) > 1 ||
+      north_mcp_redis_reply_get_kind (entries = north_mcp_redis_reply_get_element (reply, 1)) != NORTH_MCP_REDIS_REPLY_ARRAY)
     {
       return_unexpected (task);
       return;
     }
 
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
-  for (guint i = 0; i < north_mcp_redis_reply_get_n_elements (reply); i++)
+  for (guint i = 0; i < north_mcp_redis_reply_get_n_elements (entries); i++)
     {
       GError *error = NULL;
-      NorthMcpStateStoreEvent *event = read_event (north_mcp_redis_reply_get_element (reply, i),
+      NorthMcpStateStoreEvent *event = read_event (north_mcp_redis_reply_get_element (entries, i),
                                                    max_size, &error);
 
       if (event == NULL)
@@ -496,7 +555,8 @@ read_replayed (GTask              *task,
       g_ptr_array_add (events, event);
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&events), (GDestroyNotify) g_ptr_array_unref);
+  north_mcp_state_store_return_replay (task, g_steal_pointer (&events),
+                                       north_mcp_redis_reply_get_integer (left_out) == 1);
 }
 
 static void
@@ -504,10 +564,11 @@ redis_replay (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
+  NorthMcpStateStoreRequest bounded = *request;
   const char *after = request->after;
   g_autofree char *start = NULL;
-  char count[16];
-  const char *argv[] = { "XRANGE", request->key, NULL, "+", "COUNT", count };
+  char count[16], budget[32];
+  const char *argv[] = { "EVAL", replay_script, "1", request->key, NULL, count, budget };
 
   if (after != NULL && !stream_id_is_valid (after))
     {
@@ -516,11 +577,13 @@ redis_replay (NorthMcpStateStore              *store,
       return;
     }
 
+  bounded.max_size = reply_budget (store, request->max_size);
   /* "(" makes the start exclusive. */
   start = after != NULL ? g_strconcat ("(", after, NULL) : g_strdup ("-");
-  argv[2] = start;
+  argv[4] = start;
   g_snprintf (count, sizeof count, "%u", MAX (request->count, 1));
-  command (store, request, task, G_N_ELEMENTS (argv), argv, 0, read_replayed);
+  g_snprintf (budget, sizeof budget, "%" G_GSIZE_FORMAT, bounded.max_size);
+  command (store, &bounded, task, G_N_ELEMENTS (argv), argv, 0, read_replayed);
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */
@@ -542,8 +605,11 @@ north_mcp_redis_state_store_iface_init (NorthMcpStateStoreInterface *iface)
 static void
 on_connected (NorthMcpRedisStateStore *self)
 {
-  if (!self->started && north_mcp_redis_client_is_connected (self->client))
+  if (!north_mcp_redis_client_is_connected (self->client))
+    return;
+  if (!self->started)
     start (self);
+  g_signal_emit_by_name (self, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE);
 }
 
 static void

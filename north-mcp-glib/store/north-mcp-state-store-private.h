@@ -60,13 +60,25 @@ void north_mcp_state_store_event_free (NorthMcpStateStoreEvent *event);
 
 /* What an asynchronous call asks of the store; each operation reads the
  * fields its comment names. The public functions below fill it in. */
+/* When a SET stores its value. */
 typedef enum
 {
-  /* Stores @value under @key for @ttl_ms (0: no expiry). With
-   * @only_if_absent, an existing value is kept and the result is FALSE. */
+  NORTH_MCP_STATE_STORE_SET_ALWAYS,
+  /* An existing value is kept (Redis: NX). */
+  NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
+  /* Only over an existing value: what was deleted stays deleted (XX). */
+  NORTH_MCP_STATE_STORE_SET_IF_PRESENT,
+} NorthMcpStateStoreSetMode;
+
+typedef enum
+{
+  /* Stores @value under @key for @ttl_ms (0: no expiry), as @mode says;
+   * FALSE when the mode kept it from being stored. */
   NORTH_MCP_STATE_STORE_OP_SET,
   /* The value under @key (GBytes, NULL when there is none); TOO_LARGE when
-   * it is longer than @max_size. */
+   * it is longer than @max_size (refused where it is stored: a store also
+   * bounds @max_size by what one reply of its may carry, half of
+   * max-reply-size for Redis). */
   NORTH_MCP_STATE_STORE_OP_GET,
   /* Gives @key @ttl_ms more to live; FALSE when absent. */
   NORTH_MCP_STATE_STORE_OP_EXPIRE,
@@ -78,9 +90,12 @@ typedef enum
    * events, and gives the stream @ttl_ms more to live; the result is the
    * event's id (a string). */
   NORTH_MCP_STATE_STORE_OP_APPEND,
-  /* The events of stream @key after the one with id @after (NULL: from the
-   * first), at most @count, each at most @max_size bytes (larger ones:
-   * TOO_LARGE), as a GPtrArray of NorthMcpStateStoreEvent. */
+  /* The newest events of stream @key after the one with id @after (NULL:
+   * from the first), at most @count, whose data add up to at most
+   * @max_size bytes (what a replay reads, whatever the stream holds;
+   * bounded as for GET), oldest first, as a GPtrArray of
+   * NorthMcpStateStoreEvent; whether older ones after @after were left
+   * out goes with them (north_mcp_state_store_return_replay()). */
   NORTH_MCP_STATE_STORE_OP_REPLAY,
   NORTH_MCP_STATE_STORE_N_OPS
 } NorthMcpStateStoreOp;
@@ -91,7 +106,7 @@ typedef struct
   const char           *key;   /* a key, a stream or a channel; checked valid */
   GBytes               *value;
   guint64               ttl_ms;
-  gboolean              only_if_absent;
+  NorthMcpStateStoreSetMode mode;
   gsize                 max_size;
   guint                 count;
   const char           *after;
@@ -134,13 +149,19 @@ struct _NorthMcpStateStoreInterface
                                  guint                          id);
 };
 
+/* Signal (no arguments): a shared store can be reached again, after it
+ * could not or for the first time (a reconnection). What it held may be
+ * gone meanwhile (a Redis that restarted empty): whoever keeps something
+ * there for good stores it again. */
+#define NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE "available"
+
 gboolean   north_mcp_state_store_is_shared      (NorthMcpStateStore            *self);
 gboolean   north_mcp_state_store_is_available   (NorthMcpStateStore            *self);
 void       north_mcp_state_store_set_async      (NorthMcpStateStore            *self,
                                                  const char                    *key,
                                                  GBytes                        *value,
                                                  guint64                        ttl_ms,
-                                                 gboolean                       only_if_absent,
+                                                 NorthMcpStateStoreSetMode      mode,
                                                  GCancellable                  *cancellable,
                                                  GAsyncReadyCallback            callback,
                                                  gpointer                       user_data);
@@ -208,9 +229,16 @@ void       north_mcp_state_store_replay_async   (NorthMcpStateStore            *
                                                  GCancellable                  *cancellable,
                                                  GAsyncReadyCallback            callback,
                                                  gpointer                       user_data);
+/* @left_out (may be NULL): whether events after @after were left out
+ * (more than @max_events, or more than @max_size bytes). */
 GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *self,
                                                  GAsyncResult                  *result,
+                                                 gboolean                      *left_out,
                                                  GError                       **error);
+/* For the stores: the result of a REPLAY (takes @events). */
+void       north_mcp_state_store_return_replay  (GTask                         *task,
+                                                 GPtrArray                     *events,
+                                                 gboolean                       left_out);
 
 /* Fire and forget: the result is only logged (debug) when it fails. */
 void       north_mcp_state_store_publish        (NorthMcpStateStore            *self,

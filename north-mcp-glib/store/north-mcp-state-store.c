@@ -32,6 +32,9 @@ north_mcp_state_store_default_init (NorthMcpStateStoreInterface *iface)
 {
   iface->is_shared = state_store_not_shared;
   iface->is_available = state_store_always_available;
+
+  g_signal_new (NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 void
@@ -94,12 +97,12 @@ north_mcp_state_store_set_async (NorthMcpStateStore  *self,
                                  const char          *key,
                                  GBytes              *value,
                                  guint64              ttl_ms,
-                                 gboolean             only_if_absent,
+                                 NorthMcpStateStoreSetMode mode,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_SET, key, value, ttl_ms, only_if_absent };
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_SET, key, value, ttl_ms, mode };
 
   run (self, &request, cancellable, callback, user_data, north_mcp_state_store_set_async);
 }
@@ -252,12 +255,49 @@ north_mcp_state_store_replay_async (NorthMcpStateStore  *self,
   run (self, &request, cancellable, callback, user_data, north_mcp_state_store_replay_async);
 }
 
+/* What a REPLAY's task returns. */
+typedef struct
+{
+  GPtrArray *events;
+  gboolean   left_out;
+} Replayed;
+
+static void
+replayed_free (Replayed *replayed)
+{
+  g_clear_pointer (&replayed->events, g_ptr_array_unref);
+  g_free (replayed);
+}
+
+void
+north_mcp_state_store_return_replay (GTask     *task,
+                                     GPtrArray *events,
+                                     gboolean   left_out)
+{
+  Replayed *replayed = g_new0 (Replayed, 1);
+
+  replayed->events = events;
+  replayed->left_out = left_out;
+  g_task_return_pointer (task, replayed, (GDestroyNotify) replayed_free);
+}
+
 GPtrArray *
 north_mcp_state_store_replay_finish (NorthMcpStateStore  *self,
                                      GAsyncResult        *result,
+                                     gboolean            *left_out,
                                      GError             **error)
 {
-  return north_mcp_store_call_propagate_pointer (self, result, north_mcp_state_store_replay_async, error);
+  Replayed *replayed = north_mcp_store_call_propagate_pointer (self, result, north_mcp_state_store_replay_async,
+                                                               error);
+  GPtrArray *events;
+
+  if (left_out != NULL)
+    *left_out = replayed != NULL && replayed->left_out;
+  if (replayed == NULL)
+    return NULL;
+  events = g_steal_pointer (&replayed->events);
+  replayed_free (replayed);
+  return events;
 }
 
 /* The callback of the fire-and-forget calls: a failure is only logged

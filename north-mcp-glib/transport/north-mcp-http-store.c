@@ -254,13 +254,17 @@ parse_event_field (const char **data,
 
 /* Sends the client the stored events after its Last-Event-ID, then ends
  * the stream: its request ran on another replica, nothing more will come
- * on it here. */
+ * on it here. When older events did not fit in the replay (@left_out),
+ * only an event of the client's stream at or before its id shows that it
+ * missed none of them: otherwise 400, as when the events are gone. */
 static void
 send_missed (Pending   *pending,
-             GPtrArray *events)
+             GPtrArray *events,
+             gboolean   left_out)
 {
   g_autoptr(NorthMcpSseStream) stream = NULL;
-  GString *missed = g_string_new (NULL);
+  g_autoptr(GString) missed = g_string_new (NULL);
+  gboolean caught_up = !left_out;
 
   /* Each stored event is "STREAM NUMBER DATA" (all of the session's
    * streams); the client gets those of its stream after its id, with the
@@ -275,14 +279,26 @@ send_missed (Pending   *pending,
       g_autofree char *id = NULL;
 
       if (!parse_event_field (&data, end, G_MAXUINT, &stream) || stream != pending->stream ||
-          !parse_event_field (&data, end, G_MAXUINT64, &number) || number <= pending->after)
+          !parse_event_field (&data, end, G_MAXUINT64, &number))
         continue;
+      if (number <= pending->after)
+        {
+          caught_up = TRUE;
+          continue;
+        }
       id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, pending->stream, number);
       north_mcp_sse_format_event_full (missed, id, "message", data, end - data);
     }
 
+  if (!caught_up)
+    {
+      north_mcp_http_respond_jsonrpc_error (pending->pause.msg, SOUP_STATUS_BAD_REQUEST, NULL,
+                                            NORTH_MCP_HTTP_TRANSPORT_ERROR,
+                                            "Bad Request: the events after Last-Event-ID are no longer available");
+      return;
+    }
   stream = north_mcp_sse_stream_new (pending->pause.msg, pending->keepalive_ms);
-  north_mcp_sse_stream_send_raw (stream, missed);
+  north_mcp_sse_stream_send_raw (stream, g_steal_pointer (&missed));
   north_mcp_sse_stream_close (stream);
   north_mcp_transport_host_debug (pending->host, "Replayed %u events of stream %u from the state store",
                           events->len, pending->stream);
@@ -296,18 +312,15 @@ replayed_cb (GObject      *source,
   Pending *pending = user_data;
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean left_out = FALSE;
 
-  events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+  events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &left_out, &error);
   if (!north_mcp_http_pause_resume (&pending->pause))
     ;
-  else if (g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE))
-    north_mcp_http_respond_jsonrpc_error (pending->pause.msg, SOUP_STATUS_BAD_REQUEST, NULL,
-                                          NORTH_MCP_HTTP_TRANSPORT_ERROR,
-                                          "Bad Request: the events after Last-Event-ID are no longer available");
   else if (events == NULL)
     pending_store_failed (pending, error);
   else
-    send_missed (pending, events);
+    send_missed (pending, events, left_out);
   pending_free (pending);
 }
 

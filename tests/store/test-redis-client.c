@@ -532,6 +532,202 @@ count_notify (GObject    *object,
 }
 
 /* Redis dies with commands in flight, then comes back on the same port. */
+/* --- a TCP proxy in front of Redis that can go silent --- */
+
+/* What a Redis host that crashed, or a NAT that forgot an idle connection,
+ * looks like: the connection stays open, nothing comes through. */
+typedef struct {
+  GSocket *client;
+  GSocket *server;
+  gint     subscriber;   /* the client sent SUBSCRIBE on it */
+  gint     silent;
+  GThread *threads[2];
+} ProxyConn;
+
+typedef struct {
+  GSocket   *listener;
+  guint      port;
+  guint      target;
+  GMutex     lock;
+  GPtrArray *conns;
+  GThread   *acceptor;
+} Proxy;
+
+typedef struct {
+  ProxyConn *conn;
+  gboolean   upstream;
+} Pump;
+
+static gpointer
+proxy_pump (gpointer data)
+{
+  Pump *pump = data;
+  ProxyConn *conn = pump->conn;
+  GSocket *from = pump->upstream ? conn->client : conn->server;
+  GSocket *to = pump->upstream ? conn->server : conn->client;
+  char buffer[65536];
+  gssize n;
+
+  while ((n = g_socket_receive (from, buffer, sizeof buffer, NULL, NULL)) > 0)
+    {
+      if (pump->upstream && g_strstr_len (buffer, n, "SUBSCRIBE") != NULL)
+        g_atomic_int_set (&conn->subscriber, 1);
+      if (g_atomic_int_get (&conn->silent))
+        continue;
+      for (gssize sent = 0, m; sent < n; sent += m)
+        if ((m = g_socket_send (to, buffer + sent, n - sent, NULL, NULL)) <= 0)
+          break;
+    }
+  g_socket_shutdown (to, FALSE, TRUE, NULL);
+  g_free (pump);
+  return NULL;
+}
+
+static gpointer
+proxy_accept (gpointer data)
+{
+  Proxy *proxy = data;
+  GSocket *client;
+
+  while ((client = g_socket_accept (proxy->listener, NULL, NULL)) != NULL)
+    {
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, proxy->target);
+      GSocket *server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+      ProxyConn *conn;
+      Pump *up, *down;
+
+      /* Redis may still be starting: the client tries again. */
+      if (!g_socket_connect (server, address, NULL, NULL))
+        {
+          g_object_unref (server);
+          g_object_unref (client);
+          continue;
+        }
+      conn = g_new0 (ProxyConn, 1);
+      up = g_new0 (Pump, 1);
+      down = g_new0 (Pump, 1);
+      conn->client = client;
+      conn->server = server;
+      up->conn = down->conn = conn;
+      up->upstream = TRUE;
+      g_mutex_lock (&proxy->lock);
+      g_ptr_array_add (proxy->conns, conn);
+      conn->threads[0] = g_thread_new ("proxy up", proxy_pump, up);
+      conn->threads[1] = g_thread_new ("proxy down", proxy_pump, down);
+      g_mutex_unlock (&proxy->lock);
+    }
+  return NULL;
+}
+
+static Proxy *
+proxy_new (guint target)
+{
+  Proxy *proxy = g_new0 (Proxy, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  proxy->target = target;
+  proxy->conns = g_ptr_array_new ();
+  g_mutex_init (&proxy->lock);
+  proxy->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_assert_true (g_socket_bind (proxy->listener, any, TRUE, NULL));
+  g_assert_true (g_socket_listen (proxy->listener, NULL));
+  bound = g_socket_get_local_address (proxy->listener, NULL);
+  proxy->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  proxy->acceptor = g_thread_new ("proxy", proxy_accept, proxy);
+  return proxy;
+}
+
+/* The connections that subscribed so far go silent (new ones do not). */
+static void
+proxy_silence_subscribers (Proxy *proxy)
+{
+  g_mutex_lock (&proxy->lock);
+  for (guint i = 0; i < proxy->conns->len; i++)
+    {
+      ProxyConn *conn = proxy->conns->pdata[i];
+
+      if (g_atomic_int_get (&conn->subscriber))
+        g_atomic_int_set (&conn->silent, 1);
+    }
+  g_mutex_unlock (&proxy->lock);
+}
+
+static void
+proxy_free (Proxy *proxy)
+{
+  g_socket_shutdown (proxy->listener, TRUE, TRUE, NULL);
+  g_socket_close (proxy->listener, NULL);
+  g_thread_join (proxy->acceptor);
+  for (guint i = 0; i < proxy->conns->len; i++)
+    {
+      ProxyConn *conn = proxy->conns->pdata[i];
+
+      g_socket_shutdown (conn->client, TRUE, TRUE, NULL);
+      g_socket_shutdown (conn->server, TRUE, TRUE, NULL);
+      g_thread_join (conn->threads[0]);
+      g_thread_join (conn->threads[1]);
+      g_object_unref (conn->client);
+      g_object_unref (conn->server);
+      g_free (conn);
+    }
+  g_ptr_array_unref (proxy->conns);
+  g_object_unref (proxy->listener);
+  g_mutex_clear (&proxy->lock);
+  g_free (proxy);
+}
+
+/* A pub/sub connection that goes silent without closing (the commands'
+ * connection still answers) is noticed by its heartbeat, dropped and made
+ * again: messages arrive again. Without it, none ever did. */
+static void
+test_pubsub_silent (void)
+{
+  Proxy *proxy = proxy_new (redis.port);
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", proxy->port);
+  g_autoptr(NorthMcpRedisClient) subscriber = connected_client (uri);
+  g_autoptr(NorthMcpRedisClient) publisher = connected_client (NULL);
+  gint64 deadline = g_get_monotonic_time () + TEST_PATIENCE_S * G_USEC_PER_SEC;
+  Inbox inbox;
+  guint id;
+
+  inbox_init (&inbox);
+  g_object_set (subscriber, "heartbeat-interval", 100, NULL);
+  id = north_mcp_redis_client_subscribe (subscriber, "test:silent", inbox_message, &inbox, NULL);
+  wait_subscribers (publisher, "test:silent", 1);
+  publish (publisher, "test:silent", "before", 6, 1);
+  wait_messages (&inbox, 1);
+
+  /* A heartbeat is given command-timeout to arrive: short, so the test
+   * is, and only now, so a busy machine does not reconnect before. */
+  g_object_set (subscriber, "command-timeout", 500, NULL);
+  proxy_silence_subscribers (proxy);
+  while (inbox.messages->len < 2)
+    {
+      Result result = { 0 };
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      run (publisher, &result, "PUBLISH", "test:silent", "after", NULL);
+      g_assert_no_error (result.error);
+      result_clear (&result);
+      for (guint i = 0; i < 5; i++)
+        {
+          g_usleep (10 * 1000);
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+        }
+    }
+  g_assert_cmpmem (g_bytes_get_data (inbox.messages->pdata[1], NULL), g_bytes_get_size (inbox.messages->pdata[1]),
+                   "after", 5);
+
+  north_mcp_redis_client_unsubscribe (subscriber, id);
+  g_clear_object (&subscriber);
+  proxy_free (proxy);
+  inbox_clear (&inbox);
+}
+
 static void
 test_restart (void)
 {
@@ -669,6 +865,47 @@ test_too_many (void)
       g_assert_no_error (results[i].error);
     }
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    result_clear (&results[i]);
+}
+
+/* While Redis hangs, what waits to be written to it is bounded in bytes
+ * too: commands beyond "max-unsent-size" fail with TOO_MANY at once
+ * (max-in-flight alone let 10000 commands of any size pile up in the
+ * output buffer). The accepted ones complete once Redis resumes. */
+static void
+test_max_unsent_size (void)
+{
+  g_autoptr(NorthMcpRedisClient) client = connected_client (NULL);
+  g_autofree char *value = g_strnfill (256 * 1024, 'v');
+  Result results[400] = { 0 };
+  guint refused = G_N_ELEMENTS (results);
+
+  /* No timeout while Redis is stopped, however slow the machine. */
+  g_object_set (client, "max-unsent-size", 1024 * 1024, "command-timeout", 600000, NULL);
+  test_redis_server_signal (&redis, SIGSTOP);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      north_mcp_redis_client_commandv_async (client, NULL, command_done, &results[i],
+                                             "SET", "test:unsent", value, NULL);
+      /* Let the client write what the socket takes. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (results[i].done)
+        {
+          g_assert_error (results[i].error, NORTH_MCP_REDIS_ERROR, NORTH_MCP_REDIS_ERROR_TOO_MANY);
+          refused = i;
+          break;
+        }
+    }
+  /* 100 MiB were not all taken: the socket holds a few MiB, the buffer 1. */
+  g_assert_cmpuint (refused, <, G_N_ELEMENTS (results));
+  test_redis_server_signal (&redis, SIGCONT);
+  for (guint i = 0; i < refused; i++)
+    {
+      test_wait_for (&results[i].done, "an accepted command");
+      g_assert_no_error (results[i].error);
+    }
+  for (guint i = 0; i <= refused && i < G_N_ELEMENTS (results); i++)
     result_clear (&results[i]);
 }
 
@@ -824,10 +1061,12 @@ main (int   argc,
   g_test_add_func ("/redis-client/database-and-name", test_database_and_name);
   g_test_add_func ("/redis-client/pubsub", test_pubsub);
   g_test_add_func ("/redis-client/restart", test_restart);
+  g_test_add_func ("/redis-client/pubsub-silent", test_pubsub_silent);
   g_test_add_func ("/redis-client/timeout", test_timeout);
   g_test_add_func ("/redis-client/cancel", test_cancel);
   g_test_add_func ("/redis-client/too-many", test_too_many);
   g_test_add_func ("/redis-client/max-reply-size", test_max_reply_size);
+  g_test_add_func ("/redis-client/max-unsent-size", test_max_unsent_size);
   g_test_add_func ("/redis-client/nesting", test_nesting);
   g_test_add_func ("/redis-client/unref-pending", test_unref_pending);
   g_test_add_func ("/redis-client/dispose-pending", test_dispose_pending);

@@ -12,9 +12,14 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "north-mcp-redis-client-private.h"
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-redis-state-store-private.h"
 #include "test-redis-server.h"
+
+#define ALWAYS NORTH_MCP_STATE_STORE_SET_ALWAYS
+#define IF_ABSENT NORTH_MCP_STATE_STORE_SET_IF_ABSENT
+#define IF_PRESENT NORTH_MCP_STATE_STORE_SET_IF_PRESENT
 
 static TestRedisServer redis;
 
@@ -36,6 +41,7 @@ typedef struct {
   GBytes    *bytes;
   char      *id;
   GPtrArray *events;
+  gboolean   left_out;
   GError    *error;
 } Result;
 
@@ -65,7 +71,8 @@ DONE_FUNC (expire_done, result->ok = north_mcp_state_store_expire_finish (store,
 DONE_FUNC (delete_done, result->ok = north_mcp_state_store_delete_finish (store, res, &result->error))
 DONE_FUNC (publish_done, result->ok = north_mcp_state_store_publish_finish (store, res, &result->error))
 DONE_FUNC (append_done, result->id = north_mcp_state_store_append_finish (store, res, &result->error))
-DONE_FUNC (replay_done, result->events = north_mcp_state_store_replay_finish (store, res, &result->error))
+DONE_FUNC (replay_done, result->events = north_mcp_state_store_replay_finish (store, res, &result->left_out,
+                                                                              &result->error))
 
 static GBytes *
 text (const char *string)
@@ -75,13 +82,13 @@ text (const char *string)
 
 static gboolean
 store_set (NorthMcpStateStore *store, const char *key, const char *value, guint64 ttl_ms,
-           gboolean nx, GError **error)
+           NorthMcpStateStoreSetMode mode, GError **error)
 {
   Result result = { 0 };
   g_autoptr(GBytes) bytes = text (value);
   gboolean ok;
 
-  north_mcp_state_store_set_async (store, key, bytes, ttl_ms, nx, NULL, set_done, &result);
+  north_mcp_state_store_set_async (store, key, bytes, ttl_ms, mode, NULL, set_done, &result);
   test_wait_for (&result.done, "set");
   ok = result.ok;
   if (result.error != NULL)
@@ -143,8 +150,8 @@ store_append (NorthMcpStateStore *store, const char *key, const char *event, gui
 }
 
 static GPtrArray *
-store_replay (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
-              gsize max_size, GError **error)
+store_replay_full (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
+                   gsize max_size, gboolean *left_out, GError **error)
 {
   Result result = { 0 };
   GPtrArray *events;
@@ -153,8 +160,21 @@ store_replay (NorthMcpStateStore *store, const char *key, const char *after, gui
   test_wait_for (&result.done, "replay");
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
+  *left_out = result.left_out;
   events = g_steal_pointer (&result.events);
   result_clear (&result);
+  return events;
+}
+
+/* A replay that leaves nothing out. */
+static GPtrArray *
+store_replay (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
+              gsize max_size, GError **error)
+{
+  gboolean left_out = TRUE;
+  GPtrArray *events = store_replay_full (store, key, after, max_events, max_size, &left_out, error);
+
+  g_assert_false (left_out);
   return events;
 }
 
@@ -199,16 +219,27 @@ test_values (gconstpointer data)
   g_assert_false (store_simple (store, "delete", key, 0, &error));
   g_assert_no_error (error);
 
-  g_assert_true (store_set (store, key, "one", 60000, FALSE, &error));
+  g_assert_true (store_set (store, key, "one", 60000, ALWAYS, &error));
   g_assert_no_error (error);
   /* Only if absent: kept. */
-  g_assert_false (store_set (store, key, "two", 60000, TRUE, &error));
+  g_assert_false (store_set (store, key, "two", 60000, IF_ABSENT, &error));
   g_assert_no_error (error);
+  /* Only if present: not made where there is none. */
+  g_assert_false (store_set (store, "test:never-stored", "two", 60000, IF_PRESENT, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&value, g_free);
+  value = store_get (store, "test:never-stored", 100, &error);
+  g_assert_cmpstr (value, ==, "");
   g_clear_pointer (&value, g_free);
   value = store_get (store, key, 100, &error);
   g_assert_cmpstr (value, ==, "one");
   /* Replaced. */
-  g_assert_true (store_set (store, key, "three", 0, FALSE, &error));
+  g_assert_true (store_set (store, key, "three", 60000, IF_PRESENT, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&value, g_free);
+  value = store_get (store, key, 100, &error);
+  g_assert_cmpstr (value, ==, "three");
+  g_assert_true (store_set (store, key, "three", 0, ALWAYS, &error));
   g_clear_pointer (&value, g_free);
   value = store_get (store, key, 100, &error);
   g_assert_cmpstr (value, ==, "three");
@@ -234,7 +265,7 @@ test_expiry (gconstpointer data)
   g_autofree char *key = unique_key ("expiry");
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (store_set (store, key, "soon gone", 50, FALSE, &error));
+  g_assert_true (store_set (store, key, "soon gone", 50, ALWAYS, &error));
   g_assert_no_error (error);
   for (;;)
     {
@@ -267,7 +298,7 @@ test_invalid_keys (gconstpointer data)
       g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
       g_assert_null (value);
       g_clear_error (&error);
-      g_assert_false (store_set (store, keys[i], "x", 0, FALSE, &error));
+      g_assert_false (store_set (store, keys[i], "x", 0, ALWAYS, &error));
       g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
     }
   g_assert_true (north_mcp_state_store_key_is_valid ("north-mcp:session:0123"));
@@ -344,6 +375,25 @@ test_pubsub (gconstpointer data)
   g_ptr_array_unref (others.received);
 }
 
+/* A replay gives the events of @ids from @first, @n of them, and says
+ * whether it left some out. */
+static void
+assert_replay (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
+               gsize max_size, gboolean left_out, GPtrArray *ids, guint first, guint n)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean got_left_out = !left_out;
+  g_autoptr(GPtrArray) events = store_replay_full (store, key, after, max_events, max_size, &got_left_out,
+                                                   &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (got_left_out, ==, left_out);
+  g_assert_cmpuint (events->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, i))->id, ==,
+                     g_ptr_array_index (ids, first + i));
+}
+
 static void
 test_streams (gconstpointer data)
 {
@@ -377,13 +427,17 @@ test_streams (gconstpointer data)
     }
   g_clear_pointer (&events, g_ptr_array_unref);
 
-  /* After an id: the later ones, at most max_events. */
-  events = store_replay (store, key, g_ptr_array_index (ids, 4), 2, 100, &error);
+  /* After an id: the later ones, oldest first. */
+  events = store_replay (store, key, g_ptr_array_index (ids, 4), 3, 100, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (events->len, ==, 2);
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==, g_ptr_array_index (ids, 5));
-  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 1))->id, ==, g_ptr_array_index (ids, 6));
+  g_assert_cmpuint (events->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, i))->id, ==,
+                     g_ptr_array_index (ids, 5 + i));
   g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* At most max_events: the newest, and the others are left out. */
+  assert_replay (store, key, g_ptr_array_index (ids, 4), 2, 100, TRUE, ids, 6, 2);
 
   /* After the last: nothing. A stream that does not exist: nothing. */
   events = store_replay (store, key, g_ptr_array_index (ids, 7), 100, 100, &error);
@@ -391,11 +445,11 @@ test_streams (gconstpointer data)
   g_assert_cmpuint (events->len, ==, 0);
   g_clear_pointer (&events, g_ptr_array_unref);
 
-  /* An event larger than the caller allows: refused. */
-  events = store_replay (store, key, NULL, 100, 3, &error);
-  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE);
-  g_assert_null (events);
-  g_clear_error (&error);
+  /* More than the caller reads ("event N" is 7 bytes): the newest that
+   * fit, the others left out; none when the newest is too large. */
+  assert_replay (store, key, NULL, 100, 20, TRUE, ids, 6, 2);
+  assert_replay (store, key, g_ptr_array_index (ids, 5), 5, 14, FALSE, ids, 6, 2);
+  assert_replay (store, key, NULL, 100, 3, TRUE, ids, 0, 0);
 
   /* Event ids that are not the store's: refused before any lookup. */
   events = store_replay (store, key, "1-2-3", 100, 100, &error);
@@ -440,6 +494,12 @@ test_memory_is_not_shared (void)
 
 /* Redis away: UNAVAILABLE; back: served again, subscriptions restored. */
 static void
+count_up (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_redis_restart (void)
 {
   g_autoptr(NorthMcpStateStore) store = new_store (GINT_TO_POINTER (1));
@@ -447,10 +507,14 @@ test_redis_restart (void)
   g_autofree char *channel = unique_key ("restart-channel");
   Inbox inbox = { g_ptr_array_new_with_free_func (g_free) };
   g_autoptr(GError) error = NULL;
+  guint available = 0;
   guint id;
 
-  g_assert_true (store_set (store, key, "v", 60000, FALSE, &error));
+  /* "available" once connected, and again after each reconnection. */
+  g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
+  g_assert_true (store_set (store, key, "v", 60000, ALWAYS, &error));
   g_assert_no_error (error);
+  g_assert_cmpuint (available, ==, 1);
   id = north_mcp_state_store_subscribe (store, channel, on_message, &inbox, NULL);
   publish_until (store, &inbox, channel, "before", 1);
 
@@ -459,7 +523,7 @@ test_redis_restart (void)
    * connection; then every command fails fast. */
   for (;;)
     {
-      gboolean ok = store_set (store, key, "w", 60000, FALSE, &error);
+      gboolean ok = store_set (store, key, "w", 60000, ALWAYS, &error);
 
       if (!ok)
         break;
@@ -473,13 +537,14 @@ test_redis_restart (void)
   test_redis_server_start (&redis);
   for (;;)
     {
-      if (store_set (store, key, "x", 60000, FALSE, &error))
+      if (store_set (store, key, "x", 60000, ALWAYS, &error))
         break;
       g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
       g_clear_error (&error);
       sleep_ms (50);
     }
   g_assert_true (north_mcp_state_store_is_available (store));
+  g_assert_cmpuint (available, ==, 2);
   g_ptr_array_set_size (inbox.received, 0);
   publish_until (store, &inbox, channel, "after", 1);
   north_mcp_state_store_unsubscribe (store, id);
@@ -487,6 +552,82 @@ test_redis_restart (void)
 }
 
 /* No Redis there at all: after the start-up wait, UNAVAILABLE. */
+static void
+reply_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  NorthMcpRedisReply **reply = data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), res, &error);
+  g_assert_no_error (error);
+}
+
+/* The integer reply of a command sent directly (@arg, @arg2 may be NULL). */
+static gint64
+redis_integer (const char *command, const char *key, const char *arg, const char *arg2)
+{
+  g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (redis.uri, NULL);
+  g_autoptr(NorthMcpRedisReply) reply = NULL;
+  guint watchdog = test_watchdog_add (command);
+
+  while (!north_mcp_redis_client_is_connected (client))
+    g_main_context_iteration (NULL, TRUE);
+  north_mcp_redis_client_commandv_async (client, NULL, reply_done, &reply, command, key, arg, arg2, NULL);
+  while (reply == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  return north_mcp_redis_reply_get_integer (reply);
+}
+
+/* An event appended before the store's first connection (it waits for
+ * it) gets its time to live all the same: a stream without one stayed in
+ * Redis for good. */
+static void
+test_redis_append_expires (void)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (GINT_TO_POINTER (1));
+  g_autofree char *key = unique_key ("append-expires");
+  g_autofree char *id = NULL;
+  gint64 pttl;
+
+  g_assert_false (north_mcp_state_store_is_available (store));
+  id = store_append (store, key, "first", 5);
+  g_assert_nonnull (id);
+  pttl = redis_integer ("PTTL", key, NULL, NULL);
+  g_assert_cmpint (pttl, >, 0);
+  g_assert_cmpint (pttl, <=, 60000);
+}
+
+/* A value larger than the Redis client's max-reply-size (64 MiB), as
+ * anyone who reaches Redis may store under a key of ours: refused in
+ * Redis by its size. Read back, it was over max-reply-size: the store
+ * dropped its connection, failing every command in flight. */
+static void
+test_redis_huge_value (void)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (GINT_TO_POINTER (1));
+  g_autofree char *key = unique_key ("huge");
+  g_autofree char *value = NULL;
+  g_autoptr(GError) error = NULL;
+  guint available = 0;
+
+  /* 65 MiB made in Redis (sending them is over max-unsent-size). */
+  g_assert_cmpint (redis_integer ("SETRANGE", key, "68157439", "x"), ==, 65 * 1024 * 1024);
+  g_assert_true (store_set (store, "test:huge:connected", "", 60000, ALWAYS, &error));
+  g_assert_no_error (error);
+  g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
+
+  value = store_get (store, key, G_MAXSIZE, &error);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE);
+  g_assert_null (value);
+  g_clear_error (&error);
+  /* The connection stayed: the next command needs no reconnection. */
+  g_assert_true (north_mcp_state_store_is_available (store));
+  g_assert_true (store_simple (store, "delete", key, 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (available, ==, 0);
+}
+
 static void
 test_redis_absent (void)
 {
@@ -518,7 +659,7 @@ test_memory_wrong_finish (void)
   g_autoptr(GBytes) value = text ("v");
   g_autoptr(GAsyncResult) result = NULL;
 
-  north_mcp_state_store_set_async (store, "north-mcp:x", value, 0, FALSE, NULL, keep_result, &result);
+  north_mcp_state_store_set_async (store, "north-mcp:x", value, 0, ALWAYS, NULL, keep_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_test_expect_message ("NorthMcp", G_LOG_LEVEL_CRITICAL, "*g_async_result_is_tagged*");
@@ -552,6 +693,8 @@ main (int argc, char **argv)
   g_test_add_func ("/state-store/memory/wrong-finish", test_memory_wrong_finish);
   g_test_add_func ("/state-store/redis/restart", test_redis_restart);
   g_test_add_func ("/state-store/redis/absent", test_redis_absent);
+  g_test_add_func ("/state-store/redis/append-expires", test_redis_append_expires);
+  g_test_add_func ("/state-store/redis/huge-value", test_redis_huge_value);
 
   status = g_test_run ();
   test_redis_server_clear (&redis);

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 from conftest import PROTOCOL, Stream, messages
@@ -88,6 +89,39 @@ def test_delete_on_one_replica_ends_the_session_everywhere(replicas, redis):
     for replica in (three, one, two):
         status, _, body = call(replica, session, "ping")
         assert status == 404, body
+
+
+
+def test_a_change_racing_a_delete_does_not_bring_the_session_back(replicas, redis):
+    """logging/setLevel on one replica while the session is deleted on
+    another: the change is stored only while the record exists. It was
+    stored unconditionally after its confirmation, so a DELETE that reached
+    Redis in between (about every other time here) was undone: the record
+    was back, and every replica served the session the client had
+    deleted."""
+    one, two = replicas(2)
+    for _ in range(40):
+        session = initialize(one)
+        assert call(two, session, "ping")[0] == 200
+        barrier = threading.Barrier(2)
+        answers = {}
+
+        def set_level():
+            barrier.wait()
+            answers["level"] = call(one, session, "logging/setLevel", {"level": "debug"})[0]
+
+        def delete():
+            barrier.wait()
+            answers["delete"] = two.request("DELETE", session=session)[0]
+
+        threads = [threading.Thread(target=set_level), threading.Thread(target=delete)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers["delete"] == 200 and answers["level"] in (200, 404), answers
+        assert redis.command("EXISTS", f"north-mcp:session:{session}") == 0
+        assert wait_for_status(one, session, 404)[0] == 404
 
 
 def test_a_held_copy_serves_only_while_its_record_exists(replicas, redis):
@@ -215,7 +249,10 @@ def test_records_read_back_are_bounded_and_checked(replicas, redis):
     redis.command("SET", f"north-mcp:session:{garbage}", '{"v":1,"owner":"zz","protocolVersion":[]}')
     deep = "0123456789abcdef0123456789abcde2"
     redis.command("SET", f"north-mcp:session:{deep}", "[" * 100000)
-    for session in (oversized, garbage, deep):
+    # Members of the wrong type are as good as absent (no critical).
+    typed = "0123456789abcdef0123456789abcde3"
+    redis.command("SET", f"north-mcp:session:{typed}", '{"v":{"x":1},"owner":"00"}')
+    for session in (oversized, garbage, deep, typed):
         status, _, body = call(one, session, "ping")
         assert status == 404, body
     assert one.alive()
@@ -324,20 +361,26 @@ def test_replicas_agree_on_one_request_state_key(replicas, redis):
     assert "request-state key" not in "\n".join(r.stderr() for r in [one])
 
 
-def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, redis):
-    one, two = replicas(2, "conformance-server")
-    version = "2025-11-25"  # resumable streams
-    status, headers, body = one.request("POST", {
+
+RESUMABLE = "2025-11-25"  # the revision with resumable streams
+
+
+def initialize_resumable(replica):
+    status, headers, body = replica.request("POST", {
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": version, "capabilities": {},
+        "params": {"protocolVersion": RESUMABLE, "capabilities": {},
                    "clientInfo": {"name": "replica-test", "version": "1"}}})
     assert status == 200, body
-    session = headers["Mcp-Session-Id"]
-    headers = {"MCP-Protocol-Version": version}
-    stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
-                                  "params": {"name": "test_tool_with_progress", "arguments": {},
-                                             "_meta": {"progressToken": "p"}}},
-                    session=session, headers=headers)
+    return headers["Mcp-Session-Id"]
+
+
+def progress_stream(replica, session):
+    """A call that reports progress, read to its end: the stream and the
+    indexes of its progress messages."""
+    stream = Stream(replica, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                      "params": {"name": "test_tool_with_progress", "arguments": {},
+                                                 "_meta": {"progressToken": "p"}}},
+                    session=session, headers={"MCP-Protocol-Version": RESUMABLE})
     try:
         assert stream.wait_for(lambda m: m.get("id") == 7), stream.messages
         assert stream.ended.wait(20)
@@ -345,12 +388,19 @@ def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, re
         stream.close()
     progress = [i for i, m in enumerate(stream.messages) if m.get("method") == "notifications/progress"]
     assert len(progress) >= 2 and all(stream.ids), (stream.ids, stream.messages)
+    return stream, progress
 
-    # The replica that sent the stream dies; the client resumes after its
-    # first progress event on the other one.
-    one.kill()
-    resumed = Stream(two, session=session,
-                     headers={"Last-Event-ID": stream.ids[progress[0]], **headers}, protocol=version)
+
+def redis_memory_peak(redis):
+    info = redis.command("INFO", "memory")
+    return int(next(line for line in info.splitlines() if line.startswith("used_memory_peak:")).split(":")[1])
+
+
+def resume_after_first_progress(replica, session, stream, progress):
+    """GET with the id of the first progress event of @stream: the rest of
+    it comes back, with its ids."""
+    resumed = Stream(replica, session=session, protocol=RESUMABLE,
+                     headers={"Last-Event-ID": stream.ids[progress[0]], "MCP-Protocol-Version": RESUMABLE})
     try:
         assert resumed.status == 200
         assert resumed.ended.wait(20)
@@ -358,6 +408,68 @@ def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, re
         resumed.close()
     assert resumed.messages == stream.messages[progress[0] + 1:]
     assert resumed.ids == stream.ids[progress[0] + 1:]
+
+
+def request_state_call(replica, rid, state=None):
+    """tools/call of the conformance server's request-state tool (revision
+    2026-07-28): the first round (no state) or the retry with @state."""
+    tool = "test_input_required_result_request_state"
+    params = {"name": tool, "arguments": {}}
+    if state is not None:
+        params["requestState"] = state
+        params["inputResponses"] = {"confirm": {"action": "accept", "content": {"confirmed": True}}}
+    return modern(replica, "tools/call", params, {"elicitation": {}}, name=tool)
+
+
+def accepts_state_of(issuer, verifier):
+    first = request_state_call(issuer, 1)
+    assert first["result"]["resultType"] == "input_required", first
+    answer = request_state_call(verifier, 2, first["result"]["requestState"])
+    return "result" in answer and "state-ok" in answer["result"]["content"][0]["text"]
+
+
+def wait_until_agreed(pairs, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not all(accepts_state_of(a, b) for a, b in pairs):
+        assert time.monotonic() < deadline, "the replicas still sign with different keys"
+        time.sleep(0.2)
+
+
+def test_replicas_agree_on_the_request_state_key_after_redis_was_away(replicas, redis):
+    """A replica that started while Redis was down, and replicas that run on
+    while Redis restarts empty, share the key again once Redis is back: they
+    used to keep their own key, so that a requestState one of them issued
+    was refused by a replica that started later (\"failed its integrity
+    check\")."""
+    redis.stop()
+    (one,) = replicas(1, "conformance-server")
+    deadline = time.monotonic() + 30
+    while "Cannot share the request-state key" not in one.stderr():
+        assert time.monotonic() < deadline, one.stderr()
+        time.sleep(0.1)
+    redis.start()
+    (two,) = replicas(1, "conformance-server")
+    wait_until_agreed([(one, two), (two, one)])
+
+    # Redis restarts without its data; a replica started then stores a key
+    # of its own unless the running ones stored theirs again first.
+    redis.stop()
+    redis.start()
+    (three,) = replicas(1, "conformance-server")
+    wait_until_agreed([(one, three), (three, two), (two, one)])
+
+
+def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, redis):
+    one, two = replicas(2, "conformance-server")
+    version = RESUMABLE
+    session = initialize_resumable(one)
+    headers = {"MCP-Protocol-Version": version}
+    stream, progress = progress_stream(one, session)
+
+    # The replica that sent the stream dies; the client resumes after its
+    # first progress event on the other one.
+    one.kill()
+    resume_after_first_progress(two, session, stream, progress)
 
     # An event id of a stream that never was: nothing to replay.
     empty = Stream(two, session=session, headers={"Last-Event-ID": "12345-1", **headers}, protocol=version)
@@ -372,13 +484,8 @@ def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis
     """Many streams of one session stay one store key of at most 256 events
     (one key per stream let a client grow the store with every request)."""
     one, two = replicas(2, "conformance-server")
-    version = "2025-11-25"  # resumable streams
-    status, headers, body = one.request("POST", {
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": version, "capabilities": {},
-                   "clientInfo": {"name": "replica-test", "version": "1"}}})
-    assert status == 200, body
-    session = headers["Mcp-Session-Id"]
+    version = RESUMABLE
+    session = initialize_resumable(one)
     last = None
     for i in range(300):
         stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
@@ -410,6 +517,44 @@ def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis
     finally:
         resumed.close()
     assert resumed.messages and all(m.get("id") == 309 for m in resumed.messages), resumed.messages
+
+
+
+def test_a_large_backlog_replays_what_fits_and_keeps_the_store_connection(replicas, redis):
+    """A session whose stored events add up to more than a replay reads (large
+    results of earlier requests): resuming its newest stream on another
+    replica still works, resuming behind the backlog is refused with 400, and
+    the replica's Redis connection (shared by every client) stays up. The
+    whole backlog in one reply used to exceed max-reply-size: the replica
+    dropped its connection, failing every client's command in flight, and
+    answered 503 to every retry."""
+    one, two = replicas(2, "conformance-server")
+    version = RESUMABLE
+    session = initialize_resumable(one)
+    headers = {"MCP-Protocol-Version": version}
+    # The backlog: 24 events of 4 MiB of an earlier stream (what large tool
+    # results leave), written as a replica writes them: "STREAM NUMBER DATA".
+    big = json.dumps({"jsonrpc": "2.0", "id": 5, "result": {
+        "content": [{"type": "text", "text": "x" * (4 * 1024 * 1024)}]}})
+    for number in range(1, 25):
+        redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"7 {number} {big}")
+    stream, progress = progress_stream(one, session)
+    one.kill()
+    peak = redis_memory_peak(redis)
+
+    for _ in range(3):
+        resume_after_first_progress(two, session, stream, progress)
+
+    # Behind the backlog: what the client missed is more than a replay reads.
+    status, _, body = two.request("GET", session=session,
+                                  headers={"Accept": "text/event-stream", "Last-Event-ID": "7-1", **headers})
+    assert status == 400, body
+    assert "no longer available" in body
+    assert call(two, session, "ping", headers=headers)[0] == 200
+    assert "max-reply-size" not in two.stderr() and "is down" not in two.stderr(), two.stderr()
+    # Redis read about what a replay returns (16 MiB), not the whole
+    # backlog (96 MiB) each time.
+    assert redis_memory_peak(redis) - peak < 48 * 1024 * 1024
 
 
 TASKS = {"extensions": {"io.modelcontextprotocol/tasks": {}}}

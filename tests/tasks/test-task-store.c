@@ -269,6 +269,41 @@ test_shared_expiry (Fixture *fixture, gconstpointer kind)
   g_assert_nonnull (object);
 }
 
+/* Stores @envelope (a record as another replica could have written it)
+ * for task @id, then cancels the task: it must end cancelled. */
+static void
+cancel_stored (Fixture *fixture, const char *id, const char *envelope)
+{
+  g_autoptr(NorthMcpStateStore) state = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autofree char *key = g_strconcat ("north-mcp:task:", fixture->prefix, id, NULL);
+  g_autoptr(GBytes) value = g_bytes_new (envelope, strlen (envelope));
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { 0 };
+
+  north_mcp_state_store_set_async (state, key, value, 60000, NORTH_MCP_STATE_STORE_SET_ALWAYS, NULL, done, &wait);
+  g_assert_true (north_mcp_state_store_set_finish (state, await (&wait), &error));
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+
+  g_assert_true (cancel (fixture, "alice", id, &error));
+  g_assert_no_error (error);
+  object = get (fixture, "alice", id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
+}
+
+/* Records another (hostile or older) replica wrote: a member of the wrong
+ * JSON type is as good as absent, without a critical (fatal here); a time
+ * to live Redis cannot add to now is capped, not refused. */
+static void
+test_shared_hostile_records (Fixture *fixture, gconstpointer kind)
+{
+  cancel_stored (fixture, "h1", "{\"owner\":\"alice\",\"record\":{\"status\":\"working\",\"ttlMs\":{\"x\":1}}}");
+  cancel_stored (fixture, "h2",
+                 "{\"owner\":\"alice\",\"record\":{\"status\":\"working\",\"ttlMs\":9223372036854775807}}");
+}
+
 /* A state store that cannot be reached fails each call, saying so. */
 static void
 test_shared_unavailable (void)
@@ -381,6 +416,8 @@ main (int argc, char **argv)
               fixture_set_up, test_byte_budget, fixture_tear_down);
   g_test_add ("/task-store/shared/expiry", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_expiry, fixture_tear_down);
+  g_test_add ("/task-store/shared/hostile-records", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_hostile_records, fixture_tear_down);
   g_test_add_func ("/task-store/shared/unavailable", test_shared_unavailable);
 
   status = g_test_run ();
