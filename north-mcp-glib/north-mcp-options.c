@@ -308,6 +308,37 @@ resolve_server_secret (Options  *options,
   return TRUE;
 }
 
+/* Numbers are decimal. GOption's own INT64 reads 0x10 as hex and 010 as
+ * octal (8): a port or a limit written with a leading zero would silently
+ * become another number. Ranges are checked afterwards. */
+static gboolean
+parse_number_option (const char  *option_name,
+                     const char  *value,
+                     gpointer     data,
+                     GError     **error)
+{
+  Options *options = data;
+  gboolean is_long = option_name[1] == '-';
+  const char *name = option_name + (is_long ? 2 : 1);
+
+  for (guint i = 0; i < N_OPTIONS; i++)
+    {
+      const OptionSpec *spec = &option_specs[i];
+
+      if (spec->arg != G_OPTION_ARG_INT64 ||
+          (is_long ? strcmp (name, spec->name) != 0 : spec->short_name != name[0]))
+        continue;
+      if (!g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &options->values[i].number, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "Invalid --%s %s: use a decimal number", spec->name, value);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  g_assert_not_reached ();
+}
+
 static gboolean
 parse_options (NorthMcpServer         *self,
                Options                *options,
@@ -317,6 +348,7 @@ parse_options (NorthMcpServer         *self,
 {
   GOptionEntry entries[N_OPTIONS + 1] = { { NULL } };
   g_autoptr(GOptionContext) context = NULL;
+  GOptionGroup *group;
   g_autofree char *summary = NULL;
   const char *path, *state_store;
 
@@ -328,14 +360,21 @@ parse_options (NorthMcpServer         *self,
                                     spec->description, spec->arg_description };
       /* A number not given keeps the server's value. */
       if (spec->arg == G_OPTION_ARG_INT64)
-        options->values[i].number = number_property_get (self, i);
+        {
+          options->values[i].number = number_property_get (self, i);
+          entries[i].arg = G_OPTION_ARG_CALLBACK;
+          entries[i].arg_data = (gpointer) parse_number_option;
+        }
     }
 
   context = g_option_context_new (NULL);
   summary = g_strdup_printf ("%s %s: an MCP server", north_mcp_server_get_name (self),
                              north_mcp_server_get_version (self));
   g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* The main group, with the options as its data, for parse_number_option(). */
+  group = g_option_group_new (NULL, NULL, NULL, options, NULL);
+  g_option_group_add_entries (group, entries);
+  g_option_context_set_main_group (context, group);
 
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
@@ -929,6 +968,9 @@ notify_ready (NorthMcpServer          *self,
  * - `--idle-timeout SECONDS` ([property@NorthMcp.Server:idle-timeout],
  *   default 60, `0`: never), `--max-unsent-bytes BYTES`
  *   ([property@NorthMcp.Server:max-unsent-bytes], default 4 MiB)
+ *
+ * Numbers are decimal (`--port 0700` is port 700; `0x` forms are refused)
+ * and must lie within the range of their property.
  *
  * HTTP transports print `listening on http://HOST:PORT/PATH` on standard
  * error once they listen.

@@ -32,6 +32,7 @@ typedef struct
   GHashTable *taken;       /* tool names given */
   GHashTable *exposed;     /* action names with a tool on the server */
   GHashTable *stateful;    /* action names with a state resource */
+  NorthMcpToolBudget *budget; /* nullable: each action name known takes one */
   gulong handlers[4];
 } Binding;
 
@@ -60,6 +61,7 @@ binding_unref (Binding *self)
   g_hash_table_unref (self->taken);
   g_hash_table_unref (self->exposed);
   g_hash_table_unref (self->stateful);
+  g_clear_pointer (&self->budget, north_mcp_tool_budget_unref);
   g_free (self);
 }
 
@@ -156,6 +158,7 @@ activate_action (NorthMcpTool     *tool,
   if (parameter_type != NULL)
     {
       JsonNode *node = arguments != NULL ? json_object_get_member (arguments, "parameter") : NULL;
+      guint64 dbus_size = 0;
 
       if (node == NULL)
         {
@@ -163,7 +166,9 @@ activate_action (NorthMcpTool     *tool,
                                "missing required argument 'parameter'");
           return NULL;
         }
-      parameter = north_mcp_variant_from_json (parameter_type, node, "argument 'parameter'", error);
+      /* Another application's action: the parameter travels on D-Bus. */
+      parameter = north_mcp_variant_from_json_sized (parameter_type, node, "argument 'parameter'",
+                                                     G_IS_DBUS_ACTION_GROUP (group) ? &dbus_size : NULL, error);
       if (parameter == NULL)
         return NULL;
     }
@@ -348,11 +353,19 @@ action_added (GActionGroup *group,
 
   if (server == NULL)
     return;
-  if (!g_hash_table_contains (self->tool_names, action) &&
-      g_hash_table_size (self->tool_names) >= MAX_ACTIONS)
+  if (!g_hash_table_contains (self->tool_names, action))
     {
-      g_debug ("Action '%s' ignored: the group has more than %d actions", action, MAX_ACTIONS);
-      return;
+      if (g_hash_table_size (self->tool_names) >= MAX_ACTIONS)
+        {
+          g_debug ("Action '%s' ignored: the group has more than %d actions", action, MAX_ACTIONS);
+          return;
+        }
+      /* Names stay known (and keep their tool name): one take each. */
+      if (self->budget != NULL && !north_mcp_tool_budget_take (self->budget))
+        {
+          g_debug ("Action '%s' ignored: no tools left to serve it", action);
+          return;
+        }
     }
   /* Known from now on, also while disabled (enabling it exposes it). */
   tool_name_for (self, action);
@@ -447,8 +460,10 @@ binding_detach (gpointer data)
  * than 64 characters, or one already given, is cut and made unique with a
  * hash). Calling the tool activates the action. An action with a parameter
  * takes it as the argument `parameter`, whose JSON Schema follows from the
- * parameter's [struct@GLib.VariantType]; `h` (file descriptors) and
- * indefinite types are not supported and such actions are not served.
+ * parameter's [struct@GLib.VariantType]; `h` (file descriptors),
+ * indefinite types and types nesting more than 32 containers deep are not
+ * supported and such actions are not served. Values nesting deeper than
+ * that (through variants) are refused.
  *
  * The state of a stateful action is the resource `gaction-state:TOOLNAME`
  * (`application/json`); subscribers are told when it changes.
@@ -473,6 +488,15 @@ north_mcp_server_add_action_group (NorthMcpServer *self,
                                    GActionGroup   *group,
                                    const char     *prefix)
 {
+  north_mcp_desktop_add_action_group (self, group, prefix, NULL);
+}
+
+void
+north_mcp_desktop_add_action_group (NorthMcpServer     *self,
+                                    GActionGroup       *group,
+                                    const char         *prefix,
+                                    NorthMcpToolBudget *budget)
+{
   g_autofree char *key = binding_key (prefix);
   g_auto(GStrv) actions = NULL;
   Binding *binding;
@@ -483,6 +507,7 @@ north_mcp_server_add_action_group (NorthMcpServer *self,
   g_return_if_fail (!G_IS_APPLICATION (group) || g_application_get_is_registered (G_APPLICATION (group)));
 
   binding = g_new0 (Binding, 1);
+  binding->budget = budget != NULL ? north_mcp_tool_budget_ref (budget) : NULL;
   g_atomic_ref_count_init (&binding->refs);
   g_weak_ref_init (&binding->server, self);
   binding->group = g_object_ref (group);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "north-mcp-dbus-bridge.h"
+#include "north-mcp-desktop-private.h"
 
 G_BEGIN_DECLS
 
@@ -38,7 +39,7 @@ struct _NorthMcpDBusBridge
   gboolean attached;
   GHashTable *taken;       /* tool names given */
   GHashTable *properties;  /* "PATH IFACE NAME" → resource URI */
-  guint n_tools;
+  NorthMcpToolBudget *tools; /* of methods and actions together */
   guint n_resources;
   guint properties_changed;
 };

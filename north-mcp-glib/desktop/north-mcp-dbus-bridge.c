@@ -179,7 +179,7 @@ serve_actions (NorthMcpDBusBridge *self,
 
   group = g_dbus_action_group_get (self->connection, self->bus_name, path);
   prefix = north_mcp_dbus_bridge_child_prefix (self, path);
-  north_mcp_server_add_action_group (attach->server, G_ACTION_GROUP (group), prefix);
+  north_mcp_desktop_add_action_group (attach->server, G_ACTION_GROUP (group), prefix, self->tools);
 
   /* The remote action group fetches its actions with a call of its own;
    * an answer to a later call on the same object means they have arrived,
@@ -312,7 +312,8 @@ introspect_next (GTask *task)
  * its children, at most 256 objects) and adds a tool for each method and a
  * resource for each readable property that the interface list and the
  * allow and deny lists let through. Methods and properties whose types hold
- * file descriptors (`h`) are not served. At most 1024 tools are added.
+ * file descriptors (`h`) are not served. At most 1024 tools are added,
+ * methods and actions together, and 1024 resources.
  *
  * The bridge stays alive as long as @server does, following
  * `PropertiesChanged` signals. A bridge can be attached once.
@@ -599,6 +600,7 @@ north_mcp_dbus_bridge_finalize (GObject *object)
   g_weak_ref_clear (&self->server);
   g_hash_table_unref (self->taken);
   g_hash_table_unref (self->properties);
+  north_mcp_tool_budget_unref (self->tools);
 
   G_OBJECT_CLASS (north_mcp_dbus_bridge_parent_class)->finalize (object);
 }
@@ -723,4 +725,5 @@ north_mcp_dbus_bridge_init (NorthMcpDBusBridge *self)
   g_weak_ref_init (&self->server, NULL);
   self->taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->properties = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->tools = north_mcp_tool_budget_new (NORTH_MCP_DBUS_MAX_TOOLS);
 }

@@ -208,6 +208,7 @@ char *
 north_mcp_dbus_describe_error (const GError *error)
 {
   g_autofree char *name = NULL;
+  g_autofree char *message = NULL;
   g_autoptr(GError) copy = g_error_copy (error);
 
   if (g_dbus_error_is_remote_error (copy))
@@ -218,9 +219,12 @@ north_mcp_dbus_describe_error (const GError *error)
   else if (copy->domain == G_DBUS_ERROR)
     name = g_dbus_error_encode_gerror (copy);
 
+  /* The service's message, bounded like a description (a name is at
+   * most 255 bytes). */
+  message = bounded_text (copy->message);
   if (name == NULL)
-    return g_strdup (copy->message);
-  return g_strdup_printf ("%s: %s", name, copy->message);
+    return g_steal_pointer (&message);
+  return g_strdup_printf ("%s: %s", name, message);
 }
 
 static void
@@ -312,7 +316,9 @@ call_method (NorthMcpTool    *tool,
   GDBusArgInfo **in_args = member->method->in_args;
   g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE_TUPLE);
   g_autoptr(GVariantType) reply_type = NULL;
+  g_autoptr(GVariant) parameters = NULL;
   g_autoptr(GString) out_signature = g_string_new ("(");
+  guint64 dbus_size = 0;    /* of all the arguments together */
 
   for (guint i = 0; in_args != NULL && in_args[i] != NULL; i++)
     {
@@ -330,7 +336,8 @@ call_method (NorthMcpTool    *tool,
           north_mcp_context_return_tool_result (context, result);
           return;
         }
-      value = north_mcp_variant_from_json (G_VARIANT_TYPE (in_args[i]->signature), node, what, &error);
+      value = north_mcp_variant_from_json_sized (G_VARIANT_TYPE (in_args[i]->signature), node, what,
+                                                 &dbus_size, &error);
       if (value == NULL)
         {
           g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (error->message);
@@ -341,24 +348,54 @@ call_method (NorthMcpTool    *tool,
       g_variant_builder_add_value (builder, value);
     }
 
+  parameters = g_variant_ref_sink (g_variant_builder_end (builder));
   for (guint i = 0; member->method->out_args != NULL && member->method->out_args[i] != NULL; i++)
     g_string_append (out_signature, member->method->out_args[i]->signature);
   g_string_append_c (out_signature, ')');
   reply_type = g_variant_type_new (out_signature->str);
 
   member_call (member, context, member->interface_name, member->method->name,
-               g_variant_builder_end (builder), reply_type, method_returned);
+               parameters, reply_type, method_returned);
 }
 
+/* One complete type that D-Bus carries (GDBus does not check
+ * introspection data: a dict entry outside an array would cost the bridge
+ * its connection) and that maps to JSON. */
 static gboolean
 signature_supported (const char *signature)
 {
   g_autoptr(GVariantType) type = NULL;
 
-  if (!g_variant_type_string_is_valid (signature))
+  if (!north_mcp_variant_is_dbus_signature (signature, TRUE))
     return FALSE;
   type = g_variant_type_new (signature);
   return north_mcp_variant_type_is_supported (type);
+}
+
+/* Whether @args make a D-Bus signature: each a supported type, together
+ * at most 255 characters (dbus-daemon disconnects a sender of more). */
+static gboolean
+arguments_supported (GDBusArgInfo **args,
+                     const char    *key,
+                     const char    *what)
+{
+  gsize length = 0;
+
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    {
+      if (!signature_supported (args[i]->signature))
+        {
+          g_debug ("%s not served: %s has the type '%s'", key, what, args[i]->signature);
+          return FALSE;
+        }
+      length += strlen (args[i]->signature);
+      if (length > 255)
+        {
+          g_debug ("%s not served: its %ss make a signature longer than 255", key, what);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static JsonObject *
@@ -416,23 +453,14 @@ north_mcp_dbus_bridge_add_method (NorthMcpDBusBridge *self,
    * to call is skipped here. */
   if (!g_dbus_is_member_name (method->name))
     return;
-  for (guint i = 0; method->in_args != NULL && method->in_args[i] != NULL; i++)
-    if (!signature_supported (method->in_args[i]->signature))
-      {
-        g_debug ("%s not served: an argument has the type '%s'", key, method->in_args[i]->signature);
-        return;
-      }
-  for (guint i = 0; method->out_args != NULL && method->out_args[i] != NULL; i++)
-    if (!signature_supported (method->out_args[i]->signature))
-      {
-        g_debug ("%s not served: a result has the type '%s'", key, method->out_args[i]->signature);
-        return;
-      }
+  if (!arguments_supported (method->in_args, key, "argument") ||
+      !arguments_supported (method->out_args, key, "result"))
+    return;
 
   /* The allow and deny lists see the name the tool would get. */
   if (!north_mcp_dbus_bridge_permits (self, interface->name, method->name, candidate))
     return;
-  if (self->n_tools >= NORTH_MCP_DBUS_MAX_TOOLS)
+  if (!north_mcp_tool_budget_take (self->tools))
     {
       g_debug ("%s not served: more than %d tools", key, NORTH_MCP_DBUS_MAX_TOOLS);
       return;
@@ -462,7 +490,6 @@ north_mcp_dbus_bridge_add_method (NorthMcpDBusBridge *self,
   tool = north_mcp_desktop_tool_new (name, description, call_method, member, member_unref);
   north_mcp_tool_set_input_schema (tool, schema);
   north_mcp_server_add_tool (server, tool);
-  self->n_tools++;
 }
 
 /* --- properties as resources --------------------------------------------- */

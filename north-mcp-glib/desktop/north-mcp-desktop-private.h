@@ -24,6 +24,17 @@ char *north_mcp_desktop_tool_name (const char *candidate,
 /* @node as compact JSON text. */
 char *north_mcp_desktop_json_text (JsonNode   *node);
 
+/* A number of tools that several owners share (the D-Bus bridge's methods
+ * and the action groups it serves), so that their sum stays bounded.
+ * Reference counted; main context only. */
+typedef struct _NorthMcpToolBudget NorthMcpToolBudget;
+
+NorthMcpToolBudget *north_mcp_tool_budget_new   (guint               max);
+NorthMcpToolBudget *north_mcp_tool_budget_ref   (NorthMcpToolBudget *budget);
+void                north_mcp_tool_budget_unref (NorthMcpToolBudget *budget);
+/* Takes one tool from @budget: FALSE when none is left. */
+gboolean            north_mcp_tool_budget_take  (NorthMcpToolBudget *budget);
+
 G_END_DECLS
 
 #include "north-mcp-tool.h"
@@ -43,5 +54,20 @@ NorthMcpTool *north_mcp_desktop_tool_new (const char            *name,
                                           NorthMcpToolAsyncFunc  func,
                                           gpointer               data,
                                           GDestroyNotify         destroy);
+
+G_END_DECLS
+
+#include <gio/gio.h>
+#include "north-mcp-types.h"
+
+G_BEGIN_DECLS
+
+/* north_mcp_server_add_action_group(), with each action the group
+ * announces taking a tool from @budget (kept by the binding); an action
+ * that finds it spent is ignored. */
+void north_mcp_desktop_add_action_group (NorthMcpServer     *self,
+                                         GActionGroup       *group,
+                                         const char         *prefix,
+                                         NorthMcpToolBudget *budget);
 
 G_END_DECLS

@@ -62,6 +62,46 @@ north_mcp_desktop_json_text (JsonNode *node)
   return g_string_free (out, FALSE);
 }
 
+struct _NorthMcpToolBudget
+{
+  gatomicrefcount refs;
+  guint           used;
+  guint           max;
+};
+
+NorthMcpToolBudget *
+north_mcp_tool_budget_new (guint max)
+{
+  NorthMcpToolBudget *budget = g_new0 (NorthMcpToolBudget, 1);
+
+  g_atomic_ref_count_init (&budget->refs);
+  budget->max = max;
+  return budget;
+}
+
+NorthMcpToolBudget *
+north_mcp_tool_budget_ref (NorthMcpToolBudget *budget)
+{
+  g_atomic_ref_count_inc (&budget->refs);
+  return budget;
+}
+
+void
+north_mcp_tool_budget_unref (NorthMcpToolBudget *budget)
+{
+  if (g_atomic_ref_count_dec (&budget->refs))
+    g_free (budget);
+}
+
+gboolean
+north_mcp_tool_budget_take (NorthMcpToolBudget *budget)
+{
+  if (budget->used >= budget->max)
+    return FALSE;
+  budget->used++;
+  return TRUE;
+}
+
 struct _NorthMcpDesktopTool
 {
   NorthMcpTool parent_instance;

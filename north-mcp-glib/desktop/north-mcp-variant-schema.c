@@ -45,6 +45,30 @@ integer_range (char      code,
     }
 }
 
+/* How many containers nest in a value of @type at most (a variant counts
+ * as one: what it holds has a type of its own). GLib bounds the recursion:
+ * a valid type string nests at most 128 levels. */
+static guint
+type_depth (const GVariantType *type)
+{
+  guint deepest = 0;
+
+  if (g_variant_type_is_basic (type))
+    return 0;
+  if (g_variant_type_is_variant (type))
+    return 1;
+  if (g_variant_type_is_array (type) || g_variant_type_is_maybe (type))
+    return 1 + type_depth (g_variant_type_element (type));
+  for (const GVariantType *item = g_variant_type_first (type); item != NULL;
+       item = g_variant_type_next (item))
+    {
+      guint depth = type_depth (item);
+
+      deepest = MAX (deepest, depth);
+    }
+  return 1 + deepest;
+}
+
 gboolean
 north_mcp_variant_type_is_supported (const GVariantType *type)
 {
@@ -56,7 +80,65 @@ north_mcp_variant_type_is_supported (const GVariantType *type)
 
   string = g_variant_type_peek_string (type);
   length = g_variant_type_get_string_length (type);
-  return memchr (string, 'h', length) == NULL;
+  return memchr (string, 'h', length) == NULL && type_depth (type) <= NORTH_MCP_VARIANT_MAX_DEPTH;
+}
+
+/* Scans one complete D-Bus type at *@p, moving past it, within D-Bus's
+ * rules (stricter than GVariant's): dict entries only as array elements,
+ * with a basic key; no empty structure; no maybe; at most 32 arrays and 32
+ * structures or dict entries nested. */
+static gboolean
+scan_dbus_type (const char **p,
+                guint        arrays,
+                guint        structs)
+{
+  char c = *(*p)++;
+
+  switch (c)
+    {
+    case 'y': case 'b': case 'n': case 'q': case 'i': case 'u': case 'x': case 't':
+    case 'd': case 's': case 'o': case 'g': case 'h': case 'v':
+      return TRUE;
+    case 'a':
+      if (arrays >= 32)
+        return FALSE;
+      if (**p != '{')
+        return scan_dbus_type (p, arrays + 1, structs);
+      (*p)++;
+      if (structs >= 32 || **p == '\0' || strchr ("ybnqiuxtdsogh", **p) == NULL)
+        return FALSE;
+      (*p)++;
+      if (!scan_dbus_type (p, arrays + 1, structs + 1) || **p != '}')
+        return FALSE;
+      (*p)++;
+      return TRUE;
+    case '(':
+      if (structs >= 32 || **p == ')')
+        return FALSE;
+      while (**p != ')')
+        if (!scan_dbus_type (p, arrays, structs + 1))
+          return FALSE;
+      (*p)++;
+      return TRUE;
+    default:                    /* the end, m, a stray bracket, * ? r */
+      return FALSE;
+    }
+}
+
+gboolean
+north_mcp_variant_is_dbus_signature (const char *text,
+                                     gboolean    single)
+{
+  const char *p = text;
+
+  if (text == NULL || strlen (text) > 255)
+    return FALSE;
+  if (single)
+    return scan_dbus_type (&p, 0, 0) && *p == '\0';
+  while (*p != '\0')
+    if (!scan_dbus_type (&p, 0, 0))
+      return FALSE;
+  return TRUE;
 }
 
 /* --- schemas ------------------------------------------------------------- */
@@ -244,8 +326,9 @@ north_mcp_variant_type_to_schema (const GVariantType  *type,
 
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
                    "The type '%s' cannot be mapped to JSON (%s)", string,
-                   g_variant_type_is_definite (type) ? "file descriptors (h) cannot travel over MCP"
-                                                     : "it is not a definite type");
+                   !g_variant_type_is_definite (type) ? "it is not a definite type"
+                   : strchr (string, 'h') != NULL ? "file descriptors (h) cannot travel over MCP"
+                   : "it nests too deeply");
       return NULL;
     }
 
@@ -258,7 +341,13 @@ typedef struct
 {
   GString *path;
   GError **error;
+  guint64 *dbus_size;  /* nullable: the running bound of the D-Bus size */
+  gboolean in_fixed;   /* items of an array of fixed-size basic types */
 } Converter;
+
+static guint dbus_fixed_size (const GVariantType *type);
+static guint64 own_dbus_size (GVariant *value);
+static gboolean count_dbus_size (Converter *c, guint64 size);
 
 static GVariant *from_json (Converter *c, const GVariantType *type, JsonNode *node, guint depth);
 
@@ -423,7 +512,7 @@ string_from_json (Converter *c,
         }
       return g_variant_new_object_path (text);
     case 'g':
-      if (strlen (text) > 255 || !g_variant_is_signature (text))
+      if (!north_mcp_variant_is_dbus_signature (text, FALSE))
         {
           fail (c, "must be a D-Bus type signature like a{sv}");
           return NULL;
@@ -576,7 +665,15 @@ dict_from_json (Converter          *c,
 
       path_push_key (c, key);
       k = key_from_string (c, g_variant_type_key (entry), key);
-      v = k != NULL ? from_json (c, g_variant_type_value (entry), member, depth + 1) : NULL;
+      /* The entry and its key (the value counts itself). */
+      if (k != NULL && !count_dbus_size (c, 7 + 4 + 7 + own_dbus_size (k)))
+        {
+          g_variant_unref (g_variant_ref_sink (k));
+          g_variant_builder_clear (&builder);
+          return NULL;
+        }
+      /* Inside the array and its dict entry. */
+      v = k != NULL ? from_json (c, g_variant_type_value (entry), member, depth + 2) : NULL;
       if (v == NULL)
         {
           if (k != NULL)
@@ -588,6 +685,45 @@ dict_from_json (Converter          *c,
       g_string_truncate (c->path, length);
     }
   return g_variant_builder_end (&builder);
+}
+
+/* An array of fixed-size basic items, made whole from their bytes: the
+ * items are not kept as values of their own (which take 30 times their
+ * size), and count in the array's D-Bus size. */
+static GVariant *
+fixed_array_from_json (Converter          *c,
+                       const GVariantType *element,
+                       JsonArray          *array,
+                       guint               depth)
+{
+  guint n = json_array_get_length (array);
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  /* GVariant's sizes: as on D-Bus, but a boolean is one byte. */
+  gsize item_size = g_variant_type_equal (element, G_VARIANT_TYPE_BOOLEAN) ? 1 : dbus_fixed_size (element);
+  gboolean ok = TRUE;
+
+  c->in_fixed = TRUE;
+  for (guint i = 0; ok && i < n; i++)
+    {
+      gsize length = c->path->len;
+      g_autoptr(GVariant) item = NULL;
+
+      g_string_append_printf (c->path, "[%u]", i);
+      item = from_json (c, element, json_array_get_element (array, i), depth + 1);
+      if (item == NULL)
+        ok = FALSE;
+      else
+        {
+          g_variant_ref_sink (item);
+          g_assert (g_variant_get_size (item) == item_size);
+          g_byte_array_append (data, g_variant_get_data (item), item_size);
+          g_string_truncate (c->path, length);
+        }
+    }
+  c->in_fixed = FALSE;
+  if (!ok)
+    return NULL;
+  return g_variant_new_fixed_array (element, n > 0 ? data->data : NULL, n, item_size);
 }
 
 static GVariant *
@@ -613,6 +749,8 @@ array_from_json (Converter          *c,
     }
 
   array = json_node_get_array (node);
+  if (dbus_fixed_size (element) > 0)
+    return fixed_array_from_json (c, element, array, depth);
   n = json_array_get_length (array);
   g_variant_builder_init (&builder, type);
   for (guint i = 0; i < n; i++)
@@ -653,6 +791,20 @@ tuple_from_json (Converter          *c,
   return g_variant_builder_end (&builder);
 }
 
+/* Whether a value of @type may start @depth containers deep. Checked where
+ * a type begins (the top, and inside each variant), on the type rather
+ * than the JSON: empty containers count as well. */
+static gboolean
+fits (Converter          *c,
+      const GVariantType *type,
+      guint               depth)
+{
+  if (depth + type_depth (type) <= NORTH_MCP_VARIANT_MAX_DEPTH)
+    return TRUE;
+  fail (c, "nests deeper than %d levels", NORTH_MCP_VARIANT_MAX_DEPTH);
+  return FALSE;
+}
+
 /* The type rule of `v`: the JSON value decides, unless it is written
  * {"$type": SIG, "$value": V}. */
 static GVariant *
@@ -683,13 +835,13 @@ variant_from_json (Converter *c,
           {
             const char *signature;
 
+            /* A type D-Bus can carry: the value may well travel on it. */
             if (!is_value_of (type_node, G_TYPE_STRING) ||
-                strlen (signature = json_node_get_string (type_node)) > 255 ||
-                !g_variant_type_string_is_valid (signature) ||
-                !g_variant_type_is_definite (G_VARIANT_TYPE (signature)) ||
+                !north_mcp_variant_is_dbus_signature (signature = json_node_get_string (type_node), TRUE) ||
                 strchr (signature, 'h') != NULL)
               {
-                fail (c, "has a \"$type\" that is not a supported GVariant type string");
+                fail (c, "has a \"$type\" that is not a supported D-Bus type (one complete type, "
+                      "no maybe, no h, dict entries only in arrays, no empty structure)");
                 return NULL;
               }
             explicit_type = g_variant_type_new (signature);
@@ -709,28 +861,96 @@ variant_from_json (Converter *c,
         case G_TYPE_INT64: inner = G_VARIANT_TYPE_INT64; break;
         default: inner = G_VARIANT_TYPE_DOUBLE; break;
         }
+      /* Any integer (not only within ±(2^53-1)): counted here, as it
+       * does not go through from_json(). */
       if (g_variant_type_equal (inner, G_VARIANT_TYPE_INT64))
-        return g_variant_new_variant (g_variant_new_int64 (json_node_get_int (node)));
+        return count_dbus_size (c, 7 + 8) ? g_variant_new_variant (g_variant_new_int64 (json_node_get_int (node)))
+                                          : NULL;
       break;
     }
 
+  if (!fits (c, inner, depth + 1))
+    return NULL;
   child = from_json (c, inner, value, depth + 1);
   return child != NULL ? g_variant_new_variant (child) : NULL;
 }
 
+/* What @value adds to a D-Bus message, its parts not counted (they were
+ * when made): the same rules as north_mcp_variant_dbus_size_bound(). */
+static guint64
+own_dbus_size (GVariant *value)
+{
+  const GVariantType *type = g_variant_get_type (value);
+  guint fixed = dbus_fixed_size (type);
+  gsize length = 0;
+
+  if (fixed > 0)
+    return 7 + fixed;
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+      g_variant_get_string (value, &length);
+      return 7 + 4 + length + 1;
+    case G_VARIANT_CLASS_SIGNATURE:
+      g_variant_get_string (value, &length);
+      return 7 + 1 + length + 1;
+    case G_VARIANT_CLASS_VARIANT:
+      {
+        g_autoptr(GVariant) child = g_variant_get_variant (value);
+
+        return 7 + 2 + strlen (g_variant_get_type_string (child));
+      }
+    default:
+      /* An array of fixed-size items was made whole: they count here. */
+      if (g_variant_type_is_array (type) && (fixed = dbus_fixed_size (g_variant_type_element (type))) > 0)
+        return 7 + 4 + 7 + (guint64) g_variant_n_children (value) * fixed;
+      return 7 + 4 + 7;
+    }
+}
+
+/* Counts @size towards the D-Bus size, refusing past the limit. */
+static gboolean
+count_dbus_size (Converter *c,
+                 guint64    size)
+{
+  if (c->dbus_size == NULL)
+    return TRUE;
+  *c->dbus_size += size;
+  if (*c->dbus_size <= NORTH_MCP_VARIANT_MAX_DBUS_SIZE)
+    return TRUE;
+  fail (c, "would make the call larger than %d MiB as a D-Bus message", NORTH_MCP_VARIANT_MAX_DBUS_SIZE >> 20);
+  return FALSE;
+}
+
+static GVariant *from_json_node (Converter *c, const GVariantType *type, JsonNode *node, guint depth);
+
+/* Every value made goes through here and is counted as it is made, so
+ * that a conversion past the limit stops there: D-Bus aside, the values
+ * take far more memory than the JSON they come from. */
 static GVariant *
 from_json (Converter          *c,
            const GVariantType *type,
            JsonNode           *node,
            guint               depth)
 {
-  char code = g_variant_type_peek_string (type)[0];
+  GVariant *value = from_json_node (c, type, node, depth);
 
-  if (depth > NORTH_MCP_VARIANT_MAX_DEPTH)
+  if (value != NULL && !c->in_fixed && !count_dbus_size (c, own_dbus_size (value)))
     {
-      fail (c, "nests deeper than %d levels", NORTH_MCP_VARIANT_MAX_DEPTH);
+      g_variant_unref (g_variant_ref_sink (value));
       return NULL;
     }
+  return value;
+}
+
+static GVariant *
+from_json_node (Converter          *c,
+                const GVariantType *type,
+                JsonNode           *node,
+                guint               depth)
+{
+  char code = g_variant_type_peek_string (type)[0];
 
   switch (code)
     {
@@ -782,8 +1002,18 @@ north_mcp_variant_from_json (const GVariantType  *type,
                              const char          *what,
                              GError             **error)
 {
+  return north_mcp_variant_from_json_sized (type, node, what, NULL, error);
+}
+
+GVariant *
+north_mcp_variant_from_json_sized (const GVariantType  *type,
+                                   JsonNode            *node,
+                                   const char          *what,
+                                   guint64             *dbus_size,
+                                   GError             **error)
+{
   g_autoptr(GString) path = g_string_new (what != NULL ? what : "value");
-  Converter c = { path, error };
+  Converter c = { path, error, dbus_size, FALSE };
   GVariant *value;
 
   g_return_val_if_fail (type != NULL, NULL);
@@ -796,8 +1026,53 @@ north_mcp_variant_from_json (const GVariantType  *type,
       return NULL;
     }
 
+  if (!fits (&c, type, 0))
+    return NULL;
   value = from_json (&c, type, node, 0);
   return value != NULL ? g_variant_ref_sink (value) : NULL;
+}
+
+/* --- the size on D-Bus --------------------------------------------------- */
+
+/* The D-Bus size of a basic fixed-size type, 0 for any other. */
+static guint
+dbus_fixed_size (const GVariantType *type)
+{
+  switch (g_variant_type_peek_string (type)[0])
+    {
+    case 'y': return 1;
+    case 'n': case 'q': return 2;
+    case 'b': case 'i': case 'u': case 'h': return 4;   /* b is 4 bytes on D-Bus */
+    case 'x': case 't': case 'd': return 8;
+    default: return 0;
+    }
+}
+
+guint64
+north_mcp_variant_dbus_size_bound (GVariant *value)
+{
+  const GVariantType *type = g_variant_get_type (value);
+  guint64 size = own_dbus_size (value);
+  gsize n;
+
+  if (g_variant_type_is_variant (type))
+    {
+      g_autoptr(GVariant) child = g_variant_get_variant (value);
+
+      return size + north_mcp_variant_dbus_size_bound (child);
+    }
+  /* Arrays of fixed-size basic items count them in their own part. */
+  if (g_variant_type_is_basic (type) ||
+      (g_variant_type_is_array (type) && dbus_fixed_size (g_variant_type_element (type)) > 0))
+    return size;
+  n = g_variant_n_children (value);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+      size += north_mcp_variant_dbus_size_bound (child);
+    }
+  return size;
 }
 
 /* --- GVariant to JSON ---------------------------------------------------- */

@@ -127,6 +127,109 @@ build_request (NorthMcpSpanExporter *self,
   g_string_append (out, "]}]}]}");
 }
 
+/* An OTLP answer is a small ExportTraceServiceResponse: more than this is
+ * not read (nor kept), and the connection is then dropped. */
+#define MAX_ANSWER (64 * 1024)
+
+/* One export runs asynchronously on the thread's own main context, so that
+ * a timer can end it: libsoup's timeout is per read, and a collector that
+ * sends a byte now and then would hold a synchronous export for ever. */
+typedef struct
+{
+  GMainContext *context;
+  GCancellable *cancellable;  /* cancelled at the deadline or at shutdown */
+  GAsyncResult *result;
+} Export;
+
+static void
+export_got_result (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Export *export = user_data;
+
+  export->result = g_object_ref (result);
+}
+
+/* Runs the thread's context until the pending call has its result. */
+static GAsyncResult *
+export_wait (Export *export)
+{
+  while (export->result == NULL)
+    g_main_context_iteration (export->context, TRUE);
+  return export->result;
+}
+
+static gboolean
+export_deadline (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+export_cancel (GCancellable *shutdown,
+               gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+/* Reads the answer's body up to MAX_ANSWER bytes, into nothing: only its
+ * status matters, and a body read to the end lets the connection be kept. */
+static void
+skip_answer (Export       *export,
+             GInputStream *stream)
+{
+  char buffer[4096];
+  gsize total = 0;
+  gssize n;
+
+  do
+    {
+      g_input_stream_read_async (stream, buffer, sizeof buffer, G_PRIORITY_DEFAULT, export->cancellable,
+                                 export_got_result, export);
+      n = g_input_stream_read_finish (stream, export_wait (export), NULL);
+      g_clear_object (&export->result);
+    }
+  while (n > 0 && (total += (gsize) n) < MAX_ANSWER);
+  g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, export_got_result, export);
+  g_input_stream_close_finish (stream, export_wait (export), NULL);
+  g_clear_object (&export->result);
+}
+
+/* Sends @message within the export timeout; its HTTP status, or 0 with
+ * @error set. */
+static guint
+send_export (NorthMcpSpanExporter  *self,
+             SoupSession           *session,
+             SoupMessage           *message,
+             GError               **error)
+{
+  Export export = { g_main_context_get_thread_default (), g_cancellable_new (), NULL };
+  g_autoptr(GSource) timer = g_timeout_source_new (self->timeout_ms);
+  g_autoptr(GInputStream) answer = NULL;
+  gulong shutdown;
+  guint status = 0;
+
+  g_source_set_callback (timer, export_deadline, export.cancellable, NULL);
+  g_source_attach (timer, export.context);
+  shutdown = g_cancellable_connect (self->cancellable, G_CALLBACK (export_cancel), export.cancellable, NULL);
+
+  soup_session_send_async (session, message, G_PRIORITY_DEFAULT, export.cancellable, export_got_result, &export);
+  answer = soup_session_send_finish (session, export_wait (&export), error);
+  g_clear_object (&export.result);
+  if (answer != NULL)
+    {
+      status = soup_message_get_status (message);
+      skip_answer (&export, answer);
+    }
+
+  g_cancellable_disconnect (self->cancellable, shutdown);
+  g_source_destroy (timer);
+  g_object_unref (export.cancellable);
+  return status;
+}
+
 static void
 export_batch (NorthMcpSpanExporter *self,
               SoupSession          *session,
@@ -136,9 +239,8 @@ export_batch (NorthMcpSpanExporter *self,
 {
   g_autoptr(SoupMessage) message = north_mcp_tracer_new_export_message (self->tracer);
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) answer = NULL;
   g_autoptr(GError) error = NULL;
-  guint status = 0;
+  guint status;
 
   if (message == NULL)
     {
@@ -146,8 +248,8 @@ export_batch (NorthMcpSpanExporter *self,
       return;
     }
   build_request (self, buffer, head, count);
-  /* The send is synchronous and the message goes with this function: the
-   * buffer outlives its use, and is reused for the next batch. */
+  /* The message goes with this function: the buffer outlives its use,
+   * and is reused for the next batch. */
   body = g_bytes_new_static (buffer->str, buffer->len);
   soup_message_set_request_body_from_bytes (message, "application/json", body);
   /* libsoup sends a POST on a kept-alive connection only when told it
@@ -155,9 +257,7 @@ export_batch (NorthMcpSpanExporter *self,
    * opens a connection per export. A batch sent twice is harmless next
    * to the OTLP retries collectors already expect. */
   soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
-  answer = soup_session_send_and_read (session, message, self->cancellable, &error);
-  if (answer != NULL)
-    status = soup_message_get_status (message);
+  status = send_export (self, session, message, &error);
 
   g_mutex_lock (&self->lock);
   if (status >= 200 && status < 300)
@@ -240,10 +340,14 @@ static gpointer
 export_thread (gpointer data)
 {
   NorthMcpSpanExporter *self = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(GProxyResolver) proxies = proxy_resolver_from_environment ();
-  g_autoptr(SoupSession) session = NULL;
+  SoupSession *session;
   g_autoptr(GString) buffer = g_string_sized_new (64 * 1024);
 
+  /* The session belongs to the context that is the thread's default when
+   * it is made: the exports run there (send_export()). */
+  g_main_context_push_thread_default (context);
   session = soup_session_new_with_options ("timeout", MAX (1u, (self->timeout_ms + 999) / 1000),
                                            "user-agent", "north-mcp-glib/" PACKAGE_VERSION,
                                            "proxy-resolver", proxies,
@@ -271,6 +375,15 @@ export_thread (gpointer data)
       export_batch (self, session, buffer, batch, count);
       g_mutex_lock (&self->lock);
     }
+  g_mutex_unlock (&self->lock);
+
+  g_object_unref (session);
+  /* What the session's connections still had pending on the context. */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_pop_thread_default (context);
+
+  g_mutex_lock (&self->lock);
   self->thread_done = TRUE;
   g_cond_broadcast (&self->done);
   g_mutex_unlock (&self->lock);

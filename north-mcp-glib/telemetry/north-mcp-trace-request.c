@@ -136,6 +136,25 @@ add_request_attributes (NorthMcpSpanData *span,
     north_mcp_span_data_add_static_attribute (span, "network.transport", "pipe");
 }
 
+/* The span name holds the client's tool or prompt name: quoted, with
+ * escapes, unless plain printable ASCII, so that it cannot forge a log
+ * line (a newline) or drive the terminal. */
+static void
+log_handling (NorthMcpSpanData *span)
+{
+  const char *name = north_mcp_span_data_get_name (span);
+  g_autofree char *quoted = NULL;
+
+  for (const guchar *p = (const guchar *) name; *p != '\0'; p++)
+    if (*p < 0x20 || *p >= 0x7f)
+      {
+        name = quoted = north_mcp_log_repr_string (name);
+        break;
+      }
+  north_mcp_log_debug (LOGGER, "Handling %s [trace_id=%s span_id=%s]", name,
+                       north_mcp_span_data_get_trace_id (span), north_mcp_span_data_get_span_id (span));
+}
+
 NorthMcpSpanData *
 north_mcp_trace_request_begin (NorthMcpServer  *server,
                                NorthMcpSession *session,
@@ -176,8 +195,7 @@ north_mcp_trace_request_begin (NorthMcpServer  *server,
                                    &context, has_parent ? parent.span_id : NULL, tracestate);
   /* Logs of the request can be found from its trace, and back. */
   if (north_mcp_server_get_debug (server))
-    north_mcp_log_debug (LOGGER, "Handling %s [trace_id=%s span_id=%s]", north_mcp_span_data_get_name (span),
-                         north_mcp_span_data_get_trace_id (span), north_mcp_span_data_get_span_id (span));
+    log_handling (span);
   if (north_mcp_span_data_is_recording (span) && method != NULL)
     add_request_attributes (span, session, id, method, target, params, protocol_version);
   return span;

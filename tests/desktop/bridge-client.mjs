@@ -3,7 +3,7 @@
 // with the official TypeScript SDK client. Output is TAP; the exit status
 // is 0 only when every check passed.
 //
-//   node bridge-client.mjs --scenario full|allow-deny|interface
+//   node bridge-client.mjs --scenario full|allow-deny|interface|many-actions
 //        (--url http://127.0.0.1:PORT/mcp | --command BRIDGE --args ARG...)
 
 import { isDeepStrictEqual } from 'node:util';
@@ -205,6 +205,12 @@ async function full () {
     await callError('DesktopTest.Strict', { value: -1 },
       /^org\.freedesktop\.DBus\.Error\.InvalidArgs: value must be positive$/);
     expectEqual(await callOk('DesktopTest.Strict', { value: 4 }), { value: 4 }, 'Strict(4)');
+    // An error is a reply too: its message is bounded like a description.
+    const long = await call('DesktopTest.FailLong');
+    const text = long.content?.[0]?.text ?? '';
+    expect(long.isError === true && text.startsWith('org.north.DesktopTest.Error.Long: yyy'),
+      `FailLong: ${text.slice(0, 80)}`);
+    expect(text.length <= 4096 + 100, `an error message of ${text.length} characters`);
   });
 
   await check('bad arguments are refused with clear messages', async () => {
@@ -220,6 +226,51 @@ async function full () {
       tuple: [1, 'x', true], variant: 1, records: [] }, /key 'x'/);
     const { text } = base;
     await callError('DesktopTest.EchoBasic', { text }, /missing|required/);
+  });
+
+  await check('values D-Bus would refuse are refused before the call, and the bridge goes on', async () => {
+    // dbus-daemon closes the connection of a sender whose message breaks
+    // D-Bus's nesting limits (32 arrays, 32 structures per signature, 64
+    // containers in all): the bridge would lose the bus (and, with
+    // exit-on-close, its life) to one client's arguments.
+    const nested = (depth, leaf) => {
+      let value = leaf;
+      for (let i = 0; i < depth; i++)
+        value = [value];
+      return value;
+    };
+    const deep = [
+      [{ $type: `${'a'.repeat(33)}y`, $value: [] }, /\$type/],
+      [{ $type: `${'('.repeat(33)}y${')'.repeat(33)}`, $value: nested(33, 1) }, /\$type/],
+      [{ $type: `${'a'.repeat(32)}y`, $value: [] }, /nests deeper than 32 levels/],
+      [nested(32, 1), /nests deeper than 32 levels/], // v → av → v → … : 65 containers
+      [nested(32, []), /nests deeper than 32 levels/],
+    ];
+    for (const [value, message] of deep) {
+      await callError('DesktopTest.VariantType', { value }, message);
+      expectEqual(await callOk('DesktopTest.Strict', { value: 3 }), { value: 3 },
+        `a call after the refused ${show(value).slice(0, 40)}`);
+    }
+    // Signatures (g) and "$type"s that GVariant takes but D-Bus does not:
+    // a dict entry outside an array, an empty structure, too many arrays.
+    const base = { flag: true, byte: 1, int16: 1, uint16: 1, int32: 1, uint32: 1, int64: 1, uint64: 1,
+      double: 1, text: 't', path: '/' };
+    for (const signature of ['{sv}', '()', 'a{sv}{ss}', `${'a'.repeat(33)}y`,
+      `${'('.repeat(33)}y${')'.repeat(33)}`]) {
+      await callError('DesktopTest.EchoBasic', { ...base, signature }, /signature/);
+      expectEqual(await callOk('DesktopTest.Strict', { value: 4 }), { value: 4 },
+        `a call after the refused signature ${signature.slice(0, 40)}`);
+    }
+    await callError('DesktopTest.VariantType', { value: { $type: '{sv}', $value: ['a', 1] } }, /\$type/);
+    expectEqual(await callOk('DesktopTest.Strict', { value: 5 }), { value: 5 }, 'a call after a {sv} variant');
+    expectEqual(await callOk('DesktopTest.EchoBasic', { ...base, signature: 'a{sv}(ii)h' }),
+      { ...base, signature: 'a{sv}(ii)h' }, 'a valid signature');
+    // As deep as allowed still works.
+    expectEqual(await callOk('DesktopTest.VariantType', { value: nested(15, 1) }), { type: 'av' },
+      'nested arrays within the limit');
+    expectEqual(await callOk('DesktopTest.VariantType',
+      { value: { $type: `${'a'.repeat(31)}y`, $value: [] } }), { type: `${'a'.repeat(31)}y` },
+    'an explicit type within the limit');
   });
 
   await check('a call waiting for its reply does not hold up others', async () => {
@@ -319,7 +370,8 @@ async function full () {
 
   await check('hostile introspection data is bounded and checked', async () => {
     const names = list.map((t) => t.name);
-    expect(!names.some((x) => /Bad|Hidden|escape/.test(x)), `invalid names served: ${show(names)}`);
+    expect(!names.some((x) => /Bad|Hidden|escape|TooManyArgs|TooDeep/.test(x)),
+      `invalid names or signatures served: ${show(names)}`);
     const good = list.find((t) => t.name === 'hostile.Hostile.Good');
     expect(good, `hostile.Hostile.Good missing: ${show(names)}`);
     expectEqual(Object.keys(good.inputSchema.properties), ['dup', 'arg_1', 'arg_2'], 'clashing argument names');
@@ -331,6 +383,29 @@ async function full () {
 
   await check('child objects are served with --recursive', async () => {
     expectEqual(await callOk('child1.Child.Ping'), { reply: 'pong' }, 'Ping');
+  });
+
+  // Transport-independent, and slow under sanitizers: over stdio only.
+  if (!o.url) await check('arguments larger than 4 MiB on D-Bus are refused before the call', async () => {
+    // 400 kB of JSON zeros in a v are 200000 int64 variants, 16 bytes each
+    // on D-Bus (8 times the JSON; the system bus refuses messages over
+    // 32 MiB, D-Bus arrays over 64 MiB, by disconnecting), and some 10
+    // times that in memory. (Long timeouts, against hangs only.)
+    const slow = { timeout: 10 * TIMEOUT };
+    const zeros = new Array(200000).fill(0);
+    const large = await client.callTool({ name: 'DesktopTest.VariantType', arguments: { value: zeros } },
+      undefined, slow);
+    const largeText = large.content?.[0]?.text ?? '';
+    expect(large.isError === true && /argument 'value'.*larger than 4 MiB/.test(largeText),
+      `200000 zeros: ${show(large).slice(0, 200)}`);
+    const after = await client.callTool({ name: 'DesktopTest.Strict', arguments: { value: 6 } }, undefined, slow);
+    expectEqual(after.structuredContent, { value: 6 }, 'a call after a large one');
+    expectEqual(await callOk('DesktopTest.VariantType', { value: zeros.slice(0, 1000) }), { type: 'av' },
+      'a smaller array');
+    // Arrays of fixed-size items count their bytes: 2 MiB of bytes fit.
+    const bytes = Buffer.alloc(2 << 20, 7).toString('base64');
+    expectEqual(await callOk('DesktopTest.VariantType', { value: { $type: 'ay', $value: bytes } }), { type: 'ay' },
+      '2 MiB of bytes');
   });
 }
 
@@ -363,6 +438,23 @@ async function interfaceOnly () {
   });
 }
 
+async function manyActions () {
+  await check('actions count in the bridge\'s limit of 1024 tools', async () => {
+    // Three objects of 400 actions each: 1200 tools unless the bridge's
+    // limit covers the action groups it serves too.
+    const names = [];
+    let cursor;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : undefined, opts);
+      names.push(...page.tools.map((t) => t.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(names.length === 1024, `${names.length} tools served`);
+    expect(names.includes('a.action0'), 'a.action0 not served');
+    expect(new Set(names).size === names.length, 'a tool name listed twice');
+  });
+}
+
 // --- main --------------------------------------------------------------------
 
 const transport = o.url
@@ -378,7 +470,8 @@ try {
     await client.connect(transport, opts);
     expect(client.getServerVersion()?.name === 'north-mcp-dbus-bridge', show(client.getServerVersion()));
   }, { fatal: true });
-  const scenario = { full, 'allow-deny': allowDeny, interface: interfaceOnly }[o.scenario];
+  const scenario = { full, 'allow-deny': allowDeny, interface: interfaceOnly,
+    'many-actions': manyActions }[o.scenario];
   if (!scenario)
     throw new Error(`unknown scenario ${o.scenario}`);
   await scenario();

@@ -9,6 +9,8 @@ org.north.DesktopTest (PyGObject's Gio; Debian's /usr/bin/python3).
 /org/north/DesktopTest/child1  org.north.DesktopTest.Child (for --recursive)
 /org/north/DesktopTest/app     org.gtk.Actions: a Gio.SimpleActionGroup
 /org/north/DesktopTest/hostile introspection data a hostile service could send
+/org/north/Many/a, b, c        org.gtk.Actions: 400 actions each, more tools
+                               than the bridge serves
 
 Prints "ready" on stdout once the name is owned; exits when stdin closes.
 """
@@ -83,6 +85,9 @@ XML = f"""
     <method name="Fail">
       <arg direction="in" type="s" name="message"/>
     </method>
+    <method name="FailLong">
+      <{DOC} value="Fails with a message of 5 MiB."/>
+    </method>
     <method name="Strict">
       <arg direction="in" type="i" name="value"/>
       <arg direction="out" type="i" name="value"/>
@@ -149,6 +154,10 @@ HOSTILE_XML = ("<node><interface name='org.north.Hostile'>"
                "<arg direction='in' type='s' name='dup'/><arg direction='in' type='s' name='dup'/>"
                "<arg direction='in' type='s' name='arg_1'/></method>"
                "<method name='BadType'><arg direction='in' type='ii' name='a'/></method>"
+               # A call's signature is at most 255 characters: dbus-daemon
+               # disconnects a sender of more.
+               "<method name='TooManyArgs'>" + "<arg direction='in' type='y'/>" * 256 + "</method>"
+               "<method name='TooDeep'><arg direction='in' type='" + "a" * 33 + "y' name='a'/></method>"
                "<property name='Bad Prop' type='s' access='read'/>"
                "</interface>"
                "<interface name='nodots'><method name='Hidden'/></interface>"
@@ -184,6 +193,14 @@ class Service:
         connection.register_object(PATH + "/child1", child.interfaces[0],
                                    self.child_call, None, None)
         connection.export_action_group(PATH + "/app", self.actions)
+        # Kept: an exported group is not referenced by the connection.
+        self.many = []
+        for child in "abc":
+            group = Gio.SimpleActionGroup()
+            for i in range(400):
+                group.add_action(Gio.SimpleAction.new(f"action{i}", None))
+            connection.export_action_group(f"/org/north/Many/{child}", group)
+            self.many.append(group)
         introspectable = Gio.DBusNodeInfo.new_for_xml(INTROSPECTABLE_XML)
         connection.register_object(PATH + "/hostile", introspectable.interfaces[0],
                                    self.hostile_call, None, None)
@@ -230,6 +247,8 @@ class Service:
             invocation.return_value(GLib.Variant("(si)", (args[1], args[0])))
         elif method == "Fail":
             invocation.return_dbus_error("org.north.DesktopTest.Error.Failed", args[0])
+        elif method == "FailLong":
+            invocation.return_dbus_error("org.north.DesktopTest.Error.Long", "y" * (5 << 20))
         elif method == "Strict":
             if args[0] <= 0:
                 invocation.return_dbus_error("org.freedesktop.DBus.Error.InvalidArgs",

@@ -274,7 +274,7 @@ test_depth (void)
   value = north_mcp_variant_from_json (G_VARIANT_TYPE_VARIANT, node, "value", &error);
   g_assert_null (value);
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (error->message, "nests deeper than 64 levels"));
+  g_assert_nonnull (strstr (error->message, "nests deeper than 32 levels"));
   g_clear_error (&error);
 
   /* The same through arrays of a declared type. */
@@ -292,6 +292,261 @@ test_depth (void)
   value = north_mcp_variant_from_json (G_VARIANT_TYPE_VARIANT, node, "value", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (g_variant_get_type_string (value), ==, "v");
+}
+
+/* D-Bus allows 32 arrays and 32 structures per signature, 64 containers in
+ * all, and dbus-daemon disconnects whoever sends more: the depth is that of
+ * the type, so empty containers and declared types count too. */
+static void
+check_depth_message (const char *type,
+                     const char *json,
+                     gboolean    accepted,
+                     const char *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = test_parse_json (json);
+  g_autoptr(GVariant) value = north_mcp_variant_from_json (G_VARIANT_TYPE (type), node, "value", &error);
+
+  if (accepted)
+    {
+      g_assert_no_error (error);
+      g_assert_nonnull (value);
+    }
+  else
+    {
+      g_assert_null (value);
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, message));
+    }
+}
+
+static void
+check_depth (const char *type,
+             const char *json,
+             gboolean    accepted)
+{
+  check_depth_message (type, json, accepted, "nests deeper than 32 levels");
+}
+
+static char *
+repeat (const char *text,
+        guint       n)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (out, text);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_depth_dbus (void)
+{
+  g_autofree char *a31 = repeat ("a", 31);
+  g_autofree char *a32 = repeat ("a", 32);
+  g_autofree char *a33 = repeat ("a", 33);
+  g_autofree char *open33 = repeat ("(", 33);
+  g_autofree char *close33 = repeat (")", 33);
+  g_autofree char *open15 = repeat ("[", 15), *close15 = repeat ("]", 15);
+  g_autofree char *open16 = repeat ("[", 16), *close16 = repeat ("]", 16);
+  g_autofree char *key10 = repeat ("{\"k\":", 10), *end10 = repeat ("}", 10);
+  g_autofree char *key11 = repeat ("{\"k\":", 11), *end11 = repeat ("}", 11);
+  g_autofree char *nest15 = g_strconcat (open15, "1", close15, NULL);
+  g_autofree char *nest16 = g_strconcat (open16, "1", close16, NULL);
+  g_autofree char *empty16 = g_strconcat (open16, close16, NULL);
+  g_autofree char *dicts10 = g_strconcat (key10, "1", end10, NULL);
+  g_autofree char *dicts11 = g_strconcat (key11, "1", end11, NULL);
+  g_autofree char *type;
+  g_autofree char *json;
+
+  /* Declared by "$type", empty: only the type is deep. 32 arrays are a
+   * valid D-Bus type, but not inside the argument's own v. */
+  json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a32);
+  check_depth ("v", json, FALSE);
+  g_free (json);
+  json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a31);
+  check_depth ("v", json, TRUE);
+  g_free (json);
+  /* Beyond D-Bus's own limits, the type itself is refused. */
+  json = g_strdup_printf ("{\"$type\":\"%sy\",\"$value\":[]}", a33);
+  check_depth_message ("v", json, FALSE, "not a supported D-Bus type");
+  g_free (json);
+  json = g_strdup_printf ("{\"$type\":\"%sy%s\",\"$value\":1}", open33, close33);
+  check_depth_message ("v", json, FALSE, "not a supported D-Bus type");
+
+  /* A declared type that is too deep refuses even an empty value. */
+  type = g_strconcat (a33, "y", NULL);
+  check_depth (type, "[]", FALSE);
+  g_free (type);
+  type = g_strconcat (a32, "y", NULL);
+  check_depth (type, "[]", TRUE);
+
+  /* Arrays in a variant are av: a variant and an array a level. */
+  check_depth ("v", nest15, TRUE);
+  check_depth ("v", nest16, FALSE);
+  check_depth ("v", empty16, FALSE);
+  /* Objects are a{sv}: an array, a dict entry and a variant a level. */
+  check_depth ("v", dicts10, TRUE);
+  check_depth ("v", dicts11, FALSE);
+
+  /* Such types are not served (no schema is made for them). */
+  g_assert_true (north_mcp_variant_type_is_supported (G_VARIANT_TYPE (type)));
+  g_free (type);
+  type = g_strconcat (a33, "y", NULL);
+  g_assert_false (north_mcp_variant_type_is_supported (G_VARIANT_TYPE (type)));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) schema = north_mcp_variant_type_to_schema (G_VARIANT_TYPE (type), &error);
+
+    g_assert_null (schema);
+    g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED);
+    g_assert_nonnull (strstr (error->message, "nests too deeply"));
+  }
+}
+
+/* What dbus-daemon accepts as a signature: it disconnects a sender of
+ * anything else, GVariant being more lenient. */
+static void
+test_dbus_signatures (void)
+{
+  g_autofree char *arrays32 = repeat ("a", 32), *arrays33 = repeat ("a", 33);
+  g_autofree char *a32 = g_strconcat (arrays32, "y", NULL);
+  g_autofree char *a33 = g_strconcat (arrays33, "y", NULL);
+  g_autofree char *long_sig = repeat ("y", 256);
+  const char *valid[] = { "", "y", "a{sv}", "a{sv}(ii)h", "aa{oa(sv)}", "v", "(y)", "a{ya{sv}}" };
+  const char *invalid[] = { "{sv}", "()", "my", "a", "(", "(y", "y)", "a{vy}", "a{(y)y}", "a{sv",
+                            "a{svy}", "*", "?", "r", "a{s}", "{", "}" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (valid); i++)
+    g_assert_true (north_mcp_variant_is_dbus_signature (valid[i], FALSE));
+  for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
+    g_assert_false (north_mcp_variant_is_dbus_signature (invalid[i], FALSE));
+  g_assert_true (north_mcp_variant_is_dbus_signature (a32, TRUE));
+  g_assert_false (north_mcp_variant_is_dbus_signature (a33, TRUE));
+  g_assert_false (north_mcp_variant_is_dbus_signature (long_sig, FALSE));
+  g_assert_false (north_mcp_variant_is_dbus_signature ("ss", TRUE));
+  g_assert_false (north_mcp_variant_is_dbus_signature ("", TRUE));
+
+  check_refused ("g", "\"{sv}\"", "must be a D-Bus type signature");
+  check_refused ("g", "\"()\"", "must be a D-Bus type signature");
+  check_refused ("v", "{\"$type\":\"{sv}\",\"$value\":[\"a\",1]}", "not a supported D-Bus type");
+  check_refused ("v", "{\"$type\":\"ms\",\"$value\":null}", "not a supported D-Bus type");
+}
+
+/* The bound is at least what GDBus writes, and not far above it. */
+static void
+check_dbus_size (const char *type,
+                 const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = g_variant_parse (G_VARIANT_TYPE (type), text, NULL, NULL, &error);
+  g_autoptr(GVariant) body = NULL;
+  g_autoptr(GDBusMessage) empty = g_dbus_message_new_method_call ("org.x", "/x", "org.x", "X");
+  g_autoptr(GDBusMessage) message = g_dbus_message_new_method_call ("org.x", "/x", "org.x", "X");
+  g_autofree guchar *empty_blob = NULL, *blob = NULL;
+  gsize empty_size = 0, size = 0;
+  guint64 bound;
+
+  g_assert_no_error (error);
+  body = g_variant_ref_sink (g_variant_new_tuple (&value, 1));
+  g_dbus_message_set_body (message, body);
+  blob = g_dbus_message_to_blob (message, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  empty_blob = g_dbus_message_to_blob (empty, &empty_size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  bound = north_mcp_variant_dbus_size_bound (body);
+  /* The body's size, give or take the signature header field and padding. */
+  g_assert_cmpuint (bound + 16 + strlen (type), >=, size - empty_size);
+  g_assert_cmpuint (bound, <=, 4 * (size - empty_size) + 64);
+}
+
+static void
+test_dbus_size (void)
+{
+  g_autoptr(GString) bytes = g_string_new ("[");
+  g_autoptr(GString) variants = g_string_new ("[");
+  g_autoptr(GString) booleans = g_string_new ("[");
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_string_append_printf (bytes, "%s%u", i > 0 ? ", " : "", i % 256);
+      g_string_append_printf (variants, "%s<int64 %u>", i > 0 ? ", " : "", i);
+      g_string_append_printf (booleans, "%s%s", i > 0 ? ", " : "", i % 2 ? "true" : "false");
+    }
+  g_string_append_c (bytes, ']');
+  g_string_append_c (variants, ']');
+  g_string_append_c (booleans, ']');
+
+  check_dbus_size ("ay", bytes->str);
+  check_dbus_size ("av", variants->str);
+  check_dbus_size ("ab", booleans->str);
+  check_dbus_size ("a{sv}", "{'a': <1>, 'bb': <'x'>, 'c': <[<(1, 'y')>]>}");
+  check_dbus_size ("(s(ii)as)", "('hello', (1, 2), ['a', '', 'ccc'])");
+  check_dbus_size ("aad", "[[], [1.0], [], [2.0, 3.0]]");
+  check_dbus_size ("s", "'a string'");
+}
+
+/* What a conversion counts as it goes is the bound of what it made. */
+static void
+check_counted (const char *type,
+               const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = test_parse_json (json);
+  guint64 counted = 0;
+  g_autoptr(GVariant) value = north_mcp_variant_from_json_sized (G_VARIANT_TYPE (type), node, "value",
+                                                                 &counted, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (counted, ==, north_mcp_variant_dbus_size_bound (value));
+}
+
+static void
+test_dbus_size_counted (void)
+{
+  g_autoptr(GString) zeros = g_string_new ("[0");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GVariant) value = NULL;
+  guint64 counted = 0;
+
+  check_counted ("v", "[1, 2.5, \"x\", true, [], {\"a\": [1, {}]}]");
+  check_counted ("ai", "[1, 2, 3]");
+  check_counted ("ab", "[true, false]");
+  check_counted ("ad", "[]");
+  check_counted ("a{sv}", "{\"k\": 1, \"l\": {\"$type\": \"(ias)\", \"$value\": [1, [\"a\"]]}}");
+  check_counted ("a{is}", "{\"1\": \"one\", \"-2\": \"\"}");
+  check_counted ("(sogay)", "[\"s\", \"/o\", \"a{sv}\", \"AAEC\"]");
+  check_counted ("mi", "null");
+  check_counted ("maai", "[[1], []]");
+
+  /* The count goes on from one argument to the next, and the conversion
+   * stops once past the limit. */
+  for (guint i = 1; i < 200000; i++)
+    g_string_append (zeros, ",0");
+  g_string_append_c (zeros, ']');
+  node = test_parse_json (zeros->str);
+  value = north_mcp_variant_from_json_sized (G_VARIANT_TYPE_VARIANT, node, "value", &counted, &error);
+  g_assert_null (value);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "would make the call larger than 4 MiB as a D-Bus message"));
+  g_assert_cmpuint (counted, >, NORTH_MCP_VARIANT_MAX_DBUS_SIZE);
+  g_assert_cmpuint (counted, <, NORTH_MCP_VARIANT_MAX_DBUS_SIZE + 64);
+  g_clear_error (&error);
+
+  counted = NORTH_MCP_VARIANT_MAX_DBUS_SIZE - 10;
+  g_clear_pointer (&node, json_node_unref);
+  node = test_parse_json ("\"a string of some length\"");
+  g_assert_null (north_mcp_variant_from_json_sized (G_VARIANT_TYPE_STRING, node, "b", &counted, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Without a count, no limit. */
+  g_clear_pointer (&node, json_node_unref);
+  node = test_parse_json (zeros->str);
+  value = north_mcp_variant_from_json (G_VARIANT_TYPE_VARIANT, node, "value", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (value);
 }
 
 static void
@@ -413,6 +668,10 @@ main (int argc, char **argv)
   g_test_add_func ("/variant-schema/json-leniency", test_json_leniency);
   g_test_add_func ("/variant-schema/refused", test_refused);
   g_test_add_func ("/variant-schema/depth", test_depth);
+  g_test_add_func ("/variant-schema/depth-dbus", test_depth_dbus);
+  g_test_add_func ("/variant-schema/dbus-signatures", test_dbus_signatures);
+  g_test_add_func ("/variant-schema/dbus-size", test_dbus_size);
+  g_test_add_func ("/variant-schema/dbus-size-counted", test_dbus_size_counted);
   g_test_add_func ("/variant-schema/schemas", test_schemas);
   g_test_add_func ("/variant-schema/unsupported", test_unsupported);
   g_test_add_func ("/variant-schema/special-doubles", test_special_doubles);

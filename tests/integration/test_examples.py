@@ -431,6 +431,39 @@ def test_path_option_refuses(path):
     assert result.returncode == 1 and b"Invalid MCP endpoint path" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("option, value", [
+    ("--port", "0x10"),           # GOption's INT64 reads hex: port 16
+    ("-p", "0x10"),
+    ("--idle-timeout", "0x3c"),
+    ("--session-timeout", " 60"),
+    ("--max-sessions", "1e3"),
+])
+def test_number_options_are_decimal(option, value):
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio",
+                             option, value], stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    assert result.returncode == 1, result.stderr
+    assert b"use a decimal number" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("option, value, message", [
+    # Read as octal, 065536 is port 27486, and 0257 workers are 175.
+    ("--port", "065536", b"Invalid --port 65536: use 0 to 65535"),
+    ("--workers", "0257", b"Invalid --workers 257: use 1 to 256"),
+])
+def test_number_options_with_leading_zeros_are_decimal(option, value, message):
+    # A leading zero must not turn a port or a limit into another number.
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio", option, value],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+def test_number_options_out_of_range():
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio",
+                             "--port", "99999999999999999999"],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    assert result.returncode == 1 and b"--port" in result.stderr, result.stderr
+
+
 def test_trusted_issuers_reject_unverified_tokens(start):
     server = start("server-with-trusted-issuers", "--trusted-issuer", "http://127.0.0.1:9/issuer")
     base = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}

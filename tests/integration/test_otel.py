@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -203,6 +204,22 @@ def test_debug_lines_carry_trace_ids(start, receiver):
     assert server.wait_for_stderr(f"[trace_id={TRACE_ID} span_id=")
 
 
+def test_debug_lines_quote_what_the_client_named(start, receiver):
+    # The span name holds the client's tool name: written raw into the
+    # debug line, a newline in it would forge a log line of its own.
+    collector = receiver()
+    server = start("server-with-debug", env=otel_env(collector))
+    client = Client(server)
+    client.initialize()
+    forged = "2026-01-01 00:00:00 - NorthMCP.Auth - WARNING - forged by the client"
+    response, _ = client.call("tools/call", {"name": f"echo\n{forged}\rx\x1b[2J", "arguments": {}})
+    assert "error" in response or response["result"].get("isError"), response
+    client.tool("echo", {"text": "after"})
+    assert server.wait_for_stderr("echo\\n2026-01-01 00:00:00"), server.stderr()
+    assert not any(line.startswith(forged) for line in server.lines), server.stderr()
+    assert not any("\x1b" in line or "\r" in line for line in server.lines), server.stderr()
+
+
 def test_flush_at_sigterm(start, receiver):
     collector = receiver()
     # A schedule delay far beyond the test: only the shutdown flush sends.
@@ -228,6 +245,172 @@ def test_hanging_receiver_does_not_block(start, receiver):
         assert client.tool("add", {"a": i, "b": 1})["content"][0]["text"] == str(i + 1)
     assert server.stop() == 0
     assert re.search(r"NorthMCP\.Telemetry - WARNING - \d+ spans were dropped", server.stderr()), server.stderr()
+
+
+class EndlessAnswer:
+    """A collector on 127.0.0.1 that answers an export with 200 and then a
+    body far larger than any OTLP answer, as fast as it is read."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, total):
+        self.total = total
+        self.sent = 0
+        self.done = threading.Event()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        connection, _ = self.listener.accept()
+        self.connections.append(connection)
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += connection.recv(65536)
+        head, body = request.split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        while len(body) < length:
+            body += connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: %d\r\n\r\n" % (4 * self.total))
+        # A reader that stopped reading leaves sendall() blocked: the
+        # timeout ends the push, not the test.
+        connection.settimeout(10)
+        chunk = b"x" * self.CHUNK
+        try:
+            while self.sent < self.total:
+                connection.sendall(chunk)
+                self.sent += len(chunk)
+        except OSError:
+            pass
+        self.done.set()
+
+    def close(self):
+        for connection in self.connections:
+            connection.close()
+        self.listener.close()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        return int(re.search(r"VmRSS:\s+(\d+) kB", status.read()).group(1))
+
+
+def test_collector_answer_is_bounded(start):
+    # The answer to an export is read up to a small bound: a collector (or
+    # whatever listens at the endpoint) that sends without end does not
+    # make the server hold what it sends.
+    collector = EndlessAnswer(128 << 20)
+    try:
+        server = start("server-with-auth", env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "OTEL_BSP_SCHEDULE_DELAY": "100"})
+        client = Client(server)
+        client.initialize()
+        before = rss_kib(server.process.pid)
+        client.tool("add", {"a": 1, "b": 2})
+        assert collector.done.wait(120)
+        grown = rss_kib(server.process.pid) - before
+        assert grown < 32 * 1024, f"RSS grew by {grown} KiB while the collector sent {collector.sent} bytes"
+        # The server still answers.
+        assert client.tool("add", {"a": 2, "b": 3})["content"][0]["text"] == "5"
+    finally:
+        collector.close()
+
+
+class TricklingCollector:
+    """A collector on 127.0.0.1 whose first answer trickles in, a byte at a
+    time, each well within the I/O timeout, without end; later connections
+    get a proper answer, and their requests are kept."""
+
+    def __init__(self):
+        self.first_closed = threading.Event()
+        self.bodies = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.connections = []
+        self.stopping = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _read_request(connection):
+        request = b""
+        while b"\r\n\r\n" not in request:
+            data = connection.recv(65536)
+            if not data:
+                return None
+            request += data
+        head, body = request.split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        while len(body) < length:
+            body += connection.recv(65536)
+        return body
+
+    def _trickle(self, connection):
+        self._read_request(connection)
+        try:
+            while not self.stopping.is_set():
+                connection.sendall(b"H")
+                time.sleep(0.2)
+                # The server gave up when it closed its end.
+                connection.setblocking(False)
+                try:
+                    if connection.recv(1) == b"":
+                        break
+                except BlockingIOError:
+                    pass
+                connection.setblocking(True)
+        except OSError:
+            pass
+        self.first_closed.set()
+
+    def _answer(self, connection):
+        while (body := self._read_request(connection)) is not None:
+            self.bodies.append(body)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 2\r\n\r\n{}")
+
+    def _serve(self):
+        first = True
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+            target = self._trickle if first else self._answer
+            first = False
+            threading.Thread(target=target, args=(connection,), daemon=True).start()
+
+    def close(self):
+        self.stopping.set()
+        for connection in self.connections:
+            connection.close()
+        self.listener.close()
+
+
+def test_trickling_collector_is_given_up_at_the_export_timeout(start):
+    # The export timeout bounds the whole export, not each read: a collector
+    # sending a byte now and then must not hold the exporter for ever.
+    collector = TricklingCollector()
+    try:
+        server = start("server-with-auth", env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_EXPORTER_OTLP_TIMEOUT": "1000"})
+        client = Client(server)
+        client.initialize()
+        client.tool("add", {"a": 1, "b": 2})
+        assert collector.first_closed.wait(60), "the trickling export was never given up"
+        client.tool("add", {"a": 40, "b": 2})
+        assert wait_for(lambda: any(b"tools/call add" in body for body in collector.bodies), 60), \
+            "no later export reached the collector"
+    finally:
+        collector.close()
 
 
 def test_unconfigured_sends_nothing_and_opens_no_socket(start):
