@@ -20,11 +20,4 @@ void north_mcp_http_check_body_size (SoupServer        *server,
                                      GHashTable        *query,
                                      gpointer           user_data);
 
-/* For SoupServer::request-finished and ::request-aborted: @msg's body no
- * longer counts as held (the listener truncates it then; the message
- * itself may live on until its connection's next request). */
-void north_mcp_http_release_body    (SoupServer        *server,
-                                     SoupServerMessage *msg,
-                                     gpointer           user_data);
-
 G_END_DECLS

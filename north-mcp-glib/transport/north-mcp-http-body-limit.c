@@ -17,9 +17,8 @@
  * MCP endpoints and custom routes, which read them; the same bound, with
  * nothing kept, for the health check, GET streams and unknown paths, which
  * drop them. The bodies kept are also bounded all together
- * (max_held_body_bytes): each counts from its headers until its answer
- * is written or its connection lost, when the listener truncates it.
- * Refused bodies are not read (north-mcp-http-refusal.c). */
+ * (max_held_body_bytes), by the listener, which knows when libsoup is done
+ * with them. Refused bodies are not read (north-mcp-http-refusal.c). */
 static void
 refuse_body (NorthMcpHttpTransport *self,
              SoupServerMessage     *msg,
@@ -69,77 +68,15 @@ reject_busy (NorthMcpHttpTransport *self,
   refuse_body (self, msg, endpoint, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
 }
 
-/* A kept body, in data of its message: what it counts in the transport's
- * held bytes, and for a body without Content-Length (chunked) what has
- * arrived. The counter is shared, not the transport: a message may
- * outlive it. */
+/* A body without Content-Length (chunked) is counted as it arrives (in
+ * data of the message: kept bodies are, dropped ones are not). */
 #define BODY_COUNT_KEY "north-mcp-body-count"
 
 typedef struct {
   NorthMcpHttpEndpoint endpoint;
   guint64              received;
-  guint64             *held;      /* g_rc_box, the transport's; NULL: a
-                                   * dropped body, not held */
-  guint64              reserved;  /* counted in *held */
+  gboolean             kept;     /* counts in the bodies held */
 } BodyCount;
-
-static void
-body_count_free (gpointer data)
-{
-  BodyCount *count = data;
-
-  if (count->held != NULL)
-    {
-      *count->held -= count->reserved;
-      g_rc_box_release (count->held);
-    }
-  g_free (count);
-}
-
-void
-north_mcp_http_release_body (SoupServer        *server,
-                             SoupServerMessage *msg,
-                             gpointer           user_data)
-{
-  BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
-
-  if (count == NULL || count->held == NULL)
-    return;
-  *count->held -= count->reserved;
-  count->reserved = 0;
-}
-
-static BodyCount *
-body_count_attach (NorthMcpHttpTransport *self,
-                   SoupServerMessage     *msg,
-                   NorthMcpHttpEndpoint   endpoint,
-                   gboolean               kept)
-{
-  BodyCount *count = g_new0 (BodyCount, 1);
-
-  count->endpoint = endpoint;
-  count->held = kept ? g_rc_box_acquire (self->held_body_bytes) : NULL;
-  g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, body_count_free);
-  return count;
-}
-
-/* Counts @bytes more of @count's body in the held bytes; FALSE, counting
- * nothing, when that would pass the bound. */
-static gboolean
-body_count_hold (NorthMcpHttpTransport *self,
-                 BodyCount             *count,
-                 guint64                bytes)
-{
-  guint64 limit = self->settings.max_held_body_bytes;
-
-  if (count->held == NULL)
-    return TRUE;
-  if (*count->held > limit || bytes > limit - *count->held)
-    return FALSE;
-  *count->held += bytes;
-  count->reserved += bytes;
-  return TRUE;
-}
 
 static void
 got_chunk_cb (SoupServerMessage *msg,
@@ -148,20 +85,21 @@ got_chunk_cb (SoupServerMessage *msg,
 {
   NorthMcpHttpTransport *self = user_data;
   BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
-  gsize size = g_bytes_get_size (chunk);
   gsize limit;
 
   if (count == NULL || !north_mcp_http_transport_refresh (self))
     return;
 
-  count->received += size;
+  count->received += g_bytes_get_size (chunk);
   limit = self->settings.max_body_size;
   if (count->received > limit)
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
       reject_too_large (self, msg, count->endpoint, limit);
     }
-  else if (!body_count_hold (self, count, size))
+  else if (count->kept &&
+           !north_mcp_http_listener_hold_body (msg, g_bytes_get_size (chunk),
+                                               self->settings.max_held_body_bytes))
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
       reject_busy (self, msg, count->endpoint);
@@ -178,6 +116,7 @@ north_mcp_http_check_body_size (SoupServer        *server,
   NorthMcpHttpTransport *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpHttpEndpoint endpoint;
+  BodyCount *count;
   gboolean kept;
   guint64 length;
   gsize limit;
@@ -201,14 +140,17 @@ north_mcp_http_check_body_size (SoupServer        *server,
       length = (guint64) soup_message_headers_get_content_length (headers);
       if (length > limit)
         reject_too_large (self, msg, endpoint, limit);
-      else if (kept && length > 0 &&
-               !body_count_hold (self, body_count_attach (self, msg, endpoint, TRUE), length))
+      else if (kept &&
+               !north_mcp_http_listener_hold_body (msg, length, self->settings.max_held_body_bytes))
         reject_busy (self, msg, endpoint);
       break;
 
     case SOUP_ENCODING_CHUNKED:
     default:
-      body_count_attach (self, msg, endpoint, kept);
+      count = g_new0 (BodyCount, 1);
+      count->endpoint = endpoint;
+      count->kept = kept;
+      g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
       g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
       break;
     }

@@ -55,6 +55,15 @@ void                  north_mcp_http_listener_allow_steal  (SoupServerMessage   
  * finishes. */
 void                  north_mcp_http_listener_watch_hangup (SoupServerMessage    *msg);
 
+/* Counts @bytes more of @msg's request body among the bodies held by all
+ * the listener's connections, until libsoup is done with the request (or
+ * its connection goes). FALSE, counting nothing, when that would make them
+ * pass @limit. TRUE for messages of connections not accepted by a
+ * listener. */
+gboolean              north_mcp_http_listener_hold_body    (SoupServerMessage    *msg,
+                                                            guint64               bytes,
+                                                            guint64               limit);
+
 /* The socket of @msg's connection: soup_server_message_get_socket() is
  * NULL for connections a listener accepted. */
 GSocket              *north_mcp_http_listener_get_socket   (SoupServerMessage    *msg);

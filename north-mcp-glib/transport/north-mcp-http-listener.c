@@ -99,6 +99,7 @@ struct _NorthMcpHttpListener
   GSource        *retry;        /* back-off timer while accept() fails */
   GSource        *sweep;        /* idle timeout, while there are clients */
   GQueue          clients;      /* Client* */
+  guint64         held_bodies;  /* request bodies, all clients */
   guint           retry_ms;
   gboolean        failing;      /* accept() failed since it last worked */
   gboolean        stopped;
@@ -127,6 +128,7 @@ struct _Client
   guint64                    acked;     /* bytes the client acknowledged */
   gint64                     body_since;    /* 0: not timing a body yet */
   guint64                    body_received; /* the socket's count then */
+  guint64                    held;      /* of @msg's body, in held_bodies */
   gboolean                   busy;      /* a request is in progress */
   gboolean                   request_read;  /* libsoup has its whole body */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
@@ -207,8 +209,17 @@ client_unwatch_hangup (Client *client)
 }
 
 static void
+client_release_body (Client *client)
+{
+  if (client->listener != NULL)
+    client->listener->held_bodies -= client->held;
+  client->held = 0;
+}
+
+static void
 client_free (Client *client)
 {
+  client_release_body (client);
   if (client->listener != NULL)
     g_queue_unlink (&client->listener->clients, &client->link);
   if (client->close_source != NULL)
@@ -354,6 +365,7 @@ request_done_cb (SoupServer        *soup,
   client_unwatch_hangup (client);
   /* We keep the message to steal the connection with, not its bodies. */
   soup_message_body_truncate (soup_server_message_get_request_body (msg));
+  client_release_body (client);
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
 }
 
@@ -830,6 +842,25 @@ north_mcp_http_listener_allow_steal (SoupServerMessage *msg)
 
   if (client_of (msg) != NULL)
     g_signal_connect (msg, "disconnected", G_CALLBACK (message_disconnected_cb), NULL);
+}
+
+gboolean
+north_mcp_http_listener_hold_body (SoupServerMessage *msg,
+                                   guint64            bytes,
+                                   guint64            limit)
+{
+  Client *client = client_of (msg);
+  NorthMcpHttpListener *self;
+
+  if (client == NULL || client->listener == NULL)
+    return TRUE;
+
+  self = client->listener;
+  if (self->held_bodies > limit || bytes > limit - self->held_bodies)
+    return FALSE;
+  self->held_bodies += bytes;
+  client->held += bytes;
+  return TRUE;
 }
 
 GSocket *

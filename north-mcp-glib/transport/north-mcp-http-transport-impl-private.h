@@ -38,7 +38,6 @@ struct _NorthMcpHttpTransport
   NorthMcpHttpListener      *listener;   /* accepts soup's connections */
   char                      *mcp_path;
   GHashTable                *streams;    /* NorthMcpSseStream* -> stream info (session.c) */
-  guint64                   *held_body_bytes; /* g_rc_box: request bodies kept (body-limit.c) */
   guint                      port;
   guint                      keepalive_ms;
   gboolean                   loopback;

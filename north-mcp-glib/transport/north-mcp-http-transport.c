@@ -117,8 +117,6 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
   self->soup = soup_server_new (NULL, NULL);
   north_mcp_http_guard_queries (self->soup);
   soup_server_add_early_handler (self->soup, NULL, north_mcp_http_check_body_size, self, NULL);
-  g_signal_connect (self->soup, "request-finished", G_CALLBACK (north_mcp_http_release_body), NULL);
-  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (north_mcp_http_release_body), NULL);
   soup_server_add_handler (self->soup, NULL, north_mcp_http_route, self, NULL);
   /* We accept connections, not libsoup: see north-mcp-http-listener.c. */
   self->listener = north_mcp_http_listener_new (self->soup, self->host);
@@ -245,7 +243,6 @@ north_mcp_http_transport_finalize (GObject *object)
   NorthMcpHttpTransport *self = NORTH_MCP_HTTP_TRANSPORT (object);
 
   g_hash_table_unref (self->streams);
-  g_rc_box_release (self->held_body_bytes);
   g_free (self->mcp_path);
 
   G_OBJECT_CLASS (north_mcp_http_transport_parent_class)->finalize (object);
@@ -266,5 +263,4 @@ north_mcp_http_transport_init (NorthMcpHttpTransport *self)
   self->mcp_path = g_strdup (DEFAULT_MCP_PATH);
   self->keepalive_ms = NORTH_MCP_SSE_DEFAULT_KEEPALIVE_MS;
   self->streams = g_hash_table_new_full (NULL, NULL, g_object_unref, north_mcp_http_stream_info_free);
-  self->held_body_bytes = g_rc_box_new0 (guint64);
 }
