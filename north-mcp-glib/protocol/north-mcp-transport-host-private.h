@@ -38,7 +38,8 @@ typedef struct {
   const char * const *allowed_origins;   /* NULL: none besides loopback pages */
   gsize               max_body_size;     /* bytes of a request body or line */
   guint64             max_unsent_bytes;  /* of one HTTP connection's output */
-  guint64             max_held_body_bytes; /* of all HTTP request bodies held */
+  guint64             max_held_body_bytes; /* of all HTTP request bodies held;
+                                          * 0: no bound */
   guint               idle_timeout;      /* seconds; 0: none */
   guint               workers;           /* processes sharing the port */
   GPtrArray          *listen_sockets;    /* GSocket* to serve (socket activation), or NULL */

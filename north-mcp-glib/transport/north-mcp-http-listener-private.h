@@ -58,8 +58,8 @@ void                  north_mcp_http_listener_watch_hangup (SoupServerMessage   
 /* Counts @bytes more of @msg's request body among the bodies held by all
  * the listener's connections, until libsoup is done with the request (or
  * its connection goes). FALSE, counting nothing, when that would make them
- * pass @limit. TRUE for messages of connections not accepted by a
- * listener. */
+ * pass @limit (0: no limit). TRUE for messages of connections not
+ * accepted by a listener. */
 gboolean              north_mcp_http_listener_hold_body    (SoupServerMessage    *msg,
                                                             guint64               bytes,
                                                             guint64               limit);

@@ -856,7 +856,7 @@ north_mcp_http_listener_hold_body (SoupServerMessage *msg,
     return TRUE;
 
   self = client->listener;
-  if (self->held_bodies > limit || bytes > limit - self->held_bodies)
+  if (limit != 0 && (self->held_bodies > limit || bytes > limit - self->held_bodies))
     return FALSE;
   self->held_bodies += bytes;
   client->held += bytes;
