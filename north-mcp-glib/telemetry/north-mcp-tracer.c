@@ -440,6 +440,8 @@ north_mcp_tracer_add_header (NorthMcpTracer *self,
                              const char     *name,
                              const char     *value)
 {
+  gboolean full;
+
   g_return_if_fail (NORTH_MCP_IS_TRACER (self));
   g_return_if_fail (name != NULL && value != NULL);
 
@@ -449,16 +451,25 @@ north_mcp_tracer_add_header (NorthMcpTracer *self,
   for (const char *p = value; name != NULL && *p != '\0'; p++)
     if ((guchar) *p < 0x20 && *p != '\t')
       name = NULL;
-  if (name == NULL || *name == '\0' || self->headers->len >= 2 * MAX_HEADERS)
+  if (name == NULL || *name == '\0')
     {
       north_mcp_log_warning (LOGGER, "Ignoring an invalid OTLP export header");
       return;
     }
 
+  /* The count is read under the lock too: headers may be added from
+   * several threads. */
   g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->headers, g_strdup (name));
-  g_ptr_array_add (self->headers, g_strdup (value));
+  full = self->headers->len >= 2 * MAX_HEADERS;
+  if (!full)
+    {
+      g_ptr_array_add (self->headers, g_strdup (name));
+      g_ptr_array_add (self->headers, g_strdup (value));
+    }
   g_mutex_unlock (&self->lock);
+
+  if (full)
+    north_mcp_log_warning (LOGGER, "Ignoring an OTLP export header: %d are kept at most", MAX_HEADERS);
 }
 
 /**
