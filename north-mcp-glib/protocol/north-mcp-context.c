@@ -152,12 +152,12 @@ end_request (NorthMcpContext *self)
 {
   if (self->session != NULL)
     {
-      north_mcp_session_remove_in_flight (self->session, self->id);
+      north_mcp_session_remove_in_flight (self->session, self->id, self->cancellable);
       /* The session's idle time starts with its last answer. */
       north_mcp_session_touch (self->session);
     }
   if (self->tracking_session != NULL)
-    north_mcp_session_remove_in_flight (self->tracking_session, self->id);
+    north_mcp_session_remove_in_flight (self->tracking_session, self->id, self->cancellable);
 
   if (!is_cancelled (self))
     return TRUE;
@@ -453,7 +453,7 @@ north_mcp_context_abandon (NorthMcpContext *self)
 {
   g_atomic_int_set (&self->completed, TRUE);
   if (self->tracking_session != NULL)
-    north_mcp_session_remove_in_flight (self->tracking_session, self->id);
+    north_mcp_session_remove_in_flight (self->tracking_session, self->id, self->cancellable);
   announce_finished (self, NULL, FALSE);
 }
 

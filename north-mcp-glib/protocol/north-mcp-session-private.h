@@ -82,12 +82,17 @@ void             north_mcp_session_send_request           (NorthMcpSession     *
 /* A response from the client; returns FALSE if no request has that id. */
 gboolean         north_mcp_session_resolve_response       (NorthMcpSession     *self,
                                                            JsonNode            *response);
-/* In-flight client requests, for notifications/cancelled. */
+/* In-flight client requests, for notifications/cancelled. An id stays
+ * with the first running request that has it. */
 void             north_mcp_session_add_in_flight          (NorthMcpSession     *self,
                                                            JsonNode            *id,
                                                            GCancellable        *cancellable);
+/* Forgets @id's request if @cancellable is its: a client may reuse an id
+ * while a request with it still runs, and the older one's end must not
+ * take the newer one out of reach of notifications/cancelled. */
 void             north_mcp_session_remove_in_flight       (NorthMcpSession     *self,
-                                                           JsonNode            *id);
+                                                           JsonNode            *id,
+                                                           GCancellable        *cancellable);
 void             north_mcp_session_cancel_in_flight       (NorthMcpSession     *self,
                                                            JsonNode            *id);
 /* resources/subscribe and unsubscribe. A session keeps at most

@@ -665,17 +665,22 @@ north_mcp_session_add_in_flight (NorthMcpSession *self,
 {
   char *key = north_mcp_id_key (id);
 
-  if (key != NULL)
-    g_hash_table_replace (self->in_flight, key, g_object_ref (cancellable));
+  /* An id that a running request has (the client broke the rule that ids
+   * are not reused) stays that request's. */
+  if (key != NULL && !g_hash_table_contains (self->in_flight, key))
+    g_hash_table_insert (self->in_flight, key, g_object_ref (cancellable));
+  else
+    g_free (key);
 }
 
 void
 north_mcp_session_remove_in_flight (NorthMcpSession *self,
-                                    JsonNode        *id)
+                                    JsonNode        *id,
+                                    GCancellable    *cancellable)
 {
   g_autofree char *key = north_mcp_id_key (id);
 
-  if (key != NULL)
+  if (key != NULL && cancellable != NULL && g_hash_table_lookup (self->in_flight, key) == cancellable)
     g_hash_table_remove (self->in_flight, key);
 }
 

@@ -523,6 +523,48 @@ test_stdio_finished_only (void)
   test_pipes_close (&pipes);
 }
 
+static gboolean
+set_flag (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A client reuses the id of a request that still runs: the second
+ * request's end must not take the first out of reach of
+ * notifications/cancelled. */
+static void
+test_stdio_reused_id (void)
+{
+  TestPipes pipes = { 0 };
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(JsonNode) init = NULL, said = NULL;
+  gboolean timed_out = FALSE;
+  guint timeout;
+
+  pipes_set_up (&pipes);
+  events = watch (pipes.server);
+  test_pipes_write_line (&pipes, INITIALIZE ("1"));
+  init = pipes_read (&pipes);
+  g_assert_cmpint (response_code (init), ==, 0);
+
+  test_pipes_write_line (&pipes, CALL ("7", "hold", "{}"));
+  test_pipes_write_line (&pipes, CALL ("7", "say", "{\"text\":\"again\"}"));
+  said = pipes_read (&pipes);
+  g_assert_cmpint (response_code (said), ==, 0);
+  iterate_until_finished (events, 2);
+
+  test_pipes_write_line (&pipes, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7}}");
+  timeout = g_timeout_add_seconds (10, set_flag, &timed_out);
+  while (count_finished (events) < 3 && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout);
+  assert_paired (events);
+
+  test_pipes_close (&pipes);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -533,6 +575,7 @@ main (int    argc,
   g_test_add_func ("/request-signals/http/stateless", test_http_stateless);
   g_test_add_func ("/request-signals/stdio", test_stdio);
   g_test_add_func ("/request-signals/stdio/finished-only", test_stdio_finished_only);
+  g_test_add_func ("/request-signals/stdio/reused-id", test_stdio_reused_id);
 
   return g_test_run ();
 }
