@@ -36,6 +36,9 @@ gboolean         north_mcp_session_is_owner               (NorthMcpSession  *sel
 #define NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH 32
 void             north_mcp_session_owner_digest           (NorthMcpUser     *user,
                                                            guint8            digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
+/* The digest as 64 hex digits: the key of what else belongs to an
+ * identity (tasks), decided by the same rule as a session's owner. */
+char            *north_mcp_session_owner_key              (NorthMcpUser     *user);
 gboolean         north_mcp_session_has_owner_digest       (NorthMcpSession  *self,
                                                            const guint8      digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
 void             north_mcp_session_get_owner_digest       (NorthMcpSession  *self,

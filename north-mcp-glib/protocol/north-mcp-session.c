@@ -345,6 +345,23 @@ north_mcp_session_owner_digest (NorthMcpUser *user,
   digest[0] |= 1;
 }
 
+char *
+north_mcp_session_owner_key (NorthMcpUser *user)
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 digest[OWNER_DIGEST_LENGTH];
+  char *key = g_malloc (2 * OWNER_DIGEST_LENGTH + 1);
+
+  north_mcp_session_owner_digest (user, digest);
+  for (gsize i = 0; i < OWNER_DIGEST_LENGTH; i++)
+    {
+      key[2 * i] = hex[digest[i] >> 4];
+      key[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+  key[2 * OWNER_DIGEST_LENGTH] = '\0';
+  return key;
+}
+
 void
 north_mcp_session_set_owner (NorthMcpSession *self,
                              NorthMcpUser    *user)

@@ -15,6 +15,7 @@
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-manager-private.h"
+#include "north-mcp-session-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
@@ -322,20 +323,14 @@ return_missing_extension (NorthMcpContext *context,
                                        message, node);
 }
 
-/* The identity a task belongs to: issuer and subject of the token, else
- * its e-mail address; "" without authentication. */
+/* The identity a task belongs to, by the rule of a session's owner (so a
+ * token without a subject is its issuer's and its e-mail's, not the
+ * e-mail's alone); no name or address of it is kept, in a shared store
+ * either. */
 static char *
 owner_of (NorthMcpUser *user)
 {
-  JsonObject *claims = user != NULL ? north_mcp_user_get_claims (user) : NULL;
-  const char *issuer = north_mcp_object_get_string (claims, "iss");
-  const char *subject = north_mcp_object_get_string (claims, "sub");
-
-  if (issuer != NULL && subject != NULL)
-    return g_strdup_printf ("%s\x1f%s", issuer, subject);
-  if (user != NULL && north_mcp_user_get_email (user) != NULL)
-    return g_strdup_printf ("\x1f\x1f%s", north_mcp_user_get_email (user));
-  return g_strdup ("");
+  return north_mcp_session_owner_key (user);
 }
 
 /* 128 bits from the kernel's CSPRNG, as 32 hex digits: unguessable, made

@@ -93,6 +93,43 @@ test_owner (void)
   g_assert_false (north_mcp_session_is_owner (session, alice));
 }
 
+/* Tasks and other things an identity owns use its key, by the same rule
+ * as a session's owner. */
+static void
+test_owner_key (void)
+{
+  g_autoptr(NorthMcpUser) by_email_here = user_new ("https://idp", NULL, "alice@example.com");
+  g_autoptr(NorthMcpUser) by_email_there = user_new ("https://other", NULL, "alice@example.com");
+  g_autoptr(NorthMcpUser) by_email_again = user_new ("https://idp", NULL, "alice@example.com");
+  g_autoptr(NorthMcpUser) alice = user_new ("https://idp", "alice", "alice@example.com");
+  g_autoptr(NorthMcpUser) alice_again = user_new ("https://idp", "alice", "changed@example.com");
+  g_autoptr(NorthMcpUser) nobody = user_new (NULL, NULL, NULL);
+  g_autofree char *here = north_mcp_session_owner_key (by_email_here);
+  g_autofree char *there = north_mcp_session_owner_key (by_email_there);
+  g_autofree char *again = north_mcp_session_owner_key (by_email_again);
+  g_autofree char *subject = north_mcp_session_owner_key (alice);
+  g_autofree char *subject_again = north_mcp_session_owner_key (alice_again);
+  g_autofree char *anonymous = north_mcp_session_owner_key (NULL);
+  g_autofree char *nobody_key = north_mcp_session_owner_key (nobody);
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
+
+  /* Two issuers' tokens without a subject and with one address are two
+   * identities. */
+  g_assert_cmpstr (here, !=, there);
+  g_assert_cmpstr (here, ==, again);
+  g_assert_cmpstr (subject, ==, subject_again);
+  g_assert_cmpstr (subject, !=, here);
+  g_assert_cmpstr (anonymous, ==, nobody_key);
+  g_assert_cmpstr (anonymous, !=, here);
+  g_assert_cmpuint (strlen (here), ==, 64);
+  g_assert_null (strstr (here, "alice"));
+
+  /* The same rule as the session's owner. */
+  north_mcp_session_set_owner (session, by_email_here);
+  g_assert_true (north_mcp_session_is_owner (session, by_email_again));
+  g_assert_false (north_mcp_session_is_owner (session, by_email_there));
+}
+
 static JsonObject *
 object_with_string (const char *name,
                     gsize       length)
@@ -283,6 +320,7 @@ main (int    argc,
 
   g_test_add_func ("/session/random-ids", test_random_ids);
   g_test_add_func ("/session/owner", test_owner);
+  g_test_add_func ("/session/owner-key", test_owner_key);
   g_test_add_func ("/session/client-bound", test_client_bound);
   g_test_add_func ("/session/client-bound-deep", test_client_bound_deep);
   g_test_add_func ("/session/max-sessions", test_max_sessions);
