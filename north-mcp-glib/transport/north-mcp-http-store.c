@@ -92,13 +92,44 @@ pending_free (Pending *pending)
   g_free (pending);
 }
 
+/* A store that cannot be reached fails every request that needs it: one
+ * line a second at most says so, and how many failures went unlogged. */
+static void
+warn_store_failed (Job           job,
+                   const GError *error)
+{
+  G_LOCK_DEFINE_STATIC (warned);
+  static gint64 last_us;
+  static guint unlogged;
+  gint64 now = g_get_monotonic_time ();
+  guint skipped;
+
+  G_LOCK (warned);
+  if (last_us != 0 && now - last_us < G_USEC_PER_SEC)
+    {
+      unlogged++;
+      G_UNLOCK (warned);
+      return;
+    }
+  last_us = now;
+  skipped = unlogged;
+  unlogged = 0;
+  G_UNLOCK (warned);
+
+  if (skipped > 0)
+    g_warning ("Cannot %s: %s (and %u more failures of the state store since the last such line)",
+               job_names[job], error->message, skipped);
+  else
+    g_warning ("Cannot %s: %s", job_names[job], error->message);
+}
+
 /* Answers 503 (with Retry-After) when the store failed at its job; a new
  * session is not announced. */
 static void
 pending_store_failed (Pending      *pending,
                       const GError *error)
 {
-  g_warning ("Cannot %s: %s", job_names[pending->job], error->message);
+  warn_store_failed (pending->job, error);
   if (pending->job == JOB_SAVE)
     soup_message_headers_remove (soup_server_message_get_response_headers (pending->pause.msg),
                                  SESSION_HEADER);

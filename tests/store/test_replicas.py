@@ -223,6 +223,21 @@ def test_store_down_gives_503_and_the_servers_recover(replicas, redis):
     assert call(one, session, "ping")[0] == 200
     # Ids that are not ours never reach the store: 404, not 503.
     assert call(two, "not-a-session-id", "ping")[0] == 404
+    # A flood of requests while the store is away: each is refused, but the
+    # log says so about once a second, not once a request.
+    started = time.monotonic()
+    for _ in range(200):
+        assert call(two, session, "ping")[0] == 503
+    seconds = time.monotonic() - started
+    lines = [line for line in two.stderr().splitlines() if "Cannot load a session" in line]
+    assert 1 <= len(lines) <= seconds + 2, "\n".join(lines[-5:])
+    # The next line, a second on, counts those it left out.
+    time.sleep(1.1)
+    assert call(two, session, "ping")[0] == 503
+    deadline = time.monotonic() + 10
+    while "more failures of the state store since the last such line" not in two.stderr():
+        assert time.monotonic() < deadline, two.stderr()[-3000:]
+        time.sleep(0.05)
 
     redis.start()
     deadline = time.monotonic() + 30
