@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "north-mcp-action-group.h"
 #include "north-mcp-context.h"
 #include "north-mcp-desktop-private.h"
@@ -16,6 +18,9 @@
 /* A remote application (GDBusActionGroup) decides how many actions it
  * announces: past this many, further actions are ignored. */
 #define MAX_ACTIONS 1024
+/* Longer action names are not served: a remote application decides them,
+ * and each is kept, and quoted in its tool's description. */
+#define MAX_ACTION_NAME 256
 
 #define STATE_URI_SCHEME "gaction-state:"
 
@@ -355,6 +360,11 @@ action_added (GActionGroup *group,
     return;
   if (!g_hash_table_contains (self->tool_names, action))
     {
+      if (strlen (action) > MAX_ACTION_NAME)
+        {
+          g_debug ("An action with a name of over %d bytes ignored", MAX_ACTION_NAME);
+          return;
+        }
       if (g_hash_table_size (self->tool_names) >= MAX_ACTIONS)
         {
           g_debug ("Action '%s' ignored: the group has more than %d actions", action, MAX_ACTIONS);

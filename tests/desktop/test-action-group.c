@@ -362,6 +362,30 @@ test_names (Fixture       *fixture,
   }
 }
 
+/* A remote application decides its action names: one of over 256 bytes
+ * is not served; one of 256 is (under a shortened tool name). */
+static void
+test_long_name (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *longest = g_strnfill (256, 'a');
+  g_autofree char *too_long = g_strnfill (257, 'b');
+  g_autoptr(GPtrArray) tools = NULL;
+  guint before;
+
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (fixture->group), "app.");
+  tools = north_mcp_server_list_tools (fixture->server);
+  before = tools->len;
+
+  add_action (fixture, longest, NULL, NULL, TRUE);
+  add_action (fixture, too_long, NULL, NULL, TRUE);
+  g_ptr_array_unref (tools);
+  tools = north_mcp_server_list_tools (fixture->server);
+  g_assert_cmpuint (tools->len, ==, before + 1);
+  for (guint i = 0; i < tools->len; i++)
+    g_assert_null (strstr (north_mcp_feature_get_description (g_ptr_array_index (tools, i)), "bbbb"));
+}
+
 /* The group exported on the session bus and served through a
  * GDBusActionGroup, the way the D-Bus bridge serves other applications. */
 static void
@@ -395,6 +419,7 @@ main (int argc, char **argv)
 
   g_test_add ("/action-group/local", Fixture, NULL, fixture_set_up, test_local, fixture_tear_down);
   g_test_add ("/action-group/names", Fixture, NULL, fixture_set_up, test_names, fixture_tear_down);
+  g_test_add ("/action-group/long-name", Fixture, NULL, fixture_set_up, test_long_name, fixture_tear_down);
   g_test_add ("/action-group/dbus", Fixture, NULL, fixture_set_up, test_dbus, fixture_tear_down);
   return g_test_run ();
 }
