@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DEFAULT_IDLE_TIMEOUT_S 60
 #define NORTH_MCP_DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
 #define NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES (64 * 1024 * 1024)
+#define NORTH_MCP_DEFAULT_MAX_CONNECTIONS 10000
 #define NORTH_MCP_DEFAULT_PAGE_SIZE 100
 #define NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S (30 * 60)
@@ -40,6 +41,7 @@ typedef struct
   guint     idle_timeout;      /* seconds */
   guint64   max_unsent_bytes;
   guint64   max_held_body_bytes;
+  guint     max_connections;   /* 0: no limit */
   guint     workers;
   guint     page_size;
   guint     request_timeout;   /* milliseconds */
@@ -71,6 +73,7 @@ typedef enum
   PROP_IDLE_TIMEOUT,
   PROP_MAX_UNSENT_BYTES,
   PROP_MAX_HELD_BODY_BYTES,
+  PROP_MAX_CONNECTIONS,
   PROP_ALLOWED_ORIGINS,
   PROP_ALLOWED_HOSTS,
   PROP_STATE_STORE,

@@ -136,6 +136,7 @@ get_settings (NorthMcpTransportHost     *host,
   settings->max_body_size = config->max_body_size;
   settings->max_unsent_bytes = config->max_unsent_bytes;
   settings->max_held_body_bytes = config->max_held_body_bytes;
+  settings->max_connections = config->max_connections;
   settings->idle_timeout = config->idle_timeout;
   settings->workers = config->workers;
   settings->listen_sockets = config->listen_sockets;

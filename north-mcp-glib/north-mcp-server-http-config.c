@@ -617,6 +617,48 @@ north_mcp_server_set_max_held_body_bytes (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_max_connections:
+ * @self: a server
+ *
+ * Gets how many HTTP connections the server keeps open at once; see
+ * [property@NorthMcp.Server:max-connections].
+ *
+ * Returns: the number of connections; `0`: no limit
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_max_connections (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return CONFIG (self)->max_connections;
+}
+
+/**
+ * north_mcp_server_set_max_connections:
+ * @self: a server
+ * @max_connections: the number of connections; `0` for no limit
+ *
+ * Sets how many HTTP connections the server keeps open at once (see
+ * [property@NorthMcp.Server:max-connections]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_connections (NorthMcpServer *self,
+                                      guint           max_connections)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (CONFIG (self)->max_connections == max_connections)
+    return;
+
+  CONFIG (self)->max_connections = max_connections;
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_MAX_CONNECTIONS]);
+}
+
+/**
  * north_mcp_server_get_workers:
  * @self: a server
  *

@@ -65,6 +65,10 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_MAX_HELD_BODY_BYTES:
       g_value_set_uint64 (value, CONFIG (self)->max_held_body_bytes);
       break;
+
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, CONFIG (self)->max_connections);
+      break;
     case PROP_PAGE_SIZE:
       g_value_set_uint (value, CONFIG (self)->page_size);
       break;
@@ -149,6 +153,10 @@ north_mcp_server_set_property (GObject      *object,
 
     case PROP_MAX_HELD_BODY_BYTES:
       north_mcp_server_set_max_held_body_bytes (self, g_value_get_uint64 (value));
+      break;
+
+    case PROP_MAX_CONNECTIONS:
+      north_mcp_server_set_max_connections (self, g_value_get_uint (value));
       break;
     case PROP_PAGE_SIZE:
       north_mcp_server_set_page_size (self, g_value_get_uint (value));
@@ -441,6 +449,22 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
   north_mcp_server_properties[PROP_MAX_HELD_BODY_BYTES] =
     g_param_spec_uint64 ("max-held-body-bytes", NULL, NULL, 1024, G_MAXUINT64,
                          NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES, rw);
+
+  /**
+   * NorthMcpServer:max-connections:
+   *
+   * How many HTTP connections the server keeps open at once; `0` for no
+   * limit. At the limit it accepts no more: new connections wait in the
+   * kernel's listen backlog until one ends (idle ones end after
+   * [property@NorthMcp.Server:idle-timeout]). It bounds what all clients
+   * together can make the server hold, where the other limits bound one
+   * connection. A session uses one or two (its requests and its stream).
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL, 0, G_MAXUINT,
+                       NORTH_MCP_DEFAULT_MAX_CONNECTIONS, rw);
 
   /**
    * NorthMcpServer:allowed-origins:

@@ -130,6 +130,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_held_body_bytes (NorthMcpServer      *self,
                                                                  guint64              max_held_body_bytes);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_max_connections   (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_connections   (NorthMcpServer        *self,
+                                                               guint                  max_connections);
+NORTH_MCP_AVAILABLE_IN_ALL
 guint                  north_mcp_server_get_page_size         (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_page_size         (NorthMcpServer        *self,

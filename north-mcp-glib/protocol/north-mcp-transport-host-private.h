@@ -41,6 +41,7 @@ typedef struct {
   guint64             max_held_body_bytes; /* of all HTTP request bodies held;
                                           * 0: no bound */
   guint               idle_timeout;      /* seconds; 0: none */
+  guint               max_connections;   /* HTTP, open at once; 0: no limit */
   guint               workers;           /* processes sharing the port */
   GPtrArray          *listen_sockets;    /* GSocket* to serve (socket activation), or NULL */
   NorthMcpSessionManager *sessions;      /* for the hooks of a shared state store

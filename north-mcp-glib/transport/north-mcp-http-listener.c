@@ -102,6 +102,7 @@ struct _NorthMcpHttpListener
   guint64         held_bodies;  /* request bodies, all clients */
   guint           retry_ms;
   gboolean        failing;      /* accept() failed since it last worked */
+  gboolean        full;         /* at max_connections: not accepting */
   gboolean        stopped;
 };
 
@@ -176,6 +177,18 @@ max_unsent_bytes (NorthMcpHttpListener *self)
   return settings.max_unsent_bytes;
 }
 
+/* 0: no limit. */
+static guint
+max_connections (NorthMcpHttpListener *self)
+{
+  NorthMcpTransportSettings settings;
+
+  if (self->host == NULL)
+    return 0;
+  north_mcp_transport_host_get_settings (self->host, &settings);
+  return settings.max_connections;
+}
+
 static void
 debug (NorthMcpHttpListener *self,
        const char           *text)
@@ -216,12 +229,18 @@ client_release_body (Client *client)
   client->held = 0;
 }
 
+static void resume_accepting (NorthMcpHttpListener *self);
+
 static void
 client_free (Client *client)
 {
   client_release_body (client);
   if (client->listener != NULL)
-    g_queue_unlink (&client->listener->clients, &client->link);
+    {
+      g_queue_unlink (&client->listener->clients, &client->link);
+      if (client->listener->full)
+        resume_accepting (client->listener);
+    }
   if (client->close_source != NULL)
     {
       g_source_destroy (client->close_source);
@@ -600,6 +619,37 @@ back_off (NorthMcpHttpListener *self,
   g_source_attach (self->retry, self->context);
 }
 
+/* At max_connections, connections wait in the kernel's backlog: the
+ * watches go until one of ours ends (client_free()). */
+static gboolean
+hold_off_when_full (NorthMcpHttpListener *self)
+{
+  guint max = max_connections (self);
+
+  if (max == 0 || self->clients.length < max)
+    return FALSE;
+
+  north_mcp_log_warning (LOGGER, "%u connections are open, the most allowed (max-connections): "
+                         "new ones wait until one ends", max);
+  self->full = TRUE;
+  stop_accepting (self);
+  return TRUE;
+}
+
+static void
+resume_accepting (NorthMcpHttpListener *self)
+{
+  guint max = max_connections (self);
+
+  if (self->stopped || (max != 0 && self->clients.length >= max))
+    return;
+
+  north_mcp_log_warning (LOGGER, "Accepting connections again (%u open)", self->clients.length);
+  self->full = FALSE;
+  if (self->retry == NULL)
+    start_accepting (self);
+}
+
 static gboolean
 accept_cb (GSocket      *socket,
            GIOCondition  condition,
@@ -610,8 +660,12 @@ accept_cb (GSocket      *socket,
   for (guint i = 0; i < ACCEPT_BATCH; i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) accepted = g_socket_accept (socket, NULL, &error);
+      g_autoptr(GSocket) accepted = NULL;
 
+      if (hold_off_when_full (self))
+        return G_SOURCE_CONTINUE;
+
+      accepted = g_socket_accept (socket, NULL, &error);
       if (accepted == NULL)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))

@@ -682,3 +682,31 @@ def test_a_chunked_body_passing_the_held_bound_is_refused_as_it_arrives():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def test_connections_past_the_limit_wait_until_one_ends():
+    server = Server("--max-connections", "3")
+    try:
+        held = [raw_connection(server.port) for _ in range(3)]
+        for sock in held:
+            sock.sendall(http_request("GET", "/health"))
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+
+        # A fourth waits in the listen backlog: connected, but not served.
+        waiting = raw_connection(server.port, timeout=1.5)
+        waiting.sendall(http_request("GET", "/health"))
+        with pytest.raises(socket.timeout):
+            waiting.recv(65536)
+        assert wait_until(lambda: "the most allowed (max-connections)" in server.stderr())
+
+        # One ends: the fourth is served.
+        held.pop().close()
+        waiting.settimeout(30)
+        assert waiting.recv(65536).startswith(b"HTTP/1.1 200")
+        assert wait_until(lambda: "Accepting connections again" in server.stderr())
+        for sock in held + [waiting]:
+            sock.close()
+        assert wait_until(server.health)
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
