@@ -103,6 +103,7 @@ struct _NorthMcpHttpListener
   guint           retry_ms;
   gboolean        failing;      /* accept() failed since it last worked */
   gboolean        full;         /* at max_connections: not accepting */
+  gint64          full_logged;  /* when that was last said, µs */
   gboolean        stopped;
 };
 
@@ -629,8 +630,14 @@ hold_off_when_full (NorthMcpHttpListener *self)
   if (max == 0 || self->clients.length < max)
     return FALSE;
 
-  north_mcp_log_warning (LOGGER, "%u connections are open, the most allowed (max-connections): "
-                         "new ones wait until one ends", max);
+  /* At the limit, every connection that ends lets one more in: say so at
+   * most once a minute, not twice per connection. */
+  if (self->full_logged == 0 || g_get_monotonic_time () - self->full_logged >= 60 * G_USEC_PER_SEC)
+    {
+      north_mcp_log_warning (LOGGER, "%u connections are open, the most allowed (max-connections): "
+                             "new ones wait until one ends", max);
+      self->full_logged = g_get_monotonic_time ();
+    }
   self->full = TRUE;
   stop_accepting (self);
   return TRUE;
@@ -644,7 +651,6 @@ resume_accepting (NorthMcpHttpListener *self)
   if (self->stopped || (max != 0 && self->clients.length >= max))
     return;
 
-  north_mcp_log_warning (LOGGER, "Accepting connections again (%u open)", self->clients.length);
   self->full = FALSE;
   if (self->retry == NULL)
     start_accepting (self);
