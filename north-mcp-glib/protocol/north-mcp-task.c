@@ -251,7 +251,8 @@ get_tasks (NorthMcpProtocolHost *host)
     {
       /* Replicas share the records; each runs the handlers it started. */
       g_object_ref (tasks->shared);
-      tasks->store = north_mcp_shared_task_store_new (tasks->shared);
+      tasks->store = north_mcp_shared_task_store_new (tasks->shared, NORTH_MCP_TASK_MAX_PER_OWNER,
+                                                      NORTH_MCP_TASK_MAX_TOTAL);
       tasks->cancel_id = north_mcp_state_store_subscribe (tasks->shared, CANCEL_CHANNEL,
                                                           on_cancel_message, tasks, NULL);
     }
