@@ -68,6 +68,7 @@ typedef struct
 {
   NorthMcpServer *server;
   TestChannel    *channel;
+  NorthMcpUser   *user;     /* the caller of send_text(), NULL: anonymous */
 } Fixture;
 
 static NorthMcpToolResult *
@@ -192,6 +193,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_clear_object (&fixture->channel);
   g_clear_object (&fixture->server);
+  g_clear_object (&fixture->user);
 }
 
 /* Request building. */
@@ -233,7 +235,7 @@ send_text (Fixture    *fixture,
   g_autoptr(JsonNode) message = parse (text);
 
   g_ptr_array_set_size (fixture->channel->messages, 0);
-  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, NULL, message,
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, fixture->user, message,
                               NORTH_MCP_CHANNEL (fixture->channel));
 }
 
@@ -688,6 +690,58 @@ test_input_required_shared_key (Fixture       *fixture,
   g_assert_cmpstr (first_text (result (fixture, 5)), ==, "Hello Ada (state round-1)");
 
   g_set_object (&fixture->server, original);
+}
+
+/* A user of an ID token: @email may be NULL (a token with a subject
+ * only). */
+static NorthMcpUser *
+token_user (const char *issuer,
+            const char *subject,
+            const char *email)
+{
+  g_autoptr(JsonObject) claims = json_object_new ();
+
+  json_object_set_string_member (claims, "iss", issuer);
+  json_object_set_string_member (claims, "sub", subject);
+  if (email != NULL)
+    json_object_set_string_member (claims, "email", email);
+  return north_mcp_user_new (email, NULL, NULL, claims, NULL);
+}
+
+/* A state comes back only from the identity it was issued to, decided
+ * as for a session's or a task's owner (issuer and subject), not from
+ * whoever has the same e-mail, or, without one, from anyone. */
+static void
+test_input_required_identity (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *no_email = NULL;
+  g_autofree char *with_email = NULL;
+
+  /* Subject-only tokens of one issuer. */
+  fixture->user = token_user ("https://idp.example", "alice", NULL);
+  no_email = round_one (fixture, 1, "ask_name", NULL);
+  g_set_object (&fixture->user, token_user ("https://idp.example", "bob", NULL));
+  retry (fixture, 2, "ask_name", no_email);
+  g_assert_nonnull (strstr (json_object_get_string_member (error_of (fixture, 2, -32602), "message"),
+                            "another request"));
+  g_clear_object (&fixture->user);
+  retry (fixture, 3, "ask_name", no_email);
+  error_of (fixture, 3, -32602);
+
+  /* The same e-mail at another issuer is another identity. */
+  fixture->user = token_user ("https://idp.example", "alice", "alice@example.com");
+  with_email = round_one (fixture, 4, "ask_name", NULL);
+  g_set_object (&fixture->user, token_user ("https://other.example", "mallory", "alice@example.com"));
+  retry (fixture, 5, "ask_name", with_email);
+  error_of (fixture, 5, -32602);
+
+  /* Alice herself, whose e-mail claim came or went, gets both back. */
+  g_set_object (&fixture->user, token_user ("https://idp.example", "alice", NULL));
+  retry (fixture, 6, "ask_name", with_email);
+  g_assert_cmpstr (first_text (result (fixture, 6)), ==, "Hello Ada (state round-1)");
+  retry (fixture, 7, "ask_name", no_email);
+  g_assert_cmpstr (first_text (result (fixture, 7)), ==, "Hello Ada (state round-1)");
 }
 
 static void
@@ -1302,6 +1356,7 @@ main (int    argc,
   ADD ("/revision-2026/input-required/tampered", test_input_required_tampered);
   ADD ("/revision-2026/input-required/expired", test_input_required_expired);
   ADD ("/revision-2026/input-required/validation", test_input_responses_validation);
+  ADD ("/revision-2026/input-required/identity", test_input_required_identity);
   ADD ("/revision-2026/input-required/shared-key", test_input_required_shared_key);
   ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
   ADD ("/revision-2026/listen", test_listen);
