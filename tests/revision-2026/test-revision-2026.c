@@ -880,6 +880,53 @@ test_listen (Fixture       *fixture,
   error_of (fixture, 80, -32602);
 }
 
+/* Over stdio a client ends a listen stream with notifications/cancelled:
+ * the stream is forgotten (it kept its request and got notifications for
+ * as long as the connection lasted, however many the client opened). */
+static void
+test_listen_cancelled (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("listen-cancel-test", NULL);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *listeners = north_mcp_revision_2026_state_get_listeners (north_mcp_server_get_revision_2026 (fixture->server));
+
+  g_signal_connect (fixture->server, "request-finished", G_CALLBACK (listen_finished_cb), finished);
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autofree char *text = revision_2026_request (41, "subscriptions/listen",
+                                                     "\"notifications\":{\"toolsListChanged\":true}", "{}", NULL);
+      g_autoptr(JsonNode) request = parse (text);
+      g_autoptr(JsonNode) cancel =
+        parse ("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":41}}");
+
+      g_ptr_array_set_size (fixture->channel->messages, 0);
+      north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, request,
+                                  NORTH_MCP_CHANNEL (fixture->channel));
+      g_assert_cmpuint (listeners->len, ==, 1);
+      north_mcp_server_notify_tools_list_changed (fixture->server);
+      g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
+
+      north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, cancel,
+                                  NORTH_MCP_CHANNEL (fixture->channel));
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_assert_cmpuint (listeners->len, ==, 0);
+      g_assert_cmpuint (finished->len, ==, round + 1);
+      g_assert_cmpstr (g_ptr_array_index (finished, round), ==, "41 cancelled");
+
+      /* Nothing more on the cancelled stream, not even an answer. */
+      north_mcp_server_notify_tools_list_changed (fixture->server);
+      g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
+    }
+
+  /* Server shutdown after that has nothing left to end. */
+  north_mcp_server_stop (fixture->server);
+  g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
+  g_assert_cmpuint (finished->len, ==, 3);
+  g_signal_handlers_disconnect_by_func (fixture->server, listen_finished_cb, finished);
+}
+
 /* Stateless requests are cancelled by notifications/cancelled (stdio) and
  * by the client closing the response stream (HTTP); either way, nothing is
  * answered. */
@@ -1360,6 +1407,7 @@ main (int    argc,
   ADD ("/revision-2026/input-required/shared-key", test_input_required_shared_key);
   ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
   ADD ("/revision-2026/listen", test_listen);
+  ADD ("/revision-2026/listen-cancelled", test_listen_cancelled);
   ADD ("/revision-2026/cancellation", test_cancellation);
   ADD ("/revision-2026/http/validation", test_http_validation);
   ADD ("/revision-2026/http/param-headers", test_http_param_headers);
