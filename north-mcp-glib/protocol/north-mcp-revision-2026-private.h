@@ -111,6 +111,17 @@ char     *north_mcp_revision_2026_seal_state            (NorthMcpProtocolHost *h
                                                          const char           *method,
                                                          JsonObject           *params,
                                                          const char           *state);
+/* Opens a token of seal_state() that this server's own handler just
+ * returned (a task's round, whose state never leaves the server): its
+ * bindings are checked, not its expiry, since the task waits for its
+ * input as long as it lives. */
+gboolean  north_mcp_revision_2026_open_own_state        (NorthMcpProtocolHost  *host,
+                                                         NorthMcpUser          *user,
+                                                         const char            *method,
+                                                         JsonObject            *params,
+                                                         const char            *token,
+                                                         char                 **state_out,
+                                                         GError               **error);
 
 /* The result filter of 2026-07-28 requests: `resultType`, caching hints,
  * `_meta` server info. */

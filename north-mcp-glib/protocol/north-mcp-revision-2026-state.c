@@ -257,6 +257,7 @@ open_state (NorthMcpProtocolHost  *host,
             const char            *method,
             JsonObject            *params,
             const char            *token,
+            gboolean               check_expiry,
             char                 **state_out,
             GError               **error)
 {
@@ -296,7 +297,7 @@ open_state (NorthMcpProtocolHost  *host,
       g_strcmp0 (north_mcp_object_get_string (payload, "u"), owner) != 0)
     return bad_state (error, "belongs to another request");
 
-  if (g_get_real_time () >= json_node_get_int (expiry))
+  if (check_expiry && g_get_real_time () >= json_node_get_int (expiry))
     return bad_state (error, "has expired");
 
   *state_out = g_strdup (state);
@@ -346,7 +347,20 @@ north_mcp_revision_2026_check_retry (NorthMcpProtocolHost  *host,
   if (!JSON_NODE_HOLDS_VALUE (state) || json_node_get_value_type (state) != G_TYPE_STRING)
     return bad_state (error, "must be a string");
 
-  return open_state (host, user, method, params, json_node_get_string (state), state_out, error);
+  return open_state (host, user, method, params, json_node_get_string (state), TRUE, state_out, error);
+}
+
+gboolean
+north_mcp_revision_2026_open_own_state (NorthMcpProtocolHost  *host,
+                                        NorthMcpUser          *user,
+                                        const char            *method,
+                                        JsonObject            *params,
+                                        const char            *token,
+                                        char                 **state_out,
+                                        GError               **error)
+{
+  *state_out = NULL;
+  return open_state (host, user, method, params, token, FALSE, state_out, error);
 }
 
 /* The key shared by replicas: the first replica's key is stored (SET NX)

@@ -57,7 +57,7 @@ struct _Runner
   JsonObject      *record;    /* as tasks/get shows it */
   JsonObject      *pending;   /* input requests still unanswered */
   JsonObject      *responses; /* answers collected for the next round */
-  char            *sealed_state;
+  char            *state;     /* the handler's, for its next round */
   NorthMcpContext *context;   /* the current round */
   NorthMcpContext *origin;    /* the tools/call, until it is answered */
   gboolean         immediate; /* the first round's call has not returned */
@@ -387,7 +387,7 @@ runner_clear (Runner *runner)
   g_clear_pointer (&runner->record, json_object_unref);
   g_clear_pointer (&runner->pending, json_object_unref);
   g_clear_pointer (&runner->responses, json_object_unref);
-  g_free (runner->sealed_state);
+  g_free (runner->state);
   g_clear_object (&runner->context);
   g_clear_object (&runner->origin);
   g_clear_pointer (&runner->early, json_node_unref);
@@ -518,10 +518,20 @@ runner_apply (Runner   *runner,
   else if (result != NULL && g_strcmp0 (result_type, "input_required") == 0)
     {
       JsonObject *requests = north_mcp_object_get_object (result, "inputRequests");
+      const char *sealed = north_mcp_object_get_string (result, "requestState");
+      g_autoptr(GError) state_error = NULL;
 
       g_clear_pointer (&runner->pending, json_object_unref);
-      g_clear_pointer (&runner->sealed_state, g_free);
-      runner->sealed_state = g_strdup (north_mcp_object_get_string (result, "requestState"));
+      g_clear_pointer (&runner->state, g_free);
+      /* Opened now: the state stays here, and the answers may take as
+       * long as the task lives, longer than a requestState's lifetime. */
+      if (sealed != NULL &&
+          !north_mcp_revision_2026_open_own_state (runner->tasks->host, runner->user, "tools/call",
+                                                   runner->params, sealed, &runner->state, &state_error))
+        {
+          fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, state_error->message);
+          return;
+        }
       if (requests == NULL || json_object_get_size (requests) == 0)
         {
           fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
@@ -960,24 +970,16 @@ static void
 runner_resume (Runner *runner)
 {
   g_autoptr(JsonObject) params = json_object_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *state = NULL;
   g_autoptr(GList) members = json_object_get_members (runner->params);
 
+  /* The answers are objects (tasks/update took no others), the state
+   * the handler's own, opened when it asked. */
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_str_equal (l->data, "inputResponses") && !g_str_equal (l->data, "requestState"))
       json_object_set_member (params, l->data, json_node_copy (json_object_get_member (runner->params, l->data)));
   json_object_set_object_member (params, "inputResponses", g_steal_pointer (&runner->responses));
-  if (runner->sealed_state != NULL)
-    json_object_set_string_member (params, "requestState", runner->sealed_state);
-
-  if (!north_mcp_revision_2026_check_retry (runner->tasks->host, runner->user, "tools/call", params, &state, &error))
-    {
-      fail (runner, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS, error->message);
-      return;
-    }
   touch (runner->record, "working");
-  runner_start_round (runner, params, g_steal_pointer (&state));
+  runner_start_round (runner, params, g_steal_pointer (&runner->state));
 }
 
 void
