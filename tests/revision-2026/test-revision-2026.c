@@ -711,6 +711,15 @@ token_user (const char *issuer,
 /* A state comes back only from the identity it was issued to, decided
  * as for a session's or a task's owner (issuer and subject), not from
  * whoever has the same e-mail, or, without one, from anyone. */
+/* The caller of the requests that follow becomes @user (taken). */
+static void
+become (Fixture      *fixture,
+        NorthMcpUser *user)
+{
+  g_clear_object (&fixture->user);
+  fixture->user = user;
+}
+
 static void
 test_input_required_identity (Fixture       *fixture,
                               gconstpointer  data)
@@ -719,25 +728,25 @@ test_input_required_identity (Fixture       *fixture,
   g_autofree char *with_email = NULL;
 
   /* Subject-only tokens of one issuer. */
-  fixture->user = token_user ("https://idp.example", "alice", NULL);
+  become (fixture, token_user ("https://idp.example", "alice", NULL));
   no_email = round_one (fixture, 1, "ask_name", NULL);
-  g_set_object (&fixture->user, token_user ("https://idp.example", "bob", NULL));
+  become (fixture, token_user ("https://idp.example", "bob", NULL));
   retry (fixture, 2, "ask_name", no_email);
   g_assert_nonnull (strstr (json_object_get_string_member (error_of (fixture, 2, -32602), "message"),
                             "another request"));
-  g_clear_object (&fixture->user);
+  become (fixture, NULL);
   retry (fixture, 3, "ask_name", no_email);
   error_of (fixture, 3, -32602);
 
   /* The same e-mail at another issuer is another identity. */
-  fixture->user = token_user ("https://idp.example", "alice", "alice@example.com");
+  become (fixture, token_user ("https://idp.example", "alice", "alice@example.com"));
   with_email = round_one (fixture, 4, "ask_name", NULL);
-  g_set_object (&fixture->user, token_user ("https://other.example", "mallory", "alice@example.com"));
+  become (fixture, token_user ("https://other.example", "mallory", "alice@example.com"));
   retry (fixture, 5, "ask_name", with_email);
   error_of (fixture, 5, -32602);
 
   /* Alice herself, whose e-mail claim came or went, gets both back. */
-  g_set_object (&fixture->user, token_user ("https://idp.example", "alice", NULL));
+  become (fixture, token_user ("https://idp.example", "alice", NULL));
   retry (fixture, 6, "ask_name", with_email);
   g_assert_cmpstr (first_text (result (fixture, 6)), ==, "Hello Ada (state round-1)");
   retry (fixture, 7, "ask_name", no_email);
