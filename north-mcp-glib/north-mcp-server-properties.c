@@ -444,6 +444,11 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * keep (a body's parsed JSON takes several times its size) where
    * [property@NorthMcp.Server:max-body-size] bounds one request.
    *
+   * With a shared state store, the events a `GET` with `Last-Event-ID`
+   * replays from the store count too, until the client has read them
+   * (a replay is answered `503` with `Retry-After` when they would pass
+   * the bound).
+   *
    * Since: 0.2
    */
   north_mcp_server_properties[PROP_MAX_HELD_BODY_BYTES] =

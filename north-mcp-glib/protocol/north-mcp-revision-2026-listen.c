@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
@@ -275,14 +276,12 @@ north_mcp_revision_2026_close_listeners (NorthMcpProtocolHost *host)
       g_autoptr(NorthMcpContext) context = g_ptr_array_steal_index (listeners, listeners->len - 1);
       g_autoptr(JsonObject) result = json_object_new ();
       g_autoptr(JsonObject) meta = json_object_new ();
-      g_autoptr(JsonNode) node = NULL;
 
       g_signal_handlers_disconnect_by_func (north_mcp_context_get_channel (context),
                                             on_listen_channel_closed, context);
       json_object_set_member (meta, NORTH_MCP_META_SUBSCRIPTION_ID,
                               json_node_copy (north_mcp_context_get_request_id (context)));
       json_object_set_object_member (result, "_meta", json_object_ref (meta));
-      node = north_mcp_node_new_object (result);
-      north_mcp_context_return_result (context, node);
+      north_mcp_dispatch_return_object (context, result);
     }
 }

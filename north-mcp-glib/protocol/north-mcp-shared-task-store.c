@@ -8,6 +8,11 @@
  * replica) decides its final state, and a late update of the running
  * state can no longer hide it.
  *
+ * The store expires records by itself, but how many a user (and all
+ * users) may create through this server until they expire is counted
+ * here, as the in-memory store bounds what it keeps: Redis would keep
+ * whatever clients ask for, up to its memory.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "config.h"
@@ -19,6 +24,7 @@
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-task-private.h"
+#include "north-mcp-task-quota-private.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-util-private.h"
 
@@ -41,6 +47,7 @@ struct _NorthMcpSharedTaskStore
   GObject             parent_instance;
 
   NorthMcpStateStore *store;
+  NorthMcpTaskQuota  *quota;  /* of the records created here */
 };
 
 static void north_mcp_shared_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
@@ -68,6 +75,7 @@ typedef struct
   char                *task_id;
   JsonObject          *record;   /* to write */
   Stage                stage;
+  gint64               expires_at; /* a create's, counted in the quota */
 } Op;
 
 static void
@@ -243,6 +251,17 @@ after_read (GTask  *task,
   return STAGE_DONE;
 }
 
+/* A create that stored nothing does not count. */
+static void
+give_back (GTask *task,
+           Op    *op)
+{
+  NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
+
+  if (op->stage == STAGE_CREATE)
+    north_mcp_task_quota_give_back (self->quota, op->owner, op->expires_at);
+}
+
 /* What comes after a SET (@done: it was, not refused by NX), likewise. */
 static Stage
 after_write (GTask    *task,
@@ -258,7 +277,10 @@ after_write (GTask    *task,
     /* Written; or cancelling what just ended: nothing to do. */
     g_task_return_boolean (task, TRUE);
   else
-    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
+    {
+      give_back (task, op);
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
+    }
   return STAGE_DONE;
 }
 
@@ -288,7 +310,10 @@ step (GObject      *source,
       next = error == NULL ? after_write (task, op, done) : STAGE_DONE;
     }
   if (error != NULL)
-    return_store_error (task, error);
+    {
+      give_back (task, op);
+      return_store_error (task, error);
+    }
   else if (next != STAGE_DONE)
     call (g_steal_pointer (&task), next);
 }
@@ -300,6 +325,9 @@ shared_run (NorthMcpTaskStore              *store,
             const NorthMcpTaskStoreRequest *request,
             GTask                          *task)
 {
+  NorthMcpSharedTaskStore *self = NORTH_MCP_SHARED_TASK_STORE (store);
+  GError *error = NULL;
+  gint64 expires_at = 0;
   Op *op;
 
   if (request->op == NORTH_MCP_TASK_STORE_OP_EXPIRE)
@@ -313,12 +341,22 @@ shared_run (NorthMcpTaskStore              *store,
       return_unknown (task);
       return;
     }
+  if (request->op == NORTH_MCP_TASK_STORE_OP_CREATE)
+    {
+      expires_at = g_get_real_time () + (gint64) ttl_of (request->record) * 1000;
+      if (!north_mcp_task_quota_take (self->quota, request->owner, expires_at, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
 
   op = g_new0 (Op, 1);
   op->kind = request->op;
   op->owner = g_strdup (request->owner);
   op->task_id = g_strdup (request->task_id);
   op->record = request->record != NULL ? json_object_ref (request->record) : NULL;
+  op->expires_at = expires_at;
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   call (g_object_ref (task), request->op == NORTH_MCP_TASK_STORE_OP_CREATE ? STAGE_CREATE : STAGE_READ_FINAL);
 }
@@ -332,7 +370,10 @@ north_mcp_shared_task_store_iface_init (NorthMcpTaskStoreInterface *iface)
 static void
 north_mcp_shared_task_store_finalize (GObject *object)
 {
-  g_clear_object (&NORTH_MCP_SHARED_TASK_STORE (object)->store);
+  NorthMcpSharedTaskStore *self = NORTH_MCP_SHARED_TASK_STORE (object);
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->quota, north_mcp_task_quota_free);
   G_OBJECT_CLASS (north_mcp_shared_task_store_parent_class)->finalize (object);
 }
 
@@ -348,10 +389,13 @@ north_mcp_shared_task_store_init (NorthMcpSharedTaskStore *self)
 }
 
 NorthMcpTaskStore *
-north_mcp_shared_task_store_new (NorthMcpStateStore *store)
+north_mcp_shared_task_store_new (NorthMcpStateStore *store,
+                                 guint               max_per_owner,
+                                 guint               max_total)
 {
   NorthMcpSharedTaskStore *self = g_object_new (NORTH_MCP_TYPE_SHARED_TASK_STORE, NULL);
 
   self->store = g_object_ref (store);
+  self->quota = north_mcp_task_quota_new (max_per_owner, max_total);
   return NORTH_MCP_TASK_STORE (self);
 }

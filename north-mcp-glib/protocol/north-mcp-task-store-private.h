@@ -126,8 +126,12 @@ NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
                                                       gsize       max_bytes);
 
 /* Records in a state store shared by replicas
- * (north-mcp-shared-task-store.c); the state store expires them. */
+ * (north-mcp-shared-task-store.c); the state store expires them. Through
+ * this store, at most @max_per_owner records per owner and @max_total in
+ * all are created until they expire. */
 typedef struct _NorthMcpStateStore NorthMcpStateStore;
-NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store);
+NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store,
+                                                      guint               max_per_owner,
+                                                      guint               max_total);
 
 G_END_DECLS

@@ -251,7 +251,8 @@ get_tasks (NorthMcpProtocolHost *host)
     {
       /* Replicas share the records; each runs the handlers it started. */
       g_object_ref (tasks->shared);
-      tasks->store = north_mcp_shared_task_store_new (tasks->shared);
+      tasks->store = north_mcp_shared_task_store_new (tasks->shared, NORTH_MCP_TASK_MAX_PER_OWNER,
+                                                      NORTH_MCP_TASK_MAX_TOTAL);
       tasks->cancel_id = north_mcp_state_store_subscribe (tasks->shared, CANCEL_CHANNEL,
                                                           on_cancel_message, tasks, NULL);
     }
@@ -637,9 +638,8 @@ created (GObject      *source,
   /* Only now: a tasks/get right after this answer must find the task. */
   {
     g_autoptr(JsonObject) announced = g_steal_pointer (&runner->announced);
-    g_autoptr(JsonNode) node = north_mcp_node_new_object (announced);
 
-    north_mcp_context_return_result (origin, node);
+    north_mcp_dispatch_return_object (origin, announced);
   }
   runner->created = TRUE;
   /* The handler may have finished meanwhile. */
@@ -798,15 +798,21 @@ unknown_task (NorthMcpContext *context)
                                        "Invalid params: unknown task", NULL);
 }
 
+/* Answers with @result marked as the request's final result. */
+static void
+return_complete (NorthMcpContext *context,
+                 JsonObject      *result)
+{
+  json_object_set_string_member (result, "resultType", "complete");
+  north_mcp_dispatch_return_object (context, result);
+}
+
 static void
 return_ack (NorthMcpContext *context)
 {
   g_autoptr(JsonObject) result = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
 
-  json_object_set_string_member (result, "resultType", "complete");
-  node = north_mcp_node_new_object (result);
-  north_mcp_context_return_result (context, node);
+  return_complete (context, result);
 }
 
 /* The checks every tasks/ method shares. Returns the request (the
@@ -863,13 +869,7 @@ got (GObject      *source,
   if (record == NULL)
     unknown_task (request->context);
   else
-    {
-      g_autoptr(JsonNode) node = NULL;
-
-      json_object_set_string_member (record, "resultType", "complete");
-      node = north_mcp_node_new_object (record);
-      north_mcp_context_return_result (request->context, node);
-    }
+    return_complete (request->context, record);
   request_free (request);
 }
 

@@ -38,7 +38,7 @@ typedef struct {
   const char * const *allowed_origins;   /* NULL: none besides loopback pages */
   gsize               max_body_size;     /* bytes of a request body or line */
   guint64             max_unsent_bytes;  /* of one HTTP connection's output */
-  guint64             max_held_body_bytes; /* of all HTTP request bodies held;
+  guint64             max_held_body_bytes; /* of all HTTP request bodies (and store replays) held;
                                           * 0: no bound */
   guint               idle_timeout;      /* seconds; 0: none */
   guint               max_connections;   /* HTTP, open at once; 0: no limit */

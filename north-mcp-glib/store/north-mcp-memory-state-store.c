@@ -23,6 +23,7 @@ typedef struct
 {
   GBytes    *value;      /* a value, or NULL for a stream */
   GPtrArray *events;     /* NorthMcpStateStoreEvent, oldest first */
+  gsize      bytes;      /* of the events' data */
   guint64    next_event; /* ids are decimal, increasing */
   gint64     expires_at; /* monotonic µs; 0: never */
 } Entry;
@@ -252,6 +253,25 @@ memory_unsubscribe (NorthMcpStateStore *store,
       }
 }
 
+/* Down to @max_length events of at most @max_size bytes (0: no bound),
+ * keeping the newest whatever its size. */
+static void
+drop_oldest_events (Entry *entry,
+                    guint  max_length,
+                    gsize  max_size)
+{
+  guint dropped = 0;
+
+  while (entry->events->len - dropped > 1 &&
+         ((max_length > 0 && entry->events->len - dropped > max_length) || (max_size > 0 && entry->bytes > max_size)))
+    {
+      NorthMcpStateStoreEvent *oldest = g_ptr_array_index (entry->events, dropped++);
+
+      entry->bytes -= g_bytes_get_size (oldest->data);
+    }
+  g_ptr_array_remove_range (entry->events, 0, dropped);
+}
+
 static void
 memory_append (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
@@ -280,8 +300,8 @@ memory_append (NorthMcpStateStore              *store,
   stored->id = g_strdup_printf ("%" G_GUINT64_FORMAT, entry->next_event++);
   stored->data = g_bytes_ref (request->value);
   g_ptr_array_add (entry->events, stored);
-  if (max_length > 0 && entry->events->len > max_length)
-    g_ptr_array_remove_range (entry->events, 0, entry->events->len - max_length);
+  entry->bytes += g_bytes_get_size (stored->data);
+  drop_oldest_events (entry, max_length, request->max_size);
   entry->expires_at = expiry (request->ttl_ms);
   g_task_return_pointer (task, g_strdup (stored->id), g_free);
 }

@@ -405,13 +405,37 @@ read_appended (GTask              *task,
   g_task_return_pointer (task, g_strndup (id, length), g_free);
 }
 
-/* XADD and the stream's new expiry in one script: sent as a second
- * command, PEXPIRE failed while the store still waited for its first
- * connection (and would be lost with the connection between the two),
- * leaving a new stream in Redis for good. */
+/* XADD, the stream's trimming and its new expiry in one script: sent as
+ * a second command, PEXPIRE failed while the store still waited for its
+ * first connection (and would be lost with the connection between the
+ * two), leaving a new stream in Redis for good.
+ *
+ * Redis trims streams by count only. The size of the events' data is kept
+ * beside the stream, in KEY:bytes (with the same expiry), and the oldest
+ * events go while there are more than ARGV[1] or they hold more than
+ * ARGV[4] bytes (0: no bound); the newest stays. A new stream starts that
+ * count afresh: one left behind by a deleted stream does not carry over. */
 static const char append_script[] =
-  "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[1], '*', '" EVENT_FIELD "', ARGV[3])\n"
-  "if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
+  "local id = redis.call('XADD', KEYS[1], '*', '" EVENT_FIELD "', ARGV[3])\n"
+  "local length = redis.call('XLEN', KEYS[1])\n"
+  "local total = #ARGV[3]\n"
+  "if length == 1 then redis.call('SET', KEYS[2], total)\n"
+  "else total = redis.call('INCRBY', KEYS[2], total) end\n"
+  "local max_length, max_bytes = tonumber(ARGV[1]), tonumber(ARGV[4])\n"
+  "while length > 1 and ((max_length > 0 and length > max_length) or\n"
+  "                      (max_bytes > 0 and total > max_bytes)) do\n"
+  "  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]\n"
+  "  local size = 0\n"
+  "  for i = 2, #oldest[2], 2 do size = size + #oldest[2][i] end\n"
+  "  redis.call('XDEL', KEYS[1], oldest[1])\n"
+  "  total = redis.call('DECRBY', KEYS[2], size)\n"
+  "  length = length - 1\n"
+  "end\n"
+  "if total < 0 then redis.call('SET', KEYS[2], 0) end\n"
+  "if ARGV[2] ~= '0' then\n"
+  "  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+  "  redis.call('PEXPIRE', KEYS[2], ARGV[2])\n"
+  "end\n"
   "return id\n";
 
 static void
@@ -419,12 +443,14 @@ redis_append (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
-  char length[16], ttl[32];
-  const char *argv[] = { "EVAL", append_script, "1", request->key, length, ttl, NULL };
+  char length[16], ttl[32], size[32];
+  g_autofree char *size_key = g_strconcat (request->key, ":bytes", NULL);
+  const char *argv[] = { "EVAL", append_script, "2", request->key, size_key, length, ttl, NULL, size };
 
-  g_snprintf (length, sizeof length, "%u", MAX (request->count, 1));
+  g_snprintf (length, sizeof length, "%u", request->count);
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
-  command (store, request, task, G_N_ELEMENTS (argv), argv, G_N_ELEMENTS (argv) - 1, read_appended);
+  g_snprintf (size, sizeof size, "%" G_GSIZE_FORMAT, request->max_size);
+  command (store, request, task, G_N_ELEMENTS (argv), argv, G_N_ELEMENTS (argv) - 2, read_appended);
 }
 
 /* A stream id of Redis: MS-SEQ in decimal. */

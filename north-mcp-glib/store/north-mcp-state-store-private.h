@@ -87,8 +87,9 @@ typedef enum
   /* Sends @value to every subscriber of channel @key, this process's too. */
   NORTH_MCP_STATE_STORE_OP_PUBLISH,
   /* Appends event @value to stream @key, keeping about its last @count
-   * events, and gives the stream @ttl_ms more to live; the result is the
-   * event's id (a string). */
+   * events whose data add up to at most @max_size bytes (0: no bound; the
+   * newest is kept, whatever its size), and gives the stream @ttl_ms more to live;
+   * the result is the event's id (a string). */
   NORTH_MCP_STATE_STORE_OP_APPEND,
   /* The newest events of stream @key after the one with id @after (NULL:
    * from the first), at most @count, whose data add up to at most
@@ -214,6 +215,7 @@ void       north_mcp_state_store_append_async   (NorthMcpStateStore            *
                                                  const char                    *key,
                                                  GBytes                        *event,
                                                  guint                          max_length,
+                                                 gsize                          max_size,
                                                  guint64                        ttl_ms,
                                                  GCancellable                  *cancellable,
                                                  GAsyncReadyCallback            callback,
@@ -248,6 +250,7 @@ void       north_mcp_state_store_append         (NorthMcpStateStore            *
                                                  const char                    *key,
                                                  GBytes                        *event,
                                                  guint                          max_length,
+                                                 gsize                          max_size,
                                                  guint64                        ttl_ms);
 
 /* Whether @key is acceptable as a key or channel name. */

@@ -220,12 +220,14 @@ north_mcp_state_store_append_async (NorthMcpStateStore  *self,
                                     const char          *key,
                                     GBytes              *event,
                                     guint                max_length,
+                                    gsize                max_size,
                                     guint64              ttl_ms,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_APPEND, key, event, ttl_ms, .count = max_length };
+  NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_APPEND, key, event, ttl_ms,
+                                        .count = max_length, .max_size = max_size };
 
   run (self, &request, cancellable, callback, user_data, north_mcp_state_store_append_async);
 }
@@ -327,9 +329,10 @@ north_mcp_state_store_append (NorthMcpStateStore *self,
                               const char         *key,
                               GBytes             *event,
                               guint               max_length,
+                              gsize               max_size,
                               guint64             ttl_ms)
 {
-  north_mcp_state_store_append_async (self, key, event, max_length, ttl_ms, NULL, forgotten_cb,
+  north_mcp_state_store_append_async (self, key, event, max_length, max_size, ttl_ms, NULL, forgotten_cb,
                                       "an event was not appended");
 }
 

@@ -26,11 +26,13 @@ G_BEGIN_DECLS
 /* With a state store shared by replicas every event of a session is also
  * appended, as "STREAM NUMBER DATA", to one store stream per session,
  * NORTH_MCP_EVENT_STORE_KEY_PREFIX "<session>" (its last
- * NORTH_MCP_EVENT_STORE_CAPACITY events, for an hour after the last one),
+ * NORTH_MCP_EVENT_STORE_CAPACITY events, at most
+ * NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES of them, for an hour after the
+ * last one),
  * so that another replica can replay them after the one that sent them is
  * gone. One key per session, not per stream: a client that opens many
- * streams cannot make the store keep more than that many events. A replay
- * reads at most NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES. */
+ * streams cannot make the store keep more than that. A replay reads at
+ * most NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES too. */
 #define NORTH_MCP_EVENT_STORE_KEY_PREFIX "north-mcp:events:"
 #define NORTH_MCP_EVENT_STORE_SHARED_TTL_MS (60 * 60 * 1000)
 #define NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES (4 * NORTH_MCP_EVENT_STORE_MAX_BYTES)

@@ -10,16 +10,7 @@
 #include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-headers-private.h"
 #include "north-mcp-origin-private.h"
-
-static gboolean
-str_equal_len (const char *a,
-               gsize       a_len,
-               const char *b)
-{
-  gsize b_len = strlen (b);
-
-  return a_len == b_len && g_ascii_strncasecmp (a, b, a_len) == 0;
-}
+#include "north-mcp-util-private.h"
 
 void
 north_mcp_http_parse_accept (const char *accept,
@@ -44,11 +35,11 @@ north_mcp_http_parse_accept (const char *accept,
       while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
 
-      if (str_equal_len (start, end - start, "application/json") ||
-          str_equal_len (start, end - start, "application/*") ||
-          str_equal_len (start, end - start, "*/*"))
+      if (north_mcp_ascii_equal_caseless (start, end - start, "application/json") ||
+          north_mcp_ascii_equal_caseless (start, end - start, "application/*") ||
+          north_mcp_ascii_equal_caseless (start, end - start, "*/*"))
         *json = TRUE;
-      else if (str_equal_len (start, end - start, "text/event-stream"))
+      else if (north_mcp_ascii_equal_caseless (start, end - start, "text/event-stream"))
         *sse = TRUE;
 
       /* Skip parameters up to the next media range. */

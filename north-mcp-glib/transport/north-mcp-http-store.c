@@ -9,6 +9,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-http-answers-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-http-pause-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-http-store-private.h"
@@ -283,6 +284,28 @@ parse_event_field (const char **data,
   return TRUE;
 }
 
+/* A replay stays in memory until its client has read it (up to the 16 MiB
+ * a replay reads, for each resuming GET): it counts among the bytes the
+ * server holds for clients, as request bodies do, so that many clients
+ * resuming at once and reading slowly cannot exhaust memory. FALSE, with
+ * a 503 answered, when the budget (max-held-body-bytes) is spent. */
+static gboolean
+hold_replay (Pending *pending,
+             gsize    length)
+{
+  NorthMcpTransportSettings settings;
+  g_autofree char *text = NULL;
+
+  north_mcp_transport_host_get_settings (pending->host, &settings);
+  if (north_mcp_http_listener_hold_body (pending->pause.msg, length, settings.max_held_body_bytes))
+    return TRUE;
+
+  text = g_strdup_printf ("Server busy: with this replay the bodies it holds would pass %" G_GUINT64_FORMAT
+                          " bytes; try again", settings.max_held_body_bytes);
+  north_mcp_http_respond_unavailable (pending->pause.msg, NORTH_MCP_HTTP_STORE_RETRY_AFTER, text);
+  return FALSE;
+}
+
 /* Sends the client the stored events after its Last-Event-ID, then ends
  * the stream: its request ran on another replica, nothing more will come
  * on it here. When older events did not fit in the replay (@left_out),
@@ -328,6 +351,8 @@ send_missed (Pending   *pending,
                                             "Bad Request: the events after Last-Event-ID are no longer available");
       return;
     }
+  if (!hold_replay (pending, missed->len))
+    return;
   stream = north_mcp_sse_stream_new (pending->pause.msg, pending->keepalive_ms);
   north_mcp_sse_stream_send_raw (stream, g_steal_pointer (&missed));
   north_mcp_sse_stream_close (stream);

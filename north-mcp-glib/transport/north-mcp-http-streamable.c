@@ -23,6 +23,7 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-util-private.h"
 
 /* How long clients wait before resuming a stream we ended (SEP-1699). */
 #define RETRY_MS 1000
@@ -223,7 +224,8 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
     }
 
   content_type = soup_message_headers_get_content_type (headers, NULL);
-  if (content_type == NULL || g_ascii_strcasecmp (content_type, "application/json") != 0)
+  if (content_type == NULL ||
+      !north_mcp_ascii_equal_caseless (content_type, strlen (content_type), "application/json"))
     {
       north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, NULL,
                                             NORTH_MCP_HTTP_TRANSPORT_ERROR,

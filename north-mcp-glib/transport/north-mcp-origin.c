@@ -15,6 +15,7 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-origin-private.h"
+#include "north-mcp-util-private.h"
 
 /* How long a browser may reuse a preflight answer (browsers cap it lower:
  * Chromium at 2 hours). */
@@ -36,8 +37,7 @@ is_loopback_name (const char *name,
                   gsize       length)
 {
   for (guint i = 0; i < G_N_ELEMENTS (loopback_names); i++)
-    if (strlen (loopback_names[i]) == length &&
-        g_ascii_strncasecmp (name, loopback_names[i], length) == 0)
+    if (north_mcp_ascii_equal_caseless (name, length, loopback_names[i]))
       return TRUE;
 
   return FALSE;

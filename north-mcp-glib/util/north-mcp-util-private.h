@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 
 #include "north-mcp-enums.h"
@@ -24,6 +26,19 @@ north_mcp_set_str (char       **str_pointer,
   g_free (*str_pointer);
   *str_pointer = copy;
   return TRUE;
+}
+
+/* TRUE when the @length bytes at @text are @word, ASCII case aside. For
+ * header values on every request: they nearly always come spelled as the
+ * specifications write them, so the exact comparison goes first (GLib's
+ * caseless one costs a function call per character). */
+static inline gboolean
+north_mcp_ascii_equal_caseless (const char *text,
+                                gsize       length,
+                                const char *word)
+{
+  return strlen (word) == length &&
+         (memcmp (text, word, length) == 0 || g_ascii_strncasecmp (text, word, length) == 0);
 }
 
 /* Replaces *@field with @value (a new reference is taken; NULL clears). */

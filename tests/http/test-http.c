@@ -992,10 +992,14 @@ test_accept_checked (Fixture       *f,
                                        (const char *[]) { "Accept", "text/event-stream", NULL });
   g_autoptr(Reply) with_params = request (f, "POST", "/mcp", "application/json", ADD_BODY,
                                           (const char *[]) { "Accept", "text/html;q=0.9, application/json;q=0.8", NULL });
+  /* Media types are caseless (RFC 9110, 8.3.1). */
+  g_autoptr(Reply) other_case = request (f, "POST", "/mcp", "application/json", ADD_BODY,
+                                         (const char *[]) { "Accept", "Application/JSON", NULL });
 
   assert_error_reply (html, 406, -32000, TRUE);
   assert_error_reply (sse_only, 406, -32000, TRUE);
   g_assert_cmpuint (with_params->status, ==, 200);
+  g_assert_cmpuint (other_case->status, ==, 200);
   assert_still_serving (f);
 }
 
@@ -1009,10 +1013,13 @@ test_content_type_checked (Fixture       *f,
                                    (const char *[]) { "Accept", ACCEPT_BOTH, NULL });
   g_autoptr(Reply) charset = request (f, "POST", "/mcp", "application/json; charset=utf-8", ADD_BODY,
                                       (const char *[]) { "Accept", ACCEPT_BOTH, NULL });
+  g_autoptr(Reply) other_case = request (f, "POST", "/mcp", "Application/JSON", ADD_BODY,
+                                         (const char *[]) { "Accept", ACCEPT_BOTH, NULL });
 
   assert_error_reply (text, 415, -32000, TRUE);
   assert_error_reply (none, 415, -32000, TRUE);
   g_assert_cmpuint (charset->status, ==, 200);
+  g_assert_cmpuint (other_case->status, ==, 200);
   assert_still_serving (f);
 }
 

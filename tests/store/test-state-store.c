@@ -135,18 +135,26 @@ store_simple (NorthMcpStateStore *store, const char *what, const char *key, guin
 }
 
 static char *
-store_append (NorthMcpStateStore *store, const char *key, const char *event, guint max_length)
+store_append_sized (NorthMcpStateStore *store, const char *key, const char *event, guint max_length,
+                    gsize max_size)
 {
   Result result = { 0 };
   g_autoptr(GBytes) bytes = text (event);
   char *id;
 
-  north_mcp_state_store_append_async (store, key, bytes, max_length, 60000, NULL, append_done, &result);
+  north_mcp_state_store_append_async (store, key, bytes, max_length, max_size, 60000, NULL, append_done,
+                                      &result);
   test_wait_for (&result.done, "append");
   g_assert_no_error (result.error);
   id = g_steal_pointer (&result.id);
   result_clear (&result);
   return id;
+}
+
+static char *
+store_append (NorthMcpStateStore *store, const char *key, const char *event, guint max_length)
+{
+  return store_append_sized (store, key, event, max_length, 0);
 }
 
 static GPtrArray *
@@ -461,8 +469,8 @@ test_streams (gconstpointer data)
 
   /* Fire and forget: the event is there for the next call (one
    * connection keeps the order); a refused one is only logged. */
-  north_mcp_state_store_append (store, "not a key", forgotten, 5, 60000);
-  north_mcp_state_store_append (store, key, forgotten, 5, 60000);
+  north_mcp_state_store_append (store, "not a key", forgotten, 5, 0, 60000);
+  north_mcp_state_store_append (store, key, forgotten, 5, 0, 60000);
   events = store_replay (store, key, g_ptr_array_index (ids, 7), 100, 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 1);
@@ -668,6 +676,39 @@ test_memory_wrong_finish (void)
   g_assert_true (north_mcp_state_store_set_finish (store, result, NULL));
 }
 
+/* A stream keeps at most max_size bytes of events (the newest, whatever
+ * its size), whatever their number: big events cannot make a store hold
+ * max_length times their size. */
+static void
+test_stream_bytes (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *key = unique_key ("stream-bytes");
+  g_autofree char *big = g_strnfill (500, 'b');
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Ten events of 40 bytes, at most 100 bytes: the newest two stay. */
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *event = g_strdup_printf ("%040u", i);
+
+      g_ptr_array_add (ids, store_append_sized (store, key, event, 100, 100));
+    }
+  assert_replay (store, key, NULL, 100, G_MAXSIZE, FALSE, ids, 8, 2);
+
+  /* One larger than the bound stays alone, until the next one. */
+  g_ptr_array_add (ids, store_append_sized (store, key, big, 100, 100));
+  assert_replay (store, key, NULL, 100, G_MAXSIZE, FALSE, ids, 10, 1);
+  g_ptr_array_add (ids, store_append_sized (store, key, "small", 100, 100));
+  events = store_replay (store, key, NULL, 100, G_MAXSIZE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (events, 0))->id, ==,
+                   g_ptr_array_index (ids, 11));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -679,8 +720,9 @@ main (int argc, char **argv)
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const char *tests[] = { "values", "expiry", "invalid-keys", "pubsub", "streams" };
-      GTestDataFunc funcs[] = { test_values, test_expiry, test_invalid_keys, test_pubsub, test_streams };
+      const char *tests[] = { "values", "expiry", "invalid-keys", "pubsub", "streams", "stream-bytes" };
+      GTestDataFunc funcs[] = { test_values, test_expiry, test_invalid_keys, test_pubsub, test_streams,
+                                test_stream_bytes };
 
       for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
         {

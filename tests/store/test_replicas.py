@@ -519,7 +519,8 @@ def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis
            and time.monotonic() < deadline):
         time.sleep(0.05)
     assert redis.command("XLEN", f"north-mcp:events:{session}") == 256
-    assert redis.command("KEYS", f"north-mcp:events:{session}*") == [f"north-mcp:events:{session}"]
+    assert sorted(redis.command("KEYS", f"north-mcp:events:{session}*")) == [
+        f"north-mcp:events:{session}", f"north-mcp:events:{session}:bytes"]
 
     # The newest stream still replays on the other replica, only its own events.
     stored = [i for i in last.ids if i is not None]
@@ -570,6 +571,44 @@ def test_a_large_backlog_replays_what_fits_and_keeps_the_store_connection(replic
     # Redis read about what a replay returns (16 MiB), not the whole
     # backlog (96 MiB) each time.
     assert redis_memory_peak(redis) - peak < 48 * 1024 * 1024
+
+
+def test_replays_count_among_the_bytes_held_for_clients(replicas, redis):
+    """What a resuming client missed is held until it reads it: a replay
+    counts in max-held-body-bytes like a request body. One that would pass
+    the budget is refused with 503 and Retry-After (not loaded for every
+    slow client resuming at once); the budget is given back once a replay
+    is sent, and the replica goes on serving."""
+    one, = replicas(1, "conformance-server")
+    two, = replicas(1, "conformance-server", "--max-held-body-bytes", "1000000")
+    headers = {"MCP-Protocol-Version": RESUMABLE}
+    session = initialize_resumable(one)
+    # Stream 7 of the session, as a replica writes it: 3 events of 600 kB.
+    big = json.dumps({"jsonrpc": "2.0", "method": "notifications/message", "params": {
+        "level": "info", "data": "x" * 600000}})
+    for number in range(1, 4):
+        redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"7 {number} {big}")
+
+    def resume(replica, after):
+        return replica.request("GET", session=session,
+                               headers={"Accept": "text/event-stream", "Last-Event-ID": after, **headers})
+
+    status, answer_headers, body = resume(two, "7-0")
+    assert status == 503, (status, body[:200])
+    assert answer_headers.get("Retry-After"), answer_headers
+    assert "Server busy" in body, body[:200]
+
+    # One event fits, again and again: nothing of the refused replay, nor of
+    # the sent ones, stays counted.
+    for _ in range(3):
+        status, _, body = resume(two, "7-2")
+        assert status == 200, body[:200]
+        assert [m["params"]["data"] == "x" * 600000 for m in messages(body)] == [True]
+    assert call(two, session, "ping", headers=headers)[0] == 200
+
+    # A replica with the default budget replays all three.
+    status, _, body = resume(one, "7-0")
+    assert status == 200 and len(messages(body)) == 3, (status, body[:200])
 
 
 TASKS = {"extensions": {"io.modelcontextprotocol/tasks": {}}}

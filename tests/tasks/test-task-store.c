@@ -50,12 +50,18 @@ typedef struct {
 enum { MEMORY, SHARED };
 
 static NorthMcpTaskStore *
-shared_store (const char *uri)
+shared_store_limited (const char *uri, guint max_per_owner, guint max_total)
 {
   g_autoptr(NorthMcpStateStore) state = north_mcp_state_store_new_for_uri (uri, NULL);
 
   g_assert_nonnull (state);
-  return north_mcp_shared_task_store_new (state);
+  return north_mcp_shared_task_store_new (state, max_per_owner, max_total);
+}
+
+static NorthMcpTaskStore *
+shared_store (const char *uri)
+{
+  return shared_store_limited (uri, 4, 16);
 }
 
 static void
@@ -304,6 +310,41 @@ test_shared_hostile_records (Fixture *fixture, gconstpointer kind)
                  "{\"owner\":\"alice\",\"record\":{\"status\":\"working\",\"ttlMs\":9223372036854775807}}");
 }
 
+/* What a user, and all users, create through one server is bounded
+ * although the state store would keep any number: with errors that say
+ * so; a create that stored nothing (a duplicate id) does not count, and
+ * records that expired make room. */
+static void
+test_shared_limits (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_object_unref (fixture->store);
+  fixture->store = shared_store_limited (redis.uri, 2, 4);
+
+  g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
+  g_assert_true (create (fixture, "alice", "a2", 1000, NULL));
+  g_assert_false (create (fixture, "alice", "a3", 60000, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "Too many tasks for this user"));
+  g_clear_error (&error);
+
+  g_assert_true (create (fixture, "bob", "b1", 60000, NULL));
+  g_assert_false (create (fixture, "bob", "a1", 60000, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (create (fixture, "bob", "b2", 60000, NULL));
+  g_assert_false (create (fixture, "carol", "c1", 60000, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "Too many tasks on this server"));
+  g_clear_error (&error);
+
+  /* Alice's two records live one second. */
+  g_usleep (1100 * G_TIME_SPAN_MILLISECOND);
+  g_assert_true (create (fixture, "carol", "c1", 60000, NULL));
+  g_assert_true (create (fixture, "alice", "a3", 60000, NULL));
+}
+
 /* A state store that cannot be reached fails each call, saying so. */
 static void
 test_shared_unavailable (void)
@@ -418,6 +459,8 @@ main (int argc, char **argv)
               fixture_set_up, test_shared_expiry, fixture_tear_down);
   g_test_add ("/task-store/shared/hostile-records", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_hostile_records, fixture_tear_down);
+  g_test_add ("/task-store/shared/limits", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_limits, fixture_tear_down);
   g_test_add_func ("/task-store/shared/unavailable", test_shared_unavailable);
 
   status = g_test_run ();

@@ -98,6 +98,8 @@ test_host_allowed (void)
   g_assert_true (north_mcp_origin_host_allowed ("localhost:8000", NULL, TRUE));
   g_assert_true (north_mcp_origin_host_allowed ("127.0.0.1", NULL, TRUE));
   g_assert_true (north_mcp_origin_host_allowed ("[::1]:9", NULL, TRUE));
+  g_assert_true (north_mcp_origin_host_allowed ("LocalHost:8000", NULL, TRUE));
+  g_assert_false (north_mcp_origin_host_allowed ("LocalHosts:8000", NULL, TRUE));
   g_assert_true (north_mcp_origin_host_allowed ("mcp.example.com", allowed, TRUE));
   g_assert_false (north_mcp_origin_host_allowed ("localhost.evil.example", NULL, TRUE));
   g_assert_false (north_mcp_origin_host_allowed ("127.0.0.1.nip.io", NULL, TRUE));

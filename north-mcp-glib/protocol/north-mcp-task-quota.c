@@ -1,0 +1,124 @@
+/* north-mcp-task-quota.c: how many task records one server may have
+ * created, per owner and in all, until they expire
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-error.h"
+#include "north-mcp-task-quota-private.h"
+
+struct _NorthMcpTaskQuota
+{
+  GHashTable *per_owner;  /* owner → GArray of gint64 expiry times */
+  guint       total;
+  guint       max_per_owner;
+  guint       max_total;
+};
+
+NorthMcpTaskQuota *
+north_mcp_task_quota_new (guint max_per_owner,
+                          guint max_total)
+{
+  NorthMcpTaskQuota *self = g_new0 (NorthMcpTaskQuota, 1);
+
+  self->per_owner = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  self->max_per_owner = max_per_owner;
+  self->max_total = max_total;
+  return self;
+}
+
+void
+north_mcp_task_quota_free (NorthMcpTaskQuota *self)
+{
+  g_hash_table_unref (self->per_owner);
+  g_free (self);
+}
+
+/* Drops the expiry times of @times before @now: O(max_per_owner). */
+static void
+drop_expired (NorthMcpTaskQuota *self,
+              GArray            *times,
+              gint64             now)
+{
+  guint kept = 0;
+
+  for (guint i = 0; i < times->len; i++)
+    if (g_array_index (times, gint64, i) > now)
+      g_array_index (times, gint64, kept++) = g_array_index (times, gint64, i);
+  self->total -= times->len - kept;
+  g_array_set_size (times, kept);
+}
+
+/* Every owner's, at the total limit only: O(max_total). */
+static void
+drop_all_expired (NorthMcpTaskQuota *self,
+                  gint64             now)
+{
+  GHashTableIter iter;
+  GArray *times;
+
+  g_hash_table_iter_init (&iter, self->per_owner);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &times))
+    {
+      drop_expired (self, times, now);
+      if (times->len == 0)
+        g_hash_table_iter_remove (&iter);
+    }
+}
+
+gboolean
+north_mcp_task_quota_take (NorthMcpTaskQuota  *self,
+                           const char         *owner,
+                           gint64              expires_at,
+                           GError            **error)
+{
+  gint64 now = g_get_real_time ();
+  GArray *times;
+
+  if (self->total >= self->max_total)
+    drop_all_expired (self, now);
+  if (self->total >= self->max_total)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "Too many tasks on this server (at most %u); try again later", self->max_total);
+      return FALSE;
+    }
+
+  times = g_hash_table_lookup (self->per_owner, owner);
+  if (times == NULL)
+    {
+      times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->per_owner, g_strdup (owner), times);
+    }
+  if (times->len >= self->max_per_owner)
+    drop_expired (self, times, now);
+  if (times->len >= self->max_per_owner)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "Too many tasks for this user (at most %u); wait for some to end", self->max_per_owner);
+      return FALSE;
+    }
+
+  g_array_append_val (times, expires_at);
+  self->total++;
+  return TRUE;
+}
+
+void
+north_mcp_task_quota_give_back (NorthMcpTaskQuota *self,
+                                const char        *owner,
+                                gint64             expires_at)
+{
+  GArray *times = g_hash_table_lookup (self->per_owner, owner);
+
+  for (guint i = 0; times != NULL && i < times->len; i++)
+    if (g_array_index (times, gint64, i) == expires_at)
+      {
+        g_array_remove_index_fast (times, i);
+        self->total--;
+        if (times->len == 0)
+          g_hash_table_remove (self->per_owner, owner);
+        return;
+      }
+}
