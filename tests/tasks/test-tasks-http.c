@@ -325,6 +325,16 @@ test_lifecycle (Fixture *f, gconstpointer data)
   }
   again = get_task (f, task_id);
   g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "completed");
+
+  /* So is an update: an empty acknowledgement, not the task's record. */
+  {
+    g_autofree char *params = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{}", task_id);
+    g_autoptr(JsonObject) ack = rpc_full (f, "tasks/update", task_id, params, CAPS_TASKS, NULL);
+
+    g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+    g_assert_false (json_object_has_member (result_of (ack), "status"));
+    g_assert_false (json_object_has_member (result_of (ack), "result"));
+  }
 }
 
 /* An answer given at once is the response: no task. */
