@@ -11,6 +11,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
@@ -39,6 +40,7 @@ typedef struct
    * replica stops the handler here. */
   NorthMcpStateStore *shared;
   guint              cancel_id;
+  guint              update_id; /* tasks/update on another replica */
   gsize              held;    /* Runner.held of the runners */
 } Tasks;
 
@@ -161,6 +163,7 @@ tasks_free (Tasks *tasks)
   if (tasks->shared != NULL)
     {
       north_mcp_state_store_unsubscribe (tasks->shared, tasks->cancel_id);
+      north_mcp_state_store_unsubscribe (tasks->shared, tasks->update_id);
       g_object_unref (tasks->shared);
     }
   g_hash_table_unref (tasks->runners);
@@ -205,16 +208,17 @@ expire_tick (gpointer user_data)
 }
 
 #define CANCEL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-cancel"
+#define UPDATE_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-update"
+/* A relayed tasks/update: its answers, as much as tasks keep in all. */
+#define UPDATE_MESSAGE_MAX_BYTES (4096 + NORTH_MCP_TASK_MAX_HELD_BYTES)
 
-/* "OWNER TASKID": stop the handler if it runs here (and is the owner's). */
-static void
-on_cancel_message (const char *channel,
-                   GBytes     *message,
-                   gpointer    user_data)
+/* The runner of "OWNER TASKID" (the first @length bytes of @data) when it
+ * runs here for that owner. */
+static Runner *
+addressed_runner (Tasks      *tasks,
+                  const char *data,
+                  gsize       length)
 {
-  Tasks *tasks = user_data;
-  gsize length = 0;
-  const char *data = g_bytes_get_data (message, &length);
   const char *space = NULL;
   g_autofree char *owner = NULL;
   g_autofree char *task_id = NULL;
@@ -228,12 +232,54 @@ on_cancel_message (const char *channel,
         break;
       }
   if (space == NULL)
-    return;
+    return NULL;
   owner = g_strndup (data, space - data);
   task_id = g_strndup (space + 1, length - (space + 1 - data));
   runner = g_hash_table_lookup (tasks->runners, task_id);
-  if (runner != NULL && runner->created && g_str_equal (runner->owner, owner))
+  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
+    return NULL;
+  return runner;
+}
+
+/* "OWNER TASKID": stop the handler if it runs here (and is the owner's). */
+static void
+on_cancel_message (const char *channel,
+                   GBytes     *message,
+                   gpointer    user_data)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  Runner *runner = addressed_runner (user_data, data, length);
+
+  if (runner != NULL)
     runner_drop (runner);
+}
+
+static void runner_take_answers (Runner *runner, JsonObject *answers);
+static void runner_flush (Runner *runner);
+
+/* "OWNER TASKID\nANSWERS": the answers of a tasks/update that reached
+ * another replica, for the handler if it runs here. */
+static void
+on_update_message (const char *channel,
+                   GBytes     *message,
+                   gpointer    user_data)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  const char *newline = length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
+  g_autoptr(JsonNode) answers = NULL;
+  g_autoptr(Runner) held = NULL;
+  Runner *runner;
+
+  if (newline == NULL || (runner = addressed_runner (user_data, data, newline - data)) == NULL)
+    return;
+  answers = north_mcp_json_read (newline + 1, length - (newline + 1 - data), NORTH_MCP_JSON_MAX_DEPTH, NULL);
+  if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers))
+    return;
+  held = runner_ref (runner); /* the next round may end it at once */
+  runner_take_answers (runner, json_node_get_object (answers));
+  runner_flush (runner);
 }
 
 static Tasks *
@@ -255,6 +301,8 @@ get_tasks (NorthMcpProtocolHost *host)
                                                       NORTH_MCP_TASK_MAX_TOTAL);
       tasks->cancel_id = north_mcp_state_store_subscribe (tasks->shared, CANCEL_CHANNEL,
                                                           on_cancel_message, tasks, NULL);
+      tasks->update_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_CHANNEL,
+                                                          on_update_message, tasks, NULL);
     }
   else
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
@@ -982,35 +1030,14 @@ runner_resume (Runner *runner)
   runner_start_round (runner, params, g_steal_pointer (&runner->state));
 }
 
-void
-north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
-                               NorthMcpContext      *context)
+/* Takes @answers to the requests @runner waits for (answers to others
+ * are ignored); once none is left, its next round starts. */
+static void
+runner_take_answers (Runner     *runner,
+                     JsonObject *answers)
 {
-  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
-  g_autoptr(Request) request = request_new (host, context);
-  g_autoptr(GList) keys = NULL;
-  g_autoptr(Runner) held = NULL;
-  NorthMcpTaskStore *store;
-  Runner *runner;
+  g_autoptr(GList) keys = json_object_get_members (answers);
 
-  if (request == NULL)
-    return;
-  if (answers == NULL)
-    {
-      north_mcp_dispatch_invalid_params (context, "Invalid params: 'inputResponses' must be an object");
-      return;
-    }
-  runner = own_runner (request);
-  if (runner == NULL)
-    {
-      /* Not waiting here: acknowledged if the task exists, else unknown. */
-      return_record (g_steal_pointer (&request));
-      return;
-    }
-  held = runner_ref (runner); /* the next round may end it at once */
-
-  /* Answers to requests that are not pending are ignored. */
-  keys = json_object_get_members (answers);
   for (GList *l = keys; l != NULL && runner->pending != NULL; l = l->next)
     {
       JsonNode *answer = json_object_get_member (answers, l->data);
@@ -1039,6 +1066,72 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
       json_object_remove_member (runner->record, "inputRequests");
       runner_resume (runner);
     }
+}
+
+/* The task of a tasks/update whose handler does not run here: with a
+ * store shared by replicas it may run on another, which gets the answers
+ * (they would be lost otherwise, and the task wait for ever). */
+static void
+update_elsewhere (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(JsonObject) record =
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
+  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (request->context),
+                                                     "inputResponses");
+
+  if (record == NULL)
+    {
+      unknown_task (request->context);
+      return;
+    }
+  if (request->tasks->shared != NULL && answers != NULL && json_object_get_size (answers) > 0 &&
+      g_strcmp0 (north_mcp_object_get_string (record, "status"), "input_required") == 0)
+    {
+      GString *text = g_string_new (request->owner);
+      g_autoptr(GBytes) message = NULL;
+
+      g_string_append_printf (text, " %s\n", request->task_id);
+      north_mcp_json_write_object (text, answers);
+      message = g_string_free_to_bytes (text);
+      if (g_bytes_get_size (message) <= UPDATE_MESSAGE_MAX_BYTES)
+        north_mcp_state_store_publish (request->tasks->shared, UPDATE_CHANNEL, message);
+    }
+  /* Acknowledged, like an update taken here. */
+  return_ack (request->context);
+}
+
+void
+north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
+                               NorthMcpContext      *context)
+{
+  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
+  g_autoptr(Request) request = request_new (host, context);
+  g_autoptr(Runner) held = NULL;
+  NorthMcpTaskStore *store;
+  Runner *runner;
+
+  if (request == NULL)
+    return;
+  if (answers == NULL)
+    {
+      north_mcp_dispatch_invalid_params (context, "Invalid params: 'inputResponses' must be an object");
+      return;
+    }
+  runner = own_runner (request);
+  if (runner == NULL)
+    {
+      /* Not waiting here: acknowledged if the task exists, else unknown. */
+      Request *elsewhere = g_steal_pointer (&request);
+
+      north_mcp_task_store_get_async (elsewhere->tasks->store, elsewhere->owner, elsewhere->task_id, NULL,
+                                      update_elsewhere, elsewhere);
+      return;
+    }
+  held = runner_ref (runner); /* the next round may end it at once */
+  runner_take_answers (runner, answers);
 
   request->runner = runner_ref (runner);
   store = request->tasks->store;
