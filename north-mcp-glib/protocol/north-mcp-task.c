@@ -209,8 +209,11 @@ expire_tick (gpointer user_data)
 
 #define CANCEL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-cancel"
 #define UPDATE_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-update"
-/* A relayed tasks/update: its answers, as much as tasks keep in all. */
-#define UPDATE_MESSAGE_MAX_BYTES (4096 + NORTH_MCP_TASK_MAX_HELD_BYTES)
+/* A relayed tasks/update: 4 MiB of answers (the default body limit), as
+ * the sessions' messages; Redis drops a subscriber that falls 32 MB
+ * behind, and with it every replica's messages. */
+#define UPDATE_MESSAGE_MAX_ANSWERS (4 * 1024 * 1024)
+#define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS)
 
 /* The runner of "OWNER TASKID" (the first @length bytes of @data) when it
  * runs here for that owner. */
@@ -1096,8 +1099,14 @@ update_elsewhere (GObject      *source,
       g_string_append_printf (text, " %s\n", request->task_id);
       north_mcp_json_write_object (text, answers);
       message = g_string_free_to_bytes (text);
-      if (g_bytes_get_size (message) <= UPDATE_MESSAGE_MAX_BYTES)
-        north_mcp_state_store_publish (request->tasks->shared, UPDATE_CHANNEL, message);
+      if (g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
+        {
+          north_mcp_context_return_error_full (request->context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                               "Invalid params: the answers are too large to reach the "
+                                               "replica that runs the task (4 MiB)", NULL);
+          return;
+        }
+      north_mcp_state_store_publish (request->tasks->shared, UPDATE_CHANNEL, message);
     }
   /* Acknowledged, like an update taken here. */
   return_ack (request->context);
