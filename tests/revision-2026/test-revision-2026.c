@@ -134,6 +134,30 @@ ask_name_tool (NorthMcpTool     *tool,
   return NULL;
 }
 
+/* Asks with a state of arguments.size bytes; on the retry tells how
+ * many came back. */
+static NorthMcpToolResult *
+big_state_tool (NorthMcpTool     *tool,
+                NorthMcpContext  *context,
+                JsonObject       *arguments,
+                gpointer          user_data,
+                GError          **error)
+{
+  const char *state = north_mcp_context_get_request_state (context);
+  g_autofree char *big = NULL;
+  g_autofree char *text = NULL;
+
+  if (state != NULL)
+    {
+      text = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes back", strlen (state));
+      return north_mcp_tool_result_new_text (text);
+    }
+  big = g_strnfill (json_object_get_int_member_with_default (arguments, "size", 1), 'x');
+  north_mcp_context_add_input_request (context, "sample", "sampling/createMessage", NULL);
+  north_mcp_context_return_input_required (context, big);
+  return NULL;
+}
+
 /* Keeps the request open: the test answers it. */
 static NorthMcpContext *held_context;
 
@@ -170,6 +194,7 @@ fixture_set_up (Fixture       *fixture,
   add_tool (fixture->server, "needs_sampling", needs_sampling_tool);
   add_tool (fixture->server, "ask_name", ask_name_tool);
   add_tool (fixture->server, "ask_name_too", ask_name_tool);
+  add_tool (fixture->server, "big_state", big_state_tool);
 
   {
     g_autoptr(NorthMcpTool) hold = north_mcp_tool_new ("hold", "Waits for the test");
@@ -751,6 +776,35 @@ test_input_required_identity (Fixture       *fixture,
   g_assert_cmpstr (first_text (result (fixture, 6)), ==, "Hello Ada (state round-1)");
   retry (fixture, 7, "ask_name", no_email);
   g_assert_cmpstr (first_text (result (fixture, 7)), ==, "Hello Ada (state round-1)");
+}
+
+/* A state is sealed only when the retry can bring it back: one whose
+ * token would pass the bound on requestState is refused at once, with a
+ * clear error, not handed to a client whose retry can only fail. */
+static void
+test_input_required_state_size (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  JsonObject *object;
+  g_autofree char *state = NULL;
+  g_autofree char *members = NULL;
+
+  send_revision_2026 (fixture, 1, "tools/call", "\"name\":\"big_state\",\"arguments\":{\"size\":30000}",
+                      NULL, NULL);
+  object = result (fixture, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "input_required");
+  state = g_strdup (json_object_get_string_member (object, "requestState"));
+  members = g_strdup_printf ("\"name\":\"big_state\",\"arguments\":{\"size\":30000},\"requestState\":\"%s\"",
+                             state);
+  send_revision_2026 (fixture, 2, "tools/call", members, NULL, NULL);
+  g_assert_cmpstr (first_text (result (fixture, 2)), ==, "30000 bytes back");
+
+  send_revision_2026 (fixture, 3, "tools/call", "\"name\":\"big_state\",\"arguments\":{\"size\":60000}",
+                      NULL, NULL);
+  object = result (fixture, 3);
+  g_assert_false (json_object_has_member (object, "requestState"));
+  g_assert_true (json_object_get_boolean_member (object, "isError"));
+  g_assert_nonnull (strstr (first_text (object), "too large"));
 }
 
 static void
@@ -1413,6 +1467,7 @@ main (int    argc,
   ADD ("/revision-2026/input-required/expired", test_input_required_expired);
   ADD ("/revision-2026/input-required/validation", test_input_responses_validation);
   ADD ("/revision-2026/input-required/identity", test_input_required_identity);
+  ADD ("/revision-2026/input-required/state-size", test_input_required_state_size);
   ADD ("/revision-2026/input-required/shared-key", test_input_required_shared_key);
   ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
   ADD ("/revision-2026/listen", test_listen);
