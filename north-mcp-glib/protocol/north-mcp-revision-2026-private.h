@@ -103,9 +103,14 @@ gboolean  north_mcp_revision_2026_check_retry           (NorthMcpProtocolHost  *
                                                          JsonObject            *params,
                                                          char                 **state_out,
                                                          GError               **error);
+/* The longest `requestState` accepted, so the longest sealed. */
+#define NORTH_MCP_REVISION_2026_MAX_STATE_TOKEN (64 * 1024)
+
 /* Wraps the handler's @state into the opaque, HMAC-protected token sent
  * as `requestState`, bound to @method, the request's name or URI in
- * @params, @user and an expiry. */
+ * @params, @user and an expiry; NULL when the token would be longer than
+ * NORTH_MCP_REVISION_2026_MAX_STATE_TOKEN (a retry could not bring it
+ * back). */
 char     *north_mcp_revision_2026_seal_state            (NorthMcpProtocolHost *host,
                                                          NorthMcpUser         *user,
                                                          const char           *method,

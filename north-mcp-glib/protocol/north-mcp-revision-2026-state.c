@@ -240,6 +240,8 @@ north_mcp_revision_2026_seal_state (NorthMcpProtocolHost *host,
   text = north_mcp_jsonrpc_to_string (node, &length);
   encoded = north_mcp_base64url_encode ((const guchar *) text, length);
   mac = state_mac (host, encoded, strlen (encoded));
+  if (strlen (encoded) + 1 + strlen (mac) > NORTH_MCP_REVISION_2026_MAX_STATE_TOKEN)
+    return NULL;
   return g_strconcat (encoded, ".", mac, NULL);
 }
 
@@ -274,7 +276,7 @@ open_state (NorthMcpProtocolHost  *host,
   JsonNode *expiry;
   gsize length = 0;
 
-  if (dot == NULL || strlen (token) > 64 * 1024)
+  if (dot == NULL || strlen (token) > NORTH_MCP_REVISION_2026_MAX_STATE_TOKEN)
     return bad_state (error, "is malformed");
 
   encoded = g_strndup (token, dot - token);
