@@ -55,6 +55,7 @@ struct _Runner
   NorthMcpTool    *tool;
   JsonObject      *params;    /* of the tools/call that started it */
   gsize            held;      /* its size, counted in Tasks.held */
+  gsize            request_held; /* of which its request */
   JsonObject      *arguments;
   JsonObject      *record;    /* as tasks/get shows it */
   JsonObject      *pending;   /* input requests still unanswered */
@@ -730,27 +731,42 @@ answer_directly (NorthMcpContext *origin,
     north_mcp_context_return_result (origin, json_object_get_member (object, "result"));
 }
 
-/* Counts what the runner keeps (its request, and the answers it has
- * collected for its next round) against NORTH_MCP_TASK_MAX_HELD_BYTES,
- * in place of what it counted before; FALSE (the count unchanged) when
- * that does not fit. */
+/* Counts @size more bytes that the runner keeps (its request, answers it
+ * collects for its next round) against NORTH_MCP_TASK_MAX_HELD_BYTES;
+ * FALSE (nothing counted) when they do not fit. Each part is measured
+ * once, when it comes: measuring all the runner keeps again on every
+ * tasks/update cost a client's 300-byte request a walk of its earlier
+ * 4 MiB one. */
 static gboolean
-hold_request (Runner *runner)
+hold_more (Runner *runner,
+           gsize   size)
 {
   Tasks *tasks = runner->tasks;
-  gsize room = NORTH_MCP_TASK_MAX_HELD_BYTES - (tasks->held - runner->held);
-  g_autoptr(JsonNode) params = north_mcp_node_new_object (runner->params);
-  g_autoptr(JsonNode) responses = runner->responses != NULL
-                                  ? north_mcp_node_new_object (runner->responses) : NULL;
-  gsize size = north_mcp_json_size_up_to (params, room);
 
-  if (size <= room)
-    size += north_mcp_json_size_up_to (responses, room - size);
-  if (size > room)
+  if (size > NORTH_MCP_TASK_MAX_HELD_BYTES - tasks->held)
     return FALSE;
-  tasks->held = tasks->held - runner->held + size;
-  runner->held = size;
+  tasks->held += size;
+  runner->held += size;
   return TRUE;
+}
+
+/* Stops counting @size bytes (answers handed to the next round). */
+static void
+hold_less (Runner *runner,
+           gsize   size)
+{
+  size = MIN (size, runner->held);
+  runner->tasks->held -= size;
+  runner->held -= size;
+}
+
+/* The size of @node as the bound counts it, or more than the room left
+ * when it does not fit. */
+static gsize
+held_size (Runner   *runner,
+           JsonNode *node)
+{
+  return north_mcp_json_size_up_to (node, NORTH_MCP_TASK_MAX_HELD_BYTES - runner->tasks->held);
 }
 
 gboolean
@@ -761,6 +777,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
 {
   NorthMcpTaskSupport support = north_mcp_tool_get_task_support (tool);
   g_autoptr(Runner) runner = NULL;
+  g_autoptr(JsonNode) params_node = NULL;
   Tasks *tasks;
   g_autofree char *stamp = NULL;
 
@@ -814,7 +831,9 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
     }
 
   /* A task keeps its request while it runs: bounded in all. */
-  if (!hold_request (runner))
+  params_node = north_mcp_node_new_object (runner->params);
+  runner->request_held = held_size (runner, params_node);
+  if (!hold_more (runner, runner->request_held))
     {
       north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
                                            "Too many running tasks: the requests they keep would exceed "
@@ -1029,6 +1048,8 @@ runner_resume (Runner *runner)
     if (!g_str_equal (l->data, "inputResponses") && !g_str_equal (l->data, "requestState"))
       json_object_set_member (params, l->data, json_node_copy (json_object_get_member (runner->params, l->data)));
   json_object_set_object_member (params, "inputResponses", g_steal_pointer (&runner->responses));
+  /* The round has them now; the request stays counted. */
+  hold_less (runner, runner->held - runner->request_held);
   touch (runner->record, "working");
   runner_start_round (runner, params, g_steal_pointer (&runner->state));
 }
@@ -1040,13 +1061,17 @@ runner_take_answers (Runner     *runner,
                      JsonObject *answers)
 {
   g_autoptr(GList) keys = json_object_get_members (answers);
+  gboolean fits = TRUE;
 
-  for (GList *l = keys; l != NULL && runner->pending != NULL; l = l->next)
+  for (GList *l = keys; l != NULL && runner->pending != NULL && fits; l = l->next)
     {
       JsonNode *answer = json_object_get_member (answers, l->data);
 
       if (!json_object_has_member (runner->pending, l->data) || !JSON_NODE_HOLDS_OBJECT (answer))
         continue;
+      fits = hold_more (runner, strlen (l->data) + held_size (runner, answer));
+      if (!fits)
+        break;
       if (runner->responses == NULL)
         runner->responses = json_object_new ();
       json_object_set_member (runner->responses, l->data, json_node_copy (answer));
@@ -1054,7 +1079,7 @@ runner_take_answers (Runner     *runner,
       touch (runner->record, "input_required");
     }
 
-  if (!hold_request (runner))
+  if (!fits)
     {
       /* The task lets go of what it collected, and ends. */
       g_clear_pointer (&runner->responses, json_object_unref);
