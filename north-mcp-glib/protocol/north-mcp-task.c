@@ -1077,6 +1077,8 @@ runner_take_answers (Runner     *runner,
       json_object_set_member (runner->responses, l->data, json_node_copy (answer));
       json_object_remove_member (runner->pending, l->data);
       touch (runner->record, "input_required");
+      /* A change: the record lives on, and so must its handler. */
+      runner->touched_at = g_get_real_time ();
     }
 
   if (!fits)
