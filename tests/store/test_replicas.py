@@ -627,6 +627,19 @@ def modern(replica, method, params, capabilities, name=None):
     return json.loads(body)
 
 
+def poll_task(replicas, task_id, capabilities, waiting=("working",), timeout=60):
+    """Polls tasks/get, round robin over @replicas, until the task's status
+    is not one of @waiting (generous: only that it still answers)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        replica = replicas[int(time.monotonic() * 10) % len(replicas)]
+        task = modern(replica, "tasks/get", {"taskId": task_id}, capabilities, task_id)["result"]
+        if task["status"] not in waiting:
+            return task
+        assert time.monotonic() < deadline, task
+        time.sleep(0.05)
+
+
 def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replicas, redis):
     one, two, three = replicas(3, "server-with-tasks")
     created = modern(one, "tools/call", {"name": "generate_report",
@@ -635,14 +648,7 @@ def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replica
     assert created["resultType"] == "task" and created["status"] == "working", created
     task_id = created["taskId"]
 
-    deadline = time.monotonic() + 60
-    while True:
-        replica = (two, three)[int(time.monotonic() * 10) % 2]
-        task = modern(replica, "tasks/get", {"taskId": task_id}, TASKS, task_id)["result"]
-        if task["status"] != "working":
-            break
-        assert time.monotonic() < deadline, task
-        time.sleep(0.05)
+    task = poll_task((two, three), task_id, TASKS)
     assert task["status"] == "completed", task
     assert [c["text"] for c in task["result"]["content"]] == ["Report on tides: 3 steps"]
 
@@ -678,13 +684,7 @@ def test_a_task_waiting_for_input_takes_answers_through_another_replica(replicas
     assert created["resultType"] == "task", created
     task_id = created["taskId"]
 
-    deadline = time.monotonic() + 60
-    while True:
-        task = modern(two, "tasks/get", {"taskId": task_id}, capabilities, task_id)["result"]
-        if task["status"] != "working":
-            break
-        assert time.monotonic() < deadline, task
-        time.sleep(0.05)
+    task = poll_task((two,), task_id, capabilities)
     assert task["status"] == "input_required", task
     assert list(task["inputRequests"]) == ["confirm"], task
 
@@ -692,14 +692,7 @@ def test_a_task_waiting_for_input_takes_answers_through_another_replica(replicas
         "confirm": {"action": "accept", "content": {"confirm": True}}}}, capabilities, task_id)
     assert ack["result"]["resultType"] == "complete" and "status" not in ack["result"], ack
 
-    deadline = time.monotonic() + 60
-    while True:
-        replica = (one, two)[int(time.monotonic() * 10) % 2]
-        task = modern(replica, "tasks/get", {"taskId": task_id}, capabilities, task_id)["result"]
-        if task["status"] not in ("working", "input_required"):
-            break
-        assert time.monotonic() < deadline, task
-        time.sleep(0.05)
+    task = poll_task((one, two), task_id, capabilities, waiting=("working", "input_required"))
     assert task["status"] == "completed", task
     assert [c["text"] for c in task["result"]["content"]] == ["Deleted notes.txt"], task
 
