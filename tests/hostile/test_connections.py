@@ -684,6 +684,43 @@ def test_a_chunked_body_passing_the_held_bound_is_refused_as_it_arrives():
         server.stop()
 
 
+def test_get_streams_do_not_hold_their_request_bodies():
+    # A GET stream reads no body: what a client sends with one is dropped,
+    # not kept (and counted as held) for as long as the stream is open.
+    # Before, two GET streams, each with a body of 45,000 bytes, held
+    # 90,000 bytes until they ended: every POST that did not fit the
+    # 10,000 left was answered 503 meanwhile (and 16 such streams of 4 MiB
+    # did it with the default limits).
+    server = Server("--max-held-body-bytes", "100000")
+    try:
+        streams = []
+        for chunked in (False, True):
+            session = open_session(server)
+            headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": "2025-06-18",
+                       "Mcp-Session-Id": session}
+            sock = raw_connection(server.port)
+            if chunked:
+                head = ["GET /mcp HTTP/1.1", "Host: 127.0.0.1", "Transfer-Encoding: chunked",
+                        *(f"{name}: {value}" for name, value in headers.items())]
+                sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() +
+                             b"afc8\r\n" + b" " * 45000 + b"\r\n0\r\n\r\n")
+            else:
+                sock.sendall(http_request("GET", "/mcp", b" " * 45000, headers))
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200"), "no stream"
+            streams.append(sock)
+
+        status, answer_headers, body = server.request("POST", "/mcp", padded_ping(30000),
+                                                      {**MCP_HEADERS, "Mcp-Session-Id": session})
+        assert status == 200, body
+        assert sse_or_json(answer_headers, body)[0]["result"] == {}
+        for sock in streams:
+            assert still_open(sock)
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_connections_past_the_limit_wait_until_one_ends():
     server = Server("--max-connections", "3")
     try:
