@@ -721,6 +721,38 @@ def test_get_streams_do_not_hold_their_request_bodies():
         server.stop()
 
 
+def test_refused_connections_still_count_against_max_connections():
+    # A refused body (413) is answered on a connection taken from libsoup,
+    # which then drains what the client sends for up to 2 s. Before, such
+    # a connection left the max-connections count as soon as it was
+    # refused: with --max-connections 5, 40 oversized POSTs were all
+    # answered at once and held 40 descriptors (one client that kept going
+    # reached 8,600).
+    limit = 5
+    server = Server("--stateless", "--max-connections", str(limit))
+    try:
+        assert wait_until(server.health)
+        baseline = settled_fd_count(server.pid)
+        head = http_request("POST", "/mcp", b"", MCP_HEADERS, length=100_000_000)
+        socks = [raw_connection(server.port) for _ in range(40)]
+        peak = 0
+        for sock in socks:
+            sock.sendall(head)
+        # Each is answered 413, then the end of the stream; the client keeps
+        # its side open, so the server drains it until the 2 s are over.
+        for sock in socks:
+            answer = read_until_closed(sock, timeout=120)
+            assert answer is not None and answer.startswith(b"HTTP/1.1 413"), answer
+            peak = max(peak, fd_count(server.pid) - baseline)
+        assert peak <= limit, f"{peak} connections open at once, more than {limit}"
+        for sock in socks:
+            sock.close()
+        assert wait_until(server.health)
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_connections_past_the_limit_wait_until_one_ends():
     server = Server("--max-connections", "3")
     try:
