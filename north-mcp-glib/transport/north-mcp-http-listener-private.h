@@ -64,6 +64,15 @@ gboolean              north_mcp_http_listener_hold_body    (SoupServerMessage   
                                                             guint64               bytes,
                                                             guint64               limit);
 
+/* For code that takes @msg's connection from libsoup to close it itself
+ * (a refusal, which drains it first): it goes on counting against
+ * max-connections, as one of the listener's, until
+ * north_mcp_http_listener_release_slot(). Returns the listener (unowned:
+ * watch it with a weak pointer), or NULL for connections no listener
+ * accepted. Call it before the steal. */
+NorthMcpHttpListener *north_mcp_http_listener_keep_slot    (SoupServerMessage    *msg);
+void                  north_mcp_http_listener_release_slot (NorthMcpHttpListener *self);
+
 /* The socket of @msg's connection: soup_server_message_get_socket() is
  * NULL for connections a listener accepted. */
 GSocket              *north_mcp_http_listener_get_socket   (SoupServerMessage    *msg);

@@ -100,6 +100,7 @@ struct _NorthMcpHttpListener
   GSource        *sweep;        /* idle timeout, while there are clients */
   GQueue          clients;      /* Client* */
   guint64         held_bodies;  /* request bodies, all clients */
+  guint           lingering;    /* connections taken away to be closed */
   guint           retry_ms;
   gboolean        failing;      /* accept() failed since it last worked */
   gboolean        full;         /* at max_connections: not accepting */
@@ -627,7 +628,7 @@ hold_off_when_full (NorthMcpHttpListener *self)
 {
   guint max = max_connections (self);
 
-  if (max == 0 || self->clients.length < max)
+  if (max == 0 || self->clients.length + self->lingering < max)
     return FALSE;
 
   /* At the limit, every connection that ends lets one more in: say so at
@@ -648,7 +649,7 @@ resume_accepting (NorthMcpHttpListener *self)
 {
   guint max = max_connections (self);
 
-  if (self->stopped || (max != 0 && self->clients.length >= max))
+  if (self->stopped || (max != 0 && self->clients.length + self->lingering >= max))
     return;
 
   self->full = FALSE;
@@ -921,6 +922,32 @@ north_mcp_http_listener_hold_body (SoupServerMessage *msg,
   self->held_bodies += bytes;
   client->held += bytes;
   return TRUE;
+}
+
+NorthMcpHttpListener *
+north_mcp_http_listener_keep_slot (SoupServerMessage *msg)
+{
+  Client *client;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  client = client_of (msg);
+  if (client == NULL || client->listener == NULL)
+    return NULL;
+
+  client->listener->lingering++;
+  return client->listener;
+}
+
+void
+north_mcp_http_listener_release_slot (NorthMcpHttpListener *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self));
+  g_return_if_fail (self->lingering > 0);
+
+  self->lingering--;
+  if (self->full)
+    resume_accepting (self);
 }
 
 GSocket *

@@ -725,8 +725,8 @@ def test_refused_connections_still_count_against_max_connections():
     # A refused body (413) is answered on a connection taken from libsoup,
     # which then drains what the client sends for up to 2 s. Before, such
     # a connection left the max-connections count as soon as it was
-    # refused: with --max-connections 5, 40 oversized POSTs were all
-    # answered at once and held 40 descriptors (one client that kept going
+    # refused: with --max-connections 5, 20 oversized POSTs were all
+    # answered at once and held 20 descriptors (one client that kept going
     # reached 8,600).
     limit = 5
     server = Server("--stateless", "--max-connections", str(limit))
@@ -734,7 +734,7 @@ def test_refused_connections_still_count_against_max_connections():
         assert wait_until(server.health)
         baseline = settled_fd_count(server.pid)
         head = http_request("POST", "/mcp", b"", MCP_HEADERS, length=100_000_000)
-        socks = [raw_connection(server.port) for _ in range(40)]
+        socks = [raw_connection(server.port) for _ in range(20)]
         peak = 0
         for sock in socks:
             sock.sendall(head)
