@@ -753,6 +753,105 @@ def test_refused_connections_still_count_against_max_connections():
         server.stop()
 
 
+def sampling_call(rid, pad):
+    """A call of the conformance server's tool that waits for the client's
+    answer to a sampling request, padded to about PAD bytes."""
+    return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                       "params": {"name": "test_sampling", "arguments": {"prompt": "hi"},
+                                  "_meta": {"pad": "x" * pad}}}).encode()
+
+
+def sampling_answer(rid):
+    return {"jsonrpc": "2.0", "id": rid,
+            "result": {"role": "assistant", "content": {"type": "text", "text": "ok"}, "model": "m"}}
+
+
+def next_message(response):
+    """The next JSON-RPC message of an SSE response (http.client)."""
+    while True:
+        line = response.readline()
+        assert line, "the stream ended"
+        if line.startswith(b"data: {"):
+            return json.loads(line[len(b"data: "):])
+
+
+def test_legacy_requests_in_progress_keep_their_bodies_held():
+    # A legacy POST is answered 202 at once; the request it carries runs
+    # on (here: until the client answers the tool's sampling request),
+    # keeping what was parsed from its body. Before, its body stopped
+    # counting among the bodies held with the 202: any number of 300 kB
+    # calls were accepted (one client made the server grow by 3 MB a
+    # request), where --max-held-body-bytes 1000000 allows three.
+    server = Server("--transport", "sse", "--max-held-body-bytes", "1000000",
+                    program="conformance-server")
+    stream = server.connection()
+    try:
+        stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
+        events = stream.getresponse()
+        assert events.status == 200
+        while not (line := events.readline()).startswith(b"data: /messages/"):
+            assert line
+        endpoint = line[len(b"data: "):].strip().decode()
+        post = {"Content-Type": "application/json"}
+        init = initialize_message(protocolVersion="2024-11-05", capabilities={"sampling": {}})
+        assert server.request("POST", endpoint, init, post)[0] == 202
+        assert next_message(events)["id"] == 1
+        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                              post)[0] == 202
+
+        asked = []
+        for rid in (10, 11, 12):
+            assert server.request("POST", endpoint, sampling_call(rid, 300000), post)[0] == 202
+            asked.append(next_message(events)["id"])
+        status, _, body = server.request("POST", endpoint, sampling_call(13, 300000), post)
+        assert status == 503, body
+
+        # Answered, the requests give their bytes back.
+        for rid in asked:
+            assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
+        assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
+        assert server.request("POST", endpoint, sampling_call(14, 300000), post)[0] == 202
+    finally:
+        stream.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+
+
+def test_requests_whose_client_left_keep_their_bodies_held():
+    # A client that hangs up on its POST does not end the request (the
+    # protocol says so): it runs on, keeping what was parsed from its body.
+    # Before, the body stopped counting among the bodies held when the
+    # connection went: a client that hung up after each call started any
+    # number of them.
+    server = Server("--max-held-body-bytes", "1000000", program="conformance-server")
+    try:
+        version = "2025-06-18"
+        headers = {**MCP_HEADERS, "MCP-Protocol-Version": version}
+        status, answer_headers, body = server.post_mcp(
+            initialize_message(protocolVersion=version, capabilities={"sampling": {}}), headers)
+        assert status == 200, body
+        headers["Mcp-Session-Id"] = answer_headers["Mcp-Session-Id"]
+        assert server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"},
+                               headers)[0] == 202
+
+        asked = []
+        for rid in (10, 11, 12):
+            conn = server.connection()
+            conn.request("POST", "/mcp", body=sampling_call(rid, 300000), headers=headers)
+            response = conn.getresponse()
+            assert response.status == 200
+            asked.append(next_message(response)["id"])
+            conn.close()
+        status, _, body = server.request("POST", "/mcp", sampling_call(13, 300000), headers)
+        assert status == 503, body
+
+        for rid in asked:
+            assert server.post_mcp(sampling_answer(rid), headers)[0] == 202
+        assert wait_until(lambda: server.request("POST", "/mcp", sampling_call(14, 300000),
+                                                 headers, timeout=5)[0] == 200)
+    finally:
+        assert server.stop() == 0, server.stderr()[-3000:]
+
+
 def test_connections_past_the_limit_wait_until_one_ends():
     server = Server("--max-connections", "3")
     try:
