@@ -86,6 +86,25 @@
 
 typedef struct _Client Client;
 
+/* What the request bodies held add up to: shared by the listener and by
+ * the bodies kept past it (north_mcp_http_listener_keep_body()). Main
+ * thread only. */
+typedef struct
+{
+  guint   refs;
+  guint64 held;
+} Account;
+
+/* The bytes one request body counts in an account: while libsoup has the
+ * message (the connection's reference) and while the request parsed from
+ * it is still in progress (its channel's). */
+struct _NorthMcpHttpHeldBody
+{
+  guint    refs;
+  Account *account;
+  guint64  bytes;
+};
+
 struct _NorthMcpHttpListener
 {
   GObject         parent_instance;
@@ -99,7 +118,7 @@ struct _NorthMcpHttpListener
   GSource        *retry;        /* back-off timer while accept() fails */
   GSource        *sweep;        /* idle timeout, while there are clients */
   GQueue          clients;      /* Client* */
-  guint64         held_bodies;  /* request bodies, all clients */
+  Account        *account;      /* request bodies held */
   guint           lingering;    /* connections taken away to be closed */
   guint           retry_ms;
   gboolean        failing;      /* accept() failed since it last worked */
@@ -131,7 +150,7 @@ struct _Client
   guint64                    acked;     /* bytes the client acknowledged */
   gint64                     body_since;    /* 0: not timing a body yet */
   guint64                    body_received; /* the socket's count then */
-  guint64                    held;      /* of @msg's body, in held_bodies */
+  NorthMcpHttpHeldBody      *body;      /* what @msg's body holds, or NULL */
   gboolean                   busy;      /* a request is in progress */
   gboolean                   request_read;  /* libsoup has its whole body */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
@@ -224,11 +243,28 @@ client_unwatch_hangup (Client *client)
 }
 
 static void
+account_unref (Account *account)
+{
+  if (--account->refs == 0)
+    g_free (account);
+}
+
+void
+north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
+{
+  g_return_if_fail (held != NULL && held->refs > 0);
+
+  if (--held->refs > 0)
+    return;
+  held->account->held -= held->bytes;
+  account_unref (held->account);
+  g_free (held);
+}
+
+static void
 client_release_body (Client *client)
 {
-  if (client->listener != NULL)
-    client->listener->held_bodies -= client->held;
-  client->held = 0;
+  g_clear_pointer (&client->body, north_mcp_http_held_body_release);
 }
 
 static void resume_accepting (NorthMcpHttpListener *self);
@@ -917,11 +953,33 @@ north_mcp_http_listener_hold_body (SoupServerMessage *msg,
     return TRUE;
 
   self = client->listener;
-  if (limit != 0 && (self->held_bodies > limit || bytes > limit - self->held_bodies))
+  if (limit != 0 && (self->account->held > limit || bytes > limit - self->account->held))
     return FALSE;
-  self->held_bodies += bytes;
-  client->held += bytes;
+  if (client->body == NULL)
+    {
+      client->body = g_new0 (NorthMcpHttpHeldBody, 1);
+      client->body->refs = 1;
+      client->body->account = self->account;
+      self->account->refs++;
+    }
+  client->body->bytes += bytes;
+  self->account->held += bytes;
   return TRUE;
+}
+
+NorthMcpHttpHeldBody *
+north_mcp_http_listener_keep_body (SoupServerMessage *msg)
+{
+  Client *client;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  client = client_of (msg);
+  if (client == NULL || client->body == NULL || client->msg != msg)
+    return NULL;
+
+  client->body->refs++;
+  return client->body;
 }
 
 NorthMcpHttpListener *
@@ -1023,6 +1081,7 @@ north_mcp_http_listener_finalize (GObject *object)
   g_ptr_array_unref (self->sockets);
   g_main_context_unref (self->inert);
   g_main_context_unref (self->context);
+  account_unref (self->account);
 
   G_OBJECT_CLASS (north_mcp_http_listener_parent_class)->finalize (object);
 }
@@ -1044,5 +1103,7 @@ north_mcp_http_listener_init (NorthMcpHttpListener *self)
   self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
   self->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
   self->retry_ms = RETRY_FIRST_MS;
+  self->account = g_new0 (Account, 1);
+  self->account->refs = 1;
   g_queue_init (&self->clients);
 }

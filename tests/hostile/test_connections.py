@@ -806,11 +806,12 @@ def test_legacy_requests_in_progress_keep_their_bodies_held():
         status, _, body = server.request("POST", endpoint, sampling_call(13, 300000), post)
         assert status == 503, body
 
-        # Answered, the requests give their bytes back.
+        # Answered, the requests give their bytes back: all three, as a
+        # body of 900 kB fits again.
         for rid in asked:
             assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
         assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
-        assert server.request("POST", endpoint, sampling_call(14, 300000), post)[0] == 202
+        assert server.request("POST", endpoint, sampling_call(14, 900000), post)[0] == 202
     finally:
         stream.close()
         assert server.stop() == 0, server.stderr()[-3000:]
@@ -846,8 +847,9 @@ def test_requests_whose_client_left_keep_their_bodies_held():
 
         for rid in asked:
             assert server.post_mcp(sampling_answer(rid), headers)[0] == 202
-        assert wait_until(lambda: server.request("POST", "/mcp", sampling_call(14, 300000),
-                                                 headers, timeout=5)[0] == 200)
+        # All three give theirs back: a body of 900 kB fits again.
+        assert wait_until(lambda: server.request("POST", "/mcp", padded_ping(900000),
+                                                 headers)[0] == 200)
     finally:
         assert server.stop() == 0, server.stderr()[-3000:]
 
