@@ -27,10 +27,13 @@ typedef struct
 
 /* Every event of every store of the process, oldest first, and the bytes
  * of their data: each session's bound alone let a client that opened many
- * sessions make the server keep 4 MB per session. Main thread only, as
- * the stores are. */
+ * sessions make the server keep 4 MB per session. Adding to one store may
+ * drop from another, and a session may end on a handler's thread, so
+ * every store is used under this one lock (recursive: what a store lets
+ * go of, such as the last reference to a channel, may end a session). */
 static GQueue all_events = G_QUEUE_INIT;
 static gsize all_bytes;
+static GRecMutex lock;
 
 struct _NorthMcpEventStore
 {
@@ -70,6 +73,8 @@ weak_ref_free (GWeakRef *ref)
 static void
 event_store_free (NorthMcpEventStore *self)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
+
   for (GList *l = self->events.head; l != NULL; l = l->next)
     {
       Event *event = l->data;
@@ -121,6 +126,7 @@ guint
 north_mcp_event_store_open_stream (NorthMcpEventStore *self,
                                    NorthMcpChannel    *channel)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
   guint stream = self->next_stream++;
   GWeakRef *ref = g_new0 (GWeakRef, 1);
   GHashTableIter iter;
@@ -230,6 +236,7 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
                            const char         *data,
                            gsize               length)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
   Event *event;
   guint64 number = self->next_number++;
   char *id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, number);
@@ -266,11 +273,8 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
    * which is the oldest of its own store. */
   while (all_bytes > NORTH_MCP_EVENT_STORE_TOTAL_MAX_BYTES && all_events.length > 1)
     {
-      NorthMcpEventStore *store = ((Event *) all_events.head->data)->store;
-
-      drop_oldest (store);
-      if (store != self && g_hash_table_size (store->dropped) > store->dropped_prune_at)
-        prune_dropped (store);
+      /* The other store's `dropped` is pruned at its own next event. */
+      drop_oldest (((Event *) all_events.head->data)->store);
     }
   if (g_hash_table_size (self->dropped) > self->dropped_prune_at)
     prune_dropped (self);
@@ -304,6 +308,7 @@ north_mcp_event_store_replay (NorthMcpEventStore *self,
                               guint64             after,
                               GPtrArray          *events)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
   guint64 *newest_dropped = g_hash_table_lookup (self->dropped, GUINT_TO_POINTER (stream));
   gboolean kept_before = FALSE;
 
@@ -338,6 +343,7 @@ NorthMcpChannel *
 north_mcp_event_store_lookup_stream (NorthMcpEventStore *self,
                                      guint               stream)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
   GWeakRef *ref = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream));
   NorthMcpChannel *channel;
 
