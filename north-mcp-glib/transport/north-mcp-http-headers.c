@@ -57,7 +57,9 @@ north_mcp_http_check_origin_and_host (NorthMcpHttpTransport *self,
   const char * const *allowed_hosts = self->settings.allowed_hosts;
   const char *origin, *host;
 
-  host = soup_message_headers_get_one (headers, "Host");
+  /* Each as a list: when a header comes more than once, all its values
+   * are checked together (and fail), not only the last one. */
+  host = soup_message_headers_get_list (headers, "Host");
   if (host != NULL && (allowed_hosts != NULL || self->loopback) &&
       !north_mcp_origin_host_allowed (host, allowed_hosts, self->loopback))
     {
@@ -68,7 +70,7 @@ north_mcp_http_check_origin_and_host (NorthMcpHttpTransport *self,
       return FALSE;
     }
 
-  origin = soup_message_headers_get_one (headers, "Origin");
+  origin = soup_message_headers_get_list (headers, "Origin");
   if (origin == NULL)
     return TRUE;
 
