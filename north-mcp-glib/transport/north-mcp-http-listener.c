@@ -87,22 +87,26 @@
 typedef struct _Client Client;
 
 /* What the request bodies held add up to: shared by the listener and by
- * the bodies kept past it (north_mcp_http_listener_keep_body()). Main
- * thread only. */
+ * the bodies kept past it (north_mcp_http_listener_keep_body()). Under
+ * accounts_lock: a channel, and the body it keeps, may be let go of on a
+ * handler's thread. */
 typedef struct
 {
   guint   refs;
   guint64 held;
 } Account;
 
+static GMutex accounts_lock;
+
 /* The bytes one request body counts in an account: while libsoup has the
  * message (the connection's reference) and while the request parsed from
- * it is still in progress (its channel's). */
+ * it is still in progress (its channel's). @bytes grows only while the
+ * body arrives, before anything keeps it. */
 struct _NorthMcpHttpHeldBody
 {
-  guint    refs;
-  Account *account;
-  guint64  bytes;
+  gatomicrefcount refs;
+  Account        *account;
+  guint64         bytes;
 };
 
 struct _NorthMcpHttpListener
@@ -242,8 +246,9 @@ client_unwatch_hangup (Client *client)
     }
 }
 
+/* With accounts_lock held. */
 static void
-account_unref (Account *account)
+account_unref_locked (Account *account)
 {
   if (--account->refs == 0)
     g_free (account);
@@ -252,12 +257,15 @@ account_unref (Account *account)
 void
 north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
 {
-  g_return_if_fail (held != NULL && held->refs > 0);
+  g_return_if_fail (held != NULL);
 
-  if (--held->refs > 0)
+  if (!g_atomic_ref_count_dec (&held->refs))
     return;
+
+  g_mutex_lock (&accounts_lock);
   held->account->held -= held->bytes;
-  account_unref (held->account);
+  account_unref_locked (held->account);
+  g_mutex_unlock (&accounts_lock);
   g_free (held);
 }
 
@@ -953,17 +961,22 @@ north_mcp_http_listener_hold_body (SoupServerMessage *msg,
     return TRUE;
 
   self = client->listener;
+  g_mutex_lock (&accounts_lock);
   if (limit != 0 && (self->account->held > limit || bytes > limit - self->account->held))
-    return FALSE;
+    {
+      g_mutex_unlock (&accounts_lock);
+      return FALSE;
+    }
   if (client->body == NULL)
     {
       client->body = g_new0 (NorthMcpHttpHeldBody, 1);
-      client->body->refs = 1;
+      g_atomic_ref_count_init (&client->body->refs);
       client->body->account = self->account;
       self->account->refs++;
     }
   client->body->bytes += bytes;
   self->account->held += bytes;
+  g_mutex_unlock (&accounts_lock);
   return TRUE;
 }
 
@@ -978,7 +991,7 @@ north_mcp_http_listener_keep_body (SoupServerMessage *msg)
   if (client == NULL || client->body == NULL || client->msg != msg)
     return NULL;
 
-  client->body->refs++;
+  g_atomic_ref_count_inc (&client->body->refs);
   return client->body;
 }
 
@@ -1081,7 +1094,9 @@ north_mcp_http_listener_finalize (GObject *object)
   g_ptr_array_unref (self->sockets);
   g_main_context_unref (self->inert);
   g_main_context_unref (self->context);
-  account_unref (self->account);
+  g_mutex_lock (&accounts_lock);
+  account_unref_locked (self->account);
+  g_mutex_unlock (&accounts_lock);
 
   G_OBJECT_CLASS (north_mcp_http_listener_parent_class)->finalize (object);
 }
