@@ -904,6 +904,8 @@ test_protocol_version_header (Fixture       *f,
                          "MCP-Protocol-Version", "2025-06-18", NULL };
   g_autoptr(Reply) rejected = NULL;
   g_autoptr(Reply) accepted = NULL;
+  g_autoptr(Reply) long_rejected = NULL;
+  g_autofree char *long_version = NULL;
 
   initialize_session (f);
   bad[3] = good[3] = f->session_id;
@@ -914,6 +916,15 @@ test_protocol_version_header (Fixture       *f,
 
   accepted = request (f, "POST", "/mcp", "application/json", LIST_BODY, good);
   g_assert_cmpuint (accepted->status, ==, 200);
+
+  /* A long one is repeated only in part (its first 128 bytes), as every
+   * client string in an error message: before, all 10,000 bytes of it. */
+  long_version = g_strnfill (10000, '9');
+  bad[5] = long_version;
+  long_rejected = request (f, "POST", "/mcp", "application/json", LIST_BODY, bad);
+  assert_error_reply (long_rejected, 400, -32000, TRUE);
+  g_assert_cmpuint (g_bytes_get_size (long_rejected->body), <, 400);
+  g_assert_nonnull (strstr (reply_text (long_rejected), "999…"));
 
   /* Absent: 2025-03-26 is assumed. */
   assert_still_serving (f);
