@@ -616,9 +616,9 @@ def padded_ping(size, rid=7):
                        "params": {"_meta": {"pad": "x" * pad}}}).encode()
 
 
-def chunked_head(headers):
-    """The head of a chunked POST to /mcp, without any chunk."""
-    lines = ["POST /mcp HTTP/1.1", "Host: 127.0.0.1", "Transfer-Encoding: chunked",
+def chunked_head(headers, method="POST"):
+    """The head of a chunked request (a POST) to /mcp, without any chunk."""
+    lines = [f"{method} /mcp HTTP/1.1", "Host: 127.0.0.1", "Transfer-Encoding: chunked",
              *(f"{name}: {value}" for name, value in headers.items())]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
@@ -700,9 +700,7 @@ def test_get_streams_do_not_hold_their_request_bodies():
                        "Mcp-Session-Id": session}
             sock = raw_connection(server.port)
             if chunked:
-                head = ["GET /mcp HTTP/1.1", "Host: 127.0.0.1", "Transfer-Encoding: chunked",
-                        *(f"{name}: {value}" for name, value in headers.items())]
-                sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() +
+                sock.sendall(chunked_head(headers, "GET") +
                              b"afc8\r\n" + b" " * 45000 + b"\r\n0\r\n\r\n")
             else:
                 sock.sendall(http_request("GET", "/mcp", b" " * 45000, headers))
