@@ -858,6 +858,7 @@ typedef struct
   const char      *task_id; /* in the context's params */
   char            *owner;
   Runner          *runner;  /* tasks/update: the one to resume, or NULL */
+  gboolean         relay;   /* tasks/cancel: tell the other replicas */
 } Request;
 
 static void
@@ -972,6 +973,18 @@ north_mcp_tasks_handle_get (NorthMcpProtocolHost *host,
     return_record (request);
 }
 
+/* The handler may run on another replica: only for a task the store
+ * knows as the caller's, so that cancels of made-up ids do not reach
+ * every replica. */
+static void
+relay_cancel (Request *request)
+{
+  g_autofree char *text = g_strconcat (request->owner, " ", request->task_id, NULL);
+  g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
+
+  north_mcp_state_store_publish (request->tasks->shared, CANCEL_CHANNEL, message);
+}
+
 static void
 cancelled (GObject      *source,
            GAsyncResult *result,
@@ -983,7 +996,11 @@ cancelled (GObject      *source,
   if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
     unknown_task (request->context);
   else
-    return_ack (request->context);
+    {
+      if (request->relay)
+        relay_cancel (request);
+      return_ack (request->context);
+    }
   request_free (request);
 }
 
@@ -1003,13 +1020,7 @@ north_mcp_tasks_handle_cancel (NorthMcpProtocolHost *host,
   if (runner != NULL)
     runner_drop (runner);
   else if (request->tasks->shared != NULL && strlen (request->owner) + strlen (request->task_id) < 4000)
-    {
-      /* It may run on another replica. */
-      g_autofree char *text = g_strconcat (request->owner, " ", request->task_id, NULL);
-      g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
-
-      north_mcp_state_store_publish (request->tasks->shared, CANCEL_CHANNEL, message);
-    }
+    request->relay = TRUE;
 
   store = request->tasks->store;
   north_mcp_task_store_cancel_async (store, request->owner, request->task_id, NULL,

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 
@@ -671,6 +672,37 @@ def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replica
     for bad in ("nope", "../x y", "x" * 300):
         answer = modern(three, "tasks/get", {"taskId": bad}, TASKS, bad)
         assert answer.get("error", {}).get("code") == -32602, answer
+
+
+def test_cancels_of_tasks_the_store_does_not_know_stay_on_their_replica(replicas, redis):
+    """tasks/cancel of an id that is no task of the caller's is answered
+    -32602 and not sent to every replica (each cancel of a made-up id was
+    published to all of them); a real one still is."""
+    one, two = replicas(2, "server-with-tasks")
+    listener = socket.create_connection(("127.0.0.1", redis.port), timeout=20)
+    received = b""
+
+    def receive_until(text):
+        nonlocal received
+        deadline = time.monotonic() + 20
+        while text not in received and time.monotonic() < deadline:
+            received += listener.recv(65536)
+        assert text in received, received
+
+    try:
+        listener.sendall(b"SUBSCRIBE north-mcp:task-cancel\r\n")
+        receive_until(b"north-mcp:task-cancel")
+        for bad in ("nope", "made-up-task-id"):
+            answer = modern(two, "tasks/cancel", {"taskId": bad}, TASKS, bad)
+            assert answer.get("error", {}).get("code") == -32602, answer
+        task_id = modern(one, "tools/call", {"name": "generate_report",
+                                             "arguments": {"topic": "ocean", "steps": 10000}}, TASKS,
+                         "generate_report")["result"]["taskId"]
+        assert "error" not in modern(two, "tasks/cancel", {"taskId": task_id}, TASKS, task_id)
+        receive_until(task_id.encode())
+        assert b"nope" not in received and b"made-up-task-id" not in received, received
+    finally:
+        listener.close()
 
 
 def test_a_task_waiting_for_input_takes_answers_through_another_replica(replicas, redis):
