@@ -10,7 +10,6 @@
 #include "north-mcp-tracer.h"
 #include "north-mcp-span.h"
 #include "north-mcp-span-data-private.h"
-#include "north-mcp-session.h"
 
 G_BEGIN_DECLS
 
@@ -20,13 +19,15 @@ G_BEGIN_DECLS
 gboolean      north_mcp_trace_request_may_begin (void);
 /* The data of the request's server span, or NULL when @tracer is NULL or
  * off. @headers: the HTTP request's (its W3C trace context), NULL on
- * stdio. @log_handling: write the "Handling" debug line that ties the
- * request's logs to its trace. No GObject is made for the span unless
+ * stdio. @session_digest: what stands for the session's id (a bearer
+ * credential, kept out of spans), NULL without a session. @log_handling:
+ * write the "Handling" debug line that ties the request's logs to its
+ * trace. No GObject is made for the span unless
  * user code asks for it (north_mcp_trace_get_span). */
 NorthMcpSpanData *north_mcp_trace_request_begin (NorthMcpTracer  *tracer,
                                                gboolean         log_handling,
                                                SoupMessageHeaders *headers,
-                                               NorthMcpSession *session,
+                                               const char      *session_digest,
                                                JsonNode        *id,
                                                const char      *method,
                                                JsonObject      *params,

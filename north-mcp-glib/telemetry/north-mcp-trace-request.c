@@ -62,35 +62,11 @@ find_parent (JsonObject          *params,
   return FALSE;
 }
 
-/* The session id is a bearer credential for its session: the span gets
- * a digest of it, which still groups the requests of one session. It is
- * computed once per session. */
-static const char *
-session_digest (NorthMcpSession *session)
-{
-  static GQuark quark;
-  const char *digest, *id;
-  char *made;
-
-  if (G_UNLIKELY (quark == 0))
-    quark = g_quark_from_static_string ("north-mcp-trace-session-digest");
-  digest = g_object_get_qdata (G_OBJECT (session), quark);
-  if (digest != NULL || (id = north_mcp_session_get_id (session)) == NULL)
-    return digest;
-  made = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
-  made[32] = '\0';
-  /* Two requests of one session may race here: the first copy stays. */
-  if (g_object_replace_qdata (G_OBJECT (session), quark, NULL, made, g_free, NULL))
-    return made;
-  g_free (made);
-  return g_object_get_qdata (G_OBJECT (session), quark);
-}
-
 /* The server's attributes of a recording request span. */
 static void
 add_request_attributes (NorthMcpSpanData   *span,
                         SoupMessageHeaders *headers,
-                        NorthMcpSession    *session,
+                        const char         *session_digest,
                         JsonNode           *id,
                         const char         *method,
                         const char         *target,
@@ -121,8 +97,8 @@ add_request_attributes (NorthMcpSpanData   *span,
           north_mcp_span_data_add_static_attribute (span, "jsonrpc.request.id", text);
         }
     }
-  if (session != NULL && session_digest (session) != NULL)
-    north_mcp_span_data_add_static_attribute (span, "mcp.session.id", session_digest (session));
+  if (session_digest != NULL)
+    north_mcp_span_data_add_static_attribute (span, "mcp.session.id", session_digest);
   if (protocol_version != NULL)
     north_mcp_span_data_add_static_attribute (span, "mcp.protocol.version", protocol_version);
   if (headers != NULL)
@@ -163,7 +139,7 @@ NorthMcpSpanData *
 north_mcp_trace_request_begin (NorthMcpTracer     *tracer,
                                gboolean            log_handling,
                                SoupMessageHeaders *headers,
-                               NorthMcpSession    *session,
+                               const char         *session_digest,
                                JsonNode           *id,
                                const char         *method,
                                JsonObject         *params,
@@ -199,7 +175,7 @@ north_mcp_trace_request_begin (NorthMcpTracer     *tracer,
   if (log_handling)
     log_handling_line (span);
   if (north_mcp_span_data_is_recording (span) && method != NULL)
-    add_request_attributes (span, headers, session, id, method, target, params, protocol_version);
+    add_request_attributes (span, headers, session_digest, id, method, target, params, protocol_version);
   return span;
 }
 
