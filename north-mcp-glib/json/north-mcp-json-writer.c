@@ -13,9 +13,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "north-mcp-hex-private.h"
 #include "north-mcp-json-writer-private.h"
-
-static const char hex_digits[] = "0123456789abcdef";
 
 void
 north_mcp_json_write_string (GString    *out,
@@ -57,8 +56,9 @@ north_mcp_json_write_string (GString    *out,
           break;
         default:
           {
-            char escape[6] = { '\\', 'u', '0', '0', hex_digits[*p >> 4], hex_digits[*p & 0xf] };
+            char escape[6] = { '\\', 'u', '0', '0' };
 
+            north_mcp_hex_encode (escape + 4, p, 1);
             g_string_append_len (out, escape, 6);
           }
           break;

@@ -11,12 +11,15 @@
 #include "north-mcp-error.h"
 #include "north-mcp-schema-impl-private.h"
 
-/* A check may not evaluate more branches (subschemas of `allOf`, `anyOf`,
- * `oneOf` and `$ref`) than this: alternatives that recurse through `$ref`
- * are exponential in the depth, so a hostile schema could otherwise keep a
- * thread busy for ages. Walking `properties` and `items` costs nothing: it
- * is linear in the value, which the transports bound. */
-#define CHECK_BUDGET (1u << 21)
+/* A check may not take more steps than this inside branches (subschemas
+ * of `allOf`, `anyOf`, `oneOf` and `$ref`): each branch entered, and each
+ * part of the value it walks, is a step. Alternatives that recurse through
+ * `$ref` are exponential in the depth, and each alternative may walk the
+ * whole value again (a hundred alternatives over a 4 MiB array): without
+ * the bound, one request could keep a thread busy for ages. Outside
+ * branches, `properties` and `items` cost nothing: walking the value once
+ * is linear in it, and the transports bound it. */
+#define CHECK_BUDGET (1u << 23)
 
 /* Longest member name and path quoted in an error message. */
 #define MAX_NAME_IN_MESSAGE 64
@@ -190,6 +193,7 @@ typedef struct {
 typedef struct {
   GArray     *path;   /* PathSegment */
   guint       budget;
+  guint       branch_depth; /* branches entered and not left */
   const char *root;   /* how messages name the value: "arguments" */
   const char *member; /* and a part of it: "argument " */
   const char *too_complex; /* the message when the budget runs out */
@@ -651,11 +655,16 @@ check_branch (Node        *node,
               guint        depth,
               GError     **error)
 {
+  gboolean ok;
+
   if (state->budget == 0)
     return budget_exhausted (state, error);
   state->budget--;
 
-  return check_node (node, value, state, depth + 1, error);
+  state->branch_depth++;
+  ok = check_node (node, value, state, depth + 1, error);
+  state->branch_depth--;
+  return ok;
 }
 
 static gboolean
@@ -734,6 +743,14 @@ check_node (Node        *node,
             GError     **error)
 {
   TypeMask type;
+
+  /* Inside a branch, the walk may be one of many over the same value. */
+  if (state->branch_depth > 0)
+    {
+      if (state->budget == 0)
+        return budget_exhausted (state, error);
+      state->budget--;
+    }
 
   if (node->too_deep || depth > NORTH_MCP_SCHEMA_MAX_DEPTH)
     return fail (state, error, "is nested too deeply to be checked (the limit is %u levels)",

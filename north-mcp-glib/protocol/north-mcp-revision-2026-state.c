@@ -14,6 +14,7 @@
 
 #include "north-mcp-base64-private.h"
 #include "north-mcp-error.h"
+#include "north-mcp-hex-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-random-private.h"
@@ -462,9 +463,5 @@ north_mcp_revision_2026_state_share_key (NorthMcpRevision2026State *self,
 char *
 north_mcp_revision_2026_state_get_key_hex (NorthMcpRevision2026State *self)
 {
-  GString *hex = g_string_sized_new (2 * sizeof self->key + 1);
-
-  for (gsize i = 0; i < sizeof self->key; i++)
-    g_string_append_printf (hex, "%02x", self->key[i]);
-  return g_string_free (hex, FALSE);
+  return north_mcp_hex_strdup (self->key, sizeof self->key);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-hex-private.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-random-private.h"
@@ -122,12 +123,13 @@ static GBytes *
 record_new (NorthMcpSession *session)
 {
   guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  char owner_hex[2 * sizeof owner];
   GString *out = g_string_new ("{\"v\":" G_STRINGIFY (RECORD_VERSION) ",\"owner\":\"");
   g_autoptr(GPtrArray) uris = NULL;
 
   north_mcp_session_get_owner_digest (session, owner);
-  for (gsize i = 0; i < sizeof owner; i++)
-    g_string_append_printf (out, "%02x", owner[i]);
+  north_mcp_hex_encode (owner_hex, owner, sizeof owner);
+  g_string_append_len (out, owner_hex, sizeof owner_hex);
   g_string_append (out, "\",\"protocolVersion\":");
   north_mcp_json_write_string (out, north_mcp_session_get_protocol_version (session));
   g_string_append (out, ",\"capabilities\":");

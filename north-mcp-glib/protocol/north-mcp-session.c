@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-hex-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-session-private.h"
@@ -369,18 +370,10 @@ north_mcp_session_owner_digest (NorthMcpUser *user,
 char *
 north_mcp_session_owner_key (NorthMcpUser *user)
 {
-  static const char hex[] = "0123456789abcdef";
   guint8 digest[OWNER_DIGEST_LENGTH];
-  char *key = g_malloc (2 * OWNER_DIGEST_LENGTH + 1);
 
   north_mcp_session_owner_digest (user, digest);
-  for (gsize i = 0; i < OWNER_DIGEST_LENGTH; i++)
-    {
-      key[2 * i] = hex[digest[i] >> 4];
-      key[2 * i + 1] = hex[digest[i] & 0xf];
-    }
-  key[2 * OWNER_DIGEST_LENGTH] = '\0';
-  return key;
+  return north_mcp_hex_strdup (digest, sizeof digest);
 }
 
 void

@@ -50,9 +50,6 @@ char *north_mcp_otlp_put_escaped (char         *p,
 /* At most 20 bytes. */
 char *north_mcp_otlp_put_int     (char         *p,
                                   gint64        value);
-char *north_mcp_otlp_put_hex     (char         *p,
-                                  const guint8 *bytes,
-                                  gsize         length);
 /* Whether @string (@length bytes, valid UTF-8) can go between JSON quotes
  * as it is: printable ASCII without `"` or `\`. */
 gboolean north_mcp_otlp_is_plain (const char *string,

@@ -4,9 +4,8 @@
  */
 #include "config.h"
 
+#include "north-mcp-hex-private.h"
 #include "north-mcp-otlp-text-private.h"
-
-static const char hex_digits[] = "0123456789abcdef";
 
 /* The escapes of north-mcp-json-writer.c: `"`, `\`, control characters
  * (U+0000..U+001F, U+007F) and U+2028/U+2029; runs of other bytes are
@@ -50,8 +49,7 @@ north_mcp_otlp_put_escaped (char       *p,
           break;
         default:
           p = NORTH_MCP_OTLP_PUT (p, "\\u00");
-          *p++ = hex_digits[*s >> 4];
-          *p++ = hex_digits[*s & 0xf];
+          p = north_mcp_hex_encode (p, s, 1);
           break;
         }
       s++;
@@ -91,29 +89,6 @@ north_mcp_otlp_put_int (char   *p,
     *--q = '-';
   memcpy (p, q, end - q);
   return p + (end - q);
-}
-
-char *
-north_mcp_otlp_put_hex (char         *p,
-                        const guint8 *bytes,
-                        gsize         length)
-{
-  static char pairs[512];
-  static gsize filled;
-
-  /* Two digits a byte from a table made once. */
-  if (g_once_init_enter (&filled))
-    {
-      for (guint i = 0; i < 256; i++)
-        {
-          pairs[2 * i] = hex_digits[i >> 4];
-          pairs[2 * i + 1] = hex_digits[i & 0xf];
-        }
-      g_once_init_leave (&filled, 1);
-    }
-  for (gsize i = 0; i < length; i++, p += 2)
-    memcpy (p, pairs + 2 * bytes[i], 2);
-  return p;
 }
 
 gboolean

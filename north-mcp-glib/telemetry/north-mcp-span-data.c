@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "north-mcp-hex-private.h"
 #include "north-mcp-span-data-private.h"
 #include "north-mcp-tracer-private.h"
 #include "north-mcp-otlp-text-private.h"
@@ -791,14 +792,14 @@ north_mcp_span_data_write_otlp (NorthMcpSpanData *self,
                               string_bound (self->name_length, self->name_escape) +
                               attributes_bound (self->attributes, self->n_attributes));
   p = NORTH_MCP_OTLP_PUT (p, "{\"traceId\":\"");
-  p = north_mcp_otlp_put_hex (p, self->context.trace_id, NORTH_MCP_TRACE_ID_SIZE);
+  p = north_mcp_hex_encode (p, self->context.trace_id, NORTH_MCP_TRACE_ID_SIZE);
   p = NORTH_MCP_OTLP_PUT (p, "\",\"spanId\":\"");
-  p = north_mcp_otlp_put_hex (p, self->context.span_id, NORTH_MCP_SPAN_ID_SIZE);
+  p = north_mcp_hex_encode (p, self->context.span_id, NORTH_MCP_SPAN_ID_SIZE);
   *p++ = '"';
   if (self->has_parent)
     {
       p = NORTH_MCP_OTLP_PUT (p, ",\"parentSpanId\":\"");
-      p = north_mcp_otlp_put_hex (p, self->parent_span_id, NORTH_MCP_SPAN_ID_SIZE);
+      p = north_mcp_hex_encode (p, self->parent_span_id, NORTH_MCP_SPAN_ID_SIZE);
       *p++ = '"';
     }
   if (self->tracestate != NULL)

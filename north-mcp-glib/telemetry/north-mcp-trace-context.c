@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "north-mcp-trace-context-private.h"
-#include "north-mcp-otlp-text-private.h"
+#include "north-mcp-hex-private.h"
 
 static int
 hex_value (char c)
@@ -113,7 +113,7 @@ north_mcp_trace_hex (const guint8 *bytes,
                      gsize         length,
                      char         *out)
 {
-  *north_mcp_otlp_put_hex (out, bytes, length) = '\0';
+  *north_mcp_hex_encode (out, bytes, length) = '\0';
 }
 
 /* Ids need to be unique, not secret: a splitmix64 sequence per thread,

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-hex-private.h"
 #include "north-mcp-random-private.h"
 
 gboolean
@@ -44,20 +45,13 @@ north_mcp_random_bytes (void    *buffer,
 char *
 north_mcp_random_id (GError **error)
 {
-  static const char hex[] = "0123456789abcdef";
   guint8 bytes[NORTH_MCP_RANDOM_ID_BYTES];
   char *id;
 
   if (!north_mcp_random_bytes (bytes, sizeof bytes, error))
     return NULL;
 
-  id = g_malloc (2 * sizeof bytes + 1);
-  for (gsize i = 0; i < sizeof bytes; i++)
-    {
-      id[2 * i] = hex[bytes[i] >> 4];
-      id[2 * i + 1] = hex[bytes[i] & 0xf];
-    }
-  id[2 * sizeof bytes] = '\0';
+  id = north_mcp_hex_strdup (bytes, sizeof bytes);
   memset (bytes, 0, sizeof bytes);
   return id;
 }
