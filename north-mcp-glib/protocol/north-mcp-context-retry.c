@@ -262,11 +262,14 @@ north_mcp_context_add_elicitation_request (NorthMcpContext *self,
  * @request_state is given, a `requestState` that the client sends back
  * when it retries the request with its answers. The library signs the
  * state (HMAC with a per-server random key) and binds it to the method,
- * the tool, prompt or resource, the user and an expiry (see
+ * the tool, prompt or resource, the user's identity (the ID token's issuer
+ * and subject, else its issuer and e-mail) and an expiry (see
  * [property@NorthMcp.Server:request-state-lifetime]): the retry's handler
  * reads it back with [method@NorthMcp.Context.get_request_state] and a
  * tampered, expired or misplaced state is rejected before any handler runs.
- * The state is visible to the client: do not put secrets in it.
+ * The state is visible to the client: do not put secrets in it. Its sealed
+ * form may have 64 KiB (about 45 KiB of state without characters JSON
+ * escapes); a larger state answers an error instead.
  *
  * When input requests are not possible (see
  * [method@NorthMcp.Context.get_supports_input_requests]), answers with an
@@ -302,6 +305,13 @@ north_mcp_context_return_input_required (NorthMcpContext *self,
       g_autofree char *sealed = north_mcp_revision_2026_seal_state (self->host, self->user, self->method,
                                                                   self->params, request_state);
 
+      if (sealed == NULL)
+        {
+          north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
+                                                  "The request state is too large: sealed, it would be "
+                                                  "longer than the 64 KiB a requestState may have");
+          return;
+        }
       json_object_set_string_member (result, "requestState", sealed);
     }
   node = north_mcp_node_new_object (result);

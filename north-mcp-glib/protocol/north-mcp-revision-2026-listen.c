@@ -80,15 +80,59 @@ listen_notification (NorthMcpContext *context,
   return north_mcp_jsonrpc_notification_new (method, full);
 }
 
+static void on_listen_channel_closed (NorthMcpChannel *channel, NorthMcpContext *context);
+static void on_listen_cancelled (GCancellable *cancellable, NorthMcpContext *context);
+
+/* Stops watching how the client may end the stream. */
+static void
+unwatch_listener (NorthMcpContext *context)
+{
+  g_signal_handlers_disconnect_by_func (north_mcp_context_get_channel (context),
+                                        on_listen_channel_closed, context);
+  g_signal_handlers_disconnect_by_func (north_mcp_context_get_cancellable (context),
+                                        on_listen_cancelled, context);
+}
+
+/* The client ended the stream: it is forgotten, nothing is answered. */
+static gboolean
+forget_listener (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  GPtrArray *listeners = listeners_of (north_mcp_context_get_host (context));
+  g_autoptr(NorthMcpContext) listener = NULL;
+  guint index;
+
+  if (!g_ptr_array_find (listeners, context, &index))
+    return G_SOURCE_REMOVE;
+  listener = g_ptr_array_steal_index (listeners, index);
+  unwatch_listener (listener);
+  north_mcp_context_abandon (listener);
+  return G_SOURCE_REMOVE;
+}
+
+/* Over HTTP, the client closed the response stream. */
 static void
 on_listen_channel_closed (NorthMcpChannel *channel,
                           NorthMcpContext *context)
 {
-  NorthMcpProtocolHost *host = north_mcp_context_get_host (context);
+  forget_listener (context);
+}
 
-  g_signal_handlers_disconnect_by_func (channel, on_listen_channel_closed, context);
-  north_mcp_context_abandon (context);
-  g_ptr_array_remove (listeners_of (host), context);
+/* Over stdio, notifications/cancelled (over HTTP, the stream closing
+ * cancels too). Later, on the main context the listeners belong to: the
+ * cancellation may come from another thread, or from the channel's own
+ * cancellable, whose handlers must not see the context finalized (its
+ * dispose disconnects from that cancellable, which waits for them). */
+static void
+on_listen_cancelled (GCancellable    *cancellable,
+                     NorthMcpContext *context)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, forget_listener, g_object_ref (context), g_object_unref);
+  g_source_attach (source, north_mcp_protocol_host_get_main_context (north_mcp_context_get_host (context)));
+  g_source_unref (source);
 }
 
 /* A listen stream keeps its request for as long as its client keeps it
@@ -220,9 +264,14 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
   notification = listen_notification (context, "notifications/subscriptions/acknowledged", ack);
   north_mcp_channel_send (channel, notification);
 
-  /* The stream stays open until the client goes away or the server stops. */
+  /* The stream stays open until the client goes away (or cancels it) or
+   * the server stops. */
   g_ptr_array_add (listeners_of (host), g_object_ref (context));
   g_signal_connect_object (channel, "closed", G_CALLBACK (on_listen_channel_closed), context, 0);
+  g_signal_connect_object (north_mcp_context_get_cancellable (context), "cancelled",
+                           G_CALLBACK (on_listen_cancelled), context, 0);
+  if (g_cancellable_is_cancelled (north_mcp_context_get_cancellable (context)))
+    forget_listener (context);
 }
 
 static gboolean
@@ -277,8 +326,7 @@ north_mcp_revision_2026_close_listeners (NorthMcpProtocolHost *host)
       g_autoptr(JsonObject) result = json_object_new ();
       g_autoptr(JsonObject) meta = json_object_new ();
 
-      g_signal_handlers_disconnect_by_func (north_mcp_context_get_channel (context),
-                                            on_listen_channel_closed, context);
+      unwatch_listener (context);
       json_object_set_member (meta, NORTH_MCP_META_SUBSCRIPTION_ID,
                               json_node_copy (north_mcp_context_get_request_id (context)));
       json_object_set_object_member (result, "_meta", json_object_ref (meta));

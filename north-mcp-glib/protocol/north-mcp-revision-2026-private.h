@@ -103,14 +103,30 @@ gboolean  north_mcp_revision_2026_check_retry           (NorthMcpProtocolHost  *
                                                          JsonObject            *params,
                                                          char                 **state_out,
                                                          GError               **error);
+/* The longest `requestState` accepted, so the longest sealed. */
+#define NORTH_MCP_REVISION_2026_MAX_STATE_TOKEN (64 * 1024)
+
 /* Wraps the handler's @state into the opaque, HMAC-protected token sent
  * as `requestState`, bound to @method, the request's name or URI in
- * @params, @user and an expiry. */
+ * @params, @user and an expiry; NULL when the token would be longer than
+ * NORTH_MCP_REVISION_2026_MAX_STATE_TOKEN (a retry could not bring it
+ * back). */
 char     *north_mcp_revision_2026_seal_state            (NorthMcpProtocolHost *host,
                                                          NorthMcpUser         *user,
                                                          const char           *method,
                                                          JsonObject           *params,
                                                          const char           *state);
+/* Opens a token of seal_state() that this server's own handler just
+ * returned (a task's round, whose state never leaves the server): its
+ * bindings are checked, not its expiry, since the task waits for its
+ * input as long as it lives. */
+gboolean  north_mcp_revision_2026_open_own_state        (NorthMcpProtocolHost  *host,
+                                                         NorthMcpUser          *user,
+                                                         const char            *method,
+                                                         JsonObject            *params,
+                                                         const char            *token,
+                                                         char                 **state_out,
+                                                         GError               **error);
 
 /* The result filter of 2026-07-28 requests: `resultType`, caching hints,
  * `_meta` server info. */

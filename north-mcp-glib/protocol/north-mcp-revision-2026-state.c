@@ -20,6 +20,7 @@
 #include "north-mcp-random-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-manager-private.h"
+#include "north-mcp-session-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-user.h"
 #include "north-mcp-util-private.h"
@@ -159,7 +160,17 @@ north_mcp_revision_2026_state_get_listeners (NorthMcpRevision2026State *self)
  * payload = {"m": method, "n": name or uri, "u": user, "x": expiry (µs since
  * the epoch), "s": the handler's state}. The key is the server's own random
  * key, so a state only comes back from whoever received it from us, for
- * the same request target and user, until it expires. */
+ * the same request target and user, until it expires.
+ *
+ * The user is the identity a session or a task belongs to (a digest of
+ * the token's issuer and subject, else of its issuer and e-mail): the
+ * e-mail alone would let another issuer's user with that address, or,
+ * for tokens without one, any user, bring back someone else's state. */
+static char *
+state_user (NorthMcpUser *user)
+{
+  return north_mcp_session_owner_key (user);
+}
 
 const char *
 north_mcp_revision_2026_request_target (const char *method,
@@ -213,12 +224,13 @@ north_mcp_revision_2026_seal_state (NorthMcpProtocolHost *host,
   g_autofree char *text = NULL;
   g_autofree char *encoded = NULL;
   g_autofree char *mac = NULL;
+  g_autofree char *owner = state_user (user);
   const char *target = north_mcp_revision_2026_request_target (method, params);
   gsize length = 0;
 
   json_object_set_string_member (payload, "m", method);
   json_object_set_string_member (payload, "n", target != NULL ? target : "");
-  json_object_set_string_member (payload, "u", user != NULL ? north_mcp_user_get_email (user) : "");
+  json_object_set_string_member (payload, "u", owner);
   json_object_set_int_member (payload, "x",
                               g_get_real_time () +
                               (gint64) north_mcp_protocol_host_get_revision_2026 (host)->lifetime_ms * 1000);
@@ -228,6 +240,8 @@ north_mcp_revision_2026_seal_state (NorthMcpProtocolHost *host,
   text = north_mcp_jsonrpc_to_string (node, &length);
   encoded = north_mcp_base64url_encode ((const guchar *) text, length);
   mac = state_mac (host, encoded, strlen (encoded));
+  if (strlen (encoded) + 1 + strlen (mac) > NORTH_MCP_REVISION_2026_MAX_STATE_TOKEN)
+    return NULL;
   return g_strconcat (encoded, ".", mac, NULL);
 }
 
@@ -246,6 +260,7 @@ open_state (NorthMcpProtocolHost  *host,
             const char            *method,
             JsonObject            *params,
             const char            *token,
+            gboolean               check_expiry,
             char                 **state_out,
             GError               **error)
 {
@@ -254,13 +269,14 @@ open_state (NorthMcpProtocolHost  *host,
   g_autofree char *mac = NULL;
   g_autofree guchar *text = NULL;
   g_autoptr(JsonNode) node = NULL;
+  g_autofree char *owner = NULL;
   JsonObject *payload;
   const char *target = north_mcp_revision_2026_request_target (method, params);
   const char *state;
   JsonNode *expiry;
   gsize length = 0;
 
-  if (dot == NULL || strlen (token) > 64 * 1024)
+  if (dot == NULL || strlen (token) > NORTH_MCP_REVISION_2026_MAX_STATE_TOKEN)
     return bad_state (error, "is malformed");
 
   encoded = g_strndup (token, dot - token);
@@ -275,16 +291,16 @@ open_state (NorthMcpProtocolHost  *host,
     return bad_state (error, "is malformed");
 
   payload = json_node_get_object (node);
+  owner = state_user (user);
   expiry = json_object_get_member (payload, "x");
   state = north_mcp_object_get_string (payload, "s");
   if (state == NULL || expiry == NULL || !JSON_NODE_HOLDS_VALUE (expiry) ||
       g_strcmp0 (north_mcp_object_get_string (payload, "m"), method) != 0 ||
       g_strcmp0 (north_mcp_object_get_string (payload, "n"), target != NULL ? target : "") != 0 ||
-      g_strcmp0 (north_mcp_object_get_string (payload, "u"),
-                 user != NULL ? north_mcp_user_get_email (user) : "") != 0)
+      g_strcmp0 (north_mcp_object_get_string (payload, "u"), owner) != 0)
     return bad_state (error, "belongs to another request");
 
-  if (g_get_real_time () >= json_node_get_int (expiry))
+  if (check_expiry && g_get_real_time () >= json_node_get_int (expiry))
     return bad_state (error, "has expired");
 
   *state_out = g_strdup (state);
@@ -334,7 +350,20 @@ north_mcp_revision_2026_check_retry (NorthMcpProtocolHost  *host,
   if (!JSON_NODE_HOLDS_VALUE (state) || json_node_get_value_type (state) != G_TYPE_STRING)
     return bad_state (error, "must be a string");
 
-  return open_state (host, user, method, params, json_node_get_string (state), state_out, error);
+  return open_state (host, user, method, params, json_node_get_string (state), TRUE, state_out, error);
+}
+
+gboolean
+north_mcp_revision_2026_open_own_state (NorthMcpProtocolHost  *host,
+                                        NorthMcpUser          *user,
+                                        const char            *method,
+                                        JsonObject            *params,
+                                        const char            *token,
+                                        char                 **state_out,
+                                        GError               **error)
+{
+  *state_out = NULL;
+  return open_state (host, user, method, params, token, FALSE, state_out, error);
 }
 
 /* The key shared by replicas: the first replica's key is stored (SET NX)

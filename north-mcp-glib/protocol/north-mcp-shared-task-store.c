@@ -75,7 +75,6 @@ typedef struct
   char                *task_id;
   JsonObject          *record;   /* to write */
   Stage                stage;
-  gint64               expires_at; /* a create's, counted in the quota */
 } Op;
 
 static void
@@ -259,7 +258,7 @@ give_back (GTask *task,
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
 
   if (op->stage == STAGE_CREATE)
-    north_mcp_task_quota_give_back (self->quota, op->owner, op->expires_at);
+    north_mcp_task_quota_give_back (self->quota, op->owner, op->task_id);
 }
 
 /* What comes after a SET (@done: it was, not refused by NX), likewise. */
@@ -268,6 +267,12 @@ after_write (GTask    *task,
              Op       *op,
              gboolean  done)
 {
+  NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
+
+  /* Written again: the record lives on, and counts for as long. */
+  if (done && op->stage != STAGE_CREATE)
+    north_mcp_task_quota_renew (self->quota, op->owner, op->task_id,
+                                g_get_real_time () + (gint64) ttl_of (op->record) * 1000);
   if (op->stage == STAGE_WRITE_FINAL && done)
     return STAGE_WRITE_RUNNING;
   if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
@@ -344,7 +349,7 @@ shared_run (NorthMcpTaskStore              *store,
   if (request->op == NORTH_MCP_TASK_STORE_OP_CREATE)
     {
       expires_at = g_get_real_time () + (gint64) ttl_of (request->record) * 1000;
-      if (!north_mcp_task_quota_take (self->quota, request->owner, expires_at, &error))
+      if (!north_mcp_task_quota_take (self->quota, request->owner, request->task_id, expires_at, &error))
         {
           g_task_return_error (task, error);
           return;
@@ -356,7 +361,6 @@ shared_run (NorthMcpTaskStore              *store,
   op->owner = g_strdup (request->owner);
   op->task_id = g_strdup (request->task_id);
   op->record = request->record != NULL ? json_object_ref (request->record) : NULL;
-  op->expires_at = expires_at;
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   call (g_object_ref (task), request->op == NORTH_MCP_TASK_STORE_OP_CREATE ? STAGE_CREATE : STAGE_READ_FINAL);
 }

@@ -8,13 +8,28 @@
 #include "north-mcp-error.h"
 #include "north-mcp-task-quota-private.h"
 
+/* One record counted: until when, and which (renewals find it). */
+typedef struct
+{
+  gint64  expires_at;
+  char   *task_id;
+} Counted;
+
 struct _NorthMcpTaskQuota
 {
-  GHashTable *per_owner;  /* owner → GArray of gint64 expiry times */
+  GHashTable *per_owner;  /* owner → GArray of Counted */
   guint       total;
   guint       max_per_owner;
   guint       max_total;
 };
+
+static void
+counted_array_free (GArray *times)
+{
+  for (guint i = 0; i < times->len; i++)
+    g_free (g_array_index (times, Counted, i).task_id);
+  g_array_unref (times);
+}
 
 NorthMcpTaskQuota *
 north_mcp_task_quota_new (guint max_per_owner,
@@ -22,7 +37,7 @@ north_mcp_task_quota_new (guint max_per_owner,
 {
   NorthMcpTaskQuota *self = g_new0 (NorthMcpTaskQuota, 1);
 
-  self->per_owner = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  self->per_owner = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) counted_array_free);
   self->max_per_owner = max_per_owner;
   self->max_total = max_total;
   return self;
@@ -44,8 +59,14 @@ drop_expired (NorthMcpTaskQuota *self,
   guint kept = 0;
 
   for (guint i = 0; i < times->len; i++)
-    if (g_array_index (times, gint64, i) > now)
-      g_array_index (times, gint64, kept++) = g_array_index (times, gint64, i);
+    {
+      Counted counted = g_array_index (times, Counted, i);
+
+      if (counted.expires_at > now)
+        g_array_index (times, Counted, kept++) = counted;
+      else
+        g_free (counted.task_id);
+    }
   self->total -= times->len - kept;
   g_array_set_size (times, kept);
 }
@@ -70,10 +91,12 @@ drop_all_expired (NorthMcpTaskQuota *self,
 gboolean
 north_mcp_task_quota_take (NorthMcpTaskQuota  *self,
                            const char         *owner,
+                           const char         *task_id,
                            gint64              expires_at,
                            GError            **error)
 {
   gint64 now = g_get_real_time ();
+  Counted counted = { expires_at, NULL };
   GArray *times;
 
   if (self->total >= self->max_total)
@@ -88,7 +111,7 @@ north_mcp_task_quota_take (NorthMcpTaskQuota  *self,
   times = g_hash_table_lookup (self->per_owner, owner);
   if (times == NULL)
     {
-      times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      times = g_array_new (FALSE, FALSE, sizeof (Counted));
       g_hash_table_insert (self->per_owner, g_strdup (owner), times);
     }
   if (times->len >= self->max_per_owner)
@@ -100,25 +123,54 @@ north_mcp_task_quota_take (NorthMcpTaskQuota  *self,
       return FALSE;
     }
 
-  g_array_append_val (times, expires_at);
+  counted.task_id = g_strdup (task_id);
+  g_array_append_val (times, counted);
   self->total++;
   return TRUE;
+}
+
+/* The entry of @task_id among @owner's, or NULL. */
+static Counted *
+find (NorthMcpTaskQuota *self,
+      const char        *owner,
+      const char        *task_id,
+      GArray           **times_out)
+{
+  GArray *times = g_hash_table_lookup (self->per_owner, owner);
+
+  *times_out = times;
+  for (guint i = 0; times != NULL && i < times->len; i++)
+    if (g_strcmp0 (g_array_index (times, Counted, i).task_id, task_id) == 0)
+      return &g_array_index (times, Counted, i);
+  return NULL;
+}
+
+void
+north_mcp_task_quota_renew (NorthMcpTaskQuota *self,
+                            const char        *owner,
+                            const char        *task_id,
+                            gint64             expires_at)
+{
+  GArray *times;
+  Counted *counted = find (self, owner, task_id, &times);
+
+  if (counted != NULL)
+    counted->expires_at = MAX (counted->expires_at, expires_at);
 }
 
 void
 north_mcp_task_quota_give_back (NorthMcpTaskQuota *self,
                                 const char        *owner,
-                                gint64             expires_at)
+                                const char        *task_id)
 {
-  GArray *times = g_hash_table_lookup (self->per_owner, owner);
+  GArray *times;
+  Counted *counted = find (self, owner, task_id, &times);
 
-  for (guint i = 0; times != NULL && i < times->len; i++)
-    if (g_array_index (times, gint64, i) == expires_at)
-      {
-        g_array_remove_index_fast (times, i);
-        self->total--;
-        if (times->len == 0)
-          g_hash_table_remove (self->per_owner, owner);
-        return;
-      }
+  if (counted == NULL)
+    return;
+  g_free (counted->task_id);
+  g_array_remove_index_fast (times, counted - (Counted *) (gpointer) times->data);
+  self->total--;
+  if (times->len == 0)
+    g_hash_table_remove (self->per_owner, owner);
 }

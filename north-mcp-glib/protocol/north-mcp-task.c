@@ -11,6 +11,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
@@ -39,6 +40,7 @@ typedef struct
    * replica stops the handler here. */
   NorthMcpStateStore *shared;
   guint              cancel_id;
+  guint              update_id; /* tasks/update on another replica */
   gsize              held;    /* Runner.held of the runners */
 } Tasks;
 
@@ -53,11 +55,12 @@ struct _Runner
   NorthMcpTool    *tool;
   JsonObject      *params;    /* of the tools/call that started it */
   gsize            held;      /* its size, counted in Tasks.held */
+  gsize            request_held; /* of which its request */
   JsonObject      *arguments;
   JsonObject      *record;    /* as tasks/get shows it */
   JsonObject      *pending;   /* input requests still unanswered */
   JsonObject      *responses; /* answers collected for the next round */
-  char            *sealed_state;
+  char            *state;     /* the handler's, for its next round */
   NorthMcpContext *context;   /* the current round */
   NorthMcpContext *origin;    /* the tools/call, until it is answered */
   gboolean         immediate; /* the first round's call has not returned */
@@ -161,6 +164,7 @@ tasks_free (Tasks *tasks)
   if (tasks->shared != NULL)
     {
       north_mcp_state_store_unsubscribe (tasks->shared, tasks->cancel_id);
+      north_mcp_state_store_unsubscribe (tasks->shared, tasks->update_id);
       g_object_unref (tasks->shared);
     }
   g_hash_table_unref (tasks->runners);
@@ -205,16 +209,20 @@ expire_tick (gpointer user_data)
 }
 
 #define CANCEL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-cancel"
+#define UPDATE_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-update"
+/* A relayed tasks/update: 4 MiB of answers (the default body limit), as
+ * the sessions' messages; Redis drops a subscriber that falls 32 MB
+ * behind, and with it every replica's messages. */
+#define UPDATE_MESSAGE_MAX_ANSWERS (4 * 1024 * 1024)
+#define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS)
 
-/* "OWNER TASKID": stop the handler if it runs here (and is the owner's). */
-static void
-on_cancel_message (const char *channel,
-                   GBytes     *message,
-                   gpointer    user_data)
+/* The runner of "OWNER TASKID" (the first @length bytes of @data) when it
+ * runs here for that owner. */
+static Runner *
+addressed_runner (Tasks      *tasks,
+                  const char *data,
+                  gsize       length)
 {
-  Tasks *tasks = user_data;
-  gsize length = 0;
-  const char *data = g_bytes_get_data (message, &length);
   const char *space = NULL;
   g_autofree char *owner = NULL;
   g_autofree char *task_id = NULL;
@@ -228,12 +236,54 @@ on_cancel_message (const char *channel,
         break;
       }
   if (space == NULL)
-    return;
+    return NULL;
   owner = g_strndup (data, space - data);
   task_id = g_strndup (space + 1, length - (space + 1 - data));
   runner = g_hash_table_lookup (tasks->runners, task_id);
-  if (runner != NULL && runner->created && g_str_equal (runner->owner, owner))
+  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
+    return NULL;
+  return runner;
+}
+
+/* "OWNER TASKID": stop the handler if it runs here (and is the owner's). */
+static void
+on_cancel_message (const char *channel,
+                   GBytes     *message,
+                   gpointer    user_data)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  Runner *runner = addressed_runner (user_data, data, length);
+
+  if (runner != NULL)
     runner_drop (runner);
+}
+
+static void runner_take_answers (Runner *runner, JsonObject *answers);
+static void runner_flush (Runner *runner);
+
+/* "OWNER TASKID\nANSWERS": the answers of a tasks/update that reached
+ * another replica, for the handler if it runs here. */
+static void
+on_update_message (const char *channel,
+                   GBytes     *message,
+                   gpointer    user_data)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  const char *newline = length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
+  g_autoptr(JsonNode) answers = NULL;
+  g_autoptr(Runner) held = NULL;
+  Runner *runner;
+
+  if (newline == NULL || (runner = addressed_runner (user_data, data, newline - data)) == NULL)
+    return;
+  answers = north_mcp_json_read (newline + 1, length - (newline + 1 - data), NORTH_MCP_JSON_MAX_DEPTH, NULL);
+  if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers))
+    return;
+  held = runner_ref (runner); /* the next round may end it at once */
+  runner_take_answers (runner, json_node_get_object (answers));
+  runner_flush (runner);
 }
 
 static Tasks *
@@ -255,6 +305,8 @@ get_tasks (NorthMcpProtocolHost *host)
                                                       NORTH_MCP_TASK_MAX_TOTAL);
       tasks->cancel_id = north_mcp_state_store_subscribe (tasks->shared, CANCEL_CHANNEL,
                                                           on_cancel_message, tasks, NULL);
+      tasks->update_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_CHANNEL,
+                                                          on_update_message, tasks, NULL);
     }
   else
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
@@ -387,7 +439,7 @@ runner_clear (Runner *runner)
   g_clear_pointer (&runner->record, json_object_unref);
   g_clear_pointer (&runner->pending, json_object_unref);
   g_clear_pointer (&runner->responses, json_object_unref);
-  g_free (runner->sealed_state);
+  g_free (runner->state);
   g_clear_object (&runner->context);
   g_clear_object (&runner->origin);
   g_clear_pointer (&runner->early, json_node_unref);
@@ -518,10 +570,20 @@ runner_apply (Runner   *runner,
   else if (result != NULL && g_strcmp0 (result_type, "input_required") == 0)
     {
       JsonObject *requests = north_mcp_object_get_object (result, "inputRequests");
+      const char *sealed = north_mcp_object_get_string (result, "requestState");
+      g_autoptr(GError) state_error = NULL;
 
       g_clear_pointer (&runner->pending, json_object_unref);
-      g_clear_pointer (&runner->sealed_state, g_free);
-      runner->sealed_state = g_strdup (north_mcp_object_get_string (result, "requestState"));
+      g_clear_pointer (&runner->state, g_free);
+      /* Opened now: the state stays here, and the answers may take as
+       * long as the task lives, longer than a requestState's lifetime. */
+      if (sealed != NULL &&
+          !north_mcp_revision_2026_open_own_state (runner->tasks->host, runner->user, "tools/call",
+                                                   runner->params, sealed, &runner->state, &state_error))
+        {
+          fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, state_error->message);
+          return;
+        }
       if (requests == NULL || json_object_get_size (requests) == 0)
         {
           fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
@@ -669,27 +731,42 @@ answer_directly (NorthMcpContext *origin,
     north_mcp_context_return_result (origin, json_object_get_member (object, "result"));
 }
 
-/* Counts what the runner keeps (its request, and the answers it has
- * collected for its next round) against NORTH_MCP_TASK_MAX_HELD_BYTES,
- * in place of what it counted before; FALSE (the count unchanged) when
- * that does not fit. */
+/* Counts @size more bytes that the runner keeps (its request, answers it
+ * collects for its next round) against NORTH_MCP_TASK_MAX_HELD_BYTES;
+ * FALSE (nothing counted) when they do not fit. Each part is measured
+ * once, when it comes: measuring all the runner keeps again on every
+ * tasks/update cost a client's 300-byte request a walk of its earlier
+ * 4 MiB one. */
 static gboolean
-hold_request (Runner *runner)
+hold_more (Runner *runner,
+           gsize   size)
 {
   Tasks *tasks = runner->tasks;
-  gsize room = NORTH_MCP_TASK_MAX_HELD_BYTES - (tasks->held - runner->held);
-  g_autoptr(JsonNode) params = north_mcp_node_new_object (runner->params);
-  g_autoptr(JsonNode) responses = runner->responses != NULL
-                                  ? north_mcp_node_new_object (runner->responses) : NULL;
-  gsize size = north_mcp_json_size_up_to (params, room);
 
-  if (size <= room)
-    size += north_mcp_json_size_up_to (responses, room - size);
-  if (size > room)
+  if (size > NORTH_MCP_TASK_MAX_HELD_BYTES - tasks->held)
     return FALSE;
-  tasks->held = tasks->held - runner->held + size;
-  runner->held = size;
+  tasks->held += size;
+  runner->held += size;
   return TRUE;
+}
+
+/* Stops counting @size bytes (answers handed to the next round). */
+static void
+hold_less (Runner *runner,
+           gsize   size)
+{
+  size = MIN (size, runner->held);
+  runner->tasks->held -= size;
+  runner->held -= size;
+}
+
+/* The size of @node as the bound counts it, or more than the room left
+ * when it does not fit. */
+static gsize
+held_size (Runner   *runner,
+           JsonNode *node)
+{
+  return north_mcp_json_size_up_to (node, NORTH_MCP_TASK_MAX_HELD_BYTES - runner->tasks->held);
 }
 
 gboolean
@@ -700,6 +777,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
 {
   NorthMcpTaskSupport support = north_mcp_tool_get_task_support (tool);
   g_autoptr(Runner) runner = NULL;
+  g_autoptr(JsonNode) params_node = NULL;
   Tasks *tasks;
   g_autofree char *stamp = NULL;
 
@@ -753,7 +831,9 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
     }
 
   /* A task keeps its request while it runs: bounded in all. */
-  if (!hold_request (runner))
+  params_node = north_mcp_node_new_object (runner->params);
+  runner->request_held = held_size (runner, params_node);
+  if (!hold_more (runner, runner->request_held))
     {
       north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
                                            "Too many running tasks: the requests they keep would exceed "
@@ -960,24 +1040,103 @@ static void
 runner_resume (Runner *runner)
 {
   g_autoptr(JsonObject) params = json_object_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *state = NULL;
   g_autoptr(GList) members = json_object_get_members (runner->params);
 
+  /* The answers are objects (tasks/update took no others), the state
+   * the handler's own, opened when it asked. */
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_str_equal (l->data, "inputResponses") && !g_str_equal (l->data, "requestState"))
       json_object_set_member (params, l->data, json_node_copy (json_object_get_member (runner->params, l->data)));
   json_object_set_object_member (params, "inputResponses", g_steal_pointer (&runner->responses));
-  if (runner->sealed_state != NULL)
-    json_object_set_string_member (params, "requestState", runner->sealed_state);
+  /* The round has them now; the request stays counted. */
+  hold_less (runner, runner->held - runner->request_held);
+  touch (runner->record, "working");
+  runner_start_round (runner, params, g_steal_pointer (&runner->state));
+}
 
-  if (!north_mcp_revision_2026_check_retry (runner->tasks->host, runner->user, "tools/call", params, &state, &error))
+/* Takes @answers to the requests @runner waits for (answers to others
+ * are ignored); once none is left, its next round starts. */
+static void
+runner_take_answers (Runner     *runner,
+                     JsonObject *answers)
+{
+  g_autoptr(GList) keys = json_object_get_members (answers);
+  gboolean fits = TRUE;
+
+  for (GList *l = keys; l != NULL && runner->pending != NULL && fits; l = l->next)
     {
-      fail (runner, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS, error->message);
+      JsonNode *answer = json_object_get_member (answers, l->data);
+
+      if (!json_object_has_member (runner->pending, l->data) || !JSON_NODE_HOLDS_OBJECT (answer))
+        continue;
+      fits = hold_more (runner, strlen (l->data) + held_size (runner, answer));
+      if (!fits)
+        break;
+      if (runner->responses == NULL)
+        runner->responses = json_object_new ();
+      json_object_set_member (runner->responses, l->data, json_node_copy (answer));
+      json_object_remove_member (runner->pending, l->data);
+      touch (runner->record, "input_required");
+      /* A change: the record lives on, and so must its handler. */
+      runner->touched_at = g_get_real_time ();
+    }
+
+  if (!fits)
+    {
+      /* The task lets go of what it collected, and ends. */
+      g_clear_pointer (&runner->responses, json_object_unref);
+      g_clear_pointer (&runner->pending, json_object_unref);
+      json_object_remove_member (runner->record, "inputRequests");
+      fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+            "Too many running tasks: the requests and answers they keep would exceed 64 MiB");
+    }
+  else if (runner->pending != NULL && json_object_get_size (runner->pending) == 0)
+    {
+      g_clear_pointer (&runner->pending, json_object_unref);
+      json_object_remove_member (runner->record, "inputRequests");
+      runner_resume (runner);
+    }
+}
+
+/* The task of a tasks/update whose handler does not run here: with a
+ * store shared by replicas it may run on another, which gets the answers
+ * (they would be lost otherwise, and the task wait for ever). */
+static void
+update_elsewhere (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(JsonObject) record =
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
+  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (request->context),
+                                                     "inputResponses");
+
+  if (record == NULL)
+    {
+      unknown_task (request->context);
       return;
     }
-  touch (runner->record, "working");
-  runner_start_round (runner, params, g_steal_pointer (&state));
+  if (request->tasks->shared != NULL && answers != NULL && json_object_get_size (answers) > 0 &&
+      g_strcmp0 (north_mcp_object_get_string (record, "status"), "input_required") == 0)
+    {
+      GString *text = g_string_new (request->owner);
+      g_autoptr(GBytes) message = NULL;
+
+      g_string_append_printf (text, " %s\n", request->task_id);
+      north_mcp_json_write_object (text, answers);
+      message = g_string_free_to_bytes (text);
+      if (g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
+        {
+          north_mcp_context_return_error_full (request->context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                               "Invalid params: the answers are too large to reach the "
+                                               "replica that runs the task (4 MiB)", NULL);
+          return;
+        }
+      north_mcp_state_store_publish (request->tasks->shared, UPDATE_CHANNEL, message);
+    }
+  /* Acknowledged, like an update taken here. */
+  return_ack (request->context);
 }
 
 void
@@ -986,7 +1145,6 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
 {
   JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
   g_autoptr(Request) request = request_new (host, context);
-  g_autoptr(GList) keys = NULL;
   g_autoptr(Runner) held = NULL;
   NorthMcpTaskStore *store;
   Runner *runner;
@@ -1002,41 +1160,14 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
   if (runner == NULL)
     {
       /* Not waiting here: acknowledged if the task exists, else unknown. */
-      return_record (g_steal_pointer (&request));
+      Request *elsewhere = g_steal_pointer (&request);
+
+      north_mcp_task_store_get_async (elsewhere->tasks->store, elsewhere->owner, elsewhere->task_id, NULL,
+                                      update_elsewhere, elsewhere);
       return;
     }
   held = runner_ref (runner); /* the next round may end it at once */
-
-  /* Answers to requests that are not pending are ignored. */
-  keys = json_object_get_members (answers);
-  for (GList *l = keys; l != NULL && runner->pending != NULL; l = l->next)
-    {
-      JsonNode *answer = json_object_get_member (answers, l->data);
-
-      if (!json_object_has_member (runner->pending, l->data) || !JSON_NODE_HOLDS_OBJECT (answer))
-        continue;
-      if (runner->responses == NULL)
-        runner->responses = json_object_new ();
-      json_object_set_member (runner->responses, l->data, json_node_copy (answer));
-      json_object_remove_member (runner->pending, l->data);
-      touch (runner->record, "input_required");
-    }
-
-  if (!hold_request (runner))
-    {
-      /* The task lets go of what it collected, and ends. */
-      g_clear_pointer (&runner->responses, json_object_unref);
-      g_clear_pointer (&runner->pending, json_object_unref);
-      json_object_remove_member (runner->record, "inputRequests");
-      fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
-            "Too many running tasks: the requests and answers they keep would exceed 64 MiB");
-    }
-  else if (runner->pending != NULL && json_object_get_size (runner->pending) == 0)
-    {
-      g_clear_pointer (&runner->pending, json_object_unref);
-      json_object_remove_member (runner->record, "inputRequests");
-      runner_resume (runner);
-    }
+  runner_take_answers (runner, answers);
 
   request->runner = runner_ref (runner);
   store = request->tasks->store;

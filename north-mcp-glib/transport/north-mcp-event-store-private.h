@@ -22,6 +22,10 @@ G_BEGIN_DECLS
  * replay. */
 #define NORTH_MCP_EVENT_STORE_CAPACITY 256
 #define NORTH_MCP_EVENT_STORE_MAX_BYTES (4 * 1024 * 1024)
+/* How many bytes of events the stores of all sessions of the process keep
+ * together: past it, the oldest events go, whichever session they are
+ * in. */
+#define NORTH_MCP_EVENT_STORE_TOTAL_MAX_BYTES (64 * 1024 * 1024)
 
 /* With a state store shared by replicas every event of a session is also
  * appended, as "STREAM NUMBER DATA", to one store stream per session,

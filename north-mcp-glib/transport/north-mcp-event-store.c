@@ -21,7 +21,19 @@ typedef struct
   guint64  number;
   GBytes  *text;    /* the SSE event with its id, shared by every replay */
   gsize    length;  /* of its data */
+  NorthMcpEventStore *store;
+  GList    all_link;  /* in all_events */
 } Event;
+
+/* Every event of every store of the process, oldest first, and the bytes
+ * of their data: each session's bound alone let a client that opened many
+ * sessions make the server keep 4 MB per session. Adding to one store may
+ * drop from another, and a session may end on a handler's thread, so
+ * every store is used under this one lock (recursive: what a store lets
+ * go of, such as the last reference to a channel, may end a session). */
+static GQueue all_events = G_QUEUE_INIT;
+static gsize all_bytes;
+static GRecMutex lock;
 
 struct _NorthMcpEventStore
 {
@@ -61,6 +73,15 @@ weak_ref_free (GWeakRef *ref)
 static void
 event_store_free (NorthMcpEventStore *self)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
+
+  for (GList *l = self->events.head; l != NULL; l = l->next)
+    {
+      Event *event = l->data;
+
+      g_queue_unlink (&all_events, &event->all_link);
+      all_bytes -= event->length;
+    }
   g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
   g_hash_table_unref (self->streams);
   g_hash_table_unref (self->dropped);
@@ -105,6 +126,7 @@ guint
 north_mcp_event_store_open_stream (NorthMcpEventStore *self,
                                    NorthMcpChannel    *channel)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
   guint stream = self->next_stream++;
   GWeakRef *ref = g_new0 (GWeakRef, 1);
   GHashTableIter iter;
@@ -191,12 +213,30 @@ prune_dropped (NorthMcpEventStore *self)
   self->dropped_prune_at = MAX (DROPPED_PRUNE_MIN, 2 * g_hash_table_size (self->dropped));
 }
 
+/* Drops the oldest event of @self, remembering for replays that its
+ * stream lost it. */
+static void
+drop_oldest (NorthMcpEventStore *self)
+{
+  Event *old = g_queue_pop_head (&self->events);
+  guint64 *newest = g_new (guint64, 1);
+
+  g_queue_unlink (&all_events, &old->all_link);
+  all_bytes -= old->length;
+  self->bytes -= old->length;
+  *newest = old->number;
+  self->newest_dropped = MAX (self->newest_dropped, old->number);
+  g_hash_table_replace (self->dropped, GUINT_TO_POINTER (old->stream), newest);
+  event_free (old);
+}
+
 char *
 north_mcp_event_store_add (NorthMcpEventStore *self,
                            guint               stream,
                            const char         *data,
                            gsize               length)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
   Event *event;
   guint64 number = self->next_number++;
   char *id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, number);
@@ -215,8 +255,12 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
   event->number = number;
   event->text = g_string_free_to_bytes (text);
   event->length = length;
+  event->store = self;
+  event->all_link.data = event;
   g_queue_push_tail (&self->events, event);
+  g_queue_push_tail_link (&all_events, &event->all_link);
   self->bytes += length;
+  all_bytes += length;
   if (self->shared != NULL)
     share_event (self, event, data);
 
@@ -224,15 +268,13 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
    * megabytes per session); the newest event always stays. */
   while (self->events.length > NORTH_MCP_EVENT_STORE_CAPACITY ||
          (self->bytes > NORTH_MCP_EVENT_STORE_MAX_BYTES && self->events.length > 1))
+    drop_oldest (self);
+  /* And all sessions together: the oldest event of the process goes,
+   * which is the oldest of its own store. */
+  while (all_bytes > NORTH_MCP_EVENT_STORE_TOTAL_MAX_BYTES && all_events.length > 1)
     {
-      Event *old = g_queue_pop_head (&self->events);
-      guint64 *newest = g_new (guint64, 1);
-
-      self->bytes -= old->length;
-      *newest = old->number;
-      self->newest_dropped = MAX (self->newest_dropped, old->number);
-      g_hash_table_replace (self->dropped, GUINT_TO_POINTER (old->stream), newest);
-      event_free (old);
+      /* The other store's `dropped` is pruned at its own next event. */
+      drop_oldest (((Event *) all_events.head->data)->store);
     }
   if (g_hash_table_size (self->dropped) > self->dropped_prune_at)
     prune_dropped (self);
@@ -266,6 +308,7 @@ north_mcp_event_store_replay (NorthMcpEventStore *self,
                               guint64             after,
                               GPtrArray          *events)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
   guint64 *newest_dropped = g_hash_table_lookup (self->dropped, GUINT_TO_POINTER (stream));
   gboolean kept_before = FALSE;
 
@@ -300,6 +343,7 @@ NorthMcpChannel *
 north_mcp_event_store_lookup_stream (NorthMcpEventStore *self,
                                      guint               stream)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
   GWeakRef *ref = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream));
   NorthMcpChannel *channel;
 

@@ -15,8 +15,8 @@
 
 /* Bodies are bounded on every path: the host's max_body_size for the
  * MCP endpoints and custom routes, which read them; the same bound, with
- * nothing kept, for the health check, GET streams and unknown paths, which
- * drop them. The bodies kept are also bounded all together
+ * nothing kept, for the health check, the MCP endpoints' other methods
+ * (GET streams, DELETE) and unknown paths, which drop them. The bodies kept are also bounded all together
  * (max_held_body_bytes), by the listener, which knows when libsoup is done
  * with them. Refused bodies are not read (north-mcp-http-refusal.c). */
 static void
@@ -125,8 +125,12 @@ north_mcp_http_check_body_size (SoupServer        *server,
     return;
 
   endpoint = north_mcp_http_classify_path (self, path);
-  kept = endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP || endpoint == NORTH_MCP_HTTP_ENDPOINT_MESSAGES ||
-         endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE;
+  /* The MCP endpoints read the body of a POST only. A GET stream's would
+   * otherwise be kept, and counted as held, for as long as the stream
+   * is open. */
+  kept = endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE ||
+         ((endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP || endpoint == NORTH_MCP_HTTP_ENDPOINT_MESSAGES) &&
+          soup_server_message_get_method (msg) == SOUP_METHOD_POST);
   if (!kept)
     soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
 

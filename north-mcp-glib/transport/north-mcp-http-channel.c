@@ -12,6 +12,7 @@
 
 #include "north-mcp-http-channel-private.h"
 #include "north-mcp-event-store-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
 
@@ -26,6 +27,9 @@ struct _NorthMcpHttpChannel
   GString           *events;       /* SSE events not yet on the wire */
   NorthMcpSseWriter  writer;       /* while streaming */
   NorthMcpHttpChannel *self_ref;   /* while responses are outstanding */
+  /* The request body, counted as held while the channel lives: its
+   * requests, parsed from it, keep the channel until they end. */
+  NorthMcpHttpHeldBody *held;
 
   NorthMcpHttpStatusFunc status_func;
   guint              n_events;     /* SSE events buffered before streaming */
@@ -480,6 +484,7 @@ north_mcp_http_channel_new (SoupServerMessage *message,
 
   self = g_object_new (NORTH_MCP_TYPE_HTTP_CHANNEL, NULL);
   self->message = g_object_ref (message);
+  self->held = north_mcp_http_listener_keep_body (message);
   self->sse = !!sse;
   self->batch = !!batch;
   self->keepalive_ms = keepalive_ms;
@@ -503,6 +508,7 @@ north_mcp_http_channel_finalize (GObject *object)
 {
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (object);
 
+  g_clear_pointer (&self->held, north_mcp_http_held_body_release);
   g_clear_pointer (&self->first_response, json_node_unref);
   if (self->first_text != NULL)
     g_string_free (self->first_text, TRUE);

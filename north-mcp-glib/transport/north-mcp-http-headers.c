@@ -57,24 +57,30 @@ north_mcp_http_check_origin_and_host (NorthMcpHttpTransport *self,
   const char * const *allowed_hosts = self->settings.allowed_hosts;
   const char *origin, *host;
 
-  host = soup_message_headers_get_one (headers, "Host");
+  /* Each as a list: when a header comes more than once, all its values
+   * are checked together (and fail), not only the last one. */
+  host = soup_message_headers_get_list (headers, "Host");
   if (host != NULL && (allowed_hosts != NULL || self->loopback) &&
       !north_mcp_origin_host_allowed (host, allowed_hosts, self->loopback))
     {
-      north_mcp_transport_host_debug (self->host, "Rejected request for host %s (not an allowed host)", host);
+      g_autofree char *echo = north_mcp_echo (host);
+
+      north_mcp_transport_host_debug (self->host, "Rejected request for host %s (not an allowed host)", echo);
       north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL,
                                             NORTH_MCP_HTTP_TRANSPORT_ERROR,
                                             "Forbidden: Host header not allowed (see --allowed-host)");
       return FALSE;
     }
 
-  origin = soup_message_headers_get_one (headers, "Origin");
+  origin = soup_message_headers_get_list (headers, "Origin");
   if (origin == NULL)
     return TRUE;
 
   if (!north_mcp_origin_allowed (origin, self->settings.allowed_origins, self->loopback))
     {
-      north_mcp_transport_host_debug (self->host, "Rejected request from origin %s (not an allowed origin)", origin);
+      g_autofree char *echo = north_mcp_echo (origin);
+
+      north_mcp_transport_host_debug (self->host, "Rejected request from origin %s (not an allowed origin)", echo);
       north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL,
                                             NORTH_MCP_HTTP_TRANSPORT_ERROR,
                                             "Forbidden: Origin not allowed (see --allowed-origin)");
@@ -115,6 +121,7 @@ north_mcp_http_check_protocol_version (NorthMcpHttpTransport *self,
                                        SoupServerMessage     *msg)
 {
   const char *version;
+  g_autofree char *echo = NULL;
   g_autofree char *text = NULL;
 
   version = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
@@ -122,7 +129,8 @@ north_mcp_http_check_protocol_version (NorthMcpHttpTransport *self,
   if (version == NULL || g_strv_contains (self->settings.protocol_versions, version))
     return TRUE;
 
-  text = g_strdup_printf ("Bad Request: Unsupported protocol version: %s", version);
+  echo = north_mcp_echo (version);
+  text = g_strdup_printf ("Bad Request: Unsupported protocol version: %s", echo);
   north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
                                         NORTH_MCP_HTTP_TRANSPORT_ERROR, text);
   return FALSE;

@@ -13,6 +13,7 @@
 
 #include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-legacy-sse-private.h"
+#include "north-mcp-http-relay-channel-private.h"
 #include "north-mcp-http-session-private.h"
 #include "north-mcp-http-streamable-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -48,6 +49,7 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
   g_autoptr(NorthMcpSession) session = NULL;
   g_autoptr(JsonNode) message = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpChannel) relay = NULL;
   NorthMcpChannel *stream;
   const char *session_id;
   gboolean batch, has_request, initialize;
@@ -78,7 +80,10 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
   if (!north_mcp_http_inspect_message (msg, message, &batch, &has_request, &initialize))
     return;
 
-  /* Answers travel on the GET stream; the POST is only acknowledged. */
-  north_mcp_transport_host_handle_message (self->host, session, user, message, stream);
+  /* Answers travel on the GET stream; the POST is only acknowledged. Its
+   * requests get a channel of their own, which holds its body as long as
+   * they run. */
+  relay = north_mcp_http_relay_channel_new (stream, msg);
+  north_mcp_transport_host_handle_message (self->host, session, user, message, relay);
   north_mcp_http_respond_text (msg, SOUP_STATUS_ACCEPTED, "Accepted");
 }

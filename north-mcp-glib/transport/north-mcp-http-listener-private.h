@@ -57,12 +57,32 @@ void                  north_mcp_http_listener_watch_hangup (SoupServerMessage   
 
 /* Counts @bytes more of @msg's request body among the bodies held by all
  * the listener's connections, until libsoup is done with the request (or
- * its connection goes). FALSE, counting nothing, when that would make them
- * pass @limit (0: no limit). TRUE for messages of connections not
- * accepted by a listener. */
+ * its connection goes) and nothing keeps it any more. FALSE, counting
+ * nothing, when that would make them pass @limit (0: no limit). TRUE for
+ * messages of connections not accepted by a listener. */
 gboolean              north_mcp_http_listener_hold_body    (SoupServerMessage    *msg,
                                                             guint64               bytes,
                                                             guint64               limit);
+
+/* For code that takes @msg's connection from libsoup to close it itself
+ * (a refusal, which drains it first): it goes on counting against
+ * max-connections, as one of the listener's, until
+ * north_mcp_http_listener_release_slot(). Returns the listener (unowned:
+ * watch it with a weak pointer), or NULL for connections no listener
+ * accepted. Call it before the steal. */
+NorthMcpHttpListener *north_mcp_http_listener_keep_slot    (SoupServerMessage    *msg);
+void                  north_mcp_http_listener_release_slot (NorthMcpHttpListener *self);
+
+/* A request body's share of the bodies held, kept past its message. */
+typedef struct _NorthMcpHttpHeldBody NorthMcpHttpHeldBody;
+
+/* For what keeps the request parsed from @msg's body (its channel, which
+ * lives as long as the request is in progress): the body goes on counting
+ * among the bodies held after libsoup is done with @msg (a legacy POST is
+ * answered at once; a client may hang up on a request that goes on) until
+ * north_mcp_http_held_body_release(). NULL when @msg holds nothing. */
+NorthMcpHttpHeldBody *north_mcp_http_listener_keep_body    (SoupServerMessage    *msg);
+void                  north_mcp_http_held_body_release     (NorthMcpHttpHeldBody *held);
 
 /* The socket of @msg's connection: soup_server_message_get_socket() is
  * NULL for connections a listener accepted. */

@@ -86,6 +86,29 @@
 
 typedef struct _Client Client;
 
+/* What the request bodies held add up to: shared by the listener and by
+ * the bodies kept past it (north_mcp_http_listener_keep_body()). Under
+ * accounts_lock: a channel, and the body it keeps, may be let go of on a
+ * handler's thread. */
+typedef struct
+{
+  guint   refs;
+  guint64 held;
+} Account;
+
+static GMutex accounts_lock;
+
+/* The bytes one request body counts in an account: while libsoup has the
+ * message (the connection's reference) and while the request parsed from
+ * it is still in progress (its channel's). @bytes grows only while the
+ * body arrives, before anything keeps it. */
+struct _NorthMcpHttpHeldBody
+{
+  gatomicrefcount refs;
+  Account        *account;
+  guint64         bytes;
+};
+
 struct _NorthMcpHttpListener
 {
   GObject         parent_instance;
@@ -99,7 +122,8 @@ struct _NorthMcpHttpListener
   GSource        *retry;        /* back-off timer while accept() fails */
   GSource        *sweep;        /* idle timeout, while there are clients */
   GQueue          clients;      /* Client* */
-  guint64         held_bodies;  /* request bodies, all clients */
+  Account        *account;      /* request bodies held */
+  guint           lingering;    /* connections taken away to be closed */
   guint           retry_ms;
   gboolean        failing;      /* accept() failed since it last worked */
   gboolean        full;         /* at max_connections: not accepting */
@@ -130,7 +154,7 @@ struct _Client
   guint64                    acked;     /* bytes the client acknowledged */
   gint64                     body_since;    /* 0: not timing a body yet */
   guint64                    body_received; /* the socket's count then */
-  guint64                    held;      /* of @msg's body, in held_bodies */
+  NorthMcpHttpHeldBody      *body;      /* what @msg's body holds, or NULL */
   gboolean                   busy;      /* a request is in progress */
   gboolean                   request_read;  /* libsoup has its whole body */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
@@ -222,12 +246,33 @@ client_unwatch_hangup (Client *client)
     }
 }
 
+/* With accounts_lock held. */
+static void
+account_unref_locked (Account *account)
+{
+  if (--account->refs == 0)
+    g_free (account);
+}
+
+void
+north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
+{
+  g_return_if_fail (held != NULL);
+
+  if (!g_atomic_ref_count_dec (&held->refs))
+    return;
+
+  g_mutex_lock (&accounts_lock);
+  held->account->held -= held->bytes;
+  account_unref_locked (held->account);
+  g_mutex_unlock (&accounts_lock);
+  g_free (held);
+}
+
 static void
 client_release_body (Client *client)
 {
-  if (client->listener != NULL)
-    client->listener->held_bodies -= client->held;
-  client->held = 0;
+  g_clear_pointer (&client->body, north_mcp_http_held_body_release);
 }
 
 static void resume_accepting (NorthMcpHttpListener *self);
@@ -627,7 +672,7 @@ hold_off_when_full (NorthMcpHttpListener *self)
 {
   guint max = max_connections (self);
 
-  if (max == 0 || self->clients.length < max)
+  if (max == 0 || self->clients.length + self->lingering < max)
     return FALSE;
 
   /* At the limit, every connection that ends lets one more in: say so at
@@ -648,7 +693,7 @@ resume_accepting (NorthMcpHttpListener *self)
 {
   guint max = max_connections (self);
 
-  if (self->stopped || (max != 0 && self->clients.length >= max))
+  if (self->stopped || (max != 0 && self->clients.length + self->lingering >= max))
     return;
 
   self->full = FALSE;
@@ -916,11 +961,64 @@ north_mcp_http_listener_hold_body (SoupServerMessage *msg,
     return TRUE;
 
   self = client->listener;
-  if (limit != 0 && (self->held_bodies > limit || bytes > limit - self->held_bodies))
-    return FALSE;
-  self->held_bodies += bytes;
-  client->held += bytes;
+  g_mutex_lock (&accounts_lock);
+  if (limit != 0 && (self->account->held > limit || bytes > limit - self->account->held))
+    {
+      g_mutex_unlock (&accounts_lock);
+      return FALSE;
+    }
+  if (client->body == NULL)
+    {
+      client->body = g_new0 (NorthMcpHttpHeldBody, 1);
+      g_atomic_ref_count_init (&client->body->refs);
+      client->body->account = self->account;
+      self->account->refs++;
+    }
+  client->body->bytes += bytes;
+  self->account->held += bytes;
+  g_mutex_unlock (&accounts_lock);
   return TRUE;
+}
+
+NorthMcpHttpHeldBody *
+north_mcp_http_listener_keep_body (SoupServerMessage *msg)
+{
+  Client *client;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  client = client_of (msg);
+  if (client == NULL || client->body == NULL || client->msg != msg)
+    return NULL;
+
+  g_atomic_ref_count_inc (&client->body->refs);
+  return client->body;
+}
+
+NorthMcpHttpListener *
+north_mcp_http_listener_keep_slot (SoupServerMessage *msg)
+{
+  Client *client;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  client = client_of (msg);
+  if (client == NULL || client->listener == NULL)
+    return NULL;
+
+  client->listener->lingering++;
+  return client->listener;
+}
+
+void
+north_mcp_http_listener_release_slot (NorthMcpHttpListener *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self));
+  g_return_if_fail (self->lingering > 0);
+
+  self->lingering--;
+  if (self->full)
+    resume_accepting (self);
 }
 
 GSocket *
@@ -996,6 +1094,9 @@ north_mcp_http_listener_finalize (GObject *object)
   g_ptr_array_unref (self->sockets);
   g_main_context_unref (self->inert);
   g_main_context_unref (self->context);
+  g_mutex_lock (&accounts_lock);
+  account_unref_locked (self->account);
+  g_mutex_unlock (&accounts_lock);
 
   G_OBJECT_CLASS (north_mcp_http_listener_parent_class)->finalize (object);
 }
@@ -1017,5 +1118,7 @@ north_mcp_http_listener_init (NorthMcpHttpListener *self)
   self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
   self->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
   self->retry_ms = RETRY_FIRST_MS;
+  self->account = g_new0 (Account, 1);
+  self->account->refs = 1;
   g_queue_init (&self->clients);
 }

@@ -34,6 +34,8 @@ typedef struct {
   GCancellable      *cancellable;
   GMainContext      *context;
   GSource           *timeout;
+  /* Weak: whose max-connections the drained connection counts against. */
+  NorthMcpHttpListener *listener;
   gsize              drained;
   guchar             buffer[DRAIN_CHUNK];
 } Refusal;
@@ -49,6 +51,11 @@ refusal_free (Refusal *r)
   if (r->stream != NULL)
     g_io_stream_close (r->stream, NULL, NULL);
   g_clear_object (&r->stream);
+  if (r->listener != NULL)
+    {
+      north_mcp_http_listener_release_slot (r->listener);
+      g_object_remove_weak_pointer (G_OBJECT (r->listener), (gpointer *) &r->listener);
+    }
   g_clear_object (&r->socket);
   g_clear_object (&r->msg);
   g_clear_object (&r->cancellable);
@@ -110,6 +117,11 @@ steal_cb (gpointer user_data)
 {
   Refusal *r = user_data;
 
+  /* Still a connection of the server's, however long it drains: one
+   * that left the count at once let a client hold any number. */
+  r->listener = north_mcp_http_listener_keep_slot (r->msg);
+  if (r->listener != NULL)
+    g_object_add_weak_pointer (G_OBJECT (r->listener), (gpointer *) &r->listener);
   r->stream = soup_server_message_steal_connection (r->msg);
   if (r->stream == NULL || r->socket == NULL)
     {

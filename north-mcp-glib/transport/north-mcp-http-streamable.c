@@ -381,8 +381,8 @@ resume_stream (NorthMcpHttpTransport *self,
       !north_mcp_http_channel_resume (NORTH_MCP_HTTP_CHANNEL (channel), stream))
     north_mcp_sse_stream_close (stream);
 
-  north_mcp_transport_host_debug (self->host, "Resumed SSE stream %u after event %s",
-                                  stream_number, last_event_id);
+  north_mcp_transport_host_debug (self->host, "Resumed SSE stream %u after event %" G_GUINT64_FORMAT,
+                                  stream_number, after);
   return TRUE;
 }
 

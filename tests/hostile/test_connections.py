@@ -616,9 +616,9 @@ def padded_ping(size, rid=7):
                        "params": {"_meta": {"pad": "x" * pad}}}).encode()
 
 
-def chunked_head(headers):
-    """The head of a chunked POST to /mcp, without any chunk."""
-    lines = ["POST /mcp HTTP/1.1", "Host: 127.0.0.1", "Transfer-Encoding: chunked",
+def chunked_head(headers, method="POST"):
+    """The head of a chunked request (a POST) to /mcp, without any chunk."""
+    lines = [f"{method} /mcp HTTP/1.1", "Host: 127.0.0.1", "Transfer-Encoding: chunked",
              *(f"{name}: {value}" for name, value in headers.items())]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
@@ -682,6 +682,174 @@ def test_a_chunked_body_passing_the_held_bound_is_refused_as_it_arrives():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def test_get_streams_do_not_hold_their_request_bodies():
+    # A GET stream reads no body: what a client sends with one is dropped,
+    # not kept (and counted as held) for as long as the stream is open.
+    # Before, two GET streams, each with a body of 45,000 bytes, held
+    # 90,000 bytes until they ended: every POST that did not fit the
+    # 10,000 left was answered 503 meanwhile (and 16 such streams of 4 MiB
+    # did it with the default limits).
+    server = Server("--max-held-body-bytes", "100000")
+    try:
+        streams = []
+        for chunked in (False, True):
+            session = open_session(server)
+            headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": "2025-06-18",
+                       "Mcp-Session-Id": session}
+            sock = raw_connection(server.port)
+            if chunked:
+                sock.sendall(chunked_head(headers, "GET") +
+                             b"afc8\r\n" + b" " * 45000 + b"\r\n0\r\n\r\n")
+            else:
+                sock.sendall(http_request("GET", "/mcp", b" " * 45000, headers))
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200"), "no stream"
+            streams.append(sock)
+
+        status, answer_headers, body = server.request("POST", "/mcp", padded_ping(30000),
+                                                      {**MCP_HEADERS, "Mcp-Session-Id": session})
+        assert status == 200, body
+        assert sse_or_json(answer_headers, body)[0]["result"] == {}
+        for sock in streams:
+            assert still_open(sock)
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_refused_connections_still_count_against_max_connections():
+    # A refused body (413) is answered on a connection taken from libsoup,
+    # which then drains what the client sends for up to 2 s. Before, such
+    # a connection left the max-connections count as soon as it was
+    # refused: with --max-connections 5, 20 oversized POSTs were all
+    # answered at once and held 20 descriptors (one client that kept going
+    # reached 8,600).
+    limit = 5
+    server = Server("--stateless", "--max-connections", str(limit))
+    try:
+        assert wait_until(server.health)
+        baseline = settled_fd_count(server.pid)
+        head = http_request("POST", "/mcp", b"", MCP_HEADERS, length=100_000_000)
+        socks = [raw_connection(server.port) for _ in range(20)]
+        peak = 0
+        for sock in socks:
+            sock.sendall(head)
+        # Each is answered 413, then the end of the stream; the client keeps
+        # its side open, so the server drains it until the 2 s are over.
+        for sock in socks:
+            answer = read_until_closed(sock, timeout=120)
+            assert answer is not None and answer.startswith(b"HTTP/1.1 413"), answer
+            peak = max(peak, fd_count(server.pid) - baseline)
+        assert peak <= limit, f"{peak} connections open at once, more than {limit}"
+        for sock in socks:
+            sock.close()
+        assert wait_until(server.health)
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def sampling_call(rid, pad):
+    """A call of the conformance server's tool that waits for the client's
+    answer to a sampling request, padded to about PAD bytes."""
+    return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                       "params": {"name": "test_sampling", "arguments": {"prompt": "hi"},
+                                  "_meta": {"pad": "x" * pad}}}).encode()
+
+
+def sampling_answer(rid):
+    return {"jsonrpc": "2.0", "id": rid,
+            "result": {"role": "assistant", "content": {"type": "text", "text": "ok"}, "model": "m"}}
+
+
+def next_message(response):
+    """The next JSON-RPC message of an SSE response (http.client)."""
+    while True:
+        line = response.readline()
+        assert line, "the stream ended"
+        if line.startswith(b"data: {"):
+            return json.loads(line[len(b"data: "):])
+
+
+def test_legacy_requests_in_progress_keep_their_bodies_held():
+    # A legacy POST is answered 202 at once; the request it carries runs
+    # on (here: until the client answers the tool's sampling request),
+    # keeping what was parsed from its body. Before, its body stopped
+    # counting among the bodies held with the 202: any number of 300 kB
+    # calls were accepted (one client made the server grow by 3 MB a
+    # request), where --max-held-body-bytes 1000000 allows three.
+    server = Server("--transport", "sse", "--max-held-body-bytes", "1000000",
+                    program="conformance-server")
+    stream = server.connection()
+    try:
+        stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
+        events = stream.getresponse()
+        assert events.status == 200
+        while not (line := events.readline()).startswith(b"data: /messages/"):
+            assert line
+        endpoint = line[len(b"data: "):].strip().decode()
+        post = {"Content-Type": "application/json"}
+        init = initialize_message(protocolVersion="2024-11-05", capabilities={"sampling": {}})
+        assert server.request("POST", endpoint, init, post)[0] == 202
+        assert next_message(events)["id"] == 1
+        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                              post)[0] == 202
+
+        asked = []
+        for rid in (10, 11, 12):
+            assert server.request("POST", endpoint, sampling_call(rid, 300000), post)[0] == 202
+            asked.append(next_message(events)["id"])
+        status, _, body = server.request("POST", endpoint, sampling_call(13, 300000), post)
+        assert status == 503, body
+
+        # Answered, the requests give their bytes back: all three, as a
+        # body of 900 kB fits again.
+        for rid in asked:
+            assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
+        assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
+        assert server.request("POST", endpoint, sampling_call(14, 900000), post)[0] == 202
+    finally:
+        stream.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+
+
+def test_requests_whose_client_left_keep_their_bodies_held():
+    # A client that hangs up on its POST does not end the request (the
+    # protocol says so): it runs on, keeping what was parsed from its body.
+    # Before, the body stopped counting among the bodies held when the
+    # connection went: a client that hung up after each call started any
+    # number of them.
+    server = Server("--max-held-body-bytes", "1000000", program="conformance-server")
+    try:
+        version = "2025-06-18"
+        headers = {**MCP_HEADERS, "MCP-Protocol-Version": version}
+        status, answer_headers, body = server.post_mcp(
+            initialize_message(protocolVersion=version, capabilities={"sampling": {}}), headers)
+        assert status == 200, body
+        headers["Mcp-Session-Id"] = answer_headers["Mcp-Session-Id"]
+        assert server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"},
+                               headers)[0] == 202
+
+        asked = []
+        for rid in (10, 11, 12):
+            conn = server.connection()
+            conn.request("POST", "/mcp", body=sampling_call(rid, 300000), headers=headers)
+            response = conn.getresponse()
+            assert response.status == 200
+            asked.append(next_message(response)["id"])
+            conn.close()
+        status, _, body = server.request("POST", "/mcp", sampling_call(13, 300000), headers)
+        assert status == 503, body
+
+        for rid in asked:
+            assert server.post_mcp(sampling_answer(rid), headers)[0] == 202
+        # All three give theirs back: a body of 900 kB fits again.
+        assert wait_until(lambda: server.request("POST", "/mcp", padded_ping(900000),
+                                                 headers)[0] == 200)
+    finally:
+        assert server.stop() == 0, server.stderr()[-3000:]
 
 
 def test_connections_past_the_limit_wait_until_one_ends():

@@ -201,3 +201,38 @@ def test_malformed_options_refused(option, value, message):
     assert result.returncode == 1
     assert message in result.stderr.decode()
     assert "listening on" not in result.stderr.decode()
+
+
+def post_with_repeated(server, name, values):
+    """An initialize POST whose header NAME is sent once per value."""
+    conn = server.connection()
+    try:
+        body = json.dumps(initialize_message()).encode()
+        conn.putrequest("POST", "/mcp", skip_host=True, skip_accept_encoding=True)
+        for value in values:
+            conn.putheader(name, value)
+        if name != "Host":
+            conn.putheader("Host", f"127.0.0.1:{server.port}")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Accept", "application/json, text/event-stream")
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def test_repeated_host_or_origin_refused(servers):
+    # A request has one Host (RFC 9112 says a server must refuse more) and a
+    # browser sends one Origin. Before, only the last of several was
+    # checked: a foreign name before an allowed one passed.
+    server = servers("--allowed-host", "mcp.example.com")  # 127.0.0.1
+    for values in (["evil.example", "127.0.0.1"], ["127.0.0.1", "evil.example"],
+                   ["mcp.example.com", "mcp.example.com"]):
+        assert_forbidden(*post_with_repeated(server, "Host", values), "Host")
+    for values in ([EVIL, "http://localhost:6274"], ["http://localhost:6274", EVIL]):
+        assert_forbidden(*post_with_repeated(server, "Origin", values), "Origin")
+    # Once each, as before.
+    assert post_with_repeated(server, "Host", ["mcp.example.com"])[0] == 200
+    assert post_with_repeated(server, "Origin", ["http://localhost:6274"])[0] == 200

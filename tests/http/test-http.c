@@ -9,6 +9,7 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-auth-private.h"
+#include "north-mcp-event-store-private.h"
 #include "test-http-client.h"
 
 #define ACCEPT_BOTH "application/json, text/event-stream"
@@ -903,6 +904,8 @@ test_protocol_version_header (Fixture       *f,
                          "MCP-Protocol-Version", "2025-06-18", NULL };
   g_autoptr(Reply) rejected = NULL;
   g_autoptr(Reply) accepted = NULL;
+  g_autoptr(Reply) long_rejected = NULL;
+  g_autofree char *long_version = NULL;
 
   initialize_session (f);
   bad[3] = good[3] = f->session_id;
@@ -913,6 +916,15 @@ test_protocol_version_header (Fixture       *f,
 
   accepted = request (f, "POST", "/mcp", "application/json", LIST_BODY, good);
   g_assert_cmpuint (accepted->status, ==, 200);
+
+  /* A long one is repeated only in part (its first 128 bytes), as every
+   * client string in an error message: before, all 10,000 bytes of it. */
+  long_version = g_strnfill (10000, '9');
+  bad[5] = long_version;
+  long_rejected = request (f, "POST", "/mcp", "application/json", LIST_BODY, bad);
+  assert_error_reply (long_rejected, 400, -32000, TRUE);
+  g_assert_cmpuint (g_bytes_get_size (long_rejected->body), <, 400);
+  g_assert_nonnull (strstr (reply_text (long_rejected), "999…"));
 
   /* Absent: 2025-03-26 is assumed. */
   assert_still_serving (f);
@@ -1727,6 +1739,87 @@ test_listen_localhost (void)
   g_free (f.base);
 }
 
+/* ------------------------------------------------------------------ */
+/* Event stores of many sessions                                       */
+
+/* The live end of a stream, for the stores' weak references. */
+#define TEST_TYPE_QUIET_CHANNEL (test_quiet_channel_get_type ())
+G_DECLARE_FINAL_TYPE (TestQuietChannel, test_quiet_channel, TEST, QUIET_CHANNEL, NorthMcpChannel)
+
+struct _TestQuietChannel
+{
+  NorthMcpChannel parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestQuietChannel, test_quiet_channel, NORTH_MCP_TYPE_CHANNEL)
+
+static void
+test_quiet_channel_send (NorthMcpChannel *channel,
+                         JsonNode        *message)
+{
+}
+
+static void
+test_quiet_channel_class_init (TestQuietChannelClass *klass)
+{
+  NORTH_MCP_CHANNEL_CLASS (klass)->send = test_quiet_channel_send;
+}
+
+static void
+test_quiet_channel_init (TestQuietChannel *self)
+{
+}
+
+/* Each session keeps at most 4 MB of events for replay; before, nothing
+ * bounded them together: a client that opened sessions and filled each
+ * (a ping whose id is 1 MB comes back in its response) made the server
+ * keep 4 MB per session for as long as the sessions lived, 40 GB under
+ * the default max-sessions. The oldest events of the process go first. */
+static void
+test_event_stores_bounded_together (void)
+{
+  const gsize size = 1024 * 1024;
+  const guint per_session = 3;
+  const guint n_sessions = NORTH_MCP_EVENT_STORE_TOTAL_MAX_BYTES / (per_session * size) + 4;
+  g_autoptr(GPtrArray) sessions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TestQuietChannel) channel = g_object_new (TEST_TYPE_QUIET_CHANNEL, NULL);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autofree char *data = g_malloc (size);
+  guint *streams = g_newa (guint, n_sessions);
+
+  memset (data, 'x', size);
+  for (guint i = 0; i < n_sessions; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("store-%u", i);
+      NorthMcpSession *session = north_mcp_session_new (id, NULL);
+      NorthMcpEventStore *store = north_mcp_event_store_get (session);
+
+      g_ptr_array_add (sessions, session);
+      streams[i] = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (channel));
+      for (guint j = 0; j < per_session; j++)
+        g_free (north_mcp_event_store_add (store, streams[i], data, size));
+    }
+
+  /* The first sessions lost theirs (the client is told so on resuming),
+   * the last one has all of its own. */
+  g_assert_false (north_mcp_event_store_replay (north_mcp_event_store_get (sessions->pdata[0]),
+                                                streams[0], 0, events));
+  g_assert_cmpuint (events->len, ==, 0);
+  g_assert_true (north_mcp_event_store_replay (north_mcp_event_store_get (sessions->pdata[n_sessions - 1]),
+                                               streams[n_sessions - 1], 0, events));
+  g_assert_cmpuint (events->len, ==, per_session);
+
+  /* Sessions that end take their events along, and others keep adding. */
+  g_ptr_array_remove_range (sessions, 0, n_sessions / 2);
+  g_ptr_array_set_size (events, 0);
+  for (guint i = 0; i < sessions->len; i++)
+    g_free (north_mcp_event_store_add (north_mcp_event_store_get (sessions->pdata[i]),
+                                       streams[n_sessions / 2 + i], data, size));
+  g_assert_true (north_mcp_event_store_replay (north_mcp_event_store_get (sessions->pdata[sessions->len - 1]),
+                                               streams[n_sessions - 1], 0, events));
+  g_assert_cmpuint (events->len, ==, per_session + 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1781,6 +1874,7 @@ main (int   argc,
 #undef ADD
 
   g_test_add_func ("/http/listen/localhost", test_listen_localhost);
+  g_test_add_func ("/http/event-stores/bounded-together", test_event_stores_bounded_together);
 
   return g_test_run ();
 }

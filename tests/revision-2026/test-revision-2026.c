@@ -68,6 +68,7 @@ typedef struct
 {
   NorthMcpServer *server;
   TestChannel    *channel;
+  NorthMcpUser   *user;     /* the caller of send_text(), NULL: anonymous */
 } Fixture;
 
 static NorthMcpToolResult *
@@ -133,6 +134,30 @@ ask_name_tool (NorthMcpTool     *tool,
   return NULL;
 }
 
+/* Asks with a state of arguments.size bytes; on the retry tells how
+ * many came back. */
+static NorthMcpToolResult *
+big_state_tool (NorthMcpTool     *tool,
+                NorthMcpContext  *context,
+                JsonObject       *arguments,
+                gpointer          user_data,
+                GError          **error)
+{
+  const char *state = north_mcp_context_get_request_state (context);
+  g_autofree char *big = NULL;
+  g_autofree char *text = NULL;
+
+  if (state != NULL)
+    {
+      text = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes back", strlen (state));
+      return north_mcp_tool_result_new_text (text);
+    }
+  big = g_strnfill (json_object_get_int_member_with_default (arguments, "size", 1), 'x');
+  north_mcp_context_add_input_request (context, "sample", "sampling/createMessage", NULL);
+  north_mcp_context_return_input_required (context, big);
+  return NULL;
+}
+
 /* Keeps the request open: the test answers it. */
 static NorthMcpContext *held_context;
 
@@ -169,6 +194,7 @@ fixture_set_up (Fixture       *fixture,
   add_tool (fixture->server, "needs_sampling", needs_sampling_tool);
   add_tool (fixture->server, "ask_name", ask_name_tool);
   add_tool (fixture->server, "ask_name_too", ask_name_tool);
+  add_tool (fixture->server, "big_state", big_state_tool);
 
   {
     g_autoptr(NorthMcpTool) hold = north_mcp_tool_new ("hold", "Waits for the test");
@@ -192,6 +218,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_clear_object (&fixture->channel);
   g_clear_object (&fixture->server);
+  g_clear_object (&fixture->user);
 }
 
 /* Request building. */
@@ -233,7 +260,7 @@ send_text (Fixture    *fixture,
   g_autoptr(JsonNode) message = parse (text);
 
   g_ptr_array_set_size (fixture->channel->messages, 0);
-  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, NULL, message,
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, fixture->user, message,
                               NORTH_MCP_CHANNEL (fixture->channel));
 }
 
@@ -690,6 +717,96 @@ test_input_required_shared_key (Fixture       *fixture,
   g_set_object (&fixture->server, original);
 }
 
+/* A user of an ID token: @email may be NULL (a token with a subject
+ * only). */
+static NorthMcpUser *
+token_user (const char *issuer,
+            const char *subject,
+            const char *email)
+{
+  g_autoptr(JsonObject) claims = json_object_new ();
+
+  json_object_set_string_member (claims, "iss", issuer);
+  json_object_set_string_member (claims, "sub", subject);
+  if (email != NULL)
+    json_object_set_string_member (claims, "email", email);
+  return north_mcp_user_new (email, NULL, NULL, claims, NULL);
+}
+
+/* A state comes back only from the identity it was issued to, decided
+ * as for a session's or a task's owner (issuer and subject), not from
+ * whoever has the same e-mail, or, without one, from anyone. */
+/* The caller of the requests that follow becomes @user (taken). */
+static void
+become (Fixture      *fixture,
+        NorthMcpUser *user)
+{
+  g_clear_object (&fixture->user);
+  fixture->user = user;
+}
+
+static void
+test_input_required_identity (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *no_email = NULL;
+  g_autofree char *with_email = NULL;
+
+  /* Subject-only tokens of one issuer. */
+  become (fixture, token_user ("https://idp.example", "alice", NULL));
+  no_email = round_one (fixture, 1, "ask_name", NULL);
+  become (fixture, token_user ("https://idp.example", "bob", NULL));
+  retry (fixture, 2, "ask_name", no_email);
+  g_assert_nonnull (strstr (json_object_get_string_member (error_of (fixture, 2, -32602), "message"),
+                            "another request"));
+  become (fixture, NULL);
+  retry (fixture, 3, "ask_name", no_email);
+  error_of (fixture, 3, -32602);
+
+  /* The same e-mail at another issuer is another identity. */
+  become (fixture, token_user ("https://idp.example", "alice", "alice@example.com"));
+  with_email = round_one (fixture, 4, "ask_name", NULL);
+  become (fixture, token_user ("https://other.example", "mallory", "alice@example.com"));
+  retry (fixture, 5, "ask_name", with_email);
+  error_of (fixture, 5, -32602);
+
+  /* Alice herself, whose e-mail claim came or went, gets both back. */
+  become (fixture, token_user ("https://idp.example", "alice", NULL));
+  retry (fixture, 6, "ask_name", with_email);
+  g_assert_cmpstr (first_text (result (fixture, 6)), ==, "Hello Ada (state round-1)");
+  retry (fixture, 7, "ask_name", no_email);
+  g_assert_cmpstr (first_text (result (fixture, 7)), ==, "Hello Ada (state round-1)");
+}
+
+/* A state is sealed only when the retry can bring it back: one whose
+ * token would pass the bound on requestState is refused at once, with a
+ * clear error, not handed to a client whose retry can only fail. */
+static void
+test_input_required_state_size (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  JsonObject *object;
+  g_autofree char *state = NULL;
+  g_autofree char *members = NULL;
+
+  send_revision_2026 (fixture, 1, "tools/call", "\"name\":\"big_state\",\"arguments\":{\"size\":30000}",
+                      NULL, NULL);
+  object = result (fixture, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "resultType"), ==, "input_required");
+  state = g_strdup (json_object_get_string_member (object, "requestState"));
+  members = g_strdup_printf ("\"name\":\"big_state\",\"arguments\":{\"size\":30000},\"requestState\":\"%s\"",
+                             state);
+  send_revision_2026 (fixture, 2, "tools/call", members, NULL, NULL);
+  g_assert_cmpstr (first_text (result (fixture, 2)), ==, "30000 bytes back");
+
+  send_revision_2026 (fixture, 3, "tools/call", "\"name\":\"big_state\",\"arguments\":{\"size\":60000}",
+                      NULL, NULL);
+  object = result (fixture, 3);
+  g_assert_false (json_object_has_member (object, "requestState"));
+  g_assert_true (json_object_get_boolean_member (object, "isError"));
+  g_assert_nonnull (strstr (first_text (object), "too large"));
+}
+
 static void
 test_input_responses_validation (Fixture       *fixture,
                                  gconstpointer  data)
@@ -824,6 +941,53 @@ test_listen (Fixture       *fixture,
   error_of (fixture, 79, -32600);
   send_revision_2026 (fixture, 80, "subscriptions/listen", "", "{}", NULL);
   error_of (fixture, 80, -32602);
+}
+
+/* Over stdio a client ends a listen stream with notifications/cancelled:
+ * the stream is forgotten (it kept its request and got notifications for
+ * as long as the connection lasted, however many the client opened). */
+static void
+test_listen_cancelled (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("listen-cancel-test", NULL);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *listeners = north_mcp_revision_2026_state_get_listeners (north_mcp_server_get_revision_2026 (fixture->server));
+
+  g_signal_connect (fixture->server, "request-finished", G_CALLBACK (listen_finished_cb), finished);
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autofree char *text = revision_2026_request (41, "subscriptions/listen",
+                                                     "\"notifications\":{\"toolsListChanged\":true}", "{}", NULL);
+      g_autoptr(JsonNode) request = parse (text);
+      g_autoptr(JsonNode) cancel =
+        parse ("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":41}}");
+
+      g_ptr_array_set_size (fixture->channel->messages, 0);
+      north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, request,
+                                  NORTH_MCP_CHANNEL (fixture->channel));
+      g_assert_cmpuint (listeners->len, ==, 1);
+      north_mcp_server_notify_tools_list_changed (fixture->server);
+      g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
+
+      north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, cancel,
+                                  NORTH_MCP_CHANNEL (fixture->channel));
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_assert_cmpuint (listeners->len, ==, 0);
+      g_assert_cmpuint (finished->len, ==, round + 1);
+      g_assert_cmpstr (g_ptr_array_index (finished, round), ==, "41 cancelled");
+
+      /* Nothing more on the cancelled stream, not even an answer. */
+      north_mcp_server_notify_tools_list_changed (fixture->server);
+      g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
+    }
+
+  /* Server shutdown after that has nothing left to end. */
+  north_mcp_server_stop (fixture->server);
+  g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
+  g_assert_cmpuint (finished->len, ==, 3);
+  g_signal_handlers_disconnect_by_func (fixture->server, listen_finished_cb, finished);
 }
 
 /* Stateless requests are cancelled by notifications/cancelled (stdio) and
@@ -1302,9 +1466,12 @@ main (int    argc,
   ADD ("/revision-2026/input-required/tampered", test_input_required_tampered);
   ADD ("/revision-2026/input-required/expired", test_input_required_expired);
   ADD ("/revision-2026/input-required/validation", test_input_responses_validation);
+  ADD ("/revision-2026/input-required/identity", test_input_required_identity);
+  ADD ("/revision-2026/input-required/state-size", test_input_required_state_size);
   ADD ("/revision-2026/input-required/shared-key", test_input_required_shared_key);
   ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
   ADD ("/revision-2026/listen", test_listen);
+  ADD ("/revision-2026/listen-cancelled", test_listen_cancelled);
   ADD ("/revision-2026/cancellation", test_cancellation);
   ADD ("/revision-2026/http/validation", test_http_validation);
   ADD ("/revision-2026/http/param-headers", test_http_param_headers);

@@ -627,6 +627,19 @@ def modern(replica, method, params, capabilities, name=None):
     return json.loads(body)
 
 
+def poll_task(replicas, task_id, capabilities, waiting=("working",), timeout=60):
+    """Polls tasks/get, round robin over @replicas, until the task's status
+    is not one of @waiting (generous: only that it still answers)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        replica = replicas[int(time.monotonic() * 10) % len(replicas)]
+        task = modern(replica, "tasks/get", {"taskId": task_id}, capabilities, task_id)["result"]
+        if task["status"] not in waiting:
+            return task
+        assert time.monotonic() < deadline, task
+        time.sleep(0.05)
+
+
 def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replicas, redis):
     one, two, three = replicas(3, "server-with-tasks")
     created = modern(one, "tools/call", {"name": "generate_report",
@@ -635,14 +648,7 @@ def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replica
     assert created["resultType"] == "task" and created["status"] == "working", created
     task_id = created["taskId"]
 
-    deadline = time.monotonic() + 60
-    while True:
-        replica = (two, three)[int(time.monotonic() * 10) % 2]
-        task = modern(replica, "tasks/get", {"taskId": task_id}, TASKS, task_id)["result"]
-        if task["status"] != "working":
-            break
-        assert time.monotonic() < deadline, task
-        time.sleep(0.05)
+    task = poll_task((two, three), task_id, TASKS)
     assert task["status"] == "completed", task
     assert [c["text"] for c in task["result"]["content"]] == ["Report on tides: 3 steps"]
 
@@ -665,6 +671,35 @@ def test_tasks_created_on_one_replica_are_polled_and_cancelled_on_others(replica
     for bad in ("nope", "../x y", "x" * 300):
         answer = modern(three, "tasks/get", {"taskId": bad}, TASKS, bad)
         assert answer.get("error", {}).get("code") == -32602, answer
+
+
+def test_a_task_waiting_for_input_takes_answers_through_another_replica(replicas, redis):
+    """tasks/update may reach any replica, the handler runs on the one that
+    created the task: the answers are relayed to it. They used to be
+    acknowledged and dropped, and the task waited for input forever."""
+    one, two = replicas(2, "conformance-server")
+    capabilities = {"elicitation": {}, **TASKS}
+    created = modern(one, "tools/call", {"name": "confirm_delete", "arguments": {"filename": "notes.txt"}},
+                     capabilities, "confirm_delete")["result"]
+    assert created["resultType"] == "task", created
+    task_id = created["taskId"]
+
+    task = poll_task((two,), task_id, capabilities)
+    assert task["status"] == "input_required", task
+    assert list(task["inputRequests"]) == ["confirm"], task
+
+    ack = modern(two, "tasks/update", {"taskId": task_id, "inputResponses": {
+        "confirm": {"action": "accept", "content": {"confirm": True}}}}, capabilities, task_id)
+    assert ack["result"]["resultType"] == "complete" and "status" not in ack["result"], ack
+
+    task = poll_task((one, two), task_id, capabilities, waiting=("working", "input_required"))
+    assert task["status"] == "completed", task
+    assert [c["text"] for c in task["result"]["content"]] == ["Deleted notes.txt"], task
+
+    # An update of a task that ended is acknowledged and changes nothing.
+    ack = modern(one, "tasks/update", {"taskId": task_id, "inputResponses": {}}, capabilities, task_id)
+    assert ack["result"]["resultType"] == "complete" and "status" not in ack["result"], ack
+    assert modern(two, "tasks/get", {"taskId": task_id}, capabilities, task_id)["result"]["status"] == "completed"
 
 
 def test_max_sessions_counts_the_copies_of_each_replica(replicas):

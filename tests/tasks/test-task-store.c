@@ -345,6 +345,33 @@ test_shared_limits (Fixture *fixture, gconstpointer kind)
   g_assert_true (create (fixture, "alice", "a3", 60000, NULL));
 }
 
+/* A record that an update keeps alive keeps counting: the count of what
+ * a user created through this store followed the first expiry only, so
+ * that a task whose handler kept it alive longer than its first time to
+ * live made room for another while it still lived. */
+static void
+test_shared_limits_renewed (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) renewed = record (fixture, "a1", "working", 60000);
+
+  g_object_unref (fixture->store);
+  fixture->store = shared_store_limited (redis.uri, 1, 4);
+
+  g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
+  g_assert_true (update (fixture, "alice", renewed, NULL));
+  g_usleep (1100 * G_TIME_SPAN_MILLISECOND);
+  {
+    g_autoptr(JsonObject) alive = get (fixture, "alice", "a1", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (alive, "status"), ==, "working");
+  }
+  g_assert_false (create (fixture, "alice", "a2", 60000, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "Too many tasks for this user"));
+}
+
 /* A state store that cannot be reached fails each call, saying so. */
 static void
 test_shared_unavailable (void)
@@ -461,6 +488,8 @@ main (int argc, char **argv)
               fixture_set_up, test_shared_hostile_records, fixture_tear_down);
   g_test_add ("/task-store/shared/limits", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_limits, fixture_tear_down);
+  g_test_add ("/task-store/shared/limits-renewed", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_limits_renewed, fixture_tear_down);
   g_test_add_func ("/task-store/shared/unavailable", test_shared_unavailable);
 
   status = g_test_run ();

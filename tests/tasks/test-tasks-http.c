@@ -325,6 +325,16 @@ test_lifecycle (Fixture *f, gconstpointer data)
   }
   again = get_task (f, task_id);
   g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "completed");
+
+  /* So is an update: an empty acknowledgement, not the task's record. */
+  {
+    g_autofree char *params = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{}", task_id);
+    g_autoptr(JsonObject) ack = rpc_full (f, "tasks/update", task_id, params, CAPS_TASKS, NULL);
+
+    g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+    g_assert_false (json_object_has_member (result_of (ack), "status"));
+    g_assert_false (json_object_has_member (result_of (ack), "result"));
+  }
 }
 
 /* An answer given at once is the response: no task. */
@@ -446,6 +456,38 @@ test_input_required (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
                      json_object_get_array_member (json_object_get_object_member (done, "result"), "content"), 0),
                      "text"), ==, "accept decline round-two");
+}
+
+/* A task waits for its input as long as the task lives (its TTL), not
+ * only for the lifetime of a requestState: the state stays with the
+ * server and never reaches the client, so the person answering may take
+ * longer than the 10 minutes a client has to retry an input-required
+ * result. Here the states expire at once. */
+static void
+test_input_required_slow_answer (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) waiting = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+  g_autofree char *answers = NULL;
+
+  north_mcp_server_set_request_state_lifetime (f->server, 0);
+  task_id = start_task (f, "ask");
+  waiting = wait_task (f, task_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (waiting, "status"), ==, "input_required");
+  answers = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"action\":\"accept\"},"
+                             "\"b\":{\"action\":\"cancel\"}}", task_id);
+  ack = rpc_full (f, "tasks/update", task_id, answers, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  done = wait_task (f, task_id, "working");
+  if (json_object_has_member (done, "error"))
+    g_error ("The task failed: %s",
+             json_object_get_string_member (json_object_get_object_member (done, "error"), "message"));
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (json_object_get_object_member (done, "result"), "content"), 0),
+                     "text"), ==, "accept cancel round-two");
 }
 
 /* A task of another identity is indistinguishable from an unknown one. */
@@ -597,6 +639,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/tasks-http/input-required", Fixture, NULL, fixture_setup, test_input_required,
               fixture_teardown);
+  g_test_add ("/tasks-http/input-required-slow-answer", Fixture, NULL, fixture_setup,
+              test_input_required_slow_answer, fixture_teardown);
   g_test_add ("/tasks-http/owners", Fixture, NULL, fixture_setup, test_owners, fixture_teardown);
   g_test_add ("/tasks-http/held-requests", Fixture, NULL, fixture_setup, test_held_requests, fixture_teardown);
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
