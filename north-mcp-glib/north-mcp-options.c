@@ -23,7 +23,6 @@
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-origin-private.h"
 #include "north-mcp-systemd-private.h"
-#include "north-mcp-tracer-private.h"
 #include "north-mcp-util-private.h"
 
 /* Every option in one table: the command line is built from it, and an
@@ -1098,8 +1097,8 @@ north_mcp_server_run (NorthMcpServer  *self,
   north_mcp_server_stop (self);
   stop_workers (&workers);
   /* Send the spans still queued (bounded by the export timeout). */
-  if (north_mcp_trace_peek_tracer (self) != NULL)
-    north_mcp_tracer_shutdown (north_mcp_trace_peek_tracer (self));
+  if (north_mcp_server_peek_tracer (self) != NULL)
+    north_mcp_tracer_shutdown (north_mcp_server_peek_tracer (self));
 
   return 0;
 }

@@ -101,6 +101,18 @@ protocol_debug (NorthMcpProtocolHost *host,
   north_mcp_server_debug_valist (SERVER (host), format, args);
 }
 
+static NorthMcpTracer *
+get_tracer (NorthMcpProtocolHost *host)
+{
+  return north_mcp_server_get_tracer (SERVER (host));
+}
+
+static gboolean
+get_debug (NorthMcpProtocolHost *host)
+{
+  return north_mcp_server_get_debug (SERVER (host));
+}
+
 void
 north_mcp_server_protocol_host_init (NorthMcpProtocolHostInterface *iface)
 {
@@ -114,6 +126,8 @@ north_mcp_server_protocol_host_init (NorthMcpProtocolHostInterface *iface)
   iface->request_started = request_started;
   iface->request_finished = request_finished;
   iface->debug = protocol_debug;
+  iface->get_tracer = get_tracer;
+  iface->get_debug = get_debug;
 }
 
 /* NorthMcpTransportHost */

@@ -50,6 +50,8 @@ void          north_mcp_server_request_finished   (NorthMcpServer  *self,
                                                    const GError    *error);
 
 GMainContext *north_mcp_server_get_main_context   (NorthMcpServer  *self);
+/* The server's tracer if one was made (NULL: none, nothing to flush). */
+NorthMcpTracer *north_mcp_server_peek_tracer      (NorthMcpServer  *self);
 /* path (without trailing slash) -> NorthMcpRoute* */
 GHashTable   *north_mcp_server_get_routes         (NorthMcpServer  *self);
 /* Logs one line of the debug format to stderr (logger "NorthMCP.<name>")

@@ -25,6 +25,7 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
+#include "north-mcp-tracer-config-private.h"
 
 /**
  * NorthMcpServer:
@@ -75,6 +76,7 @@ struct _NorthMcpServer
   GMainLoop             *loop;      /* while north_mcp_server_run() runs */
 
   NorthMcpRevision2026State *revision_2026;
+  NorthMcpTracer        *tracer;    /* made on first use (atomic pointer) */
 };
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT,
@@ -138,6 +140,10 @@ north_mcp_server_finalize (GObject *object)
   g_clear_pointer (&self->sessions, north_mcp_session_manager_free);
   g_clear_pointer (&self->revision_2026, north_mcp_revision_2026_state_free);
   g_clear_pointer (&self->main_context, g_main_context_unref);
+  /* Spans still queued are sent before the tracer goes. */
+  if (self->tracer != NULL)
+    north_mcp_tracer_shutdown (self->tracer);
+  g_clear_object (&self->tracer);
 
   G_OBJECT_CLASS (north_mcp_server_parent_class)->finalize (object);
 }
@@ -310,6 +316,49 @@ north_mcp_server_get_auth (NorthMcpServer *self)
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
 
   return self->auth;
+}
+
+/**
+ * north_mcp_server_get_tracer:
+ * @server: a server
+ *
+ * Gets the server's tracer, made and configured from the `OTEL_*`
+ * environment variables on first use. Change its configuration before
+ * the server serves.
+ *
+ * Returns: (transfer none): the tracer
+ *
+ * Since: 0.2
+ */
+NorthMcpTracer *
+north_mcp_server_get_tracer (NorthMcpServer *server)
+{
+  static GMutex creating;
+  NorthMcpTracer *tracer;
+
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (server), NULL);
+
+  tracer = g_atomic_pointer_get (&server->tracer);
+  if (G_LIKELY (tracer != NULL))
+    return tracer;
+
+  /* Requests on worker threads may ask first, at the same time. */
+  g_mutex_lock (&creating);
+  tracer = server->tracer;
+  if (tracer == NULL)
+    {
+      tracer = g_object_new (NORTH_MCP_TYPE_TRACER, NULL);
+      north_mcp_tracer_configure_from_environment (tracer, server->config.name);
+      g_atomic_pointer_set (&server->tracer, tracer);
+    }
+  g_mutex_unlock (&creating);
+  return tracer;
+}
+
+NorthMcpTracer *
+north_mcp_server_peek_tracer (NorthMcpServer *self)
+{
+  return g_atomic_pointer_get (&self->tracer);
 }
 
 /**

@@ -13,6 +13,7 @@
 #include "north-mcp-resource.h"
 #include "north-mcp-resource-template.h"
 #include "north-mcp-prompt.h"
+#include "north-mcp-tracer.h"
 
 G_BEGIN_DECLS
 
@@ -188,6 +189,8 @@ void                   north_mcp_server_set_state_store       (NorthMcpServer   
                                                                const char            *uri);
 NORTH_MCP_AVAILABLE_IN_ALL
 NorthMcpAuth          *north_mcp_server_get_auth              (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+NorthMcpTracer        *north_mcp_server_get_tracer            (NorthMcpServer        *server);
 
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_add_tool              (NorthMcpServer        *self,

@@ -542,8 +542,7 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   g_clear_pointer (&reader->span, north_mcp_span_data_unref);
   if (self->span != NULL)
     {
-      reader->span = north_mcp_trace_start_child_data (north_mcp_context_get_server (self), self->span,
-                                                      "resources/read");
+      reader->span = north_mcp_trace_start_child_data (self->span, "resources/read");
       north_mcp_span_data_set_string (reader->span, "mcp.method.name", "resources/read");
       north_mcp_span_data_set_string (reader->span, "mcp.resource.uri", uri);
     }

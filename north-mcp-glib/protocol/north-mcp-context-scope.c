@@ -62,7 +62,7 @@ north_mcp_context_start_span (NorthMcpContext *self,
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return north_mcp_trace_start_child (north_mcp_context_get_server (self), self->span, name);
+  return north_mcp_trace_start_child (self->span, name);
 }
 
 /**

@@ -7,7 +7,8 @@
  * north-mcp-server-host.c) and calls nothing else of the layer above.
  * The host hands down the parts the protocol owns (the feature
  * registries, the session manager, the 2026-07-28 revision's state), its
- * settings, and takes back the request announcements and debug lines.
+ * settings and its tracer, and takes back the request announcements and
+ * debug lines.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -17,6 +18,7 @@
 
 #include "north-mcp-context.h"
 #include "north-mcp-registry-private.h"
+#include "north-mcp-tracer.h"
 
 G_BEGIN_DECLS
 
@@ -62,10 +64,13 @@ struct _NorthMcpProtocolHostInterface
   void                       (*debug)               (NorthMcpProtocolHost     *self,
                                                      const char               *format,
                                                      va_list                   args) G_GNUC_PRINTF (2, 0);
+
+  NorthMcpTracer            *(*get_tracer)          (NorthMcpProtocolHost     *self);
+  gboolean                   (*get_debug)           (NorthMcpProtocolHost     *self);
 };
 
 /* The public object user code sees as the request's server
- * (north_mcp_context_get_server(), and the tracer kept on it). */
+ * (north_mcp_context_get_server()). */
 NorthMcpServer   *north_mcp_protocol_host_get_server       (NorthMcpProtocolHost     *self);
 /* Fills @settings with what the protocol answers with now (cheap). */
 void              north_mcp_protocol_host_get_settings     (NorthMcpProtocolHost     *self,
@@ -94,6 +99,13 @@ void              north_mcp_protocol_host_request_finished (NorthMcpProtocolHost
 void              north_mcp_protocol_host_debug            (NorthMcpProtocolHost     *self,
                                                             const char               *format,
                                                             ...) G_GNUC_PRINTF (2, 3);
+
+/* The host's tracer, made on first use: asked only when
+ * north_mcp_trace_request_may_begin() says a request may be traced, so
+ * that a server without tracing pays nothing for it. */
+NorthMcpTracer   *north_mcp_protocol_host_get_tracer       (NorthMcpProtocolHost     *self);
+/* Whether the host's debug lines are on. */
+gboolean          north_mcp_protocol_host_get_debug        (NorthMcpProtocolHost     *self);
 
 /* Over the registries (north-mcp-protocol-host.c). */
 

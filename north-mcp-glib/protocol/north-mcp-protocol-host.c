@@ -90,6 +90,18 @@ north_mcp_protocol_host_debug (NorthMcpProtocolHost *self,
   va_end (args);
 }
 
+NorthMcpTracer *
+north_mcp_protocol_host_get_tracer (NorthMcpProtocolHost *self)
+{
+  return NORTH_MCP_PROTOCOL_HOST_GET_IFACE (self)->get_tracer (self);
+}
+
+gboolean
+north_mcp_protocol_host_get_debug (NorthMcpProtocolHost *self)
+{
+  return NORTH_MCP_PROTOCOL_HOST_GET_IFACE (self)->get_debug (self);
+}
+
 gpointer
 north_mcp_protocol_host_lookup (NorthMcpProtocolHost *self,
                                 NorthMcpRegistryKind  kind,

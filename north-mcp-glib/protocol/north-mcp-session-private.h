@@ -14,6 +14,9 @@ NorthMcpSession *north_mcp_session_new                    (const char       *id,
                                                            NorthMcpChannel  *standalone);
 void             north_mcp_session_set_protocol_version   (NorthMcpSession  *self,
                                                            const char       *version);
+/* What spans show of the session's id: 32 hex digits of its SHA-256
+ * (the id itself is a credential). NULL for a session without an id. */
+const char      *north_mcp_session_get_trace_digest       (NorthMcpSession  *self);
 /* What a session keeps of the client's initialize: its capabilities and
  * clientInfo, together at most this many bytes as compact JSON (string
  * escapes not counted). Larger ones are refused (FALSE, @error set to

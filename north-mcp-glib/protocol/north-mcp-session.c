@@ -55,6 +55,7 @@ struct _NorthMcpSession
   NorthMcpSessionFunc       changed_func;
   NorthMcpSessionRelayFunc  relay_func;
   gpointer                  store_data;
+  char                     *trace_digest;  /* made on first use (atomic) */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpSession, north_mcp_session, G_TYPE_OBJECT)
@@ -141,6 +142,7 @@ north_mcp_session_finalize (GObject *object)
   NorthMcpSession *self = NORTH_MCP_SESSION (object);
 
   g_free (self->id);
+  g_free (self->trace_digest);
   g_free (self->protocol_version);
   g_clear_pointer (&self->client_capabilities, json_object_unref);
   g_clear_pointer (&self->client_info, json_object_unref);
@@ -203,6 +205,25 @@ north_mcp_session_get_id (NorthMcpSession *self)
   g_return_val_if_fail (NORTH_MCP_IS_SESSION (self), NULL);
 
   return self->id;
+}
+
+/* The session id is a bearer credential for its session: spans get a
+ * digest of it, which still groups the requests of one session. It is
+ * computed once per session; two requests may race to make it, the first
+ * copy stays. */
+const char *
+north_mcp_session_get_trace_digest (NorthMcpSession *self)
+{
+  char *digest = g_atomic_pointer_get (&self->trace_digest);
+
+  if (digest != NULL || self->id == NULL)
+    return digest;
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->id, -1);
+  digest[32] = '\0';
+  if (g_atomic_pointer_compare_and_exchange (&self->trace_digest, NULL, digest))
+    return digest;
+  g_free (digest);
+  return g_atomic_pointer_get (&self->trace_digest);
 }
 
 /**

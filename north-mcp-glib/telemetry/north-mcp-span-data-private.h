@@ -52,6 +52,8 @@ const char   *north_mcp_span_data_get_name     (NorthMcpSpanData *self);
 const char   *north_mcp_span_data_get_trace_id (NorthMcpSpanData *self);
 const char   *north_mcp_span_data_get_span_id  (NorthMcpSpanData *self);
 gboolean      north_mcp_span_data_is_recording (NorthMcpSpanData *self);
+/* The tracer that records @self (NULL: it records nothing). */
+NorthMcpTracer *north_mcp_span_data_get_tracer (NorthMcpSpanData *self);
 void          north_mcp_span_data_set_string   (NorthMcpSpanData *self,
                                                 const char       *key,
                                                 const char       *value);

@@ -446,6 +446,12 @@ north_mcp_span_data_is_recording (NorthMcpSpanData *self)
   return self->tracer != NULL;
 }
 
+NorthMcpTracer *
+north_mcp_span_data_get_tracer (NorthMcpSpanData *self)
+{
+  return self->tracer;
+}
+
 static gboolean
 can_change (NorthMcpSpanData *self)
 {

@@ -6,18 +6,28 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include "north-mcp-tracer.h"
 #include "north-mcp-span.h"
 #include "north-mcp-span-data-private.h"
-#include "north-mcp-session.h"
 
 G_BEGIN_DECLS
 
-/* The data of the request's server span; NULL, at the cost of one
- * atomic read, when tracing is off. No GObject is made for it unless
- * user code asks for the span (north_mcp_trace_get_span). */
-NorthMcpSpanData *north_mcp_trace_request_begin (NorthMcpServer  *server,
-                                               NorthMcpSession *session,
+/* Whether a request may be traced: one atomic read while no tracer of
+ * the process is on and the environment configures none. Only then is
+ * north_mcp_trace_request_begin() worth calling. */
+gboolean      north_mcp_trace_request_may_begin (void);
+/* The data of the request's server span, or NULL when @tracer is NULL or
+ * off. @headers: the HTTP request's (its W3C trace context), NULL on
+ * stdio. @session_digest: what stands for the session's id (a bearer
+ * credential, kept out of spans), NULL without a session. @log_handling:
+ * write the "Handling" debug line that ties the request's logs to its
+ * trace. No GObject is made for the span unless
+ * user code asks for it (north_mcp_trace_get_span). */
+NorthMcpSpanData *north_mcp_trace_request_begin (NorthMcpTracer  *tracer,
+                                               gboolean         log_handling,
+                                               SoupMessageHeaders *headers,
+                                               const char      *session_digest,
                                                JsonNode        *id,
                                                const char      *method,
                                                JsonObject      *params,
@@ -26,12 +36,11 @@ void          north_mcp_trace_request_end     (NorthMcpSpanData *span,
                                                JsonNode        *response);
 void          north_mcp_trace_tool_error      (NorthMcpSpanData *span,
                                                const char      *message);
-/* A child of @parent (NULL: a span that does not record). */
-NorthMcpSpanData *north_mcp_trace_start_child_data (NorthMcpServer *server,
-                                               NorthMcpSpanData *parent,
+/* A child of @parent, recorded by @parent's tracer (@parent NULL: a span
+ * that does not record). */
+NorthMcpSpanData *north_mcp_trace_start_child_data (NorthMcpSpanData *parent,
                                                const char      *name);
-NorthMcpSpan *north_mcp_trace_start_child     (NorthMcpServer  *server,
-                                               NorthMcpSpanData *parent,
+NorthMcpSpan *north_mcp_trace_start_child     (NorthMcpSpanData *parent,
                                                const char      *name);
 /* The span object of @data (NULL: NULL), made on the first call and kept
  * in *@cache, which the caller unreferences. Safe from several threads. */

@@ -14,9 +14,7 @@
 #include "north-mcp-span-private.h"
 #include "north-mcp-span-data-private.h"
 #include "north-mcp-trace-context-private.h"
-#include "north-mcp-request-scope-private.h"
 #include "north-mcp-log-private.h"
-#include "north-mcp-server.h"
 #include "north-mcp-otlp-text-private.h"
 
 #define LOGGER "NorthMCP.Telemetry"
@@ -42,20 +40,19 @@ params_string (JsonObject *params,
  * propagation, per message), then the HTTP headers. */
 static gboolean
 find_parent (JsonObject          *params,
+             SoupMessageHeaders  *headers,
              NorthMcpTraceParent *parent,
              const char         **tracestate)
 {
   JsonNode *meta_node = params != NULL ? json_object_get_member (params, "_meta") : NULL;
   JsonObject *meta = meta_node != NULL && JSON_NODE_HOLDS_OBJECT (meta_node)
                      ? json_node_get_object (meta_node) : NULL;
-  SoupMessageHeaders *headers;
 
   if (north_mcp_trace_parse_traceparent (meta_string (meta, "traceparent"), parent))
     {
       *tracestate = meta_string (meta, "tracestate");
       return TRUE;
     }
-  headers = north_mcp_request_scope_get_headers ();
   if (headers != NULL &&
       north_mcp_trace_parse_traceparent (soup_message_headers_get_one (headers, "traceparent"), parent))
     {
@@ -65,39 +62,16 @@ find_parent (JsonObject          *params,
   return FALSE;
 }
 
-/* The session id is a bearer credential for its session: the span gets
- * a digest of it, which still groups the requests of one session. It is
- * computed once per session. */
-static const char *
-session_digest (NorthMcpSession *session)
-{
-  static GQuark quark;
-  const char *digest, *id;
-  char *made;
-
-  if (G_UNLIKELY (quark == 0))
-    quark = g_quark_from_static_string ("north-mcp-trace-session-digest");
-  digest = g_object_get_qdata (G_OBJECT (session), quark);
-  if (digest != NULL || (id = north_mcp_session_get_id (session)) == NULL)
-    return digest;
-  made = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
-  made[32] = '\0';
-  /* Two requests of one session may race here: the first copy stays. */
-  if (g_object_replace_qdata (G_OBJECT (session), quark, NULL, made, g_free, NULL))
-    return made;
-  g_free (made);
-  return g_object_get_qdata (G_OBJECT (session), quark);
-}
-
 /* The server's attributes of a recording request span. */
 static void
-add_request_attributes (NorthMcpSpanData *span,
-                        NorthMcpSession *session,
-                        JsonNode        *id,
-                        const char      *method,
-                        const char      *target,
-                        JsonObject      *params,
-                        const char      *protocol_version)
+add_request_attributes (NorthMcpSpanData   *span,
+                        SoupMessageHeaders *headers,
+                        const char         *session_digest,
+                        JsonNode           *id,
+                        const char         *method,
+                        const char         *target,
+                        JsonObject         *params,
+                        const char         *protocol_version)
 {
   const char *uri;
 
@@ -123,11 +97,11 @@ add_request_attributes (NorthMcpSpanData *span,
           north_mcp_span_data_add_static_attribute (span, "jsonrpc.request.id", text);
         }
     }
-  if (session != NULL && session_digest (session) != NULL)
-    north_mcp_span_data_add_static_attribute (span, "mcp.session.id", session_digest (session));
+  if (session_digest != NULL)
+    north_mcp_span_data_add_static_attribute (span, "mcp.session.id", session_digest);
   if (protocol_version != NULL)
     north_mcp_span_data_add_static_attribute (span, "mcp.protocol.version", protocol_version);
-  if (north_mcp_request_scope_get_headers () != NULL)
+  if (headers != NULL)
     {
       north_mcp_span_data_add_static_attribute (span, "network.transport", "tcp");
       north_mcp_span_data_add_static_attribute (span, "network.protocol.name", "http");
@@ -140,7 +114,7 @@ add_request_attributes (NorthMcpSpanData *span,
  * escapes, unless plain printable ASCII, so that it cannot forge a log
  * line (a newline) or drive the terminal. */
 static void
-log_handling (NorthMcpSpanData *span)
+log_handling_line (NorthMcpSpanData *span)
 {
   const char *name = north_mcp_span_data_get_name (span);
   g_autofree char *quoted = NULL;
@@ -155,29 +129,33 @@ log_handling (NorthMcpSpanData *span)
                        north_mcp_span_data_get_trace_id (span), north_mcp_span_data_get_span_id (span));
 }
 
-NorthMcpSpanData *
-north_mcp_trace_request_begin (NorthMcpServer  *server,
-                               NorthMcpSession *session,
-                               JsonNode        *id,
-                               const char      *method,
-                               JsonObject      *params,
-                               const char      *protocol_version)
+gboolean
+north_mcp_trace_request_may_begin (void)
 {
-  NorthMcpTracer *tracer;
+  return north_mcp_tracer_any_enabled () || north_mcp_tracer_environment_configures_tracing ();
+}
+
+NorthMcpSpanData *
+north_mcp_trace_request_begin (NorthMcpTracer     *tracer,
+                               gboolean            log_handling,
+                               SoupMessageHeaders *headers,
+                               const char         *session_digest,
+                               JsonNode           *id,
+                               const char         *method,
+                               JsonObject         *params,
+                               const char         *protocol_version)
+{
   NorthMcpTraceParent parent, context;
   const char *tracestate = NULL, *target = NULL;
   gboolean has_parent;
   NorthMcpSpanData *span;
 
-  if (G_LIKELY (!north_mcp_tracer_any_enabled () && !north_mcp_tracer_environment_configures_tracing ()))
-    return NULL;
-  tracer = north_mcp_server_get_tracer (server);
-  if (!north_mcp_tracer_get_enabled (tracer))
+  if (tracer == NULL || !north_mcp_tracer_get_enabled (tracer))
     return NULL;
 
   /* Ids and the sampling decision first: an unsampled request stops at
    * a span that records nothing. */
-  has_parent = find_parent (params, &parent, &tracestate);
+  has_parent = find_parent (params, headers, &parent, &tracestate);
   if (has_parent)
     memcpy (context.trace_id, parent.trace_id, NORTH_MCP_TRACE_ID_SIZE);
   else
@@ -194,10 +172,10 @@ north_mcp_trace_request_begin (NorthMcpServer  *server,
   span = north_mcp_span_data_new (tracer, method != NULL ? method : "", target, NORTH_MCP_SPAN_KIND_SERVER,
                                    &context, has_parent ? parent.span_id : NULL, tracestate);
   /* Logs of the request can be found from its trace, and back. */
-  if (north_mcp_server_get_debug (server))
-    log_handling (span);
+  if (log_handling)
+    log_handling_line (span);
   if (north_mcp_span_data_is_recording (span) && method != NULL)
-    add_request_attributes (span, session, id, method, target, params, protocol_version);
+    add_request_attributes (span, headers, session_digest, id, method, target, params, protocol_version);
   return span;
 }
 
@@ -231,8 +209,7 @@ north_mcp_trace_tool_error (NorthMcpSpanData *span,
 }
 
 NorthMcpSpanData *
-north_mcp_trace_start_child_data (NorthMcpServer   *server,
-                                  NorthMcpSpanData *parent,
+north_mcp_trace_start_child_data (NorthMcpSpanData *parent,
                                   const char       *name)
 {
   const NorthMcpTraceParent *parent_context;
@@ -244,17 +221,16 @@ north_mcp_trace_start_child_data (NorthMcpServer   *server,
   parent_context = north_mcp_span_data_get_context (parent);
   context = *parent_context;
   north_mcp_trace_random_id (context.span_id, NORTH_MCP_SPAN_ID_SIZE);
-  return north_mcp_span_data_new (north_mcp_span_data_is_recording (parent) ? north_mcp_trace_peek_tracer (server) : NULL,
+  return north_mcp_span_data_new (north_mcp_span_data_get_tracer (parent),
                                   name, NULL, NORTH_MCP_SPAN_KIND_INTERNAL, &context, parent_context->span_id,
                                   north_mcp_span_data_get_tracestate (parent));
 }
 
 NorthMcpSpan *
-north_mcp_trace_start_child (NorthMcpServer   *server,
-                             NorthMcpSpanData *parent,
+north_mcp_trace_start_child (NorthMcpSpanData *parent,
                              const char       *name)
 {
-  g_autoptr(NorthMcpSpanData) data = north_mcp_trace_start_child_data (server, parent, name);
+  g_autoptr(NorthMcpSpanData) data = north_mcp_trace_start_child_data (parent, name);
 
   return north_mcp_span_new_for_data (data);
 }

@@ -15,9 +15,6 @@ G_BEGIN_DECLS
 
 typedef struct _NorthMcpSpanExporter NorthMcpSpanExporter;
 
-/* The tracer of @server if one was made; shutdown flushes it. */
-NorthMcpTracer *north_mcp_trace_peek_tracer     (NorthMcpServer  *server);
-
 /* Whether any tracer of the process is enabled. */
 gboolean      north_mcp_tracer_any_enabled      (void);
 void          north_mcp_tracer_enqueue          (NorthMcpTracer   *self,

@@ -14,7 +14,6 @@
 #include "north-mcp-span-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-json-writer-private.h"
-#include "north-mcp-server.h"
 #include "north-mcp-error.h"
 
 /**
@@ -105,16 +104,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (NorthMcpTracer, north_mcp_tracer, G_TYPE_OBJECT)
-
-static GQuark
-tracer_quark (void)
-{
-  static GQuark quark;
-
-  if (G_UNLIKELY (quark == 0))
-    quark = g_quark_from_static_string ("north-mcp-tracer");
-  return quark;
-}
 
 /* Tracers switched on, in the whole process: while there is none and the
  * environment configures none, a request does not even look its
@@ -295,55 +284,6 @@ north_mcp_tracer_init (NorthMcpTracer *self)
   self->sampler = SAMPLER_PARENT_ALWAYS_ON;
   self->ratio = 1.0;
   self->exporter = north_mcp_span_exporter_new (self);
-}
-
-static void
-tracer_release (gpointer data)
-{
-  north_mcp_tracer_shutdown (data);
-  g_object_unref (data);
-}
-
-/**
- * north_mcp_server_get_tracer:
- * @server: a server
- *
- * Gets the server's tracer, made and configured from the `OTEL_*`
- * environment variables on first use. Change its configuration before
- * the server serves.
- *
- * Returns: (transfer none): the tracer
- *
- * Since: 0.2
- */
-NorthMcpTracer *
-north_mcp_server_get_tracer (NorthMcpServer *server)
-{
-  static GMutex creating;
-  NorthMcpTracer *tracer;
-
-  g_return_val_if_fail (NORTH_MCP_IS_SERVER (server), NULL);
-
-  tracer = g_object_get_qdata (G_OBJECT (server), tracer_quark ());
-  if (G_LIKELY (tracer != NULL))
-    return tracer;
-
-  g_mutex_lock (&creating);
-  tracer = g_object_get_qdata (G_OBJECT (server), tracer_quark ());
-  if (tracer == NULL)
-    {
-      tracer = g_object_new (NORTH_MCP_TYPE_TRACER, NULL);
-      north_mcp_tracer_configure_from_environment (tracer, north_mcp_server_get_name (server));
-      g_object_set_qdata_full (G_OBJECT (server), tracer_quark (), tracer, tracer_release);
-    }
-  g_mutex_unlock (&creating);
-  return tracer;
-}
-
-NorthMcpTracer *
-north_mcp_trace_peek_tracer (NorthMcpServer *server)
-{
-  return g_object_get_qdata (G_OBJECT (server), tracer_quark ());
 }
 
 /**

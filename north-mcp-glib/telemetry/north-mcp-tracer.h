@@ -15,9 +15,6 @@ NORTH_MCP_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (NorthMcpTracer, north_mcp_tracer, NORTH_MCP, TRACER, GObject)
 
 NORTH_MCP_AVAILABLE_IN_ALL
-NorthMcpTracer *north_mcp_server_get_tracer                (NorthMcpServer  *server);
-
-NORTH_MCP_AVAILABLE_IN_ALL
 gboolean        north_mcp_tracer_get_enabled               (NorthMcpTracer  *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 const char     *north_mcp_tracer_get_endpoint              (NorthMcpTracer  *self);

@@ -9,6 +9,7 @@ ids, MCP attributes, the resource, redaction of error messages, child
 spans; and that an unconfigured server sends nothing and opens no socket,
 and that a hanging receiver does not block the server.
 """
+import hashlib
 import http.client
 import importlib.util
 import json
@@ -120,9 +121,12 @@ def test_server_spans_continue_the_callers_trace(start, receiver):
     # A digest of the session id, never the id itself.
     assert re.fullmatch(r"[0-9a-f]{32}", found["mcp.session.id"])
     assert client.session not in json.dumps(collector.exports)
+    # ... the same for every request of the session, so that it groups them.
+    assert found["mcp.session.id"] == hashlib.sha256(client.session.encode()).hexdigest()[:32]
     assert add["status"].get("code", 0) == 0
 
     assert whoami["traceId"] == META_TRACE_ID and whoami["parentSpanId"] == META_PARENT_ID
+    assert attributes(whoami)["mcp.session.id"] == found["mcp.session.id"]
     # The child span of the C tool, under the request's server span.
     assert child["traceId"] == META_TRACE_ID and child["parentSpanId"] == whoami["spanId"]
     assert child["kind"] == 1 and attributes(child)["north.context.count"] == 1

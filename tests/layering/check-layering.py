@@ -5,13 +5,16 @@ private header.
 The library's folders are layers, lowest first (see README "Layout"). A file
 may include the private headers of its own folder and of lower layers only;
 what a lower layer needs from a higher one goes through a public header, an
-interface or a signal. Public headers are not checked: any layer may use the
-public API, except that transport/ reaches the server only through the
-NorthMcpTransportHost interface (protocol/north-mcp-transport-host-private.h):
-its code names no north_mcp_server_* function and no NorthMcpServer. The
-other layers below the server (protocol/ through NorthMcpProtocolHost,
-protocol/north-mcp-protocol-host-private.h) name no north_mcp_server_*
-function that the public headers do not declare.
+interface or a signal. Public headers are not checked.
+
+Below the top level, code does not name the server either (NorthMcpServer,
+its macros, any north_mcp_server_* function, public or private): what a
+layer needs of it comes down as arguments (a tracer, a debug flag, the
+request's headers) or through the interface the server implements,
+NorthMcpProtocolHost (protocol/north-mcp-protocol-host-private.h) for
+protocol/ and NorthMcpTransportHost (north-mcp-transport-host-private.h)
+for transport/. SERVER_ALLOWED lists the folders that must name it, what
+they may name, and why.
 
 Usage: check-layering.py SOURCE_ROOT
 """
@@ -36,18 +39,25 @@ LAYERS = {
 }
 
 # (including file, included header) -> why it is allowed for now.
-EXCEPTIONS = {
-    ('telemetry/north-mcp-trace-request.c', 'north-mcp-request-scope-private.h'):
-        'the tracer parents spans on the current request scope, which belongs '
-        'below both layers (util) once protocol/north-mcp-context.c is split',
-}
+EXCEPTIONS = {}
 
-# Layers whose code must not name the server at all, and what they use.
-HOST_ONLY = {
+# Folder -> (what of the server its code may name, why). Every other
+# folder below the top level names nothing of it.
+SERVER_ALLOWED = {
+    'protocol': ('the type', 'north_mcp_context_get_server() (public API) hands the server '
+                 'to handlers as an opaque object, which NorthMcpProtocolHost.get_server gives; '
+                 'protocol calls none of its functions'),
+    'desktop': ('the public API', 'the D-Bus bridge and action groups are add-ons built on the '
+                'server\'s public API, as an application is (they define '
+                'north_mcp_server_add_action_group()); the server\'s private functions stay off limits'),
+}
+# What replaces the server in the folders that may not name it.
+INSTEAD = {
     'transport': 'NorthMcpTransportHost (north-mcp-transport-host-private.h)',
+    'protocol': 'NorthMcpProtocolHost (north-mcp-protocol-host-private.h)',
 }
 SERVER_FUNCTION = re.compile(r'\bnorth_mcp_server_\w+')
-SERVER_NAME = re.compile(r'\b(north_mcp_server_\w+|NorthMcpServer\w*|NORTH_MCP_SERVER\b|NORTH_MCP_IS_SERVER\b)')
+SERVER_NAME = re.compile(r'\b(north_mcp_server_\w+|NorthMcpServer\w*|NORTH_MCP_(?:TYPE_|IS_)?SERVER\b)')
 # Comments, then string and character literals (which may hold "/*").
 COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 
@@ -62,13 +72,25 @@ def code_of(path):
         path.read_text(encoding='utf-8'))
 
 
-def server_names(path, rel, instead):
-    """Where @path's code names the server."""
-    found = []
+def server_names(path, rel, layer, public):
+    """Where @path's code, in @layer below the top level, names more of the
+    server than SERVER_ALLOWED lets it; and whether it names it at all."""
+    allowed = SERVER_ALLOWED.get(layer, (None, None))[0]
+    instead = INSTEAD.get(layer, 'arguments, or an interface the server implements')
+    found, named = [], False
     for number, line in enumerate(code_of(path).split('\n'), 1):
         for name in SERVER_NAME.findall(line):
-            found.append(f'{rel}:{number} names {name}: use {instead}')
-    return found
+            named = True
+            if allowed == 'the type' and name == 'NorthMcpServer':
+                continue
+            if allowed == 'the public API':
+                if not SERVER_FUNCTION.fullmatch(name) or name in public:
+                    continue
+                found.append(f'{rel}:{number} calls {name}, private to the server: '
+                             'use its public API')
+                continue
+            found.append(f'{rel}:{number} names {name}, of the layer above: use {instead}')
+    return found, named
 
 
 def public_server_functions(root):
@@ -78,18 +100,6 @@ def public_server_functions(root):
         if not header.name.endswith('-private.h'):
             names.update(SERVER_FUNCTION.findall(code_of(header)))
     return names
-
-
-def private_server_calls(path, rel, public):
-    """Where @path's code names a north_mcp_server_* function that is not
-    public API: the server's private functions are for its own files."""
-    found = []
-    for number, line in enumerate(code_of(path).split('\n'), 1):
-        for name in SERVER_FUNCTION.findall(line):
-            if name not in public:
-                found.append(f'{rel}:{number} calls {name}, private to the server: '
-                             'use NorthMcpProtocolHost (north-mcp-protocol-host-private.h)')
-    return found
 
 
 def main():
@@ -102,6 +112,7 @@ def main():
     public = public_server_functions(root)
     errors = []
     used = set()
+    naming = set()
     for layer, rank in LAYERS.items():
         for path in sorted((root / layer).glob('*.[ch]')):
             rel = path.relative_to(root).as_posix()
@@ -113,11 +124,14 @@ def main():
                     used.add((rel, header))
                     continue
                 errors.append(f'{rel} ({layer}) includes {header} ({target})')
-            if layer in HOST_ONLY:
-                errors.extend(server_names(path, rel, HOST_ONLY[layer]))
-            elif rank < LAYERS['.']:
-                errors.extend(private_server_calls(path, rel, public))
+            if rank < LAYERS['.']:
+                found, named = server_names(path, rel, layer, public)
+                errors.extend(found)
+                if named:
+                    naming.add(layer)
 
+    for layer in sorted(set(SERVER_ALLOWED) - naming):
+        errors.append(f'{layer}/ no longer names the server: drop it from SERVER_ALLOWED')
     for stale in sorted(set(EXCEPTIONS) - used):
         errors.append(f'exception no longer needed: {stale[0]} -> {stale[1]}')
     for error in errors:
