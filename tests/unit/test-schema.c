@@ -30,6 +30,27 @@ checker_new (const char *schema_text)
   return north_mcp_schema_checker_new (json_node_get_object (schema));
 }
 
+/* @value (built by the caller, freed here) against @schema (likewise)
+ * runs out of the check's budget; returns the checker and, in @node_out,
+ * the value, for more checks. */
+static NorthMcpSchemaChecker *
+assert_too_complex (GString   *schema,
+                    GString   *value,
+                    JsonNode **node_out)
+{
+  g_autofree char *schema_text = g_string_free (schema, FALSE);
+  g_autofree char *value_text = g_string_free (value, FALSE);
+  NorthMcpSchemaChecker *checker = checker_new (schema_text);
+  g_autoptr(JsonNode) node = parse (value_text);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (north_mcp_schema_checker_check (checker, node, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "arguments are too complex to check against the input schema");
+  *node_out = g_steal_pointer (&node);
+  return checker;
+}
+
 /* NULL @message: the value must pass. Otherwise it must fail with exactly
  * @message. */
 static void
@@ -613,8 +634,6 @@ test_budget (void)
    * budget and fails cleanly instead of keeping the thread busy. */
   GString *schema = g_string_new ("{\"properties\":{\"l\":{\"items\":{\"anyOf\":[");
   GString *value = g_string_new ("{\"l\":[");
-  g_autofree char *schema_text = NULL;
-  g_autofree char *value_text = NULL;
   g_autoptr(NorthMcpSchemaChecker) checker = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
@@ -625,15 +644,7 @@ test_budget (void)
   for (guint i = 0; i < 10000; i++)
     g_string_append_printf (value, "%s%u", i > 0 ? "," : "", i);
   g_string_append (value, "]}");
-  schema_text = g_string_free (schema, FALSE);
-  value_text = g_string_free (value, FALSE);
-
-  checker = checker_new (schema_text);
-  node = parse (value_text);
-  g_assert_false (north_mcp_schema_checker_check (checker, node, &error));
-  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
-  g_assert_cmpstr (error->message, ==, "arguments are too complex to check against the input schema");
-  g_clear_error (&error);
+  checker = assert_too_complex (schema, value, &node);
 
   /* The budget is per check: a small value passes with the same checker. */
   g_clear_pointer (&node, json_node_unref);
@@ -651,8 +662,6 @@ test_budget_walks (void)
 {
   GString *schema = g_string_new ("{\"properties\":{\"l\":{\"anyOf\":[");
   GString *value = g_string_new ("{\"l\":[");
-  g_autofree char *schema_text = NULL;
-  g_autofree char *value_text = NULL;
   g_autoptr(NorthMcpSchemaChecker) checker = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
@@ -663,15 +672,7 @@ test_budget_walks (void)
   for (guint i = 0; i < 300000; i++)
     g_string_append (value, "\"a\",");
   g_string_append (value, "1]}");
-  schema_text = g_string_free (schema, FALSE);
-  value_text = g_string_free (value, FALSE);
-
-  checker = checker_new (schema_text);
-  node = parse (value_text);
-  g_assert_false (north_mcp_schema_checker_check (checker, node, &error));
-  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
-  g_assert_cmpstr (error->message, ==, "arguments are too complex to check against the input schema");
-  g_clear_error (&error);
+  checker = assert_too_complex (schema, value, &node);
 
   /* One walk of the same value in one alternative fits. */
   g_clear_pointer (&checker, north_mcp_schema_checker_free);
