@@ -49,6 +49,22 @@ north_mcp_http_parse_accept (const char *accept,
 }
 
 
+/* 403 for a Host or Origin (@what) that is not allowed; the log line
+ * repeats only the start of the client's @value. */
+static gboolean
+refuse (NorthMcpHttpTransport *self,
+        SoupServerMessage     *msg,
+        const char            *what,
+        const char            *value,
+        const char            *message)
+{
+  g_autofree char *echo = north_mcp_echo (value);
+
+  north_mcp_transport_host_debug (self->host, "Rejected request with %s %s (not an allowed %s)", what, echo, what);
+  north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL, NORTH_MCP_HTTP_TRANSPORT_ERROR, message);
+  return FALSE;
+}
+
 gboolean
 north_mcp_http_check_origin_and_host (NorthMcpHttpTransport *self,
                                       SoupServerMessage     *msg)
@@ -62,30 +78,14 @@ north_mcp_http_check_origin_and_host (NorthMcpHttpTransport *self,
   host = soup_message_headers_get_list (headers, "Host");
   if (host != NULL && (allowed_hosts != NULL || self->loopback) &&
       !north_mcp_origin_host_allowed (host, allowed_hosts, self->loopback))
-    {
-      g_autofree char *echo = north_mcp_echo (host);
-
-      north_mcp_transport_host_debug (self->host, "Rejected request for host %s (not an allowed host)", echo);
-      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL,
-                                            NORTH_MCP_HTTP_TRANSPORT_ERROR,
-                                            "Forbidden: Host header not allowed (see --allowed-host)");
-      return FALSE;
-    }
+    return refuse (self, msg, "host", host, "Forbidden: Host header not allowed (see --allowed-host)");
 
   origin = soup_message_headers_get_list (headers, "Origin");
   if (origin == NULL)
     return TRUE;
 
   if (!north_mcp_origin_allowed (origin, self->settings.allowed_origins, self->loopback))
-    {
-      g_autofree char *echo = north_mcp_echo (origin);
-
-      north_mcp_transport_host_debug (self->host, "Rejected request from origin %s (not an allowed origin)", echo);
-      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_FORBIDDEN, NULL,
-                                            NORTH_MCP_HTTP_TRANSPORT_ERROR,
-                                            "Forbidden: Origin not allowed (see --allowed-origin)");
-      return FALSE;
-    }
+    return refuse (self, msg, "origin", origin, "Forbidden: Origin not allowed (see --allowed-origin)");
 
   if (soup_server_message_get_method (msg) == SOUP_METHOD_OPTIONS)
     {
