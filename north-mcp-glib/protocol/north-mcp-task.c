@@ -18,6 +18,7 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-random-private.h"
+#include "north-mcp-task-channel-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-tool-private.h"
@@ -73,77 +74,6 @@ static Runner *runner_ref   (Runner *runner);
 static void    runner_unref (Runner *runner);
 static void    runner_drop  (Runner *runner);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, runner_unref)
-
-/* The channel of a task's context: the handler's answer goes to the
- * runner, notifications nowhere (nobody listens to a task's stream). */
-
-#define TASK_TYPE_CHANNEL (task_channel_get_type ())
-G_DECLARE_FINAL_TYPE (TaskChannel, task_channel, TASK, CHANNEL, NorthMcpChannel)
-
-struct _TaskChannel
-{
-  NorthMcpChannel  parent_instance;
-  Runner          *runner;
-};
-
-G_DEFINE_FINAL_TYPE (TaskChannel, task_channel, NORTH_MCP_TYPE_CHANNEL)
-
-static void runner_on_answer (Runner *runner, JsonNode *message);
-
-static void
-task_channel_send (NorthMcpChannel *channel,
-                   JsonNode        *message)
-{
-  TaskChannel *self = TASK_CHANNEL (channel);
-  JsonObject *object;
-
-  if (self->runner == NULL || !JSON_NODE_HOLDS_OBJECT (message))
-    return;
-  object = json_node_get_object (message);
-  if (!json_object_has_member (object, "result") && !json_object_has_member (object, "error"))
-    return;
-
-  runner_on_answer (self->runner, message);
-}
-
-static void
-task_channel_skip_response (NorthMcpChannel *channel,
-                            JsonNode        *id)
-{
-  TaskChannel *self = TASK_CHANNEL (channel);
-
-  if (self->runner != NULL)
-    runner_on_answer (self->runner, NULL);
-}
-
-static gboolean
-task_channel_can_stream (NorthMcpChannel *channel)
-{
-  return FALSE;
-}
-
-static void
-task_channel_finalize (GObject *object)
-{
-  g_clear_pointer (&TASK_CHANNEL (object)->runner, runner_unref);
-  G_OBJECT_CLASS (task_channel_parent_class)->finalize (object);
-}
-
-static void
-task_channel_class_init (TaskChannelClass *klass)
-{
-  NorthMcpChannelClass *channel_class = NORTH_MCP_CHANNEL_CLASS (klass);
-
-  G_OBJECT_CLASS (klass)->finalize = task_channel_finalize;
-  channel_class->send = task_channel_send;
-  channel_class->skip_response = task_channel_skip_response;
-  channel_class->can_stream = task_channel_can_stream;
-}
-
-static void
-task_channel_init (TaskChannel *self)
-{
-}
 
 /* Tasks of a server. */
 
@@ -635,6 +565,15 @@ runner_on_answer (Runner   *runner,
   runner_flush (runner);
 }
 
+/* The answer of a round, from the channel of the task's context (its
+ * notifications go nowhere: nobody listens to a task's stream). */
+static void
+on_round_answer (JsonNode *response,
+                 gpointer  user_data)
+{
+  runner_on_answer (user_data, response);
+}
+
 /* Runs one round of the handler on a context of the task's own. */
 static void
 runner_start_round (Runner     *runner,
@@ -643,13 +582,13 @@ runner_start_round (Runner     *runner,
 {
   Tasks *tasks = runner->tasks;
   JsonObject *meta = north_mcp_object_get_object (params, "_meta");
-  g_autoptr(NorthMcpChannel) channel = g_object_new (TASK_TYPE_CHANNEL, NULL);
+  g_autoptr(NorthMcpChannel) channel = north_mcp_task_channel_new (on_round_answer, runner_ref (runner),
+                                                                  (GDestroyNotify) runner_unref);
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
   NorthMcpRequestInfo request = { tasks->host, NULL, runner->user, channel, id, "tools/call", params,
                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION) };
   NorthMcpContext *context;
 
-  TASK_CHANNEL (channel)->runner = runner_ref (runner);
   json_node_set_string (id, runner->task_id);
   context = north_mcp_context_new (&request);
   north_mcp_context_set_revision_2026 (context, request_state);
