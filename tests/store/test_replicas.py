@@ -447,7 +447,9 @@ def accepts_state_of(issuer, verifier):
 def wait_until_agreed(pairs, timeout=30):
     deadline = time.monotonic() + timeout
     while not all(accepts_state_of(a, b) for a, b in pairs):
-        assert time.monotonic() < deadline, "the replicas still sign with different keys"
+        # Their logs say how far each got with sharing the key.
+        assert time.monotonic() < deadline, ("the replicas still sign with different keys",
+                                             [replica.stderr()[-4000:] for pair in pairs for replica in pair])
         time.sleep(0.2)
 
 
