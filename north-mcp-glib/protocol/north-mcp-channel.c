@@ -177,6 +177,18 @@ north_mcp_channel_get_cancellable (NorthMcpChannel *self)
   return priv->cancellable;
 }
 
+void
+north_mcp_channel_release_request (NorthMcpChannel *self)
+{
+  NorthMcpChannelClass *klass;
+
+  g_return_if_fail (NORTH_MCP_IS_CHANNEL (self));
+
+  klass = NORTH_MCP_CHANNEL_GET_CLASS (self);
+  if (klass->release_request != NULL)
+    klass->release_request (self);
+}
+
 gboolean
 north_mcp_channel_close_stream (NorthMcpChannel *self)
 {

@@ -259,6 +259,10 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
 
   g_object_set_data_full (G_OBJECT (context), LISTEN_FILTER_KEY, filter,
                           (GDestroyNotify) listen_filter_free);
+  /* What the stream keeps is in @filter and the context (bounded above),
+   * not in the request as it arrived: a padded request must not hold the
+   * transport's budget of request bodies for the stream's whole life. */
+  north_mcp_channel_release_request (channel);
 
   json_object_set_object_member (ack, "notifications", json_object_ref (honoured));
   notification = listen_notification (context, "notifications/subscriptions/acknowledged", ack);

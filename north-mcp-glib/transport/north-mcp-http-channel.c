@@ -521,6 +521,19 @@ north_mcp_http_channel_finalize (GObject *object)
   G_OBJECT_CLASS (north_mcp_http_channel_parent_class)->finalize (object);
 }
 
+/* A long-lived request (a listen stream) has been read: the raw body that
+ * libsoup would keep until the stream ends goes now, and with it its
+ * count among the bodies held. */
+static void
+north_mcp_http_channel_release_request (NorthMcpChannel *channel)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+
+  soup_message_body_truncate (soup_server_message_get_request_body (self->message));
+  if (self->held != NULL)
+    north_mcp_http_held_body_forget (self->held);
+}
+
 static void
 north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
 {
@@ -534,6 +547,7 @@ north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
   channel_class->can_stream = north_mcp_http_channel_can_stream;
   channel_class->skip_response = north_mcp_http_channel_skip_response;
   channel_class->close_stream = north_mcp_http_channel_close_stream;
+  channel_class->release_request = north_mcp_http_channel_release_request;
 }
 
 static void

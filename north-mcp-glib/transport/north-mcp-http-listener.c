@@ -269,6 +269,17 @@ north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
   g_free (held);
 }
 
+void
+north_mcp_http_held_body_forget (NorthMcpHttpHeldBody *held)
+{
+  g_return_if_fail (held != NULL);
+
+  g_mutex_lock (&accounts_lock);
+  held->account->held -= held->bytes;
+  held->bytes = 0;
+  g_mutex_unlock (&accounts_lock);
+}
+
 static void
 client_release_body (Client *client)
 {

@@ -719,6 +719,45 @@ def test_get_streams_do_not_hold_their_request_bodies():
         server.stop()
 
 
+def test_listen_streams_do_not_hold_their_request_bodies():
+    # A listen stream (revision 2026-07-28) keeps its filter and at most
+    # 64 KiB of params, not the request as it arrived: a padded request
+    # (members JSON-RPC ignores) must not hold the budget of request bodies
+    # for the stream's whole life. Before, two listens of 45,000 bytes held
+    # 90,000 bytes until they ended and every POST that did not fit the
+    # 10,000 left was answered 503 (16 listens of 4 MiB did it with the
+    # default limits).
+    server = Server("--stateless", "--max-held-body-bytes", "100000")
+    try:
+        headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+                   "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
+        streams = []
+        for rid in (1, 2):
+            body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen", "pad": "x" * 45000,
+                               "params": {"notifications": {"toolsListChanged": True},
+                                          "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                                    "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("POST", "/mcp", body, headers))
+            received = b""
+            while b"notifications/subscriptions/acknowledged" not in received:
+                chunk = sock.recv(65536)
+                assert chunk, received
+                received += chunk
+            assert received.startswith(b"HTTP/1.1 200"), received
+            streams.append(sock)
+
+        status, answer_headers, body = server.request("POST", "/mcp", padded_ping(30000), MCP_HEADERS)
+        assert status == 200, body
+        assert sse_or_json(answer_headers, body)[0]["result"] == {}
+        for sock in streams:
+            assert still_open(sock)
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_refused_connections_still_count_against_max_connections():
     # A refused body (413) is answered on a connection taken from libsoup,
     # which then drains what the client sends for up to 2 s. Before, such
