@@ -684,6 +684,18 @@ def test_a_chunked_body_passing_the_held_bound_is_refused_as_it_arrives():
         server.stop()
 
 
+def assert_streams_leave_room(server, streams, headers):
+    """A POST of 30,000 bytes is served while STREAMS stay open (they hold
+    no body); then they close and the server stops cleanly."""
+    status, answer_headers, body = server.request("POST", "/mcp", padded_ping(30000), headers)
+    assert status == 200, body
+    assert sse_or_json(answer_headers, body)[0]["result"] == {}
+    for sock in streams:
+        assert still_open(sock)
+        sock.close()
+    assert server.stop() == 0, server.stderr()[-3000:]
+
+
 def test_get_streams_do_not_hold_their_request_bodies():
     # A GET stream reads no body: what a client sends with one is dropped,
     # not kept (and counted as held) for as long as the stream is open.
@@ -707,14 +719,7 @@ def test_get_streams_do_not_hold_their_request_bodies():
             assert sock.recv(65536).startswith(b"HTTP/1.1 200"), "no stream"
             streams.append(sock)
 
-        status, answer_headers, body = server.request("POST", "/mcp", padded_ping(30000),
-                                                      {**MCP_HEADERS, "Mcp-Session-Id": session})
-        assert status == 200, body
-        assert sse_or_json(answer_headers, body)[0]["result"] == {}
-        for sock in streams:
-            assert still_open(sock)
-            sock.close()
-        assert server.stop() == 0, server.stderr()[-3000:]
+        assert_streams_leave_room(server, streams, {**MCP_HEADERS, "Mcp-Session-Id": session})
     finally:
         server.stop()
 
@@ -747,13 +752,7 @@ def test_listen_streams_do_not_hold_their_request_bodies():
             assert received.startswith(b"HTTP/1.1 200"), received
             streams.append(sock)
 
-        status, answer_headers, body = server.request("POST", "/mcp", padded_ping(30000), MCP_HEADERS)
-        assert status == 200, body
-        assert sse_or_json(answer_headers, body)[0]["result"] == {}
-        for sock in streams:
-            assert still_open(sock)
-            sock.close()
-        assert server.stop() == 0, server.stderr()[-3000:]
+        assert_streams_leave_room(server, streams, MCP_HEADERS)
     finally:
         server.stop()
 
