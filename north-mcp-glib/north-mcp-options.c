@@ -17,6 +17,7 @@
 
 #include "north-mcp-auth.h"
 #include "north-mcp-error.h"
+#include "north-mcp-hex-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-revision-2026-private.h"
@@ -680,15 +681,11 @@ adopt_state_key (NorthMcpServer *self)
 {
   const char *hex = g_getenv (WORKER_STATE_KEY_ENV);
   guint8 key[32];
-  gsize i;
 
   if (hex == NULL)
     return;
 
-  for (i = 0; i < sizeof key && g_ascii_isxdigit (hex[2 * i]) && g_ascii_isxdigit (hex[2 * i + 1]); i++)
-    key[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) * 16 + g_ascii_xdigit_value (hex[2 * i + 1]));
-
-  if (i == sizeof key && hex[2 * i] == '\0')
+  if (north_mcp_hex_decode (hex, -1, key, sizeof key))
     {
       g_autoptr(GBytes) bytes = g_bytes_new (key, sizeof key);
 

@@ -408,17 +408,10 @@ shared_key_read_cb (GObject      *source,
                  error != NULL ? error->message : "no key of the right length stored");
       goto out;
     }
-  for (gsize i = 0; i < sizeof key; i++)
+  if (!north_mcp_hex_decode (hex, length, key, sizeof key))
     {
-      int high = g_ascii_xdigit_value (hex[2 * i]);
-      int low = g_ascii_xdigit_value (hex[2 * i + 1]);
-
-      if (high < 0 || low < 0)
-        {
-          g_warning ("Ignoring a malformed shared request-state key");
-          goto out;
-        }
-      key[i] = (guint8) (high << 4 | low);
+      g_warning ("Ignoring a malformed shared request-state key");
+      goto out;
     }
   north_mcp_revision_2026_state_set_key (sharing->state, key, sizeof key);
   memset (key, 0, sizeof key);

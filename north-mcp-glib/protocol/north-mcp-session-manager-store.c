@@ -155,17 +155,7 @@ static gboolean
 parse_owner (const char *hex,
              guint8      owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
 {
-  if (hex == NULL || strlen (hex) != 2 * NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH)
-    return FALSE;
-  for (gsize i = 0; i < NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH; i++)
-    {
-      int high = g_ascii_xdigit_value (hex[2 * i]), low = g_ascii_xdigit_value (hex[2 * i + 1]);
-
-      if (high < 0 || low < 0)
-        return FALSE;
-      owner[i] = (guint8) (high << 4 | low);
-    }
-  return TRUE;
+  return north_mcp_hex_decode (hex, -1, owner, NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH);
 }
 
 /* What may change in a record during the session: the log level and the

@@ -138,6 +138,13 @@ ttl_of (JsonObject *record)
   return ttl > 0 ? (guint64) CLAMP (ttl, 1000, TTL_MAX_MS) : NORTH_MCP_TASK_TTL_MS;
 }
 
+/* When a record written now expires, in real time (µs). */
+static gint64
+expiry_of (JsonObject *record)
+{
+  return g_get_real_time () + (gint64) ttl_of (record) * 1000;
+}
+
 static GBytes *
 envelope_new (const char *owner,
               JsonObject *record)
@@ -271,8 +278,7 @@ after_write (GTask    *task,
 
   /* Written again: the record lives on, and counts for as long. */
   if (done && op->stage != STAGE_CREATE)
-    north_mcp_task_quota_renew (self->quota, op->owner, op->task_id,
-                                g_get_real_time () + (gint64) ttl_of (op->record) * 1000);
+    north_mcp_task_quota_renew (self->quota, op->owner, op->task_id, expiry_of (op->record));
   if (op->stage == STAGE_WRITE_FINAL && done)
     return STAGE_WRITE_RUNNING;
   if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
@@ -332,7 +338,6 @@ shared_run (NorthMcpTaskStore              *store,
 {
   NorthMcpSharedTaskStore *self = NORTH_MCP_SHARED_TASK_STORE (store);
   GError *error = NULL;
-  gint64 expires_at = 0;
   Op *op;
 
   if (request->op == NORTH_MCP_TASK_STORE_OP_EXPIRE)
@@ -348,8 +353,8 @@ shared_run (NorthMcpTaskStore              *store,
     }
   if (request->op == NORTH_MCP_TASK_STORE_OP_CREATE)
     {
-      expires_at = g_get_real_time () + (gint64) ttl_of (request->record) * 1000;
-      if (!north_mcp_task_quota_take (self->quota, request->owner, request->task_id, expires_at, &error))
+      if (!north_mcp_task_quota_take (self->quota, request->owner, request->task_id, expiry_of (request->record),
+                                      &error))
         {
           g_task_return_error (task, error);
           return;

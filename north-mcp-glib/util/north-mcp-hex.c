@@ -32,6 +32,26 @@ north_mcp_hex_encode (char         *out,
   return out;
 }
 
+gboolean
+north_mcp_hex_decode (const char *hex,
+                      gssize      hex_length,
+                      guint8     *out,
+                      gsize       length)
+{
+  if (hex == NULL || (hex_length < 0 ? strlen (hex) : (gsize) hex_length) != 2 * length)
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    {
+      int high = g_ascii_xdigit_value (hex[2 * i]);
+      int low = high < 0 ? -1 : g_ascii_xdigit_value (hex[2 * i + 1]);
+
+      if (low < 0)
+        return FALSE;
+      out[i] = (guint8) (high << 4 | low);
+    }
+  return TRUE;
+}
+
 char *
 north_mcp_hex_strdup (const guint8 *bytes,
                       gsize         length)
