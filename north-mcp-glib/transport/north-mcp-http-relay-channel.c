@@ -43,6 +43,17 @@ north_mcp_http_relay_channel_can_stream (NorthMcpChannel *channel)
   return north_mcp_channel_can_stream (NORTH_MCP_HTTP_RELAY_CHANNEL (channel)->target);
 }
 
+/* A listen stream has been read: its body, answered 202 long ago, stops
+ * counting among the bodies held though the stream goes on. */
+static void
+north_mcp_http_relay_channel_release_request (NorthMcpChannel *channel)
+{
+  NorthMcpHttpRelayChannel *self = NORTH_MCP_HTTP_RELAY_CHANNEL (channel);
+
+  if (self->held != NULL)
+    north_mcp_http_held_body_forget (self->held);
+}
+
 static void
 target_closed_cb (NorthMcpChannel *target,
                   NorthMcpChannel *self)
@@ -91,6 +102,7 @@ north_mcp_http_relay_channel_class_init (NorthMcpHttpRelayChannelClass *klass)
   channel_class->send = north_mcp_http_relay_channel_send;
   channel_class->send_response_text = north_mcp_http_relay_channel_send_response_text;
   channel_class->can_stream = north_mcp_http_relay_channel_can_stream;
+  channel_class->release_request = north_mcp_http_relay_channel_release_request;
 }
 
 static void

@@ -890,6 +890,40 @@ def test_requests_whose_client_left_keep_their_bodies_held():
         assert server.stop() == 0, server.stderr()[-3000:]
 
 
+def test_legacy_listen_streams_do_not_hold_their_request_bodies():
+    # A listen stream (revision 2026-07-28) sent through a legacy POST lets
+    # go of its body once read, as over Streamable HTTP. Before, the POST's
+    # relay channel ignored that: three padded listens of 300 kB held
+    # 900 kB of a 1,000,000 budget for their whole life and every other
+    # request of 300 kB was answered 503 meanwhile.
+    server = Server("--transport", "sse", "--max-held-body-bytes", "1000000",
+                    program="conformance-server")
+    stream = server.connection()
+    try:
+        stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
+        events = stream.getresponse()
+        assert events.status == 200
+        while not (line := events.readline()).startswith(b"data: /messages/"):
+            assert line
+        endpoint = line[len(b"data: "):].strip().decode()
+        post = {"Content-Type": "application/json"}
+        for rid in (1, 2, 3):
+            listen = {"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen", "pad": "x" * 300000,
+                      "params": {"notifications": {"toolsListChanged": True},
+                                 "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                           "io.modelcontextprotocol/clientCapabilities": {}}}}
+            assert server.request("POST", endpoint, listen, post)[0] == 202
+            assert next_message(events)["method"] == "notifications/subscriptions/acknowledged"
+
+        status, _, body = server.request("POST", endpoint, {"jsonrpc": "2.0", "id": 9, "method": "ping",
+                                                            "pad": "y" * 300000}, post)
+        assert status == 202, body
+        assert next_message(events) == {"jsonrpc": "2.0", "id": 9, "result": {}}
+    finally:
+        stream.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+
+
 def test_connections_past_the_limit_wait_until_one_ends():
     server = Server("--max-connections", "3")
     try:
