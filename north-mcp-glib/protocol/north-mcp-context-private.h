@@ -54,6 +54,9 @@ void             north_mcp_context_set_feature       (NorthMcpContext      *self
 void             north_mcp_context_set_revision_2026        (NorthMcpContext      *self,
                                                              char                 *request_state);
 gboolean         north_mcp_context_get_revision_2026        (NorthMcpContext      *self);
+/* The session a 2026-07-28 request came in (legacy HTTP+SSE, stdio),
+ * which it does not use but is counted in; NULL for others. */
+NorthMcpSession *north_mcp_context_get_tracking_session     (NorthMcpContext      *self);
 gboolean         north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
                                                       guint                *ttl_ms,
                                                       NorthMcpCacheScope   *scope);

@@ -440,6 +440,12 @@ north_mcp_context_get_revision_2026 (NorthMcpContext *self)
   return self->revision_2026;
 }
 
+NorthMcpSession *
+north_mcp_context_get_tracking_session (NorthMcpContext *self)
+{
+  return self->tracking_session;
+}
+
 gboolean
 north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
                                            guint              *ttl_ms,

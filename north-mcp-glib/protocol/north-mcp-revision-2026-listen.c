@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "north-mcp-context-private.h"
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -43,6 +44,32 @@ listen_filter_free (ListenFilter *filter)
 }
 
 #define LISTEN_FILTER_KEY "north-mcp-listen-filter"
+
+/* How many listen streams of one session may be open at once. Over
+ * legacy HTTP+SSE (and stdio) they all travel on the session's one
+ * stream, so a client could otherwise open any number with small POSTs
+ * (each keeps its context and filter, about 4.5 KB, and lets go of its
+ * body). Over Streamable HTTP each has a connection of its own and no
+ * session. */
+#define MAX_LISTENS_PER_SESSION 16
+#define LISTENS_KEY "north-mcp-listens"
+
+static guint
+listens_of (NorthMcpSession *session)
+{
+  return session != NULL ? GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (session), LISTENS_KEY)) : 0;
+}
+
+/* Counts @context's stream among its session's (@delta: +1 or -1). */
+static void
+count_listen (NorthMcpContext *context,
+              int              delta)
+{
+  NorthMcpSession *session = north_mcp_context_get_tracking_session (context);
+
+  if (session != NULL)
+    g_object_set_data (G_OBJECT (session), LISTENS_KEY, GUINT_TO_POINTER (listens_of (session) + delta));
+}
 
 static gboolean
 capability_flag (JsonObject *capabilities,
@@ -105,6 +132,7 @@ forget_listener (gpointer user_data)
   if (!g_ptr_array_find (listeners, context, &index))
     return G_SOURCE_REMOVE;
   listener = g_ptr_array_steal_index (listeners, index);
+  count_listen (listener, -1);
   unwatch_listener (listener);
   north_mcp_context_abandon (listener);
   return G_SOURCE_REMOVE;
@@ -220,6 +248,16 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
       return;
     }
 
+  if (listens_of (north_mcp_context_get_tracking_session (context)) >= MAX_LISTENS_PER_SESSION)
+    {
+      north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
+                                              NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                                              "Invalid Request: this session already has "
+                                              G_STRINGIFY (MAX_LISTENS_PER_SESSION)
+                                              " subscriptions/listen streams open; end one first");
+      return;
+    }
+
   filter = g_new0 (ListenFilter, 1);
   filter->tools = requested (wanted, "toolsListChanged") &&
                   capability_flag (capabilities, "tools", "listChanged");
@@ -271,6 +309,7 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
   /* The stream stays open until the client goes away (or cancels it) or
    * the server stops. */
   g_ptr_array_add (listeners_of (host), g_object_ref (context));
+  count_listen (context, +1);
   g_signal_connect_object (channel, "closed", G_CALLBACK (on_listen_channel_closed), context, 0);
   g_signal_connect_object (north_mcp_context_get_cancellable (context), "cancelled",
                            G_CALLBACK (on_listen_cancelled), context, 0);
@@ -330,6 +369,7 @@ north_mcp_revision_2026_close_listeners (NorthMcpProtocolHost *host)
       g_autoptr(JsonObject) result = json_object_new ();
       g_autoptr(JsonObject) meta = json_object_new ();
 
+      count_listen (context, -1);
       unwatch_listener (context);
       json_object_set_member (meta, NORTH_MCP_META_SUBSCRIPTION_ID,
                               json_node_copy (north_mcp_context_get_request_id (context)));

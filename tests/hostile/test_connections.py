@@ -924,6 +924,46 @@ def test_legacy_listen_streams_do_not_hold_their_request_bodies():
         assert server.stop() == 0, server.stderr()[-3000:]
 
 
+def legacy_listen(rid):
+    return {"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen",
+            "params": {"notifications": {"toolsListChanged": True},
+                       "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                 "io.modelcontextprotocol/clientCapabilities": {}}}}
+
+
+def test_one_legacy_session_holds_a_bounded_number_of_listen_streams():
+    # Over legacy HTTP+SSE every listen stream of a session travels on its
+    # one GET /sse stream: a POST of 240 bytes opened one more (about
+    # 4.5 KB kept each, 90 MB for 20,000), with no bound besides the bodies
+    # held, which a listen gives back. Now a session has at most 16 open;
+    # one that ends (notifications/cancelled) makes room for another.
+    server = Server("--transport", "sse", program="conformance-server")
+    stream = server.connection()
+    try:
+        stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
+        events = stream.getresponse()
+        assert events.status == 200
+        while not (line := events.readline()).startswith(b"data: /messages/"):
+            assert line
+        endpoint = line[len(b"data: "):].strip().decode()
+        post = {"Content-Type": "application/json"}
+        for rid in range(1, 17):
+            assert server.request("POST", endpoint, legacy_listen(rid), post)[0] == 202
+            assert next_message(events)["method"] == "notifications/subscriptions/acknowledged"
+
+        assert server.request("POST", endpoint, legacy_listen(17), post)[0] == 202
+        refused = next_message(events)
+        assert refused.get("id") == 17 and refused["error"]["code"] == -32600, refused
+
+        cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}
+        assert server.request("POST", endpoint, cancel, post)[0] == 202
+        assert wait_until(lambda: server.request("POST", endpoint, legacy_listen(18), post)[0] == 202 and
+                          next_message(events).get("method") == "notifications/subscriptions/acknowledged")
+    finally:
+        stream.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+
+
 def test_connections_past_the_limit_wait_until_one_ends():
     server = Server("--max-connections", "3")
     try:
