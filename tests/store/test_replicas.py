@@ -444,7 +444,7 @@ def accepts_state_of(issuer, verifier):
     return "result" in answer and "state-ok" in answer["result"]["content"][0]["text"]
 
 
-def wait_until_agreed(pairs, timeout=30):
+def wait_until_agreed(pairs, timeout=60):
     deadline = time.monotonic() + timeout
     while not all(accepts_state_of(a, b) for a, b in pairs):
         # Their logs say how far each got with sharing the key.
