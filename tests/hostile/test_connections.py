@@ -4,6 +4,7 @@ descriptor limit is raised, idle connections time out (streams do not), and
 a client that stops reading loses its connection without pinning memory,
 while a resumable stream can be picked up again with Last-Event-ID."""
 
+import contextlib
 import fcntl
 import json
 import os
@@ -811,15 +812,12 @@ def next_message(response):
             return json.loads(line[len(b"data: "):])
 
 
-def test_legacy_requests_in_progress_keep_their_bodies_held():
-    # A legacy POST is answered 202 at once; the request it carries runs
-    # on (here: until the client answers the tool's sampling request),
-    # keeping what was parsed from its body. Before, its body stopped
-    # counting among the bodies held with the 202: any number of 300 kB
-    # calls were accepted (one client made the server grow by 3 MB a
-    # request), where --max-held-body-bytes 1000000 allows three.
-    server = Server("--transport", "sse", "--max-held-body-bytes", "1000000",
-                    program="conformance-server")
+@contextlib.contextmanager
+def legacy_session(*args):
+    """A conformance server on legacy HTTP+SSE (with ARGS) and one session:
+    (server, its GET /sse response, the endpoint for its POSTs). The server
+    must stop cleanly after."""
+    server = Server("--transport", "sse", *args, program="conformance-server")
     stream = server.connection()
     try:
         stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
@@ -827,7 +825,20 @@ def test_legacy_requests_in_progress_keep_their_bodies_held():
         assert events.status == 200
         while not (line := events.readline()).startswith(b"data: /messages/"):
             assert line
-        endpoint = line[len(b"data: "):].strip().decode()
+        yield server, events, line[len(b"data: "):].strip().decode()
+    finally:
+        stream.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+
+
+def test_legacy_requests_in_progress_keep_their_bodies_held():
+    # A legacy POST is answered 202 at once; the request it carries runs
+    # on (here: until the client answers the tool's sampling request),
+    # keeping what was parsed from its body. Before, its body stopped
+    # counting among the bodies held with the 202: any number of 300 kB
+    # calls were accepted (one client made the server grow by 3 MB a
+    # request), where --max-held-body-bytes 1000000 allows three.
+    with legacy_session("--max-held-body-bytes", "1000000") as (server, events, endpoint):
         post = {"Content-Type": "application/json"}
         init = initialize_message(protocolVersion="2024-11-05", capabilities={"sampling": {}})
         assert server.request("POST", endpoint, init, post)[0] == 202
@@ -848,9 +859,6 @@ def test_legacy_requests_in_progress_keep_their_bodies_held():
             assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
         assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
         assert server.request("POST", endpoint, sampling_call(14, 900000), post)[0] == 202
-    finally:
-        stream.close()
-        assert server.stop() == 0, server.stderr()[-3000:]
 
 
 def test_requests_whose_client_left_keep_their_bodies_held():
@@ -890,45 +898,30 @@ def test_requests_whose_client_left_keep_their_bodies_held():
         assert server.stop() == 0, server.stderr()[-3000:]
 
 
+def legacy_listen(rid, **members):
+    """A subscriptions/listen of revision 2026-07-28 (with MEMBERS besides)."""
+    return {"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen", **members,
+            "params": {"notifications": {"toolsListChanged": True},
+                       "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                 "io.modelcontextprotocol/clientCapabilities": {}}}}
+
+
 def test_legacy_listen_streams_do_not_hold_their_request_bodies():
     # A listen stream (revision 2026-07-28) sent through a legacy POST lets
     # go of its body once read, as over Streamable HTTP. Before, the POST's
     # relay channel ignored that: three padded listens of 300 kB held
     # 900 kB of a 1,000,000 budget for their whole life and every other
     # request of 300 kB was answered 503 meanwhile.
-    server = Server("--transport", "sse", "--max-held-body-bytes", "1000000",
-                    program="conformance-server")
-    stream = server.connection()
-    try:
-        stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
-        events = stream.getresponse()
-        assert events.status == 200
-        while not (line := events.readline()).startswith(b"data: /messages/"):
-            assert line
-        endpoint = line[len(b"data: "):].strip().decode()
+    with legacy_session("--max-held-body-bytes", "1000000") as (server, events, endpoint):
         post = {"Content-Type": "application/json"}
         for rid in (1, 2, 3):
-            listen = {"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen", "pad": "x" * 300000,
-                      "params": {"notifications": {"toolsListChanged": True},
-                                 "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                                           "io.modelcontextprotocol/clientCapabilities": {}}}}
-            assert server.request("POST", endpoint, listen, post)[0] == 202
+            assert server.request("POST", endpoint, legacy_listen(rid, pad="x" * 300000), post)[0] == 202
             assert next_message(events)["method"] == "notifications/subscriptions/acknowledged"
 
         status, _, body = server.request("POST", endpoint, {"jsonrpc": "2.0", "id": 9, "method": "ping",
                                                             "pad": "y" * 300000}, post)
         assert status == 202, body
         assert next_message(events) == {"jsonrpc": "2.0", "id": 9, "result": {}}
-    finally:
-        stream.close()
-        assert server.stop() == 0, server.stderr()[-3000:]
-
-
-def legacy_listen(rid):
-    return {"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen",
-            "params": {"notifications": {"toolsListChanged": True},
-                       "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                                 "io.modelcontextprotocol/clientCapabilities": {}}}}
 
 
 def test_one_legacy_session_holds_a_bounded_number_of_listen_streams():
@@ -937,15 +930,7 @@ def test_one_legacy_session_holds_a_bounded_number_of_listen_streams():
     # 4.5 KB kept each, 90 MB for 20,000), with no bound besides the bodies
     # held, which a listen gives back. Now a session has at most 16 open;
     # one that ends (notifications/cancelled) makes room for another.
-    server = Server("--transport", "sse", program="conformance-server")
-    stream = server.connection()
-    try:
-        stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
-        events = stream.getresponse()
-        assert events.status == 200
-        while not (line := events.readline()).startswith(b"data: /messages/"):
-            assert line
-        endpoint = line[len(b"data: "):].strip().decode()
+    with legacy_session() as (server, events, endpoint):
         post = {"Content-Type": "application/json"}
         for rid in range(1, 17):
             assert server.request("POST", endpoint, legacy_listen(rid), post)[0] == 202
@@ -959,9 +944,6 @@ def test_one_legacy_session_holds_a_bounded_number_of_listen_streams():
         assert server.request("POST", endpoint, cancel, post)[0] == 202
         assert wait_until(lambda: server.request("POST", endpoint, legacy_listen(18), post)[0] == 202 and
                           next_message(events).get("method") == "notifications/subscriptions/acknowledged")
-    finally:
-        stream.close()
-        assert server.stop() == 0, server.stderr()[-3000:]
 
 
 def test_connections_past_the_limit_wait_until_one_ends():
