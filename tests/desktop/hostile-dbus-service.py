@@ -20,22 +20,24 @@ called.
 Prints "ready" on stdout once the name is owned; exits when stdin closes.
 """
 
-import sys
+import importlib.util
+import os
 
 import gi
 gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
 
+# The main loop of dbus-test-service.py (whose name is no module name).
+_spec = importlib.util.spec_from_file_location(
+    "dbus_test_service", os.path.join(os.path.dirname(os.path.abspath(__file__)), "dbus-test-service.py"))
+_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_module)
+serve = _module.serve
+
 NAME = "org.north.HostileTest"
 DOC = "org.gtk.GDBus.DocString"
 
-INTROSPECTABLE_XML = """
-<node>
-  <interface name="org.freedesktop.DBus.Introspectable">
-    <method name="Introspect"><arg direction="out" type="s"/></method>
-  </interface>
-</node>
-"""
+INTROSPECTABLE_XML = _module.INTROSPECTABLE_XML
 
 
 def method(name, args):
@@ -92,24 +94,5 @@ class Service:
         self.unanswered.append(invocation)
 
 
-def main():
-    loop = GLib.MainLoop()
-    bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
-    service = Service(bus)  # noqa: F841 (keeps the objects alive)
-
-    def acquired(connection, name):
-        print("ready", flush=True)
-
-    def lost(connection, name):
-        print(f"hostile-dbus-service: lost the name {name}", file=sys.stderr)
-        loop.quit()
-
-    Gio.bus_own_name_on_connection(bus, NAME, Gio.BusNameOwnerFlags.NONE, acquired, lost)
-    GLib.io_add_watch(GLib.IOChannel.unix_new(sys.stdin.fileno()),
-                      GLib.PRIORITY_DEFAULT, GLib.IOCondition.IN | GLib.IOCondition.HUP,
-                      lambda *a: (loop.quit(), False)[1])
-    loop.run()
-
-
 if __name__ == "__main__":
-    main()
+    serve(NAME, Service)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "north-mcp.h"
+#include "desktop-test.h"
 #include "north-mcp-desktop-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
@@ -35,24 +36,6 @@ activated (GSimpleAction *action,
   g_string_append_printf (fixture->activations, "%s%s%s;", g_action_get_name (G_ACTION (action)),
                           text != NULL ? "=" : "", text != NULL ? text : "");
 }
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @done says so, at most about 10 s. */
-#define ITERATE_UNTIL(done) G_STMT_START { \
-    gboolean timed_out_ = FALSE; \
-    guint timer_ = g_timeout_add_seconds (10, set_flag, &timed_out_); \
-    while (!(done) && !timed_out_) \
-      g_main_context_iteration (NULL, TRUE); \
-    if (timed_out_) \
-      g_error ("timed out waiting for %s", #done); \
-    g_source_remove (timer_); \
-  } G_STMT_END
 
 static void
 add_action (Fixture            *fixture,

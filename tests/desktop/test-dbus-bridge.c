@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "north-mcp.h"
+#include "desktop-test.h"
 
 static const char introspectable_xml[] =
   "<node><interface name='org.freedesktop.DBus.Introspectable'>"
@@ -25,25 +26,6 @@ typedef struct {
   gboolean         ok;
   GError          *error;
 } Fixture;
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @done says so, at most about 20 s:
- * far more than the timeouts set here, far less than GDBus's default. */
-#define ITERATE_UNTIL(done) G_STMT_START { \
-    gboolean timed_out_ = FALSE; \
-    guint timer_ = g_timeout_add_seconds (20, set_flag, &timed_out_); \
-    while (!(done) && !timed_out_) \
-      g_main_context_iteration (NULL, TRUE); \
-    if (timed_out_) \
-      g_error ("timed out waiting for %s", #done); \
-    g_source_remove (timer_); \
-  } G_STMT_END
 
 /* An object whose Introspect is never answered. */
 static void
@@ -156,6 +138,15 @@ test_silent_root (Fixture       *fixture,
   g_assert_cmpuint (fixture->unanswered->len, ==, 1);
 }
 
+/* Waits for the attachment, which must have been cancelled. */
+static void
+assert_cancelled (Fixture *fixture)
+{
+  ITERATE_UNTIL (fixture->done);
+  g_assert_false (fixture->ok);
+  g_assert_error (fixture->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 static void
 test_cancelled_before (Fixture       *fixture,
                        gconstpointer  data)
@@ -165,9 +156,7 @@ test_cancelled_before (Fixture       *fixture,
 
   g_cancellable_cancel (cancellable);
   north_mcp_dbus_bridge_attach_async (bridge, fixture->server, cancellable, attached, fixture);
-  ITERATE_UNTIL (fixture->done);
-  g_assert_false (fixture->ok);
-  g_assert_error (fixture->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_cancelled (fixture);
 }
 
 /* Cancelling reaches the calls in flight: the attachment does not wait
@@ -183,9 +172,7 @@ test_cancelled_while_waiting (Fixture       *fixture,
   north_mcp_dbus_bridge_attach_async (bridge, fixture->server, cancellable, attached, fixture);
   ITERATE_UNTIL (fixture->unanswered->len == 1);
   g_cancellable_cancel (cancellable);
-  ITERATE_UNTIL (fixture->done);
-  g_assert_false (fixture->ok);
-  g_assert_error (fixture->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_cancelled (fixture);
 }
 
 /* An application decides its actions' parameter types: `(vv…)` makes
