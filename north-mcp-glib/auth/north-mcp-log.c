@@ -93,6 +93,9 @@ north_mcp_log_install_writer (void)
   if (g_once_init_enter (&installed))
     {
       g_log_set_writer_func (north_mcp_log_writer, NULL, NULL);
+      /* GLib's writer, which takes the other records, sends debug and
+       * info lines to stdout by default: that is the stdio transport. */
+      g_log_writer_default_set_use_stderr (TRUE);
       g_atomic_int_set (&writer_installed, TRUE);
       g_once_init_leave (&installed, 1);
     }

@@ -593,3 +593,23 @@ def test_legacy_sse_transport(start):
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-v"]))
+
+
+def test_stdio_output_is_only_protocol_even_with_glib_debug_logging():
+    """G_MESSAGES_DEBUG makes GLib's default log writer print debug lines;
+    it printed them on standard output, which is the stdio transport's (a
+    client then read "(server-with-auth:123): GLib-DEBUG: ..." as a
+    message)."""
+    lines = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": PROTOCOL, "capabilities": {},
+                         "clientInfo": {"name": "t", "version": "1"}}},
+             {"jsonrpc": "2.0", "method": "notifications/initialized"},
+             {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}]
+    result = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"), "--transport", "stdio"],
+                            input="".join(json.dumps(m) + "\n" for m in lines).encode(),
+                            env={**os.environ, "G_MESSAGES_DEBUG": "all"},
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode().splitlines()
+    assert [json.loads(line)["id"] for line in out] == [1, 2], result.stdout
+    assert b"-DEBUG" in result.stderr, result.stderr  # the debug lines went there
