@@ -692,6 +692,14 @@ complete_shutdown (GTask    *task,
 {
   Drain *drain = g_task_get_task_data (task);
 
+  /* The poll ends with the shutdown: the answer may wait for an idle
+   * (stop() called outside the main loop), and a poll due meanwhile
+   * found no shutdown. */
+  if (drain->poll != NULL)
+    {
+      g_source_destroy (drain->poll);
+      g_clear_pointer (&drain->poll, g_source_unref);
+    }
   if (drain->decided && drain->error != NULL)
     g_task_return_error (task, g_steal_pointer (&drain->error));
   else if (drain->decided || was_drained)

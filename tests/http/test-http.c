@@ -1781,6 +1781,15 @@ shut_down_twice (NorthMcpServer *server)
   g_assert_error (second, G_IO_ERROR, G_IO_ERROR_PENDING);
 }
 
+/* Stops @server a while after its shutdown started, from outside the
+ * main loop: its shutdown poll is due by then. */
+static void
+stop_later (NorthMcpServer *server)
+{
+  g_usleep (200 * 1000);
+  north_mcp_server_stop (server);
+}
+
 static void
 start_http (NorthMcpServer *server)
 {
@@ -1824,6 +1833,11 @@ test_shutdown (void)
   g_clear_error (&error);
   start_http (server);
   error = shut_down (server, NULL, north_mcp_server_stop);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  /* Its poll, due when stop() comes, must not run on after it. */
+  start_http (server);
+  error = shut_down (server, NULL, stop_later);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
