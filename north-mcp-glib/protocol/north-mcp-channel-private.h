@@ -42,9 +42,10 @@ struct _NorthMcpChannelClass
   void     (*send_response_text) (NorthMcpChannel *self,
                                   GString         *text);
   /* Optional: the request has been read into what its handler keeps,
-   * and will run long (a listen stream): the transport may let go of,
-   * and stop counting, the request as it arrived. */
-  void     (*release_request) (NorthMcpChannel *self);
+   * about @kept bytes, and will run long (a listen stream): the transport
+   * may let go of the request as it arrived, and count only @kept. */
+  void     (*release_request) (NorthMcpChannel *self,
+                               guint64          kept);
 };
 
 void          north_mcp_channel_send            (NorthMcpChannel *self,
@@ -63,6 +64,7 @@ gboolean      north_mcp_channel_is_closed       (NorthMcpChannel *self);
 void          north_mcp_channel_mark_closed     (NorthMcpChannel *self);
 GCancellable *north_mcp_channel_get_cancellable (NorthMcpChannel *self);
 gboolean      north_mcp_channel_close_stream    (NorthMcpChannel *self);
-void          north_mcp_channel_release_request (NorthMcpChannel *self);
+void          north_mcp_channel_release_request (NorthMcpChannel *self,
+                                                 guint64          kept);
 
 G_END_DECLS

@@ -178,7 +178,8 @@ north_mcp_channel_get_cancellable (NorthMcpChannel *self)
 }
 
 void
-north_mcp_channel_release_request (NorthMcpChannel *self)
+north_mcp_channel_release_request (NorthMcpChannel *self,
+                                   guint64          kept)
 {
   NorthMcpChannelClass *klass;
 
@@ -186,7 +187,7 @@ north_mcp_channel_release_request (NorthMcpChannel *self)
 
   klass = NORTH_MCP_CHANNEL_GET_CLASS (self);
   if (klass->release_request != NULL)
-    klass->release_request (self);
+    klass->release_request (self, kept);
 }
 
 gboolean

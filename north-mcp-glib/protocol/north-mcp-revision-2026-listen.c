@@ -204,6 +204,23 @@ listen_request_is_bounded (NorthMcpContext *context,
   return size <= limit;
 }
 
+/* What a listen stream keeps for its whole life, in bytes as the bound
+ * above counts them: its params (resourceSubscriptions included) and id
+ * in the context, and the URIs copied into @filter. */
+static guint64
+listen_kept_size (NorthMcpContext *context,
+                  JsonObject      *params,
+                  ListenFilter    *filter)
+{
+  g_autoptr(JsonNode) node = north_mcp_node_new_object (params);
+  guint64 size = north_mcp_json_size_up_to (node, G_MAXSIZE) +
+                 north_mcp_json_size_up_to (north_mcp_context_get_request_id (context), G_MAXSIZE);
+
+  for (char **uri = filter->uris; uri != NULL && *uri != NULL; uri++)
+    size += strlen (*uri);
+  return size;
+}
+
 void
 north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
                                        NorthMcpContext      *context)
@@ -299,8 +316,9 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
                           (GDestroyNotify) listen_filter_free);
   /* What the stream keeps is in @filter and the context (bounded above),
    * not in the request as it arrived: a padded request must not hold the
-   * transport's budget of request bodies for the stream's whole life. */
-  north_mcp_channel_release_request (channel);
+   * transport's budget of request bodies for the stream's whole life,
+   * but what it keeps (up to 4 MiB of URIs) counts there until it ends. */
+  north_mcp_channel_release_request (channel, listen_kept_size (context, params, filter));
 
   json_object_set_object_member (ack, "notifications", json_object_ref (honoured));
   notification = listen_notification (context, "notifications/subscriptions/acknowledged", ack);

@@ -522,16 +522,18 @@ north_mcp_http_channel_finalize (GObject *object)
 }
 
 /* A long-lived request (a listen stream) has been read: the raw body that
- * libsoup would keep until the stream ends goes now, and with it its
- * count among the bodies held. */
+ * libsoup would keep until the stream ends goes now; among the bodies
+ * held it counts what the request keeps. */
 static void
-north_mcp_http_channel_release_request (NorthMcpChannel *channel)
+north_mcp_http_channel_release_request (NorthMcpChannel *channel,
+                                        guint64          kept)
 {
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
 
-  soup_message_body_truncate (soup_server_message_get_request_body (self->message));
+  if (self->message != NULL)
+    soup_message_body_truncate (soup_server_message_get_request_body (self->message));
   if (self->held != NULL)
-    north_mcp_http_held_body_forget (self->held);
+    north_mcp_http_held_body_shrink (self->held, kept);
 }
 
 static void

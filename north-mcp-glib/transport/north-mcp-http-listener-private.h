@@ -90,9 +90,11 @@ typedef struct _NorthMcpHttpHeldBody NorthMcpHttpHeldBody;
  * north_mcp_http_held_body_release(). NULL when @msg holds nothing. */
 NorthMcpHttpHeldBody *north_mcp_http_listener_keep_body    (SoupServerMessage    *msg);
 void                  north_mcp_http_held_body_release     (NorthMcpHttpHeldBody *held);
-/* Stops counting @held's bytes now (its request body was let go of),
- * whoever still refers to it. */
-void                  north_mcp_http_held_body_forget      (NorthMcpHttpHeldBody *held);
+/* Counts at most @kept of @held's bytes from now on (its request body
+ * was let go of, what was parsed from it is kept), whoever still refers
+ * to it. */
+void                  north_mcp_http_held_body_shrink      (NorthMcpHttpHeldBody *held,
+                                                            guint64               kept);
 
 /* The socket of @msg's connection: soup_server_message_get_socket() is
  * NULL for connections a listener accepted. */

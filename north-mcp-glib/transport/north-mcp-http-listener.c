@@ -271,13 +271,17 @@ north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
 }
 
 void
-north_mcp_http_held_body_forget (NorthMcpHttpHeldBody *held)
+north_mcp_http_held_body_shrink (NorthMcpHttpHeldBody *held,
+                                 guint64               kept)
 {
   g_return_if_fail (held != NULL);
 
   g_mutex_lock (&accounts_lock);
-  held->account->held -= held->bytes;
-  held->bytes = 0;
+  if (kept < held->bytes)
+    {
+      held->account->held -= held->bytes - kept;
+      held->bytes = kept;
+    }
   g_mutex_unlock (&accounts_lock);
 }
 

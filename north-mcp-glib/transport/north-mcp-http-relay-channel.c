@@ -43,15 +43,16 @@ north_mcp_http_relay_channel_can_stream (NorthMcpChannel *channel)
   return north_mcp_channel_can_stream (NORTH_MCP_HTTP_RELAY_CHANNEL (channel)->target);
 }
 
-/* A listen stream has been read: its body, answered 202 long ago, stops
- * counting among the bodies held though the stream goes on. */
+/* A listen stream has been read: its body, answered 202 long ago, counts
+ * among the bodies held only as much as the stream keeps. */
 static void
-north_mcp_http_relay_channel_release_request (NorthMcpChannel *channel)
+north_mcp_http_relay_channel_release_request (NorthMcpChannel *channel,
+                                              guint64          kept)
 {
   NorthMcpHttpRelayChannel *self = NORTH_MCP_HTTP_RELAY_CHANNEL (channel);
 
   if (self->held != NULL)
-    north_mcp_http_held_body_forget (self->held);
+    north_mcp_http_held_body_shrink (self->held, kept);
 }
 
 static void

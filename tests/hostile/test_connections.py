@@ -758,6 +758,49 @@ def test_listen_streams_do_not_hold_their_request_bodies():
         server.stop()
 
 
+def test_listen_streams_count_what_they_keep():
+    # A listen stream lets go of its body but keeps its params, with up to
+    # 1024 resourceSubscriptions of 4 KiB: that much still counts among the
+    # bodies held for as long as the stream is open. Before, it counted
+    # nothing once read: with --max-held-body-bytes 10000000, ten listens
+    # of 2.8 MB were all acknowledged and kept 30 MB (10,000 connections
+    # could keep 30 GB). Now the fourth is refused (503), and once the
+    # streams end their bytes are given back.
+    server = Server("--stateless", "--max-held-body-bytes", "10000000")
+    try:
+        headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+                   "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
+
+        def listen(rid):
+            uris = [f"file:///{rid}/{i}/" + "u" * 3980 for i in range(700)]
+            body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen",
+                               "params": {"notifications": {"toolsListChanged": True,
+                                                            "resourceSubscriptions": uris},
+                                          "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                                    "io.modelcontextprotocol/clientCapabilities": {}}}})
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("POST", "/mcp", body.encode(), headers))
+            received = b""
+            while b"acknowledged" not in received and not received.startswith(b"HTTP/1.1 503"):
+                chunk = sock.recv(65536)
+                assert chunk, received
+                received += chunk
+            return sock, received.startswith(b"HTTP/1.1 200")
+
+        streams = [listen(rid) for rid in (1, 2, 3)]
+        assert all(open_ for _, open_ in streams)
+        refused, open_ = listen(4)
+        assert not open_, "a fourth listen of 2.8 MB was kept past the 10,000,000 bytes held"
+        refused.close()
+
+        for sock, _ in streams:
+            sock.close()
+        assert wait_until(lambda: all(open_ for _, open_ in [listen(rid) for rid in (5, 6, 7)]))
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_refused_connections_still_count_against_max_connections():
     # A refused body (413) is answered on a connection taken from libsoup,
     # which then drains what the client sends for up to 2 s. Before, such
