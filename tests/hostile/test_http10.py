@@ -273,3 +273,26 @@ def test_http10_request_without_host_is_served():
         assert raw.startswith(b"HTTP/1.1 400 "), raw[:500]
     finally:
         assert server.stop() == 0, server.stderr()[-3000:]
+
+
+def test_http10_request_with_transfer_encoding_is_refused():
+    # RFC 9112 section 6.1: a 1.0 message with Transfer-Encoding has faulty
+    # framing. Before, libsoup read the body as chunked and the call ran.
+    server = Server("--stateless", program=FLOOD_SERVER)
+    try:
+        call = json.dumps({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
+                           "params": {"name": "blob", "arguments": {"size": 10}}}).encode()
+        head = request_bytes("POST", "/mcp", headers={**MCP_HEADERS, "Transfer-Encoding": "chunked"})
+        head = head.replace(b"Content-Length: 0\r\n", b"")
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(call), call)
+        for path in ("/mcp", "/health"):
+            raw = exchange(server.port, head.replace(b" /mcp ", f" {path} ".encode()) + chunked)
+            body = assert_http10_plain(raw, 400)
+            assert b"Transfer-Encoding in an HTTP/1.0 request" in body, raw
+        # HTTP/1.1 chunked requests are served as before.
+        raw = exchange(server.port, head.replace(b"HTTP/1.0", b"HTTP/1.1")
+                       .replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + chunked)
+        assert raw.startswith(b"HTTP/1.1 200 ") and b'"id":6' in raw, raw[:500]
+        assert server.health()
+    finally:
+        assert server.stop() == 0, server.stderr()[-3000:]
