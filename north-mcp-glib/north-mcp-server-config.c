@@ -366,6 +366,51 @@ north_mcp_server_set_max_sessions (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_max_sessions_per_identity:
+ * @self: a server
+ *
+ * Gets how many sessions one identity may have at once.
+ *
+ * Returns: the limit; 0 for none
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_max_sessions_per_identity (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return north_mcp_session_manager_get_max_per_owner (north_mcp_server_get_session_manager (self));
+}
+
+/**
+ * north_mcp_server_set_max_sessions_per_identity:
+ * @self: a server
+ * @max_sessions: the limit; 0 for none
+ *
+ * Sets how many sessions one identity may have at once (see
+ * [property@NorthMcp.Server:max-sessions-per-identity]). Lowering it ends
+ * no session; it applies to the next ones.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_sessions_per_identity (NorthMcpServer *self,
+                                                guint           max_sessions)
+{
+  NorthMcpSessionManager *manager;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  manager = north_mcp_server_get_session_manager (self);
+  if (north_mcp_session_manager_get_max_per_owner (manager) == max_sessions)
+    return;
+
+  north_mcp_session_manager_set_max_per_owner (manager, max_sessions);
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_MAX_SESSIONS_PER_IDENTITY]);
+}
+
+/**
  * north_mcp_server_get_request_state_lifetime:
  * @self: a server
  *

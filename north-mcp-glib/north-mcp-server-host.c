@@ -197,6 +197,30 @@ call_route (NorthMcpTransportHost *host,
   return TRUE;
 }
 
+/* Makes room for one more session of @owner under
+ * max-sessions-per-identity by ending its least recently used idle
+ * session, as expiry would, and its shared record with it. FALSE when
+ * every one of its sessions is busy. */
+static gboolean
+make_room_for_owner (NorthMcpServer *self,
+                     NorthMcpUser   *owner)
+{
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (self);
+  g_autoptr(NorthMcpSession) idle = NULL;
+
+  if (!north_mcp_session_manager_owner_is_full (manager, owner, &idle))
+    return TRUE;
+  if (idle == NULL)
+    return FALSE;
+
+  north_mcp_server_debug (self, "Session %.8s… ended: its identity opened more than max-sessions-per-identity",
+                          north_mcp_session_get_id (idle));
+  if (north_mcp_session_manager_is_shared (manager))
+    north_mcp_session_manager_forget_async (manager, north_mcp_session_get_id (idle), NULL, NULL, NULL);
+  north_mcp_server_close_session (self, idle);
+  return TRUE;
+}
+
 static NorthMcpSession *
 open_session (NorthMcpTransportHost  *host,
               NorthMcpUser           *owner,
@@ -204,6 +228,14 @@ open_session (NorthMcpTransportHost  *host,
 {
   NorthMcpServer *self = SERVER (host);
 
+  /* First: an identity at its own limit makes room among its sessions,
+   * and needs no new place under max-sessions. */
+  if (!make_room_for_owner (self, owner))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES,
+                           "Too many sessions of this identity (max-sessions-per-identity reached)");
+      return NULL;
+    }
   if (north_mcp_server_sessions_full (self))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,

@@ -81,6 +81,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_MAX_SESSIONS:
       g_value_set_uint (value, north_mcp_server_get_max_sessions (self));
       break;
+    case PROP_MAX_SESSIONS_PER_IDENTITY:
+      g_value_set_uint (value, north_mcp_server_get_max_sessions_per_identity (self));
+      break;
     case PROP_AUTH:
       g_value_set_object (value, north_mcp_server_get_auth (self));
       break;
@@ -175,6 +178,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_MAX_SESSIONS:
       north_mcp_server_set_max_sessions (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_SESSIONS_PER_IDENTITY:
+      north_mcp_server_set_max_sessions_per_identity (self, g_value_get_uint (value));
       break;
     case PROP_ALLOWED_ORIGINS:
       north_mcp_server_set_allowed_origins (self, g_value_get_boxed (value));
@@ -353,6 +359,28 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    */
   north_mcp_server_properties[PROP_MAX_SESSIONS] =
     g_param_spec_uint ("max-sessions", NULL, NULL, 0, G_MAXUINT, NORTH_MCP_DEFAULT_MAX_SESSIONS, rw);
+
+  /**
+   * NorthMcpServer:max-sessions-per-identity:
+   *
+   * How many sessions one identity (the issuer and subject of the ID
+   * token, else its issuer and e-mail) may have at once in this process,
+   * so that no single user can take
+   * [property@NorthMcp.Server:max-sessions] for themselves; 0 for no
+   * limit. Anonymous clients share one identity and are not counted here.
+   *
+   * A new session beyond it first ends that identity's least recently
+   * used session that has no stream open and no request running, as if it
+   * had expired (the client gets `404` for it and starts another). When
+   * every one of them is busy, the `initialize` (or legacy `GET /sse`) is
+   * answered `429 Too Many Requests` with `Retry-After`. Other identities
+   * are never touched. Default: 100.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_SESSIONS_PER_IDENTITY] =
+    g_param_spec_uint ("max-sessions-per-identity", NULL, NULL, 0, G_MAXUINT,
+                       NORTH_MCP_DEFAULT_MAX_SESSIONS_PER_IDENTITY, rw);
 
   /**
    * NorthMcpServer:auth:

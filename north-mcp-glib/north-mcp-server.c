@@ -249,6 +249,7 @@ north_mcp_server_init (NorthMcpServer *self)
   north_mcp_session_manager_set_broadcast_func (self->sessions, north_mcp_broadcast_receive, self);
   north_mcp_session_manager_set_timeout (self->sessions, NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S);
   north_mcp_session_manager_set_max_sessions (self->sessions, NORTH_MCP_DEFAULT_MAX_SESSIONS);
+  north_mcp_session_manager_set_max_per_owner (self->sessions, NORTH_MCP_DEFAULT_MAX_SESSIONS_PER_IDENTITY);
   self->auth = north_mcp_auth_new ();
   self->main_context = g_main_context_ref_thread_default ();
   self->registries[NORTH_MCP_REGISTRY_TOOLS] = north_mcp_registry_new (feature_key);

@@ -183,6 +183,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_sessions      (NorthMcpServer        *self,
                                                                guint                  max_sessions);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_max_sessions_per_identity (NorthMcpServer *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_sessions_per_identity (NorthMcpServer *self,
+                                                               guint                  max_sessions);
+NORTH_MCP_AVAILABLE_IN_ALL
 const char            *north_mcp_server_get_state_store       (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_state_store       (NorthMcpServer        *self,

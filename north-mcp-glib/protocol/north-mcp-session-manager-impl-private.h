@@ -18,6 +18,8 @@ struct _NorthMcpSessionManager
 {
   GHashTable *sessions;      /* id -> NorthMcpSession */
   guint       max_sessions;  /* 0: no limit */
+  guint       max_per_owner; /* of one identified owner; 0: no limit */
+  GHashTable *owners;        /* owner digest -> set of its sessions (not held) */
   guint       timeout;       /* seconds idle; 0: never */
   GSource    *expiry_source; /* while an HTTP transport runs */
 
@@ -35,5 +37,9 @@ struct _NorthMcpSessionManager
   /* What store callbacks hold: the manager, or NULL once it is freed. */
   NorthMcpSessionManager **alive;
 };
+
+/* Adds @session (a new reference) under its id and owner. */
+void north_mcp_session_manager_insert (NorthMcpSessionManager *self,
+                                       NorthMcpSession        *session);
 
 G_END_DECLS

@@ -27,6 +27,11 @@ void             north_mcp_session_manager_free               (NorthMcpSessionMa
 guint            north_mcp_session_manager_get_max_sessions   (NorthMcpSessionManager *self);
 void             north_mcp_session_manager_set_max_sessions   (NorthMcpSessionManager *self,
                                                                guint                   max_sessions);
+/* max-sessions-per-identity: the live sessions one identified owner may
+ * have in this process (anonymous ones are covered by max-sessions). */
+guint            north_mcp_session_manager_get_max_per_owner  (NorthMcpSessionManager *self);
+void             north_mcp_session_manager_set_max_per_owner  (NorthMcpSessionManager *self,
+                                                               guint                   max_per_owner);
 guint            north_mcp_session_manager_get_timeout        (NorthMcpSessionManager *self);
 void             north_mcp_session_manager_set_timeout        (NorthMcpSessionManager *self,
                                                                guint                   timeout_s);
@@ -37,6 +42,12 @@ NorthMcpSession *north_mcp_session_manager_open               (NorthMcpSessionMa
                                                                NorthMcpUser           *owner,
                                                                GError                **error);
 gboolean         north_mcp_session_manager_is_full            (NorthMcpSessionManager *self);
+/* Whether identified @owner has max-per-owner sessions here; if so, @idle
+ * is its least recently active session that is not busy (transfer full;
+ * NULL when every one of them is busy). */
+gboolean         north_mcp_session_manager_owner_is_full      (NorthMcpSessionManager *self,
+                                                               NorthMcpUser           *owner,
+                                                               NorthMcpSession       **idle);
 NorthMcpSession *north_mcp_session_manager_lookup             (NorthMcpSessionManager *self,
                                                                const char             *id);
 NorthMcpSession *north_mcp_session_manager_find               (NorthMcpSessionManager *self,

@@ -779,7 +779,7 @@ restored (NorthMcpSessionManager *self,
           return;
         }
       attach_session (self, session);
-      g_hash_table_insert (self->sessions, g_strdup (op->id), g_object_ref (session));
+      north_mcp_session_manager_insert (self, session);
     }
 
   g_task_return_pointer (op->task, g_steal_pointer (&session), g_object_unref);

@@ -8,11 +8,32 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <unistd.h>
 
 #include "north-mcp-random-private.h"
 #include "north-mcp-session-manager-impl-private.h"
 #include "north-mcp-session-private.h"
+
+#define DIGEST_LENGTH NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH
+
+/* Owners are SHA-256 digests (north_mcp_session_owner_digest()) that a
+ * client cannot choose: any four of their bytes are well spread. */
+static guint
+owner_hash (gconstpointer digest)
+{
+  guint32 value;
+
+  memcpy (&value, digest, sizeof value);
+  return value;
+}
+
+static gboolean
+owner_equal (gconstpointer a,
+             gconstpointer b)
+{
+  return memcmp (a, b, DIGEST_LENGTH) == 0;
+}
 
 NorthMcpSessionManager *
 north_mcp_session_manager_new (void)
@@ -20,6 +41,8 @@ north_mcp_session_manager_new (void)
   NorthMcpSessionManager *self = g_new0 (NorthMcpSessionManager, 1);
 
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->owners = g_hash_table_new_full (owner_hash, owner_equal, g_free,
+                                        (GDestroyNotify) g_hash_table_unref);
   self->watched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->origin = north_mcp_random_id (NULL);
   if (self->origin == NULL)
@@ -42,6 +65,7 @@ north_mcp_session_manager_free (NorthMcpSessionManager *self)
   g_hash_table_unref (self->watched);
   g_free (self->origin);
   g_hash_table_unref (self->sessions);
+  g_hash_table_unref (self->owners);
   g_free (self);
 }
 
@@ -56,6 +80,19 @@ north_mcp_session_manager_set_max_sessions (NorthMcpSessionManager *self,
                                             guint                   max_sessions)
 {
   self->max_sessions = max_sessions;
+}
+
+guint
+north_mcp_session_manager_get_max_per_owner (NorthMcpSessionManager *self)
+{
+  return self->max_per_owner;
+}
+
+void
+north_mcp_session_manager_set_max_per_owner (NorthMcpSessionManager *self,
+                                             guint                   max_per_owner)
+{
+  self->max_per_owner = max_per_owner;
 }
 
 guint
@@ -85,8 +122,88 @@ north_mcp_session_manager_open (NorthMcpSessionManager *self,
 
   session = north_mcp_session_new (id, standalone);
   north_mcp_session_set_owner (session, owner);
-  g_hash_table_insert (self->sessions, g_steal_pointer (&id), session);
+  north_mcp_session_manager_insert (self, session);
+  g_object_unref (session);
   return session;
+}
+
+/* Anonymous sessions (all zeros) are not indexed: every client of an
+ * open server shares that identity, and max-sessions covers them. */
+static GHashTable *
+sessions_of_owner (NorthMcpSessionManager *self,
+                   NorthMcpSession        *session,
+                   gboolean                create)
+{
+  guint8 digest[DIGEST_LENGTH];
+  static const guint8 anonymous[DIGEST_LENGTH];
+  GHashTable *owned;
+
+  north_mcp_session_get_owner_digest (session, digest);
+  if (memcmp (digest, anonymous, DIGEST_LENGTH) == 0)
+    return NULL;
+  owned = g_hash_table_lookup (self->owners, digest);
+  if (owned == NULL && create)
+    {
+      owned = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (self->owners, g_memdup2 (digest, DIGEST_LENGTH), owned);
+    }
+  return owned;
+}
+
+void
+north_mcp_session_manager_insert (NorthMcpSessionManager *self,
+                                  NorthMcpSession        *session)
+{
+  GHashTable *owned = sessions_of_owner (self, session, TRUE);
+
+  g_hash_table_insert (self->sessions, g_strdup (north_mcp_session_get_id (session)),
+                       g_object_ref (session));
+  if (owned != NULL)
+    g_hash_table_add (owned, session);
+}
+
+static void
+remove_from_owner (NorthMcpSessionManager *self,
+                   NorthMcpSession        *session)
+{
+  GHashTable *owned = sessions_of_owner (self, session, FALSE);
+  guint8 digest[DIGEST_LENGTH];
+
+  if (owned == NULL || !g_hash_table_remove (owned, session) || g_hash_table_size (owned) > 0)
+    return;
+  north_mcp_session_get_owner_digest (session, digest);
+  g_hash_table_remove (self->owners, digest);
+}
+
+gboolean
+north_mcp_session_manager_owner_is_full (NorthMcpSessionManager  *self,
+                                         NorthMcpUser            *owner,
+                                         NorthMcpSession        **idle)
+{
+  guint8 digest[DIGEST_LENGTH];
+  GHashTable *owned;
+  GHashTableIter iter;
+  gpointer session;
+  NorthMcpSession *oldest = NULL;
+
+  *idle = NULL;
+  if (self->max_per_owner == 0)
+    return FALSE;
+  north_mcp_session_owner_digest (owner, digest);
+  owned = g_hash_table_lookup (self->owners, digest);
+  if (owned == NULL || g_hash_table_size (owned) < self->max_per_owner)
+    return FALSE;
+
+  /* At most the identity's own sessions are walked: max-per-owner of
+   * them, or a few more restored from a shared store. */
+  g_hash_table_iter_init (&iter, owned);
+  while (g_hash_table_iter_next (&iter, &session, NULL))
+    if (!north_mcp_session_is_busy (session) &&
+        (oldest == NULL ||
+         north_mcp_session_get_last_activity (session) < north_mcp_session_get_last_activity (oldest)))
+      oldest = session;
+  *idle = oldest != NULL ? g_object_ref (oldest) : NULL;
+  return TRUE;
 }
 
 gboolean
@@ -125,6 +242,8 @@ north_mcp_session_manager_close (NorthMcpSessionManager *self,
   if (id != NULL)
     {
       north_mcp_session_manager_unwatch_stream (self, id);
+      if (g_hash_table_lookup (self->sessions, id) == session)
+        remove_from_owner (self, session);
       g_hash_table_remove (self->sessions, id);
     }
 }
@@ -138,6 +257,7 @@ north_mcp_session_manager_close_all (NorthMcpSessionManager *self)
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     north_mcp_session_close (session);
+  g_hash_table_remove_all (self->owners);
   g_hash_table_remove_all (self->sessions);
 }
 

@@ -113,7 +113,9 @@ gboolean         north_mcp_transport_host_call_route     (NorthMcpTransportHost 
 /* Sessions. open_session() makes a new one owned by @owner's identity
  * (NULL: anonymous, transfer none: the host holds it until closed); it
  * fails with G_IO_ERROR_BUSY when max-sessions sessions live (refuse the
- * client for now) and with another error when no randomness is available
+ * client for now), with G_IO_ERROR_TOO_MANY_OPEN_FILES when @owner has
+ * max-sessions-per-identity sessions and all are busy (its idle ones make
+ * room: they end), and with another error when no randomness is available
  * for its id. find_session() returns the session @id (transfer none) if
  * @user's identity created it, else NULL exactly as for an unknown id.
  * close_session() ends it (idempotent). */

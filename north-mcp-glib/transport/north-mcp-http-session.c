@@ -17,6 +17,8 @@
 /* What a client refused for the session limit is told to wait, in seconds:
  * sessions end by DELETE or expiry, not on a schedule. */
 #define SESSION_LIMIT_RETRY_AFTER "30"
+/* RFC 6585; SoupStatus has no name for it. */
+#define TOO_MANY_REQUESTS 429
 
 NorthMcpSession *
 north_mcp_http_lookup_session (NorthMcpHttpTransport *self,
@@ -58,6 +60,27 @@ north_mcp_http_require_session (NorthMcpHttpTransport *self,
   return session;
 }
 
+/* A client refused for a session limit: @status with Retry-After, as a
+ * JSON-RPC error for Streamable HTTP or as text for legacy SSE. */
+static void
+refuse_session (NorthMcpHttpTransport *self,
+                SoupServerMessage     *msg,
+                guint                  status,
+                const char            *text,
+                gboolean               jsonrpc)
+{
+  north_mcp_transport_host_debug (self->host, "Refused a new session: %s", text);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", SESSION_LIMIT_RETRY_AFTER);
+  if (jsonrpc)
+    north_mcp_http_respond_jsonrpc_error (msg, status, NULL, NORTH_MCP_HTTP_TRANSPORT_ERROR, text);
+  else
+    north_mcp_http_respond_text (msg, status, text);
+  /* libsoup 3.2 knows no phrase for 429. */
+  if (status == TOO_MANY_REQUESTS)
+    soup_server_message_set_status (msg, status, "Too Many Requests");
+}
+
 NorthMcpSession *
 north_mcp_http_open_session (NorthMcpHttpTransport *self,
                              SoupServerMessage     *msg,
@@ -66,30 +89,24 @@ north_mcp_http_open_session (NorthMcpHttpTransport *self,
 {
   g_autoptr(GError) error = NULL;
   NorthMcpSession *session;
-  const char *text;
 
   session = north_mcp_transport_host_open_session (self->host, user, &error);
   if (session != NULL)
     return g_object_ref (session);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+    refuse_session (self, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                    "Service Unavailable: too many sessions, retry later", jsonrpc);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+    refuse_session (self, msg, TOO_MANY_REQUESTS,
+                    "Too Many Requests: this identity has too many sessions in use, retry later", jsonrpc);
+  else
     {
-      text = "Service Unavailable: too many sessions, retry later";
-      north_mcp_transport_host_debug (self->host, "Refused a new session: max-sessions reached");
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", SESSION_LIMIT_RETRY_AFTER);
-      if (jsonrpc)
-        north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL,
-                                              NORTH_MCP_HTTP_TRANSPORT_ERROR, text);
-      else
-        north_mcp_http_respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
-      return NULL;
+      g_warning ("Cannot create a session: %s", error->message);
+      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL,
+                                            NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                            "Internal error: cannot create a session");
     }
-
-  g_warning ("Cannot create a session: %s", error->message);
-  north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL,
-                                        NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
-                                        "Internal error: cannot create a session");
   return NULL;
 }
 

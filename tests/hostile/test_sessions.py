@@ -409,12 +409,77 @@ def test_legacy_sessions_count_against_the_cap():
         assert server.stop() == 0
 
 
-def test_max_sessions_option_is_checked():
+class ListenStream:
+    """A Streamable HTTP GET stream of a session: while it is open the
+    session is busy."""
+
+    def __init__(self, server, credentials, session):
+        self.conn = server.connection()
+        self.conn.request("GET", "/mcp", headers={"Accept": "text/event-stream", "MCP-Protocol-Version": RESUMABLE,
+                                                  "Mcp-Session-Id": session, **credentials})
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200, self.response.read()
+
+    def close(self):
+        self.conn.close()
+
+
+def test_one_identity_cannot_take_every_session():
+    # Open mode, so that anonymous clients are served too.
+    server = Server("--max-sessions", "6", "--max-sessions-per-identity", "2")
+    alice, bob = x_north(ALICE, {"google": ALICE_TOKEN}), x_north(BOB, {"google": BOB_TOKEN})
+    for credentials in (alice, bob):
+        credentials.pop("X-North-Server-Secret")
+    streams = []
+    try:
+        first, second = initialize(server, alice), initialize(server, alice)
+        bobs = initialize(server, bob)
+        assert whoami(server, alice, first)[0] == 200  # the first is now the more recent one
+        # A third session of Alice's ends her least recently used one, as
+        # if it had expired; nobody else's.
+        third = initialize(server, alice)
+        assert whoami(server, alice, second)[0] == 404
+        for credentials, session in ((alice, first), (alice, third), (bob, bobs)):
+            status, _, body = whoami(server, credentials, session)
+            assert status == 200, body
+        # Anonymous clients share one identity: only max-sessions holds them.
+        anonymous = [initialize(server, {}) for _ in range(3)]
+        assert server.post_mcp(initialize_message(), close({}))[0] == 503
+        for session in anonymous:
+            server.request("DELETE", "/mcp", headers=close({"MCP-Protocol-Version": RESUMABLE,
+                                                            "Mcp-Session-Id": session}))
+
+        # Sessions with a stream open are in use: none of them ends, the
+        # new one is refused, and Bob still gets his.
+        streams = [ListenStream(server, alice, first), ListenStream(server, alice, third)]
+        status, headers, body = server.post_mcp(initialize_message(), close(alice))
+        assert status == 429, body
+        assert int(headers["Retry-After"]) > 0 and "Mcp-Session-Id" not in headers
+        assert json.loads(body)["error"]["message"].startswith("Too Many Requests")
+        legacy = LegacyStream(server, alice)
+        assert legacy.status == 429 and int(legacy.response.getheader("Retry-After")) > 0
+        legacy.close()
+        initialize(server, bob)
+        for session in (first, third):
+            assert whoami(server, alice, session)[0] == 200
+        # A stream closed, its session is idle again and makes room.
+        streams.pop().close()
+        assert wait_until(lambda: server.post_mcp(initialize_message(), close(alice))[0] == 200)
+        assert whoami(server, alice, third)[0] == 404
+        assert whoami(server, alice, first)[0] == 200
+    finally:
+        for stream in streams:
+            stream.close()
+        assert server.stop() == 0
+
+
+@pytest.mark.parametrize("option", ["--max-sessions", "--max-sessions-per-identity"])
+def test_max_sessions_option_is_checked(option):
     process = subprocess.run([os.path.join(EXAMPLES, "server-with-auth"),
-                              "--port", "0", "--max-sessions", "-1"],
+                              "--port", "0", option, "-1"],
                              stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
     assert process.returncode != 0
-    assert b"max-sessions" in process.stderr
+    assert option[2:].encode() in process.stderr
 
 
 # ---------------------------------------------------------------------------

@@ -444,7 +444,7 @@ def accepts_state_of(issuer, verifier):
     return "result" in answer and "state-ok" in answer["result"]["content"][0]["text"]
 
 
-def wait_until_agreed(pairs, timeout=30):
+def wait_until_agreed(pairs, timeout=60):
     deadline = time.monotonic() + timeout
     while not all(accepts_state_of(a, b) for a, b in pairs):
         # Their logs say how far each got with sharing the key.
@@ -747,6 +747,25 @@ def test_max_sessions_counts_the_copies_of_each_replica(replicas):
     assert json.loads(body)["error"]["code"] == -32000
     # The other replica is not bound by it.
     assert call(one, second, "ping")[0] == 200
+
+
+def test_a_session_ended_for_its_identity_limit_ends_on_every_replica(replicas, redis):
+    (one,) = replicas(1, "server-with-auth", "--max-sessions-per-identity", "1")
+    (two,) = replicas(1, "server-with-auth")
+    alice = {"Authorization": "Bearer " + create_bearer_token("alice@example.com")}
+    first = initialize(one, headers=alice)
+    assert call(two, first, "ping", headers=alice)[0] == 200
+    # Alice's second session on replica one ends her first (idle) one:
+    # its record goes too, so no replica brings it back.
+    second = initialize(one, headers=alice)
+    assert call(one, first, "ping", headers=alice)[0] == 404
+    deadline = time.monotonic() + 30
+    while redis.command("EXISTS", f"north-mcp:session:{first}") != 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert redis.command("EXISTS", f"north-mcp:session:{first}") == 0
+    status, _, body = call(two, first, "ping", headers=alice)
+    assert status == 404, body
+    assert call(two, second, "ping", headers=alice)[0] == 200
 
 
 def test_stateful_workers_share_sessions_through_the_store(replicas):

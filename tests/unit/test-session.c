@@ -10,6 +10,7 @@
 
 #include "north-mcp-random-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 
 static void
@@ -259,6 +260,54 @@ test_max_sessions (void)
   g_assert_false (north_mcp_server_sessions_full (server));
 }
 
+/* max-sessions-per-identity: who is full, and which session would make
+ * room (the least recently active one). The HTTP side (ending it, 429 when
+ * all are busy) is in tests/hostile/test_sessions.py. */
+static void
+test_max_sessions_per_identity (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("s", "1");
+  g_autoptr(NorthMcpUser) alice = user_new ("https://idp", "alice", NULL);
+  g_autoptr(NorthMcpUser) alice_again = user_new ("https://idp", "alice", "new@example.com");
+  g_autoptr(NorthMcpUser) bob = user_new ("https://idp", "bob", NULL);
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  NorthMcpSession *first, *second, *idle = NULL;
+  guint value = 0;
+
+  g_assert_cmpuint (north_mcp_server_get_max_sessions_per_identity (server), ==, 100);
+  g_object_set (server, "max-sessions-per-identity", 2, NULL);
+  g_object_get (server, "max-sessions-per-identity", &value, NULL);
+  g_assert_cmpuint (value, ==, 2);
+
+  first = north_mcp_server_open_session (server, NULL, alice, NULL);
+  g_assert_false (north_mcp_session_manager_owner_is_full (manager, alice, &idle));
+  second = north_mcp_server_open_session (server, NULL, alice_again, NULL);
+  north_mcp_server_open_session (server, NULL, bob, NULL);
+  for (guint i = 0; i < 3; i++)
+    north_mcp_server_open_session (server, NULL, NULL, NULL);
+  north_mcp_session_set_last_activity (first, 2000);
+  north_mcp_session_set_last_activity (second, 1000);
+
+  g_assert_true (north_mcp_session_manager_owner_is_full (manager, alice, &idle));
+  g_assert_true (idle == second);
+  g_clear_object (&idle);
+  g_assert_false (north_mcp_session_manager_owner_is_full (manager, bob, &idle));
+  g_assert_null (idle);
+  /* Anonymous clients share one identity: not counted here. */
+  g_assert_false (north_mcp_session_manager_owner_is_full (manager, NULL, &idle));
+
+  /* Closing one gives its place back; the last one's owner is forgotten. */
+  north_mcp_server_close_session (server, second);
+  g_assert_false (north_mcp_session_manager_owner_is_full (manager, alice, &idle));
+  north_mcp_server_close_session (server, first);
+  first = north_mcp_server_open_session (server, NULL, alice, NULL);
+  second = north_mcp_server_open_session (server, NULL, alice, NULL);
+  g_assert_true (north_mcp_session_manager_owner_is_full (manager, alice, &idle));
+  g_clear_object (&idle);
+  north_mcp_server_set_max_sessions_per_identity (server, 0);
+  g_assert_false (north_mcp_session_manager_owner_is_full (manager, alice, &idle));
+}
+
 static void
 record_cb (NorthMcpServer  *server,
            NorthMcpSession *session,
@@ -324,6 +373,7 @@ main (int    argc,
   g_test_add_func ("/session/client-bound", test_client_bound);
   g_test_add_func ("/session/client-bound-deep", test_client_bound_deep);
   g_test_add_func ("/session/max-sessions", test_max_sessions);
+  g_test_add_func ("/session/max-sessions-per-identity", test_max_sessions_per_identity);
   g_test_add_func ("/session/subscriptions-bound", test_subscriptions_bound);
   g_test_add_func ("/session/signals", test_signals);
 
