@@ -14,7 +14,9 @@ import os
 import re
 import socket
 
-from hostile import MCP_HEADERS, Server, initialize_message
+import pytest
+
+from hostile import MCP_HEADERS, fd_count, initialize_message, server_pool, wait_until
 
 FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
                                            os.path.join(os.path.dirname(__file__), "..", "..",
@@ -125,6 +127,14 @@ def flood_call(rid, count, size=64):
                                   "_meta": {"progressToken": "p"}}}).encode()
 
 
+@pytest.fixture
+def flood():
+    """Starts flood-servers, stopped after the test, which asserts that each
+    ended cleanly (under ASan, also no leak report)."""
+    for start in server_pool():
+        yield lambda *args: start(*args, program=FLOOD_SERVER)
+
+
 def open_session(port):
     """initialize and notifications/initialized, over HTTP/1.0 too."""
     raw = exchange(port, request_bytes("POST", "/mcp", json.dumps(initialize_message()).encode(),
@@ -137,81 +147,77 @@ def open_session(port):
     return session
 
 
-def test_streamed_post_answer_to_http10_is_not_chunked():
+def test_streamed_post_answer_to_http10_is_not_chunked(flood):
     # Before: "Transfer-Encoding: chunked" and chunk-size lines in the body.
     # (Stateless servers answer 2025 revisions' POSTs with JSON: a session.)
-    server = Server(program=FLOOD_SERVER)
-    try:
-        count = 5
-        headers = {**MCP_HEADERS, "Mcp-Session-Id": open_session(server.port)}
-        raw = exchange(server.port, request_bytes("POST", "/mcp", flood_call(7, count), headers))
-        messages = assert_http10_stream(raw)
-        progress = [m for m in messages if m.get("method") == "notifications/progress"]
-        assert len(progress) == count, messages
-        assert messages[-1]["id"] == 7, messages
-        assert messages[-1]["result"]["content"][0]["text"] == f"flooded {count}"
+    server = flood()
+    count = 5
+    headers = {**MCP_HEADERS, "Mcp-Session-Id": open_session(server.port)}
+    raw = exchange(server.port, request_bytes("POST", "/mcp", flood_call(7, count), headers))
+    messages = assert_http10_stream(raw)
+    progress = [m for m in messages if m.get("method") == "notifications/progress"]
+    assert len(progress) == count, messages
+    assert messages[-1]["id"] == 7, messages
+    assert messages[-1]["result"]["content"][0]["text"] == f"flooded {count}"
 
-        # HTTP/1.1 keeps chunked streams (and its connection).
-        with connect(server.port) as sock:
-            sock.sendall(request_bytes("POST", "/mcp", flood_call(8, 2), headers, version="1.1"))
-            data = bytearray()
-            assert read_until(sock, data, lambda d: d.endswith(b"\r\n0\r\n\r\n")), data
-            status, headers, _ = split_answer(bytes(data))
-            assert status.startswith("HTTP/1.1 200"), status
-            assert headers["transfer-encoding"] == ["chunked"], headers
-            assert "connection" not in headers, headers
-    finally:
-        assert server.stop() == 0, server.stderr()[-3000:]
+    # Each stream's connection is let go of by the server, not only ended.
+    baseline = fd_count(server.pid)
+    for rid in range(100, 120):
+        assert_http10_stream(exchange(server.port, request_bytes("POST", "/mcp", flood_call(rid, 2), headers)))
+    assert wait_until(lambda: fd_count(server.pid) <= baseline), (fd_count(server.pid), baseline)
+
+    # HTTP/1.1 keeps chunked streams (and its connection).
+    with connect(server.port) as sock:
+        sock.sendall(request_bytes("POST", "/mcp", flood_call(8, 2), headers, version="1.1"))
+        data = bytearray()
+        assert read_until(sock, data, lambda d: d.endswith(b"\r\n0\r\n\r\n")), data
+        status, headers, _ = split_answer(bytes(data))
+        assert status.startswith("HTTP/1.1 200"), status
+        assert headers["transfer-encoding"] == ["chunked"], headers
+        assert "connection" not in headers, headers
 
 
-def test_get_stream_to_http10_ends_with_the_connection():
+def test_get_stream_to_http10_ends_with_the_connection(flood):
     # The GET stream of a session, ended by the client's DELETE.
-    server = Server(program=FLOOD_SERVER)
-    try:
-        session = open_session(server.port)
-        headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": "2025-06-18",
-                   "Mcp-Session-Id": session}
-        with connect(server.port) as stream:
-            stream.sendall(request_bytes("GET", "/mcp", headers=headers))
-            data = bytearray()
-            assert read_until(stream, data, lambda d: b"\r\n\r\n" in d), data
-            assert b"chunked" not in bytes(data).lower(), data
+    server = flood()
+    session = open_session(server.port)
+    headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": "2025-06-18",
+               "Mcp-Session-Id": session}
+    with connect(server.port) as stream:
+        stream.sendall(request_bytes("GET", "/mcp", headers=headers))
+        data = bytearray()
+        assert read_until(stream, data, lambda d: b"\r\n\r\n" in d), data
+        assert b"chunked" not in bytes(data).lower(), data
 
-            raw = exchange(server.port, request_bytes("DELETE", "/mcp", headers=headers))
-            assert_http10_plain(raw, 200)
-            assert_http10_stream(read_to_end(stream, data))
-    finally:
-        assert server.stop() == 0, server.stderr()[-3000:]
+        raw = exchange(server.port, request_bytes("DELETE", "/mcp", headers=headers))
+        assert_http10_plain(raw, 200)
+        assert_http10_stream(read_to_end(stream, data))
 
 
-def test_listen_stream_to_http10_is_not_chunked():
+def test_listen_stream_to_http10_is_not_chunked(flood):
     # A 2026-07-28 listen stream (POST) gets its acknowledgement unchunked.
-    server = Server("--stateless", program=FLOOD_SERVER)
-    try:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen",
-                           "params": {"notifications": {"toolsListChanged": True},
-                                      "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                                                "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
-        headers = {**MCP_HEADERS, "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
-        with connect(server.port) as stream:
-            stream.sendall(request_bytes("POST", "/mcp", body, headers))
-            data = bytearray()
-            assert read_until(stream, data, lambda d: b"notifications/subscriptions/acknowledged" in d
-                              and d.endswith(b"\n\n")), data
-            # The stream is still open: check what is there so far.
-            raw = bytes(data)
-            _, answer_headers, _ = split_answer(raw)
-            assert "transfer-encoding" not in answer_headers, answer_headers
-            messages = assert_http10_stream(raw)
-            assert messages[0]["method"] == "notifications/subscriptions/acknowledged", messages
-    finally:
-        assert server.stop() == 0, server.stderr()[-3000:]
+    server = flood("--stateless")
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen",
+                       "params": {"notifications": {"toolsListChanged": True},
+                                  "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                            "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
+    headers = {**MCP_HEADERS, "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
+    with connect(server.port) as stream:
+        stream.sendall(request_bytes("POST", "/mcp", body, headers))
+        data = bytearray()
+        assert read_until(stream, data, lambda d: b"notifications/subscriptions/acknowledged" in d
+                          and d.endswith(b"\n\n")), data
+        # The stream is still open: check what is there so far.
+        raw = bytes(data)
+        _, answer_headers, _ = split_answer(raw)
+        assert "transfer-encoding" not in answer_headers, answer_headers
+        messages = assert_http10_stream(raw)
+        assert messages[0]["method"] == "notifications/subscriptions/acknowledged", messages
 
 
-def test_legacy_sse_stream_to_http10_is_not_chunked():
-    server = Server("--transport", "sse", program=FLOOD_SERVER)
-    stream = connect(server.port)
-    try:
+def test_legacy_sse_stream_to_http10_is_not_chunked(flood):
+    server = flood("--transport", "sse")
+    with connect(server.port) as stream:
         stream.sendall(request_bytes("GET", "/sse", headers={"Accept": "text/event-stream"}))
         data = bytearray()
         assert read_until(stream, data, lambda d: re.search(rb"data: (/messages/\S*)\n\n", d)), data
@@ -228,71 +234,59 @@ def test_legacy_sse_stream_to_http10_is_not_chunked():
         assert server.stop() == 0, server.stderr()[-3000:]
         messages = assert_http10_stream(read_to_end(stream, data))
         assert messages[-1]["id"] == 1 and "serverInfo" in messages[-1]["result"], messages
-    finally:
-        stream.close()
-        server.stop()
 
 
-def test_http10_one_shot_answers_and_keepalive():
+def test_http10_one_shot_answers_and_keepalive(flood):
     # Plain answers carry a Content-Length; a 1.0 connection serves one
     # request, even when the client asks for keep-alive (libsoup answers a
     # 1.0 request without Keep-Alive, which means the connection closes).
-    server = Server("--stateless", program=FLOOD_SERVER)
-    try:
-        raw = exchange(server.port, request_bytes("GET", "/health", headers={"Connection": "keep-alive"}))
-        assert assert_http10_plain(raw) == b"OK"
+    server = flood("--stateless")
+    raw = exchange(server.port, request_bytes("GET", "/health", headers={"Connection": "keep-alive"}))
+    assert assert_http10_plain(raw) == b"OK"
 
-        call = json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
-                           "params": {"name": "blob", "arguments": {"size": 100000}}}).encode()
-        raw = exchange(server.port, request_bytes("POST", "/mcp", call, {**MCP_HEADERS, "Connection": "keep-alive"}))
-        answer = json.loads(assert_http10_plain(raw))
-        assert answer["id"] == 3 and len(answer["result"]["content"][0]["text"]) == 100000, answer
-    finally:
-        assert server.stop() == 0, server.stderr()[-3000:]
+    call = json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                       "params": {"name": "blob", "arguments": {"size": 100000}}}).encode()
+    raw = exchange(server.port, request_bytes("POST", "/mcp", call, {**MCP_HEADERS, "Connection": "keep-alive"}))
+    answer = json.loads(assert_http10_plain(raw))
+    assert answer["id"] == 3 and len(answer["result"]["content"][0]["text"]) == 100000, answer
 
 
-def test_http10_request_without_host_is_served():
+def test_http10_request_without_host_is_served(flood):
     # HTTP/1.0 does not require Host. The Host check defends against DNS
     # rebinding, and every browser sends Host: a 1.0 request without one is
     # served, even with --allowed-host. HTTP/1.1 requires Host (libsoup
     # answers 400).
-    server = Server("--stateless", "--allowed-host", "mcp.example.com", program=FLOOD_SERVER)
-    try:
-        raw = exchange(server.port, request_bytes("GET", "/health", host=None))
-        assert assert_http10_plain(raw) == b"OK"
+    server = flood("--stateless", "--allowed-host", "mcp.example.com")
+    raw = exchange(server.port, request_bytes("GET", "/health", host=None))
+    assert assert_http10_plain(raw) == b"OK"
 
-        raw = exchange(server.port, request_bytes("POST", "/mcp", flood_call(4, 2), MCP_HEADERS, host=None))
-        assert json.loads(assert_http10_plain(raw))["id"] == 4, raw
+    raw = exchange(server.port, request_bytes("POST", "/mcp", flood_call(4, 2), MCP_HEADERS, host=None))
+    assert json.loads(assert_http10_plain(raw))["id"] == 4, raw
 
-        # A wrong Host is still refused over 1.0, and 1.1 needs one.
-        raw = exchange(server.port, request_bytes("POST", "/mcp", flood_call(5, 2), MCP_HEADERS,
-                                                  host="rebound.example.net"))
-        assert b"Host header not allowed" in assert_http10_plain(raw, 403), raw
-        raw = exchange(server.port, request_bytes("GET", "/health", version="1.1", host=None)
-                       .replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
-        assert raw.startswith(b"HTTP/1.1 400 "), raw[:500]
-    finally:
-        assert server.stop() == 0, server.stderr()[-3000:]
+    # A wrong Host is still refused over 1.0, and 1.1 needs one.
+    raw = exchange(server.port, request_bytes("POST", "/mcp", flood_call(5, 2), MCP_HEADERS,
+                                              host="rebound.example.net"))
+    assert b"Host header not allowed" in assert_http10_plain(raw, 403), raw
+    raw = exchange(server.port, request_bytes("GET", "/health", version="1.1", host=None)
+                   .replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+    assert raw.startswith(b"HTTP/1.1 400 "), raw[:500]
 
 
-def test_http10_request_with_transfer_encoding_is_refused():
+def test_http10_request_with_transfer_encoding_is_refused(flood):
     # RFC 9112 section 6.1: a 1.0 message with Transfer-Encoding has faulty
     # framing. Before, libsoup read the body as chunked and the call ran.
-    server = Server("--stateless", program=FLOOD_SERVER)
-    try:
-        call = json.dumps({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
-                           "params": {"name": "blob", "arguments": {"size": 10}}}).encode()
-        head = request_bytes("POST", "/mcp", headers={**MCP_HEADERS, "Transfer-Encoding": "chunked"})
-        head = head.replace(b"Content-Length: 0\r\n", b"")
-        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(call), call)
-        for path in ("/mcp", "/health"):
-            raw = exchange(server.port, head.replace(b" /mcp ", f" {path} ".encode()) + chunked)
-            body = assert_http10_plain(raw, 400)
-            assert b"Transfer-Encoding in an HTTP/1.0 request" in body, raw
-        # HTTP/1.1 chunked requests are served as before.
-        raw = exchange(server.port, head.replace(b"HTTP/1.0", b"HTTP/1.1")
-                       .replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + chunked)
-        assert raw.startswith(b"HTTP/1.1 200 ") and b'"id":6' in raw, raw[:500]
-        assert server.health()
-    finally:
-        assert server.stop() == 0, server.stderr()[-3000:]
+    server = flood("--stateless")
+    call = json.dumps({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
+                       "params": {"name": "blob", "arguments": {"size": 10}}}).encode()
+    head = request_bytes("POST", "/mcp", headers={**MCP_HEADERS, "Transfer-Encoding": "chunked"})
+    head = head.replace(b"Content-Length: 0\r\n", b"")
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(call), call)
+    for path in ("/mcp", "/health"):
+        raw = exchange(server.port, head.replace(b" /mcp ", f" {path} ".encode()) + chunked)
+        body = assert_http10_plain(raw, 400)
+        assert b"Transfer-Encoding in an HTTP/1.0 request" in body, raw
+    # HTTP/1.1 chunked requests are served as before.
+    raw = exchange(server.port, head.replace(b"HTTP/1.0", b"HTTP/1.1")
+                   .replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + chunked)
+    assert raw.startswith(b"HTTP/1.1 200 ") and b'"id":6' in raw, raw[:500]
+    assert server.health()
