@@ -45,7 +45,7 @@ typedef enum
   OPT_AUDIENCE, OPT_WORKERS, OPT_IDLE_TIMEOUT, OPT_MAX_UNSENT_BYTES, OPT_MAX_HELD_BODY_BYTES, OPT_MAX_CONNECTIONS, OPT_MAX_SESSIONS,
   OPT_MAX_SESSIONS_PER_IDENTITY,
   OPT_ALLOWED_ORIGIN, OPT_ALLOWED_HOST, OPT_NO_HEALTH_CHECK, OPT_NO_DEBUG, OPT_PATH,
-  OPT_SESSION_TIMEOUT, OPT_STATE_STORE,
+  OPT_SESSION_TIMEOUT, OPT_SHUTDOWN_TIMEOUT, OPT_STATE_STORE,
   N_OPTIONS
 } OptionId;
 
@@ -92,6 +92,7 @@ static const OptionSpec option_specs[N_OPTIONS] = {
   [OPT_NO_DEBUG] = { "no-debug", 0, G_OPTION_ARG_NONE, SERVER_OFF ("debug"), "No debug logging, whatever the DEBUG environment variable says", NULL },
   [OPT_PATH] = { "path", 0, G_OPTION_ARG_STRING, BY_HAND, "Serve Streamable HTTP at this path (default /mcp)", "PATH" },
   [OPT_SESSION_TIMEOUT] = { "session-timeout", 0, G_OPTION_ARG_INT64, SERVER ("session-timeout"), "End HTTP sessions idle this long (default 1800; 0: never)", "SECONDS" },
+  [OPT_SHUTDOWN_TIMEOUT] = { "shutdown-timeout", 0, G_OPTION_ARG_INT64, SERVER ("shutdown-timeout"), "On SIGTERM or SIGINT, let running requests finish for this long (default 10; 0: stop at once; a second signal stops at once)", "SECONDS" },
   [OPT_STATE_STORE] = { "state-store", 0, G_OPTION_ARG_STRING, SERVER ("state-store"), "Share sessions with other replicas in this Redis (HTTP only)", "redis://HOST:PORT[/DB]" },
 };
 
@@ -500,6 +501,7 @@ struct _Workers {
    * worker as descriptors 3, 4, ... */
   gint         *fds;
   guint         n_fds;
+  gboolean      signalled;    /* told to shut down */
 };
 
 static void
@@ -829,17 +831,27 @@ watch_workers (Workers      *workers,
     watch_worker (&workers->slots[i]);
 }
 
-/* The parent's shutdown: no more restarts; every worker gets SIGTERM and is
- * waited for. */
+/* The parent's shutdown: no more restarts; every worker gets SIGTERM
+ * (once: a second one would stop its graceful shutdown at once). */
 static void
-stop_workers (Workers *workers)
+signal_workers (Workers *workers)
 {
+  if (workers->signalled)
+    return;
+  workers->signalled = TRUE;
   for (guint i = 0; i < workers->n_slots; i++)
     {
       worker_slot_clear_sources (&workers->slots[i]);
       if (workers->slots[i].pid != 0)
         kill (workers->slots[i].pid, SIGTERM);
     }
+}
+
+/* ... and every worker is waited for. */
+static void
+stop_workers (Workers *workers)
+{
+  signal_workers (workers);
   for (guint i = 0; i < workers->n_slots; i++)
     {
       int status;
@@ -852,13 +864,43 @@ stop_workers (Workers *workers)
     }
 }
 
+/* What SIGINT and SIGTERM end. */
+typedef struct
+{
+  NorthMcpServer *server;
+  Workers        *workers;
+  gboolean        stopping;  /* a graceful shutdown runs */
+} Running;
+
+static void
+shutdown_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!north_mcp_server_shutdown_finish (NORTH_MCP_SERVER (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    north_mcp_log_warning ("NorthMCP.Server", "Stopped before every request ended: %s", error->message);
+}
+
+/* The first signal shuts down gracefully (workers too, at the same time);
+ * a second one, or a shutdown-timeout of 0, stops at once. */
 static gboolean
 quit_on_signal (gpointer user_data)
 {
-  NorthMcpServer *self = user_data;
+  Running *running = user_data;
+  NorthMcpServer *self = running->server;
 
-  north_mcp_server_debug (self, "Shutting down");
-  north_mcp_server_stop (self);
+  signal_workers (running->workers);
+  if (running->stopping || north_mcp_server_get_shutdown_timeout (self) == 0)
+    {
+      north_mcp_server_debug (self, "Shutting down now");
+      north_mcp_server_stop (self);
+      return G_SOURCE_CONTINUE;
+    }
+  running->stopping = TRUE;
+  north_mcp_server_shutdown_async (self, NULL, shutdown_done_cb, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1003,6 +1045,7 @@ north_mcp_server_run (NorthMcpServer  *self,
   int args_count;
   NorthMcpTransportKind transport;
   guint sigint, sigterm;
+  Running running = { NULL };
 
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 1);
 
@@ -1083,8 +1126,10 @@ north_mcp_server_run (NorthMcpServer  *self,
 
   loop = g_main_loop_new (north_mcp_server_get_main_context (self), FALSE);
   _north_mcp_server_set_loop (self, loop);
-  sigint = g_unix_signal_add (SIGINT, quit_on_signal, self);
-  sigterm = g_unix_signal_add (SIGTERM, quit_on_signal, self);
+  running.server = self;
+  running.workers = &workers;
+  sigint = g_unix_signal_add (SIGINT, quit_on_signal, &running);
+  sigterm = g_unix_signal_add (SIGTERM, quit_on_signal, &running);
 
   g_main_loop_run (loop);
 

@@ -31,6 +31,7 @@ north_mcp_server_config_init (NorthMcpServerConfig *config)
   config->workers = 1;
   config->page_size = NORTH_MCP_DEFAULT_PAGE_SIZE;
   config->request_timeout = NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS;
+  config->shutdown_timeout = NORTH_MCP_DEFAULT_SHUTDOWN_TIMEOUT_S;
 }
 
 void
@@ -278,6 +279,48 @@ north_mcp_server_set_request_timeout (NorthMcpServer *self,
 
   CONFIG (self)->request_timeout = timeout_ms;
   g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_REQUEST_TIMEOUT]);
+}
+
+/**
+ * north_mcp_server_get_shutdown_timeout:
+ * @self: a server
+ *
+ * Gets how long a graceful shutdown waits for the requests that run.
+ *
+ * Returns: the timeout in seconds; 0 to stop at once
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_shutdown_timeout (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return CONFIG (self)->shutdown_timeout;
+}
+
+/**
+ * north_mcp_server_set_shutdown_timeout:
+ * @self: a server
+ * @timeout_s: the timeout in seconds; 0 to stop at once
+ *
+ * Sets how long [method@NorthMcp.Server.shutdown_async] waits for the
+ * requests that run before it stops the server all the same (see
+ * [property@NorthMcp.Server:shutdown-timeout]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_shutdown_timeout (NorthMcpServer *self,
+                                       guint           timeout_s)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (CONFIG (self)->shutdown_timeout == timeout_s)
+    return;
+
+  CONFIG (self)->shutdown_timeout = timeout_s;
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_SHUTDOWN_TIMEOUT]);
 }
 
 /**

@@ -72,6 +72,13 @@ get_revision_2026 (NorthMcpProtocolHost *host)
   return north_mcp_server_get_revision_2026 (SERVER (host));
 }
 
+static void
+count_request (NorthMcpProtocolHost *host,
+               gboolean              running)
+{
+  north_mcp_server_count_request (SERVER (host), running);
+}
+
 static gboolean
 watches_requests (NorthMcpProtocolHost *host)
 {
@@ -122,6 +129,7 @@ north_mcp_server_protocol_host_init (NorthMcpProtocolHostInterface *iface)
   iface->get_registry = get_registry;
   iface->get_session_manager = get_session_manager;
   iface->get_revision_2026 = get_revision_2026;
+  iface->count_request = count_request;
   iface->watches_requests = watches_requests;
   iface->request_started = request_started;
   iface->request_finished = request_finished;

@@ -37,6 +37,10 @@ NorthMcpSession *north_mcp_server_find_session    (NorthMcpServer  *self,
 void          north_mcp_server_close_session      (NorthMcpServer  *self,
                                                    NorthMcpSession *session);
 
+/* One request more (@running) or one less that handlers see: what a
+ * graceful shutdown waits for. */
+void          north_mcp_server_count_request      (NorthMcpServer  *self,
+                                                   gboolean         running);
 /* The request signals, for NorthMcpProtocolHost. Requests are announced
  * only while somebody watches (a handler of request-started or
  * request-finished); each announced request finishes once. */

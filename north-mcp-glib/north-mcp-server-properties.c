@@ -84,6 +84,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_MAX_SESSIONS_PER_IDENTITY:
       g_value_set_uint (value, north_mcp_server_get_max_sessions_per_identity (self));
       break;
+    case PROP_SHUTDOWN_TIMEOUT:
+      g_value_set_uint (value, north_mcp_server_get_shutdown_timeout (self));
+      break;
     case PROP_AUTH:
       g_value_set_object (value, north_mcp_server_get_auth (self));
       break;
@@ -181,6 +184,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_MAX_SESSIONS_PER_IDENTITY:
       north_mcp_server_set_max_sessions_per_identity (self, g_value_get_uint (value));
+      break;
+    case PROP_SHUTDOWN_TIMEOUT:
+      north_mcp_server_set_shutdown_timeout (self, g_value_get_uint (value));
       break;
     case PROP_ALLOWED_ORIGINS:
       north_mcp_server_set_allowed_origins (self, g_value_get_boxed (value));
@@ -381,6 +387,21 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
   north_mcp_server_properties[PROP_MAX_SESSIONS_PER_IDENTITY] =
     g_param_spec_uint ("max-sessions-per-identity", NULL, NULL, 0, G_MAXUINT,
                        NORTH_MCP_DEFAULT_MAX_SESSIONS_PER_IDENTITY, rw);
+
+  /**
+   * NorthMcpServer:shutdown-timeout:
+   *
+   * How long, in seconds, a graceful shutdown
+   * ([method@NorthMcp.Server.shutdown_async], and SIGTERM or SIGINT in
+   * [method@NorthMcp.Server.run]) waits for the requests that run to
+   * finish before it stops the server all the same; 0 to stop at once.
+   * Default: 10.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_SHUTDOWN_TIMEOUT] =
+    g_param_spec_uint ("shutdown-timeout", NULL, NULL, 0, 24 * 3600,
+                       NORTH_MCP_DEFAULT_SHUTDOWN_TIMEOUT_S, rw);
 
   /**
    * NorthMcpServer:auth:

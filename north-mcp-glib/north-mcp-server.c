@@ -77,6 +77,9 @@ struct _NorthMcpServer
 
   NorthMcpRevision2026State *revision_2026;
   NorthMcpTracer        *tracer;    /* made on first use (atomic pointer) */
+
+  guint                  requests_running; /* that handlers see */
+  GTask                 *shutdown;  /* while a graceful shutdown waits */
 };
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpServer, north_mcp_server, G_TYPE_OBJECT,
@@ -620,19 +623,193 @@ north_mcp_server_start (NorthMcpServer         *self,
   return TRUE;
 }
 
+/* Graceful shutdown: what a drain waits for, checked a few times a second
+ * (cheaper and simpler than a notification from every place a request
+ * can end, and bounded by the timeout). */
+
+#define SHUTDOWN_POLL_MS 50
+
+typedef struct
+{
+  GSource *poll;
+  gint64   deadline;  /* monotonic µs */
+  gboolean decided;   /* @error (NULL: drained) is the outcome */
+  GError  *error;
+} Drain;
+
+static void
+drain_free (Drain *drain)
+{
+  if (drain->poll != NULL)
+    g_source_destroy (drain->poll);
+  g_clear_pointer (&drain->poll, g_source_unref);
+  g_clear_error (&drain->error);
+  g_free (drain);
+}
+
+void
+north_mcp_server_count_request (NorthMcpServer *self,
+                                gboolean        running)
+{
+  if (running)
+    self->requests_running++;
+  else if (self->requests_running > 0)
+    self->requests_running--;
+}
+
+static gboolean
+drained (NorthMcpServer *self)
+{
+  return self->requests_running == 0 && (self->http == NULL || !north_mcp_http_transport_is_busy (self->http));
+}
+
+static gboolean
+shutdown_poll_cb (gpointer user_data)
+{
+  NorthMcpServer *self = user_data;
+  GTask *task = self->shutdown;
+  Drain *drain = g_task_get_task_data (task);
+
+  if (!g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &drain->error) &&
+      !drained (self))
+    {
+      if (g_get_monotonic_time () < drain->deadline)
+        return G_SOURCE_CONTINUE;
+      drain->error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                  "%u requests still ran after the shutdown timeout",
+                                  self->requests_running);
+    }
+
+  drain->decided = TRUE;
+  north_mcp_server_stop (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called by north_mcp_server_stop(), which ends every shutdown. */
+static void
+complete_shutdown (GTask    *task,
+                   gboolean  was_drained)
+{
+  Drain *drain = g_task_get_task_data (task);
+
+  if (drain->decided && drain->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&drain->error));
+  else if (drain->decided || was_drained)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "The server was stopped before its requests ended");
+}
+
+/**
+ * north_mcp_server_shutdown_async:
+ * @self: a server
+ * @cancellable: (nullable): cancel it to stop at once
+ * @callback: (scope async): called once the server has stopped
+ * @user_data: (closure): data for @callback
+ *
+ * Stops the server gracefully, as a rolling restart wants it: HTTP
+ * connections are no longer accepted (the listening sockets close, so a
+ * load balancer or client goes to another replica), every answer from now
+ * on says `Connection: close`, and the 2026-07-28 revision's listen
+ * streams end. The requests that run go on: the server stops (as
+ * [method@NorthMcp.Server.stop] does) once none is left, after
+ * [property@NorthMcp.Server:shutdown-timeout] seconds at the most, or when
+ * @cancellable is cancelled. Requests that keep-alive connections bring in
+ * meanwhile are served too (a client's answer to an elicitation is one).
+ *
+ * Tasks (tools run as tasks) are not waited for, nor are GET streams,
+ * which never end by themselves.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_shutdown_async (NorthMcpServer      *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Drain *drain;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, north_mcp_server_shutdown_async);
+  if (self->shutdown != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "The server is shutting down already");
+      return;
+    }
+
+  drain = g_new0 (Drain, 1);
+  drain->deadline = g_get_monotonic_time () + (gint64) self->config.shutdown_timeout * G_USEC_PER_SEC;
+  g_task_set_task_data (task, drain, (GDestroyNotify) drain_free);
+  self->shutdown = g_steal_pointer (&task);
+
+  north_mcp_server_debug (self, "Shutting down: %u requests run, waiting for them %u s at most",
+                          self->requests_running, self->config.shutdown_timeout);
+  /* Endless by design: their clients listen again elsewhere. */
+  north_mcp_revision_2026_close_listeners (NORTH_MCP_PROTOCOL_HOST (self));
+  if (self->http != NULL)
+    north_mcp_http_transport_drain (self->http);
+
+  drain->poll = g_timeout_source_new (SHUTDOWN_POLL_MS);
+  g_source_set_callback (drain->poll, shutdown_poll_cb, self, NULL);
+  g_source_set_static_name (drain->poll, "[north-mcp] shutdown");
+  g_source_attach (drain->poll, g_task_get_context (self->shutdown));
+}
+
+/**
+ * north_mcp_server_shutdown_finish:
+ * @self: a server
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@NorthMcp.Server.shutdown_async]. The server has stopped
+ * either way.
+ *
+ * Returns: `TRUE` when every request had ended; `FALSE` with
+ *   `G_IO_ERROR_TIMED_OUT` when the timeout cut some,
+ *   `G_IO_ERROR_CANCELLED` when it was cancelled or the server was
+ *   stopped meanwhile, or `G_IO_ERROR_PENDING` when a shutdown was
+ *   already under way (that one goes on)
+ *
+ * Since: 0.2
+ */
+gboolean
+north_mcp_server_shutdown_finish (NorthMcpServer  *self,
+                                  GAsyncResult    *result,
+                                  GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == north_mcp_server_shutdown_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /**
  * north_mcp_server_stop:
  * @self: a server
  *
- * Stops serving: closes open streams and sessions, stops listening, and
- * makes a running [method@NorthMcp.Server.run] return.
+ * Stops serving at once: closes open streams and sessions, stops
+ * listening, and makes a running [method@NorthMcp.Server.run] return.
+ * Requests that still run are cut (their clients get no answer); see
+ * [method@NorthMcp.Server.shutdown_async] for the graceful way.
  *
  * Since: 0.1
  */
 void
 north_mcp_server_stop (NorthMcpServer *self)
 {
+  g_autoptr(GTask) shutdown = NULL;
+  gboolean was_drained;
+
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  shutdown = g_steal_pointer (&self->shutdown);
+  was_drained = drained (self);
 
   north_mcp_revision_2026_close_listeners (NORTH_MCP_PROTOCOL_HOST (self));
   if (self->sessions != NULL)
@@ -668,6 +845,8 @@ north_mcp_server_stop (NorthMcpServer *self)
 
   if (self->loop != NULL)
     g_main_loop_quit (self->loop);
+  if (shutdown != NULL)
+    complete_shutdown (shutdown, was_drained);
 }
 
 /* For north_mcp_server_run(), in north-mcp-options.c. */

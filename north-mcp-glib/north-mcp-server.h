@@ -269,6 +269,20 @@ gboolean               north_mcp_server_start                 (NorthMcpServer   
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_stop                  (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_shutdown_async        (NorthMcpServer        *self,
+                                                               GCancellable          *cancellable,
+                                                               GAsyncReadyCallback    callback,
+                                                               gpointer               user_data);
+NORTH_MCP_AVAILABLE_IN_ALL
+gboolean               north_mcp_server_shutdown_finish       (NorthMcpServer        *self,
+                                                               GAsyncResult          *result,
+                                                               GError               **error);
+NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_shutdown_timeout  (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_shutdown_timeout  (NorthMcpServer        *self,
+                                                               guint                  timeout_s);
+NORTH_MCP_AVAILABLE_IN_ALL
 int                    north_mcp_server_run                   (NorthMcpServer        *self,
                                                                int                    argc,
                                                                char                 **argv);

@@ -3,6 +3,7 @@
  *   north-mcp-dbus-bridge [--session|--system|--address ADDR] --dest NAME
  *                         [--object-path PATH] [--interface IFACE]...
  *                         [--recursive] [--allow GLOB]... [--deny GLOB]...
+ *                         [--introspection-timeout MS]
  *                         [every option of north_mcp_server_run()]
  *
  * See doc/desktop-integration.md.
@@ -27,6 +28,7 @@ typedef struct
   gboolean recursive;
   char **allow;
   char **deny;
+  int introspection_timeout;
 } Options;
 
 static void
@@ -67,6 +69,9 @@ option_context (Options *options)
     { "deny", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->deny,
       "Never serve methods and properties matching this glob (repeatable; wins over --allow)",
       "GLOB" },
+    { "introspection-timeout", 0, 0, G_OPTION_ARG_INT, &options->introspection_timeout,
+      "How long to wait for each answer while introspecting, in milliseconds (default 5000; "
+      "introspecting stops after 6 times this)", "MS" },
     { NULL }
   };
   GOptionContext *context = g_option_context_new (NULL);
@@ -138,7 +143,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_auto(Options) options = { 0 };
+  g_auto(Options) options = { .introspection_timeout = -1 };
   g_autoptr(GOptionContext) context = option_context (&options);
   g_autoptr(GError) error = NULL;
   Attaching attaching = { 0 };
@@ -149,6 +154,9 @@ main (int    argc,
   g_autofree char *title = NULL;
 
   g_set_prgname ("north-mcp-dbus-bridge");
+  /* Debug records (G_MESSAGES_DEBUG) of the attachment, before the server
+   * runs, would go to stdout: the stdio transport's. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   /* --help shows ours, then the server's. */
   for (int i = 1; i < argc; i++)
@@ -191,6 +199,13 @@ main (int    argc,
         return 1;
       }
 
+  if (options.introspection_timeout != -1 &&
+      (options.introspection_timeout < 1 || options.introspection_timeout > 3600000))
+    {
+      fprintf (stderr, "%s: --introspection-timeout must be from 1 to 3600000 ms\n", argv[0]);
+      return 1;
+    }
+
   connection = connect_bus (&options, &error);
   if (connection == NULL)
     {
@@ -205,6 +220,8 @@ main (int    argc,
 
   bridge = north_mcp_dbus_bridge_new (connection, options.dest, object_path);
   north_mcp_dbus_bridge_set_recursive (bridge, options.recursive);
+  if (options.introspection_timeout != -1)
+    north_mcp_dbus_bridge_set_introspection_timeout (bridge, options.introspection_timeout);
   for (guint i = 0; options.interfaces != NULL && options.interfaces[i] != NULL; i++)
     north_mcp_dbus_bridge_add_interface (bridge, options.interfaces[i]);
   for (guint i = 0; options.allow != NULL && options.allow[i] != NULL; i++)

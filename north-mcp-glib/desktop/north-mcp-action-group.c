@@ -35,7 +35,8 @@ typedef struct
   char *prefix;
   GHashTable *tool_names;  /* action name → tool name, stable once given */
   GHashTable *taken;       /* tool names given */
-  GHashTable *exposed;     /* action names with a tool on the server */
+  GHashTable *exposed;     /* action names with a tool on the server → the
+                            * bytes it took from the budget */
   GHashTable *stateful;    /* action names with a state resource */
   NorthMcpToolBudget *budget; /* nullable: each action name known takes one */
   gulong handlers[4];
@@ -238,6 +239,7 @@ expose_tool (Binding        *self,
   g_autoptr(NorthMcpTool) tool = NULL;
   g_autoptr(GString) description = g_string_new (NULL);
   gboolean enabled = FALSE;
+  gsize size = 0;
 
   if (g_hash_table_contains (self->exposed, action) ||
       !g_action_group_query_action (self->group, action, &enabled, &parameter_type,
@@ -267,10 +269,20 @@ expose_tool (Binding        *self,
       g_string_append_printf (description, " Its state is the resource %s.", uri);
     }
 
+  /* Another application decides the parameter's type: its schema can be
+   * large (`(vv…)`). */
+  if (self->budget != NULL)
+    {
+      g_autofree char *what = g_strdup_printf ("Action '%s'", action);
+
+      if (!north_mcp_tool_budget_take_bytes (self->budget, what, description->str, schema, &size))
+        return;
+    }
+
   tool = north_mcp_desktop_tool_new (tool_name_for (self, action), description->str, call_action,
                                      action_ref_new (self, action), action_ref_free);
   north_mcp_tool_set_input_schema (tool, schema);
-  g_hash_table_add (self->exposed, g_strdup (action));
+  g_hash_table_insert (self->exposed, g_strdup (action), GSIZE_TO_POINTER (size));
   north_mcp_server_add_tool (server, tool);
 }
 
@@ -279,8 +291,14 @@ hide_tool (Binding        *self,
            NorthMcpServer *server,
            const char     *action)
 {
-  if (g_hash_table_remove (self->exposed, action))
-    north_mcp_server_remove_tool (server, tool_name_for (self, action));
+  gpointer size;
+
+  if (!g_hash_table_lookup_extended (self->exposed, action, NULL, &size))
+    return;
+  if (self->budget != NULL)
+    north_mcp_tool_budget_give_bytes (self->budget, GPOINTER_TO_SIZE (size));
+  g_hash_table_remove (self->exposed, action);
+  north_mcp_server_remove_tool (server, tool_name_for (self, action));
 }
 
 /* --- the state resource -------------------------------------------------- */

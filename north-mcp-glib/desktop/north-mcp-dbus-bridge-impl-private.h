@@ -18,6 +18,24 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DBUS_MAX_TOOLS 1024                   /* and as many property resources */
 #define NORTH_MCP_DBUS_MAX_REPLY_SIZE (4 << 20)         /* serialized bytes of a reply or property */
 #define NORTH_MCP_DBUS_MAX_DESCRIPTION 4096
+/* Bytes of a tool's description and input schema (serialized): a valid
+ * signature can make 63 KB of schema (255 `v`), and 4 KiB DocStrings per
+ * argument more. */
+#define NORTH_MCP_DBUS_MAX_TOOL_SIZE (16 << 10)
+/* The same for all the tools of a bridge together (methods and actions):
+ * without it, 1024 tools of 16 KiB would be 16 MiB in every tools/list. */
+#define NORTH_MCP_DBUS_MAX_TOOLS_SIZE (4 << 20)
+
+/* How long attaching waits for a silent service (GDBus's default of 25 s
+ * per call, one object after another, made 256 silent children cost
+ * almost two hours): each call waits at most the bridge's
+ * introspection-timeout (5 s by default), at most 16 Introspect calls are
+ * in flight at once, and the attachment as a whole stops after 6 times the
+ * introspection timeout (30 s by default), serving what answered. */
+#define NORTH_MCP_DBUS_INTROSPECTION_TIMEOUT 5000       /* ms, the property's default */
+#define NORTH_MCP_DBUS_MAX_INTROSPECTIONS 16            /* Introspect calls in flight */
+#define NORTH_MCP_DBUS_ATTACH_TIMEOUTS 6                /* introspection timeouts per attachment */
+#define NORTH_MCP_DBUS_MAX_INTROSPECTION_TIMEOUT 3600000 /* ms, the property's maximum */
 
 #define NORTH_MCP_DBUS_DOC_STRING "org.gtk.GDBus.DocString"
 #define NORTH_MCP_DBUS_PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
@@ -31,6 +49,7 @@ struct _NorthMcpDBusBridge
   char *bus_name;
   char *object_path;
   gboolean recursive;
+  guint introspection_timeout; /* ms */
   GPtrArray *interfaces;   /* char *: only these, when not empty */
   GPtrArray *allow;        /* GPatternSpec * */
   GPtrArray *deny;         /* GPatternSpec * */

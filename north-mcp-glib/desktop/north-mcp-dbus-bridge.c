@@ -51,6 +51,7 @@ enum {
   PROP_BUS_NAME,
   PROP_OBJECT_PATH,
   PROP_RECURSIVE,
+  PROP_INTROSPECTION_TIMEOUT,
   N_PROPS
 };
 
@@ -80,23 +81,42 @@ wants_interface (NorthMcpDBusBridge *self,
 typedef struct
 {
   NorthMcpServer *server;
-  GQueue paths;       /* char *, still to introspect */
-  guint n_objects;    /* queued so far */
-  guint busy;         /* calls in flight */
+  GCancellable *cancellable;  /* of every call: the task's, or the deadline */
+  GCancellable *task_cancellable;
+  gulong cancelled_handler;
+  GSource *deadline;
+  GQueue paths;         /* char *, still to introspect */
+  guint n_objects;      /* queued so far */
+  guint introspecting;  /* Introspect calls in flight */
+  guint busy;           /* calls in flight */
   gboolean returned;
 } Attach;
+
+/* Once the attachment returns: the deadline's source holds the task. */
+static void
+attach_stop_deadline (Attach *attach)
+{
+  if (attach->deadline == NULL)
+    return;
+  g_source_destroy (attach->deadline);
+  g_clear_pointer (&attach->deadline, g_source_unref);
+}
 
 static void
 attach_free (gpointer data)
 {
   Attach *attach = data;
 
+  g_cancellable_disconnect (attach->task_cancellable, attach->cancelled_handler);
+  g_clear_object (&attach->task_cancellable);
+  g_clear_object (&attach->cancellable);
+  attach_stop_deadline (attach);
   g_object_unref (attach->server);
   g_queue_clear_full (&attach->paths, g_free);
   g_free (attach);
 }
 
-static void introspect_next (GTask *task);
+static void introspect_more (GTask *task);
 
 static void
 finish_if_done (GTask *task)
@@ -106,19 +126,48 @@ finish_if_done (GTask *task)
   if (!attach->returned && attach->busy == 0 && g_queue_is_empty (&attach->paths))
     {
       attach->returned = TRUE;
+      attach_stop_deadline (attach);
       g_task_return_boolean (task, TRUE);
     }
 }
 
+/* Past the deadline, the objects not introspected yet are skipped and the
+ * calls in flight cancelled: what answered in time is served. */
+static gboolean
+attach_deadline_passed (gpointer user_data)
+{
+  GTask *task = user_data;
+  NorthMcpDBusBridge *self = g_task_get_source_object (task);
+  Attach *attach = g_task_get_task_data (task);
+
+  g_debug ("%u objects not introspected (%u of them in flight): attaching took longer than %u ms",
+           g_queue_get_length (&attach->paths) + attach->introspecting, attach->introspecting,
+           NORTH_MCP_DBUS_ATTACH_TIMEOUTS * self->introspection_timeout);
+  g_clear_pointer (&attach->deadline, g_source_unref);
+  g_cancellable_cancel (attach->cancellable);
+  g_queue_clear_full (&attach->paths, g_free);
+  finish_if_done (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+task_cancelled (GCancellable *task_cancellable,
+                gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
 /* What a reply of attach_call() is handed to: the call's reply or its
  * error (which the handler may replace). */
-typedef void (*AttachReplyFunc) (GTask     *task,
-                                 GVariant  *reply,
-                                 GError   **error);
+typedef void (*AttachReplyFunc) (GTask       *task,
+                                 const char  *path,
+                                 GVariant    *reply,
+                                 GError     **error);
 
 typedef struct
 {
   GTask           *task;
+  char            *path;
   AttachReplyFunc  handler;
 } AttachCall;
 
@@ -131,6 +180,7 @@ attach_call_replied (GObject      *source,
 {
   AttachCall *call = user_data;
   g_autoptr(GTask) task = call->task;
+  g_autofree char *path = call->path;
   AttachReplyFunc handler = call->handler;
   Attach *attach = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
@@ -139,12 +189,12 @@ attach_call_replied (GObject      *source,
   g_free (call);
   attach->busy--;
   if (handler != NULL)
-    handler (task, reply, &error);
+    handler (task, path, reply, &error);
   finish_if_done (task);
 }
 
-/* Calls @method on the peer's object at @path; @handler (or nobody) gets
- * the reply. */
+/* Calls @method on the peer's object at @path, waiting at most the
+ * bridge's introspection timeout; @handler (or nobody) gets the reply. */
 static void
 attach_call (GTask              *task,
              const char         *path,
@@ -158,11 +208,12 @@ attach_call (GTask              *task,
   AttachCall *call = g_new (AttachCall, 1);
 
   call->task = g_object_ref (task);
+  call->path = g_strdup (path);
   call->handler = handler;
   attach->busy++;
   g_dbus_connection_call (self->connection, self->bus_name, path, interface, method, NULL,
-                          reply_type, G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task),
-                          attach_call_replied, call);
+                          reply_type, G_DBUS_CALL_FLAGS_NONE, (int) self->introspection_timeout,
+                          attach->cancellable, attach_call_replied, call);
 }
 
 static void
@@ -239,17 +290,18 @@ queue_children (NorthMcpDBusBridge *self,
 }
 
 static void
-introspected (GTask     *task,
-              GVariant  *reply,
-              GError   **error)
+introspected (GTask       *task,
+              const char  *path,
+              GVariant    *reply,
+              GError     **error)
 {
   NorthMcpDBusBridge *self = g_task_get_source_object (task);
   Attach *attach = g_task_get_task_data (task);
-  g_autofree char *path = g_queue_pop_head (&attach->paths);
   gboolean is_root = g_str_equal (path, self->object_path);
   g_autoptr(GDBusNodeInfo) node = NULL;
   const char *xml = NULL;
 
+  attach->introspecting--;
   if (reply != NULL)
     {
       g_variant_get (reply, "(&s)", &xml);
@@ -268,6 +320,7 @@ introspected (GTask     *task,
           g_autofree char *message = north_mcp_dbus_describe_error (*error);
 
           attach->returned = TRUE;
+          attach_stop_deadline (attach);
           g_queue_clear_full (&attach->paths, g_free);
           g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                                    "Cannot introspect %s on %s: %s", path,
@@ -283,21 +336,29 @@ introspected (GTask     *task,
         queue_children (self, attach, path, node);
     }
 
-  introspect_next (task);
+  introspect_more (task);
 }
 
-/* One introspection at a time, in breadth-first order. */
+/* Breadth-first, NORTH_MCP_DBUS_MAX_INTROSPECTIONS at a time: an object
+ * that does not answer holds up one call, not the others. */
 static void
-introspect_next (GTask *task)
+introspect_more (GTask *task)
 {
   Attach *attach = g_task_get_task_data (task);
-  const char *path = g_queue_peek_head (&attach->paths);
 
-  if (path == NULL || attach->returned)
-    return;
+  /* Past the deadline (or cancelled), children of late answers are not
+   * introspected either. */
+  if (g_cancellable_is_cancelled (attach->cancellable))
+    g_queue_clear_full (&attach->paths, g_free);
+  while (!attach->returned && attach->introspecting < NORTH_MCP_DBUS_MAX_INTROSPECTIONS &&
+         !g_queue_is_empty (&attach->paths))
+    {
+      g_autofree char *path = g_queue_pop_head (&attach->paths);
 
-  attach_call (task, path, "org.freedesktop.DBus.Introspectable", "Introspect", G_VARIANT_TYPE ("(s)"),
-               introspected);
+      attach->introspecting++;
+      attach_call (task, path, "org.freedesktop.DBus.Introspectable", "Introspect", G_VARIANT_TYPE ("(s)"),
+                   introspected);
+    }
 }
 
 /**
@@ -309,11 +370,17 @@ introspect_next (GTask *task)
  * @user_data: data for @callback
  *
  * Introspects the object (and, with [property@NorthMcp.DBusBridge:recursive],
- * its children, at most 256 objects) and adds a tool for each method and a
- * resource for each readable property that the interface list and the
- * allow and deny lists let through. Methods and properties whose types hold
- * file descriptors (`h`) are not served. At most 1024 tools are added,
- * methods and actions together, and 1024 resources.
+ * its children, at most 256 objects, 16 at a time) and adds a tool for each
+ * method and a resource for each readable property that the interface list
+ * and the allow and deny lists let through. Methods and properties whose
+ * types hold file descriptors (`h`) are not served. At most 1024 tools are
+ * added, methods and actions together, and 1024 resources; no tool whose
+ * description and input schema take more than 16 KiB (serialized), and at
+ * most 4 MiB for all.
+ *
+ * Each call waits at most [property@NorthMcp.DBusBridge:introspection-timeout];
+ * children that do not answer in time are skipped, and after 6 times that
+ * the attachment stops introspecting and returns with what answered.
  *
  * The bridge stays alive as long as @server does, following
  * `PropertiesChanged` signals. A bridge can be attached once.
@@ -351,11 +418,23 @@ north_mcp_dbus_bridge_attach_async (NorthMcpDBusBridge  *self,
   g_task_set_source_tag (task, north_mcp_dbus_bridge_attach_async);
   attach = g_new0 (Attach, 1);
   attach->server = g_object_ref (server);
+  attach->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      attach->task_cancellable = g_object_ref (cancellable);
+      attach->cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (task_cancelled),
+                                                         g_object_ref (attach->cancellable),
+                                                         g_object_unref);
+    }
   g_queue_init (&attach->paths);
   g_queue_push_tail (&attach->paths, g_strdup (self->object_path));
   attach->n_objects = 1;
   g_task_set_task_data (task, attach, attach_free);
-  introspect_next (task);
+
+  attach->deadline = g_timeout_source_new (NORTH_MCP_DBUS_ATTACH_TIMEOUTS * self->introspection_timeout);
+  g_task_attach_source (task, attach->deadline, attach_deadline_passed);
+  introspect_more (task);
+  finish_if_done (task);        /* cancelled already */
   g_object_unref (task);
 }
 
@@ -507,6 +586,50 @@ north_mcp_dbus_bridge_set_recursive (NorthMcpDBusBridge *self,
 }
 
 /**
+ * north_mcp_dbus_bridge_get_introspection_timeout:
+ * @self: a bridge
+ *
+ * Gets how long attaching waits for each answer of the service.
+ *
+ * Returns: the timeout in milliseconds
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_dbus_bridge_get_introspection_timeout (NorthMcpDBusBridge *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_DBUS_BRIDGE (self), 0);
+  return self->introspection_timeout;
+}
+
+/**
+ * north_mcp_dbus_bridge_set_introspection_timeout:
+ * @self: a bridge
+ * @timeout_ms: the timeout in milliseconds, from 1 to 3600000
+ *
+ * Sets how long [method@NorthMcp.DBusBridge.attach_async] waits for each
+ * answer of the service (5000 ms by default, where GDBus would wait 25 s).
+ * An object that does not answer in time is skipped, and attaching as a
+ * whole stops after 6 times this, serving what answered by then. Set it
+ * before attaching.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_dbus_bridge_set_introspection_timeout (NorthMcpDBusBridge *self,
+                                                 guint               timeout_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_DBUS_BRIDGE (self));
+  g_return_if_fail (timeout_ms >= 1 && timeout_ms <= NORTH_MCP_DBUS_MAX_INTROSPECTION_TIMEOUT);
+  g_return_if_fail (!self->attached);
+
+  if (self->introspection_timeout == timeout_ms)
+    return;
+  self->introspection_timeout = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INTROSPECTION_TIMEOUT]);
+}
+
+/**
  * north_mcp_dbus_bridge_add_interface:
  * @self: a bridge
  * @interface_name: a D-Bus interface name
@@ -627,6 +750,9 @@ north_mcp_dbus_bridge_get_property (GObject    *object,
     case PROP_RECURSIVE:
       g_value_set_boolean (value, self->recursive);
       break;
+    case PROP_INTROSPECTION_TIMEOUT:
+      g_value_set_uint (value, self->introspection_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -653,6 +779,9 @@ north_mcp_dbus_bridge_set_property (GObject      *object,
       break;
     case PROP_RECURSIVE:
       north_mcp_dbus_bridge_set_recursive (self, g_value_get_boolean (value));
+      break;
+    case PROP_INTROSPECTION_TIMEOUT:
+      north_mcp_dbus_bridge_set_introspection_timeout (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -713,6 +842,19 @@ north_mcp_dbus_bridge_class_init (NorthMcpDBusBridgeClass *klass)
     g_param_spec_boolean ("recursive", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * NorthMcpDBusBridge:introspection-timeout:
+   *
+   * How long attaching waits for each answer of the service, in
+   * milliseconds; attaching as a whole stops after 6 times this.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_INTROSPECTION_TIMEOUT] =
+    g_param_spec_uint ("introspection-timeout", NULL, NULL, 1, NORTH_MCP_DBUS_MAX_INTROSPECTION_TIMEOUT,
+                       NORTH_MCP_DBUS_INTROSPECTION_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -723,7 +865,9 @@ north_mcp_dbus_bridge_init (NorthMcpDBusBridge *self)
   self->allow = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
   self->deny = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
   g_weak_ref_init (&self->server, NULL);
+  self->introspection_timeout = NORTH_MCP_DBUS_INTROSPECTION_TIMEOUT;
   self->taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->properties = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->tools = north_mcp_tool_budget_new (NORTH_MCP_DBUS_MAX_TOOLS);
+  self->tools = north_mcp_tool_budget_new (NORTH_MCP_DBUS_MAX_TOOLS, NORTH_MCP_DBUS_MAX_TOOL_SIZE,
+                                           NORTH_MCP_DBUS_MAX_TOOLS_SIZE);
 }

@@ -33,6 +33,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                north_mcp_dbus_bridge_set_recursive   (NorthMcpDBusBridge  *self,
                                                           gboolean             recursive);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint               north_mcp_dbus_bridge_get_introspection_timeout (NorthMcpDBusBridge *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                north_mcp_dbus_bridge_set_introspection_timeout (NorthMcpDBusBridge *self,
+                                                                    guint               timeout_ms);
+NORTH_MCP_AVAILABLE_IN_ALL
 void                north_mcp_dbus_bridge_add_interface   (NorthMcpDBusBridge  *self,
                                                           const char          *interface_name);
 NORTH_MCP_AVAILABLE_IN_ALL

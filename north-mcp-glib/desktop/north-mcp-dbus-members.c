@@ -447,6 +447,9 @@ north_mcp_dbus_bridge_add_method (NorthMcpDBusBridge *self,
   g_autofree char *description = NULL;
   g_autoptr(NorthMcpTool) tool = NULL;
   g_autoptr(JsonObject) schema = NULL;
+  g_auto(GStrv) in_names = NULL;
+  g_auto(GStrv) out_names = NULL;
+  gsize size;
   Member *member;
 
   /* Introspection data is not validated by GDBus: a name it would refuse
@@ -460,33 +463,40 @@ north_mcp_dbus_bridge_add_method (NorthMcpDBusBridge *self,
   /* The allow and deny lists see the name the tool would get. */
   if (!north_mcp_dbus_bridge_permits (self, interface->name, method->name, candidate))
     return;
+
+  in_names = argument_names (method->in_args);
+  out_names = argument_names (method->out_args);
+  if (doc != NULL)
+    description = g_strdup (doc);
+  else
+    description = g_strdup_printf ("Calls the D-Bus method %s.%s on %s of %s.", interface->name,
+                                   method->name, path, self->bus_name != NULL ? self->bus_name : "the peer");
+  if (out_names[0] != NULL)
+    {
+      g_autofree char *joined = g_strjoinv ("', '", out_names);
+      g_autofree char *longer = g_strdup_printf ("%s Returns an object with '%s'.", description, joined);
+
+      g_free (description);
+      description = g_steal_pointer (&longer);
+    }
+  schema = method_schema (method, in_names);
+
+  /* The service decides how large these are: a signature of 255 `v` makes
+   * some 63 KB of schema. */
+  if (!north_mcp_tool_budget_take_bytes (self->tools, key, description, schema, &size))
+    return;
   if (!north_mcp_tool_budget_take (self->tools))
     {
       g_debug ("%s not served: more than %d tools", key, NORTH_MCP_DBUS_MAX_TOOLS);
+      north_mcp_tool_budget_give_bytes (self->tools, size);
       return;
     }
 
   name = north_mcp_desktop_tool_name (candidate, key, self->taken);
   member = member_new (self, path, interface->name);
   member->method = g_dbus_method_info_ref (method);
-  member->in_names = argument_names (method->in_args);
-  member->out_names = argument_names (method->out_args);
-
-  if (doc != NULL)
-    description = g_strdup (doc);
-  else
-    description = g_strdup_printf ("Calls the D-Bus method %s.%s on %s of %s.", interface->name,
-                                   method->name, path, self->bus_name != NULL ? self->bus_name : "the peer");
-  if (member->out_names[0] != NULL)
-    {
-      g_autofree char *joined = g_strjoinv ("', '", member->out_names);
-      g_autofree char *longer = g_strdup_printf ("%s Returns an object with '%s'.", description, joined);
-
-      g_free (description);
-      description = g_steal_pointer (&longer);
-    }
-
-  schema = method_schema (method, member->in_names);
+  member->in_names = g_steal_pointer (&in_names);
+  member->out_names = g_steal_pointer (&out_names);
   tool = north_mcp_desktop_tool_new (name, description, call_method, member, member_unref);
   north_mcp_tool_set_input_schema (tool, schema);
   north_mcp_server_add_tool (server, tool);

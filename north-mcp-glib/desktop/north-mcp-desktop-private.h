@@ -25,15 +25,31 @@ char *north_mcp_desktop_tool_name (const char *candidate,
 char *north_mcp_desktop_json_text (JsonNode   *node);
 
 /* A number of tools that several owners share (the D-Bus bridge's methods
- * and the action groups it serves), so that their sum stays bounded.
- * Reference counted; main context only. */
+ * and the action groups it serves), so that their sum stays bounded, and
+ * the bytes their descriptions and input schemas take in tools/list (and,
+ * some times over, in memory): at most @max_tool_bytes for one tool and
+ * @max_bytes for all. Reference counted; main context only. */
 typedef struct _NorthMcpToolBudget NorthMcpToolBudget;
 
-NorthMcpToolBudget *north_mcp_tool_budget_new   (guint               max);
-NorthMcpToolBudget *north_mcp_tool_budget_ref   (NorthMcpToolBudget *budget);
-void                north_mcp_tool_budget_unref (NorthMcpToolBudget *budget);
+NorthMcpToolBudget *north_mcp_tool_budget_new        (guint               max,
+                                                      gsize               max_tool_bytes,
+                                                      gsize               max_bytes);
+NorthMcpToolBudget *north_mcp_tool_budget_ref        (NorthMcpToolBudget *budget);
+void                north_mcp_tool_budget_unref      (NorthMcpToolBudget *budget);
 /* Takes one tool from @budget: FALSE when none is left. */
-gboolean            north_mcp_tool_budget_take  (NorthMcpToolBudget *budget);
+gboolean            north_mcp_tool_budget_take       (NorthMcpToolBudget *budget);
+/* Takes the bytes of one tool's @description and @schema from @budget:
+ * FALSE, saying why with g_debug() (naming the tool by @what), when the
+ * tool alone takes more than the budget allows one tool, or the budget
+ * has not that much left. *@taken is what to give back when the tool
+ * goes. */
+gboolean            north_mcp_tool_budget_take_bytes (NorthMcpToolBudget *budget,
+                                                      const char         *what,
+                                                      const char         *description,
+                                                      JsonObject         *schema,
+                                                      gsize              *taken);
+void                north_mcp_tool_budget_give_bytes (NorthMcpToolBudget *budget,
+                                                      gsize               taken);
 
 G_END_DECLS
 

@@ -67,15 +67,22 @@ struct _NorthMcpToolBudget
   gatomicrefcount refs;
   guint           used;
   guint           max;
+  gsize           used_bytes;
+  gsize           max_tool_bytes;
+  gsize           max_bytes;
 };
 
 NorthMcpToolBudget *
-north_mcp_tool_budget_new (guint max)
+north_mcp_tool_budget_new (guint max,
+                           gsize max_tool_bytes,
+                           gsize max_bytes)
 {
   NorthMcpToolBudget *budget = g_new0 (NorthMcpToolBudget, 1);
 
   g_atomic_ref_count_init (&budget->refs);
   budget->max = max;
+  budget->max_tool_bytes = max_tool_bytes;
+  budget->max_bytes = max_bytes;
   return budget;
 }
 
@@ -100,6 +107,45 @@ north_mcp_tool_budget_take (NorthMcpToolBudget *budget)
     return FALSE;
   budget->used++;
   return TRUE;
+}
+
+gboolean
+north_mcp_tool_budget_take_bytes (NorthMcpToolBudget *budget,
+                                  const char         *what,
+                                  const char         *description,
+                                  JsonObject         *schema,
+                                  gsize              *taken)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  gsize size;
+
+  /* Measured as tools/list writes it: the schema serialized. */
+  north_mcp_json_write_object (text, schema);
+  size = text->len + (description != NULL ? strlen (description) : 0);
+  *taken = 0;
+  if (size > budget->max_tool_bytes)
+    {
+      g_debug ("%s not served: its description and input schema take %" G_GSIZE_FORMAT
+               " bytes, more than %" G_GSIZE_FORMAT, what, size, budget->max_tool_bytes);
+      return FALSE;
+    }
+  if (size > budget->max_bytes - budget->used_bytes)
+    {
+      g_debug ("%s not served: the tools' descriptions and input schemas would take more than %"
+               G_GSIZE_FORMAT " bytes together", what, budget->max_bytes);
+      return FALSE;
+    }
+  budget->used_bytes += size;
+  *taken = size;
+  return TRUE;
+}
+
+void
+north_mcp_tool_budget_give_bytes (NorthMcpToolBudget *budget,
+                                  gsize               taken)
+{
+  g_assert (taken <= budget->used_bytes);
+  budget->used_bytes -= taken;
 }
 
 struct _NorthMcpDesktopTool

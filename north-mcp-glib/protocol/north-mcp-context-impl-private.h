@@ -37,6 +37,7 @@ struct _NorthMcpContext
   NorthMcpResultFilter  filter;
   gint                  completed; /* atomic */
   gboolean              announced; /* request-finished is still due */
+  gboolean              running;   /* counted by the host until it ends */
 
   /* Requests under the 2026-07-28 revision. */
   gboolean              revision_2026;

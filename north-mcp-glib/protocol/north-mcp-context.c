@@ -176,6 +176,11 @@ announce_finished (NorthMcpContext *self,
   g_autoptr(GError) error = NULL;
   JsonObject *object;
 
+  if (self->running)
+    {
+      self->running = FALSE;
+      north_mcp_protocol_host_count_request (self->host, FALSE);
+    }
   if (!self->announced)
     return;
   self->announced = FALSE;
@@ -271,6 +276,8 @@ north_mcp_context_dispose (GObject *object)
           /* It finishes the request for whoever watches it. */
           stand_in->announced = self->announced;
           self->announced = FALSE;
+          stand_in->running = self->running;
+          self->running = FALSE;
           stand_in->host = self->host != NULL ? g_object_ref (self->host) : NULL;
           stand_in->user = self->user != NULL ? g_object_ref (self->user) : NULL;
           stand_in->method = g_strdup (self->method);
@@ -466,6 +473,8 @@ north_mcp_context_abandon (NorthMcpContext *self)
 void
 north_mcp_context_announce (NorthMcpContext *self)
 {
+  self->running = TRUE;
+  north_mcp_protocol_host_count_request (self->host, TRUE);
   if (!north_mcp_protocol_host_watches_requests (self->host))
     return;
 

@@ -54,6 +54,8 @@ struct _NorthMcpProtocolHostInterface
   NorthMcpSessionManager    *(*get_session_manager) (NorthMcpProtocolHost     *self);
   NorthMcpRevision2026State *(*get_revision_2026)   (NorthMcpProtocolHost     *self);
 
+  void                       (*count_request)       (NorthMcpProtocolHost     *self,
+                                                     gboolean                  running);
   gboolean                   (*watches_requests)    (NorthMcpProtocolHost     *self);
   void                       (*request_started)     (NorthMcpProtocolHost     *self,
                                                      NorthMcpContext          *context);
@@ -88,6 +90,11 @@ NorthMcpRevision2026State *north_mcp_protocol_host_get_revision_2026 (NorthMcpPr
  * watches; each announced request finishes once. @error: NULL (a
  * result), a NORTH_MCP_JSONRPC_ERROR, or G_IO_ERROR_CANCELLED (nothing
  * sent). */
+/* One request more (@running) or one less runs: what a graceful shutdown
+ * waits for. Every request a handler sees, whoever watches; on the main
+ * context. */
+void              north_mcp_protocol_host_count_request    (NorthMcpProtocolHost     *self,
+                                                            gboolean                  running);
 gboolean          north_mcp_protocol_host_watches_requests (NorthMcpProtocolHost     *self);
 void              north_mcp_protocol_host_request_started  (NorthMcpProtocolHost *self,
                                                             NorthMcpContext      *context);

@@ -57,6 +57,13 @@ north_mcp_protocol_host_get_revision_2026 (NorthMcpProtocolHost *self)
   return NORTH_MCP_PROTOCOL_HOST_GET_IFACE (self)->get_revision_2026 (self);
 }
 
+void
+north_mcp_protocol_host_count_request (NorthMcpProtocolHost *self,
+                                       gboolean              running)
+{
+  NORTH_MCP_PROTOCOL_HOST_GET_IFACE (self)->count_request (self, running);
+}
+
 gboolean
 north_mcp_protocol_host_watches_requests (NorthMcpProtocolHost *self)
 {

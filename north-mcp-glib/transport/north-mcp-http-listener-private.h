@@ -30,6 +30,13 @@ gboolean              north_mcp_http_listener_add_socket   (NorthMcpHttpListener
 gboolean              north_mcp_http_listener_add_sockets  (NorthMcpHttpListener *self,
                                                             GPtrArray            *sockets,
                                                             GError              **error);
+/* A graceful shutdown's first step: stops accepting and closes the
+ * listening sockets (new connections are refused); every response from
+ * now on says `Connection: close`. Connections and their requests go on. */
+void                  north_mcp_http_listener_drain        (NorthMcpHttpListener *self);
+/* Whether a request other than a GET (a stream, which never ends by
+ * itself) is in progress on one of the connections. */
+gboolean              north_mcp_http_listener_is_busy      (NorthMcpHttpListener *self);
 /* Stops accepting and forgets the connections (call before
  * soup_server_disconnect(), which closes them). */
 void                  north_mcp_http_listener_stop         (NorthMcpHttpListener *self);

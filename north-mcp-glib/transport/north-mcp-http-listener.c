@@ -129,6 +129,7 @@ struct _NorthMcpHttpListener
   gboolean        full;         /* at max_connections: not accepting */
   gint64          full_logged;  /* when that was last said, µs */
   gboolean        stopped;
+  gboolean        draining;     /* shutting down: no new connections */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpHttpListener, north_mcp_http_listener, G_TYPE_OBJECT)
@@ -390,6 +391,14 @@ client_event (gpointer            user_data,
     }
 }
 
+/* libsoup closes the connection after this response (and the client
+ * knows not to send another request on it). */
+static void
+say_close (SoupServerMessage *msg)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+}
+
 static void
 request_started_cb (SoupServer        *soup,
                     SoupServerMessage *msg,
@@ -401,6 +410,8 @@ request_started_cb (SoupServer        *soup,
     return;
 
   g_set_object (&client->msg, msg);
+  if (G_UNLIKELY (client->listener != NULL && client->listener->draining))
+    say_close (msg);
   client->request_read = FALSE;
   client->body_since = 0;
   /* The first request is announced on accept, before any byte of it:
@@ -704,7 +715,7 @@ resume_accepting (NorthMcpHttpListener *self)
 {
   guint max = max_connections (self);
 
-  if (self->stopped || (max != 0 && self->clients.length + self->lingering >= max))
+  if (self->stopped || self->draining || (max != 0 && self->clients.length + self->lingering >= max))
     return;
 
   self->full = FALSE;
@@ -813,6 +824,55 @@ north_mcp_http_listener_add_sockets (NorthMcpHttpListener  *self,
       return FALSE;
 
   return TRUE;
+}
+
+void
+north_mcp_http_listener_drain (NorthMcpHttpListener *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self));
+
+  if (self->stopped || self->draining)
+    return;
+  self->draining = TRUE;
+  stop_accepting (self);
+  if (self->retry != NULL)
+    {
+      g_source_destroy (self->retry);
+      g_clear_pointer (&self->retry, g_source_unref);
+    }
+  /* Refused from now on, here: a load balancer or the client tries
+   * another replica. (Other processes sharing a socket keep theirs.) */
+  for (guint i = 0; i < self->sockets->len; i++)
+    g_socket_close (g_ptr_array_index (self->sockets, i), NULL);
+
+  /* Idle keep-alive connections stay: a request that runs may still need
+   * one (a client's answer to an elicitation). */
+  for (GList *l = self->clients.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+
+      if (client->busy && client->msg != NULL)
+        say_close (client->msg);
+    }
+}
+
+gboolean
+north_mcp_http_listener_is_busy (NorthMcpHttpListener *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self), FALSE);
+
+  for (GList *l = self->clients.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+      const char *method = client->busy && client->msg != NULL
+                           ? soup_server_message_get_method (client->msg) : NULL;
+
+      /* A GET is a stream (or a health check), which never ends by
+       * itself; a request whose headers are still coming is not one yet. */
+      if (method != NULL && strcmp (method, SOUP_METHOD_GET) != 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 void

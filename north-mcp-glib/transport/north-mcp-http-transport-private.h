@@ -35,6 +35,12 @@ guint                  north_mcp_http_transport_get_port (NorthMcpHttpTransport 
  * default 15 s. */
 void                   north_mcp_http_transport_set_keepalive_interval (NorthMcpHttpTransport *self,
                                                                         guint                  interval_ms);
+/* A graceful shutdown (NorthMcpServer:shutdown-timeout): new connections
+ * are refused and keep-alive connections end after their next answer;
+ * requests in progress go on. is_busy(): whether a request other than a
+ * stream (a GET) is still in progress. */
+void                   north_mcp_http_transport_drain    (NorthMcpHttpTransport *self);
+gboolean               north_mcp_http_transport_is_busy  (NorthMcpHttpTransport *self);
 /* Ends open SSE streams and stops listening. */
 void                   north_mcp_http_transport_stop     (NorthMcpHttpTransport *self);
 

@@ -190,6 +190,23 @@ north_mcp_http_transport_set_keepalive_interval (NorthMcpHttpTransport *self,
 }
 
 void
+north_mcp_http_transport_drain (NorthMcpHttpTransport *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_HTTP_TRANSPORT (self));
+
+  if (self->listener != NULL)
+    north_mcp_http_listener_drain (self->listener);
+}
+
+gboolean
+north_mcp_http_transport_is_busy (NorthMcpHttpTransport *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_HTTP_TRANSPORT (self), FALSE);
+
+  return self->listener != NULL && north_mcp_http_listener_is_busy (self->listener);
+}
+
+void
 north_mcp_http_transport_stop (NorthMcpHttpTransport *self)
 {
   g_autoptr(GPtrArray) streams = NULL;

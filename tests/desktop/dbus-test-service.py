@@ -286,19 +286,22 @@ class Service:
             invocation.return_dbus_error("org.freedesktop.DBus.Error.UnknownMethod", method)
 
 
-def main():
+def serve(name, make_service):
+    """Runs make_service(bus) on the session bus as @name: prints "ready"
+    once the name is owned, returns when stdin closes (hostile-dbus-service.py
+    uses it too)."""
     loop = GLib.MainLoop()
     bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
-    service = Service(bus)  # noqa: F841 (keeps the objects alive)
+    service = make_service(bus)  # noqa: F841 (keeps the objects alive)
 
-    def acquired(connection, name):
+    def acquired(connection, owned):
         print("ready", flush=True)
 
-    def lost(connection, name):
-        print(f"dbus-test-service: lost the name {name}", file=sys.stderr)
+    def lost(connection, owned):
+        print(f"{sys.argv[0]}: lost the name {owned}", file=sys.stderr)
         loop.quit()
 
-    Gio.bus_own_name_on_connection(bus, NAME, Gio.BusNameOwnerFlags.NONE, acquired, lost)
+    Gio.bus_own_name_on_connection(bus, name, Gio.BusNameOwnerFlags.NONE, acquired, lost)
     GLib.io_add_watch(GLib.IOChannel.unix_new(sys.stdin.fileno()),
                       GLib.PRIORITY_DEFAULT, GLib.IOCondition.IN | GLib.IOCondition.HUP,
                       lambda *a: (loop.quit(), False)[1])
@@ -306,4 +309,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    serve(NAME, Service)

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "north-mcp.h"
+#include "desktop-test.h"
+#include "north-mcp-desktop-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
 #include "test-channel.h"
@@ -34,24 +36,6 @@ activated (GSimpleAction *action,
   g_string_append_printf (fixture->activations, "%s%s%s;", g_action_get_name (G_ACTION (action)),
                           text != NULL ? "=" : "", text != NULL ? text : "");
 }
-
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @done says so, at most about 10 s. */
-#define ITERATE_UNTIL(done) G_STMT_START { \
-    gboolean timed_out_ = FALSE; \
-    guint timer_ = g_timeout_add_seconds (10, set_flag, &timed_out_); \
-    while (!(done) && !timed_out_) \
-      g_main_context_iteration (NULL, TRUE); \
-    if (timed_out_) \
-      g_error ("timed out waiting for %s", #done); \
-    g_source_remove (timer_); \
-  } G_STMT_END
 
 static void
 add_action (Fixture            *fixture,
@@ -412,6 +396,79 @@ test_dbus (Fixture       *fixture,
   g_dbus_connection_unexport_action_group (bus, export_id);
 }
 
+static void
+set_enabled (GSimpleActionGroup *group,
+             const char         *action,
+             gboolean            enabled)
+{
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (group), action)),
+                               enabled);
+}
+
+/* The bytes of a budget (as the D-Bus bridge gives its action groups):
+ * a tool larger than one tool may take is not served, nor tools past the
+ * total, and a tool that goes gives its bytes back. */
+static void
+test_byte_budget (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  NorthMcpToolBudget *budget = north_mcp_tool_budget_new (100, 2000, 6000);
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  /* Four variants: some 1 KB of schema, which the rules of `v` make. */
+  const GVariantType *type = G_VARIANT_TYPE ("(vvvv)");
+  g_autoptr(GSimpleAction) huge = g_simple_action_new ("huge", G_VARIANT_TYPE ("(vvvvvvvvvvvv)"));
+  g_autoptr(GPtrArray) served = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) unserved = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *tool = NULL;
+  const char *action;
+
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (huge));
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("a%u", i);
+      g_autoptr(GSimpleAction) added = g_simple_action_new (name, type);
+
+      g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (added));
+    }
+  north_mcp_desktop_add_action_group (fixture->server, G_ACTION_GROUP (group), "b.", budget);
+
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "b.huge"));
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("a%u", i);
+      g_autofree char *tool_name = g_strconcat ("b.", name, NULL);
+
+      g_ptr_array_add (north_mcp_server_lookup_tool (fixture->server, tool_name) != NULL ? served : unserved,
+                       g_steal_pointer (&name));
+    }
+  /* The total holds some, not all. */
+  g_assert_cmpuint (served->len, >=, 2);
+  g_assert_cmpuint (unserved->len, >=, 1);
+
+  /* Disabled and enabled again: its bytes came back for it. */
+  action = g_ptr_array_index (served, 0);
+  tool = g_strconcat ("b.", action, NULL);
+  set_enabled (group, action, FALSE);
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, tool));
+  set_enabled (group, action, TRUE);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, tool));
+
+  /* One that did not fit still does not; once another goes, it does. */
+  action = g_ptr_array_index (unserved, 0);
+  g_free (tool);
+  tool = g_strconcat ("b.", action, NULL);
+  set_enabled (group, action, FALSE);
+  set_enabled (group, action, TRUE);
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, tool));
+  g_action_map_remove_action (G_ACTION_MAP (group), g_ptr_array_index (served, 1));
+  set_enabled (group, action, FALSE);
+  set_enabled (group, action, TRUE);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, tool));
+
+  g_assert_true (north_mcp_server_remove_action_group (fixture->server, "b."));
+  north_mcp_tool_budget_unref (budget);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -421,5 +478,6 @@ main (int argc, char **argv)
   g_test_add ("/action-group/names", Fixture, NULL, fixture_set_up, test_names, fixture_tear_down);
   g_test_add ("/action-group/long-name", Fixture, NULL, fixture_set_up, test_long_name, fixture_tear_down);
   g_test_add ("/action-group/dbus", Fixture, NULL, fixture_set_up, test_dbus, fixture_tear_down);
+  g_test_add ("/action-group/byte-budget", Fixture, NULL, fixture_set_up, test_byte_budget, fixture_tear_down);
   return g_test_run ();
 }

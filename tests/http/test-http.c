@@ -1740,6 +1740,105 @@ test_listen_localhost (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Graceful shutdown (the HTTP side: tests/deploy/test_shutdown.py)     */
+
+static void
+shutdown_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (north_mcp_server_shutdown_finish (NORTH_MCP_SERVER (source), result, error))
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "(no error: shut down)");
+}
+
+/* Shuts @server down and returns what finish said: G_IO_ERROR_EXISTS
+ * stands for TRUE. @then runs once the shutdown started. */
+static GError *
+shut_down (NorthMcpServer *server,
+           GCancellable   *cancellable,
+           void          (*then) (NorthMcpServer *server))
+{
+  GError *error = NULL;
+
+  north_mcp_server_shutdown_async (server, cancellable, shutdown_done_cb, &error);
+  if (then != NULL)
+    then (server);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return error;
+}
+
+static void
+shut_down_twice (NorthMcpServer *server)
+{
+  g_autoptr(GError) second = NULL;
+
+  north_mcp_server_shutdown_async (server, NULL, shutdown_done_cb, &second);
+  while (second == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (second, G_IO_ERROR, G_IO_ERROR_PENDING);
+}
+
+static void
+start_http (NorthMcpServer *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  north_mcp_server_set_port (server, 0);
+  g_assert_true (north_mcp_server_start (server, NORTH_MCP_TRANSPORT_STREAMABLE_HTTP, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_shutdown (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("test-http", "1.0.0");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (north_mcp_server_get_shutdown_timeout (server), ==, 10);
+
+  /* Nothing runs: done at once; a second shutdown meanwhile is refused. */
+  start_http (server);
+  error = shut_down (server, NULL, shut_down_twice);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+  /* Stopped: it starts again. */
+  start_http (server);
+
+  /* A request runs: the timeout ends the wait... */
+  north_mcp_server_set_shutdown_timeout (server, 1);
+  north_mcp_server_count_request (server, TRUE);
+  error = shut_down (server, NULL, NULL);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+
+  /* ...so does the cancellable, or stopping the server. */
+  start_http (server);
+  north_mcp_server_set_shutdown_timeout (server, 3600);
+  g_cancellable_cancel (cancellable);
+  error = shut_down (server, cancellable, NULL);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  start_http (server);
+  error = shut_down (server, NULL, north_mcp_server_stop);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* The request ends: so does the shutdown, without a timeout. */
+  start_http (server);
+  north_mcp_server_shutdown_async (server, NULL, shutdown_done_cb, &error);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_null (error);
+  north_mcp_server_count_request (server, FALSE);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+}
+
+/* ------------------------------------------------------------------ */
 /* Event stores of many sessions                                       */
 
 /* The live end of a stream, for the stores' weak references. */
@@ -1874,6 +1973,7 @@ main (int   argc,
 #undef ADD
 
   g_test_add_func ("/http/listen/localhost", test_listen_localhost);
+  g_test_add_func ("/http/shutdown", test_shutdown);
   g_test_add_func ("/http/event-stores/bounded-together", test_event_stores_bounded_together);
 
   return g_test_run ();

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""north-mcp-dbus-bridge against hostile-dbus-service.py (run under
+dbus-run-session, through with-service.py): its limits on what a service
+can make it hold and how long a silent one can make it wait.
+
+    check-bridge-hostile.py BRIDGE schemas|silent
+
+schemas: no tool's input schema and description together exceed 16 KiB
+  (a method of 255 variants would take 63 KB), and all the tools of the
+  bridge together stay within 4 MiB (1021 methods of 13 KB each took 14 MB,
+  in every tools/list and in memory), while the small method and the first
+  bulk methods are still served.
+silent: children that never answer Introspect do not keep the bridge from
+  serving those that do: with the defaults, 20 silent children (one after
+  the other, 25 s each with GDBus's default timeout: over 8 minutes) must
+  not keep the bridge from answering within 150 s; with
+  --introspection-timeout 500, 250 silent children make the attachment
+  stop after 6 timeouts (the log says so), and the children that answered
+  are served either way.
+"""
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+
+SCHEMA_LIMIT = 16 << 10
+TOTAL_LIMIT = 4 << 20
+FIRST_ANSWER = 150  # seconds: generous, the bridge needs about 10
+
+
+class Bridge:
+    """The bridge over stdio; its debug log is kept (self.log())."""
+
+    def __init__(self, bridge, args):
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen([bridge, "--dest", "org.north.HostileTest", *args,
+                                         "--transport", "stdio"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.stderr,
+                                        env={**os.environ, "G_MESSAGES_DEBUG": "NorthMcp"})
+        self.lines = queue.Queue()
+        self.next_id = 1
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def send(self, message):
+        self.process.stdin.write((json.dumps(message, separators=(",", ":")) + "\n").encode())
+        self.process.stdin.flush()
+
+    def request(self, method, params, timeout=60):
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            line = self.lines.get(timeout=timeout)
+            if line is None:
+                raise RuntimeError(f"the bridge ended (status {self.process.wait()})")
+            message = json.loads(line)
+            if message.get("id") == self.next_id:
+                return message
+
+    def initialize(self, timeout):
+        answer = self.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                             "clientInfo": {"name": "check-bridge-hostile",
+                                                            "version": "1"}}, timeout)
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        return answer
+
+    def tools(self):
+        tools, cursor = [], None
+        while True:
+            answer = self.request("tools/list", {"cursor": cursor} if cursor else {})
+            tools += answer["result"]["tools"]
+            cursor = answer["result"].get("nextCursor")
+            if not cursor:
+                return tools
+
+    def close(self):
+        self.process.stdin.close()
+        try:
+            return self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+    def log(self):
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
+
+
+def listing_size(tool):
+    """What a tool adds to tools/list, as the bridge counts it."""
+    schema = json.dumps(tool["inputSchema"], separators=(",", ":"), ensure_ascii=False)
+    return len(schema.encode()) + len(tool.get("description", "").encode())
+
+
+def schemas(bridge_path):
+    bridge = Bridge(bridge_path, ["--object-path", "/org/north/Schemas", "--recursive"])
+    bridge.initialize(FIRST_ANSWER)
+    tools = bridge.tools()
+    status = bridge.close()
+    log = bridge.log()
+    names = {tool["name"] for tool in tools}
+    largest = max(tools, key=listing_size)
+    total = sum(listing_size(tool) for tool in tools)
+    bulk = sum(1 for name in names if ".Bulk.M" in name)
+    return [
+        ("the small method is served", "Schemas.Small" in names),
+        ("a method of 255 variants is not served, and the log says why", "Schemas.Variants" not in names
+         and "org.north.Schemas.Variants not served: its description and input schema take" in log),
+        ("a method of 48 long DocStrings is not served", "Schemas.LongDocs" not in names),
+        (f"no tool takes more than {SCHEMA_LIMIT} bytes (the largest, {largest['name']}, "
+         f"takes {listing_size(largest)})", listing_size(largest) <= SCHEMA_LIMIT),
+        (f"the tools take at most {TOTAL_LIMIT} bytes together ({len(tools)} take {total})",
+         total <= TOTAL_LIMIT),
+        (f"bulk methods are served up to the limit ({bulk} of them), and the log says why not more",
+         bulk >= 200 and "would take more than 4194304 bytes together" in log),
+        ("the bridge exits cleanly", status == 0),
+    ]
+
+
+def silent(bridge_path):
+    checks = []
+    for root, args, quiet in (("/org/north/Silent", [], 20),
+                              ("/org/north/Endless", ["--introspection-timeout", "500"], 250)):
+        bridge = Bridge(bridge_path, ["--object-path", root, "--recursive", *args])
+        try:
+            bridge.initialize(FIRST_ANSWER)
+            answered = True
+        except (queue.Empty, RuntimeError):
+            answered = False
+        names = sorted(tool["name"] for tool in bridge.tools()) if answered else []
+        status = bridge.close()
+        log = bridge.log()
+        what = f"{root} {' '.join(args)}".strip()
+        checks += [
+            (f"{what}: the bridge answers within {FIRST_ANSWER} s despite {quiet} silent children",
+             answered),
+            (f"{what}: the children that answered are served ({names})",
+             names == [f"live{i}.Live.Ping" for i in range(5)]),
+            (f"{what}: the bridge exits cleanly", status == 0),
+        ]
+    # 16 calls at a time, none of which ends before the timeout: by 6
+    # timeouts, at most 96 of the 250 silent children can have had theirs.
+    checks.append(("/org/north/Endless: attaching stops after 6 timeouts, and the log says so",
+                   "objects not introspected" in log and "longer than 3000 ms" in log))
+    return checks
+
+
+def main():
+    bridge, mode = sys.argv[1], sys.argv[2]
+    checks = {"schemas": schemas, "silent": silent}[mode](bridge)
+    for number, (name, ok) in enumerate(checks, 1):
+        print(f"{'ok' if ok else 'not ok'} {number} - {name}")
+    print(f"1..{len(checks)}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

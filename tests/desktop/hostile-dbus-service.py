@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""A hostile D-Bus service for the bridge's limits, on the session bus as
+org.north.HostileTest (PyGObject's Gio; Debian's /usr/bin/python3). Every
+object answers Introspect itself, with data made up here: nothing else is
+called.
+
+/org/north/Schemas          methods whose input schemas are as large as a
+                            valid signature allows: Small (one string),
+                            Variants (255 `v`: some 63 KB of schema),
+                            LongDocs (48 arguments with 4096-byte
+                            DocStrings); children bulk0 … bulk7
+/org/north/Schemas/bulkN    128 methods of 48 `v` each, every schema under
+                            the per-tool limit, more than 12 MB together
+/org/north/Silent           children quiet00 … quiet19, which never answer
+                            Introspect, then live0 … live4, which do (one
+                            method, Ping)
+/org/north/Endless          live0 … live4, then 250 quiet children: more
+                            than an attachment has time for
+
+Prints "ready" on stdout once the name is owned; exits when stdin closes.
+"""
+
+import importlib.util
+import os
+
+import gi
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+# The main loop of dbus-test-service.py (whose name is no module name).
+_spec = importlib.util.spec_from_file_location(
+    "dbus_test_service", os.path.join(os.path.dirname(os.path.abspath(__file__)), "dbus-test-service.py"))
+_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_module)
+serve = _module.serve
+
+NAME = "org.north.HostileTest"
+DOC = "org.gtk.GDBus.DocString"
+
+INTROSPECTABLE_XML = _module.INTROSPECTABLE_XML
+
+
+def method(name, args):
+    return f"<method name='{name}'>{''.join(args)}</method>"
+
+
+def arg(signature, name=None, doc=None):
+    named = f" name='{name}'" if name else ""
+    inner = f"<annotation name='{DOC}' value='{doc}'/>" if doc else ""
+    return f"<arg direction='in' type='{signature}'{named}>{inner}</arg>"
+
+
+def node(interface=None, methods=(), children=()):
+    body = f"<interface name='{interface}'>{''.join(methods)}</interface>" if interface else ""
+    return "<node>" + body + "".join(f"<node name='{c}'/>" for c in children) + "</node>"
+
+
+BULK = [f"bulk{i}" for i in range(8)]
+SCHEMAS = node("org.north.Schemas", [
+    method("Small", [arg("s", "text")]),
+    method("Variants", [arg("v")] * 255),
+    method("LongDocs", [arg("s", f"a{i}", "d" * 4096) for i in range(48)]),
+], BULK)
+BULK_XML = node("org.north.Schemas.Bulk", [method(f"M{i}", [arg("v")] * 48) for i in range(128)])
+
+LIVE = [f"live{i}" for i in range(5)]
+LIVE_XML = node("org.north.Live", [method("Ping", [])])
+SILENT = node(None, children=[f"quiet{i:02}" for i in range(20)] + LIVE)
+ENDLESS = node(None, children=LIVE + [f"quiet{i:03}" for i in range(250)])
+
+OBJECTS = {"/org/north/Schemas": SCHEMAS, "/org/north/Silent": SILENT, "/org/north/Endless": ENDLESS}
+for child in BULK:
+    OBJECTS[f"/org/north/Schemas/{child}"] = BULK_XML
+for root in ("/org/north/Silent", "/org/north/Endless"):
+    for child in LIVE:
+        OBJECTS[f"{root}/{child}"] = LIVE_XML
+
+
+class Service:
+    def __init__(self, connection):
+        self.unanswered = []  # kept: a dropped invocation might answer
+        self.interface = Gio.DBusNodeInfo.new_for_xml(INTROSPECTABLE_XML).interfaces[0]
+        for path in OBJECTS:
+            connection.register_object(path, self.interface, self.call, None, None)
+        quiet = [f"/org/north/Silent/quiet{i:02}" for i in range(20)]
+        quiet += [f"/org/north/Endless/quiet{i:03}" for i in range(250)]
+        for path in quiet:
+            connection.register_object(path, self.interface, self.never_answer, None, None)
+
+    def call(self, connection, sender, path, interface, name, parameters, invocation):
+        invocation.return_value(GLib.Variant("(s)", (OBJECTS[path],)))
+
+    def never_answer(self, connection, sender, path, interface, name, parameters, invocation):
+        self.unanswered.append(invocation)
+
+
+if __name__ == "__main__":
+    serve(NAME, Service)
