@@ -867,9 +867,10 @@ stop_workers (Workers *workers)
 /* What SIGINT and SIGTERM end. */
 typedef struct
 {
-  NorthMcpServer *server;
-  Workers        *workers;
-  gboolean        stopping;  /* a graceful shutdown runs */
+  NorthMcpServer          *server;
+  Workers                 *workers;
+  NorthMcpSystemdNotifier *notifier;  /* NULL: not under systemd */
+  gboolean                 stopping;  /* a signal came */
 } Running;
 
 static void
@@ -891,15 +892,19 @@ quit_on_signal (gpointer user_data)
 {
   Running *running = user_data;
   NorthMcpServer *self = running->server;
+  gboolean again = running->stopping;
 
+  running->stopping = TRUE;
   signal_workers (running->workers);
-  if (running->stopping || north_mcp_server_get_shutdown_timeout (self) == 0)
+  /* The service manager learns it at once, not after the drain. */
+  if (!again && running->notifier != NULL)
+    north_mcp_systemd_notifier_notify (running->notifier, "STOPPING=1", NULL);
+  if (again || north_mcp_server_get_shutdown_timeout (self) == 0)
     {
       north_mcp_server_debug (self, "Shutting down now");
       north_mcp_server_stop (self);
       return G_SOURCE_CONTINUE;
     }
-  running->stopping = TRUE;
   north_mcp_server_shutdown_async (self, NULL, shutdown_done_cb, NULL);
   return G_SOURCE_CONTINUE;
 }
@@ -1128,6 +1133,7 @@ north_mcp_server_run (NorthMcpServer  *self,
   _north_mcp_server_set_loop (self, loop);
   running.server = self;
   running.workers = &workers;
+  running.notifier = notifier;
   sigint = g_unix_signal_add (SIGINT, quit_on_signal, &running);
   sigterm = g_unix_signal_add (SIGTERM, quit_on_signal, &running);
 
@@ -1135,7 +1141,8 @@ north_mcp_server_run (NorthMcpServer  *self,
 
   g_source_remove (sigint);
   g_source_remove (sigterm);
-  if (notifier != NULL)
+  /* Ended otherwise (stdin closed): said here. */
+  if (notifier != NULL && !running.stopping)
     north_mcp_systemd_notifier_notify (notifier, "STOPPING=1", NULL);
   _north_mcp_server_set_loop (self, NULL);
   north_mcp_server_stop (self);

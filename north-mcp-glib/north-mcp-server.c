@@ -561,7 +561,11 @@ stdio_closed_cb (NorthMcpStdioTransport *transport,
  * @error: return location for a [struct@GLib.Error]
  *
  * Starts serving on the thread-default main context, without blocking:
- * stdio reads standard input; the HTTP transports listen on
+ * stdio reads standard input (standard output is then the protocol's: a
+ * program that does not use [method@NorthMcp.Server.run] keeps GLib's
+ * debug and info log lines off it with
+ * `g_log_writer_default_set_use_stderr (TRUE)` before any thread starts,
+ * or a writer of its own); the HTTP transports listen on
  * [property@NorthMcp.Server:host] and [property@NorthMcp.Server:port]
  * (Streamable HTTP, the deprecated HTTP+SSE endpoints, the health check
  * and custom routes share one port).

@@ -31,6 +31,36 @@ field_string (const GLogField *field)
   return field->length < 0 ? field->value : NULL;
 }
 
+/* Every other record, as GLib's default writer writes it but always to
+ * stderr: that one puts debug and info lines on stdout, the stdio
+ * transport's, and may be told otherwise only before any thread runs. */
+static GLogWriterOutput
+write_other_record (GLogLevelFlags   log_level,
+                    const GLogField *fields,
+                    gsize            n_fields,
+                    gpointer         user_data)
+{
+  g_autofree char *domain = NULL;
+  g_autofree char *text = NULL;
+
+  if (g_log_writer_is_journald (fileno (stderr)) &&
+      g_log_writer_journald (log_level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
+    return G_LOG_WRITER_HANDLED;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].value != NULL)
+      domain = fields[i].length < 0 ? g_strdup (fields[i].value)
+                                    : g_strndup (fields[i].value, fields[i].length);
+  if (g_log_writer_default_would_drop (log_level, domain))
+    return G_LOG_WRITER_HANDLED;
+
+  text = g_log_writer_format_fields (log_level, fields, n_fields,
+                                     g_log_writer_supports_color (fileno (stderr)));
+  fprintf (stderr, "%s\n", text);
+  fflush (stderr);
+  return G_LOG_WRITER_HANDLED;
+}
+
 GLogWriterOutput
 north_mcp_log_writer (GLogLevelFlags   log_level,
                       const GLogField *fields,
@@ -57,7 +87,7 @@ north_mcp_log_writer (GLogLevelFlags   log_level,
         span_id = field_string (&fields[i]);
     }
   if (logger == NULL || level == NULL || message == NULL)
-    return g_log_writer_default (log_level, fields, n_fields, user_data);
+    return write_other_record (log_level, fields, n_fields, user_data);
 
   now = g_date_time_new_now_local ();
   stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
@@ -93,9 +123,6 @@ north_mcp_log_install_writer (void)
   if (g_once_init_enter (&installed))
     {
       g_log_set_writer_func (north_mcp_log_writer, NULL, NULL);
-      /* GLib's writer, which takes the other records, sends debug and
-       * info lines to stdout by default: that is the stdio transport. */
-      g_log_writer_default_set_use_stderr (TRUE);
       g_atomic_int_set (&writer_installed, TRUE);
       g_once_init_leave (&installed, 1);
     }

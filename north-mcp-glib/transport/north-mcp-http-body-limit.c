@@ -151,6 +151,15 @@ north_mcp_http_check_body_size (SoupServer        *server,
 
     case SOUP_ENCODING_CHUNKED:
     default:
+      /* RFC 9112 §6.1: HTTP/1.0 has no transfer codings, so a 1.0 request
+       * with Transfer-Encoding has faulty framing (libsoup 3.2 would read
+       * it as chunked): refused rather than guessed at. */
+      if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0)
+        {
+          refuse_body (self, msg, endpoint, SOUP_STATUS_BAD_REQUEST,
+                       "Bad Request: Transfer-Encoding in an HTTP/1.0 request");
+          break;
+        }
       count = g_new0 (BodyCount, 1);
       count->endpoint = endpoint;
       count->kept = kept;

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (NorthMcpSseStream, north_mcp_sse_stream, NORTH_MCP, SSE_STREAM, NorthMcpChannel)
 
-/* Answers @message with 200 `text/event-stream` (chunked) and keeps it
+/* Answers @message with 200 `text/event-stream` (streamed) and keeps it
  * open; messages sent into the channel become `event: message` events.
  * A comment is written after @keepalive_ms without traffic (0: never). */
 NorthMcpSseStream *north_mcp_sse_stream_new        (SoupServerMessage *message,
@@ -34,8 +34,8 @@ void               north_mcp_sse_stream_send_raw   (NorthMcpSseStream *self,
  * replay from the event store. */
 void               north_mcp_sse_stream_send_shared (NorthMcpSseStream *self,
                                                      GPtrArray         *events);
-/* Ends the stream cleanly (terminating chunk) and marks the channel
- * closed. */
+/* Ends the stream cleanly (terminating chunk; for HTTP/1.0, the end of
+ * the connection) and marks the channel closed. */
 void               north_mcp_sse_stream_close      (NorthMcpSseStream *self);
 
 /* Appends one SSE event to @buffer: an optional `event:` line, one `data:`
@@ -50,12 +50,15 @@ void               north_mcp_sse_format_event_full (GString           *buffer,
                                                     const char        *event,
                                                     const char        *data,
                                                     gsize              length);
-/* Sets the headers every SSE response carries (status is left alone). */
+/* Sets the headers every SSE response carries (status is left alone);
+ * @streamed: the body is written as it comes, chunked, or for an HTTP/1.0
+ * request (no chunked coding) up to the end of the connection. */
 void               north_mcp_sse_prepare_response  (SoupServerMessage *message,
-                                                    gboolean           chunked);
+                                                    gboolean           streamed);
 
 /* The writing end of a streamed SSE response, shared by the GET streams
- * and the POST channels that stream: chunked, nothing kept once written,
+ * and the POST channels that stream: chunked (HTTP/1.0: delimited by the
+ * end of the connection), nothing kept once written,
  * a comment after @keepalive_ms without traffic (0: never). */
 typedef struct {
   SoupServerMessage *message;
@@ -75,7 +78,8 @@ void               north_mcp_sse_writer_write      (NorthMcpSseWriter *writer,
  * unsent-output bound as one write. */
 void               north_mcp_sse_writer_write_shared (NorthMcpSseWriter *writer,
                                                       GPtrArray         *events);
-/* Ends the response (terminating chunk); the message is still kept. */
+/* Ends the response (terminating chunk, or for HTTP/1.0 the connection
+ * closes); the message is still kept. */
 void               north_mcp_sse_writer_end        (NorthMcpSseWriter *writer);
 /* Stops the keep-alive and drops the message. */
 void               north_mcp_sse_writer_clear      (NorthMcpSseWriter *writer);

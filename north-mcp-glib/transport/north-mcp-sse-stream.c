@@ -72,7 +72,7 @@ north_mcp_sse_format_event_full (GString    *buffer,
 
 void
 north_mcp_sse_prepare_response (SoupServerMessage *message,
-                                gboolean           chunked)
+                                gboolean           streamed)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
 
@@ -80,7 +80,19 @@ north_mcp_sse_prepare_response (SoupServerMessage *message,
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
   /* Proxies such as nginx would otherwise hold events back. */
   soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
-  if (chunked)
+  if (!streamed)
+    return;
+
+  /* HTTP/1.0 has no chunked coding (RFC 9112 §6.1: never send it to a 1.0
+   * client), and libsoup 3.2 would send it all the same: a stream to a
+   * 1.0 client (or a proxy speaking 1.0 upstream) ends with the
+   * connection instead. libsoup then closes it after the response. */
+  if (soup_server_message_get_http_version (message) == SOUP_HTTP_1_0)
+    {
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
+      soup_message_headers_replace (headers, "Connection", "close");
+    }
+  else
     soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
 }
 

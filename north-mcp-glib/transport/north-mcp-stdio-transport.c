@@ -325,9 +325,6 @@ north_mcp_stdio_transport_new_for_stdio (NorthMcpTransportHost *host,
   g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   g_autoptr(GOutputStream) output = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
 
-  /* Standard output is the protocol's now: GLib's default log writer
-   * must not put debug and info lines there (G_MESSAGES_DEBUG). */
-  g_log_writer_default_set_use_stderr (TRUE);
   return north_mcp_stdio_transport_new (host, session, input, output);
 }
 
