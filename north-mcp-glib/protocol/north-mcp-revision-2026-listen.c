@@ -22,10 +22,10 @@
 #include "north-mcp-session-private.h"
 #include "north-mcp-util-private.h"
 
-static GPtrArray *
+static NorthMcpRevision2026State *
 listeners_of (NorthMcpProtocolHost *host)
 {
-  return north_mcp_revision_2026_state_get_listeners (north_mcp_protocol_host_get_revision_2026 (host));
+  return north_mcp_protocol_host_get_revision_2026 (host);
 }
 
 typedef struct
@@ -125,13 +125,11 @@ static gboolean
 forget_listener (gpointer user_data)
 {
   NorthMcpContext *context = user_data;
-  GPtrArray *listeners = listeners_of (north_mcp_context_get_host (context));
-  g_autoptr(NorthMcpContext) listener = NULL;
-  guint index;
+  g_autoptr(NorthMcpContext) listener =
+    north_mcp_revision_2026_state_steal_listener (listeners_of (north_mcp_context_get_host (context)), context);
 
-  if (!g_ptr_array_find (listeners, context, &index))
+  if (listener == NULL)
     return G_SOURCE_REMOVE;
-  listener = g_ptr_array_steal_index (listeners, index);
   count_listen (listener, -1);
   unwatch_listener (listener);
   north_mcp_context_abandon (listener);
@@ -326,7 +324,7 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
 
   /* The stream stays open until the client goes away (or cancels it) or
    * the server stops. */
-  g_ptr_array_add (listeners_of (host), g_object_ref (context));
+  north_mcp_revision_2026_state_add_listener (listeners_of (host), context);
   count_listen (context, +1);
   g_signal_connect_object (channel, "closed", G_CALLBACK (on_listen_channel_closed), context, 0);
   g_signal_connect_object (north_mcp_context_get_cancellable (context), "cancelled",
@@ -356,16 +354,23 @@ north_mcp_revision_2026_notify_listeners (NorthMcpProtocolHost *host,
                                           const char           *method,
                                           const char           *uri)
 {
-  GPtrArray *listeners = listeners_of (host);
+  NorthMcpRevision2026State *state = listeners_of (host);
+  g_autoptr(GPtrArray) listeners = NULL;
 
-  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
+  if (state == NULL)
+    return;
+  /* Sending may end listeners, this one or others sharing its
+   * connection: walk a copy, skipping those gone meanwhile. */
+  listeners = north_mcp_revision_2026_state_dup_listeners (state);
+  for (guint i = 0; i < listeners->len; i++)
     {
       NorthMcpContext *context = g_ptr_array_index (listeners, i);
       ListenFilter *filter = g_object_get_data (G_OBJECT (context), LISTEN_FILTER_KEY);
       g_autoptr(JsonObject) params = NULL;
       g_autoptr(JsonNode) notification = NULL;
 
-      if (filter == NULL || !filter_wants (filter, method, uri))
+      if (filter == NULL || !filter_wants (filter, method, uri) ||
+          !north_mcp_revision_2026_state_has_listener (state, context))
         continue;
 
       params = json_object_new ();
@@ -379,11 +384,12 @@ north_mcp_revision_2026_notify_listeners (NorthMcpProtocolHost *host,
 void
 north_mcp_revision_2026_close_listeners (NorthMcpProtocolHost *host)
 {
-  GPtrArray *listeners = listeners_of (host);
+  NorthMcpRevision2026State *state = listeners_of (host);
+  NorthMcpContext *last;
 
-  while (listeners != NULL && listeners->len > 0)
+  while (state != NULL && (last = north_mcp_revision_2026_state_pop_listener (state)) != NULL)
     {
-      g_autoptr(NorthMcpContext) context = g_ptr_array_steal_index (listeners, listeners->len - 1);
+      g_autoptr(NorthMcpContext) context = last;
       g_autoptr(JsonObject) result = json_object_new ();
       g_autoptr(JsonObject) meta = json_object_new ();
 

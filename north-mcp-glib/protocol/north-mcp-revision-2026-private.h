@@ -54,8 +54,23 @@ gboolean   north_mcp_revision_2026_state_get_cache_hint (NorthMcpRevision2026Sta
                                                          const char                *method,
                                                          guint                     *ttl_ms,
                                                          NorthMcpCacheScope        *scope);
-/* NorthMcpContext of the open subscriptions/listen requests. */
-GPtrArray *north_mcp_revision_2026_state_get_listeners  (NorthMcpRevision2026State *self);
+/* The open subscriptions/listen requests (NorthMcpContext), in the order
+ * they were added. Adding and removing one are O(1): up to some 170,000
+ * may end at once (server stop, a broadcast finding them gone). */
+void       north_mcp_revision_2026_state_add_listener   (NorthMcpRevision2026State *self,
+                                                         NorthMcpContext           *context);
+/* Takes @context out of the list and returns the list's reference, or
+ * NULL if it was not listed. */
+NorthMcpContext *north_mcp_revision_2026_state_steal_listener (NorthMcpRevision2026State *self,
+                                                               NorthMcpContext           *context);
+/* The last listener added, taken out (the list's reference), or NULL. */
+NorthMcpContext *north_mcp_revision_2026_state_pop_listener   (NorthMcpRevision2026State *self);
+gboolean   north_mcp_revision_2026_state_has_listener   (NorthMcpRevision2026State *self,
+                                                         NorthMcpContext           *context);
+guint      north_mcp_revision_2026_state_count_listeners (NorthMcpRevision2026State *self);
+/* A new reference to each listener, in order: what a broadcast walks,
+ * since sending may end listeners (any of them) as it goes. */
+GPtrArray *north_mcp_revision_2026_state_dup_listeners  (NorthMcpRevision2026State *self);
 
 #define NORTH_MCP_REVISION_2026_VERSION "2026-07-28"
 

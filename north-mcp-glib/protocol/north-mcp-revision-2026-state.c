@@ -32,7 +32,8 @@ struct _NorthMcpRevision2026State
   guint8      key[32];
   guint       lifetime_ms;
   GHashTable *cache_hints;  /* method -> CacheHint */
-  GPtrArray  *listeners;    /* NorthMcpContext of subscriptions/listen */
+  GQueue      listeners;    /* NorthMcpContext of subscriptions/listen, owned */
+  GHashTable *listener_links; /* NorthMcpContext -> its GList link in listeners */
   GCancellable *sharing;    /* the key's exchange with a shared state store */
   NorthMcpStateStore *store; /* that store (a weak pointer), watched for "available" */
   gulong      available_id;
@@ -51,7 +52,8 @@ north_mcp_revision_2026_state_new (void)
 
   self->lifetime_ms = DEFAULT_REQUEST_STATE_LIFETIME_MS;
   self->cache_hints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->listeners = g_ptr_array_new_with_free_func (g_object_unref);
+  g_queue_init (&self->listeners);
+  self->listener_links = g_hash_table_new (g_direct_hash, g_direct_equal);
   /* Signs the requestState this server hands out; never leaves the
    * process. */
   if (!north_mcp_random_bytes (self->key, sizeof self->key, NULL))
@@ -68,7 +70,8 @@ north_mcp_revision_2026_state_free (NorthMcpRevision2026State *self)
   g_cancellable_cancel (self->sharing);
   g_clear_object (&self->sharing);
   g_hash_table_unref (self->cache_hints);
-  g_ptr_array_unref (self->listeners);
+  g_hash_table_unref (self->listener_links);
+  g_queue_clear_full (&self->listeners, g_object_unref);
   memset (self->key, 0, sizeof self->key);
   g_free (self);
 }
@@ -150,10 +153,60 @@ north_mcp_revision_2026_state_get_cache_hint (NorthMcpRevision2026State *self,
   return TRUE;
 }
 
-GPtrArray *
-north_mcp_revision_2026_state_get_listeners (NorthMcpRevision2026State *self)
+void
+north_mcp_revision_2026_state_add_listener (NorthMcpRevision2026State *self,
+                                            NorthMcpContext           *context)
 {
-  return self->listeners;
+  g_return_if_fail (!g_hash_table_contains (self->listener_links, context));
+
+  g_queue_push_tail (&self->listeners, g_object_ref (context));
+  g_hash_table_insert (self->listener_links, context, g_queue_peek_tail_link (&self->listeners));
+}
+
+NorthMcpContext *
+north_mcp_revision_2026_state_steal_listener (NorthMcpRevision2026State *self,
+                                              NorthMcpContext           *context)
+{
+  GList *link = g_hash_table_lookup (self->listener_links, context);
+
+  if (link == NULL)
+    return NULL;
+  g_hash_table_remove (self->listener_links, context);
+  g_queue_delete_link (&self->listeners, link);
+  return context;
+}
+
+NorthMcpContext *
+north_mcp_revision_2026_state_pop_listener (NorthMcpRevision2026State *self)
+{
+  NorthMcpContext *context = g_queue_pop_tail (&self->listeners);
+
+  if (context != NULL)
+    g_hash_table_remove (self->listener_links, context);
+  return context;
+}
+
+gboolean
+north_mcp_revision_2026_state_has_listener (NorthMcpRevision2026State *self,
+                                            NorthMcpContext           *context)
+{
+  return g_hash_table_contains (self->listener_links, context);
+}
+
+guint
+north_mcp_revision_2026_state_count_listeners (NorthMcpRevision2026State *self)
+{
+  return g_queue_get_length (&self->listeners);
+}
+
+GPtrArray *
+north_mcp_revision_2026_state_dup_listeners (NorthMcpRevision2026State *self)
+{
+  GPtrArray *listeners = g_ptr_array_new_full (g_queue_get_length (&self->listeners), g_object_unref);
+
+  for (GList *link = self->listeners.head; link != NULL; link = link->next)
+    g_ptr_array_add (listeners, g_object_ref (link->data));
+  return listeners;
 }
 
 /* requestState: base64url(payload) "." base64url(HMAC-SHA256(key, payload)),

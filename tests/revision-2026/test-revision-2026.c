@@ -23,6 +23,7 @@ struct _TestChannel
   NorthMcpChannel parent_instance;
   GPtrArray      *messages;
   gboolean        stream;
+  gboolean        close_on_send; /* the peer is found gone while sending */
 };
 
 G_DEFINE_FINAL_TYPE (TestChannel, test_channel, NORTH_MCP_TYPE_CHANNEL)
@@ -32,6 +33,8 @@ test_channel_send (NorthMcpChannel *channel,
                    JsonNode        *message)
 {
   g_ptr_array_add (TEST_CHANNEL (channel)->messages, json_node_copy (message));
+  if (TEST_CHANNEL (channel)->close_on_send)
+    north_mcp_channel_mark_closed (channel);
 }
 
 static gboolean
@@ -883,7 +886,7 @@ test_listen (Fixture       *fixture,
   g_autoptr(JsonNode) prompts_request = NULL;
   g_autofree char *text = NULL;
   JsonObject *ack, *params, *meta;
-  GPtrArray *listeners = north_mcp_revision_2026_state_get_listeners (north_mcp_server_get_revision_2026 (fixture->server));
+  NorthMcpRevision2026State *listeners = north_mcp_server_get_revision_2026 (fixture->server);
 
   g_signal_connect (fixture->server, "request-finished", G_CALLBACK (listen_finished_cb), finished);
   send_revision_2026 (fixture, 77, "subscriptions/listen",
@@ -900,7 +903,7 @@ test_listen (Fixture       *fixture,
                                           "promptsListChanged"));
   meta = json_object_get_object_member (params, "_meta");
   g_assert_cmpint (json_object_get_int_member (meta, "io.modelcontextprotocol/subscriptionId"), ==, 77);
-  g_assert_cmpuint (listeners->len, ==, 1);
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 1);
 
   /* A second stream that wants prompts only. */
   text = revision_2026_request (78, "subscriptions/listen", "\"notifications\":{\"promptsListChanged\":true}", "{}", NULL);
@@ -908,7 +911,7 @@ test_listen (Fixture       *fixture,
   north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, NULL, prompts_request,
                               NORTH_MCP_CHANNEL (prompts_only));
   g_assert_cmpuint (prompts_only->messages->len, ==, 1);
-  g_assert_cmpuint (listeners->len, ==, 2);
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 2);
 
   north_mcp_server_notify_tools_list_changed (fixture->server);
   g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
@@ -922,14 +925,14 @@ test_listen (Fixture       *fixture,
   /* The client goes away: the stream is forgotten, nothing is answered. */
   g_assert_cmpuint (finished->len, ==, 0);
   north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (prompts_only));
-  g_assert_cmpuint (listeners->len, ==, 1);
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 1);
   g_assert_cmpuint (prompts_only->messages->len, ==, 1);
   g_assert_cmpuint (finished->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (finished, 0), ==, "78 cancelled");
 
   /* Server shutdown ends the rest with a result. */
   north_mcp_server_stop (fixture->server);
-  g_assert_cmpuint (listeners->len, ==, 0);
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 0);
   g_assert_cmpstr (json_object_get_string_member (result (fixture, 77), "resultType"), ==, "complete");
   g_assert_cmpuint (finished->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (finished, 1), ==, "77 result");
@@ -952,7 +955,7 @@ test_listen_cancelled (Fixture       *fixture,
 {
   g_autoptr(NorthMcpSession) session = north_mcp_session_new ("listen-cancel-test", NULL);
   g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_free);
-  GPtrArray *listeners = north_mcp_revision_2026_state_get_listeners (north_mcp_server_get_revision_2026 (fixture->server));
+  NorthMcpRevision2026State *listeners = north_mcp_server_get_revision_2026 (fixture->server);
 
   g_signal_connect (fixture->server, "request-finished", G_CALLBACK (listen_finished_cb), finished);
   for (guint round = 0; round < 3; round++)
@@ -966,7 +969,7 @@ test_listen_cancelled (Fixture       *fixture,
       g_ptr_array_set_size (fixture->channel->messages, 0);
       north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, request,
                                   NORTH_MCP_CHANNEL (fixture->channel));
-      g_assert_cmpuint (listeners->len, ==, 1);
+      g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 1);
       north_mcp_server_notify_tools_list_changed (fixture->server);
       g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
 
@@ -974,7 +977,7 @@ test_listen_cancelled (Fixture       *fixture,
                                   NORTH_MCP_CHANNEL (fixture->channel));
       while (g_main_context_iteration (NULL, FALSE))
         ;
-      g_assert_cmpuint (listeners->len, ==, 0);
+      g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 0);
       g_assert_cmpuint (finished->len, ==, round + 1);
       g_assert_cmpstr (g_ptr_array_index (finished, round), ==, "41 cancelled");
 
@@ -988,6 +991,86 @@ test_listen_cancelled (Fixture       *fixture,
   g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
   g_assert_cmpuint (finished->len, ==, 3);
   g_signal_handlers_disconnect_by_func (fixture->server, listen_finished_cb, finished);
+}
+
+/* Many listen streams, ended in an order other than the one they were
+ * opened in, some by the broadcast that finds their peer gone: every
+ * stream still open gets each notification once, every one that ended
+ * gets nothing more, and stopping the server ends exactly the rest. */
+#define MANY_LISTENERS 3000
+
+static void
+test_listen_many (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  NorthMcpRevision2026State *listeners = north_mcp_server_get_revision_2026 (fixture->server);
+  g_autoptr(GPtrArray) channels = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) outcomes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_signal_connect (fixture->server, "request-finished", G_CALLBACK (listen_finished_cb), finished);
+  for (guint i = 0; i < MANY_LISTENERS; i++)
+    {
+      TestChannel *channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+      g_autofree char *text = revision_2026_request (i + 1, "subscriptions/listen",
+                                                     "\"notifications\":{\"toolsListChanged\":true}", "{}", NULL);
+      g_autoptr(JsonNode) request = parse (text);
+
+      g_ptr_array_add (channels, channel);
+      north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, NULL, request,
+                                  NORTH_MCP_CHANNEL (channel));
+      g_assert_cmpuint (channel->messages->len, ==, 1);
+    }
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, MANY_LISTENERS);
+
+  /* Every third client goes away, from the last one back. */
+  for (guint i = MANY_LISTENERS; i-- > 0;)
+    if (i % 3 == 0)
+      north_mcp_channel_mark_closed (g_ptr_array_index (channels, i));
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, MANY_LISTENERS * 2 / 3);
+  g_assert_cmpuint (finished->len, ==, MANY_LISTENERS / 3);
+
+  /* The broadcast finds the peers of the streams i % 3 == 1 gone as it
+   * writes to them: they end, and the streams after them still get it. */
+  for (guint i = 1; i < MANY_LISTENERS; i += 3)
+    TEST_CHANNEL (g_ptr_array_index (channels, i))->close_on_send = TRUE;
+  north_mcp_server_notify_tools_list_changed (fixture->server);
+  for (guint i = 0; i < MANY_LISTENERS; i++)
+    {
+      TestChannel *channel = g_ptr_array_index (channels, i);
+
+      if (channel->messages->len != (i % 3 == 0 ? 1 : 2))
+        g_error ("listen stream %u got %u messages after the first broadcast", i, channel->messages->len);
+    }
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, MANY_LISTENERS / 3);
+  g_assert_cmpuint (finished->len, ==, MANY_LISTENERS * 2 / 3);
+
+  north_mcp_server_notify_tools_list_changed (fixture->server);
+  for (guint i = 0; i < MANY_LISTENERS; i++)
+    {
+      TestChannel *channel = g_ptr_array_index (channels, i);
+
+      if (channel->messages->len != (i % 3 == 0 ? 1 : i % 3 == 1 ? 2 : 3))
+        g_error ("listen stream %u got %u messages after the second broadcast", i, channel->messages->len);
+    }
+
+  /* Stopping the server answers the rest, each once. */
+  north_mcp_server_stop (fixture->server);
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 0);
+  g_assert_cmpuint (finished->len, ==, MANY_LISTENERS);
+  for (guint i = 0; i < finished->len; i++)
+    g_hash_table_add (outcomes, g_ptr_array_index (finished, i));
+  for (guint i = 0; i < MANY_LISTENERS; i++)
+    {
+      TestChannel *channel = g_ptr_array_index (channels, i);
+      g_autofree char *expected = g_strdup_printf ("%u %s", i + 1, i % 3 == 2 ? "result" : "cancelled");
+
+      g_assert_cmpuint (channel->messages->len, ==, i % 3 == 0 ? 1 : i % 3 == 1 ? 2 : 4);
+      g_assert_true (g_hash_table_contains (outcomes, expected));
+    }
+  g_signal_handlers_disconnect_by_func (fixture->server, listen_finished_cb, finished);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 /* Stateless requests are cancelled by notifications/cancelled (stdio) and
@@ -1472,6 +1555,7 @@ main (int    argc,
   ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
   ADD ("/revision-2026/listen", test_listen);
   ADD ("/revision-2026/listen-cancelled", test_listen_cancelled);
+  ADD ("/revision-2026/listen-many", test_listen_many);
   ADD ("/revision-2026/cancellation", test_cancellation);
   ADD ("/revision-2026/http/validation", test_http_validation);
   ADD ("/revision-2026/http/param-headers", test_http_param_headers);
