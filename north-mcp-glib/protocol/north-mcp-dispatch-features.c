@@ -157,7 +157,9 @@ change_subscription (NorthMcpProtocolHost *host,
       north_mcp_dispatch_invalid_params (context,
           "Invalid params: a session watches at most "
           G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS) " URIs of at most "
-          G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI) " bytes");
+          G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI) " bytes, "
+          G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES) " bytes in all; "
+          "unsubscribe from some first");
       return;
     }
   north_mcp_dispatch_return_empty (context);

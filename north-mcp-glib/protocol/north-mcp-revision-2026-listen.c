@@ -20,6 +20,7 @@
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
 
 static NorthMcpRevision2026State *
@@ -32,14 +33,14 @@ typedef struct
 {
   gboolean  tools;
   gboolean  prompts;
-  gboolean  resources;
-  char    **uris;
+  gboolean    resources;
+  GHashTable *uris;  /* resourceSubscriptions, a set: looked up per broadcast */
 } ListenFilter;
 
 static void
 listen_filter_free (ListenFilter *filter)
 {
-  g_strfreev (filter->uris);
+  g_clear_pointer (&filter->uris, g_hash_table_unref);
   g_free (filter);
 }
 
@@ -181,14 +182,24 @@ listen_request_is_bounded (NorthMcpContext *context,
   if (uris != NULL && JSON_NODE_HOLDS_ARRAY (uris))
     {
       JsonArray *array = json_node_get_array (uris);
+      guint length = json_array_get_length (array);
+      /* The URIs together, their quotes not counted (other elements as
+       * their JSON): at most what a session may watch in all. */
+      gsize all = 0;
 
-      if (json_array_get_length (array) > NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS)
+      if (length > NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS)
         return FALSE;
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        if (north_mcp_json_size_up_to (json_array_get_element (array, i),
-                                       NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 2) >
-            NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 2)
-          return FALSE;
+      for (guint i = 0; i < length; i++)
+        {
+          gsize one = north_mcp_json_size_up_to (json_array_get_element (array, i),
+                                                 NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 2);
+
+          if (one > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 2)
+            return FALSE;
+          all += one;
+        }
+      if (all > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES + 2 * (gsize) length)
+        return FALSE;
     }
 
   json_object_iter_init (&iter, params);
@@ -214,8 +225,15 @@ listen_kept_size (NorthMcpContext *context,
   guint64 size = north_mcp_json_size_up_to (node, G_MAXSIZE) +
                  north_mcp_json_size_up_to (north_mcp_context_get_request_id (context), G_MAXSIZE);
 
-  for (char **uri = filter->uris; uri != NULL && *uri != NULL; uri++)
-    size += strlen (*uri);
+  GHashTableIter iter;
+  gpointer uri;
+
+  if (filter->uris != NULL)
+    {
+      g_hash_table_iter_init (&iter, filter->uris);
+      while (g_hash_table_iter_next (&iter, &uri, NULL))
+        size += strlen (uri);
+    }
   return size;
 }
 
@@ -250,7 +268,9 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
                                               G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS)
                                               " resourceSubscriptions of at most "
                                               G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
-                                              " bytes, and hold at most 64 KiB besides");
+                                              " bytes, "
+                                              G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES)
+                                              " bytes in all, and hold at most 64 KiB besides");
       return;
     }
 
@@ -292,21 +312,19 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
       capability_flag (capabilities, "resources", "subscribe"))
     {
       JsonArray *array = json_node_get_array (uris);
-      GPtrArray *kept = g_ptr_array_new ();
       JsonArray *echo = json_array_new ();
 
+      filter->uris = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, NULL);
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
           JsonNode *element = json_array_get_element (array, i);
 
           if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
             {
-              g_ptr_array_add (kept, g_strdup (json_node_get_string (element)));
+              g_hash_table_add (filter->uris, g_strdup (json_node_get_string (element)));
               json_array_add_string_element (echo, json_node_get_string (element));
             }
         }
-      g_ptr_array_add (kept, NULL);
-      filter->uris = (char **) g_ptr_array_free (kept, FALSE);
       json_object_set_array_member (honoured, "resourceSubscriptions", echo);
     }
 
@@ -345,7 +363,7 @@ filter_wants (ListenFilter *filter,
   if (g_str_equal (method, "notifications/resources/list_changed"))
     return filter->resources;
   if (g_str_equal (method, "notifications/resources/updated"))
-    return uri != NULL && filter->uris != NULL && g_strv_contains ((const char * const *) filter->uris, uri);
+    return uri != NULL && filter->uris != NULL && g_hash_table_contains (filter->uris, uri);
   return FALSE;
 }
 

@@ -103,16 +103,20 @@ void             north_mcp_session_cancel_in_flight       (NorthMcpSession     *
                                                            JsonNode            *id);
 /* resources/subscribe and unsubscribe. A session keeps at most
  * NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS URIs of at most
- * NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI bytes: subscribing returns FALSE
- * beyond either (what a client asks to watch is its memory in ours). */
-#define NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS     1024
-#define NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI  4096
+ * NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI bytes, and at most
+ * NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES of them all together:
+ * subscribing returns FALSE beyond any (what a client asks to watch is its
+ * memory in ours; the count and size alone would let every session keep
+ * 4 MiB). A listen stream of the 2026-07-28 revision is bounded alike. */
+#define NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS       1024
+#define NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI    4096
+#define NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES  65536
 gboolean         north_mcp_session_subscribe              (NorthMcpSession     *self,
                                                            const char          *uri);
 gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *self,
                                                            const char          *uri);
 /* The URIs, as new strings; and replacing them all (the state store's
- * copy; entries beyond the limits are dropped). */
+ * copy; entries beyond the limits are dropped, in @uris' order). */
 GPtrArray       *north_mcp_session_get_subscriptions      (NorthMcpSession     *self);
 void             north_mcp_session_set_subscriptions      (NorthMcpSession     *self,
                                                            GPtrArray           *uris);

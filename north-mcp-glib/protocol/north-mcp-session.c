@@ -46,6 +46,7 @@ struct _NorthMcpSession
   GHashTable       *pending;   /* id key -> PendingRequest */
   GHashTable       *in_flight; /* id key -> GCancellable */
   GHashTable       *subscriptions; /* URI set */
+  gsize             subscription_bytes; /* their lengths added up */
   gint64            last_activity; /* monotonic, microseconds */
   /* Who created it: a digest of the identity (all zero: anonymous). */
   guint8            owner[OWNER_DIGEST_LENGTH];
@@ -767,16 +768,30 @@ north_mcp_session_close (NorthMcpSession *self)
 
 /* Resource subscriptions. */
 
+/* Adds @uri (not yet watched) if it fits the limits. */
+static gboolean
+add_subscription (NorthMcpSession *self,
+                  const char      *uri)
+{
+  gsize length = strlen (uri);
+
+  if (g_hash_table_size (self->subscriptions) >= NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS ||
+      length > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI ||
+      length > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES - self->subscription_bytes)
+    return FALSE;
+  g_hash_table_add (self->subscriptions, g_strdup (uri));
+  self->subscription_bytes += length;
+  return TRUE;
+}
+
 gboolean
 north_mcp_session_subscribe (NorthMcpSession *self,
                              const char      *uri)
 {
   if (g_hash_table_contains (self->subscriptions, uri))
     return TRUE;
-  if (g_hash_table_size (self->subscriptions) >= NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS ||
-      strlen (uri) > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
+  if (!add_subscription (self, uri))
     return FALSE;
-  g_hash_table_add (self->subscriptions, g_strdup (uri));
   if (self->changed_func != NULL)
     self->changed_func (self, self->store_data);
   return TRUE;
@@ -788,6 +803,7 @@ north_mcp_session_unsubscribe (NorthMcpSession *self,
 {
   if (!g_hash_table_remove (self->subscriptions, uri))
     return FALSE;
+  self->subscription_bytes -= strlen (uri);
   if (self->changed_func != NULL)
     self->changed_func (self, self->store_data);
   return TRUE;
@@ -811,9 +827,10 @@ north_mcp_session_set_subscriptions (NorthMcpSession *self,
                                      GPtrArray       *uris)
 {
   g_hash_table_remove_all (self->subscriptions);
-  for (guint i = 0; i < uris->len && i < NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS; i++)
-    if (strlen (g_ptr_array_index (uris, i)) <= NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
-      g_hash_table_add (self->subscriptions, g_strdup (g_ptr_array_index (uris, i)));
+  self->subscription_bytes = 0;
+  for (guint i = 0; i < uris->len; i++)
+    if (!g_hash_table_contains (self->subscriptions, g_ptr_array_index (uris, i)))
+      add_subscription (self, g_ptr_array_index (uris, i));
 }
 
 /**

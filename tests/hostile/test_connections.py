@@ -760,26 +760,30 @@ def test_listen_streams_do_not_hold_their_request_bodies():
 
 def test_listen_streams_count_what_they_keep():
     # A listen stream lets go of its body but keeps its params, with up to
-    # 1024 resourceSubscriptions of 4 KiB: that much still counts among the
+    # 64 KiB of resourceSubscriptions: that much still counts among the
     # bodies held for as long as the stream is open. Before, it counted
-    # nothing once read: with --max-held-body-bytes 10000000, ten listens
-    # of 2.8 MB were all acknowledged and kept 30 MB (10,000 connections
-    # could keep 30 GB). Now the fourth is refused (503), and once the
-    # streams end their bytes are given back.
-    server = Server("--stateless", "--max-held-body-bytes", "10000000")
-    try:
-        headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
-                   "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
+    # nothing once read (with 1024 URIs of 4 KiB allowed then, 10,000
+    # connections could keep 30 GB). With room for three and a half such
+    # listens, the fourth is refused (503), and once the streams end their
+    # bytes are given back.
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+               "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
 
+    def body(rid):
+        uris = [f"file:///{rid}/{i}/" + "u" * 4000 for i in range(16)]
+        return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen",
+                           "params": {"notifications": {"toolsListChanged": True,
+                                                        "resourceSubscriptions": uris},
+                                      "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                                "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
+
+    size = len(body(1))
+    assert 64_000 < size < 66_000
+    server = Server("--stateless", "--max-held-body-bytes", str(3 * size + size // 2))
+    try:
         def listen(rid):
-            uris = [f"file:///{rid}/{i}/" + "u" * 3980 for i in range(700)]
-            body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen",
-                               "params": {"notifications": {"toolsListChanged": True,
-                                                            "resourceSubscriptions": uris},
-                                          "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                                                    "io.modelcontextprotocol/clientCapabilities": {}}}})
             sock = raw_connection(server.port)
-            sock.sendall(http_request("POST", "/mcp", body.encode(), headers))
+            sock.sendall(http_request("POST", "/mcp", body(rid), headers))
             received = b""
             while b"acknowledged" not in received and not received.startswith(b"HTTP/1.1 503"):
                 chunk = sock.recv(65536)
@@ -790,7 +794,7 @@ def test_listen_streams_count_what_they_keep():
         streams = [listen(rid) for rid in (1, 2, 3)]
         assert all(open_ for _, open_ in streams)
         refused, open_ = listen(4)
-        assert not open_, "a fourth listen of 2.8 MB was kept past the 10,000,000 bytes held"
+        assert not open_, f"a fourth listen of {size} bytes was kept past the {3 * size + size // 2} bytes held"
         refused.close()
 
         for sock, _ in streams:

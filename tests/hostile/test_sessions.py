@@ -575,6 +575,47 @@ def test_memory_stays_bounded_over_a_long_resumable_session():
         assert server.stop() == 0
 
 
+def test_resource_subscriptions_are_bounded_in_bytes():
+    # A session may watch 1024 URIs of 4 KiB: without a bound on their sum
+    # that is 4 MiB per session, 40 GB with the default 10,000 sessions.
+    # They may now add up to 64 KiB. Batches (before 2025-06-18) of 100
+    # subscriptions of 4 KiB; 16 sessions would keep 64 MiB unbounded.
+    env = dict(os.environ)
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":quarantine_size_mb=16"
+    server = Server(program="conformance-server", env=env)
+    version = "2025-03-26"
+
+    def fill(session):
+        headers = close({"MCP-Protocol-Version": version, "Mcp-Session-Id": session})
+        uris = [f"test://{session[:8]}/{i}/" + "u" * 4000 for i in range(1024)]
+        answers = []
+        for start in range(0, len(uris), 100):
+            batch = [{"jsonrpc": "2.0", "id": i, "method": "resources/subscribe", "params": {"uri": uris[i]}}
+                     for i in range(start, min(start + 100, len(uris)))]
+            status, answer_headers, body = server.post_mcp(batch, headers, timeout=120)
+            assert status == 200, body[:300]
+            answers += [answer for message in messages(answer_headers, body)
+                        for answer in (message if isinstance(message, list) else [message])]
+        assert len(answers) == len(uris)
+        accepted = [answer for answer in answers if "result" in answer]
+        # 16 URIs of 4,010-odd bytes fit in 64 KiB, a 17th does not.
+        assert len(accepted) == 16, f"{len(accepted)} of 1024 subscriptions of 4 KiB kept"
+        refused = [answer["error"] for answer in answers if "error" in answer]
+        assert all(error["code"] == -32602 and "65536 bytes in all" in error["message"] for error in refused)
+
+    try:
+        fill(initialize(server, {}, version=version))
+        baseline = rss_kib(server.pid)
+        for _ in range(15):
+            fill(initialize(server, {}, version=version))
+        growth = rss_kib(server.pid) - baseline
+        assert growth < 16 * 1024, f"RSS grew by {growth} KiB over 15 sessions"
+        assert server.health()
+    finally:
+        assert server.stop() == 0
+
+
 # What a subscriptions/listen stream (revision 2026-07-28) keeps of the
 # client: the stream lasts as long as the client keeps it open, like a
 # session, so its request is bounded like a session's declarations.
@@ -629,7 +670,10 @@ def test_listen_streams_keep_a_bounded_request():
         baseline = None
         for params in [padded[0]] + padded * 3 + [
                 {"notifications": {"resourceSubscriptions": ["test://x"] * 1025}},
-                {"notifications": {"resourceSubscriptions": ["test://" + "x" * 4096]}}]:
+                {"notifications": {"resourceSubscriptions": ["test://" + "x" * 4096]}},
+                # 17 URIs of 4 KiB: each fits, together they pass 64 KiB.
+                {"notifications": {"resourceSubscriptions": [f"test://{i}/" + "x" * 4000
+                                                             for i in range(17)]}}]:
             sock, answer = open_listen(server, params)
             sockets.append(sock)
             assert "notifications/subscriptions/acknowledged" not in answer, answer[:300]

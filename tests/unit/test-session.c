@@ -228,6 +228,50 @@ test_subscriptions_bound (void)
   g_assert_true (north_mcp_session_subscribe (session, "test://one-more"));
 }
 
+/* The URIs together are bounded too: the count and size limits alone let
+ * a session keep 4 MiB. Sixteen URIs of 4 KiB fill the budget. */
+static void
+test_subscriptions_bytes_bound (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
+  g_autoptr(GPtrArray) stored = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) kept = NULL;
+  const guint fit = NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES / NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI;
+  g_autofree char *one_more = NULL;
+  g_autofree char *first = NULL;
+
+  g_assert_cmpuint (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES, ==, 65536);
+  for (guint i = 0; i <= fit; i++)
+    {
+      char *uri = g_strnfill (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI, 'a' + i);
+
+      g_ptr_array_add (stored, uri);
+      if (i < fit)
+        g_assert_true (north_mcp_session_subscribe (session, uri));
+    }
+  one_more = g_strdup (g_ptr_array_index (stored, fit));
+  first = g_strdup (g_ptr_array_index (stored, 0));
+  g_assert_false (north_mcp_session_subscribe (session, one_more));
+  g_assert_false (north_mcp_session_is_subscribed (session, one_more));
+  /* Not even a short one: the budget is full. */
+  g_assert_false (north_mcp_session_subscribe (session, "t"));
+  /* Already watched: still fine. */
+  g_assert_true (north_mcp_session_subscribe (session, first));
+
+  /* Unsubscribing gives its bytes back. */
+  g_assert_true (north_mcp_session_unsubscribe (session, first));
+  g_assert_true (north_mcp_session_subscribe (session, one_more));
+  g_assert_false (north_mcp_session_subscribe (session, first));
+
+  /* A copy from the state store keeps what fits, in its order. */
+  north_mcp_session_set_subscriptions (session, stored);
+  kept = north_mcp_session_get_subscriptions (session);
+  g_assert_cmpuint (kept->len, ==, fit);
+  g_assert_true (north_mcp_session_is_subscribed (session, first));
+  g_assert_false (north_mcp_session_is_subscribed (session, one_more));
+  g_assert_false (north_mcp_session_subscribe (session, "t"));
+}
+
 static void
 test_max_sessions (void)
 {
@@ -375,6 +419,7 @@ main (int    argc,
   g_test_add_func ("/session/max-sessions", test_max_sessions);
   g_test_add_func ("/session/max-sessions-per-identity", test_max_sessions_per_identity);
   g_test_add_func ("/session/subscriptions-bound", test_subscriptions_bound);
+  g_test_add_func ("/session/subscriptions-bytes-bound", test_subscriptions_bytes_bound);
   g_test_add_func ("/session/signals", test_signals);
 
   return g_test_run ();
