@@ -31,8 +31,8 @@ listeners_of (NorthMcpProtocolHost *host)
 
 typedef struct
 {
-  gboolean  tools;
-  gboolean  prompts;
+  gboolean    tools;
+  gboolean    prompts;
   gboolean    resources;
   GHashTable *uris;  /* resourceSubscriptions, a set: looked up per broadcast */
 } ListenFilter;
@@ -224,7 +224,6 @@ listen_kept_size (NorthMcpContext *context,
   g_autoptr(JsonNode) node = north_mcp_node_new_object (params);
   guint64 size = north_mcp_json_size_up_to (node, G_MAXSIZE) +
                  north_mcp_json_size_up_to (north_mcp_context_get_request_id (context), G_MAXSIZE);
-
   GHashTableIter iter;
   gpointer uri;
 
