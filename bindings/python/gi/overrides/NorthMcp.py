@@ -41,7 +41,8 @@ import and constructor lines; see doc/getting-started-python.md):
   request carries no North user, and ``User.email``,
   ``User.connector_access_tokens`` (a dict) and friends;
 - ``Server.run()``, which parses ``--transport`` and the other shared
-  options from ``sys.argv``.
+  options from ``sys.argv``, and ``await server.shutdown()``, a graceful
+  stop.
 """
 
 import asyncio
@@ -2197,6 +2198,17 @@ class Server(NorthMcp.Server):
         self._lifespan_context = loop._run_until_done(manager.__aenter__())
         return manager
 
+    def shutdown(self):
+        """Stops the server gracefully (``NorthMcp.Server.shutdown_async()``):
+        new connections are refused, the requests that run finish, then the
+        server stops and a running ``run()`` returns, leaving the lifespan.
+        An awaitable of ``True`` once every request ended; raises
+        ``McpError`` when the ``shutdown-timeout`` property (seconds) cut
+        some (``code`` ``Gio.IOErrorEnum.TIMED_OUT``), when ``stop()``
+        came first (``CANCELLED``) or when a shutdown is under way already
+        (``PENDING``). SIGTERM and SIGINT do the same in ``run()``."""
+        return _gio_call(self.shutdown_async, self.shutdown_finish, None)
+
     def run(self, transport=None, argv=None, *, host=None, port=None, mount_path=None,
             **_fastmcp_options):
         """Serves until SIGINT/SIGTERM (or, on stdio, until standard input
@@ -2204,7 +2216,8 @@ class Server(NorthMcp.Server):
         other shared options from ``argv`` (default ``sys.argv``).
         ``transport``, ``host`` and ``port`` are defaults that the command
         line overrides. The lifespan, if any, is entered first and left
-        last. Returns the exit status."""
+        last, after a graceful shutdown's requests ended. Returns the exit
+        status."""
         if host is not None:
             self.set_host(host)
         if port is not None:
