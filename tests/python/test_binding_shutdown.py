@@ -57,7 +57,11 @@ def refused(url):
 
 def exit_status(client):
     client.server.process.wait(TIMEOUT)
-    return client.close()
+    status = client.close()
+    # A handler that shuts down while its connection is being accepted
+    # must not leave the listener accepting on closed sockets.
+    assert "Cannot accept connections" not in client.server.stderr_text, client.server.stderr_text
+    return status
 
 
 @pytest.fixture
