@@ -29,7 +29,12 @@ async def lifespan(server):
         say("lifespan: exit")
 
 
-mcp = NorthMcp.Server("Shutdown", "1.0.0", lifespan=lifespan)
+# --no-lifespan (ours, not run()'s): nothing iterates the main context
+# after run() but run() itself.
+WITH_LIFESPAN = "--no-lifespan" not in sys.argv
+if not WITH_LIFESPAN:
+    sys.argv.remove("--no-lifespan")
+mcp = NorthMcp.Server("Shutdown", "1.0.0", lifespan=lifespan if WITH_LIFESPAN else None)
 
 
 async def report(label, outcome):
@@ -52,7 +57,8 @@ async def work(ctx: Context, seconds: float, shutdown: bool = False, twice: bool
     say("work: started")
     await asyncio.sleep(seconds if seconds > 0 else 3600)
     say("work: done")
-    return "worked %g s, db %s" % (seconds, ctx.request_context.lifespan_context["db"])
+    resources = ctx.request_context.lifespan_context or {"db": "none"}
+    return "worked %g s, db %s" % (seconds, resources["db"])
 
 
 if __name__ == "__main__":

@@ -93,8 +93,10 @@ def test_shutdown_lets_the_running_request_finish(start):
     assert exit_status(client) == 0
     assert refused(client.url)
     if LANGUAGE == "python":
-        # The lifespan is left after the request ended, not before.
+        # The lifespan is left after the request ended and shutdown()'s
+        # awaiter saw the outcome, not before.
         assert client.server.stderr_index(r"^work: done$") < client.server.stderr_index(r"^lifespan: exit$")
+        assert client.server.stderr_index(r"^shutdown: true$") < client.server.stderr_index(r"^lifespan: exit$")
 
 
 def test_shutdown_timeout_cuts_the_request(start):

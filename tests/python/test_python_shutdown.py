@@ -30,3 +30,12 @@ def test_sigterm_leaves_the_lifespan_after_the_drain(start):
     assert text_of(answer["result"]) == "worked 1 s, db open"
     assert exit_status(client) == 0
     assert client.server.stderr_index(r"^work: done$") < client.server.stderr_index(r"^lifespan: exit$")
+
+
+def test_shutdown_settles_before_run_returns_without_a_lifespan(start):
+    client = start("--no-lifespan", "--shutdown-timeout", "120")
+    call = Call(client, seconds=1, shutdown=True)
+    answer, error = call.result()
+    assert error is None and text_of(answer["result"]) == "worked 1 s, db none"
+    client.server.wait_for_stderr(r"^shutdown: true$")
+    assert exit_status(client) == 0

@@ -2058,6 +2058,7 @@ class Server(NorthMcp.Server):
     _lifespan_context = None
     _readers = None
     _completion = None
+    _shutdowns = None
 
     def __init__(self, name="north-mcp-server", version="0.1.0", *, port=None,
                  host=None, server_secret=None, trusted_issuers=None,
@@ -2069,6 +2070,7 @@ class Server(NorthMcp.Server):
         self._lifespan_context = None
         self._readers = []
         self._completion = None
+        self._shutdowns = []
         if stateless is None:
             stateless = stateless_http
         if port is not None:
@@ -2207,7 +2209,18 @@ class Server(NorthMcp.Server):
         some (``code`` ``Gio.IOErrorEnum.TIMED_OUT``), when ``stop()``
         came first (``CANCELLED``) or when a shutdown is under way already
         (``PENDING``). SIGTERM and SIGINT do the same in ``run()``."""
-        return _gio_call(self.shutdown_async, self.shutdown_finish, None)
+        future = _gio_call(self.shutdown_async, self.shutdown_finish, None)
+        if self._shutdowns is None:
+            self._shutdowns = []
+        self._shutdowns.append(future)
+        return future
+
+    def _settle_shutdowns(self, loop):
+        """asyncio resumes who awaits shutdown() from the main context,
+        which stopped with the server: let them see the outcome first."""
+        if self._shutdowns:
+            pending, self._shutdowns = self._shutdowns, []
+            loop._run_until_done(asyncio.gather(*pending, return_exceptions=True))
 
     def run(self, transport=None, argv=None, *, host=None, port=None, mount_path=None,
             **_fastmcp_options):
@@ -2232,6 +2245,7 @@ class Server(NorthMcp.Server):
         try:
             return NorthMcp.Server.run(self, args)
         finally:
+            self._settle_shutdowns(loop)
             if manager is not None:
                 loop._run_until_done(manager.__aexit__(None, None, None))
                 self._lifespan_context = None
