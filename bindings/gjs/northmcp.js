@@ -763,7 +763,8 @@ export class Server {
      * request ended; rejects with a GLib.Error, Gio.IOErrorEnum.TIMED_OUT
      * when the `shutdown-timeout` property (seconds) cut some, CANCELLED
      * when stop() came first, PENDING when a shutdown is under way
-     * already. SIGTERM and SIGINT do the same in run().
+     * already. SIGTERM and SIGINT do the same in run(). A tool that
+     * awaits it waits for its own request too: start it and return.
      */
     shutdown() {
         const promise = promised(

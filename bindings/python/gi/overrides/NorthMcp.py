@@ -2208,7 +2208,9 @@ class Server(NorthMcp.Server):
         ``McpError`` when the ``shutdown-timeout`` property (seconds) cut
         some (``code`` ``Gio.IOErrorEnum.TIMED_OUT``), when ``stop()``
         came first (``CANCELLED``) or when a shutdown is under way already
-        (``PENDING``). SIGTERM and SIGINT do the same in ``run()``."""
+        (``PENDING``). SIGTERM and SIGINT do the same in ``run()``. A
+        tool that awaits it waits for its own request too: start it and
+        return."""
         future = _gio_call(self.shutdown_async, self.shutdown_finish, None)
         if self._shutdowns is None:
             self._shutdowns = []
