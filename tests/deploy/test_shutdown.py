@@ -9,12 +9,13 @@ import http.client
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
 
 import pytest
 
-from deployfix import Nginx, Replica, Replicas
+from deployfix import EXAMPLES, Nginx, Replica, Replicas
 
 MCP = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
        "MCP-Protocol-Version": "2025-06-18"}
@@ -207,3 +208,29 @@ def test_a_rolling_restart_behind_nginx_loses_no_request(tmp_path):
         # The other replica served on.
         assert post_to(nginx.port, {"jsonrpc": "2.0", "id": 1, "method": "ping"})[0] == 200
     assert replicas.exit_codes[1] == 0, replicas.stderr()
+
+
+def test_stdio_answers_what_runs_before_it_stops():
+    process = subprocess.Popen([os.path.join(EXAMPLES, "conformance-server"), "--transport", "stdio"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        def send(message):
+            process.stdin.write((json.dumps(message) + "\n").encode())
+            process.stdin.flush()
+
+        send({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                         "clientInfo": {"name": "t", "version": "1"}}})
+        assert json.loads(process.stdout.readline())["id"] == 1
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        send(slow_call(2, rid=2))
+        send({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+        assert json.loads(process.stdout.readline())["id"] == 3  # the call runs now
+        process.send_signal(signal.SIGTERM)
+        answer = json.loads(process.stdout.readline())
+        assert answer["id"] == 2 and answer["result"]["content"][0]["text"] == "Computed call 2 in 2 s", answer
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
