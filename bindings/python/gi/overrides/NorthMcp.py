@@ -2219,10 +2219,13 @@ class Server(NorthMcp.Server):
 
     def _settle_shutdowns(self, loop):
         """asyncio resumes who awaits shutdown() from the main context,
-        which stopped with the server: let them see the outcome first."""
+        which stopped with the server: let them see the outcome first
+        (without waiting: stop() has ended every shutdown)."""
         if self._shutdowns:
             pending, self._shutdowns = self._shutdowns, []
-            loop._run_until_done(asyncio.gather(*pending, return_exceptions=True))
+            settled = asyncio.gather(*pending, return_exceptions=True)
+            while not settled.done() and loop._main_context.iteration(False):
+                pass
 
     def run(self, transport=None, argv=None, *, host=None, port=None, mount_path=None,
             **_fastmcp_options):
