@@ -739,11 +739,8 @@ accept_cb (GSocket      *socket,
       g_autoptr(GError) error = NULL;
       g_autoptr(GSocket) accepted = NULL;
 
-      /* serve() may run a handler at once, and it may have started a
-       * shutdown: the sockets are closed, accepting must not back off. */
-      if (self->draining)
-        return G_SOURCE_REMOVE;
-      if (hold_off_when_full (self))
+      /* Draining: serve() ran a handler that shut down (sockets closed). */
+      if (self->draining || hold_off_when_full (self))
         return G_SOURCE_CONTINUE;
 
       accepted = g_socket_accept (socket, NULL, &error);
