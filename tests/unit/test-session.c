@@ -228,18 +228,28 @@ test_subscriptions_bound (void)
   g_assert_true (north_mcp_session_subscribe (session, "test://one-more"));
 }
 
+/* Sets the guint property @name through GObject and reads it back. */
+static void
+set_limit (NorthMcpServer *server,
+           const char     *name,
+           guint           limit)
+{
+  guint value = 0;
+
+  g_object_set (server, name, limit, NULL);
+  g_object_get (server, name, &value, NULL);
+  g_assert_cmpuint (value, ==, limit);
+}
+
 static void
 test_max_sessions (void)
 {
   g_autoptr(NorthMcpServer) server = north_mcp_server_new ("s", "1");
   g_autoptr(NorthMcpUser) alice = user_new ("https://idp", "alice", NULL);
   NorthMcpSession *first, *second;
-  guint value = 0;
 
   g_assert_cmpuint (north_mcp_server_get_max_sessions (server), ==, 10000);
-  g_object_set (server, "max-sessions", 2, NULL);
-  g_object_get (server, "max-sessions", &value, NULL);
-  g_assert_cmpuint (value, ==, 2);
+  set_limit (server, "max-sessions", 2);
 
   first = north_mcp_server_open_session (server, NULL, alice, NULL);
   g_assert_false (north_mcp_server_sessions_full (server));
@@ -272,12 +282,9 @@ test_max_sessions_per_identity (void)
   g_autoptr(NorthMcpUser) bob = user_new ("https://idp", "bob", NULL);
   NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
   NorthMcpSession *first, *second, *idle = NULL;
-  guint value = 0;
 
   g_assert_cmpuint (north_mcp_server_get_max_sessions_per_identity (server), ==, 100);
-  g_object_set (server, "max-sessions-per-identity", 2, NULL);
-  g_object_get (server, "max-sessions-per-identity", &value, NULL);
-  g_assert_cmpuint (value, ==, 2);
+  set_limit (server, "max-sessions-per-identity", 2);
 
   first = north_mcp_server_open_session (server, NULL, alice, NULL);
   g_assert_false (north_mcp_session_manager_owner_is_full (manager, alice, &idle));
