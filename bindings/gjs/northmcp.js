@@ -22,6 +22,7 @@
 // messages (`context.info(…)`, `debug`, `warning`, `error`) and progress
 // (`context.progress(…)`). getAuthenticatedUser() finds the caller in the
 // handler and after every `await` in it, without the context.
+// `await server.shutdown()` stops gracefully, as SIGTERM does.
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
@@ -713,6 +714,7 @@ export class Server {
             auth.set_audience(options.audience);
         /** The NorthMcp.Server underneath. */
         this.server = server;
+        this._shutdowns = 0;  // shutdown() Promises not settled yet
     }
 
     /** Adds a tool (see createTool()); returns the NorthMcp.Tool. */
@@ -745,7 +747,33 @@ export class Server {
      * (default: the script's arguments). Returns the exit status.
      */
     run(argv = System.programArgs) {
-        return this.server.run([System.programInvocationName ?? 'gjs', ...argv]);
+        const status = this.server.run([System.programInvocationName ?? 'gjs', ...argv]);
+        // GJS settles promises from the main context, which stopped with
+        // the server: let shutdown()'s settle before the caller exits.
+        const context = GLib.MainContext.default();
+        while (this._shutdowns > 0 && context.iteration(false))
+            ;
+        return status;
+    }
+
+    /**
+     * Stops the server gracefully (NorthMcp.Server.shutdown_async()): new
+     * connections are refused, the requests that run finish, then the
+     * server stops and run() returns. Resolves with `true` once every
+     * request ended; rejects with a GLib.Error, Gio.IOErrorEnum.TIMED_OUT
+     * when the `shutdown-timeout` property (seconds) cut some, CANCELLED
+     * when stop() came first, PENDING when a shutdown is under way
+     * already. SIGTERM and SIGINT do the same in run(). A tool that
+     * awaits it waits for its own request too: start it and return.
+     */
+    shutdown() {
+        const promise = promised(
+            callback => this.server.shutdown_async(null, callback),
+            result => this.server.shutdown_finish(result));
+        const settled = () => this._shutdowns--;
+        this._shutdowns++;
+        promise.then(settled, settled);
+        return promise;
     }
 }
 

@@ -739,7 +739,8 @@ accept_cb (GSocket      *socket,
       g_autoptr(GError) error = NULL;
       g_autoptr(GSocket) accepted = NULL;
 
-      if (hold_off_when_full (self))
+      /* Draining: serve() ran a handler that shut down (sockets closed). */
+      if (self->draining || hold_off_when_full (self))
         return G_SOURCE_CONTINUE;
 
       accepted = g_socket_accept (socket, NULL, &error);

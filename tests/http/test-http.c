@@ -1852,6 +1852,58 @@ test_shutdown (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
 }
 
+/* A handler that shuts down while its connection is being accepted: its
+ * request was in the socket before the server accepted it, so serve()
+ * runs the route at once, inside the accept batch. The batch must stop
+ * there instead of accepting on the closed socket (and backing off, with
+ * a warning, to watch closed sockets again). */
+static void
+shut_down_route (NorthMcpServer    *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 NorthMcpUser      *user,
+                 gpointer           user_data)
+{
+  north_mcp_server_shutdown_async (server, NULL, shutdown_done_cb, user_data);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+static void
+test_shutdown_from_a_handler (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(NorthMcpServer) server = north_mcp_server_new ("test-http", "1.0.0");
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GSocketAddress) address = NULL;
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GError) error = NULL;
+      static const char get[] = "GET /bye HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+      GError *outcome = NULL;
+
+      north_mcp_server_add_route (server, "/bye", shut_down_route, &outcome, NULL);
+      north_mcp_server_set_host (server, "127.0.0.1");
+      start_http (server);
+      address = g_inet_socket_address_new (loopback, north_mcp_server_get_bound_port (server));
+      socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_socket_connect (socket, address, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_socket_send (socket, get, strlen (get), NULL, &error), ==, strlen (get));
+      g_assert_no_error (error);
+
+      while (outcome == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_error (outcome, G_IO_ERROR, G_IO_ERROR_EXISTS);
+      g_clear_error (&outcome);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*Cannot accept connections*");
+}
+
 /* ------------------------------------------------------------------ */
 /* Event stores of many sessions                                       */
 
@@ -1988,6 +2040,7 @@ main (int   argc,
 
   g_test_add_func ("/http/listen/localhost", test_listen_localhost);
   g_test_add_func ("/http/shutdown", test_shutdown);
+  g_test_add_func ("/http/shutdown/from-a-handler", test_shutdown_from_a_handler);
   g_test_add_func ("/http/event-stores/bounded-together", test_event_stores_bounded_together);
 
   return g_test_run ();

@@ -41,7 +41,8 @@ import and constructor lines; see doc/getting-started-python.md):
   request carries no North user, and ``User.email``,
   ``User.connector_access_tokens`` (a dict) and friends;
 - ``Server.run()``, which parses ``--transport`` and the other shared
-  options from ``sys.argv``.
+  options from ``sys.argv``, and ``await server.shutdown()``, a graceful
+  stop.
 """
 
 import asyncio
@@ -2057,6 +2058,7 @@ class Server(NorthMcp.Server):
     _lifespan_context = None
     _readers = None
     _completion = None
+    _shutdowns = None
 
     def __init__(self, name="north-mcp-server", version="0.1.0", *, port=None,
                  host=None, server_secret=None, trusted_issuers=None,
@@ -2068,6 +2070,7 @@ class Server(NorthMcp.Server):
         self._lifespan_context = None
         self._readers = []
         self._completion = None
+        self._shutdowns = []
         if stateless is None:
             stateless = stateless_http
         if port is not None:
@@ -2197,6 +2200,33 @@ class Server(NorthMcp.Server):
         self._lifespan_context = loop._run_until_done(manager.__aenter__())
         return manager
 
+    def shutdown(self):
+        """Stops the server gracefully (``NorthMcp.Server.shutdown_async()``):
+        new connections are refused, the requests that run finish, then the
+        server stops and a running ``run()`` returns, leaving the lifespan.
+        An awaitable of ``True`` once every request ended; raises
+        ``McpError`` when the ``shutdown-timeout`` property (seconds) cut
+        some (``code`` ``Gio.IOErrorEnum.TIMED_OUT``), when ``stop()``
+        came first (``CANCELLED``) or when a shutdown is under way already
+        (``PENDING``). SIGTERM and SIGINT do the same in ``run()``. A
+        tool that awaits it waits for its own request too: start it and
+        return."""
+        future = _gio_call(self.shutdown_async, self.shutdown_finish, None)
+        if self._shutdowns is None:
+            self._shutdowns = []
+        self._shutdowns.append(future)
+        return future
+
+    def _settle_shutdowns(self, loop):
+        """asyncio resumes who awaits shutdown() from the main context,
+        which stopped with the server: let them see the outcome first
+        (without waiting: stop() has ended every shutdown)."""
+        if self._shutdowns:
+            pending, self._shutdowns = self._shutdowns, []
+            settled = asyncio.gather(*pending, return_exceptions=True)
+            while not settled.done() and loop._main_context.iteration(False):
+                pass
+
     def run(self, transport=None, argv=None, *, host=None, port=None, mount_path=None,
             **_fastmcp_options):
         """Serves until SIGINT/SIGTERM (or, on stdio, until standard input
@@ -2204,7 +2234,8 @@ class Server(NorthMcp.Server):
         other shared options from ``argv`` (default ``sys.argv``).
         ``transport``, ``host`` and ``port`` are defaults that the command
         line overrides. The lifespan, if any, is entered first and left
-        last. Returns the exit status."""
+        last, after a graceful shutdown's requests ended. Returns the exit
+        status."""
         if host is not None:
             self.set_host(host)
         if port is not None:
@@ -2219,6 +2250,7 @@ class Server(NorthMcp.Server):
         try:
             return NorthMcp.Server.run(self, args)
         finally:
+            self._settle_shutdowns(loop)
             if manager is not None:
                 loop._run_until_done(manager.__aexit__(None, None, None))
                 self._lifespan_context = None
