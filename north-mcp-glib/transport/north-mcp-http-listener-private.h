@@ -6,6 +6,7 @@
 #pragma once
 
 #include <libsoup/soup.h>
+#include "north-mcp-http-held-body-private.h"
 #include "north-mcp-transport-host-private.h"
 
 G_BEGIN_DECLS
@@ -80,28 +81,17 @@ gboolean              north_mcp_http_listener_hold_body    (SoupServerMessage   
 NorthMcpHttpListener *north_mcp_http_listener_keep_slot    (SoupServerMessage    *msg);
 void                  north_mcp_http_listener_release_slot (NorthMcpHttpListener *self);
 
-/* A request body's share of the bodies held, kept past its message. */
-typedef struct _NorthMcpHttpHeldBody NorthMcpHttpHeldBody;
-
 /* For what keeps the request parsed from @msg's body (its channel, which
  * lives as long as the request is in progress): the body goes on counting
  * among the bodies held after libsoup is done with @msg (a legacy POST is
  * answered at once; a client may hang up on a request that goes on) until
  * north_mcp_http_held_body_release(). NULL when @msg holds nothing. */
 NorthMcpHttpHeldBody *north_mcp_http_listener_keep_body    (SoupServerMessage    *msg);
-void                  north_mcp_http_held_body_release     (NorthMcpHttpHeldBody *held);
-/* Counts at most @kept of @held's bytes from now on (its request body
- * was let go of, what was parsed from it is kept), whoever still refers
- * to it. */
-void                  north_mcp_http_held_body_shrink      (NorthMcpHttpHeldBody *held,
-                                                            guint64               kept);
 
 /* The socket of @msg's connection: soup_server_message_get_socket() is
  * NULL for connections a listener accepted. */
 GSocket              *north_mcp_http_listener_get_socket   (SoupServerMessage    *msg);
 gboolean              north_mcp_http_listener_owns         (SoupServerMessage    *msg);
 
-/* Raises the soft RLIMIT_NOFILE of the process to its hard limit (once). */
-void                  north_mcp_http_listener_raise_fd_limit (void);
 
 G_END_DECLS

@@ -62,10 +62,10 @@
 #include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-hangup-input-stream-private.h"
+#include "north-mcp-http-held-body-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-transport-host-private.h"
 
@@ -86,29 +86,6 @@
 
 typedef struct _Client Client;
 
-/* What the request bodies held add up to: shared by the listener and by
- * the bodies kept past it (north_mcp_http_listener_keep_body()). Under
- * accounts_lock: a channel, and the body it keeps, may be let go of on a
- * handler's thread. */
-typedef struct
-{
-  guint   refs;
-  guint64 held;
-} Account;
-
-static GMutex accounts_lock;
-
-/* The bytes one request body counts in an account: while libsoup has the
- * message (the connection's reference) and while the request parsed from
- * it is still in progress (its channel's). @bytes grows only while the
- * body arrives, before anything keeps it. */
-struct _NorthMcpHttpHeldBody
-{
-  gatomicrefcount refs;
-  Account        *account;
-  guint64         bytes;
-};
-
 struct _NorthMcpHttpListener
 {
   GObject         parent_instance;
@@ -122,7 +99,7 @@ struct _NorthMcpHttpListener
   GSource        *retry;        /* back-off timer while accept() fails */
   GSource        *sweep;        /* idle timeout, while there are clients */
   GQueue          clients;      /* Client* */
-  Account        *account;      /* request bodies held */
+  NorthMcpHttpBodyAccount *account; /* request bodies held */
   guint           lingering;    /* connections taken away to be closed */
   guint           retry_ms;
   gboolean        failing;      /* accept() failed since it last worked */
@@ -130,6 +107,7 @@ struct _NorthMcpHttpListener
   gint64          full_logged;  /* when that was last said, µs */
   gboolean        stopped;
   gboolean        draining;     /* shutting down: no new connections */
+  GPtrArray      *backlog;      /* GSocket*: accepted while draining */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpHttpListener, north_mcp_http_listener, G_TYPE_OBJECT)
@@ -245,44 +223,6 @@ client_unwatch_hangup (Client *client)
       g_source_destroy (client->hangup_watch);
       g_clear_pointer (&client->hangup_watch, g_source_unref);
     }
-}
-
-/* With accounts_lock held. */
-static void
-account_unref_locked (Account *account)
-{
-  if (--account->refs == 0)
-    g_free (account);
-}
-
-void
-north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
-{
-  g_return_if_fail (held != NULL);
-
-  if (!g_atomic_ref_count_dec (&held->refs))
-    return;
-
-  g_mutex_lock (&accounts_lock);
-  held->account->held -= held->bytes;
-  account_unref_locked (held->account);
-  g_mutex_unlock (&accounts_lock);
-  g_free (held);
-}
-
-void
-north_mcp_http_held_body_shrink (NorthMcpHttpHeldBody *held,
-                                 guint64               kept)
-{
-  g_return_if_fail (held != NULL);
-
-  g_mutex_lock (&accounts_lock);
-  if (kept < held->bytes)
-    {
-      held->account->held -= held->bytes - kept;
-      held->bytes = kept;
-    }
-  g_mutex_unlock (&accounts_lock);
 }
 
 static void
@@ -617,7 +557,7 @@ serve (NorthMcpHttpListener *self,
   if (client->closed)
     client_free (client);
 
-  if (self->sweep == NULL)
+  if (self->sweep == NULL && !self->stopped)
     {
       self->sweep = g_timeout_source_new_seconds (1);
       g_source_set_callback (self->sweep, sweep_cb, self, NULL);
@@ -732,15 +672,16 @@ accept_cb (GSocket      *socket,
            GIOCondition  condition,
            gpointer      user_data)
 {
-  NorthMcpHttpListener *self = user_data;
+  /* A handler serve() runs may stop the server, which drops us. */
+  g_autoptr(NorthMcpHttpListener) self = g_object_ref (user_data);
 
   for (guint i = 0; i < ACCEPT_BATCH; i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GSocket) accepted = NULL;
 
-      /* Draining: serve() ran a handler that shut down (sockets closed). */
-      if (self->draining || hold_off_when_full (self))
+      /* Draining or stopped: serve() ran a handler that shut down. */
+      if (self->draining || self->stopped || hold_off_when_full (self))
         return G_SOURCE_CONTINUE;
 
       accepted = g_socket_accept (socket, NULL, &error);
@@ -831,9 +772,22 @@ north_mcp_http_listener_add_sockets (NorthMcpHttpListener  *self,
   return TRUE;
 }
 
+static gboolean
+serve_backlog_cb (gpointer user_data)
+{
+  NorthMcpHttpListener *self = user_data;
+  g_autoptr(GPtrArray) backlog = g_steal_pointer (&self->backlog);
+
+  for (guint i = 0; i < backlog->len && !self->stopped; i++)
+    serve (self, g_ptr_array_index (backlog, i));
+  return G_SOURCE_REMOVE;
+}
+
 void
 north_mcp_http_listener_drain (NorthMcpHttpListener *self)
 {
+  g_autoptr(GSource) idle = NULL;
+
   g_return_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self));
 
   if (self->stopped || self->draining)
@@ -846,9 +800,22 @@ north_mcp_http_listener_drain (NorthMcpHttpListener *self)
       g_clear_pointer (&self->retry, g_source_unref);
     }
   /* Refused from now on, here: a load balancer or the client tries
-   * another replica. (Other processes sharing a socket keep theirs.) */
+   * another replica. (Other processes sharing a socket keep theirs.)
+   * What the kernel has accepted already would be reset with a request
+   * maybe sent: it is served, from the main loop. */
+  self->backlog = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < self->sockets->len; i++)
-    g_socket_close (g_ptr_array_index (self->sockets, i), NULL);
+    {
+      GSocket *socket = g_ptr_array_index (self->sockets, i), *accepted;
+
+      while ((accepted = g_socket_accept (socket, NULL, NULL)) != NULL)
+        g_ptr_array_add (self->backlog, accepted);
+      g_socket_close (socket, NULL);
+    }
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_HIGH);
+  g_source_set_callback (idle, serve_backlog_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (idle, self->context);
 
   /* Idle keep-alive connections stay: a request that runs may still need
    * one (a client's answer to an elicitation). */
@@ -866,6 +833,8 @@ north_mcp_http_listener_is_busy (NorthMcpHttpListener *self)
 {
   g_return_val_if_fail (NORTH_MCP_IS_HTTP_LISTENER (self), FALSE);
 
+  if (self->backlog != NULL)
+    return TRUE;
   for (GList *l = self->clients.head; l != NULL; l = l->next)
     {
       Client *client = l->data;
@@ -905,7 +874,11 @@ north_mcp_http_listener_stop (NorthMcpHttpListener *self)
 
       g_queue_unlink (&self->clients, &client->link);
       client->listener = NULL;
-      client_free (client);
+      /* Still in serve() (a handler stopped the server): freed there. */
+      if (client->accepting)
+        client->closed = TRUE;
+      else
+        client_free (client);
     }
 
   g_signal_handlers_disconnect_by_data (self->soup, self);
@@ -1031,29 +1004,10 @@ north_mcp_http_listener_hold_body (SoupServerMessage *msg,
                                    guint64            limit)
 {
   Client *client = client_of (msg);
-  NorthMcpHttpListener *self;
 
   if (client == NULL || client->listener == NULL)
     return TRUE;
-
-  self = client->listener;
-  g_mutex_lock (&accounts_lock);
-  if (limit != 0 && (self->account->held > limit || bytes > limit - self->account->held))
-    {
-      g_mutex_unlock (&accounts_lock);
-      return FALSE;
-    }
-  if (client->body == NULL)
-    {
-      client->body = g_new0 (NorthMcpHttpHeldBody, 1);
-      g_atomic_ref_count_init (&client->body->refs);
-      client->body->account = self->account;
-      self->account->refs++;
-    }
-  client->body->bytes += bytes;
-  self->account->held += bytes;
-  g_mutex_unlock (&accounts_lock);
-  return TRUE;
+  return north_mcp_http_body_account_hold (client->listener->account, &client->body, bytes, limit);
 }
 
 NorthMcpHttpHeldBody *
@@ -1067,8 +1021,7 @@ north_mcp_http_listener_keep_body (SoupServerMessage *msg)
   if (client == NULL || client->body == NULL || client->msg != msg)
     return NULL;
 
-  g_atomic_ref_count_inc (&client->body->refs);
-  return client->body;
+  return north_mcp_http_held_body_ref (client->body);
 }
 
 NorthMcpHttpListener *
@@ -1117,29 +1070,6 @@ north_mcp_http_listener_owns (SoupServerMessage *msg)
   return client_of (msg) != NULL;
 }
 
-void
-north_mcp_http_listener_raise_fd_limit (void)
-{
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once))
-    {
-      struct rlimit limit;
-
-      /* Each connection is a descriptor: the usual soft limit of 1024
-       * is far below what a server meets; the hard limit is what the
-       * administrator allows. */
-      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
-        {
-          limit.rlim_cur = limit.rlim_max;
-          if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
-            north_mcp_log_warning (LOGGER, "Cannot raise the limit of open files: %s",
-                                   g_strerror (errno));
-        }
-      g_once_init_leave (&once, 1);
-    }
-}
-
 /* ------------------------------------------------------------------ */
 /* Life cycle                                                          */
 
@@ -1168,11 +1098,10 @@ north_mcp_http_listener_finalize (GObject *object)
 
   g_ptr_array_unref (self->watches);
   g_ptr_array_unref (self->sockets);
+  g_clear_pointer (&self->backlog, g_ptr_array_unref);
   g_main_context_unref (self->inert);
   g_main_context_unref (self->context);
-  g_mutex_lock (&accounts_lock);
-  account_unref_locked (self->account);
-  g_mutex_unlock (&accounts_lock);
+  north_mcp_http_body_account_unref (self->account);
 
   G_OBJECT_CLASS (north_mcp_http_listener_parent_class)->finalize (object);
 }
@@ -1194,7 +1123,6 @@ north_mcp_http_listener_init (NorthMcpHttpListener *self)
   self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
   self->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
   self->retry_ms = RETRY_FIRST_MS;
-  self->account = g_new0 (Account, 1);
-  self->account->refs = 1;
+  self->account = north_mcp_http_body_account_new ();
   g_queue_init (&self->clients);
 }

@@ -30,4 +30,8 @@ GSocket      *north_mcp_http_listening_socket_new  (GInetAddress  *inet,
 guint         north_mcp_http_bound_port            (SoupServer    *soup,
                                                     guint          fallback);
 
+/* Raises the soft RLIMIT_NOFILE of the process to its hard limit (once):
+ * each connection is a descriptor. */
+void          north_mcp_http_raise_fd_limit        (void);
+
 G_END_DECLS

@@ -8,11 +8,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "north-mcp-error.h"
 #include "north-mcp-http-socket-private.h"
 #include "north-mcp-http-transport-private.h"
+#include "north-mcp-log-private.h"
+
+#define LOGGER "NorthMCP.HTTP"
 
 gboolean
 north_mcp_http_host_is_loopback (const char *host)
@@ -156,3 +160,25 @@ north_mcp_http_bound_port (SoupServer *soup,
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
 }
 
+void
+north_mcp_http_raise_fd_limit (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      struct rlimit limit;
+
+      /* Each connection is a descriptor: the usual soft limit of 1024
+       * is far below what a server meets; the hard limit is what the
+       * administrator allows. */
+      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+        {
+          limit.rlim_cur = limit.rlim_max;
+          if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+            north_mcp_log_warning (LOGGER, "Cannot raise the limit of open files: %s",
+                                   g_strerror (errno));
+        }
+      g_once_init_leave (&once, 1);
+    }
+}

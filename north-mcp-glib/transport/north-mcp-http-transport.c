@@ -112,7 +112,7 @@ north_mcp_http_transport_listen (NorthMcpHttpTransport  *self,
         return FALSE;
     }
 
-  north_mcp_http_listener_raise_fd_limit ();
+  north_mcp_http_raise_fd_limit ();
   self->loopback = north_mcp_http_host_is_loopback (host);
   self->soup = soup_server_new (NULL, NULL);
   north_mcp_http_guard_queries (self->soup);

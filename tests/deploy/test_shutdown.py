@@ -234,3 +234,26 @@ def test_stdio_answers_what_runs_before_it_stops():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_connections_waiting_in_the_backlog_are_served():
+    """A connection the kernel accepted but the server had not (here: at
+    --max-connections) holds a request maybe: closing the listening socket
+    would reset it, and a proxy cannot send a POST elsewhere once sent."""
+    replica = Replica("--stateless", "--max-connections", "1", "--debug", program="conformance-server")
+    try:
+        first = http.client.HTTPConnection("127.0.0.1", replica.port, timeout=60)
+        assert post(first, {"jsonrpc": "2.0", "id": 1, "method": "ping"})[0] == 200  # holds the one place
+        waiting = http.client.HTTPConnection("127.0.0.1", replica.port, timeout=60)
+        waiting.request("POST", "/mcp", json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}), MCP)
+        deadline = time.monotonic() + 30
+        while "new ones wait until one ends" not in replica.stderr():
+            assert time.monotonic() < deadline, replica.stderr()
+            time.sleep(0.05)
+        replica.process.send_signal(signal.SIGTERM)
+        response = waiting.getresponse()
+        assert response.status == 200 and json.loads(response.read())["id"] == 2
+        assert response.getheader("Connection") == "close"
+        assert exited(replica) == 0, replica.stderr()
+    finally:
+        replica.stop()

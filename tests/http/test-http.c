@@ -1868,8 +1868,24 @@ shut_down_route (NorthMcpServer    *server,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 }
 
+/* The same with north_mcp_server_stop(): the listener, and the client
+ * being accepted, went away under serve() and the accept batch. */
 static void
-test_shutdown_from_a_handler (void)
+stop_route (NorthMcpServer    *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            NorthMcpUser      *user,
+            gpointer           user_data)
+{
+  GError **outcome = user_data;
+
+  north_mcp_server_stop (server);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  *outcome = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "(stopped)");
+}
+
+static void
+test_shutdown_from_a_handler (gconstpointer stop)
 {
   if (g_test_subprocess ())
     {
@@ -1881,7 +1897,7 @@ test_shutdown_from_a_handler (void)
       static const char get[] = "GET /bye HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
       GError *outcome = NULL;
 
-      north_mcp_server_add_route (server, "/bye", shut_down_route, &outcome, NULL);
+      north_mcp_server_add_route (server, "/bye", stop != NULL ? stop_route : shut_down_route, &outcome, NULL);
       north_mcp_server_set_host (server, "127.0.0.1");
       start_http (server);
       address = g_inet_socket_address_new (loopback, north_mcp_server_get_bound_port (server));
@@ -1896,6 +1912,8 @@ test_shutdown_from_a_handler (void)
         g_main_context_iteration (NULL, TRUE);
       g_assert_error (outcome, G_IO_ERROR, G_IO_ERROR_EXISTS);
       g_clear_error (&outcome);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
       return;
     }
 
@@ -2040,7 +2058,8 @@ main (int   argc,
 
   g_test_add_func ("/http/listen/localhost", test_listen_localhost);
   g_test_add_func ("/http/shutdown", test_shutdown);
-  g_test_add_func ("/http/shutdown/from-a-handler", test_shutdown_from_a_handler);
+  g_test_add_data_func ("/http/shutdown/from-a-handler", NULL, test_shutdown_from_a_handler);
+  g_test_add_data_func ("/http/shutdown/stop-from-a-handler", "stop", test_shutdown_from_a_handler);
   g_test_add_func ("/http/event-stores/bounded-together", test_event_stores_bounded_together);
 
   return g_test_run ();

@@ -1,0 +1,37 @@
+/* north-mcp-http-held-body-private.h: the request bodies a listener's
+ * connections hold, counted together (max-held-body-bytes)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What the bodies add up to: shared by the listener and by the bodies
+ * kept past it. */
+typedef struct _NorthMcpHttpBodyAccount NorthMcpHttpBodyAccount;
+/* A request body's share of an account, kept past its message while the
+ * request parsed from it is in progress. */
+typedef struct _NorthMcpHttpHeldBody NorthMcpHttpHeldBody;
+
+NorthMcpHttpBodyAccount *north_mcp_http_body_account_new   (void);
+void                     north_mcp_http_body_account_unref (NorthMcpHttpBodyAccount *account);
+/* Counts @bytes more in *@held (made in @account on first use) unless the
+ * account would pass @limit (0: no limit): then FALSE, nothing counted. */
+gboolean                 north_mcp_http_body_account_hold  (NorthMcpHttpBodyAccount *account,
+                                                            NorthMcpHttpHeldBody   **held,
+                                                            guint64                  bytes,
+                                                            guint64                  limit);
+
+NorthMcpHttpHeldBody    *north_mcp_http_held_body_ref      (NorthMcpHttpHeldBody    *held);
+/* Stops counting @held once its last reference goes. Any thread. */
+void                     north_mcp_http_held_body_release  (NorthMcpHttpHeldBody    *held);
+/* Counts at most @kept of @held's bytes from now on (its request body
+ * was let go of, what was parsed from it is kept), whoever still refers
+ * to it. */
+void                     north_mcp_http_held_body_shrink   (NorthMcpHttpHeldBody    *held,
+                                                            guint64                  kept);
+
+G_END_DECLS

@@ -1,0 +1,117 @@
+/* north-mcp-http-held-body.c: the request bodies a listener's connections
+ * hold, counted together (max-held-body-bytes)
+ *
+ * A channel, and the body it keeps, may be let go of on a handler's
+ * thread: accounts and their bodies are changed under one lock.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-http-held-body-private.h"
+
+struct _NorthMcpHttpBodyAccount
+{
+  guint   refs;
+  guint64 held;
+};
+
+/* The bytes one request body counts in an account: while libsoup has the
+ * message (the connection's reference) and while the request parsed from
+ * it is still in progress (its channel's). @bytes grows only while the
+ * body arrives, before anything keeps it. */
+struct _NorthMcpHttpHeldBody
+{
+  gatomicrefcount          refs;
+  NorthMcpHttpBodyAccount *account;
+  guint64                  bytes;
+};
+
+static GMutex accounts_lock;
+
+NorthMcpHttpBodyAccount *
+north_mcp_http_body_account_new (void)
+{
+  NorthMcpHttpBodyAccount *account = g_new0 (NorthMcpHttpBodyAccount, 1);
+
+  account->refs = 1;
+  return account;
+}
+
+/* With accounts_lock held. */
+static void
+account_unref_locked (NorthMcpHttpBodyAccount *account)
+{
+  if (--account->refs == 0)
+    g_free (account);
+}
+
+void
+north_mcp_http_body_account_unref (NorthMcpHttpBodyAccount *account)
+{
+  g_mutex_lock (&accounts_lock);
+  account_unref_locked (account);
+  g_mutex_unlock (&accounts_lock);
+}
+
+gboolean
+north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount  *account,
+                                  NorthMcpHttpHeldBody    **held,
+                                  guint64                   bytes,
+                                  guint64                   limit)
+{
+  g_mutex_lock (&accounts_lock);
+  if (limit != 0 && (account->held > limit || bytes > limit - account->held))
+    {
+      g_mutex_unlock (&accounts_lock);
+      return FALSE;
+    }
+  if (*held == NULL)
+    {
+      *held = g_new0 (NorthMcpHttpHeldBody, 1);
+      g_atomic_ref_count_init (&(*held)->refs);
+      (*held)->account = account;
+      account->refs++;
+    }
+  (*held)->bytes += bytes;
+  account->held += bytes;
+  g_mutex_unlock (&accounts_lock);
+  return TRUE;
+}
+
+NorthMcpHttpHeldBody *
+north_mcp_http_held_body_ref (NorthMcpHttpHeldBody *held)
+{
+  g_atomic_ref_count_inc (&held->refs);
+  return held;
+}
+
+void
+north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
+{
+  g_return_if_fail (held != NULL);
+
+  if (!g_atomic_ref_count_dec (&held->refs))
+    return;
+
+  g_mutex_lock (&accounts_lock);
+  held->account->held -= held->bytes;
+  account_unref_locked (held->account);
+  g_mutex_unlock (&accounts_lock);
+  g_free (held);
+}
+
+void
+north_mcp_http_held_body_shrink (NorthMcpHttpHeldBody *held,
+                                 guint64               kept)
+{
+  g_return_if_fail (held != NULL);
+
+  g_mutex_lock (&accounts_lock);
+  if (kept < held->bytes)
+    {
+      held->account->held -= held->bytes - kept;
+      held->bytes = kept;
+    }
+  g_mutex_unlock (&accounts_lock);
+}
