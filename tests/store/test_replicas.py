@@ -707,6 +707,32 @@ def test_cancels_of_tasks_the_store_does_not_know_stay_on_their_replica(replicas
         listener.close()
 
 
+def test_malformed_task_messages_from_the_store_are_ignored(replicas, redis):
+    """What arrives on the task channels comes from the store, not from us:
+    messages without an owner, with someone else's owner, too long, or with
+    answers that are no JSON object change nothing, and the channels still
+    work afterwards."""
+    (one,) = replicas(1, "server-with-tasks")
+    task_id = modern(one, "tools/call", {"name": "generate_report",
+                                         "arguments": {"topic": "reefs", "steps": 10000}}, TASKS,
+                     "generate_report")["result"]["taskId"]
+    cancels = ["", " ", task_id, f"someone-else {task_id}", f" {task_id}", "x" * 5000 + " " + task_id,
+               f"someone-else {task_id}\0"]
+    updates = ["", "\n{}", f"someone-else {task_id}", f"someone-else {task_id}\n{{}}",
+               f"a {task_id}\nnot json", f"a {task_id}\n[1, 2]", f"a {task_id}\n" + "[" * 100000,
+               "y" * 5000 + f" {task_id}\n{{}}"]
+    for message in cancels:
+        assert redis.command("PUBLISH", "north-mcp:task-cancel", message) == 1
+    for message in updates:
+        assert redis.command("PUBLISH", "north-mcp:task-update", message) == 1
+    time.sleep(0.5)  # delivered to the replica meanwhile (a wait, not a limit)
+    task = modern(one, "tasks/get", {"taskId": task_id}, TASKS, task_id)["result"]
+    assert task["status"] == "working", task
+    # A real cancel still goes through.
+    assert "error" not in modern(one, "tasks/cancel", {"taskId": task_id}, TASKS, task_id)
+    assert poll_task((one,), task_id, TASKS)["status"] == "cancelled"
+
+
 def test_a_task_waiting_for_input_takes_answers_through_another_replica(replicas, redis):
     """tasks/update may reach any replica, the handler runs on the one that
     created the task: the answers are relayed to it. They used to be
