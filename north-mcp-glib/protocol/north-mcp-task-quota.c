@@ -19,6 +19,7 @@ struct _NorthMcpTaskQuota
 {
   GHashTable *per_owner;  /* owner → GArray of Counted */
   guint       total;
+  gint64      earliest;   /* no record counted expires before (a lower bound) */
   guint       max_per_owner;
   guint       max_total;
 };
@@ -71,7 +72,8 @@ drop_expired (NorthMcpTaskQuota *self,
   g_array_set_size (times, kept);
 }
 
-/* Every owner's, at the total limit only: O(max_total). */
+/* Every owner's, at the total limit only, and only once something may
+ * have expired: O(max_total) at most once per expiry, not per refusal. */
 static void
 drop_all_expired (NorthMcpTaskQuota *self,
                   gint64             now)
@@ -79,12 +81,20 @@ drop_all_expired (NorthMcpTaskQuota *self,
   GHashTableIter iter;
   GArray *times;
 
+  if (now < self->earliest)
+    return;
+  self->earliest = G_MAXINT64;
   g_hash_table_iter_init (&iter, self->per_owner);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &times))
     {
       drop_expired (self, times, now);
       if (times->len == 0)
-        g_hash_table_iter_remove (&iter);
+        {
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      for (guint i = 0; i < times->len; i++)
+        self->earliest = MIN (self->earliest, g_array_index (times, Counted, i).expires_at);
     }
 }
 
@@ -126,6 +136,8 @@ north_mcp_task_quota_take (NorthMcpTaskQuota  *self,
   counted.task_id = g_strdup (task_id);
   g_array_append_val (times, counted);
   self->total++;
+  /* Renewals only push expiries back: the bound stays a lower bound. */
+  self->earliest = MIN (self->earliest, expires_at);
   return TRUE;
 }
 
