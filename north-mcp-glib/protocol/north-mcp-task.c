@@ -201,7 +201,9 @@ on_update_message (const char *channel,
 {
   gsize length = 0;
   const char *data = g_bytes_get_data (message, &length);
-  const char *newline = length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
+  /* An empty message has no data at all (NULL, which memchr() must not
+   * get). */
+  const char *newline = length > 0 && length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
   g_autoptr(JsonNode) answers = NULL;
   g_autoptr(Runner) held = NULL;
   Runner *runner;
