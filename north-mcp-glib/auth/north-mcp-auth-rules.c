@@ -511,8 +511,10 @@ north_mcp_req_decide (AuthRequest         *req,
       return DECIDED;
     }
 
+  /* An empty iss is as missing as none, as in the reference. */
   if (json_object_get_member (req->claims, "iss") == NULL ||
-      JSON_NODE_HOLDS_NULL (json_object_get_member (req->claims, "iss")))
+      JSON_NODE_HOLDS_NULL (json_object_get_member (req->claims, "iss")) ||
+      g_strcmp0 (north_mcp_object_get_string (req->claims, "iss"), "") == 0)
     {
       north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, NULL);
       return DECIDED;
@@ -529,6 +531,15 @@ north_mcp_req_decide (AuthRequest         *req,
       return DECIDED;
     }
 
+  /* A kid that is there but no string (null too) is a malformed header
+   * (RFC 7515 4.1.4), not a missing one; so says the reference's JWT
+   * library. */
+  if (json_object_has_member (req->token_header, "kid") &&
+      north_mcp_object_get_string (req->token_header, "kid") == NULL)
+    {
+      north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "kid is not a string");
+      return DECIDED;
+    }
   req->kid = g_strdup (north_mcp_object_get_string (req->token_header, "kid"));
   if (req->kid == NULL || *req->kid == '\0')
     {
