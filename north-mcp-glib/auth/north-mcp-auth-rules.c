@@ -445,12 +445,23 @@ north_mcp_req_decide (AuthRequest         *req,
       if (!north_mcp_auth_is_enforced (self))
         {
           north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH,
-                               "No credentials sent; open mode: anonymous user");
+                               "No trusted issuer configuration present and no auth headers provided; "
+                               "skipping authentication");
           return DECIDED;
         }
       north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS, NULL);
       return DECIDED;
     }
+
+  /* The North Python SDK's words for open mode with credentials. */
+  if (!north_mcp_auth_is_enforced (self) && req->x_north)
+    north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH,
+                         "No auth configured, but X-North headers are present; "
+                         "parsing request context without enforcing authentication");
+  else if (!north_mcp_auth_is_enforced (self))
+    north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH,
+                         "No auth configured, but Authorization header is present; "
+                         "parsing legacy request context without enforcing authentication");
 
   collect_context (req, headers);
 
