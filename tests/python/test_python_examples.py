@@ -117,6 +117,14 @@ def test_create_bearer_token_for_another_user():
     assert claims == {"email": "me@example.com"}
 
 
+def test_create_bearer_token_connectors_option():
+    # The North Python SDK's --connectors: names, each with test-token-NAME.
+    output = subprocess.run(example("create_bearer_token.py") + ["--connectors", "google,slack"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    assert json.loads(base64.b64decode(output))["connector_access_tokens"] == \
+        {"google": "test-token-google", "slack": "test-token-slack"}
+
+
 def test_seed_token_works_with_a_generated_token_too():
     token = subprocess.run(example("create_bearer_token.py") + ["--email", "other@company.com"],
                            check=True, capture_output=True, text=True).stdout.strip()
