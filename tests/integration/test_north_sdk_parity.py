@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -190,6 +191,22 @@ def test_trusted_issuers_malformed_claims(start, issuer):
     # A kid the issuer does not have, and a signature that is not its own.
     assert sent({"email": "a@company.com", "iss": url}, {"alg": "RS256", "kid": "other"}) == "invalid user id token"
     assert sent({"email": "a@company.com", "iss": url}, rs256) == "invalid user id token"
+
+
+def test_issuer_outage_is_logged_without_debug(start, issuer):
+    """The SDK logs "Failed to fetch OpenID configuration from <issuer>:
+    <error>" whatever the debug setting: an issuer that is down refuses
+    every token, and the operator must be able to tell why."""
+    url, token = issuer
+    server = start("server-with-trusted-issuers", "--trusted-issuer", url)
+    with urllib.request.urlopen(url + "/control?fail=1", timeout=30) as response:
+        assert json.loads(response.read()) == {"failing": True}
+    assert refused(server, {"X-North-ID-Token": token}) == \
+        "Failed to verify token: unable to fetch issuer configuration"
+    assert server.wait_for_stderr("NorthMCP.Auth - WARNING - Failed to fetch OpenID configuration from "
+                                  + url + ": ")
+    assert "HTTP 503" in server.stderr()
+    assert "DEBUG" not in server.stderr() and token not in server.stderr()
 
 
 # Paths and the health check.
