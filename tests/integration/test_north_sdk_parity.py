@@ -225,6 +225,24 @@ def test_protected_paths(start):
     assert server.request("GET", "/health")[::2] == (200, "OK")
 
 
+def test_custom_routes_ignore_bad_credentials(start):
+    """Custom routes are public: credentials that would be refused on /mcp
+    do not make a route answer 401."""
+    server = start("server-with-custom-routes", "--require-auth")
+    for headers in ({"Authorization": "Bearer invalid"}, {"Authorization": "invalid_base64"},
+                    {"X-North-ID-Token": "not.a.jwt"}):
+        assert refused(server, headers) in ("invalid authorization header", "invalid user id token")
+        status, _, body = server.request("GET", "/ready", headers=headers)
+        assert status == 200 and json.loads(body)["status"] == "ready"
+
+
+def test_bearer_prefix_is_optional(start):
+    """The SDK's test_valid_auth_header_no_bearer: the bare base64 bundle."""
+    server = start("server-with-auth", "--server-secret", "server_secret")
+    who = whoami(server, {"Authorization": SEED_TOKEN})
+    assert (who["email"], who["connector_access_tokens"]) == ("test@company.com", {"google": "abc"})
+
+
 def test_health_check_methods(start):
     """As a Starlette GET route: HEAD too, other methods 405."""
     server = start("server-with-auth", "--require-auth")
