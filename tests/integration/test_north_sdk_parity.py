@@ -154,6 +154,25 @@ def test_x_north_takes_precedence_over_bearer(start):
     assert (who["email"], who["connector_access_tokens"]) == ("xnorth@company.com", {"google": "token123"})
 
 
+def test_north_context_keys_and_values(start):
+    """get_north_context() as the SDK's tests pin it, from a custom route:
+    the prefix in any case, the key lower-cased after it (dashes and
+    underscores kept), values as sent, other headers left out."""
+    server = start("server-with-custom-routes")
+    headers = {"x-north-context-lowercase": "value1", "X-NORTH-CONTEXT-UPPERCASE": "value2",
+               "X-North-Context-A": "single-char-key", "X-North-Context-Key-With-Dashes": "dashed-key",
+               "X-North-Context-key_with_underscores": "underscored-key",
+               "X-North-Context-Special": "value with spaces", "X-North-Context-Json": '{"key": "value"}',
+               "X-North-ID-Token": "not-included", "X-North-User-Email": "not-included",
+               "Authorization": "Bearer not-included"}
+    status, _, body = server.request("GET", "/context", headers=headers)
+    assert status == 200
+    assert json.loads(body)["context"] == {
+        "lowercase": "value1", "uppercase": "value2", "a": "single-char-key",
+        "key-with-dashes": "dashed-key", "key_with_underscores": "underscored-key",
+        "special": "value with spaces", "json": '{"key": "value"}'}
+
+
 # Trusted issuers (enforced), against a real local OIDC issuer.
 
 def test_trusted_issuers_need_an_id_token(start, issuer):
