@@ -7,7 +7,8 @@
  * knows nothing of MCP: values under keys with a time to live (session
  * records, the shared request-state key), publish/subscribe on channels
  * (notifications for a stream held by another replica, session deletion),
- * and bounded append-only streams of events (resumability).
+ * bounded append-only streams of events (resumability), and values
+ * counted in quotas that the store keeps with them (task records).
  *
  * The default, north_mcp_memory_state_store_new(), keeps all of it in this
  * process and says so (is_shared() is FALSE): the server then skips every
