@@ -541,8 +541,8 @@ test_counted (gconstpointer data)
                    KEPT_OUT);
   g_assert_cmpint (store_set_counted (store, k[5], "b", 60000, IF_PRESENT, "m9", both, limits, 2, NULL), ==,
                    KEPT_OUT);
-  /* Short-lived: its place is free again once it expired. */
-  g_assert_cmpint (store_set_counted (store, k[1], "a", 300, IF_ABSENT, "m1", both, limits, 2, NULL), ==, STORED);
+  /* Short-lived (until renewed below). */
+  g_assert_cmpint (store_set_counted (store, k[1], "a", 1500, IF_ABSENT, "m1", both, limits, 2, NULL), ==, STORED);
   /* The small counter is full: nothing stored, not even in the large one. */
   g_assert_cmpint (store_set_counted (store, k[2], "a", 60000, IF_ABSENT, "m2", both, limits, 2, NULL), ==, FULL);
   value = store_get (store, k[2], 100, &error);
@@ -566,9 +566,9 @@ test_counted (gconstpointer data)
   g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", other_then_large, limits, 2, NULL),
                    ==, FULL + 1);
 
-  /* m1 renewed for a minute stays counted past its first 300 ms. */
+  /* m1 renewed for a minute stays counted past its first 1.5 s. */
   g_assert_cmpint (store_set_counted (store, k[1], "e", 60000, ALWAYS, "m1", both, renew, 2, NULL), ==, STORED);
-  sleep_ms (400);
+  sleep_ms (1600);
   g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", both, limits, 2, NULL), ==,
                    FULL);
 
