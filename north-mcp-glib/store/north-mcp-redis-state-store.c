@@ -679,6 +679,8 @@ redis_set_counted (NorthMcpStateStore              *store,
   guint argc = 0, value_index;
 
   G_STATIC_ASSERT (G_N_ELEMENTS (modes) == NORTH_MCP_STATE_STORE_SET_IF_PRESENT + 1);
+  /* command() and start() take at most 16 arguments. */
+  G_STATIC_ASSERT (G_N_ELEMENTS (argv) <= 16);
   g_snprintf (n_keys, sizeof n_keys, "%u", 1 + n);
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   argv[argc++] = "EVAL";

@@ -78,7 +78,8 @@ north_mcp_state_store_is_available (NorthMcpStateStore *self)
 static gboolean
 counting_is_valid (const NorthMcpStateStoreRequest *request)
 {
-  if (request->value == NULL || request->ttl_ms == 0 || !north_mcp_state_store_key_is_valid (request->member) ||
+  if (request->value == NULL || request->ttl_ms == 0 || (guint) request->mode > NORTH_MCP_STATE_STORE_SET_IF_PRESENT ||
+      !north_mcp_state_store_key_is_valid (request->member) ||
       request->n_counters == 0 || request->n_counters > NORTH_MCP_STATE_STORE_MAX_COUNTERS)
     return FALSE;
   for (guint i = 0; i < request->n_counters; i++)

@@ -600,6 +600,7 @@ test_counted_invalid (gconstpointer data)
     const char        *member;
     const char *const *counters;
     guint              n_counters;
+    guint              mode;
   } cases[] = {
     { 0, "m", one, 1 },           /* no expiry: a member would count for good */
     { 60000, "m m", one, 1 },     /* not a valid member */
@@ -608,13 +609,14 @@ test_counted_invalid (gconstpointer data)
     { 60000, "m", twice, 2 },
     { 60000, "m", itself, 1 },
     { 60000, "m", bad, 1 },
+    { 60000, "m", one, 1, IF_PRESENT + 1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
 
-      g_assert_cmpint (store_set_counted (store, key, "v", cases[i].ttl_ms, ALWAYS, cases[i].member,
+      g_assert_cmpint (store_set_counted (store, key, "v", cases[i].ttl_ms, cases[i].mode, cases[i].member,
                                           cases[i].counters, limits, cases[i].n_counters, &error), ==, -1);
       g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
     }
