@@ -14,7 +14,9 @@
  * task id in "north-mcp:task-quota:<digest of the owner>" and in
  * "north-mcp:task-quota" until the record expires. A create joins both
  * within the limits, in the same atomic step as its SET NX; an update
- * moves the task's expiry in both. So the limits hold for all replicas
+ * moves the task's expiry in both, and rewrites the running record only
+ * while it is there (SET XX): one that expired since it was read is not
+ * stored again outside the counters. So the limits hold for all replicas
  * together, survive a replica's restart, and a create whose answer was
  * lost (Redis too slow, the connection dropped) is counted exactly when
  * its record was stored: nothing here keeps or gives back a slot.
@@ -70,7 +72,7 @@ typedef enum
   STAGE_READ_RUNNING,   /* GET of the running record */
   STAGE_CREATE,         /* counted SET NX of the running record */
   STAGE_WRITE_FINAL,    /* SET NX of the final record (counted: renews) */
-  STAGE_WRITE_RUNNING,  /* SET of the running record (likewise) */
+  STAGE_WRITE_RUNNING,  /* SET XX of the running record (likewise) */
   STAGE_DONE,           /* none: the task is answered */
 } Stage;
 
@@ -224,7 +226,7 @@ call (GTask *task,
   counters[1].limit = stage == STAGE_CREATE ? self->max_total : 0;
   north_mcp_state_store_set_counted_async (self->store, key, envelope, ttl_of (op->record),
                                            stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
-                                                                        : NORTH_MCP_STATE_STORE_SET_ALWAYS,
+                                                                        : NORTH_MCP_STATE_STORE_SET_IF_PRESENT,
                                            op->task_id, counters, G_N_ELEMENTS (counters),
                                            g_task_get_cancellable (task), step, task);
 }
@@ -289,6 +291,11 @@ after_write (GTask                     *task,
   if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
     /* Another replica ended it first (a cancel): that stays. */
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
+  else if (op->stage == STAGE_WRITE_RUNNING && !done &&
+           !north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")))
+    /* Expired since it was read (a terminal record came after its final
+     * one, which was written). */
+    return_unknown (task);
   else if (done || op->stage != STAGE_CREATE)
     /* Written; or cancelling what just ended: nothing to do. */
     g_task_return_boolean (task, TRUE);

@@ -523,6 +523,146 @@ test_shared_limits_keys_expire (Fixture *fixture, gconstpointer kind)
   g_assert_cmpint (redis_integer ("EXISTS", record_key, NULL), ==, 0);
 }
 
+/* A state store that forwards what the shared task store uses (GET and
+ * the counted SET) to another one, and can hold back the answer of a GET
+ * of a running record (the last read before a write) for a while: the
+ * time an update may take between reading a record and writing it. */
+#define SLOW_TYPE_STORE (slow_store_get_type ())
+G_DECLARE_FINAL_TYPE (SlowStore, slow_store, SLOW, STORE, GObject)
+
+struct _SlowStore
+{
+  GObject             parent_instance;
+  NorthMcpStateStore *inner;
+  gulong              get_delay_ms;
+};
+
+static void slow_store_iface_init (NorthMcpStateStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SlowStore, slow_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_STATE_STORE, slow_store_iface_init))
+
+static void
+slow_got (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SlowStore *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  GBytes *value = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+
+  if (g_str_has_prefix (g_task_get_task_data (task), "north-mcp:task:"))
+    g_usleep (self->get_delay_ms * G_TIME_SPAN_MILLISECOND);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, value, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+slow_get (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request, GTask *task)
+{
+  g_task_set_task_data (task, g_strdup (request->key), g_free);
+  north_mcp_state_store_get_async (SLOW_STORE (store)->inner, request->key, request->max_size,
+                                   g_task_get_cancellable (task), slow_got, g_object_ref (task));
+}
+
+static void
+slow_counted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gssize counted = north_mcp_state_store_set_counted_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, counted);
+}
+
+static void
+slow_set_counted (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request, GTask *task)
+{
+  north_mcp_state_store_set_counted_async (SLOW_STORE (store)->inner, request->key, request->value,
+                                           request->ttl_ms, request->mode, request->member, request->counters,
+                                           request->n_counters, g_task_get_cancellable (task), slow_counted,
+                                           g_object_ref (task));
+}
+
+static void
+slow_unused (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request, GTask *task)
+{
+  g_assert_not_reached ();
+}
+
+static const NorthMcpStateStoreOperation slow_operations[] = {
+  slow_unused, slow_get, slow_unused, slow_unused, slow_unused, slow_unused, slow_unused, slow_set_counted,
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (slow_operations) == NORTH_MCP_STATE_STORE_N_OPS);
+
+static gboolean
+slow_is_shared (NorthMcpStateStore *store)
+{
+  return north_mcp_state_store_is_shared (SLOW_STORE (store)->inner);
+}
+
+static void
+slow_store_iface_init (NorthMcpStateStoreInterface *iface)
+{
+  iface->is_shared = slow_is_shared;
+  iface->operations = slow_operations;
+}
+
+static void
+slow_store_finalize (GObject *object)
+{
+  g_clear_object (&SLOW_STORE (object)->inner);
+  G_OBJECT_CLASS (slow_store_parent_class)->finalize (object);
+}
+
+static void
+slow_store_class_init (SlowStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = slow_store_finalize;
+}
+
+static void
+slow_store_init (SlowStore *self)
+{
+}
+
+/* An update whose record expired between its read and its write (the
+ * read answered late) stores nothing: it wrote the record again, but
+ * outside the counters (a rewrite only moves a counted task's expiry), so
+ * the user kept it past the limit, and every further update kept it
+ * alive, uncounted. */
+static void
+test_shared_limits_update_after_expiry (Fixture *fixture, gconstpointer kind)
+{
+  SlowStore *slow = g_object_new (SLOW_TYPE_STORE, NULL);
+  g_autoptr(JsonObject) renewed = record (fixture, "a1", "working", 1000);
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  slow->inner = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16);
+
+  g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
+  /* a1 expires (1 s) while the update holds what it read. */
+  slow->get_delay_ms = 1300;
+  g_assert_false (update (fixture, "alice", renewed, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  slow->get_delay_ms = 0;
+
+  /* a1 is gone, and its place with it: a2 is alice's only task. */
+  g_assert_true (create (fixture, "alice", "a2", 60000, NULL));
+  object = get (fixture, "alice", "a1", &error);
+  g_assert_null (object);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_object_unref (slow);
+}
+
 /* Whether process @pid is stopped (SIGSTOP took effect). */
 static gboolean
 is_stopped (GPid pid)
@@ -684,6 +824,7 @@ main (int argc, char **argv)
     { "limits-replicas", test_shared_limits_replicas, FALSE },
     { "limits-keys-expire", test_shared_limits_keys_expire, FALSE },
     { "limits-timeout", test_shared_limits_timeout, FALSE },
+    { "limits-update-after-expiry", test_shared_limits_update_after_expiry, TRUE },
   };
   int status;
 
