@@ -15,11 +15,13 @@
  * "north-mcp:task-quota" until the record expires. A create joins both
  * within the limits, in the same atomic step as its SET NX; an update
  * moves the task's expiry in both, and rewrites the running record only
- * while it is there (SET XX): one that expired since it was read is not
- * stored again outside the counters. So the limits hold for all replicas
- * together, survive a replica's restart, and a create whose answer was
- * lost (Redis too slow, the connection dropped) is counted exactly when
- * its record was stored: nothing here keeps or gives back a slot.
+ * while it is there (SET XX), so one that expired since it was read is
+ * not stored again outside the counters; a final record written as its
+ * task expires joins them again, within the limits, or is not stored. So
+ * the limits hold for all replicas together, survive a replica's restart,
+ * and a create whose answer was lost (Redis too slow, the connection
+ * dropped) is counted exactly when its record was stored: nothing here
+ * keeps or gives back a slot.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -71,7 +73,7 @@ typedef enum
   STAGE_READ_FINAL,     /* GET of the final record */
   STAGE_READ_RUNNING,   /* GET of the running record */
   STAGE_CREATE,         /* counted SET NX of the running record */
-  STAGE_WRITE_FINAL,    /* SET NX of the final record (counted: renews) */
+  STAGE_WRITE_FINAL,    /* counted SET NX of the final record (renews) */
   STAGE_WRITE_RUNNING,  /* SET XX of the running record (likewise) */
   STAGE_DONE,           /* none: the task is answered */
 } Stage;
@@ -220,10 +222,13 @@ call (GTask *task,
       return;
     }
   envelope = envelope_new (op->owner, op->record);
-  /* Only a create adds the task to the counters; a later write moves its
-   * expiry there (a limit of 0). */
-  counters[0].limit = stage == STAGE_CREATE ? self->max_per_owner : 0;
-  counters[1].limit = stage == STAGE_CREATE ? self->max_total : 0;
+  /* A create adds the task to the counters within the limits, and so
+   * does the final record of a task that left them (expired since it was
+   * read: written once, it would live on uncounted); for a task counted,
+   * either moves its expiry. A rewrite of the running record only moves
+   * it (a limit of 0; SET XX keeps an expired one out). */
+  counters[0].limit = stage != STAGE_WRITE_RUNNING ? self->max_per_owner : 0;
+  counters[1].limit = stage != STAGE_WRITE_RUNNING ? self->max_total : 0;
   north_mcp_state_store_set_counted_async (self->store, key, envelope, ttl_of (op->record),
                                            stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
                                                                         : NORTH_MCP_STATE_STORE_SET_IF_PRESENT,

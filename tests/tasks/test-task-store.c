@@ -663,6 +663,36 @@ test_shared_limits_update_after_expiry (Fixture *fixture, gconstpointer kind)
   g_object_unref (slow);
 }
 
+/* Likewise for the final record of a task that ends (or is cancelled)
+ * as it expires: written once, it was stored outside the counters. */
+static void
+test_shared_limits_final_after_expiry (Fixture *fixture, gconstpointer kind)
+{
+  SlowStore *slow = g_object_new (SLOW_TYPE_STORE, NULL);
+  g_autoptr(JsonObject) ended = record (fixture, "a1", "completed", 1000);
+  g_autoptr(JsonObject) a1 = NULL;
+  g_autoptr(JsonObject) a2 = NULL;
+  g_autoptr(GError) error = NULL;
+
+  slow->inner = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16);
+
+  g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
+  slow->get_delay_ms = 1300;
+  update (fixture, "alice", ended, NULL);
+  slow->get_delay_ms = 0;
+
+  /* Alice, allowed one task, has at most one: a1 (stored, and counted)
+   * or a2. */
+  if (!create (fixture, "alice", "a2", 60000, &error))
+    assert_too_many (FALSE, &error, PER_USER);
+  a1 = get (fixture, "alice", "a1", NULL);
+  a2 = get (fixture, "alice", "a2", NULL);
+  g_assert_true (a1 == NULL || a2 == NULL);
+  g_object_unref (slow);
+}
+
 /* Whether process @pid is stopped (SIGSTOP took effect). */
 static gboolean
 is_stopped (GPid pid)
@@ -825,6 +855,7 @@ main (int argc, char **argv)
     { "limits-keys-expire", test_shared_limits_keys_expire, FALSE },
     { "limits-timeout", test_shared_limits_timeout, FALSE },
     { "limits-update-after-expiry", test_shared_limits_update_after_expiry, TRUE },
+    { "limits-final-after-expiry", test_shared_limits_final_after_expiry, TRUE },
   };
   int status;
 
