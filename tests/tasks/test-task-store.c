@@ -630,6 +630,34 @@ slow_store_init (SlowStore *self)
 {
 }
 
+/* Makes @fixture's store a shared one over a SlowStore, with room for
+ * one task per user, and creates alice's a1, which expires in 1 s. */
+static SlowStore *
+use_slow_store (Fixture *fixture)
+{
+  SlowStore *slow = g_object_new (SLOW_TYPE_STORE, NULL);
+
+  slow->inner = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16);
+  g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
+  return slow;
+}
+
+/* Updates a1 to @status while a1 expires: the update holds what it read
+ * of the running record for 1.3 s before it writes. */
+static gboolean
+update_as_a1_expires (Fixture *fixture, SlowStore *slow, const char *status, GError **error)
+{
+  g_autoptr(JsonObject) object = record (fixture, "a1", status, 1000);
+  gboolean ok;
+
+  slow->get_delay_ms = 1300;
+  ok = update (fixture, "alice", object, error);
+  slow->get_delay_ms = 0;
+  return ok;
+}
+
 /* An update whose record expired between its read and its write (the
  * read answered late) stores nothing: it wrote the record again, but
  * outside the counters (a rewrite only moves a counted task's expiry), so
@@ -638,29 +666,19 @@ slow_store_init (SlowStore *self)
 static void
 test_shared_limits_update_after_expiry (Fixture *fixture, gconstpointer kind)
 {
-  SlowStore *slow = g_object_new (SLOW_TYPE_STORE, NULL);
-  g_autoptr(JsonObject) renewed = record (fixture, "a1", "working", 1000);
+  g_autoptr(SlowStore) slow = use_slow_store (fixture);
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
 
-  slow->inner = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
-  g_object_unref (fixture->store);
-  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16);
-
-  g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
-  /* a1 expires (1 s) while the update holds what it read. */
-  slow->get_delay_ms = 1300;
-  g_assert_false (update (fixture, "alice", renewed, &error));
+  g_assert_false (update_as_a1_expires (fixture, slow, "working", &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  slow->get_delay_ms = 0;
 
   /* a1 is gone, and its place with it: a2 is alice's only task. */
   g_assert_true (create (fixture, "alice", "a2", 60000, NULL));
   object = get (fixture, "alice", "a1", &error);
   g_assert_null (object);
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
-  g_object_unref (slow);
 }
 
 /* Likewise for the final record of a task that ends (or is cancelled)
@@ -668,20 +686,12 @@ test_shared_limits_update_after_expiry (Fixture *fixture, gconstpointer kind)
 static void
 test_shared_limits_final_after_expiry (Fixture *fixture, gconstpointer kind)
 {
-  SlowStore *slow = g_object_new (SLOW_TYPE_STORE, NULL);
-  g_autoptr(JsonObject) ended = record (fixture, "a1", "completed", 1000);
+  g_autoptr(SlowStore) slow = use_slow_store (fixture);
   g_autoptr(JsonObject) a1 = NULL;
   g_autoptr(JsonObject) a2 = NULL;
   g_autoptr(GError) error = NULL;
 
-  slow->inner = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
-  g_object_unref (fixture->store);
-  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16);
-
-  g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
-  slow->get_delay_ms = 1300;
-  update (fixture, "alice", ended, NULL);
-  slow->get_delay_ms = 0;
+  update_as_a1_expires (fixture, slow, "completed", NULL);
 
   /* Alice, allowed one task, has at most one: a1 (stored, and counted)
    * or a2. */
@@ -690,7 +700,6 @@ test_shared_limits_final_after_expiry (Fixture *fixture, gconstpointer kind)
   a1 = get (fixture, "alice", "a1", NULL);
   a2 = get (fixture, "alice", "a2", NULL);
   g_assert_true (a1 == NULL || a2 == NULL);
-  g_object_unref (slow);
 }
 
 /* Whether process @pid is stopped (SIGSTOP took effect). */
