@@ -32,6 +32,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-log-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
@@ -47,6 +48,8 @@
 #define TASK_ID_MAX 128
 /* The longest time to live a record gets (the server gives an hour). */
 #define TTL_MAX_MS ((gint64) 7 * 24 * 60 * 60 * 1000)
+#define STORE_WARNING_INTERVAL_US (10 * G_USEC_PER_SEC)
+#define LOGGER "NorthMCP.Tasks"
 
 #define NORTH_MCP_TYPE_SHARED_TASK_STORE (north_mcp_shared_task_store_get_type ())
 G_DECLARE_FINAL_TYPE (NorthMcpSharedTaskStore, north_mcp_shared_task_store,
@@ -59,6 +62,8 @@ struct _NorthMcpSharedTaskStore
   NorthMcpStateStore *store;
   guint               max_per_owner;
   guint               max_total;
+  gint64              warned_at;  /* of warn_store_error() */
+  guint               unwarned;
 };
 
 static void north_mcp_shared_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
@@ -120,13 +125,36 @@ return_unknown (GTask *task)
   g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Unknown task");
 }
 
+/* A command Redis refused (out of memory, a replica made read-only …) is
+ * the operator's to see, not the client's: its text names the store's
+ * internals. The connection's own warnings cover an unreachable store;
+ * this says the rest, at most once per STORE_WARNING_INTERVAL_US. */
+static void
+warn_store_error (NorthMcpSharedTaskStore *self,
+                  const GError            *error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (!g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID))
+    return;
+  if (self->warned_at != 0 && now - self->warned_at < STORE_WARNING_INTERVAL_US)
+    {
+      self->unwarned++;
+      return;
+    }
+  north_mcp_log_warning (LOGGER, "The task store failed a command: %s (%u more since the last line)",
+                         error->message, self->unwarned);
+  self->warned_at = now;
+  self->unwarned = 0;
+}
+
 static void
 return_store_error (GTask  *task,
                     GError *error)
 {
+  warn_store_error (g_task_get_source_object (task), error);
   /* The task layer answers FAILED errors as they are: a clear message. */
-  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                           "The task store is unavailable: %s", error->message);
+  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED, "The task store is unavailable");
   g_error_free (error);
 }
 
