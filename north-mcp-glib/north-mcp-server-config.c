@@ -454,6 +454,54 @@ north_mcp_server_set_max_sessions_per_identity (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_max_subscription_bytes:
+ * @self: a server
+ *
+ * Gets how much memory listen streams and resource subscriptions may
+ * take, all together; see [property@NorthMcp.Server:max-subscription-bytes].
+ *
+ * Returns: the size in bytes; 0 for no limit
+ *
+ * Since: 0.2
+ */
+guint64
+north_mcp_server_get_max_subscription_bytes (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return north_mcp_kept_budget_get_limit (
+           north_mcp_session_manager_get_kept_budget (north_mcp_server_get_session_manager (self)));
+}
+
+/**
+ * north_mcp_server_set_max_subscription_bytes:
+ * @self: a server
+ * @max_subscription_bytes: the size in bytes; 0 for no limit
+ *
+ * Sets how much memory listen streams and resource subscriptions may take,
+ * all together (see [property@NorthMcp.Server:max-subscription-bytes]).
+ * Lowering it ends no stream and drops no subscription; new ones are
+ * refused until enough have ended.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_subscription_bytes (NorthMcpServer *self,
+                                             guint64         max_subscription_bytes)
+{
+  NorthMcpKeptBudget *kept;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  kept = north_mcp_session_manager_get_kept_budget (north_mcp_server_get_session_manager (self));
+  if (north_mcp_kept_budget_get_limit (kept) == max_subscription_bytes)
+    return;
+
+  north_mcp_kept_budget_set_limit (kept, max_subscription_bytes);
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_MAX_SUBSCRIPTION_BYTES]);
+}
+
+/**
  * north_mcp_server_get_request_state_lifetime:
  * @self: a server
  *

@@ -188,6 +188,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_sessions_per_identity (NorthMcpServer *self,
                                                                guint                  max_sessions);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint64                north_mcp_server_get_max_subscription_bytes (NorthMcpServer *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_subscription_bytes (NorthMcpServer *self,
+                                                               guint64                max_subscription_bytes);
+NORTH_MCP_AVAILABLE_IN_ALL
 const char            *north_mcp_server_get_state_store       (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_state_store       (NorthMcpServer        *self,
