@@ -542,6 +542,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * [property@NorthMcp.Server:idle-timeout]). It bounds what all clients
    * together can make the server hold, where the other limits bound one
    * connection. A session uses one or two (its requests and its stream).
+   * A connection a custom route takes over (see [callback@NorthMcp.RouteFunc])
+   * counts until the route closes it.
    *
    * Since: 0.2
    */

@@ -36,6 +36,13 @@ G_DECLARE_FINAL_TYPE (NorthMcpServer, north_mcp_server, NORTH_MCP, SERVER, GObje
  * credentials that authenticate. [func@NorthMcp.get_north_context] gives
  * the request's `X-North-Context-*` headers, with or without credentials.
  *
+ * A route may take its connection over with
+ * `soup_server_message_steal_connection()` (a WebSocket upgrade, say). The
+ * connection then still counts against
+ * [property@NorthMcp.Server:max-connections] until the stolen stream is
+ * closed ([method@Gio.IOStream.close]) or its last reference is dropped:
+ * close it when its client goes away.
+ *
  * Since: 0.1
  */
 typedef void (*NorthMcpRouteFunc) (NorthMcpServer    *server,

@@ -819,6 +819,58 @@ def test_listen_streams_count_what_they_keep():
         server.stop()
 
 
+def test_connections_taken_over_by_routes_count_until_closed():
+    # A custom route may take its connection over (a WebSocket would):
+    # flood-server's /echo does, and echoes until the client hangs up.
+    # Before, such a connection left the max-connections count as soon as
+    # it was taken: with --max-connections 3 a client held any number of
+    # them. Now it counts until the route closes it, or lets go of it
+    # without closing (?drop).
+    server = Server("--max-connections", "3", program=FLOOD_SERVER)
+    try:
+        def echo(path="/echo"):
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("GET", path))
+            assert sock.recv(6) == b"ready\n"
+            sock.sendall(b"ping")
+            assert sock.recv(4) == b"ping"
+            return sock
+
+        taken = [echo(), echo("/echo?drop"), echo()]
+        # A fourth waits in the listen backlog, connected but not served.
+        waiting = raw_connection(server.port, timeout=1.5)
+        waiting.sendall(http_request("GET", "/health"))
+        with pytest.raises(socket.timeout):
+            waiting.recv(65536)
+        assert wait_until(lambda: "the most allowed (max-connections)" in server.stderr())
+        for sock in taken:
+            sock.sendall(b"still")
+            assert sock.recv(5) == b"still"
+
+        # The route closes one when its client hangs up: the fourth is served.
+        taken.pop(0).close()
+        waiting.settimeout(30)
+        assert waiting.recv(65536).startswith(b"HTTP/1.1 200")
+        waiting.close()
+
+        # One the route lets go of without closing gives its place back too.
+        taken.append(echo())
+        waiting = raw_connection(server.port, timeout=1.5)
+        waiting.sendall(http_request("GET", "/health"))
+        with pytest.raises(socket.timeout):
+            waiting.recv(65536)
+        taken.pop(0).close()  # the ?drop one
+        waiting.settimeout(30)
+        assert waiting.recv(65536).startswith(b"HTTP/1.1 200")
+        waiting.close()
+        for sock in taken:
+            sock.close()
+        assert wait_until(server.health)
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_refused_connections_still_count_against_max_connections():
     # A refused body (413) is answered on a connection taken from libsoup,
     # which then drains what the client sends for up to 2 s. Before, such
