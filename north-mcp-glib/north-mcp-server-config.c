@@ -31,6 +31,7 @@ north_mcp_server_config_init (NorthMcpServerConfig *config)
   config->workers = 1;
   config->page_size = NORTH_MCP_DEFAULT_PAGE_SIZE;
   config->request_timeout = NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS;
+  config->task_ttl = NORTH_MCP_DEFAULT_TASK_TTL_S;
   config->shutdown_timeout = NORTH_MCP_DEFAULT_SHUTDOWN_TIMEOUT_S;
 }
 
@@ -279,6 +280,49 @@ north_mcp_server_set_request_timeout (NorthMcpServer *self,
 
   CONFIG (self)->request_timeout = timeout_ms;
   g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_REQUEST_TIMEOUT]);
+}
+
+/**
+ * north_mcp_server_get_task_ttl:
+ * @self: a server
+ *
+ * Gets how long a task lives after its last change; see
+ * [property@NorthMcp.Server:task-ttl].
+ *
+ * Returns: the time in seconds
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_task_ttl (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return CONFIG (self)->task_ttl;
+}
+
+/**
+ * north_mcp_server_set_task_ttl:
+ * @self: a server
+ * @ttl_s: the time in seconds, at least 1
+ *
+ * Sets how long a task lives after its last change (see
+ * [property@NorthMcp.Server:task-ttl]). Tasks created before keep theirs.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_task_ttl (NorthMcpServer *self,
+                               guint           ttl_s)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (ttl_s >= 1);
+
+  if (CONFIG (self)->task_ttl == ttl_s)
+    return;
+
+  CONFIG (self)->task_ttl = ttl_s;
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_TASK_TTL]);
 }
 
 /**

@@ -195,6 +195,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_sessions_per_identity (NorthMcpServer *self,
                                                                guint                  max_sessions);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_task_ttl          (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_task_ttl          (NorthMcpServer        *self,
+                                                               guint                  ttl_s);
+NORTH_MCP_AVAILABLE_IN_ALL
 guint64                north_mcp_server_get_max_subscription_bytes (NorthMcpServer *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_subscription_bytes (NorthMcpServer *self,
