@@ -925,22 +925,30 @@ def next_message(response):
             return json.loads(line[len(b"data: "):])
 
 
+def open_legacy_stream(server):
+    """A legacy GET /sse stream: (its connection, its response, the endpoint for POSTs)."""
+    stream = server.connection()
+    stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
+    events = stream.getresponse()
+    assert events.status == 200
+    while not (line := events.readline()).startswith(b"data: /messages/"):
+        assert line
+    return stream, events, line[len(b"data: "):].strip().decode()
+
+
 @contextlib.contextmanager
 def legacy_session(*args):
     """A conformance server on legacy HTTP+SSE (with ARGS) and one session:
     (server, its GET /sse response, the endpoint for its POSTs). The server
     must stop cleanly after."""
     server = Server("--transport", "sse", *args, program="conformance-server")
-    stream = server.connection()
+    stream = None
     try:
-        stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
-        events = stream.getresponse()
-        assert events.status == 200
-        while not (line := events.readline()).startswith(b"data: /messages/"):
-            assert line
-        yield server, events, line[len(b"data: "):].strip().decode()
+        stream, events, endpoint = open_legacy_stream(server)
+        yield server, events, endpoint
     finally:
-        stream.close()
+        if stream is not None:
+            stream.close()
         assert server.stop() == 0, server.stderr()[-3000:]
 
 
@@ -1057,17 +1065,6 @@ def test_one_legacy_session_holds_a_bounded_number_of_listen_streams():
         assert server.request("POST", endpoint, cancel, post)[0] == 202
         assert wait_until(lambda: server.request("POST", endpoint, legacy_listen(18), post)[0] == 202 and
                           next_message(events).get("method") == "notifications/subscriptions/acknowledged")
-
-
-def open_legacy_stream(server):
-    """A legacy GET /sse stream: (its connection, its response, the endpoint for POSTs)."""
-    stream = server.connection()
-    stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
-    events = stream.getresponse()
-    assert events.status == 200
-    while not (line := events.readline()).startswith(b"data: /messages/"):
-        assert line
-    return stream, events, line[len(b"data: "):].strip().decode()
 
 
 def test_listen_streams_and_subscriptions_are_bounded_in_all():

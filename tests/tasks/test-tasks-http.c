@@ -66,17 +66,26 @@ huge_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, 
   g_idle_add_full (G_PRIORITY_DEFAULT, huge_done, g_object_ref (context), g_object_unref);
 }
 
-static gboolean
-ask_done (gpointer user_data)
+/* Answers input_required with @state, asking @questions (key, message,
+ * key, message, …, NULL) for objects. */
+static void
+ask_input (NorthMcpContext   *context,
+           const char        *state,
+           const char *const *questions)
 {
-  NorthMcpContext *context = user_data;
   g_autoptr(JsonObject) schema = json_object_new ();
 
   json_object_set_string_member (schema, "type", "object");
   json_object_set_object_member (schema, "properties", json_object_new ());
-  north_mcp_context_add_elicitation_request (context, "a", "First?", schema);
-  north_mcp_context_add_elicitation_request (context, "b", "Second?", schema);
-  north_mcp_context_return_input_required (context, "round-two");
+  for (guint i = 0; questions[i] != NULL; i += 2)
+    north_mcp_context_add_elicitation_request (context, questions[i], questions[i + 1], schema);
+  north_mcp_context_return_input_required (context, state);
+}
+
+static gboolean
+ask_done (gpointer user_data)
+{
+  ask_input (user_data, "round-two", (const char *[]) { "a", "First?", "b", "Second?", NULL });
   return G_SOURCE_REMOVE;
 }
 
@@ -107,13 +116,7 @@ ask_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, g
 static gboolean
 nag_done (gpointer user_data)
 {
-  NorthMcpContext *context = user_data;
-  g_autoptr(JsonObject) schema = json_object_new ();
-
-  json_object_set_string_member (schema, "type", "object");
-  json_object_set_object_member (schema, "properties", json_object_new ());
-  north_mcp_context_add_elicitation_request (context, "again", "Again?", schema);
-  north_mcp_context_return_input_required (context, "nagging");
+  ask_input (user_data, "nagging", (const char *[]) { "again", "Again?", NULL });
   return G_SOURCE_REMOVE;
 }
 
