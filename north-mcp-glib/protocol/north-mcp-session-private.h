@@ -6,6 +6,7 @@
 
 #include "north-mcp-session.h"
 #include "north-mcp-channel-private.h"
+#include "north-mcp-kept-budget-private.h"
 #include "north-mcp-user.h"
 
 G_BEGIN_DECLS
@@ -107,12 +108,15 @@ void             north_mcp_session_cancel_in_flight       (NorthMcpSession     *
  * NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES of them all together:
  * subscribing returns FALSE beyond any (what a client asks to watch is its
  * memory in ours; the count and size alone would let every session keep
- * 4 MiB). A listen stream of the 2026-07-28 revision is bounded alike. */
+ * 4 MiB). A listen stream of the 2026-07-28 revision is bounded alike.
+ * Subscribing fails too (NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR) when the
+ * session's kept budget, shared by all sessions, is full. */
 #define NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS       1024
 #define NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI    4096
 #define NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES  65536
 gboolean         north_mcp_session_subscribe              (NorthMcpSession     *self,
-                                                           const char          *uri);
+                                                           const char          *uri,
+                                                           GError             **error);
 gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *self,
                                                            const char          *uri);
 /* The URIs, as new strings; and replacing them all (the state store's
@@ -120,6 +124,11 @@ gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *
 GPtrArray       *north_mcp_session_get_subscriptions      (NorthMcpSession     *self);
 void             north_mcp_session_set_subscriptions      (NorthMcpSession     *self,
                                                            GPtrArray           *uris);
+/* Where the URIs count from now on, with the listen streams of all
+ * sessions (max-subscription-bytes; NULL: nowhere, as over stdio); those
+ * watched already move there, as far as they fit. */
+void             north_mcp_session_set_kept_budget        (NorthMcpSession     *self,
+                                                           NorthMcpKeptBudget  *kept);
 /* Idle tracking for expiry: every message received touches the session;
  * it is busy while a request of it runs, a request to its client waits,
  * or its standalone stream is open. Times are monotonic microseconds. */
