@@ -19,9 +19,11 @@ void             north_mcp_session_set_protocol_version   (NorthMcpSession  *sel
  * (the id itself is a credential). NULL for a session without an id. */
 const char      *north_mcp_session_get_trace_digest       (NorthMcpSession  *self);
 /* What a session keeps of the client's initialize: its capabilities and
- * clientInfo, together at most this many bytes as compact JSON (string
- * escapes not counted). Larger ones are refused (FALSE, @error set to
- * NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS) and nothing is stored. */
+ * clientInfo, together at most this many bytes of memory as
+ * north_mcp_json_footprint_up_to() counts it (compact JSON, string escapes
+ * not counted, plus NORTH_MCP_JSON_NODE_FOOTPRINT per value). Larger ones
+ * are refused (FALSE, @error set to NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS)
+ * and nothing is stored. */
 #define NORTH_MCP_SESSION_CLIENT_MAX_BYTES (64 * 1024)
 gboolean         north_mcp_session_set_client             (NorthMcpSession  *self,
                                                            JsonObject       *capabilities,

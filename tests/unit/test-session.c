@@ -149,7 +149,7 @@ test_client_bound (void)
 {
   g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
   g_autoptr(JsonObject) small = object_with_string ("roots", 10);
-  g_autoptr(JsonObject) fits = object_with_string ("experimental", NORTH_MCP_SESSION_CLIENT_MAX_BYTES - 100);
+  g_autoptr(JsonObject) fits = object_with_string ("experimental", NORTH_MCP_SESSION_CLIENT_MAX_BYTES - 1000);
   g_autoptr(JsonObject) too_big = object_with_string ("experimental", NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
   g_autoptr(JsonObject) half = object_with_string ("name", NORTH_MCP_SESSION_CLIENT_MAX_BYTES / 2);
   g_autoptr(JsonObject) many = json_object_new ();
@@ -186,12 +186,37 @@ test_client_bound (void)
   g_assert_false (north_mcp_session_set_client (session, many, NULL, NULL));
 }
 
-/* Nesting is walked without recursion. */
+/* A value counts what it takes in memory, not only its text: 5,000 empty
+ * arrays are 10 KB of JSON and some 560 KB of tree. */
+static void
+test_client_bound_values (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
+  g_autoptr(JsonObject) capabilities = json_object_new ();
+  g_autoptr(JsonObject) some = json_object_new ();
+  JsonArray *empties = json_array_new ();
+  JsonArray *few = json_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 5000; i++)
+    json_array_add_array_element (empties, json_array_new ());
+  json_object_set_array_member (capabilities, "experimental", empties);
+  g_assert_false (north_mcp_session_set_client (session, capabilities, NULL, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS);
+
+  for (guint i = 0; i < 100; i++)
+    json_array_add_array_element (few, json_array_new ());
+  json_object_set_array_member (some, "experimental", few);
+  g_assert_true (north_mcp_session_set_client (session, some, NULL, NULL));
+}
+
+/* Nesting is walked without recursion, and counts what it takes. */
 static void
 test_client_bound_deep (void)
 {
   g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
   g_autoptr(JsonObject) capabilities = json_object_new ();
+  g_autoptr(JsonObject) shallow = json_object_new ();
   JsonArray *inner = json_array_new ();
 
   for (guint i = 0; i < 5000; i++)
@@ -200,9 +225,12 @@ test_client_bound_deep (void)
 
       json_array_add_array_element (outer, inner);
       inner = outer;
+      if (i == 100)
+        json_object_set_array_member (shallow, "deep", json_array_ref (inner));
     }
   json_object_set_array_member (capabilities, "deep", inner);
-  g_assert_true (north_mcp_session_set_client (session, capabilities, NULL, NULL));
+  g_assert_false (north_mcp_session_set_client (session, capabilities, NULL, NULL));
+  g_assert_true (north_mcp_session_set_client (session, shallow, NULL, NULL));
 }
 
 /* resources/subscribe: what a client may make a session keep is bounded. */
@@ -495,6 +523,7 @@ main (int    argc,
   g_test_add_func ("/session/owner", test_owner);
   g_test_add_func ("/session/owner-key", test_owner_key);
   g_test_add_func ("/session/client-bound", test_client_bound);
+  g_test_add_func ("/session/client-bound-values", test_client_bound_values);
   g_test_add_func ("/session/client-bound-deep", test_client_bound_deep);
   g_test_add_func ("/session/max-sessions", test_max_sessions);
   g_test_add_func ("/session/max-sessions-per-identity", test_max_sessions_per_identity);
