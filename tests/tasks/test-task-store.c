@@ -100,12 +100,22 @@ redis_integer (const char *command, const char *key, const char *arg)
 }
 
 static NorthMcpTaskStore *
-shared_store_limited (const char *uri, guint max_per_owner, guint max_total)
+shared_store_bounded (const char *uri, guint max_per_owner, guint max_total,
+                      guint64 max_bytes_per_owner, guint64 max_bytes_total)
 {
   g_autoptr(NorthMcpStateStore) state = north_mcp_state_store_new_for_uri (uri, NULL);
 
   g_assert_nonnull (state);
-  return north_mcp_shared_task_store_new (state, max_per_owner, max_total);
+  return north_mcp_shared_task_store_new (state, max_per_owner, max_total, max_bytes_per_owner, max_bytes_total);
+}
+
+/* Byte limits that tests of other limits do not reach. */
+#define LARGE_BYTES (G_GUINT64_CONSTANT (1) << 30)
+
+static NorthMcpTaskStore *
+shared_store_limited (const char *uri, guint max_per_owner, guint max_total)
+{
+  return shared_store_bounded (uri, max_per_owner, max_total, LARGE_BYTES, LARGE_BYTES);
 }
 
 static NorthMcpTaskStore *
@@ -517,10 +527,166 @@ test_shared_limits_keys_expire (Fixture *fixture, gconstpointer kind)
       g_assert_cmpint (pttl, >=, redis_integer ("PTTL", record_key, NULL));
     }
 
+  /* So do the sizes of the records that the counters add up. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *key = g_strconcat (i < 2 ? alice : QUOTA_KEY, i % 2 == 0 ? ":values" : ":bytes", NULL);
+      gint64 pttl = redis_integer ("PTTL", key, NULL);
+
+      g_assert_cmpint (pttl, <=, 2500 + 1000);
+      g_assert_cmpint (pttl, >=, redis_integer ("PTTL", record_key, NULL));
+    }
+  g_assert_cmpint (redis_integer ("ZCARD", QUOTA_KEY ":values", NULL), ==, 2);
+
   g_usleep (3600 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpint (redis_integer ("EXISTS", alice, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", QUOTA_KEY, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", QUOTA_KEY ":values", NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", QUOTA_KEY ":bytes", NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", record_key, NULL), ==, 0);
+}
+
+/* The byte limits of the shared store: records of about 1,100 bytes
+ * (@size bytes of status message), within 3,000 bytes per owner. Only the
+ * number of records was bounded, so that one user could fill Redis (and
+ * a Redis at its maxmemory refuses every write, sessions included). */
+#define SIZED 1000
+#define BYTES_PER_OWNER 3000
+#define TOO_MUCH "Too much task data for this user"
+#define STORAGE_FULL "task storage is full"
+
+static gboolean
+create_sized (NorthMcpTaskStore *store, Fixture *fixture, const char *owner, const char *id, gint64 ttl_ms,
+              gsize size, GError **error)
+{
+  g_autoptr(JsonObject) object = record (fixture, id, "working", ttl_ms);
+  g_autofree char *message = g_strnfill (size, 'x');
+  Wait wait = { NULL };
+  gboolean ok;
+
+  json_object_set_string_member (object, "statusMessage", message);
+  north_mcp_task_store_create_async (store, owner, object, NULL, done, &wait);
+  ok = north_mcp_task_store_create_finish (store, await (&wait), error);
+  g_object_unref (wait.result);
+  return ok;
+}
+
+/* An owner at its byte limit is refused, and nothing is stored; another
+ * owner is served. */
+static void
+test_shared_bytes_per_owner (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_object_unref (fixture->store);
+  fixture->store = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
+
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 60000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 60000, SIZED, NULL));
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a3", 60000, SIZED, &error), &error, TOO_MUCH);
+  g_assert_null (get (fixture, "alice", "a3", &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  /* A small one still fits. */
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a3", 60000, 10, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "bob", "b1", 60000, SIZED, &error));
+  g_assert_no_error (error);
+}
+
+/* Two replicas share the byte limits, also after one restarts. */
+static void
+test_shared_bytes_replicas (Fixture *fixture, gconstpointer kind)
+{
+  NorthMcpTaskStore *one = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
+  g_autoptr(NorthMcpTaskStore) two = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (create_sized (one, fixture, "alice", "a1", 60000, SIZED, NULL));
+  g_assert_true (create_sized (two, fixture, "alice", "a2", 60000, SIZED, NULL));
+  for (guint i = 0; i < 2; i++)
+    assert_too_many (create_sized (i == 0 ? one : two, fixture, "alice", "a3", 60000, SIZED, &error), &error,
+                     TOO_MUCH);
+  g_object_unref (one);
+  one = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
+  assert_too_many (create_sized (one, fixture, "alice", "a3", 60000, SIZED, &error), &error, TOO_MUCH);
+  g_assert_true (create_sized (one, fixture, "bob", "b1", 60000, SIZED, NULL));
+  g_object_unref (one);
+}
+
+/* The limit in all, and expired records give their bytes back (to the
+ * owner and to all). */
+static void
+test_shared_bytes_expire (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_object_unref (fixture->store);
+  fixture->store = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 5000);
+
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 1000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 1000, SIZED, NULL));
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a3", 60000, SIZED, &error), &error, TOO_MUCH);
+  g_assert_true (create_sized (fixture->store, fixture, "bob", "b1", 60000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "bob", "b2", 60000, SIZED, NULL));
+  assert_too_many (create_sized (fixture->store, fixture, "carol", "c1", 60000, SIZED, &error), &error,
+                   STORAGE_FULL);
+
+  g_usleep (1100 * G_TIME_SPAN_MILLISECOND);
+  g_assert_true (create_sized (fixture->store, fixture, "carol", "c1", 60000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a3", 60000, SIZED, &error));
+  g_assert_no_error (error);
+}
+
+/* A rewrite replaces its record's bytes: updates of the running record
+ * and its final record are counted once each; a final record that does
+ * not fit is refused (the task layer then fails the task with a small
+ * one), and the task stays as it was. */
+static void
+test_shared_bytes_rewrite (Fixture *fixture, gconstpointer kind)
+{
+  g_autofree char *text = g_strnfill (SIZED, 'y');
+  g_autofree char *huge = g_strnfill (2 * BYTES_PER_OWNER, 'z');
+  g_autoptr(GError) error = NULL;
+
+  g_object_unref (fixture->store);
+  fixture->store = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
+
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 60000, SIZED, NULL));
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(JsonObject) working = record (fixture, "a1", "working", 60000);
+
+      json_object_set_string_member (working, "statusMessage", text);
+      g_assert_true (update (fixture, "alice", working, &error));
+      g_assert_no_error (error);
+    }
+  {
+    g_autoptr(JsonObject) completed = record (fixture, "a1", "completed", 60000);
+
+    json_object_set_string_member (completed, "result", text);
+    g_assert_true (update (fixture, "alice", completed, &error));
+    g_assert_no_error (error);
+  }
+  /* Its two records now take some 2,200 bytes. */
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a2", 60000, SIZED, &error), &error, TOO_MUCH);
+
+  g_assert_true (create_sized (fixture->store, fixture, "bob", "b1", 60000, 10, NULL));
+  {
+    g_autoptr(JsonObject) completed = record (fixture, "b1", "completed", 60000);
+    g_autoptr(JsonObject) failed = record (fixture, "b1", "failed", 60000);
+    g_autoptr(JsonObject) stored = NULL;
+
+    json_object_set_string_member (completed, "result", huge);
+    assert_too_many (update (fixture, "bob", completed, &error), &error, TOO_MUCH);
+    stored = get (fixture, "bob", "b1", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "working");
+    g_clear_pointer (&stored, json_object_unref);
+    g_assert_true (update (fixture, "bob", failed, &error));
+    g_assert_no_error (error);
+    stored = get (fixture, "bob", "b1", &error);
+    g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "failed");
+  }
 }
 
 /* A state store that forwards what the shared task store uses (GET and
@@ -639,7 +805,7 @@ use_slow_store (Fixture *fixture)
 
   slow->inner = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
   g_object_unref (fixture->store);
-  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16);
+  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16, LARGE_BYTES, LARGE_BYTES);
   g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
   return slow;
 }
@@ -732,7 +898,7 @@ test_shared_limits_timeout (Fixture *fixture, gconstpointer kind)
   guint watchdog;
 
   g_object_unref (fixture->store);
-  fixture->store = north_mcp_shared_task_store_new (state, 2, 16);
+  fixture->store = north_mcp_shared_task_store_new (state, 2, 16, LARGE_BYTES, LARGE_BYTES);
   g_assert_true (create (fixture, "alice", "a1", 60000, NULL));
 
   test_redis_server_signal (&redis, SIGSTOP);
@@ -886,6 +1052,10 @@ main (int argc, char **argv)
     { "limits-timeout", test_shared_limits_timeout, FALSE },
     { "limits-update-after-expiry", test_shared_limits_update_after_expiry, TRUE },
     { "limits-final-after-expiry", test_shared_limits_final_after_expiry, TRUE },
+    { "bytes-per-owner", test_shared_bytes_per_owner, TRUE },
+    { "bytes-replicas", test_shared_bytes_replicas, FALSE },
+    { "bytes-expire", test_shared_bytes_expire, TRUE },
+    { "bytes-rewrite", test_shared_bytes_rewrite, TRUE },
   };
   int status;
 
