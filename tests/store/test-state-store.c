@@ -600,23 +600,29 @@ test_counted (gconstpointer data)
  * counter's members hold. */
 #define OVER_BYTES NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES
 
+/* @n keys unique_key() makes (a GStrv). */
+static char **
+unique_keys (const char *what, guint n)
+{
+  char **keys = g_new0 (char *, n + 1);
+
+  for (guint i = 0; i < n; i++)
+    keys[i] = unique_key (what);
+  return keys;
+}
+
 static void
 test_counted_bytes (gconstpointer data)
 {
   g_autoptr(NorthMcpStateStore) store = new_store (data);
-  g_autofree char *owner = unique_key ("counter-owner");
-  g_autofree char *other = unique_key ("counter-other");
-  g_autofree char *all = unique_key ("counter-all");
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
-  const char *k[6];
-  const char *mine[] = { owner, all }, *theirs[] = { other, all };
+  /* The counters: an owner's, another's, and all. */
+  g_auto(GStrv) c = unique_keys ("counter-bytes", 3);
+  g_auto(GStrv) k = unique_keys ("counted-bytes", 6);
+  const char *mine[] = { c[0], c[2] }, *theirs[] = { c[1], c[2] };
   const guint limits[] = { 10, 10 }, renew[] = { 0, 0 };
   const guint64 max_bytes[] = { 10, 15 };
   g_autoptr(GError) error = NULL;
   g_autofree char *value = NULL;
-
-  for (guint i = 0; i < G_N_ELEMENTS (k); i++)
-    g_ptr_array_add (keys, (gpointer) (k[i] = unique_key ("counted-bytes")));
 
   g_assert_cmpint (store_set_counted_bytes (store, k[0], "aaaa", 1500, IF_ABSENT, "m0", mine, limits, max_bytes, 2,
                                             &error), ==, STORED);

@@ -571,6 +571,34 @@ create_sized (NorthMcpTaskStore *store, Fixture *fixture, const char *owner, con
   return ok;
 }
 
+/* A new shared store of BYTES_PER_OWNER per owner and @max_bytes_total. */
+static NorthMcpTaskStore *
+bytes_store (Fixture *fixture, guint64 max_bytes_total)
+{
+  return shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, max_bytes_total);
+}
+
+static void
+use_byte_limits (Fixture *fixture, guint64 max_bytes_total)
+{
+  g_object_unref (fixture->store);
+  fixture->store = bytes_store (fixture, max_bytes_total);
+}
+
+/* Alice's two records (created through @one and @two) take her bytes: a
+ * third is refused by both. */
+static void
+fill_alice (NorthMcpTaskStore *one, NorthMcpTaskStore *two, Fixture *fixture, gint64 ttl_ms)
+{
+  GError *error = NULL;
+
+  g_assert_true (create_sized (one, fixture, "alice", "a1", ttl_ms, SIZED, NULL));
+  g_assert_true (create_sized (two, fixture, "alice", "a2", ttl_ms, SIZED, NULL));
+  for (guint i = 0; i < 2; i++)
+    assert_too_many (create_sized (i == 0 ? one : two, fixture, "alice", "a3", 60000, SIZED, &error), &error,
+                     TOO_MUCH);
+}
+
 /* An owner at its byte limit is refused, and nothing is stored; another
  * owner is served. */
 static void
@@ -578,12 +606,8 @@ test_shared_bytes_per_owner (Fixture *fixture, gconstpointer kind)
 {
   g_autoptr(GError) error = NULL;
 
-  g_object_unref (fixture->store);
-  fixture->store = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
-
-  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 60000, SIZED, NULL));
-  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 60000, SIZED, NULL));
-  assert_too_many (create_sized (fixture->store, fixture, "alice", "a3", 60000, SIZED, &error), &error, TOO_MUCH);
+  use_byte_limits (fixture, 100000);
+  fill_alice (fixture->store, fixture->store, fixture, 60000);
   g_assert_null (get (fixture, "alice", "a3", &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
@@ -597,17 +621,13 @@ test_shared_bytes_per_owner (Fixture *fixture, gconstpointer kind)
 static void
 test_shared_bytes_replicas (Fixture *fixture, gconstpointer kind)
 {
-  NorthMcpTaskStore *one = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
-  g_autoptr(NorthMcpTaskStore) two = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
+  NorthMcpTaskStore *one = bytes_store (fixture, 100000);
+  g_autoptr(NorthMcpTaskStore) two = bytes_store (fixture, 100000);
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create_sized (one, fixture, "alice", "a1", 60000, SIZED, NULL));
-  g_assert_true (create_sized (two, fixture, "alice", "a2", 60000, SIZED, NULL));
-  for (guint i = 0; i < 2; i++)
-    assert_too_many (create_sized (i == 0 ? one : two, fixture, "alice", "a3", 60000, SIZED, &error), &error,
-                     TOO_MUCH);
+  fill_alice (one, two, fixture, 60000);
   g_object_unref (one);
-  one = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
+  one = bytes_store (fixture, 100000);
   assert_too_many (create_sized (one, fixture, "alice", "a3", 60000, SIZED, &error), &error, TOO_MUCH);
   g_assert_true (create_sized (one, fixture, "bob", "b1", 60000, SIZED, NULL));
   g_object_unref (one);
@@ -620,12 +640,8 @@ test_shared_bytes_expire (Fixture *fixture, gconstpointer kind)
 {
   g_autoptr(GError) error = NULL;
 
-  g_object_unref (fixture->store);
-  fixture->store = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 5000);
-
-  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 1000, SIZED, NULL));
-  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 1000, SIZED, NULL));
-  assert_too_many (create_sized (fixture->store, fixture, "alice", "a3", 60000, SIZED, &error), &error, TOO_MUCH);
+  use_byte_limits (fixture, 5000);
+  fill_alice (fixture->store, fixture->store, fixture, 1000);
   g_assert_true (create_sized (fixture->store, fixture, "bob", "b1", 60000, SIZED, NULL));
   g_assert_true (create_sized (fixture->store, fixture, "bob", "b2", 60000, SIZED, NULL));
   assert_too_many (create_sized (fixture->store, fixture, "carol", "c1", 60000, SIZED, &error), &error,
@@ -648,9 +664,7 @@ test_shared_bytes_rewrite (Fixture *fixture, gconstpointer kind)
   g_autofree char *huge = g_strnfill (2 * BYTES_PER_OWNER, 'z');
   g_autoptr(GError) error = NULL;
 
-  g_object_unref (fixture->store);
-  fixture->store = shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, 100000);
-
+  use_byte_limits (fixture, 100000);
   g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 60000, SIZED, NULL));
   for (guint i = 0; i < 5; i++)
     {
