@@ -653,6 +653,51 @@ test_shared_bytes_expire (Fixture *fixture, gconstpointer kind)
   g_assert_no_error (error);
 }
 
+/* Expired records leave the sums in Redis on the first write after
+ * they expired, a refused one included (each is read and removed once);
+ * when Redis is out of memory, a refusal still answers as such (the
+ * cleanup, a write, is left to a later call). */
+static void
+test_shared_bytes_cleanup (Fixture *fixture, gconstpointer kind)
+{
+  g_autofree char *quota = owner_quota_key ("alice");
+  g_autofree char *values = g_strconcat (quota, ":values", NULL);
+  g_autofree char *bytes = g_strconcat (quota, ":bytes", NULL);
+  g_autoptr(NorthMcpRedisReply) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  use_byte_limits (fixture, 100000);
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 1000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 1000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a3", 60000, 10, NULL));
+  g_usleep (1100 * G_TIME_SPAN_MILLISECOND);
+
+  /* Out of memory: refused as too large, nothing removed. */
+  reply = redis_command ("CONFIG", "SET", "maxmemory", "1", NULL);
+  g_clear_pointer (&reply, north_mcp_redis_reply_unref);
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a4", 60000, BYTES_PER_OWNER, &error), &error,
+                   TOO_MUCH);
+  reply = redis_command ("CONFIG", "SET", "maxmemory", "0", NULL);
+  g_clear_pointer (&reply, north_mcp_redis_reply_unref);
+  g_assert_cmpint (redis_integer ("ZCARD", values, NULL), ==, 3);
+
+  /* With room again, the refusal drops a1 and a2 from the sums. */
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a4", 60000, BYTES_PER_OWNER, &error), &error,
+                   TOO_MUCH);
+  g_assert_cmpint (redis_integer ("ZCARD", values, NULL), ==, 1);
+  g_assert_cmpint (redis_integer ("HLEN", bytes, NULL), ==, 2);
+  reply = redis_command ("HGET", bytes, "", NULL);
+  {
+    gsize length = 0;
+    const char *total = north_mcp_redis_reply_get_string (reply, &length);
+    g_autofree char *text = g_strndup (total, length);
+
+    /* a3's record alone: its few small fields. */
+    g_assert_cmpint (g_ascii_strtoll (text, NULL, 10), >, 10);
+    g_assert_cmpint (g_ascii_strtoll (text, NULL, 10), <, SIZED);
+  }
+}
+
 /* A rewrite replaces its record's bytes: updates of the running record
  * and its final record are counted once each; a final record that does
  * not fit is refused (the task layer then fails the task with a small
@@ -1070,6 +1115,7 @@ main (int argc, char **argv)
     { "bytes-replicas", test_shared_bytes_replicas, FALSE },
     { "bytes-expire", test_shared_bytes_expire, TRUE },
     { "bytes-rewrite", test_shared_bytes_rewrite, TRUE },
+    { "bytes-cleanup", test_shared_bytes_cleanup, FALSE },
   };
   int status;
 
