@@ -120,7 +120,8 @@ typedef enum
  * replaces the value's size, it does not add to it). Whatever the @limit,
  * so a rewrite that only moves a member's expiry is bounded too. Give a
  * counter a @max_bytes always or never: values written while it had none
- * are not in its sum. */
+ * are not in its sum. The Redis store keeps the sizes beside the counter,
+ * under @key:values and @key:bytes: leave those keys to it. */
 typedef struct
 {
   const char *key;
