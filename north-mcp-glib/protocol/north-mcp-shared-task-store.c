@@ -330,6 +330,7 @@ after_write (GTask                     *task,
 {
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
   gboolean done = counted == NORTH_MCP_STATE_STORE_COUNTED_STORED;
+  gboolean terminal = north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status"));
 
   if (op->stage == STAGE_WRITE_FINAL && done)
     return STAGE_WRITE_RUNNING;
@@ -337,7 +338,7 @@ after_write (GTask                     *task,
    * small record then. The running record after the final one stays as
    * it was (reads prefer the final one). */
   if (counted >= NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES &&
-      !(op->stage == STAGE_WRITE_RUNNING && north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status"))))
+      !(op->stage == STAGE_WRITE_RUNNING && terminal))
     {
       if (counted == NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES)
         g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
