@@ -1126,18 +1126,21 @@ north_mcp_server_run (NorthMcpServer  *self,
   g_clear_object (&workers.reservation);
   watch_workers (&workers, north_mcp_server_get_main_context (self));
 
-  if (transport != NORTH_MCP_TRANSPORT_STDIO && !workers.is_worker)
-    print_listening (self, transport);
-  if (!workers.is_worker)
-    notify_ready (self, notifier, transport);
-
   loop = g_main_loop_new (north_mcp_server_get_main_context (self), FALSE);
   _north_mcp_server_set_loop (self, loop);
   running.server = self;
   running.workers = &workers;
   running.notifier = notifier;
+  /* Before the listening line: whoever read it may signal at once (the
+   * kernel completes connections before the loop runs), and a signal
+   * before these would end the process without a drain. */
   sigint = g_unix_signal_add (SIGINT, quit_on_signal, &running);
   sigterm = g_unix_signal_add (SIGTERM, quit_on_signal, &running);
+
+  if (transport != NORTH_MCP_TRANSPORT_STDIO && !workers.is_worker)
+    print_listening (self, transport);
+  if (!workers.is_worker)
+    notify_ready (self, notifier, transport);
 
   g_main_loop_run (loop);
 
