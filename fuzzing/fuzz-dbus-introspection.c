@@ -61,7 +61,8 @@ convert_argument (const char *signature,
     abort ();
   if (value == NULL)
     return;
-  g_variant_ref_sink (value);
+  /* Floating or not: a reference of our own either way. */
+  value = g_variant_take_ref (value);
   if (!g_variant_is_of_type (value, G_VARIANT_TYPE (signature)) || size > NORTH_MCP_VARIANT_MAX_DBUS_SIZE)
     abort ();
   back = north_mcp_variant_to_json (value);
