@@ -12,12 +12,13 @@
  *                  2 responses, 3 stream:$SESSION, 4 task-cancel,
  *                  5 task-update
  * In items, $TASK is the last task id the server handed out (at first
- * FOREIGN_TASK, one that runs elsewhere), $SESSION
- * the id of an open session, $OTHER another session id, $OWNER the owner
- * key of the anonymous user and $NL a newline. The store is the
- * in-memory one, claiming to be shared, as the session manager's store:
- * replicas' code paths, with every record and message from the input. Whatever
- * the server sends must be valid JSON-RPC.
+ * FOREIGN_TASK, one that runs elsewhere), $SESSION the id of an open
+ * session, $OTHER another session id, $OWNER the owner key of the
+ * anonymous user and $NL a newline. The store is the in-memory one,
+ * claiming to be shared, as the session manager's store: replicas' code
+ * paths, with every record and message from the input. Whatever the
+ * server sends must be valid JSON-RPC, and what a tasks/get answers the
+ * task asked for, with a status clients know.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -167,6 +168,7 @@ typedef struct
   TestChannel     *standalone;
   char            *task;
   char            *owner;
+  GHashTable      *gets;     /* request id (as text) -> taskId of a tasks/get */
 } Fuzz;
 
 static void
@@ -208,6 +210,60 @@ remember_task (Fuzz *f)
           g_free (f->task);
           f->task = g_strdup (id);
         }
+    }
+}
+
+static char *
+id_text (JsonObject *message)
+{
+  JsonNode *id = north_mcp_object_get_node (message, "id", JSON_NODE_VALUE);
+
+  return id != NULL ? north_mcp_jsonrpc_to_string (id, NULL) : NULL;
+}
+
+/* The task a tasks/get asks for, by request id. */
+static void
+remember_get (Fuzz     *f,
+              JsonNode *message)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (message) ? json_node_get_object (message) : NULL;
+  const char *task_id = north_mcp_object_get_string (north_mcp_object_get_object (object, "params"), "taskId");
+  char *id;
+
+  if (g_strcmp0 (north_mcp_object_get_string (object, "method"), "tasks/get") != 0 || task_id == NULL ||
+      (id = id_text (object)) == NULL)
+    return;
+  g_hash_table_replace (f->gets, id, g_strdup (task_id));
+}
+
+static gboolean
+is_task_status (const char *status)
+{
+  return g_strcmp0 (status, "working") == 0 || g_strcmp0 (status, "input_required") == 0 ||
+         g_strcmp0 (status, "completed") == 0 || g_strcmp0 (status, "failed") == 0 ||
+         g_strcmp0 (status, "cancelled") == 0;
+}
+
+/* A task a tasks/get answers, from wherever its record came, is the task
+ * asked for, with a status a client knows. */
+static void
+check_task (Fuzz     *f,
+            JsonNode *message)
+{
+  JsonObject *object = json_node_get_object (message);
+  JsonObject *result = north_mcp_object_get_object (object, "result");
+  g_autofree char *id = id_text (object);
+  const char *task_id = id != NULL ? g_hash_table_lookup (f->gets, id) : NULL;
+
+  if (result == NULL || task_id == NULL)
+    return;
+  if (g_strcmp0 (north_mcp_object_get_string (result, "taskId"), task_id) != 0 ||
+      !is_task_status (north_mcp_object_get_string (result, "status")))
+    {
+      g_autofree char *text = north_mcp_jsonrpc_to_string (message, NULL);
+
+      fprintf (stderr, "tasks/get of %s answered: %s\n", task_id, text);
+      abort ();
     }
 }
 
@@ -267,6 +323,8 @@ run_item (Fuzz *f,
       g_autoptr(JsonNode) message = north_mcp_jsonrpc_parse (text, strlen (text), NULL);
 
       if (message != NULL)
+        remember_get (f, message);
+      if (message != NULL)
         north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (f->server), NULL, NULL, message,
                                     NORTH_MCP_CHANNEL (f->requests));
       iterate ();
@@ -292,7 +350,8 @@ run_item (Fuzz *f,
 }
 
 static void
-check_sent (TestChannel *channel)
+check_sent (Fuzz        *f,
+            TestChannel *channel)
 {
   GPtrArray *sent = test_channel_get_messages (channel);
 
@@ -308,6 +367,7 @@ check_sent (TestChannel *channel)
           fprintf (stderr, "invalid message sent: %s (%s)\n", text, error->message);
           abort ();
         }
+      check_task (f, message);
     }
 }
 
@@ -342,6 +402,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   f.requests = test_channel_new (TRUE);
   f.standalone = test_channel_new (TRUE);
   f.owner = north_mcp_session_owner_key (NULL);
+  f.gets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   manager = north_mcp_protocol_host_get_session_manager (NORTH_MCP_PROTOCOL_HOST (f.server));
   north_mcp_session_manager_set_store (manager, f.store);
   f.session = north_mcp_session_manager_open (manager, NORTH_MCP_CHANNEL (f.standalone), NULL, &error);
@@ -354,8 +415,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   for (guint i = 0; lines[i] != NULL; i++)
     run_item (&f, lines[i]);
 
-  check_sent (f.requests);
-  check_sent (f.standalone);
+  check_sent (&f, f.requests);
+  check_sent (&f, f.standalone);
 
   north_mcp_session_manager_close_all (manager);
   iterate ();
@@ -368,5 +429,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_object_unref (f.standalone);
   g_free (f.task);
   g_free (f.owner);
+  g_hash_table_unref (f.gets);
   return 0;
 }
