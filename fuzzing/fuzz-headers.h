@@ -35,3 +35,31 @@ fuzz_add_headers (SoupMessageHeaders *headers,
       soup_message_headers_append (headers, name, value);
     }
 }
+
+/* Splits @text, `Name: value` lines, an empty line, a line of body, then
+ * the rest, in place into those three (@rest empty when there is none).
+ * FALSE when there is no empty line. */
+static inline gboolean
+fuzz_split_request (char  *text,
+                    char **headers,
+                    char **body,
+                    char **rest)
+{
+  char *blank = strstr (text, "\n\n");
+  char *newline;
+
+  if (blank == NULL)
+    return FALSE;
+  *blank = '\0';
+  *headers = text;
+  *body = blank + 2;
+  newline = strchr (*body, '\n');
+  if (newline != NULL)
+    {
+      *newline = '\0';
+      *rest = newline + 1;
+    }
+  else
+    *rest = *body + strlen (*body);
+  return TRUE;
+}

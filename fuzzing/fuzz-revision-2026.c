@@ -27,6 +27,7 @@
 #include "test-channel.h"
 #include "fuzz-common.h"
 #include "fuzz-headers.h"
+#include "fuzz-sent.h"
 
 static NorthMcpToolResult *
 ask_func (NorthMcpTool     *tool,
@@ -68,36 +69,6 @@ server_new (void)
   north_mcp_tool_set_func (ask, ask_func, NULL, NULL);
   north_mcp_server_add_tool (server, ask);
   return server;
-}
-
-/* JSON-RPC answers a request whose id could not be read with an error
- * whose id is null; the classifier (made for what peers send) refuses it. */
-static gboolean
-is_error_without_id (JsonNode *message)
-{
-  JsonObject *object;
-  JsonNode *id;
-
-  if (!JSON_NODE_HOLDS_OBJECT (message))
-    return FALSE;
-  object = json_node_get_object (message);
-  id = json_object_get_member (object, "id");
-  return id != NULL && JSON_NODE_HOLDS_NULL (id) &&
-         json_object_has_member (object, "error") && !json_object_has_member (object, "result");
-}
-
-static void
-check_sent (JsonNode *message)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = north_mcp_jsonrpc_to_string (message, NULL);
-
-  if (north_mcp_jsonrpc_classify (message, NULL, &error) == NORTH_MCP_MESSAGE_INVALID &&
-      !is_error_without_id (message))
-    {
-      fprintf (stderr, "invalid message sent: %s (%s)\n", text, error->message);
-      abort ();
-    }
 }
 
 static void
@@ -221,27 +192,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(JsonNode) message = NULL;
   g_autoptr(JsonNode) response = NULL;
   g_autofree char *text = NULL;
-  const char *body, *payload = "";
-  char *blank, *newline;
+  char *lines, *body, *payload;
   guint status;
 
   fuzz_init ();
 
   text = g_strndup ((const char *) data, size);
-  blank = strstr (text, "\n\n");
-  if (blank == NULL)
+  if (!fuzz_split_request (text, &lines, &body, &payload))
     return 0;
-  *blank = '\0';
-  body = blank + 2;
-  newline = strchr (body, '\n');
-  if (newline != NULL)
-    {
-      *newline = '\0';
-      payload = newline + 1;
-    }
 
   headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
-  fuzz_add_headers (headers, text);
+  fuzz_add_headers (headers, lines);
   check_header_values (headers);
 
   message = north_mcp_jsonrpc_parse (body, strlen (body), NULL);
@@ -257,7 +218,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if ((status == 0) != (response == NULL))
     abort ();
   if (response != NULL)
-    check_sent (response);
+    fuzz_check_sent (response);
 
   if (status == 0 && JSON_NODE_HOLDS_OBJECT (message))
     {
@@ -267,7 +228,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       retry_input_required (server, channel, message);
       sent = test_channel_get_messages (channel);
       for (guint i = 0; i < sent->len; i++)
-        check_sent (g_ptr_array_index (sent, i));
+        fuzz_check_sent (g_ptr_array_index (sent, i));
     }
 
   open_forged (server, message, payload, strlen (payload));

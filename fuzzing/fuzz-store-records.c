@@ -35,6 +35,7 @@
 #include "north-mcp-util-private.h"
 #include "test-channel.h"
 #include "fuzz-common.h"
+#include "fuzz-sent.h"
 
 #define OTHER_SESSION "0123456789abcdef0123456789abcdef"
 #define FOREIGN_TASK "00112233445566778899aabbccddeeff"
@@ -131,24 +132,16 @@ fuzz_shared_store_init (FuzzSharedStore *self)
   self->inner = north_mcp_memory_state_store_new ();
 }
 
-static gboolean
-forever_cancelled (gpointer user_data)
-{
-  NorthMcpContext *context = user_data;
-
-  if (!g_cancellable_is_cancelled (north_mcp_context_get_cancellable (context)))
-    return G_SOURCE_CONTINUE;
-  north_mcp_context_return_error_literal (context, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs until cancelled; with input responses, answers them. */
+/* Waits for input responses: runs until they come or the input ends
+ * (then it answers, as a handler that was given time). */
 static void
 wait_func (NorthMcpTool    *tool,
            NorthMcpContext *context,
            JsonObject      *arguments,
            gpointer         user_data)
 {
+  GPtrArray *waiting = user_data;
+
   if (north_mcp_context_get_input_response (context, "a") != NULL)
     {
       g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("answered");
@@ -156,7 +149,22 @@ wait_func (NorthMcpTool    *tool,
       north_mcp_context_return_tool_result (context, result);
       return;
     }
-  g_timeout_add_full (G_PRIORITY_DEFAULT, 1, forever_cancelled, g_object_ref (context), g_object_unref);
+  g_ptr_array_add (waiting, g_object_ref (context));
+}
+
+static void
+answer_waiting (GPtrArray *waiting)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("done");
+
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      NorthMcpContext *context = g_ptr_array_index (waiting, i);
+
+      if (!north_mcp_context_is_completed (context))
+        north_mcp_context_return_tool_result (context, result);
+    }
+  g_ptr_array_set_size (waiting, 0);
 }
 
 typedef struct
@@ -169,6 +177,7 @@ typedef struct
   char            *task;
   char            *owner;
   GHashTable      *gets;     /* request id (as text) -> taskId of a tasks/get */
+  GPtrArray       *waiting;  /* contexts of the tool "wait" */
 } Fuzz;
 
 static void
@@ -358,26 +367,19 @@ check_sent (Fuzz        *f,
   for (guint i = 0; i < sent->len; i++)
     {
       JsonNode *message = g_ptr_array_index (sent, i);
-      g_autoptr(GError) error = NULL;
 
-      if (north_mcp_jsonrpc_classify (message, NULL, &error) == NORTH_MCP_MESSAGE_INVALID)
-        {
-          g_autofree char *text = north_mcp_jsonrpc_to_string (message, NULL);
-
-          fprintf (stderr, "invalid message sent: %s (%s)\n", text, error->message);
-          abort ();
-        }
+      fuzz_check_sent (message);
       check_task (f, message);
     }
 }
 
 static NorthMcpServer *
-server_new (void)
+server_new (GPtrArray *waiting)
 {
   NorthMcpServer *server = north_mcp_server_new ("fuzz", "1.0");
   g_autoptr(NorthMcpTool) wait = north_mcp_tool_new ("wait", "Waits");
 
-  north_mcp_tool_set_async_func (wait, wait_func, NULL, NULL);
+  north_mcp_tool_set_async_func (wait, wait_func, waiting, NULL);
   north_mcp_tool_set_task_support (wait, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   north_mcp_server_add_tool (server, wait);
   return server;
@@ -397,7 +399,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (size > 65536)
     return 0;
 
-  f.server = server_new ();
+  f.waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  f.server = server_new (f.waiting);
   f.store = g_object_new (FUZZ_TYPE_SHARED_STORE, NULL);
   f.requests = test_channel_new (TRUE);
   f.standalone = test_channel_new (TRUE);
@@ -415,6 +418,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   for (guint i = 0; lines[i] != NULL; i++)
     run_item (&f, lines[i]);
 
+  answer_waiting (f.waiting);
+  iterate ();
   check_sent (&f, f.requests);
   check_sent (&f, f.standalone);
 
@@ -430,5 +435,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_free (f.task);
   g_free (f.owner);
   g_hash_table_unref (f.gets);
+  g_ptr_array_unref (f.waiting);
   return 0;
 }

@@ -70,29 +70,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autofree char *text = NULL;
   NorthMcpTracer *tracer;
   SoupMessageHeadersIter iter;
-  const char *name, *value, *body, *answer = "";
+  const char *name, *value;
   JsonObject *object = NULL, *params = NULL;
   char hex[2 * NORTH_MCP_TRACE_ID_SIZE + 1];
+  char *lines, *body, *answer;
   gboolean has_parent;
-  char *blank, *newline;
 
   fuzz_init ();
 
   text = g_strndup ((const char *) data, size);
-  blank = strstr (text, "\n\n");
-  if (blank == NULL)
+  if (!fuzz_split_request (text, &lines, &body, &answer))
     return 0;
-  *blank = '\0';
-  body = blank + 2;
-  newline = strchr (body, '\n');
-  if (newline != NULL)
-    {
-      *newline = '\0';
-      answer = newline + 1;
-    }
 
   headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
-  fuzz_add_headers (headers, text);
+  fuzz_add_headers (headers, lines);
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     {
