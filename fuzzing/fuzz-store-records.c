@@ -8,6 +8,7 @@
  *   T <bytes>      the running record of task $TASK (north-mcp:task:…)
  *   F <bytes>      its final record (north-mcp:task-final:…)
  *   S <bytes>      the record of session $OTHER, which is then restored
+ *   Q <json>       a JSON-RPC message in the session last restored
  *   P<n> <bytes>   a message on channel n: 0 sessions, 1 broadcast,
  *                  2 responses, 3 stream:$SESSION, 4 task-cancel,
  *                  5 task-update
@@ -178,6 +179,7 @@ typedef struct
   char            *owner;
   GHashTable      *gets;     /* request id (as text) -> taskId of a tasks/get */
   GPtrArray       *waiting;  /* contexts of the tool "wait" */
+  NorthMcpSession *restored; /* from the last session record */
 } Fuzz;
 
 static void
@@ -288,31 +290,40 @@ set_record (Fuzz       *f,
   north_mcp_state_store_set_async (f->store, key, bytes, 0, NORTH_MCP_STATE_STORE_SET_ALWAYS, NULL, NULL, NULL);
 }
 
+typedef struct
+{
+  gboolean         done;
+  NorthMcpSession *session;
+} Restore;
+
 static void
 restored_cb (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  gboolean *done = user_data;
-  g_autoptr(NorthMcpSession) session = north_mcp_session_manager_restore_finish (NULL, result, NULL);
+  Restore *restore = user_data;
 
+  restore->session = north_mcp_session_manager_restore_finish (NULL, result, NULL);
   /* A session restored from a record is a session of this server. */
-  if (session != NULL && north_mcp_session_get_protocol_version (session) == NULL)
+  if (restore->session != NULL && north_mcp_session_get_protocol_version (restore->session) == NULL)
     abort ();
-  *done = TRUE;
+  restore->done = TRUE;
 }
 
+/* Restores session $OTHER from its record: f->restored, or NULL. */
 static void
 restore (Fuzz *f)
 {
   NorthMcpSessionManager *manager = north_mcp_protocol_host_get_session_manager (NORTH_MCP_PROTOCOL_HOST (f->server));
-  gboolean done = FALSE;
+  Restore restore = { FALSE, NULL };
 
-  north_mcp_session_manager_restore_async (manager, OTHER_SESSION, NULL, NULL, restored_cb, &done);
-  for (guint i = 0; i < 1000 && !done; i++)
+  north_mcp_session_manager_restore_async (manager, OTHER_SESSION, NULL, NULL, restored_cb, &restore);
+  for (guint i = 0; i < 1000 && !restore.done; i++)
     g_main_context_iteration (NULL, FALSE);
-  if (!done)
+  if (!restore.done)
     abort ();
+  g_clear_object (&f->restored);
+  f->restored = restore.session;
 }
 
 static void
@@ -327,14 +338,15 @@ run_item (Fuzz *f,
   *space = '\0';
   text = expand (f, space + 1);
 
-  if (strcmp (line, "R") == 0)
+  if (strcmp (line, "R") == 0 || strcmp (line, "Q") == 0)
     {
       g_autoptr(JsonNode) message = north_mcp_jsonrpc_parse (text, strlen (text), NULL);
+      NorthMcpSession *session = line[0] == 'Q' ? f->restored : NULL;
 
       if (message != NULL)
         remember_get (f, message);
-      if (message != NULL)
-        north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (f->server), NULL, NULL, message,
+      if (message != NULL && (line[0] == 'R' || session != NULL))
+        north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (f->server), session, NULL, message,
                                     NORTH_MCP_CHANNEL (f->requests));
       iterate ();
       remember_task (f);
@@ -423,6 +435,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   check_sent (&f, f.requests);
   check_sent (&f, f.standalone);
 
+  g_clear_object (&f.restored);
   north_mcp_session_manager_close_all (manager);
   iterate ();
   north_mcp_session_manager_set_store (manager, NULL);
