@@ -7,7 +7,8 @@
  * allow-lists, and normalized as --allowed-host and --allowed-origin
  * values are), Last-Event-ID (an SSE event id of the event store),
  * X-Record (a stored event record, "STREAM NUMBER DATA", as a state
- * store gives it back); every value is also echoed as log lines echo a
+ * store gives it back), Access-Control-Request-Headers (what a CORS
+ * preflight echoes); every value is also echoed as log lines echo a
  * client's values.
  *
  * SPDX-License-Identifier: MIT
@@ -94,6 +95,28 @@ check_record (const char *value)
     abort ();
 }
 
+/* What a preflight answers: one header value of tokens, at most 64 of
+ * them the client's. */
+static void
+check_preflight (SoupMessageHeaders *headers)
+{
+  g_autoptr(SoupMessageHeaders) none = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autofree char *allowed = north_mcp_origin_allowed_request_headers (headers);
+  g_autofree char *fixed = north_mcp_origin_allowed_request_headers (none);
+  guint commas = 0, fixed_commas = 0;
+
+  for (const char *p = allowed; *p != '\0'; p++)
+    {
+      if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '_' || *p == ',' || *p == ' '))
+        abort ();
+      commas += *p == ',';
+    }
+  for (const char *p = fixed; *p != '\0'; p++)
+    fixed_commas += *p == ',';
+  if (!g_str_has_prefix (allowed, fixed) || commas > fixed_commas + 64)
+    abort ();
+}
+
 static void
 check_echo (const char *value)
 {
@@ -146,6 +169,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         check_record (value);
       check_echo (value);
     }
+
+  if (soup_message_headers_get_one (headers, "Access-Control-Request-Headers") != NULL)
+    check_preflight (headers);
 
   /* The lists as the transport reads them: all values of a header. */
   if ((value = soup_message_headers_get_list (headers, "Host")) != NULL)

@@ -266,9 +266,8 @@ is_token (const char *text,
   return length > 0;
 }
 
-/* The fixed list, plus the X-North-Context-* names the preflight asks for. */
-static char *
-allowed_request_headers (SoupMessageHeaders *request_headers)
+char *
+north_mcp_origin_allowed_request_headers (SoupMessageHeaders *request_headers)
 {
   const char *requested = soup_message_headers_get_list (request_headers,
                                                          "Access-Control-Request-Headers");
@@ -301,7 +300,7 @@ north_mcp_origin_answer_preflight (SoupServerMessage *msg,
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-  g_autofree char *headers = allowed_request_headers (request);
+  g_autofree char *headers = north_mcp_origin_allowed_request_headers (request);
   const char *private_network;
 
   soup_message_headers_replace (response, "Access-Control-Allow-Origin", origin);
