@@ -3,7 +3,8 @@
  * and the span as OTLP/JSON
  *
  * Input: `Name: value` header lines, an empty line, one JSON-RPC request
- * on a line, then its JSON-RPC response. The request's span is begun
+ * on a line, then its JSON-RPC response (as the server builds them: an
+ * error has an integer code and a string message). The request's span is begun
  * with both (north_mcp_trace_request_begin()), ended with the response,
  * and written as the exporter writes it: that text must be one JSON
  * object whose trace id is the caller's when its traceparent was valid.
@@ -56,6 +57,24 @@ expected_trace_id (SoupMessageHeaders *headers,
   return FALSE;
 }
 
+/* The server ends spans with its own responses only: an error's code is
+ * an integer, its message a string. */
+static gboolean
+is_server_response (JsonNode *response)
+{
+  JsonObject *error;
+  JsonNode *code, *message;
+
+  if (response == NULL || !JSON_NODE_HOLDS_OBJECT (response) ||
+      !json_object_has_member (json_node_get_object (response), "error"))
+    return TRUE;
+  error = north_mcp_object_get_object (json_node_get_object (response), "error");
+  code = north_mcp_object_get_node (error, "code", JSON_NODE_VALUE);
+  message = north_mcp_object_get_node (error, "message", JSON_NODE_VALUE);
+  return code != NULL && json_node_get_value_type (code) == G_TYPE_INT64 &&
+         message != NULL && json_node_get_value_type (message) == G_TYPE_STRING;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -98,6 +117,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       params = north_mcp_object_get_object (object, "params");
     }
   response = north_mcp_json_read (answer, strlen (answer), NORTH_MCP_JSON_MAX_DEPTH, NULL);
+  if (!is_server_response (response))
+    return 0;
 
   server = north_mcp_server_new ("fuzz", "1.0");
   tracer = north_mcp_server_get_tracer (server);
