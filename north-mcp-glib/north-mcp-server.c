@@ -590,6 +590,8 @@ north_mcp_server_start (NorthMcpServer         *self,
 
   g_clear_pointer (&self->main_context, g_main_context_unref);
   self->main_context = g_main_context_ref_thread_default ();
+  /* The North Python SDK's first line, for logs that are compared. */
+  north_mcp_server_debug (self, "Debug mode enabled for North MCP Server");
 
   if (transport == NORTH_MCP_TRANSPORT_STDIO && north_mcp_server_get_state_store (self) != NULL)
     {

@@ -8,6 +8,7 @@ With the defaults it prints the ready-made token of the North Python SDK
 README, for test@company.com.
 
     python3 examples/python/create_bearer_token.py --email me@example.com
+    python3 examples/python/create_bearer_token.py --connectors google,slack
 
 Standard library only.
 
@@ -49,10 +50,15 @@ def main():
                         help="The server secret to send (default: server_secret)")
     parser.add_argument("--connector", action="append", default=None, metavar="NAME=TOKEN",
                         help="A connector access token (repeatable; default: google=abc)")
+    parser.add_argument("--connectors", default=None, metavar="A,B",
+                        help="Comma-separated connector names, each with the token test-token-NAME "
+                             "(the North Python SDK's option)")
     args = parser.parse_args()
     connectors = None
+    if args.connectors is not None:
+        connectors = {name: "test-token-" + name for name in args.connectors.split(",") if name}
     if args.connector is not None:
-        connectors = dict(item.split("=", 1) for item in args.connector)
+        connectors = dict(connectors or {}, **dict(item.split("=", 1) for item in args.connector))
     print(create_bearer_token(args.email, args.server_secret, connectors))
 
 

@@ -445,12 +445,23 @@ north_mcp_req_decide (AuthRequest         *req,
       if (!north_mcp_auth_is_enforced (self))
         {
           north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH,
-                               "No credentials sent; open mode: anonymous user");
+                               "No trusted issuer configuration present and no auth headers provided; "
+                               "skipping authentication");
           return DECIDED;
         }
       north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS, NULL);
       return DECIDED;
     }
+
+  /* The North Python SDK's words for open mode with credentials. */
+  if (!north_mcp_auth_is_enforced (self) && req->x_north)
+    north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH,
+                         "No auth configured, but X-North headers are present; "
+                         "parsing request context without enforcing authentication");
+  else if (!north_mcp_auth_is_enforced (self))
+    north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH,
+                         "No auth configured, but Authorization header is present; "
+                         "parsing legacy request context without enforcing authentication");
 
   collect_context (req, headers);
 
@@ -511,8 +522,10 @@ north_mcp_req_decide (AuthRequest         *req,
       return DECIDED;
     }
 
+  /* An empty iss is as missing as none, as in the reference. */
   if (json_object_get_member (req->claims, "iss") == NULL ||
-      JSON_NODE_HOLDS_NULL (json_object_get_member (req->claims, "iss")))
+      JSON_NODE_HOLDS_NULL (json_object_get_member (req->claims, "iss")) ||
+      g_strcmp0 (north_mcp_object_get_string (req->claims, "iss"), "") == 0)
     {
       north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, NULL);
       return DECIDED;
@@ -529,6 +542,15 @@ north_mcp_req_decide (AuthRequest         *req,
       return DECIDED;
     }
 
+  /* A kid that is there but no string (null too) is a malformed header
+   * (RFC 7515 4.1.4), not a missing one; so says the reference's JWT
+   * library. */
+  if (json_object_has_member (req->token_header, "kid") &&
+      north_mcp_object_get_string (req->token_header, "kid") == NULL)
+    {
+      north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "kid is not a string");
+      return DECIDED;
+    }
   req->kid = g_strdup (north_mcp_object_get_string (req->token_header, "kid"));
   if (req->kid == NULL || *req->kid == '\0')
     {

@@ -21,8 +21,11 @@ G_BEGIN_DECLS
  * @NORTH_MCP_AUTH_ERROR_ACCESS_DENIED: `access denied` (wrong server secret)
  * @NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN: `invalid user id token`
  * @NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER: `Untrusted issuer: <iss>`
- * @NORTH_MCP_AUTH_ERROR_MISSING_ISSUER: `Token missing issuer`
- * @NORTH_MCP_AUTH_ERROR_MISSING_KEY_ID: `Token missing key identifier`
+ * @NORTH_MCP_AUTH_ERROR_MISSING_ISSUER: `Token missing issuer` (no `iss` claim,
+ *   or a null or empty one)
+ * @NORTH_MCP_AUTH_ERROR_MISSING_KEY_ID: `Token missing key identifier` (no
+ *   `kid`, or an empty one; a `kid` that is no string is
+ *   %NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN)
  * @NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE: `Failed to verify token: unable
  *   to fetch issuer configuration`
  *

@@ -12,6 +12,7 @@
 #include "north-mcp-issuer-cache-private.h"
 #include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
+#include "north-mcp-log-private.h"
 #include "north-mcp-util-private.h"
 
 #define DEFAULT_MAX_AGE_S (60 * 60)
@@ -343,6 +344,14 @@ fetch_fail (Fetch      *fetch,
   error = g_error_new (NORTH_MCP_ERROR,
                        fetch->timed_out ? NORTH_MCP_ERROR_TIMED_OUT : NORTH_MCP_ERROR_FAILED,
                        "%s: %s", fetch->entry->issuer, message);
+  /* Debug or not, as the North Python SDK logs it: every token of this
+   * issuer is refused until the back-off has passed. Once per fetch, not
+   * per request, so bounded by the back-off. */
+  north_mcp_log_warning (NORTH_MCP_LOGGER_AUTH,
+                         "Failed to fetch OpenID configuration from %s: %s "
+                         "(its tokens are refused for %u ms, then it is asked again)",
+                         fetch->entry->issuer, message,
+                         (guint) (retry_delay_us (fetch->self, fetch->entry->failures) / 1000));
   fetch_complete (fetch, error);
 }
 

@@ -9,6 +9,7 @@
 
 #include "north-mcp-request-scope-private.h"
 #include "north-mcp-context.h"
+#include "north-mcp-siphash-private.h"
 
 #define CONTEXT_PREFIX "x-north-context-"
 
@@ -38,11 +39,14 @@ north_mcp_request_scope_get_headers (void)
  * whose name starts with X-North-Context- (any case), the key being the
  * rest of the name lower-cased, empty keys and empty values kept; a
  * repeated name keeps its last value. libsoup bounds the size of the
- * header block, and with it this table. */
+ * header block, and with it this table; the names are the client's, so
+ * they are hashed with the process's SipHash key (colliding names would
+ * make g_str_hash()'s table quadratic). */
 GHashTable *
 north_mcp_north_context_from_headers (SoupMessageHeaders *headers)
 {
-  GHashTable *context = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTable *context = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal,
+                                               g_free, g_free);
   SoupMessageHeadersIter iter;
   const char *name, *value;
   gsize prefix_length = strlen (CONTEXT_PREFIX);

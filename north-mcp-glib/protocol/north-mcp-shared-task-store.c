@@ -8,10 +8,16 @@
  * replica) decides its final state, and a late update of the running
  * state can no longer hide it.
  *
- * The store expires records by itself, but how many a user (and all
- * users) may create through this server until they expire is counted
- * here, as the in-memory store bounds what it keeps: Redis would keep
- * whatever clients ask for, up to its memory.
+ * The store expires records by itself, and counts them too: Redis would
+ * keep whatever clients ask for, up to its memory, so every write is a
+ * counted SET (north_mcp_state_store_set_counted_async()) that counts the
+ * task id in "north-mcp:task-quota:<digest of the owner>" and in
+ * "north-mcp:task-quota" until the record expires. A create joins both
+ * within the limits, in the same atomic step as its SET NX; an update
+ * moves the task's expiry in both. So the limits hold for all replicas
+ * together, survive a replica's restart, and a create whose answer was
+ * lost (Redis too slow, the connection dropped) is counted exactly when
+ * its record was stored: nothing here keeps or gives back a slot.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -24,12 +30,12 @@
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-task-private.h"
-#include "north-mcp-task-quota-private.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-util-private.h"
 
 #define RECORD_PREFIX NORTH_MCP_STATE_STORE_PREFIX "task:"
 #define FINAL_PREFIX NORTH_MCP_STATE_STORE_PREFIX "task-final:"
+#define QUOTA_KEY NORTH_MCP_STATE_STORE_PREFIX "task-quota"
 /* What a record read back may be: a result of at most
  * NORTH_MCP_TASK_MAX_RESULT_BYTES, escaped, and the rest. */
 #define ENVELOPE_MAX_BYTES (6 * NORTH_MCP_TASK_MAX_RESULT_BYTES + 64 * 1024)
@@ -47,7 +53,8 @@ struct _NorthMcpSharedTaskStore
   GObject             parent_instance;
 
   NorthMcpStateStore *store;
-  NorthMcpTaskQuota  *quota;  /* of the records created here */
+  guint               max_per_owner;
+  guint               max_total;
 };
 
 static void north_mcp_shared_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
@@ -61,9 +68,9 @@ typedef enum
 {
   STAGE_READ_FINAL,     /* GET of the final record */
   STAGE_READ_RUNNING,   /* GET of the running record */
-  STAGE_CREATE,         /* SET NX of the running record */
-  STAGE_WRITE_FINAL,    /* SET NX of the final record */
-  STAGE_WRITE_RUNNING,  /* SET of the running record */
+  STAGE_CREATE,         /* counted SET NX of the running record */
+  STAGE_WRITE_FINAL,    /* SET NX of the final record (counted: renews) */
+  STAGE_WRITE_RUNNING,  /* SET of the running record (likewise) */
   STAGE_DONE,           /* none: the task is answered */
 } Stage;
 
@@ -74,6 +81,7 @@ typedef struct
   char                *owner;
   char                *task_id;
   JsonObject          *record;   /* to write */
+  char                *quota;    /* the owner's counter */
   Stage                stage;
 } Op;
 
@@ -81,6 +89,7 @@ static void
 op_free (Op *op)
 {
   g_free (op->owner);
+  g_free (op->quota);
   g_free (op->task_id);
   g_clear_pointer (&op->record, json_object_unref);
   g_free (op);
@@ -124,6 +133,16 @@ key_for (const char *prefix,
   return g_strconcat (prefix, task_id, NULL);
 }
 
+/* The counter of @owner's tasks: owners are digests already, but any
+ * string makes a valid key of bounded length so. */
+static char *
+quota_key_for (const char *owner)
+{
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, owner, -1);
+
+  return g_strconcat (QUOTA_KEY ":", digest, NULL);
+}
+
 static guint64
 ttl_of (JsonObject *record)
 {
@@ -136,13 +155,6 @@ ttl_of (JsonObject *record)
   /* Never without expiry, never gone before it can be read, and never so
    * long that Redis refuses to add it to now. */
   return ttl > 0 ? (guint64) CLAMP (ttl, 1000, TTL_MAX_MS) : NORTH_MCP_TASK_TTL_MS;
-}
-
-/* When a record written now expires, in real time (µs). */
-static gint64
-expiry_of (JsonObject *record)
-{
-  return g_get_real_time () + (gint64) ttl_of (record) * 1000;
 }
 
 static GBytes *
@@ -201,6 +213,7 @@ call (GTask *task,
   gboolean final = stage == STAGE_READ_FINAL || stage == STAGE_WRITE_FINAL;
   g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
   g_autoptr(GBytes) envelope = NULL;
+  NorthMcpStateStoreCounter counters[] = { { op->quota }, { QUOTA_KEY } };
 
   op->stage = stage;
   if (stage == STAGE_READ_FINAL || stage == STAGE_READ_RUNNING)
@@ -210,10 +223,15 @@ call (GTask *task,
       return;
     }
   envelope = envelope_new (op->owner, op->record);
-  north_mcp_state_store_set_async (self->store, key, envelope, ttl_of (op->record),
-                                   stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
-                                                                : NORTH_MCP_STATE_STORE_SET_ALWAYS,
-                                   g_task_get_cancellable (task), step, task);
+  /* Only a create adds the task to the counters; a later write moves its
+   * expiry there (a limit of 0). */
+  counters[0].limit = stage == STAGE_CREATE ? self->max_per_owner : 0;
+  counters[1].limit = stage == STAGE_CREATE ? self->max_total : 0;
+  north_mcp_state_store_set_counted_async (self->store, key, envelope, ttl_of (op->record),
+                                           stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
+                                                                        : NORTH_MCP_STATE_STORE_SET_ALWAYS,
+                                           op->task_id, counters, G_N_ELEMENTS (counters),
+                                           g_task_get_cancellable (task), step, task);
 }
 
 /* Marks @record (just read, ours) as a cancel leaves it. */
@@ -262,28 +280,15 @@ after_read (GTask  *task,
   return STAGE_DONE;
 }
 
-/* A create that stored nothing does not count. */
-static void
-give_back (GTask *task,
-           Op    *op)
-{
-  NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
-
-  if (op->stage == STAGE_CREATE)
-    north_mcp_task_quota_give_back (self->quota, op->owner, op->task_id);
-}
-
-/* What comes after a SET (@done: it was, not refused by NX), likewise. */
+/* What comes after a write (@counted: what it did), likewise. */
 static Stage
-after_write (GTask    *task,
-             Op       *op,
-             gboolean  done)
+after_write (GTask                     *task,
+             Op                        *op,
+             NorthMcpStateStoreCounted  counted)
 {
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
+  gboolean done = counted == NORTH_MCP_STATE_STORE_COUNTED_STORED;
 
-  /* Written again: the record lives on, and counts for as long. */
-  if (done && op->stage != STAGE_CREATE)
-    north_mcp_task_quota_renew (self->quota, op->owner, op->task_id, expiry_of (op->record));
   if (op->stage == STAGE_WRITE_FINAL && done)
     return STAGE_WRITE_RUNNING;
   if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
@@ -292,11 +297,14 @@ after_write (GTask    *task,
   else if (done || op->stage != STAGE_CREATE)
     /* Written; or cancelling what just ended: nothing to do. */
     g_task_return_boolean (task, TRUE);
+  else if (counted == NORTH_MCP_STATE_STORE_COUNTED_FULL)
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                             "Too many tasks for this user (at most %u); wait for some to end", self->max_per_owner);
+  else if (counted == NORTH_MCP_STATE_STORE_COUNTED_FULL + 1)
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                             "Too many tasks on this server (at most %u); try again later", self->max_total);
   else
-    {
-      give_back (task, op);
-      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
-    }
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
   return STAGE_DONE;
 }
 
@@ -321,15 +329,12 @@ step (GObject      *source,
     }
   else
     {
-      gboolean done = north_mcp_state_store_set_finish (store, result, &error);
+      gssize counted = north_mcp_state_store_set_counted_finish (store, result, &error);
 
-      next = error == NULL ? after_write (task, op, done) : STAGE_DONE;
+      next = error == NULL ? after_write (task, op, counted) : STAGE_DONE;
     }
   if (error != NULL)
-    {
-      give_back (task, op);
-      return_store_error (task, error);
-    }
+    return_store_error (task, error);
   else if (next != STAGE_DONE)
     call (g_steal_pointer (&task), next);
 }
@@ -341,8 +346,6 @@ shared_run (NorthMcpTaskStore              *store,
             const NorthMcpTaskStoreRequest *request,
             GTask                          *task)
 {
-  NorthMcpSharedTaskStore *self = NORTH_MCP_SHARED_TASK_STORE (store);
-  GError *error = NULL;
   Op *op;
 
   if (request->op == NORTH_MCP_TASK_STORE_OP_EXPIRE)
@@ -356,21 +359,13 @@ shared_run (NorthMcpTaskStore              *store,
       return_unknown (task);
       return;
     }
-  if (request->op == NORTH_MCP_TASK_STORE_OP_CREATE)
-    {
-      if (!north_mcp_task_quota_take (self->quota, request->owner, request->task_id, expiry_of (request->record),
-                                      &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-    }
-
   op = g_new0 (Op, 1);
   op->kind = request->op;
   op->owner = g_strdup (request->owner);
   op->task_id = g_strdup (request->task_id);
   op->record = request->record != NULL ? json_object_ref (request->record) : NULL;
+  /* Writes count the task (reads do not need its counter). */
+  op->quota = request->op != NORTH_MCP_TASK_STORE_OP_GET ? quota_key_for (request->owner) : NULL;
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   call (g_object_ref (task), request->op == NORTH_MCP_TASK_STORE_OP_CREATE ? STAGE_CREATE : STAGE_READ_FINAL);
 }
@@ -387,7 +382,6 @@ north_mcp_shared_task_store_finalize (GObject *object)
   NorthMcpSharedTaskStore *self = NORTH_MCP_SHARED_TASK_STORE (object);
 
   g_clear_object (&self->store);
-  g_clear_pointer (&self->quota, north_mcp_task_quota_free);
   G_OBJECT_CLASS (north_mcp_shared_task_store_parent_class)->finalize (object);
 }
 
@@ -407,9 +401,13 @@ north_mcp_shared_task_store_new (NorthMcpStateStore *store,
                                  guint               max_per_owner,
                                  guint               max_total)
 {
-  NorthMcpSharedTaskStore *self = g_object_new (NORTH_MCP_TYPE_SHARED_TASK_STORE, NULL);
+  NorthMcpSharedTaskStore *self;
 
+  /* A limit of 0 would count nothing (a counter's "renew only"). */
+  g_return_val_if_fail (max_per_owner > 0 && max_total > 0, NULL);
+  self = g_object_new (NORTH_MCP_TYPE_SHARED_TASK_STORE, NULL);
   self->store = g_object_ref (store);
-  self->quota = north_mcp_task_quota_new (max_per_owner, max_total);
+  self->max_per_owner = max_per_owner;
+  self->max_total = max_total;
   return NORTH_MCP_TASK_STORE (self);
 }

@@ -129,9 +129,13 @@ NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
                                                       gsize       max_bytes);
 
 /* Records in a state store shared by replicas
- * (north-mcp-shared-task-store.c); the state store expires them. Through
- * this store, at most @max_per_owner records per owner and @max_total in
- * all are created until they expire. */
+ * (north-mcp-shared-task-store.c); the state store expires them. At most
+ * @max_per_owner (> 0) live records per owner and @max_total (> 0) in all
+ * are created, counted in the state store itself: the limits hold for
+ * every process that shares it (give them all the same ones), and a
+ * create whose outcome is unknown (the store answered too late, or the
+ * connection was lost after it was sent) counts if it was stored, until
+ * its record expires. */
 typedef struct _NorthMcpStateStore NorthMcpStateStore;
 NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store,
                                                       guint               max_per_owner,

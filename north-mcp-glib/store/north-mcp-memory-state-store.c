@@ -21,12 +21,21 @@ G_DECLARE_FINAL_TYPE (NorthMcpMemoryStateStore, north_mcp_memory_state_store,
 
 typedef struct
 {
-  GBytes    *value;      /* a value, or NULL for a stream */
-  GPtrArray *events;     /* NorthMcpStateStoreEvent, oldest first */
-  gsize      bytes;      /* of the events' data */
-  guint64    next_event; /* ids are decimal, increasing */
-  gint64     expires_at; /* monotonic µs; 0: never */
+  GBytes     *value;        /* a value, or NULL for a stream or a counter */
+  GPtrArray  *events;       /* NorthMcpStateStoreEvent, oldest first */
+  gsize       bytes;        /* of the events' data */
+  guint64     next_event;   /* ids are decimal, increasing */
+  GSequence  *members;      /* a counter's Member, soonest expiry first */
+  GHashTable *member_index; /* name -> its GSequenceIter in members */
+  gint64      expires_at;   /* monotonic µs; 0: never */
 } Entry;
+
+/* A member of a counter, until its value expires. */
+typedef struct
+{
+  gint64  expires_at;
+  char   *name;
+} Member;
 
 typedef struct
 {
@@ -53,10 +62,29 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NorthMcpMemoryStateStore, north_mcp_memory_state_
                                                       north_mcp_memory_state_store_iface_init))
 
 static void
+member_free (Member *member)
+{
+  g_free (member->name);
+  g_free (member);
+}
+
+static gint
+member_compare (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  gint64 x = ((const Member *) a)->expires_at, y = ((const Member *) b)->expires_at;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
 entry_free (Entry *entry)
 {
   g_clear_pointer (&entry->value, g_bytes_unref);
   g_clear_pointer (&entry->events, g_ptr_array_unref);
+  g_clear_pointer (&entry->member_index, g_hash_table_unref);
+  g_clear_pointer (&entry->members, g_sequence_free);
   g_free (entry);
 }
 
@@ -91,26 +119,154 @@ expiry (guint64 ttl_ms)
   return ttl_ms > 0 ? g_get_monotonic_time () + (gint64) MIN (ttl_ms, G_MAXINT64 / 2000) * 1000 : 0;
 }
 
+/* Whether @request's mode lets its value be stored. */
+static gboolean
+mode_allows (NorthMcpStateStore              *store,
+             const NorthMcpStateStoreRequest *request)
+{
+  return !((request->mode == NORTH_MCP_STATE_STORE_SET_IF_ABSENT && lookup (store, request->key) != NULL) ||
+           (request->mode == NORTH_MCP_STATE_STORE_SET_IF_PRESENT && lookup (store, request->key) == NULL));
+}
+
+static void
+store_value (NorthMcpStateStore              *store,
+             const NorthMcpStateStoreRequest *request)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  Entry *entry = g_new0 (Entry, 1);
+
+  entry->value = g_bytes_ref (request->value);
+  entry->expires_at = expiry (request->ttl_ms);
+  g_hash_table_replace (self->entries, g_strdup (request->key), entry);
+}
+
 static void
 memory_set (NorthMcpStateStore              *store,
             const NorthMcpStateStoreRequest *request,
             GTask                           *task)
 {
-  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  Entry *entry;
+  gboolean allowed = mode_allows (store, request);
 
-  if ((request->mode == NORTH_MCP_STATE_STORE_SET_IF_ABSENT && lookup (store, request->key) != NULL) ||
-      (request->mode == NORTH_MCP_STATE_STORE_SET_IF_PRESENT && lookup (store, request->key) == NULL))
+  if (allowed)
+    store_value (store, request);
+  g_task_return_boolean (task, allowed);
+}
+
+/* The counter under @key with its expired members dropped, in *@counter
+ * (NULL when there is none); FALSE when @key holds something else. The
+ * soonest expiries come first: O(log n) per member dropped. */
+static gboolean
+counter_lookup (NorthMcpStateStore  *store,
+                const char          *key,
+                Entry              **counter)
+{
+  Entry *entry = lookup (store, key);
+  gint64 now = g_get_monotonic_time ();
+
+  *counter = NULL;
+  if (entry == NULL)
+    return TRUE;
+  if (entry->members == NULL)
+    return FALSE;
+  while (!g_sequence_is_empty (entry->members))
     {
-      g_task_return_boolean (task, FALSE);
-      return;
+      GSequenceIter *first = g_sequence_get_begin_iter (entry->members);
+      Member *member = g_sequence_get (first);
+
+      if (member->expires_at > now)
+        break;
+      g_hash_table_remove (entry->member_index, member->name);
+      g_sequence_remove (first);
+    }
+  if (g_sequence_is_empty (entry->members))
+    g_hash_table_remove (NORTH_MCP_MEMORY_STATE_STORE (store)->entries, key);
+  else
+    *counter = entry;
+  return TRUE;
+}
+
+/* Counts @name in @counter (NULL: a new one under @key) until
+ * @expires_at; the counter lives as long as its last member. */
+static void
+count_member (NorthMcpStateStore *store,
+              const char         *key,
+              Entry              *counter,
+              const char         *name,
+              gint64              expires_at)
+{
+  GSequenceIter *iter;
+  Member *member;
+
+  if (counter == NULL)
+    {
+      counter = g_new0 (Entry, 1);
+      counter->members = g_sequence_new ((GDestroyNotify) member_free);
+      counter->member_index = g_hash_table_new (g_str_hash, g_str_equal);
+      g_hash_table_replace (NORTH_MCP_MEMORY_STATE_STORE (store)->entries, g_strdup (key), counter);
     }
 
-  entry = g_new0 (Entry, 1);
-  entry->value = g_bytes_ref (request->value);
-  entry->expires_at = expiry (request->ttl_ms);
-  g_hash_table_replace (self->entries, g_strdup (request->key), entry);
-  g_task_return_boolean (task, TRUE);
+  iter = g_hash_table_lookup (counter->member_index, name);
+  if (iter != NULL)
+    {
+      member = g_sequence_get (iter);
+      member->expires_at = expires_at;
+      g_sequence_sort_changed (iter, member_compare, NULL);
+    }
+  else
+    {
+      member = g_new0 (Member, 1);
+      member->name = g_strdup (name);
+      member->expires_at = expires_at;
+      g_hash_table_insert (counter->member_index, member->name,
+                           g_sequence_insert_sorted (counter->members, member, member_compare, NULL));
+    }
+  member = g_sequence_get (g_sequence_iter_prev (g_sequence_get_end_iter (counter->members)));
+  counter->expires_at = member->expires_at;
+}
+
+/* As the Redis store's script: the mode, then each counter's room, then
+ * the value and its members. */
+static void
+memory_set_counted (NorthMcpStateStore              *store,
+                    const NorthMcpStateStoreRequest *request,
+                    GTask                           *task)
+{
+  Entry *counters[NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+  gboolean counted[NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+  gint64 expires_at;
+
+  if (!mode_allows (store, request))
+    {
+      g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_KEPT_OUT);
+      return;
+    }
+  for (guint i = 0; i < request->n_counters; i++)
+    {
+      const NorthMcpStateStoreCounter *counter = &request->counters[i];
+
+      if (!counter_lookup (store, counter->key, &counters[i]))
+        {
+          g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                                   "The key holds a value, not a counter");
+          return;
+        }
+      counted[i] = counters[i] != NULL && g_hash_table_contains (counters[i]->member_index, request->member);
+      if (counted[i] || counter->limit == 0)
+        continue;
+      if (counters[i] != NULL && (guint) g_sequence_get_length (counters[i]->members) >= counter->limit)
+        {
+          g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_FULL + i);
+          return;
+        }
+      counted[i] = TRUE;
+    }
+
+  store_value (store, request);
+  expires_at = expiry (request->ttl_ms);
+  for (guint i = 0; i < request->n_counters; i++)
+    if (counted[i])
+      count_member (store, request->counters[i].key, counters[i], request->member, expires_at);
+  g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_STORED);
 }
 
 static void
@@ -353,6 +509,7 @@ memory_replay (NorthMcpStateStore              *store,
 /* The operations, in the order of NorthMcpStateStoreOp. */
 static const NorthMcpStateStoreOperation operations[] = {
   memory_set, memory_get, memory_expire, memory_delete, memory_publish, memory_append, memory_replay,
+  memory_set_counted,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (operations) == NORTH_MCP_STATE_STORE_N_OPS);
 

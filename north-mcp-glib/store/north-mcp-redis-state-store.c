@@ -4,7 +4,8 @@
  * STRLEN in a Lua script, PEXPIRE, DEL); channels are Redis pub/sub; event streams are Redis streams, each
  * event in the field `d`, appended and replayed by Lua scripts (XADD …
  * MAXLEN = n with its PEXPIRE; XRANGE with an exclusive start, Redis ≥
- * 6.2, bounded in bytes). Every command goes through the asynchronous
+ * 6.2, bounded in bytes); counted values are SET together with sorted
+ * sets of their members by a Lua script. Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
  * answers UNAVAILABLE and the caller decides (503, or carry on).
  *
@@ -612,9 +613,101 @@ redis_replay (NorthMcpStateStore              *store,
   command (store, &bounded, task, G_N_ELEMENTS (argv), argv, 0, read_replayed);
 }
 
+/* The script of a counted SET: the value and its members in one atomic
+ * step, so that every replica counts against the same members and none
+ * can store past a limit between another's check and its write. Each
+ * counter is a sorted set of members scored by their expiry (ms, Redis's
+ * clock, as the value's PX), so the expired ones go with one
+ * ZREMRANGEBYSCORE (O(log n) plus what goes) and a member leaves exactly
+ * when its value does; the set itself expires with its last member.
+ * KEYS: the value, the counters; ARGV: the value, its ttl, the mode, the
+ * member, the counters' limits. Answers 0 (kept out by the mode), 1
+ * (stored) or 1 + i (counter i, from 1, was full). */
+static const char set_counted_script[] =
+  "local ttl, member = tonumber(ARGV[2]), ARGV[4]\n"
+  "local exists = redis.call('EXISTS', KEYS[1]) == 1\n"
+  "if (ARGV[3] == 'NX' and exists) or (ARGV[3] == 'XX' and not exists) then return 0 end\n"
+  "local time = redis.call('TIME')\n"
+  "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)\n"
+  "local counted = {}\n"
+  "for i = 2, #KEYS do\n"
+  "  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('(%.0f', now))\n"
+  "  if redis.call('ZSCORE', KEYS[i], member) then counted[i] = true\n"
+  "  elseif tonumber(ARGV[i + 3]) > 0 then\n"
+  "    if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[i + 3]) then return i end\n"
+  "    counted[i] = true\n"
+  "  end\n"
+  "end\n"
+  "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+  "for i = 2, #KEYS do\n"
+  "  if counted[i] then\n"
+  "    redis.call('ZADD', KEYS[i], string.format('%.0f', now + ttl), member)\n"
+  "    local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')\n"
+  "    redis.call('PEXPIREAT', KEYS[i], last[2])\n"
+  "  end\n"
+  "end\n"
+  "return 1\n";
+
+/* The script's answer; @max_size is the number of counters. */
+static void
+read_counted (GTask              *task,
+              NorthMcpRedisReply *reply,
+              gsize               max_size)
+{
+  gint64 answer;
+
+  if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_INTEGER ||
+      (answer = north_mcp_redis_reply_get_integer (reply)) < 0 || (guint64) answer > max_size + 1)
+    return_unexpected (task);
+  else if (answer <= 1)
+    g_task_return_int (task, answer == 1 ? NORTH_MCP_STATE_STORE_COUNTED_STORED
+                                         : NORTH_MCP_STATE_STORE_COUNTED_KEPT_OUT);
+  else
+    g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_FULL + (answer - 2));
+}
+
+static void
+redis_set_counted (NorthMcpStateStore              *store,
+                   const NorthMcpStateStoreRequest *request,
+                   GTask                           *task)
+{
+  static const char *const modes[] = { "ALWAYS", "NX", "XX" };
+  NorthMcpStateStoreRequest counting = *request;
+  guint n = request->n_counters;
+  char n_keys[16], ttl[32], limits[NORTH_MCP_STATE_STORE_MAX_COUNTERS][16];
+  const char *argv[3 + 1 + NORTH_MCP_STATE_STORE_MAX_COUNTERS + 4 + NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+  guint argc = 0, value_index;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (modes) == NORTH_MCP_STATE_STORE_SET_IF_PRESENT + 1);
+  /* command() and start() take at most 16 arguments. */
+  G_STATIC_ASSERT (G_N_ELEMENTS (argv) <= 16);
+  g_snprintf (n_keys, sizeof n_keys, "%u", 1 + n);
+  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
+  argv[argc++] = "EVAL";
+  argv[argc++] = set_counted_script;
+  argv[argc++] = n_keys;
+  argv[argc++] = request->key;
+  for (guint i = 0; i < n; i++)
+    argv[argc++] = request->counters[i].key;
+  value_index = argc;
+  argv[argc++] = NULL;
+  argv[argc++] = ttl;
+  argv[argc++] = modes[request->mode];
+  argv[argc++] = request->member;
+  for (guint i = 0; i < n; i++)
+    {
+      g_snprintf (limits[i], sizeof limits[i], "%u", request->counters[i].limit);
+      argv[argc++] = limits[i];
+    }
+  /* read_counted() checks the answer against the number of counters. */
+  counting.max_size = n;
+  command (store, &counting, task, argc, argv, value_index, read_counted);
+}
+
 /* The operations, in the order of NorthMcpStateStoreOp. */
 static const NorthMcpStateStoreOperation operations[] = {
   redis_set, redis_get, redis_expire, redis_delete, redis_publish, redis_append, redis_replay,
+  redis_set_counted,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (operations) == NORTH_MCP_STATE_STORE_N_OPS);
 

@@ -7,7 +7,8 @@
  * knows nothing of MCP: values under keys with a time to live (session
  * records, the shared request-state key), publish/subscribe on channels
  * (notifications for a stream held by another replica, session deletion),
- * and bounded append-only streams of events (resumability).
+ * bounded append-only streams of events (resumability), and values
+ * counted in quotas that the store keeps with them (task records).
  *
  * The default, north_mcp_memory_state_store_new(), keeps all of it in this
  * process and says so (is_shared() is FALSE): the server then skips every
@@ -98,8 +99,38 @@ typedef enum
    * NorthMcpStateStoreEvent; whether older ones after @after were left
    * out goes with them (north_mcp_state_store_return_replay()). */
   NORTH_MCP_STATE_STORE_OP_REPLAY,
+  /* A SET (@value, @ttl_ms > 0, @mode) that also counts @member in each of
+   * @counters until the value expires; a NorthMcpStateStoreCounted (an
+   * int). See north_mcp_state_store_set_counted_async(). */
+  NORTH_MCP_STATE_STORE_OP_SET_COUNTED,
   NORTH_MCP_STATE_STORE_N_OPS
 } NorthMcpStateStoreOp;
+
+/* A quota kept in the store itself, so that every process that shares the
+ * store counts against it: the members it counts live under @key (the
+ * store's own structure there), each until the value it was counted for
+ * expires. A new member joins only while fewer than @limit live ones are
+ * there; a @limit of 0 adds none (a rewrite only moves the expiry of a
+ * member that is there already). */
+typedef struct
+{
+  const char *key;
+  guint       limit;
+} NorthMcpStateStoreCounter;
+
+/* At most this many counters per counted SET. */
+#define NORTH_MCP_STATE_STORE_MAX_COUNTERS 4
+
+/* What a counted SET did. */
+typedef enum
+{
+  /* @mode kept the value from being stored: nothing changed. */
+  NORTH_MCP_STATE_STORE_COUNTED_KEPT_OUT,
+  NORTH_MCP_STATE_STORE_COUNTED_STORED,
+  /* FULL + i: counters[i] held @limit live members and @member was not one
+   * of them: nothing was stored nor counted. */
+  NORTH_MCP_STATE_STORE_COUNTED_FULL,
+} NorthMcpStateStoreCounted;
 
 typedef struct
 {
@@ -111,6 +142,10 @@ typedef struct
   gsize                 max_size;
   guint                 count;
   const char           *after;
+  /* SET_COUNTED: what is counted (a valid key), and where. */
+  const char                      *member;
+  const NorthMcpStateStoreCounter *counters;
+  guint                            n_counters;
 } NorthMcpStateStoreRequest;
 
 #define NORTH_MCP_TYPE_STATE_STORE (north_mcp_state_store_get_type ())
@@ -237,6 +272,37 @@ GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *
                                                  GAsyncResult                  *result,
                                                  gboolean                      *left_out,
                                                  GError                       **error);
+/* Stores @value under @key for @ttl_ms (> 0) as @mode says, as SET does,
+ * and in the same atomic step counts @member (a valid key, such as an id
+ * the value belongs to) in each of @counters (1 to
+ * NORTH_MCP_STATE_STORE_MAX_COUNTERS) until the value expires: members
+ * that expired are dropped first; a member already there gets the new
+ * expiry; a new one joins only if each counter with a @limit > 0 has room,
+ * else nothing is stored and the result is FULL + the index of the first
+ * full counter. The store keeps each counter until its last member
+ * expires. A member is only counted through this call and only leaves by
+ * expiring: a value deleted by other means counts until its expiry.
+ *
+ * Returns a NorthMcpStateStoreCounted, or -1 with @error. An error after
+ * the call reached a shared store (UNAVAILABLE: Redis did not answer in
+ * time, or the connection was lost) leaves it unknown whether the value
+ * was stored and counted: it may well have been, and then counts until it
+ * expires like any other (nothing can give it back without knowing). */
+void       north_mcp_state_store_set_counted_async  (NorthMcpStateStore              *self,
+                                                     const char                      *key,
+                                                     GBytes                          *value,
+                                                     guint64                          ttl_ms,
+                                                     NorthMcpStateStoreSetMode        mode,
+                                                     const char                      *member,
+                                                     const NorthMcpStateStoreCounter *counters,
+                                                     guint                            n_counters,
+                                                     GCancellable                    *cancellable,
+                                                     GAsyncReadyCallback              callback,
+                                                     gpointer                         user_data);
+gssize     north_mcp_state_store_set_counted_finish (NorthMcpStateStore              *self,
+                                                     GAsyncResult                    *result,
+                                                     GError                         **error);
+
 /* For the stores: the result of a REPLAY (takes @events). */
 void       north_mcp_state_store_return_replay  (GTask                         *task,
                                                  GPtrArray                     *events,

@@ -72,9 +72,33 @@ north_mcp_state_store_is_available (NorthMcpStateStore *self)
   return NORTH_MCP_STATE_STORE_GET_IFACE (self)->is_available (self);
 }
 
+/* A counted SET's own arguments: a member and counters the store can use,
+ * and an expiry (a member counted for good would never leave). Called
+ * once the key is known valid. */
+static gboolean
+counting_is_valid (const NorthMcpStateStoreRequest *request)
+{
+  if (request->value == NULL || request->ttl_ms == 0 || (guint) request->mode > NORTH_MCP_STATE_STORE_SET_IF_PRESENT ||
+      !north_mcp_state_store_key_is_valid (request->member) ||
+      request->n_counters == 0 || request->n_counters > NORTH_MCP_STATE_STORE_MAX_COUNTERS)
+    return FALSE;
+  for (guint i = 0; i < request->n_counters; i++)
+    {
+      const char *key = request->counters[i].key;
+
+      /* A counter is neither the value nor named twice. */
+      if (!north_mcp_state_store_key_is_valid (key) || strcmp (key, request->key) == 0)
+        return FALSE;
+      for (guint j = 0; j < i; j++)
+        if (strcmp (key, request->counters[j].key) == 0)
+          return FALSE;
+    }
+  return TRUE;
+}
+
 /* Every asynchronous call: a task tagged with the public function (its
- * _finish checks the tag: one table answers every call), the key checked,
- * then the implementation's operation. */
+ * _finish checks the tag: one table answers every call), the key (and a
+ * counted SET's arguments) checked, then the implementation's operation. */
 static void
 run (NorthMcpStateStore              *self,
      const NorthMcpStateStoreRequest *request,
@@ -85,7 +109,8 @@ run (NorthMcpStateStore              *self,
 {
   g_autoptr(GTask) task = north_mcp_store_call_new (self, cancellable, callback, user_data, tag);
 
-  if (!north_mcp_state_store_key_is_valid (request->key))
+  if (!north_mcp_state_store_key_is_valid (request->key) ||
+      (request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED && !counting_is_valid (request)))
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                              "Invalid state store key");
   else
@@ -113,6 +138,35 @@ north_mcp_state_store_set_finish (NorthMcpStateStore  *self,
                                   GError             **error)
 {
   return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_set_async, error);
+}
+
+void
+north_mcp_state_store_set_counted_async (NorthMcpStateStore              *self,
+                                         const char                      *key,
+                                         GBytes                          *value,
+                                         guint64                          ttl_ms,
+                                         NorthMcpStateStoreSetMode        mode,
+                                         const char                      *member,
+                                         const NorthMcpStateStoreCounter *counters,
+                                         guint                            n_counters,
+                                         GCancellable                    *cancellable,
+                                         GAsyncReadyCallback              callback,
+                                         gpointer                         user_data)
+{
+  NorthMcpStateStoreRequest request = {
+    NORTH_MCP_STATE_STORE_OP_SET_COUNTED, key, value, ttl_ms, mode,
+    .member = member, .counters = counters, .n_counters = n_counters
+  };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_set_counted_async);
+}
+
+gssize
+north_mcp_state_store_set_counted_finish (NorthMcpStateStore  *self,
+                                          GAsyncResult        *result,
+                                          GError             **error)
+{
+  return north_mcp_store_call_propagate_int (self, result, north_mcp_state_store_set_counted_async, error);
 }
 
 void

@@ -566,6 +566,7 @@ test_issuer_claim (Fixture       *fixture,
   g_autofree char *missing = sign (&rsa_key, NULL, "{\"email\": \"alice@example.com\"}");
   g_autofree char *null_iss = sign (&rsa_key, NULL, "{\"iss\": null, \"email\": \"alice@example.com\"}");
   g_autofree char *number = sign (&rsa_key, NULL, "{\"iss\": 7, \"email\": \"alice@example.com\"}");
+  g_autofree char *empty = sign (&rsa_key, NULL, "{\"iss\": \"\", \"email\": \"alice@example.com\"}");
   g_autofree char *message = g_strdup_printf ("Untrusted issuer: %s/", fixture->issuer);
 
   assert_rejected (fixture, untrusted, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER,
@@ -573,6 +574,8 @@ test_issuer_claim (Fixture       *fixture,
   assert_rejected (fixture, trailing_slash, NORTH_MCP_AUTH_ERROR_UNTRUSTED_ISSUER, message);
   assert_rejected (fixture, missing, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, "Token missing issuer");
   assert_rejected (fixture, null_iss, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, "Token missing issuer");
+  /* The North Python SDK: an empty iss is a missing one, not an untrusted "". */
+  assert_rejected (fixture, empty, NORTH_MCP_AUTH_ERROR_MISSING_ISSUER, "Token missing issuer");
   assert_rejected (fixture, number, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
   /* None of these reached the network. */
   g_assert_cmpuint (fixture->discovery_count, ==, 0);
@@ -588,9 +591,18 @@ test_missing_kid (Fixture       *fixture,
                                      NULL, claims);
   g_autofree char *empty_kid = make_jwt (JWT_ALG_RS256, rsa_key.private_pem,
                                          strlen (rsa_key.private_pem), "", claims);
+  g_autofree char *number_kid = make_raw_jwt ("{\"alg\": \"RS256\", \"kid\": 5}", claims, "c2ln");
+  g_autofree char *null_kid = make_raw_jwt ("{\"alg\": \"RS256\", \"kid\": null}", claims, "c2ln");
+  g_autofree char *object_kid = make_raw_jwt ("{\"alg\": \"RS256\", \"kid\": {\"id\": \"rsa-1\"}}",
+                                              claims, "c2ln");
 
   assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_MISSING_KEY_ID, "Token missing key identifier");
   assert_rejected (fixture, empty_kid, NORTH_MCP_AUTH_ERROR_MISSING_KEY_ID, "Token missing key identifier");
+  /* A kid that is no string is a malformed token, as the North Python
+   * SDK's JWT library says, not a missing kid. */
+  assert_rejected (fixture, number_kid, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, null_kid, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, object_kid, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
   g_assert_cmpuint (fixture->discovery_count, ==, 0);
 }
 

@@ -174,6 +174,42 @@ def test_user_accessors():
     assert user.context == {"tenant": "t1"}
 
 
+def test_no_access_token_outside_a_request():
+    assert NorthMcp.get_access_token() is None
+
+
+def test_access_token_repr_hides_the_token():
+    token = NorthMcp.AccessToken(token="eyJ.secret.sig", client_id="a@b.c",
+                                 claims={"email": "a@b.c", "connector_access_tokens": {"g": "t"}})
+    assert "secret" not in repr(token) and "a@b.c" in repr(token)
+    assert token.model_dump() == {"token": "eyJ.secret.sig", "client_id": "a@b.c", "scopes": [],
+                                  "expires_at": None, "resource": None,
+                                  "claims": {"email": "a@b.c", "connector_access_tokens": {"g": "t"}}}
+    # A copy: changing it leaves the token alone.
+    token.model_dump()["claims"]["connector_access_tokens"]["g"] = "x"
+    assert token.claims["connector_access_tokens"] == {"g": "t"}
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, False), ("", False), ("true", True), ("TRUE", True), ("1", True), ("Yes", True),
+    ("on", True), (" on ", True), ("0", False), ("false", False), ("enabled", False)])
+def test_is_debug_mode_reads_the_environment(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("DEBUG", raising=False)
+    else:
+        monkeypatch.setenv("DEBUG", value)
+    assert NorthMcp.is_debug_mode() is expected
+    # The server's own default reads the same rule.
+    assert NorthMcp.Server("Demo").get_debug() is expected
+
+
+
+def test_health_check_keyword():
+    # The North Python SDK's NorthMCPServer(health_check=False).
+    assert NorthMcp.Server("Demo").get_health_check() is True
+    assert NorthMcp.Server("Demo", health_check=False).get_health_check() is False
+
+
 # --- the asyncio loop on GLib -----------------------------------------------------------
 
 def test_event_loop_runs_coroutines_on_the_glib_main_loop():

@@ -4,6 +4,7 @@
 # official TypeScript SDK client.
 #
 # SPDX-License-Identifier: MIT
+import base64
 import contextlib
 import difflib
 import json
@@ -21,6 +22,9 @@ SOURCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fastmcp_styl
 PORT = [
     (r"^from mcp\.server\.fastmcp import FastMCP$", "from gi.repository import NorthMcp"),
     (r"^from north_mcp_python_sdk import NorthMCPServer$", "from gi.repository import NorthMcp"),
+    (r"^from north_mcp_python_sdk import NorthMCPServer, (.+)$",
+     "from gi.repository import NorthMcp\nfrom gi.repository.NorthMcp import \\1"),
+    (r"^from fastmcp\.server\.dependencies import (.+)$", r"from gi.repository.NorthMcp import \1"),
     (r"^from north_mcp_python_sdk\.auth import (.+)$", r"from gi.repository.NorthMcp import \1"),
     (r"^from mcp\.types import (.+)$", r"from gi.repository.NorthMcp import \1"),
     (r"\b(?:FastMCP|NorthMCPServer)\(", "NorthMcp.Server("),
@@ -125,3 +129,59 @@ def test_north_sdk_debug_example(ported):
     assert "Starting North MCP Server in DEBUG mode..." in stdout
     assert "Multiplying 1.5 * 4.0 = 6.0" in stdout
     assert SEED_BEARER_TOKEN not in server.stderr_text
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+# An unsigned ID token: open mode decodes it without checking the signature.
+ID_TOKEN = _b64url({"alg": "HS256", "typ": "JWT"}) + "." + \
+    _b64url({"email": "ada@company.com", "sub": "u1"}) + ".c2ln"
+TOKEN_FIELDS = ["claims", "client_id", "expires_at", "resource", "scopes", "token"]
+
+
+def test_north_sdk_access_token_example(ported):
+    """The newest North SDK's accessors (get_access_token() from FastMCP,
+    get_north_context()) and mcp.run(transport="http") after the port."""
+    headers = {"X-North-ID-Token": ID_TOKEN,
+               "X-North-Connector-Tokens": _b64url({"slack": "xoxb-1", "google": "ya29"}),
+               "X-North-Context-Tenant-ID": "t1"}
+    with running(ported("server_with_access_token.py"), headers) as (server, client):
+        who = client.call_tool("whoami")["structuredContent"]
+        assert who == {"authenticated": True, "email": "ada@company.com",
+                       "client_id": "ada@company.com", "scopes": [],
+                       "connectors": {"slack": "xoxb-1", "google": "ya29"},
+                       "has_token": True, "fields": TOKEN_FIELDS}
+        assert client.call_tool("context")["structuredContent"] == {"tenant-id": "t1"}
+        assert text_of(client.call_tool("add", {"a": 1, "b": 2})) == "3"
+    assert "add called by: ada@company.com" in stdout_of(server)
+    # The token never shows in the server's output.
+    assert ID_TOKEN not in server.stderr_text
+
+
+def test_north_sdk_access_token_seed_token(ported):
+    with running(ported("server_with_access_token.py"), AUTHORIZATION) as (_, client):
+        who = client.call_tool("whoami")["structuredContent"]
+        assert (who["email"], who["client_id"], who["connectors"], who["has_token"]) == \
+            ("test@company.com", "test@company.com", {"google": "abc"}, True)
+
+
+def test_north_sdk_access_token_without_id_token(ported):
+    """Open mode, a bearer bundle without an ID token (North SDK 0.4.5): the
+    bundle's e-mail and connectors, an empty token."""
+    bundle = base64.b64encode(json.dumps({"user_id_token": None, "user_email": "legacy@company.com",
+                                          "connector_access_tokens": {"github": "gh1"}}).encode())
+    with running(ported("server_with_access_token.py"),
+                 {"Authorization": "Bearer " + bundle.decode()}) as (_, client):
+        who = client.call_tool("whoami")["structuredContent"]
+        assert (who["email"], who["client_id"], who["connectors"], who["has_token"]) == \
+            ("legacy@company.com", "legacy@company.com", {"github": "gh1"}, False)
+
+
+def test_north_sdk_access_token_anonymous(ported):
+    with running(ported("server_with_access_token.py")) as (server, client):
+        assert client.call_tool("whoami")["structuredContent"] == {"authenticated": False}
+        assert client.call_tool("context")["structuredContent"] == {}
+        assert text_of(client.call_tool("add", {"a": 2, "b": 2})) == "4"
+    assert "add called by: unknown" in stdout_of(server)

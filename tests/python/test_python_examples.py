@@ -117,6 +117,45 @@ def test_create_bearer_token_for_another_user():
     assert claims == {"email": "me@example.com"}
 
 
+def test_create_bearer_token_connectors_option():
+    # The North Python SDK's --connectors: names, each with test-token-NAME.
+    output = subprocess.run(example("create_bearer_token.py") + ["--connectors", "google,slack"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    assert json.loads(base64.b64decode(output))["connector_access_tokens"] == \
+        {"google": "test-token-google", "slack": "test-token-slack"}
+
+
+def test_access_token_example_over_http():
+    """get_access_token() and get_north_context(), the newer North Python
+    SDK's accessors, in the example written with them."""
+    client = HttpClient(example("server_with_access_token.py"), bearer_token=SEED_BEARER_TOKEN)
+    client.extra_headers = {"X-North-Context-Tenant-ID": "t1"}
+    try:
+        client.initialize()
+        who = client.call_tool("whoami", {})["result"]["structuredContent"]
+        assert who == {"authenticated": True, "email": "test@company.com",
+                       "client_id": "test@company.com", "has_id_token": True}
+        google = client.call_tool("connector_token", {"connector": "google"})["result"]
+        assert google["structuredContent"] == {"connector": "google", "available": True,
+                                               "preview": "abc..."}
+        slack = client.call_tool("connector_token", {"connector": "slack"})["result"]
+        assert slack["structuredContent"] == {"connector": "slack", "available": False,
+                                              "connectors": ["google"]}
+        assert client.call_tool("tenant", {})["result"]["structuredContent"] == \
+            {"tenant": "t1", "context": {"tenant-id": "t1"}}
+    finally:
+        client.close()
+
+    anonymous = HttpClient(example("server_with_access_token.py"))
+    try:
+        anonymous.initialize()
+        assert anonymous.call_tool("whoami", {})["result"]["structuredContent"] == {"authenticated": False}
+        assert anonymous.call_tool("connector_token", {"connector": "google"})["result"][
+            "structuredContent"]["available"] is False
+    finally:
+        anonymous.close()
+
+
 def test_seed_token_works_with_a_generated_token_too():
     token = subprocess.run(example("create_bearer_token.py") + ["--email", "other@company.com"],
                            check=True, capture_output=True, text=True).stdout.strip()

@@ -42,6 +42,7 @@ typedef struct {
   char      *id;
   GPtrArray *events;
   gboolean   left_out;
+  gssize     counted;
   GError    *error;
 } Result;
 
@@ -71,6 +72,7 @@ DONE_FUNC (expire_done, result->ok = north_mcp_state_store_expire_finish (store,
 DONE_FUNC (delete_done, result->ok = north_mcp_state_store_delete_finish (store, res, &result->error))
 DONE_FUNC (publish_done, result->ok = north_mcp_state_store_publish_finish (store, res, &result->error))
 DONE_FUNC (append_done, result->id = north_mcp_state_store_append_finish (store, res, &result->error))
+DONE_FUNC (counted_done, result->counted = north_mcp_state_store_set_counted_finish (store, res, &result->error))
 DONE_FUNC (replay_done, result->events = north_mcp_state_store_replay_finish (store, res, &result->left_out,
                                                                               &result->error))
 
@@ -95,6 +97,30 @@ store_set (NorthMcpStateStore *store, const char *key, const char *value, guint6
     g_propagate_error (error, g_steal_pointer (&result.error));
   result_clear (&result);
   return ok;
+}
+
+/* What a counted SET did (-1 with @error); @limits: one per counter. */
+static gssize
+store_set_counted (NorthMcpStateStore *store, const char *key, const char *value, guint64 ttl_ms,
+                   NorthMcpStateStoreSetMode mode, const char *member, const char *const *counters,
+                   const guint *limits, guint n_counters, GError **error)
+{
+  NorthMcpStateStoreCounter counted[NORTH_MCP_STATE_STORE_MAX_COUNTERS + 1];
+  Result result = { 0 };
+  g_autoptr(GBytes) bytes = text (value);
+  gssize answer;
+
+  g_assert_cmpuint (n_counters, <=, G_N_ELEMENTS (counted));
+  for (guint i = 0; i < n_counters; i++)
+    counted[i] = (NorthMcpStateStoreCounter) { counters[i], limits[i] };
+  north_mcp_state_store_set_counted_async (store, key, bytes, ttl_ms, mode, member, counted, n_counters, NULL,
+                                           counted_done, &result);
+  test_wait_for (&result.done, "counted set");
+  answer = result.counted;
+  if (result.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&result.error));
+  result_clear (&result);
+  return answer;
 }
 
 /* The value as a string ("" for none); NULL with @error. */
@@ -482,6 +508,131 @@ test_streams (gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* Counted SETs: a member joins each counter only while it has room, in
+ * the step that stores its value (nothing is stored when a counter is
+ * full); a rewrite moves its expiry without counting anything new; an
+ * expired member frees its place. */
+#define STORED NORTH_MCP_STATE_STORE_COUNTED_STORED
+#define KEPT_OUT NORTH_MCP_STATE_STORE_COUNTED_KEPT_OUT
+#define FULL NORTH_MCP_STATE_STORE_COUNTED_FULL
+
+static void
+test_counted (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *small = unique_key ("counter-small");
+  g_autofree char *large = unique_key ("counter-large");
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  const char *k[6];
+  g_autofree char *other = unique_key ("counter-other");
+  const char *both[] = { small, large }, *only_large[] = { large }, *other_then_large[] = { other, large };
+  const guint limits[] = { 2, 3 }, renew[] = { 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (k); i++)
+    g_ptr_array_add (keys, (gpointer) (k[i] = unique_key ("counted")));
+
+  g_assert_cmpint (store_set_counted (store, k[0], "a", 60000, IF_ABSENT, "m0", both, limits, 2, &error), ==,
+                   STORED);
+  g_assert_no_error (error);
+  /* Kept out by the mode: nothing counted either. */
+  g_assert_cmpint (store_set_counted (store, k[0], "b", 60000, IF_ABSENT, "m9", both, limits, 2, NULL), ==,
+                   KEPT_OUT);
+  g_assert_cmpint (store_set_counted (store, k[5], "b", 60000, IF_PRESENT, "m9", both, limits, 2, NULL), ==,
+                   KEPT_OUT);
+  /* Short-lived (until renewed below). */
+  g_assert_cmpint (store_set_counted (store, k[1], "a", 1500, IF_ABSENT, "m1", both, limits, 2, NULL), ==, STORED);
+  /* The small counter is full: nothing stored, not even in the large one. */
+  g_assert_cmpint (store_set_counted (store, k[2], "a", 60000, IF_ABSENT, "m2", both, limits, 2, NULL), ==, FULL);
+  value = store_get (store, k[2], 100, &error);
+  g_assert_cmpstr (value, ==, "");
+  g_clear_pointer (&value, g_free);
+  /* A member already counted is rewritten whatever the room. */
+  g_assert_cmpint (store_set_counted (store, k[0], "c", 60000, ALWAYS, "m0", both, limits, 2, NULL), ==, STORED);
+  value = store_get (store, k[0], 100, &error);
+  g_assert_cmpstr (value, ==, "c");
+  g_clear_pointer (&value, g_free);
+  /* A rewrite of what no counter holds stores without counting it. */
+  g_assert_cmpint (store_set_counted (store, k[5], "d", 60000, ALWAYS, "m5", both, renew, 2, NULL), ==, STORED);
+  /* The large counter has room for one more (m0, m1 and this). */
+  g_assert_cmpint (store_set_counted (store, k[3], "a", 60000, IF_ABSENT, "m3", only_large, limits + 1, 1, NULL),
+                   ==, STORED);
+  g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", both, limits, 2, NULL), ==,
+                   FULL);
+  g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", only_large, limits + 1, 1, NULL),
+                   ==, FULL);
+  /* The result names the first full counter. */
+  g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", other_then_large, limits, 2, NULL),
+                   ==, FULL + 1);
+
+  /* m1 renewed for a minute stays counted past its first 1.5 s. */
+  g_assert_cmpint (store_set_counted (store, k[1], "e", 60000, ALWAYS, "m1", both, renew, 2, NULL), ==, STORED);
+  sleep_ms (1600);
+  g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", both, limits, 2, NULL), ==,
+                   FULL);
+
+  /* Once m3 expired, m4 fits in the large counter (not in the small one). */
+  g_assert_cmpint (store_set_counted (store, k[3], "f", 300, ALWAYS, "m3", only_large, renew, 1, NULL), ==, STORED);
+  sleep_ms (400);
+  g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", both, limits, 2, NULL), ==,
+                   FULL);
+  g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", only_large, limits + 1, 1, &error),
+                   ==, STORED);
+  g_assert_no_error (error);
+}
+
+/* What a counted SET cannot work with is refused, and stores nothing. */
+static void
+test_counted_invalid (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *key = unique_key ("counted-invalid");
+  g_autofree char *counter = unique_key ("counter-invalid");
+  g_autofree char *value_key = unique_key ("counted-value");
+  const char *one[] = { counter }, *twice[] = { counter, counter }, *itself[] = { key };
+  const char *a_value[] = { value_key }, *bad[] = { "with space" };
+  const guint limits[] = { 5, 5, 5, 5, 5 };
+  const char *five[] = { "test:c1", "test:c2", "test:c3", "test:c4", "test:c5" };
+  g_autofree char *value = NULL;
+  struct {
+    guint64            ttl_ms;
+    const char        *member;
+    const char *const *counters;
+    guint              n_counters;
+    guint              mode;
+  } cases[] = {
+    { 0, "m", one, 1 },           /* no expiry: a member would count for good */
+    { 60000, "m m", one, 1 },     /* not a valid member */
+    { 60000, "m", one, 0 },       /* no counter */
+    { 60000, "m", five, 5 },      /* too many */
+    { 60000, "m", twice, 2 },
+    { 60000, "m", itself, 1 },
+    { 60000, "m", bad, 1 },
+    { 60000, "m", one, 1, IF_PRESENT + 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpint (store_set_counted (store, key, "v", cases[i].ttl_ms, cases[i].mode, cases[i].member,
+                                          cases[i].counters, limits, cases[i].n_counters, &error), ==, -1);
+      g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+    }
+  value = store_get (store, key, 100, NULL);
+  g_assert_cmpstr (value, ==, "");
+
+  /* A counter where a value is. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (store_set (store, value_key, "x", 60000, ALWAYS, NULL));
+    g_assert_cmpint (store_set_counted (store, key, "v", 60000, ALWAYS, "m", a_value, limits, 1, &error), ==, -1);
+    g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+  }
+}
+
 static void
 test_memory_is_not_shared (void)
 {
@@ -720,9 +871,10 @@ main (int argc, char **argv)
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const char *tests[] = { "values", "expiry", "invalid-keys", "pubsub", "streams", "stream-bytes" };
+      const char *tests[] = { "values", "expiry", "invalid-keys", "pubsub", "streams", "stream-bytes",
+                              "counted", "counted-invalid" };
       GTestDataFunc funcs[] = { test_values, test_expiry, test_invalid_keys, test_pubsub, test_streams,
-                                test_stream_bytes };
+                                test_stream_bytes, test_counted, test_counted_invalid };
 
       for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
         {

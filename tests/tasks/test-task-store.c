@@ -7,9 +7,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <signal.h>
 #include <string.h>
 
 #include <north-mcp.h>
+#include "north-mcp-redis-client-private.h"
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-task-store-private.h"
 #include "test-redis-server.h"
@@ -41,13 +43,61 @@ await (Wait *wait)
 }
 
 /* A store of either kind; the shared ones all use the one redis-server,
- * so each test's task ids are its own (@prefix). */
+ * so each test's task ids are its own (@prefix), and it starts empty (the
+ * task quota is counted in Redis, across tests). SHARED_OVER_MEMORY: the
+ * shared store over the in-process state store. */
 typedef struct {
   NorthMcpTaskStore *store;
   char              *prefix;
+  const char        *uri;   /* of the state store */
 } Fixture;
 
-enum { MEMORY, SHARED };
+enum { MEMORY, SHARED, SHARED_OVER_MEMORY };
+
+static void
+reply_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  NorthMcpRedisReply **reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* A command sent to the redis-server directly (NULL-terminated
+ * arguments), on a connection of its own. */
+static NorthMcpRedisReply *
+redis_command (const char *first, ...)
+{
+  g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (redis.uri, NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  NorthMcpRedisReply *reply = NULL;
+  guint watchdog = test_watchdog_add (first);
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  while (!north_mcp_redis_client_is_connected (client))
+    g_main_context_iteration (NULL, TRUE);
+  north_mcp_redis_client_command_async (client, args->len, (const char *const *) args->pdata, NULL, NULL,
+                                        reply_done, &reply);
+  while (reply == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  return reply;
+}
+
+/* The integer answer of COMMAND KEY [ARG]. */
+static gint64
+redis_integer (const char *command, const char *key, const char *arg)
+{
+  g_autoptr(NorthMcpRedisReply) reply = redis_command (command, key, arg, NULL);
+
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (reply), ==, NORTH_MCP_REDIS_REPLY_INTEGER);
+  return north_mcp_redis_reply_get_integer (reply);
+}
 
 static NorthMcpTaskStore *
 shared_store_limited (const char *uri, guint max_per_owner, guint max_total)
@@ -64,15 +114,26 @@ shared_store (const char *uri)
   return shared_store_limited (uri, 4, 16);
 }
 
+/* A new shared store (a replica that starts) with these limits. */
+static void
+use_limits (Fixture *fixture, guint max_per_owner, guint max_total)
+{
+  g_object_unref (fixture->store);
+  fixture->store = shared_store_limited (fixture->uri, max_per_owner, max_total);
+}
+
 static void
 fixture_set_up (Fixture *fixture, gconstpointer kind)
 {
   static guint count;
 
+  if (GPOINTER_TO_INT (kind) == SHARED)
+    north_mcp_redis_reply_unref (redis_command ("FLUSHALL", NULL));
+  fixture->uri = GPOINTER_TO_INT (kind) == SHARED ? redis.uri : "memory:";
   if (GPOINTER_TO_INT (kind) == MEMORY)
     fixture->store = north_mcp_memory_task_store_new (4, 16, G_MAXSIZE);
   else
-    fixture->store = shared_store (redis.uri);
+    fixture->store = shared_store (fixture->uri);
   fixture->prefix = g_strdup_printf ("p%u-%" G_GINT64_FORMAT "-", ++count, g_get_real_time ());
 }
 
@@ -96,16 +157,23 @@ record (Fixture *fixture, const char *id, const char *status, gint64 ttl_ms)
 }
 
 static gboolean
-create (Fixture *fixture, const char *owner, const char *id, gint64 ttl_ms, GError **error)
+create_on (NorthMcpTaskStore *store, Fixture *fixture, const char *owner, const char *id, gint64 ttl_ms,
+           GError **error)
 {
   g_autoptr(JsonObject) object = record (fixture, id, "working", ttl_ms);
   Wait wait = { NULL };
   gboolean ok;
 
-  north_mcp_task_store_create_async (fixture->store, owner, object, NULL, done, &wait);
-  ok = north_mcp_task_store_create_finish (fixture->store, await (&wait), error);
+  north_mcp_task_store_create_async (store, owner, object, NULL, done, &wait);
+  ok = north_mcp_task_store_create_finish (store, await (&wait), error);
   g_object_unref (wait.result);
   return ok;
+}
+
+static gboolean
+create (Fixture *fixture, const char *owner, const char *id, gint64 ttl_ms, GError **error)
+{
+  return create_on (fixture->store, fixture, owner, id, ttl_ms, error);
 }
 
 static JsonObject *
@@ -371,8 +439,7 @@ test_shared_limits (Fixture *fixture, gconstpointer kind)
 {
   g_autoptr(GError) error = NULL;
 
-  g_object_unref (fixture->store);
-  fixture->store = shared_store_limited (redis.uri, 2, 4);
+  use_limits (fixture, 2, 4);
 
   g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
   g_assert_true (create (fixture, "alice", "a2", 1000, NULL));
@@ -407,8 +474,7 @@ test_shared_limits_renewed (Fixture *fixture, gconstpointer kind)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) renewed = record (fixture, "a1", "working", 60000);
 
-  g_object_unref (fixture->store);
-  fixture->store = shared_store_limited (redis.uri, 1, 4);
+  use_limits (fixture, 1, 4);
 
   g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
   g_assert_true (update (fixture, "alice", renewed, NULL));
@@ -422,6 +488,153 @@ test_shared_limits_renewed (Fixture *fixture, gconstpointer kind)
   g_assert_false (create (fixture, "alice", "a2", 60000, &error));
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "Too many tasks for this user"));
+}
+
+/* @ok (a create) was refused by the limit that @which names. */
+#define PER_USER "Too many tasks for this user"
+#define IN_ALL "Too many tasks on this server"
+
+static void
+assert_too_many (gboolean ok, GError **error, const char *which)
+{
+  g_assert_false (ok);
+  g_assert_error (*error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr ((*error)->message, which));
+  g_clear_error (error);
+}
+
+/* The counters in Redis: all tasks, and @owner's. */
+#define QUOTA_KEY "north-mcp:task-quota"
+
+static char *
+owner_quota_key (const char *owner)
+{
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, owner, -1);
+
+  return g_strconcat (QUOTA_KEY ":", digest, NULL);
+}
+
+/* Two replicas that share one Redis grant the limits once, not once
+ * each, also after one restarts: the quota was counted in each replica's
+ * memory, so that N replicas let a user keep N times the limit. An
+ * expired record frees its place for every replica. */
+static void
+test_shared_limits_replicas (Fixture *fixture, gconstpointer kind)
+{
+  NorthMcpTaskStore *one = shared_store_limited (fixture->uri, 2, 3);
+  g_autoptr(NorthMcpTaskStore) two = shared_store_limited (fixture->uri, 2, 3);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (create_on (one, fixture, "alice", "a1", 2000, NULL));
+  g_assert_true (create_on (two, fixture, "alice", "a2", 2000, NULL));
+  for (guint i = 0; i < 2; i++)
+    assert_too_many (create_on (i == 0 ? one : two, fixture, "alice", "a3", 60000, &error), &error, PER_USER);
+  /* One restarts, and still refuses: it had forgotten what it counted
+   * while the records stayed. */
+  g_object_unref (one);
+  one = shared_store_limited (fixture->uri, 2, 3);
+  assert_too_many (create_on (one, fixture, "alice", "a3", 60000, &error), &error, PER_USER);
+  g_assert_true (create_on (two, fixture, "bob", "b1", 60000, NULL));
+  assert_too_many (create_on (one, fixture, "carol", "c1", 60000, &error), &error, IN_ALL);
+  g_assert_cmpint (redis_integer ("ZCARD", QUOTA_KEY, NULL), ==, 3);
+
+  /* Alice's two records live two seconds; then both replicas have room. */
+  g_usleep (2100 * G_TIME_SPAN_MILLISECOND);
+  g_assert_true (create_on (one, fixture, "alice", "a3", 60000, NULL));
+  g_assert_true (create_on (two, fixture, "carol", "c1", 60000, NULL));
+  assert_too_many (create_on (two, fixture, "dave", "d1", 60000, &error), &error, IN_ALL);
+  g_object_unref (one);
+}
+
+/* The counters are bounded in Redis: they live as long as their last
+ * record, and are gone with it. */
+static void
+test_shared_limits_keys_expire (Fixture *fixture, gconstpointer kind)
+{
+  g_autofree char *alice = owner_quota_key ("alice");
+  g_autofree char *record_key = g_strconcat ("north-mcp:task:", fixture->prefix, "a2", NULL);
+  g_autoptr(JsonObject) renewed = record (fixture, "a2", "working", 2500);
+
+  g_assert_true (create (fixture, "alice", "a1", 2000, NULL));
+  g_assert_true (create (fixture, "alice", "a2", 2000, NULL));
+  /* An update moves the record's expiry, and its counters' with it: they
+   * live (read first) at least as long as the record (read next). */
+  g_assert_true (update (fixture, "alice", renewed, NULL));
+  g_assert_cmpint (redis_integer ("ZCARD", alice, NULL), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      gint64 pttl = redis_integer ("PTTL", i == 0 ? alice : QUOTA_KEY, NULL);
+
+      g_assert_cmpint (pttl, <=, 2500);
+      g_assert_cmpint (pttl, >=, redis_integer ("PTTL", record_key, NULL));
+    }
+
+  g_usleep (2600 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (redis_integer ("EXISTS", alice, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", QUOTA_KEY, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", record_key, NULL), ==, 0);
+}
+
+/* Whether process @pid is stopped (SIGSTOP took effect). */
+static gboolean
+is_stopped (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *end;
+
+  g_assert_true (g_file_get_contents (path, &stat, NULL, NULL));
+  end = strrchr (stat, ')');
+  g_assert_nonnull (end);
+  return end[1] == ' ' && end[2] == 'T';
+}
+
+/* A create that timed out (Redis stopped, then going on: it ran the
+ * command after the replica gave up on it) still counts: the replica gave
+ * the slot back on any error, so that an attacker who slowed Redis down
+ * kept records past the limit. */
+static void
+test_shared_limits_timeout (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(NorthMcpStateStore) state = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
+  g_autofree char *alice = owner_quota_key ("alice");
+  g_autofree char *record_key = g_strconcat ("north-mcp:task:", fixture->prefix, "a2", NULL);
+  g_autofree char *member = g_strconcat (fixture->prefix, "a2", NULL);
+  g_autoptr(NorthMcpRedisReply) score = NULL;
+  g_autoptr(GError) error = NULL;
+  guint watchdog;
+
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_shared_task_store_new (state, 2, 16);
+  g_assert_true (create (fixture, "alice", "a1", 60000, NULL));
+
+  test_redis_server_signal (&redis, SIGSTOP);
+  watchdog = test_watchdog_add ("redis-server to stop");
+  while (!is_stopped (redis.pid))
+    g_usleep (1000);
+  g_source_remove (watchdog);
+  /* The command is sent; Redis answers after the store's command timeout. */
+  g_assert_false (create (fixture, "alice", "a2", 60000, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "The task store is unavailable"));
+  g_clear_error (&error);
+  test_redis_server_signal (&redis, SIGCONT);
+
+  /* Redis ran it once it went on: the record is there (and counted). */
+  watchdog = test_watchdog_add ("the timed-out create to be stored");
+  while (redis_integer ("EXISTS", record_key, NULL) == 0)
+    g_usleep (10 * 1000);
+  g_source_remove (watchdog);
+
+  /* The replica reconnects, and refuses at the limit. */
+  watchdog = test_watchdog_add ("the replica to reconnect");
+  while (!north_mcp_state_store_is_available (state))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  assert_too_many (create (fixture, "alice", "a3", 60000, &error), &error, PER_USER);
+  score = redis_command ("ZSCORE", alice, member, NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (score), ==, NORTH_MCP_REDIS_REPLY_STRING);
+  g_assert_cmpint (redis_integer ("ZCARD", alice, NULL), ==, 2);
 }
 
 /* A state store that cannot be reached fails each call, saying so. */
@@ -512,7 +725,18 @@ test_byte_budget (Fixture *fixture, gconstpointer kind)
 int
 main (int argc, char **argv)
 {
-  const char *kinds[] = { "memory", "shared" };
+  const char *kinds[] = { "memory", "shared", "shared-over-memory" };
+  const struct {
+    const char *name;
+    void      (*func) (Fixture *, gconstpointer);
+    gboolean    over_memory;
+  } limits[] = {
+    { "limits", test_shared_limits, TRUE },
+    { "limits-renewed", test_shared_limits_renewed, TRUE },
+    { "limits-replicas", test_shared_limits_replicas, FALSE },
+    { "limits-keys-expire", test_shared_limits_keys_expire, FALSE },
+    { "limits-timeout", test_shared_limits_timeout, FALSE },
+  };
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -540,10 +764,15 @@ main (int argc, char **argv)
               fixture_set_up, test_shared_hostile_records, fixture_tear_down);
   g_test_add ("/task-store/shared/foreign-records", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_foreign_records, fixture_tear_down);
-  g_test_add ("/task-store/shared/limits", Fixture, GINT_TO_POINTER (SHARED),
-              fixture_set_up, test_shared_limits, fixture_tear_down);
-  g_test_add ("/task-store/shared/limits-renewed", Fixture, GINT_TO_POINTER (SHARED),
-              fixture_set_up, test_shared_limits_renewed, fixture_tear_down);
+  /* The quota of the shared store: over Redis, and over the in-process
+   * state store where it means the same (one process). */
+  for (guint i = 0; i < G_N_ELEMENTS (limits); i++)
+    for (guint kind = SHARED; kind <= (limits[i].over_memory ? SHARED_OVER_MEMORY : SHARED); kind++)
+      {
+        g_autofree char *path = g_strdup_printf ("/task-store/%s/%s", kinds[kind], limits[i].name);
+
+        g_test_add (path, Fixture, GINT_TO_POINTER (kind), fixture_set_up, limits[i].func, fixture_tear_down);
+      }
   g_test_add_func ("/task-store/shared/unavailable", test_shared_unavailable);
 
   status = g_test_run ();

@@ -40,6 +40,8 @@ import and constructor lines; see doc/getting-started-python.md):
 - ``get_authenticated_user()``, raising ``AuthenticationError`` when the
   request carries no North user, and ``User.email``,
   ``User.connector_access_tokens`` (a dict) and friends;
+  ``get_access_token()``, the same user as FastMCP's ``AccessToken``
+  (the North Python SDK's newer accessor), and ``is_debug_mode()``;
 - ``Server.run()``, which parses ``--transport`` and the other shared
   options from ``sys.argv``, and ``await server.shutdown()``, a graceful
   stop.
@@ -54,6 +56,7 @@ import datetime
 import enum
 import inspect
 import json
+import os
 import selectors
 import sys
 import threading
@@ -317,8 +320,63 @@ def get_north_context():
     return dict(NorthMcp.get_north_context())
 
 
+class AccessToken:
+    """The North user of a request in the shape of FastMCP's
+    ``AccessToken``, filled as the North Python SDK fills it: ``token`` is
+    the raw ID token (``""`` without one), ``client_id`` the e-mail
+    (``""`` without one), ``scopes`` is ``[]``, ``expires_at`` and
+    ``resource`` are ``None``, and ``claims`` is
+    ``{"email": ..., "connector_access_tokens": {...}}`` (not the ID
+    token's claims: those are ``User.claims``)."""
+
+    __slots__ = ("token", "client_id", "scopes", "expires_at", "resource", "claims")
+
+    def __init__(self, token, client_id, scopes=None, expires_at=None, resource=None,
+                 claims=None):
+        self.token = token
+        self.client_id = client_id
+        self.scopes = list(scopes or [])
+        self.expires_at = expires_at
+        self.resource = resource
+        self.claims = dict(claims or {})
+
+    def model_dump(self):
+        """The fields as a new dict, as pydantic's ``model_dump()``."""
+        return {"token": self.token, "client_id": self.client_id,
+                "scopes": list(self.scopes), "expires_at": self.expires_at,
+                "resource": self.resource, "claims": json.loads(json.dumps(self.claims))}
+
+    def __repr__(self):
+        # Never the token itself: reprs end up in logs.
+        return "AccessToken(client_id=%r, scopes=%r, token=<%d characters>)" % (
+            self.client_id, self.scopes, len(self.token))
+
+
+def get_access_token():
+    """FastMCP's ``get_access_token()`` as the North Python SDK serves it:
+    the current request's North user as an ``AccessToken``, or ``None``
+    when there is no user (stdio, no call running, or an open-mode request
+    without credentials, where the SDK hands out an ``AccessToken`` whose
+    fields are all empty)."""
+    context = get_current_context()
+    user = context.get_user() if context is not None else None
+    if user is None:
+        return None
+    email = user.get_email()
+    connectors = dict(user.get_connector_access_tokens() or {})
+    return AccessToken(token=user.get_id_token() or "", client_id=email or "",
+                       claims={"email": email, "connector_access_tokens": connectors})
+
+
+def is_debug_mode():
+    """Whether the environment asks for debug mode: ``DEBUG`` is ``true``,
+    ``1``, ``yes`` or ``on`` (any case), as the North Python SDK's
+    ``is_debug_mode()`` and the servers' own default read it."""
+    return os.environ.get("DEBUG", "").strip().lower() in ("true", "1", "yes", "on")
+
+
 __all__ += ["AuthenticationError", "get_current_context", "get_authenticated_user",
-            "get_north_context"]
+            "get_north_context", "AccessToken", "get_access_token", "is_debug_mode"]
 
 
 class User(NorthMcp.User):
@@ -2232,8 +2290,9 @@ class Server(NorthMcp.Server):
         """Serves until SIGINT/SIGTERM (or, on stdio, until standard input
         ends), parsing ``--transport``, ``--port``, ``--debug`` and the
         other shared options from ``argv`` (default ``sys.argv``).
-        ``transport``, ``host`` and ``port`` are defaults that the command
-        line overrides. The lifespan, if any, is entered first and left
+        ``transport`` (``"http"`` is FastMCP's name for
+        ``"streamable-http"``), ``host`` and ``port`` are defaults that the
+        command line overrides. The lifespan, if any, is entered first and left
         last, after a graceful shutdown's requests ended. Returns the exit
         status."""
         if host is not None:
@@ -2241,6 +2300,8 @@ class Server(NorthMcp.Server):
         if port is not None:
             self.set_port(port)
         args = list(sys.argv if argv is None else argv) or [self.get_name()]
+        if transport == "http":     # FastMCP's name for Streamable HTTP
+            transport = "streamable-http"
         if transport is not None and not any(
                 arg in ("--transport", "-t") or arg.startswith("--transport=")
                 for arg in args[1:]):
