@@ -78,9 +78,8 @@ forward (NorthMcpStateStore              *store,
   NORTH_MCP_STATE_STORE_GET_IFACE (inner)->operations[request->op] (inner, request, task);
 }
 
-static const NorthMcpStateStoreOperation forwarded[NORTH_MCP_STATE_STORE_N_OPS] = {
-  forward, forward, forward, forward, forward, forward, forward,
-};
+/* Every operation, however many the interface has. */
+static NorthMcpStateStoreOperation forwarded[NORTH_MCP_STATE_STORE_N_OPS];
 
 static gboolean
 shared_is_shared (NorthMcpStateStore *store)
@@ -108,6 +107,8 @@ shared_unsubscribe (NorthMcpStateStore *store,
 static void
 fuzz_shared_store_iface_init (NorthMcpStateStoreInterface *iface)
 {
+  for (guint i = 0; i < NORTH_MCP_STATE_STORE_N_OPS; i++)
+    forwarded[i] = forward;
   iface->is_shared = shared_is_shared;
   iface->operations = forwarded;
   iface->subscribe = shared_subscribe;
