@@ -9,6 +9,8 @@
  *   F <bytes>      its final record (north-mcp:task-final:…)
  *   S <bytes>      the record of session $OTHER, which is then restored
  *   Q <json>       a JSON-RPC message in the session last restored
+ *   K <bytes>      the request-state key the replicas share (hex), which
+ *                  the server then adopts
  *   P<n> <bytes>   a message on channel n: 0 sessions, 1 broadcast,
  *                  2 responses, 3 stream:$SESSION, 4 task-cancel,
  *                  5 task-update
@@ -30,6 +32,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-protocol-host-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-state-store-private.h"
@@ -355,6 +358,19 @@ run_item (Fuzz *f,
   else if (strcmp (line, "T") == 0 || strcmp (line, "F") == 0)
     set_record (f, line[0] == 'T' ? "north-mcp:task:" : "north-mcp:task-final:",
                 f->task != NULL ? f->task : FOREIGN_TASK, text);
+  else if (strcmp (line, "K") == 0)
+    {
+      NorthMcpRevision2026State *state =
+        north_mcp_protocol_host_get_revision_2026 (NORTH_MCP_PROTOCOL_HOST (f->server));
+      gsize length = 0;
+
+      /* The replicas' request-state key, as another one stored it. */
+      set_record (f, "north-mcp:request-state-key", "", text);
+      north_mcp_revision_2026_state_share_key (state, f->store);
+      iterate ();
+      if (north_mcp_revision_2026_state_get_key (state, &length) == NULL || length != 32)
+        abort ();
+    }
   else if (strcmp (line, "S") == 0)
     {
       set_record (f, "north-mcp:session:", OTHER_SESSION, text);
