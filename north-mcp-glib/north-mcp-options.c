@@ -43,7 +43,7 @@ typedef enum
   OPT_TRANSPORT, OPT_HOST, OPT_PORT, OPT_STATELESS, OPT_STATEFUL, OPT_DEBUG,
   OPT_SERVER_SECRET, OPT_SERVER_SECRET_FILE, OPT_TRUSTED_ISSUER, OPT_REQUIRE_AUTH,
   OPT_AUDIENCE, OPT_WORKERS, OPT_IDLE_TIMEOUT, OPT_MAX_UNSENT_BYTES, OPT_MAX_HELD_BODY_BYTES, OPT_MAX_CONNECTIONS, OPT_MAX_SESSIONS,
-  OPT_MAX_SESSIONS_PER_IDENTITY,
+  OPT_MAX_SESSIONS_PER_IDENTITY, OPT_MAX_SUBSCRIPTION_BYTES, OPT_TASK_TTL,
   OPT_ALLOWED_ORIGIN, OPT_ALLOWED_HOST, OPT_NO_HEALTH_CHECK, OPT_NO_DEBUG, OPT_PATH,
   OPT_SESSION_TIMEOUT, OPT_SHUTDOWN_TIMEOUT, OPT_STATE_STORE,
   N_OPTIONS
@@ -85,6 +85,8 @@ static const OptionSpec option_specs[N_OPTIONS] = {
   [OPT_MAX_HELD_BODY_BYTES] = { "max-held-body-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-held-body-bytes"), "Answer 503 to requests past this many bytes of bodies (and store replays) held at once, all connections together (default 64 MiB)", "BYTES" },
   [OPT_MAX_CONNECTIONS] = { "max-connections", 0, G_OPTION_ARG_INT64, SERVER ("max-connections"), "HTTP connections open at once; more wait in the listen backlog; 0 for no limit (default 10000)", "N" },
   [OPT_MAX_SESSIONS] = { "max-sessions", 0, G_OPTION_ARG_INT64, SERVER ("max-sessions"), "Live HTTP sessions allowed at once; 0 for no limit (default 10000)", "N" },
+  [OPT_MAX_SUBSCRIPTION_BYTES] = { "max-subscription-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-subscription-bytes"), "Answer -32603 to subscriptions/listen and resources/subscribe past this many bytes kept by listen streams and subscriptions, all sessions together; 0 for no limit (default 128 MiB)", "BYTES" },
+  [OPT_TASK_TTL] = { "task-ttl", 0, G_OPTION_ARG_INT64, SERVER ("task-ttl"), "Forget a task (tasks extension) this long after its last change, a tasks/update included (default 3600)", "SECONDS" },
   [OPT_MAX_SESSIONS_PER_IDENTITY] = { "max-sessions-per-identity", 0, G_OPTION_ARG_INT64, SERVER ("max-sessions-per-identity"), "Live HTTP sessions one identity may have; beyond it its least recently used idle one ends; 0 for no limit (default 100)", "N" },
   [OPT_ALLOWED_ORIGIN] = { "allowed-origin", 0, G_OPTION_ARG_STRING_ARRAY, BY_HAND, "Let web pages of this origin use the MCP endpoints, with CORS (repeatable)", "ORIGIN" },
   [OPT_ALLOWED_HOST] = { "allowed-host", 0, G_OPTION_ARG_STRING_ARRAY, BY_HAND, "Accept this name in the Host header, NAME or NAME:PORT (repeatable)", "HOST" },

@@ -25,7 +25,9 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S (30 * 60)
 #define NORTH_MCP_DEFAULT_MAX_SESSIONS 10000
 #define NORTH_MCP_DEFAULT_MAX_SESSIONS_PER_IDENTITY 100
+#define NORTH_MCP_DEFAULT_MAX_SUBSCRIPTION_BYTES (128 * 1024 * 1024)
 #define NORTH_MCP_DEFAULT_SHUTDOWN_TIMEOUT_S 10
+#define NORTH_MCP_DEFAULT_TASK_TTL_S (60 * 60)
 #define NORTH_MCP_DEFAULT_REQUEST_STATE_LIFETIME_MS (10 * 60 * 1000)
 
 typedef struct
@@ -47,6 +49,7 @@ typedef struct
   guint     workers;
   guint     page_size;
   guint     request_timeout;   /* milliseconds */
+  guint     task_ttl;          /* seconds */
   guint     shutdown_timeout;  /* seconds; 0: stop at once */
   GStrv     allowed_origins;   /* normalized */
   GStrv     allowed_hosts;     /* normalized */
@@ -71,6 +74,8 @@ typedef enum
   PROP_SESSION_TIMEOUT,
   PROP_MAX_SESSIONS,
   PROP_MAX_SESSIONS_PER_IDENTITY,
+  PROP_MAX_SUBSCRIPTION_BYTES,
+  PROP_TASK_TTL,
   PROP_SHUTDOWN_TIMEOUT,
   PROP_AUTH,
   PROP_REQUEST_STATE_LIFETIME,

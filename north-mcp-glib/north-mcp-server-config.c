@@ -31,6 +31,7 @@ north_mcp_server_config_init (NorthMcpServerConfig *config)
   config->workers = 1;
   config->page_size = NORTH_MCP_DEFAULT_PAGE_SIZE;
   config->request_timeout = NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS;
+  config->task_ttl = NORTH_MCP_DEFAULT_TASK_TTL_S;
   config->shutdown_timeout = NORTH_MCP_DEFAULT_SHUTDOWN_TIMEOUT_S;
 }
 
@@ -282,6 +283,49 @@ north_mcp_server_set_request_timeout (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_task_ttl:
+ * @self: a server
+ *
+ * Gets how long a task lives after its last change; see
+ * [property@NorthMcp.Server:task-ttl].
+ *
+ * Returns: the time in seconds
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_task_ttl (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return CONFIG (self)->task_ttl;
+}
+
+/**
+ * north_mcp_server_set_task_ttl:
+ * @self: a server
+ * @ttl_s: the time in seconds, at least 1
+ *
+ * Sets how long a task lives after its last change (see
+ * [property@NorthMcp.Server:task-ttl]). Tasks created before keep theirs.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_task_ttl (NorthMcpServer *self,
+                               guint           ttl_s)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (ttl_s >= 1);
+
+  if (CONFIG (self)->task_ttl == ttl_s)
+    return;
+
+  CONFIG (self)->task_ttl = ttl_s;
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_TASK_TTL]);
+}
+
+/**
  * north_mcp_server_get_shutdown_timeout:
  * @self: a server
  *
@@ -451,6 +495,54 @@ north_mcp_server_set_max_sessions_per_identity (NorthMcpServer *self,
 
   north_mcp_session_manager_set_max_per_owner (manager, max_sessions);
   g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_MAX_SESSIONS_PER_IDENTITY]);
+}
+
+/**
+ * north_mcp_server_get_max_subscription_bytes:
+ * @self: a server
+ *
+ * Gets how much memory listen streams and resource subscriptions may
+ * take, all together; see [property@NorthMcp.Server:max-subscription-bytes].
+ *
+ * Returns: the size in bytes; 0 for no limit
+ *
+ * Since: 0.2
+ */
+guint64
+north_mcp_server_get_max_subscription_bytes (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return north_mcp_kept_budget_get_limit (
+           north_mcp_session_manager_get_kept_budget (north_mcp_server_get_session_manager (self)));
+}
+
+/**
+ * north_mcp_server_set_max_subscription_bytes:
+ * @self: a server
+ * @max_subscription_bytes: the size in bytes; 0 for no limit
+ *
+ * Sets how much memory listen streams and resource subscriptions may take,
+ * all together (see [property@NorthMcp.Server:max-subscription-bytes]).
+ * Lowering it ends no stream and drops no subscription; new ones are
+ * refused until enough have ended.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_subscription_bytes (NorthMcpServer *self,
+                                             guint64         max_subscription_bytes)
+{
+  NorthMcpKeptBudget *kept;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  kept = north_mcp_session_manager_get_kept_budget (north_mcp_server_get_session_manager (self));
+  if (north_mcp_kept_budget_get_limit (kept) == max_subscription_bytes)
+    return;
+
+  north_mcp_kept_budget_set_limit (kept, max_subscription_bytes);
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_MAX_SUBSCRIPTION_BYTES]);
 }
 
 /**

@@ -45,6 +45,7 @@ get_protocol_settings (NorthMcpProtocolHost     *host,
   settings->instructions = config->instructions;
   settings->page_size = config->page_size;
   settings->request_timeout = config->request_timeout;
+  settings->task_ttl = config->task_ttl;
 }
 
 static GMainContext *

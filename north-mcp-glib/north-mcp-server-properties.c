@@ -84,6 +84,12 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_MAX_SESSIONS_PER_IDENTITY:
       g_value_set_uint (value, north_mcp_server_get_max_sessions_per_identity (self));
       break;
+    case PROP_MAX_SUBSCRIPTION_BYTES:
+      g_value_set_uint64 (value, north_mcp_server_get_max_subscription_bytes (self));
+      break;
+    case PROP_TASK_TTL:
+      g_value_set_uint (value, north_mcp_server_get_task_ttl (self));
+      break;
     case PROP_SHUTDOWN_TIMEOUT:
       g_value_set_uint (value, north_mcp_server_get_shutdown_timeout (self));
       break;
@@ -184,6 +190,12 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_MAX_SESSIONS_PER_IDENTITY:
       north_mcp_server_set_max_sessions_per_identity (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_SUBSCRIPTION_BYTES:
+      north_mcp_server_set_max_subscription_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_TASK_TTL:
+      north_mcp_server_set_task_ttl (self, g_value_get_uint (value));
       break;
     case PROP_SHUTDOWN_TIMEOUT:
       north_mcp_server_set_shutdown_timeout (self, g_value_get_uint (value));
@@ -389,6 +401,47 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
                        NORTH_MCP_DEFAULT_MAX_SESSIONS_PER_IDENTITY, rw);
 
   /**
+   * NorthMcpServer:max-subscription-bytes:
+   *
+   * How much memory, in bytes, what clients ask the server to watch for
+   * them may take, all sessions and connections of the server together:
+   * the open `subscriptions/listen` streams of the 2026-07-28 revision
+   * (each counts about 4 KiB for itself plus its request as a tree, its
+   * `resourceSubscriptions` included) and the `resources/subscribe` URIs
+   * of sessions (each its length plus 64 bytes). 0 for no limit.
+   *
+   * These live as long as their clients like, so the per-session limits
+   * alone would let many sessions keep gigabytes. A listen or a subscribe
+   * that would pass the bound is answered the JSON-RPC error `-32603`
+   * (try again later) and nothing is kept; every other request is served
+   * as before, and room comes back as streams end, clients unsubscribe and
+   * sessions end. Lowering it ends nothing. Default: 128 MiB.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_SUBSCRIPTION_BYTES] =
+    g_param_spec_uint64 ("max-subscription-bytes", NULL, NULL, 0, G_MAXUINT64,
+                         NORTH_MCP_DEFAULT_MAX_SUBSCRIPTION_BYTES, rw);
+
+  /**
+   * NorthMcpServer:task-ttl:
+   *
+   * How long, in seconds, a task of the tasks extension (revision
+   * 2026-07-28) lives after its last change: its record's `ttlMs`. A
+   * change is a new status or status message, or answers the client
+   * gives with `tasks/update` (so a task waiting for input that its
+   * client keeps answering lives on). A task with no change for that
+   * long is gone (`tasks/get` no longer finds it) and a handler still
+   * running for it is cancelled; the server looks for such handlers every
+   * half of this time, at most every minute. Tasks created before a
+   * change keep their time. Default: 3600 (one hour).
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_TASK_TTL] =
+    g_param_spec_uint ("task-ttl", NULL, NULL, 1, G_MAXUINT / 1000, NORTH_MCP_DEFAULT_TASK_TTL_S, rw);
+
+  /**
    * NorthMcpServer:shutdown-timeout:
    *
    * How long, in seconds, a graceful shutdown
@@ -513,6 +566,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * [property@NorthMcp.Server:idle-timeout]). It bounds what all clients
    * together can make the server hold, where the other limits bound one
    * connection. A session uses one or two (its requests and its stream).
+   * A connection a custom route takes over (see [callback@NorthMcp.RouteFunc])
+   * counts until the route closes it.
    *
    * Since: 0.2
    */

@@ -253,6 +253,8 @@ north_mcp_server_init (NorthMcpServer *self)
   north_mcp_session_manager_set_timeout (self->sessions, NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S);
   north_mcp_session_manager_set_max_sessions (self->sessions, NORTH_MCP_DEFAULT_MAX_SESSIONS);
   north_mcp_session_manager_set_max_per_owner (self->sessions, NORTH_MCP_DEFAULT_MAX_SESSIONS_PER_IDENTITY);
+  north_mcp_kept_budget_set_limit (north_mcp_session_manager_get_kept_budget (self->sessions),
+                                   NORTH_MCP_DEFAULT_MAX_SUBSCRIPTION_BYTES);
   self->auth = north_mcp_auth_new ();
   self->main_context = g_main_context_ref_thread_default ();
   self->registries[NORTH_MCP_REGISTRY_TOOLS] = north_mcp_registry_new (feature_key);

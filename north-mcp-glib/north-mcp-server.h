@@ -36,6 +36,13 @@ G_DECLARE_FINAL_TYPE (NorthMcpServer, north_mcp_server, NORTH_MCP, SERVER, GObje
  * credentials that authenticate. [func@NorthMcp.get_north_context] gives
  * the request's `X-North-Context-*` headers, with or without credentials.
  *
+ * A route may take its connection over with
+ * `soup_server_message_steal_connection()` (a WebSocket upgrade, say). The
+ * connection then still counts against
+ * [property@NorthMcp.Server:max-connections] until the stolen stream is
+ * closed ([method@Gio.IOStream.close]) or its last reference is dropped:
+ * close it when its client goes away.
+ *
  * Since: 0.1
  */
 typedef void (*NorthMcpRouteFunc) (NorthMcpServer    *server,
@@ -187,6 +194,16 @@ guint                  north_mcp_server_get_max_sessions_per_identity (NorthMcpS
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_sessions_per_identity (NorthMcpServer *self,
                                                                guint                  max_sessions);
+NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_task_ttl          (NorthMcpServer        *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_task_ttl          (NorthMcpServer        *self,
+                                                               guint                  ttl_s);
+NORTH_MCP_AVAILABLE_IN_ALL
+guint64                north_mcp_server_get_max_subscription_bytes (NorthMcpServer *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_subscription_bytes (NorthMcpServer *self,
+                                                               guint64                max_subscription_bytes);
 NORTH_MCP_AVAILABLE_IN_ALL
 const char            *north_mcp_server_get_state_store       (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL

@@ -215,11 +215,12 @@ north_mcp_json_write (GString  *out,
     }
 }
 
-/* What bounds what a client may have the server keep (a session's
- * declarations, a listen stream's request): see the header. */
-gsize
-north_mcp_json_size_up_to (JsonNode *node,
-                           gsize     limit)
+/* The size of @node as north_mcp_json_size_up_to() counts it, and
+ * @node_cost more for each node of the tree. */
+static gsize
+json_cost_up_to (JsonNode *node,
+                 gsize     limit,
+                 gsize     node_cost)
 {
   g_autoptr(GPtrArray) stack = g_ptr_array_new ();
   gsize size = 0;
@@ -232,6 +233,7 @@ north_mcp_json_size_up_to (JsonNode *node,
     {
       JsonNode *current = g_ptr_array_steal_index_fast (stack, stack->len - 1);
 
+      size += node_cost;
       switch (json_node_get_node_type (current))
         {
         case JSON_NODE_OBJECT:
@@ -279,4 +281,20 @@ north_mcp_json_size_up_to (JsonNode *node,
     }
 
   return size;
+}
+
+/* What bounds what a client may have the server keep (a session's
+ * declarations, a listen stream's request): see the header. */
+gsize
+north_mcp_json_size_up_to (JsonNode *node,
+                           gsize     limit)
+{
+  return json_cost_up_to (node, limit, 0);
+}
+
+gsize
+north_mcp_json_footprint_up_to (JsonNode *node,
+                                gsize     limit)
+{
+  return json_cost_up_to (node, limit, NORTH_MCP_JSON_NODE_FOOTPRINT);
 }

@@ -144,6 +144,7 @@ change_subscription (NorthMcpProtocolHost *host,
                      gboolean              subscribe)
 {
   NorthMcpSession *session = north_mcp_context_get_session (context);
+  g_autoptr(GError) error = NULL;
   const char *uri;
 
   if (!require_capability (host, context, "resources") ||
@@ -152,14 +153,9 @@ change_subscription (NorthMcpProtocolHost *host,
 
   if (session != NULL && !subscribe)
     north_mcp_session_unsubscribe (session, uri);
-  else if (session != NULL && !north_mcp_session_subscribe (session, uri))
+  else if (session != NULL && !north_mcp_session_subscribe (session, uri, &error))
     {
-      north_mcp_dispatch_invalid_params (context,
-          "Invalid params: a session watches at most "
-          G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS) " URIs of at most "
-          G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI) " bytes, "
-          G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES) " bytes in all; "
-          "unsubscribe from some first");
+      north_mcp_context_return_error_literal (context, error->domain, error->code, error->message);
       return;
     }
   north_mcp_dispatch_return_empty (context);

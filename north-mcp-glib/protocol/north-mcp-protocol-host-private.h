@@ -39,6 +39,7 @@ typedef struct {
   const char *instructions;     /* NULL: none */
   guint       page_size;        /* items of a list page */
   guint       request_timeout;  /* milliseconds a client has to answer */
+  guint       task_ttl;         /* seconds a task lives after its last change */
 } NorthMcpProtocolSettings;
 
 struct _NorthMcpProtocolHostInterface

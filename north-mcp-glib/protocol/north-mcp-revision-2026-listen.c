@@ -17,8 +17,10 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-kept-budget-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
@@ -35,12 +37,19 @@ typedef struct
   gboolean    prompts;
   gboolean    resources;
   GHashTable *uris;  /* resourceSubscriptions, a set: looked up per broadcast */
+  NorthMcpKeptBudget *kept;  /* where the stream counts while it lives */
+  guint64     cost;
 } ListenFilter;
 
 static void
 listen_filter_free (ListenFilter *filter)
 {
   g_clear_pointer (&filter->uris, g_hash_table_unref);
+  if (filter->kept != NULL)
+    {
+      north_mcp_kept_budget_give_back (filter->kept, filter->cost);
+      north_mcp_kept_budget_unref (filter->kept);
+    }
   g_free (filter);
 }
 
@@ -213,17 +222,18 @@ listen_request_is_bounded (NorthMcpContext *context,
   return size <= limit;
 }
 
-/* What a listen stream keeps for its whole life, in bytes as the bound
- * above counts them: its params (resourceSubscriptions included) and id
- * in the context, and the URIs copied into @filter. */
+/* What a listen stream keeps for its whole life, in memory: its context
+ * and filter, its params (resourceSubscriptions included) and id as
+ * trees, and the URIs copied into @filter. */
 static guint64
-listen_kept_size (NorthMcpContext *context,
+listen_kept_cost (NorthMcpContext *context,
                   JsonObject      *params,
                   ListenFilter    *filter)
 {
   g_autoptr(JsonNode) node = north_mcp_node_new_object (params);
-  guint64 size = north_mcp_json_size_up_to (node, G_MAXSIZE) +
-                 north_mcp_json_size_up_to (north_mcp_context_get_request_id (context), G_MAXSIZE);
+  guint64 size = NORTH_MCP_KEPT_BUDGET_LISTEN_COST +
+                 north_mcp_json_footprint_up_to (node, G_MAXSIZE) +
+                 north_mcp_json_footprint_up_to (north_mcp_context_get_request_id (context), G_MAXSIZE);
   GHashTableIter iter;
   gpointer uri;
 
@@ -231,7 +241,7 @@ listen_kept_size (NorthMcpContext *context,
     {
       g_hash_table_iter_init (&iter, filter->uris);
       while (g_hash_table_iter_next (&iter, &uri, NULL))
-        size += strlen (uri);
+        size += strlen (uri) + NORTH_MCP_KEPT_BUDGET_URI_COST;
     }
   return size;
 }
@@ -247,6 +257,8 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
   g_autoptr(JsonObject) honoured = json_object_new ();
   g_autoptr(JsonObject) ack = json_object_new ();
   g_autoptr(JsonNode) notification = NULL;
+  g_autoptr(GError) error = NULL;
+  NorthMcpKeptBudget *kept;
   ListenFilter *filter;
   JsonNode *uris;
 
@@ -327,13 +339,26 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
       json_object_set_array_member (honoured, "resourceSubscriptions", echo);
     }
 
+  /* What every listen stream and resource subscription of the server
+   * keeps is bounded together (max-subscription-bytes): beyond it this
+   * one is refused, and every other request is served as before. */
+  kept = north_mcp_session_manager_get_kept_budget (north_mcp_protocol_host_get_session_manager (host));
+  filter->cost = listen_kept_cost (context, params, filter);
+  if (!north_mcp_kept_budget_take (kept, filter->cost, &error))
+    {
+      listen_filter_free (filter);
+      north_mcp_context_return_error_literal (context, error->domain, error->code, error->message);
+      return;
+    }
+  filter->kept = north_mcp_kept_budget_ref (kept);
+
   g_object_set_data_full (G_OBJECT (context), LISTEN_FILTER_KEY, filter,
                           (GDestroyNotify) listen_filter_free);
-  /* What the stream keeps is in @filter and the context (bounded above),
-   * not in the request as it arrived: a padded request must not hold the
-   * transport's budget of request bodies for the stream's whole life,
-   * but what it keeps (up to 4 MiB of URIs) counts there until it ends. */
-  north_mcp_channel_release_request (channel, listen_kept_size (context, params, filter));
+  /* What the stream keeps counts in max-subscription-bytes, not among
+   * the request bodies held (which a few streams could otherwise fill for
+   * every other client): the raw body that libsoup would keep until the
+   * stream ends goes now, and counts no more. */
+  north_mcp_channel_release_request (channel, 0);
 
   json_object_set_object_member (ack, "notifications", json_object_ref (honoured));
   notification = listen_notification (context, "notifications/subscriptions/acknowledged", ack);

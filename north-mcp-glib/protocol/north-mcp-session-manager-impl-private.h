@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include "north-mcp-kept-budget-private.h"
 #include "north-mcp-session-manager-private.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,7 @@ struct _NorthMcpSessionManager
   guint       max_sessions;  /* 0: no limit */
   guint       max_per_owner; /* of one identified owner; 0: no limit */
   GHashTable *owners;        /* owner digest -> set of its sessions (not held) */
+  NorthMcpKeptBudget *kept;  /* what listens and subscriptions keep */
   guint       timeout;       /* seconds idle; 0: never */
   GSource    *expiry_source; /* while an HTTP transport runs */
 

@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "north-mcp-channel-private.h"
+#include "north-mcp-kept-budget-private.h"
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
@@ -32,6 +33,10 @@ void             north_mcp_session_manager_set_max_sessions   (NorthMcpSessionMa
 guint            north_mcp_session_manager_get_max_per_owner  (NorthMcpSessionManager *self);
 void             north_mcp_session_manager_set_max_per_owner  (NorthMcpSessionManager *self,
                                                                guint                   max_per_owner);
+/* max-subscription-bytes: what the listen streams of the server and the
+ * resource subscriptions of its sessions keep, together (the sessions
+ * take their share when inserted). */
+NorthMcpKeptBudget *north_mcp_session_manager_get_kept_budget (NorthMcpSessionManager *self);
 guint            north_mcp_session_manager_get_timeout        (NorthMcpSessionManager *self);
 void             north_mcp_session_manager_set_timeout        (NorthMcpSessionManager *self,
                                                                guint                   timeout_s);

@@ -44,6 +44,7 @@ north_mcp_session_manager_new (void)
   self->owners = g_hash_table_new_full (owner_hash, owner_equal, g_free,
                                         (GDestroyNotify) g_hash_table_unref);
   self->watched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->kept = north_mcp_kept_budget_new (0);
   self->origin = north_mcp_random_id (NULL);
   if (self->origin == NULL)
     self->origin = g_strdup_printf ("%d-%" G_GINT64_FORMAT, (int) getpid (), g_get_real_time ());
@@ -66,6 +67,7 @@ north_mcp_session_manager_free (NorthMcpSessionManager *self)
   g_free (self->origin);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->owners);
+  north_mcp_kept_budget_unref (self->kept);
   g_free (self);
 }
 
@@ -80,6 +82,12 @@ north_mcp_session_manager_set_max_sessions (NorthMcpSessionManager *self,
                                             guint                   max_sessions)
 {
   self->max_sessions = max_sessions;
+}
+
+NorthMcpKeptBudget *
+north_mcp_session_manager_get_kept_budget (NorthMcpSessionManager *self)
+{
+  return self->kept;
 }
 
 guint
@@ -158,6 +166,7 @@ north_mcp_session_manager_insert (NorthMcpSessionManager *self,
 
   g_hash_table_insert (self->sessions, g_strdup (north_mcp_session_get_id (session)),
                        g_object_ref (session));
+  north_mcp_session_set_kept_budget (session, self->kept);
   if (owned != NULL)
     g_hash_table_add (owned, session);
 }

@@ -6,6 +6,7 @@
 
 #include "north-mcp-session.h"
 #include "north-mcp-channel-private.h"
+#include "north-mcp-kept-budget-private.h"
 #include "north-mcp-user.h"
 
 G_BEGIN_DECLS
@@ -18,9 +19,11 @@ void             north_mcp_session_set_protocol_version   (NorthMcpSession  *sel
  * (the id itself is a credential). NULL for a session without an id. */
 const char      *north_mcp_session_get_trace_digest       (NorthMcpSession  *self);
 /* What a session keeps of the client's initialize: its capabilities and
- * clientInfo, together at most this many bytes as compact JSON (string
- * escapes not counted). Larger ones are refused (FALSE, @error set to
- * NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS) and nothing is stored. */
+ * clientInfo, together at most this many bytes of memory as
+ * north_mcp_json_footprint_up_to() counts it (compact JSON, string escapes
+ * not counted, plus NORTH_MCP_JSON_NODE_FOOTPRINT per value). Larger ones
+ * are refused (FALSE, @error set to NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS)
+ * and nothing is stored. */
 #define NORTH_MCP_SESSION_CLIENT_MAX_BYTES (64 * 1024)
 gboolean         north_mcp_session_set_client             (NorthMcpSession  *self,
                                                            JsonObject       *capabilities,
@@ -107,12 +110,15 @@ void             north_mcp_session_cancel_in_flight       (NorthMcpSession     *
  * NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES of them all together:
  * subscribing returns FALSE beyond any (what a client asks to watch is its
  * memory in ours; the count and size alone would let every session keep
- * 4 MiB). A listen stream of the 2026-07-28 revision is bounded alike. */
+ * 4 MiB). A listen stream of the 2026-07-28 revision is bounded alike.
+ * Subscribing fails too (NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR) when the
+ * session's kept budget, shared by all sessions, is full. */
 #define NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS       1024
 #define NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI    4096
 #define NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES  65536
 gboolean         north_mcp_session_subscribe              (NorthMcpSession     *self,
-                                                           const char          *uri);
+                                                           const char          *uri,
+                                                           GError             **error);
 gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *self,
                                                            const char          *uri);
 /* The URIs, as new strings; and replacing them all (the state store's
@@ -120,6 +126,11 @@ gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *
 GPtrArray       *north_mcp_session_get_subscriptions      (NorthMcpSession     *self);
 void             north_mcp_session_set_subscriptions      (NorthMcpSession     *self,
                                                            GPtrArray           *uris);
+/* Where the URIs count from now on, with the listen streams of all
+ * sessions (max-subscription-bytes; NULL: nowhere, as over stdio); those
+ * watched already move there, as far as they fit. */
+void             north_mcp_session_set_kept_budget        (NorthMcpSession     *self,
+                                                           NorthMcpKeptBudget  *kept);
 /* Idle tracking for expiry: every message received touches the session;
  * it is busy while a request of it runs, a request to its client waits,
  * or its standalone stream is open. Times are monotonic microseconds. */

@@ -10,6 +10,7 @@
 #include "north-mcp-hex-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-kept-budget-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
@@ -47,6 +48,8 @@ struct _NorthMcpSession
   GHashTable       *in_flight; /* id key -> GCancellable */
   GHashTable       *subscriptions; /* URI set */
   gsize             subscription_bytes; /* their lengths added up */
+  guint             subscription_count; /* their number (the set's size) */
+  NorthMcpKeptBudget *kept;        /* where they count, all sessions together */
   gint64            last_activity; /* monotonic, microseconds */
   /* Who created it: a digest of the identity (all zero: anonymous). */
   guint8            owner[OWNER_DIGEST_LENGTH];
@@ -137,6 +140,8 @@ north_mcp_session_dispose (GObject *object)
   G_OBJECT_CLASS (north_mcp_session_parent_class)->dispose (object);
 }
 
+static void clear_subscriptions (NorthMcpSession *self);
+
 static void
 north_mcp_session_finalize (GObject *object)
 {
@@ -149,7 +154,9 @@ north_mcp_session_finalize (GObject *object)
   g_clear_pointer (&self->client_info, json_object_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
+  clear_subscriptions (self);
   g_clear_pointer (&self->subscriptions, g_hash_table_unref);
+  g_clear_pointer (&self->kept, north_mcp_kept_budget_unref);
 
   G_OBJECT_CLASS (north_mcp_session_parent_class)->finalize (object);
 }
@@ -300,19 +307,22 @@ north_mcp_session_set_client (NorthMcpSession  *self,
   gsize size;
 
   /* The client chooses what it declares; the session keeps it for its
-   * lifetime, so it is bounded like everything else a client can send. */
+   * lifetime, so it is bounded like everything else a client can send:
+   * in memory, not text (21,000 empty arrays are 63 KB of text and
+   * 2.4 MB of tree). */
   if (capabilities != NULL)
     capabilities_node = north_mcp_node_new_object (capabilities);
   if (client_info != NULL)
     client_info_node = north_mcp_node_new_object (client_info);
-  size = north_mcp_json_size_up_to (capabilities_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
+  size = north_mcp_json_footprint_up_to (capabilities_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
   if (size <= NORTH_MCP_SESSION_CLIENT_MAX_BYTES)
-    size += north_mcp_json_size_up_to (client_info_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES - size);
+    size += north_mcp_json_footprint_up_to (client_info_node, NORTH_MCP_SESSION_CLIENT_MAX_BYTES - size);
   if (size > NORTH_MCP_SESSION_CLIENT_MAX_BYTES)
     {
       g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                   "Invalid params: capabilities and clientInfo together exceed %u bytes",
-                   (guint) NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
+                   "Invalid params: capabilities and clientInfo together take more than %u bytes "
+                   "(their JSON, plus %u bytes per value)",
+                   (guint) NORTH_MCP_SESSION_CLIENT_MAX_BYTES, (guint) NORTH_MCP_JSON_NODE_FOOTPRINT);
       return FALSE;
     }
 
@@ -768,29 +778,62 @@ north_mcp_session_close (NorthMcpSession *self)
 
 /* Resource subscriptions. */
 
-/* Adds @uri (not yet watched) if it fits the limits. */
+/* What a watched URI of @length bytes costs among what all sessions keep. */
+static guint64
+subscription_cost (gsize length)
+{
+  return length + NORTH_MCP_KEPT_BUDGET_URI_COST;
+}
+
+/* Forgets every URI, giving back what they cost. */
+static void
+clear_subscriptions (NorthMcpSession *self)
+{
+  if (self->kept != NULL)
+    north_mcp_kept_budget_give_back (self->kept, self->subscription_bytes +
+                                     (guint64) self->subscription_count * NORTH_MCP_KEPT_BUDGET_URI_COST);
+  g_hash_table_remove_all (self->subscriptions);
+  self->subscription_bytes = 0;
+  self->subscription_count = 0;
+}
+
+/* Adds @uri (not yet watched) if it fits the session's limits and what
+ * all sessions may keep. */
 static gboolean
-add_subscription (NorthMcpSession *self,
-                  const char      *uri)
+add_subscription (NorthMcpSession  *self,
+                  const char       *uri,
+                  GError          **error)
 {
   gsize length = strlen (uri);
 
   if (g_hash_table_size (self->subscriptions) >= NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS ||
       length > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI ||
       length > NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES - self->subscription_bytes)
+    {
+      g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                           "Invalid params: a session watches at most "
+                           G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS) " URIs of at most "
+                           G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI) " bytes, "
+                           G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES) " bytes in all; "
+                           "unsubscribe from some first");
+      return FALSE;
+    }
+  if (self->kept != NULL && !north_mcp_kept_budget_take (self->kept, subscription_cost (length), error))
     return FALSE;
   g_hash_table_add (self->subscriptions, g_strdup (uri));
   self->subscription_bytes += length;
+  self->subscription_count++;
   return TRUE;
 }
 
 gboolean
-north_mcp_session_subscribe (NorthMcpSession *self,
-                             const char      *uri)
+north_mcp_session_subscribe (NorthMcpSession  *self,
+                             const char       *uri,
+                             GError          **error)
 {
   if (g_hash_table_contains (self->subscriptions, uri))
     return TRUE;
-  if (!add_subscription (self, uri))
+  if (!add_subscription (self, uri, error))
     return FALSE;
   if (self->changed_func != NULL)
     self->changed_func (self, self->store_data);
@@ -801,9 +844,14 @@ gboolean
 north_mcp_session_unsubscribe (NorthMcpSession *self,
                                const char      *uri)
 {
+  gsize length = strlen (uri);
+
   if (!g_hash_table_remove (self->subscriptions, uri))
     return FALSE;
-  self->subscription_bytes -= strlen (uri);
+  self->subscription_bytes -= length;
+  self->subscription_count--;
+  if (self->kept != NULL)
+    north_mcp_kept_budget_give_back (self->kept, subscription_cost (length));
   if (self->changed_func != NULL)
     self->changed_func (self, self->store_data);
   return TRUE;
@@ -826,11 +874,26 @@ void
 north_mcp_session_set_subscriptions (NorthMcpSession *self,
                                      GPtrArray       *uris)
 {
-  g_hash_table_remove_all (self->subscriptions);
-  self->subscription_bytes = 0;
+  clear_subscriptions (self);
   for (guint i = 0; i < uris->len; i++)
     if (!g_hash_table_contains (self->subscriptions, g_ptr_array_index (uris, i)))
-      add_subscription (self, g_ptr_array_index (uris, i));
+      add_subscription (self, g_ptr_array_index (uris, i), NULL);
+}
+
+void
+north_mcp_session_set_kept_budget (NorthMcpSession    *self,
+                                   NorthMcpKeptBudget *kept)
+{
+  g_autoptr(GPtrArray) uris = NULL;
+
+  if (self->kept == kept)
+    return;
+  /* What it watches already counts in the new budget, as far as it fits. */
+  uris = north_mcp_session_get_subscriptions (self);
+  clear_subscriptions (self);
+  g_clear_pointer (&self->kept, north_mcp_kept_budget_unref);
+  self->kept = kept != NULL ? north_mcp_kept_budget_ref (kept) : NULL;
+  north_mcp_session_set_subscriptions (self, uris);
 }
 
 /**

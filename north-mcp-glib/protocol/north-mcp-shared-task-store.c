@@ -14,10 +14,14 @@
  * task id in "north-mcp:task-quota:<digest of the owner>" and in
  * "north-mcp:task-quota" until the record expires. A create joins both
  * within the limits, in the same atomic step as its SET NX; an update
- * moves the task's expiry in both. So the limits hold for all replicas
- * together, survive a replica's restart, and a create whose answer was
- * lost (Redis too slow, the connection dropped) is counted exactly when
- * its record was stored: nothing here keeps or gives back a slot.
+ * moves the task's expiry in both, and rewrites the running record only
+ * while it is there (SET XX), so one that expired since it was read is
+ * not stored again outside the counters; a final record written as its
+ * task expires joins them again, within the limits, or is not stored. So
+ * the limits hold for all replicas together, survive a replica's restart,
+ * and a create whose answer was lost (Redis too slow, the connection
+ * dropped) is counted exactly when its record was stored: nothing here
+ * keeps or gives back a slot.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -28,6 +32,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-log-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
@@ -43,6 +48,8 @@
 #define TASK_ID_MAX 128
 /* The longest time to live a record gets (the server gives an hour). */
 #define TTL_MAX_MS ((gint64) 7 * 24 * 60 * 60 * 1000)
+#define STORE_WARNING_INTERVAL_US (10 * G_USEC_PER_SEC)
+#define LOGGER "NorthMCP.Tasks"
 
 #define NORTH_MCP_TYPE_SHARED_TASK_STORE (north_mcp_shared_task_store_get_type ())
 G_DECLARE_FINAL_TYPE (NorthMcpSharedTaskStore, north_mcp_shared_task_store,
@@ -55,6 +62,8 @@ struct _NorthMcpSharedTaskStore
   NorthMcpStateStore *store;
   guint               max_per_owner;
   guint               max_total;
+  gint64              warned_at;  /* of warn_store_error() */
+  guint               unwarned;
 };
 
 static void north_mcp_shared_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
@@ -69,8 +78,8 @@ typedef enum
   STAGE_READ_FINAL,     /* GET of the final record */
   STAGE_READ_RUNNING,   /* GET of the running record */
   STAGE_CREATE,         /* counted SET NX of the running record */
-  STAGE_WRITE_FINAL,    /* SET NX of the final record (counted: renews) */
-  STAGE_WRITE_RUNNING,  /* SET of the running record (likewise) */
+  STAGE_WRITE_FINAL,    /* counted SET NX of the final record (renews) */
+  STAGE_WRITE_RUNNING,  /* SET XX of the running record (likewise) */
   STAGE_DONE,           /* none: the task is answered */
 } Stage;
 
@@ -116,13 +125,36 @@ return_unknown (GTask *task)
   g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Unknown task");
 }
 
+/* A command Redis refused (out of memory, a replica made read-only …) is
+ * the operator's to see, not the client's: its text names the store's
+ * internals. The connection's own warnings cover an unreachable store;
+ * this says the rest, at most once per STORE_WARNING_INTERVAL_US. */
+static void
+warn_store_error (NorthMcpSharedTaskStore *self,
+                  const GError            *error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (!g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID))
+    return;
+  if (self->warned_at != 0 && now - self->warned_at < STORE_WARNING_INTERVAL_US)
+    {
+      self->unwarned++;
+      return;
+    }
+  north_mcp_log_warning (LOGGER, "The task store failed a command: %s (%u more since the last line)",
+                         error->message, self->unwarned);
+  self->warned_at = now;
+  self->unwarned = 0;
+}
+
 static void
 return_store_error (GTask  *task,
                     GError *error)
 {
+  warn_store_error (g_task_get_source_object (task), error);
   /* The task layer answers FAILED errors as they are: a clear message. */
-  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                           "The task store is unavailable: %s", error->message);
+  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED, "The task store is unavailable");
   g_error_free (error);
 }
 
@@ -223,13 +255,16 @@ call (GTask *task,
       return;
     }
   envelope = envelope_new (op->owner, op->record);
-  /* Only a create adds the task to the counters; a later write moves its
-   * expiry there (a limit of 0). */
-  counters[0].limit = stage == STAGE_CREATE ? self->max_per_owner : 0;
-  counters[1].limit = stage == STAGE_CREATE ? self->max_total : 0;
+  /* A create adds the task to the counters within the limits, and so
+   * does the final record of a task that left them (expired since it was
+   * read: written once, it would live on uncounted); for a task counted,
+   * either moves its expiry. A rewrite of the running record only moves
+   * it (a limit of 0; SET XX keeps an expired one out). */
+  counters[0].limit = stage != STAGE_WRITE_RUNNING ? self->max_per_owner : 0;
+  counters[1].limit = stage != STAGE_WRITE_RUNNING ? self->max_total : 0;
   north_mcp_state_store_set_counted_async (self->store, key, envelope, ttl_of (op->record),
                                            stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
-                                                                        : NORTH_MCP_STATE_STORE_SET_ALWAYS,
+                                                                        : NORTH_MCP_STATE_STORE_SET_IF_PRESENT,
                                            op->task_id, counters, G_N_ELEMENTS (counters),
                                            g_task_get_cancellable (task), step, task);
 }
@@ -294,6 +329,11 @@ after_write (GTask                     *task,
   if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
     /* Another replica ended it first (a cancel): that stays. */
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
+  else if (op->stage == STAGE_WRITE_RUNNING && !done &&
+           !north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")))
+    /* Expired since it was read (a terminal record came after its final
+     * one, which was written). */
+    return_unknown (task);
   else if (done || op->stage != STAGE_CREATE)
     /* Written; or cancelling what just ended: nothing to do. */
     g_task_return_boolean (task, TRUE);

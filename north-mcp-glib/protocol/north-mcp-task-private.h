@@ -27,7 +27,9 @@ G_BEGIN_DECLS
 #define NORTH_MCP_TASKS_EXTENSION "io.modelcontextprotocol/tasks"
 
 /* Limits (documented in doc/protocol-revisions.md). */
-#define NORTH_MCP_TASK_TTL_MS              (60 * 60 * 1000)  /* kept 1 h after the last change */
+/* A task is kept for the server's task-ttl after its last change; the
+ * shared store takes a record's ttlMs within these bounds. */
+#define NORTH_MCP_TASK_TTL_MS              (60 * 60 * 1000)  /* default, 1 h */
 #define NORTH_MCP_TASK_POLL_INTERVAL_MS    500
 #define NORTH_MCP_TASK_MAX_PER_OWNER       256              /* stored, ended ones too */
 #define NORTH_MCP_TASK_MAX_TOTAL           4096
@@ -37,6 +39,8 @@ G_BEGIN_DECLS
 /* The tools/call requests running tasks keep, in all, as
  * north_mcp_json_size_up_to() counts them (numbers at 24 bytes). */
 #define NORTH_MCP_TASK_MAX_HELD_BYTES      (64 * 1024 * 1024)
+/* How often handlers of tasks with no change for their TTL are looked
+ * for: every half TTL, at most this often. */
 #define NORTH_MCP_TASK_EXPIRY_INTERVAL_S   60
 
 /* The methods of the extension (all need the extension declared). */

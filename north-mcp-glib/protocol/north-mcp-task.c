@@ -50,6 +50,7 @@ struct _Runner
   Tasks           *tasks;     /* NULL once dropped */
   NorthMcpTaskStore *store;
   gint64           touched_at; /* when the record last changed (real time, µs) */
+  gint64           ttl_ms;     /* the record's: how long after that it lives */
   char            *task_id;
   char            *owner;
   NorthMcpUser    *user;
@@ -128,7 +129,7 @@ expire_tick (gpointer user_data)
    * nobody gives, say) stops with it. */
   g_hash_table_iter_init (&iter, tasks->runners);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
-    if (runner->created && now - runner->touched_at > (gint64) NORTH_MCP_TASK_TTL_MS * 1000)
+    if (runner->created && now - runner->touched_at > runner->ttl_ms * 1000)
       g_ptr_array_add (stale, runner_ref (runner));
   for (guint i = 0; i < stale->len; i++)
     runner_drop (g_ptr_array_index (stale, i));
@@ -222,6 +223,7 @@ static Tasks *
 get_tasks (NorthMcpProtocolHost *host)
 {
   Tasks *tasks = g_object_get_data (G_OBJECT (host), TASKS_KEY);
+  NorthMcpProtocolSettings settings;
 
   if (tasks != NULL)
     return tasks;
@@ -244,7 +246,8 @@ get_tasks (NorthMcpProtocolHost *host)
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
-  tasks->expiry = g_timeout_source_new_seconds (NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
+  north_mcp_protocol_host_get_settings (host, &settings);
+  tasks->expiry = g_timeout_source_new_seconds (CLAMP (settings.task_ttl / 2, 1, NORTH_MCP_TASK_EXPIRY_INTERVAL_S));
   g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
   g_source_attach (tasks->expiry, north_mcp_protocol_host_get_main_context (host));
   g_object_set_data_full (G_OBJECT (host), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
@@ -719,6 +722,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   NorthMcpTaskSupport support = north_mcp_tool_get_task_support (tool);
   g_autoptr(Runner) runner = NULL;
   g_autoptr(JsonNode) params_node = NULL;
+  NorthMcpProtocolSettings settings;
   Tasks *tasks;
   g_autofree char *stamp = NULL;
 
@@ -739,6 +743,8 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner->tasks = tasks;
   runner->store = g_object_ref (tasks->store);
   runner->touched_at = g_get_real_time ();
+  north_mcp_protocol_host_get_settings (tasks->host, &settings);
+  runner->ttl_ms = (gint64) settings.task_ttl * 1000;
   runner->task_id = new_task_id ();
   runner->user = north_mcp_context_get_user (context) != NULL
                  ? g_object_ref (north_mcp_context_get_user (context)) : NULL;
@@ -753,7 +759,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   json_object_set_string_member (runner->record, "status", "working");
   json_object_set_string_member (runner->record, "createdAt", stamp);
   json_object_set_string_member (runner->record, "lastUpdatedAt", stamp);
-  json_object_set_int_member (runner->record, "ttlMs", NORTH_MCP_TASK_TTL_MS);
+  json_object_set_int_member (runner->record, "ttlMs", runner->ttl_ms);
   json_object_set_int_member (runner->record, "pollIntervalMs", NORTH_MCP_TASK_POLL_INTERVAL_MS);
   g_hash_table_insert (tasks->runners, runner->task_id, runner_ref (runner));
 

@@ -617,9 +617,13 @@ redis_replay (NorthMcpStateStore              *store,
  * step, so that every replica counts against the same members and none
  * can store past a limit between another's check and its write. Each
  * counter is a sorted set of members scored by their expiry (ms, Redis's
- * clock, as the value's PX), so the expired ones go with one
- * ZREMRANGEBYSCORE (O(log n) plus what goes) and a member leaves exactly
- * when its value does; the set itself expires with its last member.
+ * clock, as the value's PX), so the live ones are one ZCOUNT (O(log n)),
+ * the expired ones go with one ZREMRANGEBYSCORE (O(log n) plus what goes)
+ * and a member leaves when its value does; the set itself expires a
+ * second after its last member (the SET's clock may be a millisecond
+ * past TIME's, and the set must not go before the value). The SET is the first write: Redis refuses a
+ * script's first write that may grow memory past maxmemory, and lets
+ * every later one through, so nothing may write before it.
  * KEYS: the value, the counters; ARGV: the value, its ttl, the mode, the
  * member, the counters' limits. Answers 0 (kept out by the mode), 1
  * (stored) or 1 + i (counter i, from 1, was full). */
@@ -631,20 +635,21 @@ static const char set_counted_script[] =
   "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)\n"
   "local counted = {}\n"
   "for i = 2, #KEYS do\n"
-  "  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('(%.0f', now))\n"
-  "  if redis.call('ZSCORE', KEYS[i], member) then counted[i] = true\n"
+  "  local score = redis.call('ZSCORE', KEYS[i], member)\n"
+  "  if score and tonumber(score) >= now then counted[i] = true\n"
   "  elseif tonumber(ARGV[i + 3]) > 0 then\n"
-  "    if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[i + 3]) then return i end\n"
+  "    if redis.call('ZCOUNT', KEYS[i], string.format('%.0f', now), '+inf') >= tonumber(ARGV[i + 3]) then return i end\n"
   "    counted[i] = true\n"
   "  end\n"
   "end\n"
   "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
   "for i = 2, #KEYS do\n"
+  "  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('(%.0f', now))\n"
   "  if counted[i] then\n"
   "    redis.call('ZADD', KEYS[i], string.format('%.0f', now + ttl), member)\n"
-  "    local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')\n"
-  "    redis.call('PEXPIREAT', KEYS[i], last[2])\n"
   "  end\n"
+  "  local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')\n"
+  "  if last[2] then redis.call('PEXPIREAT', KEYS[i], string.format('%.0f', tonumber(last[2]) + 1000)) end\n"
   "end\n"
   "return 1\n";
 

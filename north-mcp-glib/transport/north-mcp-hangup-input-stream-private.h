@@ -36,5 +36,11 @@ GInputStream *north_mcp_hangup_input_stream_new          (GIOStream          *co
 void          north_mcp_hangup_input_stream_set_func     (NorthMcpHangupInputStream *self,
                                                           NorthMcpHangupFunc  func,
                                                           gpointer            user_data);
+/* Runs @notify with @data once the stream is closed (at once if it is),
+ * whoever closes it: for a connection handed to someone else, whose end
+ * the func does not see. Whatever thread closes it. One at a time. */
+void          north_mcp_hangup_input_stream_notify_closed (NorthMcpHangupInputStream *self,
+                                                           GDestroyNotify             notify,
+                                                           gpointer                   data);
 
 G_END_DECLS

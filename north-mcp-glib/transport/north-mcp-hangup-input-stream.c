@@ -24,6 +24,8 @@ struct _NorthMcpHangupInputStream
   NorthMcpHangupFunc  func;
   gpointer            user_data;
   gboolean            hung_up;
+  GDestroyNotify      closed_notify;  /* once, on close */
+  gpointer            closed_data;
 };
 
 static void north_mcp_hangup_input_stream_pollable_init (GPollableInputStreamInterface *iface);
@@ -39,6 +41,16 @@ report (NorthMcpHangupInputStream *self,
 {
   if (self->func != NULL)
     self->func (self->user_data, event);
+}
+
+/* Runs the close notification, once. */
+static void
+notify_closed (NorthMcpHangupInputStream *self)
+{
+  GDestroyNotify notify = g_steal_pointer (&self->closed_notify);
+
+  if (notify != NULL)
+    notify (g_steal_pointer (&self->closed_data));
 }
 
 static gssize
@@ -121,6 +133,7 @@ close_fn (GInputStream  *stream,
   if (self->connection != NULL && !g_io_stream_close (self->connection, cancellable, closed ? error : NULL))
     closed = FALSE;
   report (self, NORTH_MCP_HANGUP_EVENT_CLOSED);
+  notify_closed (self);
 
   return closed;
 }
@@ -176,6 +189,8 @@ north_mcp_hangup_input_stream_finalize (GObject *object)
 {
   NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (object);
 
+  /* GInputStream closes a stream it disposes of; in case not. */
+  notify_closed (self);
   g_clear_object (&self->connection);
 
   G_OBJECT_CLASS (north_mcp_hangup_input_stream_parent_class)->finalize (object);
@@ -204,4 +219,21 @@ north_mcp_hangup_input_stream_pollable_init (GPollableInputStreamInterface *ifac
 static void
 north_mcp_hangup_input_stream_init (NorthMcpHangupInputStream *self)
 {
+}
+
+void
+north_mcp_hangup_input_stream_notify_closed (NorthMcpHangupInputStream *self,
+                                             GDestroyNotify             notify,
+                                             gpointer                   data)
+{
+  g_return_if_fail (NORTH_MCP_IS_HANGUP_INPUT_STREAM (self));
+  g_return_if_fail (self->closed_notify == NULL);
+
+  if (g_input_stream_is_closed (G_INPUT_STREAM (self)))
+    {
+      notify (data);
+      return;
+    }
+  self->closed_notify = notify;
+  self->closed_data = data;
 }

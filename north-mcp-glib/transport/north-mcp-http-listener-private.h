@@ -55,7 +55,9 @@ gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage   
  * soup_server_message_steal_connection() (custom routes): once it does,
  * the listener forgets the connection (stealing it again would make
  * libsoup 3.2 drop a reference twice) and its reads pass through as
- * they are. */
+ * they are. It goes on counting against max-connections until the stolen
+ * stream is closed (or its last reference goes), unless the taker kept a
+ * slot for it (north_mcp_http_listener_keep_slot()). */
 void                  north_mcp_http_listener_allow_steal  (SoupServerMessage    *msg);
 /* For a message whose response is a long stream (SSE): its connection is
  * closed as soon as the client hangs up (the message then emits

@@ -138,6 +138,7 @@ struct _Client
   gboolean                   request_read;  /* libsoup has its whole body */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
   gboolean                   stealing;  /* in close_cb() */
+  gboolean                   slot_kept; /* keep_slot(): counted by its taker */
   gboolean                   closed;    /* while accepting: free after */
 };
 
@@ -977,16 +978,66 @@ north_mcp_http_listener_watch_hangup (SoupServerMessage *msg)
   g_source_attach (client->hangup_watch, client->listener->context);
 }
 
+/* A connection a route took over, counted against max-connections until
+ * the route closes it (or lets go of its last reference): the listener
+ * may be gone by then, and the route may close it on another thread. */
+typedef struct
+{
+  GWeakRef      listener;
+  GMainContext *context;
+} StolenSlot;
+
+static gboolean
+stolen_slot_release (gpointer data)
+{
+  StolenSlot *slot = data;
+  g_autoptr(NorthMcpHttpListener) listener = g_weak_ref_get (&slot->listener);
+
+  if (listener != NULL)
+    north_mcp_http_listener_release_slot (listener);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stolen_slot_free (gpointer data)
+{
+  StolenSlot *slot = data;
+
+  g_weak_ref_clear (&slot->listener);
+  g_main_context_unref (slot->context);
+  g_free (slot);
+}
+
+static void
+stolen_closed (gpointer data)
+{
+  StolenSlot *slot = data;
+
+  g_main_context_invoke_full (slot->context, G_PRIORITY_DEFAULT, stolen_slot_release, slot, stolen_slot_free);
+}
+
 static void
 message_disconnected_cb (SoupServerMessage *msg,
                          gpointer           user_data)
 {
   Client *client = client_of (msg);
+  StolenSlot *slot;
 
   /* A connection libsoup closed is gone already (its stream said so
    * first); one still here was stolen, by us or by the route. */
-  if (client != NULL && !client->stealing)
-    client_forget (client);
+  if (client == NULL || client->stealing)
+    return;
+
+  /* The route's now, still a connection of the server's: one that left
+   * the count let a client hold any number (a refusal counts its own). */
+  if (client->listener != NULL && !client->slot_kept)
+    {
+      slot = g_new0 (StolenSlot, 1);
+      g_weak_ref_init (&slot->listener, north_mcp_http_listener_keep_slot (msg));
+      slot->context = g_main_context_ref (client->listener->context);
+      north_mcp_hangup_input_stream_notify_closed (client->input, stolen_closed, slot);
+    }
+  client_forget (client);
 }
 
 void
@@ -1036,6 +1087,7 @@ north_mcp_http_listener_keep_slot (SoupServerMessage *msg)
     return NULL;
 
   client->listener->lingering++;
+  client->slot_kept = TRUE;
   return client->listener;
 }
 

@@ -1038,7 +1038,7 @@ test_resources_subscribe (Fixture       *fixture,
   other = north_mcp_server_create_session (fixture->server, NORTH_MCP_CHANNEL (other_stream));
   initialize_session (fixture, other, "{}");
   uninitialized = north_mcp_server_create_session (fixture->server, NORTH_MCP_CHANNEL (other_stream));
-  north_mcp_session_subscribe (uninitialized, "test://static-text");
+  north_mcp_session_subscribe (uninitialized, "test://static-text", NULL);
   test_channel_clear (fixture->standalone);
   test_channel_clear (other_stream);
 

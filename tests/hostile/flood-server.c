@@ -2,7 +2,10 @@
  * notifications of `size` bytes each (one per main loop turn), then
  * answers "flooded N" (it stops early once the request is cancelled), and
  * whose tool `blob` answers at once with a text of `size` bytes. For the
- * hostile tests of clients that stop reading (test_connections.py).
+ * hostile tests of clients that stop reading (test_connections.py). Its
+ * route /echo takes its connection over (as a WebSocket would) and sends
+ * back what it reads until the client hangs up; then it closes the stream
+ * (with ?drop, it only lets go of its reference).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -80,6 +83,52 @@ blob (NorthMcpTool    *tool,
   north_mcp_context_return_tool_result (context, result);
 }
 
+/* A connection taken over by /echo. */
+typedef struct
+{
+  GIOStream *stream;
+  gboolean   drop;
+  guint8     buffer[4096];
+} Echo;
+
+static void
+echo_read (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Echo *echo = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n > 0 && g_output_stream_write_all (g_io_stream_get_output_stream (echo->stream),
+                                          echo->buffer, n, NULL, NULL, NULL))
+    {
+      g_input_stream_read_async (G_INPUT_STREAM (source), echo->buffer, sizeof echo->buffer,
+                                 G_PRIORITY_DEFAULT, NULL, echo_read, echo);
+      return;
+    }
+  if (!echo->drop)
+    g_io_stream_close (echo->stream, NULL, NULL);
+  g_object_unref (echo->stream);
+  g_free (echo);
+}
+
+static void
+echo_route (NorthMcpServer    *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            NorthMcpUser      *user,
+            gpointer           user_data)
+{
+  const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  Echo *echo = g_new0 (Echo, 1);
+
+  echo->drop = query != NULL && g_str_equal (query, "drop");
+  echo->stream = soup_server_message_steal_connection (msg);
+  g_output_stream_write_all (g_io_stream_get_output_stream (echo->stream), "ready\n", 6, NULL, NULL, NULL);
+  g_input_stream_read_async (g_io_stream_get_input_stream (echo->stream), echo->buffer, sizeof echo->buffer,
+                             G_PRIORITY_DEFAULT, NULL, echo_read, echo);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -98,6 +147,7 @@ main (int    argc,
   north_mcp_server_add_tool (server, tool);
   north_mcp_tool_set_async_func (blob_tool, blob, NULL, NULL);
   north_mcp_server_add_tool (server, blob_tool);
+  north_mcp_server_add_route (server, "/echo", echo_route, NULL, NULL);
 
   return north_mcp_server_run (server, argc, argv);
 }

@@ -760,46 +760,112 @@ def test_listen_streams_do_not_hold_their_request_bodies():
 
 def test_listen_streams_count_what_they_keep():
     # A listen stream lets go of its body but keeps its params, with up to
-    # 64 KiB of resourceSubscriptions: that much still counts among the
-    # bodies held for as long as the stream is open. Before, it counted
-    # nothing once read (with 1024 URIs of 4 KiB allowed then, 10,000
-    # connections could keep 30 GB). With room for three and a half such
-    # listens, the fourth is refused (503), and once the streams end their
-    # bytes are given back.
+    # 64 KiB of resourceSubscriptions, and a copy of the URIs: that counts
+    # in max-subscription-bytes for as long as the stream is open (some
+    # 71 KB here: 4 KiB, and its params as a tree). Before, it counted among the request bodies held, so
+    # that a few listens could take that budget from every other request.
+    # With room for three and a half such listens, the fourth is refused
+    # (-32603), bodies as large as theirs are still served, and once the
+    # streams end their room is given back.
     headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
-               "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
+               "MCP-Protocol-Version": "2026-07-28"}
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}}
 
     def body(rid):
         uris = [f"file:///{rid}/{i}/" + "u" * 4000 for i in range(16)]
         return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen",
                            "params": {"notifications": {"toolsListChanged": True,
                                                         "resourceSubscriptions": uris},
-                                      "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                                                "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
+                                      "_meta": meta}}).encode()
 
     size = len(body(1))
     assert 64_000 < size < 66_000
-    server = Server("--stateless", "--max-held-body-bytes", str(3 * size + size // 2))
+    server = Server("--stateless", "--max-subscription-bytes", "250000",
+                    "--max-held-body-bytes", str(2 * size))
     try:
         def listen(rid):
             sock = raw_connection(server.port)
-            sock.sendall(http_request("POST", "/mcp", body(rid), headers))
+            sock.sendall(http_request("POST", "/mcp", body(rid), {**headers, "Mcp-Method": "subscriptions/listen"}))
             received = b""
-            while b"acknowledged" not in received and not received.startswith(b"HTTP/1.1 503"):
+            while b"acknowledged" not in received and b'"code":-32603' not in received:
                 chunk = sock.recv(65536)
                 assert chunk, received
                 received += chunk
-            return sock, received.startswith(b"HTTP/1.1 200")
+            return sock, b"acknowledged" in received
 
         streams = [listen(rid) for rid in (1, 2, 3)]
         assert all(open_ for _, open_ in streams)
         refused, open_ = listen(4)
-        assert not open_, f"a fourth listen of {size} bytes was kept past the {3 * size + size // 2} bytes held"
+        assert not open_, f"a fourth listen of {size} bytes was kept past max-subscription-bytes"
         refused.close()
+        padded = json.dumps({"jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": {"_meta": meta},
+                             "pad": "p" * (size - 200)}).encode()
+        status, _, answer = server.request("POST", "/mcp", padded, {**headers, "Mcp-Method": "tools/list"})
+        assert status == 200 and b'"tools"' in answer, answer[:300]
 
         for sock, _ in streams:
             sock.close()
-        assert wait_until(lambda: all(open_ for _, open_ in [listen(rid) for rid in (5, 6, 7)]))
+
+        def reopened():
+            sock, open_ = listen(5)
+            streams.append((sock, open_))
+            return open_
+        assert wait_until(reopened)
+        for sock, _ in streams:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_connections_taken_over_by_routes_count_until_closed():
+    # A custom route may take its connection over (a WebSocket would):
+    # flood-server's /echo does, and echoes until the client hangs up.
+    # Before, such a connection left the max-connections count as soon as
+    # it was taken: with --max-connections 3 a client held any number of
+    # them. Now it counts until the route closes it, or lets go of it
+    # without closing (?drop).
+    server = Server("--max-connections", "3", program=FLOOD_SERVER)
+    try:
+        def echo(path="/echo"):
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("GET", path))
+            assert sock.recv(6) == b"ready\n"
+            sock.sendall(b"ping")
+            assert sock.recv(4) == b"ping"
+            return sock
+
+        taken = [echo(), echo("/echo?drop"), echo()]
+        # A fourth waits in the listen backlog, connected but not served.
+        waiting = raw_connection(server.port, timeout=1.5)
+        waiting.sendall(http_request("GET", "/health"))
+        with pytest.raises(socket.timeout):
+            waiting.recv(65536)
+        assert wait_until(lambda: "the most allowed (max-connections)" in server.stderr())
+        for sock in taken:
+            sock.sendall(b"still")
+            assert sock.recv(5) == b"still"
+
+        # The route closes one when its client hangs up: the fourth is served.
+        taken.pop(0).close()
+        waiting.settimeout(30)
+        assert waiting.recv(65536).startswith(b"HTTP/1.1 200")
+        waiting.close()
+
+        # One the route lets go of without closing gives its place back too.
+        taken.append(echo())
+        waiting = raw_connection(server.port, timeout=1.5)
+        waiting.sendall(http_request("GET", "/health"))
+        with pytest.raises(socket.timeout):
+            waiting.recv(65536)
+        taken.pop(0).close()  # the ?drop one
+        waiting.settimeout(30)
+        assert waiting.recv(65536).startswith(b"HTTP/1.1 200")
+        waiting.close()
+        for sock in taken:
+            sock.close()
+        assert wait_until(server.health)
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
@@ -859,22 +925,30 @@ def next_message(response):
             return json.loads(line[len(b"data: "):])
 
 
+def open_legacy_stream(server):
+    """A legacy GET /sse stream: (its connection, its response, the endpoint for POSTs)."""
+    stream = server.connection()
+    stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
+    events = stream.getresponse()
+    assert events.status == 200
+    while not (line := events.readline()).startswith(b"data: /messages/"):
+        assert line
+    return stream, events, line[len(b"data: "):].strip().decode()
+
+
 @contextlib.contextmanager
 def legacy_session(*args):
     """A conformance server on legacy HTTP+SSE (with ARGS) and one session:
     (server, its GET /sse response, the endpoint for its POSTs). The server
     must stop cleanly after."""
     server = Server("--transport", "sse", *args, program="conformance-server")
-    stream = server.connection()
+    stream = None
     try:
-        stream.request("GET", "/sse", headers={"Accept": "text/event-stream"})
-        events = stream.getresponse()
-        assert events.status == 200
-        while not (line := events.readline()).startswith(b"data: /messages/"):
-            assert line
-        yield server, events, line[len(b"data: "):].strip().decode()
+        stream, events, endpoint = open_legacy_stream(server)
+        yield server, events, endpoint
     finally:
-        stream.close()
+        if stream is not None:
+            stream.close()
         assert server.stop() == 0, server.stderr()[-3000:]
 
 
@@ -991,6 +1065,83 @@ def test_one_legacy_session_holds_a_bounded_number_of_listen_streams():
         assert server.request("POST", endpoint, cancel, post)[0] == 202
         assert wait_until(lambda: server.request("POST", endpoint, legacy_listen(18), post)[0] == 202 and
                           next_message(events).get("method") == "notifications/subscriptions/acknowledged")
+
+
+def test_listen_streams_and_subscriptions_are_bounded_in_all():
+    # A legacy session may have 16 listen streams open, each keeping its
+    # request: 1024 empty URIs are 3 KiB of text but some 120 KB as a tree
+    # (measured: 1.9 MB of RSS per session of 16 such listens, 19 GB for
+    # the default 10,000 sessions; 96 KB per session of 16 small listens,
+    # 940 MB). What all listen streams and resource subscriptions keep is
+    # now bounded together (max-subscription-bytes, counted as the trees
+    # take memory): beyond it a listen or subscribe gets -32603, the rest
+    # is served as before, and room comes back as streams end.
+    limit = 4_000_000
+    server = Server("--transport", "sse", "--max-subscription-bytes", str(limit), program="conformance-server")
+    post = {"Content-Type": "application/json"}
+    sessions = []
+
+    def listen(endpoint, events, rid):
+        message = legacy_listen(rid)
+        message["params"]["notifications"]["resourceSubscriptions"] = [""] * 1024
+        assert server.request("POST", endpoint, message, post)[0] == 202
+        answer = next_message(events)
+        assert answer.get("id") == rid or answer.get("method") == "notifications/subscriptions/acknowledged"
+        return answer
+
+    try:
+        answers = []
+        for _ in range(6):
+            stream, events, endpoint = open_legacy_stream(server)
+            sessions.append((stream, events, endpoint))
+            answers += [listen(endpoint, events, rid) for rid in range(1, 17)]
+        acknowledged = [a for a in answers if a.get("method") == "notifications/subscriptions/acknowledged"]
+        refused = [a["error"] for a in answers if "error" in a]
+        assert len(acknowledged) + len(refused) == len(answers)
+        # Each counts at least 112 bytes per element of its request.
+        assert 16 <= len(acknowledged) <= limit // (1024 * 112), len(acknowledged)
+        assert refused and all(e["code"] == -32603 and "max-subscription-bytes" in e["message"]
+                               for e in refused), refused[:3]
+
+        # A full server serves everything else: requests, large bodies
+        # (listens no longer count among the bodies held)...
+        _, events, endpoint = sessions[-1]
+        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "id": 90, "method": "ping",
+                                                 "pad": "y" * 300000}, post)[0] == 202
+        assert next_message(events) == {"jsonrpc": "2.0", "id": 90, "result": {}}
+        assert server.health()
+        # ... but a resource subscription is refused like a listen.
+        init = {"jsonrpc": "2.0", "id": 91, "method": "initialize",
+                "params": {"protocolVersion": "2025-03-26", "capabilities": {},
+                           "clientInfo": {"name": "hostile", "version": "0"}}}
+        assert server.request("POST", endpoint, init, post)[0] == 202
+        assert "result" in next_message(events)
+        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                              post)[0] == 202
+        # ... but resource subscriptions are refused like listens once they
+        # fill what the listens left (less than one such listen).
+        answers = []
+        for start in range(0, 1000, 100):
+            batch = [{"jsonrpc": "2.0", "id": 100 + i, "method": "resources/subscribe",
+                      "params": {"uri": f"test://{i}/" + "s" * 40}} for i in range(start, start + 100)]
+            assert server.request("POST", endpoint, batch, post)[0] == 202
+            answers += [next_message(events) for _ in batch]
+        errors = [a["error"] for a in answers if "error" in a]
+        assert len(answers) == 1000 and 0 < len(errors) < 1000, len(errors)
+        assert all(e["code"] == -32603 and "max-subscription-bytes" in e["message"] for e in errors), errors[:3]
+        subscribe = {"jsonrpc": "2.0", "id": 93, "method": "resources/subscribe",
+                     "params": {"uri": "test://static-text"}}
+
+        # Streams that end give their room back: the first session closes.
+        first, _, _ = sessions.pop(0)
+        first.close()
+        assert wait_until(lambda: server.request("POST", endpoint, subscribe, post)[0] == 202 and
+                          "result" in next_message(events))
+        assert listen(endpoint, events, 94).get("method") == "notifications/subscriptions/acknowledged"
+    finally:
+        for stream, _, _ in sessions:
+            stream.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
 
 
 def test_connections_past_the_limit_wait_until_one_ends():

@@ -192,7 +192,11 @@ def test_access_token_repr_hides_the_token():
 
 @pytest.mark.parametrize("value, expected", [
     (None, False), ("", False), ("true", True), ("TRUE", True), ("1", True), ("Yes", True),
-    ("on", True), (" on ", True), ("0", False), ("false", False), ("enabled", False)])
+    ("on", True), (" on ", True), ("0", False), ("false", False), ("enabled", False),
+    # Blanks are ASCII ones, as the servers' rule has them; str.strip()
+    # also took \x1c-\x1f and no-break spaces, so that is_debug_mode()
+    # said True where the server ran without debug.
+    ("\tyes\n", True), ("\x1ctrue", False), ("\u00a0on", False)])
 def test_is_debug_mode_reads_the_environment(monkeypatch, value, expected):
     if value is None:
         monkeypatch.delenv("DEBUG", raising=False)

@@ -547,7 +547,7 @@ test_shared_limits_replicas (Fixture *fixture, gconstpointer kind)
 }
 
 /* The counters are bounded in Redis: they live as long as their last
- * record, and are gone with it. */
+ * record, and are gone a second after it. */
 static void
 test_shared_limits_keys_expire (Fixture *fixture, gconstpointer kind)
 {
@@ -565,14 +565,193 @@ test_shared_limits_keys_expire (Fixture *fixture, gconstpointer kind)
     {
       gint64 pttl = redis_integer ("PTTL", i == 0 ? alice : QUOTA_KEY, NULL);
 
-      g_assert_cmpint (pttl, <=, 2500);
+      g_assert_cmpint (pttl, <=, 2500 + 1000);
       g_assert_cmpint (pttl, >=, redis_integer ("PTTL", record_key, NULL));
     }
 
-  g_usleep (2600 * G_TIME_SPAN_MILLISECOND);
+  g_usleep (3600 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpint (redis_integer ("EXISTS", alice, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", QUOTA_KEY, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", record_key, NULL), ==, 0);
+}
+
+/* A state store that forwards what the shared task store uses (GET and
+ * the counted SET) to another one, and can hold back the answer of a GET
+ * of a running record (the last read before a write) for a while: the
+ * time an update may take between reading a record and writing it. */
+#define SLOW_TYPE_STORE (slow_store_get_type ())
+G_DECLARE_FINAL_TYPE (SlowStore, slow_store, SLOW, STORE, GObject)
+
+struct _SlowStore
+{
+  GObject             parent_instance;
+  NorthMcpStateStore *inner;
+  gulong              get_delay_ms;
+};
+
+static void slow_store_iface_init (NorthMcpStateStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SlowStore, slow_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NORTH_MCP_TYPE_STATE_STORE, slow_store_iface_init))
+
+static void
+slow_got (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SlowStore *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  GBytes *value = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+
+  if (g_str_has_prefix (g_task_get_task_data (task), "north-mcp:task:"))
+    g_usleep (self->get_delay_ms * G_TIME_SPAN_MILLISECOND);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, value, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+slow_get (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request, GTask *task)
+{
+  g_task_set_task_data (task, g_strdup (request->key), g_free);
+  north_mcp_state_store_get_async (SLOW_STORE (store)->inner, request->key, request->max_size,
+                                   g_task_get_cancellable (task), slow_got, g_object_ref (task));
+}
+
+static void
+slow_counted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gssize counted = north_mcp_state_store_set_counted_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, counted);
+}
+
+static void
+slow_set_counted (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request, GTask *task)
+{
+  north_mcp_state_store_set_counted_async (SLOW_STORE (store)->inner, request->key, request->value,
+                                           request->ttl_ms, request->mode, request->member, request->counters,
+                                           request->n_counters, g_task_get_cancellable (task), slow_counted,
+                                           g_object_ref (task));
+}
+
+static void
+slow_unused (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request, GTask *task)
+{
+  g_assert_not_reached ();
+}
+
+static const NorthMcpStateStoreOperation slow_operations[] = {
+  slow_unused, slow_get, slow_unused, slow_unused, slow_unused, slow_unused, slow_unused, slow_set_counted,
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (slow_operations) == NORTH_MCP_STATE_STORE_N_OPS);
+
+static gboolean
+slow_is_shared (NorthMcpStateStore *store)
+{
+  return north_mcp_state_store_is_shared (SLOW_STORE (store)->inner);
+}
+
+static void
+slow_store_iface_init (NorthMcpStateStoreInterface *iface)
+{
+  iface->is_shared = slow_is_shared;
+  iface->operations = slow_operations;
+}
+
+static void
+slow_store_finalize (GObject *object)
+{
+  g_clear_object (&SLOW_STORE (object)->inner);
+  G_OBJECT_CLASS (slow_store_parent_class)->finalize (object);
+}
+
+static void
+slow_store_class_init (SlowStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = slow_store_finalize;
+}
+
+static void
+slow_store_init (SlowStore *self)
+{
+}
+
+/* Makes @fixture's store a shared one over a SlowStore, with room for
+ * one task per user, and creates alice's a1, which expires in 1 s. */
+static SlowStore *
+use_slow_store (Fixture *fixture)
+{
+  SlowStore *slow = g_object_new (SLOW_TYPE_STORE, NULL);
+
+  slow->inner = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16);
+  g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
+  return slow;
+}
+
+/* Updates a1 to @status while a1 expires: the update holds what it read
+ * of the running record for 1.3 s before it writes. */
+static gboolean
+update_as_a1_expires (Fixture *fixture, SlowStore *slow, const char *status, GError **error)
+{
+  g_autoptr(JsonObject) object = record (fixture, "a1", status, 1000);
+  gboolean ok;
+
+  slow->get_delay_ms = 1300;
+  ok = update (fixture, "alice", object, error);
+  slow->get_delay_ms = 0;
+  return ok;
+}
+
+/* An update whose record expired between its read and its write (the
+ * read answered late) stores nothing: it wrote the record again, but
+ * outside the counters (a rewrite only moves a counted task's expiry), so
+ * the user kept it past the limit, and every further update kept it
+ * alive, uncounted. */
+static void
+test_shared_limits_update_after_expiry (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(SlowStore) slow = use_slow_store (fixture);
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (update_as_a1_expires (fixture, slow, "working", &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* a1 is gone, and its place with it: a2 is alice's only task. */
+  g_assert_true (create (fixture, "alice", "a2", 60000, NULL));
+  object = get (fixture, "alice", "a1", &error);
+  g_assert_null (object);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+}
+
+/* Likewise for the final record of a task that ends (or is cancelled)
+ * as it expires: written once, it was stored outside the counters. */
+static void
+test_shared_limits_final_after_expiry (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(SlowStore) slow = use_slow_store (fixture);
+  g_autoptr(JsonObject) a1 = NULL;
+  g_autoptr(JsonObject) a2 = NULL;
+  g_autoptr(GError) error = NULL;
+
+  update_as_a1_expires (fixture, slow, "completed", NULL);
+
+  /* Alice, allowed one task, has at most one: a1 (stored, and counted)
+   * or a2. */
+  if (!create (fixture, "alice", "a2", 60000, &error))
+    assert_too_many (FALSE, &error, PER_USER);
+  a1 = get (fixture, "alice", "a1", NULL);
+  a2 = get (fixture, "alice", "a2", NULL);
+  g_assert_true (a1 == NULL || a2 == NULL);
 }
 
 /* Whether process @pid is stopped (SIGSTOP took effect). */
@@ -635,6 +814,27 @@ test_shared_limits_timeout (Fixture *fixture, gconstpointer kind)
   score = redis_command ("ZSCORE", alice, member, NULL);
   g_assert_cmpint (north_mcp_redis_reply_get_kind (score), ==, NORTH_MCP_REDIS_REPLY_STRING);
   g_assert_cmpint (redis_integer ("ZCARD", alice, NULL), ==, 2);
+}
+
+/* A command Redis refuses (here: out of memory) fails the call with the
+ * same message as an unreachable store: Redis's own text (its error, the
+ * script's digest) is for the operator's log, not for the client. */
+static void
+test_shared_refused (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(NorthMcpRedisReply) set = NULL;
+  g_autoptr(NorthMcpRedisReply) reset = NULL;
+  g_autoptr(GError) error = NULL;
+
+  set = redis_command ("CONFIG", "SET", "maxmemory", "1", NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_kind (set), ==, NORTH_MCP_REDIS_REPLY_STATUS);
+  g_assert_false (create (fixture, "alice", "t1", 60000, &error));
+  reset = redis_command ("CONFIG", "SET", "maxmemory", "0", NULL);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "The task store is unavailable");
+  g_clear_error (&error);
+  /* Once Redis has room again, the store serves. */
+  g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
 }
 
 /* A state store that cannot be reached fails each call, saying so. */
@@ -736,6 +936,8 @@ main (int argc, char **argv)
     { "limits-replicas", test_shared_limits_replicas, FALSE },
     { "limits-keys-expire", test_shared_limits_keys_expire, FALSE },
     { "limits-timeout", test_shared_limits_timeout, FALSE },
+    { "limits-update-after-expiry", test_shared_limits_update_after_expiry, TRUE },
+    { "limits-final-after-expiry", test_shared_limits_final_after_expiry, TRUE },
   };
   int status;
 
@@ -764,6 +966,8 @@ main (int argc, char **argv)
               fixture_set_up, test_shared_hostile_records, fixture_tear_down);
   g_test_add ("/task-store/shared/foreign-records", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_foreign_records, fixture_tear_down);
+  g_test_add ("/task-store/shared/refused", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_refused, fixture_tear_down);
   /* The quota of the shared store: over Redis, and over the in-process
    * state store where it means the same (one process). */
   for (guint i = 0; i < G_N_ELEMENTS (limits); i++)

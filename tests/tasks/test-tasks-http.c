@@ -66,17 +66,26 @@ huge_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, 
   g_idle_add_full (G_PRIORITY_DEFAULT, huge_done, g_object_ref (context), g_object_unref);
 }
 
-static gboolean
-ask_done (gpointer user_data)
+/* Answers input_required with @state, asking @questions (key, message,
+ * key, message, …, NULL) for objects. */
+static void
+ask_input (NorthMcpContext   *context,
+           const char        *state,
+           const char *const *questions)
 {
-  NorthMcpContext *context = user_data;
   g_autoptr(JsonObject) schema = json_object_new ();
 
   json_object_set_string_member (schema, "type", "object");
   json_object_set_object_member (schema, "properties", json_object_new ());
-  north_mcp_context_add_elicitation_request (context, "a", "First?", schema);
-  north_mcp_context_add_elicitation_request (context, "b", "Second?", schema);
-  north_mcp_context_return_input_required (context, "round-two");
+  for (guint i = 0; questions[i] != NULL; i += 2)
+    north_mcp_context_add_elicitation_request (context, questions[i], questions[i + 1], schema);
+  north_mcp_context_return_input_required (context, state);
+}
+
+static gboolean
+ask_done (gpointer user_data)
+{
+  ask_input (user_data, "round-two", (const char *[]) { "a", "First?", "b", "Second?", NULL });
   return G_SOURCE_REMOVE;
 }
 
@@ -102,6 +111,30 @@ ask_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, g
 
     north_mcp_context_return_tool_result (context, result);
   }
+}
+
+static gboolean
+nag_done (gpointer user_data)
+{
+  ask_input (user_data, "nagging", (const char *[]) { "again", "Again?", NULL });
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks the same question (later, so that it is a task) round after round
+ * until the answer declines, then answers "done". */
+static void
+nag_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  JsonObject *again = north_mcp_context_get_input_response (context, "again");
+  g_autoptr(NorthMcpToolResult) result = NULL;
+
+  if (again == NULL || !g_str_equal (json_object_get_string_member (again, "action"), "decline"))
+    {
+      g_idle_add_full (G_PRIORITY_DEFAULT, nag_done, g_object_ref (context), g_object_unref);
+      return;
+    }
+  result = north_mcp_tool_result_new_text ("done");
+  north_mcp_context_return_tool_result (context, result);
 }
 
 static gboolean
@@ -142,6 +175,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "quick", quick_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "huge", huge_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "ask", ask_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "nag", nag_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "forever", forever_func, NORTH_MCP_TASK_SUPPORT_REQUIRED);
   add (f, "plain", slow_func, NORTH_MCP_TASK_SUPPORT_FORBIDDEN);
 
@@ -624,6 +658,83 @@ test_held_answers (Fixture *f, gconstpointer data)
     }
 }
 
+static void
+sleep_ms (guint ms)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  g_timeout_add_once (ms, (GSourceOnceFunc) g_main_loop_quit, loop);
+  g_main_loop_run (loop);
+}
+
+/* Answers the question @task_id waits for (@action "accept" keeps it
+ * asking) and waits until it asks again or ends. */
+static JsonObject *
+answer_nag (Fixture *f, const char *task_id, const char *action)
+{
+  g_autofree char *update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"again\":"
+                                             "{\"action\":\"%s\",\"content\":{}}}", task_id, action);
+  g_autoptr(JsonObject) ack = rpc_full (f, "tasks/update", task_id, update, CAPS_TASKS, NULL);
+
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  return wait_task (f, task_id, "working");
+}
+
+/* task-ttl is how long a task lives after its last change, and the
+ * answers of tasks/update are changes: of two tasks waiting for input, the
+ * older one, which its client keeps answering, outlives the younger one
+ * left alone. Only the order is asserted, never how long anything took. */
+static void
+test_update_renews_ttl (Fixture *f, gconstpointer data)
+{
+  g_autofree char *kept_id = NULL;
+  g_autofree char *idle_id = NULL;
+  g_autofree char *idle_params = NULL;
+  g_autoptr(JsonObject) kept = NULL;
+  g_autoptr(JsonObject) idle = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  JsonObject *gone = NULL;
+
+  g_assert_cmpuint (north_mcp_server_get_task_ttl (f->server), ==, 3600);
+  g_object_set (f->server, "task-ttl", 2, NULL);
+
+  kept_id = start_task (f, "nag");
+  kept = wait_task (f, kept_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (kept, "status"), ==, "input_required");
+  g_assert_cmpint (json_object_get_int_member (kept, "ttlMs"), ==, 2000);
+  idle_id = start_task (f, "nag");
+  idle = wait_task (f, idle_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (idle, "status"), ==, "input_required");
+  idle_params = task_params (idle_id);
+
+  /* Generous: only that the idle one goes at some point. */
+  for (guint i = 0; i < 600 && gone == NULL; i++)
+    {
+      g_autoptr(JsonObject) answer = rpc_full (f, "tasks/get", idle_id, idle_params, CAPS_TASKS, NULL);
+      g_autoptr(JsonObject) asking = NULL;
+
+      if (json_object_has_member (answer, "error"))
+        {
+          gone = json_object_ref (answer);
+          break;
+        }
+      g_assert_cmpstr (json_object_get_string_member (result_of (answer), "status"), ==, "input_required");
+      asking = answer_nag (f, kept_id, "accept");
+      g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
+      sleep_ms (100);
+    }
+  g_assert_nonnull (gone);
+  g_assert_cmpint (error_code (gone), ==, -32602);
+  json_object_unref (gone);
+
+  /* The older one is still there, waiting, and still works. */
+  g_clear_pointer (&kept, json_object_unref);
+  kept = get_task (f, kept_id);
+  g_assert_cmpstr (json_object_get_string_member (kept, "status"), ==, "input_required");
+  done = answer_nag (f, kept_id, "decline");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -644,6 +755,8 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/owners", Fixture, NULL, fixture_setup, test_owners, fixture_teardown);
   g_test_add ("/tasks-http/held-requests", Fixture, NULL, fixture_setup, test_held_requests, fixture_teardown);
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
+  g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
+              fixture_teardown);
 
   return g_test_run ();
 }

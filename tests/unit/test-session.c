@@ -149,7 +149,7 @@ test_client_bound (void)
 {
   g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
   g_autoptr(JsonObject) small = object_with_string ("roots", 10);
-  g_autoptr(JsonObject) fits = object_with_string ("experimental", NORTH_MCP_SESSION_CLIENT_MAX_BYTES - 100);
+  g_autoptr(JsonObject) fits = object_with_string ("experimental", NORTH_MCP_SESSION_CLIENT_MAX_BYTES - 1000);
   g_autoptr(JsonObject) too_big = object_with_string ("experimental", NORTH_MCP_SESSION_CLIENT_MAX_BYTES);
   g_autoptr(JsonObject) half = object_with_string ("name", NORTH_MCP_SESSION_CLIENT_MAX_BYTES / 2);
   g_autoptr(JsonObject) many = json_object_new ();
@@ -186,12 +186,37 @@ test_client_bound (void)
   g_assert_false (north_mcp_session_set_client (session, many, NULL, NULL));
 }
 
-/* Nesting is walked without recursion. */
+/* A value counts what it takes in memory, not only its text: 5,000 empty
+ * arrays are 10 KB of JSON and some 560 KB of tree. */
+static void
+test_client_bound_values (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
+  g_autoptr(JsonObject) capabilities = json_object_new ();
+  g_autoptr(JsonObject) some = json_object_new ();
+  JsonArray *empties = json_array_new ();
+  JsonArray *few = json_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 5000; i++)
+    json_array_add_array_element (empties, json_array_new ());
+  json_object_set_array_member (capabilities, "experimental", empties);
+  g_assert_false (north_mcp_session_set_client (session, capabilities, NULL, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS);
+
+  for (guint i = 0; i < 100; i++)
+    json_array_add_array_element (few, json_array_new ());
+  json_object_set_array_member (some, "experimental", few);
+  g_assert_true (north_mcp_session_set_client (session, some, NULL, NULL));
+}
+
+/* Nesting is walked without recursion, and counts what it takes. */
 static void
 test_client_bound_deep (void)
 {
   g_autoptr(NorthMcpSession) session = north_mcp_session_new ("s", NULL);
   g_autoptr(JsonObject) capabilities = json_object_new ();
+  g_autoptr(JsonObject) shallow = json_object_new ();
   JsonArray *inner = json_array_new ();
 
   for (guint i = 0; i < 5000; i++)
@@ -200,9 +225,12 @@ test_client_bound_deep (void)
 
       json_array_add_array_element (outer, inner);
       inner = outer;
+      if (i == 100)
+        json_object_set_array_member (shallow, "deep", json_array_ref (inner));
     }
   json_object_set_array_member (capabilities, "deep", inner);
-  g_assert_true (north_mcp_session_set_client (session, capabilities, NULL, NULL));
+  g_assert_false (north_mcp_session_set_client (session, capabilities, NULL, NULL));
+  g_assert_true (north_mcp_session_set_client (session, shallow, NULL, NULL));
 }
 
 /* resources/subscribe: what a client may make a session keep is bounded. */
@@ -216,16 +244,16 @@ test_subscriptions_bound (void)
     {
       g_autofree char *uri = g_strdup_printf ("test://%u", i);
 
-      g_assert_true (north_mcp_session_subscribe (session, uri));
+      g_assert_true (north_mcp_session_subscribe (session, uri, NULL));
     }
   /* Again: already watched, still fine. */
-  g_assert_true (north_mcp_session_subscribe (session, "test://0"));
-  g_assert_false (north_mcp_session_subscribe (session, "test://one-more"));
+  g_assert_true (north_mcp_session_subscribe (session, "test://0", NULL));
+  g_assert_false (north_mcp_session_subscribe (session, "test://one-more", NULL));
   g_assert_false (north_mcp_session_is_subscribed (session, "test://one-more"));
 
   g_assert_true (north_mcp_session_unsubscribe (session, "test://0"));
-  g_assert_false (north_mcp_session_subscribe (session, long_uri));
-  g_assert_true (north_mcp_session_subscribe (session, "test://one-more"));
+  g_assert_false (north_mcp_session_subscribe (session, long_uri, NULL));
+  g_assert_true (north_mcp_session_subscribe (session, "test://one-more", NULL));
 }
 
 /* The URIs together are bounded too: the count and size limits alone let
@@ -247,21 +275,21 @@ test_subscriptions_bytes_bound (void)
 
       g_ptr_array_add (stored, uri);
       if (i < fit)
-        g_assert_true (north_mcp_session_subscribe (session, uri));
+        g_assert_true (north_mcp_session_subscribe (session, uri, NULL));
     }
   one_more = g_strdup (g_ptr_array_index (stored, fit));
   first = g_strdup (g_ptr_array_index (stored, 0));
-  g_assert_false (north_mcp_session_subscribe (session, one_more));
+  g_assert_false (north_mcp_session_subscribe (session, one_more, NULL));
   g_assert_false (north_mcp_session_is_subscribed (session, one_more));
   /* Not even a short one: the budget is full. */
-  g_assert_false (north_mcp_session_subscribe (session, "t"));
+  g_assert_false (north_mcp_session_subscribe (session, "t", NULL));
   /* Already watched: still fine. */
-  g_assert_true (north_mcp_session_subscribe (session, first));
+  g_assert_true (north_mcp_session_subscribe (session, first, NULL));
 
   /* Unsubscribing gives its bytes back. */
   g_assert_true (north_mcp_session_unsubscribe (session, first));
-  g_assert_true (north_mcp_session_subscribe (session, one_more));
-  g_assert_false (north_mcp_session_subscribe (session, first));
+  g_assert_true (north_mcp_session_subscribe (session, one_more, NULL));
+  g_assert_false (north_mcp_session_subscribe (session, first, NULL));
 
   /* A copy from the state store keeps what fits, in its order. */
   north_mcp_session_set_subscriptions (session, stored);
@@ -269,7 +297,80 @@ test_subscriptions_bytes_bound (void)
   g_assert_cmpuint (kept->len, ==, fit);
   g_assert_true (north_mcp_session_is_subscribed (session, first));
   g_assert_false (north_mcp_session_is_subscribed (session, one_more));
-  g_assert_false (north_mcp_session_subscribe (session, "t"));
+  g_assert_false (north_mcp_session_subscribe (session, "t", NULL));
+}
+
+/* max-subscription-bytes: the URIs of all sessions count together, each
+ * as its length and NORTH_MCP_KEPT_BUDGET_URI_COST; a session that ends,
+ * or a URI unsubscribed, gives its share back. Sessions join the budget of
+ * the manager that holds them. */
+static void
+test_subscriptions_bound_in_all (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("t", "1");
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  NorthMcpKeptBudget *kept = north_mcp_session_manager_get_kept_budget (manager);
+  g_autoptr(NorthMcpSession) first = NULL;
+  g_autoptr(NorthMcpSession) second = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 value = 0;
+  /* Three URIs of 100 bytes fit, a fourth does not. */
+  const guint64 limit = 3 * (100 + NORTH_MCP_KEPT_BUDGET_URI_COST) + 50;
+  char uri[101];
+
+  g_assert_cmpuint (north_mcp_server_get_max_subscription_bytes (server), ==, 128 * 1024 * 1024);
+  g_object_set (server, "max-subscription-bytes", limit, NULL);
+  g_object_get (server, "max-subscription-bytes", &value, NULL);
+  g_assert_cmpuint (value, ==, limit);
+
+  /* The manager's references, and ours: a closed session lives on until
+   * its last reference goes. */
+  first = g_object_ref (north_mcp_session_manager_open (manager, NULL, NULL, &error));
+  g_assert_no_error (error);
+  second = g_object_ref (north_mcp_session_manager_open (manager, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  memset (uri, 'a', 100);
+  uri[100] = '\0';
+  g_assert_true (north_mcp_session_subscribe (first, uri, NULL));
+  uri[0] = 'b';
+  g_assert_true (north_mcp_session_subscribe (first, uri, NULL));
+  uri[0] = 'c';
+  g_assert_true (north_mcp_session_subscribe (second, uri, NULL));
+  g_assert_cmpuint (north_mcp_kept_budget_get_used (kept), ==, 3 * (100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
+
+  /* Well within its own session's limits, past what all may keep. */
+  uri[0] = 'd';
+  g_assert_false (north_mcp_session_subscribe (second, uri, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR);
+  g_assert_nonnull (strstr (error->message, "max-subscription-bytes"));
+  g_clear_error (&error);
+  g_assert_false (north_mcp_session_is_subscribed (second, uri));
+
+  /* Room comes back: unsubscribing... */
+  uri[0] = 'a';
+  g_assert_true (north_mcp_session_unsubscribe (first, uri));
+  uri[0] = 'd';
+  g_assert_true (north_mcp_session_subscribe (second, uri, NULL));
+  g_assert_false (north_mcp_session_subscribe (first, "x", NULL));
+
+  /* ... and a session that ends. */
+  north_mcp_session_manager_close (manager, first);
+  g_clear_object (&first);
+  g_assert_cmpuint (north_mcp_kept_budget_get_used (kept), ==, 2 * (100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
+  g_assert_true (north_mcp_session_subscribe (second, "x", NULL));
+
+  /* 0: no limit. */
+  north_mcp_server_set_max_subscription_bytes (server, 0);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *more = g_strdup_printf ("test://%u", i);
+
+      g_assert_true (north_mcp_session_subscribe (second, more, NULL));
+    }
+  north_mcp_session_manager_close (manager, second);
+  g_clear_object (&second);
+  g_assert_cmpuint (north_mcp_kept_budget_get_used (kept), ==, 0);
 }
 
 /* Sets the guint property @name through GObject and reads it back. */
@@ -422,11 +523,13 @@ main (int    argc,
   g_test_add_func ("/session/owner", test_owner);
   g_test_add_func ("/session/owner-key", test_owner_key);
   g_test_add_func ("/session/client-bound", test_client_bound);
+  g_test_add_func ("/session/client-bound-values", test_client_bound_values);
   g_test_add_func ("/session/client-bound-deep", test_client_bound_deep);
   g_test_add_func ("/session/max-sessions", test_max_sessions);
   g_test_add_func ("/session/max-sessions-per-identity", test_max_sessions_per_identity);
   g_test_add_func ("/session/subscriptions-bound", test_subscriptions_bound);
   g_test_add_func ("/session/subscriptions-bytes-bound", test_subscriptions_bytes_bound);
+  g_test_add_func ("/session/subscriptions-bound-in-all", test_subscriptions_bound_in_all);
   g_test_add_func ("/session/signals", test_signals);
 
   return g_test_run ();

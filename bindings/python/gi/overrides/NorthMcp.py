@@ -370,9 +370,11 @@ def get_access_token():
 
 def is_debug_mode():
     """Whether the environment asks for debug mode: ``DEBUG`` is ``true``,
-    ``1``, ``yes`` or ``on`` (any case), as the North Python SDK's
-    ``is_debug_mode()`` and the servers' own default read it."""
-    return os.environ.get("DEBUG", "").strip().lower() in ("true", "1", "yes", "on")
+    ``1``, ``yes`` or ``on`` (any case, surrounding ASCII blanks ignored),
+    as the North Python SDK's ``is_debug_mode()`` and the servers' own
+    default read it."""
+    # ASCII blanks only, as the C rule (str.strip() takes more).
+    return os.environ.get("DEBUG", "").strip(" \t\n\v\f\r").lower() in ("true", "1", "yes", "on")
 
 
 __all__ += ["AuthenticationError", "get_current_context", "get_authenticated_user",

@@ -1,0 +1,45 @@
+/* north-mcp-kept-budget-private.h: what listen streams and resource
+ * subscriptions keep of their clients, all sessions of a server together
+ * (max-subscription-bytes)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Shared by the session manager, its sessions and the listen streams,
+ * any of which may outlive the others: reference counted. Any thread. */
+typedef struct _NorthMcpKeptBudget NorthMcpKeptBudget;
+
+/* What one kept item costs besides its bytes, as measured with glibc
+ * malloc on x86-64: a listen stream's context, channel, filter and
+ * bookkeeping (a small listen of a legacy session takes 4.5 KiB with its
+ * request, whose tree counts on top of this); a URI in a hash set (its
+ * copy and the set's slots). */
+#define NORTH_MCP_KEPT_BUDGET_LISTEN_COST 4096
+#define NORTH_MCP_KEPT_BUDGET_URI_COST    64
+
+NorthMcpKeptBudget *north_mcp_kept_budget_new       (guint64             limit);
+NorthMcpKeptBudget *north_mcp_kept_budget_ref       (NorthMcpKeptBudget *self);
+void                north_mcp_kept_budget_unref     (NorthMcpKeptBudget *self);
+/* 0: no limit. Lowering it takes nothing back; it refuses what would
+ * pass it from then on. */
+guint64             north_mcp_kept_budget_get_limit (NorthMcpKeptBudget *self);
+void                north_mcp_kept_budget_set_limit (NorthMcpKeptBudget *self,
+                                                     guint64             limit);
+/* Counts @bytes more unless that would pass the limit: then FALSE,
+ * nothing counted, and @error says so (NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR:
+ * the server is full, the client may try again later). */
+gboolean            north_mcp_kept_budget_take      (NorthMcpKeptBudget *self,
+                                                     guint64             bytes,
+                                                     GError            **error);
+void                north_mcp_kept_budget_give_back (NorthMcpKeptBudget *self,
+                                                     guint64             bytes);
+guint64             north_mcp_kept_budget_get_used  (NorthMcpKeptBudget *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NorthMcpKeptBudget, north_mcp_kept_budget_unref)
+
+G_END_DECLS
