@@ -18,6 +18,7 @@
 
 #include "north-mcp.h"
 #include "north-mcp-dbus-members-private.h"
+#include "north-mcp-dbus-xml-private.h"
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
@@ -130,7 +131,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     return 0;
 
   fuzz_split (data, size, &line, &xml);
-  node = g_dbus_node_info_new_for_xml (xml, NULL);
+  node = north_mcp_dbus_node_info_new (xml, NULL);
   if (node == NULL)
     return 0;
   argument = north_mcp_json_read (line, strlen (line), NORTH_MCP_JSON_MAX_DEPTH, NULL);
