@@ -236,19 +236,27 @@ id_text (JsonObject *message)
   return id != NULL ? north_mcp_jsonrpc_to_string (id, NULL) : NULL;
 }
 
-/* The task a tasks/get asks for, by request id. */
+/* The task a tasks/get asks for, by request id; an id that more than one
+ * request used (R and Q items share the channel) tells nothing. */
+#define AMBIGUOUS ""
+
 static void
 remember_get (Fuzz     *f,
               JsonNode *message)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (message) ? json_node_get_object (message) : NULL;
   const char *task_id = north_mcp_object_get_string (north_mcp_object_get_object (object, "params"), "taskId");
-  char *id;
+  char *id = id_text (object);
 
-  if (g_strcmp0 (north_mcp_object_get_string (object, "method"), "tasks/get") != 0 || task_id == NULL ||
-      (id = id_text (object)) == NULL)
+  if (id == NULL)
     return;
-  g_hash_table_replace (f->gets, id, g_strdup (task_id));
+  if (g_hash_table_contains (f->gets, id))
+    g_hash_table_replace (f->gets, id, g_strdup (AMBIGUOUS));
+  else if (g_strcmp0 (north_mcp_object_get_string (object, "method"), "tasks/get") == 0 && task_id != NULL &&
+           *task_id != '\0')
+    g_hash_table_replace (f->gets, id, g_strdup (task_id));
+  else
+    g_hash_table_replace (f->gets, id, g_strdup (AMBIGUOUS));
 }
 
 static gboolean
@@ -270,7 +278,7 @@ check_task (Fuzz     *f,
   g_autofree char *id = id_text (object);
   const char *task_id = id != NULL ? g_hash_table_lookup (f->gets, id) : NULL;
 
-  if (result == NULL || task_id == NULL)
+  if (result == NULL || task_id == NULL || *task_id == '\0')
     return;
   if (g_strcmp0 (north_mcp_object_get_string (result, "taskId"), task_id) != 0 ||
       !is_task_status (north_mcp_object_get_string (result, "status")))
