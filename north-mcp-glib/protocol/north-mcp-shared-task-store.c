@@ -23,6 +23,13 @@
  * dropped) is counted exactly when its record was stored: nothing here
  * keeps or gives back a slot.
  *
+ * The same counters add up the records' bytes (both records of a task,
+ * each until it expires; a rewrite replaces its record's size), within a
+ * byte limit per owner and one in all, on every write: a limit on the
+ * number of records alone would let one user fill Redis with large
+ * results, and a Redis at its maxmemory refuses every write, sessions
+ * included, for every replica.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "config.h"
@@ -62,6 +69,8 @@ struct _NorthMcpSharedTaskStore
   NorthMcpStateStore *store;
   guint               max_per_owner;
   guint               max_total;
+  guint64             max_bytes_per_owner;
+  guint64             max_bytes_total;
   gint64              warned_at;  /* of warn_store_error() */
   guint               unwarned;
 };
@@ -259,9 +268,12 @@ call (GTask *task,
    * does the final record of a task that left them (expired since it was
    * read: written once, it would live on uncounted); for a task counted,
    * either moves its expiry. A rewrite of the running record only moves
-   * it (a limit of 0; SET XX keeps an expired one out). */
+   * it (a limit of 0; SET XX keeps an expired one out). Every write
+   * fits in the byte limits. */
   counters[0].limit = stage != STAGE_WRITE_RUNNING ? self->max_per_owner : 0;
   counters[1].limit = stage != STAGE_WRITE_RUNNING ? self->max_total : 0;
+  counters[0].max_bytes = self->max_bytes_per_owner;
+  counters[1].max_bytes = self->max_bytes_total;
   north_mcp_state_store_set_counted_async (self->store, key, envelope, ttl_of (op->record),
                                            stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
                                                                         : NORTH_MCP_STATE_STORE_SET_IF_PRESENT,
@@ -323,9 +335,26 @@ after_write (GTask                     *task,
 {
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
   gboolean done = counted == NORTH_MCP_STATE_STORE_COUNTED_STORED;
+  gboolean terminal = north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status"));
 
   if (op->stage == STAGE_WRITE_FINAL && done)
     return STAGE_WRITE_RUNNING;
+  /* No room for the record's bytes: the task layer fails the task with a
+   * small record then. The running record after the final one stays as
+   * it was (reads prefer the final one). */
+  if (counted >= NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES &&
+      !(op->stage == STAGE_WRITE_RUNNING && terminal))
+    {
+      if (counted == NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES)
+        g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                                 "Too much task data for this user (at most %" G_GUINT64_FORMAT
+                                 " bytes); wait for some tasks to expire", self->max_bytes_per_owner);
+      else
+        g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                                 "The server's task storage is full (%" G_GUINT64_FORMAT " bytes); try again later",
+                                 self->max_bytes_total);
+      return STAGE_DONE;
+    }
   if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
     /* Another replica ended it first (a cancel): that stays. */
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
@@ -439,15 +468,21 @@ north_mcp_shared_task_store_init (NorthMcpSharedTaskStore *self)
 NorthMcpTaskStore *
 north_mcp_shared_task_store_new (NorthMcpStateStore *store,
                                  guint               max_per_owner,
-                                 guint               max_total)
+                                 guint               max_total,
+                                 guint64             max_bytes_per_owner,
+                                 guint64             max_bytes_total)
 {
   NorthMcpSharedTaskStore *self;
 
   /* A limit of 0 would count nothing (a counter's "renew only"). */
   g_return_val_if_fail (max_per_owner > 0 && max_total > 0, NULL);
+  /* Likewise, a byte limit of 0 would add up nothing. */
+  g_return_val_if_fail (max_bytes_per_owner > 0 && max_bytes_total > 0, NULL);
   self = g_object_new (NORTH_MCP_TYPE_SHARED_TASK_STORE, NULL);
   self->store = g_object_ref (store);
   self->max_per_owner = max_per_owner;
   self->max_total = max_total;
+  self->max_bytes_per_owner = max_bytes_per_owner;
+  self->max_bytes_total = max_bytes_total;
   return NORTH_MCP_TASK_STORE (self);
 }

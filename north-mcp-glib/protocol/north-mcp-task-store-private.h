@@ -135,10 +135,15 @@ NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
  * every process that shares it (give them all the same ones), and a
  * create whose outcome is unknown (the store answered too late, or the
  * connection was lost after it was sent) counts if it was stored, until
- * its record expires. */
+ * its record expires. Likewise the records' bytes as stored (a task's
+ * running and final record both) are at most @max_bytes_per_owner (> 0)
+ * per owner and @max_bytes_total (> 0) in all: a create or an update
+ * beyond them fails (NORTH_MCP_ERROR_FAILED, saying so). */
 typedef struct _NorthMcpStateStore NorthMcpStateStore;
 NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store,
                                                       guint               max_per_owner,
-                                                      guint               max_total);
+                                                      guint               max_total,
+                                                      guint64             max_bytes_per_owner,
+                                                      guint64             max_bytes_total);
 
 G_END_DECLS

@@ -236,7 +236,9 @@ get_tasks (NorthMcpProtocolHost *host)
       /* Replicas share the records; each runs the handlers it started. */
       g_object_ref (tasks->shared);
       tasks->store = north_mcp_shared_task_store_new (tasks->shared, NORTH_MCP_TASK_MAX_PER_OWNER,
-                                                      NORTH_MCP_TASK_MAX_TOTAL);
+                                                      NORTH_MCP_TASK_MAX_TOTAL,
+                                                      NORTH_MCP_TASK_MAX_STORED_BYTES_PER_OWNER,
+                                                      NORTH_MCP_TASK_MAX_STORED_BYTES);
       tasks->cancel_id = north_mcp_state_store_subscribe (tasks->shared, CANCEL_CHANNEL,
                                                           on_cancel_message, tasks, NULL);
       tasks->update_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_CHANNEL,

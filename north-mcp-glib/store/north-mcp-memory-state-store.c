@@ -27,14 +27,18 @@ typedef struct
   guint64     next_event;   /* ids are decimal, increasing */
   GSequence  *members;      /* a counter's Member, soonest expiry first */
   GHashTable *member_index; /* name -> its GSequenceIter in members */
+  GSequence  *values;       /* a counter's values (Member: key, size), likewise */
+  GHashTable *value_index;
+  guint64     value_bytes;  /* their sizes added up */
   gint64      expires_at;   /* monotonic µs; 0: never */
 } Entry;
 
-/* A member of a counter, until its value expires. */
+/* A member of a counter (or a value it adds up), until its value expires. */
 typedef struct
 {
   gint64  expires_at;
   char   *name;
+  gsize   size;  /* of a value */
 } Member;
 
 typedef struct
@@ -85,6 +89,8 @@ entry_free (Entry *entry)
   g_clear_pointer (&entry->events, g_ptr_array_unref);
   g_clear_pointer (&entry->member_index, g_hash_table_unref);
   g_clear_pointer (&entry->members, g_sequence_free);
+  g_clear_pointer (&entry->value_index, g_hash_table_unref);
+  g_clear_pointer (&entry->values, g_sequence_free);
   g_free (entry);
 }
 
@@ -152,9 +158,32 @@ memory_set (NorthMcpStateStore              *store,
   g_task_return_boolean (task, allowed);
 }
 
-/* The counter under @key with its expired members dropped, in *@counter
- * (NULL when there is none); FALSE when @key holds something else. The
- * soonest expiries come first: O(log n) per member dropped. */
+/* Drops the members of @members that expired by @now (soonest first:
+ * O(log n) each); returns the sizes they had. */
+static guint64
+drop_expired (GSequence  *members,
+              GHashTable *index,
+              gint64      now)
+{
+  guint64 size = 0;
+
+  while (!g_sequence_is_empty (members))
+    {
+      GSequenceIter *first = g_sequence_get_begin_iter (members);
+      Member *member = g_sequence_get (first);
+
+      if (member->expires_at > now)
+        break;
+      size += member->size;
+      g_hash_table_remove (index, member->name);
+      g_sequence_remove (first);
+    }
+  return size;
+}
+
+/* The counter under @key with its expired members and values dropped, in
+ * *@counter (NULL when there is none); FALSE when @key holds something
+ * else. */
 static gboolean
 counter_lookup (NorthMcpStateStore  *store,
                 const char          *key,
@@ -168,60 +197,95 @@ counter_lookup (NorthMcpStateStore  *store,
     return TRUE;
   if (entry->members == NULL)
     return FALSE;
-  while (!g_sequence_is_empty (entry->members))
-    {
-      GSequenceIter *first = g_sequence_get_begin_iter (entry->members);
-      Member *member = g_sequence_get (first);
-
-      if (member->expires_at > now)
-        break;
-      g_hash_table_remove (entry->member_index, member->name);
-      g_sequence_remove (first);
-    }
-  if (g_sequence_is_empty (entry->members))
+  drop_expired (entry->members, entry->member_index, now);
+  entry->value_bytes -= drop_expired (entry->values, entry->value_index, now);
+  if (g_sequence_is_empty (entry->members) && g_sequence_is_empty (entry->values))
     g_hash_table_remove (NORTH_MCP_MEMORY_STATE_STORE (store)->entries, key);
   else
     *counter = entry;
   return TRUE;
 }
 
-/* Counts @name in @counter (NULL: a new one under @key) until
- * @expires_at; the counter lives as long as its last member. */
-static void
-count_member (NorthMcpStateStore *store,
-              const char         *key,
-              Entry              *counter,
-              const char         *name,
-              gint64              expires_at)
+/* Puts @name in @members until @expires_at, with @size; returns the size
+ * it had there (0: new). */
+static gsize
+place (GSequence  *members,
+       GHashTable *index,
+       const char *name,
+       gint64      expires_at,
+       gsize       size)
 {
-  GSequenceIter *iter;
+  GSequenceIter *iter = g_hash_table_lookup (index, name);
   Member *member;
+  gsize old = 0;
 
+  if (iter != NULL)
+    {
+      member = g_sequence_get (iter);
+      old = member->size;
+      member->expires_at = expires_at;
+      member->size = size;
+      g_sequence_sort_changed (iter, member_compare, NULL);
+      return old;
+    }
+  member = g_new0 (Member, 1);
+  member->name = g_strdup (name);
+  member->expires_at = expires_at;
+  member->size = size;
+  g_hash_table_insert (index, member->name, g_sequence_insert_sorted (members, member, member_compare, NULL));
+  return 0;
+}
+
+static gint64
+last_expiry (GSequence *members)
+{
+  if (g_sequence_is_empty (members))
+    return 0;
+  return ((Member *) g_sequence_get (g_sequence_iter_prev (g_sequence_get_end_iter (members))))->expires_at;
+}
+
+/* Counts @request's member (when @counted) and value (when the counter
+ * has a byte limit) in @counter (NULL: a new one under its key) until
+ * @expires_at; the counter lives as long as its last member or value. */
+static void
+count_member (NorthMcpStateStore              *store,
+              const NorthMcpStateStoreRequest *request,
+              guint                            i,
+              Entry                           *counter,
+              gboolean                         counted,
+              gint64                           expires_at)
+{
   if (counter == NULL)
     {
       counter = g_new0 (Entry, 1);
       counter->members = g_sequence_new ((GDestroyNotify) member_free);
       counter->member_index = g_hash_table_new (g_str_hash, g_str_equal);
-      g_hash_table_replace (NORTH_MCP_MEMORY_STATE_STORE (store)->entries, g_strdup (key), counter);
+      counter->values = g_sequence_new ((GDestroyNotify) member_free);
+      counter->value_index = g_hash_table_new (g_str_hash, g_str_equal);
+      g_hash_table_replace (NORTH_MCP_MEMORY_STATE_STORE (store)->entries,
+                            g_strdup (request->counters[i].key), counter);
     }
 
-  iter = g_hash_table_lookup (counter->member_index, name);
-  if (iter != NULL)
+  if (counted)
+    place (counter->members, counter->member_index, request->member, expires_at, 0);
+  if (request->counters[i].max_bytes > 0)
     {
-      member = g_sequence_get (iter);
-      member->expires_at = expires_at;
-      g_sequence_sort_changed (iter, member_compare, NULL);
+      gsize size = g_bytes_get_size (request->value);
+
+      counter->value_bytes -= place (counter->values, counter->value_index, request->key, expires_at, size);
+      counter->value_bytes += size;
     }
-  else
-    {
-      member = g_new0 (Member, 1);
-      member->name = g_strdup (name);
-      member->expires_at = expires_at;
-      g_hash_table_insert (counter->member_index, member->name,
-                           g_sequence_insert_sorted (counter->members, member, member_compare, NULL));
-    }
-  member = g_sequence_get (g_sequence_iter_prev (g_sequence_get_end_iter (counter->members)));
-  counter->expires_at = member->expires_at;
+  counter->expires_at = MAX (last_expiry (counter->members), last_expiry (counter->values));
+}
+
+/* The size of the value under @key that @counter adds up (0: none). */
+static gsize
+counted_size (Entry      *counter,
+              const char *key)
+{
+  GSequenceIter *iter = counter != NULL ? g_hash_table_lookup (counter->value_index, key) : NULL;
+
+  return iter != NULL ? ((Member *) g_sequence_get (iter))->size : 0;
 }
 
 /* As the Redis store's script: the mode, then each counter's room, then
@@ -233,6 +297,7 @@ memory_set_counted (NorthMcpStateStore              *store,
 {
   Entry *counters[NORTH_MCP_STATE_STORE_MAX_COUNTERS];
   gboolean counted[NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+  gsize size = g_bytes_get_size (request->value);
   gint64 expires_at;
 
   if (!mode_allows (store, request))
@@ -243,6 +308,7 @@ memory_set_counted (NorthMcpStateStore              *store,
   for (guint i = 0; i < request->n_counters; i++)
     {
       const NorthMcpStateStoreCounter *counter = &request->counters[i];
+      gsize old;
 
       if (!counter_lookup (store, counter->key, &counters[i]))
         {
@@ -251,21 +317,29 @@ memory_set_counted (NorthMcpStateStore              *store,
           return;
         }
       counted[i] = counters[i] != NULL && g_hash_table_contains (counters[i]->member_index, request->member);
-      if (counted[i] || counter->limit == 0)
-        continue;
-      if (counters[i] != NULL && (guint) g_sequence_get_length (counters[i]->members) >= counter->limit)
+      if (!counted[i] && counter->limit > 0)
         {
-          g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_FULL + i);
+          if (counters[i] != NULL && (guint) g_sequence_get_length (counters[i]->members) >= counter->limit)
+            {
+              g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_FULL + i);
+              return;
+            }
+          counted[i] = TRUE;
+        }
+      old = counted_size (counters[i], request->key);
+      if (counter->max_bytes > 0 && size > old &&
+          (counters[i] != NULL ? counters[i]->value_bytes : 0) - old + size > counter->max_bytes)
+        {
+          g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES + i);
           return;
         }
-      counted[i] = TRUE;
     }
 
   store_value (store, request);
   expires_at = expiry (request->ttl_ms);
   for (guint i = 0; i < request->n_counters; i++)
-    if (counted[i])
-      count_member (store, request->counters[i].key, counters[i], request->member, expires_at);
+    if (counted[i] || request->counters[i].max_bytes > 0)
+      count_member (store, request, i, counters[i], counted[i], expires_at);
   g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_STORED);
 }
 

@@ -5,7 +5,7 @@
  * event in the field `d`, appended and replayed by Lua scripts (XADD …
  * MAXLEN = n with its PEXPIRE; XRANGE with an exclusive start, Redis ≥
  * 6.2, bounded in bytes); counted values are SET together with sorted
- * sets of their members by a Lua script. Every command goes through the asynchronous
+ * sets of their members (and hashes of their sizes) by a Lua script. Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
  * answers UNAVAILABLE and the caller decides (503, or carry on).
  *
@@ -30,6 +30,10 @@ G_DECLARE_FINAL_TYPE (NorthMcpRedisStateStore, north_mcp_redis_state_store,
  * instead of answering 503. Afterwards they fail fast while Redis is away. */
 #define STARTUP_WAIT_MS 3000
 #define STARTUP_MAX_WAITING 1024
+
+/* The most arguments a command of this store has (a counted SET with
+ * NORTH_MCP_STATE_STORE_MAX_COUNTERS counters). */
+#define MAX_ARGS 32
 
 /* Reads a command's reply into the result of @task; @max_size bounds
  * what a value or event may hold. */
@@ -105,7 +109,7 @@ command (NorthMcpStateStore              *store,
   NorthMcpRedisStateStore *self = NORTH_MCP_REDIS_STATE_STORE (store);
   GBytes *blob = request->value;
   Reading *reading = g_new (Reading, 1);
-  gsize lengths[16];
+  gsize lengths[MAX_ARGS];
 
   reading->read = read;
   reading->max_size = request->max_size;
@@ -164,8 +168,8 @@ start (gpointer data)
 
   while ((waiting = g_queue_pop_head (&self->waiting)) != NULL)
     {
-      const char *argv[16];
-      gsize lengths[16];
+      const char *argv[MAX_ARGS];
+      gsize lengths[MAX_ARGS];
       guint argc = MIN (waiting->args->len, G_N_ELEMENTS (argv));
 
       for (guint i = 0; i < argc; i++)
@@ -621,35 +625,92 @@ redis_replay (NorthMcpStateStore              *store,
  * the expired ones go with one ZREMRANGEBYSCORE (O(log n) plus what goes)
  * and a member leaves when its value does; the set itself expires a
  * second after its last member (the SET's clock may be a millisecond
- * past TIME's, and the set must not go before the value). The SET is the first write: Redis refuses a
- * script's first write that may grow memory past maxmemory, and lets
- * every later one through, so nothing may write before it.
- * KEYS: the value, the counters; ARGV: the value, its ttl, the mode, the
- * member, the counters' limits. Answers 0 (kept out by the mode), 1
- * (stored) or 1 + i (counter i, from 1, was full). */
+ * past TIME's, and the set must not go before the value).
+ *
+ * A counter with a byte limit also keeps KEY:values, the keys of the
+ * values stored through it scored by their expiry likewise, and
+ * KEY:bytes, a hash of their sizes whose field "" is the sum of the live
+ * ones. Expired values give their bytes back when they are next seen:
+ * ZRANGEBYSCORE lists them (O(log n) plus what expired, each once: they
+ * are removed by the same script, refused or not), a rewrite replaces the
+ * size of the value it overwrites. Both expire with their last value.
+ *
+ * The SET is the first write: Redis refuses a script's first write that
+ * may grow memory past maxmemory, and lets every later one through, so
+ * nothing may write before it. Everything is checked first with reads
+ * only; a refusal then drops the expired values from the sums, the sum
+ * first (HSET, which Redis may refuse when out of memory: then nothing
+ * is dropped, and the next call does it).
+ * KEYS: the value, then per counter: it, KEY:values, KEY:bytes; ARGV: the
+ * value, its ttl, the mode, the member, per counter: its limit and byte
+ * limit. Answers 0 (kept out by the mode), 1 (stored), 1 + i (counter i,
+ * from 1, was full) or -i (counter i had no room for the bytes). */
 static const char set_counted_script[] =
-  "local ttl, member = tonumber(ARGV[2]), ARGV[4]\n"
+  "local ttl, member, size = tonumber(ARGV[2]), ARGV[4], #ARGV[1]\n"
   "local exists = redis.call('EXISTS', KEYS[1]) == 1\n"
   "if (ARGV[3] == 'NX' and exists) or (ARGV[3] == 'XX' and not exists) then return 0 end\n"
   "local time = redis.call('TIME')\n"
   "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)\n"
-  "local counted = {}\n"
-  "for i = 2, #KEYS do\n"
-  "  local score = redis.call('ZSCORE', KEYS[i], member)\n"
+  "local live, expired = string.format('%.0f', now), string.format('(%.0f', now)\n"
+  "local n = (#KEYS - 1) / 3\n"
+  "local counted, sums = {}, {}\n"
+  "local function forget(i)\n"
+  "  local sum = sums[i]\n"
+  "  for _, key in ipairs(sum.gone) do redis.call('HDEL', KEYS[3 * i + 1], key) end\n"
+  "  redis.call('ZREMRANGEBYSCORE', KEYS[3 * i], '-inf', expired)\n"
+  "end\n"
+  "local function refuse(answer, last)\n"
+  "  for i = 1, last do\n"
+  "    local sum = sums[i]\n"
+  "    if sum and sum.known and #sum.gone > 0 then\n"
+  "      local written = redis.pcall('HSET', KEYS[3 * i + 1], '', sum.total)\n"
+  "      if type(written) ~= 'table' then forget(i) end\n"
+  "    end\n"
+  "  end\n"
+  "  return answer\n"
+  "end\n"
+  "for i = 1, n do\n"
+  "  local key, values, sizes = KEYS[3 * i - 1], KEYS[3 * i], KEYS[3 * i + 1]\n"
+  "  local limit, max_bytes = tonumber(ARGV[3 + 2 * i]), tonumber(ARGV[4 + 2 * i])\n"
+  "  local score = redis.call('ZSCORE', key, member)\n"
   "  if score and tonumber(score) >= now then counted[i] = true\n"
-  "  elseif tonumber(ARGV[i + 3]) > 0 then\n"
-  "    if redis.call('ZCOUNT', KEYS[i], string.format('%.0f', now), '+inf') >= tonumber(ARGV[i + 3]) then return i end\n"
+  "  elseif limit > 0 then\n"
+  "    if redis.call('ZCOUNT', key, live, '+inf') >= limit then return refuse(1 + i, i - 1) end\n"
   "    counted[i] = true\n"
+  "  end\n"
+  "  if max_bytes > 0 then\n"
+  "    local known = redis.call('HGET', sizes, '')\n"
+  "    local sum = { gone = redis.call('ZRANGEBYSCORE', values, '-inf', expired),\n"
+  "                  total = tonumber(known or 0), old = 0, known = known ~= false }\n"
+  "    for _, gone in ipairs(sum.gone) do sum.total = sum.total - tonumber(redis.call('HGET', sizes, gone) or 0) end\n"
+  "    if sum.total < 0 then sum.total = 0 end\n"
+  "    local expiry = redis.call('ZSCORE', values, KEYS[1])\n"
+  "    if expiry and tonumber(expiry) >= now then sum.old = tonumber(redis.call('HGET', sizes, KEYS[1]) or 0) end\n"
+  "    sums[i] = sum\n"
+  "    if size > sum.old and sum.total - sum.old + size > max_bytes then return refuse(-i, i) end\n"
   "  end\n"
   "end\n"
   "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
-  "for i = 2, #KEYS do\n"
-  "  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('(%.0f', now))\n"
-  "  if counted[i] then\n"
-  "    redis.call('ZADD', KEYS[i], string.format('%.0f', now + ttl), member)\n"
+  "local expiry_ms = string.format('%.0f', now + ttl)\n"
+  "local function expire_with_last(set, keys)\n"
+  "  local last = redis.call('ZRANGE', set, -1, -1, 'WITHSCORES')\n"
+  "  if not last[2] then return end\n"
+  "  for _, key in ipairs(keys) do\n"
+  "    redis.call('PEXPIREAT', key, string.format('%.0f', tonumber(last[2]) + 1000))\n"
   "  end\n"
-  "  local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')\n"
-  "  if last[2] then redis.call('PEXPIREAT', KEYS[i], string.format('%.0f', tonumber(last[2]) + 1000)) end\n"
+  "end\n"
+  "for i = 1, n do\n"
+  "  local key = KEYS[3 * i - 1]\n"
+  "  redis.call('ZREMRANGEBYSCORE', key, '-inf', expired)\n"
+  "  if counted[i] then redis.call('ZADD', key, expiry_ms, member) end\n"
+  "  expire_with_last(key, { key })\n"
+  "  if sums[i] then\n"
+  "    local sum, values, sizes = sums[i], KEYS[3 * i], KEYS[3 * i + 1]\n"
+  "    forget(i)\n"
+  "    redis.call('ZADD', values, expiry_ms, KEYS[1])\n"
+  "    redis.call('HSET', sizes, KEYS[1], size, '', sum.total - sum.old + size)\n"
+  "    expire_with_last(values, { values, sizes })\n"
+  "  end\n"
   "end\n"
   "return 1\n";
 
@@ -662,8 +723,11 @@ read_counted (GTask              *task,
   gint64 answer;
 
   if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_INTEGER ||
-      (answer = north_mcp_redis_reply_get_integer (reply)) < 0 || (guint64) answer > max_size + 1)
+      (answer = north_mcp_redis_reply_get_integer (reply)) < -(gint64) max_size ||
+      (answer > 0 && (guint64) answer > max_size + 1))
     return_unexpected (task);
+  else if (answer < 0)
+    g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES + (-answer - 1));
   else if (answer <= 1)
     g_task_return_int (task, answer == 1 ? NORTH_MCP_STATE_STORE_COUNTED_STORED
                                          : NORTH_MCP_STATE_STORE_COUNTED_KEPT_OUT);
@@ -679,21 +743,29 @@ redis_set_counted (NorthMcpStateStore              *store,
   static const char *const modes[] = { "ALWAYS", "NX", "XX" };
   NorthMcpStateStoreRequest counting = *request;
   guint n = request->n_counters;
-  char n_keys[16], ttl[32], limits[NORTH_MCP_STATE_STORE_MAX_COUNTERS][16];
-  const char *argv[3 + 1 + NORTH_MCP_STATE_STORE_MAX_COUNTERS + 4 + NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+  char n_keys[16], ttl[32], limits[NORTH_MCP_STATE_STORE_MAX_COUNTERS][2][24];
+  g_autoptr(GPtrArray) derived = g_ptr_array_new_with_free_func (g_free);
+  const char *argv[3 + 1 + 3 * NORTH_MCP_STATE_STORE_MAX_COUNTERS + 4 + 2 * NORTH_MCP_STATE_STORE_MAX_COUNTERS];
   guint argc = 0, value_index;
 
   G_STATIC_ASSERT (G_N_ELEMENTS (modes) == NORTH_MCP_STATE_STORE_SET_IF_PRESENT + 1);
-  /* command() and start() take at most 16 arguments. */
-  G_STATIC_ASSERT (G_N_ELEMENTS (argv) <= 16);
-  g_snprintf (n_keys, sizeof n_keys, "%u", 1 + n);
+  G_STATIC_ASSERT (G_N_ELEMENTS (argv) <= MAX_ARGS);
+  g_snprintf (n_keys, sizeof n_keys, "%u", 1 + 3 * n);
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   argv[argc++] = "EVAL";
   argv[argc++] = set_counted_script;
   argv[argc++] = n_keys;
   argv[argc++] = request->key;
   for (guint i = 0; i < n; i++)
-    argv[argc++] = request->counters[i].key;
+    {
+      /* The counter's structures for bytes (a key of at most
+       * NORTH_MCP_STATE_STORE_MAX_KEY and a suffix). */
+      argv[argc++] = request->counters[i].key;
+      g_ptr_array_add (derived, g_strconcat (request->counters[i].key, ":values", NULL));
+      argv[argc++] = g_ptr_array_index (derived, derived->len - 1);
+      g_ptr_array_add (derived, g_strconcat (request->counters[i].key, ":bytes", NULL));
+      argv[argc++] = g_ptr_array_index (derived, derived->len - 1);
+    }
   value_index = argc;
   argv[argc++] = NULL;
   argv[argc++] = ttl;
@@ -701,8 +773,10 @@ redis_set_counted (NorthMcpStateStore              *store,
   argv[argc++] = request->member;
   for (guint i = 0; i < n; i++)
     {
-      g_snprintf (limits[i], sizeof limits[i], "%u", request->counters[i].limit);
-      argv[argc++] = limits[i];
+      g_snprintf (limits[i][0], sizeof limits[i][0], "%u", request->counters[i].limit);
+      g_snprintf (limits[i][1], sizeof limits[i][1], "%" G_GUINT64_FORMAT, request->counters[i].max_bytes);
+      argv[argc++] = limits[i][0];
+      argv[argc++] = limits[i][1];
     }
   /* read_counted() checks the answer against the number of counters. */
   counting.max_size = n;

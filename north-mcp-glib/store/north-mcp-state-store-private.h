@@ -111,11 +111,22 @@ typedef enum
  * store's own structure there), each until the value it was counted for
  * expires. A new member joins only while fewer than @limit live ones are
  * there; a @limit of 0 adds none (a rewrite only moves the expiry of a
- * member that is there already). */
+ * member that is there already).
+ *
+ * With @max_bytes > 0 the counter also adds up the sizes of the values
+ * stored through it, each value (by its key) until it expires: a write
+ * that would make the live ones more than @max_bytes is refused, unless
+ * it shrinks or keeps the size of the value it replaces (a rewrite
+ * replaces the value's size, it does not add to it). Whatever the @limit,
+ * so a rewrite that only moves a member's expiry is bounded too. Give a
+ * counter a @max_bytes always or never: values written while it had none
+ * are not in its sum. The Redis store keeps the sizes beside the counter,
+ * under @key:values and @key:bytes: leave those keys to it. */
 typedef struct
 {
   const char *key;
   guint       limit;
+  guint64     max_bytes;
 } NorthMcpStateStoreCounter;
 
 /* At most this many counters per counted SET. */
@@ -130,6 +141,9 @@ typedef enum
   /* FULL + i: counters[i] held @limit live members and @member was not one
    * of them: nothing was stored nor counted. */
   NORTH_MCP_STATE_STORE_COUNTED_FULL,
+  /* OVER_BYTES + i: the value would have taken counters[i] past its
+   * @max_bytes: nothing was stored nor counted. */
+  NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES = NORTH_MCP_STATE_STORE_COUNTED_FULL + NORTH_MCP_STATE_STORE_MAX_COUNTERS,
 } NorthMcpStateStoreCounted;
 
 typedef struct
@@ -279,8 +293,9 @@ GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *
  * that expired are dropped first; a member already there gets the new
  * expiry; a new one joins only if each counter with a @limit > 0 has room,
  * else nothing is stored and the result is FULL + the index of the first
- * full counter. The store keeps each counter until its last member
- * expires. A member is only counted through this call and only leaves by
+ * full counter; likewise OVER_BYTES + the index of the first counter
+ * whose @max_bytes the value does not fit in. The store keeps each
+ * counter until its last member (and value) expires. A member is only counted through this call and only leaves by
  * expiring: a value deleted by other means counts until its expiry.
  *
  * Returns a NorthMcpStateStoreCounted, or -1 with @error. An error after

@@ -99,11 +99,12 @@ store_set (NorthMcpStateStore *store, const char *key, const char *value, guint6
   return ok;
 }
 
-/* What a counted SET did (-1 with @error); @limits: one per counter. */
+/* What a counted SET did (-1 with @error); @limits and @max_bytes (NULL:
+ * none): one per counter. */
 static gssize
-store_set_counted (NorthMcpStateStore *store, const char *key, const char *value, guint64 ttl_ms,
-                   NorthMcpStateStoreSetMode mode, const char *member, const char *const *counters,
-                   const guint *limits, guint n_counters, GError **error)
+store_set_counted_bytes (NorthMcpStateStore *store, const char *key, const char *value, guint64 ttl_ms,
+                         NorthMcpStateStoreSetMode mode, const char *member, const char *const *counters,
+                         const guint *limits, const guint64 *max_bytes, guint n_counters, GError **error)
 {
   NorthMcpStateStoreCounter counted[NORTH_MCP_STATE_STORE_MAX_COUNTERS + 1];
   Result result = { 0 };
@@ -112,7 +113,7 @@ store_set_counted (NorthMcpStateStore *store, const char *key, const char *value
 
   g_assert_cmpuint (n_counters, <=, G_N_ELEMENTS (counted));
   for (guint i = 0; i < n_counters; i++)
-    counted[i] = (NorthMcpStateStoreCounter) { counters[i], limits[i] };
+    counted[i] = (NorthMcpStateStoreCounter) { counters[i], limits[i], max_bytes != NULL ? max_bytes[i] : 0 };
   north_mcp_state_store_set_counted_async (store, key, bytes, ttl_ms, mode, member, counted, n_counters, NULL,
                                            counted_done, &result);
   test_wait_for (&result.done, "counted set");
@@ -121,6 +122,15 @@ store_set_counted (NorthMcpStateStore *store, const char *key, const char *value
     g_propagate_error (error, g_steal_pointer (&result.error));
   result_clear (&result);
   return answer;
+}
+
+static gssize
+store_set_counted (NorthMcpStateStore *store, const char *key, const char *value, guint64 ttl_ms,
+                   NorthMcpStateStoreSetMode mode, const char *member, const char *const *counters,
+                   const guint *limits, guint n_counters, GError **error)
+{
+  return store_set_counted_bytes (store, key, value, ttl_ms, mode, member, counters, limits, NULL, n_counters,
+                                  error);
 }
 
 /* The value as a string ("" for none); NULL with @error. */
@@ -582,6 +592,87 @@ test_counted (gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* Counters with a byte limit add up the sizes of the live values stored
+ * through them: a value that does not fit is refused (OVER_BYTES + the
+ * counter), and nothing is stored; a rewrite replaces its value's size
+ * (a larger one must fit, a smaller one always does); an expired value
+ * gives its bytes back. Without it, nothing bounded the bytes that a
+ * counter's members hold. */
+#define OVER_BYTES NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES
+
+/* @n keys unique_key() makes (a GStrv). */
+static char **
+unique_keys (const char *what, guint n)
+{
+  char **keys = g_new0 (char *, n + 1);
+
+  for (guint i = 0; i < n; i++)
+    keys[i] = unique_key (what);
+  return keys;
+}
+
+static void
+test_counted_bytes (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  /* The counters: an owner's, another's, and all. */
+  g_auto(GStrv) c = unique_keys ("counter-bytes", 3);
+  g_auto(GStrv) k = unique_keys ("counted-bytes", 6);
+  const char *mine[] = { c[0], c[2] }, *theirs[] = { c[1], c[2] };
+  const guint limits[] = { 10, 10 }, renew[] = { 0, 0 };
+  const guint64 max_bytes[] = { 10, 15 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  g_assert_cmpint (store_set_counted_bytes (store, k[0], "aaaa", 1500, IF_ABSENT, "m0", mine, limits, max_bytes, 2,
+                                            &error), ==, STORED);
+  g_assert_no_error (error);
+  g_assert_cmpint (store_set_counted_bytes (store, k[1], "aaaaaa", 60000, IF_ABSENT, "m1", mine, limits, max_bytes,
+                                            2, NULL), ==, STORED);
+  /* The owner's 10 bytes are taken: even one more is refused, and not stored. */
+  g_assert_cmpint (store_set_counted_bytes (store, k[2], "a", 60000, IF_ABSENT, "m2", mine, limits, max_bytes, 2,
+                                            NULL), ==, OVER_BYTES);
+  value = store_get (store, k[2], 100, &error);
+  g_assert_cmpstr (value, ==, "");
+  g_clear_pointer (&value, g_free);
+  /* Rewrites of the same size, however many, replace their bytes (even
+   * those that only renew a member). */
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (store_set_counted_bytes (store, k[1], "bbbbbb", 60000, IF_PRESENT, "m1", mine,
+                                              i == 0 ? limits : renew, max_bytes, 2, NULL), ==, STORED);
+  /* A larger one must fit (and is not stored when it does not). */
+  g_assert_cmpint (store_set_counted_bytes (store, k[1], "ccccccc", 60000, IF_PRESENT, "m1", mine, renew, max_bytes,
+                                            2, NULL), ==, OVER_BYTES);
+  value = store_get (store, k[1], 100, &error);
+  g_assert_cmpstr (value, ==, "bbbbbb");
+  g_clear_pointer (&value, g_free);
+  /* A smaller one gives bytes back. */
+  g_assert_cmpint (store_set_counted_bytes (store, k[1], "dd", 60000, IF_PRESENT, "m1", mine, renew, max_bytes, 2,
+                                            NULL), ==, STORED);
+  /* A second value of a member counts too: 4 + 2 + 4. */
+  g_assert_cmpint (store_set_counted_bytes (store, k[2], "eeee", 60000, IF_ABSENT, "m1", mine, limits, max_bytes,
+                                            2, NULL), ==, STORED);
+  g_assert_cmpint (store_set_counted_bytes (store, k[3], "f", 60000, IF_ABSENT, "m3", mine, limits, max_bytes, 2,
+                                            NULL), ==, OVER_BYTES);
+
+  /* Another owner has room of its own, until the limit of all (15). */
+  g_assert_cmpint (store_set_counted_bytes (store, k[4], "ggggg", 60000, IF_ABSENT, "m4", theirs, limits, max_bytes,
+                                            2, NULL), ==, STORED);
+  g_assert_cmpint (store_set_counted_bytes (store, k[5], "h", 60000, IF_ABSENT, "m5", theirs, limits, max_bytes, 2,
+                                            NULL), ==, OVER_BYTES + 1);
+
+  /* Once k[0] (4 bytes) expired, its bytes are free in both counters:
+   * then all hold 2 + 4 + 5 + 3. */
+  sleep_ms (1600);
+  g_assert_cmpint (store_set_counted_bytes (store, k[5], "hhh", 60000, IF_ABSENT, "m5", theirs, limits, max_bytes,
+                                            2, NULL), ==, STORED);
+  g_assert_cmpint (store_set_counted_bytes (store, k[3], "iiii", 60000, IF_ABSENT, "m3", mine, limits, max_bytes, 2,
+                                            NULL), ==, OVER_BYTES + 1);
+  g_assert_cmpint (store_set_counted_bytes (store, k[3], "i", 60000, IF_ABSENT, "m3", mine, limits, max_bytes, 2,
+                                            &error), ==, STORED);
+  g_assert_no_error (error);
+}
+
 /* What a counted SET cannot work with is refused, and stores nothing. */
 static void
 test_counted_invalid (gconstpointer data)
@@ -872,9 +963,9 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       const char *tests[] = { "values", "expiry", "invalid-keys", "pubsub", "streams", "stream-bytes",
-                              "counted", "counted-invalid" };
+                              "counted", "counted-invalid", "counted-bytes" };
       GTestDataFunc funcs[] = { test_values, test_expiry, test_invalid_keys, test_pubsub, test_streams,
-                                test_stream_bytes, test_counted, test_counted_invalid };
+                                test_stream_bytes, test_counted, test_counted_invalid, test_counted_bytes };
 
       for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
         {

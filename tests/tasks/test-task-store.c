@@ -100,12 +100,22 @@ redis_integer (const char *command, const char *key, const char *arg)
 }
 
 static NorthMcpTaskStore *
-shared_store_limited (const char *uri, guint max_per_owner, guint max_total)
+shared_store_bounded (const char *uri, guint max_per_owner, guint max_total,
+                      guint64 max_bytes_per_owner, guint64 max_bytes_total)
 {
   g_autoptr(NorthMcpStateStore) state = north_mcp_state_store_new_for_uri (uri, NULL);
 
   g_assert_nonnull (state);
-  return north_mcp_shared_task_store_new (state, max_per_owner, max_total);
+  return north_mcp_shared_task_store_new (state, max_per_owner, max_total, max_bytes_per_owner, max_bytes_total);
+}
+
+/* Byte limits that tests of other limits do not reach. */
+#define LARGE_BYTES (G_GUINT64_CONSTANT (1) << 30)
+
+static NorthMcpTaskStore *
+shared_store_limited (const char *uri, guint max_per_owner, guint max_total)
+{
+  return shared_store_bounded (uri, max_per_owner, max_total, LARGE_BYTES, LARGE_BYTES);
 }
 
 static NorthMcpTaskStore *
@@ -569,10 +579,225 @@ test_shared_limits_keys_expire (Fixture *fixture, gconstpointer kind)
       g_assert_cmpint (pttl, >=, redis_integer ("PTTL", record_key, NULL));
     }
 
+  /* So do the sizes of the records that the counters add up. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *key = g_strconcat (i < 2 ? alice : QUOTA_KEY, i % 2 == 0 ? ":values" : ":bytes", NULL);
+      gint64 pttl = redis_integer ("PTTL", key, NULL);
+
+      g_assert_cmpint (pttl, <=, 2500 + 1000);
+      g_assert_cmpint (pttl, >=, redis_integer ("PTTL", record_key, NULL));
+    }
+  g_assert_cmpint (redis_integer ("ZCARD", QUOTA_KEY ":values", NULL), ==, 2);
+
   g_usleep (3600 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpint (redis_integer ("EXISTS", alice, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", QUOTA_KEY, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", QUOTA_KEY ":values", NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", QUOTA_KEY ":bytes", NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", record_key, NULL), ==, 0);
+}
+
+/* The byte limits of the shared store: records of about 1,100 bytes
+ * (@size bytes of status message), within 3,000 bytes per owner. Only the
+ * number of records was bounded, so that one user could fill Redis (and
+ * a Redis at its maxmemory refuses every write, sessions included). */
+#define SIZED 1000
+#define BYTES_PER_OWNER 3000
+#define TOO_MUCH "Too much task data for this user"
+#define STORAGE_FULL "task storage is full"
+
+static gboolean
+create_sized (NorthMcpTaskStore *store, Fixture *fixture, const char *owner, const char *id, gint64 ttl_ms,
+              gsize size, GError **error)
+{
+  g_autoptr(JsonObject) object = record (fixture, id, "working", ttl_ms);
+  g_autofree char *message = g_strnfill (size, 'x');
+  Wait wait = { NULL };
+  gboolean ok;
+
+  json_object_set_string_member (object, "statusMessage", message);
+  north_mcp_task_store_create_async (store, owner, object, NULL, done, &wait);
+  ok = north_mcp_task_store_create_finish (store, await (&wait), error);
+  g_object_unref (wait.result);
+  return ok;
+}
+
+/* A new shared store of BYTES_PER_OWNER per owner and @max_bytes_total. */
+static NorthMcpTaskStore *
+bytes_store (Fixture *fixture, guint64 max_bytes_total)
+{
+  return shared_store_bounded (fixture->uri, 100, 100, BYTES_PER_OWNER, max_bytes_total);
+}
+
+static void
+use_byte_limits (Fixture *fixture, guint64 max_bytes_total)
+{
+  g_object_unref (fixture->store);
+  fixture->store = bytes_store (fixture, max_bytes_total);
+}
+
+/* Alice's two records (created through @one and @two) take her bytes: a
+ * third is refused by both. */
+static void
+fill_alice (NorthMcpTaskStore *one, NorthMcpTaskStore *two, Fixture *fixture, gint64 ttl_ms)
+{
+  GError *error = NULL;
+
+  g_assert_true (create_sized (one, fixture, "alice", "a1", ttl_ms, SIZED, NULL));
+  g_assert_true (create_sized (two, fixture, "alice", "a2", ttl_ms, SIZED, NULL));
+  for (guint i = 0; i < 2; i++)
+    assert_too_many (create_sized (i == 0 ? one : two, fixture, "alice", "a3", 60000, SIZED, &error), &error,
+                     TOO_MUCH);
+}
+
+/* An owner at its byte limit is refused, and nothing is stored; another
+ * owner is served. */
+static void
+test_shared_bytes_per_owner (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(GError) error = NULL;
+
+  use_byte_limits (fixture, 100000);
+  fill_alice (fixture->store, fixture->store, fixture, 60000);
+  g_assert_null (get (fixture, "alice", "a3", &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  /* A small one still fits. */
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a3", 60000, 10, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "bob", "b1", 60000, SIZED, &error));
+  g_assert_no_error (error);
+}
+
+/* Two replicas share the byte limits, also after one restarts. */
+static void
+test_shared_bytes_replicas (Fixture *fixture, gconstpointer kind)
+{
+  NorthMcpTaskStore *one = bytes_store (fixture, 100000);
+  g_autoptr(NorthMcpTaskStore) two = bytes_store (fixture, 100000);
+  g_autoptr(GError) error = NULL;
+
+  fill_alice (one, two, fixture, 60000);
+  g_object_unref (one);
+  one = bytes_store (fixture, 100000);
+  assert_too_many (create_sized (one, fixture, "alice", "a3", 60000, SIZED, &error), &error, TOO_MUCH);
+  g_assert_true (create_sized (one, fixture, "bob", "b1", 60000, SIZED, NULL));
+  g_object_unref (one);
+}
+
+/* The limit in all, and expired records give their bytes back (to the
+ * owner and to all). */
+static void
+test_shared_bytes_expire (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(GError) error = NULL;
+
+  use_byte_limits (fixture, 5000);
+  fill_alice (fixture->store, fixture->store, fixture, 1000);
+  g_assert_true (create_sized (fixture->store, fixture, "bob", "b1", 60000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "bob", "b2", 60000, SIZED, NULL));
+  assert_too_many (create_sized (fixture->store, fixture, "carol", "c1", 60000, SIZED, &error), &error,
+                   STORAGE_FULL);
+
+  g_usleep (1100 * G_TIME_SPAN_MILLISECOND);
+  g_assert_true (create_sized (fixture->store, fixture, "carol", "c1", 60000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a3", 60000, SIZED, &error));
+  g_assert_no_error (error);
+}
+
+/* Expired records leave the sums in Redis on the first write after
+ * they expired, a refused one included (each is read and removed once);
+ * when Redis is out of memory, a refusal still answers as such (the
+ * cleanup, a write, is left to a later call). */
+static void
+test_shared_bytes_cleanup (Fixture *fixture, gconstpointer kind)
+{
+  g_autofree char *quota = owner_quota_key ("alice");
+  g_autofree char *values = g_strconcat (quota, ":values", NULL);
+  g_autofree char *bytes = g_strconcat (quota, ":bytes", NULL);
+  g_autoptr(NorthMcpRedisReply) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  use_byte_limits (fixture, 100000);
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 1000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 1000, SIZED, NULL));
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a3", 60000, 10, NULL));
+  g_usleep (1100 * G_TIME_SPAN_MILLISECOND);
+
+  /* Out of memory: refused as too large, nothing removed. */
+  reply = redis_command ("CONFIG", "SET", "maxmemory", "1", NULL);
+  g_clear_pointer (&reply, north_mcp_redis_reply_unref);
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a4", 60000, BYTES_PER_OWNER, &error), &error,
+                   TOO_MUCH);
+  reply = redis_command ("CONFIG", "SET", "maxmemory", "0", NULL);
+  g_clear_pointer (&reply, north_mcp_redis_reply_unref);
+  g_assert_cmpint (redis_integer ("ZCARD", values, NULL), ==, 3);
+
+  /* With room again, the refusal drops a1 and a2 from the sums. */
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a4", 60000, BYTES_PER_OWNER, &error), &error,
+                   TOO_MUCH);
+  g_assert_cmpint (redis_integer ("ZCARD", values, NULL), ==, 1);
+  g_assert_cmpint (redis_integer ("HLEN", bytes, NULL), ==, 2);
+  reply = redis_command ("HGET", bytes, "", NULL);
+  {
+    gsize length = 0;
+    const char *total = north_mcp_redis_reply_get_string (reply, &length);
+    g_autofree char *text = g_strndup (total, length);
+
+    /* a3's record alone: its few small fields. */
+    g_assert_cmpint (g_ascii_strtoll (text, NULL, 10), >, 10);
+    g_assert_cmpint (g_ascii_strtoll (text, NULL, 10), <, SIZED);
+  }
+}
+
+/* A rewrite replaces its record's bytes: updates of the running record
+ * and its final record are counted once each; a final record that does
+ * not fit is refused (the task layer then fails the task with a small
+ * one), and the task stays as it was. */
+static void
+test_shared_bytes_rewrite (Fixture *fixture, gconstpointer kind)
+{
+  g_autofree char *text = g_strnfill (SIZED, 'y');
+  g_autofree char *huge = g_strnfill (2 * BYTES_PER_OWNER, 'z');
+  g_autoptr(GError) error = NULL;
+
+  use_byte_limits (fixture, 100000);
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 60000, SIZED, NULL));
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(JsonObject) working = record (fixture, "a1", "working", 60000);
+
+      json_object_set_string_member (working, "statusMessage", text);
+      g_assert_true (update (fixture, "alice", working, &error));
+      g_assert_no_error (error);
+    }
+  {
+    g_autoptr(JsonObject) completed = record (fixture, "a1", "completed", 60000);
+
+    json_object_set_string_member (completed, "result", text);
+    g_assert_true (update (fixture, "alice", completed, &error));
+    g_assert_no_error (error);
+  }
+  /* Its two records now take some 2,200 bytes. */
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a2", 60000, SIZED, &error), &error, TOO_MUCH);
+
+  g_assert_true (create_sized (fixture->store, fixture, "bob", "b1", 60000, 10, NULL));
+  {
+    g_autoptr(JsonObject) completed = record (fixture, "b1", "completed", 60000);
+    g_autoptr(JsonObject) failed = record (fixture, "b1", "failed", 60000);
+    g_autoptr(JsonObject) stored = NULL;
+
+    json_object_set_string_member (completed, "result", huge);
+    assert_too_many (update (fixture, "bob", completed, &error), &error, TOO_MUCH);
+    stored = get (fixture, "bob", "b1", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "working");
+    g_clear_pointer (&stored, json_object_unref);
+    g_assert_true (update (fixture, "bob", failed, &error));
+    g_assert_no_error (error);
+    stored = get (fixture, "bob", "b1", &error);
+    g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "failed");
+  }
 }
 
 /* A state store that forwards what the shared task store uses (GET and
@@ -691,7 +916,7 @@ use_slow_store (Fixture *fixture)
 
   slow->inner = north_mcp_state_store_new_for_uri (fixture->uri, NULL);
   g_object_unref (fixture->store);
-  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16);
+  fixture->store = north_mcp_shared_task_store_new (NORTH_MCP_STATE_STORE (slow), 1, 16, LARGE_BYTES, LARGE_BYTES);
   g_assert_true (create (fixture, "alice", "a1", 1000, NULL));
   return slow;
 }
@@ -784,7 +1009,7 @@ test_shared_limits_timeout (Fixture *fixture, gconstpointer kind)
   guint watchdog;
 
   g_object_unref (fixture->store);
-  fixture->store = north_mcp_shared_task_store_new (state, 2, 16);
+  fixture->store = north_mcp_shared_task_store_new (state, 2, 16, LARGE_BYTES, LARGE_BYTES);
   g_assert_true (create (fixture, "alice", "a1", 60000, NULL));
 
   test_redis_server_signal (&redis, SIGSTOP);
@@ -938,6 +1163,11 @@ main (int argc, char **argv)
     { "limits-timeout", test_shared_limits_timeout, FALSE },
     { "limits-update-after-expiry", test_shared_limits_update_after_expiry, TRUE },
     { "limits-final-after-expiry", test_shared_limits_final_after_expiry, TRUE },
+    { "bytes-per-owner", test_shared_bytes_per_owner, TRUE },
+    { "bytes-replicas", test_shared_bytes_replicas, FALSE },
+    { "bytes-expire", test_shared_bytes_expire, TRUE },
+    { "bytes-rewrite", test_shared_bytes_rewrite, TRUE },
+    { "bytes-cleanup", test_shared_bytes_cleanup, FALSE },
   };
   int status;
 
