@@ -15,32 +15,7 @@
 #include "north-mcp-auth-private.h"
 #include "north-mcp-user.h"
 #include "fuzz-common.h"
-
-static void
-add_headers (SoupMessageHeaders *headers,
-             const char         *text)
-{
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-
-  for (guint i = 0; lines[i] != NULL && i < 32; i++)
-    {
-      char *colon = strchr (lines[i], ':');
-      char *name, *value;
-
-      if (colon == NULL)
-        continue;
-      *colon = '\0';
-      name = g_strstrip (lines[i]);
-      value = colon + 1;
-      while (*value == ' ')
-        value++;
-      g_strdelimit (value, "\r", ' ');
-      /* libsoup's own parser never produces such names. */
-      if (*name == '\0' || strpbrk (name, " \t\r\n:") != NULL)
-        continue;
-      soup_message_headers_append (headers, name, value);
-    }
-}
+#include "fuzz-headers.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
@@ -79,7 +54,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   text = g_strndup ((const char *) data + 1, size - 1);
   headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
-  add_headers (headers, text);
+  fuzz_add_headers (headers, text);
 
   decided = north_mcp_auth_authenticate_cached (auth, headers, NULL, &user, &error);
   if (!decided && (user != NULL || error != NULL))

@@ -9,6 +9,7 @@
 
 #include "north-mcp-action-group.h"
 #include "north-mcp-dbus-members-private.h"
+#include "north-mcp-dbus-xml-private.h"
 #include "north-mcp-error.h"
 
 /**
@@ -310,7 +311,7 @@ introspected (GTask       *task,
                      "The introspection data of %s is larger than %d bytes", path,
                      NORTH_MCP_DBUS_MAX_INTROSPECTION_SIZE);
       else
-        node = g_dbus_node_info_new_for_xml (xml, error);
+        node = north_mcp_dbus_node_info_new (xml, error);
     }
 
   if (node == NULL)

@@ -783,7 +783,8 @@ reader_init (Reader     *r,
              GError    **error)
 {
   r->start = r->p = (const guchar *) data;
-  r->end = r->start + length;
+  /* An empty GBytes has no data (NULL): no arithmetic on it. */
+  r->end = length > 0 ? r->start + length : r->start;
   r->depth = 0;
   r->max_depth = max_depth;
   r->error = error;

@@ -179,6 +179,32 @@ is_string (JsonNode *node)
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
 }
 
+/* Members a request may have besides its own that the fast path checks
+ * for repeats itself; a request with more goes the general way. */
+#define MAX_OTHER_MEMBERS 8
+
+typedef struct {
+  NorthMcpJsonrpcRequest *request;
+  char                   *others[MAX_OTHER_MEMBERS];
+  guint                   n_others;
+} RequestReader;
+
+/* Whether @name is another member not seen before (and remembers it);
+ * FALSE for a repeat, or one more than MAX_OTHER_MEMBERS: comparing
+ * with a few names costs less than a table, and bounds the work. */
+static gboolean
+take_other_member (RequestReader *reader,
+                   const char    *name)
+{
+  if (reader->n_others == MAX_OTHER_MEMBERS)
+    return FALSE;
+  for (guint i = 0; i < reader->n_others; i++)
+    if (strcmp (reader->others[i], name) == 0)
+      return FALSE;
+  reader->others[reader->n_others++] = g_strdup (name);
+  return TRUE;
+}
+
 /* Keeps what a request needs; stops at anything the general path must
  * judge (a repeated member, a wrong type, a response's members). */
 static gboolean
@@ -186,7 +212,8 @@ take_request_member (const char *name,
                      JsonNode   *value,
                      gpointer    user_data)
 {
-  NorthMcpJsonrpcRequest *request = user_data;
+  RequestReader *reader = user_data;
+  NorthMcpJsonrpcRequest *request = reader->request;
   g_autoptr(JsonNode) owned = value;
   guint bit;
 
@@ -201,7 +228,7 @@ take_request_member (const char *name,
   else if (strcmp (name, "result") == 0 || strcmp (name, "error") == 0)
     return FALSE;
   else
-    return TRUE; /* JSON-RPC ignores other members */
+    return take_other_member (reader, name); /* JSON-RPC ignores them, once */
 
   if (request->seen & bit)
     return FALSE;
@@ -237,13 +264,19 @@ north_mcp_jsonrpc_read_request (const char             *data,
                                 gsize                   length,
                                 NorthMcpJsonrpcRequest *request)
 {
+  RequestReader reader = { request, { NULL, }, 0 };
+  gboolean ok;
+
   g_return_val_if_fail (request != NULL, FALSE);
 
   memset (request, 0, sizeof *request);
-  return north_mcp_json_read_members (data, length, NORTH_MCP_JSON_MAX_DEPTH,
-                                      take_request_member, request) &&
-         (request->seen & (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD)) ==
-         (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD);
+  ok = north_mcp_json_read_members (data, length, NORTH_MCP_JSON_MAX_DEPTH,
+                                    take_request_member, &reader) &&
+       (request->seen & (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD)) ==
+       (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD);
+  for (guint i = 0; i < reader.n_others; i++)
+    g_free (reader.others[i]);
+  return ok;
 }
 
 void

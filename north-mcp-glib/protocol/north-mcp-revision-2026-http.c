@@ -220,11 +220,11 @@ north_mcp_revision_2026_http_check_post (NorthMcpProtocolHost  *host,
   object = json_node_get_object (message);
   method = north_mcp_object_get_string (object, "method");
   params = north_mcp_object_get_object (object, "params");
-  if (json_object_has_member (object, "id"))
-    id = json_object_get_member (object, "id");
 
-  /* Responses and notifications carry no standard headers to compare. */
-  if (method == NULL || id == NULL)
+  /* Responses and notifications carry no standard headers to compare;
+   * what is no valid request the dispatch answers, with a null id when
+   * its id is none JSON-RPC allows (echoing it made an invalid answer). */
+  if (north_mcp_jsonrpc_classify (message, &id, NULL) != NORTH_MCP_MESSAGE_REQUEST)
     return 0;
 
   needs_name = north_mcp_revision_2026_method_takes_input (method) || north_mcp_tasks_method_is_task (method);

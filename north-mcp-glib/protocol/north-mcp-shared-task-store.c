@@ -211,11 +211,14 @@ envelope_new (const char *owner,
   return g_string_free_to_bytes (out);
 }
 
-/* The record of @owner in @envelope (a new reference), or NULL when it
- * is someone else's or not one of ours. */
+/* The record of @owner's task @task_id in @envelope (a new reference),
+ * or NULL when it is someone else's or not one of ours: clients get it as
+ * it is, so it must at least be the task they asked for, with a status
+ * they know. */
 static JsonObject *
 envelope_read (GBytes     *envelope,
-               const char *owner)
+               const char *owner,
+               const char *task_id)
 {
   g_autoptr(JsonNode) node = NULL;
   JsonObject *object, *record;
@@ -227,7 +230,9 @@ envelope_read (GBytes     *envelope,
     return NULL;
   object = json_node_get_object (node);
   record = north_mcp_object_get_object (object, "record");
-  if (record == NULL || g_strcmp0 (north_mcp_object_get_string (object, "owner"), owner) != 0)
+  if (record == NULL || g_strcmp0 (north_mcp_object_get_string (object, "owner"), owner) != 0 ||
+      g_strcmp0 (north_mcp_object_get_string (record, "taskId"), task_id) != 0 ||
+      !north_mcp_task_status_is_known (north_mcp_object_get_string (record, "status")))
     return NULL;
   return json_object_ref (record);
 }
@@ -297,7 +302,7 @@ after_read (GTask  *task,
             GBytes *envelope)
 {
   gboolean final = op->stage == STAGE_READ_FINAL;
-  g_autoptr(JsonObject) record = envelope != NULL ? envelope_read (envelope, op->owner) : NULL;
+  g_autoptr(JsonObject) record = envelope != NULL ? envelope_read (envelope, op->owner, op->task_id) : NULL;
 
   if (envelope == NULL && final)
     return STAGE_READ_RUNNING;

@@ -117,6 +117,9 @@ gssize      north_mcp_task_store_expire_finish (NorthMcpTaskStore    *self,
 
 /* Statuses. */
 gboolean           north_mcp_task_status_is_terminal (const char *status);
+/* One of the five a task may have (working, input_required and the
+ * terminal ones). */
+gboolean           north_mcp_task_status_is_known    (const char *status);
 
 /* The in-memory store: at most @max_per_owner stored tasks per owner,
  * @max_total in all (expired ones are dropped first) and @max_bytes of

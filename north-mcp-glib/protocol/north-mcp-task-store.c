@@ -26,6 +26,13 @@ north_mcp_task_status_is_terminal (const char *status)
          g_strcmp0 (status, "cancelled") == 0;
 }
 
+gboolean
+north_mcp_task_status_is_known (const char *status)
+{
+  return g_strcmp0 (status, "working") == 0 || g_strcmp0 (status, "input_required") == 0 ||
+         north_mcp_task_status_is_terminal (status);
+}
+
 /* Every asynchronous call: a task tagged with the public function (its
  * _finish checks the tag: one run() answers every call), then the
  * implementation's run(). */

@@ -13,9 +13,9 @@
 
 /* --- replies --- */
 
-static NorthMcpRedisReply *
-reply_convert (const redisReply  *r,
-               GError           **error)
+NorthMcpRedisReply *
+north_mcp_redis_reply_convert (const redisReply  *r,
+                               GError           **error)
 {
   switch (r->type)
     {
@@ -34,7 +34,7 @@ reply_convert (const redisReply  *r,
         /* Depth is at most 7: hiredis' reader refuses deeper nesting. */
         for (size_t i = 0; i < r->elements; i++)
           {
-            elements[i] = reply_convert (r->element[i], error);
+            elements[i] = north_mcp_redis_reply_convert (r->element[i], error);
             if (elements[i] == NULL)
               {
                 for (size_t j = 0; j < i; j++)
@@ -92,7 +92,7 @@ op_reply_cb (redisAsyncContext *ac,
   else
     {
       GError *error = NULL;
-      NorthMcpRedisReply *converted = reply_convert (reply, &error);
+      NorthMcpRedisReply *converted = north_mcp_redis_reply_convert (reply, &error);
 
       if (converted != NULL)
         g_task_return_pointer (task, converted, (GDestroyNotify) north_mcp_redis_reply_unref);

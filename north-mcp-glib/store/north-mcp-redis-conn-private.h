@@ -33,4 +33,10 @@ void     north_mcp_redis_conn_context_gone        (NorthMcpRedisConn     *conn);
 /* Re-arms the watchdog after the handshake or the oldest command changed. */
 void     north_mcp_redis_conn_watchdog_update     (NorthMcpRedisConn     *conn);
 
+/* A hiredis reply as a NorthMcpRedisReply; NULL with
+ * NORTH_MCP_REDIS_ERROR_REPLY for an error reply, also one inside an
+ * array. */
+NorthMcpRedisReply *north_mcp_redis_reply_convert (const redisReply  *r,
+                                                   GError           **error);
+
 G_END_DECLS

@@ -16,4 +16,15 @@ G_BEGIN_DECLS
 GSource *north_mcp_redis_io_attach (NorthMcpRedisConn *conn,
                                     redisAsyncContext *ac);
 
+/* Makes @reader count its replies' size against "max-reply-size" (as
+ * north_mcp_redis_io_attach() does for the connection's own reader):
+ * creating a reply over the limit fails the reader and sets
+ * @conn->reply_too_big. */
+void     north_mcp_redis_io_count_replies    (NorthMcpRedisConn *conn,
+                                              redisReader       *reader);
+/* Whether what @reader holds of a reply not yet complete is already over
+ * "max-reply-size". */
+gboolean north_mcp_redis_io_buffered_too_big (NorthMcpRedisConn *conn,
+                                              redisReader       *reader);
+
 G_END_DECLS

@@ -55,12 +55,17 @@ io_prepare (GSource *source,
 
 /* After a read: what hiredis holds of a reply not yet complete counts
  * against "max-reply-size" too (its reader has no limit). */
+gboolean
+north_mcp_redis_io_buffered_too_big (NorthMcpRedisConn *conn,
+                                     redisReader       *reader)
+{
+  return reader->len - reader->pos > conn->client->max_reply_size;
+}
+
 static void
 check_buffered (NorthMcpRedisConn *conn)
 {
-  redisReader *reader = conn->ac->c.reader;
-
-  if (reader->len - reader->pos > conn->client->max_reply_size)
+  if (north_mcp_redis_io_buffered_too_big (conn, conn->ac->c.reader))
     {
       conn->reply_too_big = TRUE;
       north_mcp_redis_conn_fail (conn, NULL);
@@ -200,13 +205,11 @@ count_nil (const redisReadTask *task)
   return conn->default_fn->createNil (task);
 }
 
-GSource *
-north_mcp_redis_io_attach (NorthMcpRedisConn *conn,
-                           redisAsyncContext *ac)
+void
+north_mcp_redis_io_count_replies (NorthMcpRedisConn *conn,
+                                  redisReader       *reader)
 {
-  IoSource *io = io_source_new (conn, ac);
-
-  conn->default_fn = ac->c.reader->fn;
+  conn->default_fn = reader->fn;
   conn->counting_fn = (redisReplyObjectFunctions) {
     .createString = count_string,
     .createArray = count_array,
@@ -214,8 +217,17 @@ north_mcp_redis_io_attach (NorthMcpRedisConn *conn,
     .createNil = count_nil,
     .freeObject = conn->default_fn->freeObject,
   };
-  ac->c.reader->fn = &conn->counting_fn;
-  ac->c.reader->privdata = conn;
+  reader->fn = &conn->counting_fn;
+  reader->privdata = conn;
+}
+
+GSource *
+north_mcp_redis_io_attach (NorthMcpRedisConn *conn,
+                           redisAsyncContext *ac)
+{
+  IoSource *io = io_source_new (conn, ac);
+
+  north_mcp_redis_io_count_replies (conn, ac->c.reader);
   g_source_attach ((GSource *) io, conn->client->context);
   return (GSource *) io;
 }

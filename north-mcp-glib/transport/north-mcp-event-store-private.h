@@ -62,6 +62,15 @@ char               *north_mcp_event_store_add          (NorthMcpEventStore *self
 gboolean            north_mcp_event_store_parse_id     (const char         *id,
                                                         guint              *stream,
                                                         guint64            *number);
+/* Parses a record of the state store, "STREAM NUMBER DATA" (what this
+ * store shares, but read back from a store anyone with access may have
+ * written): FALSE unless both numbers are decimal, in range and not 0;
+ * else @head is where DATA starts. */
+gboolean            north_mcp_event_store_parse_record (const char         *data,
+                                                        gsize               length,
+                                                        guint              *stream,
+                                                        guint64            *number,
+                                                        gsize              *head);
 /* Adds to @events (GBytes*, each an SSE event with its id, shared with
  * the store: not copied) the events of @stream after event @after that
  * the store still has. Returns FALSE when events after @after were

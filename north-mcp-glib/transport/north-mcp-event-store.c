@@ -302,6 +302,43 @@ north_mcp_event_store_parse_id (const char *id,
   return g_ascii_string_to_unsigned (dash + 1, 10, 0, G_MAXUINT64, number, NULL);
 }
 
+/* One decimal field of a stored record and the space after it, from
+ * @offset (moved past both). */
+static gboolean
+parse_record_field (const char *data,
+                    gsize       length,
+                    gsize      *offset,
+                    guint64     max,
+                    guint64    *value)
+{
+  const char *start = data + *offset;
+  const char *space = memchr (start, ' ', MIN (length - *offset, 21));
+  g_autofree char *text = space != NULL ? g_strndup (start, space - start) : NULL;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, max, value, NULL))
+    return FALSE;
+  *offset = space + 1 - data;
+  return TRUE;
+}
+
+gboolean
+north_mcp_event_store_parse_record (const char *data,
+                                    gsize       length,
+                                    guint      *stream,
+                                    guint64    *number,
+                                    gsize      *head)
+{
+  guint64 value;
+  gsize offset = 0;
+
+  if (data == NULL || !parse_record_field (data, length, &offset, G_MAXUINT, &value) ||
+      !parse_record_field (data, length, &offset, G_MAXUINT64, number))
+    return FALSE;
+  *stream = (guint) value;
+  *head = offset;
+  return TRUE;
+}
+
 gboolean
 north_mcp_event_store_replay (NorthMcpEventStore *self,
                               guint               stream,

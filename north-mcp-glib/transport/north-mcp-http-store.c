@@ -267,23 +267,6 @@ north_mcp_http_store_stream_closed (NorthMcpTransportHost *host,
     north_mcp_session_manager_unwatch_stream (manager, id);
 }
 
-/* One decimal field of a stored event and the space after it; @data moves
- * past both. Records come from the store: checked, never trusted. */
-static gboolean
-parse_event_field (const char **data,
-                   const char  *end,
-                   guint64      max,
-                   guint64     *value)
-{
-  const char *space = *data != NULL ? memchr (*data, ' ', MIN ((gsize) (end - *data), 21)) : NULL;
-  g_autofree char *text = space != NULL ? g_strndup (*data, space - *data) : NULL;
-
-  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, max, value, NULL))
-    return FALSE;
-  *data = space + 1;
-  return TRUE;
-}
-
 /* A replay stays in memory until its client has read it (up to the 16 MiB
  * a replay reads, for each resuming GET): it counts among the bytes the
  * server holds for clients, as request bodies do, so that many clients
@@ -328,12 +311,13 @@ send_missed (Pending   *pending,
       NorthMcpStateStoreEvent *event = g_ptr_array_index (events, i);
       gsize length = 0;
       const char *data = g_bytes_get_data (event->data, &length);
-      const char *end = data != NULL ? data + length : NULL;
-      guint64 stream, number;
+      gsize head = 0;
+      guint stream;
+      guint64 number;
       g_autofree char *id = NULL;
 
-      if (!parse_event_field (&data, end, G_MAXUINT, &stream) || stream != pending->stream ||
-          !parse_event_field (&data, end, G_MAXUINT64, &number))
+      if (!north_mcp_event_store_parse_record (data, length, &stream, &number, &head) ||
+          stream != pending->stream)
         continue;
       if (number <= pending->after)
         {
@@ -341,7 +325,7 @@ send_missed (Pending   *pending,
           continue;
         }
       id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, pending->stream, number);
-      north_mcp_sse_format_event_full (missed, id, "message", data, end - data);
+      north_mcp_sse_format_event_full (missed, id, "message", data + head, length - head);
     }
 
   if (!caught_up)

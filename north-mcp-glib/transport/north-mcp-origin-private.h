@@ -39,6 +39,11 @@ gboolean  north_mcp_origin_allowed        (const char          *origin,
                                            const char * const  *allowed,
                                            gboolean             loopback);
 
+/* A preflight's Access-Control-Allow-Headers: the fixed list, plus the
+ * X-North-Context-* names its Access-Control-Request-Headers asks for
+ * (tokens only, at most 64). */
+char     *north_mcp_origin_allowed_request_headers (SoupMessageHeaders *request_headers);
+
 /* The answer to a CORS preflight (`OPTIONS` with `Origin`) from an allowed
  * @origin: 204 with Access-Control-Allow-Origin/-Methods/-Headers/-Max-Age
  * and Vary: Origin. */

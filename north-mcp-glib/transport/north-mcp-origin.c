@@ -43,15 +43,16 @@ is_loopback_name (const char *name,
   return FALSE;
 }
 
-/* Letters, digits, `.`, `-`, `_` (a DNS name or IPv4 address), or an IPv6
- * address in brackets. */
+/* Letters, digits, `.`, `-`, `_` (a DNS name or IPv4 address) without an
+ * empty label but the root's (a trailing `.`), or an IPv6 address in
+ * brackets. ("a.." would lose one dot to normalization, then another.) */
 static gboolean
 is_host_name (const char *name,
               gsize       length)
 {
   gboolean bracketed = length >= 2 && name[0] == '[' && name[length - 1] == ']';
 
-  if (length == 0)
+  if (length == 0 || (!bracketed && name[0] == '.'))
     return FALSE;
 
   for (gsize i = bracketed ? 1 : 0; i < (bracketed ? length - 1 : length); i++)
@@ -60,6 +61,8 @@ is_host_name (const char *name,
 
       if (!(g_ascii_isalnum (c) || c == '.' || c == '-' || c == '_' ||
             (bracketed && c == ':')))
+        return FALSE;
+      if (!bracketed && c == '.' && i > 0 && name[i - 1] == '.')
         return FALSE;
     }
 
@@ -116,10 +119,12 @@ split_host (const char  *host,
   *name_length = (gsize) ((colon != NULL ? colon : end) - host);
   *port = colon != NULL ? colon + 1 : NULL;
   *port_length = colon != NULL ? (gsize) (end - colon - 1) : 0;
+  if (!is_host_name (host, *name_length))
+    return FALSE;
   if (*name_length > 1 && host[*name_length - 1] == '.' && host[0] != '[')
     (*name_length)--;
 
-  return is_host_name (host, *name_length) && (colon == NULL || is_port (*port, *port_length));
+  return colon == NULL || is_port (*port, *port_length);
 }
 
 char *
@@ -266,9 +271,8 @@ is_token (const char *text,
   return length > 0;
 }
 
-/* The fixed list, plus the X-North-Context-* names the preflight asks for. */
-static char *
-allowed_request_headers (SoupMessageHeaders *request_headers)
+char *
+north_mcp_origin_allowed_request_headers (SoupMessageHeaders *request_headers)
 {
   const char *requested = soup_message_headers_get_list (request_headers,
                                                          "Access-Control-Request-Headers");
@@ -301,7 +305,7 @@ north_mcp_origin_answer_preflight (SoupServerMessage *msg,
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-  g_autofree char *headers = allowed_request_headers (request);
+  g_autofree char *headers = north_mcp_origin_allowed_request_headers (request);
   const char *private_network;
 
   soup_message_headers_replace (response, "Access-Control-Allow-Origin", origin);

@@ -130,7 +130,9 @@ static const char * const fast_requests[] = {
   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
   " {\"method\":\"tools/call\",\"params\":{\"name\":\"add\",\"arguments\":{\"a\":2}},\"id\":\"x\",\"jsonrpc\":\"2.0\"} \n",
   "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775808,\"method\":\"x\",\"params\":null}",
-  "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"x\",\"extra\":[1,{\"y\":null}],\"extra\":true}",
+  "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"x\",\"extra\":[1,{\"y\":null}],\"other\":true}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"a\":1,\"b\":1,\"c\":1,\"d\":1,\"e\":1,\"f\":1,"
+  "\"g\":1,\"h\":1}",
   "{\"jsonrpc\":\"2.0\",\"id\":\"\\u00e9\\ud83d\\ude00\",\"method\":\"\\u0074ools/list\"}",
 };
 
@@ -168,6 +170,11 @@ static const char * const not_fast[] = {
   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"method\":\"y\"}",
   "{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}",
   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":{},\"params\":{}}",
+  /* a repeated member JSON-RPC ignores is still repeated: the general
+   * path refuses it (parse error), so the fast one must not take it */
+  "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"x\",\"extra\":[1,{\"y\":null}],\"extra\":true}",
+  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"a\":1,\"b\":1,\"c\":1,\"d\":1,\"e\":1,\"f\":1,"
+  "\"g\":1,\"h\":1,\"x\":1,\"x\":2}",
   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"result\":{}}",
 };
 

@@ -3,7 +3,7 @@
 dbus-run-session, through with-service.py): its limits on what a service
 can make it hold and how long a silent one can make it wait.
 
-    check-bridge-hostile.py BRIDGE schemas|silent
+    check-bridge-hostile.py BRIDGE schemas|silent|nested
 
 schemas: no tool's input schema and description together exceed 16 KiB
   (a method of 255 variants would take 63 KB), and all the tools of the
@@ -17,6 +17,10 @@ silent: children that never answer Introspect do not keep the bridge from
   --introspection-timeout 500, 250 silent children make the attachment
   stop after 6 timeouts (the log says so), and the children that answered
   are served either way.
+nested: introspection data GDBus must not parse is refused, and the
+  bridge serves the rest: a <node> inside a <method> (GLib 2.74's parser
+  crashed, taking the bridge with it) and 40,000 nested <node>s (which it
+  took some 18 s to parse, the main loop stopped meanwhile).
 """
 import json
 import os
@@ -154,9 +158,29 @@ def silent(bridge_path):
     return checks
 
 
+def nested(bridge_path):
+    bridge = Bridge(bridge_path, ["--object-path", "/org/north/Nested", "--recursive"])
+    try:
+        bridge.initialize(FIRST_ANSWER)
+        names = sorted(tool["name"] for tool in bridge.tools())
+    except (queue.Empty, RuntimeError):
+        names = None
+    status = bridge.close()
+    log = bridge.log()
+    return [
+        (f"the bridge serves the object and its good child ({names})",
+         names == ["Live.Ping", "good.Live.Ping"]),
+        ("a <node> inside a <method> is refused, and the log says so",
+         "Child /org/north/Nested/bad skipped: <node> cannot stand inside <method>" in log),
+        ("40,000 nested <node>s are refused, and the log says so",
+         "Child /org/north/Nested/deep skipped: Elements nest deeper than 64" in log),
+        ("the bridge exits cleanly", status == 0),
+    ]
+
+
 def main():
     bridge, mode = sys.argv[1], sys.argv[2]
-    checks = {"schemas": schemas, "silent": silent}[mode](bridge)
+    checks = {"schemas": schemas, "silent": silent, "nested": nested}[mode](bridge)
     for number, (name, ok) in enumerate(checks, 1):
         print(f"{'ok' if ok else 'not ok'} {number} - {name}")
     print(f"1..{len(checks)}")

@@ -16,6 +16,10 @@ called.
                             method, Ping)
 /org/north/Endless          live0 … live4, then 250 quiet children: more
                             than an attachment has time for
+/org/north/Nested           Ping, and children: good (Ping), bad (a <node>
+                            inside a <method>, which crashes GLib 2.74's
+                            introspection parser) and deep (40,000 nested
+                            <node>s, which it takes some 18 s to parse)
 
 Prints "ready" on stdout once the name is owned; exits when stdin closes.
 """
@@ -68,7 +72,14 @@ LIVE_XML = node("org.north.Live", [method("Ping", [])])
 SILENT = node(None, children=[f"quiet{i:02}" for i in range(20)] + LIVE)
 ENDLESS = node(None, children=LIVE + [f"quiet{i:03}" for i in range(250)])
 
-OBJECTS = {"/org/north/Schemas": SCHEMAS, "/org/north/Silent": SILENT, "/org/north/Endless": ENDLESS}
+NESTED = node("org.north.Live", [method("Ping", [])], ["good", "bad", "deep"])
+NESTED_BAD = ("<node><interface name='org.north.Bad'><method name='M'>"
+              "<node><interface name='org.north.Inner'/></node></method></interface></node>")
+NESTED_DEEP = "<node>" * 40000 + "</node>" * 40000
+
+OBJECTS = {"/org/north/Schemas": SCHEMAS, "/org/north/Silent": SILENT, "/org/north/Endless": ENDLESS,
+           "/org/north/Nested": NESTED, "/org/north/Nested/good": LIVE_XML,
+           "/org/north/Nested/bad": NESTED_BAD, "/org/north/Nested/deep": NESTED_DEEP}
 for child in BULK:
     OBJECTS[f"/org/north/Schemas/{child}"] = BULK_XML
 for root in ("/org/north/Silent", "/org/north/Endless"):

@@ -117,8 +117,13 @@ def test_too_many_members_are_refused(server):
     assert server.health()
 
 
-def test_repeated_member_names_are_refused(server):
-    body = '{"jsonrpc":"2.0","id":1,"method":"ping","id":2}'
+@pytest.mark.parametrize("body", [
+    '{"jsonrpc":"2.0","id":1,"method":"ping","id":2}',
+    # A member JSON-RPC ignores, repeated: refused as well (the request
+    # reader of the fast path took it before).
+    '{"jsonrpc":"2.0","id":1,"method":"ping","x":1,"x":2}',
+])
+def test_repeated_member_names_are_refused(server, body):
     assert_parse_error(server.post_mcp(body), "repeated member name")
 
 

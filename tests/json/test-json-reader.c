@@ -95,6 +95,16 @@ test_values (void)
   g_assert_cmpstr (json_node_get_string (pair), ==, "\xf0\x9f\x98\x80|\xf0\x9d\x84\x9e");
 }
 
+static gboolean
+refuse_member (const char *name,
+               JsonNode   *value,
+               gpointer    user_data)
+{
+  json_node_unref (value);
+  g_assert_not_reached ();
+  return FALSE;
+}
+
 /* The input need not be NUL-terminated: only @length bytes are read. */
 static void
 test_length (void)
@@ -117,6 +127,13 @@ test_length (void)
   cut = north_mcp_json_read ("\"abc\"", 4, 16, &error);
   g_assert_null (cut);
   g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  g_clear_error (&error);
+
+  /* No data at all, as an empty GBytes gives it (NULL): refused, with no
+   * arithmetic on the NULL pointer (UBSan's pointer-overflow check). */
+  g_assert_null (north_mcp_json_read (NULL, 0, 16, &error));
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  g_assert_false (north_mcp_json_read_members (NULL, 0, 16, refuse_member, NULL));
 }
 
 /* Texts every strict reader must refuse. */

@@ -239,6 +239,34 @@ test_stateless_statuses (Fixture       *f,
   g_assert_cmpuint (delete->status, ==, 405);
 }
 
+/* A request whose id JSON-RPC does not allow (a fraction, an object) is
+ * an invalid request, answered with a null id, whatever its headers say:
+ * the header check echoed the id in a header mismatch. */
+static void
+test_stateless_invalid_id (Fixture       *f,
+                           gconstpointer  data)
+{
+  const char *mismatched[] = { "Accept", "application/json", "MCP-Protocol-Version", "2026-07-28",
+                               "Mcp-Method", "tools/list", NULL };
+  const char *ids[] = { "33.0", "{\"a\":1}", "true" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *body =
+        g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"server/discover\",\"params\":{"
+                         META ("{}") "}}", ids[i]);
+      g_autoptr(Reply) reply = request (f, "POST", body, mismatched);
+      g_autoptr(JsonObject) object = NULL;
+
+      g_assert_cmpuint (reply->status, ==, 400);
+      object = parse_object (reply->body);
+      g_assert_true (json_object_has_member (object, "id"));
+      g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "id")));
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "error"), "code"),
+                       ==, -32600);
+    }
+}
+
 /* Resumption (2025-11-25). */
 
 static void
@@ -366,6 +394,8 @@ main (int    argc,
 
   g_test_add ("/revision-2026-http/stateless-statuses", Fixture, NULL, fixture_setup,
               test_stateless_statuses, fixture_teardown);
+  g_test_add ("/revision-2026-http/stateless-invalid-id", Fixture, NULL, fixture_setup,
+              test_stateless_invalid_id, fixture_teardown);
   g_test_add ("/revision-2026-http/resume-after-close", Fixture, NULL, fixture_setup,
               test_resume_after_close, fixture_teardown);
   g_test_add ("/revision-2026-http/no-priming-for-older-clients", Fixture, NULL, fixture_setup,

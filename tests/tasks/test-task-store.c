@@ -354,14 +354,13 @@ test_shared_expiry (Fixture *fixture, gconstpointer kind)
 }
 
 /* Stores @envelope (a record as another replica could have written it)
- * for task @id, then cancels the task: it must end cancelled. */
+ * under the key of task @id. */
 static void
-cancel_stored (Fixture *fixture, const char *id, const char *envelope)
+store_envelope (Fixture *fixture, const char *id, const char *envelope)
 {
   g_autoptr(NorthMcpStateStore) state = north_mcp_state_store_new_for_uri (redis.uri, NULL);
   g_autofree char *key = g_strconcat ("north-mcp:task:", fixture->prefix, id, NULL);
   g_autoptr(GBytes) value = g_bytes_new (envelope, strlen (envelope));
-  g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
   Wait wait = { 0 };
 
@@ -369,7 +368,19 @@ cancel_stored (Fixture *fixture, const char *id, const char *envelope)
   g_assert_true (north_mcp_state_store_set_finish (state, await (&wait), &error));
   g_assert_no_error (error);
   g_clear_object (&wait.result);
+}
 
+/* Stores alice's record of task @id with @fields besides its taskId,
+ * then cancels the task: it must end cancelled. */
+static void
+cancel_stored (Fixture *fixture, const char *id, const char *fields)
+{
+  g_autofree char *envelope = g_strdup_printf ("{\"owner\":\"alice\",\"record\":{\"taskId\":\"%s%s\",%s}}",
+                                               fixture->prefix, id, fields);
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store_envelope (fixture, id, envelope);
   g_assert_true (cancel (fixture, "alice", id, &error));
   g_assert_no_error (error);
   object = get (fixture, "alice", id, &error);
@@ -383,9 +394,50 @@ cancel_stored (Fixture *fixture, const char *id, const char *envelope)
 static void
 test_shared_hostile_records (Fixture *fixture, gconstpointer kind)
 {
-  cancel_stored (fixture, "h1", "{\"owner\":\"alice\",\"record\":{\"status\":\"working\",\"ttlMs\":{\"x\":1}}}");
-  cancel_stored (fixture, "h2",
-                 "{\"owner\":\"alice\",\"record\":{\"status\":\"working\",\"ttlMs\":9223372036854775807}}");
+  cancel_stored (fixture, "h1", "\"status\":\"working\",\"ttlMs\":{\"x\":1}");
+  cancel_stored (fixture, "h2", "\"status\":\"working\",\"ttlMs\":9223372036854775807");
+}
+
+/* Clients get a stored record as it is: one under a task's key that
+ * names another task, or has no status a client knows, is no task. */
+static void
+test_shared_foreign_records (Fixture *fixture, gconstpointer kind)
+{
+  const char *records[] = {
+    "{\"owner\":\"alice\",\"record\":{\"taskId\":\"someone-else\",\"status\":\"completed\"}}",
+    "{\"owner\":\"alice\",\"record\":{\"taskId\":\"%s%s\",\"status\":\"done\"}}",
+    "{\"owner\":\"alice\",\"record\":{\"taskId\":\"%s%s\",\"status\":7}}",
+    "{\"owner\":\"alice\",\"record\":{\"taskId\":\"%s%s\"}}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("f%u", i);
+      g_autofree char *envelope = g_strdup_printf (records[i], fixture->prefix, id);
+      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(GError) error = NULL;
+
+      store_envelope (fixture, id, envelope);
+      object = get (fixture, "alice", id, &error);
+      g_assert_null (object);
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      g_assert_false (cancel (fixture, "alice", id, &error));
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+    }
+
+  /* The same record with its own id and a status is a task. */
+  {
+    g_autofree char *envelope = g_strdup_printf ("{\"owner\":\"alice\",\"record\":{\"taskId\":\"%sf9\","
+                                                 "\"status\":\"completed\"}}", fixture->prefix);
+    g_autoptr(JsonObject) object = NULL;
+    g_autoptr(GError) error = NULL;
+
+    store_envelope (fixture, "f9", envelope);
+    object = get (fixture, "alice", "f9", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "completed");
+  }
 }
 
 /* What a user, and all users, create through one server is bounded
@@ -1142,6 +1194,8 @@ main (int argc, char **argv)
               fixture_set_up, test_shared_expiry, fixture_tear_down);
   g_test_add ("/task-store/shared/hostile-records", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_hostile_records, fixture_tear_down);
+  g_test_add ("/task-store/shared/foreign-records", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_foreign_records, fixture_tear_down);
   g_test_add ("/task-store/shared/refused", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_refused, fixture_tear_down);
   /* The quota of the shared store: over Redis, and over the in-process

@@ -51,7 +51,7 @@ test_normalize_origin (void)
   const char * const bad[] = {
     "", "null", "*", "app.example.com", "https://app.example.com/path", "https://a.example?x=1",
     "https://user@app.example.com", "https://app.example.com#f", "file:///etc/passwd",
-    "https://exa mple.com", "https://", "http://a.example:99999",
+    "https://exa mple.com", "https://", "http://a.example:99999", "https://a..example",
   };
 
   check_normalize (north_mcp_origin_normalize, good, G_N_ELEMENTS (good), bad, G_N_ELEMENTS (bad));
@@ -70,6 +70,8 @@ test_normalize_host (void)
   const char * const bad[] = {
     "", ":80", "a.example:", "a.example:0", "a.example:65536", "a.example:http", "::1",
     "[::1", "a/b", "a b", "user@a.example", "https://a.example",
+    /* empty labels: normalizing "a.." gave "a.", and that again "a" */
+    "a.example..", "a..example", ".a.example", ".", "..:80",
   };
 
   check_normalize (north_mcp_origin_normalize_host, good, G_N_ELEMENTS (good), bad, G_N_ELEMENTS (bad));
@@ -103,6 +105,8 @@ test_host_allowed (void)
   g_assert_true (north_mcp_origin_host_allowed ("mcp.example.com", allowed, TRUE));
   g_assert_false (north_mcp_origin_host_allowed ("localhost.evil.example", NULL, TRUE));
   g_assert_false (north_mcp_origin_host_allowed ("127.0.0.1.nip.io", NULL, TRUE));
+  g_assert_false (north_mcp_origin_host_allowed ("mcp.example.com..", allowed, FALSE));
+  g_assert_false (north_mcp_origin_host_allowed ("localhost..:8000", NULL, TRUE));
 }
 
 static void
