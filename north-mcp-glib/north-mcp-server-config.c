@@ -13,6 +13,7 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-server-config-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-util-private.h"
 
 #define CONFIG(self) (north_mcp_server_get_config (self))
@@ -304,7 +305,7 @@ north_mcp_server_get_task_ttl (NorthMcpServer *self)
 /**
  * north_mcp_server_set_task_ttl:
  * @self: a server
- * @ttl_s: the time in seconds, at least 1
+ * @ttl_s: the time in seconds, from 1 to 604800 (seven days)
  *
  * Sets how long a task lives after its last change (see
  * [property@NorthMcp.Server:task-ttl]). Tasks created before keep theirs.
@@ -316,7 +317,7 @@ north_mcp_server_set_task_ttl (NorthMcpServer *self,
                                guint           ttl_s)
 {
   g_return_if_fail (NORTH_MCP_IS_SERVER (self));
-  g_return_if_fail (ttl_s >= 1);
+  g_return_if_fail (ttl_s >= 1 && ttl_s <= NORTH_MCP_TASK_MAX_TTL_S);
 
   if (CONFIG (self)->task_ttl == ttl_s)
     return;

@@ -10,6 +10,7 @@
 #include "north-mcp-auth.h"
 #include "north-mcp-server-config-private.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-task-private.h"
 
 #define CONFIG(self) (north_mcp_server_get_config (self))
 
@@ -434,12 +435,13 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * long is gone (`tasks/get` no longer finds it) and a handler still
    * running for it is cancelled; the server looks for such handlers every
    * half of this time, at most every minute. Tasks created before a
-   * change keep their time. Default: 3600 (one hour).
+   * change keep their time. Default: 3600 (one hour); at most 604800
+   * (seven days), the longest a shared task store keeps a record.
    *
    * Since: 0.2
    */
   north_mcp_server_properties[PROP_TASK_TTL] =
-    g_param_spec_uint ("task-ttl", NULL, NULL, 1, G_MAXUINT / 1000, NORTH_MCP_DEFAULT_TASK_TTL_S, rw);
+    g_param_spec_uint ("task-ttl", NULL, NULL, 1, NORTH_MCP_TASK_MAX_TTL_S, NORTH_MCP_DEFAULT_TASK_TTL_S, rw);
 
   /**
    * NorthMcpServer:shutdown-timeout:

@@ -53,8 +53,9 @@
 #define ENVELOPE_MAX_BYTES (6 * NORTH_MCP_TASK_MAX_RESULT_BYTES + 64 * 1024)
 #define ENVELOPE_MAX_DEPTH 128
 #define TASK_ID_MAX 128
-/* The longest time to live a record gets (the server gives an hour). */
-#define TTL_MAX_MS ((gint64) 7 * 24 * 60 * 60 * 1000)
+/* The longest time to live a record gets (the server gives at most
+ * task-ttl's maximum). */
+#define TTL_MAX_MS ((gint64) NORTH_MCP_TASK_MAX_TTL_S * 1000)
 #define STORE_WARNING_INTERVAL_US (10 * G_USEC_PER_SEC)
 #define LOGGER "NorthMCP.Tasks"
 

@@ -30,6 +30,7 @@ G_BEGIN_DECLS
 /* A task is kept for the server's task-ttl after its last change; the
  * shared store takes a record's ttlMs within these bounds. */
 #define NORTH_MCP_TASK_TTL_MS              (60 * 60 * 1000)  /* default, 1 h */
+#define NORTH_MCP_TASK_MAX_TTL_S           (7 * 24 * 60 * 60)  /* task-ttl's maximum, 7 days */
 #define NORTH_MCP_TASK_POLL_INTERVAL_MS    500
 #define NORTH_MCP_TASK_MAX_PER_OWNER       256              /* stored, ended ones too */
 #define NORTH_MCP_TASK_MAX_TOTAL           4096

@@ -556,6 +556,31 @@ test_shared_limits_replicas (Fixture *fixture, gconstpointer kind)
   g_object_unref (one);
 }
 
+/* A record written with the longest ttlMs the server may give
+ * (task-ttl's maximum) lives that long in Redis: it must not be gone
+ * while tasks/get still tells the client it lives on. */
+static void
+test_shared_longest_ttl (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (NORTH_MCP_TYPE_SERVER);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), "task-ttl");
+  gint64 ttl_ms = (gint64) G_PARAM_SPEC_UINT (pspec)->maximum * 1000;
+  g_autofree char *record_key = g_strconcat ("north-mcp:task:", fixture->prefix, "long", NULL);
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 pttl;
+
+  g_assert_true (create (fixture, "alice", "long", ttl_ms, &error));
+  g_assert_no_error (error);
+  object = get (fixture, "alice", "long", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (object, "ttlMs"), ==, ttl_ms);
+  pttl = redis_integer ("PTTL", record_key, NULL);
+  g_assert_cmpint (pttl, <=, ttl_ms);
+  /* Generous: only that it is not cut short by days. */
+  g_assert_cmpint (pttl, >, ttl_ms - 10 * 60 * 1000);
+}
+
 /* The counters are bounded in Redis: they live as long as their last
  * record, and are gone a second after it. */
 static void
@@ -1192,6 +1217,8 @@ main (int argc, char **argv)
               fixture_set_up, test_byte_budget, fixture_tear_down);
   g_test_add ("/task-store/shared/expiry", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_expiry, fixture_tear_down);
+  g_test_add ("/task-store/shared/longest-ttl", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_longest_ttl, fixture_tear_down);
   g_test_add ("/task-store/shared/hostile-records", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_hostile_records, fixture_tear_down);
   g_test_add ("/task-store/shared/foreign-records", Fixture, GINT_TO_POINTER (SHARED),
