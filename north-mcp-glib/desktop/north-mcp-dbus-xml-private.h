@@ -18,9 +18,10 @@ G_BEGIN_DECLS
 /* g_dbus_node_info_new_for_xml() on data a service sent, which GLib 2.74
  * must not see unchecked: a <node> inside a <method>, <signal>,
  * <property> or <arg> crashes its parser. The elements D-Bus defines must
- * nest as the introspection format says (others, such as documentation,
- * are left to GDBus, but hold none of the D-Bus ones), and no deeper than
- * NORTH_MCP_DBUS_XML_MAX_DEPTH; anything else fails with a
+ * nest as the introspection format says (others are left to GDBus, but
+ * hold none of the D-Bus ones, except qualified ones such as <doc:doc>,
+ * which GDBus skips with all they hold), and no deeper than
+ * NORTH_MCP_DBUS_XML_MAX_DEPTH, qualified ones included; anything else fails with a
  * G_MARKUP_ERROR. */
 GDBusNodeInfo *north_mcp_dbus_node_info_new (const char  *xml,
                                              GError     **error);

@@ -19,6 +19,7 @@ enum {
   ARG        = 1 << 5,
   ANNOTATION = 1 << 6,
   OTHER      = 1 << 7,  /* not D-Bus's (documentation, say) */
+  IGNORED    = 1 << 8,  /* qualified, or inside one: GDBus skips them */
 };
 
 static const struct {
@@ -52,13 +53,22 @@ check_start (GMarkupParseContext  *context,
   guint kind = OTHER;
   guint parents = OTHER | NODE | INTERFACE | MEMBER | PROPERTY | ARG | ANNOTATION;
 
-  for (guint i = 0; i < G_N_ELEMENTS (elements); i++)
-    if (strcmp (name, elements[i].name) == 0)
-      {
-        kind = elements[i].kind;
-        parents = elements[i].parents;
-        break;
-      }
+  /* GDBus reads with G_MARKUP_IGNORE_QUALIFIED: a qualified element
+   * (documentation in a namespace, say) and all it holds never reach its
+   * parser, whatever their names; they only count for the depth. */
+  if (parent == IGNORED || strchr (name, ':') != NULL)
+    {
+      kind = IGNORED;
+      parents = G_MAXUINT;
+    }
+  else
+    for (guint i = 0; i < G_N_ELEMENTS (elements); i++)
+      if (strcmp (name, elements[i].name) == 0)
+        {
+          kind = elements[i].kind;
+          parents = elements[i].parents;
+          break;
+        }
 
   if (check->kinds->len >= NORTH_MCP_DBUS_XML_MAX_DEPTH)
     g_set_error (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
