@@ -1008,12 +1008,19 @@ stolen_slot_free (gpointer data)
   g_free (slot);
 }
 
+/* Always from the listener's context, never inline: g_main_context_invoke()
+ * would run it on a thread that can acquire that context while its loop
+ * is not running, next to the thread that owns the listener. */
 static void
 stolen_closed (gpointer data)
 {
   StolenSlot *slot = data;
+  g_autoptr(GSource) idle = g_idle_source_new ();
 
-  g_main_context_invoke_full (slot->context, G_PRIORITY_DEFAULT, stolen_slot_release, slot, stolen_slot_free);
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, stolen_slot_release, slot, stolen_slot_free);
+  g_source_set_static_name (idle, "north-mcp: stolen connection closed");
+  g_source_attach (idle, slot->context);
 }
 
 static void
