@@ -91,6 +91,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   SoupMessageHeadersIter iter;
   const char *name, *value;
   JsonObject *object = NULL, *params = NULL;
+  NorthMcpTraceRequest traced = { .session_digest = "0123abcd", .protocol_version = "2025-11-25" };
   char hex[2 * NORTH_MCP_TRACE_ID_SIZE + 1];
   char *lines, *body, *answer;
   gboolean has_parent;
@@ -126,10 +127,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
    * with the first span it is given, and ending it after the tracer is
    * off gives it none). */
   north_mcp_tracer_set_endpoint (tracer, "http://127.0.0.1:9/v1/traces");
-  span = north_mcp_trace_request_begin (tracer, FALSE, headers, "0123abcd",
-                                        object != NULL ? json_object_get_member (object, "id") : NULL,
-                                        north_mcp_object_get_string (object, "method"), params,
-                                        "2025-11-25");
+  traced.headers = headers;
+  traced.id = object != NULL ? json_object_get_member (object, "id") : NULL;
+  traced.method = north_mcp_object_get_string (object, "method");
+  traced.params = params;
+  span = north_mcp_trace_request_begin (tracer, FALSE, &traced);
   north_mcp_tracer_set_endpoint (tracer, NULL);
   if (span == NULL)
     abort ();

@@ -386,13 +386,19 @@ north_mcp_context_new (const NorthMcpRequestInfo *request)
     soup_message_headers_ref (self->request_headers);
   /* Tracing off (the common case) costs this one check. */
   if (G_UNLIKELY (north_mcp_trace_request_may_begin ()))
-    self->span = north_mcp_trace_request_begin (north_mcp_protocol_host_get_tracer (request->host),
-                                                north_mcp_protocol_host_get_debug (request->host),
-                                                self->request_headers,
-                                                request->session != NULL
-                                                ? north_mcp_session_get_trace_digest (request->session) : NULL,
-                                                request->id, request->method, self->params,
-                                                request->protocol_version);
+    {
+      NorthMcpTraceRequest traced = {
+        .headers = self->request_headers,
+        .session_digest = request->session != NULL ? north_mcp_session_get_trace_digest (request->session) : NULL,
+        .id = request->id,
+        .method = request->method,
+        .params = self->params,
+        .protocol_version = request->protocol_version,
+      };
+
+      self->span = north_mcp_trace_request_begin (north_mcp_protocol_host_get_tracer (request->host),
+                                                  north_mcp_protocol_host_get_debug (request->host), &traced);
+    }
   meta = north_mcp_object_get_object (self->params, "_meta");
   if (meta != NULL && json_object_has_member (meta, "progressToken"))
     {

@@ -17,21 +17,28 @@ G_BEGIN_DECLS
  * the process is on and the environment configures none. Only then is
  * north_mcp_trace_request_begin() worth calling. */
 gboolean      north_mcp_trace_request_may_begin (void);
-/* The data of the request's server span, or NULL when @tracer is NULL or
- * off. @headers: the HTTP request's (its W3C trace context), NULL on
- * stdio. @session_digest: what stands for the session's id (a bearer
- * credential, kept out of spans), NULL without a session. @log_handling:
- * write the "Handling" debug line that ties the request's logs to its
- * trace. No GObject is made for the span unless
+
+/* The request a server span is begun for. @headers: the HTTP request's
+ * (its W3C trace context), NULL on stdio. @session_digest: what stands
+ * for the session's id (a bearer credential, kept out of spans), NULL
+ * without a session. */
+typedef struct
+{
+  SoupMessageHeaders *headers;
+  const char         *session_digest;
+  JsonNode           *id;
+  const char         *method;
+  JsonObject         *params;
+  const char         *protocol_version;
+} NorthMcpTraceRequest;
+
+/* The data of @request's server span, or NULL when @tracer is NULL or
+ * off. @log_handling: write the "Handling" debug line that ties the
+ * request's logs to its trace. No GObject is made for the span unless
  * user code asks for it (north_mcp_trace_get_span). */
-NorthMcpSpanData *north_mcp_trace_request_begin (NorthMcpTracer  *tracer,
-                                               gboolean         log_handling,
-                                               SoupMessageHeaders *headers,
-                                               const char      *session_digest,
-                                               JsonNode        *id,
-                                               const char      *method,
-                                               JsonObject      *params,
-                                               const char      *protocol_version);
+NorthMcpSpanData *north_mcp_trace_request_begin (NorthMcpTracer             *tracer,
+                                               gboolean                    log_handling,
+                                               const NorthMcpTraceRequest *request);
 void          north_mcp_trace_request_end     (NorthMcpSpanData *span,
                                                JsonNode        *response);
 void          north_mcp_trace_tool_error      (NorthMcpSpanData *span,

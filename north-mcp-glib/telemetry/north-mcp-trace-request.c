@@ -64,15 +64,12 @@ find_parent (JsonObject          *params,
 
 /* The server's attributes of a recording request span. */
 static void
-add_request_attributes (NorthMcpSpanData   *span,
-                        SoupMessageHeaders *headers,
-                        const char         *session_digest,
-                        JsonNode           *id,
-                        const char         *method,
-                        const char         *target,
-                        JsonObject         *params,
-                        const char         *protocol_version)
+add_request_attributes (NorthMcpSpanData           *span,
+                        const NorthMcpTraceRequest *request,
+                        const char                 *target)
 {
+  const char *method = request->method;
+  JsonNode *id = request->id;
   const char *uri;
 
   north_mcp_span_data_add_static_attribute (span, "mcp.method.name", method);
@@ -83,7 +80,7 @@ add_request_attributes (NorthMcpSpanData   *span,
     }
   else if (target != NULL)
     north_mcp_span_data_add_static_attribute (span, "gen_ai.prompt.name", target);
-  if (strcmp (method, "resources/read") == 0 && (uri = params_string (params, "uri")) != NULL)
+  if (strcmp (method, "resources/read") == 0 && (uri = params_string (request->params, "uri")) != NULL)
     north_mcp_span_data_add_static_attribute (span, "mcp.resource.uri", uri);
   if (id != NULL && JSON_NODE_HOLDS_VALUE (id))
     {
@@ -97,11 +94,11 @@ add_request_attributes (NorthMcpSpanData   *span,
           north_mcp_span_data_add_static_attribute (span, "jsonrpc.request.id", text);
         }
     }
-  if (session_digest != NULL)
-    north_mcp_span_data_add_static_attribute (span, "mcp.session.id", session_digest);
-  if (protocol_version != NULL)
-    north_mcp_span_data_add_static_attribute (span, "mcp.protocol.version", protocol_version);
-  if (headers != NULL)
+  if (request->session_digest != NULL)
+    north_mcp_span_data_add_static_attribute (span, "mcp.session.id", request->session_digest);
+  if (request->protocol_version != NULL)
+    north_mcp_span_data_add_static_attribute (span, "mcp.protocol.version", request->protocol_version);
+  if (request->headers != NULL)
     {
       north_mcp_span_data_add_static_attribute (span, "network.transport", "tcp");
       north_mcp_span_data_add_static_attribute (span, "network.protocol.name", "http");
@@ -136,15 +133,11 @@ north_mcp_trace_request_may_begin (void)
 }
 
 NorthMcpSpanData *
-north_mcp_trace_request_begin (NorthMcpTracer     *tracer,
-                               gboolean            log_handling,
-                               SoupMessageHeaders *headers,
-                               const char         *session_digest,
-                               JsonNode           *id,
-                               const char         *method,
-                               JsonObject         *params,
-                               const char         *protocol_version)
+north_mcp_trace_request_begin (NorthMcpTracer             *tracer,
+                               gboolean                    log_handling,
+                               const NorthMcpTraceRequest *request)
 {
+  const char *method = request->method;
   NorthMcpTraceParent parent, context;
   const char *tracestate = NULL, *target = NULL;
   gboolean has_parent;
@@ -155,7 +148,7 @@ north_mcp_trace_request_begin (NorthMcpTracer     *tracer,
 
   /* Ids and the sampling decision first: an unsampled request stops at
    * a span that records nothing. */
-  has_parent = find_parent (params, headers, &parent, &tracestate);
+  has_parent = find_parent (request->params, request->headers, &parent, &tracestate);
   if (has_parent)
     memcpy (context.trace_id, parent.trace_id, NORTH_MCP_TRACE_ID_SIZE);
   else
@@ -168,14 +161,14 @@ north_mcp_trace_request_begin (NorthMcpTracer     *tracer,
 
   /* "{mcp.method.name} {target}", the target a tool or prompt name. */
   if (method != NULL && (strcmp (method, "tools/call") == 0 || strcmp (method, "prompts/get") == 0))
-    target = params_string (params, "name");
+    target = params_string (request->params, "name");
   span = north_mcp_span_data_new (tracer, method != NULL ? method : "", target, NORTH_MCP_SPAN_KIND_SERVER,
                                    &context, has_parent ? parent.span_id : NULL, tracestate);
   /* Logs of the request can be found from its trace, and back. */
   if (log_handling)
     log_handling_line (span);
   if (north_mcp_span_data_is_recording (span) && method != NULL)
-    add_request_attributes (span, headers, session_digest, id, method, target, params, protocol_version);
+    add_request_attributes (span, request, target);
   return span;
 }
 
