@@ -33,6 +33,17 @@ north_mcp_task_status_is_known (const char *status)
          north_mcp_task_status_is_terminal (status);
 }
 
+void
+north_mcp_task_record_set_cancelled (JsonObject *record)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format_iso8601 (now);
+
+  json_object_set_string_member (record, "status", "cancelled");
+  json_object_set_string_member (record, "lastUpdatedAt", stamp);
+  json_object_remove_member (record, "inputRequests");
+}
+
 /* Every asynchronous call: a task tagged with the public function (its
  * _finish checks the tag: one run() answers every call), then the
  * implementation's run(). */
