@@ -37,6 +37,7 @@ typedef struct
   NorthMcpTaskStore *store;
   GHashTable        *runners; /* taskId → Runner (a reference) */
   GSource           *expiry;
+  guint              expiry_s; /* its interval */
   /* With a state store shared by replicas: tasks/cancel on another
    * replica stops the handler here. */
   NorthMcpStateStore *shared;
@@ -116,26 +117,62 @@ expired (GObject      *source,
     g_warning ("Could not expire tasks: %s", error->message);
 }
 
+/* The sweep's interval for tasks that live @ttl_ms: half of it, so that
+ * an idle handler stops at most half its ttl late. */
+static guint
+expiry_interval_s (gint64 ttl_ms)
+{
+  return CLAMP (ttl_ms / 2000, 1, NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
+}
+
+static gboolean expire_tick (gpointer user_data);
+
+/* (Re)starts the sweep every @interval_s seconds. */
+static void
+schedule_expiry (Tasks *tasks,
+                 guint  interval_s)
+{
+  if (tasks->expiry != NULL && tasks->expiry_s == interval_s)
+    return;
+  if (tasks->expiry != NULL)
+    g_source_destroy (tasks->expiry);
+  g_clear_pointer (&tasks->expiry, g_source_unref);
+  tasks->expiry_s = interval_s;
+  tasks->expiry = g_timeout_source_new_seconds (interval_s);
+  g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
+  g_source_attach (tasks->expiry, north_mcp_protocol_host_get_main_context (tasks->host));
+}
+
 static gboolean
 expire_tick (gpointer user_data)
 {
   Tasks *tasks = user_data;
   g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_unref);
   gint64 now = g_get_real_time ();
+  NorthMcpProtocolSettings settings;
   GHashTableIter iter;
   Runner *runner;
+  gint64 ttl_ms;
 
   /* A handler whose task made no change for its TTL (waiting for input
    * nobody gives, say) stops with it. */
+  north_mcp_protocol_host_get_settings (tasks->host, &settings);
+  ttl_ms = (gint64) settings.task_ttl * 1000;
   g_hash_table_iter_init (&iter, tasks->runners);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
-    if (runner->created && now - runner->touched_at > runner->ttl_ms * 1000)
-      g_ptr_array_add (stale, runner_ref (runner));
+    {
+      if (runner->created && now - runner->touched_at > runner->ttl_ms * 1000)
+        g_ptr_array_add (stale, runner_ref (runner));
+      ttl_ms = MIN (ttl_ms, runner->ttl_ms);
+    }
   for (guint i = 0; i < stale->len; i++)
     runner_drop (g_ptr_array_index (stale, i));
 
   north_mcp_task_store_expire_async (tasks->store, g_get_real_time (), NULL,
                                      expired, NULL);
+  /* task-ttl may have changed: the sweep follows the shortest ttl of the
+   * tasks here and of the next one (replacing this source, maybe). */
+  schedule_expiry (tasks, expiry_interval_s (ttl_ms));
   return G_SOURCE_CONTINUE;
 }
 
@@ -249,9 +286,7 @@ get_tasks (NorthMcpProtocolHost *host)
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
   north_mcp_protocol_host_get_settings (host, &settings);
-  tasks->expiry = g_timeout_source_new_seconds (CLAMP (settings.task_ttl / 2, 1, NORTH_MCP_TASK_EXPIRY_INTERVAL_S));
-  g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
-  g_source_attach (tasks->expiry, north_mcp_protocol_host_get_main_context (host));
+  schedule_expiry (tasks, expiry_interval_s ((gint64) settings.task_ttl * 1000));
   g_object_set_data_full (G_OBJECT (host), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
   return tasks;
 }
@@ -747,6 +782,9 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner->touched_at = g_get_real_time ();
   north_mcp_protocol_host_get_settings (tasks->host, &settings);
   runner->ttl_ms = (gint64) settings.task_ttl * 1000;
+  /* A lowered task-ttl: the sweep must not wait for the longer one. */
+  if (expiry_interval_s (runner->ttl_ms) < tasks->expiry_s)
+    schedule_expiry (tasks, expiry_interval_s (runner->ttl_ms));
   runner->task_id = new_task_id ();
   runner->user = north_mcp_context_get_user (context) != NULL
                  ? g_object_ref (north_mcp_context_get_user (context)) : NULL;
