@@ -1048,17 +1048,9 @@ fake_accept (gpointer data)
 static void
 fake_redis_start (FakeRedis *fake, const char *const *replies)
 {
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
   g_mutex_init (&fake->lock);
   fake->replies = replies;
-  fake->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_assert_true (g_socket_bind (fake->listener, any, TRUE, NULL));
-  g_assert_true (g_socket_listen (fake->listener, NULL));
-  bound = g_socket_get_local_address (fake->listener, NULL);
-  fake->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  fake->listener = test_loopback_socket (TRUE, &fake->port);
   fake->thread = g_thread_new ("fake redis", fake_accept, fake);
 }
 
