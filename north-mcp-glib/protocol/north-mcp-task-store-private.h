@@ -120,7 +120,12 @@ gboolean           north_mcp_task_status_is_terminal (const char *status);
 /* One of the five a task may have (working, input_required and the
  * terminal ones). */
 gboolean           north_mcp_task_status_is_known    (const char *status);
-/* Marks @record (a running task's) as a cancel leaves it, in the stores. */
+/* Now, as records show times (ISO 8601, UTC, µs). */
+char              *north_mcp_task_timestamp          (void);
+/* Sets @record's status (may be its own string) and lastUpdatedAt. */
+void               north_mcp_task_record_touch       (JsonObject *record,
+                                                      const char *status);
+/* Marks @record (a running task's) as a cancel leaves it. */
 void               north_mcp_task_record_set_cancelled (JsonObject *record);
 
 /* Ending a task never waits for room: a terminal record (a cancel's, or

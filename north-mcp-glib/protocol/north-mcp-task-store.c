@@ -33,14 +33,29 @@ north_mcp_task_status_is_known (const char *status)
          north_mcp_task_status_is_terminal (status);
 }
 
+char *
+north_mcp_task_timestamp (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+void
+north_mcp_task_record_touch (JsonObject *record,
+                             const char *status)
+{
+  g_autofree char *stamp = north_mcp_task_timestamp ();
+  g_autofree char *copy = g_strdup (status); /* may be the record's own */
+
+  json_object_set_string_member (record, "status", copy);
+  json_object_set_string_member (record, "lastUpdatedAt", stamp);
+}
+
 void
 north_mcp_task_record_set_cancelled (JsonObject *record)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format_iso8601 (now);
-
-  json_object_set_string_member (record, "status", "cancelled");
-  json_object_set_string_member (record, "lastUpdatedAt", stamp);
+  north_mcp_task_record_touch (record, "cancelled");
   json_object_remove_member (record, "inputRequests");
 }
 

@@ -117,22 +117,18 @@ expired (GObject      *source,
     g_warning ("Could not expire tasks: %s", error->message);
 }
 
-/* The sweep's interval for tasks that live @ttl_ms: half of it, so that
- * an idle handler stops at most half its ttl late. */
-static guint
-expiry_interval_s (gint64 ttl_ms)
-{
-  return CLAMP (ttl_ms / 2000, 1, NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
-}
-
 static gboolean expire_tick (gpointer user_data);
 
-/* (Re)starts the sweep every @interval_s seconds. */
+/* Sweeps every half of @ttl_ms (1 s to a minute), so that an idle handler
+ * stops at most half its ttl late; only sooner than now unless @later. */
 static void
-schedule_expiry (Tasks *tasks,
-                 guint  interval_s)
+schedule_expiry (Tasks    *tasks,
+                 gint64    ttl_ms,
+                 gboolean  later)
 {
-  if (tasks->expiry != NULL && tasks->expiry_s == interval_s)
+  guint interval_s = CLAMP (ttl_ms / 2000, 1, NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
+
+  if (tasks->expiry != NULL && (interval_s == tasks->expiry_s || (!later && interval_s > tasks->expiry_s)))
     return;
   if (tasks->expiry != NULL)
     g_source_destroy (tasks->expiry);
@@ -168,11 +164,10 @@ expire_tick (gpointer user_data)
   for (guint i = 0; i < stale->len; i++)
     runner_drop (g_ptr_array_index (stale, i));
 
-  north_mcp_task_store_expire_async (tasks->store, g_get_real_time (), NULL,
-                                     expired, NULL);
+  north_mcp_task_store_expire_async (tasks->store, now, NULL, expired, NULL);
   /* task-ttl may have changed: the sweep follows the shortest ttl of the
    * tasks here and of the next one (replacing this source, maybe). */
-  schedule_expiry (tasks, expiry_interval_s (ttl_ms));
+  schedule_expiry (tasks, ttl_ms, TRUE);
   return G_SOURCE_CONTINUE;
 }
 
@@ -286,7 +281,7 @@ get_tasks (NorthMcpProtocolHost *host)
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
   north_mcp_protocol_host_get_settings (host, &settings);
-  schedule_expiry (tasks, expiry_interval_s ((gint64) settings.task_ttl * 1000));
+  schedule_expiry (tasks, (gint64) settings.task_ttl * 1000, TRUE);
   g_object_set_data_full (G_OBJECT (host), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
   return tasks;
 }
@@ -371,25 +366,6 @@ new_task_id (void)
   return id;
 }
 
-static char *
-now_iso8601 (void)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
-}
-
-static void
-touch (JsonObject *record,
-       const char *status)
-{
-  g_autofree char *stamp = now_iso8601 ();
-  g_autofree char *copy = g_strdup (status); /* may be the record's own */
-
-  json_object_set_string_member (record, "status", copy);
-  json_object_set_string_member (record, "lastUpdatedAt", stamp);
-}
-
 /* Runners: a task's handler running in this process. */
 
 static Runner *
@@ -444,14 +420,6 @@ runner_drop (Runner *runner)
 static void fail (Runner *runner, int code, const char *message);
 
 static void
-flushed_again (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
-}
-
-static void
 flushed (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
@@ -463,12 +431,13 @@ flushed (GObject      *source,
     return;
 
   /* No room for the record: the task fails, with a record that says why
-   * (small, so it fits where the large one did not). */
+   * (small, so it fits where the large one did not; nobody waits for
+   * it). */
   if (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
     {
       fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message);
       north_mcp_task_store_update_async (NORTH_MCP_TASK_STORE (source), runner->owner,
-                                         runner->record, NULL, flushed_again, NULL);
+                                         runner->record, NULL, NULL, NULL);
     }
   /* Else refused: cancelled or expired meanwhile. */
   runner_drop (runner);
@@ -516,7 +485,7 @@ fail (Runner     *runner,
   json_object_set_string_member (error, "message", message);
   json_object_remove_member (runner->record, "result");
   json_object_set_object_member (runner->record, "error", error);
-  touch (runner->record, "failed");
+  north_mcp_task_record_touch (runner->record, "failed");
 }
 
 /* The handler answered (@message a JSON-RPC response, NULL when the
@@ -533,11 +502,11 @@ runner_apply (Runner   *runner,
   json_object_remove_member (runner->record, "inputRequests");
   json_object_remove_member (runner->record, "statusMessage");
   if (object == NULL)
-    touch (runner->record, "cancelled");
+    north_mcp_task_record_touch (runner->record, "cancelled");
   else if (error != NULL)
     {
       json_object_set_object_member (runner->record, "error", error_object (error));
-      touch (runner->record, "failed");
+      north_mcp_task_record_touch (runner->record, "failed");
     }
   else if (result != NULL && g_strcmp0 (result_type, "input_required") == 0)
     {
@@ -564,7 +533,7 @@ runner_apply (Runner   *runner,
         }
       runner->pending = json_object_ref (requests);
       json_object_set_object_member (runner->record, "inputRequests", json_object_ref (requests));
-      touch (runner->record, "input_required");
+      north_mcp_task_record_touch (runner->record, "input_required");
     }
   else if (result != NULL)
     {
@@ -582,7 +551,7 @@ runner_apply (Runner   *runner,
           return;
         }
       json_object_set_member (runner->record, "result", json_node_copy (json_object_get_member (object, "result")));
-      touch (runner->record, "completed");
+      north_mcp_task_record_touch (runner->record, "completed");
     }
   else
     fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, "The tool answered with neither result nor error");
@@ -783,8 +752,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   north_mcp_protocol_host_get_settings (tasks->host, &settings);
   runner->ttl_ms = (gint64) settings.task_ttl * 1000;
   /* A lowered task-ttl: the sweep must not wait for the longer one. */
-  if (expiry_interval_s (runner->ttl_ms) < tasks->expiry_s)
-    schedule_expiry (tasks, expiry_interval_s (runner->ttl_ms));
+  schedule_expiry (tasks, runner->ttl_ms, FALSE);
   runner->task_id = new_task_id ();
   runner->user = north_mcp_context_get_user (context) != NULL
                  ? g_object_ref (north_mcp_context_get_user (context)) : NULL;
@@ -794,7 +762,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner->arguments = json_object_ref (arguments);
   runner->origin = g_object_ref (context);
   runner->record = json_object_new ();
-  stamp = now_iso8601 ();
+  stamp = north_mcp_task_timestamp ();
   json_object_set_string_member (runner->record, "taskId", runner->task_id);
   json_object_set_string_member (runner->record, "status", "working");
   json_object_set_string_member (runner->record, "createdAt", stamp);
@@ -1048,7 +1016,7 @@ runner_resume (Runner *runner)
   json_object_set_object_member (params, "inputResponses", g_steal_pointer (&runner->responses));
   /* The round has them now; the request stays counted. */
   hold_less (runner, runner->held - runner->request_held);
-  touch (runner->record, "working");
+  north_mcp_task_record_touch (runner->record, "working");
   runner_start_round (runner, params, g_steal_pointer (&runner->state));
 }
 
@@ -1074,7 +1042,7 @@ runner_take_answers (Runner     *runner,
         runner->responses = json_object_new ();
       json_object_set_member (runner->responses, l->data, json_node_copy (answer));
       json_object_remove_member (runner->pending, l->data);
-      touch (runner->record, "input_required");
+      north_mcp_task_record_touch (runner->record, "input_required");
       /* A change: the record lives on, and so must its handler. */
       runner->touched_at = g_get_real_time ();
     }
@@ -1196,7 +1164,7 @@ apply_status_message (gpointer user_data)
         json_object_remove_member (runner->record, "statusMessage");
       else
         json_object_set_string_member (runner->record, "statusMessage", update->message);
-      touch (runner->record, north_mcp_object_get_string (runner->record, "status"));
+      north_mcp_task_record_touch (runner->record, north_mcp_object_get_string (runner->record, "status"));
       runner_flush (runner);
     }
 
