@@ -58,14 +58,17 @@ record_bytes (JsonObject *record)
   return strlen (text);
 }
 
-/* Whether replacing @old_bytes by @new_bytes stays within the budget. */
+/* Whether replacing @old_bytes by @new_bytes stays within the budget;
+ * the end of a task (@ends) needs no room but for the slack. */
 static gboolean
 fits (NorthMcpMemoryTaskStore  *self,
       gsize                     old_bytes,
       gsize                     new_bytes,
+      gboolean                  ends,
       GError                  **error)
 {
-  if (new_bytes <= old_bytes || self->bytes - old_bytes + new_bytes <= self->max_bytes)
+  if (new_bytes <= old_bytes || (ends && new_bytes - old_bytes <= NORTH_MCP_TASK_STORE_END_SLACK) ||
+      self->bytes - old_bytes + new_bytes <= self->max_bytes)
     return TRUE;
 
   g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
@@ -163,7 +166,7 @@ create (NorthMcpMemoryTaskStore  *self,
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
       return FALSE;
     }
-  if (!fits (self, 0, bytes, error))
+  if (!fits (self, 0, bytes, FALSE, error))
     return FALSE;
 
   entry = g_new0 (Entry, 1);
@@ -219,6 +222,17 @@ copy_record (JsonObject *record)
   return copy;
 }
 
+/* @entry's record changed: now @bytes, and it lives its ttl from now. */
+static void
+entry_changed (NorthMcpMemoryTaskStore *self,
+               Entry                   *entry,
+               gsize                    bytes)
+{
+  self->bytes = self->bytes - entry->bytes + bytes;
+  entry->bytes = bytes;
+  entry->expires_at = record_expiry (entry->record);
+}
+
 static gboolean
 update (NorthMcpMemoryTaskStore  *self,
         const char               *owner,
@@ -236,14 +250,13 @@ update (NorthMcpMemoryTaskStore  *self,
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
       return FALSE;
     }
-  if (!fits (self, entry->bytes, bytes, error))
+  if (!fits (self, entry->bytes, bytes,
+             north_mcp_task_status_is_terminal (north_mcp_object_get_string (record, "status")), error))
     return FALSE;
 
-  self->bytes = self->bytes - entry->bytes + bytes;
-  entry->bytes = bytes;
   json_object_unref (entry->record);
   entry->record = copy_record (record);
-  entry->expires_at = record_expiry (record);
+  entry_changed (self, entry, bytes);
   return TRUE;
 }
 
@@ -260,13 +273,9 @@ cancel (NorthMcpMemoryTaskStore  *self,
     return FALSE;
   if (!north_mcp_task_status_is_terminal (north_mcp_object_get_string (entry->record, "status")))
     {
-      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-      g_autofree char *stamp = g_date_time_format_iso8601 (now);
-
-      json_object_set_string_member (entry->record, "status", "cancelled");
-      json_object_set_string_member (entry->record, "lastUpdatedAt", stamp);
-      json_object_remove_member (entry->record, "inputRequests");
-      entry->expires_at = record_expiry (entry->record);
+      /* Never refused: it changes a few bytes (see fits()). */
+      north_mcp_task_record_set_cancelled (entry->record);
+      entry_changed (self, entry, record_bytes (entry->record));
     }
   return TRUE;
 }

@@ -6,7 +6,11 @@
  * "north-mcp:task-final:<taskId>", and reads prefer that key: whichever
  * replica ends a task first (the handler's completion, or a cancel on any
  * replica) decides its final state, and a late update of the running
- * state can no longer hide it.
+ * state can no longer hide it. The running record then becomes a stub,
+ * {"owner":…,"ended":true}: it no longer keeps a copy of the task (nor
+ * its bytes in the counters below), and it never shows the task running
+ * again once the final record has expired. A read that finds the stub
+ * reads the final record again (it was written just before).
  *
  * The store expires records by itself, and counts them too: Redis would
  * keep whatever clients ask for, up to its memory, so every write is a
@@ -24,11 +28,17 @@
  * keeps or gives back a slot.
  *
  * The same counters add up the records' bytes (both records of a task,
- * each until it expires; a rewrite replaces its record's size), within a
- * byte limit per owner and one in all, on every write: a limit on the
- * number of records alone would let one user fill Redis with large
- * results, and a Redis at its maxmemory refuses every write, sessions
- * included, for every replica.
+ * each until it expires; a rewrite replaces its record's size, so an
+ * ended task counts its final record and a stub), within a byte limit per
+ * owner and one in all, on every write: a limit on the number of records
+ * alone would let one user fill Redis with large results, and a Redis at
+ * its maxmemory refuses every write, sessions included, for every
+ * replica. Ending a task never needs room, though: a final record at most
+ * NORTH_MCP_TASK_STORE_END_SLACK bytes larger than the running record it
+ * replaces (a cancel's, or the small failed record of a result that did
+ * not fit) is counted but never refused, since the stub that follows
+ * gives the running record's bytes back. So an owner may go past its
+ * limit by that much per task it ends, at most.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -90,6 +100,7 @@ typedef enum
   STAGE_CREATE,         /* counted SET NX of the running record */
   STAGE_WRITE_FINAL,    /* counted SET NX of the final record (renews) */
   STAGE_WRITE_RUNNING,  /* SET XX of the running record (likewise) */
+  STAGE_WRITE_STUB,     /* SET XX of the stub after the final record */
   STAGE_DONE,           /* none: the task is answered */
 } Stage;
 
@@ -102,6 +113,8 @@ typedef struct
   JsonObject          *record;   /* to write */
   char                *quota;    /* the owner's counter */
   Stage                stage;
+  gsize                running_size;  /* of the running record read */
+  gboolean             reread;   /* the final record, after a stub */
 } Op;
 
 static void
@@ -212,26 +225,43 @@ envelope_new (const char *owner,
   return g_string_free_to_bytes (out);
 }
 
+/* What stands in for the running record of an ended task. */
+static GBytes *
+stub_new (const char *owner)
+{
+  GString *out = g_string_new ("{\"owner\":");
+
+  north_mcp_json_write_string (out, owner);
+  g_string_append (out, ",\"ended\":true}");
+  return g_string_free_to_bytes (out);
+}
+
 /* The record of @owner's task @task_id in @envelope (a new reference),
  * or NULL when it is someone else's or not one of ours: clients get it as
  * it is, so it must at least be the task they asked for, with a status
- * they know. */
+ * they know. @ended: whether it is @owner's stub instead. */
 static JsonObject *
 envelope_read (GBytes     *envelope,
                const char *owner,
-               const char *task_id)
+               const char *task_id,
+               gboolean   *ended)
 {
   g_autoptr(JsonNode) node = NULL;
   JsonObject *object, *record;
   gsize length = 0;
   const char *data = g_bytes_get_data (envelope, &length);
 
+  *ended = FALSE;
   node = north_mcp_json_read (data, length, ENVELOPE_MAX_DEPTH, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   object = json_node_get_object (node);
+  if (g_strcmp0 (north_mcp_object_get_string (object, "owner"), owner) != 0)
+    return NULL;
   record = north_mcp_object_get_object (object, "record");
-  if (record == NULL || g_strcmp0 (north_mcp_object_get_string (object, "owner"), owner) != 0 ||
+  *ended = record == NULL && json_object_get_size (object) == 2 &&
+           north_mcp_object_get_node (object, "ended", JSON_NODE_VALUE) != NULL;
+  if (record == NULL ||
       g_strcmp0 (north_mcp_object_get_string (record, "taskId"), task_id) != 0 ||
       !north_mcp_task_status_is_known (north_mcp_object_get_string (record, "status")))
     return NULL;
@@ -244,8 +274,7 @@ static void step (GObject *source, GAsyncResult *result, gpointer user_data);
 
 /* Starts the store call of @stage, reading a record or writing
  * op->record (the final one once: whoever ends the task first decides;
- * the running one also after that: reads prefer the final one); takes
- * @task. */
+ * then the stub in place of the running one); takes @task. */
 static void
 call (GTask *task,
       Stage  stage)
@@ -256,6 +285,7 @@ call (GTask *task,
   g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
   g_autoptr(GBytes) envelope = NULL;
   NorthMcpStateStoreCounter counters[] = { { op->quota }, { QUOTA_KEY } };
+  gboolean rewrite;
 
   op->stage = stage;
   if (stage == STAGE_READ_FINAL || stage == STAGE_READ_RUNNING)
@@ -264,49 +294,50 @@ call (GTask *task,
                                        step, task);
       return;
     }
-  envelope = envelope_new (op->owner, op->record);
+  envelope = stage == STAGE_WRITE_STUB ? stub_new (op->owner) : envelope_new (op->owner, op->record);
+  rewrite = stage == STAGE_WRITE_RUNNING || stage == STAGE_WRITE_STUB;
   /* A create adds the task to the counters within the limits, and so
    * does the final record of a task that left them (expired since it was
    * read: written once, it would live on uncounted); for a task counted,
    * either moves its expiry. A rewrite of the running record only moves
    * it (a limit of 0; SET XX keeps an expired one out). Every write
-   * fits in the byte limits. */
-  counters[0].limit = stage != STAGE_WRITE_RUNNING ? self->max_per_owner : 0;
-  counters[1].limit = stage != STAGE_WRITE_RUNNING ? self->max_total : 0;
+   * fits in the byte limits, but the end of a task that needs no more
+   * than the slack (G_MAXUINT64: counted, never refused). */
+  counters[0].limit = rewrite ? 0 : self->max_per_owner;
+  counters[1].limit = rewrite ? 0 : self->max_total;
   counters[0].max_bytes = self->max_bytes_per_owner;
   counters[1].max_bytes = self->max_bytes_total;
+  if (stage == STAGE_WRITE_FINAL &&
+      g_bytes_get_size (envelope) <= op->running_size + NORTH_MCP_TASK_STORE_END_SLACK)
+    counters[0].max_bytes = counters[1].max_bytes = G_MAXUINT64;
   north_mcp_state_store_set_counted_async (self->store, key, envelope, ttl_of (op->record),
-                                           stage != STAGE_WRITE_RUNNING ? NORTH_MCP_STATE_STORE_SET_IF_ABSENT
-                                                                        : NORTH_MCP_STATE_STORE_SET_IF_PRESENT,
+                                           rewrite ? NORTH_MCP_STATE_STORE_SET_IF_PRESENT
+                                                   : NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
                                            op->task_id, counters, G_N_ELEMENTS (counters),
                                            g_task_get_cancellable (task), step, task);
 }
 
-/* Marks @record (just read, ours) as a cancel leaves it. */
-static void
-set_cancelled (JsonObject *record)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format_iso8601 (now);
-
-  json_object_set_string_member (record, "status", "cancelled");
-  json_object_set_string_member (record, "lastUpdatedAt", stamp);
-  json_object_remove_member (record, "inputRequests");
-}
-
 /* What comes after reading @envelope (NULL: none), by operation: the
  * stage to go on with, or STAGE_DONE once @task is answered. No final
- * record yet: the running one is current. */
+ * record yet: the running one is current; its stub: the final one is
+ * there now (read it again), or expired. */
 static Stage
 after_read (GTask  *task,
             Op     *op,
             GBytes *envelope)
 {
-  gboolean final = op->stage == STAGE_READ_FINAL;
-  g_autoptr(JsonObject) record = envelope != NULL ? envelope_read (envelope, op->owner, op->task_id) : NULL;
+  gboolean final = op->stage == STAGE_READ_FINAL, ended = FALSE;
+  g_autoptr(JsonObject) record = envelope != NULL ? envelope_read (envelope, op->owner, op->task_id, &ended) : NULL;
 
-  if (envelope == NULL && final)
+  if (envelope == NULL && final && !op->reread)
     return STAGE_READ_RUNNING;
+  if (ended && !op->reread)
+    {
+      op->reread = TRUE;
+      return STAGE_READ_FINAL;
+    }
+  if (!final && envelope != NULL)
+    op->running_size = g_bytes_get_size (envelope);
   if (record == NULL)
     return_unknown (task);
   else if (op->kind == NORTH_MCP_TASK_STORE_OP_GET)
@@ -315,7 +346,7 @@ after_read (GTask  *task,
     g_task_return_boolean (task, TRUE);
   else if (op->kind == NORTH_MCP_TASK_STORE_OP_CANCEL)
     {
-      set_cancelled (record);
+      north_mcp_task_record_set_cancelled (record);
       g_clear_pointer (&op->record, json_object_unref);
       op->record = g_steal_pointer (&record);
       return STAGE_WRITE_FINAL;
@@ -336,15 +367,20 @@ after_write (GTask                     *task,
 {
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
   gboolean done = counted == NORTH_MCP_STATE_STORE_COUNTED_STORED;
-  gboolean terminal = north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status"));
 
   if (op->stage == STAGE_WRITE_FINAL && done)
-    return STAGE_WRITE_RUNNING;
+    return STAGE_WRITE_STUB;
+  /* The final record is written: whatever became of the stub (the
+   * running record may have expired meanwhile; reads prefer the final
+   * one). */
+  if (op->stage == STAGE_WRITE_STUB)
+    {
+      g_task_return_boolean (task, TRUE);
+      return STAGE_DONE;
+    }
   /* No room for the record's bytes: the task layer fails the task with a
-   * small record then. The running record after the final one stays as
-   * it was (reads prefer the final one). */
-  if (counted >= NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES &&
-      !(op->stage == STAGE_WRITE_RUNNING && terminal))
+   * small record then. */
+  if (counted >= NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES)
     {
       if (counted == NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES)
         g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
@@ -359,10 +395,8 @@ after_write (GTask                     *task,
   if (op->stage == STAGE_WRITE_FINAL && op->kind != NORTH_MCP_TASK_STORE_OP_CANCEL)
     /* Another replica ended it first (a cancel): that stays. */
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
-  else if (op->stage == STAGE_WRITE_RUNNING && !done &&
-           !north_mcp_task_status_is_terminal (north_mcp_object_get_string (op->record, "status")))
-    /* Expired since it was read (a terminal record came after its final
-     * one, which was written). */
+  else if (op->stage == STAGE_WRITE_RUNNING && !done)
+    /* Expired since it was read. */
     return_unknown (task);
   else if (done || op->stage != STAGE_CREATE)
     /* Written; or cancelling what just ended: nothing to do. */
@@ -401,6 +435,12 @@ step (GObject      *source,
     {
       gssize counted = north_mcp_state_store_set_counted_finish (store, result, &error);
 
+      /* After the final record, the stub's fate changes nothing. */
+      if (error != NULL && op->stage == STAGE_WRITE_STUB)
+        {
+          warn_store_error (g_task_get_source_object (task), error);
+          g_clear_error (&error);
+        }
       next = error == NULL ? after_write (task, op, counted) : STAGE_DONE;
     }
   if (error != NULL)

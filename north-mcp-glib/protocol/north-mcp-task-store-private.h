@@ -120,10 +120,25 @@ gboolean           north_mcp_task_status_is_terminal (const char *status);
 /* One of the five a task may have (working, input_required and the
  * terminal ones). */
 gboolean           north_mcp_task_status_is_known    (const char *status);
+/* Now, as records show times (ISO 8601, UTC, µs). */
+char              *north_mcp_task_timestamp          (void);
+/* Sets @record's status (may be its own string) and lastUpdatedAt. */
+void               north_mcp_task_record_touch       (JsonObject *record,
+                                                      const char *status);
+/* Marks @record (a running task's) as a cancel leaves it. */
+void               north_mcp_task_record_set_cancelled (JsonObject *record);
+
+/* Ending a task never waits for room: a terminal record (a cancel's, or
+ * the small failed one that replaces a result that did not fit) at most
+ * this many bytes larger than the record it replaces is never refused by
+ * a byte limit. So the stores go past their byte limits by at most this
+ * much per task ended (and a cancel always succeeds). */
+#define NORTH_MCP_TASK_STORE_END_SLACK 512
 
 /* The in-memory store: at most @max_per_owner stored tasks per owner,
  * @max_total in all (expired ones are dropped first) and @max_bytes of
- * records as JSON (a create or an update beyond it fails). */
+ * records as JSON (a create or an update beyond it fails, but for
+ * NORTH_MCP_TASK_STORE_END_SLACK). */
 NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
                                                       guint       max_total,
                                                       gsize       max_bytes);
@@ -136,9 +151,11 @@ NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
  * create whose outcome is unknown (the store answered too late, or the
  * connection was lost after it was sent) counts if it was stored, until
  * its record expires. Likewise the records' bytes as stored (a task's
- * running and final record both) are at most @max_bytes_per_owner (> 0)
- * per owner and @max_bytes_total (> 0) in all: a create or an update
- * beyond them fails (NORTH_MCP_ERROR_FAILED, saying so). */
+ * running record, or its final record and a small stub once it ended)
+ * are at most @max_bytes_per_owner (> 0) per owner and @max_bytes_total
+ * (> 0) in all: a create or an update beyond them fails
+ * (NORTH_MCP_ERROR_FAILED, saying so), but for
+ * NORTH_MCP_TASK_STORE_END_SLACK. */
 typedef struct _NorthMcpStateStore NorthMcpStateStore;
 NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store,
                                                       guint               max_per_owner,

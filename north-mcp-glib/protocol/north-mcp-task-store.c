@@ -33,19 +33,47 @@ north_mcp_task_status_is_known (const char *status)
          north_mcp_task_status_is_terminal (status);
 }
 
+char *
+north_mcp_task_timestamp (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+void
+north_mcp_task_record_touch (JsonObject *record,
+                             const char *status)
+{
+  g_autofree char *stamp = north_mcp_task_timestamp ();
+  g_autofree char *copy = g_strdup (status); /* may be the record's own */
+
+  json_object_set_string_member (record, "status", copy);
+  json_object_set_string_member (record, "lastUpdatedAt", stamp);
+}
+
+void
+north_mcp_task_record_set_cancelled (JsonObject *record)
+{
+  north_mcp_task_record_touch (record, "cancelled");
+  json_object_remove_member (record, "inputRequests");
+}
+
 /* Every asynchronous call: a task tagged with the public function (its
  * _finish checks the tag: one run() answers every call), then the
- * implementation's run(). */
+ * implementation's run(). A record names its task. */
 static void
-run (NorthMcpTaskStore              *self,
-     const NorthMcpTaskStoreRequest *request,
-     GCancellable                   *cancellable,
-     GAsyncReadyCallback             callback,
-     gpointer                        user_data,
-     gpointer                        tag)
+run (NorthMcpTaskStore        *self,
+     NorthMcpTaskStoreRequest *request,
+     GCancellable             *cancellable,
+     GAsyncReadyCallback       callback,
+     gpointer                  user_data,
+     gpointer                  tag)
 {
   g_autoptr(GTask) task = north_mcp_store_call_new (self, cancellable, callback, user_data, tag);
 
+  if (request->record != NULL)
+    request->task_id = north_mcp_object_get_string (request->record, "taskId");
   NORTH_MCP_TASK_STORE_GET_IFACE (self)->run (self, request, task);
 }
 
@@ -57,9 +85,7 @@ north_mcp_task_store_create_async (NorthMcpTaskStore   *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  NorthMcpTaskStoreRequest request = {
-    NORTH_MCP_TASK_STORE_OP_CREATE, owner, north_mcp_object_get_string (record, "taskId"), record
-  };
+  NorthMcpTaskStoreRequest request = { NORTH_MCP_TASK_STORE_OP_CREATE, owner, .record = record };
 
   run (self, &request, cancellable, callback, user_data, north_mcp_task_store_create_async);
 }
@@ -101,9 +127,7 @@ north_mcp_task_store_update_async (NorthMcpTaskStore   *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  NorthMcpTaskStoreRequest request = {
-    NORTH_MCP_TASK_STORE_OP_UPDATE, owner, north_mcp_object_get_string (record, "taskId"), record
-  };
+  NorthMcpTaskStoreRequest request = { NORTH_MCP_TASK_STORE_OP_UPDATE, owner, .record = record };
 
   run (self, &request, cancellable, callback, user_data, north_mcp_task_store_update_async);
 }

@@ -37,6 +37,7 @@ typedef struct
   NorthMcpTaskStore *store;
   GHashTable        *runners; /* taskId → Runner (a reference) */
   GSource           *expiry;
+  guint              expiry_s; /* its interval */
   /* With a state store shared by replicas: tasks/cancel on another
    * replica stops the handler here. */
   NorthMcpStateStore *shared;
@@ -116,26 +117,57 @@ expired (GObject      *source,
     g_warning ("Could not expire tasks: %s", error->message);
 }
 
+static gboolean expire_tick (gpointer user_data);
+
+/* Sweeps every half of @ttl_ms (1 s to a minute), so that an idle handler
+ * stops at most half its ttl late; only sooner than now unless @later. */
+static void
+schedule_expiry (Tasks    *tasks,
+                 gint64    ttl_ms,
+                 gboolean  later)
+{
+  guint interval_s = CLAMP (ttl_ms / 2000, 1, NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
+
+  if (tasks->expiry != NULL && (interval_s == tasks->expiry_s || (!later && interval_s > tasks->expiry_s)))
+    return;
+  if (tasks->expiry != NULL)
+    g_source_destroy (tasks->expiry);
+  g_clear_pointer (&tasks->expiry, g_source_unref);
+  tasks->expiry_s = interval_s;
+  tasks->expiry = g_timeout_source_new_seconds (interval_s);
+  g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
+  g_source_attach (tasks->expiry, north_mcp_protocol_host_get_main_context (tasks->host));
+}
+
 static gboolean
 expire_tick (gpointer user_data)
 {
   Tasks *tasks = user_data;
   g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_unref);
   gint64 now = g_get_real_time ();
+  NorthMcpProtocolSettings settings;
   GHashTableIter iter;
   Runner *runner;
+  gint64 ttl_ms;
 
   /* A handler whose task made no change for its TTL (waiting for input
    * nobody gives, say) stops with it. */
+  north_mcp_protocol_host_get_settings (tasks->host, &settings);
+  ttl_ms = (gint64) settings.task_ttl * 1000;
   g_hash_table_iter_init (&iter, tasks->runners);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
-    if (runner->created && now - runner->touched_at > runner->ttl_ms * 1000)
-      g_ptr_array_add (stale, runner_ref (runner));
+    {
+      if (runner->created && now - runner->touched_at > runner->ttl_ms * 1000)
+        g_ptr_array_add (stale, runner_ref (runner));
+      ttl_ms = MIN (ttl_ms, runner->ttl_ms);
+    }
   for (guint i = 0; i < stale->len; i++)
     runner_drop (g_ptr_array_index (stale, i));
 
-  north_mcp_task_store_expire_async (tasks->store, g_get_real_time (), NULL,
-                                     expired, NULL);
+  north_mcp_task_store_expire_async (tasks->store, now, NULL, expired, NULL);
+  /* task-ttl may have changed: the sweep follows the shortest ttl of the
+   * tasks here and of the next one (replacing this source, maybe). */
+  schedule_expiry (tasks, ttl_ms, TRUE);
   return G_SOURCE_CONTINUE;
 }
 
@@ -249,9 +281,7 @@ get_tasks (NorthMcpProtocolHost *host)
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
   north_mcp_protocol_host_get_settings (host, &settings);
-  tasks->expiry = g_timeout_source_new_seconds (CLAMP (settings.task_ttl / 2, 1, NORTH_MCP_TASK_EXPIRY_INTERVAL_S));
-  g_source_set_callback (tasks->expiry, expire_tick, tasks, NULL);
-  g_source_attach (tasks->expiry, north_mcp_protocol_host_get_main_context (host));
+  schedule_expiry (tasks, (gint64) settings.task_ttl * 1000, TRUE);
   g_object_set_data_full (G_OBJECT (host), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
   return tasks;
 }
@@ -336,25 +366,6 @@ new_task_id (void)
   return id;
 }
 
-static char *
-now_iso8601 (void)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
-}
-
-static void
-touch (JsonObject *record,
-       const char *status)
-{
-  g_autofree char *stamp = now_iso8601 ();
-  g_autofree char *copy = g_strdup (status); /* may be the record's own */
-
-  json_object_set_string_member (record, "status", copy);
-  json_object_set_string_member (record, "lastUpdatedAt", stamp);
-}
-
 /* Runners: a task's handler running in this process. */
 
 static Runner *
@@ -409,14 +420,6 @@ runner_drop (Runner *runner)
 static void fail (Runner *runner, int code, const char *message);
 
 static void
-flushed_again (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
-}
-
-static void
 flushed (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
@@ -428,12 +431,13 @@ flushed (GObject      *source,
     return;
 
   /* No room for the record: the task fails, with a record that says why
-   * (small, so it fits where the large one did not). */
+   * (small, so it fits where the large one did not; nobody waits for
+   * it). */
   if (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
     {
       fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message);
       north_mcp_task_store_update_async (NORTH_MCP_TASK_STORE (source), runner->owner,
-                                         runner->record, NULL, flushed_again, NULL);
+                                         runner->record, NULL, NULL, NULL);
     }
   /* Else refused: cancelled or expired meanwhile. */
   runner_drop (runner);
@@ -481,7 +485,7 @@ fail (Runner     *runner,
   json_object_set_string_member (error, "message", message);
   json_object_remove_member (runner->record, "result");
   json_object_set_object_member (runner->record, "error", error);
-  touch (runner->record, "failed");
+  north_mcp_task_record_touch (runner->record, "failed");
 }
 
 /* The handler answered (@message a JSON-RPC response, NULL when the
@@ -498,11 +502,11 @@ runner_apply (Runner   *runner,
   json_object_remove_member (runner->record, "inputRequests");
   json_object_remove_member (runner->record, "statusMessage");
   if (object == NULL)
-    touch (runner->record, "cancelled");
+    north_mcp_task_record_touch (runner->record, "cancelled");
   else if (error != NULL)
     {
       json_object_set_object_member (runner->record, "error", error_object (error));
-      touch (runner->record, "failed");
+      north_mcp_task_record_touch (runner->record, "failed");
     }
   else if (result != NULL && g_strcmp0 (result_type, "input_required") == 0)
     {
@@ -529,7 +533,7 @@ runner_apply (Runner   *runner,
         }
       runner->pending = json_object_ref (requests);
       json_object_set_object_member (runner->record, "inputRequests", json_object_ref (requests));
-      touch (runner->record, "input_required");
+      north_mcp_task_record_touch (runner->record, "input_required");
     }
   else if (result != NULL)
     {
@@ -547,7 +551,7 @@ runner_apply (Runner   *runner,
           return;
         }
       json_object_set_member (runner->record, "result", json_node_copy (json_object_get_member (object, "result")));
-      touch (runner->record, "completed");
+      north_mcp_task_record_touch (runner->record, "completed");
     }
   else
     fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, "The tool answered with neither result nor error");
@@ -747,6 +751,8 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner->touched_at = g_get_real_time ();
   north_mcp_protocol_host_get_settings (tasks->host, &settings);
   runner->ttl_ms = (gint64) settings.task_ttl * 1000;
+  /* A lowered task-ttl: the sweep must not wait for the longer one. */
+  schedule_expiry (tasks, runner->ttl_ms, FALSE);
   runner->task_id = new_task_id ();
   runner->user = north_mcp_context_get_user (context) != NULL
                  ? g_object_ref (north_mcp_context_get_user (context)) : NULL;
@@ -756,7 +762,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner->arguments = json_object_ref (arguments);
   runner->origin = g_object_ref (context);
   runner->record = json_object_new ();
-  stamp = now_iso8601 ();
+  stamp = north_mcp_task_timestamp ();
   json_object_set_string_member (runner->record, "taskId", runner->task_id);
   json_object_set_string_member (runner->record, "status", "working");
   json_object_set_string_member (runner->record, "createdAt", stamp);
@@ -1010,7 +1016,7 @@ runner_resume (Runner *runner)
   json_object_set_object_member (params, "inputResponses", g_steal_pointer (&runner->responses));
   /* The round has them now; the request stays counted. */
   hold_less (runner, runner->held - runner->request_held);
-  touch (runner->record, "working");
+  north_mcp_task_record_touch (runner->record, "working");
   runner_start_round (runner, params, g_steal_pointer (&runner->state));
 }
 
@@ -1036,7 +1042,7 @@ runner_take_answers (Runner     *runner,
         runner->responses = json_object_new ();
       json_object_set_member (runner->responses, l->data, json_node_copy (answer));
       json_object_remove_member (runner->pending, l->data);
-      touch (runner->record, "input_required");
+      north_mcp_task_record_touch (runner->record, "input_required");
       /* A change: the record lives on, and so must its handler. */
       runner->touched_at = g_get_real_time ();
     }
@@ -1158,7 +1164,7 @@ apply_status_message (gpointer user_data)
         json_object_remove_member (runner->record, "statusMessage");
       else
         json_object_set_string_member (runner->record, "statusMessage", update->message);
-      touch (runner->record, north_mcp_object_get_string (runner->record, "status"));
+      north_mcp_task_record_touch (runner->record, north_mcp_object_get_string (runner->record, "status"));
       runner_flush (runner);
     }
 

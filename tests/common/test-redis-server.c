@@ -14,18 +14,32 @@
 guint
 test_free_port (void)
 {
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  guint port;
+
+  g_object_unref (test_loopback_socket (FALSE, &port));
+  return port;
+}
+
+GSocket *
+test_loopback_socket (gboolean  listen,
+                      guint    *port)
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GError) error = NULL;
 
   g_assert_nonnull (socket);
-  g_socket_bind (socket, any, FALSE, &error);
+  g_socket_bind (socket, any, listen, &error);
+  g_assert_no_error (error);
+  if (listen)
+    g_socket_listen (socket, &error);
   g_assert_no_error (error);
   bound = g_socket_get_local_address (socket, &error);
   g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return socket;
 }
 
 /* A failed test must not leave redis-server behind. */

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -37,6 +37,10 @@ void  test_redis_server_clear  (TestRedisServer *self);
 
 /* A free TCP port on 127.0.0.1 (nothing listens there). */
 guint test_free_port           (void);
+/* A socket on 127.0.0.1 at a port picked at run time (*@port), listening
+ * if @listen. */
+GSocket *test_loopback_socket  (gboolean         listen,
+                                guint           *port);
 
 /* Aborts the test naming @what after TEST_PATIENCE_S on the default main
  * context; returns the source id to remove once done waiting. */

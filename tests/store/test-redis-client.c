@@ -624,18 +624,11 @@ static Proxy *
 proxy_new (guint target)
 {
   Proxy *proxy = g_new0 (Proxy, 1);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
 
   proxy->target = target;
   proxy->conns = g_ptr_array_new ();
   g_mutex_init (&proxy->lock);
-  proxy->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_assert_true (g_socket_bind (proxy->listener, any, TRUE, NULL));
-  g_assert_true (g_socket_listen (proxy->listener, NULL));
-  bound = g_socket_get_local_address (proxy->listener, NULL);
-  proxy->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  proxy->listener = test_loopback_socket (TRUE, &proxy->port);
   proxy->acceptor = g_thread_new ("proxy", proxy_accept, proxy);
   return proxy;
 }

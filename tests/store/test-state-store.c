@@ -951,6 +951,183 @@ test_stream_bytes (gconstpointer data)
                    g_ptr_array_index (ids, 11));
 }
 
+/* --- a fake Redis server that answers scripted replies --- */
+
+/* Listens on a loopback port and serves one connection at a time (the
+ * client reconnects after a protocol error): PING gets PONG, every other
+ * command the next of @replies (raw RESP), or an error once none is left. */
+typedef struct {
+  GSocket           *listener;
+  guint              port;
+  GThread           *thread;
+  GMutex             lock;
+  GSocket           *conn;     /* the one served now */
+  const char *const *replies;
+  guint              next;
+} FakeRedis;
+
+/* The length of the first whole command in @buffer (0: not all there
+ * yet); @is_ping: whether it is a PING. Only what hiredis sends: arrays
+ * of bulk strings. */
+static gsize
+fake_command_length (const char *buffer, gsize length, gboolean *is_ping)
+{
+  const char *end = buffer + length, *p = buffer, *line;
+  gint64 n;
+
+  if (length == 0 || *p != '*' || (line = g_strstr_len (p, end - p, "\r\n")) == NULL)
+    return 0;
+  n = g_ascii_strtoll (p + 1, NULL, 10);
+  p = line + 2;
+  for (gint64 i = 0; i < n; i++)
+    {
+      gint64 size;
+
+      if (p >= end || *p != '$' || (line = g_strstr_len (p, end - p, "\r\n")) == NULL)
+        return 0;
+      size = g_ascii_strtoll (p + 1, NULL, 10);
+      if (end - (line + 2) < size + 2)
+        return 0;
+      if (i == 0)
+        *is_ping = size == 4 && g_ascii_strncasecmp (line + 2, "PING", 4) == 0;
+      p = line + 2 + size + 2;
+    }
+  return p - buffer;
+}
+
+static void
+fake_serve (FakeRedis *fake, GSocket *conn)
+{
+  GByteArray *input = g_byte_array_new ();
+  char chunk[4096];
+  gssize n;
+
+  while ((n = g_socket_receive (conn, chunk, sizeof chunk, NULL, NULL)) > 0)
+    {
+      gboolean is_ping = FALSE;
+      gsize used;
+
+      g_byte_array_append (input, (guint8 *) chunk, n);
+      while ((used = fake_command_length ((char *) input->data, input->len, &is_ping)) > 0)
+        {
+          const char *reply = "-ERR no more replies\r\n";
+
+          g_mutex_lock (&fake->lock);
+          if (is_ping)
+            reply = "+PONG\r\n";
+          else if (fake->replies[fake->next] != NULL)
+            reply = fake->replies[fake->next++];
+          g_mutex_unlock (&fake->lock);
+          g_socket_send (conn, reply, strlen (reply), NULL, NULL);
+          g_byte_array_remove_range (input, 0, used);
+        }
+    }
+  g_byte_array_unref (input);
+}
+
+static gpointer
+fake_accept (gpointer data)
+{
+  FakeRedis *fake = data;
+  GSocket *conn;
+
+  while ((conn = g_socket_accept (fake->listener, NULL, NULL)) != NULL)
+    {
+      g_mutex_lock (&fake->lock);
+      fake->conn = conn;
+      g_mutex_unlock (&fake->lock);
+      fake_serve (fake, conn);
+      g_mutex_lock (&fake->lock);
+      fake->conn = NULL;
+      g_mutex_unlock (&fake->lock);
+      g_object_unref (conn);
+    }
+  return NULL;
+}
+
+static void
+fake_redis_start (FakeRedis *fake, const char *const *replies)
+{
+  g_mutex_init (&fake->lock);
+  fake->replies = replies;
+  fake->listener = test_loopback_socket (TRUE, &fake->port);
+  fake->thread = g_thread_new ("fake redis", fake_accept, fake);
+}
+
+static void
+fake_redis_stop (FakeRedis *fake)
+{
+  g_socket_shutdown (fake->listener, TRUE, TRUE, NULL);
+  g_mutex_lock (&fake->lock);
+  if (fake->conn != NULL)
+    g_socket_shutdown (fake->conn, TRUE, TRUE, NULL);
+  g_mutex_unlock (&fake->lock);
+  g_thread_join (fake->thread);
+  g_object_unref (fake->listener);
+  g_mutex_clear (&fake->lock);
+}
+
+/* The answer of a counted SET's script (two counters) is checked, whatever
+ * Redis (or whatever answers in its place) sends: an answer out of range
+ * or of another type is an error, never a result. */
+static void
+test_redis_counted_replies (void)
+{
+  static const char *const replies[] = {
+    ":1\r\n", ":0\r\n", ":2\r\n", ":3\r\n", ":-1\r\n", ":-2\r\n",
+    ":4\r\n", ":-3\r\n", ":9223372036854775807\r\n", ":-9223372036854775808\r\n",
+    "$1\r\n1\r\n", "+1\r\n", "*1\r\n:1\r\n", "*0\r\n", "$-1\r\n", "*-1\r\n",
+    "-ERR boom\r\n", "*2\r\n:1\r\n:1\r\n",
+    /* RESP3 (Redis answers RESP2 here; hiredis reads these too). */
+    ",1.5\r\n", "#t\r\n", "_\r\n", "(1\r\n", "%1\r\n:1\r\n:1\r\n", "~1\r\n:1\r\n",
+    ">2\r\n$7\r\nmessage\r\n:1\r\n",
+    /* Not RESP: the connection goes, and comes back. */
+    ":1x\r\n", ":99999999999999999999\r\n", "!\r\n",
+    ":1\r\n",
+    NULL
+  };
+  const gssize expected[] = {
+    NORTH_MCP_STATE_STORE_COUNTED_STORED, NORTH_MCP_STATE_STORE_COUNTED_KEPT_OUT,
+    NORTH_MCP_STATE_STORE_COUNTED_FULL, NORTH_MCP_STATE_STORE_COUNTED_FULL + 1,
+    NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES, NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES + 1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    NORTH_MCP_STATE_STORE_COUNTED_STORED,
+  };
+  const char *counters[] = { "test:fake-counter-1", "test:fake-counter-2" };
+  const guint limits[] = { 5, 5 };
+  FakeRedis fake = { 0 };
+  g_autofree char *uri = NULL;
+  g_autoptr(NorthMcpStateStore) store = NULL;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (expected) == G_N_ELEMENTS (replies) - 1);
+  fake_redis_start (&fake, replies);
+  uri = g_strdup_printf ("redis://127.0.0.1:%u", fake.port);
+  store = north_mcp_state_store_new_for_uri (uri, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *escaped = g_strescape (replies[i], NULL);
+      guint watchdog = test_watchdog_add ("the fake Redis");
+      gssize answer;
+
+      /* After a reply that was not RESP, a new connection. */
+      while (!north_mcp_state_store_is_available (store))
+        g_main_context_iteration (NULL, TRUE);
+      g_source_remove (watchdog);
+      answer = store_set_counted (store, "test:fake-value", "v", 60000, ALWAYS, "m", counters, limits, 2, &error);
+      g_test_message ("reply %u: %s", i, escaped);
+      g_assert_cmpint (answer, ==, expected[i]);
+      if (expected[i] >= 0)
+        g_assert_no_error (error);
+      else
+        g_assert_true (g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID) ||
+                       g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR,
+                                        NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE));
+    }
+  g_clear_object (&store);
+  fake_redis_stop (&fake);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -980,6 +1157,7 @@ main (int argc, char **argv)
   g_test_add_func ("/state-store/redis/absent", test_redis_absent);
   g_test_add_func ("/state-store/redis/append-expires", test_redis_append_expires);
   g_test_add_func ("/state-store/redis/huge-value", test_redis_huge_value);
+  g_test_add_func ("/state-store/redis/counted-replies", test_redis_counted_replies);
 
   status = g_test_run ();
   test_redis_server_clear (&redis);

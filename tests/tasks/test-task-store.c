@@ -408,6 +408,9 @@ test_shared_foreign_records (Fixture *fixture, gconstpointer kind)
     "{\"owner\":\"alice\",\"record\":{\"taskId\":\"%s%s\",\"status\":\"done\"}}",
     "{\"owner\":\"alice\",\"record\":{\"taskId\":\"%s%s\",\"status\":7}}",
     "{\"owner\":\"alice\",\"record\":{\"taskId\":\"%s%s\"}}",
+    /* The stub of an ended task: without a final record, or another's. */
+    "{\"owner\":\"alice\",\"ended\":true}",
+    "{\"owner\":\"bob\",\"ended\":true}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (records); i++)
@@ -803,8 +806,11 @@ test_shared_bytes_rewrite (Fixture *fixture, gconstpointer kind)
     g_assert_true (update (fixture, "alice", completed, &error));
     g_assert_no_error (error);
   }
-  /* Its two records now take some 2,200 bytes. */
-  assert_too_many (create_sized (fixture->store, fixture, "alice", "a2", 60000, SIZED, &error), &error, TOO_MUCH);
+  /* It now takes some 1,100 bytes (its final record and a stub): room
+   * for one more such record, not two. */
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 60000, SIZED, &error));
+  g_assert_no_error (error);
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a3", 60000, SIZED, &error), &error, TOO_MUCH);
 
   g_assert_true (create_sized (fixture->store, fixture, "bob", "b1", 60000, 10, NULL));
   {
@@ -823,6 +829,89 @@ test_shared_bytes_rewrite (Fixture *fixture, gconstpointer kind)
     stored = get (fixture, "bob", "b1", &error);
     g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "failed");
   }
+}
+
+/* The bytes @owner's records take, as the shared store counts them in
+ * Redis. */
+static gint64
+owner_bytes (const char *owner)
+{
+  g_autofree char *quota = owner_quota_key (owner);
+  g_autofree char *bytes = g_strconcat (quota, ":bytes", NULL);
+  g_autoptr(NorthMcpRedisReply) reply = redis_command ("HGET", bytes, "", NULL);
+  gsize length = 0;
+  const char *total = north_mcp_redis_reply_get_string (reply, &length);
+  g_autofree char *text = g_strndup (total, length);
+
+  return g_ascii_strtoll (text, NULL, 10);
+}
+
+/* An ended task keeps one copy of its record (and a small stub in place
+ * of the running one), not two: its final record and its running record
+ * both held the result, which halved what the byte limits let users
+ * keep (terminal tells how it behaves then). */
+static void
+test_shared_bytes_ended (Fixture *fixture, gconstpointer kind)
+{
+  g_autofree char *text = g_strnfill (SIZED, 'r');
+  g_autoptr(JsonObject) completed = record (fixture, "a1", "completed", 60000);
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  use_byte_limits (fixture, 100000);
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 60000, 10, NULL));
+  json_object_set_string_member (completed, "result", text);
+  g_assert_true (update (fixture, "alice", completed, &error));
+  g_assert_no_error (error);
+  if (GPOINTER_TO_INT (kind) == SHARED)
+    {
+      g_autofree char *key = g_strconcat ("north-mcp:task:", fixture->prefix, "a1", NULL);
+      g_autoptr(NorthMcpRedisReply) running = redis_command ("GET", key, NULL);
+
+      g_assert_cmpint (owner_bytes ("alice"), >, SIZED);
+      g_assert_cmpint (owner_bytes ("alice"), <, SIZED + 300);
+      g_assert_cmpstr (north_mcp_redis_reply_get_string (running, NULL), ==, "{\"owner\":\"alice\",\"ended\":true}");
+    }
+  /* Room for a record of SIZED bytes besides. */
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 60000, SIZED, &error));
+  g_assert_no_error (error);
+
+  stored = get (fixture, "alice", "a1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "completed");
+  g_assert_cmpstr (json_object_get_string_member (stored, "result"), ==, text);
+}
+
+/* A cancel never needs room: an owner exactly at its byte limit (not
+ * even a tiny record fits) cancels its task, and a small failed record
+ * still ends another; the sum goes past the limit by a few bytes only. */
+static void
+test_shared_bytes_end_at_limit (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(JsonObject) failed = record (fixture, "a2", "failed", 60000);
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 one;
+
+  use_byte_limits (fixture, 100000);
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a1", 60000, SIZED, NULL));
+  one = owner_bytes ("alice");
+  /* a2 differs from a1 only in its status message's length. */
+  g_assert_true (create_sized (fixture->store, fixture, "alice", "a2", 60000, SIZED + BYTES_PER_OWNER - 2 * one,
+                               NULL));
+  g_assert_cmpint (owner_bytes ("alice"), ==, BYTES_PER_OWNER);
+  assert_too_many (create_sized (fixture->store, fixture, "alice", "a3", 60000, 0, &error), &error, TOO_MUCH);
+
+  g_assert_true (cancel (fixture, "alice", "a1", &error));
+  g_assert_no_error (error);
+  stored = get (fixture, "alice", "a1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "cancelled");
+
+  json_object_set_string_member (failed, "error", "Too much task data for this user");
+  g_assert_true (update (fixture, "alice", failed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (owner_bytes ("alice"), <=, BYTES_PER_OWNER + NORTH_MCP_TASK_STORE_END_SLACK);
 }
 
 /* A state store that forwards what the shared task store uses (GET and
@@ -1152,7 +1241,7 @@ test_byte_budget (Fixture *fixture, gconstpointer kind)
 {
   g_autoptr(JsonObject) large = record (fixture, "t1", "completed", 60000);
   g_autoptr(JsonObject) small = record (fixture, "t1", "failed", 60000);
-  g_autofree char *text = g_strnfill (500, 'x');
+  g_autofree char *text = g_strnfill (2 * NORTH_MCP_TASK_STORE_END_SLACK, 'x');
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1170,6 +1259,41 @@ test_byte_budget (Fixture *fixture, gconstpointer kind)
 
   g_assert_true (update (fixture, "alice", small, &error));
   g_assert_no_error (error);
+}
+
+/* Ending a task needs no room: at the budget, a cancel and a small
+ * failed record (the end of a task whose result did not fit) still go
+ * through, a large result does not. */
+static void
+test_byte_budget_end (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(JsonObject) working = record (fixture, "t1", "working", 60000);
+  g_autoptr(JsonObject) failed = record (fixture, "t2", "failed", 60000);
+  g_autoptr(JsonObject) completed = record (fixture, "t2", "completed", 60000);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), working);
+  g_autofree char *text = json_to_string (node, FALSE);
+  g_autofree char *large = g_strnfill (2 * NORTH_MCP_TASK_STORE_END_SLACK, 'x');
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_memory_task_store_new (8, 8, 2 * strlen (text));
+  g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
+  g_assert_true (create (fixture, "alice", "t2", 60000, NULL));
+  g_assert_false (create (fixture, "alice", "t3", 60000, &error));
+  g_clear_error (&error);
+
+  json_object_set_string_member (completed, "result", large);
+  g_assert_false (update (fixture, "alice", completed, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_clear_error (&error);
+  json_object_set_string_member (failed, "error", "The server's task storage is full");
+  g_assert_true (update (fixture, "alice", failed, &error));
+  g_assert_no_error (error);
+  g_assert_true (cancel (fixture, "alice", "t1", &error));
+  g_assert_no_error (error);
+  object = get (fixture, "alice", "t1", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
 }
 
 int
@@ -1192,6 +1316,8 @@ main (int argc, char **argv)
     { "bytes-replicas", test_shared_bytes_replicas, FALSE },
     { "bytes-expire", test_shared_bytes_expire, TRUE },
     { "bytes-rewrite", test_shared_bytes_rewrite, TRUE },
+    { "bytes-ended", test_shared_bytes_ended, TRUE },
+    { "bytes-end-at-limit", test_shared_bytes_end_at_limit, FALSE },
     { "bytes-cleanup", test_shared_bytes_cleanup, FALSE },
   };
   int status;
@@ -1215,6 +1341,8 @@ main (int argc, char **argv)
               fixture_set_up, test_limits_and_expiry, fixture_tear_down);
   g_test_add ("/task-store/memory/byte-budget", Fixture, GINT_TO_POINTER (MEMORY),
               fixture_set_up, test_byte_budget, fixture_tear_down);
+  g_test_add ("/task-store/memory/byte-budget-end", Fixture, GINT_TO_POINTER (MEMORY),
+              fixture_set_up, test_byte_budget_end, fixture_tear_down);
   g_test_add ("/task-store/shared/expiry", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_expiry, fixture_tear_down);
   g_test_add ("/task-store/shared/longest-ttl", Fixture, GINT_TO_POINTER (SHARED),

@@ -137,6 +137,8 @@ nag_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, g
   north_mcp_context_return_tool_result (context, result);
 }
 
+static guint forever_stopped;
+
 static gboolean
 forever_cancelled (gpointer user_data)
 {
@@ -144,6 +146,7 @@ forever_cancelled (gpointer user_data)
 
   if (!g_cancellable_is_cancelled (north_mcp_context_get_cancellable (context)))
     return G_SOURCE_CONTINUE;
+  forever_stopped++;
   north_mcp_context_return_error_literal (context, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
   return G_SOURCE_REMOVE;
 }
@@ -735,6 +738,26 @@ test_update_renews_ttl (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
 }
 
+/* The sweep that stops idle handlers follows task-ttl as it is now, not
+ * as it was when the first task started (an hour: a sweep a minute): a
+ * handler whose task made no change for a lowered task-ttl stops within
+ * about that, not up to a minute late. */
+static void
+test_lowered_ttl (Fixture *f, gconstpointer data)
+{
+  g_autofree char *first = start_task (f, "slow");
+  g_autofree char *idle = NULL;
+  gint64 started;
+
+  g_object_set (f->server, "task-ttl", 1, NULL);
+  forever_stopped = 0;
+  idle = start_task (f, "forever");
+  started = g_get_monotonic_time ();
+  while (forever_stopped == 0 && g_get_monotonic_time () - started < 30 * G_USEC_PER_SEC)
+    sleep_ms (50);
+  g_assert_cmpuint (forever_stopped, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -757,6 +780,7 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
+  g_test_add ("/tasks-http/lowered-ttl", Fixture, NULL, fixture_setup, test_lowered_ttl, fixture_teardown);
 
   return g_test_run ();
 }
