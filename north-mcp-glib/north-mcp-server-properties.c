@@ -289,7 +289,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * Stateless JSON mode of Streamable HTTP, as North uses it: no sessions,
    * JSON responses, every POST self-contained. Off by default (stateful
    * sessions with SSE responses, which carry progress, logging and
-   * server-to-client requests).
+   * server-to-client requests). A stateless server does not serve the
+   * deprecated HTTP+SSE endpoints, whose session is a `GET /sse` stream:
+   * `/sse` and `/messages/` answer `404`.
    *
    * Since: 0.1
    */

@@ -125,11 +125,12 @@ north_mcp_http_check_body_size (SoupServer        *server,
     return;
 
   endpoint = north_mcp_http_classify_path (self, path);
-  /* The MCP endpoints read the body of a POST only. A GET stream's would
-   * otherwise be kept, and counted as held, for as long as the stream
-   * is open. */
+  /* The MCP endpoints read the body of a POST only (a stateless server
+   * has no legacy endpoints). A GET stream's would otherwise be kept, and
+   * counted as held, for as long as the stream is open. */
   kept = endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE ||
-         ((endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP || endpoint == NORTH_MCP_HTTP_ENDPOINT_MESSAGES) &&
+         ((endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP ||
+           (endpoint == NORTH_MCP_HTTP_ENDPOINT_MESSAGES && !self->settings.stateless)) &&
           soup_server_message_get_method (msg) == SOUP_METHOD_POST);
   if (!kept)
     soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);

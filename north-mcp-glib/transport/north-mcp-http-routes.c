@@ -22,6 +22,9 @@
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-request-scope-private.h"
 
+#define NO_LEGACY_TEXT "Not Found: this server is stateless; the legacy HTTP+SSE transport " \
+                       "needs sessions (use Streamable HTTP)"
+
 NorthMcpHttpEndpoint
 north_mcp_http_classify_path (NorthMcpHttpTransport *self,
                               const char            *path)
@@ -110,6 +113,31 @@ serve_mcp (NorthMcpHttpTransport *self,
                                                     ? "POST" : "GET, POST, DELETE");
 }
 
+/* GET /sse and POST /messages/. The legacy transport's session is its
+ * GET /sse stream: a stateless server has none to give, so the endpoints
+ * are not there (as with the SDKs' stateless servers, which do not mount
+ * them); still reserved, and checked like the MCP path first. */
+static void
+serve_legacy (NorthMcpHttpTransport *self,
+              SoupServerMessage     *msg,
+              NorthMcpHttpEndpoint   endpoint,
+              GHashTable            *query,
+              NorthMcpUser          *user)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  if (self->settings.stateless)
+    north_mcp_http_respond_text (msg, SOUP_STATUS_NOT_FOUND, NO_LEGACY_TEXT);
+  else if (endpoint == NORTH_MCP_HTTP_ENDPOINT_SSE && strcmp (method, "GET") == 0)
+    north_mcp_http_handle_legacy_get (self, msg, user);
+  else if (endpoint == NORTH_MCP_HTTP_ENDPOINT_SSE)
+    north_mcp_http_respond_method_not_allowed (msg, "GET");
+  else if (strcmp (method, "POST") == 0)
+    north_mcp_http_handle_legacy_post (self, msg, query, user);
+  else
+    north_mcp_http_respond_method_not_allowed (msg, "POST");
+}
+
 static void
 serve_now (NorthMcpHttpTransport *self,
            SoupServerMessage     *msg,
@@ -117,7 +145,6 @@ serve_now (NorthMcpHttpTransport *self,
            GHashTable            *query,
            NorthMcpUser          *user)
 {
-  const char *method = soup_server_message_get_method (msg);
   NorthMcpRequestScope scope;
 
   /* Contexts made for this request read its North and trace context. */
@@ -130,17 +157,8 @@ serve_now (NorthMcpHttpTransport *self,
       break;
 
     case NORTH_MCP_HTTP_ENDPOINT_SSE:
-      if (strcmp (method, "GET") == 0)
-        north_mcp_http_handle_legacy_get (self, msg, user);
-      else
-        north_mcp_http_respond_method_not_allowed (msg, "GET");
-      break;
-
     case NORTH_MCP_HTTP_ENDPOINT_MESSAGES:
-      if (strcmp (method, "POST") == 0)
-        north_mcp_http_handle_legacy_post (self, msg, query, user);
-      else
-        north_mcp_http_respond_method_not_allowed (msg, "POST");
+      serve_legacy (self, msg, endpoint, query, user);
       break;
 
     case NORTH_MCP_HTTP_ENDPOINT_ROUTE:

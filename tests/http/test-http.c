@@ -8,6 +8,7 @@
 #include "north-mcp-http-transport-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-auth-private.h"
 #include "north-mcp-event-store-private.h"
 #include "test-http-client.h"
@@ -1447,6 +1448,34 @@ test_legacy_sse (Fixture       *f,
   g_assert_null (north_mcp_server_lookup_session (f->server, session_id));
 }
 
+/* The legacy transport's session is its GET /sse stream: a stateless
+ * server has none to give. Before, it opened one anyway (and a session
+ * with it, in a process that may be one of several workers). */
+static void
+test_stateless_legacy_refused (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(OpenStream) stream = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(Reply) post = NULL;
+  g_autoptr(Reply) bare = NULL;
+  g_autoptr(GList) sessions = NULL;
+
+  stream = open_stream (f, "/sse", (const char *[]) { "Accept", "text/event-stream", NULL });
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 404);
+  body = read_line (stream);
+  g_assert_nonnull (strstr (body, "stateless"));
+
+  post = request (f, "POST", "/messages/?session_id=x", "application/json", INITIALIZE_BODY, NULL);
+  g_assert_cmpuint (post->status, ==, 404);
+  g_assert_nonnull (strstr (reply_text (post), "legacy HTTP+SSE transport"));
+  bare = request (f, "POST", "/messages/", "application/json", INITIALIZE_BODY, NULL);
+  g_assert_cmpuint (bare->status, ==, 404);
+
+  sessions = north_mcp_session_manager_get_sessions (north_mcp_server_get_session_manager (f->server));
+  g_assert_null (sessions);
+}
+
 /* ------------------------------------------------------------------ */
 /* Batches (2025-03-26)                                                */
 
@@ -2047,6 +2076,7 @@ main (int   argc,
   ADD ("/http/routes/health", stateless, test_health);
   ADD ("/http/routes/custom", stateless, test_custom_route);
   ADD ("/http/legacy/sse", stateful, test_legacy_sse);
+  ADD ("/http/legacy/stateless-refused", stateless, test_stateless_legacy_refused);
   ADD ("/http/stateless/batch", stateless, test_stateless_batch);
   ADD ("/http/stateless/client-goes-away", stateless, test_client_goes_away);
   ADD ("/http/stateful/client-goes-away", stateful, test_client_goes_away);
