@@ -570,7 +570,9 @@ stdio_closed_cb (NorthMcpStdioTransport *transport,
  * or a writer of its own); the HTTP transports listen on
  * [property@NorthMcp.Server:host] and [property@NorthMcp.Server:port]
  * (Streamable HTTP, the deprecated HTTP+SSE endpoints, the health check
- * and custom routes share one port).
+ * and custom routes share one port). %NORTH_MCP_TRANSPORT_SSE needs
+ * sessions: a [property@NorthMcp.Server:stateless] server refuses it
+ * with %NORTH_MCP_ERROR_INVALID_CONFIGURATION.
  *
  * Returns: `TRUE` on success
  *
@@ -594,6 +596,15 @@ north_mcp_server_start (NorthMcpServer         *self,
   self->main_context = g_main_context_ref_thread_default ();
   /* The North Python SDK's first line, for logs that are compared. */
   north_mcp_server_debug (self, "Debug mode enabled for North MCP Server");
+
+  /* Its session is a GET /sse stream, which a stateless server does not
+   * serve (north-mcp-http-routes.c). */
+  if (transport == NORTH_MCP_TRANSPORT_SSE && self->config.stateless)
+    {
+      g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+                           "The HTTP+SSE transport needs sessions: a stateless server does not serve it");
+      return FALSE;
+    }
 
   if (transport == NORTH_MCP_TRANSPORT_STDIO && north_mcp_server_get_state_store (self) != NULL)
     {

@@ -1476,6 +1476,27 @@ test_stateless_legacy_refused (Fixture       *f,
   g_assert_null (sessions);
 }
 
+/* Nor does it start as one: before, --transport sse --stateless printed
+ * a /sse URL that opened sessions. */
+static void
+test_stateless_legacy_start_refused (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("test-http", "1.0.0");
+  g_autoptr(GError) error = NULL;
+
+  north_mcp_server_set_port (server, 0);
+  north_mcp_server_set_stateless (server, TRUE);
+  g_assert_false (north_mcp_server_start (server, NORTH_MCP_TRANSPORT_SSE, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_CONFIGURATION);
+  g_assert_nonnull (strstr (error->message, "stateless"));
+  g_assert_cmpuint (north_mcp_server_get_bound_port (server), ==, 0);
+
+  north_mcp_server_set_stateless (server, FALSE);
+  g_assert_true (north_mcp_server_start (server, NORTH_MCP_TRANSPORT_SSE, NULL));
+  g_assert_cmpuint (north_mcp_server_get_bound_port (server), !=, 0);
+  north_mcp_server_stop (server);
+}
+
 /* ------------------------------------------------------------------ */
 /* Batches (2025-03-26)                                                */
 
@@ -2087,6 +2108,7 @@ main (int   argc,
 #undef ADD
 
   g_test_add_func ("/http/listen/localhost", test_listen_localhost);
+  g_test_add_func ("/http/legacy/stateless-start-refused", test_stateless_legacy_start_refused);
   g_test_add_func ("/http/shutdown", test_shutdown);
   g_test_add_data_func ("/http/shutdown/from-a-handler", NULL, test_shutdown_from_a_handler);
   g_test_add_data_func ("/http/shutdown/stop-from-a-handler", "stop", test_shutdown_from_a_handler);
