@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "north-mcp-http-body-limit-private.h"
+#include "north-mcp-interim-output-stream-private.h"
 #include "north-mcp-http-refusal-private.h"
 #include "north-mcp-http-routes-private.h"
 #include "north-mcp-error.h"
@@ -106,6 +107,20 @@ got_chunk_cb (SoupServerMessage *msg,
     }
 }
 
+/* RFC 9110 section 10.1.1: a server MUST ignore a 100-continue
+ * expectation in an HTTP/1.0 request (and send a 1.0 client no 1xx,
+ * section 15.2). libsoup sends "100 Continue" as soon as this handler
+ * returns, unless it answered: the body is read and served as usual, and
+ * the interim response never reaches the client. */
+static void
+ignore_http10_continue (SoupServerMessage  *msg,
+                        SoupMessageHeaders *headers)
+{
+  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0 &&
+      (soup_message_headers_get_expectations (headers) & SOUP_EXPECTATION_CONTINUE))
+    north_mcp_interim_output_stream_drop_interim_of (msg);
+}
+
 void
 north_mcp_http_check_body_size (SoupServer        *server,
                                 SoupServerMessage *msg,
@@ -121,6 +136,7 @@ north_mcp_http_check_body_size (SoupServer        *server,
   guint64 length;
   gsize limit;
 
+  ignore_http10_continue (msg, headers);
   if (!north_mcp_http_transport_refresh (self))
     return;
 

@@ -47,6 +47,8 @@
  *   (an idle stream writes a comment every 15 s); the socket is watched
  *   instead (north_mcp_http_listener_watch_hangup()), and the steal
  *   closes it at once.
+ * - The connection's output goes through a NorthMcpInterimOutputStream,
+ *   which drops the "100 Continue" libsoup would send an HTTP/1.0 client.
  *
  * A request costs two signal handlers (request-started, request-finished)
  * and one flag store per read, at most ~2 % instructions per request
@@ -66,6 +68,7 @@
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-hangup-input-stream-private.h"
 #include "north-mcp-http-held-body-private.h"
+#include "north-mcp-interim-output-stream-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-transport-host-private.h"
 
@@ -527,6 +530,7 @@ serve (NorthMcpHttpListener *self,
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(GInputStream) input = NULL;
+  g_autoptr(GOutputStream) output = NULL;
   g_autoptr(GIOStream) stream = NULL;
   Client *client;
 
@@ -538,7 +542,9 @@ serve (NorthMcpHttpListener *self,
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   connection = g_socket_connection_factory_create_connection (socket);
   input = north_mcp_hangup_input_stream_new (G_IO_STREAM (connection));
-  stream = g_simple_io_stream_new (input, g_io_stream_get_output_stream (G_IO_STREAM (connection)));
+  output = north_mcp_interim_output_stream_new (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                                remote);
+  stream = g_simple_io_stream_new (input, output);
 
   client = g_new0 (Client, 1);
   client->link.data = client;

@@ -290,3 +290,49 @@ def test_http10_request_with_transfer_encoding_is_refused(flood):
                    .replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + chunked)
     assert raw.startswith(b"HTTP/1.1 200 ") and b'"id":6' in raw, raw[:500]
     assert server.health()
+
+
+def test_http10_expect_continue_is_ignored(flood):
+    # RFC 9110 section 10.1.1: a server MUST ignore a 100-continue
+    # expectation in an HTTP/1.0 request; section 15.2: no 1xx to a 1.0
+    # client. Before, libsoup answered "HTTP/1.0 100 Continue" first, which
+    # a 1.0 client or proxy takes for the answer (and the real one for
+    # garbage, or for the answer to its next request).
+    server = flood("--stateless")
+    headers = {**MCP_HEADERS, "Expect": "100-continue"}
+    raw = exchange(server.port, request_bytes("POST", "/mcp", flood_call(9, 2), headers))
+    assert raw.startswith(b"HTTP/1.0 200 "), raw[:500]
+    assert json.loads(assert_http10_plain(raw))["id"] == 9, raw
+
+    # A client that waits for the 100 (it should not) gets nothing until
+    # it sends the body, which is read and served as usual.
+    with connect(server.port) as sock:
+        call = flood_call(10, 2)
+        sock.sendall(request_bytes("POST", "/mcp", headers=headers)
+                     .replace(b"Content-Length: 0", b"Content-Length: %d" % len(call)))
+        sock.settimeout(1)
+        with pytest.raises(socket.timeout):
+            sock.recv(65536)
+        sock.settimeout(60)
+        sock.sendall(call)
+        raw = read_to_end(sock, bytearray())
+    assert json.loads(assert_http10_plain(raw))["id"] == 10, raw
+
+    # Refused at its headers: the final answer, as before.
+    raw = exchange(server.port, request_bytes("POST", "/mcp", headers=headers)
+                   .replace(b"Content-Length: 0", b"Content-Length: %d" % (64 << 20)))
+    assert b"Request body too large" in assert_http10_plain(raw, 413), raw
+
+    # HTTP/1.1 clients still get their 100 Continue, then the answer.
+    with connect(server.port) as sock:
+        call = flood_call(11, 2)
+        sock.sendall(request_bytes("POST", "/mcp", headers={**headers, "Connection": "close"}, version="1.1")
+                     .replace(b"Content-Length: 0", b"Content-Length: %d" % len(call)))
+        data = bytearray()
+        assert read_until(sock, data, lambda d: b"\r\n\r\n" in d), data
+        assert bytes(data).startswith(b"HTTP/1.1 100 Continue\r\n"), data
+        sock.sendall(call)
+        raw = read_to_end(sock, data)
+    final = raw[raw.index(b"\r\n\r\n") + 4:]
+    assert final.startswith(b"HTTP/1.1 200 ") and b'"id":11' in final, raw[:500]
+    assert server.health()

@@ -229,6 +229,46 @@ def test_query_parameters_are_bounded(server):
     assert server.health()
 
 
+def first_head(server, head):
+    """Sends HEAD without its body and returns the first response head the
+    server writes (an interim one, or the final answer)."""
+    with socket.create_connection((server.host, server.port), timeout=SLOW) as conn:
+        conn.sendall(head)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            assert chunk, data
+            data += chunk
+        return data
+
+
+def test_expectations():
+    """RFC 9110 section 10.1.1 over HTTP/1.1 (HTTP/1.0: test_http10.py). A
+    body refused at its headers gets its final error, not 100 Continue
+    (which would invite the client to send it); one that is accepted gets
+    100 Continue; an expectation other than 100-continue gets 417 (from
+    libsoup, at the parse)."""
+    server = hostile.Server("--max-held-body-bytes", "100000")
+    try:
+        mcp = ("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               "Accept: application/json, text/event-stream\r\nExpect: %s\r\n"
+               "Content-Length: %d\r\n\r\n")
+        head = first_head(server, (mcp % ("100-continue", 5 << 20)).encode())
+        assert head.startswith(b"HTTP/1.1 413 "), head
+        head = first_head(server, (mcp % ("100-continue", 200_000)).encode())
+        assert head.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 1" in head, head
+        head = first_head(server, (mcp % ("100-continue", 1000)).encode())
+        assert head.startswith(b"HTTP/1.1 100 Continue\r\n"), head
+
+        for expect in ("nothing-known", "100-continue, nothing-known"):
+            answer = raw_request(server, (mcp % (expect, 40)).encode() +
+                                 b'{"jsonrpc":"2.0","id":1,"method":"ping"}')
+            assert answer.startswith(b"HTTP/1.0 417 Expectation Failed\r\n"), answer[:200]
+        assert server.health()
+    finally:
+        assert server.stop() == 0, server.stderr()
+
+
 def upload(server, path, total, chunked=False):
     """POSTs a body of TOTAL bytes to PATH, streamed in 64 KiB blocks until
     the server stops taking it. Returns (bytes sent, answer bytes)."""
