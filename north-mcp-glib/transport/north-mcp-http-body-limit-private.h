@@ -9,7 +9,8 @@
 
 G_BEGIN_DECLS
 
-/* The early SoupServerCallback of every path: refuses a body larger than
+/* The early SoupServerCallback of every path: refuses a request whose
+ * framing is faulty (400, unread: north-mcp-http-framing.c), a body larger than
  * the host's max_body_size (413, unread) by its Content-Length or while
  * its chunks arrive, drops the bodies of paths that do not read one, and
  * refuses one that would make the kept bodies pass max_held_body_bytes

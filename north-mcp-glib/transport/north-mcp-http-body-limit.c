@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "north-mcp-http-body-limit-private.h"
+#include "north-mcp-http-framing-private.h"
 #include "north-mcp-interim-output-stream-private.h"
 #include "north-mcp-http-refusal-private.h"
 #include "north-mcp-http-routes-private.h"
@@ -132,6 +133,7 @@ north_mcp_http_check_body_size (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpHttpEndpoint endpoint;
   BodyCount *count;
+  const char *problem;
   gboolean kept;
   guint64 length;
   gsize limit;
@@ -141,6 +143,13 @@ north_mcp_http_check_body_size (SoupServer        *server,
     return;
 
   endpoint = north_mcp_http_classify_path (self, path);
+  problem = north_mcp_http_framing_problem (msg);
+  if (G_UNLIKELY (problem != NULL))
+    {
+      refuse_body (self, msg, endpoint, SOUP_STATUS_BAD_REQUEST, problem);
+      return;
+    }
+
   /* The MCP endpoints read the body of a POST only (a stateless server
    * has no legacy endpoints). A GET stream's would otherwise be kept, and
    * counted as held, for as long as the stream is open. */

@@ -7,6 +7,7 @@ Timeouts are generous (the sanitizer build runs these too); nothing asserts
 speed beyond "still answers"."""
 
 import json
+import re
 import socket
 import threading
 
@@ -267,6 +268,62 @@ def test_expectations():
         assert server.health()
     finally:
         assert server.stop() == 0, server.stderr()
+
+
+SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def answers_of(raw):
+    """The status lines in RAW, a connection's whole output."""
+    return re.findall(rb"HTTP/1\.[01] \d{3} [^\r]*", raw)
+
+
+def keep_alive_exchange(server, data):
+    """Sends DATA on a keep-alive connection: (what comes back, whether
+    the server closed the connection) after a close, or 2 s of silence."""
+    with socket.create_connection((server.host, server.port), timeout=2) as conn:
+        conn.sendall(data)
+        raw = b""
+        try:
+            while chunk := conn.recv(65536):
+                raw += chunk
+        except socket.timeout:
+            return raw, False
+        except ConnectionResetError:
+            pass
+        return raw, True
+
+
+@pytest.mark.parametrize("path", ["/mcp", "/health"])
+@pytest.mark.parametrize("lengths", [("%d", "0"), ("0", "%d"), ("+%d",), ("-1",), ("%d ,%d",)],
+                         ids=["longer-first", "longer-last", "plus", "negative", "list"])
+def test_invalid_content_length_is_refused(server, path, lengths):
+    """RFC 9112 section 6.3: an invalid Content-Length (fields that differ,
+    or not digits) is an unrecoverable framing error: 400, connection
+    closed, nothing after it read as a request. Before, libsoup 3.2 took
+    the last of two fields and "+N" for N: with a proxy in front that reads
+    the other way, the rest of a body became a request of its own (here
+    the answer to GET /smuggled, a 404)."""
+    head = (b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Accept: application/json, text/event-stream\r\n" % path.encode())
+    for value in lengths:
+        head += b"Content-Length: %s\r\n" % (value.replace("%d", str(len(SMUGGLED)))).encode()
+    raw, closed = keep_alive_exchange(server, head + b"\r\n" + SMUGGLED + SMUGGLED)
+    assert [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 400"], raw[:500]
+    assert closed
+    if lengths != ("%d ,%d",):  # that one is libsoup's own 400, with no body
+        assert b"Connection: close" in raw and b"invalid Content-Length" in raw, raw[:500]
+    assert server.health()
+
+
+def test_repeated_content_length_is_served(server):
+    """The same Content-Length twice is one length (RFC 9110 section 8.6
+    lets a recipient take it): served, and the connection goes on."""
+    body = b"x" * 10
+    raw, _ = keep_alive_exchange(server, b"POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                      b"Content-Length: 10\r\nContent-Length: 10\r\n\r\n" + body +
+                              b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 405", b"HTTP/1.1 200"], raw[:500]
 
 
 def upload(server, path, total, chunked=False):

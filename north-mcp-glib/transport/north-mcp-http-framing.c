@@ -1,0 +1,56 @@
+/* north-mcp-http-framing.c: request heads that libsoup 3.2 accepts and
+ * RFC 9112 does not
+ *
+ * Where a proxy in front of the server and the server disagree on where
+ * a request ends, the rest of one request is read as another ("request
+ * smuggling"). libsoup 3.2.3 (Debian 12) frames some requests that RFC
+ * 9112 says to refuse, each fixed in later libsoup; they are answered 400
+ * and the connection closed, unread (north_mcp_http_refuse_unread()).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-http-framing-private.h"
+
+/* RFC 9110 section 8.6: Content-Length = 1*DIGIT. Several fields (which
+ * arrive as one list) must all be the same digits. libsoup 3.2 takes
+ * "+5" for 5 and, of fields that differ, the last one; a proxy that takes
+ * the first leaves the rest of the body to be read as a request (fixed in
+ * libsoup 3.7 by commit e032d3e9, "Do not allow adding multiple content
+ * length values to headers"). */
+static gboolean
+content_length_is_valid (const char *list)
+{
+  const char *first = list;
+  gsize first_length = strspn (first, "0123456789");
+
+  for (const char *p = list;;)
+    {
+      gsize length = strspn (p, "0123456789");
+
+      if (length == 0 || length != first_length || memcmp (p, first, length) != 0)
+        return FALSE;
+      p += length;
+      if (*p == '\0')
+        return TRUE;
+      if (strncmp (p, ", ", 2) != 0)
+        return FALSE;
+      p += 2;
+    }
+}
+
+const char *
+north_mcp_http_framing_problem (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *content_length;
+
+  content_length = soup_message_headers_get_list (headers, "Content-Length");
+  if (content_length != NULL && !content_length_is_valid (content_length))
+    return "Bad Request: invalid Content-Length";
+
+  return NULL;
+}
