@@ -49,6 +49,13 @@ north_mcp_http_framing_problem (SoupServerMessage *msg)
   const char *content_length;
 
   content_length = soup_message_headers_get_list (headers, "Content-Length");
+  /* RFC 9112 section 6.1: a server may refuse a request with both, and
+   * must close the connection after it either way; libsoup 3.2 read it as
+   * chunked and kept the connection (fixed in libsoup 3.7 by commit
+   * 6224df5a), so what a proxy that went by the length sent next was read
+   * as a request. */
+  if (content_length != NULL && soup_message_headers_get_one (headers, "Transfer-Encoding") != NULL)
+    return "Bad Request: both Transfer-Encoding and Content-Length";
   if (content_length != NULL && !content_length_is_valid (content_length))
     return "Bad Request: invalid Content-Length";
 

@@ -316,6 +316,30 @@ def test_invalid_content_length_is_refused(server, path, lengths):
     assert server.health()
 
 
+@pytest.mark.parametrize("path", ["/mcp", "/health"])
+@pytest.mark.parametrize("coding", ["chunked", "identity"])
+def test_transfer_encoding_with_content_length_is_refused(server, path, coding):
+    """RFC 9112 section 6.1: a request with both Transfer-Encoding and
+    Content-Length may be refused, and its connection must be closed.
+    Before, libsoup 3.2 read the chunked body and kept the connection: a
+    proxy that went by the length would have the rest read as a request
+    (here GET /smuggled, answered 404)."""
+    chunked = b"5\r\nhello\r\n0\r\n\r\n"
+    head = (b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: %s\r\nContent-Length: %d\r\n\r\n"
+            % (path.encode(), coding.encode(), len(chunked)))
+    raw, closed = keep_alive_exchange(server, head + chunked + SMUGGLED)
+    assert [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 400"], raw[:500]
+    assert closed
+    assert b"Connection: close" in raw and b"both Transfer-Encoding and Content-Length" in raw, raw[:500]
+
+    # Chunked alone is served on a connection that goes on.
+    raw, _ = keep_alive_exchange(server, head.replace(b"Content-Length: %d\r\n" % len(chunked), b"")
+                                 .replace(coding.encode(), b"chunked") + chunked + SMUGGLED)
+    assert len(answers_of(raw)) == 2 and answers_of(raw)[1].startswith(b"HTTP/1.1 404"), raw[:500]
+    assert server.health()
+
+
 def test_repeated_content_length_is_served(server):
     """The same Content-Length twice is one length (RFC 9110 section 8.6
     lets a recipient take it): served, and the connection goes on."""
