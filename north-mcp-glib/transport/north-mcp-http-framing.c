@@ -46,7 +46,16 @@ const char *
 north_mcp_http_framing_problem (SoupServerMessage *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *content_length;
+  const char *content_length, *host;
+
+  /* RFC 9112 section 3.2: a request with more than one Host field is
+   * answered 400. libsoup 3.2 made the request's URI of the last (fixed in
+   * libsoup 3.7 by commit aecd8daa), a proxy may have gone by the first,
+   * and the Host check (north-mcp-http-headers.c) saw both; one field is
+   * its own list. */
+  host = soup_message_headers_get_one (headers, "Host");
+  if (host != NULL && strcmp (host, soup_message_headers_get_list (headers, "Host")) != 0)
+    return "Bad Request: more than one Host";
 
   content_length = soup_message_headers_get_list (headers, "Content-Length");
   /* RFC 9112 section 6.1: a server may refuse a request with both, and

@@ -224,13 +224,17 @@ def post_with_repeated(server, name, values):
 
 
 def test_repeated_host_or_origin_refused(servers):
-    # A request has one Host (RFC 9112 says a server must refuse more) and a
-    # browser sends one Origin. Before, only the last of several was
-    # checked: a foreign name before an allowed one passed.
+    # A request has one Host (RFC 9112 says a server must refuse more: 400,
+    # on every path, test_parsing.py) and a browser sends one Origin.
+    # Before, only the last of several was checked: a foreign name before
+    # an allowed one passed.
     server = servers("--allowed-host", "mcp.example.com")  # 127.0.0.1
     for values in (["evil.example", "127.0.0.1"], ["127.0.0.1", "evil.example"],
                    ["mcp.example.com", "mcp.example.com"]):
-        assert_forbidden(*post_with_repeated(server, "Host", values), "Host")
+        status, headers, body = post_with_repeated(server, "Host", values)
+        assert status == 400, body
+        assert "more than one Host" in json.loads(body)["error"]["message"]
+        assert header(headers, "Mcp-Session-Id") is None
     for values in ([EVIL, "http://localhost:6274"], ["http://localhost:6274", EVIL]):
         assert_forbidden(*post_with_repeated(server, "Origin", values), "Origin")
     # Once each, as before.

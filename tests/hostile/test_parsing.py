@@ -340,6 +340,21 @@ def test_transfer_encoding_with_content_length_is_refused(server, path, coding):
     assert server.health()
 
 
+@pytest.mark.parametrize("path", ["/mcp", "/health", "/no-such-path"])
+@pytest.mark.parametrize("hosts", [("127.0.0.1", "mcp.example.com"), ("127.0.0.1", "127.0.0.1")],
+                         ids=["different", "same"])
+def test_several_hosts_are_refused(server, path, hosts):
+    """RFC 9112 section 3.2: a request with more than one Host field line
+    is answered 400. Before, /health answered 200 (libsoup 3.2 made the
+    request's URI of the last Host, a proxy may route by the first)."""
+    head = b"GET %s HTTP/1.1\r\n" % path.encode()
+    head += b"".join(b"Host: %s\r\n" % host.encode() for host in hosts)
+    raw, closed = keep_alive_exchange(server, head + b"\r\n" + SMUGGLED)
+    assert [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 400"], raw[:500]
+    assert closed and b"more than one Host" in raw, raw[:500]
+    assert server.health()
+
+
 def test_repeated_content_length_is_served(server):
     """The same Content-Length twice is one length (RFC 9110 section 8.6
     lets a recipient take it): served, and the connection goes on."""
