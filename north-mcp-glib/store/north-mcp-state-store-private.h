@@ -8,7 +8,8 @@
  * records, the shared request-state key), publish/subscribe on channels
  * (notifications for a stream held by another replica, session deletion),
  * bounded append-only streams of events (resumability), and values
- * counted in quotas that the store keeps with them (task records).
+ * counted in quotas that the store keeps with them (task records, the
+ * session records of identified owners).
  *
  * The default, north_mcp_memory_state_store_new(), keeps all of it in this
  * process and says so (is_shared() is FALSE): the server then skips every
