@@ -822,10 +822,13 @@ drop_from_record (NorthMcpSessionManager *self,
     unlogged++;
   G_UNLOCK (warned);
 
-  if (log)
+  if (log && skipped > 0)
     g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes is spent "
-               "in this process (%u more sessions lost some since the last such line)",
+               "in this process (and %u more sessions lost some since the last such line)",
                north_mcp_session_get_id (session), dropped, skipped);
+  else if (log)
+    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes is spent "
+               "in this process", north_mcp_session_get_id (session), dropped);
   save_changed (session, self);
 }
 

@@ -154,26 +154,9 @@ store_get (NorthMcpStateStore *store, const char *key, gsize max_size, GError **
   return value;
 }
 
-static gboolean
-store_simple (NorthMcpStateStore *store, const char *what, const char *key, guint64 ttl_ms, GError **error)
-{
-  Result result = { 0 };
-  gboolean ok;
-
-  if (strcmp (what, "expire") == 0)
-    north_mcp_state_store_expire_async (store, key, ttl_ms, NULL, expire_done, &result);
-  else
-    north_mcp_state_store_delete_async (store, key, NULL, delete_done, &result);
-  test_wait_for (&result.done, what);
-  ok = result.ok;
-  if (result.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&result.error));
-  result_clear (&result);
-  return ok;
-}
-
-/* An "expire" or "delete" of a counted value; @limits and @max_bytes:
- * one per counter (not read by the store). */
+/* An "expire" or "delete"; of a counted value when @member is not NULL
+ * (@max_bytes: one per counter, or NULL; a limit is not read by the
+ * store). */
 static gboolean
 store_counted_simple (NorthMcpStateStore *store, const char *what, const char *key, guint64 ttl_ms,
                       const char *member, const char *const *counters, const guint64 *max_bytes,
@@ -186,7 +169,11 @@ store_counted_simple (NorthMcpStateStore *store, const char *what, const char *k
   g_assert_cmpuint (n_counters, <=, G_N_ELEMENTS (counted));
   for (guint i = 0; i < n_counters; i++)
     counted[i] = (NorthMcpStateStoreCounter) { counters[i], 1, max_bytes != NULL ? max_bytes[i] : 0 };
-  if (strcmp (what, "expire") == 0)
+  if (member == NULL && strcmp (what, "expire") == 0)
+    north_mcp_state_store_expire_async (store, key, ttl_ms, NULL, expire_done, &result);
+  else if (member == NULL)
+    north_mcp_state_store_delete_async (store, key, NULL, delete_done, &result);
+  else if (strcmp (what, "expire") == 0)
     north_mcp_state_store_expire_counted_async (store, key, ttl_ms, member, counted, n_counters, NULL,
                                                 expire_counted_done, &result);
   else
@@ -198,6 +185,12 @@ store_counted_simple (NorthMcpStateStore *store, const char *what, const char *k
     g_propagate_error (error, g_steal_pointer (&result.error));
   result_clear (&result);
   return ok;
+}
+
+static gboolean
+store_simple (NorthMcpStateStore *store, const char *what, const char *key, guint64 ttl_ms, GError **error)
+{
+  return store_counted_simple (store, what, key, ttl_ms, NULL, NULL, NULL, 0, error);
 }
 
 static char *
