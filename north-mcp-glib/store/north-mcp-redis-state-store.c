@@ -4,8 +4,9 @@
  * STRLEN in a Lua script, PEXPIRE, DEL); channels are Redis pub/sub; event streams are Redis streams, each
  * event in the field `d`, appended and replayed by Lua scripts (XADD …
  * MAXLEN = n with its PEXPIRE; XRANGE with an exclusive start, Redis ≥
- * 6.2, bounded in bytes); counted values are SET together with sorted
- * sets of their members (and hashes of their sizes) by a Lua script. Every command goes through the asynchronous
+ * 6.2, bounded in bytes); counted values are SET, given more time and
+ * deleted together with sorted sets of their members (and hashes of
+ * their sizes) by Lua scripts. Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
  * answers UNAVAILABLE and the caller decides (503, or carry on).
  *
