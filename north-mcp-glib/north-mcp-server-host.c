@@ -225,7 +225,7 @@ make_room_for_owner (NorthMcpServer *self,
   north_mcp_server_debug (self, "Session %.8s… ended: its identity opened more than max-sessions-per-identity",
                           north_mcp_session_get_id (idle));
   if (north_mcp_session_manager_is_shared (manager))
-    north_mcp_session_manager_forget_async (manager, north_mcp_session_get_id (idle), NULL, NULL, NULL);
+    north_mcp_session_manager_forget_async (manager, idle, NULL, NULL, NULL);
   north_mcp_server_close_session (self, idle);
   return TRUE;
 }

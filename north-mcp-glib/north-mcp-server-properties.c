@@ -389,13 +389,18 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * so that no single user can take
    * [property@NorthMcp.Server:max-sessions] for themselves; 0 for no
    * limit. Anonymous clients share one identity and are not counted here.
+   * With a shared [property@NorthMcp.Server:state-store] and a
+   * [property@NorthMcp.Server:session-timeout], the sessions of every
+   * process sharing it count together, in the store.
    *
    * A new session beyond it first ends that identity's least recently
    * used session that has no stream open and no request running, as if it
    * had expired (the client gets `404` for it and starts another). When
    * every one of them is busy, the `initialize` (or legacy `GET /sse`) is
-   * answered `429 Too Many Requests` with `Retry-After`. Other identities
-   * are never touched. Default: 100.
+   * answered `429 Too Many Requests` with `Retry-After`, and so is one
+   * whose identity's places in a shared store are taken by sessions this
+   * process does not hold. Other identities are never touched.
+   * Default: 100.
    *
    * Since: 0.2
    */

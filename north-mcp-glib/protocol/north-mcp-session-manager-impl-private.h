@@ -40,8 +40,10 @@ struct _NorthMcpSessionManager
   NorthMcpSessionManager **alive;
 };
 
-/* Adds @session (a new reference) under its id and owner. */
-void north_mcp_session_manager_insert (NorthMcpSessionManager *self,
-                                       NorthMcpSession        *session);
+/* Adds @session (a new reference) under its id and owner; returns how
+ * many of its subscriptions did not fit in max-subscription-bytes (the
+ * session no longer has them). */
+guint north_mcp_session_manager_insert (NorthMcpSessionManager *self,
+                                        NorthMcpSession        *session);
 
 G_END_DECLS

@@ -104,7 +104,13 @@ gboolean         north_mcp_session_manager_is_shared          (NorthMcpSessionMa
 /* Whether @id has the form of our session ids (32 lower-case hex digits):
  * nothing else is looked up in a shared store. */
 gboolean         north_mcp_session_id_is_valid                (const char             *id);
-/* Stores the record of @session (after a successful initialize). */
+/* Stores the record of @session (after a successful initialize). An
+ * identified owner's session takes a place among its identity's
+ * sessions in the store, which every process counts against
+ * max-sessions-per-identity: beyond it nothing is stored and finish
+ * fails with G_IO_ERROR_TOO_MANY_OPEN_FILES (the transport answers 429,
+ * as for a process over the limit by itself). Not without a session
+ * timeout: then each process counts only its own. */
 void             north_mcp_session_manager_save_async         (NorthMcpSessionManager *self,
                                                                NorthMcpSession        *session,
                                                                GCancellable           *cancellable,
@@ -132,10 +138,10 @@ void             north_mcp_session_manager_restore_async      (NorthMcpSessionMa
 NorthMcpSession *north_mcp_session_manager_restore_finish     (NorthMcpSessionManager *self,
                                                                GAsyncResult           *result,
                                                                GError                **error);
-/* Ends session @id everywhere: deletes its record and tells every
- * process to drop its copy. */
+/* Ends @session everywhere: deletes its record (and its place among the
+ * sessions of its identity) and tells every process to drop its copy. */
 void             north_mcp_session_manager_forget_async       (NorthMcpSessionManager *self,
-                                                               const char             *id,
+                                                               NorthMcpSession        *session,
                                                                GCancellable           *cancellable,
                                                                GAsyncReadyCallback     callback,
                                                                gpointer                user_data);

@@ -48,6 +48,13 @@
 #define MESSAGE_MAX_BYTES (4 * 1024 * 1024)
 /* A used session's record gets a new expiry at most this often. */
 #define TOUCH_INTERVAL_US G_USEC_PER_SEC
+/* + an identity's digest in hex: the ids of its sessions, each counted
+ * until its record expires or is deleted, against max-sessions-per-identity
+ * (a counter of the state store: every process counts the same ones). */
+#define OWNER_COUNTER_PREFIX NORTH_MCP_STATE_STORE_PREFIX "sessions-of:"
+/* What a new session beyond it is told (as when one process alone is
+ * over the limit: the transport answers 429). */
+#define OWNER_FULL_MESSAGE "Too many sessions of this identity (max-sessions-per-identity reached)"
 
 gboolean
 north_mcp_session_id_is_valid (const char *id)
@@ -72,6 +79,40 @@ static guint64
 ttl_ms (NorthMcpSessionManager *self)
 {
   return (guint64) self->timeout * 1000;
+}
+
+/* Where a session counts among the sessions of its identity. */
+typedef struct
+{
+  char                      key[sizeof OWNER_COUNTER_PREFIX + 2 * NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  NorthMcpStateStoreCounter counter;
+} OwnerCounter;
+
+/* The counter of @session's identity into @owner, with room for a new
+ * session when @joins (max-sessions-per-identity; 0 is no limit) and for
+ * none otherwise (a rewrite only moves the session's expiry there).
+ * FALSE when the session does not count in the store: anonymous ones
+ * (max-sessions covers them, in each process), and every one without a
+ * session timeout (a place held for good would never come back once the
+ * process that could end it is gone). */
+static gboolean
+owner_counter (NorthMcpSessionManager *self,
+               NorthMcpSession        *session,
+               gboolean                joins,
+               OwnerCounter           *owner)
+{
+  guint8 digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  char hex[2 * sizeof digest];
+
+  if (session == NULL || ttl_ms (self) == 0 || north_mcp_session_is_anonymous (session))
+    return FALSE;
+  north_mcp_session_get_owner_digest (session, digest);
+  north_mcp_hex_encode (hex, digest, sizeof digest);
+  g_snprintf (owner->key, sizeof owner->key, "%s%.*s", OWNER_COUNTER_PREFIX, (int) sizeof hex, hex);
+  owner->counter.key = owner->key;
+  owner->counter.limit = !joins ? 0 : self->max_per_owner > 0 ? self->max_per_owner : G_MAXUINT;
+  owner->counter.max_bytes = 0;
+  return TRUE;
 }
 
 /* The messages of the control channel: "deleted <id>", "changed <id>". */
@@ -161,7 +202,7 @@ parse_owner (const char *hex,
 /* What may change in a record during the session: the log level and the
  * subscriptions. (The store funcs are detached meanwhile: applying a
  * record does not write it back.) */
-static void
+static guint
 record_apply (NorthMcpSession *session,
               JsonObject      *object)
 {
@@ -183,7 +224,7 @@ record_apply (NorthMcpSession *session,
             g_ptr_array_add (uris, (gpointer) json_node_get_string (element));
         }
     }
-  north_mcp_session_set_subscriptions (session, uris);
+  return north_mcp_session_set_subscriptions (session, uris);
 }
 
 /* The JSON object a stored record or a channel's message holds (as a
@@ -508,6 +549,7 @@ struct _Op
   GTask                   *task;  /* the caller's (save, restore, forget), or NULL */
   OpStep                   step;  /* NULL: no answer awaited */
   NorthMcpStateStoreOp     sent;
+  gboolean                 counted; /* an EXPIRE or DELETE of a counted record */
   /* The answer: a boolean, or the value of a GET, or an error. */
   gboolean                 found;
   GBytes                  *value;
@@ -559,6 +601,17 @@ op_expect (Op                   *op,
   return op;
 }
 
+/* A counted SET of a record: stored (found), kept out by its mode (not
+ * found), or refused for the identity's limit (an error). */
+static void
+op_read_counted (Op     *op,
+                 gssize  answer)
+{
+  op->found = answer == NORTH_MCP_STATE_STORE_COUNTED_STORED;
+  if (answer >= NORTH_MCP_STATE_STORE_COUNTED_FULL)
+    g_set_error_literal (&op->error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES, OWNER_FULL_MESSAGE);
+}
+
 static void
 op_done (GObject      *source,
          GAsyncResult *result,
@@ -578,11 +631,16 @@ op_done (GObject      *source,
     case NORTH_MCP_STATE_STORE_OP_SET:
       op->found = north_mcp_state_store_set_finish (store, result, &op->error);
       break;
+    case NORTH_MCP_STATE_STORE_OP_SET_COUNTED:
+      op_read_counted (op, north_mcp_state_store_set_counted_finish (store, result, &op->error));
+      break;
     case NORTH_MCP_STATE_STORE_OP_EXPIRE:
-      op->found = north_mcp_state_store_expire_finish (store, result, &op->error);
+      op->found = op->counted ? north_mcp_state_store_expire_counted_finish (store, result, &op->error)
+                              : north_mcp_state_store_expire_finish (store, result, &op->error);
       break;
     case NORTH_MCP_STATE_STORE_OP_DELETE:
-      op->found = north_mcp_state_store_delete_finish (store, result, &op->error);
+      op->found = op->counted ? north_mcp_state_store_delete_counted_finish (store, result, &op->error)
+                              : north_mcp_state_store_delete_finish (store, result, &op->error);
       break;
     case NORTH_MCP_STATE_STORE_OP_PUBLISH:
       op->found = north_mcp_state_store_publish_finish (store, result, &op->error);
@@ -641,11 +699,40 @@ send_record (NorthMcpSessionManager    *self,
 {
   g_autofree char *key = session_key (op->id);
   g_autoptr(GBytes) record = NULL;
+  OwnerCounter owner;
 
   attach_session (self, session);
   record = record_new (session);
-  north_mcp_state_store_set_async (self->store, key, record, ttl_ms (self), mode, op_cancellable (op),
-                                   op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_SET, step));
+  /* Only a new record takes a place among its identity's sessions. */
+  if (owner_counter (self, session, mode == NORTH_MCP_STATE_STORE_SET_ALWAYS, &owner))
+    north_mcp_state_store_set_counted_async (self->store, key, record, ttl_ms (self), mode, op->id,
+                                             &owner.counter, 1, op_cancellable (op), op_done,
+                                             op_expect (op, NORTH_MCP_STATE_STORE_OP_SET_COUNTED, step));
+  else
+    north_mcp_state_store_set_async (self->store, key, record, ttl_ms (self), mode, op_cancellable (op),
+                                     op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_SET, step));
+}
+
+/* Gives the record of @op's session (@session: held here, or NULL) a
+ * session timeout more, and its place among its identity's sessions
+ * with it. */
+static void
+send_expire (NorthMcpSessionManager *self,
+             NorthMcpSession        *session,
+             Op                     *op,
+             GCancellable           *cancellable,
+             OpStep                  step)
+{
+  g_autofree char *key = session_key (op->id);
+  OwnerCounter owner;
+
+  op->counted = owner_counter (self, session, FALSE, &owner);
+  op_expect (op, NORTH_MCP_STATE_STORE_OP_EXPIRE, step);
+  if (op->counted)
+    north_mcp_state_store_expire_counted_async (self->store, key, ttl_ms (self), op->id, &owner.counter, 1,
+                                                cancellable, op_done, op);
+  else
+    north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), cancellable, op_done, op);
 }
 
 void
@@ -704,19 +791,62 @@ save_changed (NorthMcpSession *session,
                op_new (self, north_mcp_session_get_id (session), NULL), changed_saved);
 }
 
+/* Subscriptions a record lists and this process could not take (its
+ * max-subscription-bytes is spent) leave the record too, so that no
+ * process goes on serving them for the session and none reports the
+ * session subscribed to what this one will not notify: the record is
+ * rewritten from this copy, and every process reloads it. Said in one
+ * line a second at most, without the URIs (what a client watches is its
+ * business). */
+static void
+drop_from_record (NorthMcpSessionManager *self,
+                  NorthMcpSession        *session,
+                  guint                   dropped)
+{
+  G_LOCK_DEFINE_STATIC (warned);
+  static gint64 last_us;
+  static guint unlogged;
+  gint64 now = g_get_monotonic_time ();
+  guint skipped = 0;
+  gboolean log;
+
+  G_LOCK (warned);
+  log = last_us == 0 || now - last_us >= G_USEC_PER_SEC;
+  if (log)
+    {
+      last_us = now;
+      skipped = unlogged;
+      unlogged = 0;
+    }
+  else
+    unlogged++;
+  G_UNLOCK (warned);
+
+  if (log && skipped > 0)
+    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes is spent "
+               "in this process (and %u more sessions lost some since the last such line)",
+               north_mcp_session_get_id (session), dropped, skipped);
+  else if (log)
+    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes is spent "
+               "in this process", north_mcp_session_get_id (session), dropped);
+  save_changed (session, self);
+}
+
 static void
 reloaded (NorthMcpSessionManager *self,
           Op                     *op)
 {
   NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, op->id) : NULL;
   g_autoptr(JsonNode) node = session != NULL && op->value != NULL ? read_object (op->value) : NULL;
+  guint dropped;
 
-  if (node != NULL)
-    {
-      north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
-      record_apply (session, json_node_get_object (node));
-      attach_session (self, session);
-    }
+  if (node == NULL)
+    return;
+  north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
+  dropped = record_apply (session, json_node_get_object (node));
+  attach_session (self, session);
+  if (dropped > 0)
+    drop_from_record (self, session, dropped);
 }
 
 static void
@@ -737,6 +867,7 @@ restored (NorthMcpSessionManager *self,
 {
   g_autoptr(NorthMcpSession) session = NULL;
   NorthMcpSession *existing;
+  guint dropped;
 
   if (g_error_matches (op->error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE))
     {
@@ -779,7 +910,9 @@ restored (NorthMcpSessionManager *self,
           return;
         }
       attach_session (self, session);
-      north_mcp_session_manager_insert (self, session);
+      dropped = north_mcp_session_manager_insert (self, session);
+      if (dropped > 0)
+        drop_from_record (self, session, dropped);
     }
 
   g_task_return_pointer (op->task, g_steal_pointer (&session), g_object_unref);
@@ -821,6 +954,7 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
   GTask *task = op_task_new (self, id, north_mcp_session_manager_restore_async,
                              cancellable, callback, user_data);
   g_autofree char *key = NULL;
+  NorthMcpSession *held;
   OpStep step;
   Op *op;
 
@@ -829,12 +963,12 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
   op = op_new (self, id, task);
   north_mcp_session_owner_digest (user, op->user);
   key = session_key (id);
-  step = north_mcp_session_manager_lookup (self, id) != NULL ? confirmed : restored;
+  held = north_mcp_session_manager_lookup (self, id);
+  step = held != NULL ? confirmed : restored;
   /* PERSIST (a timeout of 0) cannot tell a record without expiry from
    * none: then the record is read. */
   if (step == confirmed && ttl_ms (self) > 0)
-    north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), cancellable, op_done,
-                                        op_expect (op, NORTH_MCP_STATE_STORE_OP_EXPIRE, step));
+    send_expire (self, held, op, cancellable, step);
   else
     north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable, op_done,
                                      op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, step));
@@ -867,21 +1001,29 @@ forget_deleted (NorthMcpSessionManager *self,
 
 void
 north_mcp_session_manager_forget_async (NorthMcpSessionManager *self,
-                                        const char             *id,
+                                        NorthMcpSession        *session,
                                         GCancellable           *cancellable,
                                         GAsyncReadyCallback     callback,
                                         gpointer                user_data)
 {
+  const char *id = north_mcp_session_get_id (session);
   GTask *task = op_task_new (self, id, north_mcp_session_manager_forget_async,
                              cancellable, callback, user_data);
   g_autofree char *key = NULL;
+  OwnerCounter owner;
+  Op *op;
 
   if (task == NULL)
     return;
   key = session_key (id);
-  north_mcp_state_store_delete_async (self->store, key, cancellable, op_done,
-                                      op_expect (op_new (self, id, task), NORTH_MCP_STATE_STORE_OP_DELETE,
-                                                 forget_deleted));
+  op = op_expect (op_new (self, id, task), NORTH_MCP_STATE_STORE_OP_DELETE, forget_deleted);
+  /* Its place among its identity's sessions is free at once. */
+  op->counted = owner_counter (self, session, FALSE, &owner);
+  if (op->counted)
+    north_mcp_state_store_delete_counted_async (self->store, key, id, &owner.counter, 1, cancellable,
+                                                op_done, op);
+  else
+    north_mcp_state_store_delete_async (self->store, key, cancellable, op_done, op);
 }
 
 gboolean
@@ -899,7 +1041,6 @@ north_mcp_session_manager_touch (NorthMcpSessionManager *self,
   const char *id = north_mcp_session_get_id (session);
   gint64 now = g_get_monotonic_time ();
   gint64 last = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (session), "north-mcp-store-touched"));
-  g_autofree char *key = NULL;
 
   if (self->store == NULL || ttl_ms (self) == 0 || !north_mcp_session_id_is_valid (id))
     return;
@@ -909,10 +1050,7 @@ north_mcp_session_manager_touch (NorthMcpSessionManager *self,
     return;
 
   g_object_set_data (G_OBJECT (session), "north-mcp-store-touched", GSIZE_TO_POINTER ((gsize) now));
-  key = session_key (id);
-  north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), NULL, op_done,
-                                      op_expect (op_new (self, id, NULL), NORTH_MCP_STATE_STORE_OP_EXPIRE,
-                                                 touched));
+  send_expire (self, session, op_new (self, id, NULL), NULL, touched);
 }
 
 /* ------------------------------------------------------------------ */

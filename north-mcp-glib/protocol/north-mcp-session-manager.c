@@ -143,12 +143,11 @@ sessions_of_owner (NorthMcpSessionManager *self,
                    gboolean                create)
 {
   guint8 digest[DIGEST_LENGTH];
-  static const guint8 anonymous[DIGEST_LENGTH];
   GHashTable *owned;
 
-  north_mcp_session_get_owner_digest (session, digest);
-  if (memcmp (digest, anonymous, DIGEST_LENGTH) == 0)
+  if (north_mcp_session_is_anonymous (session))
     return NULL;
+  north_mcp_session_get_owner_digest (session, digest);
   owned = g_hash_table_lookup (self->owners, digest);
   if (owned == NULL && create)
     {
@@ -158,17 +157,19 @@ sessions_of_owner (NorthMcpSessionManager *self,
   return owned;
 }
 
-void
+guint
 north_mcp_session_manager_insert (NorthMcpSessionManager *self,
                                   NorthMcpSession        *session)
 {
   GHashTable *owned = sessions_of_owner (self, session, TRUE);
+  guint dropped;
 
   g_hash_table_insert (self->sessions, g_strdup (north_mcp_session_get_id (session)),
                        g_object_ref (session));
-  north_mcp_session_set_kept_budget (session, self->kept);
+  dropped = north_mcp_session_set_kept_budget (session, self->kept);
   if (owned != NULL)
     g_hash_table_add (owned, session);
+  return dropped;
 }
 
 static void

@@ -51,6 +51,8 @@ void             north_mcp_session_get_owner_digest       (NorthMcpSession  *sel
                                                            guint8            digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
 void             north_mcp_session_set_owner_digest       (NorthMcpSession  *self,
                                                            const guint8      digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
+/* Whether no identity owns the session (an open server's clients). */
+gboolean         north_mcp_session_is_anonymous           (NorthMcpSession  *self);
 /* With a shared state store: @changed_func runs when what the store keeps
  * of the session changes (the log level); @relay_func gets the messages
  * for the client's standalone stream while no such stream is open in
@@ -122,14 +124,16 @@ gboolean         north_mcp_session_subscribe              (NorthMcpSession     *
 gboolean         north_mcp_session_unsubscribe            (NorthMcpSession     *self,
                                                            const char          *uri);
 /* The URIs, as new strings; and replacing them all (the state store's
- * copy; entries beyond the limits are dropped, in @uris' order). */
+ * copy; entries beyond the limits or the kept budget are dropped, in
+ * @uris' order: returns how many of @uris were). */
 GPtrArray       *north_mcp_session_get_subscriptions      (NorthMcpSession     *self);
-void             north_mcp_session_set_subscriptions      (NorthMcpSession     *self,
+guint            north_mcp_session_set_subscriptions      (NorthMcpSession     *self,
                                                            GPtrArray           *uris);
 /* Where the URIs count from now on, with the listen streams of all
  * sessions (max-subscription-bytes; NULL: nowhere, as over stdio); those
- * watched already move there, as far as they fit. */
-void             north_mcp_session_set_kept_budget        (NorthMcpSession     *self,
+ * watched already move there, as far as they fit: returns how many did
+ * not (the session no longer watches them). */
+guint            north_mcp_session_set_kept_budget        (NorthMcpSession     *self,
                                                            NorthMcpKeptBudget  *kept);
 /* Idle tracking for expiry: every message received touches the session;
  * it is busy while a request of it runs, a request to its client waits,

@@ -431,6 +431,14 @@ north_mcp_session_set_owner_digest (NorthMcpSession *self,
   memcpy (self->owner, digest, OWNER_DIGEST_LENGTH);
 }
 
+gboolean
+north_mcp_session_is_anonymous (NorthMcpSession *self)
+{
+  static const guint8 anonymous[OWNER_DIGEST_LENGTH];
+
+  return memcmp (self->owner, anonymous, OWNER_DIGEST_LENGTH) == 0;
+}
+
 void
 north_mcp_session_set_store_funcs (NorthMcpSession          *self,
                                    NorthMcpSessionFunc       changed_func,
@@ -870,30 +878,34 @@ north_mcp_session_get_subscriptions (NorthMcpSession *self)
   return uris;
 }
 
-void
+guint
 north_mcp_session_set_subscriptions (NorthMcpSession *self,
                                      GPtrArray       *uris)
 {
+  guint dropped = 0;
+
   clear_subscriptions (self);
   for (guint i = 0; i < uris->len; i++)
-    if (!g_hash_table_contains (self->subscriptions, g_ptr_array_index (uris, i)))
-      add_subscription (self, g_ptr_array_index (uris, i), NULL);
+    if (!g_hash_table_contains (self->subscriptions, g_ptr_array_index (uris, i)) &&
+        !add_subscription (self, g_ptr_array_index (uris, i), NULL))
+      dropped++;
+  return dropped;
 }
 
-void
+guint
 north_mcp_session_set_kept_budget (NorthMcpSession    *self,
                                    NorthMcpKeptBudget *kept)
 {
   g_autoptr(GPtrArray) uris = NULL;
 
   if (self->kept == kept)
-    return;
+    return 0;
   /* What it watches already counts in the new budget, as far as it fits. */
   uris = north_mcp_session_get_subscriptions (self);
   clear_subscriptions (self);
   g_clear_pointer (&self->kept, north_mcp_kept_budget_unref);
   self->kept = kept != NULL ? north_mcp_kept_budget_ref (kept) : NULL;
-  north_mcp_session_set_subscriptions (self, uris);
+  return north_mcp_session_set_subscriptions (self, uris);
 }
 
 /**

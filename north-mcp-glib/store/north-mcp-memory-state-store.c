@@ -288,6 +288,25 @@ counted_size (Entry      *counter,
   return iter != NULL ? ((Member *) g_sequence_get (iter))->size : 0;
 }
 
+/* The counters of @request (with their expired members dropped) into
+ * @counters; FALSE, with an error on @task, when a key of theirs holds
+ * something else. */
+static gboolean
+counters_lookup (NorthMcpStateStore              *store,
+                 const NorthMcpStateStoreRequest *request,
+                 Entry                          **counters,
+                 GTask                           *task)
+{
+  for (guint i = 0; i < request->n_counters; i++)
+    if (!counter_lookup (store, request->counters[i].key, &counters[i]))
+      {
+        g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
+                                 "The key holds a value, not a counter");
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* As the Redis store's script: the mode, then each counter's room, then
  * the value and its members. */
 static void
@@ -305,17 +324,13 @@ memory_set_counted (NorthMcpStateStore              *store,
       g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_KEPT_OUT);
       return;
     }
+  if (!counters_lookup (store, request, counters, task))
+    return;
   for (guint i = 0; i < request->n_counters; i++)
     {
       const NorthMcpStateStoreCounter *counter = &request->counters[i];
       gsize old;
 
-      if (!counter_lookup (store, counter->key, &counters[i]))
-        {
-          g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
-                                   "The key holds a value, not a counter");
-          return;
-        }
       counted[i] = counters[i] != NULL && g_hash_table_contains (counters[i]->member_index, request->member);
       if (!counted[i] && counter->limit > 0)
         {
@@ -359,14 +374,61 @@ memory_get (NorthMcpStateStore              *store,
     g_task_return_pointer (task, g_bytes_ref (entry->value), (GDestroyNotify) g_bytes_unref);
 }
 
+/* Takes @name out of @members; returns the size it had there. */
+static gsize
+unplace (GSequence  *members,
+         GHashTable *index,
+         const char *name)
+{
+  GSequenceIter *iter = g_hash_table_lookup (index, name);
+  gsize size;
+
+  if (iter == NULL)
+    return 0;
+  size = ((Member *) g_sequence_get (iter))->size;
+  g_hash_table_remove (index, name);
+  g_sequence_remove (iter);
+  return size;
+}
+
+/* As the Redis store's script: the member and the value's size move
+ * with the value, where they are counted. */
+static void
+expire_counted (NorthMcpStateStore              *store,
+                const NorthMcpStateStoreRequest *request,
+                Entry                           *entry,
+                Entry                          **counters)
+{
+  entry->expires_at = expiry (request->ttl_ms);
+  for (guint i = 0; i < request->n_counters; i++)
+    {
+      Entry *counter = counters[i];
+      gsize size = counted_size (counter, request->key);
+
+      if (counter == NULL)
+        continue;
+      if (g_hash_table_contains (counter->member_index, request->member))
+        place (counter->members, counter->member_index, request->member, entry->expires_at, 0);
+      if (g_hash_table_contains (counter->value_index, request->key))
+        place (counter->values, counter->value_index, request->key, entry->expires_at, size);
+      counter->expires_at = MAX (last_expiry (counter->members), last_expiry (counter->values));
+    }
+}
+
 static void
 memory_expire (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
                GTask                           *task)
 {
-  Entry *entry = lookup (store, request->key);
+  Entry *counters[NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+  Entry *entry;
 
-  if (entry != NULL)
+  if (request->counted && !counters_lookup (store, request, counters, task))
+    return;
+  entry = lookup (store, request->key);
+  if (entry != NULL && request->counted)
+    expire_counted (store, request, entry, counters);
+  else if (entry != NULL)
     entry->expires_at = expiry (request->ttl_ms);
   g_task_return_boolean (task, entry != NULL);
 }
@@ -377,8 +439,25 @@ memory_delete (NorthMcpStateStore              *store,
                GTask                           *task)
 {
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  gboolean existed = lookup (store, request->key) != NULL;
+  Entry *counters[NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+  gboolean existed;
 
+  if (request->counted && !counters_lookup (store, request, counters, task))
+    return;
+  for (guint i = 0; request->counted && i < request->n_counters; i++)
+    {
+      Entry *counter = counters[i];
+
+      if (counter == NULL)
+        continue;
+      unplace (counter->members, counter->member_index, request->member);
+      counter->value_bytes -= unplace (counter->values, counter->value_index, request->key);
+      if (g_sequence_is_empty (counter->members) && g_sequence_is_empty (counter->values))
+        g_hash_table_remove (self->entries, request->counters[i].key);
+      else
+        counter->expires_at = MAX (last_expiry (counter->members), last_expiry (counter->values));
+    }
+  existed = lookup (store, request->key) != NULL;
   g_hash_table_remove (self->entries, request->key);
   g_task_return_boolean (task, existed);
 }

@@ -4,8 +4,9 @@
  * STRLEN in a Lua script, PEXPIRE, DEL); channels are Redis pub/sub; event streams are Redis streams, each
  * event in the field `d`, appended and replayed by Lua scripts (XADD …
  * MAXLEN = n with its PEXPIRE; XRANGE with an exclusive start, Redis ≥
- * 6.2, bounded in bytes); counted values are SET together with sorted
- * sets of their members (and hashes of their sizes) by a Lua script. Every command goes through the asynchronous
+ * 6.2, bounded in bytes); counted values are SET, given more time and
+ * deleted together with sorted sets of their members (and hashes of
+ * their sizes) by Lua scripts. Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
  * answers UNAVAILABLE and the caller decides (503, or carry on).
  *
@@ -338,6 +339,10 @@ read_published (GTask              *task,
   g_task_return_boolean (task, TRUE);
 }
 
+static void redis_counted_expire_or_delete (NorthMcpStateStore              *store,
+                                            const NorthMcpStateStoreRequest *request,
+                                            GTask                           *task);
+
 static void
 redis_expire (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
@@ -346,6 +351,11 @@ redis_expire (NorthMcpStateStore              *store,
   char ttl[32];
   const char *argv[] = { "PEXPIRE", request->key, ttl };
 
+  if (request->counted)
+    {
+      redis_counted_expire_or_delete (store, request, task);
+      return;
+    }
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   if (request->ttl_ms == 0)
     argv[0] = "PERSIST";
@@ -359,6 +369,11 @@ redis_delete (NorthMcpStateStore              *store,
 {
   const char *argv[] = { "DEL", request->key };
 
+  if (request->counted)
+    {
+      redis_counted_expire_or_delete (store, request, task);
+      return;
+    }
   command (store, request, task, G_N_ELEMENTS (argv), argv, 0, read_integer);
 }
 
@@ -645,12 +660,25 @@ redis_replay (NorthMcpStateStore              *store,
  * value, its ttl, the mode, the member, per counter: its limit and byte
  * limit. Answers 0 (kept out by the mode), 1 (stored), 1 + i (counter i,
  * from 1, was full) or -i (counter i had no room for the bytes). */
+/* The scripts on counted values: Redis's clock in ms (as PX counts). */
+#define NOW_LUA \
+  "local time = redis.call('TIME')\n" \
+  "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)\n"
+/* @keys expire a second after the last member of sorted set @set. */
+#define EXPIRE_WITH_LAST_LUA \
+  "local function expire_with_last(set, keys)\n" \
+  "  local last = redis.call('ZRANGE', set, -1, -1, 'WITHSCORES')\n" \
+  "  if not last[2] then return end\n" \
+  "  for _, key in ipairs(keys) do\n" \
+  "    redis.call('PEXPIREAT', key, string.format('%.0f', tonumber(last[2]) + 1000))\n" \
+  "  end\n" \
+  "end\n"
+
 static const char set_counted_script[] =
   "local ttl, member, size = tonumber(ARGV[2]), ARGV[4], #ARGV[1]\n"
   "local exists = redis.call('EXISTS', KEYS[1]) == 1\n"
   "if (ARGV[3] == 'NX' and exists) or (ARGV[3] == 'XX' and not exists) then return 0 end\n"
-  "local time = redis.call('TIME')\n"
-  "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)\n"
+  NOW_LUA
   "local live, expired = string.format('%.0f', now), string.format('(%.0f', now)\n"
   "local n = (#KEYS - 1) / 3\n"
   "local counted, sums = {}, {}\n"
@@ -692,13 +720,7 @@ static const char set_counted_script[] =
   "end\n"
   "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
   "local expiry_ms = string.format('%.0f', now + ttl)\n"
-  "local function expire_with_last(set, keys)\n"
-  "  local last = redis.call('ZRANGE', set, -1, -1, 'WITHSCORES')\n"
-  "  if not last[2] then return end\n"
-  "  for _, key in ipairs(keys) do\n"
-  "    redis.call('PEXPIREAT', key, string.format('%.0f', tonumber(last[2]) + 1000))\n"
-  "  end\n"
-  "end\n"
+  EXPIRE_WITH_LAST_LUA
   "for i = 1, n do\n"
   "  local key = KEYS[3 * i - 1]\n"
   "  redis.call('ZREMRANGEBYSCORE', key, '-inf', expired)\n"
@@ -735,6 +757,26 @@ read_counted (GTask              *task,
     g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_FULL + (answer - 2));
 }
 
+/* Appends the keys of @request's counters to @argv (three each: the
+ * counter, KEY:values, KEY:bytes; kept alive by @derived). */
+static void
+add_counter_keys (const NorthMcpStateStoreRequest *request,
+                  const char                     **argv,
+                  guint                           *argc,
+                  GPtrArray                       *derived)
+{
+  for (guint i = 0; i < request->n_counters; i++)
+    {
+      /* The counter's structures for bytes (a key of at most
+       * NORTH_MCP_STATE_STORE_MAX_KEY and a suffix). */
+      argv[(*argc)++] = request->counters[i].key;
+      g_ptr_array_add (derived, g_strconcat (request->counters[i].key, ":values", NULL));
+      argv[(*argc)++] = g_ptr_array_index (derived, derived->len - 1);
+      g_ptr_array_add (derived, g_strconcat (request->counters[i].key, ":bytes", NULL));
+      argv[(*argc)++] = g_ptr_array_index (derived, derived->len - 1);
+    }
+}
+
 static void
 redis_set_counted (NorthMcpStateStore              *store,
                    const NorthMcpStateStoreRequest *request,
@@ -756,16 +798,7 @@ redis_set_counted (NorthMcpStateStore              *store,
   argv[argc++] = set_counted_script;
   argv[argc++] = n_keys;
   argv[argc++] = request->key;
-  for (guint i = 0; i < n; i++)
-    {
-      /* The counter's structures for bytes (a key of at most
-       * NORTH_MCP_STATE_STORE_MAX_KEY and a suffix). */
-      argv[argc++] = request->counters[i].key;
-      g_ptr_array_add (derived, g_strconcat (request->counters[i].key, ":values", NULL));
-      argv[argc++] = g_ptr_array_index (derived, derived->len - 1);
-      g_ptr_array_add (derived, g_strconcat (request->counters[i].key, ":bytes", NULL));
-      argv[argc++] = g_ptr_array_index (derived, derived->len - 1);
-    }
+  add_counter_keys (request, argv, &argc, derived);
   value_index = argc;
   argv[argc++] = NULL;
   argv[argc++] = ttl;
@@ -781,6 +814,95 @@ redis_set_counted (NorthMcpStateStore              *store,
   /* read_counted() checks the answer against the number of counters. */
   counting.max_size = n;
   command (store, &counting, task, argc, argv, value_index, read_counted);
+}
+
+/* The script of an EXPIRE of a counted value: the value, then where it
+ * is counted now (a live member, a live size) the same expiry; nothing
+ * joins (that is a counted SET's, which checks the limits). Reads first:
+ * a counter's key of another type fails the script before it wrote
+ * anything. PEXPIRE is the first write: it does not grow memory, so
+ * that Redis out of memory still runs the script through. KEYS, as for a
+ * counted SET; ARGV: the ttl, the member. Answers 1, or 0 when the value
+ * is absent. */
+static const char expire_counted_script[] =
+  "local member = ARGV[2]\n"
+  NOW_LUA
+  "local expiry_ms = string.format('%.0f', now + tonumber(ARGV[1]))\n"
+  "local function is_live(set, name)\n"
+  "  local score = redis.call('ZSCORE', set, name)\n"
+  "  return score ~= false and tonumber(score) >= now\n"
+  "end\n"
+  "local live = {}\n"
+  "for i = 1, (#KEYS - 1) / 3 do\n"
+  "  live[i] = { is_live(KEYS[3 * i - 1], member), is_live(KEYS[3 * i], KEYS[1]) }\n"
+  "end\n"
+  "if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end\n"
+  EXPIRE_WITH_LAST_LUA
+  "for i, counted in ipairs(live) do\n"
+  "  local key, values, sizes = KEYS[3 * i - 1], KEYS[3 * i], KEYS[3 * i + 1]\n"
+  "  if counted[1] then\n"
+  "    redis.call('ZADD', key, 'XX', expiry_ms, member)\n"
+  "    expire_with_last(key, { key })\n"
+  "  end\n"
+  "  if counted[2] then\n"
+  "    redis.call('ZADD', values, 'XX', expiry_ms, KEYS[1])\n"
+  "    expire_with_last(values, { values, sizes })\n"
+  "  end\n"
+  "end\n"
+  "return 1\n";
+
+/* The script of a DELETE of a counted value: the value, the member and
+ * the value's size in each counter (the sum, KEY:bytes "", is that of
+ * the values KEY:values lists, expired or not: the value's size leaves
+ * it with the value). Reads first, then DEL as the first write (as
+ * above). KEYS, as for a counted SET; ARGV: the member. Answers DEL's
+ * answer. */
+static const char delete_counted_script[] =
+  "local member = ARGV[1]\n"
+  "local sized = {}\n"
+  "for i = 1, (#KEYS - 1) / 3 do\n"
+  "  local values, sizes = KEYS[3 * i], KEYS[3 * i + 1]\n"
+  "  redis.call('ZSCORE', KEYS[3 * i - 1], member)\n"
+  "  sized[i] = false\n"
+  "  if redis.call('ZSCORE', values, KEYS[1]) then\n"
+  "    sized[i] = { tonumber(redis.call('HGET', sizes, KEYS[1]) or 0), redis.call('HGET', sizes, '') }\n"
+  "  end\n"
+  "end\n"
+  "local existed = redis.call('DEL', KEYS[1])\n"
+  "for i, size in ipairs(sized) do\n"
+  "  local values, sizes = KEYS[3 * i], KEYS[3 * i + 1]\n"
+  "  redis.call('ZREM', KEYS[3 * i - 1], member)\n"
+  "  if size then\n"
+  "    redis.call('ZREM', values, KEYS[1])\n"
+  "    redis.call('HDEL', sizes, KEYS[1])\n"
+  "    if size[2] then redis.call('HSET', sizes, '', math.max(0, tonumber(size[2]) - size[1])) end\n"
+  "  end\n"
+  "end\n"
+  "return existed\n";
+
+static void
+redis_counted_expire_or_delete (NorthMcpStateStore              *store,
+                                const NorthMcpStateStoreRequest *request,
+                                GTask                           *task)
+{
+  gboolean expire = request->op == NORTH_MCP_STATE_STORE_OP_EXPIRE;
+  char n_keys[16], ttl[32];
+  g_autoptr(GPtrArray) derived = g_ptr_array_new_with_free_func (g_free);
+  const char *argv[3 + 1 + 3 * NORTH_MCP_STATE_STORE_MAX_COUNTERS + 2];
+  guint argc = 0;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (argv) <= MAX_ARGS);
+  g_snprintf (n_keys, sizeof n_keys, "%u", 1 + 3 * request->n_counters);
+  g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
+  argv[argc++] = "EVAL";
+  argv[argc++] = expire ? expire_counted_script : delete_counted_script;
+  argv[argc++] = n_keys;
+  argv[argc++] = request->key;
+  add_counter_keys (request, argv, &argc, derived);
+  if (expire)
+    argv[argc++] = ttl;
+  argv[argc++] = request->member;
+  command (store, request, task, argc, argv, 0, read_integer);
 }
 
 /* The operations, in the order of NorthMcpStateStoreOp. */

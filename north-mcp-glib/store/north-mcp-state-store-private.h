@@ -8,7 +8,8 @@
  * records, the shared request-state key), publish/subscribe on channels
  * (notifications for a stream held by another replica, session deletion),
  * bounded append-only streams of events (resumability), and values
- * counted in quotas that the store keeps with them (task records).
+ * counted in quotas that the store keeps with them (task records, the
+ * session records of identified owners).
  *
  * The default, north_mcp_memory_state_store_new(), keeps all of it in this
  * process and says so (is_shared() is FALSE): the server then skips every
@@ -81,9 +82,13 @@ typedef enum
    * bounds @max_size by what one reply of its may carry, half of
    * max-reply-size for Redis). */
   NORTH_MCP_STATE_STORE_OP_GET,
-  /* Gives @key @ttl_ms more to live; FALSE when absent. */
+  /* Gives @key @ttl_ms more to live; FALSE when absent. When @counted,
+   * its @member in @counters too (see
+   * north_mcp_state_store_expire_counted_async()). */
   NORTH_MCP_STATE_STORE_OP_EXPIRE,
-  /* Removes @key (a value or a stream); FALSE when absent. */
+  /* Removes @key (a value or a stream); FALSE when absent. When
+   * @counted, its @member from @counters too (see
+   * north_mcp_state_store_delete_counted_async()). */
   NORTH_MCP_STATE_STORE_OP_DELETE,
   /* Sends @value to every subscriber of channel @key, this process's too. */
   NORTH_MCP_STATE_STORE_OP_PUBLISH,
@@ -156,10 +161,13 @@ typedef struct
   gsize                 max_size;
   guint                 count;
   const char           *after;
-  /* SET_COUNTED: what is counted (a valid key), and where. */
+  /* SET_COUNTED (and EXPIRE, DELETE of a counted value): what is
+   * counted (a valid key), and where. */
   const char                      *member;
   const NorthMcpStateStoreCounter *counters;
   guint                            n_counters;
+  /* EXPIRE, DELETE: of a counted value (@member, @counters). */
+  gboolean                         counted;
 } NorthMcpStateStoreRequest;
 
 #define NORTH_MCP_TYPE_STATE_STORE (north_mcp_state_store_get_type ())
@@ -295,8 +303,12 @@ GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *
  * else nothing is stored and the result is FULL + the index of the first
  * full counter; likewise OVER_BYTES + the index of the first counter
  * whose @max_bytes the value does not fit in. The store keeps each
- * counter until its last member (and value) expires. A member is only counted through this call and only leaves by
- * expiring: a value deleted by other means counts until its expiry.
+ * counter until its last member (and value) expires. A member is only
+ * counted through this call; it leaves by expiring, or with its value
+ * through north_mcp_state_store_delete_counted_async(): a value deleted
+ * by other means counts until its expiry, and one given more time by
+ * other means than north_mcp_state_store_expire_counted_async() stops
+ * counting at its old expiry.
  *
  * Returns a NorthMcpStateStoreCounted, or -1 with @error. An error after
  * the call reached a shared store (UNAVAILABLE: Redis did not answer in
@@ -317,6 +329,43 @@ void       north_mcp_state_store_set_counted_async  (NorthMcpStateStore         
 gssize     north_mcp_state_store_set_counted_finish (NorthMcpStateStore              *self,
                                                      GAsyncResult                    *result,
                                                      GError                         **error);
+
+/* Gives the value under @key @ttl_ms (> 0) more to live, as EXPIRE does,
+ * and in the same atomic step gives @member in each of @counters, and the
+ * value's size in a counter that adds sizes up, the same new expiry: a
+ * value in use keeps counting as long as it lives. Only what is counted
+ * now moves: a member that expired joins again only through a counted
+ * SET, which checks the limit (the limits and byte limits of @counters
+ * are not read here). FALSE, with nothing changed, when @key is absent. */
+void       north_mcp_state_store_expire_counted_async  (NorthMcpStateStore              *self,
+                                                        const char                      *key,
+                                                        guint64                          ttl_ms,
+                                                        const char                      *member,
+                                                        const NorthMcpStateStoreCounter *counters,
+                                                        guint                            n_counters,
+                                                        GCancellable                    *cancellable,
+                                                        GAsyncReadyCallback              callback,
+                                                        gpointer                         user_data);
+gboolean   north_mcp_state_store_expire_counted_finish (NorthMcpStateStore              *self,
+                                                        GAsyncResult                    *result,
+                                                        GError                         **error);
+/* Removes the value under @key, as DELETE does, and in the same atomic
+ * step @member from each of @counters and the value's size from their
+ * sums: what ends before its expiry stops counting at once. The member
+ * leaves even when the value was gone already; FALSE when it was. Only
+ * the caller knows that @member belongs to @key alone: a member counted
+ * for several values leaves with the first of them deleted. */
+void       north_mcp_state_store_delete_counted_async  (NorthMcpStateStore              *self,
+                                                        const char                      *key,
+                                                        const char                      *member,
+                                                        const NorthMcpStateStoreCounter *counters,
+                                                        guint                            n_counters,
+                                                        GCancellable                    *cancellable,
+                                                        GAsyncReadyCallback              callback,
+                                                        gpointer                         user_data);
+gboolean   north_mcp_state_store_delete_counted_finish (NorthMcpStateStore              *self,
+                                                        GAsyncResult                    *result,
+                                                        GError                         **error);
 
 /* For the stores: the result of a REPLAY (takes @events). */
 void       north_mcp_state_store_return_replay  (GTask                         *task,

@@ -72,13 +72,15 @@ north_mcp_state_store_is_available (NorthMcpStateStore *self)
   return NORTH_MCP_STATE_STORE_GET_IFACE (self)->is_available (self);
 }
 
-/* A counted SET's own arguments: a member and counters the store can use,
- * and an expiry (a member counted for good would never leave). Called
- * once the key is known valid. */
+/* The arguments of a call on a counted value: a member and counters the
+ * store can use and, but for a DELETE, an expiry (a member counted for
+ * good would never leave). Called once the key is known valid. */
 static gboolean
 counting_is_valid (const NorthMcpStateStoreRequest *request)
 {
-  if (request->value == NULL || request->ttl_ms == 0 || (guint) request->mode > NORTH_MCP_STATE_STORE_SET_IF_PRESENT ||
+  if ((request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED &&
+       (request->value == NULL || (guint) request->mode > NORTH_MCP_STATE_STORE_SET_IF_PRESENT)) ||
+      (request->op != NORTH_MCP_STATE_STORE_OP_DELETE && request->ttl_ms == 0) ||
       !north_mcp_state_store_key_is_valid (request->member) ||
       request->n_counters == 0 || request->n_counters > NORTH_MCP_STATE_STORE_MAX_COUNTERS)
     return FALSE;
@@ -97,8 +99,9 @@ counting_is_valid (const NorthMcpStateStoreRequest *request)
 }
 
 /* Every asynchronous call: a task tagged with the public function (its
- * _finish checks the tag: one table answers every call), the key (and a
- * counted SET's arguments) checked, then the implementation's operation. */
+ * _finish checks the tag: one table answers every call), the key (and
+ * the arguments of a call on a counted value) checked, then the
+ * implementation's operation. */
 static void
 run (NorthMcpStateStore              *self,
      const NorthMcpStateStoreRequest *request,
@@ -110,7 +113,8 @@ run (NorthMcpStateStore              *self,
   g_autoptr(GTask) task = north_mcp_store_call_new (self, cancellable, callback, user_data, tag);
 
   if (!north_mcp_state_store_key_is_valid (request->key) ||
-      (request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED && !counting_is_valid (request)))
+      ((request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED || request->counted) &&
+       !counting_is_valid (request)))
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                              "Invalid state store key");
   else
@@ -229,6 +233,59 @@ north_mcp_state_store_delete_finish (NorthMcpStateStore  *self,
                                      GError             **error)
 {
   return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_delete_async, error);
+}
+
+void
+north_mcp_state_store_expire_counted_async (NorthMcpStateStore              *self,
+                                            const char                      *key,
+                                            guint64                          ttl_ms,
+                                            const char                      *member,
+                                            const NorthMcpStateStoreCounter *counters,
+                                            guint                            n_counters,
+                                            GCancellable                    *cancellable,
+                                            GAsyncReadyCallback              callback,
+                                            gpointer                         user_data)
+{
+  NorthMcpStateStoreRequest request = {
+    NORTH_MCP_STATE_STORE_OP_EXPIRE, key, .ttl_ms = ttl_ms,
+    .member = member, .counters = counters, .n_counters = n_counters, .counted = TRUE
+  };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_expire_counted_async);
+}
+
+gboolean
+north_mcp_state_store_expire_counted_finish (NorthMcpStateStore  *self,
+                                             GAsyncResult        *result,
+                                             GError             **error)
+{
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_expire_counted_async, error);
+}
+
+void
+north_mcp_state_store_delete_counted_async (NorthMcpStateStore              *self,
+                                            const char                      *key,
+                                            const char                      *member,
+                                            const NorthMcpStateStoreCounter *counters,
+                                            guint                            n_counters,
+                                            GCancellable                    *cancellable,
+                                            GAsyncReadyCallback              callback,
+                                            gpointer                         user_data)
+{
+  NorthMcpStateStoreRequest request = {
+    NORTH_MCP_STATE_STORE_OP_DELETE, key,
+    .member = member, .counters = counters, .n_counters = n_counters, .counted = TRUE
+  };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_delete_counted_async);
+}
+
+gboolean
+north_mcp_state_store_delete_counted_finish (NorthMcpStateStore  *self,
+                                             GAsyncResult        *result,
+                                             GError             **error)
+{
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_delete_counted_async, error);
 }
 
 void

@@ -30,6 +30,12 @@ NorthMcpSession *north_mcp_http_open_session    (NorthMcpHttpTransport *self,
                                                  NorthMcpUser          *user,
                                                  gboolean               jsonrpc);
 
+/* Answers @msg (an initialize) as a new session refused for
+ * max-sessions-per-identity: 429 with Retry-After, as open_session does,
+ * when the limit is found full where the sessions of every process are
+ * counted (the state store). */
+void             north_mcp_http_refuse_for_identity_limit (SoupServerMessage *msg);
+
 typedef enum {
   NORTH_MCP_HTTP_STREAM_RESUMED,     /* a request's stream, continued by a GET */
   NORTH_MCP_HTTP_STREAM_STANDALONE,  /* the session's GET stream */

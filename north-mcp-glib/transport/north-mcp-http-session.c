@@ -60,16 +60,16 @@ north_mcp_http_require_session (NorthMcpHttpTransport *self,
   return session;
 }
 
+#define IDENTITY_LIMIT_TEXT "Too Many Requests: this identity has too many sessions in use, retry later"
+
 /* A client refused for a session limit: @status with Retry-After, as a
  * JSON-RPC error for Streamable HTTP or as text for legacy SSE. */
 static void
-refuse_session (NorthMcpHttpTransport *self,
-                SoupServerMessage     *msg,
-                guint                  status,
-                const char            *text,
-                gboolean               jsonrpc)
+respond_refused (SoupServerMessage *msg,
+                 guint              status,
+                 const char        *text,
+                 gboolean           jsonrpc)
 {
-  north_mcp_transport_host_debug (self->host, "Refused a new session: %s", text);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Retry-After", SESSION_LIMIT_RETRY_AFTER);
   if (jsonrpc)
@@ -79,6 +79,23 @@ refuse_session (NorthMcpHttpTransport *self,
   /* libsoup 3.2 knows no phrase for 429. */
   if (status == TOO_MANY_REQUESTS)
     soup_server_message_set_status (msg, status, "Too Many Requests");
+}
+
+static void
+refuse_session (NorthMcpHttpTransport *self,
+                SoupServerMessage     *msg,
+                guint                  status,
+                const char            *text,
+                gboolean               jsonrpc)
+{
+  north_mcp_transport_host_debug (self->host, "Refused a new session: %s", text);
+  respond_refused (msg, status, text, jsonrpc);
+}
+
+void
+north_mcp_http_refuse_for_identity_limit (SoupServerMessage *msg)
+{
+  respond_refused (msg, TOO_MANY_REQUESTS, IDENTITY_LIMIT_TEXT, TRUE);
 }
 
 NorthMcpSession *
@@ -98,8 +115,7 @@ north_mcp_http_open_session (NorthMcpHttpTransport *self,
     refuse_session (self, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
                     "Service Unavailable: too many sessions, retry later", jsonrpc);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
-    refuse_session (self, msg, TOO_MANY_REQUESTS,
-                    "Too Many Requests: this identity has too many sessions in use, retry later", jsonrpc);
+    refuse_session (self, msg, TOO_MANY_REQUESTS, IDENTITY_LIMIT_TEXT, jsonrpc);
   else
     {
       g_warning ("Cannot create a session: %s", error->message);

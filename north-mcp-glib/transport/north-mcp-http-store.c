@@ -11,6 +11,7 @@
 #include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-http-pause-private.h"
+#include "north-mcp-http-session-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-http-store-private.h"
 #include "north-mcp-jsonrpc-private.h"
@@ -124,18 +125,24 @@ warn_store_failed (Job           job,
     g_warning ("Cannot %s: %s", job_names[job], error->message);
 }
 
-/* Answers 503 (with Retry-After) when the store failed at its job; a new
- * session is not announced. */
+/* Answers 503 (with Retry-After) when the store failed at its job. */
 static void
 pending_store_failed (Pending      *pending,
                       const GError *error)
 {
   warn_store_failed (pending->job, error);
-  if (pending->job == JOB_SAVE)
-    soup_message_headers_remove (soup_server_message_get_response_headers (pending->pause.msg),
-                                 SESSION_HEADER);
   north_mcp_http_respond_unavailable (pending->pause.msg, NORTH_MCP_HTTP_STORE_RETRY_AFTER,
                                       "Service Unavailable: the session store cannot be reached, retry later");
+}
+
+/* A new session the store did not take is not announced: neither its id
+ * nor the initialize result held back for it (the refusal replaces them:
+ * libsoup appends a body set on top of one that is there). */
+static void
+drop_unsaved (SoupServerMessage *msg)
+{
+  soup_message_headers_remove (soup_server_message_get_response_headers (msg), SESSION_HEADER);
+  soup_message_body_truncate (soup_server_message_get_response_body (msg));
 }
 
 /* The end of the session manager's part: the message goes on (served
@@ -149,6 +156,7 @@ session_job_cb (GObject      *source,
   NorthMcpSessionManager *manager = sessions_of (pending->host);
   g_autoptr(NorthMcpSession) restored = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean resumed;
 
   if (pending->job == JOB_RESTORE)
     restored = north_mcp_session_manager_restore_finish (manager, result, &error);
@@ -163,13 +171,22 @@ session_job_cb (GObject      *source,
       pending->session)
     north_mcp_transport_host_close_session (pending->host, pending->session);
 
-  if (!north_mcp_http_pause_resume (&pending->pause))
+  resumed = north_mcp_http_pause_resume (&pending->pause);
+  if (resumed && pending->job == JOB_SAVE && error != NULL)
+    drop_unsaved (pending->pause.msg);
+  if (!resumed)
     ;
   else if (pending->job == JOB_RESTORE && g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
     {
       /* max-sessions counts the sessions live in this process. */
       north_mcp_http_respond_unavailable (pending->pause.msg, "30",
                                           "Service Unavailable: too many sessions, retry later");
+    }
+  else if (pending->job == JOB_SAVE && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+    {
+      /* max-sessions-per-identity counts the sessions of every process. */
+      north_mcp_transport_host_debug (pending->host, "Refused a new session: %s", error->message);
+      north_mcp_http_refuse_for_identity_limit (pending->pause.msg);
     }
   else if (error != NULL)
     pending_store_failed (pending, error);
@@ -243,8 +260,8 @@ north_mcp_http_store_hold_answer (NorthMcpTransportHost *host,
     north_mcp_session_manager_save_async (manager, session, pending->pause.cancellable,
                                           session_job_cb, pending);
   else
-    north_mcp_session_manager_forget_async (manager, north_mcp_session_get_id (session),
-                                            pending->pause.cancellable, session_job_cb, pending);
+    north_mcp_session_manager_forget_async (manager, session, pending->pause.cancellable,
+                                            session_job_cb, pending);
 }
 
 void

@@ -73,6 +73,8 @@ DONE_FUNC (delete_done, result->ok = north_mcp_state_store_delete_finish (store,
 DONE_FUNC (publish_done, result->ok = north_mcp_state_store_publish_finish (store, res, &result->error))
 DONE_FUNC (append_done, result->id = north_mcp_state_store_append_finish (store, res, &result->error))
 DONE_FUNC (counted_done, result->counted = north_mcp_state_store_set_counted_finish (store, res, &result->error))
+DONE_FUNC (expire_counted_done, result->ok = north_mcp_state_store_expire_counted_finish (store, res, &result->error))
+DONE_FUNC (delete_counted_done, result->ok = north_mcp_state_store_delete_counted_finish (store, res, &result->error))
 DONE_FUNC (replay_done, result->events = north_mcp_state_store_replay_finish (store, res, &result->left_out,
                                                                               &result->error))
 
@@ -152,22 +154,43 @@ store_get (NorthMcpStateStore *store, const char *key, gsize max_size, GError **
   return value;
 }
 
+/* An "expire" or "delete"; of a counted value when @member is not NULL
+ * (@max_bytes: one per counter, or NULL; a limit is not read by the
+ * store). */
 static gboolean
-store_simple (NorthMcpStateStore *store, const char *what, const char *key, guint64 ttl_ms, GError **error)
+store_counted_simple (NorthMcpStateStore *store, const char *what, const char *key, guint64 ttl_ms,
+                      const char *member, const char *const *counters, const guint64 *max_bytes,
+                      guint n_counters, GError **error)
 {
+  NorthMcpStateStoreCounter counted[NORTH_MCP_STATE_STORE_MAX_COUNTERS + 1];
   Result result = { 0 };
   gboolean ok;
 
-  if (strcmp (what, "expire") == 0)
+  g_assert_cmpuint (n_counters, <=, G_N_ELEMENTS (counted));
+  for (guint i = 0; i < n_counters; i++)
+    counted[i] = (NorthMcpStateStoreCounter) { counters[i], 1, max_bytes != NULL ? max_bytes[i] : 0 };
+  if (member == NULL && strcmp (what, "expire") == 0)
     north_mcp_state_store_expire_async (store, key, ttl_ms, NULL, expire_done, &result);
-  else
+  else if (member == NULL)
     north_mcp_state_store_delete_async (store, key, NULL, delete_done, &result);
+  else if (strcmp (what, "expire") == 0)
+    north_mcp_state_store_expire_counted_async (store, key, ttl_ms, member, counted, n_counters, NULL,
+                                                expire_counted_done, &result);
+  else
+    north_mcp_state_store_delete_counted_async (store, key, member, counted, n_counters, NULL,
+                                                delete_counted_done, &result);
   test_wait_for (&result.done, what);
   ok = result.ok;
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
   result_clear (&result);
   return ok;
+}
+
+static gboolean
+store_simple (NorthMcpStateStore *store, const char *what, const char *key, guint64 ttl_ms, GError **error)
+{
+  return store_counted_simple (store, what, key, ttl_ms, NULL, NULL, NULL, 0, error);
 }
 
 static char *
@@ -673,6 +696,112 @@ test_counted_bytes (gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* A counted value given more time through the counters keeps counting
+ * as long as it lives; one deleted through them stops counting at once,
+ * with its bytes. Without these, a session record that its use kept
+ * alive past its first expiry stopped counting, and one that ended by
+ * DELETE counted until its expiry. */
+static void
+test_counted_expire_delete (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_auto(GStrv) c = unique_keys ("counter-moved", 2);
+  g_auto(GStrv) k = unique_keys ("counted-moved", 6);
+  const char *counters[] = { c[0], c[1] };
+  const guint limits[] = { 2, 10 }, renew[] = { 0, 0 };
+  const guint64 max_bytes[] = { 0, 10 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  g_assert_cmpint (store_set_counted_bytes (store, k[0], "aaaa", 1500, IF_ABSENT, "m0", counters, limits,
+                                            max_bytes, 2, &error), ==, STORED);
+  g_assert_cmpint (store_set_counted_bytes (store, k[1], "bbbb", 60000, IF_ABSENT, "m1", counters, limits,
+                                            max_bytes, 2, &error), ==, STORED);
+  g_assert_no_error (error);
+  g_assert_cmpint (store_set_counted_bytes (store, k[2], "c", 60000, IF_ABSENT, "m2", counters, limits,
+                                            max_bytes, 2, NULL), ==, FULL);
+
+  /* k[0] and m0 live on past their first 1.5 s. */
+  g_assert_true (store_counted_simple (store, "expire", k[0], 60000, "m0", counters, max_bytes, 2, &error));
+  g_assert_no_error (error);
+  g_assert_false (store_counted_simple (store, "expire", k[5], 60000, "m5", counters, max_bytes, 2, &error));
+  g_assert_no_error (error);
+  sleep_ms (1600);
+  value = store_get (store, k[0], 100, &error);
+  g_assert_cmpstr (value, ==, "aaaa");
+  g_clear_pointer (&value, g_free);
+  g_assert_cmpint (store_set_counted_bytes (store, k[2], "c", 60000, IF_ABSENT, "m2", counters, limits,
+                                            max_bytes, 2, NULL), ==, FULL);
+
+  /* Deleted: the value, its place and its 4 bytes (4 + 6 fit in 10). */
+  g_assert_true (store_counted_simple (store, "delete", k[0], 0, "m0", counters, max_bytes, 2, &error));
+  g_assert_no_error (error);
+  value = store_get (store, k[0], 100, &error);
+  g_assert_cmpstr (value, ==, "");
+  g_clear_pointer (&value, g_free);
+  g_assert_false (store_counted_simple (store, "delete", k[0], 0, "m0", counters, max_bytes, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (store_set_counted_bytes (store, k[2], "cccccc", 60000, IF_ABSENT, "m2", counters, limits,
+                                            max_bytes, 2, &error), ==, STORED);
+  g_assert_no_error (error);
+
+  /* A member that expired does not count again when its value is given
+   * more time: m1 expires while a plain EXPIRE keeps k[1]; m3 takes its
+   * place; once m3 is deleted, m4 still fits. */
+  g_assert_cmpint (store_set_counted_bytes (store, k[1], "b", 300, IF_PRESENT, "m1", counters, renew,
+                                            max_bytes, 2, NULL), ==, STORED);
+  g_assert_true (store_simple (store, "expire", k[1], 60000, NULL));
+  sleep_ms (400);
+  g_assert_cmpint (store_set_counted_bytes (store, k[3], "d", 60000, IF_ABSENT, "m3", counters, limits,
+                                            max_bytes, 2, NULL), ==, STORED);
+  g_assert_true (store_counted_simple (store, "expire", k[1], 60000, "m1", counters, max_bytes, 2, &error));
+  g_assert_true (store_counted_simple (store, "delete", k[3], 0, "m3", counters, max_bytes, 2, &error));
+  g_assert_cmpint (store_set_counted_bytes (store, k[4], "e", 60000, IF_ABSENT, "m4", counters, limits,
+                                            max_bytes, 2, &error), ==, STORED);
+  g_assert_no_error (error);
+}
+
+/* What the counted EXPIRE and DELETE cannot work with is refused, and
+ * changes nothing. */
+static void
+test_counted_expire_delete_invalid (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *key = unique_key ("moved-invalid");
+  g_autofree char *counter = unique_key ("counter-moved-invalid");
+  const char *one[] = { counter }, *itself[] = { key };
+  const guint limits[] = { 5 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  g_assert_cmpint (store_set_counted (store, key, "v", 60000, ALWAYS, "m", one, limits, 1, NULL), ==, STORED);
+  /* No expiry: a member would count for good. */
+  g_assert_false (store_counted_simple (store, "expire", key, 0, "m", one, NULL, 1, &error));
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *what = i == 0 ? "expire" : "delete";
+
+      g_assert_false (store_counted_simple (store, what, key, 60000, "m", one, NULL, 0, &error));
+      g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+      g_clear_error (&error);
+      g_assert_false (store_counted_simple (store, what, key, 60000, "m m", one, NULL, 1, &error));
+      g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+      g_clear_error (&error);
+      g_assert_false (store_counted_simple (store, what, key, 60000, "m", itself, NULL, 1, &error));
+      g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+      g_clear_error (&error);
+      /* A counter where a value is. */
+      g_assert_false (store_counted_simple (store, what, counter, 60000, "m", (const char *[]) { key }, NULL, 1,
+                                            &error));
+      g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+      g_clear_error (&error);
+    }
+  value = store_get (store, key, 100, NULL);
+  g_assert_cmpstr (value, ==, "v");
+}
+
 /* What a counted SET cannot work with is refused, and stores nothing. */
 static void
 test_counted_invalid (gconstpointer data)
@@ -1140,9 +1269,11 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       const char *tests[] = { "values", "expiry", "invalid-keys", "pubsub", "streams", "stream-bytes",
-                              "counted", "counted-invalid", "counted-bytes" };
+                              "counted", "counted-invalid", "counted-bytes", "counted-expire-delete",
+                              "counted-expire-delete-invalid" };
       GTestDataFunc funcs[] = { test_values, test_expiry, test_invalid_keys, test_pubsub, test_streams,
-                                test_stream_bytes, test_counted, test_counted_invalid, test_counted_bytes };
+                                test_stream_bytes, test_counted, test_counted_invalid, test_counted_bytes,
+                                test_counted_expire_delete, test_counted_expire_delete_invalid };
 
       for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
         {

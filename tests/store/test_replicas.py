@@ -220,6 +220,9 @@ def test_store_down_gives_503_and_the_servers_recover(replicas, redis):
     status, headers, body = two.request("POST", INITIALIZE)
     assert status == 503, body
     assert "Mcp-Session-Id" not in headers
+    # Nothing of the initialize result it held back: it was sent before
+    # the error (an SSE event, then JSON).
+    assert json.loads(body)["error"]["code"] == -32000
     # What needs no store goes on: one has the session.
     assert call(one, session, "ping")[0] == 200
     # Ids that are not ours never reach the store: 404, not 503.
@@ -792,6 +795,120 @@ def test_a_session_ended_for_its_identity_limit_ends_on_every_replica(replicas, 
     status, _, body = call(two, first, "ping", headers=alice)
     assert status == 404, body
     assert call(two, second, "ping", headers=alice)[0] == 200
+
+
+def refused_for_identity(replica, headers):
+    status, headers_out, body = replica.request("POST", INITIALIZE, headers=headers)
+    assert status == 429, body
+    assert headers_out["Retry-After"] == "30"
+    assert "Mcp-Session-Id" not in headers_out
+    assert "too many sessions" in json.loads(body)["error"]["message"]
+
+
+def identity_counters(redis):
+    return redis.command("KEYS", "north-mcp:sessions-of:*")
+
+
+def test_the_identity_limit_counts_the_sessions_of_every_replica(replicas, redis):
+    """max-sessions-per-identity counted the sessions of each replica: N
+    replicas granted an identity N times its limit. The store counts them
+    now, across replicas and their restarts; DELETE gives the place back."""
+    args = ("server-with-auth", "--max-sessions-per-identity", "2")
+    one, two = replicas(2, *args)
+    alice = {"Authorization": "Bearer " + create_bearer_token("alice@example.com")}
+    bob = {"Authorization": "Bearer " + create_bearer_token("bob@example.com")}
+    first = initialize(one, headers=alice)
+    second = initialize(two, headers=alice)
+    # Granted once, not once per replica; neither replica held two of hers.
+    for replica in (one, two):
+        refused_for_identity(replica, alice)
+    assert redis.command("KEYS", "north-mcp:session:*").__len__() == 2
+    # Nobody else is touched.
+    initialize(one, headers=bob)
+    (counter,) = [key for key in identity_counters(redis)
+                  if redis.command("ZSCORE", key, first) is not None]
+    assert redis.command("ZCARD", counter) == 2
+    assert "alice" not in counter
+
+    # A restarted replica still counts them.
+    assert one.stop() == 0
+    (one,) = replicas(1, *args)
+    refused_for_identity(one, alice)
+    assert call(one, first, "ping", headers=alice)[0] == 200
+
+    # Ended by DELETE (on a replica that did not create it): its place is free.
+    status, _, body = one.request("DELETE", session=second, headers=alice)
+    assert status == 200, body
+    assert redis.command("ZSCORE", counter, second) is None
+    third = initialize(two, headers=alice)
+    refused_for_identity(one, alice)
+    for session in (first, third):
+        assert call(one, session, "ping", headers=alice)[0] == 200
+
+
+def test_a_session_in_use_keeps_its_place_until_it_expires(replicas, redis):
+    """A session counts as long as its record lives: each use moves both;
+    left alone, both expire and the place is free."""
+    args = ("server-with-auth", "--max-sessions-per-identity", "1", "--session-timeout", "2")
+    one, two = replicas(2, *args)
+    alice = {"Authorization": "Bearer " + create_bearer_token("alice@example.com")}
+    session = initialize(one, headers=alice)
+    deadline = time.monotonic() + 3.5
+    while time.monotonic() < deadline:
+        assert call(one, session, "ping", headers=alice)[0] == 200
+        time.sleep(0.3)
+    # Past its first two seconds, still counted (two never held it).
+    refused_for_identity(two, alice)
+    deadline = time.monotonic() + 20
+    while redis.command("EXISTS", f"north-mcp:session:{session}") == 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    initialize(two, headers=alice)
+
+
+def test_anonymous_sessions_are_not_counted_in_the_store(replicas, redis):
+    one, two = replicas(2, "server-with-resources", "--max-sessions-per-identity", "1")
+    for replica in (one, two, one):
+        initialize(replica)
+    assert identity_counters(redis) == []
+
+
+def test_subscriptions_a_replica_cannot_keep_leave_the_record(replicas, redis):
+    """A restore on a replica whose max-subscription-bytes is spent drops
+    subscriptions of the record: they left the session there silently,
+    and the record (what every other replica serves) still listed them.
+    Now the record is rewritten without them, every replica reloads it,
+    and a warning says so, without the URIs."""
+    (one,) = replicas(1)
+    # Room for one watched URI (its length and 64 bytes) and not two.
+    (two,) = replicas(1, "server-with-resources", "--max-subscription-bytes", "100")
+    session = initialize(one)
+    uris = ["notes://a", "notes://b", "notes://c"]
+    for uri in uris:
+        assert call(one, session, "resources/subscribe", {"uri": uri})[0] == 200
+    key = f"north-mcp:session:{session}"
+    assert sorted(json.loads(redis.command("GET", key))["subscriptions"]) == uris
+
+    assert call(two, session, "ping")[0] == 200
+    deadline = time.monotonic() + 20
+    while len(json.loads(redis.command("GET", key))["subscriptions"]) != 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    (kept,) = json.loads(redis.command("GET", key))["subscriptions"]
+    warnings = [line for line in two.stderr().splitlines() if "lost 2 resource subscriptions" in line]
+    assert len(warnings) == 1, two.stderr()
+    assert "notes://" not in warnings[0] and session not in warnings[0]
+
+    # Replica one reloaded the record: a change there keeps only what it lists.
+    deadline = time.monotonic() + 20
+    while True:
+        assert call(one, session, "resources/subscribe", {"uri": "notes://d"})[0] == 200
+        listed = sorted(json.loads(redis.command("GET", key))["subscriptions"])
+        if listed == sorted([kept, "notes://d"]) or time.monotonic() > deadline:
+            break
+        assert call(one, session, "resources/unsubscribe", {"uri": "notes://d"})[0] == 200
+        time.sleep(0.05)
+    assert listed == sorted([kept, "notes://d"])
 
 
 def test_stateful_workers_share_sessions_through_the_store(replicas):

@@ -291,8 +291,9 @@ test_subscriptions_bytes_bound (void)
   g_assert_true (north_mcp_session_subscribe (session, one_more, NULL));
   g_assert_false (north_mcp_session_subscribe (session, first, NULL));
 
-  /* A copy from the state store keeps what fits, in its order. */
-  north_mcp_session_set_subscriptions (session, stored);
+  /* A copy from the state store keeps what fits, in its order, and says
+   * how much did not (the caller tells the store). */
+  g_assert_cmpuint (north_mcp_session_set_subscriptions (session, stored), ==, 1);
   kept = north_mcp_session_get_subscriptions (session);
   g_assert_cmpuint (kept->len, ==, fit);
   g_assert_true (north_mcp_session_is_subscribed (session, first));
