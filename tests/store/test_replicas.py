@@ -866,6 +866,38 @@ def test_a_session_in_use_keeps_its_place_until_it_expires(replicas, redis):
     initialize(two, headers=alice)
 
 
+BUSY_LUA = ("local function us() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end "
+            "local start = us() while us() - start < tonumber(ARGV[1]) do end return 1")
+
+
+def test_a_save_that_timed_out_gives_its_place_back(replicas, redis):
+    """A new session whose counted SET Redis ran after the server had
+    given up on it (503, the session closed here): the record and its
+    place among the identity's sessions stayed for the whole session
+    timeout, and the identity, retrying as told, was refused (429) until
+    then. Now a failed save deletes what it may have stored."""
+    (one,) = replicas(1, "server-with-auth", "--max-sessions-per-identity", "1")
+    alice = {"Authorization": "Bearer " + create_bearer_token("alice@example.com")}
+    # Redis is busy past the command timeout (2 s; under 5 s, when it would
+    # answer BUSY); it runs the counted SET it has read after that.
+    busy = threading.Thread(target=redis.command, args=("EVAL", BUSY_LUA, "0", "4300000"))
+    busy.start()
+    time.sleep(0.2)
+    status, headers_out, body = one.request("POST", INITIALIZE, headers=alice)
+    busy.join()
+    assert status == 503, body
+    assert "Mcp-Session-Id" not in headers_out
+    deadline = time.monotonic() + 10
+    while True:
+        status, headers_out, body = one.request("POST", INITIALIZE, headers=alice)
+        if status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert status == 200, body
+    (record,) = redis.command("KEYS", "north-mcp:session:*")
+    assert record == f"north-mcp:session:{headers_out['Mcp-Session-Id']}"
+
+
 def test_anonymous_sessions_are_not_counted_in_the_store(replicas, redis):
     one, two = replicas(2, "server-with-resources", "--max-sessions-per-identity", "1")
     for replica in (one, two, one):
