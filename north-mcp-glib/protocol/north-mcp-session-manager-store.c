@@ -17,21 +17,14 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-hex-private.h"
-#include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-session-manager-impl-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-session-record-private.h"
 #include "north-mcp-store-call-private.h"
 #include "north-mcp-util-private.h"
 
-/* What a record read back from the store may be: the client's part is at
- * most NORTH_MCP_SESSION_CLIENT_MAX_BYTES unescaped, so escapes at most
- * multiply it by six (\u00XX); the rest is small. */
-#define RECORD_MAX_BYTES (6 * (NORTH_MCP_SESSION_CLIENT_MAX_BYTES + \
-                               NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS * (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI + 3)) + 4096)
-#define RECORD_MAX_DEPTH 64
-#define RECORD_VERSION 1
 /* Every process subscribes to it: "deleted <id>" ends a session everywhere. */
 #define CONTROL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "sessions"
 #define SESSION_KEY_PREFIX NORTH_MCP_STATE_STORE_PREFIX "session:"
@@ -158,132 +151,6 @@ control_message_read (GBytes *message,
 }
 
 /* ------------------------------------------------------------------ */
-/* Records                                                             */
-
-static GBytes *
-record_new (NorthMcpSession *session)
-{
-  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
-  char owner_hex[2 * sizeof owner];
-  GString *out = g_string_new ("{\"v\":" G_STRINGIFY (RECORD_VERSION) ",\"owner\":\"");
-  g_autoptr(GPtrArray) uris = NULL;
-
-  north_mcp_session_get_owner_digest (session, owner);
-  north_mcp_hex_encode (owner_hex, owner, sizeof owner);
-  g_string_append_len (out, owner_hex, sizeof owner_hex);
-  g_string_append (out, "\",\"protocolVersion\":");
-  north_mcp_json_write_string (out, north_mcp_session_get_protocol_version (session));
-  g_string_append (out, ",\"capabilities\":");
-  north_mcp_json_write_object (out, north_mcp_session_get_client_capabilities (session));
-  g_string_append (out, ",\"clientInfo\":");
-  north_mcp_json_write_object (out, north_mcp_session_get_client_info (session));
-  if (north_mcp_session_get_log_level_set (session))
-    g_string_append_printf (out, ",\"logLevel\":\"%s\"",
-                            north_mcp_log_level_to_string (north_mcp_session_get_log_level (session)));
-  uris = north_mcp_session_get_subscriptions (session);
-  g_string_append (out, ",\"subscriptions\":[");
-  for (guint i = 0; i < uris->len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      north_mcp_json_write_string (out, g_ptr_array_index (uris, i));
-    }
-  g_string_append (out, "]}");
-  return g_string_free_to_bytes (out);
-}
-
-static gboolean
-parse_owner (const char *hex,
-             guint8      owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
-{
-  return north_mcp_hex_decode (hex, -1, owner, NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH);
-}
-
-/* What may change in a record during the session: the log level and the
- * subscriptions. (The store funcs are detached meanwhile: applying a
- * record does not write it back.) */
-static guint
-record_apply (NorthMcpSession *session,
-              JsonObject      *object)
-{
-  const char *level = north_mcp_object_get_string (object, "logLevel");
-  JsonNode *subscriptions = json_object_get_member (object, "subscriptions");
-  g_autoptr(GPtrArray) uris = g_ptr_array_new ();
-
-  if (level != NULL && north_mcp_log_level_from_string (level) >= 0)
-    north_mcp_session_set_log_level (session, (NorthMcpLogLevel) north_mcp_log_level_from_string (level));
-  if (subscriptions != NULL && JSON_NODE_HOLDS_ARRAY (subscriptions))
-    {
-      JsonArray *array = json_node_get_array (subscriptions);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-
-          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-            g_ptr_array_add (uris, (gpointer) json_node_get_string (element));
-        }
-    }
-  return north_mcp_session_set_subscriptions (session, uris);
-}
-
-/* The JSON object a stored record or a channel's message holds (as a
- * node), or NULL. The store is shared with whoever can write to it: read
- * with the limits of a request. */
-static JsonNode *
-read_object (GBytes *bytes)
-{
-  gsize length = 0;
-  const char *data = g_bytes_get_data (bytes, &length);
-  JsonNode *node = north_mcp_json_read (data, length, RECORD_MAX_DEPTH, NULL);
-
-  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
-    g_clear_pointer (&node, json_node_unref);
-  return node;
-}
-
-/* Whether @object says it is a record of RECORD_VERSION. (Not
- * json_object_get_int_member_with_default(): a member of another type
- * makes it critical.) */
-static gboolean
-record_is_current (JsonObject *object)
-{
-  JsonNode *version = north_mcp_object_get_node (object, "v", JSON_NODE_VALUE);
-
-  return version != NULL && json_node_get_value_type (version) == G_TYPE_INT64 &&
-         json_node_get_int (version) == RECORD_VERSION;
-}
-
-/* A session from its record, or NULL when the record is not one of ours. */
-static NorthMcpSession *
-record_read (const char *id,
-             GBytes     *record)
-{
-  guint8 owner[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
-  g_autoptr(JsonNode) node = read_object (record);
-  JsonObject *object = node != NULL ? json_node_get_object (node) : NULL;
-  g_autoptr(NorthMcpSession) session = NULL;
-  const char *version;
-
-  if (object == NULL || !record_is_current (object) ||
-      !parse_owner (north_mcp_object_get_string (object, "owner"), owner))
-    return NULL;
-  version = north_mcp_object_get_string (object, "protocolVersion");
-  if (version == NULL || strlen (version) > 32)
-    return NULL;
-
-  session = north_mcp_session_new (id, NULL);
-  north_mcp_session_set_owner_digest (session, owner);
-  if (!north_mcp_session_set_client (session, north_mcp_object_get_object (object, "capabilities"),
-                                     north_mcp_object_get_object (object, "clientInfo"), NULL))
-    return NULL;
-  north_mcp_session_set_protocol_version (session, version);
-  north_mcp_session_set_initialized (session, TRUE);
-  record_apply (session, object);
-  return g_steal_pointer (&session);
-}
-
-/* ------------------------------------------------------------------ */
 /* Channels                                                            */
 
 static void
@@ -308,7 +175,7 @@ read_message (GBytes *message)
 
   if (length == 0 || length > MESSAGE_MAX_BYTES)
     return NULL;
-  return read_object (message);
+  return north_mcp_session_record_read_object (message);
 }
 
 /* Another process ended a session (DELETE there): drop our copy. */
@@ -702,7 +569,7 @@ send_record (NorthMcpSessionManager    *self,
   OwnerCounter owner;
 
   attach_session (self, session);
-  record = record_new (session);
+  record = north_mcp_session_record_new (session);
   /* Only a new record takes a place among its identity's sessions. */
   if (owner_counter (self, session, mode == NORTH_MCP_STATE_STORE_SET_ALWAYS, &owner))
     north_mcp_state_store_set_counted_async (self->store, key, record, ttl_ms (self), mode, op->id,
@@ -837,13 +704,13 @@ reloaded (NorthMcpSessionManager *self,
           Op                     *op)
 {
   NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, op->id) : NULL;
-  g_autoptr(JsonNode) node = session != NULL && op->value != NULL ? read_object (op->value) : NULL;
+  g_autoptr(JsonNode) node = session != NULL && op->value != NULL ? north_mcp_session_record_read_object (op->value) : NULL;
   guint dropped;
 
   if (node == NULL)
     return;
   north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
-  dropped = record_apply (session, json_node_get_object (node));
+  dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
   attach_session (self, session);
   if (dropped > 0)
     drop_from_record (self, session, dropped);
@@ -855,8 +722,8 @@ reload_local (NorthMcpSessionManager *self,
 {
   g_autofree char *key = session_key (id);
 
-  north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, NULL, op_done,
-                                   op_expect (op_new (self, id, NULL), NORTH_MCP_STATE_STORE_OP_GET, reloaded));
+  north_mcp_state_store_get_async (self->store, key, NORTH_MCP_SESSION_RECORD_MAX_BYTES, NULL,
+                                   op_done, op_expect (op_new (self, id, NULL), NORTH_MCP_STATE_STORE_OP_GET, reloaded));
 }
 
 /* The record, or a copy restored here meanwhile by another request,
@@ -892,7 +759,7 @@ restored (NorthMcpSessionManager *self,
   if (existing != NULL)
     session = g_object_ref (existing);
   else if (op->value != NULL)
-    session = record_read (op->id, op->value);
+    session = north_mcp_session_record_read (op->id, op->value);
 
   /* Someone else's session does not exist for this user. */
   if (session == NULL || !north_mcp_session_has_owner_digest (session, op->user))
@@ -970,8 +837,8 @@ north_mcp_session_manager_restore_async (NorthMcpSessionManager *self,
   if (step == confirmed && ttl_ms (self) > 0)
     send_expire (self, held, op, cancellable, step);
   else
-    north_mcp_state_store_get_async (self->store, key, RECORD_MAX_BYTES, cancellable, op_done,
-                                     op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, step));
+    north_mcp_state_store_get_async (self->store, key, NORTH_MCP_SESSION_RECORD_MAX_BYTES, cancellable,
+                                     op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, step));
 }
 
 NorthMcpSession *
