@@ -30,6 +30,8 @@ struct _NorthMcpSessionManager
   guint       control_id;    /* subscriptions to the store's channels */
   guint       broadcast_id;
   guint       responses_id;
+  gulong      available_id;  /* the store's "available" signal */
+  GQueue      unsaved;       /* Unsaved: records to delete (store.c) */
   GHashTable *watched;       /* session id -> stream channel subscription */
   char       *origin;        /* this process, in what it publishes */
   guint       fanout_depth;  /* inside begin_fanout/end_fanout */

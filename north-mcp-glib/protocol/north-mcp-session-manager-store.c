@@ -308,6 +308,9 @@ attach_session (NorthMcpSessionManager *self,
                           g_object_ref (self->store), g_object_unref);
 }
 
+static void unsaved_free        (gpointer                data);
+static void delete_all_unsaved (NorthMcpSessionManager *self);
+
 void
 north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
                                      NorthMcpStateStore     *store)
@@ -329,6 +332,8 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
     }
   g_hash_table_remove_all (self->watched);
   self->control_id = self->broadcast_id = self->responses_id = 0;
+  g_clear_signal_handler (&self->available_id, self->store);
+  g_queue_clear_full (&self->unsaved, unsaved_free);
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     {
@@ -348,6 +353,8 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
                                                         self, NULL);
   self->responses_id = north_mcp_state_store_subscribe (store, RESPONSES_CHANNEL, on_peer_message,
                                                         self, NULL);
+  self->available_id = g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE,
+                                                 G_CALLBACK (delete_all_unsaved), self);
 }
 
 NorthMcpStateStore *
@@ -602,6 +609,93 @@ send_expire (NorthMcpSessionManager *self,
     north_mcp_state_store_expire_async (self->store, key, ttl_ms (self), cancellable, op_done, op);
 }
 
+/* A new session whose save failed: its counted SET may still run (the
+ * store answered too late, or the connection broke after it was sent),
+ * and its place among its identity's sessions would then count for a
+ * whole session timeout, the identity refused meanwhile. So its record is
+ * deleted, again each time the store is back until that is done. At most
+ * UNSAVED_MAX wait (the oldest beyond them counts until it expires). */
+#define UNSAVED_MAX 256
+
+typedef struct
+{
+  char         *id;
+  OwnerCounter  owner;
+} Unsaved;
+
+static void
+unsaved_free (gpointer data)
+{
+  Unsaved *unsaved = data;
+
+  g_free (unsaved->id);
+  g_free (unsaved);
+}
+
+/* Done unless the store could not be reached: then the next "available". */
+static void
+unsaved_deleted (NorthMcpSessionManager *self,
+                 Op                     *op)
+{
+  if (self == NULL ||
+      g_error_matches (op->error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE))
+    return;
+  for (GList *l = self->unsaved.head; l != NULL; l = l->next)
+    if (strcmp (((Unsaved *) l->data)->id, op->id) == 0)
+      {
+        unsaved_free (l->data);
+        g_queue_delete_link (&self->unsaved, l);
+        return;
+      }
+}
+
+static void
+delete_unsaved (NorthMcpSessionManager *self,
+                Unsaved                *unsaved)
+{
+  g_autofree char *key = session_key (unsaved->id);
+  Op *op = op_expect (op_new (self, unsaved->id, NULL), NORTH_MCP_STATE_STORE_OP_DELETE, unsaved_deleted);
+
+  op->counted = TRUE;
+  unsaved->owner.counter.key = unsaved->owner.key;
+  north_mcp_state_store_delete_counted_async (self->store, key, unsaved->id, &unsaved->owner.counter, 1,
+                                              NULL, op_done, op);
+}
+
+static void
+delete_all_unsaved (NorthMcpSessionManager *self)
+{
+  for (GList *l = self->unsaved.head; l != NULL; l = l->next)
+    delete_unsaved (self, l->data);
+}
+
+/* The end of a save: what failed (but for the identity's limit, which
+ * stored nothing) may be in the store all the same. */
+static void
+saved (NorthMcpSessionManager *self,
+       Op                     *op)
+{
+  NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, op->id) : NULL;
+  Unsaved *unsaved;
+
+  if (op->error != NULL && session != NULL &&
+      !g_error_matches (op->error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+    {
+      unsaved = g_new0 (Unsaved, 1);
+      if (owner_counter (self, session, FALSE, &unsaved->owner))
+        {
+          unsaved->id = g_strdup (op->id);
+          if (self->unsaved.length >= UNSAVED_MAX)
+            unsaved_free (g_queue_pop_head (&self->unsaved));
+          g_queue_push_tail (&self->unsaved, unsaved);
+          delete_unsaved (self, unsaved);
+        }
+      else
+        g_free (unsaved);
+    }
+  op_return (self, op);
+}
+
 void
 north_mcp_session_manager_save_async (NorthMcpSessionManager *self,
                                       NorthMcpSession        *session,
@@ -614,7 +708,7 @@ north_mcp_session_manager_save_async (NorthMcpSessionManager *self,
                              cancellable, callback, user_data);
 
   if (task != NULL)
-    send_record (self, session, NORTH_MCP_STATE_STORE_SET_ALWAYS, op_new (self, id, task), op_return);
+    send_record (self, session, NORTH_MCP_STATE_STORE_SET_ALWAYS, op_new (self, id, task), saved);
 }
 
 gboolean

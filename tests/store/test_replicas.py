@@ -872,7 +872,6 @@ BUSY_LUA = ("local function us() local t = redis.call('TIME') return t[1] * 1000
             "local start = us() while us() - start < tonumber(ARGV[1]) do end return 1")
 
 
-@pytest.mark.xfail(strict=True, reason="a failed save leaves its counted record (fix: rv12 report)")
 def test_a_save_that_timed_out_gives_its_place_back(replicas, redis):
     """A new session whose counted SET Redis ran after the server had
     given up on it (503, the session closed here): the record and its
