@@ -806,6 +806,7 @@ reloaded (NorthMcpSessionManager *self,
   north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
   dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
   attach_session (self, session);
+  g_debug ("Session %.8s… reloaded: its record changed", op->id);
   if (dropped > 0)
     drop_from_record (self, session, dropped);
 }

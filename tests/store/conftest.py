@@ -62,8 +62,8 @@ class Replica(deployfix.Replica):
     """One server process (tests/deploy/deployfix.py) that also speaks
     Streamable HTTP for the tests."""
 
-    def __init__(self, name, *args):
-        env = dict(os.environ)
+    def __init__(self, name, *args, env=None):
+        env = {**os.environ, **(env or {})}
         env.pop("DEBUG", None)
         super().__init__("--transport", "streamable-http", *args, program=name, env=env)
 
@@ -171,9 +171,9 @@ def redis():
 def replicas(redis):
     started = []
 
-    def _start(n, name="server-with-resources", *args):
+    def _start(n, name="server-with-resources", *args, env=None):
         for _ in range(n):
-            started.append(Replica(name, "--state-store", redis.uri, *args))
+            started.append(Replica(name, "--state-store", redis.uri, *args, env=env))
         return started[-n:]
 
     yield _start

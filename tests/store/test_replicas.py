@@ -12,8 +12,6 @@ import socket
 import threading
 import time
 
-import pytest
-
 from conftest import PROTOCOL, Stream, messages
 
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -913,7 +911,8 @@ def test_subscriptions_a_replica_cannot_keep_leave_the_record(replicas, redis):
     and the record (what every other replica serves) still listed them.
     Now the record is rewritten without them, every replica reloads it,
     and a warning says so, without the URIs."""
-    (one,) = replicas(1)
+    # Replica one says in a debug line when it reloads a record.
+    (one,) = replicas(1, env={"G_MESSAGES_DEBUG": "NorthMcp"})
     # Room for one watched URI (its length and 64 bytes) and not two.
     (two,) = replicas(1, "server-with-resources", "--max-subscription-bytes", "100")
     session = initialize(one)
@@ -933,8 +932,16 @@ def test_subscriptions_a_replica_cannot_keep_leave_the_record(replicas, redis):
     assert len(warnings) == 1, two.stderr()
     assert "notes://" not in warnings[0] and session not in warnings[0]
 
-    # Replica one reloaded the record: a change there lists at most one of
-    # the three it had (without the reload it writes all three back).
+    # Replica one reloads the record: after its own three changes and
+    # two's, and a change there then lists at most one of the three it had
+    # (without the reload it writes all three back).
+    def reloads():
+        return sum(session[:8] in line and "reloaded" in line for line in one.stderr().splitlines())
+
+    deadline = time.monotonic() + 20
+    while reloads() < 4:
+        assert time.monotonic() < deadline, one.stderr()
+        time.sleep(0.05)
     # Which one, if any, may change: a change one published before two
     # restored the session can reach two after, and two, with room for one
     # URI, then drops from the record again in the order one wrote it.
