@@ -73,7 +73,7 @@ weak_ref_free (GWeakRef *ref)
 static void
 event_store_free (NorthMcpEventStore *self)
 {
-  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
+  g_autoptr(GRecMutexLocker) locker G_GNUC_UNUSED = g_rec_mutex_locker_new (&lock);
 
   for (GList *l = self->events.head; l != NULL; l = l->next)
     {
@@ -126,7 +126,7 @@ guint
 north_mcp_event_store_open_stream (NorthMcpEventStore *self,
                                    NorthMcpChannel    *channel)
 {
-  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
+  g_autoptr(GRecMutexLocker) locker G_GNUC_UNUSED = g_rec_mutex_locker_new (&lock);
   guint stream = self->next_stream++;
   GWeakRef *ref = g_new0 (GWeakRef, 1);
   GHashTableIter iter;
@@ -236,7 +236,7 @@ north_mcp_event_store_add (NorthMcpEventStore *self,
                            const char         *data,
                            gsize               length)
 {
-  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
+  g_autoptr(GRecMutexLocker) locker G_GNUC_UNUSED = g_rec_mutex_locker_new (&lock);
   Event *event;
   guint64 number = self->next_number++;
   char *id = g_strdup_printf ("%u-%" G_GUINT64_FORMAT, stream, number);
@@ -345,7 +345,7 @@ north_mcp_event_store_replay (NorthMcpEventStore *self,
                               guint64             after,
                               GPtrArray          *events)
 {
-  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
+  g_autoptr(GRecMutexLocker) locker G_GNUC_UNUSED = g_rec_mutex_locker_new (&lock);
   guint64 *newest_dropped = g_hash_table_lookup (self->dropped, GUINT_TO_POINTER (stream));
   gboolean kept_before = FALSE;
 
@@ -380,7 +380,7 @@ NorthMcpChannel *
 north_mcp_event_store_lookup_stream (NorthMcpEventStore *self,
                                      guint               stream)
 {
-  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&lock);
+  g_autoptr(GRecMutexLocker) locker G_GNUC_UNUSED = g_rec_mutex_locker_new (&lock);
   GWeakRef *ref = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream));
   NorthMcpChannel *channel;
 
