@@ -10,7 +10,11 @@
  * {"owner":…,"ended":true}: it no longer keeps a copy of the task (nor
  * its bytes in the counters below), and it never shows the task running
  * again once the final record has expired. A read that finds the stub
- * reads the final record again (it was written just before).
+ * reads the final record again (it was written just before). An update
+ * reads the final record again after its write: a task that ended between
+ * the update's read and its write gets its stub back (the ending replica
+ * writes the final record before the stub, so one of the two sees the
+ * other), and the update is told the task has ended.
  *
  * The store expires records by itself, and counts them too: Redis would
  * keep whatever clients ask for, up to its memory, so every write is a
@@ -101,6 +105,7 @@ typedef enum
   STAGE_WRITE_FINAL,    /* counted SET NX of the final record (renews) */
   STAGE_WRITE_RUNNING,  /* SET XX of the running record (likewise) */
   STAGE_WRITE_STUB,     /* SET XX of the stub after the final record */
+  STAGE_RECHECK_FINAL,  /* GET of the final record after an update */
   STAGE_DONE,           /* none: the task is answered */
 } Stage;
 
@@ -115,6 +120,7 @@ typedef struct
   Stage                stage;
   gsize                running_size;  /* of the running record read */
   gboolean             reread;   /* the final record, after a stub */
+  gboolean             overtaken; /* ended while this update was written */
 } Op;
 
 static void
@@ -281,14 +287,14 @@ call (GTask *task,
 {
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
-  gboolean final = stage == STAGE_READ_FINAL || stage == STAGE_WRITE_FINAL;
+  gboolean final = stage == STAGE_READ_FINAL || stage == STAGE_WRITE_FINAL || stage == STAGE_RECHECK_FINAL;
   g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
   g_autoptr(GBytes) envelope = NULL;
   NorthMcpStateStoreCounter counters[] = { { op->quota }, { QUOTA_KEY } };
   gboolean rewrite;
 
   op->stage = stage;
-  if (stage == STAGE_READ_FINAL || stage == STAGE_READ_RUNNING)
+  if (stage == STAGE_READ_FINAL || stage == STAGE_READ_RUNNING || stage == STAGE_RECHECK_FINAL)
     {
       north_mcp_state_store_get_async (self->store, key, ENVELOPE_MAX_BYTES, g_task_get_cancellable (task),
                                        step, task);
@@ -327,8 +333,17 @@ after_read (GTask  *task,
             GBytes *envelope)
 {
   gboolean final = op->stage == STAGE_READ_FINAL, ended = FALSE;
-  g_autoptr(JsonObject) record = envelope != NULL ? envelope_read (envelope, op->owner, op->task_id, &ended) : NULL;
+  g_autoptr(JsonObject) record = NULL;
 
+  if (op->stage == STAGE_RECHECK_FINAL)
+    {
+      op->overtaken = envelope != NULL;
+      if (op->overtaken)
+        return STAGE_WRITE_STUB;
+      g_task_return_boolean (task, TRUE);
+      return STAGE_DONE;
+    }
+  record = envelope != NULL ? envelope_read (envelope, op->owner, op->task_id, &ended) : NULL;
   if (envelope == NULL && final && !op->reread)
     return STAGE_READ_RUNNING;
   if (ended && !op->reread)
@@ -370,14 +385,17 @@ after_write (GTask                     *task,
 
   if (op->stage == STAGE_WRITE_FINAL && done)
     return STAGE_WRITE_STUB;
+  if (op->stage == STAGE_WRITE_RUNNING && done)
+    return STAGE_RECHECK_FINAL;
   /* The final record is written: whatever became of the stub (the
    * running record may have expired meanwhile; reads prefer the final
    * one). */
+  if (op->stage == STAGE_WRITE_STUB && op->overtaken)
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
+  else if (op->stage == STAGE_WRITE_STUB)
+    g_task_return_boolean (task, TRUE);
   if (op->stage == STAGE_WRITE_STUB)
-    {
-      g_task_return_boolean (task, TRUE);
-      return STAGE_DONE;
-    }
+    return STAGE_DONE;
   /* No room for the record's bytes: the task layer fails the task with a
    * small record then. */
   if (counted >= NORTH_MCP_STATE_STORE_COUNTED_OVER_BYTES)
@@ -425,7 +443,7 @@ step (GObject      *source,
   GError *error = NULL;
   Stage next;
 
-  if (op->stage == STAGE_READ_FINAL || op->stage == STAGE_READ_RUNNING)
+  if (op->stage == STAGE_READ_FINAL || op->stage == STAGE_READ_RUNNING || op->stage == STAGE_RECHECK_FINAL)
     {
       g_autoptr(GBytes) envelope = north_mcp_state_store_get_finish (store, result, &error);
 

@@ -559,6 +559,55 @@ test_shared_limits_replicas (Fixture *fixture, gconstpointer kind)
   g_object_unref (one);
 }
 
+/* An update racing the task's end on another replica: whichever way
+ * their store calls interleave (the update's lead over the cancel, in
+ * main-loop iterations), the running record ends as the stub, never as
+ * the update's "working" record, which would show the task running again
+ * once the final record has expired. */
+static void
+test_shared_update_racing_end (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(NorthMcpTaskStore) two = shared_store_limited (fixture->uri, 64, 64);
+  guint overtaken = 0;
+
+  use_limits (fixture, 64, 64);
+
+  for (guint lead = 0; lead < 40; lead++)
+    {
+      g_autofree char *id = g_strdup_printf ("r%u", lead);
+      g_autofree char *task_id = g_strconcat (fixture->prefix, id, NULL);
+      g_autofree char *key = g_strconcat ("north-mcp:task:", task_id, NULL);
+      g_autoptr(JsonObject) progress = record (fixture, id, "working", 60000);
+      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(NorthMcpRedisReply) running = NULL;
+      g_autoptr(GError) error = NULL;
+      Wait updated = { NULL }, cancelled = { NULL };
+
+      g_assert_true (create (fixture, "alice", id, 60000, NULL));
+      json_object_set_string_member (progress, "statusMessage", "halfway");
+      north_mcp_task_store_update_async (fixture->store, "alice", progress, NULL, done, &updated);
+      for (guint i = 0; i < lead && updated.result == NULL; i++)
+        g_main_context_iteration (NULL, TRUE);
+      north_mcp_task_store_cancel_async (two, "alice", task_id, NULL, done, &cancelled);
+      g_assert_true (north_mcp_task_store_cancel_finish (two, await (&cancelled), &error));
+      g_assert_no_error (error);
+      if (!north_mcp_task_store_update_finish (fixture->store, await (&updated), &error))
+        {
+          g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED);
+          overtaken++;
+        }
+      g_object_unref (updated.result);
+      g_object_unref (cancelled.result);
+
+      running = redis_command ("GET", key, NULL);
+      g_assert_cmpstr (north_mcp_redis_reply_get_string (running, NULL), ==, "{\"owner\":\"alice\",\"ended\":true}");
+      object = get (fixture, "alice", id, NULL);
+      g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
+    }
+  /* Some updates came too late: the race was run. */
+  g_assert_cmpuint (overtaken, >, 0);
+}
+
 /* A record written with the longest ttlMs the server may give
  * (task-ttl's maximum) lives that long in Redis: it must not be gone
  * while tasks/get still tells the client it lives on. */
@@ -1345,6 +1394,8 @@ main (int argc, char **argv)
               fixture_set_up, test_byte_budget_end, fixture_tear_down);
   g_test_add ("/task-store/shared/expiry", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_expiry, fixture_tear_down);
+  g_test_add ("/task-store/shared/update-racing-end", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_update_racing_end, fixture_tear_down);
   g_test_add ("/task-store/shared/longest-ttl", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_longest_ttl, fixture_tear_down);
   g_test_add ("/task-store/shared/hostile-records", Fixture, GINT_TO_POINTER (SHARED),
