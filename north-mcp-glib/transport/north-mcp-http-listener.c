@@ -372,7 +372,9 @@ request_started_cb (SoupServer        *soup,
     }
 }
 
-/* Headers and body are in: what is left is the server's to do. */
+/* Headers and body are in: what is left is the server's to do. Said
+ * again while draining: after a "100 Continue" libsoup starts the
+ * response headers afresh. */
 static void
 request_read_cb (SoupServer        *soup,
                  SoupServerMessage *msg,
@@ -380,8 +382,11 @@ request_read_cb (SoupServer        *soup,
 {
   Client *client = client_of (msg);
 
-  if (client != NULL && client->msg == msg)
-    client->request_read = TRUE;
+  if (client == NULL || client->msg != msg)
+    return;
+  client->request_read = TRUE;
+  if (G_UNLIKELY (client->listener != NULL && client->listener->draining))
+    say_close (msg);
 }
 
 static void

@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -124,6 +125,62 @@ def test_running_requests_finish_and_new_connections_are_refused():
         assert "Stopped before every request ended" not in replica.stderr()
     finally:
         replica.stop()
+
+
+def test_a_request_that_waits_for_100_continue_is_told_the_connection_closes():
+    """libsoup clears the response headers after it sends "100 Continue":
+    the "Connection: close" of a shutdown was lost for such a request on a
+    keep-alive connection, and the client, told nothing, sent its next
+    request on a connection the server was closing."""
+    replica = Replica("--stateless", "--debug", program="conformance-server")
+    try:
+        idle = socket.create_connection(("127.0.0.1", replica.port), timeout=60)
+        body = json.dumps({"jsonrpc": "2.0", "id": 9, "method": "ping"}).encode()
+        head = (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{replica.port}\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in MCP.items())
+                + f"Content-Length: {len(body)}\r\n").encode()
+        idle.sendall(head + b"\r\n" + body)
+        assert read_response(idle).startswith(b"HTTP/1.1 200")  # now an idle keep-alive
+        running = Background(replica.port, slow_call(3))
+        wait_running(replica, 2)
+        replica.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while "Shutting down" not in replica.stderr():
+            assert time.monotonic() < deadline, replica.stderr()
+            time.sleep(0.05)
+
+        idle.sendall(head + b"Expect: 100-continue\r\n\r\n")
+        assert read_response(idle).startswith(b"HTTP/1.1 100 Continue")
+        idle.sendall(body)
+        response = read_response(idle)
+        assert response.startswith(b"HTTP/1.1 200"), response
+        assert b"\r\nConnection: close\r\n" in response, response
+        idle.close()
+        running.join(120)
+        assert running.error is None, running.error
+        assert exited(replica) == 0, replica.stderr()
+    finally:
+        replica.stop()
+
+
+def read_response(sock):
+    """One response's head (and a Content-Length body) from SOCK."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        rest += chunk
+    return head + b"\r\n\r\n" + rest
 
 
 def test_the_timeout_cuts_what_still_runs():
