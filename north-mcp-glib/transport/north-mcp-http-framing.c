@@ -15,19 +15,23 @@
 
 #include "north-mcp-http-framing-private.h"
 
-/* RFC 9110 section 8.6: Content-Length = 1*DIGIT. Several fields (which
- * arrive as one list) must all be the same digits. libsoup 3.2 takes
- * "+5" for 5 and, of fields that differ, the last one; a proxy that takes
- * the first leaves the rest of the body to be read as a request (fixed in
+/* RFC 9110 section 8.6: Content-Length = 1*DIGIT. Several fields, or a
+ * field that is a list, must all be the same digits (@first: those of
+ * the first field, NULL for that field itself). libsoup 3.2 takes "+5"
+ * for 5 and, of fields that differ, the last one; a proxy that takes the
+ * first leaves the rest of the body to be read as a request (fixed in
  * libsoup 3.7 by commit e032d3e9, "Do not allow adding multiple content
  * length values to headers"). */
 static gboolean
-content_length_is_valid (const char *list)
+content_length_is_valid (const char *value,
+                         const char *first)
 {
-  const char *first = list;
-  gsize first_length = strspn (first, "0123456789");
+  gsize first_length;
 
-  for (const char *p = list;;)
+  if (first == NULL)
+    first = value;
+  first_length = strspn (first, "0123456789");
+  for (const char *p = value;;)
     {
       gsize length = strspn (p, "0123456789");
 
@@ -42,30 +46,51 @@ content_length_is_valid (const char *list)
     }
 }
 
+/* One pass over the fields, without the lists libsoup would join (and
+ * keep) for soup_message_headers_get_list(): this runs on every request. */
 const char *
 north_mcp_http_framing_problem (SoupServerMessage *msg)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *content_length, *host;
+  SoupMessageHeadersIter iter;
+  const char *name, *value, *content_length = NULL;
+  guint hosts = 0;
+  gboolean transfer_encoding = FALSE, valid_length = TRUE;
+
+  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    switch (g_ascii_tolower (name[0]))
+      {
+      case 'h':
+        hosts += g_ascii_strcasecmp (name, "Host") == 0;
+        break;
+      case 't':
+        transfer_encoding |= g_ascii_strcasecmp (name, "Transfer-Encoding") == 0;
+        break;
+      case 'c':
+        if (g_ascii_strcasecmp (name, "Content-Length") != 0)
+          break;
+        valid_length = valid_length && content_length_is_valid (value, content_length);
+        if (content_length == NULL)
+          content_length = value;
+        break;
+      default:
+        break;
+      }
 
   /* RFC 9112 section 3.2: a request with more than one Host field is
    * answered 400. libsoup 3.2 made the request's URI of the last (fixed in
    * libsoup 3.7 by commit aecd8daa), a proxy may have gone by the first,
-   * and the Host check (north-mcp-http-headers.c) saw both; one field is
-   * its own list. */
-  host = soup_message_headers_get_one (headers, "Host");
-  if (host != NULL && strcmp (host, soup_message_headers_get_list (headers, "Host")) != 0)
+   * and the Host check (north-mcp-http-headers.c) saw both. */
+  if (hosts > 1)
     return "Bad Request: more than one Host";
-
-  content_length = soup_message_headers_get_list (headers, "Content-Length");
   /* RFC 9112 section 6.1: a server may refuse a request with both, and
    * must close the connection after it either way; libsoup 3.2 read it as
    * chunked and kept the connection (fixed in libsoup 3.7 by commit
    * 6224df5a), so what a proxy that went by the length sent next was read
    * as a request. */
-  if (content_length != NULL && soup_message_headers_get_one (headers, "Transfer-Encoding") != NULL)
+  if (content_length != NULL && transfer_encoding)
     return "Bad Request: both Transfer-Encoding and Content-Length";
-  if (content_length != NULL && !content_length_is_valid (content_length))
+  if (content_length != NULL && !valid_length)
     return "Bad Request: invalid Content-Length";
 
   return NULL;
