@@ -5,13 +5,16 @@
  * closes while it is idle (see north-mcp-http-listener.c). Reads pass
  * straight through; only a read that ends the connection is held back, so
  * that libsoup keeps waiting and the listener can take the connection away
- * from it cleanly.
+ * from it cleanly. While the listener owns the connection, the bytes also
+ * go through a NorthMcpHttpRequestGuard, which keeps from libsoup the
+ * request heads it would leak on (north-mcp-http-request-guard.c).
  *
  * SPDX-License-Identifier: MIT
  */
 #include "config.h"
 
 #include "north-mcp-hangup-input-stream-private.h"
+#include "north-mcp-http-request-guard-private.h"
 
 struct _NorthMcpHangupInputStream
 {
@@ -26,6 +29,7 @@ struct _NorthMcpHangupInputStream
   gboolean            hung_up;
   GDestroyNotify      closed_notify;  /* once, on close */
   gpointer            closed_data;
+  NorthMcpHttpRequestGuard guard;
 };
 
 static void north_mcp_hangup_input_stream_pollable_init (GPollableInputStreamInterface *iface);
@@ -53,6 +57,37 @@ notify_closed (NorthMcpHangupInputStream *self)
     notify (g_steal_pointer (&self->closed_data));
 }
 
+/* Bytes read for the owner: what of them libsoup may see. Without an
+ * owner (a route took the connection over) they are not HTTP's any more.
+ * A refused connection is held like one whose client hung up: libsoup
+ * waits, and the owner closes it (libsoup 3.2 would go on reading after
+ * an error of its input, and answer nothing). */
+static gssize
+guard (NorthMcpHangupInputStream  *self,
+       void                       *buffer,
+       gssize                      n,
+       GError                    **error)
+{
+  g_autoptr(GError) refused = NULL;
+
+  if (n <= 0 || self->func == NULL)
+    return n;
+  report (self, NORTH_MCP_HANGUP_EVENT_DATA);
+  n = north_mcp_http_request_guard_feed (&self->guard, buffer, n, &refused);
+  if (n >= 0)
+    return n;
+  report (self, NORTH_MCP_HANGUP_EVENT_HANGUP);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, refused->message);
+  return -1;
+}
+
+/* A request was refused: nothing more is read until the owner closes. */
+static gboolean
+is_refused (NorthMcpHangupInputStream *self)
+{
+  return self->func != NULL && north_mcp_http_request_guard_is_refused (&self->guard);
+}
+
 static gssize
 read_nonblocking (GPollableInputStream  *stream,
                   void                  *buffer,
@@ -63,14 +98,11 @@ read_nonblocking (GPollableInputStream  *stream,
   g_autoptr(GError) local_error = NULL;
   gssize n;
 
-  if (!self->hung_up)
+  if (!self->hung_up && !is_refused (self))
     {
       n = g_pollable_input_stream_read_nonblocking (self->base, buffer, count, NULL, &local_error);
       if (n > 0)
-        {
-          report (self, NORTH_MCP_HANGUP_EVENT_DATA);
-          return n;
-        }
+        return guard (self, buffer, n, error);
       /* Without an owner (the connection was handed to someone else),
        * the end is theirs to see. */
       if ((n < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) ||
@@ -86,7 +118,8 @@ read_nonblocking (GPollableInputStream  *stream,
       report (self, NORTH_MCP_HANGUP_EVENT_HANGUP);
     }
 
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The client hung up");
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                       self->hung_up ? "The client hung up" : "A request was refused");
   return -1;
 }
 
@@ -95,7 +128,7 @@ is_readable (GPollableInputStream *stream)
 {
   NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (stream);
 
-  return !self->hung_up && g_pollable_input_stream_is_readable (self->base);
+  return !self->hung_up && !is_refused (self) && g_pollable_input_stream_is_readable (self->base);
 }
 
 static GSource *
@@ -105,7 +138,7 @@ create_source (GPollableInputStream *stream,
   NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (stream);
 
   /* A source that never fires: the owner closes the connection. */
-  if (self->hung_up)
+  if (self->hung_up || is_refused (self))
     return g_pollable_source_new (G_OBJECT (self));
 
   /* The socket's own source, not one wrapped around it: libsoup's
@@ -176,12 +209,23 @@ read_fn (GInputStream  *stream,
   NorthMcpHangupInputStream *self = NORTH_MCP_HANGUP_INPUT_STREAM (stream);
   gssize n;
 
-  /* Blocking reads (libsoup makes none on a server) pass through. */
+  /* Blocking reads (libsoup makes none on a server) pass through, guarded. */
+  if (is_refused (self))
+    return north_mcp_http_request_guard_feed (&self->guard, buffer, 0, error);
   n = g_input_stream_read (G_INPUT_STREAM (self->base), buffer, count, cancellable, error);
-  if (n > 0)
-    report (self, NORTH_MCP_HANGUP_EVENT_DATA);
+  return guard (self, buffer, n, error);
+}
 
-  return n;
+/* Skipped bytes are read, so that the guard sees them. */
+static gssize
+skip (GInputStream  *stream,
+      gsize          count,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  char buffer[4096];
+
+  return read_fn (stream, buffer, MIN (count, sizeof buffer), cancellable, error);
 }
 
 static void
@@ -204,6 +248,7 @@ north_mcp_hangup_input_stream_class_init (NorthMcpHangupInputStreamClass *klass)
 
   object_class->finalize = north_mcp_hangup_input_stream_finalize;
   input_class->read_fn = read_fn;
+  input_class->skip = skip;
   input_class->close_fn = close_fn;
 }
 
