@@ -46,6 +46,21 @@ content_length_is_valid (const char *value,
     }
 }
 
+/* Whether header @name is @lower (lower case letters and '-') in any
+ * case: g_ascii_strcasecmp() costs a call per character, on every field
+ * of every request. */
+static gboolean
+name_is (const char *name,
+         const char *lower)
+{
+  gsize i = 0;
+
+  for (; lower[i] != '\0'; i++)
+    if (lower[i] == '-' ? name[i] != '-' : (name[i] | 0x20) != lower[i])
+      return FALSE;
+  return name[i] == '\0';
+}
+
 /* One pass over the fields, without the lists libsoup would join (and
  * keep) for soup_message_headers_get_list(): this runs on every request. */
 const char *
@@ -61,13 +76,13 @@ north_mcp_http_framing_problem (SoupServerMessage *msg)
     switch (g_ascii_tolower (name[0]))
       {
       case 'h':
-        hosts += g_ascii_strcasecmp (name, "Host") == 0;
+        hosts += name_is (name, "host");
         break;
       case 't':
-        transfer_encoding |= g_ascii_strcasecmp (name, "Transfer-Encoding") == 0;
+        transfer_encoding |= name_is (name, "transfer-encoding");
         break;
       case 'c':
-        if (g_ascii_strcasecmp (name, "Content-Length") != 0)
+        if (!name_is (name, "content-length"))
           break;
         valid_length = valid_length && content_length_is_valid (value, content_length);
         if (content_length == NULL)
