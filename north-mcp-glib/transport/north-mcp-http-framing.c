@@ -46,20 +46,23 @@ content_length_is_valid (const char *value,
     }
 }
 
-/* Whether header @name is @lower (lower case letters and '-') in any
- * case: g_ascii_strcasecmp() costs a call per character, on every field
- * of every request. */
-static gboolean
-name_is (const char *name,
-         const char *lower)
+/* Whether @name starts with @lower (lower case letters and '-'), in any
+ * case: g_ascii_strncasecmp() costs a call per character, and this runs
+ * on fields of every request (here and in north-mcp-http-request-guard.c). */
+gboolean
+north_mcp_http_field_name_has_prefix (const char *name,
+                                      const char *lower,
+                                      gsize       length)
 {
-  gsize i = 0;
-
-  for (; lower[i] != '\0'; i++)
+  for (gsize i = 0; i < length; i++)
     if (lower[i] == '-' ? name[i] != '-' : (name[i] | 0x20) != lower[i])
       return FALSE;
-  return name[i] == '\0';
+  return TRUE;
 }
+
+/* A whole field name (NUL-terminated, as libsoup gives it). */
+#define name_is(name, lower) \
+  (north_mcp_http_field_name_has_prefix ((name), (lower), sizeof (lower) - 1) && (name)[sizeof (lower) - 1] == '\0')
 
 /* One pass over the fields, without the lists libsoup would join (and
  * keep) for soup_message_headers_get_list(): this runs on every request. */

@@ -32,6 +32,7 @@
 
 #include <string.h>
 
+#include "north-mcp-http-framing-private.h"
 #include "north-mcp-http-request-guard-private.h"
 
 /* libsoup 3.2's own bounds: a head that is not complete within 64 KiB is
@@ -121,19 +122,6 @@ equals_token (const char *value,
   return length == strlen (token) && g_ascii_strncasecmp (value, token, length) == 0;
 }
 
-/* Whether @line starts with @name (lower case letters and '-') in any
- * case; g_ascii_strncasecmp() costs a call per character. */
-static gboolean
-is_name (const char *line,
-         const char *name,
-         gsize       length)
-{
-  for (gsize i = 0; i < length; i++)
-    if (name[i] == '-' ? line[i] != '-' : (line[i] | 0x20) != name[i])
-      return FALSE;
-  return TRUE;
-}
-
 /* The field a line names, by the name before its colon (libsoup ignores a
  * name with white space in it). */
 static Field
@@ -152,7 +140,7 @@ field_of (const char *line,
     return FIELD_OTHER;
   for (guint i = 0; i < G_N_ELEMENTS (framing); i++)
     if (kept > framing[i].length && line[framing[i].length] == ':' &&
-        is_name (line, framing[i].name, framing[i].length))
+        north_mcp_http_field_name_has_prefix (line, framing[i].name, framing[i].length))
       {
         *name_length = framing[i].length;
         return framing[i].field;

@@ -80,6 +80,15 @@ def established(port):
     return found
 
 
+def start_shutdown(replica):
+    """SIGTERM, and until REPLICA says it is shutting down (--debug)."""
+    replica.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while "Shutting down" not in replica.stderr():
+        assert time.monotonic() < deadline, replica.stderr()
+        time.sleep(0.05)
+
+
 def exited(replica, timeout=60):
     try:
         return replica.process.wait(timeout)
@@ -101,11 +110,7 @@ def test_running_requests_finish_and_new_connections_are_refused():
         assert post(idle, {"jsonrpc": "2.0", "id": 9, "method": "ping"})[0] == 200  # now an idle keep-alive
         running = Background(replica.port, slow_call(3))
         wait_running(replica, 2)
-        replica.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while "Shutting down" not in replica.stderr():
-            assert time.monotonic() < deadline, replica.stderr()
-            time.sleep(0.05)
+        start_shutdown(replica)
 
         # No new connection is taken...
         with pytest.raises(ConnectionRefusedError):
@@ -143,11 +148,7 @@ def test_a_request_that_waits_for_100_continue_is_told_the_connection_closes():
         assert read_response(idle).startswith(b"HTTP/1.1 200")  # now an idle keep-alive
         running = Background(replica.port, slow_call(3))
         wait_running(replica, 2)
-        replica.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while "Shutting down" not in replica.stderr():
-            assert time.monotonic() < deadline, replica.stderr()
-            time.sleep(0.05)
+        start_shutdown(replica)
 
         idle.sendall(head + b"Expect: 100-continue\r\n\r\n")
         assert read_response(idle).startswith(b"HTTP/1.1 100 Continue")
@@ -249,11 +250,7 @@ def test_a_rolling_restart_behind_nginx_loses_no_request(tmp_path):
         slow = [Background(nginx.port, slow_call(3, rid)) for rid in (1, 2)]
         wait_running(replicas[0], 1)
         wait_running(replicas[1], 1)
-        replicas[0].process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while "Shutting down" not in replicas[0].stderr():
-            assert time.monotonic() < deadline, replicas[0].stderr()
-            time.sleep(0.01)
+        start_shutdown(replicas[0])
 
         statuses = []
         deadline = time.monotonic() + 2
