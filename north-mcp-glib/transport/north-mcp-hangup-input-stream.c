@@ -57,6 +57,23 @@ notify_closed (NorthMcpHangupInputStream *self)
     notify (g_steal_pointer (&self->closed_data));
 }
 
+/* Tells the client of a request refused after part of it reached libsoup
+ * (which cannot be taken back) why its connection ends. Nothing of an
+ * answer is on the way: libsoup writes a response only after it has read
+ * the whole request, and reads the next only after that response. Best
+ * effort: the socket's buffer is empty, and the connection closes next. */
+static void
+answer_refused (NorthMcpHangupInputStream *self)
+{
+  static const char answer[] = "HTTP/1.1 400 Bad Request\r\n"
+                               "Connection: close\r\n"
+                               "Content-Length: 0\r\n\r\n";
+  GOutputStream *output = g_io_stream_get_output_stream (self->connection);
+
+  g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), answer,
+                                              sizeof answer - 1, NULL, NULL);
+}
+
 /* Bytes read for the owner: what of them libsoup may see. Without an
  * owner (a route took the connection over) they are not HTTP's any more.
  * A refused connection is held like one whose client hung up: libsoup
@@ -76,6 +93,7 @@ guard (NorthMcpHangupInputStream  *self,
   n = north_mcp_http_request_guard_feed (&self->guard, buffer, n, &refused);
   if (n >= 0)
     return n;
+  answer_refused (self);
   report (self, NORTH_MCP_HANGUP_EVENT_HANGUP);
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, refused->message);
   return -1;

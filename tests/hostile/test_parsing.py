@@ -440,9 +440,10 @@ def test_unframeable_heads_never_reach_libsoup(server, name, before):
     assert server.health()
 
 
-def test_an_unframeable_head_in_pieces_closes_the_connection(server):
+def test_an_unframeable_head_in_pieces_is_answered_and_closed(server):
     """A head whose start libsoup has already read cannot be replaced: the
-    connection is closed, with no answer to it, and nothing leaks."""
+    server answers it 400 itself, closes the connection, and nothing
+    leaks."""
     with socket.create_connection((server.host, server.port), timeout=5) as conn:
         conn.sendall(HEALTH)
         for piece in (unframeable("unknown-coding")[:50], unframeable("unknown-coding")[50:]):
@@ -451,21 +452,22 @@ def test_an_unframeable_head_in_pieces_closes_the_connection(server):
         raw = b""
         while chunk := conn.recv(65536):
             raw += chunk
-    assert [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 200"], raw[:500]
+    assert [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 200", b"HTTP/1.1 400"], raw[:500]
     assert server.health()
 
 
 @pytest.mark.parametrize("body", [b"5\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n", b"0x5\r\nhello\r\n0\r\n\r\n",
                                   b"5\r\nhelloXX\r\n0\r\n\r\n", b" 5\r\nhello\r\n0\r\n\r\n"],
                          ids=["trailer", "0x-size", "data-past-size", "space-before-size"])
-def test_chunked_bodies_out_of_rfc9112_close_the_connection(server, body):
+def test_chunked_bodies_out_of_rfc9112_are_answered_and_closed(server, body):
     """libsoup 3.2's chunk reader takes more than RFC 9112 (a trailer
     section ends after its first line; a size is what strtoul() reads):
     where it would read a body differently from a proxy in front, the
-    connection is closed without an answer instead."""
+    request is answered 400 and its connection closed instead, and the
+    rest is never read as a request."""
     head = b"POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
     raw, closed = keep_alive_exchange(server, head + body + SMUGGLED)
-    assert closed and answers_of(raw) == [], raw[:500]
+    assert closed and [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 400"], raw[:500]
     assert server.health()
 
 
