@@ -25,9 +25,13 @@ gboolean north_mcp_http_check_origin_and_host   (NorthMcpHttpTransport *self,
 /* Whether a request carries anything auth would look at: any North or
  * Authorization header. */
 gboolean north_mcp_http_has_credential_headers  (SoupMessageHeaders    *headers);
-/* MCP-Protocol-Version: absent means 2025-03-26; a revision the host does
- * not speak is answered 400 (FALSE). */
+/* @version, the request's MCP-Protocol-Version (looked up once by the
+ * caller, which reads it for more): absent means 2025-03-26; a revision
+ * the host does not speak is answered 400 (FALSE). */
 gboolean north_mcp_http_check_protocol_version  (NorthMcpHttpTransport *self,
-                                                 SoupServerMessage     *msg);
+                                                 SoupServerMessage     *msg,
+                                                 const char            *version);
+/* The request's MCP-Protocol-Version, or NULL. */
+const char *north_mcp_http_protocol_version_of  (SoupServerMessage     *msg);
 
 G_END_DECLS

@@ -116,16 +116,21 @@ north_mcp_http_has_credential_headers (SoupMessageHeaders *headers)
 }
 
 
+const char *
+north_mcp_http_protocol_version_of (SoupServerMessage *msg)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                       NORTH_MCP_HTTP_PROTOCOL_VERSION_HEADER);
+}
+
 gboolean
 north_mcp_http_check_protocol_version (NorthMcpHttpTransport *self,
-                                       SoupServerMessage     *msg)
+                                       SoupServerMessage     *msg,
+                                       const char            *version)
 {
-  const char *version;
   g_autofree char *echo = NULL;
   g_autofree char *text = NULL;
 
-  version = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                          NORTH_MCP_HTTP_PROTOCOL_VERSION_HEADER);
   if (version == NULL || g_strv_contains (self->settings.protocol_versions, version))
     return TRUE;
 

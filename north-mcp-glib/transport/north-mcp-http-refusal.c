@@ -222,10 +222,11 @@ got_headers_hook (GSignalInvocationHint *hint,
   GUri *uri;
   const char *query;
 
-  if (!north_mcp_http_listener_owns (msg) ||
-      soup_server_message_get_status (msg) != 0 ||
-      (uri = soup_server_message_get_uri (msg)) == NULL ||
+  /* Cheapest first: most requests have no query. */
+  if ((uri = soup_server_message_get_uri (msg)) == NULL ||
       (query = g_uri_get_query (uri)) == NULL ||
+      soup_server_message_get_status (msg) != 0 ||
+      !north_mcp_http_listener_owns (msg) ||
       !count_params_over (query, NORTH_MCP_HTTP_MAX_QUERY_PARAMS))
     return TRUE;
 

@@ -209,6 +209,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
   gboolean accepts_json, accepts_sse, batch, has_request, initialize;
   gboolean new_session = FALSE;
   const char *content_type;
+  const char *version = north_mcp_http_protocol_version_of (msg);
   guint n_responses;
 
   north_mcp_http_parse_accept (soup_message_headers_get_one (headers, "Accept"),
@@ -235,7 +236,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
 
   /* The usual body, one request of the classic revisions, is read without
    * building its envelope; everything else takes the general path. */
-  if (!north_mcp_revision_2026_http_only (headers) &&
+  if (!north_mcp_protocol_version_is_revision_2026 (version) &&
       north_mcp_jsonrpc_read_request (body->data, body->length, &request) &&
       !north_mcp_revision_2026_params_have_version (request.params))
     {
@@ -268,7 +269,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
         return;
     }
 
-  if (!initialize && !north_mcp_http_check_protocol_version (self, msg))
+  if (!initialize && !north_mcp_http_check_protocol_version (self, msg, version))
     return;
 
   if (!stateless)
@@ -413,7 +414,7 @@ north_mcp_http_handle_get (NorthMcpHttpTransport *self,
       return;
     }
 
-  if (!north_mcp_http_check_protocol_version (self, msg) ||
+  if (!north_mcp_http_check_protocol_version (self, msg, north_mcp_http_protocol_version_of (msg)) ||
       (session = north_mcp_http_require_session (self, msg, user)) == NULL)
     return;
 
@@ -449,7 +450,7 @@ north_mcp_http_handle_delete (NorthMcpHttpTransport *self,
       return;
     }
 
-  if (!north_mcp_http_check_protocol_version (self, msg) ||
+  if (!north_mcp_http_check_protocol_version (self, msg, north_mcp_http_protocol_version_of (msg)) ||
       (session = north_mcp_http_require_session (self, msg, user)) == NULL)
     return;
 
