@@ -16,15 +16,18 @@
  * libsoup could not frame (or that has a NUL byte, a folded framing field,
  * a framing value too long to check, or, in a request that may be
  * HTTP/1.0, a Connection field that could name a framing field for libsoup
- * to drop) does not reach libsoup: when all of it is in the read at hand it
- * is replaced by one that libsoup answers 400 at once and closes, leaking
- * nothing; otherwise the read fails and libsoup closes the connection. Chunked bodies must keep to RFC 9112 (a hex size, extensions,
- * line ends; no trailer fields): libsoup 3.2's chunk reader takes more
- * (a size of "0x10", a trailer section that ends after its first line),
- * and the guard would lose its place in what it does not read the same.
+ * to drop, or a field line RFC 9112 refuses and libsoup ignores) does not
+ * reach libsoup: when all of it is in the read at hand it is replaced by
+ * one that libsoup answers 400 at once and closes, leaking nothing;
+ * otherwise the read fails (the connection's input stream answers 400
+ * itself and the listener closes the connection). Chunked bodies must
+ * keep to RFC 9112 (a hex size, extensions, line ends; no trailer
+ * fields): libsoup 3.2's chunk reader takes more (a size of "0x10", a
+ * trailer section that ends after its first line), and the guard would
+ * lose its place in what it does not read the same.
  *
- * What it costs: a memchr() per line of a head and one per read, a look at the first letter
- * of each field name, nothing per byte of a body.
+ * What it costs: a memchr() per line of a head and one per read, a look
+ * at each field name up to its colon, nothing per byte of a body.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -249,6 +252,31 @@ is_http11 (const char *last,
   return length >= 9 && memcmp (last + length - 9, " HTTP/1.1", 9) == 0;
 }
 
+/* RFC 9112 section 5.1: a field line starts with a name, without white
+ * space, up to its colon, and a server must refuse white space before the
+ * colon. libsoup 3.2 ignores a line that is not like that, where a proxy
+ * in front may read it ("Transfer-Encoding : chunked"): two readings of
+ * one request. A name longer than the kept bytes is refused as well. */
+static gboolean
+is_field_line (const char *line,
+               gsize       kept)
+{
+  for (gsize i = 0; i < kept; i++)
+    switch (line[i])
+      {
+      case ':':
+        return i > 0;
+      case ' ':
+      case '\t':
+      case '\r':
+      case '\n':
+        return FALSE;
+      default:
+        break;
+      }
+  return FALSE;
+}
+
 /* A complete line of a head; TRUE when it ends the head. */
 static gboolean
 head_line (NorthMcpHttpRequestGuard *guard,
@@ -273,6 +301,11 @@ head_line (NorthMcpHttpRequestGuard *guard,
           guard->request_line = TRUE;
           guard->maybe_http10 = !is_http11 (last, last_length);
         }
+      return FALSE;
+    }
+  if (line[0] != ' ' && line[0] != '\t' && !is_field_line (line, kept))
+    {
+      guard->refused = TRUE;
       return FALSE;
     }
   /* Most fields are none of the framing ones: told by their first letter. */

@@ -440,6 +440,31 @@ def test_unframeable_heads_never_reach_libsoup(server, name, before):
     assert server.health()
 
 
+# Field lines RFC 9112 section 5.1 refuses: libsoup 3.2 ignores them, a
+# proxy in front may read them ("Transfer-Encoding : chunked" makes the
+# rest of the body a request of its own for one of the two).
+REFUSED_FIELD_LINES = {
+    "space-before-colon": b"Transfer-Encoding : chunked\r\n",
+    "tab-before-colon": b"Content-Length\t: 5\r\n",
+    "space-in-name": b"Content Length: 5\r\n",
+    "no-name": b": 5\r\n",
+    "no-colon": b"Transfer-Encoding chunked\r\n",
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED_FIELD_LINES))
+def test_field_lines_out_of_rfc9112_are_refused(server, name):
+    """Answered 400 and closed, whatever follows; the server still serves
+    everyone. Before, libsoup served the request without the line and
+    went on reading the connection."""
+    head = (b"POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + REFUSED_FIELD_LINES[name]
+            + b"Content-Length: 5\r\n\r\nhello")
+    raw, closed = keep_alive_exchange(server, HEALTH + head + SMUGGLED)
+    assert [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 200", b"HTTP/1.1 400"], raw[:500]
+    assert closed
+    assert server.health()
+
+
 def test_an_unframeable_head_in_pieces_is_answered_and_closed(server):
     """A head whose start libsoup has already read cannot be replaced: the
     server answers it 400 itself, closes the connection, and nothing

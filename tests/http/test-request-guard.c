@@ -82,6 +82,12 @@ static const char *const unframeable[] = {
   "Content-Length: 5, 5\r\n",
   "Content-Length: 5\r\n 5\r\n",
   "X-Ok: 1\r\nContent-Length: 5\r\n\t5\r\n",
+  /* Field lines RFC 9112 refuses and libsoup ignores, where a proxy may
+   * not: white space before the colon, in the name, no name, no colon. */
+  "Transfer-Encoding : chunked\r\n",
+  "Content Length: 5\r\n",
+  ": 5\r\n",
+  "X-No-Colon\r\n",
 };
 
 /* After a request, a head libsoup cannot frame: in one read it is
