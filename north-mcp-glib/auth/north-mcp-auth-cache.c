@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "north-mcp-auth-impl-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
 
@@ -17,12 +18,15 @@
 #define DECISION_TTL_S 60
 #define DECISION_CACHE_SIZE 4096
 /* And at most this many bytes behind them: each entry counts twice its key,
- * the credential headers, since the user it remembers holds about as much
- * again (token, claims, connectors, context). Anyone may send large
+ * the credential headers, since the user it remembers holds their strings
+ * again (token, connectors, context), plus the claims' tree as it is in
+ * memory (north_mcp_json_footprint_up_to()). Anyone may send large
  * credentials to an open server. */
 #define DECISION_CACHE_BYTES (2 * 1024 * 1024)
 /* Larger keys are not remembered (nor built in full). */
 #define DECISION_KEY_MAX (DECISION_CACHE_BYTES / 64)
+/* Nor entries larger than this, counted as above. */
+#define DECISION_SIZE_MAX (2 * DECISION_KEY_MAX)
 /* Room kept for the headers of a key between requests. */
 #define KEY_FIELDS_KEPT 16
 
@@ -367,6 +371,24 @@ forget_decision (NorthMcpAuth *self,
   g_hash_table_remove (self->decisions, &decision->key);
 }
 
+/* What remembering @req's decision costs, as DECISION_CACHE_BYTES counts
+ * it. The claims are the ID token's payload, unsigned in open and
+ * development mode: their text is small beside their tree ("0," is two
+ * bytes of text, about 110 of tree), so the tree is what counts. */
+static gsize
+decision_size (AuthRequest       *req,
+               const DecisionKey *key,
+               NorthMcpUser      *user)
+{
+  g_autoptr(JsonNode) claims = NULL;
+  gsize size = sizeof (Decision) + 2 * key->length;
+
+  if (user == NULL || req->claims == NULL)
+    return size;
+  claims = json_node_init_object (json_node_alloc (), req->claims);
+  return size + north_mcp_json_footprint_up_to (claims, DECISION_SIZE_MAX);
+}
+
 static void
 remember_decision (NorthMcpAuth        *self,
                    AuthRequest         *req,
@@ -375,10 +397,13 @@ remember_decision (NorthMcpAuth        *self,
                    const GError        *error)
 {
   JsonNode *exp = req->claims != NULL ? json_object_get_member (req->claims, "exp") : NULL;
-  gsize size = sizeof (Decision) + 2 * key->length;
+  gsize size;
   Decision *decision, *old;
 
   if (key->length > DECISION_KEY_MAX)
+    return;
+  size = decision_size (req, key, user);
+  if (size > DECISION_SIZE_MAX)
     return;
   /* Rejections are anybody's to make: they may hold a quarter of the
    * cache, so that a flood of bad credentials cannot push out (or, by

@@ -15,8 +15,9 @@ G_BEGIN_DECLS
  * set it names. Each document is kept for its `Cache-Control: max-age`
  * (1 hour when absent; at least 60 s, even under `no-store`/`no-cache`,
  * and at most 24 hours). One fetch per issuer is in flight at a time;
- * requests arriving meanwhile wait for it. A key set is re-fetched for an
- * unknown `kid` at most once per refresh interval (5 s).
+ * requests arriving meanwhile wait for it unless their `kid` is in the
+ * fresh key set already. A key set is re-fetched for an unknown `kid` at
+ * most once per refresh interval (5 s).
  *
  * A failed fetch is remembered: until a back-off has passed (5 s after the
  * first failure, doubling with each further one up to 60 s; reset by a

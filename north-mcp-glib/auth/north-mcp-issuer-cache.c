@@ -219,16 +219,17 @@ north_mcp_issuer_cache_lookup (NorthMcpIssuerCache  *self,
 
   *key = NULL;
   entry = g_hash_table_lookup (self->entries, issuer);
-  /* While a fetch is in flight, join it rather than answer from old keys:
-   * it may be the rotation that brings this kid. */
-  if (entry == NULL || entry->waiters != NULL)
+  if (entry == NULL)
     return NORTH_MCP_ISSUER_KEY_FETCH;
 
   now = g_get_monotonic_time ();
   if (entry->keys == NULL || now >= entry->keys_expires)
-    return in_backoff (self, entry, now) ? NORTH_MCP_ISSUER_KEY_UNAVAILABLE
-                                         : NORTH_MCP_ISSUER_KEY_FETCH;
+    return entry->waiters == NULL && in_backoff (self, entry, now) ? NORTH_MCP_ISSUER_KEY_UNAVAILABLE
+                                                                    : NORTH_MCP_ISSUER_KEY_FETCH;
 
+  /* A fresh key answers even while a fetch is in flight: any token with
+   * an unknown kid starts one, and tokens signed with known keys must not
+   * wait for it (nor fail with it). */
   found = g_hash_table_lookup (entry->keys, kid);
   if (found != NULL)
     {
@@ -236,6 +237,10 @@ north_mcp_issuer_cache_lookup (NorthMcpIssuerCache  *self,
       return NORTH_MCP_ISSUER_KEY_FOUND;
     }
 
+  /* An unknown kid joins the fetch in flight: it may be the rotation
+   * that brings it. */
+  if (entry->waiters != NULL)
+    return NORTH_MCP_ISSUER_KEY_FETCH;
   if (now - entry->last_fetch >= (gint64) self->refresh_interval_ms * 1000 &&
       !in_backoff (self, entry, now))
     return NORTH_MCP_ISSUER_KEY_FETCH;

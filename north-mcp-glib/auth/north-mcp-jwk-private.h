@@ -34,7 +34,7 @@ void         north_mcp_jwk_unref         (NorthMcpJwk  *self);
 /* Parses a JWK set (`{"keys": [...]}`) into kid → NorthMcpJwk. Keys
  * without `kid` and unusable keys are skipped (they are noted in @skipped
  * when non-NULL, one message each); the first key of a kid wins. NULL with
- * @error when @root is not a key set at all. */
+ * @error when @root is not a key set at all, or lists more than 100 keys. */
 GHashTable  *north_mcp_jwk_parse_set     (JsonNode     *root,
                                           GPtrArray    *skipped,
                                           GError      **error);

@@ -1579,6 +1579,52 @@ test_cache_bounded_by_keys (void)
   g_assert_false (hit_again (auth, headers));
 }
 
+/* An unsigned ID token (open or development mode: anyone may send one)
+ * whose claims hold an array of @values zeros, told apart by @n. */
+static char *
+token_with_claims (guint values,
+                   guint n)
+{
+  g_autoptr(GString) claims = g_string_new ("{\"a\": [0");
+
+  for (guint i = 1; i < values; i++)
+    g_string_append (claims, ",0");
+  g_string_append_printf (claims, "], \"n\": %u}", n);
+  return make_raw_jwt ("{\"alg\": \"none\"}", claims->str, "");
+}
+
+/* The byte budget counts the claims a remembered user holds as the tree
+ * they are in memory, not as the text they came in: "0," is two bytes of
+ * text and about 110 bytes of tree. A hundred tokens of 1.1 KiB, each
+ * with 400 values, take about 5 MiB, well past the budget of 2 MiB; and
+ * claims that alone take more than 64 KiB are not remembered. */
+static void
+test_cache_bounded_by_claims (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) first = new_headers ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+  g_autofree char *large = token_with_claims (4000, 0);
+
+  soup_message_headers_append (first, "X-North-Server-Secret", "first");
+  g_assert_false (hit_again (auth, first));
+  g_assert_true (hit_again (auth, first));
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *token = token_with_claims (400, i);
+
+      soup_message_headers_replace (headers, "X-North-ID-Token", token);
+      g_assert_false (hit_again (auth, headers));
+    }
+  g_assert_false (hit_again (auth, first));
+
+  /* 11 KiB of token, 440 KiB of claims. */
+  soup_message_headers_replace (headers, "X-North-ID-Token", large);
+  g_assert_false (hit_again (auth, headers));
+  g_assert_false (hit_again (auth, headers));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1624,6 +1670,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/cache/one-byte", test_cache_one_byte);
   g_test_add_func ("/auth/cache/header-order", test_cache_header_order);
   g_test_add_func ("/auth/cache/bounded-by-keys", test_cache_bounded_by_keys);
+  g_test_add_func ("/auth/cache/bounded-by-claims", test_cache_bounded_by_claims);
   g_test_add_func ("/auth/cache/rejections-bounded", test_cache_rejections_bounded);
 
   return g_test_run ();

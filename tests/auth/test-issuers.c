@@ -6,6 +6,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <malloc.h>
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -42,6 +44,7 @@ typedef struct
   guint         discovery_count;
   guint         jwks_count;
   GPtrArray    *paused;        /* SoupServerMessage */
+  gboolean      jwks_hangs;    /* /jwks is paused like /slow/ */
   gsize         huge_sent;     /* bytes of the endless document handed out */
 } Fixture;
 
@@ -182,7 +185,7 @@ issuer_handler (SoupServer        *server,
   SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
   g_autofree char *body = NULL;
 
-  if (g_str_has_prefix (path, "/slow/"))
+  if (g_str_has_prefix (path, "/slow/") || (fixture->jwks_hangs && g_str_equal (path, "/jwks")))
     {
       g_ptr_array_add (fixture->paused, g_object_ref (msg));
       soup_server_message_pause (msg);
@@ -1154,6 +1157,122 @@ test_decision_cache_not_for_key_failures (Fixture       *fixture,
   g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 0);
 }
 
+/* A token with a kid nobody published makes the key set be fetched again
+ * (once per refresh interval). While that fetch is under way, tokens
+ * signed with a key already cached and fresh are verified with it: they
+ * do not wait for the fetch, nor fail with it when the issuer is slow.
+ * Otherwise anyone could, with one forged token per interval, keep the
+ * new logins of everybody else waiting for (or failing with) the issuer. */
+static void
+test_known_kid_not_held_by_refresh (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autofree char *warm = sign_valid (fixture, &rsa_key);
+  g_autofree char *forged = sign (&attacker_key, "nobody-published-this",
+                                  "{\"iss\": \"%s\", \"email\": \"mallory@example.com\"}",
+                                  fixture->issuer);
+  g_autofree char *fresh = sign (&ec_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                 "\"sub\": \"a\", \"n\": 2}", fixture->issuer);
+  g_autoptr(SoupMessageHeaders) forged_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  AuthResult forged_result = { 0 };
+  AuthResult fresh_result = { 0 };
+  g_autoptr(SoupMessageHeaders) fresh_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+
+  assert_accepted (fixture, warm);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+
+  /* The issuer stops answering; the forged kid starts a refresh. */
+  fixture->jwks_hangs = TRUE;
+  north_mcp_auth_set_fetch_timeout (fixture->auth, 1000);  /* ample for what runs meanwhile */
+  north_mcp_auth_set_refresh_interval (fixture->auth, 0);
+  soup_message_headers_append (forged_headers, "X-North-ID-Token", forged);
+  start_authenticate (fixture->auth, forged_headers, &forged_result);
+  while (fixture->paused->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* A token never seen before, its key cached: accepted, and before the
+   * refresh has ended. */
+  soup_message_headers_append (fresh_headers, "X-North-ID-Token", fresh);
+  start_authenticate (fixture->auth, fresh_headers, &fresh_result);
+  wait_for (&fresh_result);
+  g_assert_no_error (fresh_result.error);
+  g_assert_nonnull (fresh_result.user);
+  g_assert_false (forged_result.done);
+
+  wait_for (&forged_result);
+  g_assert_error (forged_result.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE);
+  auth_result_clear (&forged_result);
+  auth_result_clear (&fresh_result);
+}
+
+/* Bytes the heap has handed out and not taken back. */
+static gsize
+heap_in_use (void)
+{
+#if defined (__GLIBC__) && __GLIBC_PREREQ (2, 33)
+  return mallinfo2 ().uordblks;
+#else
+  return 0;
+#endif
+}
+
+/* Requests waiting for an issuer's keys hold what they need to be decided
+ * when the keys come, not the tree of their claims: that is ~110 bytes
+ * per "0," of a token anyone can send with a trusted iss and a known kid,
+ * forty times the header block it came in, for as long as the fetch takes
+ * (up to 10 s). Forty such tokens of 32 KiB, with 12,000 values each,
+ * held ~60 MiB while the issuer did not answer. */
+static void
+test_waiting_requests_hold_no_claims (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  enum { N = 40, VALUES = 12000 };
+  g_autoptr(GString) claims = g_string_new (NULL);
+  g_autoptr(GPtrArray) headers = g_ptr_array_new_with_free_func ((GDestroyNotify) soup_message_headers_unref);
+  AuthResult results[N] = { { 0 } };
+  gsize before, grown;
+
+  if (heap_in_use () == 0)
+    {
+      g_test_skip ("no mallinfo2()");
+      return;
+    }
+
+  g_string_printf (claims, "{\"iss\": \"%s\", \"a\": [0", fixture->slow_issuer);
+  for (guint i = 1; i < VALUES; i++)
+    g_string_append (claims, ",0");
+  g_string_append (claims, "]}");
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree char *token = sign (&rsa_key, NULL, "%s", claims->str);
+      SoupMessageHeaders *request = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+
+      soup_message_headers_append (request, "X-North-ID-Token", token);
+      g_ptr_array_add (headers, request);
+    }
+
+  /* Long enough to measure on a loaded machine, short for the test. */
+  north_mcp_auth_set_fetch_timeout (fixture->auth, 2000);
+  before = heap_in_use ();
+  for (guint i = 0; i < N; i++)
+    start_authenticate (fixture->auth, g_ptr_array_index (headers, i), &results[i]);
+  while (fixture->paused->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  grown = heap_in_use () - before;
+  for (guint i = 0; i < N; i++)
+    g_assert_false (results[i].done);
+  g_test_message ("%u requests waiting hold %zu KiB", N, grown / 1024);
+  /* Their tokens are 32 KiB; four times that is generous. */
+  g_assert_cmpuint (grown, <, N * 4 * 32 * 1024);
+
+  for (guint i = 0; i < N; i++)
+    {
+      wait_for (&results[i]);
+      g_assert_error (results[i].error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE);
+      auth_result_clear (&results[i]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1195,6 +1314,8 @@ main (int argc, char **argv)
   ADD ("verified-email-not-from-header", test_verified_email_not_from_header);
   ADD ("decision-cache-expiry", test_decision_cache_expiry);
   ADD ("decision-cache-not-for-key-failures", test_decision_cache_not_for_key_failures);
+  ADD ("known-kid-not-held-by-refresh", test_known_kid_not_held_by_refresh);
+  ADD ("waiting-requests-hold-no-claims", test_waiting_requests_hold_no_claims);
 #undef ADD
 
   status = g_test_run ();

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "north-mcp-error.h"
 #include "north-mcp-jwk-private.h"
 
 /* RFC 7517, appendix A.1. */
@@ -134,6 +135,40 @@ test_jwk_set_invalid (void)
     }
 }
 
+/* A key set of @count distinct EC keys. */
+static JsonNode *
+many_keys (guint count)
+{
+  g_autoptr(GString) json = g_string_new ("{\"keys\": [");
+
+  for (guint i = 0; i < count; i++)
+    g_string_append_printf (json, "%s{\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"" RFC_EC_X "\", "
+                            "\"y\": \"" RFC_EC_Y "\", \"kid\": \"k%u\"}", i > 0 ? ", " : "", i);
+  g_string_append (json, "]}");
+  return parse (json->str);
+}
+
+/* Each key costs a conversion (and an EC point check) on the main loop:
+ * 1 MiB of keys took most of a second. A set of more than 100 is refused
+ * as a whole, before any is converted. */
+static void
+test_jwk_set_too_many (void)
+{
+  g_autoptr(JsonNode) enough = many_keys (100);
+  g_autoptr(JsonNode) too_many = many_keys (101);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) keys = north_mcp_jwk_parse_set (enough, NULL, &error);
+  g_autoptr(GHashTable) refused = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (keys), ==, 100);
+
+  refused = north_mcp_jwk_parse_set (too_many, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "key set with more than 100 keys");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -143,6 +178,7 @@ main (int argc, char **argv)
   g_test_add_func ("/jwk/rejected", test_jwk_rejected);
   g_test_add_func ("/jwk/set", test_jwk_set);
   g_test_add_func ("/jwk/set-invalid", test_jwk_set_invalid);
+  g_test_add_func ("/jwk/set-too-many", test_jwk_set_too_many);
 
   return g_test_run ();
 }
