@@ -1183,7 +1183,7 @@ test_known_kid_not_held_by_refresh (Fixture       *fixture,
 
   /* The issuer stops answering; the forged kid starts a refresh. */
   fixture->jwks_hangs = TRUE;
-  north_mcp_auth_set_fetch_timeout (fixture->auth, 1000);  /* ample for what runs meanwhile */
+  north_mcp_auth_set_fetch_timeout (fixture->auth, 3000);  /* ample for what runs meanwhile, under ASan too */
   north_mcp_auth_set_refresh_interval (fixture->auth, 0);
   soup_message_headers_append (forged_headers, "X-North-ID-Token", forged);
   start_authenticate (fixture->auth, forged_headers, &forged_result);
