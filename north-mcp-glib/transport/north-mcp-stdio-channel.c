@@ -22,6 +22,7 @@ struct _NorthMcpStdioChannel
   GBytes                   *writing;  /* being written */
   gsize                     written;  /* of @writing */
   gsize                     unsent;   /* bytes of queue and writing */
+  guint64                   max_unsent;
   GSource                   *wait;    /* until the output is writable */
   GCancellable             *cancellable;
   NorthMcpStdioDrainedFunc  drained;
@@ -42,6 +43,29 @@ write_failed (NorthMcpStdioChannel *self,
   self->written = 0;
   g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
   self->unsent = 0;
+  north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+}
+
+/* More output while more than max-unsent bytes wait for a client that
+ * does not read: close, as an HTTP stream is closed, rather than queue
+ * without bound what handlers still send (progress, logs, answers). */
+static void
+cut (NorthMcpStdioChannel *self)
+{
+  g_message ("stdio: closing the output: more than %" G_GUINT64_FORMAT
+             " bytes (max-unsent-bytes) wait for the client to read them", self->max_unsent);
+  g_cancellable_cancel (self->cancellable);
+  if (self->wait != NULL)
+    {
+      /* Nothing is being written meanwhile; an asynchronous write under
+       * way (no wait) ends cancelled and drops its line itself. */
+      g_source_destroy (self->wait);
+      g_clear_pointer (&self->wait, g_source_unref);
+      g_clear_pointer (&self->writing, g_bytes_unref);
+      self->written = 0;
+    }
+  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+  self->unsent = self->writing != NULL ? g_bytes_get_size (self->writing) - self->written : 0;
   north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
 }
 
@@ -166,6 +190,14 @@ enqueue (NorthMcpStdioChannel *self,
          char                 *line,
          gsize                 length)
 {
+  /* What was queued before counts, not @line: one large line is fine. */
+  if (self->unsent > self->max_unsent)
+    {
+      g_free (line);
+      cut (self);
+      return;
+    }
+
   self->unsent += length;
   g_queue_push_tail (&self->queue, g_bytes_new_take (line, length));
   write_next (self);
@@ -236,6 +268,7 @@ static void
 north_mcp_stdio_channel_init (NorthMcpStdioChannel *self)
 {
   g_queue_init (&self->queue);
+  self->max_unsent = G_MAXUINT64;
   self->cancellable = g_cancellable_new ();
 }
 
@@ -268,4 +301,13 @@ north_mcp_stdio_channel_get_unsent (NorthMcpStdioChannel *self)
   g_return_val_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self), 0);
 
   return self->unsent;
+}
+
+void
+north_mcp_stdio_channel_set_max_unsent (NorthMcpStdioChannel *self,
+                                        guint64               max_unsent)
+{
+  g_return_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self));
+
+  self->max_unsent = max_unsent;
 }

@@ -129,6 +129,7 @@ consume_buffer (NorthMcpStdioTransport *self)
   if (self->host != NULL)
     north_mcp_transport_host_get_settings (self->host, &settings);
   limit = settings.max_body_size;
+  north_mcp_stdio_channel_set_max_unsent (self->channel, settings.max_unsent_bytes);
 
   /* The lines handled are removed once at the end: removing each in turn
    * would move the rest of the buffer per line, quadratic in the number
@@ -209,6 +210,19 @@ input_ended (NorthMcpStdioTransport *self)
 
   /* Exit once what was already answered has been written out. */
   north_mcp_stdio_channel_when_drained (self->channel, emit_closed, self);
+}
+
+/* The output failed, or was cut because the client did not read it:
+ * nothing can answer the client any more, so end as at end of input. */
+static void
+channel_closed_cb (NorthMcpChannel        *channel,
+                   NorthMcpStdioTransport *self)
+{
+  if (self->stopped)
+    return;
+
+  north_mcp_stdio_transport_stop (self);
+  emit_closed (self);
 }
 
 static void
@@ -313,6 +327,7 @@ north_mcp_stdio_transport_new (NorthMcpTransportHost *host,
   self->session = g_object_ref (session);
   self->input = g_object_ref (input);
   self->channel = north_mcp_stdio_channel_new (output);
+  g_signal_connect_object (self->channel, "closed", G_CALLBACK (channel_closed_cb), self, 0);
   north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (self->channel));
 
   return self;

@@ -1,0 +1,67 @@
+"""A hostile client of the stdio transport: what it makes the server keep.
+
+SPDX-License-Identifier: MIT
+"""
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+from hostile import initialize_message, rss_kib, wait_until
+
+FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
+                                           os.path.join(os.path.dirname(__file__), "..", "..",
+                                                        "build", "tests", "hostile")),
+                            "flood-server")
+
+
+def start(*args):
+    """The flood server on stdio, initialized; its stderr in a file."""
+    stderr = tempfile.TemporaryFile()
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4").lstrip(":")
+    server = subprocess.Popen([FLOOD_SERVER, "--transport", "stdio", *args],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env)
+    server.stdin.write((json.dumps(initialize_message()) + "\n").encode())
+    server.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    server.stdin.flush()
+    assert json.loads(server.stdout.readline())["id"] == 1
+    return server, stderr
+
+
+def stop(server, stderr):
+    if server.poll() is None:
+        server.kill()
+        server.wait()
+    stderr.close()
+
+
+def send(server, message):
+    server.stdin.write((json.dumps(message) + "\n").encode())
+    server.stdin.flush()
+
+
+def test_notifications_to_a_client_that_does_not_read_are_bounded():
+    """A tool that streams progress while the client reads nothing: the
+    server must not queue it without bound (max-unsent-bytes)."""
+    server, stderr = start("--max-unsent-bytes", "65536")
+    try:
+        baseline = rss_kib(server.pid)
+        # 2 GB of progress notifications, 1 MiB each, and nothing read.
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                      "params": {"name": "flood", "arguments": {"count": 2048, "size": 1 << 20},
+                                 "_meta": {"progressToken": "p"}}})
+        deadline = time.monotonic() + 5
+        grown = 0
+        while time.monotonic() < deadline and server.poll() is None:
+            grown = max(grown, rss_kib(server.pid) - baseline)
+            time.sleep(0.1)
+        assert grown < 64 * 1024, f"RSS grew by {grown} KiB"
+        # The client's output is cut, as an HTTP stream's would be: the
+        # server says why on stderr and ends.
+        assert server.wait(60) == 0
+        stderr.seek(0)
+        assert b"max-unsent-bytes" in stderr.read()
+    finally:
+        stop(server, stderr)
