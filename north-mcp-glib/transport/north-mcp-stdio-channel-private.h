@@ -15,6 +15,8 @@ G_DECLARE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel,
                       NORTH_MCP, STDIO_CHANNEL, NorthMcpChannel)
 
 typedef void (*NorthMcpStdioDrainedFunc) (gpointer user_data);
+typedef void (*NorthMcpStdioAnsweredFunc) (JsonNode *id,
+                                           gpointer  user_data);
 
 /* Writes every message as one line on @output, in the order sent. A write
  * that fails, or a message sent past the max-unsent bound, drops what is
@@ -31,5 +33,10 @@ gsize                 north_mcp_stdio_channel_get_unsent   (NorthMcpStdioChannel
  * sent closes the channel instead (unlimited by default). */
 void                  north_mcp_stdio_channel_set_max_unsent (NorthMcpStdioChannel   *self,
                                                               guint64                 max_unsent);
+/* Calls @func with the id of each response sent, and of each request
+ * that will not be answered (cancelled); NULL stops the calls. */
+void                  north_mcp_stdio_channel_when_answered (NorthMcpStdioChannel      *self,
+                                                             NorthMcpStdioAnsweredFunc  func,
+                                                             gpointer                   user_data);
 
 G_END_DECLS

@@ -27,6 +27,8 @@ struct _NorthMcpStdioChannel
   GCancellable             *cancellable;
   NorthMcpStdioDrainedFunc  drained;
   gpointer                  drained_data;
+  NorthMcpStdioAnsweredFunc answered;
+  gpointer                  answered_data;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel, NORTH_MCP_TYPE_CHANNEL)
@@ -203,13 +205,28 @@ enqueue (NorthMcpStdioChannel *self,
   write_next (self);
 }
 
+/* Tells the transport that the request @id is answered (or never will
+ * be): what it held for it is free. */
+static void
+answered (NorthMcpStdioChannel *self,
+          JsonNode             *id)
+{
+  if (self->answered != NULL && id != NULL)
+    self->answered (id, self->answered_data);
+}
+
 static void
 north_mcp_stdio_channel_send (NorthMcpChannel *channel,
                               JsonNode        *message)
 {
   NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (message) ? json_node_get_object (message) : NULL;
   gsize length;
   char *line = north_mcp_jsonrpc_to_string (message, &length);
+
+  /* A response (not a request or notification of the server's). */
+  if (object != NULL && !json_object_has_member (object, "method"))
+    answered (self, json_object_get_member (object, "id"));
 
   line = g_realloc (line, length + 2);
   line[length] = '\n';
@@ -225,12 +242,26 @@ north_mcp_stdio_channel_send_response_text (NorthMcpChannel *channel,
   gsize length;
   char *line;
 
+  if (self->answered != NULL)
+    {
+      g_autoptr(JsonNode) id = north_mcp_jsonrpc_read_result_text_id (text->str, text->len);
+
+      answered (self, id);
+    }
+
   g_string_append_c (text, '\n');
   length = text->len;
   /* Lines wait here while the client reads slowly: keep only their bytes,
    * not the string's spare room. */
   line = g_realloc (g_string_free (text, FALSE), length);
   enqueue (self, line, length);
+}
+
+static void
+north_mcp_stdio_channel_skip_response (NorthMcpChannel *channel,
+                                       JsonNode        *id)
+{
+  answered (NORTH_MCP_STDIO_CHANNEL (channel), id);
 }
 
 static gboolean
@@ -262,6 +293,7 @@ north_mcp_stdio_channel_class_init (NorthMcpStdioChannelClass *klass)
   channel_class->send = north_mcp_stdio_channel_send;
   channel_class->send_response_text = north_mcp_stdio_channel_send_response_text;
   channel_class->can_stream = north_mcp_stdio_channel_can_stream;
+  channel_class->skip_response = north_mcp_stdio_channel_skip_response;
 }
 
 static void
@@ -310,4 +342,15 @@ north_mcp_stdio_channel_set_max_unsent (NorthMcpStdioChannel *self,
   g_return_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self));
 
   self->max_unsent = max_unsent;
+}
+
+void
+north_mcp_stdio_channel_when_answered (NorthMcpStdioChannel      *self,
+                                       NorthMcpStdioAnsweredFunc  func,
+                                       gpointer                   user_data)
+{
+  g_return_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self));
+
+  self->answered = func;
+  self->answered_data = user_data;
 }

@@ -14,9 +14,11 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-siphash-private.h"
 #include "north-mcp-stdio-channel-private.h"
 #include "north-mcp-stdio-transport-private.h"
 #include "north-mcp-transport-host-private.h"
+#include "north-mcp-util-private.h"
 
 #define READ_CHUNK_SIZE 65536
 
@@ -30,6 +32,9 @@ struct _NorthMcpStdioTransport
   NorthMcpStdioChannel *channel;
   GCancellable         *cancellable;
   GByteArray           *buffer;
+  GHashTable           *held;       /* id key -> Held, requests in progress */
+  guint64               held_bytes; /* all of them */
+  guint64               max_held_bytes;
   gboolean              discarding; /* inside an oversized line */
   gboolean              waiting;    /* for the client to read answers */
   gboolean              stopped;
@@ -77,6 +82,115 @@ send_too_large (NorthMcpStdioTransport *self,
   send_parse_error (self, message);
 }
 
+/* What the requests in progress with one id hold (a client may reuse an
+ * id while its request runs: they share it). */
+typedef struct {
+  guint64 bytes;
+  guint   count;
+} Held;
+
+static void
+hold (NorthMcpStdioTransport *self,
+      JsonNode               *id,
+      guint64                 bytes)
+{
+  g_autofree char *key = north_mcp_id_key (id);
+  Held *held;
+
+  if (key == NULL)
+    return;
+
+  held = g_hash_table_lookup (self->held, key);
+  if (held == NULL)
+    {
+      held = g_new0 (Held, 1);
+      g_hash_table_insert (self->held, g_steal_pointer (&key), held);
+    }
+  held->bytes += bytes;
+  held->count++;
+  self->held_bytes += bytes;
+}
+
+static void
+answered_cb (JsonNode *id,
+             gpointer  user_data)
+{
+  NorthMcpStdioTransport *self = user_data;
+  g_autofree char *key = north_mcp_id_key (id);
+  Held *held = key != NULL ? g_hash_table_lookup (self->held, key) : NULL;
+  guint64 share;
+
+  if (held == NULL)
+    return;
+
+  share = held->bytes / held->count;
+  if (--held->count == 0)
+    share = held->bytes;
+  held->bytes -= share;
+  self->held_bytes -= share;
+  if (held->count == 0)
+    g_hash_table_remove (self->held, key);
+}
+
+/* Requests that run long keep what they were read into, several times
+ * their size: as the HTTP transport bounds the bodies it holds, a request
+ * that would take what the requests in progress hold past
+ * max-held-body-bytes is refused. Reading goes on (the client's answers to
+ * the server's own requests come that way), and one request is always
+ * served. */
+static gboolean
+may_hold (NorthMcpStdioTransport *self,
+          JsonNode               *id,
+          gsize                   bytes)
+{
+  g_autofree char *message = NULL;
+  g_autoptr(JsonNode) response = NULL;
+
+  if (self->held_bytes == 0 || self->held_bytes + bytes <= self->max_held_bytes)
+    return TRUE;
+
+  message = g_strdup_printf ("Server busy: the requests in progress would hold more than %"
+                             G_GUINT64_FORMAT " bytes (max-held-body-bytes); try again when "
+                             "some have ended", self->max_held_bytes);
+  response = north_mcp_jsonrpc_error_new (id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, message, NULL);
+  north_mcp_channel_send (NORTH_MCP_CHANNEL (self->channel), response);
+  return FALSE;
+}
+
+/* The same for a parsed @message of @bytes: a request, or a batch whose
+ * requests share its bytes (a batch that dispatch refuses holds nothing). */
+static gboolean
+hold_message (NorthMcpStdioTransport *self,
+              JsonNode               *message,
+              gsize                   bytes)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  JsonNode *id = NULL;
+
+  if (JSON_NODE_HOLDS_ARRAY (message))
+    {
+      JsonArray *batch = json_node_get_array (message);
+
+      if (!north_mcp_jsonrpc_check_batch (batch, north_mcp_session_get_protocol_version (self->session), NULL))
+        return TRUE;
+      for (guint i = 0; i < json_array_get_length (batch); i++)
+        if (north_mcp_jsonrpc_classify (json_array_get_element (batch, i), &id, NULL) ==
+            NORTH_MCP_MESSAGE_REQUEST)
+          g_ptr_array_add (ids, id);
+      id = NULL;
+    }
+  else if (north_mcp_jsonrpc_classify (message, &id, NULL) == NORTH_MCP_MESSAGE_REQUEST)
+    g_ptr_array_add (ids, id);
+
+  if (ids->len == 0)
+    return TRUE;
+  if (!may_hold (self, id, bytes))
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    hold (self, g_ptr_array_index (ids, i), bytes / ids->len + (i == 0 ? bytes % ids->len : 0));
+  return TRUE;
+}
+
 static void
 handle_line (NorthMcpStdioTransport *self,
              const char             *line,
@@ -94,9 +208,13 @@ handle_line (NorthMcpStdioTransport *self,
   /* One request, the usual line, without building its envelope. */
   if (north_mcp_jsonrpc_read_request (line, length, &request))
     {
-      if (self->host != NULL)
-        north_mcp_transport_host_handle_request (self->host, self->session, NULL, &request,
-                                                 NORTH_MCP_CHANNEL (self->channel));
+      /* Held first: the answer may be sent at once. */
+      if (self->host != NULL && may_hold (self, request.id, length))
+        {
+          hold (self, request.id, length);
+          north_mcp_transport_host_handle_request (self->host, self->session, NULL, &request,
+                                                   NORTH_MCP_CHANNEL (self->channel));
+        }
       return;
     }
 
@@ -107,7 +225,7 @@ handle_line (NorthMcpStdioTransport *self,
       return;
     }
 
-  if (self->host != NULL)
+  if (self->host != NULL && hold_message (self, message, length))
     north_mcp_transport_host_handle_message (self->host, self->session, NULL, message,
                                              NORTH_MCP_CHANNEL (self->channel));
 }
@@ -121,7 +239,8 @@ static gboolean
 consume_buffer (NorthMcpStdioTransport *self)
 {
   NorthMcpTransportSettings settings = { .max_body_size = G_MAXSIZE,
-                                         .max_unsent_bytes = G_MAXUINT64 };
+                                         .max_unsent_bytes = G_MAXUINT64,
+                                         .max_held_body_bytes = G_MAXUINT64 };
   gsize limit, start = 0;
   gboolean full = FALSE;
   guint8 *newline;
@@ -130,6 +249,7 @@ consume_buffer (NorthMcpStdioTransport *self)
     north_mcp_transport_host_get_settings (self->host, &settings);
   limit = settings.max_body_size;
   north_mcp_stdio_channel_set_max_unsent (self->channel, settings.max_unsent_bytes);
+  self->max_held_bytes = settings.max_held_body_bytes;
 
   /* The lines handled are removed once at the end: removing each in turn
    * would move the rest of the buffer per line, quadratic in the number
@@ -276,6 +396,8 @@ north_mcp_stdio_transport_dispose (GObject *object)
   north_mcp_stdio_transport_stop (self);
   g_clear_weak_pointer (&self->host);
   g_clear_object (&self->session);
+  if (self->channel != NULL)
+    north_mcp_stdio_channel_when_answered (self->channel, NULL, NULL);
   g_clear_object (&self->channel);
 
   G_OBJECT_CLASS (north_mcp_stdio_transport_parent_class)->dispose (object);
@@ -289,6 +411,7 @@ north_mcp_stdio_transport_finalize (GObject *object)
   g_clear_object (&self->input);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->buffer, g_byte_array_unref);
+  g_clear_pointer (&self->held, g_hash_table_unref);
 
   G_OBJECT_CLASS (north_mcp_stdio_transport_parent_class)->finalize (object);
 }
@@ -313,6 +436,8 @@ north_mcp_stdio_transport_init (NorthMcpStdioTransport *self)
 {
   self->cancellable = g_cancellable_new ();
   self->buffer = g_byte_array_new ();
+  self->held = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_free);
+  self->max_held_bytes = G_MAXUINT64;
 }
 
 NorthMcpStdioTransport *
@@ -328,6 +453,7 @@ north_mcp_stdio_transport_new (NorthMcpTransportHost *host,
   self->input = g_object_ref (input);
   self->channel = north_mcp_stdio_channel_new (output);
   g_signal_connect_object (self->channel, "closed", G_CALLBACK (channel_closed_cb), self, 0);
+  north_mcp_stdio_channel_when_answered (self->channel, answered_cb, self);
   north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (self->channel));
 
   return self;

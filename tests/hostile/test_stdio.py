@@ -65,3 +65,54 @@ def test_notifications_to_a_client_that_does_not_read_are_bounded():
         assert b"max-unsent-bytes" in stderr.read()
     finally:
         stop(server, stderr)
+
+
+def test_requests_in_progress_are_bounded():
+    """Requests that run long, each holding a large params object: what
+    they keep is bounded as an HTTP server's held bodies are (max-held-body-
+    bytes); past it a request is refused with a JSON-RPC error, and the
+    server goes on reading (answers to its own requests arrive there)."""
+    server, stderr = start("--max-held-body-bytes", str(16 << 20))
+    try:
+        baseline = rss_kib(server.pid)
+        pad = "p" * (1 << 20)
+        # 256 MiB of requests that stay in progress (no progress token: the
+        # flood tool runs silently for a long while).
+        requests = b"".join(
+            (json.dumps({"jsonrpc": "2.0", "id": 100 + i, "method": "tools/call",
+                         "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1},
+                                    "_meta": {"pad": pad}}}) + "\n").encode()
+            for i in range(256))
+        server.stdin.write(requests)
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        refused = []
+        while True:
+            message = json.loads(server.stdout.readline())
+            if message["id"] == 2:
+                break
+            refused.append(message)
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
+        # The requests past the bound were answered with an error saying so.
+        assert len(refused) >= 256 - 16
+        assert all(m["error"]["code"] == -32603 and "max-held-body-bytes" in m["error"]["message"]
+                   for m in refused), refused[:1]
+        # Cancelling the ones in progress gives the room back (cancelled
+        # requests are not answered; their handlers notice in a while).
+        for i in range(256):
+            send(server, {"jsonrpc": "2.0", "method": "notifications/cancelled",
+                          "params": {"requestId": 100 + i}})
+        answer = None
+        for attempt in range(100):
+            send(server, {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                          "params": {"name": "flood", "arguments": {"count": 1, "size": 1},
+                                     "_meta": {"pad": pad}}})
+            answer = json.loads(server.stdout.readline())
+            if "result" in answer:
+                break
+            time.sleep(0.1)
+        assert answer["result"]["content"][0]["text"] == "flooded 1", answer
+        server.stdin.close()
+        assert server.wait(60) == 0
+    finally:
+        stop(server, stderr)
