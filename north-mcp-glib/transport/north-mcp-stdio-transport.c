@@ -32,6 +32,7 @@ struct _NorthMcpStdioTransport
   NorthMcpStdioChannel *channel;
   GCancellable         *cancellable;
   GByteArray           *buffer;
+  gsize                 scanned;    /* bytes of it known to hold no newline */
   GHashTable           *held;       /* id key -> Held, requests in progress */
   guint64               held_bytes; /* all of them */
   guint64               max_held_bytes;
@@ -241,9 +242,8 @@ consume_buffer (NorthMcpStdioTransport *self)
   NorthMcpTransportSettings settings = { .max_body_size = G_MAXSIZE,
                                          .max_unsent_bytes = G_MAXUINT64,
                                          .max_held_body_bytes = G_MAXUINT64 };
-  gsize limit, start = 0;
+  gsize limit, start = 0, from = self->scanned;
   gboolean full = FALSE;
-  guint8 *newline;
 
   if (self->host != NULL)
     north_mcp_transport_host_get_settings (self->host, &settings);
@@ -255,10 +255,19 @@ consume_buffer (NorthMcpStdioTransport *self)
    * would move the rest of the buffer per line, quadratic in the number
    * of short lines one read brings. */
   while (!self->stopped &&
-         !(full = north_mcp_stdio_channel_get_unsent (self->channel) > settings.max_unsent_bytes) &&
-         (newline = memchr (self->buffer->data + start, '\n', self->buffer->len - start)) != NULL)
+         !(full = north_mcp_stdio_channel_get_unsent (self->channel) > settings.max_unsent_bytes))
     {
-      gsize length = newline - (self->buffer->data + start);
+      /* Only what was not looked at before: a line that trickles in a
+       * byte per read would otherwise be searched again whole per byte. */
+      guint8 *newline = memchr (self->buffer->data + from, '\n', self->buffer->len - from);
+      gsize length;
+
+      if (newline == NULL)
+        {
+          from = self->buffer->len;
+          break;
+        }
+      length = newline - (self->buffer->data + start);
 
       if (self->discarding)
         self->discarding = FALSE;
@@ -268,8 +277,10 @@ consume_buffer (NorthMcpStdioTransport *self)
         handle_line (self, (const char *) self->buffer->data + start, length);
 
       start += length + 1;
+      from = start;
     }
   g_byte_array_remove_range (self->buffer, 0, start);
+  self->scanned = from - start;
   if (full)
     return FALSE;
 
@@ -281,6 +292,7 @@ consume_buffer (NorthMcpStdioTransport *self)
         send_too_large (self, limit);
       self->discarding = TRUE;
       g_byte_array_set_size (self->buffer, 0);
+      self->scanned = 0;
     }
   return TRUE;
 }
@@ -327,6 +339,7 @@ input_ended (NorthMcpStdioTransport *self)
   if (self->buffer->len > 0 && !self->discarding)
     handle_line (self, (const char *) self->buffer->data, self->buffer->len);
   g_byte_array_set_size (self->buffer, 0);
+  self->scanned = 0;
 
   /* Exit once what was already answered has been written out. */
   north_mcp_stdio_channel_when_drained (self->channel, emit_closed, self);
