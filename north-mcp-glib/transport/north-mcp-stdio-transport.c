@@ -33,9 +33,11 @@ struct _NorthMcpStdioTransport
   GCancellable         *cancellable;
   GByteArray           *buffer;
   gsize                 scanned;    /* bytes of it known to hold no newline */
-  GHashTable           *held;       /* id key -> Held, requests in progress */
+  GHashTable           *held;       /* id key -> GArray of the guint64 bytes of
+                                     * the requests in progress with that id */
   guint64               held_bytes; /* all of them */
   guint64               max_held_bytes;
+  gboolean              refusing;   /* answers that held nothing */
   gboolean              discarding; /* inside an oversized line */
   gboolean              waiting;    /* for the client to read answers */
   gboolean              stopped;
@@ -83,33 +85,25 @@ send_too_large (NorthMcpStdioTransport *self,
   send_parse_error (self, message);
 }
 
-/* What the requests in progress with one id hold (a client may reuse an
- * id while its request runs: they share it). */
-typedef struct {
-  guint64 bytes;
-  guint   count;
-} Held;
+/* At most this many requests in progress may share an id (the client
+ * broke the rule that ids are unique); more are refused. */
+#define MAX_SAME_ID 16
 
-static void
-hold (NorthMcpStdioTransport *self,
-      JsonNode               *id,
-      guint64                 bytes)
+/* The bytes held for the requests in progress with @key, a GArray of
+ * guint64, created if @create. */
+static GArray *
+held_sizes (NorthMcpStdioTransport *self,
+            const char             *key,
+            gboolean                create)
 {
-  g_autofree char *key = north_mcp_id_key (id);
-  Held *held;
+  GArray *sizes = g_hash_table_lookup (self->held, key);
 
-  if (key == NULL)
-    return;
-
-  held = g_hash_table_lookup (self->held, key);
-  if (held == NULL)
+  if (sizes == NULL && create)
     {
-      held = g_new0 (Held, 1);
-      g_hash_table_insert (self->held, g_steal_pointer (&key), held);
+      sizes = g_array_sized_new (FALSE, FALSE, sizeof (guint64), 1);
+      g_hash_table_insert (self->held, g_strdup (key), sizes);
     }
-  held->bytes += bytes;
-  held->count++;
-  self->held_bytes += bytes;
+  return sizes;
 }
 
 static void
@@ -118,48 +112,89 @@ answered_cb (JsonNode *id,
 {
   NorthMcpStdioTransport *self = user_data;
   g_autofree char *key = north_mcp_id_key (id);
-  Held *held = key != NULL ? g_hash_table_lookup (self->held, key) : NULL;
-  guint64 share;
+  GArray *sizes = key != NULL && !self->refusing ? held_sizes (self, key, FALSE) : NULL;
+  guint smallest = 0;
 
-  if (held == NULL)
+  if (sizes == NULL)
     return;
 
-  share = held->bytes / held->count;
-  if (--held->count == 0)
-    share = held->bytes;
-  held->bytes -= share;
-  self->held_bytes -= share;
-  if (held->count == 0)
+  /* Answers to requests that share an id cannot be told apart: letting
+   * go of the smallest never counts less than is held. */
+  for (guint i = 1; i < sizes->len; i++)
+    if (g_array_index (sizes, guint64, i) < g_array_index (sizes, guint64, smallest))
+      smallest = i;
+  self->held_bytes -= g_array_index (sizes, guint64, smallest);
+  g_array_remove_index_fast (sizes, smallest);
+  if (sizes->len == 0)
     g_hash_table_remove (self->held, key);
 }
 
 /* Requests that run long keep what they were read into, several times
- * their size: as the HTTP transport bounds the bodies it holds, a request
- * that would take what the requests in progress hold past
- * max-held-body-bytes is refused. Reading goes on (the client's answers to
- * the server's own requests come that way), and one request is always
- * served. */
+ * their size: as the HTTP transport bounds the bodies it holds, a line
+ * whose requests would take what the requests in progress hold past
+ * max-held-body-bytes is refused (@reply_id is that of its answer), unless
+ * nothing else is in progress. Otherwise its requests (@ids, and the
+ * invalid messages that are answered with an id) share its @bytes until
+ * they are answered. Reading goes on: the client's answers to the
+ * server's own requests come that way. */
 static gboolean
-may_hold (NorthMcpStdioTransport *self,
-          JsonNode               *id,
-          gsize                   bytes)
+hold (NorthMcpStdioTransport *self,
+      JsonNode               *reply_id,
+      JsonNode              **ids,
+      guint                   n_ids,
+      gsize                   bytes)
 {
   g_autofree char *message = NULL;
   g_autoptr(JsonNode) response = NULL;
+  gboolean fits = self->held_bytes == 0 || self->held_bytes + bytes <= self->max_held_bytes;
 
-  if (self->held_bytes == 0 || self->held_bytes + bytes <= self->max_held_bytes)
-    return TRUE;
+  for (guint i = 0; i < n_ids && fits; i++)
+    {
+      g_autofree char *key = north_mcp_id_key (ids[i]);
+      GArray *sizes = held_sizes (self, key, FALSE);
 
-  message = g_strdup_printf ("Server busy: the requests in progress would hold more than %"
-                             G_GUINT64_FORMAT " bytes (max-held-body-bytes); try again when "
-                             "some have ended", self->max_held_bytes);
-  response = north_mcp_jsonrpc_error_new (id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, message, NULL);
-  north_mcp_channel_send (NORTH_MCP_CHANNEL (self->channel), response);
-  return FALSE;
+      fits = sizes == NULL || sizes->len < MAX_SAME_ID;
+    }
+
+  if (!fits)
+    {
+      message = g_strdup_printf ("Server busy: the requests in progress would hold more than %"
+                                 G_GUINT64_FORMAT " bytes (max-held-body-bytes), or more than %u of "
+                                 "them share an id; try again when some have ended",
+                                 self->max_held_bytes, MAX_SAME_ID);
+      response = north_mcp_jsonrpc_error_new (reply_id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                              message, NULL);
+      self->refusing = TRUE;
+      north_mcp_channel_send (NORTH_MCP_CHANNEL (self->channel), response);
+      self->refusing = FALSE;
+      return FALSE;
+    }
+
+  for (guint i = 0; i < n_ids; i++)
+    {
+      g_autofree char *key = north_mcp_id_key (ids[i]);
+      guint64 share = bytes / n_ids + (i == 0 ? bytes % n_ids : 0);
+
+      g_array_append_val (held_sizes (self, key, TRUE), share);
+      self->held_bytes += share;
+    }
+  return TRUE;
 }
 
-/* The same for a parsed @message of @bytes: a request, or a batch whose
- * requests share its bytes (a batch that dispatch refuses holds nothing). */
+/* Whether @message will be answered with @id_out: a request, or an
+ * invalid message with an id. */
+static gboolean
+answered_with_id (JsonNode  *message,
+                  JsonNode **id_out)
+{
+  NorthMcpMessageKind kind = north_mcp_jsonrpc_classify (message, id_out, NULL);
+
+  return *id_out != NULL &&
+         (kind == NORTH_MCP_MESSAGE_REQUEST || kind == NORTH_MCP_MESSAGE_INVALID);
+}
+
+/* hold() for a parsed @message of @bytes: a batch that dispatch refuses
+ * holds nothing (its answer has no id). */
 static gboolean
 hold_message (NorthMcpStdioTransport *self,
               JsonNode               *message,
@@ -175,21 +210,14 @@ hold_message (NorthMcpStdioTransport *self,
       if (!north_mcp_jsonrpc_check_batch (batch, north_mcp_session_get_protocol_version (self->session), NULL))
         return TRUE;
       for (guint i = 0; i < json_array_get_length (batch); i++)
-        if (north_mcp_jsonrpc_classify (json_array_get_element (batch, i), &id, NULL) ==
-            NORTH_MCP_MESSAGE_REQUEST)
+        if (answered_with_id (json_array_get_element (batch, i), &id))
           g_ptr_array_add (ids, id);
       id = NULL;
     }
-  else if (north_mcp_jsonrpc_classify (message, &id, NULL) == NORTH_MCP_MESSAGE_REQUEST)
+  else if (answered_with_id (message, &id))
     g_ptr_array_add (ids, id);
 
-  if (ids->len == 0)
-    return TRUE;
-  if (!may_hold (self, id, bytes))
-    return FALSE;
-  for (guint i = 0; i < ids->len; i++)
-    hold (self, g_ptr_array_index (ids, i), bytes / ids->len + (i == 0 ? bytes % ids->len : 0));
-  return TRUE;
+  return ids->len == 0 || hold (self, id, (JsonNode **) ids->pdata, ids->len, bytes);
 }
 
 static void
@@ -210,9 +238,8 @@ handle_line (NorthMcpStdioTransport *self,
   if (north_mcp_jsonrpc_read_request (line, length, &request))
     {
       /* Held first: the answer may be sent at once. */
-      if (self->host != NULL && may_hold (self, request.id, length))
+      if (self->host != NULL && hold (self, request.id, &request.id, 1, length))
         {
-          hold (self, request.id, length);
           north_mcp_transport_host_handle_request (self->host, self->session, NULL, &request,
                                                    NORTH_MCP_CHANNEL (self->channel));
         }
@@ -449,7 +476,8 @@ north_mcp_stdio_transport_init (NorthMcpStdioTransport *self)
 {
   self->cancellable = g_cancellable_new ();
   self->buffer = g_byte_array_new ();
-  self->held = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_free);
+  self->held = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) g_array_unref);
   self->max_held_bytes = G_MAXUINT64;
 }
 

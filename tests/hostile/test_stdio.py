@@ -116,3 +116,36 @@ def test_requests_in_progress_are_bounded():
         assert server.wait(60) == 0
     finally:
         stop(server, stderr)
+
+
+def test_answers_without_a_request_give_nothing_back():
+    """A message answered with the id of a request in progress (an invalid
+    one, or a request reusing the id) must not let go of what that
+    request holds."""
+    server, stderr = start("--max-held-body-bytes", str(16 << 20))
+    try:
+        baseline = rss_kib(server.pid)
+        pad = "p" * (1 << 20)
+        lines = []
+        for i in range(256):
+            lines.append({"jsonrpc": "2.0", "id": f"x{i}", "method": "tools/call",
+                          "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1},
+                                     "_meta": {"pad": pad}}})
+            # Invalid (answered at once with the same id), and a reuse.
+            lines.append({"jsonrpc": "1.0", "id": f"x{i}", "method": "ping"})
+            lines.append({"jsonrpc": "2.0", "id": f"x{i}", "method": "ping"})
+        server.stdin.write(b"".join((json.dumps(m) + "\n").encode() for m in lines))
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        refused = 0
+        while True:
+            message = json.loads(server.stdout.readline())
+            if message["id"] == 2:
+                break
+            if "max-held-body-bytes" in message.get("error", {}).get("message", ""):
+                refused += 1
+        assert refused >= 256 - 16
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
+        server.stdin.close()
+    finally:
+        stop(server, stderr)
