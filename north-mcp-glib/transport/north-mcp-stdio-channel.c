@@ -187,13 +187,17 @@ write_next (NorthMcpStdioChannel *self)
     self->drained (self->drained_data);
 }
 
+/* @response: answers are not cut, as the transport reads no request
+ * while too much waits and bounds those in progress; the answers of one
+ * batch may pass the bound together. */
 static void
 enqueue (NorthMcpStdioChannel *self,
          char                 *line,
-         gsize                 length)
+         gsize                 length,
+         gboolean              response)
 {
   /* What was queued before counts, not @line: one large line is fine. */
-  if (self->unsent > self->max_unsent)
+  if (!response && self->unsent > self->max_unsent)
     {
       g_free (line);
       cut (self);
@@ -221,17 +225,18 @@ north_mcp_stdio_channel_send (NorthMcpChannel *channel,
 {
   NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (message) ? json_node_get_object (message) : NULL;
+  /* A response (not a request or notification of the server's). */
+  gboolean response = object != NULL && !json_object_has_member (object, "method");
   gsize length;
   char *line = north_mcp_jsonrpc_to_string (message, &length);
 
-  /* A response (not a request or notification of the server's). */
-  if (object != NULL && !json_object_has_member (object, "method"))
+  if (response)
     answered (self, json_object_get_member (object, "id"));
 
   line = g_realloc (line, length + 2);
   line[length] = '\n';
   line[length + 1] = '\0';
-  enqueue (self, line, length + 1);
+  enqueue (self, line, length + 1, response);
 }
 
 static void
@@ -254,7 +259,7 @@ north_mcp_stdio_channel_send_response_text (NorthMcpChannel *channel,
   /* Lines wait here while the client reads slowly: keep only their bytes,
    * not the string's spare room. */
   line = g_realloc (g_string_free (text, FALSE), length);
-  enqueue (self, line, length);
+  enqueue (self, line, length, TRUE);
 }
 
 static void

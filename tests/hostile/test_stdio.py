@@ -16,14 +16,14 @@ FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
                             "flood-server")
 
 
-def start(*args):
+def start(*args, version="2025-06-18"):
     """The flood server on stdio, initialized; its stderr in a file."""
     stderr = tempfile.TemporaryFile()
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4").lstrip(":")
     server = subprocess.Popen([FLOOD_SERVER, "--transport", "stdio", *args],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env)
-    server.stdin.write((json.dumps(initialize_message()) + "\n").encode())
+    server.stdin.write((json.dumps(initialize_message(protocolVersion=version)) + "\n").encode())
     server.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
     server.stdin.flush()
     assert json.loads(server.stdout.readline())["id"] == 1
@@ -63,6 +63,24 @@ def test_notifications_to_a_client_that_does_not_read_are_bounded():
         assert server.wait(60) == 0
         stderr.seek(0)
         assert b"max-unsent-bytes" in stderr.read()
+    finally:
+        stop(server, stderr)
+
+
+def test_answers_are_not_cut():
+    """The answers of one batch may pass max-unsent-bytes together: a
+    client that reads them gets them all."""
+    server, stderr = start("--max-unsent-bytes", "65536", version="2025-03-26")
+    try:
+        send(server, [{"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
+                       "params": {"name": "blob", "arguments": {"size": 1 << 20}}} for i in range(8)])
+        # Over stdio each answer is a line of its own.
+        answers = [json.loads(server.stdout.readline()) for _ in range(8)]
+        assert [a["id"] for a in answers if "result" in a] == list(range(10, 18)), str(answers)[:300]
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        assert json.loads(server.stdout.readline())["id"] == 2
+        server.stdin.close()
+        assert server.wait(60) == 0
     finally:
         stop(server, stderr)
 
