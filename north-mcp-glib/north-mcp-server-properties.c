@@ -555,6 +555,10 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * keep (a body's parsed JSON takes several times its size) where
    * [property@NorthMcp.Server:max-body-size] bounds one request.
    *
+   * Over stdio it bounds the lines of the requests in progress alike: a
+   * request that would pass it is answered with the JSON-RPC error
+   * `-32603`, unless no other request is in progress.
+   *
    * With a shared state store, the events a `GET` with `Last-Event-ID`
    * replays from the store count too, until the client has read them
    * (a replay is answered `503` with `Retry-After` when they would pass

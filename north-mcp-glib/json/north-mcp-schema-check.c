@@ -826,7 +826,7 @@ check_value (NorthMcpSchemaChecker  *self,
              GError                **error)
 {
   g_autoptr(JsonNode) empty = NULL;
-  CheckState state;
+  CheckState state = { 0, };
   gboolean ok;
   TypeMask type;
 

@@ -67,6 +67,10 @@ JsonNode           *north_mcp_jsonrpc_request_new     (JsonNode    *id,
  * result, `{"jsonrpc":"2.0","id":ID,"result":`; the caller appends the
  * result and the closing `}`. */
 GString            *north_mcp_jsonrpc_begin_result_text (JsonNode *id);
+/* The id of a response that north_mcp_jsonrpc_begin_result_text() began,
+ * read back from its text; NULL if @text is no such response. */
+JsonNode           *north_mcp_jsonrpc_read_result_text_id (const char *text,
+                                                          gsize       length);
 /* Parses @data as one JSON value; on failure a parse error (-32700). */
 JsonNode           *north_mcp_jsonrpc_parse           (const char  *data,
                                                        gsize        length,

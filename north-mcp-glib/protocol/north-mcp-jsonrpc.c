@@ -328,6 +328,35 @@ north_mcp_jsonrpc_begin_result_text (JsonNode *id)
 }
 
 JsonNode *
+north_mcp_jsonrpc_read_result_text_id (const char *text,
+                                       gsize       length)
+{
+  static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+  gsize start = sizeof head - 1, end;
+
+  if (length <= start || memcmp (text, head, start) != 0)
+    return NULL;
+
+  /* The id is an integer or a string that north_mcp_json_write() wrote:
+   * it ends at the first ',' after it, or at its closing quote. */
+  end = start;
+  if (text[end] == '"')
+    {
+      for (end++; end < length && text[end] != '"'; end++)
+        if (text[end] == '\\')
+          end++;
+      end++;
+    }
+  else
+    while (end < length && text[end] != ',')
+      end++;
+  if (end > length)
+    return NULL;
+
+  return north_mcp_json_read (text + start, end - start, 1, NULL);
+}
+
+JsonNode *
 north_mcp_jsonrpc_error_new (JsonNode   *id,
                              int         code,
                              const char *message,

@@ -22,10 +22,13 @@ struct _NorthMcpStdioChannel
   GBytes                   *writing;  /* being written */
   gsize                     written;  /* of @writing */
   gsize                     unsent;   /* bytes of queue and writing */
+  guint64                   max_unsent;
   GSource                   *wait;    /* until the output is writable */
   GCancellable             *cancellable;
   NorthMcpStdioDrainedFunc  drained;
   gpointer                  drained_data;
+  NorthMcpStdioAnsweredFunc answered;
+  gpointer                  answered_data;
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpStdioChannel, north_mcp_stdio_channel, NORTH_MCP_TYPE_CHANNEL)
@@ -42,6 +45,29 @@ write_failed (NorthMcpStdioChannel *self,
   self->written = 0;
   g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
   self->unsent = 0;
+  north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
+}
+
+/* More output while more than max-unsent bytes wait for a client that
+ * does not read: close, as an HTTP stream is closed, rather than queue
+ * without bound what handlers still send (progress, logs, answers). */
+static void
+cut (NorthMcpStdioChannel *self)
+{
+  g_message ("stdio: closing the output: more than %" G_GUINT64_FORMAT
+             " bytes (max-unsent-bytes) wait for the client to read them", self->max_unsent);
+  g_cancellable_cancel (self->cancellable);
+  if (self->wait != NULL)
+    {
+      /* Nothing is being written meanwhile; an asynchronous write under
+       * way (no wait) ends cancelled and drops its line itself. */
+      g_source_destroy (self->wait);
+      g_clear_pointer (&self->wait, g_source_unref);
+      g_clear_pointer (&self->writing, g_bytes_unref);
+      self->written = 0;
+    }
+  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+  self->unsent = self->writing != NULL ? g_bytes_get_size (self->writing) - self->written : 0;
   north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
 }
 
@@ -161,14 +187,36 @@ write_next (NorthMcpStdioChannel *self)
     self->drained (self->drained_data);
 }
 
+/* @response: answers are not cut, as the transport reads no request
+ * while too much waits and bounds those in progress; the answers of one
+ * batch may pass the bound together. */
 static void
 enqueue (NorthMcpStdioChannel *self,
          char                 *line,
-         gsize                 length)
+         gsize                 length,
+         gboolean              response)
 {
+  /* What was queued before counts, not @line: one large line is fine. */
+  if (!response && self->unsent > self->max_unsent)
+    {
+      g_free (line);
+      cut (self);
+      return;
+    }
+
   self->unsent += length;
   g_queue_push_tail (&self->queue, g_bytes_new_take (line, length));
   write_next (self);
+}
+
+/* Tells the transport that the request @id is answered (or never will
+ * be): what it held for it is free. */
+static void
+answered (NorthMcpStdioChannel *self,
+          JsonNode             *id)
+{
+  if (self->answered != NULL && id != NULL)
+    self->answered (id, self->answered_data);
 }
 
 static void
@@ -176,13 +224,19 @@ north_mcp_stdio_channel_send (NorthMcpChannel *channel,
                               JsonNode        *message)
 {
   NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (message) ? json_node_get_object (message) : NULL;
+  /* A response (not a request or notification of the server's). */
+  gboolean response = object != NULL && !json_object_has_member (object, "method");
   gsize length;
   char *line = north_mcp_jsonrpc_to_string (message, &length);
+
+  if (response)
+    answered (self, json_object_get_member (object, "id"));
 
   line = g_realloc (line, length + 2);
   line[length] = '\n';
   line[length + 1] = '\0';
-  enqueue (self, line, length + 1);
+  enqueue (self, line, length + 1, response);
 }
 
 static void
@@ -193,12 +247,26 @@ north_mcp_stdio_channel_send_response_text (NorthMcpChannel *channel,
   gsize length;
   char *line;
 
+  if (self->answered != NULL)
+    {
+      g_autoptr(JsonNode) id = north_mcp_jsonrpc_read_result_text_id (text->str, text->len);
+
+      answered (self, id);
+    }
+
   g_string_append_c (text, '\n');
   length = text->len;
   /* Lines wait here while the client reads slowly: keep only their bytes,
    * not the string's spare room. */
   line = g_realloc (g_string_free (text, FALSE), length);
-  enqueue (self, line, length);
+  enqueue (self, line, length, TRUE);
+}
+
+static void
+north_mcp_stdio_channel_skip_response (NorthMcpChannel *channel,
+                                       JsonNode        *id)
+{
+  answered (NORTH_MCP_STDIO_CHANNEL (channel), id);
 }
 
 static gboolean
@@ -230,12 +298,14 @@ north_mcp_stdio_channel_class_init (NorthMcpStdioChannelClass *klass)
   channel_class->send = north_mcp_stdio_channel_send;
   channel_class->send_response_text = north_mcp_stdio_channel_send_response_text;
   channel_class->can_stream = north_mcp_stdio_channel_can_stream;
+  channel_class->skip_response = north_mcp_stdio_channel_skip_response;
 }
 
 static void
 north_mcp_stdio_channel_init (NorthMcpStdioChannel *self)
 {
   g_queue_init (&self->queue);
+  self->max_unsent = G_MAXUINT64;
   self->cancellable = g_cancellable_new ();
 }
 
@@ -268,4 +338,24 @@ north_mcp_stdio_channel_get_unsent (NorthMcpStdioChannel *self)
   g_return_val_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self), 0);
 
   return self->unsent;
+}
+
+void
+north_mcp_stdio_channel_set_max_unsent (NorthMcpStdioChannel *self,
+                                        guint64               max_unsent)
+{
+  g_return_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self));
+
+  self->max_unsent = max_unsent;
+}
+
+void
+north_mcp_stdio_channel_when_answered (NorthMcpStdioChannel      *self,
+                                       NorthMcpStdioAnsweredFunc  func,
+                                       gpointer                   user_data)
+{
+  g_return_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self));
+
+  self->answered = func;
+  self->answered_data = user_data;
 }

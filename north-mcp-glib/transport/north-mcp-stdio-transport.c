@@ -14,9 +14,11 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-siphash-private.h"
 #include "north-mcp-stdio-channel-private.h"
 #include "north-mcp-stdio-transport-private.h"
 #include "north-mcp-transport-host-private.h"
+#include "north-mcp-util-private.h"
 
 #define READ_CHUNK_SIZE 65536
 
@@ -30,6 +32,12 @@ struct _NorthMcpStdioTransport
   NorthMcpStdioChannel *channel;
   GCancellable         *cancellable;
   GByteArray           *buffer;
+  gsize                 scanned;    /* bytes of it known to hold no newline */
+  GHashTable           *held;       /* id key -> GArray of the guint64 bytes of
+                                     * the requests in progress with that id */
+  guint64               held_bytes; /* all of them */
+  guint64               max_held_bytes;
+  gboolean              refusing;   /* answers that held nothing */
   gboolean              discarding; /* inside an oversized line */
   gboolean              waiting;    /* for the client to read answers */
   gboolean              stopped;
@@ -77,6 +85,141 @@ send_too_large (NorthMcpStdioTransport *self,
   send_parse_error (self, message);
 }
 
+/* At most this many requests in progress may share an id (the client
+ * broke the rule that ids are unique); more are refused. */
+#define MAX_SAME_ID 16
+
+/* The bytes held for the requests in progress with @key, a GArray of
+ * guint64, created if @create. */
+static GArray *
+held_sizes (NorthMcpStdioTransport *self,
+            const char             *key,
+            gboolean                create)
+{
+  GArray *sizes = g_hash_table_lookup (self->held, key);
+
+  if (sizes == NULL && create)
+    {
+      sizes = g_array_sized_new (FALSE, FALSE, sizeof (guint64), 1);
+      g_hash_table_insert (self->held, g_strdup (key), sizes);
+    }
+  return sizes;
+}
+
+static void
+answered_cb (JsonNode *id,
+             gpointer  user_data)
+{
+  NorthMcpStdioTransport *self = user_data;
+  g_autofree char *key = north_mcp_id_key (id);
+  GArray *sizes = key != NULL && !self->refusing ? held_sizes (self, key, FALSE) : NULL;
+  guint smallest = 0;
+
+  if (sizes == NULL)
+    return;
+
+  /* Answers to requests that share an id cannot be told apart: letting
+   * go of the smallest never counts less than is held. */
+  for (guint i = 1; i < sizes->len; i++)
+    if (g_array_index (sizes, guint64, i) < g_array_index (sizes, guint64, smallest))
+      smallest = i;
+  self->held_bytes -= g_array_index (sizes, guint64, smallest);
+  g_array_remove_index_fast (sizes, smallest);
+  if (sizes->len == 0)
+    g_hash_table_remove (self->held, key);
+}
+
+/* Requests that run long keep what they were read into, several times
+ * their size: as the HTTP transport bounds the bodies it holds, a line
+ * whose requests would take what the requests in progress hold past
+ * max-held-body-bytes is refused (@reply_id is that of its answer), unless
+ * nothing else is in progress. Otherwise its requests (@ids, and the
+ * invalid messages that are answered with an id) share its @bytes until
+ * they are answered. Reading goes on: the client's answers to the
+ * server's own requests come that way. */
+static gboolean
+hold (NorthMcpStdioTransport *self,
+      JsonNode               *reply_id,
+      JsonNode              **ids,
+      guint                   n_ids,
+      gsize                   bytes)
+{
+  g_autofree char *message = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  gboolean fits = self->held_bytes == 0 || self->held_bytes + bytes <= self->max_held_bytes;
+
+  for (guint i = 0; i < n_ids && fits; i++)
+    {
+      g_autofree char *key = north_mcp_id_key (ids[i]);
+      GArray *sizes = held_sizes (self, key, FALSE);
+
+      fits = sizes == NULL || sizes->len < MAX_SAME_ID;
+    }
+
+  if (!fits)
+    {
+      message = g_strdup_printf ("Server busy: the requests in progress would hold more than %"
+                                 G_GUINT64_FORMAT " bytes (max-held-body-bytes), or more than %u of "
+                                 "them share an id; try again when some have ended",
+                                 self->max_held_bytes, MAX_SAME_ID);
+      response = north_mcp_jsonrpc_error_new (reply_id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                              message, NULL);
+      self->refusing = TRUE;
+      north_mcp_channel_send (NORTH_MCP_CHANNEL (self->channel), response);
+      self->refusing = FALSE;
+      return FALSE;
+    }
+
+  for (guint i = 0; i < n_ids; i++)
+    {
+      g_autofree char *key = north_mcp_id_key (ids[i]);
+      guint64 share = bytes / n_ids + (i == 0 ? bytes % n_ids : 0);
+
+      g_array_append_val (held_sizes (self, key, TRUE), share);
+      self->held_bytes += share;
+    }
+  return TRUE;
+}
+
+/* Whether @message will be answered with @id_out: a request, or an
+ * invalid message with an id. */
+static gboolean
+answered_with_id (JsonNode  *message,
+                  JsonNode **id_out)
+{
+  NorthMcpMessageKind kind = north_mcp_jsonrpc_classify (message, id_out, NULL);
+
+  return *id_out != NULL &&
+         (kind == NORTH_MCP_MESSAGE_REQUEST || kind == NORTH_MCP_MESSAGE_INVALID);
+}
+
+/* hold() for a parsed @message of @bytes: a batch that dispatch refuses
+ * holds nothing (its answer has no id). */
+static gboolean
+hold_message (NorthMcpStdioTransport *self,
+              JsonNode               *message,
+              gsize                   bytes)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  JsonNode *id = NULL;
+
+  if (JSON_NODE_HOLDS_ARRAY (message))
+    {
+      JsonArray *batch = json_node_get_array (message);
+
+      if (!north_mcp_jsonrpc_check_batch (batch, north_mcp_session_get_protocol_version (self->session), NULL))
+        return TRUE;
+      for (guint i = 0; i < json_array_get_length (batch); i++)
+        if (answered_with_id (json_array_get_element (batch, i), &id))
+          g_ptr_array_add (ids, id);
+      id = NULL;
+    }
+  else if (answered_with_id (message, &id))
+    g_ptr_array_add (ids, id);
+
+  return ids->len == 0 || hold (self, id, (JsonNode **) ids->pdata, ids->len, bytes);
+}
+
 static void
 handle_line (NorthMcpStdioTransport *self,
              const char             *line,
@@ -94,9 +237,12 @@ handle_line (NorthMcpStdioTransport *self,
   /* One request, the usual line, without building its envelope. */
   if (north_mcp_jsonrpc_read_request (line, length, &request))
     {
-      if (self->host != NULL)
-        north_mcp_transport_host_handle_request (self->host, self->session, NULL, &request,
-                                                 NORTH_MCP_CHANNEL (self->channel));
+      /* Held first: the answer may be sent at once. */
+      if (self->host != NULL && hold (self, request.id, &request.id, 1, length))
+        {
+          north_mcp_transport_host_handle_request (self->host, self->session, NULL, &request,
+                                                   NORTH_MCP_CHANNEL (self->channel));
+        }
       return;
     }
 
@@ -107,7 +253,7 @@ handle_line (NorthMcpStdioTransport *self,
       return;
     }
 
-  if (self->host != NULL)
+  if (self->host != NULL && hold_message (self, message, length))
     north_mcp_transport_host_handle_message (self->host, self->session, NULL, message,
                                              NORTH_MCP_CHANNEL (self->channel));
 }
@@ -121,23 +267,34 @@ static gboolean
 consume_buffer (NorthMcpStdioTransport *self)
 {
   NorthMcpTransportSettings settings = { .max_body_size = G_MAXSIZE,
-                                         .max_unsent_bytes = G_MAXUINT64 };
-  gsize limit, start = 0;
+                                         .max_unsent_bytes = G_MAXUINT64,
+                                         .max_held_body_bytes = G_MAXUINT64 };
+  gsize limit, start = 0, from = self->scanned;
   gboolean full = FALSE;
-  guint8 *newline;
 
   if (self->host != NULL)
     north_mcp_transport_host_get_settings (self->host, &settings);
   limit = settings.max_body_size;
+  north_mcp_stdio_channel_set_max_unsent (self->channel, settings.max_unsent_bytes);
+  self->max_held_bytes = settings.max_held_body_bytes;
 
   /* The lines handled are removed once at the end: removing each in turn
    * would move the rest of the buffer per line, quadratic in the number
    * of short lines one read brings. */
   while (!self->stopped &&
-         !(full = north_mcp_stdio_channel_get_unsent (self->channel) > settings.max_unsent_bytes) &&
-         (newline = memchr (self->buffer->data + start, '\n', self->buffer->len - start)) != NULL)
+         !(full = north_mcp_stdio_channel_get_unsent (self->channel) > settings.max_unsent_bytes))
     {
-      gsize length = newline - (self->buffer->data + start);
+      /* Only what was not looked at before: a line that trickles in a
+       * byte per read would otherwise be searched again whole per byte. */
+      guint8 *newline = memchr (self->buffer->data + from, '\n', self->buffer->len - from);
+      gsize length;
+
+      if (newline == NULL)
+        {
+          from = self->buffer->len;
+          break;
+        }
+      length = newline - (self->buffer->data + start);
 
       if (self->discarding)
         self->discarding = FALSE;
@@ -147,8 +304,10 @@ consume_buffer (NorthMcpStdioTransport *self)
         handle_line (self, (const char *) self->buffer->data + start, length);
 
       start += length + 1;
+      from = start;
     }
   g_byte_array_remove_range (self->buffer, 0, start);
+  self->scanned = from - start;
   if (full)
     return FALSE;
 
@@ -160,6 +319,7 @@ consume_buffer (NorthMcpStdioTransport *self)
         send_too_large (self, limit);
       self->discarding = TRUE;
       g_byte_array_set_size (self->buffer, 0);
+      self->scanned = 0;
     }
   return TRUE;
 }
@@ -206,9 +366,23 @@ input_ended (NorthMcpStdioTransport *self)
   if (self->buffer->len > 0 && !self->discarding)
     handle_line (self, (const char *) self->buffer->data, self->buffer->len);
   g_byte_array_set_size (self->buffer, 0);
+  self->scanned = 0;
 
   /* Exit once what was already answered has been written out. */
   north_mcp_stdio_channel_when_drained (self->channel, emit_closed, self);
+}
+
+/* The output failed, or was cut because the client did not read it:
+ * nothing can answer the client any more, so end as at end of input. */
+static void
+channel_closed_cb (NorthMcpChannel        *channel,
+                   NorthMcpStdioTransport *self)
+{
+  if (self->stopped)
+    return;
+
+  north_mcp_stdio_transport_stop (self);
+  emit_closed (self);
 }
 
 static void
@@ -262,6 +436,8 @@ north_mcp_stdio_transport_dispose (GObject *object)
   north_mcp_stdio_transport_stop (self);
   g_clear_weak_pointer (&self->host);
   g_clear_object (&self->session);
+  if (self->channel != NULL)
+    north_mcp_stdio_channel_when_answered (self->channel, NULL, NULL);
   g_clear_object (&self->channel);
 
   G_OBJECT_CLASS (north_mcp_stdio_transport_parent_class)->dispose (object);
@@ -275,6 +451,7 @@ north_mcp_stdio_transport_finalize (GObject *object)
   g_clear_object (&self->input);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->buffer, g_byte_array_unref);
+  g_clear_pointer (&self->held, g_hash_table_unref);
 
   G_OBJECT_CLASS (north_mcp_stdio_transport_parent_class)->finalize (object);
 }
@@ -299,6 +476,9 @@ north_mcp_stdio_transport_init (NorthMcpStdioTransport *self)
 {
   self->cancellable = g_cancellable_new ();
   self->buffer = g_byte_array_new ();
+  self->held = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) g_array_unref);
+  self->max_held_bytes = G_MAXUINT64;
 }
 
 NorthMcpStdioTransport *
@@ -313,6 +493,8 @@ north_mcp_stdio_transport_new (NorthMcpTransportHost *host,
   self->session = g_object_ref (session);
   self->input = g_object_ref (input);
   self->channel = north_mcp_stdio_channel_new (output);
+  g_signal_connect_object (self->channel, "closed", G_CALLBACK (channel_closed_cb), self, 0);
+  north_mcp_stdio_channel_when_answered (self->channel, answered_cb, self);
   north_mcp_session_set_standalone_channel (session, NORTH_MCP_CHANNEL (self->channel));
 
   return self;

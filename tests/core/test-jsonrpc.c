@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-json-reader-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "test-channel.h"
 
@@ -230,6 +231,29 @@ test_read_request_depth (void)
   g_assert_false (north_mcp_jsonrpc_read_request (json->str, json->len, &request));
 }
 
+/* The stdio transport reads the id back from a response sent as text. */
+static void
+test_result_text_id (void)
+{
+  const char *ids[] = { "7", "-12", "\"a\"", "\"a\\\",\\\\\"", "\"\\u00e9,\"" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr(JsonNode) id = north_mcp_json_read (ids[i], strlen (ids[i]), 1, NULL);
+      g_autoptr(GString) text = north_mcp_jsonrpc_begin_result_text (id);
+      g_autoptr(JsonNode) back = NULL;
+
+      g_assert_nonnull (id);
+      g_string_append (text, "{}}");
+      back = north_mcp_jsonrpc_read_result_text_id (text->str, text->len);
+      g_assert_nonnull (back);
+      g_assert_true (json_node_equal (id, back));
+    }
+
+  g_assert_null (north_mcp_jsonrpc_read_result_text_id ("{\"id\":1}", 8));
+  g_assert_null (north_mcp_jsonrpc_read_result_text_id ("{\"jsonrpc\":\"2.0\",\"id\":\"x", 24));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -245,6 +269,7 @@ main (int    argc,
   g_test_add_func ("/jsonrpc/read-request/depth", test_read_request_depth);
   g_test_add_func ("/jsonrpc/error-response", test_error_response_shape);
   g_test_add_func ("/jsonrpc/one-line", test_to_string_is_one_line);
+  g_test_add_func ("/jsonrpc/result-text-id", test_result_text_id);
 
   return g_test_run ();
 }

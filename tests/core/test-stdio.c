@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/ioctl.h>
+#include <gio/gunixoutputstream.h>
 
 #include "north-mcp.h"
 #include "north-mcp-server-private.h"
@@ -243,6 +245,65 @@ test_eof_closes (void)
   pipes_tear_down (&pipes);
 }
 
+/* Writes @data to the server in pieces of @piece bytes, each one read
+ * by the server (in this thread) before the next is written. */
+static void
+write_paced (TestPipes  *pipes,
+             const char *data,
+             gsize       length,
+             gsize       piece)
+{
+  int fd = g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (pipes->to_server));
+
+  for (gsize done = 0; done < length; done += piece)
+    {
+      g_autoptr(GError) error = NULL;
+      int waiting = 1;
+
+      g_output_stream_write_all (pipes->to_server, data + done, MIN (piece, length - done),
+                                 NULL, NULL, &error);
+      g_assert_no_error (error);
+      while (waiting > 0)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_assert_cmpint (ioctl (fd, FIONREAD, &waiting), ==, 0);
+        }
+    }
+}
+
+/* A long line that trickles in a byte per read: each read must look at
+ * what it brought, not again at all of the line so far (which made the
+ * work quadratic: a 48 MiB start and 2,000 more bytes took seconds). */
+static void
+test_trickled_line (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("pipes", "1");
+  static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\"";
+  gsize size = 48 << 20;
+  g_autofree char *line = g_malloc (size);
+  g_autoptr(JsonObject) ping = NULL;
+  TestPipes pipes = { 0 };
+  gint64 start;
+
+  north_mcp_server_set_max_body_size (server, 64 << 20);
+  test_pipes_open (&pipes, server);
+  memcpy (line, head, sizeof head - 1);
+  memset (line + sizeof head - 1, 'x', size - (sizeof head - 1));
+  write_paced (&pipes, line, size, 65536);
+
+  start = g_get_monotonic_time ();
+  write_paced (&pipes, line + sizeof head, 2000, 1);
+  /* A few milliseconds; it was over 2 s. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_TIME_SPAN_SECOND / 2);
+
+  test_pipes_write_line (&pipes, "\"}}");
+  test_pipes_wait (&pipes);
+  ping = read_message (pipes.from_server);
+  g_assert_cmpint (json_object_get_int_member (ping, "id"), ==, 1);
+
+  test_pipes_close (&pipes);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -253,6 +314,7 @@ main (int    argc,
   g_test_add_func ("/stdio/oversized-line", test_oversized_line);
   g_test_add_func ("/stdio/many-lines", test_many_lines);
   g_test_add_func ("/stdio/eof-closes", test_eof_closes);
+  g_test_add_func ("/stdio/trickled-line", test_trickled_line);
 
   return g_test_run ();
 }

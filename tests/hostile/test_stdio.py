@@ -1,0 +1,169 @@
+"""A hostile client of the stdio transport: what it makes the server keep.
+
+SPDX-License-Identifier: MIT
+"""
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+from hostile import initialize_message, rss_kib, wait_until
+
+FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
+                                           os.path.join(os.path.dirname(__file__), "..", "..",
+                                                        "build", "tests", "hostile")),
+                            "flood-server")
+
+
+def start(*args, version="2025-06-18"):
+    """The flood server on stdio, initialized; its stderr in a file."""
+    stderr = tempfile.TemporaryFile()
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4").lstrip(":")
+    server = subprocess.Popen([FLOOD_SERVER, "--transport", "stdio", *args],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env)
+    server.stdin.write((json.dumps(initialize_message(protocolVersion=version)) + "\n").encode())
+    server.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    server.stdin.flush()
+    assert json.loads(server.stdout.readline())["id"] == 1
+    return server, stderr
+
+
+def stop(server, stderr):
+    if server.poll() is None:
+        server.kill()
+        server.wait()
+    stderr.close()
+
+
+def send(server, message):
+    server.stdin.write((json.dumps(message) + "\n").encode())
+    server.stdin.flush()
+
+
+def test_notifications_to_a_client_that_does_not_read_are_bounded():
+    """A tool that streams progress while the client reads nothing: the
+    server must not queue it without bound (max-unsent-bytes)."""
+    server, stderr = start("--max-unsent-bytes", "65536")
+    try:
+        baseline = rss_kib(server.pid)
+        # 2 GB of progress notifications, 1 MiB each, and nothing read.
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                      "params": {"name": "flood", "arguments": {"count": 2048, "size": 1 << 20},
+                                 "_meta": {"progressToken": "p"}}})
+        deadline = time.monotonic() + 5
+        grown = 0
+        while time.monotonic() < deadline and server.poll() is None:
+            grown = max(grown, rss_kib(server.pid) - baseline)
+            time.sleep(0.1)
+        assert grown < 64 * 1024, f"RSS grew by {grown} KiB"
+        # The client's output is cut, as an HTTP stream's would be: the
+        # server says why on stderr and ends.
+        assert server.wait(60) == 0
+        stderr.seek(0)
+        assert b"max-unsent-bytes" in stderr.read()
+    finally:
+        stop(server, stderr)
+
+
+def test_answers_are_not_cut():
+    """The answers of one batch may pass max-unsent-bytes together: a
+    client that reads them gets them all."""
+    server, stderr = start("--max-unsent-bytes", "65536", version="2025-03-26")
+    try:
+        send(server, [{"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
+                       "params": {"name": "blob", "arguments": {"size": 1 << 20}}} for i in range(8)])
+        # Over stdio each answer is a line of its own.
+        answers = [json.loads(server.stdout.readline()) for _ in range(8)]
+        assert [a["id"] for a in answers if "result" in a] == list(range(10, 18)), str(answers)[:300]
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        assert json.loads(server.stdout.readline())["id"] == 2
+        server.stdin.close()
+        assert server.wait(60) == 0
+    finally:
+        stop(server, stderr)
+
+
+def test_requests_in_progress_are_bounded():
+    """Requests that run long, each holding a large params object: what
+    they keep is bounded as an HTTP server's held bodies are (max-held-body-
+    bytes); past it a request is refused with a JSON-RPC error, and the
+    server goes on reading (answers to its own requests arrive there)."""
+    server, stderr = start("--max-held-body-bytes", str(16 << 20))
+    try:
+        baseline = rss_kib(server.pid)
+        pad = "p" * (1 << 20)
+        # 256 MiB of requests that stay in progress (no progress token: the
+        # flood tool runs silently for a long while).
+        requests = b"".join(
+            (json.dumps({"jsonrpc": "2.0", "id": 100 + i, "method": "tools/call",
+                         "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1},
+                                    "_meta": {"pad": pad}}}) + "\n").encode()
+            for i in range(256))
+        server.stdin.write(requests)
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        refused = []
+        while True:
+            message = json.loads(server.stdout.readline())
+            if message["id"] == 2:
+                break
+            refused.append(message)
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
+        # The requests past the bound were answered with an error saying so.
+        assert len(refused) >= 256 - 16
+        assert all(m["error"]["code"] == -32603 and "max-held-body-bytes" in m["error"]["message"]
+                   for m in refused), refused[:1]
+        # Cancelling the ones in progress gives the room back (cancelled
+        # requests are not answered; their handlers notice in a while).
+        for i in range(256):
+            send(server, {"jsonrpc": "2.0", "method": "notifications/cancelled",
+                          "params": {"requestId": 100 + i}})
+        answer = None
+        for attempt in range(100):
+            send(server, {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                          "params": {"name": "flood", "arguments": {"count": 1, "size": 1},
+                                     "_meta": {"pad": pad}}})
+            answer = json.loads(server.stdout.readline())
+            if "result" in answer:
+                break
+            time.sleep(0.1)
+        assert answer["result"]["content"][0]["text"] == "flooded 1", answer
+        server.stdin.close()
+        assert server.wait(60) == 0
+    finally:
+        stop(server, stderr)
+
+
+def test_answers_without_a_request_give_nothing_back():
+    """A message answered with the id of a request in progress (an invalid
+    one, or a request reusing the id) must not let go of what that
+    request holds."""
+    server, stderr = start("--max-held-body-bytes", str(16 << 20))
+    try:
+        baseline = rss_kib(server.pid)
+        pad = "p" * (1 << 20)
+        lines = []
+        for i in range(256):
+            lines.append({"jsonrpc": "2.0", "id": f"x{i}", "method": "tools/call",
+                          "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1},
+                                     "_meta": {"pad": pad}}})
+            # Invalid (answered at once with the same id), and a reuse.
+            lines.append({"jsonrpc": "1.0", "id": f"x{i}", "method": "ping"})
+            lines.append({"jsonrpc": "2.0", "id": f"x{i}", "method": "ping"})
+        server.stdin.write(b"".join((json.dumps(m) + "\n").encode() for m in lines))
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        refused = 0
+        while True:
+            message = json.loads(server.stdout.readline())
+            if message["id"] == 2:
+                break
+            if "max-held-body-bytes" in message.get("error", {}).get("message", ""):
+                refused += 1
+        assert refused >= 256 - 16
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
+        server.stdin.close()
+    finally:
+        stop(server, stderr)
