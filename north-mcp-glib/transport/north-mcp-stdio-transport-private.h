@@ -24,5 +24,8 @@ NorthMcpStdioTransport *north_mcp_stdio_transport_new_for_stdio (NorthMcpTranspo
                                                                  NorthMcpSession        *session);
 void                    north_mcp_stdio_transport_start         (NorthMcpStdioTransport *self);
 void                    north_mcp_stdio_transport_stop          (NorthMcpStdioTransport *self);
+/* Bytes looked at for line ends so far: no more than those read, however
+ * the lines are split into reads (what tests check). */
+guint64                 north_mcp_stdio_transport_get_searched  (NorthMcpStdioTransport *self);
 
 G_END_DECLS

@@ -33,6 +33,7 @@ struct _NorthMcpStdioTransport
   GCancellable         *cancellable;
   GByteArray           *buffer;
   gsize                 scanned;    /* bytes of it known to hold no newline */
+  guint64               searched;   /* bytes looked at for newlines, ever */
   GHashTable           *held;       /* id key -> GArray of the guint64 bytes of
                                      * the requests in progress with that id */
   guint64               held_bytes; /* all of them */
@@ -289,6 +290,8 @@ consume_buffer (NorthMcpStdioTransport *self)
       guint8 *newline = memchr (self->buffer->data + from, '\n', self->buffer->len - from);
       gsize length;
 
+      self->searched += (newline != NULL ? newline + 1 - self->buffer->data : self->buffer->len) - from;
+
       if (newline == NULL)
         {
           from = self->buffer->len;
@@ -529,4 +532,12 @@ north_mcp_stdio_transport_stop (NorthMcpStdioTransport *self)
       north_mcp_stdio_channel_when_drained (self->channel, NULL, NULL);
       north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self->channel));
     }
+}
+
+guint64
+north_mcp_stdio_transport_get_searched (NorthMcpStdioTransport *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_STDIO_TRANSPORT (self), 0);
+
+  return self->searched;
 }
