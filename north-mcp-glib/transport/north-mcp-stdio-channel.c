@@ -225,12 +225,14 @@ north_mcp_stdio_channel_send (NorthMcpChannel *channel,
 {
   NorthMcpStdioChannel *self = NORTH_MCP_STDIO_CHANNEL (channel);
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (message) ? json_node_get_object (message) : NULL;
-  /* A response (not a request or notification of the server's). */
-  gboolean response = object != NULL && !json_object_has_member (object, "method");
+  /* A response, or a batch's array of them (not a request or
+   * notification of the server's). */
+  gboolean response = object != NULL ? !json_object_has_member (object, "method")
+                                     : JSON_NODE_HOLDS_ARRAY (message);
   gsize length;
   char *line = north_mcp_jsonrpc_to_string (message, &length);
 
-  if (response)
+  if (response && object != NULL)
     answered (self, json_object_get_member (object, "id"));
 
   line = g_realloc (line, length + 2);

@@ -15,6 +15,7 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-siphash-private.h"
+#include "north-mcp-stdio-batch-channel-private.h"
 #include "north-mcp-stdio-channel-private.h"
 #include "north-mcp-stdio-transport-private.h"
 #include "north-mcp-transport-host-private.h"
@@ -221,6 +222,26 @@ hold_message (NorthMcpStdioTransport *self,
   return ids->len == 0 || hold (self, id, (JsonNode **) ids->pdata, ids->len, bytes);
 }
 
+/* A batch that is one (JSON-RPC 2.0 section 6: not one refused whole,
+ * which gets a single error) is answered with one array. */
+static void
+handle_message (NorthMcpStdioTransport *self,
+                JsonNode               *message)
+{
+  g_autoptr(NorthMcpChannel) batch = NULL;
+  guint n_responses;
+
+  if (JSON_NODE_HOLDS_ARRAY (message) &&
+      north_mcp_jsonrpc_check_batch (json_node_get_array (message),
+                                     north_mcp_session_get_protocol_version (self->session), NULL))
+    batch = north_mcp_stdio_batch_channel_new (self->channel);
+
+  n_responses = north_mcp_transport_host_handle_message (self->host, self->session, NULL, message,
+                                                         batch != NULL ? batch : NORTH_MCP_CHANNEL (self->channel));
+  if (batch != NULL)
+    north_mcp_stdio_batch_channel_expect (NORTH_MCP_STDIO_BATCH_CHANNEL (batch), n_responses);
+}
+
 static void
 handle_line (NorthMcpStdioTransport *self,
              const char             *line,
@@ -255,8 +276,7 @@ handle_line (NorthMcpStdioTransport *self,
     }
 
   if (self->host != NULL && hold_message (self, message, length))
-    north_mcp_transport_host_handle_message (self->host, self->session, NULL, message,
-                                             NORTH_MCP_CHANNEL (self->channel));
+    handle_message (self, message);
 }
 
 /* Handles the complete lines that are buffered. FALSE when it stopped

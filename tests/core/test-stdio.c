@@ -193,6 +193,53 @@ test_oversized_line (void)
   pipes_tear_down (&pipes);
 }
 
+/* JSON-RPC 2.0 section 6: a batch's responses come back as one array (of
+ * those a response is due for); a batch refused whole, as one error. */
+static void
+test_batch_answered_as_array (void)
+{
+  Pipes pipes = { 0 };
+  g_autoptr(JsonObject) initialized = NULL;
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) ping = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(JsonNode) answers = NULL;
+  JsonArray *array;
+
+  pipes_set_up (&pipes);
+  write_line (pipes.pipes.to_server,
+              "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+              "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+  initialized = pipes_read (&pipes);
+  g_assert_true (json_object_has_member (initialized, "result"));
+
+  write_line (pipes.pipes.to_server,
+              "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
+              "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"},"
+              "{\"jsonrpc\":\"2.0\",\"id\":\"two\",\"method\":\"no/such/method\"}]");
+  test_pipes_wait (&pipes.pipes);
+  line = read_line (pipes.pipes.from_server);
+  g_assert_nonnull (line);
+  answers = test_parse_json (line);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (answers));
+  array = json_node_get_array (answers);
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 0), "id"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 1), "id"), ==, "two");
+  g_assert_true (json_object_has_member (json_array_get_object_element (array, 1), "error"));
+
+  /* An empty batch is refused whole; a batch of notifications is not answered. */
+  write_line (pipes.pipes.to_server, "[]");
+  refused = pipes_read (&pipes);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (refused, "error"), "code"), ==, -32600);
+  write_line (pipes.pipes.to_server, "[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}]");
+  write_line (pipes.pipes.to_server, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}");
+  ping = pipes_read (&pipes);
+  g_assert_cmpint (json_object_get_int_member (ping, "id"), ==, 5);
+
+  pipes_tear_down (&pipes);
+}
+
 /* Many short lines in one read: each answered, in order. */
 static void
 test_many_lines (void)
@@ -313,6 +360,7 @@ main (int    argc,
   g_test_add_func ("/stdio/many-lines", test_many_lines);
   g_test_add_func ("/stdio/eof-closes", test_eof_closes);
   g_test_add_func ("/stdio/trickled-line", test_trickled_line);
+  g_test_add_func ("/stdio/batch-answered-as-array", test_batch_answered_as_array);
 
   return g_test_run ();
 }
