@@ -261,20 +261,13 @@ static gboolean
 is_field_line (const char *line,
                gsize       kept)
 {
-  for (gsize i = 0; i < kept; i++)
-    switch (line[i])
-      {
-      case ':':
-        return i > 0;
-      case ' ':
-      case '\t':
-      case '\r':
-      case '\n':
-        return FALSE;
-      default:
-        break;
-      }
-  return FALSE;
+  /* The bytes that end a name: one look per byte of it. */
+  static const guint8 ends_name[256] = { [':'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1 };
+  gsize i = 0;
+
+  while (i < kept && !ends_name[(guchar) line[i]])
+    i++;
+  return i > 0 && i < kept && line[i] == ':';
 }
 
 /* A complete line of a head; TRUE when it ends the head. */
