@@ -184,15 +184,16 @@ hold (NorthMcpStdioTransport *self,
 }
 
 /* Whether @message will be answered with @id_out: a request, or an
- * invalid message with an id. */
+ * invalid message with an id (a string or an integer: what the held
+ * requests are keyed by). */
 static gboolean
 answered_with_id (JsonNode  *message,
                   JsonNode **id_out)
 {
   NorthMcpMessageKind kind = north_mcp_jsonrpc_classify (message, id_out, NULL);
+  g_autofree char *key = north_mcp_id_key (*id_out);
 
-  return *id_out != NULL &&
-         (kind == NORTH_MCP_MESSAGE_REQUEST || kind == NORTH_MCP_MESSAGE_INVALID);
+  return key != NULL && (kind == NORTH_MCP_MESSAGE_REQUEST || kind == NORTH_MCP_MESSAGE_INVALID);
 }
 
 /* hold() for a parsed @message of @bytes: a batch that dispatch refuses
