@@ -99,11 +99,20 @@ guard (NorthMcpHangupInputStream  *self,
   return -1;
 }
 
-/* A request was refused: nothing more is read until the owner closes. */
+/* A request was refused: nothing more is read until the owner closes. A
+ * refusal the guard put off (earlier requests of its read went to libsoup
+ * first) is told when libsoup, done with them, reads on. */
 static gboolean
 is_refused (NorthMcpHangupInputStream *self)
 {
-  return self->func != NULL && north_mcp_http_request_guard_is_refused (&self->guard);
+  if (self->func == NULL || !north_mcp_http_request_guard_is_refused (&self->guard))
+    return FALSE;
+  if (north_mcp_http_request_guard_take_deferred (&self->guard))
+    {
+      answer_refused (self);
+      report (self, NORTH_MCP_HANGUP_EVENT_HANGUP);
+    }
+  return TRUE;
 }
 
 static gssize

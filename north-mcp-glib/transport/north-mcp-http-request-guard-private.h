@@ -25,6 +25,7 @@ typedef struct
   gboolean request_line;   /* this head's request line is in */
   gboolean maybe_http10;   /* it does not end in HTTP/1.1 */
   gboolean refused;        /* something in this head libsoup must not see */
+  gboolean deferred;       /* a refusal to tell once libsoup asks for more */
   gsize    head_length;    /* bytes of this head so far */
   guint64  length;         /* of the Content-Length body, or what is left
                             * of a body or a chunk */
@@ -38,6 +39,10 @@ gssize   north_mcp_http_request_guard_feed       (NorthMcpHttpRequestGuard *guar
                                                   gsize                     count,
                                                   GError                  **error);
 gboolean north_mcp_http_request_guard_is_refused (const NorthMcpHttpRequestGuard *guard);
+/* TRUE, once, when the connection was refused in a read that also held
+ * the end of earlier requests: feed() passed those on, and the refusal
+ * is the owner's to tell when libsoup, having answered them, reads on. */
+gboolean north_mcp_http_request_guard_take_deferred (NorthMcpHttpRequestGuard *guard);
 void     north_mcp_http_request_guard_stop       (NorthMcpHttpRequestGuard *guard);
 
 G_END_DECLS

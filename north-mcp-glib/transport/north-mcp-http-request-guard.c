@@ -416,8 +416,25 @@ head_done (NorthMcpHttpRequestGuard *guard)
  * replaced in @buffer when all of it is there.
  *
  * Returns: how many bytes of @buffer to pass on (fewer than @count after
- *   a replaced head), or -1 with @error when the connection is refused.
+ *   a replaced head, or before a refused request when earlier ones end in
+ *   this read), or -1 with @error when the connection is refused.
  */
+/* A refusal in the read at hand: when the refused request began after
+ * the end of earlier ones in it (@head_start > 0), those bytes pass first
+ * so that libsoup answers them, and the refusal waits (deferred). */
+static gssize
+refuse_in_read (NorthMcpHttpRequestGuard  *guard,
+                gssize                     head_start,
+                const char                *what,
+                GError                   **error)
+{
+  if (head_start <= 0)
+    return refuse (guard, what, error);
+  guard->state = GUARD_REFUSED;
+  guard->deferred = TRUE;
+  return head_start;
+}
+
 gssize
 north_mcp_http_request_guard_feed (NorthMcpHttpRequestGuard *guard,
                                    char                     *buffer,
@@ -468,7 +485,7 @@ north_mcp_http_request_guard_feed (NorthMcpHttpRequestGuard *guard,
                   guard->state = GUARD_OFF;
               }
             else if (guard->line_length + take > CHUNK_LINE_LIMIT)
-              return refuse (guard, "a chunked body's line is too long", error);
+              return refuse_in_read (guard, head_start, "a chunked body's line is too long", error);
             keep_partial (guard, buffer + pos, take);
             pos = count;
             break;
@@ -477,7 +494,7 @@ north_mcp_http_request_guard_feed (NorthMcpHttpRequestGuard *guard,
         take = newline - (buffer + pos) + 1;
         head_ended = FALSE;
         if (!line_done (guard, buffer + pos, take, has_nul, &head_ended))
-          return refuse (guard, "a chunked body out of RFC 9112", error);
+          return refuse_in_read (guard, head_start, "a chunked body out of RFC 9112", error);
         pos += take;
         if (!head_ended || head_done (guard))
           break;
@@ -486,7 +503,7 @@ north_mcp_http_request_guard_feed (NorthMcpHttpRequestGuard *guard,
         if (head_start >= 0 && pos - head_start < strlen (replacement))
           replacement = REFUSED_HEAD_SHORT;
         if (head_start < 0 || pos - head_start < strlen (replacement))
-          return refuse (guard, "a head libsoup 3.2 cannot frame", error);
+          return refuse_in_read (guard, head_start, "a head libsoup 3.2 cannot frame", error);
         memcpy (buffer + head_start, replacement, strlen (replacement));
         guard->state = GUARD_REFUSED;
         return head_start + strlen (replacement);
@@ -499,6 +516,15 @@ gboolean
 north_mcp_http_request_guard_is_refused (const NorthMcpHttpRequestGuard *guard)
 {
   return guard->state == GUARD_REFUSED;
+}
+
+gboolean
+north_mcp_http_request_guard_take_deferred (NorthMcpHttpRequestGuard *guard)
+{
+  gboolean deferred = guard->deferred;
+
+  guard->deferred = FALSE;
+  return deferred;
 }
 
 /* The bytes are someone else's now (a route took the connection over). */

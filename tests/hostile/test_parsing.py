@@ -496,6 +496,17 @@ def test_chunked_bodies_out_of_rfc9112_are_answered_and_closed(server, body):
     assert server.health()
 
 
+def test_a_refused_request_after_others_in_one_read_is_answered_in_order(server):
+    """Requests before the refused one, in the same read, are answered
+    first; the refused one is answered 400 after them, and the connection
+    closed: no answer is lost or goes to the wrong request."""
+    head = b"POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    raw, closed = keep_alive_exchange(server, HEALTH + HEALTH + head + b"0x5\r\nhello\r\n0\r\n\r\n" + SMUGGLED)
+    assert [status[:12] for status in answers_of(raw)] == [b"HTTP/1.1 200"] * 2 + [b"HTTP/1.1 400"], raw[:500]
+    assert closed
+    assert server.health()
+
+
 def test_requests_in_any_pieces_are_served(server):
     """The guard follows requests split anywhere, bare LF line ends, empty
     lines before a request line and chunked bodies with extensions (a POST

@@ -177,6 +177,36 @@ test_lenient_chunks_are_refused (void)
     }
 }
 
+/* A refusal in a read that also ends earlier requests: those pass first
+ * (for libsoup to answer), and the refusal waits until it asks for more. */
+static void
+test_refusal_after_requests_waits (void)
+{
+  static const char before[] = "GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+  static const char *const refused[] = {
+    "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n",
+    "P\0\n\n\n",  /* too short to stand in for */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      gsize length = strlen (refused[i]) + (i == 1 ? 4 : 0);
+      g_autofree char *data = g_malloc (sizeof before - 1 + length);
+      NorthMcpHttpRequestGuard guard = { 0 };
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      memcpy (data, before, sizeof before - 1);
+      memcpy (data + sizeof before - 1, refused[i], length);
+      n = north_mcp_http_request_guard_feed (&guard, data, sizeof before - 1 + length, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (n, ==, sizeof before - 1);
+      g_assert_true (north_mcp_http_request_guard_is_refused (&guard));
+      g_assert_true (north_mcp_http_request_guard_take_deferred (&guard));
+      g_assert_false (north_mcp_http_request_guard_take_deferred (&guard));
+    }
+}
+
 /* A head over libsoup's 64 KiB, which libsoup refuses itself, and bytes
  * after a route took the connection over are not followed. */
 static void
@@ -208,6 +238,7 @@ main (int argc, char **argv)
   g_test_add_func ("/request-guard/unframeable", test_unframeable_heads_are_refused);
   g_test_add_func ("/request-guard/odd-heads", test_odd_heads_are_refused);
   g_test_add_func ("/request-guard/lenient-chunks", test_lenient_chunks_are_refused);
+  g_test_add_func ("/request-guard/refusal-after-requests", test_refusal_after_requests_waits);
   g_test_add_func ("/request-guard/not-followed", test_what_is_not_followed);
 
   return g_test_run ();
