@@ -372,8 +372,9 @@ line_done (NorthMcpHttpRequestGuard *guard,
       line = guard->line;
       line_length = guard->line_length;
       kept = MIN (line_length, sizeof guard->line);
-      last = guard->tail;
+      /* The tail keeps the line's last bytes at its end. */
       last_length = MIN (line_length, sizeof guard->tail);
+      last = guard->tail + sizeof guard->tail - last_length;
     }
   guard->line_length = 0;
 
