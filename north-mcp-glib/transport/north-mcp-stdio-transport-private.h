@@ -27,5 +27,8 @@ void                    north_mcp_stdio_transport_stop          (NorthMcpStdioTr
 /* Bytes looked at for line ends so far: no more than those read, however
  * the lines are split into reads (what tests check). */
 guint64                 north_mcp_stdio_transport_get_searched  (NorthMcpStdioTransport *self);
+/* Bytes the requests in progress hold (max-held-body-bytes): 0 once all
+ * that were read are answered or cancelled (what tests check). */
+guint64                 north_mcp_stdio_transport_get_held      (NorthMcpStdioTransport *self);
 
 G_END_DECLS

@@ -562,3 +562,11 @@ north_mcp_stdio_transport_get_searched (NorthMcpStdioTransport *self)
 
   return self->searched;
 }
+
+guint64
+north_mcp_stdio_transport_get_held (NorthMcpStdioTransport *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_STDIO_TRANSPORT (self), 0);
+
+  return self->held_bytes;
+}

@@ -240,6 +240,58 @@ test_batch_answered_as_array (void)
   pipes_tear_down (&pipes);
 }
 
+/* What requests in progress hold is given back by their answers, whatever
+ * the messages: invalid ones with an id, ids shared, batches, escaped
+ * string ids, ids that are no key, a client's responses. */
+static void
+test_answers_give_back_what_is_held (void)
+{
+  static const char *const lines[] = {
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":2}",
+    "[{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"},"
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"},{\"id\":4},{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}]",
+    "{\"jsonrpc\":\"2.0\",\"id\":\"a\\\"b\\u00e9\",\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":\"s7\",\"method\":\"no/such/method\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"none\"}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":{}}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"}",
+  };
+  Pipes pipes = { 0 };
+  g_autoptr(JsonObject) initialized = NULL;
+  g_autoptr(JsonObject) last = NULL;
+
+  pipes_set_up (&pipes);
+  write_line (pipes.pipes.to_server,
+              "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+              "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+  initialized = pipes_read (&pipes);
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    write_line (pipes.pipes.to_server, lines[i]);
+
+  /* Answered in order: the last ping's answer comes after all others. */
+  for (;;)
+    {
+      g_autofree char *line = NULL;
+      g_autoptr(JsonNode) node = NULL;
+
+      test_pipes_wait (&pipes.pipes);
+      line = read_line (pipes.pipes.from_server);
+      g_assert_nonnull (line);
+      node = test_parse_json (line);
+      if (JSON_NODE_HOLDS_OBJECT (node) && json_object_has_member (json_node_get_object (node), "id") &&
+          !json_object_get_null_member (json_node_get_object (node), "id") &&
+          json_node_get_value_type (json_object_get_member (json_node_get_object (node), "id")) == G_TYPE_INT64 &&
+          json_object_get_int_member (json_node_get_object (node), "id") == 10)
+        break;
+    }
+  g_assert_cmpuint (north_mcp_stdio_transport_get_held (pipes.pipes.transport), ==, 0);
+
+  pipes_tear_down (&pipes);
+}
+
 /* Many short lines in one read: each answered, in order. */
 static void
 test_many_lines (void)
@@ -361,6 +413,7 @@ main (int    argc,
   g_test_add_func ("/stdio/eof-closes", test_eof_closes);
   g_test_add_func ("/stdio/trickled-line", test_trickled_line);
   g_test_add_func ("/stdio/batch-answered-as-array", test_batch_answered_as_array);
+  g_test_add_func ("/stdio/answers-give-back-what-is-held", test_answers_give_back_what_is_held);
 
   return g_test_run ();
 }
