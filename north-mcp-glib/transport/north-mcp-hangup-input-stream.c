@@ -60,8 +60,10 @@ notify_closed (NorthMcpHangupInputStream *self)
 /* Tells the client of a request refused after part of it reached libsoup
  * (which cannot be taken back) why its connection ends. Nothing of an
  * answer is on the way: libsoup writes a response only after it has read
- * the whole request, and reads the next only after that response. Best
- * effort: the socket's buffer is empty, and the connection closes next. */
+ * the whole request, and reads the next only after that response (a
+ * refusal in a read that also ends earlier requests waits for them, see
+ * is_refused()). Best effort: the socket's buffer is empty, and the
+ * connection closes next. */
 static void
 answer_refused (NorthMcpHangupInputStream *self)
 {
