@@ -242,7 +242,9 @@ field_line (NorthMcpHttpRequestGuard *guard,
 }
 
 /* Whether a request line ends in "HTTP/1.1" (and what libsoup lets follow
- * it); @last: its last bytes, up to the line end. */
+ * it); @last: its last bytes, up to the line end, at most the 16 that a
+ * line split over reads keeps. A line with more after its version than
+ * fits is taken for one that may be HTTP/1.0 (the stricter rules). */
 static gboolean
 is_http11 (const char *last,
            gsize       length)
@@ -363,8 +365,11 @@ line_done (NorthMcpHttpRequestGuard *guard,
            gboolean                  has_nul,
            gboolean                 *head_ended)
 {
-  const char *line = piece, *last = piece;
-  gsize line_length = length, kept = MIN (length, sizeof guard->line), last_length = length;
+  /* A line's last bytes are what a split line keeps of them, whole or
+   * not: the same verdict however the line came. */
+  gsize last_length = MIN (length, sizeof guard->tail);
+  const char *line = piece, *last = piece + length - last_length;
+  gsize line_length = length, kept = MIN (length, sizeof guard->line);
 
   if (guard->line_length > 0)
     {
