@@ -193,13 +193,25 @@ test_oversized_line (void)
   pipes_tear_down (&pipes);
 }
 
+/* The handshake of the 2025-03-26 revision, the last with batches. */
+static void
+pipes_initialize (Pipes *pipes)
+{
+  g_autoptr(JsonObject) initialized = NULL;
+
+  write_line (pipes->pipes.to_server,
+              "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+              "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+  initialized = pipes_read (pipes);
+  g_assert_true (json_object_has_member (initialized, "result"));
+}
+
 /* JSON-RPC 2.0 section 6: a batch's responses come back as one array (of
  * those a response is due for); a batch refused whole, as one error. */
 static void
 test_batch_answered_as_array (void)
 {
   Pipes pipes = { 0 };
-  g_autoptr(JsonObject) initialized = NULL;
   g_autoptr(JsonObject) refused = NULL;
   g_autoptr(JsonObject) ping = NULL;
   g_autofree char *line = NULL;
@@ -207,11 +219,7 @@ test_batch_answered_as_array (void)
   JsonArray *array;
 
   pipes_set_up (&pipes);
-  write_line (pipes.pipes.to_server,
-              "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-              "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
-  initialized = pipes_read (&pipes);
-  g_assert_true (json_object_has_member (initialized, "result"));
+  pipes_initialize (&pipes);
 
   write_line (pipes.pipes.to_server,
               "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
@@ -260,14 +268,10 @@ test_answers_give_back_what_is_held (void)
     "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"}",
   };
   Pipes pipes = { 0 };
-  g_autoptr(JsonObject) initialized = NULL;
   g_autoptr(JsonObject) last = NULL;
 
   pipes_set_up (&pipes);
-  write_line (pipes.pipes.to_server,
-              "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-              "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
-  initialized = pipes_read (&pipes);
+  pipes_initialize (&pipes);
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
     write_line (pipes.pipes.to_server, lines[i]);
 
