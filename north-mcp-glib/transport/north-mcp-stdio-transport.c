@@ -196,11 +196,13 @@ answered_with_id (JsonNode  *message,
   return key != NULL && (kind == NORTH_MCP_MESSAGE_REQUEST || kind == NORTH_MCP_MESSAGE_INVALID);
 }
 
-/* hold() for a parsed @message of @bytes: a batch that dispatch refuses
- * holds nothing (its answer has no id). */
+/* hold() for a parsed @message of @bytes; @batch: it is a batch that
+ * dispatch takes (an array it refuses whole holds nothing: its answer
+ * has no id). */
 static gboolean
 hold_message (NorthMcpStdioTransport *self,
               JsonNode               *message,
+              gboolean                batch,
               gsize                   bytes)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
@@ -208,12 +210,12 @@ hold_message (NorthMcpStdioTransport *self,
 
   if (JSON_NODE_HOLDS_ARRAY (message))
     {
-      JsonArray *batch = json_node_get_array (message);
+      JsonArray *batch_array = json_node_get_array (message);
 
-      if (!north_mcp_jsonrpc_check_batch (batch, north_mcp_session_get_protocol_version (self->session), NULL))
+      if (!batch)
         return TRUE;
-      for (guint i = 0; i < json_array_get_length (batch); i++)
-        if (answered_with_id (json_array_get_element (batch, i), &id))
+      for (guint i = 0; i < json_array_get_length (batch_array); i++)
+        if (answered_with_id (json_array_get_element (batch_array, i), &id))
           g_ptr_array_add (ids, id);
       id = NULL;
     }
@@ -227,14 +229,13 @@ hold_message (NorthMcpStdioTransport *self,
  * which gets a single error) is answered with one array. */
 static void
 handle_message (NorthMcpStdioTransport *self,
-                JsonNode               *message)
+                JsonNode               *message,
+                gboolean                is_batch)
 {
   g_autoptr(NorthMcpChannel) batch = NULL;
   guint n_responses;
 
-  if (JSON_NODE_HOLDS_ARRAY (message) &&
-      north_mcp_jsonrpc_check_batch (json_node_get_array (message),
-                                     north_mcp_session_get_protocol_version (self->session), NULL))
+  if (is_batch)
     batch = north_mcp_stdio_batch_channel_new (self->channel);
 
   n_responses = north_mcp_transport_host_handle_message (self->host, self->session, NULL, message,
@@ -251,6 +252,7 @@ handle_line (NorthMcpStdioTransport *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) message = NULL;
   g_auto(NorthMcpJsonrpcRequest) request = { 0, };
+  gboolean batch;
 
   while (length > 0 && (line[length - 1] == '\r' || line[length - 1] == ' ' || line[length - 1] == '\t'))
     length--;
@@ -276,8 +278,12 @@ handle_line (NorthMcpStdioTransport *self,
       return;
     }
 
-  if (self->host != NULL && hold_message (self, message, length))
-    handle_message (self, message);
+  /* Checked once, for what it holds and where its answers go. */
+  batch = JSON_NODE_HOLDS_ARRAY (message) &&
+          north_mcp_jsonrpc_check_batch (json_node_get_array (message),
+                                         north_mcp_session_get_protocol_version (self->session), NULL);
+  if (self->host != NULL && hold_message (self, message, batch, length))
+    handle_message (self, message, batch);
 }
 
 /* Handles the complete lines that are buffered. FALSE when it stopped
