@@ -194,7 +194,7 @@ drop_local (NorthMcpSessionManager *self,
   north_mcp_session_manager_close (self, session);
 }
 
-static void reload_local (NorthMcpSessionManager *self, const char *id);
+static void reload_local (NorthMcpSessionManager *self, NorthMcpSession *session);
 
 /* Another process ended or changed a session we have a copy of. */
 static void
@@ -205,13 +205,14 @@ on_control_message (const char *channel,
   NorthMcpSessionManager *self = user_data;
   char id[SESSION_ID_CHARS + 1];
   Control what = control_message_read (message, id);
+  NorthMcpSession *session = what != CONTROL_NONE ? north_mcp_session_manager_lookup (self, id) : NULL;
 
-  if (what == CONTROL_NONE || north_mcp_session_manager_lookup (self, id) == NULL)
+  if (session == NULL)
     return;
   if (what == CONTROL_DELETED)
     drop_local (self, id);
   else
-    reload_local (self, id);
+    reload_local (self, session);
 }
 
 /* A notification of @session while its stream is not open here: for the
@@ -430,6 +431,8 @@ struct _Op
   GError                  *error;
   /* restore: the digest of the asking identity. */
   guint8                   user[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  /* reload: the session's changes when its GET left. */
+  guint                    changes;
 };
 
 static Op *
@@ -793,14 +796,24 @@ drop_from_record (NorthMcpSessionManager *self,
   save_changed (session, self);
 }
 
+/* A change made here after the GET left is not in its answer (one
+ * connection, in order): applied, that answer undid the change here, and
+ * the next one stored the record without it. The GET then goes again,
+ * after the change's own write. */
 static void
 reloaded (NorthMcpSessionManager *self,
           Op                     *op)
 {
   NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, op->id) : NULL;
-  g_autoptr(JsonNode) node = session != NULL && op->value != NULL ? north_mcp_session_record_read_object (op->value) : NULL;
+  g_autoptr(JsonNode) node = NULL;
   guint dropped;
 
+  if (session != NULL && north_mcp_session_get_changes (session) != op->changes)
+    {
+      reload_local (self, session);
+      return;
+    }
+  node = session != NULL && op->value != NULL ? north_mcp_session_record_read_object (op->value) : NULL;
   if (node == NULL)
     return;
   north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
@@ -813,12 +826,15 @@ reloaded (NorthMcpSessionManager *self,
 
 static void
 reload_local (NorthMcpSessionManager *self,
-              const char             *id)
+              NorthMcpSession        *session)
 {
+  const char *id = north_mcp_session_get_id (session);
   g_autofree char *key = session_key (id);
+  Op *op = op_new (self, id, NULL);
 
+  op->changes = north_mcp_session_get_changes (session);
   north_mcp_state_store_get_async (self->store, key, NORTH_MCP_SESSION_RECORD_MAX_BYTES, NULL,
-                                   op_done, op_expect (op_new (self, id, NULL), NORTH_MCP_STATE_STORE_OP_GET, reloaded));
+                                   op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, reloaded));
 }
 
 /* The record, or a copy restored here meanwhile by another request,

@@ -54,7 +54,7 @@ void             north_mcp_session_set_owner_digest       (NorthMcpSession  *sel
 /* Whether no identity owns the session (an open server's clients). */
 gboolean         north_mcp_session_is_anonymous           (NorthMcpSession  *self);
 /* With a shared state store: @changed_func runs when what the store keeps
- * of the session changes (the log level); @relay_func gets the messages
+ * of the session changes (the log level, the subscriptions); @relay_func gets the messages
  * for the client's standalone stream while no such stream is open in
  * this process (another one may hold it). */
 typedef void     (*NorthMcpSessionFunc)                   (NorthMcpSession  *session,
@@ -66,6 +66,9 @@ void             north_mcp_session_set_store_funcs        (NorthMcpSession      
                                                            NorthMcpSessionFunc       changed_func,
                                                            NorthMcpSessionRelayFunc  relay_func,
                                                            gpointer                  data);
+/* How many changes @changed_func was told of: a reload of the record
+ * begun before the last one answers with what that change replaced. */
+guint            north_mcp_session_get_changes            (NorthMcpSession  *self);
 /* Hands @message to the relay; FALSE when there is none. */
 gboolean         north_mcp_session_relay                  (NorthMcpSession  *self,
                                                            JsonNode         *message);

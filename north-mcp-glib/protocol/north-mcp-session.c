@@ -59,6 +59,7 @@ struct _NorthMcpSession
   NorthMcpSessionFunc       changed_func;
   NorthMcpSessionRelayFunc  relay_func;
   gpointer                  store_data;
+  guint                     changes;   /* how often changed_func ran */
   char                     *trace_digest;  /* made on first use (atomic) */
 };
 
@@ -450,6 +451,23 @@ north_mcp_session_set_store_funcs (NorthMcpSession          *self,
   self->store_data = data;
 }
 
+/* What the store keeps changed here: the store funcs store it, and the
+ * count tells a reload of the record begun before that it is stale. */
+static void
+changed (NorthMcpSession *self)
+{
+  if (self->changed_func == NULL)
+    return;
+  self->changes++;
+  self->changed_func (self, self->store_data);
+}
+
+guint
+north_mcp_session_get_changes (NorthMcpSession *self)
+{
+  return self->changes;
+}
+
 gboolean
 north_mcp_session_relay (NorthMcpSession *self,
                          JsonNode        *message)
@@ -508,12 +526,12 @@ void
 north_mcp_session_set_log_level (NorthMcpSession  *self,
                                  NorthMcpLogLevel  level)
 {
-  gboolean changed = !self->log_level_set || self->log_level != level;
+  gboolean level_changed = !self->log_level_set || self->log_level != level;
 
   self->log_level = level;
   self->log_level_set = TRUE;
-  if (changed && self->changed_func != NULL)
-    self->changed_func (self, self->store_data);
+  if (level_changed)
+    changed (self);
 }
 
 gboolean
@@ -843,8 +861,7 @@ north_mcp_session_subscribe (NorthMcpSession  *self,
     return TRUE;
   if (!add_subscription (self, uri, error))
     return FALSE;
-  if (self->changed_func != NULL)
-    self->changed_func (self, self->store_data);
+  changed (self);
   return TRUE;
 }
 
@@ -860,8 +877,7 @@ north_mcp_session_unsubscribe (NorthMcpSession *self,
   self->subscription_count--;
   if (self->kept != NULL)
     north_mcp_kept_budget_give_back (self->kept, subscription_cost (length));
-  if (self->changed_func != NULL)
-    self->changed_func (self, self->store_data);
+  changed (self);
   return TRUE;
 }
 
