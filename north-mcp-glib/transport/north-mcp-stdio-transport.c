@@ -328,7 +328,7 @@ consume_buffer (NorthMcpStdioTransport *self)
 
       if (self->discarding)
         self->discarding = FALSE;
-      else if (length > limit)
+      else if (length - (length > 0 && newline[-1] == '\r') > limit)
         send_too_large (self, limit);
       else
         handle_line (self, (const char *) self->buffer->data + start, length);
@@ -342,8 +342,9 @@ consume_buffer (NorthMcpStdioTransport *self)
     return FALSE;
 
   /* A line longer than any acceptable message: answer once, then drop it
-   * up to its end rather than buffer without bound. */
-  if (self->buffer->len > limit)
+   * up to its end rather than buffer without bound. (A message of the
+   * limit may still be waiting for the newline after its CR.) */
+  if (self->buffer->len > limit && !(self->buffer->len == limit + 1 && self->buffer->data[limit] == '\r'))
     {
       if (!self->discarding)
         send_too_large (self, limit);

@@ -405,6 +405,57 @@ test_trickled_line (void)
   test_pipes_close (&pipes);
 }
 
+/* A line of @size bytes: a ping with id @id, padded. */
+static char *
+padded_ping (int   id,
+             gsize size)
+{
+  g_autofree char *head = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"ping\","
+                                           "\"params\":{\"pad\":\"", id);
+  GString *line = g_string_new (head);
+
+  while (line->len < size - 3)
+    g_string_append_c (line, 'x');
+  g_string_append (line, "\"}}");
+  g_assert_cmpuint (line->len, ==, size);
+  return g_string_free (line, FALSE);
+}
+
+/* The size limit counts the message, not the CR of a CRLF line end: a
+ * message of exactly the limit is served with either line end, also when
+ * its CR arrives in a read before its newline. */
+static void
+test_line_at_limit (void)
+{
+  Pipes pipes = { 0 };
+  g_autofree char *at_limit = padded_ping (1, 1024);
+  g_autofree char *over = padded_ping (2, 1025);
+  g_autofree char *crlf = g_strconcat (at_limit, "\r", NULL);
+  g_autoptr(JsonObject) lf = NULL;
+  g_autoptr(JsonObject) whole = NULL;
+  g_autoptr(JsonObject) split = NULL;
+  g_autoptr(JsonObject) refused = NULL;
+
+  pipes_set_up (&pipes);
+  write_line (pipes.pipes.to_server, at_limit);
+  lf = pipes_read (&pipes);
+  g_assert_true (json_object_has_member (lf, "result"));
+  write_line (pipes.pipes.to_server, crlf);
+  whole = pipes_read (&pipes);
+  g_assert_true (json_object_has_member (whole, "result"));
+
+  write_paced (&pipes.pipes, crlf, strlen (crlf), strlen (crlf));
+  write_line (pipes.pipes.to_server, "");
+  split = pipes_read (&pipes);
+  g_assert_true (json_object_has_member (split, "result"));
+
+  write_line (pipes.pipes.to_server, over);
+  refused = pipes_read (&pipes);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (refused, "error"), "code"), ==, -32700);
+
+  pipes_tear_down (&pipes);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -416,6 +467,7 @@ main (int    argc,
   g_test_add_func ("/stdio/many-lines", test_many_lines);
   g_test_add_func ("/stdio/eof-closes", test_eof_closes);
   g_test_add_func ("/stdio/trickled-line", test_trickled_line);
+  g_test_add_func ("/stdio/line-at-limit", test_line_at_limit);
   g_test_add_func ("/stdio/batch-answered-as-array", test_batch_answered_as_array);
   g_test_add_func ("/stdio/answers-give-back-what-is-held", test_answers_give_back_what_is_held);
 
