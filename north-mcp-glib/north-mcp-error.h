@@ -59,7 +59,7 @@ typedef enum {
  * @NORTH_MCP_JSONRPC_ERROR_UNSUPPORTED_PROTOCOL_VERSION: the protocol version
  *   is not supported (2026-07-28).
  *
- * JSON-RPC error codes. A #GError of the %NORTH_MCP_JSONRPC_ERROR domain
+ * JSON-RPC error codes. A [struct@GLib.Error] of the %NORTH_MCP_JSONRPC_ERROR domain
  * returned by a handler becomes a JSON-RPC error response with that code and
  * message; errors of any other domain returned by a tool become a tool result
  * with `isError` set.

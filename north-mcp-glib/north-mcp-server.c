@@ -792,7 +792,7 @@ north_mcp_server_shutdown_async (NorthMcpServer      *self,
  * north_mcp_server_shutdown_finish:
  * @self: a server
  * @result: the result given to the callback
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Finishes [method@NorthMcp.Server.shutdown_async]. The server has stopped
  * either way.
