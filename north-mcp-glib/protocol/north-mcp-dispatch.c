@@ -176,6 +176,40 @@ handle_ping (NorthMcpProtocolHost *host,
   north_mcp_dispatch_return_empty (context);
 }
 
+typedef struct
+{
+  NorthMcpContext  *context;
+  NorthMcpLogLevel  level;
+} LevelChange;
+
+static void
+level_change_free (gpointer data)
+{
+  LevelChange *change = data;
+
+  g_object_unref (change->context);
+  g_free (change);
+}
+
+static gboolean
+change_level_of (NorthMcpSession  *session,
+                 gpointer          data,
+                 GError          **error)
+{
+  north_mcp_session_set_log_level (session, ((LevelChange *) data)->level);
+  return TRUE;
+}
+
+/* Answered once the level is stored (with a shared state store, where
+ * every process finds it). */
+static void
+level_changed (NorthMcpSession *session,
+               const GError    *error,
+               gpointer         data)
+{
+  north_mcp_dispatch_return_empty (((LevelChange *) data)->context);
+}
+
 static void
 handle_logging_set_level (NorthMcpProtocolHost *host,
                           NorthMcpContext      *context)
@@ -183,18 +217,25 @@ handle_logging_set_level (NorthMcpProtocolHost *host,
   const char *name = north_mcp_object_get_string (north_mcp_context_get_params (context), "level");
   NorthMcpSession *session = north_mcp_context_get_session (context);
   int level = north_mcp_log_level_from_string (name);
+  LevelChange *change;
 
-  if (level >= 0)
+  if (level < 0)
     {
-      if (session != NULL)
-        north_mcp_session_set_log_level (session, (NorthMcpLogLevel) level);
+      north_mcp_dispatch_invalid_params (context,
+                                         "Invalid params: 'level' must be one of debug, info, notice, "
+                                         "warning, error, critical, alert, emergency");
+      return;
+    }
+  if (session == NULL)
+    {
       north_mcp_dispatch_return_empty (context);
       return;
     }
 
-  north_mcp_dispatch_invalid_params (context,
-                                     "Invalid params: 'level' must be one of debug, info, notice, "
-                                     "warning, error, critical, alert, emergency");
+  change = g_new0 (LevelChange, 1);
+  change->context = g_object_ref (context);
+  change->level = (NorthMcpLogLevel) level;
+  north_mcp_session_edit (session, change_level_of, level_changed, change, level_change_free);
 }
 
 void

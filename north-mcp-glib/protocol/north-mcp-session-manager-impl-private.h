@@ -1,10 +1,12 @@
 /* north-mcp-session-manager-impl-private.h: what the parts of the session
  * manager share
  *
- * The session manager is one type in two files: north-mcp-session-manager.c
- * (the sessions of this process, the limit and expiry) and
- * north-mcp-session-manager-store.c (sessions shared with other processes
- * through a state store). Only they include this.
+ * The session manager is one type in three files:
+ * north-mcp-session-manager.c (the sessions of this process, the limit and
+ * expiry), north-mcp-session-manager-store.c (sessions shared with other
+ * processes through a state store: their records) and
+ * north-mcp-session-manager-relay.c (what those processes send each other
+ * beyond records). Only they include this.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -47,5 +49,19 @@ struct _NorthMcpSessionManager
  * session no longer has them). */
 guint north_mcp_session_manager_insert (NorthMcpSessionManager *self,
                                         NorthMcpSession        *session);
+
+/* Server-wide notifications, from the process where they started. */
+#define NORTH_MCP_SESSION_MANAGER_BROADCAST_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "broadcast"
+/* Responses of clients to requests another process sent. */
+#define NORTH_MCP_SESSION_MANAGER_RESPONSES_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "responses"
+
+/* relay.c: a session's relay func (north_mcp_session_set_store_funcs()),
+ * and what the two channels above bring. */
+void  north_mcp_session_manager_relay           (NorthMcpSession *session,
+                                                 JsonNode        *message,
+                                                 gpointer         data);
+void  north_mcp_session_manager_on_peer_message (const char      *channel,
+                                                 GBytes          *message,
+                                                 gpointer         user_data);
 
 G_END_DECLS

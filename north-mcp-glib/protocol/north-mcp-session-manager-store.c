@@ -2,11 +2,10 @@
  *
  * With a shared state store (issue 15) every process sharing it serves
  * every session: a session's record lives in the store, and the processes
- * tell each other on channels that a session ended or changed (control),
- * the server-wide notifications (broadcast), the answers of clients to
- * requests another process sent (responses) and the messages for a
- * client's stream that another process holds (stream:<id>). Without a
- * shared store none of this runs.
+ * tell each other on a channel that a session ended or changed (control).
+ * What else they send each other (notifications, answers of clients) is
+ * north-mcp-session-manager-relay.c's. Without a shared store none of
+ * this runs.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -17,7 +16,6 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-hex-private.h"
-#include "north-mcp-json-writer-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-session-manager-impl-private.h"
 #include "north-mcp-session-private.h"
@@ -31,14 +29,6 @@
 #define DELETE_MESSAGE "deleted "
 /* "changed <id>": the record changed (log level, subscriptions): reload it. */
 #define CHANGED_MESSAGE "changed "
-/* Server-wide notifications, from the process where they started. */
-#define BROADCAST_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "broadcast"
-/* Responses of clients to requests another process sent. */
-#define RESPONSES_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "responses"
-/* + session id: messages for the client's standalone (GET) stream. */
-#define STREAM_CHANNEL_PREFIX NORTH_MCP_STATE_STORE_PREFIX "stream:"
-/* What a message on a channel may be (larger ones are dropped unread). */
-#define MESSAGE_MAX_BYTES (4 * 1024 * 1024)
 /* A used session's record gets a new expiry at most this often. */
 #define TOUCH_INTERVAL_US G_USEC_PER_SEC
 /* + an identity's digest in hex: the ids of its sessions, each counted
@@ -151,32 +141,7 @@ control_message_read (GBytes *message,
 }
 
 /* ------------------------------------------------------------------ */
-/* Channels                                                            */
-
-static void
-publish_object (NorthMcpSessionManager *self,
-                const char             *channel,
-                JsonObject             *object)
-{
-  GString *out = g_string_new (NULL);
-  g_autoptr(GBytes) bytes = NULL;
-
-  north_mcp_json_write_object (out, object);
-  bytes = g_string_free_to_bytes (out);
-  north_mcp_state_store_publish (self->store, channel, bytes);
-}
-
-/* A message read from a channel: a JSON object of at most
- * MESSAGE_MAX_BYTES (whoever can publish in the store can send it). */
-static JsonNode *
-read_message (GBytes *message)
-{
-  gsize length = g_bytes_get_size (message);
-
-  if (length == 0 || length > MESSAGE_MAX_BYTES)
-    return NULL;
-  return north_mcp_session_record_read_object (message);
-}
+/* The control channel                                                 */
 
 /* Another process ended a session (DELETE there): drop our copy. */
 static void
@@ -215,87 +180,11 @@ on_control_message (const char *channel,
     reload_local (self, session);
 }
 
-/* A notification of @session while its stream is not open here: for the
- * process that holds it, unless every process runs this fan-out. */
-static void
-relay (NorthMcpSession *session,
-       JsonNode        *message,
-       gpointer         data)
-{
-  NorthMcpSessionManager *self = data;
-  g_autofree char *channel = NULL;
-
-  if (self->store == NULL || self->fanout_depth > 0 || !JSON_NODE_HOLDS_OBJECT (message))
-    return;
-  channel = g_strconcat (STREAM_CHANNEL_PREFIX, north_mcp_session_get_id (session), NULL);
-  publish_object (self, channel, json_node_get_object (message));
-}
-
-/* A message for a stream we hold. */
-static void
-on_stream_message (const char *channel,
-                   GBytes     *message,
-                   gpointer    user_data)
-{
-  NorthMcpSessionManager *self = user_data;
-  const char *id = channel + strlen (STREAM_CHANNEL_PREFIX);
-  NorthMcpSession *session = north_mcp_session_manager_lookup (self, id);
-  NorthMcpChannel *standalone = session != NULL ? north_mcp_session_get_standalone_channel (session) : NULL;
-  g_autoptr(JsonNode) node = NULL;
-
-  if (standalone == NULL || (node = read_message (message)) == NULL)
-    return;
-  north_mcp_channel_send (standalone, node);
-}
-
-/* Another process started a server-wide notification: run it here too. */
-static void
-run_broadcast (NorthMcpSessionManager *self,
-               JsonObject             *payload)
-{
-  if (self->broadcast_func == NULL)
-    return;
-  json_object_remove_member (payload, "origin");
-  self->receiving = TRUE;
-  self->broadcast_func (payload, self->broadcast_data);
-  self->receiving = FALSE;
-}
-
-/* A response another process received for a request we may have sent. */
-static void
-deliver_response (NorthMcpSessionManager *self,
-                  JsonObject             *envelope)
-{
-  NorthMcpSession *session = north_mcp_session_manager_lookup (self, north_mcp_object_get_string (envelope, "session"));
-  JsonNode *response = json_object_get_member (envelope, "response");
-
-  if (session != NULL && response != NULL && JSON_NODE_HOLDS_OBJECT (response))
-    north_mcp_session_resolve_response (session, response);
-}
-
-/* What a process published for all the others (broadcast, responses):
- * our own messages come back too and are skipped. */
-static void
-on_peer_message (const char *channel,
-                 GBytes     *message,
-                 gpointer    user_data)
-{
-  NorthMcpSessionManager *self = user_data;
-  g_autoptr(JsonNode) node = read_message (message);
-  JsonObject *object = node != NULL ? json_node_get_object (node) : NULL;
-
-  if (object == NULL || g_strcmp0 (north_mcp_object_get_string (object, "origin"), self->origin) == 0)
-    return;
-  if (strcmp (channel, BROADCAST_CHANNEL) == 0)
-    run_broadcast (self, object);
-  else
-    deliver_response (self, object);
-}
-
 /* ------------------------------------------------------------------ */
 /* The store                                                           */
 
 static void save_changed (NorthMcpSession *session, gpointer data);
+static void edit_session (NorthMcpSession *session, NorthMcpSessionEdit *edit, gpointer data);
 
 static void
 attach_session (NorthMcpSessionManager *self,
@@ -303,7 +192,8 @@ attach_session (NorthMcpSessionManager *self,
 {
   if (self->store == NULL)
     return;
-  north_mcp_session_set_store_funcs (session, save_changed, relay, self);
+  north_mcp_session_set_store_funcs (session, save_changed, edit_session,
+                                     north_mcp_session_manager_relay, self);
   /* For the events of its resumable streams (transport/). */
   g_object_set_data_full (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY,
                           g_object_ref (self->store), g_object_unref);
@@ -338,7 +228,7 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     {
-      north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
+      north_mcp_session_set_store_funcs (session, NULL, NULL, NULL, NULL);
       g_object_set_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY, NULL);
     }
   g_clear_object (&self->store);
@@ -350,9 +240,11 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
   self->store = g_object_ref (store);
   self->control_id = north_mcp_state_store_subscribe (store, CONTROL_CHANNEL, on_control_message,
                                                       self, NULL);
-  self->broadcast_id = north_mcp_state_store_subscribe (store, BROADCAST_CHANNEL, on_peer_message,
+  self->broadcast_id = north_mcp_state_store_subscribe (store, NORTH_MCP_SESSION_MANAGER_BROADCAST_CHANNEL,
+                                                        north_mcp_session_manager_on_peer_message,
                                                         self, NULL);
-  self->responses_id = north_mcp_state_store_subscribe (store, RESPONSES_CHANNEL, on_peer_message,
+  self->responses_id = north_mcp_state_store_subscribe (store, NORTH_MCP_SESSION_MANAGER_RESPONSES_CHANNEL,
+                                                        north_mcp_session_manager_on_peer_message,
                                                         self, NULL);
   self->available_id = g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE,
                                                  G_CALLBACK (delete_all_unsaved), self);
@@ -431,8 +323,11 @@ struct _Op
   GError                  *error;
   /* restore: the digest of the asking identity. */
   guint8                   user[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
-  /* reload: the session's changes when its GET left. */
+  /* reload, edit: the session's changes when its GET left. */
   guint                    changes;
+  /* edit: the change, and its session. */
+  NorthMcpSessionEdit     *edit;
+  NorthMcpSession         *edited;
 };
 
 static Op *
@@ -452,6 +347,10 @@ op_new (NorthMcpSessionManager *self,
 static void
 op_free (Op *op)
 {
+  /* Not stored (the manager is gone): the caller still learns of it. */
+  if (op->edit != NULL)
+    north_mcp_session_edit_end (op->edited, op->edit, NULL);
+  g_clear_object (&op->edited);
   g_rc_box_release (op->alive);
   g_object_unref (op->store);
   g_free (op->id);
@@ -755,6 +654,108 @@ save_changed (NorthMcpSession *session,
                op_new (self, north_mcp_session_get_id (session), NULL), changed_saved);
 }
 
+/* Edits (north_mcp_session_edit()): logging/setLevel and
+ * resources/(un)subscribe are made on the record as stored, read first,
+ * and answered once their change is stored. Made on this process's copy
+ * alone, a change could miss one that another process stored a moment
+ * before (its "changed" message still on the way) and write the record
+ * back without it: a client that subscribed to one URI through one
+ * replica and then to another through a second lost the first. */
+
+static void
+end_edit (Op           *op,
+          const GError *error)
+{
+  NorthMcpSessionEdit *edit = g_steal_pointer (&op->edit);
+  g_autoptr(NorthMcpSession) session = g_steal_pointer (&op->edited);
+
+  north_mcp_session_edit_end (session, edit, error);
+}
+
+static void
+edit_saved (NorthMcpSessionManager *self,
+            Op                     *op)
+{
+  changed_saved (self, op);
+  end_edit (op, NULL);
+}
+
+static void edit_read (NorthMcpSessionManager *self,
+                       Op                     *op);
+
+static void
+read_for_edit (NorthMcpSessionManager *self,
+               Op                     *op)
+{
+  g_autofree char *key = session_key (op->id);
+
+  op->changes = north_mcp_session_get_changes (op->edited);
+  north_mcp_state_store_get_async (self->store, key, NORTH_MCP_SESSION_RECORD_MAX_BYTES, NULL,
+                                   op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, edit_read));
+}
+
+static void drop_from_record (NorthMcpSessionManager *self,
+                              NorthMcpSession        *session,
+                              guint                   dropped);
+
+/* The record read: applied, then the change on it, and stored. A record
+ * that could not be read (the store is away) leaves the change to this
+ * copy, stored as before; one that is gone, to nobody: the session ended
+ * elsewhere. A change made here while the GET was under way is not in
+ * its answer: it is read again. */
+static void
+edit_read (NorthMcpSessionManager *self,
+           Op                     *op)
+{
+  NorthMcpSession *session = op->edited;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) refused = NULL;
+  gboolean gone = op->error == NULL && op->value == NULL;
+  guint dropped = 0;
+
+  if (self == NULL || self->store == NULL)
+    {
+      north_mcp_session_edit_apply (session, op->edit, &refused);
+      end_edit (op, refused);
+      return;
+    }
+  if (north_mcp_session_get_changes (session) != op->changes)
+    {
+      read_for_edit (self, op);
+      return;
+    }
+  node = op->value != NULL ? north_mcp_session_record_read_object (op->value) : NULL;
+  north_mcp_session_set_store_funcs (session, NULL, NULL, NULL, NULL);
+  if (node != NULL)
+    dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
+  north_mcp_session_edit_apply (session, op->edit, &refused);
+  attach_session (self, session);
+  if (dropped > 0)
+    drop_from_record (self, session, dropped);
+  if (refused != NULL || gone)
+    {
+      end_edit (op, refused);
+      if (gone)
+        drop_local (self, op->id);
+      return;
+    }
+  g_clear_error (&op->error);
+  send_record (self, session, NORTH_MCP_STATE_STORE_SET_IF_PRESENT, op, edit_saved);
+}
+
+static void
+edit_session (NorthMcpSession     *session,
+              NorthMcpSessionEdit *edit,
+              gpointer             data)
+{
+  NorthMcpSessionManager *self = data;
+  Op *op = op_new (self, north_mcp_session_get_id (session), NULL);
+
+  op->edit = edit;
+  op->edited = g_object_ref (session);
+  read_for_edit (self, op);
+}
+
 /* Subscriptions a record lists and this process could not take (its
  * max-subscription-bytes is spent) leave the record too, so that no
  * process goes on serving them for the session and none reports the
@@ -816,7 +817,7 @@ reloaded (NorthMcpSessionManager *self,
   node = session != NULL && op->value != NULL ? north_mcp_session_record_read_object (op->value) : NULL;
   if (node == NULL)
     return;
-  north_mcp_session_set_store_funcs (session, NULL, NULL, NULL);
+  north_mcp_session_set_store_funcs (session, NULL, NULL, NULL, NULL);
   dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
   attach_session (self, session);
   g_debug ("Session %.8s… reloaded: its record changed", op->id);
@@ -1029,83 +1030,4 @@ north_mcp_session_manager_touch (NorthMcpSessionManager *self,
 
   g_object_set_data (G_OBJECT (session), "north-mcp-store-touched", GSIZE_TO_POINTER ((gsize) now));
   send_expire (self, session, op_new (self, id, NULL), NULL, touched);
-}
-
-/* ------------------------------------------------------------------ */
-/* Streams and server-wide messages                                    */
-
-void
-north_mcp_session_manager_watch_stream (NorthMcpSessionManager *self,
-                                        NorthMcpSession        *session)
-{
-  const char *id = north_mcp_session_get_id (session);
-  g_autofree char *channel = NULL;
-  guint subscription;
-
-  if (self->store == NULL || !north_mcp_session_id_is_valid (id) ||
-      g_hash_table_contains (self->watched, id))
-    return;
-  channel = g_strconcat (STREAM_CHANNEL_PREFIX, id, NULL);
-  subscription = north_mcp_state_store_subscribe (self->store, channel, on_stream_message, self, NULL);
-  g_hash_table_insert (self->watched, g_strdup (id), GUINT_TO_POINTER (subscription));
-}
-
-void
-north_mcp_session_manager_unwatch_stream (NorthMcpSessionManager *self,
-                                          const char             *id)
-{
-  gpointer subscription;
-
-  if (self->store == NULL || id == NULL ||
-      !g_hash_table_lookup_extended (self->watched, id, NULL, &subscription))
-    return;
-  north_mcp_state_store_unsubscribe (self->store, GPOINTER_TO_UINT (subscription));
-  g_hash_table_remove (self->watched, id);
-}
-
-void
-north_mcp_session_manager_set_broadcast_func (NorthMcpSessionManager              *self,
-                                              NorthMcpSessionManagerBroadcastFunc  func,
-                                              gpointer                             data)
-{
-  self->broadcast_func = func;
-  self->broadcast_data = data;
-}
-
-void
-north_mcp_session_manager_begin_fanout (NorthMcpSessionManager *self,
-                                        JsonObject             *payload)
-{
-  self->fanout_depth++;
-  if (self->store != NULL && payload != NULL && !self->receiving)
-    {
-      json_object_set_string_member (payload, "origin", self->origin);
-      publish_object (self, BROADCAST_CHANNEL, payload);
-      json_object_remove_member (payload, "origin");
-    }
-}
-
-void
-north_mcp_session_manager_end_fanout (NorthMcpSessionManager *self)
-{
-  g_return_if_fail (self->fanout_depth > 0);
-  self->fanout_depth--;
-}
-
-gboolean
-north_mcp_session_manager_route_response (NorthMcpSessionManager *self,
-                                          NorthMcpSession        *session,
-                                          JsonNode               *response)
-{
-  g_autoptr(JsonObject) envelope = NULL;
-
-  if (self->store == NULL || session == NULL)
-    return FALSE;
-
-  envelope = json_object_new ();
-  json_object_set_string_member (envelope, "origin", self->origin);
-  json_object_set_string_member (envelope, "session", north_mcp_session_get_id (session));
-  json_object_set_member (envelope, "response", json_node_copy (response));
-  publish_object (self, RESPONSES_CHANNEL, envelope);
-  return TRUE;
 }

@@ -53,21 +53,52 @@ void             north_mcp_session_set_owner_digest       (NorthMcpSession  *sel
                                                            const guint8      digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
 /* Whether no identity owns the session (an open server's clients). */
 gboolean         north_mcp_session_is_anonymous           (NorthMcpSession  *self);
+/* A change of what the store keeps of a session (its subscriptions, its
+ * log level), made by north_mcp_session_edit(): @edit makes it (FALSE
+ * and @error: refused), @edited learns how it went once it is stored. */
+typedef gboolean (*NorthMcpSessionEditFunc)               (NorthMcpSession  *session,
+                                                           gpointer          data,
+                                                           GError          **error);
+typedef void     (*NorthMcpSessionEditedFunc)             (NorthMcpSession  *session,
+                                                           const GError     *error,
+                                                           gpointer          data);
+typedef struct _NorthMcpSessionEdit NorthMcpSessionEdit;
+/* Makes the change now, or (with a shared state store) on the stored
+ * record, read first, and calls @edited once it is stored. */
+void             north_mcp_session_edit                   (NorthMcpSession          *self,
+                                                           NorthMcpSessionEditFunc   edit,
+                                                           NorthMcpSessionEditedFunc edited,
+                                                           gpointer                  data,
+                                                           GDestroyNotify            destroy);
+/* For the store: makes @edit's change; tells @edit's @edited how it
+ * went, and frees @edit. */
+gboolean         north_mcp_session_edit_apply             (NorthMcpSession          *self,
+                                                           NorthMcpSessionEdit      *edit,
+                                                           GError                  **error);
+void             north_mcp_session_edit_end               (NorthMcpSession          *self,
+                                                           NorthMcpSessionEdit      *edit,
+                                                           const GError             *error);
 /* With a shared state store: @changed_func runs when what the store keeps
- * of the session changes (the log level, the subscriptions); @relay_func gets the messages
- * for the client's standalone stream while no such stream is open in
- * this process (another one may hold it). */
+ * of the session changes (the log level, the subscriptions); @edit_func
+ * takes the edits (north_mcp_session_edit()) and ends each; @relay_func
+ * gets the messages for the client's standalone stream while no such
+ * stream is open in this process (another one may hold it). */
 typedef void     (*NorthMcpSessionFunc)                   (NorthMcpSession  *session,
                                                            gpointer          data);
+typedef void     (*NorthMcpSessionEditHook)               (NorthMcpSession     *session,
+                                                           NorthMcpSessionEdit *edit,
+                                                           gpointer             data);
 typedef void     (*NorthMcpSessionRelayFunc)              (NorthMcpSession  *session,
                                                            JsonNode         *message,
                                                            gpointer          data);
 void             north_mcp_session_set_store_funcs        (NorthMcpSession          *self,
                                                            NorthMcpSessionFunc       changed_func,
+                                                           NorthMcpSessionEditHook   edit_func,
                                                            NorthMcpSessionRelayFunc  relay_func,
                                                            gpointer                  data);
-/* How many changes @changed_func was told of: a reload of the record
- * begun before the last one answers with what that change replaced. */
+/* How many changes of what the store keeps were made here: a reload of
+ * the record begun before the last one answers with what that change
+ * replaced. */
 guint            north_mcp_session_get_changes            (NorthMcpSession  *self);
 /* Hands @message to the relay; FALSE when there is none. */
 gboolean         north_mcp_session_relay                  (NorthMcpSession  *self,

@@ -57,9 +57,10 @@ struct _NorthMcpSession
    * of the session changes, and given the notifications for a stream that
    * another process holds. */
   NorthMcpSessionFunc       changed_func;
+  NorthMcpSessionEditHook   edit_func;
   NorthMcpSessionRelayFunc  relay_func;
   gpointer                  store_data;
-  guint                     changes;   /* how often changed_func ran */
+  guint                     changes;   /* see north_mcp_session_get_changes() */
   char                     *trace_digest;  /* made on first use (atomic) */
 };
 
@@ -443,23 +444,74 @@ north_mcp_session_is_anonymous (NorthMcpSession *self)
 void
 north_mcp_session_set_store_funcs (NorthMcpSession          *self,
                                    NorthMcpSessionFunc       changed_func,
+                                   NorthMcpSessionEditHook   edit_func,
                                    NorthMcpSessionRelayFunc  relay_func,
                                    gpointer                  data)
 {
   self->changed_func = changed_func;
+  self->edit_func = edit_func;
   self->relay_func = relay_func;
   self->store_data = data;
 }
 
-/* What the store keeps changed here: the store funcs store it, and the
- * count tells a reload of the record begun before that it is stale. */
+/* What the store keeps changed here: counted (a reload of the record
+ * begun before is stale), and told to the store funcs. */
 static void
 changed (NorthMcpSession *self)
 {
-  if (self->changed_func == NULL)
-    return;
   self->changes++;
-  self->changed_func (self, self->store_data);
+  if (self->changed_func != NULL)
+    self->changed_func (self, self->store_data);
+}
+
+struct _NorthMcpSessionEdit
+{
+  NorthMcpSessionEditFunc   edit;
+  NorthMcpSessionEditedFunc edited;
+  gpointer                  data;
+  GDestroyNotify            destroy;
+};
+
+void
+north_mcp_session_edit (NorthMcpSession          *self,
+                        NorthMcpSessionEditFunc   edit,
+                        NorthMcpSessionEditedFunc edited,
+                        gpointer                  data,
+                        GDestroyNotify            destroy)
+{
+  NorthMcpSessionEdit *change = g_new0 (NorthMcpSessionEdit, 1);
+  g_autoptr(GError) error = NULL;
+
+  change->edit = edit;
+  change->edited = edited;
+  change->data = data;
+  change->destroy = destroy;
+  if (self->edit_func != NULL)
+    {
+      self->edit_func (self, change, self->store_data);
+      return;
+    }
+  north_mcp_session_edit_apply (self, change, &error);
+  north_mcp_session_edit_end (self, change, error);
+}
+
+gboolean
+north_mcp_session_edit_apply (NorthMcpSession      *self,
+                              NorthMcpSessionEdit  *edit,
+                              GError              **error)
+{
+  return edit->edit (self, edit->data, error);
+}
+
+void
+north_mcp_session_edit_end (NorthMcpSession     *self,
+                            NorthMcpSessionEdit *edit,
+                            const GError        *error)
+{
+  edit->edited (self, error, edit->data);
+  if (edit->destroy != NULL)
+    edit->destroy (edit->data);
+  g_free (edit);
 }
 
 guint

@@ -268,7 +268,6 @@ test_answers_give_back_what_is_held (void)
     "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"}",
   };
   Pipes pipes = { 0 };
-  g_autoptr(JsonObject) last = NULL;
 
   pipes_set_up (&pipes);
   pipes_initialize (&pipes);

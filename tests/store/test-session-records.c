@@ -5,10 +5,13 @@
  * <id>" on the control channel, its own changes included). A reload whose
  * GET left before a change of this process answers with the record from
  * before that change: applied, it undid the change here, and the next
- * change wrote the record back without it.
+ * change wrote the record back without it. And a change made on a copy
+ * that had not yet heard of another process's change wrote the record
+ * back without that one: changes are made on the record as stored.
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -135,6 +138,156 @@ test_reload_keeps_later_changes (void)
   g_free (race.key);
 }
 
+/* --- two processes: two managers, each with its own connections --- */
+
+static int
+compare_strings (const void *a, const void *b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+typedef struct
+{
+  NorthMcpSession *copy;   /* the second manager's */
+  const char      *uri;    /* the next change subscribes to it */
+  gboolean         done;
+  gboolean         second_done;
+} Handover;
+
+static gboolean
+subscribe_to (NorthMcpSession *session, gpointer data, GError **error)
+{
+  return north_mcp_session_subscribe (session, ((Handover *) data)->uri, error);
+}
+
+static void
+second_subscribed (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  g_assert_no_error ((GError *) error);
+  ((Handover *) data)->second_done = TRUE;
+}
+
+/* The first change is answered: the client's next request reaches the
+ * other process at once, before the message that tells of the change. */
+static void
+first_subscribed (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  Handover *handover = data;
+
+  g_assert_no_error ((GError *) error);
+  handover->done = TRUE;
+  handover->uri = "notes://b";
+  north_mcp_session_edit (handover->copy, subscribe_to, second_subscribed, handover, NULL);
+}
+
+static void
+restored (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  NorthMcpSession **copy = data;
+
+  *copy = north_mcp_session_manager_restore_finish (NULL, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*copy);
+}
+
+static NorthMcpSessionManager *
+manager_new (NorthMcpStateStore **store)
+{
+  g_autoptr(GError) error = NULL;
+  NorthMcpSessionManager *manager = north_mcp_session_manager_new ();
+
+  *store = north_mcp_state_store_new_for_uri (redis.uri, &error);
+  g_assert_no_error (error);
+  north_mcp_session_manager_set_timeout (manager, 60);
+  north_mcp_session_manager_set_store (manager, *store);
+  return manager;
+}
+
+static void
+got (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes **value = data;
+
+  *value = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*value);
+}
+
+/* The URIs @session's record lists, sorted. */
+static GStrv
+stored_subscriptions (NorthMcpStateStore *store, NorthMcpSession *session)
+{
+  g_autofree char *key = g_strconcat (SESSION_KEY_PREFIX, north_mcp_session_get_id (session), NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GBytes) value = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *uris;
+  GStrv sorted;
+  guint watchdog = test_watchdog_add ("the record");
+
+  north_mcp_state_store_get_async (store, key, 65536, NULL, got, &value);
+  while (value == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (value, NULL), g_bytes_get_size (value),
+                                             &error));
+  g_assert_no_error (error);
+  uris = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "subscriptions");
+  for (guint i = 0; i < json_array_get_length (uris); i++)
+    g_strv_builder_add (builder, json_array_get_string_element (uris, i));
+  sorted = g_strv_builder_end (builder);
+  qsort (sorted, g_strv_length (sorted), sizeof (char *), compare_strings);
+  return sorted;
+}
+
+static void
+test_change_on_another_copy_keeps_the_first (void)
+{
+  g_autoptr(NorthMcpStateStore) store_one = NULL;
+  g_autoptr(NorthMcpStateStore) store_two = NULL;
+  NorthMcpSessionManager *one = manager_new (&store_one);
+  NorthMcpSessionManager *two = manager_new (&store_two);
+  g_autoptr(GError) error = NULL;
+  Handover handover = { NULL, "notes://a" };
+  NorthMcpSession *session;
+  gboolean saved_done = FALSE;
+  g_auto(GStrv) stored = NULL;
+  guint watchdog;
+
+  session = north_mcp_session_manager_open (one, NULL, NULL, &error);
+  g_assert_no_error (error);
+  north_mcp_session_set_protocol_version (session, "2025-06-18");
+  north_mcp_session_manager_save_async (one, session, NULL, saved, &saved_done);
+  test_wait_for (&saved_done, "the new session's record");
+  north_mcp_session_manager_restore_async (two, north_mcp_session_get_id (session), NULL, NULL,
+                                           restored, &handover.copy);
+  watchdog = test_watchdog_add ("the copy");
+  while (handover.copy == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+
+  north_mcp_session_edit (session, subscribe_to, first_subscribed, &handover, NULL);
+  test_wait_for (&handover.second_done, "both changes");
+  /* On the second one's connection, after its write: what it stored. */
+  stored = stored_subscriptions (store_two, session);
+  g_assert_cmpstrv (stored, ((const char * const[]) { "notes://a", "notes://b", NULL }));
+  /* Every "changed" message heard: both copies reloaded the record. */
+  watchdog = test_watchdog_add ("the copies to agree");
+  while (!(north_mcp_session_is_subscribed (session, "notes://b") &&
+           north_mcp_session_is_subscribed (handover.copy, "notes://a")))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  g_assert_true (north_mcp_session_is_subscribed (session, "notes://a"));
+  g_assert_true (north_mcp_session_is_subscribed (handover.copy, "notes://b"));
+
+  g_object_unref (handover.copy);
+  north_mcp_session_manager_free (two);
+  north_mcp_session_manager_free (one);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -143,6 +296,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   test_redis_server_init (&redis, "session-records");
   g_test_add_func ("/session-records/reload-keeps-later-changes", test_reload_keeps_later_changes);
+  g_test_add_func ("/session-records/change-on-another-copy-keeps-the-first",
+                   test_change_on_another_copy_keeps_the_first);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;

@@ -957,6 +957,31 @@ def test_subscriptions_a_replica_cannot_keep_leave_the_record(replicas, redis):
     assert set(others) <= set(uris), listed
 
 
+def test_changes_through_alternating_replicas_are_all_kept(replicas, redis):
+    """A client whose requests alternate between replicas (a round-robin
+    balancer) subscribes, and sets its log level, one request after the
+    other. Each change is made on the record as stored and answered once
+    stored: a replica whose copy had not yet heard of the change before
+    wrote the record back without it."""
+    one, two = replicas(2, "server-with-resources")
+    session = initialize(one)
+    key = f"north-mcp:session:{session}"
+    uris = [f"notes://{i}" for i in range(12)]
+    for i, uri in enumerate(uris):
+        status, _, body = call((one, two)[i % 2], session, "resources/subscribe", {"uri": uri})
+        assert status == 200, body
+        # What the answer confirms is in the record already.
+        assert uri in json.loads(redis.command("GET", key))["subscriptions"]
+    assert sorted(json.loads(redis.command("GET", key))["subscriptions"]) == sorted(uris)
+    status, _, body = call(two, session, "logging/setLevel", {"level": "error"})
+    assert status == 200, body
+    status, _, body = call(one, session, "resources/unsubscribe", {"uri": uris[0]})
+    assert status == 200, body
+    record = json.loads(redis.command("GET", key))
+    assert record.get("logLevel") == "error", record
+    assert sorted(record["subscriptions"]) == sorted(uris[1:]), record
+
+
 def test_stateful_workers_share_sessions_through_the_store(replicas):
     (server,) = replicas(1, "server-with-resources", "--workers", "2")
     session = initialize(server)
