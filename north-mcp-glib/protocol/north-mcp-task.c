@@ -898,9 +898,8 @@ got (GObject      *source,
      gpointer      user_data)
 {
   Request *request = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) record =
-    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
 
   if (record == NULL)
     unknown_task (request->context);
@@ -946,9 +945,8 @@ cancelled (GObject      *source,
            gpointer      user_data)
 {
   Request *request = user_data;
-  g_autoptr(GError) error = NULL;
 
-  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, NULL))
     unknown_task (request->context);
   else
     {
@@ -988,9 +986,8 @@ update_written (GObject      *source,
                 gpointer      user_data)
 {
   Request *request = user_data;
-  g_autoptr(GError) error = NULL;
 
-  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, NULL))
     {
       /* Cancelled or expired meanwhile: nothing to resume. */
       if (request->runner != NULL)
