@@ -43,12 +43,6 @@ north_mcp_task_channel_skip_response (NorthMcpChannel *channel,
     self->func (NULL, self->user_data);
 }
 
-static gboolean
-north_mcp_task_channel_can_stream (NorthMcpChannel *channel)
-{
-  return FALSE;
-}
-
 static void
 north_mcp_task_channel_finalize (GObject *object)
 {
@@ -68,7 +62,6 @@ north_mcp_task_channel_class_init (NorthMcpTaskChannelClass *klass)
   G_OBJECT_CLASS (klass)->finalize = north_mcp_task_channel_finalize;
   channel_class->send = north_mcp_task_channel_send;
   channel_class->skip_response = north_mcp_task_channel_skip_response;
-  channel_class->can_stream = north_mcp_task_channel_can_stream;
 }
 
 static void

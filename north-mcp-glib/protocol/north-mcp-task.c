@@ -179,6 +179,20 @@ expire_tick (gpointer user_data)
 #define UPDATE_MESSAGE_MAX_ANSWERS (4 * 1024 * 1024)
 #define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS)
 
+/* The runner of @task_id when it runs here for @owner (who alone may
+ * reach it). */
+static Runner *
+find_runner (Tasks      *tasks,
+             const char *owner,
+             const char *task_id)
+{
+  Runner *runner = g_hash_table_lookup (tasks->runners, task_id);
+
+  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
+    return NULL;
+  return runner;
+}
+
 /* The runner of "OWNER TASKID" (the first @length bytes of @data) when it
  * runs here for that owner. */
 static Runner *
@@ -189,7 +203,6 @@ addressed_runner (Tasks      *tasks,
   const char *space = NULL;
   g_autofree char *owner = NULL;
   g_autofree char *task_id = NULL;
-  Runner *runner;
 
   /* Task ids have no spaces; owners may. */
   for (gsize i = length; length <= 4096 && i > 0; i--)
@@ -202,10 +215,7 @@ addressed_runner (Tasks      *tasks,
     return NULL;
   owner = g_strndup (data, space - data);
   task_id = g_strndup (space + 1, length - (space + 1 - data));
-  runner = g_hash_table_lookup (tasks->runners, task_id);
-  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, owner))
-    return NULL;
-  return runner;
+  return find_runner (tasks, owner, task_id);
 }
 
 /* "OWNER TASKID": stop the handler if it runs here (and is the owner's). */
@@ -885,11 +895,7 @@ request_new (NorthMcpProtocolHost *host,
 static Runner *
 own_runner (Request *request)
 {
-  Runner *runner = g_hash_table_lookup (request->tasks->runners, request->task_id);
-
-  if (runner == NULL || !runner->created || !g_str_equal (runner->owner, request->owner))
-    return NULL;
-  return runner;
+  return find_runner (request->tasks, request->owner, request->task_id);
 }
 
 static void
@@ -898,9 +904,8 @@ got (GObject      *source,
      gpointer      user_data)
 {
   Request *request = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) record =
-    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
 
   if (record == NULL)
     unknown_task (request->context);
@@ -946,9 +951,8 @@ cancelled (GObject      *source,
            gpointer      user_data)
 {
   Request *request = user_data;
-  g_autoptr(GError) error = NULL;
 
-  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, NULL))
     unknown_task (request->context);
   else
     {
@@ -988,9 +992,8 @@ update_written (GObject      *source,
                 gpointer      user_data)
 {
   Request *request = user_data;
-  g_autoptr(GError) error = NULL;
 
-  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, NULL))
     {
       /* Cancelled or expired meanwhile: nothing to resume. */
       if (request->runner != NULL)

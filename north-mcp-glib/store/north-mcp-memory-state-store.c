@@ -394,8 +394,7 @@ unplace (GSequence  *members,
 /* As the Redis store's script: the member and the value's size move
  * with the value, where they are counted. */
 static void
-expire_counted (NorthMcpStateStore              *store,
-                const NorthMcpStateStoreRequest *request,
+expire_counted (const NorthMcpStateStoreRequest *request,
                 Entry                           *entry,
                 Entry                          **counters)
 {
@@ -427,7 +426,7 @@ memory_expire (NorthMcpStateStore              *store,
     return;
   entry = lookup (store, request->key);
   if (entry != NULL && request->counted)
-    expire_counted (store, request, entry, counters);
+    expire_counted (request, entry, counters);
   else if (entry != NULL)
     entry->expires_at = expiry (request->ttl_ms);
   g_task_return_boolean (task, entry != NULL);

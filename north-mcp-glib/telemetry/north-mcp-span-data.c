@@ -61,9 +61,9 @@ typedef struct
 #define INLINE_ATTRIBUTES 10
 #define INLINE_TEXT 320
 
+/* Allocated with g_atomic_rc_box_new0(): the box counts the references. */
 struct _NorthMcpSpanData
 {
-  gatomicrefcount      ref_count;
   NorthMcpTracer      *tracer;  /* NULL: not recording */
   NorthMcpSpanData    *next;    /* in the exporter's queue */
   GMutex               lock;
@@ -115,7 +115,7 @@ event_free (gpointer data)
 }
 
 static void
-span_data_free (NorthMcpSpanData *self)
+span_data_clear (NorthMcpSpanData *self)
 {
   g_clear_object (&self->tracer);
   g_mutex_clear (&self->lock);
@@ -127,21 +127,18 @@ span_data_free (NorthMcpSpanData *self)
     g_free (self->attributes);
   g_clear_pointer (&self->events, g_ptr_array_unref);
   g_free (self->status_message);
-  g_free (self);
 }
 
 NorthMcpSpanData *
 north_mcp_span_data_ref (NorthMcpSpanData *self)
 {
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
+  return g_atomic_rc_box_acquire (self);
 }
 
 void
 north_mcp_span_data_unref (NorthMcpSpanData *self)
 {
-  if (g_atomic_ref_count_dec (&self->ref_count))
-    span_data_free (self);
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) span_data_clear);
 }
 
 static gint64
@@ -312,12 +309,11 @@ north_mcp_span_data_new (NorthMcpTracer            *tracer,
                          const guint8              *parent_span_id,
                          const char                *tracestate)
 {
-  NorthMcpSpanData *self = g_new0 (NorthMcpSpanData, 1);
+  NorthMcpSpanData *self = g_atomic_rc_box_new0 (NorthMcpSpanData);
   g_autofree char *copy = NULL, *suffix_copy = NULL;
   gsize length, suffix_length = 0;
   gboolean suffix_escape = FALSE;
 
-  g_atomic_ref_count_init (&self->ref_count);
   g_mutex_init (&self->lock);
   self->attributes = self->inline_attributes;
   self->attributes_size = INLINE_ATTRIBUTES;

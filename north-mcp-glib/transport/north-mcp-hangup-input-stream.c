@@ -177,12 +177,6 @@ create_source (GPollableInputStream *stream,
 }
 
 static gboolean
-can_poll (GPollableInputStream *stream)
-{
-  return TRUE;
-}
-
-static gboolean
 close_fn (GInputStream  *stream,
           GCancellable  *cancellable,
           GError       **error)
@@ -284,7 +278,6 @@ north_mcp_hangup_input_stream_class_init (NorthMcpHangupInputStreamClass *klass)
 static void
 north_mcp_hangup_input_stream_pollable_init (GPollableInputStreamInterface *iface)
 {
-  iface->can_poll = can_poll;
   iface->is_readable = is_readable;
   iface->create_source = create_source;
   iface->read_nonblocking = read_nonblocking;

@@ -137,12 +137,6 @@ create_source (GPollableOutputStream *stream,
                                                  cancellable);
 }
 
-static gboolean
-can_poll (GPollableOutputStream *stream)
-{
-  return TRUE;
-}
-
 static void
 north_mcp_interim_output_stream_class_init (NorthMcpInterimOutputStreamClass *klass)
 {
@@ -154,7 +148,6 @@ north_mcp_interim_output_stream_class_init (NorthMcpInterimOutputStreamClass *kl
 static void
 north_mcp_interim_output_stream_pollable_init (GPollableOutputStreamInterface *iface)
 {
-  iface->can_poll = can_poll;
   iface->is_writable = is_writable;
   iface->create_source = create_source;
   iface->write_nonblocking = write_nonblocking;
