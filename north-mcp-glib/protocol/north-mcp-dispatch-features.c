@@ -136,29 +136,12 @@ north_mcp_dispatch_resources_read (NorthMcpProtocolHost *host,
   north_mcp_dispatch_resource_not_found (context, uri);
 }
 
-typedef struct
-{
-  NorthMcpContext *context;
-  char            *uri;
-  gboolean         subscribe;
-} SubscriptionChange;
-
-static void
-subscription_change_free (gpointer data)
-{
-  SubscriptionChange *change = data;
-
-  g_object_unref (change->context);
-  g_free (change->uri);
-  g_free (change);
-}
-
 static gboolean
 change_subscription_of (NorthMcpSession  *session,
                         gpointer          data,
                         GError          **error)
 {
-  SubscriptionChange *change = data;
+  NorthMcpDispatchChange *change = data;
 
   if (!change->subscribe)
     {
@@ -168,21 +151,6 @@ change_subscription_of (NorthMcpSession  *session,
   return north_mcp_session_subscribe (session, change->uri, error);
 }
 
-/* Answered once the change is stored: with a shared state store, a next
- * request through another process finds it there. */
-static void
-subscription_changed (NorthMcpSession *session,
-                      const GError    *error,
-                      gpointer         data)
-{
-  SubscriptionChange *change = data;
-
-  if (error != NULL)
-    north_mcp_context_return_error_literal (change->context, error->domain, error->code, error->message);
-  else
-    north_mcp_dispatch_return_empty (change->context);
-}
-
 /* Any URI may be watched, even one that does not exist yet. Stateless
  * HTTP has nowhere to send updates: there it is a no-op. */
 static void
@@ -190,25 +158,18 @@ change_subscription (NorthMcpProtocolHost *host,
                      NorthMcpContext      *context,
                      gboolean              subscribe)
 {
-  NorthMcpSession *session = north_mcp_context_get_session (context);
-  SubscriptionChange *change;
+  NorthMcpDispatchChange *change;
   const char *uri;
 
   if (!require_capability (host, context, "resources") ||
       (uri = require_uri (context)) == NULL)
     return;
-  if (session == NULL)
-    {
-      north_mcp_dispatch_return_empty (context);
-      return;
-    }
 
-  change = g_new0 (SubscriptionChange, 1);
+  change = g_new0 (NorthMcpDispatchChange, 1);
   change->context = g_object_ref (context);
   change->uri = g_strdup (uri);
   change->subscribe = subscribe;
-  north_mcp_session_edit (session, change_subscription_of, subscription_changed, change,
-                          subscription_change_free);
+  north_mcp_dispatch_change_session (change, change_subscription_of);
 }
 
 void

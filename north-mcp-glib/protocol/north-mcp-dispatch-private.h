@@ -7,6 +7,7 @@
 #include "north-mcp-context-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-protocol-host-private.h"
+#include "north-mcp-session-private.h"
 
 G_BEGIN_DECLS
 
@@ -65,6 +66,22 @@ gpointer north_mcp_dispatch_require_named (NorthMcpProtocolHost *host,
 /* Answers -32602 Invalid params with @message. */
 void     north_mcp_dispatch_invalid_params (NorthMcpContext *context,
                                             const char      *message);
+
+/* A change of the request's session: its log level (logging/setLevel) or
+ * a subscription (resources/(un)subscribe). */
+typedef struct
+{
+  NorthMcpContext  *context;
+  NorthMcpLogLevel  level;
+  char             *uri;
+  gboolean          subscribe;
+} NorthMcpDispatchChange;
+
+/* Makes @change with @edit (north_mcp_session_edit()), and answers
+ * (empty, or the error @edit set) once it is stored; takes @change.
+ * Without a session it is answered at once. */
+void     north_mcp_dispatch_change_session (NorthMcpDispatchChange  *change,
+                                            NorthMcpSessionEditFunc  edit);
 
 /* Resources, prompts and completion (north-mcp-dispatch-features.c). */
 void     north_mcp_dispatch_resources_list           (NorthMcpProtocolHost *host,

@@ -176,19 +176,44 @@ handle_ping (NorthMcpProtocolHost *host,
   north_mcp_dispatch_return_empty (context);
 }
 
-typedef struct
-{
-  NorthMcpContext  *context;
-  NorthMcpLogLevel  level;
-} LevelChange;
-
 static void
-level_change_free (gpointer data)
+change_free (gpointer data)
 {
-  LevelChange *change = data;
+  NorthMcpDispatchChange *change = data;
 
   g_object_unref (change->context);
+  g_free (change->uri);
   g_free (change);
+}
+
+/* Answered once the change is stored: with a shared state store, a next
+ * request through another process finds it there. */
+static void
+session_changed (NorthMcpSession *session,
+                 const GError    *error,
+                 gpointer         data)
+{
+  NorthMcpDispatchChange *change = data;
+
+  if (error != NULL)
+    north_mcp_context_return_error_literal (change->context, error->domain, error->code, error->message);
+  else
+    north_mcp_dispatch_return_empty (change->context);
+}
+
+void
+north_mcp_dispatch_change_session (NorthMcpDispatchChange  *change,
+                                   NorthMcpSessionEditFunc  edit)
+{
+  NorthMcpSession *session = north_mcp_context_get_session (change->context);
+
+  if (session != NULL)
+    {
+      north_mcp_session_edit (session, edit, session_changed, change, change_free);
+      return;
+    }
+  north_mcp_dispatch_return_empty (change->context);
+  change_free (change);
 }
 
 static gboolean
@@ -196,18 +221,8 @@ change_level_of (NorthMcpSession  *session,
                  gpointer          data,
                  GError          **error)
 {
-  north_mcp_session_set_log_level (session, ((LevelChange *) data)->level);
+  north_mcp_session_set_log_level (session, ((NorthMcpDispatchChange *) data)->level);
   return TRUE;
-}
-
-/* Answered once the level is stored (with a shared state store, where
- * every process finds it). */
-static void
-level_changed (NorthMcpSession *session,
-               const GError    *error,
-               gpointer         data)
-{
-  north_mcp_dispatch_return_empty (((LevelChange *) data)->context);
 }
 
 static void
@@ -215,9 +230,8 @@ handle_logging_set_level (NorthMcpProtocolHost *host,
                           NorthMcpContext      *context)
 {
   const char *name = north_mcp_object_get_string (north_mcp_context_get_params (context), "level");
-  NorthMcpSession *session = north_mcp_context_get_session (context);
   int level = north_mcp_log_level_from_string (name);
-  LevelChange *change;
+  NorthMcpDispatchChange *change;
 
   if (level < 0)
     {
@@ -226,16 +240,10 @@ handle_logging_set_level (NorthMcpProtocolHost *host,
                                          "warning, error, critical, alert, emergency");
       return;
     }
-  if (session == NULL)
-    {
-      north_mcp_dispatch_return_empty (context);
-      return;
-    }
-
-  change = g_new0 (LevelChange, 1);
+  change = g_new0 (NorthMcpDispatchChange, 1);
   change->context = g_object_ref (context);
   change->level = (NorthMcpLogLevel) level;
-  north_mcp_session_edit (session, change_level_of, level_changed, change, level_change_free);
+  north_mcp_dispatch_change_session (change, change_level_of);
 }
 
 void
