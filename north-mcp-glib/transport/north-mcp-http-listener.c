@@ -66,6 +66,7 @@
 #include <sys/ioctl.h>
 
 #include "north-mcp-http-listener-private.h"
+#include "north-mcp-http-stolen-slot-private.h"
 #include "north-mcp-hangup-input-stream-private.h"
 #include "north-mcp-http-held-body-private.h"
 #include "north-mcp-interim-output-stream-private.h"
@@ -989,57 +990,11 @@ north_mcp_http_listener_watch_hangup (SoupServerMessage *msg)
   g_source_attach (client->hangup_watch, client->listener->context);
 }
 
-/* A connection a route took over, counted against max-connections until
- * the route closes it (or lets go of its last reference): the listener
- * may be gone by then, and the route may close it on another thread. */
-typedef struct
-{
-  GWeakRef      listener;
-  GMainContext *context;
-} StolenSlot;
-
-static gboolean
-stolen_slot_release (gpointer data)
-{
-  StolenSlot *slot = data;
-  g_autoptr(NorthMcpHttpListener) listener = g_weak_ref_get (&slot->listener);
-
-  if (listener != NULL)
-    north_mcp_http_listener_release_slot (listener);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-stolen_slot_free (gpointer data)
-{
-  StolenSlot *slot = data;
-
-  g_weak_ref_clear (&slot->listener);
-  g_main_context_unref (slot->context);
-  g_free (slot);
-}
-
-/* Always from the listener's context, never inline: g_main_context_invoke()
- * would run it on a thread that can acquire that context while its loop
- * is not running, next to the thread that owns the listener. */
-static void
-stolen_closed (gpointer data)
-{
-  StolenSlot *slot = data;
-  g_autoptr(GSource) idle = g_idle_source_new ();
-
-  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-  g_source_set_callback (idle, stolen_slot_release, slot, stolen_slot_free);
-  g_source_set_static_name (idle, "north-mcp: stolen connection closed");
-  g_source_attach (idle, slot->context);
-}
-
 static void
 message_disconnected_cb (SoupServerMessage *msg,
                          gpointer           user_data)
 {
   Client *client = client_of (msg);
-  StolenSlot *slot;
 
   /* A connection libsoup closed is gone already (its stream said so
    * first); one still here was stolen, by us or by the route. */
@@ -1049,12 +1004,8 @@ message_disconnected_cb (SoupServerMessage *msg,
   /* The route's now, still a connection of the server's: one that left
    * the count let a client hold any number (a refusal counts its own). */
   if (client->listener != NULL && !client->slot_kept)
-    {
-      slot = g_new0 (StolenSlot, 1);
-      g_weak_ref_init (&slot->listener, north_mcp_http_listener_keep_slot (msg));
-      slot->context = g_main_context_ref (client->listener->context);
-      north_mcp_hangup_input_stream_notify_closed (client->input, stolen_closed, slot);
-    }
+    north_mcp_http_stolen_slot_watch (client->input, north_mcp_http_listener_keep_slot (msg),
+                                      client->listener->context);
   client_forget (client);
 }
 
