@@ -100,7 +100,7 @@ got_chunk_cb (SoupServerMessage *msg,
       reject_too_large (self, msg, count->endpoint, limit);
     }
   else if (count->kept &&
-           !north_mcp_http_listener_hold_body (msg, g_bytes_get_size (chunk),
+           !north_mcp_http_listener_hold_body (self->listener, msg, g_bytes_get_size (chunk),
                                                self->settings.max_held_body_bytes))
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
@@ -171,7 +171,8 @@ north_mcp_http_check_body_size (SoupServer        *server,
       if (length > limit)
         reject_too_large (self, msg, endpoint, limit);
       else if (kept &&
-               !north_mcp_http_listener_hold_body (msg, length, self->settings.max_held_body_bytes))
+               !north_mcp_http_listener_hold_body (self->listener, msg, length,
+                                                   self->settings.max_held_body_bytes))
         reject_busy (self, msg, endpoint);
       break;
 

@@ -7,6 +7,7 @@
 
 #include <libsoup/soup.h>
 #include "north-mcp-channel-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-sse-stream-private.h"
 
@@ -18,8 +19,11 @@ G_DECLARE_FINAL_TYPE (NorthMcpHttpChannel, north_mcp_http_channel, NORTH_MCP, HT
 
 /* @sse: answer with `text/event-stream` (notifications and requests can
  * flow before the responses) instead of one `application/json` body.
- * @batch: the POST carried a JSON array, so a JSON answer is an array. */
-NorthMcpHttpChannel *north_mcp_http_channel_new           (SoupServerMessage   *message,
+ * @batch: the POST carried a JSON array, so a JSON answer is an array.
+ * @listener: the transport's (or NULL), which finds @message's
+ * connection faster (north_mcp_http_listener_keep_body()). */
+NorthMcpHttpChannel *north_mcp_http_channel_new           (NorthMcpHttpListener *listener,
+                                                           SoupServerMessage   *message,
                                                            gboolean             sse,
                                                            gboolean             batch,
                                                            guint                keepalive_ms);

@@ -473,18 +473,20 @@ north_mcp_http_channel_peek_response (NorthMcpHttpChannel *self)
 }
 
 NorthMcpHttpChannel *
-north_mcp_http_channel_new (SoupServerMessage *message,
-                            gboolean           sse,
-                            gboolean           batch,
-                            guint              keepalive_ms)
+north_mcp_http_channel_new (NorthMcpHttpListener *listener,
+                            SoupServerMessage    *message,
+                            gboolean              sse,
+                            gboolean              batch,
+                            guint                 keepalive_ms)
 {
   NorthMcpHttpChannel *self;
 
+  g_return_val_if_fail (listener == NULL || NORTH_MCP_IS_HTTP_LISTENER (listener), NULL);
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), NULL);
 
   self = g_object_new (NORTH_MCP_TYPE_HTTP_CHANNEL, NULL);
   self->message = g_object_ref (message);
-  self->held = north_mcp_http_listener_keep_body (message);
+  self->held = north_mcp_http_listener_keep_body (listener, message);
   self->sse = !!sse;
   self->batch = !!batch;
   self->keepalive_ms = keepalive_ms;

@@ -83,7 +83,7 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
   /* Answers travel on the GET stream; the POST is only acknowledged. Its
    * requests get a channel of their own, which holds its body as long as
    * they run. */
-  relay = north_mcp_http_relay_channel_new (stream, msg);
+  relay = north_mcp_http_relay_channel_new (self->listener, stream, msg);
   north_mcp_transport_host_handle_message (self->host, session, user, message, relay);
   north_mcp_http_respond_text (msg, SOUP_STATUS_ACCEPTED, "Accepted");
 }

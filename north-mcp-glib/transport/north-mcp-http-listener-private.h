@@ -69,8 +69,11 @@ void                  north_mcp_http_listener_watch_hangup (SoupServerMessage   
  * the listener's connections, until libsoup is done with the request (or
  * its connection goes) and nothing keeps it any more. FALSE, counting
  * nothing, when that would make them pass @limit (0: no limit). TRUE for
- * messages of connections not accepted by a listener. */
-gboolean              north_mcp_http_listener_hold_body    (SoupServerMessage    *msg,
+ * messages of connections not accepted by a listener. @self, the
+ * listener of the server @msg came to (or NULL), only makes the lookup
+ * of @msg's connection cheaper: the answer is the same without it. */
+gboolean              north_mcp_http_listener_hold_body    (NorthMcpHttpListener *self,
+                                                            SoupServerMessage    *msg,
                                                             guint64               bytes,
                                                             guint64               limit);
 
@@ -87,8 +90,10 @@ void                  north_mcp_http_listener_release_slot (NorthMcpHttpListener
  * lives as long as the request is in progress): the body goes on counting
  * among the bodies held after libsoup is done with @msg (a legacy POST is
  * answered at once; a client may hang up on a request that goes on) until
- * north_mcp_http_held_body_release(). NULL when @msg holds nothing. */
-NorthMcpHttpHeldBody *north_mcp_http_listener_keep_body    (SoupServerMessage    *msg);
+ * north_mcp_http_held_body_release(). NULL when @msg holds nothing.
+ * @self as for north_mcp_http_listener_hold_body(). */
+NorthMcpHttpHeldBody *north_mcp_http_listener_keep_body    (NorthMcpHttpListener *self,
+                                                            SoupServerMessage    *msg);
 
 /* The socket of @msg's connection: soup_server_message_get_socket() is
  * NULL for connections a listener accepted. */

@@ -63,17 +63,19 @@ target_closed_cb (NorthMcpChannel *target,
 }
 
 NorthMcpChannel *
-north_mcp_http_relay_channel_new (NorthMcpChannel   *target,
-                                  SoupServerMessage *msg)
+north_mcp_http_relay_channel_new (NorthMcpHttpListener *listener,
+                                  NorthMcpChannel      *target,
+                                  SoupServerMessage    *msg)
 {
   NorthMcpHttpRelayChannel *self;
 
+  g_return_val_if_fail (listener == NULL || NORTH_MCP_IS_HTTP_LISTENER (listener), NULL);
   g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (target), NULL);
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
 
   self = g_object_new (NORTH_MCP_TYPE_HTTP_RELAY_CHANNEL, NULL);
   self->target = g_object_ref (target);
-  self->held = north_mcp_http_listener_keep_body (msg);
+  self->held = north_mcp_http_listener_keep_body (listener, msg);
   if (north_mcp_channel_is_closed (target))
     north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
   else

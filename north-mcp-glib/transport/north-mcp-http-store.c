@@ -297,7 +297,7 @@ hold_replay (Pending *pending,
   g_autofree char *text = NULL;
 
   north_mcp_transport_host_get_settings (pending->host, &settings);
-  if (north_mcp_http_listener_hold_body (pending->pause.msg, length, settings.max_held_body_bytes))
+  if (north_mcp_http_listener_hold_body (NULL, pending->pause.msg, length, settings.max_held_body_bytes))
     return TRUE;
 
   text = g_strdup_printf ("Server busy: with this replay the bodies it holds would pass %" G_GUINT64_FORMAT

@@ -565,6 +565,62 @@ test_stdio_reused_id (void)
   test_pipes_close (&pipes);
 }
 
+static void
+ignore_cb (void)
+{
+}
+
+static gpointer
+connect_finished_thread (gpointer data)
+{
+  return GSIZE_TO_POINTER (g_signal_connect (data, "request-finished", G_CALLBACK (ignore_cb), NULL));
+}
+
+/* Whether requests are announced follows the handlers as they come and
+ * go (from any thread), whatever other handlers the server has. */
+static void
+test_watches (void)
+{
+  g_autoptr(NorthMcpServer) server = new_server ();
+  g_autoptr(GThread) thread = NULL;
+  gulong notify_id, detailed_id, opened_id, finished_id, started_id;
+
+  g_assert_false (north_mcp_server_watches_requests (server));
+
+  /* Handlers of other signals, with and without a detail. */
+  detailed_id = g_signal_connect (server, "notify::name", G_CALLBACK (ignore_cb), NULL);
+  g_assert_false (north_mcp_server_watches_requests (server));
+  notify_id = g_signal_connect (server, "notify", G_CALLBACK (ignore_cb), NULL);
+  opened_id = g_signal_connect (server, "session-opened", G_CALLBACK (ignore_cb), NULL);
+  g_assert_false (north_mcp_server_watches_requests (server));
+
+  finished_id = g_signal_connect (server, "request-finished", G_CALLBACK (ignore_cb), NULL);
+  g_assert_true (north_mcp_server_watches_requests (server));
+  /* A blocked handler counts: it may be unblocked before the end. */
+  g_signal_handler_block (server, finished_id);
+  g_assert_true (north_mcp_server_watches_requests (server));
+  g_signal_handler_unblock (server, finished_id);
+  g_signal_handler_disconnect (server, finished_id);
+  g_assert_false (north_mcp_server_watches_requests (server));
+
+  started_id = g_signal_connect (server, "request-started", G_CALLBACK (ignore_cb), NULL);
+  g_assert_true (north_mcp_server_watches_requests (server));
+  g_signal_handler_disconnect (server, started_id);
+  g_assert_false (north_mcp_server_watches_requests (server));
+
+  /* The request signals alone, the others gone. */
+  g_signal_handler_disconnect (server, notify_id);
+  g_signal_handler_disconnect (server, detailed_id);
+  g_signal_handler_disconnect (server, opened_id);
+  g_assert_false (north_mcp_server_watches_requests (server));
+  thread = g_thread_new ("connect", connect_finished_thread, server);
+  finished_id = GPOINTER_TO_SIZE (g_thread_join (g_steal_pointer (&thread)));
+  g_assert_cmpuint (finished_id, !=, 0);
+  g_assert_true (north_mcp_server_watches_requests (server));
+  g_signal_handler_disconnect (server, finished_id);
+  g_assert_false (north_mcp_server_watches_requests (server));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -576,6 +632,7 @@ main (int    argc,
   g_test_add_func ("/request-signals/stdio", test_stdio);
   g_test_add_func ("/request-signals/stdio/finished-only", test_stdio_finished_only);
   g_test_add_func ("/request-signals/stdio/reused-id", test_stdio_reused_id);
+  g_test_add_func ("/request-signals/watches", test_watches);
 
   return g_test_run ();
 }
