@@ -701,8 +701,9 @@ static void drop_from_record (NorthMcpSessionManager *self,
 /* The record read: applied, then the change on it, and stored. A record
  * that could not be read (the store is away) leaves the change to this
  * copy, stored as before; one that is gone, to nobody: the session ended
- * elsewhere. A change made here while the GET was under way is not in
- * its answer: it is read again. */
+ * elsewhere. So does a copy closed meanwhile (it is no longer the
+ * manager's to attach again). A change made here while the GET was under
+ * way is not in its answer: it is read again. */
 static void
 edit_read (NorthMcpSessionManager *self,
            Op                     *op)
@@ -713,7 +714,7 @@ edit_read (NorthMcpSessionManager *self,
   gboolean gone = op->error == NULL && op->value == NULL;
   guint dropped = 0;
 
-  if (self == NULL || self->store == NULL)
+  if (self == NULL || self->store == NULL || north_mcp_session_manager_lookup (self, op->id) != session)
     {
       north_mcp_session_edit_apply (session, op->edit, &refused);
       end_edit (op, refused);

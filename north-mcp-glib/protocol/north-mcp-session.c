@@ -831,6 +831,9 @@ north_mcp_session_close (NorthMcpSession *self)
   if (self->closed)
     return;
   self->closed = TRUE;
+  /* Whoever still holds it (a request under way) changes it for nobody:
+   * the manager that gave it these funcs may be freed before that. */
+  north_mcp_session_set_store_funcs (self, NULL, NULL, NULL, NULL);
 
   /* Collect first: completing a task may run code that touches the tables. */
   g_hash_table_iter_init (&iter, self->pending);

@@ -288,6 +288,61 @@ test_change_on_another_copy_keeps_the_first (void)
   north_mcp_session_manager_free (one);
 }
 
+/* --- an edit that outlives its session's copy and its manager --- */
+
+typedef struct
+{
+  const char *uri;
+  gboolean    done;
+} Late;
+
+static gboolean
+subscribe_late (NorthMcpSession *session, gpointer data, GError **error)
+{
+  return north_mcp_session_subscribe (session, ((Late *) data)->uri, error);
+}
+
+static void
+late_subscribed (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  g_assert_no_error ((GError *) error);
+  ((Late *) data)->done = TRUE;
+}
+
+/* The server shuts down while a change's GET is under way: the copy is
+ * closed, the manager freed. Once the GET is answered the change is made
+ * on the copy alone, which no longer tells the manager (freed: ASan
+ * reports the use after free) of its changes, then or later. */
+static void
+test_edit_outlives_its_manager (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  NorthMcpSessionManager *manager = manager_new (&store);
+  g_autoptr(NorthMcpSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  Late late = { "notes://a" };
+  gboolean saved_done = FALSE;
+
+  session = g_object_ref (north_mcp_session_manager_open (manager, NULL, NULL, &error));
+  g_assert_no_error (error);
+  north_mcp_session_set_protocol_version (session, "2025-06-18");
+  north_mcp_session_manager_save_async (manager, session, NULL, saved, &saved_done);
+  test_wait_for (&saved_done, "the new session's record");
+
+  north_mcp_session_edit (session, subscribe_late, late_subscribed, &late, NULL);
+  north_mcp_session_manager_close (manager, session);
+  north_mcp_session_manager_free (manager);
+  test_wait_for (&late.done, "the change");
+  g_assert_true (north_mcp_session_is_subscribed (session, "notes://a"));
+
+  /* Changed again (a request still under way): nobody to tell. */
+  late.uri = "notes://b";
+  late.done = FALSE;
+  north_mcp_session_edit (session, subscribe_late, late_subscribed, &late, NULL);
+  g_assert_true (late.done);
+  g_assert_true (north_mcp_session_is_subscribed (session, "notes://b"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -298,6 +353,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/reload-keeps-later-changes", test_reload_keeps_later_changes);
   g_test_add_func ("/session-records/change-on-another-copy-keeps-the-first",
                    test_change_on_another_copy_keeps_the_first);
+  g_test_add_func ("/session-records/edit-outlives-its-manager", test_edit_outlives_its_manager);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
