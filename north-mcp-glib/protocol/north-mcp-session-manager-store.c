@@ -801,12 +801,14 @@ drop_from_record (NorthMcpSessionManager *self,
 /* A change made here after the GET left is not in its answer (one
  * connection, in order): applied, that answer undid the change here, and
  * the next one stored the record without it. The GET then goes again,
- * after the change's own write. */
+ * after the change's own write. Once the store is closed (the server
+ * stopped) the copies no longer follow it: the answer is dropped. */
 static void
 reloaded (NorthMcpSessionManager *self,
           Op                     *op)
 {
-  NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, op->id) : NULL;
+  NorthMcpSession *session = self != NULL && self->store != NULL ? north_mcp_session_manager_lookup (self, op->id)
+                                                                 : NULL;
   g_autoptr(JsonNode) node = NULL;
   guint dropped;
 

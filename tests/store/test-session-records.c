@@ -343,6 +343,68 @@ test_edit_outlives_its_manager (void)
   g_assert_true (north_mcp_session_is_subscribed (session, "notes://b"));
 }
 
+/* --- a reload that comes back after the store was closed --- */
+
+typedef struct
+{
+  NorthMcpSessionManager *manager;
+  NorthMcpSession        *session;
+  gboolean                heard;
+} Closing;
+
+/* Runs after the manager's handler: its reload's GET is under way. The
+ * server stops (the store closed, the manager and its copies kept), and
+ * the copy changes meanwhile (nothing to store it in). */
+static void
+on_control_close (const char *channel, GBytes *message, gpointer data)
+{
+  Closing *closing = data;
+  g_autoptr(GError) error = NULL;
+
+  if (closing->heard)
+    return;
+  closing->heard = TRUE;
+  north_mcp_session_manager_close_store (closing->manager);
+  g_assert_true (north_mcp_session_subscribe (closing->session, "notes://b", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_reload_after_the_store_closed (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  NorthMcpSessionManager *manager = manager_new (&store);
+  g_autoptr(GError) error = NULL;
+  Closing closing = { manager };
+  Late late = { "notes://a" };
+  gboolean saved_done = FALSE;
+  g_autoptr(GBytes) record = NULL;
+  g_autofree char *key = NULL;
+  guint hook;
+
+  closing.session = north_mcp_session_manager_open (manager, NULL, NULL, &error);
+  g_assert_no_error (error);
+  north_mcp_session_set_protocol_version (closing.session, "2025-06-18");
+  key = g_strconcat (SESSION_KEY_PREFIX, north_mcp_session_get_id (closing.session), NULL);
+  north_mcp_session_manager_save_async (manager, closing.session, NULL, saved, &saved_done);
+  test_wait_for (&saved_done, "the new session's record");
+  hook = north_mcp_state_store_subscribe (store, CONTROL_CHANNEL, on_control_close, &closing, NULL);
+
+  north_mcp_session_edit (closing.session, subscribe_late, late_subscribed, &late, NULL);
+  test_wait_for (&closing.heard, "the change's message");
+  /* On the manager's connection, after its reload: once read, that
+   * reload came back. */
+  north_mcp_state_store_get_async (store, key, 65536, NULL, got, &record);
+  test_wait_for (&late.done, "the change");
+  while (record == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (north_mcp_session_is_subscribed (closing.session, "notes://a"));
+  g_assert_true (north_mcp_session_is_subscribed (closing.session, "notes://b"));
+
+  north_mcp_state_store_unsubscribe (store, hook);
+  north_mcp_session_manager_free (manager);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -354,6 +416,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/change-on-another-copy-keeps-the-first",
                    test_change_on_another_copy_keeps_the_first);
   g_test_add_func ("/session-records/edit-outlives-its-manager", test_edit_outlives_its_manager);
+  g_test_add_func ("/session-records/reload-after-the-store-closed", test_reload_after_the_store_closed);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
