@@ -679,8 +679,13 @@ def test_listen_streams_keep_a_bounded_request():
             assert "notifications/subscriptions/acknowledged" not in answer, answer[:300]
             assert '"code":-32602' in answer, answer[:300]
             baseline = baseline or rss_kib(server.pid)
+        # Streams that kept their requests would keep six trees (hundreds
+        # of MB). One more tree than the baseline's is no such sign: the
+        # next request can be read before the last one's tree is freed,
+        # and the allocator keeps that peak (35 MB under ASan on a busy
+        # machine).
         growth = rss_kib(server.pid) - baseline
-        assert growth < 32 * 1024, f"RSS grew by {growth} KiB"
+        assert growth < 64 * 1024, f"RSS grew by {growth} KiB"
         assert server.health()
     finally:
         for sock in sockets:
