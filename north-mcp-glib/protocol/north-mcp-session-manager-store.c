@@ -577,7 +577,9 @@ static void
 saved (NorthMcpSessionManager *self,
        Op                     *op)
 {
-  NorthMcpSession *session = self != NULL ? north_mcp_session_manager_lookup (self, op->id) : NULL;
+  /* Stopped meanwhile (its store closed): nothing to delete there. */
+  NorthMcpSession *session = self != NULL && self->store != NULL ? north_mcp_session_manager_lookup (self, op->id)
+                                                                 : NULL;
   Unsaved *unsaved;
 
   if (op->error != NULL && session != NULL &&
@@ -864,7 +866,8 @@ restored (NorthMcpSessionManager *self,
     }
   if (g_task_return_error_if_cancelled (op->task))
     return;
-  if (self == NULL)
+  /* Freed, or stopped (its store closed): no copy to make. */
+  if (self == NULL || self->store == NULL)
     {
       g_task_return_new_error (op->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The server is gone");
       return;

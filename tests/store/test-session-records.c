@@ -405,6 +405,55 @@ test_reload_after_the_store_closed (void)
   north_mcp_session_manager_free (manager);
 }
 
+/* --- a restore answered after the store was closed --- */
+
+static void
+restore_refused (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpSession) session = north_mcp_session_manager_restore_finish (NULL, result, &error);
+
+  g_assert_null (session);
+  g_assert_nonnull (error);
+  *(gboolean *) data = TRUE;
+}
+
+/* The server stops while a restore's GET is under way: the record that
+ * comes back is no session of this process's any more (nor does it
+ * write what this process could not take of it to a store it closed). */
+static void
+test_restore_after_the_store_closed (void)
+{
+  g_autoptr(NorthMcpStateStore) store_one = NULL;
+  g_autoptr(NorthMcpStateStore) store_two = NULL;
+  NorthMcpSessionManager *one = manager_new (&store_one);
+  NorthMcpSessionManager *two = manager_new (&store_two);
+  g_autoptr(GError) error = NULL;
+  Late late = { "notes://a" };
+  NorthMcpSession *session;
+  gboolean saved_done = FALSE, refused = FALSE;
+  g_autofree char *id = NULL;
+
+  session = north_mcp_session_manager_open (one, NULL, NULL, &error);
+  g_assert_no_error (error);
+  north_mcp_session_set_protocol_version (session, "2025-06-18");
+  id = g_strdup (north_mcp_session_get_id (session));
+  north_mcp_session_manager_save_async (one, session, NULL, saved, &saved_done);
+  test_wait_for (&saved_done, "the new session's record");
+  north_mcp_session_edit (session, subscribe_late, late_subscribed, &late, NULL);
+  test_wait_for (&late.done, "the change");
+
+  /* No room here for the record's subscription. */
+  north_mcp_kept_budget_set_limit (north_mcp_session_manager_get_kept_budget (two), 1);
+  north_mcp_session_manager_restore_async (two, id, NULL, NULL, restore_refused, &refused);
+  north_mcp_session_manager_close_store (two);
+  test_wait_for (&refused, "the restore");
+  g_assert_null (north_mcp_session_manager_lookup (two, id));
+
+  north_mcp_session_manager_free (two);
+  north_mcp_session_manager_free (one);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -417,6 +466,7 @@ main (int argc, char **argv)
                    test_change_on_another_copy_keeps_the_first);
   g_test_add_func ("/session-records/edit-outlives-its-manager", test_edit_outlives_its_manager);
   g_test_add_func ("/session-records/reload-after-the-store-closed", test_reload_after_the_store_closed);
+  g_test_add_func ("/session-records/restore-after-the-store-closed", test_restore_after_the_store_closed);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
