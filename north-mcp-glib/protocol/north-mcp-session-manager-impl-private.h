@@ -35,6 +35,7 @@ struct _NorthMcpSessionManager
   gulong      available_id;  /* the store's "available" signal */
   GQueue      unsaved;       /* Unsaved: records to delete (store.c) */
   GHashTable *watched;       /* session id -> stream channel subscription */
+  GHashTable *work;          /* session id -> what is under way on its record (store.c) */
   char       *origin;        /* this process, in what it publishes */
   guint       fanout_depth;  /* inside begin_fanout/end_fanout */
   gboolean    receiving;     /* running a fan-out another process started */

@@ -159,7 +159,7 @@ drop_local (NorthMcpSessionManager *self,
   north_mcp_session_manager_close (self, session);
 }
 
-static void reload_local (NorthMcpSessionManager *self, NorthMcpSession *session);
+static void reload_local (NorthMcpSessionManager *self, const char *id);
 
 /* Another process ended or changed a session we have a copy of. */
 static void
@@ -177,7 +177,7 @@ on_control_message (const char *channel,
   if (what == CONTROL_DELETED)
     drop_local (self, id);
   else
-    reload_local (self, session);
+    reload_local (self, id);
 }
 
 /* ------------------------------------------------------------------ */
@@ -201,6 +201,7 @@ attach_session (NorthMcpSessionManager *self,
 
 static void unsaved_free        (gpointer                data);
 static void delete_all_unsaved (NorthMcpSessionManager *self);
+static void record_work_free   (gpointer                data);
 
 void
 north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
@@ -232,12 +233,15 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
       g_object_set_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY, NULL);
     }
   g_clear_object (&self->store);
+  /* Edits waiting their turn are made on the copies alone from now on. */
+  g_clear_pointer (&self->work, g_hash_table_unref);
 
   /* The in-process store shares nothing: sessions stay as they were. */
   if (store == NULL || !north_mcp_state_store_is_shared (store))
     return;
 
   self->store = g_object_ref (store);
+  self->work = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, record_work_free);
   self->control_id = north_mcp_state_store_subscribe (store, CONTROL_CHANNEL, on_control_message,
                                                       self, NULL);
   self->broadcast_id = north_mcp_state_store_subscribe (store, NORTH_MCP_SESSION_MANAGER_BROADCAST_CHANNEL,
@@ -466,6 +470,67 @@ op_task_new (NorthMcpSessionManager *self,
   return NULL;
 }
 
+/* What is under way for one session's record. Its reloads and its edits
+ * each go one at a time: a change made while a GET is out sends that GET
+ * again (see reloaded()), so with every one under way at once each change
+ * sent all the others again, and a client that sent a session a hundred
+ * changes at once cost the store tens of thousands of commands. */
+typedef struct
+{
+  gboolean reloading;
+  gboolean reload_again; /* the record changed again meanwhile */
+  gboolean editing;
+  GQueue   edits;        /* Op: edits waiting their turn */
+} RecordWork;
+
+static void edit_copy_alone (Op *op);
+
+static void
+record_work_free (gpointer data)
+{
+  RecordWork *work = data;
+  Op *op;
+
+  while ((op = g_queue_pop_head (&work->edits)) != NULL)
+    {
+      edit_copy_alone (op);
+      op_free (op);
+    }
+  g_free (work);
+}
+
+static RecordWork *
+record_work (NorthMcpSessionManager *self,
+             const char             *id)
+{
+  RecordWork *work = g_hash_table_lookup (self->work, id);
+
+  if (work == NULL)
+    {
+      work = g_new0 (RecordWork, 1);
+      g_hash_table_insert (self->work, g_strdup (id), work);
+    }
+  return work;
+}
+
+/* The work on session @id that has ended, or NULL when it is not this
+ * store's (the store was closed or replaced meanwhile). */
+static RecordWork *
+record_work_ended (NorthMcpSessionManager *self,
+                   const char             *id)
+{
+  return self != NULL && self->work != NULL ? g_hash_table_lookup (self->work, id) : NULL;
+}
+
+static void
+record_work_release (NorthMcpSessionManager *self,
+                     const char             *id,
+                     RecordWork             *work)
+{
+  if (!work->reloading && !work->editing && g_queue_is_empty (&work->edits))
+    g_hash_table_remove (self->work, id);
+}
+
 static void
 send_record (NorthMcpSessionManager    *self,
              NorthMcpSession           *session,
@@ -664,6 +729,9 @@ save_changed (NorthMcpSession *session,
  * back without it: a client that subscribed to one URI through one
  * replica and then to another through a second lost the first. */
 
+static void edit_read (NorthMcpSessionManager *self,
+                       Op                     *op);
+
 static void
 end_edit (Op           *op,
           const GError *error)
@@ -674,16 +742,52 @@ end_edit (Op           *op,
   north_mcp_session_edit_end (session, edit, error);
 }
 
+/* Without the store (the manager is gone, the store closed, or the copy
+ * is no longer the manager's to attach again): on the copy alone. */
+static void
+edit_copy_alone (Op *op)
+{
+  g_autoptr(GError) refused = NULL;
+
+  north_mcp_session_edit_apply (op->edited, op->edit, &refused);
+  end_edit (op, refused);
+}
+
+static void read_for_edit (NorthMcpSessionManager *self,
+                           Op                     *op);
+
+/* The edit of session @id under way has ended: the next one begins. */
+static void
+edit_next (NorthMcpSessionManager *self,
+           const char             *id)
+{
+  RecordWork *work = record_work_ended (self, id);
+  Op *next;
+
+  if (work == NULL)
+    return;
+  while ((next = g_queue_pop_head (&work->edits)) != NULL)
+    {
+      if (north_mcp_session_manager_lookup (self, id) == next->edited)
+        {
+          read_for_edit (self, next);
+          return;
+        }
+      edit_copy_alone (next);
+      op_free (next);
+    }
+  work->editing = FALSE;
+  record_work_release (self, id, work);
+}
+
 static void
 edit_saved (NorthMcpSessionManager *self,
             Op                     *op)
 {
   changed_saved (self, op);
   end_edit (op, NULL);
+  edit_next (self, op->id);
 }
-
-static void edit_read (NorthMcpSessionManager *self,
-                       Op                     *op);
 
 static void
 read_for_edit (NorthMcpSessionManager *self,
@@ -718,8 +822,8 @@ edit_read (NorthMcpSessionManager *self,
 
   if (self == NULL || self->store == NULL || north_mcp_session_manager_lookup (self, op->id) != session)
     {
-      north_mcp_session_edit_apply (session, op->edit, &refused);
-      end_edit (op, refused);
+      edit_copy_alone (op);
+      edit_next (self, op->id);
       return;
     }
   if (north_mcp_session_get_changes (session) != op->changes)
@@ -740,6 +844,7 @@ edit_read (NorthMcpSessionManager *self,
       end_edit (op, refused);
       if (gone)
         drop_local (self, op->id);
+      edit_next (self, op->id);
       return;
     }
   g_clear_error (&op->error);
@@ -753,9 +858,16 @@ edit_session (NorthMcpSession     *session,
 {
   NorthMcpSessionManager *self = data;
   Op *op = op_new (self, north_mcp_session_get_id (session), NULL);
+  RecordWork *work = record_work (self, op->id);
 
   op->edit = edit;
   op->edited = g_object_ref (session);
+  if (work->editing)
+    {
+      g_queue_push_tail (&work->edits, op);
+      return;
+    }
+  work->editing = TRUE;
   read_for_edit (self, op);
 }
 
@@ -800,6 +912,32 @@ drop_from_record (NorthMcpSessionManager *self,
   save_changed (session, self);
 }
 
+static void send_reload (NorthMcpSessionManager *self,
+                         NorthMcpSession        *session);
+
+/* The reload of session @id under way has ended: another begins if the
+ * record changed meanwhile. */
+static void
+reload_next (NorthMcpSessionManager *self,
+             const char             *id)
+{
+  RecordWork *work = record_work_ended (self, id);
+  NorthMcpSession *session;
+
+  if (work == NULL)
+    return;
+  work->reloading = FALSE;
+  session = work->reload_again ? north_mcp_session_manager_lookup (self, id) : NULL;
+  work->reload_again = FALSE;
+  if (session != NULL)
+    {
+      work->reloading = TRUE;
+      send_reload (self, session);
+      return;
+    }
+  record_work_release (self, id, work);
+}
+
 /* A change made here after the GET left is not in its answer (one
  * connection, in order): applied, that answer undid the change here, and
  * the next one stored the record without it. The GET then goes again,
@@ -812,27 +950,29 @@ reloaded (NorthMcpSessionManager *self,
   NorthMcpSession *session = self != NULL && self->store != NULL ? north_mcp_session_manager_lookup (self, op->id)
                                                                  : NULL;
   g_autoptr(JsonNode) node = NULL;
-  guint dropped;
+  guint dropped = 0;
 
   if (session != NULL && north_mcp_session_get_changes (session) != op->changes)
     {
-      reload_local (self, session);
+      send_reload (self, session);
       return;
     }
   node = session != NULL && op->value != NULL ? north_mcp_session_record_read_object (op->value) : NULL;
-  if (node == NULL)
-    return;
-  north_mcp_session_set_store_funcs (session, NULL, NULL, NULL, NULL);
-  dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
-  attach_session (self, session);
-  g_debug ("Session %.8s… reloaded: its record changed", op->id);
-  if (dropped > 0)
-    drop_from_record (self, session, dropped);
+  if (node != NULL)
+    {
+      north_mcp_session_set_store_funcs (session, NULL, NULL, NULL, NULL);
+      dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
+      attach_session (self, session);
+      g_debug ("Session %.8s… reloaded: its record changed", op->id);
+      if (dropped > 0)
+        drop_from_record (self, session, dropped);
+    }
+  reload_next (self, op->id);
 }
 
 static void
-reload_local (NorthMcpSessionManager *self,
-              NorthMcpSession        *session)
+send_reload (NorthMcpSessionManager *self,
+             NorthMcpSession        *session)
 {
   const char *id = north_mcp_session_get_id (session);
   g_autofree char *key = session_key (id);
@@ -841,6 +981,22 @@ reload_local (NorthMcpSessionManager *self,
   op->changes = north_mcp_session_get_changes (session);
   north_mcp_state_store_get_async (self->store, key, NORTH_MCP_SESSION_RECORD_MAX_BYTES, NULL,
                                    op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, reloaded));
+}
+
+/* The record of session @id changed: read it again, once it is read. */
+static void
+reload_local (NorthMcpSessionManager *self,
+              const char             *id)
+{
+  RecordWork *work = record_work (self, id);
+
+  if (work->reloading)
+    work->reload_again = TRUE;
+  else
+    {
+      work->reloading = TRUE;
+      send_reload (self, north_mcp_session_manager_lookup (self, id));
+    }
 }
 
 /* The record, or a copy restored here meanwhile by another request,

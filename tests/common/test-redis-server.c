@@ -49,6 +49,28 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* A store that finds the port closed retries its connections later: a
+ * message published before the pub/sub connection is back is lost to it,
+ * and the test waits for it in vain. */
+static void
+wait_until_listening (guint port)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL);
+
+      if (socket != NULL && g_socket_connect (socket, address, NULL, NULL))
+        return;
+      g_usleep (10 * 1000);
+    }
+  g_error ("redis-server did not listen on port %u within 10 s", port);
+}
+
 void
 test_redis_server_start (TestRedisServer *self)
 {
@@ -63,6 +85,7 @@ test_redis_server_start (TestRedisServer *self)
   g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
                  die_with_parent, NULL, &self->pid, &error);
   g_assert_no_error (error);
+  wait_until_listening (self->port);
 }
 
 void

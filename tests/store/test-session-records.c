@@ -454,6 +454,96 @@ test_restore_after_the_store_closed (void)
   north_mcp_session_manager_free (one);
 }
 
+/* --- many changes of one session at once --- */
+
+/* What the redis-server processed since the last call (redis-cli). */
+static guint64
+commands_processed (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", redis.port);
+  const char *info[] = { "redis-cli", "-p", port, "INFO", "stats", NULL };
+  const char *reset[] = { "redis-cli", "-p", port, "CONFIG", "RESETSTAT", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *line;
+  guint64 count;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) info, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, NULL, &error));
+  g_assert_no_error (error);
+  line = strstr (out, "total_commands_processed:");
+  g_assert_nonnull (line);
+  count = g_ascii_strtoull (line + strlen ("total_commands_processed:"), NULL, 10);
+  g_assert_true (g_spawn_sync (NULL, (char **) reset, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return count;
+}
+
+static gboolean
+subscribe_numbered (NorthMcpSession *session, gpointer data, GError **error)
+{
+  g_autofree char *uri = g_strdup_printf ("notes://%u", GPOINTER_TO_UINT (data));
+
+  return north_mcp_session_subscribe (session, uri, error);
+}
+
+static guint edits_ended;
+
+static void
+counted_edit (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  g_assert_no_error ((GError *) error);
+  edits_ended++;
+}
+
+/* A client may send a session many changes at once (a batch, many
+ * connections): each is read, made and stored in turn, and the copy
+ * reloads the record as often as it changed, not once more per change
+ * under way (a change made meanwhile sent every read under way again:
+ * the store's work grew with the square of the changes). */
+static void
+test_many_changes_at_once (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  NorthMcpSessionManager *manager = manager_new (&store);
+  g_autoptr(GError) error = NULL;
+  NorthMcpSession *session;
+  gboolean saved_done = FALSE, settled = FALSE;
+  guint n = 100, watchdog;
+  guint64 commands;
+  g_auto(GStrv) stored = NULL;
+
+  session = north_mcp_session_manager_open (manager, NULL, NULL, &error);
+  g_assert_no_error (error);
+  north_mcp_session_set_protocol_version (session, "2025-06-18");
+  north_mcp_session_manager_save_async (manager, session, NULL, saved, &saved_done);
+  test_wait_for (&saved_done, "the new session's record");
+
+  commands_processed ();
+  edits_ended = 0;
+  for (guint i = 0; i < n; i++)
+    north_mcp_session_edit (session, subscribe_numbered, counted_edit, GUINT_TO_POINTER (i), NULL);
+  watchdog = test_watchdog_add ("the changes");
+  while (edits_ended < n)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  /* The reloads of the last changes come back too. */
+  g_timeout_add (500, test_set_flag, &settled);
+  test_wait_for (&settled, "the reloads");
+  commands = commands_processed ();
+  stored = stored_subscriptions (store, session);
+  g_assert_cmpuint (g_strv_length (stored), ==, n);
+  /* Per change: its read and the reload it causes (a script each, three
+   * commands as Redis counts them), each read again at most once for a
+   * change made meanwhile; its write and its message: 14. All at once,
+   * every change read every other again: 243 each for 100. */
+  g_test_message ("%" G_GUINT64_FORMAT " commands", commands);
+  g_assert_cmpuint (commands, <=, 16 * n);
+
+  north_mcp_session_manager_free (manager);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -467,6 +557,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/edit-outlives-its-manager", test_edit_outlives_its_manager);
   g_test_add_func ("/session-records/reload-after-the-store-closed", test_reload_after_the_store_closed);
   g_test_add_func ("/session-records/restore-after-the-store-closed", test_restore_after_the_store_closed);
+  g_test_add_func ("/session-records/many-changes-at-once", test_many_changes_at_once);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
