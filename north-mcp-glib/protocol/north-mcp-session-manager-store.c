@@ -16,6 +16,7 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-hex-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-session-manager-impl-private.h"
 #include "north-mcp-session-private.h"
@@ -26,9 +27,6 @@
 /* Every process subscribes to it: "deleted <id>" ends a session everywhere. */
 #define CONTROL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "sessions"
 #define SESSION_KEY_PREFIX NORTH_MCP_STATE_STORE_PREFIX "session:"
-#define DELETE_MESSAGE "deleted "
-/* "changed <id>": the record changed (log level, subscriptions): reload it. */
-#define CHANGED_MESSAGE "changed "
 /* A used session's record gets a new expiry at most this often. */
 #define TOUCH_INTERVAL_US G_USEC_PER_SEC
 /* + an identity's digest in hex: the ids of its sessions, each counted
@@ -98,48 +96,6 @@ owner_counter (NorthMcpSessionManager *self,
   return TRUE;
 }
 
-/* The messages of the control channel: "deleted <id>", "changed <id>". */
-typedef enum
-{
-  CONTROL_NONE,
-  CONTROL_DELETED,
-  CONTROL_CHANGED,
-} Control;
-
-#define SESSION_ID_CHARS (2 * NORTH_MCP_RANDOM_ID_BYTES)
-
-static GBytes *
-control_message (Control     what,
-                 const char *id)
-{
-  char *text = g_strconcat (what == CONTROL_DELETED ? DELETE_MESSAGE : CHANGED_MESSAGE, id, NULL);
-
-  return g_bytes_new_take (text, strlen (text));
-}
-
-/* Which message @message is, and the session id it names (into @id). */
-static Control
-control_message_read (GBytes *message,
-                      char    id[SESSION_ID_CHARS + 1])
-{
-  gsize length = 0;
-  const char *data = g_bytes_get_data (message, &length);
-  gsize prefix = strlen (DELETE_MESSAGE);
-
-  G_STATIC_ASSERT (sizeof DELETE_MESSAGE == sizeof CHANGED_MESSAGE);
-  if (length != prefix + SESSION_ID_CHARS)
-    return CONTROL_NONE;
-  memcpy (id, data + prefix, SESSION_ID_CHARS);
-  id[SESSION_ID_CHARS] = '\0';
-  if (!north_mcp_session_id_is_valid (id))
-    return CONTROL_NONE;
-  if (memcmp (data, DELETE_MESSAGE, prefix) == 0)
-    return CONTROL_DELETED;
-  if (memcmp (data, CHANGED_MESSAGE, prefix) == 0)
-    return CONTROL_CHANGED;
-  return CONTROL_NONE;
-}
-
 /* ------------------------------------------------------------------ */
 /* The control channel                                                 */
 
@@ -168,13 +124,14 @@ on_control_message (const char *channel,
                     gpointer    user_data)
 {
   NorthMcpSessionManager *self = user_data;
-  char id[SESSION_ID_CHARS + 1];
-  Control what = control_message_read (message, id);
-  NorthMcpSession *session = what != CONTROL_NONE ? north_mcp_session_manager_lookup (self, id) : NULL;
+  char id[NORTH_MCP_SESSION_ID_CHARS + 1];
+  NorthMcpSessionControl what = north_mcp_session_control_read (message, id);
+  NorthMcpSession *session = what != NORTH_MCP_SESSION_CONTROL_NONE ? north_mcp_session_manager_lookup (self, id)
+                                                                     : NULL;
 
   if (session == NULL)
     return;
-  if (what == CONTROL_DELETED)
+  if (what == NORTH_MCP_SESSION_CONTROL_DELETED)
     drop_local (self, id);
   else
     reload_local (self, id);
@@ -329,9 +286,11 @@ struct _Op
   guint8                   user[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
   /* reload, edit: the session's changes when its GET left. */
   guint                    changes;
-  /* edit: the change, and its session. */
+  /* edit: the change, its session, and how often its record was
+   * replaced by another process before it could be. */
   NorthMcpSessionEdit     *edit;
   NorthMcpSession         *edited;
+  guint                    overtaken;
 };
 
 static Op *
@@ -409,7 +368,9 @@ op_done (GObject      *source,
       op->value = north_mcp_state_store_get_finish (store, result, &op->error);
       break;
     case NORTH_MCP_STATE_STORE_OP_SET:
-      op->found = north_mcp_state_store_set_finish (store, result, &op->error);
+      op->found = g_async_result_is_tagged (result, north_mcp_state_store_replace_async)
+                    ? north_mcp_state_store_replace_finish (store, result, &op->error)
+                    : north_mcp_state_store_set_finish (store, result, &op->error);
       break;
     case NORTH_MCP_STATE_STORE_OP_SET_COUNTED:
       op_read_counted (op, north_mcp_state_store_set_counted_finish (store, result, &op->error));
@@ -703,7 +664,7 @@ changed_saved (NorthMcpSessionManager *self,
     drop_local (self, op->id);
   else if (self != NULL && self->store != NULL)
     {
-      message = control_message (CONTROL_CHANGED, op->id);
+      message = north_mcp_session_control_new (NORTH_MCP_SESSION_CONTROL_CHANGED, op->id);
       north_mcp_state_store_publish (self->store, CONTROL_CHANNEL, message);
     }
 }
@@ -804,6 +765,40 @@ static void drop_from_record (NorthMcpSessionManager *self,
                               NorthMcpSession        *session,
                               guint                   dropped);
 
+/* Another process stored the record between this edit's read and its
+ * write (its own edit of the session): the edit reads again and is made
+ * on what is there now, so that neither change is lost. After
+ * EDIT_MAX_OVERTAKEN such turns (processes that keep changing one session
+ * at once) it is stored over whatever is there. */
+#define EDIT_MAX_OVERTAKEN 8
+
+static void
+edit_replaced (NorthMcpSessionManager *self,
+               Op                     *op)
+{
+  if (op->error == NULL && !op->found && self != NULL && self->store != NULL)
+    {
+      op->overtaken++;
+      read_for_edit (self, op);
+    }
+  else
+    edit_saved (self, op);
+}
+
+/* The record as edited, in place of the one read (op->value), keeping
+ * its expiry (and its identity's count with it). */
+static void
+replace_record (NorthMcpSessionManager *self,
+                NorthMcpSession        *session,
+                Op                     *op)
+{
+  g_autofree char *key = session_key (op->id);
+  g_autoptr(GBytes) record = north_mcp_session_record_new (session);
+
+  north_mcp_state_store_replace_async (self->store, key, record, op->value, NULL, op_done,
+                                       op_expect (op, NORTH_MCP_STATE_STORE_OP_SET, edit_replaced));
+}
+
 /* The record read: applied, then the change on it, and stored. A record
  * that could not be read (the store is away) leaves the change to this
  * copy, stored as before; one that is gone, to nobody: the session ended
@@ -848,7 +843,10 @@ edit_read (NorthMcpSessionManager *self,
       return;
     }
   g_clear_error (&op->error);
-  send_record (self, session, NORTH_MCP_STATE_STORE_SET_IF_PRESENT, op, edit_saved);
+  if (node != NULL && op->overtaken < EDIT_MAX_OVERTAKEN)
+    replace_record (self, session, op);
+  else
+    send_record (self, session, NORTH_MCP_STATE_STORE_SET_IF_PRESENT, op, edit_saved);
 }
 
 static void
@@ -883,24 +881,9 @@ drop_from_record (NorthMcpSessionManager *self,
                   NorthMcpSession        *session,
                   guint                   dropped)
 {
-  G_LOCK_DEFINE_STATIC (warned);
-  static gint64 last_us;
-  static guint unlogged;
-  gint64 now = g_get_monotonic_time ();
+  static NorthMcpLogThrottle throttle;
   guint skipped = 0;
-  gboolean log;
-
-  G_LOCK (warned);
-  log = last_us == 0 || now - last_us >= G_USEC_PER_SEC;
-  if (log)
-    {
-      last_us = now;
-      skipped = unlogged;
-      unlogged = 0;
-    }
-  else
-    unlogged++;
-  G_UNLOCK (warned);
+  gboolean log = north_mcp_log_throttle_pass (&throttle, &skipped);
 
   if (log && skipped > 0)
     g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes is spent "
@@ -1135,7 +1118,7 @@ forget_deleted (NorthMcpSessionManager *self,
       op_return (self, op);
       return;
     }
-  message = control_message (CONTROL_DELETED, op->id);
+  message = north_mcp_session_control_new (NORTH_MCP_SESSION_CONTROL_DELETED, op->id);
   north_mcp_state_store_publish_async (op->store, CONTROL_CHANNEL, message, op_cancellable (op),
                                        op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_PUBLISH, op_return));
 }

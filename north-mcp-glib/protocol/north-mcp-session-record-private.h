@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "north-mcp-random-private.h"
 #include "north-mcp-session-private.h"
 
 G_BEGIN_DECLS
@@ -29,5 +30,23 @@ guint            north_mcp_session_record_apply       (NorthMcpSession *session,
 /* The JSON object @bytes holds (as a node), or NULL; for records and the
  * messages of the sessions' channels alike. */
 JsonNode        *north_mcp_session_record_read_object (GBytes          *bytes);
+
+/* What the sessions' control channel tells every process of a record:
+ * "deleted <id>" ends the session everywhere; "changed <id>": its log
+ * level or subscriptions changed, read it again. */
+typedef enum
+{
+  NORTH_MCP_SESSION_CONTROL_NONE, /* not such a message */
+  NORTH_MCP_SESSION_CONTROL_DELETED,
+  NORTH_MCP_SESSION_CONTROL_CHANGED,
+} NorthMcpSessionControl;
+
+#define NORTH_MCP_SESSION_ID_CHARS (2 * NORTH_MCP_RANDOM_ID_BYTES)
+
+GBytes                *north_mcp_session_control_new  (NorthMcpSessionControl  what,
+                                                       const char             *id);
+/* Which message @message is, and the session id it names (into @id). */
+NorthMcpSessionControl north_mcp_session_control_read (GBytes                 *message,
+                                                       char                    id[NORTH_MCP_SESSION_ID_CHARS + 1]);
 
 G_END_DECLS

@@ -4,7 +4,8 @@
  * serve the session: its owner's digest, protocol version, the client's
  * capabilities and info, and what may change during the session (log
  * level, subscriptions). The store is shared with whoever can write to
- * it, so records are read with the limits of a request.
+ * it, so records are read with the limits of a request. The messages
+ * that tell every process of a record's changes are here too.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -16,6 +17,7 @@
 #include "north-mcp-hex-private.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-record-private.h"
 #include "north-mcp-util-private.h"
 
@@ -143,4 +145,39 @@ north_mcp_session_record_read (const char *id,
   north_mcp_session_set_initialized (session, TRUE);
   north_mcp_session_record_apply (session, object);
   return g_steal_pointer (&session);
+}
+
+#define DELETED_MESSAGE "deleted "
+#define CHANGED_MESSAGE "changed "
+
+GBytes *
+north_mcp_session_control_new (NorthMcpSessionControl  what,
+                               const char             *id)
+{
+  char *text = g_strconcat (what == NORTH_MCP_SESSION_CONTROL_DELETED ? DELETED_MESSAGE : CHANGED_MESSAGE, id,
+                            NULL);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
+NorthMcpSessionControl
+north_mcp_session_control_read (GBytes *message,
+                                char    id[NORTH_MCP_SESSION_ID_CHARS + 1])
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  gsize prefix = strlen (DELETED_MESSAGE);
+
+  G_STATIC_ASSERT (sizeof DELETED_MESSAGE == sizeof CHANGED_MESSAGE);
+  if (length != prefix + NORTH_MCP_SESSION_ID_CHARS)
+    return NORTH_MCP_SESSION_CONTROL_NONE;
+  memcpy (id, data + prefix, NORTH_MCP_SESSION_ID_CHARS);
+  id[NORTH_MCP_SESSION_ID_CHARS] = '\0';
+  if (!north_mcp_session_id_is_valid (id))
+    return NORTH_MCP_SESSION_CONTROL_NONE;
+  if (memcmp (data, DELETED_MESSAGE, prefix) == 0)
+    return NORTH_MCP_SESSION_CONTROL_DELETED;
+  if (memcmp (data, CHANGED_MESSAGE, prefix) == 0)
+    return NORTH_MCP_SESSION_CONTROL_CHANGED;
+  return NORTH_MCP_SESSION_CONTROL_NONE;
 }

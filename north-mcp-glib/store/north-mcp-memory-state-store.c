@@ -130,8 +130,12 @@ static gboolean
 mode_allows (NorthMcpStateStore              *store,
              const NorthMcpStateStoreRequest *request)
 {
-  return !((request->mode == NORTH_MCP_STATE_STORE_SET_IF_ABSENT && lookup (store, request->key) != NULL) ||
-           (request->mode == NORTH_MCP_STATE_STORE_SET_IF_PRESENT && lookup (store, request->key) == NULL));
+  Entry *entry = lookup (store, request->key);
+
+  return !((request->mode == NORTH_MCP_STATE_STORE_SET_IF_ABSENT && entry != NULL) ||
+           (request->mode == NORTH_MCP_STATE_STORE_SET_IF_PRESENT && entry == NULL) ||
+           (request->expected != NULL &&
+            (entry == NULL || entry->value == NULL || !g_bytes_equal (entry->value, request->expected))));
 }
 
 static void
@@ -139,10 +143,11 @@ store_value (NorthMcpStateStore              *store,
              const NorthMcpStateStoreRequest *request)
 {
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  Entry *replaced = request->expected != NULL ? lookup (store, request->key) : NULL;
   Entry *entry = g_new0 (Entry, 1);
 
   entry->value = g_bytes_ref (request->value);
-  entry->expires_at = expiry (request->ttl_ms);
+  entry->expires_at = replaced != NULL ? replaced->expires_at : expiry (request->ttl_ms);
   g_hash_table_replace (self->entries, g_strdup (request->key), entry);
 }
 

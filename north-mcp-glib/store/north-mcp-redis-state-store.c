@@ -237,6 +237,26 @@ read_set (GTask              *task,
     return_unexpected (task);
 }
 
+/* The script of a replacing SET: the value read before is known by its
+ * digest (the request stays a line of text), and the key keeps its
+ * expiry (KEEPTTL, Redis ≥ 6.0): a counted value's members expire with
+ * it as they were counted. */
+static const char replace_script[] =
+  "local current = redis.call('GET', KEYS[1])\n"
+  "if not current or redis.sha1hex(current) ~= ARGV[2] then return false end\n"
+  "return redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')\n";
+
+static void
+redis_replace (NorthMcpStateStore              *store,
+               const NorthMcpStateStoreRequest *request,
+               GTask                           *task)
+{
+  g_autofree char *expected = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, request->expected);
+  const char *argv[] = { "EVAL", replace_script, "1", request->key, NULL, expected };
+
+  command (store, request, task, G_N_ELEMENTS (argv), argv, 4, read_set);
+}
+
 static void
 redis_set (NorthMcpStateStore              *store,
            const NorthMcpStateStoreRequest *request,
@@ -246,6 +266,11 @@ redis_set (NorthMcpStateStore              *store,
   const char *argv[6] = { "SET", request->key, NULL, "PX", ttl, "NX" };
   guint argc = 3;
 
+  if (request->expected != NULL)
+    {
+      redis_replace (store, request, task);
+      return;
+    }
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   if (request->ttl_ms > 0)
     argc = 5;

@@ -75,7 +75,9 @@ typedef enum
 typedef enum
 {
   /* Stores @value under @key for @ttl_ms (0: no expiry), as @mode says;
-   * FALSE when the mode kept it from being stored. */
+   * FALSE when the mode kept it from being stored. With @expected (mode
+   * IF_PRESENT, @ttl_ms 0): only in place of a value equal to it, whose
+   * expiry it keeps (see north_mcp_state_store_replace_async()). */
   NORTH_MCP_STATE_STORE_OP_SET,
   /* The value under @key (GBytes, NULL when there is none); TOO_LARGE when
    * it is longer than @max_size (refused where it is stored: a store also
@@ -168,6 +170,8 @@ typedef struct
   guint                            n_counters;
   /* EXPIRE, DELETE: of a counted value (@member, @counters). */
   gboolean                         counted;
+  /* SET: the value it replaces, or NULL. */
+  GBytes                          *expected;
 } NorthMcpStateStoreRequest;
 
 #define NORTH_MCP_TYPE_STATE_STORE (north_mcp_state_store_get_type ())
@@ -224,6 +228,19 @@ void       north_mcp_state_store_set_async      (NorthMcpStateStore            *
                                                  GAsyncReadyCallback            callback,
                                                  gpointer                       user_data);
 gboolean   north_mcp_state_store_set_finish     (NorthMcpStateStore            *self,
+                                                 GAsyncResult                  *result,
+                                                 GError                       **error);
+/* Stores @value under @key in place of @expected, with the expiry the key
+ * has: nothing was written there since @expected was read. FALSE when
+ * @key holds anything else, or nothing. */
+void       north_mcp_state_store_replace_async  (NorthMcpStateStore            *self,
+                                                 const char                    *key,
+                                                 GBytes                        *value,
+                                                 GBytes                        *expected,
+                                                 GCancellable                  *cancellable,
+                                                 GAsyncReadyCallback            callback,
+                                                 gpointer                       user_data);
+gboolean   north_mcp_state_store_replace_finish (NorthMcpStateStore            *self,
                                                  GAsyncResult                  *result,
                                                  GError                       **error);
 void       north_mcp_state_store_get_async      (NorthMcpStateStore            *self,

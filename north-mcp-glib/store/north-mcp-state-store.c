@@ -114,7 +114,8 @@ run (NorthMcpStateStore              *self,
 
   if (!north_mcp_state_store_key_is_valid (request->key) ||
       ((request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED || request->counted) &&
-       !counting_is_valid (request)))
+       !counting_is_valid (request)) ||
+      (request->expected != NULL && request->op != NORTH_MCP_STATE_STORE_OP_SET))
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                              "Invalid state store key");
   else
@@ -142,6 +143,31 @@ north_mcp_state_store_set_finish (NorthMcpStateStore  *self,
                                   GError             **error)
 {
   return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_set_async, error);
+}
+
+void
+north_mcp_state_store_replace_async (NorthMcpStateStore  *self,
+                                     const char          *key,
+                                     GBytes              *value,
+                                     GBytes              *expected,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  NorthMcpStateStoreRequest request = {
+    NORTH_MCP_STATE_STORE_OP_SET, key, value, .expected = expected, .mode = NORTH_MCP_STATE_STORE_SET_IF_PRESENT
+  };
+
+  g_return_if_fail (expected != NULL);
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_replace_async);
+}
+
+gboolean
+north_mcp_state_store_replace_finish (NorthMcpStateStore  *self,
+                                      GAsyncResult        *result,
+                                      GError             **error)
+{
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_state_store_replace_async, error);
 }
 
 void

@@ -15,6 +15,7 @@
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-http-store-private.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-transport-host-private.h"
@@ -100,24 +101,11 @@ static void
 warn_store_failed (Job           job,
                    const GError *error)
 {
-  G_LOCK_DEFINE_STATIC (warned);
-  static gint64 last_us;
-  static guint unlogged;
-  gint64 now = g_get_monotonic_time ();
+  static NorthMcpLogThrottle throttle;
   guint skipped;
 
-  G_LOCK (warned);
-  if (last_us != 0 && now - last_us < G_USEC_PER_SEC)
-    {
-      unlogged++;
-      G_UNLOCK (warned);
-      return;
-    }
-  last_us = now;
-  skipped = unlogged;
-  unlogged = 0;
-  G_UNLOCK (warned);
-
+  if (!north_mcp_log_throttle_pass (&throttle, &skipped))
+    return;
   if (skipped > 0)
     g_warning ("Cannot %s: %s (and %u more failures of the state store since the last such line)",
                job_names[job], error->message, skipped);

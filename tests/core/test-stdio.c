@@ -257,8 +257,8 @@ test_answers_give_back_what_is_held (void)
   static const char *const lines[] = {
     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
     "{\"jsonrpc\":\"2.0\",\"id\":2}",
-    "[{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"},"
-    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"},{\"id\":4},{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}]",
+    ("[{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"},"
+     "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"},{\"id\":4},{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}]"),
     "{\"jsonrpc\":\"2.0\",\"id\":\"a\\\"b\\u00e9\",\"method\":\"ping\"}",
     "{\"jsonrpc\":\"2.0\",\"id\":\"s7\",\"method\":\"no/such/method\"}",
     "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"none\"}}",

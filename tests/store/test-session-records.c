@@ -288,6 +288,67 @@ test_change_on_another_copy_keeps_the_first (void)
   north_mcp_session_manager_free (one);
 }
 
+static gboolean
+subscribe_numbered (NorthMcpSession *session, gpointer data, GError **error)
+{
+  g_autofree char *uri = g_strdup_printf ("notes://%u", GPOINTER_TO_UINT (data));
+
+  return north_mcp_session_subscribe (session, uri, error);
+}
+
+static guint edits_ended;
+
+static void
+counted_edit (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  g_assert_no_error ((GError *) error);
+  edits_ended++;
+}
+
+/* Two processes change one session at the same moment: both read the
+ * record before either stored it. Stored over whatever was there, the
+ * later write dropped the earlier change; each write is now made only
+ * over the record its change was read from, and the other reads again. */
+static void
+test_changes_on_two_copies_at_once (void)
+{
+  g_autoptr(NorthMcpStateStore) store_one = NULL;
+  g_autoptr(NorthMcpStateStore) store_two = NULL;
+  NorthMcpSessionManager *one = manager_new (&store_one);
+  NorthMcpSessionManager *two = manager_new (&store_two);
+  g_autoptr(GError) error = NULL;
+  NorthMcpSession *session, *copy = NULL;
+  gboolean saved_done = FALSE;
+  g_auto(GStrv) stored = NULL;
+  guint watchdog;
+
+  session = north_mcp_session_manager_open (one, NULL, NULL, &error);
+  g_assert_no_error (error);
+  north_mcp_session_set_protocol_version (session, "2025-06-18");
+  north_mcp_session_manager_save_async (one, session, NULL, saved, &saved_done);
+  test_wait_for (&saved_done, "the new session's record");
+  north_mcp_session_manager_restore_async (two, north_mcp_session_get_id (session), NULL, NULL, restored, &copy);
+  watchdog = test_watchdog_add ("the copy");
+  while (copy == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+
+  edits_ended = 0;
+  north_mcp_session_edit (session, subscribe_numbered, counted_edit, GUINT_TO_POINTER (1), NULL);
+  north_mcp_session_edit (copy, subscribe_numbered, counted_edit, GUINT_TO_POINTER (2), NULL);
+  watchdog = test_watchdog_add ("both changes");
+  while (edits_ended < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+
+  stored = stored_subscriptions (store_two, session);
+  g_assert_cmpstrv (stored, ((const char * const[]) { "notes://1", "notes://2", NULL }));
+
+  g_object_unref (copy);
+  north_mcp_session_manager_free (two);
+  north_mcp_session_manager_free (one);
+}
+
 /* --- an edit that outlives its session's copy and its manager --- */
 
 typedef struct
@@ -480,23 +541,6 @@ commands_processed (void)
   return count;
 }
 
-static gboolean
-subscribe_numbered (NorthMcpSession *session, gpointer data, GError **error)
-{
-  g_autofree char *uri = g_strdup_printf ("notes://%u", GPOINTER_TO_UINT (data));
-
-  return north_mcp_session_subscribe (session, uri, error);
-}
-
-static guint edits_ended;
-
-static void
-counted_edit (NorthMcpSession *session, const GError *error, gpointer data)
-{
-  g_assert_no_error ((GError *) error);
-  edits_ended++;
-}
-
 /* A client may send a session many changes at once (a batch, many
  * connections): each is read, made and stored in turn, and the copy
  * reloads the record as often as it changed, not once more per change
@@ -554,6 +598,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/reload-keeps-later-changes", test_reload_keeps_later_changes);
   g_test_add_func ("/session-records/change-on-another-copy-keeps-the-first",
                    test_change_on_another_copy_keeps_the_first);
+  g_test_add_func ("/session-records/changes-on-two-copies-at-once", test_changes_on_two_copies_at_once);
   g_test_add_func ("/session-records/edit-outlives-its-manager", test_edit_outlives_its_manager);
   g_test_add_func ("/session-records/reload-after-the-store-closed", test_reload_after_the_store_closed);
   g_test_add_func ("/session-records/restore-after-the-store-closed", test_restore_after_the_store_closed);

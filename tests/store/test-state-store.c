@@ -67,6 +67,7 @@ result_clear (Result *result)
   }
 
 DONE_FUNC (set_done, result->ok = north_mcp_state_store_set_finish (store, res, &result->error))
+DONE_FUNC (replace_done, result->ok = north_mcp_state_store_replace_finish (store, res, &result->error))
 DONE_FUNC (get_done, result->bytes = north_mcp_state_store_get_finish (store, res, &result->error))
 DONE_FUNC (expire_done, result->ok = north_mcp_state_store_expire_finish (store, res, &result->error))
 DONE_FUNC (delete_done, result->ok = north_mcp_state_store_delete_finish (store, res, &result->error))
@@ -97,6 +98,22 @@ store_set (NorthMcpStateStore *store, const char *key, const char *value, guint6
   ok = result.ok;
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
+  result_clear (&result);
+  return ok;
+}
+
+static gboolean
+store_replace (NorthMcpStateStore *store, const char *key, const char *value, const char *expected)
+{
+  Result result = { 0 };
+  g_autoptr(GBytes) bytes = text (value);
+  g_autoptr(GBytes) read = text (expected);
+  gboolean ok;
+
+  north_mcp_state_store_replace_async (store, key, bytes, read, NULL, replace_done, &result);
+  test_wait_for (&result.done, "replace");
+  g_assert_no_error (result.error);
+  ok = result.ok;
   result_clear (&result);
   return ok;
 }
@@ -347,6 +364,41 @@ test_expiry (gconstpointer data)
   /* An expired value cannot be given more time. */
   g_assert_false (store_simple (store, "expire", key, 60000, &error));
   g_assert_no_error (error);
+}
+
+/* A write in place of what was read: refused once anything else was
+ * written there meanwhile, and the value keeps its expiry. */
+static void
+test_replace (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *key = unique_key ("replace");
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  g_assert_false (store_replace (store, key, "one", "none"));
+  g_assert_false (store_replace (store, key, "one", ""));
+  g_assert_true (store_set (store, key, "one", 400, ALWAYS, &error));
+  g_assert_no_error (error);
+  g_assert_false (store_replace (store, key, "uno", "two"));
+  g_assert_false (store_replace (store, key, "uno", "on"));
+  g_assert_true (store_replace (store, key, "uno", "one"));
+  g_assert_false (store_replace (store, key, "eins", "one"));
+  g_assert_true (store_replace (store, key, "eins", "uno"));
+
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *value = store_get (store, key, 100, &error);
+
+      g_assert_no_error (error);
+      if (g_str_equal (value, ""))
+        break;
+      g_assert_cmpstr (value, ==, "eins");
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      sleep_ms (20);
+    }
+  g_assert_false (store_replace (store, key, "zwei", "eins"));
 }
 
 static void
@@ -1268,10 +1320,10 @@ main (int argc, char **argv)
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const char *tests[] = { "values", "expiry", "invalid-keys", "pubsub", "streams", "stream-bytes",
+      const char *tests[] = { "values", "expiry", "replace", "invalid-keys", "pubsub", "streams", "stream-bytes",
                               "counted", "counted-invalid", "counted-bytes", "counted-expire-delete",
                               "counted-expire-delete-invalid" };
-      GTestDataFunc funcs[] = { test_values, test_expiry, test_invalid_keys, test_pubsub, test_streams,
+      GTestDataFunc funcs[] = { test_values, test_expiry, test_replace, test_invalid_keys, test_pubsub, test_streams,
                                 test_stream_bytes, test_counted, test_counted_invalid, test_counted_bytes,
                                 test_counted_expire_delete, test_counted_expire_delete_invalid };
 
