@@ -204,6 +204,36 @@ manager_new (NorthMcpStateStore **store)
   return manager;
 }
 
+/* A new session of @manager, with its record stored. */
+static NorthMcpSession *
+open_saved (NorthMcpSessionManager *manager)
+{
+  g_autoptr(GError) error = NULL;
+  NorthMcpSession *session = north_mcp_session_manager_open (manager, NULL, NULL, &error);
+  gboolean done = FALSE;
+
+  g_assert_no_error (error);
+  north_mcp_session_set_protocol_version (session, "2025-06-18");
+  north_mcp_session_manager_save_async (manager, session, NULL, saved, &done);
+  test_wait_for (&done, "the new session's record");
+  return session;
+}
+
+/* @session's copy in the other process's @manager (a new reference). */
+static NorthMcpSession *
+restore_copy (NorthMcpSessionManager *manager, NorthMcpSession *session)
+{
+  NorthMcpSession *copy = NULL;
+  guint watchdog = test_watchdog_add ("the copy");
+
+  north_mcp_session_manager_restore_async (manager, north_mcp_session_get_id (session), NULL, NULL, restored,
+                                           &copy);
+  while (copy == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  return copy;
+}
+
 static void
 got (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -250,24 +280,12 @@ test_change_on_another_copy_keeps_the_first (void)
   g_autoptr(NorthMcpStateStore) store_two = NULL;
   NorthMcpSessionManager *one = manager_new (&store_one);
   NorthMcpSessionManager *two = manager_new (&store_two);
-  g_autoptr(GError) error = NULL;
   Handover handover = { NULL, "notes://a" };
-  NorthMcpSession *session;
-  gboolean saved_done = FALSE;
+  NorthMcpSession *session = open_saved (one);
   g_auto(GStrv) stored = NULL;
   guint watchdog;
 
-  session = north_mcp_session_manager_open (one, NULL, NULL, &error);
-  g_assert_no_error (error);
-  north_mcp_session_set_protocol_version (session, "2025-06-18");
-  north_mcp_session_manager_save_async (one, session, NULL, saved, &saved_done);
-  test_wait_for (&saved_done, "the new session's record");
-  north_mcp_session_manager_restore_async (two, north_mcp_session_get_id (session), NULL, NULL,
-                                           restored, &handover.copy);
-  watchdog = test_watchdog_add ("the copy");
-  while (handover.copy == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (watchdog);
+  handover.copy = restore_copy (two, session);
 
   north_mcp_session_edit (session, subscribe_to, first_subscribed, &handover, NULL);
   test_wait_for (&handover.second_done, "both changes");
@@ -316,22 +334,10 @@ test_changes_on_two_copies_at_once (void)
   g_autoptr(NorthMcpStateStore) store_two = NULL;
   NorthMcpSessionManager *one = manager_new (&store_one);
   NorthMcpSessionManager *two = manager_new (&store_two);
-  g_autoptr(GError) error = NULL;
-  NorthMcpSession *session, *copy = NULL;
-  gboolean saved_done = FALSE;
+  NorthMcpSession *session = open_saved (one);
+  NorthMcpSession *copy = restore_copy (two, session);
   g_auto(GStrv) stored = NULL;
   guint watchdog;
-
-  session = north_mcp_session_manager_open (one, NULL, NULL, &error);
-  g_assert_no_error (error);
-  north_mcp_session_set_protocol_version (session, "2025-06-18");
-  north_mcp_session_manager_save_async (one, session, NULL, saved, &saved_done);
-  test_wait_for (&saved_done, "the new session's record");
-  north_mcp_session_manager_restore_async (two, north_mcp_session_get_id (session), NULL, NULL, restored, &copy);
-  watchdog = test_watchdog_add ("the copy");
-  while (copy == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (watchdog);
 
   edits_ended = 0;
   north_mcp_session_edit (session, subscribe_numbered, counted_edit, GUINT_TO_POINTER (1), NULL);
@@ -551,18 +557,11 @@ test_many_changes_at_once (void)
 {
   g_autoptr(NorthMcpStateStore) store = NULL;
   NorthMcpSessionManager *manager = manager_new (&store);
-  g_autoptr(GError) error = NULL;
-  NorthMcpSession *session;
-  gboolean saved_done = FALSE, settled = FALSE;
+  NorthMcpSession *session = open_saved (manager);
+  gboolean settled = FALSE;
   guint n = 100, watchdog;
   guint64 commands;
   g_auto(GStrv) stored = NULL;
-
-  session = north_mcp_session_manager_open (manager, NULL, NULL, &error);
-  g_assert_no_error (error);
-  north_mcp_session_set_protocol_version (session, "2025-06-18");
-  north_mcp_session_manager_save_async (manager, session, NULL, saved, &saved_done);
-  test_wait_for (&saved_done, "the new session's record");
 
   commands_processed ();
   edits_ended = 0;
