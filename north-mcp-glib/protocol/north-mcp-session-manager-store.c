@@ -717,11 +717,13 @@ edit_copy_alone (Op *op)
 static void read_for_edit (NorthMcpSessionManager *self,
                            Op                     *op);
 
-/* The edit of session @id under way has ended: the next one begins. */
+/* Edit @op has ended: the next one of its session begins. Its answer may
+ * have freed the manager (its data held the server's last reference). */
 static void
-edit_next (NorthMcpSessionManager *self,
-           const char             *id)
+edit_next (Op *op)
 {
+  NorthMcpSessionManager *self = *op->alive;
+  const char *id = op->id;
   RecordWork *work = record_work_ended (self, id);
   Op *next;
 
@@ -747,7 +749,7 @@ edit_saved (NorthMcpSessionManager *self,
 {
   changed_saved (self, op);
   end_edit (op, NULL);
-  edit_next (self, op->id);
+  edit_next (op);
 }
 
 static void
@@ -818,7 +820,7 @@ edit_read (NorthMcpSessionManager *self,
   if (self == NULL || self->store == NULL || north_mcp_session_manager_lookup (self, op->id) != session)
     {
       edit_copy_alone (op);
-      edit_next (self, op->id);
+      edit_next (op);
       return;
     }
   if (north_mcp_session_get_changes (session) != op->changes)
@@ -839,7 +841,7 @@ edit_read (NorthMcpSessionManager *self,
       end_edit (op, refused);
       if (gone)
         drop_local (self, op->id);
-      edit_next (self, op->id);
+      edit_next (op);
       return;
     }
   g_clear_error (&op->error);

@@ -587,6 +587,92 @@ test_many_changes_at_once (void)
   north_mcp_session_manager_free (manager);
 }
 
+/* --- the last reference of the server dropped with an edit's data --- */
+
+typedef struct
+{
+  NorthMcpSessionManager *manager;  /* freed with this edit's data */
+  GString                *answers;  /* the edits' URIs, as answered */
+} Ending;
+
+typedef struct
+{
+  Ending     *ending;
+  const char *uri;
+  gboolean    subscribe;
+  gboolean    frees;     /* the manager, with this edit's data */
+  gboolean    done;
+} Change;
+
+static gboolean
+change_uri (NorthMcpSession *session, gpointer data, GError **error)
+{
+  Change *change = data;
+
+  if (!change->subscribe)
+    {
+      north_mcp_session_unsubscribe (session, change->uri);
+      return TRUE;
+    }
+  return north_mcp_session_subscribe (session, change->uri, error);
+}
+
+static void
+change_answered (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  Change *change = data;
+
+  g_assert_no_error ((GError *) error);
+  g_assert_false (change->done);
+  change->done = TRUE;
+  g_string_append_printf (change->ending->answers, "%s%s ", change->subscribe ? "+" : "-", change->uri);
+}
+
+/* A request's data holds the server (its context): the last reference
+ * dropped, the manager is freed with it. */
+static void
+change_free (gpointer data)
+{
+  Change *change = data;
+
+  if (change->frees)
+    g_clear_pointer (&change->ending->manager, north_mcp_session_manager_free);
+}
+
+static NorthMcpSession *
+saved_session (NorthMcpSessionManager *manager)
+{
+  g_autoptr(GError) error = NULL;
+  NorthMcpSession *session = north_mcp_session_manager_open (manager, NULL, NULL, &error);
+  gboolean saved_done = FALSE;
+
+  g_assert_no_error (error);
+  north_mcp_session_set_protocol_version (session, "2025-06-18");
+  north_mcp_session_manager_save_async (manager, session, NULL, saved, &saved_done);
+  test_wait_for (&saved_done, "the new session's record");
+  return g_object_ref (session);
+}
+
+/* The server is unreferenced while a change is under way: once the change
+ * is stored and answered, its data drops the last reference (ASan
+ * reported the manager used after it was freed). */
+static void
+test_edit_frees_its_manager (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  Ending ending = { manager_new (&store), g_string_new (NULL) };
+  g_autoptr(NorthMcpSession) session = saved_session (ending.manager);
+  Change change = { &ending, "notes://a", TRUE, TRUE };
+  g_auto(GStrv) stored = NULL;
+
+  north_mcp_session_edit (session, change_uri, change_answered, &change, change_free);
+  test_wait_for (&change.done, "the change");
+  g_assert_null (ending.manager);
+  stored = stored_subscriptions (store, session);
+  g_assert_cmpstrv (stored, ((const char * const[]) { "notes://a", NULL }));
+  g_string_free (ending.answers, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -602,6 +688,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/reload-after-the-store-closed", test_reload_after_the_store_closed);
   g_test_add_func ("/session-records/restore-after-the-store-closed", test_restore_after_the_store_closed);
   g_test_add_func ("/session-records/many-changes-at-once", test_many_changes_at_once);
+  g_test_add_func ("/session-records/edit-frees-its-manager", test_edit_frees_its_manager);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
