@@ -190,7 +190,7 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
       g_object_set_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY, NULL);
     }
   g_clear_object (&self->store);
-  /* Edits waiting their turn are made on the copies alone from now on. */
+  /* Edits waiting their turn: on the copies alone, after the one under way. */
   g_clear_pointer (&self->work, g_hash_table_unref);
 
   /* The in-process store shares nothing: sessions stay as they were. */
@@ -266,6 +266,7 @@ north_mcp_session_manager_is_shared (NorthMcpSessionManager *self)
  * the manager is freed). A step may send the op again; otherwise it ends
  * with the step. */
 typedef struct _Op Op;
+typedef struct _RecordWork RecordWork;
 typedef void (*OpStep) (NorthMcpSessionManager *self,
                         Op                     *op);
 
@@ -291,6 +292,7 @@ struct _Op
   NorthMcpSessionEdit     *edit;
   NorthMcpSession         *edited;
   guint                    overtaken;
+  RecordWork              *work;  /* edit: its record's, while under way */
 };
 
 static Op *
@@ -436,28 +438,26 @@ op_task_new (NorthMcpSessionManager *self,
  * again (see reloaded()), so with every one under way at once each change
  * sent all the others again, and a client that sent a session a hundred
  * changes at once cost the store tens of thousands of commands. */
-typedef struct
+struct _RecordWork
 {
   gboolean reloading;
   gboolean reload_again; /* the record changed again meanwhile */
-  gboolean editing;
+  gboolean editing;      /* by the Op that holds it */
+  gboolean orphaned;     /* its store closed: that Op frees it */
   GQueue   edits;        /* Op: edits waiting their turn */
-} RecordWork;
+};
 
-static void edit_copy_alone (Op *op);
-
+/* Its store closed: the edits waiting their turn still wait for the one
+ * under way (their order is the client's), then go on the copy alone. */
 static void
 record_work_free (gpointer data)
 {
   RecordWork *work = data;
-  Op *op;
 
-  while ((op = g_queue_pop_head (&work->edits)) != NULL)
-    {
-      edit_copy_alone (op);
-      op_free (op);
-    }
-  g_free (work);
+  if (work->editing)
+    work->orphaned = TRUE;
+  else
+    g_free (work);
 }
 
 static RecordWork *
@@ -717,30 +717,31 @@ edit_copy_alone (Op *op)
 static void read_for_edit (NorthMcpSessionManager *self,
                            Op                     *op);
 
-/* Edit @op has ended: the next one of its session begins. Its answer may
- * have freed the manager (its data held the server's last reference). */
+/* Edit @op has ended: the next one of its session begins. An answer may
+ * free the manager (its data held the server's last reference) or close
+ * its store: the work @op holds is then orphaned, still there. */
 static void
 edit_next (Op *op)
 {
-  NorthMcpSessionManager *self = *op->alive;
-  const char *id = op->id;
-  RecordWork *work = record_work_ended (self, id);
+  RecordWork *work = g_steal_pointer (&op->work);
   Op *next;
 
-  if (work == NULL)
-    return;
   while ((next = g_queue_pop_head (&work->edits)) != NULL)
     {
-      if (north_mcp_session_manager_lookup (self, id) == next->edited)
+      if (!work->orphaned && north_mcp_session_manager_lookup (*op->alive, op->id) == next->edited)
         {
-          read_for_edit (self, next);
+          next->work = work;
+          read_for_edit (*op->alive, next);
           return;
         }
       edit_copy_alone (next);
       op_free (next);
     }
   work->editing = FALSE;
-  record_work_release (self, id, work);
+  if (work->orphaned)
+    g_free (work);
+  else
+    record_work_release (*op->alive, op->id, work);
 }
 
 static void
@@ -868,6 +869,7 @@ edit_session (NorthMcpSession     *session,
       return;
     }
   work->editing = TRUE;
+  op->work = work;
   read_for_edit (self, op);
 }
 

@@ -673,6 +673,59 @@ test_edit_frees_its_manager (void)
   g_string_free (ending.answers, TRUE);
 }
 
+/* Changes queued behind one under way, the session ended meanwhile (as by
+ * a DELETE): each is made on the copy alone, in turn, and the second one's
+ * data drops the last reference of the server (ASan reported the queue
+ * read after it was freed with the manager). */
+static void
+test_queued_edit_frees_its_manager (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  Ending ending = { manager_new (&store), g_string_new (NULL) };
+  g_autoptr(NorthMcpSession) session = saved_session (ending.manager);
+  Change changes[] = {
+    { &ending, "notes://a", TRUE },
+    { &ending, "notes://b", TRUE, TRUE },
+    { &ending, "notes://c", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
+    north_mcp_session_edit (session, change_uri, change_answered, &changes[i], change_free);
+  north_mcp_session_manager_close (ending.manager, session);
+  test_wait_for (&changes[2].done, "the changes");
+  g_assert_null (ending.manager);
+  g_assert_cmpstr (ending.answers->str, ==, "+notes://a +notes://b +notes://c ");
+  for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
+    g_assert_true (north_mcp_session_is_subscribed (session, changes[i].uri));
+  g_string_free (ending.answers, TRUE);
+}
+
+/* The server stops (the store closed, its copies kept) while a change is
+ * under way and another waits its turn: they are made on the copy in the
+ * order they came (the waiting one was made at once, the one under way
+ * after it: subscribed, then unsubscribed, the copy stayed subscribed). */
+static void
+test_edits_keep_their_order_when_the_store_closes (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  Ending ending = { manager_new (&store), g_string_new (NULL) };
+  g_autoptr(NorthMcpSession) session = saved_session (ending.manager);
+  Change changes[] = {
+    { &ending, "notes://a", TRUE },
+    { &ending, "notes://a", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
+    north_mcp_session_edit (session, change_uri, change_answered, &changes[i], change_free);
+  north_mcp_session_manager_close_store (ending.manager);
+  test_wait_for (&changes[0].done, "the first change");
+  test_wait_for (&changes[1].done, "the second change");
+  g_assert_cmpstr (ending.answers->str, ==, "+notes://a -notes://a ");
+  g_assert_false (north_mcp_session_is_subscribed (session, "notes://a"));
+  north_mcp_session_manager_free (ending.manager);
+  g_string_free (ending.answers, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -689,6 +742,9 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/restore-after-the-store-closed", test_restore_after_the_store_closed);
   g_test_add_func ("/session-records/many-changes-at-once", test_many_changes_at_once);
   g_test_add_func ("/session-records/edit-frees-its-manager", test_edit_frees_its_manager);
+  g_test_add_func ("/session-records/queued-edit-frees-its-manager", test_queued_edit_frees_its_manager);
+  g_test_add_func ("/session-records/edits-keep-their-order-when-the-store-closes",
+                   test_edits_keep_their_order_when_the_store_closes);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
