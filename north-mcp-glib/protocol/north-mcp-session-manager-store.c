@@ -840,8 +840,8 @@ edit_read (NorthMcpSessionManager *self,
   if (refused != NULL || gone)
     {
       end_edit (op, refused);
-      if (gone)
-        drop_local (self, op->id);
+      if (gone && *op->alive != NULL) /* the answer may free the manager */
+        drop_local (*op->alive, op->id);
       edit_next (op);
       return;
     }

@@ -726,6 +726,38 @@ test_edits_keep_their_order_when_the_store_closes (void)
   g_string_free (ending.answers, TRUE);
 }
 
+static void
+deleted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (north_mcp_state_store_delete_finish (NORTH_MCP_STATE_STORE (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+/* The session ended elsewhere (its record deleted, the message not yet
+ * here) and the server unreferenced while a change is under way: the
+ * change's data drops the last reference as it is answered, before the
+ * copy is dropped (ASan reported the manager used after it was freed). */
+static void
+test_edit_of_an_ended_session_frees_its_manager (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  Ending ending = { manager_new (&store), g_string_new (NULL) };
+  g_autoptr(NorthMcpSession) session = saved_session (ending.manager);
+  g_autofree char *key = g_strconcat (SESSION_KEY_PREFIX, north_mcp_session_get_id (session), NULL);
+  Change change = { &ending, "notes://a", TRUE, TRUE };
+  gboolean gone = FALSE;
+
+  north_mcp_state_store_delete_async (store, key, NULL, deleted, &gone);
+  test_wait_for (&gone, "the record's deletion");
+  north_mcp_session_edit (session, change_uri, change_answered, &change, change_free);
+  test_wait_for (&change.done, "the change");
+  g_assert_null (ending.manager);
+  g_string_free (ending.answers, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -745,6 +777,8 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/queued-edit-frees-its-manager", test_queued_edit_frees_its_manager);
   g_test_add_func ("/session-records/edits-keep-their-order-when-the-store-closes",
                    test_edits_keep_their_order_when_the_store_closes);
+  g_test_add_func ("/session-records/edit-of-an-ended-session-frees-its-manager",
+                   test_edit_of_an_ended_session_frees_its_manager);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
