@@ -639,20 +639,6 @@ change_free (gpointer data)
     g_clear_pointer (&change->ending->manager, north_mcp_session_manager_free);
 }
 
-static NorthMcpSession *
-saved_session (NorthMcpSessionManager *manager)
-{
-  g_autoptr(GError) error = NULL;
-  NorthMcpSession *session = north_mcp_session_manager_open (manager, NULL, NULL, &error);
-  gboolean saved_done = FALSE;
-
-  g_assert_no_error (error);
-  north_mcp_session_set_protocol_version (session, "2025-06-18");
-  north_mcp_session_manager_save_async (manager, session, NULL, saved, &saved_done);
-  test_wait_for (&saved_done, "the new session's record");
-  return g_object_ref (session);
-}
-
 /* The server is unreferenced while a change is under way: once the change
  * is stored and answered, its data drops the last reference (ASan
  * reported the manager used after it was freed). */
@@ -661,7 +647,7 @@ test_edit_frees_its_manager (void)
 {
   g_autoptr(NorthMcpStateStore) store = NULL;
   Ending ending = { manager_new (&store), g_string_new (NULL) };
-  g_autoptr(NorthMcpSession) session = saved_session (ending.manager);
+  g_autoptr(NorthMcpSession) session = g_object_ref (open_saved (ending.manager));
   Change change = { &ending, "notes://a", TRUE, TRUE };
   g_auto(GStrv) stored = NULL;
 
@@ -682,7 +668,7 @@ test_queued_edit_frees_its_manager (void)
 {
   g_autoptr(NorthMcpStateStore) store = NULL;
   Ending ending = { manager_new (&store), g_string_new (NULL) };
-  g_autoptr(NorthMcpSession) session = saved_session (ending.manager);
+  g_autoptr(NorthMcpSession) session = g_object_ref (open_saved (ending.manager));
   Change changes[] = {
     { &ending, "notes://a", TRUE },
     { &ending, "notes://b", TRUE, TRUE },
@@ -709,7 +695,7 @@ test_edits_keep_their_order_when_the_store_closes (void)
 {
   g_autoptr(NorthMcpStateStore) store = NULL;
   Ending ending = { manager_new (&store), g_string_new (NULL) };
-  g_autoptr(NorthMcpSession) session = saved_session (ending.manager);
+  g_autoptr(NorthMcpSession) session = g_object_ref (open_saved (ending.manager));
   Change changes[] = {
     { &ending, "notes://a", TRUE },
     { &ending, "notes://a", FALSE },
@@ -745,7 +731,7 @@ test_edit_of_an_ended_session_frees_its_manager (void)
 {
   g_autoptr(NorthMcpStateStore) store = NULL;
   Ending ending = { manager_new (&store), g_string_new (NULL) };
-  g_autoptr(NorthMcpSession) session = saved_session (ending.manager);
+  g_autoptr(NorthMcpSession) session = g_object_ref (open_saved (ending.manager));
   g_autofree char *key = g_strconcat (SESSION_KEY_PREFIX, north_mcp_session_get_id (session), NULL);
   Change change = { &ending, "notes://a", TRUE, TRUE };
   gboolean gone = FALSE;
