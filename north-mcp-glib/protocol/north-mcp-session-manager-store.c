@@ -779,13 +779,18 @@ static void
 edit_replaced (NorthMcpSessionManager *self,
                Op                     *op)
 {
-  if (op->error == NULL && !op->found && self != NULL && self->store != NULL)
+  if (op->error != NULL || op->found)
+    edit_saved (self, op);
+  else if (self != NULL && self->store != NULL)
     {
       op->overtaken++;
       read_for_edit (self, op);
     }
-  else
-    edit_saved (self, op);
+  else /* replaced or gone: the store closed can't tell, the copy stays */
+    {
+      end_edit (op, NULL);
+      edit_next (op);
+    }
 }
 
 /* The record as edited, in place of the one read (op->value), keeping

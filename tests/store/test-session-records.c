@@ -19,6 +19,7 @@
 
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-session-record-private.h"
 #include "north-mcp-state-store-private.h"
 #include "test-redis-server.h"
 
@@ -744,6 +745,83 @@ test_edit_of_an_ended_session_frees_its_manager (void)
   g_string_free (ending.answers, TRUE);
 }
 
+/* --- an edit overtaken as the store closes --- */
+
+typedef struct
+{
+  NorthMcpSessionManager *manager;
+  NorthMcpStateStore     *store;
+  char                   *key;
+  gboolean                written;
+  gboolean                done;
+} Overtaken;
+
+/* Answered before the edit's write (one connection, in order): the
+ * server stops while that write is under way, its copies kept. */
+static void
+overtaking_written (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Overtaken *overtaken = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error));
+  g_assert_no_error (error);
+  north_mcp_session_manager_close_store (overtaken->manager);
+}
+
+/* Made on the record read: another process's change of the session is
+ * stored meanwhile (on this manager's connection: before this edit's
+ * write, which then finds another record than the one it was read from). */
+static gboolean
+subscribe_overtaken (NorthMcpSession *session, gpointer data, GError **error)
+{
+  Overtaken *overtaken = data;
+  g_autoptr(GBytes) record = north_mcp_session_record_new (session);
+  gsize length = 0;
+  const char *text = g_bytes_get_data (record, &length);
+  g_autoptr(GBytes) other = NULL;
+
+  if (!overtaken->written)
+    {
+      overtaken->written = TRUE;
+      g_assert_true (g_str_has_suffix (text, "[]}"));
+      other = g_bytes_new_take (g_strdup_printf ("%.*s\"notes://b\"]}", (int) length - 2, text),
+                                length - 2 + strlen ("\"notes://b\"]}"));
+      north_mcp_state_store_set_async (overtaken->store, overtaken->key, other, 60000,
+                                       NORTH_MCP_STATE_STORE_SET_IF_PRESENT, NULL, overtaking_written, overtaken);
+    }
+  return north_mcp_session_subscribe (session, "notes://a", error);
+}
+
+static void
+overtaken_answered (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  g_assert_no_error ((GError *) error);
+  ((Overtaken *) data)->done = TRUE;
+}
+
+/* The store closes (the server stops, its copies kept) while an edit's
+ * write is under way, and that write finds the record changed by another
+ * process since it was read: the session did not end, and its copy stays
+ * (it was dropped, as if the record were gone). */
+static void
+test_edit_overtaken_as_the_store_closes (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  NorthMcpSessionManager *manager = manager_new (&store);
+  g_autoptr(NorthMcpSession) session = g_object_ref (open_saved (manager));
+  g_autofree char *key = g_strconcat (SESSION_KEY_PREFIX, north_mcp_session_get_id (session), NULL);
+  Overtaken overtaken = { manager, store, key };
+
+  north_mcp_session_edit (session, subscribe_overtaken, overtaken_answered, &overtaken, NULL);
+  test_wait_for (&overtaken.done, "the change");
+  g_assert_true (overtaken.written);
+  g_assert_false (north_mcp_session_manager_is_shared (manager));
+  g_assert_true (north_mcp_session_is_subscribed (session, "notes://a"));
+  g_assert_true (north_mcp_session_manager_lookup (manager, north_mcp_session_get_id (session)) == session);
+  north_mcp_session_manager_free (manager);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -765,6 +843,8 @@ main (int argc, char **argv)
                    test_edits_keep_their_order_when_the_store_closes);
   g_test_add_func ("/session-records/edit-of-an-ended-session-frees-its-manager",
                    test_edit_of_an_ended_session_frees_its_manager);
+  g_test_add_func ("/session-records/edit-overtaken-as-the-store-closes",
+                   test_edit_overtaken_as_the_store_closes);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
