@@ -143,7 +143,8 @@ store_value (NorthMcpStateStore              *store,
              const NorthMcpStateStoreRequest *request)
 {
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
-  Entry *replaced = request->expected != NULL ? lookup (store, request->key) : NULL;
+  /* Not lookup(): the value mode_allows() saw may have expired since. */
+  Entry *replaced = request->expected != NULL ? g_hash_table_lookup (self->entries, request->key) : NULL;
   Entry *entry = g_new0 (Entry, 1);
 
   entry->value = g_bytes_ref (request->value);

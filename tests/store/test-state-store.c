@@ -401,6 +401,28 @@ test_replace (gconstpointer data)
   g_assert_false (store_replace (store, key, "zwei", "eins"));
 }
 
+/* A value replaced as it expires: the replace is refused, or the value
+ * keeps its expiry; it is never stored for good. */
+static void
+test_replace_as_it_expires (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *key = unique_key ("replace-as-it-expires");
+  g_autoptr(GError) error = NULL;
+
+  for (guint round = 0; round < 300; round++)
+    {
+      gint64 deadline;
+
+      g_assert_true (store_set (store, key, "v", 2, ALWAYS, &error));
+      g_assert_no_error (error);
+      /* Replaced in place, over and over, until it expired. */
+      deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+      while (store_replace (store, key, "v", "v"))
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+}
+
 static void
 test_invalid_keys (gconstpointer data)
 {
@@ -1320,10 +1342,11 @@ main (int argc, char **argv)
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const char *tests[] = { "values", "expiry", "replace", "invalid-keys", "pubsub", "streams", "stream-bytes",
+      const char *tests[] = { "values", "expiry", "replace", "replace-as-it-expires", "invalid-keys", "pubsub", "streams", "stream-bytes",
                               "counted", "counted-invalid", "counted-bytes", "counted-expire-delete",
                               "counted-expire-delete-invalid" };
-      GTestDataFunc funcs[] = { test_values, test_expiry, test_replace, test_invalid_keys, test_pubsub, test_streams,
+      GTestDataFunc funcs[] = { test_values, test_expiry, test_replace, test_replace_as_it_expires,
+                                test_invalid_keys, test_pubsub, test_streams,
                                 test_stream_bytes, test_counted, test_counted_invalid, test_counted_bytes,
                                 test_counted_expire_delete, test_counted_expire_delete_invalid };
 
