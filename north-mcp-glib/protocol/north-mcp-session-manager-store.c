@@ -786,7 +786,7 @@ edit_replaced (NorthMcpSessionManager *self,
       op->overtaken++;
       read_for_edit (self, op);
     }
-  else /* replaced or gone: the store closed can't tell, the copy stays */
+  else /* the store closed: replaced or gone, the change stays on the copy */
     {
       end_edit (op, NULL);
       edit_next (op);

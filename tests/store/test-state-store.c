@@ -1342,8 +1342,8 @@ main (int argc, char **argv)
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const char *tests[] = { "values", "expiry", "replace", "replace-as-it-expires", "invalid-keys", "pubsub", "streams", "stream-bytes",
-                              "counted", "counted-invalid", "counted-bytes", "counted-expire-delete",
+      const char *tests[] = { "values", "expiry", "replace", "replace-as-it-expires", "invalid-keys", "pubsub",
+                              "streams", "stream-bytes", "counted", "counted-invalid", "counted-bytes", "counted-expire-delete",
                               "counted-expire-delete-invalid" };
       GTestDataFunc funcs[] = { test_values, test_expiry, test_replace, test_replace_as_it_expires,
                                 test_invalid_keys, test_pubsub, test_streams,
