@@ -232,7 +232,8 @@ gboolean   north_mcp_state_store_set_finish     (NorthMcpStateStore            *
                                                  GError                       **error);
 /* Stores @value under @key in place of @expected, with the expiry the key
  * has: nothing was written there since @expected was read. FALSE when
- * @key holds anything else, or nothing. */
+ * @key holds anything else, or nothing. Not for a value counted by a
+ * counter with a @max_bytes: its size there stays what it was. */
 void       north_mcp_state_store_replace_async  (NorthMcpStateStore            *self,
                                                  const char                    *key,
                                                  GBytes                        *value,
