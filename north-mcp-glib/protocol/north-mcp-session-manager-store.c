@@ -292,7 +292,7 @@ struct _Op
   NorthMcpSessionEdit     *edit;
   NorthMcpSession         *edited;
   guint                    overtaken;
-  RecordWork              *work;  /* edit: its record's, while under way */
+  RecordWork              *work;  /* edit, reload: its record's, while under way */
 };
 
 static Op *
@@ -440,21 +440,22 @@ op_task_new (NorthMcpSessionManager *self,
  * changes at once cost the store tens of thousands of commands. */
 struct _RecordWork
 {
-  gboolean reloading;
+  gboolean reloading;    /* by the reload Op that holds it */
   gboolean reload_again; /* the record changed again meanwhile */
-  gboolean editing;      /* by the Op that holds it */
-  gboolean orphaned;     /* its store closed: that Op frees it */
+  gboolean editing;      /* by the edit Op that holds it */
+  gboolean orphaned;     /* its store closed: the Ops that hold it free it */
   GQueue   edits;        /* Op: edits waiting their turn */
 };
 
-/* Its store closed: the edits waiting their turn still wait for the one
- * under way (their order is the client's), then go on the copy alone. */
+/* Its store closed (or replaced): the edits waiting their turn still
+ * wait for the one under way (their order is the client's), then go on
+ * the copy alone; a reload under way is dropped when it comes back. */
 static void
 record_work_free (gpointer data)
 {
   RecordWork *work = data;
 
-  if (work->editing)
+  if (work->editing || work->reloading)
     work->orphaned = TRUE;
   else
     g_free (work);
@@ -474,22 +475,18 @@ record_work (NorthMcpSessionManager *self,
   return work;
 }
 
-/* The work on session @id that has ended, or NULL when it is not this
- * store's (the store was closed or replaced meanwhile). */
-static RecordWork *
-record_work_ended (NorthMcpSessionManager *self,
-                   const char             *id)
-{
-  return self != NULL && self->work != NULL ? g_hash_table_lookup (self->work, id) : NULL;
-}
-
+/* @op, done with @work, lets go of it: once nothing is under way there,
+ * it leaves its manager (alive while it is not orphaned), or is freed. */
 static void
-record_work_release (NorthMcpSessionManager *self,
-                     const char             *id,
-                     RecordWork             *work)
+record_work_release (Op         *op,
+                     RecordWork *work)
 {
-  if (!work->reloading && !work->editing && g_queue_is_empty (&work->edits))
-    g_hash_table_remove (self->work, id);
+  if (work->reloading || work->editing || !g_queue_is_empty (&work->edits))
+    return;
+  if (work->orphaned)
+    g_free (work);
+  else
+    g_hash_table_remove ((*op->alive)->work, op->id);
 }
 
 static void
@@ -738,10 +735,7 @@ edit_next (Op *op)
       op_free (next);
     }
   work->editing = FALSE;
-  if (work->orphaned)
-    g_free (work);
-  else
-    record_work_release (*op->alive, op->id, work);
+  record_work_release (op, work);
 }
 
 static void
@@ -905,48 +899,46 @@ drop_from_record (NorthMcpSessionManager *self,
 }
 
 static void send_reload (NorthMcpSessionManager *self,
-                         NorthMcpSession        *session);
+                         NorthMcpSession        *session,
+                         RecordWork             *work);
 
-/* The reload of session @id under way has ended: another begins if the
- * record changed meanwhile. */
+/* Reload @op has ended: another begins if the record changed meanwhile. */
 static void
-reload_next (NorthMcpSessionManager *self,
-             const char             *id)
+reload_next (Op *op)
 {
-  RecordWork *work = record_work_ended (self, id);
+  RecordWork *work = g_steal_pointer (&op->work);
   NorthMcpSession *session;
 
-  if (work == NULL)
-    return;
   work->reloading = FALSE;
-  session = work->reload_again ? north_mcp_session_manager_lookup (self, id) : NULL;
+  session = work->reload_again && !work->orphaned ? north_mcp_session_manager_lookup (*op->alive, op->id)
+                                                  : NULL;
   work->reload_again = FALSE;
   if (session != NULL)
     {
       work->reloading = TRUE;
-      send_reload (self, session);
+      send_reload (*op->alive, session, work);
       return;
     }
-  record_work_release (self, id, work);
+  record_work_release (op, work);
 }
 
 /* A change made here after the GET left is not in its answer (one
  * connection, in order): applied, that answer undid the change here, and
  * the next one stored the record without it. The GET then goes again,
  * after the change's own write. Once the store is closed (the server
- * stopped) the copies no longer follow it: the answer is dropped. */
+ * stopped) or replaced, the copies no longer follow it: the answer is
+ * dropped. */
 static void
 reloaded (NorthMcpSessionManager *self,
           Op                     *op)
 {
-  NorthMcpSession *session = self != NULL && self->store != NULL ? north_mcp_session_manager_lookup (self, op->id)
-                                                                 : NULL;
+  NorthMcpSession *session = !op->work->orphaned ? north_mcp_session_manager_lookup (self, op->id) : NULL;
   g_autoptr(JsonNode) node = NULL;
   guint dropped = 0;
 
   if (session != NULL && north_mcp_session_get_changes (session) != op->changes)
     {
-      send_reload (self, session);
+      send_reload (self, session, g_steal_pointer (&op->work));
       return;
     }
   node = session != NULL && op->value != NULL ? north_mcp_session_record_read_object (op->value) : NULL;
@@ -959,17 +951,19 @@ reloaded (NorthMcpSessionManager *self,
       if (dropped > 0)
         drop_from_record (self, session, dropped);
     }
-  reload_next (self, op->id);
+  reload_next (op);
 }
 
 static void
 send_reload (NorthMcpSessionManager *self,
-             NorthMcpSession        *session)
+             NorthMcpSession        *session,
+             RecordWork             *work)
 {
   const char *id = north_mcp_session_get_id (session);
   g_autofree char *key = session_key (id);
   Op *op = op_new (self, id, NULL);
 
+  op->work = work;
   op->changes = north_mcp_session_get_changes (session);
   north_mcp_state_store_get_async (self->store, key, NORTH_MCP_SESSION_RECORD_MAX_BYTES, NULL,
                                    op_done, op_expect (op, NORTH_MCP_STATE_STORE_OP_GET, reloaded));
@@ -987,7 +981,7 @@ reload_local (NorthMcpSessionManager *self,
   else
     {
       work->reloading = TRUE;
-      send_reload (self, north_mcp_session_manager_lookup (self, id));
+      send_reload (self, north_mcp_session_manager_lookup (self, id), work);
     }
 }
 

@@ -114,8 +114,7 @@ run (NorthMcpStateStore              *self,
 
   if (!north_mcp_state_store_key_is_valid (request->key) ||
       ((request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED || request->counted) &&
-       !counting_is_valid (request)) ||
-      (request->expected != NULL && request->op != NORTH_MCP_STATE_STORE_OP_SET))
+       !counting_is_valid (request)))
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                              "Invalid state store key");
   else
