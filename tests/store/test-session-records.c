@@ -822,6 +822,63 @@ test_edit_overtaken_as_the_store_closes (void)
   north_mcp_session_manager_free (manager);
 }
 
+/* --- the control channel's messages: anyone who reaches Redis can publish --- */
+
+static NorthMcpSessionControl
+control_read (const char *text, gsize length, char id[NORTH_MCP_SESSION_ID_CHARS + 1])
+{
+  g_autoptr(GBytes) message = g_bytes_new (text, length);
+
+  return north_mcp_session_control_read (message, id);
+}
+
+static void
+test_control_messages (void)
+{
+  g_autofree char *valid = g_strnfill (NORTH_MCP_SESSION_ID_CHARS, 'a');
+  g_autofree char *upper = g_ascii_strup (valid, -1);
+  g_autofree char *short_id = g_strndup (valid, NORTH_MCP_SESSION_ID_CHARS - 1);
+  g_autofree char *long_id = g_strconcat (valid, "a", NULL);
+  g_autofree char *not_hex = g_strdup (valid);
+  g_autofree char *with_nul = g_strconcat ("changed ", valid, NULL);
+  char id[NORTH_MCP_SESSION_ID_CHARS + 1];
+  const NorthMcpSessionControl kinds[] = { NORTH_MCP_SESSION_CONTROL_DELETED, NORTH_MCP_SESSION_CONTROL_CHANGED };
+
+  /* What this side writes, it reads back. */
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autoptr(GBytes) message = north_mcp_session_control_new (kinds[i], valid);
+
+      memset (id, 0, sizeof id);
+      g_assert_cmpint (north_mcp_session_control_read (message, id), ==, kinds[i]);
+      g_assert_cmpstr (id, ==, valid);
+    }
+
+  /* Anything else is no message: not an id of ours, another verb, another
+   * length, a NUL inside. */
+  not_hex[3] = 'g';
+  with_nul[strlen ("changed ") + 5] = '\0';
+  {
+    const char *texts[] = { "", "changed ", "deleted", "changed", "renamed ", "CHANGED ", "changed_" };
+    const char *ids[] = { short_id, long_id, upper, not_hex };
+
+    for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+      {
+        g_autofree char *text = g_strconcat (texts[i], i < 2 ? "" : valid, NULL);
+
+        g_assert_cmpint (control_read (text, strlen (text), id), ==, NORTH_MCP_SESSION_CONTROL_NONE);
+      }
+    for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        g_autofree char *text = g_strconcat ("deleted ", ids[i], NULL);
+
+        g_assert_cmpint (control_read (text, strlen (text), id), ==, NORTH_MCP_SESSION_CONTROL_NONE);
+      }
+  }
+  g_assert_cmpint (control_read (with_nul, strlen ("changed ") + NORTH_MCP_SESSION_ID_CHARS, id), ==,
+                   NORTH_MCP_SESSION_CONTROL_NONE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -829,6 +886,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   test_redis_server_init (&redis, "session-records");
+  g_test_add_func ("/session-records/control-messages", test_control_messages);
   g_test_add_func ("/session-records/reload-keeps-later-changes", test_reload_keeps_later_changes);
   g_test_add_func ("/session-records/change-on-another-copy-keeps-the-first",
                    test_change_on_another_copy_keeps_the_first);
