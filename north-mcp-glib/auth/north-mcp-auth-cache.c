@@ -27,6 +27,11 @@
 #define DECISION_KEY_MAX (DECISION_CACHE_BYTES / 64)
 /* Nor entries larger than this, counted as above. */
 #define DECISION_SIZE_MAX (2 * DECISION_KEY_MAX)
+/* And each entry of the remembered user's connector and context tables
+ * this much beyond its strings: two allocations of 32 bytes at least and
+ * the table's slot. A connector named in two letters is 11 bytes of
+ * base64 ("ab":"",) and about 100 bytes of table. */
+#define TABLE_ENTRY_FOOTPRINT 96
 /* Room kept for the headers of a key between requests. */
 #define KEY_FIELDS_KEPT 16
 
@@ -374,7 +379,9 @@ forget_decision (NorthMcpAuth *self,
 /* What remembering @req's decision costs, as DECISION_CACHE_BYTES counts
  * it. The claims are the ID token's payload, unsigned in open and
  * development mode: their text is small beside their tree ("0," is two
- * bytes of text, about 110 of tree), so the tree is what counts. */
+ * bytes of text, about 110 of tree), so the tree is what counts; and so
+ * do the entries of the connector and context tables, beside their
+ * text. */
 static gsize
 decision_size (AuthRequest       *req,
                const DecisionKey *key,
@@ -383,7 +390,12 @@ decision_size (AuthRequest       *req,
   g_autoptr(JsonNode) claims = NULL;
   gsize size = sizeof (Decision) + 2 * key->length;
 
-  if (user == NULL || req->claims == NULL)
+  if (user == NULL)
+    return size;
+  size += TABLE_ENTRY_FOOTPRINT *
+          (g_hash_table_size (north_mcp_user_get_connector_access_tokens (user)) +
+           g_hash_table_size (north_mcp_user_get_context (user)));
+  if (req->claims == NULL)
     return size;
   claims = json_node_init_object (json_node_alloc (), req->claims);
   return size + north_mcp_json_footprint_up_to (claims, DECISION_SIZE_MAX);

@@ -1625,6 +1625,37 @@ test_cache_bounded_by_claims (void)
   g_assert_false (hit_again (auth, headers));
 }
 
+/* A connector header of short names: "ab":"" is 11 bytes of base64 and
+ * about 100 bytes of table in the user a decision remembers. Two hundred
+ * headers of 2.5 KiB, each naming 240 connectors, take about 5.8 MiB
+ * remembered (mallinfo2()), well past the budget of 2 MiB, though their
+ * headers come to 1 MiB. */
+static void
+test_cache_bounded_by_connectors (void)
+{
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) first = new_headers ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+  soup_message_headers_append (first, "X-North-Server-Secret", "first");
+  g_assert_false (hit_again (auth, first));
+  g_assert_true (hit_again (auth, first));
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(GString) json = g_string_new ("{");
+      g_autofree char *encoded = NULL;
+
+      for (guint j = 0; j < 240; j++)
+        g_string_append_printf (json, "\"%c%c\": \"\", ", 'a' + j / 26, 'a' + j % 26);
+      g_string_append_printf (json, "\"n\": \"%u\"}", i);
+      encoded = b64url (json->str);
+      soup_message_headers_replace (headers, "X-North-Connector-Tokens", encoded);
+      g_assert_false (hit_again (auth, headers));
+    }
+  g_assert_false (hit_again (auth, first));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1671,6 +1702,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/cache/header-order", test_cache_header_order);
   g_test_add_func ("/auth/cache/bounded-by-keys", test_cache_bounded_by_keys);
   g_test_add_func ("/auth/cache/bounded-by-claims", test_cache_bounded_by_claims);
+  g_test_add_func ("/auth/cache/bounded-by-connectors", test_cache_bounded_by_connectors);
   g_test_add_func ("/auth/cache/rejections-bounded", test_cache_rejections_bounded);
 
   return g_test_run ();
