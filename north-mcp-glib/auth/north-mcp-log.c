@@ -128,10 +128,20 @@ north_mcp_log_install_writer (void)
     }
 }
 
-static gboolean
-is_escaped (guchar c)
+/* How many bytes at @p make a character to escape, 0 if none: the C0
+ * controls but tab, DEL, and in UTF-8 the C1 controls (U+0080 to U+009F:
+ * NEL ends a line for some readers, CSI starts a terminal escape as ESC [
+ * does) and the line and paragraph separators U+2028 and U+2029. */
+static gsize
+escaped_length (const guchar *p)
 {
-  return (c < 0x20 && c != '\t') || c == 0x7f;
+  if ((p[0] < 0x20 && p[0] != '\t') || p[0] == 0x7f)
+    return 1;
+  if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+    return 2;
+  if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+    return 3;
+  return 0;
 }
 
 /* One record is one line: control characters in what a message quotes
@@ -143,21 +153,27 @@ escape_controls (char *message)
 {
   const guchar *p = (const guchar *) message;
   GString *out;
+  gsize length = 0;
 
-  while (*p != '\0' && !is_escaped (*p))
+  while (*p != '\0' && escaped_length (p) == 0)
     p++;
   if (*p == '\0')
     return message;
 
   out = g_string_sized_new (strlen (message) + 16);
-  for (p = (const guchar *) message; *p != '\0'; p++)
+  for (p = (const guchar *) message; *p != '\0'; p += MAX (length, 1))
     {
+      length = escaped_length (p);
       if (*p == '\n')
         g_string_append (out, "\\n");
       else if (*p == '\r')
         g_string_append (out, "\\r");
-      else if (is_escaped (*p))
+      else if (length == 1)
         g_string_append_printf (out, "\\x%02x", *p);
+      else if (length == 2)
+        g_string_append_printf (out, "\\x%02x", p[1]);
+      else if (length == 3)
+        g_string_append (out, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
       else
         g_string_append_c (out, (char) *p);
     }

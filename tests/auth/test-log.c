@@ -170,6 +170,29 @@ test_log_line_injection (void)
                              "2024-01-15 10:30:45 - NorthMCP.Auth - DEBUG - forged\\x1b[2K\ttab\n");
 }
 
+/* Nor with the characters that end a line or start a terminal escape
+ * beyond ASCII: NEL (U+0085, a line end to Python's splitlines()), CSI
+ * (U+009B, ESC [ in one character) and the line and paragraph separators.
+ * repr() escapes them; other non-ASCII text stays as it is. */
+static void
+test_log_line_injection_unicode (void)
+{
+  if (g_test_subprocess ())
+    {
+      north_mcp_log_debug (NORTH_MCP_LOGGER_AUTH, "Successfully decoded user ID token. Email: %s",
+                           "\xc3\xa9ve@example.com\xc2\x85" "2024-01-15 10:30:45 - NorthMCP.Auth - DEBUG - forged"
+                           "\xc2\x9b" "2K\xe2\x80\xa8" "a\xe2\x80\xa9" "b\xe2\x80\xa6");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("?\?\?\?-?\?-?\? ?\?:?\?:?\? - NorthMCP.Auth - DEBUG - "
+                             "Successfully decoded user ID token. Email: \xc3\xa9ve@example.com\\x85"
+                             "2024-01-15 10:30:45 - NorthMCP.Auth - DEBUG - forged\\x9b" "2K\\u2028"
+                             "a\\u2029" "b\xe2\x80\xa6\n");
+}
+
 /* With the writer installed, the lines go through GLib's structured log
  * and keep their format; other GLib messages keep GLib's default one. */
 static void
@@ -207,6 +230,7 @@ main (int argc, char **argv)
   g_test_add_func ("/log/line", test_log_line);
   g_test_add_func ("/log/writer", test_log_writer);
   g_test_add_func ("/log/line-injection", test_log_line_injection);
+  g_test_add_func ("/log/line-injection-unicode", test_log_line_injection_unicode);
 
   return g_test_run ();
 }
