@@ -112,6 +112,10 @@ on_keys_fetched (GObject      *source,
         decide (g_steal_pointer (&task));
       return;
     }
+  /* Given up meanwhile (its client went away): the fetch did not fail
+   * (it is shared, and goes on), and nobody was turned away. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
 
   if (keys == NULL)
     north_mcp_req_reject (req, &error, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE, fetch_error->message);

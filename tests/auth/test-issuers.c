@@ -1273,6 +1273,34 @@ test_waiting_requests_hold_no_claims (Fixture       *fixture,
     }
 }
 
+/* A request given up while its issuer's keys are fetched (its client
+ * went away) ends cancelled, and is no rejection: the count does not
+ * move. */
+static void
+test_cancelled_not_rejected (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &rsa_key);
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  AuthResult result = { 0 };
+
+  soup_message_headers_append (headers, "X-North-ID-Token", token);
+  north_mcp_auth_authenticate_async (fixture->auth, headers, NULL, cancellable, on_authenticated, &result);
+  g_cancellable_cancel (cancellable);
+  wait_for (&result);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (result.user);
+  auth_result_clear (&result);
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (fixture->auth), ==, 0);
+
+  /* The fetch went on: the next request needs none. */
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+  assert_accepted (fixture, token);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (fixture->auth), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1316,6 +1344,7 @@ main (int argc, char **argv)
   ADD ("decision-cache-not-for-key-failures", test_decision_cache_not_for_key_failures);
   ADD ("known-kid-not-held-by-refresh", test_known_kid_not_held_by_refresh);
   ADD ("waiting-requests-hold-no-claims", test_waiting_requests_hold_no_claims);
+  ADD ("cancelled-not-rejected", test_cancelled_not_rejected);
 #undef ADD
 
   status = g_test_run ();
