@@ -33,7 +33,7 @@ typedef struct
   gint64      last_fetch;         /* start of the last fetch, 0 = never */
   guint       failures;           /* fetches failed in a row */
   gint64      failed_at;          /* when the last of them failed */
-  GPtrArray  *waiters;            /* GTask, non-NULL while a fetch is in flight */
+  GPtrArray  *waiters;            /* Waiter, non-NULL while a fetch is in flight */
 } IssuerEntry;
 
 struct _NorthMcpIssuerCache
@@ -58,6 +58,28 @@ typedef struct
   GSource             *timeout_source;
   gboolean             timed_out;
 } Fetch;
+
+/* A request waiting for a fetch. Given up (its client gone), it is
+ * answered at once, not when the fetch ends: nothing else bounds how many
+ * given-up requests a slow fetch would hold, each with its headers. */
+typedef struct
+{
+  GTask       *task;
+  IssuerEntry *entry;      /* whose waiters hold this one */
+  GSource     *cancelled;  /* NULL without a cancellable */
+} Waiter;
+
+static void
+waiter_free (Waiter *waiter)
+{
+  if (waiter->cancelled != NULL)
+    {
+      g_source_destroy (waiter->cancelled);
+      g_source_unref (waiter->cancelled);
+    }
+  g_object_unref (waiter->task);
+  g_free (waiter);
+}
 
 static void fetch_key_set (Fetch *fetch);
 
@@ -306,7 +328,7 @@ fetch_complete (Fetch  *fetch,
 
   for (guint i = 0; i < waiters->len; i++)
     {
-      GTask *task = g_ptr_array_index (waiters, i);
+      GTask *task = ((Waiter *) g_ptr_array_index (waiters, i))->task;
 
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
@@ -634,6 +656,37 @@ start_fetch (NorthMcpIssuerCache *self,
     fetch_discovery (fetch);
 }
 
+static gboolean
+on_waiter_cancelled (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  Waiter *waiter = user_data;
+
+  /* The fetch goes on for the others. */
+  g_task_return_error_if_cancelled (waiter->task);
+  g_ptr_array_remove (waiter->entry->waiters, waiter);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+add_waiter (IssuerEntry *entry,
+            GTask       *task)
+{
+  Waiter *waiter = g_new0 (Waiter, 1);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  waiter->task = task;
+  waiter->entry = entry;
+  if (cancellable != NULL)
+    {
+      waiter->cancelled = g_cancellable_source_new (cancellable);
+      g_source_set_callback (waiter->cancelled, G_SOURCE_FUNC (on_waiter_cancelled), waiter, NULL);
+      g_source_set_static_name (waiter->cancelled, "[north-mcp] issuer fetch waiter cancelled");
+      g_source_attach (waiter->cancelled, g_main_context_get_thread_default ());
+    }
+  g_ptr_array_add (entry->waiters, waiter);
+}
+
 void
 north_mcp_issuer_cache_fetch_async (NorthMcpIssuerCache *self,
                                     const char          *issuer,
@@ -653,7 +706,7 @@ north_mcp_issuer_cache_fetch_async (NorthMcpIssuerCache *self,
   entry = get_entry (self, issuer);
   if (entry->waiters != NULL)
     {
-      g_ptr_array_add (entry->waiters, g_steal_pointer (&task));
+      add_waiter (entry, g_steal_pointer (&task));
       return;
     }
 
@@ -665,8 +718,8 @@ north_mcp_issuer_cache_fetch_async (NorthMcpIssuerCache *self,
       return;
     }
 
-  entry->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (entry->waiters, g_steal_pointer (&task));
+  entry->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+  add_waiter (entry, g_steal_pointer (&task));
   start_fetch (self, entry);
 }
 

@@ -1294,11 +1294,48 @@ test_cancelled_not_rejected (Fixture       *fixture,
   auth_result_clear (&result);
   g_assert_cmpuint (north_mcp_auth_get_rejection_count (fixture->auth), ==, 0);
 
-  /* The fetch went on: the next request needs none. */
-  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+  /* The fetch went on: the next request needs no other. */
   assert_accepted (fixture, token);
   g_assert_cmpuint (fixture->jwks_count, ==, 1);
   g_assert_cmpuint (north_mcp_auth_get_rejection_count (fixture->auth), ==, 0);
+}
+
+/* Nor does it wait for the fetch to end (up to 10 s): once its client is
+ * gone, nothing bounds how many such requests a slow issuer would keep,
+ * each with its headers (and, over HTTP, its message and body). It is
+ * released at once; the fetch goes on for the others. */
+static void
+test_cancelled_released_at_once (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *token = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                 fixture->slow_issuer);
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  AuthResult given_up = { 0 };
+  AuthResult waiting = { 0 };
+
+  /* Long enough to measure on a loaded machine, short for the test. */
+  north_mcp_auth_set_fetch_timeout (fixture->auth, 3000);
+  soup_message_headers_append (headers, "X-North-ID-Token", token);
+  north_mcp_auth_authenticate_async (fixture->auth, headers, NULL, cancellable, on_authenticated, &given_up);
+  start_authenticate (fixture->auth, headers, &waiting);
+  while (fixture->paused->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_cancellable_cancel (cancellable);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_true (given_up.done);
+  g_assert_error (given_up.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (north_mcp_auth_get_rejection_count (fixture->auth), ==, 0);
+
+  /* The other one still gets the fetch's answer. */
+  wait_for (&waiting);
+  g_assert_error (waiting.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE);
+  g_assert_cmpuint (fixture->paused->len, ==, 1);
+  auth_result_clear (&given_up);
+  auth_result_clear (&waiting);
 }
 
 int
@@ -1345,6 +1382,7 @@ main (int argc, char **argv)
   ADD ("known-kid-not-held-by-refresh", test_known_kid_not_held_by_refresh);
   ADD ("waiting-requests-hold-no-claims", test_waiting_requests_hold_no_claims);
   ADD ("cancelled-not-rejected", test_cancelled_not_rejected);
+  ADD ("cancelled-released-at-once", test_cancelled_released_at_once);
 #undef ADD
 
   status = g_test_run ();
