@@ -67,6 +67,7 @@ typedef struct
   char         *id_token;
   char         *email;           /* sent alongside the ID token, unsigned */
   GHashTable   *connectors;
+  gboolean      bad_connectors;  /* X-North-Connector-Tokens gave {} */
   GHashTable   *context;
 
   JsonObject   *token_header;

@@ -216,11 +216,9 @@ parse_connector_header (AuthRequest *req,
     object = north_mcp_auth_parse_json_object ((const char *) decoded, length);
   if (object == NULL)
     {
-      /* A cached decision would not warn again. */
-      req->uncacheable = TRUE;
-      north_mcp_log_warning (NORTH_MCP_LOGGER_AUTH,
-                             "X-North-Connector-Tokens is not a base64url JSON object; "
-                             "using no connector tokens");
+      /* Warned of once the request is accepted (north_mcp_req_make_user()):
+       * one turned away by a later rule logs nothing but at debug level. */
+      req->bad_connectors = TRUE;
       return;
     }
 
@@ -390,6 +388,14 @@ north_mcp_req_make_user (AuthRequest *req)
   g_autofree char *connectors = req->auth->debug ? repr_connectors (req) : NULL;
   NorthMcpUser *user;
 
+  if (req->bad_connectors)
+    {
+      /* A cached decision would not warn again. */
+      req->uncacheable = TRUE;
+      north_mcp_log_warning (NORTH_MCP_LOGGER_AUTH,
+                             "X-North-Connector-Tokens is not a base64url JSON object; "
+                             "using no connector tokens");
+    }
   if (req->claims != NULL)
     email = north_mcp_object_get_string (req->claims, "email");
   if (req->claims != NULL)

@@ -1216,6 +1216,53 @@ test_cache_bypassed (void)
   g_test_trap_assert_stderr_unmatched ("*s3cret*");
 }
 
+/* Rule 7's warning is for requests that pass rules 4 to 6: a request
+ * turned away there (anybody's to send, as often as they like) logs
+ * nothing but at debug level (section 6), whatever its connector header. */
+static void
+test_connector_warning_not_for_rejections (void)
+{
+  if (g_test_subprocess ())
+    {
+      const char * const issuers[] = { "https://issuer.example.com", NULL };
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+      g_autoptr(NorthMcpUser) user = NULL;
+      g_autoptr(GError) error = NULL;
+
+      north_mcp_auth_set_server_secret (auth, "s3cret");
+      north_mcp_auth_set_debug (auth, FALSE);
+      soup_message_headers_append (headers, "X-North-Server-Secret", "wrong");
+      soup_message_headers_append (headers, "X-North-Connector-Tokens", "!!!not-base64!!!");
+      for (guint i = 0; i < 3; i++)
+        {
+          user = authenticate_fast (auth, headers, &error);
+          g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_ACCESS_DENIED);
+          g_clear_error (&error);
+        }
+
+      /* Rule 6: trusted issuers and no ID token. */
+      north_mcp_auth_set_trusted_issuers (auth, issuers);
+      soup_message_headers_replace (headers, "X-North-Server-Secret", "s3cret");
+      user = authenticate_fast (auth, headers, &error);
+      g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS);
+      g_clear_error (&error);
+
+      /* Accepted: it warns. */
+      north_mcp_auth_set_trusted_issuers (auth, NULL);
+      user = authenticate_fast (auth, headers, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (user);
+      g_clear_object (&user);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*X-North-Connector-Tokens is not*");
+  g_test_trap_assert_stderr_unmatched ("*X-North-Connector-Tokens is not*X-North-Connector-Tokens is not*");
+}
+
 /* Bad credentials, which anybody can send, take at most a quarter of the
  * cache: a flood of them neither pushes out nor clears the decisions of
  * clients with good ones. */
@@ -1681,6 +1728,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/connectors/header", test_connector_header);
   g_test_add_func ("/auth/connectors/header-alone", test_connector_header_alone);
   g_test_add_func ("/auth/connectors/bundle", test_connector_bundle);
+  g_test_add_func ("/auth/connectors/warning-not-for-rejections", test_connector_warning_not_for_rejections);
   g_test_add_func ("/auth/precedence", test_precedence);
   g_test_add_func ("/auth/email-fallback", test_email_fallback);
   g_test_add_func ("/auth/context-headers", test_context_headers);
