@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "north-mcp-citation.h"
+#include "north-mcp-json-writer-private.h"
 
 /**
  * NorthMcpCitation:
@@ -631,7 +632,7 @@ north_mcp_tool_result_add_citation (NorthMcpToolResult *result,
                                     NorthMcpCitation   *citation)
 {
   g_autoptr(JsonNode) item = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
   JsonArray *items;
 
   g_return_if_fail (NORTH_MCP_IS_TOOL_RESULT (result));
@@ -641,7 +642,9 @@ north_mcp_tool_result_add_citation (NorthMcpToolResult *result,
   g_return_if_fail (items != NULL);
 
   item = north_mcp_citation_to_json (citation);
-  text = json_to_string (item, FALSE);
-  north_mcp_tool_result_add_text (result, text);
+  /* Not json_to_string(): json-glib 1.6 copies U+001F raw, and FastMCP
+   * reads the block with a strict parser. */
+  north_mcp_json_write (text, item);
+  north_mcp_tool_result_add_text (result, text->str);
   json_array_add_element (items, g_steal_pointer (&item));
 }

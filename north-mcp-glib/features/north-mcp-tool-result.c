@@ -226,12 +226,14 @@ NorthMcpToolResult *
 north_mcp_tool_result_new_structured (JsonNode *structured_content)
 {
   NorthMcpToolResult *self = north_mcp_tool_result_new ();
-  g_autofree char *text = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
 
   g_return_val_if_fail (structured_content != NULL, self);
 
-  text = json_to_string (structured_content, FALSE);
-  north_mcp_tool_result_add_text (self, text);
+  /* Our writer, not json_to_string(): json-glib 1.6 writes 1e21 as
+   * "1e+21.0" and copies U+001F raw, and the block must parse as JSON. */
+  north_mcp_json_write (text, structured_content);
+  north_mcp_tool_result_add_text (self, text->str);
   north_mcp_tool_result_set_structured_content (self, structured_content);
   return self;
 }

@@ -2,7 +2,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <string.h>
+
 #include <north-mcp.h>
+
+#include "north-mcp-json-reader-private.h"
 
 static JsonNode *
 parse (const char *text)
@@ -122,6 +126,27 @@ test_result_add_citation (void)
                      "                        \"url\": \"https://example.com/2\"}}]}");
 }
 
+/* The text block holds the item as valid JSON even when a document has
+ * U+001F, which json-glib 1.6 copies raw into a string (North's FastMCP
+ * reads the block with a strict parser). */
+static void
+test_result_add_citation_text_is_json (void)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new ();
+  g_autoptr(NorthMcpCitation) citation = north_mcp_citation_new ("a\x1f" "b");
+  g_autoptr(JsonNode) item = north_mcp_citation_to_json (citation);
+  g_autoptr(JsonNode) back = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *text;
+
+  north_mcp_tool_result_add_citation (result, citation);
+  text = json_object_get_string_member (json_array_get_object_element (north_mcp_tool_result_get_content (result), 0),
+                                        "text");
+  back = north_mcp_json_read (text, strlen (text), 64, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_node_equal (back, item));
+}
+
 static void
 test_result_add_citation_refuses_other_structured_content (void)
 {
@@ -149,6 +174,7 @@ main (int    argc,
   g_test_add_func ("/citation/everything", test_citation_everything);
   g_test_add_func ("/citation/properties", test_citation_properties);
   g_test_add_func ("/citation/add-to-result", test_result_add_citation);
+  g_test_add_func ("/citation/add-to-result/text-is-json", test_result_add_citation_text_is_json);
   g_test_add_func ("/citation/add-to-result/other-structured-content",
                    test_result_add_citation_refuses_other_structured_content);
 

@@ -3,8 +3,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <string.h>
+
 #include <north-mcp.h>
 
+#include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-tool-result-private.h"
@@ -105,6 +108,36 @@ test_error_structured_meta (void)
                             "\"isError\":true,\"_meta\":{\"k\":\"v\"}}");
 }
 
+/* The text block of a structured result is that content as valid JSON,
+ * also for what json-glib 1.6 writes wrong: a double of 1e21 and above
+ * ("1e+21.0") and U+001F (copied raw). A client may send both in its
+ * arguments for a tool to hand back. */
+static void
+test_structured_text_is_json (void)
+{
+  static const char json[] = "{\"n\":1e21,\"s\":\"a\\u001fb\",\"m\":[-1e300]}";
+  g_autoptr(NorthMcpToolResult) result = NULL;
+  g_autoptr(JsonNode) structured = NULL;
+  g_autoptr(JsonNode) back = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  JsonArray *content;
+  const char *text;
+
+  structured = north_mcp_jsonrpc_parse (json, sizeof json - 1, &error);
+  g_assert_no_error (error);
+  result = north_mcp_tool_result_new_structured (structured);
+
+  content = north_mcp_tool_result_get_content (result);
+  g_assert_cmpuint (json_array_get_length (content), ==, 1);
+  text = json_object_get_string_member (json_array_get_object_element (content, 0), "text");
+  back = north_mcp_json_read (text, strlen (text), 64, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_node_equal (back, structured));
+  north_mcp_json_write (expected, structured);
+  g_assert_cmpstr (text, ==, expected->str);
+}
+
 /* The envelope the answer is written into. */
 static void
 test_result_envelope (void)
@@ -135,6 +168,7 @@ main (int    argc,
   g_test_add_func ("/tool-result/get-content-then-add", test_get_content_then_add);
   g_test_add_func ("/tool-result/error-structured-meta", test_error_structured_meta);
   g_test_add_func ("/tool-result/result-envelope", test_result_envelope);
+  g_test_add_func ("/tool-result/structured-text-is-json", test_structured_text_is_json);
 
   return g_test_run ();
 }
