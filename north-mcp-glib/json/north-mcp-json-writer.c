@@ -16,6 +16,42 @@
 #include "north-mcp-hex-private.h"
 #include "north-mcp-json-writer-private.h"
 
+/* The length of the well-formed UTF-8 sequence (shortest form, no
+ * surrogates, at most U+10FFFF) at @p, a byte of 0x80 or more, or 0. A
+ * NUL is no continuation byte: nothing after it is read. */
+static gsize
+utf8_sequence_length (const guchar *p)
+{
+  guchar lo = 0x80, hi = 0xBF;
+  gsize n;
+
+  if (p[0] >= 0xC2 && p[0] <= 0xDF)
+    n = 2;
+  else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+    n = 3;
+  else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+    n = 4;
+  else
+    return 0;
+
+  switch (p[0])
+    {
+    case 0xE0: lo = 0xA0; break;
+    case 0xF0: lo = 0x90; break;
+    case 0xED: hi = 0x9F; break;
+    case 0xF4: hi = 0x8F; break;
+    default: break;
+    }
+
+  if (p[1] < lo || p[1] > hi)
+    return 0;
+  for (gsize i = 2; i < n; i++)
+    if (p[i] < 0x80 || p[i] > 0xBF)
+      return 0;
+
+  return n;
+}
+
 void
 north_mcp_json_write_string (GString    *out,
                              const char *string)
@@ -26,14 +62,43 @@ north_mcp_json_write_string (GString    *out,
   while (*p != '\0')
     {
       const guchar *run = p;
+      gsize n;
 
-      /* The common case: runs of bytes that need no escape. */
-      while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f && *p != 0xe2)
-        p++;
+      /* The common case: runs of ASCII bytes that need no escape and of
+       * well-formed UTF-8 but for U+2028 and U+2029 (E2 80 A8, E2 80 A9),
+       * which end lines in JavaScript. */
+      for (;;)
+        {
+          if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+            p++;
+          else if (*p >= 0x80 && (n = utf8_sequence_length (p)) > 0 &&
+                   !(p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)))
+            p += n;
+          else
+            break;
+        }
       if (p > run)
         g_string_append_len (out, (const char *) run, p - run);
       if (*p == '\0')
         break;
+
+      if (*p >= 0x80)
+        {
+          /* JSON text is UTF-8 and our reader refuses anything else: a
+           * byte that starts no valid sequence (a Latin-1 text, a cut
+           * character) becomes U+FFFD, so that what we write reads back. */
+          if (utf8_sequence_length (p) == 0)
+            {
+              g_string_append_len (out, "\xef\xbf\xbd", 3);
+              p++;
+            }
+          else
+            {
+              g_string_append_len (out, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+              p += 3;
+            }
+          continue;
+        }
 
       switch (*p)
         {
@@ -44,16 +109,6 @@ north_mcp_json_write_string (GString    *out,
         case '\n': g_string_append_len (out, "\\n", 2); break;
         case '\r': g_string_append_len (out, "\\r", 2); break;
         case '\t': g_string_append_len (out, "\\t", 2); break;
-        case 0xe2:
-          /* U+2028 and U+2029 are E2 80 A8 / E2 80 A9. */
-          if (p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
-            {
-              g_string_append_len (out, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
-              p += 2;
-            }
-          else
-            g_string_append_c (out, (char) *p);
-          break;
         default:
           {
             char escape[6] = { '\\', 'u', '0', '0' };

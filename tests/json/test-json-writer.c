@@ -116,8 +116,62 @@ test_escapes (void)
                  "\"\\u0001\\u0002\\u001e\\u001f\\u007f\"");
   assert_writes (json_node_init_string (json_node_alloc (), "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xe2\x80\xaa"),
                  "\"a\\u2028b\\u2029c\xe2\x80\xaa\"");
-  /* A lone E2 at the very end is copied, not over-read. */
-  assert_writes (json_node_init_string (json_node_alloc (), "x\xe2"), "\"x\xe2\"");
+  /* A lone E2 at the very end is not over-read (and is no UTF-8: see
+   * below). */
+  assert_writes (json_node_init_string (json_node_alloc (), "x\xe2"), "\"x\xef\xbf\xbd\"");
+}
+
+/* JSON text is UTF-8 (RFC 8259, section 8.1), and our reader refuses
+ * anything else: bytes of a string that are not UTF-8 (a tool's text read
+ * from a Latin-1 file, cut in the middle of a character...) come out as
+ * U+FFFD, one per byte, so that what we write always reads back. */
+static void
+test_invalid_utf8 (void)
+{
+  static const struct {
+    const char *string;
+    const char *expected;
+  } cases[] = {
+    { "caf\xe9", "\"caf\xef\xbf\xbd\"" },
+    { "a\xff" "b", "\"a\xef\xbf\xbd" "b\"" },
+    /* Cut characters, at the end and before more text. */
+    { "\xe2\x82", "\"\xef\xbf\xbd\xef\xbf\xbd\"" },
+    { "\xf0\x9f\x98" "x", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "x\"" },
+    /* Overlong forms, an encoded surrogate, beyond U+10FFFF. */
+    { "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"" },
+    { "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+    { "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+    /* A stray continuation byte between valid characters. */
+    { "\xc3\xa9\xa9\xe2\x82\xac", "\"\xc3\xa9\xef\xbf\xbd\xe2\x82\xac\"" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), cases[i].string);
+      g_autoptr(JsonNode) back = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = write_node (node);
+
+      g_assert_cmpstr (text, ==, cases[i].expected);
+      back = north_mcp_json_read (text, strlen (text), 8, &error);
+      g_assert_no_error (error);
+    }
+
+  /* Member names too. */
+  {
+    g_autoptr(JsonObject) object = json_object_new ();
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(JsonNode) back = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+
+    json_object_set_int_member (object, "n\xe9", 1);
+    node = json_node_init_object (json_node_alloc (), object);
+    text = write_node (node);
+    g_assert_cmpstr (text, ==, "{\"n\xef\xbf\xbd\":1}");
+    back = north_mcp_json_read (text, strlen (text), 8, &error);
+    g_assert_no_error (error);
+  }
 }
 
 static void
@@ -271,6 +325,7 @@ main (int    argc,
   g_test_add_func ("/json-writer/doubles", test_doubles);
   g_test_add_func ("/json-writer/double-round-trip", test_double_round_trip);
   g_test_add_func ("/json-writer/escapes", test_escapes);
+  g_test_add_func ("/json-writer/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/json-writer/containers", test_containers);
   g_test_add_func ("/json-writer/jsonrpc", test_jsonrpc);
   g_test_add_func ("/json-writer/round-trip-corpus", test_round_trip_corpus);
