@@ -61,8 +61,9 @@ north_mcp_http_respond_auth_error (SoupServerMessage *msg,
 
   json_object_set_string_member (object, "error", error->message);
   json_node_set_object (node, object);
-  data = json_to_string (node, FALSE);
-  length = strlen (data);
+  /* Our writer, not json_to_string(): the message may name a token's
+   * issuer, the client's text, and json-glib 1.6 copies U+001F raw. */
+  data = north_mcp_jsonrpc_to_string (node, &length);
   soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, length);
 }

@@ -128,6 +128,25 @@ def test_verified_identity_ignores_header_email(servers, issuers):
     assert result["structuredContent"]["unverified_email"] == "ceo@example.com"
 
 
+def test_refusal_naming_a_claim_is_json(servers):
+    """The 401 names the issuer a token claims, which is the client's text:
+    with U+001F in it (json-glib 1.6 copies it raw), the body must still
+    be JSON that a strict parser reads. The issuer is never contacted."""
+    server = servers("--stateless", "--trusted-issuer", "http://127.0.0.1:9",
+                     program="server-with-trusted-issuers")
+
+    def b64url(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    token = (b64url({"alg": "RS256", "kid": "k"}) + "." +
+             b64url({"email": "a@company.com", "iss": "https://evil\u001f\u2028.example"}) + ".c2ln")
+    status, headers, body = server.post_mcp({"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                                            {"X-North-ID-Token": token})
+    assert status == 401, body
+    assert headers["Content-Type"].startswith("application/json")
+    assert json.loads(body) == {"error": "Untrusted issuer: https://evil\u001f\u2028.example"}
+
+
 # --- The server secret ----------------------------------------------------
 
 def test_empty_secret_refused(tmp_path):
