@@ -197,6 +197,7 @@ typedef struct {
   const char *root;   /* how messages name the value: "arguments" */
   const char *member; /* and a part of it: "argument " */
   const char *too_complex; /* the message when the budget runs out */
+  gboolean    as_sent;  /* a result: checked as our writer sends it */
 } CheckState;
 
 static void
@@ -742,7 +743,14 @@ check_node (Node        *node,
             guint        depth,
             GError     **error)
 {
+  g_autoptr(JsonNode) sent = NULL;
   TypeMask type;
+
+  /* The writer sends NaN and infinity, which JSON cannot hold, as null:
+   * a result that passed with them would not match what the client gets. */
+  if (state->as_sent && JSON_NODE_HOLDS_VALUE (value) &&
+      json_node_get_value_type (value) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (value)))
+    value = sent = json_node_new (JSON_NODE_NULL);
 
   /* Inside a branch, the walk may be one of many over the same value. */
   if (state->branch_depth > 0)
@@ -823,6 +831,7 @@ check_value (NorthMcpSchemaChecker  *self,
              const char             *root,
              const char             *member,
              const char             *too_complex,
+             gboolean                as_sent,
              GError                **error)
 {
   g_autoptr(JsonNode) empty = NULL;
@@ -852,6 +861,7 @@ check_value (NorthMcpSchemaChecker  *self,
   state.root = root;
   state.member = member;
   state.too_complex = too_complex;
+  state.as_sent = as_sent;
   ok = check_node (self->root, value, &state, 0, error);
   g_array_unref (state.path);
 
@@ -866,7 +876,7 @@ north_mcp_schema_checker_check (NorthMcpSchemaChecker  *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   return check_value (self, value, "arguments", "argument ",
-                      "arguments are too complex to check against the input schema", error);
+                      "arguments are too complex to check against the input schema", FALSE, error);
 }
 
 gboolean
@@ -879,5 +889,5 @@ north_mcp_schema_checker_check_output (NorthMcpSchemaChecker  *self,
 
   return check_value (self, value, "structuredContent", "structuredContent member ",
                       "structuredContent is too complex to check against the output schema",
-                      error);
+                      TRUE, error);
 }

@@ -42,7 +42,8 @@ gboolean               north_mcp_schema_checker_check (NorthMcpSchemaChecker  *s
                                                        GError                **error);
 /* Checks a tool's structured result (never NULL) against an output schema:
  * the same checks, with messages naming "structuredContent" and
- * "structuredContent member 'a.b'". */
+ * "structuredContent member 'a.b'". NaN and infinity count as null, as
+ * the writer sends them. */
 gboolean               north_mcp_schema_checker_check_output (NorthMcpSchemaChecker  *self,
                                                               JsonNode               *value,
                                                               GError                **error);

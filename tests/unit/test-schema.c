@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <math.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -393,6 +394,33 @@ test_numbers (void)
   assert_check ("{\"properties\":{\"s\":{\"maxLength\":1e400}}}", "{\"s\":\"abc\"}", NULL);
 }
 
+/* A result is checked as the client reads it: our writer sends NaN and
+ * infinity, which JSON cannot hold, as null, so a tool's 1/0 must not
+ * pass for the number its schema promises (the client would get null). */
+static void
+test_output_as_sent (void)
+{
+  g_autoptr(NorthMcpSchemaChecker) number = checker_new ("{\"properties\":{\"x\":{\"type\":\"number\"}}}");
+  g_autoptr(NorthMcpSchemaChecker) nullable =
+    checker_new ("{\"properties\":{\"x\":{\"type\":[\"number\",\"null\"]}}}");
+  static const double values[] = { INFINITY, -INFINITY, NAN };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GError) error = NULL;
+
+      json_object_set_double_member (object, "x", values[i]);
+      node = json_node_init_object (json_node_alloc (), object);
+      g_assert_false (north_mcp_schema_checker_check_output (number, node, &error));
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpstr (error->message, ==, "structuredContent member 'x' must be a number, got null");
+      g_assert_false (north_mcp_schema_checker_check_output (number, node, NULL));
+      g_assert_true (north_mcp_schema_checker_check_output (nullable, node, NULL));
+    }
+}
+
 static void
 test_lengths (void)
 {
@@ -734,6 +762,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/enum-const", test_enum_const);
   g_test_add_func ("/schema/additional-properties", test_additional_properties);
   g_test_add_func ("/schema/numbers", test_numbers);
+  g_test_add_func ("/schema/output-as-sent", test_output_as_sent);
   g_test_add_func ("/schema/lengths", test_lengths);
   g_test_add_func ("/schema/combinators", test_combinators);
   g_test_add_func ("/schema/refs", test_refs);
