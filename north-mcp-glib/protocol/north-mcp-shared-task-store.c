@@ -274,6 +274,23 @@ envelope_read (GBytes     *envelope,
   return json_object_ref (record);
 }
 
+/* Whether envelope_read() could read @envelope back: a record it could
+ * not (a result of more members per object, or nested deeper, than a
+ * read takes) would be an unknown task on every read until it expired.
+ * Read as a read does, so the two cannot disagree. */
+static gboolean
+envelope_is_readable (GBytes *envelope)
+{
+  g_autoptr(JsonNode) node = NULL;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (envelope, &length);
+
+  if (length > ENVELOPE_MAX_BYTES)
+    return FALSE;
+  node = north_mcp_json_read (data, length, ENVELOPE_MAX_DEPTH, NULL);
+  return node != NULL;
+}
+
 /* ---- the steps of an operation ---- */
 
 static void step (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -301,6 +318,17 @@ call (GTask *task,
       return;
     }
   envelope = stage == STAGE_WRITE_STUB ? stub_new (op->owner) : envelope_new (op->owner, op->record);
+  /* Refused like a record over the byte limits: the task layer ends the
+   * task with a small failed record instead. */
+  if (stage != STAGE_WRITE_STUB && !envelope_is_readable (envelope))
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                               "The task's record cannot be stored: more than %d bytes, %d levels of "
+                               "nesting or %d members in an object", ENVELOPE_MAX_BYTES, ENVELOPE_MAX_DEPTH,
+                               NORTH_MCP_JSON_MAX_MEMBERS);
+      g_object_unref (task);
+      return;
+    }
   rewrite = stage == STAGE_WRITE_RUNNING || stage == STAGE_WRITE_STUB;
   /* A create adds the task to the counters within the limits, and so
    * does the final record of a task that left them (expired since it was

@@ -1225,6 +1225,74 @@ test_shared_refused (Fixture *fixture, gconstpointer kind)
   g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
 }
 
+/* A task's final record that the store could not read back (an object
+ * of more members than a record read may have, or nested deeper: a
+ * tool's listing, its arguments echoed) is refused as a record too large
+ * is (NORTH_MCP_ERROR_FAILED, so that the task fails with a small record
+ * that says why), never stored to be reported as an unknown task on
+ * every tasks/get until it expires. */
+static void
+test_shared_unreadable_records (Fixture *fixture, gconstpointer kind)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("u%u", i);
+      g_autoptr(JsonObject) completed = record (fixture, id, "completed", 60000);
+      g_autoptr(JsonObject) failed = record (fixture, id, "failed", 60000);
+      JsonObject *result = json_object_new ();
+      JsonObject *structured = json_object_new ();
+      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (i == 0)
+        /* 1,001 members. */
+        for (guint j = 0; j <= 1000; j++)
+          {
+            g_autofree char *name = g_strdup_printf ("file-%u", j);
+
+            json_object_set_int_member (structured, name, j);
+          }
+      else
+        {
+          /* structuredContent as deep as a request's arguments may be
+           * (125 levels inside): the record nests a level deeper. */
+          JsonObject *inner = structured;
+
+          for (guint j = 0; j < 125; j++)
+            {
+              JsonObject *next = json_object_new ();
+
+              json_object_set_object_member (inner, "x", next);
+              inner = next;
+            }
+        }
+      json_object_set_object_member (result, "structuredContent", structured);
+      json_object_set_object_member (completed, "result", result);
+
+      g_assert_true (create (fixture, "alice", id, 60000, NULL));
+      if (update (fixture, "alice", completed, &error))
+        {
+          /* Stored: then it must be readable. */
+          object = get (fixture, "alice", id, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "completed");
+          continue;
+        }
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+      g_clear_error (&error);
+      /* The task is still there, running, and ends failed. */
+      object = get (fixture, "alice", id, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "working");
+      g_clear_pointer (&object, json_object_unref);
+      g_assert_true (update (fixture, "alice", failed, &error));
+      g_assert_no_error (error);
+      object = get (fixture, "alice", id, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "failed");
+    }
+}
+
 /* A state store that cannot be reached fails each call, saying so. */
 static void
 test_shared_unavailable (void)
@@ -1368,6 +1436,7 @@ main (int argc, char **argv)
     { "bytes-ended", test_shared_bytes_ended, TRUE },
     { "bytes-end-at-limit", test_shared_bytes_end_at_limit, FALSE },
     { "bytes-cleanup", test_shared_bytes_cleanup, FALSE },
+    { "unreadable-records", test_shared_unreadable_records, TRUE },
   };
   int status;
 
