@@ -23,15 +23,23 @@ typedef struct
   gsize       bytes;      /* of the record as JSON */
 } Entry;
 
+/* What an owner's records take. */
+typedef struct
+{
+  guint       count;
+  gsize       bytes;
+} Usage;
+
 struct _NorthMcpMemoryTaskStore
 {
   GObject     parent_instance;
 
   GHashTable *entries;   /* taskId → Entry */
-  GHashTable *per_owner; /* owner → live count (GUINT_TO_POINTER) */
+  GHashTable *per_owner; /* owner → Usage of its live records */
   guint       max_per_owner;
   guint       max_total;
   gsize       max_bytes;
+  gsize       max_bytes_per_owner;
   gsize       bytes;     /* of all records */
 };
 
@@ -58,17 +66,31 @@ record_bytes (JsonObject *record)
   return strlen (text);
 }
 
-/* Whether replacing @old_bytes by @new_bytes stays within the budget;
- * the end of a task (@ends) needs no room but for the slack. */
+/* Whether replacing @old_bytes of @owner's by @new_bytes stays within the
+ * budgets, the owner's and the one in all (one user must not take the
+ * room of all); the end of a task (@ends) needs no room but for the
+ * slack. */
 static gboolean
 fits (NorthMcpMemoryTaskStore  *self,
+      const char               *owner,
       gsize                     old_bytes,
       gsize                     new_bytes,
       gboolean                  ends,
       GError                  **error)
 {
-  if (new_bytes <= old_bytes || (ends && new_bytes - old_bytes <= NORTH_MCP_TASK_STORE_END_SLACK) ||
-      self->bytes - old_bytes + new_bytes <= self->max_bytes)
+  Usage *usage = g_hash_table_lookup (self->per_owner, owner);
+  gsize owner_bytes = usage != NULL ? usage->bytes : 0;
+
+  if (new_bytes <= old_bytes || (ends && new_bytes - old_bytes <= NORTH_MCP_TASK_STORE_END_SLACK))
+    return TRUE;
+  if (owner_bytes - old_bytes + new_bytes > self->max_bytes_per_owner)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "Too much task data for this user (at most %" G_GSIZE_FORMAT " bytes); wait for some "
+                   "tasks to expire", self->max_bytes_per_owner);
+      return FALSE;
+    }
+  if (self->bytes - old_bytes + new_bytes <= self->max_bytes)
     return TRUE;
 
   g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
@@ -85,17 +107,36 @@ record_expiry (JsonObject *record)
   return g_get_real_time () + ttl_ms * 1000;
 }
 
+/* @owner has @delta more records, whose bytes went from @old_bytes to
+ * @new_bytes (the owner's and the store's counts). */
 static void
 count_owner (NorthMcpMemoryTaskStore *self,
              const char              *owner,
-             int                      delta)
+             int                      delta,
+             gsize                    old_bytes,
+             gsize                    new_bytes)
 {
-  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_owner, owner)) + delta;
+  Usage *usage = g_hash_table_lookup (self->per_owner, owner);
 
-  if (count == 0)
+  if (usage == NULL)
+    {
+      usage = g_new0 (Usage, 1);
+      g_hash_table_insert (self->per_owner, g_strdup (owner), usage);
+    }
+  usage->count += delta;
+  usage->bytes = usage->bytes - old_bytes + new_bytes;
+  self->bytes = self->bytes - old_bytes + new_bytes;
+  if (usage->count == 0)
     g_hash_table_remove (self->per_owner, owner);
-  else
-    g_hash_table_replace (self->per_owner, g_strdup (owner), GUINT_TO_POINTER (count));
+}
+
+static guint
+owner_count (NorthMcpMemoryTaskStore *self,
+             const char              *owner)
+{
+  Usage *usage = g_hash_table_lookup (self->per_owner, owner);
+
+  return usage != NULL ? usage->count : 0;
 }
 
 static gssize
@@ -110,8 +151,7 @@ expire (NorthMcpMemoryTaskStore *self,
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     if (entry->expires_at < now)
       {
-        count_owner (self, entry->owner, -1);
-        self->bytes -= entry->bytes;
+        count_owner (self, entry->owner, -1, entry->bytes, 0);
         g_hash_table_iter_remove (&iter);
         dropped++;
       }
@@ -153,9 +193,9 @@ create (NorthMcpMemoryTaskStore  *self,
                    "Too many tasks on this server (at most %u); try again later", self->max_total);
       return FALSE;
     }
-  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_owner, owner)) >= self->max_per_owner)
+  if (owner_count (self, owner) >= self->max_per_owner)
     expire (self, g_get_real_time ());
-  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_owner, owner)) >= self->max_per_owner)
+  if (owner_count (self, owner) >= self->max_per_owner)
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
                    "Too many tasks for this user (at most %u); wait for some to end", self->max_per_owner);
@@ -166,7 +206,7 @@ create (NorthMcpMemoryTaskStore  *self,
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
       return FALSE;
     }
-  if (!fits (self, 0, bytes, FALSE, error))
+  if (!fits (self, owner, 0, bytes, FALSE, error))
     return FALSE;
 
   entry = g_new0 (Entry, 1);
@@ -174,9 +214,8 @@ create (NorthMcpMemoryTaskStore  *self,
   entry->record = json_object_ref (record);
   entry->expires_at = record_expiry (record);
   entry->bytes = bytes;
-  self->bytes += bytes;
   g_hash_table_insert (self->entries, g_strdup (task_id), entry);
-  count_owner (self, owner, 1);
+  count_owner (self, owner, 1, 0, bytes);
   return TRUE;
 }
 
@@ -228,7 +267,7 @@ entry_changed (NorthMcpMemoryTaskStore *self,
                Entry                   *entry,
                gsize                    bytes)
 {
-  self->bytes = self->bytes - entry->bytes + bytes;
+  count_owner (self, entry->owner, 0, entry->bytes, bytes);
   entry->bytes = bytes;
   entry->expires_at = record_expiry (entry->record);
 }
@@ -250,7 +289,7 @@ update (NorthMcpMemoryTaskStore  *self,
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED, "The task has ended");
       return FALSE;
     }
-  if (!fits (self, entry->bytes, bytes,
+  if (!fits (self, owner, entry->bytes, bytes,
              north_mcp_task_status_is_terminal (north_mcp_object_get_string (record, "status")), error))
     return FALSE;
 
@@ -352,12 +391,13 @@ static void
 north_mcp_memory_task_store_init (NorthMcpMemoryTaskStore *self)
 {
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
-  self->per_owner = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->per_owner = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 NorthMcpTaskStore *
 north_mcp_memory_task_store_new (guint max_per_owner,
                                  guint max_total,
+                                 gsize max_bytes_per_owner,
                                  gsize max_bytes)
 {
   NorthMcpMemoryTaskStore *self = g_object_new (NORTH_MCP_TYPE_MEMORY_TASK_STORE, NULL);
@@ -365,5 +405,6 @@ north_mcp_memory_task_store_new (guint max_per_owner,
   self->max_per_owner = max_per_owner;
   self->max_total = max_total;
   self->max_bytes = max_bytes;
+  self->max_bytes_per_owner = max_bytes_per_owner;
   return NORTH_MCP_TASK_STORE (self);
 }

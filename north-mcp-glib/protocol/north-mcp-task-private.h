@@ -36,9 +36,9 @@ G_BEGIN_DECLS
 #define NORTH_MCP_TASK_MAX_TOTAL           4096
 #define NORTH_MCP_TASK_MAX_RESULT_BYTES    (1024 * 1024)
 #define NORTH_MCP_TASK_MAX_STORED_BYTES    (256 * 1024 * 1024)
-/* In a shared store, per owner: a quarter of the records' bytes in all,
- * still some 30 tasks with results of NORTH_MCP_TASK_MAX_RESULT_BYTES
- * (two records each there). */
+/* Per owner: a quarter of the records' bytes in all, still some 30 tasks
+ * with results of NORTH_MCP_TASK_MAX_RESULT_BYTES in a shared store (two
+ * records each there), some 60 in memory. */
 #define NORTH_MCP_TASK_MAX_STORED_BYTES_PER_OWNER (64 * 1024 * 1024)
 #define NORTH_MCP_TASK_MAX_STATUS_MESSAGE  1024             /* bytes, longer ones are cut */
 /* The tools/call requests running tasks keep, in all, as

@@ -136,11 +136,13 @@ void               north_mcp_task_record_set_cancelled (JsonObject *record);
 #define NORTH_MCP_TASK_STORE_END_SLACK 512
 
 /* The in-memory store: at most @max_per_owner stored tasks per owner,
- * @max_total in all (expired ones are dropped first) and @max_bytes of
- * records as JSON (a create or an update beyond it fails, but for
+ * @max_total in all (expired ones are dropped first), and
+ * @max_bytes_per_owner of records as JSON per owner and @max_bytes in all
+ * (a create or an update beyond them fails, but for
  * NORTH_MCP_TASK_STORE_END_SLACK). */
 NorthMcpTaskStore *north_mcp_memory_task_store_new   (guint       max_per_owner,
                                                       guint       max_total,
+                                                      gsize       max_bytes_per_owner,
                                                       gsize       max_bytes);
 
 /* Records in a state store shared by replicas

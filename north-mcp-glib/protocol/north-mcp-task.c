@@ -288,6 +288,7 @@ get_tasks (NorthMcpProtocolHost *host)
     }
   else
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
+                                                    NORTH_MCP_TASK_MAX_STORED_BYTES_PER_OWNER,
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
   north_mcp_protocol_host_get_settings (host, &settings);

@@ -141,7 +141,7 @@ fixture_set_up (Fixture *fixture, gconstpointer kind)
     north_mcp_redis_reply_unref (redis_command ("FLUSHALL", NULL));
   fixture->uri = GPOINTER_TO_INT (kind) == SHARED ? redis.uri : "memory:";
   if (GPOINTER_TO_INT (kind) == MEMORY)
-    fixture->store = north_mcp_memory_task_store_new (4, 16, G_MAXSIZE);
+    fixture->store = north_mcp_memory_task_store_new (4, 16, G_MAXSIZE, G_MAXSIZE);
   else
     fixture->store = shared_store (fixture->uri);
   fixture->prefix = g_strdup_printf ("p%u-%" G_GINT64_FORMAT "-", ++count, g_get_real_time ());
@@ -1321,7 +1321,7 @@ test_limits_and_expiry (Fixture *fixture, gconstpointer kind)
   g_autoptr(JsonObject) object = NULL;
 
   g_object_unref (fixture->store);
-  fixture->store = north_mcp_memory_task_store_new (2, 3, G_MAXSIZE);
+  fixture->store = north_mcp_memory_task_store_new (2, 3, G_MAXSIZE, G_MAXSIZE);
 
   g_assert_true (create (fixture, "alice", "a1", 60000, NULL));
   g_assert_true (create (fixture, "alice", "a2", 60000, NULL));
@@ -1363,7 +1363,7 @@ test_byte_budget (Fixture *fixture, gconstpointer kind)
   g_autoptr(GError) error = NULL;
 
   g_object_unref (fixture->store);
-  fixture->store = north_mcp_memory_task_store_new (8, 8, 400);
+  fixture->store = north_mcp_memory_task_store_new (8, 8, G_MAXSIZE, 400);
 
   g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
   json_object_set_string_member (large, "result", text);
@@ -1394,7 +1394,7 @@ test_byte_budget_end (Fixture *fixture, gconstpointer kind)
   g_autoptr(GError) error = NULL;
 
   g_object_unref (fixture->store);
-  fixture->store = north_mcp_memory_task_store_new (8, 8, 2 * strlen (text));
+  fixture->store = north_mcp_memory_task_store_new (8, 8, G_MAXSIZE, 2 * strlen (text));
   g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
   g_assert_true (create (fixture, "alice", "t2", 60000, NULL));
   g_assert_false (create (fixture, "alice", "t3", 60000, &error));
@@ -1411,6 +1411,48 @@ test_byte_budget_end (Fixture *fixture, gconstpointer kind)
   g_assert_no_error (error);
   object = get (fixture, "alice", "t1", NULL);
   g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "cancelled");
+}
+
+/* One user cannot take the room of all: past its own budget its records
+ * are refused, saying so, and another user's still fit. */
+static void
+test_byte_budget_per_owner (Fixture *fixture, gconstpointer kind)
+{
+  g_autofree char *text = g_strnfill (1000, 'x');
+  guint stored = 0;
+
+  g_object_unref (fixture->store);
+  fixture->store = north_mcp_memory_task_store_new (8, 16, 4000, 10000);
+
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("a%u", i);
+      g_autoptr(JsonObject) completed = record (fixture, id, "completed", 60000);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (create (fixture, "alice", id, 60000, NULL));
+      json_object_set_string_member (completed, "result", text);
+      if (update (fixture, "alice", completed, &error))
+        stored++;
+      else
+        {
+          g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+          g_assert_nonnull (strstr (error->message, "Too much task data for this user"));
+        }
+    }
+  g_assert_cmpuint (stored, ==, 3);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("b%u", i);
+      g_autoptr(JsonObject) completed = record (fixture, id, "completed", 60000);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (create (fixture, "bob", id, 60000, NULL));
+      json_object_set_string_member (completed, "result", text);
+      g_assert_true (update (fixture, "bob", completed, &error));
+      g_assert_no_error (error);
+    }
 }
 
 int
@@ -1461,6 +1503,8 @@ main (int argc, char **argv)
               fixture_set_up, test_byte_budget, fixture_tear_down);
   g_test_add ("/task-store/memory/byte-budget-end", Fixture, GINT_TO_POINTER (MEMORY),
               fixture_set_up, test_byte_budget_end, fixture_tear_down);
+  g_test_add ("/task-store/memory/byte-budget-per-owner", Fixture, GINT_TO_POINTER (MEMORY),
+              fixture_set_up, test_byte_budget_per_owner, fixture_tear_down);
   g_test_add ("/task-store/shared/expiry", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_expiry, fixture_tear_down);
   g_test_add ("/task-store/shared/update-racing-end", Fixture, GINT_TO_POINTER (SHARED),
