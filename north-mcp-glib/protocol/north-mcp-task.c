@@ -499,8 +499,29 @@ fail (Runner     *runner,
   north_mcp_task_record_touch (runner->record, "failed");
 }
 
+/* Whether @node (what the handler answered: its result, error or input
+ * requests, @what) is more than a task keeps; the task fails then, saying
+ * so. */
+static gboolean
+fail_if_too_large (Runner     *runner,
+                   const char *what,
+                   JsonNode   *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+  gsize length = strlen (text);
+  g_autofree char *why = NULL;
+
+  if (length <= NORTH_MCP_TASK_MAX_RESULT_BYTES)
+    return FALSE;
+  why = g_strdup_printf ("The tool's %s (%" G_GSIZE_FORMAT " bytes) is larger than a task keeps (%d bytes)",
+                         what, length, NORTH_MCP_TASK_MAX_RESULT_BYTES);
+  fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, why);
+  return TRUE;
+}
+
 /* The handler answered (@message a JSON-RPC response, NULL when the
- * request was cancelled): the outcome becomes the task's state. */
+ * request was cancelled): the outcome becomes the task's state. An error
+ * or input requests are bounded as a result is. */
 static void
 runner_apply (Runner   *runner,
               JsonNode *message)
@@ -516,7 +537,12 @@ runner_apply (Runner   *runner,
     north_mcp_task_record_touch (runner->record, "cancelled");
   else if (error != NULL)
     {
-      json_object_set_object_member (runner->record, "error", error_object (error));
+      g_autoptr(JsonObject) copy = error_object (error);
+      g_autoptr(JsonNode) node = north_mcp_node_new_object (copy);
+
+      if (fail_if_too_large (runner, "error", node))
+        return;
+      json_object_set_object_member (runner->record, "error", g_steal_pointer (&copy));
       north_mcp_task_record_touch (runner->record, "failed");
     }
   else if (result != NULL && g_strcmp0 (result_type, "input_required") == 0)
@@ -527,6 +553,9 @@ runner_apply (Runner   *runner,
 
       g_clear_pointer (&runner->pending, json_object_unref);
       g_clear_pointer (&runner->state, g_free);
+      if (requests != NULL &&
+          fail_if_too_large (runner, "input requests", json_object_get_member (result, "inputRequests")))
+        return;
       /* Opened now: the state stays here, and the answers may take as
        * long as the task lives, longer than a requestState's lifetime. */
       if (sealed != NULL &&
@@ -548,19 +577,8 @@ runner_apply (Runner   *runner,
     }
   else if (result != NULL)
     {
-      gsize length = 0;
-      g_autofree char *text = json_to_string (json_object_get_member (object, "result"), FALSE);
-
-      length = strlen (text);
-      if (length > NORTH_MCP_TASK_MAX_RESULT_BYTES)
-        {
-          g_autofree char *why =
-            g_strdup_printf ("The tool's result (%" G_GSIZE_FORMAT " bytes) is larger than a task keeps "
-                             "(%d bytes)", length, NORTH_MCP_TASK_MAX_RESULT_BYTES);
-
-          fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, why);
-          return;
-        }
+      if (fail_if_too_large (runner, "result", json_object_get_member (object, "result")))
+        return;
       json_object_set_member (runner->record, "result", json_node_copy (json_object_get_member (object, "result")));
       north_mcp_task_record_touch (runner->record, "completed");
     }

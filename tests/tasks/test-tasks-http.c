@@ -66,6 +66,49 @@ huge_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, 
   g_idle_add_full (G_PRIORITY_DEFAULT, huge_done, g_object_ref (context), g_object_unref);
 }
 
+/* Fails with an error as large as huge_func's result: its message, or
+ * its data. */
+static gboolean
+huge_error_done (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autofree char *text = g_strnfill (2 * 1024 * 1024, 'x');
+  gboolean in_data = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (context), "in-data"));
+  g_autoptr(JsonNode) data = json_node_init_string (json_node_alloc (), text);
+
+  north_mcp_context_return_error_full (context, -32000, in_data ? "no" : text, in_data ? data : NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+huge_error_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_object_set_data (G_OBJECT (context), "in-data",
+                     GINT_TO_POINTER (json_object_has_member (arguments, "data")));
+  g_idle_add_full (G_PRIORITY_DEFAULT, huge_error_done, g_object_ref (context), g_object_unref);
+}
+
+static gboolean
+huge_ask_done (gpointer user_data)
+{
+  NorthMcpContext *context = user_data;
+  g_autofree char *text = g_strnfill (2 * 1024 * 1024, 'x');
+  g_autoptr(JsonObject) schema = json_object_new ();
+
+  json_object_set_string_member (schema, "type", "object");
+  json_object_set_object_member (schema, "properties", json_object_new ());
+  north_mcp_context_add_elicitation_request (context, "a", text, schema);
+  north_mcp_context_return_input_required (context, "huge");
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks for input with a question as large as huge_func's result. */
+static void
+huge_ask_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT, huge_ask_done, g_object_ref (context), g_object_unref);
+}
+
 /* Answers input_required with @state, asking @questions (key, message,
  * key, message, …, NULL) for objects. */
 static void
@@ -177,6 +220,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "slow", slow_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "quick", quick_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "huge", huge_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "huge-error", huge_error_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "huge-ask", huge_ask_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "ask", ask_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "nag", nag_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "forever", forever_func, NORTH_MCP_TASK_SUPPORT_REQUIRED);
@@ -451,6 +496,35 @@ test_result_too_large (Fixture *f, gconstpointer data)
   g_assert_false (json_object_has_member (done, "result"));
   g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32603);
   g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "larger than a task keeps"));
+}
+
+/* A task keeps no more of an error or of input requests than of a
+ * result: larger ones fail the task as a large result does. */
+static void
+test_outcome_too_large (Fixture *f, gconstpointer data)
+{
+  const char *calls[] = {
+    "\"name\":\"huge-error\",\"arguments\":{}",
+    "\"name\":\"huge-error\",\"arguments\":{\"data\":true}",
+    "\"name\":\"huge-ask\",\"arguments\":{}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      const char *tool = i < 2 ? "huge-error" : "huge-ask";
+      g_autoptr(JsonObject) response = rpc_full (f, "tools/call", tool, calls[i], CAPS_TASKS, NULL);
+      const char *task_id = json_object_get_string_member (result_of (response), "taskId");
+      g_autoptr(JsonObject) done = wait_task (f, task_id, "working");
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), done);
+      g_autofree char *text = json_to_string (node, FALSE);
+      JsonObject *error = json_object_get_object_member (done, "error");
+
+      g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "failed");
+      g_assert_cmpuint (strlen (text), <, 1024 * 1024);
+      g_assert_false (json_object_has_member (done, "inputRequests"));
+      g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32603);
+      g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "larger than a task keeps"));
+    }
 }
 
 /* input_required: answered one key at a time with tasks/update; the
@@ -771,6 +845,8 @@ main (int argc, char **argv)
               test_immediate_and_undeclared, fixture_teardown);
   g_test_add ("/tasks-http/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
   g_test_add ("/tasks-http/result-too-large", Fixture, NULL, fixture_setup, test_result_too_large,
+              fixture_teardown);
+  g_test_add ("/tasks-http/outcome-too-large", Fixture, NULL, fixture_setup, test_outcome_too_large,
               fixture_teardown);
   g_test_add ("/tasks-http/input-required", Fixture, NULL, fixture_setup, test_input_required,
               fixture_teardown);
