@@ -863,6 +863,20 @@ unknown_task (NorthMcpContext *context)
                                        "Invalid params: unknown task", NULL);
 }
 
+/* Answers the error of a store call about the requested task: unknown
+ * (or another's), or the store could not answer (the shared one while
+ * Redis is down): that is no unknown task, which a client would give
+ * up, but -32603 with the store's message (which names no internals). */
+static void
+return_store_error (NorthMcpContext *context,
+                    const GError    *error)
+{
+  if (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT))
+    unknown_task (context);
+  else
+    north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message, NULL);
+}
+
 /* Answers with @result marked as the request's final result. */
 static void
 return_complete (NorthMcpContext *context,
@@ -923,11 +937,12 @@ got (GObject      *source,
      gpointer      user_data)
 {
   Request *request = user_data;
+  g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) record =
-    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
 
   if (record == NULL)
-    unknown_task (request->context);
+    return_store_error (request->context, error);
   else
     return_complete (request->context, record);
   request_free (request);
@@ -970,9 +985,10 @@ cancelled (GObject      *source,
            gpointer      user_data)
 {
   Request *request = user_data;
+  g_autoptr(GError) error = NULL;
 
-  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, NULL))
-    unknown_task (request->context);
+  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+    return_store_error (request->context, error);
   else
     {
       if (request->relay)
@@ -1095,14 +1111,15 @@ update_elsewhere (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr(Request) request = user_data;
+  g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) record =
-    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, NULL);
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
   JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (request->context),
                                                      "inputResponses");
 
   if (record == NULL)
     {
-      unknown_task (request->context);
+      return_store_error (request->context, error);
       return;
     }
   if (request->tasks->shared != NULL && answers != NULL && json_object_get_size (answers) > 0 &&

@@ -7,7 +7,11 @@
 
 #include <north-mcp.h>
 #include "north-mcp-http-transport-private.h"
+#include "north-mcp-server-private.h"
+#include "north-mcp-session-manager-private.h"
+#include "north-mcp-state-store-private.h"
 #include "test-http-client.h"
+#include "test-redis-server.h"
 
 typedef struct {
   NorthMcpServer        *server;
@@ -833,6 +837,31 @@ test_lowered_ttl (Fixture *f, gconstpointer data)
   g_assert_cmpuint (forever_stopped, ==, 1);
 }
 
+/* A task store that cannot answer (Redis down) is not an unknown task:
+ * a client told -32602 would give its task up, so tasks/get, tasks/update
+ * and tasks/cancel answer -32603, saying the store is unavailable. */
+static void
+test_store_unavailable (Fixture *f, gconstpointer data)
+{
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", test_free_port ());
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (uri, NULL);
+  const char *methods[] = { "tasks/get", "tasks/cancel", "tasks/update" };
+  const char *id = "0123456789abcdef0123456789abcdef";
+
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      g_autofree char *params = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{}", id);
+      g_autoptr(JsonObject) response = rpc_full (f, methods[i], id, params, CAPS_TASKS, NULL);
+      JsonObject *error = json_object_get_object_member (response, "error");
+
+      g_assert_nonnull (error);
+      g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32603);
+      g_assert_cmpstr (json_object_get_string_member (error, "message"), ==, "The task store is unavailable");
+    }
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -856,6 +885,8 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/held-requests", Fixture, NULL, fixture_setup, test_held_requests, fixture_teardown);
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
+              fixture_teardown);
+  g_test_add ("/tasks-http/store-unavailable", Fixture, NULL, fixture_setup, test_store_unavailable,
               fixture_teardown);
   g_test_add ("/tasks-http/lowered-ttl", Fixture, NULL, fixture_setup, test_lowered_ttl, fixture_teardown);
 
