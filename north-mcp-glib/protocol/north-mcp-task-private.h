@@ -44,6 +44,9 @@ G_BEGIN_DECLS
 /* The tools/call requests running tasks keep, in all, as
  * north_mcp_json_size_up_to() counts them (numbers at 24 bytes). */
 #define NORTH_MCP_TASK_MAX_HELD_BYTES      (64 * 1024 * 1024)
+/* Of which one owner's tasks (a quarter: one user cannot take the room of
+ * all). */
+#define NORTH_MCP_TASK_MAX_HELD_BYTES_PER_OWNER (NORTH_MCP_TASK_MAX_HELD_BYTES / 4)
 /* How often handlers of tasks with no change for their TTL are looked
  * for: every half TTL, at most this often. */
 #define NORTH_MCP_TASK_EXPIRY_INTERVAL_S   60

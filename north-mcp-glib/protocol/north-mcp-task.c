@@ -44,6 +44,7 @@ typedef struct
   guint              cancel_id;
   guint              update_id; /* tasks/update on another replica */
   gsize              held;    /* Runner.held of the runners */
+  GHashTable        *held_by; /* owner → Runner.held of its runners (GSIZE_TO_POINTER) */
 } Tasks;
 
 struct _Runner
@@ -100,6 +101,7 @@ tasks_free (Tasks *tasks)
       g_object_unref (tasks->shared);
     }
   g_hash_table_unref (tasks->runners);
+  g_hash_table_unref (tasks->held_by);
   g_source_destroy (tasks->expiry);
   g_source_unref (tasks->expiry);
   g_object_unref (tasks->store);
@@ -291,6 +293,7 @@ get_tasks (NorthMcpProtocolHost *host)
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES_PER_OWNER,
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
+  tasks->held_by = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   north_mcp_protocol_host_get_settings (host, &settings);
   schedule_expiry (tasks, (gint64) settings.task_ttl * 1000, TRUE);
   g_object_set_data_full (G_OBJECT (host), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
@@ -411,6 +414,31 @@ runner_unref (Runner *runner)
   g_atomic_rc_box_release_full (runner, (GDestroyNotify) runner_clear);
 }
 
+static gsize
+owner_held (Tasks      *tasks,
+            const char *owner)
+{
+  return GPOINTER_TO_SIZE (g_hash_table_lookup (tasks->held_by, owner));
+}
+
+/* @runner keeps @size bytes less (@add: more), in all and for its owner. */
+static void
+count_held (Tasks   *tasks,
+            Runner  *runner,
+            gsize    size,
+            gboolean add)
+{
+  gsize owner = owner_held (tasks, runner->owner);
+
+  owner = add ? owner + size : owner - MIN (size, owner);
+  tasks->held = add ? tasks->held + size : tasks->held - size;
+  runner->held = add ? runner->held + size : runner->held - size;
+  if (owner == 0)
+    g_hash_table_remove (tasks->held_by, runner->owner);
+  else
+    g_hash_table_replace (tasks->held_by, g_strdup (runner->owner), GSIZE_TO_POINTER (owner));
+}
+
 /* The runner stops: its handler's later answers are ignored. Breaks the
  * cycle runner → context → channel → runner. */
 static void
@@ -422,7 +450,7 @@ runner_drop (Runner *runner)
   if (tasks == NULL)
     return;
   runner->tasks = NULL;
-  tasks->held -= runner->held;
+  count_held (tasks, runner, runner->held, FALSE);
   if (context != NULL)
     g_cancellable_cancel (north_mcp_context_get_cancellable (context));
   g_hash_table_remove (tasks->runners, runner->task_id);
@@ -711,22 +739,24 @@ answer_directly (NorthMcpContext *origin,
 }
 
 /* Counts @size more bytes that the runner keeps (its request, answers it
- * collects for its next round) against NORTH_MCP_TASK_MAX_HELD_BYTES;
- * FALSE (nothing counted) when they do not fit. Each part is measured
- * once, when it comes: measuring all the runner keeps again on every
- * tasks/update cost a client's 300-byte request a walk of its earlier
- * 4 MiB one. */
-static gboolean
+ * collects for its next round) against NORTH_MCP_TASK_MAX_HELD_BYTES and
+ * its owner's NORTH_MCP_TASK_MAX_HELD_BYTES_PER_OWNER; NULL when counted,
+ * else the bound they do not fit in (nothing counted). Each part is
+ * measured once, when it comes: measuring all the runner keeps again on
+ * every tasks/update cost a client's 300-byte request a walk of its
+ * earlier 4 MiB one. */
+static const char *
 hold_more (Runner *runner,
            gsize   size)
 {
   Tasks *tasks = runner->tasks;
 
   if (size > NORTH_MCP_TASK_MAX_HELD_BYTES - tasks->held)
-    return FALSE;
-  tasks->held += size;
-  runner->held += size;
-  return TRUE;
+    return "64 MiB";
+  if (size > NORTH_MCP_TASK_MAX_HELD_BYTES_PER_OWNER - owner_held (tasks, runner->owner))
+    return "16 MiB for this user";
+  count_held (tasks, runner, size, TRUE);
+  return NULL;
 }
 
 /* Stops counting @size bytes (answers handed to the next round). */
@@ -734,9 +764,7 @@ static void
 hold_less (Runner *runner,
            gsize   size)
 {
-  size = MIN (size, runner->held);
-  runner->tasks->held -= size;
-  runner->held -= size;
+  count_held (runner->tasks, runner, MIN (size, runner->held), FALSE);
 }
 
 /* The size of @node as the bound counts it, or more than the room left
@@ -745,7 +773,11 @@ static gsize
 held_size (Runner   *runner,
            JsonNode *node)
 {
-  return north_mcp_json_size_up_to (node, NORTH_MCP_TASK_MAX_HELD_BYTES - runner->tasks->held);
+  Tasks *tasks = runner->tasks;
+
+  return north_mcp_json_size_up_to (node, MIN (NORTH_MCP_TASK_MAX_HELD_BYTES - tasks->held,
+                                               NORTH_MCP_TASK_MAX_HELD_BYTES_PER_OWNER -
+                                               owner_held (tasks, runner->owner)));
 }
 
 gboolean
@@ -760,6 +792,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   NorthMcpProtocolSettings settings;
   Tasks *tasks;
   g_autofree char *stamp = NULL;
+  const char *bound;
 
   if (!north_mcp_context_get_revision_2026 (context) || support == NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
     return FALSE;
@@ -817,11 +850,13 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   /* A task keeps its request while it runs: bounded in all. */
   params_node = north_mcp_node_new_object (runner->params);
   runner->request_held = held_size (runner, params_node);
-  if (!hold_more (runner, runner->request_held))
+  bound = hold_more (runner, runner->request_held);
+  if (bound != NULL)
     {
-      north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
-                                           "Too many running tasks: the requests they keep would exceed "
-                                           "64 MiB; try again when some have ended", NULL);
+      g_autofree char *why = g_strdup_printf ("Too many running tasks: the requests they keep would exceed "
+                                              "%s; try again when some have ended", bound);
+
+      north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, why, NULL);
       g_clear_object (&runner->origin);
       runner_drop (runner);
       return TRUE;
@@ -1065,16 +1100,16 @@ runner_take_answers (Runner     *runner,
                      JsonObject *answers)
 {
   g_autoptr(GList) keys = json_object_get_members (answers);
-  gboolean fits = TRUE;
+  const char *bound = NULL;
 
-  for (GList *l = keys; l != NULL && runner->pending != NULL && fits; l = l->next)
+  for (GList *l = keys; l != NULL && runner->pending != NULL && bound == NULL; l = l->next)
     {
       JsonNode *answer = json_object_get_member (answers, l->data);
 
       if (!json_object_has_member (runner->pending, l->data) || !JSON_NODE_HOLDS_OBJECT (answer))
         continue;
-      fits = hold_more (runner, strlen (l->data) + held_size (runner, answer));
-      if (!fits)
+      bound = hold_more (runner, strlen (l->data) + held_size (runner, answer));
+      if (bound != NULL)
         break;
       if (runner->responses == NULL)
         runner->responses = json_object_new ();
@@ -1085,14 +1120,16 @@ runner_take_answers (Runner     *runner,
       runner->touched_at = g_get_real_time ();
     }
 
-  if (!fits)
+  if (bound != NULL)
     {
+      g_autofree char *why = g_strdup_printf ("Too many running tasks: the requests and answers they keep "
+                                              "would exceed %s", bound);
+
       /* The task lets go of what it collected, and ends. */
       g_clear_pointer (&runner->responses, json_object_unref);
       g_clear_pointer (&runner->pending, json_object_unref);
       json_object_remove_member (runner->record, "inputRequests");
-      fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
-            "Too many running tasks: the requests and answers they keep would exceed 64 MiB");
+      fail (runner, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, why);
     }
   else if (runner->pending != NULL && json_object_get_size (runner->pending) == 0)
     {

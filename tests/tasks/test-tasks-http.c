@@ -639,6 +639,34 @@ test_owners (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
 }
 
+/* Identities (server-secret auth) for tests that fill a bound in all:
+ * each keeps less than its own share. */
+static const char *const identities[] = {
+  "u0@example.com", "u1@example.com", "u2@example.com", "u3@example.com", "u4@example.com", "u5@example.com",
+};
+
+static void
+use_identity (Fixture *f, const char *email)
+{
+  north_mcp_auth_set_server_secret (north_mcp_server_get_auth (f->server), "s3cret");
+  f->email = email;
+}
+
+/* Cancels the tasks @ids, each as its owner in @owners. */
+static void
+cancel_all (Fixture *f, GPtrArray *ids, GPtrArray *owners)
+{
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autofree char *cancel = task_params (g_ptr_array_index (ids, i));
+      g_autoptr(JsonObject) ack = NULL;
+
+      use_identity (f, g_ptr_array_index (owners, i));
+      ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (ids, i), cancel, CAPS_TASKS, NULL);
+      result_of (ack);
+    }
+}
+
 /* A running task keeps the request that started it: they are bounded in
  * all (64 MiB), so that tasks that run long cannot make the server hold
  * whatever their callers sent. Cancelling one makes room again. */
@@ -648,6 +676,7 @@ test_held_requests (Fixture *f, gconstpointer data)
   g_autofree char *pad = g_strnfill (3 * 1024 * 1024, 'p');
   g_autofree char *params = g_strdup_printf ("\"name\":\"forever\",\"arguments\":{\"pad\":\"%s\"}", pad);
   g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) owners = g_ptr_array_new ();
   g_autoptr(JsonObject) refused = NULL;
   g_autofree char *small = NULL;
   g_autofree char *again = NULL;
@@ -655,41 +684,85 @@ test_held_requests (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < 64 / 3 + 1 && refused == NULL; i++)
     {
-      g_autoptr(JsonObject) response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
+      g_autoptr(JsonObject) response = NULL;
 
+      use_identity (f, identities[i % G_N_ELEMENTS (identities)]);
+      response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
       if (json_object_has_member (response, "error"))
         refused = g_steal_pointer (&response);
       else
-        g_ptr_array_add (running, g_strdup (json_object_get_string_member (result_of (response), "taskId")));
+        {
+          g_ptr_array_add (running, g_strdup (json_object_get_string_member (result_of (response), "taskId")));
+          g_ptr_array_add (owners, (gpointer) f->email);
+        }
     }
   g_assert_nonnull (refused);
   g_assert_cmpuint (running->len, >=, 16);
   g_assert_cmpint (error_code (refused), ==, -32603);
   message = json_object_get_string_member (json_object_get_object_member (refused, "error"), "message");
-  g_assert_nonnull (strstr (message, "64 MiB"));
+  g_assert_nonnull (strstr (message, "64 MiB;"));
 
   /* A small request still fits; a large one after a task ended. */
   small = start_task (f, "forever");
   g_ptr_array_add (running, g_steal_pointer (&small));
+  g_ptr_array_add (owners, (gpointer) f->email);
   {
     g_autofree char *cancel = task_params (g_ptr_array_index (running, 0));
-    g_autoptr(JsonObject) ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (running, 0), cancel, CAPS_TASKS, NULL);
+    g_autoptr(JsonObject) ack = NULL;
     g_autoptr(JsonObject) response = NULL;
 
+    use_identity (f, g_ptr_array_index (owners, 0));
+    ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (running, 0), cancel, CAPS_TASKS, NULL);
     g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
     g_ptr_array_remove_index (running, 0);
+    g_ptr_array_remove_index (owners, 0);
     response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
     again = g_strdup (json_object_get_string_member (result_of (response), "taskId"));
     g_ptr_array_add (running, g_steal_pointer (&again));
+    g_ptr_array_add (owners, (gpointer) f->email);
   }
 
-  for (guint i = 0; i < running->len; i++)
-    {
-      g_autofree char *cancel = task_params (g_ptr_array_index (running, i));
-      g_autoptr(JsonObject) ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (running, i), cancel, CAPS_TASKS, NULL);
+  cancel_all (f, running, owners);
+}
 
-      result_of (ack);
+/* One user cannot take the room of all: the requests its running tasks
+ * keep are bounded to a quarter (16 MiB), and another user's large
+ * request still fits. */
+static void
+test_held_per_owner (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pad = g_strnfill (3 * 1024 * 1024, 'p');
+  g_autofree char *params = g_strdup_printf ("\"name\":\"forever\",\"arguments\":{\"pad\":\"%s\"}", pad);
+  g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) owners = g_ptr_array_new ();
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) other = NULL;
+
+  use_identity (f, "ada@example.com");
+  for (guint i = 0; i < 64 / 3 + 1 && refused == NULL; i++)
+    {
+      g_autoptr(JsonObject) response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
+
+      if (json_object_has_member (response, "error"))
+        refused = g_steal_pointer (&response);
+      else
+        {
+          g_ptr_array_add (running, g_strdup (json_object_get_string_member (result_of (response), "taskId")));
+          g_ptr_array_add (owners, (gpointer) f->email);
+        }
     }
+  g_assert_nonnull (refused);
+  g_assert_cmpuint (running->len, ==, 5);
+  g_assert_cmpint (error_code (refused), ==, -32603);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (refused, "error"),
+                                                           "message"), "16 MiB for this user"));
+
+  use_identity (f, "eve@example.com");
+  other = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
+  g_ptr_array_add (running, g_strdup (json_object_get_string_member (result_of (other), "taskId")));
+  g_ptr_array_add (owners, (gpointer) f->email);
+
+  cancel_all (f, running, owners);
 }
 
 /* What a task waiting for input keeps of the answers it has so far is
@@ -700,18 +773,22 @@ test_held_answers (Fixture *f, gconstpointer data)
 {
   g_autofree char *pad = g_strnfill (3 * 1024 * 1024, 'p');
   g_autoptr(GPtrArray) waiting = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) owners = g_ptr_array_new ();
   g_autoptr(JsonObject) failed = NULL;
 
   for (guint i = 0; i < 64 / 3 + 1 && failed == NULL; i++)
     {
-      g_autofree char *task_id = start_task (f, "ask");
-      g_autoptr(JsonObject) asking = wait_task (f, task_id, "working");
-      g_autofree char *update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":"
-                                                 "{\"action\":\"accept\",\"content\":{\"pad\":\"%s\"}}}",
-                                                 task_id, pad);
+      g_autofree char *task_id = NULL;
+      g_autoptr(JsonObject) asking = NULL;
+      g_autofree char *update = NULL;
       g_autoptr(JsonObject) ack = NULL;
       JsonObject *task;
 
+      use_identity (f, identities[i % G_N_ELEMENTS (identities)]);
+      task_id = start_task (f, "ask");
+      asking = wait_task (f, task_id, "working");
+      update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":"
+                                "{\"action\":\"accept\",\"content\":{\"pad\":\"%s\"}}}", task_id, pad);
       g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
       ack = rpc_full (f, "tasks/update", task_id, update, CAPS_TASKS, NULL);
       g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
@@ -723,6 +800,7 @@ test_held_answers (Fixture *f, gconstpointer data)
           g_assert_cmpstr (json_object_get_string_member (task, "status"), ==, "input_required");
           json_object_unref (task);
           g_ptr_array_add (waiting, g_steal_pointer (&task_id));
+          g_ptr_array_add (owners, (gpointer) f->email);
         }
     }
   g_assert_nonnull (failed);
@@ -730,13 +808,7 @@ test_held_answers (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (failed, "error"),
                                                            "message"), "64 MiB"));
 
-  for (guint i = 0; i < waiting->len; i++)
-    {
-      g_autofree char *cancel = task_params (g_ptr_array_index (waiting, i));
-      g_autoptr(JsonObject) ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (waiting, i), cancel, CAPS_TASKS, NULL);
-
-      result_of (ack);
-    }
+  cancel_all (f, waiting, owners);
 }
 
 static void
@@ -883,6 +955,8 @@ main (int argc, char **argv)
               test_input_required_slow_answer, fixture_teardown);
   g_test_add ("/tasks-http/owners", Fixture, NULL, fixture_setup, test_owners, fixture_teardown);
   g_test_add ("/tasks-http/held-requests", Fixture, NULL, fixture_setup, test_held_requests, fixture_teardown);
+  g_test_add ("/tasks-http/held-per-owner", Fixture, NULL, fixture_setup, test_held_per_owner,
+              fixture_teardown);
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
