@@ -25,6 +25,7 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-stdio-transport-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-tracer-config-private.h"
 
 /**
@@ -848,6 +849,7 @@ north_mcp_server_stop (NorthMcpServer *self)
   was_drained = drained (self);
 
   north_mcp_revision_2026_close_listeners (NORTH_MCP_PROTOCOL_HOST (self));
+  north_mcp_tasks_stop (NORTH_MCP_PROTOCOL_HOST (self));
   if (self->sessions != NULL)
     north_mcp_session_manager_stop_expiry (self->sessions);
 

@@ -69,6 +69,9 @@ void     north_mcp_tasks_handle_update    (NorthMcpProtocolHost *host,
                                            NorthMcpContext      *context);
 void     north_mcp_tasks_handle_cancel    (NorthMcpProtocolHost *host,
                                            NorthMcpContext      *context);
+/* The server stops: the handlers running here are cancelled, as its
+ * requests are cut (their tasks keep the records they had). */
+void     north_mcp_tasks_stop             (NorthMcpProtocolHost *host);
 /* For north_mcp_context_set_task_status_message(). */
 gboolean north_mcp_tasks_set_status_message (NorthMcpContext *context,
                                              const char      *message);

@@ -300,6 +300,25 @@ get_tasks (NorthMcpProtocolHost *host)
   return tasks;
 }
 
+void
+north_mcp_tasks_stop (NorthMcpProtocolHost *host)
+{
+  Tasks *tasks = g_object_get_data (G_OBJECT (host), TASKS_KEY);
+  g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_unref);
+  GHashTableIter iter;
+  Runner *runner;
+
+  if (tasks == NULL)
+    return;
+  /* Their contexts hold the server: left running, a handler that never
+   * ends would keep it (and itself) for ever. */
+  g_hash_table_iter_init (&iter, tasks->runners);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
+    g_ptr_array_add (running, runner_ref (runner));
+  for (guint i = 0; i < running->len; i++)
+    runner_drop (g_ptr_array_index (running, i));
+}
+
 /* Helpers. */
 
 gboolean
@@ -837,6 +856,15 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner_start_round (runner, runner->params,
                       g_strdup (north_mcp_context_get_request_state (context)));
   runner->immediate = FALSE;
+
+  /* The handler stopped the server. */
+  if (runner->tasks == NULL && runner->early == NULL)
+    {
+      north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                           "The server is stopping", NULL);
+      g_clear_object (&runner->origin);
+      return TRUE;
+    }
 
   if (runner->early != NULL)
     {

@@ -205,6 +205,18 @@ forever_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *argument
   g_timeout_add_full (G_PRIORITY_DEFAULT, 20, forever_cancelled, g_object_ref (context), g_object_unref);
 }
 
+static NorthMcpServer *quit_server;
+
+/* Stops the server at once, then answers. */
+static void
+quit_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("bye");
+
+  north_mcp_server_stop (quit_server);
+  north_mcp_context_return_tool_result (context, result);
+}
+
 static void
 add (Fixture *f, const char *name, NorthMcpToolAsyncFunc func, NorthMcpTaskSupport support)
 {
@@ -230,6 +242,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "nag", nag_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "forever", forever_func, NORTH_MCP_TASK_SUPPORT_REQUIRED);
   add (f, "plain", slow_func, NORTH_MCP_TASK_SUPPORT_FORBIDDEN);
+  add (f, "quit", quit_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -934,6 +947,38 @@ test_store_unavailable (Fixture *f, gconstpointer data)
   north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
 }
 
+/* Stopping the server cuts its tasks as it cuts its requests: their
+ * handlers are cancelled, not left running (and keeping the server) for
+ * as long as they like. */
+static void
+test_stop_cancels (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = NULL;
+
+  forever_stopped = 0;
+  task_id = start_task (f, "forever");
+  north_mcp_server_stop (f->server);
+  /* Generous: only that it stops at some point. */
+  for (guint i = 0; i < 500 && forever_stopped == 0; i++)
+    sleep_ms (20);
+  g_assert_cmpuint (forever_stopped, ==, 1);
+}
+
+/* A handler that stops the server before its call returns: its task is
+ * cut with the others, and the call says so. */
+static void
+test_stop_from_handler (Fixture *f, gconstpointer data)
+{
+  g_autofree char *params = call_params ("quit");
+  g_autoptr(JsonObject) response = NULL;
+
+  quit_server = f->server;
+  response = rpc_full (f, "tools/call", "quit", params, CAPS_TASKS, NULL);
+  g_assert_cmpint (error_code (response), ==, -32603);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (response, "error"), "message"),
+                   ==, "The server is stopping");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -961,6 +1006,9 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
   g_test_add ("/tasks-http/store-unavailable", Fixture, NULL, fixture_setup, test_store_unavailable,
+              fixture_teardown);
+  g_test_add ("/tasks-http/stop-cancels", Fixture, NULL, fixture_setup, test_stop_cancels, fixture_teardown);
+  g_test_add ("/tasks-http/stop-from-handler", Fixture, NULL, fixture_setup, test_stop_from_handler,
               fixture_teardown);
   g_test_add ("/tasks-http/lowered-ttl", Fixture, NULL, fixture_setup, test_lowered_ttl, fixture_teardown);
 
