@@ -1090,8 +1090,20 @@ update_written (GObject      *source,
                 gpointer      user_data)
 {
   Request *request = user_data;
+  g_autoptr(GError) error = NULL;
 
-  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, NULL))
+  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error) &&
+      g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+    {
+      /* Not written (the store did not answer, or refused): not
+       * acknowledged, so the client tries again; the handler keeps the
+       * answers it took and waits for the rest (dropped, the task would
+       * wait for ever, its client told the answers were taken). */
+      return_store_error (request->context, error);
+      request_free (request);
+      return;
+    }
+  if (error != NULL)
     {
       /* Cancelled or expired meanwhile: nothing to resume. */
       if (request->runner != NULL)

@@ -7,6 +7,7 @@
 
 #include <north-mcp.h>
 #include "north-mcp-http-transport-private.h"
+#include "north-mcp-redis-client-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-state-store-private.h"
@@ -979,10 +980,80 @@ test_stop_from_handler (Fixture *f, gconstpointer data)
                    ==, "The server is stopping");
 }
 
+static TestRedisServer redis;
+
+static void
+redis_reply_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  NorthMcpRedisReply **reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* CONFIG SET maxmemory @value on the redis-server, directly. */
+static void
+redis_maxmemory (const char *value)
+{
+  g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (redis.uri, NULL);
+  const char *args[] = { "CONFIG", "SET", "maxmemory", value };
+  g_autoptr(NorthMcpRedisReply) reply = NULL;
+  guint watchdog = test_watchdog_add ("CONFIG SET");
+
+  while (!north_mcp_redis_client_is_connected (client))
+    g_main_context_iteration (NULL, TRUE);
+  north_mcp_redis_client_command_async (client, G_N_ELEMENTS (args), args, NULL, NULL, redis_reply_done, &reply);
+  while (reply == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+}
+
+/* A tasks/update whose record the shared store could not write (Redis
+ * refused it) is not acknowledged: the client is told to try again, and
+ * the handler, which still waits for the rest, is not dropped with the
+ * answers it took (else the task waits for ever, told it had them). */
+static void
+test_update_store_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) asking = NULL;
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *both = NULL;
+
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  task_id = start_task (f, "ask");
+  asking = wait_task (f, task_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
+
+  first = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"action\":\"accept\"}}",
+                           task_id);
+  redis_maxmemory ("1");
+  refused = rpc_full (f, "tasks/update", task_id, first, CAPS_TASKS, NULL);
+  redis_maxmemory ("0");
+  g_assert_true (json_object_has_member (refused, "error"));
+  g_assert_cmpint (error_code (refused), ==, -32603);
+
+  both = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"action\":\"accept\"},"
+                          "\"b\":{\"action\":\"decline\"}}", task_id);
+  ack = rpc_full (f, "tasks/update", task_id, both, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  done = wait_task (f, task_id, "input_required");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+}
+
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
+  test_redis_server_init (&redis, "tasks-http");
 
   g_test_add ("/tasks-http/discover-and-list", Fixture, NULL, fixture_setup, test_discover_and_list,
               fixture_teardown);
@@ -1007,10 +1078,14 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/tasks-http/store-unavailable", Fixture, NULL, fixture_setup, test_store_unavailable,
               fixture_teardown);
+  g_test_add ("/tasks-http/update-store-refused", Fixture, NULL, fixture_setup, test_update_store_refused,
+              fixture_teardown);
   g_test_add ("/tasks-http/stop-cancels", Fixture, NULL, fixture_setup, test_stop_cancels, fixture_teardown);
   g_test_add ("/tasks-http/stop-from-handler", Fixture, NULL, fixture_setup, test_stop_from_handler,
               fixture_teardown);
   g_test_add ("/tasks-http/lowered-ttl", Fixture, NULL, fixture_setup, test_lowered_ttl, fixture_teardown);
 
-  return g_test_run ();
+  status = g_test_run ();
+  test_redis_server_clear (&redis);
+  return status;
 }
