@@ -15,13 +15,17 @@
 #include <string.h>
 
 #include "north-mcp-hex-private.h"
+#include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-record-private.h"
 #include "north-mcp-util-private.h"
 
-#define NORTH_MCP_SESSION_RECORD_MAX_DEPTH 64
+/* Records and relayed messages hold what requests brought (client
+ * capabilities, a client's answer) one level below their top: as deep as
+ * a request may nest, and one more. */
+#define NORTH_MCP_SESSION_RECORD_MAX_DEPTH (NORTH_MCP_JSON_MAX_DEPTH + 1)
 #define NORTH_MCP_SESSION_RECORD_VERSION 1
 
 GBytes *

@@ -17,6 +17,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "north-mcp-json-limits-private.h"
+#include "north-mcp-json-reader-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-session-record-private.h"
@@ -879,6 +881,54 @@ test_control_messages (void)
                    NORTH_MCP_SESSION_CONTROL_NONE);
 }
 
+/* Nested `levels` deep: {"a":{"a":...{}}}. */
+static char *
+nested_object (guint levels)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 1; i < levels; i++)
+    g_string_append (text, "{\"a\":");
+  g_string_append (text, "{}");
+  for (guint i = 1; i < levels; i++)
+    g_string_append_c (text, '}');
+  return g_string_free (text, FALSE);
+}
+
+/* What a request may carry, a record and a relayed message carry too:
+ * client capabilities as deep as an initialize request may nest them
+ * are read back by other processes, and so is a client's answer to a
+ * server request, as deep as any message, in its envelope. */
+static void
+test_deep_messages (void)
+{
+  /* initialize: the request, its params, its capabilities. */
+  g_autofree char *deep = nested_object (NORTH_MCP_JSON_MAX_DEPTH - 2);
+  g_autofree char *request = g_strdup_printf ("{\"params\":{\"capabilities\":%s}}", deep);
+  g_autoptr(JsonNode) node = north_mcp_json_read (request, strlen (request), NORTH_MCP_JSON_MAX_DEPTH, NULL);
+  JsonObject *capabilities = NULL;
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("0123456789abcdef0123456789abcdef", NULL);
+  g_autoptr(NorthMcpSession) copy = NULL;
+  g_autoptr(GBytes) record = NULL;
+  g_autofree char *answer = nested_object (NORTH_MCP_JSON_MAX_DEPTH);
+  g_autofree char *envelope = g_strdup_printf ("{\"origin\":\"o\",\"session\":\"s\",\"response\":%s}", answer);
+  g_autoptr(GBytes) message = g_bytes_new (envelope, strlen (envelope));
+  g_autoptr(JsonNode) relayed = NULL;
+
+  g_assert_nonnull (node);
+  capabilities = json_object_get_object_member (json_object_get_object_member (json_node_get_object (node), "params"),
+                                                "capabilities");
+  g_assert_true (north_mcp_session_set_client (session, capabilities, NULL, NULL));
+  north_mcp_session_set_protocol_version (session, "2025-06-18");
+  record = north_mcp_session_record_new (session);
+  copy = north_mcp_session_record_read (north_mcp_session_get_id (session), record);
+  g_assert_nonnull (copy);
+  g_assert_true (json_object_equal (north_mcp_session_get_client_capabilities (copy), capabilities));
+
+  relayed = north_mcp_session_record_read_object (message);
+  g_assert_nonnull (relayed);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -887,6 +937,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   test_redis_server_init (&redis, "session-records");
   g_test_add_func ("/session-records/control-messages", test_control_messages);
+  g_test_add_func ("/session-records/deep-messages", test_deep_messages);
   g_test_add_func ("/session-records/reload-keeps-later-changes", test_reload_keeps_later_changes);
   g_test_add_func ("/session-records/change-on-another-copy-keeps-the-first",
                    test_change_on_another_copy_keeps_the_first);
