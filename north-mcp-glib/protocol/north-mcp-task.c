@@ -1,4 +1,6 @@
-/* north-mcp-task.c: the tasks extension (SEP-2663), see north-mcp-task-private.h
+/* north-mcp-task.c: the tasks extension (SEP-2663), see north-mcp-task-private.h:
+ * the handlers of tasks; the client's tasks/ requests are
+ * north-mcp-task-requests.c's
  *
  * SPDX-License-Identifier: MIT
  */
@@ -19,6 +21,7 @@
 #include "north-mcp-session-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-task-channel-private.h"
+#include "north-mcp-task-impl-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-tool-private.h"
@@ -28,55 +31,6 @@
 #define TASKS_KEY "north-mcp-tasks"
 #define CONTEXT_TASK_KEY "north-mcp-task-id"
 
-typedef struct _Runner Runner;
-
-/* Per server: the store and the handlers running here. */
-typedef struct
-{
-  NorthMcpProtocolHost *host;  /* not a reference: the host owns this */
-  NorthMcpTaskStore *store;
-  GHashTable        *runners; /* taskId → Runner (a reference) */
-  GSource           *expiry;
-  guint              expiry_s; /* its interval */
-  /* With a state store shared by replicas: tasks/cancel on another
-   * replica stops the handler here. */
-  NorthMcpStateStore *shared;
-  guint              cancel_id;
-  guint              update_id; /* tasks/update on another replica */
-  gsize              held;    /* Runner.held of the runners */
-  GHashTable        *held_by; /* owner → Runner.held of its runners (GSIZE_TO_POINTER) */
-} Tasks;
-
-struct _Runner
-{
-  Tasks           *tasks;     /* NULL once dropped */
-  NorthMcpTaskStore *store;
-  gint64           touched_at; /* when the record last changed (real time, µs) */
-  gint64           ttl_ms;     /* the record's: how long after that it lives */
-  char            *task_id;
-  char            *owner;
-  NorthMcpUser    *user;
-  NorthMcpTool    *tool;
-  JsonObject      *params;    /* of the tools/call that started it */
-  gsize            held;      /* its size, counted in Tasks.held */
-  gsize            request_held; /* of which its request */
-  JsonObject      *arguments;
-  JsonObject      *record;    /* as tasks/get shows it */
-  JsonObject      *pending;   /* input requests still unanswered */
-  JsonObject      *responses; /* answers collected for the next round */
-  char            *state;     /* the handler's, for its next round */
-  NorthMcpContext *context;   /* the current round */
-  NorthMcpContext *origin;    /* the tools/call, until it is answered */
-  gboolean         immediate; /* the first round's call has not returned */
-  JsonNode        *early;     /* the answer given during it */
-  gboolean         created;   /* the store has the record */
-  JsonObject      *announced; /* the CreateTaskResult, as it was created */
-};
-
-static Runner *runner_ref   (Runner *runner);
-static void    runner_unref (Runner *runner);
-static void    runner_drop  (Runner *runner);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, runner_unref)
 
 /* Tasks of a server. */
 
@@ -145,7 +99,7 @@ static gboolean
 expire_tick (gpointer user_data)
 {
   Tasks *tasks = user_data;
-  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_unref);
+  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_task_runner_unref);
   gint64 now = g_get_real_time ();
   NorthMcpProtocolSettings settings;
   GHashTableIter iter;
@@ -160,11 +114,11 @@ expire_tick (gpointer user_data)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
     {
       if (runner->created && now - runner->touched_at > runner->ttl_ms * 1000)
-        g_ptr_array_add (stale, runner_ref (runner));
+        g_ptr_array_add (stale, north_mcp_task_runner_ref (runner));
       ttl_ms = MIN (ttl_ms, runner->ttl_ms);
     }
   for (guint i = 0; i < stale->len; i++)
-    runner_drop (g_ptr_array_index (stale, i));
+    north_mcp_task_runner_drop (g_ptr_array_index (stale, i));
 
   north_mcp_task_store_expire_async (tasks->store, now, NULL, expired, NULL);
   /* task-ttl may have changed: the sweep follows the shortest ttl of the
@@ -173,20 +127,13 @@ expire_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-#define CANCEL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-cancel"
-#define UPDATE_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-update"
-/* A relayed tasks/update: 4 MiB of answers (the default body limit), as
- * the sessions' messages; Redis drops a subscriber that falls 32 MB
- * behind, and with it every replica's messages. */
-#define UPDATE_MESSAGE_MAX_ANSWERS (4 * 1024 * 1024)
-#define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS)
 
 /* The runner of @task_id when it runs here for @owner (who alone may
  * reach it). */
-static Runner *
-find_runner (Tasks      *tasks,
-             const char *owner,
-             const char *task_id)
+Runner *
+north_mcp_tasks_find_runner (Tasks      *tasks,
+                             const char *owner,
+                             const char *task_id)
 {
   Runner *runner = g_hash_table_lookup (tasks->runners, task_id);
 
@@ -217,7 +164,7 @@ addressed_runner (Tasks      *tasks,
     return NULL;
   owner = g_strndup (data, space - data);
   task_id = g_strndup (space + 1, length - (space + 1 - data));
-  return find_runner (tasks, owner, task_id);
+  return north_mcp_tasks_find_runner (tasks, owner, task_id);
 }
 
 /* "OWNER TASKID": stop the handler if it runs here (and is the owner's). */
@@ -231,10 +178,9 @@ on_cancel_message (const char *channel,
   Runner *runner = addressed_runner (user_data, data, length);
 
   if (runner != NULL)
-    runner_drop (runner);
+    north_mcp_task_runner_drop (runner);
 }
 
-static void runner_take_answers (Runner *runner, JsonObject *answers);
 static void runner_flush (Runner *runner);
 
 /* "OWNER TASKID\nANSWERS": the answers of a tasks/update that reached
@@ -258,13 +204,13 @@ on_update_message (const char *channel,
   answers = north_mcp_json_read (newline + 1, length - (newline + 1 - data), NORTH_MCP_JSON_MAX_DEPTH, NULL);
   if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers))
     return;
-  held = runner_ref (runner); /* the next round may end it at once */
-  runner_take_answers (runner, json_node_get_object (answers));
+  held = north_mcp_task_runner_ref (runner); /* the next round may end it at once */
+  north_mcp_task_runner_take_answers (runner, json_node_get_object (answers));
   runner_flush (runner);
 }
 
-static Tasks *
-get_tasks (NorthMcpProtocolHost *host)
+Tasks *
+north_mcp_tasks_get (NorthMcpProtocolHost *host)
 {
   Tasks *tasks = g_object_get_data (G_OBJECT (host), TASKS_KEY);
   NorthMcpProtocolSettings settings;
@@ -292,7 +238,7 @@ get_tasks (NorthMcpProtocolHost *host)
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES_PER_OWNER,
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES);
-  tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_unref);
+  tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) north_mcp_task_runner_unref);
   tasks->held_by = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   north_mcp_protocol_host_get_settings (host, &settings);
   schedule_expiry (tasks, (gint64) settings.task_ttl * 1000, TRUE);
@@ -304,7 +250,7 @@ void
 north_mcp_tasks_stop (NorthMcpProtocolHost *host)
 {
   Tasks *tasks = g_object_get_data (G_OBJECT (host), TASKS_KEY);
-  g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_unref);
+  g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_task_runner_unref);
   GHashTableIter iter;
   Runner *runner;
 
@@ -314,9 +260,9 @@ north_mcp_tasks_stop (NorthMcpProtocolHost *host)
    * ends would keep it (and itself) for ever. */
   g_hash_table_iter_init (&iter, tasks->runners);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
-    g_ptr_array_add (running, runner_ref (runner));
+    g_ptr_array_add (running, north_mcp_task_runner_ref (runner));
   for (guint i = 0; i < running->len; i++)
-    runner_drop (g_ptr_array_index (running, i));
+    north_mcp_task_runner_drop (g_ptr_array_index (running, i));
 }
 
 /* Helpers. */
@@ -349,8 +295,8 @@ north_mcp_tasks_add_capability (NorthMcpProtocolHost *host,
       }
 }
 
-static gboolean
-client_declared (NorthMcpContext *context)
+gboolean
+north_mcp_tasks_client_declared (NorthMcpContext *context)
 {
   JsonObject *meta = north_mcp_object_get_object (north_mcp_context_get_params (context), "_meta");
   JsonObject *capabilities = north_mcp_object_get_object (meta, NORTH_MCP_META_CLIENT_CAPABILITIES);
@@ -359,9 +305,9 @@ client_declared (NorthMcpContext *context)
   return extensions != NULL && json_object_has_member (extensions, NORTH_MCP_TASKS_EXTENSION);
 }
 
-static void
-return_missing_extension (NorthMcpContext *context,
-                          const char      *message)
+void
+north_mcp_tasks_return_missing_extension (NorthMcpContext *context,
+                                          const char      *message)
 {
   g_autoptr(JsonObject) data = json_object_new ();
   JsonObject *required = json_object_new ();
@@ -380,8 +326,8 @@ return_missing_extension (NorthMcpContext *context,
  * token without a subject is its issuer's and its e-mail's, not the
  * e-mail's alone); no name or address of it is kept, in a shared store
  * either. */
-static char *
-owner_of (NorthMcpUser *user)
+char *
+north_mcp_tasks_owner_of (NorthMcpUser *user)
 {
   return north_mcp_session_owner_key (user);
 }
@@ -401,8 +347,8 @@ new_task_id (void)
 
 /* Runners: a task's handler running in this process. */
 
-static Runner *
-runner_ref (Runner *runner)
+Runner *
+north_mcp_task_runner_ref (Runner *runner)
 {
   return g_atomic_rc_box_acquire (runner);
 }
@@ -427,8 +373,8 @@ runner_clear (Runner *runner)
   g_clear_pointer (&runner->announced, json_object_unref);
 }
 
-static void
-runner_unref (Runner *runner)
+void
+north_mcp_task_runner_unref (Runner *runner)
 {
   g_atomic_rc_box_release_full (runner, (GDestroyNotify) runner_clear);
 }
@@ -460,8 +406,8 @@ count_held (Tasks   *tasks,
 
 /* The runner stops: its handler's later answers are ignored. Breaks the
  * cycle runner → context → channel → runner. */
-static void
-runner_drop (Runner *runner)
+void
+north_mcp_task_runner_drop (Runner *runner)
 {
   Tasks *tasks = runner->tasks;
   g_autoptr(NorthMcpContext) context = g_steal_pointer (&runner->context);
@@ -498,7 +444,7 @@ flushed (GObject      *source,
                                          runner->record, NULL, NULL, NULL);
     }
   /* Else refused: cancelled or expired meanwhile. */
-  runner_drop (runner);
+  north_mcp_task_runner_drop (runner);
 }
 
 /* Writes the record; a terminal one ends the runner. */
@@ -511,9 +457,9 @@ runner_flush (Runner *runner)
     return;
   runner->touched_at = g_get_real_time ();
   north_mcp_task_store_update_async (tasks->store, runner->owner, runner->record,
-                                     NULL, flushed, runner_ref (runner));
+                                     NULL, flushed, north_mcp_task_runner_ref (runner));
   if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
-    runner_drop (runner);
+    north_mcp_task_runner_drop (runner);
 }
 
 static JsonObject *
@@ -669,8 +615,8 @@ runner_start_round (Runner     *runner,
 {
   Tasks *tasks = runner->tasks;
   JsonObject *meta = north_mcp_object_get_object (params, "_meta");
-  g_autoptr(NorthMcpChannel) channel = north_mcp_task_channel_new (on_round_answer, runner_ref (runner),
-                                                                  (GDestroyNotify) runner_unref);
+  g_autoptr(NorthMcpChannel) channel = north_mcp_task_channel_new (on_round_answer, north_mcp_task_runner_ref (runner),
+                                                                  (GDestroyNotify) north_mcp_task_runner_unref);
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
   NorthMcpRequestInfo request = { tasks->host, NULL, runner->user, channel, id, "tools/call", params,
                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION) };
@@ -719,7 +665,7 @@ created (GObject      *source,
     {
       north_mcp_context_return_error_full (origin, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
                                            error->message, NULL);
-      runner_drop (runner);
+      north_mcp_task_runner_drop (runner);
       return;
     }
 
@@ -816,16 +762,16 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   if (!north_mcp_context_get_revision_2026 (context) || support == NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
     return FALSE;
 
-  if (!client_declared (context))
+  if (!north_mcp_tasks_client_declared (context))
     {
       if (support != NORTH_MCP_TASK_SUPPORT_REQUIRED)
         return FALSE;
-      return_missing_extension (context, "Missing required client capability: this tool runs only as a "
+      north_mcp_tasks_return_missing_extension (context, "Missing required client capability: this tool runs only as a "
                                          "task (extension io.modelcontextprotocol/tasks)");
       return TRUE;
     }
 
-  tasks = get_tasks (host);
+  tasks = north_mcp_tasks_get (host);
   runner = g_atomic_rc_box_new0 (Runner);
   runner->tasks = tasks;
   runner->store = g_object_ref (tasks->store);
@@ -837,7 +783,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner->task_id = new_task_id ();
   runner->user = north_mcp_context_get_user (context) != NULL
                  ? g_object_ref (north_mcp_context_get_user (context)) : NULL;
-  runner->owner = owner_of (runner->user);
+  runner->owner = north_mcp_tasks_owner_of (runner->user);
   runner->tool = g_object_ref (tool);
   runner->params = json_object_ref (north_mcp_context_get_params (context));
   runner->arguments = json_object_ref (arguments);
@@ -850,7 +796,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   json_object_set_string_member (runner->record, "lastUpdatedAt", stamp);
   json_object_set_int_member (runner->record, "ttlMs", runner->ttl_ms);
   json_object_set_int_member (runner->record, "pollIntervalMs", NORTH_MCP_TASK_POLL_INTERVAL_MS);
-  g_hash_table_insert (tasks->runners, runner->task_id, runner_ref (runner));
+  g_hash_table_insert (tasks->runners, runner->task_id, north_mcp_task_runner_ref (runner));
 
   runner->immediate = TRUE;
   runner_start_round (runner, runner->params,
@@ -871,7 +817,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
       /* The immediate-result shortcut: no task. */
       answer_directly (context, runner->early);
       g_clear_object (&runner->origin);
-      runner_drop (runner);
+      north_mcp_task_runner_drop (runner);
       return TRUE;
     }
 
@@ -886,233 +832,17 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
 
       north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, why, NULL);
       g_clear_object (&runner->origin);
-      runner_drop (runner);
+      north_mcp_task_runner_drop (runner);
       return TRUE;
     }
 
   runner->announced = create_task_result (runner->record);
   north_mcp_task_store_create_async (tasks->store, runner->owner, runner->record,
-                                     NULL, created, runner_ref (runner));
+                                     NULL, created, north_mcp_task_runner_ref (runner));
   return TRUE;
 }
 
 /* tasks/get, tasks/update, tasks/cancel */
-
-typedef struct
-{
-  NorthMcpContext *context;
-  Tasks           *tasks;
-  const char      *task_id; /* in the context's params */
-  char            *owner;
-  Runner          *runner;  /* tasks/update: the one to resume, or NULL */
-  gboolean         relay;   /* tasks/cancel: tell the other replicas */
-} Request;
-
-static void
-request_free (Request *request)
-{
-  g_clear_object (&request->context);
-  g_free (request->owner);
-  g_clear_pointer (&request->runner, runner_unref);
-  g_free (request);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
-
-static void
-unknown_task (NorthMcpContext *context)
-{
-  north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                                       "Invalid params: unknown task", NULL);
-}
-
-/* Answers the error of a store call about the requested task: unknown
- * (or another's), or the store could not answer (the shared one while
- * Redis is down): that is no unknown task, which a client would give
- * up, but -32603 with the store's message (which names no internals). */
-static void
-return_store_error (NorthMcpContext *context,
-                    const GError    *error)
-{
-  if (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT))
-    unknown_task (context);
-  else
-    north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message, NULL);
-}
-
-/* Answers with @result marked as the request's final result. */
-static void
-return_complete (NorthMcpContext *context,
-                 JsonObject      *result)
-{
-  json_object_set_string_member (result, "resultType", "complete");
-  north_mcp_dispatch_return_object (context, result);
-}
-
-static void
-return_ack (NorthMcpContext *context)
-{
-  g_autoptr(JsonObject) result = json_object_new ();
-
-  return_complete (context, result);
-}
-
-/* The checks every tasks/ method shares. Returns the request (the
- * server's tasks, the task id and the caller's identity), or NULL after
- * answering. */
-static Request *
-request_new (NorthMcpProtocolHost *host,
-             NorthMcpContext      *context)
-{
-  const char *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
-  Request *request;
-
-  if (!client_declared (context))
-    {
-      return_missing_extension (context, "Missing required client capability: tasks/ methods need the "
-                                         "extension io.modelcontextprotocol/tasks");
-      return NULL;
-    }
-  if (task_id == NULL)
-    {
-      north_mcp_dispatch_invalid_params (context, "Invalid params: a string 'taskId' is needed");
-      return NULL;
-    }
-
-  request = g_new0 (Request, 1);
-  request->context = g_object_ref (context);
-  request->tasks = get_tasks (host);
-  request->task_id = task_id;
-  request->owner = owner_of (north_mcp_context_get_user (context));
-  return request;
-}
-
-/* The runner of the requested task when it runs here for the caller. */
-static Runner *
-own_runner (Request *request)
-{
-  return find_runner (request->tasks, request->owner, request->task_id);
-}
-
-static void
-got (GObject      *source,
-     GAsyncResult *result,
-     gpointer      user_data)
-{
-  Request *request = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) record =
-    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
-
-  if (record == NULL)
-    return_store_error (request->context, error);
-  else
-    return_complete (request->context, record);
-  request_free (request);
-}
-
-/* Answers with the task's record, or that the task is unknown. */
-static void
-return_record (Request *request)
-{
-  NorthMcpTaskStore *store = request->tasks->store;
-
-  north_mcp_task_store_get_async (store, request->owner, request->task_id, NULL, got, request);
-}
-
-void
-north_mcp_tasks_handle_get (NorthMcpProtocolHost *host,
-                            NorthMcpContext      *context)
-{
-  Request *request = request_new (host, context);
-
-  if (request != NULL)
-    return_record (request);
-}
-
-/* The handler may run on another replica: only for a task the store
- * knows as the caller's, so that cancels of made-up ids do not reach
- * every replica. */
-static void
-relay_cancel (Request *request)
-{
-  g_autofree char *text = g_strconcat (request->owner, " ", request->task_id, NULL);
-  g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
-
-  north_mcp_state_store_publish (request->tasks->shared, CANCEL_CHANNEL, message);
-}
-
-static void
-cancelled (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Request *request = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
-    return_store_error (request->context, error);
-  else
-    {
-      if (request->relay)
-        relay_cancel (request);
-      return_ack (request->context);
-    }
-  request_free (request);
-}
-
-void
-north_mcp_tasks_handle_cancel (NorthMcpProtocolHost *host,
-                               NorthMcpContext      *context)
-{
-  Request *request = request_new (host, context);
-  NorthMcpTaskStore *store;
-  Runner *runner;
-
-  if (request == NULL)
-    return;
-
-  /* Stop the handler here; the store decides what the client sees. */
-  runner = own_runner (request);
-  if (runner != NULL)
-    runner_drop (runner);
-  else if (request->tasks->shared != NULL && strlen (request->owner) + strlen (request->task_id) < 4000)
-    request->relay = TRUE;
-
-  store = request->tasks->store;
-  north_mcp_task_store_cancel_async (store, request->owner, request->task_id, NULL,
-                                     cancelled, request);
-}
-
-static void
-update_written (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Request *request = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error) &&
-      g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
-    {
-      /* Not written (the store did not answer, or refused): not
-       * acknowledged, so the client tries again; the handler keeps the
-       * answers it took and waits for the rest (dropped, the task would
-       * wait for ever, its client told the answers were taken). */
-      return_store_error (request->context, error);
-      request_free (request);
-      return;
-    }
-  if (error != NULL)
-    {
-      /* Cancelled or expired meanwhile: nothing to resume. */
-      if (request->runner != NULL)
-        runner_drop (request->runner);
-      g_clear_pointer (&request->runner, runner_unref);
-    }
-  return_ack (request->context);
-  request_free (request);
-}
 
 /* Every input request answered: the next round, like an MRTR retry. */
 static void
@@ -1135,9 +865,9 @@ runner_resume (Runner *runner)
 
 /* Takes @answers to the requests @runner waits for (answers to others
  * are ignored); once none is left, its next round starts. */
-static void
-runner_take_answers (Runner     *runner,
-                     JsonObject *answers)
+void
+north_mcp_task_runner_take_answers (Runner     *runner,
+                                    JsonObject *answers)
 {
   g_autoptr(GList) keys = json_object_get_members (answers);
   const char *bound = NULL;
@@ -1177,86 +907,6 @@ runner_take_answers (Runner     *runner,
       json_object_remove_member (runner->record, "inputRequests");
       runner_resume (runner);
     }
-}
-
-/* The task of a tasks/update whose handler does not run here: with a
- * store shared by replicas it may run on another, which gets the answers
- * (they would be lost otherwise, and the task wait for ever). */
-static void
-update_elsewhere (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(Request) request = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) record =
-    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
-  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (request->context),
-                                                     "inputResponses");
-
-  if (record == NULL)
-    {
-      return_store_error (request->context, error);
-      return;
-    }
-  if (request->tasks->shared != NULL && answers != NULL && json_object_get_size (answers) > 0 &&
-      g_strcmp0 (north_mcp_object_get_string (record, "status"), "input_required") == 0)
-    {
-      GString *text = g_string_new (request->owner);
-      g_autoptr(GBytes) message = NULL;
-
-      g_string_append_printf (text, " %s\n", request->task_id);
-      north_mcp_json_write_object (text, answers);
-      message = g_string_free_to_bytes (text);
-      if (g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
-        {
-          north_mcp_context_return_error_full (request->context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                                               "Invalid params: the answers are too large to reach the "
-                                               "replica that runs the task (4 MiB)", NULL);
-          return;
-        }
-      north_mcp_state_store_publish (request->tasks->shared, UPDATE_CHANNEL, message);
-    }
-  /* Acknowledged, like an update taken here. */
-  return_ack (request->context);
-}
-
-void
-north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
-                               NorthMcpContext      *context)
-{
-  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
-  g_autoptr(Request) request = request_new (host, context);
-  g_autoptr(Runner) held = NULL;
-  NorthMcpTaskStore *store;
-  Runner *runner;
-
-  if (request == NULL)
-    return;
-  if (answers == NULL)
-    {
-      north_mcp_dispatch_invalid_params (context, "Invalid params: 'inputResponses' must be an object");
-      return;
-    }
-  runner = own_runner (request);
-  if (runner == NULL)
-    {
-      /* Not waiting here: acknowledged if the task exists, else unknown. */
-      Request *elsewhere = g_steal_pointer (&request);
-
-      north_mcp_task_store_get_async (elsewhere->tasks->store, elsewhere->owner, elsewhere->task_id, NULL,
-                                      update_elsewhere, elsewhere);
-      return;
-    }
-  held = runner_ref (runner); /* the next round may end it at once */
-  runner_take_answers (runner, answers);
-
-  request->runner = runner_ref (runner);
-  store = request->tasks->store;
-  north_mcp_task_store_update_async (store, runner->owner, runner->record, NULL,
-                                     update_written, g_steal_pointer (&request));
-  if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
-    runner_drop (runner);
 }
 
 typedef struct

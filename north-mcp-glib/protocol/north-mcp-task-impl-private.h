@@ -1,0 +1,92 @@
+/* north-mcp-task-impl-private.h: what north-mcp-task.c (the handlers of
+ * tasks) and north-mcp-task-requests.c (the client's tasks/ requests)
+ * share
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "north-mcp-context-private.h"
+#include "north-mcp-protocol-host-private.h"
+#include "north-mcp-session-manager-private.h"
+#include "north-mcp-state-store-private.h"
+#include "north-mcp-task-store-private.h"
+#include "north-mcp-user.h"
+
+G_BEGIN_DECLS
+
+#define CANCEL_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-cancel"
+#define UPDATE_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-update"
+/* A relayed tasks/update: 4 MiB of answers (the default body limit), as
+ * the sessions' messages; Redis drops a subscriber that falls 32 MB
+ * behind, and with it every replica's messages. */
+#define UPDATE_MESSAGE_MAX_ANSWERS (4 * 1024 * 1024)
+#define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS)
+
+typedef struct _Runner Runner;
+
+/* Per server: the store and the handlers running here. */
+typedef struct
+{
+  NorthMcpProtocolHost *host;  /* not a reference: the host owns this */
+  NorthMcpTaskStore *store;
+  GHashTable        *runners; /* taskId → Runner (a reference) */
+  GSource           *expiry;
+  guint              expiry_s; /* its interval */
+  /* With a state store shared by replicas: tasks/cancel on another
+   * replica stops the handler here. */
+  NorthMcpStateStore *shared;
+  guint              cancel_id;
+  guint              update_id; /* tasks/update on another replica */
+  gsize              held;    /* Runner.held of the runners */
+  GHashTable        *held_by; /* owner → Runner.held of its runners (GSIZE_TO_POINTER) */
+} Tasks;
+
+struct _Runner
+{
+  Tasks           *tasks;     /* NULL once dropped */
+  NorthMcpTaskStore *store;
+  gint64           touched_at; /* when the record last changed (real time, µs) */
+  gint64           ttl_ms;     /* the record's: how long after that it lives */
+  char            *task_id;
+  char            *owner;
+  NorthMcpUser    *user;
+  NorthMcpTool    *tool;
+  JsonObject      *params;    /* of the tools/call that started it */
+  gsize            held;      /* its size, counted in Tasks.held */
+  gsize            request_held; /* of which its request */
+  JsonObject      *arguments;
+  JsonObject      *record;    /* as tasks/get shows it */
+  JsonObject      *pending;   /* input requests still unanswered */
+  JsonObject      *responses; /* answers collected for the next round */
+  char            *state;     /* the handler's, for its next round */
+  NorthMcpContext *context;   /* the current round */
+  NorthMcpContext *origin;    /* the tools/call, until it is answered */
+  gboolean         immediate; /* the first round's call has not returned */
+  JsonNode        *early;     /* the answer given during it */
+  gboolean         created;   /* the store has the record */
+  JsonObject      *announced; /* the CreateTaskResult, as it was created */
+};
+
+/* The server's tasks, made on first use. */
+Tasks   *north_mcp_tasks_get                      (NorthMcpProtocolHost *host);
+/* Who owns the tasks @user starts (a digest of the identity). */
+char    *north_mcp_tasks_owner_of                 (NorthMcpUser         *user);
+Runner  *north_mcp_tasks_find_runner              (Tasks                *tasks,
+                                                   const char           *owner,
+                                                   const char           *task_id);
+gboolean north_mcp_tasks_client_declared          (NorthMcpContext      *context);
+void     north_mcp_tasks_return_missing_extension (NorthMcpContext      *context,
+                                                   const char           *message);
+
+Runner  *north_mcp_task_runner_ref                (Runner               *runner);
+void     north_mcp_task_runner_unref              (Runner               *runner);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, north_mcp_task_runner_unref)
+/* Stops the handler here (its record is the store's). */
+void     north_mcp_task_runner_drop               (Runner               *runner);
+/* Takes @answers to the input requests @runner waits for; once none is
+ * left, the handler's next round starts. */
+void     north_mcp_task_runner_take_answers       (Runner               *runner,
+                                                   JsonObject           *answers);
+
+G_END_DECLS

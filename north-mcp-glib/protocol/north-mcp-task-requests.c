@@ -1,0 +1,316 @@
+/* north-mcp-task-requests.c: the client's requests about its tasks
+ * (tasks/get, tasks/cancel, tasks/update), see north-mcp-task-private.h
+ *
+ * A task's record is the store's; its handler runs on one replica. These
+ * read or change the record, and reach the handler here, or through the
+ * state store on the replica that runs it.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "north-mcp-dispatch-private.h"
+#include "north-mcp-error.h"
+#include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-writer-private.h"
+#include "north-mcp-task-impl-private.h"
+#include "north-mcp-task-private.h"
+#include "north-mcp-util-private.h"
+
+typedef struct
+{
+  NorthMcpContext *context;
+  Tasks           *tasks;
+  const char      *task_id; /* in the context's params */
+  char            *owner;
+  Runner          *runner;  /* tasks/update: the one to resume, or NULL */
+  gboolean         relay;   /* tasks/cancel: tell the other replicas */
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_clear_object (&request->context);
+  g_free (request->owner);
+  g_clear_pointer (&request->runner, north_mcp_task_runner_unref);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+static void
+unknown_task (NorthMcpContext *context)
+{
+  north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                       "Invalid params: unknown task", NULL);
+}
+
+/* Answers the error of a store call about the requested task: unknown
+ * (or another's), or the store could not answer (the shared one while
+ * Redis is down): that is no unknown task, which a client would give
+ * up, but -32603 with the store's message (which names no internals). */
+static void
+return_store_error (NorthMcpContext *context,
+                    const GError    *error)
+{
+  if (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT))
+    unknown_task (context);
+  else
+    north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message, NULL);
+}
+
+/* Answers with @result marked as the request's final result. */
+static void
+return_complete (NorthMcpContext *context,
+                 JsonObject      *result)
+{
+  json_object_set_string_member (result, "resultType", "complete");
+  north_mcp_dispatch_return_object (context, result);
+}
+
+static void
+return_ack (NorthMcpContext *context)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+
+  return_complete (context, result);
+}
+
+/* The checks every tasks/ method shares. Returns the request (the
+ * server's tasks, the task id and the caller's identity), or NULL after
+ * answering. */
+static Request *
+request_new (NorthMcpProtocolHost *host,
+             NorthMcpContext      *context)
+{
+  const char *task_id = north_mcp_object_get_string (north_mcp_context_get_params (context), "taskId");
+  Request *request;
+
+  if (!north_mcp_tasks_client_declared (context))
+    {
+      north_mcp_tasks_return_missing_extension (context, "Missing required client capability: tasks/ methods need the "
+                                         "extension io.modelcontextprotocol/tasks");
+      return NULL;
+    }
+  if (task_id == NULL)
+    {
+      north_mcp_dispatch_invalid_params (context, "Invalid params: a string 'taskId' is needed");
+      return NULL;
+    }
+
+  request = g_new0 (Request, 1);
+  request->context = g_object_ref (context);
+  request->tasks = north_mcp_tasks_get (host);
+  request->task_id = task_id;
+  request->owner = north_mcp_tasks_owner_of (north_mcp_context_get_user (context));
+  return request;
+}
+
+/* The runner of the requested task when it runs here for the caller. */
+static Runner *
+own_runner (Request *request)
+{
+  return north_mcp_tasks_find_runner (request->tasks, request->owner, request->task_id);
+}
+
+static void
+got (GObject      *source,
+     GAsyncResult *result,
+     gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record =
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
+
+  if (record == NULL)
+    return_store_error (request->context, error);
+  else
+    return_complete (request->context, record);
+  request_free (request);
+}
+
+/* Answers with the task's record, or that the task is unknown. */
+static void
+return_record (Request *request)
+{
+  NorthMcpTaskStore *store = request->tasks->store;
+
+  north_mcp_task_store_get_async (store, request->owner, request->task_id, NULL, got, request);
+}
+
+void
+north_mcp_tasks_handle_get (NorthMcpProtocolHost *host,
+                            NorthMcpContext      *context)
+{
+  Request *request = request_new (host, context);
+
+  if (request != NULL)
+    return_record (request);
+}
+
+/* The handler may run on another replica: only for a task the store
+ * knows as the caller's, so that cancels of made-up ids do not reach
+ * every replica. */
+static void
+relay_cancel (Request *request)
+{
+  g_autofree char *text = g_strconcat (request->owner, " ", request->task_id, NULL);
+  g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
+
+  north_mcp_state_store_publish (request->tasks->shared, CANCEL_CHANNEL, message);
+}
+
+static void
+cancelled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!north_mcp_task_store_cancel_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+    return_store_error (request->context, error);
+  else
+    {
+      if (request->relay)
+        relay_cancel (request);
+      return_ack (request->context);
+    }
+  request_free (request);
+}
+
+void
+north_mcp_tasks_handle_cancel (NorthMcpProtocolHost *host,
+                               NorthMcpContext      *context)
+{
+  Request *request = request_new (host, context);
+  NorthMcpTaskStore *store;
+  Runner *runner;
+
+  if (request == NULL)
+    return;
+
+  /* Stop the handler here; the store decides what the client sees. */
+  runner = own_runner (request);
+  if (runner != NULL)
+    north_mcp_task_runner_drop (runner);
+  else if (request->tasks->shared != NULL && strlen (request->owner) + strlen (request->task_id) < 4000)
+    request->relay = TRUE;
+
+  store = request->tasks->store;
+  north_mcp_task_store_cancel_async (store, request->owner, request->task_id, NULL,
+                                     cancelled, request);
+}
+
+static void
+update_written (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error) &&
+      g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+    {
+      /* Not written (the store did not answer, or refused): not
+       * acknowledged, so the client tries again; the handler keeps the
+       * answers it took and waits for the rest (dropped, the task would
+       * wait for ever, its client told the answers were taken). */
+      return_store_error (request->context, error);
+      request_free (request);
+      return;
+    }
+  if (error != NULL)
+    {
+      /* Cancelled or expired meanwhile: nothing to resume. */
+      if (request->runner != NULL)
+        north_mcp_task_runner_drop (request->runner);
+      g_clear_pointer (&request->runner, north_mcp_task_runner_unref);
+    }
+  return_ack (request->context);
+  request_free (request);
+}
+
+/* The task of a tasks/update whose handler does not run here: with a
+ * store shared by replicas it may run on another, which gets the answers
+ * (they would be lost otherwise, and the task wait for ever). */
+static void
+update_elsewhere (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record =
+    north_mcp_task_store_get_finish (NORTH_MCP_TASK_STORE (source), result, &error);
+  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (request->context),
+                                                     "inputResponses");
+
+  if (record == NULL)
+    {
+      return_store_error (request->context, error);
+      return;
+    }
+  if (request->tasks->shared != NULL && answers != NULL && json_object_get_size (answers) > 0 &&
+      g_strcmp0 (north_mcp_object_get_string (record, "status"), "input_required") == 0)
+    {
+      GString *text = g_string_new (request->owner);
+      g_autoptr(GBytes) message = NULL;
+
+      g_string_append_printf (text, " %s\n", request->task_id);
+      north_mcp_json_write_object (text, answers);
+      message = g_string_free_to_bytes (text);
+      if (g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
+        {
+          north_mcp_context_return_error_full (request->context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                               "Invalid params: the answers are too large to reach the "
+                                               "replica that runs the task (4 MiB)", NULL);
+          return;
+        }
+      north_mcp_state_store_publish (request->tasks->shared, UPDATE_CHANNEL, message);
+    }
+  /* Acknowledged, like an update taken here. */
+  return_ack (request->context);
+}
+
+void
+north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
+                               NorthMcpContext      *context)
+{
+  JsonObject *answers = north_mcp_object_get_object (north_mcp_context_get_params (context), "inputResponses");
+  g_autoptr(Request) request = request_new (host, context);
+  g_autoptr(Runner) held = NULL;
+  NorthMcpTaskStore *store;
+  Runner *runner;
+
+  if (request == NULL)
+    return;
+  if (answers == NULL)
+    {
+      north_mcp_dispatch_invalid_params (context, "Invalid params: 'inputResponses' must be an object");
+      return;
+    }
+  runner = own_runner (request);
+  if (runner == NULL)
+    {
+      /* Not waiting here: acknowledged if the task exists, else unknown. */
+      Request *elsewhere = g_steal_pointer (&request);
+
+      north_mcp_task_store_get_async (elsewhere->tasks->store, elsewhere->owner, elsewhere->task_id, NULL,
+                                      update_elsewhere, elsewhere);
+      return;
+    }
+  held = north_mcp_task_runner_ref (runner); /* the next round may end it at once */
+  north_mcp_task_runner_take_answers (runner, answers);
+
+  request->runner = north_mcp_task_runner_ref (runner);
+  store = request->tasks->store;
+  north_mcp_task_store_update_async (store, runner->owner, runner->record, NULL,
+                                     update_written, g_steal_pointer (&request));
+  if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
+    north_mcp_task_runner_drop (runner);
+}
