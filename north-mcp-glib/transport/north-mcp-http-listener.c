@@ -955,10 +955,12 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
     }
 
   /* What was queued before this append and is still unsent: one large
-   * append (a replay) is fine, output the client does not take is not. */
+   * append (a replay) is fine, output the client does not take is not.
+   * Not added to the limit, which may be as large as G_MAXUINT64. */
   body = soup_server_message_get_response_body (msg);
   limit = max_unsent_bytes (client->listener);
-  if ((guint64) body->length <= client->written + appended + limit)
+  if ((guint64) body->length <= client->written + appended ||
+      (guint64) body->length - client->written - appended <= limit)
     return TRUE;
 
   /* Debug only: any client can make this happen, as often as it likes. */

@@ -1449,6 +1449,36 @@ test_legacy_sse (Fixture       *f,
   g_assert_null (north_mcp_server_lookup_session (f->server, session_id));
 }
 
+/* max-unsent-bytes may be as large as G_MAXUINT64 (no practical
+ * bound): a stream must then never count as unread. The bound was added
+ * to the bytes written, which wrapped around and closed every stream at
+ * its first event. */
+static void
+test_stream_with_largest_unsent_bound (Fixture       *f,
+                                       gconstpointer  data)
+{
+  g_autoptr(OpenStream) stream = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *endpoint = NULL;
+  g_autofree char *payload = NULL;
+  g_autoptr(Reply) init = NULL;
+  g_autoptr(JsonNode) response = NULL;
+
+  north_mcp_server_set_max_unsent_bytes (f->server, G_MAXUINT64);
+  stream = open_stream (f, "/sse", (const char *[]) { "Accept", "text/event-stream", NULL });
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+  g_assert_true (read_event (stream, &event, &endpoint));
+  g_assert_cmpstr (event, ==, "endpoint");
+
+  /* The stream, the session, stays: its answers arrive on it. */
+  init = request (f, "POST", endpoint, "application/json", INITIALIZE_BODY, NULL);
+  g_assert_cmpuint (init->status, ==, 202);
+  g_clear_pointer (&event, g_free);
+  g_assert_true (read_event (stream, &event, &payload));
+  response = parse_json (payload);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (response), "id"), ==, 1);
+}
+
 /* A batch on the legacy transport (a session of 2025-03-26, the last
  * revision with batches) is answered with one event, the array of its
  * responses (JSON-RPC 2.0 section 6), as on the other transports; a
@@ -2159,6 +2189,7 @@ main (int   argc,
   ADD ("/http/routes/custom", stateless, test_custom_route);
   ADD ("/http/legacy/sse", stateful, test_legacy_sse);
   ADD ("/http/legacy/batch-answered-as-array", stateful, test_legacy_batch_answered_as_array);
+  ADD ("/http/legacy/largest-unsent-bound", stateful, test_stream_with_largest_unsent_bound);
   ADD ("/http/legacy/stateless-refused", stateless, test_stateless_legacy_refused);
   ADD ("/http/stateless/batch", stateless, test_stateless_batch);
   ADD ("/http/stateless/client-goes-away", stateless, test_client_goes_away);
