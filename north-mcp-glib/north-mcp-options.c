@@ -985,7 +985,8 @@ notify_ready (NorthMcpServer          *self,
  *
  * Parses the command line every North MCP server shares, starts serving
  * and runs a main loop until SIGINT or SIGTERM, or until standard input
- * ends for the stdio transport. Options:
+ * ends for the stdio transport (once the requests read from it are
+ * answered). Options:
  *
  * - `--transport stdio|streamable-http|sse` (default `streamable-http`)
  * - `--host HOST` (default `127.0.0.1`), `--port PORT` (default

@@ -42,6 +42,8 @@ struct _NorthMcpStdioTransport
   gboolean              refusing;   /* answers that held nothing */
   gboolean              discarding; /* inside an oversized line */
   gboolean              waiting;    /* for the client to read answers */
+  gboolean              input_done; /* closed once the requests read are answered */
+  GSource              *end_check;  /* for that, after an answer */
   gboolean              stopped;
   gboolean              closed;
 };
@@ -108,6 +110,8 @@ held_sizes (NorthMcpStdioTransport *self,
   return sizes;
 }
 
+static void close_when_answered (NorthMcpStdioTransport *self);
+
 static void
 answered_cb (JsonNode *id,
              gpointer  user_data)
@@ -129,6 +133,8 @@ answered_cb (JsonNode *id,
   g_array_remove_index_fast (sizes, smallest);
   if (sizes->len == 0)
     g_hash_table_remove (self->held, key);
+  if (self->input_done && g_hash_table_size (self->held) == 0)
+    close_when_answered (self);
 }
 
 /* Requests that run long keep what they were read into, several times
@@ -390,6 +396,43 @@ wait_for_output (NorthMcpStdioTransport *self)
   north_mcp_stdio_channel_when_drained (self->channel, output_drained, self);
 }
 
+/* At the end of input, each time the output is written out: closed once
+ * no request read is still in progress. */
+static void
+drained_at_end (gpointer data)
+{
+  NorthMcpStdioTransport *self = data;
+
+  if (g_hash_table_size (self->held) == 0)
+    emit_closed (self);
+}
+
+static gboolean
+when_drained_at_end (gpointer data)
+{
+  NorthMcpStdioTransport *self = data;
+
+  g_clear_pointer (&self->end_check, g_source_unref);
+  north_mcp_stdio_channel_when_drained (self->channel, drained_at_end, self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The last request in progress was answered (or will never be): its
+ * answer is queued after this returns, then written out. */
+static void
+close_when_answered (NorthMcpStdioTransport *self)
+{
+  if (self->end_check != NULL || self->stopped)
+    return;
+
+  /* Destroyed by stop(), which dispose() calls. */
+  self->end_check = g_idle_source_new ();
+  g_source_set_priority (self->end_check, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->end_check, when_drained_at_end, self, NULL);
+  g_source_set_static_name (self->end_check, "[north-mcp] stdio end");
+  g_source_attach (self->end_check, g_main_context_get_thread_default ());
+}
+
 static void
 input_ended (NorthMcpStdioTransport *self)
 {
@@ -399,8 +442,11 @@ input_ended (NorthMcpStdioTransport *self)
   g_byte_array_set_size (self->buffer, 0);
   self->scanned = 0;
 
-  /* Exit once what was already answered has been written out. */
-  north_mcp_stdio_channel_when_drained (self->channel, emit_closed, self);
+  /* Exit once the requests read are answered (a client closes our input
+   * to end the session, MCP lifecycle: it waits for the answers of those
+   * it sent, as a pipeline does) and the answers have been written out. */
+  self->input_done = TRUE;
+  north_mcp_stdio_channel_when_drained (self->channel, drained_at_end, self);
 }
 
 /* The output failed, or was cut because the client did not read it:
@@ -555,6 +601,11 @@ north_mcp_stdio_transport_stop (NorthMcpStdioTransport *self)
 
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
+  if (self->end_check != NULL)
+    {
+      g_source_destroy (self->end_check);
+      g_clear_pointer (&self->end_check, g_source_unref);
+    }
   if (self->channel != NULL)
     {
       north_mcp_stdio_channel_when_drained (self->channel, NULL, NULL);

@@ -347,6 +347,65 @@ test_eof_closes (void)
   pipes_tear_down (&pipes);
 }
 
+static gboolean
+answer_later_cb (gpointer data)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("later");
+
+  north_mcp_context_return_tool_result (NORTH_MCP_CONTEXT (data), result);
+  return G_SOURCE_REMOVE;
+}
+
+/* A tool that answers a moment after it is called. */
+static void
+later_tool (NorthMcpTool    *tool,
+            NorthMcpContext *context,
+            JsonObject      *arguments,
+            gpointer         user_data)
+{
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 50, answer_later_cb, g_object_ref (context), g_object_unref);
+}
+
+/* A client ends the session by closing our input (MCP lifecycle, stdio),
+ * then waits for the answers of the requests it sent: a request still in
+ * progress at the end of input is answered before the transport closes
+ * (it closed at once, and the server exited without the answer). */
+static void
+test_eof_answers_requests_in_progress (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("pipes", "1");
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("later", "Answers a moment later");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  Pipes pipes = { 0 };
+  GInputStream *base;
+  gint64 deadline;
+
+  north_mcp_tool_set_async_func (tool, later_tool, NULL, NULL);
+  north_mcp_server_add_tool (server, tool);
+  test_pipes_open (&pipes.pipes, server);
+  g_signal_connect (pipes.pipes.transport, "closed", G_CALLBACK (closed_cb), &pipes.closed);
+  pipes_initialize (&pipes);
+
+  write_line (pipes.pipes.to_server, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\","
+                                     "\"params\":{\"name\":\"later\",\"arguments\":{}}}");
+  g_output_stream_close (pipes.pipes.to_server, NULL, &error);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (!pipes.closed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (pipes.closed);
+  /* Written out by then. */
+  base = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (pipes.pipes.from_server));
+  g_assert_true (g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (base)));
+  answer = read_message (pipes.pipes.from_server);
+  g_assert_cmpint (json_object_get_int_member (answer, "id"), ==, 9);
+  g_assert_true (json_object_has_member (answer, "result"));
+
+  pipes_tear_down (&pipes);
+}
+
 /* Writes @data to the server in pieces of @piece bytes, each one read
  * by the server (in this thread) before the next is written. */
 static void
@@ -465,6 +524,7 @@ main (int    argc,
   g_test_add_func ("/stdio/oversized-line", test_oversized_line);
   g_test_add_func ("/stdio/many-lines", test_many_lines);
   g_test_add_func ("/stdio/eof-closes", test_eof_closes);
+  g_test_add_func ("/stdio/eof-answers-requests-in-progress", test_eof_answers_requests_in_progress);
   g_test_add_func ("/stdio/trickled-line", test_trickled_line);
   g_test_add_func ("/stdio/line-at-limit", test_line_at_limit);
   g_test_add_func ("/stdio/batch-answered-as-array", test_batch_answered_as_array);
