@@ -28,6 +28,9 @@ struct _NorthMcpRedisConn {
   /* A warning about this connection being down was logged. */
   gboolean warned;
   gboolean reply_too_big;
+  /* Redis sent a reply no command waits for, or a malformed pub/sub one
+   * (see north-mcp-redis-io.c). */
+  gboolean reply_unexpected;
   guint backoff_ms;
   GSource *retry_source;
   GCancellable *resolve_cancellable;

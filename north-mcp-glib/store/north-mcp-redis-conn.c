@@ -229,6 +229,8 @@ north_mcp_redis_conn_context_gone (NorthMcpRedisConn *conn)
 
   if (conn->reply_too_big)
     reason = "a reply was bigger than max-reply-size";
+  else if (conn->reply_unexpected)
+    reason = "Redis sent a reply out of place";
   else if (ac != NULL && ac->c.err != 0)
     reason = ac->c.errstr;
   /* The context (and its errstr) is freed right after this returns. */
@@ -237,6 +239,7 @@ north_mcp_redis_conn_context_gone (NorthMcpRedisConn *conn)
   conn->ac = NULL;
   conn->io = NULL;
   conn->reply_too_big = FALSE;
+  conn->reply_unexpected = FALSE;
   conn->reply_bytes = 0;
   if (io != NULL)
     {

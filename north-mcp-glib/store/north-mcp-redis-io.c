@@ -158,6 +158,60 @@ count (const redisReadTask *task,
   return TRUE;
 }
 
+static gboolean
+is_unsubscribe (const char *kind,
+                gsize       len)
+{
+  return (len == 11 && g_ascii_strncasecmp (kind, "unsubscribe", len) == 0)
+         || (len == 12 && g_ascii_strncasecmp (kind, "punsubscribe", len) == 0);
+}
+
+/* hiredis 0.14 asserts, aborting the whole server, on replies a broken or
+ * hostile Redis may send: one that no command waits for while not
+ * subscribed (but an error: "max number of clients reached"), and a
+ * pub/sub reply that is not an array of two strings and
+ * more (an unsubscribe's third element is read as an integer, unchecked).
+ * Such a reply is refused as it is parsed: the connection drops instead.
+ * @type is the element's kind, @str its @len bytes (strings only, not
+ * NUL-terminated), @elements its length (arrays only). */
+static gboolean
+reply_expected (const redisReadTask *task,
+                int                  type,
+                const char          *str,
+                gsize                len,
+                int                  elements)
+{
+  NorthMcpRedisConn *conn = task->privdata;
+  redisAsyncContext *ac = conn->ac;
+  const redisReadTask *root = task;
+  gboolean ok = TRUE;
+
+  /* The reader alone (the fuzzer), or a reply some command waits for. */
+  if (ac == NULL || ac->replies.head != NULL)
+    return TRUE;
+  while (root->parent != NULL)
+    root = root->parent;
+  if (!(ac->c.flags & (REDIS_SUBSCRIBED | REDIS_MONITORING)))
+    ok = task == root && type == REDIS_REPLY_ERROR; /* hiredis drops the connection with its text */
+  else if (!(ac->c.flags & REDIS_SUBSCRIBED))
+    ok = TRUE;
+  else if (task == root)
+    ok = type != REDIS_REPLY_ARRAY || elements >= 2;
+  else if (task->parent == root && task->idx == 0)
+    ok = type == REDIS_REPLY_STRING && (!is_unsubscribe (str, len) || root->elements >= 3);
+  else if (task->parent == root && task->idx == 1)
+    ok = type == REDIS_REPLY_STRING;
+  else if (task->parent == root && task->idx == 2)
+    {
+      const redisReply *kind = ((redisReply *) root->obj)->element[0];
+
+      ok = type == REDIS_REPLY_INTEGER || !is_unsubscribe (kind->str, kind->len);
+    }
+  if (!ok)
+    conn->reply_unexpected = TRUE;
+  return ok;
+}
+
 /* Returning NULL makes the reader fail ("out of memory"): the connection
  * drops, which is what a too big reply should do. */
 static void *
@@ -167,7 +221,7 @@ count_string (const redisReadTask *task,
 {
   NorthMcpRedisConn *conn = task->privdata;
 
-  if (!count (task, ELEMENT_OVERHEAD + len))
+  if (!count (task, ELEMENT_OVERHEAD + len) || !reply_expected (task, task->type, str, len, 0))
     return NULL;
   return conn->default_fn->createString (task, str, len);
 }
@@ -179,7 +233,8 @@ count_array (const redisReadTask *task,
   NorthMcpRedisConn *conn = task->privdata;
 
   /* hiredis allocates the slots before the elements arrive. */
-  if (elements < 0 || !count (task, ELEMENT_OVERHEAD + (gsize) elements * ELEMENT_OVERHEAD))
+  if (elements < 0 || !count (task, ELEMENT_OVERHEAD + (gsize) elements * ELEMENT_OVERHEAD)
+      || !reply_expected (task, REDIS_REPLY_ARRAY, NULL, 0, elements))
     return NULL;
   return conn->default_fn->createArray (task, elements);
 }
@@ -190,7 +245,7 @@ count_integer (const redisReadTask *task,
 {
   NorthMcpRedisConn *conn = task->privdata;
 
-  if (!count (task, ELEMENT_OVERHEAD))
+  if (!count (task, ELEMENT_OVERHEAD) || !reply_expected (task, REDIS_REPLY_INTEGER, NULL, 0, 0))
     return NULL;
   return conn->default_fn->createInteger (task, value);
 }
@@ -200,7 +255,7 @@ count_nil (const redisReadTask *task)
 {
   NorthMcpRedisConn *conn = task->privdata;
 
-  if (!count (task, ELEMENT_OVERHEAD))
+  if (!count (task, ELEMENT_OVERHEAD) || !reply_expected (task, REDIS_REPLY_NIL, NULL, 0, 0))
     return NULL;
   return conn->default_fn->createNil (task);
 }

@@ -672,6 +672,137 @@ proxy_free (Proxy *proxy)
   g_free (proxy);
 }
 
+/* Writes @bytes to the client on the newest connection that subscribed
+ * (or that did not), as if Redis had sent them. */
+static void
+proxy_inject (Proxy      *proxy,
+              gboolean    subscriber,
+              const char *bytes)
+{
+  GSocket *client = NULL;
+
+  g_mutex_lock (&proxy->lock);
+  for (guint i = proxy->conns->len; client == NULL && i > 0; i--)
+    {
+      ProxyConn *conn = proxy->conns->pdata[i - 1];
+
+      if (g_atomic_int_get (&conn->subscriber) == subscriber)
+        client = conn->client;
+    }
+  g_assert_nonnull (client);
+  g_assert_cmpint (g_socket_send (client, bytes, strlen (bytes), NULL, NULL), ==, strlen (bytes));
+  g_mutex_unlock (&proxy->lock);
+}
+
+static guint
+proxy_count (Proxy *proxy)
+{
+  guint n;
+
+  g_mutex_lock (&proxy->lock);
+  n = proxy->conns->len;
+  g_mutex_unlock (&proxy->lock);
+  return n;
+}
+
+/* Iterates the main context until the proxy accepted @n connections. */
+static void
+proxy_wait_count (Proxy *proxy,
+                  guint  n)
+{
+  gint64 deadline = g_get_monotonic_time () + TEST_PATIENCE_S * G_USEC_PER_SEC;
+
+  while (proxy_count (proxy) < n)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+}
+
+/* Publishes until a message reaches @inbox: the client is subscribed
+ * (again). */
+static void
+wait_subscribers_delivered (NorthMcpRedisClient *publisher,
+                            Inbox               *inbox)
+{
+  gint64 deadline = g_get_monotonic_time () + TEST_PATIENCE_S * G_USEC_PER_SEC;
+  guint before = inbox->messages->len;
+
+  while (inbox->messages->len == before)
+    {
+      Result result = { 0 };
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      run (publisher, &result, "PUBLISH", "test:out-of-place", "m", NULL);
+      g_assert_no_error (result.error);
+      result_clear (&result);
+      for (guint i = 0; i < 5 && inbox->messages->len == before; i++)
+        {
+          g_usleep (10 * 1000);
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+        }
+    }
+}
+
+/* A reply no command waits for, or a pub/sub reply of the wrong shape,
+ * drops the connection, which is made again. hiredis asserts on them:
+ * the process aborted (or, for an unsubscribe of two elements, read past
+ * the array). */
+static void
+test_reply_out_of_place (void)
+{
+  const char *bad_messages[] = {
+    "*1\r\n$7\r\nmessage\r\n",
+    "*0\r\n",
+    "*3\r\n:1\r\n$17\r\ntest:out-of-place\r\n$1\r\nx\r\n",
+    "*3\r\n$7\r\nmessage\r\n*0\r\n$1\r\nx\r\n",
+    "*2\r\n$11\r\nunsubscribe\r\n$17\r\ntest:out-of-place\r\n",
+    "*3\r\n$11\r\nunsubscribe\r\n$17\r\ntest:out-of-place\r\n$1\r\nx\r\n",
+  };
+  Proxy *proxy = proxy_new (redis.port);
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", proxy->port);
+  g_autoptr(NorthMcpRedisClient) client = connected_client (uri);
+  g_autoptr(NorthMcpRedisClient) publisher = connected_client (NULL);
+  Result result = { 0 };
+  Inbox inbox;
+  guint id;
+
+  /* The commands' connection, idle: */
+  proxy_inject (proxy, FALSE, "+OK\r\n");
+  proxy_wait_count (proxy, 2);
+  wait_connected (client, TRUE);
+  run (client, &result, "PING", NULL);
+  g_assert_no_error (result.error);
+  result_clear (&result);
+  /* An error is Redis' way to say why it closes: hiredis drops the
+   * connection with its text, as before. */
+  proxy_inject (proxy, FALSE, "-ERR max number of clients reached\r\n");
+  proxy_wait_count (proxy, 3);
+  wait_connected (client, TRUE);
+
+  /* The pub/sub connection (no heartbeat to interleave): */
+  inbox_init (&inbox);
+  g_object_set (client, "heartbeat-interval", G_MAXUINT, NULL);
+  id = north_mcp_redis_client_subscribe (client, "test:out-of-place", inbox_message, &inbox, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_messages); i++)
+    {
+      guint n = proxy_count (proxy);
+
+      wait_subscribers_delivered (publisher, &inbox);
+      proxy_inject (proxy, TRUE, bad_messages[i]);
+      proxy_wait_count (proxy, n + 1);
+    }
+  wait_subscribers_delivered (publisher, &inbox);
+
+  north_mcp_redis_client_unsubscribe (client, id);
+  g_clear_object (&client);
+  proxy_free (proxy);
+  inbox_clear (&inbox);
+}
+
 /* A pub/sub connection that goes silent without closing (the commands'
  * connection still answers) is noticed by its heartbeat, dropped and made
  * again: messages arrive again. Without it, none ever did. */
@@ -1055,6 +1186,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/pubsub", test_pubsub);
   g_test_add_func ("/redis-client/restart", test_restart);
   g_test_add_func ("/redis-client/pubsub-silent", test_pubsub_silent);
+  g_test_add_func ("/redis-client/reply-out-of-place", test_reply_out_of_place);
   g_test_add_func ("/redis-client/timeout", test_timeout);
   g_test_add_func ("/redis-client/cancel", test_cancel);
   g_test_add_func ("/redis-client/too-many", test_too_many);
