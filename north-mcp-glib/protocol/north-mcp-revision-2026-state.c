@@ -390,9 +390,11 @@ north_mcp_revision_2026_check_retry (NorthMcpProtocolHost  *host,
       for (GList *l = members; l != NULL; l = l->next)
         if (!JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, l->data)))
           {
+            /* The key is the client's: echoed cut short. */
+            g_autofree char *echo = north_mcp_echo (l->data);
+
             g_set_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                         "Invalid params: input response '%s' must be a result object",
-                         (const char *) l->data);
+                         "Invalid params: input response '%s' must be a result object", echo);
             return FALSE;
           }
     }

@@ -828,6 +828,22 @@ test_input_responses_validation (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (result (fixture, 4), "resultType"), ==, "input_required");
 }
 
+/* The error for a malformed input response names its key as every echo
+ * of client text is named: cut short, not the 64 KiB the client sent. */
+static void
+test_input_responses_key_echo (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *key = g_strnfill (64 * 1024, 'k');
+  g_autofree char *members = g_strdup_printf ("\"name\":\"ask_name\",\"inputResponses\":{\"%s\":1}", key);
+  const char *message;
+
+  send_revision_2026 (fixture, 1, "tools/call", members, NULL, NULL);
+  message = json_object_get_string_member (error_of (fixture, 1, -32602), "message");
+  g_assert_nonnull (strstr (message, "kkkk"));
+  g_assert_cmpuint (strlen (message), <, 512);
+}
+
 static void
 test_input_required_capabilities (Fixture       *fixture,
                                   gconstpointer  data)
@@ -1549,6 +1565,7 @@ main (int    argc,
   ADD ("/revision-2026/input-required/tampered", test_input_required_tampered);
   ADD ("/revision-2026/input-required/expired", test_input_required_expired);
   ADD ("/revision-2026/input-required/validation", test_input_responses_validation);
+  ADD ("/revision-2026/input-required/key-echo", test_input_responses_key_echo);
   ADD ("/revision-2026/input-required/identity", test_input_required_identity);
   ADD ("/revision-2026/input-required/state-size", test_input_required_state_size);
   ADD ("/revision-2026/input-required/shared-key", test_input_required_shared_key);
