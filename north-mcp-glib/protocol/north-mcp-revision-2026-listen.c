@@ -215,9 +215,11 @@ listen_request_is_bounded (NorthMcpContext *context,
   while (size <= limit && json_object_iter_next (&iter, &name, &member))
     if (!g_str_equal (name, "notifications"))
       size += strlen (name) + north_mcp_json_size_up_to (member, limit - size);
+  /* resourceSubscriptions as the URIs only when they are (an array,
+   * counted above); whatever else it holds is kept all the same. */
   json_object_iter_init (&iter, wanted);
   while (size <= limit && json_object_iter_next (&iter, &name, &member))
-    if (!g_str_equal (name, "resourceSubscriptions"))
+    if (!g_str_equal (name, "resourceSubscriptions") || !JSON_NODE_HOLDS_ARRAY (member))
       size += strlen (name) + north_mcp_json_size_up_to (member, limit - size);
   return size <= limit;
 }

@@ -962,6 +962,33 @@ test_listen (Fixture       *fixture,
   error_of (fixture, 80, -32602);
 }
 
+/* A listen stream keeps its request as long as it is open: at most
+ * 64 KiB besides its URIs, whatever member holds the rest, also a
+ * resourceSubscriptions that is no array. */
+static void
+test_listen_bounded (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  NorthMcpRevision2026State *listeners = north_mcp_server_get_revision_2026 (fixture->server);
+  g_autofree char *padding = g_strnfill (200 * 1024, 'x');
+  const char *forms[] = {
+    "\"notifications\":{\"toolsListChanged\":true,\"padding\":\"%s\"}",
+    "\"notifications\":{\"toolsListChanged\":true,\"resourceSubscriptions\":\"%s\"}",
+    "\"notifications\":{\"toolsListChanged\":true,\"resourceSubscriptions\":{\"p\":\"%s\"}}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++)
+    {
+      g_autofree char *members = g_strdup_printf (forms[i], padding);
+
+      send_revision_2026 (fixture, 1 + i, "subscriptions/listen", members, "{}", NULL);
+      g_assert_cmpuint (fixture->channel->messages->len, ==, 1);
+      g_assert_false (json_object_has_member (message_at (fixture, 0), "method"));
+      error_of (fixture, 1 + i, -32602);
+      g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 0);
+    }
+}
+
 /* Over stdio a client ends a listen stream with notifications/cancelled:
  * the stream is forgotten (it kept its request and got notifications for
  * as long as the connection lasted, however many the client opened). */
@@ -1572,6 +1599,7 @@ main (int    argc,
   ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
   ADD ("/revision-2026/listen", test_listen);
   ADD ("/revision-2026/listen-cancelled", test_listen_cancelled);
+  ADD ("/revision-2026/listen-bounded", test_listen_bounded);
   ADD ("/revision-2026/listen-many", test_listen_many);
   ADD ("/revision-2026/cancellation", test_cancellation);
   ADD ("/revision-2026/http/validation", test_http_validation);
