@@ -11,6 +11,7 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-kept-budget-private.h"
+#include "north-mcp-random-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
@@ -452,6 +453,19 @@ north_mcp_session_set_store_funcs (NorthMcpSession          *self,
   self->edit_func = edit_func;
   self->relay_func = relay_func;
   self->store_data = data;
+
+  /* Every process that shares the session numbers the requests it sends
+   * its client: from 1 in each, the client got two requests with one id,
+   * and its answer to one (reaching any process) ended the other. From a
+   * random start below 2^52 (ids stay exact in JavaScript) they do not
+   * meet. */
+  if (relay_func != NULL && self->next_request_id == 1)
+    {
+      guint64 start = 0;
+
+      if (north_mcp_random_bytes (&start, sizeof start, NULL))
+        self->next_request_id = 1 + (gint64) (start & ((G_GUINT64_CONSTANT (1) << 52) - 1));
+    }
 }
 
 /* What the store keeps changed here: counted (a reload of the record

@@ -365,6 +365,46 @@ def test_a_request_to_the_client_is_answered_through_another_replica(replicas):
         call_stream.close()
 
 
+def test_requests_to_the_client_from_two_replicas_are_told_apart(replicas):
+    """Each replica numbers the requests it sends a client: from 1 in
+    each, the client got two requests with one id, and its answer to one
+    ended the other (whichever replica it reached)."""
+    one, two = replicas(2, "conformance-server")
+    status, headers, body = one.request("POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": PROTOCOL, "capabilities": {"elicitation": {}},
+                   "clientInfo": {"name": "replica-test", "version": "1"}}})
+    assert status == 200, body
+    session = headers["Mcp-Session-Id"]
+    streams = {}
+    try:
+        for id, replica in ((7, one), (8, two)):
+            streams[id] = Stream(replica, "POST", {"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                                                   "params": {"name": "test_elicitation",
+                                                              "arguments": {"message": "Who?"}}},
+                                 session=session)
+        asked = {}
+        for id, stream in streams.items():
+            found = stream.wait_for(lambda m: m.get("method") == "elicitation/create")
+            assert found, stream.messages
+            asked[id] = found[0]["id"]
+        assert asked[7] != asked[8], asked
+
+        # Each answer through the other replica: each call gets its own.
+        for id, name, replica in ((7, "ann", two), (8, "bob", one)):
+            answer = {"jsonrpc": "2.0", "id": asked[id],
+                      "result": {"action": "accept", "content": {"username": name, "email": "a@b.c"}}}
+            status, _, body = replica.request("POST", answer, session=session)
+            assert status == 202, body
+        for id, name in ((7, "ann"), (8, "bob")):
+            result = streams[id].wait_for(lambda m: m.get("id") == id)
+            assert result, streams[id].messages
+            assert name in json.dumps(result[0]["result"]), result
+    finally:
+        for stream in streams.values():
+            stream.close()
+
+
 def test_replicas_agree_on_one_request_state_key(replicas, redis):
     (one,) = replicas(1)
     deadline = time.monotonic() + 20
