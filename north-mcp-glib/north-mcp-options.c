@@ -572,6 +572,10 @@ check_workers (NorthMcpServer         *self,
 /* The key that signs requestState (hex), so that a retry may reach any
  * worker. */
 #define WORKER_STATE_KEY_ENV "NORTH_MCP_WORKER_STATE_KEY"
+/* Set when that key is the application's own (see
+ * north_mcp_revision_2026_state_set_own_key()): a worker keeps it too,
+ * instead of adopting a key a state store holds. */
+#define WORKER_STATE_KEY_OWN_ENV "NORTH_MCP_WORKER_STATE_KEY_OWN"
 
 static void
 worker_setup (gpointer user_data)
@@ -663,6 +667,8 @@ spawn_workers (NorthMcpServer  *self,
 
     envp = g_environ_setenv (envp, WORKER_STATE_KEY_ENV, hex, TRUE);
     memset (hex, 0, strlen (hex));
+    if (north_mcp_revision_2026_state_has_own_key (north_mcp_server_get_revision_2026 (self)))
+      envp = g_environ_setenv (envp, WORKER_STATE_KEY_OWN_ENV, "1", TRUE);
   }
   workers->envp = envp;
 
@@ -693,9 +699,12 @@ adopt_state_key (NorthMcpServer *self)
 
   if (north_mcp_hex_decode (hex, -1, key, sizeof key))
     {
-      g_autoptr(GBytes) bytes = g_bytes_new (key, sizeof key);
+      NorthMcpRevision2026State *state = north_mcp_server_get_revision_2026 (self);
 
-      north_mcp_server_set_request_state_key (self, bytes);
+      if (g_getenv (WORKER_STATE_KEY_OWN_ENV) != NULL)
+        north_mcp_revision_2026_state_set_own_key (state, key, sizeof key);
+      else
+        north_mcp_revision_2026_state_set_key (state, key, sizeof key);
     }
   else
     g_warning ("Ignoring a malformed %s", WORKER_STATE_KEY_ENV);
@@ -703,6 +712,7 @@ adopt_state_key (NorthMcpServer *self)
   memset (key, 0, sizeof key);
   /* Not for whatever the tools of this worker may spawn. */
   g_unsetenv (WORKER_STATE_KEY_ENV);
+  g_unsetenv (WORKER_STATE_KEY_OWN_ENV);
 }
 
 /* In a worker of a socket-activated first process: accept on the

@@ -666,7 +666,7 @@ north_mcp_server_set_request_state_key (NorthMcpServer *self,
   data = g_bytes_get_data (key, &length);
   g_return_if_fail (length >= 32);
 
-  north_mcp_revision_2026_state_set_key (north_mcp_server_get_revision_2026 (self), data, length);
+  north_mcp_revision_2026_state_set_own_key (north_mcp_server_get_revision_2026 (self), data, length);
 }
 
 /**

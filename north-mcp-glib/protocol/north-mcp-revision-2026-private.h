@@ -30,6 +30,12 @@ void       north_mcp_revision_2026_state_free           (NorthMcpRevision2026Sta
 void       north_mcp_revision_2026_state_set_key        (NorthMcpRevision2026State *self,
                                                          const guint8              *key,
                                                          gsize                      length);
+/* The same for a key the application chose: shared through a state
+ * store, it replaces the stored key instead of giving way to it. */
+void       north_mcp_revision_2026_state_set_own_key    (NorthMcpRevision2026State *self,
+                                                         const guint8              *key,
+                                                         gsize                      length);
+gboolean   north_mcp_revision_2026_state_has_own_key    (NorthMcpRevision2026State *self);
 /* The key, for workers that must accept each other's states. */
 const guint8 *north_mcp_revision_2026_state_get_key     (NorthMcpRevision2026State *self,
                                                          gsize                     *length);

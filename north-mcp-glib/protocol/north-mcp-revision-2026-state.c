@@ -30,6 +30,7 @@
 struct _NorthMcpRevision2026State
 {
   guint8      key[32];
+  gboolean    own_key;      /* the application's: shared, never replaced */
   guint       lifetime_ms;
   GHashTable *cache_hints;  /* method -> CacheHint */
   GQueue      listeners;    /* NorthMcpContext of subscriptions/listen, owned */
@@ -92,6 +93,21 @@ north_mcp_revision_2026_state_set_key (NorthMcpRevision2026State *self,
       g_checksum_update (checksum, key, length);
       g_checksum_get_digest (checksum, self->key, &digest_length);
     }
+}
+
+void
+north_mcp_revision_2026_state_set_own_key (NorthMcpRevision2026State *self,
+                                           const guint8              *key,
+                                           gsize                      length)
+{
+  north_mcp_revision_2026_state_set_key (self, key, length);
+  self->own_key = TRUE;
+}
+
+gboolean
+north_mcp_revision_2026_state_has_own_key (NorthMcpRevision2026State *self)
+{
+  return self->own_key;
 }
 
 const guint8 *
@@ -453,7 +469,8 @@ shared_key_read_cb (GObject      *source,
   const char *hex = NULL;
   gsize length = 0;
 
-  if (g_cancellable_is_cancelled (sharing->cancellable))
+  /* A key of the application's own stays (one set meanwhile too). */
+  if (g_cancellable_is_cancelled (sharing->cancellable) || sharing->state->own_key)
     goto out;
   if (stored != NULL)
     hex = g_bytes_get_data (stored, &length);
@@ -485,6 +502,11 @@ shared_key_written_cb (GObject      *source,
 
   /* Ours or an earlier replica's: whichever is there now. */
   north_mcp_state_store_set_finish (store, result, NULL);
+  if (g_cancellable_is_cancelled (sharing->cancellable) || sharing->state->own_key)
+    {
+      sharing_free (sharing);
+      return;
+    }
   north_mcp_state_store_get_async (store, SHARED_KEY_NAME, 2 * sizeof sharing->state->key,
                                    sharing->cancellable, shared_key_read_cb, sharing);
 }
@@ -514,7 +536,12 @@ share_key (NorthMcpRevision2026State *self,
   self->sharing = g_cancellable_new ();
   sharing->state = self;
   sharing->cancellable = g_object_ref (self->sharing);
-  north_mcp_state_store_set_async (store, SHARED_KEY_NAME, value, 0, NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
+  /* The application's own key replaces a stored one (an earlier
+   * deployment's, or the one it rotated away from): adopting that would
+   * keep signing with a key the application no longer trusts. */
+  north_mcp_state_store_set_async (store, SHARED_KEY_NAME, value, 0,
+                                   self->own_key ? NORTH_MCP_STATE_STORE_SET_ALWAYS
+                                   : NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
                                    sharing->cancellable,
                                    shared_key_written_cb, sharing);
 }

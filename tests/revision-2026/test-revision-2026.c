@@ -8,6 +8,7 @@
 #include <north-mcp.h>
 #include "north-mcp-channel-private.h"
 #include "north-mcp-event-store-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-revision-2026-private.h"
@@ -718,6 +719,74 @@ test_input_required_shared_key (Fixture       *fixture,
   g_assert_cmpstr (first_text (result (fixture, 5)), ==, "Hello Ada (state round-1)");
 
   g_set_object (&fixture->server, original);
+}
+
+static void
+store_set_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_true (north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, NULL));
+  *done = TRUE;
+}
+
+static void
+store_get_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GBytes **value = user_data;
+
+  *value = north_mcp_state_store_get_finish (NORTH_MCP_STATE_STORE (source), result, NULL);
+  g_assert_nonnull (*value);
+}
+
+#define SHARED_STATE_KEY NORTH_MCP_STATE_STORE_PREFIX "request-state-key"
+
+/* A key the application sets is the one that signs, with a state store
+ * too: a key stored earlier (by another deployment, or before it was
+ * rotated after a leak) does not replace it; it replaces that one, for
+ * the replicas that have no key of their own. */
+static void
+test_input_required_configured_key_shared (Fixture       *fixture,
+                                           gconstpointer  data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_memory_state_store_new ();
+  g_autoptr(NorthMcpServer) replica = north_mcp_server_new ("replica", "1.0");
+  g_autoptr(GBytes) stale = g_bytes_new_static ("00112233445566778899aabbccddeeff"
+                                                "00112233445566778899aabbccddeeff", 64);
+  g_autoptr(GBytes) key = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+  g_autoptr(GBytes) stored = NULL;
+  const guint8 *used;
+  gsize length = 0;
+  gboolean done = FALSE;
+
+  north_mcp_state_store_set_async (store, SHARED_STATE_KEY, stale, 0, NORTH_MCP_STATE_STORE_SET_ALWAYS,
+                                   NULL, store_set_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+
+  north_mcp_server_set_request_state_key (fixture->server, key);
+  north_mcp_revision_2026_state_share_key (north_mcp_server_get_revision_2026 (fixture->server), store);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  used = north_mcp_revision_2026_state_get_key (north_mcp_server_get_revision_2026 (fixture->server), &length);
+  g_assert_cmpmem (used, length, "0123456789abcdef0123456789abcdef", 32);
+
+  north_mcp_state_store_get_async (store, SHARED_STATE_KEY, 64, NULL, store_get_cb, &stored);
+  while (stored == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpmem (g_bytes_get_data (stored, NULL), g_bytes_get_size (stored),
+                   "3031323334353637383961626364656630313233343536373839616263646566", 64);
+
+  /* A replica without a key of its own signs with it. */
+  north_mcp_revision_2026_state_share_key (north_mcp_server_get_revision_2026 (replica), store);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  used = north_mcp_revision_2026_state_get_key (north_mcp_server_get_revision_2026 (replica), &length);
+  g_assert_cmpmem (used, length, "0123456789abcdef0123456789abcdef", 32);
 }
 
 /* A user of an ID token: @email may be NULL (a token with a subject
@@ -1596,6 +1665,7 @@ main (int    argc,
   ADD ("/revision-2026/input-required/identity", test_input_required_identity);
   ADD ("/revision-2026/input-required/state-size", test_input_required_state_size);
   ADD ("/revision-2026/input-required/shared-key", test_input_required_shared_key);
+  ADD ("/revision-2026/input-required/configured-key-shared", test_input_required_configured_key_shared);
   ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
   ADD ("/revision-2026/listen", test_listen);
   ADD ("/revision-2026/listen-cancelled", test_listen_cancelled);
