@@ -174,6 +174,40 @@ north_mcp_context_get_supports_input_requests (NorthMcpContext *self)
   return self->revision_2026 && north_mcp_revision_2026_method_takes_input (self->method);
 }
 
+/* Whether the client declared @capability.@sub in this request. */
+static gboolean
+has_sub_capability (NorthMcpContext *self,
+                    const char      *capability,
+                    const char      *sub)
+{
+  JsonObject *object = north_mcp_object_get_object (north_mcp_context_get_client_capabilities (self), capability);
+
+  return object != NULL && json_object_has_member (object, sub);
+}
+
+/* Whether the client can take @method with @params beyond its top-level
+ * capability, as for the requests of earlier revisions
+ * (north-mcp-context-requests.c): sampling with tools needs
+ * sampling.tools, URL elicitation elicitation.url, and a client that
+ * lists elicitation.url without form takes no forms. */
+static gboolean
+sub_capabilities_allow (NorthMcpContext *self,
+                        const char      *method,
+                        JsonObject      *params)
+{
+  if (g_str_equal (method, "sampling/createMessage"))
+    return params == NULL ||
+           (!json_object_has_member (params, "tools") && !json_object_has_member (params, "toolChoice")) ||
+           has_sub_capability (self, "sampling", "tools");
+  if (g_str_equal (method, "elicitation/create"))
+    {
+      if (g_strcmp0 (north_mcp_object_get_string (params, "mode"), "url") == 0)
+        return has_sub_capability (self, "elicitation", "url");
+      return !has_sub_capability (self, "elicitation", "url") || has_sub_capability (self, "elicitation", "form");
+    }
+  return TRUE;
+}
+
 /**
  * north_mcp_context_add_input_request:
  * @self: a context
@@ -184,7 +218,10 @@ north_mcp_context_get_supports_input_requests (NorthMcpContext *self)
  *
  * Adds a request for the client to the input-required result that
  * [method@NorthMcp.Context.return_input_required] sends. Only requests for a
- * capability the client declared in this very request are added.
+ * capability the client declared in this very request are added: also
+ * `sampling.tools` for sampling with `tools` or `toolChoice`,
+ * `elicitation.url` for URL elicitation, and `elicitation.form` for a form
+ * when the client declared `elicitation.url`.
  *
  * Returns: %TRUE if the request was added, %FALSE if the client did not
  *   declare the capability it needs (or input requests are not possible,
@@ -207,7 +244,8 @@ north_mcp_context_add_input_request (NorthMcpContext *self,
   g_return_val_if_fail (capability != NULL, FALSE);
 
   if (!north_mcp_context_get_supports_input_requests (self) ||
-      !north_mcp_context_has_client_capability (self, capability))
+      !north_mcp_context_has_client_capability (self, capability) ||
+      !sub_capabilities_allow (self, method, params))
     return FALSE;
 
   request = json_object_new ();

@@ -162,6 +162,35 @@ big_state_tool (NorthMcpTool     *tool,
   return NULL;
 }
 
+/* Tries input requests that need a sub-capability (sampling.tools,
+ * elicitation.url, elicitation.form) and tells which were added. */
+static NorthMcpToolResult *
+sub_capabilities_tool (NorthMcpTool     *tool,
+                       NorthMcpContext  *context,
+                       JsonObject       *arguments,
+                       gpointer          user_data,
+                       GError          **error)
+{
+  g_autoptr(JsonObject) sampling = json_object_new ();
+  g_autoptr(JsonObject) url = json_object_new ();
+  g_autoptr(JsonObject) schema = json_object_new ();
+  g_autofree char *text = NULL;
+  gboolean with_tools, by_url, by_form;
+
+  json_object_set_array_member (sampling, "messages", json_array_new ());
+  json_object_set_int_member (sampling, "maxTokens", 10);
+  json_object_set_array_member (sampling, "tools", json_array_new ());
+  with_tools = north_mcp_context_add_input_request (context, "sample", "sampling/createMessage", sampling);
+  json_object_set_string_member (url, "mode", "url");
+  json_object_set_string_member (url, "message", "Sign in");
+  json_object_set_string_member (url, "url", "https://example.com/sign-in");
+  by_url = north_mcp_context_add_input_request (context, "url", "elicitation/create", url);
+  json_object_set_string_member (schema, "type", "object");
+  by_form = north_mcp_context_add_elicitation_request (context, "form", "Your name?", schema);
+  text = g_strdup_printf ("tools=%d url=%d form=%d", with_tools, by_url, by_form);
+  return north_mcp_tool_result_new_text (text);
+}
+
 /* Keeps the request open: the test answers it. */
 static NorthMcpContext *held_context;
 
@@ -199,6 +228,7 @@ fixture_set_up (Fixture       *fixture,
   add_tool (fixture->server, "ask_name", ask_name_tool);
   add_tool (fixture->server, "ask_name_too", ask_name_tool);
   add_tool (fixture->server, "big_state", big_state_tool);
+  add_tool (fixture->server, "sub_capabilities", sub_capabilities_tool);
 
   {
     g_autoptr(NorthMcpTool) hold = north_mcp_tool_new ("hold", "Waits for the test");
@@ -939,6 +969,28 @@ test_input_required_capabilities (Fixture       *fixture,
   g_assert_false (json_object_has_member (object, "resultType"));
 }
 
+/* Input requests that need more than the top-level capability are added
+ * only when the client declared that too, as requests to the client of
+ * earlier revisions are sent only then: sampling with tools needs
+ * sampling.tools, URL elicitation elicitation.url, and a client that lists
+ * elicitation modes without form takes no forms. */
+static void
+test_input_required_sub_capabilities (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  const struct { const char *capabilities, *added; } cases[] = {
+    { "{\"sampling\":{},\"elicitation\":{}}", "tools=0 url=0 form=1" },
+    { "{\"sampling\":{\"tools\":{}},\"elicitation\":{\"url\":{}}}", "tools=1 url=1 form=0" },
+    { "{\"elicitation\":{\"form\":{},\"url\":{}}}", "tools=0 url=1 form=1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      send_revision_2026 (fixture, 1 + i, "tools/call", "\"name\":\"sub_capabilities\"", cases[i].capabilities, NULL);
+      g_assert_cmpstr (first_text (result (fixture, 1 + i)), ==, cases[i].added);
+    }
+}
+
 static JsonObject *
 message_at (Fixture *fixture,
             guint    index)
@@ -1667,6 +1719,7 @@ main (int    argc,
   ADD ("/revision-2026/input-required/shared-key", test_input_required_shared_key);
   ADD ("/revision-2026/input-required/configured-key-shared", test_input_required_configured_key_shared);
   ADD ("/revision-2026/input-required/capabilities", test_input_required_capabilities);
+  ADD ("/revision-2026/input-required/sub-capabilities", test_input_required_sub_capabilities);
   ADD ("/revision-2026/listen", test_listen);
   ADD ("/revision-2026/listen-cancelled", test_listen_cancelled);
   ADD ("/revision-2026/listen-bounded", test_listen_bounded);
