@@ -95,6 +95,8 @@ north_mcp_revision_2026_state_set_key (NorthMcpRevision2026State *self,
     }
 }
 
+static void share_key (NorthMcpRevision2026State *self, NorthMcpStateStore *store);
+
 void
 north_mcp_revision_2026_state_set_own_key (NorthMcpRevision2026State *self,
                                            const guint8              *key,
@@ -102,6 +104,10 @@ north_mcp_revision_2026_state_set_own_key (NorthMcpRevision2026State *self,
 {
   north_mcp_revision_2026_state_set_key (self, key, length);
   self->own_key = TRUE;
+  /* Set while the replicas share a key (rotated at run time): stored
+   * now, not when the store next comes back. */
+  if (self->store != NULL)
+    share_key (self, self->store);
 }
 
 gboolean

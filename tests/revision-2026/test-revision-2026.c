@@ -788,6 +788,7 @@ test_input_required_configured_key_shared (Fixture       *fixture,
   g_autoptr(GBytes) stale = g_bytes_new_static ("00112233445566778899aabbccddeeff"
                                                 "00112233445566778899aabbccddeeff", 64);
   g_autoptr(GBytes) key = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+  g_autoptr(GBytes) rotated = g_bytes_new_static ("abcdefghijklmnopabcdefghijklmnop", 32);
   g_autoptr(GBytes) stored = NULL;
   const guint8 *used;
   gsize length = 0;
@@ -817,6 +818,18 @@ test_input_required_configured_key_shared (Fixture       *fixture,
     ;
   used = north_mcp_revision_2026_state_get_key (north_mcp_server_get_revision_2026 (replica), &length);
   g_assert_cmpmem (used, length, "0123456789abcdef0123456789abcdef", 32);
+
+  /* A key set while the server shares one (rotated at run time) is
+   * stored at once, for the replicas to adopt. */
+  north_mcp_server_set_request_state_key (replica, rotated);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_pointer (&stored, g_bytes_unref);
+  north_mcp_state_store_get_async (store, SHARED_STATE_KEY, 64, NULL, store_get_cb, &stored);
+  while (stored == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpmem (g_bytes_get_data (stored, NULL), g_bytes_get_size (stored),
+                   "6162636465666768696a6b6c6d6e6f706162636465666768696a6b6c6d6e6f70", 64);
 }
 
 /* A user of an ID token: @email may be NULL (a token with a subject
