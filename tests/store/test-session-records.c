@@ -42,7 +42,36 @@ typedef struct
   guint               changes_seen;
   GBytes             *record;  /* read after the last reload's GET */
   gboolean            read;
+  gboolean            probed;  /* a PROBE came back */
 } Race;
+
+/* No message of the control channel: the managers ignore it. */
+#define PROBE "probe"
+
+/* Publishes PROBE on the control channel until *@heard: @store's
+ * SUBSCRIBE, sent on its own connection as it pleases, has reached
+ * redis-server, and so has that of every manager on @store. (A change
+ * published before would reach nobody: under load, the session's record
+ * can be saved first.) */
+static void
+wait_until_subscribed (NorthMcpStateStore *store,
+                       const gboolean     *heard)
+{
+  g_autoptr(GBytes) probe = g_bytes_new_static (PROBE, strlen (PROBE));
+  gint64 deadline = g_get_monotonic_time () + TEST_PATIENCE_S * G_USEC_PER_SEC;
+
+  while (!*heard)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      north_mcp_state_store_publish (store, CONTROL_CHANNEL, probe);
+      for (guint i = 0; i < 5 && !*heard; i++)
+        {
+          g_usleep (10 * 1000);
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+        }
+    }
+}
 
 static void
 saved (GObject *source, GAsyncResult *result, gpointer data)
@@ -73,6 +102,11 @@ on_control (const char *channel, GBytes *message, gpointer data)
   g_autoptr(GError) error = NULL;
   const char *uri;
 
+  if (g_bytes_get_size (message) == strlen (PROBE) && memcmp (g_bytes_get_data (message, NULL), PROBE, strlen (PROBE)) == 0)
+    {
+      race->probed = TRUE;
+      return;
+    }
   if (race->changes_seen == G_N_ELEMENTS (race->later))
     return;
   uri = race->later[race->changes_seen++];
@@ -113,6 +147,7 @@ test_reload_keeps_later_changes (void)
   north_mcp_session_manager_set_timeout (manager, 60);
   north_mcp_session_manager_set_store (manager, store);
   hook = north_mcp_state_store_subscribe (store, CONTROL_CHANNEL, on_control, &race, NULL);
+  wait_until_subscribed (store, &race.probed);
   race.session = north_mcp_session_manager_open (manager, NULL, NULL, &error);
   g_assert_no_error (error);
   north_mcp_session_set_protocol_version (race.session, "2025-06-18");
