@@ -18,7 +18,6 @@
 #include "north-mcp-http-streamable-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session-private.h"
-#include "north-mcp-stdio-batch-channel-private.h"
 
 void
 north_mcp_http_handle_legacy_get (NorthMcpHttpTransport *self,
@@ -51,11 +50,9 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
   g_autoptr(JsonNode) message = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(NorthMcpChannel) relay = NULL;
-  g_autoptr(NorthMcpChannel) batch_channel = NULL;
   NorthMcpChannel *stream;
   const char *session_id;
   gboolean batch, has_request, initialize;
-  guint n_responses;
 
   session_id = query != NULL ? g_hash_table_lookup (query, "session_id") : NULL;
   if (session_id == NULL || *session_id == '\0')
@@ -87,15 +84,6 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
    * requests get a channel of their own, which holds its body as long as
    * they run. */
   relay = north_mcp_http_relay_channel_new (self->listener, stream, msg);
-  /* A batch the dispatcher takes (not one it refuses whole, with a
-   * single error) is answered with one event, the array of its responses
-   * (JSON-RPC 2.0 section 6), as on the other transports. */
-  if (batch && north_mcp_jsonrpc_check_batch (json_node_get_array (message),
-                                              north_mcp_session_get_protocol_version (session), NULL))
-    batch_channel = north_mcp_stdio_batch_channel_new (relay);
-  n_responses = north_mcp_transport_host_handle_message (self->host, session, user, message,
-                                                         batch_channel != NULL ? batch_channel : relay);
-  if (batch_channel != NULL)
-    north_mcp_stdio_batch_channel_expect (NORTH_MCP_STDIO_BATCH_CHANNEL (batch_channel), n_responses);
+  north_mcp_transport_host_handle_message (self->host, session, user, message, relay);
   north_mcp_http_respond_text (msg, SOUP_STATUS_ACCEPTED, "Accepted");
 }

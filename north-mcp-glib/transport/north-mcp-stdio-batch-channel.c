@@ -3,8 +3,7 @@
  *
  * JSON-RPC 2.0 answers a batch with an array of its responses (the HTTP
  * transport does it in north-mcp-http-channel.c); written one by one, a
- * client that sent a batch would wait for its array forever. The legacy
- * HTTP+SSE transport, whose answers travel on its GET stream, uses it too.
+ * client that sent a batch would wait for its array forever.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -16,7 +15,7 @@ struct _NorthMcpStdioBatchChannel
 {
   NorthMcpChannel       parent_instance;
 
-  NorthMcpChannel      *output;
+  NorthMcpStdioChannel *output;
   JsonArray            *responses;
   guint                 received;  /* responses sent or skipped */
   guint                 expected;  /* G_MAXUINT until told */
@@ -132,11 +131,11 @@ north_mcp_stdio_batch_channel_init (NorthMcpStdioBatchChannel *self)
 }
 
 NorthMcpChannel *
-north_mcp_stdio_batch_channel_new (NorthMcpChannel *output)
+north_mcp_stdio_batch_channel_new (NorthMcpStdioChannel *output)
 {
   NorthMcpStdioBatchChannel *self;
 
-  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (output), NULL);
+  g_return_val_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (output), NULL);
 
   self = g_object_new (NORTH_MCP_TYPE_STDIO_BATCH_CHANNEL, NULL);
   self->output = g_object_ref (output);

@@ -242,7 +242,7 @@ handle_message (NorthMcpStdioTransport *self,
   guint n_responses;
 
   if (is_batch)
-    batch = north_mcp_stdio_batch_channel_new (NORTH_MCP_CHANNEL (self->channel));
+    batch = north_mcp_stdio_batch_channel_new (self->channel);
 
   n_responses = north_mcp_transport_host_handle_message (self->host, self->session, NULL, message,
                                                          batch != NULL ? batch : NORTH_MCP_CHANNEL (self->channel));

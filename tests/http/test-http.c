@@ -1479,66 +1479,6 @@ test_stream_with_largest_unsent_bound (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (response), "id"), ==, 1);
 }
 
-/* A batch on the legacy transport (a session of 2025-03-26, the last
- * revision with batches) is answered with one event, the array of its
- * responses (JSON-RPC 2.0 section 6), as on the other transports; a
- * batch refused whole, with one error. */
-static void
-test_legacy_batch_answered_as_array (Fixture       *f,
-                                     gconstpointer  data)
-{
-  g_autoptr(OpenStream) stream = NULL;
-  g_autofree char *event = NULL;
-  g_autofree char *endpoint = NULL;
-  g_autofree char *payload = NULL;
-  g_autofree char *answers = NULL;
-  g_autofree char *refusal = NULL;
-  g_autoptr(GString) too_many = g_string_new ("[");
-  g_autoptr(Reply) init = NULL;
-  g_autoptr(Reply) batch = NULL;
-  g_autoptr(Reply) refused = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(JsonNode) error = NULL;
-  JsonArray *array;
-
-  stream = open_stream (f, "/sse", (const char *[]) { "Accept", "text/event-stream", NULL });
-  g_assert_true (read_event (stream, &event, &endpoint));
-  init = request (f, "POST", endpoint, "application/json",
-                  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-                  "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},"
-                  "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}", NULL);
-  g_assert_cmpuint (init->status, ==, 202);
-  g_clear_pointer (&event, g_free);
-  g_assert_true (read_event (stream, &event, &payload));
-
-  batch = request (f, "POST", endpoint, "application/json",
-                   "[{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}," INITIALIZED_BODY ","
-                   "{\"jsonrpc\":\"2.0\",\"id\":\"two\",\"method\":\"no/such/method\"}]", NULL);
-  g_assert_cmpuint (batch->status, ==, 202);
-  g_clear_pointer (&event, g_free);
-  g_assert_true (read_event (stream, &event, &answers));
-  node = parse_json (answers);
-  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
-  array = json_node_get_array (node);
-  g_assert_cmpuint (json_array_get_length (array), ==, 2);
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 0), "id"), ==, 2);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 1), "id"), ==, "two");
-  g_assert_true (json_object_has_member (json_array_get_object_element (array, 1), "error"));
-
-  for (guint i = 0; i <= NORTH_MCP_JSONRPC_MAX_BATCH; i++)
-    g_string_append_printf (too_many, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"ping\"}",
-                            i > 0 ? "," : "", 100 + i);
-  g_string_append_c (too_many, ']');
-  refused = request (f, "POST", endpoint, "application/json", too_many->str, NULL);
-  g_assert_cmpuint (refused->status, ==, 202);
-  g_clear_pointer (&event, g_free);
-  g_assert_true (read_event (stream, &event, &refusal));
-  error = parse_json (refusal);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (error));
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (error), "error"),
-                                               "code"), ==, -32600);
-}
-
 /* The legacy transport's session is its GET /sse stream: a stateless
  * server has none to give. Before, it opened one anyway (and a session
  * with it, in a process that may be one of several workers). */
@@ -2188,7 +2128,6 @@ main (int   argc,
   ADD ("/http/routes/health", stateless, test_health);
   ADD ("/http/routes/custom", stateless, test_custom_route);
   ADD ("/http/legacy/sse", stateful, test_legacy_sse);
-  ADD ("/http/legacy/batch-answered-as-array", stateful, test_legacy_batch_answered_as_array);
   ADD ("/http/legacy/largest-unsent-bound", stateful, test_stream_with_largest_unsent_bound);
   ADD ("/http/legacy/stateless-refused", stateless, test_stateless_legacy_refused);
   ADD ("/http/stateless/batch", stateless, test_stateless_batch);
