@@ -902,6 +902,35 @@ test_update_renews_ttl (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
 }
 
+/* A tasks/update renews the record of a task that is working (not
+ * waiting for input) too: its handler lives as long, not swept while the
+ * record, kept by its client's updates, still says it works. */
+static void
+test_update_keeps_working_handler (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = NULL;
+  g_autofree char *update = NULL;
+  g_autoptr(JsonObject) task = NULL;
+
+  g_object_set (f->server, "task-ttl", 1, NULL);
+  forever_stopped = 0;
+  task_id = start_task (f, "forever");
+  update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{}", task_id);
+  /* Updates for several times the ttl (the sweep runs every second). */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(JsonObject) ack = rpc_full (f, "tasks/update", task_id, update, CAPS_TASKS, NULL);
+
+      g_assert_cmpuint (forever_stopped, ==, 0);
+      g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+      sleep_ms (100);
+    }
+  task = get_task (f, task_id);
+  g_assert_cmpstr (json_object_get_string_member (task, "status"), ==, "working");
+  g_assert_cmpuint (forever_stopped, ==, 0);
+  g_object_set (f->server, "task-ttl", 3600, NULL);
+}
+
 /* The sweep that stops idle handlers follows task-ttl as it is now, not
  * as it was when the first task started (an hour: a sweep a minute): a
  * handler whose task made no change for a lowered task-ttl stops within
@@ -1076,6 +1105,8 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
+  g_test_add ("/tasks-http/update-keeps-working-handler", Fixture, NULL, fixture_setup,
+              test_update_keeps_working_handler, fixture_teardown);
   g_test_add ("/tasks-http/store-unavailable", Fixture, NULL, fixture_setup, test_store_unavailable,
               fixture_teardown);
   g_test_add ("/tasks-http/update-store-refused", Fixture, NULL, fixture_setup, test_update_store_refused,
