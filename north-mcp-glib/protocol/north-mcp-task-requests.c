@@ -175,7 +175,8 @@ cancelled (GObject      *source,
     return_store_error (request->context, error);
   else
     {
-      if (request->relay)
+      /* The server stopped meanwhile: no replicas to tell. */
+      if (request->relay && request->tasks->shared != NULL)
         relay_cancel (request);
       return_ack (request->context);
     }

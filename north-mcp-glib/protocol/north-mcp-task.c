@@ -34,6 +34,21 @@
 
 /* Tasks of a server. */
 
+/* Lets go of the shared store: its subscriptions, and the connection
+ * with them (the runners hold their own store). The in-memory one
+ * stays. */
+static void
+tasks_release_shared (Tasks *tasks)
+{
+  if (tasks->shared == NULL)
+    return;
+  north_mcp_state_store_unsubscribe (tasks->shared, tasks->cancel_id);
+  north_mcp_state_store_unsubscribe (tasks->shared, tasks->update_id);
+  tasks->cancel_id = tasks->update_id = 0;
+  g_clear_object (&tasks->shared);
+  g_clear_object (&tasks->store);
+}
+
 static void
 tasks_free (Tasks *tasks)
 {
@@ -48,17 +63,12 @@ tasks_free (Tasks *tasks)
         g_cancellable_cancel (north_mcp_context_get_cancellable (runner->context));
       g_clear_object (&runner->context);
     }
-  if (tasks->shared != NULL)
-    {
-      north_mcp_state_store_unsubscribe (tasks->shared, tasks->cancel_id);
-      north_mcp_state_store_unsubscribe (tasks->shared, tasks->update_id);
-      g_object_unref (tasks->shared);
-    }
+  tasks_release_shared (tasks);
   g_hash_table_unref (tasks->runners);
   g_hash_table_unref (tasks->held_by);
   g_source_destroy (tasks->expiry);
   g_source_unref (tasks->expiry);
-  g_object_unref (tasks->store);
+  g_clear_object (&tasks->store);
   g_free (tasks);
 }
 
@@ -120,7 +130,8 @@ expire_tick (gpointer user_data)
   for (guint i = 0; i < stale->len; i++)
     north_mcp_task_runner_drop (g_ptr_array_index (stale, i));
 
-  north_mcp_task_store_expire_async (tasks->store, now, NULL, expired, NULL);
+  if (tasks->store != NULL) /* else stopped, its shared store let go */
+    north_mcp_task_store_expire_async (tasks->store, now, NULL, expired, NULL);
   /* task-ttl may have changed: the sweep follows the shortest ttl of the
    * tasks here and of the next one (replacing this source, maybe). */
   schedule_expiry (tasks, ttl_ms, TRUE);
@@ -209,18 +220,12 @@ on_update_message (const char *channel,
   runner_flush (runner);
 }
 
-Tasks *
-north_mcp_tasks_get (NorthMcpProtocolHost *host)
+/* The records go to @shared (maybe NULL: in memory). */
+static void
+tasks_use_store (Tasks              *tasks,
+                 NorthMcpStateStore *shared)
 {
-  Tasks *tasks = g_object_get_data (G_OBJECT (host), TASKS_KEY);
-  NorthMcpProtocolSettings settings;
-
-  if (tasks != NULL)
-    return tasks;
-
-  tasks = g_new0 (Tasks, 1);
-  tasks->host = host;
-  tasks->shared = north_mcp_session_manager_get_store (north_mcp_protocol_host_get_session_manager (host));
+  tasks->shared = shared;
   if (tasks->shared != NULL)
     {
       /* Replicas share the records; each runs the handlers it started. */
@@ -238,6 +243,31 @@ north_mcp_tasks_get (NorthMcpProtocolHost *host)
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES_PER_OWNER,
                                                     NORTH_MCP_TASK_MAX_STORED_BYTES);
+}
+
+Tasks *
+north_mcp_tasks_get (NorthMcpProtocolHost *host)
+{
+  Tasks *tasks = g_object_get_data (G_OBJECT (host), TASKS_KEY);
+  NorthMcpStateStore *shared = north_mcp_session_manager_get_store (north_mcp_protocol_host_get_session_manager (host));
+  NorthMcpProtocolSettings settings;
+
+  if (tasks != NULL)
+    {
+      /* The server's store now (started again with another, say): the
+       * same Tasks, which requests under way hold. */
+      if (tasks->store == NULL || tasks->shared != shared)
+        {
+          tasks_release_shared (tasks);
+          g_clear_object (&tasks->store);
+          tasks_use_store (tasks, shared);
+        }
+      return tasks;
+    }
+
+  tasks = g_new0 (Tasks, 1);
+  tasks->host = host;
+  tasks_use_store (tasks, shared);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) north_mcp_task_runner_unref);
   tasks->held_by = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   north_mcp_protocol_host_get_settings (host, &settings);
@@ -263,6 +293,9 @@ north_mcp_tasks_stop (NorthMcpProtocolHost *host)
     g_ptr_array_add (running, north_mcp_task_runner_ref (runner));
   for (guint i = 0; i < running->len; i++)
     north_mcp_task_runner_drop (g_ptr_array_index (running, i));
+  /* The session manager closes the state store: its connection must not
+   * stay open here (the next start may have another). */
+  tasks_release_shared (tasks);
 }
 
 /* Helpers. */
@@ -456,7 +489,8 @@ runner_flush (Runner *runner)
   if (tasks == NULL || !runner->created)
     return;
   runner->touched_at = g_get_real_time ();
-  north_mcp_task_store_update_async (tasks->store, runner->owner, runner->record,
+  /* Its own store, where its record is (the server's may have changed). */
+  north_mcp_task_store_update_async (runner->store, runner->owner, runner->record,
                                      NULL, flushed, north_mcp_task_runner_ref (runner));
   if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
     north_mcp_task_runner_drop (runner);

@@ -1076,6 +1076,43 @@ test_update_store_refused (Fixture *f, gconstpointer data)
   north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
 }
 
+/* The tasks follow the server's state store: stopping the server lets go
+ * of the one it had (its connection and subscriptions), and once it has
+ * another (started again, with another or a re-created one) the tasks
+ * are that store's, not the first one's. */
+static void
+test_restart_follows_store (Fixture *f, gconstpointer data)
+{
+  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (f->server);
+  NorthMcpStateStore *first = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", test_free_port ());
+  g_autoptr(NorthMcpStateStore) second = north_mcp_state_store_new_for_uri (uri, NULL);
+  const char *id = "0123456789abcdef0123456789abcdef";
+  g_autofree char *params = task_params (id);
+  g_autoptr(JsonObject) unknown = NULL;
+  g_autoptr(JsonObject) unavailable = NULL;
+  JsonObject *error;
+
+  north_mcp_session_manager_set_store (sessions, first);
+  unknown = rpc_full (f, "tasks/get", id, params, CAPS_TASKS, NULL);
+  g_assert_cmpint (error_code (unknown), ==, -32602);
+
+  north_mcp_server_stop (f->server);
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+  g_object_unref (first);
+  for (guint i = 0; i < 100 && first != NULL; i++)
+    sleep_ms (10);
+  g_assert_null (first);
+
+  /* Started again with a store that cannot be reached. */
+  north_mcp_session_manager_set_store (sessions, second);
+  unavailable = rpc_full (f, "tasks/get", id, params, CAPS_TASKS, NULL);
+  error = json_object_get_object_member (unavailable, "error");
+  g_assert_nonnull (error);
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), ==, "The task store is unavailable");
+  north_mcp_session_manager_set_store (sessions, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1110,6 +1147,8 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/store-unavailable", Fixture, NULL, fixture_setup, test_store_unavailable,
               fixture_teardown);
   g_test_add ("/tasks-http/update-store-refused", Fixture, NULL, fixture_setup, test_update_store_refused,
+              fixture_teardown);
+  g_test_add ("/tasks-http/restart-follows-store", Fixture, NULL, fixture_setup, test_restart_follows_store,
               fixture_teardown);
   g_test_add ("/tasks-http/stop-cancels", Fixture, NULL, fixture_setup, test_stop_cancels, fixture_teardown);
   g_test_add ("/tasks-http/stop-from-handler", Fixture, NULL, fixture_setup, test_stop_from_handler,
