@@ -182,8 +182,11 @@ return_store_error (GTask  *task,
                     GError *error)
 {
   warn_store_error (g_task_get_source_object (task), error);
-  /* The task layer answers FAILED errors as they are: a clear message. */
-  g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED, "The task store is unavailable");
+  /* The task layer answers it as it is (a clear message), and tells it
+   * from a limit's refusal (FAILED): a running task goes on, its record
+   * written again later. */
+  g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE,
+                           "The task store is unavailable");
   g_error_free (error);
 }
 

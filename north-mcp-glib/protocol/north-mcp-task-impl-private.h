@@ -65,6 +65,9 @@ struct _Runner
   gboolean         immediate; /* the first round's call has not returned */
   JsonNode        *early;     /* the answer given during it */
   gboolean         created;   /* the store has the record */
+  guint            flushing;  /* writes of the record under way */
+  gboolean         unwritten; /* the store could not take the last one */
+  gboolean         unwritten_held; /* the record counted in held for it */
   JsonObject      *announced; /* the CreateTaskResult, as it was created */
 };
 

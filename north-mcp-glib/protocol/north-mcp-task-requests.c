@@ -215,7 +215,8 @@ update_written (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error) &&
-      g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED))
+      (g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED) ||
+       north_mcp_task_store_error_is_unavailable (error)))
     {
       /* Not written (the store did not answer, or refused): not
        * acknowledged, so the client tries again; the handler keeps the

@@ -115,6 +115,11 @@ gssize      north_mcp_task_store_expire_finish (NorthMcpTaskStore    *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 
+/* Whether @error says the store could not answer (a shared one whose
+ * Redis is unreachable, or refuses commands): no limit refused it, and
+ * the same call may succeed later. */
+gboolean           north_mcp_task_store_error_is_unavailable (const GError *error);
+
 /* Statuses. */
 gboolean           north_mcp_task_status_is_terminal (const char *status);
 /* One of the five a task may have (working, input_required and the

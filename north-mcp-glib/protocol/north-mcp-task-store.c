@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "north-mcp-state-store-private.h"
 #include "north-mcp-store-call-private.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-util-private.h"
@@ -57,6 +58,12 @@ north_mcp_task_record_set_cancelled (JsonObject *record)
 {
   north_mcp_task_record_touch (record, "cancelled");
   json_object_remove_member (record, "inputRequests");
+}
+
+gboolean
+north_mcp_task_store_error_is_unavailable (const GError *error)
+{
+  return g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
 }
 
 /* Every asynchronous call: a task tagged with the public function (its

@@ -84,6 +84,8 @@ expired (GObject      *source,
 }
 
 static gboolean expire_tick (gpointer user_data);
+static void runner_flush (Runner *runner);
+static void runner_write (Runner *runner);
 
 /* Sweeps every half of @ttl_ms (1 s to a minute), so that an idle handler
  * stops at most half its ttl late; only sooner than now unless @later. */
@@ -110,6 +112,7 @@ expire_tick (gpointer user_data)
 {
   Tasks *tasks = user_data;
   g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_task_runner_unref);
+  g_autoptr(GPtrArray) unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_task_runner_unref);
   gint64 now = g_get_real_time ();
   NorthMcpProtocolSettings settings;
   GHashTableIter iter;
@@ -125,10 +128,16 @@ expire_tick (gpointer user_data)
     {
       if (runner->created && now - runner->touched_at > runner->ttl_ms * 1000)
         g_ptr_array_add (stale, north_mcp_task_runner_ref (runner));
+      else if (runner->unwritten)
+        g_ptr_array_add (unwritten, north_mcp_task_runner_ref (runner));
       ttl_ms = MIN (ttl_ms, runner->ttl_ms);
     }
   for (guint i = 0; i < stale->len; i++)
     north_mcp_task_runner_drop (g_ptr_array_index (stale, i));
+  /* Records the store could not take (Redis was down): again, until
+   * their ttl since they last changed. */
+  for (guint i = 0; i < unwritten->len; i++)
+    runner_write (g_ptr_array_index (unwritten, i));
 
   if (tasks->store != NULL) /* else stopped, its shared store let go */
     north_mcp_task_store_expire_async (tasks->store, now, NULL, expired, NULL);
@@ -191,8 +200,6 @@ on_cancel_message (const char *channel,
   if (runner != NULL)
     north_mcp_task_runner_drop (runner);
 }
-
-static void runner_flush (Runner *runner);
 
 /* "OWNER TASKID\nANSWERS": the answers of a tasks/update that reached
  * another replica, for the handler if it runs here. */
@@ -455,6 +462,24 @@ north_mcp_task_runner_drop (Runner *runner)
 }
 
 static void fail (Runner *runner, int code, const char *message);
+static const char *hold_more (Runner *runner, gsize size);
+static gsize held_size (Runner *runner, JsonNode *node);
+
+/* Whether @runner may keep its record to write it again: counted once
+ * with what it holds, within the same bounds. */
+static gboolean
+keep_unwritten (Runner *runner)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (runner->tasks == NULL)
+    return FALSE;
+  if (runner->unwritten_held)
+    return TRUE;
+  node = north_mcp_node_new_object (runner->record);
+  runner->unwritten_held = hold_more (runner, held_size (runner, node)) == NULL;
+  return runner->unwritten_held;
+}
 
 static void
 flushed (GObject      *source,
@@ -464,8 +489,25 @@ flushed (GObject      *source,
   g_autoptr(Runner) runner = user_data;
   g_autoptr(GError) error = NULL;
 
+  runner->flushing--;
   if (north_mcp_task_store_update_finish (NORTH_MCP_TASK_STORE (source), result, &error))
-    return;
+    {
+      /* An ended task's runner stays until its last record is written. */
+      if (runner->flushing == 0 &&
+          north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
+        north_mcp_task_runner_drop (runner);
+      return;
+    }
+
+  /* The store could not answer (Redis down a while): no fault of the
+   * task's, which goes on; the sweep writes its record again (a final
+   * one too: its runner stays until then, or until the task's ttl, its
+   * record counted with what it holds). Without room: as before. */
+  if (north_mcp_task_store_error_is_unavailable (error) && keep_unwritten (runner))
+    {
+      runner->unwritten = TRUE;
+      return;
+    }
 
   /* No room for the record: the task fails, with a record that says why
    * (small, so it fits where the large one did not; nobody waits for
@@ -480,20 +522,28 @@ flushed (GObject      *source,
   north_mcp_task_runner_drop (runner);
 }
 
-/* Writes the record; a terminal one ends the runner. */
+/* Writes the record as it is; a terminal one ends the runner. */
+static void
+runner_write (Runner *runner)
+{
+  if (runner->tasks == NULL || !runner->created)
+    return;
+  runner->unwritten = FALSE;
+  runner->flushing++;
+  /* Its own store, where its record is (the server's may have changed).
+   * A terminal record ends the runner once written (flushed()). */
+  north_mcp_task_store_update_async (runner->store, runner->owner, runner->record,
+                                     NULL, flushed, north_mcp_task_runner_ref (runner));
+}
+
+/* Writes the record, changed: the handler lives as long as it. */
 static void
 runner_flush (Runner *runner)
 {
-  Tasks *tasks = runner->tasks;
-
-  if (tasks == NULL || !runner->created)
+  if (runner->tasks == NULL || !runner->created)
     return;
   runner->touched_at = g_get_real_time ();
-  /* Its own store, where its record is (the server's may have changed). */
-  north_mcp_task_store_update_async (runner->store, runner->owner, runner->record,
-                                     NULL, flushed, north_mcp_task_runner_ref (runner));
-  if (north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
-    north_mcp_task_runner_drop (runner);
+  runner_write (runner);
 }
 
 static JsonObject *
@@ -891,8 +941,10 @@ runner_resume (Runner *runner)
     if (!g_str_equal (l->data, "inputResponses") && !g_str_equal (l->data, "requestState"))
       json_object_set_member (params, l->data, json_node_copy (json_object_get_member (runner->params, l->data)));
   json_object_set_object_member (params, "inputResponses", g_steal_pointer (&runner->responses));
-  /* The round has them now; the request stays counted. */
+  /* The round has them now; the request stays counted (a record kept
+   * unwritten no longer is). */
   hold_less (runner, runner->held - runner->request_held);
+  runner->unwritten_held = FALSE;
   north_mcp_task_record_touch (runner->record, "working");
   runner_start_round (runner, params, g_steal_pointer (&runner->state));
 }

@@ -1182,7 +1182,7 @@ test_shared_limits_timeout (Fixture *fixture, gconstpointer kind)
   g_source_remove (watchdog);
   /* The command is sent; Redis answers after the store's command timeout. */
   g_assert_false (create (fixture, "alice", "a2", 60000, &error));
-  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
   g_assert_nonnull (strstr (error->message, "The task store is unavailable"));
   g_clear_error (&error);
   test_redis_server_signal (&redis, SIGCONT);
@@ -1218,7 +1218,7 @@ test_shared_refused (Fixture *fixture, gconstpointer kind)
   g_assert_cmpint (north_mcp_redis_reply_get_kind (set), ==, NORTH_MCP_REDIS_REPLY_STATUS);
   g_assert_false (create (fixture, "alice", "t1", 60000, &error));
   reset = redis_command ("CONFIG", "SET", "maxmemory", "0", NULL);
-  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
   g_assert_cmpstr (error->message, ==, "The task store is unavailable");
   g_clear_error (&error);
   /* Once Redis has room again, the store serves. */
@@ -1303,11 +1303,11 @@ test_shared_unavailable (void)
   g_autoptr(GError) error = NULL;
 
   g_assert_false (create (&fixture, "alice", "t1", 60000, &error));
-  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
   g_assert_nonnull (strstr (error->message, "The task store is unavailable"));
   g_clear_error (&error);
   object = get (&fixture, "alice", "t1", &error);
-  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
   g_assert_null (object);
   fixture_tear_down (&fixture, NULL);
 }

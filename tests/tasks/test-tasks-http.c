@@ -206,6 +206,26 @@ forever_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *argument
   g_timeout_add_full (G_PRIORITY_DEFAULT, 20, forever_cancelled, g_object_ref (context), g_object_unref);
 }
 
+static NorthMcpContext *gated;
+
+/* Waits until the test opens the gate (gate_open()). */
+static void
+gate_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_assert_null (gated);
+  gated = g_object_ref (context);
+}
+
+/* The gated handler answers, now. */
+static void
+gate_open (void)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("through");
+
+  north_mcp_context_return_tool_result (gated, result);
+  g_clear_object (&gated);
+}
+
 static NorthMcpServer *quit_server;
 
 /* Stops the server at once, then answers. */
@@ -244,6 +264,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "forever", forever_func, NORTH_MCP_TASK_SUPPORT_REQUIRED);
   add (f, "plain", slow_func, NORTH_MCP_TASK_SUPPORT_FORBIDDEN);
   add (f, "quit", quit_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "gate", gate_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -275,6 +296,7 @@ rpc_full (Fixture *f, const char *method, const char *name, const char *params, 
   g_autoptr(SoupMessage) msg = soup_message_new ("POST", f->url);
   g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
   g_autoptr(GBytes) answer = NULL;
+  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
@@ -293,7 +315,9 @@ rpc_full (Fixture *f, const char *method, const char *name, const char *params, 
   answer = test_http_send_and_read (f->session, msg);
   if (status != NULL)
     *status = soup_message_get_status (msg);
-  node = json_from_string (g_bytes_get_data (answer, NULL), &error);
+  /* The body is not NUL-terminated. */
+  text = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  node = json_from_string (text, &error);
   g_assert_no_error (error);
   return json_object_ref (json_node_get_object (node));
 }
@@ -1021,21 +1045,42 @@ redis_reply_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_assert_no_error (error);
 }
 
+/* @args (@n_args) on the redis-server, directly. */
+static NorthMcpRedisReply *
+redis_run (guint n_args, const char **args)
+{
+  g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (redis.uri, NULL);
+  NorthMcpRedisReply *reply = NULL;
+  guint watchdog = test_watchdog_add (args[0]);
+
+  while (!north_mcp_redis_client_is_connected (client))
+    g_main_context_iteration (NULL, TRUE);
+  north_mcp_redis_client_command_async (client, n_args, args, NULL, NULL, redis_reply_done, &reply);
+  while (reply == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  return reply;
+}
+
 /* CONFIG SET maxmemory @value on the redis-server, directly. */
 static void
 redis_maxmemory (const char *value)
 {
-  g_autoptr(NorthMcpRedisClient) client = north_mcp_redis_client_new (redis.uri, NULL);
   const char *args[] = { "CONFIG", "SET", "maxmemory", value };
-  g_autoptr(NorthMcpRedisReply) reply = NULL;
-  guint watchdog = test_watchdog_add ("CONFIG SET");
 
-  while (!north_mcp_redis_client_is_connected (client))
-    g_main_context_iteration (NULL, TRUE);
-  north_mcp_redis_client_command_async (client, G_N_ELEMENTS (args), args, NULL, NULL, redis_reply_done, &reply);
-  while (reply == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (watchdog);
+  north_mcp_redis_reply_unref (redis_run (G_N_ELEMENTS (args), args));
+}
+
+/* How many commands the redis-server refused for want of memory. */
+static guint64
+redis_oom_refusals (void)
+{
+  const char *args[] = { "INFO", "errorstats" };
+  g_autoptr(NorthMcpRedisReply) reply = redis_run (G_N_ELEMENTS (args), args);
+  const char *text = north_mcp_redis_reply_get_string (reply, NULL);
+  const char *count = text != NULL ? strstr (text, "errorstat_OOM:count=") : NULL;
+
+  return count != NULL ? g_ascii_strtoull (count + strlen ("errorstat_OOM:count="), NULL, 10) : 0;
 }
 
 /* A tasks/update whose record the shared store could not write (Redis
@@ -1073,6 +1118,43 @@ test_update_store_refused (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
   done = wait_task (f, task_id, "input_required");
   g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+}
+
+/* A record the shared store could not take (Redis out of memory a
+ * while, or unreachable) does not end its task: a task whose result came
+ * then is not marked failed for it, nor left showing `working` with no
+ * handler behind it; its record is written again once the store takes
+ * it. */
+static void
+test_final_record_after_outage (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  guint64 refused;
+  guint watchdog;
+
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  /* A sweep (and a retry) every second; the record lives 3 s unwritten. */
+  g_object_set (f->server, "task-ttl", 3, NULL);
+  task_id = start_task (f, "gate");
+
+  refused = redis_oom_refusals ();
+  redis_maxmemory ("1");
+  gate_open ();
+  watchdog = test_watchdog_add ("the final record to be refused");
+  while (redis_oom_refusals () == refused)
+    g_main_context_iteration (NULL, FALSE);
+  g_source_remove (watchdog);
+  redis_maxmemory ("0");
+
+  done = wait_task (f, task_id, "working");
+  if (json_object_has_member (done, "error"))
+    g_error ("The task failed: %s",
+             json_object_get_string_member (json_object_get_object_member (done, "error"), "message"));
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  g_object_set (f->server, "task-ttl", 3600, NULL);
   north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
 }
 
@@ -1150,6 +1232,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/tasks-http/restart-follows-store", Fixture, NULL, fixture_setup, test_restart_follows_store,
               fixture_teardown);
+  g_test_add ("/tasks-http/final-record-after-outage", Fixture, NULL, fixture_setup,
+              test_final_record_after_outage, fixture_teardown);
   g_test_add ("/tasks-http/stop-cancels", Fixture, NULL, fixture_setup, test_stop_cancels, fixture_teardown);
   g_test_add ("/tasks-http/stop-from-handler", Fixture, NULL, fixture_setup, test_stop_from_handler,
               fixture_teardown);
