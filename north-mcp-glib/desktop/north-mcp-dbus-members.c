@@ -274,6 +274,18 @@ member_call (Member             *member,
                           member_call_returned, call);
 }
 
+/* Within 4 MiB on D-Bus, a reply can still be millions of values (`ab`,
+ * `a(y)`: one byte each), some 100 bytes each as JSON nodes. */
+static char *
+too_large_as_json (Member *member)
+{
+  return g_strdup_printf ("The reply of %s.%s is too large as JSON (at most %d values or %d MiB of text)",
+                          member->interface_name,
+                          member->method != NULL ? member->method->name : member->property->name,
+                          NORTH_MCP_VARIANT_MAX_JSON_COST / NORTH_MCP_VARIANT_JSON_VALUE_COST,
+                          NORTH_MCP_VARIANT_MAX_JSON_COST >> 20);
+}
+
 static void
 method_returned (Member          *member,
                  NorthMcpContext *context,
@@ -290,13 +302,23 @@ method_returned (Member          *member,
       g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
       g_autofree char *text = NULL;
       gsize n = g_variant_n_children (reply);
+      guint64 budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
 
       json_node_take_object (node, object);
       for (gsize i = 0; i < n && member->out_names[i] != NULL; i++)
         {
           g_autoptr(GVariant) child = g_variant_get_child_value (reply, i);
+          JsonNode *value = north_mcp_variant_to_json_bounded (child, &budget);
 
-          json_object_set_member (object, member->out_names[i], north_mcp_variant_to_json (child));
+          if (value == NULL)
+            {
+              g_autofree char *message = too_large_as_json (member);
+
+              tool_result = north_mcp_tool_result_new_error (message);
+              north_mcp_context_return_tool_result (context, tool_result);
+              return;
+            }
+          json_object_set_member (object, member->out_names[i], value);
         }
       text = north_mcp_desktop_json_text (node);
       tool_result = north_mcp_tool_result_new_text (text);
@@ -524,11 +546,20 @@ property_read (Member          *member,
     {
       g_autoptr(GVariant) boxed = g_variant_get_child_value (reply, 0);
       g_autoptr(GVariant) value = g_variant_get_variant (boxed);
-      g_autoptr(JsonNode) node = north_mcp_variant_to_json (value);
-      g_autofree char *text = north_mcp_desktop_json_text (node);
-      g_autoptr(NorthMcpResourceContents) contents =
-        north_mcp_resource_contents_new_text (member->uri, "application/json", text);
+      guint64 budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
+      g_autoptr(JsonNode) node = north_mcp_variant_to_json_bounded (value, &budget);
+      g_autofree char *text = NULL;
+      g_autoptr(NorthMcpResourceContents) contents = NULL;
 
+      if (node == NULL)
+        {
+          g_autofree char *message = too_large_as_json (member);
+
+          north_mcp_context_return_error_literal (context, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED, message);
+          return;
+        }
+      text = north_mcp_desktop_json_text (node);
+      contents = north_mcp_resource_contents_new_text (member->uri, "application/json", text);
       north_mcp_context_return_resource_contents (context, contents);
     }
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "north-mcp-variant-schema-private.h"
 
@@ -54,12 +55,47 @@ key_to_string (GVariant *key)
     }
 }
 
-JsonNode *
-north_mcp_variant_to_json (GVariant *value)
+/* What @value's own node costs against a bound: its text, and
+ * NORTH_MCP_VARIANT_JSON_VALUE_COST for the node (some 100 bytes in
+ * memory, where D-Bus may carry the value in one byte). */
+static guint64
+json_cost (GVariant *value)
+{
+  gsize length = 0;
+
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+      g_variant_get_string (value, &length);
+      break;
+    case G_VARIANT_CLASS_ARRAY:
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+        length = (g_variant_get_size (value) + 2) / 3 * 4;
+      break;
+    default:
+      break;
+    }
+  return NORTH_MCP_VARIANT_JSON_VALUE_COST + (guint64) length;
+}
+
+/* @value as JSON; NULL once the values made so far cost more than
+ * *@budget allows (nullable: no bound), which each value made spends. */
+static JsonNode *
+to_json (GVariant *value,
+         guint64  *budget)
 {
   JsonNode *node;
 
-  g_return_val_if_fail (value != NULL, NULL);
+  if (budget != NULL)
+    {
+      guint64 cost = json_cost (value);
+
+      if (cost > *budget)
+        return NULL;
+      *budget -= cost;
+    }
 
   switch (g_variant_classify (value))
     {
@@ -101,13 +137,13 @@ north_mcp_variant_to_json (GVariant *value)
       {
         g_autoptr(GVariant) child = g_variant_get_variant (value);
 
-        return north_mcp_variant_to_json (child);
+        return to_json (child, budget);
       }
     case G_VARIANT_CLASS_MAYBE:
       {
         g_autoptr(GVariant) child = g_variant_get_maybe (value);
 
-        return child != NULL ? north_mcp_variant_to_json (child)
+        return child != NULL ? to_json (child, budget)
                              : json_node_init_null (json_node_alloc ());
       }
     case G_VARIANT_CLASS_ARRAY:
@@ -130,8 +166,21 @@ north_mcp_variant_to_json (GVariant *value)
               g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
               g_autoptr(GVariant) member = g_variant_get_child_value (entry, 1);
               g_autofree char *name = key_to_string (key);
+              JsonNode *item = NULL;
 
-              json_object_set_member (object, name, north_mcp_variant_to_json (member));
+              /* The member name is text of the object's. */
+              if (budget == NULL || strlen (name) <= *budget)
+                {
+                  if (budget != NULL)
+                    *budget -= strlen (name);
+                  item = to_json (member, budget);
+                }
+              if (item == NULL)
+                {
+                  json_object_unref (object);
+                  return NULL;
+                }
+              json_object_set_member (object, name, item);
             }
           node = json_node_new (JSON_NODE_OBJECT);
           json_node_take_object (node, object);
@@ -148,12 +197,36 @@ north_mcp_variant_to_json (GVariant *value)
         for (gsize i = 0; i < n; i++)
           {
             g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+            JsonNode *item = to_json (child, budget);
 
-            json_array_add_element (array, north_mcp_variant_to_json (child));
+            if (item == NULL)
+              {
+                json_array_unref (array);
+                return NULL;
+              }
+            json_array_add_element (array, item);
           }
         node = json_node_new (JSON_NODE_ARRAY);
         json_node_take_array (node, array);
         return node;
       }
     }
+}
+
+JsonNode *
+north_mcp_variant_to_json (GVariant *value)
+{
+  g_return_val_if_fail (value != NULL, NULL);
+
+  return to_json (value, NULL);
+}
+
+JsonNode *
+north_mcp_variant_to_json_bounded (GVariant *value,
+                                   guint64  *budget)
+{
+  g_return_val_if_fail (value != NULL, NULL);
+  g_return_val_if_fail (budget != NULL, NULL);
+
+  return to_json (value, budget);
 }

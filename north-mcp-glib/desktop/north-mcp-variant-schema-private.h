@@ -94,4 +94,20 @@ GVariant   *north_mcp_variant_from_json         (const GVariantType *type,
  * `h` becomes its index as an integer. */
 JsonNode   *north_mcp_variant_to_json           (GVariant           *value);
 
+/* What the JSON of a value from another process may cost, for
+ * north_mcp_variant_to_json_bounded(): each value made costs
+ * NORTH_MCP_VARIANT_JSON_VALUE_COST and the length of its text (strings,
+ * base64). A 4 MiB reply of `a(y)` is 8 million values, 2 GB in memory
+ * as JSON nodes; within the bound, at most 131,072 values or 8 MiB of
+ * text. */
+#define NORTH_MCP_VARIANT_JSON_VALUE_COST 64
+#define NORTH_MCP_VARIANT_MAX_JSON_COST (8 << 20)
+
+/* north_mcp_variant_to_json(), spending the cost of each value made from
+ * *@budget: NULL, once it would cost more than is left (give the values
+ * of one reply the same @budget, starting at
+ * NORTH_MCP_VARIANT_MAX_JSON_COST). */
+JsonNode   *north_mcp_variant_to_json_bounded   (GVariant           *value,
+                                                 guint64            *budget);
+
 G_END_DECLS

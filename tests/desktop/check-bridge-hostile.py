@@ -3,7 +3,7 @@
 dbus-run-session, through with-service.py): its limits on what a service
 can make it hold and how long a silent one can make it wait.
 
-    check-bridge-hostile.py BRIDGE schemas|silent|nested
+    check-bridge-hostile.py BRIDGE schemas|silent|nested|replies
 
 schemas: no tool's input schema and description together exceed 16 KiB
   (a method of 255 variants would take 63 KB), and all the tools of the
@@ -21,6 +21,10 @@ nested: introspection data GDBus must not parse is refused, and the
   bridge serves the rest: a <node> inside a <method> (GLib 2.74's parser
   crashed, taking the bridge with it) and 40,000 nested <node>s (which it
   took some 18 s to parse, the main loop stopped meanwhile).
+replies: a reply of 200,000 one-byte values `(y)` (200 KB, within the 4
+  MiB limit of a reply) is refused as too large as JSON, as a method's
+  result and as a property resource (4 MB of them made 8 million JSON
+  nodes: 2 GB of RSS), while a small reply of the same type is served.
 """
 import json
 import os
@@ -178,9 +182,29 @@ def nested(bridge_path):
     ]
 
 
+def replies(bridge_path):
+    bridge = Bridge(bridge_path, ["--object-path", "/org/north/Replies"])
+    bridge.initialize(FIRST_ANSWER)
+    few = bridge.request("tools/call", {"name": "Replies.Few", "arguments": {}})
+    many = bridge.request("tools/call", {"name": "Replies.Many", "arguments": {}}, 120)
+    read = bridge.request("resources/read", {"uri": "dbus-property:/org/north/Replies/org.north.Replies.Items"},
+                          120)
+    status = bridge.close()
+    many_text = json.dumps(many)[:300]
+    read_text = json.dumps(read)[:300]
+    return [
+        ("a small reply is served", few.get("result", {}).get("structuredContent") == {"items": [[0]] * 3}),
+        (f"a reply of 200,000 values is refused as too large as JSON ({many_text})",
+         many.get("result", {}).get("isError") is True and "too large as JSON" in many_text),
+        (f"a property of 200,000 values is refused as too large as JSON ({read_text})",
+         "error" in read and "too large as JSON" in read_text),
+        ("the bridge exits cleanly", status == 0),
+    ]
+
+
 def main():
     bridge, mode = sys.argv[1], sys.argv[2]
-    checks = {"schemas": schemas, "silent": silent, "nested": nested}[mode](bridge)
+    checks = {"schemas": schemas, "silent": silent, "nested": nested, "replies": replies}[mode](bridge)
     for number, (name, ok) in enumerate(checks, 1):
         print(f"{'ok' if ok else 'not ok'} {number} - {name}")
     print(f"1..{len(checks)}")

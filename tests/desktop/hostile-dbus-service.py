@@ -20,6 +20,11 @@ called.
                             inside a <method>, which crashes GLib 2.74's
                             introspection parser) and deep (40,000 nested
                             <node>s, which it takes some 18 s to parse)
+/org/north/Replies          replies of many small values (org.north.Replies,
+                            the only methods here that answer more than
+                            Introspect): Few (3 `(y)`), Many (200 KB of `(y)`:
+                            400,000 JSON nodes) and the property Items (as
+                            Many)
 
 Prints "ready" on stdout once the name is owned; exits when stdin closes.
 """
@@ -87,16 +92,39 @@ for root in ("/org/north/Silent", "/org/north/Endless"):
         OBJECTS[f"{root}/{child}"] = LIVE_XML
 
 
+REPLIES_XML = ("<node><interface name='org.north.Replies'>"
+               "<method name='Few'><arg direction='out' type='a(y)' name='items'/></method>"
+               "<method name='Many'><arg direction='out' type='a(y)' name='items'/></method>"
+               "<property name='Items' type='a(y)' access='read'/>"
+               "</interface></node>")
+MANY = 200000
+
+
+def structs(n):
+    """An a(y) of @n zeros, made from its bytes (a list would take long)."""
+    return GLib.Variant.new_from_bytes(GLib.VariantType("a(y)"), GLib.Bytes(b"\0" * n), True)
+
+
 class Service:
     def __init__(self, connection):
         self.unanswered = []  # kept: a dropped invocation might answer
         self.interface = Gio.DBusNodeInfo.new_for_xml(INTROSPECTABLE_XML).interfaces[0]
         for path in OBJECTS:
             connection.register_object(path, self.interface, self.call, None, None)
+        connection.register_object("/org/north/Replies", self.interface, self.call_replies, None, None)
+        replies = Gio.DBusNodeInfo.new_for_xml(REPLIES_XML).interfaces[0]
+        connection.register_object("/org/north/Replies", replies, self.call_replies,
+                                   lambda *args: structs(MANY), None)
         quiet = [f"/org/north/Silent/quiet{i:02}" for i in range(20)]
         quiet += [f"/org/north/Endless/quiet{i:03}" for i in range(250)]
         for path in quiet:
             connection.register_object(path, self.interface, self.never_answer, None, None)
+
+    def call_replies(self, connection, sender, path, interface, name, parameters, invocation):
+        if name == "Introspect":
+            invocation.return_value(GLib.Variant("(s)", (REPLIES_XML,)))
+        else:
+            invocation.return_value(GLib.Variant.new_tuple(structs(3 if name == "Few" else MANY)))
 
     def call(self, connection, sender, path, interface, name, parameters, invocation):
         invocation.return_value(GLib.Variant("(s)", (OBJECTS[path],)))

@@ -633,6 +633,39 @@ test_special_doubles (void)
   g_assert_true (JSON_NODE_HOLDS_NULL (b));
 }
 
+/* Values from another process are made JSON within a bound on their
+ * number and text: a reply of 4 MiB can hold 8 million one-byte values. */
+static void
+test_json_bounded (void)
+{
+  gsize n = 100000;
+  g_autofree guchar *zeros = g_malloc0 (n);
+  g_autoptr(GVariant) many = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE ("a(y)"), zeros, n,
+                                                                          TRUE, NULL, NULL));
+  g_autoptr(GVariant) few = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE ("a(y)"), zeros, 3,
+                                                                         TRUE, NULL, NULL));
+  g_autoptr(GVariant) text = g_variant_ref_sink (g_variant_new_take_string (g_strnfill (1 << 20, 'x')));
+  guint64 budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
+  g_autoptr(JsonNode) node = NULL;
+
+  /* 200,000 values: more than the bound allows. */
+  g_assert_null (north_mcp_variant_to_json_bounded (many, &budget));
+  budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
+  node = north_mcp_variant_to_json_bounded (few, &budget);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 3);
+  /* The array, and two values for each item. */
+  g_assert_cmpuint (budget, ==, NORTH_MCP_VARIANT_MAX_JSON_COST - 7 * NORTH_MCP_VARIANT_JSON_VALUE_COST);
+  g_clear_pointer (&node, json_node_unref);
+  /* Text counts by its length: 1 MiB fits 7 times, not 8. */
+  for (guint i = 0; i < 7; i++)
+    {
+      node = north_mcp_variant_to_json_bounded (text, &budget);
+      g_assert_nonnull (node);
+      g_clear_pointer (&node, json_node_unref);
+    }
+  g_assert_null (north_mcp_variant_to_json_bounded (text, &budget));
+}
+
 /* The schema refuses what the conversion refuses, where the library's
  * checker can tell (ranges and JSON types). */
 static void
@@ -675,6 +708,7 @@ main (int argc, char **argv)
   g_test_add_func ("/variant-schema/schemas", test_schemas);
   g_test_add_func ("/variant-schema/unsupported", test_unsupported);
   g_test_add_func ("/variant-schema/special-doubles", test_special_doubles);
+  g_test_add_func ("/variant-schema/json-bounded", test_json_bounded);
   g_test_add_func ("/variant-schema/schema-agrees", test_schema_agrees);
   return g_test_run ();
 }
