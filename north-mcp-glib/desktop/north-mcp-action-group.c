@@ -122,14 +122,6 @@ state_uri (Binding    *self,
   return g_strconcat (STATE_URI_SCHEME, tool_name_for (self, action), NULL);
 }
 
-static char *
-variant_to_json_text (GVariant *value)
-{
-  g_autoptr(JsonNode) node = north_mcp_variant_to_json (value);
-
-  return north_mcp_desktop_json_text (node);
-}
-
 /* --- the tool ------------------------------------------------------------ */
 
 static NorthMcpToolResult *
@@ -311,6 +303,8 @@ read_state (NorthMcpResource  *resource,
 {
   ActionRef *ref = user_data;
   g_autoptr(GVariant) state = g_action_group_get_action_state (ref->binding->group, ref->action);
+  guint64 budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
+  g_autoptr(JsonNode) node = NULL;
   g_autofree char *text = NULL;
 
   if (state == NULL)
@@ -319,7 +313,18 @@ read_state (NorthMcpResource  *resource,
                    "The action '%s' has no state", ref->action);
       return NULL;
     }
-  text = variant_to_json_text (state);
+  /* Another application decides the state, of any size: millions of
+   * one-byte values would be millions of JSON nodes. */
+  node = north_mcp_variant_to_json_bounded (state, &budget);
+  if (node == NULL)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "The state of the action '%s' is too large as JSON (at most %d values or %d MiB of text)",
+                   ref->action, NORTH_MCP_VARIANT_MAX_JSON_COST / NORTH_MCP_VARIANT_JSON_VALUE_COST,
+                   NORTH_MCP_VARIANT_MAX_JSON_COST >> 20);
+      return NULL;
+    }
+  text = north_mcp_desktop_json_text (node);
   return north_mcp_resource_contents_new_text (north_mcp_resource_get_uri (resource),
                                                "application/json", text);
 }
@@ -494,7 +499,9 @@ binding_detach (gpointer data)
  * that (through variants) are refused.
  *
  * The state of a stateful action is the resource `gaction-state:TOOLNAME`
- * (`application/json`); subscribers are told when it changes.
+ * (`application/json`); subscribers are told when it changes. A state of
+ * more than 131,072 values (counting each item of an array) or 8 MiB of
+ * text is refused when read.
  *
  * The tools follow @group: actions added, removed, enabled or disabled later
  * add and remove tools, and clients are sent `notifications/tools/list_changed`.

@@ -396,6 +396,45 @@ test_dbus (Fixture       *fixture,
   g_dbus_connection_unexport_action_group (bus, export_id);
 }
 
+/* Another application decides its actions' states: one of 70,000
+ * one-byte values (140,000 JSON nodes, past the 131,072 allowed) is
+ * refused when read, not made JSON whole. */
+static void
+test_dbus_large_state (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusActionGroup) remote = NULL;
+  gsize n = 70000;
+  g_autofree guchar *zeros = g_malloc0 (n);
+  g_autoptr(JsonNode) message = test_parse_json (
+    "{\"jsonrpc\":\"2.0\",\"id\":100,\"method\":\"resources/read\","
+    "\"params\":{\"uri\":\"gaction-state:remote.items\"}}");
+  JsonObject *failure;
+  guint export_id;
+
+  g_assert_no_error (error);
+  add_action (fixture, "items", NULL,
+              g_variant_new_from_data (G_VARIANT_TYPE ("a(y)"), zeros, n, TRUE, NULL, NULL), FALSE);
+  export_id = g_dbus_connection_export_action_group (bus, "/org/north/ActionTest",
+                                                     G_ACTION_GROUP (fixture->group), &error);
+  g_assert_no_error (error);
+  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/ActionTest");
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "remote.");
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "remote.items") != NULL);
+
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), fixture->session, NULL, message,
+                              NORTH_MCP_CHANNEL (fixture->channel));
+  ITERATE_UNTIL (test_channel_find_response (fixture->channel, 100) != NULL);
+  failure = test_channel_error_of (fixture->channel, 100, -32603);
+  g_assert_nonnull (strstr (json_object_get_string_member (failure, "message"), "too large as JSON"));
+  /* A small state is still served. */
+  g_assert_cmpstr (read_resource (fixture, "gaction-state:remote.volume"), ==, "0");
+
+  g_dbus_connection_unexport_action_group (bus, export_id);
+}
+
 static void
 set_enabled (GSimpleActionGroup *group,
              const char         *action,
@@ -478,6 +517,8 @@ main (int argc, char **argv)
   g_test_add ("/action-group/names", Fixture, NULL, fixture_set_up, test_names, fixture_tear_down);
   g_test_add ("/action-group/long-name", Fixture, NULL, fixture_set_up, test_long_name, fixture_tear_down);
   g_test_add ("/action-group/dbus", Fixture, NULL, fixture_set_up, test_dbus, fixture_tear_down);
+  g_test_add ("/action-group/dbus-large-state", Fixture, NULL, fixture_set_up, test_dbus_large_state,
+              fixture_tear_down);
   g_test_add ("/action-group/byte-budget", Fixture, NULL, fixture_set_up, test_byte_budget, fixture_tear_down);
   return g_test_run ();
 }
