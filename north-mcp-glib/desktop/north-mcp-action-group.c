@@ -34,7 +34,8 @@ typedef struct
   GActionGroup *group;
   char *prefix;
   GHashTable *tool_names;  /* action name → tool name, stable once given */
-  GHashTable *taken;       /* tool names given */
+  GHashTable *taken;       /* tool names given (shared with the D-Bus
+                            * bridge serving the group) */
   GHashTable *exposed;     /* action names with a tool on the server → the
                             * bytes it took from the budget */
   GHashTable *stateful;    /* action names with a state resource */
@@ -523,14 +524,15 @@ north_mcp_server_add_action_group (NorthMcpServer *self,
                                    GActionGroup   *group,
                                    const char     *prefix)
 {
-  north_mcp_desktop_add_action_group (self, group, prefix, NULL);
+  north_mcp_desktop_add_action_group (self, group, prefix, NULL, NULL);
 }
 
 void
 north_mcp_desktop_add_action_group (NorthMcpServer     *self,
                                     GActionGroup       *group,
                                     const char         *prefix,
-                                    NorthMcpToolBudget *budget)
+                                    NorthMcpToolBudget *budget,
+                                    GHashTable         *taken)
 {
   g_autofree char *key = binding_key (prefix);
   g_auto(GStrv) actions = NULL;
@@ -548,7 +550,8 @@ north_mcp_desktop_add_action_group (NorthMcpServer     *self,
   binding->group = g_object_ref (group);
   binding->prefix = g_strdup (prefix != NULL ? prefix : "");
   binding->tool_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  binding->taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  binding->taken = taken != NULL ? g_hash_table_ref (taken)
+                                 : g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   binding->exposed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   binding->stateful = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 

@@ -56,7 +56,7 @@ struct _NorthMcpDBusBridge
 
   GWeakRef server;
   gboolean attached;
-  GHashTable *taken;       /* tool names given */
+  GHashTable *taken;       /* tool names given, to methods and actions */
   GHashTable *properties;  /* "PATH IFACE NAME" → resource URI */
   NorthMcpToolBudget *tools; /* of methods and actions together */
   guint n_resources;

@@ -231,7 +231,10 @@ serve_actions (NorthMcpDBusBridge *self,
 
   group = g_dbus_action_group_get (self->connection, self->bus_name, path);
   prefix = north_mcp_dbus_bridge_child_prefix (self, path);
-  north_mcp_desktop_add_action_group (attach->server, G_ACTION_GROUP (group), prefix, self->tools);
+  /* One set of tool names for methods and actions: an action named
+   * `Iface.Method` must not replace the method's tool. */
+  north_mcp_desktop_add_action_group (attach->server, G_ACTION_GROUP (group), prefix, self->tools,
+                                      self->taken);
 
   /* The remote action group fetches its actions with a call of its own;
    * an answer to a later call on the same object means they have arrived,

@@ -80,10 +80,14 @@ G_BEGIN_DECLS
 
 /* north_mcp_server_add_action_group(), with each action the group
  * announces taking a tool from @budget (kept by the binding); an action
- * that finds it spent is ignored. */
+ * that finds it spent is ignored. @taken (nullable, kept by the binding)
+ * is the set of tool names given by the owner of @budget too, so that an
+ * action's tool cannot take (and replace) a name given before, such as a
+ * method's. */
 void north_mcp_desktop_add_action_group (NorthMcpServer     *self,
                                          GActionGroup       *group,
                                          const char         *prefix,
-                                         NorthMcpToolBudget *budget);
+                                         NorthMcpToolBudget *budget,
+                                         GHashTable         *taken);
 
 G_END_DECLS

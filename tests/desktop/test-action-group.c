@@ -469,7 +469,7 @@ test_byte_budget (Fixture       *fixture,
 
       g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (added));
     }
-  north_mcp_desktop_add_action_group (fixture->server, G_ACTION_GROUP (group), "b.", budget);
+  north_mcp_desktop_add_action_group (fixture->server, G_ACTION_GROUP (group), "b.", budget, NULL);
 
   g_assert_null (north_mcp_server_lookup_tool (fixture->server, "b.huge"));
   for (guint i = 0; i < 10; i++)

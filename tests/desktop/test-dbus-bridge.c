@@ -209,6 +209,55 @@ test_action_schema_size (Fixture       *fixture,
   g_dbus_connection_unexport_action_group (fixture->bus, export_id);
 }
 
+/* An action may be named like a method's tool (`Live.Ping` at the same
+ * object): the tool that came first keeps its name, the other gets one of
+ * its own, rather than replacing it. */
+static void
+test_action_name_clash (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  static const GDBusInterfaceVTable vtable = { never_answer, NULL, NULL, { 0 } };
+  g_autoptr(NorthMcpDBusBridge) bridge = bridge_for (fixture, "/org/north/Clash");
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) clash = g_simple_action_new ("Live.Ping", NULL);
+  g_autoptr(GSimpleAction) other = g_simple_action_new ("other", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) info =
+    g_dbus_node_info_new_for_xml ("<node><interface name='org.north.Live'><method name='Ping'/></interface></node>",
+                                  &error);
+  NorthMcpTool *tool;
+  guint object_id, export_id;
+
+  g_assert_no_error (error);
+  object_id = g_dbus_connection_register_object (fixture->bus, "/org/north/Clash", info->interfaces[0],
+                                                 &vtable, fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (clash));
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (other));
+  export_id = g_dbus_connection_export_action_group (fixture->bus, "/org/north/Clash",
+                                                     G_ACTION_GROUP (group), &error);
+  g_assert_no_error (error);
+
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
+  ITERATE_UNTIL (fixture->done);
+  g_assert_no_error (fixture->error);
+  /* The actions arrive together, after the method. */
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "other") != NULL);
+  tool = north_mcp_server_lookup_tool (fixture->server, "Live.Ping");
+  g_assert_nonnull (tool);
+  g_assert_true (g_str_has_prefix (north_mcp_feature_get_description (NORTH_MCP_FEATURE (tool)),
+                                   "Calls the D-Bus method org.north.Live.Ping"));
+
+  /* The action going takes its own tool, not the method's. */
+  g_action_map_remove_action (G_ACTION_MAP (group), "Live.Ping");
+  g_action_map_remove_action (G_ACTION_MAP (group), "other");
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "other") == NULL);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "Live.Ping"));
+
+  g_dbus_connection_unexport_action_group (fixture->bus, export_id);
+  g_dbus_connection_unregister_object (fixture->bus, object_id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -220,6 +269,7 @@ main (int argc, char **argv)
   ADD ("/dbus-bridge/cancelled-before", test_cancelled_before);
   ADD ("/dbus-bridge/cancelled-while-waiting", test_cancelled_while_waiting);
   ADD ("/dbus-bridge/action-schema-size", test_action_schema_size);
+  ADD ("/dbus-bridge/action-name-clash", test_action_name_clash);
 #undef ADD
   return g_test_run ();
 }
