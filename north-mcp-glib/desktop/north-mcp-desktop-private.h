@@ -15,8 +15,9 @@ G_BEGIN_DECLS
 /* A tool name for @candidate that is not in @taken (a set of names), and
  * adds it there. Characters outside the allowed set become `_`. A name that
  * is too long or already taken is cut and given `-` and 8 hexadecimal
- * digits of a hash of @key (the unmapped identity, e.g. "path iface.Method"),
- * so that the same thing gets the same name in every run. */
+ * digits of a hash of @key (the unmapped identity, e.g. "path iface.Method";
+ * of @key and a number when that name is taken too), so that the same
+ * thing gets the same name in every run. */
 char *north_mcp_desktop_tool_name (const char *candidate,
                                    const char *key,
                                    GHashTable *taken);

@@ -26,8 +26,7 @@ north_mcp_desktop_tool_name (const char *candidate,
                              GHashTable *taken)
 {
   g_autofree char *name = sanitize (candidate);
-  g_autofree char *digest = NULL;
-  guint round = 0;
+  g_autofree char *cut = NULL;
 
   if (strlen (name) <= NORTH_MCP_TOOL_NAME_MAX && !g_hash_table_contains (taken, name))
     {
@@ -35,11 +34,17 @@ north_mcp_desktop_tool_name (const char *candidate,
       return g_steal_pointer (&name);
     }
 
-  /* A hash of the key, rehashed in the (unlikely) case of a collision. */
-  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key != NULL ? key : name, -1);
-  for (;;)
+  /* A hash of the key, then of the key and a round, until a name is free.
+   * Every round that fails meets a name of @taken (a remote application
+   * names its actions, and can take in advance the names a chain of
+   * rehashes would give, even one that cycles), so this ends within as
+   * many rounds as @taken holds names, give or take a digest collision. */
+  cut = g_strndup (name, NORTH_MCP_TOOL_NAME_MAX - 9);
+  for (guint round = 0;; round++)
     {
-      g_autofree char *cut = g_strndup (name, NORTH_MCP_TOOL_NAME_MAX - 9);
+      g_autofree char *salted = round == 0 ? g_strdup (key != NULL ? key : name)
+                                           : g_strdup_printf ("%s\n%u", key != NULL ? key : name, round);
+      g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, salted, -1);
       g_autofree char *unique = g_strdup_printf ("%s-%.8s", cut, digest);
 
       if (!g_hash_table_contains (taken, unique))
@@ -47,9 +52,6 @@ north_mcp_desktop_tool_name (const char *candidate,
           g_hash_table_add (taken, g_strdup (unique));
           return g_steal_pointer (&unique);
         }
-      g_free (digest);
-      digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, unique, -1);
-      g_assert (++round < 1000);
     }
 }
 

@@ -346,6 +346,40 @@ test_names (Fixture       *fixture,
   }
 }
 
+/* A remote application decides its action names, and can take the names
+ * that rehashing a taken one gives, in advance: 1000 of them (each the
+ * cut name, "-" and 8 digits of the hash of the one before) made the
+ * next long name fail an assertion, which aborted the server. */
+static void
+test_name_chain (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *action = g_strnfill (80, 'c');
+  g_autofree char *candidate = g_strconcat ("app.", action, NULL);
+  g_autofree char *cut = g_strndup (candidate, 64 - 9);
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, candidate, -1);
+  g_autoptr(GPtrArray) tools = NULL;
+  guint before;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *taken = g_strdup_printf ("%s-%.8s", cut, digest);
+
+      /* The action's name is the tool's without the prefix. */
+      add_action (fixture, taken + strlen ("app."), NULL, NULL, TRUE);
+      g_free (digest);
+      digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, taken, -1);
+    }
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (fixture->group), "app.");
+  tools = north_mcp_server_list_tools (fixture->server);
+  before = tools->len;
+
+  add_action (fixture, action, NULL, NULL, TRUE);
+  g_ptr_array_unref (tools);
+  tools = north_mcp_server_list_tools (fixture->server);
+  g_assert_cmpuint (tools->len, ==, before + 1);
+}
+
 /* A remote application decides its action names: one of over 256 bytes
  * is not served; one of 256 is (under a shortened tool name). */
 static void
@@ -516,6 +550,7 @@ main (int argc, char **argv)
   g_test_add ("/action-group/local", Fixture, NULL, fixture_set_up, test_local, fixture_tear_down);
   g_test_add ("/action-group/names", Fixture, NULL, fixture_set_up, test_names, fixture_tear_down);
   g_test_add ("/action-group/long-name", Fixture, NULL, fixture_set_up, test_long_name, fixture_tear_down);
+  g_test_add ("/action-group/name-chain", Fixture, NULL, fixture_set_up, test_name_chain, fixture_tear_down);
   g_test_add ("/action-group/dbus", Fixture, NULL, fixture_set_up, test_dbus, fixture_tear_down);
   g_test_add ("/action-group/dbus-large-state", Fixture, NULL, fixture_set_up, test_dbus_large_state,
               fixture_tear_down);
