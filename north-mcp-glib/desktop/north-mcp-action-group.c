@@ -108,7 +108,8 @@ tool_name_for (Binding    *self,
   if (name == NULL)
     {
       g_autofree char *candidate = g_strconcat (self->prefix, action, NULL);
-      char *given = north_mcp_desktop_tool_name (candidate, candidate, self->taken);
+      g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+      char *given = north_mcp_desktop_tool_name (candidate, candidate, self->taken, server);
 
       g_hash_table_insert (self->tool_names, g_strdup (action), given);
       name = given;
@@ -491,13 +492,13 @@ binding_detach (gpointer data)
  *
  * Serves every enabled action of @group as a tool named @prefix followed by
  * the action name (characters MCP does not allow become `_`; a name longer
- * than 64 characters, or one already given, is cut and made unique with a
- * hash). Calling the tool activates the action. An action with a parameter
- * takes it as the argument `parameter`, whose JSON Schema follows from the
- * parameter's [struct@GLib.VariantType]; `h` (file descriptors),
- * indefinite types and types nesting more than 32 containers deep are not
- * supported and such actions are not served. Values nesting deeper than
- * that (through variants) are refused.
+ * than 64 characters, or one already given or of a tool the server has, is
+ * cut and made unique with a hash). Calling the tool activates the action.
+ * An action with a parameter takes it as the argument `parameter`, whose
+ * JSON Schema follows from the parameter's [struct@GLib.VariantType]; `h`
+ * (file descriptors), indefinite types and types nesting more than 32
+ * containers deep are not supported and such actions are not served.
+ * Values nesting deeper than that (through variants) are refused.
  *
  * The state of a stateful action is the resource `gaction-state:TOOLNAME`
  * (`application/json`); subscribers are told when it changes. A state of

@@ -514,7 +514,7 @@ north_mcp_dbus_bridge_add_method (NorthMcpDBusBridge *self,
       return;
     }
 
-  name = north_mcp_desktop_tool_name (candidate, key, self->taken);
+  name = north_mcp_desktop_tool_name (candidate, key, self->taken, server);
   member = member_new (self, path, interface->name);
   member->method = g_dbus_method_info_ref (method);
   member->in_names = g_steal_pointer (&in_names);

@@ -8,6 +8,7 @@
 
 #include "north-mcp-desktop-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-server.h"
 
 static char *
 sanitize (const char *candidate)
@@ -20,15 +21,27 @@ sanitize (const char *candidate)
   return name;
 }
 
+/* Whether @name may be given: not given before, and (a tool of the
+ * application, or of another owner) not on @server. */
+static gboolean
+is_free (const char     *name,
+         GHashTable     *taken,
+         NorthMcpServer *server)
+{
+  return !g_hash_table_contains (taken, name) &&
+         (server == NULL || north_mcp_server_lookup_tool (server, name) == NULL);
+}
+
 char *
-north_mcp_desktop_tool_name (const char *candidate,
-                             const char *key,
-                             GHashTable *taken)
+north_mcp_desktop_tool_name (const char     *candidate,
+                             const char     *key,
+                             GHashTable     *taken,
+                             NorthMcpServer *server)
 {
   g_autofree char *name = sanitize (candidate);
   g_autofree char *cut = NULL;
 
-  if (strlen (name) <= NORTH_MCP_TOOL_NAME_MAX && !g_hash_table_contains (taken, name))
+  if (strlen (name) <= NORTH_MCP_TOOL_NAME_MAX && is_free (name, taken, server))
     {
       g_hash_table_add (taken, g_strdup (name));
       return g_steal_pointer (&name);
@@ -47,7 +60,7 @@ north_mcp_desktop_tool_name (const char *candidate,
       g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, salted, -1);
       g_autofree char *unique = g_strdup_printf ("%s-%.8s", cut, digest);
 
-      if (!g_hash_table_contains (taken, unique))
+      if (is_free (unique, taken, server))
         {
           g_hash_table_add (taken, g_strdup (unique));
           return g_steal_pointer (&unique);

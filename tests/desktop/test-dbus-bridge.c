@@ -258,6 +258,39 @@ test_action_name_clash (Fixture       *fixture,
   g_dbus_connection_unregister_object (fixture->bus, object_id);
 }
 
+/* The bridged application names its actions: one named like a tool the
+ * server has already (the application's own) gets a name of its own
+ * rather than replacing it. */
+static void
+test_action_takes_server_tool (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(NorthMcpDBusBridge) bridge = bridge_for (fixture, "/org/north/Actions");
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) search = g_simple_action_new ("search", NULL);
+  g_autoptr(GSimpleAction) other = g_simple_action_new ("other", NULL);
+  g_autoptr(NorthMcpTool) own = north_mcp_tool_new ("search", "The application's own search");
+  g_autoptr(GError) error = NULL;
+  NorthMcpTool *tool;
+  guint export_id;
+
+  north_mcp_server_add_tool (fixture->server, own);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (search));
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (other));
+  export_id = g_dbus_connection_export_action_group (fixture->bus, "/org/north/Actions",
+                                                     G_ACTION_GROUP (group), &error);
+  g_assert_no_error (error);
+
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
+  ITERATE_UNTIL (fixture->done);
+  g_assert_no_error (fixture->error);
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "other") != NULL);
+  tool = north_mcp_server_lookup_tool (fixture->server, "search");
+  g_assert_true (tool == own);
+
+  g_dbus_connection_unexport_action_group (fixture->bus, export_id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -270,6 +303,7 @@ main (int argc, char **argv)
   ADD ("/dbus-bridge/cancelled-while-waiting", test_cancelled_while_waiting);
   ADD ("/dbus-bridge/action-schema-size", test_action_schema_size);
   ADD ("/dbus-bridge/action-name-clash", test_action_name_clash);
+  ADD ("/dbus-bridge/action-takes-server-tool", test_action_takes_server_tool);
 #undef ADD
   return g_test_run ();
 }
