@@ -93,9 +93,17 @@ action_ref_free (gpointer data)
   g_free (ref);
 }
 
+/* The server's data key of the group bound under @prefix by @owner (NULL:
+ * the application, through the public API; else the set of tool names of
+ * the D-Bus bridge serving it), so that a bridged service, which names its
+ * objects and so their prefixes, cannot replace the application's own
+ * group, nor another bridge's. */
 static char *
-binding_key (const char *prefix)
+binding_key (const char *prefix,
+             GHashTable *owner)
 {
+  if (owner != NULL)
+    return g_strdup_printf ("north-mcp-action-group:%p:%s", (void *) owner, prefix != NULL ? prefix : "");
   return g_strconcat ("north-mcp-action-group:", prefix != NULL ? prefix : "", NULL);
 }
 
@@ -535,7 +543,7 @@ north_mcp_desktop_add_action_group (NorthMcpServer     *self,
                                     NorthMcpToolBudget *budget,
                                     GHashTable         *taken)
 {
-  g_autofree char *key = binding_key (prefix);
+  g_autofree char *key = binding_key (prefix, taken);
   g_auto(GStrv) actions = NULL;
   Binding *binding;
 
@@ -589,7 +597,7 @@ gboolean
 north_mcp_server_remove_action_group (NorthMcpServer *self,
                                       const char     *prefix)
 {
-  g_autofree char *key = binding_key (prefix);
+  g_autofree char *key = binding_key (prefix, NULL);
 
   g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), FALSE);
 

@@ -88,7 +88,8 @@ G_BEGIN_DECLS
  * that finds it spent is ignored. @taken (nullable, kept by the binding)
  * is the set of tool names given by the owner of @budget too, so that an
  * action's tool cannot take (and replace) a name given before, such as a
- * method's. */
+ * method's; with it, the binding is that owner's, apart from a group the
+ * application added with the same @prefix (which it does not replace). */
 void north_mcp_desktop_add_action_group (NorthMcpServer     *self,
                                          GActionGroup       *group,
                                          const char         *prefix,

@@ -291,6 +291,43 @@ test_action_takes_server_tool (Fixture       *fixture,
   g_dbus_connection_unexport_action_group (fixture->bus, export_id);
 }
 
+/* The bridged service names its objects: a child `app` exporting actions
+ * is served under the prefix `app.`, which must not replace (and take the
+ * tools of) the application's own action group added with that prefix. */
+static void
+test_child_prefix_of_own_group (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(NorthMcpDBusBridge) bridge = bridge_for (fixture, "/org/north/Apps");
+  g_autoptr(GSimpleActionGroup) own = g_simple_action_group_new ();
+  g_autoptr(GSimpleActionGroup) remote = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) mine = g_simple_action_new ("mine", NULL);
+  g_autoptr(GSimpleAction) theirs = g_simple_action_new ("theirs", NULL);
+  g_autoptr(GError) error = NULL;
+  guint export_id;
+
+  g_action_map_add_action (G_ACTION_MAP (own), G_ACTION (mine));
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (own), "app.");
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.mine"));
+  g_action_map_add_action (G_ACTION_MAP (remote), G_ACTION (theirs));
+  export_id = g_dbus_connection_export_action_group (fixture->bus, "/org/north/Apps/app",
+                                                     G_ACTION_GROUP (remote), &error);
+  g_assert_no_error (error);
+
+  north_mcp_dbus_bridge_set_recursive (bridge, TRUE);
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
+  ITERATE_UNTIL (fixture->done);
+  g_assert_no_error (fixture->error);
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "app.theirs") != NULL);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.mine"));
+  /* And the application can still remove its own. */
+  g_assert_true (north_mcp_server_remove_action_group (fixture->server, "app."));
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "app.mine"));
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.theirs"));
+
+  g_dbus_connection_unexport_action_group (fixture->bus, export_id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -304,6 +341,7 @@ main (int argc, char **argv)
   ADD ("/dbus-bridge/action-schema-size", test_action_schema_size);
   ADD ("/dbus-bridge/action-name-clash", test_action_name_clash);
   ADD ("/dbus-bridge/action-takes-server-tool", test_action_takes_server_tool);
+  ADD ("/dbus-bridge/child-prefix-of-own-group", test_child_prefix_of_own_group);
 #undef ADD
   return g_test_run ();
 }
