@@ -87,6 +87,8 @@ typedef struct
   gulong cancelled_handler;
   GSource *deadline;
   GQueue paths;         /* char *, still to introspect */
+  GHashTable *queued;   /* the paths queued so far: a service may list a
+                         * child twice, which would serve it twice */
   guint n_objects;      /* queued so far */
   guint introspecting;  /* Introspect calls in flight */
   guint busy;           /* calls in flight */
@@ -114,6 +116,7 @@ attach_free (gpointer data)
   attach_stop_deadline (attach);
   g_object_unref (attach->server);
   g_queue_clear_full (&attach->paths, g_free);
+  g_hash_table_unref (attach->queued);
   g_free (attach);
 }
 
@@ -286,7 +289,7 @@ queue_children (NorthMcpDBusBridge *self,
         continue;
       child = g_str_equal (path, "/") ? g_strconcat ("/", name, NULL)
                                       : g_strconcat (path, "/", name, NULL);
-      if (!g_variant_is_object_path (child))
+      if (!g_variant_is_object_path (child) || !g_hash_table_add (attach->queued, g_strdup (child)))
         continue;
       g_queue_push_tail (&attach->paths, g_steal_pointer (&child));
       attach->n_objects++;
@@ -432,6 +435,8 @@ north_mcp_dbus_bridge_attach_async (NorthMcpDBusBridge  *self,
     }
   g_queue_init (&attach->paths);
   g_queue_push_tail (&attach->paths, g_strdup (self->object_path));
+  attach->queued = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (attach->queued, g_strdup (self->object_path));
   attach->n_objects = 1;
   g_task_set_task_data (task, attach, attach_free);
 

@@ -328,6 +328,55 @@ test_child_prefix_of_own_group (Fixture       *fixture,
   g_dbus_connection_unexport_action_group (fixture->bus, export_id);
 }
 
+/* Introspect answered with the XML the object was registered with. */
+static void
+answer_xml (GDBusConnection       *connection,
+            const char            *sender,
+            const char            *path,
+            const char            *interface,
+            const char            *method,
+            GVariant              *parameters,
+            GDBusMethodInvocation *invocation,
+            gpointer               user_data)
+{
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", (const char *) user_data));
+}
+
+/* A service may list a child more than once: it is served once, not as
+ * many tools for each method as it is listed. */
+static void
+test_child_listed_twice (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const GDBusInterfaceVTable vtable = { answer_xml, NULL, NULL, { 0 } };
+  static const char root_xml[] = "<node><node name='kid'/><node name='kid'/><node name='kid'/></node>";
+  static const char kid_xml[] = "<node><interface name='org.north.Live'><method name='Ping'/></interface></node>";
+  g_autoptr(NorthMcpDBusBridge) bridge = bridge_for (fixture, "/org/north/Twice");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (introspectable_xml, &error);
+  g_autoptr(GPtrArray) tools = NULL;
+  guint root_id, kid_id;
+
+  g_assert_no_error (error);
+  root_id = g_dbus_connection_register_object (fixture->bus, "/org/north/Twice", info->interfaces[0],
+                                               &vtable, (gpointer) root_xml, NULL, &error);
+  g_assert_no_error (error);
+  kid_id = g_dbus_connection_register_object (fixture->bus, "/org/north/Twice/kid", info->interfaces[0],
+                                              &vtable, (gpointer) kid_xml, NULL, &error);
+  g_assert_no_error (error);
+
+  north_mcp_dbus_bridge_set_recursive (bridge, TRUE);
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
+  ITERATE_UNTIL (fixture->done);
+  g_assert_no_error (fixture->error);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "kid.Live.Ping"));
+  tools = north_mcp_server_list_tools (fixture->server);
+  g_assert_cmpuint (tools->len, ==, 1);
+
+  g_dbus_connection_unregister_object (fixture->bus, kid_id);
+  g_dbus_connection_unregister_object (fixture->bus, root_id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -342,6 +391,7 @@ main (int argc, char **argv)
   ADD ("/dbus-bridge/action-name-clash", test_action_name_clash);
   ADD ("/dbus-bridge/action-takes-server-tool", test_action_takes_server_tool);
   ADD ("/dbus-bridge/child-prefix-of-own-group", test_child_prefix_of_own_group);
+  ADD ("/dbus-bridge/child-listed-twice", test_child_listed_twice);
 #undef ADD
   return g_test_run ();
 }
