@@ -253,12 +253,16 @@ serve_node (NorthMcpDBusBridge *self,
             GDBusNodeInfo      *node)
 {
   Attach *attach = g_task_get_task_data (task);
+  /* GDBus keeps an interface listed twice: its members would be served
+   * twice (under hashed names the second time). */
+  g_autoptr(GHashTable) served = g_hash_table_new (g_str_hash, g_str_equal);
 
   for (guint i = 0; node->interfaces != NULL && node->interfaces[i] != NULL; i++)
     {
       GDBusInterfaceInfo *interface = node->interfaces[i];
 
-      if (!g_dbus_is_interface_name (interface->name) || !wants_interface (self, interface->name))
+      if (!g_dbus_is_interface_name (interface->name) || !wants_interface (self, interface->name) ||
+          !g_hash_table_add (served, interface->name))
         continue;
 
       if (g_str_equal (interface->name, NORTH_MCP_DBUS_ACTIONS_INTERFACE))

@@ -377,6 +377,35 @@ test_child_listed_twice (Fixture       *fixture,
   g_dbus_connection_unregister_object (fixture->bus, root_id);
 }
 
+/* Nor is an interface listed twice in one object served twice. */
+static void
+test_interface_listed_twice (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  static const GDBusInterfaceVTable vtable = { answer_xml, NULL, NULL, { 0 } };
+  static const char xml[] = "<node><interface name='org.north.Live'><method name='Ping'/></interface>"
+                            "<interface name='org.north.Live'><method name='Ping'/></interface></node>";
+  g_autoptr(NorthMcpDBusBridge) bridge = bridge_for (fixture, "/org/north/Twice");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (introspectable_xml, &error);
+  g_autoptr(GPtrArray) tools = NULL;
+  guint id;
+
+  g_assert_no_error (error);
+  id = g_dbus_connection_register_object (fixture->bus, "/org/north/Twice", info->interfaces[0],
+                                          &vtable, (gpointer) xml, NULL, &error);
+  g_assert_no_error (error);
+
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
+  ITERATE_UNTIL (fixture->done);
+  g_assert_no_error (fixture->error);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "Live.Ping"));
+  tools = north_mcp_server_list_tools (fixture->server);
+  g_assert_cmpuint (tools->len, ==, 1);
+
+  g_dbus_connection_unregister_object (fixture->bus, id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -392,6 +421,7 @@ main (int argc, char **argv)
   ADD ("/dbus-bridge/action-takes-server-tool", test_action_takes_server_tool);
   ADD ("/dbus-bridge/child-prefix-of-own-group", test_child_prefix_of_own_group);
   ADD ("/dbus-bridge/child-listed-twice", test_child_listed_twice);
+  ADD ("/dbus-bridge/interface-listed-twice", test_interface_listed_twice);
 #undef ADD
   return g_test_run ();
 }
