@@ -89,6 +89,21 @@ attached (GObject      *source,
   fixture->done = TRUE;
 }
 
+/* Attaches @bridge and waits until it is attached, and then until the
+ * server has the tool @last (actions arrive after the methods), unless
+ * NULL. */
+static void
+attach (Fixture            *fixture,
+        NorthMcpDBusBridge *bridge,
+        const char         *last)
+{
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
+  ITERATE_UNTIL (fixture->done);
+  g_assert_no_error (fixture->error);
+  if (last != NULL)
+    ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, last) != NULL);
+}
+
 static NorthMcpDBusBridge *
 bridge_for (Fixture    *fixture,
             const char *path)
@@ -199,11 +214,8 @@ test_action_schema_size (Fixture       *fixture,
                                                      G_ACTION_GROUP (group), &error);
   g_assert_no_error (error);
 
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
-  ITERATE_UNTIL (fixture->done);
-  g_assert_no_error (fixture->error);
   /* Both arrive with the same answer. */
-  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "small") != NULL);
+  attach (fixture, bridge, "small");
   g_assert_null (north_mcp_server_lookup_tool (fixture->server, "huge"));
 
   g_dbus_connection_unexport_action_group (fixture->bus, export_id);
@@ -238,11 +250,8 @@ test_action_name_clash (Fixture       *fixture,
                                                      G_ACTION_GROUP (group), &error);
   g_assert_no_error (error);
 
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
-  ITERATE_UNTIL (fixture->done);
-  g_assert_no_error (fixture->error);
   /* The actions arrive together, after the method. */
-  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "other") != NULL);
+  attach (fixture, bridge, "other");
   tool = north_mcp_server_lookup_tool (fixture->server, "Live.Ping");
   g_assert_nonnull (tool);
   g_assert_true (g_str_has_prefix (north_mcp_feature_get_description (NORTH_MCP_FEATURE (tool)),
@@ -281,10 +290,7 @@ test_action_takes_server_tool (Fixture       *fixture,
                                                      G_ACTION_GROUP (group), &error);
   g_assert_no_error (error);
 
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
-  ITERATE_UNTIL (fixture->done);
-  g_assert_no_error (fixture->error);
-  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "other") != NULL);
+  attach (fixture, bridge, "other");
   tool = north_mcp_server_lookup_tool (fixture->server, "search");
   g_assert_true (tool == own);
 
@@ -315,10 +321,7 @@ test_child_prefix_of_own_group (Fixture       *fixture,
   g_assert_no_error (error);
 
   north_mcp_dbus_bridge_set_recursive (bridge, TRUE);
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
-  ITERATE_UNTIL (fixture->done);
-  g_assert_no_error (fixture->error);
-  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "app.theirs") != NULL);
+  attach (fixture, bridge, "app.theirs");
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.mine"));
   /* And the application can still remove its own. */
   g_assert_true (north_mcp_server_remove_action_group (fixture->server, "app."));
@@ -366,9 +369,7 @@ test_child_listed_twice (Fixture       *fixture,
   g_assert_no_error (error);
 
   north_mcp_dbus_bridge_set_recursive (bridge, TRUE);
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
-  ITERATE_UNTIL (fixture->done);
-  g_assert_no_error (fixture->error);
+  attach (fixture, bridge, NULL);
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "kid.Live.Ping"));
   tools = north_mcp_server_list_tools (fixture->server);
   g_assert_cmpuint (tools->len, ==, 1);
@@ -396,9 +397,7 @@ test_interface_listed_twice (Fixture       *fixture,
                                           &vtable, (gpointer) xml, NULL, &error);
   g_assert_no_error (error);
 
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, attached, fixture);
-  ITERATE_UNTIL (fixture->done);
-  g_assert_no_error (fixture->error);
+  attach (fixture, bridge, NULL);
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "Live.Ping"));
   tools = north_mcp_server_list_tools (fixture->server);
   g_assert_cmpuint (tools->len, ==, 1);
