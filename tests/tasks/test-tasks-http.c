@@ -705,6 +705,32 @@ cancel_all (Fixture *f, GPtrArray *ids, GPtrArray *owners)
     }
 }
 
+/* Starts `forever` tasks with @params (3 MiB each), as each of the
+ * @n_callers in turn, until one is refused: returns that refusal, or NULL
+ * after 22 (more than 64 MiB). Each task started goes in @running, its
+ * caller in @owners. */
+static JsonObject *
+start_until_refused (Fixture           *f,
+                     const char        *params,
+                     const char *const *callers,
+                     guint              n_callers,
+                     GPtrArray         *running,
+                     GPtrArray         *owners)
+{
+  for (guint i = 0; i < 64 / 3 + 1; i++)
+    {
+      g_autoptr(JsonObject) response = NULL;
+
+      use_identity (f, callers[i % n_callers]);
+      response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
+      if (json_object_has_member (response, "error"))
+        return g_steal_pointer (&response);
+      g_ptr_array_add (running, g_strdup (json_object_get_string_member (result_of (response), "taskId")));
+      g_ptr_array_add (owners, (gpointer) f->email);
+    }
+  return NULL;
+}
+
 /* A running task keeps the request that started it: they are bounded in
  * all (64 MiB), so that tasks that run long cannot make the server hold
  * whatever their callers sent. Cancelling one makes room again. */
@@ -720,20 +746,7 @@ test_held_requests (Fixture *f, gconstpointer data)
   g_autofree char *again = NULL;
   const char *message;
 
-  for (guint i = 0; i < 64 / 3 + 1 && refused == NULL; i++)
-    {
-      g_autoptr(JsonObject) response = NULL;
-
-      use_identity (f, identities[i % G_N_ELEMENTS (identities)]);
-      response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
-      if (json_object_has_member (response, "error"))
-        refused = g_steal_pointer (&response);
-      else
-        {
-          g_ptr_array_add (running, g_strdup (json_object_get_string_member (result_of (response), "taskId")));
-          g_ptr_array_add (owners, (gpointer) f->email);
-        }
-    }
+  refused = start_until_refused (f, params, identities, G_N_ELEMENTS (identities), running, owners);
   g_assert_nonnull (refused);
   g_assert_cmpuint (running->len, >=, 16);
   g_assert_cmpint (error_code (refused), ==, -32603);
@@ -776,19 +789,7 @@ test_held_per_owner (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) refused = NULL;
   g_autoptr(JsonObject) other = NULL;
 
-  use_identity (f, "ada@example.com");
-  for (guint i = 0; i < 64 / 3 + 1 && refused == NULL; i++)
-    {
-      g_autoptr(JsonObject) response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
-
-      if (json_object_has_member (response, "error"))
-        refused = g_steal_pointer (&response);
-      else
-        {
-          g_ptr_array_add (running, g_strdup (json_object_get_string_member (result_of (response), "taskId")));
-          g_ptr_array_add (owners, (gpointer) f->email);
-        }
-    }
+  refused = start_until_refused (f, params, (const char *const[]) { "ada@example.com" }, 1, running, owners);
   g_assert_nonnull (refused);
   g_assert_cmpuint (running->len, ==, 5);
   g_assert_cmpint (error_code (refused), ==, -32603);
