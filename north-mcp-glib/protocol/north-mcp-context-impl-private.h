@@ -71,5 +71,10 @@ gboolean    north_mcp_context_current_trace         (const char         **trace_
                                                      const char         **span_id);
 /* The client capability a server-to-client @method needs, or NULL. */
 const char *north_mcp_context_method_capability     (const char          *method);
+/* Whether the client declared @capability.@sub (such as sampling.tools or
+ * elicitation.url), as north_mcp_context_get_client_capabilities() tells. */
+gboolean    north_mcp_context_has_client_sub_capability (NorthMcpContext *self,
+                                                         const char      *capability,
+                                                         const char      *sub);
 
 G_END_DECLS

@@ -25,19 +25,6 @@ north_mcp_context_method_capability (const char *method)
   return NULL;
 }
 
-/* Whether the client declared @capability.@sub (such as sampling.tools or
- * elicitation.url). */
-static gboolean
-client_has_sub_capability (NorthMcpSession *session,
-                           const char      *capability,
-                           const char      *sub)
-{
-  JsonObject *capabilities = north_mcp_session_get_client_capabilities (session);
-  JsonObject *object = north_mcp_object_get_object (capabilities, capability);
-
-  return object != NULL && json_object_has_member (object, sub);
-}
-
 /* Fails a server-to-client request before it is sent. */
 static void
 fail_not_supported (NorthMcpContext     *self,
@@ -227,7 +214,7 @@ north_mcp_context_sample_async (NorthMcpContext     *self,
   /* Tool use in sampling (2025-11-25) needs its own capability. */
   if (self->session != NULL &&
       (json_object_has_member (params, "tools") || json_object_has_member (params, "toolChoice")) &&
-      !client_has_sub_capability (self->session, "sampling", "tools"))
+      !north_mcp_context_has_client_sub_capability (self, "sampling", "tools"))
     {
       fail_not_supported (self, cancellable, callback, user_data,
                           "Cannot send sampling/createMessage with tools: the client did "
@@ -289,8 +276,8 @@ north_mcp_context_elicit_async (NorthMcpContext     *self,
   /* `elicitation: {}` means forms; a client that lists modes without
    * `form` takes URLs only. */
   if (self->session != NULL &&
-      client_has_sub_capability (self->session, "elicitation", "url") &&
-      !client_has_sub_capability (self->session, "elicitation", "form"))
+      north_mcp_context_has_client_sub_capability (self, "elicitation", "url") &&
+      !north_mcp_context_has_client_sub_capability (self, "elicitation", "form"))
     {
       fail_not_supported (self, cancellable, callback, user_data,
                           "Cannot send elicitation/create in form mode: the client declared "
@@ -357,7 +344,7 @@ north_mcp_context_elicit_url_async (NorthMcpContext     *self,
   g_return_if_fail (elicitation_id != NULL);
 
   /* A client that declared `elicitation: {}` supports forms only. */
-  if (self->session != NULL && !client_has_sub_capability (self->session, "elicitation", "url"))
+  if (self->session != NULL && !north_mcp_context_has_client_sub_capability (self, "elicitation", "url"))
     {
       fail_not_supported (self, cancellable, callback, user_data,
                           "Cannot send elicitation/create in URL mode: the client did "

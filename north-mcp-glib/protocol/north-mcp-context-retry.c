@@ -174,11 +174,10 @@ north_mcp_context_get_supports_input_requests (NorthMcpContext *self)
   return self->revision_2026 && north_mcp_revision_2026_method_takes_input (self->method);
 }
 
-/* Whether the client declared @capability.@sub in this request. */
-static gboolean
-has_sub_capability (NorthMcpContext *self,
-                    const char      *capability,
-                    const char      *sub)
+gboolean
+north_mcp_context_has_client_sub_capability (NorthMcpContext *self,
+                                             const char      *capability,
+                                             const char      *sub)
 {
   JsonObject *object = north_mcp_object_get_object (north_mcp_context_get_client_capabilities (self), capability);
 
@@ -198,12 +197,14 @@ sub_capabilities_allow (NorthMcpContext *self,
   if (g_str_equal (method, "sampling/createMessage"))
     return params == NULL ||
            (!json_object_has_member (params, "tools") && !json_object_has_member (params, "toolChoice")) ||
-           has_sub_capability (self, "sampling", "tools");
+           north_mcp_context_has_client_sub_capability (self, "sampling", "tools");
   if (g_str_equal (method, "elicitation/create"))
     {
+      gboolean urls = north_mcp_context_has_client_sub_capability (self, "elicitation", "url");
+
       if (g_strcmp0 (north_mcp_object_get_string (params, "mode"), "url") == 0)
-        return has_sub_capability (self, "elicitation", "url");
-      return !has_sub_capability (self, "elicitation", "url") || has_sub_capability (self, "elicitation", "form");
+        return urls;
+      return !urls || north_mcp_context_has_client_sub_capability (self, "elicitation", "form");
     }
   return TRUE;
 }
