@@ -1386,6 +1386,21 @@ test_route_steals_connection (Fixture       *f,
 /* ------------------------------------------------------------------ */
 /* Legacy HTTP+SSE                                                     */
 
+/* A legacy GET /sse stream, read up to its "endpoint" event, whose data
+ * (where to POST) goes in @endpoint. */
+static OpenStream *
+open_legacy_stream (Fixture  *f,
+                    char    **endpoint)
+{
+  OpenStream *stream = open_stream (f, "/sse", (const char *[]) { "Accept", "text/event-stream", NULL });
+  g_autofree char *event = NULL;
+
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+  g_assert_true (read_event (stream, &event, endpoint));
+  g_assert_cmpstr (event, ==, "endpoint");
+  return stream;
+}
+
 static void
 test_legacy_sse (Fixture       *f,
                  gconstpointer  data)
@@ -1404,10 +1419,7 @@ test_legacy_sse (Fixture       *f,
   g_autoptr(JsonNode) call_response = NULL;
   const char *session_id;
 
-  stream = open_stream (f, "/sse", (const char *[]) { "Accept", "text/event-stream", NULL });
-  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
-  g_assert_true (read_event (stream, &event, &endpoint));
-  g_assert_cmpstr (event, ==, "endpoint");
+  stream = open_legacy_stream (f, &endpoint);
   g_assert_true (g_str_has_prefix (endpoint, "/messages/?session_id="));
   session_id = endpoint + strlen ("/messages/?session_id=");
   g_assert_nonnull (north_mcp_server_lookup_session (f->server, session_id));
@@ -1465,10 +1477,7 @@ test_stream_with_largest_unsent_bound (Fixture       *f,
   g_autoptr(JsonNode) response = NULL;
 
   north_mcp_server_set_max_unsent_bytes (f->server, G_MAXUINT64);
-  stream = open_stream (f, "/sse", (const char *[]) { "Accept", "text/event-stream", NULL });
-  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
-  g_assert_true (read_event (stream, &event, &endpoint));
-  g_assert_cmpstr (event, ==, "endpoint");
+  stream = open_legacy_stream (f, &endpoint);
 
   /* The stream, the session, stays: its answers arrive on it. */
   init = request (f, "POST", endpoint, "application/json", INITIALIZE_BODY, NULL);
