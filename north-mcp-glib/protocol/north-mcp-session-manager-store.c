@@ -211,52 +211,6 @@ north_mcp_session_manager_set_store (NorthMcpSessionManager *self,
                                                  G_CALLBACK (delete_all_unsaved), self);
 }
 
-NorthMcpStateStore *
-north_mcp_session_manager_get_store (NorthMcpSessionManager *self)
-{
-  return self->store;
-}
-
-const char *
-north_mcp_session_manager_get_store_uri (NorthMcpSessionManager *self)
-{
-  return self->store_uri;
-}
-
-void
-north_mcp_session_manager_set_store_uri (NorthMcpSessionManager *self,
-                                         const char             *uri)
-{
-  north_mcp_set_str (&self->store_uri, uri);
-}
-
-gboolean
-north_mcp_session_manager_open_store (NorthMcpSessionManager *self,
-                                      GError                **error)
-{
-  g_autoptr(NorthMcpStateStore) store = NULL;
-
-  if (self->store_uri == NULL)
-    return TRUE;
-  store = north_mcp_state_store_new_for_uri (self->store_uri, error);
-  if (store == NULL)
-    return FALSE;
-  north_mcp_session_manager_set_store (self, store);
-  return TRUE;
-}
-
-void
-north_mcp_session_manager_close_store (NorthMcpSessionManager *self)
-{
-  north_mcp_session_manager_set_store (self, NULL);
-}
-
-gboolean
-north_mcp_session_manager_is_shared (NorthMcpSessionManager *self)
-{
-  return self->store != NULL;
-}
-
 /* ------------------------------------------------------------------ */
 /* Exchanges with the store about one session's record                 */
 

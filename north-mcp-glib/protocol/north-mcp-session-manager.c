@@ -14,6 +14,7 @@
 #include "north-mcp-random-private.h"
 #include "north-mcp-session-manager-impl-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-util-private.h"
 
 #define DIGEST_LENGTH NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH
 
@@ -343,4 +344,52 @@ north_mcp_session_manager_schedule_expiry (NorthMcpSessionManager *self,
   self->expiry_source = g_timeout_source_new_seconds (interval);
   g_source_set_callback (self->expiry_source, func, data, NULL);
   g_source_attach (self->expiry_source, context);
+}
+
+/* The shared state store (north-mcp-session-manager-store.c sets it). */
+
+NorthMcpStateStore *
+north_mcp_session_manager_get_store (NorthMcpSessionManager *self)
+{
+  return self->store;
+}
+
+const char *
+north_mcp_session_manager_get_store_uri (NorthMcpSessionManager *self)
+{
+  return self->store_uri;
+}
+
+void
+north_mcp_session_manager_set_store_uri (NorthMcpSessionManager *self,
+                                         const char             *uri)
+{
+  north_mcp_set_str (&self->store_uri, uri);
+}
+
+gboolean
+north_mcp_session_manager_open_store (NorthMcpSessionManager *self,
+                                      GError                **error)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+
+  if (self->store_uri == NULL)
+    return TRUE;
+  store = north_mcp_state_store_new_for_uri (self->store_uri, error);
+  if (store == NULL)
+    return FALSE;
+  north_mcp_session_manager_set_store (self, store);
+  return TRUE;
+}
+
+void
+north_mcp_session_manager_close_store (NorthMcpSessionManager *self)
+{
+  north_mcp_session_manager_set_store (self, NULL);
+}
+
+gboolean
+north_mcp_session_manager_is_shared (NorthMcpSessionManager *self)
+{
+  return self->store != NULL;
 }
