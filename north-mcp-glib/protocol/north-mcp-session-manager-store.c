@@ -36,6 +36,8 @@
 /* What a new session beyond it is told (as when one process alone is
  * over the limit: the transport answers 429). */
 #define OWNER_FULL_MESSAGE "Too many sessions of this identity (max-sessions-per-identity reached)"
+/* What the client of an edit the store did not take is told (-32603). */
+#define UNSTORED_MESSAGE "The session store is unavailable"
 
 gboolean
 north_mcp_session_id_is_valid (const char *id)
@@ -246,6 +248,7 @@ struct _Op
   NorthMcpSessionEdit     *edit;
   NorthMcpSession         *edited;
   guint                    overtaken;
+  GBytes                  *before; /* the copy's record before the change */
   RecordWork              *work;  /* edit, reload: its record's, while under way */
 };
 
@@ -275,6 +278,7 @@ op_free (Op *op)
   g_free (op->id);
   g_clear_object (&op->task);
   g_clear_pointer (&op->value, g_bytes_unref);
+  g_clear_pointer (&op->before, g_bytes_unref);
   g_clear_error (&op->error);
   g_free (op);
 }
@@ -609,8 +613,9 @@ changed_saved (NorthMcpSessionManager *self,
 {
   g_autoptr(GBytes) message = NULL;
 
-  if (op->error != NULL)
-    g_warning ("A session's new log level or subscriptions were not stored: %s", op->error->message);
+  if (op->error != NULL) /* g_log() rather than g_warning(): tests can expect it */
+    g_log (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "A session's new log level or subscriptions were not stored: %s",
+           op->error->message);
   else if (!op->found && self != NULL)
     drop_local (self, op->id);
   else if (self != NULL && self->store != NULL)
@@ -692,12 +697,38 @@ edit_next (Op *op)
   record_work_release (op, work);
 }
 
+/* An edit the store did not take (not read, or not written) is not the
+ * client's to count on, nor this copy's to serve alone: the other
+ * processes would never see it. The copy gets back what it had before
+ * the change (a write that failed may still have run: then the record
+ * has it, and the client, told it failed, sends it again). */
+static void
+edit_unstored (NorthMcpSessionManager *self,
+               Op                     *op)
+{
+  g_autoptr(GError) error = g_error_new_literal (NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE,
+                                                 UNSTORED_MESSAGE);
+  g_autoptr(JsonNode) node = op->before != NULL ? north_mcp_session_record_read_object (op->before) : NULL;
+
+  if (node != NULL && self != NULL && self->store != NULL &&
+      north_mcp_session_manager_lookup (self, op->id) == op->edited)
+    {
+      north_mcp_session_set_store_funcs (op->edited, NULL, NULL, NULL, NULL);
+      north_mcp_session_record_apply (op->edited, json_node_get_object (node));
+      attach_session (self, op->edited);
+    }
+  end_edit (op, error);
+}
+
 static void
 edit_saved (NorthMcpSessionManager *self,
             Op                     *op)
 {
   changed_saved (self, op);
-  end_edit (op, NULL);
+  if (op->error != NULL)
+    edit_unstored (self, op);
+  else
+    end_edit (op, NULL);
   edit_next (op);
 }
 
@@ -756,9 +787,9 @@ replace_record (NorthMcpSessionManager *self,
 }
 
 /* The record read: applied, then the change on it, and stored. A record
- * that could not be read (the store is away) leaves the change to this
- * copy, stored as before; one that is gone, to nobody: the session ended
- * elsewhere. So does a copy closed meanwhile (it is no longer the
+ * that could not be read (the store is away) refuses the change (but an
+ * oversized one, not ours: written over); one that is gone, to nobody:
+ * the session ended elsewhere. So does a copy closed meanwhile (it is no longer the
  * manager's to attach again). A change made here while the GET was under
  * way is not in its answer: it is read again. */
 static void
@@ -782,10 +813,18 @@ edit_read (NorthMcpSessionManager *self,
       read_for_edit (self, op);
       return;
     }
+  if (op->error != NULL &&
+      !g_error_matches (op->error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE))
+    {
+      edit_unstored (self, op);
+      edit_next (op);
+      return;
+    }
   node = op->value != NULL ? north_mcp_session_record_read_object (op->value) : NULL;
   north_mcp_session_set_store_funcs (session, NULL, NULL, NULL, NULL);
   if (node != NULL)
     dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
+  op->before = north_mcp_session_record_new (session);
   north_mcp_session_edit_apply (session, op->edit, &refused);
   attach_session (self, session);
   if (dropped > 0)

@@ -11,6 +11,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -964,6 +965,89 @@ test_deep_messages (void)
   g_assert_nonnull (relayed);
 }
 
+/* --- an edit the store does not take --- */
+
+typedef struct
+{
+  const char *uri;
+  gboolean    done;
+  char       *message;  /* of the error the edit ended with, or NULL */
+} Refused;
+
+static gboolean
+subscribe_refused (NorthMcpSession *session, gpointer data, GError **error)
+{
+  return north_mcp_session_subscribe (session, ((Refused *) data)->uri, error);
+}
+
+static void
+refused_ended (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  Refused *refused = data;
+
+  refused->message = error != NULL ? g_strdup (error->message) : NULL;
+  refused->done = TRUE;
+}
+
+/* CONFIG SET maxmemory @value on the redis-server (redis-cli): at 1 it
+ * still answers reads and refuses every write. */
+static void
+redis_maxmemory (const char *value)
+{
+  g_autofree char *port = g_strdup_printf ("%u", redis.port);
+  const char *args[] = { "redis-cli", "-p", port, "CONFIG", "SET", "maxmemory", value, NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) args, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Subscribes @session to @uri; the message of the error the edit ended
+ * with (NULL: stored). */
+static char *
+edit_and_wait (NorthMcpSession *session, const char *uri)
+{
+  Refused refused = { uri };
+
+  north_mcp_session_edit (session, subscribe_refused, refused_ended, &refused, NULL);
+  test_wait_for (&refused.done, "the edit");
+  return refused.message;
+}
+
+/* A change the store could not take (Redis gone before its read, or
+ * refusing its write) is not answered as made, nor kept on this copy
+ * alone: the other processes would never see it, and this one would serve
+ * it (notify the subscription) as long as it held the copy. */
+static void
+test_edit_not_stored_is_refused (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  NorthMcpSessionManager *manager = manager_new (&store);
+  NorthMcpSession *session = open_saved (manager);
+  g_autofree char *refused_write = NULL;
+  g_autofree char *refused_read = NULL;
+  g_autofree char *stored = NULL;
+
+  /* The record is read, its rewrite refused. */
+  redis_maxmemory ("1");
+  g_test_expect_message ("NorthMcp", G_LOG_LEVEL_WARNING, "*subscriptions were not stored: *OOM*");
+  refused_write = edit_and_wait (session, "notes://write");
+  g_test_assert_expected_messages ();
+  redis_maxmemory ("0");
+  g_assert_cmpstr (refused_write, ==, "The session store is unavailable");
+  g_assert_false (north_mcp_session_is_subscribed (session, "notes://write"));
+
+  /* Redis is gone before the read. */
+  test_redis_server_stop (&redis, SIGKILL);
+  refused_read = edit_and_wait (session, "notes://read");
+  test_redis_server_start (&redis);
+  g_assert_cmpstr (refused_read, ==, "The session store is unavailable");
+  g_assert_false (north_mcp_session_is_subscribed (session, "notes://read"));
+
+  north_mcp_session_manager_free (manager);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -989,6 +1073,7 @@ main (int argc, char **argv)
                    test_edit_of_an_ended_session_frees_its_manager);
   g_test_add_func ("/session-records/edit-overtaken-as-the-store-closes",
                    test_edit_overtaken_as_the_store_closes);
+  g_test_add_func ("/session-records/edit-not-stored-is-refused", test_edit_not_stored_is_refused);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;

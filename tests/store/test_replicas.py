@@ -152,6 +152,20 @@ def test_log_level_set_on_one_replica_is_kept_in_the_record(replicas, redis):
         time.sleep(0.05)
 
 
+def test_a_session_change_the_store_cannot_take_is_an_error(replicas, redis):
+    """A change of the session (its log level here) made while Redis is away
+    was answered as made, and kept on the replica's copy alone: the others
+    never saw it. It is an error now, and the copy is left as stored."""
+    (one,) = replicas(1)
+    session = initialize(one)
+    redis.stop()
+    status, _, body = call(one, session, "logging/setLevel", {"level": "error"})
+    assert status == 200, body
+    error = messages(body)[0]["error"]
+    assert error == {"code": -32603, "message": "The session store is unavailable"}, body
+    redis.start()
+
+
 def test_sessions_expire_in_the_store(replicas, redis):
     one, two = replicas(2, "server-with-resources", "--session-timeout", "2")
     session = initialize(one)
