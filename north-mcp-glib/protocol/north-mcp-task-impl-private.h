@@ -22,6 +22,15 @@ G_BEGIN_DECLS
  * behind, and with it every replica's messages. */
 #define UPDATE_MESSAGE_MAX_ANSWERS (4 * 1024 * 1024)
 #define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS)
+/* The replica that took a relayed tasks/update says so here (its token):
+ * pub/sub delivers a message to whoever listens at that moment, to nobody
+ * while the running replica is not subscribed (starting, reconnecting to
+ * Redis, gone). The update is answered once it is, and -32603 after
+ * UPDATE_ACK_TIMEOUT_MS without; at most UPDATE_ACK_MAX_WAITING wait at
+ * once per server (beyond, -32603 at once). */
+#define UPDATE_ACK_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-update-ack"
+#define UPDATE_ACK_TIMEOUT_MS 5000
+#define UPDATE_ACK_MAX_WAITING 256
 
 typedef struct _Runner Runner;
 
@@ -38,6 +47,8 @@ typedef struct
   NorthMcpStateStore *shared;
   guint              cancel_id;
   guint              update_id; /* tasks/update on another replica */
+  guint              ack_id;    /* UPDATE_ACK_CHANNEL */
+  GHashTable        *awaiting;  /* token → relayed tasks/update waiting for its ack */
   gsize              held;    /* Runner.held of the runners */
   GHashTable        *held_by; /* owner → Runner.held of its runners (GSIZE_TO_POINTER) */
 } Tasks;
@@ -91,5 +102,13 @@ void     north_mcp_task_runner_drop               (Runner               *runner)
  * left, the handler's next round starts. */
 void     north_mcp_task_runner_take_answers       (Runner               *runner,
                                                    JsonObject           *answers);
+
+/* UPDATE_ACK_CHANNEL's messages (@user_data: the Tasks). */
+void     north_mcp_tasks_on_update_ack            (const char           *channel,
+                                                   GBytes               *message,
+                                                   gpointer              user_data);
+/* Answers the relayed updates still waiting for their ack (not
+ * confirmed): the store is let go of. */
+void     north_mcp_tasks_end_awaiting             (Tasks                *tasks);
 
 G_END_DECLS

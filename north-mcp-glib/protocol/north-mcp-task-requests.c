@@ -15,6 +15,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-random-private.h"
 #include "north-mcp-task-impl-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-util-private.h"
@@ -237,6 +238,138 @@ update_written (GObject      *source,
   request_free (request);
 }
 
+/* A tasks/update relayed to another replica, until that one acknowledges
+ * it (UPDATE_ACK_CHANNEL) or UPDATE_ACK_TIMEOUT_MS pass. */
+typedef struct
+{
+  Tasks   *tasks;
+  Request *request;
+  char    *token;
+  GSource *timeout;
+} Awaiting;
+
+static void
+awaiting_free (gpointer data)
+{
+  Awaiting *awaiting = data;
+
+  g_source_destroy (awaiting->timeout);
+  g_source_unref (awaiting->timeout);
+  request_free (awaiting->request);
+  g_free (awaiting->token);
+  g_free (awaiting);
+}
+
+/* Answers the update of @token, if it still waits: acknowledged, or not
+ * confirmed (@message). Taken out first: the answer may end the server
+ * (and its Tasks). */
+static void
+awaiting_end (Tasks      *tasks,
+              const char *token,
+              const char *message)
+{
+  Awaiting *awaiting = NULL;
+
+  if (tasks->awaiting == NULL || !g_hash_table_steal_extended (tasks->awaiting, token, NULL, (gpointer *) &awaiting))
+    return;
+  if (message != NULL)
+    north_mcp_context_return_error_full (awaiting->request->context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                         message, NULL);
+  else
+    return_ack (awaiting->request->context);
+  awaiting_free (awaiting);
+}
+
+#define UNCONFIRMED_MESSAGE "The replica that runs the task did not confirm the update; send it again"
+
+static gboolean
+awaiting_timed_out (gpointer data)
+{
+  Awaiting *awaiting = data;
+
+  awaiting_end (awaiting->tasks, awaiting->token, UNCONFIRMED_MESSAGE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+north_mcp_tasks_on_update_ack (const char *channel,
+                               GBytes     *message,
+                               gpointer    user_data)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  char token[2 * NORTH_MCP_RANDOM_ID_BYTES + 1];
+
+  if (length != sizeof token - 1)
+    return;
+  memcpy (token, data, length);
+  token[length] = '\0';
+  awaiting_end (user_data, token, NULL);
+}
+
+void
+north_mcp_tasks_end_awaiting (Tasks *tasks)
+{
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer token;
+
+  if (tasks->awaiting == NULL)
+    return;
+  g_hash_table_iter_init (&iter, tasks->awaiting);
+  while (g_hash_table_iter_next (&iter, &token, NULL))
+    g_ptr_array_add (tokens, g_strdup (token));
+  for (guint i = 0; i < tokens->len && tasks->awaiting != NULL; i++)
+    awaiting_end (tasks, g_ptr_array_index (tokens, i), UNCONFIRMED_MESSAGE);
+  g_clear_pointer (&tasks->awaiting, g_hash_table_unref);
+}
+
+/* Sends @answers to the replica that runs the task; @request is answered
+ * once it acknowledges them. */
+static void
+relay_update (Request    *request,
+              JsonObject *answers)
+{
+  Tasks *tasks = request->tasks;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = north_mcp_random_id (&error);
+  g_autoptr(GBytes) message = NULL;
+  Awaiting *awaiting;
+  GString *text;
+
+  if (token == NULL || (tasks->awaiting != NULL && g_hash_table_size (tasks->awaiting) >= UPDATE_ACK_MAX_WAITING))
+    {
+      north_mcp_context_return_error_full (request->context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                           "Too many task updates wait for other replicas; try again later",
+                                           NULL);
+      request_free (request);
+      return;
+    }
+  text = g_string_new (token);
+  g_string_append_printf (text, " %s %s\n", request->owner, request->task_id);
+  north_mcp_json_write_object (text, answers);
+  message = g_string_free_to_bytes (text);
+  if (g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
+    {
+      north_mcp_context_return_error_full (request->context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
+                                           "Invalid params: the answers are too large to reach the "
+                                           "replica that runs the task (4 MiB)", NULL);
+      request_free (request);
+      return;
+    }
+  if (tasks->awaiting == NULL)
+    tasks->awaiting = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, awaiting_free);
+  awaiting = g_new0 (Awaiting, 1);
+  awaiting->tasks = tasks;
+  awaiting->request = request;
+  awaiting->token = g_steal_pointer (&token);
+  awaiting->timeout = g_timeout_source_new (UPDATE_ACK_TIMEOUT_MS);
+  g_source_set_callback (awaiting->timeout, awaiting_timed_out, awaiting, NULL);
+  g_source_attach (awaiting->timeout, north_mcp_protocol_host_get_main_context (tasks->host));
+  g_hash_table_insert (tasks->awaiting, awaiting->token, awaiting);
+  north_mcp_state_store_publish (tasks->shared, UPDATE_CHANNEL, message);
+}
+
 /* The task of a tasks/update whose handler does not run here: with a
  * store shared by replicas it may run on another, which gets the answers
  * (they would be lost otherwise, and the task wait for ever). */
@@ -260,22 +393,10 @@ update_elsewhere (GObject      *source,
   if (request->tasks->shared != NULL && answers != NULL && json_object_get_size (answers) > 0 &&
       g_strcmp0 (north_mcp_object_get_string (record, "status"), "input_required") == 0)
     {
-      GString *text = g_string_new (request->owner);
-      g_autoptr(GBytes) message = NULL;
-
-      g_string_append_printf (text, " %s\n", request->task_id);
-      north_mcp_json_write_object (text, answers);
-      message = g_string_free_to_bytes (text);
-      if (g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
-        {
-          north_mcp_context_return_error_full (request->context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                                               "Invalid params: the answers are too large to reach the "
-                                               "replica that runs the task (4 MiB)", NULL);
-          return;
-        }
-      north_mcp_state_store_publish (request->tasks->shared, UPDATE_CHANNEL, message);
+      relay_update (g_steal_pointer (&request), answers);
+      return;
     }
-  /* Acknowledged, like an update taken here. */
+  /* Nothing to relay: acknowledged, like an update taken here. */
   return_ack (request->context);
 }
 

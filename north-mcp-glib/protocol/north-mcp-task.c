@@ -44,7 +44,9 @@ tasks_release_shared (Tasks *tasks)
     return;
   north_mcp_state_store_unsubscribe (tasks->shared, tasks->cancel_id);
   north_mcp_state_store_unsubscribe (tasks->shared, tasks->update_id);
-  tasks->cancel_id = tasks->update_id = 0;
+  north_mcp_state_store_unsubscribe (tasks->shared, tasks->ack_id);
+  tasks->cancel_id = tasks->update_id = tasks->ack_id = 0;
+  north_mcp_tasks_end_awaiting (tasks);
   g_clear_object (&tasks->shared);
   g_clear_object (&tasks->store);
 }
@@ -201,23 +203,28 @@ on_cancel_message (const char *channel,
     north_mcp_task_runner_drop (runner);
 }
 
-/* "OWNER TASKID\nANSWERS": the answers of a tasks/update that reached
- * another replica, for the handler if it runs here. */
+/* "TOKEN OWNER TASKID\nANSWERS": the answers of a tasks/update that
+ * reached another replica, for the handler if it runs here; taken, they
+ * are acknowledged with TOKEN (the other replica answers the client). */
 static void
 on_update_message (const char *channel,
                    GBytes     *message,
                    gpointer    user_data)
 {
+  Tasks *tasks = user_data;
   gsize length = 0;
   const char *data = g_bytes_get_data (message, &length);
   /* An empty message has no data at all (NULL, which memchr() must not
    * get). */
   const char *newline = length > 0 && length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
+  const char *space = newline != NULL ? memchr (data, ' ', newline - data) : NULL;
   g_autoptr(JsonNode) answers = NULL;
+  g_autoptr(GBytes) token = NULL;
   g_autoptr(Runner) held = NULL;
   Runner *runner;
 
-  if (newline == NULL || (runner = addressed_runner (user_data, data, newline - data)) == NULL)
+  if (space == NULL || space - data > 2 * NORTH_MCP_RANDOM_ID_BYTES ||
+      (runner = addressed_runner (tasks, space + 1, newline - (space + 1))) == NULL)
     return;
   answers = north_mcp_json_read (newline + 1, length - (newline + 1 - data), NORTH_MCP_JSON_MAX_DEPTH, NULL);
   if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers))
@@ -225,6 +232,9 @@ on_update_message (const char *channel,
   held = north_mcp_task_runner_ref (runner); /* the next round may end it at once */
   north_mcp_task_runner_take_answers (runner, json_node_get_object (answers));
   runner_flush (runner);
+  token = g_bytes_new (data, space - data);
+  if (tasks->shared != NULL)
+    north_mcp_state_store_publish (tasks->shared, UPDATE_ACK_CHANNEL, token);
 }
 
 /* The records go to @shared (maybe NULL: in memory). */
@@ -245,6 +255,8 @@ tasks_use_store (Tasks              *tasks,
                                                           on_cancel_message, tasks, NULL);
       tasks->update_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_CHANNEL,
                                                           on_update_message, tasks, NULL);
+      tasks->ack_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_ACK_CHANNEL,
+                                                       north_mcp_tasks_on_update_ack, tasks, NULL);
     }
   else
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,

@@ -11,6 +11,7 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-state-store-private.h"
+#include "north-mcp-task-impl-private.h"
 #include "test-http-client.h"
 #include "test-redis-server.h"
 
@@ -1122,6 +1123,109 @@ test_update_store_refused (Fixture *f, gconstpointer data)
   north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
 }
 
+/* How many subscribers @channel has on the redis-server (PUBSUB NUMSUB). */
+static gint64
+redis_subscribers (const char *channel)
+{
+  const char *args[] = { "PUBSUB", "NUMSUB", channel };
+  g_autoptr(NorthMcpRedisReply) reply = redis_run (G_N_ELEMENTS (args), args);
+
+  return north_mcp_redis_reply_get_integer (north_mcp_redis_reply_get_element (reply, 1));
+}
+
+/* Until @channel has @count subscribers: a message published before would
+ * reach fewer. */
+static void
+wait_subscribers (const char *channel, gint64 count)
+{
+  guint watchdog = test_watchdog_add (channel);
+
+  while (redis_subscribers (channel) != count)
+    sleep_ms (10);
+  g_source_remove (watchdog);
+}
+
+static void
+ignore_message (const char *channel, GBytes *message, gpointer user_data)
+{
+}
+
+/* Answers a and b of the ask task @task_id through @f. */
+static JsonObject *
+answer_ask (Fixture *f, const char *task_id)
+{
+  g_autofree char *params =
+    g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"action\":\"accept\"},"
+                     "\"b\":{\"action\":\"decline\"}}", task_id);
+
+  return rpc_full (f, "tasks/update", task_id, params, CAPS_TASKS, NULL);
+}
+
+/* A tasks/update that reaches a replica where its task does not run is
+ * relayed to the one that runs it, and acknowledged once that one took
+ * the answers. Pub/sub delivers to nobody while the running replica is
+ * not subscribed (starting, reconnecting, gone): such an update used to
+ * be acknowledged all the same, its answers lost, the task waiting for
+ * ever while its client believed it answered. */
+static void
+test_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  Fixture other = { 0 };
+  Tasks *tasks;
+  g_autofree char *relayed = NULL;
+  g_autofree char *lost = NULL;
+  g_autoptr(JsonObject) asking = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) still = NULL;
+  g_autoptr(JsonObject) direct = NULL;
+  g_autoptr(JsonObject) finished = NULL;
+
+  fixture_setup (&other, NULL);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other.server), other_store);
+  relayed = start_task (f, "ask");
+  lost = start_task (f, "ask");
+  asking = wait_task (&other, relayed, "working");
+  g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
+  json_object_unref (wait_task (&other, lost, "working"));
+  /* Both replicas listen (the other one since its tasks/get). */
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 2);
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update-ack", 2);
+
+  ack = answer_ask (&other, relayed);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  done = wait_task (f, relayed, "input_required");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+
+  /* The running replica no longer listens: not acknowledged. */
+  tasks = north_mcp_tasks_get (NORTH_MCP_PROTOCOL_HOST (f->server));
+  north_mcp_state_store_unsubscribe (tasks->shared, tasks->update_id);
+  /* (One for it to let go of at the end.) */
+  tasks->update_id = north_mcp_state_store_subscribe (tasks->shared, NORTH_MCP_STATE_STORE_PREFIX "test-unused",
+                                                      ignore_message, NULL, NULL);
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 1);
+  refused = answer_ask (&other, lost);
+  g_assert_true (json_object_has_member (refused, "error"));
+  g_assert_cmpint (error_code (refused), ==, -32603);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (refused, "error"), "message"), ==,
+                   "The replica that runs the task did not confirm the update; send it again");
+  still = get_task (f, lost);
+  g_assert_cmpstr (json_object_get_string_member (still, "status"), ==, "input_required");
+  /* Sent again where it is taken. */
+  direct = answer_ask (f, lost);
+  g_assert_cmpstr (json_object_get_string_member (result_of (direct), "resultType"), ==, "complete");
+  finished = wait_task (f, lost, "input_required");
+  g_assert_cmpstr (json_object_get_string_member (finished, "status"), ==, "completed");
+
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other.server), NULL);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+  fixture_teardown (&other, NULL);
+}
+
 /* A record the shared store could not take (Redis out of memory a
  * while, or unreachable) does not end its task: a task whose result came
  * then is not marked failed for it, nor left showing `working` with no
@@ -1231,6 +1335,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/tasks-http/update-store-refused", Fixture, NULL, fixture_setup, test_update_store_refused,
               fixture_teardown);
+  g_test_add ("/tasks-http/update-relayed-is-acknowledged", Fixture, NULL, fixture_setup,
+              test_update_relayed_is_acknowledged, fixture_teardown);
   g_test_add ("/tasks-http/restart-follows-store", Fixture, NULL, fixture_setup, test_restart_follows_store,
               fixture_teardown);
   g_test_add ("/tasks-http/final-record-after-outage", Fixture, NULL, fixture_setup,
