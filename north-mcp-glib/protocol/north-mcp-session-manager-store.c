@@ -824,6 +824,7 @@ edit_read (NorthMcpSessionManager *self,
   north_mcp_session_set_store_funcs (session, NULL, NULL, NULL, NULL);
   if (node != NULL)
     dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
+  g_clear_pointer (&op->before, g_bytes_unref); /* read again: overtaken */
   op->before = north_mcp_session_record_new (session);
   north_mcp_session_edit_apply (session, op->edit, &refused);
   attach_session (self, session);
