@@ -996,11 +996,13 @@ redis_maxmemory (const char *value)
 {
   g_autofree char *port = g_strdup_printf ("%u", redis.port);
   const char *args[] = { "redis-cli", "-p", port, "CONFIG", "SET", "maxmemory", value, NULL };
+  g_autofree char *out = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) args, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) args, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, NULL, &error));
   g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, "OK\n");
 }
 
 /* Subscribes @session to @uri; the message of the error the edit ended
