@@ -400,6 +400,7 @@ typedef struct
 {
   const char *uri;
   gboolean    done;
+  char       *message;  /* of the error the edit ended with, or NULL */
 } Late;
 
 static gboolean
@@ -967,23 +968,10 @@ test_deep_messages (void)
 
 /* --- an edit the store does not take --- */
 
-typedef struct
-{
-  const char *uri;
-  gboolean    done;
-  char       *message;  /* of the error the edit ended with, or NULL */
-} Refused;
-
-static gboolean
-subscribe_refused (NorthMcpSession *session, gpointer data, GError **error)
-{
-  return north_mcp_session_subscribe (session, ((Refused *) data)->uri, error);
-}
-
 static void
 refused_ended (NorthMcpSession *session, const GError *error, gpointer data)
 {
-  Refused *refused = data;
+  Late *refused = data;
 
   refused->message = error != NULL ? g_strdup (error->message) : NULL;
   refused->done = TRUE;
@@ -1010,9 +998,9 @@ redis_maxmemory (const char *value)
 static char *
 edit_and_wait (NorthMcpSession *session, const char *uri)
 {
-  Refused refused = { uri };
+  Late refused = { uri };
 
-  north_mcp_session_edit (session, subscribe_refused, refused_ended, &refused, NULL);
+  north_mcp_session_edit (session, subscribe_late, refused_ended, &refused, NULL);
   test_wait_for (&refused.done, "the edit");
   return refused.message;
 }

@@ -1085,6 +1085,17 @@ redis_oom_refusals (void)
   return count != NULL ? g_ascii_strtoull (count + strlen ("errorstat_OOM:count="), NULL, 10) : 0;
 }
 
+/* Answers a and b of the ask task @task_id through @f. */
+static JsonObject *
+answer_ask (Fixture *f, const char *task_id)
+{
+  g_autofree char *params =
+    g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"action\":\"accept\"},"
+                     "\"b\":{\"action\":\"decline\"}}", task_id);
+
+  return rpc_full (f, "tasks/update", task_id, params, CAPS_TASKS, NULL);
+}
+
 /* A tasks/update whose record the shared store could not write (Redis
  * refused it) is not acknowledged: the client is told to try again, and
  * the handler, which still waits for the rest, is not dropped with the
@@ -1099,7 +1110,6 @@ test_update_store_refused (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) ack = NULL;
   g_autoptr(JsonObject) done = NULL;
   g_autofree char *first = NULL;
-  g_autofree char *both = NULL;
 
   north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
   task_id = start_task (f, "ask");
@@ -1114,9 +1124,7 @@ test_update_store_refused (Fixture *f, gconstpointer data)
   g_assert_true (json_object_has_member (refused, "error"));
   g_assert_cmpint (error_code (refused), ==, -32603);
 
-  both = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"action\":\"accept\"},"
-                          "\"b\":{\"action\":\"decline\"}}", task_id);
-  ack = rpc_full (f, "tasks/update", task_id, both, CAPS_TASKS, NULL);
+  ack = answer_ask (f, task_id);
   g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
   done = wait_task (f, task_id, "input_required");
   g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
@@ -1148,17 +1156,6 @@ wait_subscribers (const char *channel, gint64 count)
 static void
 ignore_message (const char *channel, GBytes *message, gpointer user_data)
 {
-}
-
-/* Answers a and b of the ask task @task_id through @f. */
-static JsonObject *
-answer_ask (Fixture *f, const char *task_id)
-{
-  g_autofree char *params =
-    g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"action\":\"accept\"},"
-                     "\"b\":{\"action\":\"decline\"}}", task_id);
-
-  return rpc_full (f, "tasks/update", task_id, params, CAPS_TASKS, NULL);
 }
 
 /* A tasks/update that reaches a replica where its task does not run is
