@@ -425,6 +425,12 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * as before, and room comes back as streams end, clients unsubscribe and
    * sessions end. Lowering it ends nothing. Default: 128 MiB.
    *
+   * The listen streams of one client may keep at most a quarter of it,
+   * so that one client cannot take the room of all: a client is its
+   * identity on a server with authentication, else its session, else
+   * the IP address it connects from. Past its share, a client's listen
+   * is answered `-32603` too, and other clients still listen.
+   *
    * Since: 0.2
    */
   north_mcp_server_properties[PROP_MAX_SUBSCRIPTION_BYTES] =

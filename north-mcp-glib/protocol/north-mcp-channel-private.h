@@ -46,6 +46,9 @@ struct _NorthMcpChannelClass
    * may let go of the request as it arrived, and count only @kept. */
   void     (*release_request) (NorthMcpChannel *self,
                                guint64          kept);
+  /* Optional: the address the client connects from, without its port
+   * (what tells clients apart when nothing else does), or NULL. */
+  char    *(*dup_peer) (NorthMcpChannel *self);
 };
 
 void          north_mcp_channel_send            (NorthMcpChannel *self,
@@ -66,5 +69,7 @@ GCancellable *north_mcp_channel_get_cancellable (NorthMcpChannel *self);
 gboolean      north_mcp_channel_close_stream    (NorthMcpChannel *self);
 void          north_mcp_channel_release_request (NorthMcpChannel *self,
                                                  guint64          kept);
+/* The client's address (transfer full), NULL when the channel has none. */
+char         *north_mcp_channel_dup_peer        (NorthMcpChannel *self);
 
 G_END_DECLS

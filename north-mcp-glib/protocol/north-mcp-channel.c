@@ -190,6 +190,17 @@ north_mcp_channel_release_request (NorthMcpChannel *self,
     klass->release_request (self, kept);
 }
 
+char *
+north_mcp_channel_dup_peer (NorthMcpChannel *self)
+{
+  NorthMcpChannelClass *klass;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (self), NULL);
+
+  klass = NORTH_MCP_CHANNEL_GET_CLASS (self);
+  return klass->dup_peer != NULL ? klass->dup_peer (self) : NULL;
+}
+
 gboolean
 north_mcp_channel_close_stream (NorthMcpChannel *self)
 {

@@ -1,6 +1,6 @@
 /* north-mcp-kept-budget-private.h: what listen streams and resource
  * subscriptions keep of their clients, all sessions of a server together
- * (max-subscription-bytes)
+ * (max-subscription-bytes), and of that what each owner keeps
  *
  * SPDX-License-Identifier: MIT
  */
@@ -22,6 +22,11 @@ typedef struct _NorthMcpKeptBudget NorthMcpKeptBudget;
 #define NORTH_MCP_KEPT_BUDGET_LISTEN_COST 4096
 #define NORTH_MCP_KEPT_BUDGET_URI_COST    64
 
+/* One owner (an identity, else a session, else a peer address) may keep
+ * at most this part of the limit: a quarter, as for tasks, so that one
+ * user cannot take the room of all. */
+#define NORTH_MCP_KEPT_BUDGET_OWNER_SHARE 4
+
 NorthMcpKeptBudget *north_mcp_kept_budget_new       (guint64             limit);
 NorthMcpKeptBudget *north_mcp_kept_budget_ref       (NorthMcpKeptBudget *self);
 void                north_mcp_kept_budget_unref     (NorthMcpKeptBudget *self);
@@ -30,13 +35,18 @@ void                north_mcp_kept_budget_unref     (NorthMcpKeptBudget *self);
 guint64             north_mcp_kept_budget_get_limit (NorthMcpKeptBudget *self);
 void                north_mcp_kept_budget_set_limit (NorthMcpKeptBudget *self,
                                                      guint64             limit);
-/* Counts @bytes more unless that would pass the limit: then FALSE,
- * nothing counted, and @error says so (NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR:
- * the server is full, the client may try again later). */
+/* Counts @bytes more for @owner unless that would pass the limit, or
+ * @owner's share of it: then FALSE, nothing counted, and @error says so
+ * (NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR: the server, or the client's
+ * share, is full; the client may try again later). What is given back
+ * must name the same @owner. Owners are kept only while they keep
+ * something. */
 gboolean            north_mcp_kept_budget_take      (NorthMcpKeptBudget *self,
+                                                     const char         *owner,
                                                      guint64             bytes,
                                                      GError            **error);
 void                north_mcp_kept_budget_give_back (NorthMcpKeptBudget *self,
+                                                     const char         *owner,
                                                      guint64             bytes);
 guint64             north_mcp_kept_budget_get_used  (NorthMcpKeptBudget *self);
 

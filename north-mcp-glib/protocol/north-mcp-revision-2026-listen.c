@@ -15,6 +15,7 @@
 #include "north-mcp-context-private.h"
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
+#include "north-mcp-hex-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-kept-budget-private.h"
@@ -38,6 +39,7 @@ typedef struct
   gboolean    resources;
   GHashTable *uris;  /* resourceSubscriptions, a set: looked up per broadcast */
   NorthMcpKeptBudget *kept;  /* where the stream counts while it lives */
+  char       *owner;         /* whose share it counts in */
   guint64     cost;
 } ListenFilter;
 
@@ -47,9 +49,10 @@ listen_filter_free (ListenFilter *filter)
   g_clear_pointer (&filter->uris, g_hash_table_unref);
   if (filter->kept != NULL)
     {
-      north_mcp_kept_budget_give_back (filter->kept, filter->cost);
+      north_mcp_kept_budget_give_back (filter->kept, filter->owner, filter->cost);
       north_mcp_kept_budget_unref (filter->kept);
     }
+  g_free (filter->owner);
   g_free (filter);
 }
 
@@ -79,6 +82,34 @@ count_listen (NorthMcpContext *context,
 
   if (session != NULL)
     g_object_set_data (G_OBJECT (session), LISTENS_KEY, GUINT_TO_POINTER (listens_of (session) + delta));
+}
+
+/* Whose share of max-subscription-bytes @context's stream counts in: its
+ * identity; on a server without authentication its session (legacy
+ * HTTP+SSE, stdio), else the address it connects from; else one
+ * anonymous owner. */
+static char *
+listen_owner (NorthMcpContext *context)
+{
+  NorthMcpSession *session = north_mcp_context_get_tracking_session (context);
+  guint8 digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+  g_autofree char *peer = NULL;
+
+  /* An identified owner's digest is never all zeros (its first byte is
+   * odd). */
+  north_mcp_session_owner_digest (north_mcp_context_get_user (context), digest);
+  if (digest[0] != 0)
+    {
+      g_autofree char *hex = north_mcp_hex_strdup (digest, sizeof digest);
+
+      return g_strconcat ("identity ", hex, NULL);
+    }
+  if (session != NULL)
+    return g_strconcat ("session ", north_mcp_session_get_id (session), NULL);
+  peer = north_mcp_channel_dup_peer (north_mcp_context_get_channel (context));
+  if (peer != NULL)
+    return g_strconcat ("peer ", peer, NULL);
+  return g_strdup ("anonymous");
 }
 
 static gboolean
@@ -342,11 +373,13 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
     }
 
   /* What every listen stream and resource subscription of the server
-   * keeps is bounded together (max-subscription-bytes): beyond it this
-   * one is refused, and every other request is served as before. */
+   * keeps is bounded together (max-subscription-bytes), and one owner's
+   * to a share of that: beyond either this one is refused, and every
+   * other request is served as before. */
   kept = north_mcp_session_manager_get_kept_budget (north_mcp_protocol_host_get_session_manager (host));
   filter->cost = listen_kept_cost (context, params, filter);
-  if (!north_mcp_kept_budget_take (kept, filter->cost, &error))
+  filter->owner = listen_owner (context);
+  if (!north_mcp_kept_budget_take (kept, filter->owner, filter->cost, &error))
     {
       listen_filter_free (filter);
       north_mcp_context_return_error_literal (context, error->domain, error->code, error->message);

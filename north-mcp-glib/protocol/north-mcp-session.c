@@ -885,7 +885,7 @@ static void
 clear_subscriptions (NorthMcpSession *self)
 {
   if (self->kept != NULL)
-    north_mcp_kept_budget_give_back (self->kept, self->subscription_bytes +
+    north_mcp_kept_budget_give_back (self->kept, NULL, self->subscription_bytes +
                                      (guint64) self->subscription_count * NORTH_MCP_KEPT_BUDGET_URI_COST);
   g_hash_table_remove_all (self->subscriptions);
   self->subscription_bytes = 0;
@@ -913,7 +913,7 @@ add_subscription (NorthMcpSession  *self,
                            "unsubscribe from some first");
       return FALSE;
     }
-  if (self->kept != NULL && !north_mcp_kept_budget_take (self->kept, subscription_cost (length), error))
+  if (self->kept != NULL && !north_mcp_kept_budget_take (self->kept, NULL, subscription_cost (length), error))
     return FALSE;
   g_hash_table_add (self->subscriptions, g_strdup (uri));
   self->subscription_bytes += length;
@@ -945,7 +945,7 @@ north_mcp_session_unsubscribe (NorthMcpSession *self,
   self->subscription_bytes -= length;
   self->subscription_count--;
   if (self->kept != NULL)
-    north_mcp_kept_budget_give_back (self->kept, subscription_cost (length));
+    north_mcp_kept_budget_give_back (self->kept, NULL, subscription_cost (length));
   changed (self);
   return TRUE;
 }

@@ -538,6 +538,19 @@ north_mcp_http_channel_release_request (NorthMcpChannel *channel,
     north_mcp_http_held_body_shrink (self->held, kept);
 }
 
+/* The client's IP address, its port left out: each request of a
+ * Streamable HTTP client may come on a connection of its own. */
+static char *
+north_mcp_http_channel_dup_peer (NorthMcpChannel *channel)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+  GSocketAddress *remote = self->message != NULL ? soup_server_message_get_remote_address (self->message) : NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return NULL;
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+}
+
 static void
 north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
 {
@@ -552,6 +565,7 @@ north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
   channel_class->skip_response = north_mcp_http_channel_skip_response;
   channel_class->close_stream = north_mcp_http_channel_close_stream;
   channel_class->release_request = north_mcp_http_channel_release_request;
+  channel_class->dup_peer = north_mcp_http_channel_dup_peer;
 }
 
 static void

@@ -48,13 +48,15 @@ def settled_fd_count(pid):
     return previous
 
 
-def raw_connection(port, rcvbuf=None, timeout=30):
+def raw_connection(port, rcvbuf=None, timeout=30, source=None):
     """A socket to the server; with RCVBUF, a small receive buffer set before
     connecting (so that a client that does not read stops the server's
-    writes early)."""
+    writes early); with SOURCE, from that loopback address (another peer)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if source is not None:
+        sock.bind((source, 0))
     sock.settimeout(timeout)
     sock.connect(("127.0.0.1", port))
     return sock
@@ -764,9 +766,11 @@ def test_listen_streams_count_what_they_keep():
     # in max-subscription-bytes for as long as the stream is open (some
     # 71 KB here: 4 KiB, and its params as a tree). Before, it counted among the request bodies held, so
     # that a few listens could take that budget from every other request.
-    # With room for three and a half such listens, the fourth is refused
-    # (-32603), bodies as large as theirs are still served, and once the
-    # streams end their room is given back.
+    # With room for three and a half such listens in one client's share (a
+    # quarter of max-subscription-bytes; without authentication or a
+    # session, a client is its address), the fourth is refused (-32603)
+    # while another address still listens, bodies as large as theirs are
+    # still served, and once the streams end their room is given back.
     headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
                "MCP-Protocol-Version": "2026-07-28"}
     meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -781,11 +785,11 @@ def test_listen_streams_count_what_they_keep():
 
     size = len(body(1))
     assert 64_000 < size < 66_000
-    server = Server("--stateless", "--max-subscription-bytes", "250000",
+    server = Server("--stateless", "--max-subscription-bytes", "1000000",
                     "--max-held-body-bytes", str(2 * size))
     try:
-        def listen(rid):
-            sock = raw_connection(server.port)
+        def listen(rid, source=None):
+            sock = raw_connection(server.port, source=source)
             sock.sendall(http_request("POST", "/mcp", body(rid), {**headers, "Mcp-Method": "subscriptions/listen"}))
             received = b""
             while b"acknowledged" not in received and b'"code":-32603' not in received:
@@ -797,8 +801,11 @@ def test_listen_streams_count_what_they_keep():
         streams = [listen(rid) for rid in (1, 2, 3)]
         assert all(open_ for _, open_ in streams)
         refused, open_ = listen(4)
-        assert not open_, f"a fourth listen of {size} bytes was kept past max-subscription-bytes"
+        assert not open_, f"a fourth listen of {size} bytes was kept past one client's share"
         refused.close()
+        other, open_ = listen(6, source="127.0.0.2")
+        assert open_, "another client's listen was refused"
+        streams.append((other, open_))
         padded = json.dumps({"jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": {"_meta": meta},
                              "pad": "p" * (size - 200)}).encode()
         status, _, answer = server.request("POST", "/mcp", padded, {**headers, "Mcp-Method": "tools/list"})

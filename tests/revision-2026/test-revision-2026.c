@@ -1250,6 +1250,72 @@ test_listen_many (Fixture       *fixture,
     ;
 }
 
+/* One identity's listen streams take at most its share of
+ * max-subscription-bytes (a quarter): one user who opens streams until
+ * refused leaves room for every other user. Before, one user could fill
+ * the whole budget and every other user's listen was refused. */
+static void
+test_listen_share (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) channels = g_ptr_array_new_with_free_func (g_object_unref);
+  NorthMcpRevision2026State *listeners = north_mcp_server_get_revision_2026 (fixture->server);
+  g_autoptr(JsonObject) refused = NULL;
+  TestChannel *channel;
+  guint opened = 0;
+
+  north_mcp_server_set_max_subscription_bytes (fixture->server, 100000);
+  become (fixture, token_user ("https://idp.example", "alice", NULL));
+  while (refused == NULL)
+    {
+      g_autofree char *text = revision_2026_request (opened + 1, "subscriptions/listen",
+                                                     "\"notifications\":{\"toolsListChanged\":true}", "{}", NULL);
+      g_autoptr(JsonNode) request = parse (text);
+      JsonObject *first;
+
+      g_assert_cmpuint (opened, <, 100);
+      channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+      g_ptr_array_add (channels, channel);
+      north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, fixture->user, request,
+                                  NORTH_MCP_CHANNEL (channel));
+      g_assert_cmpuint (channel->messages->len, ==, 1);
+      first = json_node_get_object (g_ptr_array_index (channel->messages, 0));
+      if (json_object_has_member (first, "error"))
+        refused = json_object_ref (json_object_get_object_member (first, "error"));
+      else
+        opened++;
+    }
+  /* Some fit, and the refusal says why, like the server-wide one. */
+  g_assert_cmpuint (opened, >, 0);
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, opened);
+  g_assert_cmpint (json_object_get_int_member (refused, "code"), ==, -32603);
+  g_assert_nonnull (strstr (json_object_get_string_member (refused, "message"), "max-subscription-bytes"));
+  g_assert_nonnull (strstr (json_object_get_string_member (refused, "message"), "one client"));
+
+  /* Another user still listens. */
+  become (fixture, token_user ("https://idp.example", "bob", NULL));
+  send_revision_2026 (fixture, 500, "subscriptions/listen", "\"notifications\":{\"toolsListChanged\":true}",
+                      "{}", NULL);
+  g_assert_cmpuint (fixture->channel->messages->len, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (message_at (fixture, 0), "method"), ==,
+                   "notifications/subscriptions/acknowledged");
+
+  /* A stream of the first user that ends gives its room back to that
+   * user. */
+  north_mcp_channel_mark_closed (g_ptr_array_index (channels, 0));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  become (fixture, token_user ("https://idp.example", "alice", NULL));
+  send_revision_2026 (fixture, 501, "subscriptions/listen", "\"notifications\":{\"toolsListChanged\":true}",
+                      "{}", NULL);
+  g_assert_cmpstr (json_object_get_string_member (message_at (fixture, 0), "method"), ==,
+                   "notifications/subscriptions/acknowledged");
+
+  north_mcp_server_stop (fixture->server);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* Stateless requests are cancelled by notifications/cancelled (stdio) and
  * by the client closing the response stream (HTTP); either way, nothing is
  * answered. */
@@ -1737,6 +1803,7 @@ main (int    argc,
   ADD ("/revision-2026/listen-cancelled", test_listen_cancelled);
   ADD ("/revision-2026/listen-bounded", test_listen_bounded);
   ADD ("/revision-2026/listen-many", test_listen_many);
+  ADD ("/revision-2026/listen-share", test_listen_share);
   ADD ("/revision-2026/cancellation", test_cancellation);
   ADD ("/revision-2026/http/validation", test_http_validation);
   ADD ("/revision-2026/http/param-headers", test_http_param_headers);
