@@ -25,6 +25,12 @@ void north_mcp_json_write_array  (GString    *out,
                                   JsonArray  *array);
 void north_mcp_json_write_string (GString    *out,
                                   const char *string);
+/* The same with every object's members sorted by name (bytewise): one
+ * text for equal trees however their members were ordered, for digests
+ * of what a client sent. Linear in the size of a tree the reader made
+ * (it bounds the members of an object). */
+void north_mcp_json_write_canonical (GString  *out,
+                                     JsonNode *node);
 
 /* The size of @node as compact JSON, without string escapes and with
  * every number and boolean counted as 24 bytes (so that it tracks the

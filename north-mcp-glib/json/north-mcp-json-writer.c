@@ -171,14 +171,29 @@ write_double (GString *out,
     g_string_append_len (out, ".0", 2);
 }
 
-void
-north_mcp_json_write_object (GString    *out,
-                             JsonObject *object)
+static void write_node (GString  *out,
+                        JsonNode *node,
+                        gboolean  sorted);
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
 {
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* @sorted: members by name (bytewise), else in insertion order. Sorting
+ * costs k log k for k members, which the reader bounds
+ * (NORTH_MCP_JSON_MAX_MEMBERS): linear in the size of what it read. */
+static void
+write_object (GString    *out,
+              JsonObject *object,
+              gboolean    sorted)
+{
+  g_autoptr(GPtrArray) names = NULL;
   JsonObjectIter iter;
   const char *name;
   JsonNode *member;
-  gboolean first = TRUE;
 
   if (object == NULL)
     {
@@ -187,22 +202,44 @@ north_mcp_json_write_object (GString    *out,
     }
 
   g_string_append_c (out, '{');
-  json_object_iter_init_ordered (&iter, object);
-  while (json_object_iter_next_ordered (&iter, &name, &member))
+  if (!sorted)
     {
-      if (!first)
+      gboolean first = TRUE;
+
+      json_object_iter_init_ordered (&iter, object);
+      while (json_object_iter_next_ordered (&iter, &name, &member))
+        {
+          if (!first)
+            g_string_append_c (out, ',');
+          first = FALSE;
+          north_mcp_json_write_string (out, name);
+          g_string_append_c (out, ':');
+          write_node (out, member, FALSE);
+        }
+      g_string_append_c (out, '}');
+      return;
+    }
+
+  names = g_ptr_array_sized_new (json_object_get_size (object));
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &member))
+    g_ptr_array_add (names, (gpointer) name);
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      if (i > 0)
         g_string_append_c (out, ',');
-      first = FALSE;
-      north_mcp_json_write_string (out, name);
+      north_mcp_json_write_string (out, g_ptr_array_index (names, i));
       g_string_append_c (out, ':');
-      north_mcp_json_write (out, member);
+      write_node (out, json_object_get_member (object, g_ptr_array_index (names, i)), TRUE);
     }
   g_string_append_c (out, '}');
 }
 
-void
-north_mcp_json_write_array (GString   *out,
-                            JsonArray *array)
+static void
+write_array (GString   *out,
+             JsonArray *array,
+             gboolean   sorted)
 {
   guint n = array != NULL ? json_array_get_length (array) : 0;
 
@@ -211,17 +248,16 @@ north_mcp_json_write_array (GString   *out,
     {
       if (i > 0)
         g_string_append_c (out, ',');
-      north_mcp_json_write (out, json_array_get_element (array, i));
+      write_node (out, json_array_get_element (array, i), sorted);
     }
   g_string_append_c (out, ']');
 }
 
-void
-north_mcp_json_write (GString  *out,
-                      JsonNode *node)
+static void
+write_node (GString  *out,
+            JsonNode *node,
+            gboolean  sorted)
 {
-  g_return_if_fail (out != NULL);
-
   if (node == NULL)
     {
       g_string_append_len (out, "null", 4);
@@ -231,11 +267,11 @@ north_mcp_json_write (GString  *out,
   switch (json_node_get_node_type (node))
     {
     case JSON_NODE_OBJECT:
-      north_mcp_json_write_object (out, json_node_get_object (node));
+      write_object (out, json_node_get_object (node), sorted);
       break;
 
     case JSON_NODE_ARRAY:
-      north_mcp_json_write_array (out, json_node_get_array (node));
+      write_array (out, json_node_get_array (node), sorted);
       break;
 
     case JSON_NODE_VALUE:
@@ -268,6 +304,38 @@ north_mcp_json_write (GString  *out,
       g_string_append_len (out, "null", 4);
       break;
     }
+}
+
+void
+north_mcp_json_write_object (GString    *out,
+                             JsonObject *object)
+{
+  write_object (out, object, FALSE);
+}
+
+void
+north_mcp_json_write_array (GString   *out,
+                            JsonArray *array)
+{
+  write_array (out, array, FALSE);
+}
+
+void
+north_mcp_json_write (GString  *out,
+                      JsonNode *node)
+{
+  g_return_if_fail (out != NULL);
+
+  write_node (out, node, FALSE);
+}
+
+void
+north_mcp_json_write_canonical (GString  *out,
+                                JsonNode *node)
+{
+  g_return_if_fail (out != NULL);
+
+  write_node (out, node, TRUE);
 }
 
 /* The size of @node as north_mcp_json_size_up_to() counts it, and

@@ -315,6 +315,27 @@ test_round_trip_corpus (void)
   g_assert_cmpuint (checked, >=, 20);
 }
 
+/* Canonical JSON: members sorted by name at every depth (arrays keep
+ * their order), so trees equal but for member order write alike. */
+static void
+test_canonical (void)
+{
+  const char *orders[] = {
+    "{\"b\":[{\"z\":1,\"a\":\"x\"},2],\"a\":{\"\\u00e9\":1.5,\"e\":null,\"A\":true}}",
+    "{ \"a\" : {\"A\":true,\"e\":null,\"\\u00e9\":1.5}, \"b\" : [{\"a\":\"x\",\"z\":1},2] }",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (orders); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (orders[i], NULL);
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      north_mcp_json_write_canonical (out, node);
+      g_assert_cmpstr (out->str, ==,
+                       "{\"a\":{\"A\":true,\"e\":null,\"\xc3\xa9\":1.5},\"b\":[{\"a\":\"x\",\"z\":1},2]}");
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -329,6 +350,7 @@ main (int    argc,
   g_test_add_func ("/json-writer/containers", test_containers);
   g_test_add_func ("/json-writer/jsonrpc", test_jsonrpc);
   g_test_add_func ("/json-writer/round-trip-corpus", test_round_trip_corpus);
+  g_test_add_func ("/json-writer/canonical", test_canonical);
 
   return g_test_run ();
 }
