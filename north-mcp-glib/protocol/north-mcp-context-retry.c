@@ -301,8 +301,10 @@ north_mcp_context_add_elicitation_request (NorthMcpContext *self,
  * @request_state is given, a `requestState` that the client sends back
  * when it retries the request with its answers. The library signs the
  * state (HMAC with a per-server random key) and binds it to the method,
- * the tool, prompt or resource, the user's identity (the ID token's issuer
- * and subject, else its issuer and e-mail) and an expiry (see
+ * the tool, prompt or resource, a digest of the request's `arguments` (as
+ * canonical JSON: members in any order, the same arguments), the user's
+ * identity (the ID token's issuer and subject, else its issuer and e-mail)
+ * and an expiry (see
  * [property@NorthMcp.Server:request-state-lifetime]): the retry's handler
  * reads it back with [method@NorthMcp.Context.get_request_state] and a
  * tampered, expired or misplaced state is rejected before any handler runs.

@@ -15,6 +15,7 @@
 #include "north-mcp-base64-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-hex-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-random-private.h"
@@ -232,10 +233,11 @@ north_mcp_revision_2026_state_dup_listeners (NorthMcpRevision2026State *self)
 }
 
 /* requestState: base64url(payload) "." base64url(HMAC-SHA256(key, payload)),
- * payload = {"m": method, "n": name or uri, "u": user, "x": expiry (µs since
- * the epoch), "s": the handler's state}. The key is the server's own random
- * key, so a state only comes back from whoever received it from us, for
- * the same request target and user, until it expires.
+ * payload = {"m": method, "n": name or uri, "u": user, "a": digest of the
+ * arguments, "x": expiry (µs since the epoch), "s": the handler's state}.
+ * The key is the server's own random key, so a state only comes back from
+ * whoever received it from us, for the same request target, arguments and
+ * user, until it expires.
  *
  * The user is the identity a session or a task belongs to (a digest of
  * the token's issuer and subject, else of its issuer and e-mail): the
@@ -257,6 +259,25 @@ north_mcp_revision_2026_request_target (const char *method,
     return north_mcp_object_get_string (params, "taskId");
 
   return north_mcp_object_get_string (params, "name");
+}
+
+/* A digest of the request's `arguments` (tools/call, prompts/get; none
+ * is "null") as canonical JSON: the same however the client orders or
+ * spaces the members, another for any other value. A retry brings back
+ * the arguments it was asked about, not others (an approval to delete
+ * one file is not one to delete another). */
+static char *
+arguments_digest (JsonObject *params)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize length = sizeof digest;
+
+  north_mcp_json_write_canonical (text, params != NULL ? json_object_get_member (params, "arguments") : NULL);
+  g_checksum_update (checksum, (const guchar *) text->str, text->len);
+  g_checksum_get_digest (checksum, digest, &length);
+  return north_mcp_base64url_encode (digest, length);
 }
 
 static char *
@@ -300,12 +321,14 @@ north_mcp_revision_2026_seal_state (NorthMcpProtocolHost *host,
   g_autofree char *encoded = NULL;
   g_autofree char *mac = NULL;
   g_autofree char *owner = state_user (user);
+  g_autofree char *arguments = arguments_digest (params);
   const char *target = north_mcp_revision_2026_request_target (method, params);
   gsize length = 0;
 
   json_object_set_string_member (payload, "m", method);
   json_object_set_string_member (payload, "n", target != NULL ? target : "");
   json_object_set_string_member (payload, "u", owner);
+  json_object_set_string_member (payload, "a", arguments);
   json_object_set_int_member (payload, "x",
                               g_get_real_time () +
                               (gint64) north_mcp_protocol_host_get_revision_2026 (host)->lifetime_ms * 1000);
@@ -345,6 +368,7 @@ open_state (NorthMcpProtocolHost  *host,
   g_autofree guchar *text = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *owner = NULL;
+  g_autofree char *arguments = NULL;
   JsonObject *payload;
   const char *target = north_mcp_revision_2026_request_target (method, params);
   const char *state;
@@ -374,6 +398,11 @@ open_state (NorthMcpProtocolHost  *host,
       g_strcmp0 (north_mcp_object_get_string (payload, "n"), target != NULL ? target : "") != 0 ||
       g_strcmp0 (north_mcp_object_get_string (payload, "u"), owner) != 0)
     return bad_state (error, "belongs to another request");
+
+  arguments = arguments_digest (params);
+  if (g_strcmp0 (north_mcp_object_get_string (payload, "a"), arguments) != 0)
+    return bad_state (error, "was issued for other arguments: retry with the arguments of the call "
+                             "that returned it, or call again without it");
 
   if (check_expiry && g_get_real_time () >= json_node_get_int (expiry))
     return bad_state (error, "has expired");

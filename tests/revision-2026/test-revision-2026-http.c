@@ -78,12 +78,43 @@ needs_sampling_func (NorthMcpTool     *tool,
 
 static gboolean closed_by_poll;
 
+/* Asks the client to confirm before it "deletes" arguments.path; on the
+ * retry, with the confirmation and the state back, says what it
+ * deleted. */
+static NorthMcpToolResult *
+delete_file_func (NorthMcpTool     *tool,
+                  NorthMcpContext  *context,
+                  JsonObject       *arguments,
+                  gpointer          user_data,
+                  GError          **error)
+{
+  JsonObject *answer = north_mcp_context_get_input_response (context, "confirm");
+  const char *path = json_object_get_string_member (arguments, "path");
+  g_autoptr(JsonObject) schema = NULL;
+  g_autofree char *question = NULL;
+  g_autofree char *text = NULL;
+
+  if (answer != NULL && g_strcmp0 (north_mcp_context_get_request_state (context), "approval") == 0)
+    {
+      text = g_strdup_printf ("deleted %s", path);
+      return north_mcp_tool_result_new_text (text);
+    }
+
+  schema = json_object_new ();
+  json_object_set_string_member (schema, "type", "object");
+  question = g_strdup_printf ("Delete %s?", path);
+  north_mcp_context_add_elicitation_request (context, "confirm", question, schema);
+  north_mcp_context_return_input_required (context, "approval");
+  return NULL;
+}
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   g_autoptr(NorthMcpTool) poll = north_mcp_tool_new ("poll", "Ends its stream early");
   g_autoptr(NorthMcpTool) needs_sampling = north_mcp_tool_new ("needs_sampling", "Needs sampling");
+  g_autoptr(NorthMcpTool) delete_file = north_mcp_tool_new ("delete_file", "Deletes a file once confirmed");
   g_autoptr(GError) error = NULL;
 
   f->server = north_mcp_server_new ("test-revision-2026-http", "1.0.0");
@@ -91,6 +122,8 @@ fixture_setup (Fixture       *f,
   north_mcp_server_add_tool (f->server, poll);
   north_mcp_tool_set_func (needs_sampling, needs_sampling_func, NULL, NULL);
   north_mcp_server_add_tool (f->server, needs_sampling);
+  north_mcp_tool_set_func (delete_file, delete_file_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, delete_file);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -386,6 +419,71 @@ test_no_priming_for_older_clients (Fixture       *f,
   g_assert_null (id);
 }
 
+/* A call of delete_file with @arguments (JSON text), and with the
+ * confirmation and @state when @state is not NULL: the JSON body of the
+ * answer. */
+static JsonObject *
+call_delete_file (Fixture    *f,
+                  int         id,
+                  const char *arguments,
+                  const char *state)
+{
+  const char *headers[] = { "Accept", "application/json", "MCP-Protocol-Version", "2026-07-28",
+                            "Mcp-Method", "tools/call", "Mcp-Name", "delete_file", NULL };
+  g_autofree char *retry = state != NULL
+    ? g_strdup_printf ("\"requestState\":\"%s\",\"inputResponses\":{\"confirm\":{\"action\":\"accept\","
+                       "\"content\":{}}},", state)
+    : g_strdup ("");
+  g_autofree char *body =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{"
+                     "\"name\":\"delete_file\",\"arguments\":%s,%s" META ("{\"elicitation\":{}}") "}}",
+                     id, arguments, retry);
+  g_autoptr(Reply) reply = request (f, "POST", body, headers);
+
+  return parse_object (reply->body);
+}
+
+/* A requestState is bound to the arguments of the call it was issued
+ * for: an approval to delete one file does not delete another. The
+ * arguments count as canonical JSON, so a retry that orders or spaces
+ * them otherwise is the same call. Before, only the method, the tool's
+ * name and the user were bound: any arguments went. */
+static void
+test_request_state_arguments (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(JsonObject) first = call_delete_file (f, 1, "{\"path\":\"/tmp/scratch\",\"force\":false}", NULL);
+  g_autoptr(JsonObject) other = NULL;
+  g_autoptr(JsonObject) more = NULL;
+  g_autoptr(JsonObject) none = NULL;
+  g_autoptr(JsonObject) same = NULL;
+  JsonObject *result = json_object_get_object_member (first, "result");
+  g_autofree char *state = NULL;
+  JsonObject *error;
+
+  g_assert_cmpstr (json_object_get_string_member (result, "resultType"), ==, "input_required");
+  state = g_strdup (json_object_get_string_member (result, "requestState"));
+
+  other = call_delete_file (f, 2, "{\"path\":\"/home/alice/thesis.tex\",\"force\":false}", state);
+  g_assert_false (json_object_has_member (other, "result"));
+  error = json_object_get_object_member (other, "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32602);
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "arguments"));
+
+  /* A member more, or none at all, is other arguments too. */
+  more = call_delete_file (f, 3, "{\"path\":\"/tmp/scratch\",\"force\":false,\"also\":\"/home\"}", state);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (more, "error"), "code"), ==, -32602);
+  none = call_delete_file (f, 4, "{}", state);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (none, "error"), "code"), ==, -32602);
+
+  same = call_delete_file (f, 5, "{ \"force\" : false, \"path\" : \"/tmp/scratch\" }", state);
+  result = json_object_get_object_member (same, "result");
+  g_assert_nonnull (result);
+  g_assert_cmpstr (json_object_get_string_member (result, "resultType"), ==, "complete");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (result, "content"), 0), "text"), ==, "deleted /tmp/scratch");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -400,6 +498,9 @@ main (int    argc,
               test_resume_after_close, fixture_teardown);
   g_test_add ("/revision-2026-http/no-priming-for-older-clients", Fixture, NULL, fixture_setup,
               test_no_priming_for_older_clients, fixture_teardown);
+
+  g_test_add ("/revision-2026-http/request-state-arguments", Fixture, NULL, fixture_setup,
+              test_request_state_arguments, fixture_teardown);
 
   return g_test_run ();
 }
