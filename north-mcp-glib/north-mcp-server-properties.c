@@ -427,9 +427,10 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    *
    * The listen streams of one client may keep at most a quarter of it,
    * so that one client cannot take the room of all: a client is its
-   * identity on a server with authentication, else its session, else
-   * the IP address it connects from. Past its share, a client's listen
-   * is answered `-32603` too, and other clients still listen.
+   * identity on a server with authentication (with the subscriptions of
+   * all its sessions), else its session, else the IP address it connects
+   * from. Past its share, a client's listen or subscribe is answered
+   * `-32603` too, and other clients still listen and subscribe.
    *
    * Since: 0.2
    */

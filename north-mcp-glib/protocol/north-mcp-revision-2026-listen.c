@@ -15,7 +15,6 @@
 #include "north-mcp-context-private.h"
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
-#include "north-mcp-hex-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-kept-budget-private.h"
@@ -94,16 +93,11 @@ listen_owner (NorthMcpContext *context)
   NorthMcpSession *session = north_mcp_context_get_tracking_session (context);
   guint8 digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
   g_autofree char *peer = NULL;
+  char *identity;
 
-  /* An identified owner's digest is never all zeros (its first byte is
-   * odd). */
   north_mcp_session_owner_digest (north_mcp_context_get_user (context), digest);
-  if (digest[0] != 0)
-    {
-      g_autofree char *hex = north_mcp_hex_strdup (digest, sizeof digest);
-
-      return g_strconcat ("identity ", hex, NULL);
-    }
+  if ((identity = north_mcp_session_identity_share (digest)) != NULL)
+    return identity;
   if (session != NULL)
     return g_strconcat ("session ", north_mcp_session_get_id (session), NULL);
   peer = north_mcp_channel_dup_peer (north_mcp_context_get_channel (context));

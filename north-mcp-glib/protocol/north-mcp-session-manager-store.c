@@ -867,9 +867,10 @@ edit_session (NorthMcpSession     *session,
 }
 
 /* Subscriptions a record lists and this process could not take (its
- * max-subscription-bytes is spent) leave the record too, so that no
- * process goes on serving them for the session and none reports the
- * session subscribed to what this one will not notify: the record is
+ * max-subscription-bytes, or the owner's share of it, is spent) leave the
+ * record too, so that no process goes on serving them for the session and
+ * none reports the session subscribed to what this one will not notify:
+ * the record is
  * rewritten from this copy, and every process reloads it. Said in one
  * line a second at most, without the URIs (what a client watches is its
  * business). */
@@ -883,12 +884,14 @@ drop_from_record (NorthMcpSessionManager *self,
   gboolean log = north_mcp_log_throttle_pass (&throttle, &skipped);
 
   if (log && skipped > 0)
-    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes is spent "
-               "in this process (and %u more sessions lost some since the last such line)",
+    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes, "
+               "or its owner's share of it, is spent in this process (and %u more sessions lost some "
+               "since the last such line)",
                north_mcp_session_get_id (session), dropped, skipped);
   else if (log)
-    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes is spent "
-               "in this process", north_mcp_session_get_id (session), dropped);
+    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes, "
+               "or its owner's share of it, is spent in this process", north_mcp_session_get_id (session),
+               dropped);
   save_changed (session, self);
 }
 

@@ -51,6 +51,9 @@ void             north_mcp_session_get_owner_digest       (NorthMcpSession  *sel
                                                            guint8            digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
 void             north_mcp_session_set_owner_digest       (NorthMcpSession  *self,
                                                            const guint8      digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
+/* Whose share of max-subscription-bytes what identity @digest keeps
+ * counts in (listen streams, resource subscriptions); NULL for anonymous. */
+char            *north_mcp_session_identity_share         (const guint8      digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH]);
 /* Whether no identity owns the session (an open server's clients). */
 gboolean         north_mcp_session_is_anonymous           (NorthMcpSession  *self);
 /* A change of what the store keeps of a session (its subscriptions, its

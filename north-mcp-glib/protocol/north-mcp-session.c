@@ -51,6 +51,7 @@ struct _NorthMcpSession
   gsize             subscription_bytes; /* their lengths added up */
   guint             subscription_count; /* their number (the set's size) */
   NorthMcpKeptBudget *kept;        /* where they count, all sessions together */
+  char             *kept_owner;    /* whose share they count in, while there are any */
   gint64            last_activity; /* monotonic, microseconds */
   /* Who created it: a digest of the identity (all zero: anonymous). */
   guint8            owner[OWNER_DIGEST_LENGTH];
@@ -432,6 +433,19 @@ north_mcp_session_set_owner_digest (NorthMcpSession *self,
                                     const guint8     digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
 {
   memcpy (self->owner, digest, OWNER_DIGEST_LENGTH);
+}
+
+char *
+north_mcp_session_identity_share (const guint8 digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH])
+{
+  g_autofree char *hex = NULL;
+
+  /* An identified owner's digest is never all zeros (its first byte is
+   * odd). */
+  if (digest[0] == 0)
+    return NULL;
+  hex = north_mcp_hex_strdup (digest, OWNER_DIGEST_LENGTH);
+  return g_strconcat ("identity ", hex, NULL);
 }
 
 gboolean
@@ -885,11 +899,12 @@ static void
 clear_subscriptions (NorthMcpSession *self)
 {
   if (self->kept != NULL)
-    north_mcp_kept_budget_give_back (self->kept, NULL, self->subscription_bytes +
+    north_mcp_kept_budget_give_back (self->kept, self->kept_owner, self->subscription_bytes +
                                      (guint64) self->subscription_count * NORTH_MCP_KEPT_BUDGET_URI_COST);
   g_hash_table_remove_all (self->subscriptions);
   self->subscription_bytes = 0;
   self->subscription_count = 0;
+  g_clear_pointer (&self->kept_owner, g_free);
 }
 
 /* Adds @uri (not yet watched) if it fits the session's limits and what
@@ -913,7 +928,16 @@ add_subscription (NorthMcpSession  *self,
                            "unsubscribe from some first");
       return FALSE;
     }
-  if (self->kept != NULL && !north_mcp_kept_budget_take (self->kept, NULL, subscription_cost (length), error))
+  /* The URIs of an identified owner's sessions count in its share
+   * together; an anonymous session's are bounded by the session's own
+   * limits above (another session is another client). */
+  if (self->subscription_count == 0)
+    {
+      g_clear_pointer (&self->kept_owner, g_free);
+      self->kept_owner = north_mcp_session_identity_share (self->owner);
+    }
+  if (self->kept != NULL &&
+      !north_mcp_kept_budget_take (self->kept, self->kept_owner, subscription_cost (length), error))
     return FALSE;
   g_hash_table_add (self->subscriptions, g_strdup (uri));
   self->subscription_bytes += length;
@@ -945,7 +969,7 @@ north_mcp_session_unsubscribe (NorthMcpSession *self,
   self->subscription_bytes -= length;
   self->subscription_count--;
   if (self->kept != NULL)
-    north_mcp_kept_budget_give_back (self->kept, NULL, subscription_cost (length));
+    north_mcp_kept_budget_give_back (self->kept, self->kept_owner, subscription_cost (length));
   changed (self);
   return TRUE;
 }

@@ -374,6 +374,49 @@ test_subscriptions_bound_in_all (void)
   g_assert_cmpuint (north_mcp_kept_budget_get_used (kept), ==, 0);
 }
 
+/* One identity's resource subscriptions, all its sessions together,
+ * take at most its share of max-subscription-bytes (a quarter): one user
+ * who subscribes until refused leaves room for every other user. Before,
+ * one user's sessions could fill the whole budget. */
+static void
+test_subscriptions_share (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("t", "1");
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (server);
+  g_autoptr(NorthMcpUser) alice = user_new ("https://idp", "alice", NULL);
+  g_autoptr(NorthMcpUser) bob = user_new ("https://idp", "bob", NULL);
+  g_autoptr(GError) error = NULL;
+  NorthMcpSession *sessions[2], *other;
+  guint subscribed = 0;
+  char uri[101];
+
+  /* Room for eight URIs of 100 bytes, two of them for one user. */
+  north_mcp_server_set_max_subscription_bytes (server, 8 * (100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
+  sessions[0] = north_mcp_session_manager_open (manager, NULL, alice, NULL);
+  sessions[1] = north_mcp_session_manager_open (manager, NULL, alice, NULL);
+  memset (uri, 'a', 100);
+  uri[100] = '\0';
+  while (north_mcp_session_subscribe (sessions[subscribed % 2], uri, &error))
+    {
+      subscribed++;
+      uri[0]++;
+    }
+  g_assert_cmpuint (subscribed, ==, 2);
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR);
+  g_assert_nonnull (strstr (error->message, "one client"));
+  g_assert_nonnull (strstr (error->message, "max-subscription-bytes"));
+  g_clear_error (&error);
+
+  /* Another user still subscribes, and so does the first once it gave
+   * some back. */
+  other = north_mcp_session_manager_open (manager, NULL, bob, NULL);
+  g_assert_true (north_mcp_session_subscribe (other, uri, &error));
+  g_assert_no_error (error);
+  north_mcp_session_manager_close (manager, sessions[0]);
+  g_assert_true (north_mcp_session_subscribe (sessions[1], uri, &error));
+  g_assert_no_error (error);
+}
+
 /* Sets the guint property @name through GObject and reads it back. */
 static void
 set_limit (NorthMcpServer *server,
@@ -531,6 +574,7 @@ main (int    argc,
   g_test_add_func ("/session/subscriptions-bound", test_subscriptions_bound);
   g_test_add_func ("/session/subscriptions-bytes-bound", test_subscriptions_bytes_bound);
   g_test_add_func ("/session/subscriptions-bound-in-all", test_subscriptions_bound_in_all);
+  g_test_add_func ("/session/subscriptions-share", test_subscriptions_share);
   g_test_add_func ("/session/signals", test_signals);
 
   return g_test_run ();
