@@ -76,5 +76,10 @@ const char *north_mcp_context_method_capability     (const char          *method
 gboolean    north_mcp_context_has_client_sub_capability (NorthMcpContext *self,
                                                          const char      *capability,
                                                          const char      *sub);
+/* north_mcp_context_return_missing_capability() for @capability.@sub
+ * (%NULL @sub: the capability itself). */
+void        north_mcp_context_return_missing_sub_capability (NorthMcpContext *self,
+                                                             const char      *capability,
+                                                             const char      *sub);
 
 G_END_DECLS

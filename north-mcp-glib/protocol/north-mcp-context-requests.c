@@ -387,12 +387,32 @@ north_mcp_context_elicit_url_finish (NorthMcpContext  *self,
  * @url: the URL the user should open
  * @elicitation_id: an id unique to this elicitation
  *
- * Answers the request with the `URLElicitationRequiredError` of revision
- * 2025-11-25 (−32042): the request cannot go on until the user has visited
- * @url (to sign in to a third party, for example); the client may retry
- * it afterwards. When the interaction completes, the server may send
- * `notifications/elicitation/complete` with @elicitation_id
- * ([method@NorthMcp.Session.send_notification]). Safe to call from any thread.
+ * Answers that the request cannot go on until the user has visited @url
+ * (to sign in to a third party, for example), in the way the negotiated
+ * protocol revision has for it:
+ *
+ * - 2026-07-28: an input-required result (as
+ *   [method@NorthMcp.Context.return_input_required] sends, with the input
+ *   requests added so far) whose `inputRequests` has a URL-mode
+ *   `elicitation/create` under the key @elicitation_id (the revision has
+ *   no `elicitationId`); the client retries the request with its answer,
+ *   which [method@NorthMcp.Context.get_input_response] reads under that
+ *   key. Only for `tools/call`, `prompts/get` and `resources/read` (see
+ *   [method@NorthMcp.Context.get_supports_input_requests]); other requests
+ *   get an error.
+ * - 2025-11-25: the `URLElicitationRequiredError` (−32042); the client may
+ *   retry the request afterwards. When the interaction completes, the
+ *   server may send `notifications/elicitation/complete` with
+ *   @elicitation_id ([method@NorthMcp.Session.send_notification]).
+ * - Earlier revisions have no URL elicitation: the request fails (a
+ *   failed tool result for `tools/call`, else an error) saying so.
+ *
+ * A client that did not declare the `elicitation.url` capability gets
+ * [method@NorthMcp.Context.return_missing_capability]'s answer for it
+ * instead (not checked for stateless HTTP of 2025-11-25, where the client
+ * declares no capabilities). Check the protocol version and
+ * [method@NorthMcp.Context.get_client_capabilities] first to answer such
+ * clients in some other way. Safe to call from any thread.
  */
 void
 north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
@@ -400,21 +420,54 @@ north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
                                                    const char      *url,
                                                    const char      *elicitation_id)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonObject) data = NULL;
   g_autoptr(JsonNode) node = NULL;
-  JsonObject *elicitation = json_object_new ();
-  JsonArray *elicitations = json_array_new ();
+  JsonArray *elicitations;
 
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (message != NULL);
   g_return_if_fail (url != NULL);
   g_return_if_fail (elicitation_id != NULL);
 
-  json_object_set_string_member (elicitation, "mode", "url");
-  json_object_set_string_member (elicitation, "message", message);
-  json_object_set_string_member (elicitation, "url", url);
-  json_object_set_string_member (elicitation, "elicitationId", elicitation_id);
-  json_array_add_object_element (elicitations, elicitation);
+  json_object_set_string_member (params, "mode", "url");
+  json_object_set_string_member (params, "message", message);
+  json_object_set_string_member (params, "url", url);
+
+  if (self->revision_2026)
+    {
+      /* add_input_request() refuses both a client without elicitation.url
+       * and a method that takes no input; only the first is the client's
+       * to fix. */
+      if (!north_mcp_context_add_input_request (self, elicitation_id, "elicitation/create", params) &&
+          north_mcp_context_get_supports_input_requests (self))
+        north_mcp_context_return_missing_sub_capability (self, "elicitation", "url");
+      else
+        north_mcp_context_return_input_required (self, NULL);
+      return;
+    }
+
+  if (g_strcmp0 (self->protocol_version, "2025-11-25") < 0)
+    {
+      g_autofree char *text =
+        g_strdup_printf ("The request needs the user to open a URL first, which protocol "
+                         "revision %s has no way to ask for",
+                         self->protocol_version != NULL ? self->protocol_version : "(none)");
+
+      north_mcp_context_return_error_literal (self, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED, text);
+      return;
+    }
+
+  if (self->session != NULL && !north_mcp_context_has_client_sub_capability (self, "elicitation", "url"))
+    {
+      north_mcp_context_return_missing_sub_capability (self, "elicitation", "url");
+      return;
+    }
+
+  json_object_set_string_member (params, "elicitationId", elicitation_id);
+  elicitations = json_array_new ();
+  json_array_add_object_element (elicitations, json_object_ref (params));
+  data = json_object_new ();
   json_object_set_array_member (data, "elicitations", elicitations);
   node = north_mcp_node_new_object (data);
 

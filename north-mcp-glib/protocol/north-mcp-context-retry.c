@@ -78,20 +78,32 @@ void
 north_mcp_context_return_missing_capability (NorthMcpContext *self,
                                              const char      *capability)
 {
-  g_autofree char *message = NULL;
-
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (capability != NULL);
 
-  message = g_strdup_printf ("Missing required client capability: %s", capability);
+  north_mcp_context_return_missing_sub_capability (self, capability, NULL);
+}
+
+void
+north_mcp_context_return_missing_sub_capability (NorthMcpContext *self,
+                                                 const char      *capability,
+                                                 const char      *sub)
+{
+  g_autofree char *message = NULL;
+
+  message = g_strdup_printf ("Missing required client capability: %s%s%s", capability,
+                             sub != NULL ? "." : "", sub != NULL ? sub : "");
 
   if (self->revision_2026)
     {
       g_autoptr(JsonObject) data = json_object_new ();
       g_autoptr(JsonNode) node = NULL;
       JsonObject *required = json_object_new ();
+      JsonObject *object = json_object_new ();
 
-      json_object_set_object_member (required, capability, json_object_new ());
+      if (sub != NULL)
+        json_object_set_object_member (object, sub, json_object_new ());
+      json_object_set_object_member (required, capability, object);
       json_object_set_object_member (data, "requiredCapabilities", required);
       node = north_mcp_node_new_object (data);
       north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_MISSING_CLIENT_CAPABILITY,

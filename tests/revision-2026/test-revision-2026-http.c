@@ -76,6 +76,20 @@ needs_sampling_func (NorthMcpTool     *tool,
   return north_mcp_tool_result_new_text ("ok");
 }
 
+/* Answers that the user must open a URL first. */
+static NorthMcpToolResult *
+needs_login_func (NorthMcpTool     *tool,
+                  NorthMcpContext  *context,
+                  JsonObject       *arguments,
+                  gpointer          user_data,
+                  GError          **error)
+{
+  north_mcp_context_return_url_elicitation_required (context, "Sign in to GitHub first",
+                                                     "https://github.com/login/oauth?state=x",
+                                                     "gh-login-1");
+  return NULL;
+}
+
 static gboolean closed_by_poll;
 
 /* Asks the client to confirm before it "deletes" arguments.path; on the
@@ -115,6 +129,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(NorthMcpTool) poll = north_mcp_tool_new ("poll", "Ends its stream early");
   g_autoptr(NorthMcpTool) needs_sampling = north_mcp_tool_new ("needs_sampling", "Needs sampling");
   g_autoptr(NorthMcpTool) delete_file = north_mcp_tool_new ("delete_file", "Deletes a file once confirmed");
+  g_autoptr(NorthMcpTool) needs_login = north_mcp_tool_new ("needs_login", "Needs a sign-in first");
   g_autoptr(GError) error = NULL;
 
   f->server = north_mcp_server_new ("test-revision-2026-http", "1.0.0");
@@ -124,6 +139,8 @@ fixture_setup (Fixture       *f,
   north_mcp_server_add_tool (f->server, needs_sampling);
   north_mcp_tool_set_func (delete_file, delete_file_func, NULL, NULL);
   north_mcp_server_add_tool (f->server, delete_file);
+  north_mcp_tool_set_func (needs_login, needs_login_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, needs_login);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -304,18 +321,20 @@ test_stateless_invalid_id (Fixture       *f,
 
 static void
 initialize (Fixture    *f,
-            const char *version)
+            const char *version,
+            const char *capabilities)
 {
   const char *headers[] = { "Accept", ACCEPT_BOTH, NULL };
   const char *initialized_headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
   g_autofree char *body =
     g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-                     "\"protocolVersion\":\"%s\",\"capabilities\":{},"
-                     "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}", version);
+                     "\"protocolVersion\":\"%s\",\"capabilities\":%s,"
+                     "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}", version, capabilities);
   g_autoptr(Reply) reply = request (f, "POST", body, headers);
   g_autoptr(Reply) initialized = NULL;
 
   g_assert_cmpuint (reply->status, ==, 200);
+  g_free (f->session_id);
   f->session_id = g_strdup (soup_message_headers_get_one (reply->headers, "Mcp-Session-Id"));
   g_assert_nonnull (f->session_id);
 
@@ -366,7 +385,7 @@ test_resume_after_close (Fixture       *f,
   const char *get_headers[] = { "Accept", "text/event-stream", "Mcp-Session-Id", NULL,
                                 "MCP-Protocol-Version", "2025-11-25", "Last-Event-ID", NULL, NULL };
 
-  initialize (f, "2025-11-25");
+  initialize (f, "2025-11-25", "{}");
   closed_by_poll = FALSE;
   post = call_poll (f, "2025-11-25");
   g_assert_true (closed_by_poll);
@@ -408,7 +427,7 @@ test_no_priming_for_older_clients (Fixture       *f,
   g_autoptr(Reply) post = NULL;
   g_autofree char *id = NULL;
 
-  initialize (f, "2025-06-18");
+  initialize (f, "2025-06-18", "{}");
   closed_by_poll = TRUE;
   post = call_poll (f, "2025-06-18");
   /* Nothing to resume with: the stream stays and carries the result. */
@@ -484,6 +503,128 @@ test_request_state_arguments (Fixture       *f,
                      json_object_get_array_member (result, "content"), 0), "text"), ==, "deleted /tmp/scratch");
 }
 
+/* URL elicitation per revision. */
+
+#define URL_CAPS "{\"elicitation\":{\"form\":{},\"url\":{}}}"
+
+/* The one JSON-RPC message of @reply, JSON or the first non-empty data of
+ * an event stream (after the priming event of 2025-11-25). */
+static JsonObject *
+parse_answer (Reply *reply)
+{
+  g_auto(GStrv) lines = g_strsplit (reply->body, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "data:") && lines[i][strspn (lines[i] + 5, " ") + 5] != '\0')
+      return parse_object (lines[i] + 5);
+
+  return parse_object (reply->body);
+}
+
+/* The JSON-RPC answer to a tools/call of needs_login in a session of
+ * @version, whether it came as JSON or as an event stream. */
+static JsonObject *
+call_needs_login (Fixture    *f,
+                  const char *version,
+                  const char *capabilities)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL,
+                            "MCP-Protocol-Version", version, NULL };
+  g_autoptr(Reply) reply = NULL;
+
+  initialize (f, version, capabilities);
+  headers[3] = f->session_id;
+  reply = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\","
+                              "\"params\":{\"name\":\"needs_login\"}}", headers);
+  g_assert_cmpuint (reply->status, ==, 200);
+  return parse_answer (reply);
+}
+
+/* Without URL elicitation, a failed tool result that says why, and no
+ * code the revision does not have. */
+static void
+assert_no_url_elicitation (JsonObject *answer,
+                           const char *why)
+{
+  JsonObject *result = json_object_get_object_member (answer, "result");
+  JsonObject *content;
+
+  g_assert_false (json_object_has_member (answer, "error"));
+  g_assert_nonnull (result);
+  g_assert_true (json_object_get_boolean_member (result, "isError"));
+  content = json_array_get_object_element (json_object_get_array_member (result, "content"), 0);
+  g_assert_nonnull (strstr (json_object_get_string_member (content, "text"), why));
+}
+
+static void
+test_url_elicitation_required (Fixture       *f,
+                               gconstpointer  data)
+{
+  const char *call_headers[] = { "Accept", ACCEPT_BOTH, "MCP-Protocol-Version", "2026-07-28",
+                                 "Mcp-Method", "tools/call", "Mcp-Name", "needs_login", NULL };
+  g_autoptr(Reply) modern = NULL;
+  g_autoptr(Reply) form_only = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  JsonObject *result;
+  JsonObject *input;
+  JsonObject *params;
+  JsonObject *error;
+
+  /* 2026-07-28 has no -32042: the URL comes as an input request. */
+  modern = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+                    "\"name\":\"needs_login\"," META (URL_CAPS) "}}", call_headers);
+  g_assert_cmpuint (modern->status, ==, 200);
+  object = parse_answer (modern);
+  g_assert_false (json_object_has_member (object, "error"));
+  result = json_object_get_object_member (object, "result");
+  g_assert_cmpstr (json_object_get_string_member (result, "resultType"), ==, "input_required");
+  input = json_object_get_object_member (json_object_get_object_member (result, "inputRequests"), "gh-login-1");
+  g_assert_nonnull (input);
+  g_assert_cmpstr (json_object_get_string_member (input, "method"), ==, "elicitation/create");
+  params = json_object_get_object_member (input, "params");
+  g_assert_cmpstr (json_object_get_string_member (params, "mode"), ==, "url");
+  g_assert_cmpstr (json_object_get_string_member (params, "message"), ==, "Sign in to GitHub first");
+  g_assert_cmpstr (json_object_get_string_member (params, "url"), ==, "https://github.com/login/oauth?state=x");
+  /* The revision dropped the id: the answer comes back under the key. */
+  g_assert_false (json_object_has_member (params, "elicitationId"));
+  g_clear_pointer (&object, json_object_unref);
+
+  /* A client without URL elicitation is told what it lacks. */
+  form_only = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+                       "\"name\":\"needs_login\"," META ("{\"elicitation\":{}}") "}}", call_headers);
+  g_assert_cmpuint (form_only->status, ==, 400);
+  object = parse_object (form_only->body);
+  error = json_object_get_object_member (object, "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32021);
+  g_assert_true (json_object_has_member (json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (error, "data"),
+                                                                                                     "requiredCapabilities"),
+                                                                        "elicitation"), "url"));
+  g_clear_pointer (&object, json_object_unref);
+
+  /* 2025-11-25: -32042 to a client that declared URL elicitation. */
+  object = call_needs_login (f, "2025-11-25", URL_CAPS);
+  error = json_object_get_object_member (object, "error");
+  g_assert_nonnull (error);
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32042);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (json_object_get_object_member (error, "data"),
+                                                                                                               "elicitations"), 0),
+                                                  "elicitationId"), ==, "gh-login-1");
+  g_clear_pointer (&object, json_object_unref);
+
+  object = call_needs_login (f, "2025-11-25", "{\"elicitation\":{}}");
+  assert_no_url_elicitation (object, "elicitation.url");
+  g_clear_pointer (&object, json_object_unref);
+
+  /* Earlier revisions have no URL elicitation, whatever the client
+   * declares. */
+  object = call_needs_login (f, "2025-06-18", URL_CAPS);
+  assert_no_url_elicitation (object, "2025-06-18");
+  g_clear_pointer (&object, json_object_unref);
+
+  object = call_needs_login (f, "2025-03-26", URL_CAPS);
+  assert_no_url_elicitation (object, "2025-03-26");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -498,6 +639,8 @@ main (int    argc,
               test_resume_after_close, fixture_teardown);
   g_test_add ("/revision-2026-http/no-priming-for-older-clients", Fixture, NULL, fixture_setup,
               test_no_priming_for_older_clients, fixture_teardown);
+  g_test_add ("/revision-2026-http/url-elicitation-required", Fixture, NULL, fixture_setup,
+              test_url_elicitation_required, fixture_teardown);
 
   g_test_add ("/revision-2026-http/request-state-arguments", Fixture, NULL, fixture_setup,
               test_request_state_arguments, fixture_teardown);
