@@ -342,8 +342,11 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
 }
 
 /* GET with Last-Event-ID: the events of that stream the client missed,
- * then, while its request is still running, the rest of it. */
-static gboolean
+ * then, while its request is still running, the rest of it. An id this
+ * server did not send is refused: taken for a plain GET, it would open a
+ * listen stream (or answer 409 while one is open) and leave the client
+ * waiting for a replay that never comes. */
+static void
 resume_stream (NorthMcpHttpTransport *self,
                SoupServerMessage     *msg,
                NorthMcpSession       *session,
@@ -358,13 +361,18 @@ resume_stream (NorthMcpHttpTransport *self,
   guint64 after;
 
   if (!north_mcp_event_store_parse_id (last_event_id, &stream_number, &after))
-    return FALSE;
+    {
+      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
+                                            NORTH_MCP_HTTP_TRANSPORT_ERROR,
+                                            "Bad Request: Last-Event-ID is not an event id of this server");
+      return;
+    }
 
   /* Sent by another replica (which may be gone): from the shared store. */
   if (north_mcp_event_store_lookup_stream (store, stream_number) == NULL &&
       north_mcp_http_store_resume_stream (self->host, msg, session, stream_number, after,
                                           self->keepalive_ms))
-    return TRUE;
+    return;
 
   missed = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   if (!north_mcp_event_store_replay (store, stream_number, after, missed))
@@ -372,7 +380,7 @@ resume_stream (NorthMcpHttpTransport *self,
       north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
                                             NORTH_MCP_HTTP_TRANSPORT_ERROR,
                                             "Bad Request: the events after Last-Event-ID are no longer available");
-      return TRUE;
+      return;
     }
 
   stream = north_mcp_http_open_stream (self, msg, session, user, NORTH_MCP_HTTP_STREAM_RESUMED);
@@ -385,7 +393,6 @@ resume_stream (NorthMcpHttpTransport *self,
 
   north_mcp_transport_host_debug (self->host, "Resumed SSE stream %u after event %" G_GUINT64_FORMAT,
                                   stream_number, after);
-  return TRUE;
 }
 
 void
@@ -421,8 +428,11 @@ north_mcp_http_handle_get (NorthMcpHttpTransport *self,
 
   last_event_id = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                 "Last-Event-ID");
-  if (last_event_id != NULL && resume_stream (self, msg, session, user, last_event_id))
-    return;
+  if (last_event_id != NULL)
+    {
+      resume_stream (self, msg, session, user, last_event_id);
+      return;
+    }
 
   existing = north_mcp_session_get_standalone_channel (session);
   if (existing != NULL && !north_mcp_channel_is_closed (existing))

@@ -758,6 +758,63 @@ test_get_stream (Fixture       *f,
   g_assert_false (read_event (stream, &event, &payload));
 }
 
+/* A Last-Event-ID that is no event id of this server is refused with a
+ * 400 that says so: it was taken for a plain listen GET, which answered
+ * 409 while a GET stream was open (as if the client had opened a second
+ * one) and opened a new stream when none was. Legacy GET /sse has no
+ * resumption: it opens its session whatever the header says. */
+static void
+test_get_stream_bad_last_event_id (Fixture       *f,
+                                   gconstpointer  data)
+{
+  const char *ids[] = { "junk", "-1", "1-", "1-x", "0-1", "99999999999-1", "1-99999999999999999999", "" };
+  const char *headers[] = { "Accept", "text/event-stream", "Mcp-Session-Id", NULL, "Last-Event-ID", NULL, NULL };
+  g_autoptr(OpenStream) stream = NULL;
+  g_autoptr(OpenStream) legacy = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *endpoint = NULL;
+
+  initialize_session (f);
+  headers[3] = f->session_id;
+
+  for (guint open = 0; open < 2; open++)
+    {
+      /* The second round with the session's GET stream open. */
+      if (open == 1)
+        {
+          headers[4] = NULL;
+          stream = open_stream (f, "/mcp", headers);
+          g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+          headers[4] = "Last-Event-ID";
+        }
+
+      for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+        {
+          /* Not request(): a stream opened by mistake would never end. */
+          g_autoptr(OpenStream) refused = NULL;
+          g_autofree char *body = NULL;
+          g_autoptr(JsonNode) node = NULL;
+          JsonObject *error;
+
+          headers[5] = ids[i];
+          refused = open_stream (f, "/mcp", headers);
+          g_assert_cmpuint (soup_message_get_status (refused->msg), ==, 400);
+          body = read_line (refused);
+          node = parse_json (body);
+          error = json_object_get_object_member (json_node_get_object (node), "error");
+          g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32000);
+          g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "Last-Event-ID"));
+        }
+    }
+
+  assert_still_serving (f);
+
+  legacy = open_stream (f, "/sse", (const char *[]) { "Accept", "text/event-stream", "Last-Event-ID", "junk", NULL });
+  g_assert_cmpuint (soup_message_get_status (legacy->msg), ==, 200);
+  g_assert_true (read_event (legacy, &event, &endpoint));
+  g_assert_cmpstr (event, ==, "endpoint");
+}
+
 /* A server-to-client request travels on the POST's own stream; the
  * client answers with another POST. */
 static void
@@ -2117,6 +2174,7 @@ main (int   argc,
   ADD ("/http/stateful/initialize-twice", stateful, test_initialize_twice);
   ADD ("/http/stateful/get-stream", stateful, test_get_stream);
   ADD ("/http/stateful/get-stream-hangup", stateful, test_get_stream_hangup);
+  ADD ("/http/stateful/get-stream-bad-last-event-id", stateful, test_get_stream_bad_last_event_id);
   ADD ("/http/stateful/stop-ends-streams", stateful, test_stop_ends_streams);
   ADD ("/http/stateful/server-request-on-post-stream", stateful, test_server_request_on_post_stream);
   ADD ("/http/stateful/protocol-version-header", stateful, test_protocol_version_header);
