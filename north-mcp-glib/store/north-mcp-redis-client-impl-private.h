@@ -25,8 +25,15 @@ struct _NorthMcpRedisConn {
   GSource *io;
   /* Redis answered the handshake: commands may be sent. */
   gboolean ready;
-  /* A warning about this connection being down was logged. */
+  /* A warning about this connection being down was logged (at
+   * warned_at, monotonic µs), and how many attempts failed since. */
   gboolean warned;
+  gint64 warned_at;
+  guint failures;
+  /* Since its handshake, the connection answered a command or stayed up
+   * long enough (see north-mcp-redis-conn.c); healthy_source fires then. */
+  gboolean proven;
+  GSource *healthy_source;
   gboolean reply_too_big;
   /* Redis sent a reply no command waits for, or a malformed pub/sub one
    * (see north-mcp-redis-io.c). */

@@ -55,8 +55,14 @@ G_DECLARE_FINAL_TYPE (NorthMcpRedisClient, north_mcp_redis_client, NORTH_MCP, RE
  * counts as "connected" only once Redis has answered PING (after SELECT for
  * a DB other than 0), so a Redis that accepts TCP but hangs is not
  * "connected". When a connection attempt fails or a connection is lost the
- * client retries after 100 ms, doubling up to 2 s, forever, and logs one
- * warning per lost connection (never the URI's secrets: there are none).
+ * client retries after 100 ms, doubling up to 2 s, forever. The back-off
+ * starts over only once a connection proved healthy: it answered a command
+ * (or, for pub/sub, delivered a message) or stayed up 5 s; a Redis that
+ * answers PING and then drops every connection is retried on the back-off
+ * schedule, not ten times a second. It logs one warning when a connection
+ * is lost, then at most one a minute while it stays down (with the number
+ * of failed attempts since), and one when it is up again (proven healthy)
+ * (never the URI's secrets: there are none).
  *
  * Commands: no queueing while disconnected. A command issued when the
  * command connection is not ready fails at once with UNAVAILABLE (so that

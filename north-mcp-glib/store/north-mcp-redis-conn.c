@@ -16,6 +16,14 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
+/* A connection proves healthy by answering a command (or delivering a
+ * message) or by staying up this long; only then does the back-off start
+ * over and "up again" get logged. A Redis that answers the handshake and
+ * then drops every connection would otherwise be reconnected to ten times
+ * a second, with two warnings each time. */
+#define HEALTHY_MS 5000
+/* While Redis stays down (or flaps), one reminder at most this often. */
+#define WARN_INTERVAL_US (60 * G_USEC_PER_SEC)
 
 typedef struct {
   GWeakRef client;
@@ -187,19 +195,68 @@ conn_schedule_retry (NorthMcpRedisConn *conn)
   north_mcp_redis_conn_watchdog_update (conn);
 }
 
-/* One warning when a connection goes down (or cannot be made at first),
- * none for the retries after it. */
+/* One warning when a connection goes down (or cannot be made at first);
+ * the failed attempts after it (connections that did not prove healthy
+ * included) are counted, and told at most every WARN_INTERVAL_US. */
 static void
 conn_warn_down (NorthMcpRedisConn *conn,
                 const char        *reason)
 {
   NorthMcpRedisClient *self = conn->client;
+  gint64 now = g_get_monotonic_time ();
 
-  if (conn->warned || self->disposed)
+  if (self->disposed)
     return;
-  conn->warned = TRUE;
-  north_mcp_log_warning (LOGGER, "Redis %s to %s:%u is down (%s); retrying every %u ms at most",
-                         conn_name (conn), self->host, self->port, reason, BACKOFF_MAX_MS);
+  if (!conn->warned)
+    {
+      conn->warned = TRUE;
+      conn->warned_at = now;
+      conn->failures = 0;
+      north_mcp_log_warning (LOGGER, "Redis %s to %s:%u is down (%s); retrying every %u ms at most",
+                             conn_name (conn), self->host, self->port, reason, BACKOFF_MAX_MS);
+      return;
+    }
+  conn->failures++;
+  if (now - conn->warned_at < WARN_INTERVAL_US)
+    return;
+  north_mcp_log_warning (LOGGER, "Redis %s to %s:%u is still down (%s); %u failed attempts since the last warning",
+                         conn_name (conn), self->host, self->port, reason, conn->failures);
+  conn->warned_at = now;
+  conn->failures = 0;
+}
+
+static void
+conn_stop_healthy_timer (NorthMcpRedisConn *conn)
+{
+  if (conn->healthy_source == NULL)
+    return;
+  g_source_destroy (conn->healthy_source);
+  g_clear_pointer (&conn->healthy_source, g_source_unref);
+}
+
+void
+north_mcp_redis_conn_proven (NorthMcpRedisConn *conn)
+{
+  NorthMcpRedisClient *self = conn->client;
+
+  if (conn->proven)
+    return;
+  conn->proven = TRUE;
+  conn_stop_healthy_timer (conn);
+  conn->backoff_ms = BACKOFF_MIN_MS;
+  if (conn->warned && !self->disposed)
+    north_mcp_log_warning (LOGGER, "Redis %s to %s:%u is up again", conn_name (conn), self->host, self->port);
+  conn->warned = FALSE;
+}
+
+static gboolean
+healthy_cb (gpointer user_data)
+{
+  NorthMcpRedisConn *conn = user_data;
+
+  g_clear_pointer (&conn->healthy_source, g_source_unref);
+  north_mcp_redis_conn_proven (conn);
+  return G_SOURCE_REMOVE;
 }
 
 static void conn_connect_ip (NorthMcpRedisConn *conn, const char *ip);
@@ -247,6 +304,8 @@ north_mcp_redis_conn_context_gone (NorthMcpRedisConn *conn)
       g_source_unref (io);
     }
   conn_set_ready (conn, FALSE);
+  conn_stop_healthy_timer (conn);
+  conn->proven = FALSE;
   if (was_ready)
     g_queue_clear_full (&conn->next_ips, g_free);
   else if (conn_try_next_ip (conn))
@@ -312,11 +371,13 @@ conn_handshake_cb (redisAsyncContext *ac,
     return; /* SELECT's OK */
 
   conn->connect_deadline = 0;
-  conn->backoff_ms = BACKOFF_MIN_MS;
   g_queue_clear_full (&conn->next_ips, g_free);
-  if (conn->warned)
-    north_mcp_log_warning (LOGGER, "Redis %s to %s:%u is up again", conn_name (conn), self->host, self->port);
-  conn->warned = FALSE;
+  /* Not healthy yet: the back-off goes on until it proves so. */
+  conn_stop_healthy_timer (conn);
+  conn->healthy_source = g_timeout_source_new (HEALTHY_MS);
+  g_source_set_static_name (conn->healthy_source, "NorthMcpRedisClient healthy");
+  g_source_set_callback (conn->healthy_source, healthy_cb, conn, NULL);
+  g_source_attach (conn->healthy_source, self->context);
   if (conn->is_sub)
     north_mcp_redis_pubsub_resubscribe (conn);
   conn_set_ready (conn, TRUE);
@@ -476,6 +537,7 @@ north_mcp_redis_conn_close (NorthMcpRedisConn *conn)
       g_source_destroy (conn->retry_source);
       g_clear_pointer (&conn->retry_source, g_source_unref);
     }
+  conn_stop_healthy_timer (conn);
   conn_cancel_resolve (conn);
   conn_free_context (conn);
   if (conn->watchdog != NULL)

@@ -852,6 +852,85 @@ test_pubsub_silent (void)
   inbox_clear (&inbox);
 }
 
+/* --- a Redis that flaps: it answers the handshake, then sends junk --- */
+
+static gint flapper_connections; /* atomic */
+
+static gboolean
+flapper_run (GThreadedSocketService *service,
+             GSocketConnection      *connection,
+             GObject                *source,
+             gpointer                user_data)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  static const char answer[] = "+PONG\r\n\x01junk\r\n";
+  g_autoptr(GString) seen = g_string_new (NULL);
+  char buffer[256];
+  gssize n;
+
+  g_atomic_int_inc (&flapper_connections);
+  /* Answers once the handshake's PING came, then waits for the client to
+   * hang up on the junk. */
+  while (strstr (seen->str, "PING\r\n") == NULL &&
+         (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (seen, buffer, n);
+  if (g_output_stream_write_all (out, answer, sizeof answer - 1, NULL, NULL, NULL))
+    while (g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL) > 0)
+      ;
+  return TRUE;
+}
+
+/* A Redis that accepts connections and answers PING but drops every
+ * connection at once (junk, here) does not make the client reconnect as
+ * fast as it can, and warn twice a time: the back-off starts over only
+ * once a connection proved healthy, so the attempts follow its schedule
+ * (100, 200, 400, 800, 1600 ms...): at most 5 in any 2 s. One warning says
+ * Redis is down; none says it is up again. It made 10 connections and 20
+ * warnings a second. */
+static void
+test_flapping (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GSocketService) service = g_threaded_socket_service_new (4);
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) bound = NULL;
+      g_autoptr(NorthMcpRedisClient) client = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *uri = NULL;
+      gboolean waited = FALSE;
+
+      g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                     G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+      g_assert_no_error (error);
+      g_signal_connect (service, "run", G_CALLBACK (flapper_run), NULL);
+      g_socket_service_start (service);
+      uri = g_strdup_printf ("redis://127.0.0.1:%u",
+                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+      client = north_mcp_redis_client_new (uri, &error);
+      g_assert_no_error (error);
+      /* A fixed wait: only the back-off schedule bounds the count. */
+      g_timeout_add (2000, test_set_flag, &waited);
+      test_wait_for (&waited, "two seconds");
+      g_assert_cmpint (g_atomic_int_get (&flapper_connections), >=, 2);
+      g_assert_cmpint (g_atomic_int_get (&flapper_connections), <=, 5);
+
+      g_clear_object (&client);
+      g_socket_service_stop (service);
+      g_socket_listener_close (G_SOCKET_LISTENER (service));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*Redis connection to 127.0.0.1:* is down*");
+  g_test_trap_assert_stderr_unmatched ("*is down*is down*");
+  g_test_trap_assert_stderr_unmatched ("*up again*");
+}
+
 static void
 test_restart (void)
 {
@@ -1174,7 +1253,9 @@ main (int   argc,
   /* A paused or killed redis-server must not take the test with it. */
   signal (SIGPIPE, SIG_IGN);
 
-  test_redis_server_init (&redis, "redis");
+  /* The flapping test's subprocess needs none. */
+  if (!g_test_subprocess ())
+    test_redis_server_init (&redis, "redis");
 
   g_test_add_func ("/redis-client/uri", test_uri);
   g_test_add_func ("/redis-client/unavailable", test_unavailable);
@@ -1195,8 +1276,11 @@ main (int   argc,
   g_test_add_func ("/redis-client/nesting", test_nesting);
   g_test_add_func ("/redis-client/unref-pending", test_unref_pending);
   g_test_add_func ("/redis-client/dispose-pending", test_dispose_pending);
+  g_test_add_func ("/redis-client/flapping", test_flapping);
   status = g_test_run ();
 
+  if (g_test_subprocess ())
+    return status;
   test_redis_server_stop (&redis, SIGKILL);
   test_redis_server_clear (&redis);
   return status;
