@@ -88,9 +88,12 @@ start_request_task (GTask *task)
     }
 
   north_mcp_protocol_host_get_settings (self->host, &settings);
+  /* The request ends with the call that makes it, whatever cancellable
+   * the handler gave. */
   north_mcp_session_send_request (self->session, self->channel,
                                   request->method, request->params,
-                                  settings.request_timeout, task);
+                                  settings.request_timeout,
+                                  north_mcp_context_get_cancellable (self), task);
 }
 
 static gboolean
@@ -115,7 +118,11 @@ start_request_idle (gpointer user_data)
  * %NORTH_MCP_ERROR_NOT_SUPPORTED in stateless HTTP mode or when the client
  * lacks the capability the method needs, with %NORTH_MCP_ERROR_TIMED_OUT
  * when the client does not answer in time, and with
- * %NORTH_MCP_ERROR_REMOTE when it answers with an error.
+ * %NORTH_MCP_ERROR_REMOTE when it answers with an error. It fails with
+ * %G_IO_ERROR_CANCELLED when @cancellable is cancelled, and likewise when
+ * the request of @self is cancelled (its
+ * [method@NorthMcp.Context.get_cancellable]), even when @cancellable is
+ * %NULL; the client is then sent `notifications/cancelled` for it.
  */
 void
 north_mcp_context_send_request_async (NorthMcpContext     *self,

@@ -120,13 +120,19 @@ void             north_mcp_session_set_standalone_channel (NorthMcpSession  *sel
 /* Server-to-client requests: sends on @channel (or the standalone channel
  * when @channel cannot stream) and completes @task, the caller's, with
  * the client's `result` (a JsonNode) when it answers, or with an error
- * (the client's, the timeout, the task's cancellable, the session's end). */
+ * (the client's, the timeout, the task's cancellable or
+ * @call_cancellable — that of the request that makes it —, the session's
+ * end). When either cancellable ends it, the client is sent
+ * `notifications/cancelled` for it. */
 void             north_mcp_session_send_request           (NorthMcpSession     *self,
                                                            NorthMcpChannel     *channel,
                                                            const char          *method,
                                                            JsonObject          *params,
                                                            guint                timeout_ms,
+                                                           GCancellable        *call_cancellable,
                                                            GTask               *task);
+/* How many requests to the client wait for their answer. */
+guint            north_mcp_session_get_pending_count      (NorthMcpSession     *self);
 /* A response from the client; returns FALSE if no request has that id. */
 gboolean         north_mcp_session_resolve_response       (NorthMcpSession     *self,
                                                            JsonNode            *response);

@@ -68,14 +68,20 @@ struct _NorthMcpSession
 
 G_DEFINE_FINAL_TYPE (NorthMcpSession, north_mcp_session, G_TYPE_OBJECT)
 
+/* What ends a request to the client besides its answer: the caller's
+ * cancellable, and that of the request that made it (the tool call). */
+#define PENDING_CANCELLABLES 2
+
 typedef struct
 {
   NorthMcpSession *session; /* unowned: the session owns the table */
   char            *key;
+  JsonNode        *id;
   GTask           *task;
+  NorthMcpChannel *channel; /* where it went; NULL: relayed */
   GSource         *timeout;
-  GCancellable    *cancellable;
-  gulong           cancelled_id;
+  GCancellable    *cancellables[PENDING_CANCELLABLES];
+  gulong           cancelled_ids[PENDING_CANCELLABLES];
 } PendingRequest;
 
 static void
@@ -86,10 +92,15 @@ pending_request_free (PendingRequest *pending)
       g_source_destroy (pending->timeout);
       g_source_unref (pending->timeout);
     }
-  if (pending->cancelled_id != 0)
-    g_cancellable_disconnect (pending->cancellable, pending->cancelled_id);
-  g_clear_object (&pending->cancellable);
+  for (guint i = 0; i < PENDING_CANCELLABLES; i++)
+    {
+      if (pending->cancelled_ids[i] != 0)
+        g_cancellable_disconnect (pending->cancellables[i], pending->cancelled_ids[i]);
+      g_clear_object (&pending->cancellables[i]);
+    }
   g_clear_object (&pending->task);
+  g_clear_object (&pending->channel);
+  g_clear_pointer (&pending->id, json_node_unref);
   g_free (pending->key);
   g_free (pending);
 }
@@ -708,16 +719,48 @@ pending_request_timed_out (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Sends @message where request messages go: @channel when it can still
+ * stream, else the standalone stream, else (a shared state store) the
+ * process that holds the client's stream. */
+static void
+send_to_client (NorthMcpSession *self,
+                NorthMcpChannel *channel,
+                JsonNode        *message)
+{
+  if (channel == NULL || !north_mcp_channel_can_stream (channel))
+    channel = north_mcp_session_get_standalone_channel (self);
+
+  if (channel != NULL)
+    north_mcp_channel_send (channel, message);
+  else
+    north_mcp_session_relay (self, message);
+}
+
 static void
 pending_request_cancelled (GCancellable *cancellable,
                            gpointer      user_data)
 {
   PendingRequest *pending = user_data;
+  NorthMcpSession *self = pending->session;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) notification = NULL;
 
   /* Runs inside g_cancellable_cancel(): disconnecting here would deadlock,
    * so forget the handler id and let it go with the cancellable. */
-  pending->cancelled_id = 0;
-  pending_request_end (pending->session, pending->key, NULL,
+  for (guint i = 0; i < PENDING_CANCELLABLES; i++)
+    if (pending->cancellables[i] == cancellable)
+      pending->cancelled_ids[i] = 0;
+
+  /* The client may still be asking its user: tell it nobody waits for
+   * the answer any more, before the caller learns it and perhaps ends the
+   * stream the request went on. */
+  json_object_set_member (params, "requestId", json_node_ref (pending->id));
+  json_object_set_string_member (params, "reason", "The server no longer needs the answer");
+  notification = north_mcp_jsonrpc_notification_new ("notifications/cancelled", params);
+  if (!self->closed)
+    send_to_client (self, pending->channel, notification);
+
+  pending_request_end (self, pending->key, NULL,
                        g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                     "The request to the client was cancelled"));
 }
@@ -728,9 +771,10 @@ north_mcp_session_send_request (NorthMcpSession *self,
                                 const char      *method,
                                 JsonObject      *params,
                                 guint            timeout_ms,
+                                GCancellable    *call_cancellable,
                                 GTask           *task)
 {
-  GCancellable *cancellable = g_task_get_cancellable (task);
+  GCancellable *cancellables[PENDING_CANCELLABLES] = { g_task_get_cancellable (task), call_cancellable };
   g_autoptr(JsonNode) id = NULL;
   g_autoptr(JsonNode) request = NULL;
   PendingRequest *pending;
@@ -752,6 +796,12 @@ north_mcp_session_send_request (NorthMcpSession *self,
 
   if (g_task_return_error_if_cancelled (task))
     return;
+  if (call_cancellable != NULL && g_cancellable_is_cancelled (call_cancellable))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "Cannot send %s: the request that makes it was cancelled", method);
+      return;
+    }
 
   id = json_node_init_int (json_node_alloc (), self->next_request_id++);
   request = north_mcp_jsonrpc_request_new (id, method, params);
@@ -759,7 +809,9 @@ north_mcp_session_send_request (NorthMcpSession *self,
   pending = g_new0 (PendingRequest, 1);
   pending->session = self;
   pending->key = north_mcp_id_key (id);
+  pending->id = json_node_ref (id);
   pending->task = g_object_ref (task);
+  pending->channel = channel != NULL ? g_object_ref (channel) : NULL;
   if (timeout_ms > 0)
     {
       pending->timeout = g_timeout_source_new (timeout_ms);
@@ -768,17 +820,24 @@ north_mcp_session_send_request (NorthMcpSession *self,
     }
   g_hash_table_insert (self->pending, pending->key, pending);
 
-  if (cancellable != NULL)
-    pending->cancellable = g_object_ref (cancellable);
-  if (cancellable != NULL)
-    pending->cancelled_id = g_cancellable_connect (cancellable,
-                                                   G_CALLBACK (pending_request_cancelled),
-                                                   pending, NULL);
+  for (guint i = 0; i < PENDING_CANCELLABLES; i++)
+    {
+      /* Once each: a handler often passes the call's own cancellable. */
+      if (cancellables[i] == NULL || (i > 0 && cancellables[i] == cancellables[0]))
+        continue;
+      pending->cancellables[i] = g_object_ref (cancellables[i]);
+      pending->cancelled_ids[i] = g_cancellable_connect (cancellables[i],
+                                                         G_CALLBACK (pending_request_cancelled),
+                                                         pending, NULL);
+    }
 
-  if (channel != NULL)
-    north_mcp_channel_send (channel, request);
-  else
-    north_mcp_session_relay (self, request);
+  send_to_client (self, channel, request);
+}
+
+guint
+north_mcp_session_get_pending_count (NorthMcpSession *self)
+{
+  return g_hash_table_size (self->pending);
 }
 
 gboolean

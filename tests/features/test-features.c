@@ -2251,6 +2251,39 @@ test_sampling_cancelled (Fixture       *fixture,
   g_assert_null (test_channel_find_response (fixture->channel, 1));
 }
 
+/* A request to the client that its handler started without a
+ * cancellable ends with the tool call that made it: when the client
+ * cancels the call, the request fails at once (not after the request
+ * timeout) and the client is told it is cancelled too. */
+static void
+test_request_ends_with_call (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  JsonObject *request;
+  JsonObject *cancelled;
+
+  initialize (fixture, CLIENT_ALL_CAPS);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"roots\"}}");
+  request = last_outbound_request (fixture->channel, "roots/list");
+  g_assert_cmpuint (north_mcp_session_get_pending_count (fixture->session), ==, 1);
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_error (fixture->outbound_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (north_mcp_session_get_pending_count (fixture->session), ==, 0);
+  g_assert_null (test_channel_find_response (fixture->channel, 1));
+  g_assert_cmpuint (count_method (fixture->channel, "notifications/cancelled"), ==, 1);
+  cancelled = json_object_get_object_member (nth_with_method (fixture->channel, "notifications/cancelled", 0),
+                                             "params");
+  g_assert_cmpint (json_object_get_int_member (cancelled, "requestId"), ==,
+                   json_object_get_int_member (request, "id"));
+
+  /* The client's late answer finds nothing waiting. */
+  answer_outbound (fixture, request, "\"result\":{\"roots\":[]}");
+  g_assert_error (fixture->outbound_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 static void
 test_sampling_session_closed (Fixture       *fixture,
                               gconstpointer  data)
@@ -2934,6 +2967,7 @@ main (int    argc,
   ADD ("/features/sampling/without-capability", test_sampling_without_capability);
   ADD ("/features/sampling/cancelled", test_sampling_cancelled);
   ADD ("/features/sampling/session-closed", test_sampling_session_closed);
+  ADD ("/features/requests/end-with-call", test_request_ends_with_call);
   ADD ("/features/elicitation/url", test_elicit_url);
   ADD ("/features/elicitation/url-form-only-client", test_elicit_url_form_only_client);
   ADD ("/features/roots", test_list_roots);
