@@ -26,6 +26,9 @@ G_BEGIN_DECLS
  *   a JSON-RPC error; the message is the client's.
  * @NORTH_MCP_ERROR_INVALID_CONFIGURATION: a server setting or command-line
  *   option is invalid.
+ * @NORTH_MCP_ERROR_LIMIT_EXCEEDED: the operation would go beyond one of the
+ *   server's limits, such as the number of requests to the client a session
+ *   may have waiting for their answer (since 0.2).
  *
  * Errors of the %NORTH_MCP_ERROR domain.
  */
@@ -37,6 +40,7 @@ typedef enum {
   NORTH_MCP_ERROR_CLOSED,
   NORTH_MCP_ERROR_REMOTE,
   NORTH_MCP_ERROR_INVALID_CONFIGURATION,
+  NORTH_MCP_ERROR_LIMIT_EXCEEDED,
 } NorthMcpError;
 
 /**

@@ -118,7 +118,10 @@ start_request_idle (gpointer user_data)
  * %NORTH_MCP_ERROR_NOT_SUPPORTED in stateless HTTP mode or when the client
  * lacks the capability the method needs, with %NORTH_MCP_ERROR_TIMED_OUT
  * when the client does not answer in time, and with
- * %NORTH_MCP_ERROR_REMOTE when it answers with an error. It fails with
+ * %NORTH_MCP_ERROR_REMOTE when it answers with an error. A session has at
+ * most 64 requests to its client waiting for their answer (in each
+ * process, with a shared state store); beyond that the request fails with
+ * %NORTH_MCP_ERROR_LIMIT_EXCEEDED and is not sent. It fails with
  * %G_IO_ERROR_CANCELLED when @cancellable is cancelled, and likewise when
  * the request of @self is cancelled (its
  * [method@NorthMcp.Context.get_cancellable]), even when @cancellable is

@@ -117,7 +117,13 @@ NorthMcpChannel *north_mcp_session_get_standalone_channel (NorthMcpSession  *sel
 void             north_mcp_session_set_standalone_channel (NorthMcpSession  *self,
                                                            NorthMcpChannel  *channel);
 
-/* Server-to-client requests: sends on @channel (or the standalone channel
+/* Server-to-client requests. A session has at most
+ * NORTH_MCP_SESSION_MAX_PENDING_REQUESTS of them waiting for an answer
+ * (each holds its caller's task and a timeout until then, and a client
+ * that never answers would have them pile up); beyond that @task fails
+ * with NORTH_MCP_ERROR_LIMIT_EXCEEDED and nothing is sent. */
+#define NORTH_MCP_SESSION_MAX_PENDING_REQUESTS 64
+/* Sends on @channel (or the standalone channel
  * when @channel cannot stream) and completes @task, the caller's, with
  * the client's `result` (a JsonNode) when it answers, or with an error
  * (the client's, the timeout, the task's cancellable or

@@ -802,6 +802,14 @@ north_mcp_session_send_request (NorthMcpSession *self,
                                "Cannot send %s: the request that makes it was cancelled", method);
       return;
     }
+  if (g_hash_table_size (self->pending) >= NORTH_MCP_SESSION_MAX_PENDING_REQUESTS)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_LIMIT_EXCEEDED,
+                               "Cannot send %s: a session has at most "
+                               G_STRINGIFY (NORTH_MCP_SESSION_MAX_PENDING_REQUESTS)
+                               " requests to the client waiting for their answer", method);
+      return;
+    }
 
   id = json_node_init_int (json_node_alloc (), self->next_request_id++);
   request = north_mcp_jsonrpc_request_new (id, method, params);

@@ -2284,6 +2284,43 @@ test_request_ends_with_call (Fixture       *fixture,
   g_assert_error (fixture->outbound_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* A client that never answers cannot make a session keep requests
+ * without bound: beyond NORTH_MCP_SESSION_MAX_PENDING_REQUESTS the
+ * handler gets a clear error and nothing is sent; an answer makes room. */
+static void
+test_requests_limit (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *refused = NULL;
+
+  initialize (fixture, CLIENT_ALL_CAPS);
+  for (guint i = 1; i <= NORTH_MCP_SESSION_MAX_PENDING_REQUESTS + 1; i++)
+    {
+      g_autofree char *call =
+        g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tools/call\",\"params\":{\"name\":\"roots\"}}", i);
+
+      send (fixture, call);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (count_method (fixture->channel, "roots/list"), ==, NORTH_MCP_SESSION_MAX_PENDING_REQUESTS);
+  g_assert_cmpuint (north_mcp_session_get_pending_count (fixture->session), ==,
+                    NORTH_MCP_SESSION_MAX_PENDING_REQUESTS);
+  g_assert_error (fixture->outbound_error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_LIMIT_EXCEEDED);
+  g_assert_nonnull (strstr (fixture->outbound_error->message, "requests to the client"));
+  g_assert_true (json_object_get_boolean_member (result_of (fixture, NORTH_MCP_SESSION_MAX_PENDING_REQUESTS + 1),
+                                                 "isError"));
+
+  /* An answer makes room for one more. */
+  answer_outbound (fixture, nth_with_method (fixture->channel, "roots/list", 0), "\"result\":{\"roots\":[]}");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  refused = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tools/call\",\"params\":{\"name\":\"roots\"}}",
+                             NORTH_MCP_SESSION_MAX_PENDING_REQUESTS + 2);
+  send (fixture, refused);
+  g_assert_cmpuint (count_method (fixture->channel, "roots/list"), ==, NORTH_MCP_SESSION_MAX_PENDING_REQUESTS + 1);
+}
+
 static void
 test_sampling_session_closed (Fixture       *fixture,
                               gconstpointer  data)
@@ -2968,6 +3005,7 @@ main (int    argc,
   ADD ("/features/sampling/cancelled", test_sampling_cancelled);
   ADD ("/features/sampling/session-closed", test_sampling_session_closed);
   ADD ("/features/requests/end-with-call", test_request_ends_with_call);
+  ADD ("/features/requests/limit", test_requests_limit);
   ADD ("/features/elicitation/url", test_elicit_url);
   ADD ("/features/elicitation/url-form-only-client", test_elicit_url_form_only_client);
   ADD ("/features/roots", test_list_roots);
