@@ -126,6 +126,8 @@ start_request_idle (gpointer user_data)
  * the request of @self is cancelled (its
  * [method@NorthMcp.Context.get_cancellable]), even when @cancellable is
  * %NULL; the client is then sent `notifications/cancelled` for it.
+ * @cancellable may be cancelled from any thread: the request ends on the
+ * server's main context, on its next iteration.
  */
 void
 north_mcp_context_send_request_async (NorthMcpContext     *self,

@@ -736,33 +736,78 @@ send_to_client (NorthMcpSession *self,
     north_mcp_session_relay (self, message);
 }
 
-static void
-pending_request_cancelled (GCancellable *cancellable,
-                           gpointer      user_data)
+/* What a cancellable's handler knows of its request. Cancellables are
+ * cancelled from any thread (a handler's worker, a GTask thread), but the
+ * table and the client's stream belong to the session's main context:
+ * the handler only asks that context to end the request, by its key. */
+typedef struct
 {
-  PendingRequest *pending = user_data;
-  NorthMcpSession *self = pending->session;
-  g_autoptr(JsonObject) params = json_object_new ();
+  GWeakRef      session;
+  char         *key;
+  GMainContext *context;
+} PendingCancel;
+
+static void
+pending_cancel_clear (gpointer data)
+{
+  PendingCancel *cancel = data;
+
+  g_weak_ref_clear (&cancel->session);
+  g_free (cancel->key);
+  g_main_context_unref (cancel->context);
+}
+
+static void
+pending_cancel_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, pending_cancel_clear);
+}
+
+static gboolean
+pending_request_cancel (gpointer user_data)
+{
+  PendingCancel *cancel = user_data;
+  g_autoptr(NorthMcpSession) self = g_weak_ref_get (&cancel->session);
+  PendingRequest *pending;
+  g_autoptr(JsonObject) params = NULL;
   g_autoptr(JsonNode) notification = NULL;
 
-  /* Runs inside g_cancellable_cancel(): disconnecting here would deadlock,
-   * so forget the handler id and let it go with the cancellable. */
-  for (guint i = 0; i < PENDING_CANCELLABLES; i++)
-    if (pending->cancellables[i] == cancellable)
-      pending->cancelled_ids[i] = 0;
+  /* Answered, timed out or ended with the session in the meantime. */
+  pending = self != NULL ? g_hash_table_lookup (self->pending, cancel->key) : NULL;
+  if (pending == NULL)
+    return G_SOURCE_REMOVE;
 
   /* The client may still be asking its user: tell it nobody waits for
    * the answer any more, before the caller learns it and perhaps ends the
    * stream the request went on. */
+  params = json_object_new ();
   json_object_set_member (params, "requestId", json_node_ref (pending->id));
   json_object_set_string_member (params, "reason", "The server no longer needs the answer");
   notification = north_mcp_jsonrpc_notification_new ("notifications/cancelled", params);
   if (!self->closed)
     send_to_client (self, pending->channel, notification);
 
-  pending_request_end (self, pending->key, NULL,
+  pending_request_end (self, cancel->key, NULL,
                        g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                     "The request to the client was cancelled"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pending_request_cancelled (GCancellable *cancellable,
+                           gpointer      user_data)
+{
+  PendingCancel *cancel = user_data;
+  GSource *source = g_idle_source_new ();
+
+  /* Always from an idle, even on the main context: inside
+   * g_cancellable_cancel() ending the request would disconnect handlers
+   * of the cancellable being cancelled, which deadlocks. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, pending_request_cancel, g_atomic_rc_box_acquire (cancel),
+                         pending_cancel_release);
+  g_source_attach (source, cancel->context);
+  g_source_unref (source);
 }
 
 void
@@ -830,13 +875,20 @@ north_mcp_session_send_request (NorthMcpSession *self,
 
   for (guint i = 0; i < PENDING_CANCELLABLES; i++)
     {
+      PendingCancel *cancel;
+
       /* Once each: a handler often passes the call's own cancellable. */
       if (cancellables[i] == NULL || (i > 0 && cancellables[i] == cancellables[0]))
         continue;
+      cancel = g_atomic_rc_box_new0 (PendingCancel);
+      g_weak_ref_init (&cancel->session, self);
+      cancel->key = g_strdup (pending->key);
+      cancel->context = g_main_context_ref_thread_default ();
       pending->cancellables[i] = g_object_ref (cancellables[i]);
+      /* Connecting to a cancelled one runs the handler now. */
       pending->cancelled_ids[i] = g_cancellable_connect (cancellables[i],
                                                          G_CALLBACK (pending_request_cancelled),
-                                                         pending, NULL);
+                                                         cancel, pending_cancel_release);
     }
 
   send_to_client (self, channel, request);

@@ -24,6 +24,8 @@ typedef struct {
   JsonObject      *outbound_result;
   /* A request a handler keeps to answer later. */
   NorthMcpContext *held;
+  /* What the roots_cancellable tool passes to its request to the client. */
+  GCancellable    *cancellable;
 } Fixture;
 
 #define CLIENT_ALL_CAPS "{\"sampling\":{},\"roots\":{},\"elicitation\":{\"form\":{},\"url\":{}}}"
@@ -631,6 +633,17 @@ roots_tool (NorthMcpTool    *tool,
 }
 
 static void
+roots_cancellable_tool (NorthMcpTool    *tool,
+                        NorthMcpContext *context,
+                        JsonObject      *arguments,
+                        gpointer         user_data)
+{
+  Fixture *fixture = user_data;
+
+  north_mcp_context_list_roots_async (context, fixture->cancellable, roots_cb, call_new (fixture, context));
+}
+
+static void
 needs_login_tool (NorthMcpTool    *tool,
                   NorthMcpContext *context,
                   JsonObject      *arguments,
@@ -684,6 +697,7 @@ fixture_set_up (Fixture       *fixture,
   add_async_tool (fixture, "elicit_form", elicit_form_tool);
   add_async_tool (fixture, "needs_login", needs_login_tool);
   add_async_tool (fixture, "roots", roots_tool);
+  add_async_tool (fixture, "roots_cancellable", roots_cancellable_tool);
 }
 
 static void
@@ -691,6 +705,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->held);
+  g_clear_object (&fixture->cancellable);
   g_clear_pointer (&fixture->outbound_result, json_object_unref);
   g_clear_error (&fixture->outbound_error);
   g_clear_object (&fixture->session);
@@ -2321,6 +2336,44 @@ test_requests_limit (Fixture       *fixture,
   g_assert_cmpuint (count_method (fixture->channel, "roots/list"), ==, NORTH_MCP_SESSION_MAX_PENDING_REQUESTS + 1);
 }
 
+static gpointer
+cancel_from_thread (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return NULL;
+}
+
+/* A handler may cancel its request to the client from a worker thread:
+ * the request ends on the server's main context, which alone touches the
+ * session's table of requests and the client's stream. */
+static void
+test_request_cancelled_from_thread (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  GThread *thread;
+
+  fixture->cancellable = g_cancellable_new ();
+  initialize (fixture, CLIENT_ALL_CAPS);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"roots_cancellable\"}}");
+  last_outbound_request (fixture->channel, "roots/list");
+
+  /* Hold the main context, as the server's main loop does while it runs:
+   * the thread must leave the work to it rather than do it alongside. */
+  g_assert_true (g_main_context_acquire (NULL));
+  thread = g_thread_new ("canceller", cancel_from_thread, fixture->cancellable);
+  g_thread_join (thread);
+  g_assert_cmpuint (north_mcp_session_get_pending_count (fixture->session), ==, 1);
+  g_assert_cmpuint (count_method (fixture->channel, "notifications/cancelled"), ==, 0);
+  g_assert_null (fixture->outbound_error);
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_main_context_release (NULL);
+  g_assert_cmpuint (north_mcp_session_get_pending_count (fixture->session), ==, 0);
+  g_assert_cmpuint (count_method (fixture->channel, "notifications/cancelled"), ==, 1);
+  g_assert_error (fixture->outbound_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 static void
 test_sampling_session_closed (Fixture       *fixture,
                               gconstpointer  data)
@@ -3006,6 +3059,7 @@ main (int    argc,
   ADD ("/features/sampling/session-closed", test_sampling_session_closed);
   ADD ("/features/requests/end-with-call", test_request_ends_with_call);
   ADD ("/features/requests/limit", test_requests_limit);
+  ADD ("/features/requests/cancelled-from-thread", test_request_cancelled_from_thread);
   ADD ("/features/elicitation/url", test_elicit_url);
   ADD ("/features/elicitation/url-form-only-client", test_elicit_url_form_only_client);
   ADD ("/features/roots", test_list_roots);
