@@ -117,7 +117,8 @@ start_request_idle (gpointer user_data)
  * response, stdio), else on the session's standalone stream. Fails with
  * %NORTH_MCP_ERROR_NOT_SUPPORTED in stateless HTTP mode or when the client
  * lacks the capability the method needs, with %NORTH_MCP_ERROR_TIMED_OUT
- * when the client does not answer in time, and with
+ * when the client does not answer in time (the client is then sent
+ * `notifications/cancelled` for it), and with
  * %NORTH_MCP_ERROR_REMOTE when it answers with an error. A session has at
  * most 64 requests to its client waiting for their answer (in each
  * process, with a shared state store); beyond that the request fails with

@@ -128,8 +128,8 @@ void             north_mcp_session_set_standalone_channel (NorthMcpSession  *sel
  * the client's `result` (a JsonNode) when it answers, or with an error
  * (the client's, the timeout, the task's cancellable or
  * @call_cancellable — that of the request that makes it —, the session's
- * end). When either cancellable ends it, the client is sent
- * `notifications/cancelled` for it. Call it on the session's main
+ * end). When the timeout or either cancellable ends it, the client is
+ * sent `notifications/cancelled` for it. Call it on the session's main
  * context; the cancellables may be cancelled from any thread, the request
  * ends on that context all the same. */
 void             north_mcp_session_send_request           (NorthMcpSession     *self,

@@ -106,19 +106,6 @@ north_mcp_session_steal_pending_tasks (NorthMcpSession *self)
   return tasks;
 }
 
-static gboolean
-pending_request_timed_out (gpointer user_data)
-{
-  PendingRequest *pending = user_data;
-
-  /* The source is being dispatched: let the free function skip it. */
-  g_clear_pointer (&pending->timeout, g_source_unref);
-  pending_request_end (pending->session, pending->key, NULL,
-                       g_error_new (NORTH_MCP_ERROR, NORTH_MCP_ERROR_TIMED_OUT,
-                                    "The client did not answer in time"));
-  return G_SOURCE_REMOVE;
-}
-
 /* Sends @message where request messages go: @channel when it can still
  * stream, else the standalone stream, else (a shared state store) the
  * process that holds the client's stream. */
@@ -134,6 +121,40 @@ send_to_client (NorthMcpSession *self,
     north_mcp_channel_send (channel, message);
   else
     north_mcp_session_relay (self, message);
+}
+
+/* Stops waiting for @pending and ends it with @error (taken). The client
+ * may still be asking its user: it is told that nobody waits for the
+ * answer any more, before the caller learns it and perhaps ends the
+ * stream the request went on. */
+static void
+pending_request_give_up (PendingRequest *pending,
+                         GError         *error)
+{
+  NorthMcpSession *self = pending->session;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) notification = NULL;
+
+  json_object_set_member (params, "requestId", json_node_ref (pending->id));
+  json_object_set_string_member (params, "reason", error->message);
+  notification = north_mcp_jsonrpc_notification_new ("notifications/cancelled", params);
+  if (!self->closed)
+    send_to_client (self, pending->channel, notification);
+
+  pending_request_end (self, pending->key, NULL, error);
+}
+
+/* Senders time out, then cancel. */
+static gboolean
+pending_request_timed_out (gpointer user_data)
+{
+  PendingRequest *pending = user_data;
+
+  /* The source is being dispatched: let the free function skip it. */
+  g_clear_pointer (&pending->timeout, g_source_unref);
+  pending_request_give_up (pending, g_error_new (NORTH_MCP_ERROR, NORTH_MCP_ERROR_TIMED_OUT,
+                                                 "The client did not answer in time"));
+  return G_SOURCE_REMOVE;
 }
 
 /* What a cancellable's handler knows of its request. Cancellables are
@@ -169,27 +190,12 @@ pending_request_cancel (gpointer user_data)
   PendingCancel *cancel = user_data;
   g_autoptr(NorthMcpSession) self = g_weak_ref_get (&cancel->session);
   PendingRequest *pending;
-  g_autoptr(JsonObject) params = NULL;
-  g_autoptr(JsonNode) notification = NULL;
 
   /* Answered, timed out or ended with the session in the meantime. */
   pending = self != NULL ? g_hash_table_lookup (self->pending, cancel->key) : NULL;
-  if (pending == NULL)
-    return G_SOURCE_REMOVE;
-
-  /* The client may still be asking its user: tell it nobody waits for
-   * the answer any more, before the caller learns it and perhaps ends the
-   * stream the request went on. */
-  params = json_object_new ();
-  json_object_set_member (params, "requestId", json_node_ref (pending->id));
-  json_object_set_string_member (params, "reason", "The server no longer needs the answer");
-  notification = north_mcp_jsonrpc_notification_new ("notifications/cancelled", params);
-  if (!self->closed)
-    send_to_client (self, pending->channel, notification);
-
-  pending_request_end (self, cancel->key, NULL,
-                       g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                    "The request to the client was cancelled"));
+  if (pending != NULL)
+    pending_request_give_up (pending, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                   "The request to the client was cancelled"));
   return G_SOURCE_REMOVE;
 }
 

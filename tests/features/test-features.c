@@ -2208,17 +2208,26 @@ static void
 test_sampling_timeout (Fixture       *fixture,
                        gconstpointer  data)
 {
+  JsonObject *request;
+  JsonObject *cancelled;
+
   north_mcp_server_set_request_timeout (fixture->server, 20);
   initialize (fixture, CLIENT_ALL_CAPS);
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"sampling\"}}");
   g_assert_cmpuint (test_channel_get_messages (fixture->channel)->len, ==, 1);
-  g_assert_true (test_channel_wait_for (fixture->channel, 2));
+  request = last_outbound_request (fixture->channel, "sampling/createMessage");
+  g_assert_true (test_channel_wait_for (fixture->channel, 3));
   g_assert_error (fixture->outbound_error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_TIMED_OUT);
   g_assert_true (json_object_get_boolean_member (result_of (fixture, 1), "isError"));
+  /* The server stops waiting, and says so (senders time out, then cancel). */
+  cancelled = json_object_get_object_member (nth_with_method (fixture->channel, "notifications/cancelled", 0),
+                                             "params");
+  g_assert_cmpint (json_object_get_int_member (cancelled, "requestId"), ==,
+                   json_object_get_int_member (request, "id"));
 
   /* A late answer finds nothing waiting and is dropped. */
-  answer_outbound (fixture, last_outbound_request (fixture->channel, "sampling/createMessage"), "\"result\":{}");
-  g_assert_cmpuint (test_channel_get_messages (fixture->channel)->len, ==, 2);
+  answer_outbound (fixture, request, "\"result\":{}");
+  g_assert_cmpuint (test_channel_get_messages (fixture->channel)->len, ==, 3);
 }
 
 static void
@@ -2856,6 +2865,7 @@ test_stdio_timeout (void)
 {
   Pipes pipes = { 0 };
   g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonObject) cancelled = NULL;
   g_autoptr(JsonObject) response = NULL;
 
   pipes_set_up (&pipes);
@@ -2864,7 +2874,12 @@ test_stdio_timeout (void)
   pipes_write (&pipes, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"sampling\"}}");
   request = pipes_read (&pipes);
   g_assert_cmpstr (json_object_get_string_member (request, "method"), ==, "sampling/createMessage");
-  /* No answer: the tool learns it timed out. */
+  /* No answer: the client is told the server gave up, and the tool
+   * learns it timed out. */
+  cancelled = pipes_read (&pipes);
+  g_assert_cmpstr (json_object_get_string_member (cancelled, "method"), ==, "notifications/cancelled");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (cancelled, "params"), "requestId"), ==,
+                   json_object_get_int_member (request, "id"));
   response = pipes_read (&pipes);
   g_assert_cmpint (json_object_get_int_member (response, "id"), ==, 1);
   g_assert_true (json_object_get_boolean_member (json_object_get_object_member (response, "result"), "isError"));
