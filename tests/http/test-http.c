@@ -869,6 +869,58 @@ test_server_request_on_post_stream (Fixture       *f,
   g_assert_false (read_event (stream, &event, &payload));
 }
 
+/* The client cancels a tool call while the tool waits for the client's
+ * answer to its own request (made without a cancellable): that request
+ * ends with the call, and the client is told on the call's stream, which
+ * then ends without a response. */
+static void
+test_server_request_ends_with_call (Fixture       *f,
+                                    gconstpointer  data)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(OpenStream) stream = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *payload = NULL;
+  g_autoptr(JsonNode) ping = NULL;
+  g_autoptr(JsonNode) cancelled = NULL;
+  g_autoptr(Reply) accepted = NULL;
+  NorthMcpSession *session;
+  JsonObject *params;
+
+  initialize_session (f);
+  headers[3] = f->session_id;
+  stream = open_stream_full (f, "POST", "/mcp",
+                             "{\"jsonrpc\":\"2.0\",\"id\":21,\"method\":\"tools/call\","
+                             "\"params\":{\"name\":\"ask\",\"arguments\":{}}}", headers);
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+  g_assert_true (read_event (stream, &event, &payload));
+  ping = parse_json (payload);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (ping), "method"), ==, "ping");
+
+  accepted = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                          "\"params\":{\"requestId\":21}}");
+  g_assert_cmpuint (accepted->status, ==, 202);
+  /* The request ended there and then, not at its timeout (a minute). */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  session = north_mcp_server_lookup_session (f->server, f->session_id);
+  g_assert_cmpuint (north_mcp_session_get_pending_count (session), ==, 0);
+
+  g_clear_pointer (&event, g_free);
+  g_clear_pointer (&payload, g_free);
+  g_assert_true (read_event (stream, &event, &payload));
+  cancelled = parse_json (payload);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (cancelled), "method"),
+                   ==, "notifications/cancelled");
+  params = json_object_get_object_member (json_node_get_object (cancelled), "params");
+  g_assert_cmpint (json_object_get_int_member (params, "requestId"), ==,
+                   json_object_get_int_member (json_node_get_object (ping), "id"));
+
+  g_clear_pointer (&event, g_free);
+  g_clear_pointer (&payload, g_free);
+  g_assert_false (read_event (stream, &event, &payload));
+}
+
 static gboolean
 set_flag (gpointer user_data)
 {
@@ -2177,6 +2229,7 @@ main (int   argc,
   ADD ("/http/stateful/get-stream-bad-last-event-id", stateful, test_get_stream_bad_last_event_id);
   ADD ("/http/stateful/stop-ends-streams", stateful, test_stop_ends_streams);
   ADD ("/http/stateful/server-request-on-post-stream", stateful, test_server_request_on_post_stream);
+  ADD ("/http/stateful/server-request-ends-with-call", stateful, test_server_request_ends_with_call);
   ADD ("/http/stateful/protocol-version-header", stateful, test_protocol_version_header);
   ADD ("/http/stateful/slow-tool-does-not-block", stateful, test_slow_tool_does_not_block);
   ADD ("/http/route-steals-connection", stateless, test_route_steals_connection);
