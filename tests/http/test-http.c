@@ -815,13 +815,37 @@ test_get_stream_bad_last_event_id (Fixture       *f,
   g_assert_cmpstr (event, ==, "endpoint");
 }
 
+/* Calls the ask tool as request @id of the fixture's session, on a
+ * stream of its own, and reads the ping it sends the client first. */
+static OpenStream *
+call_ask (Fixture   *f,
+          guint      id,
+          JsonNode **ping)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", f->session_id, NULL };
+  g_autofree char *body =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tools/call\","
+                     "\"params\":{\"name\":\"ask\",\"arguments\":{}}}", id);
+  g_autofree char *event = NULL;
+  g_autofree char *payload = NULL;
+  OpenStream *stream = open_stream_full (f, "POST", "/mcp", body, headers);
+  JsonObject *object;
+
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+  g_assert_true (read_event (stream, &event, &payload));
+  *ping = parse_json (payload);
+  object = json_node_get_object (*ping);
+  g_assert_cmpstr (json_object_get_string_member (object, "method"), ==, "ping");
+  g_assert_true (json_object_has_member (object, "id"));
+  return stream;
+}
+
 /* A server-to-client request travels on the POST's own stream; the
  * client answers with another POST. */
 static void
 test_server_request_on_post_stream (Fixture       *f,
                                     gconstpointer  data)
 {
-  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
   g_autoptr(OpenStream) stream = NULL;
   g_autofree char *event = NULL;
   g_autofree char *payload = NULL;
@@ -833,17 +857,7 @@ test_server_request_on_post_stream (Fixture       *f,
   JsonObject *object;
 
   initialize_session (f);
-  headers[3] = f->session_id;
-  stream = open_stream_full (f, "POST", "/mcp",
-                             "{\"jsonrpc\":\"2.0\",\"id\":20,\"method\":\"tools/call\","
-                             "\"params\":{\"name\":\"ask\",\"arguments\":{}}}", headers);
-  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
-
-  g_assert_true (read_event (stream, &event, &payload));
-  ping = parse_json (payload);
-  object = json_node_get_object (ping);
-  g_assert_cmpstr (json_object_get_string_member (object, "method"), ==, "ping");
-  g_assert_true (json_object_has_member (object, "id"));
+  stream = call_ask (f, 20, &ping);
 
   /* The client's answer: a response body, acknowledged with 202. */
   envelope = json_node_new (JSON_NODE_OBJECT);
@@ -877,7 +891,6 @@ static void
 test_server_request_ends_with_call (Fixture       *f,
                                     gconstpointer  data)
 {
-  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
   g_autoptr(OpenStream) stream = NULL;
   g_autofree char *event = NULL;
   g_autofree char *payload = NULL;
@@ -888,14 +901,7 @@ test_server_request_ends_with_call (Fixture       *f,
   JsonObject *params;
 
   initialize_session (f);
-  headers[3] = f->session_id;
-  stream = open_stream_full (f, "POST", "/mcp",
-                             "{\"jsonrpc\":\"2.0\",\"id\":21,\"method\":\"tools/call\","
-                             "\"params\":{\"name\":\"ask\",\"arguments\":{}}}", headers);
-  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
-  g_assert_true (read_event (stream, &event, &payload));
-  ping = parse_json (payload);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (ping), "method"), ==, "ping");
+  stream = call_ask (f, 21, &ping);
 
   accepted = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
                           "\"params\":{\"requestId\":21}}");
@@ -906,8 +912,6 @@ test_server_request_ends_with_call (Fixture       *f,
   session = north_mcp_server_lookup_session (f->server, f->session_id);
   g_assert_cmpuint (north_mcp_session_get_pending_count (session), ==, 0);
 
-  g_clear_pointer (&event, g_free);
-  g_clear_pointer (&payload, g_free);
   g_assert_true (read_event (stream, &event, &payload));
   cancelled = parse_json (payload);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (cancelled), "method"),
