@@ -41,6 +41,10 @@ struct _NorthMcpMemoryTaskStore
   gsize       max_bytes;
   gsize       max_bytes_per_owner;
   gsize       bytes;     /* of all records */
+  /* No record expires before this (a lower bound; G_MAXINT64: none
+   * stored): a store at its limits is not walked again until one may
+   * have expired. */
+  gint64      next_expiry;
 };
 
 static void north_mcp_memory_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
@@ -146,7 +150,10 @@ expire (NorthMcpMemoryTaskStore *self,
   GHashTableIter iter;
   Entry *entry;
   gssize dropped = 0;
+  gint64 next = G_MAXINT64;
 
+  if (now <= self->next_expiry)
+    return 0;
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     if (entry->expires_at < now)
@@ -155,7 +162,34 @@ expire (NorthMcpMemoryTaskStore *self,
         g_hash_table_iter_remove (&iter);
         dropped++;
       }
+    else
+      next = MIN (next, entry->expires_at);
+  self->next_expiry = next;
   return dropped;
+}
+
+/* Whether @owner may have one more record: the limits on their number,
+ * after dropping the expired ones if one may have expired. */
+static gboolean
+admit (NorthMcpMemoryTaskStore  *self,
+       const char               *owner,
+       GError                  **error)
+{
+  if (g_hash_table_size (self->entries) >= self->max_total || owner_count (self, owner) >= self->max_per_owner)
+    expire (self, g_get_real_time ());
+  if (g_hash_table_size (self->entries) >= self->max_total)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "Too many tasks on this server (at most %u); try again later", self->max_total);
+      return FALSE;
+    }
+  if (owner_count (self, owner) >= self->max_per_owner)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "Too many tasks for this user (at most %u); wait for some to end", self->max_per_owner);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* A task of another owner is no different from an unknown one. */
@@ -185,22 +219,8 @@ create (NorthMcpMemoryTaskStore  *self,
   gsize bytes = record_bytes (record);
   Entry *entry;
 
-  if (g_hash_table_size (self->entries) >= self->max_total)
-    expire (self, g_get_real_time ());
-  if (g_hash_table_size (self->entries) >= self->max_total)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                   "Too many tasks on this server (at most %u); try again later", self->max_total);
-      return FALSE;
-    }
-  if (owner_count (self, owner) >= self->max_per_owner)
-    expire (self, g_get_real_time ());
-  if (owner_count (self, owner) >= self->max_per_owner)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                   "Too many tasks for this user (at most %u); wait for some to end", self->max_per_owner);
-      return FALSE;
-    }
+  if (!admit (self, owner, error))
+    return FALSE;
   if (task_id == NULL || g_hash_table_contains (self->entries, task_id))
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
@@ -214,6 +234,7 @@ create (NorthMcpMemoryTaskStore  *self,
   entry->record = json_object_ref (record);
   entry->expires_at = record_expiry (record);
   entry->bytes = bytes;
+  self->next_expiry = MIN (self->next_expiry, entry->expires_at);
   g_hash_table_insert (self->entries, g_strdup (task_id), entry);
   count_owner (self, owner, 1, 0, bytes);
   return TRUE;
@@ -270,6 +291,7 @@ entry_changed (NorthMcpMemoryTaskStore *self,
   count_owner (self, entry->owner, 0, entry->bytes, bytes);
   entry->bytes = bytes;
   entry->expires_at = record_expiry (entry->record);
+  self->next_expiry = MIN (self->next_expiry, entry->expires_at);
 }
 
 static gboolean
@@ -355,6 +377,9 @@ memory_run (NorthMcpTaskStore              *store,
     case NORTH_MCP_TASK_STORE_OP_EXPIRE:
       g_task_return_int (task, expire (self, request->now));
       return;
+    case NORTH_MCP_TASK_STORE_OP_ADMIT:
+      ok = admit (self, request->owner, &error);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -392,6 +417,7 @@ north_mcp_memory_task_store_init (NorthMcpMemoryTaskStore *self)
 {
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
   self->per_owner = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->next_expiry = G_MAXINT64;
 }
 
 NorthMcpTaskStore *

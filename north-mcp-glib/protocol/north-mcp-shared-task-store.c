@@ -207,6 +207,17 @@ quota_key_for (const char *owner)
   return g_strconcat (QUOTA_KEY ":", digest, NULL);
 }
 
+/* The counters of @owner's tasks (@quota) and of all, with the limits a
+ * create checks. */
+static void
+counters_init (NorthMcpSharedTaskStore   *self,
+               const char                *quota,
+               NorthMcpStateStoreCounter  counters[2])
+{
+  counters[0] = (NorthMcpStateStoreCounter) { quota, self->max_per_owner, self->max_bytes_per_owner };
+  counters[1] = (NorthMcpStateStoreCounter) { QUOTA_KEY, self->max_total, self->max_bytes_total };
+}
+
 static guint64
 ttl_of (JsonObject *record)
 {
@@ -310,7 +321,7 @@ call (GTask *task,
   gboolean final = stage == STAGE_READ_FINAL || stage == STAGE_WRITE_FINAL || stage == STAGE_RECHECK_FINAL;
   g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
   g_autoptr(GBytes) envelope = NULL;
-  NorthMcpStateStoreCounter counters[] = { { op->quota }, { QUOTA_KEY } };
+  NorthMcpStateStoreCounter counters[2];
   gboolean rewrite;
 
   op->stage = stage;
@@ -340,10 +351,9 @@ call (GTask *task,
    * it (a limit of 0; SET XX keeps an expired one out). Every write
    * fits in the byte limits, but the end of a task that needs no more
    * than the slack (G_MAXUINT64: counted, never refused). */
-  counters[0].limit = rewrite ? 0 : self->max_per_owner;
-  counters[1].limit = rewrite ? 0 : self->max_total;
-  counters[0].max_bytes = self->max_bytes_per_owner;
-  counters[1].max_bytes = self->max_bytes_total;
+  counters_init (self, op->quota, counters);
+  if (rewrite)
+    counters[0].limit = counters[1].limit = 0;
   if (stage == STAGE_WRITE_FINAL &&
       g_bytes_get_size (envelope) <= op->running_size + NORTH_MCP_TASK_STORE_END_SLACK)
     counters[0].max_bytes = counters[1].max_bytes = G_MAXUINT64;
@@ -405,6 +415,25 @@ after_read (GTask  *task,
   return STAGE_DONE;
 }
 
+/* Answers @task with the limit's refusal when @counted says a counter of
+ * counters_init() was full; FALSE (nothing answered) otherwise. */
+static gboolean
+return_full (GTask                     *task,
+             NorthMcpStateStoreCounted  counted)
+{
+  NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
+
+  if (counted == NORTH_MCP_STATE_STORE_COUNTED_FULL)
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                             "Too many tasks for this user (at most %u); wait for some to end", self->max_per_owner);
+  else if (counted == NORTH_MCP_STATE_STORE_COUNTED_FULL + 1)
+    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                             "Too many tasks on this server (at most %u); try again later", self->max_total);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* What comes after a write (@counted: what it did), likewise. */
 static Stage
 after_write (GTask                     *task,
@@ -450,13 +479,7 @@ after_write (GTask                     *task,
   else if (done || op->stage != STAGE_CREATE)
     /* Written; or cancelling what just ended: nothing to do. */
     g_task_return_boolean (task, TRUE);
-  else if (counted == NORTH_MCP_STATE_STORE_COUNTED_FULL)
-    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                             "Too many tasks for this user (at most %u); wait for some to end", self->max_per_owner);
-  else if (counted == NORTH_MCP_STATE_STORE_COUNTED_FULL + 1)
-    g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                             "Too many tasks on this server (at most %u); try again later", self->max_total);
-  else
+  else if (!return_full (task, counted))
     g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Bad or duplicate task id");
   return STAGE_DONE;
 }
@@ -501,6 +524,35 @@ step (GObject      *source,
 /* ---- the interface ---- */
 
 static void
+admitted (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gssize counted = north_mcp_state_store_check_room_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+
+  if (error != NULL)
+    return_store_error (task, error);
+  else if (!return_full (task, counted))
+    g_task_return_boolean (task, TRUE);
+}
+
+/* The counters a create joins, read: the same limits, the same refusal. */
+static void
+admit (NorthMcpSharedTaskStore *self,
+       const char              *owner,
+       GTask                   *task)
+{
+  g_autofree char *quota = quota_key_for (owner);
+  NorthMcpStateStoreCounter counters[2];
+
+  counters_init (self, quota, counters);
+  north_mcp_state_store_check_room_async (self->store, counters, G_N_ELEMENTS (counters),
+                                          g_task_get_cancellable (task), admitted, g_object_ref (task));
+}
+
+static void
 shared_run (NorthMcpTaskStore              *store,
             const NorthMcpTaskStoreRequest *request,
             GTask                          *task)
@@ -511,6 +563,11 @@ shared_run (NorthMcpTaskStore              *store,
     {
       /* The store expires records by itself. */
       g_task_return_int (task, 0);
+      return;
+    }
+  if (request->op == NORTH_MCP_TASK_STORE_OP_ADMIT && request->owner != NULL)
+    {
+      admit (NORTH_MCP_SHARED_TASK_STORE (store), request->owner, task);
       return;
     }
   if (!task_id_is_valid (request->task_id) || request->owner == NULL)

@@ -58,7 +58,9 @@ gboolean north_mcp_tasks_method_is_task   (const char      *method);
 void     north_mcp_tasks_add_capability   (NorthMcpProtocolHost *host,
                                            JsonObject           *capabilities);
 /* Called by tools/call after the arguments were checked: TRUE when the
- * call was taken over (answered, or running as a task). */
+ * call was taken over (answered, or to be answered once the task store
+ * admitted it: the handler runs only then, not for a user at the limit
+ * on tasks). */
 gboolean north_mcp_tasks_call_tool        (NorthMcpProtocolHost *host,
                                            NorthMcpContext      *context,
                                            NorthMcpTool         *tool,

@@ -43,6 +43,9 @@ typedef enum
   NORTH_MCP_TASK_STORE_OP_CANCEL,
   /* Drops the records whose expiry is before @now; how many (an int). */
   NORTH_MCP_TASK_STORE_OP_EXPIRE,
+  /* Whether @owner may create one more task now, by the limits on the
+   * number of tasks (a boolean); else the error CREATE would give. */
+  NORTH_MCP_TASK_STORE_OP_ADMIT,
 } NorthMcpTaskStoreOp;
 
 typedef struct
@@ -112,6 +115,19 @@ void        north_mcp_task_store_expire_async  (NorthMcpTaskStore    *self,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);
 gssize      north_mcp_task_store_expire_finish (NorthMcpTaskStore    *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+/* Checks, before a task's handler first runs, what the create of its
+ * record will check again (between the two, other calls may take the
+ * room): a handler must not run for a user its task would be refused to.
+ * Cheap: no walk over the records (the in-memory store drops expired
+ * ones only once one may have expired), one read for a shared store. */
+void        north_mcp_task_store_admit_async   (NorthMcpTaskStore    *self,
+                                                const char           *owner,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean    north_mcp_task_store_admit_finish  (NorthMcpTaskStore    *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 

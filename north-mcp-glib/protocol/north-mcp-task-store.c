@@ -187,3 +187,23 @@ north_mcp_task_store_expire_finish (NorthMcpTaskStore  *self,
 {
   return north_mcp_store_call_propagate_int (self, result, north_mcp_task_store_expire_async, error);
 }
+
+void
+north_mcp_task_store_admit_async (NorthMcpTaskStore   *self,
+                                  const char          *owner,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  NorthMcpTaskStoreRequest request = { NORTH_MCP_TASK_STORE_OP_ADMIT, owner };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_task_store_admit_async);
+}
+
+gboolean
+north_mcp_task_store_admit_finish (NorthMcpTaskStore  *self,
+                                   GAsyncResult       *result,
+                                   GError            **error)
+{
+  return north_mcp_store_call_propagate_boolean (self, result, north_mcp_task_store_admit_async, error);
+}

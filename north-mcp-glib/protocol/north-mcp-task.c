@@ -841,6 +841,8 @@ held_size (Runner   *runner,
                                                owner_held (tasks, runner->owner)));
 }
 
+static void admitted (GObject *source, GAsyncResult *result, gpointer user_data);
+
 gboolean
 north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
                            NorthMcpContext      *context,
@@ -849,11 +851,9 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
 {
   NorthMcpTaskSupport support = north_mcp_tool_get_task_support (tool);
   g_autoptr(Runner) runner = NULL;
-  g_autoptr(JsonNode) params_node = NULL;
   NorthMcpProtocolSettings settings;
   Tasks *tasks;
   g_autofree char *stamp = NULL;
-  const char *bound;
 
   if (!north_mcp_context_get_revision_2026 (context) || support == NORTH_MCP_TASK_SUPPORT_FORBIDDEN)
     return FALSE;
@@ -894,18 +894,48 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   json_object_set_int_member (runner->record, "pollIntervalMs", NORTH_MCP_TASK_POLL_INTERVAL_MS);
   g_hash_table_insert (tasks->runners, runner->task_id, north_mcp_task_runner_ref (runner));
 
-  runner->immediate = TRUE;
-  runner_start_round (runner, runner->params,
-                      g_strdup (north_mcp_context_get_request_state (context)));
-  runner->immediate = FALSE;
+  /* A user at the limits is refused before the handler runs (its side
+   * effects with it); the create checks again. */
+  north_mcp_task_store_admit_async (tasks->store, runner->owner, NULL, admitted,
+                                    north_mcp_task_runner_ref (runner));
+  return TRUE;
+}
 
-  /* The handler stopped the server. */
+/* The store has room for the task: the handler's first round. */
+static void
+admitted (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(Runner) runner = user_data;
+  NorthMcpContext *context = runner->origin;
+  g_autoptr(JsonNode) params_node = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *bound;
+
+  if (!north_mcp_task_store_admit_finish (NORTH_MCP_TASK_STORE (source), result, &error))
+    {
+      north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, error->message, NULL);
+      g_clear_object (&runner->origin);
+      north_mcp_task_runner_drop (runner);
+      return;
+    }
+
+  if (runner->tasks != NULL)
+    {
+      runner->immediate = TRUE;
+      runner_start_round (runner, runner->params,
+                          g_strdup (north_mcp_context_get_request_state (context)));
+      runner->immediate = FALSE;
+    }
+
+  /* The handler stopped the server (or it stopped meanwhile). */
   if (runner->tasks == NULL && runner->early == NULL)
     {
       north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
                                            "The server is stopping", NULL);
       g_clear_object (&runner->origin);
-      return TRUE;
+      return;
     }
 
   if (runner->early != NULL)
@@ -914,7 +944,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
       answer_directly (context, runner->early);
       g_clear_object (&runner->origin);
       north_mcp_task_runner_drop (runner);
-      return TRUE;
+      return;
     }
 
   /* A task keeps its request while it runs: bounded in all. */
@@ -929,13 +959,14 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
       north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, why, NULL);
       g_clear_object (&runner->origin);
       north_mcp_task_runner_drop (runner);
-      return TRUE;
+      return;
     }
 
   runner->announced = create_task_result (runner->record);
-  north_mcp_task_store_create_async (tasks->store, runner->owner, runner->record,
+  /* Where the admission was checked: the server's store may have changed
+   * since. */
+  north_mcp_task_store_create_async (runner->store, runner->owner, runner->record,
                                      NULL, created, north_mcp_task_runner_ref (runner));
-  return TRUE;
 }
 
 /* tasks/get, tasks/update, tasks/cancel */

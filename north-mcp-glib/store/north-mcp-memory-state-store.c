@@ -313,6 +313,15 @@ counters_lookup (NorthMcpStateStore              *store,
   return TRUE;
 }
 
+/* Whether @counter (maybe NULL: none yet) has its @limit (> 0) of live
+ * members: a new one cannot join. */
+static gboolean
+counter_is_full (Entry *counter,
+                 guint  limit)
+{
+  return limit > 0 && counter != NULL && (guint) g_sequence_get_length (counter->members) >= limit;
+}
+
 /* As the Redis store's script: the mode, then each counter's room, then
  * the value and its members. */
 static void
@@ -340,7 +349,7 @@ memory_set_counted (NorthMcpStateStore              *store,
       counted[i] = counters[i] != NULL && g_hash_table_contains (counters[i]->member_index, request->member);
       if (!counted[i] && counter->limit > 0)
         {
-          if (counters[i] != NULL && (guint) g_sequence_get_length (counters[i]->members) >= counter->limit)
+          if (counter_is_full (counters[i], counter->limit))
             {
               g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_FULL + i);
               return;
@@ -361,6 +370,24 @@ memory_set_counted (NorthMcpStateStore              *store,
   for (guint i = 0; i < request->n_counters; i++)
     if (counted[i] || request->counters[i].max_bytes > 0)
       count_member (store, request, i, counters[i], counted[i], expires_at);
+  g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_STORED);
+}
+
+static void
+memory_check_room (NorthMcpStateStore              *store,
+                   const NorthMcpStateStoreRequest *request,
+                   GTask                           *task)
+{
+  Entry *counters[NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+
+  if (!counters_lookup (store, request, counters, task))
+    return;
+  for (guint i = 0; i < request->n_counters; i++)
+    if (counter_is_full (counters[i], request->counters[i].limit))
+      {
+        g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_FULL + i);
+        return;
+      }
   g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_STORED);
 }
 
@@ -667,7 +694,7 @@ memory_replay (NorthMcpStateStore              *store,
 /* The operations, in the order of NorthMcpStateStoreOp. */
 static const NorthMcpStateStoreOperation operations[] = {
   memory_set, memory_get, memory_expire, memory_delete, memory_publish, memory_append, memory_replay,
-  memory_set_counted,
+  memory_set_counted, memory_check_room,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (operations) == NORTH_MCP_STATE_STORE_N_OPS);
 

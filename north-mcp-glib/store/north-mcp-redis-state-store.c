@@ -930,10 +930,49 @@ redis_counted_expire_or_delete (NorthMcpStateStore              *store,
   command (store, request, task, argc, argv, 0, read_integer);
 }
 
+/* The script of a room check: reads only (a Redis out of memory runs
+ * it). KEYS: the counters; ARGV: their limits. Answers as a counted SET:
+ * 1 (room in each) or 1 + i (counter i, from 1, is full). */
+static const char check_room_script[] =
+  NOW_LUA
+  "local live = string.format('%.0f', now)\n"
+  "for i, key in ipairs(KEYS) do\n"
+  "  local limit = tonumber(ARGV[i])\n"
+  "  if limit > 0 and redis.call('ZCOUNT', key, live, '+inf') >= limit then return 1 + i end\n"
+  "end\n"
+  "return 1\n";
+
+static void
+redis_check_room (NorthMcpStateStore              *store,
+                  const NorthMcpStateStoreRequest *request,
+                  GTask                           *task)
+{
+  NorthMcpStateStoreRequest counting = *request;
+  char n_keys[16], limits[NORTH_MCP_STATE_STORE_MAX_COUNTERS][24];
+  const char *argv[3 + 2 * NORTH_MCP_STATE_STORE_MAX_COUNTERS];
+  guint argc = 0;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (argv) <= MAX_ARGS);
+  g_snprintf (n_keys, sizeof n_keys, "%u", request->n_counters);
+  argv[argc++] = "EVAL";
+  argv[argc++] = check_room_script;
+  argv[argc++] = n_keys;
+  for (guint i = 0; i < request->n_counters; i++)
+    argv[argc++] = request->counters[i].key;
+  for (guint i = 0; i < request->n_counters; i++)
+    {
+      g_snprintf (limits[i], sizeof limits[i], "%u", request->counters[i].limit);
+      argv[argc++] = limits[i];
+    }
+  /* read_counted() checks the answer against the number of counters. */
+  counting.max_size = request->n_counters;
+  command (store, &counting, task, argc, argv, 0, read_counted);
+}
+
 /* The operations, in the order of NorthMcpStateStoreOp. */
 static const NorthMcpStateStoreOperation operations[] = {
   redis_set, redis_get, redis_expire, redis_delete, redis_publish, redis_append, redis_replay,
-  redis_set_counted,
+  redis_set_counted, redis_check_room,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (operations) == NORTH_MCP_STATE_STORE_N_OPS);
 

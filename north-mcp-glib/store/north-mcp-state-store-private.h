@@ -110,6 +110,10 @@ typedef enum
    * @counters until the value expires; a NorthMcpStateStoreCounted (an
    * int). See north_mcp_state_store_set_counted_async(). */
   NORTH_MCP_STATE_STORE_OP_SET_COUNTED,
+  /* Whether a new member would join each of @counters now; a
+   * NorthMcpStateStoreCounted (an int). See
+   * north_mcp_state_store_check_room_async(). */
+  NORTH_MCP_STATE_STORE_OP_CHECK_ROOM,
   NORTH_MCP_STATE_STORE_N_OPS
 } NorthMcpStateStoreOp;
 
@@ -347,6 +351,24 @@ void       north_mcp_state_store_set_counted_async  (NorthMcpStateStore         
 gssize     north_mcp_state_store_set_counted_finish (NorthMcpStateStore              *self,
                                                      GAsyncResult                    *result,
                                                      GError                         **error);
+
+/* Whether a counted SET of a new member would find room in each of
+ * @counters (1 to NORTH_MCP_STATE_STORE_MAX_COUNTERS) now, by their
+ * @limit only (byte limits are not read): STORED when it would
+ * (nothing is stored, nothing changes), else FULL + the index of the
+ * first counter whose @limit live members leave none. A read (one ZCOUNT
+ * per counter for Redis), so that a caller can refuse early what the
+ * counted SET would refuse later; that SET checks again. Returns -1
+ * with @error. */
+void       north_mcp_state_store_check_room_async  (NorthMcpStateStore              *self,
+                                                    const NorthMcpStateStoreCounter *counters,
+                                                    guint                            n_counters,
+                                                    GCancellable                    *cancellable,
+                                                    GAsyncReadyCallback              callback,
+                                                    gpointer                         user_data);
+gssize     north_mcp_state_store_check_room_finish (NorthMcpStateStore              *self,
+                                                    GAsyncResult                    *result,
+                                                    GError                         **error);
 
 /* Gives the value under @key @ttl_ms (> 0) more to live, as EXPIRE does,
  * and in the same atomic step gives @member in each of @counters, and the

@@ -78,10 +78,13 @@ north_mcp_state_store_is_available (NorthMcpStateStore *self)
 static gboolean
 counting_is_valid (const NorthMcpStateStoreRequest *request)
 {
+  /* A room check has no value: its key is its first counter's. */
+  gboolean check = request->op == NORTH_MCP_STATE_STORE_OP_CHECK_ROOM;
+
   if ((request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED &&
        (request->value == NULL || (guint) request->mode > NORTH_MCP_STATE_STORE_SET_IF_PRESENT)) ||
-      (request->op != NORTH_MCP_STATE_STORE_OP_DELETE && request->ttl_ms == 0) ||
-      !north_mcp_state_store_key_is_valid (request->member) ||
+      (!check && request->op != NORTH_MCP_STATE_STORE_OP_DELETE && request->ttl_ms == 0) ||
+      (!check && !north_mcp_state_store_key_is_valid (request->member)) ||
       request->n_counters == 0 || request->n_counters > NORTH_MCP_STATE_STORE_MAX_COUNTERS)
     return FALSE;
   for (guint i = 0; i < request->n_counters; i++)
@@ -89,7 +92,7 @@ counting_is_valid (const NorthMcpStateStoreRequest *request)
       const char *key = request->counters[i].key;
 
       /* A counter is neither the value nor named twice. */
-      if (!north_mcp_state_store_key_is_valid (key) || strcmp (key, request->key) == 0)
+      if (!north_mcp_state_store_key_is_valid (key) || (!check && strcmp (key, request->key) == 0))
         return FALSE;
       for (guint j = 0; j < i; j++)
         if (strcmp (key, request->counters[j].key) == 0)
@@ -113,7 +116,8 @@ run (NorthMcpStateStore              *self,
   g_autoptr(GTask) task = north_mcp_store_call_new (self, cancellable, callback, user_data, tag);
 
   if (!north_mcp_state_store_key_is_valid (request->key) ||
-      ((request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED || request->counted) &&
+      ((request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED || request->op == NORTH_MCP_STATE_STORE_OP_CHECK_ROOM ||
+        request->counted) &&
        !counting_is_valid (request)))
     g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
                              "Invalid state store key");
@@ -196,6 +200,30 @@ north_mcp_state_store_set_counted_finish (NorthMcpStateStore  *self,
                                           GError             **error)
 {
   return north_mcp_store_call_propagate_int (self, result, north_mcp_state_store_set_counted_async, error);
+}
+
+void
+north_mcp_state_store_check_room_async (NorthMcpStateStore              *self,
+                                        const NorthMcpStateStoreCounter *counters,
+                                        guint                            n_counters,
+                                        GCancellable                    *cancellable,
+                                        GAsyncReadyCallback              callback,
+                                        gpointer                         user_data)
+{
+  NorthMcpStateStoreRequest request = {
+    NORTH_MCP_STATE_STORE_OP_CHECK_ROOM, n_counters > 0 ? counters[0].key : NULL,
+    .counters = counters, .n_counters = n_counters
+  };
+
+  run (self, &request, cancellable, callback, user_data, north_mcp_state_store_check_room_async);
+}
+
+gssize
+north_mcp_state_store_check_room_finish (NorthMcpStateStore  *self,
+                                         GAsyncResult        *result,
+                                         GError             **error)
+{
+  return north_mcp_store_call_propagate_int (self, result, north_mcp_state_store_check_room_async, error);
 }
 
 void

@@ -1036,6 +1036,7 @@ slow_unused (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request
 
 static const NorthMcpStateStoreOperation slow_operations[] = {
   slow_unused, slow_get, slow_unused, slow_unused, slow_unused, slow_unused, slow_unused, slow_set_counted,
+  slow_unused,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (slow_operations) == NORTH_MCP_STATE_STORE_N_OPS);
 

@@ -12,6 +12,7 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-task-impl-private.h"
+#include "north-mcp-task-private.h"
 #include "test-http-client.h"
 #include "test-redis-server.h"
 
@@ -227,6 +228,33 @@ gate_open (void)
   g_clear_object (&gated);
 }
 
+static gboolean
+later_done (gpointer user_data)
+{
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("later");
+
+  north_mcp_context_return_tool_result (user_data, result);
+  return G_SOURCE_REMOVE;
+}
+
+/* Answers once its call returned (so that it is a task). */
+static void
+later_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT, later_done, g_object_ref (context), g_object_unref);
+}
+
+static guint counted_calls;
+
+/* later_func, counting its calls (side effects a refused task must not
+ * have). */
+static void
+counted_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  counted_calls++;
+  later_func (tool, context, arguments, user_data);
+}
+
 static NorthMcpServer *quit_server;
 
 /* Stops the server at once, then answers. */
@@ -266,6 +294,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "plain", slow_func, NORTH_MCP_TASK_SUPPORT_FORBIDDEN);
   add (f, "quit", quit_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "gate", gate_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "later", later_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "counted", counted_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -1297,6 +1327,41 @@ test_restart_follows_store (Fixture *f, gconstpointer data)
   north_mcp_session_manager_set_store (sessions, NULL);
 }
 
+/* A user at the limit on tasks is refused before the handler runs: a
+ * refused task has no side effects. In memory, or in a shared store
+ * (@data). */
+static void
+test_limit_before_handler (Fixture *f, gconstpointer data)
+{
+  NorthMcpSessionManager *sessions = north_mcp_server_get_session_manager (f->server);
+  g_autoptr(NorthMcpStateStore) store = data != NULL ? north_mcp_state_store_new_for_uri (redis.uri, NULL) : NULL;
+  g_autofree char *params = call_params ("counted");
+  g_autoptr(JsonObject) refused = NULL;
+  g_autofree char *other = NULL;
+  JsonObject *error;
+
+  if (store != NULL)
+    north_mcp_session_manager_set_store (sessions, store);
+  use_identity (f, "full@example.com");
+  for (guint i = 0; i < NORTH_MCP_TASK_MAX_PER_OWNER; i++)
+    g_free (start_task (f, "later"));
+
+  counted_calls = 0;
+  refused = rpc_full (f, "tools/call", "counted", params, CAPS_TASKS, NULL);
+  error = json_object_get_object_member (refused, "error");
+  g_assert_nonnull (error);
+  g_assert_cmpint (error_code (refused), ==, -32603);
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "Too many tasks for this user"));
+  g_assert_cmpuint (counted_calls, ==, 0);
+
+  /* Another user's task runs. */
+  use_identity (f, "other@example.com");
+  other = start_task (f, "counted");
+  g_assert_cmpuint (counted_calls, ==, 1);
+  if (store != NULL)
+    north_mcp_session_manager_set_store (sessions, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1342,6 +1407,10 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/stop-from-handler", Fixture, NULL, fixture_setup, test_stop_from_handler,
               fixture_teardown);
   g_test_add ("/tasks-http/lowered-ttl", Fixture, NULL, fixture_setup, test_lowered_ttl, fixture_teardown);
+  g_test_add ("/tasks-http/limit-before-handler", Fixture, NULL, fixture_setup, test_limit_before_handler,
+              fixture_teardown);
+  g_test_add ("/tasks-http/limit-before-handler-shared", Fixture, "shared", fixture_setup,
+              test_limit_before_handler, fixture_teardown);
 
   status = g_test_run ();
   test_redis_server_clear (&redis);
