@@ -31,6 +31,16 @@
  * dropped) is counted exactly when its record was stored: nothing here
  * keeps or gives back a slot.
  *
+ * A running record also names the process that runs its handler (a
+ * random id, "runner" beside "owner"), which keeps a lease under
+ * "north-mcp:task-runner:<id>": renewed by each sweep of the task layer
+ * (one SET per process, however many tasks it runs) and before a
+ * running record is written if the sweep has not lately. A get that
+ * reads a running record whose process's lease lapsed (killed: nothing
+ * else would say so until the record expires) answers the task failed
+ * and writes that as its final record, as a cancel does (the first to
+ * end a task decides); a get costs one more read while a task runs.
+ *
  * The same counters add up the records' bytes (both records of a task,
  * each until it expires; a rewrite replaces its record's size, so an
  * ended task counts its final record and a stub), within a byte limit per
@@ -53,6 +63,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-task-private.h"
@@ -62,6 +73,7 @@
 #define RECORD_PREFIX NORTH_MCP_STATE_STORE_PREFIX "task:"
 #define FINAL_PREFIX NORTH_MCP_STATE_STORE_PREFIX "task-final:"
 #define QUOTA_KEY NORTH_MCP_STATE_STORE_PREFIX "task-quota"
+#define RUNNER_PREFIX NORTH_MCP_STATE_STORE_PREFIX "task-runner:"
 /* What a record read back may be: a result of at most
  * NORTH_MCP_TASK_MAX_RESULT_BYTES, escaped, and the rest. */
 #define ENVELOPE_MAX_BYTES (6 * NORTH_MCP_TASK_MAX_RESULT_BYTES + 64 * 1024)
@@ -71,6 +83,7 @@
  * task-ttl's maximum). */
 #define TTL_MAX_MS ((gint64) NORTH_MCP_TASK_MAX_TTL_S * 1000)
 #define STORE_WARNING_INTERVAL_US (10 * G_USEC_PER_SEC)
+#define RUNNER_GONE "The server running this task stopped before the task ended"
 #define LOGGER "NorthMCP.Tasks"
 
 #define NORTH_MCP_TYPE_SHARED_TASK_STORE (north_mcp_shared_task_store_get_type ())
@@ -88,6 +101,12 @@ struct _NorthMcpSharedTaskStore
   guint64             max_bytes_total;
   gint64              warned_at;  /* of warn_store_error() */
   guint               unwarned;
+  /* This process, as the running records it writes name it: it lives
+   * while "north-mcp:task-runner:<id>" does (its lease). */
+  char               *runner_id;
+  char               *runner_key;
+  guint64             lease_ms;
+  gint64              renewed_at; /* monotonic µs, 0: never */
 };
 
 static void north_mcp_shared_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
@@ -106,6 +125,7 @@ typedef enum
   STAGE_WRITE_RUNNING,  /* SET XX of the running record (likewise) */
   STAGE_WRITE_STUB,     /* SET XX of the stub after the final record */
   STAGE_RECHECK_FINAL,  /* GET of the final record after an update */
+  STAGE_READ_LEASE,     /* GET of the lease of the process running it */
   STAGE_DONE,           /* none: the task is answered */
 } Stage;
 
@@ -121,6 +141,7 @@ typedef struct
   gsize                running_size;  /* of the running record read */
   gboolean             reread;   /* the final record, after a stub */
   gboolean             overtaken; /* ended while this update was written */
+  char                *runner;   /* get: the process running it, as read */
 } Op;
 
 static void
@@ -129,6 +150,7 @@ op_free (Op *op)
   g_free (op->owner);
   g_free (op->quota);
   g_free (op->task_id);
+  g_free (op->runner);
   g_clear_pointer (&op->record, json_object_unref);
   g_free (op);
 }
@@ -232,13 +254,21 @@ ttl_of (JsonObject *record)
   return ttl > 0 ? (guint64) CLAMP (ttl, 1000, TTL_MAX_MS) : NORTH_MCP_TASK_TTL_MS;
 }
 
+/* @runner: the process whose handler runs the task (a running record),
+ * or NULL. */
 static GBytes *
 envelope_new (const char *owner,
+              const char *runner,
               JsonObject *record)
 {
   GString *out = g_string_new ("{\"owner\":");
 
   north_mcp_json_write_string (out, owner);
+  if (runner != NULL)
+    {
+      g_string_append (out, ",\"runner\":");
+      north_mcp_json_write_string (out, runner);
+    }
   g_string_append (out, ",\"record\":");
   north_mcp_json_write_object (out, record);
   g_string_append_c (out, '}');
@@ -259,12 +289,14 @@ stub_new (const char *owner)
 /* The record of @owner's task @task_id in @envelope (a new reference),
  * or NULL when it is someone else's or not one of ours: clients get it as
  * it is, so it must at least be the task they asked for, with a status
- * they know. @ended: whether it is @owner's stub instead. */
+ * they know. @ended: whether it is @owner's stub instead; @runner: the
+ * process that runs it, when the envelope names a valid one. */
 static JsonObject *
-envelope_read (GBytes     *envelope,
-               const char *owner,
-               const char *task_id,
-               gboolean   *ended)
+envelope_read (GBytes      *envelope,
+               const char  *owner,
+               const char  *task_id,
+               gboolean    *ended,
+               char       **runner)
 {
   g_autoptr(JsonNode) node = NULL;
   JsonObject *object, *record;
@@ -278,6 +310,9 @@ envelope_read (GBytes     *envelope,
   object = json_node_get_object (node);
   if (g_strcmp0 (north_mcp_object_get_string (object, "owner"), owner) != 0)
     return NULL;
+  /* Made a key: as safe as a task id. */
+  if (task_id_is_valid (north_mcp_object_get_string (object, "runner")))
+    *runner = g_strdup (north_mcp_object_get_string (object, "runner"));
   record = north_mcp_object_get_object (object, "record");
   *ended = record == NULL && json_object_get_size (object) == 2 &&
            north_mcp_object_get_node (object, "ended", JSON_NODE_VALUE) != NULL;
@@ -305,9 +340,56 @@ envelope_is_readable (GBytes *envelope)
   return node != NULL;
 }
 
+/* ---- the lease of this process ---- */
+
+static void
+lease_renewed (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(NorthMcpSharedTaskStore) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The next sweep tries again: the lease outlasts a few of them. */
+  if (!north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error))
+    warn_store_error (self, error);
+}
+
+/* One write, however many tasks run here: their records name this
+ * process, which lives as long as its lease. */
+static void
+renew_lease (NorthMcpSharedTaskStore *self)
+{
+  g_autoptr(GBytes) alive = g_bytes_new_static ("1", 1);
+
+  self->renewed_at = g_get_monotonic_time ();
+  north_mcp_state_store_set_async (self->store, self->runner_key, alive, self->lease_ms,
+                                   NORTH_MCP_STATE_STORE_SET_ALWAYS, NULL, lease_renewed, g_object_ref (self));
+}
+
+/* Before a running record is written: a lease that the sweep did not
+ * renew lately (none yet, say) is renewed first (the same connection
+ * carries both, in order), so that no reader finds the record without
+ * it. At most once per third of the lease. */
+static void
+renew_lease_if_stale (NorthMcpSharedTaskStore *self)
+{
+  if (self->renewed_at == 0 ||
+      g_get_monotonic_time () - self->renewed_at >= (gint64) self->lease_ms * 1000 / 3)
+    renew_lease (self);
+}
+
 /* ---- the steps of an operation ---- */
 
 static void step (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Whether @stage reads (a GET), else it writes (a counted SET). */
+static gboolean
+stage_is_read (Stage stage)
+{
+  return stage == STAGE_READ_FINAL || stage == STAGE_READ_RUNNING || stage == STAGE_RECHECK_FINAL ||
+         stage == STAGE_READ_LEASE;
+}
 
 /* Starts the store call of @stage, reading a record or writing
  * op->record (the final one once: whoever ends the task first decides;
@@ -319,19 +401,22 @@ call (GTask *task,
   NorthMcpSharedTaskStore *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
   gboolean final = stage == STAGE_READ_FINAL || stage == STAGE_WRITE_FINAL || stage == STAGE_RECHECK_FINAL;
-  g_autofree char *key = key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
+  g_autofree char *key = stage == STAGE_READ_LEASE ? key_for (RUNNER_PREFIX, op->runner)
+                                                   : key_for (final ? FINAL_PREFIX : RECORD_PREFIX, op->task_id);
   g_autoptr(GBytes) envelope = NULL;
   NorthMcpStateStoreCounter counters[2];
   gboolean rewrite;
 
   op->stage = stage;
-  if (stage == STAGE_READ_FINAL || stage == STAGE_READ_RUNNING || stage == STAGE_RECHECK_FINAL)
+  if (stage_is_read (stage))
     {
       north_mcp_state_store_get_async (self->store, key, ENVELOPE_MAX_BYTES, g_task_get_cancellable (task),
                                        step, task);
       return;
     }
-  envelope = stage == STAGE_WRITE_STUB ? stub_new (op->owner) : envelope_new (op->owner, op->record);
+  /* A running record names this process, whose handler runs it. */
+  envelope = stage == STAGE_WRITE_STUB ? stub_new (op->owner)
+             : envelope_new (op->owner, final ? NULL : self->runner_id, op->record);
   /* Refused like a record over the byte limits: the task layer ends the
    * task with a small failed record instead. */
   if (stage != STAGE_WRITE_STUB && !envelope_is_readable (envelope))
@@ -357,11 +442,40 @@ call (GTask *task,
   if (stage == STAGE_WRITE_FINAL &&
       g_bytes_get_size (envelope) <= op->running_size + NORTH_MCP_TASK_STORE_END_SLACK)
     counters[0].max_bytes = counters[1].max_bytes = G_MAXUINT64;
+  if (stage == STAGE_CREATE || stage == STAGE_WRITE_RUNNING)
+    renew_lease_if_stale (self);
   north_mcp_state_store_set_counted_async (self->store, key, envelope, ttl_of (op->record),
                                            rewrite ? NORTH_MCP_STATE_STORE_SET_IF_PRESENT
                                                    : NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
                                            op->task_id, counters, G_N_ELEMENTS (counters),
                                            g_task_get_cancellable (task), step, task);
+}
+
+/* A get answers op->record as the store has it, its stage after it was
+ * written (or could not be). */
+static Stage
+return_read (GTask *task,
+             Op    *op)
+{
+  g_task_return_pointer (task, g_steal_pointer (&op->record), (GDestroyNotify) json_object_unref);
+  return STAGE_DONE;
+}
+
+/* After the lease of the process that runs the task was read (@alive:
+ * it is there): its record as it is, or, once the lease lapsed, failed;
+ * written back as the final record (once: whoever ends the task first
+ * decides). A process killed cannot say so: nothing else would show
+ * that its handler stopped until the record expires. */
+static Stage
+after_lease (GTask    *task,
+             Op       *op,
+             gboolean  alive)
+{
+  if (alive)
+    return return_read (task, op);
+  north_mcp_task_record_set_failed (op->record, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, RUNNER_GONE);
+  json_object_set_string_member (op->record, "statusMessage", RUNNER_GONE);
+  return STAGE_WRITE_FINAL;
 }
 
 /* What comes after reading @envelope (NULL: none), by operation: the
@@ -375,6 +489,7 @@ after_read (GTask  *task,
 {
   gboolean final = op->stage == STAGE_READ_FINAL, ended = FALSE;
   g_autoptr(JsonObject) record = NULL;
+  g_autofree char *runner = NULL;
 
   if (op->stage == STAGE_RECHECK_FINAL)
     {
@@ -384,7 +499,9 @@ after_read (GTask  *task,
       g_task_return_boolean (task, TRUE);
       return STAGE_DONE;
     }
-  record = envelope != NULL ? envelope_read (envelope, op->owner, op->task_id, &ended) : NULL;
+  if (op->stage == STAGE_READ_LEASE)
+    return after_lease (task, op, envelope != NULL);
+  record = envelope != NULL ? envelope_read (envelope, op->owner, op->task_id, &ended, &runner) : NULL;
   if (envelope == NULL && final && !op->reread)
     return STAGE_READ_RUNNING;
   if (ended && !op->reread)
@@ -396,6 +513,14 @@ after_read (GTask  *task,
     op->running_size = g_bytes_get_size (envelope);
   if (record == NULL)
     return_unknown (task);
+  else if (op->kind == NORTH_MCP_TASK_STORE_OP_GET && !final && runner != NULL &&
+           !north_mcp_task_status_is_terminal (north_mcp_object_get_string (record, "status")))
+    {
+      /* Running: as long as the process that runs it does. */
+      op->record = g_steal_pointer (&record);
+      op->runner = g_steal_pointer (&runner);
+      return STAGE_READ_LEASE;
+    }
   else if (op->kind == NORTH_MCP_TASK_STORE_OP_GET)
     g_task_return_pointer (task, g_steal_pointer (&record), (GDestroyNotify) json_object_unref);
   else if (op->kind == NORTH_MCP_TASK_STORE_OP_CANCEL && final)
@@ -445,6 +570,15 @@ after_write (GTask                     *task,
 
   if (op->stage == STAGE_WRITE_FINAL && done)
     return STAGE_WRITE_STUB;
+  /* A get that failed a task whose process stopped: that, unless
+   * another ended it first (read that then). */
+  if (op->kind == NORTH_MCP_TASK_STORE_OP_GET && op->stage == STAGE_WRITE_STUB)
+    return return_read (task, op);
+  if (op->kind == NORTH_MCP_TASK_STORE_OP_GET)
+    {
+      op->reread = TRUE;
+      return STAGE_READ_FINAL;
+    }
   if (op->stage == STAGE_WRITE_RUNNING && done)
     return STAGE_RECHECK_FINAL;
   /* The final record is written: whatever became of the stub (the
@@ -497,7 +631,7 @@ step (GObject      *source,
   GError *error = NULL;
   Stage next;
 
-  if (op->stage == STAGE_READ_FINAL || op->stage == STAGE_READ_RUNNING || op->stage == STAGE_RECHECK_FINAL)
+  if (stage_is_read (op->stage))
     {
       g_autoptr(GBytes) envelope = north_mcp_state_store_get_finish (store, result, &error);
 
@@ -507,13 +641,22 @@ step (GObject      *source,
     {
       gssize counted = north_mcp_state_store_set_counted_finish (store, result, &error);
 
-      /* After the final record, the stub's fate changes nothing. */
+      /* After the final record, the stub's fate changes nothing; a get
+       * that could not write a failed record back answers it all the
+       * same (the next one tries again). */
       if (error != NULL && op->stage == STAGE_WRITE_STUB)
         {
           warn_store_error (g_task_get_source_object (task), error);
           g_clear_error (&error);
         }
-      next = error == NULL ? after_write (task, op, counted) : STAGE_DONE;
+      if (error != NULL && op->kind == NORTH_MCP_TASK_STORE_OP_GET)
+        {
+          warn_store_error (g_task_get_source_object (task), error);
+          g_clear_error (&error);
+          next = return_read (task, op);
+        }
+      else
+        next = error == NULL ? after_write (task, op, counted) : STAGE_DONE;
     }
   if (error != NULL)
     return_store_error (task, error);
@@ -561,7 +704,9 @@ shared_run (NorthMcpTaskStore              *store,
 
   if (request->op == NORTH_MCP_TASK_STORE_OP_EXPIRE)
     {
-      /* The store expires records by itself. */
+      /* The store expires records by itself; the sweep renews the lease
+       * of this process instead. */
+      renew_lease (NORTH_MCP_SHARED_TASK_STORE (store));
       g_task_return_int (task, 0);
       return;
     }
@@ -580,8 +725,8 @@ shared_run (NorthMcpTaskStore              *store,
   op->owner = g_strdup (request->owner);
   op->task_id = g_strdup (request->task_id);
   op->record = request->record != NULL ? json_object_ref (request->record) : NULL;
-  /* Writes count the task (reads do not need its counter). */
-  op->quota = request->op != NORTH_MCP_TASK_STORE_OP_GET ? quota_key_for (request->owner) : NULL;
+  /* Writes count the task (a get may write a failed record back). */
+  op->quota = quota_key_for (request->owner);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   call (g_object_ref (task), request->op == NORTH_MCP_TASK_STORE_OP_CREATE ? STAGE_CREATE : STAGE_READ_FINAL);
 }
@@ -598,6 +743,8 @@ north_mcp_shared_task_store_finalize (GObject *object)
   NorthMcpSharedTaskStore *self = NORTH_MCP_SHARED_TASK_STORE (object);
 
   g_clear_object (&self->store);
+  g_free (self->runner_id);
+  g_free (self->runner_key);
   G_OBJECT_CLASS (north_mcp_shared_task_store_parent_class)->finalize (object);
 }
 
@@ -631,5 +778,18 @@ north_mcp_shared_task_store_new (NorthMcpStateStore *store,
   self->max_total = max_total;
   self->max_bytes_per_owner = max_bytes_per_owner;
   self->max_bytes_total = max_bytes_total;
+  /* Unguessable, as task ids: no one who read a record can renew the
+   * lease of another process. */
+  self->runner_id = north_mcp_task_random_id ();
+  self->runner_key = key_for (RUNNER_PREFIX, self->runner_id);
+  self->lease_ms = (guint64) NORTH_MCP_TASK_LEASE_S * 1000;
   return NORTH_MCP_TASK_STORE (self);
+}
+
+void
+north_mcp_shared_task_store_set_lease (NorthMcpTaskStore *store,
+                                       guint              lease_s)
+{
+  g_return_if_fail (lease_s > 0);
+  NORTH_MCP_SHARED_TASK_STORE (store)->lease_ms = (guint64) lease_s * 1000;
 }

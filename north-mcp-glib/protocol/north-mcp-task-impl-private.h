@@ -42,6 +42,7 @@ typedef struct
   GHashTable        *runners; /* taskId → Runner (a reference) */
   GSource           *expiry;
   guint              expiry_s; /* its interval */
+  guint              lease_s;  /* of this process, with a shared store */
   /* With a state store shared by replicas: tasks/cancel on another
    * replica stops the handler here. */
   NorthMcpStateStore *shared;

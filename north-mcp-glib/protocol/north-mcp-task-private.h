@@ -50,6 +50,11 @@ G_BEGIN_DECLS
 /* How often handlers of tasks with no change for their TTL are looked
  * for: every half TTL, at most this often. */
 #define NORTH_MCP_TASK_EXPIRY_INTERVAL_S   60
+/* With a shared store, how long a task stays `working` (or
+ * `input_required`) after the process that runs it stopped renewing its
+ * lease (killed, or cut from the store): then it is `failed`. The sweep
+ * renews the lease every third of it. */
+#define NORTH_MCP_TASK_LEASE_S             30
 
 /* The methods of the extension (all need the extension declared). */
 gboolean north_mcp_tasks_method_is_task   (const char      *method);
@@ -74,6 +79,11 @@ void     north_mcp_tasks_handle_cancel    (NorthMcpProtocolHost *host,
 /* The server stops: the handlers running here are cancelled, as its
  * requests are cut (their tasks keep the records they had). */
 void     north_mcp_tasks_stop             (NorthMcpProtocolHost *host);
+/* The lease of this process's tasks in a shared store (default
+ * NORTH_MCP_TASK_LEASE_S, at least 3 s: renewed every third); for tests
+ * that wait for it to lapse. */
+void     north_mcp_tasks_set_lease        (NorthMcpProtocolHost *host,
+                                           guint                 lease_s);
 /* For north_mcp_context_set_task_status_message(). */
 gboolean north_mcp_tasks_set_status_message (NorthMcpContext *context,
                                              const char      *message);

@@ -141,6 +141,10 @@ gboolean           north_mcp_task_status_is_terminal (const char *status);
 /* One of the five a task may have (working, input_required and the
  * terminal ones). */
 gboolean           north_mcp_task_status_is_known    (const char *status);
+/* 128 bits from the kernel's CSPRNG, as 32 hex digits: unguessable, made
+ * like session ids (task ids, and the ids of the processes that run
+ * them). */
+char              *north_mcp_task_random_id          (void);
 /* Now, as records show times (ISO 8601, UTC, µs). */
 char              *north_mcp_task_timestamp          (void);
 /* Sets @record's status (may be its own string) and lastUpdatedAt. */
@@ -148,6 +152,11 @@ void               north_mcp_task_record_touch       (JsonObject *record,
                                                       const char *status);
 /* Marks @record (a running task's) as a cancel leaves it. */
 void               north_mcp_task_record_set_cancelled (JsonObject *record);
+/* Marks @record failed with a JSON-RPC error (@code, @message) in place
+ * of a result or input requests. */
+void               north_mcp_task_record_set_failed    (JsonObject *record,
+                                                        int         code,
+                                                        const char *message);
 
 /* Ending a task never waits for room: a terminal record (a cancel's, or
  * the small failed one that replaces a result that did not fit) at most
@@ -185,5 +194,14 @@ NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store,
                                                       guint               max_total,
                                                       guint64             max_bytes_per_owner,
                                                       guint64             max_bytes_total);
+/* The running records a shared store writes name this process, and live
+ * while it does: each expire (the sweep; call it more often than
+ * @lease_s) renews its lease for @lease_s (default
+ * NORTH_MCP_TASK_LEASE_S), and so does the write of a running record
+ * when the lease was renewed more than a third of it ago. A get that
+ * finds a task running in a process whose lease lapsed (killed, or cut
+ * from the store that long) answers it failed, and writes that back. */
+void               north_mcp_shared_task_store_set_lease (NorthMcpTaskStore *store,
+                                                          guint              lease_s);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-store-call-private.h"
 #include "north-mcp-task-store-private.h"
+#include "north-mcp-random-private.h"
 #include "north-mcp-util-private.h"
 
 G_DEFINE_INTERFACE (NorthMcpTaskStore, north_mcp_task_store, G_TYPE_OBJECT)
@@ -32,6 +33,17 @@ north_mcp_task_status_is_known (const char *status)
 {
   return g_strcmp0 (status, "working") == 0 || g_strcmp0 (status, "input_required") == 0 ||
          north_mcp_task_status_is_terminal (status);
+}
+
+char *
+north_mcp_task_random_id (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = north_mcp_random_id (&error);
+
+  if (id == NULL)
+    g_error ("No random bytes for an id: %s", error->message);
+  return id;
 }
 
 char *
@@ -58,6 +70,21 @@ north_mcp_task_record_set_cancelled (JsonObject *record)
 {
   north_mcp_task_record_touch (record, "cancelled");
   json_object_remove_member (record, "inputRequests");
+}
+
+void
+north_mcp_task_record_set_failed (JsonObject *record,
+                                  int         code,
+                                  const char *message)
+{
+  JsonObject *error = json_object_new ();
+
+  json_object_set_int_member (error, "code", code);
+  json_object_set_string_member (error, "message", message);
+  json_object_remove_member (record, "result");
+  json_object_remove_member (record, "inputRequests");
+  json_object_set_object_member (record, "error", error);
+  north_mcp_task_record_touch (record, "failed");
 }
 
 gboolean

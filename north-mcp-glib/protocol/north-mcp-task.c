@@ -16,10 +16,10 @@
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-protocol-host-private.h"
+#include "north-mcp-random-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
-#include "north-mcp-random-private.h"
 #include "north-mcp-task-channel-private.h"
 #include "north-mcp-task-impl-private.h"
 #include "north-mcp-task-private.h"
@@ -90,13 +90,17 @@ static void runner_flush (Runner *runner);
 static void runner_write (Runner *runner);
 
 /* Sweeps every half of @ttl_ms (1 s to a minute), so that an idle handler
- * stops at most half its ttl late; only sooner than now unless @later. */
+ * stops at most half its ttl late, and with a shared store every third
+ * of the lease it renews; only sooner than now unless @later. */
 static void
 schedule_expiry (Tasks    *tasks,
                  gint64    ttl_ms,
                  gboolean  later)
 {
   guint interval_s = CLAMP (ttl_ms / 2000, 1, NORTH_MCP_TASK_EXPIRY_INTERVAL_S);
+
+  if (tasks->shared != NULL)
+    interval_s = CLAMP (tasks->lease_s / 3, 1, interval_s);
 
   if (tasks->expiry != NULL && (interval_s == tasks->expiry_s || (!later && interval_s > tasks->expiry_s)))
     return;
@@ -257,6 +261,7 @@ tasks_use_store (Tasks              *tasks,
                                                           on_update_message, tasks, NULL);
       tasks->ack_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_ACK_CHANNEL,
                                                        north_mcp_tasks_on_update_ack, tasks, NULL);
+      north_mcp_shared_task_store_set_lease (tasks->store, tasks->lease_s);
     }
   else
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,
@@ -280,12 +285,15 @@ north_mcp_tasks_get (NorthMcpProtocolHost *host)
           tasks_release_shared (tasks);
           g_clear_object (&tasks->store);
           tasks_use_store (tasks, shared);
+          north_mcp_protocol_host_get_settings (host, &settings);
+          schedule_expiry (tasks, (gint64) settings.task_ttl * 1000, FALSE);
         }
       return tasks;
     }
 
   tasks = g_new0 (Tasks, 1);
   tasks->host = host;
+  tasks->lease_s = NORTH_MCP_TASK_LEASE_S;
   tasks_use_store (tasks, shared);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) north_mcp_task_runner_unref);
   tasks->held_by = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -293,6 +301,21 @@ north_mcp_tasks_get (NorthMcpProtocolHost *host)
   schedule_expiry (tasks, (gint64) settings.task_ttl * 1000, TRUE);
   g_object_set_data_full (G_OBJECT (host), TASKS_KEY, tasks, (GDestroyNotify) tasks_free);
   return tasks;
+}
+
+void
+north_mcp_tasks_set_lease (NorthMcpProtocolHost *host,
+                           guint                 lease_s)
+{
+  Tasks *tasks = north_mcp_tasks_get (host);
+  NorthMcpProtocolSettings settings;
+
+  g_return_if_fail (lease_s >= 3);
+  tasks->lease_s = lease_s;
+  if (tasks->shared != NULL)
+    north_mcp_shared_task_store_set_lease (tasks->store, lease_s);
+  north_mcp_protocol_host_get_settings (host, &settings);
+  schedule_expiry (tasks, (gint64) settings.task_ttl * 1000, FALSE);
 }
 
 void
@@ -382,19 +405,6 @@ char *
 north_mcp_tasks_owner_of (NorthMcpUser *user)
 {
   return north_mcp_session_owner_key (user);
-}
-
-/* 128 bits from the kernel's CSPRNG, as 32 hex digits: unguessable, made
- * like session ids. */
-static char *
-new_task_id (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *id = north_mcp_random_id (&error);
-
-  if (id == NULL)
-    g_error ("No random bytes for a task id: %s", error->message);
-  return id;
 }
 
 /* Runners: a task's handler running in this process. */
@@ -579,13 +589,7 @@ fail (Runner     *runner,
       int         code,
       const char *message)
 {
-  JsonObject *error = json_object_new ();
-
-  json_object_set_int_member (error, "code", code);
-  json_object_set_string_member (error, "message", message);
-  json_object_remove_member (runner->record, "result");
-  json_object_set_object_member (runner->record, "error", error);
-  north_mcp_task_record_touch (runner->record, "failed");
+  north_mcp_task_record_set_failed (runner->record, code, message);
 }
 
 /* Whether @node (what the handler answered: its result, error or input
@@ -876,7 +880,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner->ttl_ms = (gint64) settings.task_ttl * 1000;
   /* A lowered task-ttl: the sweep must not wait for the longer one. */
   schedule_expiry (tasks, runner->ttl_ms, FALSE);
-  runner->task_id = new_task_id ();
+  runner->task_id = north_mcp_task_random_id ();
   runner->user = north_mcp_context_get_user (context) != NULL
                  ? g_object_ref (north_mcp_context_get_user (context)) : NULL;
   runner->owner = north_mcp_tasks_owner_of (runner->user);

@@ -187,16 +187,22 @@ create (Fixture *fixture, const char *owner, const char *id, gint64 ttl_ms, GErr
 }
 
 static JsonObject *
-get (Fixture *fixture, const char *owner, const char *id, GError **error)
+get_on (NorthMcpTaskStore *store, Fixture *fixture, const char *owner, const char *id, GError **error)
 {
   g_autofree char *task_id = g_strconcat (fixture->prefix, id, NULL);
   Wait wait = { NULL };
   JsonObject *object;
 
-  north_mcp_task_store_get_async (fixture->store, owner, task_id, NULL, done, &wait);
-  object = north_mcp_task_store_get_finish (fixture->store, await (&wait), error);
+  north_mcp_task_store_get_async (store, owner, task_id, NULL, done, &wait);
+  object = north_mcp_task_store_get_finish (store, await (&wait), error);
   g_object_unref (wait.result);
   return object;
+}
+
+static JsonObject *
+get (Fixture *fixture, const char *owner, const char *id, GError **error)
+{
+  return get_on (fixture->store, fixture, owner, id, error);
 }
 
 static gboolean
@@ -525,6 +531,56 @@ owner_quota_key (const char *owner)
   g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, owner, -1);
 
   return g_strconcat (QUOTA_KEY ":", digest, NULL);
+}
+
+/* A running record names the process that runs it: once that process's
+ * lease lapsed (killed: it renews nothing more), a get on another
+ * replica answers the task failed and writes that back; the process's
+ * own late update is told that the task ended. */
+static void
+test_shared_runner_gone (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(NorthMcpTaskStore) other = shared_store (fixture->uri);
+  g_autoptr(JsonObject) running = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autoptr(JsonObject) late = record (fixture, "t1", "completed", 3600000);
+  g_autoptr(GError) error = NULL;
+  JsonObject *gone = NULL;
+
+  north_mcp_shared_task_store_set_lease (fixture->store, 2);
+  /* Without the lease, it would show `working` for an hour. */
+  g_assert_true (create (fixture, "alice", "t1", 3600000, NULL));
+  running = get_on (other, fixture, "alice", "t1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
+
+  /* Generous: only that it ends at some point. */
+  for (guint i = 0; i < 600 && gone == NULL; i++)
+    {
+      JsonObject *seen = get_on (other, fixture, "alice", "t1", NULL);
+
+      if (g_str_equal (json_object_get_string_member (seen, "status"), "working"))
+        {
+          json_object_unref (seen);
+          g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+        }
+      else
+        gone = seen;
+    }
+  g_assert_nonnull (gone);
+  g_assert_cmpstr (json_object_get_string_member (gone, "status"), ==, "failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (gone, "statusMessage"), "stopped"));
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (gone, "error"), "code"), ==,
+                   -32603);
+  json_object_unref (gone);
+
+  /* Written back: the process's own store reads it, and its late result
+   * is refused. */
+  again = get (fixture, "alice", "t1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "failed");
+  g_assert_false (update (fixture, "alice", late, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED);
 }
 
 /* Two replicas that share one Redis grant the limits once, not once
@@ -964,7 +1020,7 @@ test_shared_bytes_end_at_limit (Fixture *fixture, gconstpointer kind)
 }
 
 /* A state store that forwards what the shared task store uses (GET and
- * the counted SET) to another one, and can hold back the answer of a GET
+ * the counted SET; the rest as it is) to another one, and can hold back the answer of a GET
  * of a running record (the last read before a write) for a while: the
  * time an update may take between reading a record and writing it. */
 #define SLOW_TYPE_STORE (slow_store_get_type ())
@@ -1028,15 +1084,18 @@ slow_set_counted (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *re
                                            g_object_ref (task));
 }
 
+/* The other operations (the lease's SET, say), at once. */
 static void
-slow_unused (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request, GTask *task)
+slow_forward (NorthMcpStateStore *store, const NorthMcpStateStoreRequest *request, GTask *task)
 {
-  g_assert_not_reached ();
+  NorthMcpStateStore *inner = SLOW_STORE (store)->inner;
+
+  NORTH_MCP_STATE_STORE_GET_IFACE (inner)->operations[request->op] (inner, request, task);
 }
 
 static const NorthMcpStateStoreOperation slow_operations[] = {
-  slow_unused, slow_get, slow_unused, slow_unused, slow_unused, slow_unused, slow_unused, slow_set_counted,
-  slow_unused,
+  slow_forward, slow_get, slow_forward, slow_forward, slow_forward, slow_forward, slow_forward, slow_set_counted,
+  slow_forward,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (slow_operations) == NORTH_MCP_STATE_STORE_N_OPS);
 
@@ -1508,6 +1567,8 @@ main (int argc, char **argv)
               fixture_set_up, test_byte_budget_per_owner, fixture_tear_down);
   g_test_add ("/task-store/shared/expiry", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_expiry, fixture_tear_down);
+  g_test_add ("/task-store/shared/runner-gone", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_runner_gone, fixture_tear_down);
   g_test_add ("/task-store/shared/update-racing-end", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_update_racing_end, fixture_tear_down);
   g_test_add ("/task-store/shared/longest-ttl", Fixture, GINT_TO_POINTER (SHARED),

@@ -228,20 +228,12 @@ gate_open (void)
   g_clear_object (&gated);
 }
 
-static gboolean
-later_done (gpointer user_data)
-{
-  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("later");
-
-  north_mcp_context_return_tool_result (user_data, result);
-  return G_SOURCE_REMOVE;
-}
-
-/* Answers once its call returned (so that it is a task). */
+/* Answers as slow_func does, but once its call returned (so that it is
+ * a task, ended soon). */
 static void
 later_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
 {
-  g_idle_add_full (G_PRIORITY_DEFAULT, later_done, g_object_ref (context), g_object_unref);
+  g_idle_add_full (G_PRIORITY_DEFAULT, slow_done, g_object_ref (context), g_object_unref);
 }
 
 static guint counted_calls;
@@ -1362,6 +1354,58 @@ test_limit_before_handler (Fixture *f, gconstpointer data)
     north_mcp_session_manager_set_store (sessions, NULL);
 }
 
+/* A task whose process died (killed: nothing said so) does not show
+ * `working` on the other replicas until it expires: once its lease
+ * lapses, it is `failed`, saying why, and stays so. While that process
+ * lives, its task stays `working` however long the lease. */
+static void
+test_runner_gone (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store_a = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autoptr(NorthMcpStateStore) store_b = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  Fixture b = { 0 };
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  JsonObject *error;
+  gint64 until;
+
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store_a);
+  north_mcp_tasks_set_lease (NORTH_MCP_PROTOCOL_HOST (f->server), 3);
+  fixture_setup (&b, NULL);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (b.server), store_b);
+
+  task_id = start_task (f, "forever");
+  /* Two leases: renewed meanwhile. */
+  until = g_get_monotonic_time () + 6 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until)
+    {
+      g_autoptr(JsonObject) running = get_task (&b, task_id);
+
+      g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
+      sleep_ms (200);
+    }
+
+  /* As if killed: its handler is cancelled and answers, but the stopped
+   * server writes nothing more (and renews nothing). */
+  forever_stopped = 0;
+  north_mcp_server_stop (f->server);
+  for (guint i = 0; i < 500 && forever_stopped == 0; i++)
+    sleep_ms (20);
+  g_assert_cmpuint (forever_stopped, ==, 1);
+
+  gone = wait_task (&b, task_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (gone, "status"), ==, "failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (gone, "statusMessage"), "stopped"));
+  error = json_object_get_object_member (gone, "error");
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32603);
+  again = get_task (&b, task_id);
+  g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "failed");
+
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (b.server), NULL);
+  fixture_teardown (&b, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1409,6 +1453,7 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/lowered-ttl", Fixture, NULL, fixture_setup, test_lowered_ttl, fixture_teardown);
   g_test_add ("/tasks-http/limit-before-handler", Fixture, NULL, fixture_setup, test_limit_before_handler,
               fixture_teardown);
+  g_test_add ("/tasks-http/runner-gone", Fixture, NULL, fixture_setup, test_runner_gone, fixture_teardown);
   g_test_add ("/tasks-http/limit-before-handler-shared", Fixture, "shared", fixture_setup,
               test_limit_before_handler, fixture_teardown);
 
