@@ -76,6 +76,7 @@ DONE_FUNC (append_done, result->id = north_mcp_state_store_append_finish (store,
 DONE_FUNC (counted_done, result->counted = north_mcp_state_store_set_counted_finish (store, res, &result->error))
 DONE_FUNC (expire_counted_done, result->ok = north_mcp_state_store_expire_counted_finish (store, res, &result->error))
 DONE_FUNC (delete_counted_done, result->ok = north_mcp_state_store_delete_counted_finish (store, res, &result->error))
+DONE_FUNC (room_done, result->counted = north_mcp_state_store_check_room_finish (store, res, &result->error))
 DONE_FUNC (replay_done, result->events = north_mcp_state_store_replay_finish (store, res, &result->left_out,
                                                                               &result->error))
 
@@ -687,6 +688,68 @@ test_counted (gconstpointer data)
   g_assert_cmpint (store_set_counted (store, k[4], "a", 60000, IF_ABSENT, "m4", only_large, limits + 1, 1, &error),
                    ==, STORED);
   g_assert_no_error (error);
+}
+
+/* What a room check said (-1 with @error): @counters and @limits, one
+ * each per counter. */
+static gssize
+store_check_room (NorthMcpStateStore *store, const char *const *counters, const guint *limits, guint n_counters,
+                  GError **error)
+{
+  NorthMcpStateStoreCounter counted[NORTH_MCP_STATE_STORE_MAX_COUNTERS + 1];
+  Result result = { 0 };
+  gssize answer;
+
+  g_assert_cmpuint (n_counters, <=, G_N_ELEMENTS (counted));
+  for (guint i = 0; i < n_counters; i++)
+    counted[i] = (NorthMcpStateStoreCounter) { counters[i], limits[i] };
+  north_mcp_state_store_check_room_async (store, counted, n_counters, NULL, room_done, &result);
+  test_wait_for (&result.done, "room check");
+  answer = result.counted;
+  if (result.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&result.error));
+  result_clear (&result);
+  return answer;
+}
+
+/* A room check says what a counted SET of a new member would find (the
+ * first full counter, by its live members), and changes nothing: a
+ * caller refuses early what the SET would refuse later. */
+static void
+test_check_room (gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (data);
+  g_autofree char *small = unique_key ("room-small");
+  g_autofree char *large = unique_key ("room-large");
+  g_autofree char *k0 = unique_key ("room");
+  g_autofree char *k1 = unique_key ("room");
+  g_autofree char *k2 = unique_key ("room");
+  const char *both[] = { small, large }, *large_then_small[] = { large, small }, *none[] = { NULL };
+  const guint limits[] = { 2, 3 }, no_limit[] = { 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (store_check_room (store, both, limits, 2, &error), ==, STORED);
+  g_assert_no_error (error);
+  g_assert_cmpint (store_set_counted (store, k0, "a", 60000, IF_ABSENT, "m0", both, limits, 2, NULL), ==, STORED);
+  g_assert_cmpint (store_set_counted (store, k1, "a", 300, IF_ABSENT, "m1", both, limits, 2, NULL), ==, STORED);
+  /* The small counter is full; the first full one is named. */
+  g_assert_cmpint (store_check_room (store, both, limits, 2, NULL), ==, FULL);
+  g_assert_cmpint (store_check_room (store, large_then_small, (const guint[]) { 3, 2 }, 2, NULL), ==, FULL + 1);
+  g_assert_cmpint (store_check_room (store, both, no_limit, 2, NULL), ==, STORED);
+  g_assert_cmpint (store_check_room (store, both + 1, limits + 1, 1, NULL), ==, STORED);
+  /* Checking took no room: the large counter still takes its third. */
+  g_assert_cmpint (store_set_counted (store, k2, "a", 60000, IF_ABSENT, "m2", both + 1, limits + 1, 1, NULL), ==,
+                   STORED);
+  g_assert_cmpint (store_check_room (store, both + 1, limits + 1, 1, NULL), ==, FULL);
+  /* An expired member frees its place. */
+  sleep_ms (400);
+  g_assert_cmpint (store_check_room (store, both, limits, 2, NULL), ==, STORED);
+
+  g_assert_cmpint (store_check_room (store, none, limits, 1, &error), ==, -1);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpint (store_check_room (store, both, limits, 0, &error), ==, -1);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID);
 }
 
 /* Counters with a byte limit add up the sizes of the live values stored
@@ -1344,11 +1407,11 @@ main (int argc, char **argv)
     {
       const char *tests[] = { "values", "expiry", "replace", "replace-as-it-expires", "invalid-keys", "pubsub",
                               "streams", "stream-bytes", "counted", "counted-invalid", "counted-bytes", "counted-expire-delete",
-                              "counted-expire-delete-invalid" };
+                              "counted-expire-delete-invalid", "check-room" };
       GTestDataFunc funcs[] = { test_values, test_expiry, test_replace, test_replace_as_it_expires,
                                 test_invalid_keys, test_pubsub, test_streams,
                                 test_stream_bytes, test_counted, test_counted_invalid, test_counted_bytes,
-                                test_counted_expire_delete, test_counted_expire_delete_invalid };
+                                test_counted_expire_delete, test_counted_expire_delete_invalid, test_check_room };
 
       for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
         {
