@@ -8,6 +8,7 @@
 
 #include "north-mcp-action-group.h"
 #include "north-mcp-context.h"
+#include "north-mcp-dbus-members-private.h"
 #include "north-mcp-desktop-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-resource.h"
@@ -23,6 +24,49 @@
 #define MAX_ACTION_NAME 256
 
 #define STATE_URI_SCHEME "gaction-state:"
+
+struct _NorthMcpDesktopRemote
+{
+  gatomicrefcount refs;
+  GDBusConnection *connection;
+  char *bus_name;
+  guint in_flight;      /* Activate calls waiting for their reply */
+  guint max_in_flight;
+  int timeout_ms;
+};
+
+NorthMcpDesktopRemote *
+north_mcp_desktop_remote_new (GDBusConnection *connection,
+                              const char      *bus_name,
+                              guint            max_in_flight,
+                              int              timeout_ms)
+{
+  NorthMcpDesktopRemote *remote = g_new0 (NorthMcpDesktopRemote, 1);
+
+  g_atomic_ref_count_init (&remote->refs);
+  remote->connection = g_object_ref (connection);
+  remote->bus_name = g_strdup (bus_name);
+  remote->max_in_flight = max_in_flight;
+  remote->timeout_ms = timeout_ms;
+  return remote;
+}
+
+NorthMcpDesktopRemote *
+north_mcp_desktop_remote_ref (NorthMcpDesktopRemote *remote)
+{
+  g_atomic_ref_count_inc (&remote->refs);
+  return remote;
+}
+
+void
+north_mcp_desktop_remote_unref (NorthMcpDesktopRemote *remote)
+{
+  if (!g_atomic_ref_count_dec (&remote->refs))
+    return;
+  g_object_unref (remote->connection);
+  g_free (remote->bus_name);
+  g_free (remote);
+}
 
 /* One action group bound to one server under one prefix. The server keeps
  * it as object data; tools and resources hold references through
@@ -40,6 +84,8 @@ typedef struct
                             * bytes it took from the budget */
   GHashTable *stateful;    /* action names with a state resource */
   NorthMcpToolBudget *budget; /* nullable: each action name known takes one */
+  NorthMcpDesktopRemote *remote; /* nullable: activates the actions */
+  char *object_path;       /* of the remote object, with @remote */
   gulong handlers[4];
 } Binding;
 
@@ -69,6 +115,8 @@ binding_unref (Binding *self)
   g_hash_table_unref (self->exposed);
   g_hash_table_unref (self->stateful);
   g_clear_pointer (&self->budget, north_mcp_tool_budget_unref);
+  g_clear_pointer (&self->remote, north_mcp_desktop_remote_unref);
+  g_free (self->object_path);
   g_free (self);
 }
 
@@ -134,11 +182,91 @@ state_uri (Binding    *self,
 
 /* --- the tool ------------------------------------------------------------ */
 
+typedef struct
+{
+  NorthMcpDesktopRemote *remote;
+  NorthMcpContext *context;
+  char *action;
+} Activation;
+
+static void
+activated (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Activation *activation = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  activation->remote->in_flight--;
+  if (!north_mcp_context_is_completed (activation->context))
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(NorthMcpToolResult) tool_result = NULL;
+
+      if (reply == NULL)
+        {
+          text = north_mcp_dbus_describe_error (error);
+          tool_result = north_mcp_tool_result_new_error (text);
+        }
+      else
+        {
+          text = g_strdup_printf ("Activated the action '%s'.", activation->action);
+          tool_result = north_mcp_tool_result_new_text (text);
+        }
+      north_mcp_context_return_tool_result (activation->context, tool_result);
+    }
+  north_mcp_desktop_remote_unref (activation->remote);
+  g_object_unref (activation->context);
+  g_free (activation->action);
+  g_free (activation);
+}
+
+/* Activates @action of the remote object with a call that has a reply, so
+ * that the calls a silent application has not answered stay counted. The
+ * call is not cancelled with the request: its message may be queued
+ * already, and a client cancelling every call would pile them up again. */
+static gboolean
+activate_remote (Binding          *self,
+                 NorthMcpContext  *context,
+                 const char       *action,
+                 GVariant         *parameter,
+                 GError          **error)
+{
+  NorthMcpDesktopRemote *remote = self->remote;
+  GVariantBuilder parameters;
+  Activation *activation;
+
+  if (remote->in_flight >= remote->max_in_flight)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "The action '%s' was not activated: %s has not answered %u activations yet",
+                   action, remote->bus_name, remote->in_flight);
+      return FALSE;
+    }
+
+  g_variant_builder_init (&parameters, G_VARIANT_TYPE ("av"));
+  if (parameter != NULL)
+    g_variant_builder_add (&parameters, "v", parameter);
+  activation = g_new0 (Activation, 1);
+  activation->remote = north_mcp_desktop_remote_ref (remote);
+  activation->context = g_object_ref (context);
+  activation->action = g_strdup (action);
+  remote->in_flight++;
+  g_dbus_connection_call (remote->connection, remote->bus_name, self->object_path,
+                          NORTH_MCP_DBUS_ACTIONS_INTERFACE, "Activate",
+                          g_variant_new ("(sava{sv})", action, &parameters, NULL),
+                          G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, remote->timeout_ms, NULL,
+                          activated, activation);
+  return TRUE;
+}
+
 static NorthMcpToolResult *
 activate_action (NorthMcpTool     *tool,
                  NorthMcpContext  *context,
                  JsonObject       *arguments,
                  gpointer          user_data,
+                 gboolean         *pending,
                  GError          **error)
 {
   ActionRef *ref = user_data;
@@ -181,6 +309,14 @@ activate_action (NorthMcpTool     *tool,
         return NULL;
     }
 
+  if (ref->binding->remote != NULL)
+    {
+      /* The result follows the reply. */
+      if (!activate_remote (ref->binding, context, ref->action, parameter, error))
+        return NULL;
+      *pending = TRUE;
+      return NULL;
+    }
   g_action_group_activate_action (group, ref->action, parameter);
   text = g_strdup_printf ("Activated the action '%s'.", ref->action);
   return north_mcp_tool_result_new_text (text);
@@ -193,8 +329,12 @@ call_action (NorthMcpTool    *tool,
              gpointer         user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(NorthMcpToolResult) result = activate_action (tool, context, arguments, user_data, &error);
+  gboolean pending = FALSE;
+  g_autoptr(NorthMcpToolResult) result = activate_action (tool, context, arguments, user_data,
+                                                          &pending, &error);
 
+  if (pending)
+    return;
   if (result == NULL)
     north_mcp_context_return_error (context, error);
   else
@@ -518,6 +658,12 @@ binding_detach (gpointer data)
  * Disabled actions are not listed, and a call that reaches one anyway is
  * refused with an error result.
  *
+ * A [class@Gio.DBusActionGroup] sends each activation without waiting for
+ * an answer, and does not say to whom: another application that stops
+ * reading its bus socket lets them pile up, one per call. The actions that
+ * [class@NorthMcp.DBusBridge] serves are activated with calls that wait
+ * for the answer instead, at most 16 at once per bridge.
+ *
  * A [class@Gio.Application] must be registered first
  * ([method@Gio.Application.register], or add the group from its
  * [signal@Gio.Application::startup] handler).
@@ -543,6 +689,18 @@ north_mcp_desktop_add_action_group (NorthMcpServer     *self,
                                     NorthMcpToolBudget *budget,
                                     GHashTable         *taken)
 {
+  north_mcp_desktop_add_remote_action_group (self, group, prefix, budget, taken, NULL, NULL);
+}
+
+void
+north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
+                                           GActionGroup          *group,
+                                           const char            *prefix,
+                                           NorthMcpToolBudget    *budget,
+                                           GHashTable            *taken,
+                                           NorthMcpDesktopRemote *remote,
+                                           const char            *object_path)
+{
   g_autofree char *key = binding_key (prefix, taken);
   g_auto(GStrv) actions = NULL;
   Binding *binding;
@@ -554,6 +712,8 @@ north_mcp_desktop_add_action_group (NorthMcpServer     *self,
 
   binding = g_new0 (Binding, 1);
   binding->budget = budget != NULL ? north_mcp_tool_budget_ref (budget) : NULL;
+  binding->remote = remote != NULL ? north_mcp_desktop_remote_ref (remote) : NULL;
+  binding->object_path = g_strdup (object_path);
   g_atomic_ref_count_init (&binding->refs);
   g_weak_ref_init (&binding->server, self);
   binding->group = g_object_ref (group);

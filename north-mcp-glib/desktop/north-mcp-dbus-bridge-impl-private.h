@@ -37,6 +37,13 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DBUS_ATTACH_TIMEOUTS 6                /* introspection timeouts per attachment */
 #define NORTH_MCP_DBUS_MAX_INTROSPECTION_TIMEOUT 3600000 /* ms, the property's maximum */
 
+/* Actions are activated with calls that expect a reply: at most this many
+ * wait for theirs at once (per bridge, so per application), each at most
+ * this long (GDBus's default), so that an application that stops reading
+ * its bus socket holds at most that many messages (of at most 4 MiB). */
+#define NORTH_MCP_DBUS_MAX_ACTIVATIONS 16
+#define NORTH_MCP_DBUS_ACTIVATION_TIMEOUT 25000         /* ms */
+
 #define NORTH_MCP_DBUS_DOC_STRING "org.gtk.GDBus.DocString"
 #define NORTH_MCP_DBUS_PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 #define NORTH_MCP_DBUS_ACTIONS_INTERFACE "org.gtk.Actions"
@@ -59,6 +66,7 @@ struct _NorthMcpDBusBridge
   GHashTable *taken;       /* tool names given, to methods and actions */
   GHashTable *properties;  /* "PATH IFACE NAME" → resource URI */
   NorthMcpToolBudget *tools; /* of methods and actions together */
+  NorthMcpDesktopRemote *remote; /* activates the actions served */
   guint n_resources;
   guint properties_changed;
 };

@@ -236,8 +236,12 @@ serve_actions (NorthMcpDBusBridge *self,
   prefix = north_mcp_dbus_bridge_child_prefix (self, path);
   /* One set of tool names for methods and actions: an action named
    * `Iface.Method` must not replace the method's tool. */
-  north_mcp_desktop_add_action_group (attach->server, G_ACTION_GROUP (group), prefix, self->tools,
-                                      self->taken);
+  if (self->remote == NULL)
+    self->remote = north_mcp_desktop_remote_new (self->connection, self->bus_name,
+                                                 NORTH_MCP_DBUS_MAX_ACTIVATIONS,
+                                                 NORTH_MCP_DBUS_ACTIVATION_TIMEOUT);
+  north_mcp_desktop_add_remote_action_group (attach->server, G_ACTION_GROUP (group), prefix,
+                                             self->tools, self->taken, self->remote, path);
 
   /* The remote action group fetches its actions with a call of its own;
    * an answer to a later call on the same object means they have arrived,
@@ -737,6 +741,7 @@ north_mcp_dbus_bridge_finalize (GObject *object)
   g_hash_table_unref (self->taken);
   g_hash_table_unref (self->properties);
   north_mcp_tool_budget_unref (self->tools);
+  g_clear_pointer (&self->remote, north_mcp_desktop_remote_unref);
 
   G_OBJECT_CLASS (north_mcp_dbus_bridge_parent_class)->finalize (object);
 }

@@ -25,10 +25,17 @@ replies: a reply of 200,000 one-byte values `(y)` (200 KB, within the 4
   MiB limit of a reply) is refused as too large as JSON, as a method's
   result and as a property resource (4 MB of them made 8 million JSON
   nodes: 2 GB of RSS), while a small reply of the same type is served.
+stuck: an application that stops reading its bus socket (the service,
+  stopped with SIGSTOP) has at most 16 activations of its actions in
+  flight: 40 tool calls make 16 activations, the other 24 are refused at
+  once (each was sent anyway, without a reply, and piled up without
+  bound), the bridge keeps answering, and once the application resumes
+  the 16 are answered and a new call is served.
 """
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -202,9 +209,87 @@ def replies(bridge_path):
     ]
 
 
+def service_pid():
+    """The process of org.north.HostileTest, as the bus knows it."""
+    import gi
+    gi.require_version("Gio", "2.0")
+    from gi.repository import Gio, GLib
+
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+    reply = bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "GetConnectionUnixProcessID", GLib.Variant("(s)", ("org.north.HostileTest",)),
+                          GLib.VariantType("(u)"), Gio.DBusCallFlags.NONE, -1, None)
+    return reply.unpack()[0]
+
+
+MAX_ACTIVATIONS = 16
+
+
+def stuck(bridge_path):
+    bridge = Bridge(bridge_path, ["--object-path", "/org/north/Stuck"])
+    bridge.initialize(FIRST_ANSWER)
+    names = [tool["name"] for tool in bridge.tools()]
+    poke = {"name": "poke", "arguments": {"parameter": "x" * 1000}}
+    first = bridge.request("tools/call", poke)
+    pid = service_pid()
+    calls = 40
+    answers = {}
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        first_id = bridge.next_id + 1
+        for _ in range(calls):
+            bridge.next_id += 1
+            bridge.send({"jsonrpc": "2.0", "id": bridge.next_id, "method": "tools/call", "params": poke})
+        # Answered in order: the refusals come before the list.
+        bridge.next_id += 1
+        bridge.send({"jsonrpc": "2.0", "id": bridge.next_id, "method": "tools/list", "params": {}})
+        while bridge.next_id not in answers:
+            line = bridge.lines.get(timeout=60)
+            if line is None:
+                break
+            message = json.loads(line)
+            answers[message.get("id")] = message
+        listed = answers.get(bridge.next_id, {})
+        ids = range(first_id, first_id + calls)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    stopped = {i: answers[i] for i in ids if i in answers}
+    refused = [m for m in stopped.values() if m.get("result", {}).get("isError")
+               and "has not answered 16 activations yet" in json.dumps(m)]
+    # Once resumed, the application answers the activations in flight.
+    resumed = {}
+    while len(resumed) + len(stopped) < calls:
+        try:
+            line = bridge.lines.get(timeout=60)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        message = json.loads(line)
+        resumed[message.get("id")] = message
+    activated = [m for m in resumed.values() if "Activated the action 'poke'" in json.dumps(m)]
+    after = bridge.request("tools/call", poke)
+    status = bridge.close()
+    return [
+        (f"the action is served ({names})", names == ["poke"]),
+        (f"an activation is answered ({json.dumps(first)[:200]})",
+         "Activated the action 'poke'" in json.dumps(first)),
+        (f"with the application stopped, {calls - MAX_ACTIVATIONS} of {calls} calls are refused at once "
+         f"({len(refused)} refused, {len(stopped)} answered: {json.dumps(list(stopped.values())[:1])[:300]})",
+         len(refused) == calls - MAX_ACTIVATIONS and len(stopped) == calls - MAX_ACTIVATIONS),
+        ("the bridge keeps answering (tools/list)", listed.get("result", {}).get("tools") is not None),
+        (f"once resumed, the {MAX_ACTIVATIONS} activations in flight are answered ({len(activated)})",
+         len(activated) == MAX_ACTIVATIONS),
+        (f"and a new call is served ({json.dumps(after)[:200]})",
+         "Activated the action 'poke'" in json.dumps(after)),
+        ("the bridge exits cleanly", status == 0),
+    ]
+
+
 def main():
     bridge, mode = sys.argv[1], sys.argv[2]
-    checks = {"schemas": schemas, "silent": silent, "nested": nested, "replies": replies}[mode](bridge)
+    checks = {"schemas": schemas, "silent": silent, "nested": nested, "replies": replies,
+              "stuck": stuck}[mode](bridge)
     for number, (name, ok) in enumerate(checks, 1):
         print(f"{'ok' if ok else 'not ok'} {number} - {name}")
     print(f"1..{len(checks)}")

@@ -25,6 +25,10 @@ called.
                             Introspect): Few (3 `(y)`), Many (200 KB of `(y)`:
                             400,000 JSON nodes) and the property Items (as
                             Many)
+/org/north/Stuck            actions (org.gtk.Actions, exported by GDBus):
+                            poke (a string parameter); the test stops this
+                            process (SIGSTOP) to make an application that
+                            no longer reads its bus socket
 
 Prints "ready" on stdout once the name is owned; exits when stdin closes.
 """
@@ -115,6 +119,9 @@ class Service:
         replies = Gio.DBusNodeInfo.new_for_xml(REPLIES_XML).interfaces[0]
         connection.register_object("/org/north/Replies", replies, self.call_replies,
                                    lambda *args: structs(MANY), None)
+        self.actions = Gio.SimpleActionGroup()
+        self.actions.add_action(Gio.SimpleAction.new("poke", GLib.VariantType("s")))
+        connection.export_action_group("/org/north/Stuck", self.actions)
         quiet = [f"/org/north/Silent/quiet{i:02}" for i in range(20)]
         quiet += [f"/org/north/Endless/quiet{i:03}" for i in range(250)]
         for path in quiet:
