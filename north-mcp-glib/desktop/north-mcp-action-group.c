@@ -469,7 +469,7 @@ read_state (NorthMcpResource  *resource,
   if (node == NULL)
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                   "The state of the action '%s' is too large as JSON (at most %d values or %d MiB of text)",
+                   "The state of the action '%s' is too large as JSON (at most %d values or %d MiB of JSON text, escapes counted)",
                    ref->action, NORTH_MCP_VARIANT_MAX_JSON_COST / NORTH_MCP_VARIANT_JSON_VALUE_COST,
                    NORTH_MCP_VARIANT_MAX_JSON_COST >> 20);
       return NULL;
@@ -651,7 +651,8 @@ binding_detach (gpointer data)
  * The state of a stateful action is the resource `gaction-state:TOOLNAME`
  * (`application/json`); subscribers are told when it changes. A state of
  * more than 131,072 values (counting each item of an array) or 8 MiB of
- * text is refused when read.
+ * JSON text (as written: a control character takes 6 bytes, `\u0001`) is
+ * refused when read.
  *
  * The tools follow @group: actions added, removed, enabled or disabled later
  * add and remove tools, and clients are sent `notifications/tools/list_changed`.

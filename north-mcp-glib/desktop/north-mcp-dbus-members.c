@@ -279,7 +279,7 @@ member_call (Member             *member,
 static char *
 too_large_as_json (Member *member)
 {
-  return g_strdup_printf ("The reply of %s.%s is too large as JSON (at most %d values or %d MiB of text)",
+  return g_strdup_printf ("The reply of %s.%s is too large as JSON (at most %d values or %d MiB of JSON text, escapes counted)",
                           member->interface_name,
                           member->method != NULL ? member->method->name : member->property->name,
                           NORTH_MCP_VARIANT_MAX_JSON_COST / NORTH_MCP_VARIANT_JSON_VALUE_COST,

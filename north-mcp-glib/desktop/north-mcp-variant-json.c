@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-variant-schema-private.h"
 
 static JsonNode *
@@ -55,7 +56,8 @@ key_to_string (GVariant *key)
     }
 }
 
-/* What @value's own node costs against a bound: its text, and
+/* What @value's own node costs against a bound: its text as written
+ * (escaped: a control character takes 6 bytes), and
  * NORTH_MCP_VARIANT_JSON_VALUE_COST for the node (some 100 bytes in
  * memory, where D-Bus may carry the value in one byte). */
 static guint64
@@ -68,7 +70,7 @@ json_cost (GVariant *value)
     case G_VARIANT_CLASS_STRING:
     case G_VARIANT_CLASS_OBJECT_PATH:
     case G_VARIANT_CLASS_SIGNATURE:
-      g_variant_get_string (value, &length);
+      length = north_mcp_json_string_size (g_variant_get_string (value, NULL));
       break;
     case G_VARIANT_CLASS_ARRAY:
       if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
@@ -166,13 +168,14 @@ to_json (GVariant *value,
               g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
               g_autoptr(GVariant) member = g_variant_get_child_value (entry, 1);
               g_autofree char *name = key_to_string (key);
+              gsize name_size = budget != NULL ? north_mcp_json_string_size (name) : 0;
               JsonNode *item = NULL;
 
-              /* The member name is text of the object's. */
-              if (budget == NULL || strlen (name) <= *budget)
+              /* The member name is text of the object's, escaped too. */
+              if (budget == NULL || name_size <= *budget)
                 {
                   if (budget != NULL)
-                    *budget -= strlen (name);
+                    *budget -= name_size;
                   item = to_json (member, budget);
                 }
               if (item == NULL)

@@ -97,9 +97,10 @@ JsonNode   *north_mcp_variant_to_json           (GVariant           *value);
 /* What the JSON of a value from another process may cost, for
  * north_mcp_variant_to_json_bounded(): each value made costs
  * NORTH_MCP_VARIANT_JSON_VALUE_COST and the length of its text (strings,
- * base64). A 4 MiB reply of `a(y)` is 8 million values, 2 GB in memory
- * as JSON nodes; within the bound, at most 131,072 values or 8 MiB of
- * text. */
+ * base64, member names) as written, escapes included: 4 MiB of control
+ * characters are 24 MiB of JSON (`\u0001`). A 4 MiB reply of `a(y)` is 8
+ * million values, 2 GB in memory as JSON nodes; within the bound, at most
+ * 131,072 values or 8 MiB of escaped text. */
 #define NORTH_MCP_VARIANT_JSON_VALUE_COST 64
 #define NORTH_MCP_VARIANT_MAX_JSON_COST (8 << 20)
 

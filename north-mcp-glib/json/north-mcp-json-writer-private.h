@@ -25,6 +25,9 @@ void north_mcp_json_write_array  (GString    *out,
                                   JsonArray  *array);
 void north_mcp_json_write_string (GString    *out,
                                   const char *string);
+/* The bytes north_mcp_json_write_string() writes for @string, quotes
+ * included: up to 6 per byte of @string (`\u0001`). */
+gsize north_mcp_json_string_size (const char *string);
 /* The same with every object's members sorted by name (bytewise): one
  * text for equal trees however their members were ordered, for digests
  * of what a client sent. Linear in the size of a tree the reader made

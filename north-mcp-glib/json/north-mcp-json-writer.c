@@ -52,13 +52,27 @@ utf8_sequence_length (const guchar *p)
   return n;
 }
 
-void
-north_mcp_json_write_string (GString    *out,
-                             const char *string)
+/* Appends @n bytes at @text to @out, unless it is NULL (only counting);
+ * returns @n. */
+static gsize
+emit (GString    *out,
+      const char *text,
+      gsize       n)
+{
+  if (out != NULL)
+    g_string_append_len (out, text, n);
+  return n;
+}
+
+/* Writes @string escaped to @out (NULL: only counts); returns the bytes
+ * written, quotes included. */
+static gsize
+write_string_to (GString    *out,
+                 const char *string)
 {
   const guchar *p = (const guchar *) string;
+  gsize size = emit (out, "\"", 1);
 
-  g_string_append_c (out, '"');
   while (*p != '\0')
     {
       const guchar *run = p;
@@ -78,7 +92,7 @@ north_mcp_json_write_string (GString    *out,
             break;
         }
       if (p > run)
-        g_string_append_len (out, (const char *) run, p - run);
+        size += emit (out, (const char *) run, p - run);
       if (*p == '\0')
         break;
 
@@ -89,12 +103,12 @@ north_mcp_json_write_string (GString    *out,
            * character) becomes U+FFFD, so that what we write reads back. */
           if (utf8_sequence_length (p) == 0)
             {
-              g_string_append_len (out, "\xef\xbf\xbd", 3);
+              size += emit (out, "\xef\xbf\xbd", 3);
               p++;
             }
           else
             {
-              g_string_append_len (out, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+              size += emit (out, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
               p += 3;
             }
           continue;
@@ -102,25 +116,38 @@ north_mcp_json_write_string (GString    *out,
 
       switch (*p)
         {
-        case '"':  g_string_append_len (out, "\\\"", 2); break;
-        case '\\': g_string_append_len (out, "\\\\", 2); break;
-        case '\b': g_string_append_len (out, "\\b", 2); break;
-        case '\f': g_string_append_len (out, "\\f", 2); break;
-        case '\n': g_string_append_len (out, "\\n", 2); break;
-        case '\r': g_string_append_len (out, "\\r", 2); break;
-        case '\t': g_string_append_len (out, "\\t", 2); break;
+        case '"':  size += emit (out, "\\\"", 2); break;
+        case '\\': size += emit (out, "\\\\", 2); break;
+        case '\b': size += emit (out, "\\b", 2); break;
+        case '\f': size += emit (out, "\\f", 2); break;
+        case '\n': size += emit (out, "\\n", 2); break;
+        case '\r': size += emit (out, "\\r", 2); break;
+        case '\t': size += emit (out, "\\t", 2); break;
         default:
           {
             char escape[6] = { '\\', 'u', '0', '0' };
 
             north_mcp_hex_encode (escape + 4, p, 1);
-            g_string_append_len (out, escape, 6);
+            size += emit (out, escape, 6);
           }
           break;
         }
       p++;
     }
-  g_string_append_c (out, '"');
+  return size + emit (out, "\"", 1);
+}
+
+void
+north_mcp_json_write_string (GString    *out,
+                             const char *string)
+{
+  write_string_to (out, string);
+}
+
+gsize
+north_mcp_json_string_size (const char *string)
+{
+  return write_string_to (NULL, string);
 }
 
 static void

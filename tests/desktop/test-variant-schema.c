@@ -666,6 +666,40 @@ test_json_bounded (void)
   g_assert_null (north_mcp_variant_to_json_bounded (text, &budget));
 }
 
+/* Text counts as it is written: a control character takes 6 bytes as
+ * JSON (`\u0001`), so 2 MiB of them, within a 4 MiB reply, would be 12
+ * MiB of JSON, in a string or in a member name. */
+static void
+test_json_bounded_escaped (void)
+{
+  gsize n = 2 << 20;
+  g_autofree char *controls = g_strnfill (n, '\x01');
+  g_autoptr(GVariant) text = g_variant_ref_sink (g_variant_new_string (controls));
+  g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a{sv}"));
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(GVariant) small = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *json = NULL;
+  guint64 budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
+
+  g_assert_null (north_mcp_variant_to_json_bounded (text, &budget));
+
+  g_variant_builder_add (builder, "{sv}", controls, g_variant_new_boolean (TRUE));
+  dict = g_variant_ref_sink (g_variant_builder_end (builder));
+  budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
+  g_assert_null (north_mcp_variant_to_json_bounded (dict, &budget));
+
+  /* A quarter of it fits, and its JSON text is what was counted. */
+  controls[n / 4] = '\0';
+  small = g_variant_ref_sink (g_variant_new_string (controls));
+  budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
+  node = north_mcp_variant_to_json_bounded (small, &budget);
+  g_assert_nonnull (node);
+  json = to_text (node);
+  g_assert_cmpuint (strlen (json), ==, 6 * (n / 4) + 2);
+  g_assert_cmpuint (NORTH_MCP_VARIANT_MAX_JSON_COST - budget, >=, strlen (json));
+}
+
 /* The schema refuses what the conversion refuses, where the library's
  * checker can tell (ranges and JSON types). */
 static void
@@ -709,6 +743,7 @@ main (int argc, char **argv)
   g_test_add_func ("/variant-schema/unsupported", test_unsupported);
   g_test_add_func ("/variant-schema/special-doubles", test_special_doubles);
   g_test_add_func ("/variant-schema/json-bounded", test_json_bounded);
+  g_test_add_func ("/variant-schema/json-bounded-escaped", test_json_bounded_escaped);
   g_test_add_func ("/variant-schema/schema-agrees", test_schema_agrees);
   return g_test_run ();
 }
