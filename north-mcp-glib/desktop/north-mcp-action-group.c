@@ -80,9 +80,10 @@ typedef struct
   GHashTable *tool_names;  /* action name → tool name, stable once given */
   GHashTable *taken;       /* tool names given (shared with the D-Bus
                             * bridge serving the group) */
-  GHashTable *exposed;     /* action names with a tool on the server → the
-                            * bytes it took from the budget */
-  GHashTable *stateful;    /* action names with a state resource */
+  GHashTable *exposed;     /* action names with a tool on the server →
+                            * Exposed */
+  GHashTable *stateful;    /* action names with a state resource → the
+                            * NorthMcpResource */
   NorthMcpToolBudget *budget; /* nullable: each action name known takes one */
   NorthMcpDesktopRemote *remote; /* nullable: activates the actions */
   char *object_path;       /* of the remote object, with @remote */
@@ -94,6 +95,23 @@ typedef struct
   Binding *binding;
   char *action;
 } ActionRef;
+
+/* A tool the binding added, kept so that only it is removed: the
+ * application may have replaced it with a tool of its own by then. */
+typedef struct
+{
+  NorthMcpTool *tool;
+  gsize size;     /* the bytes it took from the budget */
+} Exposed;
+
+static void
+exposed_free (gpointer data)
+{
+  Exposed *exposed = data;
+
+  g_object_unref (exposed->tool);
+  g_free (exposed);
+}
 
 static Binding *
 binding_ref (Binding *self)
@@ -382,6 +400,7 @@ expose_tool (Binding        *self,
   g_autoptr(GString) description = g_string_new (NULL);
   gboolean enabled = FALSE;
   gsize size = 0;
+  Exposed *exposed;
 
   if (g_hash_table_contains (self->exposed, action) ||
       !g_action_group_query_action (self->group, action, &enabled, &parameter_type,
@@ -424,23 +443,32 @@ expose_tool (Binding        *self,
   tool = north_mcp_desktop_tool_new (tool_name_for (self, action), description->str, call_action,
                                      action_ref_new (self, action), action_ref_free);
   north_mcp_tool_set_input_schema (tool, schema);
-  g_hash_table_insert (self->exposed, g_strdup (action), GSIZE_TO_POINTER (size));
+  exposed = g_new0 (Exposed, 1);
+  exposed->tool = g_object_ref (tool);
+  exposed->size = size;
+  g_hash_table_insert (self->exposed, g_strdup (action), exposed);
   north_mcp_server_add_tool (server, tool);
 }
 
+/* Removes the action's tool if it is still the one the binding added:
+ * the application (or another owner) may have added a tool of that name
+ * since, replacing it, and that tool stays. */
 static void
 hide_tool (Binding        *self,
            NorthMcpServer *server,
            const char     *action)
 {
-  gpointer size;
+  Exposed *exposed = g_hash_table_lookup (self->exposed, action);
+  const char *name;
 
-  if (!g_hash_table_lookup_extended (self->exposed, action, NULL, &size))
+  if (exposed == NULL)
     return;
+  name = tool_name_for (self, action);
   if (self->budget != NULL)
-    north_mcp_tool_budget_give_bytes (self->budget, GPOINTER_TO_SIZE (size));
+    north_mcp_tool_budget_give_bytes (self->budget, exposed->size);
+  if (north_mcp_server_lookup_tool (server, name) == exposed->tool)
+    north_mcp_server_remove_tool (server, name);
   g_hash_table_remove (self->exposed, action);
-  north_mcp_server_remove_tool (server, tool_name_for (self, action));
 }
 
 /* --- the state resource -------------------------------------------------- */
@@ -502,7 +530,7 @@ expose_state (Binding        *self,
   north_mcp_feature_set_description (NORTH_MCP_FEATURE (resource), description);
   north_mcp_resource_set_mime_type (resource, "application/json");
   north_mcp_resource_set_func (resource, read_state, action_ref_new (self, action), action_ref_free);
-  g_hash_table_add (self->stateful, g_strdup (action));
+  g_hash_table_insert (self->stateful, g_strdup (action), g_object_ref (resource));
   north_mcp_server_add_resource (server, resource);
 }
 
@@ -511,12 +539,16 @@ hide_state (Binding        *self,
             NorthMcpServer *server,
             const char     *action)
 {
+  NorthMcpResource *resource = g_hash_table_lookup (self->stateful, action);
   g_autofree char *uri = NULL;
 
-  if (!g_hash_table_remove (self->stateful, action))
+  if (resource == NULL)
     return;
+  /* Only the binding's own resource, as with tools. */
   uri = state_uri (self, action);
-  north_mcp_server_remove_resource (server, uri);
+  if (north_mcp_server_lookup_resource (server, uri) == resource)
+    north_mcp_server_remove_resource (server, uri);
+  g_hash_table_remove (self->stateful, action);
 }
 
 /* --- following the group ------------------------------------------------- */
@@ -625,6 +657,9 @@ binding_detach (gpointer data)
           hide_state (self, server, actions[i]);
         }
     }
+  /* The tools and resources kept hold the binding (through ActionRef). */
+  g_hash_table_remove_all (self->exposed);
+  g_hash_table_remove_all (self->stateful);
   g_weak_ref_set (&self->server, NULL);
   binding_unref (self);
 }
@@ -658,6 +693,10 @@ binding_detach (gpointer data)
  * add and remove tools, and clients are sent `notifications/tools/list_changed`.
  * Disabled actions are not listed, and a call that reaches one anyway is
  * refused with an error result.
+ *
+ * The group removes only the tools and resources it added, recorded by
+ * identity: a tool or resource added later under the same name (replacing
+ * the group's) stays when its action goes, and when the group is removed.
  *
  * A [class@Gio.DBusActionGroup] sends each activation without waiting for
  * an answer, and does not say to whom: another application that stops
@@ -722,8 +761,8 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
   binding->tool_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   binding->taken = taken != NULL ? g_hash_table_ref (taken)
                                  : g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  binding->exposed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  binding->stateful = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  binding->exposed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, exposed_free);
+  binding->stateful = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 
   /* Replaces (and detaches) a group with the same prefix. */
   g_object_set_data_full (G_OBJECT (self), key, binding, binding_detach);
@@ -748,7 +787,8 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
  * @prefix: (nullable): the prefix given to [method@NorthMcp.Server.add_action_group]
  *
  * Stops serving the action group added with @prefix: its tools and
- * resources are removed.
+ * resources are removed (only its own, not those added since under the
+ * same names).
  *
  * Returns: whether there was such a group
  *

@@ -304,6 +304,41 @@ test_local (Fixture       *fixture,
   }
 }
 
+/* The group removes only its own tools and resources: once the
+ * application has added a tool or resource of the same name (replacing
+ * the group's), the action's going leaves it in place. */
+static void
+test_replaced (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) quit = north_mcp_tool_new ("app.quit", "The application's own");
+  g_autoptr(NorthMcpTool) greet = north_mcp_tool_new ("app.greet", "The application's own");
+  g_autoptr(NorthMcpResource) state = north_mcp_resource_new ("gaction-state:app.volume", "own");
+
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (fixture->group), "app.");
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.quit"));
+  g_assert_nonnull (north_mcp_server_lookup_resource (fixture->server, "gaction-state:app.volume"));
+
+  north_mcp_server_add_tool (fixture->server, quit);
+  north_mcp_server_add_tool (fixture->server, greet);
+  north_mcp_server_add_resource (fixture->server, state);
+
+  g_action_map_remove_action (G_ACTION_MAP (fixture->group), "quit");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (fixture->group),
+                                                                            "greet")), FALSE);
+  g_action_map_remove_action (G_ACTION_MAP (fixture->group), "volume");
+  g_assert_true (north_mcp_server_lookup_tool (fixture->server, "app.quit") == quit);
+  g_assert_true (north_mcp_server_lookup_tool (fixture->server, "app.greet") == greet);
+  g_assert_true (north_mcp_server_lookup_resource (fixture->server, "gaction-state:app.volume") == state);
+
+  /* Nor when the group goes. */
+  g_assert_true (north_mcp_server_remove_action_group (fixture->server, "app."));
+  g_assert_true (north_mcp_server_lookup_tool (fixture->server, "app.quit") == quit);
+  g_assert_true (north_mcp_server_lookup_tool (fixture->server, "app.greet") == greet);
+  g_assert_true (north_mcp_server_lookup_resource (fixture->server, "gaction-state:app.volume") == state);
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "app.toggle"));
+}
+
 /* Names outside MCP's rules are mapped, deterministically and uniquely. */
 static void
 test_names (Fixture       *fixture,
@@ -548,6 +583,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/action-group/local", Fixture, NULL, fixture_set_up, test_local, fixture_tear_down);
+  g_test_add ("/action-group/replaced", Fixture, NULL, fixture_set_up, test_replaced, fixture_tear_down);
   g_test_add ("/action-group/names", Fixture, NULL, fixture_set_up, test_names, fixture_tear_down);
   g_test_add ("/action-group/long-name", Fixture, NULL, fixture_set_up, test_long_name, fixture_tear_down);
   g_test_add ("/action-group/name-chain", Fixture, NULL, fixture_set_up, test_name_chain, fixture_tear_down);
