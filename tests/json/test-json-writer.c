@@ -107,9 +107,26 @@ test_double_round_trip (void)
   g_rand_free (rand);
 }
 
+/* north_mcp_json_string_size() counts what north_mcp_json_write_string()
+ * writes, escapes included. */
+static void
+assert_string_size (const char *string)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  north_mcp_json_write_string (out, string);
+  g_assert_cmpuint (north_mcp_json_string_size (string), ==, out->len);
+}
+
 static void
 test_escapes (void)
 {
+  assert_string_size ("\"\\/\b\f\n\r\t");
+  assert_string_size ("\x01\x02\x1e\x1f\x7f");
+  assert_string_size ("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xe2\x80\xaa");
+  assert_string_size ("x\xe2");
+  assert_string_size ("");
+
   assert_writes (json_node_init_string (json_node_alloc (), "\"\\/\b\f\n\r\t"),
                  "\"\\\"\\\\/\\b\\f\\n\\r\\t\"");
   assert_writes (json_node_init_string (json_node_alloc (), "\x01\x02\x1e\x1f\x7f"),
@@ -153,6 +170,8 @@ test_invalid_utf8 (void)
       g_autofree char *text = write_node (node);
 
       g_assert_cmpstr (text, ==, cases[i].expected);
+      /* What the size says is what is written. */
+      g_assert_cmpuint (north_mcp_json_string_size (cases[i].string), ==, strlen (text));
       back = north_mcp_json_read (text, strlen (text), 8, &error);
       g_assert_no_error (error);
     }
