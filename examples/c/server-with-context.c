@@ -1,7 +1,9 @@
 /* server-with-context: the request context North sends.
  *
- * Each `X-North-Context-<Key>: value` header reaches tools as the context
- * entry `<key>` (lower-cased), for example the tenant a request is for.
+ * Each `X-North-Context-<Key>: value` header reaches tools as the North
+ * context entry `<key>` (lower-cased), for example the tenant a request is
+ * for. As with the North Python SDK's get_north_context(), the context
+ * comes with every request, with or without credentials.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -14,16 +16,13 @@ get_context (NorthMcpTool     *tool,
              gpointer          user_data,
              GError          **error)
 {
-  NorthMcpUser *user = north_mcp_context_get_user (context);
+  GHashTable *north_context = north_mcp_context_get_north_context (context);
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GList) keys = NULL;
+  g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (north_context), (GCompareFunc) g_strcmp0);
 
-  if (user != NULL)
-    keys = g_list_sort (g_hash_table_get_keys (north_mcp_user_get_context (user)),
-                        (GCompareFunc) g_strcmp0);
   for (GList *l = keys; l != NULL; l = l->next)
-    json_object_set_string_member (object, l->data, north_mcp_user_get_context_value (user, l->data));
+    json_object_set_string_member (object, l->data, g_hash_table_lookup (north_context, l->data));
 
   node = json_node_init_object (json_node_alloc (), object);
   return north_mcp_tool_result_new_structured (node);
@@ -36,11 +35,10 @@ tenant_greeting (NorthMcpTool     *tool,
                  gpointer          user_data,
                  GError          **error)
 {
-  NorthMcpUser *user = north_mcp_context_get_user (context);
-  const char *tenant = user != NULL ? north_mcp_user_get_context_value (user, "tenant-id") : NULL;
+  const char *tenant = g_hash_table_lookup (north_mcp_context_get_north_context (context), "tenant-id");
   g_autofree char *text = NULL;
 
-  if (tenant == NULL)
+  if (tenant == NULL || *tenant == '\0')
     {
       g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
                            "No tenant: send the X-North-Context-Tenant-ID header");

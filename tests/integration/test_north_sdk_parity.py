@@ -173,6 +173,17 @@ def test_north_context_keys_and_values(start):
         "special": "value with spaces", "json": '{"key": "value"}'}
 
 
+def test_context_example_without_credentials(start):
+    """The SDK's server_with_context reads get_north_context(), so its tools
+    see the X-North-Context-* headers of a request without credentials
+    (open mode), empty values included."""
+    server = start("server-with-context")
+    client = Client(server, {"X-North-Context-Tenant-ID": "t1", "X-North-Context-Flags": ""})
+    client.initialize()
+    assert client.tool("get_context")["structuredContent"] == {"tenant-id": "t1", "flags": ""}
+    assert client.tool("tenant_greeting")["content"][0]["text"] == "Hello, tenant t1!"
+
+
 # Trusted issuers (enforced), against a real local OIDC issuer.
 
 def test_trusted_issuers_need_an_id_token(start, issuer):
