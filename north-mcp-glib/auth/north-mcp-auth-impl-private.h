@@ -16,7 +16,7 @@
 
 G_BEGIN_DECLS
 
-/* Seconds of clock skew allowed for exp and nbf. */
+/* Seconds of clock skew allowed for exp, nbf and iat. */
 #define TIME_LEEWAY_S 60
 
 struct _NorthMcpAuth

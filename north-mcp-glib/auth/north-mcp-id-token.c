@@ -151,6 +151,7 @@ north_mcp_id_token_verify (AuthRequest  *req,
   const char *alg = north_mcp_object_get_string (req->token_header, "alg");
   JsonNode *exp = json_object_get_member (req->claims, "exp");
   JsonNode *nbf = json_object_get_member (req->claims, "nbf");
+  JsonNode *iat = json_object_get_member (req->claims, "iat");
   double now = (double) g_get_real_time () / G_USEC_PER_SEC;
   jwt_t *jwt = NULL;
   int status;
@@ -170,10 +171,16 @@ north_mcp_id_token_verify (AuthRequest  *req,
     return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "exp is not a number");
   if (nbf != NULL && !north_mcp_node_holds_number (nbf))
     return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "nbf is not a number");
+  if (iat != NULL && !north_mcp_node_holds_number (iat))
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "iat is not a number");
   if (exp != NULL && now > json_node_get_double (exp) + TIME_LEEWAY_S)
     return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "expired");
   if (nbf != NULL && now < json_node_get_double (nbf) - TIME_LEEWAY_S)
     return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "not yet valid");
+  /* Issued in the future: the issuer's clock or the token is wrong (the
+   * North Python SDK refuses it too). */
+  if (iat != NULL && now < json_node_get_double (iat) - TIME_LEEWAY_S)
+    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "issued in the future");
   if (self->audience != NULL && !audience_matches (req->claims, self->audience))
     return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "audience mismatch");
 

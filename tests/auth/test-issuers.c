@@ -558,6 +558,26 @@ test_not_yet_valid (Fixture       *fixture,
   assert_accepted (fixture, in_leeway);
 }
 
+/* The North Python SDK (PyJWT) refuses a token issued in the future
+ * ("The token is not yet valid (iat)") and an iat that is no number;
+ * within the leeway of exp and nbf it passes. */
+static void
+test_issued_in_future (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *future = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                  "\"iat\": %" G_GINT64_FORMAT "}", fixture->issuer, now + 120);
+  g_autofree char *in_leeway = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                     "\"iat\": %" G_GINT64_FORMAT "}", fixture->issuer, now + 30);
+  g_autofree char *bad_type = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", "
+                                    "\"iat\": \"yesterday\"}", fixture->issuer);
+
+  assert_rejected (fixture, future, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_rejected (fixture, bad_type, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  assert_accepted (fixture, in_leeway);
+}
+
 static void
 test_issuer_claim (Fixture       *fixture,
                    gconstpointer  data)
@@ -1361,6 +1381,7 @@ main (int argc, char **argv)
   ADD ("unknown-kid-then-rotation", test_unknown_kid_then_rotation);
   ADD ("expired", test_expired);
   ADD ("not-yet-valid", test_not_yet_valid);
+  ADD ("issued-in-future", test_issued_in_future);
   ADD ("issuer-claim", test_issuer_claim);
   ADD ("missing-kid", test_missing_kid);
   ADD ("alg-none", test_alg_none);
