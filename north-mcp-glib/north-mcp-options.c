@@ -68,7 +68,7 @@ typedef struct
 #define AUTH(property) OPTION_AUTH, property, TRUE
 
 static const OptionSpec option_specs[N_OPTIONS] = {
-  [OPT_TRANSPORT] = { "transport", 't', G_OPTION_ARG_STRING, BY_HAND, "How to serve: stdio, streamable-http (default) or sse", "NAME" },
+  [OPT_TRANSPORT] = { "transport", 't', G_OPTION_ARG_STRING, BY_HAND, "How to serve: stdio, streamable-http (default; also http) or sse", "NAME" },
   [OPT_HOST] = { "host", 0, G_OPTION_ARG_STRING, SERVER ("host"), "Address to listen on (default 127.0.0.1)", "HOST" },
   [OPT_PORT] = { "port", 'p', G_OPTION_ARG_INT64, SERVER ("port"), "Port to listen on; 0 picks a free one", "PORT" },
   [OPT_STATELESS] = { "stateless", 0, G_OPTION_ARG_NONE, SERVER ("stateless"), "Stateless JSON mode: no sessions, JSON responses (what North uses)", NULL },
@@ -142,7 +142,8 @@ parse_transport (const char             *name,
                  NorthMcpTransportKind  *kind,
                  GError                **error)
 {
-  if (name == NULL || g_str_equal (name, "streamable-http"))
+  /* "http" is FastMCP's name for it (`fastmcp run --transport http`). */
+  if (name == NULL || g_str_equal (name, "streamable-http") || g_str_equal (name, "http"))
     *kind = NORTH_MCP_TRANSPORT_STREAMABLE_HTTP;
   else if (g_str_equal (name, "stdio"))
     *kind = NORTH_MCP_TRANSPORT_STDIO;
@@ -998,7 +999,8 @@ notify_ready (NorthMcpServer          *self,
  * ends for the stdio transport (once the requests read from it are
  * answered). Options:
  *
- * - `--transport stdio|streamable-http|sse` (default `streamable-http`)
+ * - `--transport stdio|streamable-http|sse` (default `streamable-http`;
+ *   `http`, FastMCP's name for it, is accepted too)
  * - `--host HOST` (default `127.0.0.1`), `--port PORT` (default
  *   [property@NorthMcp.Server:port]; `0` picks a free one)
  * - `--stateless` (JSON responses, no sessions) or `--stateful` (default)

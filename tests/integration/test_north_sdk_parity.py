@@ -184,6 +184,15 @@ def test_context_example_without_credentials(start):
     assert client.tool("tenant_greeting")["content"][0]["text"] == "Hello, tenant t1!"
 
 
+def test_transport_http_is_streamable_http(start):
+    """FastMCP 3, which the SDK builds on, names Streamable HTTP "http"
+    (`fastmcp run --transport http`, `mcp.run(transport="http")`)."""
+    server = start("server-with-context", "--transport", "http")
+    client = Client(server, {"X-North-Context-Tenant-ID": "t1"})
+    client.initialize()
+    assert client.tool("tenant_greeting")["content"][0]["text"] == "Hello, tenant t1!"
+
+
 # Trusted issuers (enforced), against a real local OIDC issuer.
 
 def test_trusted_issuers_need_an_id_token(start, issuer):
