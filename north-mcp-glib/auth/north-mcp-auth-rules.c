@@ -240,8 +240,12 @@ collect_x_north (AuthRequest        *req,
   if (connectors != NULL)
     parse_connector_header (req, connectors);
 
+  /* The North Python SDK's lines, with the bundle's "Has server_secret". */
+  north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH, "Using X-North headers for authentication");
+  if (req->id_token == NULL)
+    north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH, "No X-North-ID-Token header present");
   north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH,
-                       "Using X-North headers. Has server_secret: %s, Has user_id_token: %s, Connector count: %u",
+                       "X-North headers parsed. Has server_secret: %s, Has user_id_token: %s, Connector count: %u",
                        north_mcp_log_repr_bool (req->server_secret != NULL),
                        north_mcp_log_repr_bool (req->id_token != NULL),
                        g_hash_table_size (req->connectors));
@@ -407,6 +411,8 @@ north_mcp_req_make_user (AuthRequest *req)
     north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH,
                          "Verified ID token has no email claim; the sent e-mail stays unverified");
 
+  if (req->x_north)
+    north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH, "X-North authentication successful");
   north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH_CONTEXT,
                        "Setting authenticated user in context: email=%s, connectors=%s",
                        email != NULL ? email : "None", connectors);

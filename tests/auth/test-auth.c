@@ -933,7 +933,9 @@ test_debug_log_x_north (void)
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr ("*'x-north-server-secret': 'wrong-...'*"
-                             "Using X-North headers. Has server_secret: True, Has user_id_token: False, Connector count: 0\n"
+                             "Using X-North headers for authentication\n"
+                             "* - NorthMCP.Auth - DEBUG - No X-North-ID-Token header present\n"
+                             "* - NorthMCP.Auth - DEBUG - X-North headers parsed. Has server_secret: True, Has user_id_token: False, Connector count: 0\n"
                              "* - NorthMCP.Auth - DEBUG - Available connectors: []\n"
                              "* - NorthMCP.Auth - DEBUG - Authentication failed: access denied*");
   g_test_trap_assert_stderr_unmatched ("*wrong-server-secret*");
