@@ -18,4 +18,10 @@ void north_mcp_http_authenticate (NorthMcpHttpTransport *self,
                                   NorthMcpHttpEndpoint   endpoint,
                                   GHashTable            *query);
 
+/* In debug mode, logs whether @path (of kind @endpoint) is authenticated,
+ * in the North Python SDK's words; nothing for unknown paths. */
+void north_mcp_http_log_path     (NorthMcpHttpTransport *self,
+                                  const char            *path,
+                                  NorthMcpHttpEndpoint   endpoint);
+
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "north-mcp-http-auth-private.h"
 #include "north-mcp-http-headers-private.h"
 #include "north-mcp-http-pause-private.h"
+#include "north-mcp-log-private.h"
 
 /* A request waiting for an asynchronous authentication decision. */
 typedef struct {
@@ -99,4 +100,26 @@ north_mcp_http_authenticate (NorthMcpHttpTransport *self,
   north_mcp_http_pause_init (&pending->pause, msg);
   north_mcp_auth_authenticate_async (auth, headers, peer, pending->pause.cancellable,
                                      authenticate_cb, pending);
+}
+
+void
+north_mcp_http_log_path (NorthMcpHttpTransport *self,
+                         const char            *path,
+                         NorthMcpHttpEndpoint   endpoint)
+{
+  NorthMcpAuth *auth = self->settings.auth;
+  g_autofree char *escaped = NULL;
+
+  if (auth == NULL || !north_mcp_auth_get_debug (auth) || endpoint == NORTH_MCP_HTTP_ENDPOINT_NONE)
+    return;
+
+  /* The client chose the path: no control characters into the log. */
+  escaped = g_strescape (path, NULL);
+  if (endpoint == NORTH_MCP_HTTP_ENDPOINT_HEALTH || endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE)
+    north_mcp_log_debug (NORTH_MCP_LOGGER_AUTH,
+                         "Path %s is a custom route (likely operational endpoint like health check), "
+                         "bypassing authentication as intended for k8s/orchestration use", escaped);
+  else
+    north_mcp_log_debug (NORTH_MCP_LOGGER_AUTH,
+                         "Path %s is an MCP protocol endpoint, applying authentication", escaped);
 }

@@ -251,6 +251,7 @@ north_mcp_http_route (SoupServer        *server,
     }
 
   endpoint = north_mcp_http_classify_path (self, path);
+  north_mcp_http_log_path (self, path, endpoint);
   switch (endpoint)
     {
     case NORTH_MCP_HTTP_ENDPOINT_NONE:

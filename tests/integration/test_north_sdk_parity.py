@@ -348,6 +348,25 @@ def test_debug_lines_of_x_north_headers(start):
     assert "g-token" not in server.stderr() and "s-token" not in server.stderr()
 
 
+def test_debug_lines_of_paths(start):
+    """SDK 0.4.x's middleware says, per request, whether the path is
+    authenticated: MCP endpoints are, the health check and custom routes
+    are not."""
+    server = start("server-with-custom-routes", "--debug")
+    assert server.request("GET", "/health")[0] == 200
+    assert server.request("GET", "/ready")[0] == 200
+    Client(server).initialize()
+    for line in ("Path /health is a custom route (likely operational endpoint like health check), "
+                 "bypassing authentication as intended for k8s/orchestration use",
+                 "Path /ready is a custom route (likely operational endpoint like health check), "
+                 "bypassing authentication as intended for k8s/orchestration use",
+                 "Path /mcp is an MCP protocol endpoint, applying authentication"):
+        assert server.wait_for_stderr("NorthMCP.Auth - DEBUG - " + line), server.stderr()
+    # Before the request's own authentication lines.
+    messages = auth_debug_messages(server, "Path /mcp is an MCP protocol endpoint")
+    assert messages[1].startswith("Authenticating request from"), messages
+
+
 def test_no_open_mode_lines_when_enforced(start):
     server = start("server-with-debug", "--server-secret", "server_secret")
     client = Client(server, {"Authorization": "Bearer " + SEED_TOKEN})
