@@ -319,32 +319,35 @@ def auth_debug_messages(server, marker):
     return messages[start_at:]
 
 
+def x_north_debug_lines(server, headers, email):
+    """The five debug lines after the open-mode line of a request with
+    @headers, whose user has @email."""
+    Client(server, headers).initialize()
+    assert server.wait_for_stderr("Setting authenticated user in context: email=" + email)
+    return auth_debug_messages(server, "X-North headers are present")[1:6]
+
+
 def test_debug_lines_of_x_north_headers(start):
     """SDK 0.4.x's lines for X-North headers: which encoding is used, a
     missing ID token, what was parsed, and the success; with our own
     "Has server_secret" (contract section 7), as in the bundle's line."""
     server = start("server-with-debug")
-    Client(server, {"X-North-ID-Token": unsigned_jwt({"email": "a@company.com"}),
-                    "X-North-Connector-Tokens": b64url({"google": "g-token"})}).initialize()
-    assert server.wait_for_stderr("Setting authenticated user in context: email=a@company.com")
-    messages = auth_debug_messages(server, "X-North headers are present")
-    assert messages[1:6] == [
+    assert x_north_debug_lines(server, {"X-North-ID-Token": unsigned_jwt({"email": "a@company.com"}),
+                                        "X-North-Connector-Tokens": b64url({"google": "g-token"})},
+                               "a@company.com") == [
         "Using X-North headers for authentication",
         "X-North headers parsed. Has server_secret: False, Has user_id_token: True, Connector count: 1",
         "Available connectors: ['google']",
         "Successfully decoded user ID token. Email: a@company.com",
-        "X-North authentication successful"], messages
-
-    Client(server, {"X-North-Connector-Tokens": b64url({"slack": "s-token"}),
-                    "X-North-User-Email": "b@company.com"}).initialize()
-    assert server.wait_for_stderr("Setting authenticated user in context: email=b@company.com")
-    messages = auth_debug_messages(server, "X-North headers are present")
-    assert messages[1:6] == [
+        "X-North authentication successful"]
+    assert x_north_debug_lines(server, {"X-North-Connector-Tokens": b64url({"slack": "s-token"}),
+                                        "X-North-User-Email": "b@company.com"},
+                               "b@company.com") == [
         "Using X-North headers for authentication",
         "No X-North-ID-Token header present",
         "X-North headers parsed. Has server_secret: False, Has user_id_token: False, Connector count: 1",
         "Available connectors: ['slack']",
-        "X-North authentication successful"], messages
+        "X-North authentication successful"]
     assert "g-token" not in server.stderr() and "s-token" not in server.stderr()
 
 
