@@ -81,5 +81,13 @@ gboolean    north_mcp_context_has_client_sub_capability (NorthMcpContext *self,
 void        north_mcp_context_return_missing_sub_capability (NorthMcpContext *self,
                                                              const char      *capability,
                                                              const char      *sub);
+/* For north_mcp_context_return_error_full(): when @self's revision has no
+ * -32042, answers in its stead (as
+ * north_mcp_context_return_url_elicitation_required() would for the first
+ * URL elicitation @data names, else with an internal error) and returns
+ * TRUE; FALSE when the revision has it (send it as it is). */
+gboolean    north_mcp_context_return_url_elicitation_error (NorthMcpContext *self,
+                                                            const char      *message,
+                                                            JsonNode        *data);
 
 G_END_DECLS

@@ -488,6 +488,42 @@ north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
                                        message, node);
 }
 
+gboolean
+north_mcp_context_return_url_elicitation_error (NorthMcpContext *self,
+                                                const char      *message,
+                                                JsonNode        *data)
+{
+  JsonNode *elicitations;
+  JsonNode *first;
+  JsonObject *elicitation;
+  const char *url;
+  const char *elicitation_id;
+  const char *text;
+
+  if (!self->revision_2026 && g_strcmp0 (self->protocol_version, "2025-11-25") >= 0)
+    return FALSE;
+
+  /* The first elicitation of a URLElicitationRequiredError's data. */
+  elicitations = north_mcp_object_get_node (data != NULL && JSON_NODE_HOLDS_OBJECT (data)
+                                            ? json_node_get_object (data) : NULL,
+                                            "elicitations", JSON_NODE_ARRAY);
+  first = elicitations != NULL && json_array_get_length (json_node_get_array (elicitations)) > 0
+          ? json_array_get_element (json_node_get_array (elicitations), 0) : NULL;
+  elicitation = first != NULL && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+  url = north_mcp_object_get_string (elicitation, "url");
+  elicitation_id = north_mcp_object_get_string (elicitation, "elicitationId");
+  text = north_mcp_object_get_string (elicitation, "message");
+  if (url == NULL || elicitation_id == NULL)
+    {
+      north_mcp_context_return_error_full (self, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR, message, NULL);
+      return TRUE;
+    }
+
+  north_mcp_context_return_url_elicitation_required (self, text != NULL ? text : message,
+                                                     url, elicitation_id);
+  return TRUE;
+}
+
 /**
  * north_mcp_context_list_roots_async:
  * @self: a context

@@ -1060,7 +1060,14 @@ north_mcp_context_return_error (NorthMcpContext *self,
  * `{"uri": …}` for a resource that does not exist. Under protocol revision
  * 2026-07-28, %NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND (which that
  * revision removed) is sent as %NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS with
- * the same data. Safe to call from any thread.
+ * the same data.
+ *
+ * %NORTH_MCP_JSONRPC_ERROR_URL_ELICITATION_REQUIRED exists only in
+ * 2025-11-25. Under other revisions, when @data names a URL elicitation
+ * (`{"elicitations": [{"url": …, "elicitationId": …}]}`), the first one is
+ * sent as [method@NorthMcp.Context.return_url_elicitation_required] sends
+ * it (its `message`, else @message); without one, the error goes out as
+ * %NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR. Safe to call from any thread.
  */
 void
 north_mcp_context_return_error_full (NorthMcpContext *self,
@@ -1072,6 +1079,10 @@ north_mcp_context_return_error_full (NorthMcpContext *self,
 
   g_return_if_fail (NORTH_MCP_IS_CONTEXT (self));
   g_return_if_fail (message != NULL);
+
+  if (code == NORTH_MCP_JSONRPC_ERROR_URL_ELICITATION_REQUIRED &&
+      north_mcp_context_return_url_elicitation_error (self, message, data))
+    return;
 
   if (!mark_completed (self))
     return;

@@ -90,6 +90,24 @@ needs_login_func (NorthMcpTool     *tool,
   return NULL;
 }
 
+/* Sends -32042 itself, as a handler written for 2025-11-25 would. */
+static NorthMcpToolResult *
+raw_login_func (NorthMcpTool     *tool,
+                NorthMcpContext  *context,
+                JsonObject       *arguments,
+                gpointer          user_data,
+                GError          **error)
+{
+  g_autoptr(JsonNode) data = json_from_string ("{\"elicitations\":[{\"mode\":\"url\","
+                                               "\"elicitationId\":\"gh-login-2\","
+                                               "\"url\":\"https://github.com/login/oauth?state=y\","
+                                               "\"message\":\"Sign in to GitHub\"}]}", NULL);
+
+  north_mcp_context_return_error_full (context, NORTH_MCP_JSONRPC_ERROR_URL_ELICITATION_REQUIRED,
+                                       "Sign in first", data);
+  return NULL;
+}
+
 static gboolean closed_by_poll;
 
 /* Asks the client to confirm before it "deletes" arguments.path; on the
@@ -130,6 +148,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(NorthMcpTool) needs_sampling = north_mcp_tool_new ("needs_sampling", "Needs sampling");
   g_autoptr(NorthMcpTool) delete_file = north_mcp_tool_new ("delete_file", "Deletes a file once confirmed");
   g_autoptr(NorthMcpTool) needs_login = north_mcp_tool_new ("needs_login", "Needs a sign-in first");
+  g_autoptr(NorthMcpTool) raw_login = north_mcp_tool_new ("raw_login", "Sends -32042 itself");
   g_autoptr(GError) error = NULL;
 
   f->server = north_mcp_server_new ("test-revision-2026-http", "1.0.0");
@@ -141,6 +160,8 @@ fixture_setup (Fixture       *f,
   north_mcp_server_add_tool (f->server, delete_file);
   north_mcp_tool_set_func (needs_login, needs_login_func, NULL, NULL);
   north_mcp_server_add_tool (f->server, needs_login);
+  north_mcp_tool_set_func (raw_login, raw_login_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, raw_login);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -521,23 +542,34 @@ parse_answer (Reply *reply)
   return parse_object (reply->body);
 }
 
-/* The JSON-RPC answer to a tools/call of needs_login in a session of
- * @version, whether it came as JSON or as an event stream. */
+/* The JSON-RPC answer to a tools/call of @tool in a session of @version,
+ * whether it came as JSON or as an event stream. */
+static JsonObject *
+call_login_tool (Fixture    *f,
+                 const char *tool,
+                 const char *version,
+                 const char *capabilities)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL,
+                            "MCP-Protocol-Version", version, NULL };
+  g_autoptr(Reply) reply = NULL;
+  g_autofree char *body = NULL;
+
+  initialize (f, version, capabilities);
+  headers[3] = f->session_id;
+  body = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\","
+                          "\"params\":{\"name\":\"%s\"}}", tool);
+  reply = request (f, "POST", body, headers);
+  g_assert_cmpuint (reply->status, ==, 200);
+  return parse_answer (reply);
+}
+
 static JsonObject *
 call_needs_login (Fixture    *f,
                   const char *version,
                   const char *capabilities)
 {
-  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL,
-                            "MCP-Protocol-Version", version, NULL };
-  g_autoptr(Reply) reply = NULL;
-
-  initialize (f, version, capabilities);
-  headers[3] = f->session_id;
-  reply = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\","
-                              "\"params\":{\"name\":\"needs_login\"}}", headers);
-  g_assert_cmpuint (reply->status, ==, 200);
-  return parse_answer (reply);
+  return call_login_tool (f, "needs_login", version, capabilities);
 }
 
 /* Without URL elicitation, a failed tool result that says why, and no
@@ -625,6 +657,47 @@ test_url_elicitation_required (Fixture       *f,
   assert_no_url_elicitation (object, "2025-03-26");
 }
 
+/* A handler that sends -32042 itself gets it turned into what the
+ * revision has, as north_mcp_context_return_url_elicitation_required()
+ * would send. */
+static void
+test_url_elicitation_error_per_revision (Fixture       *f,
+                                         gconstpointer  data)
+{
+  const char *call_headers[] = { "Accept", ACCEPT_BOTH, "MCP-Protocol-Version", "2026-07-28",
+                                 "Mcp-Method", "tools/call", "Mcp-Name", "raw_login", NULL };
+  g_autoptr(Reply) modern = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  JsonObject *result;
+  JsonObject *params;
+  JsonObject *error;
+
+  modern = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+                    "\"name\":\"raw_login\"," META (URL_CAPS) "}}", call_headers);
+  g_assert_cmpuint (modern->status, ==, 200);
+  object = parse_answer (modern);
+  g_assert_false (json_object_has_member (object, "error"));
+  result = json_object_get_object_member (object, "result");
+  g_assert_cmpstr (json_object_get_string_member (result, "resultType"), ==, "input_required");
+  params = json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (result, "inputRequests"),
+                                                                         "gh-login-2"),
+                                          "params");
+  g_assert_cmpstr (json_object_get_string_member (params, "mode"), ==, "url");
+  g_assert_cmpstr (json_object_get_string_member (params, "message"), ==, "Sign in to GitHub");
+  g_assert_cmpstr (json_object_get_string_member (params, "url"), ==, "https://github.com/login/oauth?state=y");
+  g_clear_pointer (&object, json_object_unref);
+
+  /* 2025-11-25 has the code: it goes out as sent. */
+  object = call_login_tool (f, "raw_login", "2025-11-25", URL_CAPS);
+  error = json_object_get_object_member (object, "error");
+  g_assert_nonnull (error);
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32042);
+  g_clear_pointer (&object, json_object_unref);
+
+  object = call_login_tool (f, "raw_login", "2025-06-18", URL_CAPS);
+  assert_no_url_elicitation (object, "2025-06-18");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -641,6 +714,8 @@ main (int    argc,
               test_no_priming_for_older_clients, fixture_teardown);
   g_test_add ("/revision-2026-http/url-elicitation-required", Fixture, NULL, fixture_setup,
               test_url_elicitation_required, fixture_teardown);
+  g_test_add ("/revision-2026-http/url-elicitation-error-per-revision", Fixture, NULL, fixture_setup,
+              test_url_elicitation_error_per_revision, fixture_teardown);
 
   g_test_add ("/revision-2026-http/request-state-arguments", Fixture, NULL, fixture_setup,
               test_request_state_arguments, fixture_teardown);
