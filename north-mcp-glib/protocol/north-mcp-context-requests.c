@@ -576,6 +576,53 @@ north_mcp_context_list_roots_finish (NorthMcpContext  *self,
   return json_array_ref (json_node_get_array (roots));
 }
 
+/* The parent request's cancellable cancelling a read's, for as long as
+ * the read runs. */
+typedef struct
+{
+  GCancellable *parent;
+  gulong        handler_id;
+} CancelLink;
+
+static void
+cancel_link_cb (GCancellable *parent,
+                GCancellable *child)
+{
+  g_cancellable_cancel (child);
+}
+
+static void
+cancel_link_unref_child (gpointer  child,
+                         GClosure *closure)
+{
+  g_object_unref (child);
+}
+
+/* A plain signal handler, not g_cancellable_connect(): the read may end
+ * (and so unlink) inside the parent's "cancelled" emission, where
+ * g_cancellable_disconnect() would wait for that emission forever. */
+static void
+cancel_link_free (CancelLink *link)
+{
+  g_signal_handler_disconnect (link->parent, link->handler_id);
+  g_object_unref (link->parent);
+  g_free (link);
+}
+
+static CancelLink *
+cancel_link_new (GCancellable *parent,
+                 GCancellable *child)
+{
+  CancelLink *link = g_new (CancelLink, 1);
+
+  link->parent = g_object_ref (parent);
+  link->handler_id = g_signal_connect_data (parent, "cancelled", G_CALLBACK (cancel_link_cb),
+                                            g_object_ref (child), cancel_link_unref_child, 0);
+  /* Cancelled before the link was made. */
+  if (g_cancellable_is_cancelled (parent))
+    g_cancellable_cancel (child);
+  return link;
+}
 
 /**
  * north_mcp_context_read_resource_async:
@@ -588,8 +635,9 @@ north_mcp_context_list_roots_finish (NorthMcpContext  *self,
  *
  * Reads a resource of the server that received @self, as a `resources/read`
  * from the same user would: the resource's or template's handler runs
- * with a context of its own, for the same North user. FastMCP's
- * `ctx.read_resource()`. Call it from the server's main context (where
+ * with a context of its own, for the same North user, whose cancellable
+ * is cancelled when @self's is (the client cancelling the request cancels
+ * the read too). FastMCP's `ctx.read_resource()`. Call it from the server's main context (where
  * handlers run). The callback runs with @self current (see
  * [func@NorthMcp.Context.get_current]).
  *
@@ -635,6 +683,11 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
       north_mcp_span_data_set_string (reader->span, "mcp.method.name", "resources/read");
       north_mcp_span_data_set_string (reader->span, "mcp.resource.uri", uri);
     }
+
+  g_object_set_data_full (G_OBJECT (task), "north-mcp-cancel-link",
+                          cancel_link_new (north_mcp_context_get_cancellable (self),
+                                           north_mcp_context_get_cancellable (reader)),
+                          (GDestroyNotify) cancel_link_free);
 
   /* The handler may run now, in this thread: keep the caller's current
    * context around it. */

@@ -925,6 +925,95 @@ test_server_request_ends_with_call (Fixture       *f,
   g_assert_false (read_event (stream, &event, &payload));
 }
 
+/* A resource that is read until its request is cancelled. */
+typedef struct {
+  NorthMcpContext *reader;
+  gboolean         cancelled;
+} WaitingRead;
+
+static void
+wait_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  WaitingRead *read = user_data;
+
+  read->cancelled = TRUE;
+  north_mcp_context_return_error_literal (read->reader, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+}
+
+static void
+wait_read_func (NorthMcpResource *resource,
+                NorthMcpContext  *context,
+                gpointer          user_data)
+{
+  WaitingRead *read = user_data;
+
+  read->reader = g_object_ref (context);
+  g_signal_connect (north_mcp_context_get_cancellable (context), "cancelled",
+                    G_CALLBACK (wait_cancelled_cb), read);
+}
+
+static void
+wait_read_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  NorthMcpContext *context = NORTH_MCP_CONTEXT (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) contents = north_mcp_context_read_resource_finish (context, result, &error);
+
+  g_assert_null (contents);
+  north_mcp_context_return_error (context, error);
+}
+
+/* Reads wait://forever. */
+static void
+read_wait_func (NorthMcpTool    *tool,
+                NorthMcpContext *context,
+                JsonObject      *arguments,
+                gpointer         user_data)
+{
+  north_mcp_context_read_resource_async (context, "wait://forever", NULL, wait_read_done, NULL);
+}
+
+/* The client cancels a tool call while the tool reads a resource of the
+ * server: the read's handler sees its own request cancelled. */
+static void
+test_read_resource_ends_with_call (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("read_wait", "Reads wait://forever");
+  g_autoptr(NorthMcpResource) resource = north_mcp_resource_new ("wait://forever", "forever");
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "Mcp-Session-Id", NULL, NULL };
+  g_autoptr(OpenStream) stream = NULL;
+  g_autoptr(Reply) accepted = NULL;
+  WaitingRead read = { NULL, FALSE };
+
+  north_mcp_tool_set_async_func (tool, read_wait_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, tool);
+  north_mcp_resource_set_async_func (resource, wait_read_func, &read, NULL);
+  north_mcp_server_add_resource (f->server, resource);
+
+  initialize_session (f);
+  headers[3] = f->session_id;
+  stream = open_stream_full (f, "POST", "/mcp",
+                             "{\"jsonrpc\":\"2.0\",\"id\":22,\"method\":\"tools/call\","
+                             "\"params\":{\"name\":\"read_wait\",\"arguments\":{}}}", headers);
+  g_assert_cmpuint (soup_message_get_status (stream->msg), ==, 200);
+  g_assert_nonnull (read.reader);
+  g_assert_false (read.cancelled);
+
+  accepted = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                          "\"params\":{\"requestId\":22}}");
+  g_assert_cmpuint (accepted->status, ==, 202);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_true (read.cancelled);
+
+  g_signal_handlers_disconnect_by_data (north_mcp_context_get_cancellable (read.reader), &read);
+  g_clear_object (&read.reader);
+}
+
 static gboolean
 set_flag (gpointer user_data)
 {
@@ -2234,6 +2323,7 @@ main (int   argc,
   ADD ("/http/stateful/stop-ends-streams", stateful, test_stop_ends_streams);
   ADD ("/http/stateful/server-request-on-post-stream", stateful, test_server_request_on_post_stream);
   ADD ("/http/stateful/server-request-ends-with-call", stateful, test_server_request_ends_with_call);
+  ADD ("/http/stateful/read-resource-ends-with-call", stateful, test_read_resource_ends_with_call);
   ADD ("/http/stateful/protocol-version-header", stateful, test_protocol_version_header);
   ADD ("/http/stateful/slow-tool-does-not-block", stateful, test_slow_tool_does_not_block);
   ADD ("/http/route-steals-connection", stateless, test_route_steals_connection);
