@@ -1245,6 +1245,40 @@ test_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   fixture_teardown (&other, NULL);
 }
 
+/* A replica that has handled no tasks/ request yet relays a tasks/update
+ * as its first: the acknowledgment reaches it (it listened before it
+ * published), the client is not told to send it again. */
+static void
+test_first_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  Fixture other = { 0 };
+  g_autofree char *relayed = NULL;
+  g_autoptr(JsonObject) asking = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+  g_autoptr(JsonObject) done = NULL;
+
+  fixture_setup (&other, NULL);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  relayed = start_task (f, "ask");
+  asking = wait_task (f, relayed, "working");
+  g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 1);
+
+  /* A fresh replica; its tasks/update the first task request it sees. */
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other.server), other_store);
+  ack = answer_ask (&other, relayed);
+  g_assert_false (json_object_has_member (ack, "error"));
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  done = wait_task (f, relayed, "input_required");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other.server), NULL);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+  fixture_teardown (&other, NULL);
+}
+
 /* A record the shared store could not take (Redis out of memory a
  * while, or unreachable) does not end its task: a task whose result came
  * then is not marked failed for it, nor left showing `working` with no
@@ -1443,6 +1477,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/tasks-http/update-relayed-is-acknowledged", Fixture, NULL, fixture_setup,
               test_update_relayed_is_acknowledged, fixture_teardown);
+  g_test_add ("/tasks-http/first-update-relayed-is-acknowledged", Fixture, NULL, fixture_setup,
+              test_first_update_relayed_is_acknowledged, fixture_teardown);
   g_test_add ("/tasks-http/restart-follows-store", Fixture, NULL, fixture_setup, test_restart_follows_store,
               fixture_teardown);
   g_test_add ("/tasks-http/final-record-after-outage", Fixture, NULL, fixture_setup,
