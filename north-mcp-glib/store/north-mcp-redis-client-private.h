@@ -56,10 +56,10 @@ G_DECLARE_FINAL_TYPE (NorthMcpRedisClient, north_mcp_redis_client, NORTH_MCP, RE
  * a DB other than 0), so a Redis that accepts TCP but hangs is not
  * "connected". When a connection attempt fails or a connection is lost the
  * client retries after 100 ms, doubling up to 2 s, forever. The back-off
- * starts over only once a connection proved healthy: it answered a command
- * (or, for pub/sub, delivered a message) or stayed up 5 s; a Redis that
- * answers PING and then drops every connection is retried on the back-off
- * schedule, not ten times a second. It logs one warning when a connection
+ * starts over only once a connection proved healthy by staying up 5 s
+ * (answers alone prove nothing); a Redis that answers PING, or a command,
+ * and then drops every connection is retried on the back-off schedule,
+ * not ten times a second. It logs one warning when a connection
  * is lost, then at most one a minute while it stays down (with the number
  * of failed attempts since), and one when it is up again (proven healthy)
  * (never the URI's secrets: there are none).

@@ -82,8 +82,6 @@ op_reply_cb (redisAsyncContext *ac,
   conn->reply_bytes = 0;
   g_queue_unlink (&conn->ops, &op->link);
   op_free (op);
-  if (reply != NULL)
-    north_mcp_redis_conn_proven (conn);
   if (task == NULL)
     return;
   if (reply == NULL)

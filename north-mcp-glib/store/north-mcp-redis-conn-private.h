@@ -28,9 +28,6 @@ void     north_mcp_redis_conn_close               (NorthMcpRedisConn     *conn);
  * NULL, is logged (once per lost connection). */
 void     north_mcp_redis_conn_fail                (NorthMcpRedisConn     *conn,
                                                    const char            *reason);
-/* The connection answered a command (or delivered a message): it is
- * healthy, the back-off starts over. */
-void     north_mcp_redis_conn_proven              (NorthMcpRedisConn     *conn);
 /* hiredis freed the connection's context. */
 void     north_mcp_redis_conn_context_gone        (NorthMcpRedisConn     *conn);
 /* Re-arms the watchdog after the handshake or the oldest command changed. */

@@ -16,11 +16,11 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
-/* A connection proves healthy by answering a command (or delivering a
- * message) or by staying up this long; only then does the back-off start
- * over and "up again" get logged. A Redis that answers the handshake and
- * then drops every connection would otherwise be reconnected to ten times
- * a second, with two warnings each time. */
+/* A connection proves healthy by staying up this long; only then does the
+ * back-off start over and "up again" get logged. A Redis that answers the
+ * handshake (or a command, or delivers a message) and then drops every
+ * connection would otherwise be reconnected to ten times a second, with
+ * two warnings each time: answers alone prove nothing. */
 #define HEALTHY_MS 5000
 /* While Redis stays down (or flaps), one reminder at most this often. */
 #define WARN_INTERVAL_US (60 * G_USEC_PER_SEC)
@@ -234,8 +234,8 @@ conn_stop_healthy_timer (NorthMcpRedisConn *conn)
   g_clear_pointer (&conn->healthy_source, g_source_unref);
 }
 
-void
-north_mcp_redis_conn_proven (NorthMcpRedisConn *conn)
+static void
+conn_proven (NorthMcpRedisConn *conn)
 {
   NorthMcpRedisClient *self = conn->client;
 
@@ -255,7 +255,7 @@ healthy_cb (gpointer user_data)
   NorthMcpRedisConn *conn = user_data;
 
   g_clear_pointer (&conn->healthy_source, g_source_unref);
-  north_mcp_redis_conn_proven (conn);
+  conn_proven (conn);
   return G_SOURCE_REMOVE;
 }
 

@@ -73,7 +73,6 @@ sub_message_cb (redisAsyncContext *ac,
       || r->element[0]->type != REDIS_REPLY_STRING || strcmp (r->element[0]->str, "message") != 0
       || r->element[1]->type != REDIS_REPLY_STRING || r->element[2]->type != REDIS_REPLY_STRING)
     return;
-  north_mcp_redis_conn_proven (conn);
   channel = r->element[1]->str;
   ids = g_hash_table_lookup (self->channels, channel);
   if (ids == NULL)

@@ -931,6 +931,118 @@ test_flapping (void)
   g_test_trap_assert_stderr_unmatched ("*up again*");
 }
 
+/* --- a Redis that answers one command per connection, then drops it --- */
+
+static gint one_answer_connections; /* atomic */
+
+/* Reads from @in until @seen holds "PING\r\n"; FALSE at the end of it. */
+static gboolean
+read_until_ping (GInputStream *in,
+                 GString      *seen)
+{
+  char buffer[256];
+  gssize n;
+
+  g_string_truncate (seen, 0);
+  while (strstr (seen->str, "PING\r\n") == NULL)
+    {
+      if ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) <= 0)
+        return FALSE;
+      g_string_append_len (seen, buffer, n);
+    }
+  return TRUE;
+}
+
+static gboolean
+one_answer_run (GThreadedSocketService *service,
+                GSocketConnection      *connection,
+                GObject                *source,
+                gpointer                user_data)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GString) seen = g_string_new (NULL);
+
+  g_atomic_int_inc (&one_answer_connections);
+  /* The handshake's PING, then the client's one command (a PING too). */
+  for (guint i = 0; i < 2; i++)
+    if (!read_until_ping (in, seen) ||
+        !g_output_stream_write_all (out, "+PONG\r\n", 7, NULL, NULL, NULL))
+      break;
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static void
+ignore_reply (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(NorthMcpRedisReply) reply = north_mcp_redis_client_command_finish (NORTH_MCP_REDIS_CLIENT (source),
+                                                                              result, NULL);
+}
+
+/* Sends a command on each new connection, as a busy server would. */
+static void
+ping_when_connected (GObject    *object,
+                     GParamSpec *pspec,
+                     gpointer    user_data)
+{
+  NorthMcpRedisClient *client = NORTH_MCP_REDIS_CLIENT (object);
+
+  if (north_mcp_redis_client_is_connected (client))
+    north_mcp_redis_client_commandv_async (client, NULL, ignore_reply, NULL, "PING", NULL);
+}
+
+/* A Redis (or proxy) that answers one command on each connection and then
+ * drops it does not make the client reconnect every 100 ms: an answer
+ * alone does not prove the connection healthy, so the attempts follow the
+ * back-off schedule (100, 200, 400, 800, 1600 ms...): at most 5 in any 2 s.
+ * It made one every 100 ms, with two warnings each. */
+static void
+test_one_answer_then_drop (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GSocketService) service = g_threaded_socket_service_new (4);
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) bound = NULL;
+      g_autoptr(NorthMcpRedisClient) client = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *uri = NULL;
+      gboolean waited = FALSE;
+
+      g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                     G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+      g_assert_no_error (error);
+      g_signal_connect (service, "run", G_CALLBACK (one_answer_run), NULL);
+      g_socket_service_start (service);
+      uri = g_strdup_printf ("redis://127.0.0.1:%u",
+                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+      client = north_mcp_redis_client_new (uri, &error);
+      g_assert_no_error (error);
+      g_signal_connect (client, "notify::connected", G_CALLBACK (ping_when_connected), NULL);
+      /* A fixed wait: only the back-off schedule bounds the count. */
+      g_timeout_add (2000, test_set_flag, &waited);
+      test_wait_for (&waited, "two seconds");
+      g_assert_cmpint (g_atomic_int_get (&one_answer_connections), >=, 2);
+      g_assert_cmpint (g_atomic_int_get (&one_answer_connections), <=, 5);
+
+      g_clear_object (&client);
+      g_socket_service_stop (service);
+      g_socket_listener_close (G_SOCKET_LISTENER (service));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*Redis connection to 127.0.0.1:* is down*");
+  g_test_trap_assert_stderr_unmatched ("*is down*is down*");
+  g_test_trap_assert_stderr_unmatched ("*up again*");
+}
+
 static void
 test_restart (void)
 {
@@ -1277,6 +1389,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/unref-pending", test_unref_pending);
   g_test_add_func ("/redis-client/dispose-pending", test_dispose_pending);
   g_test_add_func ("/redis-client/flapping", test_flapping);
+  g_test_add_func ("/redis-client/one-answer-then-drop", test_one_answer_then_drop);
   status = g_test_run ();
 
   if (g_test_subprocess ())
