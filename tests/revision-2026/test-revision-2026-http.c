@@ -588,6 +588,33 @@ assert_no_url_elicitation (JsonObject *answer,
   g_assert_nonnull (strstr (json_object_get_string_member (content, "text"), why));
 }
 
+/* @reply is an input-required result that asks, under @key, for the user
+ * to open @url (2026-07-28's URL elicitation). */
+static void
+assert_url_input_request (Reply      *reply,
+                          const char *key,
+                          const char *message,
+                          const char *url)
+{
+  g_autoptr(JsonObject) object = parse_answer (reply);
+  JsonObject *result;
+  JsonObject *input;
+  JsonObject *params;
+
+  g_assert_false (json_object_has_member (object, "error"));
+  result = json_object_get_object_member (object, "result");
+  g_assert_cmpstr (json_object_get_string_member (result, "resultType"), ==, "input_required");
+  input = json_object_get_object_member (json_object_get_object_member (result, "inputRequests"), key);
+  g_assert_nonnull (input);
+  g_assert_cmpstr (json_object_get_string_member (input, "method"), ==, "elicitation/create");
+  params = json_object_get_object_member (input, "params");
+  g_assert_cmpstr (json_object_get_string_member (params, "mode"), ==, "url");
+  g_assert_cmpstr (json_object_get_string_member (params, "message"), ==, message);
+  g_assert_cmpstr (json_object_get_string_member (params, "url"), ==, url);
+  /* The revision dropped the id: the answer comes back under the key. */
+  g_assert_false (json_object_has_member (params, "elicitationId"));
+}
+
 static void
 test_url_elicitation_required (Fixture       *f,
                                gconstpointer  data)
@@ -597,29 +624,14 @@ test_url_elicitation_required (Fixture       *f,
   g_autoptr(Reply) modern = NULL;
   g_autoptr(Reply) form_only = NULL;
   g_autoptr(JsonObject) object = NULL;
-  JsonObject *result;
-  JsonObject *input;
-  JsonObject *params;
   JsonObject *error;
 
   /* 2026-07-28 has no -32042: the URL comes as an input request. */
   modern = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
                     "\"name\":\"needs_login\"," META (URL_CAPS) "}}", call_headers);
   g_assert_cmpuint (modern->status, ==, 200);
-  object = parse_answer (modern);
-  g_assert_false (json_object_has_member (object, "error"));
-  result = json_object_get_object_member (object, "result");
-  g_assert_cmpstr (json_object_get_string_member (result, "resultType"), ==, "input_required");
-  input = json_object_get_object_member (json_object_get_object_member (result, "inputRequests"), "gh-login-1");
-  g_assert_nonnull (input);
-  g_assert_cmpstr (json_object_get_string_member (input, "method"), ==, "elicitation/create");
-  params = json_object_get_object_member (input, "params");
-  g_assert_cmpstr (json_object_get_string_member (params, "mode"), ==, "url");
-  g_assert_cmpstr (json_object_get_string_member (params, "message"), ==, "Sign in to GitHub first");
-  g_assert_cmpstr (json_object_get_string_member (params, "url"), ==, "https://github.com/login/oauth?state=x");
-  /* The revision dropped the id: the answer comes back under the key. */
-  g_assert_false (json_object_has_member (params, "elicitationId"));
-  g_clear_pointer (&object, json_object_unref);
+  assert_url_input_request (modern, "gh-login-1", "Sign in to GitHub first",
+                            "https://github.com/login/oauth?state=x");
 
   /* A client without URL elicitation is told what it lacks. */
   form_only = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
@@ -668,24 +680,12 @@ test_url_elicitation_error_per_revision (Fixture       *f,
                                  "Mcp-Method", "tools/call", "Mcp-Name", "raw_login", NULL };
   g_autoptr(Reply) modern = NULL;
   g_autoptr(JsonObject) object = NULL;
-  JsonObject *result;
-  JsonObject *params;
   JsonObject *error;
 
   modern = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
                     "\"name\":\"raw_login\"," META (URL_CAPS) "}}", call_headers);
   g_assert_cmpuint (modern->status, ==, 200);
-  object = parse_answer (modern);
-  g_assert_false (json_object_has_member (object, "error"));
-  result = json_object_get_object_member (object, "result");
-  g_assert_cmpstr (json_object_get_string_member (result, "resultType"), ==, "input_required");
-  params = json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (result, "inputRequests"),
-                                                                         "gh-login-2"),
-                                          "params");
-  g_assert_cmpstr (json_object_get_string_member (params, "mode"), ==, "url");
-  g_assert_cmpstr (json_object_get_string_member (params, "message"), ==, "Sign in to GitHub");
-  g_assert_cmpstr (json_object_get_string_member (params, "url"), ==, "https://github.com/login/oauth?state=y");
-  g_clear_pointer (&object, json_object_unref);
+  assert_url_input_request (modern, "gh-login-2", "Sign in to GitHub", "https://github.com/login/oauth?state=y");
 
   /* 2025-11-25 has the code: it goes out as sent. */
   object = call_login_tool (f, "raw_login", "2025-11-25", URL_CAPS);
