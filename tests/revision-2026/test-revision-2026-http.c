@@ -615,27 +615,39 @@ assert_url_input_request (Reply      *reply,
   g_assert_false (json_object_has_member (params, "elicitationId"));
 }
 
+/* A stateless tools/call of @tool under 2026-07-28 from a client with
+ * @capabilities. */
+static Reply *
+call_2026 (Fixture    *f,
+           const char *tool,
+           const char *capabilities)
+{
+  const char *headers[] = { "Accept", ACCEPT_BOTH, "MCP-Protocol-Version", "2026-07-28",
+                            "Mcp-Method", "tools/call", "Mcp-Name", tool, NULL };
+  g_autofree char *body =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+                     "\"name\":\"%s\"," META ("%s") "}}", tool, capabilities);
+
+  return request (f, "POST", body, headers);
+}
+
 static void
 test_url_elicitation_required (Fixture       *f,
                                gconstpointer  data)
 {
-  const char *call_headers[] = { "Accept", ACCEPT_BOTH, "MCP-Protocol-Version", "2026-07-28",
-                                 "Mcp-Method", "tools/call", "Mcp-Name", "needs_login", NULL };
   g_autoptr(Reply) modern = NULL;
   g_autoptr(Reply) form_only = NULL;
   g_autoptr(JsonObject) object = NULL;
   JsonObject *error;
 
   /* 2026-07-28 has no -32042: the URL comes as an input request. */
-  modern = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
-                    "\"name\":\"needs_login\"," META (URL_CAPS) "}}", call_headers);
+  modern = call_2026 (f, "needs_login", URL_CAPS);
   g_assert_cmpuint (modern->status, ==, 200);
   assert_url_input_request (modern, "gh-login-1", "Sign in to GitHub first",
                             "https://github.com/login/oauth?state=x");
 
   /* A client without URL elicitation is told what it lacks. */
-  form_only = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
-                       "\"name\":\"needs_login\"," META ("{\"elicitation\":{}}") "}}", call_headers);
+  form_only = call_2026 (f, "needs_login", "{\"elicitation\":{}}");
   g_assert_cmpuint (form_only->status, ==, 400);
   object = parse_object (form_only->body);
   error = json_object_get_object_member (object, "error");
@@ -676,14 +688,11 @@ static void
 test_url_elicitation_error_per_revision (Fixture       *f,
                                          gconstpointer  data)
 {
-  const char *call_headers[] = { "Accept", ACCEPT_BOTH, "MCP-Protocol-Version", "2026-07-28",
-                                 "Mcp-Method", "tools/call", "Mcp-Name", "raw_login", NULL };
   g_autoptr(Reply) modern = NULL;
   g_autoptr(JsonObject) object = NULL;
   JsonObject *error;
 
-  modern = request (f, "POST", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
-                    "\"name\":\"raw_login\"," META (URL_CAPS) "}}", call_headers);
+  modern = call_2026 (f, "raw_login", URL_CAPS);
   g_assert_cmpuint (modern->status, ==, 200);
   assert_url_input_request (modern, "gh-login-2", "Sign in to GitHub", "https://github.com/login/oauth?state=y");
 

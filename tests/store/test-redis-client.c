@@ -857,6 +857,24 @@ test_pubsub_silent (void)
 /* Connections the fake Redis of a test took (in its threads). */
 static gint fake_connections; /* atomic */
 
+/* Reads from @in until @seen holds "PING\r\n"; FALSE at the end of it. */
+static gboolean
+read_until_ping (GInputStream *in,
+                 GString      *seen)
+{
+  char buffer[256];
+  gssize n;
+
+  g_string_truncate (seen, 0);
+  while (strstr (seen->str, "PING\r\n") == NULL)
+    {
+      if ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) <= 0)
+        return FALSE;
+      g_string_append_len (seen, buffer, n);
+    }
+  return TRUE;
+}
+
 static gboolean
 flapper_run (GThreadedSocketService *service,
              GSocketConnection      *connection,
@@ -868,15 +886,11 @@ flapper_run (GThreadedSocketService *service,
   static const char answer[] = "+PONG\r\n\x01junk\r\n";
   g_autoptr(GString) seen = g_string_new (NULL);
   char buffer[256];
-  gssize n;
 
   g_atomic_int_inc (&fake_connections);
   /* Answers once the handshake's PING came, then waits for the client to
    * hang up on the junk. */
-  while (strstr (seen->str, "PING\r\n") == NULL &&
-         (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
-    g_string_append_len (seen, buffer, n);
-  if (g_output_stream_write_all (out, answer, sizeof answer - 1, NULL, NULL, NULL))
+  if (read_until_ping (in, seen) && g_output_stream_write_all (out, answer, sizeof answer - 1, NULL, NULL, NULL))
     while (g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL) > 0)
       ;
   return TRUE;
@@ -945,24 +959,6 @@ test_flapping (void)
 }
 
 /* --- a Redis that answers one command per connection, then drops it --- */
-
-/* Reads from @in until @seen holds "PING\r\n"; FALSE at the end of it. */
-static gboolean
-read_until_ping (GInputStream *in,
-                 GString      *seen)
-{
-  char buffer[256];
-  gssize n;
-
-  g_string_truncate (seen, 0);
-  while (strstr (seen->str, "PING\r\n") == NULL)
-    {
-      if ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) <= 0)
-        return FALSE;
-      g_string_append_len (seen, buffer, n);
-    }
-  return TRUE;
-}
 
 static gboolean
 one_answer_run (GThreadedSocketService *service,
