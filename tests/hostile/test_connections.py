@@ -687,6 +687,41 @@ def test_a_chunked_body_passing_the_held_bound_is_refused_as_it_arrives():
         server.stop()
 
 
+def vm_hwm_kib(pid):
+    """The most memory the process has had resident, KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_a_chunked_body_in_tiny_chunks_takes_about_its_size():
+    # libsoup keeps a request body as a list of what each read gave: a
+    # chunked body of one-byte chunks took about 110 bytes per byte (a
+    # GBytes, its data and a list node for each), so one 4 MiB body kept
+    # over 400 MiB, and the bodies held at once (64 MiB) several GiB.
+    server = Server("--stateless", env=small_env())
+    try:
+        body = padded_ping(512 * 1024)
+        status, _, answer = server.request("POST", "/mcp", body, MCP_HEADERS)
+        assert status == 200, answer
+        baseline = vm_hwm_kib(server.pid)
+
+        sock = raw_connection(server.port)
+        sock.sendall(chunked_head(MCP_HEADERS) +
+                     b"".join(b"1\r\n" + body[i:i + 1] + b"\r\n" for i in range(len(body))) +
+                     b"0\r\n\r\n")
+        answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        sock.close()
+        growth = vm_hwm_kib(server.pid) - baseline
+        assert growth < 16 * 1024, f"a body of 512 KiB took {growth} KiB"
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def assert_streams_leave_room(server, streams, headers):
     """A POST of 30,000 bytes is served while STREAMS stay open (they hold
     no body); then they close and the server stops cleanly."""
