@@ -71,7 +71,8 @@ reject_busy (NorthMcpHttpTransport *self,
 }
 
 /* A body without Content-Length (chunked) is counted as it arrives (in
- * data of the message: kept bodies are, dropped ones are not). */
+ * data of the message: kept bodies are, dropped ones are not); the
+ * pieces of kept ones are joined (join_small_pieces()). */
 #define BODY_COUNT_KEY "north-mcp-body-count"
 
 typedef struct {
@@ -79,6 +80,7 @@ typedef struct {
   guint64              received;
   guint                pieces;   /* in the body since it was last joined */
   gboolean             kept;     /* counts in the bodies held */
+  gboolean             chunked;  /* counted as it arrives */
 } BodyCount;
 
 /* What libsoup keeps per piece of a request body besides its bytes: a
@@ -128,6 +130,8 @@ got_chunk_cb (SoupServerMessage *msg,
   limit = self->settings.max_body_size;
   if (count->kept)
     join_small_pieces (msg, count);
+  if (!count->chunked)
+    return;  /* counted by its Content-Length */
   if (count->received > limit)
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
@@ -140,6 +144,22 @@ got_chunk_cb (SoupServerMessage *msg,
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
       reject_busy (self, msg, count->endpoint);
     }
+}
+
+static void
+watch_chunks (NorthMcpHttpTransport *self,
+              SoupServerMessage     *msg,
+              NorthMcpHttpEndpoint   endpoint,
+              gboolean               kept,
+              gboolean               chunked)
+{
+  BodyCount *count = g_new0 (BodyCount, 1);
+
+  count->endpoint = endpoint;
+  count->kept = kept;
+  count->chunked = chunked;
+  g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
+  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
 /* RFC 9110 section 10.1.1: a server MUST ignore a 100-continue
@@ -208,6 +228,9 @@ north_mcp_http_check_body_size (SoupServer        *server,
                !north_mcp_http_listener_hold_body (self->listener, msg, length,
                                                    self->settings.max_held_body_bytes))
         reject_busy (self, msg, endpoint);
+      else if (kept)
+        /* A body sent a byte per TCP segment is read in as many pieces. */
+        watch_chunks (self, msg, endpoint, kept, FALSE);
       break;
 
     case SOUP_ENCODING_CHUNKED:
@@ -221,11 +244,7 @@ north_mcp_http_check_body_size (SoupServer        *server,
                        "Bad Request: Transfer-Encoding in an HTTP/1.0 request");
           break;
         }
-      count = g_new0 (BodyCount, 1);
-      count->endpoint = endpoint;
-      count->kept = kept;
-      g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
-      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+      watch_chunks (self, msg, endpoint, kept, TRUE);
       break;
     }
 }
