@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from hostile import MCP_HEADERS, Server, fd_count, initialize_message, rss_kib, sse_or_json, wait_until
+from hostile import (MCP_HEADERS, Server, fd_count, initialize_message, rss_kib, sse_or_json, status_kib,
+                     wait_until)
 
 FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
                                            os.path.join(os.path.dirname(__file__), "..", "..",
@@ -687,15 +688,6 @@ def test_a_chunked_body_passing_the_held_bound_is_refused_as_it_arrives():
         server.stop()
 
 
-def vm_hwm_kib(pid):
-    """The most memory the process has had resident, KiB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def allocator_slack_kib():
     """What the sanitizer's allocator itself adds to the peak of a server
     that makes and frees many small allocations (its size classes and
@@ -703,58 +695,54 @@ def allocator_slack_kib():
     return 24 * 1024 if "ASAN_OPTIONS" in os.environ else 0
 
 
+def assert_body_takes_about_its_size(size, send, most_kib):
+    """SEND(sock, body) sends a POST of a ping of SIZE bytes; the server's
+    peak memory may grow by MOST_KIB (and the allocator's slack) for it."""
+    server = Server("--stateless", env=small_env())
+    try:
+        body = padded_ping(size)
+        status, _, answer = server.request("POST", "/mcp", body, MCP_HEADERS)
+        assert status == 200, answer
+        baseline = status_kib(server.pid, "VmHWM")
+
+        sock = raw_connection(server.port, timeout=120)
+        send(sock, body)
+        answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        sock.close()
+        growth = status_kib(server.pid, "VmHWM") - baseline
+        assert growth < most_kib + allocator_slack_kib(), f"a body of {size} bytes took {growth} KiB"
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_a_chunked_body_in_tiny_chunks_takes_about_its_size():
     # libsoup keeps a request body as a list of what each read gave: a
     # chunked body of one-byte chunks took about 110 bytes per byte (a
     # GBytes, its data and a list node for each), so one 4 MiB body kept
     # over 400 MiB, and the bodies held at once (64 MiB) several GiB.
-    server = Server("--stateless", env=small_env())
-    try:
-        body = padded_ping(512 * 1024)
-        status, _, answer = server.request("POST", "/mcp", body, MCP_HEADERS)
-        assert status == 200, answer
-        baseline = vm_hwm_kib(server.pid)
-
-        sock = raw_connection(server.port, timeout=120)
+    def send(sock, body):
         sock.sendall(chunked_head(MCP_HEADERS) +
                      b"".join(b"1\r\n" + body[i:i + 1] + b"\r\n" for i in range(len(body))) +
                      b"0\r\n\r\n")
-        answer = sock.recv(4096)
-        assert answer.startswith(b"HTTP/1.1 200"), answer
-        sock.close()
-        growth = vm_hwm_kib(server.pid) - baseline
-        assert growth < 4 * 1024 + allocator_slack_kib(), f"a body of 512 KiB took {growth} KiB"
-        assert server.stop() == 0, server.stderr()[-3000:]
-    finally:
-        server.stop()
+
+    assert_body_takes_about_its_size(512 * 1024, send, 4 * 1024)
 
 
 def test_a_body_in_tiny_segments_takes_about_its_size():
     # The same with a Content-Length: each read of the body is a piece,
     # and a client that sends it a byte per TCP segment (at a pace the
     # server reads each one) made it keep about ten times the body.
-    server = Server("--stateless", env=small_env())
-    try:
-        body = padded_ping(256 * 1024)
-        status, _, answer = server.request("POST", "/mcp", body, MCP_HEADERS)
-        assert status == 200, answer
-        baseline = vm_hwm_kib(server.pid)
-
-        sock = raw_connection(server.port, timeout=120)
+    def send(sock, body):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request = http_request("POST", "/mcp", body, MCP_HEADERS)
         head = len(request) - len(body)
         sock.sendall(request[:head])
         for i in range(head, len(request)):
             sock.sendall(request[i:i + 1])
-        answer = sock.recv(4096)
-        assert answer.startswith(b"HTTP/1.1 200"), answer
-        sock.close()
-        growth = vm_hwm_kib(server.pid) - baseline
-        assert growth < 1536 + allocator_slack_kib(), f"a body of 256 KiB took {growth} KiB"
-        assert server.stop() == 0, server.stderr()[-3000:]
-    finally:
-        server.stop()
+
+    assert_body_takes_about_its_size(256 * 1024, send, 1536)
 
 
 def assert_streams_leave_room(server, streams, headers):
