@@ -88,8 +88,8 @@ typedef struct {
 #define PIECE_COST 128
 #define PIECES_BEFORE_JOINING 64
 
-/* libsoup keeps a body as the list of what each read gave it, one piece
- * per chunk of a chunked body: one-byte chunks would cost over 100 times
+/* libsoup keeps a body as the list of what each read gave it (one piece
+ * per chunk of a chunked body): one-byte chunks would cost over 100 times
  * the body. Once the pieces cost more than the bytes, they are joined
  * into one: each join copies fewer bytes than the pieces it frees cost,
  * so the work stays linear, and the body takes about twice its size at
@@ -186,7 +186,6 @@ north_mcp_http_check_body_size (SoupServer        *server,
   NorthMcpHttpTransport *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpHttpEndpoint endpoint;
-  BodyCount *count;
   const char *problem;
   gboolean kept;
   guint64 length;
