@@ -9,6 +9,7 @@
 
 #include "north-mcp-http-body-limit-private.h"
 #include "north-mcp-http-framing-private.h"
+#include "north-mcp-http-held-body-private.h"
 #include "north-mcp-interim-output-stream-private.h"
 #include "north-mcp-http-refusal-private.h"
 #include "north-mcp-http-routes-private.h"
@@ -71,8 +72,8 @@ reject_busy (NorthMcpHttpTransport *self,
 }
 
 /* A body without Content-Length (chunked) is counted as it arrives (in
- * data of the message: kept bodies are, dropped ones are not); the
- * pieces of kept ones are joined (join_small_pieces()). */
+ * data of the message: kept bodies are, dropped ones are not), and the
+ * pieces of a kept one are joined (north_mcp_http_body_count_piece()). */
 #define BODY_COUNT_KEY "north-mcp-body-count"
 
 typedef struct {
@@ -80,39 +81,7 @@ typedef struct {
   guint64              received;
   guint                pieces;   /* in the body since it was last joined */
   gboolean             kept;     /* counts in the bodies held */
-  gboolean             chunked;  /* counted as it arrives */
 } BodyCount;
-
-/* What libsoup keeps per piece of a request body besides its bytes: a
- * GBytes, the malloc() of its data and a list node (about 110 bytes). */
-#define PIECE_COST 128
-#define PIECES_BEFORE_JOINING 64
-
-/* libsoup keeps a body as the list of what each read gave it (one piece
- * per chunk of a chunked body): one-byte chunks would cost over 100 times
- * the body. Once the pieces cost more than the bytes, they are joined
- * into one: each join copies fewer bytes than the pieces it frees cost,
- * so the work stays linear, and the body takes about twice its size at
- * most (three times while a join copies it). Chunks of real clients
- * (kilobytes) are never joined. */
-static void
-join_small_pieces (SoupServerMessage *msg,
-                   BodyCount         *count)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) joined = NULL;
-
-  count->pieces++;
-  if (count->pieces < PIECES_BEFORE_JOINING ||
-      (guint64) count->pieces * PIECE_COST <= (guint64) body->length)
-    return;
-
-  joined = soup_message_body_flatten (body);
-  soup_message_body_truncate (body);
-  if (g_bytes_get_size (joined) > 0)
-    soup_message_body_append_bytes (body, joined);
-  count->pieces = 1;
-}
 
 static void
 got_chunk_cb (SoupServerMessage *msg,
@@ -129,9 +98,7 @@ got_chunk_cb (SoupServerMessage *msg,
   count->received += g_bytes_get_size (chunk);
   limit = self->settings.max_body_size;
   if (count->kept)
-    join_small_pieces (msg, count);
-  if (!count->chunked)
-    return;  /* counted by its Content-Length */
+    north_mcp_http_body_count_piece (soup_server_message_get_request_body (msg), &count->pieces);
   if (count->received > limit)
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
@@ -144,22 +111,6 @@ got_chunk_cb (SoupServerMessage *msg,
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
       reject_busy (self, msg, count->endpoint);
     }
-}
-
-static void
-watch_chunks (NorthMcpHttpTransport *self,
-              SoupServerMessage     *msg,
-              NorthMcpHttpEndpoint   endpoint,
-              gboolean               kept,
-              gboolean               chunked)
-{
-  BodyCount *count = g_new0 (BodyCount, 1);
-
-  count->endpoint = endpoint;
-  count->kept = kept;
-  count->chunked = chunked;
-  g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
-  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
 /* RFC 9110 section 10.1.1: a server MUST ignore a 100-continue
@@ -186,6 +137,7 @@ north_mcp_http_check_body_size (SoupServer        *server,
   NorthMcpHttpTransport *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpHttpEndpoint endpoint;
+  BodyCount *count;
   const char *problem;
   gboolean kept;
   guint64 length;
@@ -227,9 +179,6 @@ north_mcp_http_check_body_size (SoupServer        *server,
                !north_mcp_http_listener_hold_body (self->listener, msg, length,
                                                    self->settings.max_held_body_bytes))
         reject_busy (self, msg, endpoint);
-      else if (kept)
-        /* A body sent a byte per TCP segment is read in as many pieces. */
-        watch_chunks (self, msg, endpoint, kept, FALSE);
       break;
 
     case SOUP_ENCODING_CHUNKED:
@@ -243,7 +192,11 @@ north_mcp_http_check_body_size (SoupServer        *server,
                        "Bad Request: Transfer-Encoding in an HTTP/1.0 request");
           break;
         }
-      watch_chunks (self, msg, endpoint, kept, TRUE);
+      count = g_new0 (BodyCount, 1);
+      count->endpoint = endpoint;
+      count->kept = kept;
+      g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
+      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
       break;
     }
 }

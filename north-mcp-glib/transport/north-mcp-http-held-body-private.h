@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -33,5 +33,10 @@ void                     north_mcp_http_held_body_release  (NorthMcpHttpHeldBody
  * to it. */
 void                     north_mcp_http_held_body_shrink   (NorthMcpHttpHeldBody    *held,
                                                             guint64                  kept);
+
+/* Counts one more piece of @body (*@pieces: since the last join) and,
+ * once the pieces cost more than the bytes, joins them into one. */
+void                     north_mcp_http_body_count_piece   (SoupMessageBody         *body,
+                                                            guint                   *pieces);
 
 G_END_DECLS

@@ -115,3 +115,34 @@ north_mcp_http_held_body_shrink (NorthMcpHttpHeldBody *held,
     }
   g_mutex_unlock (&accounts_lock);
 }
+
+/* What libsoup keeps per piece of a request body besides its bytes (a
+ * GBytes, the malloc() of its data, a list node: about 110 bytes), and
+ * how many pieces a body may have before they are looked at. */
+#define PIECE_COST 128
+#define PIECES_BEFORE_JOINING 64
+
+/* libsoup keeps a request body as the list of what each read gave it
+ * (one piece per chunk of a chunked body): a client sending its body in
+ * one-byte chunks, or a byte per TCP segment, would make it cost over 100
+ * times its size for as long as it trickles. Once the pieces cost more
+ * than the bytes, they are joined into one: a join copies fewer bytes
+ * than the pieces it frees cost, so the work stays linear, and a body
+ * takes about twice its size at most (three times while it is copied).
+ * Real clients' pieces (kilobytes) are never joined. */
+void
+north_mcp_http_body_count_piece (SoupMessageBody *body,
+                                 guint           *pieces)
+{
+  g_autoptr(GBytes) joined = NULL;
+
+  if (++*pieces < PIECES_BEFORE_JOINING ||
+      (guint64) *pieces * PIECE_COST <= (guint64) body->length)
+    return;
+
+  joined = soup_message_body_flatten (body);
+  soup_message_body_truncate (body);
+  if (g_bytes_get_size (joined) > 0)
+    soup_message_body_append_bytes (body, joined);
+  *pieces = 1;
+}

@@ -141,6 +141,7 @@ struct _Client
   NorthMcpHttpHeldBody      *body;      /* what @msg's body holds, or NULL */
   gboolean                   busy;      /* a request is in progress */
   gboolean                   request_read;  /* libsoup has its whole body */
+  guint                      body_reads;    /* of @body's bytes since its pieces were joined */
   gboolean                   accepting; /* in soup_server_accept_iostream() */
   gboolean                   stealing;  /* in close_cb() */
   gboolean                   slot_kept; /* keep_slot(): counted by its taker */
@@ -334,6 +335,16 @@ client_forget (Client *client)
     client_free (client);
 }
 
+/* A body sent a byte per TCP segment is read in as many pieces:
+ * counted before each read while a held body arrives (its connection's
+ * reads are seen here at no cost per request, where a "got-chunk"
+ * handler on every message would cost one). */
+static void
+client_count_body_read (Client *client)
+{
+  north_mcp_http_body_count_piece (soup_server_message_get_request_body (client->msg), &client->body_reads);
+}
+
 static void
 client_event (gpointer            user_data,
               NorthMcpHangupEvent event)
@@ -343,6 +354,8 @@ client_event (gpointer            user_data,
   switch (event)
     {
     case NORTH_MCP_HANGUP_EVENT_DATA:
+      if (client->body != NULL && client->msg != NULL && !client->request_read)
+        client_count_body_read (client);
       /* What libsoup parses from these bytes is this connection's. */
       if (client->listener != NULL)
         client->listener->current = client;
@@ -385,6 +398,7 @@ request_started_cb (SoupServer        *soup,
     say_close (msg);
   client->request_read = FALSE;
   client->body_since = 0;
+  client->body_reads = 0;
   /* The first request is announced on accept, before any byte of it:
    * the connection is busy once its bytes arrive. Later ones are
    * announced after their first bytes (so busy already). */
