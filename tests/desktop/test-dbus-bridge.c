@@ -221,6 +221,32 @@ test_action_schema_size (Fixture       *fixture,
   g_dbus_connection_unexport_action_group (fixture->bus, export_id);
 }
 
+/* Adds parameterless actions named @first_name… (NULL-terminated) to
+ * @group and exports it at @path of the test bus: the export's id. */
+static guint
+export_actions (Fixture            *fixture,
+                const char         *path,
+                GSimpleActionGroup *group,
+                const char         *first_name,
+                ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list names;
+  guint export_id;
+
+  va_start (names, first_name);
+  for (const char *name = first_name; name != NULL; name = va_arg (names, const char *))
+    {
+      g_autoptr(GSimpleAction) action = g_simple_action_new (name, NULL);
+
+      g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+    }
+  va_end (names);
+  export_id = g_dbus_connection_export_action_group (fixture->bus, path, G_ACTION_GROUP (group), &error);
+  g_assert_no_error (error);
+  return export_id;
+}
+
 /* An action may be named like a method's tool (`Live.Ping` at the same
  * object): the tool that came first keeps its name, the other gets one of
  * its own, rather than replacing it. */
@@ -231,8 +257,6 @@ test_action_name_clash (Fixture       *fixture,
   static const GDBusInterfaceVTable vtable = { never_answer, NULL, NULL, { 0 } };
   g_autoptr(NorthMcpDBusBridge) bridge = bridge_for (fixture, "/org/north/Clash");
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
-  g_autoptr(GSimpleAction) clash = g_simple_action_new ("Live.Ping", NULL);
-  g_autoptr(GSimpleAction) other = g_simple_action_new ("other", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusNodeInfo) info =
     g_dbus_node_info_new_for_xml ("<node><interface name='org.north.Live'><method name='Ping'/></interface></node>",
@@ -244,11 +268,7 @@ test_action_name_clash (Fixture       *fixture,
   object_id = g_dbus_connection_register_object (fixture->bus, "/org/north/Clash", info->interfaces[0],
                                                  &vtable, fixture, NULL, &error);
   g_assert_no_error (error);
-  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (clash));
-  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (other));
-  export_id = g_dbus_connection_export_action_group (fixture->bus, "/org/north/Clash",
-                                                     G_ACTION_GROUP (group), &error);
-  g_assert_no_error (error);
+  export_id = export_actions (fixture, "/org/north/Clash", group, "Live.Ping", "other", NULL);
 
   /* The actions arrive together, after the method. */
   attach (fixture, bridge, "other");
@@ -276,19 +296,12 @@ test_action_takes_server_tool (Fixture       *fixture,
 {
   g_autoptr(NorthMcpDBusBridge) bridge = bridge_for (fixture, "/org/north/Actions");
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
-  g_autoptr(GSimpleAction) search = g_simple_action_new ("search", NULL);
-  g_autoptr(GSimpleAction) other = g_simple_action_new ("other", NULL);
   g_autoptr(NorthMcpTool) own = north_mcp_tool_new ("search", "The application's own search");
-  g_autoptr(GError) error = NULL;
   NorthMcpTool *tool;
   guint export_id;
 
   north_mcp_server_add_tool (fixture->server, own);
-  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (search));
-  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (other));
-  export_id = g_dbus_connection_export_action_group (fixture->bus, "/org/north/Actions",
-                                                     G_ACTION_GROUP (group), &error);
-  g_assert_no_error (error);
+  export_id = export_actions (fixture, "/org/north/Actions", group, "search", "other", NULL);
 
   attach (fixture, bridge, "other");
   tool = north_mcp_server_lookup_tool (fixture->server, "search");
@@ -308,17 +321,12 @@ test_child_prefix_of_own_group (Fixture       *fixture,
   g_autoptr(GSimpleActionGroup) own = g_simple_action_group_new ();
   g_autoptr(GSimpleActionGroup) remote = g_simple_action_group_new ();
   g_autoptr(GSimpleAction) mine = g_simple_action_new ("mine", NULL);
-  g_autoptr(GSimpleAction) theirs = g_simple_action_new ("theirs", NULL);
-  g_autoptr(GError) error = NULL;
   guint export_id;
 
   g_action_map_add_action (G_ACTION_MAP (own), G_ACTION (mine));
   north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (own), "app.");
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.mine"));
-  g_action_map_add_action (G_ACTION_MAP (remote), G_ACTION (theirs));
-  export_id = g_dbus_connection_export_action_group (fixture->bus, "/org/north/Apps/app",
-                                                     G_ACTION_GROUP (remote), &error);
-  g_assert_no_error (error);
+  export_id = export_actions (fixture, "/org/north/Apps/app", remote, "theirs", NULL);
 
   north_mcp_dbus_bridge_set_recursive (bridge, TRUE);
   attach (fixture, bridge, "app.theirs");

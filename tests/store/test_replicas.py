@@ -19,8 +19,11 @@ INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
                          "clientInfo": {"name": "replica-test", "version": "1"}}}
 
 
-def initialize(replica, headers=None):
-    status, headers_out, body = replica.request("POST", INITIALIZE, headers=headers)
+def initialize(replica, headers=None, capabilities=None):
+    request = INITIALIZE
+    if capabilities is not None:
+        request = {**INITIALIZE, "params": {**INITIALIZE["params"], "capabilities": capabilities}}
+    status, headers_out, body = replica.request("POST", request, headers=headers)
     assert status == 200, body
     session = headers_out["Mcp-Session-Id"]
     assert messages(body)[0]["result"]["protocolVersion"] == PROTOCOL
@@ -353,18 +356,19 @@ def test_list_changed_reaches_clients_of_every_replica(replicas):
             s.close()
 
 
+def ask_who(replica, session, id):
+    """A call (request @id) of the conformance server's elicitation tool,
+    on a stream of its own that carries its request to the client."""
+    return Stream(replica, "POST", {"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                                    "params": {"name": "test_elicitation",
+                                               "arguments": {"message": "Who?"}}},
+                  session=session)
+
+
 def test_a_request_to_the_client_is_answered_through_another_replica(replicas):
     one, two = replicas(2, "conformance-server")
-    status, headers, body = one.request("POST", {
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": PROTOCOL, "capabilities": {"elicitation": {}},
-                   "clientInfo": {"name": "replica-test", "version": "1"}}})
-    assert status == 200, body
-    session = headers["Mcp-Session-Id"]
-    call_stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
-                                       "params": {"name": "test_elicitation",
-                                                  "arguments": {"message": "Who?"}}},
-                         session=session)
+    session = initialize(one, capabilities={"elicitation": {}})
+    call_stream = ask_who(one, session, 7)
     try:
         found = call_stream.wait_for(lambda m: m.get("method") == "elicitation/create")
         assert found, call_stream.messages
@@ -384,19 +388,11 @@ def test_requests_to_the_client_from_two_replicas_are_told_apart(replicas):
     each, the client got two requests with one id, and its answer to one
     ended the other (whichever replica it reached)."""
     one, two = replicas(2, "conformance-server")
-    status, headers, body = one.request("POST", {
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": PROTOCOL, "capabilities": {"elicitation": {}},
-                   "clientInfo": {"name": "replica-test", "version": "1"}}})
-    assert status == 200, body
-    session = headers["Mcp-Session-Id"]
+    session = initialize(one, capabilities={"elicitation": {}})
     streams = {}
     try:
         for id, replica in ((7, one), (8, two)):
-            streams[id] = Stream(replica, "POST", {"jsonrpc": "2.0", "id": id, "method": "tools/call",
-                                                   "params": {"name": "test_elicitation",
-                                                              "arguments": {"message": "Who?"}}},
-                                 session=session)
+            streams[id] = ask_who(replica, session, id)
         asked = {}
         for id, stream in streams.items():
             found = stream.wait_for(lambda m: m.get("method") == "elicitation/create")

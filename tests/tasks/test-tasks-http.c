@@ -415,6 +415,14 @@ wait_task (Fixture *f, const char *task_id, const char *status)
   g_assert_not_reached ();
 }
 
+/* Serves @f's sessions and tasks from @store (NULL: from memory again). */
+static void
+use_store (Fixture            *f,
+           NorthMcpStateStore *store)
+{
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+}
+
 static void
 test_discover_and_list (Fixture *f, gconstpointer data)
 {
@@ -1011,7 +1019,7 @@ test_store_unavailable (Fixture *f, gconstpointer data)
   const char *methods[] = { "tasks/get", "tasks/cancel", "tasks/update" };
   const char *id = "0123456789abcdef0123456789abcdef";
 
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  use_store (f, store);
   for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
     {
       g_autofree char *params = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{}", id);
@@ -1022,7 +1030,7 @@ test_store_unavailable (Fixture *f, gconstpointer data)
       g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32603);
       g_assert_cmpstr (json_object_get_string_member (error, "message"), ==, "The task store is unavailable");
     }
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+  use_store (f, NULL);
 }
 
 /* Stopping the server cuts its tasks as it cuts its requests: their
@@ -1133,7 +1141,7 @@ test_update_store_refused (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) done = NULL;
   g_autofree char *first = NULL;
 
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  use_store (f, store);
   task_id = start_task (f, "ask");
   asking = wait_task (f, task_id, "working");
   g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
@@ -1150,7 +1158,7 @@ test_update_store_refused (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
   done = wait_task (f, task_id, "input_required");
   g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+  use_store (f, NULL);
 }
 
 /* How many subscribers @channel has on the redis-server (PUBSUB NUMSUB). */
@@ -1204,8 +1212,8 @@ test_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) finished = NULL;
 
   fixture_setup (&other, NULL);
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other.server), other_store);
+  use_store (f, store);
+  use_store (&other, other_store);
   relayed = start_task (f, "ask");
   lost = start_task (f, "ask");
   asking = wait_task (&other, relayed, "working");
@@ -1240,8 +1248,8 @@ test_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   finished = wait_task (f, lost, "input_required");
   g_assert_cmpstr (json_object_get_string_member (finished, "status"), ==, "completed");
 
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other.server), NULL);
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+  use_store (&other, NULL);
+  use_store (f, NULL);
   fixture_teardown (&other, NULL);
 }
 
@@ -1260,22 +1268,22 @@ test_first_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) done = NULL;
 
   fixture_setup (&other, NULL);
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  use_store (f, store);
   relayed = start_task (f, "ask");
   asking = wait_task (f, relayed, "working");
   g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
   wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 1);
 
   /* A fresh replica; its tasks/update the first task request it sees. */
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other.server), other_store);
+  use_store (&other, other_store);
   ack = answer_ask (&other, relayed);
   g_assert_false (json_object_has_member (ack, "error"));
   g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
   done = wait_task (f, relayed, "input_required");
   g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
 
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other.server), NULL);
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+  use_store (&other, NULL);
+  use_store (f, NULL);
   fixture_teardown (&other, NULL);
 }
 
@@ -1293,7 +1301,7 @@ test_final_record_after_outage (Fixture *f, gconstpointer data)
   guint64 refused;
   guint watchdog;
 
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store);
+  use_store (f, store);
   /* A sweep (and a retry) every second; the record lives 3 s unwritten. */
   g_object_set (f->server, "task-ttl", 3, NULL);
   task_id = start_task (f, "gate");
@@ -1313,7 +1321,7 @@ test_final_record_after_outage (Fixture *f, gconstpointer data)
              json_object_get_string_member (json_object_get_object_member (done, "error"), "message"));
   g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
   g_object_set (f->server, "task-ttl", 3600, NULL);
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), NULL);
+  use_store (f, NULL);
 }
 
 /* The tasks follow the server's state store: stopping the server lets go
@@ -1404,10 +1412,10 @@ test_runner_gone (Fixture *f, gconstpointer data)
   JsonObject *error;
   gint64 until;
 
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (f->server), store_a);
+  use_store (f, store_a);
   north_mcp_tasks_set_lease (NORTH_MCP_PROTOCOL_HOST (f->server), 3);
   fixture_setup (&b, NULL);
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (b.server), store_b);
+  use_store (&b, store_b);
 
   task_id = start_task (f, "forever");
   /* Two leases: renewed meanwhile. */
@@ -1436,7 +1444,7 @@ test_runner_gone (Fixture *f, gconstpointer data)
   again = get_task (&b, task_id);
   g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "failed");
 
-  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (b.server), NULL);
+  use_store (&b, NULL);
   fixture_teardown (&b, NULL);
 }
 
