@@ -762,22 +762,31 @@ def test_cancels_of_tasks_the_store_does_not_know_stay_on_their_replica(replicas
 
 def test_malformed_task_messages_from_the_store_are_ignored(replicas, redis):
     """What arrives on the task channels comes from the store, not from us:
-    messages without an owner, with someone else's owner, too long, or with
-    answers that are no JSON object change nothing, and the channels still
-    work afterwards."""
+    messages without an owner, with someone else's owner, too long, with
+    answers that are no JSON object, or acknowledging what was never sent
+    change nothing, and the channels still work afterwards."""
     (one,) = replicas(1, "server-with-tasks")
     task_id = modern(one, "tools/call", {"name": "generate_report",
                                          "arguments": {"topic": "reefs", "steps": 10000}}, TASKS,
                      "generate_report")["result"]["taskId"]
     cancels = ["", " ", task_id, f"someone-else {task_id}", f" {task_id}", "x" * 5000 + " " + task_id,
                f"someone-else {task_id}\0"]
+    # An update is "TOKEN OWNER TASKID\nANSWERS"; the task's owner is the
+    # anonymous one (a digest of zeros), so these reach its answers.
+    token, owner = "5" * 32, "0" * 64
     updates = ["", "\n{}", f"someone-else {task_id}", f"someone-else {task_id}\n{{}}",
-               f"a {task_id}\nnot json", f"a {task_id}\n[1, 2]", f"a {task_id}\n" + "[" * 100000,
-               "y" * 5000 + f" {task_id}\n{{}}"]
+               f"a {task_id}\nnot json", f"{token} someone-else {task_id}\n{{}}",
+               f"{token} {owner} {task_id}\nnot json", f"{token} {owner} {task_id}\n[1, 2]",
+               f"{token} {owner} {task_id}\n" + "[" * 100000, f"{token} {owner} {task_id}\n",
+               "y" * 5000 + f" {owner} {task_id}\nnot json", "y" * 33 + f" {owner} {task_id}\nnot json"]
+    # Acknowledgments of updates this replica never relayed.
+    acks = ["", token, "z" * 5000, token + "\0"]
     for message in cancels:
         assert redis.command("PUBLISH", "north-mcp:task-cancel", message) == 1
     for message in updates:
         assert redis.command("PUBLISH", "north-mcp:task-update", message) == 1
+    for message in acks:
+        assert redis.command("PUBLISH", "north-mcp:task-update-ack", message) == 1
     time.sleep(0.5)  # delivered to the replica meanwhile (a wait, not a limit)
     task = modern(one, "tasks/get", {"taskId": task_id}, TASKS, task_id)["result"]
     assert task["status"] == "working", task
