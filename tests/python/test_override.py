@@ -648,3 +648,25 @@ def test_pydantic_2_api_is_used_when_present():
     assert got["output"]["title"] == "Model" and "Inner" in got["output"]["$defs"]
     assert got["converted"] == ["Model", {"v": 1}]
     assert got["dumped"] == {"inner": {"v": 1}}
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "2.1-beta+7", "v3", "2024.10.1"])
+def test_server_takes_a_version_positionally(version):
+    assert NorthMcp.Server("Demo", version).get_version() == version
+
+
+def test_server_refuses_instructions_in_the_version_place():
+    # FastMCP("Demo", "Answer briefly.") ported by changing its constructor
+    # line: FastMCP's second positional argument is the instructions, and it
+    # must not silently become the version.
+    with pytest.raises(TypeError, match="instructions="):
+        NorthMcp.Server("Demo", "Answer briefly.")
+    with pytest.raises(TypeError, match="instructions="):
+        NorthMcp.Server("Demo", "1. Use the add tool for sums")
+    server = NorthMcp.Server("Demo", instructions="Answer briefly.", version="dev")
+    assert (server.get_version(), server.get_instructions()) == ("dev", "Answer briefly.")
+    assert NorthMcp.Server("Demo").get_version() == "0.1.0"
+    with pytest.raises(TypeError, match="twice"):
+        NorthMcp.Server("Demo", "1.0", version="2.0")
+    with pytest.raises(TypeError, match="positionally"):
+        NorthMcp.Server("Demo", "1.0", "Answer briefly.")

@@ -57,6 +57,7 @@ import enum
 import inspect
 import json
 import os
+import re
 import selectors
 import sys
 import threading
@@ -2096,6 +2097,32 @@ __all__ += ["Request", "Response", "PlainTextResponse", "JSONResponse"]
 # ---------------------------------------------------------------------------
 # The server
 
+# What a version given as the second positional argument may look like:
+# digits first, no blanks ("1.0.0", "2.1-beta+7", "v3"). FastMCP's second
+# positional argument is the instructions; a port that keeps it must not
+# silently become the server's version.
+_VERSION_ARGUMENT = re.compile(r"v?[0-9][0-9A-Za-z.+~_-]*\Z")
+
+
+def _server_version(positional, version):
+    if len(positional) > 1:
+        raise TypeError("Server() takes the name and at most a version "
+                        "positionally; give the rest by keyword")
+    if not positional:
+        return "0.1.0" if version is None else version
+    if version is not None:
+        raise TypeError("Server() got the version twice (positionally and "
+                        "by keyword)")
+    given = positional[0]
+    if not isinstance(given, str) or not _VERSION_ARGUMENT.match(given):
+        raise TypeError(
+            "Server(name, version): %r is not a version (digits first, no "
+            "blanks). FastMCP's second argument is the instructions: pass "
+            "instructions=... (and any other version as version=...)"
+            % (given if len(str(given)) <= 40 else str(given)[:40] + "…",))
+    return given
+
+
 class Server(NorthMcp.Server):
     """An MCP server for North.
 
@@ -2103,6 +2130,12 @@ class Server(NorthMcp.Server):
     server_secret=None, trusted_issuers=None, require_auth=None,
     audience=None, debug=None, stateless=None, instructions=None,
     title=None, lifespan=None)``
+
+    A version given positionally must look like one (digits first, no
+    blanks, as ``"1.0.0"``); anything else raises ``TypeError``, because
+    FastMCP's second positional argument is the instructions and a ported
+    ``FastMCP("Demo", "Answer briefly.")`` must not set the version. Other
+    versions go by keyword: ``version="dev"``.
 
     ``lifespan`` is FastMCP's: a function of the server returning an async
     context manager (``@contextlib.asynccontextmanager``), entered before
@@ -2120,11 +2153,12 @@ class Server(NorthMcp.Server):
     _completion = None
     _shutdowns = None
 
-    def __init__(self, name="north-mcp-server", version="0.1.0", *, port=None,
-                 host=None, server_secret=None, trusted_issuers=None,
+    def __init__(self, name="north-mcp-server", *positional, version=None,
+                 port=None, host=None, server_secret=None, trusted_issuers=None,
                  require_auth=None, audience=None, debug=None, stateless=None,
                  instructions=None, title=None, lifespan=None, stateless_http=None,
                  json_response=None, **properties):
+        version = _server_version(positional, version)
         super().__init__(name=name, version=version, **properties)
         self._lifespan = lifespan
         self._lifespan_context = None
