@@ -15,8 +15,12 @@ north_mcp_context_current_trace (const char **trace_id,
                                  const char **span_id)
 {
   NorthMcpContext *context = north_mcp_context_get_current ();
+  NorthMcpTracer *tracer;
 
   if (context == NULL || context->span == NULL)
+    return FALSE;
+  tracer = north_mcp_span_data_get_tracer (context->span);
+  if (tracer != NULL && !north_mcp_tracer_get_log_trace_context (tracer))
     return FALSE;
   *trace_id = north_mcp_span_data_get_trace_id (context->span);
   *span_id = north_mcp_span_data_get_span_id (context->span);

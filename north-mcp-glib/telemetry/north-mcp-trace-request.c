@@ -122,8 +122,11 @@ log_handling_line (NorthMcpSpanData *span)
         name = quoted = north_mcp_log_repr_string (name);
         break;
       }
-  north_mcp_log_debug (LOGGER, "Handling %s [trace_id=%s span_id=%s]", name,
-                       north_mcp_span_data_get_trace_id (span), north_mcp_span_data_get_span_id (span));
+  if (!north_mcp_tracer_get_log_trace_context (north_mcp_span_data_get_tracer (span)))
+    north_mcp_log_debug (LOGGER, "Handling %s", name);
+  else
+    north_mcp_log_debug (LOGGER, "Handling %s [trace_id=%s span_id=%s]", name,
+                         north_mcp_span_data_get_trace_id (span), north_mcp_span_data_get_span_id (span));
 }
 
 gboolean

@@ -86,6 +86,7 @@ struct _NorthMcpTracer
   Sampler       sampler;
   double        ratio;
   gboolean      record_error_details;
+  gint          hide_trace_in_logs;  /* atomic: read by any thread's log line */
 
   NorthMcpSpanExporter *exporter;
 };
@@ -96,6 +97,7 @@ enum {
   PROP_ENDPOINT,
   PROP_SERVICE_NAME,
   PROP_RECORD_ERROR_DETAILS,
+  PROP_LOG_TRACE_CONTEXT,
   PROP_DROPPED_SPANS,
   PROP_EXPORTED_SPANS,
   N_PROPS
@@ -163,6 +165,9 @@ north_mcp_tracer_get_property (GObject    *object,
     case PROP_RECORD_ERROR_DETAILS:
       g_value_set_boolean (value, self->record_error_details);
       break;
+    case PROP_LOG_TRACE_CONTEXT:
+      g_value_set_boolean (value, north_mcp_tracer_get_log_trace_context (self));
+      break;
     case PROP_DROPPED_SPANS:
       g_value_set_uint64 (value, north_mcp_tracer_get_dropped_spans (self));
       break;
@@ -192,6 +197,9 @@ north_mcp_tracer_set_property (GObject      *object,
       break;
     case PROP_RECORD_ERROR_DETAILS:
       north_mcp_tracer_set_record_error_details (self, g_value_get_boolean (value));
+      break;
+    case PROP_LOG_TRACE_CONTEXT:
+      north_mcp_tracer_set_log_trace_context (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -251,6 +259,19 @@ north_mcp_tracer_class_init (NorthMcpTracerClass *klass)
    */
   properties[PROP_RECORD_ERROR_DETAILS] =
     g_param_spec_boolean ("record-error-details", NULL, NULL, FALSE, rw);
+
+  /**
+   * NorthMcpTracer:log-trace-context:
+   *
+   * Whether the library's log lines written inside a traced request end
+   * with its ids, `[trace_id=… span_id=…]`, so that logs and traces can
+   * be joined. On by default; the North Python SDK's
+   * `TelemetryConfig.log_trace_context`.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_LOG_TRACE_CONTEXT] =
+    g_param_spec_boolean ("log-trace-context", NULL, NULL, TRUE, rw);
 
   /**
    * NorthMcpTracer:dropped-spans:
@@ -585,6 +606,43 @@ north_mcp_tracer_set_record_error_details (NorthMcpTracer *self,
 
   self->record_error_details = !!record;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD_ERROR_DETAILS]);
+}
+
+/**
+ * north_mcp_tracer_get_log_trace_context:
+ * @self: a tracer
+ *
+ * Gets [property@NorthMcp.Tracer:log-trace-context].
+ *
+ * Returns: whether log lines name the request's trace and span
+ *
+ * Since: 0.2
+ */
+gboolean
+north_mcp_tracer_get_log_trace_context (NorthMcpTracer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_TRACER (self), TRUE);
+
+  return !g_atomic_int_get (&self->hide_trace_in_logs);
+}
+
+/**
+ * north_mcp_tracer_set_log_trace_context:
+ * @self: a tracer
+ * @log: whether log lines name the request's trace and span
+ *
+ * Sets [property@NorthMcp.Tracer:log-trace-context].
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_tracer_set_log_trace_context (NorthMcpTracer *self,
+                                        gboolean        log)
+{
+  g_return_if_fail (NORTH_MCP_IS_TRACER (self));
+
+  if (g_atomic_int_exchange (&self->hide_trace_in_logs, !log) != !log)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOG_TRACE_CONTEXT]);
 }
 
 /**

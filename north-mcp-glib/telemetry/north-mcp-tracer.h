@@ -45,6 +45,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void            north_mcp_tracer_set_record_error_details  (NorthMcpTracer  *self,
                                                             gboolean         record);
 NORTH_MCP_AVAILABLE_IN_ALL
+gboolean        north_mcp_tracer_get_log_trace_context     (NorthMcpTracer  *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void            north_mcp_tracer_set_log_trace_context     (NorthMcpTracer  *self,
+                                                            gboolean         log);
+NORTH_MCP_AVAILABLE_IN_ALL
 guint64         north_mcp_tracer_get_dropped_spans         (NorthMcpTracer  *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 guint64         north_mcp_tracer_get_exported_spans        (NorthMcpTracer  *self);

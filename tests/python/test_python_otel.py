@@ -124,3 +124,49 @@ def test_internal_resource_read_is_a_child_span(collector):
         assert {"key": "mcp.resource.uri", "value": {"stringValue": "notes://todo"}} in read["attributes"]
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("sensitive,log_trace", [(False, False), (True, True)])
+def test_north_sdk_telemetry_api(collector, monkeypatch, sensitive, log_trace):
+    """The North Python SDK's TelemetryConfig, traced_span and
+    get_telemetry_config, ported as they are: the config sets the tracer's
+    record-error-details and log-trace-context, traced_span is a child span
+    that records an exception's message as the config (or its own
+    record_exception_details) says."""
+    monkeypatch.setenv("TELEMETRY_SENSITIVE", "1" if sensitive else "0")
+    monkeypatch.setenv("TELEMETRY_LOG_TRACE", "1" if log_trace else "0")
+    client = HttpClient(["/usr/bin/python3", os.path.join(ROOT, "tests", "python", "telemetry_server.py")])
+    client.extra_headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
+    try:
+        client.initialize()
+        found = client.call_tool("config", {})["result"]["structuredContent"]
+        assert found == {"record_sensitive_data": sensitive, "log_trace_context": log_trace}
+        for how in ("config", "detailed", "redacted"):
+            assert client.call_tool("fail", {"how": how})["result"]["isError"]
+        assert wait_for(lambda: {"step", "configured", "detailed", "redacted"}
+                        <= {s["name"] for s in collector.spans()})
+        spans = {span["name"]: span for span in collector.spans()}
+        assert spans["step"]["parentSpanId"] == spans["tools/call config"]["spanId"]
+        assert spans["step"]["traceId"] == TRACE_ID
+        assert {"key": "n", "value": {"intValue": "1"}} in spans["step"]["attributes"]
+
+        def message(name):
+            return spans[name]["status"]["message"], [e["name"] for e in spans[name].get("events", [])]
+
+        detailed = ("private detail", ["exception"])
+        assert message("configured") == (detailed if sensitive else ("ValueError", []))
+        assert message("detailed") == detailed
+        assert message("redacted") == ("ValueError", [])
+        handling = [line for line in client.server._stderr_lines if "Handling tools/call" in line]
+        assert len(handling) == 4, client.server._stderr_lines
+        assert all(("[trace_id=" in line) == log_trace for line in handling), handling
+        assert any(f"[trace_id={TRACE_ID} span_id=" in line for line in handling) == log_trace
+    finally:
+        client.close()
+
+
+def test_traced_span_outside_a_request():
+    with NorthMcp.traced_span("outside", record_exception_details=True) as span:
+        assert not span.is_recording()
+    config = NorthMcp.get_telemetry_config()
+    assert (config.record_sensitive_data, config.log_trace_context) == (False, False)

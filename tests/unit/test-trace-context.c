@@ -231,6 +231,33 @@ test_tracer_configuration (void)
   north_mcp_tracer_shutdown (tracer);
 }
 
+/* log-trace-context: on by default, notified once per change. */
+static void
+count_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_log_trace_context_property (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("unit", "1");
+  NorthMcpTracer *tracer = north_mcp_server_get_tracer (server);
+  gboolean value = FALSE;
+  guint notified = 0;
+
+  g_assert_true (north_mcp_tracer_get_log_trace_context (tracer));
+  g_signal_connect (tracer, "notify::log-trace-context", G_CALLBACK (count_notify), &notified);
+  north_mcp_tracer_set_log_trace_context (tracer, FALSE);
+  north_mcp_tracer_set_log_trace_context (tracer, FALSE);
+  g_object_get (tracer, "log-trace-context", &value, NULL);
+  g_assert_false (value);
+  g_assert_cmpuint (notified, ==, 1);
+  g_object_set (tracer, "log-trace-context", TRUE, NULL);
+  g_assert_true (north_mcp_tracer_get_log_trace_context (tracer));
+  g_assert_cmpuint (notified, ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -240,6 +267,7 @@ main (int    argc,
   g_unsetenv ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/trace/traceparent/valid", test_traceparent_valid);
+  g_test_add_func ("/trace/log-trace-context", test_log_trace_context_property);
   g_test_add_func ("/trace/traceparent/invalid", test_traceparent_invalid);
   g_test_add_func ("/trace/tracestate", test_tracestate);
   g_test_add_func ("/trace/span/not-recording", test_span_not_recording);

@@ -669,14 +669,27 @@ class Span(NorthMcp.Span):
         NorthMcp.Span.add_event(self, name, python_to_json(attributes).get_object()
                                 if attributes else None)
 
+    # traced_span()'s record_exception_details: None follows the tracer.
+    _record_details = None
+
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc is not None:
-            self.record_error(exc_type.__name__, str(exc))
+            self._record_exception(exc_type.__name__, str(exc))
         self.end()
         return False
+
+    def _record_exception(self, kind, message):
+        if self._record_details is None:
+            self.record_error(kind, message)
+        elif not self._record_details:
+            self.record_error(kind, None)
+        else:
+            self.set_attribute("error.type", kind)
+            self.set_status(NorthMcp.SpanStatus.ERROR, message)
+            self.add_event("exception", {"exception.type": kind, "exception.message": message})
 
 
 Span = override(Span)
@@ -703,7 +716,51 @@ def span(name, attributes=None):
     return _start_span(get_current_context(), name, attributes)
 
 
-__all__ += ["Span", "span"]
+def traced_span(name, *, record_exception_details=None, attributes=None, tracer=None):
+    """The North Python SDK's ``traced_span``: a child span of the current
+    request's span, as a context manager. An escaping exception is recorded
+    by its class; with its message too when ``record_exception_details`` is
+    true, or, left ``None``, when the server's ``TelemetryConfig`` says
+    ``record_sensitive_data`` (the tracer's ``record-error-details``).
+    ``tracer`` is accepted for the SDK's signature; spans always go to the
+    server's ``NorthMcp.Tracer``."""
+    made = span(name, attributes)
+    if record_exception_details is not None:
+        made._record_details = bool(record_exception_details)
+    return made
+
+
+@dataclasses.dataclass(frozen=True)
+class TelemetryConfig:
+    """The North Python SDK's telemetry options, for
+    ``Server(..., telemetry=TelemetryConfig(...))``:
+    ``record_sensitive_data`` sets the tracer's ``record-error-details``
+    (exception messages in spans) and ``log_trace_context`` its
+    ``log-trace-context`` (``[trace_id=… span_id=…]`` at the end of the
+    library's log lines inside a traced request). Whether spans are
+    exported at all is the tracer's endpoint (``OTEL_*`` variables), as
+    the SDK leaves it to the TracerProvider."""
+
+    record_sensitive_data: bool = False
+    log_trace_context: bool = True
+
+    def traced_span(self, name, *, attributes=None, tracer=None):
+        """``traced_span()`` following this config's ``record_sensitive_data``."""
+        return traced_span(name, record_exception_details=self.record_sensitive_data,
+                           attributes=attributes, tracer=tracer)
+
+
+def get_telemetry_config():
+    """The current request's server's ``TelemetryConfig``: the one given to
+    ``Server(telemetry=...)``, or one read from its tracer."""
+    context = get_current_context()
+    server = context.get_server() if context is not None else None
+    if server is None:
+        return TelemetryConfig(record_sensitive_data=False, log_trace_context=False)
+    return server.telemetry
+
+
+__all__ += ["Span", "span", "traced_span", "TelemetryConfig", "get_telemetry_config"]
 
 
 # ---------------------------------------------------------------------------
@@ -2129,7 +2186,7 @@ class Server(NorthMcp.Server):
     ``Server(name, version="0.1.0", *, port=None, host=None,
     server_secret=None, trusted_issuers=None, require_auth=None,
     audience=None, debug=None, stateless=None, instructions=None,
-    title=None, lifespan=None)``
+    title=None, lifespan=None, telemetry=None)``
 
     A version given positionally must look like one (digits first, no
     blanks, as ``"1.0.0"``); anything else raises ``TypeError``, because
@@ -2157,9 +2214,13 @@ class Server(NorthMcp.Server):
                  port=None, host=None, server_secret=None, trusted_issuers=None,
                  require_auth=None, audience=None, debug=None, stateless=None,
                  instructions=None, title=None, lifespan=None, stateless_http=None,
-                 json_response=None, **properties):
+                 json_response=None, telemetry=None, **properties):
         version = _server_version(positional, version)
         super().__init__(name=name, version=version, **properties)
+        if telemetry is not None:
+            tracer = self.get_tracer()
+            tracer.set_record_error_details(telemetry.record_sensitive_data)
+            tracer.set_log_trace_context(telemetry.log_trace_context)
         self._lifespan = lifespan
         self._lifespan_context = None
         self._readers = []
@@ -2193,6 +2254,14 @@ class Server(NorthMcp.Server):
     def name(self):
         """The server's name (FastMCP's ``mcp.name``)."""
         return self.get_name()
+
+    @property
+    def telemetry(self):
+        """The North Python SDK's ``mcp.telemetry``: a ``TelemetryConfig``
+        of what the server's tracer does now."""
+        tracer = self.get_tracer()
+        return TelemetryConfig(record_sensitive_data=tracer.get_record_error_details(),
+                               log_trace_context=tracer.get_log_trace_context())
 
     def add_tool(self, tool, name=None, description=None, **kwargs):
         """Adds a ``NorthMcp.Tool``, or, as FastMCP's ``add_tool()``, a
