@@ -3,6 +3,7 @@
 # ("1" or "0") make its TelemetryConfig.
 #
 # SPDX-License-Identifier: MIT
+import logging
 import os
 import sys
 
@@ -10,7 +11,14 @@ import gi
 
 gi.require_version("NorthMcp", "1.0")
 from gi.repository import NorthMcp  # noqa: E402
-from gi.repository.NorthMcp import TelemetryConfig, get_telemetry_config, traced_span  # noqa: E402
+from gi.repository.NorthMcp import (  # noqa: E402
+    Depends, TelemetryConfig, TraceContextFormatter, get_telemetry_config, traced_span)
+
+handler = logging.StreamHandler()
+handler.setFormatter(TraceContextFormatter("%(name)s - %(message)s"))
+log = logging.getLogger("NorthMCP.Demo")
+log.addHandler(handler)
+log.setLevel(logging.INFO)
 
 mcp = NorthMcp.Server("Telemetry", "1.0.0", debug=True, telemetry=TelemetryConfig(
     record_sensitive_data=os.environ.get("TELEMETRY_SENSITIVE") == "1",
@@ -24,6 +32,15 @@ def config() -> dict:
         found = get_telemetry_config()
     return {"record_sensitive_data": found.record_sensitive_data,
             "log_trace_context": found.log_trace_context}
+
+
+@mcp.tool()
+def injected(text: str, telemetry: TelemetryConfig = Depends(get_telemetry_config)) -> dict:
+    """The config injected as the SDK's README shows, and a log line."""
+    log.info("injected %s", text)
+    with telemetry.traced_span("injected-step"):
+        pass
+    return {"type": type(telemetry).__name__, "record_sensitive_data": telemetry.record_sensitive_data}
 
 
 @mcp.tool()

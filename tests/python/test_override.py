@@ -670,3 +670,13 @@ def test_server_refuses_instructions_in_the_version_place():
         NorthMcp.Server("Demo", "1.0", version="2.0")
     with pytest.raises(TypeError, match="positionally"):
         NorthMcp.Server("Demo", "1.0", "Answer briefly.")
+
+
+def test_depends_takes_plain_functions_only():
+    async def coroutine():
+        return 1
+
+    with pytest.raises(TypeError, match="coroutine function"):
+        NorthMcp.Depends(coroutine)
+    with pytest.raises(TypeError, match="takes a function"):
+        NorthMcp.Depends(42)

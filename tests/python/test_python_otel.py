@@ -161,6 +161,17 @@ def test_north_sdk_telemetry_api(collector, monkeypatch, sensitive, log_trace):
         assert len(handling) == 4, client.server._stderr_lines
         assert all(("[trace_id=" in line) == log_trace for line in handling), handling
         assert any(f"[trace_id={TRACE_ID} span_id=" in line for line in handling) == log_trace
+
+        # Depends(get_telemetry_config): not an argument the client sees or sets.
+        tools = {tool["name"]: tool for tool in client.request("tools/list", {})["result"]["tools"]}
+        assert list(tools["injected"]["inputSchema"]["properties"]) == ["text"]
+        result = client.call_tool("injected", {"text": "hi", "telemetry": "forged"})["result"]
+        assert result["structuredContent"] == {"type": "TelemetryConfig", "record_sensitive_data": sensitive}
+        assert wait_for(lambda: "injected-step" in {s["name"] for s in collector.spans()})
+        # TraceContextFormatter: the request's ids at the end of a Python log line.
+        call = {s["name"]: s for s in collector.spans()}["tools/call injected"]
+        assert client.server.wait_for_stderr(
+            r"NorthMCP.Demo - injected hi \[trace_id=%s span_id=%s\]" % (TRACE_ID, call["spanId"]))
     finally:
         client.close()
 

@@ -56,6 +56,7 @@ import datetime
 import enum
 import inspect
 import json
+import logging
 import os
 import re
 import selectors
@@ -760,7 +761,21 @@ def get_telemetry_config():
     return server.telemetry
 
 
-__all__ += ["Span", "span", "traced_span", "TelemetryConfig", "get_telemetry_config"]
+class TraceContextFormatter(logging.Formatter):
+    """The North Python SDK's formatter: a record logged inside a traced
+    request ends with ``[trace_id=… span_id=…]`` of the request's span."""
+
+    def format(self, record):
+        line = super().format(record)
+        context = get_current_context()
+        span = context.get_span() if context is not None else None
+        if span is None or not span.is_recording():
+            return line
+        return "%s [trace_id=%s span_id=%s]" % (line, span.get_trace_id(), span.get_span_id())
+
+
+__all__ += ["Span", "span", "traced_span", "TelemetryConfig", "get_telemetry_config",
+            "TraceContextFormatter"]
 
 
 # ---------------------------------------------------------------------------
@@ -1307,13 +1322,14 @@ _UNSET = object()
 class _ToolSpec:
     """What the C tool keeps as user data: the function and how to call it."""
 
-    __slots__ = ("function", "parameters", "context_parameter", "var_keyword",
-                 "output_wrap", "output_schema", "owner")
+    __slots__ = ("function", "parameters", "context_parameter", "dependencies",
+                 "var_keyword", "output_wrap", "output_schema", "owner")
 
     def __init__(self, function):
         self.function = function
         self.parameters = {}          # name -> (hint, has_default)
         self.context_parameter = None
+        self.dependencies = {}        # name -> Depends
         self.var_keyword = False
         self.output_wrap = False
         self.output_schema = None
@@ -1325,6 +1341,35 @@ def _type_hints(function):
         return typing.get_type_hints(function, include_extras=True)
     except Exception:
         return dict(getattr(function, "__annotations__", {}))
+
+
+class Depends:
+    """FastMCP's (and the North Python SDK's) ``Depends``: a parameter
+    whose default is ``Depends(function)`` is left out of the input schema
+    and gets ``function()``'s value, called inside the request (so
+    ``Depends(get_telemetry_config)`` or ``Depends(get_current_context)``
+    work) before each call. What a client sends under that name is
+    ignored. The function is called without arguments and must not be a
+    coroutine function."""
+
+    __slots__ = ("dependency",)
+
+    def __init__(self, dependency):
+        if not callable(dependency):
+            raise TypeError("Depends() takes a function")
+        if inspect.iscoroutinefunction(dependency):
+            raise TypeError("Depends(): %r is a coroutine function; only plain "
+                            "functions are supported" % (dependency,))
+        self.dependency = dependency
+
+    def resolve(self):
+        return self.dependency()
+
+    def __repr__(self):
+        return "Depends(%r)" % (self.dependency,)
+
+
+__all__ += ["Depends"]
 
 
 def _describe_function(function, kind="tool", name=None):
@@ -1350,6 +1395,9 @@ def _describe_function(function, kind="tool", name=None):
                             % (spec.owner, parameter_name))
         if _is_context_hint(hint):
             spec.context_parameter = parameter_name
+            continue
+        if isinstance(parameter.default, Depends):
+            spec.dependencies[parameter_name] = parameter.default
             continue
 
         default = parameter.default
@@ -1572,10 +1620,17 @@ def _convert_arguments(spec, values, context, text=False):
             kwargs[name] = default
     if spec.var_keyword:
         for name, value in values.items():
-            if name not in spec.parameters:
+            if name not in spec.parameters and name not in spec.dependencies:
                 kwargs[name] = value
     if spec.context_parameter is not None:
         kwargs[spec.context_parameter] = context
+    if spec.dependencies:
+        token = _current_context.set(context)
+        try:
+            for name, dependency in spec.dependencies.items():
+                kwargs[name] = dependency.resolve()
+        finally:
+            _current_context.reset(token)
     return kwargs
 
 
