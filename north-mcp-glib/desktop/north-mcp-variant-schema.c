@@ -588,6 +588,25 @@ path_push_key (Converter  *c,
   g_string_append_printf (c->path, "['%s']", key);
 }
 
+/* Converts item @index of @array, with its place on the path while it
+ * converts; on failure the path still names it. */
+static GVariant *
+item_from_json (Converter          *c,
+                const GVariantType *type,
+                JsonArray          *array,
+                guint               index,
+                guint               depth)
+{
+  gsize length = c->path->len;
+  GVariant *item;
+
+  g_string_append_printf (c->path, "[%u]", index);
+  item = from_json (c, type, json_array_get_element (array, index), depth + 1);
+  if (item != NULL)
+    g_string_truncate (c->path, length);
+  return item;
+}
+
 /* Converts item @index of @array into @builder; clears @builder on failure. */
 static gboolean
 add_item (Converter          *c,
@@ -597,18 +616,14 @@ add_item (Converter          *c,
           guint               index,
           guint               depth)
 {
-  gsize length = c->path->len;
-  GVariant *item;
+  GVariant *item = item_from_json (c, type, array, index, depth);
 
-  g_string_append_printf (c->path, "[%u]", index);
-  item = from_json (c, type, json_array_get_element (array, index), depth + 1);
   if (item == NULL)
     {
       g_variant_builder_clear (builder);
       return FALSE;
     }
   g_variant_builder_add_value (builder, item);
-  g_string_truncate (c->path, length);
   return TRUE;
 }
 
@@ -704,11 +719,8 @@ fixed_array_from_json (Converter          *c,
   c->in_fixed = TRUE;
   for (guint i = 0; ok && i < n; i++)
     {
-      gsize length = c->path->len;
-      g_autoptr(GVariant) item = NULL;
+      g_autoptr(GVariant) item = item_from_json (c, element, array, i, depth);
 
-      g_string_append_printf (c->path, "[%u]", i);
-      item = from_json (c, element, json_array_get_element (array, i), depth + 1);
       if (item == NULL)
         ok = FALSE;
       else
@@ -716,7 +728,6 @@ fixed_array_from_json (Converter          *c,
           g_variant_ref_sink (item);
           g_assert (g_variant_get_size (item) == item_size);
           g_byte_array_append (data, g_variant_get_data (item), item_size);
-          g_string_truncate (c->path, length);
         }
     }
   c->in_fixed = FALSE;
