@@ -76,6 +76,13 @@ const char *north_mcp_context_method_capability     (const char          *method
 gboolean    north_mcp_context_has_client_sub_capability (NorthMcpContext *self,
                                                          const char      *capability,
                                                          const char      *sub);
+/* Whether the client can take @method with @params beyond its top-level
+ * capability (which the caller checks), in every revision: sampling with
+ * tools needs sampling.tools, URL elicitation elicitation.url, and a
+ * client that lists elicitation.url without form takes no forms. */
+gboolean    north_mcp_context_sub_capabilities_allow (NorthMcpContext *self,
+                                                      const char      *method,
+                                                      JsonObject      *params);
 /* north_mcp_context_return_missing_capability() for @capability.@sub
  * (%NULL @sub: the capability itself). */
 void        north_mcp_context_return_missing_sub_capability (NorthMcpContext *self,

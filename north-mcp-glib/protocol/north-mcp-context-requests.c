@@ -225,9 +225,7 @@ north_mcp_context_sample_async (NorthMcpContext     *self,
   g_return_if_fail (params != NULL);
 
   /* Tool use in sampling (2025-11-25) needs its own capability. */
-  if (self->session != NULL &&
-      (json_object_has_member (params, "tools") || json_object_has_member (params, "toolChoice")) &&
-      !north_mcp_context_has_client_sub_capability (self, "sampling", "tools"))
+  if (self->session != NULL && !north_mcp_context_sub_capabilities_allow (self, "sampling/createMessage", params))
     {
       fail_not_supported (self, cancellable, callback, user_data,
                           "Cannot send sampling/createMessage with tools: the client did "
@@ -286,20 +284,17 @@ north_mcp_context_elicit_async (NorthMcpContext     *self,
   g_return_if_fail (message != NULL);
   g_return_if_fail (requested_schema != NULL);
 
+  json_object_set_string_member (params, "message", message);
+  json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
   /* `elicitation: {}` means forms; a client that lists modes without
    * `form` takes URLs only. */
-  if (self->session != NULL &&
-      north_mcp_context_has_client_sub_capability (self, "elicitation", "url") &&
-      !north_mcp_context_has_client_sub_capability (self, "elicitation", "form"))
+  if (self->session != NULL && !north_mcp_context_sub_capabilities_allow (self, "elicitation/create", params))
     {
       fail_not_supported (self, cancellable, callback, user_data,
                           "Cannot send elicitation/create in form mode: the client declared "
                           "'elicitation.url' but not 'elicitation.form'");
       return;
     }
-
-  json_object_set_string_member (params, "message", message);
-  json_object_set_object_member (params, "requestedSchema", json_object_ref (requested_schema));
   north_mcp_context_send_request_async (self, "elicitation/create", params,
                                         cancellable, callback, user_data);
 }
@@ -356,20 +351,19 @@ north_mcp_context_elicit_url_async (NorthMcpContext     *self,
   g_return_if_fail (url != NULL);
   g_return_if_fail (elicitation_id != NULL);
 
+  params = json_object_new ();
+  json_object_set_string_member (params, "mode", "url");
+  json_object_set_string_member (params, "message", message);
+  json_object_set_string_member (params, "url", url);
+  json_object_set_string_member (params, "elicitationId", elicitation_id);
   /* A client that declared `elicitation: {}` supports forms only. */
-  if (self->session != NULL && !north_mcp_context_has_client_sub_capability (self, "elicitation", "url"))
+  if (self->session != NULL && !north_mcp_context_sub_capabilities_allow (self, "elicitation/create", params))
     {
       fail_not_supported (self, cancellable, callback, user_data,
                           "Cannot send elicitation/create in URL mode: the client did "
                           "not declare the 'elicitation.url' capability");
       return;
     }
-
-  params = json_object_new ();
-  json_object_set_string_member (params, "mode", "url");
-  json_object_set_string_member (params, "message", message);
-  json_object_set_string_member (params, "url", url);
-  json_object_set_string_member (params, "elicitationId", elicitation_id);
   north_mcp_context_send_request_async (self, "elicitation/create", params,
                                         cancellable, callback, user_data);
 }
@@ -471,7 +465,7 @@ north_mcp_context_return_url_elicitation_required (NorthMcpContext *self,
       return;
     }
 
-  if (self->session != NULL && !north_mcp_context_has_client_sub_capability (self, "elicitation", "url"))
+  if (self->session != NULL && !north_mcp_context_sub_capabilities_allow (self, "elicitation/create", params))
     {
       north_mcp_context_return_missing_sub_capability (self, "elicitation", "url");
       return;

@@ -196,15 +196,10 @@ north_mcp_context_has_client_sub_capability (NorthMcpContext *self,
   return object != NULL && json_object_has_member (object, sub);
 }
 
-/* Whether the client can take @method with @params beyond its top-level
- * capability, as for the requests of earlier revisions
- * (north-mcp-context-requests.c): sampling with tools needs
- * sampling.tools, URL elicitation elicitation.url, and a client that
- * lists elicitation.url without form takes no forms. */
-static gboolean
-sub_capabilities_allow (NorthMcpContext *self,
-                        const char      *method,
-                        JsonObject      *params)
+gboolean
+north_mcp_context_sub_capabilities_allow (NorthMcpContext *self,
+                                          const char      *method,
+                                          JsonObject      *params)
 {
   if (g_str_equal (method, "sampling/createMessage"))
     return params == NULL ||
@@ -258,7 +253,7 @@ north_mcp_context_add_input_request (NorthMcpContext *self,
 
   if (!north_mcp_context_get_supports_input_requests (self) ||
       !north_mcp_context_has_client_capability (self, capability) ||
-      !sub_capabilities_allow (self, method, params))
+      !north_mcp_context_sub_capabilities_allow (self, method, params))
     return FALSE;
 
   request = json_object_new ();
