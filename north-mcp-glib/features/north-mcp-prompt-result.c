@@ -215,18 +215,12 @@ JsonNode *
 north_mcp_prompt_result_to_json (NorthMcpPromptResult *self)
 {
   g_autoptr(JsonObject) result = json_object_new ();
-  JsonArray *messages;
-  guint length;
 
   g_return_val_if_fail (NORTH_MCP_IS_PROMPT_RESULT (self), NULL);
 
   if (self->description != NULL)
     json_object_set_string_member (result, "description", self->description);
-  length = json_array_get_length (self->messages);
-  messages = json_array_sized_new (length);
-  for (guint i = 0; i < length; i++)
-    json_array_add_element (messages, json_node_copy (json_array_get_element (self->messages, i)));
-  json_object_set_array_member (result, "messages", messages);
+  json_object_set_array_member (result, "messages", north_mcp_array_copy (self->messages));
   if (self->meta != NULL)
     json_object_set_object_member (result, "_meta", json_object_ref (self->meta));
 

@@ -107,16 +107,9 @@ north_mcp_prompt_add_json_members (NorthMcpFeature *feature,
                                    JsonObject      *object)
 {
   NorthMcpPromptPrivate *priv = north_mcp_prompt_get_instance_private (NORTH_MCP_PROMPT (feature));
-  guint length = json_array_get_length (priv->arguments);
-  JsonArray *arguments;
 
-  if (length == 0)
-    return;
-
-  arguments = json_array_sized_new (length);
-  for (guint i = 0; i < length; i++)
-    json_array_add_element (arguments, json_node_copy (json_array_get_element (priv->arguments, i)));
-  json_object_set_array_member (object, "arguments", arguments);
+  if (json_array_get_length (priv->arguments) > 0)
+    json_object_set_array_member (object, "arguments", north_mcp_array_copy (priv->arguments));
 }
 
 static void

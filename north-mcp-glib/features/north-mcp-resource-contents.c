@@ -237,16 +237,10 @@ JsonNode *
 north_mcp_resource_contents_to_json (NorthMcpResourceContents *self)
 {
   g_autoptr(JsonObject) result = json_object_new ();
-  JsonArray *copy;
-  guint length;
 
   g_return_val_if_fail (NORTH_MCP_IS_RESOURCE_CONTENTS (self), NULL);
 
-  length = json_array_get_length (self->contents);
-  copy = json_array_sized_new (length);
-  for (guint i = 0; i < length; i++)
-    json_array_add_element (copy, json_node_copy (json_array_get_element (self->contents, i)));
-  json_object_set_array_member (result, "contents", copy);
+  json_object_set_array_member (result, "contents", north_mcp_array_copy (self->contents));
   if (self->meta != NULL)
     json_object_set_object_member (result, "_meta", json_object_ref (self->meta));
 

@@ -130,5 +130,9 @@ void      north_mcp_wipe_string       (char       *text);
 
 /* Wraps @object (a new reference is taken) in a new node. */
 JsonNode *north_mcp_node_new_object  (JsonObject *object);
+/* A new array of json_node_copy()s of @array's elements: what is added to
+ * either later is not in the other (the elements' own objects and arrays
+ * are shared, as json_node_copy() does). */
+JsonArray *north_mcp_array_copy       (JsonArray  *array);
 
 G_END_DECLS

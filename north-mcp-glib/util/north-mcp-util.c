@@ -93,6 +93,17 @@ north_mcp_node_new_object (JsonObject *object)
   return json_node_init_object (json_node_alloc (), object);
 }
 
+JsonArray *
+north_mcp_array_copy (JsonArray *array)
+{
+  guint length = json_array_get_length (array);
+  JsonArray *copy = json_array_sized_new (length);
+
+  for (guint i = 0; i < length; i++)
+    json_array_add_element (copy, json_node_copy (json_array_get_element (array, i)));
+  return copy;
+}
+
 static const char * const log_level_names[] = {
   "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency", NULL
 };
