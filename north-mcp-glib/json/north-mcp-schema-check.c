@@ -311,6 +311,23 @@ fail (CheckState  *state,
   return FALSE;
 }
 
+/* Like fail(), for member @name of the object checked, which @what
+ * describes: "missing required argument 'a.b'". */
+static gboolean
+fail_member (CheckState  *state,
+             GError     **error,
+             const char  *what,
+             const char  *name)
+{
+  g_autofree char *subject = NULL;
+
+  if (error == NULL)
+    return FALSE;
+  subject = describe_path (state, name);
+  g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "%s %s", what, subject);
+  return FALSE;
+}
+
 static char *
 describe_types (guint types)
 {
@@ -500,16 +517,7 @@ check_object (Node        *node,
         const char *name = g_ptr_array_index (node->required, i);
 
         if (!json_object_has_member (object, name))
-          {
-            g_autofree char *subject = NULL;
-
-            if (error == NULL)
-              return FALSE;
-            subject = describe_path (state, name);
-            g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                         "missing required %s", subject);
-            return FALSE;
-          }
+          return fail_member (state, error, "missing required", name);
       }
 
   if (node->property_order != NULL)
@@ -538,16 +546,7 @@ check_object (Node        *node,
             continue;
 
           if (node->additional->reject_all)
-            {
-              g_autofree char *subject = NULL;
-
-              if (error == NULL)
-                return FALSE;
-              subject = describe_path (state, name);
-              g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                           "unknown %s", subject);
-              return FALSE;
-            }
+            return fail_member (state, error, "unknown", name);
           if (!check_child (node->additional, member, state, depth, name, 0, error))
             return FALSE;
         }
