@@ -182,38 +182,20 @@ client_of (NorthMcpHttpListener *self,
   return client;
 }
 
-static guint
-idle_timeout_s (NorthMcpHttpListener *self)
+/* The host's settings; a listener without a host has the defaults, and
+ * no limit on connections. */
+static NorthMcpTransportSettings
+settings_of (NorthMcpHttpListener *self)
 {
   NorthMcpTransportSettings settings;
 
   if (self->host == NULL)
-    return DEFAULT_IDLE_TIMEOUT_S;
+    return (NorthMcpTransportSettings) {
+      .idle_timeout = DEFAULT_IDLE_TIMEOUT_S,
+      .max_unsent_bytes = DEFAULT_MAX_UNSENT_BYTES,
+    };
   north_mcp_transport_host_get_settings (self->host, &settings);
-  return settings.idle_timeout;
-}
-
-static guint64
-max_unsent_bytes (NorthMcpHttpListener *self)
-{
-  NorthMcpTransportSettings settings;
-
-  if (self->host == NULL)
-    return DEFAULT_MAX_UNSENT_BYTES;
-  north_mcp_transport_host_get_settings (self->host, &settings);
-  return settings.max_unsent_bytes;
-}
-
-/* 0: no limit. */
-static guint
-max_connections (NorthMcpHttpListener *self)
-{
-  NorthMcpTransportSettings settings;
-
-  if (self->host == NULL)
-    return 0;
-  north_mcp_transport_host_get_settings (self->host, &settings);
-  return settings.max_connections;
+  return settings;
 }
 
 static void
@@ -511,7 +493,7 @@ static gboolean
 sweep_cb (gpointer user_data)
 {
   NorthMcpHttpListener *self = user_data;
-  guint timeout = idle_timeout_s (self);
+  guint timeout = settings_of (self).idle_timeout;
   gint64 now = g_get_monotonic_time ();
 
   if (self->clients.length == 0)
@@ -685,7 +667,7 @@ back_off (NorthMcpHttpListener *self,
 static gboolean
 hold_off_when_full (NorthMcpHttpListener *self)
 {
-  guint max = max_connections (self);
+  guint max = settings_of (self).max_connections;
 
   if (max == 0 || self->clients.length + self->lingering < max)
     return FALSE;
@@ -706,7 +688,7 @@ hold_off_when_full (NorthMcpHttpListener *self)
 static void
 resume_accepting (NorthMcpHttpListener *self)
 {
-  guint max = max_connections (self);
+  guint max = settings_of (self).max_connections;
 
   if (self->stopped || self->draining || (max != 0 && self->clients.length + self->lingering >= max))
     return;
@@ -972,7 +954,7 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
    * append (a replay) is fine, output the client does not take is not.
    * Not added to the limit, which may be as large as G_MAXUINT64. */
   body = soup_server_message_get_response_body (msg);
-  limit = max_unsent_bytes (client->listener);
+  limit = settings_of (client->listener).max_unsent_bytes;
   if ((guint64) body->length <= client->written + appended ||
       (guint64) body->length - client->written - appended <= limit)
     return TRUE;
