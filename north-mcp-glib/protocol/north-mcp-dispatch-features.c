@@ -342,7 +342,6 @@ north_mcp_dispatch_completion_complete (NorthMcpProtocolHost *host,
       NorthMcpPrompt *prompt = name != NULL
                                ? north_mcp_protocol_host_lookup (host, NORTH_MCP_REGISTRY_PROMPTS, name)
                                : NULL;
-      g_autofree char *message = NULL;
 
       if (prompt != NULL)
         {
@@ -353,12 +352,7 @@ north_mcp_dispatch_completion_complete (NorthMcpProtocolHost *host,
           return;
         }
 
-      {
-        g_autofree char *echo = north_mcp_echo (name);
-
-        message = g_strdup_printf ("Invalid params: unknown prompt '%s'", echo);
-      }
-      north_mcp_dispatch_invalid_params (context, message);
+      north_mcp_dispatch_unknown (context, "prompt", name);
       return;
     }
 
@@ -366,7 +360,6 @@ north_mcp_dispatch_completion_complete (NorthMcpProtocolHost *host,
     {
       const char *uri = north_mcp_object_get_string (ref, "uri");
       NorthMcpResourceTemplate *template_ = uri != NULL ? find_template (host, uri) : NULL;
-      g_autofree char *message = NULL;
 
       if (template_ != NULL)
         {
@@ -384,19 +377,9 @@ north_mcp_dispatch_completion_complete (NorthMcpProtocolHost *host,
           return;
         }
 
-      {
-        g_autofree char *echo = north_mcp_echo (uri);
-
-        message = g_strdup_printf ("Invalid params: unknown resource template '%s'", echo);
-      }
-      north_mcp_dispatch_invalid_params (context, message);
+      north_mcp_dispatch_unknown (context, "resource template", uri);
       return;
     }
 
-  {
-    g_autofree char *echo = north_mcp_echo (type);
-    g_autofree char *message = g_strdup_printf ("Invalid params: unknown reference type '%s'", echo);
-
-    north_mcp_dispatch_invalid_params (context, message);
-  }
+  north_mcp_dispatch_unknown (context, "reference type", type);
 }

@@ -66,6 +66,11 @@ gpointer north_mcp_dispatch_require_named (NorthMcpProtocolHost *host,
 /* Answers -32602 Invalid params with @message. */
 void     north_mcp_dispatch_invalid_params (NorthMcpContext *context,
                                             const char      *message);
+/* Answers -32602 Invalid params: "unknown @what '@name'" (@name cut as
+ * north_mcp_echo() does; NULL: empty). */
+void     north_mcp_dispatch_unknown        (NorthMcpContext *context,
+                                            const char      *what,
+                                            const char      *name);
 
 /* A change of the request's session: its log level (logging/setLevel) or
  * a subscription (resources/(un)subscribe). */

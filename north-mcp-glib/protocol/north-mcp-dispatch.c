@@ -56,6 +56,17 @@ north_mcp_dispatch_invalid_params (NorthMcpContext *context,
                                           message);
 }
 
+void
+north_mcp_dispatch_unknown (NorthMcpContext *context,
+                            const char      *what,
+                            const char      *name)
+{
+  g_autofree char *echo = north_mcp_echo (name);
+  g_autofree char *message = g_strdup_printf ("Invalid params: unknown %s '%s'", what, echo);
+
+  north_mcp_dispatch_invalid_params (context, message);
+}
+
 /* Cursors are opaque to clients; ours encode the offset of the next page. */
 gboolean
 north_mcp_dispatch_paginate (NorthMcpProtocolHost  *host,
@@ -285,26 +296,21 @@ north_mcp_dispatch_require_named (NorthMcpProtocolHost *host,
                                   const char           *what)
 {
   const char *name = north_mcp_object_get_string (north_mcp_context_get_params (context), "name");
-  g_autofree char *echo = NULL;
-  g_autofree char *message = NULL;
   gpointer feature;
 
   if (name == NULL)
     {
-      message = g_strdup_printf ("Invalid params: %s needs a string 'name'",
-                                 north_mcp_context_get_method (context));
+      g_autofree char *message = g_strdup_printf ("Invalid params: %s needs a string 'name'",
+                                                  north_mcp_context_get_method (context));
+
       north_mcp_dispatch_invalid_params (context, message);
       return NULL;
     }
 
   feature = north_mcp_protocol_host_lookup (host, kind, name);
-  if (feature != NULL)
-    return feature;
-
-  echo = north_mcp_echo (name);
-  message = g_strdup_printf ("Invalid params: unknown %s '%s'", what, echo);
-  north_mcp_dispatch_invalid_params (context, message);
-  return NULL;
+  if (feature == NULL)
+    north_mcp_dispatch_unknown (context, what, name);
+  return feature;
 }
 
 static void
