@@ -15,42 +15,7 @@
 
 #include "north-mcp-hex-private.h"
 #include "north-mcp-json-writer-private.h"
-
-/* The length of the well-formed UTF-8 sequence (shortest form, no
- * surrogates, at most U+10FFFF) at @p, a byte of 0x80 or more, or 0. A
- * NUL is no continuation byte: nothing after it is read. */
-static gsize
-utf8_sequence_length (const guchar *p)
-{
-  guchar lo = 0x80, hi = 0xBF;
-  gsize n;
-
-  if (p[0] >= 0xC2 && p[0] <= 0xDF)
-    n = 2;
-  else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-    n = 3;
-  else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-    n = 4;
-  else
-    return 0;
-
-  switch (p[0])
-    {
-    case 0xE0: lo = 0xA0; break;
-    case 0xF0: lo = 0x90; break;
-    case 0xED: hi = 0x9F; break;
-    case 0xF4: hi = 0x8F; break;
-    default: break;
-    }
-
-  if (p[1] < lo || p[1] > hi)
-    return 0;
-  for (gsize i = 2; i < n; i++)
-    if (p[i] < 0x80 || p[i] > 0xBF)
-      return 0;
-
-  return n;
-}
+#include "north-mcp-utf8-private.h"
 
 /* Appends @n bytes at @text to @out, unless it is NULL (only counting);
  * returns @n. */
@@ -85,7 +50,7 @@ write_string_to (GString    *out,
         {
           if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
             p++;
-          else if (*p >= 0x80 && (n = utf8_sequence_length (p)) > 0 &&
+          else if (*p >= 0x80 && (n = north_mcp_utf8_sequence_length (p, G_MAXSIZE)) > 0 &&
                    !(p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)))
             p += n;
           else
@@ -101,7 +66,7 @@ write_string_to (GString    *out,
           /* JSON text is UTF-8 and our reader refuses anything else: a
            * byte that starts no valid sequence (a Latin-1 text, a cut
            * character) becomes U+FFFD, so that what we write reads back. */
-          if (utf8_sequence_length (p) == 0)
+          if (north_mcp_utf8_sequence_length (p, G_MAXSIZE) == 0)
             {
               size += emit (out, "\xef\xbf\xbd", 3);
               p++;
