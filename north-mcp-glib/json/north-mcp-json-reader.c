@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-hex-private.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-utf8-private.h"
@@ -141,38 +142,16 @@ read_separator (Reader *r,
   return SEPARATOR_ERROR;
 }
 
-static int
-hex_value (guchar c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Four hex digits after "\u" at r->p; -1 when malformed. */
 static gint32
 read_hex4 (Reader *r)
 {
-  gint32 value = 0;
+  guint8 code[2];
 
-  if (r->end - r->p < 4)
+  if (r->end - r->p < 4 || !north_mcp_hex_decode ((const char *) r->p, 4, code, 2))
     return -1;
-
-  for (int i = 0; i < 4; i++)
-    {
-      int digit = hex_value (r->p[i]);
-
-      if (digit < 0)
-        return -1;
-      value = value * 16 + digit;
-    }
-
   r->p += 4;
-  return value;
+  return code[0] << 8 | code[1];
 }
 
 /* r->p after a backslash. */
