@@ -18,6 +18,7 @@
 #include "north-mcp-auth.h"
 #include "north-mcp-error.h"
 #include "north-mcp-hex-private.h"
+#include "north-mcp-http-client-address-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-revision-2026-private.h"
@@ -45,7 +46,7 @@ typedef enum
   OPT_AUDIENCE, OPT_WORKERS, OPT_IDLE_TIMEOUT, OPT_MAX_UNSENT_BYTES, OPT_MAX_HELD_BODY_BYTES, OPT_MAX_CONNECTIONS, OPT_MAX_SESSIONS,
   OPT_MAX_SESSIONS_PER_IDENTITY, OPT_MAX_SUBSCRIPTION_BYTES, OPT_TASK_TTL,
   OPT_ALLOWED_ORIGIN, OPT_ALLOWED_HOST, OPT_NO_HEALTH_CHECK, OPT_NO_DEBUG, OPT_PATH,
-  OPT_SESSION_TIMEOUT, OPT_SHUTDOWN_TIMEOUT, OPT_STATE_STORE,
+  OPT_SESSION_TIMEOUT, OPT_SHUTDOWN_TIMEOUT, OPT_STATE_STORE, OPT_FORWARDED_ALLOW_IPS,
   N_OPTIONS
 } OptionId;
 
@@ -96,6 +97,7 @@ static const OptionSpec option_specs[N_OPTIONS] = {
   [OPT_SESSION_TIMEOUT] = { "session-timeout", 0, G_OPTION_ARG_INT64, SERVER ("session-timeout"), "End HTTP sessions idle this long (default 1800; 0: never)", "SECONDS" },
   [OPT_SHUTDOWN_TIMEOUT] = { "shutdown-timeout", 0, G_OPTION_ARG_INT64, SERVER ("shutdown-timeout"), "On SIGTERM or SIGINT, let running requests finish for this long (default 10; 0: stop at once; a second signal stops at once)", "SECONDS" },
   [OPT_STATE_STORE] = { "state-store", 0, G_OPTION_ARG_STRING, SERVER ("state-store"), "Share sessions with other replicas in this Redis (HTTP only)", "redis://HOST:PORT[/DB]" },
+  [OPT_FORWARDED_ALLOW_IPS] = { "forwarded-allow-ips", 0, G_OPTION_ARG_STRING, BY_HAND, "Believe X-Forwarded-For from these proxies: comma-separated addresses, networks (10.0.0.0/8) or * for all; also FORWARDED_ALLOW_IPS (default 127.0.0.1,::1)", "IPS" },
 };
 
 #undef BY_HAND
@@ -357,7 +359,7 @@ parse_options (NorthMcpServer         *self,
   g_autoptr(GOptionContext) context = NULL;
   GOptionGroup *group;
   g_autofree char *summary = NULL;
-  const char *path, *state_store;
+  const char *path, *state_store, *forwarded;
 
   for (guint i = 0; i < N_OPTIONS; i++)
     {
@@ -399,6 +401,21 @@ parse_options (NorthMcpServer         *self,
   path = OPTION_STRING (options, OPT_PATH);
   if (path != NULL && !north_mcp_server_set_path (self, path, error))
     return FALSE;
+
+  /* uvicorn's option and variable; either replaces the setting. */
+  if ((forwarded = OPTION_STRING (options, OPT_FORWARDED_ALLOW_IPS)) != NULL ||
+      (forwarded = g_getenv ("FORWARDED_ALLOW_IPS")) != NULL)
+    {
+      g_auto(GStrv) ips = north_mcp_trusted_proxies_split (forwarded, error);
+
+      if (ips == NULL)
+        {
+          g_prefix_error (error, "%s: ", OPTION_STRING (options, OPT_FORWARDED_ALLOW_IPS) != NULL
+                                         ? "--forwarded-allow-ips" : "FORWARDED_ALLOW_IPS");
+          return FALSE;
+        }
+      north_mcp_server_set_forwarded_allow_ips (self, (const char * const *) ips);
+    }
 
   state_store = OPTION_STRING (options, OPT_STATE_STORE);
   if (state_store != NULL && !g_str_has_prefix (state_store, "redis://"))
@@ -1020,6 +1037,9 @@ notify_ready (NorthMcpServer          *self,
  * - `--allowed-origin ORIGIN`, `--allowed-host HOST` (repeatable): added
  *   to [property@NorthMcp.Server:allowed-origins] and
  *   [property@NorthMcp.Server:allowed-hosts]
+ * - `--forwarded-allow-ips IPS` (else the `FORWARDED_ALLOW_IPS` variable,
+ *   as uvicorn): replaces [property@NorthMcp.Server:forwarded-allow-ips]
+ *   with a comma-separated list; an invalid entry refuses to start
  * - `--workers N`: serve HTTP with N processes on one port (stateless
  *   servers only; see [property@NorthMcp.Server:workers]). The first
  *   process prints the listening line; SIGTERM or SIGINT to it ends them

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include "north-mcp-http-client-address-private.h"
 #include "north-mcp-server.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,8 @@ typedef struct
   guint     shutdown_timeout;  /* seconds; 0: stop at once */
   GStrv     allowed_origins;   /* normalized */
   GStrv     allowed_hosts;     /* normalized */
+  GStrv     forwarded_allow_ips; /* normalized */
+  NorthMcpTrustedProxies *trusted_proxies; /* parsed from it; NULL: none */
   GPtrArray *listen_sockets;   /* GSocket*: served instead of host:port */
 } NorthMcpServerConfig;
 
@@ -87,6 +90,7 @@ typedef enum
   PROP_ALLOWED_ORIGINS,
   PROP_ALLOWED_HOSTS,
   PROP_STATE_STORE,
+  PROP_FORWARDED_ALLOW_IPS,
   N_PROPS
 } NorthMcpServerProperty;
 

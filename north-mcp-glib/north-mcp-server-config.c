@@ -34,6 +34,10 @@ north_mcp_server_config_init (NorthMcpServerConfig *config)
   config->request_timeout = NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS;
   config->task_ttl = NORTH_MCP_DEFAULT_TASK_TTL_S;
   config->shutdown_timeout = NORTH_MCP_DEFAULT_SHUTDOWN_TIMEOUT_S;
+  /* uvicorn's default: a proxy on this host. */
+  config->forwarded_allow_ips = g_strsplit ("127.0.0.1 ::1", " ", -1);
+  config->trusted_proxies = north_mcp_trusted_proxies_new ((const char * const *) config->forwarded_allow_ips,
+                                                           NULL);
 }
 
 void
@@ -47,6 +51,8 @@ north_mcp_server_config_clear (NorthMcpServerConfig *config)
   g_clear_pointer (&config->mcp_path, g_free);
   g_clear_pointer (&config->allowed_origins, g_strfreev);
   g_clear_pointer (&config->allowed_hosts, g_strfreev);
+  g_clear_pointer (&config->forwarded_allow_ips, g_strfreev);
+  g_clear_pointer (&config->trusted_proxies, north_mcp_trusted_proxies_unref);
   g_clear_pointer (&config->listen_sockets, g_ptr_array_unref);
 }
 

@@ -156,6 +156,7 @@ get_settings (NorthMcpTransportHost     *host,
   settings->protocol_versions = north_mcp_supported_protocol_versions;
   settings->allowed_hosts = (const char * const *) config->allowed_hosts;
   settings->allowed_origins = (const char * const *) config->allowed_origins;
+  settings->trusted_proxies = config->trusted_proxies;
   settings->max_body_size = config->max_body_size;
   settings->max_unsent_bytes = config->max_unsent_bytes;
   settings->max_held_body_bytes = config->max_held_body_bytes;

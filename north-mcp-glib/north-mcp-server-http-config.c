@@ -250,6 +250,57 @@ north_mcp_server_add_allowed_host (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_forwarded_allow_ips:
+ * @self: a server
+ *
+ * Gets the reverse proxies whose `X-Forwarded-For` names the client, see
+ * [property@NorthMcp.Server:forwarded-allow-ips].
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): the
+ *   addresses, networks or `*` in canonical form, or `NULL` for none
+ *
+ * Since: 0.2
+ */
+const char * const *
+north_mcp_server_get_forwarded_allow_ips (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), NULL);
+
+  return (const char * const *) CONFIG (self)->forwarded_allow_ips;
+}
+
+/**
+ * north_mcp_server_set_forwarded_allow_ips:
+ * @self: a server
+ * @ips: (nullable) (array zero-terminated=1): addresses such as
+ *   `127.0.0.1`, networks such as `10.0.0.0/8` or `fd00::/8`, or `*` for
+ *   every peer; `NULL` for none
+ *
+ * Replaces the reverse proxies whose `X-Forwarded-For` names the client,
+ * see [property@NorthMcp.Server:forwarded-allow-ips]. Entries that are
+ * none of these are ignored with a warning. Takes effect with the next
+ * request.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_forwarded_allow_ips (NorthMcpServer     *self,
+                                          const char * const *ips)
+{
+  NorthMcpServerConfig *config;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  config = CONFIG (self);
+  update_list (self, &config->forwarded_allow_ips, ips, TRUE, north_mcp_trusted_proxies_normalize,
+               north_mcp_server_properties[PROP_FORWARDED_ALLOW_IPS]);
+  /* Requests under way keep the list they started with (a reference). */
+  g_clear_pointer (&config->trusted_proxies, north_mcp_trusted_proxies_unref);
+  config->trusted_proxies = north_mcp_trusted_proxies_new ((const char * const *) config->forwarded_allow_ips,
+                                                           NULL);
+}
+
+/**
  * north_mcp_server_get_port:
  * @self: a server
  *

@@ -112,6 +112,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_STATE_STORE:
       g_value_set_string (value, north_mcp_server_get_state_store (self));
       break;
+    case PROP_FORWARDED_ALLOW_IPS:
+      g_value_set_boxed (value, CONFIG (self)->forwarded_allow_ips);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -209,6 +212,9 @@ north_mcp_server_set_property (GObject      *object,
       break;
     case PROP_STATE_STORE:
       north_mcp_server_set_state_store (self, g_value_get_string (value));
+      break;
+    case PROP_FORWARDED_ALLOW_IPS:
+      north_mcp_server_set_forwarded_allow_ips (self, g_value_get_boxed (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -429,7 +435,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * so that one client cannot take the room of all: a client is its
    * identity on a server with authentication (with the subscriptions of
    * all its sessions), else its session, else the IP address it connects
-   * from. Past its share, a client's listen or subscribe is answered
+   * from (behind a proxy of [property@NorthMcp.Server:forwarded-allow-ips],
+   * the one the proxy names). Past its share, a client's listen or subscribe is answered
    * `-32603` too, and other clients still listen and subscribe.
    *
    * Since: 0.2
@@ -646,6 +653,29 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    */
   north_mcp_server_properties[PROP_STATE_STORE] =
     g_param_spec_string ("state-store", NULL, NULL, NULL, rw);
+
+  /**
+   * NorthMcpServer:forwarded-allow-ips:
+   *
+   * The reverse proxies whose `X-Forwarded-For` header names the client,
+   * as uvicorn's `forwarded_allow_ips`: IPv4 and IPv6 addresses, CIDR
+   * networks (`10.0.0.0/8`, `fd00::/8`) and `*` for every peer; `NULL` or
+   * empty for none. A request whose TCP peer is listed comes from the
+   * first address of `X-Forwarded-For`, read from the right, that is not
+   * listed (when all are, the leftmost); see
+   * [Transports and deployment](transports-and-deployment.html#the-clients-address-behind-a-proxy).
+   * That address tells anonymous clients apart (their share of
+   * [property@NorthMcp.Server:max-subscription-bytes]) and is the one the
+   * debug log names.
+   *
+   * The default, `127.0.0.1` and `::1`, is uvicorn's: a proxy on the same
+   * host, such as the shipped nginx configurations. Entries are kept in
+   * canonical form; an entry that is neither is ignored with a warning.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_FORWARDED_ALLOW_IPS] =
+    g_param_spec_boxed ("forwarded-allow-ips", NULL, NULL, G_TYPE_STRV, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, north_mcp_server_properties);
 }

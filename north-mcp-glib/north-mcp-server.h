@@ -90,6 +90,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_add_allowed_host      (NorthMcpServer        *self,
                                                                const char            *host);
 NORTH_MCP_AVAILABLE_IN_ALL
+const char * const    *north_mcp_server_get_forwarded_allow_ips (NorthMcpServer      *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_forwarded_allow_ips (NorthMcpServer      *self,
+                                                                 const char * const  *ips);
+NORTH_MCP_AVAILABLE_IN_ALL
 guint                  north_mcp_server_get_port              (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_port              (NorthMcpServer        *self,

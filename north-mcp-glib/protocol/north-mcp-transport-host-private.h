@@ -26,6 +26,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_INTERFACE (NorthMcpTransportHost, north_mcp_transport_host, NORTH_MCP, TRANSPORT_HOST, GObject)
 
+/* transport/north-mcp-http-client-address-private.h */
+typedef struct _NorthMcpTrustedProxies NorthMcpTrustedProxies;
+
 /* What a transport serves by. The strings, arrays and the authenticator
  * are the host's, valid until its settings change: read them again for
  * each request, do not keep them. */
@@ -36,6 +39,8 @@ typedef struct {
   const char * const *protocol_versions; /* revisions with sessions, oldest first */
   const char * const *allowed_hosts;     /* NULL: any Host */
   const char * const *allowed_origins;   /* NULL: none besides loopback pages */
+  NorthMcpTrustedProxies *trusted_proxies; /* whose X-Forwarded-For is believed;
+                                          * NULL: nobody's */
   gsize               max_body_size;     /* bytes of a request body or line */
   guint64             max_unsent_bytes;  /* of one HTTP connection's output */
   guint64             max_held_body_bytes; /* of all HTTP request bodies (and store replays) held;

@@ -12,6 +12,7 @@
 #include "north-mcp-auth-private.h"
 #include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-auth-private.h"
+#include "north-mcp-http-client-address-private.h"
 #include "north-mcp-http-headers-private.h"
 #include "north-mcp-http-pause-private.h"
 #include "north-mcp-log-private.h"
@@ -67,7 +68,7 @@ north_mcp_http_authenticate (NorthMcpHttpTransport *self,
 {
   NorthMcpAuth *auth = self->settings.auth;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
+  g_autoptr(GSocketAddress) peer = NULL;
   g_autoptr(NorthMcpUser) user = NULL;
   g_autoptr(GError) error = NULL;
   PendingAuth *pending;
@@ -81,6 +82,9 @@ north_mcp_http_authenticate (NorthMcpHttpTransport *self,
       return;
     }
 
+  /* Only the debug log names the client: looked up for it alone. */
+  if (north_mcp_auth_get_debug (auth))
+    peer = north_mcp_http_client_address (msg, self->settings.trusted_proxies);
   if (north_mcp_auth_authenticate_cached (auth, headers, peer, &user, &error))
     {
       if (error == NULL)

@@ -7,6 +7,7 @@
 
 #include <libsoup/soup.h>
 #include "north-mcp-channel-private.h"
+#include "north-mcp-http-client-address-private.h"
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-sse-stream-private.h"
@@ -21,9 +22,12 @@ G_DECLARE_FINAL_TYPE (NorthMcpHttpChannel, north_mcp_http_channel, NORTH_MCP, HT
  * flow before the responses) instead of one `application/json` body.
  * @batch: the POST carried a JSON array, so a JSON answer is an array.
  * @listener: the transport's (or NULL), which finds @message's
- * connection faster (north_mcp_http_listener_keep_body()). */
+ * connection faster (north_mcp_http_listener_keep_body()).
+ * @trusted_proxies: the settings' (or NULL), for the client's address
+ * (north_mcp_channel_dup_peer()); the channel keeps a reference. */
 NorthMcpHttpChannel *north_mcp_http_channel_new           (NorthMcpHttpListener *listener,
                                                            SoupServerMessage   *message,
+                                                           NorthMcpTrustedProxies *trusted_proxies,
                                                            gboolean             sse,
                                                            gboolean             batch,
                                                            guint                keepalive_ms);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "north-mcp-http-channel-private.h"
+#include "north-mcp-http-client-address-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-sse-stream-private.h"
@@ -30,6 +31,9 @@ struct _NorthMcpHttpChannel
   /* The request body, counted as held while the channel lives: its
    * requests, parsed from it, keep the channel until they end. */
   NorthMcpHttpHeldBody *held;
+  /* Whose X-Forwarded-For names the client (dup_peer), as the request
+   * found them. */
+  NorthMcpTrustedProxies *trusted_proxies;
 
   NorthMcpHttpStatusFunc status_func;
   guint              n_events;     /* SSE events buffered before streaming */
@@ -473,11 +477,12 @@ north_mcp_http_channel_peek_response (NorthMcpHttpChannel *self)
 }
 
 NorthMcpHttpChannel *
-north_mcp_http_channel_new (NorthMcpHttpListener *listener,
-                            SoupServerMessage    *message,
-                            gboolean              sse,
-                            gboolean              batch,
-                            guint                 keepalive_ms)
+north_mcp_http_channel_new (NorthMcpHttpListener   *listener,
+                            SoupServerMessage      *message,
+                            NorthMcpTrustedProxies *trusted_proxies,
+                            gboolean                sse,
+                            gboolean                batch,
+                            guint                   keepalive_ms)
 {
   NorthMcpHttpChannel *self;
 
@@ -487,6 +492,8 @@ north_mcp_http_channel_new (NorthMcpHttpListener *listener,
   self = g_object_new (NORTH_MCP_TYPE_HTTP_CHANNEL, NULL);
   self->message = g_object_ref (message);
   self->held = north_mcp_http_listener_keep_body (listener, message);
+  if (trusted_proxies != NULL)
+    self->trusted_proxies = north_mcp_trusted_proxies_ref (trusted_proxies);
   self->sse = !!sse;
   self->batch = !!batch;
   self->keepalive_ms = keepalive_ms;
@@ -519,6 +526,7 @@ north_mcp_http_channel_finalize (GObject *object)
   g_clear_pointer (&self->responses, g_ptr_array_unref);
   if (self->events != NULL)
     g_string_free (self->events, TRUE);
+  g_clear_pointer (&self->trusted_proxies, north_mcp_trusted_proxies_unref);
 
   G_OBJECT_CLASS (north_mcp_http_channel_parent_class)->finalize (object);
 }
@@ -539,16 +547,19 @@ north_mcp_http_channel_release_request (NorthMcpChannel *channel,
 }
 
 /* The client's IP address, its port left out: each request of a
- * Streamable HTTP client may come on a connection of its own. */
+ * Streamable HTTP client may come on a connection of its own. Behind a
+ * trusted proxy, the address the proxy names. */
 static char *
 north_mcp_http_channel_dup_peer (NorthMcpChannel *channel)
 {
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
-  GSocketAddress *remote = self->message != NULL ? soup_server_message_get_remote_address (self->message) : NULL;
+  g_autoptr(GSocketAddress) client = NULL;
 
-  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+  if (self->message != NULL)
+    client = north_mcp_http_client_address (self->message, self->trusted_proxies);
+  if (!G_IS_INET_SOCKET_ADDRESS (client))
     return NULL;
-  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client)));
 }
 
 static void

@@ -163,8 +163,8 @@ handle_revision_2026_post (NorthMcpHttpTransport *self,
   object = json_node_get_object (message);
   has_request = json_object_has_member (object, "method") && json_object_has_member (object, "id");
 
-  channel = north_mcp_http_channel_new (self->listener, msg, accepts_sse && has_request, FALSE,
-                                        self->keepalive_ms);
+  channel = north_mcp_http_channel_new (self->listener, msg, self->settings.trusted_proxies,
+                                        accepts_sse && has_request, FALSE, self->keepalive_ms);
   north_mcp_http_channel_set_status_func (channel, north_mcp_revision_2026_http_status);
   n_responses = north_mcp_transport_host_handle_message (self->host, NULL, user, message,
                                                          NORTH_MCP_CHANNEL (channel));
@@ -310,8 +310,8 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
   if (batch && !check_batch (self, msg, session, message))
     return;
 
-  channel = north_mcp_http_channel_new (self->listener, msg, !stateless && accepts_sse && has_request,
-                                        batch, self->keepalive_ms);
+  channel = north_mcp_http_channel_new (self->listener, msg, self->settings.trusted_proxies,
+                                        !stateless && accepts_sse && has_request, batch, self->keepalive_ms);
   if (session != NULL && !stateless && accepts_sse && has_request && !batch &&
       session_is_resumable (session))
     north_mcp_http_channel_enable_resumption (channel, session, RETRY_MS);

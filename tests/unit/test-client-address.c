@@ -1,6 +1,6 @@
 /* test-client-address.c: the client behind trusted proxies
  * (north-mcp-http-client-address.c: forwarded-allow-ips entries and the
- * walk over X-Forwarded-For)
+ * walk over X-Forwarded-For) and the forwarded-allow-ips property
  *
  * SPDX-License-Identifier: MIT
  */
@@ -247,6 +247,27 @@ test_too_many_hops (void)
   check_client ("10.0.0.0/8", "10.0.0.1", LINES (flood), last_looked_at);
 }
 
+/* The property: canonical entries, invalid ones ignored with a warning,
+ * loopback by default. */
+static void
+test_property (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("proxies", "1.0");
+  const char * const loopback[] = { "127.0.0.1", "::1", NULL };
+  const char * const set[] = { "10.0.0.0/8", "proxy.example", " FD00::/8", NULL };
+  const char * const expected[] = { "10.0.0.0/8", "fd00::/8", NULL };
+  g_auto(GStrv) read = NULL;
+
+  g_assert_true (g_strv_equal (north_mcp_server_get_forwarded_allow_ips (server), loopback));
+  g_test_expect_message ("NorthMcp", G_LOG_LEVEL_WARNING, "*proxy.example*");
+  north_mcp_server_set_forwarded_allow_ips (server, set);
+  g_test_assert_expected_messages ();
+  g_object_get (server, "forwarded-allow-ips", &read, NULL);
+  g_assert_true (g_strv_equal ((const char * const *) read, expected));
+  north_mcp_server_set_forwarded_allow_ips (server, NULL);
+  g_assert_null (north_mcp_server_get_forwarded_allow_ips (server));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -259,6 +280,7 @@ main (int    argc,
   g_test_add_func ("/client-address/walk", test_walk);
   g_test_add_func ("/client-address/malformed", test_malformed);
   g_test_add_func ("/client-address/too-many-hops", test_too_many_hops);
+  g_test_add_func ("/client-address/property", test_property);
 
   return g_test_run ();
 }
