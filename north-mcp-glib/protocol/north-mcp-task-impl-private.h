@@ -31,6 +31,17 @@ G_BEGIN_DECLS
 #define UPDATE_ACK_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-update-ack"
 #define UPDATE_ACK_TIMEOUT_MS 5000
 #define UPDATE_ACK_MAX_WAITING 256
+/* An acknowledgment is lost as the update is, to a relaying replica that
+ * does not listen at that moment: the two replicas settle each update
+ * under "north-mcp:task-update-decided:TOKEN" instead, with SET NX, so
+ * that exactly one of them decides. The running replica takes the
+ * answers only once it wrote "taken" there; the relaying one, out of
+ * time, writes "withdrawn" (the client sends the update again) or finds
+ * "taken" (the client is told it was). UPDATE_DECIDED_TTL_MS: how long
+ * the word lives, well beyond the ack's timeout (about 100 bytes of
+ * Redis for each relayed update, that long). */
+#define UPDATE_DECIDED_PREFIX NORTH_MCP_STATE_STORE_PREFIX "task-update-decided:"
+#define UPDATE_DECIDED_TTL_MS 30000
 
 typedef struct _Runner Runner;
 

@@ -246,6 +246,7 @@ typedef struct
   Request *request;
   char    *token;
   GSource *timeout;
+  GCancellable *deciding; /* out of time: the SET NX of "withdrawn" */
 } Awaiting;
 
 static void
@@ -253,6 +254,9 @@ awaiting_free (gpointer data)
 {
   Awaiting *awaiting = data;
 
+  if (awaiting->deciding != NULL)
+    g_cancellable_cancel (awaiting->deciding);
+  g_clear_object (&awaiting->deciding);
   g_source_destroy (awaiting->timeout);
   g_source_unref (awaiting->timeout);
   request_free (awaiting->request);
@@ -282,12 +286,49 @@ awaiting_end (Tasks      *tasks,
 
 #define UNCONFIRMED_MESSAGE "The replica that runs the task did not confirm the update; send it again"
 
+/* The update of @token out of time, with who decided it: withdrawn here,
+ * or taken by the running replica (whose acknowledgment was lost: this
+ * replica was not listening then). */
+typedef struct
+{
+  GCancellable *cancellable; /* the Awaiting's: it was answered or freed */
+  Tasks        *tasks;
+  char         *token;
+} Deciding;
+
+static void
+withdrawn (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Deciding *deciding = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean stored = north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+
+  /* Not stored, and no error: "taken" was there. The store unreachable:
+   * nobody knows; the client sends it again, as before. */
+  if (!g_cancellable_is_cancelled (deciding->cancellable))
+    awaiting_end (deciding->tasks, deciding->token, stored || error != NULL ? UNCONFIRMED_MESSAGE : NULL);
+  g_object_unref (deciding->cancellable);
+  g_free (deciding->token);
+  g_free (deciding);
+}
+
 static gboolean
 awaiting_timed_out (gpointer data)
 {
   Awaiting *awaiting = data;
+  g_autofree char *key = g_strconcat (UPDATE_DECIDED_PREFIX, awaiting->token, NULL);
+  g_autoptr(GBytes) word = g_bytes_new_static ("withdrawn", 9);
+  Deciding *deciding = g_new0 (Deciding, 1);
 
-  awaiting_end (awaiting->tasks, awaiting->token, UNCONFIRMED_MESSAGE);
+  /* Still answered by the ack, should it come meanwhile. */
+  awaiting->deciding = g_cancellable_new ();
+  deciding->cancellable = g_object_ref (awaiting->deciding);
+  deciding->tasks = awaiting->tasks;
+  deciding->token = g_strdup (awaiting->token);
+  north_mcp_state_store_set_async (awaiting->tasks->shared, key, word, UPDATE_DECIDED_TTL_MS,
+                                   NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, withdrawn, deciding);
   return G_SOURCE_REMOVE;
 }
 

@@ -207,6 +207,46 @@ on_cancel_message (const char *channel,
     north_mcp_task_runner_drop (runner);
 }
 
+/* A relayed update whose answers wait for the word "taken" to be
+ * written under its token (UPDATE_DECIDED_PREFIX). */
+typedef struct
+{
+  Runner   *runner;
+  JsonNode *answers;
+  GBytes   *token;
+} Taking;
+
+static void
+taking_free (Taking *taking)
+{
+  north_mcp_task_runner_unref (taking->runner);
+  json_node_unref (taking->answers);
+  g_bytes_unref (taking->token);
+  g_free (taking);
+}
+
+/* Taken only when this replica decided the update (not withdrawn by the
+ * one that relayed it, out of time; not unknown, the store unreachable:
+ * that one tells its client to send the update again then). */
+static void
+update_decided (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Taking *taking = user_data;
+  g_autoptr(Runner) runner = north_mcp_task_runner_ref (taking->runner); /* the next round may end it */
+  Tasks *tasks = runner->tasks;
+
+  if (north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, NULL) && tasks != NULL)
+    {
+      north_mcp_task_runner_take_answers (runner, json_node_get_object (taking->answers));
+      runner_flush (runner);
+      if (tasks->shared != NULL)
+        north_mcp_state_store_publish (tasks->shared, UPDATE_ACK_CHANNEL, taking->token);
+    }
+  taking_free (taking);
+}
+
 /* "TOKEN OWNER TASKID\nANSWERS": the answers of a tasks/update that
  * reached another replica, for the handler if it runs here; taken, they
  * are acknowledged with TOKEN (the other replica answers the client). */
@@ -223,22 +263,30 @@ on_update_message (const char *channel,
   const char *newline = length > 0 && length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
   const char *space = newline != NULL ? memchr (data, ' ', newline - data) : NULL;
   g_autoptr(JsonNode) answers = NULL;
-  g_autoptr(GBytes) token = NULL;
-  g_autoptr(Runner) held = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GBytes) taken = g_bytes_new_static ("taken", 5);
+  Taking *taking;
   Runner *runner;
 
-  if (space == NULL || space - data > 2 * NORTH_MCP_RANDOM_ID_BYTES ||
+  /* The token is made a key: a relaying replica's, 32 hex digits. */
+  if (space == NULL || space - data != 2 * NORTH_MCP_RANDOM_ID_BYTES || tasks->shared == NULL ||
       (runner = addressed_runner (tasks, space + 1, newline - (space + 1))) == NULL)
     return;
+  token = g_strndup (data, space - data);
+  for (const char *c = token; *c != '\0'; c++)
+    if (!g_ascii_isxdigit (*c))
+      return;
   answers = north_mcp_json_read (newline + 1, length - (newline + 1 - data), NORTH_MCP_JSON_MAX_DEPTH, NULL);
   if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers))
     return;
-  held = north_mcp_task_runner_ref (runner); /* the next round may end it at once */
-  north_mcp_task_runner_take_answers (runner, json_node_get_object (answers));
-  runner_flush (runner);
-  token = g_bytes_new (data, space - data);
-  if (tasks->shared != NULL)
-    north_mcp_state_store_publish (tasks->shared, UPDATE_ACK_CHANNEL, token);
+  taking = g_new0 (Taking, 1);
+  taking->runner = north_mcp_task_runner_ref (runner);
+  taking->answers = g_steal_pointer (&answers);
+  taking->token = g_bytes_new (token, strlen (token));
+  key = g_strconcat (UPDATE_DECIDED_PREFIX, token, NULL);
+  north_mcp_state_store_set_async (tasks->shared, key, taken, UPDATE_DECIDED_TTL_MS,
+                                   NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, update_decided, taking);
 }
 
 /* The records go to @shared (maybe NULL: in memory). */

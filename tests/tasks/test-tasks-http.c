@@ -163,9 +163,12 @@ ask_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, g
   }
 }
 
+static guint nag_rounds;
+
 static gboolean
 nag_done (gpointer user_data)
 {
+  nag_rounds++;
   ask_input (user_data, "nagging", (const char *[]) { "again", "Again?", NULL });
   return G_SOURCE_REMOVE;
 }
@@ -1287,6 +1290,71 @@ test_first_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   fixture_teardown (&other, NULL);
 }
 
+/* @f's replica no longer hears acknowledgments, as while its pub/sub
+ * connection reconnects (one for it to let go of at the end). */
+static void
+stop_hearing_acks (Fixture *f)
+{
+  Tasks *tasks = north_mcp_tasks_get (NORTH_MCP_PROTOCOL_HOST (f->server));
+
+  north_mcp_state_store_unsubscribe (tasks->shared, tasks->ack_id);
+  tasks->ack_id = north_mcp_state_store_subscribe (tasks->shared, NORTH_MCP_STATE_STORE_PREFIX "test-unused-ack",
+                                                   ignore_message, NULL, NULL);
+}
+
+/* A relayed tasks/update whose acknowledgment the relaying replica missed
+ * (its pub/sub connection reconnecting as the running replica published
+ * it) was taken all the same: its client is told so, not to send it
+ * again. It was told -32603 "send it again", and a task that asks the
+ * same question round after round took the answer sent again as the
+ * answer to its next question: applied twice. */
+static void
+test_update_ack_lost (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  Fixture other = { 0 };
+  g_autofree char *task_id = NULL;
+  g_autofree char *accept = NULL;
+  g_autoptr(JsonObject) asking = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+  g_autoptr(JsonObject) again = NULL;
+
+  fixture_setup (&other, NULL);
+  use_store (f, store);
+  use_store (&other, other_store);
+  nag_rounds = 0;
+  task_id = start_task (f, "nag");
+  asking = wait_task (&other, task_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
+  g_assert_cmpuint (nag_rounds, ==, 1);
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 2);
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update-ack", 2);
+  stop_hearing_acks (&other);
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update-ack", 1);
+
+  accept = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"again\":"
+                            "{\"action\":\"accept\",\"content\":{}}}", task_id);
+  ack = rpc_full (&other, "tasks/update", task_id, accept, CAPS_TASKS, NULL);
+  if (json_object_has_member (ack, "error"))
+    g_error ("The update taken was answered: %s",
+             json_object_get_string_member (json_object_get_object_member (ack, "error"), "message"));
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  /* Taken once: the task asks its question once more. */
+  for (guint i = 0; i < 500 && nag_rounds < 2; i++)
+    sleep_ms (10);
+  g_assert_cmpuint (nag_rounds, ==, 2);
+
+  /* Still so for the next one, that ends it. */
+  again = answer_nag (&other, task_id, "decline");
+  g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "completed");
+  g_assert_cmpuint (nag_rounds, ==, 2);
+
+  use_store (&other, NULL);
+  use_store (f, NULL);
+  fixture_teardown (&other, NULL);
+}
+
 /* A record the shared store could not take (Redis out of memory a
  * while, or unreachable) does not end its task: a task whose result came
  * then is not marked failed for it, nor left showing `working` with no
@@ -1485,6 +1553,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/tasks-http/update-relayed-is-acknowledged", Fixture, NULL, fixture_setup,
               test_update_relayed_is_acknowledged, fixture_teardown);
+  g_test_add ("/tasks-http/update-ack-lost", Fixture, NULL, fixture_setup, test_update_ack_lost,
+              fixture_teardown);
   g_test_add ("/tasks-http/first-update-relayed-is-acknowledged", Fixture, NULL, fixture_setup,
               test_first_update_relayed_is_acknowledged, fixture_teardown);
   g_test_add ("/tasks-http/restart-follows-store", Fixture, NULL, fixture_setup, test_restart_follows_store,
