@@ -350,9 +350,14 @@ lease_renewed (GObject      *source,
   g_autoptr(NorthMcpSharedTaskStore) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* The next sweep tries again: the lease outlasts a few of them. */
+  /* The next sweep tries again: the lease outlasts a few of them. But
+   * a lease never written (the first, refused) is not there until then:
+   * the next running record renews it first (its write goes after). */
   if (!north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error))
-    warn_store_error (self, error);
+    {
+      warn_store_error (self, error);
+      self->renewed_at = 0;
+    }
 }
 
 /* One write, however many tasks run here: their records name this
@@ -368,15 +373,24 @@ renew_lease (NorthMcpSharedTaskStore *self)
 }
 
 /* Before a running record is written: a lease that the sweep did not
- * renew lately (none yet, say) is renewed first (the same connection
- * carries both, in order), so that no reader finds the record without
- * it. At most once per third of the lease. */
+ * renew lately (none yet, say; or its last write failed) is renewed
+ * first (the same connection carries both, in order), so that no reader
+ * finds the record without it. At most once per third of the lease. */
 static void
 renew_lease_if_stale (NorthMcpSharedTaskStore *self)
 {
   if (self->renewed_at == 0 ||
       g_get_monotonic_time () - self->renewed_at >= (gint64) self->lease_ms * 1000 / 3)
     renew_lease (self);
+}
+
+/* The store is back (reconnected): it may have lost the lease (a Redis
+ * that restarted empty), and the records written until the next sweep
+ * would name a process without one. */
+static void
+store_available (NorthMcpSharedTaskStore *self)
+{
+  renew_lease (self);
 }
 
 /* ---- the steps of an operation ---- */
@@ -783,6 +797,8 @@ north_mcp_shared_task_store_new (NorthMcpStateStore *store,
   self->runner_id = north_mcp_task_random_id ();
   self->runner_key = key_for (RUNNER_PREFIX, self->runner_id);
   self->lease_ms = (guint64) NORTH_MCP_TASK_LEASE_S * 1000;
+  g_signal_connect_object (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (store_available), self,
+                           G_CONNECT_SWAPPED);
   return NORTH_MCP_TASK_STORE (self);
 }
 

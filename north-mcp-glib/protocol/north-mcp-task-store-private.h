@@ -198,7 +198,8 @@ NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store,
  * while it does: each expire (the sweep; call it more often than
  * @lease_s) renews its lease for @lease_s (default
  * NORTH_MCP_TASK_LEASE_S), and so does the write of a running record
- * when the lease was renewed more than a third of it ago. A get that
+ * when the lease was renewed more than a third of it ago, when its last
+ * renewal failed, and after the store reconnected (it may have lost it). A get that
  * finds a task running in a process whose lease lapsed (killed, or cut
  * from the store that long) answers it failed, and writes that back. */
 void               north_mcp_shared_task_store_set_lease (NorthMcpTaskStore *store,

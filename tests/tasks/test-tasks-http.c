@@ -1516,6 +1516,99 @@ test_runner_gone (Fixture *f, gconstpointer data)
   fixture_teardown (&b, NULL);
 }
 
+/* A record that names the replica running its task is never in the
+ * store before that replica's lease: else a tasks/get on another replica
+ * takes a live task for one whose replica died, and fails it for good.
+ * So for a fresh replica's first task, also after Redis refused that
+ * replica's first write of its lease (out of memory): the refused write
+ * was taken as done, and the tasks written until the next sweep (a third
+ * of the lease later) named a replica without a lease. */
+static void
+test_lease_before_record (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autofree char *params = call_params ("forever");
+  Fixture fresh = { 0 };
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) running = NULL;
+  g_autoptr(JsonObject) still = NULL;
+
+  use_store (f, other_store);
+  fixture_setup (&fresh, NULL);
+  use_store (&fresh, store);
+  first = start_task (&fresh, "forever");
+  running = get_task (f, first);
+  g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
+  use_store (&fresh, NULL);
+  fixture_teardown (&fresh, NULL);
+
+  /* Another fresh replica, whose first writes Redis refuses. */
+  fixture_setup (&fresh, NULL);
+  use_store (&fresh, store);
+  redis_maxmemory ("1");
+  refused = rpc_full (&fresh, "tools/call", "forever", params, CAPS_TASKS, NULL);
+  redis_maxmemory ("0");
+  g_assert_cmpint (error_code (refused), ==, -32603);
+  second = start_task (&fresh, "forever");
+  still = get_task (f, second);
+  g_assert_cmpstr (json_object_get_string_member (still, "status"), ==, "working");
+
+  use_store (&fresh, NULL);
+  fixture_teardown (&fresh, NULL);
+  use_store (f, NULL);
+}
+
+static void
+count_up (guint *count)
+{
+  (*count)++;
+}
+
+/* Likewise after Redis restarted empty: the replica's lease went with
+ * everything else, and the tasks it wrote before its next sweep named a
+ * replica without one (failed by the others' tasks/get). */
+static void
+test_lease_after_store_restart (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  Fixture other = { 0 };
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(JsonObject) running = NULL;
+  g_autoptr(JsonObject) still = NULL;
+  guint available = 0, other_available = 0;
+  guint watchdog;
+
+  fixture_setup (&other, NULL);
+  use_store (&other, other_store);
+  use_store (f, store);
+  first = start_task (f, "forever");
+  running = get_task (&other, first);
+  g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
+
+  g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
+  g_signal_connect_swapped (other_store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up),
+                            &other_available);
+  test_redis_server_stop (&redis, SIGKILL);
+  test_redis_server_start (&redis);
+  watchdog = test_watchdog_add ("both replicas to reconnect");
+  while (available == 0 || other_available == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+
+  second = start_task (f, "forever");
+  still = get_task (&other, second);
+  g_assert_cmpstr (json_object_get_string_member (still, "status"), ==, "working");
+
+  use_store (&other, NULL);
+  use_store (f, NULL);
+  fixture_teardown (&other, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1567,6 +1660,10 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/lowered-ttl", Fixture, NULL, fixture_setup, test_lowered_ttl, fixture_teardown);
   g_test_add ("/tasks-http/limit-before-handler", Fixture, NULL, fixture_setup, test_limit_before_handler,
               fixture_teardown);
+  g_test_add ("/tasks-http/lease-before-record", Fixture, NULL, fixture_setup, test_lease_before_record,
+              fixture_teardown);
+  g_test_add ("/tasks-http/lease-after-store-restart", Fixture, NULL, fixture_setup,
+              test_lease_after_store_restart, fixture_teardown);
   g_test_add ("/tasks-http/runner-gone", Fixture, NULL, fixture_setup, test_runner_gone, fixture_teardown);
   g_test_add ("/tasks-http/limit-before-handler-shared", Fixture, "shared", fixture_setup,
               test_limit_before_handler, fixture_teardown);
