@@ -1609,6 +1609,67 @@ test_lease_after_store_restart (Fixture *f, gconstpointer data)
   fixture_teardown (&other, NULL);
 }
 
+/* A replica cut off from Redis for longer than its lease has its tasks
+ * failed by the others (by design). Back, its handler's result must not
+ * replace that final record: the task stays failed for everyone, and the
+ * handler here stops with the result's write. (Cut off is the lease
+ * lapsing: deleted here, as an outage longer than it would let it
+ * expire.) */
+static void
+test_cut_off_runner_keeps_final (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  Fixture other = { 0 };
+  g_autofree char *task_id = NULL;
+  g_autofree char *record_key = NULL;
+  g_autofree char *lease_key = NULL;
+  g_autoptr(NorthMcpRedisReply) record = NULL;
+  g_autoptr(NorthMcpRedisReply) deleted = NULL;
+  g_autoptr(JsonNode) envelope = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonObject) here = NULL;
+  Tasks *tasks;
+  guint watchdog;
+
+  fixture_setup (&other, NULL);
+  use_store (&other, other_store);
+  use_store (f, store);
+  task_id = start_task (f, "gate");
+  record_key = g_strconcat (NORTH_MCP_STATE_STORE_PREFIX "task:", task_id, NULL);
+  record = redis_run (2, (const char *[]) { "GET", record_key });
+  envelope = json_from_string (north_mcp_redis_reply_get_string (record, NULL), NULL);
+  lease_key = g_strconcat (NORTH_MCP_STATE_STORE_PREFIX "task-runner:",
+                           json_object_get_string_member (json_node_get_object (envelope), "runner"), NULL);
+  deleted = redis_run (2, (const char *[]) { "DEL", lease_key });
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (deleted), ==, 1);
+
+  gone = get_task (&other, task_id);
+  g_assert_cmpstr (json_object_get_string_member (gone, "status"), ==, "failed");
+
+  /* Back: the handler's result comes. */
+  tasks = north_mcp_tasks_get (NORTH_MCP_PROTOCOL_HOST (f->server));
+  g_assert_true (g_hash_table_contains (tasks->runners, task_id));
+  gate_open ();
+  watchdog = test_watchdog_add ("the handler to stop");
+  while (g_hash_table_contains (tasks->runners, task_id))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+
+  after = get_task (&other, task_id);
+  g_assert_cmpstr (json_object_get_string_member (after, "status"), ==, "failed");
+  g_assert_false (json_object_has_member (after, "result"));
+  g_assert_cmpstr (json_object_get_string_member (after, "statusMessage"), ==,
+                   json_object_get_string_member (gone, "statusMessage"));
+  here = get_task (f, task_id);
+  g_assert_cmpstr (json_object_get_string_member (here, "status"), ==, "failed");
+
+  use_store (&other, NULL);
+  use_store (f, NULL);
+  fixture_teardown (&other, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1664,6 +1725,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/tasks-http/lease-after-store-restart", Fixture, NULL, fixture_setup,
               test_lease_after_store_restart, fixture_teardown);
+  g_test_add ("/tasks-http/cut-off-runner-keeps-final", Fixture, NULL, fixture_setup,
+              test_cut_off_runner_keeps_final, fixture_teardown);
   g_test_add ("/tasks-http/runner-gone", Fixture, NULL, fixture_setup, test_runner_gone, fixture_teardown);
   g_test_add ("/tasks-http/limit-before-handler-shared", Fixture, "shared", fixture_setup,
               test_limit_before_handler, fixture_teardown);
