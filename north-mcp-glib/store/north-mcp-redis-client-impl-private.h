@@ -69,6 +69,8 @@ struct _NorthMcpRedisClient
   guint max_reply_size;
   guint max_unsent_size;
   guint heartbeat_interval_ms;
+  /* Of the "still down" reminders (north_mcp_redis_client_set_warn_interval()). */
+  guint warn_interval_ms;
   gboolean disposed;
 
   NorthMcpRedisConn cmd;

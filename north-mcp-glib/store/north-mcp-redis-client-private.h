@@ -133,6 +133,13 @@ void                 north_mcp_redis_client_commandv_async (NorthMcpRedisClient 
                                                             const char           *first_arg,
                                                             ...) G_GNUC_NULL_TERMINATED;
 
+/* For tests: the shortest interval between two warnings that a
+ * connection is still down (default NORTH_MCP_REDIS_WARN_INTERVAL_MS, a
+ * minute); > 0. */
+#define NORTH_MCP_REDIS_WARN_INTERVAL_MS 60000
+void                 north_mcp_redis_client_set_warn_interval (NorthMcpRedisClient *self,
+                                                               guint                interval_ms);
+
 /* Pub/sub on the client's second connection. @func runs on the client's
  * main context for every message published on @channel (exact channel
  * names, no patterns) while subscribed; messages published while that

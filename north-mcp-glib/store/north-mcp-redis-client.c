@@ -60,6 +60,16 @@ north_mcp_redis_client_is_connected (NorthMcpRedisClient *self)
   return self->cmd.ready;
 }
 
+void
+north_mcp_redis_client_set_warn_interval (NorthMcpRedisClient *self,
+                                          guint                interval_ms)
+{
+  g_return_if_fail (NORTH_MCP_IS_REDIS_CLIENT (self));
+  g_return_if_fail (interval_ms > 0);
+
+  self->warn_interval_ms = interval_ms;
+}
+
 static void
 north_mcp_redis_client_dispose (GObject *object)
 {
@@ -197,6 +207,7 @@ north_mcp_redis_client_init (NorthMcpRedisClient *self)
   self->max_reply_size = NORTH_MCP_REDIS_DEFAULT_MAX_REPLY_SIZE;
   self->max_unsent_size = NORTH_MCP_REDIS_DEFAULT_MAX_UNSENT_SIZE;
   self->heartbeat_interval_ms = NORTH_MCP_REDIS_DEFAULT_HEARTBEAT_INTERVAL_MS;
+  self->warn_interval_ms = NORTH_MCP_REDIS_WARN_INTERVAL_MS;
   self->subscriptions = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) north_mcp_redis_subscription_free);
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
   north_mcp_redis_conn_init (&self->cmd, self, FALSE);

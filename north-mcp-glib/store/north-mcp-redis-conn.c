@@ -22,8 +22,6 @@
  * connection would otherwise be reconnected to ten times a second, with
  * two warnings each time: answers alone prove nothing. */
 #define HEALTHY_MS 5000
-/* While Redis stays down (or flaps), one reminder at most this often. */
-#define WARN_INTERVAL_US (60 * G_USEC_PER_SEC)
 
 typedef struct {
   GWeakRef client;
@@ -197,7 +195,8 @@ conn_schedule_retry (NorthMcpRedisConn *conn)
 
 /* One warning when a connection goes down (or cannot be made at first);
  * the failed attempts after it (connections that did not prove healthy
- * included) are counted, and told at most every WARN_INTERVAL_US. */
+ * included) are counted, and told at most every warn_interval_ms (a
+ * minute) while Redis stays down or flaps. */
 static void
 conn_warn_down (NorthMcpRedisConn *conn,
                 const char        *reason)
@@ -217,7 +216,7 @@ conn_warn_down (NorthMcpRedisConn *conn,
       return;
     }
   conn->failures++;
-  if (now - conn->warned_at < WARN_INTERVAL_US)
+  if (now - conn->warned_at < (gint64) self->warn_interval_ms * 1000)
     return;
   north_mcp_log_warning (LOGGER, "Redis %s to %s:%u is still down (%s); %u failed attempts since the last warning",
                          conn_name (conn), self->host, self->port, reason, conn->failures);

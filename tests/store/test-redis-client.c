@@ -901,6 +901,32 @@ flapper_run (GThreadedSocketService *service,
  * NULL) is called on "notify::connected". The attempts must follow the
  * back-off schedule (100, 200, 400, 800, 1600 ms...): at most 5 in any
  * 2 s; one warning says Redis is down, none says it is up again. */
+/* A fake Redis on loopback whose connections @run serves, in threads;
+ * returns its URI. */
+static char *
+fake_redis_start (GSocketService *service,
+                  GCallback       run)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "run", run, NULL);
+  g_socket_service_start (service);
+  return g_strdup_printf ("redis://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+}
+
+static void
+fake_redis_stop (GSocketService *service)
+{
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+}
+
 static void
 assert_backoff_schedule (GCallback run,
                          GCallback on_connected)
@@ -908,21 +934,10 @@ assert_backoff_schedule (GCallback run,
   if (g_test_subprocess ())
     {
       g_autoptr(GSocketService) service = g_threaded_socket_service_new (4);
-      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-      g_autoptr(GSocketAddress) bound = NULL;
       g_autoptr(NorthMcpRedisClient) client = NULL;
       g_autoptr(GError) error = NULL;
-      g_autofree char *uri = NULL;
+      g_autofree char *uri = fake_redis_start (service, run);
       gboolean waited = FALSE;
-
-      g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
-                                     G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
-      g_assert_no_error (error);
-      g_signal_connect (service, "run", run, NULL);
-      g_socket_service_start (service);
-      uri = g_strdup_printf ("redis://127.0.0.1:%u",
-                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 
       client = north_mcp_redis_client_new (uri, &error);
       g_assert_no_error (error);
@@ -935,8 +950,7 @@ assert_backoff_schedule (GCallback run,
       g_assert_cmpint (g_atomic_int_get (&fake_connections), <=, 5);
 
       g_clear_object (&client);
-      g_socket_service_stop (service);
-      g_socket_listener_close (G_SOCKET_LISTENER (service));
+      fake_redis_stop (service);
       return;
     }
 
@@ -956,6 +970,65 @@ static void
 test_flapping (void)
 {
   assert_backoff_schedule (G_CALLBACK (flapper_run), NULL);
+}
+
+/* A client against a Redis that stays down (flaps), in a subprocess,
+ * with its reminder every @interval_ms (0: the default, a minute), until
+ * it failed 5 attempts. */
+static void
+run_down (guint interval_ms)
+{
+  g_autoptr(GSocketService) service = g_threaded_socket_service_new (4);
+  g_autoptr(NorthMcpRedisClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = fake_redis_start (service, G_CALLBACK (flapper_run));
+  guint watchdog;
+
+  client = north_mcp_redis_client_new (uri, &error);
+  g_assert_no_error (error);
+  if (interval_ms > 0)
+    north_mcp_redis_client_set_warn_interval (client, interval_ms);
+  watchdog = test_watchdog_add ("5 attempts");
+  /* The fifth one fails too (the flapper drops it), once the sixth came. */
+  while (g_atomic_int_get (&fake_connections) < 6)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  g_clear_object (&client);
+  fake_redis_stop (service);
+}
+
+/* While Redis stays down the client warns once, then reminds that it is
+ * still down, with how many attempts failed since, at most once per
+ * interval: at the default (a minute) not once in the first attempts;
+ * at an interval shorter than the back-off, after each failed attempt
+ * (one each). Neither had a test. */
+static void
+test_still_down_reminder (void)
+{
+  if (g_test_subprocess ())
+    {
+      run_down (g_strcmp0 (g_getenv ("TEST_WARN_INTERVAL"), "short") == 0 ? 1 : 0);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*Redis connection to 127.0.0.1:* is down*");
+  g_test_trap_assert_stderr_unmatched ("*still down*");
+  g_test_trap_assert_stderr_unmatched ("*is down*is down*");
+
+  g_setenv ("TEST_WARN_INTERVAL", "short", TRUE);
+  /* (The subprocess inherits the environment.) */
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_unsetenv ("TEST_WARN_INTERVAL");
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*Redis connection to 127.0.0.1:* is down*"
+                             "is still down (*); 1 failed attempts since the last warning*"
+                             "is still down (*); 1 failed attempts since the last warning*"
+                             "is still down (*); 1 failed attempts since the last warning*"
+                             "is still down (*); 1 failed attempts since the last warning*");
+  g_test_trap_assert_stderr_unmatched ("*is down*is down*");
+  g_test_trap_assert_stderr_unmatched ("*up again*");
 }
 
 /* --- a Redis that answers one command per connection, then drops it --- */
@@ -1358,6 +1431,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/dispose-pending", test_dispose_pending);
   g_test_add_func ("/redis-client/flapping", test_flapping);
   g_test_add_func ("/redis-client/one-answer-then-drop", test_one_answer_then_drop);
+  g_test_add_func ("/redis-client/still-down-reminder", test_still_down_reminder);
   status = g_test_run ();
 
   if (g_test_subprocess ())
