@@ -1191,6 +1191,31 @@ ignore_message (const char *channel, GBytes *message, gpointer user_data)
 {
 }
 
+/* @f serves its sessions and tasks from the redis-server, through a
+ * store of its own (as a replica does). */
+static void
+serve_from_redis (Fixture *f)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+
+  use_store (f, store);
+}
+
+/* Another replica, @r; replica_end() stops it. */
+static void
+replica_start (Fixture *r)
+{
+  fixture_setup (r, NULL);
+  serve_from_redis (r);
+}
+
+static void
+replica_end (Fixture *r)
+{
+  use_store (r, NULL);
+  fixture_teardown (r, NULL);
+}
+
 /* A tasks/update that reaches a replica where its task does not run is
  * relayed to the one that runs it, and acknowledged once that one took
  * the answers. Pub/sub delivers to nobody while the running replica is
@@ -1200,8 +1225,6 @@ ignore_message (const char *channel, GBytes *message, gpointer user_data)
 static void
 test_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
 {
-  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
-  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
   Fixture other = { 0 };
   Tasks *tasks;
   g_autofree char *relayed = NULL;
@@ -1214,9 +1237,8 @@ test_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) direct = NULL;
   g_autoptr(JsonObject) finished = NULL;
 
-  fixture_setup (&other, NULL);
-  use_store (f, store);
-  use_store (&other, other_store);
+  replica_start (&other);
+  serve_from_redis (f);
   relayed = start_task (f, "ask");
   lost = start_task (f, "ask");
   asking = wait_task (&other, relayed, "working");
@@ -1251,9 +1273,8 @@ test_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   finished = wait_task (f, lost, "input_required");
   g_assert_cmpstr (json_object_get_string_member (finished, "status"), ==, "completed");
 
-  use_store (&other, NULL);
+  replica_end (&other);
   use_store (f, NULL);
-  fixture_teardown (&other, NULL);
 }
 
 /* A replica that has handled no tasks/ request yet relays a tasks/update
@@ -1311,8 +1332,6 @@ stop_hearing_acks (Fixture *f)
 static void
 test_update_ack_lost (Fixture *f, gconstpointer data)
 {
-  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
-  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
   Fixture other = { 0 };
   g_autofree char *task_id = NULL;
   g_autofree char *accept = NULL;
@@ -1320,9 +1339,8 @@ test_update_ack_lost (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) ack = NULL;
   g_autoptr(JsonObject) again = NULL;
 
-  fixture_setup (&other, NULL);
-  use_store (f, store);
-  use_store (&other, other_store);
+  replica_start (&other);
+  serve_from_redis (f);
   nag_rounds = 0;
   task_id = start_task (f, "nag");
   asking = wait_task (&other, task_id, "working");
@@ -1350,9 +1368,8 @@ test_update_ack_lost (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "completed");
   g_assert_cmpuint (nag_rounds, ==, 2);
 
-  use_store (&other, NULL);
+  replica_end (&other);
   use_store (f, NULL);
-  fixture_teardown (&other, NULL);
 }
 
 /* A record the shared store could not take (Redis out of memory a
@@ -1526,8 +1543,6 @@ test_runner_gone (Fixture *f, gconstpointer data)
 static void
 test_lease_before_record (Fixture *f, gconstpointer data)
 {
-  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
-  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
   g_autofree char *params = call_params ("forever");
   Fixture fresh = { 0 };
   g_autofree char *first = NULL;
@@ -1536,18 +1551,15 @@ test_lease_before_record (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) running = NULL;
   g_autoptr(JsonObject) still = NULL;
 
-  use_store (f, other_store);
-  fixture_setup (&fresh, NULL);
-  use_store (&fresh, store);
+  serve_from_redis (f);
+  replica_start (&fresh);
   first = start_task (&fresh, "forever");
   running = get_task (f, first);
   g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
-  use_store (&fresh, NULL);
-  fixture_teardown (&fresh, NULL);
+  replica_end (&fresh);
 
   /* Another fresh replica, whose first writes Redis refuses. */
-  fixture_setup (&fresh, NULL);
-  use_store (&fresh, store);
+  replica_start (&fresh);
   redis_maxmemory ("1");
   refused = rpc_full (&fresh, "tools/call", "forever", params, CAPS_TASKS, NULL);
   redis_maxmemory ("0");
@@ -1556,8 +1568,7 @@ test_lease_before_record (Fixture *f, gconstpointer data)
   still = get_task (f, second);
   g_assert_cmpstr (json_object_get_string_member (still, "status"), ==, "working");
 
-  use_store (&fresh, NULL);
-  fixture_teardown (&fresh, NULL);
+  replica_end (&fresh);
   use_store (f, NULL);
 }
 
@@ -1573,8 +1584,6 @@ count_up (guint *count)
 static void
 test_lease_after_store_restart (Fixture *f, gconstpointer data)
 {
-  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
-  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
   Fixture other = { 0 };
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
@@ -1583,16 +1592,16 @@ test_lease_after_store_restart (Fixture *f, gconstpointer data)
   guint available = 0, other_available = 0;
   guint watchdog;
 
-  fixture_setup (&other, NULL);
-  use_store (&other, other_store);
-  use_store (f, store);
+  replica_start (&other);
+  serve_from_redis (f);
   first = start_task (f, "forever");
   running = get_task (&other, first);
   g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
 
-  g_signal_connect_swapped (store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
-  g_signal_connect_swapped (other_store, NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up),
-                            &other_available);
+  g_signal_connect_swapped (north_mcp_session_manager_get_store (north_mcp_server_get_session_manager (f->server)),
+                            NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &available);
+  g_signal_connect_swapped (north_mcp_session_manager_get_store (north_mcp_server_get_session_manager (other.server)),
+                            NORTH_MCP_STATE_STORE_SIGNAL_AVAILABLE, G_CALLBACK (count_up), &other_available);
   test_redis_server_stop (&redis, SIGKILL);
   test_redis_server_start (&redis);
   watchdog = test_watchdog_add ("both replicas to reconnect");
@@ -1604,9 +1613,8 @@ test_lease_after_store_restart (Fixture *f, gconstpointer data)
   still = get_task (&other, second);
   g_assert_cmpstr (json_object_get_string_member (still, "status"), ==, "working");
 
-  use_store (&other, NULL);
+  replica_end (&other);
   use_store (f, NULL);
-  fixture_teardown (&other, NULL);
 }
 
 /* A replica cut off from Redis for longer than its lease has its tasks
@@ -1618,8 +1626,6 @@ test_lease_after_store_restart (Fixture *f, gconstpointer data)
 static void
 test_cut_off_runner_keeps_final (Fixture *f, gconstpointer data)
 {
-  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
-  g_autoptr(NorthMcpStateStore) other_store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
   Fixture other = { 0 };
   g_autofree char *task_id = NULL;
   g_autofree char *record_key = NULL;
@@ -1633,9 +1639,8 @@ test_cut_off_runner_keeps_final (Fixture *f, gconstpointer data)
   Tasks *tasks;
   guint watchdog;
 
-  fixture_setup (&other, NULL);
-  use_store (&other, other_store);
-  use_store (f, store);
+  replica_start (&other);
+  serve_from_redis (f);
   task_id = start_task (f, "gate");
   record_key = g_strconcat (NORTH_MCP_STATE_STORE_PREFIX "task:", task_id, NULL);
   record = redis_run (2, (const char *[]) { "GET", record_key });
@@ -1665,9 +1670,8 @@ test_cut_off_runner_keeps_final (Fixture *f, gconstpointer data)
   here = get_task (f, task_id);
   g_assert_cmpstr (json_object_get_string_member (here, "status"), ==, "failed");
 
-  use_store (&other, NULL);
+  replica_end (&other);
   use_store (f, NULL);
-  fixture_teardown (&other, NULL);
 }
 
 int
