@@ -42,6 +42,10 @@ G_BEGIN_DECLS
  * Redis for each relayed update, that long). */
 #define UPDATE_DECIDED_PREFIX NORTH_MCP_STATE_STORE_PREFIX "task-update-decided:"
 #define UPDATE_DECIDED_TTL_MS 30000
+/* The answers of relayed updates kept until the word is written, as the
+ * messages brought them, at most this many bytes at once per server;
+ * beyond, an update is not taken (its replica withdraws it, out of time). */
+#define UPDATE_DECIDING_MAX_BYTES (4 * UPDATE_MESSAGE_MAX_BYTES)
 
 typedef struct _Runner Runner;
 
@@ -61,6 +65,8 @@ typedef struct
   guint              update_id; /* tasks/update on another replica */
   guint              ack_id;    /* UPDATE_ACK_CHANNEL */
   GHashTable        *awaiting;  /* token → relayed tasks/update waiting for its ack */
+  gsize             *deciding;  /* bytes of relayed answers waiting for their word (a GAtomicRcBox
+                                 * the updates hold: they may outlive this) */
   gsize              held;    /* Runner.held of the runners */
   GHashTable        *held_by; /* owner → Runner.held of its runners (GSIZE_TO_POINTER) */
 } Tasks;

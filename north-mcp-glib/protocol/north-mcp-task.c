@@ -71,6 +71,7 @@ tasks_free (Tasks *tasks)
   g_source_destroy (tasks->expiry);
   g_source_unref (tasks->expiry);
   g_clear_object (&tasks->store);
+  g_atomic_rc_box_release (tasks->deciding);
   g_free (tasks);
 }
 
@@ -214,11 +215,15 @@ typedef struct
   Runner   *runner;
   JsonNode *answers;
   GBytes   *token;
+  gsize    *deciding; /* Tasks.deciding, which counts @size */
+  gsize     size;
 } Taking;
 
 static void
 taking_free (Taking *taking)
 {
+  *taking->deciding -= taking->size;
+  g_atomic_rc_box_release (taking->deciding);
   north_mcp_task_runner_unref (taking->runner);
   json_node_unref (taking->answers);
   g_bytes_unref (taking->token);
@@ -271,6 +276,7 @@ on_update_message (const char *channel,
 
   /* The token is made a key: a relaying replica's, 32 hex digits. */
   if (space == NULL || space - data != 2 * NORTH_MCP_RANDOM_ID_BYTES || tasks->shared == NULL ||
+      length > UPDATE_DECIDING_MAX_BYTES - *tasks->deciding ||
       (runner = addressed_runner (tasks, space + 1, newline - (space + 1))) == NULL)
     return;
   token = g_strndup (data, space - data);
@@ -284,6 +290,9 @@ on_update_message (const char *channel,
   taking->runner = north_mcp_task_runner_ref (runner);
   taking->answers = g_steal_pointer (&answers);
   taking->token = g_bytes_new (token, strlen (token));
+  taking->deciding = g_atomic_rc_box_acquire (tasks->deciding);
+  taking->size = length;
+  *tasks->deciding += length;
   key = g_strconcat (UPDATE_DECIDED_PREFIX, token, NULL);
   north_mcp_state_store_set_async (tasks->shared, key, taken, UPDATE_DECIDED_TTL_MS,
                                    NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, update_decided, taking);
@@ -342,6 +351,7 @@ north_mcp_tasks_get (NorthMcpProtocolHost *host)
   tasks = g_new0 (Tasks, 1);
   tasks->host = host;
   tasks->lease_s = NORTH_MCP_TASK_LEASE_S;
+  tasks->deciding = g_atomic_rc_box_new0 (gsize);
   tasks_use_store (tasks, shared);
   tasks->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) north_mcp_task_runner_unref);
   tasks->held_by = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
