@@ -25,49 +25,6 @@
 
 #define STATE_URI_SCHEME "gaction-state:"
 
-struct _NorthMcpDesktopRemote
-{
-  gatomicrefcount refs;
-  GDBusConnection *connection;
-  char *bus_name;
-  guint in_flight;      /* Activate calls waiting for their reply */
-  guint max_in_flight;
-  int timeout_ms;
-};
-
-NorthMcpDesktopRemote *
-north_mcp_desktop_remote_new (GDBusConnection *connection,
-                              const char      *bus_name,
-                              guint            max_in_flight,
-                              int              timeout_ms)
-{
-  NorthMcpDesktopRemote *remote = g_new0 (NorthMcpDesktopRemote, 1);
-
-  g_atomic_ref_count_init (&remote->refs);
-  remote->connection = g_object_ref (connection);
-  remote->bus_name = g_strdup (bus_name);
-  remote->max_in_flight = max_in_flight;
-  remote->timeout_ms = timeout_ms;
-  return remote;
-}
-
-NorthMcpDesktopRemote *
-north_mcp_desktop_remote_ref (NorthMcpDesktopRemote *remote)
-{
-  g_atomic_ref_count_inc (&remote->refs);
-  return remote;
-}
-
-void
-north_mcp_desktop_remote_unref (NorthMcpDesktopRemote *remote)
-{
-  if (!g_atomic_ref_count_dec (&remote->refs))
-    return;
-  g_object_unref (remote->connection);
-  g_free (remote->bus_name);
-  g_free (remote);
-}
-
 /* One action group bound to one server under one prefix. The server keeps
  * it as object data; tools and resources hold references through
  * ActionRef, so it can outlive the binding briefly. */
@@ -202,21 +159,17 @@ state_uri (Binding    *self,
 
 typedef struct
 {
-  NorthMcpDesktopRemote *remote;
   NorthMcpContext *context;
   char *action;
 } Activation;
 
 static void
-activated (GObject      *source,
-           GAsyncResult *result,
+activated (GVariant     *reply,
+           const GError *error,
            gpointer      user_data)
 {
   Activation *activation = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
 
-  activation->remote->in_flight--;
   if (!north_mcp_context_is_completed (activation->context))
     {
       g_autofree char *text = NULL;
@@ -234,16 +187,13 @@ activated (GObject      *source,
         }
       north_mcp_context_return_tool_result (activation->context, tool_result);
     }
-  north_mcp_desktop_remote_unref (activation->remote);
   g_object_unref (activation->context);
   g_free (activation->action);
   g_free (activation);
 }
 
 /* Activates @action of the remote object with a call that has a reply, so
- * that the calls a silent application has not answered stay counted. The
- * call is not cancelled with the request: its message may be queued
- * already, and a client cancelling every call would pile them up again. */
+ * that the calls a silent application has not answered stay counted. */
 static gboolean
 activate_remote (Binding          *self,
                  NorthMcpContext  *context,
@@ -251,31 +201,24 @@ activate_remote (Binding          *self,
                  GVariant         *parameter,
                  GError          **error)
 {
-  NorthMcpDesktopRemote *remote = self->remote;
   GVariantBuilder parameters;
-  Activation *activation;
-
-  if (remote->in_flight >= remote->max_in_flight)
-    {
-      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                   "The action '%s' was not activated: %s has not answered %u activations yet",
-                   action, remote->bus_name, remote->in_flight);
-      return FALSE;
-    }
+  Activation *activation = g_new0 (Activation, 1);
 
   g_variant_builder_init (&parameters, G_VARIANT_TYPE ("av"));
   if (parameter != NULL)
     g_variant_builder_add (&parameters, "v", parameter);
-  activation = g_new0 (Activation, 1);
-  activation->remote = north_mcp_desktop_remote_ref (remote);
   activation->context = g_object_ref (context);
   activation->action = g_strdup (action);
-  remote->in_flight++;
-  g_dbus_connection_call (remote->connection, remote->bus_name, self->object_path,
-                          NORTH_MCP_DBUS_ACTIONS_INTERFACE, "Activate",
-                          g_variant_new ("(sava{sv})", action, &parameters, NULL),
-                          G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, remote->timeout_ms, NULL,
-                          activated, activation);
+  if (!north_mcp_desktop_remote_call (self->remote, self->object_path, NORTH_MCP_DBUS_ACTIONS_INTERFACE,
+                                      "Activate", g_variant_new ("(sava{sv})", action, &parameters, NULL),
+                                      G_VARIANT_TYPE_UNIT, activated, activation, error))
+    {
+      g_prefix_error (error, "The action '%s' was not activated: ", action);
+      g_object_unref (activation->context);
+      g_free (activation->action);
+      g_free (activation);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -698,11 +641,19 @@ binding_detach (gpointer data)
  * identity: a tool or resource added later under the same name (replacing
  * the group's) stays when its action goes, and when the group is removed.
  *
- * A [class@Gio.DBusActionGroup] sends each activation without waiting for
- * an answer, and does not say to whom: another application that stops
- * reading its bus socket lets them pile up, one per call. The actions that
- * [class@NorthMcp.DBusBridge] serves are activated with calls that wait
- * for the answer instead, at most 16 at once per bridge.
+ * The actions of a [class@Gio.DBusActionGroup] (another application's)
+ * are activated with `org.gtk.Actions.Activate` calls that wait for the
+ * application's answer (GIO's own activation sends them without one, and
+ * an application that stops reading its bus socket let them pile up, one
+ * per call): the result comes with the answer, a D-Bus error is an error
+ * result, and at most 16 activations of the group wait at once (with at
+ * most 16 MiB of parameters together), each at most 25 s. A call beyond
+ * is refused at once with an error (`The action 'poke' was not activated:
+ * org.example.App has not answered 16 calls yet`). An activation keeps its
+ * place until the application answers or the 25 s pass, also when its
+ * request is cancelled: its message has been sent. The actions that
+ * [class@NorthMcp.DBusBridge] serves share the bridge's 16 places with
+ * its method calls and property reads.
  *
  * A [class@Gio.Application] must be registered first
  * ([method@Gio.Application.register], or add the group from its
@@ -754,6 +705,17 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
   binding->budget = budget != NULL ? north_mcp_tool_budget_ref (budget) : NULL;
   binding->remote = remote != NULL ? north_mcp_desktop_remote_ref (remote) : NULL;
   binding->object_path = g_strdup (object_path);
+  /* GIO would activate another application's actions without a reply:
+   * this group's calls are bounded by a remote of its own. */
+  if (remote == NULL && G_IS_DBUS_ACTION_GROUP (group))
+    {
+      binding->remote = north_mcp_desktop_remote_for_group (G_DBUS_ACTION_GROUP (group), NORTH_MCP_DBUS_MAX_CALLS,
+                                                            NORTH_MCP_DBUS_MAX_CALLS_SIZE,
+                                                            NORTH_MCP_DBUS_CALL_TIMEOUT, &binding->object_path);
+      if (binding->remote == NULL)
+        g_warning ("This GIO's GDBusActionGroup is not laid out as expected: its actions are activated "
+                   "without waiting for an answer, which is not bounded");
+    }
   g_atomic_ref_count_init (&binding->refs);
   g_weak_ref_init (&binding->server, self);
   binding->group = g_object_ref (group);

@@ -38,11 +38,14 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DBUS_MAX_INTROSPECTION_TIMEOUT 3600000 /* ms, the property's maximum */
 
 /* Actions are activated with calls that expect a reply: at most this many
- * wait for theirs at once (per bridge, so per application), each at most
- * this long (GDBus's default), so that an application that stops reading
- * its bus socket holds at most that many messages (of at most 4 MiB). */
-#define NORTH_MCP_DBUS_MAX_ACTIVATIONS 16
-#define NORTH_MCP_DBUS_ACTIVATION_TIMEOUT 25000         /* ms */
+ * wait for theirs at once (per bridge, so per application; per
+ * GDBusActionGroup the application serves itself), with at most this many
+ * bytes of parameters together, each at most this long (GDBus's default),
+ * so that an application that stops reading its bus socket holds at most
+ * that many messages. */
+#define NORTH_MCP_DBUS_MAX_CALLS 16
+#define NORTH_MCP_DBUS_MAX_CALLS_SIZE (16 << 20)
+#define NORTH_MCP_DBUS_CALL_TIMEOUT 25000               /* ms */
 
 #define NORTH_MCP_DBUS_DOC_STRING "org.gtk.GDBus.DocString"
 #define NORTH_MCP_DBUS_PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"

@@ -236,10 +236,6 @@ serve_actions (NorthMcpDBusBridge *self,
   prefix = north_mcp_dbus_bridge_child_prefix (self, path);
   /* One set of tool names for methods and actions: an action named
    * `Iface.Method` must not replace the method's tool. */
-  if (self->remote == NULL)
-    self->remote = north_mcp_desktop_remote_new (self->connection, self->bus_name,
-                                                 NORTH_MCP_DBUS_MAX_ACTIVATIONS,
-                                                 NORTH_MCP_DBUS_ACTIVATION_TIMEOUT);
   north_mcp_desktop_add_remote_action_group (attach->server, G_ACTION_GROUP (group), prefix,
                                              self->tools, self->taken, self->remote, path);
 
@@ -419,6 +415,8 @@ north_mcp_dbus_bridge_attach_async (NorthMcpDBusBridge  *self,
 
   self->attached = TRUE;
   g_weak_ref_set (&self->server, server);
+  self->remote = north_mcp_desktop_remote_new (self->connection, self->bus_name, NORTH_MCP_DBUS_MAX_CALLS,
+                                               NORTH_MCP_DBUS_MAX_CALLS_SIZE, NORTH_MCP_DBUS_CALL_TIMEOUT);
   key = g_strdup_printf ("north-mcp-dbus-bridge-%p", (void *) self);
   g_object_set_data_full (G_OBJECT (server), key, g_object_ref (self), g_object_unref);
 

@@ -79,25 +79,10 @@ NorthMcpTool *north_mcp_desktop_tool_new (const char            *name,
 G_END_DECLS
 
 #include <gio/gio.h>
+#include "north-mcp-desktop-remote-private.h"
 #include "north-mcp-types.h"
 
 G_BEGIN_DECLS
-
-/* Another application's actions, activated with org.gtk.Actions.Activate
- * calls that expect a reply (GDBusActionGroup sends them without one: an
- * application that stops reading its bus socket would let them pile up
- * without bound, one per tool call). At most @max_in_flight calls to
- * @bus_name wait for their reply at once, each at most @timeout_ms; a tool
- * call past that is refused. Shared by every object of that application
- * that the D-Bus bridge serves. Reference counted; main context only. */
-typedef struct _NorthMcpDesktopRemote NorthMcpDesktopRemote;
-
-NorthMcpDesktopRemote *north_mcp_desktop_remote_new   (GDBusConnection       *connection,
-                                                       const char            *bus_name,
-                                                       guint                  max_in_flight,
-                                                       int                    timeout_ms);
-NorthMcpDesktopRemote *north_mcp_desktop_remote_ref   (NorthMcpDesktopRemote *remote);
-void                   north_mcp_desktop_remote_unref (NorthMcpDesktopRemote *remote);
 
 /* north_mcp_server_add_action_group(), with each action the group
  * announces taking a tool from @budget (kept by the binding); an action

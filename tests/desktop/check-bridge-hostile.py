@@ -255,7 +255,7 @@ def stuck(bridge_path):
         os.kill(pid, signal.SIGCONT)
     stopped = {i: answers[i] for i in ids if i in answers}
     refused = [m for m in stopped.values() if m.get("result", {}).get("isError")
-               and "has not answered 16 activations yet" in json.dumps(m)]
+               and "has not answered 16 calls yet" in json.dumps(m)]
     # Once resumed, the application answers the activations in flight.
     resumed = {}
     while len(resumed) + len(stopped) < calls:

@@ -98,11 +98,11 @@ fixture_tear_down (Fixture       *fixture,
   g_string_free (fixture->activations, TRUE);
 }
 
-/* Sends a request and returns its result (the channel keeps it). */
-static JsonObject *
-request (Fixture    *fixture,
-         const char *method,
-         const char *params)
+/* Sends a request without waiting for its answer: its id. */
+static gint64
+send_request (Fixture    *fixture,
+              const char *method,
+              const char *params)
 {
   gint64 id = fixture->next_id++;
   g_autofree char *json = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%" G_GINT64_FORMAT
@@ -111,6 +111,17 @@ request (Fixture    *fixture,
 
   north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), fixture->session, NULL, message,
                               NORTH_MCP_CHANNEL (fixture->channel));
+  return id;
+}
+
+/* Sends a request and returns its result (the channel keeps it). */
+static JsonObject *
+request (Fixture    *fixture,
+         const char *method,
+         const char *params)
+{
+  gint64 id = send_request (fixture, method, params);
+
   ITERATE_UNTIL (test_channel_find_response (fixture->channel, id) != NULL);
   return test_channel_result_of (fixture->channel, id);
 }
@@ -577,6 +588,155 @@ test_byte_budget (Fixture       *fixture,
   north_mcp_tool_budget_unref (budget);
 }
 
+/* --- a stuck application ------------------------------------------------ */
+
+/* An application of this process that describes its actions but answers
+ * no Activate call (nor a bridged method call) until told to, as one that
+ * stopped reading its bus socket: the calls it holds are counted here. */
+typedef struct {
+  GPtrArray *unanswered;  /* GDBusMethodInvocation * */
+  gboolean   answer;      /* answer the calls from now on */
+} Stuck;
+
+static const char stuck_xml[] =
+  "<node><interface name='org.gtk.Actions'>"
+  "<method name='DescribeAll'><arg direction='out' type='a{s(bgav)}'/></method>"
+  "<method name='Activate'><arg type='s'/><arg type='av'/><arg type='a{sv}'/></method>"
+  "</interface><interface name='org.north.Stuck'>"
+  "<method name='Ping'><arg name='text' type='s'/></method>"
+  "</interface></node>";
+
+static void
+stuck_method_call (GDBusConnection       *connection,
+                   const char            *sender,
+                   const char            *path,
+                   const char            *interface,
+                   const char            *method,
+                   GVariant              *parameters,
+                   GDBusMethodInvocation *invocation,
+                   gpointer               user_data)
+{
+  Stuck *stuck = user_data;
+
+  if (g_str_equal (method, "DescribeAll"))
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new_parsed ("({'poke': (true, @g '', @av [])},)"));
+  else if (stuck->answer)
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  else
+    g_ptr_array_add (stuck->unanswered, invocation);
+}
+
+/* Registers the stuck application at @path of the session bus: the
+ * registration's id. */
+static guint
+stuck_register (Stuck      *stuck,
+                const char *path)
+{
+  static const GDBusInterfaceVTable vtable = { stuck_method_call, NULL, NULL, { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (stuck_xml, &error);
+  guint id;
+
+  g_assert_no_error (error);
+  stuck->unanswered = g_ptr_array_new ();
+  id = g_dbus_connection_register_object (bus, path, info->interfaces[0], &vtable, stuck, NULL, &error);
+  g_assert_no_error (error);
+  /* The second interface under its own id, gone with the connection. */
+  g_dbus_connection_register_object (bus, path, info->interfaces[1], &vtable, stuck, NULL, &error);
+  g_assert_no_error (error);
+  return id;
+}
+
+/* Answers the calls held so far, and all calls from now on. */
+static void
+stuck_resume (Stuck *stuck)
+{
+  stuck->answer = TRUE;
+  for (guint i = 0; i < stuck->unanswered->len; i++)
+    g_dbus_method_invocation_return_value (g_ptr_array_index (stuck->unanswered, i), NULL);
+  g_ptr_array_set_size (stuck->unanswered, 0);
+}
+
+/* Waits until every message sent to the bus so far has been handled by
+ * the objects of this process: a round trip through the bus, then what
+ * it queued on the main context. */
+static void
+stuck_flush (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GVariant) reply = NULL;
+
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, g_dbus_connection_get_unique_name (bus), "/",
+                                       "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+assert_refused (Fixture    *fixture,
+                gint64      id,
+                const char *text)
+{
+  JsonObject *result;
+
+  ITERATE_UNTIL (test_channel_find_response (fixture->channel, id) != NULL);
+  result = test_channel_result_of (fixture->channel, id);
+  g_assert_true (json_object_get_boolean_member_with_default (result, "isError", FALSE));
+  assert_text_contains (result, text);
+}
+
+/* The application's own GDBusActionGroup of another application that
+ * stops answering: GIO sends its activations without a reply, so they
+ * piled up without bound, one per tool call. At most 16 wait at once; a
+ * further call is refused at once, and once the application answers, the
+ * 16 are answered and a new call is served. */
+static void
+test_dbus_stuck (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusActionGroup) remote = NULL;
+  g_autoptr(GPtrArray) unanswered = NULL;
+  Stuck stuck = { NULL, FALSE };
+  gint64 first, refused;
+  guint id;
+
+  g_assert_no_error (error);
+  id = stuck_register (&stuck, "/org/north/StuckApp");
+  unanswered = stuck.unanswered;
+  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/StuckApp");
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "stuck.");
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "stuck.poke") != NULL);
+
+  first = fixture->next_id;
+  for (guint i = 0; i < 16; i++)
+    send_request (fixture, "tools/call", "{\"name\":\"stuck.poke\",\"arguments\":{}}");
+  refused = send_request (fixture, "tools/call", "{\"name\":\"stuck.poke\",\"arguments\":{}}");
+  assert_refused (fixture, refused, "The action 'poke' was not activated");
+  assert_refused (fixture, refused, "has not answered 16 calls yet");
+  stuck_flush ();
+  g_assert_cmpuint (unanswered->len, ==, 16);
+  for (gint64 i = first; i < refused; i++)
+    g_assert_null (test_channel_find_response (fixture->channel, i));
+
+  stuck_resume (&stuck);
+  for (gint64 i = first; i < refused; i++)
+    {
+      ITERATE_UNTIL (test_channel_find_response (fixture->channel, i) != NULL);
+      assert_text_contains (test_channel_result_of (fixture->channel, i), "Activated the action 'poke'");
+    }
+  assert_text_contains (call_tool (fixture, "stuck.poke", "{}"), "Activated the action 'poke'");
+
+  g_dbus_connection_unregister_object (bus, id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -591,5 +751,6 @@ main (int argc, char **argv)
   g_test_add ("/action-group/dbus-large-state", Fixture, NULL, fixture_set_up, test_dbus_large_state,
               fixture_tear_down);
   g_test_add ("/action-group/byte-budget", Fixture, NULL, fixture_set_up, test_byte_budget, fixture_tear_down);
+  g_test_add ("/action-group/dbus-stuck", Fixture, NULL, fixture_set_up, test_dbus_stuck, fixture_tear_down);
   return g_test_run ();
 }

@@ -1,0 +1,159 @@
+/* north-mcp-desktop-remote.c: bounded calls to another application
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-desktop-remote-private.h"
+#include "north-mcp-error.h"
+
+struct _NorthMcpDesktopRemote
+{
+  gatomicrefcount refs;
+  GDBusConnection *connection;
+  char *bus_name;
+  guint calls;          /* waiting for their reply */
+  gsize bytes;          /* of their arguments */
+  guint max_calls;
+  gsize max_bytes;
+  int timeout_ms;
+};
+
+NorthMcpDesktopRemote *
+north_mcp_desktop_remote_new (GDBusConnection *connection,
+                              const char      *bus_name,
+                              guint            max_calls,
+                              gsize            max_bytes,
+                              int              timeout_ms)
+{
+  NorthMcpDesktopRemote *remote = g_new0 (NorthMcpDesktopRemote, 1);
+
+  g_atomic_ref_count_init (&remote->refs);
+  remote->connection = g_object_ref (connection);
+  remote->bus_name = g_strdup (bus_name);
+  remote->max_calls = max_calls;
+  remote->max_bytes = max_bytes;
+  remote->timeout_ms = timeout_ms;
+  return remote;
+}
+
+NorthMcpDesktopRemote *
+north_mcp_desktop_remote_ref (NorthMcpDesktopRemote *remote)
+{
+  g_atomic_ref_count_inc (&remote->refs);
+  return remote;
+}
+
+void
+north_mcp_desktop_remote_unref (NorthMcpDesktopRemote *remote)
+{
+  if (!g_atomic_ref_count_dec (&remote->refs))
+    return;
+  g_object_unref (remote->connection);
+  g_free (remote->bus_name);
+  g_free (remote);
+}
+
+/* GDBusActionGroup as GIO 2.32 to 2.74 (at least) lays it out: GIO has no
+ * getters for where the group's actions are, and sends its activations
+ * without a reply, which cannot be counted. */
+typedef struct
+{
+  GObject parent_instance;
+  GDBusConnection *connection;
+  char *bus_name;
+  char *object_path;
+  guint subscription_id;
+  GHashTable *actions;
+  gboolean strict;
+} DBusActionGroupLayout;
+
+NorthMcpDesktopRemote *
+north_mcp_desktop_remote_for_group (GDBusActionGroup  *group,
+                                    guint              max_calls,
+                                    gsize              max_bytes,
+                                    int                timeout_ms,
+                                    char             **object_path)
+{
+  DBusActionGroupLayout *layout = (DBusActionGroupLayout *) group;
+  GTypeQuery query;
+
+  g_type_query (G_TYPE_DBUS_ACTION_GROUP, &query);
+  if (query.instance_size != sizeof (DBusActionGroupLayout) ||
+      !G_IS_DBUS_CONNECTION (layout->connection) ||
+      (layout->bus_name != NULL && !g_dbus_is_name (layout->bus_name)) ||
+      layout->object_path == NULL || !g_variant_is_object_path (layout->object_path))
+    return NULL;
+
+  *object_path = g_strdup (layout->object_path);
+  return north_mcp_desktop_remote_new (layout->connection, layout->bus_name, max_calls, max_bytes,
+                                       timeout_ms);
+}
+
+typedef struct
+{
+  NorthMcpDesktopRemote *remote;
+  gsize size;
+  NorthMcpDesktopReplyFunc func;
+  gpointer user_data;
+} Call;
+
+static void
+call_returned (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  call->remote->calls--;
+  call->remote->bytes -= call->size;
+  call->func (reply, error, call->user_data);
+  north_mcp_desktop_remote_unref (call->remote);
+  g_free (call);
+}
+
+gboolean
+north_mcp_desktop_remote_call (NorthMcpDesktopRemote     *remote,
+                               const char                *object_path,
+                               const char                *interface_name,
+                               const char                *method_name,
+                               GVariant                  *parameters,
+                               const GVariantType        *reply_type,
+                               NorthMcpDesktopReplyFunc   func,
+                               gpointer                   user_data,
+                               GError                   **error)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (parameters);
+  const char *name = remote->bus_name != NULL ? remote->bus_name : "The peer";
+  gsize size = g_variant_get_size (owned);
+  Call *call;
+
+  if (remote->calls >= remote->max_calls)
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "%s has not answered %u calls yet", name, remote->calls);
+      return FALSE;
+    }
+  /* One call may always wait alone: its size was bounded before. */
+  if (remote->calls > 0 && size > remote->max_bytes - MIN (remote->bytes, remote->max_bytes))
+    {
+      g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                   "%s has not answered calls of %" G_GSIZE_FORMAT " bytes yet (at most %" G_GSIZE_FORMAT
+                   " may wait)", name, remote->bytes, remote->max_bytes);
+      return FALSE;
+    }
+
+  call = g_new0 (Call, 1);
+  call->remote = north_mcp_desktop_remote_ref (remote);
+  call->size = size;
+  call->func = func;
+  call->user_data = user_data;
+  remote->calls++;
+  remote->bytes += size;
+  g_dbus_connection_call (remote->connection, remote->bus_name, object_path, interface_name, method_name,
+                          owned, reply_type, G_DBUS_CALL_FLAGS_NONE, remote->timeout_ms, NULL,
+                          call_returned, call);
+  return TRUE;
+}
