@@ -37,12 +37,14 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DBUS_ATTACH_TIMEOUTS 6                /* introspection timeouts per attachment */
 #define NORTH_MCP_DBUS_MAX_INTROSPECTION_TIMEOUT 3600000 /* ms, the property's maximum */
 
-/* Actions are activated with calls that expect a reply: at most this many
- * wait for theirs at once (per bridge, so per application; per
- * GDBusActionGroup the application serves itself), with at most this many
- * bytes of parameters together, each at most this long (GDBus's default),
- * so that an application that stops reading its bus socket holds at most
- * that many messages. */
+/* Method calls, property reads and action activations expect a reply:
+ * at most this many wait for theirs at once (per bridge, so per
+ * application; per GDBusActionGroup the application serves itself), with
+ * at most this many bytes of arguments together, each at most this long
+ * (GDBus's default), so that an application that stops reading its bus
+ * socket holds at most that many messages. A call keeps its place until
+ * its reply or its timeout, also when its request is cancelled: its
+ * message has left. */
 #define NORTH_MCP_DBUS_MAX_CALLS 16
 #define NORTH_MCP_DBUS_MAX_CALLS_SIZE (16 << 20)
 #define NORTH_MCP_DBUS_CALL_TIMEOUT 25000               /* ms */
@@ -69,7 +71,8 @@ struct _NorthMcpDBusBridge
   GHashTable *taken;       /* tool names given, to methods and actions */
   GHashTable *properties;  /* "PATH IFACE NAME" → resource URI */
   NorthMcpToolBudget *tools; /* of methods and actions together */
-  NorthMcpDesktopRemote *remote; /* activates the actions served */
+  NorthMcpDesktopRemote *remote; /* makes the calls of the tools and
+                                  * resources served */
   guint n_resources;
   guint properties_changed;
 };

@@ -38,10 +38,18 @@
  * bridged one (with `.` for `/`). Property resources are
  * `dbus-property:PATH/INTERFACE.Property` (PATH empty for `/`).
  *
- * Calls are asynchronous and are cancelled with the request; D-Bus errors
- * become tool results with `isError` whose text starts with the error name
+ * Calls are asynchronous; D-Bus errors become tool results with `isError`
+ * whose text starts with the error name
  * (`org.freedesktop.DBus.Error.InvalidArgs: …`); out-arguments become
  * `structuredContent` keyed by their names, and the same JSON as text.
+ * At most 16 method calls, property reads and action activations of a
+ * bridge wait for the service's answer at once, with at most 16 MiB of
+ * arguments together, each at most 25 s; a call beyond is refused at once
+ * (`org.example.App has not answered 16 calls yet`). A cancelled request
+ * is not answered, but its call keeps its place until the service answers
+ * or the 25 s pass: its message has been sent, and a service that stops
+ * reading its bus socket would otherwise let a client that calls and
+ * cancels pile them up without bound.
  *
  * Since: 0.2
  */

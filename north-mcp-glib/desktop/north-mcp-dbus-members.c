@@ -228,14 +228,12 @@ north_mcp_dbus_describe_error (const GError *error)
 }
 
 static void
-member_call_returned (GObject      *source,
-                      GAsyncResult *result,
+member_call_returned (GVariant     *reply,
+                      const GError *error,
                       gpointer      user_data)
 {
   Call *call = user_data;
   Member *member = call->member;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   g_autofree char *failure = NULL;
 
   /* Nobody waits for the answer of a cancelled request. */
@@ -252,8 +250,9 @@ member_call_returned (GObject      *source,
   call_free (call);
 }
 
-/* Calls @method_name on the member's object; @deliver gets the outcome
- * unless the request has ended by then. */
+/* Calls @method_name on the member's object through the bridge's remote
+ * (bounded, and not cancelled with the request); @deliver gets the
+ * outcome unless the request has ended by then, or the refusal at once. */
 static void
 member_call (Member             *member,
              NorthMcpContext    *context,
@@ -264,14 +263,17 @@ member_call (Member             *member,
              MemberReplyFunc     deliver)
 {
   Call *call = g_new0 (Call, 1);
+  g_autoptr(GError) error = NULL;
 
   call->member = g_atomic_rc_box_acquire (member);
   call->context = g_object_ref (context);
   call->deliver = deliver;
-  g_dbus_connection_call (member->bridge->connection, member->bridge->bus_name, member->path,
-                          interface_name, method_name, parameters, reply_type,
-                          G_DBUS_CALL_FLAGS_NONE, -1, north_mcp_context_get_cancellable (context),
-                          member_call_returned, call);
+  if (!north_mcp_desktop_remote_call (member->bridge->remote, member->path, interface_name, method_name,
+                                      parameters, reply_type, member_call_returned, call, &error))
+    {
+      deliver (member, context, NULL, error->message);
+      call_free (call);
+    }
 }
 
 /* Within 4 MiB on D-Bus, a reply can still be millions of values (`ab`,

@@ -679,6 +679,14 @@ stuck_flush (void)
 }
 
 static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
 assert_refused (Fixture    *fixture,
                 gint64      id,
                 const char *text)
@@ -737,6 +745,84 @@ test_dbus_stuck (Fixture       *fixture,
   g_dbus_connection_unregister_object (bus, id);
 }
 
+/* A client that calls a bridged method of a stuck service and cancels, in
+ * a loop: each call's message stays with the service until it answers,
+ * so each call keeps its place among the 16 that may wait (cancelling
+ * made room for another message, and they piled up without bound). Once
+ * the service answers, the places are free again; a cancelled request is
+ * not answered. Arguments waiting take at most 16 MiB together. */
+static void
+test_bridge_call_cancelled (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(NorthMcpDBusBridge) bridge = NULL;
+  g_autoptr(GPtrArray) unanswered = NULL;
+  g_autoptr(GString) large = g_string_new ("{\"name\":\"Stuck.Ping\",\"arguments\":{\"text\":\"");
+  g_autoptr(GAsyncResult) result = NULL;
+  Stuck stuck = { NULL, FALSE };
+  gint64 first, refused;
+  guint id;
+
+  g_assert_no_error (error);
+  id = stuck_register (&stuck, "/org/north/StuckService");
+  unanswered = stuck.unanswered;
+  bridge = north_mcp_dbus_bridge_new (bus, g_dbus_connection_get_unique_name (bus), "/org/north/StuckService");
+  north_mcp_dbus_bridge_add_interface (bridge, "org.north.Stuck");
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, store_result, &result);
+  ITERATE_UNTIL (result != NULL);
+  g_assert_true (north_mcp_dbus_bridge_attach_finish (bridge, result, &error));
+  g_assert_no_error (error);
+
+  first = fixture->next_id;
+  for (guint i = 0; i < 40; i++)
+    {
+      gint64 call = send_request (fixture, "tools/call", "{\"name\":\"Stuck.Ping\",\"arguments\":{\"text\":\"hi\"}}");
+      g_autofree char *cancel = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                                                 "\"params\":{\"requestId\":%" G_GINT64_FORMAT "}}", call);
+      g_autoptr(JsonNode) message = test_parse_json (cancel);
+
+      north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), fixture->session, NULL, message,
+                                  NORTH_MCP_CHANNEL (fixture->channel));
+      g_main_context_iteration (NULL, FALSE);
+    }
+  refused = send_request (fixture, "tools/call", "{\"name\":\"Stuck.Ping\",\"arguments\":{\"text\":\"hi\"}}");
+  stuck_flush ();
+  g_assert_cmpuint (unanswered->len, ==, 16);
+  assert_refused (fixture, refused, "has not answered 16 calls yet");
+
+  /* The calls past the 16th were refused before they were cancelled. */
+  for (gint64 i = first + 16; i < refused; i++)
+    assert_refused (fixture, i, "has not answered 16 calls yet");
+
+  /* Answered at last: the places are free, the cancelled requests stay
+   * unanswered. */
+  stuck_resume (&stuck);
+  stuck_flush ();
+  assert_text_contains (call_tool (fixture, "Stuck.Ping", "{\"text\":\"hi\"}"), "{}");
+  for (gint64 i = first; i < first + 16; i++)
+    g_assert_null (test_channel_find_response (fixture->channel, i));
+
+  /* 3.5 MiB of arguments each: four wait, a fifth would pass 16 MiB. */
+  stuck.answer = FALSE;
+  for (guint i = 0; i < (7 << 19); i++)
+    g_string_append_c (large, 'x');
+  g_string_append (large, "\"}}");
+  first = fixture->next_id;
+  for (guint i = 0; i < 4; i++)
+    send_request (fixture, "tools/call", large->str);
+  refused = send_request (fixture, "tools/call", large->str);
+  stuck_flush ();
+  g_assert_cmpuint (unanswered->len, ==, 4);
+  assert_refused (fixture, refused, "has not answered calls of");
+  stuck_resume (&stuck);
+  for (gint64 i = first; i < refused; i++)
+    ITERATE_UNTIL (test_channel_find_response (fixture->channel, i) != NULL);
+
+  g_dbus_connection_unregister_object (bus, id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -752,5 +838,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/action-group/byte-budget", Fixture, NULL, fixture_set_up, test_byte_budget, fixture_tear_down);
   g_test_add ("/action-group/dbus-stuck", Fixture, NULL, fixture_set_up, test_dbus_stuck, fixture_tear_down);
+  g_test_add ("/action-group/bridge-call-cancelled", Fixture, NULL, fixture_set_up, test_bridge_call_cancelled,
+              fixture_tear_down);
   return g_test_run ();
 }
