@@ -44,6 +44,7 @@ typedef struct
   NorthMcpToolBudget *budget; /* nullable: each action name known takes one */
   NorthMcpDesktopRemote *remote; /* nullable: activates the actions */
   char *object_path;       /* of the remote object, with @remote */
+  NorthMcpDesktopUpdates *updates; /* of the state resources, until detached */
   gulong handlers[4];
 } Binding;
 
@@ -569,13 +570,12 @@ action_state_changed (GActionGroup *group,
                       gpointer      user_data)
 {
   Binding *self = user_data;
-  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
   g_autofree char *uri = NULL;
 
-  if (server == NULL || !g_hash_table_contains (self->stateful, action))
+  if (!g_hash_table_contains (self->stateful, action))
     return;
   uri = state_uri (self, action);
-  north_mcp_server_notify_resource_updated (server, uri);
+  north_mcp_desktop_updates_add (self->updates, uri);
 }
 
 /* Runs when the binding is replaced or removed, and when the server is
@@ -588,6 +588,7 @@ binding_detach (gpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (self->handlers); i++)
     g_clear_signal_handler (&self->handlers[i], self->group);
+  g_clear_pointer (&self->updates, north_mcp_desktop_updates_free);
 
   if (server != NULL)
     {
@@ -627,7 +628,9 @@ binding_detach (gpointer data)
  * Values nesting deeper than that (through variants) are refused.
  *
  * The state of a stateful action is the resource `gaction-state:TOOLNAME`
- * (`application/json`); subscribers are told when it changes. A state of
+ * (`application/json`); subscribers are told when it changes (once for the
+ * changes handled together: another application may list thousands in one
+ * signal). A state of
  * more than 131,072 values (counting each item of an array) or 8 MiB of
  * JSON text (as written: a control character takes 6 bytes, `\u0001`) is
  * refused when read.
@@ -725,6 +728,7 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
                                  : g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   binding->exposed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, exposed_free);
   binding->stateful = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  binding->updates = north_mcp_desktop_updates_new (self);
 
   /* Replaces (and detaches) a group with the same prefix. */
   g_object_set_data_full (G_OBJECT (self), key, binding, binding_detach);

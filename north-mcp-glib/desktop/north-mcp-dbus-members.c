@@ -647,7 +647,7 @@ north_mcp_dbus_bridge_properties_changed (GDBusConnection *connection,
       const char *uri = g_hash_table_lookup (self->properties, key);
 
       if (uri != NULL)
-        north_mcp_server_notify_resource_updated (server, uri);
+        north_mcp_desktop_updates_add (self->updates, uri);
     }
   for (guint i = 0; invalidated[i] != NULL; i++)
     {
@@ -655,6 +655,6 @@ north_mcp_dbus_bridge_properties_changed (GDBusConnection *connection,
       const char *uri = g_hash_table_lookup (self->properties, key);
 
       if (uri != NULL)
-        north_mcp_server_notify_resource_updated (server, uri);
+        north_mcp_desktop_updates_add (self->updates, uri);
     }
 }

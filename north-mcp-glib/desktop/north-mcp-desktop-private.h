@@ -56,6 +56,21 @@ gboolean            north_mcp_tool_budget_take_bytes (NorthMcpToolBudget *budget
 void                north_mcp_tool_budget_give_bytes (NorthMcpToolBudget *budget,
                                                       gsize               taken);
 
+/* The resource updates a remote application's signals call for, sent
+ * once per URI from an idle of the main context they are added on: one
+ * signal may list a property or an action state thousands of times, and a
+ * flood of them arrives between two iterations; each update would be a
+ * fan-out to every session. Holds at most one entry per URI. Main context
+ * only. */
+typedef struct _NorthMcpDesktopUpdates NorthMcpDesktopUpdates;
+
+/* @server is held weakly. */
+NorthMcpDesktopUpdates *north_mcp_desktop_updates_new  (NorthMcpServer         *server);
+void                    north_mcp_desktop_updates_add  (NorthMcpDesktopUpdates *updates,
+                                                        const char             *uri);
+/* Drops the updates not sent yet. */
+void                    north_mcp_desktop_updates_free (NorthMcpDesktopUpdates *updates);
+
 G_END_DECLS
 
 #include "north-mcp-tool.h"

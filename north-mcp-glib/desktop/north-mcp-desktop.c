@@ -224,3 +224,67 @@ north_mcp_desktop_tool_new (const char            *name,
   self->destroy = destroy;
   return NORTH_MCP_TOOL (self);
 }
+
+/* --- resource updates ---------------------------------------------------- */
+
+struct _NorthMcpDesktopUpdates
+{
+  GWeakRef server;
+  GHashTable *pending;  /* URIs */
+  GSource *idle;        /* nullable: sends them */
+};
+
+NorthMcpDesktopUpdates *
+north_mcp_desktop_updates_new (NorthMcpServer *server)
+{
+  NorthMcpDesktopUpdates *updates = g_new0 (NorthMcpDesktopUpdates, 1);
+
+  g_weak_ref_init (&updates->server, server);
+  updates->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return updates;
+}
+
+static gboolean
+send_updates (gpointer user_data)
+{
+  NorthMcpDesktopUpdates *updates = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&updates->server);
+  g_autoptr(GHashTable) pending = g_steal_pointer (&updates->pending);
+  GHashTableIter iter;
+  gpointer uri;
+
+  updates->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_clear_pointer (&updates->idle, g_source_unref);
+  g_hash_table_iter_init (&iter, pending);
+  while (server != NULL && g_hash_table_iter_next (&iter, &uri, NULL))
+    north_mcp_server_notify_resource_updated (server, uri);
+  return G_SOURCE_REMOVE;
+}
+
+void
+north_mcp_desktop_updates_add (NorthMcpDesktopUpdates *updates,
+                               const char             *uri)
+{
+  g_hash_table_add (updates->pending, g_strdup (uri));
+  if (updates->idle != NULL)
+    return;
+  /* At the priority GDBus dispatches signals with: the signals already
+   * waiting are handled first, then their updates go together. */
+  updates->idle = g_idle_source_new ();
+  g_source_set_priority (updates->idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (updates->idle, send_updates, updates, NULL);
+  g_source_attach (updates->idle, g_main_context_get_thread_default ());
+}
+
+void
+north_mcp_desktop_updates_free (NorthMcpDesktopUpdates *updates)
+{
+  if (updates->idle != NULL)
+    {
+      g_source_destroy (updates->idle);
+      g_source_unref (updates->idle);
+    }
+  g_hash_table_unref (updates->pending);
+  g_weak_ref_clear (&updates->server);
+  g_free (updates);
+}

@@ -604,7 +604,20 @@ static const char stuck_xml[] =
   "<method name='Activate'><arg type='s'/><arg type='av'/><arg type='a{sv}'/></method>"
   "</interface><interface name='org.north.Stuck'>"
   "<method name='Ping'><arg name='text' type='s'/></method>"
+  "<property name='Volume' type='i' access='read'/>"
   "</interface></node>";
+
+static GVariant *
+stuck_get_property (GDBusConnection  *connection,
+                    const char       *sender,
+                    const char       *path,
+                    const char       *interface,
+                    const char       *property,
+                    GError          **error,
+                    gpointer          user_data)
+{
+  return g_variant_new_int32 (0);
+}
 
 static void
 stuck_method_call (GDBusConnection       *connection,
@@ -620,7 +633,8 @@ stuck_method_call (GDBusConnection       *connection,
 
   if (g_str_equal (method, "DescribeAll"))
     g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new_parsed ("({'poke': (true, @g '', @av [])},)"));
+                                           g_variant_new_parsed ("({'poke': (true, @g '', @av []),"
+                                                                 " 'level': (true, @g '', [<0>])},)"));
   else if (stuck->answer)
     g_dbus_method_invocation_return_value (invocation, NULL);
   else
@@ -633,7 +647,7 @@ static guint
 stuck_register (Stuck      *stuck,
                 const char *path)
 {
-  static const GDBusInterfaceVTable vtable = { stuck_method_call, NULL, NULL, { 0 } };
+  static const GDBusInterfaceVTable vtable = { stuck_method_call, stuck_get_property, NULL, { 0 } };
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (stuck_xml, &error);
@@ -823,6 +837,119 @@ test_bridge_call_cancelled (Fixture       *fixture,
   g_dbus_connection_unregister_object (bus, id);
 }
 
+/* Counts the resource updates sent to the subscribed client since the
+ * standalone channel was cleared. */
+static guint
+count_updates (Fixture *fixture)
+{
+  GPtrArray *messages = test_channel_get_messages (fixture->standalone);
+  guint n = 0;
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      JsonObject *object = json_node_get_object (g_ptr_array_index (messages, i));
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (object, "method", NULL),
+                     "notifications/resources/updated") == 0)
+        n++;
+    }
+  return n;
+}
+
+/* Emits @signal_name of @interface at @path from this process's
+ * connection (the bridged service's), and waits until it is handled. */
+static void
+emit_storm (const char *path,
+            const char *interface,
+            const char *signal_name,
+            GVariant   *parameters)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+
+  g_assert_no_error (error);
+  g_dbus_connection_emit_signal (bus, NULL, path, interface, signal_name, parameters, &error);
+  g_assert_no_error (error);
+  stuck_flush ();
+}
+
+/* A service that lists a property 1000 times as changed and 1000 times
+ * as invalidated in one PropertiesChanged signal: its subscribers get one
+ * update, not 2000 (each a fan-out to every session). */
+static void
+test_properties_changed_storm (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(NorthMcpDBusBridge) bridge = NULL;
+  g_autoptr(GPtrArray) unanswered = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GVariantBuilder changed, invalidated;
+  Stuck stuck = { NULL, TRUE };
+  guint id;
+
+  g_assert_no_error (error);
+  id = stuck_register (&stuck, "/org/north/Props");
+  unanswered = stuck.unanswered;
+  bridge = north_mcp_dbus_bridge_new (bus, g_dbus_connection_get_unique_name (bus), "/org/north/Props");
+  north_mcp_dbus_bridge_add_interface (bridge, "org.north.Stuck");
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, store_result, &result);
+  ITERATE_UNTIL (result != NULL);
+  g_assert_true (north_mcp_dbus_bridge_attach_finish (bridge, result, &error));
+  g_assert_no_error (error);
+  request (fixture, "resources/subscribe", "{\"uri\":\"dbus-property:/org/north/Props/org.north.Stuck.Volume\"}");
+  test_channel_clear (fixture->standalone);
+
+  g_variant_builder_init (&changed, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_init (&invalidated, G_VARIANT_TYPE ("as"));
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_variant_builder_add (&changed, "{sv}", "Volume", g_variant_new_int32 (i));
+      g_variant_builder_add (&invalidated, "s", "Volume");
+    }
+  emit_storm ("/org/north/Props", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+              g_variant_new ("(sa{sv}as)", "org.north.Stuck", &changed, &invalidated));
+  g_assert_cmpuint (count_updates (fixture), ==, 1);
+
+  g_dbus_connection_unregister_object (bus, id);
+}
+
+/* The same with 1000 state changes of one action in one
+ * org.gtk.Actions.Changed signal (GIO reports each that differs from the
+ * one before). */
+static void
+test_state_changed_storm (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusActionGroup) remote = NULL;
+  g_autoptr(GPtrArray) unanswered = NULL;
+  GVariantBuilder states;
+  Stuck stuck = { NULL, TRUE };
+  guint id;
+
+  g_assert_no_error (error);
+  id = stuck_register (&stuck, "/org/north/States");
+  unanswered = stuck.unanswered;
+  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/States");
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "app.");
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "app.level") != NULL);
+  request (fixture, "resources/subscribe", "{\"uri\":\"gaction-state:app.level\"}");
+  test_channel_clear (fixture->standalone);
+
+  g_variant_builder_init (&states, G_VARIANT_TYPE ("a{sv}"));
+  for (guint i = 1; i <= 1000; i++)
+    g_variant_builder_add (&states, "{sv}", "level", g_variant_new_int32 (i));
+  emit_storm ("/org/north/States", "org.gtk.Actions", "Changed",
+              g_variant_new ("(as@a{sb}a{sv}@a{s(bgav)})", NULL, g_variant_new_array (G_VARIANT_TYPE ("{sb}"), NULL, 0),
+                             &states, g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
+  g_assert_cmpuint (count_updates (fixture), ==, 1);
+
+  g_dbus_connection_unregister_object (bus, id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -838,6 +965,10 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/action-group/byte-budget", Fixture, NULL, fixture_set_up, test_byte_budget, fixture_tear_down);
   g_test_add ("/action-group/dbus-stuck", Fixture, NULL, fixture_set_up, test_dbus_stuck, fixture_tear_down);
+  g_test_add ("/action-group/properties-changed-storm", Fixture, NULL, fixture_set_up,
+              test_properties_changed_storm, fixture_tear_down);
+  g_test_add ("/action-group/state-changed-storm", Fixture, NULL, fixture_set_up, test_state_changed_storm,
+              fixture_tear_down);
   g_test_add ("/action-group/bridge-call-cancelled", Fixture, NULL, fixture_set_up, test_bridge_call_cancelled,
               fixture_tear_down);
   return g_test_run ();
