@@ -644,8 +644,14 @@ binding_detach (gpointer data)
  * identity: a tool or resource added later under the same name (replacing
  * the group's) stays when its action goes, and when the group is removed.
  *
- * The actions of a [class@Gio.DBusActionGroup] (another application's)
- * are activated with `org.gtk.Actions.Activate` calls that wait for the
+ * Another application's actions ([class@Gio.DBusActionGroup]) are served
+ * within the bounds of [class@NorthMcp.DBusBridge]'s: at most 1024 tools,
+ * none whose description and input schema take more than 16 KiB
+ * (serialized; a parameter type of 200 variants makes some 50 KB of
+ * schema), and 4 MiB for all of the group's tools together; an action past
+ * them is not served (the debug log says why).
+ *
+ * The actions of a [class@Gio.DBusActionGroup] are activated with `org.gtk.Actions.Activate` calls that wait for the
  * application's answer (GIO's own activation sends them without one, and
  * an application that stops reading its bus socket let them pile up, one
  * per call): the result comes with the answer, a D-Bus error is an error
@@ -708,6 +714,11 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
   binding->budget = budget != NULL ? north_mcp_tool_budget_ref (budget) : NULL;
   binding->remote = remote != NULL ? north_mcp_desktop_remote_ref (remote) : NULL;
   binding->object_path = g_strdup (object_path);
+  /* Another application decides how large its actions' schemas are: the
+   * bridge's bounds, unless the bridge gave its own. */
+  if (budget == NULL && G_IS_DBUS_ACTION_GROUP (group))
+    binding->budget = north_mcp_tool_budget_new (NORTH_MCP_DBUS_MAX_TOOLS, NORTH_MCP_DBUS_MAX_TOOL_SIZE,
+                                                 NORTH_MCP_DBUS_MAX_TOOLS_SIZE);
   /* GIO would activate another application's actions without a reply:
    * this group's calls are bounded by a remote of its own. */
   if (remote == NULL && G_IS_DBUS_ACTION_GROUP (group))

@@ -632,9 +632,14 @@ stuck_method_call (GDBusConnection       *connection,
   Stuck *stuck = user_data;
 
   if (g_str_equal (method, "DescribeAll"))
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new_parsed ("({'poke': (true, @g '', @av []),"
-                                                                 " 'level': (true, @g '', [<0>])},)"));
+    {
+      /* A parameter of 200 variants: some 50 KB of schema. */
+      g_autofree char *huge = g_strnfill (200, 'v');
+      g_autofree char *text = g_strdup_printf ("({'poke': (true, @g '', @av []), 'level': (true, @g '', [<0>]),"
+                                               " 'huge': (true, @g '(%s)', @av [])},)", huge);
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new_parsed (text));
+    }
   else if (stuck->answer)
     g_dbus_method_invocation_return_value (invocation, NULL);
   else
@@ -755,6 +760,34 @@ test_dbus_stuck (Fixture       *fixture,
       assert_text_contains (test_channel_result_of (fixture->channel, i), "Activated the action 'poke'");
     }
   assert_text_contains (call_tool (fixture, "stuck.poke", "{}"), "Activated the action 'poke'");
+
+  g_dbus_connection_unregister_object (bus, id);
+}
+
+/* Another application decides its actions' parameter types: one of 200
+ * variants would take some 50 KB of schema in every tools/list, and 1024
+ * of them 50 MB. A GDBusActionGroup is bounded as the D-Bus bridge's
+ * actions are (16 KiB per tool, 4 MiB together). */
+static void
+test_dbus_schema_size (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusActionGroup) remote = NULL;
+  g_autoptr(GPtrArray) unanswered = NULL;
+  Stuck stuck = { NULL, TRUE };
+  guint id;
+
+  g_assert_no_error (error);
+  id = stuck_register (&stuck, "/org/north/Schemas");
+  unanswered = stuck.unanswered;
+  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/Schemas");
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "app.");
+  /* All three arrive with the same answer. */
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "app.poke") != NULL);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.level"));
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "app.huge"));
 
   g_dbus_connection_unregister_object (bus, id);
 }
@@ -968,6 +1001,8 @@ main (int argc, char **argv)
   g_test_add ("/action-group/properties-changed-storm", Fixture, NULL, fixture_set_up,
               test_properties_changed_storm, fixture_tear_down);
   g_test_add ("/action-group/state-changed-storm", Fixture, NULL, fixture_set_up, test_state_changed_storm,
+              fixture_tear_down);
+  g_test_add ("/action-group/dbus-schema-size", Fixture, NULL, fixture_set_up, test_dbus_schema_size,
               fixture_tear_down);
   g_test_add ("/action-group/bridge-call-cancelled", Fixture, NULL, fixture_set_up, test_bridge_call_cancelled,
               fixture_tear_down);
