@@ -22,6 +22,11 @@
 /* Longer action names are not served: a remote application decides them,
  * and each is kept, and quoted in its tool's description. */
 #define MAX_ACTION_NAME 256
+/* GIO's GDBusActionGroup keeps every action another application announces
+ * (one signal may add millions, the next as many again), served or not:
+ * past this many at once, the binding lets go of the group, which frees
+ * GIO's copy unless the application holds the group too. */
+#define MAX_REMOTE_ACTIONS 4096
 
 #define STATE_URI_SCHEME "gaction-state:"
 
@@ -45,6 +50,9 @@ typedef struct
   NorthMcpDesktopRemote *remote; /* nullable: activates the actions */
   char *object_path;       /* of the remote object, with @remote */
   NorthMcpDesktopUpdates *updates; /* of the state resources, until detached */
+  char *key;               /* the server's data key of the binding */
+  guint n_actions;         /* that the group has, served or not */
+  gboolean dropping;       /* past MAX_REMOTE_ACTIONS: let go of soon */
   gulong handlers[4];
 } Binding;
 
@@ -93,6 +101,7 @@ binding_unref (Binding *self)
   g_clear_pointer (&self->budget, north_mcp_tool_budget_unref);
   g_clear_pointer (&self->remote, north_mcp_desktop_remote_unref);
   g_free (self->object_path);
+  g_free (self->key);
   g_free (self);
 }
 
@@ -497,6 +506,18 @@ hide_state (Binding        *self,
 
 /* --- following the group ------------------------------------------------- */
 
+/* Removes the binding from its server, unless another replaced it. */
+static gboolean
+drop_binding (gpointer user_data)
+{
+  Binding *self = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+
+  if (server != NULL && g_object_get_data (G_OBJECT (server), self->key) == self)
+    g_object_set_data (G_OBJECT (server), self->key, NULL);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 action_added (GActionGroup *group,
               const char   *action,
@@ -505,8 +526,19 @@ action_added (GActionGroup *group,
   Binding *self = user_data;
   g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
 
-  if (server == NULL)
+  if (server == NULL || self->dropping)
     return;
+  if (++self->n_actions > MAX_REMOTE_ACTIONS && G_IS_DBUS_ACTION_GROUP (group))
+    {
+      /* Not from within GIO's handler of the signal, which goes on using
+       * the group. */
+      g_message ("The actions of %s are no longer served: it announced more than %d",
+                 self->object_path != NULL ? self->object_path : "a D-Bus action group", MAX_REMOTE_ACTIONS);
+      self->dropping = TRUE;
+      g_source_unref (north_mcp_desktop_idle_add (drop_binding, binding_ref (self),
+                                                  (GDestroyNotify) binding_unref));
+      return;
+    }
   if (!g_hash_table_contains (self->tool_names, action))
     {
       if (strlen (action) > MAX_ACTION_NAME)
@@ -540,6 +572,8 @@ action_removed (GActionGroup *group,
   Binding *self = user_data;
   g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
 
+  if (self->n_actions > 0)
+    self->n_actions--;
   if (server == NULL || !g_hash_table_contains (self->tool_names, action))
     return;
   hide_tool (self, server, action);
@@ -649,7 +683,11 @@ binding_detach (gpointer data)
  * none whose description and input schema take more than 16 KiB
  * (serialized; a parameter type of 200 variants makes some 50 KB of
  * schema), and 4 MiB for all of the group's tools together; an action past
- * them is not served (the debug log says why).
+ * them is not served (the debug log says why). GIO keeps every action
+ * another application announces, served or not: once the group has more
+ * than 4096 actions at once, it is no longer served (as if removed with
+ * [method@NorthMcp.Server.remove_action_group], with a message logged),
+ * and let go of.
  *
  * The actions of a [class@Gio.DBusActionGroup] are activated with `org.gtk.Actions.Activate` calls that wait for the
  * application's answer (GIO's own activation sends them without one, and
@@ -740,6 +778,7 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
   binding->exposed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, exposed_free);
   binding->stateful = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   binding->updates = north_mcp_desktop_updates_new (self);
+  binding->key = g_strdup (key);
 
   /* Replaces (and detaches) a group with the same prefix. */
   g_object_set_data_full (G_OBJECT (self), key, binding, binding_detach);

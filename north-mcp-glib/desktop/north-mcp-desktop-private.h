@@ -56,6 +56,13 @@ gboolean            north_mcp_tool_budget_take_bytes (NorthMcpToolBudget *budget
 void                north_mcp_tool_budget_give_bytes (NorthMcpToolBudget *budget,
                                                       gsize               taken);
 
+/* Runs @func on the thread-default main context once the sources ready
+ * with it (GDBus's signals, at G_PRIORITY_DEFAULT) have run: the source,
+ * attached. */
+GSource *north_mcp_desktop_idle_add (GSourceFunc    func,
+                                     gpointer       data,
+                                     GDestroyNotify destroy);
+
 /* The resource updates a remote application's signals call for, sent
  * once per URI from an idle of the main context they are added on: one
  * signal may list a property or an action state thousands of times, and a

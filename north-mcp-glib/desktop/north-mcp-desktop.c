@@ -227,6 +227,19 @@ north_mcp_desktop_tool_new (const char            *name,
 
 /* --- resource updates ---------------------------------------------------- */
 
+GSource *
+north_mcp_desktop_idle_add (GSourceFunc    func,
+                            gpointer       data,
+                            GDestroyNotify destroy)
+{
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, func, data, destroy);
+  g_source_attach (idle, g_main_context_get_thread_default ());
+  return idle;
+}
+
 struct _NorthMcpDesktopUpdates
 {
   GWeakRef server;
@@ -268,12 +281,9 @@ north_mcp_desktop_updates_add (NorthMcpDesktopUpdates *updates,
   g_hash_table_add (updates->pending, g_strdup (uri));
   if (updates->idle != NULL)
     return;
-  /* At the priority GDBus dispatches signals with: the signals already
-   * waiting are handled first, then their updates go together. */
-  updates->idle = g_idle_source_new ();
-  g_source_set_priority (updates->idle, G_PRIORITY_DEFAULT);
-  g_source_set_callback (updates->idle, send_updates, updates, NULL);
-  g_source_attach (updates->idle, g_main_context_get_thread_default ());
+  /* The signals already waiting are handled first, then their updates
+   * go together. */
+  updates->idle = north_mcp_desktop_idle_add (send_updates, updates, NULL);
 }
 
 void

@@ -983,6 +983,69 @@ test_state_changed_storm (Fixture       *fixture,
   g_dbus_connection_unregister_object (bus, id);
 }
 
+/* Emits a Changed signal of the actions at @path adding @n parameterless
+ * actions named @prefix and a number. */
+static void
+emit_added (const char *path,
+            const char *prefix,
+            guint       n)
+{
+  GVariantBuilder added;
+
+  g_variant_builder_init (&added, G_VARIANT_TYPE ("a{s(bgav)}"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s%u", prefix, i);
+
+      g_variant_builder_add (&added, "{s(bg@av)}", name, TRUE, "",
+                             g_variant_new_array (G_VARIANT_TYPE_VARIANT, NULL, 0));
+    }
+  emit_storm (path, "org.gtk.Actions", "Changed",
+              g_variant_new ("(@as@a{sb}@a{sv}a{s(bgav)})", g_variant_new_strv (NULL, 0),
+                             g_variant_new_array (G_VARIANT_TYPE ("{sb}"), NULL, 0),
+                             g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0), &added));
+}
+
+/* Another application that announces ever more actions: GIO keeps every
+ * one (a Changed signal may add millions, and the next as many again),
+ * however few are served. Past 4096 at once, the bridge stops following
+ * the application's actions, which frees GIO's copy, and serves the rest. */
+static void
+test_action_added_storm (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(NorthMcpDBusBridge) bridge = NULL;
+  g_autoptr(GPtrArray) unanswered = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Stuck stuck = { NULL, TRUE };
+  guint id;
+
+  g_assert_no_error (error);
+  id = stuck_register (&stuck, "/org/north/Storm");
+  unanswered = stuck.unanswered;
+  bridge = north_mcp_dbus_bridge_new (bus, g_dbus_connection_get_unique_name (bus), "/org/north/Storm");
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, store_result, &result);
+  ITERATE_UNTIL (result != NULL);
+  g_assert_true (north_mcp_dbus_bridge_attach_finish (bridge, result, &error));
+  g_assert_no_error (error);
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "poke") != NULL);
+
+  /* 4000 more are still followed (4003 in all). */
+  emit_added ("/org/north/Storm", "a", 4000);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "poke"));
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "a999"));
+
+  /* 100 more are too many. */
+  emit_added ("/org/north/Storm", "b", 100);
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "poke"));
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "a999"));
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "Stuck.Ping"));
+
+  g_dbus_connection_unregister_object (bus, id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1003,6 +1066,8 @@ main (int argc, char **argv)
   g_test_add ("/action-group/state-changed-storm", Fixture, NULL, fixture_set_up, test_state_changed_storm,
               fixture_tear_down);
   g_test_add ("/action-group/dbus-schema-size", Fixture, NULL, fixture_set_up, test_dbus_schema_size,
+              fixture_tear_down);
+  g_test_add ("/action-group/action-added-storm", Fixture, NULL, fixture_set_up, test_action_added_storm,
               fixture_tear_down);
   g_test_add ("/action-group/bridge-call-cancelled", Fixture, NULL, fixture_set_up, test_bridge_call_cancelled,
               fixture_tear_down);
