@@ -594,8 +594,10 @@ test_byte_budget (Fixture       *fixture,
  * no Activate call (nor a bridged method call) until told to, as one that
  * stopped reading its bus socket: the calls it holds are counted here. */
 typedef struct {
-  GPtrArray *unanswered;  /* GDBusMethodInvocation * */
-  gboolean   answer;      /* answer the calls from now on */
+  GDBusConnection *bus;
+  GPtrArray       *unanswered;  /* GDBusMethodInvocation * */
+  gboolean         answer;      /* answer the calls from now on */
+  guint            ids[2];      /* of the registrations */
 } Stuck;
 
 static const char stuck_xml[] =
@@ -646,26 +648,84 @@ stuck_method_call (GDBusConnection       *connection,
     g_ptr_array_add (stuck->unanswered, invocation);
 }
 
-/* Registers the stuck application at @path of the session bus: the
- * registration's id. */
-static guint
+/* Registers the stuck application at @path of the session bus; it
+ * answers at once when @answer says so. */
+static void
 stuck_register (Stuck      *stuck,
-                const char *path)
+                const char *path,
+                gboolean    answer)
 {
   static const GDBusInterfaceVTable vtable = { stuck_method_call, stuck_get_property, NULL, { 0 } };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (stuck_xml, &error);
-  guint id;
 
   g_assert_no_error (error);
+  stuck->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
   stuck->unanswered = g_ptr_array_new ();
-  id = g_dbus_connection_register_object (bus, path, info->interfaces[0], &vtable, stuck, NULL, &error);
+  stuck->answer = answer;
+  for (guint i = 0; i < G_N_ELEMENTS (stuck->ids); i++)
+    {
+      stuck->ids[i] = g_dbus_connection_register_object (stuck->bus, path, info->interfaces[i], &vtable, stuck,
+                                                         NULL, &error);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+stuck_clear (Stuck *stuck)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (stuck->ids); i++)
+    g_dbus_connection_unregister_object (stuck->bus, stuck->ids[i]);
+  g_ptr_array_unref (stuck->unanswered);
+  g_object_unref (stuck->bus);
+}
+
+/* The stuck application's actions served through a GDBusActionGroup of
+ * the application's own under @prefix, once @tool has arrived. */
+static GDBusActionGroup *
+stuck_group (Fixture    *fixture,
+             Stuck      *stuck,
+             const char *path,
+             const char *prefix,
+             const char *tool)
+{
+  GDBusActionGroup *remote = g_dbus_action_group_get (stuck->bus, g_dbus_connection_get_unique_name (stuck->bus),
+                                                      path);
+
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), prefix);
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, tool) != NULL);
+  return remote;
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The stuck application's object at @path served by a D-Bus bridge
+ * (only @interface_name of it, unless NULL), attached. */
+static NorthMcpDBusBridge *
+stuck_bridge (Fixture    *fixture,
+              Stuck      *stuck,
+              const char *path,
+              const char *interface_name)
+{
+  NorthMcpDBusBridge *bridge = north_mcp_dbus_bridge_new (stuck->bus, g_dbus_connection_get_unique_name (stuck->bus),
+                                                          path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (interface_name != NULL)
+    north_mcp_dbus_bridge_add_interface (bridge, interface_name);
+  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, store_result, &result);
+  ITERATE_UNTIL (result != NULL);
+  g_assert_true (north_mcp_dbus_bridge_attach_finish (bridge, result, &error));
   g_assert_no_error (error);
-  /* The second interface under its own id, gone with the connection. */
-  g_dbus_connection_register_object (bus, path, info->interfaces[1], &vtable, stuck, NULL, &error);
-  g_assert_no_error (error);
-  return id;
+  return bridge;
 }
 
 /* Answers the calls held so far, and all calls from now on. */
@@ -698,14 +758,6 @@ stuck_flush (void)
 }
 
 static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static void
 assert_refused (Fixture    *fixture,
                 gint64      id,
                 const char *text)
@@ -727,20 +779,12 @@ static void
 test_dbus_stuck (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(GDBusActionGroup) remote = NULL;
-  g_autoptr(GPtrArray) unanswered = NULL;
-  Stuck stuck = { NULL, FALSE };
+  Stuck stuck;
   gint64 first, refused;
-  guint id;
 
-  g_assert_no_error (error);
-  id = stuck_register (&stuck, "/org/north/StuckApp");
-  unanswered = stuck.unanswered;
-  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/StuckApp");
-  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "stuck.");
-  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "stuck.poke") != NULL);
+  stuck_register (&stuck, "/org/north/StuckApp", FALSE);
+  remote = stuck_group (fixture, &stuck, "/org/north/StuckApp", "stuck.", "stuck.poke");
 
   first = fixture->next_id;
   for (guint i = 0; i < 16; i++)
@@ -749,7 +793,7 @@ test_dbus_stuck (Fixture       *fixture,
   assert_refused (fixture, refused, "The action 'poke' was not activated");
   assert_refused (fixture, refused, "has not answered 16 calls yet");
   stuck_flush ();
-  g_assert_cmpuint (unanswered->len, ==, 16);
+  g_assert_cmpuint (stuck.unanswered->len, ==, 16);
   for (gint64 i = first; i < refused; i++)
     g_assert_null (test_channel_find_response (fixture->channel, i));
 
@@ -761,7 +805,7 @@ test_dbus_stuck (Fixture       *fixture,
     }
   assert_text_contains (call_tool (fixture, "stuck.poke", "{}"), "Activated the action 'poke'");
 
-  g_dbus_connection_unregister_object (bus, id);
+  stuck_clear (&stuck);
 }
 
 /* Another application decides its actions' parameter types: one of 200
@@ -772,24 +816,16 @@ static void
 test_dbus_schema_size (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(GDBusActionGroup) remote = NULL;
-  g_autoptr(GPtrArray) unanswered = NULL;
-  Stuck stuck = { NULL, TRUE };
-  guint id;
+  Stuck stuck;
 
-  g_assert_no_error (error);
-  id = stuck_register (&stuck, "/org/north/Schemas");
-  unanswered = stuck.unanswered;
-  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/Schemas");
-  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "app.");
+  stuck_register (&stuck, "/org/north/Schemas", TRUE);
   /* All three arrive with the same answer. */
-  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "app.poke") != NULL);
+  remote = stuck_group (fixture, &stuck, "/org/north/Schemas", "app.", "app.poke");
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.level"));
   g_assert_null (north_mcp_server_lookup_tool (fixture->server, "app.huge"));
 
-  g_dbus_connection_unregister_object (bus, id);
+  stuck_clear (&stuck);
 }
 
 /* A client that calls a bridged method of a stuck service and cancels, in
@@ -802,25 +838,13 @@ static void
 test_bridge_call_cancelled (Fixture       *fixture,
                             gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(NorthMcpDBusBridge) bridge = NULL;
-  g_autoptr(GPtrArray) unanswered = NULL;
   g_autoptr(GString) large = g_string_new ("{\"name\":\"Stuck.Ping\",\"arguments\":{\"text\":\"");
-  g_autoptr(GAsyncResult) result = NULL;
-  Stuck stuck = { NULL, FALSE };
+  Stuck stuck;
   gint64 first, refused;
-  guint id;
 
-  g_assert_no_error (error);
-  id = stuck_register (&stuck, "/org/north/StuckService");
-  unanswered = stuck.unanswered;
-  bridge = north_mcp_dbus_bridge_new (bus, g_dbus_connection_get_unique_name (bus), "/org/north/StuckService");
-  north_mcp_dbus_bridge_add_interface (bridge, "org.north.Stuck");
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, store_result, &result);
-  ITERATE_UNTIL (result != NULL);
-  g_assert_true (north_mcp_dbus_bridge_attach_finish (bridge, result, &error));
-  g_assert_no_error (error);
+  stuck_register (&stuck, "/org/north/StuckService", FALSE);
+  bridge = stuck_bridge (fixture, &stuck, "/org/north/StuckService", "org.north.Stuck");
 
   first = fixture->next_id;
   for (guint i = 0; i < 40; i++)
@@ -836,7 +860,7 @@ test_bridge_call_cancelled (Fixture       *fixture,
     }
   refused = send_request (fixture, "tools/call", "{\"name\":\"Stuck.Ping\",\"arguments\":{\"text\":\"hi\"}}");
   stuck_flush ();
-  g_assert_cmpuint (unanswered->len, ==, 16);
+  g_assert_cmpuint (stuck.unanswered->len, ==, 16);
   assert_refused (fixture, refused, "has not answered 16 calls yet");
 
   /* The calls past the 16th were refused before they were cancelled. */
@@ -861,13 +885,13 @@ test_bridge_call_cancelled (Fixture       *fixture,
     send_request (fixture, "tools/call", large->str);
   refused = send_request (fixture, "tools/call", large->str);
   stuck_flush ();
-  g_assert_cmpuint (unanswered->len, ==, 4);
+  g_assert_cmpuint (stuck.unanswered->len, ==, 4);
   assert_refused (fixture, refused, "has not answered calls of");
   stuck_resume (&stuck);
   for (gint64 i = first; i < refused; i++)
     ITERATE_UNTIL (test_channel_find_response (fixture->channel, i) != NULL);
 
-  g_dbus_connection_unregister_object (bus, id);
+  stuck_clear (&stuck);
 }
 
 /* Counts the resource updates sent to the subscribed client since the
@@ -913,24 +937,12 @@ static void
 test_properties_changed_storm (Fixture       *fixture,
                                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(NorthMcpDBusBridge) bridge = NULL;
-  g_autoptr(GPtrArray) unanswered = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   GVariantBuilder changed, invalidated;
-  Stuck stuck = { NULL, TRUE };
-  guint id;
+  Stuck stuck;
 
-  g_assert_no_error (error);
-  id = stuck_register (&stuck, "/org/north/Props");
-  unanswered = stuck.unanswered;
-  bridge = north_mcp_dbus_bridge_new (bus, g_dbus_connection_get_unique_name (bus), "/org/north/Props");
-  north_mcp_dbus_bridge_add_interface (bridge, "org.north.Stuck");
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, store_result, &result);
-  ITERATE_UNTIL (result != NULL);
-  g_assert_true (north_mcp_dbus_bridge_attach_finish (bridge, result, &error));
-  g_assert_no_error (error);
+  stuck_register (&stuck, "/org/north/Props", TRUE);
+  bridge = stuck_bridge (fixture, &stuck, "/org/north/Props", "org.north.Stuck");
   request (fixture, "resources/subscribe", "{\"uri\":\"dbus-property:/org/north/Props/org.north.Stuck.Volume\"}");
   test_channel_clear (fixture->standalone);
 
@@ -945,7 +957,7 @@ test_properties_changed_storm (Fixture       *fixture,
               g_variant_new ("(sa{sv}as)", "org.north.Stuck", &changed, &invalidated));
   g_assert_cmpuint (count_updates (fixture), ==, 1);
 
-  g_dbus_connection_unregister_object (bus, id);
+  stuck_clear (&stuck);
 }
 
 /* The same with 1000 state changes of one action in one
@@ -955,20 +967,12 @@ static void
 test_state_changed_storm (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(GDBusActionGroup) remote = NULL;
-  g_autoptr(GPtrArray) unanswered = NULL;
   GVariantBuilder states;
-  Stuck stuck = { NULL, TRUE };
-  guint id;
+  Stuck stuck;
 
-  g_assert_no_error (error);
-  id = stuck_register (&stuck, "/org/north/States");
-  unanswered = stuck.unanswered;
-  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/States");
-  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "app.");
-  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "app.level") != NULL);
+  stuck_register (&stuck, "/org/north/States", TRUE);
+  remote = stuck_group (fixture, &stuck, "/org/north/States", "app.", "app.level");
   request (fixture, "resources/subscribe", "{\"uri\":\"gaction-state:app.level\"}");
   test_channel_clear (fixture->standalone);
 
@@ -980,7 +984,7 @@ test_state_changed_storm (Fixture       *fixture,
                              &states, g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
   g_assert_cmpuint (count_updates (fixture), ==, 1);
 
-  g_dbus_connection_unregister_object (bus, id);
+  stuck_clear (&stuck);
 }
 
 /* Emits a Changed signal of the actions at @path adding @n parameterless
@@ -1014,22 +1018,11 @@ static void
 test_action_added_storm (Fixture       *fixture,
                          gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(NorthMcpDBusBridge) bridge = NULL;
-  g_autoptr(GPtrArray) unanswered = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  Stuck stuck = { NULL, TRUE };
-  guint id;
+  Stuck stuck;
 
-  g_assert_no_error (error);
-  id = stuck_register (&stuck, "/org/north/Storm");
-  unanswered = stuck.unanswered;
-  bridge = north_mcp_dbus_bridge_new (bus, g_dbus_connection_get_unique_name (bus), "/org/north/Storm");
-  north_mcp_dbus_bridge_attach_async (bridge, fixture->server, NULL, store_result, &result);
-  ITERATE_UNTIL (result != NULL);
-  g_assert_true (north_mcp_dbus_bridge_attach_finish (bridge, result, &error));
-  g_assert_no_error (error);
+  stuck_register (&stuck, "/org/north/Storm", TRUE);
+  bridge = stuck_bridge (fixture, &stuck, "/org/north/Storm", NULL);
   ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "poke") != NULL);
 
   /* 4000 more are still followed (4003 in all). */
@@ -1043,7 +1036,7 @@ test_action_added_storm (Fixture       *fixture,
   g_assert_null (north_mcp_server_lookup_tool (fixture->server, "a999"));
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "Stuck.Ping"));
 
-  g_dbus_connection_unregister_object (bus, id);
+  stuck_clear (&stuck);
 }
 
 int
