@@ -23,10 +23,13 @@
  * and each is kept, and quoted in its tool's description. */
 #define MAX_ACTION_NAME 256
 /* GIO's GDBusActionGroup keeps every action another application announces
- * (one signal may add millions, the next as many again), served or not:
- * past this many at once, the binding lets go of the group, which frees
- * GIO's copy unless the application holds the group too. */
+ * (one signal may add millions, the next as many again) and its state (of
+ * any size up to the bus's message limit: 1 GB on the session bus),
+ * served or not: past this many actions, or this many bytes of states, at
+ * once, the binding lets go of the group, which frees GIO's copy unless
+ * the application holds the group too. */
 #define MAX_REMOTE_ACTIONS 4096
+#define MAX_REMOTE_STATES_SIZE (16 << 20)
 
 #define STATE_URI_SCHEME "gaction-state:"
 
@@ -51,8 +54,11 @@ typedef struct
   char *object_path;       /* of the remote object, with @remote */
   NorthMcpDesktopUpdates *updates; /* of the state resources, until detached */
   char *key;               /* the server's data key of the binding */
-  guint n_actions;         /* that the group has, served or not */
-  gboolean dropping;       /* past MAX_REMOTE_ACTIONS: let go of soon */
+  GHashTable *held;        /* action names the group has, served or not →
+                            * the bytes of their state */
+  gsize states_size;       /* of them all */
+  gboolean dropping;       /* past the bounds of a remote group: let go
+                            * of soon */
   gulong handlers[4];
 } Binding;
 
@@ -98,6 +104,7 @@ binding_unref (Binding *self)
   g_hash_table_unref (self->taken);
   g_hash_table_unref (self->exposed);
   g_hash_table_unref (self->stateful);
+  g_hash_table_unref (self->held);
   g_clear_pointer (&self->budget, north_mcp_tool_budget_unref);
   g_clear_pointer (&self->remote, north_mcp_desktop_remote_unref);
   g_free (self->object_path);
@@ -518,6 +525,40 @@ drop_binding (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Counts what GIO holds of another application's @action (@state: its
+ * new state, NULL once gone) and lets go of the group past the bounds:
+ * whether the binding still follows it. */
+static gboolean
+hold (Binding    *self,
+      const char *action,
+      GVariant   *state,
+      gboolean    gone)
+{
+  gsize size = state != NULL ? g_variant_get_size (state) : 0;
+
+  if (self->dropping || !G_IS_DBUS_ACTION_GROUP (self->group))
+    return !self->dropping;
+  self->states_size -= GPOINTER_TO_SIZE (g_hash_table_lookup (self->held, action));
+  if (gone)
+    {
+      g_hash_table_remove (self->held, action);
+      return TRUE;
+    }
+  g_hash_table_insert (self->held, g_strdup (action), GSIZE_TO_POINTER (size));
+  self->states_size += size;
+  if (g_hash_table_size (self->held) <= MAX_REMOTE_ACTIONS && self->states_size <= MAX_REMOTE_STATES_SIZE)
+    return TRUE;
+
+  /* Not from within GIO's handler of the signal, which goes on using the
+   * group. */
+  g_message ("The actions of %s are no longer served: it announced more than %d actions or %d MiB of states",
+             self->object_path != NULL ? self->object_path : "a D-Bus action group", MAX_REMOTE_ACTIONS,
+             MAX_REMOTE_STATES_SIZE >> 20);
+  self->dropping = TRUE;
+  g_source_unref (north_mcp_desktop_idle_add (drop_binding, binding_ref (self), (GDestroyNotify) binding_unref));
+  return FALSE;
+}
+
 static void
 action_added (GActionGroup *group,
               const char   *action,
@@ -525,20 +566,11 @@ action_added (GActionGroup *group,
 {
   Binding *self = user_data;
   g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+  g_autoptr(GVariant) state = G_IS_DBUS_ACTION_GROUP (group) ? g_action_group_get_action_state (group, action)
+                                                             : NULL;
 
-  if (server == NULL || self->dropping)
+  if (!hold (self, action, state, FALSE) || server == NULL)
     return;
-  if (++self->n_actions > MAX_REMOTE_ACTIONS && G_IS_DBUS_ACTION_GROUP (group))
-    {
-      /* Not from within GIO's handler of the signal, which goes on using
-       * the group. */
-      g_message ("The actions of %s are no longer served: it announced more than %d",
-                 self->object_path != NULL ? self->object_path : "a D-Bus action group", MAX_REMOTE_ACTIONS);
-      self->dropping = TRUE;
-      g_source_unref (north_mcp_desktop_idle_add (drop_binding, binding_ref (self),
-                                                  (GDestroyNotify) binding_unref));
-      return;
-    }
   if (!g_hash_table_contains (self->tool_names, action))
     {
       if (strlen (action) > MAX_ACTION_NAME)
@@ -572,8 +604,7 @@ action_removed (GActionGroup *group,
   Binding *self = user_data;
   g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
 
-  if (self->n_actions > 0)
-    self->n_actions--;
+  hold (self, action, NULL, TRUE);
   if (server == NULL || !g_hash_table_contains (self->tool_names, action))
     return;
   hide_tool (self, server, action);
@@ -606,7 +637,7 @@ action_state_changed (GActionGroup *group,
   Binding *self = user_data;
   g_autofree char *uri = NULL;
 
-  if (!g_hash_table_contains (self->stateful, action))
+  if (!hold (self, action, state, FALSE) || !g_hash_table_contains (self->stateful, action))
     return;
   uri = state_uri (self, action);
   north_mcp_desktop_updates_add (self->updates, uri);
@@ -684,8 +715,9 @@ binding_detach (gpointer data)
  * (serialized; a parameter type of 200 variants makes some 50 KB of
  * schema), and 4 MiB for all of the group's tools together; an action past
  * them is not served (the debug log says why). GIO keeps every action
- * another application announces, served or not: once the group has more
- * than 4096 actions at once, it is no longer served (as if removed with
+ * another application announces, served or not, and its state: once the
+ * group has more than 4096 actions, or 16 MiB of states (serialized), at
+ * once, it is no longer served (as if removed with
  * [method@NorthMcp.Server.remove_action_group], with a message logged),
  * and let go of.
  *
@@ -779,6 +811,7 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
   binding->stateful = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   binding->updates = north_mcp_desktop_updates_new (self);
   binding->key = g_strdup (key);
+  binding->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   /* Replaces (and detaches) a group with the same prefix. */
   g_object_set_data_full (G_OBJECT (self), key, binding, binding_detach);

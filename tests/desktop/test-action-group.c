@@ -638,7 +638,7 @@ stuck_method_call (GDBusConnection       *connection,
       /* A parameter of 200 variants: some 50 KB of schema. */
       g_autofree char *huge = g_strnfill (200, 'v');
       g_autofree char *text = g_strdup_printf ("({'poke': (true, @g '', @av []), 'level': (true, @g '', [<0>]),"
-                                               " 'huge': (true, @g '(%s)', @av [])},)", huge);
+                                               " 'huge': (true, @g '(%s)', @av []), 'blob': (true, @g '', [<''>])},)", huge);
 
       g_dbus_method_invocation_return_value (invocation, g_variant_new_parsed (text));
     }
@@ -1039,6 +1039,48 @@ test_action_added_storm (Fixture       *fixture,
   stuck_clear (&stuck);
 }
 
+/* Emits a Changed signal of the actions at @path giving the action
+ * `blob` a state of @size bytes. */
+static void
+emit_blob (const char *path,
+           gsize       size)
+{
+  g_autofree char *blob = g_strnfill (size, 'x');
+  GVariantBuilder states;
+
+  g_variant_builder_init (&states, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&states, "{sv}", "blob", g_variant_new_string (blob));
+  emit_storm (path, "org.gtk.Actions", "Changed",
+              g_variant_new ("(@as@a{sb}a{sv}@a{s(bgav)})", g_variant_new_strv (NULL, 0),
+                             g_variant_new_array (G_VARIANT_TYPE ("{sb}"), NULL, 0), &states,
+                             g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
+}
+
+/* GIO keeps the state of every action another application announces,
+ * whatever its size (up to the bus's message limit, 1 GB on the session
+ * bus, for each of thousands of actions). Past 16 MiB of states at once,
+ * the bridge stops following the application's actions, which frees
+ * GIO's copy, and serves the rest. */
+static void
+test_state_size_storm (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(NorthMcpDBusBridge) bridge = NULL;
+  Stuck stuck;
+
+  stuck_register (&stuck, "/org/north/Blobs", TRUE);
+  bridge = stuck_bridge (fixture, &stuck, "/org/north/Blobs", NULL);
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "poke") != NULL);
+
+  emit_blob ("/org/north/Blobs", 4 << 20);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "poke"));
+  emit_blob ("/org/north/Blobs", 17 << 20);
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "poke"));
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "Stuck.Ping"));
+
+  stuck_clear (&stuck);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1061,6 +1103,8 @@ main (int argc, char **argv)
   g_test_add ("/action-group/dbus-schema-size", Fixture, NULL, fixture_set_up, test_dbus_schema_size,
               fixture_tear_down);
   g_test_add ("/action-group/action-added-storm", Fixture, NULL, fixture_set_up, test_action_added_storm,
+              fixture_tear_down);
+  g_test_add ("/action-group/state-size-storm", Fixture, NULL, fixture_set_up, test_state_size_storm,
               fixture_tear_down);
   g_test_add ("/action-group/bridge-call-cancelled", Fixture, NULL, fixture_set_up, test_bridge_call_cancelled,
               fixture_tear_down);
