@@ -59,6 +59,9 @@ typedef struct
   gsize states_size;       /* of them all */
   gboolean dropping;       /* past the bounds of a remote group: let go
                             * of soon */
+  GHashTable *toggled;     /* names of a remote group's actions enabled or
+                            * disabled since @follow_idle was added */
+  GSource *follow_idle;    /* nullable: follows them */
   gulong handlers[4];
 } Binding;
 
@@ -105,6 +108,7 @@ binding_unref (Binding *self)
   g_hash_table_unref (self->exposed);
   g_hash_table_unref (self->stateful);
   g_hash_table_unref (self->held);
+  g_hash_table_unref (self->toggled);
   g_clear_pointer (&self->budget, north_mcp_tool_budget_unref);
   g_clear_pointer (&self->remote, north_mcp_desktop_remote_unref);
   g_free (self->object_path);
@@ -611,6 +615,41 @@ action_removed (GActionGroup *group,
   hide_state (self, server, action);
 }
 
+/* Serves the action's tool if the action is enabled, else not. */
+static void
+follow_enabled (Binding        *self,
+                NorthMcpServer *server,
+                const char     *action)
+{
+  gboolean enabled = FALSE;
+
+  if (g_action_group_query_action (self->group, action, &enabled, NULL, NULL, NULL, NULL) && enabled)
+    expose_tool (self, server, action);
+  else
+    hide_tool (self, server, action);
+}
+
+static gboolean
+follow_toggled (gpointer user_data)
+{
+  Binding *self = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+  g_autoptr(GHashTable) toggled = g_steal_pointer (&self->toggled);
+  GHashTableIter iter;
+  gpointer action;
+
+  self->toggled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_clear_pointer (&self->follow_idle, g_source_unref);
+  g_hash_table_iter_init (&iter, toggled);
+  while (server != NULL && g_hash_table_iter_next (&iter, &action, NULL))
+    follow_enabled (self, server, action);
+  return G_SOURCE_REMOVE;
+}
+
+/* A local group's actions are followed at once; another application's
+ * once the signals waiting have been handled: one signal may disable and
+ * enable an action thousands of times, and each tool added or removed is
+ * a tools/list_changed to every session (and a schema made). */
 static void
 action_enabled_changed (GActionGroup *group,
                         const char   *action,
@@ -622,10 +661,14 @@ action_enabled_changed (GActionGroup *group,
 
   if (server == NULL || !g_hash_table_contains (self->tool_names, action))
     return;
-  if (enabled)
-    expose_tool (self, server, action);
-  else
-    hide_tool (self, server, action);
+  if (!G_IS_DBUS_ACTION_GROUP (group))
+    {
+      follow_enabled (self, server, action);
+      return;
+    }
+  g_hash_table_add (self->toggled, g_strdup (action));
+  if (self->follow_idle == NULL)
+    self->follow_idle = north_mcp_desktop_idle_add (follow_toggled, self, NULL);
 }
 
 static void
@@ -654,6 +697,11 @@ binding_detach (gpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (self->handlers); i++)
     g_clear_signal_handler (&self->handlers[i], self->group);
   g_clear_pointer (&self->updates, north_mcp_desktop_updates_free);
+  if (self->follow_idle != NULL)
+    {
+      g_source_destroy (self->follow_idle);
+      g_clear_pointer (&self->follow_idle, g_source_unref);
+    }
 
   if (server != NULL)
     {
@@ -703,7 +751,10 @@ binding_detach (gpointer data)
  * The tools follow @group: actions added, removed, enabled or disabled later
  * add and remove tools, and clients are sent `notifications/tools/list_changed`.
  * Disabled actions are not listed, and a call that reaches one anyway is
- * refused with an error result.
+ * refused with an error result. Another application's actions enabled or
+ * disabled are followed once the signals waiting have been handled (one
+ * signal may toggle an action thousands of times): only the outcome
+ * changes the tools.
  *
  * The group removes only the tools and resources it added, recorded by
  * identity: a tool or resource added later under the same name (replacing
@@ -812,6 +863,7 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
   binding->updates = north_mcp_desktop_updates_new (self);
   binding->key = g_strdup (key);
   binding->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  binding->toggled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   /* Replaces (and detaches) a group with the same prefix. */
   g_object_set_data_full (G_OBJECT (self), key, binding, binding_detach);

@@ -894,10 +894,11 @@ test_bridge_call_cancelled (Fixture       *fixture,
   stuck_clear (&stuck);
 }
 
-/* Counts the resource updates sent to the subscribed client since the
- * standalone channel was cleared. */
+/* Counts the messages with @method sent on the standalone channel since
+ * it was cleared. */
 static guint
-count_updates (Fixture *fixture)
+count_sent (Fixture    *fixture,
+            const char *method)
 {
   GPtrArray *messages = test_channel_get_messages (fixture->standalone);
   guint n = 0;
@@ -906,8 +907,7 @@ count_updates (Fixture *fixture)
     {
       JsonObject *object = json_node_get_object (g_ptr_array_index (messages, i));
 
-      if (g_strcmp0 (json_object_get_string_member_with_default (object, "method", NULL),
-                     "notifications/resources/updated") == 0)
+      if (g_strcmp0 (json_object_get_string_member_with_default (object, "method", NULL), method) == 0)
         n++;
     }
   return n;
@@ -955,7 +955,7 @@ test_properties_changed_storm (Fixture       *fixture,
     }
   emit_storm ("/org/north/Props", "org.freedesktop.DBus.Properties", "PropertiesChanged",
               g_variant_new ("(sa{sv}as)", "org.north.Stuck", &changed, &invalidated));
-  g_assert_cmpuint (count_updates (fixture), ==, 1);
+  g_assert_cmpuint (count_sent (fixture, "notifications/resources/updated"), ==, 1);
 
   stuck_clear (&stuck);
 }
@@ -982,7 +982,7 @@ test_state_changed_storm (Fixture       *fixture,
   emit_storm ("/org/north/States", "org.gtk.Actions", "Changed",
               g_variant_new ("(as@a{sb}a{sv}@a{s(bgav)})", NULL, g_variant_new_array (G_VARIANT_TYPE ("{sb}"), NULL, 0),
                              &states, g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
-  g_assert_cmpuint (count_updates (fixture), ==, 1);
+  g_assert_cmpuint (count_sent (fixture, "notifications/resources/updated"), ==, 1);
 
   stuck_clear (&stuck);
 }
@@ -1081,6 +1081,38 @@ test_state_size_storm (Fixture       *fixture,
   stuck_clear (&stuck);
 }
 
+/* An application that disables and enables an action 1000 times in one
+ * Changed signal: the tool stays, and clients are not sent 2000
+ * tools/list_changed (each a fan-out to every session, and a schema made
+ * each time). */
+static void
+test_enabled_storm (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GDBusActionGroup) remote = NULL;
+  GVariantBuilder enabled;
+  Stuck stuck;
+
+  stuck_register (&stuck, "/org/north/Toggles", TRUE);
+  remote = stuck_group (fixture, &stuck, "/org/north/Toggles", "app.", "app.poke");
+  test_channel_clear (fixture->standalone);
+
+  g_variant_builder_init (&enabled, G_VARIANT_TYPE ("a{sb}"));
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_variant_builder_add (&enabled, "{sb}", "poke", FALSE);
+      g_variant_builder_add (&enabled, "{sb}", "poke", TRUE);
+    }
+  emit_storm ("/org/north/Toggles", "org.gtk.Actions", "Changed",
+              g_variant_new ("(@asa{sb}@a{sv}@a{s(bgav)})", g_variant_new_strv (NULL, 0), &enabled,
+                             g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0),
+                             g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
+  g_assert_cmpuint (count_sent (fixture, "notifications/tools/list_changed"), ==, 0);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.poke"));
+
+  stuck_clear (&stuck);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1106,6 +1138,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/action-group/state-size-storm", Fixture, NULL, fixture_set_up, test_state_size_storm,
               fixture_tear_down);
+  g_test_add ("/action-group/enabled-storm", Fixture, NULL, fixture_set_up, test_enabled_storm, fixture_tear_down);
   g_test_add ("/action-group/bridge-call-cancelled", Fixture, NULL, fixture_set_up, test_bridge_call_cancelled,
               fixture_tear_down);
   return g_test_run ();
