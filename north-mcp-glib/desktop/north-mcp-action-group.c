@@ -52,16 +52,16 @@ typedef struct
   NorthMcpToolBudget *budget; /* nullable: each action name known takes one */
   NorthMcpDesktopRemote *remote; /* nullable: activates the actions */
   char *object_path;       /* of the remote object, with @remote */
-  NorthMcpDesktopUpdates *updates; /* of the state resources, until detached */
+  NorthMcpDesktopBatch *updates; /* of the state resources (URIs), until
+                                  * detached */
   char *key;               /* the server's data key of the binding */
   GHashTable *held;        /* action names the group has, served or not →
                             * the bytes of their state */
   gsize states_size;       /* of them all */
   gboolean dropping;       /* past the bounds of a remote group: let go
                             * of soon */
-  GHashTable *toggled;     /* names of a remote group's actions enabled or
-                            * disabled since @follow_idle was added */
-  GSource *follow_idle;    /* nullable: follows them */
+  NorthMcpDesktopBatch *toggled; /* a remote group's actions enabled or
+                                  * disabled, until detached */
   gulong handlers[4];
 } Binding;
 
@@ -108,7 +108,6 @@ binding_unref (Binding *self)
   g_hash_table_unref (self->exposed);
   g_hash_table_unref (self->stateful);
   g_hash_table_unref (self->held);
-  g_hash_table_unref (self->toggled);
   g_clear_pointer (&self->budget, north_mcp_tool_budget_unref);
   g_clear_pointer (&self->remote, north_mcp_desktop_remote_unref);
   g_free (self->object_path);
@@ -629,21 +628,15 @@ follow_enabled (Binding        *self,
     hide_tool (self, server, action);
 }
 
-static gboolean
-follow_toggled (gpointer user_data)
+static void
+follow_toggled (const char *action,
+                gpointer    user_data)
 {
   Binding *self = user_data;
   g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
-  g_autoptr(GHashTable) toggled = g_steal_pointer (&self->toggled);
-  GHashTableIter iter;
-  gpointer action;
 
-  self->toggled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_clear_pointer (&self->follow_idle, g_source_unref);
-  g_hash_table_iter_init (&iter, toggled);
-  while (server != NULL && g_hash_table_iter_next (&iter, &action, NULL))
+  if (server != NULL)
     follow_enabled (self, server, action);
-  return G_SOURCE_REMOVE;
 }
 
 /* A local group's actions are followed at once; another application's
@@ -666,9 +659,7 @@ action_enabled_changed (GActionGroup *group,
       follow_enabled (self, server, action);
       return;
     }
-  g_hash_table_add (self->toggled, g_strdup (action));
-  if (self->follow_idle == NULL)
-    self->follow_idle = north_mcp_desktop_idle_add (follow_toggled, self, NULL);
+  north_mcp_desktop_batch_add (self->toggled, action);
 }
 
 static void
@@ -683,7 +674,18 @@ action_state_changed (GActionGroup *group,
   if (!hold (self, action, state, FALSE) || !g_hash_table_contains (self->stateful, action))
     return;
   uri = state_uri (self, action);
-  north_mcp_desktop_updates_add (self->updates, uri);
+  north_mcp_desktop_batch_add (self->updates, uri);
+}
+
+static void
+state_updated (const char *uri,
+               gpointer    user_data)
+{
+  Binding *self = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+
+  if (server != NULL)
+    north_mcp_server_notify_resource_updated (server, uri);
 }
 
 /* Runs when the binding is replaced or removed, and when the server is
@@ -696,12 +698,8 @@ binding_detach (gpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (self->handlers); i++)
     g_clear_signal_handler (&self->handlers[i], self->group);
-  g_clear_pointer (&self->updates, north_mcp_desktop_updates_free);
-  if (self->follow_idle != NULL)
-    {
-      g_source_destroy (self->follow_idle);
-      g_clear_pointer (&self->follow_idle, g_source_unref);
-    }
+  g_clear_pointer (&self->updates, north_mcp_desktop_batch_free);
+  g_clear_pointer (&self->toggled, north_mcp_desktop_batch_free);
 
   if (server != NULL)
     {
@@ -860,10 +858,10 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
                                  : g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   binding->exposed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, exposed_free);
   binding->stateful = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  binding->updates = north_mcp_desktop_updates_new (self);
+  binding->updates = north_mcp_desktop_batch_new (state_updated, binding);
   binding->key = g_strdup (key);
   binding->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  binding->toggled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  binding->toggled = north_mcp_desktop_batch_new (follow_toggled, binding);
 
   /* Replaces (and detaches) a group with the same prefix. */
   g_object_set_data_full (G_OBJECT (self), key, binding, binding_detach);

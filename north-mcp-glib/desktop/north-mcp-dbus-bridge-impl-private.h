@@ -70,7 +70,7 @@ struct _NorthMcpDBusBridge
   gboolean attached;
   GHashTable *taken;       /* tool names given, to methods and actions */
   GHashTable *properties;  /* "PATH IFACE NAME" → resource URI */
-  NorthMcpDesktopUpdates *updates; /* of the property resources */
+  NorthMcpDesktopBatch *updates; /* of the property resources: URIs */
   NorthMcpToolBudget *tools; /* of methods and actions together */
   NorthMcpDesktopRemote *remote; /* makes the calls of the tools and
                                   * resources served */

@@ -426,7 +426,7 @@ north_mcp_dbus_bridge_attach_async (NorthMcpDBusBridge  *self,
   g_weak_ref_set (&self->server, server);
   self->remote = north_mcp_desktop_remote_new (self->connection, self->bus_name, NORTH_MCP_DBUS_MAX_CALLS,
                                                NORTH_MCP_DBUS_MAX_CALLS_SIZE, NORTH_MCP_DBUS_CALL_TIMEOUT);
-  self->updates = north_mcp_desktop_updates_new (server);
+  self->updates = north_mcp_desktop_batch_new (north_mcp_dbus_bridge_property_updated, self);
   key = g_strdup_printf ("north-mcp-dbus-bridge-%p", (void *) self);
   g_object_set_data_full (G_OBJECT (server), key, g_object_ref (self), g_object_unref);
 
@@ -730,7 +730,7 @@ north_mcp_dbus_bridge_dispose (GObject *object)
       g_dbus_connection_signal_unsubscribe (self->connection, self->properties_changed);
       self->properties_changed = 0;
     }
-  g_clear_pointer (&self->updates, north_mcp_desktop_updates_free);
+  g_clear_pointer (&self->updates, north_mcp_desktop_batch_free);
 
   G_OBJECT_CLASS (north_mcp_dbus_bridge_parent_class)->dispose (object);
 }

@@ -35,6 +35,10 @@ void     north_mcp_dbus_bridge_add_property (NorthMcpDBusBridge  *self,
                                              const char          *path,
                                              GDBusInterfaceInfo  *interface,
                                              GDBusPropertyInfo   *property);
+/* The NorthMcpDesktopBatchFunc of the bridge's updates (@user_data):
+ * notifies subscribers of the property resource @uri. */
+void     north_mcp_dbus_bridge_property_updated   (const char      *uri,
+                                                   gpointer         user_data);
 /* The GDBusSignalCallback of PropertiesChanged (@user_data: the bridge):
  * notifies subscribers of the resources of the changed properties. */
 void     north_mcp_dbus_bridge_properties_changed (GDBusConnection *connection,

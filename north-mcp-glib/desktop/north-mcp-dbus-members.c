@@ -620,6 +620,17 @@ north_mcp_dbus_bridge_add_property (NorthMcpDBusBridge *self,
 }
 
 void
+north_mcp_dbus_bridge_property_updated (const char *uri,
+                                        gpointer    user_data)
+{
+  NorthMcpDBusBridge *self = user_data;
+  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&self->server);
+
+  if (server != NULL)
+    north_mcp_server_notify_resource_updated (server, uri);
+}
+
+void
 north_mcp_dbus_bridge_properties_changed (GDBusConnection *connection,
                                           const char      *sender,
                                           const char      *path,
@@ -647,7 +658,7 @@ north_mcp_dbus_bridge_properties_changed (GDBusConnection *connection,
       const char *uri = g_hash_table_lookup (self->properties, key);
 
       if (uri != NULL)
-        north_mcp_desktop_updates_add (self->updates, uri);
+        north_mcp_desktop_batch_add (self->updates, uri);
     }
   for (guint i = 0; invalidated[i] != NULL; i++)
     {
@@ -655,6 +666,6 @@ north_mcp_dbus_bridge_properties_changed (GDBusConnection *connection,
       const char *uri = g_hash_table_lookup (self->properties, key);
 
       if (uri != NULL)
-        north_mcp_desktop_updates_add (self->updates, uri);
+        north_mcp_desktop_batch_add (self->updates, uri);
     }
 }

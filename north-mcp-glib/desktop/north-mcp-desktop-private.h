@@ -63,20 +63,22 @@ GSource *north_mcp_desktop_idle_add (GSourceFunc    func,
                                      gpointer       data,
                                      GDestroyNotify destroy);
 
-/* The resource updates a remote application's signals call for, sent
- * once per URI from an idle of the main context they are added on: one
- * signal may list a property or an action state thousands of times, and a
- * flood of them arrives between two iterations; each update would be a
- * fan-out to every session. Holds at most one entry per URI. Main context
- * only. */
-typedef struct _NorthMcpDesktopUpdates NorthMcpDesktopUpdates;
+/* Names (of resources to update, of actions to follow) that a remote
+ * application's signals call for, handed to @func once each from an idle
+ * of the main context they are added on: one signal may list a property,
+ * or change an action, thousands of times, and a flood of signals arrives
+ * between two iterations; each update or change of the tools is a
+ * fan-out to every session. Holds each name once. Main context only. */
+typedef struct _NorthMcpDesktopBatch NorthMcpDesktopBatch;
+typedef void (*NorthMcpDesktopBatchFunc) (const char *name,
+                                          gpointer    user_data);
 
-/* @server is held weakly. */
-NorthMcpDesktopUpdates *north_mcp_desktop_updates_new  (NorthMcpServer         *server);
-void                    north_mcp_desktop_updates_add  (NorthMcpDesktopUpdates *updates,
-                                                        const char             *uri);
-/* Drops the updates not sent yet. */
-void                    north_mcp_desktop_updates_free (NorthMcpDesktopUpdates *updates);
+NorthMcpDesktopBatch *north_mcp_desktop_batch_new  (NorthMcpDesktopBatchFunc  func,
+                                                    gpointer                  user_data);
+void                  north_mcp_desktop_batch_add  (NorthMcpDesktopBatch     *batch,
+                                                    const char               *name);
+/* Drops the names not handed on yet. */
+void                  north_mcp_desktop_batch_free (NorthMcpDesktopBatch     *batch);
 
 G_END_DECLS
 

@@ -225,7 +225,7 @@ north_mcp_desktop_tool_new (const char            *name,
   return NORTH_MCP_TOOL (self);
 }
 
-/* --- resource updates ---------------------------------------------------- */
+/* --- batches -------------------------------------------------------------- */
 
 GSource *
 north_mcp_desktop_idle_add (GSourceFunc    func,
@@ -240,61 +240,60 @@ north_mcp_desktop_idle_add (GSourceFunc    func,
   return idle;
 }
 
-struct _NorthMcpDesktopUpdates
+struct _NorthMcpDesktopBatch
 {
-  GWeakRef server;
-  GHashTable *pending;  /* URIs */
-  GSource *idle;        /* nullable: sends them */
+  NorthMcpDesktopBatchFunc func;
+  gpointer user_data;
+  GHashTable *pending;  /* names */
+  GSource *idle;        /* nullable: hands them on */
 };
 
-NorthMcpDesktopUpdates *
-north_mcp_desktop_updates_new (NorthMcpServer *server)
+NorthMcpDesktopBatch *
+north_mcp_desktop_batch_new (NorthMcpDesktopBatchFunc func,
+                             gpointer                 user_data)
 {
-  NorthMcpDesktopUpdates *updates = g_new0 (NorthMcpDesktopUpdates, 1);
+  NorthMcpDesktopBatch *batch = g_new0 (NorthMcpDesktopBatch, 1);
 
-  g_weak_ref_init (&updates->server, server);
-  updates->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  return updates;
+  batch->func = func;
+  batch->user_data = user_data;
+  batch->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return batch;
 }
 
 static gboolean
-send_updates (gpointer user_data)
+batch_run (gpointer user_data)
 {
-  NorthMcpDesktopUpdates *updates = user_data;
-  g_autoptr(NorthMcpServer) server = g_weak_ref_get (&updates->server);
-  g_autoptr(GHashTable) pending = g_steal_pointer (&updates->pending);
+  NorthMcpDesktopBatch *batch = user_data;
+  g_autoptr(GHashTable) pending = g_steal_pointer (&batch->pending);
   GHashTableIter iter;
-  gpointer uri;
+  gpointer name;
 
-  updates->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_clear_pointer (&updates->idle, g_source_unref);
+  /* @func may add more: they make the next batch. */
+  batch->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_clear_pointer (&batch->idle, g_source_unref);
   g_hash_table_iter_init (&iter, pending);
-  while (server != NULL && g_hash_table_iter_next (&iter, &uri, NULL))
-    north_mcp_server_notify_resource_updated (server, uri);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    batch->func (name, batch->user_data);
   return G_SOURCE_REMOVE;
 }
 
 void
-north_mcp_desktop_updates_add (NorthMcpDesktopUpdates *updates,
-                               const char             *uri)
+north_mcp_desktop_batch_add (NorthMcpDesktopBatch *batch,
+                             const char           *name)
 {
-  g_hash_table_add (updates->pending, g_strdup (uri));
-  if (updates->idle != NULL)
-    return;
-  /* The signals already waiting are handled first, then their updates
-   * go together. */
-  updates->idle = north_mcp_desktop_idle_add (send_updates, updates, NULL);
+  g_hash_table_add (batch->pending, g_strdup (name));
+  if (batch->idle == NULL)
+    batch->idle = north_mcp_desktop_idle_add (batch_run, batch, NULL);
 }
 
 void
-north_mcp_desktop_updates_free (NorthMcpDesktopUpdates *updates)
+north_mcp_desktop_batch_free (NorthMcpDesktopBatch *batch)
 {
-  if (updates->idle != NULL)
+  if (batch->idle != NULL)
     {
-      g_source_destroy (updates->idle);
-      g_source_unref (updates->idle);
+      g_source_destroy (batch->idle);
+      g_source_unref (batch->idle);
     }
-  g_hash_table_unref (updates->pending);
-  g_weak_ref_clear (&updates->server);
-  g_free (updates);
+  g_hash_table_unref (batch->pending);
+  g_free (batch);
 }
