@@ -930,6 +930,21 @@ emit_storm (const char *path,
   stuck_flush ();
 }
 
+/* Emits org.gtk.Actions.Changed at @path with the parts given (NULL:
+ * empty), and waits until it is handled. */
+static void
+emit_changed (const char *path,
+              GVariant   *enabled,
+              GVariant   *states,
+              GVariant   *added)
+{
+  emit_storm (path, "org.gtk.Actions", "Changed",
+              g_variant_new ("(@as@a{sb}@a{sv}@a{s(bgav)})", g_variant_new_strv (NULL, 0),
+                             enabled != NULL ? enabled : g_variant_new_array (G_VARIANT_TYPE ("{sb}"), NULL, 0),
+                             states != NULL ? states : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0),
+                             added != NULL ? added : g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
+}
+
 /* A service that lists a property 1000 times as changed and 1000 times
  * as invalidated in one PropertiesChanged signal: its subscribers get one
  * update, not 2000 (each a fan-out to every session). */
@@ -979,9 +994,7 @@ test_state_changed_storm (Fixture       *fixture,
   g_variant_builder_init (&states, G_VARIANT_TYPE ("a{sv}"));
   for (guint i = 1; i <= 1000; i++)
     g_variant_builder_add (&states, "{sv}", "level", g_variant_new_int32 (i));
-  emit_storm ("/org/north/States", "org.gtk.Actions", "Changed",
-              g_variant_new ("(as@a{sb}a{sv}@a{s(bgav)})", NULL, g_variant_new_array (G_VARIANT_TYPE ("{sb}"), NULL, 0),
-                             &states, g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
+  emit_changed ("/org/north/States", NULL, g_variant_builder_end (&states), NULL);
   g_assert_cmpuint (count_sent (fixture, "notifications/resources/updated"), ==, 1);
 
   stuck_clear (&stuck);
@@ -1004,10 +1017,7 @@ emit_added (const char *path,
       g_variant_builder_add (&added, "{s(bg@av)}", name, TRUE, "",
                              g_variant_new_array (G_VARIANT_TYPE_VARIANT, NULL, 0));
     }
-  emit_storm (path, "org.gtk.Actions", "Changed",
-              g_variant_new ("(@as@a{sb}@a{sv}a{s(bgav)})", g_variant_new_strv (NULL, 0),
-                             g_variant_new_array (G_VARIANT_TYPE ("{sb}"), NULL, 0),
-                             g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0), &added));
+  emit_changed (path, NULL, NULL, g_variant_builder_end (&added));
 }
 
 /* Another application that announces ever more actions: GIO keeps every
@@ -1050,10 +1060,7 @@ emit_blob (const char *path,
 
   g_variant_builder_init (&states, G_VARIANT_TYPE ("a{sv}"));
   g_variant_builder_add (&states, "{sv}", "blob", g_variant_new_string (blob));
-  emit_storm (path, "org.gtk.Actions", "Changed",
-              g_variant_new ("(@as@a{sb}a{sv}@a{s(bgav)})", g_variant_new_strv (NULL, 0),
-                             g_variant_new_array (G_VARIANT_TYPE ("{sb}"), NULL, 0), &states,
-                             g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
+  emit_changed (path, NULL, g_variant_builder_end (&states), NULL);
 }
 
 /* GIO keeps the state of every action another application announces,
@@ -1103,10 +1110,7 @@ test_enabled_storm (Fixture       *fixture,
       g_variant_builder_add (&enabled, "{sb}", "poke", FALSE);
       g_variant_builder_add (&enabled, "{sb}", "poke", TRUE);
     }
-  emit_storm ("/org/north/Toggles", "org.gtk.Actions", "Changed",
-              g_variant_new ("(@asa{sb}@a{sv}@a{s(bgav)})", g_variant_new_strv (NULL, 0), &enabled,
-                             g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0),
-                             g_variant_new_array (G_VARIANT_TYPE ("{s(bgav)}"), NULL, 0)));
+  emit_changed ("/org/north/Toggles", g_variant_builder_end (&enabled), NULL, NULL);
   g_assert_cmpuint (count_sent (fixture, "notifications/tools/list_changed"), ==, 0);
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.poke"));
 
