@@ -32,6 +32,7 @@ struct _NorthMcpAuth
   NorthMcpIssuerCache *issuers;
   GHashTable          *verified;      /* SHA-256 of token → VerifiedToken */
   guint64              rejections;
+  guint64              signature_checks;
 
   GHashTable          *decisions;     /* &Decision.key → Decision */
   gsize                decisions_size; /* sum of Decision.size */

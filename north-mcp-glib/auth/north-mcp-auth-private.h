@@ -29,6 +29,10 @@ guint64  north_mcp_auth_get_rejection_count   (NorthMcpAuth        *self);
 /* For tests: decisions served from the decision cache so far. */
 guint64  north_mcp_auth_get_decision_cache_hits (NorthMcpAuth      *self);
 
+/* For tests: ID-token signatures checked so far, each an RSA or EC
+ * verification, the dearest step of a decision. */
+guint64  north_mcp_auth_get_signature_checks  (NorthMcpAuth        *self);
+
 /* For tests: the bound of one issuer fetch (default and maximum 10 s) and
  * the minimum interval of key-set refreshes for unknown kids (5 s). */
 void     north_mcp_auth_set_fetch_timeout     (NorthMcpAuth        *self,

@@ -240,6 +240,14 @@ north_mcp_auth_get_rejection_count (NorthMcpAuth *self)
   return self->rejections;
 }
 
+guint64
+north_mcp_auth_get_signature_checks (NorthMcpAuth *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_AUTH (self), 0);
+
+  return self->signature_checks;
+}
+
 void
 north_mcp_auth_set_fetch_timeout (NorthMcpAuth *self,
                                   guint         timeout_ms)

@@ -582,6 +582,38 @@ test_issued_in_future (Fixture       *fixture,
   assert_future_claim_refused (fixture, &rsa_key, "iat");
 }
 
+/* A token refused for its claims (expired, not yet valid, issued in the
+ * future, for another audience) is refused before its signature is
+ * checked: a client that retries an expired token for months, or anyone
+ * with an issuer's kid, costs no RSA or EC verification per request. */
+static void
+test_claims_checked_before_signature (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *warm = sign_valid (fixture, &rsa_key);
+  g_autofree char *expired = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"exp\": %" G_GINT64_FORMAT "}",
+                                   fixture->issuer, now - 120);
+  g_autofree char *early = sign (&ec_key, NULL, "{\"iss\": \"%s\", \"nbf\": %" G_GINT64_FORMAT "}",
+                                 fixture->issuer, now + 120);
+  g_autofree char *future = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"iat\": %" G_GINT64_FORMAT "}",
+                                  fixture->issuer, now + 120);
+  g_autofree char *bad_type = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"exp\": \"tomorrow\"}",
+                                    fixture->issuer);
+  g_autofree char *other = sign (&rsa_key, NULL, "{\"iss\": \"%s\", \"aud\": \"someone-else\"}",
+                                 fixture->issuer);
+  const char *refused[] = { expired, early, future, bad_type, other };
+
+  assert_accepted (fixture, warm);
+  g_assert_cmpuint (north_mcp_auth_get_signature_checks (fixture->auth), ==, 1);
+
+  north_mcp_auth_set_audience (fixture->auth, "north-mcp");
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    for (guint repeat = 0; repeat < 2; repeat++)
+      assert_rejected (fixture, refused[i], NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  g_assert_cmpuint (north_mcp_auth_get_signature_checks (fixture->auth), ==, 1);
+}
+
 static void
 test_issuer_claim (Fixture       *fixture,
                    gconstpointer  data)
@@ -1386,6 +1418,7 @@ main (int argc, char **argv)
   ADD ("expired", test_expired);
   ADD ("not-yet-valid", test_not_yet_valid);
   ADD ("issued-in-future", test_issued_in_future);
+  ADD ("claims-checked-before-signature", test_claims_checked_before_signature);
   ADD ("issuer-claim", test_issuer_claim);
   ADD ("missing-kid", test_missing_kid);
   ADD ("alg-none", test_alg_none);
