@@ -31,6 +31,7 @@ struct _NorthMcpAuth
 
   NorthMcpIssuerCache *issuers;
   GHashTable          *verified;      /* SHA-256 of token → VerifiedToken */
+  GHashTable          *refused;       /* SHA-256 of token → its bad signature's key */
   guint64              rejections;
   guint64              signature_checks;
 
@@ -119,9 +120,14 @@ JsonObject   *north_mcp_auth_parse_json_object (const char     *data,
 
 /* north-mcp-id-token.c */
 GHashTable   *north_mcp_id_token_cache_new           (void);
+GHashTable   *north_mcp_id_token_refused_cache_new   (void);
 gboolean      north_mcp_id_token_decode              (AuthRequest   *req);
 gboolean      north_mcp_id_token_alg_is_acceptable   (const char    *alg);
 VerifiedToken *north_mcp_id_token_lookup_verified    (NorthMcpAuth  *self,
+                                                      const char    *digest);
+/* Whether the token of @digest failed its signature check against the
+ * key its kid still names. */
+gboolean      north_mcp_id_token_refused_before      (NorthMcpAuth  *self,
                                                       const char    *digest);
 gboolean      north_mcp_id_token_verify              (AuthRequest   *req,
                                                       NorthMcpJwk   *key,

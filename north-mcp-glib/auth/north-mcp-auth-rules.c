@@ -527,6 +527,15 @@ north_mcp_req_decide (AuthRequest         *req,
       return DECIDED;
     }
 
+  /* And one whose signature failed is not checked again (nor decoded)
+   * while its kid names the same key. */
+  if (north_mcp_id_token_refused_before (self, req->token_digest))
+    {
+      req->uncacheable = TRUE;  /* keys rotate */
+      north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "bad signature (refused before)");
+      return DECIDED;
+    }
+
   /* Rule 5 with section 4a. */
   if (!north_mcp_id_token_decode (req))
     {

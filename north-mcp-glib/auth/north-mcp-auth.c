@@ -285,6 +285,7 @@ clear_verified (NorthMcpAuth *self)
 {
   self->generation++;
   g_hash_table_remove_all (self->verified);
+  g_hash_table_remove_all (self->refused);
   north_mcp_auth_clear_decisions (self);
 }
 
@@ -298,6 +299,7 @@ north_mcp_auth_finalize (GObject *object)
   g_free (self->audience);
   g_clear_object (&self->issuers);
   g_clear_pointer (&self->verified, g_hash_table_unref);
+  g_clear_pointer (&self->refused, g_hash_table_unref);
   north_mcp_auth_cache_finalize (self);
 
   G_OBJECT_CLASS (north_mcp_auth_parent_class)->finalize (object);
@@ -431,6 +433,7 @@ north_mcp_auth_init (NorthMcpAuth *self)
   self->debug = north_mcp_log_debug_from_env ();
   self->issuers = north_mcp_issuer_cache_new ();
   self->verified = north_mcp_id_token_cache_new ();
+  self->refused = north_mcp_id_token_refused_cache_new ();
   north_mcp_auth_cache_init (self);
 }
 

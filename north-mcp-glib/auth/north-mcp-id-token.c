@@ -16,6 +16,19 @@
  * longer than this, so that a key withdrawn by its issuer stops working. */
 #define VERIFIED_TOKEN_TTL_S (5 * 60)
 #define VERIFIED_TOKEN_CACHE_SIZE 4096
+/* Tokens whose signature failed are remembered too, by digest with the
+ * key they failed against, so that one sent again costs no verification
+ * while its kid names that key. At most this many (about 250 bytes each,
+ * and a reference to that key); anybody can send new ones, so the table
+ * is emptied when full, which costs the forgers' own tokens a verification
+ * again and nobody else anything. */
+#define REFUSED_TOKEN_CACHE_SIZE 1024
+
+typedef struct
+{
+  char        *issuer;
+  NorthMcpJwk *key;       /* its kid is the token's */
+} RefusedToken;
 
 /* A compact JWS: three base64url segments, the first two JSON objects. */
 gboolean
@@ -141,6 +154,48 @@ audience_matches (JsonObject *claims,
   return FALSE;
 }
 
+static void
+refused_token_free (RefusedToken *token)
+{
+  g_free (token->issuer);
+  north_mcp_jwk_unref (token->key);
+  g_free (token);
+}
+
+static void
+remember_refused (NorthMcpAuth *self,
+                  AuthRequest  *req,
+                  NorthMcpJwk  *key)
+{
+  RefusedToken *token;
+
+  if (g_hash_table_size (self->refused) >= REFUSED_TOKEN_CACHE_SIZE)
+    g_hash_table_remove_all (self->refused);
+
+  token = g_new0 (RefusedToken, 1);
+  token->issuer = g_strdup (req->issuer);
+  token->key = north_mcp_jwk_ref (key);
+  g_hash_table_replace (self->refused, g_strdup (req->token_digest), token);
+}
+
+gboolean
+north_mcp_id_token_refused_before (NorthMcpAuth *self,
+                                   const char   *digest)
+{
+  RefusedToken *token = g_hash_table_lookup (self->refused, digest);
+  g_autoptr(NorthMcpJwk) key = NULL;
+
+  if (token == NULL)
+    return FALSE;
+  /* The very key it failed against, still fresh: a key set fetched since
+   * may have given its kid another one. */
+  if (north_mcp_issuer_cache_lookup (self->issuers, token->issuer, token->key->kid, &key) ==
+      NORTH_MCP_ISSUER_KEY_FOUND && key == token->key)
+    return TRUE;
+  g_hash_table_remove (self->refused, digest);
+  return FALSE;
+}
+
 /* Section 4a, once the key is known: algorithm, time, audience, signature. */
 gboolean
 north_mcp_id_token_verify (AuthRequest  *req,
@@ -187,7 +242,10 @@ north_mcp_id_token_verify (AuthRequest  *req,
   if (jwt != NULL)
     jwt_free (jwt);
   if (status != 0)
-    return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "bad signature");
+    {
+      remember_refused (self, req, key);
+      return north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "bad signature");
+    }
 
   remember_verified (self, req);
   req->verified = TRUE;
@@ -202,4 +260,12 @@ north_mcp_id_token_cache_new (void)
 {
   return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                 (GDestroyNotify) verified_token_free);
+}
+
+/* Tokens whose signature failed, by the SHA-256 of their text. */
+GHashTable *
+north_mcp_id_token_refused_cache_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) refused_token_free);
 }

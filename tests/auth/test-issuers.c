@@ -1213,6 +1213,50 @@ test_decision_cache_not_for_key_failures (Fixture       *fixture,
   g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 0);
 }
 
+/* A forged token sent again and again (with other headers, so that the
+ * decision cache cannot answer) has its signature checked once per key
+ * its kid names: after that it is refused by its digest. Once the key set
+ * is fetched again the kid may name another key, so it is checked again. */
+static void
+test_refused_signature_checked_once (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autofree char *warm = sign_valid (fixture, &rsa_key);
+  g_autofree char *forged = sign (&attacker_key, rsa_key.kid,
+                                  "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+                                  fixture->issuer);
+  g_autofree char *unknown_kid = sign (&attacker_key, "nobody-published-this",
+                                       "{\"iss\": \"%s\"}", fixture->issuer);
+
+  assert_accepted (fixture, warm);
+  g_assert_cmpuint (north_mcp_auth_get_signature_checks (fixture->auth), ==, 1);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+      g_autofree char *value = g_strdup_printf ("%u", i);
+      AuthResult result = { 0 };
+
+      soup_message_headers_append (headers, "X-North-ID-Token", forged);
+      soup_message_headers_append (headers, "X-North-Context-Attempt", value);
+      start_authenticate (fixture->auth, headers, &result);
+      wait_for (&result);
+      g_assert_error (result.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN);
+      auth_result_clear (&result);
+    }
+  g_assert_cmpuint (north_mcp_auth_get_signature_checks (fixture->auth), ==, 2);
+
+  /* A key set fetched anew (for an unknown kid) may give the kid another
+   * key: the forged token is checked against it. */
+  north_mcp_auth_set_refresh_interval (fixture->auth, 0);
+  assert_rejected (fixture, unknown_kid, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  g_assert_cmpuint (fixture->jwks_count, ==, 2);
+  assert_rejected (fixture, forged, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  g_assert_cmpuint (north_mcp_auth_get_signature_checks (fixture->auth), ==, 3);
+  assert_rejected (fixture, forged, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN, "invalid user id token");
+  g_assert_cmpuint (north_mcp_auth_get_signature_checks (fixture->auth), ==, 3);
+}
+
 /* A token with a kid nobody published makes the key set be fetched again
  * (once per refresh interval). While that fetch is under way, tokens
  * signed with a key already cached and fresh are verified with it: they
@@ -1437,6 +1481,7 @@ main (int argc, char **argv)
   ADD ("verified-email-not-from-header", test_verified_email_not_from_header);
   ADD ("decision-cache-expiry", test_decision_cache_expiry);
   ADD ("decision-cache-not-for-key-failures", test_decision_cache_not_for_key_failures);
+  ADD ("refused-signature-checked-once", test_refused_signature_checked_once);
   ADD ("known-kid-not-held-by-refresh", test_known_kid_not_held_by_refresh);
   ADD ("waiting-requests-hold-no-claims", test_waiting_requests_hold_no_claims);
   ADD ("cancelled-not-rejected", test_cancelled_not_rejected);
