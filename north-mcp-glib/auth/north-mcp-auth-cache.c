@@ -418,9 +418,9 @@ remember_decision (NorthMcpAuth        *self,
   if (size > DECISION_SIZE_MAX)
     return;
   /* Rejections are anybody's to make: they may hold a quarter of the
-   * cache, so that a flood of bad credentials cannot push out (or, by
-   * filling the cache, clear) the decisions of the clients who have good
-   * ones. */
+   * cache, and never make room, so that a flood of bad credentials cannot
+   * push out (or, by filling the cache, clear) the decisions of the
+   * clients who have good ones. */
   if (error != NULL &&
       (self->rejections_kept >= DECISION_CACHE_SIZE / 4 ||
        self->rejections_size + size > DECISION_CACHE_BYTES / 4))
@@ -428,6 +428,8 @@ remember_decision (NorthMcpAuth        *self,
   if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE ||
       self->decisions_size + size > DECISION_CACHE_BYTES)
     {
+      if (error != NULL)
+        return;
       g_hash_table_foreach_remove (self->decisions, remove_if_expired, self);
       /* Start over rather than sweep again on every insertion. */
       if (g_hash_table_size (self->decisions) >= DECISION_CACHE_SIZE / 2 ||

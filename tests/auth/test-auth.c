@@ -1312,6 +1312,46 @@ test_cache_rejections_bounded (void)
   g_assert_false (hit_again (auth, bad));
 }
 
+/* A rejection that finds the cache full is not remembered, rather than
+ * making room: otherwise, with the good clients' decisions filling the
+ * rest, one bad credential of anybody's would clear them all. */
+static void
+test_cache_rejections_never_clear (void)
+{
+  enum { REJECTIONS = 1023, CACHE_ENTRIES = 4096 };
+  g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+  g_autoptr(SoupMessageHeaders) first = new_headers ();
+  g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+  north_mcp_auth_set_server_secret (auth, "s3cret");
+  for (guint i = 0; i < REJECTIONS; i++)
+    {
+      g_autofree char *secret = g_strdup_printf ("wrong-%u", i);
+
+      soup_message_headers_replace (headers, "X-North-Server-Secret", secret);
+      g_assert_false (hit_again (auth, headers));
+    }
+
+  soup_message_headers_append (first, "X-North-Server-Secret", "s3cret");
+  g_assert_false (hit_again (auth, first));
+  soup_message_headers_replace (headers, "X-North-Server-Secret", "s3cret");
+  for (guint i = 1; i < CACHE_ENTRIES - REJECTIONS; i++)
+    {
+      g_autofree char *tenant = g_strdup_printf ("t%u", i);
+
+      soup_message_headers_replace (headers, "X-North-Context-Tenant", tenant);
+      g_assert_false (hit_again (auth, headers));
+    }
+  g_assert_true (hit_again (auth, first));
+
+  /* The cache is full; one more bad secret. */
+  soup_message_headers_remove (headers, "X-North-Context-Tenant");
+  soup_message_headers_replace (headers, "X-North-Server-Secret", "wrong");
+  g_assert_false (hit_again (auth, headers));
+  g_assert_false (hit_again (auth, headers));
+  g_assert_true (hit_again (auth, first));
+}
+
 /* The cache is bounded in entries and in bytes of credentials behind them. */
 static void
 test_cache_bounded (void)
@@ -1754,6 +1794,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/cache/bounded-by-claims", test_cache_bounded_by_claims);
   g_test_add_func ("/auth/cache/bounded-by-connectors", test_cache_bounded_by_connectors);
   g_test_add_func ("/auth/cache/rejections-bounded", test_cache_rejections_bounded);
+  g_test_add_func ("/auth/cache/rejections-never-clear", test_cache_rejections_never_clear);
 
   return g_test_run ();
 }
