@@ -387,7 +387,6 @@ decision_size (AuthRequest       *req,
                const DecisionKey *key,
                NorthMcpUser      *user)
 {
-  g_autoptr(JsonNode) claims = NULL;
   gsize size = sizeof (Decision) + 2 * key->length;
 
   if (user == NULL)
@@ -397,8 +396,7 @@ decision_size (AuthRequest       *req,
            g_hash_table_size (north_mcp_user_get_context (user)));
   if (req->claims == NULL)
     return size;
-  claims = json_node_init_object (json_node_alloc (), req->claims);
-  return size + north_mcp_json_footprint_up_to (claims, DECISION_SIZE_MAX);
+  return size + north_mcp_id_token_claims_footprint (req->claims, DECISION_SIZE_MAX);
 }
 
 static void

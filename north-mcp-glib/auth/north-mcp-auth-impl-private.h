@@ -31,6 +31,7 @@ struct _NorthMcpAuth
 
   NorthMcpIssuerCache *issuers;
   GHashTable          *verified;      /* SHA-256 of token → VerifiedToken */
+  gsize                verified_size; /* sum of VerifiedToken.size */
   GHashTable          *refused;       /* SHA-256 of token → its bad signature's key */
   guint64              rejections;
   guint64              signature_checks;
@@ -55,6 +56,7 @@ typedef struct
   JsonObject *claims;
   gint64      expires;      /* real time, µs: exp plus leeway */
   gint64      keys_expire;  /* monotonic, µs: the key set's max-age, capped */
+  gsize       size;         /* what it counts against the cache's bytes */
 } VerifiedToken;
 
 /* One request on its way through the rules. */
@@ -125,6 +127,10 @@ gboolean      north_mcp_id_token_decode              (AuthRequest   *req);
 gboolean      north_mcp_id_token_alg_is_acceptable   (const char    *alg);
 VerifiedToken *north_mcp_id_token_lookup_verified    (NorthMcpAuth  *self,
                                                       const char    *digest);
+void          north_mcp_id_token_forget_verified     (NorthMcpAuth  *self);
+/* What @claims take in memory as a tree, up to a bit over @limit. */
+gsize         north_mcp_id_token_claims_footprint    (JsonObject    *claims,
+                                                      gsize          limit);
 /* Whether the token of @digest failed its signature check against the
  * key its kid still names. */
 gboolean      north_mcp_id_token_refused_before      (NorthMcpAuth  *self,

@@ -284,7 +284,7 @@ static void
 clear_verified (NorthMcpAuth *self)
 {
   self->generation++;
-  g_hash_table_remove_all (self->verified);
+  north_mcp_id_token_forget_verified (self);
   g_hash_table_remove_all (self->refused);
   north_mcp_auth_clear_decisions (self);
 }

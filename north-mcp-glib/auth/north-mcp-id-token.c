@@ -5,10 +5,13 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <jwt.h>
 
 #include "north-mcp-auth-impl-private.h"
 #include "north-mcp-base64-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-util-private.h"
 
@@ -16,6 +19,12 @@
  * longer than this, so that a key withdrawn by its issuer stops working. */
 #define VERIFIED_TOKEN_TTL_S (5 * 60)
 #define VERIFIED_TOKEN_CACHE_SIZE 4096
+/* And at most this many bytes of claims, counted as trees in memory
+ * (north_mcp_json_footprint_up_to()): an issuer's tokens may carry
+ * large claims (hundreds of groups), about 110 bytes per value. */
+#define VERIFIED_TOKEN_CACHE_BYTES (16 * 1024 * 1024)
+/* Larger tokens are not remembered (they are verified each time). */
+#define VERIFIED_TOKEN_SIZE_MAX (VERIFIED_TOKEN_CACHE_BYTES / 64)
 /* Tokens whose signature failed are remembered too, by digest with the
  * key they failed against, so that one sent again costs no verification
  * while its kid names that key. At most this many (about 250 bytes each,
@@ -71,6 +80,15 @@ verified_token_is_valid (VerifiedToken *token)
   return g_get_real_time () < token->expires && g_get_monotonic_time () < token->keys_expire;
 }
 
+static void
+forget_verified (NorthMcpAuth  *self,
+                 const char    *digest,
+                 VerifiedToken *token)
+{
+  self->verified_size -= token->size;
+  g_hash_table_remove (self->verified, digest);
+}
+
 VerifiedToken *
 north_mcp_id_token_lookup_verified (NorthMcpAuth *self,
                                     const char   *digest)
@@ -81,10 +99,17 @@ north_mcp_id_token_lookup_verified (NorthMcpAuth *self,
     return NULL;
   if (!verified_token_is_valid (token))
     {
-      g_hash_table_remove (self->verified, digest);
+      forget_verified (self, digest, token);
       return NULL;
     }
   return token;
+}
+
+void
+north_mcp_id_token_forget_verified (NorthMcpAuth *self)
+{
+  g_hash_table_remove_all (self->verified);
+  self->verified_size = 0;
 }
 
 static gboolean
@@ -92,7 +117,21 @@ remove_if_invalid (gpointer key,
                    gpointer value,
                    gpointer user_data)
 {
-  return !verified_token_is_valid (value);
+  NorthMcpAuth *self = user_data;
+  VerifiedToken *token = value;
+
+  if (verified_token_is_valid (token))
+    return FALSE;
+  self->verified_size -= token->size;
+  return TRUE;
+}
+
+static gboolean
+verified_cache_is_full (NorthMcpAuth *self,
+                        gsize         size)
+{
+  return g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE ||
+         self->verified_size + size > VERIFIED_TOKEN_CACHE_BYTES;
 }
 
 static void
@@ -100,6 +139,15 @@ verified_token_free (VerifiedToken *token)
 {
   json_object_unref (token->claims);
   g_free (token);
+}
+
+gsize
+north_mcp_id_token_claims_footprint (JsonObject *claims,
+                                     gsize       limit)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), claims);
+
+  return north_mcp_json_footprint_up_to (node, limit);
 }
 
 /* Remembers a verified token until it expires, but no longer than its
@@ -110,13 +158,25 @@ remember_verified (NorthMcpAuth *self,
 {
   JsonNode *exp = json_object_get_member (req->claims, "exp");
   gint64 keys_expire = north_mcp_issuer_cache_get_keys_expiry (self->issuers, req->issuer);
+  gsize size;
   VerifiedToken *token;
 
-  if (g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE)
+  keys_expire = MIN (keys_expire, g_get_monotonic_time () + VERIFIED_TOKEN_TTL_S * G_USEC_PER_SEC);
+  req->keys_expire = keys_expire;
+
+  /* The digest twice: the table's key and the hex string's allocation. */
+  size = sizeof (VerifiedToken) + 2 * strlen (req->token_digest) +
+         north_mcp_id_token_claims_footprint (req->claims, VERIFIED_TOKEN_SIZE_MAX);
+  if (size > VERIFIED_TOKEN_SIZE_MAX)
+    return;
+  /* Verified twice at once (both waited for the keys): counted once. */
+  if ((token = g_hash_table_lookup (self->verified, req->token_digest)) != NULL)
+    forget_verified (self, req->token_digest, token);
+  if (verified_cache_is_full (self, size))
     {
-      g_hash_table_foreach_remove (self->verified, remove_if_invalid, NULL);
-      if (g_hash_table_size (self->verified) >= VERIFIED_TOKEN_CACHE_SIZE)
-        g_hash_table_remove_all (self->verified);
+      g_hash_table_foreach_remove (self->verified, remove_if_invalid, self);
+      if (verified_cache_is_full (self, size))
+        north_mcp_id_token_forget_verified (self);
     }
 
   token = g_new0 (VerifiedToken, 1);
@@ -125,10 +185,10 @@ remember_verified (NorthMcpAuth *self,
   /* exp is any JSON number: clamp before converting, far futures included. */
   if (exp != NULL && json_node_get_double (exp) + TIME_LEEWAY_S < (double) (G_MAXINT64 / G_USEC_PER_SEC))
     token->expires = (gint64) ((json_node_get_double (exp) + TIME_LEEWAY_S) * G_USEC_PER_SEC);
-  token->keys_expire = MIN (keys_expire,
-                            g_get_monotonic_time () + VERIFIED_TOKEN_TTL_S * G_USEC_PER_SEC);
-  req->keys_expire = token->keys_expire;
-  g_hash_table_replace (self->verified, g_strdup (req->token_digest), token);
+  token->keys_expire = keys_expire;
+  token->size = size;
+  self->verified_size += size;
+  g_hash_table_insert (self->verified, g_strdup (req->token_digest), token);
 }
 
 static gboolean

@@ -1373,6 +1373,52 @@ test_waiting_requests_hold_no_claims (Fixture       *fixture,
     }
 }
 
+/* Verified tokens are remembered by digest with their claims, as trees:
+ * ~110 bytes per "0," of a token. An issuer whose tokens carry large
+ * claims (hundreds of groups, say) made the 4,096 remembered tokens a
+ * matter of gigabytes: sixty tokens of 32 KiB with 12,000 values each
+ * kept 58 MiB, 500 tokens of 1,000 values 40 MiB. Now they keep at most
+ * 16 MiB (as counted; 9 MiB measured), and a token whose claims take
+ * over 256 KiB is not remembered. */
+static void
+test_verified_tokens_bounded_in_bytes (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  enum { N = 500, VALUES = 1000 };
+  g_autoptr(GString) claims = g_string_new (NULL);
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *warm = sign_valid (fixture, &ec_key);
+  gsize before, grown;
+  guint64 checks;
+
+  if (heap_in_use () == 0)
+    {
+      g_test_skip ("no mallinfo2()");
+      return;
+    }
+
+  g_string_printf (claims, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"a\": [0", fixture->issuer);
+  for (guint i = 1; i < VALUES; i++)
+    g_string_append (claims, ",0");
+  g_string_append (claims, "]");
+  for (guint i = 0; i < N; i++)
+    g_ptr_array_add (tokens, sign (&ec_key, NULL, "%s, \"n\": %u}", claims->str, i));
+
+  /* The keys are fetched first, outside the measure. */
+  assert_accepted (fixture, warm);
+  before = heap_in_use ();
+  for (guint i = 0; i < N; i++)
+    assert_accepted (fixture, g_ptr_array_index (tokens, i));
+  grown = heap_in_use () - before;
+  g_test_message ("%u verified tokens remembered in %zu KiB", N, grown / 1024);
+  g_assert_cmpuint (grown, <, 24 * 1024 * 1024);
+
+  /* The latest are remembered all the same. */
+  checks = north_mcp_auth_get_signature_checks (fixture->auth);
+  assert_accepted (fixture, g_ptr_array_index (tokens, N - 1));
+  g_assert_cmpuint (north_mcp_auth_get_signature_checks (fixture->auth), ==, checks);
+}
+
 /* A request given up while its issuer's keys are fetched (its client
  * went away) ends cancelled, and is no rejection: the count does not
  * move. */
@@ -1484,6 +1530,7 @@ main (int argc, char **argv)
   ADD ("refused-signature-checked-once", test_refused_signature_checked_once);
   ADD ("known-kid-not-held-by-refresh", test_known_kid_not_held_by_refresh);
   ADD ("waiting-requests-hold-no-claims", test_waiting_requests_hold_no_claims);
+  ADD ("verified-tokens-bounded-in-bytes", test_verified_tokens_bounded_in_bytes);
   ADD ("cancelled-not-rejected", test_cancelled_not_rejected);
   ADD ("cancelled-released-at-once", test_cancelled_released_at_once);
 #undef ADD
