@@ -1316,6 +1316,19 @@ heap_in_use (void)
 #endif
 }
 
+/* Claims of @issuer with an array of @values zeros, their tree ~110
+ * bytes per value, in @claims; the object is left open for more. */
+static void
+start_many_values_claims (GString    *claims,
+                          const char *issuer,
+                          guint       values)
+{
+  g_string_printf (claims, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"a\": [0", issuer);
+  for (guint i = 1; i < values; i++)
+    g_string_append (claims, ",0");
+  g_string_append (claims, "]");
+}
+
 /* Requests waiting for an issuer's keys hold what they need to be decided
  * when the keys come, not the tree of their claims: that is ~110 bytes
  * per "0," of a token anyone can send with a trusted iss and a known kid,
@@ -1338,10 +1351,8 @@ test_waiting_requests_hold_no_claims (Fixture       *fixture,
       return;
     }
 
-  g_string_printf (claims, "{\"iss\": \"%s\", \"a\": [0", fixture->slow_issuer);
-  for (guint i = 1; i < VALUES; i++)
-    g_string_append (claims, ",0");
-  g_string_append (claims, "]}");
+  start_many_values_claims (claims, fixture->slow_issuer, VALUES);
+  g_string_append (claims, "}");
   for (guint i = 0; i < N; i++)
     {
       g_autofree char *token = sign (&rsa_key, NULL, "%s", claims->str);
@@ -1397,10 +1408,7 @@ test_verified_tokens_bounded_in_bytes (Fixture       *fixture,
       return;
     }
 
-  g_string_printf (claims, "{\"iss\": \"%s\", \"email\": \"alice@example.com\", \"a\": [0", fixture->issuer);
-  for (guint i = 1; i < VALUES; i++)
-    g_string_append (claims, ",0");
-  g_string_append (claims, "]");
+  start_many_values_claims (claims, fixture->issuer, VALUES);
   for (guint i = 0; i < N; i++)
     g_ptr_array_add (tokens, sign (&ec_key, NULL, "%s, \"n\": %u}", claims->str, i));
 
