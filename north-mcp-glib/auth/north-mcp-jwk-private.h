@@ -6,6 +6,7 @@
 
 #include <jwt.h>
 #include <json-glib/json-glib.h>
+#include <openssl/evp.h>
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,10 @@ struct _NorthMcpJwk
   jwt_alg_t  alg;
   char      *pem;
   gsize      pem_length;
+  /* Decoded once: with OpenSSL 3, decoding the PEM costs ten times an RSA
+   * verification, and anyone may send tokens for a known kid. */
+  EVP_PKEY  *pkey;
+  gsize      coordinate_length;  /* EC: bytes of R and of S; 0 for RSA */
 };
 
 /* NULL (and @error set) for keys that cannot verify ID tokens: other key
@@ -28,6 +33,13 @@ struct _NorthMcpJwk
  * keys under 2048 bits, malformed members, points not on the curve. */
 NorthMcpJwk *north_mcp_jwk_new_from_json (JsonObject   *jwk,
                                           GError      **error);
+/* Whether @signature (as in a JWS: PKCS #1 v1.5 for RSA, R || S for EC)
+ * signs @input with the key's algorithm. */
+gboolean     north_mcp_jwk_verify        (NorthMcpJwk  *self,
+                                          const char   *input,
+                                          gsize         input_length,
+                                          const guint8 *signature,
+                                          gsize         signature_length);
 NorthMcpJwk *north_mcp_jwk_ref           (NorthMcpJwk  *self);
 void         north_mcp_jwk_unref         (NorthMcpJwk  *self);
 

@@ -9,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -30,6 +31,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_PARAM_BLD, OSSL_PARAM_BLD_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_PARAM, OSSL_PARAM_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIGNUM, BN_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MD_CTX, EVP_MD_CTX_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ECDSA_SIG, ECDSA_SIG_free)
 
 static gboolean
 fail (GError    **error,
@@ -221,6 +224,7 @@ north_mcp_jwk_new_from_json (JsonObject  *jwk,
       if (alg != NULL && !g_str_equal (alg, expected_alg))
         return fail (error, "EC algorithm does not match the curve"), jwk_free_on_error (self);
       pkey = ec_from_jwk (jwk, group, coordinate_length, error);
+      self->coordinate_length = coordinate_length;
     }
   else
     return fail (error, "unsupported key type"), jwk_free_on_error (self);
@@ -231,8 +235,93 @@ north_mcp_jwk_new_from_json (JsonObject  *jwk,
   self->pem = pem_from_pkey (pkey, &self->pem_length);
   if (self->pem == NULL)
     return fail (error, "cannot encode the key"), jwk_free_on_error (self);
+  self->pkey = g_steal_pointer (&pkey);
 
   return self;
+}
+
+static const EVP_MD *
+digest_of (jwt_alg_t alg)
+{
+  switch (alg)
+    {
+    case JWT_ALG_RS256:
+    case JWT_ALG_ES256:
+      return EVP_sha256 ();
+    case JWT_ALG_RS384:
+    case JWT_ALG_ES384:
+      return EVP_sha384 ();
+    case JWT_ALG_RS512:
+    case JWT_ALG_ES512:
+      return EVP_sha512 ();
+    default:
+      return NULL;
+    }
+}
+
+/* A JWS's EC signature (RFC 7518 3.4: R and S, big-endian, each the
+ * curve's size) as the DER that OpenSSL verifies; NULL if malformed. */
+static guint8 *
+ec_signature_to_der (NorthMcpJwk  *self,
+                     const guint8 *signature,
+                     gsize         signature_length,
+                     gsize        *der_length)
+{
+  g_autoptr(ECDSA_SIG) sig = NULL;
+  BIGNUM *r, *s;
+  unsigned char *der = NULL;
+  guint8 *copy;
+  int length;
+
+  if (signature_length != 2 * self->coordinate_length)
+    return NULL;
+  sig = ECDSA_SIG_new ();
+  r = BN_bin2bn (signature, (int) self->coordinate_length, NULL);
+  s = BN_bin2bn (signature + self->coordinate_length, (int) self->coordinate_length, NULL);
+  if (sig == NULL || r == NULL || s == NULL || ECDSA_SIG_set0 (sig, r, s) != 1)
+    {
+      BN_free (r);
+      BN_free (s);
+      return NULL;
+    }
+  length = i2d_ECDSA_SIG (sig, &der);
+  if (length <= 0)
+    return NULL;
+  copy = g_memdup2 (der, (gsize) length);
+  OPENSSL_free (der);
+  *der_length = (gsize) length;
+  return copy;
+}
+
+gboolean
+north_mcp_jwk_verify (NorthMcpJwk  *self,
+                      const char   *input,
+                      gsize         input_length,
+                      const guint8 *signature,
+                      gsize         signature_length)
+{
+  g_autoptr(EVP_MD_CTX) ctx = NULL;
+  g_autofree guint8 *der = NULL;
+  gsize der_length = 0;
+  const EVP_MD *md = digest_of (self->alg);
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (md == NULL)
+    return FALSE;
+  if (self->coordinate_length > 0)
+    {
+      der = ec_signature_to_der (self, signature, signature_length, &der_length);
+      if (der == NULL)
+        return FALSE;
+      signature = der;
+      signature_length = der_length;
+    }
+
+  ctx = EVP_MD_CTX_new ();
+  return ctx != NULL &&
+         EVP_DigestVerifyInit (ctx, NULL, md, NULL, self->pkey) == 1 &&
+         EVP_DigestVerify (ctx, signature, signature_length, (const unsigned char *) input, input_length) == 1;
 }
 
 static void
@@ -242,6 +331,7 @@ jwk_clear (gpointer data)
 
   g_free (self->kid);
   g_free (self->pem);
+  g_clear_pointer (&self->pkey, EVP_PKEY_free);
 }
 
 NorthMcpJwk *
