@@ -37,7 +37,12 @@
  * the credential headers (at most 60 seconds, never past an ID token's
  * `exp`, bounded in size) and forgotten whenever the configuration
  * changes. With [property@NorthMcp.Auth:debug] on, every request is decided
- * afresh.
+ * afresh. Signatures are checked once per token: verified ID tokens are
+ * remembered by their SHA-256 (until they expire, at most 5 minutes;
+ * at most 4,096 of them and 16 MiB of their claims as trees), and so are
+ * tokens whose signature failed (at most 1,024, while their `kid` names
+ * the same key). A token refused for its claims (`exp`, `nbf`, `iat`,
+ * `aud`) costs no signature check at all.
  *
  * A [class@NorthMcp.Auth] is used from one thread: the one whose
  * thread-default main context runs its issuer fetches. It can serve any
