@@ -1246,6 +1246,25 @@ test_decision_cache_expiry (Fixture       *fixture,
   g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 3);
 }
 
+/* @token, with X-North-Context-Attempt: @attempt unless NULL, is refused
+ * as an invalid ID token, and without the network. */
+static void
+assert_refused_without_network (Fixture    *fixture,
+                                const char *token,
+                                const char *attempt)
+{
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  soup_message_headers_append (headers, "X-North-ID-Token", token);
+  if (attempt != NULL)
+    soup_message_headers_append (headers, "X-North-Context-Attempt", attempt);
+  g_assert_true (north_mcp_auth_authenticate_cached (fixture->auth, headers, NULL, &user, &error));
+  g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN);
+  g_assert_null (user);
+}
+
 /* A signature that does not verify is never remembered: keys rotate. */
 static void
 test_decision_cache_not_for_key_failures (Fixture       *fixture,
@@ -1258,15 +1277,7 @@ test_decision_cache_not_for_key_failures (Fixture       *fixture,
 
   assert_accepted (fixture, warm);
   for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
-      g_autoptr(NorthMcpUser) user = NULL;
-      g_autoptr(GError) error = NULL;
-
-      soup_message_headers_append (headers, "X-North-ID-Token", forged);
-      g_assert_true (north_mcp_auth_authenticate_cached (fixture->auth, headers, NULL, &user, &error));
-      g_assert_error (error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN);
-    }
+    assert_refused_without_network (fixture, forged, NULL);
   g_assert_cmpuint (north_mcp_auth_get_decision_cache_hits (fixture->auth), ==, 0);
 }
 
@@ -1317,16 +1328,9 @@ test_refused_signature_checked_once (Fixture       *fixture,
 
   for (guint i = 0; i < 5; i++)
     {
-      g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
-      g_autofree char *value = g_strdup_printf ("%u", i);
-      AuthResult result = { 0 };
+      g_autofree char *attempt = g_strdup_printf ("%u", i);
 
-      soup_message_headers_append (headers, "X-North-ID-Token", forged);
-      soup_message_headers_append (headers, "X-North-Context-Attempt", value);
-      start_authenticate (fixture->auth, headers, &result);
-      wait_for (&result);
-      g_assert_error (result.error, NORTH_MCP_AUTH_ERROR, NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN);
-      auth_result_clear (&result);
+      assert_refused_without_network (fixture, forged, attempt);
     }
   g_assert_cmpuint (north_mcp_auth_get_signature_checks (fixture->auth), ==, 2);
 
