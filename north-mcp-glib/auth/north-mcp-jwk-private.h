@@ -30,7 +30,9 @@ struct _NorthMcpJwk
 
 /* NULL (and @error set) for keys that cannot verify ID tokens: other key
  * types, symmetric keys, `use` other than `sig`, unsupported `alg`, RSA
- * keys under 2048 bits, malformed members, points not on the curve. */
+ * keys under 2048 or over 8192 bits or with an exponent over 64 bits (each
+ * verification would cost what a private-key operation does), malformed
+ * members, points not on the curve. */
 NorthMcpJwk *north_mcp_jwk_new_from_json (JsonObject   *jwk,
                                           GError      **error);
 /* Whether @signature (as in a JWS: PKCS #1 v1.5 for RSA, R || S for EC)

@@ -20,6 +20,12 @@
 #include "north-mcp-util-private.h"
 
 #define MIN_RSA_BITS 2048
+/* Every token of a kid costs a verification with its key. A longer
+ * modulus costs as its square, and a public exponent as long as the
+ * modulus makes each one a private-key operation; OpenSSL bounds e to
+ * 64 bits only above 3,072-bit moduli. Issuers use e = 65537. */
+#define MAX_RSA_BITS 8192
+#define MAX_RSA_EXPONENT_BITS 64
 /* Converting a key (and checking an EC point) takes about 0.1 ms on the
  * main loop: 1 MiB of keys would take most of a second, on every fetch.
  * Issuers publish a handful. */
@@ -90,6 +96,10 @@ rsa_from_jwk (JsonObject  *jwk,
     return fail (error, "out of memory"), NULL;
   if (BN_num_bits (n_bn) < MIN_RSA_BITS)
     return fail (error, "RSA key too short"), NULL;
+  if (BN_num_bits (n_bn) > MAX_RSA_BITS)
+    return fail (error, "RSA key longer than " G_STRINGIFY (MAX_RSA_BITS) " bits"), NULL;
+  if (BN_num_bits (e_bn) > MAX_RSA_EXPONENT_BITS)
+    return fail (error, "RSA key with an exponent over " G_STRINGIFY (MAX_RSA_EXPONENT_BITS) " bits"), NULL;
   if (BN_is_zero (e_bn) || !BN_is_odd (e_bn))
     return fail (error, "RSA key with an invalid exponent"), NULL;
 

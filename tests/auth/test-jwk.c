@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "north-mcp-base64-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jwk-private.h"
 
@@ -88,6 +89,53 @@ test_jwk_rejected (void)
         g_error ("accepted %s", keys[i]);
       g_assert_nonnull (error);
     }
+}
+
+/* An RSA JWK with n and e of @n_bytes and @e_bytes bytes, all ones. */
+static NorthMcpJwk *
+rsa_jwk_of_size (gsize    n_bytes,
+                 gsize    e_bytes,
+                 GError **error)
+{
+  g_autofree guchar *ones = g_malloc (MAX (n_bytes, e_bytes));
+  g_autofree char *n = NULL;
+  g_autofree char *e = NULL;
+  g_autofree char *json = NULL;
+
+  memset (ones, 0xff, MAX (n_bytes, e_bytes));
+  n = north_mcp_base64url_encode (ones, n_bytes);
+  e = north_mcp_base64url_encode (ones, e_bytes);
+  json = g_strdup_printf ("{\"kty\": \"RSA\", \"n\": \"%s\", \"e\": \"%s\"}", n, e);
+  return jwk_from (json, error);
+}
+
+/* Every token of a kid costs a verification with its key, which an RSA
+ * key can make dear: a public exponent as long as the modulus makes it a
+ * private-key operation (2,048 squarings rather than 17), and a longer
+ * modulus costs as its square (OpenSSL verifies up to 16,384 bits). Both
+ * are refused: e of at most 64 bits (OpenSSL's own bound above 3,072-bit
+ * moduli), n of at most 8,192 bits. */
+static void
+test_jwk_rsa_bounded (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NorthMcpJwk) largest = rsa_jwk_of_size (1024, 8, &error);
+  g_autoptr(NorthMcpJwk) long_n = NULL;
+  g_autoptr(NorthMcpJwk) long_e = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (largest);
+
+  long_n = rsa_jwk_of_size (1025, 3, &error);
+  g_assert_null (long_n);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "RSA key longer than 8192 bits");
+  g_clear_error (&error);
+
+  long_e = rsa_jwk_of_size (256, 9, &error);
+  g_assert_null (long_e);
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "RSA key with an exponent over 64 bits");
 }
 
 static void
@@ -176,6 +224,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/jwk/rfc7517", test_jwk_rfc7517);
   g_test_add_func ("/jwk/rejected", test_jwk_rejected);
+  g_test_add_func ("/jwk/rsa-bounded", test_jwk_rsa_bounded);
   g_test_add_func ("/jwk/set", test_jwk_set);
   g_test_add_func ("/jwk/set-invalid", test_jwk_set_invalid);
   g_test_add_func ("/jwk/set-too-many", test_jwk_set_too_many);
