@@ -397,6 +397,14 @@ run (Fixture    *fixture,
   wait_for (result);
 }
 
+/* A token naming the issuer's RSA kid, signed by someone else. */
+static char *
+forge (Fixture *fixture)
+{
+  return sign (&attacker_key, rsa_key.kid, "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
+               fixture->issuer);
+}
+
 static void
 assert_accepted (Fixture    *fixture,
                  const char *token)
@@ -489,9 +497,7 @@ test_wrong_signature (Fixture       *fixture,
                       gconstpointer  data)
 {
   /* Signed by another RSA key, claiming the issuer's kid. */
-  g_autofree char *forged = sign (&attacker_key, rsa_key.kid,
-                                  "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
-                                  fixture->issuer);
+  g_autofree char *forged = forge (fixture);
   g_autofree char *valid = sign_valid (fixture, &rsa_key);
   g_auto(GStrv) parts = g_strsplit (valid, ".", 3);
   g_autofree char *tampered = NULL;
@@ -1271,9 +1277,7 @@ test_decision_cache_not_for_key_failures (Fixture       *fixture,
                                           gconstpointer  data)
 {
   g_autofree char *warm = sign_valid (fixture, &rsa_key);
-  g_autofree char *forged = sign (&attacker_key, rsa_key.kid,
-                                  "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
-                                  fixture->issuer);
+  g_autofree char *forged = forge (fixture);
 
   assert_accepted (fixture, warm);
   for (guint i = 0; i < 2; i++)
@@ -1317,9 +1321,7 @@ test_refused_signature_checked_once (Fixture       *fixture,
                                      gconstpointer  data)
 {
   g_autofree char *warm = sign_valid (fixture, &rsa_key);
-  g_autofree char *forged = sign (&attacker_key, rsa_key.kid,
-                                  "{\"iss\": \"%s\", \"email\": \"alice@example.com\"}",
-                                  fixture->issuer);
+  g_autofree char *forged = forge (fixture);
   g_autofree char *unknown_kid = sign (&attacker_key, "nobody-published-this",
                                        "{\"iss\": \"%s\"}", fixture->issuer);
 
