@@ -13,6 +13,7 @@
 #include "north-mcp-base64-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-log-private.h"
+#include "north-mcp-siphash-private.h"
 #include "north-mcp-util-private.h"
 
 /* Verified ID tokens are remembered by digest until they expire, but no
@@ -324,10 +325,11 @@ north_mcp_id_token_cache_new (void)
                                 (GDestroyNotify) verified_token_free);
 }
 
-/* Tokens whose signature failed, by the SHA-256 of their text. */
+/* Tokens whose signature failed, by the SHA-256 of their text: keyed
+ * hashing, since anyone can grind tokens whose digests share a bucket. */
 GHashTable *
 north_mcp_id_token_refused_cache_new (void)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+  return g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free,
                                 (GDestroyNotify) refused_token_free);
 }
