@@ -37,7 +37,7 @@
  * - The same steal closes connections idle for longer than the server's
  *   idle timeout (also: request headers not complete by then, that is
  *   slowloris; a request body that stops coming or trickles in, below
- *   MIN_BODY_RATE over each timeout), connections whose client stops
+ *   NORTH_MCP_HTTP_MIN_BODY_RATE over each timeout), connections whose client stops
  *   reading a stream (north_mcp_http_listener_check_unsent()), and
  *   connections whose client has acknowledged none of the output waiting
  *   for it for as long (the write timeout libsoup does not have; seen in
@@ -61,11 +61,10 @@
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <linux/sockios.h>
-#include <linux/tcp.h>
-#include <sys/ioctl.h>
+#include <netinet/tcp.h>
 
 #include "north-mcp-http-listener-private.h"
+#include "north-mcp-http-socket-private.h"
 #include "north-mcp-http-stolen-slot-private.h"
 #include "north-mcp-hangup-input-stream-private.h"
 #include "north-mcp-http-held-body-private.h"
@@ -83,11 +82,6 @@
 /* Defaults when there is no host to ask. */
 #define DEFAULT_IDLE_TIMEOUT_S 60
 #define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
-/* Bytes per second a request body must arrive at, on average over each
- * idle timeout, once its headers are in: far below any real client, far
- * above a body sent a byte now and then to hold the connection. */
-#define MIN_BODY_RATE 1024
-
 typedef struct _Client Client;
 
 struct _NorthMcpHttpListener
@@ -428,66 +422,6 @@ request_done_cb (SoupServer        *soup,
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
 }
 
-/* TRUE when output waits in @client's socket and the client acknowledged
- * none of it since the last look: it does not read (its window is shut). */
-static gboolean
-client_output_stalled (Client *client)
-{
-  int fd = g_socket_get_fd (client->socket);
-  struct tcp_info info;
-  socklen_t length = sizeof info;
-  int unsent = 0;
-  gboolean stalled;
-
-  memset (&info, 0, sizeof info);
-  if (ioctl (fd, SIOCOUTQ, &unsent) != 0 ||
-      getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
-      length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked)
-    return FALSE;
-
-  stalled = unsent > 0 && info.tcpi_bytes_acked == client->acked;
-  client->acked = info.tcpi_bytes_acked;
-  return stalled;
-}
-
-/* For a connection whose request headers are in but not all of its body:
- * TRUE when, over the last @timeout seconds, the client sent less than
- * MIN_BODY_RATE bytes per second (nothing at all, or a trickle that would
- * hold the connection, and up to a whole body in memory, for hours). The
- * kernel's count of bytes received measures it, whoever reads them. */
-static gboolean
-client_body_too_slow (Client *client,
-                      guint   timeout,
-                      gint64  now)
-{
-  int fd = g_socket_get_fd (client->socket);
-  struct tcp_info info;
-  socklen_t length = sizeof info;
-  guint64 received;
-
-  memset (&info, 0, sizeof info);
-  if (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
-      length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
-    return FALSE;
-  received = info.tcpi_bytes_received;
-
-  if (client->body_since == 0)
-    {
-      /* First look: the window starts now. */
-      client->body_since = now;
-      client->body_received = received;
-      return FALSE;
-    }
-  if (now - client->body_since < (gint64) timeout * G_USEC_PER_SEC)
-    return FALSE;
-
-  if (received - client->body_received < (guint64) timeout * MIN_BODY_RATE)
-    return TRUE;
-  client->body_since = now;
-  client->body_received = received;
-  return FALSE;
-}
-
 /* Once a second while there are connections. */
 static gboolean
 sweep_cb (gpointer user_data)
@@ -526,13 +460,14 @@ sweep_cb (gpointer user_data)
         {
           /* A request in progress that waits for its client: the body
            * must keep coming. */
-          if (client_body_too_slow (client, timeout, now))
+          if (north_mcp_http_socket_body_too_slow (client->socket, &client->body_since, &client->body_received,
+                                                   timeout, now))
             {
               debug (self, "Closing a connection whose request body stopped or came too slowly");
               client_close_later (client);
             }
         }
-      else if (client->busy && !client_output_stalled (client))
+      else if (client->busy && !north_mcp_http_socket_output_stalled (client->socket, &client->acked))
         client->stalled_since = 0;
       else if (client->busy && client->stalled_since == 0)
         client->stalled_since = now;

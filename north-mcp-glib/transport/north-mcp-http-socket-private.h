@@ -34,4 +34,27 @@ guint         north_mcp_http_bound_port            (SoupServer    *soup,
  * each connection is a descriptor. */
 void          north_mcp_http_raise_fd_limit        (void);
 
+/* The kernel's TCP_INFO of a connection's @socket (FALSE when it has
+ * none). Output stalled: output waits in it and the client acknowledged
+ * none of it since *@acked, the count of the last look (updated): it does
+ * not read (its window is shut). */
+gboolean      north_mcp_http_socket_output_stalled (GSocket       *socket,
+                                                    guint64       *acked);
+/* Bytes per second a request body must arrive at, on average over each
+ * idle timeout, once its headers are in: far below any real client, far
+ * above a body sent a byte now and then to hold the connection. */
+#define NORTH_MCP_HTTP_MIN_BODY_RATE 1024
+/* For a connection whose request headers are in but not all of its body:
+ * TRUE when, over the last @timeout seconds, the client sent less than
+ * NORTH_MCP_HTTP_MIN_BODY_RATE bytes per second (nothing at all, or a
+ * trickle that would hold the connection, and up to a whole body in
+ * memory, for hours). The kernel's count of bytes received measures it,
+ * whoever reads them, from *@since (0: from now on) when it was
+ * *@received (both updated as the windows pass). */
+gboolean      north_mcp_http_socket_body_too_slow  (GSocket       *socket,
+                                                    gint64        *since,
+                                                    guint64       *received,
+                                                    guint          timeout,
+                                                    gint64         now);
+
 G_END_DECLS

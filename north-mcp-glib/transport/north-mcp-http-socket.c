@@ -8,6 +8,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -181,4 +186,58 @@ north_mcp_http_raise_fd_limit (void)
         }
       g_once_init_leave (&once, 1);
     }
+}
+
+gboolean
+north_mcp_http_socket_output_stalled (GSocket *socket,
+                                      guint64 *acked)
+{
+  int fd = g_socket_get_fd (socket);
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+  int unsent = 0;
+  gboolean stalled;
+
+  memset (&info, 0, sizeof info);
+  if (ioctl (fd, SIOCOUTQ, &unsent) != 0 ||
+      getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
+      length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked)
+    return FALSE;
+
+  stalled = unsent > 0 && info.tcpi_bytes_acked == *acked;
+  *acked = info.tcpi_bytes_acked;
+  return stalled;
+}
+
+gboolean
+north_mcp_http_socket_body_too_slow (GSocket *socket,
+                                     gint64  *since,
+                                     guint64 *received,
+                                     guint    timeout,
+                                     gint64   now)
+{
+  int fd = g_socket_get_fd (socket);
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+
+  memset (&info, 0, sizeof info);
+  if (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
+      length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+    return FALSE;
+
+  if (*since == 0)
+    {
+      /* First look: the window starts now. */
+      *since = now;
+      *received = info.tcpi_bytes_received;
+      return FALSE;
+    }
+  if (now - *since < (gint64) timeout * G_USEC_PER_SEC)
+    return FALSE;
+
+  if (info.tcpi_bytes_received - *received < (guint64) timeout * NORTH_MCP_HTTP_MIN_BODY_RATE)
+    return TRUE;
+  *since = now;
+  *received = info.tcpi_bytes_received;
+  return FALSE;
 }
