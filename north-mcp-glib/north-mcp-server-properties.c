@@ -569,6 +569,12 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * keep (a body's parsed JSON takes several times its size) where
    * [property@NorthMcp.Server:max-body-size] bounds one request.
    *
+   * When the server requires credentials, a `POST` to the MCP endpoints
+   * is checked from its headers (Origin, Host, then the credentials,
+   * which are all headers) before any of its body is read or counted:
+   * one without valid credentials is answered `401` (or `403`) at once,
+   * unread, and holds nothing.
+   *
    * Over stdio it bounds the lines of the requests in progress alike: a
    * request that would pass it is answered with the JSON-RPC error
    * `-32603`, unless no other request is in progress.

@@ -5,6 +5,12 @@
  * routed the request, with no task, no idle and no pause; only a request
  * whose issuer's keys must be fetched first waits, paused.
  *
+ * When the server requires credentials, a POST to an MCP endpoint is
+ * decided from its headers, before its body is read: a client without
+ * credentials could otherwise hold the bodies of everyone's requests
+ * (max-held-body-bytes) with uploads that trickle in, and be told 401
+ * only once they are in.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "config.h"
@@ -14,7 +20,9 @@
 #include "north-mcp-http-auth-private.h"
 #include "north-mcp-http-client-address-private.h"
 #include "north-mcp-http-headers-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-http-pause-private.h"
+#include "north-mcp-http-refusal-private.h"
 #include "north-mcp-log-private.h"
 
 /* A request waiting for an asynchronous authentication decision. */
@@ -23,6 +31,7 @@ typedef struct {
   NorthMcpHttpTransport *self;
   GHashTable            *query;
   NorthMcpHttpEndpoint   endpoint;
+  NorthMcpHttpAdmittedFunc admitted;  /* decided before the body: early */
 } PendingAuth;
 
 static void
@@ -32,6 +41,26 @@ pending_auth_free (PendingAuth *pending)
   g_clear_object (&pending->self);
   g_clear_pointer (&pending->query, g_hash_table_unref);
   g_free (pending);
+}
+
+/* Refuses @msg unread (401) for @error, or admits it with @user and lets
+ * @admitted count its body: TRUE when it goes on. */
+static gboolean
+admit (NorthMcpHttpTransport    *self,
+       SoupServerMessage        *msg,
+       NorthMcpHttpEndpoint      endpoint,
+       NorthMcpUser             *user,
+       const GError             *error,
+       NorthMcpHttpAdmittedFunc  admitted)
+{
+  if (error != NULL)
+    {
+      north_mcp_http_respond_auth_error (msg, error); /* NorthMCP.Auth logged why */
+      north_mcp_http_refuse_unread_answered (msg);
+      return FALSE;
+    }
+  north_mcp_http_listener_admit (self->listener, msg, (GObject *) user);
+  return admitted (self, msg, endpoint);
 }
 
 static void
@@ -46,6 +75,17 @@ authenticate_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   user = north_mcp_auth_authenticate_finish (NORTH_MCP_AUTH (source), result, &error);
+
+  /* Its body is not read yet: it is refused unread, or admitted (and
+   * its body counted) before it goes on. */
+  if (pending->admitted != NULL)
+    {
+      if (north_mcp_http_transport_refresh (self) && !pending->pause.gone &&
+          admit (self, msg, pending->endpoint, user, error, pending->admitted))
+        north_mcp_http_pause_resume (&pending->pause);
+      pending_auth_free (pending);
+      return;
+    }
 
   /* Unpause first: whatever comes next may pause again. */
   if (!north_mcp_http_transport_refresh (self) || !north_mcp_http_pause_resume (&pending->pause))
@@ -104,6 +144,47 @@ north_mcp_http_authenticate (NorthMcpHttpTransport *self,
   north_mcp_http_pause_init (&pending->pause, msg);
   north_mcp_auth_authenticate_async (auth, headers, peer, pending->pause.cancellable,
                                      authenticate_cb, pending);
+}
+
+gboolean
+north_mcp_http_authenticate_early (NorthMcpHttpTransport    *self,
+                                   SoupServerMessage        *msg,
+                                   const char               *path,
+                                   NorthMcpHttpEndpoint      endpoint,
+                                   NorthMcpHttpAdmittedFunc  admitted)
+{
+  NorthMcpAuth *auth = self->settings.auth;
+  SoupMessageHeaders *headers;
+  g_autoptr(NorthMcpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  PendingAuth *pending;
+
+  if (auth == NULL || !north_mcp_auth_is_enforced (auth))
+    return admitted (self, msg, endpoint);
+
+  /* In the order north_mcp_http_route() checks them after the body. */
+  north_mcp_http_log_path (self, path, endpoint);
+  if (!north_mcp_http_check_origin_and_host (self, msg))
+    {
+      north_mcp_http_refuse_unread_answered (msg);
+      return FALSE;
+    }
+
+  headers = soup_server_message_get_request_headers (msg);
+  if (north_mcp_auth_authenticate_cached (auth, headers, soup_server_message_get_remote_address (msg),
+                                          &user, &error))
+    return admit (self, msg, endpoint, user, error, admitted);
+
+  /* An issuer's keys must be fetched first: nothing of the body is read
+   * (or counted) meanwhile. */
+  pending = g_new0 (PendingAuth, 1);
+  pending->self = g_object_ref (self);
+  pending->endpoint = endpoint;
+  pending->admitted = admitted;
+  north_mcp_http_pause_init (&pending->pause, msg);
+  north_mcp_auth_authenticate_async (auth, headers, soup_server_message_get_remote_address (msg),
+                                     pending->pause.cancellable, authenticate_cb, pending);
+  return FALSE;
 }
 
 void

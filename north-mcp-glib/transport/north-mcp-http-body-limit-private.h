@@ -12,9 +12,11 @@ G_BEGIN_DECLS
 /* The early SoupServerCallback of every path: refuses a request whose
  * framing is faulty (400, unread: north-mcp-http-framing.c), a body larger than
  * the host's max_body_size (413, unread) by its Content-Length or while
- * its chunks arrive, drops the bodies of paths that do not read one, and
- * refuses one that would make the kept bodies pass max_held_body_bytes
- * (503, unread). */
+ * its chunks arrive, drops the bodies of paths that do not read one,
+ * checks the credentials of a POST to an MCP endpoint before its body is
+ * held (north_mcp_http_authenticate_early(): 401, unread), and refuses a
+ * body that would make the kept bodies pass max_held_body_bytes (503,
+ * unread). */
 void north_mcp_http_check_body_size (SoupServer        *server,
                                      SoupServerMessage *msg,
                                      const char        *path,

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "north-mcp-http-auth-private.h"
 #include "north-mcp-http-body-limit-private.h"
 #include "north-mcp-http-framing-private.h"
 #include "north-mcp-http-held-body-private.h"
@@ -127,6 +128,50 @@ ignore_http10_continue (SoupServerMessage  *msg,
     north_mcp_interim_output_stream_drop_interim_of (msg);
 }
 
+static void
+count_chunks (NorthMcpHttpTransport *self,
+              SoupServerMessage     *msg,
+              NorthMcpHttpEndpoint   endpoint,
+              gboolean               kept)
+{
+  BodyCount *count = g_new0 (BodyCount, 1);
+
+  count->endpoint = endpoint;
+  count->kept = kept;
+  g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
+  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+}
+
+/* Counts the body of @msg (kept) among the bodies held: its
+ * Content-Length at once, or its chunks as they arrive. FALSE when
+ * refused. */
+static gboolean
+hold_body (NorthMcpHttpTransport *self,
+           SoupServerMessage     *msg,
+           NorthMcpHttpEndpoint   endpoint)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_NONE:
+      return TRUE;
+
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if (north_mcp_http_listener_hold_body (self->listener, msg,
+                                             (guint64) soup_message_headers_get_content_length (headers),
+                                             self->settings.max_held_body_bytes))
+        return TRUE;
+      reject_busy (self, msg, endpoint);
+      return FALSE;
+
+    case SOUP_ENCODING_CHUNKED:
+    default:
+      count_chunks (self, msg, endpoint, TRUE);
+      return TRUE;
+    }
+}
+
 void
 north_mcp_http_check_body_size (SoupServer        *server,
                                 SoupServerMessage *msg,
@@ -137,10 +182,8 @@ north_mcp_http_check_body_size (SoupServer        *server,
   NorthMcpHttpTransport *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpHttpEndpoint endpoint;
-  BodyCount *count;
   const char *problem;
   gboolean kept;
-  guint64 length;
   gsize limit;
 
   ignore_http10_continue (msg, headers);
@@ -172,13 +215,11 @@ north_mcp_http_check_body_size (SoupServer        *server,
       break;
 
     case SOUP_ENCODING_CONTENT_LENGTH:
-      length = (guint64) soup_message_headers_get_content_length (headers);
-      if (length > limit)
-        reject_too_large (self, msg, endpoint, limit);
-      else if (kept &&
-               !north_mcp_http_listener_hold_body (self->listener, msg, length,
-                                                   self->settings.max_held_body_bytes))
-        reject_busy (self, msg, endpoint);
+      if ((guint64) soup_message_headers_get_content_length (headers) > limit)
+        {
+          reject_too_large (self, msg, endpoint, limit);
+          return;
+        }
       break;
 
     case SOUP_ENCODING_CHUNKED:
@@ -190,13 +231,16 @@ north_mcp_http_check_body_size (SoupServer        *server,
         {
           refuse_body (self, msg, endpoint, SOUP_STATUS_BAD_REQUEST,
                        "Bad Request: Transfer-Encoding in an HTTP/1.0 request");
-          break;
+          return;
         }
-      count = g_new0 (BodyCount, 1);
-      count->endpoint = endpoint;
-      count->kept = kept;
-      g_object_set_data_full (G_OBJECT (msg), BODY_COUNT_KEY, count, g_free);
-      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+      if (!kept)
+        count_chunks (self, msg, endpoint, FALSE); /* against max_body_size only */
       break;
     }
+
+  /* Its credentials before its body (north-mcp-http-auth.c). */
+  if (endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE)
+    hold_body (self, msg, endpoint);
+  else if (kept)
+    north_mcp_http_authenticate_early (self, msg, path, endpoint, hold_body);
 }

@@ -77,6 +77,22 @@ gboolean              north_mcp_http_listener_hold_body    (NorthMcpHttpListener
                                                             guint64               bytes,
                                                             guint64               limit);
 
+/* For the early handler, which authenticates a request from its headers
+ * before any of its body is read: keeps @user (nullable: the anonymous
+ * user) as the decision for @msg until the request ends, so that it is
+ * not verified again once the body is in. FALSE, nothing kept, for
+ * messages of connections not accepted by a listener (they are
+ * authenticated after their body). @self as for
+ * north_mcp_http_listener_hold_body(). */
+gboolean              north_mcp_http_listener_admit        (NorthMcpHttpListener *self,
+                                                            SoupServerMessage    *msg,
+                                                            GObject              *user);
+/* TRUE when @msg was admitted: *@user is then its user (a new reference,
+ * or NULL). */
+gboolean              north_mcp_http_listener_take_admission (NorthMcpHttpListener  *self,
+                                                              SoupServerMessage     *msg,
+                                                              GObject              **user);
+
 /* For code that takes @msg's connection from libsoup to close it itself
  * (a refusal, which drains it first): it goes on counting against
  * max-connections, as one of the listener's, until

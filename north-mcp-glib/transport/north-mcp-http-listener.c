@@ -133,6 +133,8 @@ struct _Client
   gint64                     body_since;    /* 0: not timing a body yet */
   guint64                    body_received; /* the socket's count then */
   NorthMcpHttpHeldBody      *body;      /* what @msg's body holds, or NULL */
+  GObject                   *user;      /* @msg's, when admitted (nullable) */
+  gboolean                   admitted;  /* @msg authenticated by its headers */
   gboolean                   busy;      /* a request is in progress */
   gboolean                   request_read;  /* libsoup has its whole body */
   guint                      body_reads;    /* of @body's bytes since its pieces were joined */
@@ -230,12 +232,20 @@ client_release_body (Client *client)
   g_clear_pointer (&client->body, north_mcp_http_held_body_release);
 }
 
+static void
+client_forget_admission (Client *client)
+{
+  client->admitted = FALSE;
+  g_clear_object (&client->user);
+}
+
 static void resume_accepting (NorthMcpHttpListener *self);
 
 static void
 client_free (Client *client)
 {
   client_release_body (client);
+  client_forget_admission (client);
   if (client->listener != NULL)
     {
       if (client->listener->current == client)
@@ -372,6 +382,8 @@ request_started_cb (SoupServer        *soup,
   g_set_object (&client->msg, msg);
   if (G_UNLIKELY (client->listener != NULL && client->listener->draining))
     say_close (msg);
+  if (G_UNLIKELY (client->admitted))
+    client_forget_admission (client);
   client->request_read = FALSE;
   client->body_since = 0;
   client->body_reads = 0;
@@ -419,6 +431,8 @@ request_done_cb (SoupServer        *soup,
   /* We keep the message to steal the connection with, not its bodies. */
   soup_message_body_truncate (soup_server_message_get_request_body (msg));
   client_release_body (client);
+  if (client->admitted)
+    client_forget_admission (client);
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
 }
 
@@ -985,6 +999,33 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
   if (client == NULL || client->listener == NULL)
     return TRUE;
   return north_mcp_http_body_account_hold (client->listener->account, &client->body, bytes, limit);
+}
+
+gboolean
+north_mcp_http_listener_admit (NorthMcpHttpListener *self,
+                               SoupServerMessage    *msg,
+                               GObject              *user)
+{
+  Client *client = client_of (self, msg);
+
+  if (client == NULL || client->msg != msg)
+    return FALSE;
+  client->admitted = TRUE;
+  g_set_object (&client->user, user);
+  return TRUE;
+}
+
+gboolean
+north_mcp_http_listener_take_admission (NorthMcpHttpListener  *self,
+                                        SoupServerMessage     *msg,
+                                        GObject              **user)
+{
+  Client *client = client_of (self, msg);
+
+  if (client == NULL || client->msg != msg || !client->admitted)
+    return FALSE;
+  *user = client->user != NULL ? g_object_ref (client->user) : NULL;
+  return TRUE;
 }
 
 NorthMcpHttpHeldBody *

@@ -26,6 +26,11 @@ void north_mcp_http_refuse_unread (SoupServerMessage *msg,
                                    const char        *body,
                                    gsize              length);
 
+/* north_mcp_http_refuse_unread() with the answer already set on @msg
+ * (its status, and soup_server_message_set_response()): for checks that
+ * answer as they would after the body, made before it. */
+void north_mcp_http_refuse_unread_answered (SoupServerMessage *msg);
+
 /* How many parameters a request's query may have. */
 #define NORTH_MCP_HTTP_MAX_QUERY_PARAMS 256
 

@@ -189,6 +189,23 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
   g_source_attach (idle, r->context);
 }
 
+void
+north_mcp_http_refuse_unread_answered (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  g_autoptr(GBytes) data = soup_message_body_flatten (body);
+  g_autofree char *type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
+
+  /* Written by north_mcp_http_refuse_unread() itself. */
+  soup_message_headers_remove (headers, "Content-Type");
+  soup_message_headers_remove (headers, "Content-Length");
+  soup_message_body_truncate (body);
+  north_mcp_http_refuse_unread (msg, soup_server_message_get_status (msg),
+                                type != NULL ? type : "text/plain",
+                                g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+}
+
 /* Query strings. libsoup decodes a request's query (soup_form_decode(),
  * a g_str_hash() table) before it calls the early handler and again before
  * the handler, so no handler can refuse a query before it is decoded. An

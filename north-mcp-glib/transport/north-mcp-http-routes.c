@@ -16,6 +16,7 @@
 #include "north-mcp-http-auth-private.h"
 #include "north-mcp-http-headers-private.h"
 #include "north-mcp-http-legacy-sse-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-http-routes-private.h"
 #include "north-mcp-http-store-private.h"
 #include "north-mcp-http-streamable-private.h"
@@ -242,6 +243,7 @@ north_mcp_http_route (SoupServer        *server,
                       gpointer           user_data)
 {
   NorthMcpHttpTransport *self = user_data;
+  g_autoptr(NorthMcpUser) user = NULL;
   NorthMcpHttpEndpoint endpoint;
 
   if (!north_mcp_http_transport_refresh (self))
@@ -251,6 +253,14 @@ north_mcp_http_route (SoupServer        *server,
     }
 
   endpoint = north_mcp_http_classify_path (self, path);
+  if (endpoint != NORTH_MCP_HTTP_ENDPOINT_ROUTE &&
+      north_mcp_http_listener_take_admission (self->listener, msg, (GObject **) &user))
+    {
+      /* Checked and authenticated by its headers already. */
+      north_mcp_http_serve (self, msg, endpoint, query, user);
+      return;
+    }
+
   north_mcp_http_log_path (self, path, endpoint);
   switch (endpoint)
     {

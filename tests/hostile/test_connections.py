@@ -1244,3 +1244,44 @@ def test_connections_past_the_limit_wait_until_one_ends():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def hold_bodies(port, count, length, headers=None, source=None):
+    """COUNT connections (from SOURCE) that each send the headers of a POST
+    to /mcp announcing a body of LENGTH bytes, and its first 1,000 bytes:
+    uploads that trickle, holding their Content-Length meanwhile."""
+    socks = []
+    for _ in range(count):
+        sock = raw_connection(port, source=source)
+        sock.sendall(http_request("POST", "/mcp", b" " * 1000, {**MCP_HEADERS, **(headers or {})},
+                                  length=length))
+        socks.append(sock)
+    return socks
+
+
+def test_unauthenticated_uploads_do_not_hold_the_bodies_of_others():
+    # Auth is decided from the headers, before the body is read: a request
+    # without valid credentials is answered 401 at once and holds nothing.
+    # Before, two trickling uploads without credentials held 90,000 of the
+    # 100,000 bytes until their bodies came (hours at 1 KiB/s), and every
+    # authenticated POST got 503 meanwhile.
+    server = Server("--stateless", "--server-secret", "s3cret", "--max-held-body-bytes", "100000")
+    try:
+        attackers = hold_bodies(server.port, 2, 45000)
+        attackers += hold_bodies(server.port, 1, 45000, {"X-North-Server-Secret": "wrong"})
+        time.sleep(0.5)
+
+        status, _, body = server.request("POST", "/mcp", padded_ping(30000),
+                                         {**MCP_HEADERS, "X-North-Server-Secret": "s3cret"})
+        assert status == 200, body
+        assert json.loads(body)["result"] == {}
+
+        for sock, reason in zip(attackers, ["no authentication headers present"] * 2 + ["access denied"]):
+            answer = read_until_closed(sock)
+            assert answer is not None and answer.startswith(b"HTTP/1.1 401"), answer
+            assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {"error": reason}
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+

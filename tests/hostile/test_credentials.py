@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -285,3 +286,34 @@ def test_no_store_keys_still_cached(servers, issuers):
         status, result = call_tool(server, "whoami", {"X-North-ID-Token": issuer.token})
         assert status == 200, result
     assert issuer.stats() == {"discovery": 1, "jwks": 1}
+
+
+def forged_token(token):
+    """TOKEN with another key id in its header: of a trusted issuer, but
+    signed by no key of it."""
+    _, payload, signature = token.split(".")
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "forged"}).encode())
+    return ".".join([header.decode().rstrip("="), payload, signature])
+
+
+def test_uploads_waiting_for_the_issuer_do_not_hold_the_bodies_of_others(servers, issuers):
+    # A token whose issuer's keys must be fetched first is decided before
+    # the body is read too: its request holds nothing while it waits, and
+    # nothing once refused. Before, the first requests of a server (its
+    # keys not yet fetched) held their bodies until they came (hours at
+    # 1 KiB/s) and only then got 401, while authenticated POSTs got 503.
+    from test_connections import hold_bodies, padded_ping, read_until_closed
+
+    issuer = issuers()
+    server = servers("--stateless", "--trusted-issuer", issuer.url, "--max-held-body-bytes", "100000",
+                     program="server-with-trusted-issuers")
+    attackers = hold_bodies(server.port, 2, 45000, {"X-North-ID-Token": forged_token(issuer.token)})
+    time.sleep(0.5)
+
+    status, _, body = server.post_mcp(json.loads(padded_ping(30000)), {"X-North-ID-Token": issuer.token})
+    assert status == 200, body
+    for sock in attackers:
+        answer = read_until_closed(sock)
+        assert answer is not None and answer.startswith(b"HTTP/1.1 401"), answer
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"] == "invalid user id token"
+        sock.close()
