@@ -573,7 +573,12 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * is checked from its headers (Origin, Host, then the credentials,
    * which are all headers) before any of its body is read or counted:
    * one without valid credentials is answered `401` (or `403`) at once,
-   * unread, and holds nothing.
+   * unread, and holds nothing. The bodies of requests not authenticated
+   * so (all requests of an open server, custom routes) may hold at most
+   * a quarter of this bound per client IP address (but at least
+   * [property@NorthMcp.Server:max-body-size]); past it they are answered
+   * `503` with `Retry-After`, unread, and other clients are still
+   * served.
    *
    * Over stdio it bounds the lines of the requests in progress alike: a
    * request that would pass it is answered with the JSON-RPC error

@@ -15,8 +15,9 @@ G_BEGIN_DECLS
  * its chunks arrive, drops the bodies of paths that do not read one,
  * checks the credentials of a POST to an MCP endpoint before its body is
  * held (north_mcp_http_authenticate_early(): 401, unread), and refuses a
- * body that would make the kept bodies pass max_held_body_bytes (503,
- * unread). */
+ * body that would make the kept bodies pass max_held_body_bytes, or those
+ * of its client address pass their share when it was not authenticated
+ * so (503, unread). */
 void north_mcp_http_check_body_size (SoupServer        *server,
                                      SoupServerMessage *msg,
                                      const char        *path,

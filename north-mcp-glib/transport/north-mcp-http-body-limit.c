@@ -22,7 +22,9 @@
  * nothing kept, for the health check, the MCP endpoints' other methods
  * (GET streams, DELETE) and unknown paths, which drop them. The bodies kept are also bounded all together
  * (max_held_body_bytes), by the listener, which knows when libsoup is done
- * with them. Refused bodies are not read (north-mcp-http-refusal.c). */
+ * with them, and per client address when not authenticated by their
+ * headers (a share each: peer_share()). Refused bodies are not read
+ * (north-mcp-http-refusal.c). */
 static void
 refuse_body (NorthMcpHttpTransport *self,
              SoupServerMessage     *msg,
@@ -59,15 +61,30 @@ reject_too_large (NorthMcpHttpTransport *self,
   refuse_body (self, msg, endpoint, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, text);
 }
 
+/* NORTH_MCP_HTTP_PEER_SHARE: a quarter, at least one body of the largest
+ * size. */
+static guint64
+peer_share (NorthMcpHttpTransport *self)
+{
+  return MAX (self->settings.max_held_body_bytes / NORTH_MCP_HTTP_PEER_SHARE,
+              (guint64) self->settings.max_body_size);
+}
+
 static void
 reject_busy (NorthMcpHttpTransport *self,
              SoupServerMessage     *msg,
-             NorthMcpHttpEndpoint   endpoint)
+             NorthMcpHttpEndpoint   endpoint,
+             NorthMcpHttpHold       hold)
 {
+  guint64 limit = self->settings.max_held_body_bytes;
   g_autofree char *text = NULL;
 
-  text = g_strdup_printf ("Server busy: the request bodies it holds would pass %" G_GUINT64_FORMAT
-                          " bytes; try again", self->settings.max_held_body_bytes);
+  if (hold == NORTH_MCP_HTTP_HOLD_PEER_FULL)
+    text = g_strdup_printf ("Server busy: the request bodies it holds for one client would pass %" G_GUINT64_FORMAT
+                            " bytes (its share of max-held-body-bytes); try again", peer_share (self));
+  else
+    text = g_strdup_printf ("Server busy: the request bodies it holds would pass %" G_GUINT64_FORMAT
+                            " bytes; try again", limit);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
   refuse_body (self, msg, endpoint, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
 }
@@ -91,6 +108,7 @@ got_chunk_cb (SoupServerMessage *msg,
 {
   NorthMcpHttpTransport *self = user_data;
   BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
+  NorthMcpHttpHold hold;
   gsize limit;
 
   if (count == NULL || !north_mcp_http_transport_refresh (self))
@@ -106,11 +124,12 @@ got_chunk_cb (SoupServerMessage *msg,
       reject_too_large (self, msg, count->endpoint, limit);
     }
   else if (count->kept &&
-           !north_mcp_http_listener_hold_body (self->listener, msg, g_bytes_get_size (chunk),
-                                               self->settings.max_held_body_bytes))
+           (hold = north_mcp_http_listener_hold_body (self->listener, msg, g_bytes_get_size (chunk),
+                                                      self->settings.max_held_body_bytes,
+                                                      peer_share (self))) != NORTH_MCP_HTTP_HOLD_OK)
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
-      reject_busy (self, msg, count->endpoint);
+      reject_busy (self, msg, count->endpoint, hold);
     }
 }
 
@@ -151,6 +170,7 @@ hold_body (NorthMcpHttpTransport *self,
            NorthMcpHttpEndpoint   endpoint)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  NorthMcpHttpHold hold;
 
   switch (soup_message_headers_get_encoding (headers))
     {
@@ -158,11 +178,12 @@ hold_body (NorthMcpHttpTransport *self,
       return TRUE;
 
     case SOUP_ENCODING_CONTENT_LENGTH:
-      if (north_mcp_http_listener_hold_body (self->listener, msg,
-                                             (guint64) soup_message_headers_get_content_length (headers),
-                                             self->settings.max_held_body_bytes))
+      hold = north_mcp_http_listener_hold_body (self->listener, msg,
+                                                (guint64) soup_message_headers_get_content_length (headers),
+                                                self->settings.max_held_body_bytes, peer_share (self));
+      if (hold == NORTH_MCP_HTTP_HOLD_OK)
         return TRUE;
-      reject_busy (self, msg, endpoint);
+      reject_busy (self, msg, endpoint, hold);
       return FALSE;
 
     case SOUP_ENCODING_CHUNKED:

@@ -16,14 +16,34 @@ typedef struct _NorthMcpHttpBodyAccount NorthMcpHttpBodyAccount;
  * request parsed from it is in progress. */
 typedef struct _NorthMcpHttpHeldBody NorthMcpHttpHeldBody;
 
+/* The part of max-held-body-bytes the bodies of one client address may
+ * hold when they are not authenticated by their headers (open servers,
+ * custom routes): a quarter, as for listen streams
+ * (north-mcp-kept-budget.c), so that uploads of one address that trickle
+ * in cannot take the room of everyone else's requests; but at least one
+ * body of the largest size allowed (max-body-size), which any client may
+ * send when there is room. */
+#define NORTH_MCP_HTTP_PEER_SHARE 4
+
+typedef enum {
+  NORTH_MCP_HTTP_HOLD_OK,
+  NORTH_MCP_HTTP_HOLD_FULL,       /* the account would pass its limit */
+  NORTH_MCP_HTTP_HOLD_PEER_FULL,  /* the peer would pass its share */
+} NorthMcpHttpHold;
+
 NorthMcpHttpBodyAccount *north_mcp_http_body_account_new   (void);
 void                     north_mcp_http_body_account_unref (NorthMcpHttpBodyAccount *account);
-/* Counts @bytes more in *@held (made in @account on first use) unless the
- * account would pass @limit (0: no limit): then FALSE, nothing counted. */
-gboolean                 north_mcp_http_body_account_hold  (NorthMcpHttpBodyAccount *account,
+/* Counts @bytes more in *@held (made in @account on first use, for
+ * @peer) unless the account would pass @limit (0: no limit), or the
+ * bodies of *@held's peer (NULL: none; an authenticated request's body
+ * counts in no peer's share) their @share (0: none): then nothing is
+ * counted. */
+NorthMcpHttpHold         north_mcp_http_body_account_hold  (NorthMcpHttpBodyAccount *account,
                                                             NorthMcpHttpHeldBody   **held,
+                                                            const char              *peer,
                                                             guint64                  bytes,
-                                                            guint64                  limit);
+                                                            guint64                  limit,
+                                                            guint64                  share);
 
 NorthMcpHttpHeldBody    *north_mcp_http_held_body_ref      (NorthMcpHttpHeldBody    *held);
 /* Stops counting @held once its last reference goes. Any thread. */

@@ -12,8 +12,9 @@
 
 struct _NorthMcpHttpBodyAccount
 {
-  guint   refs;
-  guint64 held;
+  guint       refs;
+  guint64     held;
+  GHashTable *peers;  /* peer address -> guint64 its bodies hold (> 0) */
 };
 
 /* The bytes one request body counts in an account: while libsoup has the
@@ -25,6 +26,7 @@ struct _NorthMcpHttpHeldBody
   gatomicrefcount          refs;
   NorthMcpHttpBodyAccount *account;
   guint64                  bytes;
+  char                    *peer;     /* whose share it counts in, or NULL */
 };
 
 static GMutex accounts_lock;
@@ -35,6 +37,7 @@ north_mcp_http_body_account_new (void)
   NorthMcpHttpBodyAccount *account = g_new0 (NorthMcpHttpBodyAccount, 1);
 
   account->refs = 1;
+  account->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return account;
 }
 
@@ -43,7 +46,10 @@ static void
 account_unref_locked (NorthMcpHttpBodyAccount *account)
 {
   if (--account->refs == 0)
-    g_free (account);
+    {
+      g_hash_table_unref (account->peers);
+      g_free (account);
+    }
 }
 
 void
@@ -54,29 +60,74 @@ north_mcp_http_body_account_unref (NorthMcpHttpBodyAccount *account)
   g_mutex_unlock (&accounts_lock);
 }
 
-gboolean
+/* With accounts_lock held: @held's bytes are @bytes fewer. */
+static void
+held_body_take_locked (NorthMcpHttpHeldBody *held,
+                       guint64               bytes)
+{
+  guint64 *owned;
+
+  held->bytes -= bytes;
+  held->account->held -= bytes;
+  if (held->peer == NULL || bytes == 0)
+    return;
+  owned = g_hash_table_lookup (held->account->peers, held->peer);
+  *owned -= bytes;
+  if (*owned == 0)
+    g_hash_table_remove (held->account->peers, held->peer);
+}
+
+NorthMcpHttpHold
 north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount  *account,
                                   NorthMcpHttpHeldBody    **held,
+                                  const char               *peer,
                                   guint64                   bytes,
-                                  guint64                   limit)
+                                  guint64                   limit,
+                                  guint64                   share)
 {
+  guint64 *owned = NULL;
+
   g_mutex_lock (&accounts_lock);
+  if (*held != NULL)
+    peer = (*held)->peer;
   if (limit != 0 && (account->held > limit || bytes > limit - account->held))
     {
       g_mutex_unlock (&accounts_lock);
-      return FALSE;
+      return NORTH_MCP_HTTP_HOLD_FULL;
+    }
+  if (peer != NULL)
+    {
+      guint64 before;
+
+      owned = g_hash_table_lookup (account->peers, peer);
+      before = owned != NULL ? *owned : 0;
+      if (share != 0 && (before > share || bytes > share - before))
+        {
+          g_mutex_unlock (&accounts_lock);
+          return NORTH_MCP_HTTP_HOLD_PEER_FULL;
+        }
     }
   if (*held == NULL)
     {
       *held = g_new0 (NorthMcpHttpHeldBody, 1);
       g_atomic_ref_count_init (&(*held)->refs);
       (*held)->account = account;
+      (*held)->peer = g_strdup (peer);
       account->refs++;
+    }
+  if ((*held)->peer != NULL && bytes > 0)
+    {
+      if (owned == NULL)
+        {
+          owned = g_new0 (guint64, 1);
+          g_hash_table_insert (account->peers, g_strdup (peer), owned);
+        }
+      *owned += bytes;
     }
   (*held)->bytes += bytes;
   account->held += bytes;
   g_mutex_unlock (&accounts_lock);
-  return TRUE;
+  return NORTH_MCP_HTTP_HOLD_OK;
 }
 
 NorthMcpHttpHeldBody *
@@ -95,9 +146,10 @@ north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
     return;
 
   g_mutex_lock (&accounts_lock);
-  held->account->held -= held->bytes;
+  held_body_take_locked (held, held->bytes);
   account_unref_locked (held->account);
   g_mutex_unlock (&accounts_lock);
+  g_free (held->peer);
   g_free (held);
 }
 
@@ -109,10 +161,7 @@ north_mcp_http_held_body_shrink (NorthMcpHttpHeldBody *held,
 
   g_mutex_lock (&accounts_lock);
   if (kept < held->bytes)
-    {
-      held->account->held -= held->bytes - kept;
-      held->bytes = kept;
-    }
+    held_body_take_locked (held, held->bytes - kept);
   g_mutex_unlock (&accounts_lock);
 }
 

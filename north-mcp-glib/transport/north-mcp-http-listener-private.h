@@ -67,15 +67,19 @@ void                  north_mcp_http_listener_watch_hangup (SoupServerMessage   
 
 /* Counts @bytes more of @msg's request body among the bodies held by all
  * the listener's connections, until libsoup is done with the request (or
- * its connection goes) and nothing keeps it any more. FALSE, counting
- * nothing, when that would make them pass @limit (0: no limit). TRUE for
- * messages of connections not accepted by a listener. @self, the
- * listener of the server @msg came to (or NULL), only makes the lookup
- * of @msg's connection cheaper: the answer is the same without it. */
-gboolean              north_mcp_http_listener_hold_body    (NorthMcpHttpListener *self,
+ * its connection goes) and nothing keeps it any more. Nothing counted,
+ * and why, when that would make them pass @limit (0: no limit), or, for
+ * a request not admitted by its headers (north_mcp_http_listener_admit()),
+ * the bodies of its client's IP address pass @share (0: no share; see
+ * NORTH_MCP_HTTP_PEER_SHARE). OK for messages
+ * of connections not accepted by a listener. @self, the listener of the
+ * server @msg came to (or NULL), only makes the lookup of @msg's
+ * connection cheaper: the answer is the same without it. */
+NorthMcpHttpHold      north_mcp_http_listener_hold_body    (NorthMcpHttpListener *self,
                                                             SoupServerMessage    *msg,
                                                             guint64               bytes,
-                                                            guint64               limit);
+                                                            guint64               limit,
+                                                            guint64               share);
 
 /* For the early handler, which authenticates a request from its headers
  * before any of its body is read: keeps @user (nullable: the anonymous

@@ -120,6 +120,7 @@ struct _Client
   NorthMcpHangupInputStream *input;
   GSocket                   *socket;
   GSocketAddress            *remote;    /* its qdata points here */
+  char                      *peer;      /* its IP address, once asked */
   SoupServerMessage         *msg;       /* the last request started */
   SoupServerMessage         *watched;   /* whose unsent output we count */
   guint64                    written;   /* of @watched's body */
@@ -264,6 +265,7 @@ client_free (Client *client)
   client_unwatch (client);
   g_object_set_qdata (G_OBJECT (client->remote), client_quark (), NULL);
   g_clear_object (&client->remote);
+  g_free (client->peer);
   g_clear_object (&client->socket);
   g_clear_object (&client->msg);
   g_clear_object (&client->input);
@@ -988,17 +990,27 @@ north_mcp_http_listener_allow_steal (SoupServerMessage *msg)
     g_signal_connect (msg, "disconnected", G_CALLBACK (message_disconnected_cb), NULL);
 }
 
-gboolean
+NorthMcpHttpHold
 north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
                                    SoupServerMessage    *msg,
                                    guint64               bytes,
-                                   guint64               limit)
+                                   guint64               limit,
+                                   guint64               share)
 {
   Client *client = client_of (self, msg);
+  gboolean shared;
 
   if (client == NULL || client->listener == NULL)
-    return TRUE;
-  return north_mcp_http_body_account_hold (client->listener->account, &client->body, bytes, limit);
+    return NORTH_MCP_HTTP_HOLD_OK;
+  /* Its IP address, as a string, once per connection (clients of a
+   * Unix socket share one). */
+  shared = share != 0 && !client->admitted;
+  if (shared && client->peer == NULL)
+    client->peer = G_IS_INET_SOCKET_ADDRESS (client->remote)
+      ? g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client->remote)))
+      : g_strdup ("local");
+  return north_mcp_http_body_account_hold (client->listener->account, &client->body,
+                                           shared ? client->peer : NULL, bytes, limit, share);
 }
 
 gboolean

@@ -285,7 +285,11 @@ hold_replay (Pending *pending,
   g_autofree char *text = NULL;
 
   north_mcp_transport_host_get_settings (pending->host, &settings);
-  if (north_mcp_http_listener_hold_body (NULL, pending->pause.msg, length, settings.max_held_body_bytes))
+  /* In no client's share: the share bounds what clients send, a replay
+   * is sent to its client as fast as it reads (the write timeout bounds
+   * that). */
+  if (north_mcp_http_listener_hold_body (NULL, pending->pause.msg, length, settings.max_held_body_bytes,
+                                         0) == NORTH_MCP_HTTP_HOLD_OK)
     return TRUE;
 
   text = g_strdup_printf ("Server busy: with this replay the bodies it holds would pass %" G_GUINT64_FORMAT

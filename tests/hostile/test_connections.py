@@ -6,6 +6,7 @@ while a resumable stream can be picked up again with Last-Event-ID."""
 
 import contextlib
 import fcntl
+import http.client
 import json
 import os
 import resource
@@ -1285,3 +1286,36 @@ def test_unauthenticated_uploads_do_not_hold_the_bodies_of_others():
     finally:
         server.stop()
 
+
+def test_one_client_address_holds_at_most_a_quarter_of_the_bodies():
+    # What may pass without credentials (an open server, custom routes)
+    # holds at most a quarter of --max-held-body-bytes per client address
+    # (at least one body of the largest size). Before, 16 uploads of
+    # 4 MiB from one address, trickling in, held all 64 MiB (the
+    # defaults) and every other client's POST got 503.
+    server = Server("--stateless")
+    try:
+        attackers = hold_bodies(server.port, 16, 4 * 1024 * 1024, source="127.0.0.1")
+        time.sleep(0.5)
+
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30,
+                                          source_address=("127.0.0.2", 0))
+        conn.request("POST", "/mcp", body=padded_ping(30000), headers=MCP_HEADERS)
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == 200, body
+        assert json.loads(body)["result"] == {}
+        conn.close()
+
+        # Four uploads fit in the first address's share; the others were
+        # refused, unread, saying why.
+        for sock in attackers[4:]:
+            answer = read_until_closed(sock)
+            assert answer is not None and answer.startswith(b"HTTP/1.1 503"), answer
+            assert b"Retry-After: 1" in answer
+            assert b"one client" in answer and b"16777216" in answer
+        for sock in attackers:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
