@@ -1270,6 +1270,7 @@ def test_unauthenticated_uploads_do_not_hold_the_bodies_of_others():
     try:
         attackers = hold_bodies(server.port, 2, 45000)
         attackers += hold_bodies(server.port, 1, 45000, {"X-North-Server-Secret": "wrong"})
+        evil = hold_bodies(server.port, 1, 45000, {"Origin": "http://evil.example"})
         time.sleep(0.5)
 
         status, _, body = server.request("POST", "/mcp", padded_ping(30000),
@@ -1282,6 +1283,11 @@ def test_unauthenticated_uploads_do_not_hold_the_bodies_of_others():
             assert answer is not None and answer.startswith(b"HTTP/1.1 401"), answer
             assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {"error": reason}
             sock.close()
+        # A page of another site is refused as after the body, unread too.
+        answer = read_until_closed(evil[0])
+        assert answer is not None and answer.startswith(b"HTTP/1.1 403"), answer
+        assert b"Origin not allowed" in answer
+        evil[0].close()
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
@@ -1314,6 +1320,36 @@ def test_one_client_address_holds_at_most_a_quarter_of_the_bodies():
             assert answer is not None and answer.startswith(b"HTTP/1.1 503"), answer
             assert b"Retry-After: 1" in answer
             assert b"one client" in answer and b"16777216" in answer
+        for sock in attackers:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_uploads_to_public_routes_do_not_hold_the_bodies_of_the_authenticated():
+    # Custom routes are public, so their bodies are not checked before
+    # they are read: they hold at most their address's share. Requests
+    # authenticated by their headers count in no share (North sends all
+    # of its users' requests from a few addresses). Before, 16 uploads of
+    # 4 MiB to a route held all 64 MiB, and North's POSTs got 503.
+    server = Server("--stateless", "--server-secret", "s3cret", program="server-with-custom-routes")
+    try:
+        attackers = []
+        for _ in range(16):
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("POST", "/ready", b" " * 1000, length=4 * 1024 * 1024))
+            attackers.append(sock)
+        time.sleep(0.5)
+
+        status, _, body = server.request("POST", "/mcp", padded_ping(30000),
+                                         {**MCP_HEADERS, "X-North-Server-Secret": "s3cret"})
+        assert status == 200, body
+        assert json.loads(body)["result"] == {}
+        for sock in attackers[4:]:
+            answer = read_until_closed(sock)
+            assert answer is not None and answer.startswith(b"HTTP/1.1 503"), answer
+            assert b"one client" in answer
         for sock in attackers:
             sock.close()
         assert server.stop() == 0, server.stderr()[-3000:]
