@@ -15,6 +15,9 @@ typedef struct _NorthMcpHttpBodyAccount NorthMcpHttpBodyAccount;
 /* A request body's share of an account, kept past its message while the
  * request parsed from it is in progress. */
 typedef struct _NorthMcpHttpHeldBody NorthMcpHttpHeldBody;
+/* What the bodies of one client address hold in an account: looked up
+ * once per connection, not per request. */
+typedef struct _NorthMcpHttpPeer NorthMcpHttpPeer;
 
 /* The part of max-held-body-bytes the bodies of one client address may
  * hold when they are not authenticated by their headers (open servers,
@@ -33,6 +36,10 @@ typedef enum {
 
 NorthMcpHttpBodyAccount *north_mcp_http_body_account_new   (void);
 void                     north_mcp_http_body_account_unref (NorthMcpHttpBodyAccount *account);
+/* The peer of @address in @account (made on first use), referenced. */
+NorthMcpHttpPeer        *north_mcp_http_body_account_peer  (NorthMcpHttpBodyAccount *account,
+                                                            const char              *address);
+void                     north_mcp_http_peer_unref         (NorthMcpHttpPeer        *peer);
 /* Counts @bytes more in *@held (made in @account on first use, for
  * @peer) unless the account would pass @limit (0: no limit), or the
  * bodies of *@held's peer (NULL: none; an authenticated request's body
@@ -40,7 +47,7 @@ void                     north_mcp_http_body_account_unref (NorthMcpHttpBodyAcco
  * counted. */
 NorthMcpHttpHold         north_mcp_http_body_account_hold  (NorthMcpHttpBodyAccount *account,
                                                             NorthMcpHttpHeldBody   **held,
-                                                            const char              *peer,
+                                                            NorthMcpHttpPeer        *peer,
                                                             guint64                  bytes,
                                                             guint64                  limit,
                                                             guint64                  share);

@@ -14,7 +14,15 @@ struct _NorthMcpHttpBodyAccount
 {
   guint       refs;
   guint64     held;
-  GHashTable *peers;  /* peer address -> guint64 its bodies hold (> 0) */
+  GHashTable *peers;  /* address -> NorthMcpHttpPeer (unowned) */
+};
+
+struct _NorthMcpHttpPeer
+{
+  guint                    refs;     /* connections, and bodies held */
+  NorthMcpHttpBodyAccount *account;
+  char                    *address;
+  guint64                  held;
 };
 
 /* The bytes one request body counts in an account: while libsoup has the
@@ -26,7 +34,7 @@ struct _NorthMcpHttpHeldBody
   gatomicrefcount          refs;
   NorthMcpHttpBodyAccount *account;
   guint64                  bytes;
-  char                    *peer;     /* whose share it counts in, or NULL */
+  NorthMcpHttpPeer        *peer;     /* whose share it counts in, or NULL */
 };
 
 static GMutex accounts_lock;
@@ -37,7 +45,7 @@ north_mcp_http_body_account_new (void)
   NorthMcpHttpBodyAccount *account = g_new0 (NorthMcpHttpBodyAccount, 1);
 
   account->refs = 1;
-  account->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  account->peers = g_hash_table_new (g_str_hash, g_str_equal);
   return account;
 }
 
@@ -60,33 +68,66 @@ north_mcp_http_body_account_unref (NorthMcpHttpBodyAccount *account)
   g_mutex_unlock (&accounts_lock);
 }
 
+NorthMcpHttpPeer *
+north_mcp_http_body_account_peer (NorthMcpHttpBodyAccount *account,
+                                  const char              *address)
+{
+  NorthMcpHttpPeer *peer;
+
+  g_mutex_lock (&accounts_lock);
+  peer = g_hash_table_lookup (account->peers, address);
+  if (peer == NULL)
+    {
+      peer = g_new0 (NorthMcpHttpPeer, 1);
+      peer->account = account;
+      account->refs++;
+      peer->address = g_strdup (address);
+      g_hash_table_insert (account->peers, peer->address, peer);
+    }
+  peer->refs++;
+  g_mutex_unlock (&accounts_lock);
+  return peer;
+}
+
+/* With accounts_lock held. */
+static void
+peer_unref_locked (NorthMcpHttpPeer *peer)
+{
+  if (--peer->refs > 0)
+    return;
+  g_hash_table_remove (peer->account->peers, peer->address);
+  account_unref_locked (peer->account);
+  g_free (peer->address);
+  g_free (peer);
+}
+
+void
+north_mcp_http_peer_unref (NorthMcpHttpPeer *peer)
+{
+  g_mutex_lock (&accounts_lock);
+  peer_unref_locked (peer);
+  g_mutex_unlock (&accounts_lock);
+}
+
 /* With accounts_lock held: @held's bytes are @bytes fewer. */
 static void
 held_body_take_locked (NorthMcpHttpHeldBody *held,
                        guint64               bytes)
 {
-  guint64 *owned;
-
   held->bytes -= bytes;
   held->account->held -= bytes;
-  if (held->peer == NULL || bytes == 0)
-    return;
-  owned = g_hash_table_lookup (held->account->peers, held->peer);
-  *owned -= bytes;
-  if (*owned == 0)
-    g_hash_table_remove (held->account->peers, held->peer);
+  if (held->peer != NULL)
+    held->peer->held -= bytes;
 }
 
 NorthMcpHttpHold
 north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount  *account,
                                   NorthMcpHttpHeldBody    **held,
-                                  const char               *peer,
+                                  NorthMcpHttpPeer         *peer,
                                   guint64                   bytes,
                                   guint64                   limit,
                                   guint64                   share)
 {
-  guint64 *owned = NULL;
-
   g_mutex_lock (&accounts_lock);
   if (*held != NULL)
     peer = (*held)->peer;
@@ -95,35 +136,23 @@ north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount  *account,
       g_mutex_unlock (&accounts_lock);
       return NORTH_MCP_HTTP_HOLD_FULL;
     }
-  if (peer != NULL)
+  if (peer != NULL && share != 0 && (peer->held > share || bytes > share - peer->held))
     {
-      guint64 before;
-
-      owned = g_hash_table_lookup (account->peers, peer);
-      before = owned != NULL ? *owned : 0;
-      if (share != 0 && (before > share || bytes > share - before))
-        {
-          g_mutex_unlock (&accounts_lock);
-          return NORTH_MCP_HTTP_HOLD_PEER_FULL;
-        }
+      g_mutex_unlock (&accounts_lock);
+      return NORTH_MCP_HTTP_HOLD_PEER_FULL;
     }
   if (*held == NULL)
     {
       *held = g_new0 (NorthMcpHttpHeldBody, 1);
       g_atomic_ref_count_init (&(*held)->refs);
       (*held)->account = account;
-      (*held)->peer = g_strdup (peer);
+      (*held)->peer = peer;
+      if (peer != NULL)
+        peer->refs++;
       account->refs++;
     }
-  if ((*held)->peer != NULL && bytes > 0)
-    {
-      if (owned == NULL)
-        {
-          owned = g_new0 (guint64, 1);
-          g_hash_table_insert (account->peers, g_strdup (peer), owned);
-        }
-      *owned += bytes;
-    }
+  if (peer != NULL)
+    peer->held += bytes;
   (*held)->bytes += bytes;
   account->held += bytes;
   g_mutex_unlock (&accounts_lock);
@@ -147,9 +176,10 @@ north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
 
   g_mutex_lock (&accounts_lock);
   held_body_take_locked (held, held->bytes);
+  if (held->peer != NULL)
+    peer_unref_locked (held->peer);
   account_unref_locked (held->account);
   g_mutex_unlock (&accounts_lock);
-  g_free (held->peer);
   g_free (held);
 }
 

@@ -120,7 +120,7 @@ struct _Client
   NorthMcpHangupInputStream *input;
   GSocket                   *socket;
   GSocketAddress            *remote;    /* its qdata points here */
-  char                      *peer;      /* its IP address, once asked */
+  NorthMcpHttpPeer          *peer;      /* its IP address's, once asked */
   SoupServerMessage         *msg;       /* the last request started */
   SoupServerMessage         *watched;   /* whose unsent output we count */
   guint64                    written;   /* of @watched's body */
@@ -265,7 +265,7 @@ client_free (Client *client)
   client_unwatch (client);
   g_object_set_qdata (G_OBJECT (client->remote), client_quark (), NULL);
   g_clear_object (&client->remote);
-  g_free (client->peer);
+  g_clear_pointer (&client->peer, north_mcp_http_peer_unref);
   g_clear_object (&client->socket);
   g_clear_object (&client->msg);
   g_clear_object (&client->input);
@@ -1002,13 +1002,17 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
 
   if (client == NULL || client->listener == NULL)
     return NORTH_MCP_HTTP_HOLD_OK;
-  /* Its IP address, as a string, once per connection (clients of a
+  /* Its IP address's share, looked up once per connection (clients of a
    * Unix socket share one). */
   shared = share != 0 && !client->admitted;
   if (shared && client->peer == NULL)
-    client->peer = G_IS_INET_SOCKET_ADDRESS (client->remote)
-      ? g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client->remote)))
-      : g_strdup ("local");
+    {
+      g_autofree char *address = G_IS_INET_SOCKET_ADDRESS (client->remote)
+        ? g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client->remote)))
+        : g_strdup ("local");
+
+      client->peer = north_mcp_http_body_account_peer (client->listener->account, address);
+    }
   return north_mcp_http_body_account_hold (client->listener->account, &client->body,
                                            shared ? client->peer : NULL, bytes, limit, share);
 }
