@@ -64,6 +64,7 @@
 #include <netinet/tcp.h>
 
 #include "north-mcp-http-listener-private.h"
+#include "north-mcp-http-client-address-private.h"
 #include "north-mcp-http-socket-private.h"
 #include "north-mcp-http-stolen-slot-private.h"
 #include "north-mcp-hangup-input-stream-private.h"
@@ -121,6 +122,7 @@ struct _Client
   GSocket                   *socket;
   GSocketAddress            *remote;    /* its qdata points here */
   NorthMcpHttpPeer          *peer;      /* its IP address's, once asked */
+  NorthMcpHttpPeer          *forwarded; /* the client its proxy last named */
   SoupServerMessage         *msg;       /* the last request started */
   SoupServerMessage         *watched;   /* whose unsent output we count */
   guint64                    written;   /* of @watched's body */
@@ -266,6 +268,7 @@ client_free (Client *client)
   g_object_set_qdata (G_OBJECT (client->remote), client_quark (), NULL);
   g_clear_object (&client->remote);
   g_clear_pointer (&client->peer, north_mcp_http_peer_unref);
+  g_clear_pointer (&client->forwarded, north_mcp_http_peer_unref);
   g_clear_object (&client->socket);
   g_clear_object (&client->msg);
   g_clear_object (&client->input);
@@ -990,6 +993,44 @@ north_mcp_http_listener_allow_steal (SoupServerMessage *msg)
     g_signal_connect (msg, "disconnected", G_CALLBACK (message_disconnected_cb), NULL);
 }
 
+/* The share @msg's body counts in: its connection's IP address's, looked
+ * up once per connection (clients of a Unix socket share one), or through
+ * a trusted proxy, the client's that the proxy names for this request
+ * (X-Forwarded-For). */
+static NorthMcpHttpPeer *
+share_of (NorthMcpHttpListener *self,
+          Client               *client,
+          SoupServerMessage    *msg)
+{
+  gboolean inet = G_IS_INET_SOCKET_ADDRESS (client->remote);
+  GInetAddress *remote = inet ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client->remote)) : NULL;
+  NorthMcpTransportSettings settings;
+  g_autoptr(GInetAddress) forwarded = NULL;
+  g_autofree char *address = NULL;
+
+  if (client->body != NULL)
+    return NULL; /* counted already: its hold keeps its share */
+  if (inet && self->host != NULL)
+    {
+      north_mcp_transport_host_get_settings (self->host, &settings);
+      forwarded = north_mcp_http_forwarded_client (settings.trusted_proxies, remote,
+                                                   soup_server_message_get_request_headers (msg));
+    }
+  if (forwarded != NULL)
+    {
+      address = g_inet_address_to_string (forwarded);
+      g_clear_pointer (&client->forwarded, north_mcp_http_peer_unref);
+      client->forwarded = north_mcp_http_body_account_peer (self->account, address);
+      return client->forwarded;
+    }
+  if (client->peer == NULL)
+    {
+      address = inet ? g_inet_address_to_string (remote) : g_strdup ("local");
+      client->peer = north_mcp_http_body_account_peer (self->account, address);
+    }
+  return client->peer;
+}
+
 NorthMcpHttpHold
 north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
                                    SoupServerMessage    *msg,
@@ -1002,19 +1043,10 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
 
   if (client == NULL || client->listener == NULL)
     return NORTH_MCP_HTTP_HOLD_OK;
-  /* Its IP address's share, looked up once per connection (clients of a
-   * Unix socket share one). */
   shared = share != 0 && !client->admitted;
-  if (shared && client->peer == NULL)
-    {
-      g_autofree char *address = G_IS_INET_SOCKET_ADDRESS (client->remote)
-        ? g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client->remote)))
-        : g_strdup ("local");
-
-      client->peer = north_mcp_http_body_account_peer (client->listener->account, address);
-    }
   return north_mcp_http_body_account_hold (client->listener->account, &client->body,
-                                           shared ? client->peer : NULL, bytes, limit, share);
+                                           shared ? share_of (client->listener, client, msg) : NULL,
+                                           bytes, limit, share);
 }
 
 gboolean
