@@ -152,7 +152,8 @@ void                 north_mcp_redis_client_set_warn_interval (NorthMcpRedisClie
  * (north-mcp-redis-client:heartbeat:RANDOM), and drops and makes the
  * connection again when Redis took one that does not arrive within
  * "command-timeout"; messages published meanwhile are lost. Returns an id > 0 for
- * north_mcp_redis_client_unsubscribe(), which may be called from @func;
+ * north_mcp_redis_client_unsubscribe() (ids wrap after G_MAXUINT
+ * subscriptions, never onto one still in use), which may be called from @func;
  * @destroy runs on unsubscribe or dispose. */
 typedef void (*NorthMcpRedisMessageFunc) (const char *channel,
                                           GBytes     *message,
@@ -164,5 +165,9 @@ guint                north_mcp_redis_client_subscribe      (NorthMcpRedisClient 
                                                             GDestroyNotify            destroy);
 void                 north_mcp_redis_client_unsubscribe    (NorthMcpRedisClient      *self,
                                                             guint                     id);
+/* Where subscription ids go on from (for tests of their wrap at
+ * G_MAXUINT, which a server that runs for months may reach). */
+void                 north_mcp_redis_client_set_next_subscription_id (NorthMcpRedisClient *self,
+                                                                      guint                id);
 
 G_END_DECLS

@@ -201,7 +201,11 @@ north_mcp_redis_client_subscribe (NorthMcpRedisClient      *self,
   g_return_val_if_fail (!self->disposed, 0);
 
   sub = g_new0 (NorthMcpRedisSubscription, 1);
-  sub->id = ++self->next_subscription_id;
+  /* Ids wrap after G_MAXUINT subscriptions (one per session watched):
+   * never 0, nor one still in use (the server's own, made at start). */
+  do
+    sub->id = ++self->next_subscription_id;
+  while (sub->id == 0 || g_hash_table_contains (self->subscriptions, GUINT_TO_POINTER (sub->id)));
   sub->channel = g_strdup (channel);
   sub->func = func;
   sub->user_data = user_data;
@@ -261,4 +265,13 @@ north_mcp_redis_client_unsubscribe (NorthMcpRedisClient *self,
       g_hash_table_remove (self->channels, sub->channel);
     }
   north_mcp_redis_subscription_free (sub);
+}
+
+void
+north_mcp_redis_client_set_next_subscription_id (NorthMcpRedisClient *self,
+                                                 guint                id)
+{
+  g_return_if_fail (NORTH_MCP_IS_REDIS_CLIENT (self));
+
+  self->next_subscription_id = id - 1;
 }

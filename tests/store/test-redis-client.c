@@ -523,6 +523,46 @@ test_pubsub (void)
   inbox_clear (&b);
 }
 
+/* Subscription ids wrap after G_MAXUINT subscriptions (one per session
+ * watched, on a server that runs for months): a new one must not be 0 (no
+ * subscription) nor take the id of one still in use, such as those the
+ * server made at start, which unsubscribing the new one would end. */
+static void
+test_subscription_id_wrap (void)
+{
+  g_autoptr(NorthMcpRedisClient) subscriber = connected_client (NULL);
+  g_autoptr(NorthMcpRedisClient) publisher = connected_client (NULL);
+  Inbox a, b;
+  guint first, ids[4];
+
+  inbox_init (&a);
+  inbox_init (&b);
+  first = north_mcp_redis_client_subscribe (subscriber, "test:wrap1", inbox_message, &a, inbox_destroy);
+  north_mcp_redis_client_set_next_subscription_id (subscriber, G_MAXUINT - 1);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      ids[i] = north_mcp_redis_client_subscribe (subscriber, "test:wrap2", inbox_message, &b, NULL);
+      g_assert_cmpuint (ids[i], !=, 0);
+      g_assert_cmpuint (ids[i], !=, first);
+      for (guint j = 0; j < i; j++)
+        g_assert_cmpuint (ids[i], !=, ids[j]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    north_mcp_redis_client_unsubscribe (subscriber, ids[i]);
+
+  /* The first one still works, and is still the first one's. */
+  g_assert_cmpuint (a.destroyed, ==, 0);
+  wait_subscribers (publisher, "test:wrap1", 1);
+  wait_subscribers (publisher, "test:wrap2", 0);
+  publish (publisher, "test:wrap1", "still", 5, 1);
+  wait_messages (&a, 1);
+  north_mcp_redis_client_unsubscribe (subscriber, first);
+  g_assert_cmpuint (a.destroyed, ==, 1);
+  g_assert_cmpuint (b.messages->len, ==, 0);
+  inbox_clear (&a);
+  inbox_clear (&b);
+}
+
 static void
 count_notify (GObject    *object,
               GParamSpec *pspec,
@@ -1418,6 +1458,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/reply-error", test_reply_error);
   g_test_add_func ("/redis-client/database-and-name", test_database_and_name);
   g_test_add_func ("/redis-client/pubsub", test_pubsub);
+  g_test_add_func ("/redis-client/subscription-id-wrap", test_subscription_id_wrap);
   g_test_add_func ("/redis-client/restart", test_restart);
   g_test_add_func ("/redis-client/pubsub-silent", test_pubsub_silent);
   g_test_add_func ("/redis-client/reply-out-of-place", test_reply_out_of_place);
