@@ -108,7 +108,9 @@ record_expiry (JsonObject *record)
 {
   gint64 ttl_ms = json_object_get_int_member_with_default (record, "ttlMs", 0);
 
-  return g_get_real_time () + ttl_ms * 1000;
+  /* Monotonic: a step of the wall clock (NTP, an operator) must not
+   * expire every task at once, nor keep them for hours. */
+  return g_get_monotonic_time () + ttl_ms * 1000;
 }
 
 /* @owner has @delta more records, whose bytes went from @old_bytes to
@@ -176,7 +178,7 @@ admit (NorthMcpMemoryTaskStore  *self,
        GError                  **error)
 {
   if (g_hash_table_size (self->entries) >= self->max_total || owner_count (self, owner) >= self->max_per_owner)
-    expire (self, g_get_real_time ());
+    expire (self, g_get_monotonic_time ());
   if (g_hash_table_size (self->entries) >= self->max_total)
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
@@ -201,7 +203,7 @@ lookup (NorthMcpMemoryTaskStore  *self,
 {
   Entry *entry = task_id != NULL ? g_hash_table_lookup (self->entries, task_id) : NULL;
 
-  if (entry == NULL || !g_str_equal (entry->owner, owner) || entry->expires_at < g_get_real_time ())
+  if (entry == NULL || !g_str_equal (entry->owner, owner) || entry->expires_at < g_get_monotonic_time ())
     {
       g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "Unknown task");
       return NULL;

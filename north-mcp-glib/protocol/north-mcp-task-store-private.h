@@ -10,8 +10,9 @@
  * overwritten). Every record belongs to an owner, the identity of the
  * user that created it (see north_mcp_task_owner()); every operation names
  * the owner, and a task of another owner is reported exactly like an
- * unknown one. Records expire `expires_at` (µs, real time) unless
- * updated: each update moves the expiry to now + the record's `ttlMs`.
+ * unknown one. Records expire `expires_at` (µs, monotonic time: a step of
+ * the wall clock changes no task's life) unless updated: each update
+ * moves the expiry to now + the record's `ttlMs`.
  *
  * Errors: NORTH_MCP_ERROR_INVALID_ARGUMENT for an unknown task (or one
  * of another owner), NORTH_MCP_ERROR_CLOSED when updating a terminal
@@ -41,7 +42,8 @@ typedef enum
   /* Marks @owner's task @task_id cancelled unless it is terminal already
    * (idempotent); a boolean. */
   NORTH_MCP_TASK_STORE_OP_CANCEL,
-  /* Drops the records whose expiry is before @now; how many (an int). */
+  /* Drops the records whose expiry is before @now (monotonic µs); how
+   * many (an int). */
   NORTH_MCP_TASK_STORE_OP_EXPIRE,
   /* Whether @owner may create one more task now, by the limits on the
    * number of tasks (a boolean); else the error CREATE would give. */

@@ -147,7 +147,7 @@ expire_tick (gpointer user_data)
     runner_write (g_ptr_array_index (unwritten, i));
 
   if (tasks->store != NULL) /* else stopped, its shared store let go */
-    north_mcp_task_store_expire_async (tasks->store, now, NULL, expired, NULL);
+    north_mcp_task_store_expire_async (tasks->store, g_get_monotonic_time (), NULL, expired, NULL);
   /* task-ttl may have changed: the sweep follows the shortest ttl of the
    * tasks here and of the next one (replacing this source, maybe). */
   schedule_expiry (tasks, ttl_ms, TRUE);
