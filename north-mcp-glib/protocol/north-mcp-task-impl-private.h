@@ -75,7 +75,7 @@ struct _Runner
 {
   Tasks           *tasks;     /* NULL once dropped */
   NorthMcpTaskStore *store;
-  gint64           touched_at; /* when the record last changed (real time, µs) */
+  gint64           touched_at; /* when the record last changed (monotonic µs) */
   gint64           ttl_ms;     /* the record's: how long after that it lives */
   char            *task_id;
   char            *owner;

@@ -474,7 +474,7 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
   request->runner = north_mcp_task_runner_ref (runner);
   /* The write renews the record, working or waiting: its handler must
    * live as long, not be swept while the record still says it runs. */
-  runner->touched_at = g_get_real_time ();
+  runner->touched_at = g_get_monotonic_time ();
   store = request->tasks->store;
   north_mcp_task_store_update_async (store, runner->owner, runner->record, NULL,
                                      update_written, g_steal_pointer (&request));

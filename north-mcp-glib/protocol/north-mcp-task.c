@@ -120,7 +120,8 @@ expire_tick (gpointer user_data)
   Tasks *tasks = user_data;
   g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_task_runner_unref);
   g_autoptr(GPtrArray) unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_task_runner_unref);
-  gint64 now = g_get_real_time ();
+  /* Monotonic: a step of the wall clock must not stop every handler. */
+  gint64 now = g_get_monotonic_time ();
   NorthMcpProtocolSettings settings;
   GHashTableIter iter;
   Runner *runner;
@@ -147,7 +148,7 @@ expire_tick (gpointer user_data)
     runner_write (g_ptr_array_index (unwritten, i));
 
   if (tasks->store != NULL) /* else stopped, its shared store let go */
-    north_mcp_task_store_expire_async (tasks->store, g_get_monotonic_time (), NULL, expired, NULL);
+    north_mcp_task_store_expire_async (tasks->store, now, NULL, expired, NULL);
   /* task-ttl may have changed: the sweep follows the shortest ttl of the
    * tasks here and of the next one (replacing this source, maybe). */
   schedule_expiry (tasks, ttl_ms, TRUE);
@@ -622,7 +623,7 @@ runner_flush (Runner *runner)
 {
   if (runner->tasks == NULL || !runner->created)
     return;
-  runner->touched_at = g_get_real_time ();
+  runner->touched_at = g_get_monotonic_time ();
   runner_write (runner);
 }
 
@@ -933,7 +934,7 @@ north_mcp_tasks_call_tool (NorthMcpProtocolHost *host,
   runner = g_atomic_rc_box_new0 (Runner);
   runner->tasks = tasks;
   runner->store = g_object_ref (tasks->store);
-  runner->touched_at = g_get_real_time ();
+  runner->touched_at = g_get_monotonic_time ();
   north_mcp_protocol_host_get_settings (tasks->host, &settings);
   runner->ttl_ms = (gint64) settings.task_ttl * 1000;
   /* A lowered task-ttl: the sweep must not wait for the longer one. */
@@ -1078,7 +1079,7 @@ north_mcp_task_runner_take_answers (Runner     *runner,
       json_object_remove_member (runner->pending, l->data);
       north_mcp_task_record_touch (runner->record, "input_required");
       /* A change: the record lives on, and so must its handler. */
-      runner->touched_at = g_get_real_time ();
+      runner->touched_at = g_get_monotonic_time ();
     }
 
   if (bound != NULL)

@@ -9,35 +9,16 @@
  */
 #include <signal.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include <north-mcp.h>
 #include "north-mcp-redis-client-private.h"
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-task-store-private.h"
+#include "test-clock.h"
 #include "test-redis-server.h"
 
 static TestRedisServer redis;
 
-/* How far the wall clock is stepped (as NTP or an operator may). GLib's
- * g_get_real_time() asks gettimeofday(), which this program defines over
- * the C library's; monotonic time is left as it is. */
-static gint64 clock_step_us;
-
-int
-gettimeofday (struct timeval *tv,
-              void           *tz)
-{
-  struct timespec now;
-  gint64 us;
-
-  clock_gettime (CLOCK_REALTIME, &now);
-  us = (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000 + clock_step_us;
-  tv->tv_sec = us / G_USEC_PER_SEC;
-  tv->tv_usec = us % G_USEC_PER_SEC;
-  return 0;
-}
 
 typedef struct {
   GAsyncResult *result;
@@ -367,14 +348,14 @@ test_updates_and_ids (Fixture *fixture, gconstpointer kind)
 /* A server that runs for months sees its wall clock stepped: a record
  * lives its TTL of the time that passed, not of what the clock says. */
 static void
-test_clock_step (Fixture *fixture, gconstpointer kind)
+test_record_clock_step (Fixture *fixture, gconstpointer kind)
 {
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
 
   g_assert_true (create (fixture, "alice", "t1", 60000, &error));
   g_assert_no_error (error);
-  clock_step_us = 2 * G_TIME_SPAN_HOUR;
+  test_clock_step (2 * G_TIME_SPAN_HOUR);
   object = get (fixture, "alice", "t1", &error);
   g_assert_no_error (error);
   g_assert_nonnull (object);
@@ -387,11 +368,11 @@ test_clock_step (Fixture *fixture, gconstpointer kind)
 
   /* And back: a record does not outlive its TTL either (the shared
    * store's expire leaves that to Redis). */
-  clock_step_us = -2 * G_TIME_SPAN_HOUR;
+  test_clock_step (-2 * G_TIME_SPAN_HOUR);
   g_assert_cmpint (expire (fixture, g_get_monotonic_time () + 61 * G_TIME_SPAN_MINUTE, &error), ==,
                    GPOINTER_TO_INT (kind) == MEMORY ? 1 : 0);
   g_assert_no_error (error);
-  clock_step_us = 0;
+  test_clock_step (0);
 }
 
 /* The shared store leaves expiry to the state store (the records' TTL):
@@ -1600,7 +1581,7 @@ main (int argc, char **argv)
     {
       const char *tests[] = { "owner-isolation", "terminal", "updates-and-ids", "clock-step" };
       void (*funcs[]) (Fixture *, gconstpointer) = { test_owner_isolation, test_terminal, test_updates_and_ids,
-                                                     test_clock_step };
+                                                     test_record_clock_step };
 
       for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
         {

@@ -13,6 +13,7 @@
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-task-impl-private.h"
 #include "north-mcp-task-private.h"
+#include "test-clock.h"
 #include "test-http-client.h"
 #include "test-redis-server.h"
 
@@ -990,6 +991,29 @@ test_update_keeps_working_handler (Fixture *f, gconstpointer data)
   g_object_set (f->server, "task-ttl", 3600, NULL);
 }
 
+/* The sweep stops a handler whose task made no change for its ttl of
+ * time that passed: a step of the wall clock (NTP, an operator) on a
+ * server that runs for months stops none. */
+static void
+test_clock_step_keeps_handler (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) task = NULL;
+
+  /* A ttl of 10 s: the sweep runs every 5 s. */
+  g_object_set (f->server, "task-ttl", 10, NULL);
+  forever_stopped = 0;
+  task_id = start_task (f, "forever");
+  test_clock_step (2 * G_TIME_SPAN_HOUR);
+  /* At least one sweep, well within the ttl. */
+  sleep_ms (6000);
+  test_clock_step (0);
+  g_assert_cmpuint (forever_stopped, ==, 0);
+  task = get_task (f, task_id);
+  g_assert_cmpstr (json_object_get_string_member (task, "status"), ==, "working");
+  g_object_set (f->server, "task-ttl", 3600, NULL);
+}
+
 /* The sweep that stops idle handlers follows task-ttl as it is now, not
  * as it was when the first task started (an hour: a sweep a minute): a
  * handler whose task made no change for a lowered task-ttl stops within
@@ -1723,6 +1747,8 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/stop-from-handler", Fixture, NULL, fixture_setup, test_stop_from_handler,
               fixture_teardown);
   g_test_add ("/tasks-http/lowered-ttl", Fixture, NULL, fixture_setup, test_lowered_ttl, fixture_teardown);
+  g_test_add ("/tasks-http/clock-step", Fixture, NULL, fixture_setup, test_clock_step_keeps_handler,
+              fixture_teardown);
   g_test_add ("/tasks-http/limit-before-handler", Fixture, NULL, fixture_setup, test_limit_before_handler,
               fixture_teardown);
   g_test_add ("/tasks-http/lease-before-record", Fixture, NULL, fixture_setup, test_lease_before_record,
