@@ -48,9 +48,14 @@ char               *north_mcp_event_store_session_key  (const char         *sess
 
 /* The store of @session, created on first use; owned by the session. */
 NorthMcpEventStore *north_mcp_event_store_get          (NorthMcpSession    *session);
-/* A new stream number, remembering @channel (weakly) as its live end. */
+/* A new stream number, remembering @channel (weakly) as its live end.
+ * After G_MAXUINT streams (one per POST: a session of months) the
+ * numbers wrap, never to 0 nor to a stream the store still knows. */
 guint               north_mcp_event_store_open_stream  (NorthMcpEventStore *self,
                                                         NorthMcpChannel    *channel);
+/* Where stream numbers go on from (for tests of their wrap). */
+void                north_mcp_event_store_set_next_stream (NorthMcpEventStore *self,
+                                                           guint               stream);
 /* Records one event of @stream; returns its id (transfer full). With
  * @data NULL, only numbers an event (a priming event). */
 char               *north_mcp_event_store_add          (NorthMcpEventStore *self,

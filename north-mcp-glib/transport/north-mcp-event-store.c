@@ -41,6 +41,7 @@ struct _NorthMcpEventStore
   gsize       bytes;      /* data held by events */
   guint64     next_number;
   guint       next_stream;
+  gboolean    wrapped;    /* next_stream went past G_MAXUINT */
   GHashTable *streams;    /* stream number -> GWeakRef of its channel */
   GHashTable *dropped;    /* stream number -> newest dropped event number */
   guint       dropped_prune_at;  /* size of `dropped` that prunes it */
@@ -122,12 +123,43 @@ north_mcp_event_store_get (NorthMcpSession *session)
   return self;
 }
 
+/* Whether the store knows @stream: live, lost events, or still has some. */
+static gboolean
+stream_is_known (NorthMcpEventStore *self,
+                 guint               stream)
+{
+  if (g_hash_table_contains (self->streams, GUINT_TO_POINTER (stream)) ||
+      g_hash_table_contains (self->dropped, GUINT_TO_POINTER (stream)))
+    return TRUE;
+  for (GList *l = self->events.head; l != NULL; l = l->next)
+    if (((Event *) l->data)->stream == stream)
+      return TRUE;
+  return FALSE;
+}
+
+/* After G_MAXUINT streams the numbers wrap: never to 0 (no event id has
+ * it), nor to a stream the store still knows, whose events a replay of
+ * the new one would resend. Checked only then: a walk of the events. */
+static guint
+next_stream_number (NorthMcpEventStore *self)
+{
+  for (;;)
+    {
+      guint stream = self->next_stream++;
+
+      if (stream == 0)
+        self->wrapped = TRUE;
+      else if (!self->wrapped || !stream_is_known (self, stream))
+        return stream;
+    }
+}
+
 guint
 north_mcp_event_store_open_stream (NorthMcpEventStore *self,
                                    NorthMcpChannel    *channel)
 {
   g_autoptr(GRecMutexLocker) locker G_GNUC_UNUSED = g_rec_mutex_locker_new (&lock);
-  guint stream = self->next_stream++;
+  guint stream = next_stream_number (self);
   GWeakRef *ref = g_new0 (GWeakRef, 1);
   GHashTableIter iter;
   gpointer value;
@@ -398,4 +430,13 @@ north_mcp_event_store_lookup_stream (NorthMcpEventStore *self,
 
   g_object_unref (channel);
   return channel;
+}
+
+void
+north_mcp_event_store_set_next_stream (NorthMcpEventStore *self,
+                                       guint               stream)
+{
+  g_autoptr(GRecMutexLocker) locker G_GNUC_UNUSED = g_rec_mutex_locker_new (&lock);
+
+  self->next_stream = stream;
 }

@@ -2295,6 +2295,37 @@ test_event_stores_bounded_together (void)
   g_assert_cmpuint (events->len, ==, per_session + 1);
 }
 
+/* A session of months opens G_MAXUINT streams (one per POST): their
+ * numbers wrap, but a new stream gets neither 0 (no event id has it) nor
+ * the number of a stream whose events the store still has, which a
+ * replay of the new one would resend. */
+static void
+test_event_store_stream_wrap (void)
+{
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("wrap", NULL);
+  NorthMcpEventStore *store = north_mcp_event_store_get (session);
+  g_autoptr(TestQuietChannel) channel = g_object_new (TEST_TYPE_QUIET_CHANNEL, NULL);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  guint old = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (channel));
+
+  g_free (north_mcp_event_store_add (store, old, "\"old\"", 5));
+  north_mcp_event_store_set_next_stream (store, G_MAXUINT);
+  for (guint i = 0; i < 3; i++)
+    {
+      guint stream = north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (channel));
+      g_autofree char *id = north_mcp_event_store_add (store, stream, "\"new\"", 5);
+      guint parsed;
+      guint64 number;
+
+      g_assert_true (north_mcp_event_store_parse_id (id, &parsed, &number));
+      g_assert_cmpuint (parsed, ==, stream);
+      g_assert_cmpuint (stream, !=, old);
+      g_ptr_array_set_size (events, 0);
+      g_assert_true (north_mcp_event_store_replay (store, stream, 0, events));
+      g_assert_cmpuint (events->len, ==, 1);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2359,6 +2390,7 @@ main (int   argc,
   g_test_add_data_func ("/http/shutdown/from-a-handler", NULL, test_shutdown_from_a_handler);
   g_test_add_data_func ("/http/shutdown/stop-from-a-handler", "stop", test_shutdown_from_a_handler);
   g_test_add_func ("/http/event-stores/bounded-together", test_event_stores_bounded_together);
+  g_test_add_func ("/http/event-stores/stream-wrap", test_event_store_stream_wrap);
 
   return g_test_run ();
 }
