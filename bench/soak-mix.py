@@ -31,15 +31,14 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import b64url, free_port, proc_status  # noqa: E402
+
 SECRET = "soak-server-secret"
 ACCEPT = "application/json, text/event-stream"
 counter = itertools.count()
 stats = {"rounds": 0, "errors": 0}
 lock = threading.Lock()
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def bundle(email):
@@ -150,14 +149,6 @@ def loop(port, deadline):
         abandon = not abandon
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser()
@@ -168,9 +159,7 @@ def main():
     parser.add_argument("--session-timeout", type=int, default=20)
     args = parser.parse_args()
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([args.server, "--transport", "streamable-http", "--stateful", "--port", str(port),
                                "--server-secret", SECRET, "--session-timeout", str(args.session_timeout),
                                "--no-debug"], stderr=subprocess.DEVNULL)
@@ -189,7 +178,7 @@ def main():
     start = time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(args.sample)
-        samples.append((round(time.monotonic() - start), rss_kib(server.pid), stats["rounds"]))
+        samples.append((round(time.monotonic() - start), proc_status(server.pid, "VmRSS"), stats["rounds"]))
         print(f"{samples[-1][0]:>5} s  RSS {samples[-1][1]:>8} KiB  rounds {samples[-1][2]}", flush=True)
     for thread in threads:
         thread.join()
