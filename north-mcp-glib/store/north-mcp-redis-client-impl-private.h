@@ -82,8 +82,10 @@ struct _NorthMcpRedisClient
    * "heartbeat-interval" on the command connection. */
   char *heartbeat_channel;
   GSource *heartbeat;
-  guint heartbeat_sent;       /* number of the last one published */
-  guint heartbeat_seen;       /* number of the last one received */
+  /* 64 bits: at the shortest interval a 32-bit count wraps in 16 months,
+   * and then no heartbeat is ever awaited again. */
+  guint64 heartbeat_sent;     /* number of the last one published */
+  guint64 heartbeat_seen;     /* number of the last one received */
   gboolean heartbeat_publishing;
   gint64 heartbeat_awaited;   /* when Redis took the last one (µs); 0: none */
 

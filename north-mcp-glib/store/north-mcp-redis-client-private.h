@@ -165,6 +165,10 @@ guint                north_mcp_redis_client_subscribe      (NorthMcpRedisClient 
                                                             GDestroyNotify            destroy);
 void                 north_mcp_redis_client_unsubscribe    (NorthMcpRedisClient      *self,
                                                             guint                     id);
+/* How many heartbeats were sent and seen so far (for tests of a server
+ * that ran long). */
+void                 north_mcp_redis_client_set_heartbeat_count (NorthMcpRedisClient *self,
+                                                                 guint64              count);
 /* Where subscription ids go on from (for tests of their wrap at
  * G_MAXUINT, which a server that runs for months may reach). */
 void                 north_mcp_redis_client_set_next_subscription_id (NorthMcpRedisClient *self,

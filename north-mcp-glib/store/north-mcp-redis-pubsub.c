@@ -108,9 +108,9 @@ heartbeat_received (const char *channel,
   g_autofree char *text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
   guint64 number = 0;
 
-  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT, &number, NULL))
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT64, &number, NULL))
     return;
-  self->heartbeat_seen = MAX (self->heartbeat_seen, (guint) number);
+  self->heartbeat_seen = MAX (self->heartbeat_seen, number);
   if (self->heartbeat_seen >= self->heartbeat_sent)
     self->heartbeat_awaited = 0;
 }
@@ -122,7 +122,8 @@ heartbeat_published (GObject      *source,
 {
   NorthMcpRedisClient *self = NORTH_MCP_REDIS_CLIENT (source);
   g_autoptr(NorthMcpRedisReply) reply = north_mcp_redis_client_command_finish (self, result, NULL);
-  guint number = GPOINTER_TO_UINT (user_data);
+  /* One is published at a time: this one. */
+  guint64 number = self->heartbeat_sent;
 
   self->heartbeat_publishing = FALSE;
   /* Not taken (no connection, no subscriber yet): nothing to wait for. */
@@ -152,9 +153,9 @@ heartbeat_tick (gpointer user_data)
   if (!self->sub.ready || !self->cmd.ready || self->heartbeat_publishing)
     return G_SOURCE_CONTINUE;
 
-  number = g_strdup_printf ("%u", ++self->heartbeat_sent);
+  number = g_strdup_printf ("%" G_GUINT64_FORMAT, ++self->heartbeat_sent);
   self->heartbeat_publishing = TRUE;
-  north_mcp_redis_client_commandv_async (self, NULL, heartbeat_published, GUINT_TO_POINTER (self->heartbeat_sent),
+  north_mcp_redis_client_commandv_async (self, NULL, heartbeat_published, NULL,
                                          "PUBLISH", self->heartbeat_channel, number, NULL);
   return G_SOURCE_CONTINUE;
 }
@@ -274,4 +275,14 @@ north_mcp_redis_client_set_next_subscription_id (NorthMcpRedisClient *self,
   g_return_if_fail (NORTH_MCP_IS_REDIS_CLIENT (self));
 
   self->next_subscription_id = id - 1;
+}
+
+void
+north_mcp_redis_client_set_heartbeat_count (NorthMcpRedisClient *self,
+                                            guint64              count)
+{
+  g_return_if_fail (NORTH_MCP_IS_REDIS_CLIENT (self));
+
+  self->heartbeat_sent = count;
+  self->heartbeat_seen = count;
 }

@@ -845,9 +845,10 @@ test_reply_out_of_place (void)
 
 /* A pub/sub connection that goes silent without closing (the commands'
  * connection still answers) is noticed by its heartbeat, dropped and made
- * again: messages arrive again. Without it, none ever did. */
+ * again: messages arrive again. Without it, none ever did. With
+ * @heartbeats, as many were counted before it goes silent. */
 static void
-test_pubsub_silent (void)
+pubsub_silent (guint64 heartbeats)
 {
   Proxy *proxy = proxy_new (redis.port);
   g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", proxy->port);
@@ -863,6 +864,16 @@ test_pubsub_silent (void)
   wait_subscribers (publisher, "test:silent", 1);
   publish (publisher, "test:silent", "before", 6, 1);
   wait_messages (&inbox, 1);
+  if (heartbeats != 0)
+    {
+      gint64 until = g_get_monotonic_time () + 600 * 1000;
+
+      /* A few more heartbeats: past the count given, if they wrap. */
+      north_mcp_redis_client_set_heartbeat_count (subscriber, heartbeats);
+      while (g_get_monotonic_time () < until)
+        if (!g_main_context_iteration (NULL, FALSE))
+          g_usleep (1000);
+    }
 
   /* A heartbeat is given command-timeout to arrive: short, so the test
    * is, and only now, so a busy machine does not reconnect before. */
@@ -890,6 +901,21 @@ test_pubsub_silent (void)
   g_clear_object (&subscriber);
   proxy_free (proxy);
   inbox_clear (&inbox);
+}
+
+static void
+test_pubsub_silent (void)
+{
+  pubsub_silent (0);
+}
+
+/* Heartbeats are counted: at the shortest heartbeat-interval (10 ms) a
+ * 32-bit count wrapped after 16 months, and from then on no heartbeat
+ * was ever awaited, so a silent connection was never found. */
+static void
+test_pubsub_silent_after_wrap (void)
+{
+  pubsub_silent (G_MAXUINT - 1);
 }
 
 /* --- a Redis that flaps: it answers the handshake, then sends junk --- */
@@ -1461,6 +1487,7 @@ main (int   argc,
   g_test_add_func ("/redis-client/subscription-id-wrap", test_subscription_id_wrap);
   g_test_add_func ("/redis-client/restart", test_restart);
   g_test_add_func ("/redis-client/pubsub-silent", test_pubsub_silent);
+  g_test_add_func ("/redis-client/pubsub-silent-after-wrap", test_pubsub_silent_after_wrap);
   g_test_add_func ("/redis-client/reply-out-of-place", test_reply_out_of_place);
   g_test_add_func ("/redis-client/timeout", test_timeout);
   g_test_add_func ("/redis-client/cancel", test_cancel);
