@@ -14,6 +14,8 @@
 /* Entries of `dropped` before streams whose channel is gone are
  * forgotten: one per request of a long session otherwise. */
 #define DROPPED_PRUNE_MIN (4 * NORTH_MCP_EVENT_STORE_CAPACITY)
+/* Entries of `streams` before those whose channel is gone are forgotten. */
+#define STREAMS_PRUNE_MIN 64
 
 typedef struct
 {
@@ -43,6 +45,7 @@ struct _NorthMcpEventStore
   guint       next_stream;
   gboolean    wrapped;    /* next_stream went past G_MAXUINT */
   GHashTable *streams;    /* stream number -> GWeakRef of its channel */
+  guint       streams_prune_at;  /* size of `streams` that prunes it */
   GHashTable *dropped;    /* stream number -> newest dropped event number */
   guint       dropped_prune_at;  /* size of `dropped` that prunes it */
   guint       forgotten_through; /* streams up to this may have lost theirs */
@@ -106,6 +109,7 @@ north_mcp_event_store_get (NorthMcpSession *session)
   self->streams = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) weak_ref_free);
   self->dropped = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->dropped_prune_at = DROPPED_PRUNE_MIN;
+  self->streams_prune_at = STREAMS_PRUNE_MIN;
   self->shared = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
   if (self->shared != NULL)
     {
@@ -164,8 +168,10 @@ north_mcp_event_store_open_stream (NorthMcpEventStore *self,
   GHashTableIter iter;
   gpointer value;
 
-  /* Forget streams whose channel is gone, now and then. */
-  if (g_hash_table_size (self->streams) >= 64)
+  /* Forget streams whose channel is gone, now and then: once as many
+   * more came as are live, so that a client that keeps many open does
+   * not make every request walk them all. */
+  if (g_hash_table_size (self->streams) >= self->streams_prune_at)
     {
       g_hash_table_iter_init (&iter, self->streams);
       while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -177,6 +183,7 @@ north_mcp_event_store_open_stream (NorthMcpEventStore *self,
           else
             g_object_unref (object);
         }
+      self->streams_prune_at = MAX (STREAMS_PRUNE_MIN, 2 * g_hash_table_size (self->streams));
     }
 
   g_weak_ref_init (ref, channel);

@@ -2326,6 +2326,46 @@ test_event_store_stream_wrap (void)
     }
 }
 
+/* The store looks at a live channel through a toggle reference: each
+ * look makes it strong and weak again. */
+static void
+count_look (gpointer  data,
+            GObject  *object,
+            gboolean  is_last_ref)
+{
+  if (is_last_ref)
+    (*(guint *) data)++;
+}
+
+/* A session may keep many streams open at once (slow calls, unread
+ * answers): each new one walked all of them once there were 64, a cost
+ * per request that grew with what the client kept open. Now the walks
+ * add up to a few looks per stream. */
+static void
+test_event_store_many_live_streams (void)
+{
+  const guint n = 2000;
+  g_autoptr(NorthMcpSession) session = north_mcp_session_new ("many", NULL);
+  NorthMcpEventStore *store = north_mcp_event_store_get (session);
+  g_autoptr(GPtrArray) channels = g_ptr_array_new ();
+  guint looks = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      GObject *channel = g_object_new (TEST_TYPE_QUIET_CHANNEL, NULL);
+
+      g_object_add_toggle_ref (channel, count_look, &looks);
+      g_object_unref (channel);
+      g_ptr_array_add (channels, channel);
+      north_mcp_event_store_open_stream (store, NORTH_MCP_CHANNEL (channel));
+    }
+  g_assert_cmpuint (looks, <=, 4 * n);
+
+  g_clear_object (&session);
+  for (guint i = 0; i < n; i++)
+    g_object_remove_toggle_ref (channels->pdata[i], count_look, &looks);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2391,6 +2431,7 @@ main (int   argc,
   g_test_add_data_func ("/http/shutdown/stop-from-a-handler", "stop", test_shutdown_from_a_handler);
   g_test_add_func ("/http/event-stores/bounded-together", test_event_stores_bounded_together);
   g_test_add_func ("/http/event-stores/stream-wrap", test_event_store_stream_wrap);
+  g_test_add_func ("/http/event-stores/many-live-streams", test_event_store_many_live_streams);
 
   return g_test_run ();
 }
