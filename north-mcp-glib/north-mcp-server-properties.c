@@ -575,8 +575,10 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * one without valid credentials is answered `401` (or `403`) at once,
    * unread, and holds nothing. The bodies of requests not authenticated
    * so (all requests of an open server, custom routes) may hold at most
-   * a quarter of this bound per client IP address (but at least
-   * [property@NorthMcp.Server:max-body-size]); past it they are answered
+   * a quarter of this bound per client IP address, but at least
+   * [property@NorthMcp.Server:max-body-size] (behind a trusted proxy, the
+   * address is the one it names: see
+   * [property@NorthMcp.Server:forwarded-allow-ips]); past it they are answered
    * `503` with `Retry-After`, unread, and other clients are still
    * served.
    *

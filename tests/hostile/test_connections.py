@@ -1349,6 +1349,49 @@ def test_one_client_address_holds_at_most_a_quarter_of_the_bodies():
         server.stop()
 
 
+def post_from(port, source, headers=None):
+    """A POST of a 30,000-byte ping to /mcp from SOURCE: (status, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    try:
+        conn.request("POST", "/mcp", body=padded_ping(30000), headers={**MCP_HEADERS, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_behind_a_trusted_proxy_the_bodies_share_is_the_named_clients():
+    # Through a trusted proxy (loopback by default, --forwarded-allow-ips)
+    # every client comes from the proxy's address: its body counts in the
+    # share of the client X-Forwarded-For names. Before, one client's
+    # trickling uploads through the proxy took the proxy's share, and every
+    # other client behind it got 503.
+    server = Server("--stateless")
+    try:
+        attackers = hold_bodies(server.port, 16, 4 * 1024 * 1024, source="127.0.0.1",
+                                headers={"X-Forwarded-For": "203.0.113.7"})
+        time.sleep(0.5)
+        status, body = post_from(server.port, "127.0.0.1", {"X-Forwarded-For": "198.51.100.9"})
+        assert status == 200 and json.loads(body)["result"] == {}, body
+        assert len(answers_of(attackers, 12)) == 12
+        for sock in attackers:
+            sock.close()
+
+        # A peer that is no trusted proxy names nobody: 127.0.0.2's uploads,
+        # each naming another client, all count in 127.0.0.2's share.
+        attackers = [hold_bodies(server.port, 1, 4 * 1024 * 1024, source="127.0.0.2",
+                                 headers={"X-Forwarded-For": f"192.0.2.{n}"})[0] for n in range(16)]
+        time.sleep(0.5)
+        refused = answers_of(attackers, 12)
+        assert len(refused) == 12
+        assert all(b"one client" in answer for answer in refused.values()), refused
+        for sock in attackers:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_uploads_to_public_routes_do_not_hold_the_bodies_of_the_authenticated():
     # Custom routes are public, so their bodies are not checked before
     # they are read: they hold at most their address's share. Requests
