@@ -13,15 +13,19 @@
  *                  the server then adopts
  *   P<n> <bytes>   a message on channel n: 0 sessions, 1 broadcast,
  *                  2 responses, 3 stream:$SESSION, 4 task-cancel,
- *                  5 task-update
+ *                  5 task-update ("TOKEN OWNER TASKID$NLANSWERS"),
+ *                  6 task-update-ack ("TOKEN")
  * In items, $TASK is the last task id the server handed out (at first
  * FOREIGN_TASK, one that runs elsewhere), $SESSION the id of an open
  * session, $OTHER another session id, $OWNER the owner key of the
- * anonymous user and $NL a newline. The store is the in-memory one,
- * claiming to be shared, as the session manager's store: replicas' code
- * paths, with every record and message from the input. Whatever the
- * server sends must be valid JSON-RPC, and what a tasks/get answers the
- * task asked for, with a status clients know.
+ * anonymous user, $TOKEN the token of the last tasks/update the server
+ * relayed to other replicas (at first FOREIGN_TOKEN) and $NL a newline.
+ * The store is the in-memory one, claiming to be shared, as the session
+ * manager's store: replicas' code paths, with every record and message
+ * from the input. Whatever the server sends must be valid JSON-RPC, and
+ * what a tasks/get answers the task asked for, with a status clients
+ * know. A relayed tasks/update is answered once: with success once its
+ * token is acknowledged, else (when the server closes) with an error.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -36,6 +40,7 @@
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-state-store-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-util-private.h"
 #include "test-channel.h"
 #include "fuzz-common.h"
@@ -43,10 +48,11 @@
 
 #define OTHER_SESSION "0123456789abcdef0123456789abcdef"
 #define FOREIGN_TASK "00112233445566778899aabbccddeeff"
+#define FOREIGN_TOKEN "ffeeddccbbaa99887766554433221100"
 
 static const char * const channels[] = {
   "north-mcp:sessions", "north-mcp:broadcast", "north-mcp:responses", NULL /* stream: */,
-  "north-mcp:task-cancel", "north-mcp:task-update",
+  "north-mcp:task-cancel", "north-mcp:task-update", "north-mcp:task-update-ack",
 };
 
 /* The in-memory store, claiming to be shared as Redis is: what replicas
@@ -184,6 +190,12 @@ typedef struct
   GHashTable      *gets;     /* request id (as text) -> taskId of a tasks/get */
   GPtrArray       *waiting;  /* contexts of the tool "wait" */
   NorthMcpSession *restored; /* from the last session record */
+  char            *token;    /* of the last tasks/update relayed */
+  GHashTable      *relayed;  /* token -> request id (as text) of the update relayed */
+  GHashTable      *acked;    /* tokens published on task-update-ack */
+  GHashTable      *uses;     /* request id (as text) -> how many requests used it */
+  char            *updating; /* id of the tasks/update being dispatched, or NULL */
+  char            *updating_task; /* and its taskId */
 } Fuzz;
 
 static void
@@ -203,6 +215,7 @@ expand (Fuzz       *f,
   g_string_replace (out, "$SESSION", north_mcp_session_get_id (f->session), 0);
   g_string_replace (out, "$OTHER", OTHER_SESSION, 0);
   g_string_replace (out, "$OWNER", f->owner, 0);
+  g_string_replace (out, "$TOKEN", f->token != NULL ? f->token : FOREIGN_TOKEN, 0);
   g_string_replace (out, "$NL", "\n", 0);
   return g_string_free (out, FALSE);
 }
@@ -250,6 +263,8 @@ remember_get (Fuzz     *f,
 
   if (id == NULL)
     return;
+  g_hash_table_replace (f->uses, g_strdup (id),
+                        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (f->uses, id)) + 1));
   if (g_hash_table_contains (f->gets, id))
     g_hash_table_replace (f->gets, id, g_strdup (AMBIGUOUS));
   else if (g_strcmp0 (north_mcp_object_get_string (object, "method"), "tasks/get") == 0 && task_id != NULL &&
@@ -257,6 +272,84 @@ remember_get (Fuzz     *f,
     g_hash_table_replace (f->gets, id, g_strdup (task_id));
   else
     g_hash_table_replace (f->gets, id, g_strdup (AMBIGUOUS));
+}
+
+/* A tasks/update the server relays to other replicas: its token, and the
+ * request it answers once acknowledged. */
+static void
+relayed_cb (const char *channel,
+            GBytes     *message,
+            gpointer    user_data)
+{
+  Fuzz *f = user_data;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (message, &length);
+  const char *space = length > 0 ? memchr (data, ' ', length) : NULL;
+  const char *newline = length > 0 ? memchr (data, '\n', length) : NULL;
+  g_autofree char *task_id = NULL;
+
+  if (space == NULL || newline == NULL || newline < space)
+    return;
+  g_free (f->token);
+  f->token = g_strndup (data, space - data);
+  /* "TOKEN OWNER TASKID": the update being dispatched, if of that task. */
+  task_id = g_strndup (space + 1, newline - (space + 1));
+  if (f->updating != NULL && strchr (task_id, ' ') != NULL &&
+      g_strcmp0 (strchr (task_id, ' ') + 1, f->updating_task) == 0)
+    g_hash_table_replace (f->relayed, g_strdup (f->token), g_strdup (f->updating));
+}
+
+/* The answers sent with request id @id; *@results: how many succeeded. */
+static guint
+count_answers (TestChannel *channel,
+               const char  *id,
+               guint       *results)
+{
+  GPtrArray *sent = test_channel_get_messages (channel);
+  guint n = 0;
+
+  *results = 0;
+  for (guint i = 0; i < sent->len; i++)
+    {
+      JsonNode *node = g_ptr_array_index (sent, i);
+      JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      g_autofree char *other = object != NULL && !json_object_has_member (object, "method")
+                               ? id_text (object) : NULL;
+
+      if (g_strcmp0 (other, id) != 0)
+        continue;
+      n++;
+      if (json_object_has_member (object, "result"))
+        (*results)++;
+    }
+  return n;
+}
+
+/* A relayed tasks/update (of an id no other request used) is answered
+ * once, with success once acknowledged; @closed: the server has ended,
+ * so every update has been answered. */
+static void
+check_relayed (Fuzz     *f,
+               gboolean  closed)
+{
+  GHashTableIter iter;
+  gpointer token, id;
+
+  g_hash_table_iter_init (&iter, f->relayed);
+  while (g_hash_table_iter_next (&iter, &token, &id))
+    {
+      guint results = 0;
+      guint n = count_answers (f->requests, id, &results);
+
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (f->uses, id)) != 1)
+        continue;
+      if (n > 1 || (closed && n != 1) || (g_hash_table_contains (f->acked, token) && results != 1))
+        {
+          fprintf (stderr, "relayed tasks/update %s (token %s): %u answers, %u results\n",
+                   (char *) id, (char *) token, n, results);
+          abort ();
+        }
+    }
 }
 
 static gboolean
@@ -357,10 +450,21 @@ run_item (Fuzz *f,
 
       if (message != NULL)
         remember_get (f, message);
+      if (message != NULL && JSON_NODE_HOLDS_OBJECT (message) &&
+          g_strcmp0 (north_mcp_object_get_string (json_node_get_object (message), "method"), "tasks/update") == 0)
+        {
+          JsonObject *object = json_node_get_object (message);
+
+          f->updating = id_text (object);
+          f->updating_task = g_strdup (north_mcp_object_get_string (north_mcp_object_get_object (object, "params"),
+                                                                    "taskId"));
+        }
       if (message != NULL && (line[0] == 'R' || session != NULL))
         north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (f->server), session, NULL, message,
                                     NORTH_MCP_CHANNEL (f->requests));
       iterate ();
+      g_clear_pointer (&f->updating, g_free);
+      g_clear_pointer (&f->updating_task, g_free);
       remember_task (f);
     }
   else if (strcmp (line, "T") == 0 || strcmp (line, "F") == 0)
@@ -384,11 +488,14 @@ run_item (Fuzz *f,
       set_record (f, "north-mcp:session:", OTHER_SESSION, text);
       restore (f);
     }
-  else if (line[0] == 'P' && line[1] >= '0' && line[1] <= '5' && line[2] == '\0')
+  else if (line[0] == 'P' && line[1] >= '0' && line[1] <= '6' && line[2] == '\0')
     {
       guint n = line[1] - '0';
       g_autofree char *stream = g_strconcat ("north-mcp:stream:", north_mcp_session_get_id (f->session), NULL);
       g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+
+      if (n == 6)
+        g_hash_table_add (f->acked, g_strdup (text));
 
       north_mcp_state_store_publish (f->store, channels[n] != NULL ? channels[n] : stream, bytes);
     }
@@ -431,6 +538,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GError) error = NULL;
+  guint relayed_id;
 
   fuzz_init ();
   if (size > 65536)
@@ -443,6 +551,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   f.standalone = test_channel_new (TRUE);
   f.owner = north_mcp_session_owner_key (NULL);
   f.gets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  f.uses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f.relayed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  f.acked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  relayed_id = north_mcp_state_store_subscribe (f.store, "north-mcp:task-update", relayed_cb, &f, NULL);
   manager = north_mcp_protocol_host_get_session_manager (NORTH_MCP_PROTOCOL_HOST (f.server));
   north_mcp_session_manager_set_store (manager, f.store);
   f.session = north_mcp_session_manager_open (manager, NORTH_MCP_CHANNEL (f.standalone), NULL, &error);
@@ -459,6 +571,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   iterate ();
   check_sent (&f, f.requests);
   check_sent (&f, f.standalone);
+  check_relayed (&f, FALSE);
+  /* Updates still unacknowledged are answered when the tasks stop. */
+  north_mcp_tasks_stop (NORTH_MCP_PROTOCOL_HOST (f.server));
+  iterate ();
+  check_sent (&f, f.requests);
+  check_relayed (&f, TRUE);
+  north_mcp_state_store_unsubscribe (f.store, relayed_id);
 
   g_clear_object (&f.restored);
   north_mcp_session_manager_close_all (manager);
@@ -473,6 +592,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_free (f.task);
   g_free (f.owner);
   g_hash_table_unref (f.gets);
+  g_hash_table_unref (f.uses);
+  g_hash_table_unref (f.relayed);
+  g_hash_table_unref (f.acked);
+  g_free (f.token);
   g_ptr_array_unref (f.waiting);
   return 0;
 }
