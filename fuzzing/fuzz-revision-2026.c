@@ -7,10 +7,16 @@
  * a message that passes is dispatched without a session to a server whose
  * tool asks for input (its state is the argument "state") and whose
  * argument travels in an Mcp-Param header. An input-required result is
- * retried with its sealed state. Last, the payload is sealed with the
- * server's key, as a store that knows the shared key could, and opened by
- * north_mcp_revision_2026_check_retry(): what comes after the integrity
- * check must cope with any payload too.
+ * retried with its sealed state, also with its arguments' members in
+ * another order (the state binds a digest of the canonical arguments:
+ * accepted) and with other arguments (refused). Last, the payload is
+ * sealed with the server's key, as a store that knows the shared key
+ * could, and opened by north_mcp_revision_2026_check_retry() with the
+ * message's params: what comes after the integrity check must cope with
+ * any payload too. In the payload, $OWNER is the anonymous user's owner
+ * key and $ARGS the digest of the message's canonical arguments, so that
+ * it reaches the argument binding: a state opened is one bound to those
+ * arguments, in any order of their members, and to no others.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -20,9 +26,11 @@
 #include "north-mcp.h"
 #include "north-mcp-base64-private.h"
 #include "north-mcp-dispatch-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-revision-2026-private.h"
+#include "north-mcp-session-private.h"
 #include "north-mcp-util-private.h"
 #include "test-channel.h"
 #include "fuzz-common.h"
@@ -106,8 +114,101 @@ dispatch (NorthMcpServer *server,
     ;
 }
 
+/* The digest a state binds: SHA-256 of @params' canonical `arguments`
+ * (none: null), base64url. */
+static char *
+arguments_digest (JsonObject *params)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint8 digest[32];
+  gsize length = sizeof digest;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  north_mcp_json_write_canonical (text, params != NULL ? json_object_get_member (params, "arguments") : NULL);
+  g_checksum_update (checksum, (const guchar *) text->str, text->len);
+  g_checksum_get_digest (checksum, digest, &length);
+  return north_mcp_base64url_encode (digest, length);
+}
+
+/* @node with every object's members inserted in reverse order. */
+static JsonNode *
+reversed (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autoptr(GPtrArray) names = g_ptr_array_new ();
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonObject *original = json_node_get_object (node);
+      JsonObjectIter iter;
+      const char *name;
+
+      json_object_iter_init_ordered (&iter, original);
+      while (json_object_iter_next_ordered (&iter, &name, NULL))
+        g_ptr_array_add (names, (gpointer) name);
+      for (guint i = names->len; i > 0; i--)
+        json_object_set_member (object, g_ptr_array_index (names, i - 1),
+                                reversed (json_object_get_member (original, g_ptr_array_index (names, i - 1))));
+      return north_mcp_node_new_object (object);
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *original = json_node_get_array (node);
+      JsonArray *array = json_array_sized_new (json_array_get_length (original));
+      JsonNode *copy = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < json_array_get_length (original); i++)
+        json_array_add_element (array, reversed (json_array_get_element (original, i)));
+      json_node_take_array (copy, array);
+      return copy;
+    }
+  return json_node_copy (node);
+}
+
+/* @params with its arguments' members reversed (@other: FALSE) or with
+ * other arguments (TRUE). */
+static void
+change_arguments (JsonObject *params,
+                  gboolean    other)
+{
+  JsonNode *arguments = json_object_get_member (params, "arguments");
+
+  if (!other)
+    {
+      if (arguments != NULL)
+        json_object_set_member (params, "arguments", reversed (arguments));
+    }
+  else if (arguments != NULL && JSON_NODE_HOLDS_OBJECT (arguments))
+    json_object_set_boolean_member (json_node_get_object (arguments), "\x01other", TRUE);
+  else
+    json_object_set_member (params, "arguments", json_node_init_int (json_node_alloc (), 7));
+}
+
+#define OTHER_ARGUMENTS "requestState was issued for other arguments"
+
+/* Whether an answer among @channel's messages from @first on refuses a
+ * state for its arguments. */
+static gboolean
+refused_for_arguments (TestChannel *channel,
+                       guint        first)
+{
+  GPtrArray *sent = test_channel_get_messages (channel);
+
+  for (guint i = first; i < sent->len; i++)
+    {
+      JsonNode *node = g_ptr_array_index (sent, i);
+      JsonObject *error = JSON_NODE_HOLDS_OBJECT (node)
+                          ? north_mcp_object_get_object (json_node_get_object (node), "error") : NULL;
+      const char *text = north_mcp_object_get_string (error, "message");
+
+      if (text != NULL && strstr (text, OTHER_ARGUMENTS) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* The input-required results among @channel's messages, retried with
- * their state and an answer. */
+ * their state and an answer: as they were, with the arguments' members
+ * in another order (the same arguments) and with other arguments. */
 static void
 retry_input_required (NorthMcpServer *server,
                       TestChannel    *channel,
@@ -132,16 +233,28 @@ retry_input_required (NorthMcpServer *server,
     }
 
   for (guint i = 0; i < states->len && i < 4; i++)
-    {
-      g_autoptr(JsonNode) retry = json_node_copy (message);
-      JsonObject *retry_params = north_mcp_object_get_object (json_node_get_object (retry), "params");
-      JsonObject *responses = json_object_new ();
+    for (guint change = 0; change < 3; change++)
+      {
+        g_autoptr(JsonNode) retry = json_node_copy (message);
+        JsonObject *retry_params = north_mcp_object_get_object (json_node_get_object (retry), "params");
+        JsonObject *responses = json_object_new ();
+        guint first = sent->len;
 
-      json_object_set_object_member (responses, "roots", json_object_new ());
-      json_object_set_string_member (retry_params, "requestState", g_ptr_array_index (states, i));
-      json_object_set_object_member (retry_params, "inputResponses", responses);
-      dispatch (server, channel, retry);
-    }
+        json_object_set_object_member (responses, "roots", json_object_new ());
+        json_object_set_string_member (retry_params, "requestState", g_ptr_array_index (states, i));
+        json_object_set_object_member (retry_params, "inputResponses", responses);
+        if (change > 0)
+          change_arguments (retry_params, change == 2);
+        dispatch (server, channel, retry);
+        if (refused_for_arguments (channel, first) != (change == 2))
+          {
+            g_autofree char *text = north_mcp_jsonrpc_to_string (retry, NULL);
+
+            fprintf (stderr, "retry %s %s for its arguments: %s\n", change == 2 ? "not refused" : "refused",
+                     change == 1 ? "(members reordered)" : "", text);
+            abort ();
+          }
+      }
 }
 
 /* @payload sealed with the server's key: what a forged token would need. */
@@ -166,26 +279,70 @@ forge_token (NorthMcpServer *server,
   return g_strconcat (encoded, ".", mac, NULL);
 }
 
-static void
-open_forged (NorthMcpServer *server,
-             JsonNode       *message,
-             const char     *payload,
-             gsize           length)
+/* Opens @token as a retry of @method with @params (its requestState
+ * set to @token): whether it opened. */
+static gboolean
+open_token (NorthMcpServer *server,
+            const char     *method,
+            JsonObject     *params,
+            const char     *token)
 {
-  JsonObject *request = JSON_NODE_HOLDS_OBJECT (message) ? json_node_get_object (message) : NULL;
-  const char *method = north_mcp_object_get_string (request, "method");
-  g_autoptr(JsonObject) params = json_object_new ();
-  g_autofree char *token = forge_token (server, payload, length);
   g_autofree char *opened = NULL;
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  json_object_set_string_member (params, "name", "ask");
   json_object_set_string_member (params, "requestState", token);
-  ok = north_mcp_revision_2026_check_retry (NORTH_MCP_PROTOCOL_HOST (server), NULL,
-                                            method != NULL ? method : "tools/call", params,
+  ok = north_mcp_revision_2026_check_retry (NORTH_MCP_PROTOCOL_HOST (server), NULL, method, params,
                                             &opened, &error);
   if (ok != (error == NULL) || (!ok && opened != NULL))
+    abort ();
+  return ok;
+}
+
+static void
+open_forged (NorthMcpServer *server,
+             JsonNode       *message,
+             const char     *payload)
+{
+  JsonObject *request = JSON_NODE_HOLDS_OBJECT (message) ? json_node_get_object (message) : NULL;
+  const char *method = north_mcp_object_get_string (request, "method");
+  JsonObject *request_params = north_mcp_object_get_object (request, "params");
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+  g_autoptr(JsonNode) opened = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *owner = north_mcp_session_owner_key (NULL);
+  g_autofree char *digest = NULL;
+  g_autoptr(GString) expanded = g_string_new (payload);
+
+  if (request_params != NULL)
+    {
+      copy = json_node_copy (north_mcp_object_get_node (request, "params", JSON_NODE_OBJECT));
+      params = json_object_ref (json_node_get_object (copy));
+    }
+  else
+    {
+      params = json_object_new ();
+      json_object_set_string_member (params, "name", "ask");
+    }
+  method = method != NULL ? method : "tools/call";
+  digest = arguments_digest (params);
+  g_string_replace (expanded, "$OWNER", owner, 0);
+  g_string_replace (expanded, "$ARGS", digest, 0);
+  token = forge_token (server, expanded->str, expanded->len);
+
+  if (!open_token (server, method, params, token))
+    return;
+  /* Opened: the state was bound to these arguments, which any order of
+   * their members keeps and others break. */
+  opened = north_mcp_jsonrpc_parse (expanded->str, expanded->len, NULL);
+  if (g_strcmp0 (north_mcp_object_get_string (json_node_get_object (opened), "a"), digest) != 0)
+    abort ();
+  change_arguments (params, FALSE);
+  if (!open_token (server, method, params, token))
+    abort ();
+  change_arguments (params, TRUE);
+  if (open_token (server, method, params, token))
     abort ();
 }
 
@@ -238,7 +395,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         fuzz_check_sent (g_ptr_array_index (sent, i));
     }
 
-  open_forged (server, message, payload, strlen (payload));
+  open_forged (server, message, payload);
   north_mcp_revision_2026_close_listeners (NORTH_MCP_PROTOCOL_HOST (server));
   return 0;
 }
