@@ -8,8 +8,12 @@
  * _add_property()), and tools/list must answer valid JSON-RPC. For each
  * in-argument's type the JSON line is converted as a call's argument
  * (north_mcp_variant_from_json_sized()); for each method's reply type
- * the JSON line's bytes are read as the serialized reply of an untrusted
- * peer and converted to JSON (north_mcp_variant_to_json()).
+ * the JSON line's bytes and its terminating NUL are read as the
+ * serialized reply of an untrusted peer and converted to JSON
+ * (north_mcp_variant_to_json()), and within the bound the bridge keeps
+ * (north_mcp_variant_to_json_bounded()): the same JSON, whose text as
+ * written (escapes included) takes no more than the cost spent, which is
+ * exact (a budget one less refuses the reply).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -22,6 +26,7 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-private.h"
@@ -72,6 +77,47 @@ convert_argument (const char *signature,
     abort ();
 }
 
+static char *
+written (JsonNode *node)
+{
+  GString *out = g_string_new (NULL);
+
+  north_mcp_json_write (out, node);
+  return g_string_free (out, FALSE);
+}
+
+/* @reply as JSON within a bound: the same as without, and its text as
+ * written within the cost spent, which is exact. */
+static void
+convert_bounded (GVariant *reply,
+                 JsonNode *whole)
+{
+  g_autofree char *unbounded = written (whole);
+  guint64 budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
+  g_autoptr(JsonNode) node = north_mcp_variant_to_json_bounded (reply, &budget);
+  g_autoptr(JsonNode) exact = NULL;
+  g_autoptr(JsonNode) short_one = NULL;
+  g_autofree char *text = NULL;
+  guint64 spent;
+
+  if (node == NULL)
+    return;
+  spent = NORTH_MCP_VARIANT_MAX_JSON_COST - budget;
+  text = written (node);
+  if (strcmp (text, unbounded) != 0 || strlen (text) > spent)
+    {
+      fprintf (stderr, "bounded reply of %" G_GSIZE_FORMAT " bytes as JSON cost %" G_GUINT64_FORMAT "\n",
+               strlen (text), spent);
+      abort ();
+    }
+  budget = spent;
+  exact = north_mcp_variant_to_json_bounded (reply, &budget);
+  budget = spent - 1;
+  short_one = north_mcp_variant_to_json_bounded (reply, &budget);
+  if (exact == NULL || short_one != NULL)
+    abort ();
+}
+
 /* @bytes as a reply of @args' types from an untrusted peer. */
 static void
 convert_reply (GDBusArgInfo **args,
@@ -100,6 +146,7 @@ convert_reply (GDBusArgInfo **args,
   text = north_mcp_jsonrpc_to_string (node, NULL);
   if (text == NULL || !g_utf8_validate (text, -1, NULL))
     abort ();
+  convert_bounded (reply, node);
 }
 
 int
@@ -154,7 +201,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
           north_mcp_dbus_bridge_add_method (bridge, server, "/org/example/App", interface, method);
           for (guint k = 0; method->in_args != NULL && method->in_args[k] != NULL && k < 4; k++)
             convert_argument (method->in_args[k]->signature, argument);
-          convert_reply (method->out_args, line, strlen (line));
+          /* With its NUL: a string can end the reply. */
+          convert_reply (method->out_args, line, strlen (line) + 1);
         }
       for (guint j = 0; interface->properties != NULL && interface->properties[j] != NULL; j++)
         north_mcp_dbus_bridge_add_property (bridge, server, "/org/example/App", interface,
