@@ -35,6 +35,7 @@
 #include "test-channel.h"
 #include "fuzz-common.h"
 #include "fuzz-sent.h"
+#include "../tests/json/json-compare.h"
 
 static void
 dispatch (NorthMcpServer  *server,
@@ -77,22 +78,13 @@ convert_argument (const char *signature,
     abort ();
 }
 
-static char *
-written (JsonNode *node)
-{
-  GString *out = g_string_new (NULL);
-
-  north_mcp_json_write (out, node);
-  return g_string_free (out, FALSE);
-}
-
 /* @reply as JSON within a bound: the same as without, and its text as
  * written within the cost spent, which is exact. */
 static void
 convert_bounded (GVariant *reply,
                  JsonNode *whole)
 {
-  g_autofree char *unbounded = written (whole);
+  g_autofree char *unbounded = json_test_write (whole, FALSE);
   guint64 budget = NORTH_MCP_VARIANT_MAX_JSON_COST;
   g_autoptr(JsonNode) node = north_mcp_variant_to_json_bounded (reply, &budget);
   g_autoptr(JsonNode) exact = NULL;
@@ -103,7 +95,7 @@ convert_bounded (GVariant *reply,
   if (node == NULL)
     return;
   spent = NORTH_MCP_VARIANT_MAX_JSON_COST - budget;
-  text = written (node);
+  text = json_test_write (node, FALSE);
   if (strcmp (text, unbounded) != 0 || strlen (text) > spent)
     {
       fprintf (stderr, "bounded reply of %" G_GSIZE_FORMAT " bytes as JSON cost %" G_GUINT64_FORMAT "\n",

@@ -71,15 +71,6 @@ check_tree (JsonNode *node,
     check_string (json_node_get_string (node));
 }
 
-static char *
-canonical (JsonNode *node)
-{
-  GString *out = g_string_new (NULL);
-
-  north_mcp_json_write_canonical (out, node);
-  return g_string_free (out, FALSE);
-}
-
 /* The input up to its first NUL, as a string the writer escapes. */
 static void
 check_raw_string (const uint8_t *data,
@@ -123,7 +114,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     return 0;
   check_tree (tree, FALSE);
 
-  first = canonical (tree);
+  first = json_test_write (tree, TRUE);
   again = north_mcp_json_read (first, strlen (first), NORTH_MCP_JSON_MAX_DEPTH, &error);
   if (again == NULL)
     {
@@ -137,7 +128,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
   check_tree (again, TRUE);
 
-  second = canonical (again);
+  second = json_test_write (again, TRUE);
   if (strcmp (first, second) != 0)
     {
       fprintf (stderr, "not a fixed point:\n%s\n%s\n", first, second);

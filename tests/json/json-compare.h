@@ -14,6 +14,23 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
+#include "north-mcp-json-writer-private.h"
+
+/* @node as the writer writes it: compact JSON, or canonical (every
+ * object's members sorted). Free with g_free(). */
+static inline char *
+json_test_write (JsonNode *node,
+                 gboolean  canonical)
+{
+  GString *out = g_string_new (NULL);
+
+  if (canonical)
+    north_mcp_json_write_canonical (out, node);
+  else
+    north_mcp_json_write (out, node);
+  return g_string_free (out, FALSE);
+}
+
 static inline gboolean
 json_test_nodes_equal (JsonNode *a,
                        JsonNode *b)

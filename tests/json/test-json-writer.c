@@ -15,20 +15,11 @@
 #include "north-mcp-schema-private.h"
 #include "json-compare.h"
 
-static char *
-write_node (JsonNode *node)
-{
-  GString *out = g_string_new (NULL);
-
-  north_mcp_json_write (out, node);
-  return g_string_free (out, FALSE);
-}
-
 static void
 assert_writes (JsonNode   *node,
                const char *expected)
 {
-  g_autofree char *text = write_node (node);
+  g_autofree char *text = json_test_write (node, FALSE);
 
   g_assert_cmpstr (text, ==, expected);
   json_node_unref (node);
@@ -97,7 +88,7 @@ test_double_round_trip (void)
         }
 
       node = json_node_init_double (json_node_alloc (), value);
-      text = write_node (node);
+      text = json_test_write (node, FALSE);
       back = north_mcp_json_read (text, strlen (text), 8, &error);
       g_assert_no_error (error);
       g_assert_cmpint (json_node_get_value_type (back), ==, G_TYPE_DOUBLE);
@@ -167,7 +158,7 @@ test_invalid_utf8 (void)
       g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), cases[i].string);
       g_autoptr(JsonNode) back = NULL;
       g_autoptr(GError) error = NULL;
-      g_autofree char *text = write_node (node);
+      g_autofree char *text = json_test_write (node, FALSE);
 
       g_assert_cmpstr (text, ==, cases[i].expected);
       /* What the size says is what is written. */
@@ -186,7 +177,7 @@ test_invalid_utf8 (void)
 
     json_object_set_int_member (object, "n\xe9", 1);
     node = json_node_init_object (json_node_alloc (), object);
-    text = write_node (node);
+    text = json_test_write (node, FALSE);
     g_assert_cmpstr (text, ==, "{\"n\xef\xbf\xbd\":1}");
     back = north_mcp_json_read (text, strlen (text), 8, &error);
     g_assert_no_error (error);
@@ -205,8 +196,8 @@ test_containers (void)
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
 
-  a = write_node (empty_object);
-  b = write_node (empty_array);
+  a = json_test_write (empty_object, FALSE);
+  b = json_test_write (empty_array, FALSE);
   /* Nodes initialized without a container write as empty ones. */
   g_assert_cmpstr (a, ==, "{}");
   g_assert_cmpstr (b, ==, "[]");
@@ -230,7 +221,7 @@ test_containers (void)
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
 
-  ours = write_node (root);
+  ours = json_test_write (root, FALSE);
   theirs = json_to_string (root, FALSE);
   g_assert_cmpstr (ours, ==, "{\"zeta\":1,\"alpha\":[\"x\",null,true,{},[]],\"m\\\"id\":\"line\\nbreak\"}");
   g_assert_cmpstr (ours, ==, theirs);
@@ -315,7 +306,7 @@ test_round_trip_corpus (void)
           if (first == NULL)
             continue;
 
-          text = write_node (first);
+          text = json_test_write (first, FALSE);
           g_assert_null (strchr (text, '\n'));
           second = north_mcp_json_read (text, strlen (text), NORTH_MCP_JSON_MAX_DEPTH, &error);
           g_assert_no_error (error);
