@@ -7,6 +7,11 @@
  * this process only), for the unit tests and for code that wants one store
  * type everywhere.
  *
+ * Its limits, for a process of months: subscription ids wrap after
+ * G_MAXUINT subscriptions, to neither 0 nor an id in use; subscriptions
+ * are indexed by id and by channel, so a publish looks at its channel's
+ * only and an unsubscribe at its own.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "config.h"
@@ -14,6 +19,7 @@
 #include <string.h>
 
 #include "north-mcp-state-store-private.h"
+#include "north-mcp-util-private.h"
 
 #define NORTH_MCP_TYPE_MEMORY_STATE_STORE (north_mcp_memory_state_store_get_type ())
 G_DECLARE_FINAL_TYPE (NorthMcpMemoryStateStore, north_mcp_memory_state_store,
@@ -48,6 +54,7 @@ typedef struct
   NorthMcpStateStoreMessageFunc  func;
   gpointer                       user_data;
   GDestroyNotify                 destroy;
+  GList                         *link;  /* in its channel's queue */
 } Subscription;
 
 struct _NorthMcpMemoryStateStore
@@ -55,8 +62,10 @@ struct _NorthMcpMemoryStateStore
   GObject     parent_instance;
 
   GHashTable *entries;       /* key -> Entry */
-  GPtrArray  *subscriptions; /* Subscription */
+  GHashTable *subscriptions; /* id -> Subscription */
+  GHashTable *channels;      /* channel -> GQueue of its Subscriptions, oldest first */
   guint       next_subscription;
+  guint64     looked_at;     /* subscriptions looked at, for tests */
 };
 
 static void north_mcp_memory_state_store_iface_init (NorthMcpStateStoreInterface *iface);
@@ -515,29 +524,27 @@ static gboolean
 deliver (gpointer data)
 {
   Delivery *delivery = data;
-  GPtrArray *subscriptions = delivery->self->subscriptions;
+  NorthMcpMemoryStateStore *self = delivery->self;
+  GQueue *queue = g_hash_table_lookup (self->channels, delivery->channel);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
 
   /* By id: a callback may unsubscribe itself or others. */
-  for (guint i = 0; i < subscriptions->len; i++)
+  for (GList *l = queue != NULL ? queue->head : NULL; l != NULL; l = l->next)
     {
-      Subscription *subscription = g_ptr_array_index (subscriptions, i);
-
-      if (strcmp (subscription->channel, delivery->channel) == 0)
-        g_array_append_val (ids, subscription->id);
+      self->looked_at++;
+      g_array_append_val (ids, ((Subscription *) l->data)->id);
     }
 
   for (guint i = 0; i < ids->len; i++)
-    for (guint j = 0; j < subscriptions->len; j++)
-      {
-        Subscription *subscription = g_ptr_array_index (subscriptions, j);
+    {
+      Subscription *subscription = g_hash_table_lookup (self->subscriptions,
+                                                        GUINT_TO_POINTER (g_array_index (ids, guint, i)));
 
-        if (subscription->id == g_array_index (ids, guint, i))
-          {
-            subscription->func (delivery->channel, delivery->message, subscription->user_data);
-            break;
-          }
-      }
+      self->looked_at++;
+      /* (Or a new one with the id, after a wrap, of another channel.) */
+      if (subscription != NULL && strcmp (subscription->channel, delivery->channel) == 0)
+        subscription->func (delivery->channel, delivery->message, subscription->user_data);
+    }
 
   return G_SOURCE_REMOVE;
 }
@@ -570,13 +577,22 @@ memory_subscribe (NorthMcpStateStore            *store,
 {
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   Subscription *subscription = g_new0 (Subscription, 1);
+  GQueue *queue = g_hash_table_lookup (self->channels, channel);
 
-  subscription->id = ++self->next_subscription;
+  if (queue == NULL)
+    {
+      queue = g_queue_new ();
+      g_hash_table_insert (self->channels, g_strdup (channel), queue);
+    }
+  /* Ids wrap after G_MAXUINT subscriptions (one per session watched). */
+  subscription->id = north_mcp_next_free_id (&self->next_subscription, self->subscriptions);
   subscription->channel = g_strdup (channel);
   subscription->func = func;
   subscription->user_data = user_data;
   subscription->destroy = destroy;
-  g_ptr_array_add (self->subscriptions, subscription);
+  g_queue_push_tail (queue, subscription);
+  subscription->link = queue->tail;
+  g_hash_table_insert (self->subscriptions, GUINT_TO_POINTER (subscription->id), subscription);
   return subscription->id;
 }
 
@@ -585,13 +601,19 @@ memory_unsubscribe (NorthMcpStateStore *store,
                     guint               id)
 {
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  Subscription *subscription = g_hash_table_lookup (self->subscriptions, GUINT_TO_POINTER (id));
+  GQueue *queue;
 
-  for (guint i = 0; i < self->subscriptions->len; i++)
-    if (((Subscription *) g_ptr_array_index (self->subscriptions, i))->id == id)
-      {
-        g_ptr_array_remove_index (self->subscriptions, i);
-        return;
-      }
+  self->looked_at++;
+  if (subscription == NULL)
+    return;
+  queue = g_hash_table_lookup (self->channels, subscription->channel);
+  g_queue_delete_link (queue, subscription->link);
+  if (g_queue_is_empty (queue))
+    g_hash_table_remove (self->channels, subscription->channel);
+  /* Last: its destroy notify may subscribe or unsubscribe. */
+  g_hash_table_steal (self->subscriptions, GUINT_TO_POINTER (id));
+  subscription_free (subscription);
 }
 
 /* Down to @max_length events of at most @max_size bytes (0: no bound),
@@ -712,7 +734,8 @@ north_mcp_memory_state_store_finalize (GObject *object)
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (object);
 
   g_hash_table_unref (self->entries);
-  g_ptr_array_unref (self->subscriptions);
+  g_hash_table_unref (self->channels);
+  g_hash_table_unref (self->subscriptions);
   G_OBJECT_CLASS (north_mcp_memory_state_store_parent_class)->finalize (object);
 }
 
@@ -728,11 +751,25 @@ static void
 north_mcp_memory_state_store_init (NorthMcpMemoryStateStore *self)
 {
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
-  self->subscriptions = g_ptr_array_new_with_free_func ((GDestroyNotify) subscription_free);
+  self->subscriptions = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) subscription_free);
+  self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_queue_free);
 }
 
 NorthMcpStateStore *
 north_mcp_memory_state_store_new (void)
 {
   return g_object_new (NORTH_MCP_TYPE_MEMORY_STATE_STORE, NULL);
+}
+
+void
+north_mcp_memory_state_store_set_next_subscription_id (NorthMcpStateStore *store,
+                                                       guint               id)
+{
+  NORTH_MCP_MEMORY_STATE_STORE (store)->next_subscription = id - 1;
+}
+
+guint64
+north_mcp_memory_state_store_get_subscriptions_looked_at (NorthMcpStateStore *store)
+{
+  return NORTH_MCP_MEMORY_STATE_STORE (store)->looked_at;
 }

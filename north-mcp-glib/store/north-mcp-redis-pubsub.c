@@ -9,6 +9,7 @@
 
 #include "north-mcp-redis-conn-private.h"
 #include "north-mcp-redis-pubsub-private.h"
+#include "north-mcp-util-private.h"
 
 struct _NorthMcpRedisSubscription {
   guint id;
@@ -202,11 +203,8 @@ north_mcp_redis_client_subscribe (NorthMcpRedisClient      *self,
   g_return_val_if_fail (!self->disposed, 0);
 
   sub = g_new0 (NorthMcpRedisSubscription, 1);
-  /* Ids wrap after G_MAXUINT subscriptions (one per session watched):
-   * never 0, nor one still in use (the server's own, made at start). */
-  do
-    sub->id = ++self->next_subscription_id;
-  while (sub->id == 0 || g_hash_table_contains (self->subscriptions, GUINT_TO_POINTER (sub->id)));
+  /* Ids wrap after G_MAXUINT subscriptions (one per session watched). */
+  sub->id = north_mcp_next_free_id (&self->next_subscription_id, self->subscriptions);
   sub->channel = g_strdup (channel);
   sub->func = func;
   sub->user_data = user_data;

@@ -426,8 +426,18 @@ void       north_mcp_state_store_append         (NorthMcpStateStore            *
 /* Whether @key is acceptable as a key or channel name. */
 gboolean   north_mcp_state_store_key_is_valid   (const char                    *key);
 
-/* The in-process store (not shared). */
+/* The in-process store (not shared). Its limits: subscription ids wrap
+ * after G_MAXUINT subscriptions, to neither 0 nor an id still in use; a
+ * publish looks at the subscriptions of its channel only, an unsubscribe
+ * at its own. */
 NorthMcpStateStore *north_mcp_memory_state_store_new (void);
+
+/* For tests: where its subscription ids go on from (their wrap at
+ * G_MAXUINT, which a server that runs for months may reach), and how
+ * many subscriptions publishes and unsubscribes looked at so far. */
+void                north_mcp_memory_state_store_set_next_subscription_id (NorthMcpStateStore *store,
+                                                                           guint               id);
+guint64             north_mcp_memory_state_store_get_subscriptions_looked_at (NorthMcpStateStore *store);
 
 /* A store from a URI: NULL or "memory:" for the in-process one,
  * redis://HOST:PORT[/DB] for Redis; NULL and @error (G_IO_ERROR_INVALID_ARGUMENT)

@@ -128,6 +128,20 @@ gboolean  north_mcp_str_is_blank      (const char *text);
 /* Zeroes @text (it held a credential) and frees it; NULL is ignored. */
 void      north_mcp_wipe_string       (char       *text);
 
+/* The id after *@last (which it becomes) that is neither 0 nor a key
+ * (GUINT_TO_POINTER) of @in_use: ids of subscriptions and the like, which
+ * wrap after G_MAXUINT of them (a server that runs for months) onto ones
+ * still in use, made at start. */
+static inline guint
+north_mcp_next_free_id (guint      *last,
+                        GHashTable *in_use)
+{
+  do
+    ++*last;
+  while (*last == 0 || g_hash_table_contains (in_use, GUINT_TO_POINTER (*last)));
+  return *last;
+}
+
 /* Wraps @object (a new reference is taken) in a new node. */
 JsonNode *north_mcp_node_new_object  (JsonObject *object);
 /* A new array of json_node_copy()s of @array's elements: what is added to
