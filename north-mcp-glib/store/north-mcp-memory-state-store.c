@@ -8,9 +8,12 @@
  * type everywhere.
  *
  * Its limits, for a process of months: subscription ids wrap after
- * G_MAXUINT subscriptions, to neither 0 nor an id in use; subscriptions
- * are indexed by id and by channel, so a publish looks at its channel's
- * only and an unsubscribe at its own.
+ * G_MAXUINT subscriptions, to neither 0 nor an id in use; an expired key
+ * is dropped when read, and all expired keys whenever the number of keys
+ * doubled since the last sweep (from SWEEP_MIN_KEYS up), so a key written
+ * once and never read again does not stay (at most about twice the live
+ * keys are held); subscriptions are indexed by id and by channel, so a
+ * publish looks at its channel's only and an unsubscribe at its own.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -20,6 +23,9 @@
 
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-util-private.h"
+
+/* Below this many keys no sweep of the expired ones. */
+#define SWEEP_MIN_KEYS 64
 
 #define NORTH_MCP_TYPE_MEMORY_STATE_STORE (north_mcp_memory_state_store_get_type ())
 G_DECLARE_FINAL_TYPE (NorthMcpMemoryStateStore, north_mcp_memory_state_store,
@@ -62,6 +68,7 @@ struct _NorthMcpMemoryStateStore
   GObject     parent_instance;
 
   GHashTable *entries;       /* key -> Entry */
+  guint       swept_keys;    /* how many were left by the last sweep */
   GHashTable *subscriptions; /* id -> Subscription */
   GHashTable *channels;      /* channel -> GQueue of its Subscriptions, oldest first */
   guint       next_subscription;
@@ -110,6 +117,27 @@ subscription_free (Subscription *subscription)
     subscription->destroy (subscription->user_data);
   g_free (subscription->channel);
   g_free (subscription);
+}
+
+/* Before an operation that may add a key (none of its entries held yet):
+ * expired entries are dropped when read, and all of them whenever the
+ * table doubled since the last sweep, so a key written once and never
+ * read again does not stay; the sweeps cost O(1) a key, amortized. */
+static void
+sweep_expired (NorthMcpStateStore *store)
+{
+  NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Entry *entry;
+
+  if (g_hash_table_size (self->entries) < MAX (SWEEP_MIN_KEYS, 2 * (guint64) self->swept_keys))
+    return;
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->expires_at != 0 && entry->expires_at <= now)
+      g_hash_table_iter_remove (&iter);
+  self->swept_keys = g_hash_table_size (self->entries);
 }
 
 /* The live entry under @key (expired ones are dropped on the way). */
@@ -166,8 +194,10 @@ memory_set (NorthMcpStateStore              *store,
             const NorthMcpStateStoreRequest *request,
             GTask                           *task)
 {
-  gboolean allowed = mode_allows (store, request);
+  gboolean allowed;
 
+  sweep_expired (store);
+  allowed = mode_allows (store, request);
   if (allowed)
     store_value (store, request);
   g_task_return_boolean (task, allowed);
@@ -343,6 +373,7 @@ memory_set_counted (NorthMcpStateStore              *store,
   gsize size = g_bytes_get_size (request->value);
   gint64 expires_at;
 
+  sweep_expired (store);
   if (!mode_allows (store, request))
     {
       g_task_return_int (task, NORTH_MCP_STATE_STORE_COUNTED_KEPT_OUT);
@@ -643,8 +674,10 @@ memory_append (NorthMcpStateStore              *store,
   NorthMcpMemoryStateStore *self = NORTH_MCP_MEMORY_STATE_STORE (store);
   guint max_length = request->count;
   NorthMcpStateStoreEvent *stored;
-  Entry *entry = lookup (store, request->key);
+  Entry *entry;
 
+  sweep_expired (store);
+  entry = lookup (store, request->key);
   if (entry != NULL && entry->events == NULL)
     {
       g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID,
@@ -766,6 +799,12 @@ north_mcp_memory_state_store_set_next_subscription_id (NorthMcpStateStore *store
                                                        guint               id)
 {
   NORTH_MCP_MEMORY_STATE_STORE (store)->next_subscription = id - 1;
+}
+
+guint
+north_mcp_memory_state_store_get_n_keys (NorthMcpStateStore *store)
+{
+  return g_hash_table_size (NORTH_MCP_MEMORY_STATE_STORE (store)->entries);
 }
 
 guint64

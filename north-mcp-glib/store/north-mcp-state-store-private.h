@@ -427,16 +427,21 @@ void       north_mcp_state_store_append         (NorthMcpStateStore            *
 gboolean   north_mcp_state_store_key_is_valid   (const char                    *key);
 
 /* The in-process store (not shared). Its limits: subscription ids wrap
- * after G_MAXUINT subscriptions, to neither 0 nor an id still in use; a
- * publish looks at the subscriptions of its channel only, an unsubscribe
- * at its own. */
+ * after G_MAXUINT subscriptions, to neither 0 nor an id still in use; an
+ * expired key is dropped when read, and every expired key whenever the
+ * number of keys doubled since the last sweep (from 64 up), so a key
+ * written once and never read again does not stay: the keys held are at
+ * most about twice the live ones; a publish looks at the subscriptions
+ * of its channel only, an unsubscribe at its own. */
 NorthMcpStateStore *north_mcp_memory_state_store_new (void);
 
 /* For tests: where its subscription ids go on from (their wrap at
- * G_MAXUINT, which a server that runs for months may reach), and how
- * many subscriptions publishes and unsubscribes looked at so far. */
+ * G_MAXUINT, which a server that runs for months may reach), the keys it
+ * holds (live or expired), and how many subscriptions publishes and
+ * unsubscribes looked at so far. */
 void                north_mcp_memory_state_store_set_next_subscription_id (NorthMcpStateStore *store,
                                                                            guint               id);
+guint               north_mcp_memory_state_store_get_n_keys               (NorthMcpStateStore *store);
 guint64             north_mcp_memory_state_store_get_subscriptions_looked_at (NorthMcpStateStore *store);
 
 /* A store from a URI: NULL or "memory:" for the in-process one,

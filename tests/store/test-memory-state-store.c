@@ -1,6 +1,6 @@
 /* test-memory-state-store.c: what the in-process state store holds over a
- * long uptime: subscription ids after they wrap, and the subscriptions a
- * publish or an unsubscribe looks at
+ * long uptime: subscription ids after they wrap, expired keys never read
+ * again, and the subscriptions a publish or an unsubscribe looks at
  *
  * SPDX-License-Identifier: MIT
  */
@@ -12,6 +12,15 @@
 #include "test-redis-server.h"
 
 static void
+sleep_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, test_set_flag, &done);
+  test_wait_for (&done, "a pause");
+}
+
+static void
 count_message (const char *channel,
                GBytes     *message,
                gpointer    user_data)
@@ -19,7 +28,32 @@ count_message (const char *channel,
   (*(guint *) user_data)++;
 }
 
-/* Publishes @text on @channel and waits until @received counts @expected. */
+static void
+set_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+store_set (NorthMcpStateStore *store,
+           const char         *key,
+           guint64             ttl_ms)
+{
+  g_autoptr(GBytes) value = g_bytes_new_static ("v", 1);
+  gboolean done = FALSE;
+
+  north_mcp_state_store_set_async (store, key, value, ttl_ms, NORTH_MCP_STATE_STORE_SET_ALWAYS, NULL,
+                                   set_done, &done);
+  test_wait_for (&done, "a set");
+}
+
+/* Publishes a message on @channel; once delivered, @received counts @expected. */
 static void
 publish_until (NorthMcpStateStore *store,
                const char         *channel,
@@ -63,6 +97,31 @@ test_subscription_ids_wrap (void)
   publish_until (store, "session", &late, 1);
 }
 
+/* A key written once with a time to live and never read again does not
+ * stay: the table of keys is swept once it doubled. */
+static void
+test_expired_keys_swept (void)
+{
+  g_autoptr(NorthMcpStateStore) store = north_mcp_memory_state_store_new ();
+  guint written = 0;
+
+  for (guint round = 0; round < 40; round++)
+    {
+      for (guint i = 0; i < 100; i++)
+        {
+          g_autofree char *key = g_strdup_printf ("once:%u", written++);
+
+          store_set (store, key, 1);
+        }
+      sleep_ms (3);
+    }
+  store_set (store, "kept", 0);
+
+  /* At most twice the live keys (here the last round's 100 and "kept")
+   * since the last sweep: not the 4,000 written. */
+  g_assert_cmpuint (north_mcp_memory_state_store_get_n_keys (store), <=, 2 * 101 + 100);
+}
+
 /* A publish looks at the subscriptions of its channel only, and an
  * unsubscribe at its own: not at every one (one per session watched). */
 static void
@@ -95,6 +154,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/memory-state-store/subscription-ids-wrap", test_subscription_ids_wrap);
+  g_test_add_func ("/memory-state-store/expired-keys-swept", test_expired_keys_swept);
   g_test_add_func ("/memory-state-store/subscriptions-by-channel", test_subscriptions_by_channel);
   return g_test_run ();
 }
