@@ -3,7 +3,8 @@
  *
  * The objects live in one NorthMcpRegistry per kind, held by the server;
  * this file is the public API over them and the list_changed
- * notifications that follow each change.
+ * notifications that follow the changes (one per kind for a burst,
+ * north-mcp-broadcast.c).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -117,6 +118,14 @@ north_mcp_server_list_tools (NorthMcpServer *self)
  * Tells every connected client that the list of tools changed
  * (`notifications/tools/list_changed`). Adding and removing tools does this
  * already; call it when a tool's description or schema changed.
+ *
+ * Call it on the server's main context. The notification is sent once an
+ * idle runs there: all the changes made until then (adding a thousand
+ * tools in one callback, say) are told to each session and each
+ * 2026-07-28 listen stream once, not once per change. The list itself
+ * changes at once, so a client that lists after the notification sees
+ * the new one. With a shared state store, the process where the changes
+ * are made publishes that one notification to the other replicas.
  *
  * Since: 0.1
  */
@@ -302,7 +311,8 @@ north_mcp_server_list_resource_templates (NorthMcpServer *self)
  *
  * Tells every connected client that the list of resources or templates
  * changed (`notifications/resources/list_changed`). Adding and removing
- * them does this already.
+ * them does this already. Changes made together are told once, as with
+ * [method@NorthMcp.Server.notify_tools_list_changed].
  *
  * Since: 0.1
  */
@@ -411,7 +421,8 @@ north_mcp_server_list_prompts (NorthMcpServer *self)
  *
  * Tells every connected client that the list of prompts changed
  * (`notifications/prompts/list_changed`). Adding and removing prompts does
- * this already.
+ * this already. Changes made together are told once, as with
+ * [method@NorthMcp.Server.notify_tools_list_changed].
  *
  * Since: 0.1
  */

@@ -12,8 +12,10 @@
 
 G_BEGIN_DECLS
 
-/* Sends @method (a list_changed notification, no params) now, on the
- * server's main context. */
+/* Sends @method (a list_changed notification, no params) to every
+ * session and listener once an idle runs on the server's main context
+ * (call it there): the changes made until then are sent as one
+ * notification per kind. */
 void north_mcp_broadcast_list_changed     (NorthMcpProtocolHost *host,
                                            const char           *method);
 /* notifications/resources/updated to the sessions subscribed to @uri and

@@ -75,14 +75,92 @@ send_list_changed (gpointer session,
   north_mcp_session_send_notification (session, method, NULL);
 }
 
-void
-north_mcp_broadcast_list_changed (NorthMcpProtocolHost *host,
-                                  const char           *method)
+static void
+send_list_changed_now (NorthMcpProtocolHost *host,
+                       const char           *method)
 {
   g_autoptr(JsonObject) payload = json_object_new ();
 
   json_object_set_string_member (payload, "method", method);
   fan_out (host, payload, send_list_changed, (gpointer) method, method, NULL);
+}
+
+/* Lists change in bursts (a plugin reload, a desktop bridge adding an
+ * application's actions): a fan-out per change would send sessions ×
+ * changes notifications (SSE writes, event records, store publishes) that
+ * say no more than one per session. The changes made until an idle runs
+ * on the server's main context are sent as one notification per kind; the
+ * lists themselves change at once, so a client that lists after the
+ * notification sees them. */
+static const char * const list_changed_methods[] = {
+  "notifications/tools/list_changed",
+  "notifications/resources/list_changed",
+  "notifications/prompts/list_changed",
+};
+
+typedef struct
+{
+  NorthMcpProtocolHost *host;    /* not a reference: the host holds this */
+  GSource              *source;  /* the idle that sends, while one is due */
+  guint                 pending; /* bit i: list_changed_methods[i] is due */
+} ListChanges;
+
+#define LIST_CHANGES_KEY "north-mcp-broadcast-list-changes"
+
+static void
+list_changes_free (ListChanges *changes)
+{
+  if (changes->source != NULL)
+    {
+      g_source_destroy (changes->source);
+      g_source_unref (changes->source);
+    }
+  g_free (changes);
+}
+
+static gboolean
+list_changes_cb (gpointer user_data)
+{
+  ListChanges *changes = user_data;
+  g_autoptr(NorthMcpProtocolHost) host = g_object_ref (changes->host);
+  guint pending = changes->pending;
+
+  /* Changes made while sending start a new round. */
+  changes->pending = 0;
+  g_clear_pointer (&changes->source, g_source_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (list_changed_methods); i++)
+    if (pending & (1u << i))
+      send_list_changed_now (host, list_changed_methods[i]);
+  return G_SOURCE_REMOVE;
+}
+
+void
+north_mcp_broadcast_list_changed (NorthMcpProtocolHost *host,
+                                  const char           *method)
+{
+  ListChanges *changes = g_object_get_data (G_OBJECT (host), LIST_CHANGES_KEY);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (list_changed_methods); i++)
+    if (g_str_equal (method, list_changed_methods[i]))
+      break;
+  g_return_if_fail (i < G_N_ELEMENTS (list_changed_methods));
+
+  if (changes == NULL)
+    {
+      changes = g_new0 (ListChanges, 1);
+      changes->host = host;
+      g_object_set_data_full (G_OBJECT (host), LIST_CHANGES_KEY, changes,
+                              (GDestroyNotify) list_changes_free);
+    }
+  changes->pending |= 1u << i;
+  if (changes->source != NULL)
+    return;
+  changes->source = g_idle_source_new ();
+  g_source_set_priority (changes->source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (changes->source, "[north-mcp] list_changed");
+  g_source_set_callback (changes->source, list_changes_cb, changes, NULL);
+  g_source_attach (changes->source, north_mcp_protocol_host_get_main_context (host));
 }
 
 static void
@@ -167,7 +245,9 @@ north_mcp_broadcast_receive (JsonObject *payload,
   if (g_strcmp0 (method, "notifications/tools/list_changed") == 0 ||
       g_strcmp0 (method, "notifications/resources/list_changed") == 0 ||
       g_strcmp0 (method, "notifications/prompts/list_changed") == 0)
-    north_mcp_broadcast_list_changed (host, method);
+    /* At once: the sending process sent one for its burst already, and
+     * a fan-out later would publish it back to the store. */
+    send_list_changed_now (host, method);
   else if ((outgoing.uri = (char *) north_mcp_object_get_string (payload, "uri")) != NULL)
     resource_updated_cb (&outgoing);
   else if (level != NULL && north_mcp_log_level_from_string (level) >= 0 && log_data != NULL)

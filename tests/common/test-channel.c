@@ -175,3 +175,10 @@ test_parse_json (const char *json)
   g_assert_no_error (error);
   return json_node_ref (json_parser_get_root (parser));
 }
+
+void
+test_run_pending (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}

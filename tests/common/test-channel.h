@@ -22,6 +22,10 @@ void         test_channel_clear            (TestChannel *self);
  * about 10 s of idle passed; returns whether they arrived. */
 gboolean     test_channel_wait_for         (TestChannel *self,
                                             guint        count);
+/* Runs what the default main context has due now (the list_changed
+ * notifications that follow changes to the lists, for one), without
+ * waiting for anything new. */
+void         test_run_pending              (void);
 /* The last message whose "id" equals @id (an integer id). */
 JsonObject  *test_channel_find_response    (TestChannel *self,
                                             gint64       id);

@@ -739,6 +739,7 @@ test_list_changed_on_add (Fixture       *fixture,
   initialize (fixture);
   north_mcp_session_set_standalone_channel (fixture->session, NORTH_MCP_CHANNEL (standalone));
   north_mcp_server_add_tool (fixture->server, tool);
+  test_run_pending ();
   g_assert_cmpuint (test_channel_get_messages (standalone)->len, ==, 1);
   notification = json_node_get_object (g_ptr_array_index (test_channel_get_messages (standalone), 0));
   g_assert_cmpstr (json_object_get_string_member (notification, "method"), ==,
@@ -746,6 +747,7 @@ test_list_changed_on_add (Fixture       *fixture,
 
   g_assert_true (north_mcp_server_remove_tool (fixture->server, "extra"));
   g_assert_false (north_mcp_server_remove_tool (fixture->server, "extra"));
+  test_run_pending ();
   g_assert_cmpuint (test_channel_get_messages (standalone)->len, ==, 2);
 }
 

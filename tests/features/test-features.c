@@ -698,6 +698,8 @@ fixture_set_up (Fixture       *fixture,
   add_async_tool (fixture, "needs_login", needs_login_tool);
   add_async_tool (fixture, "roots", roots_tool);
   add_async_tool (fixture, "roots_cancellable", roots_cancellable_tool);
+  /* The list_changed due goes to no session yet. */
+  test_run_pending ();
 }
 
 static void
@@ -1115,7 +1117,9 @@ test_resources_list_changed (Fixture       *fixture,
   north_mcp_server_add_resource (fixture->server, resource);
   north_mcp_server_add_resource (fixture->server, replacement);
   north_mcp_server_add_resource_template (fixture->server, template_);
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 3);
+  /* Changes made together are told once. */
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 1);
 
   /* Same URI: replaced in place. */
   listed = north_mcp_server_list_resources (fixture->server);
@@ -1130,7 +1134,8 @@ test_resources_list_changed (Fixture       *fixture,
   g_assert_false (north_mcp_server_remove_resource (fixture->server, "test://late"));
   g_assert_null (north_mcp_server_lookup_resource (fixture->server, "test://late"));
   g_assert_true (north_mcp_server_remove_resource_template (fixture->server, "test://t/{x}"));
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 5);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 2);
 }
 
 static void
@@ -1387,7 +1392,8 @@ test_prompts_list_changed (Fixture       *fixture,
   g_assert_true (north_mcp_server_remove_prompt (fixture->server, "late"));
   g_assert_false (north_mcp_server_remove_prompt (fixture->server, "late"));
   g_assert_null (north_mcp_server_lookup_prompt (fixture->server, "late"));
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 2);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 1);
 }
 
 /* The array @member of the result of request @id. */
@@ -1525,7 +1531,8 @@ test_replace_tool (Fixture       *fixture,
   test_channel_clear (fixture->standalone);
   replace_tool (fixture, "first");
   replace_tool (fixture, "second");
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 2);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 1);
 
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
                  "\"params\":{\"name\":\"echo\",\"arguments\":{}}}");
@@ -1540,7 +1547,8 @@ test_replace_tool (Fixture       *fixture,
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "echo"));
   g_assert_true (north_mcp_server_remove_tool (fixture->server, "echo"));
   g_assert_null (north_mcp_server_lookup_tool (fixture->server, "echo"));
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 3);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 2);
 }
 
 /* The data of an asynchronous tool whose call outlives the tool. */
@@ -1632,7 +1640,8 @@ test_replace_prompt (Fixture       *fixture,
   test_channel_clear (fixture->standalone);
   replace_prompt (fixture, "first");
   replace_prompt (fixture, "second");
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 2);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 1);
 
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\"}}");
   result = result_of (fixture, 1);
@@ -1651,7 +1660,8 @@ test_replace_prompt (Fixture       *fixture,
 
   g_assert_true (north_mcp_server_remove_prompt (fixture->server, "greet"));
   g_assert_null (north_mcp_server_lookup_prompt (fixture->server, "greet"));
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 3);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/prompts/list_changed"), ==, 2);
 }
 
 /* The text of the first contents of the resources/read answer to @id. */
@@ -1675,7 +1685,8 @@ test_replace_resource (Fixture       *fixture,
   test_channel_clear (fixture->standalone);
   replace_resource (fixture, "first");
   replace_resource (fixture, "second");
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 2);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 1);
 
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://doc\"}}");
   g_assert_cmpstr (read_text (fixture, 1), ==, "second");
@@ -1688,7 +1699,8 @@ test_replace_resource (Fixture       *fixture,
 
   g_assert_true (north_mcp_server_remove_resource (fixture->server, "test://doc"));
   g_assert_null (north_mcp_server_lookup_resource (fixture->server, "test://doc"));
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 3);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 2);
 }
 
 static void
@@ -1701,7 +1713,8 @@ test_replace_resource_template (Fixture       *fixture,
   test_channel_clear (fixture->standalone);
   replace_template (fixture, "first");
   replace_template (fixture, "second");
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 2);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 1);
 
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://rows/7\"}}");
   g_assert_cmpstr (read_text (fixture, 1), ==, "second");
@@ -1714,11 +1727,12 @@ test_replace_resource_template (Fixture       *fixture,
 
   g_assert_true (north_mcp_server_remove_resource_template (fixture->server, "test://rows/{id}"));
   g_assert_false (north_mcp_server_remove_resource_template (fixture->server, "test://rows/{id}"));
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 3);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/list_changed"), ==, 2);
 }
 
 /* Adding the object the server already has changes nothing but still
- * notifies, and keeps it alive. */
+ * notifies (once for both), and keeps it alive. */
 static void
 test_add_same_twice (Fixture       *fixture,
                      gconstpointer  data)
@@ -1731,13 +1745,100 @@ test_add_same_twice (Fixture       *fixture,
   north_mcp_server_add_tool (fixture->server, tool);
   north_mcp_server_add_tool (fixture->server, tool);
   g_clear_object (&tool);
-  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 2);
+  test_run_pending ();
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 1);
 
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
                  "\"params\":{\"name\":\"echo\",\"arguments\":{}}}");
   g_assert_cmpstr (test_first_text (result_of (fixture, 1)), ==, "only");
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
   g_assert_cmpuint (count_named (listed (fixture, 2, "tools"), "echo"), ==, 1);
+}
+
+#define BULK_TOOLS 200
+
+/* A burst of changes (a plugin reload, a bridge adding an application's
+ * actions) is told to each session once per kind, not once per change to
+ * every session; the lists change at once, before the notification. */
+static void
+test_list_changed_coalesced (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  static const char * const kinds[] = {
+    "notifications/tools/list_changed",
+    "notifications/prompts/list_changed",
+    "notifications/resources/list_changed",
+  };
+  g_autoptr(GPtrArray) streams = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TestChannel) unready_stream = test_channel_new (TRUE);
+  JsonArray *tools;
+
+  initialize (fixture, "{}");
+  g_ptr_array_add (streams, g_object_ref (fixture->standalone));
+  for (guint i = 0; i < 3; i++)
+    {
+      TestChannel *stream = test_channel_new (TRUE);
+
+      g_ptr_array_add (streams, stream);
+      initialize_session (fixture, north_mcp_server_create_session (fixture->server, NORTH_MCP_CHANNEL (stream)),
+                          "{}");
+    }
+  north_mcp_server_create_session (fixture->server, NORTH_MCP_CHANNEL (unready_stream));
+  test_run_pending ();
+  for (guint i = 0; i < streams->len; i++)
+    test_channel_clear (g_ptr_array_index (streams, i));
+
+  for (guint i = 0; i < BULK_TOOLS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("bulk-%u", i);
+      g_autoptr(NorthMcpTool) tool = north_mcp_tool_new (name, "one of many");
+      g_autoptr(NorthMcpTool) replacement = north_mcp_tool_new (name, "its replacement");
+
+      north_mcp_server_add_tool (fixture->server, tool);
+      north_mcp_server_add_tool (fixture->server, replacement);
+    }
+  g_assert_true (north_mcp_server_remove_tool (fixture->server, "bulk-0"));
+  north_mcp_server_notify_tools_list_changed (fixture->server);
+  replace_prompt (fixture, "first");
+  replace_prompt (fixture, "second");
+  replace_resource (fixture, "first");
+  replace_template (fixture, "first");
+  north_mcp_server_notify_resources_list_changed (fixture->server);
+
+  /* The list is the new one before anything is told. */
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+  tools = listed (fixture, 1, "tools");
+  g_assert_cmpuint (count_named (tools, "bulk-0"), ==, 0);
+  g_assert_cmpuint (count_named (tools, "bulk-1"), ==, 1);
+  g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "bulk-199"));
+
+  test_run_pending ();
+  for (guint i = 0; i < streams->len; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      {
+        guint count = count_method (g_ptr_array_index (streams, i), kinds[k]);
+
+        if (count != 1)
+          g_error ("session %u was sent %s %u times for one burst", i, kinds[k], count);
+      }
+  g_assert_cmpuint (test_channel_get_messages (unready_stream)->len, ==, 0);
+
+  /* A later change is told again, once. */
+  for (guint i = 1; i < BULK_TOOLS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("bulk-%u", i);
+
+      g_assert_true (north_mcp_server_remove_tool (fixture->server, name));
+    }
+  test_run_pending ();
+  for (guint i = 0; i < streams->len; i++)
+    {
+      TestChannel *stream = g_ptr_array_index (streams, i);
+
+      g_assert_cmpuint (count_method (stream, kinds[0]), ==, 2);
+      g_assert_cmpuint (count_method (stream, kinds[1]), ==, 1);
+      g_assert_cmpuint (test_channel_get_messages (stream)->len, ==, 4);
+    }
 }
 
 /* Many replacements of one name in a row: one entry, the last one. */
@@ -3057,6 +3158,7 @@ main (int    argc,
   ADD ("/features/registry/replace/resource-template", test_replace_resource_template);
   ADD ("/features/registry/replace/same-object", test_add_same_twice);
   ADD ("/features/registry/replace/many-times", test_replace_many_times);
+  ADD ("/features/list-changed/coalesced", test_list_changed_coalesced);
   ADD ("/features/completion/prompt", test_completion_prompt);
   ADD ("/features/completion/resource", test_completion_resource);
   ADD ("/features/completion/errors", test_completion_errors);

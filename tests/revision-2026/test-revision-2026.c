@@ -1004,6 +1004,15 @@ test_input_required_sub_capabilities (Fixture       *fixture,
     }
 }
 
+/* Runs what is due: list_changed is sent once an idle runs (the changes
+ * made until then as one). */
+static void
+run_pending (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 static JsonObject *
 message_at (Fixture *fixture,
             guint    index)
@@ -1063,7 +1072,10 @@ test_listen (Fixture       *fixture,
   g_assert_cmpuint (prompts_only->messages->len, ==, 1);
   g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 2);
 
-  north_mcp_server_notify_tools_list_changed (fixture->server);
+  /* Changes made together: one notification on the stream. */
+  for (guint i = 0; i < 100; i++)
+    north_mcp_server_notify_tools_list_changed (fixture->server);
+  run_pending ();
   g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
   params = json_object_get_object_member (message_at (fixture, 1), "params");
   g_assert_cmpstr (json_object_get_string_member (message_at (fixture, 1), "method"), ==,
@@ -1148,6 +1160,7 @@ test_listen_cancelled (Fixture       *fixture,
                                   NORTH_MCP_CHANNEL (fixture->channel));
       g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 1);
       north_mcp_server_notify_tools_list_changed (fixture->server);
+      run_pending ();
       g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
 
       north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), session, NULL, cancel,
@@ -1160,6 +1173,7 @@ test_listen_cancelled (Fixture       *fixture,
 
       /* Nothing more on the cancelled stream, not even an answer. */
       north_mcp_server_notify_tools_list_changed (fixture->server);
+      run_pending ();
       g_assert_cmpuint (fixture->channel->messages->len, ==, 2);
     }
 
@@ -1212,6 +1226,7 @@ test_listen_many (Fixture       *fixture,
   for (guint i = 1; i < MANY_LISTENERS; i += 3)
     TEST_CHANNEL (g_ptr_array_index (channels, i))->close_on_send = TRUE;
   north_mcp_server_notify_tools_list_changed (fixture->server);
+  run_pending ();
   for (guint i = 0; i < MANY_LISTENERS; i++)
     {
       TestChannel *channel = g_ptr_array_index (channels, i);
@@ -1223,6 +1238,7 @@ test_listen_many (Fixture       *fixture,
   g_assert_cmpuint (finished->len, ==, MANY_LISTENERS * 2 / 3);
 
   north_mcp_server_notify_tools_list_changed (fixture->server);
+  run_pending ();
   for (guint i = 0; i < MANY_LISTENERS; i++)
     {
       TestChannel *channel = g_ptr_array_index (channels, i);
