@@ -10,9 +10,12 @@
 
 #include "north-mcp.h"
 #include "north-mcp-server-private.h"
+#include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-state-store-private.h"
 #include "test-channel.h"
 #include "test-http-client.h"
+#include "test-redis-server.h"
 
 typedef struct {
   NorthMcpServer  *server;
@@ -1841,6 +1844,69 @@ test_list_changed_coalesced (Fixture       *fixture,
     }
 }
 
+/* Until @method arrived on @stream, iterating the default main context
+ * (the other replica's notifications come through the redis-server). */
+static void
+wait_for_method (TestChannel *stream,
+                 const char  *method)
+{
+  guint watchdog = test_watchdog_add (method);
+
+  while (count_method (stream, method) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+}
+
+/* Replicas sharing a state store: a burst of changes on one replica is
+ * one publish, so one notification to each session the others hold. */
+static void
+test_list_changed_coalesced_across_replicas (Fixture       *fixture,
+                                             gconstpointer  data)
+{
+  TestRedisServer redis;
+  g_autoptr(NorthMcpServer) other = north_mcp_server_new ("other", "1.0.0");
+  g_autoptr(NorthMcpStateStore) here = NULL;
+  g_autoptr(NorthMcpStateStore) there = NULL;
+  guint watchdog;
+
+  test_redis_server_init (&redis, "features");
+  test_redis_server_start (&redis);
+  here = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  there = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (fixture->server), here);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other), there);
+  initialize (fixture, "{}");
+
+  /* This replica subscribes in the background: the other one tells until
+   * it is heard. */
+  watchdog = test_watchdog_add ("a first notification from the other replica");
+  while (count_method (fixture->standalone, "notifications/prompts/list_changed") == 0)
+    {
+      north_mcp_server_notify_prompts_list_changed (other);
+      test_run_pending ();
+      g_usleep (10000);
+    }
+  g_source_remove (watchdog);
+  test_channel_clear (fixture->standalone);
+
+  for (guint i = 0; i < BULK_TOOLS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("bulk-%u", i);
+      g_autoptr(NorthMcpTool) tool = north_mcp_tool_new (name, "one of many");
+
+      north_mcp_server_add_tool (other, tool);
+    }
+  test_run_pending ();
+  /* Published after the burst's, so heard after it. */
+  north_mcp_server_notify_resources_list_changed (other);
+  wait_for_method (fixture->standalone, "notifications/resources/list_changed");
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/tools/list_changed"), ==, 1);
+
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (fixture->server), NULL);
+  north_mcp_session_manager_set_store (north_mcp_server_get_session_manager (other), NULL);
+  test_redis_server_clear (&redis);
+}
+
 /* Many replacements of one name in a row: one entry, the last one. */
 static void
 test_replace_many_times (Fixture       *fixture,
@@ -3159,6 +3225,7 @@ main (int    argc,
   ADD ("/features/registry/replace/same-object", test_add_same_twice);
   ADD ("/features/registry/replace/many-times", test_replace_many_times);
   ADD ("/features/list-changed/coalesced", test_list_changed_coalesced);
+  ADD ("/features/list-changed/coalesced-across-replicas", test_list_changed_coalesced_across_replicas);
   ADD ("/features/completion/prompt", test_completion_prompt);
   ADD ("/features/completion/resource", test_completion_resource);
   ADD ("/features/completion/errors", test_completion_errors);
