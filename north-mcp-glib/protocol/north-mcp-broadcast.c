@@ -110,11 +110,10 @@ typedef struct
 static void
 list_changes_free (ListChanges *changes)
 {
+  /* The host goes: nothing is told of its last changes. */
   if (changes->source != NULL)
-    {
-      g_source_destroy (changes->source);
-      g_source_unref (changes->source);
-    }
+    g_source_destroy (changes->source);
+  g_clear_pointer (&changes->source, g_source_unref);
   g_free (changes);
 }
 
