@@ -107,6 +107,16 @@ typedef struct
 
 #define LIST_CHANGES_KEY "north-mcp-broadcast-list-changes"
 
+/* The index of @method in list_changed_methods, or -1. */
+static int
+list_changed_index (const char *method)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (list_changed_methods); i++)
+    if (g_strcmp0 (method, list_changed_methods[i]) == 0)
+      return (int) i;
+  return -1;
+}
+
 static void
 list_changes_free (ListChanges *changes)
 {
@@ -138,12 +148,9 @@ north_mcp_broadcast_list_changed (NorthMcpProtocolHost *host,
                                   const char           *method)
 {
   ListChanges *changes = g_object_get_data (G_OBJECT (host), LIST_CHANGES_KEY);
-  guint i;
+  int i = list_changed_index (method);
 
-  for (i = 0; i < G_N_ELEMENTS (list_changed_methods); i++)
-    if (g_str_equal (method, list_changed_methods[i]))
-      break;
-  g_return_if_fail (i < G_N_ELEMENTS (list_changed_methods));
+  g_return_if_fail (i >= 0);
 
   if (changes == NULL)
     {
@@ -241,9 +248,7 @@ north_mcp_broadcast_receive (JsonObject *payload,
   JsonNode *log_data = json_object_get_member (payload, "data");
   Outgoing outgoing = { .host = host };
 
-  if (g_strcmp0 (method, "notifications/tools/list_changed") == 0 ||
-      g_strcmp0 (method, "notifications/resources/list_changed") == 0 ||
-      g_strcmp0 (method, "notifications/prompts/list_changed") == 0)
+  if (list_changed_index (method) >= 0)
     /* At once: the sending process sent one for its burst already, and
      * a fan-out later would publish it back to the store. */
     send_list_changed_now (host, method);
