@@ -126,7 +126,8 @@ got_chunk_cb (SoupServerMessage *msg,
   else if (count->kept &&
            (hold = north_mcp_http_listener_hold_body (self->listener, msg, g_bytes_get_size (chunk),
                                                       self->settings.max_held_body_bytes,
-                                                      peer_share (self))) != NORTH_MCP_HTTP_HOLD_OK)
+                                                      peer_share (self), self->settings.trusted_proxies))
+           != NORTH_MCP_HTTP_HOLD_OK)
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
       reject_busy (self, msg, count->endpoint, hold);
@@ -180,7 +181,8 @@ hold_body (NorthMcpHttpTransport *self,
     case SOUP_ENCODING_CONTENT_LENGTH:
       hold = north_mcp_http_listener_hold_body (self->listener, msg,
                                                 (guint64) soup_message_headers_get_content_length (headers),
-                                                self->settings.max_held_body_bytes, peer_share (self));
+                                                self->settings.max_held_body_bytes, peer_share (self),
+                                                self->settings.trusted_proxies);
       if (hold == NORTH_MCP_HTTP_HOLD_OK)
         return TRUE;
       reject_busy (self, msg, endpoint, hold);

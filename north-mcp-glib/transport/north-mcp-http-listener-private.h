@@ -71,7 +71,8 @@ void                  north_mcp_http_listener_watch_hangup (SoupServerMessage   
  * and why, when that would make them pass @limit (0: no limit), or, for
  * a request not admitted by its headers (north_mcp_http_listener_admit()),
  * the bodies of its client's IP address pass @share (0: no share; see
- * NORTH_MCP_HTTP_PEER_SHARE). OK for messages
+ * NORTH_MCP_HTTP_PEER_SHARE; through a proxy of @trusted, the share of
+ * the client it names). OK for messages
  * of connections not accepted by a listener. @self, the listener of the
  * server @msg came to (or NULL), only makes the lookup of @msg's
  * connection cheaper: the answer is the same without it. */
@@ -79,7 +80,8 @@ NorthMcpHttpHold      north_mcp_http_listener_hold_body    (NorthMcpHttpListener
                                                             SoupServerMessage    *msg,
                                                             guint64               bytes,
                                                             guint64               limit,
-                                                            guint64               share);
+                                                            guint64               share,
+                                                            const NorthMcpTrustedProxies *trusted);
 
 /* For the early handler, which authenticates a request from its headers
  * before any of its body is read: keeps @user (nullable: the anonymous

@@ -998,24 +998,20 @@ north_mcp_http_listener_allow_steal (SoupServerMessage *msg)
  * a trusted proxy, the client's that the proxy names for this request
  * (X-Forwarded-For). */
 static NorthMcpHttpPeer *
-share_of (NorthMcpHttpListener *self,
-          Client               *client,
-          SoupServerMessage    *msg)
+share_of (NorthMcpHttpListener         *self,
+          Client                       *client,
+          SoupServerMessage            *msg,
+          const NorthMcpTrustedProxies *trusted)
 {
   gboolean inet = G_IS_INET_SOCKET_ADDRESS (client->remote);
   GInetAddress *remote = inet ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client->remote)) : NULL;
-  NorthMcpTransportSettings settings;
   g_autoptr(GInetAddress) forwarded = NULL;
   g_autofree char *address = NULL;
 
   if (client->body != NULL)
     return NULL; /* counted already: its hold keeps its share */
-  if (inet && self->host != NULL)
-    {
-      north_mcp_transport_host_get_settings (self->host, &settings);
-      forwarded = north_mcp_http_forwarded_client (settings.trusted_proxies, remote,
-                                                   soup_server_message_get_request_headers (msg));
-    }
+  if (inet && trusted != NULL)
+    forwarded = north_mcp_http_forwarded_client (trusted, remote, soup_server_message_get_request_headers (msg));
   if (forwarded != NULL)
     {
       address = g_inet_address_to_string (forwarded);
@@ -1036,7 +1032,8 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
                                    SoupServerMessage    *msg,
                                    guint64               bytes,
                                    guint64               limit,
-                                   guint64               share)
+                                   guint64               share,
+                                   const NorthMcpTrustedProxies *trusted)
 {
   Client *client = client_of (self, msg);
   gboolean shared;
@@ -1045,7 +1042,7 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
     return NORTH_MCP_HTTP_HOLD_OK;
   shared = share != 0 && !client->admitted;
   return north_mcp_http_body_account_hold (client->listener->account, &client->body,
-                                           shared ? share_of (client->listener, client, msg) : NULL,
+                                           shared ? share_of (client->listener, client, msg, trusted) : NULL,
                                            bytes, limit, share);
 }
 

@@ -289,7 +289,7 @@ hold_replay (Pending *pending,
    * is sent to its client as fast as it reads (the write timeout bounds
    * that). */
   if (north_mcp_http_listener_hold_body (NULL, pending->pause.msg, length, settings.max_held_body_bytes,
-                                         0) == NORTH_MCP_HTTP_HOLD_OK)
+                                         0, NULL) == NORTH_MCP_HTTP_HOLD_OK)
     return TRUE;
 
   text = g_strdup_printf ("Server busy: with this replay the bodies it holds would pass %" G_GUINT64_FORMAT
