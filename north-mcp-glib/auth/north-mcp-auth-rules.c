@@ -13,6 +13,7 @@
 #include "north-mcp-base64-private.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-log-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-user-private.h"
 #include "north-mcp-util-private.h"
@@ -394,11 +395,21 @@ north_mcp_req_make_user (AuthRequest *req)
 
   if (req->bad_connectors)
     {
+      /* The contract's warning (rule 7), but any client can send the
+       * header: one line a minute at most, unless debugging. */
+      static NorthMcpLogThrottle throttle;
+      guint skipped = 0;
+
       /* A cached decision would not warn again. */
       req->uncacheable = TRUE;
-      north_mcp_log_warning (NORTH_MCP_LOGGER_AUTH,
-                             "X-North-Connector-Tokens is not a base64url JSON object; "
-                             "using no connector tokens");
+      if (req->auth->debug || north_mcp_log_throttle_pass (&throttle, &skipped))
+        {
+          g_autofree char *more = north_mcp_log_throttle_more (skipped);
+
+          north_mcp_log_warning (NORTH_MCP_LOGGER_AUTH,
+                                 "X-North-Connector-Tokens is not a base64url JSON object; "
+                                 "using no connector tokens%s", more);
+        }
     }
   if (req->claims != NULL)
     email = north_mcp_object_get_string (req->claims, "email");

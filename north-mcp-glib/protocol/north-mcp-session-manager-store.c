@@ -872,7 +872,7 @@ edit_session (NorthMcpSession     *session,
  * none reports the session subscribed to what this one will not notify:
  * the record is
  * rewritten from this copy, and every process reloads it. Said in one
- * line a second at most, without the URIs (what a client watches is its
+ * line a minute at most, without the URIs (what a client watches is its
  * business). */
 static void
 drop_from_record (NorthMcpSessionManager *self,

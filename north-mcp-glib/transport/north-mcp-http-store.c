@@ -96,7 +96,7 @@ pending_free (Pending *pending)
 }
 
 /* A store that cannot be reached fails every request that needs it: one
- * line a second at most says so, and how many failures went unlogged. */
+ * line a minute at most says so, and how many failures went unlogged. */
 static void
 warn_store_failed (Job           job,
                    const GError *error)

@@ -288,6 +288,23 @@ def test_no_store_keys_still_cached(servers, issuers):
     assert issuer.stats() == {"discovery": 1, "jwks": 1}
 
 
+CONNECTOR_WARNING = "X-North-Connector-Tokens is not a base64url JSON object"
+
+
+def test_malformed_connector_tokens_do_not_flood_the_log(servers):
+    """Rule 7's warning on a malformed X-North-Connector-Tokens stays, but an
+    anonymous client repeating it gets one line a minute, not one a request."""
+    server = servers("--stateless")
+    started = time.monotonic()
+    for _ in range(1000):
+        status, result = call_tool(server, "add", {"X-North-Connector-Tokens": "!!!not-base64!!!"})
+        assert status == 200, result
+    minutes = (time.monotonic() - started) / 60
+    assert wait_until(lambda: CONNECTOR_WARNING in server.stderr())
+    lines = [line for line in server.stderr().splitlines() if CONNECTOR_WARNING in line]
+    assert 1 <= len(lines) <= minutes + 2, f"{len(lines)} lines:\n" + "\n".join(lines[-3:])
+
+
 def forged_token(token):
     """TOKEN with another key id in its header: of a trusted issuer, but
     signed by no key of it."""

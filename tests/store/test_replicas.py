@@ -224,7 +224,8 @@ def test_another_identity_cannot_use_the_session(replicas, redis):
 
 
 def test_store_down_gives_503_and_the_servers_recover(replicas, redis):
-    one, two = replicas(2)
+    # Store failures are logged once a minute at most: once a second here.
+    one, two = replicas(2, env={"NORTH_MCP_LOG_INTERVAL_MS": "1000"})
     session = initialize(one)
     redis.stop()
 
