@@ -879,19 +879,10 @@ drop_from_record (NorthMcpSessionManager *self,
                   NorthMcpSession        *session,
                   guint                   dropped)
 {
-  static NorthMcpLogThrottle throttle;
-  guint skipped = 0;
-  gboolean log = north_mcp_log_throttle_pass (&throttle, &skipped);
-
-  if (log && skipped > 0)
-    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes, "
-               "or its owner's share of it, is spent in this process (and %u more sessions lost some "
-               "since the last such line)",
-               north_mcp_session_get_id (session), dropped, skipped);
-  else if (log)
-    g_warning ("Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes, "
-               "or its owner's share of it, is spent in this process", north_mcp_session_get_id (session),
-               dropped);
+  NORTH_MCP_LOG_THROTTLED (G_LOG_LEVEL_WARNING,
+                           "Session %.8s… lost %u resource subscriptions of its record: max-subscription-bytes, "
+                           "or its owner's share of it, is spent in this process",
+                           north_mcp_session_get_id (session), dropped);
   save_changed (session, self);
 }
 
@@ -994,8 +985,10 @@ restored (NorthMcpSessionManager *self,
 
   if (g_error_matches (op->error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE))
     {
-      /* Not a record we wrote: as good as none. */
-      g_warning ("Ignoring an oversized session record in the state store");
+      /* Not a record we wrote: as good as none. Any client that names
+       * the session gets here: throttled. */
+      NORTH_MCP_LOG_THROTTLED (G_LOG_LEVEL_WARNING,
+                               "Ignoring an oversized session record in the state store");
       g_clear_error (&op->error);
     }
   if (op->error != NULL)

@@ -101,16 +101,7 @@ static void
 warn_store_failed (Job           job,
                    const GError *error)
 {
-  static NorthMcpLogThrottle throttle;
-  guint skipped;
-
-  if (!north_mcp_log_throttle_pass (&throttle, &skipped))
-    return;
-  if (skipped > 0)
-    g_warning ("Cannot %s: %s (and %u more failures of the state store since the last such line)",
-               job_names[job], error->message, skipped);
-  else
-    g_warning ("Cannot %s: %s", job_names[job], error->message);
+  NORTH_MCP_LOG_THROTTLED (G_LOG_LEVEL_WARNING, "Cannot %s: %s", job_names[job], error->message);
 }
 
 /* Answers 503 (with Retry-After) when the store failed at its job. */

@@ -257,7 +257,7 @@ def test_store_down_gives_503_and_the_servers_recover(replicas, redis):
     time.sleep(1.1)
     assert call(two, session, "ping")[0] == 503
     deadline = time.monotonic() + 10
-    while "more failures of the state store since the last such line" not in two.stderr():
+    while "more since the last line)" not in two.stderr():
         assert time.monotonic() < deadline, two.stderr()[-3000:]
         time.sleep(0.05)
 
@@ -293,6 +293,21 @@ def test_records_read_back_are_bounded_and_checked(replicas, redis):
         status, _, body = call(one, session, "ping")
         assert status == 404, body
     assert one.alive()
+
+
+def test_an_oversized_record_asked_for_again_and_again_does_not_flood_the_log(replicas, redis):
+    """Whoever wrote it, any client can name the session: its warning is
+    written once a minute at most, not once a request."""
+    one, two = replicas(2)
+    session = initialize(one)
+    # Past NORTH_MCP_SESSION_RECORD_MAX_BYTES (about 25 MiB).
+    redis.command("SET", f"north-mcp:session:{session}", "x" * (27 * 1024 * 1024))
+    started = time.monotonic()
+    for _ in range(20):
+        assert call(two, session, "ping")[0] == 404
+    minutes = (time.monotonic() - started) / 60
+    lines = [line for line in two.stderr().splitlines() if "oversized session record" in line]
+    assert 1 <= len(lines) <= minutes + 2, f"{len(lines)} lines"
 
 
 def updated(uri):
