@@ -14,6 +14,7 @@
 #include "north-mcp-session-private.h"
 #include "north-mcp-user.h"
 #include "north-mcp-util-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-request-scope-private.h"
 #include "north-mcp-tracer-private.h"
 
@@ -261,9 +262,10 @@ north_mcp_context_dispose (GObject *object)
                                      "Internal error: the handler finished without answering",
                                      NULL);
 
-      /* g_log() rather than g_warning(): tests can expect it. */
-      g_log (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-             "The %s handler dropped its request without answering", self->method);
+      /* A bug of the application, but any client can call the handler
+       * as often as it likes: throttled (and tests can expect it). */
+      NORTH_MCP_LOG_THROTTLED (G_LOG_LEVEL_WARNING,
+                               "The %s handler dropped its request without answering", self->method);
       if (g_main_context_is_owner (self->main_context))
         finish_request (self, response);
       else
@@ -933,11 +935,11 @@ check_output (NorthMcpTool       *tool,
   if (north_mcp_tool_check_result (tool, result, &error))
     return NULL;
 
-  /* The tool's author has a bug to fix: say so where they look (g_log():
-   * tests can expect it). */
-  g_log (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-         "Tool '%s' returned a result that does not match its output schema: %s",
-         north_mcp_feature_get_name (NORTH_MCP_FEATURE (tool)), error->message);
+  /* The tool's author has a bug to fix: say so where they look, but not
+   * once per call of any client (tests can expect it). */
+  NORTH_MCP_LOG_THROTTLED (G_LOG_LEVEL_MESSAGE,
+                           "Tool '%s' returned a result that does not match its output schema: %s",
+                           north_mcp_feature_get_name (NORTH_MCP_FEATURE (tool)), error->message);
   message = g_strdup_printf ("Output validation error: %s", error->message);
   return north_mcp_tool_result_new_error (message);
 }

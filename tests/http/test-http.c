@@ -1460,6 +1460,75 @@ test_slow_tool_does_not_block (Fixture       *f,
 }
 
 /* ------------------------------------------------------------------ */
+/* Log lines any client can cause                                      */
+
+static void
+forgetful_func (NorthMcpTool    *tool,
+                NorthMcpContext *context,
+                JsonObject      *arguments,
+                gpointer         user_data)
+{
+  /* Returns without answering and without keeping the context. */
+}
+
+static NorthMcpToolResult *
+misshapen_func (NorthMcpTool    *tool,
+                NorthMcpContext *context,
+                JsonObject      *arguments,
+                gpointer         user_data,
+                GError         **error)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_string_member (object, "n", "not a number");
+  return north_mcp_tool_result_new_structured_object (object);
+}
+
+/* A handler with a bug is the application's to fix, but any client can
+ * call it as often as it likes: its lines are written once a minute at
+ * most, not once a call. */
+static void
+test_handler_bugs_do_not_flood_the_log (Fixture       *f,
+                                        gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(NorthMcpTool) forgetful = north_mcp_tool_new ("forgetful", "Never answers");
+      g_autoptr(NorthMcpTool) misshapen = north_mcp_tool_new ("misshapen", "Breaks its output schema");
+      g_autoptr(GError) error = NULL;
+
+      /* The lines are what is counted: warnings do not end the test. */
+      g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+      north_mcp_tool_set_async_func (forgetful, forgetful_func, NULL, NULL);
+      g_assert_true (north_mcp_tool_set_output_schema_json (misshapen,
+          "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}}", &error));
+      g_assert_no_error (error);
+      north_mcp_tool_set_func (misshapen, misshapen_func, NULL, NULL);
+      north_mcp_server_add_tool (f->server, forgetful);
+      north_mcp_server_add_tool (f->server, misshapen);
+      for (guint i = 0; i < 100; i++)
+        {
+          g_autoptr(Reply) dropped = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                                                  "\"params\":{\"name\":\"forgetful\",\"arguments\":{}}}");
+          g_autoptr(Reply) refused = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                                                  "\"params\":{\"name\":\"misshapen\",\"arguments\":{}}}");
+
+          g_assert_cmpuint (dropped->status, ==, 200);
+          g_assert_cmpuint (refused->status, ==, 200);
+        }
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*dropped its request without answering*");
+  g_test_trap_assert_stderr_unmatched ("*dropped its request without answering*"
+                                       "dropped its request without answering*");
+  g_test_trap_assert_stderr ("*does not match its output schema*");
+  g_test_trap_assert_stderr_unmatched ("*does not match its output schema*does not match its output schema*");
+}
+
+/* ------------------------------------------------------------------ */
 /* Health, custom routes, unknown paths                                */
 
 static void
@@ -2421,6 +2490,7 @@ main (int   argc,
   ADD ("/http/stateful/cancelled-request", stateful, test_cancelled_request);
   ADD ("/http/auth/server-secret", stateless, test_auth_server_secret);
   ADD ("/http/auth/async-rejection", stateless, test_auth_async_rejection);
+  ADD ("/http/log/handler-bugs-bounded", stateless, test_handler_bugs_do_not_flood_the_log);
 
 #undef ADD
 
