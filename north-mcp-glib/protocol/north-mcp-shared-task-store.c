@@ -65,6 +65,7 @@
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-log-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
@@ -82,7 +83,6 @@
 /* The longest time to live a record gets (the server gives at most
  * task-ttl's maximum). */
 #define TTL_MAX_MS ((gint64) NORTH_MCP_TASK_MAX_TTL_S * 1000)
-#define STORE_WARNING_INTERVAL_US (10 * G_USEC_PER_SEC)
 #define RUNNER_GONE "The server running this task stopped before the task ended"
 #define LOGGER "NorthMCP.Tasks"
 
@@ -99,8 +99,7 @@ struct _NorthMcpSharedTaskStore
   guint               max_total;
   guint64             max_bytes_per_owner;
   guint64             max_bytes_total;
-  gint64              warned_at;  /* of warn_store_error() */
-  guint               unwarned;
+  NorthMcpLogThrottle store_warnings; /* of warn_store_error() */
   /* This process, as the running records it writes name it: it lives
    * while "north-mcp:task-runner:<id>" does (its lease). */
   char               *runner_id;
@@ -179,24 +178,19 @@ return_unknown (GTask *task)
 /* A command Redis refused (out of memory, a replica made read-only …) is
  * the operator's to see, not the client's: its text names the store's
  * internals. The connection's own warnings cover an unreachable store;
- * this says the rest, at most once per STORE_WARNING_INTERVAL_US. */
+ * this says the rest, once a minute at most. */
 static void
 warn_store_error (NorthMcpSharedTaskStore *self,
                   const GError            *error)
 {
-  gint64 now = g_get_monotonic_time ();
+  g_autofree char *more = NULL;
+  guint skipped;
 
-  if (!g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID))
+  if (!g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_INVALID) ||
+      !north_mcp_log_throttle_pass (&self->store_warnings, &skipped))
     return;
-  if (self->warned_at != 0 && now - self->warned_at < STORE_WARNING_INTERVAL_US)
-    {
-      self->unwarned++;
-      return;
-    }
-  north_mcp_log_warning (LOGGER, "The task store failed a command: %s (%u more since the last line)",
-                         error->message, self->unwarned);
-  self->warned_at = now;
-  self->unwarned = 0;
+  more = north_mcp_log_throttle_more (skipped);
+  north_mcp_log_warning (LOGGER, "The task store failed a command: %s%s", error->message, more);
 }
 
 static void

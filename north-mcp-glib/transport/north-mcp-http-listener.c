@@ -71,6 +71,7 @@
 #include "north-mcp-http-held-body-private.h"
 #include "north-mcp-interim-output-stream-private.h"
 #include "north-mcp-log-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-transport-host-private.h"
 
 #define LOGGER "NorthMCP.HTTP"
@@ -104,7 +105,7 @@ struct _NorthMcpHttpListener
   guint           retry_ms;
   gboolean        failing;      /* accept() failed since it last worked */
   gboolean        full;         /* at max_connections: not accepting */
-  gint64          full_logged;  /* when that was last said, µs */
+  NorthMcpLogThrottle full_warnings; /* when that was last said */
   gboolean        stopped;
   gboolean        draining;     /* shutting down: no new connections */
   GPtrArray      *backlog;      /* GSocket*: accepted while draining */
@@ -622,17 +623,18 @@ static gboolean
 hold_off_when_full (NorthMcpHttpListener *self)
 {
   guint max = settings_of (self).max_connections;
+  guint skipped;
 
   if (max == 0 || self->clients.length + self->lingering < max)
     return FALSE;
 
-  /* At the limit, every connection that ends lets one more in: say so at
-   * most once a minute, not twice per connection. */
-  if (self->full_logged == 0 || g_get_monotonic_time () - self->full_logged >= 60 * G_USEC_PER_SEC)
+  /* Every connection that ends lets one more in: said once a minute at most. */
+  if (north_mcp_log_throttle_pass (&self->full_warnings, &skipped))
     {
+      g_autofree char *more = north_mcp_log_throttle_more (skipped);
+
       north_mcp_log_warning (LOGGER, "%u connections are open, the most allowed (max-connections): "
-                             "new ones wait until one ends", max);
-      self->full_logged = g_get_monotonic_time ();
+                             "new ones wait until one ends%s", max, more);
     }
   self->full = TRUE;
   stop_accepting (self);
