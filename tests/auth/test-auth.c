@@ -1221,6 +1221,42 @@ test_cache_bypassed (void)
   g_test_trap_assert_stderr_unmatched ("*s3cret*");
 }
 
+/* Rule 7's warning can be caused by any client: once a minute at most,
+ * with the count of those left out, but every time in debug mode (the
+ * operator asked for each line). */
+static void
+test_connector_warning_throttled (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+      g_autoptr(SoupMessageHeaders) headers = new_headers ();
+
+      north_mcp_log_throttle_set_interval (G_MAXINT64 / 4);
+      soup_message_headers_append (headers, "X-North-Connector-Tokens", "!!!not-base64!!!");
+      for (guint i = 0; i < 100; i++)
+        hit_again (auth, headers);
+      north_mcp_log_throttle_set_interval (0);
+      hit_again (auth, headers);
+      north_mcp_log_throttle_set_interval (G_MAXINT64 / 4);
+      north_mcp_auth_set_debug (auth, TRUE);
+      hit_again (auth, headers);
+      hit_again (auth, headers);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* The first; the next with the 99 left out; two in debug mode. */
+  g_test_trap_assert_stderr ("*WARNING - X-North-Connector-Tokens is not a base64url JSON object; "
+                             "using no connector tokens\n"
+                             "*WARNING - X-North-Connector-Tokens is not*tokens (99 more since the last line)\n"
+                             "*X-North-Connector-Tokens is not*X-North-Connector-Tokens is not*");
+  g_test_trap_assert_stderr_unmatched ("*X-North-Connector-Tokens is not*X-North-Connector-Tokens is not*"
+                                       "X-North-Connector-Tokens is not*X-North-Connector-Tokens is not*"
+                                       "X-North-Connector-Tokens is not*");
+}
+
 /* Rule 7's warning is for requests that pass rules 4 to 6: a request
  * turned away there (anybody's to send, as often as they like) logs
  * nothing but at debug level (section 6), whatever its connector header. */
@@ -1789,6 +1825,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/cache/distinct-headers", test_cache_distinct_headers);
   g_test_add_func ("/auth/cache/rejections", test_cache_rejections);
   g_test_add_func ("/auth/cache/bypassed", test_cache_bypassed);
+  g_test_add_func ("/auth/connector-warning/throttled", test_connector_warning_throttled);
   g_test_add_func ("/auth/cache/bounded", test_cache_bounded);
   g_test_add_func ("/auth/cache/key-boundaries", test_cache_key_boundaries);
   g_test_add_func ("/auth/cache/one-byte", test_cache_one_byte);
