@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "north-mcp-http-held-body-private.h"
+#include "north-mcp-siphash-private.h"
 
 struct _NorthMcpHttpBodyAccount
 {
@@ -45,7 +46,8 @@ north_mcp_http_body_account_new (void)
   NorthMcpHttpBodyAccount *account = g_new0 (NorthMcpHttpBodyAccount, 1);
 
   account->refs = 1;
-  account->peers = g_hash_table_new (g_str_hash, g_str_equal);
+  /* Keyed hashing: clients choose their addresses (IPv6, X-Forwarded-For). */
+  account->peers = g_hash_table_new (north_mcp_siphash_str_hash, g_str_equal);
   return account;
 }
 
