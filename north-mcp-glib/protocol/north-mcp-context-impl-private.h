@@ -23,6 +23,8 @@ struct _NorthMcpContext
   GObject               parent_instance;
 
   NorthMcpProtocolHost *host;
+  /* @host's methods, looked up once: a request calls four of them. */
+  const NorthMcpProtocolHostInterface *host_iface;
   NorthMcpSession      *session;
   NorthMcpUser         *user;
   NorthMcpChannel      *channel;

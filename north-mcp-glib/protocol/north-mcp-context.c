@@ -180,7 +180,7 @@ announce_finished (NorthMcpContext *self,
   if (self->running)
     {
       self->running = FALSE;
-      north_mcp_protocol_host_count_request (self->host, FALSE);
+      self->host_iface->count_request (self->host, FALSE);
     }
   if (!self->announced)
     return;
@@ -281,6 +281,7 @@ north_mcp_context_dispose (GObject *object)
           stand_in->running = self->running;
           self->running = FALSE;
           stand_in->host = self->host != NULL ? g_object_ref (self->host) : NULL;
+          stand_in->host_iface = self->host_iface;
           stand_in->user = self->user != NULL ? g_object_ref (self->user) : NULL;
           stand_in->method = g_strdup (self->method);
           stand_in->params = self->params != NULL ? json_object_ref (self->params) : NULL;
@@ -365,10 +366,11 @@ context_fill (NorthMcpContext           *self,
               const NorthMcpRequestInfo *request)
 {
   self->host = g_object_ref (request->host);
+  self->host_iface = NORTH_MCP_PROTOCOL_HOST_GET_IFACE (request->host);
   self->session = request->session != NULL ? g_object_ref (request->session) : NULL;
   self->user = request->user != NULL ? g_object_ref (request->user) : NULL;
   self->channel = g_object_ref (request->channel);
-  self->main_context = g_main_context_ref (north_mcp_protocol_host_get_main_context (request->host));
+  self->main_context = g_main_context_ref (self->host_iface->get_main_context (request->host));
   self->id = json_node_copy (request->id);
   self->method = g_strdup (request->method);
   self->params = request->params != NULL ? json_object_ref (request->params) : json_object_new ();
@@ -488,8 +490,8 @@ void
 north_mcp_context_announce (NorthMcpContext *self)
 {
   self->running = TRUE;
-  north_mcp_protocol_host_count_request (self->host, TRUE);
-  if (!north_mcp_protocol_host_watches_requests (self->host))
+  self->host_iface->count_request (self->host, TRUE);
+  if (!self->host_iface->watches_requests (self->host))
     return;
 
   self->announced = TRUE;
