@@ -205,6 +205,7 @@ north_mcp_http_check_body_size (SoupServer        *server,
   NorthMcpHttpTransport *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   NorthMcpHttpEndpoint endpoint;
+  NorthMcpHttpHead scratch;
   const char *problem;
   gboolean kept;
   gsize limit;
@@ -214,7 +215,7 @@ north_mcp_http_check_body_size (SoupServer        *server,
     return;
 
   endpoint = north_mcp_http_classify_path (self, path);
-  problem = north_mcp_http_framing_problem (msg);
+  problem = north_mcp_http_listener_head (self->listener, msg, &scratch)->problem;
   if (G_UNLIKELY (problem != NULL))
     {
       refuse_body (self, msg, endpoint, SOUP_STATUS_BAD_REQUEST, problem);

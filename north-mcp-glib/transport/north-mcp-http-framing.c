@@ -64,22 +64,93 @@ north_mcp_http_field_name_has_prefix (const char *name,
 #define name_is(name, lower) \
   (north_mcp_http_field_name_has_prefix ((name), (lower), sizeof (lower) - 1) && (name)[sizeof (lower) - 1] == '\0')
 
-/* One pass over the fields, without the lists libsoup would join (and
- * keep) for soup_message_headers_get_list(): this runs on every request. */
-const char *
-north_mcp_http_framing_problem (SoupServerMessage *msg)
+/* What each field of the head is called, and whether it is a list
+ * (whose repeats libsoup joins) or a single value. */
+static const struct
+{
+  const char *name;
+  gboolean    list;
+} fields[NORTH_MCP_HTTP_N_FIELDS] = {
+  [NORTH_MCP_HTTP_FIELD_HOST] = { "Host", TRUE },
+  [NORTH_MCP_HTTP_FIELD_ORIGIN] = { "Origin", TRUE },
+  [NORTH_MCP_HTTP_FIELD_ACCEPT] = { "Accept", FALSE },
+  [NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION] = { "MCP-Protocol-Version", FALSE },
+  [NORTH_MCP_HTTP_FIELD_SESSION_ID] = { "Mcp-Session-Id", FALSE },
+  [NORTH_MCP_HTTP_FIELD_FORWARDED_FOR] = { "X-Forwarded-For", TRUE },
+};
+
+static void
+head_saw (NorthMcpHttpHead  *head,
+          NorthMcpHttpField  field,
+          const char        *value)
+{
+  head->values[field] = value;
+  if (head->counts[field] < G_MAXUINT8)
+    head->counts[field]++;
+}
+
+/* The framing problem of a head whose fields were counted. */
+static const char *
+framing_problem (const NorthMcpHttpHead *head,
+                 const char             *content_length,
+                 gboolean                valid_length,
+                 gboolean                transfer_encoding)
+{
+  /* RFC 9112 section 3.2: a request with more than one Host field is
+   * answered 400. libsoup 3.2 made the request's URI of the last (fixed in
+   * libsoup 3.7 by commit aecd8daa), a proxy may have gone by the first,
+   * and the Host check (north-mcp-http-headers.c) saw both. */
+  if (head->counts[NORTH_MCP_HTTP_FIELD_HOST] > 1)
+    return "Bad Request: more than one Host";
+  /* RFC 9112 section 6.1: a server may refuse a request with both, and
+   * must close the connection after it either way; libsoup 3.2 read it as
+   * chunked and kept the connection (fixed in libsoup 3.7 by commit
+   * 6224df5a), so what a proxy that went by the length sent next was read
+   * as a request. */
+  if (content_length != NULL && transfer_encoding)
+    return "Bad Request: both Transfer-Encoding and Content-Length";
+  if (content_length != NULL && !valid_length)
+    return "Bad Request: invalid Content-Length";
+  return NULL;
+}
+
+/* One pass over the fields, told apart by their first letter, without
+ * the lists libsoup would join (and keep) for
+ * soup_message_headers_get_list(): this runs on every request. */
+void
+north_mcp_http_head_read (NorthMcpHttpHead   *head,
+                          SoupMessageHeaders *headers)
 {
   SoupMessageHeadersIter iter;
   const char *name, *value, *content_length = NULL;
-  guint hosts = 0;
   gboolean transfer_encoding = FALSE, valid_length = TRUE;
 
-  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  memset (head, 0, sizeof *head);
+  soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
-    switch (g_ascii_tolower (name[0]))
+    switch (name[0] | 0x20)
       {
       case 'h':
-        hosts += name_is (name, "host");
+        if (name_is (name, "host"))
+          head_saw (head, NORTH_MCP_HTTP_FIELD_HOST, value);
+        break;
+      case 'o':
+        if (name_is (name, "origin"))
+          head_saw (head, NORTH_MCP_HTTP_FIELD_ORIGIN, value);
+        break;
+      case 'a':
+        if (name_is (name, "accept"))
+          head_saw (head, NORTH_MCP_HTTP_FIELD_ACCEPT, value);
+        break;
+      case 'm':
+        if (name_is (name, "mcp-protocol-version"))
+          head_saw (head, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION, value);
+        else if (name_is (name, "mcp-session-id"))
+          head_saw (head, NORTH_MCP_HTTP_FIELD_SESSION_ID, value);
+        break;
+      case 'x':
+        if (name_is (name, "x-forwarded-for"))
+          head_saw (head, NORTH_MCP_HTTP_FIELD_FORWARDED_FOR, value);
         break;
       case 't':
         transfer_encoding |= name_is (name, "transfer-encoding");
@@ -95,21 +166,17 @@ north_mcp_http_framing_problem (SoupServerMessage *msg)
         break;
       }
 
-  /* RFC 9112 section 3.2: a request with more than one Host field is
-   * answered 400. libsoup 3.2 made the request's URI of the last (fixed in
-   * libsoup 3.7 by commit aecd8daa), a proxy may have gone by the first,
-   * and the Host check (north-mcp-http-headers.c) saw both. */
-  if (hosts > 1)
-    return "Bad Request: more than one Host";
-  /* RFC 9112 section 6.1: a server may refuse a request with both, and
-   * must close the connection after it either way; libsoup 3.2 read it as
-   * chunked and kept the connection (fixed in libsoup 3.7 by commit
-   * 6224df5a), so what a proxy that went by the length sent next was read
-   * as a request. */
-  if (content_length != NULL && transfer_encoding)
-    return "Bad Request: both Transfer-Encoding and Content-Length";
-  if (content_length != NULL && !valid_length)
-    return "Bad Request: invalid Content-Length";
+  head->problem = framing_problem (head, content_length, valid_length, transfer_encoding);
+}
 
-  return NULL;
+const char *
+north_mcp_http_head_get (const NorthMcpHttpHead *head,
+                         SoupMessageHeaders     *headers,
+                         NorthMcpHttpField       field)
+{
+  if (G_LIKELY (head->counts[field] <= 1))
+    return head->values[field];
+  /* A repeated field: as libsoup's own lookup gives it. */
+  return fields[field].list ? soup_message_headers_get_list (headers, fields[field].name)
+                            : soup_message_headers_get_one (headers, fields[field].name);
 }

@@ -31,7 +31,10 @@ gboolean north_mcp_http_has_credential_headers  (SoupMessageHeaders    *headers)
 gboolean north_mcp_http_check_protocol_version  (NorthMcpHttpTransport *self,
                                                  SoupServerMessage     *msg,
                                                  const char            *version);
-/* The request's MCP-Protocol-Version, or NULL. */
-const char *north_mcp_http_protocol_version_of  (SoupServerMessage     *msg);
+/* A field of the request head, or NULL: the head is read once per
+ * request (north_mcp_http_listener_head()). */
+const char *north_mcp_http_field                (NorthMcpHttpTransport *self,
+                                                 SoupServerMessage     *msg,
+                                                 NorthMcpHttpField      field);
 
 G_END_DECLS

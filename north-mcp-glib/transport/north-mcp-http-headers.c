@@ -9,6 +9,7 @@
 
 #include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-headers-private.h"
+#include "north-mcp-http-listener-private.h"
 #include "north-mcp-origin-private.h"
 #include "north-mcp-util-private.h"
 
@@ -69,18 +70,17 @@ gboolean
 north_mcp_http_check_origin_and_host (NorthMcpHttpTransport *self,
                                       SoupServerMessage     *msg)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char * const *allowed_hosts = self->settings.allowed_hosts;
   const char *origin, *host;
 
   /* Each as a list: when a header comes more than once, all its values
    * are checked together (and fail), not only the last one. */
-  host = soup_message_headers_get_list (headers, "Host");
+  host = north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_HOST);
   if (host != NULL && (allowed_hosts != NULL || self->loopback) &&
       !north_mcp_origin_host_allowed (host, allowed_hosts, self->loopback))
     return refuse (self, msg, "host", host, "Forbidden: Host header not allowed (see --allowed-host)");
 
-  origin = soup_message_headers_get_list (headers, "Origin");
+  origin = north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_ORIGIN);
   if (origin == NULL)
     return TRUE;
 
@@ -117,10 +117,14 @@ north_mcp_http_has_credential_headers (SoupMessageHeaders *headers)
 
 
 const char *
-north_mcp_http_protocol_version_of (SoupServerMessage *msg)
+north_mcp_http_field (NorthMcpHttpTransport *self,
+                      SoupServerMessage     *msg,
+                      NorthMcpHttpField      field)
 {
-  return soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                       NORTH_MCP_HTTP_PROTOCOL_VERSION_HEADER);
+  NorthMcpHttpHead scratch;
+
+  return north_mcp_http_head_get (north_mcp_http_listener_head (self->listener, msg, &scratch),
+                                  soup_server_message_get_request_headers (msg), field);
 }
 
 gboolean

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <libsoup/soup.h>
+#include "north-mcp-http-framing-private.h"
 #include "north-mcp-http-held-body-private.h"
 #include "north-mcp-transport-host-private.h"
 
@@ -76,6 +77,13 @@ void                  north_mcp_http_listener_watch_hangup (SoupServerMessage   
  * of connections not accepted by a listener. @self, the listener of the
  * server @msg came to (or NULL), only makes the lookup of @msg's
  * connection cheaper: the answer is the same without it. */
+/* The head of @msg, read once for its request and kept with its
+ * connection until the next request starts; for messages of connections
+ * not accepted by a listener, read into @scratch. @self as for
+ * north_mcp_http_listener_hold_body(). */
+const NorthMcpHttpHead *north_mcp_http_listener_head       (NorthMcpHttpListener *self,
+                                                            SoupServerMessage    *msg,
+                                                            NorthMcpHttpHead     *scratch);
 NorthMcpHttpHold      north_mcp_http_listener_hold_body    (NorthMcpHttpListener *self,
                                                             SoupServerMessage    *msg,
                                                             guint64               bytes,

@@ -63,7 +63,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include "north-mcp-http-listener-private.h"
+#include "north-mcp-http-listener-impl-private.h"
 #include "north-mcp-http-client-address-private.h"
 #include "north-mcp-http-socket-private.h"
 #include "north-mcp-http-stolen-slot-private.h"
@@ -84,69 +84,7 @@
 /* Defaults when there is no host to ask. */
 #define DEFAULT_IDLE_TIMEOUT_S 60
 #define DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
-typedef struct _Client Client;
-
-struct _NorthMcpHttpListener
-{
-  GObject         parent_instance;
-
-  SoupServer     *soup;
-  NorthMcpTransportHost *host;  /* weak */
-  GMainContext   *context;      /* where we accept and serve */
-  GMainContext   *inert;        /* libsoup's own watches, never run */
-  GPtrArray      *sockets;      /* GSocket*, listening */
-  GPtrArray      *watches;      /* GSource*, one per socket while accepting */
-  GSource        *retry;        /* back-off timer while accept() fails */
-  GSource        *sweep;        /* idle timeout, while there are clients */
-  GQueue          clients;      /* Client* */
-  Client         *current;      /* last read from or found: client_of() */
-  NorthMcpHttpBodyAccount *account; /* request bodies held */
-  guint           lingering;    /* connections taken away to be closed */
-  guint           retry_ms;
-  gboolean        failing;      /* accept() failed since it last worked */
-  gboolean        full;         /* at max_connections: not accepting */
-  NorthMcpLogThrottle full_warnings; /* when that was last said */
-  gboolean        stopped;
-  gboolean        draining;     /* shutting down: no new connections */
-  GPtrArray      *backlog;      /* GSocket*: accepted while draining */
-};
-
 G_DEFINE_FINAL_TYPE (NorthMcpHttpListener, north_mcp_http_listener, G_TYPE_OBJECT)
-
-/* One accepted connection. Found from a message through the remote
- * address we gave libsoup (which hands that very object back). */
-struct _Client
-{
-  GList                      link;
-  NorthMcpHttpListener      *listener;  /* unowned; NULL once stopped */
-  NorthMcpHangupInputStream *input;
-  GSocket                   *socket;
-  GSocketAddress            *remote;    /* its qdata points here */
-  NorthMcpHttpPeer          *peer;      /* its IP address's, once asked */
-  NorthMcpHttpPeer          *forwarded; /* the client its proxy last named */
-  SoupServerMessage         *msg;       /* the last request started */
-  SoupServerMessage         *watched;   /* whose unsent output we count */
-  guint64                    written;   /* of @watched's body */
-  gulong                     wrote_id;
-  GSource                   *close_source;
-  GSource                   *hangup_watch;  /* while a stream is answered */
-  gint64                     idle_since;
-  gint64                     busy_since;    /* first byte of the request */
-  gint64                     stalled_since; /* 0: output moves (or none) */
-  guint64                    acked;     /* bytes the client acknowledged */
-  gint64                     body_since;    /* 0: not timing a body yet */
-  guint64                    body_received; /* the socket's count then */
-  NorthMcpHttpHeldBody      *body;      /* what @msg's body holds, or NULL */
-  GObject                   *user;      /* @msg's, when admitted (nullable) */
-  gboolean                   admitted;  /* @msg authenticated by its headers */
-  gboolean                   busy;      /* a request is in progress */
-  gboolean                   request_read;  /* libsoup has its whole body */
-  guint                      body_reads;    /* of @body's bytes since its pieces were joined */
-  gboolean                   accepting; /* in soup_server_accept_iostream() */
-  gboolean                   stealing;  /* in close_cb() */
-  gboolean                   slot_kept; /* keep_slot(): counted by its taker */
-  gboolean                   closed;    /* while accepting: free after */
-};
 
 static GQuark
 client_quark (void)
@@ -164,11 +102,11 @@ client_quark (void)
  * lookup (~125 instructions). Exact: @self->current is alive (forgotten
  * when freed, or when @self stops), holds its message (whose address no
  * other message can have), and owns its remote address. */
-static Client *
-client_of (NorthMcpHttpListener *self,
-           SoupServerMessage    *msg)
+NorthMcpHttpListenerClient *
+north_mcp_http_listener_client_of (NorthMcpHttpListener *self,
+                                   SoupServerMessage    *msg)
 {
-  Client *client = self != NULL ? self->current : NULL;
+  NorthMcpHttpListenerClient *client = self != NULL ? self->current : NULL;
   GSocketAddress *remote;
 
   if (client != NULL && client->msg == msg)
@@ -210,7 +148,7 @@ debug (NorthMcpHttpListener *self,
 /* Connections                                                         */
 
 static void
-client_unwatch (Client *client)
+client_unwatch (NorthMcpHttpListenerClient *client)
 {
   if (client->watched == NULL)
     return;
@@ -221,7 +159,7 @@ client_unwatch (Client *client)
 }
 
 static void
-client_unwatch_hangup (Client *client)
+client_unwatch_hangup (NorthMcpHttpListenerClient *client)
 {
   if (client->hangup_watch != NULL)
     {
@@ -231,13 +169,13 @@ client_unwatch_hangup (Client *client)
 }
 
 static void
-client_release_body (Client *client)
+client_release_body (NorthMcpHttpListenerClient *client)
 {
   g_clear_pointer (&client->body, north_mcp_http_held_body_release);
 }
 
 static void
-client_forget_admission (Client *client)
+client_forget_admission (NorthMcpHttpListenerClient *client)
 {
   client->admitted = FALSE;
   g_clear_object (&client->user);
@@ -246,7 +184,7 @@ client_forget_admission (Client *client)
 static void resume_accepting (NorthMcpHttpListener *self);
 
 static void
-client_free (Client *client)
+client_free (NorthMcpHttpListenerClient *client)
 {
   client_release_body (client);
   client_forget_admission (client);
@@ -282,7 +220,7 @@ client_free (Client *client)
 static gboolean
 close_cb (gpointer user_data)
 {
-  Client *client = user_data;
+  NorthMcpHttpListenerClient *client = user_data;
   g_autoptr(SoupServerMessage) msg = client->msg != NULL ? g_object_ref (client->msg) : NULL;
   g_autoptr(GInputStream) input = g_object_ref (G_INPUT_STREAM (client->input));
   g_autoptr(GIOStream) stolen = NULL;
@@ -300,7 +238,7 @@ close_cb (gpointer user_data)
 }
 
 static void
-client_close_later (Client *client)
+client_close_later (NorthMcpHttpListenerClient *client)
 {
   if (client->close_source != NULL || client->listener == NULL)
     return;
@@ -315,7 +253,7 @@ client_close_later (Client *client)
 
 /* The connection is no longer ours: closed, or stolen by a route. */
 static void
-client_forget (Client *client)
+client_forget (NorthMcpHttpListenerClient *client)
 {
   if (client->accepting)
     {
@@ -332,7 +270,7 @@ client_forget (Client *client)
  * reads are seen here at no cost per request, where a "got-chunk"
  * handler on every message would cost one). */
 static void
-client_count_body_read (Client *client)
+client_count_body_read (NorthMcpHttpListenerClient *client)
 {
   north_mcp_http_body_count_piece (soup_server_message_get_request_body (client->msg), &client->body_reads);
 }
@@ -341,7 +279,7 @@ static void
 client_event (gpointer            user_data,
               NorthMcpHangupEvent event)
 {
-  Client *client = user_data;
+  NorthMcpHttpListenerClient *client = user_data;
 
   switch (event)
     {
@@ -380,7 +318,7 @@ request_started_cb (SoupServer        *soup,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  Client *client = client_of (user_data, msg);
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (user_data, msg);
 
   if (client == NULL)
     return;
@@ -391,6 +329,7 @@ request_started_cb (SoupServer        *soup,
   if (G_UNLIKELY (client->admitted))
     client_forget_admission (client);
   client->request_read = FALSE;
+  client->head_read = FALSE;
   client->body_since = 0;
   client->body_reads = 0;
   /* The first request is announced on accept, before any byte of it:
@@ -411,7 +350,7 @@ request_read_cb (SoupServer        *soup,
                  SoupServerMessage *msg,
                  gpointer           user_data)
 {
-  Client *client = client_of (user_data, msg);
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (user_data, msg);
 
   if (client == NULL || client->msg != msg)
     return;
@@ -425,7 +364,7 @@ request_done_cb (SoupServer        *soup,
                  SoupServerMessage *msg,
                  gpointer           user_data)
 {
-  Client *client = client_of (user_data, msg);
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (user_data, msg);
 
   if (client == NULL || client->msg != msg)
     return;
@@ -461,7 +400,7 @@ sweep_cb (gpointer user_data)
 
   for (GList *l = self->clients.head; l != NULL; l = l->next)
     {
-      Client *client = l->data;
+      NorthMcpHttpListenerClient *client = l->data;
 
       if (!client->busy && now - client->idle_since >= (gint64) timeout * G_USEC_PER_SEC)
         {
@@ -511,7 +450,7 @@ serve (NorthMcpHttpListener *self,
   g_autoptr(GInputStream) input = NULL;
   g_autoptr(GOutputStream) output = NULL;
   g_autoptr(GIOStream) stream = NULL;
-  Client *client;
+  NorthMcpHttpListenerClient *client;
 
   local = g_socket_get_local_address (socket, NULL);
   remote = g_socket_get_remote_address (socket, NULL);
@@ -525,7 +464,7 @@ serve (NorthMcpHttpListener *self,
                                                 remote);
   stream = g_simple_io_stream_new (input, output);
 
-  client = g_new0 (Client, 1);
+  client = g_new0 (NorthMcpHttpListenerClient, 1);
   client->link.data = client;
   client->listener = self;
   client->input = NORTH_MCP_HANGUP_INPUT_STREAM (g_object_ref (input));
@@ -808,7 +747,7 @@ north_mcp_http_listener_drain (NorthMcpHttpListener *self)
    * one (a client's answer to an elicitation). */
   for (GList *l = self->clients.head; l != NULL; l = l->next)
     {
-      Client *client = l->data;
+      NorthMcpHttpListenerClient *client = l->data;
 
       if (client->busy && client->msg != NULL)
         say_close (client->msg);
@@ -824,7 +763,7 @@ north_mcp_http_listener_is_busy (NorthMcpHttpListener *self)
     return TRUE;
   for (GList *l = self->clients.head; l != NULL; l = l->next)
     {
-      Client *client = l->data;
+      NorthMcpHttpListenerClient *client = l->data;
       const char *method = client->busy && client->msg != NULL
                            ? soup_server_message_get_method (client->msg) : NULL;
 
@@ -858,7 +797,7 @@ north_mcp_http_listener_stop (NorthMcpHttpListener *self)
   /* libsoup closes the connections themselves (soup_server_disconnect). */
   while (self->clients.length > 0)
     {
-      Client *client = g_queue_peek_head (&self->clients);
+      NorthMcpHttpListenerClient *client = g_queue_peek_head (&self->clients);
 
       g_queue_unlink (&self->clients, &client->link);
       client->listener = NULL;
@@ -877,7 +816,7 @@ wrote_body_data_cb (SoupServerMessage *msg,
                     guint              chunk_size,
                     gpointer           user_data)
 {
-  Client *client = user_data;
+  NorthMcpHttpListenerClient *client = user_data;
 
   client->written += chunk_size;
 }
@@ -886,13 +825,13 @@ gboolean
 north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
                                       gsize              appended)
 {
-  Client *client;
+  NorthMcpHttpListenerClient *client;
   SoupMessageBody *body;
   guint64 limit;
 
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), TRUE);
 
-  client = client_of (NULL, msg);
+  client = north_mcp_http_listener_client_of (NULL, msg);
   if (client == NULL || client->listener == NULL)
     return TRUE;
   if (client->close_source != NULL)
@@ -930,7 +869,7 @@ hangup_cb (GSocket      *socket,
            GIOCondition  condition,
            gpointer      user_data)
 {
-  Client *client = user_data;
+  NorthMcpHttpListenerClient *client = user_data;
   char byte;
   gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 
@@ -952,11 +891,11 @@ hangup_cb (GSocket      *socket,
 void
 north_mcp_http_listener_watch_hangup (SoupServerMessage *msg)
 {
-  Client *client;
+  NorthMcpHttpListenerClient *client;
 
   g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
 
-  client = client_of (NULL, msg);
+  client = north_mcp_http_listener_client_of (NULL, msg);
   if (client == NULL || client->listener == NULL || client->msg != msg ||
       client->hangup_watch != NULL || client->close_source != NULL)
     return;
@@ -971,7 +910,7 @@ static void
 message_disconnected_cb (SoupServerMessage *msg,
                          gpointer           user_data)
 {
-  Client *client = client_of (NULL, msg);
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (NULL, msg);
 
   /* A connection libsoup closed is gone already (its stream said so
    * first); one still here was stolen, by us or by the route. */
@@ -991,114 +930,18 @@ north_mcp_http_listener_allow_steal (SoupServerMessage *msg)
 {
   g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
 
-  if (client_of (NULL, msg) != NULL)
+  if (north_mcp_http_listener_client_of (NULL, msg) != NULL)
     g_signal_connect (msg, "disconnected", G_CALLBACK (message_disconnected_cb), NULL);
-}
-
-/* The share @msg's body counts in: its connection's IP address's, looked
- * up once per connection (clients of a Unix socket share one), or through
- * a trusted proxy, the client's that the proxy names for this request
- * (X-Forwarded-For). */
-static NorthMcpHttpPeer *
-share_of (NorthMcpHttpListener         *self,
-          Client                       *client,
-          SoupServerMessage            *msg,
-          const NorthMcpTrustedProxies *trusted)
-{
-  gboolean inet = G_IS_INET_SOCKET_ADDRESS (client->remote);
-  GInetAddress *remote = inet ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client->remote)) : NULL;
-  g_autoptr(GInetAddress) forwarded = NULL;
-  g_autofree char *address = NULL;
-
-  if (client->body != NULL)
-    return NULL; /* counted already: its hold keeps its share */
-  if (inet && trusted != NULL)
-    forwarded = north_mcp_http_forwarded_client (trusted, remote, soup_server_message_get_request_headers (msg));
-  if (forwarded != NULL)
-    {
-      address = g_inet_address_to_string (forwarded);
-      g_clear_pointer (&client->forwarded, north_mcp_http_peer_unref);
-      client->forwarded = north_mcp_http_body_account_peer (self->account, address);
-      return client->forwarded;
-    }
-  if (client->peer == NULL)
-    {
-      address = inet ? g_inet_address_to_string (remote) : g_strdup ("local");
-      client->peer = north_mcp_http_body_account_peer (self->account, address);
-    }
-  return client->peer;
-}
-
-NorthMcpHttpHold
-north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
-                                   SoupServerMessage    *msg,
-                                   guint64               bytes,
-                                   guint64               limit,
-                                   guint64               share,
-                                   const NorthMcpTrustedProxies *trusted)
-{
-  Client *client = client_of (self, msg);
-  gboolean shared;
-
-  if (client == NULL || client->listener == NULL)
-    return NORTH_MCP_HTTP_HOLD_OK;
-  shared = share != 0 && !client->admitted;
-  return north_mcp_http_body_account_hold (client->listener->account, &client->body,
-                                           shared ? share_of (client->listener, client, msg, trusted) : NULL,
-                                           bytes, limit, share);
-}
-
-gboolean
-north_mcp_http_listener_admit (NorthMcpHttpListener *self,
-                               SoupServerMessage    *msg,
-                               GObject              *user)
-{
-  Client *client = client_of (self, msg);
-
-  if (client == NULL || client->msg != msg)
-    return FALSE;
-  client->admitted = TRUE;
-  g_set_object (&client->user, user);
-  return TRUE;
-}
-
-gboolean
-north_mcp_http_listener_take_admission (NorthMcpHttpListener  *self,
-                                        SoupServerMessage     *msg,
-                                        GObject              **user)
-{
-  Client *client = client_of (self, msg);
-
-  if (client == NULL || client->msg != msg || !client->admitted)
-    return FALSE;
-  *user = client->user != NULL ? g_object_ref (client->user) : NULL;
-  return TRUE;
-}
-
-NorthMcpHttpHeldBody *
-north_mcp_http_listener_keep_body (NorthMcpHttpListener *self,
-                                   SoupServerMessage    *msg)
-{
-  Client *client;
-
-  g_return_val_if_fail (self == NULL || NORTH_MCP_IS_HTTP_LISTENER (self), NULL);
-  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
-
-  client = client_of (self, msg);
-  if (client == NULL || client->body == NULL || client->msg != msg)
-    return NULL;
-
-  return north_mcp_http_held_body_ref (client->body);
 }
 
 NorthMcpHttpListener *
 north_mcp_http_listener_keep_slot (SoupServerMessage *msg)
 {
-  Client *client;
+  NorthMcpHttpListenerClient *client;
 
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
 
-  client = client_of (NULL, msg);
+  client = north_mcp_http_listener_client_of (NULL, msg);
   if (client == NULL || client->listener == NULL)
     return NULL;
 
@@ -1121,11 +964,11 @@ north_mcp_http_listener_release_slot (NorthMcpHttpListener *self)
 GSocket *
 north_mcp_http_listener_get_socket (SoupServerMessage *msg)
 {
-  Client *client;
+  NorthMcpHttpListenerClient *client;
 
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
 
-  client = client_of (NULL, msg);
+  client = north_mcp_http_listener_client_of (NULL, msg);
   return client != NULL ? client->socket : soup_server_message_get_socket (msg);
 }
 
@@ -1135,7 +978,7 @@ north_mcp_http_listener_get_socket (SoupServerMessage *msg)
 gboolean
 north_mcp_http_listener_owns (SoupServerMessage *msg)
 {
-  return client_of (NULL, msg) != NULL;
+  return north_mcp_http_listener_client_of (NULL, msg) != NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "north-mcp-http-answers-private.h"
+#include "north-mcp-http-headers-private.h"
 #include "north-mcp-http-session-private.h"
 #include "north-mcp-http-store-private.h"
 #include "north-mcp-session-private.h"
@@ -38,8 +39,7 @@ north_mcp_http_require_session (NorthMcpHttpTransport *self,
   const char *id;
   NorthMcpSession *session;
 
-  id = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                     NORTH_MCP_HTTP_SESSION_HEADER);
+  id = north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_SESSION_ID);
   if (id == NULL)
     {
       north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,

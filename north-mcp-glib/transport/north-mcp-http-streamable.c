@@ -184,8 +184,7 @@ check_batch (NorthMcpHttpTransport *self,
   const char *version = session != NULL ? north_mcp_session_get_protocol_version (session) : NULL;
 
   if (version == NULL)
-    version = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                            NORTH_MCP_HTTP_PROTOCOL_VERSION_HEADER);
+    version = north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION);
   if (north_mcp_jsonrpc_check_batch (json_node_get_array (message), version, &error))
     return TRUE;
 
@@ -210,10 +209,10 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
   gboolean accepts_json, accepts_sse, batch, has_request, initialize;
   gboolean new_session = FALSE;
   const char *content_type;
-  const char *version = north_mcp_http_protocol_version_of (msg);
+  const char *version = north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION);
   guint n_responses;
 
-  north_mcp_http_parse_accept (soup_message_headers_get_one (headers, "Accept"),
+  north_mcp_http_parse_accept (north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_ACCEPT),
                                &accepts_json, &accepts_sse);
   if (!accepts_json && (stateless || !accepts_sse))
     {
@@ -275,7 +274,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
 
   if (!stateless)
     {
-      const char *session_id = soup_message_headers_get_one (headers, NORTH_MCP_HTTP_SESSION_HEADER);
+      const char *session_id = north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_SESSION_ID);
 
       if (initialize && batch)
         {
@@ -411,8 +410,7 @@ north_mcp_http_handle_get (NorthMcpHttpTransport *self,
       return;
     }
 
-  north_mcp_http_parse_accept (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                             "Accept"),
+  north_mcp_http_parse_accept (north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_ACCEPT),
                                &accepts_json, &accepts_sse);
   if (!accepts_sse)
     {
@@ -422,7 +420,7 @@ north_mcp_http_handle_get (NorthMcpHttpTransport *self,
       return;
     }
 
-  if (!north_mcp_http_check_protocol_version (self, msg, north_mcp_http_protocol_version_of (msg)) ||
+  if (!north_mcp_http_check_protocol_version (self, msg, north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION)) ||
       (session = north_mcp_http_require_session (self, msg, user)) == NULL)
     return;
 
@@ -461,7 +459,7 @@ north_mcp_http_handle_delete (NorthMcpHttpTransport *self,
       return;
     }
 
-  if (!north_mcp_http_check_protocol_version (self, msg, north_mcp_http_protocol_version_of (msg)) ||
+  if (!north_mcp_http_check_protocol_version (self, msg, north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION)) ||
       (session = north_mcp_http_require_session (self, msg, user)) == NULL)
     return;
 

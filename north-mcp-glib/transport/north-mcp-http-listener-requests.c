@@ -1,0 +1,126 @@
+/* north-mcp-http-listener-requests.c: what the listener keeps of a
+ * connection's current request for the transport: its head, the share
+ * its body counts in, and its admission by its headers
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "north-mcp-http-client-address-private.h"
+#include "north-mcp-http-listener-impl-private.h"
+
+/* The share @msg's body counts in: its connection's IP address's, looked
+ * up once per connection (clients of a Unix socket share one), or through
+ * a trusted proxy, the client's that the proxy names for this request
+ * (X-Forwarded-For). */
+static NorthMcpHttpPeer *
+share_of (NorthMcpHttpListener         *self,
+          NorthMcpHttpListenerClient   *client,
+          SoupServerMessage            *msg,
+          const NorthMcpTrustedProxies *trusted)
+{
+  gboolean inet = G_IS_INET_SOCKET_ADDRESS (client->remote);
+  GInetAddress *remote = inet ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client->remote)) : NULL;
+  g_autoptr(GInetAddress) forwarded = NULL;
+  g_autofree char *address = NULL;
+  NorthMcpHttpHead scratch;
+
+  if (client->body != NULL)
+    return NULL; /* counted already: its hold keeps its share */
+  if (inet && trusted != NULL &&
+      north_mcp_http_listener_head (self, msg, &scratch)->counts[NORTH_MCP_HTTP_FIELD_FORWARDED_FOR] > 0)
+    forwarded = north_mcp_http_forwarded_client (trusted, remote, soup_server_message_get_request_headers (msg));
+  if (forwarded != NULL)
+    {
+      address = g_inet_address_to_string (forwarded);
+      g_clear_pointer (&client->forwarded, north_mcp_http_peer_unref);
+      client->forwarded = north_mcp_http_body_account_peer (self->account, address);
+      return client->forwarded;
+    }
+  if (client->peer == NULL)
+    {
+      address = inet ? g_inet_address_to_string (remote) : g_strdup ("local");
+      client->peer = north_mcp_http_body_account_peer (self->account, address);
+    }
+  return client->peer;
+}
+
+const NorthMcpHttpHead *
+north_mcp_http_listener_head (NorthMcpHttpListener *self,
+                              SoupServerMessage    *msg,
+                              NorthMcpHttpHead     *scratch)
+{
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
+
+  if (client == NULL || client->msg != msg)
+    {
+      north_mcp_http_head_read (scratch, soup_server_message_get_request_headers (msg));
+      return scratch;
+    }
+  if (!client->head_read)
+    north_mcp_http_head_read (&client->head, soup_server_message_get_request_headers (msg));
+  client->head_read = TRUE;
+  return &client->head;
+}
+
+NorthMcpHttpHold
+north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
+                                   SoupServerMessage    *msg,
+                                   guint64               bytes,
+                                   guint64               limit,
+                                   guint64               share,
+                                   const NorthMcpTrustedProxies *trusted)
+{
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
+  gboolean shared;
+
+  if (client == NULL || client->listener == NULL)
+    return NORTH_MCP_HTTP_HOLD_OK;
+  shared = share != 0 && !client->admitted;
+  return north_mcp_http_body_account_hold (client->listener->account, &client->body,
+                                           shared ? share_of (client->listener, client, msg, trusted) : NULL,
+                                           bytes, limit, share);
+}
+
+gboolean
+north_mcp_http_listener_admit (NorthMcpHttpListener *self,
+                               SoupServerMessage    *msg,
+                               GObject              *user)
+{
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
+
+  if (client == NULL || client->msg != msg)
+    return FALSE;
+  client->admitted = TRUE;
+  g_set_object (&client->user, user);
+  return TRUE;
+}
+
+gboolean
+north_mcp_http_listener_take_admission (NorthMcpHttpListener  *self,
+                                        SoupServerMessage     *msg,
+                                        GObject              **user)
+{
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
+
+  if (client == NULL || client->msg != msg || !client->admitted)
+    return FALSE;
+  *user = client->user != NULL ? g_object_ref (client->user) : NULL;
+  return TRUE;
+}
+
+NorthMcpHttpHeldBody *
+north_mcp_http_listener_keep_body (NorthMcpHttpListener *self,
+                                   SoupServerMessage    *msg)
+{
+  NorthMcpHttpListenerClient *client;
+
+  g_return_val_if_fail (self == NULL || NORTH_MCP_IS_HTTP_LISTENER (self), NULL);
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  client = north_mcp_http_listener_client_of (self, msg);
+  if (client == NULL || client->body == NULL || client->msg != msg)
+    return NULL;
+
+  return north_mcp_http_held_body_ref (client->body);
+}
