@@ -606,16 +606,18 @@ north_mcp_session_manager_save_finish (NorthMcpSessionManager *self,
 
 /* The new record is stored: the other processes reload it. No record to
  * replace: the session ended elsewhere (a DELETE that reached the store
- * after this request's confirmation), so it does here. */
+ * after this request's confirmation), so it does here. A store that
+ * refuses the write does so for every request any client sends: said
+ * once a minute at most. */
 static void
 changed_saved (NorthMcpSessionManager *self,
                Op                     *op)
 {
   g_autoptr(GBytes) message = NULL;
 
-  if (op->error != NULL) /* g_log() rather than g_warning(): tests can expect it */
-    g_log (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "A session's new log level or subscriptions were not stored: %s",
-           op->error->message);
+  if (op->error != NULL)
+    NORTH_MCP_LOG_THROTTLED (G_LOG_LEVEL_WARNING, "A session's new log level or subscriptions were not stored: %s",
+                             op->error->message);
   else if (!op->found && self != NULL)
     drop_local (self, op->id);
   else if (self != NULL && self->store != NULL)

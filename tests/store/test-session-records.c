@@ -20,6 +20,7 @@
 
 #include "north-mcp-json-limits-private.h"
 #include "north-mcp-json-reader-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-session-record-private.h"
@@ -1041,6 +1042,75 @@ test_edit_not_stored_is_refused (void)
   north_mcp_session_manager_free (manager);
 }
 
+/* The warnings on changes not stored, counted, and the last one. */
+typedef struct
+{
+  guint  lines;
+  char  *last;
+} Unstored;
+
+static void
+count_unstored (const char     *domain,
+                GLogLevelFlags  level,
+                const char     *message,
+                gpointer        data)
+{
+  Unstored *unstored = data;
+
+  if (strstr (message, "were not stored") == NULL)
+    return;
+  unstored->lines++;
+  g_free (unstored->last);
+  unstored->last = g_strdup (message);
+}
+
+static gboolean
+warnings_not_fatal (const char     *domain,
+                    GLogLevelFlags  level,
+                    const char     *message,
+                    gpointer        data)
+{
+  return FALSE;
+}
+
+/* Any client can send logging/setLevel over and over while the store
+ * refuses its writes: the warning is written once a minute at most, with
+ * the count of those left out, not once a request. */
+static void
+test_unstored_changes_do_not_flood_the_log (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  NorthMcpSessionManager *manager = manager_new (&store);
+  NorthMcpSession *session = open_saved (manager);
+  Unstored unstored = { 0 };
+  guint handler;
+
+  handler = g_log_set_handler ("NorthMcp", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+                               count_unstored, &unstored);
+  g_test_log_set_fatal_handler (warnings_not_fatal, NULL);
+  redis_maxmemory ("1");
+
+  north_mcp_log_throttle_set_interval (0);
+  g_free (edit_and_wait (session, "notes://first"));
+  g_assert_cmpuint (unstored.lines, ==, 1);
+  north_mcp_log_throttle_set_interval (G_MAXINT64 / 4);
+  for (guint i = 0; i < 20; i++)
+    g_free (edit_and_wait (session, "notes://again"));
+  g_assert_cmpuint (unstored.lines, ==, 1);
+  north_mcp_log_throttle_set_interval (0);
+  g_free (edit_and_wait (session, "notes://last"));
+  g_assert_cmpuint (unstored.lines, ==, 2);
+  g_assert_nonnull (strstr (unstored.last, "OOM"));
+  g_assert_true (g_str_has_suffix (unstored.last, " (20 more since the last line)"));
+
+  redis_maxmemory ("0");
+  north_mcp_log_throttle_set_interval (-1);
+  g_test_log_set_fatal_handler (NULL, NULL);
+  g_log_remove_handler ("NorthMcp", handler);
+  g_free (unstored.last);
+  north_mcp_session_manager_free (manager);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1067,6 +1137,8 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/edit-overtaken-as-the-store-closes",
                    test_edit_overtaken_as_the_store_closes);
   g_test_add_func ("/session-records/edit-not-stored-is-refused", test_edit_not_stored_is_refused);
+  g_test_add_func ("/session-records/unstored-changes-do-not-flood-the-log",
+                   test_unstored_changes_do_not_flood_the_log);
   status = g_test_run ();
   test_redis_server_clear (&redis);
   return status;
