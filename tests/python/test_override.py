@@ -4,6 +4,7 @@
 import asyncio
 import gc
 import json
+import re
 import threading
 import typing
 
@@ -680,3 +681,78 @@ def test_depends_takes_plain_functions_only():
         NorthMcp.Depends(coroutine)
     with pytest.raises(TypeError, match="takes a function"):
         NorthMcp.Depends(42)
+
+
+# --- failures any client can cause, in the log ---------------------------------------------
+
+def serve_posts(server, bodies):
+    """POSTs each of @bodies to @server's /mcp in turn, while the GLib main
+    loop runs here; their answers."""
+    import urllib.request
+    url = "http://127.0.0.1:%d/mcp" % server.get_bound_port()
+    main_loop = GLib.MainLoop()
+    answers = []
+
+    def client():
+        try:
+            for body in bodies:
+                request = urllib.request.Request(url, json.dumps(body).encode(), {
+                    "Content-Type": "application/json",
+                    "Accept": "application/json, text/event-stream"})
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    answers.append(json.loads(response.read()))
+        finally:
+            GLib.idle_add(main_loop.quit)
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    main_loop.run()
+    thread.join()
+    assert len(answers) == len(bodies)
+    return answers
+
+
+def test_failing_tool_calls_do_not_flood_the_log(capfd, monkeypatch):
+    # Any client can call a tool that raises as often as it likes: one
+    # line the first time, then one a minute at most (the interval is
+    # shortened here as NORTH_MCP_LOG_INTERVAL_MS does), with the count
+    # left out; the whole traceback every time in debug mode only. The
+    # client's error result is the same every time.
+    server = NorthMcp.Server("Failing", "1.0", debug=False)
+
+    @server.tool()
+    def fail() -> str:
+        """Fails"""
+        raise KeyError("nope")
+
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "fail", "arguments": {}}}
+    server.set_stateless(True)
+    server.set_port(0)
+    server.start(NorthMcp.TransportKind.STREAMABLE_HTTP)
+    try:
+        answers = []
+        monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 0, raising=False)
+        answers += serve_posts(server, [call])
+        monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 3600 * 24, raising=False)
+        answers += serve_posts(server, [call] * 20)
+        monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 0, raising=False)
+        answers += serve_posts(server, [call])
+        lines = [line for line in capfd.readouterr().err.splitlines() if "failed" in line]
+        assert len(lines) == 2, lines
+        assert re.fullmatch(r"NorthMcp: tool 'fail' failed: KeyError: 'nope' \(.*test_override\.py:\d+ "
+                            r"in fail\)( \(\d+ more since the last line\))?", lines[0])
+        assert lines[1].startswith("NorthMcp: tool 'fail' failed: KeyError: 'nope' (")
+        assert lines[1].endswith(" in fail) (20 more since the last line)")
+
+        monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 3600 * 24, raising=False)
+        server.set_debug(True)
+        answers += serve_posts(server, [call] * 3)
+        err = capfd.readouterr().err
+        assert err.count("NorthMcp: tool 'fail' failed:\nTraceback (most recent call last):\n") == 3
+        assert err.count("\nKeyError: 'nope'\n") == 3
+    finally:
+        server.stop()
+    for answer in answers:
+        assert answer["result"] == {"content": [{"type": "text", "text": "KeyError: 'nope'"}],
+                                    "isError": True}

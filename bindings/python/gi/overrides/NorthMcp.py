@@ -36,7 +36,8 @@ import and constructor lines; see doc/getting-started-python.md):
   and executors work, hence httpx and aiohttp;
 - ``Context`` with awaitable ``sample()``, ``elicit()``, ``list_roots()``,
   ``read_resource()``, logging and ``report_progress()``;
-- errors as ``"ExceptionType: message"`` results, one stderr line each;
+- errors as ``"ExceptionType: message"`` results, with a stderr line (once
+  a minute at most; every traceback in debug mode);
 - ``get_authenticated_user()``, raising ``AuthenticationError`` when the
   request carries no North user, and ``User.email``,
   ``User.connector_access_tokens`` (a dict) and friends;
@@ -62,6 +63,7 @@ import re
 import selectors
 import sys
 import threading
+import time
 import traceback
 import types
 import typing
@@ -1529,20 +1531,64 @@ def _where(exception):
     return "%s:%d in %s" % (frame.filename, frame.lineno, frame.name)
 
 
+def _read_log_interval():
+    """How often one kind of line is written at most, in seconds: a minute,
+    or NORTH_MCP_LOG_INTERVAL_MS (tests), as the library's own log
+    throttle (util/north-mcp-log-throttle.c) reads them."""
+    value = os.environ.get("NORTH_MCP_LOG_INTERVAL_MS", "")
+    if re.fullmatch(r"[0-9]{1,10}", value, re.ASCII) and int(value) <= 0x7fffffff:
+        return int(value) / 1000
+    return 60.0
+
+
+_LOG_INTERVAL_S = _read_log_interval()
+
+
+class _LogThrottle:
+    """Where one kind of line was last written, as the library's
+    NorthMcpLogThrottle: what any client can cause at will (a tool that
+    raises, called in a loop) would otherwise write a line per request,
+    disk spent for the sender and real warnings buried."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last = None
+        self._unlogged = 0
+
+    def passes(self):
+        """The end of a line that may be written now: "" or " (N more since
+        the last line)"; None for a line left out (and counted)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._last is not None and now - self._last < _LOG_INTERVAL_S:
+                self._unlogged += 1
+                return None
+            self._last, skipped, self._unlogged = now, self._unlogged, 0
+        return " (%d more since the last line)" % skipped if skipped else ""
+
+
+_handler_failures = _LogThrottle()
+
+
 def _log_exception(context, exception, owner):
-    """One line on stderr per failed call; the whole traceback with
-    ``--debug``."""
+    """A line on stderr for a failed call, the first time, then once a
+    minute at most, ending with the count of those left out; the whole
+    traceback of every one with ``--debug`` (the operator asked for
+    each)."""
     server = context.get_server()
     if isinstance(exception, (ToolError, ArgumentError)):
-        pass
-    elif server is not None and server.get_debug():
+        return
+    if server is not None and server.get_debug():
         print("NorthMcp: %s failed:" % owner, file=sys.stderr)
         traceback.print_exception(type(exception), exception,
                                   exception.__traceback__, file=sys.stderr)
     else:
+        more = _handler_failures.passes()
+        if more is None:
+            return
         where = _where(exception)
-        print("NorthMcp: %s failed: %s%s" % (owner, _error_message(exception),
-                                             " (%s)" % where if where else ""),
+        print("NorthMcp: %s failed: %s%s%s" % (owner, _error_message(exception),
+                                               " (%s)" % where if where else "", more),
               file=sys.stderr)
     sys.stderr.flush()
 
