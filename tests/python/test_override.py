@@ -685,22 +685,15 @@ def test_depends_takes_plain_functions_only():
 
 # --- failures any client can cause, in the log ---------------------------------------------
 
-def serve_posts(server, bodies):
-    """POSTs each of @bodies to @server's /mcp in turn, while the GLib main
-    loop runs here; their answers."""
-    import urllib.request
-    url = "http://127.0.0.1:%d/mcp" % server.get_bound_port()
+def serve_while(work):
+    """Runs work() in a thread while the GLib main loop runs here (the
+    server's); what it returned."""
     main_loop = GLib.MainLoop()
-    answers = []
+    outcome = []
 
     def client():
         try:
-            for body in bodies:
-                request = urllib.request.Request(url, json.dumps(body).encode(), {
-                    "Content-Type": "application/json",
-                    "Accept": "application/json, text/event-stream"})
-                with urllib.request.urlopen(request, timeout=60) as response:
-                    answers.append(json.loads(response.read()))
+            outcome.append(work())
         finally:
             GLib.idle_add(main_loop.quit)
 
@@ -708,8 +701,45 @@ def serve_posts(server, bodies):
     thread.start()
     main_loop.run()
     thread.join()
-    assert len(answers) == len(bodies)
-    return answers
+    assert outcome, "the client thread failed"
+    return outcome[0]
+
+
+def serve_posts(server, bodies):
+    """POSTs each of @bodies to @server's /mcp in turn; their answers."""
+    import urllib.request
+    url = "http://127.0.0.1:%d/mcp" % server.get_bound_port()
+
+    def post_all():
+        answers = []
+        for body in bodies:
+            request = urllib.request.Request(url, json.dumps(body).encode(), {
+                "Content-Type": "application/json",
+                "Accept": "application/json, text/event-stream"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                answers.append(json.loads(response.read()))
+        return answers
+
+    return serve_while(post_all)
+
+
+def serve_gets(server, path, count):
+    """GETs @path of @server @count times; the statuses and bodies."""
+    import urllib.error
+    import urllib.request
+    url = "http://127.0.0.1:%d%s" % (server.get_bound_port(), path)
+
+    def get_all():
+        answers = []
+        for _ in range(count):
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    answers.append((response.status, response.read()))
+            except urllib.error.HTTPError as error:
+                answers.append((error.code, error.read()))
+        return answers
+
+    return serve_while(get_all)
 
 
 def test_failing_tool_calls_do_not_flood_the_log(capfd, monkeypatch):
@@ -756,3 +786,40 @@ def test_failing_tool_calls_do_not_flood_the_log(capfd, monkeypatch):
     for answer in answers:
         assert answer["result"] == {"content": [{"type": "text", "text": "KeyError: 'nope'"}],
                                     "isError": True}
+
+
+def test_failing_routes_do_not_flood_the_log(capfd, monkeypatch):
+    # Custom routes are not behind North authentication: anybody can
+    # request one that raises as often as they like. Logged as tool
+    # failures are; the answer stays a 500.
+    server = NorthMcp.Server("Failing routes", "1.0", debug=False)
+
+    @server.custom_route("/boom", methods=["GET"])
+    def boom(request):
+        raise KeyError("nope")
+
+    server.set_port(0)
+    server.start(NorthMcp.TransportKind.STREAMABLE_HTTP)
+    try:
+        answers = []
+        monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 0, raising=False)
+        answers += serve_gets(server, "/boom", 1)
+        monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 3600 * 24, raising=False)
+        answers += serve_gets(server, "/boom", 20)
+        monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 0, raising=False)
+        answers += serve_gets(server, "/boom", 1)
+        lines = [line for line in capfd.readouterr().err.splitlines() if "failed" in line]
+        assert len(lines) == 2, lines
+        assert lines[0].startswith("NorthMcp: route boom failed: KeyError: 'nope'")
+        assert lines[1].startswith("NorthMcp: route boom failed: KeyError: 'nope'")
+        assert lines[1].endswith(" (20 more since the last line)")
+
+        monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 3600 * 24, raising=False)
+        server.set_debug(True)
+        answers += serve_gets(server, "/boom", 3)
+        err = capfd.readouterr().err
+        assert err.count("NorthMcp: route boom failed:\nTraceback (most recent call last):\n") == 3
+        assert err.count("\nKeyError: 'nope'\n") == 3
+    finally:
+        server.stop()
+    assert answers == [(500, b"Internal Server Error")] * 25

@@ -1568,22 +1568,20 @@ class _LogThrottle:
 
 
 _handler_failures = _LogThrottle()
+_route_failures = _LogThrottle()
 
 
-def _log_exception(context, exception, owner):
-    """A line on stderr for a failed call, the first time, then once a
-    minute at most, ending with the count of those left out; the whole
-    traceback of every one with ``--debug`` (the operator asked for
-    each)."""
-    server = context.get_server()
-    if isinstance(exception, (ToolError, ArgumentError)):
-        return
-    if server is not None and server.get_debug():
+def _log_failure(owner, exception, debug, throttle):
+    """A line on stderr for a failed call, through @throttle: the first
+    time, then once a minute at most, ending with the count of those left
+    out; the whole traceback of every one in debug mode (the operator
+    asked for each)."""
+    if debug:
         print("NorthMcp: %s failed:" % owner, file=sys.stderr)
         traceback.print_exception(type(exception), exception,
                                   exception.__traceback__, file=sys.stderr)
     else:
-        more = _handler_failures.passes()
+        more = throttle.passes()
         if more is None:
             return
         where = _where(exception)
@@ -1591,6 +1589,15 @@ def _log_exception(context, exception, owner):
                                                " (%s)" % where if where else "", more),
               file=sys.stderr)
     sys.stderr.flush()
+
+
+def _log_exception(context, exception, owner):
+    """_log_failure() of a handler's exception, but for the ones meant as
+    the client's answer."""
+    server = context.get_server()
+    if not isinstance(exception, (ToolError, ArgumentError)):
+        _log_failure(owner, exception, server is not None and server.get_debug(),
+                     _handler_failures)
 
 
 _JSONRPC_DOMAIN = GLib.quark_to_string(NorthMcp.jsonrpc_error_quark())
@@ -2206,10 +2213,10 @@ def _route_handler(function, methods):
     which returns a Response (or a str, bytes or JSON value)."""
     allowed = [method.upper() for method in methods] if methods else None
 
-    def respond(message, value, exception):
+    def respond(server, message, value, exception):
         if exception is not None:
-            print("NorthMcp: route %s failed: %s" % (function.__name__, _error_message(exception)),
-                  file=sys.stderr, flush=True)
+            _log_failure("route %s" % function.__name__, exception, server.get_debug(),
+                         _route_failures)
             value = PlainTextResponse("Internal Server Error", 500)
         elif not isinstance(value, Response):
             value = (PlainTextResponse(value) if isinstance(value, str)
@@ -2226,18 +2233,18 @@ def _route_handler(function, methods):
         try:
             value = function(Request(message, path, user))
         except Exception as error:
-            respond(message, None, error)
+            respond(server, message, None, error)
             return
         if not inspect.isawaitable(value):
-            respond(message, value, None)
+            respond(server, message, value, None)
             return
         message.pause()
 
         def done(task):
             try:
-                respond(message, task.result(), None)
+                respond(server, message, task.result(), None)
             except BaseException as error:      # also when cancelled
-                respond(message, None, error)
+                respond(server, message, None, error)
             message.unpause()
 
         get_event_loop().create_task(_await(value)).add_done_callback(done)
