@@ -536,8 +536,64 @@ def test_loop_serves_sockets_and_signals_on_the_glib_main_loop():
         loop.run_until_complete(asyncio.sleep(0))
 
 
-def test_request_signals_over_http():
+def serve_while(work):
+    """Runs work() in a thread while the GLib main loop runs here (the
+    server's); what it returned."""
+    main_loop = GLib.MainLoop()
+    outcome = []
+
+    def client():
+        try:
+            outcome.append(work())
+        finally:
+            GLib.idle_add(main_loop.quit)
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    main_loop.run()
+    thread.join()
+    assert outcome, "the client thread failed"
+    return outcome[0]
+
+
+def serve_posts(server, bodies):
+    """POSTs each of @bodies to @server's /mcp in turn; their answers."""
     import urllib.request
+    url = "http://127.0.0.1:%d/mcp" % server.get_bound_port()
+
+    def post_all():
+        answers = []
+        for body in bodies:
+            request = urllib.request.Request(url, json.dumps(body).encode(), {
+                "Content-Type": "application/json",
+                "Accept": "application/json, text/event-stream"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                answers.append(json.loads(response.read()))
+        return answers
+
+    return serve_while(post_all)
+
+
+def serve_gets(server, path, count):
+    """GETs @path of @server @count times; the statuses and bodies."""
+    import urllib.error
+    import urllib.request
+    url = "http://127.0.0.1:%d%s" % (server.get_bound_port(), path)
+
+    def get_all():
+        answers = []
+        for _ in range(count):
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    answers.append((response.status, response.read()))
+            except urllib.error.HTTPError as error:
+                answers.append((error.code, error.read()))
+        return answers
+
+    return serve_while(get_all)
+
+
+def test_request_signals_over_http():
     server = NorthMcp.Server("Signals", "1.0")
 
     @server.tool()
@@ -555,29 +611,10 @@ def test_request_signals_over_http():
     server.set_stateless(True)
     server.set_port(0)
     server.start(NorthMcp.TransportKind.STREAMABLE_HTTP)
-    url = "http://127.0.0.1:%d/mcp" % server.get_bound_port()
-    main_loop = GLib.MainLoop()
-    answers = []
-
-    def post(body):
-        request = urllib.request.Request(url, json.dumps(body).encode(), {
-            "Content-Type": "application/json",
-            "Accept": "application/json, text/event-stream"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            answers.append(json.loads(response.read()))
-
-    def client():
-        try:
-            post({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                  "params": {"name": "add", "arguments": {"a": 1, "b": 2}}})
-            post({"jsonrpc": "2.0", "id": 2, "method": "no/such"})
-        finally:
-            GLib.idle_add(main_loop.quit)
-
-    thread = threading.Thread(target=client)
-    thread.start()
-    main_loop.run()
-    thread.join()
+    answers = serve_posts(server, [
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+         "params": {"name": "add", "arguments": {"a": 1, "b": 2}}},
+        {"jsonrpc": "2.0", "id": 2, "method": "no/such"}])
     server.stop()
     assert answers[0]["result"]["content"][0]["text"] == "3"
     assert answers[1]["error"]["code"] == -32601
@@ -684,63 +721,6 @@ def test_depends_takes_plain_functions_only():
 
 
 # --- failures any client can cause, in the log ---------------------------------------------
-
-def serve_while(work):
-    """Runs work() in a thread while the GLib main loop runs here (the
-    server's); what it returned."""
-    main_loop = GLib.MainLoop()
-    outcome = []
-
-    def client():
-        try:
-            outcome.append(work())
-        finally:
-            GLib.idle_add(main_loop.quit)
-
-    thread = threading.Thread(target=client)
-    thread.start()
-    main_loop.run()
-    thread.join()
-    assert outcome, "the client thread failed"
-    return outcome[0]
-
-
-def serve_posts(server, bodies):
-    """POSTs each of @bodies to @server's /mcp in turn; their answers."""
-    import urllib.request
-    url = "http://127.0.0.1:%d/mcp" % server.get_bound_port()
-
-    def post_all():
-        answers = []
-        for body in bodies:
-            request = urllib.request.Request(url, json.dumps(body).encode(), {
-                "Content-Type": "application/json",
-                "Accept": "application/json, text/event-stream"})
-            with urllib.request.urlopen(request, timeout=60) as response:
-                answers.append(json.loads(response.read()))
-        return answers
-
-    return serve_while(post_all)
-
-
-def serve_gets(server, path, count):
-    """GETs @path of @server @count times; the statuses and bodies."""
-    import urllib.error
-    import urllib.request
-    url = "http://127.0.0.1:%d%s" % (server.get_bound_port(), path)
-
-    def get_all():
-        answers = []
-        for _ in range(count):
-            try:
-                with urllib.request.urlopen(url, timeout=60) as response:
-                    answers.append((response.status, response.read()))
-            except urllib.error.HTTPError as error:
-                answers.append((error.code, error.read()))
-        return answers
-
-    return serve_while(get_all)
-
 
 def test_failing_tool_calls_do_not_flood_the_log(capfd, monkeypatch):
     # Any client can call a tool that raises as often as it likes: one
