@@ -7,9 +7,9 @@
 #include "north-mcp-desktop-remote-private.h"
 #include "north-mcp-error.h"
 
+/* Counted by GLib's atomic RcBox, as the tool budget is. */
 struct _NorthMcpDesktopRemote
 {
-  gatomicrefcount refs;
   GDBusConnection *connection;
   char *bus_name;
   guint calls;          /* waiting for their reply */
@@ -26,9 +26,8 @@ north_mcp_desktop_remote_new (GDBusConnection *connection,
                               gsize            max_bytes,
                               int              timeout_ms)
 {
-  NorthMcpDesktopRemote *remote = g_new0 (NorthMcpDesktopRemote, 1);
+  NorthMcpDesktopRemote *remote = g_atomic_rc_box_new0 (NorthMcpDesktopRemote);
 
-  g_atomic_ref_count_init (&remote->refs);
   remote->connection = g_object_ref (connection);
   remote->bus_name = g_strdup (bus_name);
   remote->max_calls = max_calls;
@@ -40,18 +39,22 @@ north_mcp_desktop_remote_new (GDBusConnection *connection,
 NorthMcpDesktopRemote *
 north_mcp_desktop_remote_ref (NorthMcpDesktopRemote *remote)
 {
-  g_atomic_ref_count_inc (&remote->refs);
-  return remote;
+  return g_atomic_rc_box_acquire (remote);
+}
+
+static void
+remote_clear (gpointer data)
+{
+  NorthMcpDesktopRemote *remote = data;
+
+  g_object_unref (remote->connection);
+  g_free (remote->bus_name);
 }
 
 void
 north_mcp_desktop_remote_unref (NorthMcpDesktopRemote *remote)
 {
-  if (!g_atomic_ref_count_dec (&remote->refs))
-    return;
-  g_object_unref (remote->connection);
-  g_free (remote->bus_name);
-  g_free (remote);
+  g_atomic_rc_box_release_full (remote, remote_clear);
 }
 
 /* GDBusActionGroup as GIO 2.32 to 2.74 (at least) lays it out: GIO has no

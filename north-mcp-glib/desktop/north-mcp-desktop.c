@@ -77,9 +77,9 @@ north_mcp_desktop_json_text (JsonNode *node)
   return g_string_free (out, FALSE);
 }
 
+/* Counted by GLib's atomic RcBox. */
 struct _NorthMcpToolBudget
 {
-  gatomicrefcount refs;
   guint           used;
   guint           max;
   gsize           used_bytes;
@@ -92,9 +92,8 @@ north_mcp_tool_budget_new (guint max,
                            gsize max_tool_bytes,
                            gsize max_bytes)
 {
-  NorthMcpToolBudget *budget = g_new0 (NorthMcpToolBudget, 1);
+  NorthMcpToolBudget *budget = g_atomic_rc_box_new0 (NorthMcpToolBudget);
 
-  g_atomic_ref_count_init (&budget->refs);
   budget->max = max;
   budget->max_tool_bytes = max_tool_bytes;
   budget->max_bytes = max_bytes;
@@ -104,15 +103,13 @@ north_mcp_tool_budget_new (guint max,
 NorthMcpToolBudget *
 north_mcp_tool_budget_ref (NorthMcpToolBudget *budget)
 {
-  g_atomic_ref_count_inc (&budget->refs);
-  return budget;
+  return g_atomic_rc_box_acquire (budget);
 }
 
 void
 north_mcp_tool_budget_unref (NorthMcpToolBudget *budget)
 {
-  if (g_atomic_ref_count_dec (&budget->refs))
-    g_free (budget);
+  g_atomic_rc_box_release (budget);
 }
 
 gboolean

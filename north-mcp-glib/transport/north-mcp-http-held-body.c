@@ -29,10 +29,10 @@ struct _NorthMcpHttpPeer
 /* The bytes one request body counts in an account: while libsoup has the
  * message (the connection's reference) and while the request parsed from
  * it is still in progress (its channel's). @bytes grows only while the
- * body arrives, before anything keeps it. */
+ * body arrives, before anything keeps it. Counted by GLib's atomic RcBox
+ * (its references are taken and let go of on any thread). */
 struct _NorthMcpHttpHeldBody
 {
-  gatomicrefcount          refs;
   NorthMcpHttpBodyAccount *account;
   guint64                  bytes;
   NorthMcpHttpPeer        *peer;     /* whose share it counts in, or NULL */
@@ -145,8 +145,7 @@ north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount  *account,
     }
   if (*held == NULL)
     {
-      *held = g_new0 (NorthMcpHttpHeldBody, 1);
-      g_atomic_ref_count_init (&(*held)->refs);
+      *held = g_atomic_rc_box_new0 (NorthMcpHttpHeldBody);
       (*held)->account = account;
       (*held)->peer = peer;
       if (peer != NULL)
@@ -164,17 +163,14 @@ north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount  *account,
 NorthMcpHttpHeldBody *
 north_mcp_http_held_body_ref (NorthMcpHttpHeldBody *held)
 {
-  g_atomic_ref_count_inc (&held->refs);
-  return held;
+  return g_atomic_rc_box_acquire (held);
 }
 
-void
-north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
+/* The last reference is gone: its bytes leave the account. */
+static void
+held_body_clear (gpointer data)
 {
-  g_return_if_fail (held != NULL);
-
-  if (!g_atomic_ref_count_dec (&held->refs))
-    return;
+  NorthMcpHttpHeldBody *held = data;
 
   g_mutex_lock (&accounts_lock);
   held_body_take_locked (held, held->bytes);
@@ -182,7 +178,14 @@ north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
     peer_unref_locked (held->peer);
   account_unref_locked (held->account);
   g_mutex_unlock (&accounts_lock);
-  g_free (held);
+}
+
+void
+north_mcp_http_held_body_release (NorthMcpHttpHeldBody *held)
+{
+  g_return_if_fail (held != NULL);
+
+  g_atomic_rc_box_release_full (held, held_body_clear);
 }
 
 void
