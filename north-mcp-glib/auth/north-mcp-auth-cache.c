@@ -61,74 +61,12 @@ typedef struct
  * different key, so the constant-time comparison is still what admits a
  * secret) and of the time (entries expire). */
 
-/* What a header is in a key; 0 for a header no decision reads. */
-enum {
-  KEY_AUTHORIZATION = 1,
-  KEY_ID_TOKEN,
-  KEY_SERVER_SECRET,
-  KEY_CONNECTOR_TOKENS,
-  KEY_USER_EMAIL,
-  KEY_CONTEXT,
-};
-
-/* Whether @name starts with @lower, ignoring ASCII case; the end of
- * @name if so, else NULL. Inline: this runs on every request's headers. */
-static inline const char *
-skip_name_prefix (const char *name,
-                  const char *lower)
-{
-  for (; *lower != '\0'; name++, lower++)
-    {
-      char c = *name;
-
-      /* g_ascii_tolower() is a call. */
-      if (c >= 'A' && c <= 'Z')
-        c += 'a' - 'A';
-      if (c != *lower)
-        return NULL;
-    }
-  return name;
-}
-
-static inline gboolean
-name_equal (const char *name,
-            const char *lower)
-{
-  name = skip_name_prefix (name, lower);
-  return name != NULL && *name == '\0';
-}
-
-static inline guint8
-key_tag (const char *name)
-{
-  const char *rest;
-
-  /* Most headers are told apart by their first letter. */
-  if (name[0] == 'A' || name[0] == 'a')
-    return name_equal (name, "authorization") ? KEY_AUTHORIZATION : 0;
-  if ((name[0] != 'X' && name[0] != 'x') ||
-      (rest = skip_name_prefix (name, "x-north-")) == NULL)
-    return 0;
-
-  if (skip_name_prefix (rest, "context-") != NULL)
-    return KEY_CONTEXT;
-  if (name_equal (rest, "id-token"))
-    return KEY_ID_TOKEN;
-  if (name_equal (rest, "server-secret"))
-    return KEY_SERVER_SECRET;
-  if (name_equal (rest, "connector-tokens"))
-    return KEY_CONNECTOR_TOKENS;
-  if (name_equal (rest, "user-email"))
-    return KEY_USER_EMAIL;
-  return 0;
-}
-
 /* A header a decision reads, on its way into the key. */
 typedef struct KeyField
 {
   guint8      tag;
   const char *name;             /* as sent; only context names go in the key */
-  gsize       name_length;      /* 0 unless KEY_CONTEXT */
+  gsize       name_length;      /* 0 unless AUTH_HEADER_CONTEXT */
   const char *value;
   gsize       value_length;
 } KeyField;
@@ -144,7 +82,7 @@ compare_key_fields (gconstpointer a,
 
   if (x->tag != y->tag)
     return x->tag < y->tag ? -1 : 1;
-  return x->tag == KEY_CONTEXT ? g_ascii_strcasecmp (x->name, y->name) : 0;
+  return x->tag == AUTH_HEADER_CONTEXT ? g_ascii_strcasecmp (x->name, y->name) : 0;
 }
 
 static void
@@ -188,7 +126,7 @@ put_field (guint8     *out,
 static gsize
 key_field_length (const KeyField *field)
 {
-  return 1 + (field->tag == KEY_CONTEXT ? 4 + field->name_length : 0) + 4 + field->value_length;
+  return 1 + (field->tag == AUTH_HEADER_CONTEXT ? 4 + field->name_length : 0) + 4 + field->value_length;
 }
 
 /* The key of a request: every header north_mcp_req_decide() reads,
@@ -214,11 +152,11 @@ decision_key (NorthMcpAuth       *self,
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     {
-      KeyField field = { key_tag (name), name, 0, value, 0 };
+      KeyField field = { north_mcp_auth_header_tag (name), name, 0, value, 0 };
 
-      if (field.tag == 0)
+      if (field.tag == AUTH_HEADER_NONE)
         continue;
-      if (field.tag == KEY_CONTEXT)
+      if (field.tag == AUTH_HEADER_CONTEXT)
         field.name_length = strlen (name);
       field.value_length = strlen (value);
       /* Checked one by one, so that no sum overflows. */
@@ -243,7 +181,7 @@ decision_key (NorthMcpAuth       *self,
       const KeyField *field = &self->key_fields[i];
 
       *out++ = field->tag;
-      if (field->tag == KEY_CONTEXT)
+      if (field->tag == AUTH_HEADER_CONTEXT)
         out = put_field (out, field->name, field->name_length);
       out = put_field (out, field->value, field->value_length);
     }
@@ -274,9 +212,9 @@ has_credentials (SoupMessageHeaders *headers)
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     {
-      guint8 tag = key_tag (name);
+      AuthHeader tag = north_mcp_auth_header_tag (name);
 
-      if (tag >= KEY_AUTHORIZATION && tag <= KEY_CONNECTOR_TOKENS && !north_mcp_str_is_blank (value))
+      if (tag >= AUTH_HEADER_AUTHORIZATION && tag <= AUTH_HEADER_CONNECTOR_TOKENS && !north_mcp_str_is_blank (value))
         return TRUE;
     }
   return FALSE;

@@ -91,6 +91,72 @@ typedef enum {
   NEEDS_KEYS,
 } Outcome;
 
+/* The headers a decision reads, by north_mcp_auth_header_tag(): the
+ * credentials and the e-mail (AUTH_HEADER_AUTHORIZATION to
+ * AUTH_HEADER_USER_EMAIL), then the context. */
+typedef enum {
+  AUTH_HEADER_NONE,
+  AUTH_HEADER_AUTHORIZATION,
+  AUTH_HEADER_ID_TOKEN,
+  AUTH_HEADER_SERVER_SECRET,
+  AUTH_HEADER_CONNECTOR_TOKENS,
+  AUTH_HEADER_USER_EMAIL,
+  AUTH_HEADER_CONTEXT,
+} AuthHeader;
+
+/* Whether @name starts with @lower, ignoring ASCII case; the end of
+ * @name if so, else NULL. Inline: this runs on every request's headers. */
+static inline const char *
+north_mcp_auth_skip_name_prefix (const char *name,
+                                 const char *lower)
+{
+  for (; *lower != '\0'; name++, lower++)
+    {
+      char c = *name;
+
+      /* g_ascii_tolower() is a call. */
+      if (c >= 'A' && c <= 'Z')
+        c += 'a' - 'A';
+      if (c != *lower)
+        return NULL;
+    }
+  return name;
+}
+
+static inline gboolean
+north_mcp_auth_name_equal (const char *name,
+                           const char *lower)
+{
+  name = north_mcp_auth_skip_name_prefix (name, lower);
+  return name != NULL && *name == '\0';
+}
+
+/* What header @name is to a decision; AUTH_HEADER_NONE for most. */
+static inline AuthHeader
+north_mcp_auth_header_tag (const char *name)
+{
+  const char *rest;
+
+  /* Most headers are told apart by their first letter. */
+  if (name[0] == 'A' || name[0] == 'a')
+    return north_mcp_auth_name_equal (name, "authorization") ? AUTH_HEADER_AUTHORIZATION : AUTH_HEADER_NONE;
+  if ((name[0] != 'X' && name[0] != 'x') ||
+      (rest = north_mcp_auth_skip_name_prefix (name, "x-north-")) == NULL)
+    return AUTH_HEADER_NONE;
+
+  if (north_mcp_auth_skip_name_prefix (rest, "context-") != NULL)
+    return AUTH_HEADER_CONTEXT;
+  if (north_mcp_auth_name_equal (rest, "id-token"))
+    return AUTH_HEADER_ID_TOKEN;
+  if (north_mcp_auth_name_equal (rest, "server-secret"))
+    return AUTH_HEADER_SERVER_SECRET;
+  if (north_mcp_auth_name_equal (rest, "connector-tokens"))
+    return AUTH_HEADER_CONNECTOR_TOKENS;
+  if (north_mcp_auth_name_equal (rest, "user-email"))
+    return AUTH_HEADER_USER_EMAIL;
+  return AUTH_HEADER_NONE;
+}
+
 /* north-mcp-auth-rules.c */
 AuthRequest  *north_mcp_auth_request_new  (NorthMcpAuth        *auth);
 void          north_mcp_auth_request_free (AuthRequest         *req);
