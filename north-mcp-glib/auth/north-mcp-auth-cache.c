@@ -198,11 +198,14 @@ decision_key (NorthMcpAuth       *self,
   return TRUE;
 }
 
-/* Whether a request sends any of the headers that make it more than
- * anonymous (Authorization, X-North-ID-Token, -Server-Secret, -Connector-
- * Tokens), not blank. One pass over the headers costs less than four
- * lookups; a repeated header counts if any of its values is not blank,
- * which at worst sends a request the long way. */
+/* Whether a request sends any of the headers a decision reads
+ * credentials or the identity from (Authorization, X-North-ID-Token,
+ * -Server-Secret, -Connector-Tokens, -User-Email), blank or not: only the
+ * decision in full (remembered as any other) refuses one sent twice with
+ * different values, so each such request goes the long way, to the
+ * anonymous user where that is the answer. One pass over the headers
+ * costs less than five lookups, and a request without those headers (the
+ * hot path of a server without auth) costs no more than the pass. */
 static gboolean
 has_credentials (SoupMessageHeaders *headers)
 {
@@ -214,7 +217,7 @@ has_credentials (SoupMessageHeaders *headers)
     {
       AuthHeader tag = north_mcp_auth_header_tag (name);
 
-      if (tag >= AUTH_HEADER_AUTHORIZATION && tag <= AUTH_HEADER_CONNECTOR_TOKENS && !north_mcp_str_is_blank (value))
+      if (tag >= AUTH_HEADER_AUTHORIZATION && tag <= AUTH_HEADER_USER_EMAIL)
         return TRUE;
     }
   return FALSE;

@@ -128,13 +128,51 @@ north_mcp_req_reject (AuthRequest        *req,
   return FALSE;
 }
 
+/* The credential headers (and the e-mail), by AuthHeader. */
+#define N_SENT (AUTH_HEADER_USER_EMAIL + 1)
+
+static const char * const sent_names[N_SENT] = {
+  [AUTH_HEADER_AUTHORIZATION] = "Authorization",
+  [AUTH_HEADER_ID_TOKEN] = "X-North-ID-Token",
+  [AUTH_HEADER_SERVER_SECRET] = "X-North-Server-Secret",
+  [AUTH_HEADER_CONNECTOR_TOKENS] = "X-North-Connector-Tokens",
+  [AUTH_HEADER_USER_EMAIL] = "X-North-User-Email",
+};
+
+/* Reads the credential headers (and the e-mail) in one pass, cheaper than
+ * looking each one up: @sent gets the last copy of each, the one
+ * soup_message_headers_get_one() gives. Returns the name of one sent more
+ * than once with different values, else NULL: the North Python SDK's
+ * Starlette reads the first copy, a gateway in front may read any, and
+ * one that checks another copy than the one used would be bypassed. */
+static const char *
+read_sent (SoupMessageHeaders *headers,
+           const char        **sent)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  memset (sent, 0, N_SENT * sizeof *sent);
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      AuthHeader tag = north_mcp_auth_header_tag (name);
+
+      if (tag < AUTH_HEADER_AUTHORIZATION || tag > AUTH_HEADER_USER_EMAIL)
+        continue;
+      /* Not in constant time: both copies are the client's own. */
+      if (sent[tag] != NULL && strcmp (sent[tag], value) != 0)
+        return sent_names[tag];
+      sent[tag] = value;
+    }
+  return NULL;
+}
+
 /* A header's value without surrounding white space; NULL when absent or
  * blank, which the contract treats alike. */
 static char *
-get_header (SoupMessageHeaders *headers,
-            const char         *name)
+strip_header (const char *value)
 {
-  const char *value = soup_message_headers_get_one (headers, name);
   char *stripped;
 
   if (value == NULL)
@@ -146,12 +184,10 @@ get_header (SoupMessageHeaders *headers,
   return stripped;
 }
 
+/* Sent, and not blank. */
 static gboolean
-has_header (SoupMessageHeaders *headers,
-            const char         *name)
+is_sent (const char *value)
 {
-  const char *value = soup_message_headers_get_one (headers, name);
-
   return value != NULL && !north_mcp_str_is_blank (value);
 }
 
@@ -232,12 +268,12 @@ parse_connector_header (AuthRequest *req,
 
 static void
 collect_x_north (AuthRequest        *req,
-                 SoupMessageHeaders *headers,
+                 const char * const *sent,
                  const char         *connectors)
 {
-  req->id_token = get_header (headers, "X-North-ID-Token");
-  req->server_secret = get_header (headers, "X-North-Server-Secret");
-  req->email = get_header (headers, "X-North-User-Email");
+  req->id_token = strip_header (sent[AUTH_HEADER_ID_TOKEN]);
+  req->server_secret = strip_header (sent[AUTH_HEADER_SERVER_SECRET]);
+  req->email = strip_header (sent[AUTH_HEADER_USER_EMAIL]);
   if (connectors != NULL)
     parse_connector_header (req, connectors);
 
@@ -441,8 +477,10 @@ north_mcp_req_decide (AuthRequest         *req,
                       GError             **error)
 {
   NorthMcpAuth *self = req->auth;
-  g_autofree char *connectors = get_header (headers, "X-North-Connector-Tokens");
-  g_autofree char *authorization = get_header (headers, "Authorization");
+  const char *sent[N_SENT];
+  const char *repeated;
+  g_autofree char *connectors = NULL;
+  g_autofree char *authorization = NULL;
   g_autofree char *peer_repr = NULL;
   g_autofree char *headers_repr = NULL;
   g_autoptr(NorthMcpJwk) key = NULL;
@@ -458,9 +496,23 @@ north_mcp_req_decide (AuthRequest         *req,
       north_mcp_req_debug (req, NORTH_MCP_LOGGER_AUTH, "Request headers: %s", headers_repr);
     }
 
+  /* Before any rule, whatever the mode: a credential header sent twice
+   * with different values. Identical copies read the same whichever one
+   * a reader takes. */
+  if ((repeated = read_sent (headers, sent)) != NULL)
+    {
+      /* Names the header, never its values. */
+      g_autofree char *detail = g_strdup_printf ("%s sent more than once, with different values", repeated);
+
+      north_mcp_req_reject (req, error, NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER, detail);
+      return DECIDED;
+    }
+
+  connectors = strip_header (sent[AUTH_HEADER_CONNECTOR_TOKENS]);
+  authorization = strip_header (sent[AUTH_HEADER_AUTHORIZATION]);
   req->x_north = connectors != NULL ||
-                 has_header (headers, "X-North-ID-Token") ||
-                 has_header (headers, "X-North-Server-Secret");
+                 is_sent (sent[AUTH_HEADER_ID_TOKEN]) ||
+                 is_sent (sent[AUTH_HEADER_SERVER_SECRET]);
 
   /* Rules 1 and 2. */
   if (!req->x_north && authorization == NULL)
@@ -490,7 +542,7 @@ north_mcp_req_decide (AuthRequest         *req,
 
   /* Rule 3 (and 7 for X-North). */
   if (req->x_north)
-    collect_x_north (req, headers, connectors);
+    collect_x_north (req, sent, connectors);
   else if (!parse_bundle (req, authorization, error))
     return DECIDED;
   if (authorization != NULL)

@@ -21,6 +21,13 @@
  *
  * The rules, in order:
  *
+ * - a credential header (`Authorization`, `X-North-ID-Token`,
+ *   `X-North-Server-Secret`, `X-North-Connector-Tokens`,
+ *   `X-North-User-Email`) sent more than once with different values, a
+ *   blank copy included: rejected (`invalid authorization header`), in
+ *   open mode too, since libsoup reads the last copy and a gateway in
+ *   front may have checked another (the North Python SDK reads the
+ *   first). Identical copies count as one;
  * - nothing configured and no credentials sent: the anonymous user (%NULL);
  * - auth enforced (a server secret, trusted issuers, or
  *   [property@NorthMcp.Auth:require-auth]) and no credentials: rejected;

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * NorthMcpAuthError:
  * @NORTH_MCP_AUTH_ERROR_NO_CREDENTIALS: `no authentication headers present`
  * @NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER: `invalid authorization header`
+ *   (a bearer bundle that is not base64 of UTF-8, or a credential header
+ *   sent more than once with different values, see [class@NorthMcp.Auth])
  * @NORTH_MCP_AUTH_ERROR_INVALID_BEARER_TOKEN: `unable to decode bearer token`
  * @NORTH_MCP_AUTH_ERROR_ACCESS_DENIED: `access denied` (wrong server secret)
  * @NORTH_MCP_AUTH_ERROR_INVALID_ID_TOKEN: `invalid user id token`

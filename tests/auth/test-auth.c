@@ -667,6 +667,64 @@ test_precedence (void)
   g_assert_cmpstr (north_mcp_user_get_email (user2), ==, "x-north@example.com");
 }
 
+/* A credential header sent twice with different values is refused before
+ * any rule, in every mode and with debug on or off (libsoup reads the last
+ * copy, the North Python SDK the first: a gateway checking one copy must
+ * not be bypassed with the other). Identical copies pass. */
+static void
+test_repeated_credential_headers (void)
+{
+  g_autofree char *alice = make_hs256 ("{\"email\": \"alice@example.com\"}");
+  g_autofree char *mallory = make_hs256 ("{\"email\": \"mallory@example.com\"}");
+  g_autofree char *alice_connectors = b64url ("{\"google\": \"alice\"}");
+  g_autofree char *mallory_connectors = b64url ("{\"google\": \"mallory\"}");
+  struct {
+    const char *name;
+    const char *first;
+    const char *second;
+  } cases[] = {
+    { "X-North-Server-Secret", "wrong", "s3cret" },
+    { "X-North-ID-Token", alice, mallory },
+    /* Blank is absent to the reader of one copy, not to that of the other. */
+    { "X-North-ID-Token", alice, "" },
+    { "X-North-ID-Token", "", alice },
+    { "X-North-Connector-Tokens", alice_connectors, mallory_connectors },
+    { "X-North-User-Email", "alice@example.com", "mallory@example.com" },
+    { "Authorization", "Bearer !!!", "Bearer e30=" },
+  };
+
+  for (guint mode = 0; mode < 4; mode++)
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(NorthMcpAuth) auth = north_mcp_auth_new ();
+        g_autoptr(SoupMessageHeaders) headers = new_headers ();
+        g_autoptr(SoupMessageHeaders) same = new_headers ();
+        g_autoptr(NorthMcpUser) user = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *lower = g_ascii_strdown (cases[i].name, -1);
+
+        /* Open, open with debug (no shortcut), secret, secret with debug. */
+        north_mcp_auth_set_debug (auth, mode % 2 == 1);
+        if (mode >= 2)
+          north_mcp_auth_set_server_secret (auth, "s3cret");
+        if (!g_str_equal (cases[i].name, "X-North-Server-Secret"))
+          {
+            soup_message_headers_append (headers, "X-North-Server-Secret", "s3cret");
+            soup_message_headers_append (same, "X-North-Server-Secret", "s3cret");
+          }
+        /* The same header under another case is the same header. */
+        soup_message_headers_append (headers, cases[i].name, cases[i].first);
+        soup_message_headers_append (headers, lower, cases[i].second);
+        assert_rejected (auth, headers, NORTH_MCP_AUTH_ERROR_INVALID_AUTHORIZATION_HEADER,
+                         "invalid authorization header");
+
+        soup_message_headers_append (same, cases[i].name, cases[i].second);
+        soup_message_headers_append (same, lower, cases[i].second);
+        user = authenticate (auth, same, &error);
+        g_assert_no_error (error);
+      }
+}
+
 /* Rule 8. */
 static void
 test_email_fallback (void)
@@ -1811,6 +1869,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/connectors/bundle", test_connector_bundle);
   g_test_add_func ("/auth/connectors/warning-not-for-rejections", test_connector_warning_not_for_rejections);
   g_test_add_func ("/auth/precedence", test_precedence);
+  g_test_add_func ("/auth/repeated-credential-headers", test_repeated_credential_headers);
   g_test_add_func ("/auth/email-fallback", test_email_fallback);
   g_test_add_func ("/auth/context-headers", test_context_headers);
   g_test_add_func ("/auth/seed-readme-token", test_seed_readme_token);

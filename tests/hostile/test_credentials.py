@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from hostile import EXAMPLES, server_pool, sse_or_json, wait_until
+from hostile import EXAMPLES, MCP_HEADERS, server_pool, sse_or_json, wait_until
 
 SOURCE_ROOT = os.environ.get("NORTH_MCP_SOURCE_ROOT",
                              os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -334,3 +334,129 @@ def test_uploads_waiting_for_the_issuer_do_not_hold_the_bodies_of_others(servers
         assert answer is not None and answer.startswith(b"HTTP/1.1 401"), answer
         assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"] == "invalid user id token"
         sock.close()
+
+
+# --- Repeated credential headers --------------------------------------------
+
+def post_repeating(server, pairs, timeout=30):
+    """tools/call whoami with PAIRS sent as given, repeated names included
+    (request() takes a dict, which cannot repeat one): (status, result or
+    error body, as call_tool())."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                       "params": {"name": "whoami", "arguments": {}}}).encode()
+    conn = server.connection(timeout)
+    try:
+        conn.putrequest("POST", "/mcp")
+        for name, value in [*MCP_HEADERS.items(), ("Content-Length", str(len(body))), *pairs]:
+            conn.putheader(name, value)
+        conn.endheaders(body)
+        response = conn.getresponse()
+        status, headers, data = response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+    if status != 200:
+        assert headers["Content-Type"].startswith("application/json")
+        return status, json.loads(data)
+    return status, sse_or_json(headers, data)[-1]["result"]["structuredContent"]
+
+
+def unsigned_token(email):
+    """A development-mode ID token (its signature is never checked)."""
+    def b64url(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    return b64url({"alg": "HS256", "typ": "JWT"}) + "." + b64url({"email": email}) + ".c2ln"
+
+
+def bundle(**members):
+    return "Bearer " + base64.b64encode(json.dumps(members).encode()).decode()
+
+
+def connectors(**tokens):
+    return base64.urlsafe_b64encode(json.dumps(tokens).encode()).decode()
+
+
+REPEATED = "invalid authorization header"
+
+
+def test_repeated_credential_headers_with_different_values_refused(servers):
+    """A gateway in front that checks one copy of a repeated header while
+    the server uses another (libsoup reads the last copy, the North Python
+    SDK's Starlette the first) is a smuggling gap: a credential header sent
+    twice with different values is refused, whichever copy is good."""
+    secret = secrets.token_urlsafe(24)
+    server = servers("--stateless", "--debug", env={"NORTH_MCP_SERVER_SECRET": secret})
+    good = [("X-North-Server-Secret", secret)]
+
+    cases = {
+        # The gateway sees the wrong secret first; the good one came second.
+        "X-North-Server-Secret": [("X-North-Server-Secret", "not-" + secret), *good],
+        "X-North-ID-Token": [*good, ("X-North-ID-Token", unsigned_token("alice@example.com")),
+                             ("X-North-ID-Token", unsigned_token("mallory@example.com"))],
+        # A blank last copy is no absence to a reader of the first one.
+        "X-North-ID-Token blank": [*good, ("X-North-ID-Token", unsigned_token("alice@example.com")),
+                                   ("X-North-ID-Token", ""),
+                                   ("X-North-User-Email", "mallory@example.com")],
+        "X-North-User-Email": [*good, ("X-North-User-Email", "alice@example.com"),
+                               ("X-North-User-Email", "mallory@example.com")],
+        "X-North-Connector-Tokens": [*good, ("X-North-Connector-Tokens", connectors(google="alice")),
+                                     ("X-North-Connector-Tokens", connectors(google="mallory"))],
+        "Authorization": [("Authorization", bundle(server_secret=secret, user_email="alice@example.com")),
+                          ("Authorization", bundle(server_secret=secret, user_email="mallory@example.com"))],
+    }
+    for case, pairs in cases.items():
+        status, body = post_repeating(server, pairs)
+        assert (status, body) == (401, {"error": REPEATED}), case
+        name = case.split()[0]
+        assert wait_until(lambda: f"Authentication failed: {REPEATED} "
+                                  f"({name} sent more than once, with different values)" in server.stderr()), case
+
+    # Sent once, each of them passes.
+    status, who = post_repeating(server, [*good, ("X-North-ID-Token", unsigned_token("alice@example.com")),
+                                          ("X-North-Connector-Tokens", connectors(google="alice"))])
+    assert status == 200, who
+    assert who["email"] == "alice@example.com"
+    assert who["connector_access_tokens"] == {"google": "alice"}
+
+    log = server.stderr()
+    assert_not_leaked(log, secret)
+    # Both copies of the bundle hold the secret; neither is logged beyond its prefix.
+    assert_not_leaked(log, cases["Authorization"][0][1])
+    assert_not_leaked(log, cases["Authorization"][1][1])
+
+
+def test_repeated_credential_headers_in_open_mode_refused(servers):
+    """An open server reads the credentials sent (the user's e-mail and
+    connector tokens reach the tools): a repeat with different values is
+    refused there too, and a repeat of identical values is not."""
+    server = servers("--stateless")
+    status, body = post_repeating(server, [("X-North-User-Email", "alice@example.com"),
+                                           ("X-North-Connector-Tokens", connectors(google="alice")),
+                                           ("X-North-Connector-Tokens", connectors(google="mallory"))])
+    assert (status, body) == (401, {"error": REPEATED})
+    # Also when the copy read last is blank (absent to this server, not to
+    # a reader of the first), and for an e-mail sent without credentials:
+    # the rule does not depend on which copy a shortcut looks at.
+    status, body = post_repeating(server, [("X-North-ID-Token", unsigned_token("alice@example.com")),
+                                           ("X-North-ID-Token", "")])
+    assert (status, body) == (401, {"error": REPEATED})
+    status, body = post_repeating(server, [("X-North-User-Email", "alice@example.com"),
+                                           ("X-North-User-Email", "mallory@example.com")])
+    assert (status, body) == (401, {"error": REPEATED})
+
+    # Identical copies mean the same to any reader: accepted.
+    token = unsigned_token("alice@example.com")
+    status, who = post_repeating(server, [("X-North-ID-Token", token), ("X-North-ID-Token", token),
+                                          ("X-North-User-Email", "bob@example.com"),
+                                          ("X-North-User-Email", "bob@example.com")])
+    assert status == 200, who
+    assert who["email"] == "alice@example.com"
+    auth = bundle(user_email="carol@example.com")
+    status, who = post_repeating(server, [("Authorization", auth), ("Authorization", auth)])
+    assert status == 200, who
+    assert who["email"] == "carol@example.com"
+
+    # No credentials at all (blank copies are none): the anonymous user, as before.
+    for pairs in [[], [("X-North-ID-Token", ""), ("X-North-ID-Token", "")]]:
+        status, who = post_repeating(server, pairs)
+        assert status == 200, who
+        assert who["email"] is None and not who["id_token_present"]
