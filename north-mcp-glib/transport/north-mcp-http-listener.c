@@ -50,9 +50,10 @@
  * - The connection's output goes through a NorthMcpInterimOutputStream,
  *   which drops the "100 Continue" libsoup would send an HTTP/1.0 client.
  *
- * A request costs two signal handlers (request-started, request-finished)
- * and two stores per read, at most ~2 % instructions per request
- * (bench/results/profile-notes.md); libsoup's request cycle is unchanged.
+ * A request costs three signal handlers (request-started, request-read,
+ * request-finished), a few stores per read and its head's one pass
+ * (north-mcp-http-listener-requests.c); see bench/results/profile-notes.md.
+ * libsoup's request cycle is unchanged.
  *
  * SPDX-License-Identifier: MIT
  */
