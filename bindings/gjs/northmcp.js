@@ -15,7 +15,8 @@
 // object, the value may be a string, number, boolean, object, array,
 // NorthMcp.ToolResult, or a Promise of one (async functions work: the GLib
 // main loop keeps serving while they wait). A thrown error becomes a result
-// with `isError` and "ErrorName: message", and one line on stderr.
+// with `isError` and "ErrorName: message", and a line on stderr (once a
+// minute at most; every stack with --debug).
 //
 // The context has promise-returning requests to the client and the server
 // (`await context.elicit(…)`, `sample`, `listRoots`, `readResource`), log
@@ -446,14 +447,68 @@ function returnError(context, error) {
         context.return_error_literal(NorthMcp.error_quark(), NorthMcp.Error.FAILED, messageOf(error));
 }
 
-// One line on stderr for every failed handler; the stack too with --debug.
+// How often one kind of line is written at most, in microseconds: a
+// minute, or NORTH_MCP_LOG_INTERVAL_MS (tests), as the library's own log
+// throttle (util/north-mcp-log-throttle.c) reads them.
+function readLogInterval() {
+    const value = GLib.getenv('NORTH_MCP_LOG_INTERVAL_MS') ?? '';
+    if (/^[0-9]{1,10}$/.test(value) && Number(value) <= 0x7fffffff)
+        return Number(value) * 1000;
+    return 60 * 1000 * 1000;
+}
+
+let logIntervalUs = readLogInterval();
+
+/**
+ * For the library's tests, as north_mcp_log_throttle_set_interval(): how
+ * often a failure line is written at most, in @milliseconds; null for the
+ * default (a minute, or NORTH_MCP_LOG_INTERVAL_MS). Not part of the API.
+ */
+export function _setLogInterval(milliseconds) {
+    logIntervalUs = milliseconds === null ? readLogInterval() : milliseconds * 1000;
+}
+
+// Where one kind of line was last written, as the library's
+// NorthMcpLogThrottle: what any client can cause at will (a tool that
+// throws, called in a loop) would otherwise write a line per request,
+// disk spent for the sender and real warnings buried.
+class LogThrottle {
+    constructor() {
+        this._last = null;      // monotonic µs of the last line; null: none yet
+        this._unlogged = 0;
+    }
+
+    // The end of a line that may be written now: '' or ' (N more since
+    // the last line)'; null for a line left out (and counted).
+    passes() {
+        const now = GLib.get_monotonic_time();
+        if (this._last !== null && now - this._last < logIntervalUs) {
+            this._unlogged++;
+            return null;
+        }
+        const skipped = this._unlogged;
+        this._last = now;
+        this._unlogged = 0;
+        return skipped ? ` (${skipped} more since the last line)` : '';
+    }
+}
+
+const handlerFailures = new LogThrottle();
+
+// A line on stderr for a failed handler, the first time, then once a
+// minute at most, ending with the count of those left out; every one,
+// with its stack, with --debug (the operator asked for each).
 function logError(context, error) {
+    const debug = Boolean(context.get_server()?.get_debug());
+    const more = debug ? '' : handlerFailures.passes();
+    if (more === null)
+        return;
     const what = context.get_method();
     const name = context.get_params()?.get_string_member_with_default?.('name', '') ||
         context.get_params()?.get_string_member_with_default?.('uri', '') || '';
     const text = error instanceof Error ? toolErrorText(error) : messageOf(error);
-    printerr(`NorthMcp: ${what}${name ? ` ${name}` : ''} failed: ${text.split('\n')[0]}`);
-    if (context.get_server()?.get_debug() && error?.stack)
+    printerr(`NorthMcp: ${what}${name ? ` ${name}` : ''} failed: ${text.split('\n')[0]}${more}`);
+    if (debug && error?.stack)
         printerr(error.stack);
 }
 

@@ -1,0 +1,35 @@
+// failing-server.js: a tool, a resource and a prompt that throw, for
+// tests/gjs/test_failure_log.py (how often their failures reach stderr).
+//
+// SPDX-License-Identifier: MIT
+import System from 'system';
+import {Server, _setLogInterval} from '../../bindings/gjs/northmcp.js';
+
+const server = new Server({name: 'Failing', version: '1.0.0'});
+
+server.tool('fail', {description: 'Fails'}, () => {
+    throw new RangeError('nope');
+});
+
+server.resource('fail://here', {name: 'fail'}, () => {
+    throw new RangeError('nope');
+});
+
+server.prompt('fail', {}, () => {
+    throw new RangeError('nope');
+});
+
+// What the Python binding's test does with monkeypatch: the log interval
+// (null: the environment's) and debug mode, changed while serving; then
+// `mark: @mark` on stderr, after every line of the calls before.
+server.tool('configure', {
+    description: 'Sets the log interval and debug mode',
+    input: {intervalMs: {type: ['integer', 'null']}, debug: 'boolean', mark: 'string'},
+}, ({intervalMs, debug, mark}) => {
+    _setLogInterval(intervalMs);
+    server.server.set_debug(debug);
+    printerr(`mark: ${mark}`);
+    return 'configured';
+});
+
+System.exit(server.run());

@@ -1,0 +1,73 @@
+# test_failure_log.py: a GJS handler that throws, called by any client in a
+# loop, is written to stderr once a minute at most (with the count left
+# out), every time with its stack in debug mode; the client's answers stay
+# the same. tests/gjs/failing-server.js (NORTH_MCP_FAILING_SERVER, a JSON
+# command line) over Streamable HTTP on loopback, started with
+# NORTH_MCP_LOG_INTERVAL_MS at a day, shortened while serving: no wait is
+# timed.
+#
+# SPDX-License-Identifier: MIT
+import itertools
+import json
+import os
+import re
+
+from mcp_client import HttpClient
+
+COMMAND = json.loads(os.environ["NORTH_MCP_FAILING_SERVER"])
+A_DAY_MS = 24 * 3600 * 1000
+LINE = re.compile(r"^NorthMcp: \S+ fail\S* failed: ")
+
+TOOL_CALL = ("tools/call", {"name": "fail", "arguments": {}})
+RESOURCE_READ = ("resources/read", {"uri": "fail://here"})
+PROMPT_GET = ("prompts/get", {"name": "fail", "arguments": {}})
+MARKS = itertools.count()
+
+
+def configure(client, interval_ms, debug):
+    """Sets the server's log interval (None: the environment's) and debug
+    mode; returns the failure lines so far, every one written before."""
+    mark = str(next(MARKS))
+    answer = client.call_tool("configure", {"intervalMs": interval_ms, "debug": debug, "mark": mark})
+    assert answer["result"]["content"][0]["text"] == "configured", answer
+    client.server.wait_for_stderr(r"^mark: %s$" % mark)
+    return [line for line in client.server.stderr_text.splitlines() if LINE.match(line)]
+
+
+def fail(client, calls):
+    """Makes @calls, each of which fails; checks the client's answers."""
+    for method, params in calls:
+        answer = client.request(method, params)
+        if method == "tools/call":
+            assert answer["result"] == {"content": [{"type": "text", "text": "RangeError: nope"}],
+                                        "isError": True}, answer
+        else:
+            assert answer["error"]["message"] == "nope", answer
+
+
+def test_failing_calls_do_not_flood_the_log(monkeypatch):
+    monkeypatch.setenv("NORTH_MCP_LOG_INTERVAL_MS", str(A_DAY_MS))
+    client = HttpClient(COMMAND)
+    try:
+        client.initialize()
+        fail(client, [TOOL_CALL] * 11 + [RESOURCE_READ] * 5 + [PROMPT_GET] * 5)
+        lines = configure(client, None, False)
+        assert lines == ["NorthMcp: tools/call fail failed: RangeError: nope"], lines
+
+        # Once the interval has passed: one line, with the count left out.
+        configure(client, 0, False)
+        fail(client, [PROMPT_GET])
+        lines = configure(client, 0, False)
+        assert lines[1:] == ["NorthMcp: prompts/get fail failed: RangeError: nope "
+                             "(20 more since the last line)"], lines
+
+        # Debug mode: every failure with its stack, the interval a day again.
+        configure(client, A_DAY_MS, True)
+        fail(client, [TOOL_CALL, RESOURCE_READ, PROMPT_GET] * 2)
+        lines = configure(client, A_DAY_MS, True)
+        assert len(lines) == 2 + 6, lines
+        stacks = re.findall(r"^NorthMcp: (\S+) fail\S* failed: RangeError: nope\n\S*@\S*failing-server\.js:\d+",
+                            client.server.stderr_text, re.MULTILINE)
+        assert stacks == ["tools/call", "resources/read", "prompts/get"] * 2, client.server.stderr_text
+    finally:
+        client.close()
