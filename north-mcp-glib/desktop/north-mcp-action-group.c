@@ -801,6 +801,68 @@ north_mcp_server_add_action_group (NorthMcpServer *self,
   north_mcp_desktop_add_action_group (self, group, prefix, NULL, NULL);
 }
 
+/**
+ * north_mcp_server_add_remote_action_group:
+ * @self: a server
+ * @connection: the connection to the other application: a message bus
+ *   connection, or a peer-to-peer one
+ * @bus_name: (nullable): the bus name of the application on @connection;
+ *   %NULL if @connection is not a message bus connection
+ * @object_path: the object at which the application exports its actions
+ *   (`org.gtk.Actions`), for example `"/org/example/App"`
+ * @prefix: (nullable): put before each action name to make the tool name,
+ *   for example `"app."`
+ *
+ * Serves the actions another application exports on D-Bus as tools, as
+ * [method@NorthMcp.Server.add_action_group] serves a local group: the
+ * server follows them through a [class@Gio.DBusActionGroup] of its own
+ * (made with [func@Gio.DBusActionGroup.get]), with the same tools, state
+ * resources and bounds (described there).
+ *
+ * The actions are activated with `org.gtk.Actions.Activate` calls that wait
+ * for the application's answer, sent by the server on @connection to
+ * @bus_name at @object_path (GIO's own activation sends them without one,
+ * and an application that stops reading its bus socket let them pile up,
+ * one per call): the result comes with the answer, a D-Bus error is an
+ * error result, and at most 16 activations of the group wait at once (with
+ * at most 16 MiB of parameters together), each at most 25 s. A call beyond
+ * is refused at once with an error (`The action 'poke' was not activated:
+ * org.example.App has not answered 16 calls yet`). An activation keeps its
+ * place until the application answers or the 25 s pass, also when its
+ * request is cancelled: its message has been sent.
+ *
+ * Adding another group (local or remote) with the same @prefix replaces the
+ * first one; [method@NorthMcp.Server.remove_action_group] removes it.
+ * Signals of the group are handled on the thread-default main context of
+ * the caller, which must be the server's.
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_add_remote_action_group (NorthMcpServer  *self,
+                                          GDBusConnection *connection,
+                                          const char      *bus_name,
+                                          const char      *object_path,
+                                          const char      *prefix)
+{
+  g_autoptr(GDBusActionGroup) group = NULL;
+  NorthMcpDesktopRemote *remote;
+
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+  g_return_if_fail (G_IS_DBUS_CONNECTION (connection));
+  g_return_if_fail (bus_name == NULL || g_dbus_is_name (bus_name));
+  /* As g_dbus_action_group_get() wants it. */
+  g_return_if_fail (bus_name != NULL || g_dbus_connection_get_unique_name (connection) == NULL);
+  g_return_if_fail (object_path != NULL && g_variant_is_object_path (object_path));
+
+  group = g_dbus_action_group_get (connection, bus_name, object_path);
+  remote = north_mcp_desktop_remote_new (connection, bus_name, NORTH_MCP_DBUS_MAX_CALLS,
+                                         NORTH_MCP_DBUS_MAX_CALLS_SIZE, NORTH_MCP_DBUS_CALL_TIMEOUT);
+  north_mcp_desktop_add_remote_action_group (self, G_ACTION_GROUP (group), prefix, NULL, NULL, remote,
+                                             object_path);
+  north_mcp_desktop_remote_unref (remote);
+}
+
 void
 north_mcp_desktop_add_action_group (NorthMcpServer     *self,
                                     GActionGroup       *group,

@@ -16,6 +16,12 @@ void     north_mcp_server_add_action_group    (NorthMcpServer *self,
                                                GActionGroup   *group,
                                                const char     *prefix);
 NORTH_MCP_AVAILABLE_IN_ALL
+void     north_mcp_server_add_remote_action_group (NorthMcpServer  *self,
+                                                   GDBusConnection *connection,
+                                                   const char      *bus_name,
+                                                   const char      *object_path,
+                                                   const char      *prefix);
+NORTH_MCP_AVAILABLE_IN_ALL
 gboolean north_mcp_server_remove_action_group (NorthMcpServer *self,
                                                const char     *prefix);
 

@@ -1,12 +1,15 @@
 /* test-action-group.c: north_mcp_server_add_action_group() with a local
- * GSimpleActionGroup and with the same group exported on D-Bus and seen
- * through a GDBusActionGroup (run under dbus-run-session)
+ * GSimpleActionGroup, and north_mcp_server_add_remote_action_group() with
+ * the same group exported on D-Bus (run under dbus-run-session)
  *
  * SPDX-License-Identifier: MIT
  */
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
+
+#include <gio/gio.h>
 
 #include "north-mcp.h"
 #include "desktop-test.h"
@@ -452,15 +455,14 @@ test_long_name (Fixture       *fixture,
     g_assert_null (strstr (north_mcp_feature_get_description (g_ptr_array_index (tools, i)), "bbbb"));
 }
 
-/* The group exported on the session bus and served through a
- * GDBusActionGroup, the way the D-Bus bridge serves other applications. */
+/* The group exported on the session bus and served as another
+ * application's, the way the D-Bus bridge serves other applications. */
 static void
 test_dbus (Fixture       *fixture,
            gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_autoptr(GDBusActionGroup) remote = NULL;
   guint export_id;
 
   g_assert_no_error (error);
@@ -468,12 +470,17 @@ test_dbus (Fixture       *fixture,
                                                      G_ACTION_GROUP (fixture->group), &error);
   g_assert_no_error (error);
 
-  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/ActionTest");
-  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "remote.");
+  north_mcp_server_add_remote_action_group (fixture->server, bus, g_dbus_connection_get_unique_name (bus),
+                                            "/org/north/ActionTest", "remote.");
   /* The remote actions arrive asynchronously. */
   ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "remote.quit") != NULL);
 
   check_actions (fixture, "remote.");
+
+  /* Removed as a local group is. */
+  g_assert_true (north_mcp_server_remove_action_group (fixture->server, "remote."));
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "remote.quit"));
+  g_assert_null (north_mcp_server_lookup_resource (fixture->server, "gaction-state:remote.toggle"));
 
   g_dbus_connection_unexport_action_group (bus, export_id);
 }
@@ -487,7 +494,6 @@ test_dbus_large_state (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_autoptr(GDBusActionGroup) remote = NULL;
   gsize n = 70000;
   g_autofree guchar *zeros = g_malloc0 (n);
   g_autoptr(JsonNode) message = test_parse_json (
@@ -502,8 +508,8 @@ test_dbus_large_state (Fixture       *fixture,
   export_id = g_dbus_connection_export_action_group (bus, "/org/north/ActionTest",
                                                      G_ACTION_GROUP (fixture->group), &error);
   g_assert_no_error (error);
-  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/ActionTest");
-  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "remote.");
+  north_mcp_server_add_remote_action_group (fixture->server, bus, g_dbus_connection_get_unique_name (bus),
+                                            "/org/north/ActionTest", "remote.");
   ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "remote.items") != NULL);
 
   north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), fixture->session, NULL, message,
@@ -650,19 +656,20 @@ stuck_method_call (GDBusConnection       *connection,
     g_ptr_array_add (stuck->unanswered, invocation);
 }
 
-/* Registers the stuck application at @path of the session bus; it
- * answers at once when @answer says so. */
+/* Registers the stuck application at @path of @connection (the session
+ * bus when NULL); it answers at once when @answer says so. */
 static void
-stuck_register (Stuck      *stuck,
-                const char *path,
-                gboolean    answer)
+stuck_register_on (Stuck           *stuck,
+                   GDBusConnection *connection,
+                   const char      *path,
+                   gboolean         answer)
 {
   static const GDBusInterfaceVTable vtable = { stuck_method_call, stuck_get_property, NULL, { 0 } };
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (stuck_xml, &error);
 
   g_assert_no_error (error);
-  stuck->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  stuck->bus = connection != NULL ? g_object_ref (connection) : g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
   stuck->unanswered = g_ptr_array_new ();
   stuck->answer = answer;
@@ -675,6 +682,14 @@ stuck_register (Stuck      *stuck,
 }
 
 static void
+stuck_register (Stuck      *stuck,
+                const char *path,
+                gboolean    answer)
+{
+  stuck_register_on (stuck, NULL, path, answer);
+}
+
+static void
 stuck_clear (Stuck *stuck)
 {
   for (guint i = 0; i < G_N_ELEMENTS (stuck->ids); i++)
@@ -683,21 +698,19 @@ stuck_clear (Stuck *stuck)
   g_object_unref (stuck->bus);
 }
 
-/* The stuck application's actions served through a GDBusActionGroup of
- * the application's own under @prefix, once @tool has arrived. */
-static GDBusActionGroup *
+/* The stuck application's actions served by the application with
+ * north_mcp_server_add_remote_action_group() under @prefix, once @tool has
+ * arrived. */
+static void
 stuck_group (Fixture    *fixture,
              Stuck      *stuck,
              const char *path,
              const char *prefix,
              const char *tool)
 {
-  GDBusActionGroup *remote = g_dbus_action_group_get (stuck->bus, g_dbus_connection_get_unique_name (stuck->bus),
-                                                      path);
-
-  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), prefix);
+  north_mcp_server_add_remote_action_group (fixture->server, stuck->bus,
+                                            g_dbus_connection_get_unique_name (stuck->bus), path, prefix);
   ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, tool) != NULL);
-  return remote;
 }
 
 static void
@@ -740,23 +753,33 @@ stuck_resume (Stuck *stuck)
   g_ptr_array_set_size (stuck->unanswered, 0);
 }
 
-/* Waits until every message sent to the bus so far has been handled by
- * the objects of this process: a round trip through the bus, then what
- * it queued on the main context. */
+/* Waits until every message sent on @connection so far has been handled
+ * by the objects of this process at the other end (@peer, NULL on a
+ * peer-to-peer connection): a round trip, then what it queued on the
+ * main context. */
+static void
+stuck_flush_on (GDBusConnection *connection,
+                const char      *peer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (connection, peer, "/", "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* The same for the messages sent to the session bus. */
 static void
 stuck_flush (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_autoptr(GVariant) reply = NULL;
 
   g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (bus, g_dbus_connection_get_unique_name (bus), "/",
-                                       "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  stuck_flush_on (bus, g_dbus_connection_get_unique_name (bus));
 }
 
 static void
@@ -772,21 +795,21 @@ assert_refused (Fixture    *fixture,
   assert_text_contains (result, text);
 }
 
-/* The application's own GDBusActionGroup of another application that
- * stops answering: GIO sends its activations without a reply, so they
- * piled up without bound, one per tool call. At most 16 wait at once; a
+/* The actions of another application that the application serves with
+ * north_mcp_server_add_remote_action_group(), when it stops answering:
+ * GIO sends its activations without a reply, so they piled up without
+ * bound, one per tool call. At most 16 wait at once; a
  * further call is refused at once, and once the application answers, the
  * 16 are answered and a new call is served. */
 static void
 test_dbus_stuck (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(GDBusActionGroup) remote = NULL;
   Stuck stuck;
   gint64 first, refused;
 
   stuck_register (&stuck, "/org/north/StuckApp", FALSE);
-  remote = stuck_group (fixture, &stuck, "/org/north/StuckApp", "stuck.", "stuck.poke");
+  stuck_group (fixture, &stuck, "/org/north/StuckApp", "stuck.", "stuck.poke");
 
   first = fixture->next_id;
   for (guint i = 0; i < 16; i++)
@@ -810,20 +833,97 @@ test_dbus_stuck (Fixture       *fixture,
   stuck_clear (&stuck);
 }
 
+static void
+store_connection (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(GDBusConnection **) user_data = g_dbus_connection_new_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+/* Both ends of a peer-to-peer D-Bus connection over a socket pair. */
+static void
+peer_connections (GDBusConnection **server,
+                  GDBusConnection **client)
+{
+  g_autofree char *guid = g_dbus_generate_guid ();
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *ends[2] = { NULL, NULL };
+  int fds[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GSocket) socket = g_socket_new_from_fd (fds[i], &error);
+      g_autoptr(GSocketConnection) stream = NULL;
+
+      g_assert_no_error (error);
+      stream = g_socket_connection_factory_create_connection (socket);
+      g_dbus_connection_new (G_IO_STREAM (stream), i == 0 ? guid : NULL,
+                             i == 0 ? G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER
+                                    : G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                             NULL, NULL, store_connection, &ends[i]);
+    }
+  ITERATE_UNTIL (ends[0] != NULL && ends[1] != NULL);
+  *server = ends[0];
+  *client = ends[1];
+}
+
+/* north_mcp_server_add_remote_action_group() on a peer-to-peer connection
+ * (no bus name): the actions are served, and their activations are bounded
+ * as on a bus. */
+static void
+test_remote_peer (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GDBusConnection) app = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  Stuck stuck;
+  gint64 first, refused;
+
+  peer_connections (&app, &connection);
+  stuck_register_on (&stuck, app, "/org/north/PeerApp", FALSE);
+  north_mcp_server_add_remote_action_group (fixture->server, connection, NULL, "/org/north/PeerApp", "peer.");
+  ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "peer.poke") != NULL);
+
+  first = fixture->next_id;
+  for (guint i = 0; i < 16; i++)
+    send_request (fixture, "tools/call", "{\"name\":\"peer.poke\",\"arguments\":{}}");
+  refused = send_request (fixture, "tools/call", "{\"name\":\"peer.poke\",\"arguments\":{}}");
+  assert_refused (fixture, refused, "The action 'poke' was not activated: The peer has not answered 16 calls yet");
+  stuck_flush_on (connection, NULL);
+  g_assert_cmpuint (stuck.unanswered->len, ==, 16);
+
+  stuck_resume (&stuck);
+  for (gint64 i = first; i < refused; i++)
+    {
+      ITERATE_UNTIL (test_channel_find_response (fixture->channel, i) != NULL);
+      assert_text_contains (test_channel_result_of (fixture->channel, i), "Activated the action 'poke'");
+    }
+
+  g_assert_true (north_mcp_server_remove_action_group (fixture->server, "peer."));
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "peer.poke"));
+  stuck_clear (&stuck);
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_dbus_connection_close_sync (app, NULL, NULL);
+}
+
 /* Another application decides its actions' parameter types: one of 200
  * variants would take some 50 KB of schema in every tools/list, and 1024
- * of them 50 MB. A GDBusActionGroup is bounded as the D-Bus bridge's
+ * of them 50 MB. A remote action group is bounded as the D-Bus bridge's
  * actions are (16 KiB per tool, 4 MiB together). */
 static void
 test_dbus_schema_size (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autoptr(GDBusActionGroup) remote = NULL;
   Stuck stuck;
 
   stuck_register (&stuck, "/org/north/Schemas", TRUE);
   /* All three arrive with the same answer. */
-  remote = stuck_group (fixture, &stuck, "/org/north/Schemas", "app.", "app.poke");
+  stuck_group (fixture, &stuck, "/org/north/Schemas", "app.", "app.poke");
   g_assert_nonnull (north_mcp_server_lookup_tool (fixture->server, "app.level"));
   g_assert_null (north_mcp_server_lookup_tool (fixture->server, "app.huge"));
 
@@ -984,12 +1084,11 @@ static void
 test_state_changed_storm (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autoptr(GDBusActionGroup) remote = NULL;
   GVariantBuilder states;
   Stuck stuck;
 
   stuck_register (&stuck, "/org/north/States", TRUE);
-  remote = stuck_group (fixture, &stuck, "/org/north/States", "app.", "app.level");
+  stuck_group (fixture, &stuck, "/org/north/States", "app.", "app.level");
   request (fixture, "resources/subscribe", "{\"uri\":\"gaction-state:app.level\"}");
   test_channel_clear (fixture->standalone);
 
@@ -1098,12 +1197,11 @@ static void
 test_enabled_storm (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autoptr(GDBusActionGroup) remote = NULL;
   GVariantBuilder enabled;
   Stuck stuck;
 
   stuck_register (&stuck, "/org/north/Toggles", TRUE);
-  remote = stuck_group (fixture, &stuck, "/org/north/Toggles", "app.", "app.poke");
+  stuck_group (fixture, &stuck, "/org/north/Toggles", "app.", "app.poke");
   test_run_pending ();
   test_channel_clear (fixture->standalone);
 
@@ -1136,6 +1234,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/action-group/byte-budget", Fixture, NULL, fixture_set_up, test_byte_budget, fixture_tear_down);
   g_test_add ("/action-group/dbus-stuck", Fixture, NULL, fixture_set_up, test_dbus_stuck, fixture_tear_down);
+  g_test_add ("/action-group/remote-peer", Fixture, NULL, fixture_set_up, test_remote_peer, fixture_tear_down);
   g_test_add ("/action-group/properties-changed-storm", Fixture, NULL, fixture_set_up,
               test_properties_changed_storm, fixture_tear_down);
   g_test_add ("/action-group/state-changed-storm", Fixture, NULL, fixture_set_up, test_state_changed_storm,
