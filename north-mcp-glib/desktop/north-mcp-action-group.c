@@ -26,8 +26,8 @@
  * (one signal may add millions, the next as many again) and its state (of
  * any size up to the bus's message limit: 1 GB on the session bus),
  * served or not: past this many actions, or this many bytes of states, at
- * once, the binding lets go of the group, which frees GIO's copy unless
- * the application holds the group too. */
+ * once, the binding lets go of the group (the only one holding it: made
+ * by the server, or by the D-Bus bridge), which frees GIO's copy. */
 #define MAX_REMOTE_ACTIONS 4096
 #define MAX_REMOTE_STATES_SIZE (16 << 20)
 
@@ -723,8 +723,8 @@ binding_detach (gpointer data)
  * north_mcp_server_add_action_group:
  * @self: a server
  * @group: the actions, for example a [class@Gio.Application] (which is a
- *   [iface@Gio.ActionGroup]), a [class@Gio.SimpleActionGroup] or a
- *   [class@Gio.DBusActionGroup] for the actions of another application
+ *   [iface@Gio.ActionGroup]) or a [class@Gio.SimpleActionGroup]; not a
+ *   [class@Gio.DBusActionGroup] (see below)
  * @prefix: (nullable): put before each action name to make the tool name,
  *   for example `"app."`
  *
@@ -758,8 +758,9 @@ binding_detach (gpointer data)
  * identity: a tool or resource added later under the same name (replacing
  * the group's) stays when its action goes, and when the group is removed.
  *
- * Another application's actions ([class@Gio.DBusActionGroup]) are served
- * within the bounds of [class@NorthMcp.DBusBridge]'s: at most 1024 tools,
+ * Another application's actions are served with
+ * [method@NorthMcp.Server.add_remote_action_group], within the bounds of
+ * [class@NorthMcp.DBusBridge]'s: at most 1024 tools,
  * none whose description and input schema take more than 16 KiB
  * (serialized; a parameter type of 200 variants makes some 50 KB of
  * schema), and 4 MiB for all of the group's tools together; an action past
@@ -770,18 +771,18 @@ binding_detach (gpointer data)
  * [method@NorthMcp.Server.remove_action_group], with a message logged),
  * and let go of.
  *
- * The actions of a [class@Gio.DBusActionGroup] are activated with `org.gtk.Actions.Activate` calls that wait for the
- * application's answer (GIO's own activation sends them without one, and
- * an application that stops reading its bus socket let them pile up, one
- * per call): the result comes with the answer, a D-Bus error is an error
- * result, and at most 16 activations of the group wait at once (with at
- * most 16 MiB of parameters together), each at most 25 s. A call beyond
- * is refused at once with an error (`The action 'poke' was not activated:
- * org.example.App has not answered 16 calls yet`). An activation keeps its
- * place until the application answers or the 25 s pass, also when its
- * request is cancelled: its message has been sent. The actions that
+ * Their activations are calls that wait for the application's answer, at
+ * most 16 at once per group (see there). The actions that
  * [class@NorthMcp.DBusBridge] serves share the bridge's 16 places with
  * its method calls and property reads.
+ *
+ * A [class@Gio.DBusActionGroup] given as @group is refused (a critical
+ * warning, and nothing is served): GIO activates its actions without
+ * waiting for an answer, so an application that stops reading its bus
+ * socket let them pile up without bound, one per tool call, and GIO has no
+ * API that tells where the group's actions are for a bounded call to be
+ * made instead. Give [method@NorthMcp.Server.add_remote_action_group] the
+ * connection, bus name and object path the group is made from.
  *
  * A [class@Gio.Application] must be registered first
  * ([method@Gio.Application.register], or add the group from its
@@ -890,6 +891,16 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
   g_return_if_fail (G_IS_ACTION_GROUP (group));
   /* A GApplication lists its actions only once registered. */
   g_return_if_fail (!G_IS_APPLICATION (group) || g_application_get_is_registered (G_APPLICATION (group)));
+  /* GIO would activate another application's actions without waiting for
+   * an answer, which cannot be counted, and has no API that says where it
+   * sends them. */
+  if (G_IS_DBUS_ACTION_GROUP (group) && remote == NULL)
+    {
+      g_critical ("north_mcp_server_add_action_group: a GDBusActionGroup is not served, since GIO activates "
+                  "its actions without waiting for an answer, which cannot be bounded: use "
+                  "north_mcp_server_add_remote_action_group()");
+      return;
+    }
 
   binding = g_new0 (Binding, 1);
   binding->budget = budget != NULL ? north_mcp_tool_budget_ref (budget) : NULL;
@@ -900,17 +911,6 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
   if (budget == NULL && G_IS_DBUS_ACTION_GROUP (group))
     binding->budget = north_mcp_tool_budget_new (NORTH_MCP_DBUS_MAX_TOOLS, NORTH_MCP_DBUS_MAX_TOOL_SIZE,
                                                  NORTH_MCP_DBUS_MAX_TOOLS_SIZE);
-  /* GIO would activate another application's actions without a reply:
-   * this group's calls are bounded by a remote of its own. */
-  if (remote == NULL && G_IS_DBUS_ACTION_GROUP (group))
-    {
-      binding->remote = north_mcp_desktop_remote_for_group (G_DBUS_ACTION_GROUP (group), NORTH_MCP_DBUS_MAX_CALLS,
-                                                            NORTH_MCP_DBUS_MAX_CALLS_SIZE,
-                                                            NORTH_MCP_DBUS_CALL_TIMEOUT, &binding->object_path);
-      if (binding->remote == NULL)
-        g_warning ("This GIO's GDBusActionGroup is not laid out as expected: its actions are activated "
-                   "without waiting for an answer, which is not bounded");
-    }
   g_atomic_ref_count_init (&binding->refs);
   g_weak_ref_init (&binding->server, self);
   binding->group = g_object_ref (group);
@@ -946,6 +946,7 @@ north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
  * north_mcp_server_remove_action_group:
  * @self: a server
  * @prefix: (nullable): the prefix given to [method@NorthMcp.Server.add_action_group]
+ *   or [method@NorthMcp.Server.add_remote_action_group]
  *
  * Stops serving the action group added with @prefix: its tools and
  * resources are removed (only its own, not those added since under the

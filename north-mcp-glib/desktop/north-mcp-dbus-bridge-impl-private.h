@@ -39,7 +39,7 @@ G_BEGIN_DECLS
 
 /* Method calls, property reads and action activations expect a reply:
  * at most this many wait for theirs at once (per bridge, so per
- * application; per GDBusActionGroup the application serves itself), with
+ * application; per remote action group the application serves itself), with
  * at most this many bytes of arguments together, each at most this long
  * (GDBus's default), so that an application that stops reading its bus
  * socket holds at most that many messages. A call keeps its place until

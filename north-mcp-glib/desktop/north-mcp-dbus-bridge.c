@@ -22,7 +22,7 @@
  * becomes `notifications/resources/updated` for subscribers (once per
  * resource for the signals handled together). An object that
  * exports actions (`org.gtk.Actions`, for example a [class@Gio.Application])
- * has its actions served through [method@NorthMcp.Server.add_action_group].
+ * has its actions served as [method@NorthMcp.Server.add_remote_action_group] serves them.
  *
  * ```c
  * g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL,

@@ -122,7 +122,8 @@ void north_mcp_desktop_add_action_group (NorthMcpServer     *self,
                                          GHashTable         *taken);
 /* The same for the actions of @remote's object at @object_path (@group
  * is the GDBusActionGroup following them): activations go through
- * @remote. */
+ * @remote. A GDBusActionGroup without @remote is refused (a critical):
+ * GIO's own activations would not be bounded. */
 void north_mcp_desktop_add_remote_action_group (NorthMcpServer        *self,
                                                 GActionGroup          *group,
                                                 const char            *prefix,

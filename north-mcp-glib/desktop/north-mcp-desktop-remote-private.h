@@ -17,8 +17,8 @@ G_BEGIN_DECLS
  * call would make room for new messages while the old ones still wait in
  * the buses' queues (an application that stops reading its bus socket
  * would let them pile up without bound). Shared by every object of that
- * application that the D-Bus bridge serves; one per GDBusActionGroup the
- * application itself serves. Reference counted; main context only. */
+ * application that the D-Bus bridge serves; one per remote action group
+ * the application itself serves. Reference counted; main context only. */
 typedef struct _NorthMcpDesktopRemote NorthMcpDesktopRemote;
 
 /* What a call gets once it ends: its reply, or why there is none. */
@@ -33,13 +33,6 @@ NorthMcpDesktopRemote *north_mcp_desktop_remote_new   (GDBusConnection       *co
                                                        int                    timeout_ms);
 NorthMcpDesktopRemote *north_mcp_desktop_remote_ref   (NorthMcpDesktopRemote *remote);
 void                   north_mcp_desktop_remote_unref (NorthMcpDesktopRemote *remote);
-/* The remote of @group's application, activating its actions at its
- * object: NULL when GIO's layout is not the one known. */
-NorthMcpDesktopRemote *north_mcp_desktop_remote_for_group (GDBusActionGroup *group,
-                                                           guint             max_calls,
-                                                           gsize             max_bytes,
-                                                           int               timeout_ms,
-                                                           char            **object_path);
 /* Calls @method_name at @object_path (@parameters, floating or not, is
  * consumed); @func gets the outcome. FALSE, with @error set and @func not
  * called, when the call would pass the remote's bounds. */

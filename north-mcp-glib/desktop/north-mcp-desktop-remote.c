@@ -57,42 +57,6 @@ north_mcp_desktop_remote_unref (NorthMcpDesktopRemote *remote)
   g_atomic_rc_box_release_full (remote, remote_clear);
 }
 
-/* GDBusActionGroup as GIO 2.32 to 2.74 (at least) lays it out: GIO has no
- * getters for where the group's actions are, and sends its activations
- * without a reply, which cannot be counted. */
-typedef struct
-{
-  GObject parent_instance;
-  GDBusConnection *connection;
-  char *bus_name;
-  char *object_path;
-  guint subscription_id;
-  GHashTable *actions;
-  gboolean strict;
-} DBusActionGroupLayout;
-
-NorthMcpDesktopRemote *
-north_mcp_desktop_remote_for_group (GDBusActionGroup  *group,
-                                    guint              max_calls,
-                                    gsize              max_bytes,
-                                    int                timeout_ms,
-                                    char             **object_path)
-{
-  DBusActionGroupLayout *layout = (DBusActionGroupLayout *) group;
-  GTypeQuery query;
-
-  g_type_query (G_TYPE_DBUS_ACTION_GROUP, &query);
-  if (query.instance_size != sizeof (DBusActionGroupLayout) ||
-      !G_IS_DBUS_CONNECTION (layout->connection) ||
-      (layout->bus_name != NULL && !g_dbus_is_name (layout->bus_name)) ||
-      layout->object_path == NULL || !g_variant_is_object_path (layout->object_path))
-    return NULL;
-
-  *object_path = g_strdup (layout->object_path);
-  return north_mcp_desktop_remote_new (layout->connection, layout->bus_name, max_calls, max_bytes,
-                                       timeout_ms);
-}
-
 typedef struct
 {
   NorthMcpDesktopRemote *remote;

@@ -521,6 +521,52 @@ test_dbus_large_state (Fixture       *fixture,
   g_dbus_connection_unexport_action_group (bus, export_id);
 }
 
+/* A GDBusActionGroup given to north_mcp_server_add_action_group(): GIO
+ * activates its actions without waiting for an answer (an application
+ * that stops reading its bus socket let them pile up), and tells no one
+ * where they go, short of reading GIO's private instance layout. It is
+ * refused, with a message naming north_mcp_server_add_remote_action_group(),
+ * and nothing of it is served. */
+static void
+test_dbus_group_refused (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GDBusActionGroup) remote = NULL;
+  g_auto(GStrv) actions = NULL;
+  guint export_id;
+
+  /* The library's messages are structured, which g_test_expect_message()
+   * does not see: the critical is looked for in a subprocess's stderr. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr ("*CRITICAL*a GDBusActionGroup is not served*"
+                                 "use north_mcp_server_add_remote_action_group()*");
+      return;
+    }
+
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  export_id = g_dbus_connection_export_action_group (bus, "/org/north/ActionTest",
+                                                     G_ACTION_GROUP (fixture->group), &error);
+  g_assert_no_error (error);
+  remote = g_dbus_action_group_get (bus, g_dbus_connection_get_unique_name (bus), "/org/north/ActionTest");
+
+  north_mcp_server_add_action_group (fixture->server, G_ACTION_GROUP (remote), "remote.");
+
+  /* Once the group has its actions, a binding would have served them. */
+  actions = g_action_group_list_actions (G_ACTION_GROUP (remote));
+  ITERATE_UNTIL (g_action_group_has_action (G_ACTION_GROUP (remote), "quit"));
+  g_assert_null (north_mcp_server_lookup_tool (fixture->server, "remote.quit"));
+  g_assert_false (north_mcp_server_remove_action_group (fixture->server, "remote."));
+
+  g_dbus_connection_unexport_action_group (bus, export_id);
+}
+
 static void
 set_enabled (GSimpleActionGroup *group,
              const char         *action,
@@ -1051,6 +1097,8 @@ main (int argc, char **argv)
   g_test_add ("/action-group/name-chain", Fixture, NULL, fixture_set_up, test_name_chain, fixture_tear_down);
   g_test_add ("/action-group/dbus", Fixture, NULL, fixture_set_up, test_dbus, fixture_tear_down);
   g_test_add ("/action-group/dbus-large-state", Fixture, NULL, fixture_set_up, test_dbus_large_state,
+              fixture_tear_down);
+  g_test_add ("/action-group/dbus-group-refused", Fixture, NULL, fixture_set_up, test_dbus_group_refused,
               fixture_tear_down);
   g_test_add ("/action-group/byte-budget", Fixture, NULL, fixture_set_up, test_byte_budget, fixture_tear_down);
   g_test_add ("/action-group/dbus-stuck", Fixture, NULL, fixture_set_up, test_dbus_stuck, fixture_tear_down);
