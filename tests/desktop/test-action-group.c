@@ -700,40 +700,59 @@ assert_refused (Fixture    *fixture,
   assert_text_contains (result, text);
 }
 
-/* The actions of another application that the application serves with
- * north_mcp_server_add_remote_action_group(), when it stops answering:
- * GIO sends its activations without a reply, so they piled up without
- * bound, one per tool call. At most 16 wait at once; a
- * further call is refused at once, and once the application answers, the
- * 16 are answered and a new call is served. */
+/* Calls @tool of the stuck application 17 times: 16 activations wait for
+ * its answer (its messages flushed through @connection to @peer), the
+ * 17th is refused at once with @refusal, and once the application
+ * answers, the 16 are answered and a new call is served. */
 static void
-test_dbus_stuck (Fixture       *fixture,
-                 gconstpointer  data)
+assert_stuck_bounded (Fixture         *fixture,
+                      Stuck           *stuck,
+                      const char      *tool,
+                      GDBusConnection *connection,
+                      const char      *peer,
+                      const char      *refusal)
 {
-  Stuck stuck;
-  gint64 first, refused;
+  g_autofree char *call = g_strdup_printf ("{\"name\":\"%s\",\"arguments\":{}}", tool);
+  gint64 first = fixture->next_id;
+  gint64 refused;
 
-  stuck_register (&stuck, "/org/north/StuckApp", FALSE);
-  stuck_group (fixture, &stuck, "/org/north/StuckApp", "stuck.", "stuck.poke");
-
-  first = fixture->next_id;
   for (guint i = 0; i < 16; i++)
-    send_request (fixture, "tools/call", "{\"name\":\"stuck.poke\",\"arguments\":{}}");
-  refused = send_request (fixture, "tools/call", "{\"name\":\"stuck.poke\",\"arguments\":{}}");
-  assert_refused (fixture, refused, "The action 'poke' was not activated");
-  assert_refused (fixture, refused, "has not answered 16 calls yet");
-  stuck_flush ();
-  g_assert_cmpuint (stuck.unanswered->len, ==, 16);
+    send_request (fixture, "tools/call", call);
+  refused = send_request (fixture, "tools/call", call);
+  assert_refused (fixture, refused, refusal);
+  stuck_flush_on (connection, peer);
+  g_assert_cmpuint (stuck->unanswered->len, ==, 16);
   for (gint64 i = first; i < refused; i++)
     g_assert_null (test_channel_find_response (fixture->channel, i));
 
-  stuck_resume (&stuck);
+  stuck_resume (stuck);
   for (gint64 i = first; i < refused; i++)
     {
       ITERATE_UNTIL (test_channel_find_response (fixture->channel, i) != NULL);
       assert_text_contains (test_channel_result_of (fixture->channel, i), "Activated the action 'poke'");
     }
-  assert_text_contains (call_tool (fixture, "stuck.poke", "{}"), "Activated the action 'poke'");
+  assert_text_contains (call_tool (fixture, tool, "{}"), "Activated the action 'poke'");
+}
+
+/* The actions of another application that the application serves with
+ * north_mcp_server_add_remote_action_group(), when it stops answering:
+ * GIO sends its activations without a reply, so they piled up without
+ * bound, one per tool call. At most 16 wait at once; a further call is
+ * refused at once, and once the application answers, the 16 are answered
+ * and a new call is served. */
+static void
+test_dbus_stuck (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *refusal = NULL;
+  Stuck stuck;
+
+  stuck_register (&stuck, "/org/north/StuckApp", FALSE);
+  stuck_group (fixture, &stuck, "/org/north/StuckApp", "stuck.", "stuck.poke");
+  refusal = g_strdup_printf ("The action 'poke' was not activated: %s has not answered 16 calls yet",
+                             g_dbus_connection_get_unique_name (stuck.bus));
+  assert_stuck_bounded (fixture, &stuck, "stuck.poke", stuck.bus, g_dbus_connection_get_unique_name (stuck.bus),
+                        refusal);
 
   stuck_clear (&stuck);
 }
@@ -748,27 +767,13 @@ test_remote_peer (Fixture       *fixture,
   g_autoptr(GDBusConnection) app = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
   Stuck stuck;
-  gint64 first, refused;
 
   peer_connections (&app, &connection);
   stuck_register_on (&stuck, app, "/org/north/PeerApp", FALSE);
   north_mcp_server_add_remote_action_group (fixture->server, connection, NULL, "/org/north/PeerApp", "peer.");
   ITERATE_UNTIL (north_mcp_server_lookup_tool (fixture->server, "peer.poke") != NULL);
-
-  first = fixture->next_id;
-  for (guint i = 0; i < 16; i++)
-    send_request (fixture, "tools/call", "{\"name\":\"peer.poke\",\"arguments\":{}}");
-  refused = send_request (fixture, "tools/call", "{\"name\":\"peer.poke\",\"arguments\":{}}");
-  assert_refused (fixture, refused, "The action 'poke' was not activated: The peer has not answered 16 calls yet");
-  stuck_flush_on (connection, NULL);
-  g_assert_cmpuint (stuck.unanswered->len, ==, 16);
-
-  stuck_resume (&stuck);
-  for (gint64 i = first; i < refused; i++)
-    {
-      ITERATE_UNTIL (test_channel_find_response (fixture->channel, i) != NULL);
-      assert_text_contains (test_channel_result_of (fixture->channel, i), "Activated the action 'poke'");
-    }
+  assert_stuck_bounded (fixture, &stuck, "peer.poke", connection, NULL,
+                        "The action 'poke' was not activated: The peer has not answered 16 calls yet");
 
   g_assert_true (north_mcp_server_remove_action_group (fixture->server, "peer."));
   g_assert_null (north_mcp_server_lookup_tool (fixture->server, "peer.poke"));
