@@ -11,6 +11,7 @@
 #include "north-mcp-redis-conn-private.h"
 #include "north-mcp-redis-io-private.h"
 #include "north-mcp-redis-pubsub-private.h"
+#include "north-mcp-util-private.h"
 
 #define LOGGER NORTH_MCP_REDIS_LOGGER
 
@@ -119,18 +120,6 @@ north_mcp_redis_conn_watchdog_update (NorthMcpRedisConn *conn)
     next = head->deadline;
   g_source_set_ready_time (conn->watchdog, next);
 }
-
-static gboolean
-watchdog_dispatch (GSource     *source,
-                   GSourceFunc  callback,
-                   gpointer     user_data)
-{
-  return callback (user_data);
-}
-
-static GSourceFuncs watchdog_funcs = {
-  .dispatch = watchdog_dispatch,
-};
 
 static gboolean
 watchdog_fired (gpointer user_data)
@@ -521,10 +510,8 @@ north_mcp_redis_conn_init (NorthMcpRedisConn   *conn,
 void
 north_mcp_redis_conn_open (NorthMcpRedisConn *conn)
 {
-  conn->watchdog = g_source_new (&watchdog_funcs, sizeof (GSource));
-  g_source_set_static_name (conn->watchdog, "NorthMcpRedisClient watchdog");
-  g_source_set_callback (conn->watchdog, watchdog_fired, conn, NULL);
-  g_source_attach (conn->watchdog, conn->client->context);
+  conn->watchdog = north_mcp_deadline_source_new (conn->client->context, "NorthMcpRedisClient watchdog",
+                                                  watchdog_fired, conn);
   conn_start (conn);
 }
 

@@ -149,4 +149,14 @@ JsonNode *north_mcp_node_new_object  (JsonObject *object);
  * are shared, as json_node_copy() does). */
 JsonArray *north_mcp_array_copy       (JsonArray  *array);
 
+/* A source attached to @context (NULL: the default one) that calls
+ * @callback(@user_data) once its ready time (g_source_set_ready_time(),
+ * monotonic µs; -1 to start with: never) has come, and at no other time:
+ * a deadline that moves, without a timer made again each time. @name:
+ * static. */
+GSource  *north_mcp_deadline_source_new (GMainContext *context,
+                                         const char   *name,
+                                         GSourceFunc   callback,
+                                         gpointer      user_data);
+
 G_END_DECLS

@@ -199,3 +199,30 @@ north_mcp_set_invalid_argument (GError     **error,
   g_set_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT, "%s %s", subject, message);
   return FALSE;
 }
+
+static gboolean
+deadline_dispatch (GSource     *source,
+                   GSourceFunc  callback,
+                   gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs deadline_funcs = {
+  .dispatch = deadline_dispatch,
+};
+
+GSource *
+north_mcp_deadline_source_new (GMainContext *context,
+                               const char   *name,
+                               GSourceFunc   callback,
+                               gpointer      user_data)
+{
+  GSource *source = g_source_new (&deadline_funcs, sizeof (GSource));
+
+  g_source_set_static_name (source, name);
+  g_source_set_callback (source, callback, user_data, NULL);
+  g_source_set_ready_time (source, -1);
+  g_source_attach (source, context);
+  return source;
+}
