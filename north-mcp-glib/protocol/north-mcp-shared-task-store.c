@@ -41,6 +41,16 @@
  * and writes that as its final record, as a cancel does (the first to
  * end a task decides); a get costs one more read while a task runs.
  *
+ * So a process whose lease lapsed must not run those handlers on: once
+ * written, its lease is only renewed where it still is (SET XX, one
+ * round trip, atomic), never written again, and the process takes it as
+ * lost when a renewal finds it gone (expired while the process was cut
+ * off, or a Redis that restarted empty) or when no renewal succeeded for
+ * the time of the lease since it was sent (monotonic clock: Redis
+ * expires it no sooner). It then says so (the "lease-lost" signal: the
+ * task layer stops the handlers of its running tasks), and the tasks
+ * that start later name a new id, whose lease the next write creates.
+ *
  * The same counters add up the records' bytes (both records of a task,
  * each until it expires; a rewrite replaces its record's size, so an
  * ended task counts its final record and a stub), within a byte limit per
@@ -101,12 +111,24 @@ struct _NorthMcpSharedTaskStore
   guint64             max_bytes_total;
   NorthMcpLogThrottle store_warnings; /* of warn_store_error() */
   /* This process, as the running records it writes name it: it lives
-   * while "north-mcp:task-runner:<id>" does (its lease). */
+   * while "north-mcp:task-runner:<id>" does (its lease). A lease lost is
+   * lost for good: the tasks that start later get another id. */
   char               *runner_id;
   char               *runner_key;
   guint64             lease_ms;
-  gint64              renewed_at; /* monotonic µs, 0: never */
+  gint64              renewed_at; /* monotonic µs of the last renewal sent, 0: due */
+  gboolean            held;       /* a write of the lease succeeded: renewals only renew it */
+  guint               epoch;      /* of runner_id: how many leases were lost before */
+  GSource            *deadline;   /* when the lease lapses unless a renewal succeeds */
 };
+
+enum
+{
+  SIGNAL_LEASE_LOST,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void north_mcp_shared_task_store_iface_init (NorthMcpTaskStoreInterface *iface);
 
@@ -336,34 +358,101 @@ envelope_is_readable (GBytes *envelope)
 
 /* ---- the lease of this process ---- */
 
+/* The running records that name this process now name a process without
+ * a lease: other replicas fail those tasks when they read them. Their
+ * handlers here are stopped (the task layer listens), and the tasks that
+ * start later get a new id, whose lease the next write creates. */
+static void
+lose_lease (NorthMcpSharedTaskStore *self)
+{
+  self->epoch++;
+  self->held = FALSE;
+  self->renewed_at = 0;
+  g_source_set_ready_time (self->deadline, -1);
+  g_free (self->runner_id);
+  g_free (self->runner_key);
+  self->runner_id = north_mcp_task_random_id ();
+  self->runner_key = key_for (RUNNER_PREFIX, self->runner_id);
+  g_signal_emit (self, signals[SIGNAL_LEASE_LOST], 0);
+}
+
+/* No renewal succeeded for the time of the lease since it was sent (the
+ * store expires it that long after it got it, no sooner): it may be gone
+ * now, whatever Redis says once it answers again. */
+static gboolean
+lease_lapsed (gpointer user_data)
+{
+  lose_lease (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A renewal of the lease under way: which lease, and since when. */
+typedef struct
+{
+  NorthMcpSharedTaskStore *self;
+  guint                    epoch;
+  gint64                   sent_at;
+} Renewal;
+
 static void
 lease_renewed (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(NorthMcpSharedTaskStore) self = user_data;
+  Renewal *renewal = user_data;
+  g_autoptr(NorthMcpSharedTaskStore) self = renewal->self;
   g_autoptr(GError) error = NULL;
+  gboolean stored = north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error);
+  gint64 sent_at = renewal->sent_at;
+  gboolean current = renewal->epoch == self->epoch;
 
+  g_free (renewal);
+  /* A lease lost already: another id since. */
+  if (!current)
+    return;
   /* The next sweep tries again: the lease outlasts a few of them. But
    * a lease never written (the first, refused) is not there until then:
    * the next running record renews it first (its write goes after). */
-  if (!north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, &error))
+  if (error != NULL)
     {
       warn_store_error (self, error);
       self->renewed_at = 0;
     }
+  /* Renewed only where it was (SET XX): gone (expired while this
+   * process was cut off, or a Redis that restarted empty). */
+  else if (!stored)
+    lose_lease (self);
+  else
+    {
+      self->held = TRUE;
+      g_source_set_ready_time (self->deadline, sent_at + (gint64) self->lease_ms * 1000);
+    }
 }
 
 /* One write, however many tasks run here: their records name this
- * process, which lives as long as its lease. */
+ * process, which lives as long as its lease. Once written, the lease is
+ * only renewed where it still is (SET XX, atomic: one round trip), never
+ * written again: a lease that lapsed may have had its tasks failed. */
 static void
 renew_lease (NorthMcpSharedTaskStore *self)
 {
   g_autoptr(GBytes) alive = g_bytes_new_static ("1", 1);
+  Renewal *renewal = g_new0 (Renewal, 1);
 
-  self->renewed_at = g_get_monotonic_time ();
+  renewal->self = g_object_ref (self);
+  renewal->epoch = self->epoch;
+  renewal->sent_at = self->renewed_at = g_get_monotonic_time ();
+  /* Where the renewals answer. */
+  if (self->deadline == NULL)
+    self->deadline = north_mcp_deadline_source_new (g_main_context_get_thread_default (),
+                                                    "NorthMcpSharedTaskStore lease", lease_lapsed, self);
+  /* A new lease runs out as well when no write of it succeeds. */
+  if (!self->held && g_source_get_ready_time (self->deadline) < 0)
+    g_source_set_ready_time (self->deadline, renewal->sent_at + (gint64) self->lease_ms * 1000);
   north_mcp_state_store_set_async (self->store, self->runner_key, alive, self->lease_ms,
-                                   NORTH_MCP_STATE_STORE_SET_ALWAYS, NULL, lease_renewed, g_object_ref (self));
+                                   self->held ? NORTH_MCP_STATE_STORE_SET_IF_PRESENT
+                                              : NORTH_MCP_STATE_STORE_SET_ALWAYS,
+                                   NULL, lease_renewed, renewal);
 }
 
 /* Before a running record is written: a lease that the sweep did not
@@ -379,8 +468,8 @@ renew_lease_if_stale (NorthMcpSharedTaskStore *self)
 }
 
 /* The store is back (reconnected): it may have lost the lease (a Redis
- * that restarted empty), and the records written until the next sweep
- * would name a process without one. */
+ * that restarted empty, and the records with it): better known before
+ * the next sweep. */
 static void
 store_available (NorthMcpSharedTaskStore *self)
 {
@@ -751,6 +840,9 @@ north_mcp_shared_task_store_finalize (GObject *object)
   NorthMcpSharedTaskStore *self = NORTH_MCP_SHARED_TASK_STORE (object);
 
   g_clear_object (&self->store);
+  if (self->deadline != NULL)
+    g_source_destroy (self->deadline);
+  g_clear_pointer (&self->deadline, g_source_unref);
   g_free (self->runner_id);
   g_free (self->runner_key);
   G_OBJECT_CLASS (north_mcp_shared_task_store_parent_class)->finalize (object);
@@ -760,6 +852,9 @@ static void
 north_mcp_shared_task_store_class_init (NorthMcpSharedTaskStoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = north_mcp_shared_task_store_finalize;
+  signals[SIGNAL_LEASE_LOST] = g_signal_new (NORTH_MCP_SHARED_TASK_STORE_SIGNAL_LEASE_LOST,
+                                             G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                             NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -53,7 +53,10 @@ G_BEGIN_DECLS
 /* With a shared store, how long a task stays `working` (or
  * `input_required`) after the process that runs it stopped renewing its
  * lease (killed, or cut from the store): then it is `failed`. The sweep
- * renews the lease every third of it. */
+ * renews the lease every third of it; a process that finds its lease
+ * gone, or could not renew it for that long, stops the handlers of its
+ * running tasks (with a warning naming each task, throttled) and runs
+ * later ones under a new lease. */
 #define NORTH_MCP_TASK_LEASE_S             30
 
 /* The methods of the extension (all need the extension declared). */

@@ -203,8 +203,22 @@ NorthMcpTaskStore *north_mcp_shared_task_store_new   (NorthMcpStateStore *store,
  * when the lease was renewed more than a third of it ago, when its last
  * renewal failed, and after the store reconnected (it may have lost it). A get that
  * finds a task running in a process whose lease lapsed (killed, or cut
- * from the store that long) answers it failed, and writes that back. */
+ * from the store that long) answers it failed, and writes that back.
+ *
+ * Once written, the lease is only renewed where it still is (SET XX: one
+ * round trip), never written again. The store emits
+ * NORTH_MCP_SHARED_TASK_STORE_SIGNAL_LEASE_LOST when it learns the lease
+ * is lost: a renewal found it gone, or no renewal succeeded for @lease_s
+ * after it was sent (monotonic clock: the store expires it no sooner,
+ * so this comes first). The running records written so far name a lost
+ * lease (other replicas fail those tasks as they read them); the ones
+ * written after name a new one, created by the next write. */
 void               north_mcp_shared_task_store_set_lease (NorthMcpTaskStore *store,
                                                           guint              lease_s);
+/* Signal of a shared store (no arguments), on the main context of its
+ * calls: the lease of this process is lost (see above). The handlers of
+ * the tasks it wrote running records for must stop: those tasks are, or
+ * will be, failed. */
+#define NORTH_MCP_SHARED_TASK_STORE_SIGNAL_LEASE_LOST "lease-lost"
 
 G_END_DECLS

@@ -15,6 +15,8 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
+#include "north-mcp-log-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-protocol-host-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-revision-2026-private.h"
@@ -46,6 +48,7 @@ tasks_release_shared (Tasks *tasks)
   north_mcp_state_store_unsubscribe (tasks->shared, tasks->update_id);
   north_mcp_state_store_unsubscribe (tasks->shared, tasks->ack_id);
   tasks->cancel_id = tasks->update_id = tasks->ack_id = 0;
+  g_signal_handlers_disconnect_by_data (tasks->store, tasks);
   north_mcp_tasks_end_awaiting (tasks);
   g_clear_object (&tasks->shared);
   g_clear_object (&tasks->store);
@@ -299,6 +302,42 @@ on_update_message (const char *channel,
                                    NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, update_decided, taking);
 }
 
+/* The shared @store lost the lease of this process: the tasks whose
+ * running records name it are failed by the replicas that read them, so
+ * their handlers stop now, not at their next write (refused then). Not
+ * those with no record yet (admitted: written under the new lease), nor
+ * ended ones whose final record waits to be written. */
+static void
+on_lease_lost (NorthMcpTaskStore *store,
+               Tasks             *tasks)
+{
+  static NorthMcpLogThrottle throttle;
+  g_autoptr(GPtrArray) lost = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_task_runner_unref);
+  GHashTableIter iter;
+  Runner *runner;
+
+  g_hash_table_iter_init (&iter, tasks->runners);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
+    if (runner->store == store && (runner->created || runner->announced != NULL) &&
+        !north_mcp_task_status_is_terminal (north_mcp_object_get_string (runner->record, "status")))
+      g_ptr_array_add (lost, north_mcp_task_runner_ref (runner));
+  for (guint i = 0; i < lost->len; i++)
+    {
+      guint skipped;
+
+      runner = g_ptr_array_index (lost, i);
+      if (north_mcp_log_throttle_pass (&throttle, &skipped))
+        {
+          g_autofree char *more = north_mcp_log_throttle_more (skipped);
+
+          north_mcp_log_warning ("NorthMCP.Tasks", "Stopped the handler of task %s: this server's lease in the "
+                                 "task store is lost (gone, or not renewed in time), so the task fails%s",
+                                 runner->task_id, more);
+        }
+      north_mcp_task_runner_drop (runner);
+    }
+}
+
 /* The records go to @shared (maybe NULL: in memory). */
 static void
 tasks_use_store (Tasks              *tasks,
@@ -320,6 +359,8 @@ tasks_use_store (Tasks              *tasks,
       tasks->ack_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_ACK_CHANNEL,
                                                        north_mcp_tasks_on_update_ack, tasks, NULL);
       north_mcp_shared_task_store_set_lease (tasks->store, tasks->lease_s);
+      g_signal_connect (tasks->store, NORTH_MCP_SHARED_TASK_STORE_SIGNAL_LEASE_LOST, G_CALLBACK (on_lease_lost),
+                        tasks);
     }
   else
     tasks->store = north_mcp_memory_task_store_new (NORTH_MCP_TASK_MAX_PER_OWNER, NORTH_MCP_TASK_MAX_TOTAL,

@@ -7,6 +7,7 @@
 
 #include <north-mcp.h>
 #include "north-mcp-http-transport-private.h"
+#include "north-mcp-log-throttle-private.h"
 #include "north-mcp-redis-client-private.h"
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
@@ -1647,16 +1648,26 @@ test_lease_after_store_restart (Fixture *f, gconstpointer data)
  * handler here stops with the result's write. (Cut off is the lease
  * lapsing: deleted here, as an outage longer than it would let it
  * expire.) */
+/* The key of the lease of the replica that runs @task_id, as its
+ * running record names it. */
+static char *
+lease_key_of (const char *task_id)
+{
+  g_autofree char *record_key = g_strconcat (NORTH_MCP_STATE_STORE_PREFIX "task:", task_id, NULL);
+  g_autoptr(NorthMcpRedisReply) record = redis_run (2, (const char *[]) { "GET", record_key });
+  g_autoptr(JsonNode) envelope = json_from_string (north_mcp_redis_reply_get_string (record, NULL), NULL);
+
+  return g_strconcat (NORTH_MCP_STATE_STORE_PREFIX "task-runner:",
+                      json_object_get_string_member (json_node_get_object (envelope), "runner"), NULL);
+}
+
 static void
 test_cut_off_runner_keeps_final (Fixture *f, gconstpointer data)
 {
   Fixture other = { 0 };
   g_autofree char *task_id = NULL;
-  g_autofree char *record_key = NULL;
   g_autofree char *lease_key = NULL;
-  g_autoptr(NorthMcpRedisReply) record = NULL;
   g_autoptr(NorthMcpRedisReply) deleted = NULL;
-  g_autoptr(JsonNode) envelope = NULL;
   g_autoptr(JsonObject) gone = NULL;
   g_autoptr(JsonObject) after = NULL;
   g_autoptr(JsonObject) here = NULL;
@@ -1666,20 +1677,17 @@ test_cut_off_runner_keeps_final (Fixture *f, gconstpointer data)
   replica_start (&other);
   serve_from_redis (f);
   task_id = start_task (f, "gate");
-  record_key = g_strconcat (NORTH_MCP_STATE_STORE_PREFIX "task:", task_id, NULL);
-  record = redis_run (2, (const char *[]) { "GET", record_key });
-  envelope = json_from_string (north_mcp_redis_reply_get_string (record, NULL), NULL);
-  lease_key = g_strconcat (NORTH_MCP_STATE_STORE_PREFIX "task-runner:",
-                           json_object_get_string_member (json_node_get_object (envelope), "runner"), NULL);
+  lease_key = lease_key_of (task_id);
   deleted = redis_run (2, (const char *[]) { "DEL", lease_key });
   g_assert_cmpint (north_mcp_redis_reply_get_integer (deleted), ==, 1);
 
   gone = get_task (&other, task_id);
   g_assert_cmpstr (json_object_get_string_member (gone, "status"), ==, "failed");
 
-  /* Back: the handler's result comes. */
+  /* Back: the handler's result comes (nearly always before the next
+   * renewal of the lease, which would stop the handler first: the same
+   * for the record). */
   tasks = north_mcp_tasks_get (NORTH_MCP_PROTOCOL_HOST (f->server));
-  g_assert_true (g_hash_table_contains (tasks->runners, task_id));
   gate_open ();
   watchdog = test_watchdog_add ("the handler to stop");
   while (g_hash_table_contains (tasks->runners, task_id))
@@ -1693,6 +1701,135 @@ test_cut_off_runner_keeps_final (Fixture *f, gconstpointer data)
                    json_object_get_string_member (gone, "statusMessage"));
   here = get_task (f, task_id);
   g_assert_cmpstr (json_object_get_string_member (here, "status"), ==, "failed");
+
+  replica_end (&other);
+  use_store (f, NULL);
+}
+
+/* Iterates until @cancellable is cancelled; aborts the test naming @what
+ * after TEST_PATIENCE_S. */
+static void
+wait_cancelled (GCancellable *cancellable,
+                const char   *what)
+{
+  guint watchdog = test_watchdog_add (what);
+
+  while (!g_cancellable_is_cancelled (cancellable))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+}
+
+/* A replica whose lease is gone has its tasks failed by the others
+ * (their tasks/get): its handlers must stop as soon as a renewal of the
+ * lease finds that, not run on (for hours, acting on the world) until
+ * their next write is refused. Gone is deleted here, as a Redis that
+ * lost it would. The replica goes on with a new lease for new tasks.
+ * It says so once per task, throttled (run in a subprocess, for its
+ * stderr): one line here for the two tasks. */
+static void
+test_lease_gone_cancels_handler (Fixture *f, gconstpointer data)
+{
+  Fixture other = { 0 };
+  g_autofree char *task_id = NULL;
+  g_autofree char *endless = NULL;
+  g_autofree char *lease_key = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *second_lease_key = NULL;
+  g_autoptr(NorthMcpRedisReply) deleted = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonObject) running = NULL;
+  Tasks *tasks;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr ("*NorthMCP.Tasks - WARNING - Stopped the handler of task "
+                                 "????????????????????????????????: this server's lease in the task store is "
+                                 "lost*");
+      g_test_trap_assert_stderr_unmatched ("*Stopped the handler*Stopped the handler*");
+      return;
+    }
+
+  north_mcp_log_throttle_set_interval (G_MAXINT64 / 4);
+  replica_start (&other);
+  serve_from_redis (f);
+  /* Renewed every second. */
+  north_mcp_tasks_set_lease (NORTH_MCP_PROTOCOL_HOST (f->server), 3);
+  task_id = start_task (f, "gate");
+  cancellable = g_object_ref (north_mcp_context_get_cancellable (gated));
+  endless = start_task (f, "forever");
+  lease_key = lease_key_of (task_id);
+  deleted = redis_run (2, (const char *[]) { "DEL", lease_key });
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (deleted), ==, 1);
+  gone = get_task (&other, task_id);
+  g_assert_cmpstr (json_object_get_string_member (gone, "status"), ==, "failed");
+
+  wait_cancelled (cancellable, "the handler of the task failed elsewhere to be cancelled");
+  tasks = north_mcp_tasks_get (NORTH_MCP_PROTOCOL_HOST (f->server));
+  g_assert_false (g_hash_table_contains (tasks->runners, task_id));
+  g_assert_false (g_hash_table_contains (tasks->runners, endless));
+  after = get_task (&other, task_id);
+  g_assert_cmpstr (json_object_get_string_member (after, "status"), ==, "failed");
+  g_assert_cmpstr (json_object_get_string_member (after, "statusMessage"), ==,
+                   json_object_get_string_member (gone, "statusMessage"));
+  /* Its late answer changes nothing. */
+  gate_open ();
+
+  /* A new task runs under a lease of its own, not the lost one. */
+  second = start_task (f, "gate");
+  second_lease_key = lease_key_of (second);
+  g_assert_cmpstr (second_lease_key, !=, lease_key);
+  running = get_task (&other, second);
+  g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
+  gate_open ();
+
+  replica_end (&other);
+  use_store (f, NULL);
+}
+
+/* Likewise a replica cut off from Redis (which answers nothing) for
+ * longer than its lease: the others fail its tasks once it lapses, so
+ * its handlers stop then, by its own clock, without waiting to hear
+ * from Redis again. */
+static void
+test_lease_lapsed_cancels_handler (Fixture *f, gconstpointer data)
+{
+  Fixture other = { 0 };
+  g_autofree char *task_id = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(JsonObject) running = NULL;
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (redis.uri, NULL);
+  guint watchdog;
+
+  use_store (f, store);
+  north_mcp_tasks_set_lease (NORTH_MCP_PROTOCOL_HOST (f->server), 3);
+  task_id = start_task (f, "gate");
+  cancellable = g_object_ref (north_mcp_context_get_cancellable (gated));
+
+  test_redis_server_signal (&redis, SIGSTOP);
+  wait_cancelled (cancellable, "the handler of the task whose lease lapsed to be cancelled");
+  test_redis_server_signal (&redis, SIGCONT);
+  gate_open ();
+
+  replica_start (&other);
+  gone = wait_task (&other, task_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (gone, "status"), ==, "failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (gone, "statusMessage"), "stopped"));
+
+  /* Back (reconnected), the replica runs new tasks under a new lease. */
+  watchdog = test_watchdog_add ("the replica to reconnect");
+  while (!north_mcp_state_store_is_available (store))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  second = start_task (f, "gate");
+  running = get_task (&other, second);
+  g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
+  gate_open ();
 
   replica_end (&other);
   use_store (f, NULL);
@@ -1757,6 +1894,10 @@ main (int argc, char **argv)
               test_lease_after_store_restart, fixture_teardown);
   g_test_add ("/tasks-http/cut-off-runner-keeps-final", Fixture, NULL, fixture_setup,
               test_cut_off_runner_keeps_final, fixture_teardown);
+  g_test_add ("/tasks-http/lease-gone-cancels-handler", Fixture, NULL, fixture_setup,
+              test_lease_gone_cancels_handler, fixture_teardown);
+  g_test_add ("/tasks-http/lease-lapsed-cancels-handler", Fixture, NULL, fixture_setup,
+              test_lease_lapsed_cancels_handler, fixture_teardown);
   g_test_add ("/tasks-http/runner-gone", Fixture, NULL, fixture_setup, test_runner_gone, fixture_teardown);
   g_test_add ("/tasks-http/limit-before-handler-shared", Fixture, "shared", fixture_setup,
               test_limit_before_handler, fixture_teardown);
