@@ -49,7 +49,8 @@
  * the time of the lease since it was sent (monotonic clock: Redis
  * expires it no sooner). It then says so (the "lease-lost" signal: the
  * task layer stops the handlers of its running tasks), and the tasks
- * that start later name a new id, whose lease the next write creates.
+ * that start later name a new id, whose lease the next write creates; a
+ * write under way keeps naming the lost one.
  *
  * The same counters add up the records' bytes (both records of a task,
  * each until it expires; a rewrite replaces its record's size, so an
@@ -163,6 +164,10 @@ typedef struct
   gboolean             reread;   /* the final record, after a stub */
   gboolean             overtaken; /* ended while this update was written */
   char                *runner;   /* get: the process running it, as read */
+  /* The id of this process when the operation began, which its running
+   * record names: a lease lost meanwhile must not pass to a task whose
+   * handler was stopped for it. */
+  char                *writer;
 } Op;
 
 static void
@@ -172,6 +177,7 @@ op_free (Op *op)
   g_free (op->quota);
   g_free (op->task_id);
   g_free (op->runner);
+  g_free (op->writer);
   g_clear_pointer (&op->record, json_object_unref);
   g_free (op);
 }
@@ -511,9 +517,10 @@ call (GTask *task,
                                        step, task);
       return;
     }
-  /* A running record names this process, whose handler runs it. */
+  /* A running record names this process, whose handler runs it (by its
+   * id when the operation began). */
   envelope = stage == STAGE_WRITE_STUB ? stub_new (op->owner)
-             : envelope_new (op->owner, final ? NULL : self->runner_id, op->record);
+             : envelope_new (op->owner, final ? NULL : op->writer, op->record);
   /* Refused like a record over the byte limits: the task layer ends the
    * task with a small failed record instead. */
   if (stage != STAGE_WRITE_STUB && !envelope_is_readable (envelope))
@@ -822,6 +829,7 @@ shared_run (NorthMcpTaskStore              *store,
   op->owner = g_strdup (request->owner);
   op->task_id = g_strdup (request->task_id);
   op->record = request->record != NULL ? json_object_ref (request->record) : NULL;
+  op->writer = g_strdup (NORTH_MCP_SHARED_TASK_STORE (store)->runner_id);
   /* Writes count the task (a get may write a failed record back). */
   op->quota = quota_key_for (request->owner);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);

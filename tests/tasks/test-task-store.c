@@ -615,6 +615,78 @@ test_shared_runner_gone (Fixture *fixture, gconstpointer kind)
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED);
 }
 
+/* The process that runs task @id, as its running record names it. */
+static char *
+runner_of (Fixture *fixture, const char *id)
+{
+  g_autofree char *key = g_strconcat ("north-mcp:task:", fixture->prefix, id, NULL);
+  g_autoptr(NorthMcpRedisReply) running = redis_command ("GET", key, NULL);
+  g_autoptr(JsonNode) envelope = json_from_string (north_mcp_redis_reply_get_string (running, NULL), NULL);
+
+  return g_strdup (json_object_get_string_member (json_node_get_object (envelope), "runner"));
+}
+
+static void
+count_up (guint *count)
+{
+  (*count)++;
+}
+
+/* A renewal that finds the lease of its process gone says so (the task
+ * layer stops that process's handlers); the tasks created later name a
+ * new lease. An update under way then still writes the running record
+ * naming the lost lease it began under: its task's handler was stopped
+ * for that, so the record must not live on as `working` under the new
+ * one (other replicas fail it). */
+static void
+test_shared_lease_lost (Fixture *fixture, gconstpointer kind)
+{
+  g_autoptr(NorthMcpTaskStore) other = shared_store (fixture->uri);
+  g_autoptr(JsonObject) progress = record (fixture, "t1", "working", 3600000);
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(JsonObject) running = NULL;
+  g_autoptr(NorthMcpRedisReply) deleted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *lease_key = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *second = NULL;
+  Wait updated = { NULL };
+  guint lost = 0;
+
+  g_signal_connect_swapped (fixture->store, NORTH_MCP_SHARED_TASK_STORE_SIGNAL_LEASE_LOST, G_CALLBACK (count_up),
+                            &lost);
+  g_assert_true (create (fixture, "alice", "t1", 3600000, NULL));
+  first = runner_of (fixture, "t1");
+  lease_key = g_strconcat ("north-mcp:task-runner:", first, NULL);
+  deleted = redis_command ("DEL", lease_key, NULL);
+  g_assert_cmpint (north_mcp_redis_reply_get_integer (deleted), ==, 1);
+
+  /* The update reads the records first; the sweep's renewal goes out
+   * meanwhile, on the same connection: its answer comes first. */
+  json_object_set_string_member (progress, "statusMessage", "halfway");
+  north_mcp_task_store_update_async (fixture->store, "alice", progress, NULL, done, &updated);
+  g_assert_cmpint (expire (fixture, g_get_monotonic_time (), NULL), ==, 0);
+  g_assert_true (north_mcp_task_store_update_finish (fixture->store, await (&updated), &error));
+  g_assert_no_error (error);
+  g_clear_object (&updated.result);
+  g_assert_cmpuint (lost, ==, 1);
+  after = runner_of (fixture, "t1");
+  g_assert_cmpstr (after, ==, first);
+  gone = get_on (other, fixture, "alice", "t1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (gone, "status"), ==, "failed");
+
+  /* A new task lives under a new lease. */
+  g_assert_true (create (fixture, "alice", "t2", 3600000, NULL));
+  second = runner_of (fixture, "t2");
+  g_assert_cmpstr (second, !=, first);
+  running = get_on (other, fixture, "alice", "t2", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "working");
+  g_assert_cmpuint (lost, ==, 1);
+}
+
 /* Two replicas that share one Redis grant the limits once, not once
  * each, also after one restarts: the quota was counted in each replica's
  * memory, so that N replicas let a user keep N times the limit. An
@@ -1602,6 +1674,8 @@ main (int argc, char **argv)
               fixture_set_up, test_shared_expiry, fixture_tear_down);
   g_test_add ("/task-store/shared/runner-gone", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_runner_gone, fixture_tear_down);
+  g_test_add ("/task-store/shared/lease-lost", Fixture, GINT_TO_POINTER (SHARED),
+              fixture_set_up, test_shared_lease_lost, fixture_tear_down);
   g_test_add ("/task-store/shared/update-racing-end", Fixture, GINT_TO_POINTER (SHARED),
               fixture_set_up, test_shared_update_racing_end, fixture_tear_down);
   g_test_add ("/task-store/shared/longest-ttl", Fixture, GINT_TO_POINTER (SHARED),
