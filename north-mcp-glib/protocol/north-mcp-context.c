@@ -717,7 +717,9 @@ north_mcp_context_get_protocol_version (NorthMcpContext *self)
  * @self: a context
  *
  * Gets the cancellable that is cancelled when the client cancels the
- * request or its session ends. Pass it to whatever the handler waits for.
+ * request or its session ends (for a task: `tasks/cancel`, the server's
+ * stop, or, with a shared state store, the loss of the lease of the
+ * replica that runs it). Pass it to whatever the handler waits for.
  *
  * Returns: (transfer none): the cancellable
  */
