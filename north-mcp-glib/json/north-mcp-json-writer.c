@@ -167,6 +167,55 @@ static void write_node (GString  *out,
                         JsonNode *node,
                         gboolean  sorted);
 
+/* Whether write_string_to() writes U+FFFD for a byte of @name. */
+static gboolean
+has_invalid_utf8 (const char *name)
+{
+  for (const guchar *p = (const guchar *) name; *p != '\0'; p++)
+    if (*p >= 0x80)
+      {
+        gsize n = north_mcp_utf8_sequence_length (p, G_MAXSIZE);
+
+        if (n == 0)
+          return TRUE;
+        p += n - 1;
+      }
+  return FALSE;
+}
+
+/* Repeated names. A name that is no UTF-8 (a file name in Latin-1 that a
+ * handler made a key) is written with U+FFFD for its bad bytes, which can
+ * make it equal to another name of the object ("caf\xe9", "caf\xe8"): our
+ * reader refuses JSON with a repeated name, and other readers keep either
+ * member. So only the first member written under a name is written. Only
+ * objects with such a name pay for the table: NULL for the others. */
+static GHashTable *
+written_names_new (JsonObject *object)
+{
+  JsonObjectIter iter;
+  const char *name;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, NULL))
+    if (has_invalid_utf8 (name))
+      return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return NULL;
+}
+
+/* Whether @name (as written) is not yet in @written, which remembers it. */
+static gboolean
+name_first_written (GHashTable *written,
+                    const char *name)
+{
+  GString *text;
+
+  if (written == NULL)
+    return TRUE;
+  text = g_string_new (NULL);
+  write_string_to (text, name);
+  return g_hash_table_add (written, g_string_free (text, FALSE));
+}
+
 static int
 compare_names (gconstpointer a,
                gconstpointer b)
@@ -183,9 +232,11 @@ write_object (GString    *out,
               gboolean    sorted)
 {
   g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GHashTable) written = NULL;
   JsonObjectIter iter;
   const char *name;
   JsonNode *member;
+  gboolean first = TRUE;
 
   if (object == NULL)
     {
@@ -193,14 +244,15 @@ write_object (GString    *out,
       return;
     }
 
+  written = written_names_new (object);
   g_string_append_c (out, '{');
   if (!sorted)
     {
-      gboolean first = TRUE;
-
       json_object_iter_init_ordered (&iter, object);
       while (json_object_iter_next_ordered (&iter, &name, &member))
         {
+          if (!name_first_written (written, name))
+            continue;
           if (!first)
             g_string_append_c (out, ',');
           first = FALSE;
@@ -219,8 +271,11 @@ write_object (GString    *out,
   g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
     {
-      if (i > 0)
+      if (!name_first_written (written, g_ptr_array_index (names, i)))
+        continue;
+      if (!first)
         g_string_append_c (out, ',');
+      first = FALSE;
       north_mcp_json_write_string (out, g_ptr_array_index (names, i));
       g_string_append_c (out, ':');
       write_node (out, json_object_get_member (object, g_ptr_array_index (names, i)), TRUE);

@@ -12,6 +12,7 @@
 #include "north-mcp-auth-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-json-reader-private.h"
 #include "test-http-client.h"
 
 #define ACCEPT_BOTH "application/json, text/event-stream"
@@ -1834,6 +1835,64 @@ test_stateless_batch (Fixture       *f,
 }
 
 /* ------------------------------------------------------------------ */
+/* What a handler returns                                              */
+
+/* A tool that returns member names read from Latin-1 bytes (file names
+ * an attacker chose, say): "caf\xe9" and "caf\xe8" are no UTF-8, and
+ * both come out as "caf\uFFFD" next to a real "caf\uFFFD". */
+static NorthMcpToolResult *
+latin1_names_func (NorthMcpTool    *tool,
+                   NorthMcpContext *context,
+                   JsonObject      *arguments,
+                   gpointer         user_data,
+                   GError         **error)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_int_member (object, "caf\xe9", 1);
+  json_object_set_int_member (object, "caf\xe8", 2);
+  json_object_set_int_member (object, "caf\xef\xbf\xbd", 3);
+  return north_mcp_tool_result_new_structured_object (object);
+}
+
+/* The answer still reads as JSON with our own strict reader (as another
+ * replica or a client that refuses repeated names reads it): each name
+ * once, the first member kept, in structuredContent and in the text. */
+static void
+test_invalid_utf8_names_stay_unique (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("latin1", "Latin-1 member names");
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) text_node = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *text;
+  JsonObject *result, *structured;
+
+  north_mcp_tool_set_func (tool, latin1_names_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, tool);
+
+  reply = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                       "\"params\":{\"name\":\"latin1\",\"arguments\":{}}}");
+  g_assert_cmpuint (reply->status, ==, 200);
+  text = reply_text (reply);
+  node = north_mcp_json_read (text, strlen (text), 64, &error);
+  g_assert_no_error (error);
+
+  result = response_result (node);
+  structured = json_object_get_object_member (result, "structuredContent");
+  g_assert_cmpuint (json_object_get_size (structured), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (structured, "caf\xef\xbf\xbd"), ==, 1);
+
+  text = json_object_get_string_member (json_array_get_object_element (
+                                          json_object_get_array_member (result, "content"), 0), "text");
+  text_node = north_mcp_json_read (text, strlen (text), 64, &error);
+  g_assert_no_error (error);
+  assert_still_serving (f);
+}
+
+/* ------------------------------------------------------------------ */
 /* A client that goes away                                             */
 
 static void
@@ -2485,6 +2544,7 @@ main (int   argc,
   ADD ("/http/legacy/largest-unsent-bound", stateful, test_stream_with_largest_unsent_bound);
   ADD ("/http/legacy/stateless-refused", stateless, test_stateless_legacy_refused);
   ADD ("/http/stateless/batch", stateless, test_stateless_batch);
+  ADD ("/http/stateless/invalid-utf8-names-stay-unique", stateless, test_invalid_utf8_names_stay_unique);
   ADD ("/http/stateless/client-goes-away", stateless, test_client_goes_away);
   ADD ("/http/stateful/client-goes-away", stateful, test_client_goes_away);
   ADD ("/http/stateful/cancelled-request", stateful, test_cancelled_request);

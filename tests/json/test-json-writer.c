@@ -182,6 +182,25 @@ test_invalid_utf8 (void)
     back = north_mcp_json_read (text, strlen (text), 8, &error);
     g_assert_no_error (error);
   }
+
+  /* Names that become one: the first written is kept, so that the text
+   * has no repeated name (the HTTP test sends one). */
+  {
+    g_autoptr(JsonObject) object = json_object_new ();
+    g_autoptr(JsonNode) node = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *canonical = NULL;
+
+    json_object_set_int_member (object, "z", 0);
+    json_object_set_int_member (object, "n\xe9", 1);
+    json_object_set_int_member (object, "n\xe8", 2);
+    json_object_set_int_member (object, "n\xef\xbf\xbd", 3);
+    node = json_node_init_object (json_node_alloc (), object);
+    text = json_test_write (node, FALSE);
+    g_assert_cmpstr (text, ==, "{\"z\":0,\"n\xef\xbf\xbd\":1}");
+    canonical = json_test_write (node, TRUE);
+    g_assert_cmpstr (canonical, ==, "{\"n\xef\xbf\xbd\":2,\"z\":0}");
+  }
 }
 
 static void
