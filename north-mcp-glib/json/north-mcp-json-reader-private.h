@@ -29,6 +29,16 @@ JsonNode *north_mcp_json_read (const char  *data,
                                guint        max_depth,
                                GError     **error);
 
+/* The same for text that our writer wrote from a tree (a handler's result
+ * read back to be gathered as a tree): any number of members, with any
+ * names. Their bounds are for what a client sends; a tree that was built
+ * already cost what reading it back costs. Only @max_depth still bounds
+ * the reader's recursion. */
+JsonNode *north_mcp_json_read_own (const char  *data,
+                                   gsize        length,
+                                   guint        max_depth,
+                                   GError     **error);
+
 /* Receives one member of the object north_mcp_json_read_members() reads,
  * and owns @value; returns FALSE to stop reading. */
 typedef gboolean (*NorthMcpJsonMemberFunc) (const char *name,

@@ -49,6 +49,7 @@ typedef struct {
   const guchar *end;
   guint         depth;
   guint         max_depth;
+  gboolean      own;      /* our writer's text: no bounds on members */
   GError      **error;
 
   /* Decoded strings (member names of the enclosing objects, then the
@@ -513,7 +514,7 @@ object_sink (const char *name,
   ObjectBuilder *b = data;
   guint size = json_object_get_size (b->object);
 
-  if (b->counts == NULL && size >= MAX_SHARED_HASH)
+  if (b->counts == NULL && size >= MAX_SHARED_HASH && !b->reader->own)
     start_counting (b);
 
   if (b->counts != NULL && !count_hash (b, glib_str_hash (name)))
@@ -592,7 +593,7 @@ read_member (Reader   *r,
       fail (r, r->p >= r->end ? "unterminated object" : "expected a member name");
       return FALSE;
     }
-  if (++members->count > NORTH_MCP_JSON_MAX_MEMBERS)
+  if (++members->count > NORTH_MCP_JSON_MAX_MEMBERS && !r->own)
     {
       fail (r, "more than " G_STRINGIFY (NORTH_MCP_JSON_MAX_MEMBERS) " members in an object");
       return FALSE;
@@ -728,6 +729,7 @@ reader_init (Reader     *r,
   r->end = length > 0 ? r->start + length : r->start;
   r->depth = 0;
   r->max_depth = max_depth;
+  r->own = FALSE;
   r->error = error;
   r->stack = r->inline_stack;
   r->stack_len = 0;
@@ -767,11 +769,12 @@ north_mcp_json_read_members (const char             *data,
   return ok;
 }
 
-JsonNode *
-north_mcp_json_read (const char  *data,
-                     gsize        length,
-                     guint        max_depth,
-                     GError     **error)
+static JsonNode *
+read_text (const char  *data,
+           gsize        length,
+           guint        max_depth,
+           gboolean     own,
+           GError     **error)
 {
   Reader r;
   JsonNode *root;
@@ -780,6 +783,7 @@ north_mcp_json_read (const char  *data,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   reader_init (&r, data, length, max_depth, error);
+  r.own = own;
 
   skip_whitespace (&r);
   if (r.p >= r.end)
@@ -806,4 +810,22 @@ north_mcp_json_read (const char  *data,
    * request), and nothing relies on it; a handler that edits its own
    * arguments only changes its own request. */
   return root;
+}
+
+JsonNode *
+north_mcp_json_read (const char  *data,
+                     gsize        length,
+                     guint        max_depth,
+                     GError     **error)
+{
+  return read_text (data, length, max_depth, FALSE, error);
+}
+
+JsonNode *
+north_mcp_json_read_own (const char  *data,
+                         gsize        length,
+                         guint        max_depth,
+                         GError     **error)
+{
+  return read_text (data, length, max_depth, TRUE, error);
 }

@@ -5,7 +5,13 @@
 #include "config.h"
 
 #include "north-mcp-channel-private.h"
+#include "north-mcp-error.h"
 #include "north-mcp-json-reader-private.h"
+#include "north-mcp-jsonrpc-private.h"
+
+/* How deep a result sent as text may nest to reach a channel that takes
+ * trees (see north_mcp_channel_real_send_response_text()). */
+#define NORTH_MCP_CHANNEL_MAX_TEXT_DEPTH 1024
 
 typedef struct
 {
@@ -28,16 +34,29 @@ north_mcp_channel_real_can_stream (NorthMcpChannel *self)
   return FALSE;
 }
 
-/* Channels that only take trees (the tests' own): read the text back;
- * it is our writer's output, so it parses. */
+/* Channels that only take trees (tasks, batches, the tests' own): read
+ * the text back. It is our writer's output, which a handler's result may
+ * make larger than what a client may send (a map of thousands of
+ * members): read it without those bounds. Only a result nested deeper than
+ * the reader recurses is not read back; it is answered with an error
+ * rather than dropped, which would leave its request unanswered. */
 static void
 north_mcp_channel_real_send_response_text (NorthMcpChannel *self,
                                            GString         *text)
 {
-  g_autoptr(JsonNode) message = north_mcp_json_read (text->str, text->len, 1024, NULL);
+  g_autoptr(JsonNode) message = north_mcp_json_read_own (text->str, text->len,
+                                                         NORTH_MCP_CHANNEL_MAX_TEXT_DEPTH, NULL);
 
+  if (message == NULL)
+    {
+      g_autoptr(JsonNode) id = north_mcp_jsonrpc_read_result_text_id (text->str, text->len);
+
+      message = north_mcp_jsonrpc_error_new (id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
+                                             "Internal error: the result is nested more than "
+                                             G_STRINGIFY (NORTH_MCP_CHANNEL_MAX_TEXT_DEPTH)
+                                             " levels deep", NULL);
+    }
   g_string_free (text, TRUE);
-  g_return_if_fail (message != NULL);
   NORTH_MCP_CHANNEL_GET_CLASS (self)->send (self, message);
 }
 

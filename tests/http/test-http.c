@@ -1892,6 +1892,90 @@ test_invalid_utf8_names_stay_unique (Fixture       *f,
   assert_still_serving (f);
 }
 
+/* A tool that returns a map of more members than the reader takes from a
+ * client (NORTH_MCP_JSON_MAX_MEMBERS): a directory listing, say. */
+static NorthMcpToolResult *
+many_members_func (NorthMcpTool    *tool,
+                   NorthMcpContext *context,
+                   JsonObject      *arguments,
+                   gpointer         user_data,
+                   GError         **error)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  for (guint i = 0; i < 1500; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("file-%u", i);
+
+      json_object_set_int_member (object, name, i);
+    }
+  return north_mcp_tool_result_new_structured_object (object);
+}
+
+/* A tool whose result nests deeper than a result is read back. */
+static NorthMcpToolResult *
+deep_func (NorthMcpTool    *tool,
+           NorthMcpContext *context,
+           JsonObject      *arguments,
+           gpointer         user_data,
+           GError         **error)
+{
+  g_autoptr(JsonNode) node = json_node_init_null (json_node_alloc ());
+
+  for (guint i = 0; i < 1100; i++)
+    {
+      JsonArray *array = json_array_new ();
+
+      json_array_add_element (array, g_steal_pointer (&node));
+      node = json_node_init_array (json_node_alloc (), array);
+      json_array_unref (array);
+    }
+  return north_mcp_tool_result_new_structured (node);
+}
+
+/* The answers of a batch are gathered as trees: a result that our writer
+ * wrote is read back whatever its size, not dropped for the bounds put on
+ * what clients send (the batch would never be answered). */
+static void
+test_batch_large_result (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("many", "A large map");
+  g_autoptr(NorthMcpTool) deep = north_mcp_tool_new ("deep", "A deep result");
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *response, *structured, *error;
+
+  north_mcp_tool_set_func (tool, many_members_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, tool);
+  north_mcp_tool_set_func (deep, deep_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, deep);
+
+  reply = mcp_post (f, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                       "\"params\":{\"name\":\"many\",\"arguments\":{}}},"
+                       "{\"jsonrpc\":\"2.0\",\"id\":\"d\",\"method\":\"tools/call\","
+                       "\"params\":{\"name\":\"deep\",\"arguments\":{}}},"
+                       "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}]");
+  g_assert_cmpuint (reply->status, ==, 200);
+  node = north_mcp_json_read_own (reply_text (reply), strlen (reply_text (reply)), 2048, NULL);
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 3);
+
+  /* Too deep to be gathered: answered with an error, not left unanswered. */
+  response = json_array_get_object_element (json_node_get_array (node), 1);
+  g_assert_cmpstr (json_object_get_string_member (response, "id"), ==, "d");
+  error = json_object_get_object_member (response, "error");
+  g_assert_nonnull (error);
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR);
+  response = json_array_get_object_element (json_node_get_array (node), 0);
+  g_assert_cmpint (json_object_get_int_member (response, "id"), ==, 1);
+  structured = json_object_get_object_member (json_object_get_object_member (response, "result"),
+                                              "structuredContent");
+  g_assert_cmpuint (json_object_get_size (structured), ==, 1500);
+  assert_still_serving (f);
+}
+
 /* ------------------------------------------------------------------ */
 /* A client that goes away                                             */
 
@@ -2545,6 +2629,7 @@ main (int   argc,
   ADD ("/http/legacy/stateless-refused", stateless, test_stateless_legacy_refused);
   ADD ("/http/stateless/batch", stateless, test_stateless_batch);
   ADD ("/http/stateless/invalid-utf8-names-stay-unique", stateless, test_invalid_utf8_names_stay_unique);
+  ADD ("/http/stateless/batch-large-result", stateless, test_batch_large_result);
   ADD ("/http/stateless/client-goes-away", stateless, test_client_goes_away);
   ADD ("/http/stateful/client-goes-away", stateful, test_client_goes_away);
   ADD ("/http/stateful/cancelled-request", stateful, test_cancelled_request);
