@@ -10,6 +10,7 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-schema-impl-private.h"
+#include "north-mcp-utf8-private.h"
 
 /* A check may not take more steps than this inside branches (subschemas
  * of `allOf`, `anyOf`, `oneOf` and `$ref`): each branch entered, and each
@@ -485,13 +486,15 @@ check_string (Node        *node,
   if (node->count[COUNT_MIN_LENGTH] < 0 && node->count[COUNT_MAX_LENGTH] < 0)
     return TRUE;
 
-  /* Lengths count characters, not bytes. */
-  if (string == NULL)
-    length = 0;
-  else if (g_utf8_validate (string, -1, NULL))
-    length = g_utf8_strlen (string, -1);
-  else
-    length = strlen (string);
+  /* Lengths count characters, not bytes: as the writer sends them, where
+   * a byte that is no UTF-8 (in a handler's result) is one U+FFFD. */
+  length = 0;
+  for (const guchar *p = (const guchar *) string; p != NULL && *p != '\0'; length++)
+    {
+      gsize n = *p < 0x80 ? 1 : north_mcp_utf8_sequence_length (p, G_MAXSIZE);
+
+      p += n > 0 ? n : 1;
+    }
 
   return check_count (node, COUNT_MIN_LENGTH, COUNT_MAX_LENGTH, length,
                       "character", "characters", state, error);

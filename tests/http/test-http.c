@@ -1892,6 +1892,48 @@ test_invalid_utf8_names_stay_unique (Fixture       *f,
   assert_still_serving (f);
 }
 
+/* "é" and a Latin-1 byte: two characters as the client reads them. */
+static NorthMcpToolResult *
+short_name_func (NorthMcpTool    *tool,
+                 NorthMcpContext *context,
+                 JsonObject      *arguments,
+                 gpointer         user_data,
+                 GError         **error)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_string_member (object, "name", "\xc3\xa9\xe9");
+  return north_mcp_tool_result_new_structured_object (object);
+}
+
+/* The output schema is checked against what the client gets: a name of
+ * at least 3 characters is not met by 2 characters written from 3 bytes
+ * (the invalid one is U+FFFD, one character, as the writer sends it). */
+static void
+test_output_length_as_sent (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("short", "A short name");
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *result;
+
+  g_assert_true (north_mcp_tool_set_output_schema_json (tool,
+      "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":3}}}", &error));
+  g_assert_no_error (error);
+  north_mcp_tool_set_func (tool, short_name_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, tool);
+
+  reply = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                       "\"params\":{\"name\":\"short\",\"arguments\":{}}}");
+  g_assert_cmpuint (reply->status, ==, 200);
+  node = parse_json (reply_text (reply));
+  result = response_result (node);
+  g_assert_true (json_object_get_boolean_member_with_default (result, "isError", FALSE));
+  g_assert_false (json_object_has_member (result, "structuredContent"));
+}
+
 /* A tool that returns a map of more members than the reader takes from a
  * client (NORTH_MCP_JSON_MAX_MEMBERS): a directory listing, say. */
 static NorthMcpToolResult *
@@ -2630,6 +2672,7 @@ main (int   argc,
   ADD ("/http/stateless/batch", stateless, test_stateless_batch);
   ADD ("/http/stateless/invalid-utf8-names-stay-unique", stateless, test_invalid_utf8_names_stay_unique);
   ADD ("/http/stateless/batch-large-result", stateless, test_batch_large_result);
+  ADD ("/http/stateless/output-length-as-sent", stateless, test_output_length_as_sent);
   ADD ("/http/stateless/client-goes-away", stateless, test_client_goes_away);
   ADD ("/http/stateful/client-goes-away", stateful, test_client_goes_away);
   ADD ("/http/stateful/cancelled-request", stateful, test_cancelled_request);
