@@ -400,7 +400,13 @@ north_mcp_tool_get_input_schema (NorthMcpTool *self)
  * @schema: an object schema (root `"type": "object"`); a reference is taken
  *
  * Sets the JSON Schema of the tool's arguments. Calls are checked against
- * it before the handler runs: required members and JSON types at least.
+ * it before the handler runs: `type`, `properties`, `required`,
+ * `additionalProperties`, `items`, `prefixItems`, `enum`, `const`, the
+ * numeric bounds, the lengths and counts (`minLength`, `maxItems`…),
+ * `allOf`, `anyOf`, `oneOf` and local `$ref`s. Other keywords (`pattern`,
+ * `patternProperties`, `format`, `multipleOf`, `uniqueItems`, `not`,
+ * `if`…) are sent to clients but not checked: a handler that relies on
+ * one checks it itself.
  */
 void
 north_mcp_tool_set_input_schema (NorthMcpTool *self,
