@@ -12,9 +12,9 @@ G_BEGIN_DECLS
  * insertion order). Strings are escaped so the result is one line of
  * valid JSON: `"`, `\`, every control character (U+0000..U+001F and
  * U+007F), and U+2028/U+2029 (line breaks to JavaScript); a byte that
- * starts no well-formed UTF-8 sequence is written as U+FFFD, and of the
- * members of an object whose names are then written alike, only the first
- * is written (no repeated names). Integers are
+ * starts no well-formed UTF-8 sequence is written as U+FFFD, and a member
+ * whose name is then written like another's is left out (no repeated
+ * names: a valid name wins, else the first written). Integers are
  * exact; doubles use the shortest form that reads back to the same value
  * and always look like doubles ("1.0"); non-finite doubles, which JSON
  * cannot express, are written as null. */

@@ -185,35 +185,47 @@ has_invalid_utf8 (const char *name)
 
 /* Repeated names. A name that is no UTF-8 (a file name in Latin-1 that a
  * handler made a key) is written with U+FFFD for its bad bytes, which can
- * make it equal to another name of the object ("caf\xe9", "caf\xe8"): our
- * reader refuses JSON with a repeated name, and other readers keep either
- * member. So only the first member written under a name is written. Only
- * objects with such a name pay for the table: NULL for the others. */
-static GHashTable *
-written_names_new (JsonObject *object)
-{
-  JsonObjectIter iter;
-  const char *name;
-
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, NULL))
-    if (has_invalid_utf8 (name))
-      return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  return NULL;
-}
-
-/* Whether @name (as written) is not yet in @written, which remembers it. */
+ * make it equal to another name of the object ("caf\xe9", "caf\xe8",
+ * "caf\uFFFD"): our reader refuses JSON with a repeated name, and other
+ * readers keep either member. So a member with such a name is left out
+ * when the object has a member of that name as written (which is always
+ * written), or another such name was written alike before it.
+ * @repaired: the repaired names written, made at the first (objects
+ * without one do not pay for it). */
 static gboolean
-name_first_written (GHashTable *written,
-                    const char *name)
+name_is_written (JsonObject  *object,
+                 const char  *name,
+                 GHashTable **repaired)
 {
   GString *text;
 
-  if (written == NULL)
+  if (!has_invalid_utf8 (name))
     return TRUE;
+
+  /* The name as written, before escapes (which are one-to-one). */
   text = g_string_new (NULL);
-  write_string_to (text, name);
-  return g_hash_table_add (written, g_string_free (text, FALSE));
+  for (const guchar *p = (const guchar *) name; *p != '\0';)
+    {
+      gsize n = *p < 0x80 ? 1 : north_mcp_utf8_sequence_length (p, G_MAXSIZE);
+
+      if (n == 0)
+        {
+          g_string_append_len (text, "\xef\xbf\xbd", 3);
+          n = 1;
+        }
+      else
+        g_string_append_len (text, (const char *) p, n);
+      p += n;
+    }
+
+  if (json_object_has_member (object, text->str))
+    {
+      g_string_free (text, TRUE);
+      return FALSE;
+    }
+  if (*repaired == NULL)
+    *repaired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return g_hash_table_add (*repaired, g_string_free (text, FALSE));
 }
 
 static int
@@ -232,7 +244,7 @@ write_object (GString    *out,
               gboolean    sorted)
 {
   g_autoptr(GPtrArray) names = NULL;
-  g_autoptr(GHashTable) written = NULL;
+  g_autoptr(GHashTable) repaired = NULL;
   JsonObjectIter iter;
   const char *name;
   JsonNode *member;
@@ -244,14 +256,13 @@ write_object (GString    *out,
       return;
     }
 
-  written = written_names_new (object);
   g_string_append_c (out, '{');
   if (!sorted)
     {
       json_object_iter_init_ordered (&iter, object);
       while (json_object_iter_next_ordered (&iter, &name, &member))
         {
-          if (!name_first_written (written, name))
+          if (!name_is_written (object, name, &repaired))
             continue;
           if (!first)
             g_string_append_c (out, ',');
@@ -271,7 +282,7 @@ write_object (GString    *out,
   g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
     {
-      if (!name_first_written (written, g_ptr_array_index (names, i)))
+      if (!name_is_written (object, g_ptr_array_index (names, i), &repaired))
         continue;
       if (!first)
         g_string_append_c (out, ',');

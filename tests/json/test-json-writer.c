@@ -183,8 +183,9 @@ test_invalid_utf8 (void)
     g_assert_no_error (error);
   }
 
-  /* Names that become one: the first written is kept, so that the text
-   * has no repeated name (the HTTP test sends one). */
+  /* Names that become one: the valid one is kept, else the first
+   * written, so that the text has no repeated name (the HTTP test sends
+   * one). */
   {
     g_autoptr(JsonObject) object = json_object_new ();
     g_autoptr(JsonNode) node = NULL;
@@ -195,11 +196,13 @@ test_invalid_utf8 (void)
     json_object_set_int_member (object, "n\xe9", 1);
     json_object_set_int_member (object, "n\xe8", 2);
     json_object_set_int_member (object, "n\xef\xbf\xbd", 3);
+    json_object_set_int_member (object, "m\xe9", 4);
+    json_object_set_int_member (object, "m\xe8", 5);
     node = json_node_init_object (json_node_alloc (), object);
     text = json_test_write (node, FALSE);
-    g_assert_cmpstr (text, ==, "{\"z\":0,\"n\xef\xbf\xbd\":1}");
+    g_assert_cmpstr (text, ==, "{\"z\":0,\"n\xef\xbf\xbd\":3,\"m\xef\xbf\xbd\":4}");
     canonical = json_test_write (node, TRUE);
-    g_assert_cmpstr (canonical, ==, "{\"n\xef\xbf\xbd\":2,\"z\":0}");
+    g_assert_cmpstr (canonical, ==, "{\"m\xef\xbf\xbd\":5,\"n\xef\xbf\xbd\":3,\"z\":0}");
   }
 }
 
