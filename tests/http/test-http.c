@@ -1472,16 +1472,17 @@ forgetful_func (NorthMcpTool    *tool,
   /* Returns without answering and without keeping the context. */
 }
 
+/* Returns {"n": @user_data}, a string. */
 static NorthMcpToolResult *
-misshapen_func (NorthMcpTool    *tool,
-                NorthMcpContext *context,
-                JsonObject      *arguments,
-                gpointer         user_data,
-                GError         **error)
+string_n_func (NorthMcpTool    *tool,
+               NorthMcpContext *context,
+               JsonObject      *arguments,
+               gpointer         user_data,
+               GError         **error)
 {
   g_autoptr(JsonObject) object = json_object_new ();
 
-  json_object_set_string_member (object, "n", "not a number");
+  json_object_set_string_member (object, "n", user_data);
   return north_mcp_tool_result_new_structured_object (object);
 }
 
@@ -1504,7 +1505,7 @@ test_handler_bugs_do_not_flood_the_log (Fixture       *f,
       g_assert_true (north_mcp_tool_set_output_schema_json (misshapen,
           "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}}", &error));
       g_assert_no_error (error);
-      north_mcp_tool_set_func (misshapen, misshapen_func, NULL, NULL);
+      north_mcp_tool_set_func (misshapen, string_n_func, "not a number", NULL);
       north_mcp_server_add_tool (f->server, forgetful);
       north_mcp_server_add_tool (f->server, misshapen);
       for (guint i = 0; i < 100; i++)
@@ -1837,6 +1838,32 @@ test_stateless_batch (Fixture       *f,
 /* ------------------------------------------------------------------ */
 /* What a handler returns                                              */
 
+/* Serves a tool @name running @func; returns it (the server's). */
+static NorthMcpTool *
+serve_tool (Fixture         *f,
+            const char      *name,
+            NorthMcpToolFunc func,
+            gpointer         user_data)
+{
+  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new (name, name);
+
+  north_mcp_tool_set_func (tool, func, user_data, NULL);
+  north_mcp_server_add_tool (f->server, tool);
+  return tool;
+}
+
+/* Calls the tool @name without arguments. */
+static Reply *
+call_tool (Fixture    *f,
+           const char *name)
+{
+  g_autofree char *body =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                     "\"params\":{\"name\":\"%s\",\"arguments\":{}}}", name);
+
+  return mcp_post (f, body);
+}
+
 /* A tool that returns member names read from Latin-1 bytes (file names
  * an attacker chose, say): "caf\xe9" and "caf\xe8" are no UTF-8, and
  * both come out as "caf\uFFFD" next to a real "caf\uFFFD". */
@@ -1855,27 +1882,30 @@ latin1_names_func (NorthMcpTool    *tool,
   return north_mcp_tool_result_new_structured_object (object);
 }
 
-/* The answer still reads as JSON with our own strict reader (as another
- * replica or a client that refuses repeated names reads it): each name
- * once, the member of the valid name kept, in structuredContent and in
- * the text. */
+/* What a handler returns that is no UTF-8 comes out as U+FFFD (one per
+ * byte), and the answer is what the server checked and reads back:
+ *
+ * - it reads as JSON with our own strict reader (as another replica or a
+ *   client that refuses repeated names reads it): each name once, the
+ *   member of the valid name kept, in structuredContent and in the text;
+ * - the output schema is checked against what the client gets: a string
+ *   of at least 3 characters is not met by 2 characters written from 3
+ *   bytes ("é" and a Latin-1 byte). */
 static void
-test_invalid_utf8_names_stay_unique (Fixture       *f,
-                                     gconstpointer  data)
+test_handler_invalid_utf8 (Fixture       *f,
+                           gconstpointer  data)
 {
-  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("latin1", "Latin-1 member names");
   g_autoptr(Reply) reply = NULL;
+  g_autoptr(Reply) short_reply = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(JsonNode) text_node = NULL;
+  g_autoptr(JsonNode) short_node = NULL;
   g_autoptr(GError) error = NULL;
   const char *text;
   JsonObject *result, *structured;
 
-  north_mcp_tool_set_func (tool, latin1_names_func, NULL, NULL);
-  north_mcp_server_add_tool (f->server, tool);
-
-  reply = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-                       "\"params\":{\"name\":\"latin1\",\"arguments\":{}}}");
+  serve_tool (f, "latin1", latin1_names_func, NULL);
+  reply = call_tool (f, "latin1");
   g_assert_cmpuint (reply->status, ==, 200);
   text = reply_text (reply);
   node = north_mcp_json_read (text, strlen (text), 64, &error);
@@ -1890,49 +1920,17 @@ test_invalid_utf8_names_stay_unique (Fixture       *f,
                                           json_object_get_array_member (result, "content"), 0), "text");
   text_node = north_mcp_json_read (text, strlen (text), 64, &error);
   g_assert_no_error (error);
-  assert_still_serving (f);
-}
 
-/* "é" and a Latin-1 byte: two characters as the client reads them. */
-static NorthMcpToolResult *
-short_name_func (NorthMcpTool    *tool,
-                 NorthMcpContext *context,
-                 JsonObject      *arguments,
-                 gpointer         user_data,
-                 GError         **error)
-{
-  g_autoptr(JsonObject) object = json_object_new ();
-
-  json_object_set_string_member (object, "name", "\xc3\xa9\xe9");
-  return north_mcp_tool_result_new_structured_object (object);
-}
-
-/* The output schema is checked against what the client gets: a name of
- * at least 3 characters is not met by 2 characters written from 3 bytes
- * (the invalid one is U+FFFD, one character, as the writer sends it). */
-static void
-test_output_length_as_sent (Fixture       *f,
-                            gconstpointer  data)
-{
-  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("short", "A short name");
-  g_autoptr(Reply) reply = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonObject *result;
-
-  g_assert_true (north_mcp_tool_set_output_schema_json (tool,
-      "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":3}}}", &error));
+  g_assert_true (north_mcp_tool_set_output_schema_json (serve_tool (f, "short", string_n_func, "\xc3\xa9\xe9"),
+      "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"string\",\"minLength\":3}}}", &error));
   g_assert_no_error (error);
-  north_mcp_tool_set_func (tool, short_name_func, NULL, NULL);
-  north_mcp_server_add_tool (f->server, tool);
-
-  reply = mcp_post (f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-                       "\"params\":{\"name\":\"short\",\"arguments\":{}}}");
-  g_assert_cmpuint (reply->status, ==, 200);
-  node = parse_json (reply_text (reply));
-  result = response_result (node);
+  short_reply = call_tool (f, "short");
+  g_assert_cmpuint (short_reply->status, ==, 200);
+  short_node = parse_json (reply_text (short_reply));
+  result = response_result (short_node);
   g_assert_true (json_object_get_boolean_member_with_default (result, "isError", FALSE));
   g_assert_false (json_object_has_member (result, "structuredContent"));
+  assert_still_serving (f);
 }
 
 /* A tool that returns a map of more members than the reader takes from a
@@ -1983,16 +1981,12 @@ static void
 test_batch_large_result (Fixture       *f,
                          gconstpointer  data)
 {
-  g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("many", "A large map");
-  g_autoptr(NorthMcpTool) deep = north_mcp_tool_new ("deep", "A deep result");
   g_autoptr(Reply) reply = NULL;
   g_autoptr(JsonNode) node = NULL;
   JsonObject *response, *structured, *error;
 
-  north_mcp_tool_set_func (tool, many_members_func, NULL, NULL);
-  north_mcp_server_add_tool (f->server, tool);
-  north_mcp_tool_set_func (deep, deep_func, NULL, NULL);
-  north_mcp_server_add_tool (f->server, deep);
+  serve_tool (f, "many", many_members_func, NULL);
+  serve_tool (f, "deep", deep_func, NULL);
 
   reply = mcp_post (f, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
                        "\"params\":{\"name\":\"many\",\"arguments\":{}}},"
@@ -2671,9 +2665,8 @@ main (int   argc,
   ADD ("/http/legacy/largest-unsent-bound", stateful, test_stream_with_largest_unsent_bound);
   ADD ("/http/legacy/stateless-refused", stateless, test_stateless_legacy_refused);
   ADD ("/http/stateless/batch", stateless, test_stateless_batch);
-  ADD ("/http/stateless/invalid-utf8-names-stay-unique", stateless, test_invalid_utf8_names_stay_unique);
+  ADD ("/http/stateless/handler-invalid-utf8", stateless, test_handler_invalid_utf8);
   ADD ("/http/stateless/batch-large-result", stateless, test_batch_large_result);
-  ADD ("/http/stateless/output-length-as-sent", stateless, test_output_length_as_sent);
   ADD ("/http/stateless/client-goes-away", stateless, test_client_goes_away);
   ADD ("/http/stateful/client-goes-away", stateful, test_client_goes_away);
   ADD ("/http/stateful/cancelled-request", stateful, test_cancelled_request);
