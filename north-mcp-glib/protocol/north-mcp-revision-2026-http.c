@@ -91,6 +91,46 @@ mismatch (JsonNode   *id,
   return header_error (id, NORTH_MCP_JSONRPC_ERROR_HEADER_MISMATCH, message, response_out);
 }
 
+typedef gboolean (*HeaderMatch) (const char *decoded, gconstpointer expected);
+
+static gboolean
+text_matches (const char    *decoded,
+              gconstpointer  expected)
+{
+  return g_str_equal (decoded, expected);
+}
+
+/* Whether @name came at least once and every copy of it, decoded,
+ * @matches @expected. Readers disagree on which copy of a repeated header
+ * counts (libsoup gives the last, Starlette and many gateways the first):
+ * a gateway that routes or authorizes by one copy would be passed if the
+ * server compared another with the body. Copies that all match are
+ * harmless. One pass over the header block (64 KiB at most). */
+static gboolean
+every_copy_matches (SoupMessageHeaders *headers,
+                    const char         *name,
+                    HeaderMatch         matches,
+                    gconstpointer       expected)
+{
+  SoupMessageHeadersIter iter;
+  const char *header, *value;
+  gboolean found = FALSE;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &header, &value))
+    {
+      g_autofree char *decoded = NULL;
+
+      if (g_ascii_strcasecmp (header, name) != 0)
+        continue;
+      decoded = north_mcp_revision_2026_decode_header_value (value);
+      if (decoded == NULL || !matches (decoded, expected))
+        return FALSE;
+      found = TRUE;
+    }
+  return found;
+}
+
 /* The textual form a header carries for a tool argument, or NULL when
  * the argument's type cannot travel in a header. */
 static char *
@@ -124,9 +164,10 @@ argument_header_text (JsonNode *value)
 }
 
 static gboolean
-header_matches_argument (const char *header,
-                         JsonNode   *value)
+header_matches_argument (const char    *header,
+                         gconstpointer  expected)
 {
+  JsonNode *value = (JsonNode *) expected;
   g_autofree char *text = argument_header_text (value);
   gint64 a, b;
 
@@ -171,7 +212,6 @@ check_param_headers (NorthMcpProtocolHost  *host,
       JsonObject *property = north_mcp_object_get_object (properties, l->data);
       const char *header_name = north_mcp_object_get_string (property, "x-mcp-header");
       g_autofree char *full_name = NULL;
-      g_autofree char *decoded = NULL;
       JsonNode *value;
       const char *raw;
 
@@ -184,11 +224,7 @@ check_param_headers (NorthMcpProtocolHost  *host,
 
       if (raw == NULL && (value == NULL || JSON_NODE_HOLDS_NULL (value)))
         continue;
-      if (raw == NULL)
-        return mismatch (id, full_name, response_out);
-
-      decoded = north_mcp_revision_2026_decode_header_value (raw);
-      if (decoded == NULL || value == NULL || !header_matches_argument (decoded, value))
+      if (value == NULL || !every_copy_matches (headers, full_name, header_matches_argument, value))
         return mismatch (id, full_name, response_out);
     }
 
@@ -204,8 +240,6 @@ north_mcp_revision_2026_http_check_post (NorthMcpProtocolHost  *host,
   const char *header_version = soup_message_headers_get_one (headers, PROTOCOL_VERSION_HEADER);
   const char *header_method = soup_message_headers_get_one (headers, METHOD_HEADER);
   const char *header_name = soup_message_headers_get_one (headers, NAME_HEADER);
-  g_autofree char *version = NULL;
-  g_autofree char *method_text = NULL;
   JsonObject *object, *params, *meta;
   const char *method, *target, *meta_version;
   JsonNode *id = NULL;
@@ -250,22 +284,16 @@ north_mcp_revision_2026_http_check_post (NorthMcpProtocolHost  *host,
       return SOUP_STATUS_BAD_REQUEST;
     }
 
-  version = north_mcp_revision_2026_decode_header_value (header_version);
+  /* Each copy of a header sent more than once, too. */
   meta_version = north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION);
-  if (version == NULL || !g_str_equal (version, meta_version))
+  if (!every_copy_matches (headers, PROTOCOL_VERSION_HEADER, text_matches, meta_version))
     return mismatch (id, PROTOCOL_VERSION_HEADER " differs from the request's _meta", response_out);
 
-  method_text = north_mcp_revision_2026_decode_header_value (header_method);
-  if (method_text == NULL || !g_str_equal (method_text, method))
+  if (!every_copy_matches (headers, METHOD_HEADER, text_matches, method))
     return mismatch (id, METHOD_HEADER " differs from the request's method", response_out);
 
-  if (needs_name)
-    {
-      g_autofree char *name = north_mcp_revision_2026_decode_header_value (header_name);
-
-      if (name == NULL || target == NULL || !g_str_equal (name, target))
-        return mismatch (id, NAME_HEADER " differs from the request's name, uri or taskId", response_out);
-    }
+  if (needs_name && (target == NULL || !every_copy_matches (headers, NAME_HEADER, text_matches, target)))
+    return mismatch (id, NAME_HEADER " differs from the request's name, uri or taskId", response_out);
 
   if (g_str_equal (method, "tools/call") && params != NULL)
     {

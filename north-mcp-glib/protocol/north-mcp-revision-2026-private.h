@@ -178,8 +178,9 @@ gboolean  north_mcp_revision_2026_http_applies        (SoupMessageHeaders *heade
                                                        JsonNode           *message);
 /* Whether a GET or DELETE speaks only the 2026-07-28 revision (405). */
 gboolean  north_mcp_revision_2026_http_only   (SoupMessageHeaders *headers);
-/* Validates a 2026-07-28 POST (standard headers against the body, then
- * `_meta`, then the version) in the order the specification gives.
+/* Validates a 2026-07-28 POST (standard headers against the body, every
+ * copy of a repeated one, then `_meta`, then the version) in the order
+ * the specification gives.
  * Returns 0 when the request can be dispatched, else the HTTP status to
  * answer with and the JSON-RPC error in @response_out. */
 guint     north_mcp_revision_2026_http_check_post       (NorthMcpProtocolHost  *host,

@@ -108,6 +108,20 @@ raw_login_func (NorthMcpTool     *tool,
   return NULL;
 }
 
+/* Says which region it ran for (arguments.region, also in the
+ * Mcp-Param-Region header). */
+static NorthMcpToolResult *
+region_func (NorthMcpTool     *tool,
+             NorthMcpContext  *context,
+             JsonObject       *arguments,
+             gpointer          user_data,
+             GError          **error)
+{
+  g_autofree char *text = g_strdup_printf ("ran in %s", json_object_get_string_member (arguments, "region"));
+
+  return north_mcp_tool_result_new_text (text);
+}
+
 static gboolean closed_by_poll;
 
 /* Asks the client to confirm before it "deletes" arguments.path; on the
@@ -149,6 +163,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(NorthMcpTool) delete_file = north_mcp_tool_new ("delete_file", "Deletes a file once confirmed");
   g_autoptr(NorthMcpTool) needs_login = north_mcp_tool_new ("needs_login", "Needs a sign-in first");
   g_autoptr(NorthMcpTool) raw_login = north_mcp_tool_new ("raw_login", "Sends -32042 itself");
+  g_autoptr(NorthMcpTool) region = north_mcp_tool_new ("region", "Runs in a region");
   g_autoptr(GError) error = NULL;
 
   f->server = north_mcp_server_new ("test-revision-2026-http", "1.0.0");
@@ -162,6 +177,12 @@ fixture_setup (Fixture       *f,
   north_mcp_server_add_tool (f->server, needs_login);
   north_mcp_tool_set_func (raw_login, raw_login_func, NULL, NULL);
   north_mcp_server_add_tool (f->server, raw_login);
+  g_assert_true (north_mcp_tool_set_input_schema_json (region,
+    "{\"type\":\"object\",\"properties\":{\"region\":{\"type\":\"string\",\"x-mcp-header\":\"Region\"}}}",
+    &error));
+  g_assert_no_error (error);
+  north_mcp_tool_set_func (region, region_func, NULL, NULL);
+  north_mcp_server_add_tool (f->server, region);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -180,12 +201,14 @@ fixture_teardown (Fixture       *f,
   g_clear_pointer (&f->session_id, g_free);
 }
 
-/* @headers: name, value pairs, NULL-terminated; a NULL value skips. */
+/* @headers: name, value pairs, NULL-terminated; a NULL value skips.
+ * With @append, a name that comes twice is sent twice. */
 static Reply *
-request (Fixture            *f,
-         const char         *method,
-         const char         *body,
-         const char * const *headers)
+request_full (Fixture            *f,
+              const char         *method,
+              const char         *body,
+              const char * const *headers,
+              gboolean            append)
 {
   g_autoptr(SoupMessage) msg = soup_message_new (method, f->url);
   g_autoptr(GBytes) answer = NULL;
@@ -198,7 +221,9 @@ request (Fixture            *f,
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
   for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
-    if (headers[i + 1] != NULL)
+    if (headers[i + 1] != NULL && append)
+      soup_message_headers_append (soup_message_get_request_headers (msg), headers[i], headers[i + 1]);
+    else if (headers[i + 1] != NULL)
       soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i], headers[i + 1]);
 
   answer = test_http_send_and_read (f->session, msg);
@@ -208,6 +233,15 @@ request (Fixture            *f,
                 ? g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer))
                 : g_strdup ("");
   return reply;
+}
+
+static Reply *
+request (Fixture            *f,
+         const char         *method,
+         const char         *body,
+         const char * const *headers)
+{
+  return request_full (f, method, body, headers, FALSE);
 }
 
 static JsonObject *
@@ -707,6 +741,60 @@ test_url_elicitation_error_per_revision (Fixture       *f,
   assert_no_url_elicitation (object, "2025-06-18");
 }
 
+/* A standard header sent twice: readers disagree on which copy counts
+ * (libsoup gives the last, Starlette and many gateways the first), so a
+ * gateway that routes or authorizes by one copy while the server checks
+ * the other against the body would be passed. Before, the server compared
+ * only the last copy: `Mcp-Name: poll` then `Mcp-Name: needs_sampling`
+ * ran needs_sampling behind a gateway that had let `poll` through, and the
+ * same with the method, the version and `Mcp-Param-Region`. Every copy
+ * must match the body now; copies that all match pass. */
+static void
+test_repeated_headers (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+                     "\"name\":\"needs_sampling\"," META ("{\"sampling\":{}}") "}}";
+  const char *in_us = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+                      "\"name\":\"region\",\"arguments\":{\"region\":\"us\"}," META ("{}") "}}";
+  const char *names[] = { "Accept", "application/json", "MCP-Protocol-Version", "2026-07-28",
+                          "Mcp-Method", "tools/call", "Mcp-Name", "poll", "Mcp-Name", "needs_sampling", NULL };
+  const char *methods[] = { "Accept", "application/json", "MCP-Protocol-Version", "2026-07-28",
+                            "Mcp-Method", "tools/list", "mcp-method", "tools/call",
+                            "Mcp-Name", "needs_sampling", NULL };
+  const char *versions[] = { "Accept", "application/json", "MCP-Protocol-Version", "2025-11-25",
+                             "MCP-Protocol-Version", "2026-07-28", "Mcp-Method", "tools/call",
+                             "Mcp-Name", "needs_sampling", NULL };
+  const char *regions[] = { "Accept", "application/json", "MCP-Protocol-Version", "2026-07-28",
+                            "Mcp-Method", "tools/call", "Mcp-Name", "region",
+                            "Mcp-Param-Region", "eu", "Mcp-Param-Region", "us", NULL };
+  const char * const *mismatched[] = { names, methods, versions, regions };
+  const char *bodies[] = { call, call, call, in_us };
+  /* Copies that all say what the body says, one in the base64 form. */
+  const char *same[] = { "Accept", "application/json", "MCP-Protocol-Version", "2026-07-28",
+                         "Mcp-Method", "tools/call", "Mcp-Method", "tools/call", "Mcp-Name", "region",
+                         "Mcp-Name", "=?base64?cmVnaW9u?=", "Mcp-Param-Region", "us",
+                         "Mcp-Param-Region", " us ", NULL };
+  g_autoptr(Reply) agreeing = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (mismatched); i++)
+    {
+      g_autoptr(Reply) reply = request_full (f, "POST", bodies[i], mismatched[i], TRUE);
+      g_autoptr(JsonObject) object = NULL;
+
+      g_test_message ("case %u: %s", i, reply->body);
+      g_assert_cmpuint (reply->status, ==, 400);
+      object = parse_object (reply->body);
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "error"), "code"),
+                       ==, -32020);
+      g_assert_null (strstr (reply->body, "ran in"));
+    }
+
+  agreeing = request_full (f, "POST", in_us, same, TRUE);
+  g_assert_cmpuint (agreeing->status, ==, 200);
+  g_assert_nonnull (strstr (agreeing->body, "ran in us"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -728,6 +816,8 @@ main (int    argc,
 
   g_test_add ("/revision-2026-http/request-state-arguments", Fixture, NULL, fixture_setup,
               test_request_state_arguments, fixture_teardown);
+  g_test_add ("/revision-2026-http/repeated-headers", Fixture, NULL, fixture_setup,
+              test_repeated_headers, fixture_teardown);
 
   return g_test_run ();
 }
