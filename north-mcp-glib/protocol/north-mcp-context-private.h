@@ -60,6 +60,11 @@ NorthMcpSession *north_mcp_context_get_tracking_session     (NorthMcpContext    
 gboolean         north_mcp_context_get_cache_hint_override (NorthMcpContext    *self,
                                                       guint                *ttl_ms,
                                                       NorthMcpCacheScope   *scope);
+/* Lets go of the request's HTTP headers (a header block may have 64 KiB)
+ * for a request that lives on without them, such as a listen stream; its
+ * North context is read from them first and kept. Returns the bytes
+ * that North context keeps (its text, and 64 an entry). */
+gsize            north_mcp_context_release_headers   (NorthMcpContext      *self);
 /* Marks @self answered without sending anything. */
 void             north_mcp_context_abandon           (NorthMcpContext      *self);
 

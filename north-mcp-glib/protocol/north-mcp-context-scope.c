@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "north-mcp-context-impl-private.h"
 #include "north-mcp-request-scope-private.h"
 #include "north-mcp-tracer-private.h"
@@ -105,6 +107,22 @@ north_mcp_context_get_north_context (NorthMcpContext *self)
       context = g_atomic_pointer_get (&self->north_context);
     }
   return context;
+}
+
+gsize
+north_mcp_context_release_headers (NorthMcpContext *self)
+{
+  GHashTableIter iter;
+  gpointer name, value;
+  gsize size = 0;
+
+  /* Read now, kept (the table of get_north_context() is never replaced):
+   * nothing reads the headers afterwards. */
+  g_hash_table_iter_init (&iter, north_mcp_context_get_north_context (self));
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    size += strlen (name) + strlen (value) + 64; /* two copies and a slot of the table */
+  g_clear_pointer (&self->request_headers, soup_message_headers_unref);
+  return size;
 }
 
 /**

@@ -251,7 +251,8 @@ listen_request_is_bounded (NorthMcpContext *context,
 
 /* What a listen stream keeps for its whole life, in memory: its context
  * and filter, its params (resourceSubscriptions included) and id as
- * trees, and the URIs copied into @filter. */
+ * trees, and the URIs copied into @filter (its North context the caller
+ * adds). */
 static guint64
 listen_kept_cost (NorthMcpContext *context,
                   JsonObject      *params,
@@ -371,7 +372,11 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
    * to a share of that: beyond either this one is refused, and every
    * other request is served as before. */
   kept = north_mcp_session_manager_get_kept_budget (north_mcp_protocol_host_get_session_manager (host));
-  filter->cost = listen_kept_cost (context, params, filter);
+  /* The stream outlives its request (over legacy HTTP+SSE, its POST ends
+   * with 202): it keeps the North context of the request's headers, not
+   * the headers (up to 64 KiB each, uncounted before). */
+  filter->cost = listen_kept_cost (context, params, filter) +
+                 north_mcp_context_release_headers (context);
   filter->owner = listen_owner (context);
   if (!north_mcp_kept_budget_take (kept, filter->owner, filter->cost, &error))
     {

@@ -1420,3 +1420,60 @@ def test_uploads_to_public_routes_do_not_hold_the_bodies_of_the_authenticated():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def test_legacy_listen_streams_do_not_keep_their_request_headers():
+    # A listen stream sent through a legacy POST outlives that POST (202 at
+    # once) and, before, kept the POST's request headers for its whole life:
+    # up to 64 KiB (libsoup's bound on the header block) that counted
+    # nowhere, 16 listens a session, 1 MiB per session and 10 GiB for the
+    # default 10,000 sessions, where max-subscription-bytes was to bound what
+    # listens keep. Here 8 sessions of 16 listens with 60 kB of headers each
+    # kept 7.7 MB of them; a listen needs no header once it is acknowledged.
+    server = Server("--transport", "sse", program="conformance-server")
+    streams = []
+    try:
+        post = {"Content-Type": "application/json", "X-Pad": "p" * 60000}
+
+        def listens(count):
+            stream, events, endpoint = open_legacy_stream(server)
+            streams.append(stream)
+            for rid in range(1, count + 1):
+                assert server.request("POST", endpoint, legacy_listen(rid), post)[0] == 202
+                assert next_message(events)["method"] == "notifications/subscriptions/acknowledged"
+
+        listens(16)  # the allocator's pools warm up
+        before = rss_kib(server.pid)
+        for _ in range(8):
+            listens(16)
+        grown = rss_kib(server.pid) - before
+        # 128 listens of about 5 KiB each, sessions and streams besides;
+        # with their headers, 7,500 KiB more.
+        assert grown < 3000, f"128 listens with 60 kB of headers each made the server grow by {grown} KiB"
+    finally:
+        for stream in streams:
+            stream.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+
+
+def test_legacy_listen_streams_count_their_north_context():
+    # What a listen keeps of its request's headers, the North context
+    # (X-North-Context-*, which the server's code may read as long as the
+    # stream lives), counts in max-subscription-bytes. Before, the headers
+    # counted nowhere: 16 listens with 60 kB of North context each passed a
+    # session's share of 100,000 bytes (a quarter of 400,000).
+    with legacy_session("--max-subscription-bytes", "400000") as (server, events, endpoint):
+        post = {"Content-Type": "application/json", "X-North-Context-Pad": "p" * 60000}
+        answers = []
+        for rid in range(1, 17):
+            assert server.request("POST", endpoint, legacy_listen(rid), post)[0] == 202
+            answers.append(next_message(events))
+        acknowledged = [a for a in answers if a.get("method") == "notifications/subscriptions/acknowledged"]
+        refused = [a["error"] for a in answers if "error" in a]
+        assert len(acknowledged) == 1, answers
+        assert len(refused) == 15 and all(e["code"] == -32603 and "one client" in e["message"]
+                                          for e in refused), refused[:2]
+
+        # Small listens still fit beside it.
+        assert server.request("POST", endpoint, legacy_listen(20), {"Content-Type": "application/json"})[0] == 202
+        assert next_message(events)["method"] == "notifications/subscriptions/acknowledged"
