@@ -32,16 +32,23 @@ gboolean
 north_mcp_revision_2026_http_applies (SoupMessageHeaders *headers,
                                       JsonNode           *message)
 {
-  JsonObject *object;
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
 
-  if (north_mcp_protocol_version_is_revision_2026 (soup_message_headers_get_one (headers, PROTOCOL_VERSION_HEADER)))
+  if (message != NULL && JSON_NODE_HOLDS_OBJECT (message) &&
+      north_mcp_revision_2026_params_have_version (north_mcp_object_get_object (json_node_get_object (message),
+                                                                                "params")))
     return TRUE;
 
-  if (message == NULL || !JSON_NODE_HOLDS_OBJECT (message))
-    return FALSE;
-
-  object = json_node_get_object (message);
-  return north_mcp_revision_2026_params_have_version (north_mcp_object_get_object (object, "params"));
+  /* Any copy of the version header: a gateway that read the one naming
+   * 2026-07-28 relies on the checks of its standard headers, which would
+   * be skipped if another copy made it a request of a session. */
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (g_ascii_strcasecmp (name, PROTOCOL_VERSION_HEADER) == 0 &&
+        north_mcp_protocol_version_is_revision_2026 (value))
+      return TRUE;
+  return FALSE;
 }
 
 gboolean

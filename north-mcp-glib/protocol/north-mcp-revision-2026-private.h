@@ -172,8 +172,8 @@ void      north_mcp_revision_2026_close_listeners       (NorthMcpProtocolHost *h
 /* HTTP. */
 
 /* Whether a Streamable HTTP POST is to be handled under the 2026-07-28
- * rules: the MCP-Protocol-Version header names a 2026-07-28 style revision, or
- * the body's `_meta` carries a protocol version. */
+ * rules: the MCP-Protocol-Version header (any copy) names a 2026-07-28
+ * style revision, or the body's `_meta` carries a protocol version. */
 gboolean  north_mcp_revision_2026_http_applies        (SoupMessageHeaders *headers,
                                                        JsonNode           *message);
 /* Whether a GET or DELETE speaks only the 2026-07-28 revision (405). */

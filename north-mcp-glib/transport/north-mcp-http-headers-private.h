@@ -36,5 +36,9 @@ gboolean north_mcp_http_check_protocol_version  (NorthMcpHttpTransport *self,
 const char *north_mcp_http_field                (NorthMcpHttpTransport *self,
                                                  SoupServerMessage     *msg,
                                                  NorthMcpHttpField      field);
+/* How many times the request sent @field (up to 255). */
+guint       north_mcp_http_field_count          (NorthMcpHttpTransport *self,
+                                                 SoupServerMessage     *msg,
+                                                 NorthMcpHttpField      field);
 
 G_END_DECLS

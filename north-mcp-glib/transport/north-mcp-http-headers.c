@@ -127,6 +127,16 @@ north_mcp_http_field (NorthMcpHttpTransport *self,
                                   soup_server_message_get_request_headers (msg), field);
 }
 
+guint
+north_mcp_http_field_count (NorthMcpHttpTransport *self,
+                            SoupServerMessage     *msg,
+                            NorthMcpHttpField      field)
+{
+  NorthMcpHttpHead scratch;
+
+  return north_mcp_http_listener_head (self->listener, msg, &scratch)->counts[field];
+}
+
 gboolean
 north_mcp_http_check_protocol_version (NorthMcpHttpTransport *self,
                                        SoupServerMessage     *msg,

@@ -235,8 +235,10 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
     }
 
   /* The usual body, one request of the classic revisions, is read without
-   * building its envelope; everything else takes the general path. */
+   * building its envelope; everything else takes the general path, a
+   * repeated MCP-Protocol-Version too (any copy may name 2026-07-28). */
   if (!north_mcp_protocol_version_is_revision_2026 (version) &&
+      north_mcp_http_field_count (self, msg, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION) <= 1 &&
       north_mcp_jsonrpc_read_request (body->data, body->length, &request) &&
       !north_mcp_revision_2026_params_have_version (request.params))
     {

@@ -795,6 +795,38 @@ test_repeated_headers (Fixture       *f,
   g_assert_nonnull (strstr (agreeing->body, "ran in us"));
 }
 
+/* The same with the version: a request whose MCP-Protocol-Version names
+ * 2026-07-28 in one copy and an older revision in another. Before, the
+ * server went by the last copy and served a request of a session, with
+ * no header checked against its body, that a gateway reading the first
+ * copy had taken for a 2026-07-28 request, its Mcp-Name and Mcp-Param-*
+ * vouched for by the server. Any copy that names 2026-07-28 now makes it
+ * one, checked as such: the copies disagree, 400. */
+static void
+test_repeated_version (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *body = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{"
+                     "\"name\":\"region\",\"arguments\":{\"region\":\"us\"}}}";
+  const char *headers[] = { "Accept", "application/json", "MCP-Protocol-Version", "2026-07-28",
+                            "MCP-Protocol-Version", "2025-11-25", "Mcp-Session-Id", NULL,
+                            "Mcp-Method", "tools/call", "Mcp-Name", "region", "Mcp-Param-Region", "eu", NULL };
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(Reply) plain = NULL;
+
+  initialize (f, "2025-11-25", "{}");
+  headers[7] = f->session_id;
+  reply = request_full (f, "POST", body, headers, TRUE);
+  g_assert_null (strstr (reply->body, "ran in"));
+  g_assert_cmpuint (reply->status, ==, 400);
+
+  /* The session's requests with one version header are served as ever. */
+  headers[3] = "2025-11-25";
+  plain = request_full (f, "POST", body, headers, TRUE);
+  g_assert_cmpuint (plain->status, ==, 200);
+  g_assert_nonnull (strstr (plain->body, "ran in us"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -818,6 +850,8 @@ main (int    argc,
               test_request_state_arguments, fixture_teardown);
   g_test_add ("/revision-2026-http/repeated-headers", Fixture, NULL, fixture_setup,
               test_repeated_headers, fixture_teardown);
+  g_test_add ("/revision-2026-http/repeated-version", Fixture, NULL, fixture_setup,
+              test_repeated_version, fixture_teardown);
 
   return g_test_run ();
 }
