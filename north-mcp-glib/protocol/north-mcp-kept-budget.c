@@ -11,6 +11,7 @@
 
 #include "north-mcp-error.h"
 #include "north-mcp-kept-budget-private.h"
+#include "north-mcp-siphash-private.h"
 
 struct _NorthMcpKeptBudget
 {
@@ -36,7 +37,9 @@ north_mcp_kept_budget_new (guint64 limit)
 
   g_mutex_init (&self->lock);
   self->limit = limit;
-  self->owners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* Keyed: owners may be addresses that clients choose ("peer <addr>":
+   * any IPv6 address, or X-Forwarded-For through a trusted proxy). */
+  self->owners = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_free);
   return self;
 }
 
