@@ -582,7 +582,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * `503` with `Retry-After`, unread, and other clients are still
    * served.
    *
-   * Over stdio it bounds the lines of the requests in progress alike: a
+   * Over stdio it bounds the lines of the requests in progress alike,
+   * with the answers of batches that wait for their last request: a
    * request that would pass it is answered with the JSON-RPC error
    * `-32603`, unless no other request is in progress.
    *

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-stdio-batch-channel-private.h"
 
 struct _NorthMcpStdioBatchChannel
@@ -16,7 +17,11 @@ struct _NorthMcpStdioBatchChannel
   NorthMcpChannel       parent_instance;
 
   NorthMcpStdioChannel *output;
-  JsonArray            *responses;
+  /* The array of the responses so far, as text (a parsed answer takes
+   * several times its size), its closing bracket missing; what it takes
+   * counts as kept in @output. */
+  GString              *responses;
+  guint                 n_responses;
   guint                 received;  /* responses sent or skipped */
   guint                 expected;  /* G_MAXUINT until told */
   gboolean              done;
@@ -24,20 +29,56 @@ struct _NorthMcpStdioBatchChannel
 
 G_DEFINE_FINAL_TYPE (NorthMcpStdioBatchChannel, north_mcp_stdio_batch_channel, NORTH_MCP_TYPE_CHANNEL)
 
+/* The answers wait for the batch's last one: their bytes count among
+ * what the requests in progress hold (north-mcp-stdio-transport.c), or
+ * batches whose last request runs long would keep the answers of the
+ * others without bound. */
+static GString *
+take_responses (NorthMcpStdioBatchChannel *self)
+{
+  if (self->responses != NULL)
+    north_mcp_stdio_channel_add_kept (self->output, -(gint64) self->responses->allocated_len);
+  return g_steal_pointer (&self->responses);
+}
+
+static void
+drop_responses (NorthMcpStdioBatchChannel *self)
+{
+  GString *responses = take_responses (self);
+
+  if (responses != NULL)
+    g_string_free (responses, TRUE);
+}
+
+static void
+add_response (NorthMcpStdioBatchChannel *self,
+              const char                *text,
+              gsize                      length)
+{
+  gsize before = self->responses != NULL ? self->responses->allocated_len : 0;
+
+  if (self->responses == NULL)
+    self->responses = g_string_sized_new (length + 2);
+  g_string_append_c (self->responses, self->n_responses++ == 0 ? '[' : ',');
+  g_string_append_len (self->responses, text, length);
+  north_mcp_stdio_channel_add_kept (self->output, (gint64) (self->responses->allocated_len - before));
+}
+
 static void
 flush_if_complete (NorthMcpStdioBatchChannel *self)
 {
-  g_autoptr(JsonNode) array = NULL;
+  GString *array;
 
   if (self->done || self->received < self->expected)
     return;
 
   self->done = TRUE;
   /* All skipped (cancelled): JSON-RPC sends nothing, not an empty array. */
-  if (json_array_get_length (self->responses) == 0)
+  if (self->n_responses == 0)
     return;
-  array = json_node_init_array (json_node_alloc (), self->responses);
-  north_mcp_channel_send (NORTH_MCP_CHANNEL (self->output), array);
+  array = take_responses (self);
+  g_string_append_c (array, ']');
+  north_mcp_channel_send_response_text (NORTH_MCP_CHANNEL (self->output), array);
 }
 
 /* The stdio channel counts what each request holds until it is answered
@@ -63,6 +104,8 @@ north_mcp_stdio_batch_channel_send (NorthMcpChannel *channel,
                                     JsonNode        *message)
 {
   NorthMcpStdioBatchChannel *self = NORTH_MCP_STDIO_BATCH_CHANNEL (channel);
+  g_autofree char *text = NULL;
+  gsize length;
 
   if (!is_response (message))
     {
@@ -73,8 +116,25 @@ north_mcp_stdio_batch_channel_send (NorthMcpChannel *channel,
   if (self->done)
     return;
 
-  json_array_add_element (self->responses, json_node_ref (message));
+  text = north_mcp_jsonrpc_to_string (message, &length);
+  add_response (self, text, length);
   answered (self, json_object_get_member (json_node_get_object (message), "id"));
+}
+
+static void
+north_mcp_stdio_batch_channel_send_response_text (NorthMcpChannel *channel,
+                                                  GString         *text)
+{
+  NorthMcpStdioBatchChannel *self = NORTH_MCP_STDIO_BATCH_CHANNEL (channel);
+  g_autoptr(JsonNode) id = NULL;
+
+  if (!self->done)
+    {
+      id = north_mcp_jsonrpc_read_result_text_id (text->str, text->len);
+      add_response (self, text->str, text->len);
+      answered (self, id);
+    }
+  g_string_free (text, TRUE);
 }
 
 static void
@@ -97,6 +157,7 @@ static void
 output_closed_cb (NorthMcpChannel           *output,
                   NorthMcpStdioBatchChannel *self)
 {
+  drop_responses (self);
   north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
 }
 
@@ -105,8 +166,8 @@ north_mcp_stdio_batch_channel_finalize (GObject *object)
 {
   NorthMcpStdioBatchChannel *self = NORTH_MCP_STDIO_BATCH_CHANNEL (object);
 
+  drop_responses (self);
   g_clear_object (&self->output);
-  g_clear_pointer (&self->responses, json_array_unref);
 
   G_OBJECT_CLASS (north_mcp_stdio_batch_channel_parent_class)->finalize (object);
 }
@@ -119,6 +180,7 @@ north_mcp_stdio_batch_channel_class_init (NorthMcpStdioBatchChannelClass *klass)
 
   object_class->finalize = north_mcp_stdio_batch_channel_finalize;
   channel_class->send = north_mcp_stdio_batch_channel_send;
+  channel_class->send_response_text = north_mcp_stdio_batch_channel_send_response_text;
   channel_class->skip_response = north_mcp_stdio_batch_channel_skip_response;
   channel_class->can_stream = north_mcp_stdio_batch_channel_can_stream;
 }
@@ -126,7 +188,6 @@ north_mcp_stdio_batch_channel_class_init (NorthMcpStdioBatchChannelClass *klass)
 static void
 north_mcp_stdio_batch_channel_init (NorthMcpStdioBatchChannel *self)
 {
-  self->responses = json_array_new ();
   self->expected = G_MAXUINT;
 }
 

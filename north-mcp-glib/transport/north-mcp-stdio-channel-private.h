@@ -39,5 +39,10 @@ void                  north_mcp_stdio_channel_set_max_unsent (NorthMcpStdioChann
 void                  north_mcp_stdio_channel_when_answered (NorthMcpStdioChannel      *self,
                                                              NorthMcpStdioAnsweredFunc  func,
                                                              gpointer                   user_data);
+/* Bytes of answers kept elsewhere until they can be written (those of a
+ * batch waiting for its last request): @delta is added to them. */
+void                  north_mcp_stdio_channel_add_kept      (NorthMcpStdioChannel      *self,
+                                                             gint64                     delta);
+guint64               north_mcp_stdio_channel_get_kept      (NorthMcpStdioChannel      *self);
 
 G_END_DECLS

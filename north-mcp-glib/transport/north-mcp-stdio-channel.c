@@ -23,6 +23,7 @@ struct _NorthMcpStdioChannel
   gsize                     written;  /* of @writing */
   gsize                     unsent;   /* bytes of queue and writing */
   guint64                   max_unsent;
+  guint64                   kept;     /* answers of batches not sent yet */
   GSource                   *wait;    /* until the output is writable */
   GCancellable             *cancellable;
   NorthMcpStdioDrainedFunc  drained;
@@ -360,4 +361,22 @@ north_mcp_stdio_channel_when_answered (NorthMcpStdioChannel      *self,
 
   self->answered = func;
   self->answered_data = user_data;
+}
+
+void
+north_mcp_stdio_channel_add_kept (NorthMcpStdioChannel *self,
+                                  gint64                delta)
+{
+  g_return_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self));
+  g_return_if_fail (delta >= 0 || (guint64) -delta <= self->kept);
+
+  self->kept += delta;
+}
+
+guint64
+north_mcp_stdio_channel_get_kept (NorthMcpStdioChannel *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_STDIO_CHANNEL (self), 0);
+
+  return self->kept;
 }

@@ -141,10 +141,11 @@ answered_cb (JsonNode *id,
  * their size: as the HTTP transport bounds the bodies it holds, a line
  * whose requests would take what the requests in progress hold past
  * max-held-body-bytes is refused (@reply_id is that of its answer), unless
- * nothing else is in progress. Otherwise its requests (@ids, and the
- * invalid messages that are answered with an id) share its @bytes until
- * they are answered. Reading goes on: the client's answers to the
- * server's own requests come that way. */
+ * nothing else is in progress. The answers of batches that wait for their
+ * last request count too. Otherwise its requests (@ids, and the invalid
+ * messages that are answered with an id) share its @bytes until they are
+ * answered. Reading goes on: the client's answers to the server's own
+ * requests come that way. */
 static gboolean
 hold (NorthMcpStdioTransport *self,
       JsonNode               *reply_id,
@@ -154,7 +155,8 @@ hold (NorthMcpStdioTransport *self,
 {
   g_autofree char *message = NULL;
   g_autoptr(JsonNode) response = NULL;
-  gboolean fits = self->held_bytes == 0 || self->held_bytes + bytes <= self->max_held_bytes;
+  guint64 held = self->held_bytes + north_mcp_stdio_channel_get_kept (self->channel);
+  gboolean fits = held == 0 || (held <= self->max_held_bytes && bytes <= self->max_held_bytes - held);
 
   for (guint i = 0; i < n_ids && fits; i++)
     {

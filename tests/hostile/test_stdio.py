@@ -167,3 +167,34 @@ def test_answers_without_a_request_give_nothing_back():
         server.stdin.close()
     finally:
         stop(server, stderr)
+
+
+def test_answers_waiting_in_a_batch_are_bounded():
+    """The answers of a batch wait for its last request: batches whose
+    last request runs long, the others answering large, must not make the
+    server keep their answers without bound (they count among what the
+    requests in progress hold, max-held-body-bytes)."""
+    server, stderr = start("--max-held-body-bytes", str(16 << 20), version="2025-03-26")
+    try:
+        baseline = rss_kib(server.pid)
+        # 32 batches of small lines, each keeping 16 MiB of answers: 512 MiB.
+        for b in range(32):
+            send(server, [{"jsonrpc": "2.0", "id": f"long{b}", "method": "tools/call",
+                           "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1}}}] +
+                 [{"jsonrpc": "2.0", "id": f"blob{b}-{i}", "method": "tools/call",
+                   "params": {"name": "blob", "arguments": {"size": 1 << 20}}} for i in range(16)])
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        refused = []
+        while True:
+            message = json.loads(server.stdout.readline())
+            if isinstance(message, dict) and message["id"] == 2:
+                break
+            refused.append(message)
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
+        # Batches past the bound were refused whole, with one error each.
+        assert len(refused) >= 32 - 2
+        assert all(m["error"]["code"] == -32603 and "max-held-body-bytes" in m["error"]["message"]
+                   for m in refused), str(refused[:1])[:300]
+    finally:
+        stop(server, stderr)
