@@ -162,8 +162,12 @@ hold (NorthMcpStdioTransport *self,
     {
       g_autofree char *key = north_mcp_id_key (ids[i]);
       GArray *sizes = held_sizes (self, key, FALSE);
+      guint same = sizes != NULL ? sizes->len : 0;
 
-      fits = sizes == NULL || sizes->len < MAX_SAME_ID;
+      /* Those of this line count too: a batch holds up to 100. */
+      for (guint j = 0; j < i && same < MAX_SAME_ID; j++)
+        same += json_node_equal (ids[i], ids[j]);
+      fits = same < MAX_SAME_ID;
     }
 
   if (!fits)

@@ -198,3 +198,19 @@ def test_answers_waiting_in_a_batch_are_bounded():
                    for m in refused), str(refused[:1])[:300]
     finally:
         stop(server, stderr)
+
+
+def test_a_batch_cannot_pass_the_bound_on_requests_sharing_an_id():
+    """At most 16 requests in progress may share an id: a batch of more
+    (a 2025-03-26 batch holds up to 100) is refused whole, as a line of
+    one more would be."""
+    server, stderr = start(version="2025-03-26")
+    try:
+        send(server, [{"jsonrpc": "2.0", "id": "same", "method": "tools/call",
+                       "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1}}}] * 17)
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        refused = json.loads(server.stdout.readline())
+        assert refused["error"]["code"] == -32603 and "share an id" in refused["error"]["message"], refused
+        assert json.loads(server.stdout.readline())["id"] == 2
+    finally:
+        stop(server, stderr)
