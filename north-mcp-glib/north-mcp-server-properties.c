@@ -582,6 +582,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * `503` with `Retry-After`, unread, and other clients are still
    * served.
    *
+   * The answers of a batch answered in JSON (2025-03-26) that wait for
+   * its last request count with its body.
+   *
    * Over stdio it bounds the lines of the requests in progress alike,
    * with the answers of batches that wait for their last request: a
    * request that would pass it is answered with the JSON-RPC error

@@ -16,6 +16,7 @@
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-sse-stream-private.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-util-private.h"
 
 struct _NorthMcpHttpChannel
 {
@@ -24,7 +25,10 @@ struct _NorthMcpHttpChannel
   SoupServerMessage *message;      /* strong until the answer is complete */
   JsonNode          *first_response;
   GString           *first_text;   /* a lone JSON response sent as text */
-  GPtrArray         *responses;    /* JsonNode*, JSON batches only */
+  /* JSON batches only: the array of the answers so far, as text (a
+   * parsed answer takes several times its size), its closing bracket
+   * missing; counted in @held, since they wait for the batch's last. */
+  GString           *responses;
   GString           *events;       /* SSE events not yet on the wire */
   NorthMcpSseWriter  writer;       /* while streaming */
   NorthMcpHttpChannel *self_ref;   /* while responses are outstanding */
@@ -94,23 +98,17 @@ release_message (NorthMcpHttpChannel *self)
 static void
 set_json_body (NorthMcpHttpChannel *self)
 {
-  g_autoptr(JsonNode) array_node = NULL;
   JsonNode *body_node = self->first_response;
   char *data;
   gsize length = 0;
 
   if (self->batch)
     {
-      JsonArray *array = json_array_sized_new (self->responses->len);
-
-      for (guint i = 0; i < self->responses->len; i++)
-        json_array_add_element (array, json_node_ref (g_ptr_array_index (self->responses, i)));
-      array_node = json_node_init_array (json_node_alloc (), array);
-      json_array_unref (array);
-      body_node = array_node;
+      g_string_append_c (self->responses, ']');
+      length = self->responses->len;
+      data = g_string_free (g_steal_pointer (&self->responses), FALSE);
     }
-
-  if (body_node == NULL && self->first_text != NULL)
+  else if (body_node == NULL && self->first_text != NULL)
     {
       /* Sent as text: a successful response, so 200. */
       length = self->first_text->len;
@@ -168,7 +166,8 @@ finish (NorthMcpHttpChannel *self)
     {
       /* Every request was cancelled: nothing to say, as for a
        * notification. */
-      if (self->first_response == NULL && self->first_text == NULL)
+      if (self->batch ? self->responses == NULL
+                      : self->first_response == NULL && self->first_text == NULL)
         soup_server_message_set_status (self->message, SOUP_STATUS_ACCEPTED, NULL);
       else
         set_json_body (self);
@@ -222,6 +221,17 @@ queue_event (NorthMcpHttpChannel *self,
 }
 
 static void
+add_batch_response (NorthMcpHttpChannel *self,
+                    const char          *text,
+                    gsize                length)
+{
+  gsize added = north_mcp_batch_text_append (&self->responses, text, length);
+
+  if (self->held != NULL)
+    north_mcp_http_held_body_grow (self->held, added);
+}
+
+static void
 north_mcp_http_channel_send (NorthMcpChannel *channel,
                              JsonNode        *message)
 {
@@ -239,9 +249,11 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
     self->first_response = json_node_ref (message);
   if (response && self->batch && !self->sse)
     {
-      if (self->responses == NULL)
-        self->responses = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-      g_ptr_array_add (self->responses, json_node_ref (message));
+      g_autofree char *data = NULL;
+      gsize length = 0;
+
+      data = north_mcp_jsonrpc_to_string (message, &length);
+      add_batch_response (self, data, length);
     }
 
   if (self->sse)
@@ -271,12 +283,10 @@ north_mcp_http_channel_send_response_text (NorthMcpChannel *channel,
 
   if (self->batch && !self->sse)
     {
-      /* Batches are assembled from trees; rare enough to read back. */
-      NORTH_MCP_CHANNEL_CLASS (north_mcp_http_channel_parent_class)->send_response_text (channel, text);
-      return;
+      add_batch_response (self, text->str, text->len);
+      g_string_free (text, TRUE);
     }
-
-  if (self->sse)
+  else if (self->sse)
     {
       queue_event (self, text->str, text->len);
       g_string_free (text, TRUE);
@@ -523,7 +533,8 @@ north_mcp_http_channel_finalize (GObject *object)
     g_string_free (self->first_text, TRUE);
   g_clear_object (&self->resumed);
   g_clear_object (&self->session);
-  g_clear_pointer (&self->responses, g_ptr_array_unref);
+  if (self->responses != NULL)
+    g_string_free (self->responses, TRUE);
   if (self->events != NULL)
     g_string_free (self->events, TRUE);
   g_clear_pointer (&self->trusted_proxies, north_mcp_trusted_proxies_unref);

@@ -60,6 +60,12 @@ void                     north_mcp_http_held_body_release  (NorthMcpHttpHeldBody
  * to it. */
 void                     north_mcp_http_held_body_shrink   (NorthMcpHttpHeldBody    *held,
                                                             guint64                  kept);
+/* Counts @bytes more of @held, past the account's limit and its peer's
+ * share if need be: what a request made (the answers of a JSON batch
+ * waiting for its last one) cannot be refused, the requests that come
+ * after it are. */
+void                     north_mcp_http_held_body_grow     (NorthMcpHttpHeldBody    *held,
+                                                            guint64                  bytes);
 
 /* Counts one more piece of @body (*@pieces: since the last join) and,
  * once the pieces cost more than the bytes, joins them into one. */

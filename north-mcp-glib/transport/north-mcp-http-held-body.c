@@ -28,8 +28,8 @@ struct _NorthMcpHttpPeer
 
 /* The bytes one request body counts in an account: while libsoup has the
  * message (the connection's reference) and while the request parsed from
- * it is still in progress (its channel's). @bytes grows only while the
- * body arrives, before anything keeps it. Counted by GLib's atomic RcBox
+ * it is still in progress (its channel's). @bytes grows while the body
+ * arrives, and with the answers of a JSON batch that wait for its last. Counted by GLib's atomic RcBox
  * (its references are taken and let go of on any thread). */
 struct _NorthMcpHttpHeldBody
 {
@@ -197,6 +197,20 @@ north_mcp_http_held_body_shrink (NorthMcpHttpHeldBody *held,
   g_mutex_lock (&accounts_lock);
   if (kept < held->bytes)
     held_body_take_locked (held, held->bytes - kept);
+  g_mutex_unlock (&accounts_lock);
+}
+
+void
+north_mcp_http_held_body_grow (NorthMcpHttpHeldBody *held,
+                               guint64               bytes)
+{
+  g_return_if_fail (held != NULL);
+
+  g_mutex_lock (&accounts_lock);
+  held->bytes += bytes;
+  held->account->held += bytes;
+  if (held->peer != NULL)
+    held->peer->held += bytes;
   g_mutex_unlock (&accounts_lock);
 }
 

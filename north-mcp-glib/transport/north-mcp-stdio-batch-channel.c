@@ -11,6 +11,7 @@
 
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-stdio-batch-channel-private.h"
+#include "north-mcp-util-private.h"
 
 struct _NorthMcpStdioBatchChannel
 {
@@ -21,7 +22,6 @@ struct _NorthMcpStdioBatchChannel
    * several times its size), its closing bracket missing; what it takes
    * counts as kept in @output. */
   GString              *responses;
-  guint                 n_responses;
   guint                 received;  /* responses sent or skipped */
   guint                 expected;  /* G_MAXUINT until told */
   gboolean              done;
@@ -55,13 +55,9 @@ add_response (NorthMcpStdioBatchChannel *self,
               const char                *text,
               gsize                      length)
 {
-  gsize before = self->responses != NULL ? self->responses->allocated_len : 0;
+  gsize added = north_mcp_batch_text_append (&self->responses, text, length);
 
-  if (self->responses == NULL)
-    self->responses = g_string_sized_new (length + 2);
-  g_string_append_c (self->responses, self->n_responses++ == 0 ? '[' : ',');
-  g_string_append_len (self->responses, text, length);
-  north_mcp_stdio_channel_add_kept (self->output, (gint64) (self->responses->allocated_len - before));
+  north_mcp_stdio_channel_add_kept (self->output, (gint64) added);
 }
 
 static void
@@ -74,7 +70,7 @@ flush_if_complete (NorthMcpStdioBatchChannel *self)
 
   self->done = TRUE;
   /* All skipped (cancelled): JSON-RPC sends nothing, not an empty array. */
-  if (self->n_responses == 0)
+  if (self->responses == NULL)
     return;
   array = take_responses (self);
   g_string_append_c (array, ']');

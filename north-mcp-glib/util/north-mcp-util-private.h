@@ -64,6 +64,14 @@ north_mcp_param_spec_meta (void)
 /* A hash key for a JSON-RPC id that keeps its type: 1 and "1" differ. */
 char     *north_mcp_id_key          (JsonNode   *id);
 
+/* Adds the JSON @text of one answer to *@array, the text of a batch's
+ * array of answers without its closing bracket (made on first use).
+ * Returns how many more bytes *@array takes: what a transport counts
+ * while the answers wait for the batch's last. */
+gsize     north_mcp_batch_text_append (GString   **array,
+                                       const char *text,
+                                       gsize       length);
+
 /* How much of a client's string an error message repeats. */
 #define NORTH_MCP_ECHO_MAX_BYTES 128
 

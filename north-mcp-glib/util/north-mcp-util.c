@@ -24,6 +24,20 @@ north_mcp_id_key (JsonNode *id)
   return NULL;
 }
 
+gsize
+north_mcp_batch_text_append (GString    **array,
+                             const char  *text,
+                             gsize        length)
+{
+  gsize before = *array != NULL ? (*array)->allocated_len : 0;
+
+  if (*array == NULL)
+    *array = g_string_sized_new (length + 2);
+  g_string_append_c (*array, (*array)->len == 0 ? '[' : ',');
+  g_string_append_len (*array, text, length);
+  return (*array)->allocated_len - before;
+}
+
 gboolean
 north_mcp_node_holds_string (JsonNode *node)
 {

@@ -1477,3 +1477,47 @@ def test_legacy_listen_streams_count_their_north_context():
         # Small listens still fit beside it.
         assert server.request("POST", endpoint, legacy_listen(20), {"Content-Type": "application/json"})[0] == 202
         assert next_message(events)["method"] == "notifications/subscriptions/acknowledged"
+
+
+def test_answers_waiting_in_a_json_batch_are_bounded():
+    """The answers of a batch answered in JSON wait for its last request:
+    batches whose last request runs long, the others answering large, must
+    not make the server keep their answers without bound (they count among
+    the bodies held, max-held-body-bytes, with the body of their POST)."""
+    server = Server("--stateless", "--max-held-body-bytes", str(16 << 20), program=FLOOD_SERVER,
+                    env=small_env())
+    sockets = []
+    try:
+        baseline = rss_kib(server.pid)
+        # 32 small POSTs, each keeping 16 MiB of answers: 512 MiB.
+        for b in range(32):
+            batch = [{"jsonrpc": "2.0", "id": f"long{b}", "method": "tools/call",
+                      "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1}}}] + \
+                    [{"jsonrpc": "2.0", "id": f"blob{b}-{i}", "method": "tools/call",
+                      "params": {"name": "blob", "arguments": {"size": 1 << 20}}} for i in range(16)]
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("POST", "/mcp", json.dumps(batch).encode(),
+                                      {**MCP_HEADERS, "MCP-Protocol-Version": "2025-03-26"}))
+            sockets.append(sock)
+        # The POSTs past the bound are refused as when their bodies do not
+        # fit; the others wait for their long request.
+        answered = {}
+
+        def read_answers():
+            readable, _, _ = select.select([s for s in sockets if s not in answered], [], [], 0)
+            for sock in readable:
+                answered[sock] = sock.recv(65536)
+            return len(answered) >= 32 - 2
+
+        wait_until(read_answers, timeout=30)
+        grown = rss_kib(server.pid) - baseline
+        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
+        assert sum(data.startswith(b"HTTP/1.1 503") for data in answered.values()) >= 32 - 2
+        for sock in sockets:
+            sock.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
