@@ -42,6 +42,24 @@ def send(server, message):
     server.stdin.flush()
 
 
+def assert_refused_past_the_bound(server, baseline, at_least):
+    """Sends a ping and reads up to its answer: before it come the
+    refusals of what would pass max-held-body-bytes (at least AT_LEAST),
+    and the server grew by less than 96 MiB since BASELINE."""
+    send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+    refused = []
+    while True:
+        message = json.loads(server.stdout.readline())
+        if isinstance(message, dict) and message["id"] == 2:
+            break
+        refused.append(message)
+    grown = rss_kib(server.pid) - baseline
+    assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
+    assert len(refused) >= at_least
+    assert all(m["error"]["code"] == -32603 and "max-held-body-bytes" in m["error"]["message"]
+               for m in refused), str(refused[:1])[:300]
+
+
 def test_notifications_to_a_client_that_does_not_read_are_bounded():
     """A tool that streams progress while the client reads nothing: the
     server must not queue it without bound (max-unsent-bytes)."""
@@ -102,19 +120,8 @@ def test_requests_in_progress_are_bounded():
                                     "_meta": {"pad": pad}}}) + "\n").encode()
             for i in range(256))
         server.stdin.write(requests)
-        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
-        refused = []
-        while True:
-            message = json.loads(server.stdout.readline())
-            if message["id"] == 2:
-                break
-            refused.append(message)
-        grown = rss_kib(server.pid) - baseline
-        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
         # The requests past the bound were answered with an error saying so.
-        assert len(refused) >= 256 - 16
-        assert all(m["error"]["code"] == -32603 and "max-held-body-bytes" in m["error"]["message"]
-                   for m in refused), refused[:1]
+        assert_refused_past_the_bound(server, baseline, 256 - 16)
         # Cancelling the ones in progress gives the room back (cancelled
         # requests are not answered; their handlers notice in a while).
         for i in range(256):
@@ -183,19 +190,8 @@ def test_answers_waiting_in_a_batch_are_bounded():
                            "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1}}}] +
                  [{"jsonrpc": "2.0", "id": f"blob{b}-{i}", "method": "tools/call",
                    "params": {"name": "blob", "arguments": {"size": 1 << 20}}} for i in range(16)])
-        send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
-        refused = []
-        while True:
-            message = json.loads(server.stdout.readline())
-            if isinstance(message, dict) and message["id"] == 2:
-                break
-            refused.append(message)
-        grown = rss_kib(server.pid) - baseline
-        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
         # Batches past the bound were refused whole, with one error each.
-        assert len(refused) >= 32 - 2
-        assert all(m["error"]["code"] == -32603 and "max-held-body-bytes" in m["error"]["message"]
-                   for m in refused), str(refused[:1])[:300]
+        assert_refused_past_the_bound(server, baseline, 32 - 2)
     finally:
         stop(server, stderr)
 
