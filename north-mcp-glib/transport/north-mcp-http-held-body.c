@@ -29,8 +29,9 @@ struct _NorthMcpHttpPeer
 /* The bytes one request body counts in an account: while libsoup has the
  * message (the connection's reference) and while the request parsed from
  * it is still in progress (its channel's). @bytes grows while the body
- * arrives, and with the answers of a JSON batch that wait for its last. Counted by GLib's atomic RcBox
- * (its references are taken and let go of on any thread). */
+ * arrives, and with the answers of a JSON batch that wait for its last.
+ * Counted by GLib's atomic RcBox (its references are taken and let go of
+ * on any thread). */
 struct _NorthMcpHttpHeldBody
 {
   NorthMcpHttpBodyAccount *account;
