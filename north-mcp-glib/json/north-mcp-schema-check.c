@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -199,6 +200,7 @@ typedef struct {
   const char *member; /* and a part of it: "argument " */
   const char *too_complex; /* the message when the budget runs out */
   gboolean    as_sent;  /* a result: checked as our writer sends it */
+  char       *aborted;  /* why the whole check stopped, see abort_check() */
 } CheckState;
 
 static void
@@ -371,6 +373,7 @@ describe_value (JsonNode *value)
 
 static gboolean check_node (Node *node, JsonNode *value, CheckState *state,
                             guint depth, GError **error);
+static gboolean budget_exhausted (CheckState *state, GError **error);
 
 static gboolean
 check_child (Node        *node,
@@ -406,6 +409,25 @@ format_number (const Number *number)
   return g_strdup (buffer);
 }
 
+/* Whether @value is a multiple of @factor (above zero). Exact for
+ * integers; for other numbers, within a billionth of @factor (plus the
+ * rounding of reading @value) of a multiple, as pydantic does, so that
+ * 0.3 is a multiple of 0.1. */
+static gboolean
+is_multiple (const Number *value,
+             const Number *factor)
+{
+  double remainder, tolerance;
+
+  if (value->is_int && factor->is_int)
+    return value->i % factor->i == 0;
+
+  /* fmod() is exact; infinity gives NaN, which is no multiple. */
+  remainder = fmod (fabs (value->d), factor->d);
+  tolerance = factor->d * 1e-9 + fabs (value->d) * DBL_EPSILON;
+  return remainder <= tolerance || factor->d - remainder <= tolerance;
+}
+
 static gboolean
 check_number (Node        *node,
               JsonNode    *value,
@@ -416,6 +438,16 @@ check_number (Node        *node,
 
   if (!north_mcp_schema_node_get_number (value, &number))
     return TRUE;
+
+  if (node->has_multiple_of && !is_multiple (&number, &node->multiple_of))
+    {
+      g_autofree char *factor = NULL;
+
+      if (error == NULL)
+        return FALSE;
+      factor = format_number (&node->multiple_of);
+      return fail (state, error, "must be a multiple of %s", factor);
+    }
 
   for (guint i = 0; i < N_BOUNDS; i++)
     {
@@ -474,6 +506,92 @@ check_count (Node        *node,
   return TRUE;
 }
 
+/* The length in characters of @string as the writer sends it, where a byte
+ * that is no UTF-8 (in a handler's result) is one U+FFFD; if @repaired is
+ * not NULL, it gets that text when it differs from @string. */
+static gint64
+sent_length (const char  *string,
+             char       **repaired)
+{
+  GString *out = NULL;
+  gint64 length = 0;
+
+  for (const guchar *p = (const guchar *) string; p != NULL && *p != '\0'; length++)
+    {
+      gsize n = *p < 0x80 ? 1 : north_mcp_utf8_sequence_length (p, G_MAXSIZE);
+
+      if (n == 0 && repaired != NULL && out == NULL)
+        out = g_string_new_len (string, (const char *) p - string);
+      if (out != NULL && n == 0)
+        g_string_append (out, "\xef\xbf\xbd");
+      else if (out != NULL)
+        g_string_append_len (out, (const char *) p, n);
+      p += n > 0 ? n : 1;
+    }
+
+  if (repaired != NULL)
+    *repaired = out != NULL ? g_string_free (out, FALSE) : NULL;
+  return length;
+}
+
+/* Stops the whole check, with @message as its error whatever branch it
+ * is in: a pattern that PCRE2 gave up on cannot say yes, and retrying it
+ * in other alternatives would only spend its limit again. */
+static gboolean
+abort_check (CheckState  *state,
+             char        *message,
+             GError     **error)
+{
+  g_free (state->aborted);
+  state->aborted = message;
+  state->budget = 0;
+  return budget_exhausted (state, error);
+}
+
+static gboolean
+check_pattern (Node        *node,
+               const char  *string,
+               CheckState  *state,
+               GError     **error)
+{
+  g_autofree char *repaired = NULL;
+  g_autoptr(GError) match_error = NULL;
+  g_autoptr(GString) quoted = NULL;
+
+  if (node->bad_pattern != NULL)
+    return fail (state, error, "cannot be checked: the schema's pattern %s", node->bad_pattern);
+
+  if (state->as_sent)
+    {
+      sent_length (string, &repaired);
+      if (repaired != NULL)
+        string = repaired;
+    }
+
+  /* Strings are bounded by the size of the request or result; PCRE2's
+   * match limit (10 million steps) bounds the work on each. */
+  if (g_regex_match_full (node->pattern, string, -1, 0, 0, NULL, &match_error))
+    return TRUE;
+
+  if (match_error == NULL && error == NULL)
+    return FALSE;
+
+  quoted = g_string_new (NULL);
+  append_sanitized (quoted, g_regex_get_pattern (node->pattern), MAX_NAME_IN_MESSAGE);
+  if (match_error != NULL)
+    {
+      g_autofree char *subject = describe_path (state, NULL);
+
+      return abort_check (state,
+                          g_strdup_printf ("%s could not be checked against the pattern %s "
+                                           "(the match exceeds PCRE2's limits)",
+                                           subject, quoted->str),
+                          error);
+    }
+
+  return fail (state, error, "must match the pattern %s", quoted->str);
+}
+
 static gboolean
 check_string (Node        *node,
               JsonNode    *value,
@@ -481,23 +599,19 @@ check_string (Node        *node,
               GError     **error)
 {
   const char *string = json_node_get_string (value);
-  gint64 length;
 
-  if (node->count[COUNT_MIN_LENGTH] < 0 && node->count[COUNT_MAX_LENGTH] < 0)
-    return TRUE;
-
-  /* Lengths count characters, not bytes: as the writer sends them, where
-   * a byte that is no UTF-8 (in a handler's result) is one U+FFFD. */
-  length = 0;
-  for (const guchar *p = (const guchar *) string; p != NULL && *p != '\0'; length++)
+  if (node->count[COUNT_MIN_LENGTH] >= 0 || node->count[COUNT_MAX_LENGTH] >= 0)
     {
-      gsize n = *p < 0x80 ? 1 : north_mcp_utf8_sequence_length (p, G_MAXSIZE);
-
-      p += n > 0 ? n : 1;
+      /* Lengths count characters, not bytes, as the writer sends them. */
+      if (!check_count (node, COUNT_MIN_LENGTH, COUNT_MAX_LENGTH, sent_length (string, NULL),
+                        "character", "characters", state, error))
+        return FALSE;
     }
 
-  return check_count (node, COUNT_MIN_LENGTH, COUNT_MAX_LENGTH, length,
-                      "character", "characters", state, error);
+  if (node->pattern != NULL || node->bad_pattern != NULL)
+    return check_pattern (node, string != NULL ? string : "", state, error);
+
+  return TRUE;
 }
 
 static gboolean
@@ -646,7 +760,7 @@ budget_exhausted (CheckState  *state,
                   GError     **error)
 {
   g_set_error_literal (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT,
-                       state->too_complex);
+                       state->aborted != NULL ? state->aborted : state->too_complex);
   return FALSE;
 }
 
@@ -866,6 +980,7 @@ check_value (NorthMcpSchemaChecker  *self,
   state.as_sent = as_sent;
   ok = check_node (self->root, value, &state, 0, error);
   g_array_unref (state.path);
+  g_free (state.aborted);
 
   return ok;
 }

@@ -68,6 +68,15 @@ struct _Node
   Number       bound[N_BOUNDS];
   gint64       count[N_COUNTS]; /* -1 when absent */
 
+  /* Strings: `pattern` compiled (shared by the nodes with the same text),
+   * or why it does not compile (then every string it meets is refused). */
+  GRegex      *pattern;
+  char        *bad_pattern;
+
+  /* Numbers: a `multipleOf` above zero. */
+  gboolean     has_multiple_of;
+  Number       multiple_of;
+
   /* Objects. */
   GHashTable  *properties;      /* name → Node */
   GPtrArray   *property_order;  /* names (owned by @properties), as declared */
@@ -98,6 +107,7 @@ struct _NorthMcpSchemaChecker
   GHashTable *refs;       /* pointer → Node */
   GPtrArray  *ref_nodes;  /* Node, owned */
   GQueue      pending;    /* RefWork */
+  GHashTable *patterns;   /* text → GRegex, while compiling */
 };
 
 /* Reads @node as a JSON number into @number; FALSE if it is none. */

@@ -16,13 +16,23 @@ G_BEGIN_DECLS
  * arguments cheaply. It is a guard, not a full validator: it checks `type`
  * (with unions), `properties`, `required`, `additionalProperties`, `items`,
  * `prefixItems`, `enum`, `const`, `minimum`, `maximum`, `exclusiveMinimum`,
- * `exclusiveMaximum`, `minLength`, `maxLength`, `minItems`, `maxItems`,
- * `minProperties`, `maxProperties`, `allOf`, `anyOf`, `oneOf`, local `$ref`s
- * (`#`, `#/$defs/…`, `#/definitions/…`, any JSON pointer; recursive schemas
- * work) and boolean schemas; every other keyword (remote `$ref`, `pattern`,
- * `format`, `not`, `if`, `multipleOf`, `uniqueItems`…) is ignored and
- * malformed keywords accept everything. Work per check is bounded (branch
- * budget, depth limit), whatever the schema.
+ * `exclusiveMaximum`, `multipleOf` (exact for integers, within a
+ * billionth of it for other numbers), `pattern`, `minLength`, `maxLength`,
+ * `minItems`, `maxItems`, `minProperties`, `maxProperties`, `allOf`,
+ * `anyOf`, `oneOf`, local `$ref`s (`#`, `#/$defs/…`, `#/definitions/…`, any
+ * JSON pointer; recursive schemas work) and boolean schemas; every other
+ * keyword (remote `$ref`, `patternProperties`, `format`, `not`, `if`,
+ * `uniqueItems`…) is ignored and malformed keywords accept everything.
+ * Work per check is bounded (branch budget, depth limit), whatever the
+ * schema.
+ *
+ * `pattern` is searched for with GRegex (PCRE2, JIT), compiled once per
+ * text when the checker is made; `$` does not match before a trailing
+ * newline. A pattern that does not compile fails every string it meets
+ * ("cannot be checked: the schema's pattern does not compile: …"). One
+ * match costs at most PCRE2's match limit (10 million steps); a match that
+ * errors out (that limit, the JIT stack) fails the whole check, even
+ * inside `anyOf`, without trying further strings.
  *
  * The root value must always be a JSON object (MCP tool arguments). A
  * checker is immutable once made: several threads may use it at once. */

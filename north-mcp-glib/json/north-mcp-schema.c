@@ -46,6 +46,8 @@ node_free (Node *node)
 
   g_clear_pointer (&node->enum_values, json_array_unref);
   g_clear_pointer (&node->const_value, json_node_unref);
+  g_clear_pointer (&node->pattern, g_regex_unref);
+  g_clear_pointer (&node->bad_pattern, g_free);
   g_clear_pointer (&node->property_order, g_ptr_array_unref);
   g_clear_pointer (&node->properties, g_hash_table_unref);
   g_clear_pointer (&node->required, g_ptr_array_unref);
@@ -122,6 +124,78 @@ read_count (JsonObject *schema,
 /* Compiling                                                               */
 
 static Node *compile_node (NorthMcpSchemaChecker *c, JsonNode *schema, guint depth);
+
+/* Longest compile error of a `pattern` kept for messages, in characters. */
+#define MAX_PATTERN_ERROR 200
+
+/* `pattern`: an ECMA-262 regular expression, searched for (not anchored),
+ * compiled by PCRE2 through GRegex. Attackers choose the subjects: JIT
+ * (G_REGEX_OPTIMIZE) bounds the stack, PCRE2's match limit the time, and
+ * `$` may not match before a trailing newline (G_REGEX_DOLLAR_ENDONLY), as
+ * in ECMA-262. Each text compiles once per checker. */
+static void
+compile_pattern (NorthMcpSchemaChecker *c,
+                 Node                  *node,
+                 JsonObject            *schema)
+{
+  JsonNode *member = json_object_get_member (schema, "pattern");
+  g_autoptr(GError) error = NULL;
+  const char *text;
+  GRegex *regex;
+
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
+      json_node_get_value_type (member) != G_TYPE_STRING)
+    return;
+
+  text = json_node_get_string (member);
+  regex = g_hash_table_lookup (c->patterns, text);
+  if (regex != NULL)
+    {
+      node->pattern = g_regex_ref (regex);
+      return;
+    }
+
+  /* GRegex hands the pattern to PCRE2 unchecked in UTF-8 mode. */
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      node->bad_pattern = g_strdup ("is not valid UTF-8");
+      return;
+    }
+
+  regex = g_regex_new (text, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY, 0, &error);
+  if (regex == NULL)
+    {
+      /* GLib's message quotes the whole pattern. */
+      if (g_utf8_strlen (error->message, -1) > MAX_PATTERN_ERROR)
+        {
+          g_autofree char *reason = g_utf8_substring (error->message, 0, MAX_PATTERN_ERROR);
+
+          node->bad_pattern = g_strdup_printf ("does not compile: %s…", reason);
+        }
+      else
+        node->bad_pattern = g_strdup_printf ("does not compile: %s", error->message);
+      return;
+    }
+
+  g_hash_table_insert (c->patterns, g_strdup (text), regex);
+  node->pattern = g_regex_ref (regex);
+}
+
+/* `multipleOf`: only a finite number above zero means something. */
+static void
+compile_multiple_of (Node       *node,
+                     JsonObject *schema)
+{
+  Number number;
+
+  if (!north_mcp_schema_node_get_number (json_object_get_member (schema, "multipleOf"), &number))
+    return;
+  if (number.is_int ? number.i > 0 : (isfinite (number.d) && number.d > 0))
+    {
+      node->has_multiple_of = TRUE;
+      node->multiple_of = number;
+    }
+}
 
 static GPtrArray *
 compile_list (NorthMcpSchemaChecker *c,
@@ -416,6 +490,9 @@ compile_node (NorthMcpSchemaChecker *c,
   for (guint i = 0; i < N_COUNTS; i++)
     node->count[i] = read_count (object, count_keywords[i]);
 
+  compile_pattern (c, node, object);
+  compile_multiple_of (node, object);
+
   compile_object_keywords (c, node, object, depth);
   compile_array_keywords (c, node, object, depth);
 
@@ -449,6 +526,8 @@ north_mcp_schema_checker_new (JsonObject *schema)
   self->refs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->ref_nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
   g_queue_init (&self->pending);
+  self->patterns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_regex_unref);
 
   self->root = compile_node (self, root, 0);
 
@@ -465,6 +544,7 @@ north_mcp_schema_checker_new (JsonObject *schema)
   /* Only compiling needs these. */
   self->document = NULL;
   g_clear_pointer (&self->refs, g_hash_table_unref);
+  g_clear_pointer (&self->patterns, g_hash_table_unref);
 
   return self;
 }

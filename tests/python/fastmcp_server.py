@@ -98,6 +98,13 @@ def describe(color: Color, priority: Priority, point: Point, address: Address,
 
 
 @mcp.tool()
+def open_named(name: typing.Annotated[str, pydantic.Field(regex=r"^[a-z]+$")],
+               step: typing.Annotated[float, pydantic.Field(multiple_of=0.5)] = 1.0) -> str:
+    """Opens a file by a lowercase name (pattern), in steps of a half (multipleOf)"""
+    return f"opened {name} by {step}"
+
+
+@mcp.tool()
 def double(n: int) -> int:
     """Doubles an integer"""
     return n * 2 if isinstance(n, int) else "not an int"

@@ -106,6 +106,28 @@ def test_bad_arguments_name_the_argument(client):
     assert result["isError"] is True and "'n'" in text_of(result)
 
 
+def test_field_pattern_and_multiple_of_are_enforced(client):
+    # Field(regex=…) (pydantic 1; `pattern=` in 2) and Field(multiple_of=…)
+    # reach the schema, and the server refuses what they exclude before
+    # the function runs, as FastMCP does.
+    properties = client.tools["open_named"]["inputSchema"]["properties"]
+    assert properties["name"]["pattern"] == "^[a-z]+$"
+    assert properties["step"]["multipleOf"] == 0.5
+    result = client.call_tool("open_named", {"name": "../../etc/passwd"})
+    assert result["isError"] is True
+    assert text_of(result) == ("Invalid arguments for tool 'open_named': "
+                               "argument 'name' must match the pattern ^[a-z]+$")
+    result = client.call_tool("open_named", {"name": "passwd\n"})
+    assert result["isError"] is True and "pattern" in text_of(result)
+    result = client.call_tool("open_named", {"name": "passwd", "step": 0.7})
+    assert result["isError"] is True
+    assert text_of(result) == ("Invalid arguments for tool 'open_named': "
+                               "argument 'step' must be a multiple of 0.5")
+    result = client.call_tool("open_named", {"name": "passwd", "step": 1.5})
+    assert result.get("isError") is not True
+    assert text_of(result) == "opened passwd by 1.5"
+
+
 def test_integral_float_reaches_an_int_parameter(client):
     result = client.call_tool("double", {"n": 3.0})
     assert result["structuredContent"] == {"result": 6}

@@ -747,6 +747,161 @@ test_reuse (void)
     }
 }
 
+/* `pattern` searches (it is not anchored), `$` does not accept a trailing
+ * newline, and only strings are concerned. */
+static void
+test_pattern (void)
+{
+  const char *name = "{\"properties\":{\"p\":{\"type\":\"string\",\"pattern\":\"^[a-z]+$\"}}}";
+  const char *search = "{\"properties\":{\"p\":{\"pattern\":\"b+\"}}}";
+
+  assert_check (name, "{\"p\":\"passwd\"}", NULL);
+  assert_check (name, "{\"p\":\"../../etc/passwd\"}", "argument 'p' must match the pattern ^[a-z]+$");
+  assert_check (name, "{\"p\":\"abc\\n\"}", "argument 'p' must match the pattern ^[a-z]+$");
+  assert_check (name, "{\"p\":\"\"}", "argument 'p' must match the pattern ^[a-z]+$");
+  assert_check (search, "{\"p\":\"abba\"}", NULL);
+  assert_check (search, "{\"p\":\"acca\"}", "argument 'p' must match the pattern b+");
+  assert_check (search, "{\"p\":12}", NULL);
+  assert_check (search, "{\"p\":[\"x\"]}", NULL);
+  /* Characters, not bytes. */
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"^.{2}$\"}}}", "{\"p\":\"\xc3\xa9\xc3\xa9\"}", NULL);
+  /* In items, under `$ref`s and in alternatives; the same text in many
+   * places compiles once. */
+  assert_check ("{\"$defs\":{\"n\":{\"pattern\":\"^[0-9]+$\"}},"
+                "\"properties\":{\"l\":{\"items\":{\"$ref\":\"#/$defs/n\"}},"
+                "\"m\":{\"anyOf\":[{\"pattern\":\"^[0-9]+$\"},{\"type\":\"integer\"}]}}}",
+                "{\"l\":[\"1\",\"22\",\"3x\"],\"m\":\"7\"}", "argument 'l[2]' must match the pattern ^[0-9]+$");
+  /* Messages quote at most 64 characters of the pattern, without controls. */
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"^\\ta{1,3}"
+                "0123456789012345678901234567890123456789012345678901234567890123456789$\"}}}",
+                "{\"p\":\"b\"}",
+                "argument 'p' must match the pattern ^?a{1,3}01234567890123456789012345678901234567890123456789012345…");
+  /* A malformed keyword is ignored. */
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":3}}}", "{\"p\":\"x\"}", NULL);
+}
+
+/* The server author's pattern meets the attacker's string: a pattern that
+ * backtracks exponentially stops at PCRE2's match limit (or JIT stack
+ * limit), and the call is refused, even where an alternative would have
+ * accepted the string. The checker serves the next call as before. */
+static void
+test_pattern_catastrophic (void)
+{
+  static const char *patterns[] = { "^(a|a)*$", "^(a+)+$" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (patterns); i++)
+    {
+      g_autofree char *schema = g_strdup_printf ("{\"properties\":{\"p\":{\"pattern\":\"%s\"},"
+                                                 "\"l\":{\"items\":{\"anyOf\":[{\"pattern\":\"%s\"},"
+                                                 "{\"type\":\"string\"}]}}}}",
+                                                 patterns[i], patterns[i]);
+      g_autofree char *subject = g_strnfill (5000, 'a');
+      g_autofree char *value = g_strdup_printf ("{\"p\":\"%sb\"}", subject);
+      g_autofree char *expected = g_strdup_printf ("argument 'p' could not be checked against the pattern %s "
+                                                   "(the match exceeds PCRE2's limits)", patterns[i]);
+      g_autofree char *in_list = g_strdup_printf ("argument 'l[0]' could not be checked against the pattern %s "
+                                                  "(the match exceeds PCRE2's limits)", patterns[i]);
+      g_autofree char *mismatch = g_strdup_printf ("argument 'p' must match the pattern %s", patterns[i]);
+      GString *list = g_string_new ("{\"l\":[");
+
+      assert_check (schema, value, expected);
+      assert_check (schema, "{\"p\":\"aaaa\"}", NULL);
+      assert_check (schema, "{\"p\":\"aaab\"}", mismatch);
+
+      /* The first string the match gives up on ends the check: the others
+       * (a thousand) are not tried. */
+      for (guint j = 0; j < 1000; j++)
+        g_string_append_printf (list, "%s\"%sb\"", j > 0 ? "," : "", subject);
+      g_string_append (list, "]}");
+      {
+        g_autofree char *list_text = g_string_free (list, FALSE);
+
+        assert_check (schema, list_text, in_list);
+      }
+      assert_check (schema, "{\"l\":[\"ab\",\"a\"]}", NULL);
+    }
+}
+
+/* A pattern that does not compile refuses every string it meets, with a
+ * clear error; the rest of the schema still works. */
+static void
+test_pattern_invalid (void)
+{
+  const char *schema = "{\"properties\":{\"p\":{\"pattern\":\"([a-z]\"},\"n\":{\"type\":\"integer\"}}}";
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema);
+  g_autoptr(JsonObject) bad_utf8 = json_object_new ();
+  g_autoptr(JsonObject) property = json_object_new ();
+  g_autoptr(JsonObject) properties = json_object_new ();
+  g_autoptr(NorthMcpSchemaChecker) bad_utf8_checker = NULL;
+  g_autoptr(JsonNode) value = parse ("{\"p\":\"abc\"}");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (north_mcp_schema_checker_check (checker, value, &error));
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
+  g_assert_true (g_str_has_prefix (error->message, "argument 'p' cannot be checked: the schema's pattern "
+                                                   "does not compile: "));
+  g_clear_error (&error);
+  assert_check (schema, "{\"n\":1}", NULL);
+  assert_check (schema, "{\"p\":1}", NULL);
+
+  json_object_set_string_member (property, "pattern", "^\xff$");
+  json_object_set_object_member (properties, "p", g_steal_pointer (&property));
+  json_object_set_object_member (bad_utf8, "properties", g_steal_pointer (&properties));
+  bad_utf8_checker = north_mcp_schema_checker_new (bad_utf8);
+  g_assert_false (north_mcp_schema_checker_check (bad_utf8_checker, value, &error));
+  g_assert_cmpstr (error->message, ==, "argument 'p' cannot be checked: the schema's pattern is not valid UTF-8");
+}
+
+/* A result's string is matched as the writer sends it: a byte that is no
+ * UTF-8 is U+FFFD, not a reason for PCRE2 to give up. */
+static void
+test_pattern_output (void)
+{
+  g_autoptr(NorthMcpSchemaChecker) letters = checker_new ("{\"properties\":{\"s\":{\"pattern\":\"^[a-z]+$\"}}}");
+  g_autoptr(NorthMcpSchemaChecker) any = checker_new ("{\"properties\":{\"s\":{\"pattern\":\"^ab.c$\"}}}");
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (object, "s", "ab\xff" "c");
+  node = json_node_init_object (json_node_alloc (), object);
+  g_assert_false (north_mcp_schema_checker_check_output (letters, node, &error));
+  g_assert_cmpstr (error->message, ==, "structuredContent member 's' must match the pattern ^[a-z]+$");
+  g_assert_true (north_mcp_schema_checker_check_output (any, node, NULL));
+}
+
+static void
+test_multiple_of (void)
+{
+  const char *three = "{\"properties\":{\"n\":{\"multipleOf\":3}}}";
+  const char *tenth = "{\"properties\":{\"n\":{\"multipleOf\":0.1}}}";
+
+  assert_check (three, "{\"n\":9}", NULL);
+  assert_check (three, "{\"n\":-9}", NULL);
+  assert_check (three, "{\"n\":0}", NULL);
+  assert_check (three, "{\"n\":9.0}", NULL);
+  assert_check (three, "{\"n\":10}", "argument 'n' must be a multiple of 3");
+  assert_check (three, "{\"n\":9.5}", "argument 'n' must be a multiple of 3");
+  assert_check (three, "{\"n\":\"9\"}", NULL);
+  /* Integers are exact, beyond what a double holds. */
+  assert_check (three, "{\"n\":9007199254740993}", NULL);
+  assert_check (three, "{\"n\":9007199254740994}", "argument 'n' must be a multiple of 3");
+  assert_check (three, "{\"n\":-9223372036854775808}", "argument 'n' must be a multiple of 3");
+  /* Other numbers within a billionth of the factor, as decimals are read. */
+  assert_check (tenth, "{\"n\":0.3}", NULL);
+  assert_check (tenth, "{\"n\":19.9}", NULL);
+  assert_check (tenth, "{\"n\":-4}", NULL);
+  assert_check (tenth, "{\"n\":0.35}", "argument 'n' must be a multiple of 0.1");
+  assert_check (tenth, "{\"n\":0.1000001}", "argument 'n' must be a multiple of 0.1");
+  assert_check ("{\"properties\":{\"n\":{\"multipleOf\":0.01}}}", "{\"n\":1234567.89}", NULL);
+  assert_check (tenth, "{\"n\":1e400}", "argument 'n' must be a multiple of 0.1");
+  /* Malformed factors are ignored. */
+  assert_check ("{\"properties\":{\"n\":{\"multipleOf\":0}}}", "{\"n\":1}", NULL);
+  assert_check ("{\"properties\":{\"n\":{\"multipleOf\":-2}}}", "{\"n\":1}", NULL);
+  assert_check ("{\"properties\":{\"n\":{\"multipleOf\":\"2\"}}}", "{\"n\":1}", NULL);
+  assert_check ("{\"properties\":{\"n\":{\"multipleOf\":1e400}}}", "{\"n\":1}", NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -773,6 +928,11 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/budget-walks", test_budget_walks);
   g_test_add_func ("/schema/big-value", test_big_value);
   g_test_add_func ("/schema/reuse", test_reuse);
+  g_test_add_func ("/schema/pattern", test_pattern);
+  g_test_add_func ("/schema/pattern-catastrophic", test_pattern_catastrophic);
+  g_test_add_func ("/schema/pattern-invalid", test_pattern_invalid);
+  g_test_add_func ("/schema/pattern-output", test_pattern_output);
+  g_test_add_func ("/schema/multiple-of", test_multiple_of);
 
   return g_test_run ();
 }
