@@ -9,7 +9,8 @@
  * written canonically, which must read back to the same tree, with every
  * object's members sorted at every depth, and be a fixed point
  * (canonical(read(canonical(x))) == canonical(x)); every string and
- * member name of the tree has the size the writer writes.
+ * member name of the tree has the size the writer writes. Written with
+ * numbers by value, it reads back and is a fixed point as well.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -134,5 +135,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       fprintf (stderr, "not a fixed point:\n%s\n%s\n", first, second);
       abort ();
     }
+
+  /* Numbers by value (uniqueItems): reads back, and a fixed point too. */
+  {
+    g_autoptr(GString) by_value = g_string_new (NULL);
+    g_autoptr(GString) by_value_again = g_string_new (NULL);
+    g_autoptr(JsonNode) read_back = NULL;
+
+    north_mcp_json_write_by_value (by_value, tree);
+    read_back = north_mcp_json_read (by_value->str, by_value->len, NORTH_MCP_JSON_MAX_DEPTH, NULL);
+    if (read_back == NULL)
+      abort ();
+    north_mcp_json_write_by_value (by_value_again, read_back);
+    if (strcmp (by_value->str, by_value_again->str) != 0)
+      {
+        fprintf (stderr, "by value, not a fixed point:\n%s\n%s\n", by_value->str, by_value_again->str);
+        abort ();
+      }
+  }
   return 0;
 }

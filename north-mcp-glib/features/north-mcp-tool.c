@@ -403,13 +403,14 @@ north_mcp_tool_get_input_schema (NorthMcpTool *self)
  * it before the handler runs: `type`, `properties`, `required`,
  * `additionalProperties`, `items`, `prefixItems`, `enum`, `const`, the
  * numeric bounds, `multipleOf`, `pattern`, the lengths and counts
- * (`minLength`, `maxItems`…), `allOf`, `anyOf`, `oneOf` and local `$ref`s.
+ * (`minLength`, `maxItems`…), `uniqueItems`, `allOf`, `anyOf`, `oneOf`
+ * and local `$ref`s.
  * A `pattern` is a PCRE2 regular expression searched for in the string
  * (`$` does not match before a trailing newline); one that does not
  * compile refuses every string it meets, and a match that reaches PCRE2's
  * match limit refuses the call. Other keywords (`patternProperties`,
- * `format`, `uniqueItems`, `not`, `if`…) are sent to clients but not
- * checked: a handler that relies on one checks it itself.
+ * `format`, `not`, `if`…) are sent to clients but not checked: a handler
+ * that relies on one checks it itself.
  */
 void
 north_mcp_tool_set_input_schema (NorthMcpTool *self,

@@ -36,6 +36,11 @@ gsize north_mcp_json_string_size (const char *string);
  * (it bounds the members of an object). */
 void north_mcp_json_write_canonical (GString  *out,
                                      JsonNode *node);
+/* The same with numbers by value: a double that is an integer in the
+ * gint64 range is written as that integer. One text for the trees that
+ * JSON Schema calls equal (1 and 1.0 alike), for `uniqueItems`. */
+void north_mcp_json_write_by_value  (GString  *out,
+                                     JsonNode *node);
 
 /* The size of @node as compact JSON, without string escapes and with
  * every number and boolean counted as 24 bytes (so that it tracks the

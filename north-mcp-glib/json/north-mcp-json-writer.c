@@ -163,9 +163,16 @@ write_double (GString *out,
     g_string_append_len (out, ".0", 2);
 }
 
-static void write_node (GString  *out,
-                        JsonNode *node,
-                        gboolean  sorted);
+/* How write_node() writes: members by name (else in insertion order),
+ * and integral doubles as integers (numbers by value). */
+typedef enum {
+  WRITE_SORTED   = 1 << 0,
+  WRITE_BY_VALUE = 1 << 1,
+} WriteFlags;
+
+static void write_node (GString    *out,
+                        JsonNode   *node,
+                        WriteFlags  flags);
 
 /* Whether write_string_to() writes U+FFFD for a byte of @name. */
 static gboolean
@@ -235,13 +242,13 @@ compare_names (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* @sorted: members by name (bytewise), else in insertion order. Sorting
- * costs k log k for k members, which the reader bounds
+/* WRITE_SORTED: members by name (bytewise), else in insertion order.
+ * Sorting costs k log k for k members, which the reader bounds
  * (NORTH_MCP_JSON_MAX_MEMBERS): linear in the size of what it read. */
 static void
 write_object (GString    *out,
               JsonObject *object,
-              gboolean    sorted)
+              WriteFlags  flags)
 {
   g_autoptr(GPtrArray) names = NULL;
   g_autoptr(GHashTable) repaired = NULL;
@@ -257,7 +264,7 @@ write_object (GString    *out,
     }
 
   g_string_append_c (out, '{');
-  if (!sorted)
+  if (!(flags & WRITE_SORTED))
     {
       json_object_iter_init_ordered (&iter, object);
       while (json_object_iter_next_ordered (&iter, &name, &member))
@@ -269,7 +276,7 @@ write_object (GString    *out,
           first = FALSE;
           north_mcp_json_write_string (out, name);
           g_string_append_c (out, ':');
-          write_node (out, member, FALSE);
+          write_node (out, member, flags);
         }
       g_string_append_c (out, '}');
       return;
@@ -289,15 +296,15 @@ write_object (GString    *out,
       first = FALSE;
       north_mcp_json_write_string (out, g_ptr_array_index (names, i));
       g_string_append_c (out, ':');
-      write_node (out, json_object_get_member (object, g_ptr_array_index (names, i)), TRUE);
+      write_node (out, json_object_get_member (object, g_ptr_array_index (names, i)), flags);
     }
   g_string_append_c (out, '}');
 }
 
 static void
-write_array (GString   *out,
-             JsonArray *array,
-             gboolean   sorted)
+write_array (GString    *out,
+             JsonArray  *array,
+             WriteFlags  flags)
 {
   guint n = array != NULL ? json_array_get_length (array) : 0;
 
@@ -306,15 +313,15 @@ write_array (GString   *out,
     {
       if (i > 0)
         g_string_append_c (out, ',');
-      write_node (out, json_array_get_element (array, i), sorted);
+      write_node (out, json_array_get_element (array, i), flags);
     }
   g_string_append_c (out, ']');
 }
 
 static void
-write_node (GString  *out,
-            JsonNode *node,
-            gboolean  sorted)
+write_node (GString    *out,
+            JsonNode   *node,
+            WriteFlags  flags)
 {
   if (node == NULL)
     {
@@ -325,11 +332,11 @@ write_node (GString  *out,
   switch (json_node_get_node_type (node))
     {
     case JSON_NODE_OBJECT:
-      write_object (out, json_node_get_object (node), sorted);
+      write_object (out, json_node_get_object (node), flags);
       break;
 
     case JSON_NODE_ARRAY:
-      write_array (out, json_node_get_array (node), sorted);
+      write_array (out, json_node_get_array (node), flags);
       break;
 
     case JSON_NODE_VALUE:
@@ -339,7 +346,16 @@ write_node (GString  *out,
           write_int (out, json_node_get_int (node));
           break;
         case G_TYPE_DOUBLE:
-          write_double (out, json_node_get_double (node));
+          {
+            double d = json_node_get_double (node);
+
+            /* By value, 1.0 is the integer 1 (and -0.0 is 0). */
+            if ((flags & WRITE_BY_VALUE) && d >= -9223372036854775808.0 &&
+                d < 9223372036854775808.0 && floor (d) == d)
+              write_int (out, (gint64) d);
+            else
+              write_double (out, d);
+          }
           break;
         case G_TYPE_BOOLEAN:
           if (json_node_get_boolean (node))
@@ -368,14 +384,14 @@ void
 north_mcp_json_write_object (GString    *out,
                              JsonObject *object)
 {
-  write_object (out, object, FALSE);
+  write_object (out, object, 0);
 }
 
 void
 north_mcp_json_write_array (GString   *out,
                             JsonArray *array)
 {
-  write_array (out, array, FALSE);
+  write_array (out, array, 0);
 }
 
 void
@@ -384,7 +400,7 @@ north_mcp_json_write (GString  *out,
 {
   g_return_if_fail (out != NULL);
 
-  write_node (out, node, FALSE);
+  write_node (out, node, 0);
 }
 
 void
@@ -393,7 +409,16 @@ north_mcp_json_write_canonical (GString  *out,
 {
   g_return_if_fail (out != NULL);
 
-  write_node (out, node, TRUE);
+  write_node (out, node, WRITE_SORTED);
+}
+
+void
+north_mcp_json_write_by_value (GString  *out,
+                               JsonNode *node)
+{
+  g_return_if_fail (out != NULL);
+
+  write_node (out, node, WRITE_SORTED | WRITE_BY_VALUE);
 }
 
 /* The size of @node as north_mcp_json_size_up_to() counts it, and

@@ -10,8 +10,11 @@
 #include <string.h>
 
 #include "north-mcp-error.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-schema-impl-private.h"
+#include "north-mcp-siphash-private.h"
 #include "north-mcp-utf8-private.h"
+#include "north-mcp-util-private.h"
 
 /* A check may not take more steps than this inside branches (subschemas
  * of `allOf`, `anyOf`, `oneOf` and `$ref`): each branch entered, and each
@@ -672,6 +675,62 @@ check_object (Node        *node,
   return TRUE;
 }
 
+/* One step of the budget per this many bytes of an item's text for
+ * `uniqueItems`: like walking it again. */
+#define UNIQUE_BYTES_PER_STEP 64
+
+/* `uniqueItems` in linear time, not by comparing pairs: each item is
+ * written as the writer sends it, canonically and with numbers by value
+ * (1 and 1.0 are equal), and only its SHA-256 digest, keyed with the
+ * process's secret key so that clients cannot make digests collide in the
+ * hash table, is kept. Two items are equal when their digests are. */
+static gboolean
+check_unique_items (JsonArray   *array,
+                    CheckState  *state,
+                    GError     **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (north_mcp_sha256_hash, north_mcp_sha256_equal);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint n = json_array_get_length (array);
+  /* One allocation for all the digests, not one per item. */
+  g_autofree guint8 *digests = g_malloc_n (n, NORTH_MCP_SHA256_LENGTH);
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint8 *digest = digests + (gsize) i * NORTH_MCP_SHA256_LENGTH;
+      gsize length = NORTH_MCP_SHA256_LENGTH;
+      gpointer first;
+
+      g_string_truncate (text, 0);
+      north_mcp_json_write_by_value (text, json_array_get_element (array, i));
+
+      if (state->branch_depth > 0)
+        {
+          guint steps = text->len / UNIQUE_BYTES_PER_STEP + 1;
+
+          if (state->budget < steps)
+            {
+              state->budget = 0;
+              return budget_exhausted (state, error);
+            }
+          state->budget -= steps;
+        }
+
+      g_checksum_reset (checksum);
+      g_checksum_update (checksum, north_mcp_siphash_process_key (), NORTH_MCP_SIPHASH_KEY_LENGTH);
+      g_checksum_update (checksum, (const guchar *) text->str, text->len);
+      g_checksum_get_digest (checksum, digest, &length);
+
+      if (g_hash_table_lookup_extended (seen, digest, NULL, &first))
+        return fail (state, error, "must have unique items (items %u and %u are equal)",
+                     GPOINTER_TO_UINT (first), i);
+      g_hash_table_insert (seen, digest, GUINT_TO_POINTER (i));
+    }
+
+  return TRUE;
+}
+
 static gboolean
 check_array (Node        *node,
              JsonNode    *value,
@@ -685,6 +744,9 @@ check_array (Node        *node,
 
   if (!check_count (node, COUNT_MIN_ITEMS, COUNT_MAX_ITEMS, n,
                     "item", "items", state, error))
+    return FALSE;
+
+  if (node->unique_items && n > 1 && !check_unique_items (array, state, error))
     return FALSE;
 
   if (node->prefix_items != NULL)

@@ -86,6 +86,7 @@ struct _Node
   /* Arrays. */
   GPtrArray   *prefix_items;    /* Node */
   Node        *items;
+  gboolean     unique_items;
 
   /* A local `$ref`, not owned (see NorthMcpSchemaChecker). */
   Node        *ref;

@@ -18,11 +18,12 @@ G_BEGIN_DECLS
  * `prefixItems`, `enum`, `const`, `minimum`, `maximum`, `exclusiveMinimum`,
  * `exclusiveMaximum`, `multipleOf` (exact for integers, within a
  * billionth of it for other numbers), `pattern`, `minLength`, `maxLength`,
- * `minItems`, `maxItems`, `minProperties`, `maxProperties`, `allOf`,
+ * `minItems`, `maxItems`, `minProperties`, `maxProperties`, `uniqueItems`
+ * (by keyed digests of the items' canonical text: linear time), `allOf`,
  * `anyOf`, `oneOf`, local `$ref`s (`#`, `#/$defs/…`, `#/definitions/…`, any
  * JSON pointer; recursive schemas work) and boolean schemas; every other
- * keyword (remote `$ref`, `patternProperties`, `format`, `not`, `if`,
- * `uniqueItems`…) is ignored and malformed keywords accept everything.
+ * keyword (remote `$ref`, `patternProperties`, `format`, `not`, `if`…) is
+ * ignored and malformed keywords accept everything.
  * Work per check is bounded (branch budget, depth limit), whatever the
  * schema.
  *

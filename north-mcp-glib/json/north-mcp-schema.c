@@ -351,6 +351,11 @@ compile_array_keywords (NorthMcpSchemaChecker *c,
     }
   else if (member != NULL)
     node->items = compile_node (c, member, depth + 1);
+
+  member = json_object_get_member (schema, "uniqueItems");
+  node->unique_items = member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+                       json_node_get_value_type (member) == G_TYPE_BOOLEAN &&
+                       json_node_get_boolean (member);
 }
 
 /* Resolves a JSON pointer fragment (`#`, `#/$defs/name`, with `~0`, `~1`

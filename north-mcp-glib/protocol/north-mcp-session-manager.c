@@ -19,22 +19,8 @@
 #define DIGEST_LENGTH NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH
 
 /* Owners are SHA-256 digests (north_mcp_session_owner_digest()) that a
- * client cannot choose: any four of their bytes are well spread. */
-static guint
-owner_hash (gconstpointer digest)
-{
-  guint32 value;
-
-  memcpy (&value, digest, sizeof value);
-  return value;
-}
-
-static gboolean
-owner_equal (gconstpointer a,
-             gconstpointer b)
-{
-  return memcmp (a, b, DIGEST_LENGTH) == 0;
-}
+ * client cannot choose. */
+G_STATIC_ASSERT (DIGEST_LENGTH == NORTH_MCP_SHA256_LENGTH);
 
 NorthMcpSessionManager *
 north_mcp_session_manager_new (void)
@@ -42,7 +28,7 @@ north_mcp_session_manager_new (void)
   NorthMcpSessionManager *self = g_new0 (NorthMcpSessionManager, 1);
 
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->owners = g_hash_table_new_full (owner_hash, owner_equal, g_free,
+  self->owners = g_hash_table_new_full (north_mcp_sha256_hash, north_mcp_sha256_equal, g_free,
                                         (GDestroyNotify) g_hash_table_unref);
   self->watched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->kept = north_mcp_kept_budget_new (0);

@@ -167,4 +167,12 @@ GSource  *north_mcp_deadline_source_new (GMainContext *context,
                                          GSourceFunc   callback,
                                          gpointer      user_data);
 
+/* Hash table functions for keys that are SHA-256 digests
+ * (NORTH_MCP_SHA256_LENGTH bytes) of what clients cannot choose (secrets,
+ * or keyed): any four of their bytes are well spread. */
+#define NORTH_MCP_SHA256_LENGTH 32
+guint     north_mcp_sha256_hash  (gconstpointer digest);
+gboolean  north_mcp_sha256_equal (gconstpointer a,
+                                  gconstpointer b);
+
 G_END_DECLS

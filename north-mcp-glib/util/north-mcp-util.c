@@ -240,3 +240,19 @@ north_mcp_deadline_source_new (GMainContext *context,
   g_source_attach (source, context);
   return source;
 }
+
+guint
+north_mcp_sha256_hash (gconstpointer digest)
+{
+  guint32 value;
+
+  memcpy (&value, digest, sizeof value);
+  return value;
+}
+
+gboolean
+north_mcp_sha256_equal (gconstpointer a,
+                        gconstpointer b)
+{
+  return memcmp (a, b, NORTH_MCP_SHA256_LENGTH) == 0;
+}

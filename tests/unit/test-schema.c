@@ -472,8 +472,8 @@ test_combinators (void)
   assert_check ("{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
                 "\"$defs\":{\"p\":{\"type\":\"string\"}},"
                 "\"properties\":{\"x\":{\"$ref\":\"other.json#/$defs/p\",\"format\":\"email\","
-                "\"pattern\":\"^a\",\"not\":{},\"if\":{},\"then\":false,\"multipleOf\":7,"
-                "\"uniqueItems\":true,\"$anchor\":\"a\",\"$dynamicRef\":\"#x\"}}}",
+                "\"not\":{},\"if\":{},\"then\":false,\"patternProperties\":{\"^a\":false},"
+                "\"$anchor\":\"a\",\"$dynamicRef\":\"#x\"}}}",
                 "{\"x\":[1,1]}", NULL);
   /* Malformed combinators are ignored too. */
   assert_check ("{\"anyOf\":{},\"oneOf\":\"x\",\"allOf\":[]}", "{}", NULL);
@@ -902,6 +902,82 @@ test_multiple_of (void)
   assert_check ("{\"properties\":{\"n\":{\"multipleOf\":1e400}}}", "{\"n\":1}", NULL);
 }
 
+/* `uniqueItems` with JSON equality (numbers by value, members in any
+ * order), in linear time: 50,000 distinct items pass at once. */
+static void
+test_unique_items (void)
+{
+  const char *unique = "{\"properties\":{\"l\":{\"uniqueItems\":true}}}";
+  GString *many = g_string_new ("{\"l\":[");
+  g_autofree char *many_text = NULL;
+
+  assert_check (unique, "{\"l\":[]}", NULL);
+  assert_check (unique, "{\"l\":[1,2,3,\"1\",true,null,false,[1,2],[2,1],{\"a\":1},{\"a\":\"1\"}]}", NULL);
+  assert_check (unique, "{\"l\":[1,2,1]}", "argument 'l' must have unique items (items 0 and 2 are equal)");
+  assert_check (unique, "{\"l\":[1,1.0]}", "argument 'l' must have unique items (items 0 and 1 are equal)");
+  assert_check (unique, "{\"l\":[0,-0.0]}", "argument 'l' must have unique items (items 0 and 1 are equal)");
+  assert_check (unique, "{\"l\":[0.5,\"x\",0.5]}", "argument 'l' must have unique items (items 0 and 2 are equal)");
+  assert_check (unique, "{\"l\":[{\"a\":1,\"b\":[2.0]},{\"b\":[2],\"a\":1}]}",
+                "argument 'l' must have unique items (items 0 and 1 are equal)");
+  assert_check (unique, "{\"l\":[\"a\",\"b\",\"a\"]}", "argument 'l' must have unique items (items 0 and 2 are equal)");
+  /* Integers beyond a double's precision stay apart. */
+  assert_check (unique, "{\"l\":[9007199254740993,9007199254740992.0]}", NULL);
+  assert_check (unique, "{\"l\":[9007199254740993,9007199254740993]}",
+                "argument 'l' must have unique items (items 0 and 1 are equal)");
+  /* Only `true` asks for it. */
+  assert_check ("{\"properties\":{\"l\":{\"uniqueItems\":false}}}", "{\"l\":[1,1]}", NULL);
+  assert_check ("{\"properties\":{\"l\":{\"uniqueItems\":\"true\"}}}", "{\"l\":[1,1]}", NULL);
+  assert_check ("{\"properties\":{\"l\":{\"items\":{\"uniqueItems\":true}}}}", "{\"l\":[[1],[1,1]]}",
+                "argument 'l[1]' must have unique items (items 0 and 1 are equal)");
+
+  for (guint i = 0; i < 50000; i++)
+    g_string_append_printf (many, "%s%u", i > 0 ? "," : "", i);
+  g_string_append (many, ",[49999],49999.0]}");
+  many_text = g_string_free (many, FALSE);
+  assert_check (unique, many_text, "argument 'l' must have unique items (items 49999 and 50001 are equal)");
+}
+
+/* Comparing items in alternatives walks the array again each time: that
+ * counts against the budget as walking it does (64 alternatives over
+ * 140,000 distinct items). */
+static void
+test_unique_items_budget (void)
+{
+  GString *schema = g_string_new ("{\"properties\":{\"l\":{\"anyOf\":[");
+  GString *value = g_string_new ("{\"l\":[");
+  g_autoptr(NorthMcpSchemaChecker) checker = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < 64; i++)
+    g_string_append_printf (schema, "%s{\"uniqueItems\":true,\"items\":{\"type\":\"string\"}}",
+                            i > 0 ? "," : "");
+  g_string_append (schema, "]}}}");
+  for (guint i = 0; i < 140000; i++)
+    g_string_append_printf (value, "%s%u", i > 0 ? "," : "", i);
+  g_string_append (value, "]}");
+  checker = assert_too_complex (schema, value, &node);
+}
+
+/* A result's items are compared as the writer sends them: two strings
+ * that differ only in bytes that are no UTF-8 both arrive as U+FFFD. */
+static void
+test_unique_items_output (void)
+{
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new ("{\"properties\":{\"l\":{\"uniqueItems\":true}}}");
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_array_add_string_element (array, "caf\xe9");
+  json_array_add_string_element (array, "caf\xe8");
+  json_object_set_array_member (object, "l", g_steal_pointer (&array));
+  node = json_node_init_object (json_node_alloc (), object);
+  g_assert_false (north_mcp_schema_checker_check_output (checker, node, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "structuredContent member 'l' must have unique items (items 0 and 1 are equal)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -933,6 +1009,9 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/pattern-invalid", test_pattern_invalid);
   g_test_add_func ("/schema/pattern-output", test_pattern_output);
   g_test_add_func ("/schema/multiple-of", test_multiple_of);
+  g_test_add_func ("/schema/unique-items", test_unique_items);
+  g_test_add_func ("/schema/unique-items-output", test_unique_items_output);
+  g_test_add_func ("/schema/unique-items-budget", test_unique_items_budget);
 
   return g_test_run ();
 }
