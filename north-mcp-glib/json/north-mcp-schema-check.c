@@ -580,7 +580,8 @@ check_pattern (Node        *node,
     return FALSE;
 
   quoted = g_string_new (NULL);
-  append_sanitized (quoted, g_regex_get_pattern (node->pattern), MAX_NAME_IN_MESSAGE);
+  append_sanitized (quoted, g_regex_get_pattern (node->pattern) + strlen (NORTH_MCP_SCHEMA_PATTERN_LIMITS),
+                    MAX_NAME_IN_MESSAGE);
   if (match_error != NULL)
     {
       g_autofree char *subject = describe_path (state, NULL);

@@ -111,6 +111,10 @@ struct _NorthMcpSchemaChecker
   GHashTable *patterns;   /* text → GRegex, while compiling */
 };
 
+/* Put before every `pattern`: what PCRE2's interpreter (when JIT is not
+ * available) may take on the heap for one match, in KiB. */
+#define NORTH_MCP_SCHEMA_PATTERN_LIMITS "(*LIMIT_HEAP=16384)"
+
 /* Reads @node as a JSON number into @number; FALSE if it is none. */
 gboolean north_mcp_schema_node_get_number (JsonNode *node,
                                            Number   *number);

@@ -31,8 +31,9 @@ G_BEGIN_DECLS
  * text when the checker is made; `$` does not match before a trailing
  * newline. A pattern that does not compile fails every string it meets
  * ("cannot be checked: the schema's pattern does not compile: …"). One
- * match costs at most PCRE2's match limit (10 million steps); a match that
- * errors out (that limit, the JIT stack) fails the whole check, even
+ * match costs at most PCRE2's match limit (10 million steps), and without
+ * JIT 16 MiB of heap; a match that errors out (those limits, the JIT
+ * stack) fails the whole check, even
  * inside `anyOf`, without trying further strings.
  *
  * The root value must always be a JSON object (MCP tool arguments). A

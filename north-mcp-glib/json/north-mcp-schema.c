@@ -132,7 +132,12 @@ static Node *compile_node (NorthMcpSchemaChecker *c, JsonNode *schema, guint dep
  * compiled by PCRE2 through GRegex. Attackers choose the subjects: JIT
  * (G_REGEX_OPTIMIZE) bounds the stack, PCRE2's match limit the time, and
  * `$` may not match before a trailing newline (G_REGEX_DOLLAR_ENDONLY), as
- * in ECMA-262. Each text compiles once per checker. */
+ * in ECMA-262. Without JIT (no executable memory: systemd's
+ * MemoryDenyWriteExecute, as deploy/ sets it) PCRE2's interpreter keeps
+ * its backtracking on the heap, up to 20 GB by default (1.3 GB for
+ * `^(a|a)*$` on 4 MiB): NORTH_MCP_SCHEMA_PATTERN_LIMITS, before the text,
+ * lowers that (a pattern can only lower it further). Each text compiles
+ * once per checker. */
 static void
 compile_pattern (NorthMcpSchemaChecker *c,
                  Node                  *node,
@@ -162,9 +167,23 @@ compile_pattern (NorthMcpSchemaChecker *c,
       return;
     }
 
-  regex = g_regex_new (text, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY, 0, &error);
+  {
+    g_autofree char *limited = g_strconcat (NORTH_MCP_SCHEMA_PATTERN_LIMITS, text, NULL);
+
+    regex = g_regex_new (limited, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY, 0, &error);
+  }
   if (regex == NULL)
     {
+      g_autoptr(GError) plain_error = NULL;
+      g_autoptr(GRegex) plain = g_regex_new (text, G_REGEX_DOLLAR_ENDONLY, 0, &plain_error);
+
+      /* The message of the pattern as written, offsets and all. */
+      if (plain == NULL)
+        {
+          g_clear_error (&error);
+          error = g_steal_pointer (&plain_error);
+        }
+
       /* GLib's message quotes the whole pattern. */
       if (g_utf8_strlen (error->message, -1) > MAX_PATTERN_ERROR)
         {

@@ -4,6 +4,8 @@
  */
 #include <math.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <json-glib/json-glib.h>
 
@@ -822,6 +824,52 @@ test_pattern_catastrophic (void)
     }
 }
 
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE 65
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#endif
+
+/* Without JIT (no memory both writable and executable, as under systemd's
+ * MemoryDenyWriteExecute, which deploy/ sets), PCRE2's interpreter keeps
+ * its backtracking on the heap: 1.3 GB for a catastrophic pattern on a
+ * 4 MiB string by default. Our limit keeps that to megabytes, and the
+ * argument is refused the same way. */
+static void
+test_pattern_without_jit (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(NorthMcpSchemaChecker) checker = NULL;
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GError) error = NULL;
+      gsize length = 4u << 20;
+      char *subject = g_strnfill (length, 'a');
+      struct rusage before, after;
+
+      /* Refusing executable memory from now on is what makes PCRE2 fall
+       * back to its interpreter (Linux 6.3 and later). */
+      g_assert_cmpint (prctl (PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0), ==, 0);
+      checker = checker_new ("{\"properties\":{\"p\":{\"pattern\":\"^(a|a)*$\"}}}");
+
+      subject[length - 1] = 'b';
+      json_object_set_string_member (object, "p", subject);
+      g_free (subject);
+      node = json_node_init_object (json_node_alloc (), object);
+
+      getrusage (RUSAGE_SELF, &before);
+      g_assert_false (north_mcp_schema_checker_check (checker, node, &error));
+      getrusage (RUSAGE_SELF, &after);
+      g_assert_cmpstr (error->message, ==, "argument 'p' could not be checked against the pattern ^(a|a)*$ "
+                                           "(the match exceeds PCRE2's limits)");
+      g_assert_cmpint (after.ru_maxrss - before.ru_maxrss, <, 256 * 1024);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 /* A pattern that does not compile refuses every string it meets, with a
  * clear error; the rest of the schema still works. */
 static void
@@ -840,6 +888,9 @@ test_pattern_invalid (void)
   g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_INVALID_ARGUMENT);
   g_assert_true (g_str_has_prefix (error->message, "argument 'p' cannot be checked: the schema's pattern "
                                                    "does not compile: "));
+  /* GLib's message quotes the pattern as written, not as compiled. */
+  g_assert_nonnull (strstr (error->message, "([a-z]"));
+  g_assert_null (strstr (error->message, "LIMIT_HEAP"));
   g_clear_error (&error);
   assert_check (schema, "{\"n\":1}", NULL);
   assert_check (schema, "{\"p\":1}", NULL);
@@ -1006,6 +1057,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/reuse", test_reuse);
   g_test_add_func ("/schema/pattern", test_pattern);
   g_test_add_func ("/schema/pattern-catastrophic", test_pattern_catastrophic);
+  g_test_add_func ("/schema/pattern-without-jit", test_pattern_without_jit);
   g_test_add_func ("/schema/pattern-invalid", test_pattern_invalid);
   g_test_add_func ("/schema/pattern-output", test_pattern_output);
   g_test_add_func ("/schema/multiple-of", test_multiple_of);
