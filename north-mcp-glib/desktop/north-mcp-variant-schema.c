@@ -202,7 +202,7 @@ key_pattern (char code)
     case 'n': case 'i': case 'x': return "^-?[0-9]+$";
     case 'd': return "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$";
     case 'o': return "^/([A-Za-z0-9_]+(/[A-Za-z0-9_]+)*)?$";
-    case 'g': return "^[ybnqiuxtdsogvam(){}]*$";
+    case 'g': return "^[ybnqiuxtdhsogvam(){}]*$";
     default: return NULL;
     }
 }
