@@ -404,13 +404,9 @@ north_mcp_context_new (const NorthMcpRequestInfo *request)
                                                   north_mcp_protocol_host_get_debug (request->host), &traced);
     }
   meta = north_mcp_object_get_object (self->params, "_meta");
-  if (meta != NULL && json_object_has_member (meta, "progressToken"))
-    {
-      JsonNode *token = json_object_get_member (meta, "progressToken");
-
-      if (JSON_NODE_HOLDS_VALUE (token))
-        self->progress_token = json_node_copy (token);
-    }
+  if (meta != NULL &&
+      north_mcp_jsonrpc_progress_token_is_valid (json_object_get_member (meta, "progressToken")))
+    self->progress_token = json_node_copy (json_object_get_member (meta, "progressToken"));
 
   if (request->session != NULL)
     north_mcp_session_add_in_flight (request->session, request->id,
@@ -765,8 +761,10 @@ north_mcp_context_is_completed (NorthMcpContext *self)
  * @message: (nullable): what is happening
  *
  * Sends `notifications/progress` for the request, if the client asked for
- * progress (a `progressToken` in the request's `_meta`) and the transport
- * can carry it. Safe to call from any thread.
+ * progress (a `progressToken` in the request's `_meta`: a string of at most
+ * 256 bytes or an integer; a request with another gets none, since each
+ * notification repeats it) and the transport can carry it. Safe to call
+ * from any thread.
  */
 void
 north_mcp_context_report_progress (NorthMcpContext *self,

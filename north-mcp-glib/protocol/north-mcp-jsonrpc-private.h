@@ -47,6 +47,15 @@ gboolean            north_mcp_jsonrpc_check_batch     (JsonArray   *batch,
                                                        const char  *protocol_version,
                                                        GError     **error);
 
+/* How long a string `progressToken` may be: every notifications/progress
+ * of its request carries it again. */
+#define NORTH_MCP_PROGRESS_TOKEN_MAX_LENGTH 256
+
+/* Whether @token (may be NULL) is a progress token the server answers: a
+ * string of at most NORTH_MCP_PROGRESS_TOKEN_MAX_LENGTH bytes or an
+ * integer, as the schema says. Requests with any other get no progress. */
+gboolean            north_mcp_jsonrpc_progress_token_is_valid (JsonNode *token);
+
 /* Classifies @message; on NORTH_MCP_MESSAGE_INVALID, @error says why (and
  * @id_out, when not NULL, receives the id if one could be read). */
 NorthMcpMessageKind north_mcp_jsonrpc_classify        (JsonNode    *message,

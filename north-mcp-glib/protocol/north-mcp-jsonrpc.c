@@ -26,6 +26,14 @@ id_is_valid (JsonNode *id)
   return type == G_TYPE_STRING || type == G_TYPE_INT64;
 }
 
+gboolean
+north_mcp_jsonrpc_progress_token_is_valid (JsonNode *token)
+{
+  return id_is_valid (token) &&
+         (json_node_get_value_type (token) != G_TYPE_STRING ||
+          strlen (json_node_get_string (token)) <= NORTH_MCP_PROGRESS_TOKEN_MAX_LENGTH);
+}
+
 NorthMcpMessageKind
 north_mcp_jsonrpc_classify (JsonNode  *message,
                             JsonNode **id_out,

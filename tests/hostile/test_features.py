@@ -1,0 +1,97 @@
+"""Hostile use of the protocol's optional features: what a client puts in a
+request's _meta that the server sends back again and again."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from hostile import MCP_HEADERS, initialize_message, server_pool, sse_or_json
+
+FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
+                                           os.path.join(os.path.dirname(__file__), "..", "..",
+                                                        "build", "tests", "hostile")),
+                            "flood-server")
+
+# NORTH_MCP_PROGRESS_TOKEN_MAX_LENGTH
+TOKEN_MAX = 256
+
+
+@pytest.fixture
+def start():
+    yield from server_pool()
+
+
+def flood_call(token, count, rid=2):
+    return {"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+            "params": {"name": "flood", "arguments": {"count": count, "size": 1},
+                       "_meta": {"progressToken": token}}}
+
+
+def http_call(server, message):
+    headers = {"MCP-Protocol-Version": "2025-06-18"}
+    status, answer_headers, body = server.post_mcp(initialize_message(), headers)
+    assert status == 200, body
+    headers["Mcp-Session-Id"] = answer_headers.get("mcp-session-id") or answer_headers["Mcp-Session-Id"]
+    status, _, body = server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"}, headers)
+    assert status == 202, body
+    status, answer_headers, body = server.post_mcp(message, headers, timeout=120)
+    assert status == 200, body
+    return len(body), sse_or_json(answer_headers, body)
+
+
+def stdio_call(message):
+    server = subprocess.Popen([FLOOD_SERVER, "--transport", "stdio"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        lines = [initialize_message(), {"jsonrpc": "2.0", "method": "notifications/initialized"}, message]
+        output, _ = server.communicate(b"".join(json.dumps(line).encode() + b"\n" for line in lines),
+                                       timeout=120)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0
+    return len(output), output
+
+
+def progress_of(messages):
+    return [m["params"] for m in messages if m.get("method") == "notifications/progress"]
+
+
+@pytest.mark.parametrize("transport", ["http", "stdio"])
+def test_a_huge_progress_token_is_not_sent_back_with_every_notification(start, transport):
+    # A 1 MiB token on a call that reports progress 20 times made the server
+    # write 20 MiB for one request of 1 MiB (and copy it 60 times).
+    message = flood_call("t" * (1 << 20), 20)
+    if transport == "http":
+        length, messages = http_call(start(program=FLOOD_SERVER), message)
+    else:
+        length, output = stdio_call(message)
+        # Before any line is read: a cut output may end inside one.
+        assert length < 64 * 1024
+        messages = [json.loads(line) for line in output.splitlines()]
+
+    assert length < 64 * 1024
+    assert messages[-1]["result"]["content"][0]["text"] == "flooded 20"
+    assert progress_of(messages) == []
+
+
+@pytest.mark.parametrize("token", ["t" * TOKEN_MAX, 7, -(1 << 63)], ids=["longest", "int", "int64"])
+def test_progress_tokens_of_the_schema_are_sent_back(start, token):
+    _, messages = http_call(start(program=FLOOD_SERVER), flood_call(token, 3))
+
+    assert messages[-1]["result"]["content"][0]["text"] == "flooded 3"
+    assert [p["progressToken"] for p in progress_of(messages)] == [token] * 3
+
+
+@pytest.mark.parametrize("token", ["t" * (TOKEN_MAX + 1), 1.5, True, None, {"a": 1}, [1]],
+                         ids=["too-long", "float", "bool", "null", "object", "array"])
+def test_progress_tokens_outside_the_schema_get_no_progress(start, token):
+    # ProgressToken is a string or an integer: a float or a boolean used to
+    # be echoed as such.
+    _, messages = http_call(start(program=FLOOD_SERVER), flood_call(token, 3))
+
+    assert messages[-1]["result"]["content"][0]["text"] == "flooded 3"
+    assert progress_of(messages) == []
