@@ -426,7 +426,10 @@ handle_notification (NorthMcpProtocolHost *host,
     }
   else
     {
-      north_mcp_protocol_host_debug (host, "Ignoring notification %s", method);
+      /* The name is the client's: repeat a little of it only. */
+      g_autofree char *echo = north_mcp_echo (method);
+
+      north_mcp_protocol_host_debug (host, "Ignoring notification %s", echo);
     }
 }
 

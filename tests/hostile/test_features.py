@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from hostile import MCP_HEADERS, initialize_message, server_pool, sse_or_json
+from hostile import initialize_message, server_pool, sse_or_json, wait_until
 
 FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
                                            os.path.join(os.path.dirname(__file__), "..", "..",
@@ -95,3 +95,22 @@ def test_progress_tokens_outside_the_schema_get_no_progress(start, token):
 
     assert messages[-1]["result"]["content"][0]["text"] == "flooded 3"
     assert progress_of(messages) == []
+
+
+def test_an_unknown_notification_is_logged_with_a_bounded_name(start):
+    # The debug line "Ignoring notification …" quoted the client's method
+    # whole: 1 MiB of log for each notification of 1 MiB.
+    server = start(program="server-with-debug")
+    headers = {"MCP-Protocol-Version": "2025-06-18"}
+    status, answer_headers, body = server.post_mcp(initialize_message(), headers)
+    assert status == 200, body
+    headers["Mcp-Session-Id"] = answer_headers.get("mcp-session-id") or answer_headers["Mcp-Session-Id"]
+    for _ in range(4):
+        status, _, body = server.post_mcp({"jsonrpc": "2.0", "method": "notifications/" + "n" * (1 << 20)},
+                                          headers)
+        assert status == 202, body
+    status, _, body = server.post_mcp({"jsonrpc": "2.0", "id": 5, "method": "ping"}, headers)
+    assert status == 200, body
+
+    assert wait_until(lambda: sum("Ignoring notification" in line for line in server.lines) == 4)
+    assert max(len(line) for line in server.lines) < 4096
