@@ -47,7 +47,8 @@ struct _NorthMcpChannelClass
   void     (*release_request) (NorthMcpChannel *self,
                                guint64          kept);
   /* Optional: the address the client connects from, without its port
-   * (what tells clients apart when nothing else does), or NULL. */
+   * (what tells clients apart when nothing else does; an IPv6 address as
+   * its /64, which one client may pick addresses from), or NULL. */
   char    *(*dup_peer) (NorthMcpChannel *self);
 };
 

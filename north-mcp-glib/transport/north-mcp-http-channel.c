@@ -558,8 +558,9 @@ north_mcp_http_channel_release_request (NorthMcpChannel *channel,
 }
 
 /* The client's IP address, its port left out: each request of a
- * Streamable HTTP client may come on a connection of its own. Behind a
- * trusted proxy, the address the proxy names. */
+ * Streamable HTTP client may come on a connection of its own; an IPv6
+ * address as its /64 (north_mcp_http_share_key()). Behind a trusted
+ * proxy, the address the proxy names. */
 static char *
 north_mcp_http_channel_dup_peer (NorthMcpChannel *channel)
 {
@@ -570,7 +571,7 @@ north_mcp_http_channel_dup_peer (NorthMcpChannel *channel)
     client = north_mcp_http_client_address (self->message, self->trusted_proxies);
   if (!G_IS_INET_SOCKET_ADDRESS (client))
     return NULL;
-  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client)));
+  return north_mcp_http_share_key (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (client)));
 }
 
 static void

@@ -64,4 +64,16 @@ GInetAddress           *north_mcp_http_forwarded_client     (const NorthMcpTrust
 GSocketAddress         *north_mcp_http_client_address       (SoupServerMessage   *msg,
                                                              const NorthMcpTrustedProxies *trusted);
 
+/* The bits of an IPv6 address that name one client's share: one client
+ * (a home, a VM) is commonly given a whole /64 (RFC 6177) and picks any of
+ * its 2^64 addresses for each connection. */
+#define NORTH_MCP_HTTP_IPV6_SHARE_PREFIX 64
+
+/* The name of the share of the server's budgets (held bodies, listen
+ * streams) that @address counts in (transfer full): an IPv4 address, or
+ * an IPv4-mapped IPv6 one, as its IPv4 address (`192.0.2.1`); an IPv6
+ * address as its NORTH_MCP_HTTP_IPV6_SHARE_PREFIX network
+ * (`2001:db8:1:2::/64`). */
+char                   *north_mcp_http_share_key            (GInetAddress        *address);
+
 G_END_DECLS

@@ -298,6 +298,20 @@ north_mcp_http_forwarded_client (const NorthMcpTrustedProxies *trusted,
   return walk (trusted, list);
 }
 
+char *
+north_mcp_http_share_key (GInetAddress *address)
+{
+  char text[INET6_ADDRSTRLEN];
+  guint8 bytes[16];
+
+  address_bytes (address, bytes);
+  if (is_ipv4_mapped (bytes))
+    return g_strdup (inet_ntop (AF_INET, bytes + 12, text, sizeof text));
+  memset (bytes + NORTH_MCP_HTTP_IPV6_SHARE_PREFIX / 8, 0, 16 - NORTH_MCP_HTTP_IPV6_SHARE_PREFIX / 8);
+  return g_strdup_printf ("%s/%d", inet_ntop (AF_INET6, bytes, text, sizeof text),
+                          NORTH_MCP_HTTP_IPV6_SHARE_PREFIX);
+}
+
 GSocketAddress *
 north_mcp_http_client_address (SoupServerMessage            *msg,
                                const NorthMcpTrustedProxies *trusted)

@@ -9,9 +9,10 @@
 #include "north-mcp-http-client-address-private.h"
 #include "north-mcp-http-listener-impl-private.h"
 
-/* The share @msg's body counts in: its connection's IP address's, looked
- * up once per connection (clients of a Unix socket share one), or through
- * a trusted proxy, the client's that the proxy names for this request
+/* The share @msg's body counts in: its connection's IP address's (an
+ * IPv6 one's /64: north_mcp_http_share_key()), looked up once per
+ * connection (clients of a Unix socket share one), or through a trusted
+ * proxy, the client's that the proxy names for this request
  * (X-Forwarded-For). */
 static NorthMcpHttpPeer *
 share_of (NorthMcpHttpListener         *self,
@@ -32,14 +33,14 @@ share_of (NorthMcpHttpListener         *self,
     forwarded = north_mcp_http_forwarded_client (trusted, remote, soup_server_message_get_request_headers (msg));
   if (forwarded != NULL)
     {
-      address = g_inet_address_to_string (forwarded);
+      address = north_mcp_http_share_key (forwarded);
       g_clear_pointer (&client->forwarded, north_mcp_http_peer_unref);
       client->forwarded = north_mcp_http_body_account_peer (self->account, address);
       return client->forwarded;
     }
   if (client->peer == NULL)
     {
-      address = inet ? g_inet_address_to_string (remote) : g_strdup ("local");
+      address = inet ? north_mcp_http_share_key (remote) : g_strdup ("local");
       client->peer = north_mcp_http_body_account_peer (self->account, address);
     }
   return client->peer;

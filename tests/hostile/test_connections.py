@@ -1392,6 +1392,40 @@ def test_behind_a_trusted_proxy_the_bodies_share_is_the_named_clients():
         server.stop()
 
 
+def test_ipv6_clients_of_one_64_network_share_one_bodies_share():
+    # One IPv6 client has a whole /64 (2^64 addresses) to send from: its
+    # bodies count in the share of its /64, and an IPv4-mapped address in
+    # that of its IPv4 address. Before, 16 trickling uploads of 4 MiB, each
+    # naming another address of 2001:db8:1:2::/64 through the trusted
+    # proxy, held all 64 MiB and every other client got 503.
+    server = Server("--stateless")
+    try:
+        attackers = [hold_bodies(server.port, 1, 4 * 1024 * 1024, source="127.0.0.1",
+                                 headers={"X-Forwarded-For": f"2001:db8:1:2:{n:x}::{n + 1:x}"})[0]
+                     for n in range(16)]
+        time.sleep(0.5)
+        status, body = post_from(server.port, "127.0.0.1", {"X-Forwarded-For": "2001:db8:1:3::1"})
+        assert status == 200 and json.loads(body)["result"] == {}, body
+        refused = answers_of(attackers, 12)
+        assert len(refused) == 12
+        assert all(b"one client" in answer for answer in refused.values()), refused
+        for sock in attackers:
+            sock.close()
+
+        mapped = [hold_bodies(server.port, 1, 4 * 1024 * 1024, source="127.0.0.1",
+                              headers={"X-Forwarded-For": address})[0]
+                  for address in ["203.0.113.7", "::ffff:203.0.113.7"] * 8]
+        time.sleep(0.5)
+        refused = answers_of(mapped, 12)
+        assert len(refused) == 12
+        assert all(b"one client" in answer for answer in refused.values()), refused
+        for sock in mapped:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_uploads_to_public_routes_do_not_hold_the_bodies_of_the_authenticated():
     # Custom routes are public, so their bodies are not checked before
     # they are read: they hold at most their address's share. Requests

@@ -1,6 +1,7 @@
 /* test-client-address.c: the client behind trusted proxies
  * (north-mcp-http-client-address.c: forwarded-allow-ips entries and the
- * walk over X-Forwarded-For) and the forwarded-allow-ips property
+ * walk over X-Forwarded-For, the share a client counts in) and the
+ * forwarded-allow-ips property
  *
  * SPDX-License-Identifier: MIT
  */
@@ -187,6 +188,30 @@ test_walk (void)
 }
 
 static void
+check_share_key (const char *address,
+                 const char *expected)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+  g_autofree char *key = north_mcp_http_share_key (inet);
+
+  g_assert_cmpstr (key, ==, expected);
+}
+
+/* A client's share is its IPv4 address, or its IPv6 address's /64: one
+ * IPv6 client may pick any of 2^64 addresses. */
+static void
+test_share_key (void)
+{
+  check_share_key ("192.0.2.1", "192.0.2.1");
+  check_share_key ("::ffff:192.0.2.1", "192.0.2.1");
+  check_share_key ("2001:db8:1:2::1", "2001:db8:1:2::/64");
+  check_share_key ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64");
+  check_share_key ("2001:db8:1:3::1", "2001:db8:1:3::/64");
+  check_share_key ("::1", "::/64");
+  check_share_key ("fe80::1234:5678", "fe80::/64");
+}
+
+static void
 test_malformed (void)
 {
   /* A malformed hop ends the walk: the client is the proxy that took the
@@ -278,6 +303,7 @@ main (int    argc,
   g_test_add_func ("/client-address/split", test_split);
   g_test_add_func ("/client-address/networks", test_networks);
   g_test_add_func ("/client-address/walk", test_walk);
+  g_test_add_func ("/client-address/share-key", test_share_key);
   g_test_add_func ("/client-address/malformed", test_malformed);
   g_test_add_func ("/client-address/too-many-hops", test_too_many_hops);
   g_test_add_func ("/client-address/property", test_property);
