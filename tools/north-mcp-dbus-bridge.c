@@ -105,6 +105,9 @@ static GDBusConnection *
 connect_bus (Options  *options,
              GError  **error)
 {
+  g_autofree char *address = NULL;
+  GDBusConnection *connection;
+
   if ((options->system ? 1 : 0) + (options->session ? 1 : 0) + (options->address ? 1 : 0) > 1)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -112,12 +115,23 @@ connect_bus (Options  *options,
       return NULL;
     }
   if (options->address != NULL)
-    return g_dbus_connection_new_for_address_sync (options->address,
-                                                   G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                   (options->dest != NULL
-                                                    ? G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION : 0),
-                                                   NULL, NULL, error);
-  return g_bus_get_sync (options->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, error);
+    return north_mcp_dbus_bridge_connect_sync (options->address,
+                                               G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                               (options->dest != NULL
+                                                ? G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION : 0),
+                                               NULL, error);
+  /* A connection of its own, not g_bus_get_sync()'s: one that drops
+   * oversized messages unread; it ends the bridge with the bus, as that
+   * one would. */
+  address = g_dbus_address_get_for_bus_sync (options->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, error);
+  if (address == NULL ||
+      (connection = north_mcp_dbus_bridge_connect_sync (address,
+                                                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                        NULL, error)) == NULL)
+    return NULL;
+  g_dbus_connection_set_exit_on_close (connection, TRUE);
+  return connection;
 }
 
 typedef struct

@@ -22,6 +22,11 @@ NorthMcpDBusBridge *north_mcp_dbus_bridge_new             (GDBusConnection     *
                                                           const char          *bus_name,
                                                           const char          *object_path);
 NORTH_MCP_AVAILABLE_IN_ALL
+GDBusConnection    *north_mcp_dbus_bridge_connect_sync    (const char          *address,
+                                                          GDBusConnectionFlags flags,
+                                                          GCancellable        *cancellable,
+                                                          GError             **error);
+NORTH_MCP_AVAILABLE_IN_ALL
 GDBusConnection    *north_mcp_dbus_bridge_get_connection  (NorthMcpDBusBridge  *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 const char         *north_mcp_dbus_bridge_get_bus_name    (NorthMcpDBusBridge  *self);

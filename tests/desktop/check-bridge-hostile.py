@@ -24,7 +24,11 @@ nested: introspection data GDBus must not parse is refused, and the
 replies: a reply of 200,000 one-byte values `(y)` (200 KB, within the 4
   MiB limit of a reply) is refused as too large as JSON, as a method's
   result and as a property resource (4 MB of them made 8 million JSON
-  nodes: 2 GB of RSS), while a small reply of the same type is served.
+  nodes: 2 GB of RSS), while a small reply of the same type is served. A
+  reply of 16 MB (2,000,000 empty strings) is dropped unread, past the 8
+  MiB a message may take: the call fails saying so and the bridge's peak
+  RSS stays under 64 MiB (GDBus read it whole and made a GVariant of
+  each string first: 350 MB).
 stuck: an application that stops reading its bus socket (the service,
   stopped with SIGSTOP) has at most 16 activations of its actions in
   flight: 40 tool calls make 16 activations, the other 24 are refused at
@@ -189,10 +193,25 @@ def nested(bridge_path):
     ]
 
 
+PEAK_LIMIT = 64 << 20
+
+
+def peak_rss(pid):
+    """The peak resident size of @pid so far, in bytes."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def replies(bridge_path):
     bridge = Bridge(bridge_path, ["--object-path", "/org/north/Replies"])
     bridge.initialize(FIRST_ANSWER)
     few = bridge.request("tools/call", {"name": "Replies.Few", "arguments": {}})
+    huge = bridge.request("tools/call", {"name": "Replies.Huge", "arguments": {}}, 120)
+    peak = peak_rss(bridge.process.pid)
+    after = bridge.request("tools/call", {"name": "Replies.Few", "arguments": {}})
     many = bridge.request("tools/call", {"name": "Replies.Many", "arguments": {}}, 120)
     read = bridge.request("resources/read", {"uri": "dbus-property:/org/north/Replies/org.north.Replies.Items"},
                           120)
@@ -201,6 +220,11 @@ def replies(bridge_path):
     read_text = json.dumps(read)[:300]
     return [
         ("a small reply is served", few.get("result", {}).get("structuredContent") == {"items": [[0]] * 3}),
+        (f"a reply of 16 MB is refused unread ({json.dumps(huge)[:300]})",
+         huge.get("result", {}).get("isError") is True
+         and "LimitsExceeded: The reply of 16000065 bytes is larger than the 8388608 bytes" in json.dumps(huge)),
+        (f"the bridge's peak RSS stays under {PEAK_LIMIT >> 20} MiB ({peak >> 20} MiB)", peak < PEAK_LIMIT),
+        ("the bridge serves calls after it", after == {**few, "id": after.get("id")}),
         (f"a reply of 200,000 values is refused as too large as JSON ({many_text})",
          many.get("result", {}).get("isError") is True and "too large as JSON" in many_text),
         (f"a property of 200,000 values is refused as too large as JSON ({read_text})",

@@ -23,7 +23,9 @@ called.
 /org/north/Replies          replies of many small values (org.north.Replies,
                             the only methods here that answer more than
                             Introspect): Few (3 `(y)`), Many (200 KB of `(y)`:
-                            400,000 JSON nodes) and the property Items (as
+                            400,000 JSON nodes), Huge (2,000,000 empty
+                            strings: a 16 MB message, one GVariant each once
+                            GDBus has parsed it) and the property Items (as
                             Many)
 /org/north/Stuck            actions (org.gtk.Actions, exported by GDBus):
                             poke (a string parameter); the test stops this
@@ -33,8 +35,10 @@ called.
 Prints "ready" on stdout once the name is owned; exits when stdin closes.
 """
 
+import array
 import importlib.util
 import os
+import sys
 
 import gi
 gi.require_version("Gio", "2.0")
@@ -99,9 +103,22 @@ for root in ("/org/north/Silent", "/org/north/Endless"):
 REPLIES_XML = ("<node><interface name='org.north.Replies'>"
                "<method name='Few'><arg direction='out' type='a(y)' name='items'/></method>"
                "<method name='Many'><arg direction='out' type='a(y)' name='items'/></method>"
+               "<method name='Huge'><arg direction='out' type='as' name='items'/></method>"
                "<property name='Items' type='a(y)' access='read'/>"
                "</interface></node>")
 MANY = 200000
+
+
+HUGE = 2000000
+
+
+def empty_strings(n):
+    """An `as` of @n empty strings, made from its GVariant bytes: n NULs,
+    then the end of each as a 4-byte offset."""
+    ends = array.array("I", range(1, n + 1))
+    if sys.byteorder != "little":
+        ends.byteswap()
+    return GLib.Variant.new_from_bytes(GLib.VariantType("as"), GLib.Bytes(b"\0" * n + ends.tobytes()), True)
 
 
 def structs(n):
@@ -130,6 +147,8 @@ class Service:
     def call_replies(self, connection, sender, path, interface, name, parameters, invocation):
         if name == "Introspect":
             invocation.return_value(GLib.Variant("(s)", (REPLIES_XML,)))
+        elif name == "Huge":
+            invocation.return_value(GLib.Variant.new_tuple(empty_strings(HUGE)))
         else:
             invocation.return_value(GLib.Variant.new_tuple(structs(3 if name == "Few" else MANY)))
 
