@@ -1360,6 +1360,25 @@ def post_from(port, source, headers=None):
         conn.close()
 
 
+def uploads_naming(port, clients, source="127.0.0.1"):
+    """One trickling upload of 4 MiB from SOURCE per entry of CLIENTS, which
+    its X-Forwarded-For names; once the server has had time to count them."""
+    socks = [hold_bodies(port, 1, 4 * 1024 * 1024, source=source, headers={"X-Forwarded-For": client})[0]
+             for client in clients]
+    time.sleep(0.5)
+    return socks
+
+
+def assert_one_share(socks):
+    """All but 4 of 16 uploads of 4 MiB (SOCKS) were refused, past one
+    client's share of the default 64 MiB; closes them all."""
+    refused = answers_of(socks, 12)
+    assert len(refused) == 12
+    assert all(b"one client" in answer for answer in refused.values()), refused
+    for sock in socks:
+        sock.close()
+
+
 def test_behind_a_trusted_proxy_the_bodies_share_is_the_named_clients():
     # Through a trusted proxy (loopback by default, --forwarded-allow-ips)
     # every client comes from the proxy's address: its body counts in the
@@ -1379,14 +1398,7 @@ def test_behind_a_trusted_proxy_the_bodies_share_is_the_named_clients():
 
         # A peer that is no trusted proxy names nobody: 127.0.0.2's uploads,
         # each naming another client, all count in 127.0.0.2's share.
-        attackers = [hold_bodies(server.port, 1, 4 * 1024 * 1024, source="127.0.0.2",
-                                 headers={"X-Forwarded-For": f"192.0.2.{n}"})[0] for n in range(16)]
-        time.sleep(0.5)
-        refused = answers_of(attackers, 12)
-        assert len(refused) == 12
-        assert all(b"one client" in answer for answer in refused.values()), refused
-        for sock in attackers:
-            sock.close()
+        assert_one_share(uploads_naming(server.port, [f"192.0.2.{n}" for n in range(16)], "127.0.0.2"))
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
@@ -1400,27 +1412,12 @@ def test_ipv6_clients_of_one_64_network_share_one_bodies_share():
     # proxy, held all 64 MiB and every other client got 503.
     server = Server("--stateless")
     try:
-        attackers = [hold_bodies(server.port, 1, 4 * 1024 * 1024, source="127.0.0.1",
-                                 headers={"X-Forwarded-For": f"2001:db8:1:2:{n:x}::{n + 1:x}"})[0]
-                     for n in range(16)]
-        time.sleep(0.5)
+        attackers = uploads_naming(server.port, [f"2001:db8:1:2:{n:x}::{n + 1:x}" for n in range(16)])
         status, body = post_from(server.port, "127.0.0.1", {"X-Forwarded-For": "2001:db8:1:3::1"})
         assert status == 200 and json.loads(body)["result"] == {}, body
-        refused = answers_of(attackers, 12)
-        assert len(refused) == 12
-        assert all(b"one client" in answer for answer in refused.values()), refused
-        for sock in attackers:
-            sock.close()
+        assert_one_share(attackers)
 
-        mapped = [hold_bodies(server.port, 1, 4 * 1024 * 1024, source="127.0.0.1",
-                              headers={"X-Forwarded-For": address})[0]
-                  for address in ["203.0.113.7", "::ffff:203.0.113.7"] * 8]
-        time.sleep(0.5)
-        refused = answers_of(mapped, 12)
-        assert len(refused) == 12
-        assert all(b"one client" in answer for answer in refused.values()), refused
-        for sock in mapped:
-            sock.close()
+        assert_one_share(uploads_naming(server.port, ["203.0.113.7", "::ffff:203.0.113.7"] * 8))
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
