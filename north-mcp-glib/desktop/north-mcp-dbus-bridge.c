@@ -52,6 +52,12 @@
  * reading its bus socket would otherwise let a client that calls and
  * cancels pile them up without bound.
  *
+ * A reply or property value larger than 4 MiB (serialized) is refused,
+ * but only once GDBus has read it whole and made its values: on a bus
+ * whose other peers are not trusted, connect with
+ * [func@NorthMcp.DBusBridge.connect_sync], which drops messages past
+ * 8 MiB unread.
+ *
  * Since: 0.2
  */
 
