@@ -29,6 +29,7 @@ import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Json from 'gi://Json?version=1.0';
 import NorthMcp from 'gi://NorthMcp?version=1.0';
+import Soup from 'gi://Soup?version=3.0';
 import System from 'system';
 
 export {NorthMcp};
@@ -494,22 +495,29 @@ class LogThrottle {
 }
 
 const handlerFailures = new LogThrottle();
+const routeFailures = new LogThrottle();
 
-// A line on stderr for a failed handler, the first time, then once a
-// minute at most, ending with the count of those left out; every one,
-// with its stack, with --debug (the operator asked for each).
-function logError(context, error) {
-    const debug = Boolean(context.get_server()?.get_debug());
-    const more = debug ? '' : handlerFailures.passes();
+// A line on stderr for a failure of @owner, through @throttle: the first
+// time, then once a minute at most, ending with the count of those left
+// out; every one, with its stack, with --debug (the operator asked for
+// each).
+function logFailure(owner, error, debug, throttle) {
+    const more = debug ? '' : throttle.passes();
     if (more === null)
         return;
+    const text = error instanceof Error ? toolErrorText(error) : messageOf(error);
+    printerr(`NorthMcp: ${owner} failed: ${text.split('\n')[0]}${more}`);
+    if (debug && error?.stack)
+        printerr(error.stack);
+}
+
+// logFailure() of a failed handler.
+function logError(context, error) {
     const what = context.get_method();
     const name = context.get_params()?.get_string_member_with_default?.('name', '') ||
         context.get_params()?.get_string_member_with_default?.('uri', '') || '';
-    const text = error instanceof Error ? toolErrorText(error) : messageOf(error);
-    printerr(`NorthMcp: ${what}${name ? ` ${name}` : ''} failed: ${text.split('\n')[0]}${more}`);
-    if (debug && error?.stack)
-        printerr(error.stack);
+    logFailure(`${what}${name ? ` ${name}` : ''}`, error,
+        Boolean(context.get_server()?.get_debug()), handlerFailures);
 }
 
 // Completes a tools/call: an error is a result with isError.
@@ -797,6 +805,21 @@ export class Server {
     }
 
     /**
+     * Serves a custom HTTP route (NorthMcp.Server.add_route()):
+     * `func(server, message, path, user)` answers the SoupServerMessage
+     * (`user` is the North user only when valid credentials came along;
+     * routes are public). It may return a Promise (an async function): the
+     * message is paused until it settles. A throw or a rejection answers
+     * `500 Internal Server Error` and is written to stderr as a handler's
+     * failure is (once a minute at most; every one, with its stack, with
+     * `--debug`). The introspected `this.server.add_route()` does none of
+     * this: GJS writes a critical with the stack for every request.
+     */
+    route(path, func) {
+        this.server.add_route(path, routeFunc(path, func));
+    }
+
+    /**
      * Serves until SIGINT/SIGTERM (or the end of standard input on stdio),
      * parsing `--transport` and the other shared options from @argv
      * (default: the script's arguments). Returns the exit status.
@@ -830,6 +853,39 @@ export class Server {
         promise.then(settled, settled);
         return promise;
     }
+}
+
+// --- custom routes ------------------------------------------------------------
+
+// Answers a route whose callback threw or whose Promise rejected: a 500 to
+// that client, and a throttled line; GJS would otherwise write a critical
+// with the stack for every request any client sends.
+function routeFailed(server, message, path, error) {
+    logFailure(`route ${path}`, error, Boolean(server?.get_debug()), routeFailures);
+    message.set_status(500, null);
+    message.set_response('text/plain; charset=utf-8', Soup.MemoryUse.COPY,
+        new TextEncoder().encode('Internal Server Error'));
+}
+
+// A NorthMcpRouteFunc calling func(server, message, path, user), pausing
+// @message while the Promise it returns (if any) is pending.
+function routeFunc(path, func) {
+    return (server, message, ...rest) => {
+        let value;
+        try {
+            value = func(server, message, ...rest);
+        } catch (error) {
+            routeFailed(server, message, path, error);
+            return;
+        }
+        if (value && typeof value.then === 'function') {
+            message.pause();
+            value.then(() => message.unpause(), error => {
+                routeFailed(server, message, path, error);
+                message.unpause();
+            });
+        }
+    };
 }
 
 // GObject is imported for users' convenience (subclassing NorthMcp.Tool).

@@ -2,8 +2,9 @@
 // tests/gjs/test_failure_log.py (how often their failures reach stderr).
 //
 // SPDX-License-Identifier: MIT
+import Soup from 'gi://Soup?version=3.0';
 import System from 'system';
-import {Server, _setLogInterval} from '../../bindings/gjs/northmcp.js';
+import {Server, _setLogInterval, sleep} from '../../bindings/gjs/northmcp.js';
 
 const server = new Server({name: 'Failing', version: '1.0.0'});
 
@@ -17,6 +18,23 @@ server.resource('fail://here', {name: 'fail'}, () => {
 
 server.prompt('fail', {}, () => {
     throw new RangeError('nope');
+});
+
+// Custom routes: one that throws, one whose Promise rejects, one that
+// answers after an `await`.
+server.route('/fail', () => {
+    throw new RangeError('nope');
+});
+
+server.route('/fail-later', async () => {
+    await sleep(0);
+    throw new RangeError('nope');
+});
+
+server.route('/later', async (_server, message) => {
+    await sleep(0);
+    message.set_status(200, null);
+    message.set_response('text/plain', Soup.MemoryUse.COPY, new TextEncoder().encode('later'));
 });
 
 // What the Python binding's test does with monkeypatch: the log interval

@@ -7,6 +7,7 @@
 # timed.
 #
 # SPDX-License-Identifier: MIT
+import http.client
 import itertools
 import json
 import os
@@ -69,5 +70,46 @@ def test_failing_calls_do_not_flood_the_log(monkeypatch):
         stacks = re.findall(r"^NorthMcp: (\S+) fail\S* failed: RangeError: nope\n\S*@\S*failing-server\.js:\d+",
                             client.server.stderr_text, re.MULTILINE)
         assert stacks == ["tools/call", "resources/read", "prompts/get"] * 2, client.server.stderr_text
+    finally:
+        client.close()
+
+
+def get(client, path):
+    """GET @path of the server: (status, body)."""
+    connection = http.client.HTTPConnection(client.url.hostname, client.url.port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8")
+    finally:
+        connection.close()
+
+
+def test_failing_routes_do_not_flood_the_log(monkeypatch):
+    """A custom route (server.route()) that throws, or whose Promise
+    rejects, answers 500 and is written to stderr as a handler's failure:
+    not GJS's critical with the stack for every request any client
+    sends."""
+    monkeypatch.setenv("NORTH_MCP_LOG_INTERVAL_MS", str(A_DAY_MS))
+    client = HttpClient(COMMAND)
+    try:
+        client.initialize()
+        for _ in range(10):
+            assert get(client, "/fail") == (500, "Internal Server Error")
+            assert get(client, "/fail-later") == (500, "Internal Server Error")
+            assert get(client, "/later") == (200, "later")
+        configure(client, None, False)
+        lines = [line for line in client.server.stderr_text.splitlines()
+                 if "nope" in line or "JS ERROR" in line or "CRITICAL" in line]
+        assert lines == ["NorthMcp: route /fail failed: RangeError: nope"], client.server.stderr_text
+
+        # Debug mode: every failure with its stack.
+        configure(client, A_DAY_MS, True)
+        assert get(client, "/fail") == (500, "Internal Server Error")
+        assert get(client, "/fail-later") == (500, "Internal Server Error")
+        configure(client, A_DAY_MS, True)
+        stacks = re.findall(r"^NorthMcp: route (\S+) failed: RangeError: nope\n\S*@\S*failing-server\.js:\d+",
+                            client.server.stderr_text, re.MULTILINE)
+        assert stacks == ["/fail", "/fail-later"], client.server.stderr_text
     finally:
         client.close()
