@@ -83,7 +83,8 @@ export function userToJs(user) {
 // currentContext() finds the innermost such frame in `new Error().stack`
 // and looks the request up. Names are never reused, and a request leaves
 // the table when answered: a continuation that outlives its request finds
-// no context rather than someone else's.
+// no context rather than someone else's; so does one of a request that
+// was cancelled (see invoke()).
 
 const REQUEST_FRAME = /__northmcp_request_(\d+)/;
 const requestsInFlight = new Map();
@@ -107,6 +108,21 @@ function callAsRequest(func, args, context) {
 
 function endRequest(number) {
     requestsInFlight.delete(number);
+}
+
+// endRequest(number) as a callback that holds nothing else (not the
+// context: connected to the context's cancellable, a closure holding it
+// would keep both alive).
+function endRequestLater(number) {
+    return () => endRequest(number);
+}
+
+/**
+ * For the library's tests: how many requests the table above holds. Not
+ * part of the API.
+ */
+export function _requestsInFlight() {
+    return requestsInFlight.size;
 }
 
 /**
@@ -576,11 +592,21 @@ function invoke(func, context, args, finish) {
         return;
     }
     if (value && typeof value.then === 'function') {
-        value.then(v => {
+        // A cancelled request leaves the table at once: a Promise that
+        // never settles would otherwise keep its context for good, and
+        // any client can cancel (or hang up) as often as it likes.
+        const cancellable = context.get_cancellable();
+        const cancelled = cancellable?.connect(endRequestLater(number)) ?? 0;
+        const settled = () => {
+            if (cancelled)
+                cancellable.disconnect(cancelled);
             endRequest(number);
+        };
+        value.then(v => {
+            settled();
             finish(context, v, undefined);
         }, e => {
-            endRequest(number);
+            settled();
             finish(context, undefined, e === undefined ? new Error('rejected') : e);
         });
     } else {

@@ -1,10 +1,11 @@
-// failing-server.js: a tool, a resource and a prompt that throw, for
-// tests/gjs/test_failure_log.py (how often their failures reach stderr).
+// failing-server.js: a tool, a resource, a prompt and routes that throw,
+// for tests/gjs/test_failure_log.py (how often their failures reach
+// stderr), and a tool that never answers, for tests/gjs/test_cancelled.py.
 //
 // SPDX-License-Identifier: MIT
 import Soup from 'gi://Soup?version=3.0';
 import System from 'system';
-import {Server, _setLogInterval, sleep} from '../../bindings/gjs/northmcp.js';
+import {Server, _requestsInFlight, _setLogInterval, sleep} from '../../bindings/gjs/northmcp.js';
 
 const server = new Server({name: 'Failing', version: '1.0.0'});
 
@@ -36,6 +37,12 @@ server.route('/later', async (_server, message) => {
     message.set_status(200, null);
     message.set_response('text/plain', Soup.MemoryUse.COPY, new TextEncoder().encode('later'));
 });
+
+// A tool that never answers: its client cancels it or goes away.
+server.tool('forever', {description: 'Never settles'}, () => new Promise(() => {}));
+
+// How many requests the module holds the context of (this one among them).
+server.tool('inFlight', {description: 'Requests in flight'}, () => _requestsInFlight());
 
 // What the Python binding's test does with monkeypatch: the log interval
 // (null: the environment's) and debug mode, changed while serving; then
