@@ -803,3 +803,42 @@ def test_failing_routes_do_not_flood_the_log(capfd, monkeypatch):
     finally:
         server.stop()
     assert answers == [(500, b"Internal Server Error")] * 25
+
+
+def test_removed_and_replaced_resources_are_forgotten():
+    """ctx.read_resource() reads the resources the server has now: not one
+    removed or replaced since, whose function the server kept for good
+    (a server that adds and removes resources as it runs grew by every
+    one, and its context read the first one of a URI ever added)."""
+    server = NorthMcp.Server("Resources", "1.0")
+
+    @server.tool()
+    async def read(uri: str, ctx: NorthMcp.Context) -> str:
+        try:
+            return (await ctx.read_resource(uri))[0].content
+        except NorthMcp.McpError as error:
+            return "error %d" % error.code
+
+    cycles = 1000
+    for i in range(cycles):
+        server.resource("notes://now")(lambda i=i: "note %d" % i)
+        server.resource("gone://fixed")(lambda: "gone")
+        server.resource("gone://{item}")(lambda item: "gone " + item)
+        assert server.remove_resource("gone://fixed")
+        assert server.remove_resource_template("gone://{item}")
+    server.resource("notes://{title}")(lambda title: "template " + title)
+
+    gc.collect()
+    readers = sum(type(thing).__name__ == "_ResourceReader" for thing in gc.get_objects())
+    assert readers <= 2, "%d readers kept for 2 resources" % readers
+
+    server.set_stateless(True)
+    server.set_port(0)
+    server.start(NorthMcp.TransportKind.STREAMABLE_HTTP)
+    calls = [{"jsonrpc": "2.0", "id": n, "method": "tools/call",
+              "params": {"name": "read", "arguments": {"uri": uri}}}
+             for n, uri in enumerate(["notes://now", "gone://fixed", "gone://x", "notes://x"])]
+    answers = serve_posts(server, calls)
+    server.stop()
+    assert [answer["result"]["content"][0]["text"] for answer in answers] == [
+        "note %d" % (cycles - 1), "error -32002", "error -32002", "template x"]

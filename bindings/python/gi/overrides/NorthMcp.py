@@ -557,17 +557,13 @@ class Context(NorthMcp.Context):
         ``@server.resource()`` (a fixed URI or a template); returns a list
         of ``ReadResourceContents`` (``content``, ``mime_type``), as
         FastMCP does."""
-        server = self.get_server()
-        readers = getattr(server, "_readers", None) or []
-        for reader in readers:
-            variables = reader.match(uri)
-            if variables is None:
-                continue
-            value = reader.call(self, variables)
-            if inspect.isawaitable(value):
-                value = await value
-            return [ReadResourceContents(*_resource_parts(value, reader.mime_type))]
-        raise McpError("Unknown resource: %s" % uri, -32002)
+        reader, variables = _reader_at(self.get_server(), uri)
+        if reader is None:
+            raise McpError("Unknown resource: %s" % uri, -32002)
+        value = reader.call(self, variables)
+        if inspect.isawaitable(value):
+            value = await value
+        return [ReadResourceContents(*_resource_parts(value, reader.mime_type))]
 
     @property
     def request_id(self):
@@ -1936,21 +1932,14 @@ def _argument_description(hint, default):
 
 
 class _ResourceReader:
-    """How the server reads a resource made from a function; kept by the
-    Server so that ``Context.read_resource()`` can read it too."""
+    """How the server reads a resource made from a function; kept on the
+    resource (``_north_reader``) so that ``Context.read_resource()`` can
+    read it too, for as long as the server has it."""
 
-    def __init__(self, function, spec, uri, made, mime_type):
+    def __init__(self, function, spec, mime_type):
         self.function = function
         self.spec = spec
-        self.uri = uri
-        self.made = made
         self.mime_type = mime_type
-
-    def match(self, uri):
-        if isinstance(self.made, NorthMcp.ResourceTemplate):
-            variables = self.made.match(uri)
-            return None if variables is None else dict(variables)
-        return {} if uri == self.uri else None
 
     def call(self, context, variables):
         kwargs = _convert_arguments(self.spec, variables, context, text=True)
@@ -1959,6 +1948,25 @@ class _ResourceReader:
             return self.function(**kwargs)
         finally:
             _current_context.reset(token)
+
+
+def _reader_at(server, uri):
+    """The _ResourceReader of the resource made from a function that
+    @server has at @uri now, and the variables of @uri: the resource at
+    @uri, else the first template that matches; (None, None) when there is
+    none. Looked up on the server, not kept aside: a resource removed or
+    replaced since is not read, and not kept."""
+    if server is None:
+        return None, None
+    reader = getattr(server.lookup_resource(uri), "_north_reader", None)
+    if reader is not None:
+        return reader, {}
+    for template in server.list_resource_templates():
+        reader = getattr(template, "_north_reader", None)
+        variables = template.match(uri) if reader is not None else None
+        if variables is not None:
+            return reader, dict(variables)
+    return None, None
 
 
 def resource_from_function(function, uri, name=None, description=None, *,
@@ -1992,11 +2000,13 @@ def resource_from_function(function, uri, name=None, description=None, *,
             raise TypeError("%s: %s has no variables for the parameters %s"
                             % (owner, uri, sorted(required)))
         made = NorthMcp.Resource.new(uri, name)
-    reader = _ResourceReader(function, spec, uri, made, mime_type)
+    reader = _ResourceReader(function, spec, mime_type)
+    # Not @made itself: held by @made's callback, it would keep @made.
+    is_template = isinstance(made, NorthMcp.ResourceTemplate)
 
     def read(resource, context, *rest):
-        read_uri = rest[0] if isinstance(made, NorthMcp.ResourceTemplate) else uri
-        values = dict(rest[1] or {}) if isinstance(made, NorthMcp.ResourceTemplate) else {}
+        read_uri = rest[0] if is_template else uri
+        values = dict(rest[1] or {}) if is_template else {}
         finish = _finisher(owner, lambda context, value: context.return_resource_contents(
             resource_contents_from_value(value, read_uri, mime_type)))
         try:
@@ -2314,7 +2324,6 @@ class Server(NorthMcp.Server):
     # NorthMcp.Server.new() or handed over from C.
     _lifespan = None
     _lifespan_context = None
-    _readers = None
     _completion = None
     _shutdowns = None
 
@@ -2331,7 +2340,6 @@ class Server(NorthMcp.Server):
             tracer.set_log_trace_context(telemetry.log_trace_context)
         self._lifespan = lifespan
         self._lifespan_context = None
-        self._readers = []
         self._completion = None
         self._shutdowns = []
         if stateless is None:
@@ -2401,9 +2409,6 @@ class Server(NorthMcp.Server):
         ``resource_from_function()``). The function is returned unchanged."""
         def decorator(function):
             made = resource_from_function(function, uri, name, description, **kwargs)
-            if self._readers is None:
-                self._readers = []
-            self._readers.append(made._north_reader)
             if isinstance(made, NorthMcp.ResourceTemplate):
                 self.add_resource_template(made)
                 if self._completion is not None:
