@@ -842,3 +842,42 @@ def test_removed_and_replaced_resources_are_forgotten():
     server.stop()
     assert [answer["result"]["content"][0]["text"] for answer in answers] == [
         "note %d" % (cycles - 1), "error -32002", "error -32002", "template x"]
+
+
+def test_failure_lines_escape_what_the_client_sent(capfd, monkeypatch):
+    # An exception's message often quotes the client's arguments: its
+    # control characters are escaped, as the library's own log lines do,
+    # so that one failure is one line and a client cannot write lines of
+    # its own (nor terminal escapes), also in debug mode's traceback.
+    server = NorthMcp.Server("Failing", "1.0", debug=False)
+
+    @server.tool()
+    def weather(city: str) -> str:
+        """Fails"""
+        raise ValueError("unknown city: " + city)
+
+    sent = "Paris\nNorthMcp: forged\r\x1b[2J\x85\u2028\ttab"
+    escaped = "Paris\\nNorthMcp: forged\\r\\x1b[2J\\x85\\u2028\ttab"
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "weather", "arguments": {"city": sent}}}
+    monkeypatch.setattr(impl, "_LOG_INTERVAL_S", 0, raising=False)
+    server.set_stateless(True)
+    server.set_port(0)
+    server.start(NorthMcp.TransportKind.STREAMABLE_HTTP)
+    try:
+        answers = serve_posts(server, [call])
+        err = capfd.readouterr().err
+        lines = [line for line in err.splitlines() if "NorthMcp" in line]
+        assert len(lines) == 1 and lines[0].startswith(
+            "NorthMcp: tool 'weather' failed: ValueError: unknown city: %s (" % escaped), err
+
+        server.set_debug(True)
+        answers += serve_posts(server, [call])
+        err = capfd.readouterr().err
+        assert "\nValueError: unknown city: %s\n" % escaped in err, err
+        assert not re.search(r"[\r\x1b\x85\u2028]|^NorthMcp: forged", err, re.MULTILINE), err
+    finally:
+        server.stop()
+    # The client's own answer is its own business: unescaped.
+    for answer in answers:
+        assert answer["result"]["content"][0]["text"] == "ValueError: unknown city: " + sent

@@ -1567,21 +1567,46 @@ _handler_failures = _LogThrottle()
 _route_failures = _LogThrottle()
 
 
+# The C0 controls but tab, DEL, the C1 controls and the line and paragraph
+# separators, as the library's own log lines escape them (auth/north-mcp-log.c).
+_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape_controls(text):
+    """@text with its control characters escaped as repr() would: one
+    failure is one line, whatever the client sent that its message quotes
+    (no line of the client's own, no terminal escape)."""
+    return _CONTROLS.sub(lambda match: _CONTROL_ESCAPES.get(match.group()) or (
+        "\\x%02x" % ord(match.group()) if match.group() < "\u0100"
+        else "\\u%04x" % ord(match.group())), text)
+
+
+def _escaped_traceback(exception):
+    """The traceback of @exception, its messages escaped (the frames are
+    the program's; the chained exceptions' headers are kept)."""
+    for chunk in traceback.TracebackException.from_exception(exception).format():
+        if chunk.startswith(("  File ", "Traceback", "\n")):
+            yield chunk
+        else:
+            yield _escape_controls(chunk.rstrip("\n")) + "\n"
+
+
 def _log_failure(owner, exception, debug, throttle):
     """A line on stderr for a failed call, through @throttle: the first
     time, then once a minute at most, ending with the count of those left
     out; the whole traceback of every one in debug mode (the operator
-    asked for each)."""
+    asked for each). What the exception says is escaped (see
+    _escape_controls())."""
     if debug:
         print("NorthMcp: %s failed:" % owner, file=sys.stderr)
-        traceback.print_exception(type(exception), exception,
-                                  exception.__traceback__, file=sys.stderr)
+        sys.stderr.write("".join(_escaped_traceback(exception)))
     else:
         more = throttle.passes()
         if more is None:
             return
         where = _where(exception)
-        print("NorthMcp: %s failed: %s%s%s" % (owner, _error_message(exception),
+        print("NorthMcp: %s failed: %s%s%s" % (owner, _escape_controls(_error_message(exception)),
                                                " (%s)" % where if where else "", more),
               file=sys.stderr)
     sys.stderr.flush()
