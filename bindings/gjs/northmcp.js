@@ -513,16 +513,35 @@ class LogThrottle {
 const handlerFailures = new LogThrottle();
 const routeFailures = new LogThrottle();
 
+// The C0 controls but tab, DEL, the C1 controls and the line and paragraph
+// separators, as the library's own log lines escape them
+// (auth/north-mcp-log.c).
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g;
+
+// @text with its control characters escaped as Python's repr() would: an
+// error's message often quotes what the client sent, which must not end
+// the line, write one of its own or send a terminal escape.
+function escapeControls(text) {
+    return text.replace(CONTROLS, c => {
+        if (c === '\n')
+            return '\\n';
+        if (c === '\r')
+            return '\\r';
+        const code = c.charCodeAt(0);
+        return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+    });
+}
+
 // A line on stderr for a failure of @owner, through @throttle: the first
 // time, then once a minute at most, ending with the count of those left
 // out; every one, with its stack, with --debug (the operator asked for
-// each).
+// each). The error's message is escaped (escapeControls()).
 function logFailure(owner, error, debug, throttle) {
     const more = debug ? '' : throttle.passes();
     if (more === null)
         return;
     const text = error instanceof Error ? toolErrorText(error) : messageOf(error);
-    printerr(`NorthMcp: ${owner} failed: ${text.split('\n')[0]}${more}`);
+    printerr(`NorthMcp: ${owner} failed: ${escapeControls(text)}${more}`);
     if (debug && error?.stack)
         printerr(error.stack);
 }

@@ -13,6 +13,11 @@ server.tool('fail', {description: 'Fails'}, () => {
     throw new RangeError('nope');
 });
 
+// Its error quotes what the client sent, control characters and all.
+server.tool('failWith', {input: {text: 'string'}}, ({text}) => {
+    throw new RangeError(`nope: ${text}`);
+});
+
 server.resource('fail://here', {name: 'fail'}, () => {
     throw new RangeError('nope');
 });

@@ -113,3 +113,26 @@ def test_failing_routes_do_not_flood_the_log(monkeypatch):
         assert stacks == ["/fail", "/fail-later"], client.server.stderr_text
     finally:
         client.close()
+
+
+def test_failure_lines_escape_what_the_client_sent(monkeypatch):
+    """An error's message often quotes the client's arguments: its control
+    characters are escaped, as the library's own log lines do, so that
+    one failure is one whole line, without terminal escapes."""
+    monkeypatch.setenv("NORTH_MCP_LOG_INTERVAL_MS", "0")
+    client = HttpClient(COMMAND)
+    try:
+        client.initialize()
+        sent = "Paris\nNorthMcp: forged\r\x1b[2J\x85\u2028\ttab"
+        for debug in (False, True):
+            configure(client, 0, debug)
+            answer = client.call_tool("failWith", {"text": sent})
+            assert answer["result"]["content"][0]["text"] == "RangeError: nope: " + sent
+        configure(client, 0, False)
+        err = client.server.stderr_text
+        line = "NorthMcp: tools/call failWith failed: RangeError: nope: " \
+            "Paris\\nNorthMcp: forged\\r\\x1b[2J\\x85\\u2028\ttab"
+        assert err.splitlines().count(line) == 2, err
+        assert not re.search("[\r\x1b\x85\u2028]|^NorthMcp: forged", err, re.MULTILINE), err
+    finally:
+        client.close()
