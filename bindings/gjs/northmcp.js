@@ -535,13 +535,14 @@ function escapeControls(text) {
 // A line on stderr for a failure of @owner, through @throttle: the first
 // time, then once a minute at most, ending with the count of those left
 // out; every one, with its stack, with --debug (the operator asked for
-// each). The error's message is escaped (escapeControls()).
+// each). The line is escaped (escapeControls()): the URI of a template's
+// resource is the client's, as is what an error's message quotes.
 function logFailure(owner, error, debug, throttle) {
     const more = debug ? '' : throttle.passes();
     if (more === null)
         return;
     const text = error instanceof Error ? toolErrorText(error) : messageOf(error);
-    printerr(`NorthMcp: ${owner} failed: ${escapeControls(text)}${more}`);
+    printerr(`NorthMcp: ${escapeControls(`${owner} failed: ${text}`)}${more}`);
     if (debug && error?.stack)
         printerr(error.stack);
 }

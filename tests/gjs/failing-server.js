@@ -22,6 +22,10 @@ server.resource('fail://here', {name: 'fail'}, () => {
     throw new RangeError('nope');
 });
 
+server.resource('fail://{what}', {name: 'failing'}, ({what}) => {
+    throw new RangeError(`nope: ${what}`);
+});
+
 server.prompt('fail', {}, () => {
     throw new RangeError('nope');
 });

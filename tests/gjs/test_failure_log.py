@@ -128,10 +128,15 @@ def test_failure_lines_escape_what_the_client_sent(monkeypatch):
             configure(client, 0, debug)
             answer = client.call_tool("failWith", {"text": sent})
             assert answer["result"]["content"][0]["text"] == "RangeError: nope: " + sent
+            # The URI of a template's resource, quoted too.
+            answer = client.request("resources/read", {"uri": "fail://" + sent})
+            assert answer["error"]["message"] == "nope: " + sent, answer
         configure(client, 0, False)
         err = client.server.stderr_text
-        line = "NorthMcp: tools/call failWith failed: RangeError: nope: " \
-            "Paris\\nNorthMcp: forged\\r\\x1b[2J\\x85\\u2028\ttab"
+        escaped = "Paris\\nNorthMcp: forged\\r\\x1b[2J\\x85\\u2028\ttab"
+        line = "NorthMcp: tools/call failWith failed: RangeError: nope: " + escaped
+        assert err.splitlines().count(line) == 2, err
+        line = "NorthMcp: resources/read fail://%s failed: RangeError: nope: %s" % (escaped, escaped)
         assert err.splitlines().count(line) == 2, err
         assert not re.search("[\r\x1b\x85\u2028]|^NorthMcp: forged", err, re.MULTILINE), err
     finally:
