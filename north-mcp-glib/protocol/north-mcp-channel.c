@@ -34,8 +34,9 @@ north_mcp_channel_real_can_stream (NorthMcpChannel *self)
   return FALSE;
 }
 
-/* Channels that only take trees (tasks, batches, the tests' own): read
- * the text back. It is our writer's output, which a handler's result may
+/* Channels that only take trees (the tests' own: a task's context and a
+ * read of the server's own resource answer with trees, batches keep the
+ * text): read the text back. It is our writer's output, which a handler's result may
  * make larger than what a client may send (a map of thousands of
  * members): read it without those bounds. Only a result nested deeper than
  * the reader recurses is not read back; it is answered with an error

@@ -585,6 +585,81 @@ test_output_schema_stateless (Fixture       *fixture,
   g_assert_nonnull (strstr (test_first_text (result), "'count' must be an integer"));
 }
 
+/* {"x":{"x":…}} @arguments' depth levels deep, the innermost object with
+ * 1,500 members. */
+static NorthMcpToolResult *
+deep_func (NorthMcpTool     *tool,
+           NorthMcpContext  *context,
+           JsonObject       *arguments,
+           gpointer          user_data,
+           GError          **error)
+{
+  gint64 depth = json_object_get_int_member (arguments, "depth");
+  g_autoptr(JsonObject) inner = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < 1500; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("m%u", i);
+
+      json_object_set_int_member (inner, name, i);
+    }
+  node = json_node_init_object (json_node_alloc (), inner);
+  for (gint64 i = 1; i < depth; i++)
+    {
+      JsonObject *outer = json_object_new ();
+
+      json_object_set_member (outer, "x", g_steal_pointer (&node));
+      node = json_node_init_object (json_node_alloc (), outer);
+      json_object_unref (outer);
+    }
+  return north_mcp_tool_result_new_structured (node);
+}
+
+/* A tool result is written as text, and a channel that takes only trees
+ * (this test's) reads it back with the library's bounds for its own output
+ * (north_mcp_json_read_own()), not with those of what a client sends (128
+ * levels, 1,000 members): a result as deep and as wide as the handler made
+ * it arrives whole, and only one deeper than the reader recurses (1,024
+ * levels, with the envelope) is answered with an error rather than
+ * dropped. */
+static void
+test_deep_result_read_back (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  JsonObject *level;
+  JsonObject *error;
+
+  add_tool (fixture->server, "deep", NULL, deep_func);
+  initialize (fixture);
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"deep\",\"arguments\":{\"depth\":200}}}");
+  level = json_object_get_object_member (result_of (fixture, 1), "structuredContent");
+  for (guint i = 1; i < 200; i++)
+    {
+      g_assert_cmpuint (json_object_get_size (level), ==, 1);
+      level = json_object_get_object_member (level, "x");
+      g_assert_nonnull (level);
+    }
+  g_assert_cmpuint (json_object_get_size (level), ==, 1500);
+  g_assert_cmpint (json_object_get_int_member (level, "m1499"), ==, 1499);
+
+  /* 1,022 levels of structured content inside the response's two: 1,024,
+   * the most that is read back. */
+  test_channel_clear (fixture->channel);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"deep\",\"arguments\":{\"depth\":1022}}}");
+  g_assert_nonnull (json_object_get_object_member (result_of (fixture, 2), "structuredContent"));
+
+  test_channel_clear (fixture->channel);
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"deep\",\"arguments\":{\"depth\":1023}}}");
+  error = error_of (fixture, 3, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR);
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), ==,
+                   "Internal error: the result is nested more than 1024 levels deep");
+}
+
 static void
 test_read_resource (Fixture       *fixture,
                     gconstpointer  data)
@@ -778,6 +853,7 @@ main (int    argc,
   ADD ("/dispatch/tools/call/output-schema", test_output_schema_enforced);
   ADD ("/dispatch/tools/call/output-schema-stateless", test_output_schema_stateless);
   ADD ("/dispatch/tools/call/read-resource", test_read_resource);
+  ADD ("/dispatch/tools/call/deep-result-read-back", test_deep_result_read_back);
   ADD ("/dispatch/batch", test_batch);
   ADD ("/dispatch/batch-removed", test_batch_removed);
   ADD ("/dispatch/batch-bounded", test_batch_bounded);

@@ -75,6 +75,57 @@ huge_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, 
   g_idle_add_full (G_PRIORITY_DEFAULT, huge_done, g_object_ref (context), g_object_unref);
 }
 
+/* A result nested @depth levels deep ({"x":{"x":…}}), the innermost
+ * object with 1,500 members. */
+static void
+return_deep (NorthMcpContext *context, guint depth)
+{
+  g_autoptr(JsonObject) inner = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(NorthMcpToolResult) result = NULL;
+
+  for (guint i = 0; i < 1500; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("m%u", i);
+
+      json_object_set_int_member (inner, name, i);
+    }
+  node = json_node_init_object (json_node_alloc (), inner);
+  for (guint i = 1; i < depth; i++)
+    {
+      JsonObject *outer = json_object_new ();
+
+      json_object_set_member (outer, "x", g_steal_pointer (&node));
+      node = json_node_init_object (json_node_alloc (), outer);
+      json_object_unref (outer);
+    }
+  result = north_mcp_tool_result_new_structured (node);
+  north_mcp_context_return_tool_result (context, result);
+}
+
+#define DEEP_LEVELS 200
+
+static gboolean
+deep_done (gpointer user_data)
+{
+  return_deep (user_data, DEEP_LEVELS);
+  return G_SOURCE_REMOVE;
+}
+
+/* Answers later, so that the result is read back through tasks/get. */
+static void
+deep_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT, deep_done, g_object_ref (context), g_object_unref);
+}
+
+/* Answers at once: the task's channel hands the answer to the response. */
+static void
+deep_now_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  return_deep (context, DEEP_LEVELS);
+}
+
 /* Fails with an error as large as huge_func's result: its message, or
  * its data. */
 static gboolean
@@ -293,6 +344,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "gate", gate_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "later", later_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "counted", counted_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "deep", deep_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "deep-now", deep_now_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -574,6 +627,48 @@ test_result_too_large (Fixture *f, gconstpointer data)
   g_assert_false (json_object_has_member (done, "result"));
   g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32603);
   g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "larger than a task keeps"));
+}
+
+/* @structured as return_deep() made it: @depth levels, then its 1,500
+ * members. */
+static void
+assert_deep (JsonObject *structured, guint depth)
+{
+  JsonObject *level = structured;
+
+  for (guint i = 1; i < depth; i++)
+    {
+      g_assert_cmpuint (json_object_get_size (level), ==, 1);
+      level = json_object_get_object_member (level, "x");
+      g_assert_nonnull (level);
+    }
+  g_assert_cmpuint (json_object_get_size (level), ==, 1500);
+  g_assert_cmpint (json_object_get_int_member (level, "m1499"), ==, 1499);
+}
+
+/* A task's result is the handler's own tree, not what a client sent: one
+ * deeper and wider than a client's request may be (128 levels, 1,000
+ * members) is kept and answered by tasks/get, and by tools/call when the
+ * handler answers at once. */
+static void
+test_deep_result (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = start_task (f, "deep");
+  g_autofree char *now_params = call_params ("deep-now");
+  g_autoptr(JsonObject) done = wait_task (f, task_id, "working");
+  g_autoptr(JsonObject) now = NULL;
+  JsonObject *result;
+
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  g_assert_false (json_object_has_member (done, "error"));
+  result = json_object_get_object_member (done, "result");
+  g_assert_false (json_object_get_boolean_member_with_default (result, "isError", FALSE));
+  assert_deep (json_object_get_object_member (result, "structuredContent"), DEEP_LEVELS);
+
+  /* Answered at once, the same result is the response of tools/call. */
+  now = rpc_full (f, "tools/call", "deep-now", now_params, CAPS_TASKS, NULL);
+  g_assert_false (json_object_has_member (result_of (now), "taskId"));
+  assert_deep (json_object_get_object_member (result_of (now), "structuredContent"), DEEP_LEVELS);
 }
 
 /* A task keeps no more of an error or of input requests than of a
@@ -1849,6 +1944,7 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/immediate-and-undeclared", Fixture, NULL, fixture_setup,
               test_immediate_and_undeclared, fixture_teardown);
   g_test_add ("/tasks-http/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  g_test_add ("/tasks-http/deep-result", Fixture, NULL, fixture_setup, test_deep_result, fixture_teardown);
   g_test_add ("/tasks-http/result-too-large", Fixture, NULL, fixture_setup, test_result_too_large,
               fixture_teardown);
   g_test_add ("/tasks-http/outcome-too-large", Fixture, NULL, fixture_setup, test_outcome_too_large,
