@@ -1,8 +1,10 @@
 # telemetry_server.py: the North Python SDK's telemetry API on our server,
-# for test_python_otel.py. TELEMETRY_SENSITIVE and TELEMETRY_LOG_TRACE
-# ("1" or "0") make its TelemetryConfig.
+# and a tool that reads the server's own resource, for test_python_otel.py.
+# TELEMETRY_SENSITIVE and TELEMETRY_LOG_TRACE ("1" or "0") make its
+# TelemetryConfig.
 #
 # SPDX-License-Identifier: MIT
+import asyncio
 import logging
 import os
 import sys
@@ -12,7 +14,7 @@ import gi
 gi.require_version("NorthMcp", "1.0")
 from gi.repository import NorthMcp  # noqa: E402
 from gi.repository.NorthMcp import (  # noqa: E402
-    Depends, TelemetryConfig, TraceContextFormatter, get_telemetry_config, traced_span)
+    Context, Depends, TelemetryConfig, TraceContextFormatter, get_telemetry_config, traced_span)
 
 handler = logging.StreamHandler()
 handler.setFormatter(TraceContextFormatter("%(name)s - %(message)s"))
@@ -53,6 +55,29 @@ def fail(how: str) -> str:
         manager = traced_span(how, record_exception_details={"detailed": True, "redacted": False}[how])
     with manager:
         raise ValueError("private detail")
+
+
+NOTES = {"todo": "write tests"}
+
+
+@mcp.resource("notes://{title}", mime_type="text/plain")
+def note(title: str) -> str:
+    """A note by title"""
+    return NOTES[title]
+
+
+@mcp.tool()
+async def note_stats(title: str, ctx: Context) -> dict:
+    """Counts the words of a note, read through the library's own
+    read_resource_async() (what the GJS and Vala bindings call; Python's
+    ctx.read_resource() calls the Python function itself), which makes the
+    read a child span of this call."""
+    future = asyncio.get_running_loop().create_future()
+    ctx.read_resource_async("notes://" + title, None,
+                            lambda source, result: future.set_result(source.read_resource_finish(result)))
+    contents = await future
+    text = contents.get_object_element(0).get_string_member("text")
+    return {"title": title, "words": len(text.split())}
 
 
 if __name__ == "__main__":

@@ -106,11 +106,10 @@ def test_python_citation_helper():
                                          "_north_metadata": {"renderer": "document", "content": "Only"}}
 
 
-@pytest.mark.skipif(not os.environ.get("NORTH_MCP_VALA_RESOURCES"), reason="Vala is not built")
 def test_internal_resource_read_is_a_child_span(collector):
     """A tool that reads the server's own resource: the read is a child
     span of the tool call, in the caller's trace, not a trace of its own."""
-    client = HttpClient([os.environ["NORTH_MCP_VALA_RESOURCES"]])
+    client = HttpClient(["/usr/bin/python3", os.path.join(ROOT, "tests", "python", "telemetry_server.py")])
     client.extra_headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
     try:
         client.initialize()
