@@ -176,6 +176,51 @@ test_parse_json (const char *json)
   return json_node_ref (json_parser_get_root (parser));
 }
 
+JsonNode *
+test_deep_object (guint depth,
+                  guint members)
+{
+  g_autoptr(JsonObject) inner = json_object_new ();
+  JsonNode *node;
+
+  for (guint i = 0; i < members; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("m%u", i);
+
+      json_object_set_int_member (inner, name, i);
+    }
+  node = json_node_init_object (json_node_alloc (), inner);
+  for (guint i = 1; i < depth; i++)
+    {
+      g_autoptr(JsonObject) outer = json_object_new ();
+
+      json_object_set_member (outer, "x", node);
+      node = json_node_init_object (json_node_alloc (), outer);
+    }
+  return node;
+}
+
+void
+test_assert_deep_object (JsonObject *object,
+                         guint       depth,
+                         guint       members)
+{
+  for (guint i = 1; i < depth; i++)
+    {
+      g_assert_nonnull (object);
+      g_assert_cmpuint (json_object_get_size (object), ==, 1);
+      object = json_object_get_object_member (object, "x");
+    }
+  g_assert_nonnull (object);
+  g_assert_cmpuint (json_object_get_size (object), ==, members);
+  for (guint i = 0; i < members; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("m%u", i);
+
+      g_assert_cmpint (json_object_get_int_member_with_default (object, name, -1), ==, i);
+    }
+}
+
 void
 test_run_pending (void)
 {

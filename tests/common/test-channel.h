@@ -44,4 +44,13 @@ const char  *test_first_text               (JsonObject  *result);
 /* Parses @json into a node; aborts the test on invalid JSON. */
 JsonNode    *test_parse_json               (const char  *json);
 
+/* {"x":{"x":…}}, @depth objects deep, the innermost with @members integer
+ * members "m0"…: a tool result deeper and wider than a client may send. */
+JsonNode    *test_deep_object              (guint        depth,
+                                            guint        members);
+/* Asserts that @object is what test_deep_object (@depth, @members) made. */
+void         test_assert_deep_object       (JsonObject  *object,
+                                            guint        depth,
+                                            guint        members);
+
 G_END_DECLS

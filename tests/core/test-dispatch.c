@@ -585,8 +585,7 @@ test_output_schema_stateless (Fixture       *fixture,
   g_assert_nonnull (strstr (test_first_text (result), "'count' must be an integer"));
 }
 
-/* {"x":{"x":…}} @arguments' depth levels deep, the innermost object with
- * 1,500 members. */
+/* test_deep_object() of @arguments' depth, with 1,500 members. */
 static NorthMcpToolResult *
 deep_func (NorthMcpTool     *tool,
            NorthMcpContext  *context,
@@ -594,25 +593,8 @@ deep_func (NorthMcpTool     *tool,
            gpointer          user_data,
            GError          **error)
 {
-  gint64 depth = json_object_get_int_member (arguments, "depth");
-  g_autoptr(JsonObject) inner = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) node = test_deep_object (json_object_get_int_member (arguments, "depth"), 1500);
 
-  for (guint i = 0; i < 1500; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("m%u", i);
-
-      json_object_set_int_member (inner, name, i);
-    }
-  node = json_node_init_object (json_node_alloc (), inner);
-  for (gint64 i = 1; i < depth; i++)
-    {
-      JsonObject *outer = json_object_new ();
-
-      json_object_set_member (outer, "x", g_steal_pointer (&node));
-      node = json_node_init_object (json_node_alloc (), outer);
-      json_object_unref (outer);
-    }
   return north_mcp_tool_result_new_structured (node);
 }
 
@@ -627,7 +609,6 @@ static void
 test_deep_result_read_back (Fixture       *fixture,
                             gconstpointer  data)
 {
-  JsonObject *level;
   JsonObject *error;
 
   add_tool (fixture->server, "deep", NULL, deep_func);
@@ -635,15 +616,8 @@ test_deep_result_read_back (Fixture       *fixture,
 
   send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
                  "\"params\":{\"name\":\"deep\",\"arguments\":{\"depth\":200}}}");
-  level = json_object_get_object_member (result_of (fixture, 1), "structuredContent");
-  for (guint i = 1; i < 200; i++)
-    {
-      g_assert_cmpuint (json_object_get_size (level), ==, 1);
-      level = json_object_get_object_member (level, "x");
-      g_assert_nonnull (level);
-    }
-  g_assert_cmpuint (json_object_get_size (level), ==, 1500);
-  g_assert_cmpint (json_object_get_int_member (level, "m1499"), ==, 1499);
+  test_assert_deep_object (json_object_get_object_member (result_of (fixture, 1), "structuredContent"),
+                           200, 1500);
 
   /* 1,022 levels of structured content inside the response's two: 1,024,
    * the most that is read back. */

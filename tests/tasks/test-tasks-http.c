@@ -14,6 +14,7 @@
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-task-impl-private.h"
 #include "north-mcp-task-private.h"
+#include "test-channel.h"
 #include "test-clock.h"
 #include "test-http-client.h"
 #include "test-redis-server.h"
@@ -75,31 +76,13 @@ huge_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, 
   g_idle_add_full (G_PRIORITY_DEFAULT, huge_done, g_object_ref (context), g_object_unref);
 }
 
-/* A result nested @depth levels deep ({"x":{"x":…}}), the innermost
- * object with 1,500 members. */
+/* test_deep_object() of @depth levels, with 1,500 members. */
 static void
 return_deep (NorthMcpContext *context, guint depth)
 {
-  g_autoptr(JsonObject) inner = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(NorthMcpToolResult) result = NULL;
+  g_autoptr(JsonNode) node = test_deep_object (depth, 1500);
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_structured (node);
 
-  for (guint i = 0; i < 1500; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("m%u", i);
-
-      json_object_set_int_member (inner, name, i);
-    }
-  node = json_node_init_object (json_node_alloc (), inner);
-  for (guint i = 1; i < depth; i++)
-    {
-      JsonObject *outer = json_object_new ();
-
-      json_object_set_member (outer, "x", g_steal_pointer (&node));
-      node = json_node_init_object (json_node_alloc (), outer);
-      json_object_unref (outer);
-    }
-  result = north_mcp_tool_result_new_structured (node);
   north_mcp_context_return_tool_result (context, result);
 }
 
@@ -629,23 +612,6 @@ test_result_too_large (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "larger than a task keeps"));
 }
 
-/* @structured as return_deep() made it: @depth levels, then its 1,500
- * members. */
-static void
-assert_deep (JsonObject *structured, guint depth)
-{
-  JsonObject *level = structured;
-
-  for (guint i = 1; i < depth; i++)
-    {
-      g_assert_cmpuint (json_object_get_size (level), ==, 1);
-      level = json_object_get_object_member (level, "x");
-      g_assert_nonnull (level);
-    }
-  g_assert_cmpuint (json_object_get_size (level), ==, 1500);
-  g_assert_cmpint (json_object_get_int_member (level, "m1499"), ==, 1499);
-}
-
 /* A task's result is the handler's own tree, not what a client sent: one
  * deeper and wider than a client's request may be (128 levels, 1,000
  * members) is kept and answered by tasks/get, and by tools/call when the
@@ -663,12 +629,13 @@ test_deep_result (Fixture *f, gconstpointer data)
   g_assert_false (json_object_has_member (done, "error"));
   result = json_object_get_object_member (done, "result");
   g_assert_false (json_object_get_boolean_member_with_default (result, "isError", FALSE));
-  assert_deep (json_object_get_object_member (result, "structuredContent"), DEEP_LEVELS);
+  test_assert_deep_object (json_object_get_object_member (result, "structuredContent"), DEEP_LEVELS, 1500);
 
   /* Answered at once, the same result is the response of tools/call. */
   now = rpc_full (f, "tools/call", "deep-now", now_params, CAPS_TASKS, NULL);
   g_assert_false (json_object_has_member (result_of (now), "taskId"));
-  assert_deep (json_object_get_object_member (result_of (now), "structuredContent"), DEEP_LEVELS);
+  test_assert_deep_object (json_object_get_object_member (result_of (now), "structuredContent"), DEEP_LEVELS,
+                           1500);
 }
 
 /* A task keeps no more of an error or of input requests than of a
