@@ -408,7 +408,8 @@ north_mcp_tool_get_input_schema (NorthMcpTool *self)
  * A `pattern` is a PCRE2 regular expression searched for in the string
  * (`$` does not match before a trailing newline); one that does not
  * compile refuses every string it meets, and a match that reaches PCRE2's
- * match limit refuses the call. Other keywords (`patternProperties`,
+ * match limit (10 million steps), or matches that take more than 100
+ * million steps in all, refuse the call. Other keywords (`patternProperties`,
  * `format`, `not`, `if`…) are sent to clients but not checked: a handler
  * that relies on one checks it itself.
  */

@@ -204,6 +204,7 @@ typedef struct {
   const char *too_complex; /* the message when the budget runs out */
   gboolean    as_sent;  /* a result: checked as our writer sends it */
   char       *aborted;  /* why the whole check stopped, see abort_check() */
+  guint32     pattern_budget; /* steps left for matching patterns */
 } CheckState;
 
 static void
@@ -551,6 +552,35 @@ abort_check (CheckState  *state,
   return budget_exhausted (state, error);
 }
 
+/* Matches @string against each tier of @pattern in turn, until one gives
+ * an answer, each try costing its whole match limit from the check's
+ * pattern budget (PCRE2 does not tell how many steps it took). Returns 1
+ * for a match, 0 for none, -1 when the last tier gives up too (its error
+ * in @match_error) and -2 when the budget runs out first. */
+static int
+match_within_budget (const Pattern  *pattern,
+                     const char     *string,
+                     CheckState     *state,
+                     GError        **match_error)
+{
+  for (guint i = 0; i < NORTH_MCP_SCHEMA_PATTERN_TIERS; i++)
+    {
+      guint32 limit = north_mcp_schema_pattern_tier_limits[i];
+
+      if (state->pattern_budget < limit)
+        return -2;
+      state->pattern_budget -= limit;
+
+      g_clear_error (match_error);
+      if (g_regex_match_full (pattern->tiers[i], string, -1, 0, 0, NULL, match_error))
+        return 1;
+      if (*match_error == NULL)
+        return 0;
+    }
+
+  return -1;
+}
+
 static gboolean
 check_pattern (Node        *node,
                const char  *string,
@@ -560,6 +590,7 @@ check_pattern (Node        *node,
   g_autofree char *repaired = NULL;
   g_autoptr(GError) match_error = NULL;
   g_autoptr(GString) quoted = NULL;
+  int matched;
 
   if (node->bad_pattern != NULL)
     return fail (state, error, "cannot be checked: the schema's pattern %s", node->bad_pattern);
@@ -571,18 +602,23 @@ check_pattern (Node        *node,
         string = repaired;
     }
 
-  /* Strings are bounded by the size of the request or result; PCRE2's
-   * match limit (10 million steps) bounds the work on each. */
-  if (g_regex_match_full (node->pattern, string, -1, 0, 0, NULL, &match_error))
+  /* Strings are bounded by the size of the request or result; the tiers'
+   * match limits bound the work on each, the budget on all of them. */
+  matched = match_within_budget (node->pattern, string, state, &match_error);
+  if (matched == 1)
     return TRUE;
+  if (matched == -2)
+    return abort_check (state,
+                        g_strdup_printf ("%s (matching its patterns takes more than %u steps)",
+                                         state->too_complex, NORTH_MCP_SCHEMA_PATTERN_BUDGET),
+                        error);
 
-  if (match_error == NULL && error == NULL)
+  if (matched == 0 && error == NULL)
     return FALSE;
 
   quoted = g_string_new (NULL);
-  append_sanitized (quoted, g_regex_get_pattern (node->pattern) + strlen (NORTH_MCP_SCHEMA_PATTERN_LIMITS),
-                    MAX_NAME_IN_MESSAGE);
-  if (match_error != NULL)
+  append_sanitized (quoted, node->pattern->text, MAX_NAME_IN_MESSAGE);
+  if (matched == -1)
     {
       g_autofree char *subject = describe_path (state, NULL);
 
@@ -1037,6 +1073,7 @@ check_value (NorthMcpSchemaChecker  *self,
 
   state.path = g_array_new (FALSE, FALSE, sizeof (PathSegment));
   state.budget = CHECK_BUDGET;
+  state.pattern_budget = NORTH_MCP_SCHEMA_PATTERN_BUDGET;
   state.root = root;
   state.member = member;
   state.too_complex = too_complex;

@@ -53,6 +53,23 @@ typedef enum {
   N_COUNTS
 } CountKind;
 
+/* How many steps (PCRE2's match limit) one match of a `pattern` may take,
+ * tried in turn: a string that a tier gives up on is matched again with
+ * the next one, and each try costs its whole limit against the check's
+ * budget (NORTH_MCP_SCHEMA_PATTERN_BUDGET). Most strings finish in the
+ * first tier; a string that needs more than the last is refused. */
+#define NORTH_MCP_SCHEMA_PATTERN_TIERS 5
+extern const guint32 north_mcp_schema_pattern_tier_limits[NORTH_MCP_SCHEMA_PATTERN_TIERS];
+
+/* The matching steps one check may spend on all its strings together. */
+#define NORTH_MCP_SCHEMA_PATTERN_BUDGET 100000000u
+
+/* A `pattern`, compiled once per checker for each tier. */
+typedef struct {
+  char   *text;   /* as the schema wrote it */
+  GRegex *tiers[NORTH_MCP_SCHEMA_PATTERN_TIERS];
+} Pattern;
+
 typedef struct _Node Node;
 
 struct _Node
@@ -68,9 +85,10 @@ struct _Node
   Number       bound[N_BOUNDS];
   gint64       count[N_COUNTS]; /* -1 when absent */
 
-  /* Strings: `pattern` compiled (shared by the nodes with the same text),
-   * or why it does not compile (then every string it meets is refused). */
-  GRegex      *pattern;
+  /* Strings: `pattern` compiled (owned by the checker, shared by the
+   * nodes with the same text), or why it does not compile (then every
+   * string it meets is refused). */
+  const Pattern *pattern;
   char        *bad_pattern;
 
   /* Numbers: a `multipleOf` above zero. */
@@ -108,11 +126,12 @@ struct _NorthMcpSchemaChecker
   GHashTable *refs;       /* pointer → Node */
   GPtrArray  *ref_nodes;  /* Node, owned */
   GQueue      pending;    /* RefWork */
-  GHashTable *patterns;   /* text → GRegex, while compiling */
+  GHashTable *patterns;   /* text → Pattern, owned */
 };
 
 /* Put before every `pattern`: what PCRE2's interpreter (when JIT is not
- * available) may take on the heap for one match, in KiB. */
+ * available) may take on the heap for one match, in KiB; the tier's match
+ * limit follows. */
 #define NORTH_MCP_SCHEMA_PATTERN_LIMITS "(*LIMIT_HEAP=16384)"
 
 /* Reads @node as a JSON number into @number; FALSE if it is none. */

@@ -30,11 +30,14 @@ G_BEGIN_DECLS
  * `pattern` is searched for with GRegex (PCRE2, JIT), compiled once per
  * text when the checker is made; `$` does not match before a trailing
  * newline. A pattern that does not compile fails every string it meets
- * ("cannot be checked: the schema's pattern does not compile: …"). One
- * match costs at most PCRE2's match limit (10 million steps), and without
- * JIT 16 MiB of heap; a match that errors out (those limits, the JIT
- * stack) fails the whole check, even
- * inside `anyOf`, without trying further strings.
+ * ("cannot be checked: the schema's pattern does not compile: …"), as
+ * does one that recurses into the whole pattern ((?R)). A string is
+ * searched in one attempt bounded by PCRE2's match limit, 1,000 steps,
+ * tried again with ten times more up to 10 million (and without JIT 16
+ * MiB of heap); each try costs its limit from the check's budget of 100
+ * million steps. A match that errors out (those limits, the JIT stack) or
+ * the budget running out fails the whole check, even inside `anyOf`,
+ * without trying further strings.
  *
  * The root value must always be a JSON object (MCP tool arguments). A
  * checker is immutable once made: several threads may use it at once. */

@@ -46,7 +46,6 @@ node_free (Node *node)
 
   g_clear_pointer (&node->enum_values, json_array_unref);
   g_clear_pointer (&node->const_value, json_node_unref);
-  g_clear_pointer (&node->pattern, g_regex_unref);
   g_clear_pointer (&node->bad_pattern, g_free);
   g_clear_pointer (&node->property_order, g_ptr_array_unref);
   g_clear_pointer (&node->properties, g_hash_table_unref);
@@ -128,16 +127,51 @@ static Node *compile_node (NorthMcpSchemaChecker *c, JsonNode *schema, guint dep
 /* Longest compile error of a `pattern` kept for messages, in characters. */
 #define MAX_PATTERN_ERROR 200
 
+const guint32 north_mcp_schema_pattern_tier_limits[NORTH_MCP_SCHEMA_PATTERN_TIERS] = {
+  1000, 10000, 100000, 1000000, 10000000,
+};
+
+static void
+pattern_free (Pattern *pattern)
+{
+  g_free (pattern->text);
+  for (guint i = 0; i < NORTH_MCP_SCHEMA_PATTERN_TIERS; i++)
+    g_clear_pointer (&pattern->tiers[i], g_regex_unref);
+  g_free (pattern);
+}
+
+/* Whether @text recurses into the whole pattern ((?R), (?0), \g<0>…),
+ * which would take our wrapper in (see compile_pattern()). Also true for
+ * such text escaped or in a class: a false alarm refuses the pattern,
+ * never the other way. ECMA-262 has no recursion. */
+static gboolean
+recurses_into_whole (const char *text)
+{
+  static const char *forms[] = { "(?R", "(?0", "(?+0", "(?-0", "g<0>", "g'0'", "g<+0>", "g'+0'", "g<-0>", "g'-0'" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (forms); i++)
+    if (strstr (text, forms[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* `pattern`: an ECMA-262 regular expression, searched for (not anchored),
  * compiled by PCRE2 through GRegex. Attackers choose the subjects: JIT
- * (G_REGEX_OPTIMIZE) bounds the stack, PCRE2's match limit the time, and
+ * (G_REGEX_OPTIMIZE) bounds the stack, the match limit the time, and
  * `$` may not match before a trailing newline (G_REGEX_DOLLAR_ENDONLY), as
  * in ECMA-262. Without JIT (no executable memory: systemd's
  * MemoryDenyWriteExecute, as deploy/ sets it) PCRE2's interpreter keeps
  * its backtracking on the heap, up to 20 GB by default (1.3 GB for
  * `^(a|a)*$` on 4 MiB): NORTH_MCP_SCHEMA_PATTERN_LIMITS, before the text,
- * lowers that (a pattern can only lower it further). Each text compiles
- * once per checker. */
+ * lowers that (a pattern can only lower it further).
+ *
+ * PCRE2 counts its match limit afresh at each position it starts from,
+ * so a search is bounded only by the limit times the length of the string
+ * (`(a+)+$` on blocks of twenty `a` and a `!`, 4 MiB of them: hours). The
+ * pattern is therefore matched anchored, after a lazy `(?s:.*?)`, which
+ * searches the same way in one attempt that one limit bounds. It is
+ * compiled once per tier of NORTH_MCP_SCHEMA_PATTERN_TIERS (its match
+ * limit), once per checker for each text. */
 static void
 compile_pattern (NorthMcpSchemaChecker *c,
                  Node                  *node,
@@ -146,17 +180,17 @@ compile_pattern (NorthMcpSchemaChecker *c,
   JsonNode *member = json_object_get_member (schema, "pattern");
   g_autoptr(GError) error = NULL;
   const char *text;
-  GRegex *regex;
+  Pattern *pattern;
 
   if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
       json_node_get_value_type (member) != G_TYPE_STRING)
     return;
 
   text = json_node_get_string (member);
-  regex = g_hash_table_lookup (c->patterns, text);
-  if (regex != NULL)
+  pattern = g_hash_table_lookup (c->patterns, text);
+  if (pattern != NULL)
     {
-      node->pattern = g_regex_ref (regex);
+      node->pattern = pattern;
       return;
     }
 
@@ -168,21 +202,29 @@ compile_pattern (NorthMcpSchemaChecker *c,
     }
 
   {
-    g_autofree char *limited = g_strconcat (NORTH_MCP_SCHEMA_PATTERN_LIMITS, text, NULL);
+    /* The text alone first: wrapped, a text that closes a group it did
+     * not open could compile. */
+    g_autoptr(GRegex) plain = g_regex_new (text, G_REGEX_DOLLAR_ENDONLY, 0, &error);
 
-    regex = g_regex_new (limited, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY, 0, &error);
+    if (plain != NULL && recurses_into_whole (text))
+      {
+        node->bad_pattern = g_strdup ("recurses into the whole pattern ((?R)), which is not supported");
+        return;
+      }
   }
-  if (regex == NULL)
-    {
-      g_autoptr(GError) plain_error = NULL;
-      g_autoptr(GRegex) plain = g_regex_new (text, G_REGEX_DOLLAR_ENDONLY, 0, &plain_error);
 
-      /* The message of the pattern as written, offsets and all. */
-      if (plain == NULL)
-        {
-          g_clear_error (&error);
-          error = g_steal_pointer (&plain_error);
-        }
+  pattern = g_new0 (Pattern, 1);
+  for (guint i = 0; i < NORTH_MCP_SCHEMA_PATTERN_TIERS && error == NULL; i++)
+    {
+      g_autofree char *limited = g_strdup_printf (NORTH_MCP_SCHEMA_PATTERN_LIMITS "(*LIMIT_MATCH=%u)(?s:.*?)(?:%s)",
+                                                  north_mcp_schema_pattern_tier_limits[i], text);
+
+      pattern->tiers[i] = g_regex_new (limited, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY | G_REGEX_ANCHORED,
+                                       0, &error);
+    }
+  if (error != NULL)
+    {
+      pattern_free (pattern);
 
       /* GLib's message quotes the whole pattern. */
       if (g_utf8_strlen (error->message, -1) > MAX_PATTERN_ERROR)
@@ -196,8 +238,9 @@ compile_pattern (NorthMcpSchemaChecker *c,
       return;
     }
 
-  g_hash_table_insert (c->patterns, g_strdup (text), regex);
-  node->pattern = g_regex_ref (regex);
+  pattern->text = g_strdup (text);
+  g_hash_table_insert (c->patterns, pattern->text, pattern);
+  node->pattern = pattern;
 }
 
 /* `multipleOf`: only a finite number above zero means something. */
@@ -550,8 +593,8 @@ north_mcp_schema_checker_new (JsonObject *schema)
   self->refs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->ref_nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
   g_queue_init (&self->pending);
-  self->patterns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify) g_regex_unref);
+  self->patterns = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) pattern_free);
 
   self->root = compile_node (self, root, 0);
 
@@ -568,7 +611,6 @@ north_mcp_schema_checker_new (JsonObject *schema)
   /* Only compiling needs these. */
   self->document = NULL;
   g_clear_pointer (&self->refs, g_hash_table_unref);
-  g_clear_pointer (&self->patterns, g_hash_table_unref);
 
   return self;
 }
@@ -583,5 +625,6 @@ north_mcp_schema_checker_free (NorthMcpSchemaChecker *self)
   /* Nodes of references may point at each other: free them only after
    * everything else (node_free() never follows `ref`). */
   g_clear_pointer (&self->ref_nodes, g_ptr_array_unref);
+  g_clear_pointer (&self->patterns, g_hash_table_unref);
   g_free (self);
 }

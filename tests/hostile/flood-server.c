@@ -5,7 +5,9 @@
  * hostile tests of clients that stop reading (test_connections.py). Its
  * route /echo takes its connection over (as a WebSocket would) and sends
  * back what it reads until the client hangs up; then it closes the stream
- * (with ?drop, it only lets go of its reference).
+ * (with ?drop, it only lets go of its reference). Its tool `match` takes
+ * `names` whose schema has a pattern with nested quantifiers, as an
+ * author may write it, and answers "matched N" (test_parsing.py).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -83,6 +85,19 @@ blob (NorthMcpTool    *tool,
   north_mcp_context_return_tool_result (context, result);
 }
 
+static void
+match (NorthMcpTool    *tool,
+       NorthMcpContext *context,
+       JsonObject      *arguments,
+       gpointer         user_data)
+{
+  JsonArray *names = json_object_get_array_member (arguments, "names");
+  g_autofree char *text = g_strdup_printf ("matched %u", json_array_get_length (names));
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
+
+  north_mcp_context_return_tool_result (context, result);
+}
+
 /* A connection taken over by /echo. */
 typedef struct
 {
@@ -136,6 +151,7 @@ main (int    argc,
   g_autoptr(NorthMcpServer) server = north_mcp_server_new ("flood-server", "1.0.0");
   g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("flood", "Streams progress notifications");
   g_autoptr(NorthMcpTool) blob_tool = north_mcp_tool_new ("blob", "Answers with a large text");
+  g_autoptr(NorthMcpTool) match_tool = north_mcp_tool_new ("match", "Counts names of a's, maybe ending in b");
   g_autoptr(GError) error = NULL;
 
   if (!north_mcp_tool_set_input_schema_json (tool,
@@ -147,6 +163,14 @@ main (int    argc,
   north_mcp_server_add_tool (server, tool);
   north_mcp_tool_set_async_func (blob_tool, blob, NULL, NULL);
   north_mcp_server_add_tool (server, blob_tool);
+  if (!north_mcp_tool_set_input_schema_json (match_tool,
+                                             "{\"type\":\"object\",\"required\":[\"names\"],\"properties\":{"
+                                             "\"names\":{\"type\":\"array\","
+                                             "\"items\":{\"type\":\"string\",\"pattern\":\"^(a+)+$|^a+b$\"}}}}",
+                                             &error))
+    g_error ("%s", error->message);
+  north_mcp_tool_set_async_func (match_tool, match, NULL, NULL);
+  north_mcp_server_add_tool (server, match_tool);
   north_mcp_server_add_route (server, "/echo", echo_route, NULL, NULL);
 
   return north_mcp_server_run (server, argc, argv);

@@ -14,6 +14,12 @@ import time
 EXAMPLES = os.environ.get("NORTH_MCP_EXAMPLES",
                           os.path.join(os.path.dirname(__file__), "..", "..", "build", "examples", "c"))
 
+# The test servers built in tests/hostile (flood-server.c).
+FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
+                                           os.path.join(os.path.dirname(__file__), "..", "..",
+                                                        "build", "tests", "hostile")),
+                            "flood-server")
+
 MCP_HEADERS = {"Content-Type": "application/json",
                "Accept": "application/json, text/event-stream",
                "MCP-Protocol-Version": "2025-06-18"}

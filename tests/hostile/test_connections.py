@@ -20,13 +20,8 @@ import time
 
 import pytest
 
-from hostile import (MCP_HEADERS, Server, fd_count, initialize_message, rss_kib, sse_or_json, status_kib,
-                     wait_until)
-
-FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
-                                           os.path.join(os.path.dirname(__file__), "..", "..",
-                                                        "build", "tests", "hostile")),
-                            "flood-server")
+from hostile import (FLOOD_SERVER, MCP_HEADERS, Server, fd_count, initialize_message, rss_kib, sse_or_json,
+                     status_kib, wait_until)
 
 
 def small_env():

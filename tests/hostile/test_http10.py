@@ -10,18 +10,12 @@ reading a chunked answer takes the chunk sizes for events. Everything else
 answers with a Content-Length, and a 1.0 connection carries one request."""
 
 import json
-import os
 import re
 import socket
 
 import pytest
 
-from hostile import MCP_HEADERS, fd_count, initialize_message, server_pool, wait_until
-
-FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
-                                           os.path.join(os.path.dirname(__file__), "..", "..",
-                                                        "build", "tests", "hostile")),
-                            "flood-server")
+from hostile import FLOOD_SERVER, MCP_HEADERS, fd_count, initialize_message, server_pool, wait_until
 
 # What lines of an event stream may be (WHATWG HTML, server-sent events):
 # fields and comments. A chunk-size line ("1a3\r") is none of them.

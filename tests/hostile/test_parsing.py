@@ -612,6 +612,35 @@ def test_integer_beyond_int64_names_the_argument(server):
     assert hostile.sse_or_json(headers, response)[0]["result"]["content"][0]["text"] == "9223372036854775807"
 
 
+def test_many_strings_against_a_catastrophic_pattern_are_bounded_in_all():
+    """The author's pattern backtracks two million steps on each name of 20
+    a's and a b, then matches: each match is under the limit, but 3,000 of
+    them held the main loop for seconds (150,000 fit in a body: minutes).
+    The steps of one call's matches are bounded together: the call is
+    refused with a tool error, and the server serves cheap names and other
+    clients."""
+    flood = hostile.Server(program=hostile.FLOOD_SERVER)
+    try:
+        session = start_session(flood)
+        call = {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                "params": {"name": "match", "arguments": {"names": ["a" * 20 + "b"] * 3000}}}
+        status, headers, body = flood.post_mcp(call, session, timeout=SLOW)
+        assert status == 200
+        result = hostile.sse_or_json(headers, body)[0]["result"]
+        assert result["isError"] is True, result
+        assert result["content"][0]["text"] == (
+            "Invalid arguments for tool 'match': arguments are too complex to check against the input "
+            "schema (matching its patterns takes more than 100000000 steps)")
+
+        assert flood.health()
+        call["params"]["arguments"]["names"] = ["aab"] * 20000
+        status, headers, body = flood.post_mcp(call, start_session(flood), timeout=SLOW)
+        result = hostile.sse_or_json(headers, body)[0]["result"]
+        assert result["content"][0]["text"] == "matched 20000", result
+    finally:
+        assert flood.stop() == 0, flood.stderr()
+
+
 def ping_batch(n):
     return [{"jsonrpc": "2.0", "id": i + 1, "method": "ping"} for i in range(n)]
 

@@ -778,6 +778,16 @@ test_pattern (void)
                 "0123456789012345678901234567890123456789012345678901234567890123456789$\"}}}",
                 "{\"p\":\"b\"}",
                 "argument 'p' must match the pattern ^?a{1,3}01234567890123456789012345678901234567890123456789012345…");
+  /* Searched in one attempt (see /schema/pattern-budget), as PCRE2
+   * searches: lookbehind sees what comes before, ^ is the start. */
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(?<=a)b\"}}}", "{\"p\":\"cab\"}", NULL);
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(?<=a)b\"}}}", "{\"p\":\"cb\"}",
+                "argument 'p' must match the pattern (?<=a)b");
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"^$\"}}}", "{\"p\":\"\"}", NULL);
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"^b\"}}}", "{\"p\":\"ab\"}",
+                "argument 'p' must match the pattern ^b");
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(?m)^b$\"}}}", "{\"p\":\"a\\nb\"}", NULL);
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(a)\\\\1\"}}}", "{\"p\":\"baa\"}", NULL);
   /* A malformed keyword is ignored. */
   assert_check ("{\"properties\":{\"p\":{\"pattern\":3}}}", "{\"p\":\"x\"}", NULL);
 }
@@ -822,6 +832,52 @@ test_pattern_catastrophic (void)
       }
       assert_check (schema, "{\"l\":[\"ab\",\"a\"]}", NULL);
     }
+}
+
+/* One match stops at a limit, but one call may carry thousands of
+ * strings, each just short of it (a pattern with nested quantifiers that
+ * backtracks two million steps, then matches): seconds to minutes on the
+ * main loop for one call. The steps of all the matches of one check are
+ * bounded together, so such a call is refused after a few strings, while
+ * a call with as many cheap strings passes. */
+static void
+test_pattern_budget (void)
+{
+  const char *schema = "{\"properties\":{\"l\":{\"items\":{\"pattern\":\"^(a+)+$|^a+b$\"}}}}";
+  g_autofree char *subject = g_strnfill (20, 'a');
+  GString *list = g_string_new ("{\"l\":[");
+  GString *cheap = g_string_new ("{\"l\":[");
+
+  for (guint i = 0; i < 1000; i++)
+    g_string_append_printf (list, "%s\"%sb\"", i > 0 ? "," : "", subject);
+  g_string_append (list, "]}");
+  for (guint i = 0; i < 50000; i++)
+    g_string_append_printf (cheap, "%s\"aab\"", i > 0 ? "," : "");
+  g_string_append (cheap, "]}");
+
+  assert_check (schema, "{\"l\":[\"aaaaaaaaaaaaaaaaaaaab\",\"aaaa\"]}", NULL);
+  assert_check (schema, list->str, "arguments are too complex to check against the input schema "
+                                   "(matching its patterns takes more than 100000000 steps)");
+  assert_check (schema, cheap->str, NULL);
+  g_string_free (list, TRUE);
+  g_string_free (cheap, TRUE);
+
+  /* PCRE2 counts its limit afresh at each position a search starts from:
+   * one string of 500 blocks of twenty `a` and a `!` cost 500 times two
+   * million steps, under the limit each time. Searched in one attempt,
+   * it reaches the limit. */
+  {
+    GString *blocks = g_string_new ("{\"p\":\"");
+    g_autofree char *blocks_text = NULL;
+
+    for (guint i = 0; i < 500; i++)
+      g_string_append_printf (blocks, "%s!", subject);
+    g_string_append (blocks, "\"}");
+    blocks_text = g_string_free (blocks, FALSE);
+    assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(a+)+$\"}}}", blocks_text,
+                  "argument 'p' could not be checked against the pattern (a+)+$ "
+                  "(the match exceeds PCRE2's limits)");
+  }
 }
 
 #ifndef PR_SET_MDWE
@@ -901,6 +957,23 @@ test_pattern_invalid (void)
   bad_utf8_checker = north_mcp_schema_checker_new (bad_utf8);
   g_assert_false (north_mcp_schema_checker_check (bad_utf8_checker, value, &error));
   g_assert_cmpstr (error->message, ==, "argument 'p' cannot be checked: the schema's pattern is not valid UTF-8");
+  g_clear_error (&error);
+
+  /* Patterns are compiled inside a group (see /schema/pattern-budget):
+   * one that closes a group it did not open must not close ours, and one
+   * that recurses into the whole pattern would recurse into ours. */
+  {
+    g_autoptr(NorthMcpSchemaChecker) unbalanced = checker_new ("{\"properties\":{\"p\":{\"pattern\":\"a)|(?:b\"}}}");
+    g_autoptr(JsonNode) b = parse ("{\"p\":\"b\"}");
+
+    g_assert_false (north_mcp_schema_checker_check (unbalanced, b, &error));
+    g_assert_true (g_str_has_prefix (error->message, "argument 'p' cannot be checked: the schema's pattern "
+                                                     "does not compile: "));
+    g_clear_error (&error);
+  }
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"^\\\\((?:[^()]|(?R))*\\\\)$\"}}}", "{\"p\":\"(())\"}",
+                "argument 'p' cannot be checked: the schema's pattern recurses into the whole pattern ((?R)), "
+                "which is not supported");
 }
 
 /* A result's string is matched as the writer sends it: a byte that is no
@@ -1058,6 +1131,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/pattern", test_pattern);
   g_test_add_func ("/schema/pattern-catastrophic", test_pattern_catastrophic);
   g_test_add_func ("/schema/pattern-without-jit", test_pattern_without_jit);
+  g_test_add_func ("/schema/pattern-budget", test_pattern_budget);
   g_test_add_func ("/schema/pattern-invalid", test_pattern_invalid);
   g_test_add_func ("/schema/pattern-output", test_pattern_output);
   g_test_add_func ("/schema/multiple-of", test_multiple_of);
