@@ -406,7 +406,8 @@ north_mcp_tool_get_input_schema (NorthMcpTool *self)
  * (`minLength`, `maxItems`…), `uniqueItems`, `allOf`, `anyOf`, `oneOf`
  * and local `$ref`s.
  * A `pattern` is a PCRE2 regular expression searched for in the string
- * (`$` does not match before a trailing newline); one that does not
+ * (`$` does not match before a trailing newline, and `\d`, `\w` and `\b`
+ * are ASCII, as in ECMA-262); one that does not
  * compile refuses every string it meets, and a match that reaches PCRE2's
  * match limit (10 million steps), or matches that take more than 100
  * million steps in all, refuse the call. Other keywords (`patternProperties`,

@@ -155,6 +155,118 @@ recurses_into_whole (const char *text)
   return FALSE;
 }
 
+/* ECMA-262's word characters, and its \b and \B in terms of them. */
+#define WORD "[0-9A-Z_a-z]"
+#define WORD_BOUNDARY "(?:(?<=" WORD ")(?!" WORD ")|(?<!" WORD ")(?=" WORD "))"
+#define NOT_WORD_BOUNDARY "(?:(?<=" WORD ")(?=" WORD ")|(?<!" WORD ")(?!" WORD "))"
+
+/* Whether @text turns on PCRE2's extended syntax ((?x), (?ix:…)), where
+ * `#` starts a comment that ascii_classes() cannot tell. */
+static gboolean
+sets_extended (const char *text)
+{
+  for (const char *p = strstr (text, "(?"); p != NULL; p = strstr (p + 2, "(?"))
+    {
+      gsize n = strspn (p + 2, "imnsxJU^-");
+
+      if ((p[2 + n] == ')' || p[2 + n] == ':') && memchr (p + 2, 'x', n) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* @text with \d, \D, \w, \W, \b and \B as ECMA-262 has them (ASCII),
+ * since GRegex makes them Unicode-aware (PCRE2_UCP): outside a character
+ * class, a class or assertion of their own; inside one, the ranges that
+ * make them up. Escaped backslashes, \Q…\E, (?#…) and POSIX classes
+ * ([:digit:]) are copied as they are; \b in a class is a backspace. The
+ * replacements add no capturing group. UTF-8 needs no care: no byte of a
+ * multibyte character is ASCII. */
+static char *
+ascii_classes (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text) + 16);
+  gboolean in_class = FALSE;
+  const char *p = text;
+
+  while (*p != '\0')
+    {
+      const char *copy_to = p + 1;
+
+      if (*p == '\\' && p[1] != '\0')
+        {
+          const char *replacement = NULL;
+
+          copy_to = p + 2;
+          switch (p[1])
+            {
+            case 'd':
+              replacement = in_class ? "0-9" : "[0-9]";
+              break;
+            case 'D':
+              replacement = in_class ? "\\x00-/:-\\x{10ffff}" : "[^0-9]";
+              break;
+            case 'w':
+              replacement = in_class ? "0-9A-Z_a-z" : WORD;
+              break;
+            case 'W':
+              replacement = in_class ? "\\x00-/:-@\\[-\\^`{-\\x{10ffff}" : "[^0-9A-Z_a-z]";
+              break;
+            case 'b':
+              replacement = in_class ? NULL : WORD_BOUNDARY;
+              break;
+            case 'B':
+              replacement = in_class ? NULL : NOT_WORD_BOUNDARY;
+              break;
+            case 'Q':
+              copy_to = strstr (p + 2, "\\E");
+              copy_to = copy_to != NULL ? copy_to + 2 : p + strlen (p);
+              break;
+            case 'c':
+              /* \c and any character: a control character. */
+              copy_to += p[2] != '\0';
+              break;
+            default:
+              break;
+            }
+          if (replacement != NULL)
+            {
+              g_string_append (out, replacement);
+              p += 2;
+              continue;
+            }
+        }
+      else if (!in_class && g_str_has_prefix (p, "(?#"))
+        {
+          copy_to = strchr (p, ')');
+          copy_to = copy_to != NULL ? copy_to + 1 : p + strlen (p);
+        }
+      else if (!in_class && *p == '[')
+        {
+          in_class = TRUE;
+          /* A `]` first (after any `^`) is a member, not the end. */
+          copy_to += *copy_to == '^';
+          copy_to += *copy_to == ']';
+        }
+      else if (in_class && g_str_has_prefix (p, "[:"))
+        {
+          /* [:alpha:] or [:^alpha:]; otherwise the `[` is a member. */
+          const char *name = p + 2 + (p[2] == '^');
+          const char *end = name + strspn (name, "abcdefghijklmnopqrstuvwxyz");
+
+          if (end > name && g_str_has_prefix (end, ":]"))
+            copy_to = end + 2;
+        }
+      else if (in_class && *p == ']')
+        in_class = FALSE;
+
+      g_string_append_len (out, p, copy_to - p);
+      p = copy_to;
+    }
+
+  return g_string_free (out, FALSE);
+}
+
 /* `pattern`: an ECMA-262 regular expression, searched for (not anchored),
  * compiled by PCRE2 through GRegex. Attackers choose the subjects: JIT
  * (G_REGEX_OPTIMIZE) bounds the stack, the match limit the time, and
@@ -171,7 +283,10 @@ recurses_into_whole (const char *text)
  * pattern is therefore matched anchored, after a lazy `(?s:.*?)`, which
  * searches the same way in one attempt that one limit bounds. It is
  * compiled once per tier of NORTH_MCP_SCHEMA_PATTERN_TIERS (its match
- * limit), once per checker for each text. */
+ * limit), once per checker for each text.
+ *
+ * \d, \w, \b and their negations are ASCII, as in ECMA-262, except in
+ * PCRE2's extended syntax, (?x), which ECMA-262 does not have. */
 static void
 compile_pattern (NorthMcpSchemaChecker *c,
                  Node                  *node,
@@ -179,6 +294,7 @@ compile_pattern (NorthMcpSchemaChecker *c,
 {
   JsonNode *member = json_object_get_member (schema, "pattern");
   g_autoptr(GError) error = NULL;
+  g_autofree char *translated = NULL;
   const char *text;
   Pattern *pattern;
 
@@ -213,11 +329,12 @@ compile_pattern (NorthMcpSchemaChecker *c,
       }
   }
 
+  translated = sets_extended (text) ? g_strdup (text) : ascii_classes (text);
   pattern = g_new0 (Pattern, 1);
   for (guint i = 0; i < NORTH_MCP_SCHEMA_PATTERN_TIERS && error == NULL; i++)
     {
       g_autofree char *limited = g_strdup_printf (NORTH_MCP_SCHEMA_PATTERN_LIMITS "(*LIMIT_MATCH=%u)(?s:.*?)(?:%s)",
-                                                  north_mcp_schema_pattern_tier_limits[i], text);
+                                                  north_mcp_schema_pattern_tier_limits[i], translated);
 
       pattern->tiers[i] = g_regex_new (limited, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY | G_REGEX_ANCHORED,
                                        0, &error);

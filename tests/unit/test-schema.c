@@ -834,6 +834,60 @@ test_pattern_catastrophic (void)
     }
 }
 
+/* `pattern` is ECMA-262 (JSON Schema says so, and clients such as the
+ * TypeScript SDK check structuredContent with it): \d is [0-9] and \w
+ * [0-9A-Z_a-z], where PCRE2 (as GLib sets it up) and Python's `re` take
+ * any Unicode digit or letter, so Arabic-Indic digits passed ^\d+$. */
+static void
+test_pattern_ascii_classes (void)
+{
+  static const struct {
+    const char *pattern;   /* as JSON text */
+    const char *accepted;  /* JSON strings */
+    const char *refused;
+  } cases[] = {
+    { "^\\\\d+$", "\"0123456789\"", "\"\xd9\xa1\xd9\xa2\xd9\xa3\"" },        /* ١٢٣ */
+    { "^\\\\w+$", "\"az_AZ09\"", "\"\xc3\xa9t\xc3\xa9\"" },                  /* été */
+    { "^\\\\D$", "\"\xd9\xa1\"", "\"5\"" },
+    { "^\\\\W$", "\"\xc3\xa9\"", "\"_\"" },
+    { "^[\\\\d]+$", "\"42\"", "\"\xd9\xa1\"" },
+    { "^[^\\\\D]+$", "\"42\"", "\"\xd9\xa1\"" },
+    { "^[\\\\W]$", "\"\xc3\xa9\"", "\"z\"" },
+    { "^[x\\\\]\\\\d-]+$", "\"x]5-\"", "\"x\xd9\xa1\"" },
+    { "^[]\\\\d]+$", "\"]5\"", "\"\xd9\xa1\"" },
+    { "^[[:alpha:]\\\\d]+$", "\"a5\"", "\"\xd9\xa1\"" },
+    { "^[[:x\\\\d]+$", "\"[:x5\"", "\"\xd9\xa1\"" },
+    { "\\\\bb", "\"\xc3\xa9" "b\"", "\"ab\"" },
+    { "a\\\\B", "\"ab\"", "\"a\xc3\xa9\"" },
+    /* Escaped, quoted and in comments, they are left alone. */
+    { "^\\\\\\\\d$", "\"\\\\d\"", "\"5\"" },
+    { "^\\\\Q\\\\d\\\\E$", "\"\\\\d\"", "\"5\"" },
+    { "^(?#\\\\b)\\\\d$", "\"5\"", "\"\xd9\xa1\"" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *schema = g_strdup_printf ("{\"properties\":{\"p\":{\"pattern\":\"%s\"}}}", cases[i].pattern);
+      g_autofree char *accepted = g_strdup_printf ("{\"p\":%s}", cases[i].accepted);
+      g_autofree char *refused = g_strdup_printf ("{\"p\":%s}", cases[i].refused);
+      g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema);
+      g_autoptr(JsonNode) yes = parse (accepted);
+      g_autoptr(JsonNode) no = parse (refused);
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("pattern %s", cases[i].pattern);
+      g_assert_true (north_mcp_schema_checker_check (checker, yes, &error));
+      g_assert_no_error (error);
+      g_assert_false (north_mcp_schema_checker_check (checker, no, &error));
+      g_assert_true (g_str_has_prefix (error->message, "argument 'p' must match the pattern "));
+    }
+
+  /* PCRE2's extended syntax, where `#` starts a comment, is left as it is. */
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(?x) ^ # [\\n \\\\d+ $\"}}}", "{\"p\":\"12\"}", NULL);
+  assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(?x) ^ # [\\n \\\\d+ $\"}}}", "{\"p\":\"1 2\"}",
+                "argument 'p' must match the pattern (?x) ^ # [? \\d+ $");
+}
+
 /* One match stops at a limit, but one call may carry thousands of
  * strings, each just short of it (a pattern with nested quantifiers that
  * backtracks two million steps, then matches): seconds to minutes on the
@@ -1132,6 +1186,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/pattern-catastrophic", test_pattern_catastrophic);
   g_test_add_func ("/schema/pattern-without-jit", test_pattern_without_jit);
   g_test_add_func ("/schema/pattern-budget", test_pattern_budget);
+  g_test_add_func ("/schema/pattern-ascii-classes", test_pattern_ascii_classes);
   g_test_add_func ("/schema/pattern-invalid", test_pattern_invalid);
   g_test_add_func ("/schema/pattern-output", test_pattern_output);
   g_test_add_func ("/schema/multiple-of", test_multiple_of);
