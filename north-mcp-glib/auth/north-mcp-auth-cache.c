@@ -135,22 +135,24 @@ key_field_length (const KeyField *field)
  * soup_message_headers_get_one() picks and which context value wins.
  * Names compare without case, so the fixed ones are a tag; context names
  * go in as sent. Built in self->key_buffer and self->key_fields: once they
- * have grown, a request costs a pass over its headers, a copy of the
- * credentials, one SipHash, and no allocation. FALSE for a key too large
- * to remember (it is not built). */
+ * have grown, a request costs a pass over its headers (or the fields a
+ * transport noted of them), a copy of the credentials, one SipHash, and
+ * no allocation. FALSE for a key too large to remember (it is not
+ * built). */
 static gboolean
-decision_key (NorthMcpAuth       *self,
-              SoupMessageHeaders *headers,
-              DecisionKey        *key)
+decision_key (NorthMcpAuth             *self,
+              SoupMessageHeaders       *headers,
+              const NorthMcpAuthFields *fields,
+              DecisionKey              *key)
 {
   GString *buffer = self->key_buffer;
-  SoupMessageHeadersIter iter;
+  AuthFieldIter iter;
   const char *name, *value;
   gsize count = 0, length = 0;
   guint8 *out;
 
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
+  north_mcp_auth_field_iter_init (&iter, headers, fields);
+  while (north_mcp_auth_field_iter_next (&iter, &name, &value))
     {
       KeyField field = { north_mcp_auth_header_tag (name), name, 0, value, 0 };
 
@@ -204,16 +206,18 @@ decision_key (NorthMcpAuth       *self,
  * decision in full (remembered as any other) refuses one sent twice with
  * different values, so each such request goes the long way, to the
  * anonymous user where that is the answer. One pass over the headers
- * costs less than five lookups, and a request without those headers (the
- * hot path of a server without auth) costs no more than the pass. */
+ * costs less than five lookups; over the fields a transport noted, a
+ * request without those headers (the hot path of a server without auth)
+ * costs none. */
 static gboolean
-has_credentials (SoupMessageHeaders *headers)
+has_credentials (SoupMessageHeaders       *headers,
+                 const NorthMcpAuthFields *fields)
 {
-  SoupMessageHeadersIter iter;
+  AuthFieldIter iter;
   const char *name, *value;
 
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
+  north_mcp_auth_field_iter_init (&iter, headers, fields);
+  while (north_mcp_auth_field_iter_next (&iter, &name, &value))
     {
       AuthHeader tag = north_mcp_auth_header_tag (name);
 
@@ -440,6 +444,17 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
                                     NorthMcpUser       **user,
                                     GError             **error)
 {
+  return north_mcp_auth_authenticate_noted (self, headers, NULL, peer, user, error);
+}
+
+gboolean
+north_mcp_auth_authenticate_noted (NorthMcpAuth              *self,
+                                   SoupMessageHeaders        *headers,
+                                   const NorthMcpAuthFields  *fields,
+                                   GSocketAddress            *peer,
+                                   NorthMcpUser             **user,
+                                   GError                   **error)
+{
   g_autoptr(AuthRequest) req = NULL;
   g_autoptr(GError) local_error = NULL;
   DecisionKey key;
@@ -451,21 +466,21 @@ north_mcp_auth_authenticate_cached (NorthMcpAuth        *self,
 
   /* Rule 1 without request state: an anonymous request to an open server
    * (the hot path of a server without auth) decides nothing else. */
-  if (!self->debug && !north_mcp_auth_is_enforced (self) && !has_credentials (headers))
+  if (!self->debug && !north_mcp_auth_is_enforced (self) && !has_credentials (headers, fields))
     {
       *user = NULL;
       return TRUE;
     }
 
   /* The debug log tells every decision in full, so it bypasses the cache. */
-  cache = !self->debug && decision_key (self, headers, &key);
+  cache = !self->debug && decision_key (self, headers, fields, &key);
   if (cache && recall_decision (self, &key, user, error))
     return TRUE;
 
   req = north_mcp_auth_request_new (self);
   /* Nothing is printed before the request is decided, so when the async
    * path starts over, its log tells the story once. */
-  if (north_mcp_req_decide (req, headers, peer, user, &local_error) == NEEDS_KEYS)
+  if (north_mcp_req_decide (req, headers, fields, peer, user, &local_error) == NEEDS_KEYS)
     return FALSE;
   north_mcp_req_flush_log (req);
   /* north_mcp_req_decide() leaves self->key_buffer, and so the key, alone. */

@@ -157,6 +157,43 @@ north_mcp_auth_header_tag (const char *name)
   return AUTH_HEADER_NONE;
 }
 
+/* A pass over the fields a decision may read: those a transport noted
+ * (NorthMcpAuthFields), or, without them or when more were sent than
+ * it keeps, every field of the request. Either gives the fields a
+ * decision reads in the same order. */
+typedef struct
+{
+  const NorthMcpAuthFields *fields;  /* NULL: @iter */
+  guint                     next;
+  SoupMessageHeadersIter    iter;
+} AuthFieldIter;
+
+static inline void
+north_mcp_auth_field_iter_init (AuthFieldIter            *iter,
+                                SoupMessageHeaders       *headers,
+                                const NorthMcpAuthFields *fields)
+{
+  iter->fields = fields != NULL && fields->count <= NORTH_MCP_AUTH_FIELDS_MAX ? fields : NULL;
+  iter->next = 0;
+  if (iter->fields == NULL)
+    soup_message_headers_iter_init (&iter->iter, headers);
+}
+
+static inline gboolean
+north_mcp_auth_field_iter_next (AuthFieldIter  *iter,
+                                const char    **name,
+                                const char    **value)
+{
+  if (iter->fields == NULL)
+    return soup_message_headers_iter_next (&iter->iter, name, value);
+  if (iter->next >= iter->fields->count)
+    return FALSE;
+  *name = iter->fields->names[iter->next];
+  *value = iter->fields->values[iter->next];
+  iter->next++;
+  return TRUE;
+}
+
 /* north-mcp-auth-rules.c */
 AuthRequest  *north_mcp_auth_request_new  (NorthMcpAuth        *auth);
 void          north_mcp_auth_request_free (AuthRequest         *req);
@@ -177,8 +214,10 @@ gboolean      north_mcp_req_reject        (AuthRequest         *req,
                                            const char          *detail);
 /* Everything that needs no network. On DECIDED, *@user or @error hold the
  * answer; NEEDS_KEYS means req->issuer's keys must be fetched. */
+/* @fields: as for north_mcp_auth_authenticate_noted(). */
 Outcome       north_mcp_req_decide        (AuthRequest         *req,
                                            SoupMessageHeaders  *headers,
+                                           const NorthMcpAuthFields *fields,
                                            GSocketAddress      *peer,
                                            NorthMcpUser       **user,
                                            GError             **error);

@@ -8,6 +8,40 @@
 
 G_BEGIN_DECLS
 
+/* A transport's pass over a request's fields notes at most this many of
+ * the fields a decision may read; a request with more is read again by
+ * the decision, in a pass over all of its fields. */
+#define NORTH_MCP_AUTH_FIELDS_MAX 8
+
+/* The fields of a request a decision may read (Authorization and every
+ * X-North-* field, any case), in the order sent, as a transport's one pass
+ * over the request's head saw them (north_mcp_auth_fields_note()): the
+ * decision then walks these few instead of every field of the request
+ * again (a pass costs ~60 instructions a field). The strings point into
+ * the request's headers. Zeroed before the pass. */
+typedef struct
+{
+  guint8      count;    /* up to NORTH_MCP_AUTH_FIELDS_MAX; one more: more were sent */
+  const char *names[NORTH_MCP_AUTH_FIELDS_MAX];
+  const char *values[NORTH_MCP_AUTH_FIELDS_MAX];
+} NorthMcpAuthFields;
+
+/* For the transport's pass: @name is Authorization or starts with
+ * X-North- (any case). */
+static inline void
+north_mcp_auth_fields_note (NorthMcpAuthFields *fields,
+                            const char         *name,
+                            const char         *value)
+{
+  if (fields->count < NORTH_MCP_AUTH_FIELDS_MAX)
+    {
+      fields->names[fields->count] = name;
+      fields->values[fields->count] = value;
+    }
+  if (fields->count <= NORTH_MCP_AUTH_FIELDS_MAX)
+    fields->count++;
+}
+
 /* The fast path, for transports: decides without a GTask or a main-loop
  * round trip whenever no network is needed (open mode, server secret,
  * unverified ID tokens, and verified ID tokens whose issuer keys or whose
@@ -22,6 +56,15 @@ gboolean north_mcp_auth_authenticate_cached   (NorthMcpAuth        *self,
                                                GSocketAddress      *peer,
                                                NorthMcpUser       **user,
                                                GError             **error);
+
+/* The same, for a transport that noted @headers' credential fields
+ * (@fields, nullable: then read from @headers) in its pass over them. */
+gboolean north_mcp_auth_authenticate_noted    (NorthMcpAuth              *self,
+                                               SoupMessageHeaders        *headers,
+                                               const NorthMcpAuthFields  *fields,
+                                               GSocketAddress            *peer,
+                                               NorthMcpUser             **user,
+                                               GError                   **error);
 
 /* Number of requests rejected so far. */
 guint64  north_mcp_auth_get_rejection_count   (NorthMcpAuth        *self);

@@ -146,15 +146,16 @@ static const char * const sent_names[N_SENT] = {
  * Starlette reads the first copy, a gateway in front may read any, and
  * one that checks another copy than the one used would be bypassed. */
 static const char *
-read_sent (SoupMessageHeaders *headers,
-           const char        **sent)
+read_sent (SoupMessageHeaders       *headers,
+           const NorthMcpAuthFields *fields,
+           const char              **sent)
 {
-  SoupMessageHeadersIter iter;
+  AuthFieldIter iter;
   const char *name, *value;
 
   memset (sent, 0, N_SENT * sizeof *sent);
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
+  north_mcp_auth_field_iter_init (&iter, headers, fields);
+  while (north_mcp_auth_field_iter_next (&iter, &name, &value))
     {
       AuthHeader tag = north_mcp_auth_header_tag (name);
 
@@ -213,15 +214,16 @@ repr_connectors (AuthRequest *req)
 }
 
 static void
-collect_context (AuthRequest        *req,
-                 SoupMessageHeaders *headers)
+collect_context (AuthRequest              *req,
+                 SoupMessageHeaders       *headers,
+                 const NorthMcpAuthFields *fields)
 {
-  SoupMessageHeadersIter iter;
+  AuthFieldIter iter;
   const char *name, *value;
   gsize prefix_length = strlen (CONTEXT_HEADER_PREFIX);
 
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
+  north_mcp_auth_field_iter_init (&iter, headers, fields);
+  while (north_mcp_auth_field_iter_next (&iter, &name, &value))
     {
       g_autofree char *stripped = NULL;
 
@@ -472,6 +474,7 @@ north_mcp_req_make_user (AuthRequest *req)
 Outcome
 north_mcp_req_decide (AuthRequest         *req,
                       SoupMessageHeaders  *headers,
+                      const NorthMcpAuthFields *fields,
                       GSocketAddress      *peer,
                       NorthMcpUser       **user,
                       GError             **error)
@@ -499,7 +502,7 @@ north_mcp_req_decide (AuthRequest         *req,
   /* Before any rule, whatever the mode: a credential header sent twice
    * with different values. Identical copies read the same whichever one
    * a reader takes. */
-  if ((repeated = read_sent (headers, sent)) != NULL)
+  if ((repeated = read_sent (headers, fields, sent)) != NULL)
     {
       /* Names the header, never its values. */
       g_autofree char *detail = g_strdup_printf ("%s sent more than once, with different values", repeated);
@@ -538,7 +541,7 @@ north_mcp_req_decide (AuthRequest         *req,
                          "No auth configured, but Authorization header is present; "
                          "parsing legacy request context without enforcing authentication");
 
-  collect_context (req, headers);
+  collect_context (req, headers, fields);
 
   /* Rule 3 (and 7 for X-North). */
   if (req->x_north)

@@ -160,7 +160,7 @@ decide (GTask *task)
   NorthMcpUser *user = NULL;
 
   g_clear_pointer (&pending->req, north_mcp_auth_request_free);
-  if (north_mcp_req_decide (req, pending->headers, pending->peer, &user, &error) == DECIDED)
+  if (north_mcp_req_decide (req, pending->headers, NULL, pending->peer, &user, &error) == DECIDED)
     {
       north_mcp_req_flush_log (req);
       if (error != NULL)

@@ -111,12 +111,20 @@ north_mcp_http_authenticate (NorthMcpHttpTransport *self,
   g_autoptr(GSocketAddress) peer = NULL;
   g_autoptr(NorthMcpUser) user = NULL;
   g_autoptr(GError) error = NULL;
+  NorthMcpHttpHead scratch;
+  const NorthMcpHttpHead *head;
   PendingAuth *pending;
 
+  if (auth == NULL)
+    {
+      north_mcp_http_serve (self, msg, endpoint, query, NULL);
+      return;
+    }
+
   /* Custom routes are public: they look at credentials only when some
-   * were sent. */
-  if (auth == NULL || (endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE &&
-                       !north_mcp_http_has_credential_headers (headers)))
+   * were sent (Authorization or any X-North-* field). */
+  head = north_mcp_http_listener_head (self->listener, msg, &scratch);
+  if (endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE && head->auth.count == 0)
     {
       north_mcp_http_serve (self, msg, endpoint, query, NULL);
       return;
@@ -125,7 +133,7 @@ north_mcp_http_authenticate (NorthMcpHttpTransport *self,
   /* Only the debug log names the client: looked up for it alone. */
   if (north_mcp_auth_get_debug (auth))
     peer = north_mcp_http_client_address (msg, self->settings.trusted_proxies);
-  if (north_mcp_auth_authenticate_cached (auth, headers, peer, &user, &error))
+  if (north_mcp_auth_authenticate_noted (auth, headers, &head->auth, peer, &user, &error))
     {
       if (error == NULL)
         north_mcp_http_serve (self, msg, endpoint, query, user);
@@ -157,6 +165,7 @@ north_mcp_http_authenticate_early (NorthMcpHttpTransport    *self,
   SoupMessageHeaders *headers;
   g_autoptr(NorthMcpUser) user = NULL;
   g_autoptr(GError) error = NULL;
+  NorthMcpHttpHead scratch;
   PendingAuth *pending;
 
   if (auth == NULL || !north_mcp_auth_is_enforced (auth))
@@ -171,8 +180,9 @@ north_mcp_http_authenticate_early (NorthMcpHttpTransport    *self,
     }
 
   headers = soup_server_message_get_request_headers (msg);
-  if (north_mcp_auth_authenticate_cached (auth, headers, soup_server_message_get_remote_address (msg),
-                                          &user, &error))
+  if (north_mcp_auth_authenticate_noted (auth, headers,
+                                         &north_mcp_http_listener_head (self->listener, msg, &scratch)->auth,
+                                         soup_server_message_get_remote_address (msg), &user, &error))
     return admit (self, msg, endpoint, user, error, admitted);
 
   /* An issuer's keys must be fetched first: nothing of the body is read

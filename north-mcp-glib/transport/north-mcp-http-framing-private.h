@@ -7,6 +7,8 @@
 
 #include <libsoup/soup.h>
 
+#include "north-mcp-auth-private.h"
+
 G_BEGIN_DECLS
 
 /* The fields of a request head that the transport reads on every
@@ -25,13 +27,17 @@ typedef enum
 /* A request head as read in one pass over its fields: libsoup finds a
  * field by its name with a pass of its own, 150 to 600 instructions each
  * (measured), and the transport reads six of them on every request. The
- * values point into the message's request headers. */
+ * fields authentication reads are noted too (up to
+ * NORTH_MCP_AUTH_FIELDS_MAX, kept with each connection: 136 bytes), so
+ * that it does not walk all of them again. The values point into the
+ * message's request headers. */
 typedef struct
 {
   const char *problem;   /* what is wrong with its framing (the text of a
                           * 400 answer, which closes the connection), or NULL */
   const char *values[NORTH_MCP_HTTP_N_FIELDS];  /* the last of each */
   guint8      counts[NORTH_MCP_HTTP_N_FIELDS];  /* how many, up to 255 */
+  NorthMcpAuthFields auth;  /* Authorization and X-North-*, in order */
 } NorthMcpHttpHead;
 
 void        north_mcp_http_head_read             (NorthMcpHttpHead       *head,

@@ -141,6 +141,8 @@ north_mcp_http_head_read (NorthMcpHttpHead   *head,
       case 'a':
         if (name_is (name, "accept"))
           head_saw (head, NORTH_MCP_HTTP_FIELD_ACCEPT, value);
+        else if (name_is (name, "authorization"))
+          north_mcp_auth_fields_note (&head->auth, name, value);
         break;
       case 'm':
         if (name_is (name, "mcp-protocol-version"))
@@ -151,6 +153,8 @@ north_mcp_http_head_read (NorthMcpHttpHead   *head,
       case 'x':
         if (name_is (name, "x-forwarded-for"))
           head_saw (head, NORTH_MCP_HTTP_FIELD_FORWARDED_FOR, value);
+        else if (north_mcp_http_field_name_has_prefix (name, "x-north-", 8))
+          north_mcp_auth_fields_note (&head->auth, name, value);
         break;
       case 't':
         transfer_encoding |= name_is (name, "transfer-encoding");

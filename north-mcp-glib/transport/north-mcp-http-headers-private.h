@@ -22,9 +22,6 @@ void     north_mcp_http_parse_accept            (const char            *accept,
  * the CORS headers and returns TRUE. */
 gboolean north_mcp_http_check_origin_and_host   (NorthMcpHttpTransport *self,
                                                  SoupServerMessage     *msg);
-/* Whether a request carries anything auth would look at: any North or
- * Authorization header. */
-gboolean north_mcp_http_has_credential_headers  (SoupMessageHeaders    *headers);
 /* @version, the request's MCP-Protocol-Version (looked up once by the
  * caller, which reads it for more): absent means 2025-03-26; a revision
  * the host does not speak is answered 400 (FALSE). */

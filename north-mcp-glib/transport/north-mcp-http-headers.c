@@ -97,25 +97,6 @@ north_mcp_http_check_origin_and_host (NorthMcpHttpTransport *self,
   return TRUE;
 }
 
-
-gboolean
-north_mcp_http_has_credential_headers (SoupMessageHeaders *headers)
-{
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    {
-      if (g_ascii_strncasecmp (name, "x-north-", 8) == 0 ||
-          g_ascii_strcasecmp (name, "authorization") == 0)
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-
 const char *
 north_mcp_http_field (NorthMcpHttpTransport *self,
                       SoupServerMessage     *msg,
