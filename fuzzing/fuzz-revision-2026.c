@@ -357,6 +357,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(JsonNode) response = NULL;
   g_autofree char *text = NULL;
   char *lines, *body, *payload;
+  NorthMcpRevision2026Head head;
   guint status;
 
   fuzz_init ();
@@ -376,9 +377,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   server = server_new ();
   channel = test_channel_new (TRUE);
 
-  (void) north_mcp_revision_2026_http_applies (headers, message);
+  north_mcp_revision_2026_head_read (&head, headers);
+  (void) north_mcp_revision_2026_http_applies (headers, &head, message);
   status = north_mcp_revision_2026_http_check_post (NORTH_MCP_PROTOCOL_HOST (server), headers,
-                                                    message, &response);
+                                                    &head, message, &response);
   if ((status == 0) != (response == NULL))
     abort ();
   if (response != NULL)

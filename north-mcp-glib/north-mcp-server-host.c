@@ -272,12 +272,13 @@ close_session (NorthMcpTransportHost *host,
 }
 
 static guint
-check_headers (NorthMcpTransportHost  *host,
-               SoupMessageHeaders     *headers,
-               JsonNode               *message,
-               JsonNode              **response_out)
+check_headers (NorthMcpTransportHost            *host,
+               SoupMessageHeaders               *headers,
+               const NorthMcpRevision2026Head   *head,
+               JsonNode                         *message,
+               JsonNode                        **response_out)
 {
-  return north_mcp_revision_2026_http_check_post (PROTOCOL_HOST (host), headers, message, response_out);
+  return north_mcp_revision_2026_http_check_post (PROTOCOL_HOST (host), headers, head, message, response_out);
 }
 
 static guint

@@ -28,9 +28,39 @@
 #define NAME_HEADER "Mcp-Name"
 #define PARAM_HEADER_PREFIX "Mcp-Param-"
 
+/* The standard headers' names, by NorthMcpRevision2026Header. */
+static const char * const header_names[NORTH_MCP_REVISION_2026_N_HEADERS] = {
+  [NORTH_MCP_REVISION_2026_HEADER_VERSION] = PROTOCOL_VERSION_HEADER,
+  [NORTH_MCP_REVISION_2026_HEADER_METHOD] = METHOD_HEADER,
+  [NORTH_MCP_REVISION_2026_HEADER_NAME] = NAME_HEADER,
+};
+
+void
+north_mcp_revision_2026_head_read (NorthMcpRevision2026Head *head,
+                                   SoupMessageHeaders       *headers)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  memset (head, 0, sizeof *head);
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strncasecmp (name, PARAM_HEADER_PREFIX, strlen (PARAM_HEADER_PREFIX)) == 0)
+        head->params = MIN (head->params + 1, G_MAXUINT8);
+      for (guint i = 0; i < NORTH_MCP_REVISION_2026_N_HEADERS; i++)
+        if (g_ascii_strcasecmp (name, header_names[i]) == 0)
+          {
+            head->values[i] = value;
+            head->copies[i] = MIN (head->copies[i] + 1, G_MAXUINT8);
+          }
+    }
+}
+
 gboolean
-north_mcp_revision_2026_http_applies (SoupMessageHeaders *headers,
-                                      JsonNode           *message)
+north_mcp_revision_2026_http_applies (SoupMessageHeaders             *headers,
+                                      const NorthMcpRevision2026Head *head,
+                                      JsonNode                       *message)
 {
   SoupMessageHeadersIter iter;
   const char *name, *value;
@@ -39,6 +69,10 @@ north_mcp_revision_2026_http_applies (SoupMessageHeaders *headers,
       north_mcp_revision_2026_params_have_version (north_mcp_object_get_object (json_node_get_object (message),
                                                                                 "params")))
     return TRUE;
+
+  /* One copy or none: the transport's pass saw it. */
+  if (head->copies[NORTH_MCP_REVISION_2026_HEADER_VERSION] <= 1)
+    return north_mcp_protocol_version_is_revision_2026 (head->values[NORTH_MCP_REVISION_2026_HEADER_VERSION]);
 
   /* Any copy of the version header: a gateway that read the one naming
    * 2026-07-28 relies on the checks of its standard headers, which would
@@ -49,12 +83,6 @@ north_mcp_revision_2026_http_applies (SoupMessageHeaders *headers,
         north_mcp_protocol_version_is_revision_2026 (value))
       return TRUE;
   return FALSE;
-}
-
-gboolean
-north_mcp_revision_2026_http_only (SoupMessageHeaders *headers)
-{
-  return north_mcp_protocol_version_is_revision_2026 (soup_message_headers_get_one (headers, PROTOCOL_VERSION_HEADER));
 }
 
 char *
@@ -107,6 +135,17 @@ text_matches (const char    *decoded,
   return g_str_equal (decoded, expected);
 }
 
+/* Whether @value, decoded, @matches @expected. */
+static gboolean
+copy_matches (const char    *value,
+              HeaderMatch    matches,
+              gconstpointer  expected)
+{
+  g_autofree char *decoded = north_mcp_revision_2026_decode_header_value (value);
+
+  return decoded != NULL && matches (decoded, expected);
+}
+
 /* Whether @name came at least once and every copy of it, decoded,
  * @matches @expected. Readers disagree on which copy of a repeated header
  * counts (libsoup gives the last, Starlette and many gateways the first):
@@ -126,16 +165,27 @@ every_copy_matches (SoupMessageHeaders *headers,
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &header, &value))
     {
-      g_autofree char *decoded = NULL;
-
       if (g_ascii_strcasecmp (header, name) != 0)
         continue;
-      decoded = north_mcp_revision_2026_decode_header_value (value);
-      if (decoded == NULL || !matches (decoded, expected))
+      if (!copy_matches (value, matches, expected))
         return FALSE;
       found = TRUE;
     }
   return found;
+}
+
+/* every_copy_matches() for a standard header, without the pass when the
+ * transport's saw one copy or none. */
+static gboolean
+standard_header_matches (SoupMessageHeaders             *headers,
+                         const NorthMcpRevision2026Head *head,
+                         NorthMcpRevision2026Header      which,
+                         HeaderMatch                     matches,
+                         gconstpointer                   expected)
+{
+  if (head->copies[which] > 1)
+    return every_copy_matches (headers, header_names[which], matches, expected);
+  return head->copies[which] == 1 && copy_matches (head->values[which], matches, expected);
 }
 
 /* The textual form a header carries for a tool argument, or NULL when
@@ -195,6 +245,7 @@ header_matches_argument (const char    *header,
 static guint
 check_param_headers (NorthMcpProtocolHost  *host,
                      SoupMessageHeaders    *headers,
+                     gboolean               sent,
                      JsonObject            *params,
                      JsonNode              *id,
                      JsonNode             **response_out)
@@ -226,12 +277,13 @@ check_param_headers (NorthMcpProtocolHost  *host,
         continue;
 
       full_name = g_strconcat (PARAM_HEADER_PREFIX, header_name, NULL);
-      raw = soup_message_headers_get_one (headers, full_name);
+      /* No Mcp-Param-* field at all: none to look up or to compare. */
+      raw = sent ? soup_message_headers_get_one (headers, full_name) : NULL;
       value = arguments != NULL ? json_object_get_member (arguments, l->data) : NULL;
 
       if (raw == NULL && (value == NULL || JSON_NODE_HOLDS_NULL (value)))
         continue;
-      if (value == NULL || !every_copy_matches (headers, full_name, header_matches_argument, value))
+      if (value == NULL || !sent || !every_copy_matches (headers, full_name, header_matches_argument, value))
         return mismatch (id, full_name, response_out);
     }
 
@@ -239,14 +291,15 @@ check_param_headers (NorthMcpProtocolHost  *host,
 }
 
 guint
-north_mcp_revision_2026_http_check_post (NorthMcpProtocolHost  *host,
-                                         SoupMessageHeaders    *headers,
-                                         JsonNode              *message,
-                                         JsonNode             **response_out)
+north_mcp_revision_2026_http_check_post (NorthMcpProtocolHost            *host,
+                                         SoupMessageHeaders              *headers,
+                                         const NorthMcpRevision2026Head  *head,
+                                         JsonNode                        *message,
+                                         JsonNode                       **response_out)
 {
-  const char *header_version = soup_message_headers_get_one (headers, PROTOCOL_VERSION_HEADER);
-  const char *header_method = soup_message_headers_get_one (headers, METHOD_HEADER);
-  const char *header_name = soup_message_headers_get_one (headers, NAME_HEADER);
+  const char *header_version = head->values[NORTH_MCP_REVISION_2026_HEADER_VERSION];
+  const char *header_method = head->values[NORTH_MCP_REVISION_2026_HEADER_METHOD];
+  const char *header_name = head->values[NORTH_MCP_REVISION_2026_HEADER_NAME];
   JsonObject *object, *params, *meta;
   const char *method, *target, *meta_version;
   JsonNode *id = NULL;
@@ -293,18 +346,19 @@ north_mcp_revision_2026_http_check_post (NorthMcpProtocolHost  *host,
 
   /* Each copy of a header sent more than once, too. */
   meta_version = north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION);
-  if (!every_copy_matches (headers, PROTOCOL_VERSION_HEADER, text_matches, meta_version))
+  if (!standard_header_matches (headers, head, NORTH_MCP_REVISION_2026_HEADER_VERSION, text_matches, meta_version))
     return mismatch (id, PROTOCOL_VERSION_HEADER " differs from the request's _meta", response_out);
 
-  if (!every_copy_matches (headers, METHOD_HEADER, text_matches, method))
+  if (!standard_header_matches (headers, head, NORTH_MCP_REVISION_2026_HEADER_METHOD, text_matches, method))
     return mismatch (id, METHOD_HEADER " differs from the request's method", response_out);
 
-  if (needs_name && (target == NULL || !every_copy_matches (headers, NAME_HEADER, text_matches, target)))
+  if (needs_name &&
+      (target == NULL || !standard_header_matches (headers, head, NORTH_MCP_REVISION_2026_HEADER_NAME, text_matches, target)))
     return mismatch (id, NAME_HEADER " differs from the request's name, uri or taskId", response_out);
 
   if (g_str_equal (method, "tools/call") && params != NULL)
     {
-      guint status = check_param_headers (host, headers, params, id, response_out);
+      guint status = check_param_headers (host, headers, head->params > 0, params, id, response_out);
 
       if (status != 0)
         return status;

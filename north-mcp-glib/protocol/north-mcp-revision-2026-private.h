@@ -171,22 +171,47 @@ void      north_mcp_revision_2026_close_listeners       (NorthMcpProtocolHost *h
 
 /* HTTP. */
 
+/* The standard headers of a request as the HTTP transport's one pass
+ * over its fields saw them: the last copy of MCP-Protocol-Version,
+ * Mcp-Method and Mcp-Name (what soup_message_headers_get_one() gives) and
+ * how many copies came (up to 255), and how many Mcp-Param-* fields. The
+ * checks below then read the fields again only for a header that came
+ * more than once (each copy must match) and for Mcp-Param-* fields that
+ * came at all. The values point into the request's headers. */
+typedef enum
+{
+  NORTH_MCP_REVISION_2026_HEADER_VERSION,
+  NORTH_MCP_REVISION_2026_HEADER_METHOD,
+  NORTH_MCP_REVISION_2026_HEADER_NAME,
+  NORTH_MCP_REVISION_2026_N_HEADERS,
+} NorthMcpRevision2026Header;
+
+typedef struct
+{
+  const char *values[NORTH_MCP_REVISION_2026_N_HEADERS];
+  guint8      copies[NORTH_MCP_REVISION_2026_N_HEADERS];
+  guint8      params;
+} NorthMcpRevision2026Head;
+
+/* @head read from @headers, for callers without the transport's pass. */
+void      north_mcp_revision_2026_head_read             (NorthMcpRevision2026Head *head,
+                                                         SoupMessageHeaders       *headers);
 /* Whether a Streamable HTTP POST is to be handled under the 2026-07-28
  * rules: the MCP-Protocol-Version header (any copy) names a 2026-07-28
  * style revision, or the body's `_meta` carries a protocol version. */
-gboolean  north_mcp_revision_2026_http_applies        (SoupMessageHeaders *headers,
-                                                       JsonNode           *message);
-/* Whether a GET or DELETE speaks only the 2026-07-28 revision (405). */
-gboolean  north_mcp_revision_2026_http_only   (SoupMessageHeaders *headers);
+gboolean  north_mcp_revision_2026_http_applies        (SoupMessageHeaders             *headers,
+                                                       const NorthMcpRevision2026Head *head,
+                                                       JsonNode                       *message);
 /* Validates a 2026-07-28 POST (standard headers against the body, every
  * copy of a repeated one, then `_meta`, then the version) in the order
  * the specification gives.
  * Returns 0 when the request can be dispatched, else the HTTP status to
  * answer with and the JSON-RPC error in @response_out. */
-guint     north_mcp_revision_2026_http_check_post       (NorthMcpProtocolHost  *host,
-                                                         SoupMessageHeaders    *headers,
-                                                         JsonNode              *message,
-                                                         JsonNode             **response_out);
+guint     north_mcp_revision_2026_http_check_post       (NorthMcpProtocolHost           *host,
+                                                         SoupMessageHeaders             *headers,
+                                                         const NorthMcpRevision2026Head *head,
+                                                         JsonNode                       *message,
+                                                         JsonNode                      **response_out);
 /* The HTTP status for a JSON-RPC response to a 2026-07-28 request: 404 for
  * -32601, 400 for -32020..-32022, 200 otherwise. */
 guint     north_mcp_revision_2026_http_status           (JsonNode           *response);

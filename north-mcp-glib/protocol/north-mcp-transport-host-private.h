@@ -16,6 +16,7 @@
 #include "north-mcp-auth.h"
 #include "north-mcp-channel-private.h"
 #include "north-mcp-jsonrpc-private.h"
+#include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-user.h"
@@ -81,6 +82,7 @@ struct _NorthMcpTransportHostInterface
 
   guint            (*check_headers)  (NorthMcpTransportHost      *self,
                                       SoupMessageHeaders         *headers,
+                                      const NorthMcpRevision2026Head *head,
                                       JsonNode                   *message,
                                       JsonNode                  **response_out);
   guint            (*handle_message) (NorthMcpTransportHost      *self,
@@ -135,10 +137,12 @@ void             north_mcp_transport_host_close_session  (NorthMcpTransportHost 
 
 /* A Streamable HTTP POST of the 2026-07-28 revision: checks its standard
  * headers against the body and the server's tools, in the order the
- * specification gives. Returns 0 when @message can be handled, else the
- * HTTP status to answer with and the JSON-RPC error in @response_out. */
+ * specification gives (@head: its standard headers, as the transport
+ * saw them). Returns 0 when @message can be handled, else the HTTP status
+ * to answer with and the JSON-RPC error in @response_out. */
 guint            north_mcp_transport_host_check_headers  (NorthMcpTransportHost      *self,
                                                           SoupMessageHeaders         *headers,
+                                                          const NorthMcpRevision2026Head *head,
                                                           JsonNode                   *message,
                                                           JsonNode                  **response_out);
 

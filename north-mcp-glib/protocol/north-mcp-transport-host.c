@@ -63,12 +63,13 @@ north_mcp_transport_host_close_session (NorthMcpTransportHost *self,
 }
 
 guint
-north_mcp_transport_host_check_headers (NorthMcpTransportHost  *self,
-                                        SoupMessageHeaders     *headers,
-                                        JsonNode               *message,
-                                        JsonNode              **response_out)
+north_mcp_transport_host_check_headers (NorthMcpTransportHost           *self,
+                                        SoupMessageHeaders              *headers,
+                                        const NorthMcpRevision2026Head  *head,
+                                        JsonNode                        *message,
+                                        JsonNode                       **response_out)
 {
-  return NORTH_MCP_TRANSPORT_HOST_GET_IFACE (self)->check_headers (self, headers, message,
+  return NORTH_MCP_TRANSPORT_HOST_GET_IFACE (self)->check_headers (self, headers, head, message,
                                                                    response_out);
 }
 

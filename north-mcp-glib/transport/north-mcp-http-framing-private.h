@@ -21,13 +21,16 @@ typedef enum
   NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION,
   NORTH_MCP_HTTP_FIELD_SESSION_ID,
   NORTH_MCP_HTTP_FIELD_FORWARDED_FOR,
+  NORTH_MCP_HTTP_FIELD_METHOD,  /* Mcp-Method and Mcp-Name: of 2026-07-28 */
+  NORTH_MCP_HTTP_FIELD_NAME,
   NORTH_MCP_HTTP_N_FIELDS,
 } NorthMcpHttpField;
 
 /* A request head as read in one pass over its fields: libsoup finds a
  * field by its name with a pass of its own, 150 to 600 instructions each
- * (measured), and the transport reads six of them on every request. The
- * fields authentication reads are noted too (up to
+ * (measured), and the transport reads six of them on every request (the
+ * 2026-07-28 revision's checks two more, and how many Mcp-Param-* came).
+ * The fields authentication reads are noted too (up to
  * NORTH_MCP_AUTH_FIELDS_MAX, kept with each connection: 136 bytes), so
  * that it does not walk all of them again. The values point into the
  * message's request headers. */
@@ -37,6 +40,7 @@ typedef struct
                           * 400 answer, which closes the connection), or NULL */
   const char *values[NORTH_MCP_HTTP_N_FIELDS];  /* the last of each */
   guint8      counts[NORTH_MCP_HTTP_N_FIELDS];  /* how many, up to 255 */
+  guint8      params;    /* Mcp-Param-* fields, up to 255 */
   NorthMcpAuthFields auth;  /* Authorization and X-North-*, in order */
 } NorthMcpHttpHead;
 

@@ -77,6 +77,8 @@ static const struct
   [NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION] = { "MCP-Protocol-Version", FALSE },
   [NORTH_MCP_HTTP_FIELD_SESSION_ID] = { "Mcp-Session-Id", FALSE },
   [NORTH_MCP_HTTP_FIELD_FORWARDED_FOR] = { "X-Forwarded-For", TRUE },
+  [NORTH_MCP_HTTP_FIELD_METHOD] = { "Mcp-Method", FALSE },
+  [NORTH_MCP_HTTP_FIELD_NAME] = { "Mcp-Name", FALSE },
 };
 
 static void
@@ -145,10 +147,18 @@ north_mcp_http_head_read (NorthMcpHttpHead   *head,
           north_mcp_auth_fields_note (&head->auth, name, value);
         break;
       case 'm':
-        if (name_is (name, "mcp-protocol-version"))
+        if (!north_mcp_http_field_name_has_prefix (name, "mcp-", 4))
+          break;
+        if (name_is (name + 4, "protocol-version"))
           head_saw (head, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION, value);
-        else if (name_is (name, "mcp-session-id"))
+        else if (name_is (name + 4, "session-id"))
           head_saw (head, NORTH_MCP_HTTP_FIELD_SESSION_ID, value);
+        else if (name_is (name + 4, "method"))
+          head_saw (head, NORTH_MCP_HTTP_FIELD_METHOD, value);
+        else if (name_is (name + 4, "name"))
+          head_saw (head, NORTH_MCP_HTTP_FIELD_NAME, value);
+        else if (north_mcp_http_field_name_has_prefix (name + 4, "param-", 6) && head->params < G_MAXUINT8)
+          head->params++;
         break;
       case 'x':
         if (name_is (name, "x-forwarded-for"))

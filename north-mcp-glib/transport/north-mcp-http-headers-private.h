@@ -6,6 +6,7 @@
 #pragma once
 
 #include "north-mcp-http-transport-impl-private.h"
+#include "north-mcp-revision-2026-private.h"
 
 G_BEGIN_DECLS
 
@@ -37,5 +38,10 @@ const char *north_mcp_http_field                (NorthMcpHttpTransport *self,
 guint       north_mcp_http_field_count          (NorthMcpHttpTransport *self,
                                                  SoupServerMessage     *msg,
                                                  NorthMcpHttpField      field);
+/* The request's standard headers of the 2026-07-28 revision, from its
+ * head. */
+void        north_mcp_http_revision_2026_head   (NorthMcpHttpTransport    *self,
+                                                 SoupServerMessage        *msg,
+                                                 NorthMcpRevision2026Head *out);
 
 G_END_DECLS

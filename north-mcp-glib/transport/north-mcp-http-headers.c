@@ -118,6 +118,28 @@ north_mcp_http_field_count (NorthMcpHttpTransport *self,
   return north_mcp_http_listener_head (self->listener, msg, &scratch)->counts[field];
 }
 
+void
+north_mcp_http_revision_2026_head (NorthMcpHttpTransport    *self,
+                                   SoupServerMessage        *msg,
+                                   NorthMcpRevision2026Head *out)
+{
+  static const NorthMcpHttpField fields[NORTH_MCP_REVISION_2026_N_HEADERS] = {
+    [NORTH_MCP_REVISION_2026_HEADER_VERSION] = NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION,
+    [NORTH_MCP_REVISION_2026_HEADER_METHOD] = NORTH_MCP_HTTP_FIELD_METHOD,
+    [NORTH_MCP_REVISION_2026_HEADER_NAME] = NORTH_MCP_HTTP_FIELD_NAME,
+  };
+  NorthMcpHttpHead scratch;
+  const NorthMcpHttpHead *head = north_mcp_http_listener_head (self->listener, msg, &scratch);
+
+  /* The last copy of each, as soup_message_headers_get_one() gives it. */
+  for (guint i = 0; i < NORTH_MCP_REVISION_2026_N_HEADERS; i++)
+    {
+      out->values[i] = head->values[fields[i]];
+      out->copies[i] = head->counts[fields[i]];
+    }
+  out->params = head->params;
+}
+
 gboolean
 north_mcp_http_check_protocol_version (NorthMcpHttpTransport *self,
                                        SoupServerMessage     *msg,

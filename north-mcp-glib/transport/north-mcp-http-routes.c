@@ -101,7 +101,8 @@ serve_mcp (NorthMcpHttpTransport *self,
 
   if (strcmp (method, "POST") == 0)
     north_mcp_http_handle_post (self, msg, user);
-  else if (north_mcp_revision_2026_http_only (soup_server_message_get_request_headers (msg)))
+  else if (north_mcp_protocol_version_is_revision_2026 (north_mcp_http_field (self, msg,
+                                                                            NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION)))
     /* The 2026-07-28 revision has no GET stream and no sessions to
      * delete. */
     north_mcp_http_respond_method_not_allowed (msg, "POST");

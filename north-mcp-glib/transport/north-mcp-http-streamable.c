@@ -136,11 +136,12 @@ expect_responses (NorthMcpHttpChannel *channel,
  * standard headers are checked against the body; the errors the revision
  * defines get their own HTTP statuses. */
 static void
-handle_revision_2026_post (NorthMcpHttpTransport *self,
-                           SoupServerMessage     *msg,
-                           NorthMcpUser          *user,
-                           JsonNode              *message,
-                           gboolean               accepts_sse)
+handle_revision_2026_post (NorthMcpHttpTransport          *self,
+                           SoupServerMessage              *msg,
+                           NorthMcpUser                   *user,
+                           const NorthMcpRevision2026Head *head,
+                           JsonNode                       *message,
+                           gboolean                        accepts_sse)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(NorthMcpHttpChannel) channel = NULL;
@@ -149,7 +150,7 @@ handle_revision_2026_post (NorthMcpHttpTransport *self,
   gboolean has_request;
   guint status, n_responses;
 
-  status = north_mcp_transport_host_check_headers (self->host, headers, message, &rejection);
+  status = north_mcp_transport_host_check_headers (self->host, headers, head, message, &rejection);
   if (status != 0)
     {
       gsize length = 0;
@@ -249,6 +250,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
   else
     {
       g_autoptr(GError) error = NULL;
+      NorthMcpRevision2026Head head;
 
       north_mcp_jsonrpc_request_clear (&request);
       message = north_mcp_jsonrpc_parse (body->data, body->length, &error);
@@ -261,9 +263,10 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
           return;
         }
 
-      if (north_mcp_revision_2026_http_applies (headers, message))
+      north_mcp_http_revision_2026_head (self, msg, &head);
+      if (north_mcp_revision_2026_http_applies (headers, &head, message))
         {
-          handle_revision_2026_post (self, msg, user, message, accepts_sse);
+          handle_revision_2026_post (self, msg, user, &head, message, accepts_sse);
           return;
         }
 

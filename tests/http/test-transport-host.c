@@ -117,10 +117,11 @@ host_close_session (NorthMcpTransportHost *host,
 }
 
 static guint
-host_check_headers (NorthMcpTransportHost  *host,
-                    SoupMessageHeaders     *headers,
-                    JsonNode               *message,
-                    JsonNode              **response_out)
+host_check_headers (NorthMcpTransportHost           *host,
+                    SoupMessageHeaders              *headers,
+                    const NorthMcpRevision2026Head  *head,
+                    JsonNode                        *message,
+                    JsonNode                       **response_out)
 {
   return 0;
 }

@@ -1417,6 +1417,7 @@ check_post (Fixture    *fixture,
   g_autoptr(JsonNode) message = parse (body);
   g_autoptr(JsonNode) response = NULL;
   SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  NorthMcpRevision2026Head head;
   guint status;
 
   if (version != NULL)
@@ -1426,10 +1427,11 @@ check_post (Fixture    *fixture,
   if (name != NULL)
     soup_message_headers_append (headers, "Mcp-Name", name);
 
-  g_assert_true (north_mcp_revision_2026_http_applies (headers, message) || version == NULL ||
+  north_mcp_revision_2026_head_read (&head, headers);
+  g_assert_true (north_mcp_revision_2026_http_applies (headers, &head, message) || version == NULL ||
                  !north_mcp_protocol_version_is_revision_2026 (version));
   status = north_mcp_revision_2026_http_check_post (NORTH_MCP_PROTOCOL_HOST (fixture->server), headers,
-                                                    message, &response);
+                                                    &head, message, &response);
   if (expected_code == 0)
     {
       g_assert_cmpuint (status, ==, 0);
@@ -1499,6 +1501,7 @@ check_param_headers (Fixture    *fixture,
   g_autoptr(JsonNode) message = parse (body);
   g_autoptr(JsonNode) response = NULL;
   SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  NorthMcpRevision2026Head head;
   guint status;
 
   soup_message_headers_append (headers, "MCP-Protocol-Version", "2026-07-28");
@@ -1509,8 +1512,9 @@ check_param_headers (Fixture    *fixture,
   if (count != NULL)
     soup_message_headers_append (headers, "Mcp-Param-Count", count);
 
+  north_mcp_revision_2026_head_read (&head, headers);
   status = north_mcp_revision_2026_http_check_post (NORTH_MCP_PROTOCOL_HOST (fixture->server), headers,
-                                                    message, &response);
+                                                    &head, message, &response);
   if (status != 0)
     g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (response),
                                                                                 "error"), "code"),
