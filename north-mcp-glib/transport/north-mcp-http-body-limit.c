@@ -62,12 +62,12 @@ reject_too_large (NorthMcpHttpTransport *self,
 }
 
 /* NORTH_MCP_HTTP_PEER_SHARE: a quarter, at least one body of the largest
- * size. */
+ * size with the largest header block (which counts with it). */
 static guint64
 peer_share (NorthMcpHttpTransport *self)
 {
   return MAX (self->settings.max_held_body_bytes / NORTH_MCP_HTTP_PEER_SHARE,
-              (guint64) self->settings.max_body_size);
+              (guint64) self->settings.max_body_size + NORTH_MCP_HTTP_MAX_HEADER_BLOCK);
 }
 
 static void
@@ -162,37 +162,53 @@ count_chunks (NorthMcpHttpTransport *self,
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
-/* Counts the body of @msg (kept) among the bodies held: its
- * Content-Length at once, or its chunks as they arrive. FALSE when
- * refused. */
+/* The size of @headers as sent (name, ": ", value and CRLF each): at
+ * most libsoup's NORTH_MCP_HTTP_MAX_HEADER_BLOCK. */
+static guint64
+header_block_size (SoupMessageHeaders *headers)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  guint64 size = 0;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    size += strlen (name) + strlen (value) + 4;
+  return size;
+}
+
+/* Counts the body of @msg (kept) among the bodies held, with its header
+ * block: the requests parsed from the body keep the headers (their North
+ * context is read from them) for as long as they are in progress, which
+ * over legacy HTTP+SSE outlives the POST. Its Content-Length at once, or
+ * its chunks as they arrive. FALSE when refused. */
 static gboolean
 hold_body (NorthMcpHttpTransport *self,
            SoupServerMessage     *msg,
            NorthMcpHttpEndpoint   endpoint)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
   NorthMcpHttpHold hold;
+  guint64 bytes;
 
-  switch (soup_message_headers_get_encoding (headers))
+  if (encoding == SOUP_ENCODING_NONE)
+    return TRUE;
+
+  bytes = header_block_size (headers);
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
+    bytes += (guint64) soup_message_headers_get_content_length (headers);
+  hold = north_mcp_http_listener_hold_body (self->listener, msg, bytes,
+                                            self->settings.max_held_body_bytes, peer_share (self),
+                                            self->settings.trusted_proxies);
+  if (hold != NORTH_MCP_HTTP_HOLD_OK)
     {
-    case SOUP_ENCODING_NONE:
-      return TRUE;
-
-    case SOUP_ENCODING_CONTENT_LENGTH:
-      hold = north_mcp_http_listener_hold_body (self->listener, msg,
-                                                (guint64) soup_message_headers_get_content_length (headers),
-                                                self->settings.max_held_body_bytes, peer_share (self),
-                                                self->settings.trusted_proxies);
-      if (hold == NORTH_MCP_HTTP_HOLD_OK)
-        return TRUE;
       reject_busy (self, msg, endpoint, hold);
       return FALSE;
-
-    case SOUP_ENCODING_CHUNKED:
-    default:
-      count_chunks (self, msg, endpoint, TRUE);
-      return TRUE;
     }
+  if (encoding != SOUP_ENCODING_CONTENT_LENGTH)
+    count_chunks (self, msg, endpoint, TRUE);
+  return TRUE;
 }
 
 void

@@ -1044,6 +1044,36 @@ def test_legacy_requests_in_progress_keep_their_bodies_held():
         assert server.request("POST", endpoint, sampling_call(14, 900000), post)[0] == 202
 
 
+def test_legacy_requests_in_progress_count_their_request_headers():
+    # A legacy request in progress keeps its POST's request headers (its
+    # North context is read from them) after the 202, up to 64 KiB each
+    # (libsoup's bound on a header block). Before, only its body counted
+    # among the bodies held: calls of a few hundred bytes with 60 kB of
+    # headers were all accepted, where --max-held-body-bytes 200000 allows
+    # three of them.
+    with legacy_session("--max-held-body-bytes", "200000") as (server, events, endpoint):
+        post = {"Content-Type": "application/json"}
+        init = initialize_message(protocolVersion="2024-11-05", capabilities={"sampling": {}})
+        assert server.request("POST", endpoint, init, post)[0] == 202
+        assert next_message(events)["id"] == 1
+        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                              post)[0] == 202
+
+        padded = {**post, "X-Pad": "p" * 60000}
+        asked = []
+        for rid in (10, 11, 12):
+            assert server.request("POST", endpoint, sampling_call(rid, 100), padded)[0] == 202
+            asked.append(next_message(events)["id"])
+        status, _, body = server.request("POST", endpoint, sampling_call(13, 100), padded)
+        assert status == 503, body
+
+        # Answered, the requests give their headers' bytes back.
+        for rid in asked:
+            assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
+        assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
+        assert server.request("POST", endpoint, sampling_call(14, 150000), post)[0] == 202
+
+
 def test_requests_whose_client_left_keep_their_bodies_held():
     # A client that hangs up on its POST does not end the request (the
     # protocol says so): it runs on, keeping what was parsed from its body.
@@ -1243,6 +1273,11 @@ def test_connections_past_the_limit_wait_until_one_ends():
         server.stop()
 
 
+# An upload that trickles: four of them, with their header blocks (which
+# count too), fill a share of 16 MiB.
+UPLOAD = 4 * 1024 * 1024 - 1024
+
+
 def hold_bodies(port, count, length, headers=None, source=None):
     """COUNT connections (from SOURCE) that each send the headers of a POST
     to /mcp announcing a body of LENGTH bytes, and its first 1,000 bytes:
@@ -1317,7 +1352,7 @@ def test_one_client_address_holds_at_most_a_quarter_of_the_bodies():
     # defaults) and every other client's POST got 503.
     server = Server("--stateless")
     try:
-        attackers = hold_bodies(server.port, 16, 4 * 1024 * 1024, source="127.0.0.1")
+        attackers = hold_bodies(server.port, 16, UPLOAD, source="127.0.0.1")
         time.sleep(0.5)
 
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30,
@@ -1356,16 +1391,16 @@ def post_from(port, source, headers=None):
 
 
 def uploads_naming(port, clients, source="127.0.0.1"):
-    """One trickling upload of 4 MiB from SOURCE per entry of CLIENTS, which
+    """One trickling upload (UPLOAD) from SOURCE per entry of CLIENTS, which
     its X-Forwarded-For names; once the server has had time to count them."""
-    socks = [hold_bodies(port, 1, 4 * 1024 * 1024, source=source, headers={"X-Forwarded-For": client})[0]
+    socks = [hold_bodies(port, 1, UPLOAD, source=source, headers={"X-Forwarded-For": client})[0]
              for client in clients]
     time.sleep(0.5)
     return socks
 
 
 def assert_one_share(socks):
-    """All but 4 of 16 uploads of 4 MiB (SOCKS) were refused, past one
+    """All but 4 of 16 uploads (SOCKS, of UPLOAD each) were refused, past one
     client's share of the default 64 MiB; closes them all."""
     refused = answers_of(socks, 12)
     assert len(refused) == 12
@@ -1382,7 +1417,7 @@ def test_behind_a_trusted_proxy_the_bodies_share_is_the_named_clients():
     # other client behind it got 503.
     server = Server("--stateless")
     try:
-        attackers = hold_bodies(server.port, 16, 4 * 1024 * 1024, source="127.0.0.1",
+        attackers = hold_bodies(server.port, 16, UPLOAD, source="127.0.0.1",
                                 headers={"X-Forwarded-For": "203.0.113.7"})
         time.sleep(0.5)
         status, body = post_from(server.port, "127.0.0.1", {"X-Forwarded-For": "198.51.100.9"})
@@ -1429,7 +1464,7 @@ def test_uploads_to_public_routes_do_not_hold_the_bodies_of_the_authenticated():
         attackers = []
         for _ in range(16):
             sock = raw_connection(server.port)
-            sock.sendall(http_request("POST", "/ready", b" " * 1000, length=4 * 1024 * 1024))
+            sock.sendall(http_request("POST", "/ready", b" " * 1000, length=UPLOAD))
             attackers.append(sock)
         time.sleep(0.5)
 
