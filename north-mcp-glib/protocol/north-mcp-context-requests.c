@@ -668,8 +668,8 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
   /* The read is a step of this request: the same North context, and a
    * child span of this request's span rather than a trace of its own. */
   g_clear_pointer (&reader->request_headers, soup_message_headers_unref);
-  if (self->request_headers != NULL)
-    reader->request_headers = soup_message_headers_ref (self->request_headers);
+  g_clear_pointer (&reader->north_context, g_hash_table_unref);
+  reader->north_context = g_hash_table_ref (north_mcp_context_get_north_context (self));
   g_clear_pointer (&reader->span, north_mcp_span_data_unref);
   if (self->span != NULL)
     {

@@ -824,6 +824,9 @@ runner_start_round (Runner     *runner,
 
   json_node_set_string (id, runner->task_id);
   context = north_mcp_context_new (&request);
+  /* A round may outlive its request (a tasks/update): it keeps the North
+   * context, counted, not the headers (up to 64 KiB, counted nowhere). */
+  count_held (tasks, runner, north_mcp_context_release_headers (context), TRUE);
   north_mcp_context_set_revision_2026 (context, request_state);
   g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
   g_clear_object (&runner->context);

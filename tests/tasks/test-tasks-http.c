@@ -12,6 +12,7 @@
 #include "north-mcp-server-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-state-store-private.h"
+#include "north-mcp-context-impl-private.h"
 #include "north-mcp-task-impl-private.h"
 #include "north-mcp-task-private.h"
 #include "test-channel.h"
@@ -25,6 +26,7 @@ typedef struct {
   SoupSession           *session;
   char                  *url;
   const char            *email;  /* the caller (server-secret auth), or NULL */
+  const char            *pad;    /* sent as X-North-Context-Pad and X-Pad, or NULL */
 } Fixture;
 
 #define CAPS_TASKS "{\"elicitation\":{},\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}"
@@ -209,6 +211,13 @@ nag_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+nag_done_go (gpointer user_data)
+{
+  ask_input (user_data, "go", (const char *[]) { "go", "Go?", NULL });
+  return G_SOURCE_REMOVE;
+}
+
 /* Asks the same question (later, so that it is a task) round after round
  * until the answer declines, then answers "done". */
 static void
@@ -245,6 +254,25 @@ static void
 forever_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
 {
   g_timeout_add_full (G_PRIORITY_DEFAULT, 20, forever_cancelled, g_object_ref (context), g_object_unref);
+}
+
+static gsize waiter_pad;
+
+/* Asks once (later, so that it is a task), then runs until cancelled,
+ * noting the size of the North context's "pad" of its second round. */
+static void
+ask_then_wait_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  const char *pad;
+
+  if (north_mcp_context_get_input_response (context, "go") == NULL)
+    {
+      g_idle_add_full (G_PRIORITY_DEFAULT, nag_done_go, g_object_ref (context), g_object_unref);
+      return;
+    }
+  pad = g_hash_table_lookup (north_mcp_context_get_north_context (context), "pad");
+  waiter_pad = pad != NULL ? strlen (pad) : 0;
+  forever_func (tool, context, arguments, user_data);
 }
 
 static NorthMcpContext *gated;
@@ -329,6 +357,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "counted", counted_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "deep", deep_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "deep-now", deep_now_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "ask-then-wait", ask_then_wait_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -375,6 +404,11 @@ rpc_full (Fixture *f, const char *method, const char *name, const char *params, 
     {
       soup_message_headers_replace (headers, "X-North-Server-Secret", "s3cret");
       soup_message_headers_replace (headers, "X-North-User-Email", f->email);
+    }
+  if (f->pad != NULL)
+    {
+      soup_message_headers_replace (headers, "X-North-Context-Pad", f->pad);
+      soup_message_headers_replace (headers, "X-Pad", f->pad);
     }
   answer = test_http_send_and_read (f->session, msg);
   if (status != NULL)
@@ -900,6 +934,54 @@ test_held_per_owner (Fixture *f, gconstpointer data)
   g_ptr_array_add (owners, (gpointer) f->email);
 
   cancel_all (f, running, owners);
+}
+
+/* A round of a task runs on after the tasks/update that started it
+ * (here until cancelled): it keeps the North context of that request's
+ * headers, counted with what the task keeps, and not the headers (up to
+ * 64 KiB each). Before, the round's context kept the headers, counted
+ * nowhere: 256 tasks of a user, each resumed with 64 KiB of headers, kept
+ * 16 MiB past the bounds of what tasks keep. */
+static void
+test_round_keeps_north_context_only (Fixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = start_task (f, "ask-then-wait");
+  g_autoptr(JsonObject) waiting = wait_task (f, task_id, "working");
+  g_autoptr(JsonObject) ack = NULL;
+  g_autoptr(JsonObject) cancelled = NULL;
+  g_autofree char *pad = g_strnfill (30000, 'p');
+  g_autofree char *update =
+    g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"go\":{\"action\":\"accept\",\"content\":{}}}",
+                     task_id);
+  g_autofree char *cancel = task_params (task_id);
+  Tasks *tasks = north_mcp_tasks_get (NORTH_MCP_PROTOCOL_HOST (f->server));
+  Runner *runner;
+  gsize before;
+
+  g_assert_cmpstr (json_object_get_string_member (waiting, "status"), ==, "input_required");
+  runner = g_hash_table_lookup (tasks->runners, task_id);
+  g_assert_nonnull (runner);
+  before = runner->held;
+
+  waiter_pad = 0;
+  f->pad = pad;
+  ack = rpc_full (f, "tasks/update", task_id, update, CAPS_TASKS, NULL);
+  f->pad = NULL;
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  g_assert_cmpuint (waiter_pad, ==, 30000);
+
+  /* The round runs on: its context has the North context, counted, and
+   * no longer the headers. */
+  g_assert_nonnull (runner->context);
+  g_assert_cmpuint (runner->held, >=, before + 30000);
+  g_assert_cmpuint (tasks->held, >=, runner->held);
+  g_assert_null (runner->context->request_headers);
+
+  cancelled = rpc_full (f, "tasks/cancel", task_id, cancel, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (cancelled), "resultType"), ==, "complete");
+  while (g_hash_table_contains (tasks->runners, task_id))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (tasks->held, ==, 0);
 }
 
 /* What a task waiting for input keeps of the answers it has so far is
@@ -1925,6 +2007,8 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/held-per-owner", Fixture, NULL, fixture_setup, test_held_per_owner,
               fixture_teardown);
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
+  g_test_add ("/tasks-http/round-keeps-north-context-only", Fixture, NULL, fixture_setup,
+              test_round_keeps_north_context_only, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
   g_test_add ("/tasks-http/update-keeps-working-handler", Fixture, NULL, fixture_setup,
