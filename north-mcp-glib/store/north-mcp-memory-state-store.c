@@ -702,6 +702,17 @@ memory_append (NorthMcpStateStore              *store,
   g_task_return_pointer (task, g_strdup (stored->id), g_free);
 }
 
+static gboolean
+bytes_start_with (GBytes     *bytes,
+                  const char *prefix)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  return prefix == NULL ||
+         (length >= strlen (prefix) && memcmp (data, prefix, strlen (prefix)) == 0);
+}
+
 static void
 memory_replay (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
@@ -731,6 +742,8 @@ memory_replay (NorthMcpStateStore              *store,
 
       if (g_ascii_strtoull (stored->id, NULL, 10) <= after_number)
         break;
+      if (!bytes_start_with (stored->data, request->prefix))
+        continue;
       if (events->len >= request->count || g_bytes_get_size (stored->data) > budget)
         {
           left_out = TRUE;

@@ -574,20 +574,31 @@ unexpected:
  * the reply never holds more than the budget (a backlog larger than the
  * client's max-reply-size would drop the connection, failing every
  * command in flight), and Redis itself reads no more than the budget and
- * one event, however large the stream. Answers [1 when older events were
+ * one event, however large the stream. Events whose field EVENT_FIELD
+ * does not start with ARGV[4] (when not empty) are skipped there, so
+ * that they never reach the reply (a replay of one SSE stream used to
+ * carry its session's 16 MiB of other streams, which Redis queued for
+ * every client resuming at once). Answers [1 when older events were
  * left out else 0, [[id, [field, value, …]], …] oldest first]. */
 static const char replay_script[] =
-  "local count, budget = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+  "local count, budget, prefix = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]\n"
   "local kept, before, left_out = {}, '+', 0\n"
   "while true do\n"
   "  local entry = redis.call('XREVRANGE', KEYS[1], before, ARGV[1], 'COUNT', 1)[1]\n"
   "  if entry == nil then break end\n"
-  "  local size = 0\n"
-  "  for i = 2, #entry[2], 2 do size = size + #entry[2][i] end\n"
-  "  if #kept >= count or size > budget then left_out = 1 break end\n"
-  "  budget = budget - size\n"
-  "  kept[#kept + 1] = entry\n"
   "  before = '(' .. entry[1]\n"
+  "  local size, wanted = 0, prefix == ''\n"
+  "  for i = 2, #entry[2], 2 do\n"
+  "    size = size + #entry[2][i]\n"
+  "    if entry[2][i - 1] == '" EVENT_FIELD "' and string.sub(entry[2][i], 1, #prefix) == prefix then\n"
+  "      wanted = true\n"
+  "    end\n"
+  "  end\n"
+  "  if wanted then\n"
+  "    if #kept >= count or size > budget then left_out = 1 break end\n"
+  "    budget = budget - size\n"
+  "    kept[#kept + 1] = entry\n"
+  "  end\n"
   "end\n"
   "local ordered = {}\n"
   "for i = #kept, 1, -1 do ordered[#ordered + 1] = kept[i] end\n"
@@ -639,7 +650,8 @@ redis_replay (NorthMcpStateStore              *store,
   const char *after = request->after;
   g_autofree char *start = NULL;
   char count[16], budget[32];
-  const char *argv[] = { "EVAL", replay_script, "1", request->key, NULL, count, budget };
+  const char *argv[] = { "EVAL", replay_script, "1", request->key, NULL, count, budget,
+                         request->prefix != NULL ? request->prefix : "" };
 
   if (after != NULL && !stream_id_is_valid (after))
     {

@@ -167,6 +167,8 @@ typedef struct
   gsize                 max_size;
   guint                 count;
   const char           *after;
+  /* REPLAY: only events whose data starts with it, or NULL. */
+  const char           *prefix;
   /* SET_COUNTED (and EXPIRE, DELETE of a counted value): what is
    * counted (a valid key), and where. */
   const char                      *member;
@@ -305,13 +307,17 @@ char      *north_mcp_state_store_append_finish  (NorthMcpStateStore            *
 void       north_mcp_state_store_replay_async   (NorthMcpStateStore            *self,
                                                  const char                    *key,
                                                  const char                    *after,
+                                                 const char                    *prefix,
                                                  guint                          max_events,
                                                  gsize                          max_size,
                                                  GCancellable                  *cancellable,
                                                  GAsyncReadyCallback            callback,
                                                  gpointer                       user_data);
 /* @left_out (may be NULL): whether events after @after were left out
- * (more than @max_events, or more than @max_size bytes). */
+ * (more than @max_events, or more than @max_size bytes). With @prefix,
+ * only the events whose data starts with it are replayed: the store
+ * skips the others, which neither reach the caller nor count in
+ * @max_events and @max_size (a session's events of other streams). */
 GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *self,
                                                  GAsyncResult                  *result,
                                                  gboolean                      *left_out,

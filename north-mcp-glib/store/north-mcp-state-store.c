@@ -408,6 +408,7 @@ void
 north_mcp_state_store_replay_async (NorthMcpStateStore  *self,
                                     const char          *key,
                                     const char          *after,
+                                    const char          *prefix,
                                     guint                max_events,
                                     gsize                max_size,
                                     GCancellable        *cancellable,
@@ -415,7 +416,8 @@ north_mcp_state_store_replay_async (NorthMcpStateStore  *self,
                                     gpointer             user_data)
 {
   NorthMcpStateStoreRequest request = {
-    NORTH_MCP_STATE_STORE_OP_REPLAY, key, .max_size = max_size, .count = max_events, .after = after
+    NORTH_MCP_STATE_STORE_OP_REPLAY, key, .max_size = max_size, .count = max_events, .after = after,
+    .prefix = prefix
   };
 
   run (self, &request, cancellable, callback, user_data, north_mcp_state_store_replay_async);

@@ -36,7 +36,8 @@ G_BEGIN_DECLS
  * so that another replica can replay them after the one that sent them is
  * gone. One key per session, not per stream: a client that opens many
  * streams cannot make the store keep more than that. A replay reads at
- * most NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES too. */
+ * most NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES too, of the resumed
+ * stream's events only (the store skips the others). */
 #define NORTH_MCP_EVENT_STORE_KEY_PREFIX "north-mcp:events:"
 #define NORTH_MCP_EVENT_STORE_SHARED_TTL_MS (60 * 60 * 1000)
 #define NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES (4 * NORTH_MCP_EVENT_STORE_MAX_BYTES)

@@ -374,6 +374,7 @@ north_mcp_http_store_resume_stream (NorthMcpTransportHost *host,
 {
   NorthMcpStateStore *store = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
   g_autofree char *key = NULL;
+  g_autofree char *prefix = NULL;
   Pending *pending;
 
   if (G_LIKELY (store == NULL))
@@ -384,7 +385,9 @@ north_mcp_http_store_resume_stream (NorthMcpTransportHost *host,
   pending->after = after;
   pending->keepalive_ms = keepalive_ms;
   key = north_mcp_event_store_session_key (north_mcp_session_get_id (session));
-  north_mcp_state_store_replay_async (store, key, NULL, NORTH_MCP_EVENT_STORE_CAPACITY,
+  /* Only the events of its stream: "STREAM " starts them. */
+  prefix = g_strdup_printf ("%u ", stream);
+  north_mcp_state_store_replay_async (store, key, NULL, prefix, NORTH_MCP_EVENT_STORE_CAPACITY,
                                       NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES, pending->pause.cancellable,
                                       replayed_cb, pending);
   return TRUE;

@@ -235,13 +235,14 @@ store_append (NorthMcpStateStore *store, const char *key, const char *event, gui
 }
 
 static GPtrArray *
-store_replay_full (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
-                   gsize max_size, gboolean *left_out, GError **error)
+store_replay_prefixed (NorthMcpStateStore *store, const char *key, const char *after, const char *prefix,
+                       guint max_events, gsize max_size, gboolean *left_out, GError **error)
 {
   Result result = { 0 };
   GPtrArray *events;
 
-  north_mcp_state_store_replay_async (store, key, after, max_events, max_size, NULL, replay_done, &result);
+  north_mcp_state_store_replay_async (store, key, after, prefix, max_events, max_size, NULL, replay_done,
+                                      &result);
   test_wait_for (&result.done, "replay");
   if (result.error != NULL)
     g_propagate_error (error, g_steal_pointer (&result.error));
@@ -249,6 +250,13 @@ store_replay_full (NorthMcpStateStore *store, const char *key, const char *after
   events = g_steal_pointer (&result.events);
   result_clear (&result);
   return events;
+}
+
+static GPtrArray *
+store_replay_full (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
+                   gsize max_size, gboolean *left_out, GError **error)
+{
+  return store_replay_prefixed (store, key, after, NULL, max_events, max_size, left_out, error);
 }
 
 /* A replay that leaves nothing out. */
@@ -592,6 +600,26 @@ test_streams (gconstpointer data)
   assert_replay (store, key, NULL, 100, 20, TRUE, ids, 6, 2);
   assert_replay (store, key, g_ptr_array_index (ids, 5), 5, 14, FALSE, ids, 6, 2);
   assert_replay (store, key, NULL, 100, 3, TRUE, ids, 0, 0);
+
+  /* With a prefix, the others are skipped: they count in neither bound
+   * (the two of "mine" fit in 2 events and 12 bytes, with three others
+   * newer than them). */
+  {
+    g_autofree char *prefixed = unique_key ("prefixed");
+    g_autofree char *first = store_append (store, prefixed, "mine 1", 10);
+    g_autofree char *second = store_append (store, prefixed, "mine 2", 10);
+    gboolean left_out = TRUE;
+    g_autoptr(GPtrArray) mine = NULL;
+
+    for (guint i = 0; i < 3; i++)
+      g_free (store_append (store, prefixed, "other", 10));
+    mine = store_replay_prefixed (store, prefixed, NULL, "mine ", 2, 12, &left_out, &error);
+    g_assert_no_error (error);
+    g_assert_false (left_out);
+    g_assert_cmpuint (mine->len, ==, 2);
+    g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (mine, 0))->id, ==, first);
+    g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (mine, 1))->id, ==, second);
+  }
 
   /* Event ids that are not the store's: refused before any lookup. */
   events = store_replay (store, key, "1-2-3", 100, 100, &error);

@@ -1088,3 +1088,41 @@ def test_listen_streams_of_the_2026_revision_hear_every_replica(replicas):
             assert status == 200, body
     finally:
         listen.close()
+
+
+def test_concurrent_replays_read_only_their_streams_events(replicas, redis):
+    """Clients resuming at once (many reconnecting with Last-Event-ID after a
+    replica went away) each make the store read what their replay needs: the
+    events of their own stream after their id, not every event of the
+    session. Before, each replay read the session's newest 16 MiB and left
+    the filtering by stream to the replica: 16 clients resuming a stream
+    that had missed nothing, beside a 16 MB stream of the same session, made
+    Redis send 256 MiB, queued at once in its output buffer."""
+    one, = replicas(1, "conformance-server")
+    two, = replicas(1, "conformance-server")
+    headers = {"MCP-Protocol-Version": RESUMABLE}
+    session = initialize_resumable(one)
+    big = json.dumps({"jsonrpc": "2.0", "method": "notifications/message", "params": {
+        "level": "info", "data": "x" * (4 * 1024 * 1024 - 1024)}})
+    for number in range(1, 5):
+        redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"7 {number} {big}")
+    small = json.dumps({"jsonrpc": "2.0", "method": "notifications/message", "params": {
+        "level": "info", "data": "small"}})
+    redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"8 5 {small}")
+    peak = redis_memory_peak(redis)
+
+    answers = []
+
+    def resume():
+        answers.append(two.request("GET", session=session,
+                                   headers={"Accept": "text/event-stream", "Last-Event-ID": "8-5", **headers}))
+
+    threads = [threading.Thread(target=resume) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _, _ in answers] == [200] * 16, [a[2][:200] for a in answers]
+    assert all(messages(body) == [] for _, _, body in answers)
+    grown = redis_memory_peak(redis) - peak
+    assert grown < 16 * 1024 * 1024, f"Redis's memory peaked {grown} bytes higher"
