@@ -713,6 +713,27 @@ bytes_start_with (GBytes     *bytes,
          (length >= strlen (prefix) && memcmp (data, prefix, strlen (prefix)) == 0);
 }
 
+/* Whether @bytes, which start with @prefix, go on with a number (digits
+ * and a space) at most @through, as the Redis store's script reads it. */
+static gboolean
+bytes_number_through (GBytes     *bytes,
+                      const char *prefix,
+                      guint64     through)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (bytes, &length);
+  gsize start = strlen (prefix), end = start;
+  g_autofree char *digits = NULL;
+  guint64 number;
+
+  while (end < length && g_ascii_isdigit (data[end]))
+    end++;
+  if (end == start || end >= length || data[end] != ' ')
+    return FALSE;
+  digits = g_strndup (data + start, end - start);
+  return g_ascii_string_to_unsigned (digits, 10, 0, G_MAXUINT64, &number, NULL) && number <= through;
+}
+
 static void
 memory_replay (NorthMcpStateStore              *store,
                const NorthMcpStateStoreRequest *request,
@@ -744,6 +765,9 @@ memory_replay (NorthMcpStateStore              *store,
         break;
       if (!bytes_start_with (stored->data, request->prefix))
         continue;
+      if (request->prefix != NULL && request->through != NULL &&
+          bytes_number_through (stored->data, request->prefix, g_ascii_strtoull (request->through, NULL, 10)))
+        break;
       if (events->len >= request->count || g_bytes_get_size (stored->data) > budget)
         {
           left_out = TRUE;

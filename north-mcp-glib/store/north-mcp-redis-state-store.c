@@ -578,23 +578,25 @@ unexpected:
  * does not start with ARGV[4] (when not empty) are skipped there, so
  * that they never reach the reply (a replay of one SSE stream used to
  * carry its session's 16 MiB of other streams, which Redis queued for
- * every client resuming at once). Answers [1 when older events were
- * left out else 0, [[id, [field, value, …]], …] oldest first]. */
+ * every client resuming at once); with ARGV[5] (digits, when not empty)
+ * the walk stops at one that goes on with a number at most ARGV[5],
+ * compared as digits (no float's rounding). Answers [1 when older events
+ * were left out else 0, [[id, [field, value, …]], …] oldest first]. */
 static const char replay_script[] =
-  "local count, budget, prefix = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]\n"
+  "local count, budget, prefix, through = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]\n"
   "local kept, before, left_out = {}, '+', 0\n"
   "while true do\n"
   "  local entry = redis.call('XREVRANGE', KEYS[1], before, ARGV[1], 'COUNT', 1)[1]\n"
   "  if entry == nil then break end\n"
   "  before = '(' .. entry[1]\n"
-  "  local size, wanted = 0, prefix == ''\n"
+  "  local size, data = 0, nil\n"
   "  for i = 2, #entry[2], 2 do\n"
   "    size = size + #entry[2][i]\n"
-  "    if entry[2][i - 1] == '" EVENT_FIELD "' and string.sub(entry[2][i], 1, #prefix) == prefix then\n"
-  "      wanted = true\n"
-  "    end\n"
+  "    if entry[2][i - 1] == '" EVENT_FIELD "' then data = entry[2][i] end\n"
   "  end\n"
-  "  if wanted then\n"
+  "  if prefix == '' or (data ~= nil and string.sub(data, 1, #prefix) == prefix) then\n"
+  "    local number = through ~= '' and data ~= nil and string.match(data, '^(%d+) ', #prefix + 1)\n"
+  "    if number and (#number < #through or (#number == #through and number <= through)) then break end\n"
   "    if #kept >= count or size > budget then left_out = 1 break end\n"
   "    budget = budget - size\n"
   "    kept[#kept + 1] = entry\n"
@@ -651,7 +653,8 @@ redis_replay (NorthMcpStateStore              *store,
   g_autofree char *start = NULL;
   char count[16], budget[32];
   const char *argv[] = { "EVAL", replay_script, "1", request->key, NULL, count, budget,
-                         request->prefix != NULL ? request->prefix : "" };
+                         request->prefix != NULL ? request->prefix : "",
+                         request->prefix != NULL && request->through != NULL ? request->through : "" };
 
   if (after != NULL && !stream_id_is_valid (after))
     {

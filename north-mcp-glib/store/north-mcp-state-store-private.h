@@ -167,8 +167,10 @@ typedef struct
   gsize                 max_size;
   guint                 count;
   const char           *after;
-  /* REPLAY: only events whose data starts with it, or NULL. */
+  /* REPLAY: only events whose data starts with it, or NULL; and where
+   * it stops (see north_mcp_state_store_replay_async()), or NULL. */
   const char           *prefix;
+  const char           *through;
   /* SET_COUNTED (and EXPIRE, DELETE of a counted value): what is
    * counted (a valid key), and where. */
   const char                      *member;
@@ -308,6 +310,7 @@ void       north_mcp_state_store_replay_async   (NorthMcpStateStore            *
                                                  const char                    *key,
                                                  const char                    *after,
                                                  const char                    *prefix,
+                                                 const char                    *through,
                                                  guint                          max_events,
                                                  gsize                          max_size,
                                                  GCancellable                  *cancellable,
@@ -317,7 +320,11 @@ void       north_mcp_state_store_replay_async   (NorthMcpStateStore            *
  * (more than @max_events, or more than @max_size bytes). With @prefix,
  * only the events whose data starts with it are replayed: the store
  * skips the others, which neither reach the caller nor count in
- * @max_events and @max_size (a session's events of other streams). */
+ * @max_events and @max_size (a session's events of other streams).
+ * With @prefix and @through (digits), the replay, going back from the
+ * newest, stops at the first event whose data goes on after @prefix with
+ * a number at most @through (one the caller has, and the older ones):
+ * that event and the older ones are not read, and not left out. */
 GPtrArray *north_mcp_state_store_replay_finish  (NorthMcpStateStore            *self,
                                                  GAsyncResult                  *result,
                                                  gboolean                      *left_out,

@@ -409,6 +409,7 @@ north_mcp_state_store_replay_async (NorthMcpStateStore  *self,
                                     const char          *key,
                                     const char          *after,
                                     const char          *prefix,
+                                    const char          *through,
                                     guint                max_events,
                                     gsize                max_size,
                                     GCancellable        *cancellable,
@@ -417,7 +418,7 @@ north_mcp_state_store_replay_async (NorthMcpStateStore  *self,
 {
   NorthMcpStateStoreRequest request = {
     NORTH_MCP_STATE_STORE_OP_REPLAY, key, .max_size = max_size, .count = max_events, .after = after,
-    .prefix = prefix
+    .prefix = prefix, .through = through
   };
 
   run (self, &request, cancellable, callback, user_data, north_mcp_state_store_replay_async);

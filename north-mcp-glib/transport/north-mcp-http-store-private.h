@@ -21,6 +21,10 @@ G_BEGIN_DECLS
 
 /* What a client is told to wait when the store is unreachable, in seconds. */
 #define NORTH_MCP_HTTP_STORE_RETRY_AFTER "5"
+/* What a replay from the store first reads, held among the bytes held for
+ * clients (max-held-body-bytes) while it waits for the store; one that
+ * does not fit reads again, up to NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES. */
+#define NORTH_MCP_HTTP_STORE_REPLAY_FIRST_READ (1024 * 1024)
 
 typedef void (*NorthMcpHttpStoreResume) (gpointer data);
 
@@ -58,7 +62,9 @@ void     north_mcp_http_store_stream_closed       (NorthMcpTransportHost   *host
 /* GET with Last-Event-ID for a stream of @session that is not live here
  * (its replica may be gone): replays the events after @after that the
  * shared store has, then ends the stream (503 when the store cannot be
- * reached). FALSE: the session is not shared, go on as usual. */
+ * reached, or when what a replay may read would pass max-held-body-bytes,
+ * counted from before the store is asked). FALSE: the session is not
+ * shared, go on as usual. */
 gboolean north_mcp_http_store_resume_stream       (NorthMcpTransportHost   *host,
                                                    SoupServerMessage       *msg,
                                                    NorthMcpSession         *session,

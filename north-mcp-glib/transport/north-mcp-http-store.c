@@ -61,9 +61,10 @@ typedef struct
   NorthMcpHttpPause        pause;
   NorthMcpTransportHost   *host;
   Job                      job;
-  NorthMcpSession         *session;     /* JOB_SAVE, JOB_FORGET */
+  NorthMcpSession         *session;     /* JOB_SAVE, JOB_FORGET, JOB_REPLAY */
   guint                    stream;      /* JOB_REPLAY */
   guint64                  after;
+  gsize                    budget;      /* JOB_REPLAY: what it may read, held */
   guint                    keepalive_ms;
   NorthMcpHttpStoreResume  resume;      /* JOB_RESTORE */
   gboolean                 held;        /* JOB_RESTORE of a copy held here */
@@ -266,27 +267,61 @@ north_mcp_http_store_stream_closed (NorthMcpTransportHost *host,
 /* A replay stays in memory until its client has read it (up to the 16 MiB
  * a replay reads, for each resuming GET): it counts among the bytes the
  * server holds for clients, as request bodies do, so that many clients
- * resuming at once and reading slowly cannot exhaust memory. FALSE, with
- * a 503 answered, when the budget (max-held-body-bytes) is spent. */
-static gboolean
-hold_replay (Pending *pending,
-             gsize    length)
+ * resuming at once and reading slowly cannot exhaust memory. It counts
+ * from before the store is asked, for all it may read, since the store's
+ * reply takes that much in Redis and here (16 clients resuming a 16 MB
+ * stream at once made Redis queue 16 such replies): first
+ * NORTH_MCP_HTTP_STORE_REPLAY_FIRST_READ, which most replays fit in, then,
+ * for one that does not, all a replay reads. Holds @size in all (what is
+ * held already included), at most what the budget (max-held-body-bytes)
+ * could ever hold; returns that, or 0 when the budget is spent. */
+static gsize
+hold_replay (SoupServerMessage     *msg,
+             NorthMcpTransportHost *host,
+             gsize                  held,
+             gsize                  size)
+{
+  NorthMcpTransportSettings settings;
+
+  north_mcp_transport_host_get_settings (host, &settings);
+  if (settings.max_held_body_bytes != 0)
+    size = MIN (size, settings.max_held_body_bytes);
+  if (size <= held)
+    return 0;
+  /* In no client's share: the share bounds what clients send, a replay
+   * is sent to its client as fast as it reads (the write timeout bounds
+   * that). */
+  if (north_mcp_http_listener_hold_body (NULL, msg, size - held, settings.max_held_body_bytes,
+                                         0, NULL) != NORTH_MCP_HTTP_HOLD_OK)
+    return 0;
+  return size;
+}
+
+static void
+respond_busy (SoupServerMessage     *msg,
+              NorthMcpTransportHost *host)
 {
   NorthMcpTransportSettings settings;
   g_autofree char *text = NULL;
 
-  north_mcp_transport_host_get_settings (pending->host, &settings);
-  /* In no client's share: the share bounds what clients send, a replay
-   * is sent to its client as fast as it reads (the write timeout bounds
-   * that). */
-  if (north_mcp_http_listener_hold_body (NULL, pending->pause.msg, length, settings.max_held_body_bytes,
-                                         0, NULL) == NORTH_MCP_HTTP_HOLD_OK)
-    return TRUE;
-
+  north_mcp_transport_host_get_settings (host, &settings);
   text = g_strdup_printf ("Server busy: with this replay the bodies it holds would pass %" G_GUINT64_FORMAT
                           " bytes; try again", settings.max_held_body_bytes);
-  north_mcp_http_respond_unavailable (pending->pause.msg, NORTH_MCP_HTTP_STORE_RETRY_AFTER, text);
-  return FALSE;
+  north_mcp_http_respond_unavailable (msg, NORTH_MCP_HTTP_STORE_RETRY_AFTER, text);
+}
+
+/* What the replay of @msg holds from now on: what it sends. */
+static void
+hold_sent (SoupServerMessage *msg,
+           gsize              length)
+{
+  NorthMcpHttpHeldBody *held = north_mcp_http_listener_keep_body (NULL, msg);
+
+  if (held != NULL)
+    {
+      north_mcp_http_held_body_shrink (held, length);
+      north_mcp_http_held_body_release (held);
+    }
 }
 
 /* Sends the client the stored events after its Last-Event-ID, then ends
@@ -328,6 +363,12 @@ send_missed (Pending   *pending,
       north_mcp_sse_format_event_full (missed, id, "message", data + head, length - head);
     }
 
+  if (!caught_up && pending->budget < NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES)
+    {
+      /* Maybe there, but more than this server's budget holds now. */
+      respond_busy (pending->pause.msg, pending->host);
+      return;
+    }
   if (!caught_up)
     {
       north_mcp_http_respond_jsonrpc_error (pending->pause.msg, SOUP_STATUS_BAD_REQUEST, NULL,
@@ -335,13 +376,28 @@ send_missed (Pending   *pending,
                                             "Bad Request: the events after Last-Event-ID are no longer available");
       return;
     }
-  if (!hold_replay (pending, missed->len))
-    return;
+  hold_sent (pending->pause.msg, missed->len);
   stream = north_mcp_sse_stream_new (pending->pause.msg, pending->keepalive_ms);
   north_mcp_sse_stream_send_raw (stream, g_steal_pointer (&missed));
   north_mcp_sse_stream_close (stream);
   north_mcp_transport_host_debug (pending->host, "Replayed %u events of stream %u from the state store",
                           events->len, pending->stream);
+}
+
+static void replayed_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Asks the store for the events of @pending's stream ("STREAM NUMBER
+ * DATA"), from the newest back to one its client has, within its budget. */
+static void
+replay (Pending *pending)
+{
+  NorthMcpStateStore *store = g_object_get_data (G_OBJECT (pending->session), NORTH_MCP_SESSION_STATE_STORE_KEY);
+  g_autofree char *key = north_mcp_event_store_session_key (north_mcp_session_get_id (pending->session));
+  g_autofree char *prefix = g_strdup_printf ("%u ", pending->stream);
+  g_autofree char *through = g_strdup_printf ("%" G_GUINT64_FORMAT, pending->after);
+
+  north_mcp_state_store_replay_async (store, key, NULL, prefix, through, NORTH_MCP_EVENT_STORE_CAPACITY,
+                                      pending->budget, pending->pause.cancellable, replayed_cb, pending);
 }
 
 static void
@@ -353,8 +409,18 @@ replayed_cb (GObject      *source,
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
   gboolean left_out = FALSE;
+  gsize more;
 
   events = north_mcp_state_store_replay_finish (NORTH_MCP_STATE_STORE (source), result, &left_out, &error);
+  /* Its first read was too small: once more with all a replay reads. */
+  if (events != NULL && left_out && !g_cancellable_is_cancelled (pending->pause.cancellable) &&
+      (more = hold_replay (pending->pause.msg, pending->host, pending->budget,
+                           NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES)) != 0)
+    {
+      pending->budget = more;
+      replay (pending);
+      return;
+    }
   if (!north_mcp_http_pause_resume (&pending->pause))
     ;
   else if (events == NULL)
@@ -373,22 +439,24 @@ north_mcp_http_store_resume_stream (NorthMcpTransportHost *host,
                                     guint                  keepalive_ms)
 {
   NorthMcpStateStore *store = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
-  g_autofree char *key = NULL;
-  g_autofree char *prefix = NULL;
   Pending *pending;
+  gsize budget;
 
   if (G_LIKELY (store == NULL))
     return FALSE;
 
+  budget = hold_replay (msg, host, 0, NORTH_MCP_HTTP_STORE_REPLAY_FIRST_READ);
+  if (budget == 0)
+    {
+      respond_busy (msg, host);
+      return TRUE;
+    }
   pending = pending_new (host, msg, JOB_REPLAY);
+  pending->session = g_object_ref (session);
   pending->stream = stream;
   pending->after = after;
+  pending->budget = budget;
   pending->keepalive_ms = keepalive_ms;
-  key = north_mcp_event_store_session_key (north_mcp_session_get_id (session));
-  /* Only the events of its stream: "STREAM " starts them. */
-  prefix = g_strdup_printf ("%u ", stream);
-  north_mcp_state_store_replay_async (store, key, NULL, prefix, NORTH_MCP_EVENT_STORE_CAPACITY,
-                                      NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES, pending->pause.cancellable,
-                                      replayed_cb, pending);
+  replay (pending);
   return TRUE;
 }

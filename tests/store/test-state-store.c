@@ -236,12 +236,12 @@ store_append (NorthMcpStateStore *store, const char *key, const char *event, gui
 
 static GPtrArray *
 store_replay_prefixed (NorthMcpStateStore *store, const char *key, const char *after, const char *prefix,
-                       guint max_events, gsize max_size, gboolean *left_out, GError **error)
+                       const char *through, guint max_events, gsize max_size, gboolean *left_out, GError **error)
 {
   Result result = { 0 };
   GPtrArray *events;
 
-  north_mcp_state_store_replay_async (store, key, after, prefix, max_events, max_size, NULL, replay_done,
+  north_mcp_state_store_replay_async (store, key, after, prefix, through, max_events, max_size, NULL, replay_done,
                                       &result);
   test_wait_for (&result.done, "replay");
   if (result.error != NULL)
@@ -256,7 +256,7 @@ static GPtrArray *
 store_replay_full (NorthMcpStateStore *store, const char *key, const char *after, guint max_events,
                    gsize max_size, gboolean *left_out, GError **error)
 {
-  return store_replay_prefixed (store, key, after, NULL, max_events, max_size, left_out, error);
+  return store_replay_prefixed (store, key, after, NULL, NULL, max_events, max_size, left_out, error);
 }
 
 /* A replay that leaves nothing out. */
@@ -602,23 +602,33 @@ test_streams (gconstpointer data)
   assert_replay (store, key, NULL, 100, 3, TRUE, ids, 0, 0);
 
   /* With a prefix, the others are skipped: they count in neither bound
-   * (the two of "mine" fit in 2 events and 12 bytes, with three others
-   * newer than them). */
+   * (the two of "mine" fit in 2 events and 14 bytes, with three others
+   * newer than them). With a number to go back to, the replay stops at
+   * the first at most that (compared as numbers: 9 is less than 10), and
+   * leaves nothing out. */
   {
     g_autofree char *prefixed = unique_key ("prefixed");
-    g_autofree char *first = store_append (store, prefixed, "mine 1", 10);
-    g_autofree char *second = store_append (store, prefixed, "mine 2", 10);
+    g_autofree char *first = store_append (store, prefixed, "mine 9 a", 10);
+    g_autofree char *second = store_append (store, prefixed, "mine 10 b", 10);
     gboolean left_out = TRUE;
     g_autoptr(GPtrArray) mine = NULL;
+    g_autoptr(GPtrArray) newer = NULL;
 
     for (guint i = 0; i < 3; i++)
       g_free (store_append (store, prefixed, "other", 10));
-    mine = store_replay_prefixed (store, prefixed, NULL, "mine ", 2, 12, &left_out, &error);
+    mine = store_replay_prefixed (store, prefixed, NULL, "mine ", NULL, 2, 17, &left_out, &error);
     g_assert_no_error (error);
     g_assert_false (left_out);
     g_assert_cmpuint (mine->len, ==, 2);
     g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (mine, 0))->id, ==, first);
     g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (mine, 1))->id, ==, second);
+
+    left_out = TRUE;
+    newer = store_replay_prefixed (store, prefixed, NULL, "mine ", "9", 1, 9, &left_out, &error);
+    g_assert_no_error (error);
+    g_assert_false (left_out);
+    g_assert_cmpuint (newer->len, ==, 1);
+    g_assert_cmpstr (((NorthMcpStateStoreEvent *) g_ptr_array_index (newer, 0))->id, ==, second);
   }
 
   /* Event ids that are not the store's: refused before any lookup. */

@@ -1126,3 +1126,47 @@ def test_concurrent_replays_read_only_their_streams_events(replicas, redis):
     assert all(messages(body) == [] for _, _, body in answers)
     grown = redis_memory_peak(redis) - peak
     assert grown < 16 * 1024 * 1024, f"Redis's memory peaked {grown} bytes higher"
+
+
+def test_concurrent_replays_are_bounded_before_the_store_is_asked(replicas, redis):
+    """Replays in flight count among the bytes held for clients
+    (max-held-body-bytes) from before the store is asked, for as much as
+    they may read (16 MiB), and then for what they send: clients resuming
+    a 16 MB stream at once get 503 with Retry-After past the budget, and
+    neither Redis nor the replica holds more for them. Before, every
+    replay was read first and refused after: 16 clients made Redis queue
+    16 replies of 16 MB."""
+    one, = replicas(1, "conformance-server")
+    two, = replicas(1, "conformance-server")
+    headers = {"MCP-Protocol-Version": RESUMABLE}
+    session = initialize_resumable(one)
+    big = json.dumps({"jsonrpc": "2.0", "method": "notifications/message", "params": {
+        "level": "info", "data": "x" * (4 * 1024 * 1024 - 1024)}})
+    for number in range(1, 5):
+        redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"7 {number} {big}")
+    peak = redis_memory_peak(redis)
+
+    answers = []
+
+    def resume():
+        answers.append(two.request("GET", session=session,
+                                   headers={"Accept": "text/event-stream", "Last-Event-ID": "7-0", **headers}))
+
+    threads = [threading.Thread(target=resume) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(status for status, _, _ in answers)
+    assert set(statuses) <= {200, 503} and 200 in statuses, statuses
+    for status, answer_headers, body in answers:
+        if status == 200:
+            assert len(messages(body)) == 4
+        else:
+            assert answer_headers.get("Retry-After") and "Server busy" in body, body[:200]
+    grown = redis_memory_peak(redis) - peak
+    assert grown < 80 * 1024 * 1024, f"Redis's memory peaked {grown} bytes higher"
+    # Nothing stays counted: one replay of it fits again.
+    status, _, body = two.request("GET", session=session,
+                                  headers={"Accept": "text/event-stream", "Last-Event-ID": "7-0", **headers})
+    assert status == 200 and len(messages(body)) == 4, (status, body[:200])
