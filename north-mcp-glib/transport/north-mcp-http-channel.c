@@ -245,7 +245,10 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
 
   response = is_response (message);
 
-  if (response && self->first_response == NULL)
+  /* A batch keeps its answers as text only, counted (add_batch_response()):
+   * nothing reads its first as a tree (a batch is answered 200, and never
+   * holds an initialize), which was kept uncounted until the last. */
+  if (response && self->first_response == NULL && !self->batch)
     self->first_response = json_node_ref (message);
   if (response && self->batch && !self->sse)
     {

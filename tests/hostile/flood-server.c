@@ -69,19 +69,27 @@ flood (NorthMcpTool    *tool,
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, flood_step, flood, (GDestroyNotify) flood_free);
 }
 
+/* "size" x's (1 to 256 MiB). */
+static char *
+large_text (JsonObject *arguments)
+{
+  gint64 size = CLAMP (json_object_get_int_member_with_default (arguments, "size", 1024), 1, 256 << 20);
+  char *text = g_malloc (size + 1);
+
+  memset (text, 'x', size);
+  text[size] = '\0';
+  return text;
+}
+
 static void
 blob (NorthMcpTool    *tool,
       NorthMcpContext *context,
       JsonObject      *arguments,
       gpointer         user_data)
 {
-  gint64 size = CLAMP (json_object_get_int_member_with_default (arguments, "size", 1024), 1, 256 << 20);
-  g_autofree char *text = g_malloc (size + 1);
-  g_autoptr(NorthMcpToolResult) result = NULL;
+  g_autofree char *text = large_text (arguments);
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
 
-  memset (text, 'x', size);
-  text[size] = '\0';
-  result = north_mcp_tool_result_new_text (text);
   north_mcp_context_return_tool_result (context, result);
 }
 
@@ -96,6 +104,19 @@ match (NorthMcpTool    *tool,
   g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
 
   north_mcp_context_return_tool_result (context, result);
+}
+
+/* Fails with an error whose data is a large text. */
+static void
+fail (NorthMcpTool    *tool,
+      NorthMcpContext *context,
+      JsonObject      *arguments,
+      gpointer         user_data)
+{
+  g_autofree char *text = large_text (arguments);
+  g_autoptr(JsonNode) data = json_node_init_string (json_node_alloc (), text);
+
+  north_mcp_context_return_error_full (context, -32000, "failed", data);
 }
 
 /* A connection taken over by /echo. */
@@ -152,6 +173,7 @@ main (int    argc,
   g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("flood", "Streams progress notifications");
   g_autoptr(NorthMcpTool) blob_tool = north_mcp_tool_new ("blob", "Answers with a large text");
   g_autoptr(NorthMcpTool) match_tool = north_mcp_tool_new ("match", "Counts names of a's, maybe ending in b");
+  g_autoptr(NorthMcpTool) fail_tool = north_mcp_tool_new ("fail", "Fails with a large text as the error's data");
   g_autoptr(GError) error = NULL;
 
   if (!north_mcp_tool_set_input_schema_json (tool,
@@ -171,6 +193,8 @@ main (int    argc,
     g_error ("%s", error->message);
   north_mcp_tool_set_async_func (match_tool, match, NULL, NULL);
   north_mcp_server_add_tool (server, match_tool);
+  north_mcp_tool_set_async_func (fail_tool, fail, NULL, NULL);
+  north_mcp_server_add_tool (server, fail_tool);
   north_mcp_server_add_route (server, "/echo", echo_route, NULL, NULL);
 
   return north_mcp_server_run (server, argc, argv);

@@ -1582,3 +1582,44 @@ def test_answers_waiting_in_a_json_batch_are_bounded():
         for sock in sockets:
             sock.close()
         server.stop()
+
+
+def test_first_answer_of_a_json_batch_is_kept_as_text_only():
+    """The answers of a batch answered in JSON that wait for its last
+    request are kept as text, counted (max-held-body-bytes). Before, the
+    first of them was also kept as a tree, counted nowhere, when it was
+    not sent as text (an error, whose data may be as large as a result):
+    8 batches whose first answer was an error with 3 MiB of data, and
+    whose last request ran on, made the server grow by 59 MB where their
+    texts took 37."""
+    server = Server("--stateless", "--max-held-body-bytes", str(32 << 20), program=FLOOD_SERVER,
+                    env=small_env())
+    sockets = []
+    try:
+        baseline = rss_kib(server.pid)
+        for b in range(16):
+            batch = [{"jsonrpc": "2.0", "id": f"fail{b}", "method": "tools/call",
+                      "params": {"name": "fail", "arguments": {"size": 3 << 20}}},
+                     {"jsonrpc": "2.0", "id": f"long{b}", "method": "tools/call",
+                      "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1}}}]
+            # Each from an address of its own: one address holds at most a
+            # quarter of the bound.
+            sock = raw_connection(server.port, source=f"127.0.0.{2 + b}")
+            sock.sendall(http_request("POST", "/mcp", json.dumps(batch).encode(),
+                                      {**MCP_HEADERS, "MCP-Protocol-Version": "2025-03-26"}))
+            sockets.append(sock)
+            # One at a time: each batch's first answer is made before the
+            # next batch is read.
+            server.request("POST", "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                           {**MCP_HEADERS, "MCP-Protocol-Version": "2025-03-26"})
+        grown = rss_kib(server.pid) - baseline
+        # 8 batches fit in the bound (4 MiB of text each, a quarter of the
+        # bound per address), about 37 MiB; with their trees, 59 MiB.
+        assert grown < 48 * 1024, f"RSS grew by {grown} KiB"
+        for sock in sockets:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
