@@ -1014,6 +1014,30 @@ def legacy_session(*args):
         assert server.stop() == 0, server.stderr()[-3000:]
 
 
+def three_held_then_refused(server, events, endpoint, pad, headers):
+    """Initializes the legacy session for sampling, then makes three calls
+    that wait for the client's sampling answer (padded to PAD bytes, sent
+    with HEADERS) and checks that a fourth is refused with 503; answers the
+    three, which then end."""
+    post = {"Content-Type": "application/json"}
+    init = initialize_message(protocolVersion="2024-11-05", capabilities={"sampling": {}})
+    assert server.request("POST", endpoint, init, post)[0] == 202
+    assert next_message(events)["id"] == 1
+    assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                          post)[0] == 202
+
+    asked = []
+    for rid in (10, 11, 12):
+        assert server.request("POST", endpoint, sampling_call(rid, pad), {**post, **headers})[0] == 202
+        asked.append(next_message(events)["id"])
+    status, _, body = server.request("POST", endpoint, sampling_call(13, pad), {**post, **headers})
+    assert status == 503, body
+
+    for rid in asked:
+        assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
+    assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
+
+
 def test_legacy_requests_in_progress_keep_their_bodies_held():
     # A legacy POST is answered 202 at once; the request it carries runs
     # on (here: until the client answers the tool's sampling request),
@@ -1022,26 +1046,11 @@ def test_legacy_requests_in_progress_keep_their_bodies_held():
     # calls were accepted (one client made the server grow by 3 MB a
     # request), where --max-held-body-bytes 1000000 allows three.
     with legacy_session("--max-held-body-bytes", "1000000") as (server, events, endpoint):
-        post = {"Content-Type": "application/json"}
-        init = initialize_message(protocolVersion="2024-11-05", capabilities={"sampling": {}})
-        assert server.request("POST", endpoint, init, post)[0] == 202
-        assert next_message(events)["id"] == 1
-        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
-                              post)[0] == 202
-
-        asked = []
-        for rid in (10, 11, 12):
-            assert server.request("POST", endpoint, sampling_call(rid, 300000), post)[0] == 202
-            asked.append(next_message(events)["id"])
-        status, _, body = server.request("POST", endpoint, sampling_call(13, 300000), post)
-        assert status == 503, body
-
-        # Answered, the requests give their bytes back: all three, as a
+        three_held_then_refused(server, events, endpoint, 300000, {})
+        # Answered, the requests gave their bytes back: all three, as a
         # body of 900 kB fits again.
-        for rid in asked:
-            assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
-        assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
-        assert server.request("POST", endpoint, sampling_call(14, 900000), post)[0] == 202
+        assert server.request("POST", endpoint, sampling_call(14, 900000),
+                              {"Content-Type": "application/json"})[0] == 202
 
 
 def test_legacy_requests_in_progress_count_their_request_headers():
@@ -1052,26 +1061,10 @@ def test_legacy_requests_in_progress_count_their_request_headers():
     # headers were all accepted, where --max-held-body-bytes 200000 allows
     # three of them.
     with legacy_session("--max-held-body-bytes", "200000") as (server, events, endpoint):
-        post = {"Content-Type": "application/json"}
-        init = initialize_message(protocolVersion="2024-11-05", capabilities={"sampling": {}})
-        assert server.request("POST", endpoint, init, post)[0] == 202
-        assert next_message(events)["id"] == 1
-        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
-                              post)[0] == 202
-
-        padded = {**post, "X-Pad": "p" * 60000}
-        asked = []
-        for rid in (10, 11, 12):
-            assert server.request("POST", endpoint, sampling_call(rid, 100), padded)[0] == 202
-            asked.append(next_message(events)["id"])
-        status, _, body = server.request("POST", endpoint, sampling_call(13, 100), padded)
-        assert status == 503, body
-
-        # Answered, the requests give their headers' bytes back.
-        for rid in asked:
-            assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
-        assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
-        assert server.request("POST", endpoint, sampling_call(14, 150000), post)[0] == 202
+        three_held_then_refused(server, events, endpoint, 100, {"X-Pad": "p" * 60000})
+        # Answered, the requests gave their headers' bytes back.
+        assert server.request("POST", endpoint, sampling_call(14, 150000),
+                              {"Content-Type": "application/json"})[0] == 202
 
 
 def test_requests_whose_client_left_keep_their_bodies_held():

@@ -1090,6 +1090,31 @@ def test_listen_streams_of_the_2026_revision_hear_every_replica(replicas):
         listen.close()
 
 
+def store_events(redis, session, stream, numbers, size):
+    """Events of STREAM, numbered NUMBERS, of about SIZE bytes each, as a
+    replica writes them: "STREAM NUMBER DATA"."""
+    message = json.dumps({"jsonrpc": "2.0", "method": "notifications/message", "params": {
+        "level": "info", "data": "x" * size}})
+    for number in numbers:
+        redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"{stream} {number} {message}")
+
+
+def resume_at_once(replica, session, last_event_id, count=16):
+    """COUNT clients resuming at once with LAST_EVENT_ID: their answers."""
+    answers = []
+
+    def resume():
+        answers.append(replica.request("GET", session=session, headers={
+            "Accept": "text/event-stream", "Last-Event-ID": last_event_id, "MCP-Protocol-Version": RESUMABLE}))
+
+    threads = [threading.Thread(target=resume) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
 def test_concurrent_replays_read_only_their_streams_events(replicas, redis):
     """Clients resuming at once (many reconnecting with Last-Event-ID after a
     replica went away) each make the store read what their replay needs: the
@@ -1100,28 +1125,12 @@ def test_concurrent_replays_read_only_their_streams_events(replicas, redis):
     Redis send 256 MiB, queued at once in its output buffer."""
     one, = replicas(1, "conformance-server")
     two, = replicas(1, "conformance-server")
-    headers = {"MCP-Protocol-Version": RESUMABLE}
     session = initialize_resumable(one)
-    big = json.dumps({"jsonrpc": "2.0", "method": "notifications/message", "params": {
-        "level": "info", "data": "x" * (4 * 1024 * 1024 - 1024)}})
-    for number in range(1, 5):
-        redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"7 {number} {big}")
-    small = json.dumps({"jsonrpc": "2.0", "method": "notifications/message", "params": {
-        "level": "info", "data": "small"}})
-    redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"8 5 {small}")
+    store_events(redis, session, 7, range(1, 5), 4 * 1024 * 1024 - 1024)
+    store_events(redis, session, 8, [5], 5)
     peak = redis_memory_peak(redis)
 
-    answers = []
-
-    def resume():
-        answers.append(two.request("GET", session=session,
-                                   headers={"Accept": "text/event-stream", "Last-Event-ID": "8-5", **headers}))
-
-    threads = [threading.Thread(target=resume) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = resume_at_once(two, session, "8-5")
     assert [status for status, _, _ in answers] == [200] * 16, [a[2][:200] for a in answers]
     assert all(messages(body) == [] for _, _, body in answers)
     grown = redis_memory_peak(redis) - peak
@@ -1131,32 +1140,19 @@ def test_concurrent_replays_read_only_their_streams_events(replicas, redis):
 def test_concurrent_replays_are_bounded_before_the_store_is_asked(replicas, redis):
     """Replays in flight count among the bytes held for clients
     (max-held-body-bytes) from before the store is asked, for as much as
-    they may read (16 MiB), and then for what they send: clients resuming
-    a 16 MB stream at once get 503 with Retry-After past the budget, and
-    neither Redis nor the replica holds more for them. Before, every
-    replay was read first and refused after: 16 clients made Redis queue
-    16 replies of 16 MB."""
+    they may read, and then for what they send: clients resuming a 16 MB
+    stream at once get 503 with Retry-After past the budget, and neither
+    Redis nor the replica holds more for them. Before, every replay was
+    read first and refused after: 16 clients made Redis queue 16 replies
+    of 16 MB, and the replica dropped its Redis connection (503, "the
+    session store cannot be reached", for every client)."""
     one, = replicas(1, "conformance-server")
     two, = replicas(1, "conformance-server")
-    headers = {"MCP-Protocol-Version": RESUMABLE}
     session = initialize_resumable(one)
-    big = json.dumps({"jsonrpc": "2.0", "method": "notifications/message", "params": {
-        "level": "info", "data": "x" * (4 * 1024 * 1024 - 1024)}})
-    for number in range(1, 5):
-        redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"7 {number} {big}")
+    store_events(redis, session, 7, range(1, 5), 4 * 1024 * 1024 - 1024)
     peak = redis_memory_peak(redis)
 
-    answers = []
-
-    def resume():
-        answers.append(two.request("GET", session=session,
-                                   headers={"Accept": "text/event-stream", "Last-Event-ID": "7-0", **headers}))
-
-    threads = [threading.Thread(target=resume) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = resume_at_once(two, session, "7-0")
     statuses = sorted(status for status, _, _ in answers)
     assert set(statuses) <= {200, 503} and 200 in statuses, statuses
     for status, answer_headers, body in answers:
@@ -1167,6 +1163,5 @@ def test_concurrent_replays_are_bounded_before_the_store_is_asked(replicas, redi
     grown = redis_memory_peak(redis) - peak
     assert grown < 80 * 1024 * 1024, f"Redis's memory peaked {grown} bytes higher"
     # Nothing stays counted: one replay of it fits again.
-    status, _, body = two.request("GET", session=session,
-                                  headers={"Accept": "text/event-stream", "Last-Event-ID": "7-0", **headers})
+    status, _, body = resume_at_once(two, session, "7-0", 1)[0]
     assert status == 200 and len(messages(body)) == 4, (status, body[:200])
