@@ -1533,26 +1533,56 @@ def test_legacy_listen_streams_count_their_north_context():
         assert next_message(events)["method"] == "notifications/subscriptions/acknowledged"
 
 
+def tool_call(rid, name, size):
+    """A call of the flood server's tool NAME with its argument size."""
+    return {"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+            "params": {"name": name, "arguments": {"size": size}}}
+
+
+def long_call(rid):
+    """A call of the flood server that runs on (until its client leaves)."""
+    return {"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+            "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1}}}
+
+
+def send_batch(server, batch, source=None):
+    """A POST of BATCH (revision 2025-03-26, answered in JSON) on a
+    connection of its own (from SOURCE): the connection."""
+    sock = raw_connection(server.port, source=source)
+    sock.sendall(http_request("POST", "/mcp", json.dumps(batch).encode(),
+                              {**MCP_HEADERS, "MCP-Protocol-Version": "2025-03-26"}))
+    return sock
+
+
+@contextlib.contextmanager
+def batch_flood_server(*args):
+    """The flood server (with ARGS, a small ASan quarantine) and a list for
+    the connections a test opens: (server, sockets). The server must stop
+    cleanly after (also no sanitizer report)."""
+    server = Server(*args, program=FLOOD_SERVER, env=small_env())
+    sockets = []
+    try:
+        yield server, sockets
+        for sock in sockets:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
+
+
 def test_answers_waiting_in_a_json_batch_are_bounded():
     """The answers of a batch answered in JSON wait for its last request:
     batches whose last request runs long, the others answering large, must
     not make the server keep their answers without bound (they count among
     the bodies held, max-held-body-bytes, with the body of their POST)."""
-    server = Server("--stateless", "--max-held-body-bytes", str(16 << 20), program=FLOOD_SERVER,
-                    env=small_env())
-    sockets = []
-    try:
+    with batch_flood_server("--stateless", "--max-held-body-bytes", str(16 << 20)) as (server, sockets):
         baseline = rss_kib(server.pid)
         # 32 small POSTs, each keeping 16 MiB of answers: 512 MiB.
         for b in range(32):
-            batch = [{"jsonrpc": "2.0", "id": f"long{b}", "method": "tools/call",
-                      "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1}}}] + \
-                    [{"jsonrpc": "2.0", "id": f"blob{b}-{i}", "method": "tools/call",
-                      "params": {"name": "blob", "arguments": {"size": 1 << 20}}} for i in range(16)]
-            sock = raw_connection(server.port)
-            sock.sendall(http_request("POST", "/mcp", json.dumps(batch).encode(),
-                                      {**MCP_HEADERS, "MCP-Protocol-Version": "2025-03-26"}))
-            sockets.append(sock)
+            sockets.append(send_batch(server, [long_call(f"long{b}")] +
+                                      [tool_call(f"blob{b}-{i}", "blob", 1 << 20) for i in range(16)]))
         # The POSTs past the bound are refused as when their bodies do not
         # fit; the others wait for their long request.
         answered = {}
@@ -1567,14 +1597,6 @@ def test_answers_waiting_in_a_json_batch_are_bounded():
         grown = rss_kib(server.pid) - baseline
         assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
         assert sum(data.startswith(b"HTTP/1.1 503") for data in answered.values()) >= 32 - 2
-        for sock in sockets:
-            sock.close()
-        # A clean exit: also no sanitizer report in the server.
-        assert server.stop() == 0, server.stderr()[-3000:]
-    finally:
-        for sock in sockets:
-            sock.close()
-        server.stop()
 
 
 def test_first_answer_of_a_json_batch_is_kept_as_text_only():
@@ -1585,22 +1607,13 @@ def test_first_answer_of_a_json_batch_is_kept_as_text_only():
     8 batches whose first answer was an error with 3 MiB of data, and
     whose last request ran on, made the server grow by 59 MB where their
     texts took 37."""
-    server = Server("--stateless", "--max-held-body-bytes", str(32 << 20), program=FLOOD_SERVER,
-                    env=small_env())
-    sockets = []
-    try:
+    with batch_flood_server("--stateless", "--max-held-body-bytes", str(32 << 20)) as (server, sockets):
         baseline = rss_kib(server.pid)
         for b in range(16):
-            batch = [{"jsonrpc": "2.0", "id": f"fail{b}", "method": "tools/call",
-                      "params": {"name": "fail", "arguments": {"size": 3 << 20}}},
-                     {"jsonrpc": "2.0", "id": f"long{b}", "method": "tools/call",
-                      "params": {"name": "flood", "arguments": {"count": 1 << 40, "size": 1}}}]
             # Each from an address of its own: one address holds at most a
             # quarter of the bound.
-            sock = raw_connection(server.port, source=f"127.0.0.{2 + b}")
-            sock.sendall(http_request("POST", "/mcp", json.dumps(batch).encode(),
-                                      {**MCP_HEADERS, "MCP-Protocol-Version": "2025-03-26"}))
-            sockets.append(sock)
+            sockets.append(send_batch(server, [tool_call(f"fail{b}", "fail", 3 << 20), long_call(f"long{b}")],
+                                      source=f"127.0.0.{2 + b}"))
             # One at a time: each batch's first answer is made before the
             # next batch is read.
             server.request("POST", "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"},
@@ -1609,10 +1622,3 @@ def test_first_answer_of_a_json_batch_is_kept_as_text_only():
         # 8 batches fit in the bound (4 MiB of text each, a quarter of the
         # bound per address), about 37 MiB; with their trees, 59 MiB.
         assert grown < 48 * 1024, f"RSS grew by {grown} KiB"
-        for sock in sockets:
-            sock.close()
-        assert server.stop() == 0, server.stderr()[-3000:]
-    finally:
-        for sock in sockets:
-            sock.close()
-        server.stop()
