@@ -802,7 +802,8 @@ edit_read (NorthMcpSessionManager *self,
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) refused = NULL;
   gboolean gone = op->error == NULL && op->value == NULL;
-  guint dropped = 0;
+  gboolean unchanged;
+  guint changes, dropped = 0;
 
   if (self == NULL || self->store == NULL || north_mcp_session_manager_lookup (self, op->id) != session)
     {
@@ -828,11 +829,16 @@ edit_read (NorthMcpSessionManager *self,
     dropped = north_mcp_session_record_apply (session, json_node_get_object (node));
   g_clear_pointer (&op->before, g_bytes_unref); /* read again: overtaken */
   op->before = north_mcp_session_record_new (session);
+  changes = north_mcp_session_get_changes (session);
   north_mcp_session_edit_apply (session, op->edit, &refused);
+  /* A change that changes nothing (the level the session has, a URI it
+   * does not watch) is not written, nor told to every process: a client
+   * could send one per request. */
+  unchanged = north_mcp_session_get_changes (session) == changes;
   attach_session (self, session);
   if (dropped > 0)
     drop_from_record (self, session, dropped);
-  if (refused != NULL || gone)
+  if (refused != NULL || gone || (unchanged && node != NULL))
     {
       end_edit (op, refused);
       if (gone && *op->alive != NULL) /* the answer may free the manager */

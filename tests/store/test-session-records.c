@@ -1111,6 +1111,99 @@ test_unstored_changes_do_not_flood_the_log (void)
   north_mcp_session_manager_free (manager);
 }
 
+/* --- changes that change nothing --- */
+
+/* How many times redis-server ran @command (scripts' calls included) since
+ * the last CONFIG RESETSTAT (commands_processed()). */
+static guint64
+command_calls (const char *command)
+{
+  g_autofree char *port = g_strdup_printf ("%u", redis.port);
+  const char *info[] = { "redis-cli", "-p", port, "INFO", "commandstats", NULL };
+  g_autofree char *needle = g_strdup_printf ("cmdstat_%s:calls=", command);
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *line;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) info, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, NULL, &error));
+  g_assert_no_error (error);
+  line = strstr (out, needle);
+  return line != NULL ? g_ascii_strtoull (line + strlen (needle), NULL, 10) : 0;
+}
+
+typedef struct
+{
+  const char      *uri;    /* unsubscribed from; NULL: the level set */
+  NorthMcpLogLevel level;
+  gboolean         done;
+} Idle;
+
+static gboolean
+change_idly (NorthMcpSession *session, gpointer data, GError **error)
+{
+  Idle *idle = data;
+
+  if (idle->uri != NULL)
+    north_mcp_session_unsubscribe (session, idle->uri);
+  else
+    north_mcp_session_set_log_level (session, idle->level);
+  return TRUE;
+}
+
+static void
+idle_answered (NorthMcpSession *session, const GError *error, gpointer data)
+{
+  g_assert_no_error ((GError *) error);
+  ((Idle *) data)->done = TRUE;
+}
+
+/* logging/setLevel to the level the session has, resources/unsubscribe of
+ * a URI it does not watch: the record is read, and left as it is. Written
+ * back and announced, any client made one write and one message to every
+ * process per request. */
+static void
+test_idle_changes_are_not_stored (void)
+{
+  g_autoptr(NorthMcpStateStore) store = NULL;
+  NorthMcpSessionManager *manager = manager_new (&store);
+  NorthMcpSession *session = open_saved (manager);
+  Idle level = { NULL, NORTH_MCP_LOG_LEVEL_WARNING };
+  gboolean settled = FALSE;
+  g_auto(GStrv) stored = NULL;
+
+  north_mcp_session_edit (session, change_idly, idle_answered, &level, NULL);
+  test_wait_for (&level.done, "the level");
+  g_free (edit_and_wait (session, "notes://a"));
+  /* The reloads of those changes come back. */
+  g_timeout_add (500, test_set_flag, &settled);
+  test_wait_for (&settled, "the reloads");
+  commands_processed ();
+
+  for (guint i = 0; i < 10; i++)
+    {
+      Idle same = { NULL, NORTH_MCP_LOG_LEVEL_WARNING };
+      Idle never = { "notes://never", 0 };
+
+      north_mcp_session_edit (session, change_idly, idle_answered, &same, NULL);
+      test_wait_for (&same.done, "the same level");
+      north_mcp_session_edit (session, change_idly, idle_answered, &never, NULL);
+      test_wait_for (&never.done, "the unsubscription");
+    }
+  settled = FALSE;
+  g_timeout_add (500, test_set_flag, &settled);
+  test_wait_for (&settled, "any reloads");
+
+  g_assert_cmpuint (command_calls ("publish"), ==, 0);
+  g_assert_cmpuint (command_calls ("set"), ==, 0);
+  g_assert_cmpuint (command_calls ("get"), >=, 20);
+  g_assert_cmpint (north_mcp_session_get_log_level (session), ==, NORTH_MCP_LOG_LEVEL_WARNING);
+  stored = stored_subscriptions (store, session);
+  g_assert_cmpstrv (stored, ((const char * const[]) { "notes://a", NULL }));
+
+  north_mcp_session_manager_free (manager);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1137,6 +1230,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session-records/edit-overtaken-as-the-store-closes",
                    test_edit_overtaken_as_the_store_closes);
   g_test_add_func ("/session-records/edit-not-stored-is-refused", test_edit_not_stored_is_refused);
+  g_test_add_func ("/session-records/idle-changes-are-not-stored", test_idle_changes_are_not_stored);
   g_test_add_func ("/session-records/unstored-changes-do-not-flood-the-log",
                    test_unstored_changes_do_not_flood_the_log);
   status = g_test_run ();
