@@ -46,7 +46,8 @@ void             north_mcp_context_pop_current       (NorthMcpContext      *self
  * disposed, so that a feature replaced or removed while an asynchronous
  * call of it is pending keeps its handler's data for that call. The
  * results of a tool are checked against its output schema (when it has
- * one) before they are sent. */
+ * one) before they are sent. The request's span names the feature only
+ * once it is set (north_mcp_trace_request_confirm_target()). */
 void             north_mcp_context_set_feature       (NorthMcpContext      *self,
                                                       NorthMcpFeature      *feature);
 

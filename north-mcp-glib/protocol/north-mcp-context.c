@@ -895,6 +895,8 @@ north_mcp_context_set_feature (NorthMcpContext *self,
                                NorthMcpFeature *feature)
 {
   g_set_object (&self->feature, feature);
+  if (self->span != NULL)
+    north_mcp_trace_request_confirm_target (self->span);
 }
 
 /* The tool whose output schema the results are checked against, or NULL. */

@@ -310,6 +310,8 @@ north_mcp_dispatch_require_named (NorthMcpProtocolHost *host,
   feature = north_mcp_protocol_host_lookup (host, kind, name);
   if (feature == NULL)
     north_mcp_dispatch_unknown (context, what, name);
+  else /* its span may name it, even if the call goes no further */
+    north_mcp_context_set_feature (context, feature);
   return feature;
 }
 

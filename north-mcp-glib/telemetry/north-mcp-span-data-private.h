@@ -47,6 +47,17 @@ void          (north_mcp_span_data_add_static_attribute) (NorthMcpSpanData *self
 #define north_mcp_span_data_add_static_attribute(self, key, value) \
   (north_mcp_span_data_add_static_attribute) ((self), "" key, sizeof (key) - 1, (value))
 
+/* Renames @self, until it ends, to @static_name (static storage). */
+void          north_mcp_span_data_set_static_name (NorthMcpSpanData *self,
+                                               const char                *static_name);
+/* The request path names its span after what the client asked for
+ * before it knows whether that exists: @static_key is the attribute that
+ * names it, kept until taken (NULL when none is, or it was taken
+ * already). Safe from any thread. */
+void          north_mcp_span_data_set_unconfirmed (NorthMcpSpanData *self,
+                                               const char                *static_key);
+const char   *north_mcp_span_data_take_unconfirmed (NorthMcpSpanData *self);
+
 /* What NorthMcpSpan's methods do (see north-mcp-span.c). */
 const char   *north_mcp_span_data_get_name     (NorthMcpSpanData *self);
 const char   *north_mcp_span_data_get_trace_id (NorthMcpSpanData *self);

@@ -89,6 +89,7 @@ struct _NorthMcpSpanData
   char                *status_message;
   gboolean             ended;
   guint                text_used;
+  gpointer             unconfirmed; /* atomic: a static attribute key */
   Attribute            inline_attributes[INLINE_ATTRIBUTES];
   char                 text[INLINE_TEXT];
 };
@@ -372,6 +373,35 @@ void
   attribute->key_length = key_length;
   attribute->flags = 0;
   attribute_keep_string (self, attribute, value);
+}
+
+/* A static name: nothing to copy, nor to free (the old name stays with
+ * the span, where a caller may still read it). */
+void
+north_mcp_span_data_set_static_name (NorthMcpSpanData *self,
+                                     const char       *static_name)
+{
+  g_mutex_lock (&self->lock);
+  if (!self->ended)
+    {
+      self->name = static_name;
+      self->name_length = strlen (static_name);
+      self->name_escape = !north_mcp_otlp_is_plain (static_name, self->name_length);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+north_mcp_span_data_set_unconfirmed (NorthMcpSpanData *self,
+                                     const char       *static_key)
+{
+  g_atomic_pointer_set (&self->unconfirmed, (gpointer) static_key);
+}
+
+const char *
+north_mcp_span_data_take_unconfirmed (NorthMcpSpanData *self)
+{
+  return g_atomic_pointer_exchange (&self->unconfirmed, NULL);
 }
 
 const NorthMcpTraceParent *

@@ -39,6 +39,12 @@ typedef struct
 NorthMcpSpanData *north_mcp_trace_request_begin (NorthMcpTracer             *tracer,
                                                gboolean                    log_handling,
                                                const NorthMcpTraceRequest *request);
+/* The tool, prompt or resource the request names exists (the protocol
+ * layer found it): the span keeps its name. Until then, and at its end if
+ * never, the span stands for it with NORTH_MCP_TRACE_UNKNOWN_TARGET (a
+ * client could push any number of distinct names into traces). */
+#define NORTH_MCP_TRACE_UNKNOWN_TARGET "_OTHER"
+void          north_mcp_trace_request_confirm_target (NorthMcpSpanData *span);
 void          north_mcp_trace_request_end     (NorthMcpSpanData *span,
                                                JsonNode        *response);
 void          north_mcp_trace_tool_error      (NorthMcpSpanData *span,

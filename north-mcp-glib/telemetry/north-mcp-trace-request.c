@@ -77,11 +77,18 @@ add_request_attributes (NorthMcpSpanData           *span,
     {
       north_mcp_span_data_add_static_attribute (span, "gen_ai.tool.name", target);
       north_mcp_span_data_add_static_attribute (span, "gen_ai.operation.name", "execute_tool");
+      north_mcp_span_data_set_unconfirmed (span, "gen_ai.tool.name");
     }
   else if (target != NULL)
-    north_mcp_span_data_add_static_attribute (span, "gen_ai.prompt.name", target);
+    {
+      north_mcp_span_data_add_static_attribute (span, "gen_ai.prompt.name", target);
+      north_mcp_span_data_set_unconfirmed (span, "gen_ai.prompt.name");
+    }
   if (strcmp (method, "resources/read") == 0 && (uri = params_string (request->params, "uri")) != NULL)
-    north_mcp_span_data_add_static_attribute (span, "mcp.resource.uri", uri);
+    {
+      north_mcp_span_data_add_static_attribute (span, "mcp.resource.uri", uri);
+      north_mcp_span_data_set_unconfirmed (span, "mcp.resource.uri");
+    }
   if (id != NULL && JSON_NODE_HOLDS_VALUE (id))
     {
       if (json_node_get_value_type (id) == G_TYPE_STRING)
@@ -175,6 +182,29 @@ north_mcp_trace_request_begin (NorthMcpTracer             *tracer,
   return span;
 }
 
+void
+north_mcp_trace_request_confirm_target (NorthMcpSpanData *span)
+{
+  north_mcp_span_data_take_unconfirmed (span);
+}
+
+/* A name a client sent that names nothing that exists leaves the span:
+ * each distinct one would be a new value (a new series) in the tracing
+ * backend, and any client can send as many as it likes. */
+static void
+forget_unconfirmed_target (NorthMcpSpanData *span)
+{
+  const char *key = north_mcp_span_data_take_unconfirmed (span);
+
+  if (key == NULL)
+    return;
+  north_mcp_span_data_set_string (span, key, NORTH_MCP_TRACE_UNKNOWN_TARGET);
+  if (strcmp (key, "gen_ai.tool.name") == 0)
+    north_mcp_span_data_set_static_name (span, "tools/call " NORTH_MCP_TRACE_UNKNOWN_TARGET);
+  else if (strcmp (key, "gen_ai.prompt.name") == 0)
+    north_mcp_span_data_set_static_name (span, "prompts/get " NORTH_MCP_TRACE_UNKNOWN_TARGET);
+}
+
 /* @response: the JSON-RPC response, when the context has it as a tree. */
 void
 north_mcp_trace_request_end (NorthMcpSpanData *span,
@@ -183,6 +213,8 @@ north_mcp_trace_request_end (NorthMcpSpanData *span,
   JsonObject *object = response != NULL && JSON_NODE_HOLDS_OBJECT (response)
                        ? json_node_get_object (response) : NULL;
   JsonNode *error = object != NULL ? json_object_get_member (object, "error") : NULL;
+
+  forget_unconfirmed_target (span);
 
   if (error != NULL && JSON_NODE_HOLDS_OBJECT (error) && north_mcp_span_data_is_recording (span))
     {

@@ -162,8 +162,48 @@ def test_new_trace_without_traceparent_and_errors_redacted(start, receiver):
     assert "events" not in add
     text = json.dumps(collector.exports)
     assert result["content"][0]["text"] not in text
-    nope = wait_for(lambda: spans_named(collector, "tools/call nope"))[0]
+    nope = wait_for(lambda: spans_named(collector, "tools/call _OTHER"))[0]
     assert nope["status"]["code"] == 2
+
+
+def test_names_of_what_does_not_exist_stay_out_of_spans(start, receiver):
+    # A client names any tool, prompt or resource it likes: each distinct
+    # name in a span's name or attributes would be a new series in the
+    # tracing backend. Only what exists is named; the rest is _OTHER.
+    collector = receiver()
+    server = start("server-with-resources", env=otel_env(collector))
+    client = Client(server)
+    client.initialize()
+    for i in range(3):
+        response, _ = client.call("tools/call", {"name": f"no-tool-{i}", "arguments": {}})
+        assert "error" in response or response["result"].get("isError"), response
+        response, _ = client.call("prompts/get", {"name": f"no-prompt-{i}"})
+        assert "error" in response, response
+        response, _ = client.call("resources/read", {"uri": f"other://no-resource-{i}"})
+        assert "error" in response, response
+    # What exists keeps its name, even when the call fails.
+    response, _ = client.call("prompts/get", {"name": "summarize_note", "arguments": {}})
+    assert "error" in response, response
+    response, _ = client.call("resources/read", {"uri": "notes://index"})
+    assert "result" in response, response
+    client.tool("add_note", {"title": "t", "text": "x"})
+
+    assert wait_for(lambda: spans_named(collector, "tools/call add_note"))
+    assert wait_for(lambda: len(spans_named(collector, "resources/read")) == 4)
+    assert wait_for(lambda: spans_named(collector, "prompts/get summarize_note"))
+    assert wait_for(lambda: len(spans_named(collector, "tools/call _OTHER")) == 3)
+    assert wait_for(lambda: len(spans_named(collector, "prompts/get _OTHER")) == 3)
+    assert "no-" not in json.dumps(collector.exports)
+    for span in spans_named(collector, "tools/call _OTHER"):
+        assert attributes(span)["gen_ai.tool.name"] == "_OTHER"
+        assert span["status"]["code"] == 2
+    for span in spans_named(collector, "prompts/get _OTHER"):
+        assert attributes(span)["gen_ai.prompt.name"] == "_OTHER"
+        assert span["status"]["code"] == 2
+    reads = sorted(attributes(span)["mcp.resource.uri"] for span in spans_named(collector, "resources/read"))
+    assert reads == ["_OTHER"] * 3 + ["notes://index"], reads
+    assert all(span["status"]["code"] == 2 for span in spans_named(collector, "resources/read")
+               if attributes(span)["mcp.resource.uri"] == "_OTHER")
 
 
 def test_error_details_when_asked(start, receiver):
