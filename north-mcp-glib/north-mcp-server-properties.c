@@ -422,7 +422,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * the open `subscriptions/listen` streams of the 2026-07-28 revision
    * (each counts about 4 KiB for itself plus its request as a tree, its
    * `resourceSubscriptions` included) and the `resources/subscribe` URIs
-   * of sessions (each its length plus 64 bytes). 0 for no limit.
+   * of sessions (each twice its length, for its copy and the server's
+   * index by URI, plus 64 bytes). 0 for no limit.
    *
    * These live as long as their clients like, so the per-session limits
    * alone would let many sessions keep gigabytes. A listen or a subscribe

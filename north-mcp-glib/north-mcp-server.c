@@ -910,7 +910,8 @@ north_mcp_server_get_revision_2026 (NorthMcpServer *self)
  * Tells the clients that subscribed to @uri (`resources/subscribe`) that
  * it changed (`notifications/resources/updated`). Other clients are not
  * told. 2026-07-28 clients get it on their `subscriptions/listen` streams
- * that asked for @uri. Safe to call from any thread.
+ * that asked for @uri. Safe to call from any thread. The sessions are
+ * found by @uri: an update costs its subscribers, not every session.
  *
  * Since: 0.1
  */

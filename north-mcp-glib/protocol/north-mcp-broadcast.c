@@ -43,9 +43,10 @@ send_on_main_context (NorthMcpProtocolHost *host,
                               func, outgoing, (GDestroyNotify) outgoing_free);
 }
 
-/* Calls @func with @data for every initialized session and tells the
- * 2026-07-28 listeners of @method (if any), as one fan-out that every
- * process sharing the state store repeats with @payload. */
+/* Calls @func with @data for every initialized session (with @uri: that
+ * watches @uri) and tells the 2026-07-28 listeners of @method (if any), as
+ * one fan-out that every process sharing the state store repeats with
+ * @payload. */
 static void
 fan_out (NorthMcpProtocolHost *host,
          JsonObject           *payload,
@@ -55,14 +56,35 @@ fan_out (NorthMcpProtocolHost *host,
          const char           *uri)
 {
   NorthMcpSessionManager *sessions = north_mcp_protocol_host_get_session_manager (host);
+  g_autoptr(GPtrArray) watchers = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
   GHashTableIter iter;
   gpointer session;
 
   north_mcp_session_manager_begin_fanout (sessions, payload);
-  north_mcp_session_manager_iter_init (sessions, &iter);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    if (north_mcp_session_get_initialized (session))
-      func (session, data);
+  if (uri == NULL)
+    {
+      north_mcp_session_manager_iter_init (sessions, &iter);
+      while (g_hash_table_iter_next (&iter, NULL, &session))
+        if (north_mcp_session_get_initialized (session))
+          func (session, data);
+    }
+  else
+    {
+      /* Its watchers only (a client may open sessions up to max-sessions):
+       * found by id, as a watcher may leave while others are told. */
+      watchers = g_ptr_array_new ();
+      ids = north_mcp_subscription_index_lookup (north_mcp_session_manager_get_subscribers (sessions), uri,
+                                                 watchers);
+      for (guint i = 0; i < ids->len; i++)
+        {
+          session = north_mcp_session_manager_lookup (sessions, g_ptr_array_index (ids, i));
+          north_mcp_session_manager_count_update_visit (sessions);
+          if (session != NULL && session == g_ptr_array_index (watchers, i) &&
+              north_mcp_session_get_initialized (session))
+            func (session, data);
+        }
+    }
   if (method != NULL)
     north_mcp_revision_2026_notify_listeners (host, method, uri);
   north_mcp_session_manager_end_fanout (sessions);

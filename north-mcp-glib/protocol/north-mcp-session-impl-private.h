@@ -10,6 +10,7 @@
 #pragma once
 
 #include "north-mcp-kept-budget-private.h"
+#include "north-mcp-subscription-index-private.h"
 #include "north-mcp-session-private.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,7 @@ struct _NorthMcpSession
   gsize             subscription_bytes; /* their lengths added up */
   guint             subscription_count; /* their number (the set's size) */
   NorthMcpKeptBudget *kept;        /* where they count, all sessions together */
+  NorthMcpSubscriptionIndex *index; /* where they are found by URI, or NULL */
   char             *kept_owner;    /* whose share they count in, while there are any */
   gint64            last_activity; /* monotonic, microseconds */
   /* Who created it: a digest of the identity (all zero: anonymous). */

@@ -24,6 +24,7 @@ struct _NorthMcpSessionManager
   guint       max_per_owner; /* of one identified owner; 0: no limit */
   GHashTable *owners;        /* owner digest -> set of its sessions (not held) */
   NorthMcpKeptBudget *kept;  /* what listens and subscriptions keep */
+  NorthMcpSubscriptionIndex *subscribers; /* the sessions that watch each URI */
   guint       timeout;       /* seconds idle; 0: never */
   GSource    *expiry_source; /* while an HTTP transport runs */
 
@@ -38,6 +39,7 @@ struct _NorthMcpSessionManager
   GHashTable *work;          /* session id -> what is under way on its record (store.c) */
   char       *origin;        /* this process, in what it publishes */
   guint       fanout_depth;  /* inside begin_fanout/end_fanout */
+  guint64     update_visits; /* sessions resource updates looked at */
   gboolean    receiving;     /* running a fan-out another process started */
   NorthMcpSessionManagerBroadcastFunc broadcast_func;
   gpointer    broadcast_data;

@@ -13,6 +13,7 @@
 
 #include "north-mcp-channel-private.h"
 #include "north-mcp-kept-budget-private.h"
+#include "north-mcp-subscription-index-private.h"
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-session.h"
 #include "north-mcp-user.h"
@@ -63,6 +64,13 @@ void             north_mcp_session_manager_close              (NorthMcpSessionMa
 void             north_mcp_session_manager_close_all          (NorthMcpSessionManager *self);
 GList           *north_mcp_session_manager_get_sessions       (NorthMcpSessionManager *self);
 /* For notifications to every session without copying the list. */
+/* The sessions that watch each URI (they are found there once inserted;
+ * one that left the manager may still be: look its id up). */
+NorthMcpSubscriptionIndex *north_mcp_session_manager_get_subscribers (NorthMcpSessionManager *self);
+/* How many sessions the fan-outs of resource updates looked at (tests
+ * count the work of one), and counting one more. */
+guint64          north_mcp_session_manager_get_update_visits  (NorthMcpSessionManager *self);
+void             north_mcp_session_manager_count_update_visit (NorthMcpSessionManager *self);
 void             north_mcp_session_manager_iter_init          (NorthMcpSessionManager *self,
                                                                GHashTableIter         *iter);
 

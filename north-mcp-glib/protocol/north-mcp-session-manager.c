@@ -32,6 +32,7 @@ north_mcp_session_manager_new (void)
                                         (GDestroyNotify) g_hash_table_unref);
   self->watched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->kept = north_mcp_kept_budget_new (0);
+  self->subscribers = north_mcp_subscription_index_new ();
   self->origin = north_mcp_random_id (NULL);
   if (self->origin == NULL)
     self->origin = g_strdup_printf ("%d-%" G_GINT64_FORMAT, (int) getpid (), g_get_real_time ());
@@ -55,6 +56,7 @@ north_mcp_session_manager_free (NorthMcpSessionManager *self)
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->owners);
   north_mcp_kept_budget_unref (self->kept);
+  north_mcp_subscription_index_unref (self->subscribers);
   g_free (self);
 }
 
@@ -153,6 +155,7 @@ north_mcp_session_manager_insert (NorthMcpSessionManager *self,
 
   g_hash_table_insert (self->sessions, g_strdup (north_mcp_session_get_id (session)),
                        g_object_ref (session));
+  north_mcp_session_set_subscription_index (session, self->subscribers);
   dropped = north_mcp_session_set_kept_budget (session, self->kept);
   if (owned != NULL)
     g_hash_table_add (owned, session);
@@ -269,6 +272,24 @@ north_mcp_session_manager_iter_init (NorthMcpSessionManager *self,
                                      GHashTableIter         *iter)
 {
   g_hash_table_iter_init (iter, self->sessions);
+}
+
+NorthMcpSubscriptionIndex *
+north_mcp_session_manager_get_subscribers (NorthMcpSessionManager *self)
+{
+  return self->subscribers;
+}
+
+guint64
+north_mcp_session_manager_get_update_visits (NorthMcpSessionManager *self)
+{
+  return self->update_visits;
+}
+
+void
+north_mcp_session_manager_count_update_visit (NorthMcpSessionManager *self)
+{
+  self->update_visits++;
 }
 
 GPtrArray *

@@ -7,6 +7,7 @@
 #include "north-mcp-session.h"
 #include "north-mcp-channel-private.h"
 #include "north-mcp-kept-budget-private.h"
+#include "north-mcp-subscription-index-private.h"
 #include "north-mcp-user.h"
 
 G_BEGIN_DECLS
@@ -186,6 +187,10 @@ guint            north_mcp_session_set_subscriptions      (NorthMcpSession     *
  * not (the session no longer watches them). */
 guint            north_mcp_session_set_kept_budget        (NorthMcpSession     *self,
                                                            NorthMcpKeptBudget  *kept);
+/* Where the URIs are found by the updates of each (the session manager's
+ * index; NULL: nowhere); those watched already move there. */
+void             north_mcp_session_set_subscription_index (NorthMcpSession           *self,
+                                                           NorthMcpSubscriptionIndex *index);
 /* Idle tracking for expiry: every message received touches the session;
  * it is busy while a request of it runs, a request to its client waits,
  * or its standalone stream is open. Times are monotonic microseconds. */

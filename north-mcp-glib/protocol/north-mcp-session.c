@@ -50,6 +50,9 @@ north_mcp_session_finalize (GObject *object)
 {
   NorthMcpSession *self = NORTH_MCP_SESSION (object);
 
+  /* Out of the index before the id goes: a fan-out may read it there. */
+  clear_subscriptions (self);
+  g_clear_pointer (&self->index, north_mcp_subscription_index_unref);
   g_free (self->id);
   g_free (self->trace_digest);
   g_free (self->protocol_version);
@@ -57,7 +60,6 @@ north_mcp_session_finalize (GObject *object)
   g_clear_pointer (&self->client_info, json_object_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
-  clear_subscriptions (self);
   g_clear_pointer (&self->subscriptions, g_hash_table_unref);
   g_clear_pointer (&self->kept, north_mcp_kept_budget_unref);
 
@@ -668,20 +670,28 @@ north_mcp_session_close (NorthMcpSession *self)
 
 /* Resource subscriptions. */
 
-/* What a watched URI of @length bytes costs among what all sessions keep. */
+/* What a watched URI of @length bytes costs among what all sessions keep:
+ * its copy here and the index's (which all its watchers share; counted
+ * for each, it is counted at least once). */
 static guint64
 subscription_cost (gsize length)
 {
-  return length + NORTH_MCP_KEPT_BUDGET_URI_COST;
+  return 2 * (guint64) length + NORTH_MCP_KEPT_BUDGET_URI_COST;
 }
 
 /* Forgets every URI, giving back what they cost. */
 static void
 clear_subscriptions (NorthMcpSession *self)
 {
+  GHashTableIter iter;
+  gpointer uri;
+
   if (self->kept != NULL)
-    north_mcp_kept_budget_give_back (self->kept, self->kept_owner, self->subscription_bytes +
+    north_mcp_kept_budget_give_back (self->kept, self->kept_owner, 2 * (guint64) self->subscription_bytes +
                                      (guint64) self->subscription_count * NORTH_MCP_KEPT_BUDGET_URI_COST);
+  g_hash_table_iter_init (&iter, self->subscriptions);
+  while (self->index != NULL && g_hash_table_iter_next (&iter, &uri, NULL))
+    north_mcp_subscription_index_remove (self->index, uri, self);
   g_hash_table_remove_all (self->subscriptions);
   self->subscription_bytes = 0;
   self->subscription_count = 0;
@@ -721,6 +731,8 @@ add_subscription (NorthMcpSession  *self,
       !north_mcp_kept_budget_take (self->kept, self->kept_owner, subscription_cost (length), error))
     return FALSE;
   g_hash_table_add (self->subscriptions, g_strdup (uri));
+  if (self->index != NULL)
+    north_mcp_subscription_index_add (self->index, uri, self);
   self->subscription_bytes += length;
   self->subscription_count++;
   return TRUE;
@@ -747,6 +759,8 @@ north_mcp_session_unsubscribe (NorthMcpSession *self,
 
   if (!g_hash_table_remove (self->subscriptions, uri))
     return FALSE;
+  if (self->index != NULL)
+    north_mcp_subscription_index_remove (self->index, uri, self);
   self->subscription_bytes -= length;
   self->subscription_count--;
   if (self->kept != NULL)
@@ -796,6 +810,27 @@ north_mcp_session_set_kept_budget (NorthMcpSession    *self,
   g_clear_pointer (&self->kept, north_mcp_kept_budget_unref);
   self->kept = kept != NULL ? north_mcp_kept_budget_ref (kept) : NULL;
   return north_mcp_session_set_subscriptions (self, uris);
+}
+
+void
+north_mcp_session_set_subscription_index (NorthMcpSession           *self,
+                                          NorthMcpSubscriptionIndex *index)
+{
+  GHashTableIter iter;
+  gpointer uri;
+
+  if (self->index == index)
+    return;
+  g_hash_table_iter_init (&iter, self->subscriptions);
+  while (g_hash_table_iter_next (&iter, &uri, NULL))
+    {
+      if (self->index != NULL)
+        north_mcp_subscription_index_remove (self->index, uri, self);
+      if (index != NULL)
+        north_mcp_subscription_index_add (index, uri, self);
+    }
+  g_clear_pointer (&self->index, north_mcp_subscription_index_unref);
+  self->index = index != NULL ? north_mcp_subscription_index_ref (index) : NULL;
 }
 
 /**

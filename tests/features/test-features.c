@@ -1105,6 +1105,44 @@ test_resources_subscribe (Fixture       *fixture,
   result_of (fixture, 6);
 }
 
+/* An update is told to the subscribers of its URI, at the cost of those:
+ * it looked at every session, and a client that opened many (up to
+ * max-sessions) made every update cost that many. */
+static void
+test_resource_update_visits_its_subscribers (Fixture       *fixture,
+                                             gconstpointer  data)
+{
+  NorthMcpSessionManager *manager = north_mcp_server_get_session_manager (fixture->server);
+  g_autoptr(TestChannel) stream = test_channel_new (TRUE);
+  guint64 before;
+
+  add_standard_resources (fixture);
+  initialize (fixture, "{}");
+  for (guint i = 0; i < 200; i++)
+    initialize_session (fixture, north_mcp_server_create_session (fixture->server, NORTH_MCP_CHANNEL (stream)),
+                        "{}");
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://static-text\"}}");
+  result_of (fixture, 1);
+  test_channel_clear (fixture->standalone);
+
+  before = north_mcp_session_manager_get_update_visits (manager);
+  north_mcp_server_notify_resource_updated (fixture->server, "test://static-text");
+  g_assert_cmpuint (north_mcp_session_manager_get_update_visits (manager) - before, ==, 1);
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/updated"), ==, 1);
+
+  before = north_mcp_session_manager_get_update_visits (manager);
+  north_mcp_server_notify_resource_updated (fixture->server, "test://nobody-watches");
+  g_assert_cmpuint (north_mcp_session_manager_get_update_visits (manager) - before, ==, 0);
+
+  send (fixture, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"test://static-text\"}}");
+  result_of (fixture, 2);
+  before = north_mcp_session_manager_get_update_visits (manager);
+  north_mcp_server_notify_resource_updated (fixture->server, "test://static-text");
+  g_assert_cmpuint (north_mcp_session_manager_get_update_visits (manager) - before, ==, 0);
+  g_assert_cmpuint (count_method (fixture->standalone, "notifications/resources/updated"), ==, 1);
+  g_assert_cmpuint (test_channel_get_messages (stream)->len, ==, 0);
+}
+
 static void
 test_resources_list_changed (Fixture       *fixture,
                              gconstpointer  data)
@@ -3211,6 +3249,7 @@ main (int    argc,
   ADD ("/features/resources/read/errors", test_resources_read_errors);
   ADD ("/features/resources/templates", test_resource_templates);
   ADD ("/features/resources/subscribe", test_resources_subscribe);
+  ADD ("/features/resources/update-visits-its-subscribers", test_resource_update_visits_its_subscribers);
   ADD ("/features/resources/list-changed", test_resources_list_changed);
   ADD ("/features/capabilities", test_capabilities);
   ADD ("/features/prompts/list", test_prompts_list);

@@ -302,7 +302,8 @@ test_subscriptions_bytes_bound (void)
 }
 
 /* max-subscription-bytes: the URIs of all sessions count together, each
- * as its length and NORTH_MCP_KEPT_BUDGET_URI_COST; a session that ends,
+ * as twice its length (its copy, and the index by URI's) and
+ * NORTH_MCP_KEPT_BUDGET_URI_COST; a session that ends,
  * or a URI unsubscribed, gives its share back. Sessions join the budget of
  * the manager that holds them. */
 static void
@@ -316,7 +317,7 @@ test_subscriptions_bound_in_all (void)
   g_autoptr(GError) error = NULL;
   guint64 value = 0;
   /* Three URIs of 100 bytes fit, a fourth does not. */
-  const guint64 limit = 3 * (100 + NORTH_MCP_KEPT_BUDGET_URI_COST) + 50;
+  const guint64 limit = 3 * (2 * 100 + NORTH_MCP_KEPT_BUDGET_URI_COST) + 50;
   char uri[101];
 
   g_assert_cmpuint (north_mcp_server_get_max_subscription_bytes (server), ==, 128 * 1024 * 1024);
@@ -338,7 +339,7 @@ test_subscriptions_bound_in_all (void)
   g_assert_true (north_mcp_session_subscribe (first, uri, NULL));
   uri[0] = 'c';
   g_assert_true (north_mcp_session_subscribe (second, uri, NULL));
-  g_assert_cmpuint (north_mcp_kept_budget_get_used (kept), ==, 3 * (100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
+  g_assert_cmpuint (north_mcp_kept_budget_get_used (kept), ==, 3 * (2 * 100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
 
   /* Well within its own session's limits, past what all may keep. */
   uri[0] = 'd';
@@ -358,7 +359,7 @@ test_subscriptions_bound_in_all (void)
   /* ... and a session that ends. */
   north_mcp_session_manager_close (manager, first);
   g_clear_object (&first);
-  g_assert_cmpuint (north_mcp_kept_budget_get_used (kept), ==, 2 * (100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
+  g_assert_cmpuint (north_mcp_kept_budget_get_used (kept), ==, 2 * (2 * 100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
   g_assert_true (north_mcp_session_subscribe (second, "x", NULL));
 
   /* 0: no limit. */
@@ -391,7 +392,7 @@ test_subscriptions_share (void)
   char uri[101];
 
   /* Room for eight URIs of 100 bytes, two of them for one user. */
-  north_mcp_server_set_max_subscription_bytes (server, 8 * (100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
+  north_mcp_server_set_max_subscription_bytes (server, 8 * (2 * 100 + NORTH_MCP_KEPT_BUDGET_URI_COST));
   sessions[0] = north_mcp_session_manager_open (manager, NULL, alice, NULL);
   sessions[1] = north_mcp_session_manager_open (manager, NULL, alice, NULL);
   memset (uri, 'a', 100);
