@@ -222,10 +222,49 @@ tool.set_func(echo)
 server = NorthMcp.Server.new("plain", "1.0")
 server.add_tool(tool)
 
+def greet(prompt, context, arguments, *user_data):
+    result = NorthMcp.PromptResult.new(None)
+    result.add_text(NorthMcp.Role.USER, "plain hello " + arguments["name"])
+    return result
+
+def day(template, context, uri, variables, *user_data):
+    return NorthMcp.ResourceContents.new_text(uri, "text/plain", "plain day " + variables["n"])
+
+def months(context, argument, value, arguments, *user_data):
+    return [month for month in ("jan", "jun", "jul") if month.startswith(value)]
+
+prompt = NorthMcp.Prompt.new("greet", "Greet")
+prompt.add_argument("name", None, True)
+prompt.set_func(greet)
+prompt.set_completion_func(months)
+server.add_prompt(prompt)
+server.add_resource(NorthMcp.Resource.new_text("plain://note", "note", "text/plain", "plain note"))
+template = NorthMcp.ResourceTemplate.new("plain://day/{n}", "day")
+template.set_func(day)
+template.set_completion_func(months)
+server.add_resource_template(template)
+
 @server.tool()
 def shout(word: str) -> str:
     """Shout a word"""
     return word.upper()
+
+@server.prompt()
+def cheer(name: str) -> str:
+    return "python cheer " + name
+
+@server.resource("python://note")
+def note() -> str:
+    return "python note"
+
+@server.resource("python://day/{n}")
+def python_day(n: int) -> str:
+    return "python day %d" % n
+
+# The completion function set on them, with no @server.completion().
+for feature in server.list_prompts() + server.list_resource_templates():
+    if feature.get_name() in ("cheer", "python_day"):
+        feature.set_completion_func(months)
 
 sys.exit(server.run())
 '''
@@ -239,5 +278,18 @@ def test_plain_c_api_objects_next_to_the_override(tmp_path):
         client.initialize()
         assert text_of(client.call_tool("echo", {"word": "hi"})["result"]) == "plain hi"
         assert text_of(client.call_tool("shout", {"word": "hi"})["result"]) == "HI"
+        for name, text in (("greet", "plain hello ada"), ("cheer", "python cheer ada")):
+            messages = client.request("prompts/get", {"name": name, "arguments": {"name": "ada"}})
+            assert messages["result"]["messages"][0]["content"]["text"] == text
+        for uri, text in (("plain://note", "plain note"), ("plain://day/3", "plain day 3"),
+                          ("python://note", "python note"), ("python://day/3", "python day 3")):
+            contents = client.request("resources/read", {"uri": uri})["result"]["contents"]
+            assert contents[0]["text"] == text
+        for ref in ({"type": "ref/prompt", "name": "greet"}, {"type": "ref/prompt", "name": "cheer"},
+                    {"type": "ref/resource", "uri": "plain://day/{n}"},
+                    {"type": "ref/resource", "uri": "python://day/{n}"}):
+            got = client.request("completion/complete", {
+                "ref": ref, "argument": {"name": "name" if "name" in ref else "n", "value": "j"}})
+            assert got["result"]["completion"]["values"] == ["jan", "jun", "jul"], ref
     finally:
         client.close()

@@ -1956,21 +1956,38 @@ def _argument_description(hint, default):
     return schema.get("description")
 
 
-class _ResourceReader:
-    """How the server reads a resource made from a function; kept on the
-    resource (``_north_reader``) so that ``Context.read_resource()`` can
-    read it too, for as long as the server has it."""
+def _run(context, spec, values, finish):
+    """Runs the function of a resource or prompt with @values, strings
+    converted to its hints; completes @context through finish()."""
+    try:
+        kwargs = _convert_arguments(spec, values, context, text=True)
+    except Exception as error:
+        finish(context, None, error)
+        return
+    _invoke(context, spec.function, kwargs, finish)
 
-    def __init__(self, function, spec, mime_type):
-        self.function = function
+
+class _ResourceReader:
+    """How a resource or template made from a function reads; kept on it
+    (``_reader``) so that ``Context.read_resource()`` can read it too, for
+    as long as the server has it."""
+
+    def __init__(self, spec, mime_type, owner):
         self.spec = spec
         self.mime_type = mime_type
+        self.owner = owner
+
+    def read(self, context, uri, variables):
+        mime_type = self.mime_type
+        _run(context, self.spec, variables, _finisher(
+            self.owner, lambda context, value: context.return_resource_contents(
+                resource_contents_from_value(value, uri, mime_type))))
 
     def call(self, context, variables):
         kwargs = _convert_arguments(self.spec, variables, context, text=True)
         token = _current_context.set(context)
         try:
-            return self.function(**kwargs)
+            return self.spec.function(**kwargs)
         finally:
             _current_context.reset(token)
 
@@ -1983,15 +2000,110 @@ def _reader_at(server, uri):
     replaced since is not read, and not kept."""
     if server is None:
         return None, None
-    reader = getattr(server.lookup_resource(uri), "_north_reader", None)
+    reader = getattr(server.lookup_resource(uri), "_reader", None)
     if reader is not None:
         return reader, {}
     for template in server.list_resource_templates():
-        reader = getattr(template, "_north_reader", None)
+        reader = getattr(template, "_reader", None)
         variables = template.match(uri) if reader is not None else None
         if variables is not None:
             return reader, dict(variables)
     return None, None
+
+
+# The features made from functions override their class's virtual methods
+# rather than setting callbacks with set_async_func(): PyGObject 3.42 keeps
+# ~80 bytes for every callback it registers, for good, and a server that
+# adds and removes features as it runs would grow by each. As for
+# FunctionTool, __module__ gives each class a GType of its own (not taken
+# for an override of its parent, whose vfunc it would replace).
+
+def _complete(feature, parent, context, argument, value, arguments):
+    """The complete vfunc of prompts and templates made from functions: the
+    server's completion handler (``@server.completion()``, set as
+    ``_complete``), else what @parent does (the completion function set
+    on @feature, as for any other)."""
+    if feature._complete is None:
+        parent.do_complete(feature, context, argument, value, arguments)
+    else:
+        feature._complete(context, argument, value, arguments)
+
+
+class FunctionResource(NorthMcp.Resource):
+    """A resource whose contents a Python function returns (see
+    ``resource_from_function()``)."""
+
+    __gtype_name__ = "NorthMcpPythonFunctionResource"
+    __module__ = "gi.repository.NorthMcp.python"
+
+    def __init__(self, reader, uri, name):
+        super().__init__(uri=uri, name=name)
+        self._reader = reader
+
+    @property
+    def function(self):
+        """The Python function this resource runs."""
+        return self._reader.spec.function
+
+    def do_read(self, context):
+        self._reader.read(context, self.get_uri(), {})
+
+
+class FunctionResourceTemplate(NorthMcp.ResourceTemplate):
+    """A resource template whose resources a Python function returns, the
+    template's variables as its arguments (see
+    ``resource_from_function()``)."""
+
+    __gtype_name__ = "NorthMcpPythonFunctionResourceTemplate"
+    __module__ = "gi.repository.NorthMcp.python"
+    _complete = None
+
+    def __init__(self, reader, uri_template, name):
+        # Raises GLib.Error for an invalid template, as
+        # ResourceTemplate.new() does (the property would only warn).
+        NorthMcp.UriTemplate.new(uri_template)
+        super().__init__(uri_template=uri_template, name=name)
+        self._reader = reader
+
+    @property
+    def function(self):
+        """The Python function this template runs."""
+        return self._reader.spec.function
+
+    def do_read(self, context, uri, variables):
+        self._reader.read(context, uri, dict(variables or {}))
+
+    def do_complete(self, context, argument, value, arguments):
+        _complete(self, NorthMcp.ResourceTemplate, context, argument, value, arguments)
+
+
+class FunctionPrompt(NorthMcp.Prompt):
+    """A prompt whose messages a Python function returns (see
+    ``prompt_from_function()``)."""
+
+    __gtype_name__ = "NorthMcpPythonFunctionPrompt"
+    __module__ = "gi.repository.NorthMcp.python"
+    _complete = None
+
+    def __init__(self, spec, name, description=None):
+        super().__init__(name=name, description=description)
+        self._spec = spec
+        self._finish = _finisher("prompt '%s'" % name, lambda context, value: (
+            context.return_prompt_result(prompt_result_from_value(value, description))))
+
+    @property
+    def function(self):
+        """The Python function this prompt runs."""
+        return self._spec.function
+
+    def do_get(self, context, arguments):
+        _run(context, self._spec, dict(arguments or {}), self._finish)
+
+    def do_complete(self, context, argument, value, arguments):
+        _complete(self, NorthMcp.Prompt, context, argument, value, arguments)
+
+
+__all__ += ["FunctionResource", "FunctionResourceTemplate", "FunctionPrompt"]
 
 
 def resource_from_function(function, uri, name=None, description=None, *,
@@ -2006,9 +2118,10 @@ def resource_from_function(function, uri, name=None, description=None, *,
         description = inspect.getdoc(function)
     spec, _ = _describe_function(function, "resource", name)
     owner = "resource '%s'" % name
+    reader = _ResourceReader(spec, mime_type, owner)
 
     if "{" in uri:
-        made = NorthMcp.ResourceTemplate.new(uri, name)
+        made = FunctionResourceTemplate(reader, uri, name)
         variables = set(made.get_template().get_variables())
         required = {p for p, (_, has_default, _) in spec.parameters.items() if not has_default}
         unknown = required - variables
@@ -2024,22 +2137,7 @@ def resource_from_function(function, uri, name=None, description=None, *,
         if required:
             raise TypeError("%s: %s has no variables for the parameters %s"
                             % (owner, uri, sorted(required)))
-        made = NorthMcp.Resource.new(uri, name)
-    reader = _ResourceReader(function, spec, mime_type)
-    # Not @made itself: held by @made's callback, it would keep @made.
-    is_template = isinstance(made, NorthMcp.ResourceTemplate)
-
-    def read(resource, context, *rest):
-        read_uri = rest[0] if is_template else uri
-        values = dict(rest[1] or {}) if is_template else {}
-        finish = _finisher(owner, lambda context, value: context.return_resource_contents(
-            resource_contents_from_value(value, read_uri, mime_type)))
-        try:
-            kwargs = _convert_arguments(spec, values, context, text=True)
-        except Exception as error:
-            finish(context, None, error)
-            return
-        _invoke(context, function, kwargs, finish)
+        made = FunctionResource(reader, uri, name)
 
     if description:
         made.set_description(description)
@@ -2047,8 +2145,6 @@ def resource_from_function(function, uri, name=None, description=None, *,
         made.set_mime_type(mime_type)
     if title:
         made.set_title(title)
-    made.set_async_func(read)
-    made._north_reader = reader
     return made
 
 
@@ -2063,7 +2159,7 @@ def prompt_from_function(function, name=None, description=None, *, title=None):
     if description is None:
         description = inspect.getdoc(function)
     spec, _ = _describe_function(function, "prompt", name)
-    prompt = NorthMcp.Prompt.new(name, description)
+    prompt = FunctionPrompt(spec, name, description)
     signature = inspect.signature(function)
     for argument, (hint, has_default, _) in spec.parameters.items():
         prompt.add_argument(argument,
@@ -2071,18 +2167,6 @@ def prompt_from_function(function, name=None, description=None, *, title=None):
                             not has_default)
     if title:
         prompt.set_title(title)
-    finish = _finisher("prompt '%s'" % name, lambda context, value: context.return_prompt_result(
-        prompt_result_from_value(value, description)))
-
-    def get(prompt_, context, arguments, *_):
-        try:
-            kwargs = _convert_arguments(spec, dict(arguments or {}), context, text=True)
-        except Exception as error:
-            finish(context, None, error)
-            return
-        _invoke(context, function, kwargs, finish)
-
-    prompt.set_async_func(get)
     return prompt
 
 
@@ -2149,6 +2233,20 @@ def _complete_with(handler, reference):
                  CompletionContext(others) if others else None))
 
     return func
+
+
+def _complete_from(feature, handler):
+    """Has @handler (``@server.completion()``) complete the arguments of
+    @feature, a prompt or resource template."""
+    if isinstance(feature, NorthMcp.Prompt):
+        reference = PromptReference(feature.get_name())
+    else:
+        reference = ResourceTemplateReference(feature.get_uri_template())
+    complete = _complete_with(handler, reference)
+    if isinstance(feature, (FunctionPrompt, FunctionResourceTemplate)):
+        feature._complete = complete    # run by its vfunc: no callback to register
+    else:
+        feature.set_completion_async_func(complete)
 
 
 __all__ += ["PromptReference", "ResourceTemplateReference", "CompletionArgument",
@@ -2437,8 +2535,7 @@ class Server(NorthMcp.Server):
             if isinstance(made, NorthMcp.ResourceTemplate):
                 self.add_resource_template(made)
                 if self._completion is not None:
-                    made.set_completion_async_func(_complete_with(
-                        self._completion, ResourceTemplateReference(uri)))
+                    _complete_from(made, self._completion)
             else:
                 self.add_resource(made)
             return function
@@ -2453,8 +2550,7 @@ class Server(NorthMcp.Server):
             made = prompt_from_function(function, name, description, **kwargs)
             self.add_prompt(made)
             if self._completion is not None:
-                made.set_completion_async_func(_complete_with(
-                    self._completion, PromptReference(made.get_name())))
+                _complete_from(made, self._completion)
             return function
 
         if callable(name):
@@ -2471,12 +2567,8 @@ class Server(NorthMcp.Server):
         every prompt and resource template of the server."""
         def decorator(function):
             self._completion = function
-            for prompt in self.list_prompts():
-                prompt.set_completion_async_func(_complete_with(
-                    function, PromptReference(prompt.get_name())))
-            for template in self.list_resource_templates():
-                template.set_completion_async_func(_complete_with(
-                    function, ResourceTemplateReference(template.get_uri_template())))
+            for feature in self.list_prompts() + self.list_resource_templates():
+                _complete_from(feature, function)
             return function
 
         return decorator
