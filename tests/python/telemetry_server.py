@@ -69,15 +69,22 @@ def note(title: str) -> str:
 @mcp.tool()
 async def note_stats(title: str, ctx: Context) -> dict:
     """Counts the words of a note, read through the library's own
-    read_resource_async() (what the GJS and Vala bindings call; Python's
-    ctx.read_resource() calls the Python function itself), which makes the
-    read a child span of this call."""
+    read_resource_async() (what the GJS and Vala bindings call), which
+    makes the read a child span of this call."""
     future = asyncio.get_running_loop().create_future()
     ctx.read_resource_async("notes://" + title, None,
                             lambda source, result: future.set_result(source.read_resource_finish(result)))
     contents = await future
     text = contents.get_object_element(0).get_string_member("text")
     return {"title": title, "words": len(text.split())}
+
+
+@mcp.tool()
+async def note_words(title: str, ctx: Context) -> dict:
+    """The same with ctx.read_resource(), which goes through the library
+    too: the read is a child span of this call all the same."""
+    contents = await ctx.read_resource("notes://" + title)
+    return {"title": title, "words": len(contents[0].content.split())}
 
 
 if __name__ == "__main__":

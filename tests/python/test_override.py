@@ -888,6 +888,62 @@ def test_removed_and_replaced_resources_are_forgotten():
         "note %d" % (cycles - 1), "error -32002", "error -32002", "template x"]
 
 
+def test_read_resource_answers_as_the_resource_does(capfd):
+    """ctx.read_resource() goes through the library's resources/read: what
+    it returns and raises is what the resource's function returned and
+    raised, async or not; any resource of the server is read, also one made
+    without a function or returning a NorthMcp.ResourceContents."""
+    server = NorthMcp.Server("Reads", "1.0")
+
+    @server.resource("fail://{key}")
+    def fail(key: int) -> str:
+        raise KeyError("no key %d" % key)
+
+    @server.resource("later://bytes")
+    async def later() -> bytes:
+        await asyncio.sleep(0)
+        return b"\x00\x01"
+
+    @server.resource("made://fixed", mime_type="text/markdown")
+    def made() -> NorthMcp.ResourceContents:
+        return NorthMcp.ResourceContents.new_text("made://fixed", "text/markdown", "# made")
+
+    @server.resource("wrap://{uri}")
+    async def wrap(uri: str, ctx: NorthMcp.Context) -> str:
+        return "wrapped " + (await ctx.read_resource(uri))[0].content
+
+    server.add_resource(NorthMcp.Resource.new_text("plain://note", "note", "text/plain", "plain"))
+
+    @server.tool()
+    async def read(uri: str, ctx: NorthMcp.Context) -> list:
+        try:
+            return [[item.content if isinstance(item.content, str) else item.content.hex(),
+                     item.mime_type] for item in await ctx.read_resource(uri)]
+        except Exception as error:
+            return ["%s: %s" % (type(error).__name__, error), getattr(error, "code", None)]
+
+    server.set_stateless(True)
+    server.set_port(0)
+    server.start(NorthMcp.TransportKind.STREAMABLE_HTTP)
+    uris = ["fail://3", "fail://x", "later://bytes", "made://fixed", "plain://note",
+            "wrap://plain%3A%2F%2Fnote", "wrap://fail%3A%2F%2F4", "nothing://here"]
+    calls = [{"jsonrpc": "2.0", "id": n, "method": "tools/call",
+              "params": {"name": "read", "arguments": {"uri": uri}}} for n, uri in enumerate(uris)]
+    answers = serve_posts(server, calls)
+    server.stop()
+    assert [answer["result"]["structuredContent"]["result"] for answer in answers] == [
+        ["KeyError: 'no key 3'", None],
+        ["ArgumentError: argument 'key' must be an integer, got string", None],
+        [["0001", "application/octet-stream"]],
+        [["# made", "text/markdown"]],
+        [["plain", "text/plain"]],
+        [["wrapped plain", "text/plain"]],
+        ["KeyError: 'no key 4'", None],
+        ["McpError: Unknown resource: nothing://here", -32002]]
+    # The caller has the exceptions: no failure line for them.
+    assert "failed" not in capfd.readouterr().err
+
+
 def test_failure_lines_escape_what_the_client_sent(capfd, monkeypatch):
     # An exception's message often quotes the client's arguments: its
     # control characters are escaped, as the library's own log lines do,

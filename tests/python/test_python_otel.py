@@ -106,18 +106,23 @@ def test_python_citation_helper():
                                          "_north_metadata": {"renderer": "document", "content": "Only"}}
 
 
-def test_internal_resource_read_is_a_child_span(collector):
-    """A tool that reads the server's own resource: the read is a child
-    span of the tool call, in the caller's trace, not a trace of its own."""
+@pytest.mark.parametrize("tool", ["note_stats", "note_words"])
+def test_internal_resource_read_is_a_child_span(collector, tool):
+    """A tool that reads the server's own resource, with the library's
+    read_resource_async() or Python's ctx.read_resource(): the read is a
+    child span of the tool call, in the caller's trace, not a trace of its
+    own."""
     client = HttpClient(["/usr/bin/python3", os.path.join(ROOT, "tests", "python", "telemetry_server.py")])
     client.extra_headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
     try:
         client.initialize()
-        result = client.call_tool("note_stats", {"title": "todo"})["result"]
+        result = client.call_tool(tool, {"title": "todo"})["result"]
         assert result["structuredContent"] == {"title": "todo", "words": 2}
-        assert wait_for(lambda: any(s["name"] == "resources/read" for s in collector.spans()))
+        # The read ends first: exported with the call's span, if not before.
+        assert wait_for(lambda: f"tools/call {tool}" in {s["name"] for s in collector.spans()})
         spans = {span["name"]: span for span in collector.spans()}
-        call, read = spans["tools/call note_stats"], spans["resources/read"]
+        assert "resources/read" in spans, sorted(spans)
+        call, read = spans[f"tools/call {tool}"], spans["resources/read"]
         assert read["traceId"] == call["traceId"] == TRACE_ID
         assert read["parentSpanId"] == call["spanId"] and read["kind"] == 1
         assert {"key": "mcp.resource.uri", "value": {"stringValue": "notes://todo"}} in read["attributes"]

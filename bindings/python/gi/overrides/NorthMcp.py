@@ -49,6 +49,7 @@ import and constructor lines; see doc/getting-started-python.md):
 """
 
 import asyncio
+import base64
 import collections
 import collections.abc
 import contextvars
@@ -471,6 +472,18 @@ class ReadResourceContents(typing.NamedTuple):
     mime_type: typing.Optional[str] = None
 
 
+# Where Context.read_resource() collects the exception of the resource
+# function it runs, to raise that one as it was: the library hands back a
+# JSON-RPC error made of its message.
+_read_failures = contextvars.ContextVar("north_mcp_read_failures", default=None)
+
+
+def _serves(server, uri):
+    """Whether @server has a resource at @uri or a template matching it."""
+    return server is not None and (server.lookup_resource(uri) is not None or any(
+        template.match(uri) is not None for template in server.list_resource_templates()))
+
+
 class ElicitationResult:
     """What ``Context.elicit()`` returns for a schema given as a type:
     ``action`` ("accept", "decline" or "cancel") and, when accepted,
@@ -553,17 +566,35 @@ class Context(NorthMcp.Context):
         return json_to_python(roots)
 
     async def read_resource(self, uri):
-        """Reads one of this server's resources made with
-        ``@server.resource()`` (a fixed URI or a template); returns a list
-        of ``ReadResourceContents`` (``content``, ``mime_type``), as
-        FastMCP does."""
-        reader, variables = _reader_at(self.get_server(), uri)
-        if reader is None:
-            raise McpError("Unknown resource: %s" % uri, -32002)
-        value = reader.call(self, variables)
-        if inspect.isawaitable(value):
-            value = await value
-        return [ReadResourceContents(*_resource_parts(value, reader.mime_type))]
+        """Reads one of this server's resources (a fixed URI or a
+        template) as a ``resources/read`` would, through the library's
+        ``read_resource_async()``: a child span of this request's, cancelled
+        with it. Returns a list of ``ReadResourceContents`` (``content``,
+        ``mime_type``), as FastMCP does. The exception of a resource
+        function is raised here as it was; an unknown URI raises
+        ``McpError`` (-32002), as does any other failure."""
+        failures = []
+        # Set while the read starts: the function runs now, or in a task
+        # that copies this context.
+        token = _read_failures.set(failures)
+        try:
+            future = _gio_call(self.read_resource_async, self.read_resource_finish, uri,
+                               self.get_cancellable())
+        finally:
+            _read_failures.reset(token)
+        try:
+            contents = await future
+        except McpError as error:
+            if failures:
+                raise failures[0] from None
+            if (error.domain == _NORTH_MCP_DOMAIN and error.code == NorthMcp.Error.INVALID_ARGUMENT
+                    and not _serves(self.get_server(), uri)):
+                raise McpError("Unknown resource: %s" % uri, -32002) from None
+            raise
+        return [ReadResourceContents(item["text"] if "text" in item
+                                     else base64.b64decode(item.get("blob", "")),
+                                     item.get("mimeType"))
+                for item in json_to_python(contents)]
 
     @property
     def request_id(self):
@@ -1622,6 +1653,7 @@ def _log_exception(context, exception, owner):
 
 
 _JSONRPC_DOMAIN = GLib.quark_to_string(NorthMcp.jsonrpc_error_quark())
+_NORTH_MCP_DOMAIN = GLib.quark_to_string(NorthMcp.error_quark())
 
 
 def _is_jsonrpc_error(exception):
@@ -1895,7 +1927,9 @@ def resource_contents_from_value(value, uri, mime_type=None):
 
 def _finisher(owner, complete):
     """finish(context, value, exception) for resources and prompts: an
-    exception becomes a JSON-RPC error naming it."""
+    exception becomes a JSON-RPC error naming it; one of a function that
+    Context.read_resource() runs is also raised there, and not logged (its
+    caller has it)."""
     def finish(context, value, exception):
         if context.is_completed():
             return
@@ -1905,7 +1939,11 @@ def _finisher(owner, complete):
                 return
             except Exception as error:
                 exception = error
-        _log_exception(context, exception, owner)
+        failures = _read_failures.get()
+        if failures is None:
+            _log_exception(context, exception, owner)
+        else:
+            failures.append(exception)
         _return_error(context, exception)
     return finish
 
@@ -1968,9 +2006,7 @@ def _run(context, spec, values, finish):
 
 
 class _ResourceReader:
-    """How a resource or template made from a function reads; kept on it
-    (``_reader``) so that ``Context.read_resource()`` can read it too, for
-    as long as the server has it."""
+    """How a resource or template made from a function reads."""
 
     def __init__(self, spec, mime_type, owner):
         self.spec = spec
@@ -1983,32 +2019,6 @@ class _ResourceReader:
             self.owner, lambda context, value: context.return_resource_contents(
                 resource_contents_from_value(value, uri, mime_type))))
 
-    def call(self, context, variables):
-        kwargs = _convert_arguments(self.spec, variables, context, text=True)
-        token = _current_context.set(context)
-        try:
-            return self.spec.function(**kwargs)
-        finally:
-            _current_context.reset(token)
-
-
-def _reader_at(server, uri):
-    """The _ResourceReader of the resource made from a function that
-    @server has at @uri now, and the variables of @uri: the resource at
-    @uri, else the first template that matches; (None, None) when there is
-    none. Looked up on the server, not kept aside: a resource removed or
-    replaced since is not read, and not kept."""
-    if server is None:
-        return None, None
-    reader = getattr(server.lookup_resource(uri), "_reader", None)
-    if reader is not None:
-        return reader, {}
-    for template in server.list_resource_templates():
-        reader = getattr(template, "_reader", None)
-        variables = template.match(uri) if reader is not None else None
-        if variables is not None:
-            return reader, dict(variables)
-    return None, None
 
 
 # The features made from functions override their class's virtual methods
