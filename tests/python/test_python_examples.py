@@ -285,7 +285,8 @@ def test_plain_c_api_objects_next_to_the_override(tmp_path):
                           ("python://note", "python note"), ("python://day/3", "python day 3")):
             contents = client.request("resources/read", {"uri": uri})["result"]["contents"]
             assert contents[0]["text"] == text
-        for ref in ({"type": "ref/prompt", "name": "greet"}, {"type": "ref/prompt", "name": "cheer"},
+        for ref in ({"type": "ref/prompt", "name": "greet"},
+                    {"type": "ref/prompt", "name": "cheer"},
                     {"type": "ref/resource", "uri": "plain://day/{n}"},
                     {"type": "ref/resource", "uri": "python://day/{n}"}):
             got = client.request("completion/complete", {
