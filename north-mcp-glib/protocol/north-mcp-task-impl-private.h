@@ -116,11 +116,21 @@ void     north_mcp_task_runner_unref              (Runner               *runner)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, north_mcp_task_runner_unref)
 /* Stops the handler here (its record is the store's). */
 void     north_mcp_task_runner_drop               (Runner               *runner);
+/* Writes the record, changed: the handler lives as long as it. */
+void     north_mcp_task_runner_flush              (Runner               *runner);
 /* Takes @answers to the input requests @runner waits for; once none is
  * left, the handler's next round starts. */
 void     north_mcp_task_runner_take_answers       (Runner               *runner,
                                                    JsonObject           *answers);
 
+/* CANCEL_CHANNEL's and UPDATE_CHANNEL's messages (@user_data: the
+ * Tasks): for the handlers that run here. */
+void     north_mcp_tasks_on_cancel_message        (const char           *channel,
+                                                   GBytes               *message,
+                                                   gpointer              user_data);
+void     north_mcp_tasks_on_update_message        (const char           *channel,
+                                                   GBytes               *message,
+                                                   gpointer              user_data);
 /* UPDATE_ACK_CHANNEL's messages (@user_data: the Tasks). */
 void     north_mcp_tasks_on_update_ack            (const char           *channel,
                                                    GBytes               *message,

@@ -1,6 +1,6 @@
 /* north-mcp-task.c: the tasks extension (SEP-2663), see north-mcp-task-private.h:
- * the handlers of tasks; the client's tasks/ requests are
- * north-mcp-task-requests.c's
+ * the handlers of tasks; the client's tasks/ requests, and the cancels
+ * and updates other replicas relay, are north-mcp-task-requests.c's
  *
  * SPDX-License-Identifier: MIT
  */
@@ -13,12 +13,10 @@
 #include "north-mcp-dispatch-private.h"
 #include "north-mcp-error.h"
 #include "north-mcp-jsonrpc-private.h"
-#include "north-mcp-json-reader-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-log-throttle-private.h"
 #include "north-mcp-protocol-host-private.h"
-#include "north-mcp-random-private.h"
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
@@ -90,7 +88,6 @@ expired (GObject      *source,
 }
 
 static gboolean expire_tick (gpointer user_data);
-static void runner_flush (Runner *runner);
 static void runner_write (Runner *runner);
 
 /* Sweeps every half of @ttl_ms (1 s to a minute), so that an idle handler
@@ -173,135 +170,6 @@ north_mcp_tasks_find_runner (Tasks      *tasks,
   return runner;
 }
 
-/* The runner of "OWNER TASKID" (the first @length bytes of @data) when it
- * runs here for that owner. */
-static Runner *
-addressed_runner (Tasks      *tasks,
-                  const char *data,
-                  gsize       length)
-{
-  const char *space = NULL;
-  g_autofree char *owner = NULL;
-  g_autofree char *task_id = NULL;
-
-  /* Task ids have no spaces; owners may. */
-  for (gsize i = length; length <= 4096 && i > 0; i--)
-    if (data[i - 1] == ' ')
-      {
-        space = data + i - 1;
-        break;
-      }
-  if (space == NULL)
-    return NULL;
-  owner = g_strndup (data, space - data);
-  task_id = g_strndup (space + 1, length - (space + 1 - data));
-  return north_mcp_tasks_find_runner (tasks, owner, task_id);
-}
-
-/* "OWNER TASKID": stop the handler if it runs here (and is the owner's). */
-static void
-on_cancel_message (const char *channel,
-                   GBytes     *message,
-                   gpointer    user_data)
-{
-  gsize length = 0;
-  const char *data = g_bytes_get_data (message, &length);
-  Runner *runner = addressed_runner (user_data, data, length);
-
-  if (runner != NULL)
-    north_mcp_task_runner_drop (runner);
-}
-
-/* A relayed update whose answers wait for the word "taken" to be
- * written under its token (UPDATE_DECIDED_PREFIX). */
-typedef struct
-{
-  Runner   *runner;
-  JsonNode *answers;
-  GBytes   *token;
-  gsize    *deciding; /* Tasks.deciding, which counts @size */
-  gsize     size;
-} Taking;
-
-static void
-taking_free (Taking *taking)
-{
-  *taking->deciding -= taking->size;
-  g_atomic_rc_box_release (taking->deciding);
-  north_mcp_task_runner_unref (taking->runner);
-  json_node_unref (taking->answers);
-  g_bytes_unref (taking->token);
-  g_free (taking);
-}
-
-/* Taken only when this replica decided the update (not withdrawn by the
- * one that relayed it, out of time; not unknown, the store unreachable:
- * that one tells its client to send the update again then). */
-static void
-update_decided (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Taking *taking = user_data;
-  g_autoptr(Runner) runner = north_mcp_task_runner_ref (taking->runner); /* the next round may end it */
-  Tasks *tasks = runner->tasks;
-
-  if (north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, NULL) && tasks != NULL)
-    {
-      north_mcp_task_runner_take_answers (runner, json_node_get_object (taking->answers));
-      runner_flush (runner);
-      if (tasks->shared != NULL)
-        north_mcp_state_store_publish (tasks->shared, UPDATE_ACK_CHANNEL, taking->token);
-    }
-  taking_free (taking);
-}
-
-/* "TOKEN OWNER TASKID\nANSWERS": the answers of a tasks/update that
- * reached another replica, for the handler if it runs here; taken, they
- * are acknowledged with TOKEN (the other replica answers the client). */
-static void
-on_update_message (const char *channel,
-                   GBytes     *message,
-                   gpointer    user_data)
-{
-  Tasks *tasks = user_data;
-  gsize length = 0;
-  const char *data = g_bytes_get_data (message, &length);
-  /* An empty message has no data at all (NULL, which memchr() must not
-   * get). */
-  const char *newline = length > 0 && length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
-  const char *space = newline != NULL ? memchr (data, ' ', newline - data) : NULL;
-  g_autoptr(JsonNode) answers = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *key = NULL;
-  g_autoptr(GBytes) taken = g_bytes_new_static ("taken", 5);
-  Taking *taking;
-  Runner *runner;
-
-  /* The token is made a key: a relaying replica's, 32 hex digits. */
-  if (space == NULL || space - data != 2 * NORTH_MCP_RANDOM_ID_BYTES || tasks->shared == NULL ||
-      length > UPDATE_DECIDING_MAX_BYTES - *tasks->deciding ||
-      (runner = addressed_runner (tasks, space + 1, newline - (space + 1))) == NULL)
-    return;
-  token = g_strndup (data, space - data);
-  for (const char *c = token; *c != '\0'; c++)
-    if (!g_ascii_isxdigit (*c))
-      return;
-  answers = north_mcp_json_read (newline + 1, length - (newline + 1 - data), NORTH_MCP_JSON_MAX_DEPTH, NULL);
-  if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers))
-    return;
-  taking = g_new0 (Taking, 1);
-  taking->runner = north_mcp_task_runner_ref (runner);
-  taking->answers = g_steal_pointer (&answers);
-  taking->token = g_bytes_new (token, strlen (token));
-  taking->deciding = g_atomic_rc_box_acquire (tasks->deciding);
-  taking->size = length;
-  *tasks->deciding += length;
-  key = g_strconcat (UPDATE_DECIDED_PREFIX, token, NULL);
-  north_mcp_state_store_set_async (tasks->shared, key, taken, UPDATE_DECIDED_TTL_MS,
-                                   NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, update_decided, taking);
-}
-
 /* The shared @store lost the lease of this process: the tasks whose
  * running records name it are failed by the replicas that read them, so
  * their handlers stop now, not at their next write (refused then). Not
@@ -353,9 +221,9 @@ tasks_use_store (Tasks              *tasks,
                                                       NORTH_MCP_TASK_MAX_STORED_BYTES_PER_OWNER,
                                                       NORTH_MCP_TASK_MAX_STORED_BYTES);
       tasks->cancel_id = north_mcp_state_store_subscribe (tasks->shared, CANCEL_CHANNEL,
-                                                          on_cancel_message, tasks, NULL);
+                                                          north_mcp_tasks_on_cancel_message, tasks, NULL);
       tasks->update_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_CHANNEL,
-                                                          on_update_message, tasks, NULL);
+                                                          north_mcp_tasks_on_update_message, tasks, NULL);
       tasks->ack_id = north_mcp_state_store_subscribe (tasks->shared, UPDATE_ACK_CHANNEL,
                                                        north_mcp_tasks_on_update_ack, tasks, NULL);
       north_mcp_shared_task_store_set_lease (tasks->store, tasks->lease_s);
@@ -659,8 +527,8 @@ runner_write (Runner *runner)
 }
 
 /* Writes the record, changed: the handler lives as long as it. */
-static void
-runner_flush (Runner *runner)
+void
+north_mcp_task_runner_flush (Runner *runner)
 {
   if (runner->tasks == NULL || !runner->created)
     return;
@@ -795,7 +663,7 @@ runner_on_answer (Runner   *runner,
 
   g_clear_object (&runner->context);
   runner_apply (runner, message);
-  runner_flush (runner);
+  north_mcp_task_runner_flush (runner);
 }
 
 /* The answer of a round, from the channel of the task's context (its
@@ -881,7 +749,7 @@ created (GObject      *source,
   runner->created = TRUE;
   /* The handler may have finished meanwhile. */
   if (g_strcmp0 (north_mcp_object_get_string (runner->record, "status"), "working") != 0)
-    runner_flush (runner);
+    north_mcp_task_runner_flush (runner);
 }
 
 /* Hands the handler's immediate answer to the tools/call as it is. */
@@ -1167,7 +1035,7 @@ apply_status_message (gpointer user_data)
       else
         json_object_set_string_member (runner->record, "statusMessage", update->message);
       north_mcp_task_record_touch (runner->record, north_mcp_object_get_string (runner->record, "status"));
-      runner_flush (runner);
+      north_mcp_task_runner_flush (runner);
     }
 
   g_object_unref (update->context);
