@@ -66,6 +66,11 @@ gboolean         north_mcp_context_get_cache_hint_override (NorthMcpContext    *
  * North context is read from them first and kept. Returns the bytes
  * that North context keeps (its text, and 64 an entry). */
 gsize            north_mcp_context_release_headers   (NorthMcpContext      *self);
+/* The same, with @north_context (a reference is taken) in place of the
+ * one of the headers: for a context made outside its request's dispatch
+ * (a round of a task), before its handler runs. */
+gsize            north_mcp_context_use_north_context (NorthMcpContext      *self,
+                                                      GHashTable           *north_context);
 /* Marks @self answered without sending anything. */
 void             north_mcp_context_abandon           (NorthMcpContext      *self);
 

@@ -80,7 +80,9 @@ north_mcp_context_start_span (NorthMcpContext *self,
  * gives `tenantid` → `t1`), empty keys and empty values included, as the
  * North Python SDK's `get_north_context()` gives it. It does not depend on
  * authentication: open mode and requests without credentials have it
- * too. Over stdio it is empty.
+ * too. Over stdio it is empty. A round of a tool run as a task has the
+ * North context of the request that started the round: the `tools/call`,
+ * or the `tasks/update` that brought the answers it waited for.
  *
  * Returns: (transfer none) (element-type utf8 utf8): the context; empty,
  *   never %NULL, when there is none
@@ -110,19 +112,22 @@ north_mcp_context_get_north_context (NorthMcpContext *self)
 }
 
 gsize
+north_mcp_context_use_north_context (NorthMcpContext *self,
+                                     GHashTable      *north_context)
+{
+  /* Before the handler runs: only this thread has the context yet. */
+  g_hash_table_ref (north_context);
+  g_clear_pointer (&self->north_context, g_hash_table_unref);
+  self->north_context = north_context;
+  g_clear_pointer (&self->request_headers, soup_message_headers_unref);
+  return north_mcp_north_context_size (north_context);
+}
+
+gsize
 north_mcp_context_release_headers (NorthMcpContext *self)
 {
-  GHashTableIter iter;
-  gpointer name, value;
-  gsize size = 0;
-
-  /* Read now, kept (the table of get_north_context() is never replaced):
-   * nothing reads the headers afterwards. */
-  g_hash_table_iter_init (&iter, north_mcp_context_get_north_context (self));
-  while (g_hash_table_iter_next (&iter, &name, &value))
-    size += strlen (name) + strlen (value) + 64; /* two copies and a slot of the table */
-  g_clear_pointer (&self->request_headers, soup_message_headers_unref);
-  return size;
+  /* Read now, kept: nothing reads the headers afterwards. */
+  return north_mcp_context_use_north_context (self, north_mcp_context_get_north_context (self));
 }
 
 /**

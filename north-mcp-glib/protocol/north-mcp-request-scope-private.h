@@ -23,5 +23,18 @@ void                north_mcp_request_scope_leave   (NorthMcpRequestScope *scope
 SoupMessageHeaders *north_mcp_request_scope_get_headers (void);
 
 GHashTable         *north_mcp_north_context_from_headers (SoupMessageHeaders *headers);
+/* The bytes @north_context keeps: its text, and 64 an entry (two copies
+ * and a slot of the table). */
+gsize               north_mcp_north_context_size         (GHashTable         *north_context);
+/* Appends @north_context to @out as one line of JSON: an array of its
+ * names and values in turn (not an object, which may have at most 1,000
+ * members, and whose names, the client's, json-glib hashes with
+ * g_str_hash()). */
+void                north_mcp_north_context_write        (GString            *out,
+                                                          GHashTable         *north_context);
+/* The North context north_mcp_north_context_write() wrote as @data
+ * (@length bytes), or NULL when @data is not such a text. */
+GHashTable         *north_mcp_north_context_read         (const char         *data,
+                                                          gsize               length);
 
 G_END_DECLS

@@ -9,6 +9,8 @@
 
 #include "north-mcp-request-scope-private.h"
 #include "north-mcp-context.h"
+#include "north-mcp-json-reader-private.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-siphash-private.h"
 
 #define CONTEXT_PREFIX "x-north-context-"
@@ -42,11 +44,16 @@ north_mcp_request_scope_get_headers (void)
  * header block, and with it this table; the names are the client's, so
  * they are hashed with the process's SipHash key (colliding names would
  * make g_str_hash()'s table quadratic). */
+static GHashTable *
+north_context_new (void)
+{
+  return g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free, g_free);
+}
+
 GHashTable *
 north_mcp_north_context_from_headers (SoupMessageHeaders *headers)
 {
-  GHashTable *context = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal,
-                                               g_free, g_free);
+  GHashTable *context = north_context_new ();
   SoupMessageHeadersIter iter;
   const char *name, *value;
   gsize prefix_length = strlen (CONTEXT_PREFIX);
@@ -68,4 +75,66 @@ north_mcp_north_context_from_headers (SoupMessageHeaders *headers)
     }
 
   return context;
+}
+
+gsize
+north_mcp_north_context_size (GHashTable *north_context)
+{
+  GHashTableIter iter;
+  gpointer name, value;
+  gsize size = 0;
+
+  g_hash_table_iter_init (&iter, north_context);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    size += strlen (name) + strlen (value) + 64;
+  return size;
+}
+
+void
+north_mcp_north_context_write (GString    *out,
+                               GHashTable *north_context)
+{
+  GHashTableIter iter;
+  gpointer name, value;
+  const char *separator = "";
+
+  g_string_append_c (out, '[');
+  g_hash_table_iter_init (&iter, north_context);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    {
+      g_string_append (out, separator);
+      north_mcp_json_write_string (out, name);
+      g_string_append_c (out, ',');
+      north_mcp_json_write_string (out, value);
+      separator = ",";
+    }
+  g_string_append_c (out, ']');
+}
+
+GHashTable *
+north_mcp_north_context_read (const char *data,
+                              gsize       length)
+{
+  g_autoptr(JsonNode) node = north_mcp_json_read (data, length, 1, NULL);
+  g_autoptr(GHashTable) context = NULL;
+  JsonArray *array;
+  guint n;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  n = json_array_get_length (array);
+  if (n % 2 != 0)
+    return NULL;
+  context = north_context_new ();
+  for (guint i = 0; i < n; i += 2)
+    {
+      JsonNode *name = json_array_get_element (array, i);
+      JsonNode *value = json_array_get_element (array, i + 1);
+
+      if (json_node_get_value_type (name) != G_TYPE_STRING || json_node_get_value_type (value) != G_TYPE_STRING)
+        return NULL;
+      g_hash_table_replace (context, json_node_dup_string (name), json_node_dup_string (value));
+    }
+  return g_steal_pointer (&context);
 }

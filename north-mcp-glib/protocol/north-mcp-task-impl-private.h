@@ -19,9 +19,13 @@ G_BEGIN_DECLS
 #define UPDATE_CHANNEL NORTH_MCP_STATE_STORE_PREFIX "task-update"
 /* A relayed tasks/update: 4 MiB of answers (the default body limit), as
  * the sessions' messages; Redis drops a subscriber that falls 32 MB
- * behind, and with it every replica's messages. */
+ * behind, and with it every replica's messages. With them, the North
+ * context of the update's request, for the round it starts: the
+ * X-North-Context-* fields of a header block of at most 64 KiB, as JSON
+ * (a byte that is not UTF-8 becomes U+FFFD, 3 bytes). */
 #define UPDATE_MESSAGE_MAX_ANSWERS (4 * 1024 * 1024)
-#define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS)
+#define UPDATE_MESSAGE_MAX_NORTH_CONTEXT (256 * 1024)
+#define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS + UPDATE_MESSAGE_MAX_NORTH_CONTEXT)
 /* The replica that took a relayed tasks/update says so here (its token):
  * pub/sub delivers a message to whoever listens at that moment, to nobody
  * while the running replica is not subscribed (starting, reconnecting to
@@ -119,9 +123,11 @@ void     north_mcp_task_runner_drop               (Runner               *runner)
 /* Writes the record, changed: the handler lives as long as it. */
 void     north_mcp_task_runner_flush              (Runner               *runner);
 /* Takes @answers to the input requests @runner waits for; once none is
- * left, the handler's next round starts. */
+ * left, the handler's next round starts, with @north_context (of the
+ * tasks/update that brought them). */
 void     north_mcp_task_runner_take_answers       (Runner               *runner,
-                                                   JsonObject           *answers);
+                                                   JsonObject           *answers,
+                                                   GHashTable           *north_context);
 
 /* CANCEL_CHANNEL's and UPDATE_CHANNEL's messages (@user_data: the
  * Tasks): for the handlers that run here. */

@@ -18,6 +18,7 @@
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-json-writer-private.h"
 #include "north-mcp-random-private.h"
+#include "north-mcp-request-scope-private.h"
 #include "north-mcp-task-impl-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-util-private.h"
@@ -379,6 +380,7 @@ relay_update (Request    *request,
   g_autoptr(GBytes) message = NULL;
   Awaiting *awaiting;
   GString *text;
+  gboolean too_large;
 
   if (token == NULL || (tasks->awaiting != NULL && g_hash_table_size (tasks->awaiting) >= UPDATE_ACK_MAX_WAITING))
     {
@@ -391,8 +393,13 @@ relay_update (Request    *request,
   text = g_string_new (token);
   g_string_append_printf (text, " %s %s\n", request->owner, request->task_id);
   north_mcp_json_write_object (text, answers);
+  too_large = text->len > UPDATE_MESSAGE_MAX_BYTES - UPDATE_MESSAGE_MAX_NORTH_CONTEXT;
+  /* The round the answers start runs there, with this request's North
+   * context. */
+  g_string_append_c (text, '\n');
+  north_mcp_north_context_write (text, north_mcp_context_get_north_context (request->context));
   message = g_string_free_to_bytes (text);
-  if (g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
+  if (too_large || g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
     {
       north_mcp_context_return_error_full (request->context, NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
                                            "Invalid params: the answers are too large to reach the "
@@ -471,7 +478,7 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
       return;
     }
   held = north_mcp_task_runner_ref (runner); /* the next round may end it at once */
-  north_mcp_task_runner_take_answers (runner, answers);
+  north_mcp_task_runner_take_answers (runner, answers, north_mcp_context_get_north_context (context));
 
   request->runner = north_mcp_task_runner_ref (runner);
   /* The write renews the record, working or waiting: its handler must
@@ -532,6 +539,7 @@ typedef struct
 {
   Runner   *runner;
   JsonNode *answers;
+  GHashTable *north_context; /* of the update's request */
   GBytes   *token;
   gsize    *deciding; /* Tasks.deciding, which counts @size */
   gsize     size;
@@ -544,6 +552,7 @@ taking_free (Taking *taking)
   g_atomic_rc_box_release (taking->deciding);
   north_mcp_task_runner_unref (taking->runner);
   json_node_unref (taking->answers);
+  g_hash_table_unref (taking->north_context);
   g_bytes_unref (taking->token);
   g_free (taking);
 }
@@ -562,7 +571,7 @@ update_decided (GObject      *source,
 
   if (north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, NULL) && tasks != NULL)
     {
-      north_mcp_task_runner_take_answers (runner, json_node_get_object (taking->answers));
+      north_mcp_task_runner_take_answers (runner, json_node_get_object (taking->answers), taking->north_context);
       north_mcp_task_runner_flush (runner);
       if (tasks->shared != NULL)
         north_mcp_state_store_publish (tasks->shared, UPDATE_ACK_CHANNEL, taking->token);
@@ -570,9 +579,12 @@ update_decided (GObject      *source,
   taking_free (taking);
 }
 
-/* "TOKEN OWNER TASKID\nANSWERS": the answers of a tasks/update that
- * reached another replica, for the handler if it runs here; taken, they
- * are acknowledged with TOKEN (the other replica answers the client). */
+/* "TOKEN OWNER TASKID\nANSWERS\nNORTHCONTEXT": the answers of a
+ * tasks/update that reached another replica, for the handler if it runs
+ * here, and the North context of that request
+ * (north_mcp_north_context_write(); a replica of an earlier version sends
+ * none: then it is empty); taken, they are acknowledged with TOKEN (the
+ * other replica answers the client). JSON text has no line breaks. */
 void
 north_mcp_tasks_on_update_message (const char *channel,
                                    GBytes     *message,
@@ -585,7 +597,10 @@ north_mcp_tasks_on_update_message (const char *channel,
    * get). */
   const char *newline = length > 0 && length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
   const char *space = newline != NULL ? memchr (data, ' ', newline - data) : NULL;
+  const char *end = data + length;
+  const char *context_line = NULL;
   g_autoptr(JsonNode) answers = NULL;
+  g_autoptr(GHashTable) north_context = NULL;
   g_autofree char *token = NULL;
   g_autofree char *key = NULL;
   g_autoptr(GBytes) taken = g_bytes_new_static ("taken", 5);
@@ -601,16 +616,21 @@ north_mcp_tasks_on_update_message (const char *channel,
   for (const char *c = token; *c != '\0'; c++)
     if (!g_ascii_isxdigit (*c))
       return;
-  answers = north_mcp_json_read (newline + 1, length - (newline + 1 - data), NORTH_MCP_JSON_MAX_DEPTH, NULL);
-  if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers))
+  context_line = memchr (newline + 1, '\n', end - (newline + 1));
+  answers = north_mcp_json_read (newline + 1, (context_line != NULL ? context_line : end) - (newline + 1),
+                                 NORTH_MCP_JSON_MAX_DEPTH, NULL);
+  north_context = context_line != NULL ? north_mcp_north_context_read (context_line + 1, end - (context_line + 1))
+                                       : north_mcp_north_context_from_headers (NULL);
+  if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers) || north_context == NULL)
     return;
   taking = g_new0 (Taking, 1);
   taking->runner = north_mcp_task_runner_ref (runner);
   taking->answers = g_steal_pointer (&answers);
+  taking->north_context = g_steal_pointer (&north_context);
   taking->token = g_bytes_new (token, strlen (token));
   taking->deciding = g_atomic_rc_box_acquire (tasks->deciding);
-  taking->size = length;
-  *tasks->deciding += length;
+  taking->size = length + north_mcp_north_context_size (taking->north_context);
+  *tasks->deciding += taking->size;
   key = g_strconcat (UPDATE_DECIDED_PREFIX, token, NULL);
   north_mcp_state_store_set_async (tasks->shared, key, taken, UPDATE_DECIDED_TTL_MS,
                                    NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, update_decided, taking);

@@ -675,11 +675,16 @@ on_round_answer (JsonNode *response,
   runner_on_answer (user_data, response);
 }
 
-/* Runs one round of the handler on a context of the task's own. */
+/* Runs one round of the handler on a context of the task's own, with
+ * the North context of the request that started the round (the
+ * tools/call, or the tasks/update of its last answers): the round runs
+ * after that request's dispatch (once the store answered, or on the
+ * replica an update was relayed to), where no request is current. */
 static void
 runner_start_round (Runner     *runner,
                     JsonObject *params,
-                    char       *request_state)
+                    char       *request_state,
+                    GHashTable *north_context)
 {
   Tasks *tasks = runner->tasks;
   JsonObject *meta = north_mcp_object_get_object (params, "_meta");
@@ -694,7 +699,7 @@ runner_start_round (Runner     *runner,
   context = north_mcp_context_new (&request);
   /* A round may outlive its request (a tasks/update): it keeps the North
    * context, counted, not the headers (up to 64 KiB, counted nowhere). */
-  count_held (tasks, runner, north_mcp_context_release_headers (context), TRUE);
+  count_held (tasks, runner, north_mcp_context_use_north_context (context, north_context), TRUE);
   north_mcp_context_set_revision_2026 (context, request_state);
   g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
   g_clear_object (&runner->context);
@@ -899,8 +904,8 @@ admitted (GObject      *source,
   if (runner->tasks != NULL)
     {
       runner->immediate = TRUE;
-      runner_start_round (runner, runner->params,
-                          g_strdup (north_mcp_context_get_request_state (context)));
+      runner_start_round (runner, runner->params, g_strdup (north_mcp_context_get_request_state (context)),
+                          north_mcp_context_get_north_context (context));
       runner->immediate = FALSE;
     }
 
@@ -948,7 +953,8 @@ admitted (GObject      *source,
 
 /* Every input request answered: the next round, like an MRTR retry. */
 static void
-runner_resume (Runner *runner)
+runner_resume (Runner     *runner,
+               GHashTable *north_context)
 {
   g_autoptr(JsonObject) params = json_object_new ();
   g_autoptr(GList) members = json_object_get_members (runner->params);
@@ -964,14 +970,16 @@ runner_resume (Runner *runner)
   hold_less (runner, runner->held - runner->request_held);
   runner->unwritten_held = FALSE;
   north_mcp_task_record_touch (runner->record, "working");
-  runner_start_round (runner, params, g_steal_pointer (&runner->state));
+  runner_start_round (runner, params, g_steal_pointer (&runner->state), north_context);
 }
 
 /* Takes @answers to the requests @runner waits for (answers to others
- * are ignored); once none is left, its next round starts. */
+ * are ignored); once none is left, its next round starts, with
+ * @north_context. */
 void
 north_mcp_task_runner_take_answers (Runner     *runner,
-                                    JsonObject *answers)
+                                    JsonObject *answers,
+                                    GHashTable *north_context)
 {
   g_autoptr(GList) keys = json_object_get_members (answers);
   const char *bound = NULL;
@@ -1009,7 +1017,7 @@ north_mcp_task_runner_take_answers (Runner     *runner,
     {
       g_clear_pointer (&runner->pending, json_object_unref);
       json_object_remove_member (runner->record, "inputRequests");
-      runner_resume (runner);
+      runner_resume (runner, north_context);
     }
 }
 

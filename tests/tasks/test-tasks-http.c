@@ -27,6 +27,7 @@ typedef struct {
   char                  *url;
   const char            *email;  /* the caller (server-secret auth), or NULL */
   const char            *pad;    /* sent as X-North-Context-Pad and X-Pad, or NULL */
+  const char            *tenant; /* sent as X-North-Context-Tenant, or NULL */
 } Fixture;
 
 #define CAPS_TASKS "{\"elicitation\":{},\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}"
@@ -275,6 +276,53 @@ ask_then_wait_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *ar
   forever_func (tool, context, arguments, user_data);
 }
 
+/* What a round sees of the request that started it: its North context's
+ * tenant (from the context, and from the thread's current request) and
+ * the caller's e-mail. */
+static char *
+round_sees (NorthMcpContext *context)
+{
+  g_autoptr(GHashTable) current = north_mcp_get_north_context ();
+  const char *tenant = g_hash_table_lookup (north_mcp_context_get_north_context (context), "tenant");
+  const char *current_tenant = g_hash_table_lookup (current, "tenant");
+  NorthMcpUser *user = north_mcp_context_get_user (context);
+
+  return g_strdup_printf ("%s/%s/%s", tenant != NULL ? tenant : "-", current_tenant != NULL ? current_tenant : "-",
+                          user != NULL ? north_mcp_user_get_email (user) : "-");
+}
+
+static gboolean
+ask_sees_done (gpointer user_data)
+{
+  const char *seen = g_object_get_data (user_data, "seen");
+
+  /* What the first round saw: the question, and the state it gets back. */
+  ask_input (user_data, seen, (const char *[]) { "go", seen, NULL });
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks once (later, so that it is a task), then answers with what each
+ * of its two rounds saw of its request. */
+static void
+ask_sees_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  g_autofree char *seen = round_sees (context);
+
+  if (north_mcp_context_get_input_response (context, "go") == NULL)
+    {
+      g_object_set_data_full (G_OBJECT (context), "seen", g_steal_pointer (&seen), g_free);
+      g_idle_add_full (G_PRIORITY_DEFAULT, ask_sees_done, g_object_ref (context), g_object_unref);
+      return;
+    }
+
+  {
+    g_autofree char *text = g_strdup_printf ("%s %s", north_mcp_context_get_request_state (context), seen);
+    g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
+
+    north_mcp_context_return_tool_result (context, result);
+  }
+}
+
 static NorthMcpContext *gated;
 
 /* Waits until the test opens the gate (gate_open()). */
@@ -358,6 +406,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "deep", deep_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "deep-now", deep_now_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "ask-then-wait", ask_then_wait_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "ask-sees", ask_sees_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -410,6 +459,8 @@ rpc_full (Fixture *f, const char *method, const char *name, const char *params, 
       soup_message_headers_replace (headers, "X-North-Context-Pad", f->pad);
       soup_message_headers_replace (headers, "X-Pad", f->pad);
     }
+  if (f->tenant != NULL)
+    soup_message_headers_replace (headers, "X-North-Context-Tenant", f->tenant);
   answer = test_http_send_and_read (f->session, msg);
   if (status != NULL)
     *status = soup_message_get_status (msg);
@@ -1480,6 +1531,68 @@ test_first_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   fixture_teardown (&other, NULL);
 }
 
+/* Each round of a task sees the North context (X-North-Context-*) of the
+ * request that started it, and the caller: the first round the
+ * tools/call's, a later one the tasks/update's that brought its answer,
+ * with the tasks in memory, in Redis, and with the update reaching
+ * another replica (@data: NULL, "shared" or "relayed"). The first round
+ * ran once the store admitted the task, outside its request: its North
+ * context was empty; so was a round started by a relayed update. */
+static void
+test_rounds_see_their_request (Fixture *f, gconstpointer data)
+{
+  Fixture other = { 0 };
+  Fixture *updating = f;
+  g_autofree char *task_id = NULL;
+  g_autofree char *update = NULL;
+  g_autoptr(JsonObject) asking = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  JsonObject *question;
+
+  if (data != NULL)
+    serve_from_redis (f);
+  if (g_strcmp0 (data, "relayed") == 0)
+    {
+      replica_start (&other);
+      use_identity (&other, "ada@example.com");
+      updating = &other;
+    }
+  use_identity (f, "ada@example.com");
+  f->tenant = "t-call";
+  task_id = start_task (f, "ask-sees");
+  f->tenant = NULL;
+  /* (Through the replica that updates, which listens to relayed
+   * acknowledgments from its first tasks/ request on.) */
+  asking = wait_task (updating, task_id, "working");
+  g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
+  question = json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (
+                                              asking, "inputRequests"), "go"), "params");
+  g_assert_cmpstr (json_object_get_string_member (question, "message"), ==, "t-call/t-call/ada@example.com");
+
+  if (updating != f)
+    {
+      wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 2);
+      wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update-ack", 2);
+    }
+  update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"go\":{\"action\":\"accept\","
+                            "\"content\":{}}}", task_id);
+  updating->tenant = "t-update";
+  ack = rpc_full (updating, "tasks/update", task_id, update, CAPS_TASKS, NULL);
+  updating->tenant = NULL;
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  done = wait_task (f, task_id, "input_required");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (json_object_get_object_member (done, "result"), "content"), 0),
+                     "text"), ==, "t-call/t-call/ada@example.com t-update/t-update/ada@example.com");
+
+  if (updating != f)
+    replica_end (&other);
+  if (data != NULL)
+    use_store (f, NULL);
+}
+
 /* @f's replica no longer hears acknowledgments, as while its pub/sub
  * connection reconnects (one for it to let go of at the end). */
 static void
@@ -2009,6 +2122,12 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
   g_test_add ("/tasks-http/round-keeps-north-context-only", Fixture, NULL, fixture_setup,
               test_round_keeps_north_context_only, fixture_teardown);
+  g_test_add ("/tasks-http/rounds-see-their-request", Fixture, NULL, fixture_setup,
+              test_rounds_see_their_request, fixture_teardown);
+  g_test_add ("/tasks-http/rounds-see-their-request-shared", Fixture, "shared", fixture_setup,
+              test_rounds_see_their_request, fixture_teardown);
+  g_test_add ("/tasks-http/rounds-see-their-request-relayed", Fixture, "relayed", fixture_setup,
+              test_rounds_see_their_request, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
   g_test_add ("/tasks-http/update-keeps-working-handler", Fixture, NULL, fixture_setup,
