@@ -50,6 +50,11 @@ void north_mcp_json_write_by_value  (GString  *out,
  * the C stack. NULL counts 0. */
 gsize north_mcp_json_size_up_to  (JsonNode   *node,
                                   gsize       limit);
+/* Whether @node nests more than @max_depth levels (each object and array
+ * is one, as north_mcp_json_read() counts them). Recursive, but never
+ * deeper than @max_depth + 1 calls. NULL nests none. */
+gboolean north_mcp_json_nests_deeper_than (JsonNode *node,
+                                           guint     max_depth);
 /* The same plus what each node of the tree takes in memory besides its
  * text (its JsonNode, value or container, and a slot in its parent),
  * measured with json-glib 1.6 and glibc malloc on x86-64: about 110 bytes,

@@ -421,6 +421,49 @@ north_mcp_json_write_by_value (GString  *out,
   write_node (out, node, WRITE_SORTED | WRITE_BY_VALUE);
 }
 
+gboolean
+north_mcp_json_nests_deeper_than (JsonNode *node,
+                                  guint     max_depth)
+{
+  if (node == NULL)
+    return FALSE;
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        JsonNode *member;
+
+        if (max_depth == 0)
+          return TRUE;
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, NULL, &member))
+          if (north_mcp_json_nests_deeper_than (member, max_depth - 1))
+            return TRUE;
+        return FALSE;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        if (max_depth == 0)
+          return TRUE;
+        for (guint i = 0; i < n; i++)
+          if (north_mcp_json_nests_deeper_than (json_array_get_element (array, i), max_depth - 1))
+            return TRUE;
+        return FALSE;
+      }
+
+    case JSON_NODE_VALUE:
+    case JSON_NODE_NULL:
+    default:
+      return FALSE;
+    }
+}
+
 /* The size of @node as north_mcp_json_size_up_to() counts it, and
  * @node_cost more for each node of the tree. */
 static gsize

@@ -13,6 +13,11 @@
 
 G_BEGIN_DECLS
 
+/* How deep a result sent as text may nest to reach a channel that takes
+ * trees (see north_mcp_channel_real_send_response_text()); a task keeps
+ * results as deep. */
+#define NORTH_MCP_CHANNEL_MAX_TEXT_DEPTH 1024
+
 #define NORTH_MCP_TYPE_CHANNEL (north_mcp_channel_get_type ())
 
 G_DECLARE_DERIVABLE_TYPE (NorthMcpChannel, north_mcp_channel, NORTH_MCP, CHANNEL, GObject)

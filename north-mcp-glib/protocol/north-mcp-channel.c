@@ -9,10 +9,6 @@
 #include "north-mcp-json-reader-private.h"
 #include "north-mcp-jsonrpc-private.h"
 
-/* How deep a result sent as text may nest to reach a channel that takes
- * trees (see north_mcp_channel_real_send_response_text()). */
-#define NORTH_MCP_CHANNEL_MAX_TEXT_DEPTH 1024
-
 typedef struct
 {
   GCancellable *cancellable;

@@ -89,7 +89,10 @@
 /* What a record read back may be: a result of at most
  * NORTH_MCP_TASK_MAX_RESULT_BYTES, escaped, and the rest. */
 #define ENVELOPE_MAX_BYTES (6 * NORTH_MCP_TASK_MAX_RESULT_BYTES + 64 * 1024)
-#define ENVELOPE_MAX_DEPTH 128
+/* Records are our writer's text (north_mcp_json_read_own(): any number of
+ * members, as the memory store keeps them), a result of at most
+ * NORTH_MCP_TASK_MAX_RESULT_DEPTH levels in a record in the envelope. */
+#define ENVELOPE_MAX_DEPTH (NORTH_MCP_TASK_MAX_RESULT_DEPTH + 2)
 #define TASK_ID_MAX 128
 /* The longest time to live a record gets (the server gives at most
  * task-ttl's maximum). */
@@ -326,7 +329,7 @@ envelope_read (GBytes      *envelope,
   const char *data = g_bytes_get_data (envelope, &length);
 
   *ended = FALSE;
-  node = north_mcp_json_read (data, length, ENVELOPE_MAX_DEPTH, NULL);
+  node = north_mcp_json_read_own (data, length, ENVELOPE_MAX_DEPTH, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   object = json_node_get_object (node);
@@ -346,9 +349,9 @@ envelope_read (GBytes      *envelope,
 }
 
 /* Whether envelope_read() could read @envelope back: a record it could
- * not (a result of more members per object, or nested deeper, than a
- * read takes) would be an unknown task on every read until it expired.
- * Read as a read does, so the two cannot disagree. */
+ * not (larger than a read takes; one nested deeper the task store
+ * interface refuses before) would be an unknown task on every read until
+ * it expired. Read as a read does, so the two cannot disagree. */
 static gboolean
 envelope_is_readable (GBytes *envelope)
 {
@@ -358,7 +361,7 @@ envelope_is_readable (GBytes *envelope)
 
   if (length > ENVELOPE_MAX_BYTES)
     return FALSE;
-  node = north_mcp_json_read (data, length, ENVELOPE_MAX_DEPTH, NULL);
+  node = north_mcp_json_read_own (data, length, ENVELOPE_MAX_DEPTH, NULL);
   return node != NULL;
 }
 
@@ -526,9 +529,7 @@ call (GTask *task,
   if (stage != STAGE_WRITE_STUB && !envelope_is_readable (envelope))
     {
       g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
-                               "The task's record cannot be stored: more than %d bytes, %d levels of "
-                               "nesting or %d members in an object", ENVELOPE_MAX_BYTES, ENVELOPE_MAX_DEPTH,
-                               NORTH_MCP_JSON_MAX_MEMBERS);
+                               "The task's record cannot be stored: more than %d bytes", ENVELOPE_MAX_BYTES);
       g_object_unref (task);
       return;
     }

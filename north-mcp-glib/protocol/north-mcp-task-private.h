@@ -35,6 +35,12 @@ G_BEGIN_DECLS
 #define NORTH_MCP_TASK_MAX_PER_OWNER       256              /* stored, ended ones too */
 #define NORTH_MCP_TASK_MAX_TOTAL           4096
 #define NORTH_MCP_TASK_MAX_RESULT_BYTES    (1024 * 1024)
+/* How deep a task's result (or error, or input requests) may nest: as
+ * deep as a handler's result that a channel reads back
+ * (north-mcp-channel.c). Both task stores refuse a record nested deeper
+ * (NORTH_MCP_ERROR_FAILED, saying so), so that a result is kept and
+ * answered alike in memory and in Redis, where it is read back. */
+#define NORTH_MCP_TASK_MAX_RESULT_DEPTH    NORTH_MCP_CHANNEL_MAX_TEXT_DEPTH
 #define NORTH_MCP_TASK_MAX_STORED_BYTES    (256 * 1024 * 1024)
 /* Per owner: a quarter of the records' bytes in all, still some 30 tasks
  * with results of NORTH_MCP_TASK_MAX_RESULT_BYTES in a shared store (two

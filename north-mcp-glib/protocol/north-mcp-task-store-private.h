@@ -17,7 +17,9 @@
  * Errors: NORTH_MCP_ERROR_INVALID_ARGUMENT for an unknown task (or one
  * of another owner), NORTH_MCP_ERROR_CLOSED when updating a terminal
  * record, NORTH_MCP_ERROR_FAILED when a limit refuses a new task or a
- * larger record.
+ * larger record, or a record nested more than a level deeper than
+ * NORTH_MCP_TASK_MAX_RESULT_DEPTH (its result's bound: every store alike,
+ * the interface checks it).
  *
  * SPDX-License-Identifier: MIT
  */

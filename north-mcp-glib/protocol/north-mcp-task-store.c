@@ -8,8 +8,11 @@
  */
 #include "config.h"
 
+#include "north-mcp-error.h"
+#include "north-mcp-json-writer-private.h"
 #include "north-mcp-state-store-private.h"
 #include "north-mcp-store-call-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
 #include "north-mcp-random-private.h"
 #include "north-mcp-util-private.h"
@@ -107,7 +110,21 @@ run (NorthMcpTaskStore        *self,
   g_autoptr(GTask) task = north_mcp_store_call_new (self, cancellable, callback, user_data, tag);
 
   if (request->record != NULL)
-    request->task_id = north_mcp_object_get_string (request->record, "taskId");
+    {
+      g_autoptr(JsonNode) node = north_mcp_node_new_object (request->record);
+
+      request->task_id = north_mcp_object_get_string (request->record, "taskId");
+      /* The record nests a level more than its result. Refused in every
+       * store alike, as a record too large is: the shared one could not
+       * read it back. */
+      if (north_mcp_json_nests_deeper_than (node, NORTH_MCP_TASK_MAX_RESULT_DEPTH + 1))
+        {
+          g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED,
+                                   "The task's result, error or input requests nest more than %d levels "
+                                   "deep, more than a task keeps", NORTH_MCP_TASK_MAX_RESULT_DEPTH);
+          return;
+        }
+    }
   NORTH_MCP_TASK_STORE_GET_IFACE (self)->run (self, request, task);
 }
 

@@ -13,7 +13,9 @@
 #include <north-mcp.h>
 #include "north-mcp-redis-client-private.h"
 #include "north-mcp-state-store-private.h"
+#include "north-mcp-task-private.h"
 #include "north-mcp-task-store-private.h"
+#include "test-channel.h"
 #include "test-clock.h"
 #include "test-redis-server.h"
 
@@ -1389,60 +1391,44 @@ test_shared_refused (Fixture *fixture, gconstpointer kind)
   g_assert_true (create (fixture, "alice", "t1", 60000, NULL));
 }
 
-/* A task's final record that the store could not read back (an object
- * of more members than a record read may have, or nested deeper: a
- * tool's listing, its arguments echoed) is refused as a record too large
- * is (NORTH_MCP_ERROR_FAILED, so that the task fails with a small record
- * that says why), never stored to be reported as an unknown task on
- * every tasks/get until it expires. */
+/* A record's result may nest NORTH_MCP_TASK_MAX_RESULT_DEPTH levels, with
+ * objects of any number of members, in either store: it is stored and
+ * read back as it was. Nested one level deeper, either store refuses it
+ * as a record too large (NORTH_MCP_ERROR_FAILED, saying so, so that the
+ * task fails with a small record), never stores it to be reported as an
+ * unknown task on every read: the task still runs, and ends failed. The
+ * shared store refused 126 levels or 1,001 members (a tool's listing),
+ * which the memory store kept, and the memory store any depth. */
 static void
-test_shared_unreadable_records (Fixture *fixture, gconstpointer kind)
+test_record_depth (Fixture *fixture, gconstpointer kind)
 {
-  for (guint i = 0; i < 2; i++)
+  for (guint levels = NORTH_MCP_TASK_MAX_RESULT_DEPTH - 1; levels <= NORTH_MCP_TASK_MAX_RESULT_DEPTH; levels++)
     {
-      g_autofree char *id = g_strdup_printf ("u%u", i);
+      g_autofree char *id = g_strdup_printf ("d%u", levels);
       g_autoptr(JsonObject) completed = record (fixture, id, "completed", 60000);
       g_autoptr(JsonObject) failed = record (fixture, id, "failed", 60000);
       JsonObject *result = json_object_new ();
-      JsonObject *structured = json_object_new ();
       g_autoptr(JsonObject) object = NULL;
       g_autoptr(GError) error = NULL;
 
-      if (i == 0)
-        /* 1,001 members. */
-        for (guint j = 0; j <= 1000; j++)
-          {
-            g_autofree char *name = g_strdup_printf ("file-%u", j);
-
-            json_object_set_int_member (structured, name, j);
-          }
-      else
-        {
-          /* structuredContent as deep as a request's arguments may be
-           * (125 levels inside): the record nests a level deeper. */
-          JsonObject *inner = structured;
-
-          for (guint j = 0; j < 125; j++)
-            {
-              JsonObject *next = json_object_new ();
-
-              json_object_set_object_member (inner, "x", next);
-              inner = next;
-            }
-        }
-      json_object_set_object_member (result, "structuredContent", structured);
+      /* The result nests a level more than its structuredContent. */
+      json_object_set_member (result, "structuredContent", test_deep_object (levels, 1001));
       json_object_set_object_member (completed, "result", result);
-
       g_assert_true (create (fixture, "alice", id, 60000, NULL));
-      if (update (fixture, "alice", completed, &error))
+      if (levels + 1 <= NORTH_MCP_TASK_MAX_RESULT_DEPTH)
         {
-          /* Stored: then it must be readable. */
+          g_assert_true (update (fixture, "alice", completed, &error));
+          g_assert_no_error (error);
           object = get (fixture, "alice", id, &error);
           g_assert_no_error (error);
           g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "completed");
+          test_assert_deep_object (json_object_get_object_member (json_object_get_object_member (object, "result"),
+                                                                  "structuredContent"), levels, 1001);
           continue;
         }
+      g_assert_false (update (fixture, "alice", completed, &error));
       g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+      g_assert_nonnull (strstr (error->message, "1024 levels"));
       g_clear_error (&error);
       /* The task is still there, running, and ends failed. */
       object = get (fixture, "alice", id, &error);
@@ -1642,7 +1628,6 @@ main (int argc, char **argv)
     { "bytes-ended", test_shared_bytes_ended, TRUE },
     { "bytes-end-at-limit", test_shared_bytes_end_at_limit, FALSE },
     { "bytes-cleanup", test_shared_bytes_cleanup, FALSE },
-    { "unreadable-records", test_shared_unreadable_records, TRUE },
   };
   int status;
 
@@ -1651,9 +1636,9 @@ main (int argc, char **argv)
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
-      const char *tests[] = { "owner-isolation", "terminal", "updates-and-ids", "clock-step" };
+      const char *tests[] = { "owner-isolation", "terminal", "updates-and-ids", "clock-step", "record-depth" };
       void (*funcs[]) (Fixture *, gconstpointer) = { test_owner_isolation, test_terminal, test_updates_and_ids,
-                                                     test_record_clock_step };
+                                                     test_record_clock_step, test_record_depth };
 
       for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
         {

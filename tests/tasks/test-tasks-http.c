@@ -94,14 +94,17 @@ return_deep (NorthMcpContext *context, guint depth)
 static gboolean
 deep_done (gpointer user_data)
 {
-  return_deep (user_data, DEEP_LEVELS);
+  return_deep (user_data, GPOINTER_TO_UINT (g_object_get_data (user_data, "levels")));
   return G_SOURCE_REMOVE;
 }
 
-/* Answers later, so that the result is read back through tasks/get. */
+/* Answers later, so that the result is read back through tasks/get: a
+ * structuredContent of arguments.levels levels (DEEP_LEVELS without). */
 static void
 deep_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
 {
+  g_object_set_data (G_OBJECT (context), "levels",
+                     GUINT_TO_POINTER (json_object_get_int_member_with_default (arguments, "levels", DEEP_LEVELS)));
   g_idle_add_full (G_PRIORITY_DEFAULT, deep_done, g_object_ref (context), g_object_unref);
 }
 
@@ -1593,6 +1596,46 @@ test_rounds_see_their_request (Fixture *f, gconstpointer data)
     use_store (f, NULL);
 }
 
+/* A task's result may nest as deep as a channel reads a handler's result
+ * back (NORTH_MCP_TASK_MAX_RESULT_DEPTH, 1,024 levels), with objects of
+ * any number of members, in memory and in Redis alike (@data: NULL or
+ * "shared"); nested deeper, the task fails with -32603, saying so. Tasks
+ * in memory kept a result of any depth (1,100 levels completed) when
+ * Redis refused more than 128 levels or 1,000 members. */
+static void
+test_result_depth (Fixture *f, gconstpointer data)
+{
+  if (data != NULL)
+    serve_from_redis (f);
+  for (guint levels = NORTH_MCP_TASK_MAX_RESULT_DEPTH - 1; levels <= NORTH_MCP_TASK_MAX_RESULT_DEPTH; levels++)
+    {
+      /* structuredContent's levels, and the result's object. */
+      g_autofree char *params = g_strdup_printf ("\"name\":\"deep\",\"arguments\":{\"levels\":%u}", levels);
+      g_autoptr(JsonObject) response = rpc_full (f, "tools/call", "deep", params, CAPS_TASKS, NULL);
+      const char *task_id = json_object_get_string_member (result_of (response), "taskId");
+      g_autoptr(JsonObject) done = wait_task (f, task_id, "working");
+
+      if (levels + 1 <= NORTH_MCP_TASK_MAX_RESULT_DEPTH)
+        {
+          g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+          test_assert_deep_object (json_object_get_object_member (json_object_get_object_member (done, "result"),
+                                                                  "structuredContent"), levels, 1500);
+        }
+      else
+        {
+          JsonObject *error;
+
+          g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "failed");
+          g_assert_false (json_object_has_member (done, "result"));
+          error = json_object_get_object_member (done, "error");
+          g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32603);
+          g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "1024 levels"));
+        }
+    }
+  if (data != NULL)
+    use_store (f, NULL);
+}
+
 /* @f's replica no longer hears acknowledgments, as while its pub/sub
  * connection reconnects (one for it to let go of at the end). */
 static void
@@ -2107,6 +2150,9 @@ main (int argc, char **argv)
               test_immediate_and_undeclared, fixture_teardown);
   g_test_add ("/tasks-http/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
   g_test_add ("/tasks-http/deep-result", Fixture, NULL, fixture_setup, test_deep_result, fixture_teardown);
+  g_test_add ("/tasks-http/result-depth", Fixture, NULL, fixture_setup, test_result_depth, fixture_teardown);
+  g_test_add ("/tasks-http/result-depth-shared", Fixture, "shared", fixture_setup, test_result_depth,
+              fixture_teardown);
   g_test_add ("/tasks-http/result-too-large", Fixture, NULL, fixture_setup, test_result_too_large,
               fixture_teardown);
   g_test_add ("/tasks-http/outcome-too-large", Fixture, NULL, fixture_setup, test_outcome_too_large,
