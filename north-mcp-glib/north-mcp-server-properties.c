@@ -549,7 +549,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * store, so the client can reconnect with `Last-Event-ID`. The stdio
    * transport stops reading requests while more than this much of its
    * answers waits for the client to read them, and reads on once they
-   * are written.
+   * are written; other messages (progress, logs, notifications) sent
+   * meanwhile close its output and end the server, once the line being
+   * written is written whole (the client never gets half a message).
    *
    * Since: 0.2
    */

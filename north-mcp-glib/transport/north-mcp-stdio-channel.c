@@ -51,21 +51,22 @@ write_failed (NorthMcpStdioChannel *self,
 
 /* More output while more than max-unsent bytes wait for a client that
  * does not read: close, as an HTTP stream is closed, rather than queue
- * without bound what handlers still send (progress, logs, answers). */
+ * without bound what handlers still send (progress, logs, answers). The
+ * line being written is finished, not dropped: the client would read half
+ * a message before the end, which it cannot parse. The lines not begun go;
+ * the transport ends once the output is drained. */
 static void
 cut (NorthMcpStdioChannel *self)
 {
   g_message ("stdio: closing the output: more than %" G_GUINT64_FORMAT
              " bytes (max-unsent-bytes) wait for the client to read them", self->max_unsent);
-  g_cancellable_cancel (self->cancellable);
-  if (self->wait != NULL)
+  /* Waiting for the output to take its first byte: not begun. (An
+   * asynchronous write under way, no wait, is finished.) */
+  if (self->wait != NULL && self->written == 0)
     {
-      /* Nothing is being written meanwhile; an asynchronous write under
-       * way (no wait) ends cancelled and drops its line itself. */
       g_source_destroy (self->wait);
       g_clear_pointer (&self->wait, g_source_unref);
       g_clear_pointer (&self->writing, g_bytes_unref);
-      self->written = 0;
     }
   g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
   self->unsent = self->writing != NULL ? g_bytes_get_size (self->writing) - self->written : 0;

@@ -456,7 +456,8 @@ input_ended (NorthMcpStdioTransport *self)
 }
 
 /* The output failed, or was cut because the client did not read it:
- * nothing can answer the client any more, so end as at end of input. */
+ * nothing can answer the client any more, so end as at end of input,
+ * once the line the cut found half written is written whole. */
 static void
 channel_closed_cb (NorthMcpChannel        *channel,
                    NorthMcpStdioTransport *self)
@@ -465,7 +466,7 @@ channel_closed_cb (NorthMcpChannel        *channel,
     return;
 
   north_mcp_stdio_transport_stop (self);
-  emit_closed (self);
+  north_mcp_stdio_channel_when_drained (self->channel, emit_closed, self);
 }
 
 static void

@@ -42,6 +42,11 @@ def send(server, message):
     server.stdin.flush()
 
 
+def stderr_of(stderr):
+    stderr.seek(0)
+    return stderr.read()
+
+
 def assert_refused_past_the_bound(server, baseline, at_least):
     """Sends a ping and reads up to its answer: before it come the
     refusals of what would pass max-held-body-bytes (at least AT_LEAST),
@@ -77,10 +82,34 @@ def test_notifications_to_a_client_that_does_not_read_are_bounded():
             time.sleep(0.1)
         assert grown < 64 * 1024, f"RSS grew by {grown} KiB"
         # The client's output is cut, as an HTTP stream's would be: the
-        # server says why on stderr and ends.
+        # server says why on stderr, and ends once the client has read the
+        # line it had begun (test_a_cut_output_ends_with_whole_lines).
+        assert b"max-unsent-bytes" in stderr_of(stderr)
+        server.stdout.read()
         assert server.wait(60) == 0
-        stderr.seek(0)
-        assert b"max-unsent-bytes" in stderr.read()
+    finally:
+        stop(server, stderr)
+
+
+def test_a_cut_output_ends_with_whole_lines():
+    """The output cut for max-unsent-bytes while a line is half written:
+    a client that reads afterwards gets whole JSON lines (the one being
+    written is finished, the ones waiting are dropped), then the end of
+    its input, not half a message it cannot parse."""
+    server, stderr = start("--max-unsent-bytes", "65536")
+    try:
+        # 40 progress notifications of 1 MiB: the first fills the pipe
+        # while the client reads nothing, the next ones pass the bound.
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                      "params": {"name": "flood", "arguments": {"count": 40, "size": 1 << 20},
+                                 "_meta": {"progressToken": "p"}}})
+        assert wait_until(lambda: b"max-unsent-bytes" in stderr_of(stderr), timeout=60)
+        lines = server.stdout.read().split(b"\n")
+        assert lines[-1] == b"", f"the output ends inside a line of {len(lines[-1])} bytes"
+        assert len(lines) > 1
+        for line in lines[:-1]:
+            assert json.loads(line)["method"] == "notifications/progress"
+        assert server.wait(60) == 0
     finally:
         stop(server, stderr)
 
