@@ -546,10 +546,12 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * How much of a streamed HTTP response (an SSE stream) may wait for a
    * client that does not read it, in bytes, before the server closes the
    * connection. Events of resumable streams stay in the session's event
-   * store, so the client can reconnect with `Last-Event-ID`. The stdio
-   * transport stops reading requests while more than this much of its
-   * answers waits for the client to read them, and reads on once they
-   * are written; other messages (progress, logs, notifications) sent
+   * store, so the client can reconnect with `Last-Event-ID`. What a
+   * handler sends before it returns waits for its SSE answer to start:
+   * past this bound, its notifications are dropped (not its answer).
+   * The stdio transport stops reading requests while more than this much
+   * of its answers waits for the client to read them, and reads on once
+   * they are written; other messages (progress, logs, notifications) sent
    * meanwhile close its output and end the server, once the line being
    * written is written whole (the client never gets half a message).
    *

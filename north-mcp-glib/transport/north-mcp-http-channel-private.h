@@ -42,6 +42,12 @@ void                 north_mcp_http_channel_expect        (NorthMcpHttpChannel *
 typedef guint (*NorthMcpHttpStatusFunc) (JsonNode *response);
 void                 north_mcp_http_channel_set_status_func (NorthMcpHttpChannel    *self,
                                                              NorthMcpHttpStatusFunc  func);
+/* How much of an SSE answer's events may wait before it starts (while
+ * its handler has not returned, so no client can read them): past
+ * @max_unsent bytes (the server's max-unsent-bytes), the notifications
+ * sent meanwhile are dropped; responses and requests are not. */
+void                 north_mcp_http_channel_set_max_unsent (NorthMcpHttpChannel *self,
+                                                            guint64              max_unsent);
 /* Makes the SSE answer resumable (2025-11-25 sessions): a priming event
  * with an id and `retry` first, ids on every event, kept in @session's
  * event store; the stream survives the end of its connection until the

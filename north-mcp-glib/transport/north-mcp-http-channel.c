@@ -41,6 +41,7 @@ struct _NorthMcpHttpChannel
 
   NorthMcpHttpStatusFunc status_func;
   guint              n_events;     /* SSE events buffered before streaming */
+  guint64            max_unsent;   /* of @events */
   guint              received;
   guint              expected;
   guint              keepalive_ms;
@@ -245,6 +246,15 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
 
   response = is_response (message);
 
+  /* Events wait in @events until the handler returns, all at once, where
+   * the unsent-output bound of a stream cannot see them: a handler that
+   * reports progress (which the client asks for) or logs in a loop would
+   * make them grow without bound. Its answer matters more than its
+   * notifications, so they go, not the connection. */
+  if (self->sse && !self->streaming && self->events != NULL && self->events->len > self->max_unsent &&
+      JSON_NODE_HOLDS_OBJECT (message) && !json_object_has_member (json_node_get_object (message), "id"))
+    return;
+
   /* A batch keeps its answers as text only, counted (add_batch_response()):
    * nothing reads its first as a tree (a batch is answered 200, and never
    * holds an initialize), which was kept uncounted until the last. */
@@ -373,6 +383,15 @@ on_message_gone (NorthMcpHttpChannel *self)
   if (!north_mcp_channel_is_closed (NORTH_MCP_CHANNEL (self)))
     north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (self));
   g_clear_object (&self_ref);
+}
+
+void
+north_mcp_http_channel_set_max_unsent (NorthMcpHttpChannel *self,
+                                       guint64              max_unsent)
+{
+  g_return_if_fail (NORTH_MCP_IS_HTTP_CHANNEL (self));
+
+  self->max_unsent = max_unsent;
 }
 
 void
@@ -511,6 +530,7 @@ north_mcp_http_channel_new (NorthMcpHttpListener   *listener,
   self->batch = !!batch;
   self->keepalive_ms = keepalive_ms;
   self->expected = G_MAXUINT;
+  self->max_unsent = G_MAXUINT64;
 
   return self;
 }

@@ -166,6 +166,7 @@ handle_revision_2026_post (NorthMcpHttpTransport          *self,
 
   channel = north_mcp_http_channel_new (self->listener, msg, self->settings.trusted_proxies,
                                         accepts_sse && has_request, FALSE, self->keepalive_ms);
+  north_mcp_http_channel_set_max_unsent (channel, self->settings.max_unsent_bytes);
   north_mcp_http_channel_set_status_func (channel, north_mcp_revision_2026_http_status);
   n_responses = north_mcp_transport_host_handle_message (self->host, NULL, user, message,
                                                          NORTH_MCP_CHANNEL (channel));
@@ -316,6 +317,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
 
   channel = north_mcp_http_channel_new (self->listener, msg, self->settings.trusted_proxies,
                                         !stateless && accepts_sse && has_request, batch, self->keepalive_ms);
+  north_mcp_http_channel_set_max_unsent (channel, self->settings.max_unsent_bytes);
   if (session != NULL && !stateless && accepts_sse && has_request && !batch &&
       session_is_resumable (session))
     north_mcp_http_channel_enable_resumption (channel, session, RETRY_MS);

@@ -1,7 +1,9 @@
 /* flood-server.c: a server whose tool `flood` streams `count` progress
  * notifications of `size` bytes each (one per main loop turn), then
  * answers "flooded N" (it stops early once the request is cancelled), and
- * whose tool `blob` answers at once with a text of `size` bytes. For the
+ * whose tool `blob` answers at once with a text of `size` bytes, and whose
+ * tool `burst` sends its `count` progress notifications of `size` bytes
+ * before it returns, then answers "burst N" (a synchronous handler). For the
  * hostile tests of clients that stop reading (test_connections.py). Its
  * route /echo takes its connection over (as a WebSocket would) and sends
  * back what it reads until the client hangs up; then it closes the stream
@@ -67,6 +69,25 @@ flood (NorthMcpTool    *tool,
   memset (flood->message, 'x', CLAMP (size, 1, 1 << 20));
   flood->message[CLAMP (size, 1, 1 << 20)] = '\0';
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, flood_step, flood, (GDestroyNotify) flood_free);
+}
+
+static void
+burst (NorthMcpTool    *tool,
+       NorthMcpContext *context,
+       JsonObject      *arguments,
+       gpointer         user_data)
+{
+  gint64 count = json_object_get_int_member_with_default (arguments, "count", 10);
+  gint64 size = CLAMP (json_object_get_int_member_with_default (arguments, "size", 1024), 1, 1 << 20);
+  g_autofree char *message = g_malloc (size + 1);
+  g_autofree char *text = g_strdup_printf ("burst %" G_GINT64_FORMAT, count);
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
+
+  memset (message, 'x', size);
+  message[size] = '\0';
+  for (gint64 i = 1; i <= count; i++)
+    north_mcp_context_report_progress (context, (double) i, (double) count, message);
+  north_mcp_context_return_tool_result (context, result);
 }
 
 /* "size" x's (1 to 256 MiB). */
@@ -172,6 +193,7 @@ main (int    argc,
   g_autoptr(NorthMcpServer) server = north_mcp_server_new ("flood-server", "1.0.0");
   g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("flood", "Streams progress notifications");
   g_autoptr(NorthMcpTool) blob_tool = north_mcp_tool_new ("blob", "Answers with a large text");
+  g_autoptr(NorthMcpTool) burst_tool = north_mcp_tool_new ("burst", "Sends progress notifications, then answers");
   g_autoptr(NorthMcpTool) match_tool = north_mcp_tool_new ("match", "Counts names of a's, maybe ending in b");
   g_autoptr(NorthMcpTool) fail_tool = north_mcp_tool_new ("fail", "Fails with a large text as the error's data");
   g_autoptr(GError) error = NULL;
@@ -185,6 +207,8 @@ main (int    argc,
   north_mcp_server_add_tool (server, tool);
   north_mcp_tool_set_async_func (blob_tool, blob, NULL, NULL);
   north_mcp_server_add_tool (server, blob_tool);
+  north_mcp_tool_set_async_func (burst_tool, burst, NULL, NULL);
+  north_mcp_server_add_tool (server, burst_tool);
   if (!north_mcp_tool_set_input_schema_json (match_tool,
                                              "{\"type\":\"object\",\"required\":[\"names\"],\"properties\":{"
                                              "\"names\":{\"type\":\"array\","

@@ -421,6 +421,33 @@ def parse_events(data):
     return events
 
 
+@pytest.mark.parametrize("version", ["2025-06-18", "2025-11-25"])
+def test_notifications_sent_before_the_answer_are_bounded(version):
+    """A handler that reports progress before it returns: its events wait
+    in memory for the answer (no client can read them yet). Past
+    max-unsent-bytes of them the later notifications are dropped, not
+    the answer; without a bound, the progress a client asks for would
+    make the server hold whatever the handler sends (here 128 MiB)."""
+    count, size = 2048, 65536
+    server = Server("--max-unsent-bytes", "262144", program=FLOOD_SERVER, env=small_env())
+    try:
+        session = open_session(server, version)
+        status, _, body = server.post_mcp(
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+             "params": {"name": "burst", "arguments": {"count": count, "size": size},
+                        "_meta": {"progressToken": "p"}}},
+            {"MCP-Protocol-Version": version, "Mcp-Session-Id": session}, timeout=120)
+        assert status == 200
+        messages = [json.loads(data) for _, data in parse_events(body) if data]
+        assert messages[-1]["result"]["content"][0]["text"] == f"burst {count}", str(messages[-1])[:300]
+        progress = [m["params"]["progress"] for m in messages[:-1]]
+        assert progress == list(range(1, len(progress) + 1))
+        assert len(body) < 1024 * 1024, f"{len(body)} bytes of events before the answer"
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_resumable_stream_reconnects_after_being_cut():
     version = "2025-11-25"
     count, size = 120, 16384
