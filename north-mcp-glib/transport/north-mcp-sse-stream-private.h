@@ -65,13 +65,15 @@ typedef struct {
   GSource           *keepalive;
   guint              keepalive_ms;
   gint64             last_write;
+  gboolean           cut;  /* for unsent output: its connection is going */
 } NorthMcpSseWriter;
 
 /* Answers @message with 200 `text/event-stream` and keeps it. */
 void               north_mcp_sse_writer_start      (NorthMcpSseWriter *writer,
                                                     SoupServerMessage *message,
                                                     guint              keepalive_ms);
-/* Writes ready-made events (takes @buffer). */
+/* Writes ready-made events (takes @buffer); drops them once the
+ * connection is being closed for its unsent output (max-unsent-bytes). */
 void               north_mcp_sse_writer_write      (NorthMcpSseWriter *writer,
                                                     GString           *buffer);
 /* The same for shared bytes (GBytes*, not copied), counted against the

@@ -117,6 +117,7 @@ north_mcp_sse_writer_start (NorthMcpSseWriter *writer,
 {
   writer->message = g_object_ref (message);
   writer->keepalive_ms = keepalive_ms;
+  writer->cut = FALSE;
   writer->last_write = g_get_monotonic_time ();
 
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
@@ -135,6 +136,19 @@ north_mcp_sse_writer_start (NorthMcpSseWriter *writer,
     }
 }
 
+/* A client that stops reading loses its connection (the message then
+ * says `disconnected`), from the main loop: a handler that goes on
+ * sending before it returns would otherwise add to it without bound
+ * until then, so what comes after the cut is dropped. */
+static void
+check_unsent (NorthMcpSseWriter *writer,
+              gsize              appended)
+{
+  writer->last_write = g_get_monotonic_time ();
+  writer->cut = !north_mcp_http_listener_check_unsent (writer->message, appended);
+  soup_server_message_unpause (writer->message);
+}
+
 void
 north_mcp_sse_writer_write (NorthMcpSseWriter *writer,
                             GString           *buffer)
@@ -142,12 +156,14 @@ north_mcp_sse_writer_write (NorthMcpSseWriter *writer,
   SoupMessageBody *body = soup_server_message_get_response_body (writer->message);
   gsize length = buffer->len;
 
+  if (writer->cut)
+    {
+      g_string_free (buffer, TRUE);
+      return;
+    }
+
   soup_message_body_append (body, SOUP_MEMORY_TAKE, g_string_free (buffer, FALSE), length);
-  writer->last_write = g_get_monotonic_time ();
-  /* A client that stops reading loses its connection (the message then
-   * says `disconnected`); until then, it is written as usual. */
-  north_mcp_http_listener_check_unsent (writer->message, length);
-  soup_server_message_unpause (writer->message);
+  check_unsent (writer, length);
 }
 
 void
@@ -157,6 +173,9 @@ north_mcp_sse_writer_write_shared (NorthMcpSseWriter *writer,
   SoupMessageBody *body = soup_server_message_get_response_body (writer->message);
   gsize length = 0;
 
+  if (writer->cut)
+    return;
+
   for (guint i = 0; i < events->len; i++)
     {
       GBytes *bytes = g_ptr_array_index (events, i);
@@ -164,9 +183,7 @@ north_mcp_sse_writer_write_shared (NorthMcpSseWriter *writer,
       length += g_bytes_get_size (bytes);
       soup_message_body_append_bytes (body, bytes);
     }
-  writer->last_write = g_get_monotonic_time ();
-  north_mcp_http_listener_check_unsent (writer->message, length);
-  soup_server_message_unpause (writer->message);
+  check_unsent (writer, length);
 }
 
 static void

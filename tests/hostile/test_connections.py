@@ -448,6 +448,40 @@ def test_notifications_sent_before_the_answer_are_bounded(version):
         server.stop()
 
 
+def test_a_stream_cut_during_a_handler_takes_no_more():
+    """A handler that reports progress before it returns, for a JSON
+    answer: its notifications go to the session's GET stream, whose
+    client reads nothing. Past max-unsent-bytes the stream's connection is
+    closed from the main loop, once the handler returns: what the handler
+    sends until then must be dropped, not kept for a connection that is
+    going (here 128 MiB)."""
+    server = Server("--max-unsent-bytes", "262144", program=FLOOD_SERVER, env=small_env())
+    stream = None
+    try:
+        session = open_session(server)
+        stream = raw_connection(server.port, rcvbuf=4096)
+        stream.sendall(http_request("GET", "/mcp", headers={
+            "Accept": "text/event-stream", "MCP-Protocol-Version": "2025-06-18",
+            "Mcp-Session-Id": session}))
+        assert stream.recv(64).startswith(b"HTTP/1.1 200")
+        baseline = status_kib(server.pid, "VmHWM")
+        status, _, body = server.request(
+            "POST", "/mcp",
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+             "params": {"name": "burst", "arguments": {"count": 2048, "size": 65536},
+                        "_meta": {"progressToken": "p"}}},
+            {**MCP_HEADERS, "Accept": "application/json", "Mcp-Session-Id": session}, timeout=120)
+        assert status == 200 and json.loads(body)["result"]["content"][0]["text"] == "burst 2048", body[:300]
+        grown = status_kib(server.pid, "VmHWM") - baseline
+        assert grown < 64 * 1024, f"peak RSS grew by {grown} KiB"
+        assert read_until_closed(stream) is not None
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        if stream is not None:
+            stream.close()
+        server.stop()
+
+
 def test_resumable_stream_reconnects_after_being_cut():
     version = "2025-11-25"
     count, size = 120, 16384
