@@ -195,20 +195,21 @@ decide (BoundedInput  *self,
           self->head_length = 0;
           return TRUE;
         }
+      /* Header fields past MAX_HEADER_FIELDS (an object path may be that
+       * long) are not read for what the message replies to: it is dropped
+       * with no stand-in, as one with none, rather than fail the stream,
+       * which would let any peer on the bus close our connection. */
       fields = read_u32 (self->head + 12, self->head[0] == 'B');
-      if (fields > MAX_HEADER_FIELDS)
+      if (fields > 0 && fields <= MAX_HEADER_FIELDS)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                       "A D-Bus message of %" G_GSSIZE_FORMAT " bytes with %u bytes of header fields", needed, fields);
-          return FALSE;
+          self->head_needed = MIN (FIXED_HEADER + ((fields + 7) & ~7u), (gsize) needed);
+          return TRUE;
         }
-      self->head_needed = MIN (FIXED_HEADER + ((fields + 7) & ~7u), (gsize) needed);
-      return TRUE;
     }
 
   g_warning ("A D-Bus message of %" G_GSIZE_FORMAT " bytes dropped unread: larger than %" G_GSIZE_FORMAT " bytes",
              self->message_size, self->max_message);
-  self->after_skip = refusal_of (self);
+  self->after_skip = self->head_length > FIXED_HEADER ? refusal_of (self) : NULL;
   self->skip = self->message_size - self->head_length;
   self->head_length = 0;
   self->head_needed = FIXED_HEADER;
@@ -451,7 +452,9 @@ authenticate (GIOStream     *base,
  * 8 MiB (twice the 4 MiB a reply or property may take) is dropped unread,
  * in pieces of 64 KiB, and a reply to one of the connection's calls is
  * replaced by the error `org.freedesktop.DBus.Error.LimitsExceeded`, which
- * the bridge returns as the tool's error. A connection of
+ * the bridge returns as the tool's error (a reply whose header fields take
+ * more than 64 KiB is dropped without it: the call waits for its
+ * timeout). A connection of
  * g_bus_get_sync() reads every message whole, up to the bus's own limit
  * (128 MiB on the session bus), and GLib holds its values several times
  * their size before the bridge can refuse them. The connection passes no
