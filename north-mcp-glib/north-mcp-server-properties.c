@@ -567,7 +567,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * How many bytes of HTTP request bodies the server holds at once,
    * summed over all connections: bodies being received and those of
    * requests still being answered, each with its request's header block
-   * (at most 64 KiB), which those requests keep. A request that would pass this bound
+   * (its fields as sent, at most 64 KiB, and 64 bytes for each, what libsoup
+   * keeps of one beyond its text), which those requests keep. A request that would pass this bound
    * is answered `503 Service Unavailable` with `Retry-After`, unread,
    * and its connection closed; requests already held go on.
    *
@@ -582,7 +583,7 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * unread, and holds nothing. The bodies of requests not authenticated
    * so (all requests of an open server, custom routes) may hold at most
    * a quarter of this bound per client IP address, but at least
-   * [property@NorthMcp.Server:max-body-size] and 64 KiB (behind a trusted proxy, the
+   * [property@NorthMcp.Server:max-body-size] and 1,088 KiB (behind a trusted proxy, the
    * address is the one it names: see
    * [property@NorthMcp.Server:forwarded-allow-ips]); past it they are answered
    * `503` with `Retry-After`, unread, and other clients are still

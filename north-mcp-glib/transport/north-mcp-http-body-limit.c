@@ -67,7 +67,7 @@ static guint64
 peer_share (NorthMcpHttpTransport *self)
 {
   return MAX (self->settings.max_held_body_bytes / NORTH_MCP_HTTP_PEER_SHARE,
-              (guint64) self->settings.max_body_size + NORTH_MCP_HTTP_MAX_HEADER_BLOCK);
+              (guint64) self->settings.max_body_size + NORTH_MCP_HTTP_MAX_HEADER_COST);
 }
 
 static void
@@ -162,8 +162,9 @@ count_chunks (NorthMcpHttpTransport *self,
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
-/* The size of @headers as sent (name, ": ", value and CRLF each): at
- * most libsoup's NORTH_MCP_HTTP_MAX_HEADER_BLOCK. */
+/* What @headers take: each field as sent (name, ": ", value and CRLF)
+ * and what libsoup keeps of it beyond that; at most
+ * NORTH_MCP_HTTP_MAX_HEADER_COST. */
 static guint64
 header_block_size (SoupMessageHeaders *headers)
 {
@@ -173,7 +174,7 @@ header_block_size (SoupMessageHeaders *headers)
 
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
-    size += strlen (name) + strlen (value) + 4;
+    size += strlen (name) + strlen (value) + 4 + NORTH_MCP_HTTP_HEADER_FIELD_COST;
   return size;
 }
 
