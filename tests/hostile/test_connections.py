@@ -1135,24 +1135,7 @@ def test_legacy_requests_in_progress_count_what_their_header_fields_take():
     # line end only: with --max-held-body-bytes 2000000, which holds three
     # such requests, about thirty were accepted.
     with legacy_session("--max-held-body-bytes", "2000000") as (server, events, endpoint):
-        post = {"Content-Type": "application/json"}
-        init = initialize_message(protocolVersion="2024-11-05", capabilities={"sampling": {}})
-        assert server.request("POST", endpoint, init, post)[0] == 202
-        assert next_message(events)["id"] == 1
-        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
-                              post)[0] == 202
-
-        many = {**post, **{"h%04d" % i: "" for i in range(7000)}}
-        asked = []
-        for rid in (10, 11, 12):
-            assert server.request("POST", endpoint, sampling_call(rid, 100), many)[0] == 202
-            asked.append(next_message(events)["id"])
-        status, _, body = server.request("POST", endpoint, sampling_call(13, 100), many)
-        assert status == 503, body
-
-        for rid in asked:
-            assert server.request("POST", endpoint, sampling_answer(rid), post)[0] == 202
-        assert sorted(next_message(events)["id"] for _ in asked) == [10, 11, 12]
+        three_held_then_refused(server, events, endpoint, 100, {"h%04d" % i: "" for i in range(7000)})
 
 
 def test_requests_whose_client_left_keep_their_bodies_held():
