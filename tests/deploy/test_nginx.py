@@ -258,3 +258,34 @@ def test_upstream_keepalive(tmp_path):
     assert "01" in states, states                     # ESTABLISHED, idle in nginx's cache
     assert states.count("06") - before <= 2, states   # TIME_WAIT: closed connections
     assert replicas.exit_codes == [0], replicas.stderr()
+
+
+def post_head(port, length, extra=""):
+    """The head of a POST /mcp of LENGTH body bytes, without credentials."""
+    return (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Accept: application/json, text/event-stream\r\n{extra}Content-Length: {length}\r\n\r\n").encode()
+
+
+def test_post_without_credentials_is_refused_before_its_body(tmp_path):
+    """A replica that requires credentials answers 401 from a POST's
+    headers, before its body. Behind round robin nginx passes the body on
+    as it comes, so this holds through the proxy too: before, nginx read
+    the whole body (up to client_max_body_size, 4 MiB, into a temporary
+    file) before the replica saw the headers, so an anonymous client could
+    make nginx store 4 MiB per connection, and keep it for as long as it
+    sent a byte every minute (nginx's client_body_timeout)."""
+    import socket
+
+    env = {**os.environ, "NORTH_MCP_SERVER_SECRET": "deploy-test-secret"}
+    with Replicas(1, "--stateless", env=env) as replicas, \
+         Nginx("north-mcp-round-robin.conf", replicas.ports, str(tmp_path)) as nginx:
+        # 64 KiB of a 4,000,000-byte body: more than nginx keeps in memory.
+        # The rest never comes; nginx would give up on it after 60 s
+        # (client_body_timeout) with no answer, before this read's timeout.
+        with socket.create_connection(("127.0.0.1", nginx.port), timeout=120) as s:
+            s.sendall(post_head(nginx.port, 4_000_000) + b"x" * 65536)
+            head = s.recv(4096)
+        assert head.startswith(b"HTTP/1.1 401 "), head
+        assert os.listdir(os.path.join(nginx.dir, "client_body")) == [], nginx.log()
+        assert "buffered to a temporary file" not in nginx.log(), nginx.log()
+    assert replicas.exit_codes == [0], replicas.stderr()
