@@ -289,3 +289,43 @@ def test_post_without_credentials_is_refused_before_its_body(tmp_path):
         assert os.listdir(os.path.join(nginx.dir, "client_body")) == [], nginx.log()
         assert "buffered to a temporary file" not in nginx.log(), nginx.log()
     assert replicas.exit_codes == [0], replicas.stderr()
+
+
+@pytest.mark.parametrize("site", ["north-mcp-round-robin.conf", "north-mcp-sticky.conf"])
+def test_header_block_limit_is_the_replicas(tmp_path, site):
+    """nginx takes the header blocks a replica takes (64 KiB, libsoup's
+    bound), and refuses larger ones itself. Before, nginx's default
+    large_client_header_buffers (4 8k) refused any header line over 8 KiB
+    with 400: a legacy bearer bundle carrying a few connectors' tokens
+    (each OAuth access token a few KiB) worked against a replica and not
+    through nginx."""
+    import base64
+    import socket
+
+    secret = "deploy-test-secret"
+    tokens = {f"connector-{i}": "t" * 3000 for i in range(4)}
+    bundle = base64.b64encode(json.dumps({"server_secret": secret,
+                                          "connector_access_tokens": tokens}).encode()).decode()
+    assert 12000 < len(bundle) < 60000
+    env = {**os.environ, "NORTH_MCP_SERVER_SECRET": secret}
+    with Replicas(3, "--stateless", env=env) as replicas, \
+         Nginx(site, replicas.ports, str(tmp_path)) as nginx:
+        conn, path = deployfix.connect(nginx.url + "/mcp")
+        conn.request("POST", path, body=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+                     headers={**deployfix.MCP_HEADERS, "Authorization": f"Bearer {bundle}"})
+        response = conn.getresponse()
+        assert response.status == 200, response.read()
+        conn.close()
+        session = McpSession(nginx.url + "/mcp", headers={"Authorization": f"Bearer {bundle}"})
+        result = session.result("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
+        assert result["content"][0]["text"] == "3", result
+        # Over 64 KiB: nginx answers, not a replica that closes the
+        # connection (502, and an error line in nginx's log per request).
+        for extra in [f"X-North-Context-Big: {'a' * 70000}\r\n",
+                      "".join(f"X-North-Context-P{i}: {'a' * 7000}\r\n" for i in range(10))]:
+            with socket.create_connection(("127.0.0.1", nginx.port), timeout=60) as s:
+                s.sendall(post_head(nginx.port, 2, extra) + b"{}")
+                head = s.recv(4096)
+            assert head.startswith((b"HTTP/1.1 400 ", b"HTTP/1.1 494 ")), head
+        assert "[error]" not in nginx.log(), nginx.log()
+    assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
