@@ -56,7 +56,7 @@ admit (NorthMcpHttpTransport    *self,
   if (error != NULL)
     {
       north_mcp_http_respond_auth_error (msg, error); /* NorthMCP.Auth logged why */
-      north_mcp_http_refuse_unread_answered (msg);
+      north_mcp_http_refuse_unread_answered (msg, self->settings.max_body_size);
       return FALSE;
     }
   north_mcp_http_listener_admit (self->listener, msg, (GObject *) user);
@@ -175,7 +175,7 @@ north_mcp_http_authenticate_early (NorthMcpHttpTransport    *self,
   north_mcp_http_log_path (self, path, endpoint);
   if (!north_mcp_http_check_origin_and_host (self, msg))
     {
-      north_mcp_http_refuse_unread_answered (msg);
+      north_mcp_http_refuse_unread_answered (msg, self->settings.max_body_size);
       return FALSE;
     }
 

@@ -43,10 +43,11 @@ refuse_body (NorthMcpHttpTransport *self,
     {
       error = north_mcp_jsonrpc_error_new (null_id, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, text, NULL);
       data = north_mcp_jsonrpc_to_string (error, &length);
-      north_mcp_http_refuse_unread (msg, status, "application/json", data, length);
+      north_mcp_http_refuse_unread (msg, status, "application/json", data, length,
+                                    self->settings.max_body_size);
     }
   else
-    north_mcp_http_refuse_unread (msg, status, "text/plain", text, strlen (text));
+    north_mcp_http_refuse_unread (msg, status, "text/plain", text, strlen (text), self->settings.max_body_size);
 }
 
 static void

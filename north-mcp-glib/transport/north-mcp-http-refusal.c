@@ -12,8 +12,10 @@
  * the kernel reset the connection, which can destroy the answer before the
  * client reads it; so the write side is shut after the answer (the client
  * sees it, then end of stream), and what still arrives is read and dropped
- * for a bounded time and number of bytes before the socket is closed, as
- * web servers do ("lingering close").
+ * for a bounded time and number of bytes (as much as the largest body the
+ * server takes, and a little more: a proxy writes the whole body before it
+ * reads the answer) before the socket is closed, as web servers do
+ * ("lingering close").
  *
  * SPDX-License-Identifier: MIT
  */
@@ -37,6 +39,7 @@ typedef struct {
   /* Weak: whose max-connections the drained connection counts against. */
   NorthMcpHttpListener *listener;
   gsize              drained;
+  gsize              drain_limit;
   guchar             buffer[DRAIN_CHUNK];
 } Refusal;
 
@@ -74,7 +77,7 @@ drained_cb (GObject      *source,
   Refusal *r = user_data;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
 
-  if (n > 0 && (r->drained += n) < NORTH_MCP_HTTP_REFUSAL_DRAIN_BYTES)
+  if (n > 0 && (r->drained += n) < r->drain_limit)
     drain (r);
   else
     refusal_free (r);
@@ -152,7 +155,8 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
                               guint              status,
                               const char        *content_type,
                               const char        *body,
-                              gsize              length)
+                              gsize              length,
+                              gsize              body_limit)
 {
   GString *answer = g_string_new (NULL);
   GSocket *socket = north_mcp_http_listener_get_socket (msg);
@@ -177,6 +181,7 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
   r->msg = g_object_ref (msg);
   r->socket = socket != NULL ? g_object_ref (socket) : NULL;
   r->answer = g_string_free_to_bytes (answer);
+  r->drain_limit = MIN (body_limit, G_MAXSIZE - NORTH_MCP_HTTP_REFUSAL_DRAIN_BYTES) + NORTH_MCP_HTTP_REFUSAL_DRAIN_BYTES;
   r->cancellable = g_cancellable_new ();
   r->context = g_main_context_ref_thread_default ();
 
@@ -190,7 +195,8 @@ north_mcp_http_refuse_unread (SoupServerMessage *msg,
 }
 
 void
-north_mcp_http_refuse_unread_answered (SoupServerMessage *msg)
+north_mcp_http_refuse_unread_answered (SoupServerMessage *msg,
+                                       gsize              body_limit)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   SoupMessageBody *body = soup_server_message_get_response_body (msg);
@@ -203,7 +209,7 @@ north_mcp_http_refuse_unread_answered (SoupServerMessage *msg)
   soup_message_body_truncate (body);
   north_mcp_http_refuse_unread (msg, soup_server_message_get_status (msg),
                                 type != NULL ? type : "text/plain",
-                                g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+                                g_bytes_get_data (data, NULL), g_bytes_get_size (data), body_limit);
 }
 
 /* Query strings. libsoup decodes a request's query (soup_form_decode(),
@@ -248,7 +254,7 @@ got_headers_hook (GSignalInvocationHint *hint,
     return TRUE;
 
   soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, NULL);
-  north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, "text/plain", text, sizeof text - 1);
+  north_mcp_http_refuse_unread (msg, SOUP_STATUS_REQUEST_URI_TOO_LONG, "text/plain", text, sizeof text - 1, 0);
   return TRUE;
 }
 

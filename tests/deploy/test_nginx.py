@@ -329,3 +329,50 @@ def test_header_block_limit_is_the_replicas(tmp_path, site):
             assert head.startswith((b"HTTP/1.1 400 ", b"HTTP/1.1 494 ")), head
         assert "[error]" not in nginx.log(), nginx.log()
     assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
+
+
+def send_body(sock, size, chunked):
+    """SIZE bytes of body on SOCK, at once, as they are or in one chunk;
+    stops quietly when the other side is gone."""
+    data = b"x" * size
+    try:
+        sock.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (size, data) if chunked else data)
+    except OSError:
+        pass
+
+
+@pytest.mark.parametrize("site", ["north-mcp-round-robin.conf", "north-mcp-sticky.conf"])
+def test_refused_bodies_do_not_take_replicas_out(tmp_path, site):
+    """A replica that refuses a POST from its headers (401) reads what a
+    proxy still sends of the body, up to the largest body it takes, before
+    it closes: nginx, which writes the whole body before it reads the
+    answer, gets the 401. Before, the replica read 1 MiB of it and closed
+    with the rest unread: nginx's write failed (connection reset), the
+    client got 502 instead of 401, nginx logged an error, and took the
+    replica out of the round for 10 s (max_fails 1, fail_timeout 10s):
+    a few anonymous 4 MB POSTs left every client "no live upstreams"."""
+    import socket
+    import threading
+
+    env = {**os.environ, "NORTH_MCP_SERVER_SECRET": "deploy-test-secret"}
+    with Replicas(3, "--stateless", env=env) as replicas, \
+         Nginx(site, replicas.ports, str(tmp_path)) as nginx:
+        statuses = collections.Counter()
+        for i in range(100):
+            chunked = i % 2 == 1
+            size = 4_000_000
+            extra = "Transfer-Encoding: chunked\r\n" if chunked else ""
+            with socket.create_connection(("127.0.0.1", nginx.port), timeout=60) as s:
+                head = post_head(nginx.port, size, extra)
+                if chunked:
+                    head = head.replace(b"Content-Length: %d\r\n" % size, b"")
+                s.sendall(head)
+                sender = threading.Thread(target=send_body, args=(s, size, chunked))
+                sender.start()
+                answer = s.recv(4096)
+                sender.join()
+            statuses[answer.split(b"\r\n")[0].decode(errors="replace")] += 1
+        assert statuses == {"HTTP/1.1 401 Unauthorized": 100}, statuses
+        log = nginx.log()
+        assert "[error]" not in log and "temporarily disabled" not in log, log[-3000:]
+    assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
