@@ -37,7 +37,8 @@
  * - The same steal closes connections idle for longer than the server's
  *   idle timeout (also: request headers not complete by then, that is
  *   slowloris; a request body that stops coming or trickles in, below
- *   NORTH_MCP_HTTP_MIN_BODY_RATE over each timeout), connections whose client stops
+ *   NORTH_MCP_HTTP_MIN_BODY_RATE over each timeout, is answered 408 first,
+ *   north-mcp-http-refusal.c), connections whose client stops
  *   reading a stream (north_mcp_http_listener_check_unsent()), and
  *   connections whose client has acknowledged none of the output waiting
  *   for it for as long (the write timeout libsoup does not have; seen in
@@ -70,6 +71,7 @@
 #include "north-mcp-http-stolen-slot-private.h"
 #include "north-mcp-hangup-input-stream-private.h"
 #include "north-mcp-http-held-body-private.h"
+#include "north-mcp-http-refusal-private.h"
 #include "north-mcp-interim-output-stream-private.h"
 #include "north-mcp-log-private.h"
 #include "north-mcp-log-throttle-private.h"
@@ -423,8 +425,15 @@ sweep_cb (gpointer user_data)
           if (north_mcp_http_socket_body_too_slow (client->socket, &client->body_since, &client->body_received,
                                                    timeout, now))
             {
+              static const char text[] = "Request body stopped or came too slowly";
+
+              /* Answered, not just closed: a proxy in front (nginx) takes
+               * a connection closed before any answer for a failed server
+               * and leaves it out of its upstream group for a while. */
               debug (self, "Closing a connection whose request body stopped or came too slowly");
-              client_close_later (client);
+              client->request_read = TRUE; /* refused once: the steal ends it */
+              north_mcp_http_refuse_unread (client->msg, SOUP_STATUS_REQUEST_TIMEOUT, "text/plain",
+                                            text, sizeof text - 1, 0);
             }
         }
       else if (client->busy && !north_mcp_http_socket_output_stalled (client->socket, &client->acked))

@@ -376,3 +376,29 @@ def test_refused_bodies_do_not_take_replicas_out(tmp_path, site):
         log = nginx.log()
         assert "[error]" not in log and "temporarily disabled" not in log, log[-3000:]
     assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
+
+
+def test_a_body_that_stops_does_not_take_replicas_out(tmp_path):
+    """Round robin passes bodies on as they come, so a body that stops is
+    cut by the replica (its minimum body rate, over --idle-timeout). The
+    replica answers 408 before it closes: before, it closed without an
+    answer, which nginx takes for a failed replica (502 to the client, an
+    error line, and the replica out of the round for 10 s), so that any
+    client (of an open server, or with valid credentials) that stopped
+    its bodies halfway kept replicas out of the round."""
+    import socket
+
+    with Replicas(3, "--stateless", "--idle-timeout", "2") as replicas, \
+         Nginx("north-mcp-round-robin.conf", replicas.ports, str(tmp_path)) as nginx:
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", nginx.port), timeout=60) as s:
+                s.sendall(post_head(nginx.port, 10000) + b'{"jsonrpc":')
+                answer = s.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 408 "), answer
+        log = nginx.log()
+        assert "[error]" not in log and "temporarily disabled" not in log, log[-3000:]
+        # Every replica is still in the round.
+        for i in range(6):
+            session = McpSession(nginx.url + "/mcp", send_initialized=False)
+            assert session.result("tools/call", {"name": "add", "arguments": {"a": i, "b": 1}})
+    assert replicas.exit_codes == [0, 0, 0], replicas.stderr()
