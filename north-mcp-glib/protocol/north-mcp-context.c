@@ -33,8 +33,9 @@
  * answers later keeps a reference; a context dropped without an answer answers
  * with an internal error, so a request never hangs.
  *
- * When the client cancels the request, the context's cancellable is
- * cancelled and whatever the handler returns afterwards is not sent.
+ * When the client cancels the request, or hangs up while its answer can
+ * no longer reach it (no stream it may resume), the context's cancellable
+ * is cancelled and whatever the handler returns afterwards is not sent.
  */
 G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
 
@@ -377,6 +378,13 @@ context_fill (NorthMcpContext           *self,
   self->protocol_version = g_strdup (request->protocol_version);
 }
 
+static void
+channel_cancelled_cb (GCancellable *channel_cancellable,
+                      GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
 NorthMcpContext *
 north_mcp_context_new (const NorthMcpRequestInfo *request)
 {
@@ -411,22 +419,22 @@ north_mcp_context_new (const NorthMcpRequestInfo *request)
   if (request->session != NULL)
     north_mcp_session_add_in_flight (request->session, request->id,
                                      north_mcp_context_get_cancellable (self));
+  /* A channel closes when its client is gone and nothing sent on it can
+   * arrive any more (a stream that may be resumed does not close): the
+   * answer is for nobody, so the request is cancelled. */
+  self->channel_cancelled_id =
+    g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
+                           G_CALLBACK (channel_cancelled_cb),
+                           g_object_ref (north_mcp_context_get_cancellable (self)),
+                           g_object_unref);
 
   return self;
-}
-
-static void
-channel_cancelled_cb (GCancellable *channel_cancellable,
-                      GCancellable *cancellable)
-{
-  g_cancellable_cancel (cancellable);
 }
 
 /* Switches @self to the rules of the 2026-07-28 revision: capabilities,
  * log level and client info come from the request's `_meta` (already
  * validated), not from a session; results go through the 2026-07-28
- * result filter; the client closing the response stream cancels the
- * request. Takes @request_state, the verified state of a retry. */
+ * result filter. Takes @request_state, the verified state of a retry. */
 void
 north_mcp_context_set_revision_2026 (NorthMcpContext *self,
                                      char            *request_state)
@@ -440,11 +448,6 @@ north_mcp_context_set_revision_2026 (NorthMcpContext *self,
   self->log_level = north_mcp_log_level_from_string (north_mcp_object_get_string (meta, NORTH_MCP_META_LOG_LEVEL));
   self->request_state = request_state;
   self->filter = north_mcp_revision_2026_filter_result;
-  self->channel_cancelled_id =
-    g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
-                           G_CALLBACK (channel_cancelled_cb),
-                           g_object_ref (north_mcp_context_get_cancellable (self)),
-                           g_object_unref);
 }
 
 gboolean

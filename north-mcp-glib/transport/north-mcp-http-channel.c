@@ -368,7 +368,8 @@ on_message_gone (NorthMcpHttpChannel *self)
   NorthMcpHttpChannel *self_ref;
 
   /* A resumable stream whose client went away early: the client may come
-   * back for the rest (a disconnect is not a cancellation). */
+   * back for the rest (a disconnect is not a cancellation). Otherwise the
+   * answer can reach nobody: closing the channel cancels its requests. */
   if (self->session != NULL && self->streaming && !self->done && !self->detached)
     {
       self->detached = TRUE;
@@ -435,6 +436,10 @@ north_mcp_http_channel_expect (NorthMcpHttpChannel *self,
     {
       soup_server_message_pause (self->message);
       self->paused = TRUE;
+      /* libsoup does not read while it waits for the answer: a client
+       * that hangs up must be noticed, as on a stream, to cancel work for
+       * nobody (on_message_gone()). */
+      north_mcp_http_listener_watch_hangup (self->message);
     }
 }
 

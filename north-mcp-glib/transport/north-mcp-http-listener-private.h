@@ -60,7 +60,8 @@ gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage   
  * stream is closed (or its last reference goes), unless the taker kept a
  * slot for it (north_mcp_http_listener_keep_slot()). */
 void                  north_mcp_http_listener_allow_steal  (SoupServerMessage    *msg);
-/* For a message whose response is a long stream (SSE): its connection is
+/* For a message whose response is a long stream (SSE), or whose answer
+ * waits (a paused POST, whose client may leave meanwhile): its connection is
  * closed as soon as the client hangs up (the message then emits
  * `disconnected`), not at the next write that fails. Until the request
  * finishes. */

@@ -2,10 +2,12 @@
 # awaitable requests to the client, progress and logging.
 #
 # SPDX-License-Identifier: MIT
+import json
 import os
+import socket
 import sys
 
-from mcp_client import StdioClient, text_of
+from mcp_client import HttpClient, StdioClient, text_of
 
 SERVER = [sys.executable, os.path.join(os.path.dirname(__file__), "features_server.py")]
 
@@ -23,6 +25,28 @@ def test_cancelled_request_cancels_the_coroutine():
         assert text_of(client.call_tool("echo", {"text": "still here"})["result"]) == \
             "tools/call: still here"
         assert request not in client.arrivals
+    finally:
+        client.close()
+
+
+def test_stateless_hang_up_cancels_the_coroutine():
+    # Without a session the answer of a call whose client hung up can never
+    # be delivered: the handler is cancelled (before, it ran on for nobody,
+    # keeping its request's body among those held).
+    client = HttpClient(SERVER, extra_args=["--stateless"])
+    try:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                           "params": {"name": "wait_forever", "arguments": {}}}).encode()
+        with socket.create_connection((client.url.hostname, client.url.port)) as connection:
+            connection.sendall(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               b"Content-Type: application/json\r\n"
+                               b"Accept: application/json, text/event-stream\r\n"
+                               b"Content-Length: %d\r\n\r\n%s"
+                               % (client.url.path.encode(), len(body), body))
+            client.server.wait_for_stderr(r"^wait_forever: waiting$")
+        client.server.wait_for_stderr(r"^wait_forever: cancelled$")
+        assert text_of(client.call_tool("echo", {"text": "still here"})["result"]) == \
+            "tools/call: still here"
     finally:
         client.close()
 
