@@ -71,13 +71,15 @@ typedef struct
   GHashTable        *awaiting;  /* token → relayed tasks/update waiting for its ack */
   gsize             *deciding;  /* bytes of relayed answers waiting for their word (a GAtomicRcBox
                                  * the updates hold: they may outlive this) */
-  gsize              held;    /* Runner.held of the runners */
+  gsize              held;    /* Runner.held of the runners, and of the lingering */
+  GHashTable        *lingering; /* dropped runners whose handler still runs (references) */
   GHashTable        *held_by; /* owner → Runner.held of its runners (GSIZE_TO_POINTER) */
 } Tasks;
 
 struct _Runner
 {
   Tasks           *tasks;     /* NULL once dropped */
+  Tasks           *lingering; /* dropped, its handler still running: counted there */
   NorthMcpTaskStore *store;
   gint64           touched_at; /* when the record last changed (monotonic µs) */
   gint64           ttl_ms;     /* the record's: how long after that it lives */
@@ -118,10 +120,24 @@ void     north_mcp_tasks_return_missing_extension (NorthMcpContext      *context
 Runner  *north_mcp_task_runner_ref                (Runner               *runner);
 void     north_mcp_task_runner_unref              (Runner               *runner);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, north_mcp_task_runner_unref)
-/* Stops the handler here (its record is the store's). */
+/* Stops the handler here (its record is the store's). A handler that is
+ * still running (it may ignore its cancellation) leaves its runner
+ * lingering: what the runner keeps counts until the handler returns. */
 void     north_mcp_task_runner_drop               (Runner               *runner);
 /* Writes the record, changed: the handler lives as long as it. */
 void     north_mcp_task_runner_flush              (Runner               *runner);
+/* The handler of @runner returned: a lingering runner stops counting. */
+void     north_mcp_task_runner_linger_end         (Runner               *runner);
+/* The server's tasks go: their lingering runners count nowhere now. */
+void     north_mcp_tasks_forget_lingering         (Tasks                *tasks);
+/* What the runners of @owner keep, in bytes. */
+gsize    north_mcp_tasks_owner_held               (Tasks                *tasks,
+                                                   const char           *owner);
+/* @runner keeps @size bytes less (@add: more), in all and for its owner. */
+void     north_mcp_tasks_count_held               (Tasks                *tasks,
+                                                   Runner               *runner,
+                                                   gsize                 size,
+                                                   gboolean              add);
 /* Takes @answers to the input requests @runner waits for; once none is
  * left, the handler's next round starts, with @north_context (of the
  * tasks/update that brought them). */

@@ -66,6 +66,7 @@ tasks_free (Tasks *tasks)
         g_cancellable_cancel (north_mcp_context_get_cancellable (runner->context));
       g_clear_object (&runner->context);
     }
+  north_mcp_tasks_forget_lingering (tasks);
   tasks_release_shared (tasks);
   g_hash_table_unref (tasks->runners);
   g_hash_table_unref (tasks->held_by);
@@ -409,48 +410,6 @@ north_mcp_task_runner_unref (Runner *runner)
   g_atomic_rc_box_release_full (runner, (GDestroyNotify) runner_clear);
 }
 
-static gsize
-owner_held (Tasks      *tasks,
-            const char *owner)
-{
-  return GPOINTER_TO_SIZE (g_hash_table_lookup (tasks->held_by, owner));
-}
-
-/* @runner keeps @size bytes less (@add: more), in all and for its owner. */
-static void
-count_held (Tasks   *tasks,
-            Runner  *runner,
-            gsize    size,
-            gboolean add)
-{
-  gsize owner = owner_held (tasks, runner->owner);
-
-  owner = add ? owner + size : owner - MIN (size, owner);
-  tasks->held = add ? tasks->held + size : tasks->held - size;
-  runner->held = add ? runner->held + size : runner->held - size;
-  if (owner == 0)
-    g_hash_table_remove (tasks->held_by, runner->owner);
-  else
-    g_hash_table_replace (tasks->held_by, g_strdup (runner->owner), GSIZE_TO_POINTER (owner));
-}
-
-/* The runner stops: its handler's later answers are ignored. Breaks the
- * cycle runner → context → channel → runner. */
-void
-north_mcp_task_runner_drop (Runner *runner)
-{
-  Tasks *tasks = runner->tasks;
-  g_autoptr(NorthMcpContext) context = g_steal_pointer (&runner->context);
-
-  if (tasks == NULL)
-    return;
-  runner->tasks = NULL;
-  count_held (tasks, runner, runner->held, FALSE);
-  if (context != NULL)
-    g_cancellable_cancel (north_mcp_context_get_cancellable (context));
-  g_hash_table_remove (tasks->runners, runner->task_id);
-}
-
 static void fail (Runner *runner, int code, const char *message);
 static const char *hold_more (Runner *runner, gsize size);
 static gsize held_size (Runner *runner, JsonNode *node);
@@ -651,6 +610,7 @@ static void
 runner_on_answer (Runner   *runner,
                   JsonNode *message)
 {
+  north_mcp_task_runner_linger_end (runner);
   if (runner->tasks == NULL)
     return;
   if (runner->immediate)
@@ -699,7 +659,7 @@ runner_start_round (Runner     *runner,
   context = north_mcp_context_new (&request);
   /* A round may outlive its request (a tasks/update): it keeps the North
    * context, counted, not the headers (up to 64 KiB, counted nowhere). */
-  count_held (tasks, runner, north_mcp_context_use_north_context (context, north_context), TRUE);
+  north_mcp_tasks_count_held (tasks, runner, north_mcp_context_use_north_context (context, north_context), TRUE);
   north_mcp_context_set_revision_2026 (context, request_state);
   g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
   g_clear_object (&runner->context);
@@ -794,9 +754,9 @@ hold_more (Runner *runner,
 
   if (size > NORTH_MCP_TASK_MAX_HELD_BYTES - tasks->held)
     return "64 MiB";
-  if (size > NORTH_MCP_TASK_MAX_HELD_BYTES_PER_OWNER - owner_held (tasks, runner->owner))
+  if (size > NORTH_MCP_TASK_MAX_HELD_BYTES_PER_OWNER - north_mcp_tasks_owner_held (tasks, runner->owner))
     return "16 MiB for this user";
-  count_held (tasks, runner, size, TRUE);
+  north_mcp_tasks_count_held (tasks, runner, size, TRUE);
   return NULL;
 }
 
@@ -805,7 +765,7 @@ static void
 hold_less (Runner *runner,
            gsize   size)
 {
-  count_held (runner->tasks, runner, MIN (size, runner->held), FALSE);
+  north_mcp_tasks_count_held (runner->tasks, runner, MIN (size, runner->held), FALSE);
 }
 
 /* The size of @node as the bound counts it, or more than the room left
@@ -818,7 +778,7 @@ held_size (Runner   *runner,
 
   return north_mcp_json_size_up_to (node, MIN (NORTH_MCP_TASK_MAX_HELD_BYTES - tasks->held,
                                                NORTH_MCP_TASK_MAX_HELD_BYTES_PER_OWNER -
-                                               owner_held (tasks, runner->owner)));
+                                               north_mcp_tasks_owner_held (tasks, runner->owner)));
 }
 
 static void admitted (GObject *source, GAsyncResult *result, gpointer user_data);

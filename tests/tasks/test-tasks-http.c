@@ -365,6 +365,32 @@ counted_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *argument
   later_func (tool, context, arguments, user_data);
 }
 
+static GPtrArray *stubborn;
+
+/* Runs on whatever happens, cancelled or not, until the test ends it
+ * (stubborn_end()): a handler that ignores its cancellation. */
+static void
+stubborn_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *arguments, gpointer user_data)
+{
+  if (stubborn == NULL)
+    stubborn = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (stubborn, g_object_ref (context));
+}
+
+/* The stubborn handlers return. */
+static void
+stubborn_end (void)
+{
+  for (guint i = 0; stubborn != NULL && i < stubborn->len; i++)
+    {
+      g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text ("at last");
+
+      north_mcp_context_return_tool_result (g_ptr_array_index (stubborn, i), result);
+    }
+  if (stubborn != NULL)
+    g_ptr_array_set_size (stubborn, 0);
+}
+
 static NorthMcpServer *quit_server;
 
 /* Stops the server at once, then answers. */
@@ -410,6 +436,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   add (f, "deep-now", deep_now_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "ask-then-wait", ask_then_wait_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
   add (f, "ask-sees", ask_sees_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
+  add (f, "stubborn", stubborn_func, NORTH_MCP_TASK_SUPPORT_OPTIONAL);
 
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   f->transport = north_mcp_http_transport_new (NORTH_MCP_TRANSPORT_HOST (f->server));
@@ -421,6 +448,8 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
+  stubborn_end ();
+  g_clear_pointer (&stubborn, g_ptr_array_unref);
   test_http_shutdown (&f->transport, &f->session);
   g_clear_object (&f->server);
   g_clear_pointer (&f->url, g_free);
@@ -919,7 +948,8 @@ start_until_refused (Fixture           *f,
 
 /* A running task keeps the request that started it: they are bounded in
  * all (64 MiB), so that tasks that run long cannot make the server hold
- * whatever their callers sent. Cancelling one makes room again. */
+ * whatever their callers sent. Cancelling one makes room again once its
+ * handler returned. */
 static void
 test_held_requests (Fixture *f, gconstpointer data)
 {
@@ -948,9 +978,14 @@ test_held_requests (Fixture *f, gconstpointer data)
     g_autoptr(JsonObject) ack = NULL;
     g_autoptr(JsonObject) response = NULL;
 
+    guint stopped = forever_stopped;
+
     use_identity (f, g_ptr_array_index (owners, 0));
     ack = rpc_full (f, "tasks/cancel", g_ptr_array_index (running, 0), cancel, CAPS_TASKS, NULL);
     g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+    /* Its request counts until its handler returned. */
+    while (forever_stopped == stopped)
+      g_main_context_iteration (NULL, TRUE);
     g_ptr_array_remove_index (running, 0);
     g_ptr_array_remove_index (owners, 0);
     response = rpc_full (f, "tools/call", "forever", params, CAPS_TASKS, NULL);
@@ -990,6 +1025,51 @@ test_held_per_owner (Fixture *f, gconstpointer data)
   cancel_all (f, running, owners);
 }
 
+/* A cancelled task whose handler runs on (it ignores the cancellation)
+ * keeps what its request holds counted until the handler returns. Before,
+ * tasks/cancel let go of it at once: a user could start and cancel 3 MiB
+ * tasks, each handler running on for nobody, past any bound. */
+static void
+test_held_until_handler_returns (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pad = g_strnfill (3 * 1024 * 1024, 'p');
+  g_autofree char *params = g_strdup_printf ("\"name\":\"stubborn\",\"arguments\":{\"pad\":\"%s\"}", pad);
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  guint started = 0;
+
+  use_identity (f, "ada@example.com");
+  for (; started < 16 && refused == NULL; started++)
+    {
+      g_autoptr(JsonObject) response = rpc_full (f, "tools/call", "stubborn", params, CAPS_TASKS, NULL);
+      g_autofree char *cancel = NULL;
+      g_autoptr(JsonObject) ack = NULL;
+      const char *id;
+
+      if (json_object_has_member (response, "error"))
+        {
+          refused = g_steal_pointer (&response);
+          break;
+        }
+      id = json_object_get_string_member (result_of (response), "taskId");
+      cancel = task_params (id);
+      ack = rpc_full (f, "tasks/cancel", id, cancel, CAPS_TASKS, NULL);
+      g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+    }
+  g_assert_nonnull (refused);
+  g_assert_cmpuint (started, ==, 5);
+  /* The refused one's first round ran too (the request is counted once
+   * it started), and runs on as well. */
+  g_assert_cmpuint (stubborn->len, ==, 6);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (refused, "error"),
+                                                           "message"), "16 MiB for this user"));
+
+  /* Once they returned, there is room again. */
+  stubborn_end ();
+  again = rpc_full (f, "tools/call", "stubborn", params, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (again), "resultType"), ==, "task");
+}
+
 /* A round of a task runs on after the tasks/update that started it
  * (here until cancelled): it keeps the North context of that request's
  * headers, counted with what the task keeps, and not the headers (up to
@@ -1011,6 +1091,7 @@ test_round_keeps_north_context_only (Fixture *f, gconstpointer data)
   Tasks *tasks = north_mcp_tasks_get (NORTH_MCP_PROTOCOL_HOST (f->server));
   Runner *runner;
   gsize before;
+  guint stopped;
 
   g_assert_cmpstr (json_object_get_string_member (waiting, "status"), ==, "input_required");
   runner = g_hash_table_lookup (tasks->runners, task_id);
@@ -1031,10 +1112,13 @@ test_round_keeps_north_context_only (Fixture *f, gconstpointer data)
   g_assert_cmpuint (tasks->held, >=, runner->held);
   g_assert_null (runner->context->request_headers);
 
+  stopped = forever_stopped;
   cancelled = rpc_full (f, "tasks/cancel", task_id, cancel, CAPS_TASKS, NULL);
   g_assert_cmpstr (json_object_get_string_member (result_of (cancelled), "resultType"), ==, "complete");
-  while (g_hash_table_contains (tasks->runners, task_id))
+  /* Counted until the handler returns. */
+  while (forever_stopped == stopped)
     g_main_context_iteration (NULL, TRUE);
+  g_assert_false (g_hash_table_contains (tasks->runners, task_id));
   g_assert_cmpuint (tasks->held, ==, 0);
 }
 
@@ -2163,6 +2247,8 @@ main (int argc, char **argv)
               test_input_required_slow_answer, fixture_teardown);
   g_test_add ("/tasks-http/owners", Fixture, NULL, fixture_setup, test_owners, fixture_teardown);
   g_test_add ("/tasks-http/held-requests", Fixture, NULL, fixture_setup, test_held_requests, fixture_teardown);
+  g_test_add ("/tasks-http/held-until-handler-returns", Fixture, NULL, fixture_setup,
+              test_held_until_handler_returns, fixture_teardown);
   g_test_add ("/tasks-http/held-per-owner", Fixture, NULL, fixture_setup, test_held_per_owner,
               fixture_teardown);
   g_test_add ("/tasks-http/held-answers", Fixture, NULL, fixture_setup, test_held_answers, fixture_teardown);
