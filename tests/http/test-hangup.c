@@ -186,20 +186,41 @@ hang_up (Fixture            *f,
     ;
 }
 
+/* Initializes a session of revision @version; returns the headers of a
+ * POST in it. */
+static char *
+open_session (Fixture    *f,
+              const char *version)
+{
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+  g_autoptr(GString) initialized = NULL;
+  g_autofree char *body =
+    g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                     "\"protocolVersion\":\"%s\",\"capabilities\":{},"
+                     "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}", version);
+  const char *id;
+
+  post (connection, "Accept: application/json, text/event-stream\r\n", body);
+  initialized = read_until (connection, "\"serverInfo\"");
+  id = strstr (initialized->str, "Mcp-Session-Id: ");
+  g_assert_nonnull (id);
+  return g_strdup_printf ("Accept: application/json, text/event-stream\r\n"
+                          "MCP-Protocol-Version: %s\r\n%.*s\r\n", version, (int) strcspn (id, "\r"), id);
+}
+
 #define WAIT_BODY \
   "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\"," \
   "\"params\":{\"name\":\"wait\",\"arguments\":{}}}"
 
-/* Stateless: no session, no stream to resume; the answer of a call whose
- * client hung up can never be delivered, so its handler is cancelled
- * (before, only notifications/cancelled did, which needs a session). */
+/* Calls "wait", hangs up while it runs, and checks that this cancelled
+ * it; @extra: the headers of the POST. */
 static void
-test_stateless_cancels (Fixture       *f,
-                        gconstpointer  data)
+assert_hang_up_cancels (Fixture    *f,
+                        const char *extra)
 {
   g_autoptr(GSocketConnection) connection = connect_to (f);
 
-  post (connection, "Accept: application/json, text/event-stream\r\n", WAIT_BODY);
+  post (connection, extra, WAIT_BODY);
   while (f->waiting.context == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (f->waiting.cancelled);
@@ -209,37 +230,25 @@ test_stateless_cancels (Fixture       *f,
   waiting_finish (&f->waiting);
 }
 
+/* Stateless: no session, no stream to resume; the answer of a call whose
+ * client hung up can never be delivered, so its handler is cancelled
+ * (before, only notifications/cancelled did, which needs a session). */
+static void
+test_stateless_cancels (Fixture       *f,
+                        gconstpointer  data)
+{
+  assert_hang_up_cancels (f, "Accept: application/json, text/event-stream\r\n");
+}
+
 /* A session without an event store for its streams (before 2025-11-25):
  * the answer goes only on the POST's own stream, so a hang-up cancels. */
 static void
 test_unresumable_cancels (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) connection = connect_to (f);
-  g_autoptr(GString) initialized = NULL;
-  g_autofree char *extra = NULL;
-  const char *id;
+  g_autofree char *extra = open_session (f, "2025-06-18");
 
-  post (connection, "Accept: application/json, text/event-stream\r\n",
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-        "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
-        "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}");
-  initialized = read_until (connection, "\"serverInfo\"");
-  id = strstr (initialized->str, "Mcp-Session-Id: ");
-  g_assert_nonnull (id);
-  extra = g_strdup_printf ("Accept: application/json, text/event-stream\r\n"
-                           "MCP-Protocol-Version: 2025-06-18\r\n%.*s\r\n",
-                           (int) strcspn (id, "\r"), id);
-  g_clear_object (&connection);
-
-  connection = connect_to (f);
-  post (connection, extra, WAIT_BODY);
-  while (f->waiting.context == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  hang_up (f, &connection);
-  g_assert_true (f->waiting.cancelled);
-  waiting_finish (&f->waiting);
+  assert_hang_up_cancels (f, extra);
 }
 
 /* A 2025-11-25 session keeps the events of the POST's stream: a client
@@ -249,27 +258,12 @@ test_resumable_goes_on (Fixture       *f,
                         gconstpointer  data)
 {
   g_autoptr(GSocketConnection) connection = connect_to (f);
-  g_autoptr(GString) initialized = NULL;
+  g_autofree char *extra = open_session (f, "2025-11-25");
   g_autoptr(GString) primed = NULL;
   g_autoptr(GString) resumed = NULL;
-  g_autofree char *extra = NULL;
-  g_autofree char *session = NULL;
   g_autofree char *get = NULL;
   const char *id;
 
-  post (connection, "Accept: application/json, text/event-stream\r\n",
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-        "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
-        "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}");
-  initialized = read_until (connection, "\"serverInfo\"");
-  id = strstr (initialized->str, "Mcp-Session-Id: ");
-  g_assert_nonnull (id);
-  session = g_strndup (id, strcspn (id, "\r"));
-  extra = g_strdup_printf ("Accept: application/json, text/event-stream\r\n"
-                           "MCP-Protocol-Version: 2025-11-25\r\n%s\r\n", session);
-  g_clear_object (&connection);
-
-  connection = connect_to (f);
   post (connection, extra, WAIT_BODY);
   /* The priming event: the stream has an id to resume from. */
   primed = read_until (connection, "retry: ");
@@ -281,9 +275,8 @@ test_resumable_goes_on (Fixture       *f,
 
   /* The answer comes when the client resumes. */
   waiting_finish (&f->waiting);
-  get = g_strdup_printf ("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                         "MCP-Protocol-Version: 2025-11-25\r\n%s\r\nLast-Event-ID: %.*s\r\n\r\n",
-                         session, (int) strcspn (id + 4, "\r\n"), id + 4);
+  get = g_strdup_printf ("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n%sLast-Event-ID: %.*s\r\n\r\n",
+                         extra, (int) strcspn (id + 4, "\r\n"), id + 4);
   connection = connect_to (f);
   g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
                                             get, strlen (get), NULL, NULL, NULL));
