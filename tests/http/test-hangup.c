@@ -18,6 +18,7 @@
 typedef struct {
   NorthMcpContext *context;
   gboolean         cancelled;
+  gboolean         keep;      /* the test ends the handler itself */
 } Waiting;
 
 typedef struct {
@@ -102,20 +103,30 @@ connect_to (Fixture *f)
   return connection;
 }
 
-/* Writes a POST /mcp of @body with @extra headers (lines ending in CRLF). */
+/* Writes a POST to @path of @body with @extra headers (lines ending in
+ * CRLF). */
+static void
+post_to (GSocketConnection *connection,
+         const char        *path,
+         const char        *extra,
+         const char        *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text =
+    g_strdup_printf ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "%sContent-Length: %zu\r\n\r\n%s", path, extra, strlen (body), body);
+
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            text, strlen (text), NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
 static void
 post (GSocketConnection *connection,
       const char        *extra,
       const char        *body)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text =
-    g_strdup_printf ("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "%sContent-Length: %zu\r\n\r\n%s", extra, strlen (body), body);
-
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
-                                            text, strlen (text), NULL, NULL, &error));
-  g_assert_no_error (error);
+  post_to (connection, "/mcp", extra, body);
 }
 
 typedef struct {
@@ -227,7 +238,8 @@ assert_hang_up_cancels (Fixture    *f,
 
   hang_up (f, &connection);
   g_assert_true (f->waiting.cancelled);
-  waiting_finish (&f->waiting);
+  if (!f->waiting.keep)
+    waiting_finish (&f->waiting);
 }
 
 /* Stateless: no session, no stream to resume; the answer of a call whose
@@ -238,6 +250,42 @@ test_stateless_cancels (Fixture       *f,
                         gconstpointer  data)
 {
   assert_hang_up_cancels (f, "Accept: application/json, text/event-stream\r\n");
+}
+
+/* Sends a tools/list whose body (with its headers) takes about 900 of
+ * the 1,024 bytes held at most; returns its status line. */
+static char *
+list_large (Fixture *f)
+{
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+  g_autofree char *padding = g_strnfill (700, ' ');
+  g_autofree char *body = g_strconcat ("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
+                                       padding, NULL);
+  g_autoptr(GString) answer = NULL;
+
+  post (connection, "Accept: application/json, text/event-stream\r\nConnection: close\r\n", body);
+  answer = read_until (connection, "\r\n");
+  return g_strndup (answer->str, strcspn (answer->str, "\r"));
+}
+
+/* The request a hang-up cancelled counts among the bodies held until its
+ * handler returns (it may ignore the cancellation), then no longer. */
+static void
+test_held_until_handler_returns (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *refused = NULL;
+  g_autofree char *served = NULL;
+
+  north_mcp_server_set_max_held_body_bytes (f->server, 1024);
+  f->waiting.keep = TRUE;
+  assert_hang_up_cancels (f, "Accept: application/json, text/event-stream\r\n");
+  refused = list_large (f);
+  g_assert_cmpstr (refused, ==, "HTTP/1.1 503 Service Unavailable");
+
+  waiting_finish (&f->waiting);
+  served = list_large (f);
+  g_assert_cmpstr (served, ==, "HTTP/1.1 200 OK");
 }
 
 /* A session without an event store for its streams (before 2025-11-25):
@@ -283,6 +331,58 @@ test_resumable_goes_on (Fixture       *f,
   resumed = read_until (connection, "\"text\":\"done\"");
 }
 
+/* The legacy HTTP+SSE transport: its session is its GET /sse stream,
+ * where every answer goes (a POST is answered 202 at once, hanging up on
+ * it changes nothing). When that stream ends, the session ends and the
+ * requests in progress are cancelled. */
+static void
+test_legacy_stream_end_cancels (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) stream = connect_to (f);
+  g_autoptr(GString) opened = NULL;
+  g_autofree char *endpoint = NULL;
+  const char *get = "GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+  const char *data_line;
+  const char *messages[] = {
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+    "\"protocolVersion\":\"2024-11-05\",\"capabilities\":{},"
+    "\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+    WAIT_BODY,
+  };
+  gboolean timed_out = FALSE;
+  guint timeout;
+
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (stream)),
+                                            get, strlen (get), NULL, NULL, NULL));
+  opened = read_until (stream, "session_id=");
+  data_line = strstr (opened->str, "data: ");
+  g_assert_nonnull (data_line);
+  endpoint = g_strndup (data_line + 6, strcspn (data_line + 6, "\r\n"));
+  for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+    {
+      g_autoptr(GSocketConnection) connection = connect_to (f);
+      g_autoptr(GString) accepted = NULL;
+
+      post_to (connection, endpoint, "", messages[i]);
+      accepted = read_until (connection, "\r\n");
+      g_assert_true (g_str_has_prefix (accepted->str, "HTTP/1.1 202"));
+    }
+  while (f->waiting.context == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (f->waiting.cancelled);
+
+  /* The limit only keeps a broken server from hanging the test. */
+  g_io_stream_close (G_IO_STREAM (stream), NULL, NULL);
+  timeout = g_timeout_add_seconds (30, set_flag, &timed_out);
+  while (!f->waiting.cancelled && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (f->waiting.cancelled);
+  g_source_remove (timeout);
+  waiting_finish (&f->waiting);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -293,8 +393,10 @@ main (int   argc,
   g_test_add (path, Fixture, GINT_TO_POINTER (stateless), fixture_setup, func, fixture_teardown)
 
   ADD ("/hangup/stateless/cancels", TRUE, test_stateless_cancels);
+  ADD ("/hangup/stateless/held-until-handler-returns", TRUE, test_held_until_handler_returns);
   ADD ("/hangup/unresumable/cancels", FALSE, test_unresumable_cancels);
   ADD ("/hangup/resumable/goes-on", FALSE, test_resumable_goes_on);
+  ADD ("/hangup/legacy/stream-end-cancels", FALSE, test_legacy_stream_end_cancels);
 
   return g_test_run ();
 }
