@@ -590,7 +590,10 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * served.
    *
    * The answers of a batch answered in JSON (2025-03-26) that wait for
-   * its last request count with its body.
+   * its last request count with its body. A request that was cancelled
+   * (by its client, or by a hang-up where its answer can no longer be
+   * delivered) counts until its handler returns, whether or not the
+   * handler heeds the cancellation.
    *
    * Over stdio it bounds the lines of the requests in progress alike,
    * with the answers of batches that wait for their last request: a
