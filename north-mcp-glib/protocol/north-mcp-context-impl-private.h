@@ -52,6 +52,7 @@ struct _NorthMcpContext
   guint                 cache_ttl_ms;
   NorthMcpCacheScope    cache_scope;
   gulong                channel_cancelled_id;
+  gint                  channel_linked;       /* atomic: link_to_channel() asked */
   NorthMcpFeature      *feature;          /* what the request runs, kept alive */
   SoupMessageHeaders   *request_headers;  /* the HTTP request's, or NULL */
   GHashTable           *north_context;    /* X-North-Context-*, made on demand */

@@ -39,19 +39,6 @@
  */
 G_DEFINE_FINAL_TYPE (NorthMcpContext, north_mcp_context, G_TYPE_OBJECT)
 
-static GPrivate current_context;
-
-gpointer
-north_mcp_context_save_current (void)
-{
-  return g_private_get (&current_context);
-}
-
-void
-north_mcp_context_restore_current (gpointer saved)
-{
-  g_private_set (&current_context, saved);
-}
 
 /* What a handler's thread asks of the server's main context: channels
  * and sessions are only touched there. */
@@ -378,11 +365,46 @@ context_fill (NorthMcpContext           *self,
   self->protocol_version = g_strdup (request->protocol_version);
 }
 
+/* The request's cancellable, made on first use: most requests never need
+ * one (stateless calls nobody cancels); handlers may ask from any thread. */
+static GCancellable *
+ensure_cancellable (NorthMcpContext *self)
+{
+  if (g_atomic_pointer_get (&self->cancellable) == NULL)
+    {
+      GCancellable *cancellable = g_cancellable_new ();
+
+      if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, cancellable))
+        g_object_unref (cancellable);
+    }
+
+  return self->cancellable;
+}
+
 static void
 channel_cancelled_cb (GCancellable *channel_cancellable,
                       GCancellable *cancellable)
 {
   g_cancellable_cancel (cancellable);
+}
+
+/* A channel closes when its client is gone and nothing sent on it can
+ * arrive any more (a stream that may be resumed does not close): the
+ * answer is for nobody, so the request is cancelled. Linked on the main
+ * context, where the channel lives, once something watches the
+ * cancellable: most requests never do, and linking every one cost about
+ * 8,000 instructions per request. */
+static void
+link_to_channel (NorthMcpContext *self,
+                 JsonNode        *unused)
+{
+  if (self->channel == NULL)
+    return;
+  self->channel_cancelled_id =
+    g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
+                           G_CALLBACK (channel_cancelled_cb),
+                           g_object_ref (self->cancellable),
+                           g_object_unref);
 }
 
 NorthMcpContext *
@@ -417,16 +439,7 @@ north_mcp_context_new (const NorthMcpRequestInfo *request)
     self->progress_token = json_node_copy (json_object_get_member (meta, "progressToken"));
 
   if (request->session != NULL)
-    north_mcp_session_add_in_flight (request->session, request->id,
-                                     north_mcp_context_get_cancellable (self));
-  /* A channel closes when its client is gone and nothing sent on it can
-   * arrive any more (a stream that may be resumed does not close): the
-   * answer is for nobody, so the request is cancelled. */
-  self->channel_cancelled_id =
-    g_cancellable_connect (north_mcp_channel_get_cancellable (self->channel),
-                           G_CALLBACK (channel_cancelled_cb),
-                           g_object_ref (north_mcp_context_get_cancellable (self)),
-                           g_object_unref);
+    north_mcp_session_add_in_flight (request->session, request->id, ensure_cancellable (self));
 
   return self;
 }
@@ -531,55 +544,6 @@ north_mcp_context_get_host (NorthMcpContext *self)
   return self->host;
 }
 
-void
-north_mcp_context_push_current (NorthMcpContext *self)
-{
-  g_private_set (&current_context, self);
-}
-
-void
-north_mcp_context_pop_current (NorthMcpContext *self)
-{
-  if (g_private_get (&current_context) == self)
-    g_private_set (&current_context, NULL);
-}
-
-/**
- * north_mcp_context_get_current:
- *
- * Gets the context whose handler is running in this thread, the way the
- * North Python SDK's `get_authenticated_user()` finds its request. It is set
- * while a handler is being called and while the callbacks of the context's
- * own requests run ([method@NorthMcp.Context.elicit_async] and the others),
- * not in other callbacks: asynchronous handlers should keep the context they
- * were given.
- *
- * Returns: (transfer none) (nullable): the context, or %NULL outside a
- *   handler
- */
-NorthMcpContext *
-north_mcp_context_get_current (void)
-{
-  return g_private_get (&current_context);
-}
-
-/**
- * north_mcp_get_authenticated_user:
- *
- * Gets the North user of the request whose handler is running in this
- * thread: the C equivalent of the North Python SDK's
- * `get_authenticated_user()`.
- *
- * Returns: (transfer none) (nullable): the user, or %NULL outside a
- *   handler, over stdio, and for the anonymous requests of open mode
- */
-NorthMcpUser *
-north_mcp_get_authenticated_user (void)
-{
-  NorthMcpContext *context = north_mcp_context_get_current ();
-
-  return context != NULL ? context->user : NULL;
-}
 
 /**
  * north_mcp_context_get_server:
@@ -725,19 +689,14 @@ north_mcp_context_get_protocol_version (NorthMcpContext *self)
 GCancellable *
 north_mcp_context_get_cancellable (NorthMcpContext *self)
 {
+  GCancellable *cancellable;
+
   g_return_val_if_fail (NORTH_MCP_IS_CONTEXT (self), NULL);
 
-  /* Most requests never need one (stateless calls nobody cancels), so it
-   * is made on first use; handlers may ask from any thread. */
-  if (g_atomic_pointer_get (&self->cancellable) == NULL)
-    {
-      GCancellable *cancellable = g_cancellable_new ();
-
-      if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, cancellable))
-        g_object_unref (cancellable);
-    }
-
-  return self->cancellable;
+  cancellable = ensure_cancellable (self);
+  if (g_atomic_int_compare_and_exchange (&self->channel_linked, FALSE, TRUE))
+    run_on_main_context (self, link_to_channel, NULL, NULL);
+  return cancellable;
 }
 
 /**
@@ -1125,45 +1084,6 @@ north_mcp_context_return_error_literal (NorthMcpContext *self,
 }
 
 /* The caller's callback of a server-to-client request. */
-typedef struct
-{
-  GAsyncReadyCallback callback;
-  gpointer            user_data;
-} CurrentCallback;
-
-/* Calls the caller's callback with the request's context current, so that
- * north_mcp_get_authenticated_user() works in it and in what it resumes
- * synchronously (the rest of a Vala coroutine after its `yield`). */
-static void
-call_with_current (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  CurrentCallback *closure = user_data;
-  gpointer previous = g_private_get (&current_context);
-
-  g_private_set (&current_context, source);
-  if (closure->callback != NULL)
-    closure->callback (source, result, closure->user_data);
-  g_private_set (&current_context, previous);
-}
-
-GTask *
-north_mcp_context_task_new_with_current (NorthMcpContext     *self,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data)
-{
-  CurrentCallback *closure = g_new (CurrentCallback, 1);
-  GTask *task;
-
-  closure->callback = callback;
-  closure->user_data = user_data;
-  task = g_task_new (self, cancellable, call_with_current, closure);
-  /* Freed with the task, whether or not the callback runs. */
-  g_object_set_data_full (G_OBJECT (task), "north-mcp-current-callback", closure, g_free);
-  return task;
-}
 
 
 /**
