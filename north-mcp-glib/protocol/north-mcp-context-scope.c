@@ -1,5 +1,6 @@
 /* north-mcp-context-scope.c: what a request carries besides its message:
- * the North context of its HTTP headers and its trace span
+ * the context current in the thread that runs its handler, the North
+ * context of its HTTP headers and its trace span
  *
  * SPDX-License-Identifier: MIT
  */
@@ -10,6 +11,110 @@
 #include "north-mcp-context-impl-private.h"
 #include "north-mcp-request-scope-private.h"
 #include "north-mcp-tracer-private.h"
+
+static GPrivate current_context;
+
+gpointer
+north_mcp_context_save_current (void)
+{
+  return g_private_get (&current_context);
+}
+
+void
+north_mcp_context_restore_current (gpointer saved)
+{
+  g_private_set (&current_context, saved);
+}
+
+void
+north_mcp_context_push_current (NorthMcpContext *self)
+{
+  g_private_set (&current_context, self);
+}
+
+void
+north_mcp_context_pop_current (NorthMcpContext *self)
+{
+  if (g_private_get (&current_context) == self)
+    g_private_set (&current_context, NULL);
+}
+
+/**
+ * north_mcp_context_get_current:
+ *
+ * Gets the context whose handler is running in this thread, the way the
+ * North Python SDK's `get_authenticated_user()` finds its request. It is set
+ * while a handler is being called and while the callbacks of the context's
+ * own requests run ([method@NorthMcp.Context.elicit_async] and the others),
+ * not in other callbacks: asynchronous handlers should keep the context they
+ * were given.
+ *
+ * Returns: (transfer none) (nullable): the context, or %NULL outside a
+ *   handler
+ */
+NorthMcpContext *
+north_mcp_context_get_current (void)
+{
+  return g_private_get (&current_context);
+}
+
+/**
+ * north_mcp_get_authenticated_user:
+ *
+ * Gets the North user of the request whose handler is running in this
+ * thread: the C equivalent of the North Python SDK's
+ * `get_authenticated_user()`.
+ *
+ * Returns: (transfer none) (nullable): the user, or %NULL outside a
+ *   handler, over stdio, and for the anonymous requests of open mode
+ */
+NorthMcpUser *
+north_mcp_get_authenticated_user (void)
+{
+  NorthMcpContext *context = north_mcp_context_get_current ();
+
+  return context != NULL ? context->user : NULL;
+}
+
+typedef struct
+{
+  GAsyncReadyCallback callback;
+  gpointer            user_data;
+} CurrentCallback;
+
+/* Calls the caller's callback with the request's context current, so that
+ * north_mcp_get_authenticated_user() works in it and in what it resumes
+ * synchronously (the rest of a Vala coroutine after its `yield`). */
+static void
+call_with_current (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CurrentCallback *closure = user_data;
+  gpointer previous = g_private_get (&current_context);
+
+  g_private_set (&current_context, source);
+  if (closure->callback != NULL)
+    closure->callback (source, result, closure->user_data);
+  g_private_set (&current_context, previous);
+}
+
+GTask *
+north_mcp_context_task_new_with_current (NorthMcpContext     *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  CurrentCallback *closure = g_new (CurrentCallback, 1);
+  GTask *task;
+
+  closure->callback = callback;
+  closure->user_data = user_data;
+  task = g_task_new (self, cancellable, call_with_current, closure);
+  /* Freed with the task, whether or not the callback runs. */
+  g_object_set_data_full (G_OBJECT (task), "north-mcp-current-callback", closure, g_free);
+  return task;
+}
 
 /* For the debug log (auth/, below us): the current request's trace. */
 gboolean
