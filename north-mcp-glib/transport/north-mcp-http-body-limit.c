@@ -163,20 +163,17 @@ count_chunks (NorthMcpHttpTransport *self,
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
-/* What @headers take: each field as sent (name, ": ", value and CRLF)
- * and what libsoup keeps of it beyond that; at most
- * NORTH_MCP_HTTP_MAX_HEADER_COST. */
+/* What the header block of @msg takes: each field as sent (name, ": ",
+ * value and CRLF) and what libsoup keeps of it beyond that; at most
+ * NORTH_MCP_HTTP_MAX_HEADER_COST. Measured in the framing pass. */
 static guint64
-header_block_size (SoupMessageHeaders *headers)
+header_block_size (NorthMcpHttpTransport *self,
+                   SoupServerMessage     *msg)
 {
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-  guint64 size = 0;
+  NorthMcpHttpHead scratch;
+  const NorthMcpHttpHead *head = north_mcp_http_listener_head (self->listener, msg, &scratch);
 
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    size += strlen (name) + strlen (value) + 4 + NORTH_MCP_HTTP_HEADER_FIELD_COST;
-  return size;
+  return head->text_size + (guint64) head->fields * NORTH_MCP_HTTP_HEADER_FIELD_COST;
 }
 
 /* Counts the body of @msg (kept) among the bodies held, with its header
@@ -197,7 +194,7 @@ hold_body (NorthMcpHttpTransport *self,
   if (encoding == SOUP_ENCODING_NONE)
     return TRUE;
 
-  bytes = header_block_size (headers);
+  bytes = header_block_size (self, msg);
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     bytes += (guint64) soup_message_headers_get_content_length (headers);
   hold = north_mcp_http_listener_hold_body (self->listener, msg, bytes,

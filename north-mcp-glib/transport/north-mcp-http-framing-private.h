@@ -41,6 +41,8 @@ typedef struct
   const char *values[NORTH_MCP_HTTP_N_FIELDS];  /* the last of each */
   guint8      counts[NORTH_MCP_HTTP_N_FIELDS];  /* how many, up to 255 */
   guint8      params;    /* Mcp-Param-* fields, up to 255 */
+  guint       fields;    /* how many fields came */
+  gsize       text_size; /* their size as sent: name, ": ", value, CRLF */
   NorthMcpAuthFields auth;  /* Authorization and X-North-*, in order */
 } NorthMcpHttpHead;
 

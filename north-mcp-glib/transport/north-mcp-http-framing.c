@@ -130,55 +130,59 @@ north_mcp_http_head_read (NorthMcpHttpHead   *head,
   memset (head, 0, sizeof *head);
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
-    switch (name[0] | 0x20)
-      {
-      case 'h':
-        if (name_is (name, "host"))
-          head_saw (head, NORTH_MCP_HTTP_FIELD_HOST, value);
-        break;
-      case 'o':
-        if (name_is (name, "origin"))
-          head_saw (head, NORTH_MCP_HTTP_FIELD_ORIGIN, value);
-        break;
-      case 'a':
-        if (name_is (name, "accept"))
-          head_saw (head, NORTH_MCP_HTTP_FIELD_ACCEPT, value);
-        else if (name_is (name, "authorization"))
-          north_mcp_auth_fields_note (&head->auth, name, value);
-        break;
-      case 'm':
-        if (!north_mcp_http_field_name_has_prefix (name, "mcp-", 4))
+    {
+      head->fields++;
+      head->text_size += strlen (name) + strlen (value) + 4;
+      switch (name[0] | 0x20)
+        {
+        case 'h':
+          if (name_is (name, "host"))
+            head_saw (head, NORTH_MCP_HTTP_FIELD_HOST, value);
           break;
-        if (name_is (name + 4, "protocol-version"))
-          head_saw (head, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION, value);
-        else if (name_is (name + 4, "session-id"))
-          head_saw (head, NORTH_MCP_HTTP_FIELD_SESSION_ID, value);
-        else if (name_is (name + 4, "method"))
-          head_saw (head, NORTH_MCP_HTTP_FIELD_METHOD, value);
-        else if (name_is (name + 4, "name"))
-          head_saw (head, NORTH_MCP_HTTP_FIELD_NAME, value);
-        else if (north_mcp_http_field_name_has_prefix (name + 4, "param-", 6) && head->params < G_MAXUINT8)
-          head->params++;
-        break;
-      case 'x':
-        if (name_is (name, "x-forwarded-for"))
-          head_saw (head, NORTH_MCP_HTTP_FIELD_FORWARDED_FOR, value);
-        else if (north_mcp_http_field_name_has_prefix (name, "x-north-", 8))
-          north_mcp_auth_fields_note (&head->auth, name, value);
-        break;
-      case 't':
-        transfer_encoding |= name_is (name, "transfer-encoding");
-        break;
-      case 'c':
-        if (!name_is (name, "content-length"))
+        case 'o':
+          if (name_is (name, "origin"))
+            head_saw (head, NORTH_MCP_HTTP_FIELD_ORIGIN, value);
           break;
-        valid_length = valid_length && content_length_is_valid (value, content_length);
-        if (content_length == NULL)
-          content_length = value;
-        break;
-      default:
-        break;
-      }
+        case 'a':
+          if (name_is (name, "accept"))
+            head_saw (head, NORTH_MCP_HTTP_FIELD_ACCEPT, value);
+          else if (name_is (name, "authorization"))
+            north_mcp_auth_fields_note (&head->auth, name, value);
+          break;
+        case 'm':
+          if (!north_mcp_http_field_name_has_prefix (name, "mcp-", 4))
+            break;
+          if (name_is (name + 4, "protocol-version"))
+            head_saw (head, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION, value);
+          else if (name_is (name + 4, "session-id"))
+            head_saw (head, NORTH_MCP_HTTP_FIELD_SESSION_ID, value);
+          else if (name_is (name + 4, "method"))
+            head_saw (head, NORTH_MCP_HTTP_FIELD_METHOD, value);
+          else if (name_is (name + 4, "name"))
+            head_saw (head, NORTH_MCP_HTTP_FIELD_NAME, value);
+          else if (north_mcp_http_field_name_has_prefix (name + 4, "param-", 6) && head->params < G_MAXUINT8)
+            head->params++;
+          break;
+        case 'x':
+          if (name_is (name, "x-forwarded-for"))
+            head_saw (head, NORTH_MCP_HTTP_FIELD_FORWARDED_FOR, value);
+          else if (north_mcp_http_field_name_has_prefix (name, "x-north-", 8))
+            north_mcp_auth_fields_note (&head->auth, name, value);
+          break;
+        case 't':
+          transfer_encoding |= name_is (name, "transfer-encoding");
+          break;
+        case 'c':
+          if (!name_is (name, "content-length"))
+            break;
+          valid_length = valid_length && content_length_is_valid (value, content_length);
+          if (content_length == NULL)
+            content_length = value;
+          break;
+        default:
+          break;
+        }
+    }
 
   head->problem = framing_problem (head, content_length, valid_length, transfer_encoding);
 }
