@@ -597,7 +597,7 @@ north_mcp_tasks_on_update_message (const char *channel,
    * get). */
   const char *newline = length > 0 && length <= UPDATE_MESSAGE_MAX_BYTES ? memchr (data, '\n', length) : NULL;
   const char *space = newline != NULL ? memchr (data, ' ', newline - data) : NULL;
-  const char *end = data + length;
+  const char *end;
   const char *context_line = NULL;
   g_autoptr(JsonNode) answers = NULL;
   g_autoptr(GHashTable) north_context = NULL;
@@ -616,6 +616,8 @@ north_mcp_tasks_on_update_message (const char *channel,
   for (const char *c = token; *c != '\0'; c++)
     if (!g_ascii_isxdigit (*c))
       return;
+  /* Only now: data + length is undefined for the NULL of an empty message. */
+  end = data + length;
   context_line = memchr (newline + 1, '\n', end - (newline + 1));
   answers = north_mcp_json_read (newline + 1, (context_line != NULL ? context_line : end) - (newline + 1),
                                  NORTH_MCP_JSON_MAX_DEPTH, NULL);
