@@ -795,6 +795,11 @@ def test_malformed_task_messages_from_the_store_are_ignored(replicas, redis):
                f"{token} {owner} {task_id}\nnot json", f"{token} {owner} {task_id}\n[1, 2]",
                f"{token} {owner} {task_id}\n" + "[" * 100000, f"{token} {owner} {task_id}\n",
                "y" * 5000 + f" {owner} {task_id}\nnot json", "y" * 33 + f" {owner} {task_id}\nnot json"]
+    # The third line, the North context of the relayed request: names and
+    # values alternating in an array of strings, nothing else.
+    updates += [f"{token} {owner} {task_id}\n{{}}\n" + context
+                for context in ("", "not json", "{}", "[\"a\"]", "[1, 2]", "[\"a\", null]", "[[\"a\", \"b\"]]",
+                                "[" * 100000, "[\"a\", \"b\"]\nmore", "\"a\"")]
     # Acknowledgments of updates this replica never relayed.
     acks = ["", token, "z" * 5000, token + "\0"]
     for message in cancels:
