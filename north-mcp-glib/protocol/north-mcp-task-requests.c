@@ -317,12 +317,27 @@ withdrawn (GObject      *source,
   g_free (deciding);
 }
 
+/* Writes @word ("withdrawn" or "taken") under @token's key
+ * (UPDATE_DECIDED_PREFIX) unless either is there already: the first of
+ * the two replicas decides the update. */
+static void
+decide_update (Tasks               *tasks,
+               const char          *token,
+               const char          *word,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autofree char *key = g_strconcat (UPDATE_DECIDED_PREFIX, token, NULL);
+  g_autoptr(GBytes) value = g_bytes_new_static (word, strlen (word));
+
+  north_mcp_state_store_set_async (tasks->shared, key, value, UPDATE_DECIDED_TTL_MS,
+                                   NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, callback, user_data);
+}
+
 static gboolean
 awaiting_timed_out (gpointer data)
 {
   Awaiting *awaiting = data;
-  g_autofree char *key = g_strconcat (UPDATE_DECIDED_PREFIX, awaiting->token, NULL);
-  g_autoptr(GBytes) word = g_bytes_new_static ("withdrawn", 9);
   Deciding *deciding = g_new0 (Deciding, 1);
 
   /* Still answered by the ack, should it come meanwhile. */
@@ -330,8 +345,7 @@ awaiting_timed_out (gpointer data)
   deciding->cancellable = g_object_ref (awaiting->deciding);
   deciding->tasks = awaiting->tasks;
   deciding->token = g_strdup (awaiting->token);
-  north_mcp_state_store_set_async (awaiting->tasks->shared, key, word, UPDATE_DECIDED_TTL_MS,
-                                   NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, withdrawn, deciding);
+  decide_update (awaiting->tasks, awaiting->token, "withdrawn", withdrawn, deciding);
   return G_SOURCE_REMOVE;
 }
 
@@ -602,8 +616,6 @@ north_mcp_tasks_on_update_message (const char *channel,
   g_autoptr(JsonNode) answers = NULL;
   g_autoptr(GHashTable) north_context = NULL;
   g_autofree char *token = NULL;
-  g_autofree char *key = NULL;
-  g_autoptr(GBytes) taken = g_bytes_new_static ("taken", 5);
   Taking *taking;
   Runner *runner;
 
@@ -633,7 +645,5 @@ north_mcp_tasks_on_update_message (const char *channel,
   taking->deciding = g_atomic_rc_box_acquire (tasks->deciding);
   taking->size = length + north_mcp_north_context_size (taking->north_context);
   *tasks->deciding += taking->size;
-  key = g_strconcat (UPDATE_DECIDED_PREFIX, token, NULL);
-  north_mcp_state_store_set_async (tasks->shared, key, taken, UPDATE_DECIDED_TTL_MS,
-                                   NORTH_MCP_STATE_STORE_SET_IF_ABSENT, NULL, update_decided, taking);
+  decide_update (tasks, token, "taken", update_decided, taking);
 }
