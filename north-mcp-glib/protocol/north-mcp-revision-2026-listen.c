@@ -292,24 +292,20 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
 
   if (wanted == NULL)
     {
-      north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
-                                              NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                                              "Invalid params: subscriptions/listen needs a "
-                                              "'notifications' object");
+      north_mcp_dispatch_invalid_params (context, "Invalid params: subscriptions/listen needs a "
+                                         "'notifications' object");
       return;
     }
 
   if (!listen_request_is_bounded (context, params, wanted))
     {
-      north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
-                                              NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS,
-                                              "Invalid params: a subscriptions/listen request may list at most "
-                                              G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS)
-                                              " resourceSubscriptions of at most "
-                                              G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
-                                              " bytes, "
-                                              G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES)
-                                              " bytes in all, and hold at most 64 KiB besides");
+      north_mcp_dispatch_invalid_params (context, "Invalid params: a subscriptions/listen request may list at most "
+                                         G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTIONS)
+                                         " resourceSubscriptions of at most "
+                                         G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_URI)
+                                         " bytes, "
+                                         G_STRINGIFY (NORTH_MCP_SESSION_MAX_SUBSCRIPTION_BYTES)
+                                         " bytes in all, and hold at most 64 KiB besides");
       return;
     }
 
