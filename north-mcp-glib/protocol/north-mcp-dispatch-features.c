@@ -74,6 +74,13 @@ require_uri (NorthMcpContext *context)
   return uri;
 }
 
+/* Whether @uri is short enough to match a resource template. */
+static gboolean
+fits_templates (const char *uri)
+{
+  return strnlen (uri, NORTH_MCP_URI_TEMPLATE_MAX_URI_LENGTH + 1) <= NORTH_MCP_URI_TEMPLATE_MAX_URI_LENGTH;
+}
+
 void
 north_mcp_dispatch_resource_not_found (NorthMcpContext *context,
                                        const char      *uri)
@@ -82,7 +89,12 @@ north_mcp_dispatch_resource_not_found (NorthMcpContext *context,
   g_autoptr(JsonObject) data = json_object_new ();
   g_autoptr(JsonNode) data_node = NULL;
   g_autofree char *echo = north_mcp_echo (uri);
-  g_autofree char *message = g_strdup_printf ("Resource not found: %s", echo);
+  /* The echo is cut: say why a URI of a template was not even tried. */
+  g_autofree char *message =
+    g_strdup_printf ("Resource not found: %s%s", echo,
+                     fits_templates (uri) ? "" :
+                     " (resource templates match URIs of at most "
+                     G_STRINGIFY (NORTH_MCP_URI_TEMPLATE_MAX_URI_LENGTH) " bytes)");
   int code = NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND;
 
   /* -32002 exists up to 2025-11-25; later revisions use invalid params.
@@ -103,6 +115,7 @@ north_mcp_dispatch_resources_read (NorthMcpProtocolHost *host,
     north_mcp_protocol_host_get_features (host, NORTH_MCP_REGISTRY_RESOURCE_TEMPLATES);
   NorthMcpResource *resource;
   const char *uri;
+  guint n_templates;
 
   if (!require_capability (host, context, "resources") ||
       (uri = require_uri (context)) == NULL)
@@ -118,7 +131,9 @@ north_mcp_dispatch_resources_read (NorthMcpProtocolHost *host,
       return;
     }
 
-  for (guint i = 0; i < templates->len; i++)
+  /* A URI too long for any template is measured once, not by each. */
+  n_templates = fits_templates (uri) ? templates->len : 0;
+  for (guint i = 0; i < n_templates; i++)
     {
       NorthMcpResourceTemplate *template_ = g_ptr_array_index (templates, i);
       g_autoptr(GHashTable) variables = north_mcp_resource_template_match (template_, uri);

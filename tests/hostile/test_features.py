@@ -114,3 +114,27 @@ def test_an_unknown_notification_is_logged_with_a_bounded_name(start):
 
     assert wait_until(lambda: sum("Ignoring notification" in line for line in server.lines) == 4)
     assert max(len(line) for line in server.lines) < 4096
+
+
+# NORTH_MCP_URI_TEMPLATE_MAX_URI_LENGTH
+URI_MAX = 65536
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["longest", "too-long"])
+def test_a_uri_too_long_for_resource_templates_says_so(start, extra):
+    # Past the limit no template matches, and the answer was only
+    # "Resource not found", as for a URI of no template: the client could
+    # not tell why its URI of a template was not read.
+    prefix, suffix = "test://template/", "/data"
+    uri = prefix + "a" * (URI_MAX + extra - len(prefix) - len(suffix)) + suffix
+    assert len(uri) == URI_MAX + extra
+    _, messages = http_call(start(program="conformance-server"),
+                            {"jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": {"uri": uri}})
+    answer = messages[-1]
+
+    if extra == 0:
+        assert answer["result"]["contents"][0]["uri"] == uri
+    else:
+        assert answer["error"]["code"] == -32002
+        assert "65536 bytes" in answer["error"]["message"]
+        assert len(answer["error"]["message"]) < 1024
