@@ -973,7 +973,7 @@ send_response (NorthMcpContext *self,
  * Answers the request with an error. An error of the
  * %NORTH_MCP_JSONRPC_ERROR domain becomes a JSON-RPC error with its code
  * (%NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND gets `data: {uri}` from the
- * request's `uri`).
+ * request's `uri`, its first 128 bytes followed by `…` when it is longer).
  * Any other error of a `tools/call` becomes a tool result with `isError`
  * set, as the protocol wants tool failures reported; of other requests, a
  * JSON-RPC error (invalid params for %NORTH_MCP_ERROR_INVALID_ARGUMENT,
@@ -999,14 +999,11 @@ north_mcp_context_return_error (NorthMcpContext *self,
       g_autoptr(JsonNode) data = NULL;
       const char *uri = north_mcp_object_get_string (self->params, "uri");
 
-      /* Resource-not-found names the URI, as the protocol wants. */
+      /* Resource-not-found names the URI, as the protocol wants: its
+       * first bytes only, as any repeated by an error (the client may
+       * put a "uri" of megabytes in the params of any method). */
       if (error->code == NORTH_MCP_JSONRPC_ERROR_RESOURCE_NOT_FOUND && uri != NULL)
-        {
-          g_autoptr(JsonObject) object = json_object_new ();
-
-          json_object_set_string_member (object, "uri", uri);
-          data = north_mcp_node_new_object (object);
-        }
+        data = north_mcp_resource_not_found_data_new (uri);
       north_mcp_context_return_error_full (self, error->code, error->message, data);
     }
   else if (error->domain == NORTH_MCP_ERROR && error->code == NORTH_MCP_ERROR_INVALID_ARGUMENT)

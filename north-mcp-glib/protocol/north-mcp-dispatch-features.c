@@ -86,8 +86,7 @@ north_mcp_dispatch_resource_not_found (NorthMcpContext *context,
                                        const char      *uri)
 {
   const char *version = north_mcp_context_get_protocol_version (context);
-  g_autoptr(JsonObject) data = json_object_new ();
-  g_autoptr(JsonNode) data_node = NULL;
+  g_autoptr(JsonNode) data = north_mcp_resource_not_found_data_new (uri);
   g_autofree char *echo = north_mcp_echo (uri);
   /* The echo is cut: say why a URI of a template was not even tried. */
   g_autofree char *message =
@@ -102,9 +101,7 @@ north_mcp_dispatch_resource_not_found (NorthMcpContext *context,
   if (version != NULL && strcmp (version, "2025-11-25") > 0)
     code = NORTH_MCP_JSONRPC_ERROR_INVALID_PARAMS;
 
-  json_object_set_string_member (data, "uri", echo);
-  data_node = north_mcp_node_new_object (data);
-  north_mcp_context_return_error_full (context, code, message, data_node);
+  north_mcp_context_return_error_full (context, code, message, data);
 }
 
 void

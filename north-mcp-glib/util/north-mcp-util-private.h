@@ -79,6 +79,9 @@ gsize     north_mcp_batch_text_append (GString   **array,
  * "…") for an error message: a client must not make the server repeat,
  * and hold for a slow reader, megabytes it sent as a name. */
 char     *north_mcp_echo            (const char *text);
+/* The `data` of a resource-not-found error: `{"uri": …}`, the client's
+ * @uri cut as north_mcp_echo() cuts it. */
+JsonNode *north_mcp_resource_not_found_data_new (const char *uri);
 
 /* Member accessors that tolerate a wrong JSON type (NULL) and a NULL
  * @object. The one string accessor of the library. */

@@ -196,6 +196,16 @@ north_mcp_echo (const char *text)
   return g_strdup_printf ("%.*s…", (int) (end - text), text);
 }
 
+JsonNode *
+north_mcp_resource_not_found_data_new (const char *uri)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *echo = north_mcp_echo (uri);
+
+  json_object_set_string_member (data, "uri", echo);
+  return north_mcp_node_new_object (data);
+}
+
 gboolean
 north_mcp_set_invalid_argument (GError     **error,
                                 const char  *subject,

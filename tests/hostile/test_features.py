@@ -138,3 +138,21 @@ def test_a_uri_too_long_for_resource_templates_says_so(start, extra):
         assert answer["error"]["code"] == -32002
         assert "65536 bytes" in answer["error"]["message"]
         assert len(answer["error"]["message"]) < 1024
+
+
+# NORTH_MCP_ECHO_MAX_BYTES
+ECHO_MAX = 128
+
+
+def test_a_handlers_resource_not_found_repeats_a_bounded_uri(start):
+    # A URI of no resource or template is named in the error's data by its
+    # first 128 bytes; one that a template's handler did not find was
+    # repeated whole, as long as templates match (64 KiB), for each read.
+    server = start(program="server-with-resources")
+    for uri in ["notes://" + "n" * 60000, "nothing://" + "n" * 60000]:
+        _, messages = http_call(server, {"jsonrpc": "2.0", "id": 2, "method": "resources/read",
+                                         "params": {"uri": uri}})
+        error = messages[-1]["error"]
+        assert error["code"] == -32002
+        assert uri.startswith(error["data"]["uri"][:-1])
+        assert len(error["data"]["uri"].encode()) <= ECHO_MAX + len("…".encode())
