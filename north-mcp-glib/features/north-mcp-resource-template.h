@@ -56,7 +56,8 @@ struct _NorthMcpResourceTemplateClass
  * @context: the `resources/read` request
  * @uri: the URI being read
  * @variables: (element-type utf8 utf8): the values of the template's
- *   variables in @uri, percent-decoded
+ *   variables in @uri, percent-decoded: the client's text, which may hold
+ *   `/` (`%2F`), `..` or any other character once decoded
  * @user_data: the data given to [method@NorthMcp.ResourceTemplate.set_func]
  * @error: return location for a [struct@GLib.Error]
  *

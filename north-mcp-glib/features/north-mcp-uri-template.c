@@ -546,6 +546,9 @@ fill_table (NorthMcpUriTemplate *self,
  * the shortest value. A variable that appears twice must have the same
  * value both times.
  *
+ * A decoded value is the client's text: `%2F` gives `/`, and `..` or
+ * `%2E%2E` give `..`, so check a value before using it as a file name.
+ *
  * There is no match when @uri is not valid UTF-8, is longer than
  * %NORTH_MCP_URI_TEMPLATE_MAX_URI_LENGTH, or a value decodes to invalid
  * UTF-8 or contains `%00`.

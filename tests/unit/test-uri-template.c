@@ -237,6 +237,9 @@ test_match_hostile (void)
   assert_match ("t://{id}", "t://\xff", NULL);
   assert_match ("t://{id}", "t://a\xc3", NULL);
   assert_match ("t://{id}", "t://\xc0\xaf", NULL);
+  /* Decoded values are the client's: a '/' or ".." the doc warns of. */
+  assert_match ("t://{name}", "t://..%2F..%2Fetc", "name=../../etc");
+  assert_match ("t://{name}", "t://%2E%2E", "name=..");
   /* Braces in the URI are ordinary characters. */
   assert_match ("t://{id}", "t://{id}", "id={id}");
   assert_match ("t://{id}", "t://{{}}", "id={{}}");
