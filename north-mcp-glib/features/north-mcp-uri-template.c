@@ -544,7 +544,9 @@ fill_table (NorthMcpUriTemplate *self,
  * `#`, whose percent-encoded triplets are decoded. Where adjacent variables
  * make the split ambiguous (`{a}{b}`, `{a}.{b}`), earlier variables take
  * the shortest value. A variable that appears twice must have the same
- * value both times.
+ * value both times in that split: other splits are not tried, since
+ * trying them all is exponential in the variables (`t://{a}-{a}` does not
+ * match `t://x-y-x-y`, where the split is a = "x", then "y-x-y").
  *
  * A decoded value is the client's text: `%2F` gives `/`, and `..` or
  * `%2E%2E` give `..`, so check a value before using it as a file name.

@@ -237,6 +237,9 @@ test_match_hostile (void)
   assert_match ("t://{id}", "t://\xff", NULL);
   assert_match ("t://{id}", "t://a\xc3", NULL);
   assert_match ("t://{id}", "t://\xc0\xaf", NULL);
+  /* A repeated variable is compared in the shortest split only. */
+  assert_match ("t://{a}-{a}", "t://x-x", "a=x");
+  assert_match ("t://{a}-{a}", "t://x-y-x-y", NULL);
   /* Decoded values are the client's: a '/' or ".." the doc warns of. */
   assert_match ("t://{name}", "t://..%2F..%2Fetc", "name=../../etc");
   assert_match ("t://{name}", "t://%2E%2E", "name=..");
