@@ -28,6 +28,11 @@ typedef struct
   const char           *method;
   JsonObject           *params;
   const char           *protocol_version;
+  /* The W3C trace context the request's span continues in place of the
+   * one it carries (north_mcp_context_dup_traceparent() of the request
+   * that started a task's round), or NULL. */
+  const char           *traceparent;
+  const char           *tracestate;
 } NorthMcpRequestInfo;
 
 /* A context for @request, whose handler runs next. */
@@ -71,6 +76,12 @@ gsize            north_mcp_context_release_headers   (NorthMcpContext      *self
  * (a round of a task), before its handler runs. */
 gsize            north_mcp_context_use_north_context (NorthMcpContext      *self,
                                                       GHashTable           *north_context);
+/* The W3C traceparent of @self's span (its trace, the span as parent),
+ * and in *@tracestate its tracestate (or NULL); NULL when the request is
+ * not traced. For what continues the request's trace after it was
+ * dispatched, maybe on another replica (a task's round). */
+char            *north_mcp_context_dup_traceparent   (NorthMcpContext      *self,
+                                                      char                **tracestate);
 /* Marks @self answered without sending anything. */
 void             north_mcp_context_abandon           (NorthMcpContext      *self);
 

@@ -134,6 +134,17 @@ north_mcp_context_current_trace (const char **trace_id,
   return TRUE;
 }
 
+char *
+north_mcp_context_dup_traceparent (NorthMcpContext  *self,
+                                   char            **tracestate)
+{
+  *tracestate = NULL;
+  if (self->span == NULL)
+    return NULL;
+  *tracestate = g_strdup (north_mcp_span_data_get_tracestate (self->span));
+  return north_mcp_trace_format_traceparent (north_mcp_span_data_get_context (self->span));
+}
+
 /**
  * north_mcp_context_get_span:
  * @self: a context

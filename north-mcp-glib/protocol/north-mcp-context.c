@@ -428,6 +428,8 @@ north_mcp_context_new (const NorthMcpRequestInfo *request)
         .method = request->method,
         .params = self->params,
         .protocol_version = request->protocol_version,
+        .traceparent = request->traceparent,
+        .tracestate = request->tracestate,
       };
 
       self->span = north_mcp_trace_request_begin (north_mcp_protocol_host_get_tracer (request->host),

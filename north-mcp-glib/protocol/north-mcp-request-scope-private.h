@@ -29,12 +29,22 @@ gsize               north_mcp_north_context_size         (GHashTable         *no
 /* Appends @north_context to @out as one line of JSON: an array of its
  * names and values in turn (not an object, which may have at most 1,000
  * members, and whose names, the client's, json-glib hashes with
- * g_str_hash()). */
+ * g_str_hash()). With them, when not NULL, the W3C trace context of the
+ * request it is the North context of, under names no header gives a
+ * North context (":traceparent", ":tracestate": a header's name has no
+ * colon), so that a reader that does not know them still reads the
+ * line. */
 void                north_mcp_north_context_write        (GString            *out,
-                                                          GHashTable         *north_context);
+                                                          GHashTable         *north_context,
+                                                          const char         *traceparent,
+                                                          const char         *tracestate);
 /* The North context north_mcp_north_context_write() wrote as @data
- * (@length bytes), or NULL when @data is not such a text. */
+ * (@length bytes), or NULL when @data is not such a text; the trace
+ * context written with it in *@traceparent and *@tracestate (NULL when
+ * none; as written, not checked). */
 GHashTable         *north_mcp_north_context_read         (const char         *data,
-                                                          gsize               length);
+                                                          gsize               length,
+                                                          char              **traceparent,
+                                                          char              **tracestate);
 
 G_END_DECLS

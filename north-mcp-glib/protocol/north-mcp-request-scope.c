@@ -14,6 +14,9 @@
 #include "north-mcp-siphash-private.h"
 
 #define CONTEXT_PREFIX "x-north-context-"
+/* The trace context written with a North context: no header's name. */
+#define TRACEPARENT_NAME ":traceparent"
+#define TRACESTATE_NAME ":tracestate"
 
 static GPrivate current_headers;
 
@@ -90,36 +93,59 @@ north_mcp_north_context_size (GHashTable *north_context)
   return size;
 }
 
+static void
+write_pair (GString    *out,
+            const char *name,
+            const char *value,
+            gboolean    first)
+{
+  if (!first)
+    g_string_append_c (out, ',');
+  north_mcp_json_write_string (out, name);
+  g_string_append_c (out, ',');
+  north_mcp_json_write_string (out, value);
+}
+
 void
 north_mcp_north_context_write (GString    *out,
-                               GHashTable *north_context)
+                               GHashTable *north_context,
+                               const char *traceparent,
+                               const char *tracestate)
 {
   GHashTableIter iter;
   gpointer name, value;
-  const char *separator = "";
+  gboolean first = TRUE;
 
   g_string_append_c (out, '[');
   g_hash_table_iter_init (&iter, north_context);
   while (g_hash_table_iter_next (&iter, &name, &value))
     {
-      g_string_append (out, separator);
-      north_mcp_json_write_string (out, name);
-      g_string_append_c (out, ',');
-      north_mcp_json_write_string (out, value);
-      separator = ",";
+      write_pair (out, name, value, first);
+      first = FALSE;
     }
+  if (traceparent != NULL)
+    {
+      write_pair (out, TRACEPARENT_NAME, traceparent, first);
+      first = FALSE;
+    }
+  if (tracestate != NULL)
+    write_pair (out, TRACESTATE_NAME, tracestate, first);
   g_string_append_c (out, ']');
 }
 
 GHashTable *
-north_mcp_north_context_read (const char *data,
-                              gsize       length)
+north_mcp_north_context_read (const char  *data,
+                              gsize        length,
+                              char       **traceparent,
+                              char       **tracestate)
 {
   g_autoptr(JsonNode) node = north_mcp_json_read (data, length, 1, NULL);
   g_autoptr(GHashTable) context = NULL;
+  g_autofree char *key = NULL;
   JsonArray *array;
   guint n;
 
+  *traceparent = *tracestate = NULL;
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     return NULL;
   array = json_node_get_array (node);
@@ -136,5 +162,8 @@ north_mcp_north_context_read (const char *data,
         return NULL;
       g_hash_table_replace (context, json_node_dup_string (name), json_node_dup_string (value));
     }
+  g_hash_table_steal_extended (context, TRACEPARENT_NAME, (gpointer *) &key, (gpointer *) traceparent);
+  g_clear_pointer (&key, g_free);
+  g_hash_table_steal_extended (context, TRACESTATE_NAME, (gpointer *) &key, (gpointer *) tracestate);
   return g_steal_pointer (&context);
 }

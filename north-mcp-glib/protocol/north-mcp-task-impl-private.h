@@ -22,7 +22,8 @@ G_BEGIN_DECLS
  * behind, and with it every replica's messages. With them, the North
  * context of the update's request, for the round it starts: the
  * X-North-Context-* fields of a header block of at most 64 KiB, as JSON
- * (a byte that is not UTF-8 becomes U+FFFD, 3 bytes). */
+ * (a byte that is not UTF-8 becomes U+FFFD, 3 bytes), and the trace
+ * context of its span (at most 1.2 KiB as JSON). */
 #define UPDATE_MESSAGE_MAX_ANSWERS (4 * 1024 * 1024)
 #define UPDATE_MESSAGE_MAX_NORTH_CONTEXT (256 * 1024)
 #define UPDATE_MESSAGE_MAX_BYTES (4096 + UPDATE_MESSAGE_MAX_ANSWERS + UPDATE_MESSAGE_MAX_NORTH_CONTEXT)
@@ -52,6 +53,23 @@ G_BEGIN_DECLS
 #define UPDATE_DECIDING_MAX_BYTES (4 * UPDATE_MESSAGE_MAX_BYTES)
 
 typedef struct _Runner Runner;
+
+/* What a round of a task takes of the request that started it (the
+ * tools/call, or the tasks/update whose answers it brings, maybe through
+ * another replica): its North context (a reference), and the W3C trace
+ * context of its server span (NULL: not traced), which the round's span
+ * continues as a child. */
+typedef struct
+{
+  GHashTable *north_context;
+  char       *traceparent;
+  char       *tracestate;
+} RoundOrigin;
+
+/* Of the request @context. */
+void     north_mcp_round_origin_init              (RoundOrigin          *origin,
+                                                   NorthMcpContext      *context);
+void     north_mcp_round_origin_clear             (RoundOrigin          *origin);
 
 /* Per server: the store and the handlers running here. */
 typedef struct
@@ -139,11 +157,11 @@ void     north_mcp_tasks_count_held               (Tasks                *tasks,
                                                    gsize                 size,
                                                    gboolean              add);
 /* Takes @answers to the input requests @runner waits for; once none is
- * left, the handler's next round starts, with @north_context (of the
- * tasks/update that brought them). */
+ * left, the handler's next round starts, with @origin (the tasks/update
+ * that brought them). */
 void     north_mcp_task_runner_take_answers       (Runner               *runner,
                                                    JsonObject           *answers,
-                                                   GHashTable           *north_context);
+                                                   const RoundOrigin    *origin);
 
 /* CANCEL_CHANNEL's and UPDATE_CHANNEL's messages (@user_data: the
  * Tasks): for the handlers that run here. */

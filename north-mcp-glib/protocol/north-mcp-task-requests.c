@@ -395,6 +395,8 @@ relay_update (Request    *request,
   Awaiting *awaiting;
   GString *text;
   gboolean too_large;
+  g_autofree char *tracestate = NULL;
+  g_autofree char *traceparent = north_mcp_context_dup_traceparent (request->context, &tracestate);
 
   if (token == NULL || (tasks->awaiting != NULL && g_hash_table_size (tasks->awaiting) >= UPDATE_ACK_MAX_WAITING))
     {
@@ -409,9 +411,10 @@ relay_update (Request    *request,
   north_mcp_json_write_object (text, answers);
   too_large = text->len > UPDATE_MESSAGE_MAX_BYTES - UPDATE_MESSAGE_MAX_NORTH_CONTEXT;
   /* The round the answers start runs there, with this request's North
-   * context. */
+   * context, under its span. */
   g_string_append_c (text, '\n');
-  north_mcp_north_context_write (text, north_mcp_context_get_north_context (request->context));
+  north_mcp_north_context_write (text, north_mcp_context_get_north_context (request->context), traceparent,
+                                 tracestate);
   message = g_string_free_to_bytes (text);
   if (too_large || g_bytes_get_size (message) > UPDATE_MESSAGE_MAX_BYTES)
     {
@@ -472,6 +475,7 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
   g_autoptr(Request) request = request_new (host, context);
   g_autoptr(Runner) held = NULL;
   NorthMcpTaskStore *store;
+  RoundOrigin origin;
   Runner *runner;
 
   if (request == NULL)
@@ -492,7 +496,9 @@ north_mcp_tasks_handle_update (NorthMcpProtocolHost *host,
       return;
     }
   held = north_mcp_task_runner_ref (runner); /* the next round may end it at once */
-  north_mcp_task_runner_take_answers (runner, answers, north_mcp_context_get_north_context (context));
+  north_mcp_round_origin_init (&origin, context);
+  north_mcp_task_runner_take_answers (runner, answers, &origin);
+  north_mcp_round_origin_clear (&origin);
 
   request->runner = north_mcp_task_runner_ref (runner);
   /* The write renews the record, working or waiting: its handler must
@@ -553,7 +559,7 @@ typedef struct
 {
   Runner   *runner;
   JsonNode *answers;
-  GHashTable *north_context; /* of the update's request */
+  RoundOrigin origin; /* the update's request */
   GBytes   *token;
   gsize    *deciding; /* Tasks.deciding, which counts @size */
   gsize     size;
@@ -566,7 +572,7 @@ taking_free (Taking *taking)
   g_atomic_rc_box_release (taking->deciding);
   north_mcp_task_runner_unref (taking->runner);
   json_node_unref (taking->answers);
-  g_hash_table_unref (taking->north_context);
+  north_mcp_round_origin_clear (&taking->origin);
   g_bytes_unref (taking->token);
   g_free (taking);
 }
@@ -585,7 +591,7 @@ update_decided (GObject      *source,
 
   if (north_mcp_state_store_set_finish (NORTH_MCP_STATE_STORE (source), result, NULL) && tasks != NULL)
     {
-      north_mcp_task_runner_take_answers (runner, json_node_get_object (taking->answers), taking->north_context);
+      north_mcp_task_runner_take_answers (runner, json_node_get_object (taking->answers), &taking->origin);
       north_mcp_task_runner_flush (runner);
       if (tasks->shared != NULL)
         north_mcp_state_store_publish (tasks->shared, UPDATE_ACK_CHANNEL, taking->token);
@@ -595,9 +601,9 @@ update_decided (GObject      *source,
 
 /* "TOKEN OWNER TASKID\nANSWERS\nNORTHCONTEXT": the answers of a
  * tasks/update that reached another replica, for the handler if it runs
- * here, and the North context of that request
- * (north_mcp_north_context_write(); a replica of an earlier version sends
- * none: then it is empty); taken, they are acknowledged with TOKEN (the
+ * here, and the North context of that request with the trace context of
+ * its span (north_mcp_north_context_write(); a replica of an earlier
+ * version sends none, or no trace context: then they are empty); taken, they are acknowledged with TOKEN (the
  * other replica answers the client). JSON text has no line breaks. */
 void
 north_mcp_tasks_on_update_message (const char *channel,
@@ -615,6 +621,8 @@ north_mcp_tasks_on_update_message (const char *channel,
   const char *context_line = NULL;
   g_autoptr(JsonNode) answers = NULL;
   g_autoptr(GHashTable) north_context = NULL;
+  g_autofree char *traceparent = NULL;
+  g_autofree char *tracestate = NULL;
   g_autofree char *token = NULL;
   Taking *taking;
   Runner *runner;
@@ -633,17 +641,20 @@ north_mcp_tasks_on_update_message (const char *channel,
   context_line = memchr (newline + 1, '\n', end - (newline + 1));
   answers = north_mcp_json_read (newline + 1, (context_line != NULL ? context_line : end) - (newline + 1),
                                  NORTH_MCP_JSON_MAX_DEPTH, NULL);
-  north_context = context_line != NULL ? north_mcp_north_context_read (context_line + 1, end - (context_line + 1))
+  north_context = context_line != NULL ? north_mcp_north_context_read (context_line + 1, end - (context_line + 1),
+                                                                       &traceparent, &tracestate)
                                        : north_mcp_north_context_from_headers (NULL);
   if (answers == NULL || !JSON_NODE_HOLDS_OBJECT (answers) || north_context == NULL)
     return;
   taking = g_new0 (Taking, 1);
   taking->runner = north_mcp_task_runner_ref (runner);
   taking->answers = g_steal_pointer (&answers);
-  taking->north_context = g_steal_pointer (&north_context);
+  taking->origin.north_context = g_steal_pointer (&north_context);
+  taking->origin.traceparent = g_steal_pointer (&traceparent);
+  taking->origin.tracestate = g_steal_pointer (&tracestate);
   taking->token = g_bytes_new (token, strlen (token));
   taking->deciding = g_atomic_rc_box_acquire (tasks->deciding);
-  taking->size = length + north_mcp_north_context_size (taking->north_context);
+  taking->size = length + north_mcp_north_context_size (taking->origin.north_context);
   *tasks->deciding += taking->size;
   decide_update (tasks, token, "taken", update_decided, taking);
 }

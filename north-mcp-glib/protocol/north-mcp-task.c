@@ -635,16 +635,36 @@ on_round_answer (JsonNode *response,
   runner_on_answer (user_data, response);
 }
 
+void
+north_mcp_round_origin_init (RoundOrigin     *origin,
+                             NorthMcpContext *context)
+{
+  origin->north_context = g_hash_table_ref (north_mcp_context_get_north_context (context));
+  origin->traceparent = north_mcp_context_dup_traceparent (context, &origin->tracestate);
+}
+
+void
+north_mcp_round_origin_clear (RoundOrigin *origin)
+{
+  g_clear_pointer (&origin->north_context, g_hash_table_unref);
+  g_clear_pointer (&origin->traceparent, g_free);
+  g_clear_pointer (&origin->tracestate, g_free);
+}
+
 /* Runs one round of the handler on a context of the task's own, with
- * the North context of the request that started the round (the
+ * what it takes of the request that started the round (@origin: the
  * tools/call, or the tasks/update of its last answers): the round runs
  * after that request's dispatch (once the store answered, or on the
- * replica an update was relayed to), where no request is current. */
+ * replica an update was relayed to), where no request is current. Its
+ * span is a child of that request's: OpenTelemetry asks nothing of a
+ * parent's end (a parent is only a span context, maybe remote), and
+ * the request's span is still open when the round starts (a tasks/update
+ * relayed to this replica waits for the acknowledgment sent after it). */
 static void
-runner_start_round (Runner     *runner,
-                    JsonObject *params,
-                    char       *request_state,
-                    GHashTable *north_context)
+runner_start_round (Runner            *runner,
+                    JsonObject        *params,
+                    char              *request_state,
+                    const RoundOrigin *origin)
 {
   Tasks *tasks = runner->tasks;
   JsonObject *meta = north_mcp_object_get_object (params, "_meta");
@@ -652,14 +672,15 @@ runner_start_round (Runner     *runner,
                                                                   (GDestroyNotify) north_mcp_task_runner_unref);
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
   NorthMcpRequestInfo request = { tasks->host, NULL, runner->user, channel, id, "tools/call", params,
-                                  north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION) };
+                                  north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION),
+                                  origin->traceparent, origin->tracestate };
   NorthMcpContext *context;
 
   json_node_set_string (id, runner->task_id);
   context = north_mcp_context_new (&request);
   /* A round may outlive its request (a tasks/update): it keeps the North
    * context, counted, not the headers (up to 64 KiB, counted nowhere). */
-  north_mcp_tasks_count_held (tasks, runner, north_mcp_context_use_north_context (context, north_context), TRUE);
+  north_mcp_tasks_count_held (tasks, runner, north_mcp_context_use_north_context (context, origin->north_context), TRUE);
   north_mcp_context_set_revision_2026 (context, request_state);
   g_object_set_data_full (G_OBJECT (context), CONTEXT_TASK_KEY, g_strdup (runner->task_id), g_free);
   g_clear_object (&runner->context);
@@ -863,10 +884,14 @@ admitted (GObject      *source,
 
   if (runner->tasks != NULL)
     {
+      RoundOrigin origin;
+
+      north_mcp_round_origin_init (&origin, context);
       runner->immediate = TRUE;
       runner_start_round (runner, runner->params, g_strdup (north_mcp_context_get_request_state (context)),
-                          north_mcp_context_get_north_context (context));
+                          &origin);
       runner->immediate = FALSE;
+      north_mcp_round_origin_clear (&origin);
     }
 
   /* The handler stopped the server (or it stopped meanwhile). */
@@ -913,8 +938,8 @@ admitted (GObject      *source,
 
 /* Every input request answered: the next round, like an MRTR retry. */
 static void
-runner_resume (Runner     *runner,
-               GHashTable *north_context)
+runner_resume (Runner            *runner,
+               const RoundOrigin *origin)
 {
   g_autoptr(JsonObject) params = json_object_new ();
   g_autoptr(GList) members = json_object_get_members (runner->params);
@@ -930,16 +955,16 @@ runner_resume (Runner     *runner,
   hold_less (runner, runner->held - runner->request_held);
   runner->unwritten_held = FALSE;
   north_mcp_task_record_touch (runner->record, "working");
-  runner_start_round (runner, params, g_steal_pointer (&runner->state), north_context);
+  runner_start_round (runner, params, g_steal_pointer (&runner->state), origin);
 }
 
 /* Takes @answers to the requests @runner waits for (answers to others
  * are ignored); once none is left, its next round starts, with
- * @north_context. */
+ * @origin. */
 void
-north_mcp_task_runner_take_answers (Runner     *runner,
-                                    JsonObject *answers,
-                                    GHashTable *north_context)
+north_mcp_task_runner_take_answers (Runner            *runner,
+                                    JsonObject        *answers,
+                                    const RoundOrigin *origin)
 {
   g_autoptr(GList) keys = json_object_get_members (answers);
   const char *bound = NULL;
@@ -977,7 +1002,7 @@ north_mcp_task_runner_take_answers (Runner     *runner,
     {
       g_clear_pointer (&runner->pending, json_object_unref);
       json_object_remove_member (runner->record, "inputRequests");
-      runner_resume (runner, north_context);
+      runner_resume (runner, origin);
     }
 }
 

@@ -30,6 +30,11 @@ typedef struct
   const char         *method;
   JsonObject         *params;
   const char         *protocol_version;
+  /* The W3C trace context to continue in place of the one the request
+   * carries (a round of a task continues the request that started it),
+   * or NULL; when it does not parse, the request's own is used. */
+  const char         *traceparent;
+  const char         *tracestate;
 } NorthMcpTraceRequest;
 
 /* The data of @request's server span, or NULL when @tracer is NULL or

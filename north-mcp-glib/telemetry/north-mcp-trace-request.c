@@ -158,7 +158,13 @@ north_mcp_trace_request_begin (NorthMcpTracer             *tracer,
 
   /* Ids and the sampling decision first: an unsampled request stops at
    * a span that records nothing. */
-  has_parent = find_parent (request->params, request->headers, &parent, &tracestate);
+  if (request->traceparent != NULL && north_mcp_trace_parse_traceparent (request->traceparent, &parent))
+    {
+      has_parent = TRUE;
+      tracestate = request->tracestate;
+    }
+  else
+    has_parent = find_parent (request->params, request->headers, &parent, &tracestate);
   if (has_parent)
     memcpy (context.trace_id, parent.trace_id, NORTH_MCP_TRACE_ID_SIZE);
   else
