@@ -586,6 +586,12 @@ north_mcp_context_get_session (NorthMcpContext *self)
  *
  * Gets the North user the request acts for.
  *
+ * In a round of a task (see [property@NorthMcp.Tool:task-support]), the
+ * identity is the `tools/call`'s, with the credentials (connector and ID
+ * tokens) of the request that started the round: a later round gets
+ * those of the `tasks/update` that brought its answers to this server,
+ * which may be fresher than the `tools/call`'s.
+ *
  * Returns: (transfer none) (nullable): the user, or %NULL when the request
  *   carried no North credentials (and always over stdio)
  */

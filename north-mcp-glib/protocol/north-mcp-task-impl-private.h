@@ -56,14 +56,18 @@ typedef struct _Runner Runner;
 
 /* What a round of a task takes of the request that started it (the
  * tools/call, or the tasks/update whose answers it brings, maybe through
- * another replica): its North context (a reference), and the W3C trace
+ * another replica): its North context (a reference), the W3C trace
  * context of its server span (NULL: not traced), which the round's span
- * continues as a child. */
+ * continues as a child, and its user (a reference; NULL through another
+ * replica, which sends no credentials through the store): the same
+ * identity as the tools/call's, verified for that request, whose
+ * connector and ID tokens the round gets in place of older ones. */
 typedef struct
 {
-  GHashTable *north_context;
-  char       *traceparent;
-  char       *tracestate;
+  GHashTable   *north_context;
+  char         *traceparent;
+  char         *tracestate;
+  NorthMcpUser *user;
 } RoundOrigin;
 
 /* Of the request @context. */

@@ -641,6 +641,8 @@ north_mcp_round_origin_init (RoundOrigin     *origin,
 {
   origin->north_context = g_hash_table_ref (north_mcp_context_get_north_context (context));
   origin->traceparent = north_mcp_context_dup_traceparent (context, &origin->tracestate);
+  origin->user = north_mcp_context_get_user (context) != NULL ? g_object_ref (north_mcp_context_get_user (context))
+                                                              : NULL;
 }
 
 void
@@ -649,6 +651,7 @@ north_mcp_round_origin_clear (RoundOrigin *origin)
   g_clear_pointer (&origin->north_context, g_hash_table_unref);
   g_clear_pointer (&origin->traceparent, g_free);
   g_clear_pointer (&origin->tracestate, g_free);
+  g_clear_object (&origin->user);
 }
 
 /* Runs one round of the handler on a context of the task's own, with
@@ -676,6 +679,16 @@ runner_start_round (Runner            *runner,
                                   origin->traceparent, origin->tracestate };
   NorthMcpContext *context;
 
+  /* The identity stays the tools/call's (the owner's, whom alone the
+   * answers come from); its credentials are those last verified. */
+  if (origin->user != NULL && origin->user != runner->user)
+    {
+      g_autofree char *owner = north_mcp_tasks_owner_of (origin->user);
+
+      if (g_str_equal (owner, runner->owner))
+        g_set_object (&runner->user, origin->user);
+    }
+  request.user = runner->user;
   json_node_set_string (id, runner->task_id);
   context = north_mcp_context_new (&request);
   /* A round may outlive its request (a tasks/update): it keeps the North

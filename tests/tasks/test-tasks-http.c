@@ -28,6 +28,8 @@ typedef struct {
   const char            *email;  /* the caller (server-secret auth), or NULL */
   const char            *pad;    /* sent as X-North-Context-Pad and X-Pad, or NULL */
   const char            *tenant; /* sent as X-North-Context-Tenant, or NULL */
+  const char            *connectors; /* JSON, sent as X-North-Connector-Tokens, or NULL */
+  const char            *id_token;   /* sent as X-North-ID-Token, or NULL */
 } Fixture;
 
 #define CAPS_TASKS "{\"elicitation\":{},\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}"
@@ -281,7 +283,8 @@ ask_then_wait_func (NorthMcpTool *tool, NorthMcpContext *context, JsonObject *ar
 
 /* What a round sees of the request that started it: its North context's
  * tenant (from the context, and from the thread's current request) and
- * the caller's e-mail. */
+ * the caller's e-mail; and the caller's credentials when it has an ID
+ * token: its "github" connector token and the ID token's "iat". */
 static char *
 round_sees (NorthMcpContext *context)
 {
@@ -289,9 +292,17 @@ round_sees (NorthMcpContext *context)
   const char *tenant = g_hash_table_lookup (north_mcp_context_get_north_context (context), "tenant");
   const char *current_tenant = g_hash_table_lookup (current, "tenant");
   NorthMcpUser *user = north_mcp_context_get_user (context);
+  g_autofree char *credentials = NULL;
 
-  return g_strdup_printf ("%s/%s/%s", tenant != NULL ? tenant : "-", current_tenant != NULL ? current_tenant : "-",
-                          user != NULL ? north_mcp_user_get_email (user) : "-");
+  if (user != NULL && north_mcp_user_get_id_token (user) != NULL)
+    credentials = g_strdup_printf (" github=%s iat=%" G_GINT64_FORMAT,
+                                   north_mcp_user_get_connector_access_token (user, "github"),
+                                   json_object_get_int_member_with_default (north_mcp_user_get_claims (user),
+                                                                            "iat", 0));
+  return g_strdup_printf ("%s/%s/%s%s", tenant != NULL ? tenant : "-",
+                          current_tenant != NULL ? current_tenant : "-",
+                          user != NULL ? north_mcp_user_get_email (user) : "-",
+                          credentials != NULL ? credentials : "");
 }
 
 static gboolean
@@ -455,6 +466,31 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->url, g_free);
 }
 
+/* @text in base64url without padding. */
+static char *
+base64url (const char *text)
+{
+  g_autofree char *encoded = g_base64_encode ((const guchar *) text, strlen (text));
+  GString *out = g_string_new (NULL);
+
+  for (const char *c = encoded; *c != '\0' && *c != '='; c++)
+    g_string_append_c (out, *c == '+' ? '-' : *c == '/' ? '_' : *c);
+  return g_string_free (out, FALSE);
+}
+
+/* An ID token for ada (not signed: the server trusts no issuer, so it
+ * only reads it), issued at @iat. */
+static char *
+ada_id_token (int iat)
+{
+  g_autofree char *header = base64url ("{\"alg\":\"RS256\",\"kid\":\"k\"}");
+  g_autofree char *claims = g_strdup_printf ("{\"iss\":\"https://idp.example\",\"sub\":\"ada\","
+                                             "\"email\":\"ada@example.com\",\"iat\":%d}", iat);
+  g_autofree char *payload = base64url (claims);
+
+  return g_strdup_printf ("%s.%s.c2ln", header, payload);
+}
+
 /* One stateless request; @name is the Mcp-Name header (or NULL), @params
  * the members of params before `_meta`. Returns the whole response. */
 static JsonObject *
@@ -493,6 +529,14 @@ rpc_full (Fixture *f, const char *method, const char *name, const char *params, 
     }
   if (f->tenant != NULL)
     soup_message_headers_replace (headers, "X-North-Context-Tenant", f->tenant);
+  if (f->connectors != NULL)
+    {
+      g_autofree char *encoded = base64url (f->connectors);
+
+      soup_message_headers_replace (headers, "X-North-Connector-Tokens", encoded);
+    }
+  if (f->id_token != NULL)
+    soup_message_headers_replace (headers, "X-North-ID-Token", f->id_token);
   answer = test_http_send_and_read (f->session, msg);
   if (status != NULL)
     *status = soup_message_get_status (msg);
@@ -1680,6 +1724,50 @@ test_rounds_see_their_request (Fixture *f, gconstpointer data)
     use_store (f, NULL);
 }
 
+/* A later round acts for the tools/call's identity with the credentials
+ * of the tasks/update that started it: the same identity (only its owner
+ * reaches the task), verified for that request, where the tools/call's
+ * connector and ID tokens may have expired meanwhile. Every round used
+ * the tools/call's. */
+static void
+test_rounds_use_fresh_credentials (Fixture *f, gconstpointer data)
+{
+  g_autofree char *call_token = ada_id_token (1000);
+  g_autofree char *update_token = ada_id_token (2000);
+  g_autofree char *task_id = NULL;
+  g_autofree char *update = NULL;
+  g_autoptr(JsonObject) asking = NULL;
+  g_autoptr(JsonObject) ack = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  JsonObject *question;
+
+  if (data != NULL)
+    serve_from_redis (f);
+  f->connectors = "{\"github\":\"gho-call\"}";
+  f->id_token = call_token;
+  task_id = start_task (f, "ask-sees");
+  asking = wait_task (f, task_id, "working");
+  question = json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (
+                                              asking, "inputRequests"), "go"), "params");
+  g_assert_cmpstr (json_object_get_string_member (question, "message"), ==,
+                   "-/-/ada@example.com github=gho-call iat=1000");
+
+  f->connectors = "{\"github\":\"gho-update\"}";
+  f->id_token = update_token;
+  update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"go\":{\"action\":\"accept\","
+                            "\"content\":{}}}", task_id);
+  ack = rpc_full (f, "tasks/update", task_id, update, CAPS_TASKS, NULL);
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  done = wait_task (f, task_id, "input_required");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (json_object_get_object_member (done, "result"), "content"), 0),
+                     "text"), ==,
+                   "-/-/ada@example.com github=gho-call iat=1000 -/-/ada@example.com github=gho-update iat=2000");
+  if (data != NULL)
+    use_store (f, NULL);
+}
+
 /* A task's result may nest as deep as a channel reads a handler's result
  * back (NORTH_MCP_TASK_MAX_RESULT_DEPTH, 1,024 levels), with objects of
  * any number of members, in memory and in Redis alike (@data: NULL or
@@ -2260,6 +2348,10 @@ main (int argc, char **argv)
               test_rounds_see_their_request, fixture_teardown);
   g_test_add ("/tasks-http/rounds-see-their-request-relayed", Fixture, "relayed", fixture_setup,
               test_rounds_see_their_request, fixture_teardown);
+  g_test_add ("/tasks-http/rounds-use-fresh-credentials", Fixture, NULL, fixture_setup,
+              test_rounds_use_fresh_credentials, fixture_teardown);
+  g_test_add ("/tasks-http/rounds-use-fresh-credentials-shared", Fixture, "shared", fixture_setup,
+              test_rounds_use_fresh_credentials, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
   g_test_add ("/tasks-http/update-keeps-working-handler", Fixture, NULL, fixture_setup,
