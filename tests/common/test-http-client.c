@@ -50,3 +50,14 @@ test_http_shutdown (NorthMcpHttpTransport **transport,
   while (g_main_context_iteration (NULL, FALSE))
     ;
 }
+
+char *
+test_http_base64url (const char *text)
+{
+  g_autofree char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = b64; *p != '\0' && *p != '='; p++)
+    g_string_append_c (out, *p == '+' ? '-' : *p == '/' ? '_' : *p);
+  return g_string_free (out, FALSE);
+}

@@ -31,6 +31,9 @@ void     test_http_send_start    (SoupSession  *session,
  * error. Returns the body (NUL-terminated by libsoup). */
 GBytes  *test_http_send_and_read (SoupSession  *session,
                                   SoupMessage  *msg);
+/* @text in base64url without padding (as North's headers and JWTs
+ * carry it). */
+char    *test_http_base64url     (const char   *text);
 /* Stops and clears @transport, aborts and clears @session, then lets the
  * pending sources (closed connections, finished tasks) run, so that the
  * server can be freed next. */

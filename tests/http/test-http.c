@@ -2204,17 +2204,6 @@ test_auth_server_secret (Fixture       *f,
   g_assert_cmpstr (reply_text (route_bad), ==, "nobody");
 }
 
-static char *
-base64url (const char *text)
-{
-  g_autofree char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = b64; *p != '\0' && *p != '='; p++)
-    g_string_append_c (out, *p == '+' ? '-' : *p == '/' ? '_' : *p);
-  return g_string_free (out, FALSE);
-}
-
 /* An ID token whose issuer cannot be reached: auth must go asynchronous
  * (fetch the issuer's keys) and fail; the message waits paused. */
 static void
@@ -2225,7 +2214,7 @@ test_auth_async_rejection (Fixture       *f,
   g_autoptr(GSocketListener) listener = g_socket_listener_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *issuer = NULL;
-  g_autofree char *header = base64url ("{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"JWT\"}");
+  g_autofree char *header = test_http_base64url ("{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"JWT\"}");
   g_autofree char *payload = NULL;
   g_autofree char *payload_json = NULL;
   g_autofree char *token = NULL;
@@ -2240,7 +2229,7 @@ test_auth_async_rejection (Fixture       *f,
 
   issuer = g_strdup_printf ("http://127.0.0.1:%u", port);
   payload_json = g_strdup_printf ("{\"iss\":\"%s\",\"email\":\"ada@example.com\",\"exp\":4102444800}", issuer);
-  payload = base64url (payload_json);
+  payload = test_http_base64url (payload_json);
   token = g_strconcat (header, ".", payload, ".c2lnbmF0dXJl", NULL);
 
   north_mcp_auth_set_trusted_issuers (auth, (const char * const []) { issuer, NULL });

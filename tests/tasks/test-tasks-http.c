@@ -466,27 +466,15 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->url, g_free);
 }
 
-/* @text in base64url without padding. */
-static char *
-base64url (const char *text)
-{
-  g_autofree char *encoded = g_base64_encode ((const guchar *) text, strlen (text));
-  GString *out = g_string_new (NULL);
-
-  for (const char *c = encoded; *c != '\0' && *c != '='; c++)
-    g_string_append_c (out, *c == '+' ? '-' : *c == '/' ? '_' : *c);
-  return g_string_free (out, FALSE);
-}
-
 /* An ID token for ada (not signed: the server trusts no issuer, so it
  * only reads it), issued at @iat. */
 static char *
 ada_id_token (int iat)
 {
-  g_autofree char *header = base64url ("{\"alg\":\"RS256\",\"kid\":\"k\"}");
+  g_autofree char *header = test_http_base64url ("{\"alg\":\"RS256\",\"kid\":\"k\"}");
   g_autofree char *claims = g_strdup_printf ("{\"iss\":\"https://idp.example\",\"sub\":\"ada\","
                                              "\"email\":\"ada@example.com\",\"iat\":%d}", iat);
-  g_autofree char *payload = base64url (claims);
+  g_autofree char *payload = test_http_base64url (claims);
 
   return g_strdup_printf ("%s.%s.c2ln", header, payload);
 }
@@ -531,7 +519,7 @@ rpc_full (Fixture *f, const char *method, const char *name, const char *params, 
     soup_message_headers_replace (headers, "X-North-Context-Tenant", f->tenant);
   if (f->connectors != NULL)
     {
-      g_autofree char *encoded = base64url (f->connectors);
+      g_autofree char *encoded = test_http_base64url (f->connectors);
 
       soup_message_headers_replace (headers, "X-North-Connector-Tokens", encoded);
     }
@@ -1662,6 +1650,40 @@ test_first_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   fixture_teardown (&other, NULL);
 }
 
+/* Starts "ask-sees" as a task through @f; once it asks (polled through
+ * @polling), returns its id, and what its first round saw in *@first. */
+static char *
+ask_sees_start (Fixture *f, Fixture *polling, char **first)
+{
+  g_autofree char *task_id = start_task (f, "ask-sees");
+  g_autoptr(JsonObject) asking = wait_task (polling, task_id, "working");
+  JsonObject *question;
+
+  g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
+  question = json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (
+                                              asking, "inputRequests"), "go"), "params");
+  *first = g_strdup (json_object_get_string_member (question, "message"));
+  return g_steal_pointer (&task_id);
+}
+
+/* Answers the question of the "ask-sees" task @task_id through
+ * @updating; returns the text of its result (polled through @f). */
+static char *
+ask_sees_answer (Fixture *f, Fixture *updating, const char *task_id)
+{
+  g_autofree char *update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"go\":{"
+                                             "\"action\":\"accept\",\"content\":{}}}", task_id);
+  g_autoptr(JsonObject) ack = rpc_full (updating, "tasks/update", task_id, update, CAPS_TASKS, NULL);
+  g_autoptr(JsonObject) done = NULL;
+
+  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
+  done = wait_task (f, task_id, "input_required");
+  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
+  return g_strdup (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (json_object_get_object_member (done, "result"), "content"), 0),
+                     "text"));
+}
+
 /* Each round of a task sees the North context (X-North-Context-*) of the
  * request that started it, and the caller: the first round the
  * tools/call's, a later one the tasks/update's that brought its answer,
@@ -1675,11 +1697,8 @@ test_rounds_see_their_request (Fixture *f, gconstpointer data)
   Fixture other = { 0 };
   Fixture *updating = f;
   g_autofree char *task_id = NULL;
-  g_autofree char *update = NULL;
-  g_autoptr(JsonObject) asking = NULL;
-  g_autoptr(JsonObject) ack = NULL;
-  g_autoptr(JsonObject) done = NULL;
-  JsonObject *question;
+  g_autofree char *first = NULL;
+  g_autofree char *text = NULL;
 
   if (data != NULL)
     serve_from_redis (f);
@@ -1691,32 +1710,21 @@ test_rounds_see_their_request (Fixture *f, gconstpointer data)
     }
   use_identity (f, "ada@example.com");
   f->tenant = "t-call";
-  task_id = start_task (f, "ask-sees");
-  f->tenant = NULL;
-  /* (Through the replica that updates, which listens to relayed
+  /* (Polled through the replica that updates, which listens to relayed
    * acknowledgments from its first tasks/ request on.) */
-  asking = wait_task (updating, task_id, "working");
-  g_assert_cmpstr (json_object_get_string_member (asking, "status"), ==, "input_required");
-  question = json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (
-                                              asking, "inputRequests"), "go"), "params");
-  g_assert_cmpstr (json_object_get_string_member (question, "message"), ==, "t-call/t-call/ada@example.com");
+  task_id = ask_sees_start (f, updating, &first);
+  f->tenant = NULL;
+  g_assert_cmpstr (first, ==, "t-call/t-call/ada@example.com");
 
   if (updating != f)
     {
       wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 2);
       wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update-ack", 2);
     }
-  update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"go\":{\"action\":\"accept\","
-                            "\"content\":{}}}", task_id);
   updating->tenant = "t-update";
-  ack = rpc_full (updating, "tasks/update", task_id, update, CAPS_TASKS, NULL);
+  text = ask_sees_answer (f, updating, task_id);
   updating->tenant = NULL;
-  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
-  done = wait_task (f, task_id, "input_required");
-  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
-                     json_object_get_array_member (json_object_get_object_member (done, "result"), "content"), 0),
-                     "text"), ==, "t-call/t-call/ada@example.com t-update/t-update/ada@example.com");
+  g_assert_cmpstr (text, ==, "t-call/t-call/ada@example.com t-update/t-update/ada@example.com");
 
   if (updating != f)
     replica_end (&other);
@@ -1735,34 +1743,20 @@ test_rounds_use_fresh_credentials (Fixture *f, gconstpointer data)
   g_autofree char *call_token = ada_id_token (1000);
   g_autofree char *update_token = ada_id_token (2000);
   g_autofree char *task_id = NULL;
-  g_autofree char *update = NULL;
-  g_autoptr(JsonObject) asking = NULL;
-  g_autoptr(JsonObject) ack = NULL;
-  g_autoptr(JsonObject) done = NULL;
-  JsonObject *question;
+  g_autofree char *first = NULL;
+  g_autofree char *text = NULL;
 
   if (data != NULL)
     serve_from_redis (f);
   f->connectors = "{\"github\":\"gho-call\"}";
   f->id_token = call_token;
-  task_id = start_task (f, "ask-sees");
-  asking = wait_task (f, task_id, "working");
-  question = json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (
-                                              asking, "inputRequests"), "go"), "params");
-  g_assert_cmpstr (json_object_get_string_member (question, "message"), ==,
-                   "-/-/ada@example.com github=gho-call iat=1000");
+  task_id = ask_sees_start (f, f, &first);
+  g_assert_cmpstr (first, ==, "-/-/ada@example.com github=gho-call iat=1000");
 
   f->connectors = "{\"github\":\"gho-update\"}";
   f->id_token = update_token;
-  update = g_strdup_printf ("\"taskId\":\"%s\",\"inputResponses\":{\"go\":{\"action\":\"accept\","
-                            "\"content\":{}}}", task_id);
-  ack = rpc_full (f, "tasks/update", task_id, update, CAPS_TASKS, NULL);
-  g_assert_cmpstr (json_object_get_string_member (result_of (ack), "resultType"), ==, "complete");
-  done = wait_task (f, task_id, "input_required");
-  g_assert_cmpstr (json_object_get_string_member (done, "status"), ==, "completed");
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
-                     json_object_get_array_member (json_object_get_object_member (done, "result"), "content"), 0),
-                     "text"), ==,
+  text = ask_sees_answer (f, f, task_id);
+  g_assert_cmpstr (text, ==,
                    "-/-/ada@example.com github=gho-call iat=1000 -/-/ada@example.com github=gho-update iat=2000");
   if (data != NULL)
     use_store (f, NULL);
