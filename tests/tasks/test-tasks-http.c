@@ -1650,6 +1650,40 @@ test_first_update_relayed_is_acknowledged (Fixture *f, gconstpointer data)
   fixture_teardown (&other, NULL);
 }
 
+/* For a test whose task, run by @f, is updated through @f, or (@data
+ * "relayed") through @other, a replica sharing @f's Redis store (also
+ * used with @data "shared"): returns the fixture that updates. */
+static Fixture *
+updating_setup (Fixture *f, Fixture *other, gconstpointer data)
+{
+  if (data != NULL)
+    serve_from_redis (f);
+  if (g_strcmp0 (data, "relayed") != 0)
+    return f;
+  replica_start (other);
+  return other;
+}
+
+/* Before an update: a replica that relays it needs the one that runs
+ * the task listening for it, and itself for the acknowledgment. */
+static void
+updating_ready (Fixture *f, Fixture *updating)
+{
+  if (updating == f)
+    return;
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 2);
+  wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update-ack", 2);
+}
+
+static void
+updating_teardown (Fixture *f, Fixture *updating, gconstpointer data)
+{
+  if (updating != f)
+    replica_end (updating);
+  if (data != NULL)
+    use_store (f, NULL);
+}
+
 /* Starts "ask-sees" as a task through @f; once it asks (polled through
  * @polling), returns its id, and what its first round saw in *@first. */
 static char *
@@ -1695,19 +1729,12 @@ static void
 test_rounds_see_their_request (Fixture *f, gconstpointer data)
 {
   Fixture other = { 0 };
-  Fixture *updating = f;
+  Fixture *updating = updating_setup (f, &other, data);
   g_autofree char *task_id = NULL;
   g_autofree char *first = NULL;
   g_autofree char *text = NULL;
 
-  if (data != NULL)
-    serve_from_redis (f);
-  if (g_strcmp0 (data, "relayed") == 0)
-    {
-      replica_start (&other);
-      use_identity (&other, "ada@example.com");
-      updating = &other;
-    }
+  use_identity (updating, "ada@example.com");
   use_identity (f, "ada@example.com");
   f->tenant = "t-call";
   /* (Polled through the replica that updates, which listens to relayed
@@ -1716,50 +1743,46 @@ test_rounds_see_their_request (Fixture *f, gconstpointer data)
   f->tenant = NULL;
   g_assert_cmpstr (first, ==, "t-call/t-call/ada@example.com");
 
-  if (updating != f)
-    {
-      wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update", 2);
-      wait_subscribers (NORTH_MCP_STATE_STORE_PREFIX "task-update-ack", 2);
-    }
+  updating_ready (f, updating);
   updating->tenant = "t-update";
   text = ask_sees_answer (f, updating, task_id);
   updating->tenant = NULL;
   g_assert_cmpstr (text, ==, "t-call/t-call/ada@example.com t-update/t-update/ada@example.com");
-
-  if (updating != f)
-    replica_end (&other);
-  if (data != NULL)
-    use_store (f, NULL);
+  updating_teardown (f, updating, data);
 }
 
 /* A later round acts for the tools/call's identity with the credentials
  * of the tasks/update that started it: the same identity (only its owner
  * reaches the task), verified for that request, where the tools/call's
  * connector and ID tokens may have expired meanwhile. Every round used
- * the tools/call's. */
+ * the tools/call's. An update through another replica (@data
+ * "relayed") brings no credentials (none go through Redis): its round
+ * keeps the last ones. */
 static void
 test_rounds_use_fresh_credentials (Fixture *f, gconstpointer data)
 {
+  Fixture other = { 0 };
+  Fixture *updating = updating_setup (f, &other, data);
   g_autofree char *call_token = ada_id_token (1000);
   g_autofree char *update_token = ada_id_token (2000);
   g_autofree char *task_id = NULL;
   g_autofree char *first = NULL;
   g_autofree char *text = NULL;
 
-  if (data != NULL)
-    serve_from_redis (f);
-  f->connectors = "{\"github\":\"gho-call\"}";
-  f->id_token = call_token;
-  task_id = ask_sees_start (f, f, &first);
+  f->connectors = updating->connectors = "{\"github\":\"gho-call\"}";
+  f->id_token = updating->id_token = call_token;
+  task_id = ask_sees_start (f, updating, &first);
   g_assert_cmpstr (first, ==, "-/-/ada@example.com github=gho-call iat=1000");
 
-  f->connectors = "{\"github\":\"gho-update\"}";
-  f->id_token = update_token;
-  text = ask_sees_answer (f, f, task_id);
-  g_assert_cmpstr (text, ==,
-                   "-/-/ada@example.com github=gho-call iat=1000 -/-/ada@example.com github=gho-update iat=2000");
-  if (data != NULL)
-    use_store (f, NULL);
+  updating_ready (f, updating);
+  updating->connectors = "{\"github\":\"gho-update\"}";
+  updating->id_token = update_token;
+  text = ask_sees_answer (f, updating, task_id);
+  g_assert_cmpstr (text, ==, updating != f ? "-/-/ada@example.com github=gho-call iat=1000 "
+                                             "-/-/ada@example.com github=gho-call iat=1000"
+                                           : "-/-/ada@example.com github=gho-call iat=1000 "
+                                             "-/-/ada@example.com github=gho-update iat=2000");
+  updating_teardown (f, updating, data);
 }
 
 /* A task's result may nest as deep as a channel reads a handler's result
@@ -2345,6 +2368,8 @@ main (int argc, char **argv)
   g_test_add ("/tasks-http/rounds-use-fresh-credentials", Fixture, NULL, fixture_setup,
               test_rounds_use_fresh_credentials, fixture_teardown);
   g_test_add ("/tasks-http/rounds-use-fresh-credentials-shared", Fixture, "shared", fixture_setup,
+              test_rounds_use_fresh_credentials, fixture_teardown);
+  g_test_add ("/tasks-http/rounds-use-fresh-credentials-relayed", Fixture, "relayed", fixture_setup,
               test_rounds_use_fresh_credentials, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
