@@ -603,8 +603,9 @@ update_decided (GObject      *source,
  * tasks/update that reached another replica, for the handler if it runs
  * here, and the North context of that request with the trace context of
  * its span (north_mcp_north_context_write(); a replica of an earlier
- * version sends none, or no trace context: then they are empty); taken, they are acknowledged with TOKEN (the
- * other replica answers the client). JSON text has no line breaks. */
+ * version sends none, or no trace context: then they are empty); taken,
+ * they are acknowledged with TOKEN (the other replica answers the
+ * client). JSON text has no line breaks. */
 void
 north_mcp_tasks_on_update_message (const char *channel,
                                    GBytes     *message,
