@@ -7,6 +7,42 @@
 #include "north-mcp-trace-context-private.h"
 #include "north-mcp-span-private.h"
 #include "north-mcp-tracer-private.h"
+#include "north-mcp-request-scope-private.h"
+
+/* The North context line of a relayed tasks/update carries the update's
+ * trace context beside the North context, under names no header gives
+ * one: read back, they are apart from it (a handler never sees them),
+ * and a line without them (an earlier replica's) has none. */
+static void
+test_north_context_line (void)
+{
+  g_autoptr(GHashTable) north_context = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) read = NULL;
+  g_autoptr(GHashTable) plain = NULL;
+  g_autofree char *traceparent = NULL;
+  g_autofree char *tracestate = NULL;
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  g_hash_table_insert (north_context, g_strdup ("tenant"), g_strdup ("t1"));
+  north_mcp_north_context_write (line, north_context, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                                 "vendor=abc");
+  read = north_mcp_north_context_read (line->str, line->len, &traceparent, &tracestate);
+  g_assert_nonnull (read);
+  g_assert_cmpuint (g_hash_table_size (read), ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (read, "tenant"), ==, "t1");
+  g_assert_cmpstr (traceparent, ==, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  g_assert_cmpstr (tracestate, ==, "vendor=abc");
+  g_clear_pointer (&traceparent, g_free);
+  g_clear_pointer (&tracestate, g_free);
+
+  g_string_truncate (line, 0);
+  north_mcp_north_context_write (line, north_context, NULL, NULL);
+  g_assert_cmpstr (line->str, ==, "[\"tenant\",\"t1\"]");
+  plain = north_mcp_north_context_read (line->str, line->len, &traceparent, &tracestate);
+  g_assert_cmpuint (g_hash_table_size (plain), ==, 1);
+  g_assert_null (traceparent);
+  g_assert_null (tracestate);
+}
 
 static void
 test_traceparent_valid (void)
@@ -267,6 +303,7 @@ main (int    argc,
   g_unsetenv ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/trace/traceparent/valid", test_traceparent_valid);
+  g_test_add_func ("/trace/north-context-line", test_north_context_line);
   g_test_add_func ("/trace/log-trace-context", test_log_trace_context_property);
   g_test_add_func ("/trace/traceparent/invalid", test_traceparent_invalid);
   g_test_add_func ("/trace/tracestate", test_tracestate);
