@@ -548,7 +548,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * connection. Events of resumable streams stay in the session's event
    * store, so the client can reconnect with `Last-Event-ID`. What a
    * handler sends before it returns waits for its SSE answer to start:
-   * past this bound, its notifications are dropped (not its answer).
+   * past this bound, its notifications are dropped and its requests to
+   * the client fail at once with %NORTH_MCP_ERROR_LIMIT_EXCEEDED (not
+   * its answer).
    * The stdio transport stops reading requests while more than this much
    * of its answers waits for the client to read them, and reads on once
    * they are written; other messages (progress, logs, notifications) sent

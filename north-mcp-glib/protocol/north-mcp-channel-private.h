@@ -55,6 +55,11 @@ struct _NorthMcpChannelClass
    * (what tells clients apart when nothing else does; an IPv6 address as
    * its /64, which one client may pick addresses from), or NULL. */
   char    *(*dup_peer) (NorthMcpChannel *self);
+  /* Optional: TRUE when what waits in memory for the client has passed
+   * the transport's bound, so that a request sent now would add to it
+   * beyond (an SSE answer whose handler has not returned:
+   * max-unsent-bytes). The request is then refused, not queued. */
+  gboolean (*is_full) (NorthMcpChannel *self);
 };
 
 void          north_mcp_channel_send            (NorthMcpChannel *self,
@@ -77,5 +82,6 @@ void          north_mcp_channel_release_request (NorthMcpChannel *self,
                                                  guint64          kept);
 /* The client's address (transfer full), NULL when the channel has none. */
 char         *north_mcp_channel_dup_peer        (NorthMcpChannel *self);
+gboolean      north_mcp_channel_is_full         (NorthMcpChannel *self);
 
 G_END_DECLS

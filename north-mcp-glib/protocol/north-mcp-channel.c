@@ -218,6 +218,17 @@ north_mcp_channel_dup_peer (NorthMcpChannel *self)
 }
 
 gboolean
+north_mcp_channel_is_full (NorthMcpChannel *self)
+{
+  NorthMcpChannelClass *klass;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (self), FALSE);
+
+  klass = NORTH_MCP_CHANNEL_GET_CLASS (self);
+  return klass->is_full != NULL && klass->is_full (self);
+}
+
+gboolean
 north_mcp_channel_close_stream (NorthMcpChannel *self)
 {
   NorthMcpChannelPrivate *priv = north_mcp_channel_get_instance_private (self);

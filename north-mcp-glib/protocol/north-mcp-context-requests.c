@@ -122,7 +122,11 @@ start_request_idle (gpointer user_data)
  * %NORTH_MCP_ERROR_REMOTE when it answers with an error. A session has at
  * most 64 requests to its client waiting for their answer (in each
  * process, with a shared state store); beyond that the request fails with
- * %NORTH_MCP_ERROR_LIMIT_EXCEEDED and is not sent. It fails with
+ * %NORTH_MCP_ERROR_LIMIT_EXCEEDED and is not sent. It fails likewise, at
+ * once, when it would go out on the request's own SSE answer and what the
+ * handler sent there before returning (which waits in memory for the
+ * answer to start) is past the server's
+ * [property@NorthMcp.Server:max-unsent-bytes]. It fails with
  * %G_IO_ERROR_CANCELLED when @cancellable is cancelled, and likewise when
  * the request of @self is cancelled (its
  * [method@NorthMcp.Context.get_cancellable]), even when @cancellable is

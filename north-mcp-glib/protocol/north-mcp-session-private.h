@@ -122,7 +122,8 @@ void             north_mcp_session_set_standalone_channel (NorthMcpSession  *sel
  * NORTH_MCP_SESSION_MAX_PENDING_REQUESTS of them waiting for an answer
  * (each holds its caller's task and a timeout until then, and a client
  * that never answers would have them pile up); beyond that @task fails
- * with NORTH_MCP_ERROR_LIMIT_EXCEEDED and nothing is sent. */
+ * with NORTH_MCP_ERROR_LIMIT_EXCEEDED and nothing is sent; likewise when
+ * the channel is full (north_mcp_channel_is_full()). */
 #define NORTH_MCP_SESSION_MAX_PENDING_REQUESTS 64
 /* Sends on @channel (or the standalone channel
  * when @channel cannot stream) and completes @task, the caller's, with

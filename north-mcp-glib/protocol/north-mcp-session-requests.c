@@ -261,6 +261,15 @@ north_mcp_session_send_request (NorthMcpSession *self,
                                " requests to the client waiting for their answer", method);
       return;
     }
+  /* Its answer would wait in memory behind what already waits there:
+   * refused at once, so the handler is not left waiting for it. */
+  if (channel != NULL && north_mcp_channel_is_full (channel))
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_LIMIT_EXCEEDED,
+                               "Cannot send %s: more than max-unsent-bytes of the messages of "
+                               "the request that makes it wait for its answer to start", method);
+      return;
+    }
 
   id = json_node_init_int (json_node_alloc (), self->next_request_id++);
   request = north_mcp_jsonrpc_request_new (id, method, params);

@@ -45,7 +45,8 @@ void                 north_mcp_http_channel_set_status_func (NorthMcpHttpChannel
 /* How much of an SSE answer's events may wait before it starts (while
  * its handler has not returned, so no client can read them): past
  * @max_unsent bytes (the server's max-unsent-bytes), the notifications
- * sent meanwhile are dropped; responses and requests are not. */
+ * sent meanwhile are dropped and its requests to the client refused
+ * (north_mcp_channel_is_full()); responses are kept. */
 void                 north_mcp_http_channel_set_max_unsent (NorthMcpHttpChannel *self,
                                                             guint64              max_unsent);
 /* Makes the SSE answer resumable (2025-11-25 sessions): a priming event

@@ -232,6 +232,15 @@ add_batch_response (NorthMcpHttpChannel *self,
     north_mcp_http_held_body_grow (self->held, added);
 }
 
+/* What the handler sent before it returned has passed max-unsent-bytes. */
+static gboolean
+north_mcp_http_channel_is_full (NorthMcpChannel *channel)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+
+  return self->sse && !self->streaming && self->events != NULL && self->events->len > self->max_unsent;
+}
+
 static void
 north_mcp_http_channel_send (NorthMcpChannel *channel,
                              JsonNode        *message)
@@ -250,8 +259,9 @@ north_mcp_http_channel_send (NorthMcpChannel *channel,
    * the unsent-output bound of a stream cannot see them: a handler that
    * reports progress (which the client asks for) or logs in a loop would
    * make them grow without bound. Its answer matters more than its
-   * notifications, so they go, not the connection. */
-  if (self->sse && !self->streaming && self->events != NULL && self->events->len > self->max_unsent &&
+   * notifications, so they go, not the connection (its requests are
+   * refused before they come here: north_mcp_http_channel_is_full()). */
+  if (north_mcp_http_channel_is_full (channel) &&
       JSON_NODE_HOLDS_OBJECT (message) && !json_object_has_member (json_node_get_object (message), "id"))
     return;
 
@@ -617,6 +627,7 @@ north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
   channel_class->close_stream = north_mcp_http_channel_close_stream;
   channel_class->release_request = north_mcp_http_channel_release_request;
   channel_class->dup_peer = north_mcp_http_channel_dup_peer;
+  channel_class->is_full = north_mcp_http_channel_is_full;
 }
 
 static void

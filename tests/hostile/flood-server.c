@@ -3,7 +3,10 @@
  * answers "flooded N" (it stops early once the request is cancelled), and
  * whose tool `blob` answers at once with a text of `size` bytes, and whose
  * tool `burst` sends its `count` progress notifications of `size` bytes
- * before it returns, then answers "burst N" (a synchronous handler). For the
+ * before it returns, then answers "burst N" (a synchronous handler), and
+ * whose tool `ask` sends `count` elicitation requests of `size` bytes
+ * before it returns, then answers "asked N, refused R: MESSAGE" with the
+ * requests refused at once and the first refusal's error. For the
  * hostile tests of clients that stop reading (test_connections.py). Its
  * route /echo takes its connection over (as a WebSocket would) and sends
  * back what it reads until the client hangs up; then it closes the stream
@@ -88,6 +91,86 @@ burst (NorthMcpTool    *tool,
   for (gint64 i = 1; i <= count; i++)
     north_mcp_context_report_progress (context, (double) i, (double) count, message);
   north_mcp_context_return_tool_result (context, result);
+}
+
+typedef struct
+{
+  NorthMcpContext *context;
+  gint64           count;
+  gint64           refused;
+  char            *refusal;  /* the first, "domain code message" */
+} Ask;
+
+static void
+ask_clear (Ask *ask)
+{
+  g_object_unref (ask->context);
+  g_free (ask->refusal);
+}
+
+static void
+ask_unref (Ask *ask)
+{
+  g_rc_box_release_full (ask, (GDestroyNotify) ask_clear);
+}
+
+static void
+ask_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Ask *ask = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = north_mcp_context_send_request_finish (NORTH_MCP_CONTEXT (source), result, &error);
+
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_error_matches (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_TIMED_OUT))
+    {
+      ask->refused++;
+      if (ask->refusal == NULL)
+        ask->refusal = g_strdup_printf ("%s %d %s", g_quark_to_string (error->domain), error->code,
+                                        error->message);
+    }
+  ask_unref (ask);
+}
+
+/* After the refusals, which come at once (a lower priority than theirs). */
+static gboolean
+ask_answer (gpointer user_data)
+{
+  Ask *ask = user_data;
+  g_autofree char *text = g_strdup_printf ("asked %" G_GINT64_FORMAT ", refused %" G_GINT64_FORMAT ": %s",
+                                           ask->count, ask->refused, ask->refusal ? ask->refusal : "");
+  g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_text (text);
+
+  north_mcp_context_return_tool_result (ask->context, result);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ask (NorthMcpTool    *tool,
+     NorthMcpContext *context,
+     JsonObject      *arguments,
+     gpointer         user_data)
+{
+  Ask *state = g_rc_box_new0 (Ask);
+  gint64 size = CLAMP (json_object_get_int_member_with_default (arguments, "size", 1024), 1, 1 << 20);
+  g_autofree char *message = g_malloc (size + 1);
+
+  memset (message, 'x', size);
+  message[size] = '\0';
+  state->context = g_object_ref (context);
+  state->count = json_object_get_int_member_with_default (arguments, "count", 10);
+  for (gint64 i = 0; i < state->count; i++)
+    {
+      g_autoptr(JsonObject) params = json_object_new ();
+
+      json_object_set_string_member (params, "message", message);
+      json_object_set_object_member (params, "requestedSchema", json_object_new ());
+      north_mcp_context_send_request_async (context, "elicitation/create", params, NULL, ask_done,
+                                            g_rc_box_acquire (state));
+    }
+  g_idle_add_full (G_PRIORITY_LOW, ask_answer, state, (GDestroyNotify) ask_unref);
 }
 
 /* "size" x's (1 to 256 MiB). */
@@ -194,6 +277,7 @@ main (int    argc,
   g_autoptr(NorthMcpTool) tool = north_mcp_tool_new ("flood", "Streams progress notifications");
   g_autoptr(NorthMcpTool) blob_tool = north_mcp_tool_new ("blob", "Answers with a large text");
   g_autoptr(NorthMcpTool) burst_tool = north_mcp_tool_new ("burst", "Sends progress notifications, then answers");
+  g_autoptr(NorthMcpTool) ask_tool = north_mcp_tool_new ("ask", "Sends elicitation requests, then answers");
   g_autoptr(NorthMcpTool) match_tool = north_mcp_tool_new ("match", "Counts names of a's, maybe ending in b");
   g_autoptr(NorthMcpTool) fail_tool = north_mcp_tool_new ("fail", "Fails with a large text as the error's data");
   g_autoptr(GError) error = NULL;
@@ -209,6 +293,8 @@ main (int    argc,
   north_mcp_server_add_tool (server, blob_tool);
   north_mcp_tool_set_async_func (burst_tool, burst, NULL, NULL);
   north_mcp_server_add_tool (server, burst_tool);
+  north_mcp_tool_set_async_func (ask_tool, ask, NULL, NULL);
+  north_mcp_server_add_tool (server, ask_tool);
   if (!north_mcp_tool_set_input_schema_json (match_tool,
                                              "{\"type\":\"object\",\"required\":[\"names\"],\"properties\":{"
                                              "\"names\":{\"type\":\"array\","

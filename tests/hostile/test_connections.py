@@ -450,6 +450,42 @@ def test_notifications_sent_before_the_answer_are_bounded(version):
         server.stop()
 
 
+@pytest.mark.parametrize("version", ["2025-06-18", "2025-11-25"])
+def test_requests_sent_before_the_answer_are_bounded(version):
+    """A handler that sends requests to the client before it returns: they
+    wait in memory for its SSE answer, as its notifications do. Past
+    max-unsent-bytes of them a request is not queued: it fails at once
+    (NORTH_MCP_ERROR_LIMIT_EXCEEDED), so the handler is not left waiting,
+    and the answer still comes; without a bound, 64 requests (a session's
+    most) of 64 KiB each were held, 4 MiB for one call, as many as the
+    handler's requests are large."""
+    count, size = 64, 65536
+    server = Server("--max-unsent-bytes", "262144", program=FLOOD_SERVER, env=small_env())
+    try:
+        headers = {"MCP-Protocol-Version": version}
+        status, response_headers, body = server.post_mcp(
+            initialize_message(protocolVersion=version, capabilities={"elicitation": {}}), headers)
+        assert status == 200, body
+        headers["Mcp-Session-Id"] = response_headers["Mcp-Session-Id"]
+        status, _, body = server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"}, headers)
+        assert status == 202, body
+        status, _, body = server.post_mcp(
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+             "params": {"name": "ask", "arguments": {"count": count, "size": size}}}, headers, timeout=120)
+        assert status == 200
+        messages = [json.loads(data) for _, data in parse_events(body) if data]
+        requests = [m for m in messages if m.get("method") == "elicitation/create"]
+        answer = messages[-1]["result"]["content"][0]["text"]
+        assert answer.startswith(f"asked {count}, refused {count - len(requests)}: "), answer[:300]
+        assert len(requests) < count, f"{len(requests)} requests queued"
+        # NORTH_MCP_ERROR_LIMIT_EXCEEDED, the bound named.
+        assert "north-mcp-error-quark 7 " in answer and "max-unsent-bytes" in answer, answer[:300]
+        assert len(body) < 1024 * 1024, f"{len(body)} bytes of events before the answer"
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_a_stream_cut_during_a_handler_takes_no_more():
     """A handler that reports progress before it returns, for a JSON
     answer: its notifications go to the session's GET stream, whose
