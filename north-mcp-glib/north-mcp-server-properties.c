@@ -545,7 +545,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    *
    * How much of a streamed HTTP response (an SSE stream) may wait for a
    * client that does not read it, in bytes, before the server closes the
-   * connection. Events of resumable streams stay in the session's event
+   * connection, once it has written the rest of the event under way and
+   * the end of the body (the client sees a stream that ended, not half an
+   * event; the idle timeout bounds how long that takes). Events of resumable streams stay in the session's event
    * store, so the client can reconnect with `Last-Event-ID`. What a
    * handler sends before it returns waits for its SSE answer to start:
    * past this bound, its notifications are dropped and its requests to

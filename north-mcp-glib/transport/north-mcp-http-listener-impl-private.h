@@ -7,6 +7,7 @@
 
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-hangup-input-stream-private.h"
+#include "north-mcp-interim-output-stream-private.h"
 #include "north-mcp-log-throttle-private.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,7 @@ struct _NorthMcpHttpListenerClient
   GList                      link;
   NorthMcpHttpListener      *listener;  /* unowned; NULL once stopped */
   NorthMcpHangupInputStream *input;
+  NorthMcpInterimOutputStream *output;
   GSocket                   *socket;
   GSocketAddress            *remote;    /* its qdata points here */
   NorthMcpHttpPeer          *peer;      /* its IP address's, once asked */
@@ -54,6 +56,8 @@ struct _NorthMcpHttpListenerClient
   gboolean                   head_read; /* @head is @msg's */
   SoupServerMessage         *watched;   /* whose unsent output we count */
   guint64                    written;   /* of @watched's body */
+  gboolean                   cut;       /* for @watched's unsent output */
+  GCancellable              *ending;    /* while its end is written */
   gulong                     wrote_id;
   GSource                   *close_source;
   GSource                   *hangup_watch;  /* while a stream is answered */

@@ -214,7 +214,55 @@ client_free (NorthMcpHttpListenerClient *client)
   g_clear_object (&client->socket);
   g_clear_object (&client->msg);
   g_clear_object (&client->input);
+  g_clear_object (&client->output);
+  if (client->ending != NULL)
+    g_cancellable_cancel (client->ending);
+  g_clear_object (&client->ending);
   g_free (client);
+}
+
+typedef struct
+{
+  GIOStream    *stream;
+  GInputStream *input;
+  GBytes       *end;
+} Ending;
+
+static void
+ended_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Ending *ending = user_data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  /* Closes the socket and frees the client, unless that happened
+   * already (then the write was cancelled). */
+  g_input_stream_close (ending->input, NULL, NULL);
+  g_object_unref (ending->stream);
+  g_object_unref (ending->input);
+  g_bytes_unref (ending->end);
+  g_free (ending);
+}
+
+/* The end of a stream cut for its unsent output, written on the stolen
+ * connection before it is closed: at most the rest of one chunk (one
+ * write). A client that does not take it is closed as any other (it
+ * hangs up, or reads nothing for the idle timeout: close_cb() again). */
+static void
+write_end (NorthMcpHttpListenerClient *client,
+           GIOStream                  *stolen,
+           GBytes                     *end)
+{
+  Ending *ending = g_new0 (Ending, 1);
+
+  ending->stream = g_object_ref (stolen);
+  ending->input = g_object_ref (G_INPUT_STREAM (client->input));
+  ending->end = g_bytes_ref (end);
+  client->ending = g_cancellable_new ();
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stolen),
+                                   g_bytes_get_data (end, NULL), g_bytes_get_size (end),
+                                   G_PRIORITY_DEFAULT, client->ending, ended_cb, ending);
 }
 
 /* Takes the connection away from libsoup and closes it. From the main
@@ -227,13 +275,29 @@ close_cb (gpointer user_data)
   g_autoptr(SoupServerMessage) msg = client->msg != NULL ? g_object_ref (client->msg) : NULL;
   g_autoptr(GInputStream) input = g_object_ref (G_INPUT_STREAM (client->input));
   g_autoptr(GIOStream) stolen = NULL;
+  g_autoptr(GBytes) end = NULL;
 
   g_clear_pointer (&client->close_source, g_source_unref);
 
   /* libsoup forgets the connection; its messages emit `disconnected`. */
-  client->stealing = TRUE;
-  if (msg != NULL)
-    stolen = soup_server_message_steal_connection (msg);
+  if (client->ending == NULL)
+    {
+      client->stealing = TRUE;
+      /* A client that stopped reading gets whole events all the same,
+       * then the end of the body, not a cut where libsoup's writes were. */
+      if (msg != NULL && client->cut && msg == client->watched && client->output != NULL)
+        end = north_mcp_interim_output_stream_end_body (client->output,
+                                                        soup_server_message_get_response_body (msg));
+      if (msg != NULL)
+        stolen = soup_server_message_steal_connection (msg);
+      if (stolen != NULL && end != NULL && g_bytes_get_size (end) > 0)
+        {
+          /* What was queued behind it goes now, not with the message. */
+          soup_message_body_truncate (soup_server_message_get_response_body (msg));
+          write_end (client, stolen, end);
+          return G_SOURCE_REMOVE;
+        }
+    }
   /* Closes the socket and frees @client. */
   g_input_stream_close (input, NULL, NULL);
 
@@ -478,6 +542,7 @@ serve (NorthMcpHttpListener *self,
   client->link.data = client;
   client->listener = self;
   client->input = NORTH_MCP_HANGUP_INPUT_STREAM (g_object_ref (input));
+  client->output = NORTH_MCP_INTERIM_OUTPUT_STREAM (g_object_ref (output));
   client->socket = g_object_ref (socket);
   client->remote = g_object_ref (remote);
   g_object_set_qdata (G_OBJECT (remote), client_quark (), client);
@@ -844,7 +909,7 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
   client = north_mcp_http_listener_client_of (NULL, msg);
   if (client == NULL || client->listener == NULL)
     return TRUE;
-  if (client->close_source != NULL)
+  if (client->close_source != NULL || client->ending != NULL)
     return FALSE;
 
   if (client->watched != msg)
@@ -866,6 +931,7 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
 
   /* Debug only: any client can make this happen, as often as it likes. */
   debug (client->listener, "Closing a connection whose client stopped reading (too much unsent output)");
+  client->cut = TRUE;
   client_close_later (client);
   return FALSE;
 }
@@ -907,13 +973,26 @@ north_mcp_http_listener_watch_hangup (SoupServerMessage *msg)
 
   client = north_mcp_http_listener_client_of (NULL, msg);
   if (client == NULL || client->listener == NULL || client->msg != msg ||
-      client->hangup_watch != NULL || client->close_source != NULL)
+      client->hangup_watch != NULL || client->close_source != NULL || client->ending != NULL)
     return;
 
   client->hangup_watch = g_socket_create_source (client->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (client->hangup_watch, (GSourceFunc) (void (*) (void)) hangup_cb, client, NULL);
   g_source_set_static_name (client->hangup_watch, "[north-mcp] stream hang-up");
   g_source_attach (client->hangup_watch, client->listener->context);
+}
+
+void
+north_mcp_http_listener_track_stream (SoupServerMessage *msg)
+{
+  NorthMcpHttpListenerClient *client;
+
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  client = north_mcp_http_listener_client_of (NULL, msg);
+  if (client != NULL && client->output != NULL && client->msg == msg &&
+      soup_message_headers_get_encoding (soup_server_message_get_response_headers (msg)) == SOUP_ENCODING_CHUNKED)
+    north_mcp_interim_output_stream_track_body (client->output);
 }
 
 static void

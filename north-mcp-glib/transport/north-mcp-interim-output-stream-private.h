@@ -30,4 +30,16 @@ void           north_mcp_interim_output_stream_drop_interim    (NorthMcpInterimO
  * connections accepted without such a stream. */
 void           north_mcp_interim_output_stream_drop_interim_of (SoupServerMessage           *msg);
 
+/* From the next response head written, follows its chunked body: where
+ * the bytes written stand in its framing. */
+void           north_mcp_interim_output_stream_track_body      (NorthMcpInterimOutputStream *self);
+/* What ends the tracked body whole where its bytes stand: the rest of the
+ * chunk under way (its size line, its data, read from @body, the
+ * response's, which still holds it), its CRLF and the last chunk. NULL
+ * when there is nothing to end (not tracked, or ended already) or it
+ * cannot be ended so (its head not written whole, or not chunked as
+ * libsoup writes it). */
+GBytes        *north_mcp_interim_output_stream_end_body        (NorthMcpInterimOutputStream *self,
+                                                                SoupMessageBody             *body);
+
 G_END_DECLS

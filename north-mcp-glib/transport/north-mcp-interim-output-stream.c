@@ -28,6 +28,16 @@ typedef enum {
   STATE_DROP,   /* in an interim head: dropped up to its empty line */
 } State;
 
+/* Where the written bytes stand in a tracked response. */
+typedef enum {
+  BODY_UNTRACKED,
+  BODY_HEAD,      /* its head: up to the empty line */
+  BODY_SIZE,      /* a chunk's size line */
+  BODY_DATA,      /* a chunk's data */
+  BODY_DATA_END,  /* the CRLF after it */
+  BODY_LAST,      /* the CRLF after the last chunk's size line */
+} BodyState;
+
 struct _NorthMcpInterimOutputStream
 {
   GFilterOutputStream    parent_instance;
@@ -35,6 +45,12 @@ struct _NorthMcpInterimOutputStream
   GPollableOutputStream *base;
   State                  state;
   guint                  matched;  /* of the "\r\n\r\n" that ends a head */
+
+  BodyState              body_state;
+  guint                  body_matched;  /* of the head's end, or of a CRLF */
+  guint                  line_length;   /* of the size line, so far */
+  guint64                chunk_left;    /* of the size, or of the data */
+  guint64                data_written;  /* of the body's data, unframed */
 };
 
 static void north_mcp_interim_output_stream_pollable_init (GPollableOutputStreamInterface *iface);
@@ -53,6 +69,21 @@ is_interim_head (const char *buffer,
   return count >= 10 && memcmp (buffer, "HTTP/1.", 7) == 0 && buffer[8] == ' ' && buffer[9] == '1';
 }
 
+/* One more byte of a head: TRUE once @matched has its whole end, the
+ * empty line. */
+static gboolean
+match_head_end (guint *matched,
+                char   c)
+{
+  static const char end[] = "\r\n\r\n";
+
+  if (c == end[*matched])
+    (*matched)++;
+  else
+    *matched = c == '\r' ? 1 : 0;
+  return *matched == 4;
+}
+
 /* How many bytes at the start of @buffer belong to the head being
  * dropped; past its empty line, writes pass again. */
 static gsize
@@ -60,14 +91,10 @@ drop_head (NorthMcpInterimOutputStream *self,
            const char                  *buffer,
            gsize                        count)
 {
-  static const char end[] = "\r\n\r\n";
   gsize i;
 
   for (i = 0; i < count && self->matched < 4; i++)
-    if (buffer[i] == end[self->matched])
-      self->matched++;
-    else
-      self->matched = buffer[i] == '\r' ? 1 : 0;
+    match_head_end (&self->matched, buffer[i]);
 
   if (self->matched == 4)
     self->state = STATE_PASS;
@@ -92,6 +119,77 @@ bytes_to_drop (NorthMcpInterimOutputStream *self,
   return self->state == STATE_DROP ? drop_head (self, buffer, count) : 0;
 }
 
+/* Follows the chunked framing of the @count bytes just written. libsoup
+ * writes size lines without extensions and no trailers; anything else
+ * stops the tracking. */
+static void
+track_body (NorthMcpInterimOutputStream *self,
+            const guint8                *bytes,
+            gsize                        count)
+{
+  gsize i = 0;
+
+  while (i < count && self->body_state != BODY_UNTRACKED)
+    {
+      guint8 c = bytes[i];
+
+      switch (self->body_state)
+        {
+        case BODY_HEAD:
+          if (match_head_end (&self->body_matched, c))
+            self->body_state = BODY_SIZE;
+          i++;
+          break;
+        case BODY_SIZE:
+          self->line_length++;
+          i++;
+          if (g_ascii_isxdigit (c) && self->chunk_left <= G_MAXUINT32)
+            self->chunk_left = self->chunk_left * 16 + g_ascii_xdigit_value (c);
+          else if (c == '\n')
+            {
+              self->body_state = self->chunk_left > 0 ? BODY_DATA : BODY_LAST;
+              self->body_matched = 0;
+            }
+          else if (c != '\r')
+            self->body_state = BODY_UNTRACKED;
+          break;
+        case BODY_DATA:
+          {
+            gsize n = MIN (self->chunk_left, count - i);
+
+            self->chunk_left -= n;
+            self->data_written += n;
+            i += n;
+            if (self->chunk_left == 0)
+              self->body_state = BODY_DATA_END;
+          }
+          break;
+        case BODY_DATA_END:
+        case BODY_LAST:
+          i++;
+          if (++self->body_matched < 2)
+            break;
+          self->body_state = self->body_state == BODY_LAST ? BODY_UNTRACKED : BODY_SIZE;
+          self->body_matched = 0;
+          self->line_length = 0;
+          break;
+        case BODY_UNTRACKED:
+        default:
+          break;
+        }
+    }
+}
+
+static gssize
+written (NorthMcpInterimOutputStream *self,
+         const void                  *buffer,
+         gssize                       n)
+{
+  if (G_UNLIKELY (self->body_state != BODY_UNTRACKED) && n > 0)
+    track_body (self, buffer, n);
+  return n;
+}
+
 static gssize
 write_nonblocking (GPollableOutputStream  *stream,
                    const void             *buffer,
@@ -103,7 +201,7 @@ write_nonblocking (GPollableOutputStream  *stream,
 
   if (dropped > 0)
     return dropped;
-  return g_pollable_output_stream_write_nonblocking (self->base, buffer, count, NULL, error);
+  return written (self, buffer, g_pollable_output_stream_write_nonblocking (self->base, buffer, count, NULL, error));
 }
 
 static gssize
@@ -118,7 +216,7 @@ write_fn (GOutputStream  *stream,
 
   if (dropped > 0)
     return dropped;
-  return g_output_stream_write (G_OUTPUT_STREAM (self->base), buffer, count, cancellable, error);
+  return written (self, buffer, g_output_stream_write (G_OUTPUT_STREAM (self->base), buffer, count, cancellable, error));
 }
 
 static gboolean
@@ -207,4 +305,75 @@ north_mcp_interim_output_stream_drop_interim_of (SoupServerMessage *msg)
   self = remote != NULL ? g_object_get_qdata (G_OBJECT (remote), stream_quark ()) : NULL;
   if (self != NULL)
     north_mcp_interim_output_stream_drop_interim (self);
+}
+
+void
+north_mcp_interim_output_stream_track_body (NorthMcpInterimOutputStream *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_INTERIM_OUTPUT_STREAM (self));
+
+  self->body_state = BODY_HEAD;
+  self->body_matched = 0;
+  self->line_length = 0;
+  self->chunk_left = 0;
+  self->data_written = 0;
+}
+
+GBytes *
+north_mcp_interim_output_stream_end_body (NorthMcpInterimOutputStream *self,
+                                          SoupMessageBody             *body)
+{
+  static const char last_chunk[] = "\r\n0\r\n\r\n";
+  g_autoptr(GBytes) chunk = NULL;
+  g_autoptr(GByteArray) end = NULL;
+  gsize size = 0;
+
+  g_return_val_if_fail (NORTH_MCP_IS_INTERIM_OUTPUT_STREAM (self), NULL);
+
+  switch (self->body_state)
+    {
+    case BODY_SIZE:
+    case BODY_DATA:
+      /* The chunk under way is still the body's: libsoup lets go of a
+       * chunk once it is written whole. */
+      chunk = soup_message_body_get_chunk (body, self->data_written);
+      size = chunk != NULL ? g_bytes_get_size (chunk) : 0;
+      end = g_byte_array_sized_new (size + 32);
+      if (self->body_state == BODY_SIZE && self->line_length > 0)
+        {
+          /* Its size line, begun: the chunk is the next one, whole. */
+          g_autofree char *line = g_strdup_printf ("%" G_GSIZE_MODIFIER "x\r\n", size);
+
+          if (chunk == NULL || self->line_length >= strlen (line))
+            return NULL;
+          g_byte_array_append (end, (const guint8 *) line + self->line_length,
+                               strlen (line) - self->line_length);
+          if (size == 0)
+            {
+              g_byte_array_append (end, (const guint8 *) "\r\n", 2);
+              return g_byte_array_free_to_bytes (g_steal_pointer (&end));
+            }
+        }
+      else if (self->body_state == BODY_DATA)
+        {
+          if (chunk == NULL || size < self->chunk_left)
+            return NULL;
+          size = self->chunk_left;
+        }
+      else
+        size = 0;
+      if (size > 0)
+        g_byte_array_append (end, g_bytes_get_data (chunk, NULL), size);
+      g_byte_array_append (end, (const guint8 *) last_chunk + (size > 0 ? 0 : 2),
+                           sizeof last_chunk - 1 - (size > 0 ? 0 : 2));
+      return g_byte_array_free_to_bytes (g_steal_pointer (&end));
+    case BODY_DATA_END:
+      return g_bytes_new (last_chunk + self->body_matched, sizeof last_chunk - 1 - self->body_matched);
+    case BODY_LAST:
+      return g_bytes_new ("\r\n" + self->body_matched, 2 - self->body_matched);
+    case BODY_HEAD:
+    case BODY_UNTRACKED:
+    default:
+      return NULL;
+    }
 }

@@ -122,6 +122,8 @@ north_mcp_sse_writer_start (NorthMcpSseWriter *writer,
 
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
   north_mcp_sse_prepare_response (message, TRUE);
+  /* A cut for unsent output then ends the body whole. */
+  north_mcp_http_listener_track_stream (message);
   /* A stream may run for hours: drop what was written. */
   soup_message_body_set_accumulate (soup_server_message_get_response_body (message), FALSE);
   /* And its client may leave at any time, writes or not. */

@@ -343,7 +343,10 @@ def test_idle_timeout_zero_keeps_connections():
 
 def test_clients_that_stop_reading_lose_their_connection():
     count, size, clients = 4000, 16384, 8
-    server = Server("--max-unsent-bytes", "262144", "--debug", program=FLOOD_SERVER, env=small_env())
+    # The rest of the chunk under way is written before the close, so a
+    # client that reads none of it is closed after the idle timeout.
+    server = Server("--max-unsent-bytes", "262144", "--idle-timeout", "5", "--debug", program=FLOOD_SERVER,
+                    env=small_env())
     sockets = []
     try:
         sessions = [open_session(server) for _ in range(clients)]
@@ -373,6 +376,58 @@ def test_clients_that_stop_reading_lose_their_connection():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         for sock in sockets:
+            sock.close()
+        server.stop()
+
+
+def dechunk(data):
+    """The body of a chunked HTTP/1.1 response (its head included in DATA),
+    and whether it ended properly (the last chunk); what follows a chunk
+    cut short is left out."""
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert b"transfer-encoding: chunked" in head.lower(), head
+    body = bytearray()
+    while True:
+        line, crlf, rest = rest.partition(b"\r\n")
+        if not crlf:
+            return bytes(body), False
+        size = int(line, 16)
+        if size == 0:
+            return bytes(body), rest == b"\r\n"
+        if len(rest) < size + 2:
+            return bytes(body), False
+        assert rest[size:size + 2] == b"\r\n", rest[size:size + 16]
+        body += rest[:size]
+        rest = rest[size + 2:]
+
+
+@pytest.mark.parametrize("version", ["2025-06-18", "2025-11-25"])
+def test_a_stream_cut_for_unsent_output_ends_whole(version):
+    """A client that stops reading an SSE answer loses its connection past
+    max-unsent-bytes. What it gets before the end must be whole: the event
+    and chunk under way finished, then the last chunk, not a body cut in
+    the middle of a chunk (or an event) where the kernel's buffers ended."""
+    count, size = 4000, 16384
+    server = Server("--max-unsent-bytes", "262144", "--debug", program=FLOOD_SERVER, env=small_env())
+    sock = None
+    try:
+        session = open_session(server, version)
+        sock = raw_connection(server.port, rcvbuf=4096)
+        sock.sendall(flood_request(session, version, count, size))
+        assert wait_until(lambda: "client stopped reading" in server.stderr(), timeout=300), \
+            server.stderr()[-2000:]
+        data = read_until_closed(sock)
+        assert data is not None and data.startswith(b"HTTP/1.1 200"), data[:200]
+        body, ended = dechunk(data)
+        assert ended, f"the body ends without its last chunk, after {len(body)} bytes: {data[-80:]!r}"
+        assert body.endswith(b"\n\n"), body[-80:]
+        events = parse_events(body)
+        assert len(events) > 1 and all(json.loads(data) for _, data in events if data)
+        assert len(body) < count * size // 8
+        assert server.health()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        if sock is not None:
             sock.close()
         server.stop()
 

@@ -1,6 +1,7 @@
 /* test-interim-output-stream.c: what reaches the connection when an
  * interim response is to be dropped (the HTTP side: tests/hostile/
- * test_http10.py)
+ * test_http10.py), and how a chunked body cut anywhere is ended whole
+ * (the HTTP side: tests/hostile/test_connections.py)
  *
  * SPDX-License-Identifier: MIT
  */
@@ -131,6 +132,68 @@ test_final_head_is_sent (Fixture       *f,
   g_assert_cmpstr (text, ==, FINAL CONTINUE_HEAD);
 }
 
+#define STREAM_HEAD "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+static const char *const events[] = { "data: {}\n\n", ": keep-alive\n\n", "data: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]\n\n" };
+
+/* Wherever the writes stop, the end given completes the chunk under way
+ * (from the body, which still holds it) and adds the last chunk; in the
+ * head, there is none. */
+static void
+test_ends_cut_body_whole (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GString) wire = g_string_new (STREAM_HEAD);
+  g_autoptr(GArray) ends = g_array_new (FALSE, FALSE, sizeof (gsize));
+  SoupMessageBody *body = soup_message_body_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    {
+      gsize end;
+
+      g_string_append_printf (wire, "%zx\r\n%s\r\n", strlen (events[i]), events[i]);
+      end = wire->len;
+      g_array_append_val (ends, end);
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, events[i], strlen (events[i]));
+    }
+
+  for (gsize cut = 0; cut <= wire->len; cut++)
+    {
+      g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+      g_autoptr(GOutputStream) stream = north_mcp_interim_output_stream_new (memory, NULL);
+      g_autoptr(GBytes) end = NULL;
+      g_autoptr(GString) expected = NULL;
+      GMemoryOutputStream *out = G_MEMORY_OUTPUT_STREAM (memory);
+      gsize complete = cut;
+
+      north_mcp_interim_output_stream_track_body (NORTH_MCP_INTERIM_OUTPUT_STREAM (stream));
+      /* In pieces of 3 bytes, as partial writes come. */
+      for (gsize done = 0; done < cut; done += MIN (3, cut - done))
+        g_assert_cmpint (g_output_stream_write (stream, wire->str + done, MIN (3, cut - done), NULL, NULL), ==,
+                         MIN (3, cut - done));
+      end = north_mcp_interim_output_stream_end_body (NORTH_MCP_INTERIM_OUTPUT_STREAM (stream), body);
+      if (cut < strlen (STREAM_HEAD))
+        {
+          g_assert_null (end);
+          continue;
+        }
+      g_assert_nonnull (end);
+
+      for (guint i = 0; i < ends->len; i++)
+        if (cut > (i == 0 ? strlen (STREAM_HEAD) : g_array_index (ends, gsize, i - 1)) &&
+            cut <= g_array_index (ends, gsize, i))
+          complete = g_array_index (ends, gsize, i);
+      expected = g_string_new_len (wire->str, complete);
+      g_string_append (expected, "0\r\n\r\n");
+
+      g_assert_cmpmem (g_memory_output_stream_get_data (out), g_memory_output_stream_get_data_size (out),
+                       wire->str, cut);
+      g_assert_cmpmem (g_bytes_get_data (end, NULL), g_bytes_get_size (end),
+                       expected->str + cut, expected->len - cut);
+    }
+
+  soup_message_body_unref (body);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -144,6 +207,7 @@ main (int   argc,
   ADD ("/interim-output-stream/drops-interim-head", test_drops_interim_head);
   ADD ("/interim-output-stream/drops-rest-of-interim-head", test_drops_rest_of_interim_head);
   ADD ("/interim-output-stream/final-head-is-sent", test_final_head_is_sent);
+  ADD ("/interim-output-stream/ends-cut-body-whole", test_ends_cut_body_whole);
 
 #undef ADD
 
