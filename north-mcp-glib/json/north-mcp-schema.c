@@ -267,6 +267,56 @@ ascii_classes (const char *text)
   return g_string_free (out, FALSE);
 }
 
+/* What closes the group that @text is compiled in: \E first ends a \Q
+ * quote that @text leaves open (PCRE2 ignores it elsewhere), or, after a
+ * text that ends in a comment of the extended syntax ((?x) … # …), a
+ * newline ends the comment (any newline does, as GRegex sets PCRE2 up);
+ * outside a comment a newline would be a character to match. */
+#define END_OF_QUOTE "\\E)"
+#define END_OF_COMMENT "\n)"
+
+/* @text (which compiles alone) compiled for tier @tier: anchored after a
+ * lazy `(?s:.*?)`, in a group that @end closes. */
+static GRegex *
+compile_tier (const char  *text,
+              const char  *end,
+              guint        tier,
+              GError     **error)
+{
+  g_autofree char *limited = g_strdup_printf (NORTH_MCP_SCHEMA_PATTERN_LIMITS "(*LIMIT_MATCH=%u)(?s:.*?)(?:%s%s",
+                                              north_mcp_schema_pattern_tier_limits[tier], text, end);
+
+  return g_regex_new (limited, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY | G_REGEX_ANCHORED, 0, error);
+}
+
+/* Compiles @text (which compiles alone) for each tier of @pattern. */
+static gboolean
+compile_tiers (Pattern     *pattern,
+               const char  *text,
+               GError     **error)
+{
+  const char *end = END_OF_QUOTE;
+
+  pattern->tiers[0] = compile_tier (text, end, 0, error);
+  if (pattern->tiers[0] == NULL)
+    {
+      /* Having compiled alone, @text leaves our group open only if it
+       * ends in a comment: only then is a newline no character. */
+      end = END_OF_COMMENT;
+      pattern->tiers[0] = compile_tier (text, end, 0, NULL);
+      if (pattern->tiers[0] == NULL)
+        return FALSE;
+      g_clear_error (error);
+    }
+  for (guint i = 1; i < NORTH_MCP_SCHEMA_PATTERN_TIERS; i++)
+    {
+      pattern->tiers[i] = compile_tier (text, end, i, error);
+      if (pattern->tiers[i] == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* `pattern`: an ECMA-262 regular expression, searched for (not anchored),
  * compiled by PCRE2 through GRegex. Attackers choose the subjects: JIT
  * (G_REGEX_OPTIMIZE) bounds the stack, the match limit the time, and
@@ -281,9 +331,10 @@ ascii_classes (const char *text)
  * so a search is bounded only by the limit times the length of the string
  * (`(a+)+$` on blocks of twenty `a` and a `!`, 4 MiB of them: hours). The
  * pattern is therefore matched anchored, after a lazy `(?s:.*?)`, which
- * searches the same way in one attempt that one limit bounds. It is
- * compiled once per tier of NORTH_MCP_SCHEMA_PATTERN_TIERS (its match
- * limit), once per checker for each text.
+ * searches the same way in one attempt that one limit bounds (see
+ * compile_tier() for the group's end). It is compiled once per tier of
+ * NORTH_MCP_SCHEMA_PATTERN_TIERS (its match limit), once per checker for
+ * each text.
  *
  * \d, \w, \b and their negations are ASCII, as in ECMA-262, except in
  * PCRE2's extended syntax, (?x), which ECMA-262 does not have. */
@@ -296,19 +347,16 @@ compile_pattern (NorthMcpSchemaChecker *c,
   g_autoptr(GError) error = NULL;
   g_autofree char *translated = NULL;
   const char *text;
-  Pattern *pattern;
+  Pattern *pattern = NULL;
 
   if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
       json_node_get_value_type (member) != G_TYPE_STRING)
     return;
 
   text = json_node_get_string (member);
-  pattern = g_hash_table_lookup (c->patterns, text);
-  if (pattern != NULL)
-    {
-      node->pattern = pattern;
-      return;
-    }
+  node->pattern = g_hash_table_lookup (c->patterns, text);
+  if (node->pattern != NULL)
+    return;
 
   /* GRegex hands the pattern to PCRE2 unchecked in UTF-8 mode. */
   if (!g_utf8_validate (text, -1, NULL))
@@ -329,19 +377,15 @@ compile_pattern (NorthMcpSchemaChecker *c,
       }
   }
 
-  translated = sets_extended (text) ? g_strdup (text) : ascii_classes (text);
-  pattern = g_new0 (Pattern, 1);
-  for (guint i = 0; i < NORTH_MCP_SCHEMA_PATTERN_TIERS && error == NULL; i++)
+  if (error == NULL)
     {
-      g_autofree char *limited = g_strdup_printf (NORTH_MCP_SCHEMA_PATTERN_LIMITS "(*LIMIT_MATCH=%u)(?s:.*?)(?:%s)",
-                                                  north_mcp_schema_pattern_tier_limits[i], translated);
-
-      pattern->tiers[i] = g_regex_new (limited, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY | G_REGEX_ANCHORED,
-                                       0, &error);
+      translated = sets_extended (text) ? g_strdup (text) : ascii_classes (text);
+      pattern = g_new0 (Pattern, 1);
+      compile_tiers (pattern, translated, &error);
     }
   if (error != NULL)
     {
-      pattern_free (pattern);
+      g_clear_pointer (&pattern, pattern_free);
 
       /* GLib's message quotes the whole pattern. */
       if (g_utf8_strlen (error->message, -1) > MAX_PATTERN_ERROR)

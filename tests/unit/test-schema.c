@@ -834,6 +834,30 @@ test_pattern_catastrophic (void)
     }
 }
 
+/* The pattern @pattern (as JSON text) accepts the JSON string @accepted
+ * and refuses @refused as not matching. */
+static void
+assert_pattern (const char *pattern,
+                const char *accepted,
+                const char *refused)
+{
+  g_autofree char *schema = g_strdup_printf ("{\"properties\":{\"p\":{\"pattern\":\"%s\"}}}", pattern);
+  g_autofree char *yes_text = g_strdup_printf ("{\"p\":%s}", accepted);
+  g_autofree char *no_text = g_strdup_printf ("{\"p\":%s}", refused);
+  g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema);
+  g_autoptr(JsonNode) yes = parse (yes_text);
+  g_autoptr(JsonNode) no = parse (no_text);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_test_message ("pattern %s", pattern);
+  ok = north_mcp_schema_checker_check (checker, yes, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_false (north_mcp_schema_checker_check (checker, no, &error));
+  g_assert_true (g_str_has_prefix (error->message, "argument 'p' must match the pattern "));
+}
+
 /* `pattern` is ECMA-262 (JSON Schema says so, and clients such as the
  * TypeScript SDK check structuredContent with it): \d is [0-9] and \w
  * [0-9A-Z_a-z], where PCRE2 (as GLib sets it up) and Python's `re` take
@@ -866,21 +890,7 @@ test_pattern_ascii_classes (void)
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *schema = g_strdup_printf ("{\"properties\":{\"p\":{\"pattern\":\"%s\"}}}", cases[i].pattern);
-      g_autofree char *accepted = g_strdup_printf ("{\"p\":%s}", cases[i].accepted);
-      g_autofree char *refused = g_strdup_printf ("{\"p\":%s}", cases[i].refused);
-      g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema);
-      g_autoptr(JsonNode) yes = parse (accepted);
-      g_autoptr(JsonNode) no = parse (refused);
-      g_autoptr(GError) error = NULL;
-
-      g_test_message ("pattern %s", cases[i].pattern);
-      g_assert_true (north_mcp_schema_checker_check (checker, yes, &error));
-      g_assert_no_error (error);
-      g_assert_false (north_mcp_schema_checker_check (checker, no, &error));
-      g_assert_true (g_str_has_prefix (error->message, "argument 'p' must match the pattern "));
-    }
+    assert_pattern (cases[i].pattern, cases[i].accepted, cases[i].refused);
 
   /* PCRE2's extended syntax, where `#` starts a comment, is left as it is. */
   assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(?x) ^ # [\\n \\\\d+ $\"}}}", "{\"p\":\"12\"}", NULL);
@@ -1028,6 +1038,34 @@ test_pattern_invalid (void)
   assert_check ("{\"properties\":{\"p\":{\"pattern\":\"^\\\\((?:[^()]|(?R))*\\\\)$\"}}}", "{\"p\":\"(())\"}",
                 "argument 'p' cannot be checked: the schema's pattern recurses into the whole pattern ((?R)), "
                 "which is not supported");
+}
+
+/* Patterns are compiled inside a group (see /schema/pattern-budget): one
+ * that ends quoting (\Q without \E) or in a comment of the extended
+ * syntax, (?x), must neither quote nor comment away the group's end, and
+ * means what it means alone. A newline ends such a comment, but elsewhere
+ * it is a character to match. */
+static void
+test_pattern_open_end (void)
+{
+  static const struct {
+    const char *pattern;   /* as JSON text */
+    const char *accepted;  /* JSON strings */
+    const char *refused;
+  } cases[] = {
+    { "^\\\\Qa.b", "\"a.b\"", "\"axb\"" },
+    { "^\\\\Qa\\\\", "\"a\\\\\"", "\"a\"" },
+    { "(?x) ^ a b # and then anything", "\"ab\"", "\"a b\"" },
+    { "(?x) ^ a b $ #", "\"ab\"", "\"abc\"" },
+    { "(?x) ^ a \\\\Q#b", "\"a#b\"", "\"a\"" },
+    { "(?x) ^ a b $ # \\\\Q", "\"ab\"", "\"abc\"" },
+    /* Not extended where the pattern ends: `#` is a character. */
+    { "^(?x: a )#", "\"a#\"", "\"a\"" },
+    { "(?x)(?-x)^a#", "\"a#\"", "\"a\"" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    assert_pattern (cases[i].pattern, cases[i].accepted, cases[i].refused);
 }
 
 /* A result's string is matched as the writer sends it: a byte that is no
@@ -1188,6 +1226,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/pattern-budget", test_pattern_budget);
   g_test_add_func ("/schema/pattern-ascii-classes", test_pattern_ascii_classes);
   g_test_add_func ("/schema/pattern-invalid", test_pattern_invalid);
+  g_test_add_func ("/schema/pattern-open-end", test_pattern_open_end);
   g_test_add_func ("/schema/pattern-output", test_pattern_output);
   g_test_add_func ("/schema/multiple-of", test_multiple_of);
   g_test_add_func ("/schema/unique-items", test_unique_items);
