@@ -160,28 +160,45 @@ recurses_into_whole (const char *text)
 #define WORD_BOUNDARY "(?:(?<=" WORD ")(?!" WORD ")|(?<!" WORD ")(?=" WORD "))"
 #define NOT_WORD_BOUNDARY "(?:(?<=" WORD ")(?=" WORD ")|(?<!" WORD ")(?!" WORD "))"
 
-/* Whether @text turns on PCRE2's extended syntax ((?x), (?ix:…)), where
- * `#` starts a comment that ascii_classes() cannot tell. */
+/* Whether the options of the group at @p ("(?" then letters, then ")" or
+ * ":") turn on PCRE2's extended syntax ((?x), (?ix:…), not (?-x)). */
 static gboolean
-sets_extended (const char *text)
+sets_extended (const char *p)
 {
-  for (const char *p = strstr (text, "(?"); p != NULL; p = strstr (p + 2, "(?"))
-    {
-      gsize n = strspn (p + 2, "imnsxJU^-");
+  gsize n = strspn (p + 2, "imnsxJU^-");
+  const char *off = memchr (p + 2, '-', n);
 
-      if ((p[2 + n] == ')' || p[2 + n] == ':') && memchr (p + 2, 'x', n) != NULL)
-        return TRUE;
-    }
-  return FALSE;
+  if (p[2 + n] != ')' && p[2 + n] != ':')
+    return FALSE;
+  return memchr (p + 2, 'x', off != NULL ? (gsize) (off - (p + 2)) : n) != NULL;
+}
+
+/* Whether @p starts a verb ((*FAIL), (*MARK:NAME), (*:NAME)), whose name
+ * may hold anything but `)`, not (*atomic:…) and the like, which are
+ * groups. */
+static gboolean
+is_verb (const char *p)
+{
+  gsize n;
+
+  if (p[0] != '(' || p[1] != '*')
+    return FALSE;
+  n = strspn (p + 2, "abcdefghijklmnopqrstuvwxyz_");
+  return n == 0 || p[2 + n] != ':';
 }
 
 /* @text with \d, \D, \w, \W, \b and \B as ECMA-262 has them (ASCII),
  * since GRegex makes them Unicode-aware (PCRE2_UCP): outside a character
  * class, a class or assertion of their own; inside one, the ranges that
  * make them up. Escaped backslashes, \Q…\E, (?#…) and POSIX classes
- * ([:digit:]) are copied as they are; \b in a class is a backspace. The
- * replacements add no capturing group. UTF-8 needs no care: no byte of a
- * multibyte character is ASCII. */
+ * ([:digit:]), verbs ((*MARK:…)) are copied as they are; \b in a class
+ * is a backspace. The replacements add no capturing group. UTF-8 needs no
+ * care: no byte of a multibyte character is ASCII.
+ *
+ * NULL if @text turns on PCRE2's extended syntax, (?x), where `#` starts
+ * a comment (up to a newline) that this does not tell; until the first
+ * (?x) outside a class, quote or comment, the text is read as PCRE2 reads
+ * it. */
 static char *
 ascii_classes (const char *text)
 {
@@ -236,10 +253,16 @@ ascii_classes (const char *text)
               continue;
             }
         }
-      else if (!in_class && g_str_has_prefix (p, "(?#"))
+      else if (!in_class && (g_str_has_prefix (p, "(?#") || is_verb (p)))
         {
+          /* Up to the first `)`, whatever comes before. */
           copy_to = strchr (p, ')');
           copy_to = copy_to != NULL ? copy_to + 1 : p + strlen (p);
+        }
+      else if (!in_class && g_str_has_prefix (p, "(?") && sets_extended (p))
+        {
+          g_string_free (out, TRUE);
+          return NULL;
         }
       else if (!in_class && *p == '[')
         {
@@ -379,7 +402,9 @@ compile_pattern (NorthMcpSchemaChecker *c,
 
   if (error == NULL)
     {
-      translated = sets_extended (text) ? g_strdup (text) : ascii_classes (text);
+      translated = ascii_classes (text);
+      if (translated == NULL)
+        translated = g_strdup (text);
       pattern = g_new0 (Pattern, 1);
       compile_tiers (pattern, translated, &error);
     }

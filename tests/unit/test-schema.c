@@ -887,6 +887,16 @@ test_pattern_ascii_classes (void)
     { "^\\\\\\\\d$", "\"\\\\d\"", "\"5\"" },
     { "^\\\\Q\\\\d\\\\E$", "\"\\\\d\"", "\"5\"" },
     { "^(?#\\\\b)\\\\d$", "\"5\"", "\"\xd9\xa1\"" },
+    /* So is text that only looks like (?x), which turns the extended
+     * syntax on (see below). */
+    { "[(?x)]|^\\\\d+$", "\"42\"", "\"\xd9\xa1\"" },
+    { "\\\\Q(?x)\\\\E|^\\\\d+$", "\"42\"", "\"\xd9\xa1\"" },
+    { "(?#(?x)^\\\\d+$", "\"42\"", "\"\xd9\xa1\"" },
+    { "(*MARK:(?x)^\\\\d+$", "\"42\"", "\"\xd9\xa1\"" },
+    { "(*:(?x)^\\\\d+$", "\"42\"", "\"\xd9\xa1\"" },
+    { "^a*\\\\d(?:b)$", "\"a5b\"", "\"a\xd9\xa1" "b\"" },
+    /* (*atomic:…) is a group, not a verb. */
+    { "^(*atomic:\\\\d+)$", "\"42\"", "\"\xd9\xa1\"" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
