@@ -30,14 +30,14 @@ G_BEGIN_DECLS
  * `pattern` is searched for with GRegex (PCRE2, JIT), compiled once per
  * text when the checker is made; `$` does not match before a trailing
  * newline, and \d, \w, \b and their negations are ASCII, as in ECMA-262
- * (not in PCRE2's extended syntax, (?x)). A pattern that does not
- * compile fails every string it meets ("cannot be checked: the schema's
- * pattern does not compile: …"), as does one that recurses into the
- * whole pattern ((?R)). A string is
- * searched in one attempt bounded by PCRE2's match limit, 1,000 steps,
- * tried again with ten times more up to 10 million (and without JIT 16
- * MiB of heap); each try costs its limit from the check's budget of 100
- * million steps. A match that errors out (those limits, the JIT stack) or
+ * (not in PCRE2's extended syntax, (?x)); (?i) folds case as ECMA-262
+ * with the `u` flag does (U+212A is a `k`, U+017F an `s`). A pattern that
+ * does not compile fails every string it meets ("cannot be checked: the
+ * schema's pattern does not compile: …"), as does one that recurses into
+ * the whole pattern ((?R)). A string is searched in one attempt bounded
+ * by PCRE2's match limit, 1,000 steps, tried again with ten times more up
+ * to 10 million (and without JIT 16 MiB of heap); each try costs its
+ * limit from the check's budget of 100 million steps. A match that errors out (those limits, the JIT stack) or
  * the budget running out fails the whole check, even inside `anyOf`,
  * without trying further strings.
  *

@@ -160,17 +160,26 @@ recurses_into_whole (const char *text)
 #define WORD_BOUNDARY "(?:(?<=" WORD ")(?!" WORD ")|(?<!" WORD ")(?=" WORD "))"
 #define NOT_WORD_BOUNDARY "(?:(?<=" WORD ")(?=" WORD ")|(?<!" WORD ")(?!" WORD "))"
 
-/* Whether the options of the group at @p ("(?" then letters, then ")" or
- * ":") turn on PCRE2's extended syntax ((?x), (?ix:…), not (?-x)). */
+/* Whether @option (`i`, `x`) is on after the @n option letters at
+ * @options ((?i), (?-i), (?^), (?ix:…)), from @on before them. */
 static gboolean
-sets_extended (const char *p)
+option_after (gboolean    on,
+              char        option,
+              const char *options,
+              gsize       n)
 {
-  gsize n = strspn (p + 2, "imnsxJU^-");
-  const char *off = memchr (p + 2, '-', n);
+  gboolean setting = TRUE;
 
-  if (p[2 + n] != ')' && p[2 + n] != ':')
-    return FALSE;
-  return memchr (p + 2, 'x', off != NULL ? (gsize) (off - (p + 2)) : n) != NULL;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (options[i] == '^')
+        on = FALSE;
+      else if (options[i] == '-')
+        setting = FALSE;
+      else if (options[i] == option)
+        on = setting;
+    }
+  return on;
 }
 
 /* Whether @p starts a verb ((*FAIL), (*MARK:NAME), (*:NAME)), whose name
@@ -193,7 +202,10 @@ is_verb (const char *p)
  * make them up. Escaped backslashes, \Q…\E, (?#…) and POSIX classes
  * ([:digit:]), verbs ((*MARK:…)) are copied as they are; \b in a class
  * is a backspace. The replacements add no capturing group. UTF-8 needs no
- * care: no byte of a multibyte character is ASCII.
+ * care: no byte of a multibyte character is ASCII. (?i) folds case as
+ * ECMA-262 does with the `u` flag: U+212A (Kelvin sign) is a `k`, U+017F
+ * (long s) an `s`, so \W in a class under (?i) leaves them out, which
+ * takes following (?i) through the groups.
  *
  * NULL if @text turns on PCRE2's extended syntax, (?x), where `#` starts
  * a comment (up to a newline) that this does not tell; until the first
@@ -203,7 +215,9 @@ static char *
 ascii_classes (const char *text)
 {
   GString *out = g_string_sized_new (strlen (text) + 16);
+  g_autoptr(GString) groups = g_string_new (NULL);  /* caseless or not, per group open */
   gboolean in_class = FALSE;
+  gboolean caseless = FALSE;
   const char *p = text;
 
   while (*p != '\0')
@@ -227,7 +241,13 @@ ascii_classes (const char *text)
               replacement = in_class ? "0-9A-Z_a-z" : WORD;
               break;
             case 'W':
-              replacement = in_class ? "\\x00-/:-@\\[-\\^`{-\\x{10ffff}" : "[^0-9A-Z_a-z]";
+              /* Under (?i), U+017F and U+212A would bring in `s` and `k`. */
+              if (!in_class)
+                replacement = "[^0-9A-Z_a-z]";
+              else if (caseless)
+                replacement = "\\x00-/:-@\\[-\\^`{-\\x{17e}\\x{180}-\\x{2129}\\x{212b}-\\x{10ffff}";
+              else
+                replacement = "\\x00-/:-@\\[-\\^`{-\\x{10ffff}";
               break;
             case 'b':
               replacement = in_class ? NULL : WORD_BOUNDARY;
@@ -259,10 +279,31 @@ ascii_classes (const char *text)
           copy_to = strchr (p, ')');
           copy_to = copy_to != NULL ? copy_to + 1 : p + strlen (p);
         }
-      else if (!in_class && g_str_has_prefix (p, "(?") && sets_extended (p))
+      else if (!in_class && *p == '(')
         {
-          g_string_free (out, TRUE);
-          return NULL;
+          gsize n = p[1] == '?' ? strspn (p + 2, "imnsxJU^-") : 0;
+
+          if (p[1] != '?' || (p[2 + n] != ')' && p[2 + n] != ':'))
+            g_string_append_c (groups, caseless);
+          else
+            {
+              /* Options, for the rest of the group or a group of their
+               * own. */
+              if (option_after (FALSE, 'x', p + 2, n))
+                {
+                  g_string_free (out, TRUE);
+                  return NULL;
+                }
+              if (p[2 + n] == ':')
+                g_string_append_c (groups, caseless);
+              caseless = option_after (caseless, 'i', p + 2, n);
+              copy_to = p + 3 + n;
+            }
+        }
+      else if (!in_class && *p == ')' && groups->len > 0)
+        {
+          caseless = groups->str[groups->len - 1];
+          g_string_truncate (groups, groups->len - 1);
         }
       else if (!in_class && *p == '[')
         {
@@ -360,7 +401,8 @@ compile_tiers (Pattern     *pattern,
  * each text.
  *
  * \d, \w, \b and their negations are ASCII, as in ECMA-262, except in
- * PCRE2's extended syntax, (?x), which ECMA-262 does not have. */
+ * PCRE2's extended syntax, (?x), which ECMA-262 does not have; (?i)
+ * folds case as ECMA-262 with the `u` flag does (see ascii_classes()). */
 static void
 compile_pattern (NorthMcpSchemaChecker *c,
                  Node                  *node,

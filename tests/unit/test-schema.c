@@ -908,6 +908,43 @@ test_pattern_ascii_classes (void)
                 "argument 'p' must match the pattern (?x) ^ # [? \\d+ $");
 }
 
+/* (?i) folds case as ECMA-262 does with the `u` flag, which JSON Schema
+ * 2020-12 asks for and Ajv (the TypeScript SDK's validator) uses: the
+ * Kelvin sign K (U+212A) is a `k` and the long s ſ (U+017F) an `s`, in
+ * [a-z], \w and \b too, and \W, in a class or not, has neither them nor
+ * `k` and `s` (it had them in a class, from the range that made it up).
+ * Without `u`, ECMA-262 keeps ASCII letters apart. */
+static void
+test_pattern_caseless (void)
+{
+  static const struct {
+    const char *pattern;   /* as JSON text */
+    const char *accepted;  /* JSON strings */
+    const char *refused;
+  } cases[] = {
+    { "(?i)^k$", "\"\xe2\x84\xaa\"", "\"x\"" },
+    { "(?i)^s$", "\"\xc5\xbf\"", "\"x\"" },
+    { "(?i)^[a-z]+$", "\"\xe2\x84\xaa\xc5\xbf\"", "\"\xc3\xa9\"" },
+    { "(?i)^\\\\w+$", "\"\xe2\x84\xaa\xc5\xbf\"", "\"\xc3\xa9\"" },
+    { "(?i)\\\\bs", "\"-s\"", "\"\xe2\x84\xaas\"" },
+    { "(?i)^\\\\W$", "\"\xc3\xa9\"", "\"\xc5\xbf\"" },
+    { "(?i)^[\\\\W]+$", "\"\xc3\xa9\"", "\"k\"" },
+    { "(?i)^[\\\\W]+$", "\"\xc3\xa9\"", "\"\xe2\x84\xaa\"" },
+    { "(?i)^[^\\\\W]+$", "\"kiss\"", "\"\xc3\xa9\"" },
+    /* Without (?i), K and ſ are no word characters. */
+    { "^[\\\\W]+$", "\"\xe2\x84\xaa\xc5\xbf\"", "\"k\"" },
+    { "^\\\\w$", "\"k\"", "\"\xe2\x84\xaa\"" },
+    /* (?i) holds to the end of its group. */
+    { "(?i:k)[\\\\W]", "\"K\xe2\x84\xaa\"", "\"kk\"" },
+    { "(?:(?i)k)[\\\\W]", "\"K\xe2\x84\xaa\"", "\"kk\"" },
+    { "(?i)(?-i)[\\\\W]", "\"\xe2\x84\xaa\"", "\"k\"" },
+    { "[(?i)][\\\\W]", "\"i\xe2\x84\xaa\"", "\"ik\"" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    assert_pattern (cases[i].pattern, cases[i].accepted, cases[i].refused);
+}
+
 /* One match stops at a limit, but one call may carry thousands of
  * strings, each just short of it (a pattern with nested quantifiers that
  * backtracks two million steps, then matches): seconds to minutes on the
@@ -1235,6 +1272,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/pattern-without-jit", test_pattern_without_jit);
   g_test_add_func ("/schema/pattern-budget", test_pattern_budget);
   g_test_add_func ("/schema/pattern-ascii-classes", test_pattern_ascii_classes);
+  g_test_add_func ("/schema/pattern-caseless", test_pattern_caseless);
   g_test_add_func ("/schema/pattern-invalid", test_pattern_invalid);
   g_test_add_func ("/schema/pattern-open-end", test_pattern_open_end);
   g_test_add_func ("/schema/pattern-output", test_pattern_output);
