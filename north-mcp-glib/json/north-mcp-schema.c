@@ -339,18 +339,49 @@ ascii_classes (const char *text)
 #define END_OF_QUOTE "\\E)"
 #define END_OF_COMMENT "\n)"
 
+/* The length of PCRE2's options at the start of @text ((*UCP), (*CR),
+ * (*LIMIT_MATCH=1)…), which must come first. Two stay where they do not
+ * compile: (*NOTEMPTY), since searched in one attempt, a text that
+ * matches empty after the start makes a match that is not, and (*NO_JIT),
+ * with which GRegex, having asked for JIT, fails every match. */
+static gsize
+start_options_length (const char *text)
+{
+  static const char * const names[] = {
+    "UTF", "UCP", "NOTEMPTY_ATSTART", "NO_AUTO_POSSESS", "NO_DOTSTAR_ANCHOR", "NO_START_OPT",
+    "CR", "LF", "CRLF", "ANYCRLF", "ANY", "NUL", "BSR_ANYCRLF", "BSR_UNICODE",
+    "LIMIT_HEAP", "LIMIT_MATCH", "LIMIT_DEPTH", "LIMIT_RECURSION", NULL,
+  };
+  const char *p = text;
+
+  while (g_str_has_prefix (p, "(*"))
+    {
+      gsize n = strspn (p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_=0123456789");
+      g_autofree char *name = g_strndup (p + 2, strcspn (p + 2, "=)"));
+
+      if (p[2 + n] != ')' || !g_strv_contains (names, name))
+        break;
+      p += 3 + n;
+    }
+  return p - text;
+}
+
 /* @text (which compiles alone) compiled for tier @tier: anchored after a
- * lazy `(?s:.*?)`, in a group that @end closes. */
+ * lazy `(?s:.*?)`, in a group that @end closes. Its start options come
+ * first, then ours, which PCRE2 takes over any limits of its (the last
+ * of a kind counts). */
 static GRegex *
 compile_tier (const char  *text,
               const char  *end,
               guint        tier,
               GError     **error)
 {
-  g_autofree char *limited = g_strdup_printf (NORTH_MCP_SCHEMA_PATTERN_LIMITS "(*LIMIT_MATCH=%u)(?s:.*?)(?:%s%s",
-                                              north_mcp_schema_pattern_tier_limits[tier], text, end);
+  gsize options = start_options_length (text);
+  g_autoptr(GString) limited = g_string_new_len (text, options);
 
-  return g_regex_new (limited, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY | G_REGEX_ANCHORED, 0, error);
+  g_string_append_printf (limited, NORTH_MCP_SCHEMA_PATTERN_LIMITS "(*LIMIT_MATCH=%u)(?s:.*?)(?:%s%s",
+                          north_mcp_schema_pattern_tier_limits[tier], text + options, end);
+  return g_regex_new (limited->str, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY | G_REGEX_ANCHORED, 0, error);
 }
 
 /* Compiles @text (which compiles alone) for each tier of @pattern. */
@@ -388,8 +419,8 @@ compile_tiers (Pattern     *pattern,
  * in ECMA-262. Without JIT (no executable memory: systemd's
  * MemoryDenyWriteExecute, as deploy/ sets it) PCRE2's interpreter keeps
  * its backtracking on the heap, up to 20 GB by default (1.3 GB for
- * `^(a|a)*$` on 4 MiB): NORTH_MCP_SCHEMA_PATTERN_LIMITS, before the text,
- * lowers that (a pattern can only lower it further).
+ * `^(a|a)*$` on 4 MiB): NORTH_MCP_SCHEMA_PATTERN_LIMITS lowers that, and
+ * a pattern's own (*LIMIT_HEAP) gives way to it (see compile_tier()).
  *
  * PCRE2 counts its match limit afresh at each position it starts from,
  * so a search is bounded only by the limit times the length of the string

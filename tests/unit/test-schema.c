@@ -954,7 +954,12 @@ test_pattern_caseless (void)
 static void
 test_pattern_budget (void)
 {
-  const char *schema = "{\"properties\":{\"l\":{\"items\":{\"pattern\":\"^(a+)+$|^a+b$\"}}}}";
+  /* A pattern's own match limit gives way to the tiers'. */
+  static const char *schemas[] = {
+    "{\"properties\":{\"l\":{\"items\":{\"pattern\":\"^(a+)+$|^a+b$\"}}}}",
+    "{\"properties\":{\"l\":{\"items\":{\"pattern\":\"(*LIMIT_MATCH=10000000)^(a+)+$|^a+b$\"}}}}",
+  };
+  const char *schema = schemas[0];
   g_autofree char *subject = g_strnfill (20, 'a');
   GString *list = g_string_new ("{\"l\":[");
   GString *cheap = g_string_new ("{\"l\":[");
@@ -966,9 +971,12 @@ test_pattern_budget (void)
     g_string_append_printf (cheap, "%s\"aab\"", i > 0 ? "," : "");
   g_string_append (cheap, "]}");
 
-  assert_check (schema, "{\"l\":[\"aaaaaaaaaaaaaaaaaaaab\",\"aaaa\"]}", NULL);
-  assert_check (schema, list->str, "arguments are too complex to check against the input schema "
-                                   "(matching its patterns takes more than 100000000 steps)");
+  for (gsize i = 0; i < G_N_ELEMENTS (schemas); i++)
+    {
+      assert_check (schemas[i], "{\"l\":[\"aaaaaaaaaaaaaaaaaaaab\",\"aaaa\"]}", NULL);
+      assert_check (schemas[i], list->str, "arguments are too complex to check against the input schema "
+                                           "(matching its patterns takes more than 100000000 steps)");
+    }
   assert_check (schema, cheap->str, NULL);
   g_string_free (list, TRUE);
   g_string_free (cheap, TRUE);
@@ -1113,6 +1121,34 @@ test_pattern_open_end (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     assert_pattern (cases[i].pattern, cases[i].accepted, cases[i].refused);
+}
+
+/* PCRE2's options at the start of a pattern ((*UCP), (*CR)…) must come
+ * first, before the group the pattern is compiled in (see
+ * /schema/pattern-budget for its limits). (*NOTEMPTY) does not compile:
+ * searched in one attempt, a pattern that matches empty after the start
+ * makes a match that is not; nor does (*NO_JIT), with which GRegex fails
+ * every match. */
+static void
+test_pattern_start_options (void)
+{
+  static const char *refused[] = { "(*NOTEMPTY)a?", "(*NO_JIT)a" };
+
+  assert_pattern ("(*UCP)(*NO_START_OPT)^a$", "\"a\"", "\"b\"");
+  assert_pattern ("(*CR)(?m)^b$", "\"a\\rb\"", "\"a\\nb\"");
+  assert_pattern ("(*LIMIT_HEAP=1000)(*LIMIT_DEPTH=1000)^\\\\d$", "\"5\"", "\"\xd9\xa1\"");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *schema = g_strdup_printf ("{\"properties\":{\"p\":{\"pattern\":\"%s\"}}}", refused[i]);
+      g_autoptr(NorthMcpSchemaChecker) checker = checker_new (schema);
+      g_autoptr(JsonNode) value = parse ("{\"p\":\"a\"}");
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (north_mcp_schema_checker_check (checker, value, &error));
+      g_assert_true (g_str_has_prefix (error->message, "argument 'p' cannot be checked: the schema's pattern "
+                                                       "does not compile: "));
+    }
 }
 
 /* A result's string is matched as the writer sends it: a byte that is no
@@ -1275,6 +1311,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schema/pattern-caseless", test_pattern_caseless);
   g_test_add_func ("/schema/pattern-invalid", test_pattern_invalid);
   g_test_add_func ("/schema/pattern-open-end", test_pattern_open_end);
+  g_test_add_func ("/schema/pattern-start-options", test_pattern_start_options);
   g_test_add_func ("/schema/pattern-output", test_pattern_output);
   g_test_add_func ("/schema/multiple-of", test_multiple_of);
   g_test_add_func ("/schema/unique-items", test_unique_items);
