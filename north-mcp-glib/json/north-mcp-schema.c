@@ -334,10 +334,11 @@ ascii_classes (const char *text)
 /* What closes the group that @text is compiled in: \E first ends a \Q
  * quote that @text leaves open (PCRE2 ignores it elsewhere), or, after a
  * text that ends in a comment of the extended syntax ((?x) … # …), a
- * newline ends the comment (any newline does, as GRegex sets PCRE2 up);
- * outside a comment a newline would be a character to match. */
+ * newline ends the comment: CR LF is one whatever (*CR), (*LF) or (*CRLF)
+ * says, the rest being white space there. Outside a comment a newline
+ * would be a character to match. */
 #define END_OF_QUOTE "\\E)"
-#define END_OF_COMMENT "\n)"
+#define END_OF_COMMENT "\r\n)"
 
 /* The length of PCRE2's options at the start of @text ((*UCP), (*CR),
  * (*LIMIT_MATCH=1)…), which must come first. Two stay where they do not

@@ -1136,6 +1136,8 @@ test_pattern_start_options (void)
 
   assert_pattern ("(*UCP)(*NO_START_OPT)^a$", "\"a\"", "\"b\"");
   assert_pattern ("(*CR)(?m)^b$", "\"a\\rb\"", "\"a\\nb\"");
+  assert_pattern ("(*CR)(?x)^a # a comment that CR ends", "\"a\"", "\"b\"");
+  assert_pattern ("(*CRLF)(?x)^a # a comment that CR LF ends", "\"a\"", "\"b\"");
   assert_pattern ("(*LIMIT_HEAP=1000)(*LIMIT_DEPTH=1000)^\\\\d$", "\"5\"", "\"\xd9\xa1\"");
 
   for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
