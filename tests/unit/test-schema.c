@@ -858,6 +858,20 @@ assert_pattern (const char *pattern,
   g_assert_true (g_str_has_prefix (error->message, "argument 'p' must match the pattern "));
 }
 
+typedef struct {
+  const char *pattern;   /* as JSON text */
+  const char *accepted;  /* JSON strings */
+  const char *refused;
+} PatternCase;
+
+static void
+assert_pattern_cases (const PatternCase *cases,
+                      gsize              n)
+{
+  for (gsize i = 0; i < n; i++)
+    assert_pattern (cases[i].pattern, cases[i].accepted, cases[i].refused);
+}
+
 /* `pattern` is ECMA-262 (JSON Schema says so, and clients such as the
  * TypeScript SDK check structuredContent with it): \d is [0-9] and \w
  * [0-9A-Z_a-z], where PCRE2 (as GLib sets it up) and Python's `re` take
@@ -865,11 +879,7 @@ assert_pattern (const char *pattern,
 static void
 test_pattern_ascii_classes (void)
 {
-  static const struct {
-    const char *pattern;   /* as JSON text */
-    const char *accepted;  /* JSON strings */
-    const char *refused;
-  } cases[] = {
+  static const PatternCase cases[] = {
     { "^\\\\d+$", "\"0123456789\"", "\"\xd9\xa1\xd9\xa2\xd9\xa3\"" },        /* ١٢٣ */
     { "^\\\\w+$", "\"az_AZ09\"", "\"\xc3\xa9t\xc3\xa9\"" },                  /* été */
     { "^\\\\D$", "\"\xd9\xa1\"", "\"5\"" },
@@ -899,8 +909,7 @@ test_pattern_ascii_classes (void)
     { "^(*atomic:\\\\d+)$", "\"42\"", "\"\xd9\xa1\"" },
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    assert_pattern (cases[i].pattern, cases[i].accepted, cases[i].refused);
+  assert_pattern_cases (cases, G_N_ELEMENTS (cases));
 
   /* PCRE2's extended syntax, where `#` starts a comment, is left as it is. */
   assert_check ("{\"properties\":{\"p\":{\"pattern\":\"(?x) ^ # [\\n \\\\d+ $\"}}}", "{\"p\":\"12\"}", NULL);
@@ -917,11 +926,7 @@ test_pattern_ascii_classes (void)
 static void
 test_pattern_caseless (void)
 {
-  static const struct {
-    const char *pattern;   /* as JSON text */
-    const char *accepted;  /* JSON strings */
-    const char *refused;
-  } cases[] = {
+  static const PatternCase cases[] = {
     { "(?i)^k$", "\"\xe2\x84\xaa\"", "\"x\"" },
     { "(?i)^s$", "\"\xc5\xbf\"", "\"x\"" },
     { "(?i)^[a-z]+$", "\"\xe2\x84\xaa\xc5\xbf\"", "\"\xc3\xa9\"" },
@@ -941,8 +946,7 @@ test_pattern_caseless (void)
     { "[(?i)][\\\\W]", "\"i\xe2\x84\xaa\"", "\"ik\"" },
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    assert_pattern (cases[i].pattern, cases[i].accepted, cases[i].refused);
+  assert_pattern_cases (cases, G_N_ELEMENTS (cases));
 }
 
 /* One match stops at a limit, but one call may carry thousands of
@@ -1103,11 +1107,7 @@ test_pattern_invalid (void)
 static void
 test_pattern_open_end (void)
 {
-  static const struct {
-    const char *pattern;   /* as JSON text */
-    const char *accepted;  /* JSON strings */
-    const char *refused;
-  } cases[] = {
+  static const PatternCase cases[] = {
     { "^\\\\Qa.b", "\"a.b\"", "\"axb\"" },
     { "^\\\\Qa\\\\", "\"a\\\\\"", "\"a\"" },
     { "(?x) ^ a b # and then anything", "\"ab\"", "\"a b\"" },
@@ -1119,8 +1119,7 @@ test_pattern_open_end (void)
     { "(?x)(?-x)^a#", "\"a#\"", "\"a\"" },
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    assert_pattern (cases[i].pattern, cases[i].accepted, cases[i].refused);
+  assert_pattern_cases (cases, G_N_ELEMENTS (cases));
 }
 
 /* PCRE2's options at the start of a pattern ((*UCP), (*CR)…) must come
