@@ -430,7 +430,10 @@ compile_tiers (Pattern     *pattern,
  * searches the same way in one attempt that one limit bounds (see
  * compile_tier() for the group's end). It is compiled once per tier of
  * NORTH_MCP_SCHEMA_PATTERN_TIERS (its match limit), once per checker for
- * each text.
+ * each text: GRegex takes no match context (pcre2_set_match_limit()), so
+ * a limit is part of the pattern, and compiling the tiers when a string
+ * first needs them would put the schema author's cost on that client's
+ * call, in a checker that threads share.
  *
  * \d, \w, \b and their negations are ASCII, as in ECMA-262, except in
  * PCRE2's extended syntax, (?x), which ECMA-262 does not have; (?i)
