@@ -16,10 +16,10 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DBUS_MAX_OBJECTS 256                  /* objects introspected with recursion */
 #define NORTH_MCP_DBUS_MAX_INTROSPECTION_SIZE (1 << 20) /* bytes of XML per object */
 #define NORTH_MCP_DBUS_MAX_TOOLS 1024                   /* and as many property resources */
-#define NORTH_MCP_DBUS_MAX_REPLY_SIZE (4 << 20)         /* serialized bytes of a reply or property */
-/* Bytes of an incoming message on a connection of
- * north_mcp_dbus_bridge_connect_sync(): larger ones are dropped unread. */
-#define NORTH_MCP_DBUS_MAX_MESSAGE_SIZE (2 * NORTH_MCP_DBUS_MAX_REPLY_SIZE)
+/* Serialized bytes of a reply or property; on a connection of
+ * north_mcp_dbus_bridge_connect_sync(), of any incoming message's body,
+ * larger ones being dropped unread. */
+#define NORTH_MCP_DBUS_MAX_REPLY_SIZE (4 << 20)
 #define NORTH_MCP_DBUS_MAX_DESCRIPTION 4096
 /* Bytes of a tool's description and input schema (serialized): a valid
  * signature can make 63 KB of schema (255 `v`), and 4 KiB DocStrings per

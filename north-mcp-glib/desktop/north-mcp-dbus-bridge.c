@@ -55,8 +55,8 @@
  * A reply or property value larger than 4 MiB (serialized) is refused,
  * but only once GDBus has read it whole and made its values: on a bus
  * whose other peers are not trusted, connect with
- * [func@NorthMcp.DBusBridge.connect_sync], which drops messages past
- * 8 MiB unread.
+ * [func@NorthMcp.DBusBridge.connect_sync], which drops messages whose body
+ * takes more than those 4 MiB unread.
  *
  * Since: 0.2
  */

@@ -6,8 +6,11 @@
  * took 350 MB, one of 48 MB 1 GB (the session bus lets a peer send
  * 128 MiB). The bridge refused such replies only once GDBus had made them.
  * Here the connection's input stream reads the framing itself: a message
- * whose header announces more than the limit is skipped in small pieces,
- * and a reply is replaced by an error reply to the same call.
+ * whose header announces a body larger than a reply may take (the same
+ * limit as the bridge's, so that no message is read whole only to be
+ * refused: one of 6 MiB of empty strings took 136 MB), or header fields
+ * larger than a bus's ever are, is skipped in small pieces, and a reply is
+ * replaced by an error reply to the same call, found on the way.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -23,10 +26,38 @@
 /* The fixed start of a message: endianness, type, flags, version, body
  * length, serial, length of the header fields. */
 #define FIXED_HEADER 16
-/* Header fields of a skipped message read to find what it replies to:
- * a bus's fields are a few names and numbers. */
+/* Header fields a message read whole may have: a bus's fields are a few
+ * names (at most 255 bytes each) and numbers; only an object path has no
+ * bound but the message's. */
 #define MAX_HEADER_FIELDS (64 << 10)
 #define SKIP_PIECE (64 << 10)
+
+/* Where the reading of a skipped message's header fields is, to find what
+ * it replies to; the fields pass in pieces, so a value may span two. */
+typedef enum
+{
+  FIELD_START,        /* code, signature length, type, NUL */
+  FIELD_NUMBER,       /* a fixed-size value */
+  FIELD_TEXT_LENGTH,  /* of a string or object path */
+  FIELD_SIGNATURE_LENGTH,
+  FIELD_SENDER,       /* the sender's name and its NUL */
+  FIELDS_DONE,        /* the end, or fields not understood */
+} FieldStep;
+
+typedef struct
+{
+  FieldStep step;
+  guint64   offset;    /* in the message, of the next byte */
+  guint64   end;       /* of the header fields */
+  guint64   skip_to;   /* padding and values not kept end there */
+  guint8    item[256]; /* what the step reads (a bus name is at most 255 bytes) */
+  gsize     item_length;
+  gsize     item_needed;
+  guint8    code;      /* of the field read */
+  char      type;
+  guint32   reply_serial;
+  char     *sender;
+} FieldScan;
 
 #define BOUNDED_TYPE_INPUT (bounded_input_get_type ())
 G_DECLARE_FINAL_TYPE (BoundedInput, bounded_input, BOUNDED, INPUT, GFilterInputStream)
@@ -34,16 +65,14 @@ G_DECLARE_FINAL_TYPE (BoundedInput, bounded_input, BOUNDED, INPUT, GFilterInputS
 struct _BoundedInput
 {
   GFilterInputStream parent_instance;
-  gsize    max_message;
-  guint8  *head;         /* a message's start, read before deciding */
-  gsize    head_length;
-  gsize    head_needed;
-  gsize    message_size; /* of the message whose head was read */
-  guint64  pass;         /* bytes of an accepted message left to hand on */
-  guint64  skip;         /* bytes of a refused message left to drop */
-  GBytes  *out;          /* handed to the reader first */
-  gsize    out_offset;
-  GBytes  *after_skip;   /* the error reply to hand once skipped */
+  gsize      max_body;
+  guint8     head[FIXED_HEADER]; /* a message's start, read before deciding */
+  gsize      head_length;
+  guint64    pass;       /* bytes of an accepted message left to hand on */
+  guint64    skip;       /* bytes of a refused message left to drop */
+  FieldScan  scan;       /* of the refused message's header fields */
+  GBytes    *out;        /* handed to the reader first */
+  gsize      out_offset;
 };
 
 static void bounded_input_pollable_init (GPollableInputStreamInterface *iface);
@@ -82,90 +111,159 @@ read_u32 (const guint8 *bytes,
   return big_endian ? GUINT32_FROM_BE (value) : GUINT32_FROM_LE (value);
 }
 
-/* The reply serial and sender in the header fields of @head (a bus
- * message: string, path, signature and uint32 fields only). FALSE if it
- * replies to nothing or its fields are not understood. */
 static gboolean
-find_reply (const guint8 *head,
-            gsize         length,
-            guint32      *reply_serial,
-            char        **sender)
+is_big_endian (BoundedInput *self)
 {
-  gboolean big_endian = head[0] == 'B';
-  gsize position = FIXED_HEADER, end = FIXED_HEADER + read_u32 (head + 12, big_endian);
-
-  *reply_serial = 0;
-  while (end <= length && (position = (position + 7) & ~(gsize) 7) + 4 <= end)
-    {
-      guint8 code = head[position];
-      char signature = (char) head[position + 2];
-      gsize size;
-
-      if (head[position + 1] != 1 || head[position + 3] != 0)
-        break;
-      position += 4;
-      if (signature == 'u')
-        {
-          position = (position + 3) & ~(gsize) 3;
-          if (position + 4 > end)
-            break;
-          if (code == G_DBUS_MESSAGE_HEADER_FIELD_REPLY_SERIAL)
-            *reply_serial = read_u32 (head + position, big_endian);
-          position += 4;
-        }
-      else if (signature == 's' || signature == 'o' || signature == 'g')
-        {
-          if (signature == 'g' && position < end)
-            size = head[position++];
-          else if (signature == 'g')
-            break;
-          else
-            {
-              position = (position + 3) & ~(gsize) 3;
-              if (position + 4 > end)
-                break;
-              size = read_u32 (head + position, big_endian);
-              position += 4;
-            }
-          if (size >= end - MIN (position, end))
-            break;
-          if (code == G_DBUS_MESSAGE_HEADER_FIELD_SENDER && signature == 's')
-            {
-              g_free (*sender);
-              *sender = g_strndup ((const char *) head + position, size);
-            }
-          position += size + 1;
-        }
-      else
-        break;
-    }
-  return *reply_serial != 0;
+  return self->head[0] == 'B';
 }
 
-/* The error reply that stands for the refused message in self->head. */
+/* The next step reads @needed bytes at the first multiple of @alignment
+ * past what is read or skipped, if they lie within the fields. */
+static void
+scan_expect (FieldScan *scan,
+             FieldStep  step,
+             guint      alignment,
+             gsize      needed)
+{
+  scan->skip_to = (MAX (scan->offset, scan->skip_to) + alignment - 1) & ~(guint64) (alignment - 1);
+  scan->item_length = 0;
+  scan->item_needed = needed;
+  scan->step = scan->skip_to + needed <= scan->end ? step : FIELDS_DONE;
+}
+
+/* The size of a fixed-size basic type, 0 for others. */
+static guint
+fixed_size (char type)
+{
+  switch (type)
+    {
+    case 'y':
+      return 1;
+    case 'n': case 'q':
+      return 2;
+    case 'b': case 'i': case 'u': case 'h':
+      return 4;
+    case 'x': case 't': case 'd':
+      return 8;
+    default:
+      return 0;
+    }
+}
+
+/* What follows the item scan->item just read: the header fields are an
+ * array of (BYTE code, VARIANT value), each aligned to 8. */
+static void
+scan_item_read (FieldScan *scan,
+                gboolean   big_endian)
+{
+  guint32 length;
+
+  switch (scan->step)
+    {
+    case FIELD_START:
+      scan->code = scan->item[0];
+      scan->type = (char) scan->item[2];
+      /* A signature of one basic type: bus fields have no other. */
+      if (scan->item[1] != 1 || scan->item[3] != 0)
+        scan->step = FIELDS_DONE;
+      else if (fixed_size (scan->type) > 0)
+        scan_expect (scan, FIELD_NUMBER, fixed_size (scan->type), fixed_size (scan->type));
+      else if (scan->type == 's' || scan->type == 'o')
+        scan_expect (scan, FIELD_TEXT_LENGTH, 4, 4);
+      else if (scan->type == 'g')
+        scan_expect (scan, FIELD_SIGNATURE_LENGTH, 1, 1);
+      else
+        scan->step = FIELDS_DONE;
+      return;
+    case FIELD_NUMBER:
+      if (scan->code == G_DBUS_MESSAGE_HEADER_FIELD_REPLY_SERIAL && scan->type == 'u')
+        scan->reply_serial = read_u32 (scan->item, big_endian);
+      break;
+    case FIELD_TEXT_LENGTH:
+    case FIELD_SIGNATURE_LENGTH:
+      length = scan->step == FIELD_SIGNATURE_LENGTH ? scan->item[0] : read_u32 (scan->item, big_endian);
+      if (scan->code == G_DBUS_MESSAGE_HEADER_FIELD_SENDER && scan->type == 's' && length < sizeof scan->item)
+        {
+          scan_expect (scan, FIELD_SENDER, 1, length + 1);
+          return;
+        }
+      /* The text and its NUL, unread. */
+      scan->skip_to = scan->offset + length + 1;
+      break;
+    case FIELD_SENDER:
+      g_free (scan->sender);
+      scan->sender = g_strndup ((const char *) scan->item, scan->item_needed - 1);
+      break;
+    case FIELDS_DONE:
+    default:
+      g_assert_not_reached ();
+    }
+
+  /* The next field, past the value. */
+  scan_expect (scan, FIELD_START, 8, 4);
+}
+
+/* Reads @length bytes of a skipped message, from scan->offset on: only
+ * what the header fields say of the reply is kept, so that fields of any
+ * length cost no memory. */
+static void
+scan_fields (FieldScan    *scan,
+             const guint8 *data,
+             gsize         length,
+             gboolean      big_endian)
+{
+  while (length > 0 && scan->step != FIELDS_DONE)
+    {
+      gsize taken;
+
+      if (scan->offset < scan->skip_to)
+        taken = MIN (length, scan->skip_to - scan->offset);
+      else
+        {
+          taken = MIN (length, scan->item_needed - scan->item_length);
+          memcpy (scan->item + scan->item_length, data, taken);
+          scan->item_length += taken;
+        }
+      scan->offset += taken;
+      data += taken;
+      length -= taken;
+      if (scan->offset >= scan->skip_to && scan->item_length == scan->item_needed)
+        scan_item_read (scan, big_endian);
+    }
+}
+
+/* The error reply that stands for the refused message whose fixed header
+ * is self->head and whose fields were scanned, or NULL when it replies to
+ * nothing known. */
 static GBytes *
 refusal_of (BoundedInput *self)
 {
-  g_autoptr(GDBusMessage) error_reply = g_dbus_message_new ();
+  g_autoptr(GDBusMessage) error_reply = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *sender = NULL;
   g_autofree char *text = NULL;
-  guint32 reply_serial;
+  guint32 body = read_u32 (self->head + 4, is_big_endian (self));
+  guint32 fields = read_u32 (self->head + 12, is_big_endian (self));
   guchar *blob;
   gsize size;
 
-  if (!find_reply (self->head, self->head_length, &reply_serial, &sender) ||
+  if (self->scan.reply_serial == 0 ||
       (self->head[1] != G_DBUS_MESSAGE_TYPE_METHOD_RETURN && self->head[1] != G_DBUS_MESSAGE_TYPE_ERROR))
     return NULL;
+  error_reply = g_dbus_message_new ();
   g_dbus_message_set_message_type (error_reply, G_DBUS_MESSAGE_TYPE_ERROR);
   g_dbus_message_set_flags (error_reply, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
-  g_dbus_message_set_serial (error_reply, MAX (read_u32 (self->head + 8, self->head[0] == 'B'), 1));
-  g_dbus_message_set_reply_serial (error_reply, reply_serial);
+  g_dbus_message_set_serial (error_reply, MAX (read_u32 (self->head + 8, is_big_endian (self)), 1));
+  g_dbus_message_set_reply_serial (error_reply, self->scan.reply_serial);
   g_dbus_message_set_error_name (error_reply, "org.freedesktop.DBus.Error.LimitsExceeded");
-  if (sender != NULL && g_dbus_is_name (sender))
-    g_dbus_message_set_sender (error_reply, sender);
-  text = g_strdup_printf ("The reply of %" G_GSIZE_FORMAT " bytes is larger than the %" G_GSIZE_FORMAT
-                          " bytes a D-Bus message may take", self->message_size, self->max_message);
+  if (self->scan.sender != NULL && g_dbus_is_name (self->scan.sender))
+    g_dbus_message_set_sender (error_reply, self->scan.sender);
+  if (body > self->max_body)
+    text = g_strdup_printf ("The reply of %" G_GUINT32_FORMAT " bytes is larger than the %" G_GSIZE_FORMAT
+                            " bytes a reply may take", body, self->max_body);
+  else
+    text = g_strdup_printf ("The header fields of the reply take %" G_GUINT32_FORMAT " bytes, more than "
+                            "the %d they may take (a reply may take %" G_GSIZE_FORMAT " bytes)",
+                            fields, MAX_HEADER_FIELDS, self->max_body);
   g_dbus_message_set_body (error_reply, g_variant_new ("(s)", text));
   blob = g_dbus_message_to_blob (error_reply, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
   if (blob == NULL)
@@ -173,46 +271,38 @@ refusal_of (BoundedInput *self)
   return g_bytes_new_take (blob, size);
 }
 
-/* Decides on the message whose head is in self->head: hands on an
- * accepted one (its head, then the rest as it comes), skips a refused one.
- * FALSE and @error set when the stream is no D-Bus stream. */
+/* Decides on the message whose fixed header is in self->head: hands on an
+ * accepted one (its head, then the rest as it comes), skips a refused one,
+ * reading what it replies to on the way. FALSE and @error set when the
+ * stream is no D-Bus stream. */
 static gboolean
 decide (BoundedInput  *self,
         GError       **error)
 {
   gssize needed;
-  guint32 fields;
+  guint32 body, fields;
 
-  if (self->head_needed == FIXED_HEADER)
+  if ((needed = g_dbus_message_bytes_needed (self->head, FIXED_HEADER, error)) < 0)
+    return FALSE;
+  self->head_length = 0;
+  body = read_u32 (self->head + 4, is_big_endian (self));
+  fields = read_u32 (self->head + 12, is_big_endian (self));
+  if (body <= self->max_body && fields <= MAX_HEADER_FIELDS)
     {
-      if ((needed = g_dbus_message_bytes_needed (self->head, FIXED_HEADER, error)) < 0)
-        return FALSE;
-      self->message_size = (gsize) needed;
-      if ((gsize) needed <= self->max_message)
-        {
-          self->out = g_bytes_new (self->head, FIXED_HEADER);
-          self->pass = (gsize) needed - FIXED_HEADER;
-          self->head_length = 0;
-          return TRUE;
-        }
-      /* Header fields past MAX_HEADER_FIELDS (an object path may be that
-       * long) are not read for what the message replies to: it is dropped
-       * with no stand-in, as one with none, rather than fail the stream,
-       * which would let any peer on the bus close our connection. */
-      fields = read_u32 (self->head + 12, self->head[0] == 'B');
-      if (fields > 0 && fields <= MAX_HEADER_FIELDS)
-        {
-          self->head_needed = MIN (FIXED_HEADER + ((fields + 7) & ~7u), (gsize) needed);
-          return TRUE;
-        }
+      self->out = g_bytes_new (self->head, FIXED_HEADER);
+      self->pass = (gsize) needed - FIXED_HEADER;
+      return TRUE;
     }
 
-  g_warning ("A D-Bus message of %" G_GSIZE_FORMAT " bytes dropped unread: larger than %" G_GSIZE_FORMAT " bytes",
-             self->message_size, self->max_message);
-  self->after_skip = self->head_length > FIXED_HEADER ? refusal_of (self) : NULL;
-  self->skip = self->message_size - self->head_length;
-  self->head_length = 0;
-  self->head_needed = FIXED_HEADER;
+  g_warning ("A D-Bus message of %" G_GSSIZE_FORMAT " bytes dropped unread: its body (%" G_GUINT32_FORMAT
+             " bytes) or header fields (%" G_GUINT32_FORMAT ") take more than %" G_GSIZE_FORMAT " and %d bytes",
+             needed, body, fields, self->max_body, MAX_HEADER_FIELDS);
+  g_clear_pointer (&self->scan.sender, g_free);
+  memset (&self->scan, 0, sizeof self->scan);
+  self->scan.offset = FIXED_HEADER;
+  self->scan.end = FIXED_HEADER + (guint64) fields;
+  scan_expect (&self->scan, FIELD_START, 8, 4);
+  self->skip = (gsize) needed - FIXED_HEADER;
   return TRUE;
 }
 
@@ -257,18 +347,22 @@ bounded_read (BoundedInput  *self,
           n = base_read (self, piece, MIN (sizeof piece, self->skip), blocking, cancellable, error);
           if (n <= 0)
             return n;
+          scan_fields (&self->scan, piece, n, is_big_endian (self));
           self->skip -= n;
           if (self->skip == 0)
-            self->out = g_steal_pointer (&self->after_skip);
+            {
+              self->out = refusal_of (self);
+              g_clear_pointer (&self->scan.sender, g_free);
+            }
           continue;
         }
 
-      n = base_read (self, self->head + self->head_length, self->head_needed - self->head_length, blocking,
+      n = base_read (self, self->head + self->head_length, FIXED_HEADER - self->head_length, blocking,
                      cancellable, error);
       if (n <= 0)
         return n;
       self->head_length += n;
-      if (self->head_length == self->head_needed && !decide (self, error))
+      if (self->head_length == FIXED_HEADER && !decide (self, error))
         return -1;
     }
 }
@@ -336,9 +430,8 @@ bounded_input_finalize (GObject *object)
 {
   BoundedInput *self = BOUNDED_INPUT (object);
 
-  g_free (self->head);
+  g_free (self->scan.sender);
   g_clear_pointer (&self->out, g_bytes_unref);
-  g_clear_pointer (&self->after_skip, g_bytes_unref);
   G_OBJECT_CLASS (bounded_input_parent_class)->finalize (object);
 }
 
@@ -352,8 +445,6 @@ bounded_input_class_init (BoundedInputClass *klass)
 static void
 bounded_input_init (BoundedInput *self)
 {
-  self->head = g_malloc (FIXED_HEADER + MAX_HEADER_FIELDS);
-  self->head_needed = FIXED_HEADER;
 }
 
 /* The output stream as it is, but not a GSocketOutputStream: GDBus
@@ -448,17 +539,21 @@ authenticate (GIOStream     *base,
  * @error: return location for a #GError
  *
  * Connects to @address as [ctor@Gio.DBusConnection.new_for_address_sync]
- * does, for a [class@NorthMcp.DBusBridge]: an incoming message larger than
- * 8 MiB (twice the 4 MiB a reply or property may take) is dropped unread,
- * in pieces of 64 KiB, and a reply to one of the connection's calls is
- * replaced by the error `org.freedesktop.DBus.Error.LimitsExceeded`, which
- * the bridge returns as the tool's error (a reply whose header fields take
- * more than 64 KiB is dropped without it: the call waits for its
- * timeout). A connection of
- * g_bus_get_sync() reads every message whole, up to the bus's own limit
- * (128 MiB on the session bus), and GLib holds its values several times
- * their size before the bridge can refuse them. The connection passes no
- * file descriptors.
+ * does, for a [class@NorthMcp.DBusBridge]: an incoming message whose body
+ * takes more than 4 MiB (what a reply or property may take), or whose
+ * header fields take more than 64 KiB, is dropped unread, in pieces of
+ * 64 KiB, and a reply to one of the connection's calls is replaced by the
+ * error `org.freedesktop.DBus.Error.LimitsExceeded`, which the bridge
+ * returns as the tool's error. The header fields are read on the way, a
+ * piece at a time, for the serial the reply answers; a reply whose serial
+ * cannot be found there (malformed, or with fields of types a bus does not
+ * relay) is dropped without the error, and its call fails at its timeout
+ * (25 s for the bridge's calls, the introspection timeout while
+ * attaching). A connection of g_bus_get_sync() reads every message whole,
+ * up to the bus's own limit (128 MiB on the session bus), and GLib holds
+ * its values many times their size (4 MiB of empty strings take some
+ * 90 MB) before the bridge can refuse them. The connection passes no file
+ * descriptors.
  *
  * Returns: (transfer full): the connection, or %NULL with @error set
  *
@@ -481,7 +576,7 @@ north_mcp_dbus_bridge_connect_sync (const char            *address,
       !authenticate (base, cancellable, error))
     return NULL;
   input = g_object_new (BOUNDED_TYPE_INPUT, "base-stream", g_io_stream_get_input_stream (base), NULL);
-  BOUNDED_INPUT (input)->max_message = NORTH_MCP_DBUS_MAX_MESSAGE_SIZE;
+  BOUNDED_INPUT (input)->max_body = NORTH_MCP_DBUS_MAX_REPLY_SIZE;
   output = g_object_new (BOUNDED_TYPE_OUTPUT, "base-stream", g_io_stream_get_output_stream (base), NULL);
   stream = g_simple_io_stream_new (input, output);
   /* The socket lives as long as the streams that use it. */

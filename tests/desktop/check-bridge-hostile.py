@@ -24,11 +24,12 @@ nested: introspection data GDBus must not parse is refused, and the
 replies: a reply of 200,000 one-byte values `(y)` (200 KB, within the 4
   MiB limit of a reply) is refused as too large as JSON, as a method's
   result and as a property resource (4 MB of them made 8 million JSON
-  nodes: 2 GB of RSS), while a small reply of the same type is served. A
-  reply of 16 MB (2,000,000 empty strings) is dropped unread, past the 8
-  MiB a message may take: the call fails saying so and the bridge's peak
-  RSS stays under 64 MiB (GDBus read it whole and made a GVariant of
-  each string first: 350 MB).
+  nodes: 2 GB of RSS), while a small reply of the same type is served.
+  Replies of 16 MB (2,000,000 empty strings) and of 6 MiB (786,432) are
+  dropped unread, past the 4 MiB a reply may take: the calls fail saying
+  so and the bridge's peak RSS stays under 64 MiB (GDBus read them whole
+  and made a GVariant of each string first: 350 MB, and 130 MB for the
+  one of 6 MiB, which the stream passed on up to 8 MiB).
 stuck: an application that stops reading its bus socket (the service,
   stopped with SIGSTOP) has at most 16 activations of its actions in
   flight: 40 tool calls make 16 activations, the other 24 are refused at
@@ -210,6 +211,7 @@ def replies(bridge_path):
     bridge.initialize(FIRST_ANSWER)
     few = bridge.request("tools/call", {"name": "Replies.Few", "arguments": {}})
     huge = bridge.request("tools/call", {"name": "Replies.Huge", "arguments": {}}, 120)
+    mid = bridge.request("tools/call", {"name": "Replies.Mid", "arguments": {}}, 120)
     peak = peak_rss(bridge.process.pid)
     after = bridge.request("tools/call", {"name": "Replies.Few", "arguments": {}})
     many = bridge.request("tools/call", {"name": "Replies.Many", "arguments": {}}, 120)
@@ -222,7 +224,10 @@ def replies(bridge_path):
         ("a small reply is served", few.get("result", {}).get("structuredContent") == {"items": [[0]] * 3}),
         (f"a reply of 16 MB is refused unread ({json.dumps(huge)[:300]})",
          huge.get("result", {}).get("isError") is True
-         and "LimitsExceeded: The reply of 16000065 bytes is larger than the 8388608 bytes" in json.dumps(huge)),
+         and "LimitsExceeded: The reply of 16000001 bytes is larger than the 4194304 bytes" in json.dumps(huge)),
+        (f"a reply of 6 MiB is refused unread ({json.dumps(mid)[:300]})",
+         mid.get("result", {}).get("isError") is True
+         and "LimitsExceeded: The reply of 6291457 bytes is larger than the 4194304 bytes" in json.dumps(mid)),
         (f"the bridge's peak RSS stays under {PEAK_LIMIT >> 20} MiB ({peak >> 20} MiB)", peak < PEAK_LIMIT),
         ("the bridge serves calls after it", after == {**few, "id": after.get("id")}),
         (f"a reply of 200,000 values is refused as too large as JSON ({many_text})",

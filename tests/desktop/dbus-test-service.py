@@ -86,7 +86,7 @@ XML = f"""
       <arg direction="in" type="s" name="message"/>
     </method>
     <method name="FailLong">
-      <{DOC} value="Fails with a message of 5 MiB."/>
+      <{DOC} value="Fails with a message of 3 MiB (a reply may take 4)."/>
     </method>
     <method name="Strict">
       <arg direction="in" type="i" name="value"/>
@@ -248,7 +248,7 @@ class Service:
         elif method == "Fail":
             invocation.return_dbus_error("org.north.DesktopTest.Error.Failed", args[0])
         elif method == "FailLong":
-            invocation.return_dbus_error("org.north.DesktopTest.Error.Long", "y" * (5 << 20))
+            invocation.return_dbus_error("org.north.DesktopTest.Error.Long", "y" * (3 << 20))
         elif method == "Strict":
             if args[0] <= 0:
                 invocation.return_dbus_error("org.freedesktop.DBus.Error.InvalidArgs",

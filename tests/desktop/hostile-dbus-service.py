@@ -25,8 +25,9 @@ called.
                             Introspect): Few (3 `(y)`), Many (200 KB of `(y)`:
                             400,000 JSON nodes), Huge (2,000,000 empty
                             strings: a 16 MB message, one GVariant each once
-                            GDBus has parsed it) and the property Items (as
-                            Many)
+                            GDBus has parsed it), Mid (786,432 empty
+                            strings: 6 MiB, past a reply's 4 MiB) and the
+                            property Items (as Many)
 /org/north/Stuck            actions (org.gtk.Actions, exported by GDBus):
                             poke (a string parameter); the test stops this
                             process (SIGSTOP) to make an application that
@@ -104,12 +105,14 @@ REPLIES_XML = ("<node><interface name='org.north.Replies'>"
                "<method name='Few'><arg direction='out' type='a(y)' name='items'/></method>"
                "<method name='Many'><arg direction='out' type='a(y)' name='items'/></method>"
                "<method name='Huge'><arg direction='out' type='as' name='items'/></method>"
+               "<method name='Mid'><arg direction='out' type='as' name='items'/></method>"
                "<property name='Items' type='a(y)' access='read'/>"
                "</interface></node>")
 MANY = 200000
 
 
 HUGE = 2000000
+MID = 786432  # 6 MiB on D-Bus: past a reply's 4 MiB
 
 
 def empty_strings(n):
@@ -147,8 +150,8 @@ class Service:
     def call_replies(self, connection, sender, path, interface, name, parameters, invocation):
         if name == "Introspect":
             invocation.return_value(GLib.Variant("(s)", (REPLIES_XML,)))
-        elif name == "Huge":
-            invocation.return_value(GLib.Variant.new_tuple(empty_strings(HUGE)))
+        elif name in ("Huge", "Mid"):
+            invocation.return_value(GLib.Variant.new_tuple(empty_strings(HUGE if name == "Huge" else MID)))
         else:
             invocation.return_value(GLib.Variant.new_tuple(structs(3 if name == "Few" else MANY)))
 

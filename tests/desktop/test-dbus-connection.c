@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <gio/gunixsocketaddress.h>
@@ -19,6 +20,9 @@
 typedef struct {
   GSocketListener *listener;
   GPtrArray       *messages;  /* GBytes *: written once BEGIN came */
+  gsize            answer_at; /* if not 0: the first message answers the
+                               * client's first call, whose serial is
+                               * written there (a uint32) */
 } FakeBus;
 
 /* A line of the client's SASL exchange, CR LF included. */
@@ -38,6 +42,32 @@ read_line (GInputStream *input)
       g_assert_cmpuint (line->len, <, 4096);
     }
   return g_string_free (line, FALSE);
+}
+
+/* Reads the client's first message whole and writes its serial into
+ * @reply at @at. */
+static void
+answer_first_call (GInputStream *input,
+                   GBytes       *reply,
+                   gsize         at)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 head[16];
+  g_autofree guint8 *rest = NULL;
+  gsize size, read;
+  gssize needed;
+
+  g_assert_true (g_input_stream_read_all (input, head, sizeof head, &read, NULL, &error));
+  g_assert_no_error (error);
+  needed = g_dbus_message_bytes_needed (head, sizeof head, &error);
+  g_assert_no_error (error);
+  rest = g_malloc (needed - sizeof head);
+  g_assert_true (g_input_stream_read_all (input, rest, needed - sizeof head, &read, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (head[0], ==, 'l');
+  g_assert_cmpuint (at + 4, <=, g_bytes_get_size (reply));
+  /* The fake bus's own bytes: written once, before they are sent. */
+  memcpy ((guint8 *) g_bytes_get_data (reply, &size) + at, head + 8, 4);
 }
 
 /* Accepts the client, says OK to its EXTERNAL and writes the messages. */
@@ -64,6 +94,8 @@ fake_bus (gpointer data)
   g_assert_true (g_output_stream_write_all (output, ok, strlen (ok), NULL, NULL, &error));
   begin = read_line (input);
   g_assert_cmpstr (begin, ==, "BEGIN\r\n");
+  if (bus->answer_at != 0)
+    answer_first_call (input, bus->messages->pdata[0], bus->answer_at);
 
   for (guint i = 0; i < bus->messages->len; i++)
     {
@@ -123,11 +155,52 @@ on_closed (GDBusConnection *connection,
   ((Seen *) data)->closed = TRUE;
 }
 
+/* The peak resident size of this process so far, in bytes; @reset
+ * makes it the current size first (clear_refs: see proc(5)). */
+static gsize
+peak_rss (gboolean reset)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (reset)
+    {
+      FILE *clear_refs = fopen ("/proc/self/clear_refs", "w");
+
+      g_assert_nonnull (clear_refs);
+      g_assert_cmpint (fputs ("5", clear_refs), >=, 0);
+      g_assert_cmpint (fclose (clear_refs), ==, 0);
+    }
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmHWM:");
+  g_assert_nonnull (line);
+  return (gsize) g_ascii_strtoull (line + strlen ("VmHWM:"), NULL, 10) << 10;
+}
+
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  GError **error = data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, error);
+
+  /* A reply that came whole is no error: an empty one tells it apart. */
+  if (reply != NULL)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "answered");
+}
+
 /* Connects to a fake bus that writes @large then a small signal: the
  * connection drops @large unread, stays open and receives the signal.
- * Run in a subprocess, whose stderr must say what was dropped. */
-static void
-assert_dropped_then_served (GBytes *large)
+ * With @answer_at, @large answers a call the client makes first (its
+ * serial is written into @large at @answer_at): the call's error is
+ * returned, and in @peak_growth how much the process's peak resident size
+ * grew from the call on. Run in a subprocess, whose stderr must say what
+ * was dropped. */
+static GError *
+assert_dropped_then_served (GBytes *large,
+                            gsize   answer_at,
+                            gsize  *peak_growth)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("north-mcp-dbus-XXXXXX", &error);
@@ -136,10 +209,13 @@ assert_dropped_then_served (GBytes *large)
   g_autoptr(GSocketAddress) socket_address = g_unix_socket_address_new (path);
   g_autoptr(GSocketConnection) served = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
-  FakeBus bus = { g_socket_listener_new (), g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref) };
+  FakeBus bus = { g_socket_listener_new (), g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref),
+                  answer_at };
   Seen seen = { FALSE, FALSE };
+  GError *call_error = NULL;
   GThread *thread;
   guint subscription;
+  gsize before = 0;
 
   g_assert_no_error (error);
   g_log_set_always_fatal (G_LOG_FATAL_MASK);
@@ -157,19 +233,166 @@ assert_dropped_then_served (GBytes *large)
   subscription = g_dbus_connection_signal_subscribe (connection, NULL, "org.north.Test", "After",
                                                      "/org/north/Test", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                      on_after, &seen, NULL);
-  while (!seen.signalled && !seen.closed)
+  if (answer_at != 0)
+    {
+      before = peak_rss (TRUE);
+      /* GDBus's timeout (25 s): only a reply, or its stand-in, ends the
+       * call before. */
+      g_dbus_connection_call (connection, NULL, "/org/north/Test", "org.north.Test", "Large", NULL, NULL,
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_call_done, &call_error);
+    }
+  while ((!seen.signalled || (answer_at != 0 && call_error == NULL)) && !seen.closed)
     g_main_context_iteration (NULL, TRUE);
+  if (peak_growth != NULL)
+    *peak_growth = peak_rss (FALSE) - before;
   g_assert_false (seen.closed);
   g_assert_true (seen.signalled);
 
   served = g_thread_join (thread);
   g_dbus_connection_signal_unsubscribe (connection, subscription);
+  /* Its "closed" comes later, when @seen is gone. */
+  g_signal_handlers_disconnect_by_data (connection, &seen);
   g_dbus_connection_close_sync (connection, NULL, NULL);
   g_socket_listener_close (bus.listener);
   g_object_unref (bus.listener);
   g_ptr_array_unref (bus.messages);
   g_unlink (path);
   g_rmdir (dir);
+  return call_error;
+}
+
+static void
+align_to (GByteArray *bytes,
+          guint       alignment)
+{
+  static const guint8 zeros[8] = { 0 };
+
+  g_byte_array_append (bytes, zeros, (alignment - bytes->len % alignment) % alignment);
+}
+
+static void
+append_u32 (GByteArray *bytes,
+            guint32     value)
+{
+  value = GUINT32_TO_LE (value);
+  g_byte_array_append (bytes, (const guint8 *) &value, 4);
+}
+
+/* A method return (little-endian, made by hand: GLib would take many
+ * times its size to make it) whose header fields are an object path of
+ * @path_length bytes (none if 0), then the reply serial (its offset in
+ * *@serial_at) and the signature @signature; its body is a uint32 @first
+ * and then @body_length - 4 zero bytes. */
+static GBytes *
+raw_reply (gsize       path_length,
+           const char *signature,
+           guint32     first,
+           gsize       body_length,
+           gsize      *serial_at)
+{
+  GByteArray *bytes = g_byte_array_new ();
+  gsize body_at;
+
+  g_byte_array_append (bytes, (const guint8 *) "l\x02\x00\x01", 4);
+  append_u32 (bytes, body_length);
+  append_u32 (bytes, 7);        /* the serial */
+  append_u32 (bytes, 0);        /* the length of the fields, below */
+  if (path_length > 0)
+    {
+      g_byte_array_append (bytes, (const guint8 *) "\x01\x01o\x00", 4);
+      append_u32 (bytes, path_length);
+      g_byte_array_append (bytes, (const guint8 *) "/", 1);
+      for (gsize i = 1; i < path_length; i++)
+        g_byte_array_append (bytes, (const guint8 *) "a", 1);
+      g_byte_array_append (bytes, (const guint8 *) "", 1);
+      align_to (bytes, 8);
+    }
+  g_byte_array_append (bytes, (const guint8 *) "\x05\x01u\x00", 4);
+  *serial_at = bytes->len;
+  append_u32 (bytes, 0);
+  g_byte_array_append (bytes, (const guint8 *) "\x08\x01g\x00", 4);
+  g_byte_array_append (bytes, (const guint8 *) &(guint8) { strlen (signature) }, 1);
+  g_byte_array_append (bytes, (const guint8 *) signature, strlen (signature) + 1);
+  *(guint32 *) (bytes->data + 12) = GUINT32_TO_LE (bytes->len - 16);
+  align_to (bytes, 8);
+  body_at = bytes->len;
+  g_byte_array_set_size (bytes, body_at + body_length);
+  memset (bytes->data + body_at, 0, body_length);
+  *(guint32 *) (bytes->data + body_at) = GUINT32_TO_LE (first);
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+static void
+assert_limits_exceeded (GError *error)
+{
+  g_autofree char *name = NULL;
+
+  g_assert_nonnull (error);
+  name = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (name, "org.freedesktop.DBus.Error.LimitsExceeded") != 0)
+    g_error ("The call failed with %s, not LimitsExceeded", error->message);
+  g_assert_nonnull (strstr (error->message, "4194304"));
+}
+
+/* A reply of 6 MiB of empty strings, past the 4 MiB a reply may take but
+ * within the 8 MiB the stream took: GDBus read it whole and GLib made a
+ * GVariant of each string (about 130 MB) before the bridge refused it.
+ * Now it is dropped unread: the call fails with the LimitsExceeded stand-in,
+ * and the process's peak grows by less than the reply's size. */
+static void
+test_reply_past_limit_is_dropped_unread (void)
+{
+  /* Each empty string takes 8 bytes on D-Bus (length, NUL, padding). */
+  const gsize strings = 6 << 17;
+  g_autoptr(GError) error = NULL;
+  gsize serial_at, growth;
+  GBytes *reply;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr ("*A D-Bus message of 6* bytes dropped unread*");
+      return;
+    }
+
+  reply = raw_reply (0, "as", strings * 8 - 3, strings * 8 + 1, &serial_at);
+  error = assert_dropped_then_served (reply, serial_at, &growth);
+  g_test_message ("peak resident size grew by %" G_GSIZE_FORMAT " KiB", growth >> 10);
+  g_assert_cmpuint (growth, <, 6 << 20);
+  assert_limits_exceeded (error);
+}
+
+/* A reply past the limit whose header fields take more than 64 KiB (an
+ * object path of 70,000 bytes before the reply serial): dropped with no
+ * stand-in, so that the call waited for its timeout (25 s), where it now
+ * fails at once with LimitsExceeded as other large replies. So does a
+ * small reply with such fields (GDBus would make one string of any
+ * length of them). */
+static void
+test_reply_with_long_header_fields (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) small_error = NULL;
+  gsize serial_at;
+  GBytes *reply;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr ("*A D-Bus message of 9* bytes dropped unread*");
+      return;
+    }
+
+  reply = raw_reply (70000, "ay", LARGE_BODY - 4, LARGE_BODY, &serial_at);
+  error = assert_dropped_then_served (reply, serial_at, NULL);
+  assert_limits_exceeded (error);
+
+  reply = raw_reply (70000, "ay", 1024, 1028, &serial_at);
+  small_error = assert_dropped_then_served (reply, serial_at, NULL);
+  assert_limits_exceeded (small_error);
+  g_assert_nonnull (strstr (small_error->message, "header fields of the reply take 70032 bytes"));
 }
 
 /* A method call of 9 MiB whose header fields take more than the 64 KiB
@@ -198,7 +421,7 @@ test_long_header_fields (void)
   g_dbus_message_set_serial (message, 1);
   g_dbus_message_set_body (message, g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, body,
                                                                                      LARGE_BODY, 1)));
-  assert_dropped_then_served (blob_of (message));
+  assert_dropped_then_served (blob_of (message), 0, NULL);
 }
 
 /* A signal of 9 MiB with no header fields at all (malformed: a signal
@@ -224,7 +447,7 @@ test_no_header_fields (void)
   memcpy (bytes, "l\x04\x00\x01", 4);
   memcpy (bytes + 4, &body, 4);
   memcpy (bytes + 8, &serial, 4);
-  assert_dropped_then_served (g_bytes_new_take (bytes, 16 + LARGE_BODY));
+  assert_dropped_then_served (g_bytes_new_take (bytes, 16 + LARGE_BODY), 0, NULL);
 }
 
 int
@@ -235,6 +458,8 @@ main (int   argc,
 
   g_test_add_func ("/dbus-connection/long-header-fields", test_long_header_fields);
   g_test_add_func ("/dbus-connection/no-header-fields", test_no_header_fields);
+  g_test_add_func ("/dbus-connection/reply-past-limit-is-dropped-unread", test_reply_past_limit_is_dropped_unread);
+  g_test_add_func ("/dbus-connection/reply-with-long-header-fields", test_reply_with_long_header_fields);
 
   return g_test_run ();
 }
