@@ -18,7 +18,8 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DBUS_MAX_TOOLS 1024                   /* and as many property resources */
 /* Serialized bytes of a reply or property; on a connection of
  * north_mcp_dbus_bridge_connect_sync(), of any incoming message's body,
- * larger ones being dropped unread. */
+ * larger ones being dropped unread, and of the signals waiting to be
+ * handled together, further ones being dropped. */
 #define NORTH_MCP_DBUS_MAX_REPLY_SIZE (4 << 20)
 #define NORTH_MCP_DBUS_MAX_DESCRIPTION 4096
 /* Bytes of a tool's description and input schema (serialized): a valid

@@ -73,6 +73,8 @@ struct _BoundedInput
   FieldScan  scan;       /* of the refused message's header fields */
   GBytes    *out;        /* handed to the reader first */
   gsize      out_offset;
+  gsize      last_size;  /* of the last message handed on, which GDBus
+                          * parses and filters before it reads the next */
 };
 
 static void bounded_input_pollable_init (GPollableInputStreamInterface *iface);
@@ -291,6 +293,7 @@ decide (BoundedInput  *self,
     {
       self->out = g_bytes_new (self->head, FIXED_HEADER);
       self->pass = (gsize) needed - FIXED_HEADER;
+      self->last_size = (gsize) needed;
       return TRUE;
     }
 
@@ -447,6 +450,99 @@ bounded_input_init (BoundedInput *self)
 {
 }
 
+/* Signals GDBus has read but not yet handed to every subscriber: each
+ * waits, parsed, in an idle callback of the subscriber's main context,
+ * and GDBus's worker reads on at its own pace, not the main loop's. A
+ * service sending signals faster than they were handled made memory grow
+ * with the flood (32 of 512 KiB waiting took 340 MB). Those waiting may
+ * take NORTH_MCP_DBUS_MAX_REPLY_SIZE together, as read (one may always
+ * wait alone); others are dropped. Counted under the lock: a message is
+ * let go of in the thread of its last subscriber. */
+typedef struct
+{
+  GMutex        lock;
+  gsize         waiting;    /* bytes */
+  gboolean      dropping;   /* warned since the last signal accepted */
+  BoundedInput *input;
+} SignalBudget;
+
+typedef struct
+{
+  SignalBudget *budget;
+  gsize         size;
+} SignalTaken;
+
+static void
+signal_budget_clear (gpointer data)
+{
+  SignalBudget *budget = data;
+
+  g_mutex_clear (&budget->lock);
+  g_object_unref (budget->input);
+}
+
+static void
+signal_budget_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, signal_budget_clear);
+}
+
+static void
+signal_handled (gpointer data)
+{
+  SignalTaken *taken = data;
+
+  g_mutex_lock (&taken->budget->lock);
+  taken->budget->waiting -= taken->size;
+  g_mutex_unlock (&taken->budget->lock);
+  signal_budget_release (taken->budget);
+  g_free (taken);
+}
+
+/* A filter, run in GDBus's worker on each message once parsed. The bus's
+ * own signals (NameOwnerChanged: GDBus follows name owners with them)
+ * always pass. */
+static GDBusMessage *
+bound_signals (GDBusConnection *connection,
+               GDBusMessage    *message,
+               gboolean         incoming,
+               gpointer         user_data)
+{
+  SignalBudget *budget = user_data;
+  SignalTaken *taken;
+  gsize size = budget->input->last_size;
+  gsize waiting;
+
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_SIGNAL ||
+      g_strcmp0 (g_dbus_message_get_sender (message), "org.freedesktop.DBus") == 0)
+    return message;
+
+  g_mutex_lock (&budget->lock);
+  waiting = budget->waiting;
+  if (waiting > 0 && size > NORTH_MCP_DBUS_MAX_REPLY_SIZE - MIN (waiting, NORTH_MCP_DBUS_MAX_REPLY_SIZE))
+    {
+      gboolean warn = !budget->dropping;
+
+      budget->dropping = TRUE;
+      g_mutex_unlock (&budget->lock);
+      /* Once until a signal passes again: a flood would repeat it. */
+      if (warn)
+        g_warning ("D-Bus signals dropped: those not yet handled take %" G_GSIZE_FORMAT " bytes, and at most %d"
+                   " may wait", waiting, NORTH_MCP_DBUS_MAX_REPLY_SIZE);
+      g_object_unref (message);
+      return NULL;
+    }
+  budget->waiting += size;
+  budget->dropping = FALSE;
+  g_mutex_unlock (&budget->lock);
+
+  taken = g_new (SignalTaken, 1);
+  taken->budget = g_atomic_rc_box_acquire (budget);
+  taken->size = size;
+  g_object_set_data_full (G_OBJECT (message), "north-mcp-dbus-signal-taken", taken, signal_handled);
+  return message;
+}
+
 /* The output stream as it is, but not a GSocketOutputStream: GDBus
  * writes to one with the socket of a GSocketConnection, which the
  * connection's stream is not. */
@@ -552,8 +648,15 @@ authenticate (GIOStream     *base,
  * attaching). A connection of g_bus_get_sync() reads every message whole,
  * up to the bus's own limit (128 MiB on the session bus), and GLib holds
  * its values many times their size (4 MiB of empty strings take some
- * 90 MB) before the bridge can refuse them. The connection passes no file
- * descriptors.
+ * 90 MB) before the bridge can refuse them.
+ *
+ * Signals that GDBus has read but not yet handed to every subscriber
+ * (each waits, parsed, for the subscriber's main loop, while GDBus reads
+ * on) take at most 4 MiB together, counted as read; one may always wait
+ * alone. Further signals are dropped until the main loop has caught up,
+ * and the warning `D-Bus signals dropped: …` is logged once each time
+ * dropping starts; the message bus's own signals always pass. The
+ * connection passes no file descriptors.
  *
  * Returns: (transfer full): the connection, or %NULL with @error set
  *
@@ -569,6 +672,8 @@ north_mcp_dbus_bridge_connect_sync (const char            *address,
   g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GInputStream) input = NULL;
   g_autoptr(GOutputStream) output = NULL;
+  GDBusConnection *connection;
+  SignalBudget *budget;
 
   g_return_val_if_fail (address != NULL, NULL);
 
@@ -581,6 +686,18 @@ north_mcp_dbus_bridge_connect_sync (const char            *address,
   stream = g_simple_io_stream_new (input, output);
   /* The socket lives as long as the streams that use it. */
   g_object_set_data_full (G_OBJECT (stream), "north-mcp-dbus-base-stream", g_steal_pointer (&base), g_object_unref);
-  return g_dbus_connection_new_sync (stream, NULL, flags & ~G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL,
-                                     cancellable, error);
+  budget = g_atomic_rc_box_new0 (SignalBudget);
+  g_mutex_init (&budget->lock);
+  budget->input = g_object_ref (BOUNDED_INPUT (input));
+  /* A signal read before the filter is added finds no subscriber yet
+   * (a message bus connection cannot delay its messages): none waits. */
+  connection = g_dbus_connection_new_sync (stream, NULL, flags & ~G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                                           NULL, cancellable, error);
+  if (connection == NULL)
+    {
+      signal_budget_release (budget);
+      return NULL;
+    }
+  g_dbus_connection_add_filter (connection, bound_signals, budget, signal_budget_release);
+  return connection;
 }
