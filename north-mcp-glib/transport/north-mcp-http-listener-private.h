@@ -109,6 +109,11 @@ NorthMcpHttpHold      north_mcp_http_listener_hold_body    (NorthMcpHttpListener
 gboolean              north_mcp_http_listener_admit        (NorthMcpHttpListener *self,
                                                             SoupServerMessage    *msg,
                                                             GObject              *user);
+/* @msg's headers and body are in (call it first in the server
+ * callback): the body's pace is no longer checked, and while draining,
+ * "Connection: close" is said again. */
+void                  north_mcp_http_listener_request_read   (NorthMcpHttpListener  *self,
+                                                              SoupServerMessage     *msg);
 /* TRUE when @msg was admitted: *@user is then its user (a new reference,
  * or NULL). */
 gboolean              north_mcp_http_listener_take_admission (NorthMcpHttpListener  *self,

@@ -247,6 +247,7 @@ north_mcp_http_route (SoupServer        *server,
   g_autoptr(NorthMcpUser) user = NULL;
   NorthMcpHttpEndpoint endpoint;
 
+  north_mcp_http_listener_request_read (self->listener, msg);
   if (!north_mcp_http_transport_refresh (self))
     {
       north_mcp_http_respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "Service Unavailable");

@@ -326,6 +326,30 @@ def test_request_body_in_pieces_over_several_timeouts_is_served():
         server.stop()
 
 
+def test_requests_whose_handlers_run_past_the_timeout_are_answered():
+    """Once a body is in, only the handler runs: a request (on a new
+    connection and on a kept-alive one) whose handler takes three timeouts
+    is answered, not refused 408 as a body that stopped."""
+    server = Server("--idle-timeout", "1", "--stateless", program="conformance-server")
+    try:
+        sock = raw_connection(server.port)
+        for rid, arguments in ((3, {"seconds": 3, "label": "slow"}), (4, {"seconds": 3})):
+            body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                               "params": {"name": "slow_compute", "arguments": arguments}}).encode()
+            sock.sendall(http_request("POST", "/mcp", body, MCP_HEADERS))
+            answer = b""
+            while b'"id":%d' % rid not in answer:
+                chunk = sock.recv(65536)
+                assert chunk, answer
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200"), answer
+        sock.close()
+        # A clean exit: also no sanitizer report in the server.
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def test_idle_timeout_zero_keeps_connections():
     server = Server("--idle-timeout", "0")
     try:
