@@ -43,6 +43,9 @@ struct _NorthMcpInterimOutputStream
   GFilterOutputStream    parent_instance;
 
   GPollableOutputStream *base;
+  /* Its methods, called without the g_pollable_output_stream_*()
+   * wrappers, as north-mcp-hangup-input-stream.c does for its base. */
+  GPollableOutputStreamInterface *base_iface;
   State                  state;
   guint                  matched;  /* of the "\r\n\r\n" that ends a head */
 
@@ -196,12 +199,12 @@ write_nonblocking (GPollableOutputStream  *stream,
                    gsize                   count,
                    GError                **error)
 {
-  NorthMcpInterimOutputStream *self = NORTH_MCP_INTERIM_OUTPUT_STREAM (stream);
+  NorthMcpInterimOutputStream *self = (NorthMcpInterimOutputStream *) stream;
   gsize dropped = bytes_to_drop (self, buffer, count);
 
   if (dropped > 0)
     return dropped;
-  return written (self, buffer, g_pollable_output_stream_write_nonblocking (self->base, buffer, count, NULL, error));
+  return written (self, buffer, self->base_iface->write_nonblocking (self->base, buffer, count, error));
 }
 
 static gssize
@@ -222,17 +225,20 @@ write_fn (GOutputStream  *stream,
 static gboolean
 is_writable (GPollableOutputStream *stream)
 {
-  return g_pollable_output_stream_is_writable (NORTH_MCP_INTERIM_OUTPUT_STREAM (stream)->base);
+  NorthMcpInterimOutputStream *self = (NorthMcpInterimOutputStream *) stream;
+
+  return self->base_iface->is_writable (self->base);
 }
 
 static GSource *
 create_source (GPollableOutputStream *stream,
                GCancellable          *cancellable)
 {
+  NorthMcpInterimOutputStream *self = (NorthMcpInterimOutputStream *) stream;
+
   /* The socket's own source, as north-mcp-hangup-input-stream.c gives:
    * libsoup wraps it anyway. */
-  return g_pollable_output_stream_create_source (NORTH_MCP_INTERIM_OUTPUT_STREAM (stream)->base,
-                                                 cancellable);
+  return self->base_iface->create_source (self->base, cancellable);
 }
 
 static void
@@ -279,6 +285,7 @@ north_mcp_interim_output_stream_new (GOutputStream  *base,
 
   self = g_object_new (NORTH_MCP_TYPE_INTERIM_OUTPUT_STREAM, "base-stream", base, NULL);
   self->base = G_POLLABLE_OUTPUT_STREAM (base);
+  self->base_iface = G_POLLABLE_OUTPUT_STREAM_GET_INTERFACE (base);
   if (remote != NULL)
     g_object_set_qdata_full (G_OBJECT (remote), stream_quark (), g_object_ref (self), g_object_unref);
 
