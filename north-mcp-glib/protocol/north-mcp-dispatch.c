@@ -320,10 +320,10 @@ handle_tools_call (NorthMcpProtocolHost *host,
                    NorthMcpContext      *context)
 {
   JsonObject *params = north_mcp_context_get_params (context);
-  const char *name = north_mcp_object_get_string (params, "name");
   JsonNode *arguments_node = json_object_get_member (params, "arguments");
   g_autoptr(JsonObject) arguments = NULL;
   g_autoptr(GError) error = NULL;
+  /* Reads the name (a hash lookup), which is read again only to say it. */
   NorthMcpTool *tool = north_mcp_dispatch_require_named (host, context, NORTH_MCP_REGISTRY_TOOLS, "tool");
 
   if (tool == NULL)
@@ -344,7 +344,8 @@ handle_tools_call (NorthMcpProtocolHost *host,
   if (!north_mcp_tool_check_arguments (tool, arguments, &error))
     {
       g_autofree char *message = g_strdup_printf ("Invalid arguments for tool '%s': %s",
-                                                  name, error->message);
+                                                  north_mcp_object_get_string (params, "name"),
+                                                  error->message);
       g_autoptr(NorthMcpToolResult) result = north_mcp_tool_result_new_error (message);
 
       north_mcp_context_return_tool_result (context, result);

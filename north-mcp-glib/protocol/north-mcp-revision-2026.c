@@ -135,9 +135,16 @@ north_mcp_revision_2026_method_is_removed (const char *method)
 gboolean
 north_mcp_revision_2026_method_is_added (const char *method)
 {
-  return g_strcmp0 (method, "server/discover") == 0 ||
-         g_strcmp0 (method, "subscriptions/listen") == 0 ||
-         north_mcp_tasks_method_is_task (method);
+  /* Asked of every request: told by the first letter, mostly. */
+  switch (method != NULL ? method[0] : '\0')
+    {
+    case 's':
+      return strcmp (method, "server/discover") == 0 || strcmp (method, "subscriptions/listen") == 0;
+    case 't':
+      return north_mcp_tasks_method_is_task (method);
+    default:
+      return FALSE;
+    }
 }
 
 gboolean

@@ -314,8 +314,11 @@ north_mcp_tasks_stop (NorthMcpProtocolHost *host)
 gboolean
 north_mcp_tasks_method_is_task (const char *method)
 {
-  return g_strcmp0 (method, "tasks/get") == 0 || g_strcmp0 (method, "tasks/update") == 0 ||
-         g_strcmp0 (method, "tasks/cancel") == 0;
+  /* "tools/call" is told at its second letter. */
+  if (method == NULL || strncmp (method, "tasks/", 6) != 0)
+    return FALSE;
+  return strcmp (method + 6, "get") == 0 || strcmp (method + 6, "update") == 0 ||
+         strcmp (method + 6, "cancel") == 0;
 }
 
 void
