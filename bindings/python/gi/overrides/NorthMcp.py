@@ -2278,9 +2278,7 @@ class Request:
         self.path = path
         self.user = user
         self.url = message.get_uri().to_string()
-        headers = _Headers()
-        message.get_request_headers().foreach(lambda name, value: headers._add(name, value))
-        self.headers = headers
+        self.headers = _Headers._of(message.get_request_headers())
         self.query_params = dict(urllib.parse.parse_qsl(message.get_uri().get_query() or "",
                                                         keep_blank_values=True))
         body = message.get_request_body().flatten() if message.get_request_body() else None
@@ -2296,9 +2294,18 @@ class Request:
 class _Headers(dict):
     """Header name (lower case) -> value; repeated headers are joined."""
 
-    def _add(self, name, value):
-        name = name.lower()
-        self[name] = "%s, %s" % (self[name], value) if name in self else value
+    @classmethod
+    def _of(cls, soup_headers):
+        """The headers of @soup_headers (a Soup.MessageHeaders). The values
+        of a repeated field are gathered and joined once: joined as they
+        came, a head of thousands of one field copied its value again for
+        each."""
+        values = {}
+        soup_headers.foreach(lambda name, value: values.setdefault(name.lower(), []).append(value))
+        headers = cls()
+        for name, given in values.items():
+            headers[name] = ", ".join(given)
+        return headers
 
     def __getitem__(self, name):
         return super().__getitem__(name.lower())
