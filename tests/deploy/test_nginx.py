@@ -229,6 +229,89 @@ def test_resumption_with_last_event_id(sticky):
         conn.close()
 
 
+class HeaderRecorder:
+    """An HTTP server on loopback in the place of a replica, which answers
+    every GET with 200 and keeps the headers of each request by path, as
+    they reached it through nginx (a replica shows none of them)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        received = self.received = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                received[self.path] = {name.lower(): value for name, value in self.headers.items()}
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.mark.parametrize("site", ["north-mcp-round-robin.conf", "north-mcp-sticky.conf"])
+def test_health_gets_the_headers_of_the_mcp_endpoints(tmp_path, site):
+    """/health reaches the replica with the Host (name), X-Forwarded-For
+    and X-Forwarded-Proto that nginx sets on the MCP endpoints: the client's
+    X-Forwarded-For with the address nginx took the request from appended,
+    which a replica that trusts nginx reads from the right. Before, /health
+    passed the client's own X-Forwarded-For unchanged, the address it
+    claimed standing where nginx's should be, and the upstream group's
+    name as Host."""
+    recorder = HeaderRecorder()
+    try:
+        with Nginx(site, [recorder.port], str(tmp_path)) as nginx:
+            for path in ("/health", "/mcp"):
+                conn, _ = deployfix.connect(nginx.url)
+                conn.request("GET", path, headers={"Host": "mcp.example.com",
+                                                   "X-Forwarded-For": "198.51.100.7",
+                                                   "X-Forwarded-Proto": "https"})
+                response = conn.getresponse()
+                assert response.status == 200 and response.read() == b"OK"
+                conn.close()
+    finally:
+        recorder.close()
+    fields = ("host", "x-forwarded-for", "x-forwarded-proto", "connection")
+    health = {name: recorder.received["/health"].get(name) for name in fields}
+    mcp = {name: recorder.received["/mcp"].get(name) for name in fields}
+    assert mcp == {"host": "mcp.example.com", "x-forwarded-for": "198.51.100.7, 127.0.0.1",
+                   "x-forwarded-proto": "http", "connection": None}, mcp
+    assert health == mcp, health
+
+
+@pytest.mark.parametrize("site", ["north-mcp-round-robin.conf", "north-mcp-sticky.conf"])
+def test_health_answers_an_http10_probe_without_host(tmp_path, site):
+    """A health probe in HTTP/1.0 that sends no Host is answered: nginx
+    sends the replica a Host of its own (server_name), where the client's
+    (none) would have the replica refuse the HTTP/1.1 request (400)."""
+    import socket
+
+    with Replicas(1, "--stateless") as replicas, \
+         Nginx(site, replicas.ports, str(tmp_path)) as nginx:
+        with socket.create_connection(("127.0.0.1", nginx.port), timeout=60) as s:
+            s.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+            answer = b""
+            while chunk := s.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"\r\n\r\nOK"), answer
+    assert replicas.exit_codes == [0], replicas.stderr()
+
+
 def tcp_states(port):
     """States (hex, as in /proc/net/tcp) of the IPv4 loopback connections
     with PORT at either end, listening sockets excluded."""
