@@ -47,11 +47,11 @@ void                  north_mcp_http_listener_stop         (NorthMcpHttpListener
  * response: FALSE when more than the server's max-unsent-bytes of what
  * the response body of @msg held before is still unsent (the client does
  * not keep up), in which case its connection is being closed (soon, from
- * the main loop; @msg then emits `disconnected`). A chunked body (see
+ * the main loop; @msg then emits `disconnected`). A tracked body (see
  * north_mcp_http_listener_track_stream()) is ended whole first: the rest
- * of the chunk under way (so of its event), then the last chunk; what
- * was appended after is dropped. TRUE for messages of connections not
- * accepted by a listener. */
+ * of the chunk under way (so of its event), then, if chunked, the last
+ * chunk; what was appended after is dropped. TRUE for messages of
+ * connections not accepted by a listener. */
 gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage    *msg,
                                                             gsize                 appended);
 
@@ -70,8 +70,9 @@ void                  north_mcp_http_listener_allow_steal  (SoupServerMessage   
  * finishes. */
 void                  north_mcp_http_listener_watch_hangup (SoupServerMessage    *msg);
 /* For a message whose response is a long stream, before its head is
- * written: its chunked body is followed on the wire, so that a cut for
- * unsent output can end it whole (north_mcp_http_listener_check_unsent()). */
+ * written: its body, chunked or ending with the connection (HTTP/1.0),
+ * is followed on the wire, so that a cut for unsent output can end it
+ * whole (north_mcp_http_listener_check_unsent()). */
 void                  north_mcp_http_listener_track_stream (SoupServerMessage    *msg);
 
 /* Counts @bytes more of @msg's request body among the bodies held by all

@@ -992,13 +992,15 @@ void
 north_mcp_http_listener_track_stream (SoupServerMessage *msg)
 {
   NorthMcpHttpListenerClient *client;
+  SoupEncoding encoding;
 
   g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
 
   client = north_mcp_http_listener_client_of (NULL, msg);
+  encoding = soup_message_headers_get_encoding (soup_server_message_get_response_headers (msg));
   if (client != NULL && client->output != NULL && client->msg == msg &&
-      soup_message_headers_get_encoding (soup_server_message_get_response_headers (msg)) == SOUP_ENCODING_CHUNKED)
-    north_mcp_interim_output_stream_track_body (client->output);
+      (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF))
+    north_mcp_interim_output_stream_track_body (client->output, encoding == SOUP_ENCODING_CHUNKED);
 }
 
 static void

@@ -30,12 +30,16 @@ void           north_mcp_interim_output_stream_drop_interim    (NorthMcpInterimO
  * connections accepted without such a stream. */
 void           north_mcp_interim_output_stream_drop_interim_of (SoupServerMessage           *msg);
 
-/* From the next response head written, follows its chunked body: where
- * the bytes written stand in its framing. */
-void           north_mcp_interim_output_stream_track_body      (NorthMcpInterimOutputStream *self);
+/* From the next response head written, follows its body, @chunked or
+ * ending with the connection (HTTP/1.0): where the bytes written stand in
+ * its framing. */
+void           north_mcp_interim_output_stream_track_body      (NorthMcpInterimOutputStream *self,
+                                                                gboolean                     chunked);
 /* What ends the tracked body whole where its bytes stand: the rest of the
  * chunk under way (its size line, its data, read from @body, the
- * response's, which still holds it), its CRLF and the last chunk. NULL
+ * response's, which still holds it), its CRLF and the last chunk; of a
+ * body that ends with the connection, the rest of the chunk under way
+ * (the connection's close then ends it). NULL
  * when there is nothing to end (not tracked, or ended already) or it
  * cannot be ended so (its head not written whole, or not chunked as
  * libsoup writes it). */

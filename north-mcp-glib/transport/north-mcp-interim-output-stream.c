@@ -36,6 +36,7 @@ typedef enum {
   BODY_DATA,      /* a chunk's data */
   BODY_DATA_END,  /* the CRLF after it */
   BODY_LAST,      /* the CRLF after the last chunk's size line */
+  BODY_EOF,       /* data of a body that ends with the connection */
 } BodyState;
 
 struct _NorthMcpInterimOutputStream
@@ -50,6 +51,7 @@ struct _NorthMcpInterimOutputStream
   guint                  matched;  /* of the "\r\n\r\n" that ends a head */
 
   BodyState              body_state;
+  gboolean               chunked;       /* else it ends with the connection */
   guint                  body_matched;  /* of the head's end, or of a CRLF */
   guint                  line_length;   /* of the size line, so far */
   guint64                chunk_left;    /* of the size, or of the data */
@@ -140,8 +142,12 @@ track_body (NorthMcpInterimOutputStream *self,
         {
         case BODY_HEAD:
           if (match_head_end (&self->body_matched, c))
-            self->body_state = BODY_SIZE;
+            self->body_state = self->chunked ? BODY_SIZE : BODY_EOF;
           i++;
+          break;
+        case BODY_EOF:
+          self->data_written += count - i;
+          i = count;
           break;
         case BODY_SIZE:
           self->line_length++;
@@ -315,11 +321,13 @@ north_mcp_interim_output_stream_drop_interim_of (SoupServerMessage *msg)
 }
 
 void
-north_mcp_interim_output_stream_track_body (NorthMcpInterimOutputStream *self)
+north_mcp_interim_output_stream_track_body (NorthMcpInterimOutputStream *self,
+                                            gboolean                     chunked)
 {
   g_return_if_fail (NORTH_MCP_IS_INTERIM_OUTPUT_STREAM (self));
 
   self->body_state = BODY_HEAD;
+  self->chunked = chunked;
   self->body_matched = 0;
   self->line_length = 0;
   self->chunk_left = 0;
@@ -374,6 +382,10 @@ north_mcp_interim_output_stream_end_body (NorthMcpInterimOutputStream *self,
       g_byte_array_append (end, (const guint8 *) last_chunk + (size > 0 ? 0 : 2),
                            sizeof last_chunk - 1 - (size > 0 ? 0 : 2));
       return g_byte_array_free_to_bytes (g_steal_pointer (&end));
+    case BODY_EOF:
+      /* The rest of the chunk under way (an event: the SSE writers append
+       * one per chunk); the close that follows ends the body. */
+      return soup_message_body_get_chunk (body, self->data_written);
     case BODY_DATA_END:
       return g_bytes_new (last_chunk + self->body_matched, sizeof last_chunk - 1 - self->body_matched);
     case BODY_LAST:

@@ -330,3 +330,31 @@ def test_http10_expect_continue_is_ignored(flood):
     final = raw[raw.index(b"\r\n\r\n") + 4:]
     assert final.startswith(b"HTTP/1.1 200 ") and b'"id":11' in final, raw[:500]
     assert server.health()
+
+
+def test_http10_stream_cut_for_unsent_output_ends_with_whole_events(flood):
+    """A 1.0 client that stops reading an SSE answer loses its connection
+    past max-unsent-bytes. Its body has no chunks and ends with the
+    connection, so the close is its end: the event under way is written
+    whole first. Before, the close came wherever libsoup's writes stood,
+    and the client's last event was cut in the middle."""
+    count, size = 4000, 16384
+    server = flood("--max-unsent-bytes", "262144", "--debug")
+    headers = {**MCP_HEADERS, "Mcp-Session-Id": open_session(server.port)}
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(60)
+    try:
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(request_bytes("POST", "/mcp", flood_call(9, count, size), headers))
+        assert wait_until(lambda: "client stopped reading" in server.stderr(), timeout=300), \
+            server.stderr()[-2000:]
+        raw = read_to_end(sock, bytearray())
+    finally:
+        sock.close()
+    status, headers, body = split_answer(raw)
+    assert body.endswith(b"\n\n"), f"cut after {len(body)} bytes: {body[-80:]!r}"
+    messages = assert_http10_stream(raw)
+    assert len(messages) > 1 and all(m.get("method") == "notifications/progress" for m in messages)
+    assert len(body) < count * size // 8
+    assert server.health()

@@ -165,7 +165,7 @@ test_ends_cut_body_whole (Fixture       *f,
       GMemoryOutputStream *out = G_MEMORY_OUTPUT_STREAM (memory);
       gsize complete = cut;
 
-      north_mcp_interim_output_stream_track_body (NORTH_MCP_INTERIM_OUTPUT_STREAM (stream));
+      north_mcp_interim_output_stream_track_body (NORTH_MCP_INTERIM_OUTPUT_STREAM (stream), TRUE);
       /* In pieces of 3 bytes, as partial writes come. */
       for (gsize done = 0; done < cut; done += MIN (3, cut - done))
         g_assert_cmpint (g_output_stream_write (stream, wire->str + done, MIN (3, cut - done), NULL, NULL), ==,
@@ -194,6 +194,51 @@ test_ends_cut_body_whole (Fixture       *f,
   soup_message_body_unref (body);
 }
 
+#define EOF_HEAD "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n"
+
+/* A body that ends with the connection (HTTP/1.0): wherever the writes
+ * stop, the end given is the rest of the event under way (the next one
+ * whole, between two), nothing once all is written; in the head, none. */
+static void
+test_ends_cut_eof_body_whole (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GString) wire = g_string_new (EOF_HEAD);
+  SoupMessageBody *body = soup_message_body_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    {
+      g_string_append (wire, events[i]);
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, events[i], strlen (events[i]));
+    }
+
+  for (gsize cut = 0; cut <= wire->len; cut++)
+    {
+      g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+      g_autoptr(GOutputStream) stream = north_mcp_interim_output_stream_new (memory, NULL);
+      g_autoptr(GBytes) end = NULL;
+      gsize complete = strlen (EOF_HEAD);
+
+      north_mcp_interim_output_stream_track_body (NORTH_MCP_INTERIM_OUTPUT_STREAM (stream), FALSE);
+      for (gsize done = 0; done < cut; done += MIN (3, cut - done))
+        g_assert_cmpint (g_output_stream_write (stream, wire->str + done, MIN (3, cut - done), NULL, NULL), ==,
+                         MIN (3, cut - done));
+      end = north_mcp_interim_output_stream_end_body (NORTH_MCP_INTERIM_OUTPUT_STREAM (stream), body);
+      if (cut < strlen (EOF_HEAD) || cut == wire->len)
+        {
+          g_assert_null (end);
+          continue;
+        }
+      for (guint i = 0; complete <= cut; i++)
+        complete += strlen (events[i]);
+      g_assert_nonnull (end);
+      g_assert_cmpmem (g_bytes_get_data (end, NULL), g_bytes_get_size (end),
+                       wire->str + cut, complete - cut);
+    }
+
+  soup_message_body_unref (body);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -208,6 +253,7 @@ main (int   argc,
   ADD ("/interim-output-stream/drops-rest-of-interim-head", test_drops_rest_of_interim_head);
   ADD ("/interim-output-stream/final-head-is-sent", test_final_head_is_sent);
   ADD ("/interim-output-stream/ends-cut-body-whole", test_ends_cut_body_whole);
+  ADD ("/interim-output-stream/ends-cut-eof-body-whole", test_ends_cut_eof_body_whole);
 
 #undef ADD
 
