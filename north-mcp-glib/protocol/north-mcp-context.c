@@ -590,7 +590,9 @@ north_mcp_context_get_session (NorthMcpContext *self)
  * identity is the `tools/call`'s, with the credentials (connector and ID
  * tokens) of the request that started the round: a later round gets
  * those of the `tasks/update` that brought its answers to this server,
- * which may be fresher than the `tools/call`'s.
+ * which may be fresher than the `tools/call`'s. Credentials that name no
+ * one (an ID token with neither `sub` nor `email`, and no e-mail sent
+ * alongside) are no identity: their rounds keep the `tools/call`'s.
  *
  * Returns: (transfer none) (nullable): the user, or %NULL when the request
  *   carried no North credentials (and always over stdio)

@@ -683,12 +683,15 @@ runner_start_round (Runner            *runner,
   NorthMcpContext *context;
 
   /* The identity stays the tools/call's (the owner's, whom alone the
-   * answers come from); its credentials are those last verified. */
+   * answers come from); its credentials are those last verified. Not
+   * for the anonymous owner: credentials that name no one are anyone's,
+   * and another caller's would make the round act on their account. */
   if (origin->user != NULL && origin->user != runner->user)
     {
       g_autofree char *owner = north_mcp_tasks_owner_of (origin->user);
+      g_autofree char *anonymous = north_mcp_tasks_owner_of (NULL);
 
-      if (g_str_equal (owner, runner->owner))
+      if (g_str_equal (owner, runner->owner) && !g_str_equal (owner, anonymous))
         g_set_object (&runner->user, origin->user);
     }
   request.user = runner->user;

@@ -301,7 +301,8 @@ round_sees (NorthMcpContext *context)
                                                                             "iat", 0));
   return g_strdup_printf ("%s/%s/%s%s", tenant != NULL ? tenant : "-",
                           current_tenant != NULL ? current_tenant : "-",
-                          user != NULL ? north_mcp_user_get_email (user) : "-",
+                          user != NULL && north_mcp_user_get_email (user) != NULL ? north_mcp_user_get_email (user)
+                                                                                  : "-",
                           credentials != NULL ? credentials : "");
 }
 
@@ -466,17 +467,25 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->url, g_free);
 }
 
-/* An ID token for ada (not signed: the server trusts no issuer, so it
- * only reads it), issued at @iat. */
+/* An ID token of @claims (not signed: the server trusts no issuer, so
+ * it only reads it). */
 static char *
-ada_id_token (int iat)
+id_token (const char *claims)
 {
   g_autofree char *header = test_http_base64url ("{\"alg\":\"RS256\",\"kid\":\"k\"}");
-  g_autofree char *claims = g_strdup_printf ("{\"iss\":\"https://idp.example\",\"sub\":\"ada\","
-                                             "\"email\":\"ada@example.com\",\"iat\":%d}", iat);
   g_autofree char *payload = test_http_base64url (claims);
 
   return g_strdup_printf ("%s.%s.c2ln", header, payload);
+}
+
+/* An ID token for ada, issued at @iat. */
+static char *
+ada_id_token (int iat)
+{
+  g_autofree char *claims = g_strdup_printf ("{\"iss\":\"https://idp.example\",\"sub\":\"ada\","
+                                             "\"email\":\"ada@example.com\",\"iat\":%d}", iat);
+
+  return id_token (claims);
 }
 
 /* One stateless request; @name is the Mcp-Name header (or NULL), @params
@@ -1785,6 +1794,32 @@ test_rounds_use_fresh_credentials (Fixture *f, gconstpointer data)
   updating_teardown (f, updating, data);
 }
 
+/* Credentials that name no one (an ID token without `sub` or `email`)
+ * are no identity: two callers with such credentials are anonymous
+ * alike, so either reaches the other's task (given its id), but a round
+ * keeps the credentials of the tools/call, not those of another caller's
+ * tasks/update. The round of bob's task ran with carol's connector token,
+ * acting on her account with what bob asked for. */
+static void
+test_rounds_keep_credentials_without_identity (Fixture *f, gconstpointer data)
+{
+  g_autofree char *bob_token = id_token ("{\"iss\":\"https://idp.example\",\"name\":\"bob\",\"iat\":1000}");
+  g_autofree char *carol_token = id_token ("{\"iss\":\"https://idp.example\",\"name\":\"carol\",\"iat\":2000}");
+  g_autofree char *task_id = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *text = NULL;
+
+  f->connectors = "{\"github\":\"gho-bob\"}";
+  f->id_token = bob_token;
+  task_id = ask_sees_start (f, f, &first);
+  g_assert_cmpstr (first, ==, "-/-/- github=gho-bob iat=1000");
+
+  f->connectors = "{\"github\":\"gho-carol\"}";
+  f->id_token = carol_token;
+  text = ask_sees_answer (f, f, task_id);
+  g_assert_cmpstr (text, ==, "-/-/- github=gho-bob iat=1000 -/-/- github=gho-bob iat=1000");
+}
+
 /* A task's result may nest as deep as a channel reads a handler's result
  * back (NORTH_MCP_TASK_MAX_RESULT_DEPTH, 1,024 levels), with objects of
  * any number of members, in memory and in Redis alike (@data: NULL or
@@ -2371,6 +2406,8 @@ main (int argc, char **argv)
               test_rounds_use_fresh_credentials, fixture_teardown);
   g_test_add ("/tasks-http/rounds-use-fresh-credentials-relayed", Fixture, "relayed", fixture_setup,
               test_rounds_use_fresh_credentials, fixture_teardown);
+  g_test_add ("/tasks-http/rounds-keep-credentials-without-identity", Fixture, NULL, fixture_setup,
+              test_rounds_keep_credentials_without_identity, fixture_teardown);
   g_test_add ("/tasks-http/update-renews-ttl", Fixture, NULL, fixture_setup, test_update_renews_ttl,
               fixture_teardown);
   g_test_add ("/tasks-http/update-keeps-working-handler", Fixture, NULL, fixture_setup,
