@@ -43,7 +43,8 @@ typedef enum
 {
   OPT_TRANSPORT, OPT_HOST, OPT_PORT, OPT_STATELESS, OPT_STATEFUL, OPT_DEBUG,
   OPT_SERVER_SECRET, OPT_SERVER_SECRET_FILE, OPT_TRUSTED_ISSUER, OPT_REQUIRE_AUTH,
-  OPT_AUDIENCE, OPT_WORKERS, OPT_IDLE_TIMEOUT, OPT_MAX_UNSENT_BYTES, OPT_MAX_HELD_BODY_BYTES, OPT_MAX_CONNECTIONS, OPT_MAX_SESSIONS,
+  OPT_AUDIENCE, OPT_WORKERS, OPT_IDLE_TIMEOUT, OPT_MAX_UNSENT_BYTES, OPT_MAX_HELD_BODY_BYTES, OPT_MAX_REQUESTS_IN_PROGRESS,
+  OPT_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT, OPT_MAX_CONNECTIONS, OPT_MAX_SESSIONS,
   OPT_MAX_SESSIONS_PER_IDENTITY, OPT_MAX_SUBSCRIPTION_BYTES, OPT_TASK_TTL,
   OPT_ALLOWED_ORIGIN, OPT_ALLOWED_HOST, OPT_NO_HEALTH_CHECK, OPT_NO_DEBUG, OPT_PATH,
   OPT_SESSION_TIMEOUT, OPT_SHUTDOWN_TIMEOUT, OPT_STATE_STORE, OPT_FORWARDED_ALLOW_IPS,
@@ -84,6 +85,8 @@ static const OptionSpec option_specs[N_OPTIONS] = {
   [OPT_IDLE_TIMEOUT] = { "idle-timeout", 0, G_OPTION_ARG_INT64, SERVER ("idle-timeout"), "Close connections idle (or not reading) this long (default 60; 0: never)", "SECONDS" },
   [OPT_MAX_UNSENT_BYTES] = { "max-unsent-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-unsent-bytes"), "Close a connection whose client leaves this much of a stream unread (default 4 MiB)", "BYTES" },
   [OPT_MAX_HELD_BODY_BYTES] = { "max-held-body-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-held-body-bytes"), "Answer 503 to requests past this many bytes of bodies (and store replays) held at once, all connections together (default 64 MiB)", "BYTES" },
+  [OPT_MAX_REQUESTS_IN_PROGRESS] = { "max-requests-in-progress", 0, G_OPTION_ARG_INT64, SERVER ("max-requests-in-progress"), "Answer 503 to HTTP requests past this many in progress (or being received) at once, all clients together; 0 for no limit (default 4096)", "N" },
+  [OPT_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT] = { "max-requests-in-progress-per-client", 0, G_OPTION_ARG_INT64, SERVER ("max-requests-in-progress-per-client"), "Answer 503 to HTTP requests not authenticated by their headers past this many in progress at once from one client address; 0 for no limit (default 256)", "N" },
   [OPT_MAX_CONNECTIONS] = { "max-connections", 0, G_OPTION_ARG_INT64, SERVER ("max-connections"), "HTTP connections open at once; more wait in the listen backlog; 0 for no limit (default 10000)", "N" },
   [OPT_MAX_SESSIONS] = { "max-sessions", 0, G_OPTION_ARG_INT64, SERVER ("max-sessions"), "Live HTTP sessions allowed at once; 0 for no limit (default 10000)", "N" },
   [OPT_MAX_SUBSCRIPTION_BYTES] = { "max-subscription-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-subscription-bytes"), "Answer -32603 to subscriptions/listen and resources/subscribe past this many bytes kept by listen streams and subscriptions, all sessions together (one client a quarter of it); 0 for no limit (default 128 MiB)", "BYTES" },

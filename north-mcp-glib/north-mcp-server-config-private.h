@@ -21,6 +21,10 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
 #define NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES (64 * 1024 * 1024)
 #define NORTH_MCP_DEFAULT_MAX_CONNECTIONS 10000
+/* Requests in progress at once, and of one client address: as many as
+ * tasks may run (NORTH_MCP_TASK_MAX_TOTAL, _PER_OWNER). */
+#define NORTH_MCP_DEFAULT_MAX_REQUESTS 4096
+#define NORTH_MCP_DEFAULT_MAX_REQUESTS_PER_CLIENT 256
 #define NORTH_MCP_DEFAULT_PAGE_SIZE 100
 #define NORTH_MCP_DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define NORTH_MCP_DEFAULT_SESSION_TIMEOUT_S (30 * 60)
@@ -46,6 +50,8 @@ typedef struct
   guint     idle_timeout;      /* seconds */
   guint64   max_unsent_bytes;
   guint64   max_held_body_bytes;
+  guint     max_requests;      /* in progress at once */
+  guint     max_requests_per_client;
   guint     max_connections;   /* 0: no limit */
   guint     workers;
   guint     page_size;
@@ -86,6 +92,8 @@ typedef enum
   PROP_IDLE_TIMEOUT,
   PROP_MAX_UNSENT_BYTES,
   PROP_MAX_HELD_BODY_BYTES,
+  PROP_MAX_REQUESTS_IN_PROGRESS,
+  PROP_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT,
   PROP_MAX_CONNECTIONS,
   PROP_ALLOWED_ORIGINS,
   PROP_ALLOWED_HOSTS,

@@ -160,6 +160,8 @@ get_settings (NorthMcpTransportHost     *host,
   settings->max_body_size = config->max_body_size;
   settings->max_unsent_bytes = config->max_unsent_bytes;
   settings->max_held_body_bytes = config->max_held_body_bytes;
+  settings->max_requests = config->max_requests;
+  settings->max_requests_per_client = config->max_requests_per_client;
   settings->max_connections = config->max_connections;
   settings->idle_timeout = config->idle_timeout;
   settings->workers = config->workers;

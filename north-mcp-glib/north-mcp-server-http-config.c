@@ -668,6 +668,92 @@ north_mcp_server_set_max_held_body_bytes (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_max_requests_in_progress:
+ * @self: a server
+ *
+ * Gets how many HTTP requests the server has in progress at once; see
+ * [property@NorthMcp.Server:max-requests-in-progress].
+ *
+ * Returns: the number of requests; `0`: no limit
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_max_requests_in_progress (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return CONFIG (self)->max_requests;
+}
+
+/**
+ * north_mcp_server_set_max_requests_in_progress:
+ * @self: a server
+ * @max_requests: the number of requests; `0` for no limit
+ *
+ * Sets how many HTTP requests, all clients together, the server has in
+ * progress at once (see [property@NorthMcp.Server:max-requests-in-progress]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_requests_in_progress (NorthMcpServer *self,
+                                               guint           max_requests)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (CONFIG (self)->max_requests == max_requests)
+    return;
+
+  CONFIG (self)->max_requests = max_requests;
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_MAX_REQUESTS_IN_PROGRESS]);
+}
+
+/**
+ * north_mcp_server_get_max_requests_in_progress_per_client:
+ * @self: a server
+ *
+ * Gets how many HTTP requests one client address may have in progress at
+ * once; see [property@NorthMcp.Server:max-requests-in-progress-per-client].
+ *
+ * Returns: the number of requests; `0`: no limit
+ *
+ * Since: 0.2
+ */
+guint
+north_mcp_server_get_max_requests_in_progress_per_client (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return CONFIG (self)->max_requests_per_client;
+}
+
+/**
+ * north_mcp_server_set_max_requests_in_progress_per_client:
+ * @self: a server
+ * @max_requests: the number of requests; `0` for no limit
+ *
+ * Sets how many HTTP requests not authenticated by their headers one
+ * client address may have in progress at once (see
+ * [property@NorthMcp.Server:max-requests-in-progress-per-client]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_requests_in_progress_per_client (NorthMcpServer *self,
+                                                          guint           max_requests)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (CONFIG (self)->max_requests_per_client == max_requests)
+    return;
+
+  CONFIG (self)->max_requests_per_client = max_requests;
+  g_object_notify_by_pspec (G_OBJECT (self),
+                            north_mcp_server_properties[PROP_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT]);
+}
+
+/**
  * north_mcp_server_get_max_connections:
  * @self: a server
  *

@@ -66,6 +66,12 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_MAX_HELD_BODY_BYTES:
       g_value_set_uint64 (value, CONFIG (self)->max_held_body_bytes);
       break;
+    case PROP_MAX_REQUESTS_IN_PROGRESS:
+      g_value_set_uint (value, CONFIG (self)->max_requests);
+      break;
+    case PROP_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT:
+      g_value_set_uint (value, CONFIG (self)->max_requests_per_client);
+      break;
 
     case PROP_MAX_CONNECTIONS:
       g_value_set_uint (value, CONFIG (self)->max_connections);
@@ -169,6 +175,12 @@ north_mcp_server_set_property (GObject      *object,
 
     case PROP_MAX_HELD_BODY_BYTES:
       north_mcp_server_set_max_held_body_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_MAX_REQUESTS_IN_PROGRESS:
+      north_mcp_server_set_max_requests_in_progress (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT:
+      north_mcp_server_set_max_requests_in_progress_per_client (self, g_value_get_uint (value));
       break;
 
     case PROP_MAX_CONNECTIONS:
@@ -614,6 +626,68 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
   north_mcp_server_properties[PROP_MAX_HELD_BODY_BYTES] =
     g_param_spec_uint64 ("max-held-body-bytes", NULL, NULL, 1024, G_MAXUINT64,
                          NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES, rw);
+
+  /**
+   * NorthMcpServer:max-requests-in-progress:
+   *
+   * How many HTTP requests the server has in progress at once, all
+   * clients together; `0` for no limit. A request counts from its headers
+   * (while its body arrives) for as long as its body counts among those
+   * held ([property@NorthMcp.Server:max-held-body-bytes]): until it is
+   * answered, and beyond while a request parsed from it is still in
+   * progress (a legacy `POST /messages/`, answered `202` at once; a
+   * request whose client hung up on a stream it may resume; a cancelled
+   * request, until its handler returns). A batch (2025-03-26) counts
+   * once; custom routes' requests count too. A request past the bound is
+   * answered `503 Service Unavailable` with `Retry-After`, unread, and
+   * its connection closed; requests already in progress go on.
+   *
+   * The bytes of the bodies held bound their memory, but not their
+   * number: a call of 300 bytes whose handler never returns costs the
+   * server some 2.7 KiB (its context, channel and request), more with a
+   * timer, a span or a thread of its own, and at the byte bound's default
+   * the server would run over 100,000 of them. The default, 4,096, as
+   * many as tasks may run at once, is far more than a process answers
+   * concurrently in normal use, and bounds what handlers that hang
+   * (waiting for something that never comes) can take.
+   *
+   * Requests without a body (a `GET` stream, the health check) and
+   * sessions' listen streams do not count (see
+   * [property@NorthMcp.Server:max-sessions] and
+   * [property@NorthMcp.Server:max-subscription-bytes]); tasks have bounds
+   * of their own. Over stdio, whose one client is the process that
+   * started the server, only the bytes are bounded.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_REQUESTS_IN_PROGRESS] =
+    g_param_spec_uint ("max-requests-in-progress", NULL, NULL, 0, G_MAXUINT,
+                       NORTH_MCP_DEFAULT_MAX_REQUESTS, rw);
+
+  /**
+   * NorthMcpServer:max-requests-in-progress-per-client:
+   *
+   * How many of the HTTP requests in progress
+   * ([property@NorthMcp.Server:max-requests-in-progress]) one client IP
+   * address may have at once when they are not authenticated by their
+   * headers (every request of an open server, custom routes); `0` for no
+   * limit. Client addresses are keyed as for the share of
+   * [property@NorthMcp.Server:max-held-body-bytes]: an IPv6 address as
+   * its /64, and behind a trusted proxy the address it names (see
+   * [property@NorthMcp.Server:forwarded-allow-ips]). Authenticated
+   * requests count in no address's share, only in the total. Past it a
+   * request is answered `503 Service Unavailable` with `Retry-After`,
+   * unread, and other clients are still served.
+   *
+   * The default, 256, as many tasks as one owner may have, leaves room
+   * for many users behind one NAT, while sixteen addresses are needed to
+   * fill the server.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT] =
+    g_param_spec_uint ("max-requests-in-progress-per-client", NULL, NULL, 0, G_MAXUINT,
+                       NORTH_MCP_DEFAULT_MAX_REQUESTS_PER_CLIENT, rw);
 
   /**
    * NorthMcpServer:max-connections:

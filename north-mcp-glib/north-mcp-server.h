@@ -143,6 +143,16 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_held_body_bytes (NorthMcpServer      *self,
                                                                  guint64              max_held_body_bytes);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_max_requests_in_progress (NorthMcpServer *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_requests_in_progress (NorthMcpServer *self,
+                                                                      guint           max_requests);
+NORTH_MCP_AVAILABLE_IN_ALL
+guint                  north_mcp_server_get_max_requests_in_progress_per_client (NorthMcpServer *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_requests_in_progress_per_client (NorthMcpServer *self,
+                                                                                 guint           max_requests);
+NORTH_MCP_AVAILABLE_IN_ALL
 guint                  north_mcp_server_get_max_connections   (NorthMcpServer        *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_connections   (NorthMcpServer        *self,

@@ -46,6 +46,10 @@ typedef struct {
   guint64             max_unsent_bytes;  /* of one HTTP connection's output */
   guint64             max_held_body_bytes; /* of all HTTP request bodies (and store replays) held;
                                           * 0: no bound */
+  guint               max_requests;      /* HTTP requests in progress (bodies held) at once;
+                                          * 0: no bound */
+  guint               max_requests_per_client; /* of those, of one client address
+                                          * (not authenticated by headers); 0: no bound */
   guint               idle_timeout;      /* seconds; 0: none */
   guint               max_connections;   /* HTTP, open at once; 0: no limit */
   guint               workers;           /* processes sharing the port */

@@ -71,6 +71,19 @@ peer_share (NorthMcpHttpTransport *self)
               (guint64) self->settings.max_body_size + NORTH_MCP_HTTP_MAX_HEADER_COST);
 }
 
+/* What the bodies held may add up to: max_held_body_bytes, and each a
+ * request in progress, max_requests of them (those not admitted by their
+ * headers, max_requests_per_client per client address, keyed as the
+ * bytes' shares). */
+static NorthMcpHttpHoldLimits
+hold_limits (NorthMcpHttpTransport *self)
+{
+  return (NorthMcpHttpHoldLimits) { .bytes = self->settings.max_held_body_bytes,
+                                    .share = peer_share (self),
+                                    .bodies = self->settings.max_requests,
+                                    .peer_bodies = self->settings.max_requests_per_client };
+}
+
 static void
 reject_busy (NorthMcpHttpTransport *self,
              SoupServerMessage     *msg,
@@ -80,7 +93,14 @@ reject_busy (NorthMcpHttpTransport *self,
   guint64 limit = self->settings.max_held_body_bytes;
   g_autofree char *text = NULL;
 
-  if (hold == NORTH_MCP_HTTP_HOLD_PEER_FULL)
+  if (hold == NORTH_MCP_HTTP_HOLD_PEER_TOO_MANY)
+    text = g_strdup_printf ("Server busy: %u requests in progress for one client "
+                            "(max-requests-in-progress-per-client); try again when some have ended",
+                            self->settings.max_requests_per_client);
+  else if (hold == NORTH_MCP_HTTP_HOLD_TOO_MANY)
+    text = g_strdup_printf ("Server busy: %u requests in progress (max-requests-in-progress); "
+                            "try again", self->settings.max_requests);
+  else if (hold == NORTH_MCP_HTTP_HOLD_PEER_FULL)
     text = g_strdup_printf ("Server busy: the request bodies it holds for one client would pass %" G_GUINT64_FORMAT
                             " bytes (its share of max-held-body-bytes); try again", peer_share (self));
   else
@@ -109,6 +129,7 @@ got_chunk_cb (SoupServerMessage *msg,
 {
   NorthMcpHttpTransport *self = user_data;
   BodyCount *count = g_object_get_data (G_OBJECT (msg), BODY_COUNT_KEY);
+  NorthMcpHttpHoldLimits limits;
   NorthMcpHttpHold hold;
   gsize limit;
 
@@ -117,6 +138,7 @@ got_chunk_cb (SoupServerMessage *msg,
 
   count->received += g_bytes_get_size (chunk);
   limit = self->settings.max_body_size;
+  limits = hold_limits (self);
   if (count->kept)
     north_mcp_http_body_count_piece (soup_server_message_get_request_body (msg), &count->pieces);
   if (count->received > limit)
@@ -126,8 +148,7 @@ got_chunk_cb (SoupServerMessage *msg,
     }
   else if (count->kept &&
            (hold = north_mcp_http_listener_hold_body (self->listener, msg, g_bytes_get_size (chunk),
-                                                      self->settings.max_held_body_bytes,
-                                                      peer_share (self), self->settings.trusted_proxies))
+                                                      &limits, self->settings.trusted_proxies))
            != NORTH_MCP_HTTP_HOLD_OK)
     {
       g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
@@ -188,6 +209,7 @@ hold_body (NorthMcpHttpTransport *self,
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  NorthMcpHttpHoldLimits limits = hold_limits (self);
   NorthMcpHttpHold hold;
   guint64 bytes;
 
@@ -197,8 +219,7 @@ hold_body (NorthMcpHttpTransport *self,
   bytes = header_block_size (self, msg);
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     bytes += (guint64) soup_message_headers_get_content_length (headers);
-  hold = north_mcp_http_listener_hold_body (self->listener, msg, bytes,
-                                            self->settings.max_held_body_bytes, peer_share (self),
+  hold = north_mcp_http_listener_hold_body (self->listener, msg, bytes, &limits,
                                             self->settings.trusted_proxies);
   if (hold != NORTH_MCP_HTTP_HOLD_OK)
     {

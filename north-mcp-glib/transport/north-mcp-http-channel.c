@@ -582,7 +582,8 @@ north_mcp_http_channel_finalize (GObject *object)
 
 /* A long-lived request (a listen stream) has been read: the raw body that
  * libsoup would keep until the stream ends goes now; among the bodies
- * held it counts what the request keeps. */
+ * held it counts what the request keeps, and among the requests in
+ * progress no more (max-subscription-bytes bounds listen streams). */
 static void
 north_mcp_http_channel_release_request (NorthMcpChannel *channel,
                                         guint64          kept)
@@ -592,7 +593,10 @@ north_mcp_http_channel_release_request (NorthMcpChannel *channel,
   if (self->message != NULL)
     soup_message_body_truncate (soup_server_message_get_request_body (self->message));
   if (self->held != NULL)
-    north_mcp_http_held_body_shrink (self->held, kept);
+    {
+      north_mcp_http_held_body_shrink (self->held, kept);
+      north_mcp_http_held_body_uncount (self->held);
+    }
 }
 
 /* The client's IP address, its port left out: each request of a

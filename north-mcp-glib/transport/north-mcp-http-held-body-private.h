@@ -32,7 +32,21 @@ typedef enum {
   NORTH_MCP_HTTP_HOLD_OK,
   NORTH_MCP_HTTP_HOLD_FULL,       /* the account would pass its limit */
   NORTH_MCP_HTTP_HOLD_PEER_FULL,  /* the peer would pass its share */
+  NORTH_MCP_HTTP_HOLD_TOO_MANY,   /* the account holds max_bodies bodies */
+  NORTH_MCP_HTTP_HOLD_PEER_TOO_MANY, /* the peer holds max_peer_bodies */
 } NorthMcpHttpHold;
+
+/* What an account may hold; 0: no bound. Each body held is a request in
+ * progress (or being received), whose handler may run for as long as it
+ * likes: besides their bytes, how many there are is bounded, since each
+ * costs the server far more than its bytes (a context, a channel, maybe a
+ * thread, a timer or a span: 2.7 KiB for a call of 300 bytes). */
+typedef struct {
+  guint64 bytes;            /* max-held-body-bytes */
+  guint64 share;            /* of those, what one peer's bodies may hold */
+  guint   bodies;           /* max-requests-in-progress */
+  guint   peer_bodies;      /* max-requests-in-progress-per-client */
+} NorthMcpHttpHoldLimits;
 
 NorthMcpHttpBodyAccount *north_mcp_http_body_account_new   (void);
 void                     north_mcp_http_body_account_unref (NorthMcpHttpBodyAccount *account);
@@ -41,16 +55,16 @@ NorthMcpHttpPeer        *north_mcp_http_body_account_peer  (NorthMcpHttpBodyAcco
                                                             const char              *address);
 void                     north_mcp_http_peer_unref         (NorthMcpHttpPeer        *peer);
 /* Counts @bytes more in *@held (made in @account on first use, for
- * @peer) unless the account would pass @limit (0: no limit), or the
- * bodies of *@held's peer (NULL: none; an authenticated request's body
- * counts in no peer's share) their @share (0: none): then nothing is
- * counted. */
-NorthMcpHttpHold         north_mcp_http_body_account_hold  (NorthMcpHttpBodyAccount *account,
-                                                            NorthMcpHttpHeldBody   **held,
-                                                            NorthMcpHttpPeer        *peer,
-                                                            guint64                  bytes,
-                                                            guint64                  limit,
-                                                            guint64                  share);
+ * @peer, when the account holds fewer than @limits->bodies bodies and
+ * @peer fewer than @limits->peer_bodies) unless the account would pass
+ * @limits->bytes, or the bodies of *@held's peer (NULL: none; an
+ * authenticated request's body counts in no peer's share) their
+ * @limits->share: then nothing is counted. */
+NorthMcpHttpHold         north_mcp_http_body_account_hold  (NorthMcpHttpBodyAccount      *account,
+                                                            NorthMcpHttpHeldBody        **held,
+                                                            NorthMcpHttpPeer             *peer,
+                                                            guint64                       bytes,
+                                                            const NorthMcpHttpHoldLimits *limits);
 
 NorthMcpHttpHeldBody    *north_mcp_http_held_body_ref      (NorthMcpHttpHeldBody    *held);
 /* Stops counting @held once its last reference goes. Any thread. */
@@ -60,6 +74,11 @@ void                     north_mcp_http_held_body_release  (NorthMcpHttpHeldBody
  * to it. */
 void                     north_mcp_http_held_body_shrink   (NorthMcpHttpHeldBody    *held,
                                                             guint64                  kept);
+/* @held's request is no longer in progress as far as their number goes
+ * (a listen stream: what it keeps counts in max-subscription-bytes): it
+ * stops counting among the bodies of its account and peer, its bytes do
+ * not. Once; any thread. */
+void                     north_mcp_http_held_body_uncount  (NorthMcpHttpHeldBody    *held);
 /* Counts @bytes more of @held, past the account's limit and its peer's
  * share if need be: what a request made (the answers of a JSON batch
  * waiting for its last one) cannot be refused, the requests that come

@@ -15,6 +15,7 @@ struct _NorthMcpHttpBodyAccount
 {
   guint       refs;
   guint64     held;
+  guint       bodies;  /* held bodies */
   GHashTable *peers;  /* address -> NorthMcpHttpPeer (unowned) */
 };
 
@@ -24,6 +25,7 @@ struct _NorthMcpHttpPeer
   NorthMcpHttpBodyAccount *account;
   char                    *address;
   guint64                  held;
+  guint                    bodies;   /* held bodies counting in its share */
 };
 
 /* The bytes one request body counts in an account: while libsoup has the
@@ -37,6 +39,7 @@ struct _NorthMcpHttpHeldBody
   NorthMcpHttpBodyAccount *account;
   guint64                  bytes;
   NorthMcpHttpPeer        *peer;     /* whose share it counts in, or NULL */
+  gboolean                 counted;  /* among the account's (and peer's) bodies */
 };
 
 static GMutex accounts_lock;
@@ -123,35 +126,59 @@ held_body_take_locked (NorthMcpHttpHeldBody *held,
     held->peer->held -= bytes;
 }
 
-NorthMcpHttpHold
-north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount  *account,
-                                  NorthMcpHttpHeldBody    **held,
-                                  NorthMcpHttpPeer         *peer,
-                                  guint64                   bytes,
-                                  guint64                   limit,
-                                  guint64                   share)
+/* With accounts_lock held: whether @bytes more fit, and one more body
+ * when @body is TRUE. */
+static NorthMcpHttpHold
+account_fits_locked (NorthMcpHttpBodyAccount      *account,
+                     NorthMcpHttpPeer             *peer,
+                     guint64                       bytes,
+                     gboolean                      body,
+                     const NorthMcpHttpHoldLimits *limits)
 {
+  guint64 limit = limits->bytes, share = limits->share;
+
+  if (body && limits->bodies != 0 && account->bodies >= limits->bodies)
+    return NORTH_MCP_HTTP_HOLD_TOO_MANY;
+  if (body && peer != NULL && limits->peer_bodies != 0 && peer->bodies >= limits->peer_bodies)
+    return NORTH_MCP_HTTP_HOLD_PEER_TOO_MANY;
+  if (limit != 0 && (account->held > limit || bytes > limit - account->held))
+    return NORTH_MCP_HTTP_HOLD_FULL;
+  if (peer != NULL && share != 0 && (peer->held > share || bytes > share - peer->held))
+    return NORTH_MCP_HTTP_HOLD_PEER_FULL;
+  return NORTH_MCP_HTTP_HOLD_OK;
+}
+
+NorthMcpHttpHold
+north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount      *account,
+                                  NorthMcpHttpHeldBody        **held,
+                                  NorthMcpHttpPeer             *peer,
+                                  guint64                       bytes,
+                                  const NorthMcpHttpHoldLimits *limits)
+{
+  NorthMcpHttpHold hold;
+
   g_mutex_lock (&accounts_lock);
   if (*held != NULL)
     peer = (*held)->peer;
-  if (limit != 0 && (account->held > limit || bytes > limit - account->held))
+  hold = account_fits_locked (account, peer, bytes, *held == NULL, limits);
+  if (hold != NORTH_MCP_HTTP_HOLD_OK)
     {
       g_mutex_unlock (&accounts_lock);
-      return NORTH_MCP_HTTP_HOLD_FULL;
-    }
-  if (peer != NULL && share != 0 && (peer->held > share || bytes > share - peer->held))
-    {
-      g_mutex_unlock (&accounts_lock);
-      return NORTH_MCP_HTTP_HOLD_PEER_FULL;
+      return hold;
     }
   if (*held == NULL)
     {
       *held = g_atomic_rc_box_new0 (NorthMcpHttpHeldBody);
       (*held)->account = account;
       (*held)->peer = peer;
+      (*held)->counted = TRUE;
       if (peer != NULL)
-        peer->refs++;
+        {
+          peer->refs++;
+          peer->bodies++;
+        }
       account->refs++;
+      account->bodies++;
     }
   if (peer != NULL)
     peer->held += bytes;
@@ -167,6 +194,28 @@ north_mcp_http_held_body_ref (NorthMcpHttpHeldBody *held)
   return g_atomic_rc_box_acquire (held);
 }
 
+/* With accounts_lock held. */
+static void
+uncount_locked (NorthMcpHttpHeldBody *held)
+{
+  if (!held->counted)
+    return;
+  held->counted = FALSE;
+  held->account->bodies--;
+  if (held->peer != NULL)
+    held->peer->bodies--;
+}
+
+void
+north_mcp_http_held_body_uncount (NorthMcpHttpHeldBody *held)
+{
+  g_return_if_fail (held != NULL);
+
+  g_mutex_lock (&accounts_lock);
+  uncount_locked (held);
+  g_mutex_unlock (&accounts_lock);
+}
+
 /* The last reference is gone: its bytes leave the account. */
 static void
 held_body_clear (gpointer data)
@@ -175,6 +224,7 @@ held_body_clear (gpointer data)
 
   g_mutex_lock (&accounts_lock);
   held_body_take_locked (held, held->bytes);
+  uncount_locked (held);
   if (held->peer != NULL)
     peer_unref_locked (held->peer);
   account_unref_locked (held->account);

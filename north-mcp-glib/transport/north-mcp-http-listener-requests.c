@@ -68,8 +68,7 @@ NorthMcpHttpHold
 north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
                                    SoupServerMessage    *msg,
                                    guint64               bytes,
-                                   guint64               limit,
-                                   guint64               share,
+                                   const NorthMcpHttpHoldLimits *limits,
                                    const NorthMcpTrustedProxies *trusted)
 {
   NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
@@ -77,10 +76,10 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
 
   if (client == NULL || client->listener == NULL)
     return NORTH_MCP_HTTP_HOLD_OK;
-  shared = share != 0 && !client->admitted;
+  shared = (limits->share != 0 || limits->peer_bodies != 0) && !client->admitted;
   return north_mcp_http_body_account_hold (client->listener->account, &client->body,
                                            shared ? share_of (client->listener, client, msg, trusted) : NULL,
-                                           bytes, limit, share);
+                                           bytes, limits);
 }
 
 gboolean

@@ -52,7 +52,10 @@ north_mcp_http_relay_channel_release_request (NorthMcpChannel *channel,
   NorthMcpHttpRelayChannel *self = NORTH_MCP_HTTP_RELAY_CHANNEL (channel);
 
   if (self->held != NULL)
-    north_mcp_http_held_body_shrink (self->held, kept);
+    {
+      north_mcp_http_held_body_shrink (self->held, kept);
+      north_mcp_http_held_body_uncount (self->held);
+    }
 }
 
 static void

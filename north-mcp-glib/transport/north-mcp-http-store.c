@@ -290,9 +290,11 @@ hold_replay (SoupServerMessage     *msg,
     return 0;
   /* In no client's share: the share bounds what clients send, a replay
    * is sent to its client as fast as it reads (the write timeout bounds
-   * that). */
-  if (north_mcp_http_listener_hold_body (NULL, msg, size - held, settings.max_held_body_bytes,
-                                         0, NULL) != NORTH_MCP_HTTP_HOLD_OK)
+   * that). It counts among the requests in progress but is not refused
+   * for their number: it runs no handler, and its bytes are bounded. */
+  if (north_mcp_http_listener_hold_body (NULL, msg, size - held,
+                                         &(NorthMcpHttpHoldLimits) { .bytes = settings.max_held_body_bytes },
+                                         NULL) != NORTH_MCP_HTTP_HOLD_OK)
     return 0;
   return size;
 }

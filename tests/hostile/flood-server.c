@@ -12,7 +12,9 @@
  * back what it reads until the client hangs up; then it closes the stream
  * (with ?drop, it only lets go of its reference). Its tool `match` takes
  * `names` whose schema has a pattern with nested quantifiers, as an
- * author may write it, and answers "matched N" (test_parsing.py).
+ * author may write it, and answers "matched N" (test_parsing.py). Its
+ * tool `hang` keeps its context and never answers, as a handler stuck on
+ * something that never comes (the bound on requests in progress).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -223,6 +225,18 @@ fail (NorthMcpTool    *tool,
   north_mcp_context_return_error_full (context, -32000, "failed", data);
 }
 
+/* The contexts of `hang`'s calls, let go of when the server has stopped. */
+static GPtrArray *hung;
+
+static void
+hang (NorthMcpTool    *tool,
+      NorthMcpContext *context,
+      JsonObject      *arguments,
+      gpointer         user_data)
+{
+  g_ptr_array_add (hung, g_object_ref (context));
+}
+
 /* A connection taken over by /echo. */
 typedef struct
 {
@@ -280,8 +294,12 @@ main (int    argc,
   g_autoptr(NorthMcpTool) ask_tool = north_mcp_tool_new ("ask", "Sends elicitation requests, then answers");
   g_autoptr(NorthMcpTool) match_tool = north_mcp_tool_new ("match", "Counts names of a's, maybe ending in b");
   g_autoptr(NorthMcpTool) fail_tool = north_mcp_tool_new ("fail", "Fails with a large text as the error's data");
+  g_autoptr(NorthMcpTool) hang_tool = north_mcp_tool_new ("hang", "Never answers");
+  g_autoptr(GPtrArray) contexts = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
+  int status;
 
+  hung = contexts;
   if (!north_mcp_tool_set_input_schema_json (tool,
                                              "{\"type\":\"object\",\"properties\":{"
                                              "\"count\":{\"type\":\"integer\"},"
@@ -305,7 +323,11 @@ main (int    argc,
   north_mcp_server_add_tool (server, match_tool);
   north_mcp_tool_set_async_func (fail_tool, fail, NULL, NULL);
   north_mcp_server_add_tool (server, fail_tool);
+  north_mcp_tool_set_async_func (hang_tool, hang, NULL, NULL);
+  north_mcp_server_add_tool (server, hang_tool);
   north_mcp_server_add_route (server, "/echo", echo_route, NULL, NULL);
 
-  return north_mcp_server_run (server, argc, argv);
+  status = north_mcp_server_run (server, argc, argv);
+  hung = NULL;
+  return status;
 }

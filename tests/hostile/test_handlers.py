@@ -1,0 +1,135 @@
+"""Handlers that never return: how many requests in progress one client,
+and all clients together, can make the server run at once
+(--max-requests-in-progress-per-client, --max-requests-in-progress).
+
+Each call below goes to flood-server's tool `hang`, whose handler keeps its
+context and never answers; its client hangs up at once (in --stateless mode
+that cancels the request, which counts until its handler returns: never).
+Before the bounds, only the bytes of such requests were bounded: one client
+address ran about 30,000 of them (its quarter of the 64 MiB of
+--max-held-body-bytes; some 80 MB of the server's memory), all clients
+together about 120,000."""
+
+import json
+import re
+import socket
+
+from hostile import FLOOD_SERVER, MCP_HEADERS, Server, wait_until
+
+HANG = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                   "params": {"name": "hang", "arguments": {}}}).encode()
+
+
+def request_bytes(body):
+    head = "".join(f"{name}: {value}\r\n" for name, value in MCP_HEADERS.items())
+    return (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def hang_up_calls(port, source, count):
+    """COUNT calls of `hang` from SOURCE, each on a connection closed once
+    it is sent."""
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+        sock.sendall(request_bytes(HANG))
+        sock.close()
+
+
+def call(port, source, body=HANG, timeout=1.0):
+    """BODY posted from SOURCE: the start of its answer, or None when none
+    came within TIMEOUT (a call in progress, kept)."""
+    sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+    sock.sendall(request_bytes(body))
+    sock.settimeout(timeout)
+    try:
+        data = b""
+        while b"\r\n\r\n" not in data or len(data) < 600:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data
+    except socket.timeout:
+        return data or None
+    finally:
+        sock.close()
+
+
+def refused(port, source):
+    answer = call(port, source)
+    return answer is not None and answer.startswith(b"HTTP/1.1 503")
+
+
+def blob(port, source):
+    body = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                       "params": {"name": "blob", "arguments": {"size": 3}}}).encode()
+    return call(port, source, body, timeout=30)
+
+
+def still_running(server):
+    """The calls still running when the server stopped, from its log."""
+    m = re.search(r"(\d+) requests still ran after the shutdown timeout", server.stderr())
+    return int(m.group(1)) if m else 0
+
+
+def test_one_client_address_runs_a_bounded_number_of_requests():
+    # 256 requests in progress per client address by default. Before, one
+    # address ran about 30,000 calls that never return.
+    server = Server("--stateless", "--shutdown-timeout", "1", program=FLOOD_SERVER)
+    try:
+        hang_up_calls(server.port, "127.0.0.1", 300)
+        assert wait_until(lambda: refused(server.port, "127.0.0.1"), timeout=60)
+        answer = call(server.port, "127.0.0.1")
+        assert answer.startswith(b"HTTP/1.1 503"), answer
+        assert b"Retry-After: 1" in answer
+        assert b"256 requests in progress for one client" in answer, answer
+        body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+        assert body["error"]["code"] == -32600
+        assert body["id"] is None
+
+        # Another address is still served, and the health check too.
+        answer = blob(server.port, "127.0.0.2")
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        assert server.health()
+        assert server.stop() == 0, server.stderr()[-3000:]
+        assert still_running(server) == 256, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_all_clients_run_a_bounded_number_of_requests():
+    # 4096 requests in progress in all by default: sixteen addresses fill
+    # it; the seventeenth is refused, saying so. Before, all clients
+    # together ran about 120,000.
+    server = Server("--stateless", "--shutdown-timeout", "1", program=FLOOD_SERVER)
+    try:
+        for i in range(1, 17):
+            hang_up_calls(server.port, f"127.0.0.{i}", 256)
+        assert wait_until(lambda: refused(server.port, "127.0.0.17"), timeout=120)
+        answer = call(server.port, "127.0.0.18")
+        assert answer.startswith(b"HTTP/1.1 503"), answer
+        assert b"Retry-After: 1" in answer
+        assert b"4096 requests in progress" in answer, answer
+        assert b"one client" not in answer, answer
+        # Requests that hold no body are still answered.
+        assert server.health()
+        assert server.stop() == 0, server.stderr()[-3000:]
+        assert still_running(server) == 4096, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_the_bounds_are_configurable():
+    server = Server("--stateless", "--shutdown-timeout", "1", "--max-requests-in-progress", "6",
+                    "--max-requests-in-progress-per-client", "4", program=FLOOD_SERVER)
+    try:
+        hang_up_calls(server.port, "127.0.0.1", 5)
+        assert wait_until(lambda: refused(server.port, "127.0.0.1"))
+        assert b"4 requests in progress for one client" in call(server.port, "127.0.0.1")
+        hang_up_calls(server.port, "127.0.0.2", 2)
+        assert wait_until(lambda: refused(server.port, "127.0.0.3"))
+        assert b"6 requests in progress" in call(server.port, "127.0.0.3")
+        assert server.stop() == 0, server.stderr()[-3000:]
+        assert still_running(server) == 6, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
