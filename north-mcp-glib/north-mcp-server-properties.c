@@ -637,10 +637,12 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * answered, and beyond while a request parsed from it is still in
    * progress (a legacy `POST /messages/`, answered `202` at once; a
    * request whose client hung up on a stream it may resume; a cancelled
-   * request, until its handler returns). A batch (2025-03-26) counts
-   * once; custom routes' requests count too. A request past the bound is
-   * answered `503 Service Unavailable` with `Retry-After`, unread, and
-   * its connection closed; requests already in progress go on.
+   * request, until its handler returns). Each request of a
+   * batch (revisions before 2025-06-18) counts; custom routes' requests
+   * count too. A request past the bound is answered `503 Service
+   * Unavailable` with `Retry-After`, unread, and its connection closed; a
+   * batch whose requests would pass it, once its body is read; requests
+   * already in progress go on.
    *
    * The bytes of the bodies held bound their memory, but not their
    * number: a call of 300 bytes whose handler never returns costs the

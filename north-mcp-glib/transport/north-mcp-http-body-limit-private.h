@@ -38,4 +38,12 @@ void north_mcp_http_check_body_size (SoupServer        *server,
                                      GHashTable        *query,
                                      gpointer           user_data);
 
+/* A batch of @n requests read from @msg's body: those after the first
+ * count among the requests in progress too (max_requests, and the
+ * client's max_requests_per_client). FALSE, nothing counted and @msg
+ * answered 503 with Retry-After, when they would pass them. */
+gboolean north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
+                                    SoupServerMessage     *msg,
+                                    guint                  n);
+
 G_END_DECLS

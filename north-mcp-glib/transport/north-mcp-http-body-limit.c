@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-auth-private.h"
 #include "north-mcp-http-body-limit-private.h"
 #include "north-mcp-http-framing-private.h"
@@ -84,30 +85,59 @@ hold_limits (NorthMcpHttpTransport *self)
                                     .peer_bodies = self->settings.max_requests_per_client };
 }
 
+/* Why a request is refused for @hold. */
+static char *
+busy_text (NorthMcpHttpTransport *self,
+           NorthMcpHttpHold       hold)
+{
+  if (hold == NORTH_MCP_HTTP_HOLD_PEER_TOO_MANY)
+    return g_strdup_printf ("Server busy: %u requests in progress for one client "
+                            "(max-requests-in-progress-per-client); try again when some have ended",
+                            self->settings.max_requests_per_client);
+  if (hold == NORTH_MCP_HTTP_HOLD_TOO_MANY)
+    return g_strdup_printf ("Server busy: %u requests in progress (max-requests-in-progress); "
+                            "try again", self->settings.max_requests);
+  if (hold == NORTH_MCP_HTTP_HOLD_PEER_FULL)
+    return g_strdup_printf ("Server busy: the request bodies it holds for one client would pass %" G_GUINT64_FORMAT
+                            " bytes (its share of max-held-body-bytes); try again", peer_share (self));
+  return g_strdup_printf ("Server busy: the request bodies it holds would pass %" G_GUINT64_FORMAT
+                          " bytes; try again", self->settings.max_held_body_bytes);
+}
+
 static void
 reject_busy (NorthMcpHttpTransport *self,
              SoupServerMessage     *msg,
              NorthMcpHttpEndpoint   endpoint,
              NorthMcpHttpHold       hold)
 {
-  guint64 limit = self->settings.max_held_body_bytes;
-  g_autofree char *text = NULL;
+  g_autofree char *text = busy_text (self, hold);
 
-  if (hold == NORTH_MCP_HTTP_HOLD_PEER_TOO_MANY)
-    text = g_strdup_printf ("Server busy: %u requests in progress for one client "
-                            "(max-requests-in-progress-per-client); try again when some have ended",
-                            self->settings.max_requests_per_client);
-  else if (hold == NORTH_MCP_HTTP_HOLD_TOO_MANY)
-    text = g_strdup_printf ("Server busy: %u requests in progress (max-requests-in-progress); "
-                            "try again", self->settings.max_requests);
-  else if (hold == NORTH_MCP_HTTP_HOLD_PEER_FULL)
-    text = g_strdup_printf ("Server busy: the request bodies it holds for one client would pass %" G_GUINT64_FORMAT
-                            " bytes (its share of max-held-body-bytes); try again", peer_share (self));
-  else
-    text = g_strdup_printf ("Server busy: the request bodies it holds would pass %" G_GUINT64_FORMAT
-                            " bytes; try again", limit);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
   refuse_body (self, msg, endpoint, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+}
+
+gboolean
+north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
+                           SoupServerMessage     *msg,
+                           guint                  n)
+{
+  NorthMcpHttpHeldBody *held = north_mcp_http_listener_keep_body (self->listener, msg);
+  NorthMcpHttpHoldLimits limits = hold_limits (self);
+  NorthMcpHttpHold hold = NORTH_MCP_HTTP_HOLD_OK;
+  g_autofree char *text = NULL;
+
+  if (held == NULL)
+    return TRUE;
+  if (n > 1)
+    hold = north_mcp_http_held_body_count_more (held, n - 1, &limits);
+  north_mcp_http_held_body_release (held);
+  if (hold == NORTH_MCP_HTTP_HOLD_OK)
+    return TRUE;
+
+  text = busy_text (self, hold);
+  north_mcp_transport_host_debug (self->host, "%s", text);
+  north_mcp_http_respond_unavailable (msg, "1", text);
+  return FALSE;
 }
 
 /* A body without Content-Length (chunked) is counted as it arrives (in

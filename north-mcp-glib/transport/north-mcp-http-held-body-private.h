@@ -74,10 +74,17 @@ void                     north_mcp_http_held_body_release  (NorthMcpHttpHeldBody
  * to it. */
 void                     north_mcp_http_held_body_shrink   (NorthMcpHttpHeldBody    *held,
                                                             guint64                  kept);
+/* Counts @more requests (those of a batch after its first) among the
+ * bodies of @held's account and peer, unless that would make them pass
+ * @limits->bodies or @limits->peer_bodies: then nothing is counted. */
+NorthMcpHttpHold         north_mcp_http_held_body_count_more (NorthMcpHttpHeldBody       *held,
+                                                              guint                       more,
+                                                              const NorthMcpHttpHoldLimits *limits);
 /* @held's request is no longer in progress as far as their number goes
  * (a listen stream: what it keeps counts in max-subscription-bytes): it
- * stops counting among the bodies of its account and peer, its bytes do
- * not. Once; any thread. */
+ * stops counting among the bodies of its account and peer (with what
+ * north_mcp_http_held_body_count_more() added), its bytes do not. Any
+ * thread. */
 void                     north_mcp_http_held_body_uncount  (NorthMcpHttpHeldBody    *held);
 /* Counts @bytes more of @held, past the account's limit and its peer's
  * share if need be: what a request made (the answers of a JSON batch

@@ -39,7 +39,8 @@ struct _NorthMcpHttpHeldBody
   NorthMcpHttpBodyAccount *account;
   guint64                  bytes;
   NorthMcpHttpPeer        *peer;     /* whose share it counts in, or NULL */
-  gboolean                 counted;  /* among the account's (and peer's) bodies */
+  guint                    counted;  /* among the account's (and peer's) bodies: 1, and
+                                      * the requests of a batch after its first */
 };
 
 static GMutex accounts_lock;
@@ -126,7 +127,25 @@ held_body_take_locked (NorthMcpHttpHeldBody *held,
     held->peer->held -= bytes;
 }
 
-/* With accounts_lock held: whether @bytes more fit, and one more body
+/* With accounts_lock held: whether @n more requests fit in @account and
+ * @peer's share (NULL: none). */
+static NorthMcpHttpHold
+requests_fit_locked (NorthMcpHttpBodyAccount      *account,
+                     NorthMcpHttpPeer             *peer,
+                     guint                         n,
+                     const NorthMcpHttpHoldLimits *limits)
+{
+  if (n == 0)
+    return NORTH_MCP_HTTP_HOLD_OK; /* admitted already: its bytes may grow */
+  if (limits->bodies != 0 && (account->bodies > limits->bodies || n > limits->bodies - account->bodies))
+    return NORTH_MCP_HTTP_HOLD_TOO_MANY;
+  if (peer != NULL && limits->peer_bodies != 0 &&
+      (peer->bodies > limits->peer_bodies || n > limits->peer_bodies - peer->bodies))
+    return NORTH_MCP_HTTP_HOLD_PEER_TOO_MANY;
+  return NORTH_MCP_HTTP_HOLD_OK;
+}
+
+/* With accounts_lock held: whether @bytes more fit, and one more request
  * when @body is TRUE. */
 static NorthMcpHttpHold
 account_fits_locked (NorthMcpHttpBodyAccount      *account,
@@ -136,11 +155,10 @@ account_fits_locked (NorthMcpHttpBodyAccount      *account,
                      const NorthMcpHttpHoldLimits *limits)
 {
   guint64 limit = limits->bytes, share = limits->share;
+  NorthMcpHttpHold hold = requests_fit_locked (account, peer, body ? 1 : 0, limits);
 
-  if (body && limits->bodies != 0 && account->bodies >= limits->bodies)
-    return NORTH_MCP_HTTP_HOLD_TOO_MANY;
-  if (body && peer != NULL && limits->peer_bodies != 0 && peer->bodies >= limits->peer_bodies)
-    return NORTH_MCP_HTTP_HOLD_PEER_TOO_MANY;
+  if (hold != NORTH_MCP_HTTP_HOLD_OK)
+    return hold;
   if (limit != 0 && (account->held > limit || bytes > limit - account->held))
     return NORTH_MCP_HTTP_HOLD_FULL;
   if (peer != NULL && share != 0 && (peer->held > share || bytes > share - peer->held))
@@ -171,7 +189,7 @@ north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount      *account,
       *held = g_atomic_rc_box_new0 (NorthMcpHttpHeldBody);
       (*held)->account = account;
       (*held)->peer = peer;
-      (*held)->counted = TRUE;
+      (*held)->counted = 1;
       if (peer != NULL)
         {
           peer->refs++;
@@ -198,12 +216,38 @@ north_mcp_http_held_body_ref (NorthMcpHttpHeldBody *held)
 static void
 uncount_locked (NorthMcpHttpHeldBody *held)
 {
-  if (!held->counted)
-    return;
-  held->counted = FALSE;
-  held->account->bodies--;
+  held->account->bodies -= held->counted;
   if (held->peer != NULL)
-    held->peer->bodies--;
+    held->peer->bodies -= held->counted;
+  held->counted = 0;
+}
+
+NorthMcpHttpHold
+north_mcp_http_held_body_count_more (NorthMcpHttpHeldBody         *held,
+                                     guint                         more,
+                                     const NorthMcpHttpHoldLimits *limits)
+{
+  NorthMcpHttpBodyAccount *account;
+  NorthMcpHttpPeer *peer;
+  NorthMcpHttpHold hold;
+
+  g_return_val_if_fail (held != NULL, NORTH_MCP_HTTP_HOLD_OK);
+
+  g_mutex_lock (&accounts_lock);
+  account = held->account;
+  peer = held->peer;
+  hold = requests_fit_locked (account, peer, more, limits);
+  if (hold != NORTH_MCP_HTTP_HOLD_OK)
+    {
+      g_mutex_unlock (&accounts_lock);
+      return hold;
+    }
+  held->counted += more;
+  account->bodies += more;
+  if (peer != NULL)
+    peer->bodies += more;
+  g_mutex_unlock (&accounts_lock);
+  return NORTH_MCP_HTTP_HOLD_OK;
 }
 
 void

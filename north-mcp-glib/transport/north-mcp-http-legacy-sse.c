@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "north-mcp-http-answers-private.h"
+#include "north-mcp-http-body-limit-private.h"
 #include "north-mcp-http-legacy-sse-private.h"
 #include "north-mcp-http-relay-channel-private.h"
 #include "north-mcp-http-session-private.h"
@@ -78,6 +79,10 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
     }
 
   if (!north_mcp_http_inspect_message (msg, message, &batch, &has_request, &initialize))
+    return;
+  /* Batches larger than that are refused whole when dispatched. */
+  if (batch && !north_mcp_http_hold_batch (self, msg, MIN (json_array_get_length (json_node_get_array (message)),
+                                                            NORTH_MCP_JSONRPC_MAX_BATCH)))
     return;
 
   /* Answers travel on the GET stream; the POST is only acknowledged. Its

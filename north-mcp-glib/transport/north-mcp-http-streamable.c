@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "north-mcp-event-store-private.h"
+#include "north-mcp-http-body-limit-private.h"
 #include "north-mcp-http-answers-private.h"
 #include "north-mcp-http-channel-private.h"
 #include "north-mcp-http-headers-private.h"
@@ -312,7 +313,8 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
         return;
     }
 
-  if (batch && !check_batch (self, msg, session, message))
+  if (batch && (!check_batch (self, msg, session, message) ||
+                !north_mcp_http_hold_batch (self, msg, json_array_get_length (json_node_get_array (message)))))
     return;
 
   channel = north_mcp_http_channel_new (self->listener, msg, self->settings.trusted_proxies,

@@ -133,3 +133,46 @@ def test_the_bounds_are_configurable():
     finally:
         server.stop()
 
+
+def test_the_requests_of_a_batch_count_each():
+    # A batch (2025-03-26) of 100 calls runs 100 handlers: it counts as
+    # 100 requests in progress, and one that would pass the bound is
+    # refused whole. Before, a batch counted as one request: one address
+    # ran 256 batches, 25,600 calls that never return.
+    server = Server("--stateless", "--shutdown-timeout", "1", program=FLOOD_SERVER)
+    try:
+        batch = json.dumps([{"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                             "params": {"name": "hang", "arguments": {}}} for i in range(100)]).encode()
+        old = request_bytes(batch).replace(b"MCP-Protocol-Version: 2025-06-18", b"MCP-Protocol-Version: 2025-03-26")
+        for _ in range(2):
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock.sendall(old)
+            sock.close()
+
+        def batch_refused():
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock.sendall(old)
+            sock.settimeout(1.0)
+            try:
+                answer = sock.recv(4096)
+                while answer and b"}}" not in answer:
+                    more = sock.recv(4096)
+                    if not more:
+                        break
+                    answer += more
+            except socket.timeout:
+                return False
+            finally:
+                sock.close()
+            assert answer.startswith(b"HTTP/1.1 503"), answer
+            assert b"Retry-After: 1" in answer
+            assert b"256 requests in progress for one client" in answer, answer
+            return True
+
+        assert wait_until(batch_refused, timeout=60)
+        # A single call still fits.
+        assert call(server.port, "127.0.0.1") is None
+        assert server.stop() == 0, server.stderr()[-3000:]
+        assert 201 <= still_running(server) <= 256, server.stderr()[-3000:]
+    finally:
+        server.stop()
