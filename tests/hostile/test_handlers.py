@@ -20,25 +20,26 @@ HANG = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                    "params": {"name": "hang", "arguments": {}}}).encode()
 
 
-def request_bytes(body):
-    head = "".join(f"{name}: {value}\r\n" for name, value in MCP_HEADERS.items())
+def request_bytes(body, version="2025-06-18"):
+    headers = {**MCP_HEADERS, "MCP-Protocol-Version": version}
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     return (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-def hang_up_calls(port, source, count):
-    """COUNT calls of `hang` from SOURCE, each on a connection closed once
-    it is sent."""
+def hang_up_calls(port, source, count, body=HANG, version="2025-06-18"):
+    """COUNT posts of BODY (a call of `hang`) from SOURCE, each on a
+    connection closed once it is sent."""
     for _ in range(count):
         sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
-        sock.sendall(request_bytes(HANG))
+        sock.sendall(request_bytes(body, version))
         sock.close()
 
 
-def call(port, source, body=HANG, timeout=1.0):
+def call(port, source, body=HANG, timeout=1.0, version="2025-06-18"):
     """BODY posted from SOURCE: the start of its answer, or None when none
     came within TIMEOUT (a call in progress, kept)."""
     sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
-    sock.sendall(request_bytes(body))
+    sock.sendall(request_bytes(body, version))
     sock.settimeout(timeout)
     try:
         data = b""
@@ -54,9 +55,16 @@ def call(port, source, body=HANG, timeout=1.0):
         sock.close()
 
 
-def refused(port, source):
-    answer = call(port, source)
+def refused(port, source, **kwargs):
+    answer = call(port, source, **kwargs)
     return answer is not None and answer.startswith(b"HTTP/1.1 503")
+
+
+def assert_busy(answer, reason):
+    """ANSWER is a refusal for REASON, to try again later."""
+    assert answer.startswith(b"HTTP/1.1 503"), answer
+    assert b"Retry-After: 1" in answer
+    assert reason in answer, answer
 
 
 def blob(port, source):
@@ -65,8 +73,9 @@ def blob(port, source):
     return call(port, source, body, timeout=30)
 
 
-def still_running(server):
-    """The calls still running when the server stopped, from its log."""
+def stop_running(server):
+    """Stops SERVER: the calls still running then, from its log."""
+    assert server.stop() == 0, server.stderr()[-3000:]
     m = re.search(r"(\d+) requests still ran after the shutdown timeout", server.stderr())
     return int(m.group(1)) if m else 0
 
@@ -79,9 +88,7 @@ def test_one_client_address_runs_a_bounded_number_of_requests():
         hang_up_calls(server.port, "127.0.0.1", 300)
         assert wait_until(lambda: refused(server.port, "127.0.0.1"), timeout=60)
         answer = call(server.port, "127.0.0.1")
-        assert answer.startswith(b"HTTP/1.1 503"), answer
-        assert b"Retry-After: 1" in answer
-        assert b"256 requests in progress for one client" in answer, answer
+        assert_busy(answer, b"256 requests in progress for one client")
         body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
         assert body["error"]["code"] == -32600
         assert body["id"] is None
@@ -90,8 +97,7 @@ def test_one_client_address_runs_a_bounded_number_of_requests():
         answer = blob(server.port, "127.0.0.2")
         assert answer.startswith(b"HTTP/1.1 200"), answer
         assert server.health()
-        assert server.stop() == 0, server.stderr()[-3000:]
-        assert still_running(server) == 256, server.stderr()[-3000:]
+        assert stop_running(server) == 256, server.stderr()[-3000:]
     finally:
         server.stop()
 
@@ -106,14 +112,11 @@ def test_all_clients_run_a_bounded_number_of_requests():
             hang_up_calls(server.port, f"127.0.0.{i}", 256)
         assert wait_until(lambda: refused(server.port, "127.0.0.17"), timeout=120)
         answer = call(server.port, "127.0.0.18")
-        assert answer.startswith(b"HTTP/1.1 503"), answer
-        assert b"Retry-After: 1" in answer
-        assert b"4096 requests in progress" in answer, answer
+        assert_busy(answer, b"4096 requests in progress")
         assert b"one client" not in answer, answer
         # Requests that hold no body are still answered.
         assert server.health()
-        assert server.stop() == 0, server.stderr()[-3000:]
-        assert still_running(server) == 4096, server.stderr()[-3000:]
+        assert stop_running(server) == 4096, server.stderr()[-3000:]
     finally:
         server.stop()
 
@@ -128,8 +131,7 @@ def test_the_bounds_are_configurable():
         hang_up_calls(server.port, "127.0.0.2", 2)
         assert wait_until(lambda: refused(server.port, "127.0.0.3"))
         assert b"6 requests in progress" in call(server.port, "127.0.0.3")
-        assert server.stop() == 0, server.stderr()[-3000:]
-        assert still_running(server) == 6, server.stderr()[-3000:]
+        assert stop_running(server) == 6, server.stderr()[-3000:]
     finally:
         server.stop()
 
@@ -143,36 +145,12 @@ def test_the_requests_of_a_batch_count_each():
     try:
         batch = json.dumps([{"jsonrpc": "2.0", "id": i, "method": "tools/call",
                              "params": {"name": "hang", "arguments": {}}} for i in range(100)]).encode()
-        old = request_bytes(batch).replace(b"MCP-Protocol-Version: 2025-06-18", b"MCP-Protocol-Version: 2025-03-26")
-        for _ in range(2):
-            sock = socket.create_connection(("127.0.0.1", server.port))
-            sock.sendall(old)
-            sock.close()
-
-        def batch_refused():
-            sock = socket.create_connection(("127.0.0.1", server.port))
-            sock.sendall(old)
-            sock.settimeout(1.0)
-            try:
-                answer = sock.recv(4096)
-                while answer and b"}}" not in answer:
-                    more = sock.recv(4096)
-                    if not more:
-                        break
-                    answer += more
-            except socket.timeout:
-                return False
-            finally:
-                sock.close()
-            assert answer.startswith(b"HTTP/1.1 503"), answer
-            assert b"Retry-After: 1" in answer
-            assert b"256 requests in progress for one client" in answer, answer
-            return True
-
-        assert wait_until(batch_refused, timeout=60)
+        old = {"body": batch, "version": "2025-03-26"}
+        hang_up_calls(server.port, "127.0.0.1", 2, **old)
+        assert wait_until(lambda: refused(server.port, "127.0.0.1", **old), timeout=60)
+        assert_busy(call(server.port, "127.0.0.1", **old), b"256 requests in progress for one client")
         # A single call still fits.
         assert call(server.port, "127.0.0.1") is None
-        assert server.stop() == 0, server.stderr()[-3000:]
-        assert 201 <= still_running(server) <= 256, server.stderr()[-3000:]
+        assert 201 <= stop_running(server) <= 256, server.stderr()[-3000:]
     finally:
         server.stop()
