@@ -154,3 +154,38 @@ def test_the_requests_of_a_batch_count_each():
         assert 201 <= stop_running(server) <= 256, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def test_listen_streams_are_not_requests_in_progress():
+    # A listen stream (revision 2026-07-28), once read, keeps what
+    # --max-subscription-bytes bounds, for as long as its client listens:
+    # it leaves the requests in progress, or a client's streams would take
+    # all its share.
+    server = Server("--stateless", "--shutdown-timeout", "1", "--max-requests-in-progress-per-client", "2",
+                    program=FLOOD_SERVER)
+    try:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen",
+                           "params": {"notifications": {"toolsListChanged": True},
+                                      "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                                "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
+        request = request_bytes(body, "2026-07-28").replace(b"\r\n\r\n", b"\r\nMcp-Method: subscriptions/listen\r\n\r\n", 1)
+        streams = []
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock.sendall(request)
+            received = b""
+            while b"notifications/subscriptions/acknowledged" not in received:
+                chunk = sock.recv(65536)
+                assert chunk, received
+                received += chunk
+            assert received.startswith(b"HTTP/1.1 200"), received
+            streams.append(sock)
+        # Two calls still fit in the client's share, the third not.
+        assert call(server.port, "127.0.0.1") is None
+        assert call(server.port, "127.0.0.1") is None
+        assert wait_until(lambda: refused(server.port, "127.0.0.1"))
+        for sock in streams:
+            sock.close()
+        assert stop_running(server) == 2, server.stderr()[-3000:]
+    finally:
+        server.stop()
