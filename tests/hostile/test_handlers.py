@@ -14,7 +14,8 @@ import json
 import re
 import socket
 
-from hostile import FLOOD_SERVER, MCP_HEADERS, Server, wait_until
+from hostile import FLOOD_SERVER, MCP_HEADERS, Server, initialize_message, wait_until
+from test_connections import legacy_session, next_message
 
 HANG = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                    "params": {"name": "hang", "arguments": {}}}).encode()
@@ -189,3 +190,24 @@ def test_listen_streams_are_not_requests_in_progress():
         assert stop_running(server) == 2, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def test_a_legacy_batch_counts_each_request():
+    # The same over legacy HTTP+SSE (2024-11-05), whose POST /messages/ is
+    # answered 202 at once while its requests run on: a batch that would
+    # pass the client's share is refused whole, one that fits is served.
+    with legacy_session("--max-requests-in-progress-per-client", "2") as (server, events, endpoint):
+        post = {"Content-Type": "application/json"}
+        init = initialize_message(protocolVersion="2024-11-05")
+        assert server.request("POST", endpoint, init, post)[0] == 202
+        assert next_message(events)["id"] == 1
+        assert server.request("POST", endpoint, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                              post)[0] == 202
+
+        pings = [{"jsonrpc": "2.0", "id": 10 + i, "method": "ping"} for i in range(3)]
+        status, headers, body = server.request("POST", endpoint, pings, post)
+        assert status == 503, body
+        assert headers.get("Retry-After") == "1"
+        assert b"2 requests in progress for one client" in body, body
+        assert server.request("POST", endpoint, pings[:2], post)[0] == 202
+        assert sorted(next_message(events)["id"] for _ in range(2)) == [10, 11]
