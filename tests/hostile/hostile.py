@@ -121,6 +121,17 @@ class Server:
             self.reader.join(5)
 
 
+def receive_until(sock, *markers):
+    """What @sock receives until it holds one of @markers (bytes); the
+    connection must not close before."""
+    received = b""
+    while not any(marker in received for marker in markers):
+        chunk = sock.recv(65536)
+        assert chunk, received
+        received += chunk
+    return received
+
+
 def initialize_message(rid=1, **params):
     return {"jsonrpc": "2.0", "id": rid, "method": "initialize",
             "params": {"protocolVersion": "2025-06-18", "capabilities": {},

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from hostile import (FLOOD_SERVER, MCP_HEADERS, Server, fd_count, initialize_message, rss_kib, sse_or_json,
+from hostile import (FLOOD_SERVER, MCP_HEADERS, Server, fd_count, initialize_message, receive_until, rss_kib, sse_or_json,
                      status_kib, wait_until)
 
 
@@ -313,11 +313,7 @@ def test_request_body_in_pieces_over_several_timeouts_is_served():
         for offset in range(0, len(body), 65536):
             time.sleep(0.1)
             sock.sendall(body[offset:offset + 65536])
-        answer = b""
-        while b'"id":7' not in answer:
-            chunk = sock.recv(65536)
-            assert chunk, answer
-            answer += chunk
+        answer = receive_until(sock, b'"id":7')
         assert answer.startswith(b"HTTP/1.1 200"), answer
         sock.close()
         # A clean exit: also no sanitizer report in the server.
@@ -337,11 +333,7 @@ def test_requests_whose_handlers_run_past_the_timeout_are_answered():
             body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
                                "params": {"name": "slow_compute", "arguments": arguments}}).encode()
             sock.sendall(http_request("POST", "/mcp", body, MCP_HEADERS))
-            answer = b""
-            while b'"id":%d' % rid not in answer:
-                chunk = sock.recv(65536)
-                assert chunk, answer
-                answer += chunk
+            answer = receive_until(sock, b'"id":%d' % rid)
             assert answer.startswith(b"HTTP/1.1 200"), answer
         sock.close()
         # A clean exit: also no sanitizer report in the server.
@@ -980,11 +972,7 @@ def test_listen_streams_do_not_hold_their_request_bodies():
                                                     "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
             sock = raw_connection(server.port)
             sock.sendall(http_request("POST", "/mcp", body, headers))
-            received = b""
-            while b"notifications/subscriptions/acknowledged" not in received:
-                chunk = sock.recv(65536)
-                assert chunk, received
-                received += chunk
+            received = receive_until(sock, b"notifications/subscriptions/acknowledged")
             assert received.startswith(b"HTTP/1.1 200"), received
             streams.append(sock)
 
@@ -1024,11 +1012,7 @@ def test_listen_streams_count_what_they_keep():
         def listen(rid, source=None):
             sock = raw_connection(server.port, source=source)
             sock.sendall(http_request("POST", "/mcp", body(rid), {**headers, "Mcp-Method": "subscriptions/listen"}))
-            received = b""
-            while b"acknowledged" not in received and b'"code":-32603' not in received:
-                chunk = sock.recv(65536)
-                assert chunk, received
-                received += chunk
+            received = receive_until(sock, b"acknowledged", b'"code":-32603')
             return sock, b"acknowledged" in received
 
         streams = [listen(rid) for rid in (1, 2, 3)]

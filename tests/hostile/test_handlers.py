@@ -14,7 +14,7 @@ import json
 import re
 import socket
 
-from hostile import FLOOD_SERVER, MCP_HEADERS, Server, initialize_message, wait_until
+from hostile import FLOOD_SERVER, MCP_HEADERS, Server, initialize_message, receive_until, wait_until
 from test_connections import legacy_session, next_message
 
 HANG = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
@@ -174,11 +174,7 @@ def test_listen_streams_are_not_requests_in_progress():
         for _ in range(3):
             sock = socket.create_connection(("127.0.0.1", server.port))
             sock.sendall(request)
-            received = b""
-            while b"notifications/subscriptions/acknowledged" not in received:
-                chunk = sock.recv(65536)
-                assert chunk, received
-                received += chunk
+            received = receive_until(sock, b"notifications/subscriptions/acknowledged")
             assert received.startswith(b"HTTP/1.1 200"), received
             streams.append(sock)
         # Two calls still fit in the client's share, the third not.
