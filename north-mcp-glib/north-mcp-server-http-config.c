@@ -713,8 +713,8 @@ north_mcp_server_set_max_requests_in_progress (NorthMcpServer *self,
  * north_mcp_server_get_max_requests_in_progress_per_client:
  * @self: a server
  *
- * Gets how many HTTP requests one client address may have in progress at
- * once; see [property@NorthMcp.Server:max-requests-in-progress-per-client].
+ * Gets how many HTTP requests one client (an identity or an address) may
+ * have in progress at once; see [property@NorthMcp.Server:max-requests-in-progress-per-client].
  *
  * Returns: the number of requests; `0`: no limit
  *
@@ -733,8 +733,8 @@ north_mcp_server_get_max_requests_in_progress_per_client (NorthMcpServer *self)
  * @self: a server
  * @max_requests: the number of requests; `0` for no limit
  *
- * Sets how many HTTP requests not authenticated by their headers one
- * client address may have in progress at once (see
+ * Sets how many HTTP requests one client (an identity, or an address for
+ * requests that name no one) may have in progress at once (see
  * [property@NorthMcp.Server:max-requests-in-progress-per-client]).
  *
  * Since: 0.2

@@ -596,11 +596,12 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * is checked from its headers (Origin, Host, then the credentials,
    * which are all headers) before any of its body is read or counted:
    * one without valid credentials is answered `401` (or `403`) at once,
-   * unread, and holds nothing. The bodies of requests not authenticated
-   * so (all requests of an open server, custom routes) may hold at most
-   * a quarter of this bound per client IP address, but at least
-   * [property@NorthMcp.Server:max-body-size] and 1,088 KiB (behind a trusted proxy, the
-   * address is the one it names: see
+   * unread, and holds nothing. The bodies of one client may hold at
+   * most a quarter of this bound, but at least
+   * [property@NorthMcp.Server:max-body-size] and 1,088 KiB; a client is
+   * an identity or an IP address as for
+   * [property@NorthMcp.Server:max-requests-in-progress-per-client]
+   * (behind a trusted proxy, the address is the one it names: see
    * [property@NorthMcp.Server:forwarded-allow-ips]); past it they are answered
    * `503` with `Retry-After`, unread, and other clients are still
    * served.
@@ -670,16 +671,22 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * NorthMcpServer:max-requests-in-progress-per-client:
    *
    * How many of the HTTP requests in progress
-   * ([property@NorthMcp.Server:max-requests-in-progress]) one client IP
-   * address may have at once when they are not authenticated by their
-   * headers (every request of an open server, custom routes); `0` for no
-   * limit. Client addresses are keyed as for the share of
+   * ([property@NorthMcp.Server:max-requests-in-progress]) one client may
+   * have at once; `0` for no limit. A client is an identity for requests
+   * authenticated by their headers whose ID token names someone (its
+   * issuer and `sub`, else its `email` claim: the identity that owns
+   * sessions and tasks), so that many users behind one NAT or proxy are
+   * not throttled together, and its IP address for the others (every
+   * request of an open server, custom routes, and credentials that name
+   * no one: a server secret without an ID token, or with only an e-mail
+   * sent alongside, which the client may change at will). Client
+   * addresses are keyed as for the share of
    * [property@NorthMcp.Server:max-held-body-bytes]: an IPv6 address as
    * its /64, and behind a trusted proxy the address it names (see
-   * [property@NorthMcp.Server:forwarded-allow-ips]). Authenticated
-   * requests count in no address's share, only in the total. Past it a
-   * request is answered `503 Service Unavailable` with `Retry-After`,
-   * unread, and other clients are still served.
+   * [property@NorthMcp.Server:forwarded-allow-ips]). An identity's
+   * requests count in no address's share. Past it a request is answered
+   * `503 Service Unavailable` with `Retry-After`, unread, and other
+   * clients are still served.
    *
    * The default, 256, as many tasks as one owner may have, leaves room
    * for many users behind one NAT, while sixteen addresses are needed to

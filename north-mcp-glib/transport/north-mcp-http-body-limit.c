@@ -23,8 +23,8 @@
  * nothing kept, for the health check, the MCP endpoints' other methods
  * (GET streams, DELETE) and unknown paths, which drop them. The bodies kept are also bounded all together
  * (max_held_body_bytes), by the listener, which knows when libsoup is done
- * with them, and per client address when not authenticated by their
- * headers (a share each: peer_share()). Refused bodies are not read
+ * with them, and per client, an identity or an address (a share each:
+ * peer_share()). Refused bodies are not read
  * (north-mcp-http-refusal.c). */
 static void
 refuse_body (NorthMcpHttpTransport *self,
@@ -73,9 +73,8 @@ peer_share (NorthMcpHttpTransport *self)
 }
 
 /* What the bodies held may add up to: max_held_body_bytes, and each a
- * request in progress, max_requests of them (those not admitted by their
- * headers, max_requests_per_client per client address, keyed as the
- * bytes' shares). */
+ * request in progress, max_requests of them (max_requests_per_client per
+ * client, an identity or an address, keyed as the bytes' shares). */
 static NorthMcpHttpHoldLimits
 hold_limits (NorthMcpHttpTransport *self)
 {

@@ -15,13 +15,14 @@ typedef struct _NorthMcpHttpBodyAccount NorthMcpHttpBodyAccount;
 /* A request body's share of an account, kept past its message while the
  * request parsed from it is in progress. */
 typedef struct _NorthMcpHttpHeldBody NorthMcpHttpHeldBody;
-/* What the bodies of one client address hold in an account: looked up
- * once per connection, not per request. */
+/* What the bodies of one client hold in an account: its address's,
+ * looked up once per connection, not per request, or its identity's
+ * (north_mcp_http_listener_hold_body()), keyed "identity <digest>". */
 typedef struct _NorthMcpHttpPeer NorthMcpHttpPeer;
 
-/* The part of max-held-body-bytes the bodies of one client address may
- * hold when they are not authenticated by their headers (open servers,
- * custom routes): a quarter, as for listen streams
+/* The part of max-held-body-bytes the bodies of one client (an address,
+ * or an identity for requests authenticated by their headers) may hold:
+ * a quarter, as for listen streams
  * (north-mcp-kept-budget.c), so that uploads of one address that trickle
  * in cannot take the room of everyone else's requests; but at least one
  * body of the largest size allowed (max-body-size), which any client may
@@ -57,9 +58,8 @@ void                     north_mcp_http_peer_unref         (NorthMcpHttpPeer    
 /* Counts @bytes more in *@held (made in @account on first use, for
  * @peer, when the account holds fewer than @limits->bodies bodies and
  * @peer fewer than @limits->peer_bodies) unless the account would pass
- * @limits->bytes, or the bodies of *@held's peer (NULL: none; an
- * authenticated request's body counts in no peer's share) their
- * @limits->share: then nothing is counted. */
+ * @limits->bytes, or the bodies of *@held's peer (NULL: none, a replay's
+ * body) their @limits->share: then nothing is counted. */
 NorthMcpHttpHold         north_mcp_http_body_account_hold  (NorthMcpHttpBodyAccount      *account,
                                                             NorthMcpHttpHeldBody        **held,
                                                             NorthMcpHttpPeer             *peer,

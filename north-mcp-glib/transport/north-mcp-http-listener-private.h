@@ -78,13 +78,13 @@ void                  north_mcp_http_listener_track_stream (SoupServerMessage   
 /* Counts @bytes more of @msg's request body among the bodies held by all
  * the listener's connections, until libsoup is done with the request (or
  * its connection goes) and nothing keeps it any more. Nothing counted,
- * and why, when that would make them pass @limits->bytes, or, for a
- * request not admitted by its headers (north_mcp_http_listener_admit()),
- * the bodies of its client's IP address pass @limits->share (see
- * NORTH_MCP_HTTP_PEER_SHARE; through a proxy of @trusted, the share of
- * the client it names); a body not yet counted, when the bodies held
- * number @limits->bodies already, or those of the client's address
- * @limits->peer_bodies (a request not admitted so). OK for messages
+ * and why, when that would make them pass @limits->bytes, or the bodies
+ * of its client pass @limits->share (see NORTH_MCP_HTTP_PEER_SHARE): for
+ * a request admitted by its headers (north_mcp_http_listener_admit())
+ * whose user names someone, its identity's, else its IP address's
+ * (through a proxy of @trusted, the client's it names); a body not yet
+ * counted, when the bodies held number @limits->bodies already, or those
+ * of its client @limits->peer_bodies. OK for messages
  * of connections not accepted by a listener. @self, the listener of the
  * server @msg came to (or NULL), only makes the lookup of @msg's
  * connection cheaper: the answer is the same without it. */

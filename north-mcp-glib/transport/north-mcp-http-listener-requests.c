@@ -8,6 +8,9 @@
 
 #include "north-mcp-http-client-address-private.h"
 #include "north-mcp-http-listener-impl-private.h"
+#include "north-mcp-session-private.h"
+#include "north-mcp-user.h"
+#include "north-mcp-util-private.h"
 
 /* The share @msg's body counts in: its connection's IP address's (an
  * IPv6 one's /64: north_mcp_http_share_key()), looked up once per
@@ -46,6 +49,54 @@ share_of (NorthMcpHttpListener         *self,
   return client->peer;
 }
 
+/* The key of the share of the identity @user names: that of its sessions
+ * and tasks (the owner digest, issuer and subject or e-mail), as for
+ * max-subscription-bytes; NULL when its ID token names no one (no `sub`
+ * nor `email` claim): credentials that name no one, or only an e-mail
+ * sent alongside them, which the client may change at will, share their
+ * address's. Hashed once per user (a remembered decision hands out the
+ * same user again); admissions are on the main thread. */
+static const char *
+identity_key (NorthMcpUser *user)
+{
+  static GQuark quark;
+  const char *key;
+  JsonObject *claims;
+  guint8 digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("north-mcp-http-identity-share");
+  key = g_object_get_qdata (G_OBJECT (user), quark);
+  if (G_LIKELY (key != NULL))
+    return key[0] != '\0' ? key : NULL;
+
+  claims = north_mcp_user_get_claims (user);
+  if (claims == NULL || (north_mcp_object_get_string (claims, "sub") == NULL &&
+                         north_mcp_object_get_string (claims, "email") == NULL))
+    {
+      g_object_set_qdata (G_OBJECT (user), quark, (gpointer) "");
+      return NULL;
+    }
+  north_mcp_session_owner_digest (user, digest);
+  key = north_mcp_session_identity_share (digest);
+  g_object_set_qdata_full (G_OBJECT (user), quark, (gpointer) key, g_free);
+  return key;
+}
+
+/* The share @msg's body counts in when it was admitted by its headers:
+ * its identity's (referenced), or NULL for its address's. */
+static NorthMcpHttpPeer *
+identity_share_of (NorthMcpHttpListener       *self,
+                   NorthMcpHttpListenerClient *client)
+{
+  const char *key;
+
+  if (client->body != NULL || client->user == NULL)
+    return NULL;
+  key = identity_key (NORTH_MCP_USER (client->user));
+  return key != NULL ? north_mcp_http_body_account_peer (self->account, key) : NULL;
+}
+
 const NorthMcpHttpHead *
 north_mcp_http_listener_head (NorthMcpHttpListener *self,
                               SoupServerMessage    *msg,
@@ -72,14 +123,24 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
                                    const NorthMcpTrustedProxies *trusted)
 {
   NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
-  gboolean shared;
+  NorthMcpHttpPeer *identity = NULL, *peer = NULL;
+  NorthMcpHttpHold hold;
 
   if (client == NULL || client->listener == NULL)
     return NORTH_MCP_HTTP_HOLD_OK;
-  shared = (limits->share != 0 || limits->peer_bodies != 0) && !client->admitted;
-  return north_mcp_http_body_account_hold (client->listener->account, &client->body,
-                                           shared ? share_of (client->listener, client, msg, trusted) : NULL,
-                                           bytes, limits);
+  /* Authenticated requests have their identity's share, not their
+   * address's (many users may come through one NAT or proxy); those
+   * whose credentials name no one, their address's. */
+  if (limits->share != 0 || limits->peer_bodies != 0)
+    {
+      if (client->admitted)
+        identity = identity_share_of (client->listener, client);
+      peer = identity != NULL ? identity : share_of (client->listener, client, msg, trusted);
+    }
+  hold = north_mcp_http_body_account_hold (client->listener->account, &client->body, peer, bytes, limits);
+  if (identity != NULL)
+    north_mcp_http_peer_unref (identity);
+  return hold;
 }
 
 gboolean

@@ -16,31 +16,32 @@ import socket
 
 from hostile import FLOOD_SERVER, MCP_HEADERS, Server, initialize_message, receive_until, wait_until
 from test_connections import legacy_session, next_message
+from test_sessions import SECRET, id_token, x_north
 
 HANG = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                    "params": {"name": "hang", "arguments": {}}}).encode()
 
 
-def request_bytes(body, version="2025-06-18"):
-    headers = {**MCP_HEADERS, "MCP-Protocol-Version": version}
+def request_bytes(body, version="2025-06-18", credentials=None):
+    headers = {**MCP_HEADERS, "MCP-Protocol-Version": version, **(credentials or {})}
     head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     return (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-def hang_up_calls(port, source, count, body=HANG, version="2025-06-18"):
+def hang_up_calls(port, source, count, body=HANG, version="2025-06-18", credentials=None):
     """COUNT posts of BODY (a call of `hang`) from SOURCE, each on a
     connection closed once it is sent."""
     for _ in range(count):
         sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
-        sock.sendall(request_bytes(body, version))
+        sock.sendall(request_bytes(body, version, credentials))
         sock.close()
 
 
-def call(port, source, body=HANG, timeout=1.0, version="2025-06-18"):
+def call(port, source, body=HANG, timeout=1.0, version="2025-06-18", credentials=None):
     """BODY posted from SOURCE: the start of its answer, or None when none
     came within TIMEOUT (a call in progress, kept)."""
     sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
-    sock.sendall(request_bytes(body, version))
+    sock.sendall(request_bytes(body, version, credentials))
     sock.settimeout(timeout)
     try:
         data = b""
@@ -68,10 +69,11 @@ def assert_busy(answer, reason):
     assert reason in answer, answer
 
 
-def blob(port, source):
+def blob(port, source, credentials=None):
+    """A call answered at once, on a connection closed after its answer."""
     body = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
                        "params": {"name": "blob", "arguments": {"size": 3}}}).encode()
-    return call(port, source, body, timeout=30)
+    return call(port, source, body, timeout=30, credentials={**(credentials or {}), "Connection": "close"})
 
 
 def stop_running(server):
@@ -207,3 +209,101 @@ def test_a_legacy_batch_counts_each_request():
         assert b"2 requests in progress for one client" in body, body
         assert server.request("POST", endpoint, pings[:2], post)[0] == 202
         assert sorted(next_message(events)["id"] for _ in range(2)) == [10, 11]
+
+
+# Two North users (server secret and ID token: each an identity, issuer and
+# subject), and credentials that name no one (the secret alone).
+ALICE = x_north(id_token(iss="https://idp.example", sub="alice"), {})
+BOB = x_north(id_token(iss="https://idp.example", sub="bob"), {})
+NO_ONE = {"X-North-Server-Secret": SECRET}
+
+
+def secret_server(per_client):
+    """A server requiring the secret, running 6 requests at most, PER_CLIENT
+    of them per client."""
+    return Server("--stateless", "--shutdown-timeout", "1", "--server-secret", SECRET,
+                  "--max-requests-in-progress", "6", "--max-requests-in-progress-per-client", str(per_client),
+                  program=FLOOD_SERVER)
+
+
+def run_until_refused(port, source, credentials, count, reason):
+    """COUNT calls that hang from SOURCE with CREDENTIALS: the next is
+    refused for REASON."""
+    hang_up_calls(port, source, count, credentials=credentials)
+    assert wait_until(lambda: refused(port, source, credentials=credentials))
+    assert_busy(call(port, source, credentials=credentials), reason)
+
+
+def test_one_identity_runs_its_share_of_the_requests():
+    # Requests whose credentials were accepted count in no address's share
+    # (many users may come through one NAT or proxy); each identity has
+    # the share of one client. Before, one identity ran all 6 requests:
+    # Bob, from the same address, was refused for the total.
+    server = secret_server(4)
+    try:
+        run_until_refused(server.port, "127.0.0.1", ALICE, 6, b"4 requests in progress for one client")
+        answer = blob(server.port, "127.0.0.1", credentials=BOB)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        # Bob has a share of his own, up to the total.
+        run_until_refused(server.port, "127.0.0.1", BOB, 2, b"6 requests in progress")
+        assert stop_running(server) == 6, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_credentials_naming_no_one_share_their_address():
+    # Accepted credentials that name no one (the server secret without an
+    # ID token) are no identity: their requests count in their address's
+    # share, as those of an open server. Before, they counted in the total
+    # only: one address holding the secret ran all 6.
+    server = secret_server(2)
+    try:
+        run_until_refused(server.port, "127.0.0.2", NO_ONE, 6, b"2 requests in progress for one client")
+        # Other addresses, and identities at that address, are served.
+        assert blob(server.port, "127.0.0.3", credentials=NO_ONE).startswith(b"HTTP/1.1 200")
+        assert blob(server.port, "127.0.0.2", credentials=ALICE).startswith(b"HTTP/1.1 200")
+        assert stop_running(server) == 2, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def fill_held_bodies(port, credentials, uploads):
+    """Heads of bodies that never come, from CREDENTIALS, each on a
+    connection kept in UPLOADS: as many of 1 MiB as are held, then smaller
+    ones down to a byte, until no more bytes fit. The last refusal."""
+    refusal = None
+    for size in (1 << 20, 1 << 18, 1 << 16, 1 << 14, 1 << 12, 1 << 10, 1 << 8, 1):
+        while True:
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(request_bytes(b"", credentials=credentials).replace(
+                b"Content-Length: 0", b"Content-Length: %d" % size))
+            sock.settimeout(0.5)
+            try:
+                answer = sock.recv(4096)
+            except socket.timeout:
+                uploads.append(sock)  # held, waiting for its body
+                continue
+            sock.close()
+            assert answer.startswith(b"HTTP/1.1 503"), answer
+            refusal = answer
+            break
+    return refusal
+
+
+def test_one_identity_holds_its_share_of_the_bodies():
+    # The bodies held have the same share per identity as per address: a
+    # quarter of --max-held-body-bytes (at least one body of the largest
+    # size and a head). Before, heads announcing bodies that never came,
+    # all of one identity, held the whole 16 MiB: Bob was refused.
+    server = Server("--stateless", "--server-secret", SECRET, "--max-held-body-bytes", str(16 << 20),
+                    program=FLOOD_SERVER)
+    uploads = []
+    try:
+        refusal = fill_held_bodies(server.port, ALICE, uploads)
+        answer = blob(server.port, "127.0.0.1", credentials=BOB)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        assert b"for one client would pass" in refusal, refusal
+    finally:
+        for sock in uploads:
+            sock.close()
+        server.stop()
