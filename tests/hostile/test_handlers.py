@@ -303,6 +303,9 @@ def test_one_identity_holds_its_share_of_the_bodies():
         answer = blob(server.port, "127.0.0.1", credentials=BOB)
         assert answer.startswith(b"HTTP/1.1 200"), answer
         assert b"for one client would pass" in refusal, refusal
+        for sock in uploads:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         for sock in uploads:
             sock.close()
