@@ -677,10 +677,11 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * issuer and `sub`, else its `email` claim: the identity that owns
    * sessions and tasks), so that many users behind one NAT or proxy are
    * not throttled together, and its IP address for the others (every
-   * request of an open server, custom routes, and credentials that name
-   * no one: a server secret without an ID token, or with only an e-mail
-   * sent alongside, which the client may change at will). Client
-   * addresses are keyed as for the share of
+   * request of an open server, custom routes), with a second share of
+   * the address for accepted credentials that name no one (a server
+   * secret without an ID token, or with only an e-mail sent alongside,
+   * which the client may change at will), so that public routes'
+   * uploads do not refuse them. Client addresses are keyed as for the share of
    * [property@NorthMcp.Server:max-held-body-bytes]: an IPv6 address as
    * its /64, and behind a trusted proxy the address it names (see
    * [property@NorthMcp.Server:forwarded-allow-ips]). An identity's

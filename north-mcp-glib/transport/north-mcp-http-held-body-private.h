@@ -17,7 +17,8 @@ typedef struct _NorthMcpHttpBodyAccount NorthMcpHttpBodyAccount;
 typedef struct _NorthMcpHttpHeldBody NorthMcpHttpHeldBody;
 /* What the bodies of one client hold in an account: its address's,
  * looked up once per connection, not per request, or its identity's
- * (north_mcp_http_listener_hold_body()), keyed "identity <digest>". */
+ * (north_mcp_http_listener_hold_body()), keyed "identity <digest>", or
+ * for credentials that name no one, "anonymous <address>". */
 typedef struct _NorthMcpHttpPeer NorthMcpHttpPeer;
 
 /* The part of max-held-body-bytes the bodies of one client (an address,
@@ -55,6 +56,8 @@ void                     north_mcp_http_body_account_unref (NorthMcpHttpBodyAcco
 NorthMcpHttpPeer        *north_mcp_http_body_account_peer  (NorthMcpHttpBodyAccount *account,
                                                             const char              *address);
 void                     north_mcp_http_peer_unref         (NorthMcpHttpPeer        *peer);
+/* The key @peer was made for (as long as it is referenced). */
+const char              *north_mcp_http_peer_get_address   (NorthMcpHttpPeer        *peer);
 /* Counts @bytes more in *@held (made in @account on first use, for
  * @peer, when the account holds fewer than @limits->bodies bodies and
  * @peer fewer than @limits->peer_bodies) unless the account would pass

@@ -96,6 +96,12 @@ north_mcp_http_body_account_peer (NorthMcpHttpBodyAccount *account,
   return peer;
 }
 
+const char *
+north_mcp_http_peer_get_address (NorthMcpHttpPeer *peer)
+{
+  return peer->address; /* set once, when made */
+}
+
 /* With accounts_lock held. */
 static void
 peer_unref_locked (NorthMcpHttpPeer *peer)

@@ -83,18 +83,28 @@ identity_key (NorthMcpUser *user)
   return key;
 }
 
-/* The share @msg's body counts in when it was admitted by its headers:
- * its identity's (referenced), or NULL for its address's. */
+/* The share @msg's body counts in when it was admitted by its headers
+ * (referenced): its identity's, or for credentials that name no one, its
+ * address's share of such requests, apart from the share of those not
+ * authenticated (whose uploads to public routes would otherwise refuse
+ * North's requests from the same address). */
 static NorthMcpHttpPeer *
-identity_share_of (NorthMcpHttpListener       *self,
-                   NorthMcpHttpListenerClient *client)
+admitted_share_of (NorthMcpHttpListener         *self,
+                   NorthMcpHttpListenerClient   *client,
+                   SoupServerMessage            *msg,
+                   const NorthMcpTrustedProxies *trusted)
 {
   const char *key;
+  g_autofree char *anonymous = NULL;
 
-  if (client->body != NULL || client->user == NULL)
-    return NULL;
-  key = identity_key (NORTH_MCP_USER (client->user));
-  return key != NULL ? north_mcp_http_body_account_peer (self->account, key) : NULL;
+  if (client->body != NULL)
+    return NULL; /* counted already: its hold keeps its share */
+  key = client->user != NULL ? identity_key (NORTH_MCP_USER (client->user)) : NULL;
+  if (key != NULL)
+    return north_mcp_http_body_account_peer (self->account, key);
+  anonymous = g_strconcat ("anonymous ",
+                           north_mcp_http_peer_get_address (share_of (self, client, msg, trusted)), NULL);
+  return north_mcp_http_body_account_peer (self->account, anonymous);
 }
 
 const NorthMcpHttpHead *
@@ -123,23 +133,20 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
                                    const NorthMcpTrustedProxies *trusted)
 {
   NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
-  NorthMcpHttpPeer *identity = NULL, *peer = NULL;
+  NorthMcpHttpPeer *admitted = NULL, *peer = NULL;
   NorthMcpHttpHold hold;
 
   if (client == NULL || client->listener == NULL)
     return NORTH_MCP_HTTP_HOLD_OK;
   /* Authenticated requests have their identity's share, not their
-   * address's (many users may come through one NAT or proxy); those
-   * whose credentials name no one, their address's. */
-  if (limits->share != 0 || limits->peer_bodies != 0)
-    {
-      if (client->admitted)
-        identity = identity_share_of (client->listener, client);
-      peer = identity != NULL ? identity : share_of (client->listener, client, msg, trusted);
-    }
+   * address's (many users may come through one NAT or proxy). */
+  if ((limits->share != 0 || limits->peer_bodies != 0) && client->admitted)
+    peer = admitted = admitted_share_of (client->listener, client, msg, trusted);
+  else if (limits->share != 0 || limits->peer_bodies != 0)
+    peer = share_of (client->listener, client, msg, trusted);
   hold = north_mcp_http_body_account_hold (client->listener->account, &client->body, peer, bytes, limits);
-  if (identity != NULL)
-    north_mcp_http_peer_unref (identity);
+  if (admitted != NULL)
+    north_mcp_http_peer_unref (admitted);
   return hold;
 }
 

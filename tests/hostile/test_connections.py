@@ -1624,8 +1624,10 @@ def test_ipv6_clients_of_one_64_network_share_one_bodies_share():
 def test_uploads_to_public_routes_do_not_hold_the_bodies_of_the_authenticated():
     # Custom routes are public, so their bodies are not checked before
     # they are read: they hold at most their address's share. Requests
-    # authenticated by their headers count in no share (North sends all
-    # of its users' requests from a few addresses). Before, 16 uploads of
+    # authenticated by their headers count in another share: their
+    # identity's, or for the secret alone (here), the address's share of
+    # such requests (North sends all of its users' requests from a few
+    # addresses). Before, 16 uploads of
     # 4 MiB to a route held all 64 MiB, and North's POSTs got 503.
     server = Server("--stateless", "--server-secret", "s3cret", program="server-with-custom-routes")
     try:
