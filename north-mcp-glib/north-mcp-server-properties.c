@@ -433,7 +433,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * them may take, all sessions and connections of the server together:
    * the open `subscriptions/listen` streams of the 2026-07-28 revision
    * (each counts about 4 KiB for itself plus its request as a tree, its
-   * `resourceSubscriptions` included) and the `resources/subscribe` URIs
+   * `resourceSubscriptions` included, and over Streamable HTTP what the
+   * buffer libsoup read its request head into takes beyond 16 KiB: up to
+   * 112 KiB more for a head near 64 KiB) and the `resources/subscribe` URIs
    * of sessions (each twice its length, for its copy and the server's
    * index by URI, plus 64 bytes). 0 for no limit.
    *
@@ -605,6 +607,13 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * [property@NorthMcp.Server:forwarded-allow-ips]); past it they are answered
    * `503` with `Retry-After`, unread, and other clients are still
    * served.
+   *
+   * A `GET` stream (a session's `GET /mcp`, the legacy `GET /sse`) has
+   * no body, but keeps the buffer libsoup read its request head into for
+   * as long as it is open (16 KiB for a head under 8 KiB, up to 128 KiB
+   * for one near 64 KiB): what passes 16 KiB counts here, in its client
+   * address's share too, and a stream that would pass either is answered
+   * `503` with `Retry-After`.
    *
    * The answers of a batch answered in JSON (2025-03-26) that wait for
    * its last request count with its body. A request that was cancelled

@@ -51,6 +51,11 @@ struct _NorthMcpChannelClass
    * may let go of the request as it arrived, and count only @kept. */
   void     (*release_request) (NorthMcpChannel *self,
                                guint64          kept);
+  /* Optional: what the transport keeps for the request for as long as
+   * its answer is a stream, beyond what any stream keeps (libsoup's
+   * buffer of a large request head): counted with a long-lived stream (a
+   * listen), which the transport does not count. */
+  guint64  (*stream_cost) (NorthMcpChannel *self);
   /* Optional: the address the client connects from, without its port
    * (what tells clients apart when nothing else does; an IPv6 address as
    * its /64, which one client may pick addresses from), or NULL. */
@@ -80,6 +85,7 @@ GCancellable *north_mcp_channel_get_cancellable (NorthMcpChannel *self);
 gboolean      north_mcp_channel_close_stream    (NorthMcpChannel *self);
 void          north_mcp_channel_release_request (NorthMcpChannel *self,
                                                  guint64          kept);
+guint64       north_mcp_channel_get_stream_cost (NorthMcpChannel *self);
 /* The client's address (transfer full), NULL when the channel has none. */
 char         *north_mcp_channel_dup_peer        (NorthMcpChannel *self);
 gboolean      north_mcp_channel_is_full         (NorthMcpChannel *self);

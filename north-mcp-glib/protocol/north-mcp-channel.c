@@ -206,6 +206,17 @@ north_mcp_channel_release_request (NorthMcpChannel *self,
     klass->release_request (self, kept);
 }
 
+guint64
+north_mcp_channel_get_stream_cost (NorthMcpChannel *self)
+{
+  NorthMcpChannelClass *klass;
+
+  g_return_val_if_fail (NORTH_MCP_IS_CHANNEL (self), 0);
+
+  klass = NORTH_MCP_CHANNEL_GET_CLASS (self);
+  return klass->stream_cost != NULL ? klass->stream_cost (self) : 0;
+}
+
 char *
 north_mcp_channel_dup_peer (NorthMcpChannel *self)
 {

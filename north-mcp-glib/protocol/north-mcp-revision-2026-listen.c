@@ -370,9 +370,12 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
   kept = north_mcp_session_manager_get_kept_budget (north_mcp_protocol_host_get_session_manager (host));
   /* The stream outlives its request (over legacy HTTP+SSE, its POST ends
    * with 202): it keeps the North context of the request's headers, not
-   * the headers (up to 64 KiB each, uncounted before). */
+   * the headers (up to 64 KiB each, uncounted before); over Streamable
+   * HTTP, libsoup keeps the buffer it read the head into, which counts
+   * beyond the usual 16 KiB (up to 112 KiB more). */
   filter->cost = listen_kept_cost (context, params, filter) +
-                 north_mcp_context_release_headers (context);
+                 north_mcp_context_release_headers (context) +
+                 north_mcp_channel_get_stream_cost (channel);
   filter->owner = listen_owner (context);
   if (!north_mcp_kept_budget_take (kept, filter->owner, filter->cost, &error))
     {

@@ -226,6 +226,58 @@ header_block_size (NorthMcpHttpTransport *self,
   return head->text_size + (guint64) head->fields * NORTH_MCP_HTTP_HEADER_FIELD_COST;
 }
 
+guint64
+north_mcp_http_stream_head_cost (NorthMcpHttpListener *listener,
+                                 SoupServerMessage    *msg)
+{
+  NorthMcpHttpHead scratch;
+  const NorthMcpHttpHead *head = north_mcp_http_listener_head (listener, msg, &scratch);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (uri);
+  guint64 read, buffer;
+
+  /* The request line ("METHOD target HTTP/1.1" and CRLF; the target's
+   * path and query as sent) and the fields, all read before the blank
+   * line that ends the head, for which the buffer grew last. */
+  read = strlen (soup_server_message_get_method (msg)) + strlen (g_uri_get_path (uri)) +
+         (query != NULL ? strlen (query) + 1 : 0) + sizeof (" HTTP/1.1\r\n") + head->text_size;
+  buffer = (guint64) 1 << g_bit_storage (read + NORTH_MCP_HTTP_HEAD_READ_BLOCK - 1);
+  return buffer > NORTH_MCP_HTTP_HEAD_BUFFER_USUAL ? buffer - NORTH_MCP_HTTP_HEAD_BUFFER_USUAL : 0;
+}
+
+/* A GET stream (a session's GET /mcp, the legacy GET /sse) has no body,
+ * but keeps its head's buffer for as long as it is open: what passes the
+ * usual one counts among the bodies held (max-held-body-bytes, and the
+ * share of its client's address), not among the requests in progress,
+ * which streams are not refused for. FALSE when refused. */
+static gboolean
+hold_stream_head (NorthMcpHttpTransport *self,
+                  SoupServerMessage     *msg,
+                  NorthMcpHttpEndpoint   endpoint)
+{
+  guint64 cost = north_mcp_http_stream_head_cost (self->listener, msg);
+  NorthMcpHttpHoldLimits limits = hold_limits (self);
+  NorthMcpHttpHeldBody *held;
+  NorthMcpHttpHold hold;
+
+  if (cost == 0)
+    return TRUE;
+  limits.bodies = limits.peer_bodies = 0;
+  hold = north_mcp_http_listener_hold_body (self->listener, msg, cost, &limits,
+                                            self->settings.trusted_proxies);
+  if (hold != NORTH_MCP_HTTP_HOLD_OK)
+    {
+      reject_busy (self, msg, endpoint, hold);
+      return FALSE;
+    }
+  if ((held = north_mcp_http_listener_keep_body (self->listener, msg)) != NULL)
+    {
+      north_mcp_http_held_body_uncount (held);
+      north_mcp_http_held_body_release (held);
+    }
+  return TRUE;
+}
+
 /* Counts the body of @msg (kept) among the bodies held, with its header
  * block: the requests parsed from the body keep the headers (their North
  * context is read from them) for as long as they are in progress, which
@@ -328,8 +380,15 @@ north_mcp_http_check_body_size (SoupServer        *server,
     }
 
   /* Its credentials before its body (north-mcp-http-auth.c). */
-  if (endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE)
+  if (!kept)
+    {
+      /* Asked of the stream endpoints only: other requests pay nothing. */
+      if ((endpoint == NORTH_MCP_HTTP_ENDPOINT_MCP || endpoint == NORTH_MCP_HTTP_ENDPOINT_SSE) &&
+          soup_server_message_get_method (msg) == SOUP_METHOD_GET)
+        hold_stream_head (self, msg, endpoint);
+    }
+  else if (endpoint == NORTH_MCP_HTTP_ENDPOINT_ROUTE)
     hold_body (self, msg, endpoint);
-  else if (kept)
+  else
     north_mcp_http_authenticate_early (self, msg, path, endpoint, hold_body);
 }

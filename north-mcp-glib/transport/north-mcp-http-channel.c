@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "north-mcp-http-channel-private.h"
+#include "north-mcp-http-body-limit-private.h"
 #include "north-mcp-http-client-address-private.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-http-listener-private.h"
@@ -599,6 +600,16 @@ north_mcp_http_channel_release_request (NorthMcpChannel *channel,
     }
 }
 
+/* A stream's head keeps libsoup's buffer until the stream ends: what a
+ * large one takes beyond the usual (north-mcp-http-body-limit.c). */
+static guint64
+north_mcp_http_channel_stream_cost (NorthMcpChannel *channel)
+{
+  NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
+
+  return self->message != NULL ? north_mcp_http_stream_head_cost (NULL, self->message) : 0;
+}
+
 /* The client's IP address, its port left out: each request of a
  * Streamable HTTP client may come on a connection of its own; an IPv6
  * address as its /64 (north_mcp_http_share_key()). Behind a trusted
@@ -630,6 +641,7 @@ north_mcp_http_channel_class_init (NorthMcpHttpChannelClass *klass)
   channel_class->skip_response = north_mcp_http_channel_skip_response;
   channel_class->close_stream = north_mcp_http_channel_close_stream;
   channel_class->release_request = north_mcp_http_channel_release_request;
+  channel_class->stream_cost = north_mcp_http_channel_stream_cost;
   channel_class->dup_peer = north_mcp_http_channel_dup_peer;
   channel_class->is_full = north_mcp_http_channel_is_full;
 }

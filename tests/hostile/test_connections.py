@@ -1799,3 +1799,93 @@ def test_first_answer_of_a_json_batch_is_kept_as_text_only():
         # 8 batches fit in the bound (4 MiB of text each, a quarter of the
         # bound per address), about 37 MiB; with their trees, 59 MiB.
         assert grown < 48 * 1024, f"RSS grew by {grown} KiB"
+
+
+# libsoup 3.2.3 keeps the buffer it read a request head into until the
+# response ends: 16 KiB for a usual head, 128 KiB for one near its 64 KiB
+# limit. A stream holds it for as long as it is open, and counts what
+# passes the usual 16 KiB (114,688 bytes for the 60 kB heads below).
+BIG_HEAD = {"X-Pad": "p" * 60000}
+
+
+def test_get_streams_count_the_head_buffer_they_keep():
+    # Before, a GET stream counted no head bytes anywhere: any number of
+    # them with 60 kB heads (136 KiB of the server each) were accepted,
+    # where --max-held-body-bytes 2000000 has room for 17 such heads.
+    server = Server("--max-held-body-bytes", "2000000")
+    try:
+        def get_stream(extra):
+            session = open_session(server)
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("GET", "/mcp", b"", {"Accept": "text/event-stream",
+                                                           "MCP-Protocol-Version": "2025-06-18",
+                                                           "Mcp-Session-Id": session, **extra}))
+            return sock, receive_until(sock, b"\r\n\r\n")
+
+        streams, refused = [], None
+        for _ in range(24):
+            sock, head = get_stream(BIG_HEAD)
+            if not head.startswith(b"HTTP/1.1 200"):
+                refused = head
+                sock.close()
+                break
+            streams.append(sock)
+        assert refused is not None, "24 GET streams with 60 kB heads were all kept"
+        assert refused.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in refused, refused
+        assert len(streams) == 17, len(streams)
+        # A stream with a usual head counts nothing and is still served.
+        usual, head = get_stream({})
+        assert head.startswith(b"HTTP/1.1 200"), head
+        streams.append(usual)
+
+        for sock in streams:
+            sock.close()
+
+        def reopened():
+            sock, head = get_stream(BIG_HEAD)
+            streams.append(sock)
+            return head.startswith(b"HTTP/1.1 200")
+        assert wait_until(reopened)
+        for sock in streams:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
+def test_listen_streams_count_the_head_buffer_they_keep():
+    # Before, a listen stream counted 4 KiB and its params in one client's
+    # share of max-subscription-bytes (500,000 here), not the 128 KiB of
+    # its 60 kB head: over a hundred were accepted where four fit.
+    server = Server("--stateless", "--max-subscription-bytes", "2000000")
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+               "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
+    try:
+        def listen(rid, extra, source=None):
+            body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "subscriptions/listen",
+                               "params": {"notifications": {"toolsListChanged": True},
+                                          "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                                    "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
+            sock = raw_connection(server.port, source=source)
+            sock.sendall(http_request("POST", "/mcp", body, {**headers, **extra}))
+            received = receive_until(sock, b"acknowledged", b'"code":-32603')
+            return sock, b"acknowledged" in received
+
+        streams = []
+        for rid in range(1, 13):
+            sock, open_ = listen(rid, BIG_HEAD)
+            streams.append(sock)
+            if not open_:
+                break
+        assert not open_, "12 listen streams with 60 kB heads were all kept in one client's share"
+        assert len(streams) == 5, len(streams)
+        # Another client still listens with such a head, and this one with a usual head.
+        for source, extra in (("127.0.0.2", BIG_HEAD), (None, {})):
+            sock, open_ = listen(20, extra, source)
+            streams.append(sock)
+            assert open_
+        for sock in streams:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
