@@ -1889,3 +1889,35 @@ def test_listen_streams_count_the_head_buffer_they_keep():
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def test_legacy_sse_streams_count_the_head_buffer_they_keep():
+    # The same for the legacy GET /sse, whose head is padded in its
+    # request line here (the query, 60 kB): before, all 24 were kept where
+    # --max-held-body-bytes 2000000 has room for 17.
+    server = Server("--transport", "sse", "--max-held-body-bytes", "2000000", program="conformance-server")
+    try:
+        def sse_stream(target):
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("GET", target, b"", {"Accept": "text/event-stream"}))
+            return sock, receive_until(sock, b"\r\n\r\n")
+
+        streams, refused = [], None
+        for _ in range(24):
+            sock, head = sse_stream("/sse?pad=" + "p" * 60000)
+            if not head.startswith(b"HTTP/1.1 200"):
+                refused = head
+                sock.close()
+                break
+            streams.append(sock)
+        assert refused is not None, "24 GET /sse streams with 60 kB heads were all kept"
+        assert refused.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in refused, refused
+        assert len(streams) == 17, len(streams)
+        usual, head = sse_stream("/sse")
+        assert head.startswith(b"HTTP/1.1 200"), head
+        streams.append(usual)
+        for sock in streams:
+            sock.close()
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        server.stop()
