@@ -310,3 +310,11 @@ north_mcp_hangup_input_stream_notify_closed (NorthMcpHangupInputStream *self,
   self->closed_notify = notify;
   self->closed_data = data;
 }
+
+gsize
+north_mcp_hangup_input_stream_get_largest_head (NorthMcpHangupInputStream *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_HANGUP_INPUT_STREAM (self), 0);
+
+  return self->guard.largest_head;
+}

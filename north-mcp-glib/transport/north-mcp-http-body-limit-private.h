@@ -35,7 +35,9 @@ G_BEGIN_DECLS
 
 /* What libsoup keeps of @msg's head while its answer is a stream, beyond
  * the usual NORTH_MCP_HTTP_HEAD_BUFFER_USUAL: 0 for a head under 8 KiB,
- * at most 112 KiB. Estimated from the request line and the header block
+ * at most 112 KiB. From the head's size as it came (the largest head of
+ * its connection so far: libsoup reads white space and folded lines it
+ * drops from the fields), at least the request line and the header block
  * as the framing pass measures it. @listener as for
  * north_mcp_http_listener_hold_body(). */
 guint64 north_mcp_http_stream_head_cost (NorthMcpHttpListener *listener,

@@ -95,6 +95,12 @@ void                  north_mcp_http_listener_track_stream (SoupServerMessage   
 const NorthMcpHttpHead *north_mcp_http_listener_head       (NorthMcpHttpListener *self,
                                                             SoupServerMessage    *msg,
                                                             NorthMcpHttpHead     *scratch);
+/* The largest request head read on @msg's connection so far, in bytes
+ * as sent (whitespace and folded lines that libsoup drops included), or
+ * 0 for connections not accepted by a listener. @self as for
+ * north_mcp_http_listener_hold_body(). */
+gsize                 north_mcp_http_listener_largest_head (NorthMcpHttpListener *self,
+                                                            SoupServerMessage    *msg);
 NorthMcpHttpHold      north_mcp_http_listener_hold_body    (NorthMcpHttpListener *self,
                                                             SoupServerMessage    *msg,
                                                             guint64               bytes,

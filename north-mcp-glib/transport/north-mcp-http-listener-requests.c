@@ -125,6 +125,16 @@ north_mcp_http_listener_head (NorthMcpHttpListener *self,
   return &client->head;
 }
 
+gsize
+north_mcp_http_listener_largest_head (NorthMcpHttpListener *self,
+                                      SoupServerMessage    *msg)
+{
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
+
+  return client != NULL && client->input != NULL ?
+         north_mcp_hangup_input_stream_get_largest_head (client->input) : 0;
+}
+
 NorthMcpHttpHold
 north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
                                    SoupServerMessage    *msg,

@@ -27,6 +27,9 @@ typedef struct
   gboolean refused;        /* something in this head libsoup must not see */
   gboolean deferred;       /* a refusal to tell once libsoup asks for more */
   gsize    head_length;    /* bytes of this head so far */
+  gsize    largest_head;   /* the largest head that ended on the
+                            * connection, as sent (whitespace and
+                            * folded lines that libsoup drops included) */
   guint64  length;         /* of the Content-Length body, or what is left
                             * of a body or a chunk */
   gsize    line_length;    /* bytes of the current line in earlier reads */

@@ -400,6 +400,7 @@ line_done (NorthMcpHttpRequestGuard *guard,
 static gboolean
 head_done (NorthMcpHttpRequestGuard *guard)
 {
+  guard->largest_head = MAX (guard->largest_head, guard->head_length);
   if (guard->refused || guard->encoding == ENCODING_UNRECOGNIZED)
     return FALSE;
   if (guard->encoding == ENCODING_CHUNKED)

@@ -1891,20 +1891,28 @@ def test_listen_streams_count_the_head_buffer_they_keep():
         server.stop()
 
 
-def test_legacy_sse_streams_count_the_head_buffer_they_keep():
-    # The same for the legacy GET /sse, whose head is padded in its
-    # request line here (the query, 60 kB): before, all 24 were kept where
-    # --max-held-body-bytes 2000000 has room for 17.
+@pytest.mark.parametrize("padding", ["query", "white space", "folded lines"])
+def test_legacy_sse_streams_count_the_head_buffer_they_keep(padding):
+    # The same for the legacy GET /sse, whose head is padded (60 kB) in
+    # its request line, or with white space or folded lines in a field,
+    # which libsoup drops from the value it keeps but reads into its
+    # buffer all the same: before, all 24 were kept where
+    # --max-held-body-bytes 2000000 has room for 17 (and before the head
+    # counted as it came, those padded with white space or folded lines
+    # were, too).
     server = Server("--transport", "sse", "--max-held-body-bytes", "2000000", program="conformance-server")
+    padded = {"query": ("/sse?pad=" + "p" * 60000, {}),
+              "white space": ("/sse", {"X-Pad": " " * 60000 + "p"}),
+              "folded lines": ("/sse", {"X-Pad": "p" + "\r\n " * 20000})}[padding]
     try:
-        def sse_stream(target):
+        def sse_stream(target, extra=None):
             sock = raw_connection(server.port)
-            sock.sendall(http_request("GET", target, b"", {"Accept": "text/event-stream"}))
+            sock.sendall(http_request("GET", target, b"", {"Accept": "text/event-stream", **(extra or {})}))
             return sock, receive_until(sock, b"\r\n\r\n")
 
         streams, refused = [], None
         for _ in range(24):
-            sock, head = sse_stream("/sse?pad=" + "p" * 60000)
+            sock, head = sse_stream(*padded)
             if not head.startswith(b"HTTP/1.1 200"):
                 refused = head
                 sock.close()
