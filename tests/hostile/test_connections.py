@@ -1808,6 +1808,22 @@ def test_first_answer_of_a_json_batch_is_kept_as_text_only():
 BIG_HEAD = {"X-Pad": "p" * 60000}
 
 
+def seventeen_then_refused(open_stream):
+    """Opens streams with OPEN_STREAM (which returns a socket and the head
+    of its answer) and checks that 17 are kept, the next refused with 503
+    and Retry-After (of 24 tried); returns the 17 open ones."""
+    streams = []
+    for _ in range(24):
+        sock, head = open_stream()
+        if not head.startswith(b"HTTP/1.1 200"):
+            sock.close()
+            assert head.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in head, head
+            break
+        streams.append(sock)
+    assert len(streams) == 17, f"{len(streams)} streams with 60 kB heads were kept"
+    return streams
+
+
 def test_get_streams_count_the_head_buffer_they_keep():
     # Before, a GET stream counted no head bytes anywhere: any number of
     # them with 60 kB heads (136 KiB of the server each) were accepted,
@@ -1822,17 +1838,7 @@ def test_get_streams_count_the_head_buffer_they_keep():
                                                            "Mcp-Session-Id": session, **extra}))
             return sock, receive_until(sock, b"\r\n\r\n")
 
-        streams, refused = [], None
-        for _ in range(24):
-            sock, head = get_stream(BIG_HEAD)
-            if not head.startswith(b"HTTP/1.1 200"):
-                refused = head
-                sock.close()
-                break
-            streams.append(sock)
-        assert refused is not None, "24 GET streams with 60 kB heads were all kept"
-        assert refused.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in refused, refused
-        assert len(streams) == 17, len(streams)
+        streams = seventeen_then_refused(lambda: get_stream(BIG_HEAD))
         # A stream with a usual head counts nothing and is still served.
         usual, head = get_stream({})
         assert head.startswith(b"HTTP/1.1 200"), head
@@ -1910,17 +1916,7 @@ def test_legacy_sse_streams_count_the_head_buffer_they_keep(padding):
             sock.sendall(http_request("GET", target, b"", {"Accept": "text/event-stream", **(extra or {})}))
             return sock, receive_until(sock, b"\r\n\r\n")
 
-        streams, refused = [], None
-        for _ in range(24):
-            sock, head = sse_stream(*padded)
-            if not head.startswith(b"HTTP/1.1 200"):
-                refused = head
-                sock.close()
-                break
-            streams.append(sock)
-        assert refused is not None, "24 GET /sse streams with 60 kB heads were all kept"
-        assert refused.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in refused, refused
-        assert len(streams) == 17, len(streams)
+        streams = seventeen_then_refused(lambda: sse_stream(*padded))
         usual, head = sse_stream("/sse")
         assert head.startswith(b"HTTP/1.1 200"), head
         streams.append(usual)
