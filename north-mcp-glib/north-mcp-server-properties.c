@@ -613,7 +613,8 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * as long as it is open (16 KiB for a head under 8 KiB, up to 128 KiB
    * for one near 64 KiB): what passes 16 KiB counts here, in its client
    * address's share too, and a stream that would pass either is answered
-   * `503` with `Retry-After`.
+   * `503` with `Retry-After`. A `POST` answered with a stream counts the
+   * same with its body while its stream is open.
    *
    * The answers of a batch answered in JSON (2025-03-26) that wait for
    * its last request count with its body. A request that was cancelled

@@ -63,6 +63,8 @@ struct _NorthMcpHttpChannel
   guint              paused : 1;
   guint              done : 1;
   guint              watching : 1; /* on_message_gone is connected */
+  guint              released : 1; /* release_request(): a listen stream */
+  guint64            head_cost;    /* counted in @held while @message is */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpHttpChannel, north_mcp_http_channel, NORTH_MCP_TYPE_CHANNEL)
@@ -88,6 +90,10 @@ static void
 release_message (NorthMcpHttpChannel *self)
 {
   north_mcp_sse_writer_clear (&self->writer);
+  /* libsoup lets go of the head's buffer with the message. */
+  if (self->head_cost > 0 && self->held != NULL)
+    north_mcp_http_held_body_give_back (self->held, self->head_cost);
+  self->head_cost = 0;
   if (self->message != NULL)
     {
       if (self->watching)
@@ -436,6 +442,14 @@ north_mcp_http_channel_expect (NorthMcpHttpChannel *self,
 
   if (self->sse)
     {
+      /* The stream keeps libsoup's buffer of its request head until it
+       * ends: what passes the usual counts with its body (a listen's
+       * counts where the listen does). */
+      if (self->held != NULL && !self->released)
+        {
+          self->head_cost = north_mcp_http_stream_head_cost (NULL, self->message);
+          north_mcp_http_held_body_grow (self->held, self->head_cost);
+        }
       self->streaming = TRUE;
       north_mcp_sse_writer_start (&self->writer, self->message, self->keepalive_ms);
       if (self->events != NULL)
@@ -591,6 +605,7 @@ north_mcp_http_channel_release_request (NorthMcpChannel *channel,
 {
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
 
+  self->released = TRUE;
   if (self->message != NULL)
     soup_message_body_truncate (soup_server_message_get_request_body (self->message));
   if (self->held != NULL)

@@ -96,6 +96,11 @@ void                     north_mcp_http_held_body_uncount  (NorthMcpHttpHeldBody
 void                     north_mcp_http_held_body_grow     (NorthMcpHttpHeldBody    *held,
                                                             guint64                  bytes);
 
+/* Counts @bytes less of @held (at most all it counts): what was grown
+ * for something that is gone before the request ends. */
+void                     north_mcp_http_held_body_give_back (NorthMcpHttpHeldBody   *held,
+                                                             guint64                 bytes);
+
 /* Counts one more piece of @body (*@pieces: since the last join) and,
  * once the pieces cost more than the bytes, joins them into one. */
 void                     north_mcp_http_body_count_piece   (SoupMessageBody         *body,

@@ -315,6 +315,17 @@ north_mcp_http_held_body_grow (NorthMcpHttpHeldBody *held,
   g_mutex_unlock (&accounts_lock);
 }
 
+void
+north_mcp_http_held_body_give_back (NorthMcpHttpHeldBody *held,
+                                    guint64               bytes)
+{
+  g_return_if_fail (held != NULL);
+
+  g_mutex_lock (&accounts_lock);
+  held_body_take_locked (held, MIN (bytes, held->bytes));
+  g_mutex_unlock (&accounts_lock);
+}
+
 /* What libsoup keeps per piece of a request body besides its bytes (a
  * GBytes, the malloc() of its data, a list node: about 110 bytes), and
  * how many pieces a body may have before they are looked at. */

@@ -1925,3 +1925,49 @@ def test_legacy_sse_streams_count_the_head_buffer_they_keep(padding):
         assert server.stop() == 0, server.stderr()[-3000:]
     finally:
         server.stop()
+
+
+def test_post_streams_count_the_head_buffer_they_keep():
+    # A POST answered with a stream (here a call that waits for the
+    # client's sampling answer, in a 2025-11-25 session) keeps its head's
+    # buffer until the stream ends; its head is padded with 60 kB of white
+    # space, which libsoup drops from the value. It counts with its body
+    # from when its stream starts (not refused for it: the requests after
+    # it are). Before, each counted its few hundred bytes: all 24 were
+    # kept where --max-held-body-bytes 2000000 has room for 17 or 18.
+    server = Server("--max-held-body-bytes", "2000000", program="conformance-server")
+    try:
+        version = "2025-11-25"
+        headers = {**MCP_HEADERS, "MCP-Protocol-Version": version}
+        status, answer_headers, body = server.post_mcp(
+            initialize_message(protocolVersion=version, capabilities={"sampling": {}}), headers)
+        assert status == 200, body
+        headers["Mcp-Session-Id"] = answer_headers["Mcp-Session-Id"]
+        assert server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"},
+                               headers)[0] == 202
+
+        streams, asked = [], []
+        for rid in range(10, 34):
+            sock = raw_connection(server.port)
+            sock.sendall(http_request("POST", "/mcp", sampling_call(rid, 100),
+                                      {**headers, "X-Pad": " " * 60000 + "p"}))
+            received = receive_until(sock, b"sampling/createMessage", b"\r\n\r\n{")
+            if not received.startswith(b"HTTP/1.1 200"):
+                assert received.startswith(b"HTTP/1.1 503"), received[:300]
+                sock.close()
+                break
+            asked.append(json.loads(received.split(b"data: ")[-1].split(b"\n")[0])["id"])
+            streams.append(sock)
+        assert 17 <= len(streams) <= 18, f"{len(streams)} POST streams with 60 kB heads were kept"
+
+        # Its answers are refused too until some streams end: one is
+        # answered on its own stream's connection once the others close.
+        for sock in streams[1:]:
+            sock.close()
+        for rid in asked[1:]:
+            assert wait_until(lambda: server.post_mcp(sampling_answer(rid), headers)[0] == 202)
+        assert server.post_mcp(sampling_answer(asked[0]), headers)[0] == 202
+        assert b'"id":10' in receive_until(streams[0], b'"id":10')
+        streams[0].close()
+    finally:
+        assert server.stop() == 0, server.stderr()[-3000:]
