@@ -1135,6 +1135,18 @@ def sampling_call(rid, pad):
                                   "_meta": {"pad": "x" * pad}}}).encode()
 
 
+def resumable_sampling_session(server):
+    """A 2025-11-25 session (whose streams may be resumed) of a client that
+    answers sampling: the headers of its requests."""
+    headers = {**MCP_HEADERS, "MCP-Protocol-Version": "2025-11-25"}
+    status, answer_headers, body = server.post_mcp(
+        initialize_message(protocolVersion="2025-11-25", capabilities={"sampling": {}}), headers)
+    assert status == 200, body
+    headers["Mcp-Session-Id"] = answer_headers["Mcp-Session-Id"]
+    assert server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"}, headers)[0] == 202
+    return headers
+
+
 def sampling_answer(rid):
     return {"jsonrpc": "2.0", "id": rid,
             "result": {"role": "assistant", "content": {"type": "text", "text": "ok"}, "model": "m"}}
@@ -1250,14 +1262,7 @@ def test_requests_whose_client_left_keep_their_bodies_held():
     # tests/http/test-hangup.c.)
     server = Server("--max-held-body-bytes", "1000000", program="conformance-server")
     try:
-        version = "2025-11-25"
-        headers = {**MCP_HEADERS, "MCP-Protocol-Version": version}
-        status, answer_headers, body = server.post_mcp(
-            initialize_message(protocolVersion=version, capabilities={"sampling": {}}), headers)
-        assert status == 200, body
-        headers["Mcp-Session-Id"] = answer_headers["Mcp-Session-Id"]
-        assert server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"},
-                               headers)[0] == 202
+        headers = resumable_sampling_session(server)
 
         asked = []
         for rid in (10, 11, 12):
@@ -1937,14 +1942,7 @@ def test_post_streams_count_the_head_buffer_they_keep():
     # kept where --max-held-body-bytes 2000000 has room for 17 or 18.
     server = Server("--max-held-body-bytes", "2000000", program="conformance-server")
     try:
-        version = "2025-11-25"
-        headers = {**MCP_HEADERS, "MCP-Protocol-Version": version}
-        status, answer_headers, body = server.post_mcp(
-            initialize_message(protocolVersion=version, capabilities={"sampling": {}}), headers)
-        assert status == 200, body
-        headers["Mcp-Session-Id"] = answer_headers["Mcp-Session-Id"]
-        assert server.post_mcp({"jsonrpc": "2.0", "method": "notifications/initialized"},
-                               headers)[0] == 202
+        headers = resumable_sampling_session(server)
 
         streams, asked = [], []
         for rid in range(10, 34):
