@@ -56,6 +56,10 @@ void                     north_mcp_http_body_account_unref (NorthMcpHttpBodyAcco
 NorthMcpHttpPeer        *north_mcp_http_body_account_peer  (NorthMcpHttpBodyAccount *account,
                                                             const char              *address);
 void                     north_mcp_http_peer_unref         (NorthMcpHttpPeer        *peer);
+/* @peer with a reference more when it is one of @account's shares, else
+ * NULL. */
+NorthMcpHttpPeer        *north_mcp_http_peer_ref_in        (NorthMcpHttpPeer        *peer,
+                                                            NorthMcpHttpBodyAccount *account);
 /* The key @peer was made for (as long as it is referenced). */
 const char              *north_mcp_http_peer_get_address   (NorthMcpHttpPeer        *peer);
 /* Counts @bytes more in *@held (made in @account on first use, for

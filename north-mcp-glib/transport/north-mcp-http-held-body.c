@@ -96,6 +96,18 @@ north_mcp_http_body_account_peer (NorthMcpHttpBodyAccount *account,
   return peer;
 }
 
+NorthMcpHttpPeer *
+north_mcp_http_peer_ref_in (NorthMcpHttpPeer        *peer,
+                            NorthMcpHttpBodyAccount *account)
+{
+  if (peer->account != account)
+    return NULL; /* set once, when made */
+  g_mutex_lock (&accounts_lock);
+  peer->refs++;
+  g_mutex_unlock (&accounts_lock);
+  return peer;
+}
+
 const char *
 north_mcp_http_peer_get_address (NorthMcpHttpPeer *peer)
 {

@@ -83,6 +83,30 @@ identity_key (NorthMcpUser *user)
   return key;
 }
 
+/* The share of @user's identity (@key), referenced. The user keeps a
+ * reference to it: a remembered decision hands the same user out again,
+ * and the share is then not made and freed for each request (about 1,800
+ * instructions); what the users keep is bounded by theirs (the decision
+ * cache, sessions and tasks). Admissions are on the main thread. */
+static NorthMcpHttpPeer *
+identity_share (NorthMcpHttpListener *self,
+                NorthMcpUser         *user,
+                const char           *key)
+{
+  static GQuark quark;
+  NorthMcpHttpPeer *peer;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("north-mcp-http-identity-peer");
+  peer = g_object_get_qdata (G_OBJECT (user), quark);
+  if (peer != NULL && (peer = north_mcp_http_peer_ref_in (peer, self->account)) != NULL)
+    return peer;
+  peer = north_mcp_http_body_account_peer (self->account, key);
+  g_object_set_qdata_full (G_OBJECT (user), quark, north_mcp_http_peer_ref_in (peer, self->account),
+                           (GDestroyNotify) north_mcp_http_peer_unref);
+  return peer;
+}
+
 /* The share @msg's body counts in when it was admitted by its headers
  * (referenced): its identity's, or for credentials that name no one, its
  * address's share of such requests, apart from the share of those not
@@ -101,7 +125,7 @@ admitted_share_of (NorthMcpHttpListener         *self,
     return NULL; /* counted already: its hold keeps its share */
   key = client->user != NULL ? identity_key (NORTH_MCP_USER (client->user)) : NULL;
   if (key != NULL)
-    return north_mcp_http_body_account_peer (self->account, key);
+    return identity_share (self, NORTH_MCP_USER (client->user), key);
   anonymous = g_strconcat ("anonymous ",
                            north_mcp_http_peer_get_address (share_of (self, client, msg, trusted)), NULL);
   return north_mcp_http_body_account_peer (self->account, anonymous);
