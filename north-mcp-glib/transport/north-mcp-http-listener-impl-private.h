@@ -51,6 +51,7 @@ struct _NorthMcpHttpListenerClient
   GSocketAddress            *remote;    /* its qdata points here */
   NorthMcpHttpPeer          *peer;      /* its IP address's, once asked */
   NorthMcpHttpPeer          *forwarded; /* the client its proxy last named */
+  NorthMcpHttpPeer          *anonymous; /* @peer's share of credentials naming no one, once asked */
   SoupServerMessage         *msg;       /* the last request started */
   NorthMcpHttpHead           head;      /* @msg's, once read */
   gboolean                   head_read; /* @head is @msg's */

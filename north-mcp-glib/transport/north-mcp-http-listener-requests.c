@@ -119,16 +119,25 @@ admitted_share_of (NorthMcpHttpListener         *self,
                    const NorthMcpTrustedProxies *trusted)
 {
   const char *key;
-  g_autofree char *anonymous = NULL;
+  NorthMcpHttpPeer *address, *anonymous;
+  g_autofree char *anonymous_key = NULL;
 
   if (client->body != NULL)
     return NULL; /* counted already: its hold keeps its share */
   key = client->user != NULL ? identity_key (NORTH_MCP_USER (client->user)) : NULL;
   if (key != NULL)
     return identity_share (self, NORTH_MCP_USER (client->user), key);
-  anonymous = g_strconcat ("anonymous ",
-                           north_mcp_http_peer_get_address (share_of (self, client, msg, trusted)), NULL);
-  return north_mcp_http_body_account_peer (self->account, anonymous);
+  /* The connection's own address keeps its share of these for the next
+   * request (not made and freed per request); one a proxy names may
+   * change with each. */
+  address = share_of (self, client, msg, trusted);
+  if (address == client->peer && client->anonymous != NULL)
+    return north_mcp_http_peer_ref_in (client->anonymous, self->account);
+  anonymous_key = g_strconcat ("anonymous ", north_mcp_http_peer_get_address (address), NULL);
+  anonymous = north_mcp_http_body_account_peer (self->account, anonymous_key);
+  if (address == client->peer)
+    client->anonymous = north_mcp_http_peer_ref_in (anonymous, self->account);
+  return anonymous;
 }
 
 const NorthMcpHttpHead *

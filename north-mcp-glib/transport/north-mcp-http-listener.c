@@ -213,6 +213,7 @@ client_free (NorthMcpHttpListenerClient *client)
   g_clear_object (&client->remote);
   g_clear_pointer (&client->peer, north_mcp_http_peer_unref);
   g_clear_pointer (&client->forwarded, north_mcp_http_peer_unref);
+  g_clear_pointer (&client->anonymous, north_mcp_http_peer_unref);
   g_clear_object (&client->socket);
   g_clear_object (&client->msg);
   g_clear_object (&client->input);

@@ -268,6 +268,29 @@ def test_credentials_naming_no_one_share_their_address():
         server.stop()
 
 
+def test_credentials_naming_no_one_keep_their_share_on_a_kept_connection():
+    # A connection keeps its address's share of credentials naming no one
+    # for its next requests: the third request on it counts in the share
+    # the requests of other connections from that address count in.
+    server = secret_server(2)
+    try:
+        sock = socket.create_connection(("127.0.0.1", server.port), source_address=("127.0.0.2", 0))
+        for rid in (2, 3):
+            body = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                               "params": {"name": "blob", "arguments": {"size": 3}}}).encode()
+            sock.sendall(request_bytes(body, credentials=NO_ONE))
+            assert receive_until(sock, b'"id":%d' % rid).startswith(b"HTTP/1.1 200")
+        sock.sendall(request_bytes(HANG, credentials=NO_ONE))
+        hang_up_calls(server.port, "127.0.0.2", 1, credentials=NO_ONE)
+        assert wait_until(lambda: refused(server.port, "127.0.0.2", credentials=NO_ONE))
+        assert_busy(call(server.port, "127.0.0.2", credentials=NO_ONE), b"2 requests in progress for one client")
+        assert blob(server.port, "127.0.0.3", credentials=NO_ONE).startswith(b"HTTP/1.1 200")
+        sock.close()
+        assert stop_running(server) == 2, server.stderr()[-3000:]
+    finally:
+        server.stop()
+
+
 def fill_held_bodies(port, credentials, uploads):
     """Heads of bodies that never come, from CREDENTIALS, each on a
     connection kept in UPLOADS: as many of 1 MiB as are held, then smaller
