@@ -858,11 +858,11 @@ export class Server {
      * message is paused until it settles. A throw or a rejection answers
      * `500 Internal Server Error` and is written to stderr as a handler's
      * failure is (once a minute at most; every one, with its stack, with
-     * `--debug`). The introspected `this.server.add_route()` does none of
-     * this: GJS writes a critical with the stack for every request.
+     * `--debug`). `this.server.add_route()` is the same (the module wraps
+     * the introspected method).
      */
     route(path, func) {
-        this.server.add_route(path, routeFunc(path, func));
+        this.server.add_route(path, func);
     }
 
     /**
@@ -933,6 +933,17 @@ function routeFunc(path, func) {
         }
     };
 }
+
+// The introspected NorthMcp.Server.add_route() calls routeFunc()'s
+// wrapper: unwrapped, a callback that throws gets GJS's critical with the
+// stack for every request any client sends (and a rejected Promise an
+// unhandled-rejection warning, its message answered before it settled).
+// (GJS makes introspected methods writable but not configurable: assigned,
+// not defined.)
+const introspectedAddRoute = NorthMcp.Server.prototype.add_route;
+NorthMcp.Server.prototype.add_route = function (path, func) {
+    introspectedAddRoute.call(this, path, routeFunc(path, func));
+};
 
 // GObject is imported for users' convenience (subclassing NorthMcp.Tool).
 export {GLib, GObject, Json};

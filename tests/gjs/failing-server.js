@@ -47,6 +47,17 @@ server.route('/later', async (_server, message) => {
     message.set_response('text/plain', Soup.MemoryUse.COPY, new TextEncoder().encode('later'));
 });
 
+// The same through the introspected NorthMcp.Server.add_route(), which
+// the module wraps as route() does.
+server.server.add_route('/bare/fail', () => {
+    throw new RangeError('nope');
+});
+
+server.server.add_route('/bare/fail-later', async () => {
+    await sleep(0);
+    throw new RangeError('nope');
+});
+
 // A tool that never answers: its client cancels it or goes away.
 server.tool('forever', {description: 'Never settles'}, () => new Promise(() => {}));
 

@@ -13,6 +13,8 @@ import json
 import os
 import re
 
+import pytest
+
 from mcp_client import HttpClient
 
 COMMAND = json.loads(os.environ["NORTH_MCP_FAILING_SERVER"])
@@ -85,32 +87,36 @@ def get(client, path):
         connection.close()
 
 
-def test_failing_routes_do_not_flood_the_log(monkeypatch):
-    """A custom route (server.route()) that throws, or whose Promise
-    rejects, answers 500 and is written to stderr as a handler's failure:
-    not GJS's critical with the stack for every request any client
-    sends."""
+@pytest.mark.parametrize("prefix", ["", "/bare"], ids=["route", "add_route"])
+def test_failing_routes_do_not_flood_the_log(monkeypatch, prefix):
+    """A custom route that throws, or whose Promise rejects, answers 500
+    and is written to stderr as a handler's failure: not GJS's critical
+    with the stack for every request any client sends. Added with
+    server.route(), or with the introspected add_route()
+    (`server.server.add_route()`, /bare…), which the module wraps alike:
+    unwrapped, it answered an empty 500 and wrote that critical."""
     monkeypatch.setenv("NORTH_MCP_LOG_INTERVAL_MS", str(A_DAY_MS))
+    now, later = prefix + "/fail", prefix + "/fail-later"
     client = HttpClient(COMMAND)
     try:
         client.initialize()
         for _ in range(10):
-            assert get(client, "/fail") == (500, "Internal Server Error")
-            assert get(client, "/fail-later") == (500, "Internal Server Error")
+            assert get(client, now) == (500, "Internal Server Error")
+            assert get(client, later) == (500, "Internal Server Error")
             assert get(client, "/later") == (200, "later")
         configure(client, None, False)
         lines = [line for line in client.server.stderr_text.splitlines()
                  if "nope" in line or "JS ERROR" in line or "CRITICAL" in line]
-        assert lines == ["NorthMcp: route /fail failed: RangeError: nope"], client.server.stderr_text
+        assert lines == ["NorthMcp: route %s failed: RangeError: nope" % now], client.server.stderr_text
 
         # Debug mode: every failure with its stack.
         configure(client, A_DAY_MS, True)
-        assert get(client, "/fail") == (500, "Internal Server Error")
-        assert get(client, "/fail-later") == (500, "Internal Server Error")
+        assert get(client, now) == (500, "Internal Server Error")
+        assert get(client, later) == (500, "Internal Server Error")
         configure(client, A_DAY_MS, True)
         stacks = re.findall(r"^NorthMcp: route (\S+) failed: RangeError: nope\n\S*@\S*failing-server\.js:\d+",
                             client.server.stderr_text, re.MULTILINE)
-        assert stacks == ["/fail", "/fail-later"], client.server.stderr_text
+        assert stacks == [now, later], client.server.stderr_text
     finally:
         client.close()
 
