@@ -635,7 +635,9 @@ cancel_link_new (GCancellable *parent,
  * from the same user would: the resource's or template's handler runs
  * with a context of its own, for the same North user, whose cancellable
  * is cancelled when @self's is (the client cancelling the request cancels
- * the read too). FastMCP's `ctx.read_resource()`. Call it from the server's main context (where
+ * the read too) or when @cancellable is (the caller gave up on the read);
+ * the read then fails with %G_IO_ERROR_CANCELLED once the handler has
+ * ended. FastMCP's `ctx.read_resource()`. Call it from the server's main context (where
  * handlers run). The callback runs with @self current (see
  * [func@NorthMcp.Context.get_current]).
  *
@@ -686,6 +688,12 @@ north_mcp_context_read_resource_async (NorthMcpContext     *self,
                           cancel_link_new (north_mcp_context_get_cancellable (self),
                                            north_mcp_context_get_cancellable (reader)),
                           (GDestroyNotify) cancel_link_free);
+  /* Unlinked, a read whose caller gave up ran its handler on for nobody,
+   * as long as the handler liked. */
+  if (cancellable != NULL && cancellable != north_mcp_context_get_cancellable (self))
+    g_object_set_data_full (G_OBJECT (task), "north-mcp-caller-cancel-link",
+                            cancel_link_new (cancellable, north_mcp_context_get_cancellable (reader)),
+                            (GDestroyNotify) cancel_link_free);
 
   /* The handler may run now, in this thread: keep the caller's current
    * context around it. */

@@ -658,6 +658,63 @@ test_read_resource (Fixture       *fixture,
   g_assert_cmpstr (test_first_text (result_of (fixture, 2)), ==, "error 1: Resource not found: notes://nope");
 }
 
+/* A resource that keeps its reader's context, unanswered, until the
+ * test answers it. */
+static void
+kept_read_func (NorthMcpResource *resource,
+                NorthMcpContext  *context,
+                gpointer          user_data)
+{
+  NorthMcpContext **kept = user_data;
+
+  *kept = g_object_ref (context);
+}
+
+/* Starts a read of notes://kept with a cancellable of its own, and gives
+ * up on it at once. */
+static void
+give_up_reading_func (NorthMcpTool    *tool,
+                      NorthMcpContext *context,
+                      JsonObject      *arguments,
+                      gpointer         user_data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  north_mcp_context_read_resource_async (context, "notes://kept", cancellable, read_done,
+                                         g_object_ref (context));
+  g_cancellable_cancel (cancellable);
+}
+
+static void
+test_read_resource_cancelled_by_caller (Fixture       *fixture,
+                                        gconstpointer  data)
+{
+  g_autoptr(NorthMcpTool) reader = north_mcp_tool_new ("give_up", "reads and gives up");
+  g_autoptr(NorthMcpResource) kept = north_mcp_resource_new ("notes://kept", "kept");
+  g_autoptr(NorthMcpContext) read_context = NULL;
+  g_autoptr(NorthMcpResourceContents) contents = NULL;
+
+  north_mcp_tool_set_async_func (reader, give_up_reading_func, NULL, NULL);
+  north_mcp_resource_set_async_func (kept, kept_read_func, &read_context, NULL);
+  north_mcp_server_add_tool (fixture->server, reader);
+  north_mcp_server_add_resource (fixture->server, kept);
+
+  send_to (fixture, NULL, NULL, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                                "\"params\":{\"name\":\"give_up\",\"arguments\":{}}}");
+  test_run_pending ();
+  /* The caller's cancellable cancels the reader's: the handler learns
+   * that nobody waits for its answer. */
+  g_assert_nonnull (read_context);
+  g_assert_true (g_cancellable_is_cancelled (north_mcp_context_get_cancellable (read_context)));
+
+  contents = north_mcp_resource_contents_new_text ("notes://kept", "text/plain", "late");
+  north_mcp_context_return_resource_contents (read_context, contents);
+  g_assert_true (test_channel_wait_for (fixture->channel, 1));
+  /* G_IO_ERROR_CANCELLED, whatever the handler answered. */
+  g_assert_cmpint (G_IO_ERROR_CANCELLED, ==, 19);
+  g_assert_true (g_str_has_prefix (test_first_text (result_of (fixture, 1)), "error 19: "));
+}
+
 /* A session of 2025-03-26, the last revision with batches. */
 static void
 initialize_2025_03_26 (Fixture *fixture)
@@ -827,6 +884,7 @@ main (int    argc,
   ADD ("/dispatch/tools/call/output-schema", test_output_schema_enforced);
   ADD ("/dispatch/tools/call/output-schema-stateless", test_output_schema_stateless);
   ADD ("/dispatch/tools/call/read-resource", test_read_resource);
+  ADD ("/dispatch/tools/call/read-resource-cancelled-by-caller", test_read_resource_cancelled_by_caller);
   ADD ("/dispatch/tools/call/deep-result-read-back", test_deep_result_read_back);
   ADD ("/dispatch/batch", test_batch);
   ADD ("/dispatch/batch-removed", test_batch_removed);
