@@ -79,6 +79,22 @@ async def echo_later(text: str) -> dict:
 
 
 @mcp.tool()
+async def give_up_asking(times: int, ctx: NorthMcp.Context) -> str:
+    """Asks the client @times times, giving up on each question before
+    its answer (the asyncio task awaiting it cancelled)"""
+    cancelled = 0
+    for _ in range(times):
+        asking = asyncio.ensure_future(ctx.elicit("Your name?", {"type": "object", "properties": {}}))
+        await asyncio.sleep(0)
+        asking.cancel()
+        try:
+            await asking
+        except asyncio.CancelledError:
+            cancelled += 1
+    return f"{cancelled} cancelled"
+
+
+@mcp.tool()
 async def wait_forever() -> str:
     """Wait until cancelled (Python only: GJS cannot cancel a Promise)"""
     try:

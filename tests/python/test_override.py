@@ -1037,3 +1037,51 @@ def test_failure_lines_escape_what_the_client_sent(capfd, monkeypatch):
     # The client's own answer is its own business: unescaped.
     for answer in answers:
         assert answer["result"]["content"][0]["text"] == "ValueError: unknown city: " + sent
+
+
+def test_read_resource_cancelled_by_its_caller_ends(capfd):
+    """A tool that cancels the asyncio task awaiting ctx.read_resource()
+    (asyncio.wait_for(), a task it gave up on) ends the read: the
+    resource's function is cancelled with it, rather than running on for
+    nobody until it finishes (for good, for one that waits on something
+    that never comes)."""
+    server = NorthMcp.Server("Reads", "1.0")
+    events = []
+    started = asyncio.Event()
+
+    @server.resource("slow://forever")
+    async def slow() -> str:
+        events.append("started")
+        started.set()
+        try:
+            await asyncio.get_running_loop().create_future()
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+        return "never"
+
+    @server.tool()
+    async def give_up(ctx: NorthMcp.Context) -> str:
+        reading = asyncio.ensure_future(ctx.read_resource("slow://forever"))
+        await started.wait()
+        reading.cancel()
+        try:
+            await reading
+        except asyncio.CancelledError:
+            return "gave up"
+        return "read"
+
+    server.set_stateless(True)
+    server.set_port(0)
+    server.start(NorthMcp.TransportKind.STREAMABLE_HTTP)
+    answers = serve_posts(server, [{"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                    "params": {"name": "give_up", "arguments": {}}}])
+    # Whatever the cancellation has left to do is ready now: no timer.
+    context = GLib.MainContext.default()
+    while context.iteration(False):
+        pass
+    server.stop()
+    assert answers[0]["result"]["content"][0]["text"] == "gave up"
+    assert events == ["started", "cancelled"]
+    # Nobody failed: no line, no asyncio warning.
+    assert capfd.readouterr().err == ""

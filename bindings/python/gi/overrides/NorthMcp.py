@@ -71,7 +71,7 @@ import typing
 import urllib.parse
 import uuid
 
-from gi.repository import GLib, GObject, Json
+from gi.repository import Gio, GLib, GObject, Json
 
 try:
     from gi.repository import Soup
@@ -426,11 +426,22 @@ __all__.append("User")
 # ---------------------------------------------------------------------------
 # The request context
 
-def _gio_call(start, finish, *args):
-    """Runs a Gio-style ``*_async``/``*_finish`` pair; returns an asyncio
-    future of the finish() value, resolved on the GLib main loop."""
+def _gio_call(start, finish, *args, cancels=True):
+    """Runs a Gio-style ``*_async``/``*_finish`` pair, @args followed by a
+    cancellable; returns an asyncio future of the finish() value, resolved
+    on the GLib main loop. When @cancels, cancelling the future (the task
+    awaiting it was cancelled) cancels the call: it would otherwise run on
+    for nobody, a request to the client holding one of the session's 64
+    places until answered, a read running the resource's function to its
+    end. (The library also ends the context's calls with the request that
+    makes them.)"""
     loop = get_event_loop()
     future = loop.create_future()
+    cancellable = Gio.Cancellable() if cancels else None
+
+    def done(future):
+        if future.cancelled():
+            cancellable.cancel()
 
     def ready(source, result, *_):
         if future.cancelled():
@@ -443,7 +454,9 @@ def _gio_call(start, finish, *args):
         except Exception as error:
             future.set_exception(error)
 
-    start(*args, ready)
+    start(*args, cancellable, ready)
+    if cancellable is not None:
+        future.add_done_callback(done)
     return future
 
 
@@ -524,15 +537,14 @@ class Context(NorthMcp.Context):
         result as Python values. Raises ``GLib.Error`` on failure."""
         node = await _gio_call(
             self.send_request_async, self.send_request_finish, method,
-            python_to_json(params).get_object() if params is not None else None,
-            self.get_cancellable())
+            python_to_json(params).get_object() if params is not None else None)
         return json_to_python(node)
 
     async def sample(self, params):
         """``sampling/createMessage`` with @params (a dict: ``messages``,
         ``maxTokens``…); returns the result dict."""
         result = await _gio_call(self.sample_async, self.sample_finish,
-                                 python_to_json(params).get_object(), self.get_cancellable())
+                                 python_to_json(params).get_object())
         return json_to_python(result)
 
     async def elicit(self, message, requested_schema=None, *, schema=None):
@@ -550,8 +562,7 @@ class Context(NorthMcp.Context):
             requested = builder.defs.get(reference.get("$ref", "").rsplit("/", 1)[-1], reference)
             requested = {key: value for key, value in requested.items() if key != "title"}
         result = await _gio_call(self.elicit_async, self.elicit_finish, message,
-                                 python_to_json(requested).get_object(),
-                                 self.get_cancellable())
+                                 python_to_json(requested).get_object())
         result = json_to_python(result)
         if not as_type:
             return result
@@ -561,25 +572,24 @@ class Context(NorthMcp.Context):
 
     async def list_roots(self):
         """``roots/list``; returns the list of roots (dicts)."""
-        roots = await _gio_call(self.list_roots_async, self.list_roots_finish,
-                                self.get_cancellable())
+        roots = await _gio_call(self.list_roots_async, self.list_roots_finish)
         return json_to_python(roots)
 
     async def read_resource(self, uri):
         """Reads one of this server's resources (a fixed URI or a
         template) as a ``resources/read`` would, through the library's
-        ``read_resource_async()``: a child span of this request's, cancelled
-        with it. Returns a list of ``ReadResourceContents`` (``content``,
-        ``mime_type``), as FastMCP does. The exception of a resource
-        function is raised here as it was; an unknown URI raises
-        ``McpError`` (-32002), as does any other failure."""
+        ``read_resource_async()``: a child span of this request's,
+        cancelled with it or with the task awaiting it. Returns a list of
+        ``ReadResourceContents`` (``content``, ``mime_type``), as FastMCP
+        does. The exception of a resource function is raised here as it
+        was; an unknown URI raises ``McpError`` (-32002), as does any
+        other failure."""
         failures = []
         # Set while the read starts: the function runs now, or in a task
         # that copies this context.
         token = _read_failures.set(failures)
         try:
-            future = _gio_call(self.read_resource_async, self.read_resource_finish, uri,
-                               self.get_cancellable())
+            future = _gio_call(self.read_resource_async, self.read_resource_finish, uri)
         finally:
             _read_failures.reset(token)
         try:
@@ -2621,7 +2631,8 @@ class Server(NorthMcp.Server):
         (``PENDING``). SIGTERM and SIGINT do the same in ``run()``. A
         tool that awaits it waits for its own request too: start it and
         return."""
-        future = _gio_call(self.shutdown_async, self.shutdown_finish, None)
+        # Not cancelled with a task awaiting it: the drain may cancel that.
+        future = _gio_call(self.shutdown_async, self.shutdown_finish, cancels=False)
         if self._shutdowns is None:
             self._shutdowns = []
         self._shutdowns.append(future)
