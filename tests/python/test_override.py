@@ -1085,3 +1085,29 @@ def test_read_resource_cancelled_by_its_caller_ends(capfd):
     assert events == ["started", "cancelled"]
     # Nobody failed: no line, no asyncio warning.
     assert capfd.readouterr().err == ""
+
+
+def test_features_made_from_functions_refuse_another_handler():
+    """The handler of a tool, resource, template or prompt made from a
+    function is that function (the class's virtual method runs it):
+    set_func() and set_async_func() on one would be ignored, so they raise
+    TypeError rather than do nothing."""
+    def work(item_id: int = 0) -> str:
+        return "work"
+
+    made = [NorthMcp.tool_from_function(work),
+            NorthMcp.resource_from_function(work, "work://fixed"),
+            NorthMcp.resource_from_function(work, "work://{item_id}"),
+            NorthMcp.prompt_from_function(work)]
+    assert [type(feature).__name__ for feature in made] == [
+        "FunctionTool", "FunctionResource", "FunctionResourceTemplate", "FunctionPrompt"]
+    for feature in made:
+        for setter in ("set_func", "set_async_func"):
+            with pytest.raises(TypeError, match=r"^%s\(\): the handler of a %s is its Python "
+                                                r"function \(\.function, work\(\)\)"
+                                                % (setter, type(feature).__name__)):
+                getattr(feature, setter)(lambda *args: None)
+        assert feature.function is work
+    # Completion functions are theirs to set.
+    made[2].set_completion_func(lambda *args: None)
+    made[3].set_completion_func(lambda *args: None)

@@ -1797,7 +1797,8 @@ class FunctionTool(NorthMcp.Tool):
     It overrides the ``call`` virtual method rather than setting a callback
     with ``set_async_func()``: PyGObject 3.42 leaks a little memory for
     every callback it registers, and a virtual method is registered once per
-    class."""
+    class. Its ``set_func()`` and ``set_async_func()`` raise ``TypeError``
+    (see ``_refuse_handler()``)."""
 
     __gtype_name__ = "NorthMcpPythonFunctionTool"
     # PyGObject registers no GType for a class whose module is gi.overrides.*
@@ -2122,6 +2123,28 @@ class FunctionPrompt(NorthMcp.Prompt):
     def do_complete(self, context, argument, value, arguments):
         _complete(self, NorthMcp.Prompt, context, argument, value, arguments)
 
+
+def _refuse_handler(setter, parent):
+    """A set_func()/set_async_func() for the features made from functions:
+    their virtual methods run the function, so the handler it would set
+    would never run; raising says so where doing nothing would not."""
+    def refuse(self, *args, **kwargs):
+        function = self.function
+        raise TypeError(
+            "%s(): the handler of a %s is its Python function (.function, %s()), which "
+            "its class runs, not a handler set on it; make one of another function, or "
+            "a NorthMcp.%s whose %s() you call" % (
+                setter, type(self).__name__, getattr(function, "__name__", repr(function)),
+                parent, setter))
+    refuse.__name__ = setter
+    return refuse
+
+
+for _class, _parent in ((FunctionTool, "Tool"), (FunctionResource, "Resource"),
+                        (FunctionResourceTemplate, "ResourceTemplate"), (FunctionPrompt, "Prompt")):
+    for _setter in ("set_func", "set_async_func"):
+        setattr(_class, _setter, _refuse_handler(_setter, _parent))
+del _class, _parent, _setter
 
 __all__ += ["FunctionResource", "FunctionResourceTemplate", "FunctionPrompt"]
 
