@@ -255,8 +255,11 @@ export_batch (NorthMcpSpanExporter *self,
   /* libsoup sends a POST on a kept-alive connection only when told it
    * may be sent twice (should that connection turn out closed); else it
    * opens a connection per export. A batch sent twice is harmless next
-   * to the OTLP retries collectors already expect. */
-  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
+   * to the OTLP retries collectors already expect. A redirect is a
+   * failure, not followed: libsoup would send the export headers (API
+   * keys) to whatever origin it names, and a 301, 302 or 303 as a GET
+   * without the spans, counted as exported. */
+  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT | SOUP_MESSAGE_NO_REDIRECT);
   status = send_export (self, session, message, &error);
 
   g_mutex_lock (&self->lock);

@@ -338,6 +338,82 @@ class EndlessAnswer:
         self.listener.close()
 
 
+class Redirecting:
+    """A collector on 127.0.0.1 that answers each export with a redirect to
+    another origin (another port), which records every request that
+    reaches it, whatever its method."""
+
+    def __init__(self, status):
+        self.status = status
+        self.exports = 0
+        self.elsewhere = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.other = socket.socket()
+        self.other.bind(("127.0.0.1", 0))
+        self.other.listen(4)
+        threading.Thread(target=self._redirect, daemon=True).start()
+        threading.Thread(target=self._record, daemon=True).start()
+
+    def _redirect(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                while TricklingCollector._read_request(connection) is not None:
+                    location = f"http://127.0.0.1:{self.other.getsockname()[1]}/v1/traces"
+                    connection.sendall(b"HTTP/1.1 %d Moved\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n"
+                                       % (self.status, location.encode()))
+                    self.exports += 1
+
+    def _record(self):
+        while True:
+            try:
+                connection, _ = self.other.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(5)
+                try:
+                    self.elsewhere.append(connection.recv(65536))
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+        self.other.close()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirects_are_not_followed(start, status):
+    # The export headers hold the collector's API key: a collector, or
+    # whatever answers at a plain-HTTP endpoint, that redirects must not
+    # have them (nor the spans) sent to another origin; and spans that a
+    # redirect turned into a GET were lost, not exported.
+    collector = Redirecting(status)
+    try:
+        server = start("server-with-auth", env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=secret%3D1",
+            "OTEL_BSP_SCHEDULE_DELAY": "50"})
+        client = Client(server)
+        client.initialize()
+        assert wait_for(lambda: collector.exports >= 1)
+        client.tool("add", {"a": 1, "b": 2})
+        # Exports are sent one at a time: once the second has been
+        # answered, the first, and any redirect it followed, is over.
+        assert wait_for(lambda: collector.exports >= 2)
+        assert collector.elsewhere == []
+        assert server.wait_for_stderr(f"failed: HTTP status {status}"), server.stderr()
+    finally:
+        collector.close()
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as status:
         return int(re.search(r"VmRSS:\s+(\d+) kB", status.read()).group(1))
