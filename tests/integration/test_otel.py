@@ -338,37 +338,58 @@ class EndlessAnswer:
         self.listener.close()
 
 
-class Redirecting:
-    """A collector on 127.0.0.1 that answers each export with a redirect to
-    another origin (another port), which records every request that
-    reaches it, whatever its method."""
+class AnsweringCollector:
+    """A collector on 127.0.0.1 that answers the n-th export (from 0) with
+    the raw HTTP response answer(n), and counts the exports answered."""
 
-    def __init__(self, status):
-        self.status = status
+    def __init__(self, answer):
+        self.answer = answer
         self.exports = 0
-        self.elsewhere = []
+        self.lock = threading.Lock()
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(4)
         self.port = self.listener.getsockname()[1]
-        self.other = socket.socket()
-        self.other.bind(("127.0.0.1", 0))
-        self.other.listen(4)
-        threading.Thread(target=self._redirect, daemon=True).start()
-        threading.Thread(target=self._record, daemon=True).start()
+        threading.Thread(target=self._serve, daemon=True).start()
 
-    def _redirect(self):
+    def _serve(self):
         while True:
             try:
                 connection, _ = self.listener.accept()
             except OSError:
                 return
-            with connection:
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection):
+        with connection:
+            try:
                 while TricklingCollector._read_request(connection) is not None:
-                    location = f"http://127.0.0.1:{self.other.getsockname()[1]}/v1/traces"
-                    connection.sendall(b"HTTP/1.1 %d Moved\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n"
-                                       % (self.status, location.encode()))
-                    self.exports += 1
+                    with self.lock:
+                        answer = self.answer(self.exports)
+                    connection.sendall(answer)
+                    with self.lock:
+                        self.exports += 1
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+
+
+class Redirecting(AnsweringCollector):
+    """A collector that answers each export with a redirect to another
+    origin (another port), which records every request that reaches it,
+    whatever its method."""
+
+    def __init__(self, status):
+        self.elsewhere = []
+        self.other = socket.socket()
+        self.other.bind(("127.0.0.1", 0))
+        self.other.listen(4)
+        location = f"http://127.0.0.1:{self.other.getsockname()[1]}/v1/traces".encode()
+        super().__init__(lambda n: b"HTTP/1.1 %d Moved\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n"
+                         % (status, location))
+        threading.Thread(target=self._record, daemon=True).start()
 
     def _record(self):
         while True:
@@ -385,7 +406,7 @@ class Redirecting:
                     pass
 
     def close(self):
-        self.listener.close()
+        super().close()
         self.other.close()
 
 
