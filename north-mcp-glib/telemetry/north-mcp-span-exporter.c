@@ -16,6 +16,7 @@
 #include "north-mcp-span-data-private.h"
 #include "north-mcp-tracer-private.h"
 #include "north-mcp-log-private.h"
+#include "north-mcp-log-throttle-private.h"
 
 #define LOGGER "NorthMCP.Telemetry"
 
@@ -35,6 +36,7 @@ struct _NorthMcpSpanExporter
   gboolean        stopping;
   gboolean        thread_done;
   gboolean        failing;      /* the last export failed: warn once */
+  NorthMcpLogThrottle failure_warnings; /* and streaks once a minute */
   guint64         dropped;
   guint64         exported;
 
@@ -270,16 +272,25 @@ export_batch (NorthMcpSpanExporter *self,
       g_mutex_unlock (&self->lock);
       return;
     }
-  /* One warning per streak of failures, not one per batch. */
+  /* One warning per streak of failures, not one per batch; and one a
+   * minute at most, since a collector that sheds load now and then (as
+   * one does under a client's flood) makes a streak of each failure. */
   if (!self->failing)
     {
+      guint skipped;
+
       self->failing = TRUE;
-      g_mutex_unlock (&self->lock);
-      if (error != NULL)
-        north_mcp_log_warning (LOGGER, "Exporting %u spans failed: %s", count, error->message);
-      else
-        north_mcp_log_warning (LOGGER, "Exporting %u spans failed: HTTP status %u", count, status);
-      return;
+      if (north_mcp_log_throttle_pass (&self->failure_warnings, &skipped))
+        {
+          g_autofree char *more = north_mcp_log_throttle_more (skipped);
+
+          g_mutex_unlock (&self->lock);
+          if (error != NULL)
+            north_mcp_log_warning (LOGGER, "Exporting %u spans failed: %s%s", count, error->message, more);
+          else
+            north_mcp_log_warning (LOGGER, "Exporting %u spans failed: HTTP status %u%s", count, status, more);
+          return;
+        }
     }
   g_mutex_unlock (&self->lock);
 }

@@ -435,6 +435,34 @@ def test_redirects_are_not_followed(start, status):
         collector.close()
 
 
+def test_a_flapping_collector_is_not_warned_about_per_failure(start):
+    # A collector that sheds load (503) now and then, as one under a
+    # client's flood does, fails every other export: the warning "once
+    # per streak of failures" was then one line per failed export, as
+    # many as the client's requests made.
+    ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    shed = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"
+    collector = AnsweringCollector(lambda n: shed if n % 2 == 0 else ok)
+    try:
+        server = start("server-with-auth", env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "1",
+            "OTEL_BSP_SCHEDULE_DELAY": "50",
+            "NORTH_MCP_LOG_INTERVAL_MS": "3600000"})
+        client = Client(server)
+        client.initialize()
+        for i in range(1, 10):
+            assert wait_for(lambda: collector.exports >= i)
+            client.tool("add", {"a": 1, "b": 2})
+        assert wait_for(lambda: collector.exports >= 10)
+        assert server.stop() == 0
+        failures = [line for line in server.lines if "Exporting" in line]
+        assert len(failures) == 1, server.stderr()
+        assert "HTTP status 503" in failures[0]
+    finally:
+        collector.close()
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as status:
         return int(re.search(r"VmRSS:\s+(\d+) kB", status.read()).group(1))
