@@ -37,6 +37,8 @@ struct _NorthMcpSpanExporter
   gboolean        thread_done;
   gboolean        failing;      /* the last export failed: warn once */
   NorthMcpLogThrottle failure_warnings; /* and streaks once a minute */
+  guint           backoff_ms;   /* after the last retryable failure */
+  gint64          resume_at;    /* monotonic: no export before */
   guint64         dropped;
   guint64         exported;
 
@@ -232,6 +234,41 @@ send_export (NorthMcpSpanExporter  *self,
   return status;
 }
 
+/* After a failure that OTLP calls retryable (429, 502, 503, 504, or no
+ * answer) the collector is given time before the next export: its
+ * Retry-After in seconds, at most MAX_RETRY_AFTER_MS, else a backoff
+ * from BACKOFF_MIN_MS doubling to BACKOFF_MAX_MS. The failed batch is not
+ * sent again (the queue is where spans wait), so that a collector that
+ * is overloaded for good gets one export a backoff, not one a batch. */
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 32000
+#define MAX_RETRY_AFTER_MS 60000
+
+static gboolean
+status_is_retryable (guint status)
+{
+  return status == 0 || status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+/* Called with the lock held. */
+static void
+back_off (NorthMcpSpanExporter *self,
+          SoupMessage          *message,
+          guint                 status)
+{
+  const char *retry_after = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                          "Retry-After");
+  guint64 seconds, delay_ms;
+
+  self->backoff_ms = self->backoff_ms == 0 ? BACKOFF_MIN_MS : MIN (2 * self->backoff_ms, BACKOFF_MAX_MS);
+  if (status != 0 && retry_after != NULL &&
+      g_ascii_string_to_unsigned (retry_after, 10, 0, G_MAXUINT32, &seconds, NULL))
+    delay_ms = MIN (seconds * 1000, MAX_RETRY_AFTER_MS);
+  else
+    delay_ms = self->backoff_ms;
+  self->resume_at = g_get_monotonic_time () + (gint64) delay_ms * 1000;
+}
+
 static void
 export_batch (NorthMcpSpanExporter *self,
               SoupSession          *session,
@@ -269,9 +306,12 @@ export_batch (NorthMcpSpanExporter *self,
     {
       self->exported += count;
       self->failing = FALSE;
+      self->backoff_ms = 0;
       g_mutex_unlock (&self->lock);
       return;
     }
+  if (status_is_retryable (status))
+    back_off (self, message, status);
   /* One warning per streak of failures, not one per batch; and one a
    * minute at most, since a collector that sheds load now and then (as
    * one does under a client's flood) makes a streak of each failure. */
@@ -370,13 +410,27 @@ export_thread (gpointer data)
   g_mutex_lock (&self->lock);
   for (;;)
     {
-      gint64 deadline = g_get_monotonic_time () + (gint64) self->schedule_delay_ms * 1000;
+      gint64 now = g_get_monotonic_time ();
+      gint64 scheduled = now + (gint64) self->schedule_delay_ms * 1000;
       NorthMcpSpanData *batch;
       guint count;
 
-      while (!self->stopping && self->length < self->max_batch)
-        if (!g_cond_wait_until (&self->wake, &self->lock, deadline))
-          break;
+      /* A full batch goes at once, the rest at the schedule delay; none
+       * while the collector is given time (back_off()), except at
+       * shutdown, when what is queued goes anyway. */
+      while (!self->stopping)
+        {
+          gint64 until;
+
+          if (now < self->resume_at)
+            until = self->resume_at;
+          else if (self->length < self->max_batch && now < scheduled)
+            until = scheduled;
+          else
+            break;
+          g_cond_wait_until (&self->wake, &self->lock, until);
+          now = g_get_monotonic_time ();
+        }
       if (self->length == 0)
         {
           if (self->stopping)

@@ -441,7 +441,8 @@ def test_a_flapping_collector_is_not_warned_about_per_failure(start):
     # per streak of failures" was then one line per failed export, as
     # many as the client's requests made.
     ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-    shed = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"
+    # Retry-After: 0, so that the exporter does not wait between exports.
+    shed = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"
     collector = AnsweringCollector(lambda n: shed if n % 2 == 0 else ok)
     try:
         server = start("server-with-auth", env={
@@ -459,6 +460,39 @@ def test_a_flapping_collector_is_not_warned_about_per_failure(start):
         failures = [line for line in server.lines if "Exporting" in line]
         assert len(failures) == 1, server.stderr()
         assert "HTTP status 503" in failures[0]
+    finally:
+        collector.close()
+
+
+@pytest.mark.parametrize("answer,pause", [
+    (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\n\r\n", 2),
+    (b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n\r\n", 1),
+], ids=["503-retry-after", "429-backoff"])
+def test_a_collector_asking_to_wait_is_given_time(start, answer, pause):
+    # A collector that answers 429 or 503 (with its Retry-After, or
+    # without: then a backoff) is overloaded: the next export waits,
+    # spans queue meanwhile (dropped when it is full), where each was
+    # sent at once, as fast as a client's requests made them.
+    times = []
+
+    def shed(n):
+        times.append(time.monotonic())
+        return answer
+
+    collector = AnsweringCollector(shed)
+    try:
+        server = start("server-with-auth", env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "1",
+            "OTEL_BSP_SCHEDULE_DELAY": "50"})
+        client = Client(server)
+        client.initialize()
+        assert wait_for(lambda: collector.exports >= 1)
+        for _ in range(5):
+            client.tool("add", {"a": 1, "b": 2})
+        assert wait_for(lambda: collector.exports >= 2)
+        # A lower bound: the pause asked for, which no slowness shortens.
+        assert times[1] - times[0] >= pause, times
     finally:
         collector.close()
 
