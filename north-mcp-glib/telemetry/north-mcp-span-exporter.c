@@ -108,27 +108,48 @@ north_mcp_span_exporter_set_limits (NorthMcpSpanExporter *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* An ExportTraceServiceRequest in OTLP/JSON for @count spans from @head,
- * each released once written. */
-static void
-build_request (NorthMcpSpanExporter *self,
-               GString              *out,
-               NorthMcpSpanData     *head,
-               guint                 count)
+/* The body of one export at most: what clients send goes into spans
+ * (request ids, names, a handler's attributes), up to six times over
+ * once escaped, and collectors refuse a body past their limit whole
+ * (the OpenTelemetry Collector's is 20 MiB), with the spans of every
+ * other client in it. A batch that does not fit goes in several
+ * exports; a span that alone does not fit goes alone. This also bounds
+ * the buffer kept between batches. */
+#define MAX_EXPORT_BYTES (4 * 1024 * 1024)
+
+/* An ExportTraceServiceRequest in OTLP/JSON of the spans from *@head
+ * that fit in MAX_EXPORT_BYTES (the first one always), each released
+ * once written; *@head is left at the first one not written. Returns how
+ * many were written. */
+static guint
+build_request (NorthMcpSpanExporter  *self,
+               GString               *out,
+               NorthMcpSpanData     **head)
 {
+  static const char tail[] = "]}]}]}";
+  guint count = 0;
+
   g_string_truncate (out, 0);
   north_mcp_tracer_write_export_head (self->tracer, out);
-  for (guint i = 0; i < count && head != NULL; i++)
+  while (*head != NULL)
     {
-      NorthMcpSpanData *next = north_mcp_span_data_get_next (head);
+      NorthMcpSpanData *next = north_mcp_span_data_get_next (*head);
+      gsize before = out->len;
 
-      if (i > 0)
+      if (count > 0)
         g_string_append_c (out, ',');
-      north_mcp_span_data_write_otlp (head, out);
-      release_spans (head, 1);
-      head = next;
+      north_mcp_span_data_write_otlp (*head, out);
+      if (count > 0 && out->len + sizeof tail - 1 > MAX_EXPORT_BYTES)
+        {
+          g_string_truncate (out, before);
+          break;
+        }
+      release_spans (*head, 1);
+      *head = next;
+      count++;
     }
-  g_string_append (out, "]}]}]}");
+  g_string_append (out, tail);
+  return count;
 }
 
 /* An OTLP answer is a small ExportTraceServiceResponse: more than this is
@@ -269,24 +290,22 @@ back_off (NorthMcpSpanExporter *self,
   self->resume_at = g_get_monotonic_time () + (gint64) delay_ms * 1000;
 }
 
-static void
-export_batch (NorthMcpSpanExporter *self,
-              SoupSession          *session,
-              GString              *buffer,
-              NorthMcpSpanData     *head,
-              guint                 count)
+/* Sends the spans from *@head that fit in one export, leaving *@head at
+ * the rest; whether the collector took them. */
+static gboolean
+export_request (NorthMcpSpanExporter  *self,
+                SoupSession           *session,
+                GString               *buffer,
+                NorthMcpSpanData     **head)
 {
   g_autoptr(SoupMessage) message = north_mcp_tracer_new_export_message (self->tracer);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
-  guint status;
+  guint status, count;
 
   if (message == NULL)
-    {
-      release_spans (head, count);
-      return;
-    }
-  build_request (self, buffer, head, count);
+    return FALSE;
+  count = build_request (self, buffer, head);
   /* The message goes with this function: the buffer outlives its use,
    * and is reused for the next batch. */
   body = g_bytes_new_static (buffer->str, buffer->len);
@@ -308,7 +327,7 @@ export_batch (NorthMcpSpanExporter *self,
       self->failing = FALSE;
       self->backoff_ms = 0;
       g_mutex_unlock (&self->lock);
-      return;
+      return TRUE;
     }
   if (status_is_retryable (status))
     back_off (self, message, status);
@@ -329,10 +348,28 @@ export_batch (NorthMcpSpanExporter *self,
             north_mcp_log_warning (LOGGER, "Exporting %u spans failed: %s%s", count, error->message, more);
           else
             north_mcp_log_warning (LOGGER, "Exporting %u spans failed: HTTP status %u%s", count, status, more);
-          return;
+          return FALSE;
         }
     }
   g_mutex_unlock (&self->lock);
+  return FALSE;
+}
+
+/* Sends @head's list in as many exports as it takes; after a failure
+ * the rest is dropped (no export waits for the collector, see
+ * back_off()). */
+static void
+export_batch (NorthMcpSpanExporter *self,
+              SoupSession          *session,
+              GString              *buffer,
+              NorthMcpSpanData     *head)
+{
+  while (head != NULL)
+    if (!export_request (self, session, buffer, &head))
+      {
+        release_spans (head, G_MAXUINT);
+        return;
+      }
 }
 
 /* Takes up to max_batch spans off the queue; called with the lock held. */
@@ -440,7 +477,7 @@ export_thread (gpointer data)
 
       batch = take_batch (self, &count);
       g_mutex_unlock (&self->lock);
-      export_batch (self, session, buffer, batch, count);
+      export_batch (self, session, buffer, batch);
       g_mutex_lock (&self->lock);
     }
   g_mutex_unlock (&self->lock);

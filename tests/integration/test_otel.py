@@ -345,6 +345,7 @@ class AnsweringCollector:
     def __init__(self, answer):
         self.answer = answer
         self.exports = 0
+        self.bodies = []
         self.lock = threading.Lock()
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
@@ -363,8 +364,9 @@ class AnsweringCollector:
     def _answer(self, connection):
         with connection:
             try:
-                while TricklingCollector._read_request(connection) is not None:
+                while (body := TricklingCollector._read_request(connection)) is not None:
                     with self.lock:
+                        self.bodies.append(body)
                         answer = self.answer(self.exports)
                     connection.sendall(answer)
                     with self.lock:
@@ -493,6 +495,31 @@ def test_a_collector_asking_to_wait_is_given_time(start, answer, pause):
         assert wait_for(lambda: collector.exports >= 2)
         # A lower bound: the pause asked for, which no slowness shortens.
         assert times[1] - times[0] >= pause, times
+    finally:
+        collector.close()
+
+
+def test_an_export_body_is_bounded(start):
+    # What clients send goes into spans (a string request id of 4 KiB
+    # here), escaped up to six times over in OTLP/JSON: a batch of 200
+    # such spans made one body of 5 MB, which a collector with a body
+    # limit refuses whole, with the spans of every other client in it.
+    ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    collector = AnsweringCollector(lambda n: ok)
+    try:
+        server = start("server-with-auth", env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "200",
+            "OTEL_BSP_SCHEDULE_DELAY": "600000"})
+        client = Client(server)
+        client.initialize()
+        for i in range(199):
+            status, _, body = client.post({"jsonrpc": "2.0", "id": f"{i}-" + "\x01" * 4096, "method": "tools/call",
+                                           "params": {"name": "add", "arguments": {"a": 1, "b": 2}}})
+            assert status == 200, body
+        # initialize and 199 calls: a full batch, exported at once.
+        assert wait_for(lambda: sum(body.count(b'"spanId"') for body in collector.bodies) == 200)
+        assert max(len(body) for body in collector.bodies) <= 4 << 20
     finally:
         collector.close()
 
