@@ -338,6 +338,30 @@ class EndlessAnswer:
         self.listener.close()
 
 
+OK_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def listening():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    return listener
+
+
+def serve_each(listener, handle):
+    """On a thread, handle(connection) on a thread of its own for each
+    connection the listener accepts, until it is closed."""
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+
 class AnsweringCollector:
     """A collector on 127.0.0.1 that answers the n-th export (from 0) with
     the raw HTTP response answer(n), and counts the exports answered."""
@@ -347,19 +371,9 @@ class AnsweringCollector:
         self.exports = 0
         self.bodies = []
         self.lock = threading.Lock()
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(4)
+        self.listener = listening()
         self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+        serve_each(self.listener, self._answer)
 
     def _answer(self, connection):
         with connection:
@@ -385,31 +399,34 @@ class Redirecting(AnsweringCollector):
 
     def __init__(self, status):
         self.elsewhere = []
-        self.other = socket.socket()
-        self.other.bind(("127.0.0.1", 0))
-        self.other.listen(4)
+        self.other = listening()
         location = f"http://127.0.0.1:{self.other.getsockname()[1]}/v1/traces".encode()
         super().__init__(lambda n: b"HTTP/1.1 %d Moved\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n"
                          % (status, location))
-        threading.Thread(target=self._record, daemon=True).start()
+        serve_each(self.other, self._record)
 
-    def _record(self):
-        while True:
+    def _record(self, connection):
+        with connection:
+            connection.settimeout(5)
             try:
-                connection, _ = self.other.accept()
+                self.elsewhere.append(connection.recv(65536))
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
             except OSError:
-                return
-            with connection:
-                connection.settimeout(5)
-                try:
-                    self.elsewhere.append(connection.recv(65536))
-                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                except OSError:
-                    pass
+                pass
 
     def close(self):
         super().close()
         self.other.close()
+
+
+def start_against(start, collector, **env):
+    """server-with-auth exporting to one of the collectors above (on
+    127.0.0.1, at collector.port), and a client that has initialized it."""
+    server = start("server-with-auth", env={
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}", **env})
+    client = Client(server)
+    client.initialize()
+    return server, client
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
@@ -420,12 +437,9 @@ def test_redirects_are_not_followed(start, status):
     # redirect turned into a GET were lost, not exported.
     collector = Redirecting(status)
     try:
-        server = start("server-with-auth", env={
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
-            "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=secret%3D1",
-            "OTEL_BSP_SCHEDULE_DELAY": "50"})
-        client = Client(server)
-        client.initialize()
+        server, client = start_against(
+            start, collector, OTEL_EXPORTER_OTLP_HEADERS="x-api-key=secret%3D1",
+            OTEL_BSP_SCHEDULE_DELAY="50")
         assert wait_for(lambda: collector.exports >= 1)
         client.tool("add", {"a": 1, "b": 2})
         # Exports are sent one at a time: once the second has been
@@ -442,18 +456,14 @@ def test_a_flapping_collector_is_not_warned_about_per_failure(start):
     # client's flood does, fails every other export: the warning "once
     # per streak of failures" was then one line per failed export, as
     # many as the client's requests made.
-    ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
     # Retry-After: 0, so that the exporter does not wait between exports.
     shed = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"
-    collector = AnsweringCollector(lambda n: shed if n % 2 == 0 else ok)
+    collector = AnsweringCollector(lambda n: shed if n % 2 == 0 else OK_ANSWER)
     try:
-        server = start("server-with-auth", env={
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
-            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "1",
-            "OTEL_BSP_SCHEDULE_DELAY": "50",
-            "NORTH_MCP_LOG_INTERVAL_MS": "3600000"})
-        client = Client(server)
-        client.initialize()
+        server, client = start_against(
+            start, collector, OTEL_BSP_MAX_EXPORT_BATCH_SIZE="1",
+            OTEL_BSP_SCHEDULE_DELAY="50",
+            NORTH_MCP_LOG_INTERVAL_MS="3600000")
         for i in range(1, 10):
             assert wait_for(lambda: collector.exports >= i)
             client.tool("add", {"a": 1, "b": 2})
@@ -483,12 +493,9 @@ def test_a_collector_asking_to_wait_is_given_time(start, answer, pause):
 
     collector = AnsweringCollector(shed)
     try:
-        server = start("server-with-auth", env={
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
-            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "1",
-            "OTEL_BSP_SCHEDULE_DELAY": "50"})
-        client = Client(server)
-        client.initialize()
+        server, client = start_against(
+            start, collector, OTEL_BSP_MAX_EXPORT_BATCH_SIZE="1",
+            OTEL_BSP_SCHEDULE_DELAY="50")
         assert wait_for(lambda: collector.exports >= 1)
         for _ in range(5):
             client.tool("add", {"a": 1, "b": 2})
@@ -504,15 +511,11 @@ def test_an_export_body_is_bounded(start):
     # here), escaped up to six times over in OTLP/JSON: a batch of 200
     # such spans made one body of 5 MB, which a collector with a body
     # limit refuses whole, with the spans of every other client in it.
-    ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-    collector = AnsweringCollector(lambda n: ok)
+    collector = AnsweringCollector(lambda n: OK_ANSWER)
     try:
-        server = start("server-with-auth", env={
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
-            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "200",
-            "OTEL_BSP_SCHEDULE_DELAY": "600000"})
-        client = Client(server)
-        client.initialize()
+        server, client = start_against(
+            start, collector, OTEL_BSP_MAX_EXPORT_BATCH_SIZE="200",
+            OTEL_BSP_SCHEDULE_DELAY="600000")
         for i in range(199):
             status, _, body = client.post({"jsonrpc": "2.0", "id": f"{i}-" + "\x01" * 4096, "method": "tools/call",
                                            "params": {"name": "add", "arguments": {"a": 1, "b": 2}}})
@@ -535,11 +538,7 @@ def test_collector_answer_is_bounded(start):
     # make the server hold what it sends.
     collector = EndlessAnswer(128 << 20)
     try:
-        server = start("server-with-auth", env={
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
-            "OTEL_BSP_SCHEDULE_DELAY": "100"})
-        client = Client(server)
-        client.initialize()
+        server, client = start_against(start, collector, OTEL_BSP_SCHEDULE_DELAY="100")
         before = rss_kib(server.process.pid)
         client.tool("add", {"a": 1, "b": 2})
         assert collector.done.wait(120)
