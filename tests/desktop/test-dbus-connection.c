@@ -477,6 +477,78 @@ test_no_header_fields (void)
   assert_dropped_then_served (g_bytes_new_take (bytes, 16 + LARGE_BODY), 0, NULL);
 }
 
+/* A method return of LARGE_BODY zero bytes (little-endian, serial 7)
+ * whose header fields are @fields as given, however malformed. */
+static GBytes *
+raw_with_fields (const guint8 *fields,
+                 gsize         length)
+{
+  GByteArray *bytes = g_byte_array_new ();
+  gsize body_at;
+
+  g_byte_array_append (bytes, (const guint8 *) "l\x02\x00\x01", 4);
+  append_u32 (bytes, LARGE_BODY);
+  append_u32 (bytes, 7);
+  append_u32 (bytes, length);
+  g_byte_array_append (bytes, fields, length);
+  align_to (bytes, 8);
+  body_at = bytes->len;
+  g_byte_array_set_size (bytes, body_at + LARGE_BODY);
+  memset (bytes->data + body_at, 0, LARGE_BODY);
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+/* The header fields of a dropped message come from any bus peer and are
+ * read by the stream's own scanner (for the call a reply answers): fields
+ * that are malformed in every way it reads them are skipped with the
+ * message, and the connection goes on. A sender name longer than a bus
+ * name may be is skipped, and the reply serial after it still found. */
+static void
+test_malformed_header_fields (void)
+{
+  static const struct {
+    const char *what;
+    const char *fields;
+    gsize       length;
+  } cases[] = {
+    { "a string longer than the fields", "\x07\x01s\x00\xff\xff\xff\xff" "abc", 11 },
+    { "a signature of two types", "\x05\x02uu\x00\x00\x00\x00\x07\x00\x00\x00", 12 },
+    { "a variant in a variant", "\x05\x01v\x00\x01u\x00\x00\x07\x00\x00\x00", 12 },
+    { "a reply serial that is a string", "\x05\x01s\x00\x01\x00\x00\x00" "7\x00", 10 },
+    { "a field cut in its number", "\x05\x01u\x00\x07\x00", 6 },
+    { "a field cut in its signature", "\x05\x01", 2 },
+    { "a signature length past the fields", "\x08\x01g\x00\xff" "ay", 7 },
+    { "a code with no type", "\x05\x00\x00\x00\x00\x00\x00\x00", 8 },
+  };
+  g_autoptr(GByteArray) fields = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  gsize serial_at;
+
+  if (!in_subprocess ("*A D-Bus message of 9* bytes dropped unread*"))
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].what);
+      g_assert_null (assert_dropped_then_served (raw_with_fields ((const guint8 *) cases[i].fields,
+                                                                  cases[i].length), 0, NULL));
+    }
+
+  /* A sender of 300 bytes (a bus name has at most 255), then the reply
+   * serial: the call still gets its stand-in error. */
+  g_byte_array_append (fields, (const guint8 *) "\x07\x01s\x00", 4);
+  append_u32 (fields, 300);
+  for (guint i = 0; i < 300; i++)
+    g_byte_array_append (fields, (const guint8 *) ":", 1);
+  g_byte_array_append (fields, (const guint8 *) "", 1);
+  align_to (fields, 8);
+  g_byte_array_append (fields, (const guint8 *) "\x05\x01u\x00", 4);
+  serial_at = 16 + fields->len;
+  append_u32 (fields, 0);
+  error = assert_dropped_then_served (raw_with_fields (fields->data, fields->len), serial_at, NULL);
+  assert_limits_exceeded (error);
+}
+
 typedef struct {
   GMutex   lock;
   GCond    cond;
@@ -586,6 +658,7 @@ main (int   argc,
 
   g_test_add_func ("/dbus-connection/long-header-fields", test_long_header_fields);
   g_test_add_func ("/dbus-connection/no-header-fields", test_no_header_fields);
+  g_test_add_func ("/dbus-connection/malformed-header-fields", test_malformed_header_fields);
   g_test_add_func ("/dbus-connection/reply-past-limit-is-dropped-unread", test_reply_past_limit_is_dropped_unread);
   g_test_add_func ("/dbus-connection/reply-with-long-header-fields", test_reply_with_long_header_fields);
   g_test_add_func ("/dbus-connection/signals-waiting-are-bounded", test_signals_waiting_are_bounded);
