@@ -630,7 +630,10 @@ authenticate (GIOStream     *base,
  *   gives for the session bus
  * @flags: as for [ctor@Gio.DBusConnection.new_for_address_sync]
  *   (%G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, and
- *   %G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION for a message bus)
+ *   %G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION for a message bus;
+ *   with %G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING nothing is read
+ *   before [method@Gio.DBusConnection.start_message_processing], so that
+ *   the first signals of a peer find their subscribers)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *

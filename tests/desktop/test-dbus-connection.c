@@ -124,7 +124,8 @@ fake_bus_init (FakeBus *bus,
   bus->path = g_build_filename (bus->dir, "bus", NULL);
 }
 
-/* Starts the fake bus and connects to it. */
+/* Starts the fake bus and connects to it; no message is read before
+ * g_dbus_connection_start_message_processing(). */
 static GDBusConnection *
 fake_bus_connect (FakeBus *bus)
 {
@@ -137,8 +138,11 @@ fake_bus_connect (FakeBus *bus)
                                                 G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error));
   g_assert_no_error (error);
   bus->thread = g_thread_new ("fake-bus", fake_bus, bus);
-  connection = north_mcp_dbus_bridge_connect_sync (address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
-                                                   NULL, &error);
+  /* The fake bus writes its messages once authenticated, and GDBus hands
+   * on a signal no one has subscribed to yet to no one: the test starts
+   * the reading once it has subscribed. */
+  connection = north_mcp_dbus_bridge_connect_sync (address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                   G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING, NULL, &error);
   g_assert_no_error (error);
   return connection;
 }
@@ -286,6 +290,7 @@ assert_dropped_then_served (GBytes *large,
   subscription = g_dbus_connection_signal_subscribe (connection, NULL, "org.north.Test", "After",
                                                      "/org/north/Test", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                      count_signal, &seen.signalled, NULL);
+  g_dbus_connection_start_message_processing (connection);
   if (answer_at != 0)
     {
       before = peak_rss (TRUE);
@@ -627,6 +632,7 @@ test_signals_waiting_are_bounded (void)
   subscription = g_dbus_connection_signal_subscribe (connection, NULL, "org.north.Test", "Flood",
                                                      "/org/north/Test", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                      count_signal, &delivered, NULL);
+  g_dbus_connection_start_message_processing (connection);
   before = peak_rss (TRUE);
   g_assert_true (g_dbus_connection_emit_signal (connection, NULL, "/org/north/Test", "org.north.Test", "Start",
                                                 NULL, &error));
