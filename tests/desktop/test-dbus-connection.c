@@ -330,11 +330,36 @@ append_u32 (GByteArray *bytes,
   g_byte_array_append (bytes, (const guint8 *) &value, 4);
 }
 
-/* A method return (little-endian, made by hand: GLib would take many
- * times its size to make it) whose header fields are an object path of
- * @path_length bytes (none if 0), then the reply serial (its offset in
- * *@serial_at) and the signature @signature; its body is a uint32 @first
- * and then @body_length - 4 zero bytes. */
+/* A method return (little-endian, serial 7, made by hand: GLib would take
+ * many times its size to make it) whose header fields are @fields as
+ * given, however malformed; its body is a uint32 @first and then
+ * @body_length - 4 zero bytes. */
+static GBytes *
+raw_with_fields (const guint8 *fields,
+                 gsize         length,
+                 guint32       first,
+                 gsize         body_length)
+{
+  GByteArray *bytes = g_byte_array_new ();
+  gsize body_at;
+
+  g_byte_array_append (bytes, (const guint8 *) "l\x02\x00\x01", 4);
+  append_u32 (bytes, body_length);
+  append_u32 (bytes, 7);
+  append_u32 (bytes, length);
+  g_byte_array_append (bytes, fields, length);
+  align_to (bytes, 8);
+  body_at = bytes->len;
+  g_byte_array_set_size (bytes, body_at + body_length);
+  memset (bytes->data + body_at, 0, body_length);
+  *(guint32 *) (bytes->data + body_at) = GUINT32_TO_LE (first);
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+/* A method return as raw_with_fields() makes, whose header fields are an
+ * object path of @path_length bytes (none if 0), then the reply serial
+ * (its offset in the message in *@serial_at) and the signature
+ * @signature. */
 static GBytes *
 raw_reply (gsize       path_length,
            const char *signature,
@@ -342,36 +367,26 @@ raw_reply (gsize       path_length,
            gsize       body_length,
            gsize      *serial_at)
 {
-  GByteArray *bytes = g_byte_array_new ();
-  gsize body_at;
+  g_autoptr(GByteArray) fields = g_byte_array_new ();
 
-  g_byte_array_append (bytes, (const guint8 *) "l\x02\x00\x01", 4);
-  append_u32 (bytes, body_length);
-  append_u32 (bytes, 7);        /* the serial */
-  append_u32 (bytes, 0);        /* the length of the fields, below */
+  /* The fields start at 16, a multiple of 8: aligned as in the message. */
   if (path_length > 0)
     {
-      g_byte_array_append (bytes, (const guint8 *) "\x01\x01o\x00", 4);
-      append_u32 (bytes, path_length);
-      g_byte_array_append (bytes, (const guint8 *) "/", 1);
+      g_byte_array_append (fields, (const guint8 *) "\x01\x01o\x00", 4);
+      append_u32 (fields, path_length);
+      g_byte_array_append (fields, (const guint8 *) "/", 1);
       for (gsize i = 1; i < path_length; i++)
-        g_byte_array_append (bytes, (const guint8 *) "a", 1);
-      g_byte_array_append (bytes, (const guint8 *) "", 1);
-      align_to (bytes, 8);
+        g_byte_array_append (fields, (const guint8 *) "a", 1);
+      g_byte_array_append (fields, (const guint8 *) "", 1);
+      align_to (fields, 8);
     }
-  g_byte_array_append (bytes, (const guint8 *) "\x05\x01u\x00", 4);
-  *serial_at = bytes->len;
-  append_u32 (bytes, 0);
-  g_byte_array_append (bytes, (const guint8 *) "\x08\x01g\x00", 4);
-  g_byte_array_append (bytes, (const guint8 *) &(guint8) { strlen (signature) }, 1);
-  g_byte_array_append (bytes, (const guint8 *) signature, strlen (signature) + 1);
-  *(guint32 *) (bytes->data + 12) = GUINT32_TO_LE (bytes->len - 16);
-  align_to (bytes, 8);
-  body_at = bytes->len;
-  g_byte_array_set_size (bytes, body_at + body_length);
-  memset (bytes->data + body_at, 0, body_length);
-  *(guint32 *) (bytes->data + body_at) = GUINT32_TO_LE (first);
-  return g_byte_array_free_to_bytes (bytes);
+  g_byte_array_append (fields, (const guint8 *) "\x05\x01u\x00", 4);
+  *serial_at = 16 + fields->len;
+  append_u32 (fields, 0);
+  g_byte_array_append (fields, (const guint8 *) "\x08\x01g\x00", 4);
+  g_byte_array_append (fields, (const guint8 *) &(guint8) { strlen (signature) }, 1);
+  g_byte_array_append (fields, (const guint8 *) signature, strlen (signature) + 1);
+  return raw_with_fields (fields->data, fields->len, first, body_length);
 }
 
 static void
@@ -482,27 +497,6 @@ test_no_header_fields (void)
   assert_dropped_then_served (g_bytes_new_take (bytes, 16 + LARGE_BODY), 0, NULL);
 }
 
-/* A method return of LARGE_BODY zero bytes (little-endian, serial 7)
- * whose header fields are @fields as given, however malformed. */
-static GBytes *
-raw_with_fields (const guint8 *fields,
-                 gsize         length)
-{
-  GByteArray *bytes = g_byte_array_new ();
-  gsize body_at;
-
-  g_byte_array_append (bytes, (const guint8 *) "l\x02\x00\x01", 4);
-  append_u32 (bytes, LARGE_BODY);
-  append_u32 (bytes, 7);
-  append_u32 (bytes, length);
-  g_byte_array_append (bytes, fields, length);
-  align_to (bytes, 8);
-  body_at = bytes->len;
-  g_byte_array_set_size (bytes, body_at + LARGE_BODY);
-  memset (bytes->data + body_at, 0, LARGE_BODY);
-  return g_byte_array_free_to_bytes (bytes);
-}
-
 /* The header fields of a dropped message come from any bus peer and are
  * read by the stream's own scanner (for the call a reply answers): fields
  * that are malformed in every way it reads them are skipped with the
@@ -536,7 +530,8 @@ test_malformed_header_fields (void)
     {
       g_test_message ("%s", cases[i].what);
       g_assert_null (assert_dropped_then_served (raw_with_fields ((const guint8 *) cases[i].fields,
-                                                                  cases[i].length), 0, NULL));
+                                                                  cases[i].length, 0, LARGE_BODY), 0,
+                                                 NULL));
     }
 
   /* A sender of 300 bytes (a bus name has at most 255), then the reply
@@ -550,7 +545,8 @@ test_malformed_header_fields (void)
   g_byte_array_append (fields, (const guint8 *) "\x05\x01u\x00", 4);
   serial_at = 16 + fields->len;
   append_u32 (fields, 0);
-  error = assert_dropped_then_served (raw_with_fields (fields->data, fields->len), serial_at, NULL);
+  error = assert_dropped_then_served (raw_with_fields (fields->data, fields->len, 0, LARGE_BODY), serial_at,
+                                      NULL);
   assert_limits_exceeded (error);
 }
 
