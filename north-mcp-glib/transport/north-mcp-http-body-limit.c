@@ -84,21 +84,41 @@ hold_limits (NorthMcpHttpTransport *self)
                                     .peer_bodies = self->settings.max_requests_per_client };
 }
 
-/* Why a request is refused for @hold. */
+/* Whose share @msg counts in, for its refusal: which kind of share was
+ * exceeded, not whose (no subject nor e-mail). */
+static const char *
+share_name (NorthMcpHttpTransport *self,
+            SoupServerMessage     *msg)
+{
+  switch (north_mcp_http_listener_share (self->listener, msg))
+    {
+    case NORTH_MCP_HTTP_SHARE_IDENTITY:
+      return "one identity";
+    case NORTH_MCP_HTTP_SHARE_NO_ONE:
+      return "one client address with credentials that name no one";
+    case NORTH_MCP_HTTP_SHARE_ADDRESS:
+    default:
+      return "one client address";
+    }
+}
+
+/* Why @msg is refused for @hold. */
 static char *
 busy_text (NorthMcpHttpTransport *self,
+           SoupServerMessage     *msg,
            NorthMcpHttpHold       hold)
 {
   if (hold == NORTH_MCP_HTTP_HOLD_PEER_TOO_MANY)
-    return g_strdup_printf ("Server busy: %u requests in progress for one client "
+    return g_strdup_printf ("Server busy: %u requests in progress for %s "
                             "(max-requests-in-progress-per-client); try again when some have ended",
-                            self->settings.max_requests_per_client);
+                            self->settings.max_requests_per_client, share_name (self, msg));
   if (hold == NORTH_MCP_HTTP_HOLD_TOO_MANY)
     return g_strdup_printf ("Server busy: %u requests in progress (max-requests-in-progress); "
                             "try again", self->settings.max_requests);
   if (hold == NORTH_MCP_HTTP_HOLD_PEER_FULL)
-    return g_strdup_printf ("Server busy: the request bodies it holds for one client would pass %" G_GUINT64_FORMAT
-                            " bytes (its share of max-held-body-bytes); try again", peer_share (self));
+    return g_strdup_printf ("Server busy: the request bodies it holds for %s would pass %" G_GUINT64_FORMAT
+                            " bytes (its share of max-held-body-bytes); try again",
+                            share_name (self, msg), peer_share (self));
   return g_strdup_printf ("Server busy: the request bodies it holds would pass %" G_GUINT64_FORMAT
                           " bytes; try again", self->settings.max_held_body_bytes);
 }
@@ -109,7 +129,7 @@ reject_busy (NorthMcpHttpTransport *self,
              NorthMcpHttpEndpoint   endpoint,
              NorthMcpHttpHold       hold)
 {
-  g_autofree char *text = busy_text (self, hold);
+  g_autofree char *text = busy_text (self, msg, hold);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
   refuse_body (self, msg, endpoint, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
@@ -133,7 +153,7 @@ north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
   if (hold == NORTH_MCP_HTTP_HOLD_OK)
     return TRUE;
 
-  text = busy_text (self, hold);
+  text = busy_text (self, msg, hold);
   north_mcp_transport_host_debug (self->host, "%s", text);
   north_mcp_http_respond_unavailable (msg, "1", text);
   return FALSE;

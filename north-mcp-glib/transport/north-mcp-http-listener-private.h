@@ -106,6 +106,16 @@ NorthMcpHttpHold      north_mcp_http_listener_hold_body    (NorthMcpHttpListener
                                                             guint64               bytes,
                                                             const NorthMcpHttpHoldLimits *limits,
                                                             const NorthMcpTrustedProxies *trusted);
+/* Whose share @msg's body counts in, as north_mcp_http_listener_hold_body()
+ * chooses it, for refusals to say which was exceeded (never whose: no
+ * subject nor e-mail). @self as there. */
+typedef enum {
+  NORTH_MCP_HTTP_SHARE_ADDRESS,   /* its client address's */
+  NORTH_MCP_HTTP_SHARE_IDENTITY,  /* its identity's */
+  NORTH_MCP_HTTP_SHARE_NO_ONE,    /* its address's, of credentials that name no one */
+} NorthMcpHttpShare;
+NorthMcpHttpShare     north_mcp_http_listener_share        (NorthMcpHttpListener *self,
+                                                            SoupServerMessage    *msg);
 
 /* For the early handler, which authenticates a request from its headers
  * before any of its body is read: keeps @user (nullable: the anonymous

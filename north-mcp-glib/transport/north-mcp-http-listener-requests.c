@@ -193,6 +193,18 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
   return hold;
 }
 
+NorthMcpHttpShare
+north_mcp_http_listener_share (NorthMcpHttpListener *self,
+                               SoupServerMessage    *msg)
+{
+  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
+
+  if (client == NULL || !client->admitted)
+    return NORTH_MCP_HTTP_SHARE_ADDRESS;
+  return client->user != NULL && identity_key (NORTH_MCP_USER (client->user)) != NULL ?
+         NORTH_MCP_HTTP_SHARE_IDENTITY : NORTH_MCP_HTTP_SHARE_NO_ONE;
+}
+
 gboolean
 north_mcp_http_listener_admit (NorthMcpHttpListener *self,
                                SoupServerMessage    *msg,

@@ -91,7 +91,7 @@ def test_one_client_address_runs_a_bounded_number_of_requests():
         hang_up_calls(server.port, "127.0.0.1", 300)
         assert wait_until(lambda: refused(server.port, "127.0.0.1"), timeout=60)
         answer = call(server.port, "127.0.0.1")
-        assert_busy(answer, b"256 requests in progress for one client")
+        assert_busy(answer, b"256 requests in progress for one client address (")
         body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
         assert body["error"]["code"] == -32600
         assert body["id"] is None
@@ -130,7 +130,7 @@ def test_the_bounds_are_configurable():
     try:
         hang_up_calls(server.port, "127.0.0.1", 5)
         assert wait_until(lambda: refused(server.port, "127.0.0.1"))
-        assert b"4 requests in progress for one client" in call(server.port, "127.0.0.1")
+        assert b"4 requests in progress for one client address (" in call(server.port, "127.0.0.1")
         hang_up_calls(server.port, "127.0.0.2", 2)
         assert wait_until(lambda: refused(server.port, "127.0.0.3"))
         assert b"6 requests in progress" in call(server.port, "127.0.0.3")
@@ -151,7 +151,7 @@ def test_the_requests_of_a_batch_count_each():
         old = {"body": batch, "version": "2025-03-26"}
         hang_up_calls(server.port, "127.0.0.1", 2, **old)
         assert wait_until(lambda: refused(server.port, "127.0.0.1", **old), timeout=60)
-        assert_busy(call(server.port, "127.0.0.1", **old), b"256 requests in progress for one client")
+        assert_busy(call(server.port, "127.0.0.1", **old), b"256 requests in progress for one client address (")
         # A single call still fits.
         assert call(server.port, "127.0.0.1") is None
         assert 201 <= stop_running(server) <= 256, server.stderr()[-3000:]
@@ -206,7 +206,7 @@ def test_a_legacy_batch_counts_each_request():
         status, headers, body = server.request("POST", endpoint, pings, post)
         assert status == 503, body
         assert headers.get("Retry-After") == "1"
-        assert b"2 requests in progress for one client" in body, body
+        assert b"2 requests in progress for one client address (" in body, body
         assert server.request("POST", endpoint, pings[:2], post)[0] == 202
         assert sorted(next_message(events)["id"] for _ in range(2)) == [10, 11]
 
@@ -216,6 +216,9 @@ def test_a_legacy_batch_counts_each_request():
 ALICE = x_north(id_token(iss="https://idp.example", sub="alice"), {})
 BOB = x_north(id_token(iss="https://idp.example", sub="bob"), {})
 NO_ONE = {"X-North-Server-Secret": SECRET}
+# What a client of NO_ONE is refused for past a share of 2 (the refusal
+# says which share was exceeded: an address's, an identity's or this).
+NO_ONE_BUSY = b"2 requests in progress for one client address with credentials that name no one ("
 
 
 def secret_server(per_client):
@@ -228,10 +231,12 @@ def secret_server(per_client):
 
 def run_until_refused(port, source, credentials, count, reason):
     """COUNT calls that hang from SOURCE with CREDENTIALS: the next is
-    refused for REASON."""
+    refused for REASON: that refusal."""
     hang_up_calls(port, source, count, credentials=credentials)
     assert wait_until(lambda: refused(port, source, credentials=credentials))
-    assert_busy(call(port, source, credentials=credentials), reason)
+    answer = call(port, source, credentials=credentials)
+    assert_busy(answer, reason)
+    return answer
 
 
 def test_one_identity_runs_its_share_of_the_requests():
@@ -241,7 +246,9 @@ def test_one_identity_runs_its_share_of_the_requests():
     # Bob, from the same address, was refused for the total.
     server = secret_server(4)
     try:
-        run_until_refused(server.port, "127.0.0.1", ALICE, 6, b"4 requests in progress for one client")
+        # The refusal says it is an identity's share, not whose.
+        answer = run_until_refused(server.port, "127.0.0.1", ALICE, 6, b"4 requests in progress for one identity (")
+        assert b"alice" not in answer and b"idp.example" not in answer, answer
         answer = blob(server.port, "127.0.0.1", credentials=BOB)
         assert answer.startswith(b"HTTP/1.1 200"), answer
         # Bob has a share of his own, up to the total.
@@ -259,7 +266,7 @@ def test_credentials_naming_no_one_share_their_address():
     # address holding the secret ran all 6.
     server = secret_server(2)
     try:
-        run_until_refused(server.port, "127.0.0.2", NO_ONE, 6, b"2 requests in progress for one client")
+        run_until_refused(server.port, "127.0.0.2", NO_ONE, 6, NO_ONE_BUSY)
         # Other addresses, and identities at that address, are served.
         assert blob(server.port, "127.0.0.3", credentials=NO_ONE).startswith(b"HTTP/1.1 200")
         assert blob(server.port, "127.0.0.2", credentials=ALICE).startswith(b"HTTP/1.1 200")
@@ -283,7 +290,7 @@ def test_credentials_naming_no_one_keep_their_share_on_a_kept_connection():
         sock.sendall(request_bytes(HANG, credentials=NO_ONE))
         hang_up_calls(server.port, "127.0.0.2", 1, credentials=NO_ONE)
         assert wait_until(lambda: refused(server.port, "127.0.0.2", credentials=NO_ONE))
-        assert_busy(call(server.port, "127.0.0.2", credentials=NO_ONE), b"2 requests in progress for one client")
+        assert_busy(call(server.port, "127.0.0.2", credentials=NO_ONE), NO_ONE_BUSY)
         assert blob(server.port, "127.0.0.3", credentials=NO_ONE).startswith(b"HTTP/1.1 200")
         sock.close()
         assert stop_running(server) == 2, server.stderr()[-3000:]
@@ -324,4 +331,5 @@ def test_one_identity_holds_its_share_of_the_bodies():
         refusal = fill_held_bodies(server.port, ALICE, uploads)
         answer = blob(server.port, "127.0.0.1", credentials=BOB)
         assert answer.startswith(b"HTTP/1.1 200"), answer
-        assert b"for one client would pass" in refusal, refusal
+        assert b"for one identity would pass" in refusal, refusal
+        assert b"alice" not in refusal and b"idp.example" not in refusal, refusal
