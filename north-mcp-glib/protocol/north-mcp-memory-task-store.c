@@ -106,11 +106,10 @@ fits (NorthMcpMemoryTaskStore  *self,
 static gint64
 record_expiry (JsonObject *record)
 {
-  gint64 ttl_ms = json_object_get_int_member_with_default (record, "ttlMs", 0);
-
   /* Monotonic: a step of the wall clock (NTP, an operator) must not
-   * expire every task at once, nor keep them for hours. */
-  return g_get_monotonic_time () + ttl_ms * 1000;
+   * expire every task at once, nor keep them for hours. The ttl is
+   * bounded (7 days): no overflow. */
+  return g_get_monotonic_time () + (gint64) north_mcp_task_record_ttl_ms (record) * 1000;
 }
 
 /* @owner has @delta more records, whose bytes went from @old_bytes to

@@ -94,9 +94,6 @@
  * NORTH_MCP_TASK_MAX_RESULT_DEPTH levels in a record in the envelope. */
 #define ENVELOPE_MAX_DEPTH (NORTH_MCP_TASK_MAX_RESULT_DEPTH + 2)
 #define TASK_ID_MAX 128
-/* The longest time to live a record gets (the server gives at most
- * task-ttl's maximum). */
-#define TTL_MAX_MS ((gint64) NORTH_MCP_TASK_MAX_TTL_S * 1000)
 #define RUNNER_GONE "The server running this task stopped before the task ended"
 #define LOGGER "NorthMCP.Tasks"
 
@@ -263,20 +260,6 @@ counters_init (NorthMcpSharedTaskStore   *self,
 {
   counters[0] = (NorthMcpStateStoreCounter) { quota, self->max_per_owner, self->max_bytes_per_owner };
   counters[1] = (NorthMcpStateStoreCounter) { QUOTA_KEY, self->max_total, self->max_bytes_total };
-}
-
-static guint64
-ttl_of (JsonObject *record)
-{
-  /* A record read back may be anyone's: a member of another type is as
-   * good as absent (json_object_get_int_member_with_default() would be
-   * critical about it). */
-  JsonNode *node = north_mcp_object_get_node (record, "ttlMs", JSON_NODE_VALUE);
-  gint64 ttl = node != NULL && json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : 0;
-
-  /* Never without expiry, never gone before it can be read, and never so
-   * long that Redis refuses to add it to now. */
-  return ttl > 0 ? (guint64) CLAMP (ttl, 1000, TTL_MAX_MS) : NORTH_MCP_TASK_TTL_MS;
 }
 
 /* @runner: the process whose handler runs the task (a running record),
@@ -549,7 +532,7 @@ call (GTask *task,
     counters[0].max_bytes = counters[1].max_bytes = G_MAXUINT64;
   if (stage == STAGE_CREATE || stage == STAGE_WRITE_RUNNING)
     renew_lease_if_stale (self);
-  north_mcp_state_store_set_counted_async (self->store, key, envelope, ttl_of (op->record),
+  north_mcp_state_store_set_counted_async (self->store, key, envelope, north_mcp_task_record_ttl_ms (op->record),
                                            rewrite ? NORTH_MCP_STATE_STORE_SET_IF_PRESENT
                                                    : NORTH_MCP_STATE_STORE_SET_IF_ABSENT,
                                            op->task_id, counters, G_N_ELEMENTS (counters),

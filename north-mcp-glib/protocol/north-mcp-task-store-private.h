@@ -12,7 +12,8 @@
  * the owner, and a task of another owner is reported exactly like an
  * unknown one. Records expire `expires_at` (µs, monotonic time: a step of
  * the wall clock changes no task's life) unless updated: each update
- * moves the expiry to now + the record's `ttlMs`.
+ * moves the expiry to now + the record's `ttlMs`, as
+ * north_mcp_task_record_ttl_ms() reads it.
  *
  * Errors: NORTH_MCP_ERROR_INVALID_ARGUMENT for an unknown task (or one
  * of another owner), NORTH_MCP_ERROR_CLOSED when updating a terminal
@@ -154,6 +155,12 @@ char              *north_mcp_task_timestamp          (void);
 /* Sets @record's status (may be its own string) and lastUpdatedAt. */
 void               north_mcp_task_record_touch       (JsonObject *record,
                                                       const char *status);
+/* How long @record lives after a change, in ms, the same in every
+ * store: its `ttlMs` within a second and task-ttl's maximum (7 days), or
+ * without one (none, not a number, 0 or less) the default hour
+ * (NORTH_MCP_TASK_TTL_MS). Records are the server's own (task-ttl is in
+ * range) but may be read back from a shared store any replica writes. */
+guint64            north_mcp_task_record_ttl_ms      (JsonObject *record);
 /* Marks @record (a running task's) as a cancel leaves it. */
 void               north_mcp_task_record_set_cancelled (JsonObject *record);
 /* Marks @record failed with a JSON-RPC error (@code, @message) in place

@@ -68,6 +68,25 @@ north_mcp_task_record_touch (JsonObject *record,
   json_object_set_string_member (record, "lastUpdatedAt", stamp);
 }
 
+/* The longest time to live a record gets (the server gives at most
+ * task-ttl's maximum). */
+#define TTL_MAX_MS ((gint64) NORTH_MCP_TASK_MAX_TTL_S * 1000)
+
+guint64
+north_mcp_task_record_ttl_ms (JsonObject *record)
+{
+  /* A record read back may be anyone's: a member of another type is as
+   * good as absent (json_object_get_int_member_with_default() would be
+   * critical about it). */
+  JsonNode *node = north_mcp_object_get_node (record, "ttlMs", JSON_NODE_VALUE);
+  gint64 ttl = node != NULL && json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : 0;
+
+  /* Never without expiry, never gone before it can be read, and never so
+   * long that Redis refuses to add it to now (or the memory store's
+   * expiry overflows). */
+  return ttl > 0 ? (guint64) CLAMP (ttl, 1000, TTL_MAX_MS) : NORTH_MCP_TASK_TTL_MS;
+}
+
 void
 north_mcp_task_record_set_cancelled (JsonObject *record)
 {

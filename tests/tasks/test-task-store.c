@@ -377,6 +377,39 @@ test_record_clock_step (Fixture *fixture, gconstpointer kind)
   test_clock_step (0);
 }
 
+/* A record's ttlMs past what the server gives (task-ttl: a second to
+ * seven days) means the same in every store: none (0 or less), the
+ * default hour, never "now" nor "never"; more than the maximum, the
+ * maximum, not an expiry past what the clock holds. */
+static void
+test_record_ttl_out_of_range (Fixture *fixture, gconstpointer kind)
+{
+  const gint64 ttls[] = { 0, -1, G_MAXINT64 };
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ttls); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("r%u", i);
+
+      g_assert_true (create (fixture, "alice", id, ttls[i], &error));
+      g_assert_no_error (error);
+      g_clear_pointer (&object, json_object_unref);
+      object = get (fixture, "alice", id, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (object);
+    }
+  /* Past the hour, the records without a ttl are gone, the longest not
+   * (the shared store's expire leaves that to Redis). */
+  g_assert_cmpint (expire (fixture, g_get_monotonic_time () + 61 * G_TIME_SPAN_MINUTE, &error), ==,
+                   GPOINTER_TO_INT (kind) == MEMORY ? 2 : 0);
+  g_assert_no_error (error);
+  g_clear_pointer (&object, json_object_unref);
+  object = get (fixture, "alice", "r2", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (object);
+}
+
 /* The shared store leaves expiry to the state store (the records' TTL):
  * its expire() drops nothing. */
 static void
@@ -1636,9 +1669,11 @@ main (int argc, char **argv)
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
-      const char *tests[] = { "owner-isolation", "terminal", "updates-and-ids", "clock-step", "record-depth" };
+      const char *tests[] = { "owner-isolation", "terminal", "updates-and-ids", "clock-step", "record-depth",
+                              "ttl-out-of-range" };
       void (*funcs[]) (Fixture *, gconstpointer) = { test_owner_isolation, test_terminal, test_updates_and_ids,
-                                                     test_record_clock_step, test_record_depth };
+                                                     test_record_clock_step, test_record_depth,
+                                                     test_record_ttl_out_of_range };
 
       for (guint j = 0; j < G_N_ELEMENTS (tests); j++)
         {
