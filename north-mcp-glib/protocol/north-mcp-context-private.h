@@ -33,6 +33,9 @@ typedef struct
    * that started a task's round), or NULL. */
   const char           *traceparent;
   const char           *tracestate;
+  /* Work the server does on its own for a request it received earlier
+   * (a task's round), not a request received. */
+  gboolean              internal;
 } NorthMcpRequestInfo;
 
 /* A context for @request, whose handler runs next. */

@@ -430,6 +430,7 @@ north_mcp_context_new (const NorthMcpRequestInfo *request)
         .protocol_version = request->protocol_version,
         .traceparent = request->traceparent,
         .tracestate = request->tracestate,
+        .internal = request->internal,
       };
 
       self->span = north_mcp_trace_request_begin (north_mcp_protocol_host_get_tracer (request->host),

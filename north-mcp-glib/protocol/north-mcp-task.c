@@ -662,7 +662,8 @@ north_mcp_round_origin_clear (RoundOrigin *origin)
  * tools/call, or the tasks/update of its last answers): the round runs
  * after that request's dispatch (once the store answered, or on the
  * replica an update was relayed to), where no request is current. Its
- * span is a child of that request's: OpenTelemetry asks nothing of a
+ * span, an INTERNAL one (the server's own work, received over no
+ * transport), is a child of that request's: OpenTelemetry asks nothing of a
  * parent's end (a parent is only a span context, maybe remote), and
  * the request's span is still open when the round starts (a tasks/update
  * relayed to this replica waits for the acknowledgment sent after it). */
@@ -679,7 +680,7 @@ runner_start_round (Runner            *runner,
   g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
   NorthMcpRequestInfo request = { tasks->host, NULL, runner->user, channel, id, "tools/call", params,
                                   north_mcp_object_get_string (meta, NORTH_MCP_META_PROTOCOL_VERSION),
-                                  origin->traceparent, origin->tracestate };
+                                  origin->traceparent, origin->tracestate, TRUE };
   NorthMcpContext *context;
 
   /* The identity stays the tools/call's (the owner's, whom alone the

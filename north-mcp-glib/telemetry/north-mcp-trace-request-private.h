@@ -35,6 +35,10 @@ typedef struct
    * or NULL; when it does not parse, the request's own is used. */
   const char         *traceparent;
   const char         *tracestate;
+  /* The server's own work for a request received earlier (a round of a
+   * task), not a request received: an INTERNAL span, without the
+   * network attributes (it came over no transport). */
+  gboolean            internal;
 } NorthMcpTraceRequest;
 
 /* The data of @request's server span, or NULL when @tracer is NULL or

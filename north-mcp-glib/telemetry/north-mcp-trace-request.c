@@ -105,6 +105,8 @@ add_request_attributes (NorthMcpSpanData           *span,
     north_mcp_span_data_add_static_attribute (span, "mcp.session.id", request->session_digest);
   if (request->protocol_version != NULL)
     north_mcp_span_data_add_static_attribute (span, "mcp.protocol.version", request->protocol_version);
+  if (request->internal)
+    return; /* received over no transport */
   if (request->headers != NULL)
     {
       north_mcp_span_data_add_static_attribute (span, "network.transport", "tcp");
@@ -178,7 +180,8 @@ north_mcp_trace_request_begin (NorthMcpTracer             *tracer,
   /* "{mcp.method.name} {target}", the target a tool or prompt name. */
   if (method != NULL && (strcmp (method, "tools/call") == 0 || strcmp (method, "prompts/get") == 0))
     target = params_string (request->params, "name");
-  span = north_mcp_span_data_new (tracer, method != NULL ? method : "", target, NORTH_MCP_SPAN_KIND_SERVER,
+  span = north_mcp_span_data_new (tracer, method != NULL ? method : "", target,
+                                   request->internal ? NORTH_MCP_SPAN_KIND_INTERNAL : NORTH_MCP_SPAN_KIND_SERVER,
                                    &context, has_parent ? parent.span_id : NULL, tracestate);
   /* Logs of the request can be found from its trace, and back. */
   if (log_handling)

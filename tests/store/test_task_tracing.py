@@ -68,6 +68,10 @@ def poll_task(replica, task_id, waiting):
         time.sleep(0.05)
 
 
+def attribute_keys(span):
+    return {attribute["key"] for attribute in span.get("attributes", [])}
+
+
 def request_id(span):
     for attribute in span.get("attributes", []):
         if attribute["key"] == "jsonrpc.request.id":
@@ -125,3 +129,12 @@ def test_each_round_of_a_task_continues_the_trace_of_its_request(replicas, colle
     assert rounds[1]["traceId"] == UPDATE_TRACE_ID, rounds[1]
     assert rounds[1]["parentSpanId"] == update["spanId"], rounds[1]
     assert rounds[1]["traceState"] == "vendor=update", rounds[1]
+
+    # A round is the server's own work, not a request it received: an
+    # INTERNAL span (1), without the network attributes of the requests'
+    # SERVER spans (2), where it said SERVER over a "pipe".
+    for span in (call, update):
+        assert span["kind"] == 2 and "network.transport" in attribute_keys(span), span
+    for span in rounds:
+        assert span["kind"] == 1, span
+        assert not any(key.startswith("network.") for key in attribute_keys(span)), span
