@@ -9,9 +9,9 @@ ids, MCP attributes, the resource, redaction of error messages, child
 spans; and that an unconfigured server sends nothing and opens no socket,
 and that a hanging receiver does not block the server.
 """
+import contextlib
 import hashlib
 import http.client
-import importlib.util
 import json
 import os
 import re
@@ -26,11 +26,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from test_examples import Client, Server, SEED_TOKEN, start  # noqa: E402,F401
-
-_spec = importlib.util.spec_from_file_location(
-    "otlp_receiver", os.path.join(HERE, "..", "..", "bench", "otlp-receiver.py"))
-otlp_receiver = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(otlp_receiver)
+import otlp_receiver  # noqa: E402
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
@@ -40,19 +36,8 @@ META_PARENT_ID = "b7ad6b7169203331"
 
 @pytest.fixture
 def receiver():
-    found = []
-
-    def _receiver(hang=False):
-        server = otlp_receiver.Receiver(0, hang=hang)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        found.append(server)
-        return server
-
-    yield _receiver
-    for server in found:
-        server.stop_hanging.set()
-        server.shutdown()
-        server.server_close()
+    with contextlib.ExitStack() as receivers:
+        yield lambda hang=False: receivers.enter_context(otlp_receiver.running(hang=hang))
 
 
 def otel_env(receiver, **extra):

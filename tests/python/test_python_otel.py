@@ -4,9 +4,7 @@
 #
 # SPDX-License-Identifier: MIT
 import datetime
-import importlib.util
 import os
-import threading
 import time
 
 import gi
@@ -16,11 +14,9 @@ gi.require_version("NorthMcp", "1.0")
 from gi.repository import NorthMcp  # noqa: E402
 
 from mcp_client import HttpClient  # noqa: E402
+import otlp_receiver  # noqa: E402
 
 ROOT = os.environ["NORTH_MCP_SOURCE_ROOT"]
-_spec = importlib.util.spec_from_file_location("otlp_receiver", os.path.join(ROOT, "bench", "otlp-receiver.py"))
-otlp_receiver = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(otlp_receiver)
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
@@ -45,15 +41,12 @@ def twins():
 
 @pytest.fixture
 def collector(monkeypatch):
-    receiver = otlp_receiver.Receiver(0)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-                       f"http://127.0.0.1:{receiver.server_address[1]}/v1/traces")
-    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
-    monkeypatch.setenv("OTEL_SERVICE_NAME", "binding-test")
-    yield receiver
-    receiver.shutdown()
-    receiver.server_close()
+    with otlp_receiver.running() as receiver:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                           f"http://127.0.0.1:{receiver.server_address[1]}/v1/traces")
+        monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
+        monkeypatch.setenv("OTEL_SERVICE_NAME", "binding-test")
+        yield receiver
 
 
 def wait_for(predicate, timeout=30):

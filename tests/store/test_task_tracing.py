@@ -10,19 +10,11 @@ when a tasks/update brought its answers (maybe through another replica).
 Each round's span continues the trace of that request, as a child of its
 server span."""
 
-import importlib.util
 import json
-import os
-import threading
 import time
 
+import otlp_receiver
 import pytest
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "otlp_receiver", os.path.join(HERE, "..", "..", "bench", "otlp-receiver.py"))
-otlp_receiver = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(otlp_receiver)
 
 CALL_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALL_PARENT_ID = "00f067aa0ba902b7"
@@ -33,11 +25,8 @@ CAPABILITIES = {"elicitation": {}, "extensions": {"io.modelcontextprotocol/tasks
 
 @pytest.fixture
 def collector():
-    server = otlp_receiver.Receiver(0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with otlp_receiver.running() as server:
+        yield server
 
 
 def otel_env(collector):
