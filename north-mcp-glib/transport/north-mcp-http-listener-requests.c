@@ -49,58 +49,49 @@ share_of (NorthMcpHttpListener         *self,
   return client->peer;
 }
 
-/* The key of the share of the identity @user names: that of its sessions
- * and tasks (the owner digest, issuer and subject or e-mail), as for
- * max-subscription-bytes; NULL when its ID token names no one (no `sub`
- * nor `email` claim): credentials that name no one, or only an e-mail
- * sent alongside them, which the client may change at will, share their
- * address's. Hashed once per user (a remembered decision hands out the
- * same user again); admissions are on the main thread. */
-static const char *
-identity_key (NorthMcpUser *user)
+/* Whether @user's ID token names someone (a `sub` or `email` claim):
+ * credentials that name no one, or only an e-mail sent alongside them,
+ * which the client may change at will, share their address's. */
+static gboolean
+names_someone (NorthMcpUser *user)
+{
+  JsonObject *claims = north_mcp_user_get_claims (user);
+
+  return claims != NULL && (north_mcp_object_get_string (claims, "sub") != NULL ||
+                            north_mcp_object_get_string (claims, "email") != NULL);
+}
+
+/* The share of the identity @user names, referenced, keyed as its
+ * sessions and tasks (the owner digest, issuer and subject or e-mail), as
+ * for max-subscription-bytes; NULL when it names no one. The user keeps a
+ * reference to it, whose key is the identity's: a remembered decision
+ * hands the same user out again, and the key is then not hashed, nor the
+ * share made and freed, for each request (about 1,800 instructions);
+ * what the users keep is bounded by theirs (the decision cache, sessions
+ * and tasks). Admissions are on the main thread. */
+static NorthMcpHttpPeer *
+identity_share (NorthMcpHttpListener *self,
+                NorthMcpUser         *user)
 {
   static GQuark quark;
-  const char *key;
-  JsonObject *claims;
+  NorthMcpHttpPeer *kept, *peer;
+  g_autofree char *key = NULL;
   guint8 digest[NORTH_MCP_SESSION_OWNER_DIGEST_LENGTH];
 
   if (G_UNLIKELY (quark == 0))
     quark = g_quark_from_static_string ("north-mcp-http-identity-share");
-  key = g_object_get_qdata (G_OBJECT (user), quark);
-  if (G_LIKELY (key != NULL))
-    return key[0] != '\0' ? key : NULL;
-
-  claims = north_mcp_user_get_claims (user);
-  if (claims == NULL || (north_mcp_object_get_string (claims, "sub") == NULL &&
-                         north_mcp_object_get_string (claims, "email") == NULL))
-    {
-      g_object_set_qdata (G_OBJECT (user), quark, (gpointer) "");
-      return NULL;
-    }
-  north_mcp_session_owner_digest (user, digest);
-  key = north_mcp_session_identity_share (digest);
-  g_object_set_qdata_full (G_OBJECT (user), quark, (gpointer) key, g_free);
-  return key;
-}
-
-/* The share of @user's identity (@key), referenced. The user keeps a
- * reference to it: a remembered decision hands the same user out again,
- * and the share is then not made and freed for each request (about 1,800
- * instructions); what the users keep is bounded by theirs (the decision
- * cache, sessions and tasks). Admissions are on the main thread. */
-static NorthMcpHttpPeer *
-identity_share (NorthMcpHttpListener *self,
-                NorthMcpUser         *user,
-                const char           *key)
-{
-  static GQuark quark;
-  NorthMcpHttpPeer *peer;
-
-  if (G_UNLIKELY (quark == 0))
-    quark = g_quark_from_static_string ("north-mcp-http-identity-peer");
-  peer = g_object_get_qdata (G_OBJECT (user), quark);
-  if (peer != NULL && (peer = north_mcp_http_peer_ref_in (peer, self->account)) != NULL)
+  kept = g_object_get_qdata (G_OBJECT (user), quark);
+  if (kept != NULL && (peer = north_mcp_http_peer_ref_in (kept, self->account)) != NULL)
     return peer;
+  if (kept != NULL)
+    key = g_strdup (north_mcp_http_peer_get_address (kept)); /* another listener's share */
+  else if (names_someone (user))
+    {
+      north_mcp_session_owner_digest (user, digest);
+      key = north_mcp_session_identity_share (digest);
+    }
+  if (key == NULL)
+    return NULL;
   peer = north_mcp_http_body_account_peer (self->account, key);
   g_object_set_qdata_full (G_OBJECT (user), quark, north_mcp_http_peer_ref_in (peer, self->account),
                            (GDestroyNotify) north_mcp_http_peer_unref);
@@ -118,15 +109,13 @@ admitted_share_of (NorthMcpHttpListener         *self,
                    SoupServerMessage            *msg,
                    const NorthMcpTrustedProxies *trusted)
 {
-  const char *key;
-  NorthMcpHttpPeer *address, *anonymous;
+  NorthMcpHttpPeer *identity, *address, *anonymous;
   g_autofree char *anonymous_key = NULL;
 
   if (client->body != NULL)
     return NULL; /* counted already: its hold keeps its share */
-  key = client->user != NULL ? identity_key (NORTH_MCP_USER (client->user)) : NULL;
-  if (key != NULL)
-    return identity_share (self, NORTH_MCP_USER (client->user), key);
+  if (client->user != NULL && (identity = identity_share (self, NORTH_MCP_USER (client->user))) != NULL)
+    return identity;
   /* The connection's own address keeps its share of these for the next
    * request (not made and freed per request); one a proxy names may
    * change with each. */
@@ -201,7 +190,7 @@ north_mcp_http_listener_share (NorthMcpHttpListener *self,
 
   if (client == NULL || !client->admitted)
     return NORTH_MCP_HTTP_SHARE_ADDRESS;
-  return client->user != NULL && identity_key (NORTH_MCP_USER (client->user)) != NULL ?
+  return client->user != NULL && names_someone (NORTH_MCP_USER (client->user)) ?
          NORTH_MCP_HTTP_SHARE_IDENTITY : NORTH_MCP_HTTP_SHARE_NO_ONE;
 }
 
