@@ -608,13 +608,13 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * `503` with `Retry-After`, unread, and other clients are still
    * served.
    *
-   * A `GET` stream (a session's `GET /mcp`, the legacy `GET /sse`) has
-   * no body, but keeps the buffer libsoup read its request head into for
-   * as long as it is open (16 KiB for a head under 8 KiB, up to 128 KiB
-   * for one near 64 KiB): what passes 16 KiB counts here, in its client
-   * address's share too, and a stream that would pass either is answered
-   * `503` with `Retry-After`. A `POST` answered with a stream counts the
-   * same with its body while its stream is open.
+   * A request keeps the buffer libsoup read its head into until its
+   * answer ends (16 KiB for a head under 8 KiB, up to 128 KiB for one
+   * near 64 KiB): what passes 16 KiB counts here, in its client's share
+   * too, with the body of a `POST` (while its handler runs, or its
+   * stream is open). A `GET` stream (a session's `GET /mcp`, the legacy
+   * `GET /sse`) has no body but counts it all the same: a request that
+   * would pass either is answered `503` with `Retry-After`.
    *
    * The answers of a batch answered in JSON (2025-03-26) that wait for
    * its last request count with its body. A request that was cancelled

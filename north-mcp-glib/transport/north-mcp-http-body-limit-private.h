@@ -25,22 +25,22 @@ G_BEGIN_DECLS
 /* libsoup 3.2.3 reads a request head into a buffer that it grows by 8 KiB
  * before each line (a GByteArray: to the next power of two) and keeps
  * until the response ends: 16 KiB for a head under 8 KiB, 128 KiB for one
- * near its 64 KiB limit. A stream, open as long as its client likes,
- * keeps it all that time. What any stream's head takes (16 KiB, with the
- * rest of its connection, bounded by max-connections) counts nowhere;
- * what a larger head takes beyond that counts where the stream does
- * (north_mcp_http_stream_head_cost()). */
+ * near its 64 KiB limit. A stream, open as long as its client likes, and
+ * a call whose handler is slow to answer, keep it all that time. What
+ * any request's head takes (16 KiB, with the rest of its connection,
+ * bounded by max-connections) counts nowhere; what a larger head takes
+ * beyond that counts among the bodies held, from the request's headers
+ * until its answer ends (north_mcp_http_head_buffer_cost()). */
 #define NORTH_MCP_HTTP_HEAD_READ_BLOCK   (8 * 1024)
 #define NORTH_MCP_HTTP_HEAD_BUFFER_USUAL (16 * 1024)
 
-/* What libsoup keeps of @msg's head while its answer is a stream, beyond
- * the usual NORTH_MCP_HTTP_HEAD_BUFFER_USUAL: 0 for a head under 8 KiB,
- * at most 112 KiB. From the head's size as it came (the largest head of
- * its connection so far: libsoup reads white space and folded lines it
- * drops from the fields), at least the request line and the header block
- * as the framing pass measures it. @listener as for
- * north_mcp_http_listener_hold_body(). */
-guint64 north_mcp_http_stream_head_cost (NorthMcpHttpListener *listener,
+/* What libsoup keeps of @msg's head until its answer ends, beyond the
+ * usual NORTH_MCP_HTTP_HEAD_BUFFER_USUAL: 0 for a head under 8 KiB, at
+ * most 112 KiB. Estimated from the head as it came
+ * (north_mcp_http_listener_largest_head()), at least from the request
+ * line and the header block as the framing pass measures it. @listener
+ * as for north_mcp_http_listener_hold_body(). */
+guint64 north_mcp_http_head_buffer_cost (NorthMcpHttpListener *listener,
                                          SoupServerMessage    *msg);
 
 /* The early SoupServerCallback of every path: refuses a request whose
@@ -52,9 +52,10 @@ guint64 north_mcp_http_stream_head_cost (NorthMcpHttpListener *listener,
  * body that would make the kept bodies (each with its header block, as
  * libsoup keeps it) pass max_held_body_bytes, or those
  * of its client address pass their share when it was not authenticated
- * so (503, unread). A GET stream counts among the bodies held what its
- * head keeps (north_mcp_http_stream_head_cost()), and is refused so too,
- * but not for the number of requests in progress. */
+ * so (503, unread). A request counts among the bodies held what its
+ * head keeps (north_mcp_http_head_buffer_cost()) with its body, and a GET
+ * stream, which has none, is refused for it too, but not for the number
+ * of requests in progress. */
 void north_mcp_http_check_body_size (SoupServer        *server,
                                      SoupServerMessage *msg,
                                      const char        *path,

@@ -196,7 +196,7 @@ got_chunk_cb (SoupServerMessage *msg,
       reject_too_large (self, msg, count->endpoint, limit);
     }
   else if (count->kept &&
-           (hold = north_mcp_http_listener_hold_body (self->listener, msg, g_bytes_get_size (chunk),
+           (hold = north_mcp_http_listener_hold_body (self->listener, msg, g_bytes_get_size (chunk), 0,
                                                       &limits, self->settings.trusted_proxies))
            != NORTH_MCP_HTTP_HOLD_OK)
     {
@@ -247,7 +247,7 @@ header_block_size (NorthMcpHttpTransport *self,
 }
 
 guint64
-north_mcp_http_stream_head_cost (NorthMcpHttpListener *listener,
+north_mcp_http_head_buffer_cost (NorthMcpHttpListener *listener,
                                  SoupServerMessage    *msg)
 {
   NorthMcpHttpHead scratch;
@@ -279,7 +279,7 @@ hold_stream_head (NorthMcpHttpTransport *self,
                   SoupServerMessage     *msg,
                   NorthMcpHttpEndpoint   endpoint)
 {
-  guint64 cost = north_mcp_http_stream_head_cost (self->listener, msg);
+  guint64 cost = north_mcp_http_head_buffer_cost (self->listener, msg);
   NorthMcpHttpHoldLimits limits = hold_limits (self);
   NorthMcpHttpHeldBody *held;
   NorthMcpHttpHold hold;
@@ -287,7 +287,7 @@ hold_stream_head (NorthMcpHttpTransport *self,
   if (cost == 0)
     return TRUE;
   limits.bodies = limits.peer_bodies = 0;
-  hold = north_mcp_http_listener_hold_body (self->listener, msg, cost, &limits,
+  hold = north_mcp_http_listener_hold_body (self->listener, msg, cost, cost, &limits,
                                             self->settings.trusted_proxies);
   if (hold != NORTH_MCP_HTTP_HOLD_OK)
     {
@@ -306,7 +306,9 @@ hold_stream_head (NorthMcpHttpTransport *self,
  * block: the requests parsed from the body keep the headers (their North
  * context is read from them) for as long as they are in progress, which
  * over legacy HTTP+SSE outlives the POST. Its Content-Length at once, or
- * its chunks as they arrive. FALSE when refused. */
+ * its chunks as they arrive. And what its head's buffer takes beyond the
+ * usual, which libsoup keeps until the answer ends: while a call waits
+ * for its handler, or its answer is a stream. FALSE when refused. */
 static gboolean
 hold_body (NorthMcpHttpTransport *self,
            SoupServerMessage     *msg,
@@ -316,15 +318,16 @@ hold_body (NorthMcpHttpTransport *self,
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
   NorthMcpHttpHoldLimits limits = hold_limits (self);
   NorthMcpHttpHold hold;
-  guint64 bytes;
+  guint64 bytes, head;
 
   if (encoding == SOUP_ENCODING_NONE)
     return TRUE;
 
-  bytes = header_block_size (self, msg);
+  head = north_mcp_http_head_buffer_cost (self->listener, msg);
+  bytes = header_block_size (self, msg) + head;
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     bytes += (guint64) soup_message_headers_get_content_length (headers);
-  hold = north_mcp_http_listener_hold_body (self->listener, msg, bytes, &limits,
+  hold = north_mcp_http_listener_hold_body (self->listener, msg, bytes, head, &limits,
                                             self->settings.trusted_proxies);
   if (hold != NORTH_MCP_HTTP_HOLD_OK)
     {

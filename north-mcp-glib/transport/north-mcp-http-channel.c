@@ -63,8 +63,6 @@ struct _NorthMcpHttpChannel
   guint              paused : 1;
   guint              done : 1;
   guint              watching : 1; /* on_message_gone is connected */
-  guint              released : 1; /* release_request(): a listen stream */
-  guint64            head_cost;    /* counted in @held while @message is */
 };
 
 G_DEFINE_FINAL_TYPE (NorthMcpHttpChannel, north_mcp_http_channel, NORTH_MCP_TYPE_CHANNEL)
@@ -90,10 +88,6 @@ static void
 release_message (NorthMcpHttpChannel *self)
 {
   north_mcp_sse_writer_clear (&self->writer);
-  /* libsoup lets go of the head's buffer with the message. */
-  if (self->head_cost > 0 && self->held != NULL)
-    north_mcp_http_held_body_give_back (self->held, self->head_cost);
-  self->head_cost = 0;
   if (self->message != NULL)
     {
       if (self->watching)
@@ -442,14 +436,6 @@ north_mcp_http_channel_expect (NorthMcpHttpChannel *self,
 
   if (self->sse)
     {
-      /* The stream keeps libsoup's buffer of its request head until it
-       * ends: what passes the usual counts with its body (a listen's
-       * counts where the listen does). */
-      if (self->held != NULL && !self->released)
-        {
-          self->head_cost = north_mcp_http_stream_head_cost (NULL, self->message);
-          north_mcp_http_held_body_grow (self->held, self->head_cost);
-        }
       self->streaming = TRUE;
       north_mcp_sse_writer_start (&self->writer, self->message, self->keepalive_ms);
       if (self->events != NULL)
@@ -605,7 +591,6 @@ north_mcp_http_channel_release_request (NorthMcpChannel *channel,
 {
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
 
-  self->released = TRUE;
   if (self->message != NULL)
     soup_message_body_truncate (soup_server_message_get_request_body (self->message));
   if (self->held != NULL)
@@ -616,13 +601,14 @@ north_mcp_http_channel_release_request (NorthMcpChannel *channel,
 }
 
 /* A stream's head keeps libsoup's buffer until the stream ends: what a
- * large one takes beyond the usual (north-mcp-http-body-limit.c). */
+ * large one takes beyond the usual (north-mcp-http-body-limit.c), which
+ * counts with the body until release_request(). */
 static guint64
 north_mcp_http_channel_stream_cost (NorthMcpChannel *channel)
 {
   NorthMcpHttpChannel *self = NORTH_MCP_HTTP_CHANNEL (channel);
 
-  return self->message != NULL ? north_mcp_http_stream_head_cost (NULL, self->message) : 0;
+  return self->message != NULL ? north_mcp_http_head_buffer_cost (NULL, self->message) : 0;
 }
 
 /* The client's IP address, its port left out: each request of a

@@ -69,6 +69,7 @@ struct _NorthMcpHttpListenerClient
   gint64                     body_since;    /* 0: not timing a body yet */
   guint64                    body_received; /* the socket's count then */
   NorthMcpHttpHeldBody      *body;      /* what @msg's body holds, or NULL */
+  guint64                    head_cost; /* of @body, @msg's head buffer */
   GObject                   *user;      /* @msg's, when admitted (nullable) */
   gboolean                   admitted;  /* @msg authenticated by its headers */
   gboolean                   busy;      /* a request is in progress */

@@ -84,7 +84,11 @@ void                  north_mcp_http_listener_track_stream (SoupServerMessage   
  * whose user names someone, its identity's, else its IP address's
  * (through a proxy of @trusted, the client's it names); a body not yet
  * counted, when the bodies held number @limits->bodies already, or those
- * of its client @limits->peer_bodies. OK for messages
+ * of its client @limits->peer_bodies. Of @bytes, @head is what
+ * libsoup's buffer of the request head takes
+ * (north_mcp_http_head_buffer_cost()), which libsoup lets go of with the
+ * message: it stops counting then, even while the body goes on counting
+ * (north_mcp_http_listener_keep_body()). OK for messages
  * of connections not accepted by a listener. @self, the listener of the
  * server @msg came to (or NULL), only makes the lookup of @msg's
  * connection cheaper: the answer is the same without it. */
@@ -104,6 +108,7 @@ gsize                 north_mcp_http_listener_largest_head (NorthMcpHttpListener
 NorthMcpHttpHold      north_mcp_http_listener_hold_body    (NorthMcpHttpListener *self,
                                                             SoupServerMessage    *msg,
                                                             guint64               bytes,
+                                                            guint64               head,
                                                             const NorthMcpHttpHoldLimits *limits,
                                                             const NorthMcpTrustedProxies *trusted);
 /* Whose share @msg's body counts in, as north_mcp_http_listener_hold_body()

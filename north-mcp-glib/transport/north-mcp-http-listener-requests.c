@@ -161,6 +161,7 @@ NorthMcpHttpHold
 north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
                                    SoupServerMessage    *msg,
                                    guint64               bytes,
+                                   guint64               head,
                                    const NorthMcpHttpHoldLimits *limits,
                                    const NorthMcpTrustedProxies *trusted)
 {
@@ -177,6 +178,8 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
   else if (limits->share != 0 || limits->peer_bodies != 0)
     peer = share_of (client->listener, client, msg, trusted);
   hold = north_mcp_http_body_account_hold (client->listener->account, &client->body, peer, bytes, limits);
+  if (hold == NORTH_MCP_HTTP_HOLD_OK)
+    client->head_cost += head;
   if (admitted != NULL)
     north_mcp_http_peer_unref (admitted);
   return hold;

@@ -173,9 +173,15 @@ client_unwatch_hangup (NorthMcpHttpListenerClient *client)
     }
 }
 
+/* libsoup is done with the message: it lets go of the buffer of its
+ * head, while its body may go on counting for the request parsed from it
+ * (north_mcp_http_listener_keep_body()). */
 static void
 client_release_body (NorthMcpHttpListenerClient *client)
 {
+  if (client->body != NULL && client->head_cost > 0)
+    north_mcp_http_held_body_give_back (client->body, client->head_cost);
+  client->head_cost = 0;
   g_clear_pointer (&client->body, north_mcp_http_held_body_release);
 }
 

@@ -292,7 +292,7 @@ hold_replay (SoupServerMessage     *msg,
    * is sent to its client as fast as it reads (the write timeout bounds
    * that). It counts among the requests in progress but is not refused
    * for their number: it runs no handler, and its bytes are bounded. */
-  if (north_mcp_http_listener_hold_body (NULL, msg, size - held,
+  if (north_mcp_http_listener_hold_body (NULL, msg, size - held, 0,
                                          &(NorthMcpHttpHoldLimits) { .bytes = settings.max_held_body_bytes },
                                          NULL) != NORTH_MCP_HTTP_HOLD_OK)
     return 0;
