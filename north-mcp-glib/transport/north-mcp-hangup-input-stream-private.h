@@ -36,9 +36,13 @@ GInputStream *north_mcp_hangup_input_stream_new          (GIOStream          *co
 void          north_mcp_hangup_input_stream_set_func     (NorthMcpHangupInputStream *self,
                                                           NorthMcpHangupFunc  func,
                                                           gpointer            user_data);
-/* The largest request head that ended on the connection so far, in
- * bytes as sent (north-mcp-http-request-guard.c). */
+/* The largest request head that ended on the connection since
+ * north_mcp_hangup_input_stream_forget_heads(), in bytes as sent
+ * (north-mcp-http-request-guard.c). */
 gsize         north_mcp_hangup_input_stream_get_largest_head (NorthMcpHangupInputStream *self);
+/* For when a request's answer has ended: libsoup let go of the buffer
+ * its head was read into, and reads the next head into a new one. */
+void          north_mcp_hangup_input_stream_forget_heads (NorthMcpHangupInputStream *self);
 /* Runs @notify with @data once the stream is closed (at once if it is),
  * whoever closes it: for a connection handed to someone else, whose end
  * the func does not see. Whatever thread closes it. One at a time. */

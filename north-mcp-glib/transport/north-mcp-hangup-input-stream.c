@@ -318,3 +318,14 @@ north_mcp_hangup_input_stream_get_largest_head (NorthMcpHangupInputStream *self)
 
   return self->guard.largest_head;
 }
+
+void
+north_mcp_hangup_input_stream_forget_heads (NorthMcpHangupInputStream *self)
+{
+  g_return_if_fail (NORTH_MCP_IS_HANGUP_INPUT_STREAM (self));
+
+  /* libsoup reads no more of the connection than the 8 KiB a line may
+   * take until the answer ends: a head that ended past the request's
+   * end is under 8 KiB, which no buffer beyond the usual counts for. */
+  self->guard.largest_head = 0;
+}

@@ -259,9 +259,10 @@ north_mcp_http_head_buffer_cost (NorthMcpHttpListener *listener,
   /* The request line ("METHOD target HTTP/1.1" and CRLF; the target's
    * path and query as sent) and the fields, all read before the blank
    * line that ends the head, for which the buffer grew last; or, when
-   * larger, the largest head of the connection as it came, white space
-   * and folded lines that libsoup drops from the fields included (that
-   * of an earlier request may count: never less than this one's). */
+   * larger, the head as it came, white space and folded lines that
+   * libsoup drops from the fields included (the largest head of the
+   * connection since the answer before it ended: libsoup's buffer is
+   * this request's own, let go of with its answer). */
   read = strlen (soup_server_message_get_method (msg)) + strlen (g_uri_get_path (uri)) +
          (query != NULL ? strlen (query) + 1 : 0) + sizeof (" HTTP/1.1\r\n") + head->text_size;
   read = MAX (read, north_mcp_http_listener_largest_head (listener, msg));

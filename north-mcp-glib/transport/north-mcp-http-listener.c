@@ -452,6 +452,10 @@ request_done_cb (SoupServer        *soup,
 
   client->busy = FALSE;
   client->idle_since = g_get_monotonic_time ();
+  /* libsoup let go of the buffer of its head: the next request's head
+   * gets one of its own. */
+  if (client->input != NULL)
+    north_mcp_hangup_input_stream_forget_heads (client->input);
   client_unwatch (client);
   client_unwatch_hangup (client);
   /* We keep the message to steal the connection with, not its bodies. */

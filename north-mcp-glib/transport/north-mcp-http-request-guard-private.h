@@ -28,8 +28,10 @@ typedef struct
   gboolean deferred;       /* a refusal to tell once libsoup asks for more */
   gsize    head_length;    /* bytes of this head so far */
   gsize    largest_head;   /* the largest head that ended on the
-                            * connection, as sent (whitespace and
-                            * folded lines that libsoup drops included) */
+                            * connection since its owner last reset it
+                            * (as a request's answer ended), as sent
+                            * (whitespace and folded lines that libsoup
+                            * drops included) */
   guint64  length;         /* of the Content-Length body, or what is left
                             * of a body or a chunk */
   gsize    line_length;    /* bytes of the current line in earlier reads */

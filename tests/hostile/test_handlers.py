@@ -390,3 +390,30 @@ def test_calls_in_progress_count_the_head_buffer_they_keep():
         for sock in socks:
             sock.close()
         server.stop()
+
+
+def test_a_kept_connection_counts_the_head_buffer_of_its_current_request():
+    # libsoup reads each request's head into a buffer of its own, let go
+    # of with its answer: a call with a usual head, after a request with a
+    # 60 kB head answered on the same connection, keeps 16 KiB. Before, the
+    # largest head the connection ever sent counted: of 56 such calls the
+    # 10 past the 46 that fit the share (as above) were refused.
+    server = Server("--stateless", "--shutdown-timeout", "1", "--max-held-body-bytes", "16000000",
+                    "--max-requests-in-progress-per-client", "56", program=FLOOD_SERVER)
+    socks = []
+    try:
+        for _ in range(56):
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            socks.append(sock)
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + PADDED["X-Pad"].encode() +
+                         b"\r\n\r\n")
+            assert receive_until(sock, b"\r\n\r\nOK").startswith(b"HTTP/1.1 200")
+            sock.sendall(request_bytes(HANG))
+        # All are in progress (56 per client here), none was answered.
+        assert wait_until(lambda: b"56 requests in progress for one client" in blob(server.port, "127.0.0.1"))
+        assert select.select(socks, [], [], 0)[0] == []
+        assert stop_running(server) == 56, server.stderr()[-3000:]
+    finally:
+        for sock in socks:
+            sock.close()
+        server.stop()
