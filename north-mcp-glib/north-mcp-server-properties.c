@@ -668,8 +668,11 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * sessions' listen streams do not count (see
    * [property@NorthMcp.Server:max-sessions] and
    * [property@NorthMcp.Server:max-subscription-bytes]); tasks have bounds
-   * of their own. Over stdio, whose one client is the process that
-   * started the server, only the bytes are bounded.
+   * of their own. Over stdio the requests in progress of its one client
+   * are bounded alike (a request counts from when its line is read until
+   * it is answered, or, cancelled, until its handler returns): one past
+   * the bound is answered with the JSON-RPC error `-32603` (`Server busy`)
+   * unless no other is in progress, and the transport goes on reading.
    *
    * Since: 0.2
    */

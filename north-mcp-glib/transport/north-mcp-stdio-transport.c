@@ -39,6 +39,8 @@ struct _NorthMcpStdioTransport
                                      * the requests in progress with that id */
   guint64               held_bytes; /* all of them */
   guint64               max_held_bytes;
+  guint                 held_requests; /* how many */
+  guint                 max_requests;  /* 0: no bound */
   gboolean              refusing;   /* answers that held nothing */
   gboolean              discarding; /* inside an oversized line */
   gboolean              waiting;    /* for the client to read answers */
@@ -130,6 +132,7 @@ answered_cb (JsonNode *id,
     if (g_array_index (sizes, guint64, i) < g_array_index (sizes, guint64, smallest))
       smallest = i;
   self->held_bytes -= g_array_index (sizes, guint64, smallest);
+  self->held_requests--;
   g_array_remove_index_fast (sizes, smallest);
   if (sizes->len == 0)
     g_hash_table_remove (self->held, key);
@@ -142,10 +145,13 @@ answered_cb (JsonNode *id,
  * whose requests would take what the requests in progress hold past
  * max-held-body-bytes is refused (@reply_id is that of its answer), unless
  * nothing else is in progress. The answers of batches that wait for their
- * last request count too. Otherwise its requests (@ids, and the invalid
- * messages that are answered with an id) share its @bytes until they are
- * answered. Reading goes on: the client's answers to the server's own
- * requests come that way. */
+ * last request count too. Their number is bounded as over HTTP
+ * (max-requests-in-progress): each keeps its context and parsed request,
+ * some 1.6 KiB, so small requests whose handlers wait for something that
+ * never comes would take far more than their bytes. Otherwise its
+ * requests (@ids, and the invalid messages that are answered with an id)
+ * share its @bytes until they are answered. Reading goes on: the client's
+ * answers to the server's own requests come that way. */
 static gboolean
 hold (NorthMcpStdioTransport *self,
       JsonNode               *reply_id,
@@ -157,6 +163,9 @@ hold (NorthMcpStdioTransport *self,
   g_autoptr(JsonNode) response = NULL;
   guint64 held = self->held_bytes + north_mcp_stdio_channel_get_kept (self->channel);
   gboolean fits = held == 0 || (held <= self->max_held_bytes && bytes <= self->max_held_bytes - held);
+  gboolean too_many = self->held_requests > 0 && self->max_requests > 0 &&
+                      (self->held_requests >= self->max_requests ||
+                       n_ids > self->max_requests - self->held_requests);
 
   for (guint i = 0; i < n_ids && fits; i++)
     {
@@ -170,12 +179,16 @@ hold (NorthMcpStdioTransport *self,
       fits = same < MAX_SAME_ID;
     }
 
-  if (!fits)
+  if (too_many)
+    message = g_strdup_printf ("Server busy: %u requests in progress (max-requests-in-progress); "
+                               "try again when some have ended", self->held_requests);
+  else if (!fits)
+    message = g_strdup_printf ("Server busy: the requests in progress would hold more than %"
+                               G_GUINT64_FORMAT " bytes (max-held-body-bytes), or more than %u of "
+                               "them share an id; try again when some have ended",
+                               self->max_held_bytes, MAX_SAME_ID);
+  if (message != NULL)
     {
-      message = g_strdup_printf ("Server busy: the requests in progress would hold more than %"
-                                 G_GUINT64_FORMAT " bytes (max-held-body-bytes), or more than %u of "
-                                 "them share an id; try again when some have ended",
-                                 self->max_held_bytes, MAX_SAME_ID);
       response = north_mcp_jsonrpc_error_new (reply_id, NORTH_MCP_JSONRPC_ERROR_INTERNAL_ERROR,
                                               message, NULL);
       self->refusing = TRUE;
@@ -192,6 +205,7 @@ hold (NorthMcpStdioTransport *self,
       g_array_append_val (held_sizes (self, key, TRUE), share);
       self->held_bytes += share;
     }
+  self->held_requests += n_ids;
   return TRUE;
 }
 
@@ -308,7 +322,8 @@ consume_buffer (NorthMcpStdioTransport *self)
 {
   NorthMcpTransportSettings settings = { .max_body_size = G_MAXSIZE,
                                          .max_unsent_bytes = G_MAXUINT64,
-                                         .max_held_body_bytes = G_MAXUINT64 };
+                                         .max_held_body_bytes = G_MAXUINT64,
+                                         .max_requests = 0 };
   gsize limit, start = 0, from = self->scanned;
   gboolean full = FALSE;
 
@@ -317,6 +332,7 @@ consume_buffer (NorthMcpStdioTransport *self)
   limit = settings.max_body_size;
   north_mcp_stdio_channel_set_max_unsent (self->channel, settings.max_unsent_bytes);
   self->max_held_bytes = settings.max_held_body_bytes;
+  self->max_requests = settings.max_requests;
 
   /* The lines handled are removed once at the end: removing each in turn
    * would move the rest of the buffer per line, quadratic in the number

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
 
 from hostile import initialize_message, rss_kib, wait_until
@@ -239,3 +240,42 @@ def test_a_batch_cannot_pass_the_bound_on_requests_sharing_an_id():
         assert json.loads(server.stdout.readline())["id"] == 2
     finally:
         stop(server, stderr)
+
+
+def test_requests_in_progress_are_bounded_in_number():
+    """Small requests whose handlers never return (`hang`): their bytes
+    are far under max-held-body-bytes, but each keeps its context and
+    parsed request, some 1.6 KiB. Before the bound 600,000 of them (61 MB
+    of lines) made the server grow by 930 MiB; now they are bounded as
+    over HTTP (max-requests-in-progress, 4,096 by default): those past it
+    are refused at once, and the server goes on answering."""
+    server, stderr = start()
+    try:
+        baseline = rss_kib(server.pid)
+        count = 100_000
+        lines = b"".join((json.dumps({"jsonrpc": "2.0", "id": 100 + i, "method": "tools/call",
+                                      "params": {"name": "hang", "arguments": {}}}) + "\n").encode()
+                         for i in range(count))
+        # Written by a thread: the refusals are read meanwhile (the server
+        # stops reading while more than max-unsent-bytes of them wait).
+        writer = threading.Thread(target=send_all, args=(server, lines + b'{"jsonrpc":"2.0","id":2,"method":"ping"}\n'))
+        writer.start()
+        refused = []
+        while True:
+            message = json.loads(server.stdout.readline())
+            if message["id"] == 2:
+                break
+            refused.append(message)
+        writer.join()
+        grown = rss_kib(server.pid) - baseline
+        assert len(refused) == count - 4096, len(refused)
+        assert all(m["error"]["code"] == -32603 and "max-requests-in-progress" in m["error"]["message"]
+                   for m in refused), str(refused[:1])[:300]
+        assert grown < 64 * 1024, f"RSS grew by {grown} KiB"
+    finally:
+        stop(server, stderr)
+
+
+def send_all(server, data):
+    server.stdin.write(data)
+    server.stdin.flush()
