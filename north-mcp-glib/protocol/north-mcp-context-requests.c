@@ -118,10 +118,13 @@ start_request_idle (gpointer user_data)
  * %NORTH_MCP_ERROR_NOT_SUPPORTED in stateless HTTP mode or when the client
  * lacks the capability the method needs, with %NORTH_MCP_ERROR_TIMED_OUT
  * when the client does not answer in time (the client is then sent
- * `notifications/cancelled` for it), and with
- * %NORTH_MCP_ERROR_REMOTE when it answers with an error. A session has at
- * most 64 requests to its client waiting for their answer (in each
- * process, with a shared state store); beyond that the request fails with
+ * `notifications/cancelled` for it), with %NORTH_MCP_ERROR_REMOTE when
+ * it answers with an error, and with %NORTH_MCP_ERROR_CLOSED when the
+ * session ends first; over stdio also once the client's input has ended
+ * (where its answer would come): a request waiting then fails at once,
+ * and so does one sent after. A session has at most 64 requests to its
+ * client waiting for their answer (in each process, with a shared state
+ * store); beyond that the request fails with
  * %NORTH_MCP_ERROR_LIMIT_EXCEEDED and is not sent. It fails likewise, at
  * once, when it would go out on the request's own SSE answer and what the
  * handler sent there before returning (which waits in memory for the

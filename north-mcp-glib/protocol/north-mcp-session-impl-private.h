@@ -27,6 +27,7 @@ struct _NorthMcpSession
   guint             log_level_set : 1;
   guint             initialized : 1;
   guint             closed : 1;
+  guint             answers_ended : 1; /* see north_mcp_session_end_answers() */
 
   NorthMcpChannel  *standalone;
 

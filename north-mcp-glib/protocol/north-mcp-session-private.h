@@ -202,5 +202,8 @@ void             north_mcp_session_set_last_activity      (NorthMcpSession     *
 gboolean         north_mcp_session_is_busy                (NorthMcpSession     *self);
 /* Ends the session: fails pending requests, cancels in-flight ones. */
 void             north_mcp_session_close                  (NorthMcpSession     *self);
+/* The client can no longer answer (a stdio client's input ended): its
+ * requests waiting for an answer fail, and so do those sent after. */
+void             north_mcp_session_end_answers            (NorthMcpSession     *self);
 
 G_END_DECLS

@@ -106,6 +106,23 @@ north_mcp_session_steal_pending_tasks (NorthMcpSession *self)
   return tasks;
 }
 
+/* Over stdio the client's answers come on its input: once that has ended,
+ * the requests waiting for one would wait out their timeout (or forever,
+ * without one), and their handlers and the server with them. */
+void
+north_mcp_session_end_answers (NorthMcpSession *self)
+{
+  g_autoptr(GPtrArray) tasks = NULL;
+
+  g_return_if_fail (NORTH_MCP_IS_SESSION (self));
+
+  self->answers_ended = TRUE;
+  tasks = north_mcp_session_steal_pending_tasks (self);
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_new_error (g_ptr_array_index (tasks, i), NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED,
+                             "The client closed its input before it answered");
+}
+
 /* Sends @message where request messages go: @channel when it can still
  * stream, else the standalone stream, else (a shared state store) the
  * process that holds the client's stream. */
@@ -242,6 +259,14 @@ north_mcp_session_send_request (NorthMcpSession *self,
       g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_NOT_SUPPORTED,
                                "Cannot send %s: the client has no open stream to receive it",
                                method);
+      return;
+    }
+
+  if (self->answers_ended)
+    {
+      g_task_return_new_error (task, NORTH_MCP_ERROR, NORTH_MCP_ERROR_CLOSED,
+                               "Cannot send %s: the client closed its input, where its answer "
+                               "would come", method);
       return;
     }
 

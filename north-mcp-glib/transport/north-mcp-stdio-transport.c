@@ -466,8 +466,11 @@ input_ended (NorthMcpStdioTransport *self)
 
   /* Exit once the requests read are answered (a client closes our input
    * to end the session, MCP lifecycle: it waits for the answers of those
-   * it sent, as a pipeline does) and the answers have been written out. */
+   * it sent, as a pipeline does) and the answers have been written out.
+   * Those whose handlers wait for the client's answers to the server's
+   * requests are not kept waiting for what can no longer come. */
   self->input_done = TRUE;
+  north_mcp_session_end_answers (self->session);
   north_mcp_stdio_channel_when_drained (self->channel, drained_at_end, self);
 }
 

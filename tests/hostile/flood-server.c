@@ -14,7 +14,10 @@
  * `names` whose schema has a pattern with nested quantifiers, as an
  * author may write it, and answers "matched N" (test_parsing.py). Its
  * tool `hang` keeps its context and never answers, as a handler stuck on
- * something that never comes (the bound on requests in progress).
+ * something that never comes (the bound on requests in progress). Its
+ * tool `elicit` sends one elicitation request and waits for its answer,
+ * then answers "answered ACTION" or "failed: DOMAIN CODE MESSAGE"
+ * (test_stdio.py).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -175,6 +178,38 @@ ask (NorthMcpTool    *tool,
   g_idle_add_full (G_PRIORITY_LOW, ask_answer, state, (GDestroyNotify) ask_unref);
 }
 
+static void
+elicited (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(NorthMcpContext) context = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = north_mcp_context_elicit_finish (context, result, &error);
+  g_autofree char *text = NULL;
+  g_autoptr(NorthMcpToolResult) tool_result = NULL;
+
+  if (answer != NULL)
+    text = g_strdup_printf ("answered %s", json_object_get_string_member_with_default (answer, "action", "?"));
+  else
+    text = g_strdup_printf ("failed: %s %d %s", g_quark_to_string (error->domain), error->code,
+                            error->message);
+  tool_result = north_mcp_tool_result_new_text (text);
+  north_mcp_context_return_tool_result (context, tool_result);
+}
+
+static void
+elicit (NorthMcpTool    *tool,
+        NorthMcpContext *context,
+        JsonObject      *arguments,
+        gpointer         user_data)
+{
+  g_autoptr(JsonObject) schema = json_object_new ();
+
+  json_object_set_string_member (schema, "type", "object");
+  north_mcp_context_elicit_async (context, "Who are you?", schema, NULL, elicited, g_object_ref (context));
+}
+
 /* "size" x's (1 to 256 MiB). */
 static char *
 large_text (JsonObject *arguments)
@@ -295,6 +330,7 @@ main (int    argc,
   g_autoptr(NorthMcpTool) match_tool = north_mcp_tool_new ("match", "Counts names of a's, maybe ending in b");
   g_autoptr(NorthMcpTool) fail_tool = north_mcp_tool_new ("fail", "Fails with a large text as the error's data");
   g_autoptr(NorthMcpTool) hang_tool = north_mcp_tool_new ("hang", "Never answers");
+  g_autoptr(NorthMcpTool) elicit_tool = north_mcp_tool_new ("elicit", "Asks the client, then answers");
   g_autoptr(GPtrArray) contexts = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
   int status;
@@ -325,6 +361,8 @@ main (int    argc,
   north_mcp_server_add_tool (server, fail_tool);
   north_mcp_tool_set_async_func (hang_tool, hang, NULL, NULL);
   north_mcp_server_add_tool (server, hang_tool);
+  north_mcp_tool_set_async_func (elicit_tool, elicit, NULL, NULL);
+  north_mcp_server_add_tool (server, elicit_tool);
   north_mcp_server_add_route (server, "/echo", echo_route, NULL, NULL);
 
   status = north_mcp_server_run (server, argc, argv);

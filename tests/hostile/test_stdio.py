@@ -17,14 +17,14 @@ FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
                             "flood-server")
 
 
-def start(*args, version="2025-06-18"):
+def start(*args, version="2025-06-18", capabilities=None):
     """The flood server on stdio, initialized; its stderr in a file."""
     stderr = tempfile.TemporaryFile()
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4").lstrip(":")
     server = subprocess.Popen([FLOOD_SERVER, "--transport", "stdio", *args],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env)
-    server.stdin.write((json.dumps(initialize_message(protocolVersion=version)) + "\n").encode())
+    server.stdin.write((json.dumps(initialize_message(protocolVersion=version, capabilities=capabilities or {})) + "\n").encode())
     server.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
     server.stdin.flush()
     assert json.loads(server.stdout.readline())["id"] == 1
@@ -272,6 +272,31 @@ def test_requests_in_progress_are_bounded_in_number():
         assert all(m["error"]["code"] == -32603 and "max-requests-in-progress" in m["error"]["message"]
                    for m in refused), str(refused[:1])[:300]
         assert grown < 64 * 1024, f"RSS grew by {grown} KiB"
+    finally:
+        stop(server, stderr)
+
+
+def test_requests_to_a_client_whose_input_ended_fail():
+    """The client's answers to the server's requests come on its input:
+    once that has ended, a request waiting for an answer fails at once (a
+    handler may then answer), instead of waiting out its timeout (60 s by
+    default, forever without one), the server running on for a client that
+    has left."""
+    server, stderr = start(capabilities={"elicitation": {}})
+    try:
+        send(server, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                      "params": {"name": "elicit", "arguments": {}}})
+        request = json.loads(server.stdout.readline())
+        assert request["method"] == "elicitation/create", request
+        server.stdin.close()
+        answer = json.loads(server.stdout.readline())
+        # (Timed out, it was first cancelled with a notification.)
+        while "id" not in answer:
+            answer = json.loads(server.stdout.readline())
+        assert answer["id"] == 2, answer
+        text = answer["result"]["content"][0]["text"]
+        assert text.startswith("failed: north-mcp-error-quark") and "closed its input" in text, text
+        assert server.wait(60) == 0
     finally:
         stop(server, stderr)
 
