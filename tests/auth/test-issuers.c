@@ -67,6 +67,7 @@ typedef struct
   GPtrArray    *paused;        /* SoupServerMessage */
   gboolean      jwks_hangs;    /* /jwks is paused like /slow/ */
   gsize         huge_sent;     /* bytes of the endless document handed out */
+  guint         loop_count;    /* requests of /loop/, which redirects to itself */
 } Fixture;
 
 /* The endless document: chunks of HUGE_CHUNK bytes, HUGE_OFFERED in all,
@@ -217,6 +218,14 @@ issuer_handler (SoupServer        *server,
     {
       g_ptr_array_add (fixture->paused, g_object_ref (msg));
       soup_server_message_pause (msg);
+      return;
+    }
+
+  if (g_str_has_prefix (path, "/loop/"))
+    {
+      g_autofree char *next = g_strdup_printf ("%s/loop/%u", fixture->issuer, ++fixture->loop_count);
+
+      soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, next);
       return;
     }
 
@@ -1129,6 +1138,26 @@ test_issuer_huge_document (Fixture       *fixture,
   g_clear_error (&result.error);
 }
 
+/* An issuer whose discovery redirects without end: the fetch fails after
+ * libsoup's 20 redirects (doc/north-authentication.md), not at its timeout. */
+static void
+test_issuer_redirect_loop (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(NorthMcpIssuerCache) cache = north_mcp_issuer_cache_new ();
+  g_autofree char *issuer = g_strconcat (fixture->issuer, "/loop", NULL);
+  FetchResult result = { 0 };
+
+  north_mcp_issuer_cache_fetch_async (cache, issuer, NULL, on_fetched, &result);
+  while (!result.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_error (result.error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (result.error->message, "Too many redirects"));
+  g_assert_cmpuint (fixture->loop_count, ==, 21);
+  g_clear_error (&result.error);
+}
+
 /* A request waiting for an issuer's keys is decided under the
  * configuration of when the keys arrive: an issuer no longer trusted by
  * then does not let it pass, nor is its token remembered as verified. */
@@ -1668,6 +1697,7 @@ main (int argc, char **argv)
   ADD ("issuer-backoff", test_issuer_backoff);
   ADD ("issuer-backoff-growth", test_issuer_backoff_growth);
   ADD ("issuer-huge-document", test_issuer_huge_document);
+  ADD ("issuer-redirect-loop", test_issuer_redirect_loop);
   ADD ("config-change-during-fetch", test_config_change_during_fetch);
   ADD ("verified-email-not-from-header", test_verified_email_not_from_header);
   ADD ("decision-cache-expiry", test_decision_cache_expiry);
