@@ -1062,19 +1062,26 @@ on_fetched (GObject      *source,
   result->done = TRUE;
 }
 
-static gboolean
-fetch_now (NorthMcpIssuerCache *cache,
-           const char          *issuer)
+/* Fetches @issuer's keys into @cache: the error it failed with, or NULL. */
+static GError *
+fetch_error (NorthMcpIssuerCache *cache,
+             const char          *issuer)
 {
   FetchResult result = { 0 };
-  gboolean ok;
 
   north_mcp_issuer_cache_fetch_async (cache, issuer, NULL, on_fetched, &result);
   while (!result.done)
     g_main_context_iteration (NULL, TRUE);
-  ok = result.error == NULL;
-  g_clear_error (&result.error);
-  return ok;
+  return result.error;
+}
+
+static gboolean
+fetch_now (NorthMcpIssuerCache *cache,
+           const char          *issuer)
+{
+  g_autoptr(GError) error = fetch_error (cache, issuer);
+
+  return error == NULL;
 }
 
 /* The back-off starts at 5 s, doubles with each failure in a row up to
@@ -1116,6 +1123,21 @@ test_issuer_backoff_growth (Fixture       *fixture,
                    NORTH_MCP_ISSUER_KEY_FOUND);
 }
 
+/* A fetch from the test issuer's @path with a cache of its own fails
+ * with @message. */
+static void
+assert_fetch_fails (Fixture    *fixture,
+                    const char *path,
+                    const char *message)
+{
+  g_autoptr(NorthMcpIssuerCache) cache = north_mcp_issuer_cache_new ();
+  g_autofree char *issuer = g_strconcat (fixture->issuer, path, NULL);
+  g_autoptr(GError) error = fetch_error (cache, issuer);
+
+  g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, message));
+}
+
 /* A document larger than the limit (1 MiB) is refused as it is read:
  * the fetch stops reading (and so the issuer writing) soon after the limit,
  * instead of taking in all that is sent and measuring it afterwards. */
@@ -1123,19 +1145,9 @@ static void
 test_issuer_huge_document (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autoptr(NorthMcpIssuerCache) cache = north_mcp_issuer_cache_new ();
-  g_autofree char *issuer = g_strconcat (fixture->issuer, "/huge", NULL);
-  FetchResult result = { 0 };
-
-  north_mcp_issuer_cache_fetch_async (cache, issuer, NULL, on_fetched, &result);
-  while (!result.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_assert_error (result.error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
-  g_assert_nonnull (strstr (result.error->message, "document too large"));
+  assert_fetch_fails (fixture, "/huge", "document too large");
   /* Socket buffers hold a few MiB at most. */
   g_assert_cmpuint (fixture->huge_sent, <, HUGE_OFFERED / 4);
-  g_clear_error (&result.error);
 }
 
 /* An issuer whose discovery redirects without end: the fetch fails after
@@ -1144,18 +1156,8 @@ static void
 test_issuer_redirect_loop (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autoptr(NorthMcpIssuerCache) cache = north_mcp_issuer_cache_new ();
-  g_autofree char *issuer = g_strconcat (fixture->issuer, "/loop", NULL);
-  FetchResult result = { 0 };
-
-  north_mcp_issuer_cache_fetch_async (cache, issuer, NULL, on_fetched, &result);
-  while (!result.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_assert_error (result.error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
-  g_assert_nonnull (strstr (result.error->message, "Too many redirects"));
+  assert_fetch_fails (fixture, "/loop", "Too many redirects");
   g_assert_cmpuint (fixture->loop_count, ==, 21);
-  g_clear_error (&result.error);
 }
 
 /* A request waiting for an issuer's keys is decided under the
