@@ -94,6 +94,9 @@ const char   *north_mcp_span_data_get_tracestate (NorthMcpSpanData *self);
 NorthMcpSpanData *north_mcp_span_data_get_next (NorthMcpSpanData *self);
 void          north_mcp_span_data_set_next     (NorthMcpSpanData *self,
                                                 NorthMcpSpanData *next);
+/* What an ended, recorded span holds in memory, estimated once when it
+ * ended: the exporter bounds its queue in bytes with it. */
+gsize         north_mcp_span_data_get_held     (NorthMcpSpanData *self);
 /* One OTLP/JSON Span object. */
 void          north_mcp_span_data_write_otlp   (NorthMcpSpanData *self,
                                                 GString          *out);

@@ -88,6 +88,7 @@ struct _NorthMcpSpanData
   NorthMcpSpanStatus   status;
   char                *status_message;
   gboolean             ended;
+  gsize                held;        /* estimated when it ended */
   guint                text_used;
   gpointer             unconfirmed; /* atomic: a static attribute key */
   Attribute            inline_attributes[INLINE_ATTRIBUTES];
@@ -429,6 +430,12 @@ north_mcp_span_data_set_next (NorthMcpSpanData *self,
   self->next = next;
 }
 
+gsize
+north_mcp_span_data_get_held (NorthMcpSpanData *self)
+{
+  return self->held;
+}
+
 /* The ids as hex only when someone asks (a debug line, user code): the
  * exporter writes them from the bytes. */
 static void
@@ -653,6 +660,51 @@ north_mcp_span_data_record_error (NorthMcpSpanData *self,
     }
 }
 
+/* The heap text @attributes own. */
+static gsize
+attributes_held (const Attribute *attributes,
+                 guint            n)
+{
+  gsize held = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (attributes[i].flags & OWNS_KEY)
+        held += attributes[i].key_length + 1;
+      if (attributes[i].type == VALUE_STRING && (attributes[i].flags & OWNS_STRING))
+        held += attributes[i].length + 1;
+    }
+  return held;
+}
+
+/* What @self holds in memory, roughly (allocator overhead left out): for
+ * the exporter's bound on its queue in bytes, once, when the span ends.
+ * A request's span is one block, plus what outgrew it: a few additions
+ * over its attributes. */
+static gsize
+estimate_held (NorthMcpSpanData *self)
+{
+  gsize held = sizeof *self + attributes_held (self->attributes, self->n_attributes);
+
+  if (self->attributes != self->inline_attributes)
+    held += self->attributes_size * sizeof (Attribute);
+  if (self->name_owned != NULL)
+    held += strlen (self->name_owned) + 1;
+  if (self->tracestate != NULL)
+    held += strlen (self->tracestate) + 1;
+  if (self->status_message != NULL)
+    held += strlen (self->status_message) + 1;
+  for (guint i = 0; self->events != NULL && i < self->events->len; i++)
+    {
+      Event *event = g_ptr_array_index (self->events, i);
+
+      held += sizeof (gpointer) + sizeof *event + strlen (event->name) + 1 +
+              event->attributes_size * sizeof (Attribute) +
+              attributes_held (event->attributes, event->n_attributes);
+    }
+  return held;
+}
+
 void
 north_mcp_span_data_end (NorthMcpSpanData *self)
 {
@@ -665,6 +717,8 @@ north_mcp_span_data_end (NorthMcpSpanData *self)
     {
       self->ended = TRUE;
       self->end_ns = now_ns ();
+      if (export)
+        self->held = estimate_held (self);
     }
   g_mutex_unlock (&self->lock);
 

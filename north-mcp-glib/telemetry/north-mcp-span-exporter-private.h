@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 #define NORTH_MCP_EXPORTER_DEFAULT_MAX_QUEUE 2048
 #define NORTH_MCP_EXPORTER_DEFAULT_MAX_BATCH 512
 #define NORTH_MCP_EXPORTER_DEFAULT_TIMEOUT_MS 10000
+/* What the spans queued or being sent hold in memory at most (estimated,
+ * see north_mcp_span_data_get_held()), whatever their count: a span
+ * holds up to 128 attributes and 128 events of what clients send. */
+#define NORTH_MCP_EXPORTER_MAX_HELD_BYTES (16 * 1024 * 1024)
 
 typedef struct _NorthMcpSpanExporter NorthMcpSpanExporter;
 

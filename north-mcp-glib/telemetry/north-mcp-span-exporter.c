@@ -30,6 +30,7 @@ struct _NorthMcpSpanExporter
   NorthMcpSpanData *head;         /* ended, each holding a reference */
   NorthMcpSpanData *tail;
   guint           length;
+  gsize           held;         /* by the queue and the batch being sent */
 
   GThread        *thread;       /* started with the first span */
   GCancellable   *cancellable;
@@ -116,6 +117,10 @@ north_mcp_span_exporter_set_limits (NorthMcpSpanExporter *self,
  * exports; a span that alone does not fit goes alone. This also bounds
  * the buffer kept between batches. */
 #define MAX_EXPORT_BYTES (4 * 1024 * 1024)
+
+/* Queued spans holding this much go at once: with large spans the
+ * queue's bytes run out long before max_batch of them have come. */
+#define HELD_SEND_AT (NORTH_MCP_EXPORTER_MAX_HELD_BYTES / 2)
 
 /* An ExportTraceServiceRequest in OTLP/JSON of the spans from *@head
  * that fit in MAX_EXPORT_BYTES (the first one always), each released
@@ -372,16 +377,23 @@ export_batch (NorthMcpSpanExporter *self,
       }
 }
 
-/* Takes up to max_batch spans off the queue; called with the lock held. */
+/* Takes up to max_batch spans off the queue, and in *@held what they
+ * hold (which stays counted until they are sent); called with the lock
+ * held. */
 static NorthMcpSpanData *
 take_batch (NorthMcpSpanExporter *self,
-            guint                *count)
+            guint                *count,
+            gsize                *held)
 {
   NorthMcpSpanData *head = self->head, *last = head;
 
   *count = MIN (self->length, self->max_batch);
+  *held = north_mcp_span_data_get_held (head);
   for (guint i = 1; i < *count; i++)
-    last = north_mcp_span_data_get_next (last);
+    {
+      last = north_mcp_span_data_get_next (last);
+      *held += north_mcp_span_data_get_held (last);
+    }
   self->head = north_mcp_span_data_get_next (last);
   north_mcp_span_data_set_next (last, NULL);
   if (self->head == NULL)
@@ -451,17 +463,19 @@ export_thread (gpointer data)
       gint64 scheduled = now + (gint64) self->schedule_delay_ms * 1000;
       NorthMcpSpanData *batch;
       guint count;
+      gsize held;
 
-      /* A full batch goes at once, the rest at the schedule delay; none
-       * while the collector is given time (back_off()), except at
-       * shutdown, when what is queued goes anyway. */
+      /* A full batch (or half the bytes the queue may hold) goes at
+       * once, the rest at the schedule delay; none while the collector
+       * is given time (back_off()), except at shutdown, when what is
+       * queued goes anyway. */
       while (!self->stopping)
         {
           gint64 until;
 
           if (now < self->resume_at)
             until = self->resume_at;
-          else if (self->length < self->max_batch && now < scheduled)
+          else if (self->length < self->max_batch && self->held < HELD_SEND_AT && now < scheduled)
             until = scheduled;
           else
             break;
@@ -475,10 +489,11 @@ export_thread (gpointer data)
           continue;
         }
 
-      batch = take_batch (self, &count);
+      batch = take_batch (self, &count, &held);
       g_mutex_unlock (&self->lock);
       export_batch (self, session, buffer, batch);
       g_mutex_lock (&self->lock);
+      self->held -= held;
     }
   g_mutex_unlock (&self->lock);
 
@@ -495,12 +510,19 @@ export_thread (gpointer data)
   return NULL;
 }
 
+/* Spans are dropped past max_queue of them, or past
+ * NORTH_MCP_EXPORTER_MAX_HELD_BYTES of what they hold: what clients send
+ * goes into spans (a handler may copy it into 128 attributes of 4 KiB,
+ * and as many events), and 2,048 spans of 0.5 MiB are 1 GiB. */
 void
 north_mcp_span_exporter_push (NorthMcpSpanExporter *self,
                               NorthMcpSpanData     *span)
 {
+  gsize held = north_mcp_span_data_get_held (span);
+
   g_mutex_lock (&self->lock);
-  if (self->stopping || self->length >= self->max_queue)
+  if (self->stopping || self->length >= self->max_queue ||
+      held > NORTH_MCP_EXPORTER_MAX_HELD_BYTES - self->held)
     {
       self->dropped++;
       g_mutex_unlock (&self->lock);
@@ -524,7 +546,9 @@ north_mcp_span_exporter_push (NorthMcpSpanExporter *self,
   else
     self->head = span;
   self->tail = span;
-  if (++self->length == self->max_batch)
+  self->held += held;
+  if (++self->length == self->max_batch ||
+      (self->held >= HELD_SEND_AT && self->held - held < HELD_SEND_AT))
     g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
 }

@@ -43,12 +43,14 @@
  *
  * Tracing is off unless an endpoint is configured: then there is no
  * thread, no socket, and a request costs one lookup more. When it is on,
- * finished spans go into a bounded queue (2048 by default); one thread
- * sends them in batches, one request at a time, each within the export
- * timeout. When the queue is full — the collector slow or down — spans
- * are dropped and counted ([property@NorthMcp.Tracer:dropped-spans]),
- * never waited for. [method@NorthMcp.Tracer.shutdown], which
- * [method@NorthMcp.Server.run] calls on SIGTERM, sends what is queued.
+ * finished spans go into a bounded queue (2048 by default, and 16 MiB
+ * of what they hold, whatever their number: a handler may copy what
+ * clients send into its spans); one thread sends them in batches, one
+ * request at a time, each within the export timeout. When the queue is
+ * full — the collector slow or down — spans are dropped and counted
+ * ([property@NorthMcp.Tracer:dropped-spans]), never waited for.
+ * [method@NorthMcp.Tracer.shutdown], which [method@NorthMcp.Server.run]
+ * calls on SIGTERM, sends what is queued.
  *
  * Error messages stay out of spans unless
  * [property@NorthMcp.Tracer:record-error-details] is set (or the
@@ -276,7 +278,10 @@ north_mcp_tracer_class_init (NorthMcpTracerClass *klass)
   /**
    * NorthMcpTracer:dropped-spans:
    *
-   * How many finished spans were dropped because the queue was full.
+   * How many finished spans were dropped because the queue was full:
+   * it holds `OTEL_BSP_MAX_QUEUE_SIZE` spans (2048) and 16 MiB of them
+   * at most (estimated from the text, attributes and events each holds),
+   * counting the batch being sent.
    *
    * Since: 0.2
    */

@@ -404,10 +404,11 @@ class Redirecting(AnsweringCollector):
         self.other.close()
 
 
-def start_against(start, collector, **env):
-    """server-with-auth exporting to one of the collectors above (on
-    127.0.0.1, at collector.port), and a client that has initialized it."""
-    server = start("server-with-auth", env={
+def start_against(start, collector, name="server-with-auth", **env):
+    """The example server NAME (or a server of NORTH_MCP_INTEGRATION_BUILD)
+    exporting to one of the collectors above (on 127.0.0.1, at
+    collector.port), and a client that has initialized it."""
+    server = start(name, env={
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}", **env})
     client = Client(server)
     client.initialize()
@@ -508,6 +509,62 @@ def test_an_export_body_is_bounded(start):
         # initialize and 199 calls: a full batch, exported at once.
         assert wait_for(lambda: sum(body.count(b'"spanId"') for body in collector.bodies) == 200)
         assert max(len(body) for body in collector.bodies) <= 4 << 20
+    finally:
+        collector.close()
+
+
+# Its tool `note` copies each string argument into its span: these make a
+# span of 0.5 MB (128 attributes of 4 KiB, the most a span keeps).
+TRACED_INPUT_SERVER = os.path.join(os.environ.get("NORTH_MCP_INTEGRATION_BUILD", ""), "traced-input-server")
+NOTE_ARGUMENTS = {f"k{i}": f"{i}-" + "x" * 4096 for i in range(128)}
+
+
+def test_the_span_queue_is_bounded_in_bytes(start):
+    # A handler that copies what the client sent into its span (here each
+    # string argument as an attribute: 128 of 4 KiB, the most a span
+    # keeps) makes spans of 0.5 MB: while the collector asks for time
+    # (503, Retry-After: 60), one client's 2,040 calls grew the server by
+    # 1 GB (RSS), all of it queued, under the queue's 2,048 spans. The
+    # queue also holds at most 16 MiB of spans; the rest are dropped, and
+    # counted.
+    shed = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 60\r\nContent-Length: 0\r\n\r\n"
+    collector = AnsweringCollector(lambda n: shed if n == 0 else OK_ANSWER)
+    try:
+        server, client = start_against(start, collector, TRACED_INPUT_SERVER, OTEL_BSP_SCHEDULE_DELAY="50")
+        # The initialize span's export, refused: no export before the
+        # shutdown's, which sends what is queued.
+        assert wait_for(lambda: collector.exports >= 1)
+        calls = 100
+        for _ in range(calls):
+            assert client.tool("note", NOTE_ARGUMENTS)["content"][0]["text"] == "noted 128"
+        assert server.stop() == 0
+        noted = [span for body in collector.bodies[1:]
+                 for span in json.loads(body)["resourceSpans"][0]["scopeSpans"][0]["spans"]]
+        held = sum(len(key) + len(value) for span in noted for key, value in attributes(span).items()
+                   if key.startswith("note."))
+        assert held <= 16 << 20, f"{len(noted)} spans of {held} bytes of attributes were queued"
+        dropped = re.search(r"NorthMCP\.Telemetry - WARNING - (\d+) spans were dropped", server.stderr())
+        assert dropped, server.stderr()
+        # Every call's span is either sent or counted as dropped.
+        assert len(noted) + int(dropped.group(1)) == calls, (len(noted), server.stderr())
+        # The estimate of what a span holds is near what it holds: some
+        # 30 spans of 0.5 MB fit.
+        assert len(noted) >= 24, len(noted)
+    finally:
+        collector.close()
+
+
+def test_large_spans_are_sent_before_the_queue_is_full_of_them(start):
+    # With spans of 0.5 MB the queue's 16 MiB run out after some 30 of
+    # them, long before a batch (512): they go once they hold half of
+    # that, where they waited for the schedule delay (here far beyond the
+    # test), dropped meanwhile.
+    collector = AnsweringCollector(lambda n: OK_ANSWER)
+    try:
+        server, client = start_against(start, collector, TRACED_INPUT_SERVER, OTEL_BSP_SCHEDULE_DELAY="600000")
+        for _ in range(20):
+            client.tool("note", NOTE_ARGUMENTS)
+        assert wait_for(lambda: sum(body.count(b'"tools/call note"') for body in collector.bodies) >= 15)
     finally:
         collector.close()
 
