@@ -202,15 +202,21 @@ def test_error_details_when_asked(start, receiver):
     assert add["events"][0]["name"] == "exception"
 
 
-def test_sampler_follows_parent_and_always_off(start, receiver):
-    collector = receiver()
-    server = start("server-with-auth", env=otel_env(collector))
-    client = Client(server, {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-00"})
+def call_with_and_without(server, traceparent):
+    """tools/call add in a session whose requests carry TRACEPARENT, then
+    tools/call whoami in one whose requests carry none."""
+    client = Client(server, {"traceparent": traceparent})
     client.initialize()
     client.tool("add", {"a": 1, "b": 2})
     marker = Client(server)
     marker.initialize()
     marker.tool("whoami")
+
+
+def test_sampler_follows_parent_and_always_off(start, receiver):
+    collector = receiver()
+    server = start("server-with-auth", env=otel_env(collector))
+    call_with_and_without(server, f"00-{TRACE_ID}-{PARENT_ID}-00")
     assert wait_for(lambda: spans_named(collector, "tools/call whoami"))
     # The caller did not sample its trace: neither do we.
     assert not [s for s in collector.spans() if s["traceId"] == TRACE_ID]
@@ -222,6 +228,26 @@ def test_sampler_follows_parent_and_always_off(start, receiver):
     client.tool("add", {"a": 1, "b": 2})
     assert server.stop() == 0
     assert off.exports == []
+
+
+@pytest.mark.parametrize("sampler,trace_id,flags", [
+    ({"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"}, TRACE_ID, "01"),
+    ({"OTEL_TRACES_SAMPLER": "parentbased_always_off"}, TRACE_ID, "01"),
+    ({"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.000000001"},
+     TRACE_ID[:16] + "0" * 16, "00"),
+], ids=["parentbased_traceidratio", "parentbased_always_off", "traceidratio"])
+def test_a_client_can_have_its_requests_sampled(start, receiver, sampler, trace_id, flags):
+    # OpenTelemetry's samplers, as doc/observability.md says: the
+    # parent-based ones keep the sampled flag of the caller's traceparent,
+    # and traceidratio draws from the trace id, which the caller chooses.
+    collector = receiver()
+    server = start("server-with-auth", env=otel_env(collector, **sampler))
+    call_with_and_without(server, f"00-{trace_id}-{PARENT_ID}-{flags}")
+    assert server.stop() == 0
+    add = spans_named(collector, "tools/call add")
+    assert len(add) == 1 and add[0]["traceId"] == trace_id, collector.spans()
+    # A request that starts its trace here is sampled by the ratio (or not at all).
+    assert not spans_named(collector, "tools/call whoami"), collector.spans()
 
 
 def test_debug_lines_carry_trace_ids(start, receiver):
