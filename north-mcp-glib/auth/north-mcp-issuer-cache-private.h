@@ -11,8 +11,8 @@
 G_BEGIN_DECLS
 
 /* Fetches and caches, per issuer, the OIDC discovery document
- * (`<issuer>/.well-known/openid-configuration`, for `jwks_uri`) and the key
- * set it names. Each document is kept for its `Cache-Control: max-age`
+ * (`<issuer>/.well-known/openid-configuration`, for `jwks_uri`; its
+ * `issuer` must be exactly the one asked for) and the key set it names. Each document is kept for its `Cache-Control: max-age`
  * (1 hour when absent; at least 60 s, even under `no-store`/`no-cache`,
  * and at most 24 hours). One fetch per issuer is in flight at a time;
  * requests arriving meanwhile wait for it unless their `kid` is in the

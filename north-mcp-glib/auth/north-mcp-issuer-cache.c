@@ -458,9 +458,20 @@ got_discovery (Fetch       *fetch,
                SoupMessage *message,
                JsonNode    *root)
 {
-  const char *jwks_uri = JSON_NODE_HOLDS_OBJECT (root)
-    ? north_mcp_object_get_string (json_node_get_object (root), "jwks_uri") : NULL;
+  JsonObject *document = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  const char *issuer = document != NULL ? north_mcp_object_get_string (document, "issuer") : NULL;
+  const char *jwks_uri = document != NULL ? north_mcp_object_get_string (document, "jwks_uri") : NULL;
 
+  /* OpenID Connect Discovery 1.0 §4.3: a document whose issuer is not
+   * exactly the one asked for must not be used (a mix-up defence: keys
+   * published for another issuer, or a redirect elsewhere). The text it
+   * gave is not repeated: the log line names the issuer asked for. */
+  if (g_strcmp0 (issuer, fetch->entry->issuer) != 0)
+    {
+      fetch_fail (fetch, "discovery: its issuer is not %s",
+                  issuer == NULL ? "given" : "the one asked for");
+      return;
+    }
   if (jwks_uri == NULL)
     {
       fetch_fail (fetch, "discovery: no jwks_uri");

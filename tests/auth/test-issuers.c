@@ -1138,6 +1138,55 @@ assert_fetch_fails (Fixture    *fixture,
   g_assert_nonnull (strstr (error->message, message));
 }
 
+/* A discovery document whose `issuer` is not, byte for byte, the issuer
+ * it was fetched for is not used (OpenID Connect Discovery 1.0 §4.3: a
+ * mix-up defence): its key set is not fetched, the issuer's tokens are
+ * refused as when it is down, and the failure is remembered (back-off)
+ * like the others. */
+static void
+test_issuer_mismatch (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *token = sign_valid (fixture, &rsa_key);
+  g_autofree char *other = g_strdup_printf ("{\"issuer\": \"http://127.0.0.1:1\", \"jwks_uri\": \"%s/jwks\"}",
+                                            fixture->issuer);
+  g_autofree char *slash = g_strdup_printf ("{\"issuer\": \"%s/\", \"jwks_uri\": \"%s/jwks\"}",
+                                            fixture->issuer, fixture->issuer);
+  g_autofree char *upper = g_strdup_printf ("{\"issuer\": \"HTTP://127.0.0.1:%s\", \"jwks_uri\": \"%s/jwks\"}",
+                                            strrchr (fixture->issuer, ':') + 1, fixture->issuer);
+  g_autofree char *missing = g_strdup_printf ("{\"jwks_uri\": \"%s/jwks\"}", fixture->issuer);
+  g_autofree char *number = g_strdup_printf ("{\"issuer\": 5, \"jwks_uri\": \"%s/jwks\"}", fixture->issuer);
+  const char * const bodies[] = { other, slash, upper, missing, number };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(NorthMcpIssuerCache) cache = north_mcp_issuer_cache_new ();
+      g_autoptr(GError) error = NULL;
+
+      fixture->discovery_body = bodies[i];
+      error = fetch_error (cache, fixture->issuer);
+      g_assert_error (error, NORTH_MCP_ERROR, NORTH_MCP_ERROR_FAILED);
+      g_assert_nonnull (strstr (error->message, "discovery: its issuer is not "));
+
+      north_mcp_auth_set_retry_backoff (fixture->auth, 0, 0);
+      assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                       "Failed to verify token: unable to fetch issuer configuration");
+    }
+  g_assert_cmpuint (fixture->jwks_count, ==, 0);
+
+  /* Under back-off the document is not asked for again. */
+  north_mcp_auth_set_retry_backoff (fixture->auth, 3600 * 1000, 3600 * 1000);
+  assert_rejected (fixture, token, NORTH_MCP_AUTH_ERROR_ISSUER_UNAVAILABLE,
+                   "Failed to verify token: unable to fetch issuer configuration");
+  g_assert_cmpuint (fixture->discovery_count, ==, 2 * G_N_ELEMENTS (bodies));
+
+  /* The issuer's own document is used. */
+  fixture->discovery_body = NULL;
+  north_mcp_auth_set_retry_backoff (fixture->auth, 0, 0);
+  assert_accepted (fixture, token);
+  g_assert_cmpuint (fixture->jwks_count, ==, 1);
+}
+
 /* A document larger than the limit (1 MiB) is refused as it is read:
  * the fetch stops reading (and so the issuer writing) soon after the limit,
  * instead of taking in all that is sent and measuring it afterwards. */
@@ -1694,6 +1743,7 @@ main (int argc, char **argv)
   ADD ("issuer-down", test_issuer_down);
   ADD ("issuer-slow", test_issuer_slow);
   ADD ("issuer-bad-documents", test_issuer_bad_documents);
+  ADD ("issuer-mismatch", test_issuer_mismatch);
   ADD ("concurrent-requests-share-fetch", test_concurrent_share_fetch);
   ADD ("cache-max-age", test_cache_max_age);
   ADD ("issuer-backoff", test_issuer_backoff);
