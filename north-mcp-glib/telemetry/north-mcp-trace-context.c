@@ -48,7 +48,9 @@ north_mcp_trace_id_is_valid (const guint8 *bytes,
 
 /* version "-" trace-id "-" parent-id "-" trace-flags: 00-32hex-16hex-2hex.
  * Version ff is invalid; a later version may carry more after the flags,
- * behind a "-". All-zero ids are invalid. */
+ * behind a "-", but no comma: traceparent is one value, not a list, and a
+ * comma is where repeated fields were joined (RFC 9110 §5.3), none of which
+ * is to be trusted. All-zero ids are invalid. */
 gboolean
 north_mcp_trace_parse_traceparent (const char          *text,
                                    NorthMcpTraceParent *parent)
@@ -70,7 +72,8 @@ north_mcp_trace_parse_traceparent (const char          *text,
       !parse_hex (text + 36, parent->span_id, NORTH_MCP_SPAN_ID_SIZE) ||
       !parse_hex (text + 53, &parent->flags, 1))
     return FALSE;
-  if (version == 0 ? length != 55 : (length > 55 && text[55] != '-'))
+  if (version == 0 ? length != 55
+                   : (length > 55 && (text[55] != '-' || memchr (text, ',', length) != NULL)))
     return FALSE;
 
   return north_mcp_trace_id_is_valid (parent->trace_id, NORTH_MCP_TRACE_ID_SIZE) &&

@@ -53,8 +53,10 @@ find_parent (JsonObject          *params,
       *tracestate = meta_string (meta, "tracestate");
       return TRUE;
     }
+  /* Every traceparent field, joined: two of them make no valid value
+   * (W3C Trace Context: a new trace), where get_one() gave the last. */
   if (headers != NULL &&
-      north_mcp_trace_parse_traceparent (soup_message_headers_get_one (headers, "traceparent"), parent))
+      north_mcp_trace_parse_traceparent (soup_message_headers_get_list (headers, "traceparent"), parent))
     {
       *tracestate = soup_message_headers_get_list (headers, "tracestate");
       return TRUE;

@@ -8,6 +8,8 @@
 #include "north-mcp-span-private.h"
 #include "north-mcp-tracer-private.h"
 #include "north-mcp-request-scope-private.h"
+#include "north-mcp-trace-request-private.h"
+#include "north-mcp-span-data-private.h"
 
 /* The North context line of a relayed tasks/update carries the update's
  * trace context beside the North context, under names no header gives
@@ -87,6 +89,82 @@ test_traceparent_invalid (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     g_assert_false (north_mcp_trace_parse_traceparent (bad[i], &parent));
   g_assert_false (north_mcp_trace_parse_traceparent (NULL, &parent));
+}
+
+#define TRACE_A "4bf92f3577b34da6a3ce929d0e0e4736"
+#define TRACE_B "0af7651916cd43dd8448eb211c80319c"
+
+/* The trace id of the server span begun for an HTTP request with
+ * @fields, pairs of header name and value; the span carries the caller's
+ * @tracestate. */
+static char *
+trace_id_for_headers (NorthMcpTracer     *tracer,
+                      const char * const *fields,
+                      const char         *tracestate)
+{
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  NorthMcpTraceRequest request = { .headers = headers, .method = "tools/list" };
+  NorthMcpSpanData *span;
+  char *trace_id;
+
+  for (guint i = 0; fields[i] != NULL; i += 2)
+    soup_message_headers_append (headers, fields[i], fields[i + 1]);
+  span = north_mcp_trace_request_begin (tracer, FALSE, &request);
+  g_assert_nonnull (span);
+  g_assert_cmpstr (north_mcp_span_data_get_tracestate (span), ==, tracestate);
+  trace_id = g_strdup (north_mcp_span_data_get_trace_id (span));
+  north_mcp_span_data_unref (span);
+  return trace_id;
+}
+
+/* W3C Trace Context: traceparent is one value, not a list; a request with
+ * two of them (or their values joined by a comma, as RFC 9110 lets a
+ * proxy join repeated fields) has none that can be trusted, and starts a
+ * new trace, as the W3C test suite's test_traceparent_duplicated asks,
+ * rather than continue whichever one came last. */
+static void
+test_traceparent_repeated (void)
+{
+  g_autoptr(NorthMcpServer) server = north_mcp_server_new ("unit", "1");
+  NorthMcpTracer *tracer = north_mcp_server_get_tracer (server);
+  g_autoptr(GError) error = NULL;
+  const char * const one[] = {
+    "traceparent", "00-" TRACE_A "-00f067aa0ba902b7-00", "tracestate", "vendor=abc", NULL,
+  };
+  const char * const two[] = {
+    "traceparent", "00-" TRACE_A "-00f067aa0ba902b7-00",
+    "TraceParent", "00-" TRACE_B "-b7ad6b7169203331-00", "tracestate", "vendor=abc", NULL,
+  };
+  const char * const same_twice[] = {
+    "traceparent", "00-" TRACE_A "-00f067aa0ba902b7-00",
+    "traceparent", "00-" TRACE_A "-00f067aa0ba902b7-00", NULL,
+  };
+  const char * const joined[] = {
+    "traceparent", "cc-" TRACE_A "-00f067aa0ba902b7-00-future,00-" TRACE_B "-b7ad6b7169203331-00", NULL,
+  };
+  const char * const * const repeated[] = { two, same_twice, joined };
+  NorthMcpTraceParent parent;
+  g_autofree char *single = NULL;
+
+  /* Sampled when a parent says so, and nothing is: spans that record
+   * nothing, sent nowhere. */
+  north_mcp_tracer_set_endpoint (tracer, "http://127.0.0.1:9/v1/traces");
+  g_assert_true (north_mcp_tracer_set_sampler (tracer, "parentbased_always_off", 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (north_mcp_tracer_get_enabled (tracer));
+
+  single = trace_id_for_headers (tracer, one, "vendor=abc");
+  g_assert_cmpstr (single, ==, TRACE_A);
+  for (guint i = 0; i < G_N_ELEMENTS (repeated); i++)
+    {
+      /* Nor is a tracestate kept without the traceparent it goes with. */
+      g_autofree char *trace_id = trace_id_for_headers (tracer, repeated[i], NULL);
+
+      g_assert_cmpstr (trace_id, !=, TRACE_A);
+      g_assert_cmpstr (trace_id, !=, TRACE_B);
+    }
+  g_assert_false (north_mcp_trace_parse_traceparent (joined[1], &parent));
+  north_mcp_tracer_set_endpoint (tracer, NULL);
 }
 
 static void
@@ -306,6 +384,7 @@ main (int    argc,
   g_test_add_func ("/trace/north-context-line", test_north_context_line);
   g_test_add_func ("/trace/log-trace-context", test_log_trace_context_property);
   g_test_add_func ("/trace/traceparent/invalid", test_traceparent_invalid);
+  g_test_add_func ("/trace/traceparent/repeated", test_traceparent_repeated);
   g_test_add_func ("/trace/tracestate", test_tracestate);
   g_test_add_func ("/trace/span/not-recording", test_span_not_recording);
   g_test_add_func ("/trace/span/limits-and-redaction", test_span_limits_and_redaction);
