@@ -19,12 +19,14 @@
 // minute at most; every stack with --debug).
 //
 // The context has promise-returning requests to the client and the server
-// (`await context.elicit(…)`, `sample`, `listRoots`, `readResource`), log
+// (`await context.elicit(…)`, `sample`, `listRoots`, `readResource`; each
+// given up by cancelling the Gio.Cancellable it may take last), log
 // messages (`context.info(…)`, `debug`, `warning`, `error`) and progress
 // (`context.progress(…)`). getAuthenticatedUser() finds the caller in the
 // handler and after every `await` in it, without the context.
 // `await server.shutdown()` stops gracefully, as SIGTERM does.
 
+import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Json from 'gi://Json?version=1.0';
@@ -231,16 +233,34 @@ function samplingParams(messages, options) {
     return params;
 }
 
+// The cancellable of @context's request @method: the caller's, so that
+// cancelling it gives the request up (the library ends it with the
+// context's request too, whatever cancellable it is given), else the
+// context's.
+function requestCancellable(context, cancellable, method) {
+    if (cancellable === null || cancellable === undefined)
+        return context.get_cancellable();
+    if (!(cancellable instanceof Gio.Cancellable))
+        throw new TypeError(`context.${method}(): the last argument must be a Gio.Cancellable or null`);
+    return cancellable;
+}
+
 const contextMethods = {
     /**
      * Asks the user (elicitation/create). @schema is a JSON Schema of an
      * object or the shorthand of tool inputs (`{name: 'string'}`). Resolves
-     * with `{action: 'accept'|'decline'|'cancel', content}`.
+     * with `{action: 'accept'|'decline'|'cancel', content}`. Cancelling
+     * @cancellable (a Gio.Cancellable, optional, also in place of @schema)
+     * gives the question up: the client is sent notifications/cancelled
+     * and the Promise rejects with Gio.IOErrorEnum.CANCELLED.
      */
-    elicit(message, schema = {}) {
+    elicit(message, schema = {}, cancellable = null) {
+        if (schema instanceof Gio.Cancellable)
+            [schema, cancellable] = [{}, schema];
+        cancellable = requestCancellable(this, cancellable, 'elicit');
         const requested = jsToJson(inputSchema(schema, 'elicit')).get_object();
         return promised(
-            callback => this.elicit_async(message, requested, this.get_cancellable(), callback),
+            callback => this.elicit_async(message, requested, cancellable, callback),
             result => jsonToJs(this.elicit_finish(result)));
     },
 
@@ -249,28 +269,40 @@ const contextMethods = {
      * string, or an array of strings and MCP sampling messages; @options
      * `maxTokens` (512), `systemPrompt`, `temperature` and any other
      * parameter. Resolves with the result: `{role, content, model, …}`.
+     * @cancellable gives it up, as for elicit().
      */
-    sample(messages, options = {}) {
+    sample(messages, options = {}, cancellable = null) {
+        if (options instanceof Gio.Cancellable)
+            [options, cancellable] = [{}, options];
+        cancellable = requestCancellable(this, cancellable, 'sample');
         const params = jsToJson(samplingParams(messages, options)).get_object();
         return promised(
-            callback => this.sample_async(params, this.get_cancellable(), callback),
+            callback => this.sample_async(params, cancellable, callback),
             result => jsonToJs(this.sample_finish(result)));
     },
 
-    /** The client's roots (roots/list): a Promise of `[{uri, name}]`. */
-    listRoots() {
+    /**
+     * The client's roots (roots/list): a Promise of `[{uri, name}]`.
+     * @cancellable gives it up, as for elicit().
+     */
+    listRoots(cancellable = null) {
+        cancellable = requestCancellable(this, cancellable, 'listRoots');
         return promised(
-            callback => this.list_roots_async(this.get_cancellable(), callback),
+            callback => this.list_roots_async(cancellable, callback),
             result => jsonToJs(this.list_roots_finish(result)) ?? []);
     },
 
     /**
      * Reads a resource of this server: a Promise of its contents,
-     * `[{uri, mimeType, text}]` (or `blob`, base64).
+     * `[{uri, mimeType, text}]` (or `blob`, base64). Cancelling
+     * @cancellable gives the read up: the resource function's request is
+     * cancelled (its context's cancellable), and the Promise rejects with
+     * Gio.IOErrorEnum.CANCELLED once the function has ended.
      */
-    readResource(uri) {
+    readResource(uri, cancellable = null) {
+        cancellable = requestCancellable(this, cancellable, 'readResource');
         return promised(
-            callback => this.read_resource_async(uri, this.get_cancellable(), callback),
+            callback => this.read_resource_async(uri, cancellable, callback),
             result => jsonToJs(this.read_resource_finish(result)) ?? []);
     },
 

@@ -1,8 +1,10 @@
 // failing-server.js: a tool, a resource, a prompt and routes that throw,
 // for tests/gjs/test_failure_log.py (how often their failures reach
-// stderr), and a tool that never answers, for tests/gjs/test_cancelled.py.
+// stderr), and a tool that never answers and tools that give up on their
+// context requests, for tests/gjs/test_cancelled.py.
 //
 // SPDX-License-Identifier: MIT
+import Gio from 'gi://Gio';
 import Soup from 'gi://Soup?version=3.0';
 import System from 'system';
 import {Server, _requestsInFlight, _setLogInterval, sleep} from '../../bindings/gjs/northmcp.js';
@@ -60,6 +62,58 @@ server.server.add_route('/bare/fail-later', async () => {
 
 // A tool that never answers: its client cancels it or goes away.
 server.tool('forever', {description: 'Never settles'}, () => new Promise(() => {}));
+
+// Asks the client @times times (elicit, sample and listRoots in turn),
+// giving up on each question before its answer through the
+// Gio.Cancellable it gave.
+server.tool('giveUpAsking', {input: {times: 'integer'}}, async ({times}, context) => {
+    const ask = [
+        cancellable => context.elicit('Your name?', {name: 'string'}, cancellable),
+        cancellable => context.elicit('Ready?', cancellable),  // in place of the schema
+        cancellable => context.sample('Hello?', {}, cancellable),
+        cancellable => context.listRoots(cancellable),
+    ];
+    let cancelled = 0;
+    for (let i = 0; i < times; i++) {
+        const cancellable = new Gio.Cancellable();
+        const asking = ask[i % ask.length](cancellable);
+        await sleep(0);
+        cancellable.cancel();
+        try {
+            await asking;
+        } catch (error) {
+            if (error.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+                cancelled++;
+        }
+    }
+    return `${cancelled} cancelled`;
+});
+
+// A resource whose function waits until its request is cancelled, and a
+// tool that reads it and gives up on the read.
+const reads = [];
+server.resource('slow://forever', {name: 'slow'}, (_variables, context) => new Promise((_resolve, reject) => {
+    reads.push('started');
+    context.get_cancellable().connect(() => {
+        reads.push('cancelled');
+        reject(new Error('cancelled'));
+    });
+}));
+
+server.tool('giveUpReading', {}, async (_args, context) => {
+    const cancellable = new Gio.Cancellable();
+    const reading = context.readResource('slow://forever', cancellable);
+    while (!reads.includes('started'))
+        await sleep(0);
+    cancellable.cancel();
+    let outcome = 'read';
+    try {
+        await reading;
+    } catch (error) {
+        outcome = error.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED) ? 'gave up' : String(error);
+    }
+    return `${outcome}: ${reads.join(', ')}`;
+});
 
 // How many requests the module holds the context of (this one among them).
 server.tool('inFlight', {description: 'Requests in flight'}, () => _requestsInFlight());
