@@ -11,7 +11,7 @@
 import json
 import os
 
-from mcp_client import TIMEOUT, StdioClient, text_of
+from mcp_client import SilentClient, StdioClient, text_of
 
 COMMAND = json.loads(os.environ["NORTH_MCP_FAILING_SERVER"])
 CALLS = 200
@@ -35,25 +35,6 @@ def test_cancelled_calls_are_forgotten():
         client.close()
 
 
-class SilentClient(StdioClient):
-    """A client that records the server's requests and answers none."""
-
-    def __init__(self, command):
-        self.asked = []
-        super().__init__(command)
-
-    def _answer(self, request):
-        with self._changed:
-            self.asked.append(request["id"])
-            self._changed.notify_all()
-
-    def wait_until(self, condition):
-        with self._changed:
-            while not condition():
-                if not self._changed.wait(TIMEOUT):
-                    raise AssertionError("timed out; stderr:\n%s" % self.server.stderr_text)
-
-
 def test_context_requests_given_up_end():
     """A question to the client whose caller cancelled the Gio.Cancellable
     it gave ends: its Promise rejects with Gio.IOErrorEnum.CANCELLED and
@@ -66,12 +47,8 @@ def test_context_requests_given_up_end():
         result = client.call_tool("giveUpAsking", {"times": 100})["result"]
         assert text_of(result) == "100 cancelled", result
         assert len(client.asked) == 100
-
-        def cancelled():
-            return sorted(n["params"]["requestId"] for n in client.notifications
-                          if n["method"] == "notifications/cancelled")
-        client.wait_until(lambda: len(cancelled()) >= 100)
-        assert cancelled() == sorted(client.asked)
+        client.wait_until(lambda: len(client.cancelled()) >= 100)
+        assert client.cancelled() == sorted(client.asked)
         assert in_flight(client) == 0
         # Given up is not failed: no line.
         assert client.server.stderr_text == ""

@@ -198,6 +198,31 @@ class StdioClient:
         return self.server.stop()
 
 
+class SilentClient(StdioClient):
+    """A client that records the server's requests and answers none."""
+
+    def __init__(self, command):
+        self.asked = []
+        super().__init__(command)
+
+    def _answer(self, request):
+        with self._changed:
+            self.asked.append(request["id"])
+            self._changed.notify_all()
+
+    def wait_until(self, condition):
+        with self._changed:
+            while not condition():
+                if not self._changed.wait(TIMEOUT):
+                    raise AssertionError("timed out; stderr:\n%s" % self.server.stderr_text)
+
+    def cancelled(self):
+        """The ids of the server's requests it sent notifications/cancelled
+        for, sorted."""
+        return sorted(n["params"]["requestId"] for n in self.notifications
+                      if n["method"] == "notifications/cancelled")
+
+
 class HttpClient:
     """An MCP client over Streamable HTTP, on a port the server picks."""
 

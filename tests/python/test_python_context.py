@@ -7,7 +7,7 @@ import os
 import socket
 import sys
 
-from mcp_client import TIMEOUT, HttpClient, StdioClient, text_of
+from mcp_client import HttpClient, SilentClient, StdioClient, text_of
 
 SERVER = [sys.executable, os.path.join(os.path.dirname(__file__), "features_server.py")]
 
@@ -51,25 +51,6 @@ def test_stateless_hang_up_cancels_the_coroutine():
         client.close()
 
 
-class SilentClient(StdioClient):
-    """A client that records the server's requests and answers none."""
-
-    def __init__(self, command):
-        self.asked = []
-        super().__init__(command)
-
-    def _answer(self, request):
-        with self._changed:
-            self.asked.append(request["id"])
-            self._changed.notify_all()
-
-    def wait_until(self, condition):
-        with self._changed:
-            while not condition():
-                if not self._changed.wait(TIMEOUT):
-                    raise AssertionError("timed out; stderr:\n%s" % self.server.stderr_text)
-
-
 def test_cancelled_context_requests_end():
     """A request to the client whose awaiting asyncio task the tool
     cancels ends (the client is sent notifications/cancelled for it),
@@ -82,12 +63,8 @@ def test_cancelled_context_requests_end():
         result = client.call_tool("give_up_asking", {"times": 100})["result"]
         assert text_of(result) == "100 cancelled", result
         assert len(client.asked) == 100
-
-        def cancelled():
-            return sorted(n["params"]["requestId"] for n in client.notifications
-                          if n["method"] == "notifications/cancelled")
-        client.wait_until(lambda: len(cancelled()) >= 100)
-        assert cancelled() == sorted(client.asked)
+        client.wait_until(lambda: len(client.cancelled()) >= 100)
+        assert client.cancelled() == sorted(client.asked)
         # No failure line, no GLib or asyncio warning.
         assert client.server.stderr_text == ""
     finally:
