@@ -21,6 +21,13 @@ G_BEGIN_DECLS
  * larger ones being dropped unread, and of the signals waiting to be
  * handled together, further ones being dropped. */
 #define NORTH_MCP_DBUS_MAX_REPLY_SIZE (4 << 20)
+/* Values (each a GVariant of its own once GDBus has parsed it, some 100
+ * to 270 bytes in memory, where D-Bus carries an empty signature in 2
+ * bytes) of an incoming message on a connection of
+ * north_mcp_dbus_bridge_connect_sync(), larger ones being dropped: twice
+ * the 131,072 values a reply may have as JSON (a dictionary's entries and
+ * keys are values of their own to GDBus). */
+#define NORTH_MCP_DBUS_MAX_VALUES (1 << 18)
 #define NORTH_MCP_DBUS_MAX_DESCRIPTION 4096
 /* Bytes of a tool's description and input schema (serialized): a valid
  * signature can make 63 KB of schema (255 `v`), and 4 KiB DocStrings per

@@ -10,7 +10,11 @@
  * limit as the bridge's, so that no message is read whole only to be
  * refused: one of 6 MiB of empty strings took 136 MB), or header fields
  * larger than a bus's ever are, is skipped in small pieces, and a reply is
- * replaced by an error reply to the same call, found on the way.
+ * replaced by an error reply to the same call, found on the way. A message
+ * within them is read whole and walked by its signatures first
+ * (north-mcp-dbus-walk.c): one of too many values (4 MiB of empty
+ * signatures took 330 MB), or malformed (GDBus closed the connection on
+ * those), is dropped too.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -22,6 +26,7 @@
 #include <gio/gunixconnection.h>
 
 #include "north-mcp-dbus-bridge-impl-private.h"
+#include "north-mcp-dbus-walk-private.h"
 
 /* The fixed start of a message: endianness, type, flags, version, body
  * length, serial, length of the header fields. */
@@ -68,7 +73,9 @@ struct _BoundedInput
   gsize      max_body;
   guint8     head[FIXED_HEADER]; /* a message's start, read before deciding */
   gsize      head_length;
-  guint64    pass;       /* bytes of an accepted message left to hand on */
+  guint8    *whole;      /* an accepted message, read whole to be walked */
+  gsize      whole_length;
+  gsize      whole_needed;
   guint64    skip;       /* bytes of a refused message left to drop */
   FieldScan  scan;       /* of the refused message's header fields */
   GBytes    *out;        /* handed to the reader first */
@@ -133,25 +140,6 @@ scan_expect (FieldScan *scan,
   scan->step = scan->skip_to + needed <= scan->end ? step : FIELDS_DONE;
 }
 
-/* The size of a fixed-size basic type, 0 for others. */
-static guint
-fixed_size (char type)
-{
-  switch (type)
-    {
-    case 'y':
-      return 1;
-    case 'n': case 'q':
-      return 2;
-    case 'b': case 'i': case 'u': case 'h':
-      return 4;
-    case 'x': case 't': case 'd':
-      return 8;
-    default:
-      return 0;
-    }
-}
-
 /* What follows the item scan->item just read: the header fields are an
  * array of (BYTE code, VARIANT value), each aligned to 8. */
 static void
@@ -159,6 +147,7 @@ scan_item_read (FieldScan *scan,
                 gboolean   big_endian)
 {
   guint32 length;
+  guint size;
 
   switch (scan->step)
     {
@@ -168,8 +157,8 @@ scan_item_read (FieldScan *scan,
       /* A signature of one basic type: bus fields have no other. */
       if (scan->item[1] != 1 || scan->item[3] != 0)
         scan->step = FIELDS_DONE;
-      else if (fixed_size (scan->type) > 0)
-        scan_expect (scan, FIELD_NUMBER, fixed_size (scan->type), fixed_size (scan->type));
+      else if ((size = north_mcp_dbus_fixed_size (scan->type)) > 0)
+        scan_expect (scan, FIELD_NUMBER, size, size);
       else if (scan->type == 's' || scan->type == 'o')
         scan_expect (scan, FIELD_TEXT_LENGTH, 4, 4);
       else if (scan->type == 'g')
@@ -234,17 +223,16 @@ scan_fields (FieldScan    *scan,
     }
 }
 
-/* The error reply that stands for the refused message whose fixed header
- * is self->head and whose fields were scanned, or NULL when it replies to
- * nothing known. */
+/* The error reply @name with @text that stands for the refused message
+ * whose fixed header is self->head and whose fields were scanned, or NULL
+ * when it replies to nothing known. */
 static GBytes *
-refusal_of (BoundedInput *self)
+refusal_of (BoundedInput *self,
+            const char   *name,
+            const char   *text)
 {
   g_autoptr(GDBusMessage) error_reply = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-  guint32 body = read_u32 (self->head + 4, is_big_endian (self));
-  guint32 fields = read_u32 (self->head + 12, is_big_endian (self));
   guchar *blob;
   gsize size;
 
@@ -256,16 +244,9 @@ refusal_of (BoundedInput *self)
   g_dbus_message_set_flags (error_reply, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
   g_dbus_message_set_serial (error_reply, MAX (read_u32 (self->head + 8, is_big_endian (self)), 1));
   g_dbus_message_set_reply_serial (error_reply, self->scan.reply_serial);
-  g_dbus_message_set_error_name (error_reply, "org.freedesktop.DBus.Error.LimitsExceeded");
+  g_dbus_message_set_error_name (error_reply, name);
   if (self->scan.sender != NULL && g_dbus_is_name (self->scan.sender))
     g_dbus_message_set_sender (error_reply, self->scan.sender);
-  if (body > self->max_body)
-    text = g_strdup_printf ("The reply of %" G_GUINT32_FORMAT " bytes is larger than the %" G_GSIZE_FORMAT
-                            " bytes a reply may take", body, self->max_body);
-  else
-    text = g_strdup_printf ("The header fields of the reply take %" G_GUINT32_FORMAT " bytes, more than "
-                            "the %d they may take (a reply may take %" G_GSIZE_FORMAT " bytes)",
-                            fields, MAX_HEADER_FIELDS, self->max_body);
   g_dbus_message_set_body (error_reply, g_variant_new ("(s)", text));
   blob = g_dbus_message_to_blob (error_reply, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
   if (blob == NULL)
@@ -273,10 +254,81 @@ refusal_of (BoundedInput *self)
   return g_bytes_new_take (blob, size);
 }
 
-/* Decides on the message whose fixed header is in self->head: hands on an
- * accepted one (its head, then the rest as it comes), skips a refused one,
- * reading what it replies to on the way. FALSE and @error set when the
- * stream is no D-Bus stream. */
+/* The error reply for the message self->head starts, refused for its
+ * size, once its fields were scanned. */
+static GBytes *
+refusal_for_size (BoundedInput *self)
+{
+  g_autofree char *text = NULL;
+  guint32 body = read_u32 (self->head + 4, is_big_endian (self));
+  guint32 fields = read_u32 (self->head + 12, is_big_endian (self));
+
+  if (body > self->max_body)
+    text = g_strdup_printf ("The reply of %" G_GUINT32_FORMAT " bytes is larger than the %" G_GSIZE_FORMAT
+                            " bytes a reply may take", body, self->max_body);
+  else
+    text = g_strdup_printf ("The header fields of the reply take %" G_GUINT32_FORMAT " bytes, more than "
+                            "the %d they may take (a reply may take %" G_GSIZE_FORMAT " bytes)",
+                            fields, MAX_HEADER_FIELDS, self->max_body);
+  return refusal_of (self, "org.freedesktop.DBus.Error.LimitsExceeded", text);
+}
+
+/* Starts the scan of the header fields of the message self->head starts,
+ * for what it replies to. */
+static void
+scan_start (BoundedInput *self)
+{
+  g_clear_pointer (&self->scan.sender, g_free);
+  memset (&self->scan, 0, sizeof self->scan);
+  self->scan.offset = FIXED_HEADER;
+  self->scan.end = FIXED_HEADER + (guint64) read_u32 (self->head + 12, is_big_endian (self));
+  scan_expect (&self->scan, FIELD_START, 8, 4);
+}
+
+/* Walks the accepted message read whole into self->whole: hands it on,
+ * or drops it when it holds more values than a message may or is
+ * malformed, a reply becoming an error reply to its call. */
+static void
+judge (BoundedInput *self)
+{
+  g_autofree char *text = NULL;
+  const char *problem;
+  guint64 values;
+  NorthMcpDBusWalk walk;
+
+  walk = north_mcp_dbus_walk_message (self->whole, self->whole_needed, NORTH_MCP_DBUS_MAX_VALUES, &values,
+                                      &problem);
+  if (walk == NORTH_MCP_DBUS_WALK_OK)
+    {
+      self->out = g_bytes_new_take (g_steal_pointer (&self->whole), self->whole_needed);
+      self->last_size = self->whole_needed;
+      return;
+    }
+
+  scan_start (self);
+  scan_fields (&self->scan, self->whole + FIXED_HEADER, self->whole_needed - FIXED_HEADER, is_big_endian (self));
+  g_clear_pointer (&self->whole, g_free);
+  if (walk == NORTH_MCP_DBUS_WALK_TOO_MANY)
+    {
+      g_warning ("A D-Bus message of %" G_GSIZE_FORMAT " bytes dropped: it holds more than %d values",
+                 self->whole_needed, NORTH_MCP_DBUS_MAX_VALUES);
+      text = g_strdup_printf ("The reply holds more than the %d values a reply may hold", NORTH_MCP_DBUS_MAX_VALUES);
+      self->out = refusal_of (self, "org.freedesktop.DBus.Error.LimitsExceeded", text);
+    }
+  else
+    {
+      g_warning ("A D-Bus message of %" G_GSIZE_FORMAT " bytes dropped: it is malformed (%s)", self->whole_needed,
+                 problem);
+      text = g_strdup_printf ("The reply is malformed: %s", problem);
+      self->out = refusal_of (self, "org.freedesktop.DBus.Error.InconsistentMessage", text);
+    }
+  g_clear_pointer (&self->scan.sender, g_free);
+}
+
+/* Decides on the message whose fixed header is in self->head: reads an
+ * accepted one whole, to be walked, skips a refused one, reading what it
+ * replies to on the way. FALSE and @error set when the stream is no D-Bus
+ * stream. */
 static gboolean
 decide (BoundedInput  *self,
         GError       **error)
@@ -291,20 +343,17 @@ decide (BoundedInput  *self,
   fields = read_u32 (self->head + 12, is_big_endian (self));
   if (body <= self->max_body && fields <= MAX_HEADER_FIELDS)
     {
-      self->out = g_bytes_new (self->head, FIXED_HEADER);
-      self->pass = (gsize) needed - FIXED_HEADER;
-      self->last_size = (gsize) needed;
+      self->whole = g_malloc (needed);
+      memcpy (self->whole, self->head, FIXED_HEADER);
+      self->whole_length = FIXED_HEADER;
+      self->whole_needed = (gsize) needed;
       return TRUE;
     }
 
   g_warning ("A D-Bus message of %" G_GSSIZE_FORMAT " bytes dropped unread: its body (%" G_GUINT32_FORMAT
              " bytes) or header fields (%" G_GUINT32_FORMAT ") take more than %" G_GSIZE_FORMAT " and %d bytes",
              needed, body, fields, self->max_body, MAX_HEADER_FIELDS);
-  g_clear_pointer (&self->scan.sender, g_free);
-  memset (&self->scan, 0, sizeof self->scan);
-  self->scan.offset = FIXED_HEADER;
-  self->scan.end = FIXED_HEADER + (guint64) fields;
-  scan_expect (&self->scan, FIELD_START, 8, 4);
+  scan_start (self);
   self->skip = (gsize) needed - FIXED_HEADER;
   return TRUE;
 }
@@ -336,12 +385,16 @@ bounded_read (BoundedInput  *self,
             }
           return (gssize) taken;
         }
-      if (self->pass > 0)
+      if (self->whole != NULL)
         {
-          n = base_read (self, buffer, MIN (count, self->pass), blocking, cancellable, error);
-          if (n > 0)
-            self->pass -= n;
-          return n;
+          n = base_read (self, self->whole + self->whole_length, self->whole_needed - self->whole_length, blocking,
+                         cancellable, error);
+          if (n <= 0)
+            return n;
+          self->whole_length += n;
+          if (self->whole_length == self->whole_needed)
+            judge (self);
+          continue;
         }
       if (self->skip > 0)
         {
@@ -354,7 +407,7 @@ bounded_read (BoundedInput  *self,
           self->skip -= n;
           if (self->skip == 0)
             {
-              self->out = refusal_of (self);
+              self->out = refusal_for_size (self);
               g_clear_pointer (&self->scan.sender, g_free);
             }
           continue;
@@ -434,6 +487,7 @@ bounded_input_finalize (GObject *object)
   BoundedInput *self = BOUNDED_INPUT (object);
 
   g_free (self->scan.sender);
+  g_free (self->whole);
   g_clear_pointer (&self->out, g_bytes_unref);
   G_OBJECT_CLASS (bounded_input_parent_class)->finalize (object);
 }
@@ -643,15 +697,24 @@ authenticate (GIOStream     *base,
  * header fields take more than 64 KiB, is dropped unread, in pieces of
  * 64 KiB, and a reply to one of the connection's calls is replaced by the
  * error `org.freedesktop.DBus.Error.LimitsExceeded`, which the bridge
- * returns as the tool's error. The header fields are read on the way, a
- * piece at a time, for the serial the reply answers; a reply whose serial
- * cannot be found there (malformed, or with fields of types a bus does not
- * relay) is dropped without the error, and its call fails at its timeout
- * (25 s for the bridge's calls, the introspection timeout while
+ * returns as the tool's error. A message within these limits is read
+ * whole and walked by its signatures before GDBus parses it: one of more
+ * than 262,144 values (each basic value and each container; an array of
+ * numbers counts once, and the header fields count too), of which GDBus
+ * would make as many GVariants (4 MiB of empty signatures took 330 MB),
+ * is dropped in the same way, with the same error; one whose framing is
+ * malformed (a value past its container's end, containers nested deeper
+ * than D-Bus's 64, a variant of no single type…), on which GDBus would
+ * close the connection, is dropped, and a reply becomes the error
+ * `org.freedesktop.DBus.Error.InconsistentMessage`. The header fields
+ * are read on the way for the serial the reply answers; a reply whose
+ * serial cannot be found there (malformed, or with fields of types a bus
+ * does not relay) is dropped without the error, and its call fails at its
+ * timeout (25 s for the bridge's calls, the introspection timeout while
  * attaching). A connection of g_bus_get_sync() reads every message whole,
  * up to the bus's own limit (128 MiB on the session bus), and GLib holds
- * its values many times their size (4 MiB of empty strings take some
- * 90 MB) before the bridge can refuse them.
+ * its values many times their size (4 MiB of empty signatures take some
+ * 330 MB) before the bridge can refuse them.
  *
  * Signals that GDBus has read but not yet handed to every subscriber
  * (each waits, parsed, for the subscriber's main loop, while GDBus reads

@@ -21,10 +21,15 @@ nested: introspection data GDBus must not parse is refused, and the
   bridge serves the rest: a <node> inside a <method> (GLib 2.74's parser
   crashed, taking the bridge with it) and 40,000 nested <node>s (which it
   took some 18 s to parse, the main loop stopped meanwhile).
-replies: a reply of 200,000 one-byte values `(y)` (200 KB, within the 4
-  MiB limit of a reply) is refused as too large as JSON, as a method's
-  result and as a property resource (4 MB of them made 8 million JSON
-  nodes: 2 GB of RSS), while a small reply of the same type is served.
+replies: a reply of 100,000 one-byte structures `(y)` (200,000 values as
+  JSON, 800 KB, within the 4 MiB limit of a reply and the 262,144 values
+  of a message) is refused as too large as JSON, as a method's result and
+  as a property resource (4 MB of them made 8 million JSON nodes: 2 GB of
+  RSS), while a small reply of the same type is served. A reply of
+  1,500,000 empty signatures (3 MB: GDBus made a GVariant of each, some
+  250 MB) is dropped unread, holding more than a message's 262,144
+  values, and the call fails saying so; the bridge's peak RSS stays under
+  64 MiB with it too.
   Replies of 16 MB (2,000,000 empty strings) and of 6 MiB (786,432) are
   dropped unread, past the 4 MiB a reply may take: the calls fail saying
   so and the bridge's peak RSS stays under 64 MiB (GDBus read them whole
@@ -212,6 +217,7 @@ def replies(bridge_path):
     few = bridge.request("tools/call", {"name": "Replies.Few", "arguments": {}})
     huge = bridge.request("tools/call", {"name": "Replies.Huge", "arguments": {}}, 120)
     mid = bridge.request("tools/call", {"name": "Replies.Mid", "arguments": {}}, 120)
+    crowd = bridge.request("tools/call", {"name": "Replies.Crowd", "arguments": {}}, 120)
     peak = peak_rss(bridge.process.pid)
     after = bridge.request("tools/call", {"name": "Replies.Few", "arguments": {}})
     many = bridge.request("tools/call", {"name": "Replies.Many", "arguments": {}}, 120)
@@ -220,6 +226,7 @@ def replies(bridge_path):
     status = bridge.close()
     many_text = json.dumps(many)[:300]
     read_text = json.dumps(read)[:300]
+    crowd_text = json.dumps(crowd)[:300]
     return [
         ("a small reply is served", few.get("result", {}).get("structuredContent") == {"items": [[0]] * 3}),
         (f"a reply of 16 MB is refused unread ({json.dumps(huge)[:300]})",
@@ -230,6 +237,9 @@ def replies(bridge_path):
          and "LimitsExceeded: The reply of 6291457 bytes is larger than the 4194304 bytes" in json.dumps(mid)),
         (f"the bridge's peak RSS stays under {PEAK_LIMIT >> 20} MiB ({peak >> 20} MiB)", peak < PEAK_LIMIT),
         ("the bridge serves calls after it", after == {**few, "id": after.get("id")}),
+        (f"a reply of 1,500,000 values is refused unread ({crowd_text})",
+         crowd.get("result", {}).get("isError") is True
+         and "LimitsExceeded: The reply holds more than the 262144 values a reply may hold" in crowd_text),
         (f"a reply of 200,000 values is refused as too large as JSON ({many_text})",
          many.get("result", {}).get("isError") is True and "too large as JSON" in many_text),
         (f"a property of 200,000 values is refused as too large as JSON ({read_text})",

@@ -22,10 +22,12 @@ called.
                             <node>s, which it takes some 18 s to parse)
 /org/north/Replies          replies of many small values (org.north.Replies,
                             the only methods here that answer more than
-                            Introspect): Few (3 `(y)`), Many (200 KB of `(y)`:
-                            400,000 JSON nodes), Huge (2,000,000 empty
-                            strings: a 16 MB message, one GVariant each once
-                            GDBus has parsed it), Mid (786,432 empty
+                            Introspect): Few (3 `(y)`), Many (100,000 `(y)`:
+                            200,000 JSON nodes, within the values a message
+                            may hold), Crowd (1,500,000 empty signatures: 3 MB,
+                            within a reply's 4 MiB, but one GVariant each once
+                            GDBus has parsed it), Huge (2,000,000 empty
+                            strings: a 16 MB message), Mid (786,432 empty
                             strings: 6 MiB, past a reply's 4 MiB) and the
                             property Items (as Many)
 /org/north/Stuck            actions (org.gtk.Actions, exported by GDBus):
@@ -104,24 +106,26 @@ for root in ("/org/north/Silent", "/org/north/Endless"):
 REPLIES_XML = ("<node><interface name='org.north.Replies'>"
                "<method name='Few'><arg direction='out' type='a(y)' name='items'/></method>"
                "<method name='Many'><arg direction='out' type='a(y)' name='items'/></method>"
+               "<method name='Crowd'><arg direction='out' type='ag' name='items'/></method>"
                "<method name='Huge'><arg direction='out' type='as' name='items'/></method>"
                "<method name='Mid'><arg direction='out' type='as' name='items'/></method>"
                "<property name='Items' type='a(y)' access='read'/>"
                "</interface></node>")
-MANY = 200000
+MANY = 100000
+CROWD = 1500000
 
 
 HUGE = 2000000
 MID = 786432  # 6 MiB on D-Bus: past a reply's 4 MiB
 
 
-def empty_strings(n):
-    """An `as` of @n empty strings, made from its GVariant bytes: n NULs,
-    then the end of each as a 4-byte offset."""
+def empty_strings(n, type_string="as"):
+    """An `as` (or `ag`, `ao`) of @n empty strings, made from its GVariant
+    bytes: n NULs, then the end of each as a 4-byte offset."""
     ends = array.array("I", range(1, n + 1))
     if sys.byteorder != "little":
         ends.byteswap()
-    return GLib.Variant.new_from_bytes(GLib.VariantType("as"), GLib.Bytes(b"\0" * n + ends.tobytes()), True)
+    return GLib.Variant.new_from_bytes(GLib.VariantType(type_string), GLib.Bytes(b"\0" * n + ends.tobytes()), True)
 
 
 def structs(n):
@@ -150,6 +154,8 @@ class Service:
     def call_replies(self, connection, sender, path, interface, name, parameters, invocation):
         if name == "Introspect":
             invocation.return_value(GLib.Variant("(s)", (REPLIES_XML,)))
+        elif name == "Crowd":
+            invocation.return_value(GLib.Variant.new_tuple(empty_strings(CROWD, "ag")))
         elif name in ("Huge", "Mid"):
             invocation.return_value(GLib.Variant.new_tuple(empty_strings(HUGE if name == "Huge" else MID)))
         else:

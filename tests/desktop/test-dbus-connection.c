@@ -389,6 +389,25 @@ raw_reply (gsize       path_length,
   return raw_with_fields (fields->data, fields->len, first, body_length);
 }
 
+/* A method return (little-endian, serial 7) whose header fields are
+ * @fields and whose body is @body as given, however malformed. */
+static GBytes *
+raw_message (GByteArray   *fields,
+             const guint8 *body,
+             gsize         length)
+{
+  GByteArray *bytes = g_byte_array_new ();
+
+  g_byte_array_append (bytes, (const guint8 *) "l\x02\x00\x01", 4);
+  append_u32 (bytes, length);
+  append_u32 (bytes, 7);
+  append_u32 (bytes, fields->len);
+  g_byte_array_append (bytes, fields->data, fields->len);
+  align_to (bytes, 8);
+  g_byte_array_append (bytes, body, length);
+  return g_byte_array_free_to_bytes (bytes);
+}
+
 static void
 assert_limits_exceeded (GError *error)
 {
@@ -550,6 +569,190 @@ test_malformed_header_fields (void)
   assert_limits_exceeded (error);
 }
 
+/* A reply within the 4 MiB a reply may take but of 2,000,000 empty
+ * signatures (2 bytes each on D-Bus): GDBus made a GVariant of each
+ * (some 330 MB) before the bridge could refuse it. Now the stream walks
+ * the body by its signature, finds more values than a message may hold
+ * and drops it: the call fails with the LimitsExceeded stand-in, and the
+ * process's peak grows by little more than the message's size (read
+ * whole, to be walked). */
+static void
+test_reply_of_many_values (void)
+{
+  const gsize values = 2000000;
+  g_autoptr(GError) error = NULL;
+  gsize serial_at, growth;
+  g_autofree char *name = NULL;
+  GBytes *reply;
+
+  if (!in_subprocess ("*A D-Bus message of 4* bytes dropped: it holds more than 262144 values*"))
+    return;
+
+  reply = raw_reply (0, "ag", values * 2, values * 2 + 4, &serial_at);
+  error = assert_dropped_then_served (reply, serial_at, &growth);
+  g_test_message ("peak resident size grew by %" G_GSIZE_FORMAT " KiB", growth >> 10);
+  g_assert_cmpuint (growth, <, 32 << 20);
+  g_assert_nonnull (error);
+  name = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (name, "org.freedesktop.DBus.Error.LimitsExceeded") != 0)
+    g_error ("The call failed with %s, not LimitsExceeded", error->message);
+  g_assert_nonnull (strstr (error->message, "more than the 262144 values"));
+}
+
+/* A signal of @values empty signatures (`ag`), from the bytes GDBus
+ * makes of one of as many zero bytes (`ay`: the same length). */
+static GBytes *
+empty_signatures_signal (const char *member,
+                         gsize       values)
+{
+  g_autoptr(GDBusMessage) signal = g_dbus_message_new_signal ("/org/north/Test", "org.north.Test", member);
+  g_autofree guint8 *zeros = g_malloc0 (values * 2);
+  GBytes *blob;
+  guint8 *bytes;
+  gsize size, at;
+
+  g_dbus_message_set_serial (signal, 1);
+  g_dbus_message_set_body (signal, g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, zeros,
+                                                                                   values * 2, 1)));
+  blob = blob_of (signal);
+  bytes = (guint8 *) g_bytes_get_data (blob, &size);
+  /* The signature field: code 8, type g, then the signature "ay". */
+  for (at = 16; memcmp (bytes + at, "\x08\x01g\x00\x02" "ay", 7) != 0; at++)
+    g_assert_cmpuint (at, <, 16 + GUINT32_FROM_LE (*(guint32 *) (bytes + 12)));
+  bytes[at + 6] = 'g';
+  return blob;
+}
+
+/* A signal of 300,000 values (600 KB) is dropped before GDBus parses it,
+ * and the connection goes on. */
+static void
+test_signal_of_many_values (void)
+{
+  if (!in_subprocess ("*A D-Bus message of 6* bytes dropped: it holds more than 262144 values*"))
+    return;
+
+  assert_dropped_then_served (empty_signatures_signal ("Many", 300000), 0, NULL);
+}
+
+/* A message's body as any peer may send it, walked by the stream: each
+ * malformed one is dropped (GDBus closed the connection on them), a
+ * malformed reply answers its call with InconsistentMessage, and the
+ * connection goes on. */
+static void
+test_malformed_bodies (void)
+{
+  static const struct {
+    const char *what;
+    const char *signature;
+    const char *body;
+    gsize       length;
+  } cases[] = {
+    { "an array cut in its length", "as", "\x10\x00", 2 },
+    { "an array longer than the body", "as", "\x10\x00\x00\x00\x00\x00\x00\x00\x00", 9 },
+    { "an element past its array's length", "as", "\x04\x00\x00\x00\x01\x00\x00\x00" "a\x00", 10 },
+    { "a string past the body", "s", "\xff\xff\x00\x00" "abc\x00", 8 },
+    { "a string without its NUL", "s", "\x03\x00\x00\x00" "abcd", 8 },
+    { "padding past the body", "yu", "\x01\x00", 2 },
+    { "a uint64 array of 7 bytes", "at", "\x07\x00\x00\x00\x00\x00\x00\x00" "1234567", 15 },
+    { "a variant of two types", "v", "\x02yy\x00\x01\x02", 6 },
+    { "a variant of no valid type", "v", "\x01" "z\x00\x01", 4 },
+    { "a signature but no body", "s", "", 0 },
+    { "a body but no signature", NULL, "\x01\x00\x00\x00", 4 },
+  };
+  g_autoptr(GByteArray) deep = g_byte_array_new ();
+
+  if (!in_subprocess ("*A D-Bus message of * bytes dropped: it is malformed*"))
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GByteArray) fields = g_byte_array_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = NULL;
+      gsize serial_at;
+
+      g_test_message ("%s", cases[i].what);
+      g_byte_array_append (fields, (const guint8 *) "\x05\x01u\x00", 4);
+      serial_at = 16 + fields->len;
+      append_u32 (fields, 0);
+      if (cases[i].signature != NULL)
+        {
+          g_byte_array_append (fields, (const guint8 *) "\x08\x01g\x00", 4);
+          g_byte_array_append (fields, (const guint8 *) &(guint8) { strlen (cases[i].signature) }, 1);
+          g_byte_array_append (fields, (const guint8 *) cases[i].signature, strlen (cases[i].signature) + 1);
+        }
+      error = assert_dropped_then_served (raw_message (fields, (const guint8 *) cases[i].body, cases[i].length),
+                                          serial_at, NULL);
+      g_assert_nonnull (error);
+      name = g_dbus_error_get_remote_error (error);
+      if (g_strcmp0 (name, "org.freedesktop.DBus.Error.InconsistentMessage") != 0)
+        g_error ("The call failed with %s, not InconsistentMessage", error->message);
+    }
+
+  /* 65 variants, one in the other, around a byte: deeper than the 64
+   * containers D-Bus allows, walked without going deeper. */
+  for (guint i = 0; i < 65; i++)
+    g_byte_array_append (deep, (const guint8 *) "\x01v\x00", 3);
+  g_byte_array_append (deep, (const guint8 *) "\x01y\x00\x07", 4);
+  {
+    g_autoptr(GByteArray) fields = g_byte_array_new ();
+
+    g_byte_array_append (fields, (const guint8 *) "\x08\x01g\x00\x01v\x00", 7);
+    assert_dropped_then_served (raw_message (fields, deep->data, deep->len), 0, NULL);
+  }
+}
+
+/* Bodies the stream walks and hands on, as GDBus takes them: the deepest
+ * D-Bus allows, 64 variants one in the other around a byte, one whose
+ * array's element type alone is deeper (an empty `aa…ay` of 65 arrays:
+ * the elements' type is never walked), and a big-endian one of strings,
+ * numbers and a dictionary. */
+static void
+test_valid_bodies_pass (void)
+{
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GDBusMessage) deep = g_dbus_message_new_signal ("/org/north/Test", "org.north.Test", "Deep");
+  g_autoptr(GDBusMessage) empty = g_dbus_message_new_signal ("/org/north/Test", "org.north.Test", "Deep");
+  g_autoptr(GDBusMessage) big = g_dbus_message_new_signal ("/org/north/Test", "org.north.Test", "Deep");
+  g_autoptr(GVariantBuilder) dict = g_variant_builder_new (G_VARIANT_TYPE ("a{sv}"));
+  const char *const strings[] = { "a", "", "bcd", NULL };
+  g_autoptr(GString) type = g_string_new (NULL);
+  GVariant *value = g_variant_new_byte (7);
+  FakeBus bus;
+  guint delivered = 0, subscription;
+
+  for (guint i = 0; i < 64; i++)
+    value = g_variant_new_variant (value);
+  g_dbus_message_set_serial (deep, 1);
+  g_dbus_message_set_body (deep, g_variant_new_tuple (&value, 1));
+  for (guint i = 0; i < 64; i++)
+    g_string_append_c (type, 'a');
+  g_string_append (type, "ay");
+  value = g_variant_new_array (G_VARIANT_TYPE (type->str + 1), NULL, 0);
+  g_dbus_message_set_serial (empty, 2);
+  g_dbus_message_set_body (empty, g_variant_new_tuple (&value, 1));
+  g_variant_builder_add (dict, "{sv}", "x", g_variant_new_int64 (-5));
+  g_variant_builder_add (dict, "{sv}", "path", g_variant_new_object_path ("/a/b"));
+  g_dbus_message_set_byte_order (big, G_DBUS_MESSAGE_BYTE_ORDER_BIG_ENDIAN);
+  g_dbus_message_set_serial (big, 3);
+  g_dbus_message_set_body (big, g_variant_new ("(y^asqa{sv}@a(yd))", 1, strings, 7, dict,
+                                               g_variant_new_parsed ("[(byte 1, 2.5), (3, 4.0)]")));
+
+  fake_bus_init (&bus, 0);
+  g_ptr_array_add (bus.messages, blob_of (deep));
+  g_ptr_array_add (bus.messages, blob_of (empty));
+  g_ptr_array_add (bus.messages, blob_of (big));
+  connection = fake_bus_connect (&bus);
+  subscription = g_dbus_connection_signal_subscribe (connection, NULL, "org.north.Test", "Deep", "/org/north/Test",
+                                                     NULL, G_DBUS_SIGNAL_FLAGS_NONE, count_signal, &delivered,
+                                                     NULL);
+  g_dbus_connection_start_message_processing (connection);
+  while (delivered < 3)
+    g_main_context_iteration (NULL, TRUE);
+  g_dbus_connection_signal_unsubscribe (connection, subscription);
+  fake_bus_end (&bus, connection);
+}
+
 typedef struct {
   GMutex   lock;
   GCond    cond;
@@ -664,6 +867,10 @@ main (int   argc,
   g_test_add_func ("/dbus-connection/reply-past-limit-is-dropped-unread", test_reply_past_limit_is_dropped_unread);
   g_test_add_func ("/dbus-connection/reply-with-long-header-fields", test_reply_with_long_header_fields);
   g_test_add_func ("/dbus-connection/signals-waiting-are-bounded", test_signals_waiting_are_bounded);
+  g_test_add_func ("/dbus-connection/reply-of-many-values", test_reply_of_many_values);
+  g_test_add_func ("/dbus-connection/signal-of-many-values", test_signal_of_many_values);
+  g_test_add_func ("/dbus-connection/malformed-bodies", test_malformed_bodies);
+  g_test_add_func ("/dbus-connection/valid-bodies-pass", test_valid_bodies_pass);
 
   return g_test_run ();
 }
