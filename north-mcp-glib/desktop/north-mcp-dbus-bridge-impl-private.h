@@ -24,9 +24,10 @@ G_BEGIN_DECLS
 /* Values (each a GVariant of its own once GDBus has parsed it, some 100
  * to 270 bytes in memory, where D-Bus carries an empty signature in 2
  * bytes) of an incoming message on a connection of
- * north_mcp_dbus_bridge_connect_sync(), larger ones being dropped: twice
- * the 131,072 values a reply may have as JSON (a dictionary's entries and
- * keys are values of their own to GDBus). */
+ * north_mcp_dbus_bridge_connect_sync(), larger ones being dropped, and of
+ * the signals waiting to be handled together, further ones being dropped:
+ * twice the 131,072 values a reply may have as JSON (a dictionary's
+ * entries and keys are values of their own to GDBus). */
 #define NORTH_MCP_DBUS_MAX_VALUES (1 << 18)
 #define NORTH_MCP_DBUS_MAX_DESCRIPTION 4096
 /* Bytes of a tool's description and input schema (serialized): a valid

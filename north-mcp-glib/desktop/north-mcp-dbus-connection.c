@@ -82,6 +82,7 @@ struct _BoundedInput
   gsize      out_offset;
   gsize      last_size;  /* of the last message handed on, which GDBus
                           * parses and filters before it reads the next */
+  guint64    last_values; /* and its values */
 };
 
 static void bounded_input_pollable_init (GPollableInputStreamInterface *iface);
@@ -302,6 +303,7 @@ judge (BoundedInput *self)
     {
       self->out = g_bytes_new_take (g_steal_pointer (&self->whole), self->whole_needed);
       self->last_size = self->whole_needed;
+      self->last_values = values;
       return;
     }
 
@@ -508,14 +510,17 @@ bounded_input_init (BoundedInput *self)
  * waits, parsed, in an idle callback of the subscriber's main context,
  * and GDBus's worker reads on at its own pace, not the main loop's. A
  * service sending signals faster than they were handled made memory grow
- * with the flood (32 of 512 KiB waiting took 340 MB). Those waiting may
- * take NORTH_MCP_DBUS_MAX_REPLY_SIZE together, as read (one may always
- * wait alone); others are dropped. Counted under the lock: a message is
- * let go of in the thread of its last subscriber. */
+ * with the flood (32 of 512 KiB waiting took 340 MB, 20 of 200 KB of
+ * empty signatures 330 MB). Those waiting may take
+ * NORTH_MCP_DBUS_MAX_REPLY_SIZE together, as read, and hold
+ * NORTH_MCP_DBUS_MAX_VALUES (one may always wait alone); others are
+ * dropped. Counted under the lock: a message is let go of in the thread of
+ * its last subscriber. */
 typedef struct
 {
   GMutex        lock;
   gsize         waiting;    /* bytes */
+  guint64       waiting_values; /* as the stream counted them */
   gboolean      dropping;   /* warned since the last signal accepted */
   BoundedInput *input;
 } SignalBudget;
@@ -524,6 +529,7 @@ typedef struct
 {
   SignalBudget *budget;
   gsize         size;
+  guint64       values;
 } SignalTaken;
 
 static void
@@ -548,6 +554,7 @@ signal_handled (gpointer data)
 
   g_mutex_lock (&taken->budget->lock);
   taken->budget->waiting -= taken->size;
+  taken->budget->waiting_values -= taken->values;
   g_mutex_unlock (&taken->budget->lock);
   signal_budget_release (taken->budget);
   g_free (taken);
@@ -565,7 +572,9 @@ bound_signals (GDBusConnection *connection,
   SignalBudget *budget = user_data;
   SignalTaken *taken;
   gsize size = budget->input->last_size;
+  guint64 values = budget->input->last_values;
   gsize waiting;
+  guint64 waiting_values;
 
   if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_SIGNAL ||
       g_strcmp0 (g_dbus_message_get_sender (message), "org.freedesktop.DBus") == 0)
@@ -573,7 +582,10 @@ bound_signals (GDBusConnection *connection,
 
   g_mutex_lock (&budget->lock);
   waiting = budget->waiting;
-  if (waiting > 0 && size > NORTH_MCP_DBUS_MAX_REPLY_SIZE - MIN (waiting, NORTH_MCP_DBUS_MAX_REPLY_SIZE))
+  waiting_values = budget->waiting_values;
+  if (waiting > 0 &&
+      (size > NORTH_MCP_DBUS_MAX_REPLY_SIZE - MIN (waiting, NORTH_MCP_DBUS_MAX_REPLY_SIZE) ||
+       values > NORTH_MCP_DBUS_MAX_VALUES - MIN (waiting_values, NORTH_MCP_DBUS_MAX_VALUES)))
     {
       gboolean warn = !budget->dropping;
 
@@ -581,18 +593,21 @@ bound_signals (GDBusConnection *connection,
       g_mutex_unlock (&budget->lock);
       /* Once until a signal passes again: a flood would repeat it. */
       if (warn)
-        g_warning ("D-Bus signals dropped: those not yet handled take %" G_GSIZE_FORMAT " bytes, and at most %d"
-                   " may wait", waiting, NORTH_MCP_DBUS_MAX_REPLY_SIZE);
+        g_warning ("D-Bus signals dropped: those not yet handled take %" G_GSIZE_FORMAT " bytes and %"
+                   G_GUINT64_FORMAT " values, and at most %d bytes and %d values may wait", waiting, waiting_values,
+                   NORTH_MCP_DBUS_MAX_REPLY_SIZE, NORTH_MCP_DBUS_MAX_VALUES);
       g_object_unref (message);
       return NULL;
     }
   budget->waiting += size;
+  budget->waiting_values += values;
   budget->dropping = FALSE;
   g_mutex_unlock (&budget->lock);
 
   taken = g_new (SignalTaken, 1);
   taken->budget = g_atomic_rc_box_acquire (budget);
   taken->size = size;
+  taken->values = values;
   g_object_set_data_full (G_OBJECT (message), "north-mcp-dbus-signal-taken", taken, signal_handled);
   return message;
 }
@@ -718,10 +733,11 @@ authenticate (GIOStream     *base,
  *
  * Signals that GDBus has read but not yet handed to every subscriber
  * (each waits, parsed, for the subscriber's main loop, while GDBus reads
- * on) take at most 4 MiB together, counted as read; one may always wait
- * alone. Further signals are dropped until the main loop has caught up,
- * and the warning `D-Bus signals dropped: …` is logged once each time
- * dropping starts; the message bus's own signals always pass. The
+ * on) take at most 4 MiB together, counted as read, and hold at most
+ * 262,144 values; one may always wait alone. Further signals are dropped
+ * until the main loop has caught up, and the warning `D-Bus signals
+ * dropped: …` is logged once each time dropping starts; the message bus's
+ * own signals always pass. The
  * connection passes no file descriptors.
  *
  * Returns: (transfer full): the connection, or %NULL with @error set

@@ -781,44 +781,28 @@ watch_marker (GDBusConnection *connection,
 #define FLOOD_SIGNALS 32
 #define FLOOD_STRINGS (1 << 15)  /* 256 KiB on D-Bus, some 5.5 MB once parsed */
 
-/* A peer sends 32 signals of 256 KiB (32,768 empty strings) while the
- * main loop is busy: GDBus's worker read and parsed them all, each waiting
- * as an idle callback with its values (32 of 512 KiB took 340 MB), where
- * those waiting now take at most 4 MiB as read; the others are dropped,
- * with one warning. With the main loop still, every signal delivered
- * waited at once: their count is the bound (the peak resident size is
- * only shown, ASan's quarantine holding what was freed). */
-static void
-test_signals_waiting_are_bounded (void)
+/* A peer sends @n_signals copies of @flood (a signal Flood) then a method
+ * call while the main loop is busy: the number of signals delivered, all
+ * of which waited at once, the main loop standing still until GDBus has
+ * read the whole flood; in @growth, how much the peak resident size grew
+ * (only shown: ASan's quarantine holds what was freed). */
+static guint
+flood_delivered (GBytes *flood,
+                 guint   n_signals,
+                 gsize  *growth)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
-  g_autoptr(GDBusMessage) signal = NULL;
   g_autoptr(GDBusMessage) call = NULL;
   FakeBus bus;
   Marker marker = { 0 };
-  GBytes *flood;
   guint subscription, delivered = 0;
-  gsize before, growth;
-  guint32 *ends;
-
-  if (!in_subprocess ("*D-Bus signals dropped*"))
-    return;
+  gsize before;
 
   /* The flood is written once the client has subscribed and says so (the
    * serial of its message goes into the signals'). */
   fake_bus_init (&bus, 8);
-
-  /* An `as` of empty strings in GVariant's form: NULs, then the ends. */
-  ends = g_new0 (guint32, FLOOD_STRINGS * 2);
-  for (guint i = 0; i < FLOOD_STRINGS; i++)
-    ends[FLOOD_STRINGS / 4 + i] = GUINT32_TO_LE (i + 1);
-  signal = g_dbus_message_new_signal ("/org/north/Test", "org.north.Test", "Flood");
-  g_dbus_message_set_serial (signal, 1);
-  g_dbus_message_set_body (signal, g_variant_new ("(@as)",
-    g_variant_new_from_data (G_VARIANT_TYPE ("as"), ends, FLOOD_STRINGS * 5, TRUE, g_free, ends)));
-  flood = blob_of (signal);
-  for (guint i = 0; i < FLOOD_SIGNALS; i++)
+  for (guint i = 0; i < n_signals; i++)
     g_ptr_array_add (bus.messages, g_bytes_ref (flood));
   g_bytes_unref (flood);
   call = g_dbus_message_new_method_call (NULL, "/org/north/Test", "org.north.Test", "Marker");
@@ -837,22 +821,69 @@ test_signals_waiting_are_bounded (void)
                                                 NULL, &error));
   g_assert_no_error (error);
 
-  /* The main loop stands still until GDBus has read the whole flood. */
   g_mutex_lock (&marker.lock);
   while (!marker.marked)
     g_cond_wait (&marker.cond, &marker.lock);
   g_mutex_unlock (&marker.lock);
-  growth = peak_rss (FALSE) - before;
+  *growth = peak_rss (FALSE) - before;
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
   g_test_message ("%u of %u signals delivered, peak resident size grew by %" G_GSIZE_FORMAT " KiB",
-                  delivered, FLOOD_SIGNALS, growth >> 10);
-  g_assert_cmpuint (delivered, >=, 1);
-  g_assert_cmpuint (delivered, <=, (4 << 20) / (FLOOD_STRINGS * 8));
-
+                  delivered, n_signals, *growth >> 10);
   g_dbus_connection_signal_unsubscribe (connection, subscription);
   fake_bus_end (&bus, connection);
+  return delivered;
+}
+
+/* A peer sends 32 signals of 256 KiB (32,768 empty strings) while the
+ * main loop is busy: GDBus's worker read and parsed them all, each waiting
+ * as an idle callback with its values (32 of 512 KiB took 340 MB), where
+ * those waiting now take at most 4 MiB as read; the others are dropped,
+ * with one warning. */
+static void
+test_signals_waiting_are_bounded (void)
+{
+  g_autoptr(GDBusMessage) signal = NULL;
+  guint delivered;
+  gsize growth;
+  guint32 *ends;
+
+  if (!in_subprocess ("*D-Bus signals dropped*"))
+    return;
+
+  /* An `as` of empty strings in GVariant's form: NULs, then the ends. */
+  ends = g_new0 (guint32, FLOOD_STRINGS * 2);
+  for (guint i = 0; i < FLOOD_STRINGS; i++)
+    ends[FLOOD_STRINGS / 4 + i] = GUINT32_TO_LE (i + 1);
+  signal = g_dbus_message_new_signal ("/org/north/Test", "org.north.Test", "Flood");
+  g_dbus_message_set_serial (signal, 1);
+  g_dbus_message_set_body (signal, g_variant_new ("(@as)",
+    g_variant_new_from_data (G_VARIANT_TYPE ("as"), ends, FLOOD_STRINGS * 5, TRUE, g_free, ends)));
+  delivered = flood_delivered (blob_of (signal), FLOOD_SIGNALS, &growth);
+  g_assert_cmpuint (delivered, >=, 1);
+  g_assert_cmpuint (delivered, <=, (4 << 20) / (FLOOD_STRINGS * 8));
+}
+
+#define FLOOD_VALUES 100000  /* 200 KB of empty signatures, some 16 MB once parsed */
+
+/* 20 signals of 100,000 empty signatures each (200 KB: all 20 fit in the
+ * 4 MiB of signals that may wait) while the main loop is busy: all waited
+ * at once, 2 million values (some 330 MB). Those waiting now hold at most
+ * 262,144 values together (one may always wait alone): 2 wait, the others
+ * are dropped. */
+static void
+test_signal_values_waiting_are_bounded (void)
+{
+  guint delivered;
+  gsize growth;
+
+  if (!in_subprocess ("*D-Bus signals dropped: those not yet handled take * bytes and 2000* values*"))
+    return;
+
+  delivered = flood_delivered (empty_signatures_signal ("Flood", FLOOD_VALUES), 20, &growth);
+  g_assert_cmpuint (delivered, >=, 1);
+  g_assert_cmpuint (delivered, <=, (1 << 18) / FLOOD_VALUES);
 }
 
 int
@@ -871,6 +902,7 @@ main (int   argc,
   g_test_add_func ("/dbus-connection/signal-of-many-values", test_signal_of_many_values);
   g_test_add_func ("/dbus-connection/malformed-bodies", test_malformed_bodies);
   g_test_add_func ("/dbus-connection/valid-bodies-pass", test_valid_bodies_pass);
+  g_test_add_func ("/dbus-connection/signal-values-waiting-are-bounded", test_signal_values_waiting_are_bounded);
 
   return g_test_run ();
 }
