@@ -4,7 +4,7 @@
  * STRLEN in a Lua script, PEXPIRE, DEL); channels are Redis pub/sub; event streams are Redis streams, each
  * event in the field `d`, appended and replayed by Lua scripts (XADD …
  * MAXLEN = n with its PEXPIRE; XRANGE with an exclusive start, Redis ≥
- * 6.2, bounded in bytes); counted values are SET, given more time and
+ * 6.2, bounded in bytes; streams of a group bounded together); counted values are SET, given more time and
  * deleted together with sorted sets of their members (and hashes of
  * their sizes) by Lua scripts. Every command goes through the asynchronous
  * client, which fails fast while Redis is unreachable: the store then
@@ -450,6 +450,60 @@ read_appended (GTask              *task,
   g_task_return_pointer (task, g_strndup (id, length), g_free);
 }
 
+/* What a stream of a group counts beyond its data: per event, and for
+ * the stream (its keys, its entries in the group's structures). */
+#define EVENT_OVERHEAD 64
+#define STREAM_OVERHEAD 1024
+
+/* The scripts on counted values and groups: Redis's clock in ms (as PX
+ * counts). */
+#define NOW_LUA \
+  "local time = redis.call('TIME')\n" \
+  "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)\n"
+
+/* The bound of a group of streams (KEYS[3], a sorted set of its streams
+ * scored by their expiry, ms of Redis's clock, +inf for none; KEYS[4], a
+ * hash of what each counts and under "" their sum): the stream KEYS[1]
+ * now counts @size and lives ARGV[2] more. Streams whose expiry passed
+ * are gone from Redis: their sizes leave the sum (each once, O(log n)
+ * plus what expired). Then, while the sum is over ARGV[5] (0: no bound),
+ * the stream that expires first goes whole (of a group whose streams
+ * have one ttl, the one appended to least recently), KEYS[1] never: each
+ * append removes what it adds, so one client appending to stream after
+ * stream (a session each) cannot make Redis keep more than the bound for
+ * all of them. A stream deleted otherwise counts until its expiry. The
+ * group lives as long as its last stream. */
+#define GROUP_BOUND_LUA \
+  "local function group_bound(size)\n" \
+  "  local group, sizes, ttl, max_size = KEYS[3], KEYS[4], tonumber(ARGV[2]), tonumber(ARGV[5])\n" \
+  "  local sum = tonumber(redis.call('HGET', sizes, '') or 0)\n" \
+  "  local expired = string.format('(%.0f', now)\n" \
+  "  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', group, '-inf', expired)) do\n" \
+  "    sum = sum - tonumber(redis.call('HGET', sizes, gone) or 0)\n" \
+  "    redis.call('HDEL', sizes, gone)\n" \
+  "  end\n" \
+  "  redis.call('ZREMRANGEBYSCORE', group, '-inf', expired)\n" \
+  "  sum = sum - tonumber(redis.call('HGET', sizes, KEYS[1]) or 0) + size\n" \
+  "  redis.call('ZADD', group, ttl > 0 and string.format('%.0f', now + ttl) or '+inf', KEYS[1])\n" \
+  "  redis.call('HSET', sizes, KEYS[1], size)\n" \
+  "  while max_size > 0 and sum > max_size do\n" \
+  "    local first = redis.call('ZRANGE', group, 0, 1)\n" \
+  "    local victim = first[1] ~= KEYS[1] and first[1] or first[2]\n" \
+  "    if victim == nil then break end\n" \
+  "    sum = sum - tonumber(redis.call('HGET', sizes, victim) or 0)\n" \
+  "    redis.call('DEL', victim, victim .. ':bytes')\n" \
+  "    redis.call('ZREM', group, victim)\n" \
+  "    redis.call('HDEL', sizes, victim)\n" \
+  "  end\n" \
+  "  if sum < 0 then sum = 0 end\n" \
+  "  redis.call('HSET', sizes, '', sum)\n" \
+  "  local last = redis.call('ZRANGE', group, -1, -1, 'WITHSCORES')[2]\n" \
+  "  for _, key in ipairs({ group, sizes }) do\n" \
+  "    if tonumber(last) == math.huge then redis.call('PERSIST', key)\n" \
+  "    else redis.call('PEXPIREAT', key, string.format('%.0f', tonumber(last) + 1000)) end\n" \
+  "  end\n" \
+  "end\n"
+
 /* XADD, the stream's trimming and its new expiry in one script: sent as
  * a second command, PEXPIRE failed while the store still waited for its
  * first connection (and would be lost with the connection between the
@@ -461,6 +515,8 @@ read_appended (GTask              *task,
  * ARGV[4] bytes (0: no bound); the newest stays. A new stream starts that
  * count afresh: one left behind by a deleted stream does not carry over. */
 static const char append_script[] =
+  NOW_LUA
+  GROUP_BOUND_LUA
   "local id = redis.call('XADD', KEYS[1], '*', '" EVENT_FIELD "', ARGV[3])\n"
   "local length = redis.call('XLEN', KEYS[1])\n"
   "local total = #ARGV[3]\n"
@@ -476,11 +532,12 @@ static const char append_script[] =
   "  total = redis.call('DECRBY', KEYS[2], size)\n"
   "  length = length - 1\n"
   "end\n"
-  "if total < 0 then redis.call('SET', KEYS[2], 0) end\n"
+  "if total < 0 then redis.call('SET', KEYS[2], 0) total = 0 end\n"
   "if ARGV[2] ~= '0' then\n"
   "  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
   "  redis.call('PEXPIRE', KEYS[2], ARGV[2])\n"
   "end\n"
+  "if #KEYS == 4 then group_bound(total + " G_STRINGIFY (EVENT_OVERHEAD) " * length + " G_STRINGIFY (STREAM_OVERHEAD) ") end\n"
   "return id\n";
 
 static void
@@ -488,14 +545,35 @@ redis_append (NorthMcpStateStore              *store,
               const NorthMcpStateStoreRequest *request,
               GTask                           *task)
 {
-  char length[16], ttl[32], size[32];
+  char length[16], ttl[32], size[32], group_size[32];
   g_autofree char *size_key = g_strconcat (request->key, ":bytes", NULL);
-  const char *argv[] = { "EVAL", append_script, "2", request->key, size_key, length, ttl, NULL, size };
+  g_autofree char *group_sizes = request->group != NULL ? g_strconcat (request->group, ":bytes", NULL) : NULL;
+  const char *argv[12];
+  guint argc = 0, value_index;
 
   g_snprintf (length, sizeof length, "%u", request->count);
   g_snprintf (ttl, sizeof ttl, "%" G_GUINT64_FORMAT, request->ttl_ms);
   g_snprintf (size, sizeof size, "%" G_GSIZE_FORMAT, request->max_size);
-  command (store, request, task, G_N_ELEMENTS (argv), argv, G_N_ELEMENTS (argv) - 2, read_appended);
+  g_snprintf (group_size, sizeof group_size, "%" G_GSIZE_FORMAT, request->group_max_size);
+  argv[argc++] = "EVAL";
+  argv[argc++] = append_script;
+  argv[argc++] = request->group != NULL ? "4" : "2";
+  argv[argc++] = request->key;
+  argv[argc++] = size_key;
+  if (request->group != NULL)
+    {
+      argv[argc++] = request->group;
+      argv[argc++] = group_sizes;
+    }
+  argv[argc++] = length;
+  argv[argc++] = ttl;
+  value_index = argc;
+  argv[argc++] = NULL;
+  argv[argc++] = size;
+  if (request->group != NULL)
+    argv[argc++] = group_size;
+  g_assert (argc <= G_N_ELEMENTS (argv));
+  command (store, request, task, argc, argv, value_index, read_appended);
 }
 
 /* A stream id of Redis: MS-SEQ in decimal. */
@@ -700,10 +778,6 @@ redis_replay (NorthMcpStateStore              *store,
  * value, its ttl, the mode, the member, per counter: its limit and byte
  * limit. Answers 0 (kept out by the mode), 1 (stored), 1 + i (counter i,
  * from 1, was full) or -i (counter i had no room for the bytes). */
-/* The scripts on counted values: Redis's clock in ms (as PX counts). */
-#define NOW_LUA \
-  "local time = redis.call('TIME')\n" \
-  "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)\n"
 /* @keys expire a second after the last member of sorted set @set. */
 #define EXPIRE_WITH_LAST_LUA \
   "local function expire_with_last(set, keys)\n" \

@@ -97,7 +97,14 @@ typedef enum
   /* Appends event @value to stream @key, keeping about its last @count
    * events whose data add up to at most @max_size bytes (0: no bound; the
    * newest is kept, whatever its size), and gives the stream @ttl_ms more to live;
-   * the result is the event's id (a string). */
+   * the result is the event's id (a string). With @group (a valid key,
+   * or NULL), the streams appended to with that group together hold at
+   * most @group_max_size bytes (0: no bound): each counts its data, 64
+   * bytes per event and 1 KiB (what Redis keeps beside the data), until
+   * it expires; past it, whole streams go, the one that expires first
+   * (with one ttl for all, the one appended to least recently), never
+   * @key. The Redis store keeps the group under @group and @group:bytes;
+   * the memory store, never shared, keeps no group. */
   NORTH_MCP_STATE_STORE_OP_APPEND,
   /* The newest events of stream @key after the one with id @after (NULL:
    * from the first), at most @count, whose data add up to at most
@@ -167,6 +174,9 @@ typedef struct
   gsize                 max_size;
   guint                 count;
   const char           *after;
+  /* APPEND: the streams whose bytes are bounded together, or NULL. */
+  const char           *group;
+  gsize                 group_max_size;
   /* REPLAY: only events whose data starts with it, or NULL; and where
    * it stops (see north_mcp_state_store_replay_async()), or NULL. */
   const char           *prefix;
@@ -300,6 +310,8 @@ void       north_mcp_state_store_append_async   (NorthMcpStateStore            *
                                                  guint                          max_length,
                                                  gsize                          max_size,
                                                  guint64                        ttl_ms,
+                                                 const char                    *group,
+                                                 gsize                          group_max_size,
                                                  GCancellable                  *cancellable,
                                                  GAsyncReadyCallback            callback,
                                                  gpointer                       user_data);
@@ -434,7 +446,9 @@ void       north_mcp_state_store_append         (NorthMcpStateStore            *
                                                  GBytes                        *event,
                                                  guint                          max_length,
                                                  gsize                          max_size,
-                                                 guint64                        ttl_ms);
+                                                 guint64                        ttl_ms,
+                                                 const char                    *group,
+                                                 gsize                          group_max_size);
 
 /* Whether @key is acceptable as a key or channel name. */
 gboolean   north_mcp_state_store_key_is_valid   (const char                    *key);

@@ -116,6 +116,8 @@ run (NorthMcpStateStore              *self,
   g_autoptr(GTask) task = north_mcp_store_call_new (self, cancellable, callback, user_data, tag);
 
   if (!north_mcp_state_store_key_is_valid (request->key) ||
+      (request->group != NULL &&
+       (!north_mcp_state_store_key_is_valid (request->group) || strcmp (request->group, request->key) == 0)) ||
       ((request->op == NORTH_MCP_STATE_STORE_OP_SET_COUNTED || request->op == NORTH_MCP_STATE_STORE_OP_CHECK_ROOM ||
         request->counted) &&
        !counting_is_valid (request)))
@@ -386,12 +388,15 @@ north_mcp_state_store_append_async (NorthMcpStateStore  *self,
                                     guint                max_length,
                                     gsize                max_size,
                                     guint64              ttl_ms,
+                                    const char          *group,
+                                    gsize                group_max_size,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
   NorthMcpStateStoreRequest request = { NORTH_MCP_STATE_STORE_OP_APPEND, key, event, ttl_ms,
-                                        .count = max_length, .max_size = max_size };
+                                        .count = max_length, .max_size = max_size,
+                                        .group = group, .group_max_size = group_max_size };
 
   run (self, &request, cancellable, callback, user_data, north_mcp_state_store_append_async);
 }
@@ -497,10 +502,12 @@ north_mcp_state_store_append (NorthMcpStateStore *self,
                               GBytes             *event,
                               guint               max_length,
                               gsize               max_size,
-                              guint64             ttl_ms)
+                              guint64             ttl_ms,
+                              const char         *group,
+                              gsize               group_max_size)
 {
-  north_mcp_state_store_append_async (self, key, event, max_length, max_size, ttl_ms, NULL, forgotten_cb,
-                                      "an event was not appended");
+  north_mcp_state_store_append_async (self, key, event, max_length, max_size, ttl_ms, group, group_max_size,
+                                      NULL, forgotten_cb, "an event was not appended");
 }
 
 NorthMcpStateStore *

@@ -41,6 +41,18 @@ G_BEGIN_DECLS
 #define NORTH_MCP_EVENT_STORE_KEY_PREFIX "north-mcp:events:"
 #define NORTH_MCP_EVENT_STORE_SHARED_TTL_MS (60 * 60 * 1000)
 #define NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES (4 * NORTH_MCP_EVENT_STORE_MAX_BYTES)
+/* The events of all sessions together, in a group of the store (each
+ * stream counted with some bytes per event and per stream: see
+ * north_mcp_state_store_append_async()): a session's stream lives on for
+ * the hour after its last event, however its session ended, so without
+ * it a client opening session after session grew Redis by
+ * NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES each, up to maxmemory, where
+ * Redis refuses every replica's writes. Past it, the streams of the
+ * sessions that sent an event least recently go whole (as when their
+ * hour is over), as the oldest events
+ * go past NORTH_MCP_EVENT_STORE_TOTAL_MAX_BYTES in a process. */
+#define NORTH_MCP_EVENT_STORE_SHARED_GROUP "north-mcp:event-streams"
+#define NORTH_MCP_EVENT_STORE_SHARED_TOTAL_MAX_BYTES (256 * 1024 * 1024)
 
 typedef struct _NorthMcpEventStore NorthMcpEventStore;
 

@@ -213,7 +213,8 @@ share_event (NorthMcpEventStore *self,
   bytes = g_string_free_to_bytes (record);
   /* Fire and forget: an event not stored only this replica can replay. */
   north_mcp_state_store_append (self->shared, key, bytes, NORTH_MCP_EVENT_STORE_CAPACITY,
-                                NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES, NORTH_MCP_EVENT_STORE_SHARED_TTL_MS);
+                                NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES, NORTH_MCP_EVENT_STORE_SHARED_TTL_MS,
+                                NORTH_MCP_EVENT_STORE_SHARED_GROUP, NORTH_MCP_EVENT_STORE_SHARED_TOTAL_MAX_BYTES);
 }
 
 static gboolean

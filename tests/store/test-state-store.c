@@ -212,20 +212,27 @@ store_simple (NorthMcpStateStore *store, const char *what, const char *key, guin
 }
 
 static char *
-store_append_sized (NorthMcpStateStore *store, const char *key, const char *event, guint max_length,
-                    gsize max_size)
+store_append_grouped (NorthMcpStateStore *store, const char *key, const char *event, guint max_length,
+                      gsize max_size, guint64 ttl_ms, const char *group, gsize group_max_size)
 {
   Result result = { 0 };
   g_autoptr(GBytes) bytes = text (event);
   char *id;
 
-  north_mcp_state_store_append_async (store, key, bytes, max_length, max_size, 60000, NULL, append_done,
-                                      &result);
+  north_mcp_state_store_append_async (store, key, bytes, max_length, max_size, ttl_ms, group, group_max_size,
+                                      NULL, append_done, &result);
   test_wait_for (&result.done, "append");
   g_assert_no_error (result.error);
   id = g_steal_pointer (&result.id);
   result_clear (&result);
   return id;
+}
+
+static char *
+store_append_sized (NorthMcpStateStore *store, const char *key, const char *event, guint max_length,
+                    gsize max_size)
+{
+  return store_append_grouped (store, key, event, max_length, max_size, 60000, NULL, 0);
 }
 
 static char *
@@ -641,8 +648,8 @@ test_streams (gconstpointer data)
 
   /* Fire and forget: the event is there for the next call (one
    * connection keeps the order); a refused one is only logged. */
-  north_mcp_state_store_append (store, "not a key", forgotten, 5, 0, 60000);
-  north_mcp_state_store_append (store, key, forgotten, 5, 0, 60000);
+  north_mcp_state_store_append (store, "not a key", forgotten, 5, 0, 60000, NULL, 0);
+  north_mcp_state_store_append (store, key, forgotten, 5, 0, 60000, NULL, 0);
   events = store_replay (store, key, g_ptr_array_index (ids, 7), 100, 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 1);
@@ -1152,6 +1159,73 @@ test_redis_append_expires (void)
   g_assert_cmpint (pttl, <=, 60000);
 }
 
+/* The streams of a group hold at most its bound together (each with 64
+ * bytes per event and 1 KiB): past it, the stream appended to least
+ * recently goes whole, never the one appended to, and a stream whose ttl
+ * passed gives its bytes back. Nothing bounded them together: a client
+ * that opened session after session kept 16 MiB of events in Redis for
+ * each, for an hour. */
+static void
+test_redis_append_group (void)
+{
+  g_autoptr(NorthMcpStateStore) store = new_store (GINT_TO_POINTER (1));
+  g_autofree char *group = unique_key ("group");
+  g_autofree char *sizes = g_strconcat (group, ":bytes", NULL);
+  g_autofree char *a = unique_key ("group-a"), *a_bytes = g_strconcat (a, ":bytes", NULL);
+  g_autofree char *b = unique_key ("group-b");
+  g_autofree char *c = unique_key ("group-c");
+  g_autofree char *d = unique_key ("group-d");
+  g_autofree char *e = unique_key ("group-e");
+  g_autofree char *big = g_strnfill (500, 'x');
+  g_autofree char *huge = g_strnfill (5000, 'y');
+  g_autofree char *id = NULL;
+  const gsize bound = 4000;  /* two streams of one 500-byte event: 2 × 1588 */
+
+  id = store_append_grouped (store, a, big, 10, 0, 60000, group, bound);
+  g_clear_pointer (&id, g_free);
+  id = store_append_grouped (store, b, big, 10, 0, 60000, group, bound);
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (redis_integer ("EXISTS", a, NULL, NULL), ==, 1);
+  /* A third: a, appended to least recently, goes with its size key. */
+  id = store_append_grouped (store, c, big, 10, 0, 60000, group, bound);
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (redis_integer ("EXISTS", a, NULL, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", a_bytes, NULL, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", b, NULL, NULL), ==, 1);
+  g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 1);
+  /* b appended to again is the newest: c goes next. */
+  id = store_append_grouped (store, b, "z", 10, 0, 60000, group, bound);
+  g_clear_pointer (&id, g_free);
+  id = store_append_grouped (store, a, big, 10, 0, 60000, group, bound);
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", b, NULL, NULL), ==, 1);
+  /* One stream larger than the bound stays alone. */
+  id = store_append_grouped (store, c, huge, 10, 0, 60000, group, bound);
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 1);
+  g_assert_cmpint (redis_integer ("EXISTS", a, NULL, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("EXISTS", b, NULL, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("HLEN", sizes, NULL, NULL), ==, 2);  /* c and the sum */
+  g_assert_cmpint (redis_integer ("PTTL", group, NULL, NULL), >, 0);
+
+  /* A stream that expired gives its bytes back (and a shorter ttl does
+   * not cut the group's): d expires, then a and b have room beside e. */
+  id = store_append_grouped (store, d, big, 10, 0, 100, group, bound);
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 0);
+  id = store_append_grouped (store, e, "e", 10, 0, 60000, group, bound);
+  g_clear_pointer (&id, g_free);
+  while (redis_integer ("EXISTS", d, NULL, NULL) == 1)
+    g_usleep (10 * 1000);
+  id = store_append_grouped (store, a, big, 10, 0, 60000, group, bound);
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (redis_integer ("HEXISTS", sizes, d, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("HLEN", sizes, NULL, NULL), ==, 3);  /* e, a and the sum */
+  g_assert_cmpint (redis_integer ("PTTL", group, NULL, NULL), >, 50000);
+  g_assert_cmpint (redis_integer ("EXISTS", e, NULL, NULL), ==, 1);
+}
+
 /* A value larger than the Redis client's max-reply-size (64 MiB), as
  * anyone who reaches Redis may store under a key of ours: refused in
  * Redis by its size. Read back, it was over max-reply-size: the store
@@ -1463,6 +1537,7 @@ main (int argc, char **argv)
   g_test_add_func ("/state-store/redis/restart", test_redis_restart);
   g_test_add_func ("/state-store/redis/absent", test_redis_absent);
   g_test_add_func ("/state-store/redis/append-expires", test_redis_append_expires);
+  g_test_add_func ("/state-store/redis/append-group", test_redis_append_group);
   g_test_add_func ("/state-store/redis/huge-value", test_redis_huge_value);
   g_test_add_func ("/state-store/redis/counted-replies", test_redis_counted_replies);
 

@@ -608,6 +608,61 @@ def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis
 
 
 
+def stored_event_bytes(redis):
+    """What the events of every session in the store add up to (each
+    stream's size key, which appends keep)."""
+    keys = [k for k in redis.command("KEYS", "north-mcp:events:*:bytes")]
+    return sum(int(redis.command("GET", k) or 0) for k in keys), len(keys)
+
+
+def test_the_events_of_all_sessions_together_are_bounded_in_the_store(replicas, redis):
+    """Each session keeps at most 16 MiB of events in the store, for an hour
+    after its last one, ended or not: nothing bounded them all together, so
+    a client that opened session after session (ending each) grew Redis by
+    16 MiB a session, up to its maxmemory, where it refuses every replica's
+    writes. All sessions' events together stay within 256 MiB, the
+    streams appended to least recently going first, and the newest
+    session's stream still replays on another replica."""
+    one, two = replicas(2, "conformance-server")
+    # An answer echoes its request's id: four of 4 MB fill a session's 16 MiB.
+    big = "x" * (4 * 1024 * 1024 - 4096)
+    for n in range(20):
+        session = initialize_resumable(one)
+        for i in range(4):
+            stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": f"{n}-{i}-{big}", "method": "tools/call",
+                                          "params": {"name": "test_simple_text", "arguments": {}}},
+                            session=session, protocol=RESUMABLE)
+            try:
+                assert stream.ended.wait(60) and stream.status == 200
+            finally:
+                stream.close()
+        if n < 19:
+            assert one.request("DELETE", session=session,
+                               headers={"MCP-Protocol-Version": RESUMABLE})[0] == 200
+
+    # Events reach the store in the background: wait for the last one.
+    deadline = time.monotonic() + 30
+    while (f'"id":"19-3-' not in str(redis.command("XREVRANGE", f"north-mcp:events:{session}", "+", "-",
+                                                   "COUNT", "1"))[:200]
+           and time.monotonic() < deadline):
+        time.sleep(0.05)
+    total, streams = stored_event_bytes(redis)
+    assert total <= 256 * 1024 * 1024, (total, streams)
+    assert redis.command("XLEN", f"north-mcp:events:{session}") >= 3
+
+    # The newest session's last stream replays on the other replica.
+    one.kill()
+    stored = [i for i in stream.ids if i is not None]
+    assert stored, stream.ids
+    resumed = Stream(two, session=session, headers={"Last-Event-ID": stored[0].split("-")[0] + "-1"},
+                     protocol=RESUMABLE)
+    try:
+        assert resumed.status == 200 and resumed.ended.wait(20)
+    finally:
+        resumed.close()
+    assert [m.get("id", "")[:5] for m in resumed.messages] == ["19-3-"], resumed.messages[:1]
+
+
 def test_a_large_backlog_replays_what_fits_and_keeps_the_store_connection(replicas, redis):
     """A session whose stored events add up to more than a replay reads (large
     results of earlier requests): resuming its newest stream on another
