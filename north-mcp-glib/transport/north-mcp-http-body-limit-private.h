@@ -43,6 +43,11 @@ G_BEGIN_DECLS
 guint64 north_mcp_http_head_buffer_cost (NorthMcpHttpListener *listener,
                                          SoupServerMessage    *msg);
 
+/* What one client (an identity or an address) may hold of the bodies
+ * held (max_held_body_bytes): NORTH_MCP_HTTP_PEER_SHARE of it, at least
+ * one body of the largest size with the largest header block. */
+guint64 north_mcp_http_peer_share (const NorthMcpTransportSettings *settings);
+
 /* The early SoupServerCallback of every path: refuses a request whose
  * framing is faulty (400, unread: north-mcp-http-framing.c), a body larger than
  * the host's max_body_size (413, unread) by its Content-Length or while

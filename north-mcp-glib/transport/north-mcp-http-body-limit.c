@@ -65,11 +65,17 @@ reject_too_large (NorthMcpHttpTransport *self,
 
 /* NORTH_MCP_HTTP_PEER_SHARE: a quarter, at least one body of the largest
  * size with the largest header block (which counts with it). */
+guint64
+north_mcp_http_peer_share (const NorthMcpTransportSettings *settings)
+{
+  return MAX (settings->max_held_body_bytes / NORTH_MCP_HTTP_PEER_SHARE,
+              (guint64) settings->max_body_size + NORTH_MCP_HTTP_MAX_HEADER_COST);
+}
+
 static guint64
 peer_share (NorthMcpHttpTransport *self)
 {
-  return MAX (self->settings.max_held_body_bytes / NORTH_MCP_HTTP_PEER_SHARE,
-              (guint64) self->settings.max_body_size + NORTH_MCP_HTTP_MAX_HEADER_COST);
+  return north_mcp_http_peer_share (&self->settings);
 }
 
 /* What the bodies held may add up to: max_held_body_bytes, and each a

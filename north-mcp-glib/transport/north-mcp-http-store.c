@@ -9,6 +9,7 @@
 #include "north-mcp-error.h"
 #include "north-mcp-event-store-private.h"
 #include "north-mcp-http-answers-private.h"
+#include "north-mcp-http-body-limit-private.h"
 #include "north-mcp-http-listener-private.h"
 #include "north-mcp-http-pause-private.h"
 #include "north-mcp-http-session-private.h"
@@ -65,6 +66,7 @@ typedef struct
   guint                    stream;      /* JOB_REPLAY */
   guint64                  after;
   gsize                    budget;      /* JOB_REPLAY: what it may read, held */
+  NorthMcpHttpHold         refused;     /* JOB_REPLAY: why it may not read more */
   guint                    keepalive_ms;
   NorthMcpHttpStoreResume  resume;      /* JOB_RESTORE */
   gboolean                 held;        /* JOB_RESTORE of a copy held here */
@@ -267,48 +269,71 @@ north_mcp_http_store_stream_closed (NorthMcpTransportHost *host,
 /* A replay stays in memory until its client has read it (up to the 16 MiB
  * a replay reads, for each resuming GET): it counts among the bytes the
  * server holds for clients, as request bodies do, so that many clients
- * resuming at once and reading slowly cannot exhaust memory. It counts
- * from before the store is asked, for all it may read, since the store's
- * reply takes that much in Redis and here (16 clients resuming a 16 MB
- * stream at once made Redis queue 16 such replies): first
- * NORTH_MCP_HTTP_STORE_REPLAY_FIRST_READ, which most replays fit in, then,
- * for one that does not, all a replay reads. Holds @size in all (what is
- * held already included), at most what the budget (max-held-body-bytes)
- * could ever hold; returns that, or 0 when the budget is spent. */
+ * resuming at once and reading slowly cannot exhaust memory, and in its
+ * client's share of them (its address's, where its GET's head counts),
+ * so that one client resuming on many connections and reading nothing
+ * cannot hold the bytes of all the others (their replays and bodies were
+ * refused). It counts from before the store is asked, for all it may
+ * read, since the store's reply takes that much in Redis and here (16
+ * clients resuming a 16 MB stream at once made Redis queue 16 such
+ * replies): first NORTH_MCP_HTTP_STORE_REPLAY_FIRST_READ, which most
+ * replays fit in, then, for one that does not, all a replay reads. Holds
+ * @size in all (what is held already included), at most what the budget
+ * (max-held-body-bytes) and the client's share of it could ever hold;
+ * returns that, or 0 (and why in @refused) when they are spent. */
 static gsize
 hold_replay (SoupServerMessage     *msg,
              NorthMcpTransportHost *host,
              gsize                  held,
-             gsize                  size)
+             gsize                  size,
+             NorthMcpHttpHold      *refused)
 {
   NorthMcpTransportSettings settings;
+  NorthMcpHttpHold hold;
+  guint64 share = 0;
 
   north_mcp_transport_host_get_settings (host, &settings);
+  /* What would refuse more than the most it may ever hold. */
+  *refused = NORTH_MCP_HTTP_HOLD_FULL;
   if (settings.max_held_body_bytes != 0)
-    size = MIN (size, settings.max_held_body_bytes);
+    {
+      share = north_mcp_http_peer_share (&settings);
+      if (share < MIN (size, settings.max_held_body_bytes))
+        *refused = NORTH_MCP_HTTP_HOLD_PEER_FULL;
+      size = MIN (size, MIN (settings.max_held_body_bytes, share));
+    }
   if (size <= held)
     return 0;
-  /* In no client's share: the share bounds what clients send, a replay
-   * is sent to its client as fast as it reads (the write timeout bounds
-   * that). It counts among the requests in progress but is not refused
-   * for their number: it runs no handler, and its bytes are bounded. */
-  if (north_mcp_http_listener_hold_body (NULL, msg, size - held, 0,
-                                         &(NorthMcpHttpHoldLimits) { .bytes = settings.max_held_body_bytes },
-                                         NULL) != NORTH_MCP_HTTP_HOLD_OK)
-    return 0;
+  /* It counts among the requests in progress but is not refused for
+   * their number: it runs no handler, and its bytes are bounded. */
+  hold = north_mcp_http_listener_hold_body (NULL, msg, size - held, 0,
+                                            &(NorthMcpHttpHoldLimits) {
+                                              .bytes = settings.max_held_body_bytes, .share = share },
+                                            settings.trusted_proxies);
+  if (hold != NORTH_MCP_HTTP_HOLD_OK)
+    {
+      *refused = hold;
+      return 0;
+    }
   return size;
 }
 
 static void
 respond_busy (SoupServerMessage     *msg,
-              NorthMcpTransportHost *host)
+              NorthMcpTransportHost *host,
+              NorthMcpHttpHold       refused)
 {
   NorthMcpTransportSettings settings;
   g_autofree char *text = NULL;
 
   north_mcp_transport_host_get_settings (host, &settings);
-  text = g_strdup_printf ("Server busy: with this replay the bodies it holds would pass %" G_GUINT64_FORMAT
-                          " bytes; try again", settings.max_held_body_bytes);
+  if (refused == NORTH_MCP_HTTP_HOLD_PEER_FULL)
+    text = g_strdup_printf ("Server busy: with this replay the bodies it holds for one client would pass %"
+                            G_GUINT64_FORMAT " bytes (its share of max-held-body-bytes); try again",
+                            north_mcp_http_peer_share (&settings));
+  else
+    text = g_strdup_printf ("Server busy: with this replay the bodies it holds would pass %" G_GUINT64_FORMAT
+                            " bytes; try again", settings.max_held_body_bytes);
   north_mcp_http_respond_unavailable (msg, NORTH_MCP_HTTP_STORE_RETRY_AFTER, text);
 }
 
@@ -368,7 +393,7 @@ send_missed (Pending   *pending,
   if (!caught_up && pending->budget < NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES)
     {
       /* Maybe there, but more than this server's budget holds now. */
-      respond_busy (pending->pause.msg, pending->host);
+      respond_busy (pending->pause.msg, pending->host, pending->refused);
       return;
     }
   if (!caught_up)
@@ -417,7 +442,7 @@ replayed_cb (GObject      *source,
   /* Its first read was too small: once more with all a replay reads. */
   if (events != NULL && left_out && !g_cancellable_is_cancelled (pending->pause.cancellable) &&
       (more = hold_replay (pending->pause.msg, pending->host, pending->budget,
-                           NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES)) != 0)
+                           NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES, &pending->refused)) != 0)
     {
       pending->budget = more;
       replay (pending);
@@ -442,15 +467,16 @@ north_mcp_http_store_resume_stream (NorthMcpTransportHost *host,
 {
   NorthMcpStateStore *store = g_object_get_data (G_OBJECT (session), NORTH_MCP_SESSION_STATE_STORE_KEY);
   Pending *pending;
+  NorthMcpHttpHold refused;
   gsize budget;
 
   if (G_LIKELY (store == NULL))
     return FALSE;
 
-  budget = hold_replay (msg, host, 0, NORTH_MCP_HTTP_STORE_REPLAY_FIRST_READ);
+  budget = hold_replay (msg, host, 0, NORTH_MCP_HTTP_STORE_REPLAY_FIRST_READ, &refused);
   if (budget == 0)
     {
-      respond_busy (msg, host);
+      respond_busy (msg, host, refused);
       return TRUE;
     }
   pending = pending_new (host, msg, JOB_REPLAY);

@@ -70,8 +70,9 @@ class Replica(deployfix.Replica):
     def alive(self):
         return self.process.poll() is None
 
-    def request(self, method, body=None, session=None, headers=None, timeout=20):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+    def request(self, method, body=None, session=None, headers=None, timeout=20, source=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         all_headers = {"Accept": "application/json, text/event-stream",
                        "Content-Type": "application/json"}
         if session is not None:

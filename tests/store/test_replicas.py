@@ -1159,15 +1159,18 @@ def store_events(redis, session, stream, numbers, size):
         redis.command("XADD", f"north-mcp:events:{session}", "*", "d", f"{stream} {number} {message}")
 
 
-def resume_at_once(replica, session, last_event_id, count=16):
-    """COUNT clients resuming at once with LAST_EVENT_ID: their answers."""
+def resume_at_once(replica, session, last_event_id, count=16, addresses=False):
+    """COUNT clients resuming at once with LAST_EVENT_ID (with ADDRESSES,
+    each from an address of its own, 127.0.0.2 on: a share of its own):
+    their answers."""
     answers = []
 
-    def resume():
-        answers.append(replica.request("GET", session=session, headers={
+    def resume(source):
+        answers.append(replica.request("GET", session=session, source=source, headers={
             "Accept": "text/event-stream", "Last-Event-ID": last_event_id, "MCP-Protocol-Version": RESUMABLE}))
 
-    threads = [threading.Thread(target=resume) for _ in range(count)]
+    threads = [threading.Thread(target=resume, args=(f"127.0.0.{2 + i}" if addresses else None,))
+               for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -1201,8 +1204,9 @@ def test_concurrent_replays_are_bounded_before_the_store_is_asked(replicas, redi
     """Replays in flight count among the bytes held for clients
     (max-held-body-bytes) from before the store is asked, for as much as
     they may read, and then for what they send: clients resuming a 16 MB
-    stream at once get 503 with Retry-After past the budget, and neither
-    Redis nor the replica holds more for them. Before, every replay was
+    stream at once get 503 with Retry-After past the budget (each from an
+    address of its own: one client's replays fit in its share of it), and
+    neither Redis nor the replica holds more for them. Before, every replay was
     read first and refused after: 16 clients made Redis queue 16 replies
     of 16 MB, and the replica dropped its Redis connection (503, "the
     session store cannot be reached", for every client)."""
@@ -1212,7 +1216,7 @@ def test_concurrent_replays_are_bounded_before_the_store_is_asked(replicas, redi
     store_events(redis, session, 7, range(1, 5), 4 * 1024 * 1024 - 1024)
     peak = redis_memory_peak(redis)
 
-    answers = resume_at_once(two, session, "7-0")
+    answers = resume_at_once(two, session, "7-0", addresses=True)
     statuses = sorted(status for status, _, _ in answers)
     assert set(statuses) <= {200, 503} and 200 in statuses, statuses
     for status, answer_headers, body in answers:
@@ -1225,3 +1229,51 @@ def test_concurrent_replays_are_bounded_before_the_store_is_asked(replicas, redi
     # Nothing stays counted: one replay of it fits again.
     status, _, body = resume_at_once(two, session, "7-0", 1)[0]
     assert status == 200 and len(messages(body)) == 4, (status, body[:200])
+
+
+def unread_replay(replica, session, last_event_id):
+    """A client that resumes a stream and reads nothing (a receive buffer of
+    a few KiB): its socket, once the answer's head has come."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", replica.port))
+    sock.sendall((f"GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                  f"Mcp-Session-Id: {session}\r\nMCP-Protocol-Version: {RESUMABLE}\r\n"
+                  f"Last-Event-ID: {last_event_id}\r\n\r\n").encode())
+    sock.settimeout(30)
+    assert sock.recv(12, socket.MSG_PEEK).startswith(b"HTTP/1.1 "), "no answer"
+    return sock
+
+
+def test_replays_their_client_does_not_read_count_in_its_share(replicas, redis):
+    """What replays hold until their client has read them counts in that
+    client's share of the bytes held (its address's, its identity's), as
+    its bodies do, and a replay reads at most that share. In none, one
+    client that resumed a large stream on several connections and read
+    nothing held the budget (max-held-body-bytes) of them all, as long as
+    it acknowledged a byte now and then: another client's replay was
+    refused with 503 (and, its replays filling the budget, every request
+    with a body)."""
+    one, = replicas(1, "conformance-server")
+    two, = replicas(1, "conformance-server", "--max-held-body-bytes", "32000000")
+    # A share is a quarter of 32 MB: 8 MB. The client's stream: 7.4 MB.
+    session = initialize_resumable(one)
+    store_events(redis, session, 8, range(1, 3), 3700 * 1000)
+    # Another client's: 2 MB, more than a replay's first read (1 MiB).
+    other = initialize_resumable(one)
+    store_events(redis, other, 9, range(1, 3), 1000 * 1000)
+
+    held = [unread_replay(two, session, "8-0")]
+    try:
+        for _ in range(2):
+            held.append(unread_replay(two, session, "8-0"))
+
+        # The other client (127.0.0.2) gets its events.
+        status, _, body = two.request("GET", session=other, source="127.0.0.2", headers={
+            "Accept": "text/event-stream", "Last-Event-ID": "9-0", "MCP-Protocol-Version": RESUMABLE})
+        assert status == 200 and len(messages(body)) == 2, (status, body[:300])
+        # The first client's next replays did not fit its share.
+        assert [sock.recv(12, socket.MSG_PEEK) for sock in held[1:]] == [b"HTTP/1.1 503"] * 2
+    finally:
+        for sock in held:
+            sock.close()
