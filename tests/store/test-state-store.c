@@ -1159,6 +1159,15 @@ test_redis_append_expires (void)
   g_assert_cmpint (pttl, <=, 60000);
 }
 
+static void
+append_to_group (NorthMcpStateStore *store, const char *key, const char *event, guint64 ttl_ms,
+                 const char *group, gsize group_max_size)
+{
+  g_free (store_append_grouped (store, key, event, 10, 0, ttl_ms, group, group_max_size));
+  /* The next append has a later expiry (ms), which orders the group. */
+  g_usleep (2 * 1000);
+}
+
 /* The streams of a group hold at most its bound together (each with 64
  * bytes per event and 1 KiB): past it, the stream appended to least
  * recently goes whole, never the one appended to, and a stream whose ttl
@@ -1178,31 +1187,24 @@ test_redis_append_group (void)
   g_autofree char *e = unique_key ("group-e");
   g_autofree char *big = g_strnfill (500, 'x');
   g_autofree char *huge = g_strnfill (5000, 'y');
-  g_autofree char *id = NULL;
   const gsize bound = 4000;  /* two streams of one 500-byte event: 2 × 1588 */
 
-  id = store_append_grouped (store, a, big, 10, 0, 60000, group, bound);
-  g_clear_pointer (&id, g_free);
-  id = store_append_grouped (store, b, big, 10, 0, 60000, group, bound);
-  g_clear_pointer (&id, g_free);
+  append_to_group (store, a, big, 60000, group, bound);
+  append_to_group (store, b, big, 60000, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", a, NULL, NULL), ==, 1);
   /* A third: a, appended to least recently, goes with its size key. */
-  id = store_append_grouped (store, c, big, 10, 0, 60000, group, bound);
-  g_clear_pointer (&id, g_free);
+  append_to_group (store, c, big, 60000, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", a, NULL, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", a_bytes, NULL, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", b, NULL, NULL), ==, 1);
   g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 1);
   /* b appended to again is the newest: c goes next. */
-  id = store_append_grouped (store, b, "z", 10, 0, 60000, group, bound);
-  g_clear_pointer (&id, g_free);
-  id = store_append_grouped (store, a, big, 10, 0, 60000, group, bound);
-  g_clear_pointer (&id, g_free);
+  append_to_group (store, b, "z", 60000, group, bound);
+  append_to_group (store, a, big, 60000, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", b, NULL, NULL), ==, 1);
   /* One stream larger than the bound stays alone. */
-  id = store_append_grouped (store, c, huge, 10, 0, 60000, group, bound);
-  g_clear_pointer (&id, g_free);
+  append_to_group (store, c, huge, 60000, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 1);
   g_assert_cmpint (redis_integer ("EXISTS", a, NULL, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", b, NULL, NULL), ==, 0);
@@ -1211,15 +1213,12 @@ test_redis_append_group (void)
 
   /* A stream that expired gives its bytes back (and a shorter ttl does
    * not cut the group's): d expires, then a and b have room beside e. */
-  id = store_append_grouped (store, d, big, 10, 0, 100, group, bound);
-  g_clear_pointer (&id, g_free);
+  append_to_group (store, d, big, 100, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 0);
-  id = store_append_grouped (store, e, "e", 10, 0, 60000, group, bound);
-  g_clear_pointer (&id, g_free);
+  append_to_group (store, e, "e", 60000, group, bound);
   while (redis_integer ("EXISTS", d, NULL, NULL) == 1)
     g_usleep (10 * 1000);
-  id = store_append_grouped (store, a, big, 10, 0, 60000, group, bound);
-  g_clear_pointer (&id, g_free);
+  append_to_group (store, a, big, 60000, group, bound);
   g_assert_cmpint (redis_integer ("HEXISTS", sizes, d, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("HLEN", sizes, NULL, NULL), ==, 3);  /* e, a and the sum */
   g_assert_cmpint (redis_integer ("PTTL", group, NULL, NULL), >, 50000);

@@ -567,6 +567,29 @@ def test_a_stream_resumes_on_another_replica_after_its_replica_died(replicas, re
     assert empty.messages == []
 
 
+def call_on_stream(replica, session, id, timeout=20):
+    """A tools/call with ID answered on a resumable stream, read to its end:
+    the stream."""
+    stream = Stream(replica, "POST", {"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                                      "params": {"name": "test_simple_text", "arguments": {}}},
+                    session=session, protocol=RESUMABLE)
+    try:
+        assert stream.ended.wait(timeout) and stream.status == 200
+    finally:
+        stream.close()
+    return stream
+
+
+def wait_for_stored_event(redis, session, text):
+    """Events reach the store in the background: waits for the newest of
+    SESSION to hold TEXT."""
+    deadline = time.monotonic() + 30
+    while (text not in str(redis.command("XREVRANGE", f"north-mcp:events:{session}", "+", "-",
+                                         "COUNT", "1"))
+           and time.monotonic() < deadline):
+        time.sleep(0.05)
+
+
 def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis):
     """Many streams of one session stay one store key of at most 256 events
     (one key per stream let a client grow the store with every request)."""
@@ -575,21 +598,8 @@ def test_a_session_keeps_a_bounded_number_of_events_in_the_store(replicas, redis
     session = initialize_resumable(one)
     last = None
     for i in range(300):
-        stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
-                                      "params": {"name": "test_simple_text", "arguments": {}}},
-                        session=session, protocol=version)
-        try:
-            assert stream.ended.wait(20) and stream.status == 200
-        finally:
-            stream.close()
-        last = stream
-
-    # Events reach the store in the background: wait for the newest one.
-    deadline = time.monotonic() + 20
-    while ('"id":309' not in str(redis.command("XREVRANGE", f"north-mcp:events:{session}", "+", "-",
-                                               "COUNT", "1"))
-           and time.monotonic() < deadline):
-        time.sleep(0.05)
+        last = call_on_stream(one, session, 10 + i)
+    wait_for_stored_event(redis, session, '"id":309')
     assert redis.command("XLEN", f"north-mcp:events:{session}") == 256
     assert sorted(redis.command("KEYS", f"north-mcp:events:{session}*")) == [
         f"north-mcp:events:{session}", f"north-mcp:events:{session}:bytes"]
@@ -629,23 +639,12 @@ def test_the_events_of_all_sessions_together_are_bounded_in_the_store(replicas, 
     for n in range(20):
         session = initialize_resumable(one)
         for i in range(4):
-            stream = Stream(one, "POST", {"jsonrpc": "2.0", "id": f"{n}-{i}-{big}", "method": "tools/call",
-                                          "params": {"name": "test_simple_text", "arguments": {}}},
-                            session=session, protocol=RESUMABLE)
-            try:
-                assert stream.ended.wait(60) and stream.status == 200
-            finally:
-                stream.close()
+            stream = call_on_stream(one, session, f"{n}-{i}-{big}", 60)
         if n < 19:
             assert one.request("DELETE", session=session,
                                headers={"MCP-Protocol-Version": RESUMABLE})[0] == 200
 
-    # Events reach the store in the background: wait for the last one.
-    deadline = time.monotonic() + 30
-    while (f'"id":"19-3-' not in str(redis.command("XREVRANGE", f"north-mcp:events:{session}", "+", "-",
-                                                   "COUNT", "1"))[:200]
-           and time.monotonic() < deadline):
-        time.sleep(0.05)
+    wait_for_stored_event(redis, session, '"id":"19-3-')
     total, streams = stored_event_bytes(redis)
     assert total <= 256 * 1024 * 1024, (total, streams)
     assert redis.command("XLEN", f"north-mcp:events:{session}") >= 3
