@@ -26,11 +26,15 @@ G_DECLARE_FINAL_TYPE (NorthMcpRedisStateStore, north_mcp_redis_state_store,
 /* The field an event is stored in. */
 #define EVENT_FIELD "d"
 
-/* Until Redis first answered, commands wait for it (at most this long and
- * this many): a replica that just started serves its first requests
- * instead of answering 503. Afterwards they fail fast while Redis is away. */
+/* Until Redis first answered, commands wait for it (at most this long,
+ * this many, and with arguments of at most this many bytes, as the client
+ * bounds those waiting to be written: 1,024 appends of events that echo
+ * 4 MiB request ids waited with their copies, 4 GiB): a replica that just
+ * started serves its first requests instead of answering 503. Afterwards
+ * they fail fast while Redis is away. */
 #define STARTUP_WAIT_MS 3000
 #define STARTUP_MAX_WAITING 1024
+#define STARTUP_MAX_WAITING_BYTES NORTH_MCP_REDIS_DEFAULT_MAX_UNSENT_SIZE
 
 /* The most arguments a command of this store has (a counted SET with
  * NORTH_MCP_STATE_STORE_MAX_COUNTERS counters). */
@@ -63,6 +67,7 @@ struct _NorthMcpRedisStateStore
   NorthMcpRedisClient *client;
   gboolean             started;  /* Redis answered once, or we gave up waiting */
   GQueue               waiting;  /* Waiting */
+  gsize                waiting_bytes;  /* their arguments' */
   GSource             *startup_timeout;
 };
 
@@ -132,8 +137,12 @@ command (NorthMcpStateStore              *store,
   if (!self->started)
     {
       Waiting *waiting;
+      gsize size = 0;
 
-      if (self->waiting.length >= STARTUP_MAX_WAITING)
+      for (guint i = 0; i < argc; i++)
+        size += lengths[i];
+      if (self->waiting.length >= STARTUP_MAX_WAITING ||
+          size > STARTUP_MAX_WAITING_BYTES - self->waiting_bytes)
         {
           g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE,
                                    "The state store is unavailable: still connecting");
@@ -145,6 +154,7 @@ command (NorthMcpStateStore              *store,
       for (guint i = 0; i < argc; i++)
         g_ptr_array_add (waiting->args, g_bytes_new (argv[i], lengths[i]));
       g_queue_push_tail (&self->waiting, waiting);
+      self->waiting_bytes += size;
       return;
     }
 
@@ -161,6 +171,7 @@ start (gpointer data)
   Waiting *waiting;
 
   self->started = TRUE;
+  self->waiting_bytes = 0;
   if (self->startup_timeout != NULL)
     {
       g_source_destroy (self->startup_timeout);

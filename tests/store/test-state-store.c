@@ -1269,6 +1269,35 @@ test_redis_absent (void)
   g_assert_null (value);
 }
 
+/* Commands that wait for the first connection are bounded in bytes as in
+ * number, as those waiting to be written are: 1,024 appends of 4 MiB
+ * (events echo request ids a client chose) waited with their copies, 4
+ * GiB. Past 64 MiB, an append fails at once, while the first still
+ * waits. */
+static void
+test_redis_startup_waiting_bytes (void)
+{
+  g_autofree char *uri = g_strdup_printf ("redis://127.0.0.1:%u", test_free_port ());
+  g_autoptr(NorthMcpStateStore) store = north_mcp_state_store_new_for_uri (uri, NULL);
+  g_autofree char *event = g_malloc (4 * 1024 * 1024);
+  g_autoptr(GBytes) bytes = NULL;
+  Result results[17] = { 0 };
+
+  memset (event, 'x', 4 * 1024 * 1024);
+  bytes = g_bytes_new_take (g_steal_pointer (&event), 4 * 1024 * 1024);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    north_mcp_state_store_append_async (store, "north-mcp:waiting", bytes, 10, 0, 60000, NULL, 0, NULL,
+                                        append_done, &results[i]);
+  test_wait_for (&results[16].done, "the append past 64 MiB");
+  g_assert_error (results[16].error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE);
+  g_assert_false (results[0].done);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      test_wait_for (&results[i].done, "an append");
+      result_clear (&results[i]);
+    }
+}
+
 static void
 keep_result (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -1537,6 +1566,7 @@ main (int argc, char **argv)
   g_test_add_func ("/state-store/redis/absent", test_redis_absent);
   g_test_add_func ("/state-store/redis/append-expires", test_redis_append_expires);
   g_test_add_func ("/state-store/redis/append-group", test_redis_append_group);
+  g_test_add_func ("/state-store/redis/startup-waiting-bytes", test_redis_startup_waiting_bytes);
   g_test_add_func ("/state-store/redis/huge-value", test_redis_huge_value);
   g_test_add_func ("/state-store/redis/counted-replies", test_redis_counted_replies);
 
