@@ -461,6 +461,11 @@ read_appended (GTask              *task,
   g_task_return_pointer (task, g_strndup (id, length), g_free);
 }
 
+/* A stream its group dropped leaves this in its size key, until it
+ * would have expired: a replay of it is told that its events are gone,
+ * not given none as if the client had missed none. */
+#define DROPPED_MARK "dropped"
+
 /* What a stream of a group counts beyond its data: per event, and for
  * the stream (its keys, its entries in the group's structures). */
 #define EVENT_OVERHEAD 64
@@ -482,8 +487,9 @@ read_appended (GTask              *task,
  * have one ttl, the one appended to least recently), KEYS[1] never: each
  * append removes what it adds, so one client appending to stream after
  * stream (a session each) cannot make Redis keep more than the bound for
- * all of them. A stream deleted otherwise counts until its expiry. The
- * group lives as long as its last stream. */
+ * all of them; its size key keeps DROPPED_MARK until it would have
+ * expired. A stream deleted otherwise counts until its expiry. The group
+ * lives as long as its last stream. */
 #define GROUP_BOUND_LUA \
   "local function group_bound(size)\n" \
   "  local group, sizes, ttl, max_size = KEYS[3], KEYS[4], tonumber(ARGV[2]), tonumber(ARGV[5])\n" \
@@ -498,11 +504,14 @@ read_appended (GTask              *task,
   "  redis.call('ZADD', group, ttl > 0 and string.format('%.0f', now + ttl) or '+inf', KEYS[1])\n" \
   "  redis.call('HSET', sizes, KEYS[1], size)\n" \
   "  while max_size > 0 and sum > max_size do\n" \
-  "    local first = redis.call('ZRANGE', group, 0, 1)\n" \
-  "    local victim = first[1] ~= KEYS[1] and first[1] or first[2]\n" \
+  "    local first = redis.call('ZRANGE', group, 0, 1, 'WITHSCORES')\n" \
+  "    local victim, expiry = first[1], first[2]\n" \
+  "    if victim == KEYS[1] then victim, expiry = first[3], first[4] end\n" \
   "    if victim == nil then break end\n" \
   "    sum = sum - tonumber(redis.call('HGET', sizes, victim) or 0)\n" \
-  "    redis.call('DEL', victim, victim .. ':bytes')\n" \
+  "    redis.call('DEL', victim)\n" \
+  "    if tonumber(expiry) == math.huge then redis.call('DEL', victim .. ':bytes')\n" \
+  "    else redis.call('SET', victim .. ':bytes', '" DROPPED_MARK "', 'PXAT', expiry) end\n" \
   "    redis.call('ZREM', group, victim)\n" \
   "    redis.call('HDEL', sizes, victim)\n" \
   "  end\n" \
@@ -670,8 +679,12 @@ unexpected:
  * every client resuming at once); with ARGV[5] (digits, when not empty)
  * the walk stops at one that goes on with a number at most ARGV[5],
  * compared as digits (no float's rounding). Answers [1 when older events
- * were left out else 0, [[id, [field, value, …]], …] oldest first]. */
+ * were left out else 0, [[id, [field, value, …]], …] oldest first], or
+ * [2, []] for a stream its group dropped (GROUP_BOUND_LUA). */
 static const char replay_script[] =
+  "if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('GET', KEYS[1] .. ':bytes') == '" DROPPED_MARK "' then\n"
+  "  return {2, {}}\n"
+  "end\n"
   "local count, budget, prefix, through = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]\n"
   "local kept, before, left_out = {}, '+', 0\n"
   "while true do\n"
@@ -706,13 +719,19 @@ read_replayed (GTask              *task,
   if (north_mcp_redis_reply_get_kind (reply) != NORTH_MCP_REDIS_REPLY_ARRAY ||
       north_mcp_redis_reply_get_n_elements (reply) != 2 ||
       north_mcp_redis_reply_get_kind (left_out = north_mcp_redis_reply_get_element (reply, 0)) != NORTH_MCP_REDIS_REPLY_INTEGER ||
-      north_mcp_redis_reply_get_integer (left_out) < 0 || north_mcp_redis_reply_get_integer (left_out) > 1 ||
+      north_mcp_redis_reply_get_integer (left_out) < 0 || north_mcp_redis_reply_get_integer (left_out) > 2 ||
       north_mcp_redis_reply_get_kind (entries = north_mcp_redis_reply_get_element (reply, 1)) != NORTH_MCP_REDIS_REPLY_ARRAY)
     {
       return_unexpected (task);
       return;
     }
 
+  if (north_mcp_redis_reply_get_integer (left_out) == 2)
+    {
+      g_task_return_new_error (task, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_GONE,
+                               "The stream was dropped for its group's bound");
+      return;
+    }
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) north_mcp_state_store_event_free);
   for (guint i = 0; i < north_mcp_redis_reply_get_n_elements (entries); i++)
     {

@@ -20,7 +20,8 @@
  * NORTH_MCP_STATE_STORE_ERROR: UNAVAILABLE when the store cannot be reached
  * or answered too late (the caller answers 503 and carries on), INVALID for
  * a key or value the store refuses, TOO_LARGE for a value read back over
- * the caller's bound.
+ * the caller's bound, GONE for a replay of a stream its group's bound
+ * dropped.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -37,6 +38,7 @@ typedef enum
   NORTH_MCP_STATE_STORE_ERROR_UNAVAILABLE,
   NORTH_MCP_STATE_STORE_ERROR_INVALID,
   NORTH_MCP_STATE_STORE_ERROR_TOO_LARGE,
+  NORTH_MCP_STATE_STORE_ERROR_GONE,
 } NorthMcpStateStoreError;
 
 GQuark north_mcp_state_store_error_quark (void);
@@ -103,8 +105,11 @@ typedef enum
    * bytes per event and 1 KiB (what Redis keeps beside the data), until
    * it expires; past it, whole streams go, the one that expires first
    * (with one ttl for all, the one appended to least recently), never
-   * @key. The Redis store keeps the group under @group and @group:bytes;
-   * the memory store, never shared, keeps no group. */
+   * @key; a REPLAY of a stream that went so fails with GONE until it
+   * would have expired (or is appended to again). The Redis store keeps
+   * the group under @group and @group:bytes, and of a stream that went
+   * a marker of some 60 bytes under its @key:bytes; the memory store,
+   * never shared, keeps no group. */
   NORTH_MCP_STATE_STORE_OP_APPEND,
   /* The newest events of stream @key after the one with id @after (NULL:
    * from the first), at most @count, whose data add up to at most

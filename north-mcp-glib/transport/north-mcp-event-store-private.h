@@ -48,8 +48,8 @@ G_BEGIN_DECLS
  * it a client opening session after session grew Redis by
  * NORTH_MCP_EVENT_STORE_SHARED_MAX_BYTES each, up to maxmemory, where
  * Redis refuses every replica's writes. Past it, the streams of the
- * sessions that sent an event least recently go whole (as when their
- * hour is over), as the oldest events
+ * sessions that sent an event least recently go whole (a client that
+ * resumes one is answered 400, its events gone), as the oldest events
  * go past NORTH_MCP_EVENT_STORE_TOTAL_MAX_BYTES in a process. */
 #define NORTH_MCP_EVENT_STORE_SHARED_GROUP "north-mcp:event-streams"
 #define NORTH_MCP_EVENT_STORE_SHARED_TOTAL_MAX_BYTES (256 * 1024 * 1024)

@@ -337,6 +337,15 @@ respond_busy (SoupServerMessage     *msg,
   north_mcp_http_respond_unavailable (msg, NORTH_MCP_HTTP_STORE_RETRY_AFTER, text);
 }
 
+/* The events the client may have missed are gone (left out, or their
+ * stream dropped by the store): it starts over. */
+static void
+respond_gone (SoupServerMessage *msg)
+{
+  north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL, NORTH_MCP_HTTP_TRANSPORT_ERROR,
+                                        "Bad Request: the events after Last-Event-ID are no longer available");
+}
+
 /* What the replay of @msg holds from now on: what it sends. */
 static void
 hold_sent (SoupServerMessage *msg,
@@ -398,9 +407,7 @@ send_missed (Pending   *pending,
     }
   if (!caught_up)
     {
-      north_mcp_http_respond_jsonrpc_error (pending->pause.msg, SOUP_STATUS_BAD_REQUEST, NULL,
-                                            NORTH_MCP_HTTP_TRANSPORT_ERROR,
-                                            "Bad Request: the events after Last-Event-ID are no longer available");
+      respond_gone (pending->pause.msg);
       return;
     }
   hold_sent (pending->pause.msg, missed->len);
@@ -450,6 +457,8 @@ replayed_cb (GObject      *source,
     }
   if (!north_mcp_http_pause_resume (&pending->pause))
     ;
+  else if (g_error_matches (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_GONE))
+    respond_gone (pending->pause.msg);
   else if (events == NULL)
     pending_store_failed (pending, error);
   else

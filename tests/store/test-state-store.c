@@ -1188,14 +1188,22 @@ test_redis_append_group (void)
   g_autofree char *big = g_strnfill (500, 'x');
   g_autofree char *huge = g_strnfill (5000, 'y');
   const gsize bound = 4000;  /* two streams of one 500-byte event: 2 × 1588 */
+  g_autoptr(GError) error = NULL;
+  GPtrArray *events;
+  gboolean left_out = FALSE;
 
   append_to_group (store, a, big, 60000, group, bound);
   append_to_group (store, b, big, 60000, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", a, NULL, NULL), ==, 1);
-  /* A third: a, appended to least recently, goes with its size key. */
+  /* A third: a, appended to least recently, goes; its size key says so
+   * (to its replays) until it would have expired. */
   append_to_group (store, c, big, 60000, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", a, NULL, NULL), ==, 0);
-  g_assert_cmpint (redis_integer ("EXISTS", a_bytes, NULL, NULL), ==, 0);
+  g_assert_cmpint (redis_integer ("PTTL", a_bytes, NULL, NULL), >, 50000);
+  events = store_replay_full (store, a, NULL, 10, 10000, &left_out, &error);
+  g_assert_error (error, NORTH_MCP_STATE_STORE_ERROR, NORTH_MCP_STATE_STORE_ERROR_GONE);
+  g_assert_null (events);
+  g_clear_error (&error);
   g_assert_cmpint (redis_integer ("EXISTS", b, NULL, NULL), ==, 1);
   g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 1);
   /* b appended to again is the newest: c goes next. */
@@ -1203,6 +1211,11 @@ test_redis_append_group (void)
   append_to_group (store, a, big, 60000, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 0);
   g_assert_cmpint (redis_integer ("EXISTS", b, NULL, NULL), ==, 1);
+  /* a, appended to again, replays again. */
+  events = store_replay_full (store, a, NULL, 10, 10000, &left_out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_clear_pointer (&events, g_ptr_array_unref);
   /* One stream larger than the bound stays alone. */
   append_to_group (store, c, huge, 60000, group, bound);
   g_assert_cmpint (redis_integer ("EXISTS", c, NULL, NULL), ==, 1);
