@@ -910,8 +910,9 @@ north_mcp_server_get_revision_2026 (NorthMcpServer *self)
  * Tells the clients that subscribed to @uri (`resources/subscribe`) that
  * it changed (`notifications/resources/updated`). Other clients are not
  * told. 2026-07-28 clients get it on their `subscriptions/listen` streams
- * that asked for @uri. Safe to call from any thread. The sessions are
- * found by @uri: an update costs its subscribers, not every session.
+ * that asked for @uri. Safe to call from any thread. The sessions and
+ * streams are found by @uri: an update costs its subscribers, not every
+ * session or stream.
  *
  * Since: 0.1
  */

@@ -22,6 +22,16 @@ typedef struct _NorthMcpKeptBudget NorthMcpKeptBudget;
 #define NORTH_MCP_KEPT_BUDGET_LISTEN_COST 4096
 #define NORTH_MCP_KEPT_BUDGET_URI_COST    64
 
+/* What a watched URI of @length bytes costs, for a session's
+ * subscription or a listen stream's: its copy there and the subscription
+ * index's (which all its watchers share; counted for each, it is counted
+ * at least once). */
+static inline guint64
+north_mcp_kept_budget_uri_cost (gsize length)
+{
+  return 2 * (guint64) length + NORTH_MCP_KEPT_BUDGET_URI_COST;
+}
+
 /* One owner (an identity, else a session, else a peer address) may keep
  * at most this part of the limit: a quarter, as for tasks, so that one
  * user cannot take the room of all. */

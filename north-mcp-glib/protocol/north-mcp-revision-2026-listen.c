@@ -251,8 +251,8 @@ listen_request_is_bounded (NorthMcpContext *context,
 
 /* What a listen stream keeps for its whole life, in memory: its context
  * and filter, its params (resourceSubscriptions included) and id as
- * trees, and the URIs copied into @filter (its North context the caller
- * adds). */
+ * trees, and the URIs copied into @filter and into the index of the
+ * listeners (its North context the caller adds). */
 static guint64
 listen_kept_cost (NorthMcpContext *context,
                   JsonObject      *params,
@@ -269,7 +269,7 @@ listen_kept_cost (NorthMcpContext *context,
     {
       g_hash_table_iter_init (&iter, filter->uris);
       while (g_hash_table_iter_next (&iter, &uri, NULL))
-        size += strlen (uri) + NORTH_MCP_KEPT_BUDGET_URI_COST;
+        size += north_mcp_kept_budget_uri_cost (strlen (uri));
     }
   return size;
 }
@@ -286,6 +286,8 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
   g_autoptr(JsonObject) ack = json_object_new ();
   g_autoptr(JsonNode) notification = NULL;
   g_autoptr(GError) error = NULL;
+  const char *methods[4];
+  guint n_methods = 0;
   NorthMcpKeptBudget *kept;
   ListenFilter *filter;
   JsonNode *uris;
@@ -399,29 +401,20 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
 
   /* The stream stays open until the client goes away (or cancels it) or
    * the server stops. */
-  north_mcp_revision_2026_state_add_listener (listeners_of (host), context);
+  if (filter->tools)
+    methods[n_methods++] = "notifications/tools/list_changed";
+  if (filter->prompts)
+    methods[n_methods++] = "notifications/prompts/list_changed";
+  if (filter->resources)
+    methods[n_methods++] = "notifications/resources/list_changed";
+  methods[n_methods] = NULL;
+  north_mcp_revision_2026_state_add_listener (listeners_of (host), context, methods, filter->uris);
   count_listen (context, +1);
   g_signal_connect_object (channel, "closed", G_CALLBACK (on_listen_channel_closed), context, 0);
   g_signal_connect_object (north_mcp_context_get_cancellable (context), "cancelled",
                            G_CALLBACK (on_listen_cancelled), context, 0);
   if (g_cancellable_is_cancelled (north_mcp_context_get_cancellable (context)))
     forget_listener (context);
-}
-
-static gboolean
-filter_wants (ListenFilter *filter,
-              const char   *method,
-              const char   *uri)
-{
-  if (g_str_equal (method, "notifications/tools/list_changed"))
-    return filter->tools;
-  if (g_str_equal (method, "notifications/prompts/list_changed"))
-    return filter->prompts;
-  if (g_str_equal (method, "notifications/resources/list_changed"))
-    return filter->resources;
-  if (g_str_equal (method, "notifications/resources/updated"))
-    return uri != NULL && filter->uris != NULL && g_hash_table_contains (filter->uris, uri);
-  return FALSE;
 }
 
 void
@@ -434,18 +427,18 @@ north_mcp_revision_2026_notify_listeners (NorthMcpProtocolHost *host,
 
   if (state == NULL)
     return;
-  /* Sending may end listeners, this one or others sharing its
-   * connection: walk a copy, skipping those gone meanwhile. */
-  listeners = north_mcp_revision_2026_state_dup_listeners (state);
+  /* Those that asked for it (found through the state's index, so that
+   * streams that asked for something else cost nothing). Sending may end
+   * listeners, this one or others sharing its connection: walk a copy,
+   * skipping those gone meanwhile. */
+  listeners = north_mcp_revision_2026_state_dup_listeners (state, method, uri);
   for (guint i = 0; i < listeners->len; i++)
     {
       NorthMcpContext *context = g_ptr_array_index (listeners, i);
-      ListenFilter *filter = g_object_get_data (G_OBJECT (context), LISTEN_FILTER_KEY);
       g_autoptr(JsonObject) params = NULL;
       g_autoptr(JsonNode) notification = NULL;
 
-      if (filter == NULL || !filter_wants (filter, method, uri) ||
-          !north_mcp_revision_2026_state_has_listener (state, context))
+      if (!north_mcp_revision_2026_state_has_listener (state, context))
         continue;
 
       params = json_object_new ();

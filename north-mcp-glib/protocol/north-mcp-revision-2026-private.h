@@ -61,10 +61,15 @@ gboolean   north_mcp_revision_2026_state_get_cache_hint (NorthMcpRevision2026Sta
                                                          guint                     *ttl_ms,
                                                          NorthMcpCacheScope        *scope);
 /* The open subscriptions/listen requests (NorthMcpContext), in the order
- * they were added. Adding and removing one are O(1): up to some 170,000
- * may end at once (server stop, a broadcast finding them gone). */
+ * they were added, each indexed by the list_changed @methods it asked
+ * for (NULL-terminated, or NULL) and the @uris it watches (a set, or
+ * NULL; kept). Adding and removing one cost what it asked for, not the
+ * other listeners: up to some 170,000 may end at once (server stop, a
+ * broadcast finding them gone). */
 void       north_mcp_revision_2026_state_add_listener   (NorthMcpRevision2026State *self,
-                                                         NorthMcpContext           *context);
+                                                         NorthMcpContext           *context,
+                                                         const char * const        *methods,
+                                                         GHashTable                *uris);
 /* Takes @context out of the list and returns the list's reference, or
  * NULL if it was not listed. */
 NorthMcpContext *north_mcp_revision_2026_state_steal_listener (NorthMcpRevision2026State *self,
@@ -74,9 +79,15 @@ NorthMcpContext *north_mcp_revision_2026_state_pop_listener   (NorthMcpRevision2
 gboolean   north_mcp_revision_2026_state_has_listener   (NorthMcpRevision2026State *self,
                                                          NorthMcpContext           *context);
 guint      north_mcp_revision_2026_state_count_listeners (NorthMcpRevision2026State *self);
-/* A new reference to each listener, in order: what a broadcast walks,
- * since sending may end listeners (any of them) as it goes. */
-GPtrArray *north_mcp_revision_2026_state_dup_listeners  (NorthMcpRevision2026State *self);
+/* A new reference to each listener that asked for @method (a
+ * list_changed one) or, with @uri, that watches @uri, in no order: what
+ * a broadcast walks, since sending may end listeners (any of them) as it
+ * goes. Found through the index: the others cost nothing. */
+GPtrArray *north_mcp_revision_2026_state_dup_listeners  (NorthMcpRevision2026State *self,
+                                                         const char                *method,
+                                                         const char                *uri);
+/* How many listen streams notifications looked at, all together. */
+guint64    north_mcp_revision_2026_state_get_visits     (NorthMcpRevision2026State *self);
 
 #define NORTH_MCP_REVISION_2026_VERSION "2026-07-28"
 

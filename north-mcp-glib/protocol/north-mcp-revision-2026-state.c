@@ -22,6 +22,7 @@
 #include "north-mcp-revision-2026-private.h"
 #include "north-mcp-session-manager-private.h"
 #include "north-mcp-session-private.h"
+#include "north-mcp-subscription-index-private.h"
 #include "north-mcp-task-private.h"
 #include "north-mcp-user.h"
 #include "north-mcp-util-private.h"
@@ -35,10 +36,15 @@ struct _NorthMcpRevision2026State
   guint       lifetime_ms;
   GHashTable *cache_hints;  /* method -> CacheHint */
   GQueue      listeners;    /* NorthMcpContext of subscriptions/listen, owned */
-  GHashTable *listener_links; /* NorthMcpContext -> its GList link in listeners */
+  GHashTable *listener_records; /* NorthMcpContext -> Listener */
+  /* The listeners by what they asked for, so that a notification costs
+   * the streams it goes to, not every stream open: */
+  NorthMcpSubscriptionIndex *by_method; /* a list_changed method -> its listeners */
+  NorthMcpSubscriptionIndex *by_uri;    /* a resourceSubscriptions URI -> its listeners */
   GCancellable *sharing;    /* the key's exchange with a shared state store */
   NorthMcpStateStore *store; /* that store (a weak pointer), watched for "available" */
   gulong      available_id;
+  guint64     visits;       /* listen streams notifications looked at */
 };
 
 typedef struct
@@ -46,6 +52,22 @@ typedef struct
   guint              ttl_ms;
   NorthMcpCacheScope scope;
 } CacheHint;
+
+/* One listener: where it is in the list and what it is indexed under. */
+typedef struct
+{
+  GList      *link;
+  GStrv       methods;
+  GHashTable *uris;  /* a set (a reference), or NULL */
+} Listener;
+
+static void
+listener_free (Listener *listener)
+{
+  g_strfreev (listener->methods);
+  g_clear_pointer (&listener->uris, g_hash_table_unref);
+  g_free (listener);
+}
 
 NorthMcpRevision2026State *
 north_mcp_revision_2026_state_new (void)
@@ -55,7 +77,10 @@ north_mcp_revision_2026_state_new (void)
   self->lifetime_ms = DEFAULT_REQUEST_STATE_LIFETIME_MS;
   self->cache_hints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&self->listeners);
-  self->listener_links = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->listener_records = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                                  (GDestroyNotify) listener_free);
+  self->by_method = north_mcp_subscription_index_new ();
+  self->by_uri = north_mcp_subscription_index_new ();
   /* Signs the requestState this server hands out; never leaves the
    * process. */
   if (!north_mcp_random_bytes (self->key, sizeof self->key, NULL))
@@ -72,7 +97,9 @@ north_mcp_revision_2026_state_free (NorthMcpRevision2026State *self)
   g_cancellable_cancel (self->sharing);
   g_clear_object (&self->sharing);
   g_hash_table_unref (self->cache_hints);
-  g_hash_table_unref (self->listener_links);
+  g_hash_table_unref (self->listener_records);
+  north_mcp_subscription_index_unref (self->by_method);
+  north_mcp_subscription_index_unref (self->by_uri);
   g_queue_clear_full (&self->listeners, g_object_unref);
   memset (self->key, 0, sizeof self->key);
   g_free (self);
@@ -178,24 +205,63 @@ north_mcp_revision_2026_state_get_cache_hint (NorthMcpRevision2026State *self,
 
 void
 north_mcp_revision_2026_state_add_listener (NorthMcpRevision2026State *self,
-                                            NorthMcpContext           *context)
+                                            NorthMcpContext           *context,
+                                            const char * const        *methods,
+                                            GHashTable                *uris)
 {
-  g_return_if_fail (!g_hash_table_contains (self->listener_links, context));
+  Listener *listener;
+  GHashTableIter iter;
+  gpointer uri;
 
+  g_return_if_fail (!g_hash_table_contains (self->listener_records, context));
+
+  listener = g_new0 (Listener, 1);
   g_queue_push_tail (&self->listeners, g_object_ref (context));
-  g_hash_table_insert (self->listener_links, context, g_queue_peek_tail_link (&self->listeners));
+  listener->link = g_queue_peek_tail_link (&self->listeners);
+  listener->methods = g_strdupv ((char **) methods);
+  listener->uris = uris != NULL ? g_hash_table_ref (uris) : NULL;
+  for (guint i = 0; methods != NULL && methods[i] != NULL; i++)
+    north_mcp_subscription_index_add (self->by_method, methods[i], context);
+  if (uris != NULL)
+    {
+      g_hash_table_iter_init (&iter, uris);
+      while (g_hash_table_iter_next (&iter, &uri, NULL))
+        north_mcp_subscription_index_add (self->by_uri, uri, context);
+    }
+  g_hash_table_insert (self->listener_records, context, listener);
+}
+
+/* Takes @context, listed as @listener, out of the indexes and forgets
+ * @listener (not the list's link: the caller's). */
+static void
+drop_record (NorthMcpRevision2026State *self,
+             NorthMcpContext           *context,
+             Listener                  *listener)
+{
+  GHashTableIter iter;
+  gpointer uri;
+
+  for (guint i = 0; listener->methods != NULL && listener->methods[i] != NULL; i++)
+    north_mcp_subscription_index_remove (self->by_method, listener->methods[i], context);
+  if (listener->uris != NULL)
+    {
+      g_hash_table_iter_init (&iter, listener->uris);
+      while (g_hash_table_iter_next (&iter, &uri, NULL))
+        north_mcp_subscription_index_remove (self->by_uri, uri, context);
+    }
+  g_hash_table_remove (self->listener_records, context);
 }
 
 NorthMcpContext *
 north_mcp_revision_2026_state_steal_listener (NorthMcpRevision2026State *self,
                                               NorthMcpContext           *context)
 {
-  GList *link = g_hash_table_lookup (self->listener_links, context);
+  Listener *listener = g_hash_table_lookup (self->listener_records, context);
 
-  if (link == NULL)
+  if (listener == NULL)
     return NULL;
-  g_hash_table_remove (self->listener_links, context);
-  g_queue_delete_link (&self->listeners, link);
+  g_queue_delete_link (&self->listeners, listener->link);
+  drop_record (self, context, listener);
   return context;
 }
 
@@ -205,7 +271,7 @@ north_mcp_revision_2026_state_pop_listener (NorthMcpRevision2026State *self)
   NorthMcpContext *context = g_queue_pop_tail (&self->listeners);
 
   if (context != NULL)
-    g_hash_table_remove (self->listener_links, context);
+    drop_record (self, context, g_hash_table_lookup (self->listener_records, context));
   return context;
 }
 
@@ -213,7 +279,7 @@ gboolean
 north_mcp_revision_2026_state_has_listener (NorthMcpRevision2026State *self,
                                             NorthMcpContext           *context)
 {
-  return g_hash_table_contains (self->listener_links, context);
+  return g_hash_table_contains (self->listener_records, context);
 }
 
 guint
@@ -223,13 +289,21 @@ north_mcp_revision_2026_state_count_listeners (NorthMcpRevision2026State *self)
 }
 
 GPtrArray *
-north_mcp_revision_2026_state_dup_listeners (NorthMcpRevision2026State *self)
+north_mcp_revision_2026_state_dup_listeners (NorthMcpRevision2026State *self,
+                                             const char                *method,
+                                             const char                *uri)
 {
-  GPtrArray *listeners = g_ptr_array_new_full (g_queue_get_length (&self->listeners), g_object_unref);
+  GPtrArray *listeners = uri != NULL ? north_mcp_subscription_index_dup_objects (self->by_uri, uri)
+                         : north_mcp_subscription_index_dup_objects (self->by_method, method);
 
-  for (GList *link = self->listeners.head; link != NULL; link = link->next)
-    g_ptr_array_add (listeners, g_object_ref (link->data));
+  self->visits += listeners->len;
   return listeners;
+}
+
+guint64
+north_mcp_revision_2026_state_get_visits (NorthMcpRevision2026State *self)
+{
+  return self->visits;
 }
 
 /* requestState: base64url(payload) "." base64url(HMAC-SHA256(key, payload)),

@@ -670,15 +670,6 @@ north_mcp_session_close (NorthMcpSession *self)
 
 /* Resource subscriptions. */
 
-/* What a watched URI of @length bytes costs among what all sessions keep:
- * its copy here and the index's (which all its watchers share; counted
- * for each, it is counted at least once). */
-static guint64
-subscription_cost (gsize length)
-{
-  return 2 * (guint64) length + NORTH_MCP_KEPT_BUDGET_URI_COST;
-}
-
 /* Forgets every URI, giving back what they cost. */
 static void
 clear_subscriptions (NorthMcpSession *self)
@@ -728,7 +719,7 @@ add_subscription (NorthMcpSession  *self,
       self->kept_owner = north_mcp_session_identity_share (self->owner);
     }
   if (self->kept != NULL &&
-      !north_mcp_kept_budget_take (self->kept, self->kept_owner, subscription_cost (length), error))
+      !north_mcp_kept_budget_take (self->kept, self->kept_owner, north_mcp_kept_budget_uri_cost (length), error))
     return FALSE;
   g_hash_table_add (self->subscriptions, g_strdup (uri));
   if (self->index != NULL)
@@ -764,7 +755,7 @@ north_mcp_session_unsubscribe (NorthMcpSession *self,
   self->subscription_bytes -= length;
   self->subscription_count--;
   if (self->kept != NULL)
-    north_mcp_kept_budget_give_back (self->kept, self->kept_owner, subscription_cost (length));
+    north_mcp_kept_budget_give_back (self->kept, self->kept_owner, north_mcp_kept_budget_uri_cost (length));
   changed (self);
   return TRUE;
 }

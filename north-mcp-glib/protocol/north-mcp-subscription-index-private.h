@@ -1,6 +1,7 @@
 /* north-mcp-subscription-index-private.h: the sessions of a server that
  * watch each URI (resources/subscribe), so that an update of one URI
- * costs its subscribers, not every session
+ * costs its subscribers, not every session; the same for the listen
+ * streams of the 2026-07-28 revision (north-mcp-revision-2026-state.c)
  *
  * SPDX-License-Identifier: MIT
  */
@@ -33,6 +34,11 @@ void                       north_mcp_subscription_index_remove (NorthMcpSubscrip
 GPtrArray                 *north_mcp_subscription_index_lookup (NorthMcpSubscriptionIndex *self,
                                                                 const char                *uri,
                                                                 GPtrArray                 *sessions);
+/* The watchers of @uri, each with a new reference: for watchers that are
+ * objects, only ever let go of on the thread that calls this (listen
+ * streams, on the server's main context). */
+GPtrArray                 *north_mcp_subscription_index_dup_objects (NorthMcpSubscriptionIndex *self,
+                                                                     const char                *uri);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NorthMcpSubscriptionIndex, north_mcp_subscription_index_unref)
 

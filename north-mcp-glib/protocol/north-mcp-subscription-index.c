@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <glib-object.h>
+
 #include "north-mcp-session-private.h"
 #include "north-mcp-siphash-private.h"
 #include "north-mcp-subscription-index-private.h"
@@ -103,4 +105,25 @@ north_mcp_subscription_index_lookup (NorthMcpSubscriptionIndex *self,
     }
   g_mutex_unlock (&self->lock);
   return ids;
+}
+
+GPtrArray *
+north_mcp_subscription_index_dup_objects (NorthMcpSubscriptionIndex *self,
+                                          const char                *uri)
+{
+  GPtrArray *objects = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTable *watchers;
+  GHashTableIter iter;
+  gpointer object;
+
+  g_mutex_lock (&self->lock);
+  watchers = g_hash_table_lookup (self->uris, uri);
+  if (watchers != NULL)
+    {
+      g_hash_table_iter_init (&iter, watchers);
+      while (g_hash_table_iter_next (&iter, &object, NULL))
+        g_ptr_array_add (objects, g_object_ref (object));
+    }
+  g_mutex_unlock (&self->lock);
+  return objects;
 }

@@ -1266,6 +1266,88 @@ test_listen_many (Fixture       *fixture,
     ;
 }
 
+/* A notification is told to the listen streams that asked for it, at the
+ * cost of those: every open stream was looked at for each resource update
+ * and list change, so that a client that opened many streams (asking for
+ * nothing, or for URIs no one updates) made every notification of the
+ * server cost that many, as sessions did before their index. */
+#define IDLE_LISTENERS 200
+
+static void
+test_listen_visits_its_listeners (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  NorthMcpRevision2026State *state = north_mcp_server_get_revision_2026 (fixture->server);
+  g_autoptr(NorthMcpResource) resource = north_mcp_resource_new_text ("test://watched", "watched", "text/plain", "x");
+  g_autoptr(GPtrArray) channels = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TestChannel) watcher = g_object_new (TEST_TYPE_CHANNEL, NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) request = NULL;
+  guint64 before;
+
+  north_mcp_server_add_resource (fixture->server, resource);
+  /* The lists changed by the fixture are told before any stream opens. */
+  run_pending ();
+  for (guint i = 0; i < IDLE_LISTENERS; i++)
+    {
+      TestChannel *channel = g_object_new (TEST_TYPE_CHANNEL, NULL);
+      g_autofree char *members = g_strdup_printf (i % 2 == 0 ? "\"notifications\":{}"
+                                                  : "\"notifications\":{\"resourceSubscriptions\":"
+                                                    "[\"test://other/%u\",\"test://watched/%u\"]}", i, i);
+      g_autofree char *listen = revision_2026_request (i + 1, "subscriptions/listen", members, "{}", NULL);
+      g_autoptr(JsonNode) message = parse (listen);
+
+      g_ptr_array_add (channels, channel);
+      north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, NULL, message,
+                                  NORTH_MCP_CHANNEL (channel));
+      g_assert_cmpuint (channel->messages->len, ==, 1);
+    }
+  text = revision_2026_request (1000, "subscriptions/listen",
+                                "\"notifications\":{\"toolsListChanged\":true,"
+                                "\"resourceSubscriptions\":[\"test://watched\"]}", "{}", NULL);
+  request = parse (text);
+  north_mcp_dispatch_message (NORTH_MCP_PROTOCOL_HOST (fixture->server), NULL, NULL, request,
+                              NORTH_MCP_CHANNEL (watcher));
+  g_assert_cmpuint (watcher->messages->len, ==, 1);
+
+  before = north_mcp_revision_2026_state_get_visits (state);
+  north_mcp_server_notify_resource_updated (fixture->server, "test://watched");
+  run_pending ();
+  g_assert_cmpuint (north_mcp_revision_2026_state_get_visits (state) - before, ==, 1);
+  g_assert_cmpuint (watcher->messages->len, ==, 2);
+
+  before = north_mcp_revision_2026_state_get_visits (state);
+  north_mcp_server_notify_resource_updated (fixture->server, "test://nobody-watches");
+  north_mcp_server_notify_resources_list_changed (fixture->server);
+  run_pending ();
+  g_assert_cmpuint (north_mcp_revision_2026_state_get_visits (state) - before, ==, 0);
+
+  before = north_mcp_revision_2026_state_get_visits (state);
+  north_mcp_server_notify_tools_list_changed (fixture->server);
+  run_pending ();
+  g_assert_cmpuint (north_mcp_revision_2026_state_get_visits (state) - before, ==, 1);
+  g_assert_cmpuint (watcher->messages->len, ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (g_ptr_array_index (watcher->messages, 2)),
+                                                  "method"), ==, "notifications/tools/list_changed");
+
+  /* The streams that asked for nothing got nothing; a stream that ends
+   * is looked at no more. */
+  for (guint i = 0; i < IDLE_LISTENERS; i++)
+    g_assert_cmpuint (TEST_CHANNEL (g_ptr_array_index (channels, i))->messages->len, ==, 1);
+  north_mcp_channel_mark_closed (NORTH_MCP_CHANNEL (watcher));
+  run_pending ();
+  before = north_mcp_revision_2026_state_get_visits (state);
+  north_mcp_server_notify_resource_updated (fixture->server, "test://watched");
+  north_mcp_server_notify_tools_list_changed (fixture->server);
+  run_pending ();
+  g_assert_cmpuint (north_mcp_revision_2026_state_get_visits (state) - before, ==, 0);
+  g_assert_cmpuint (watcher->messages->len, ==, 3);
+
+  north_mcp_server_stop (fixture->server);
+  g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (state), ==, 0);
+  run_pending ();
+}
+
 /* One identity's listen streams take at most its share of
  * max-subscription-bytes (a quarter): one user who opens streams until
  * refused leaves room for every other user. Before, one user could fill
@@ -1824,6 +1906,7 @@ main (int    argc,
   ADD ("/revision-2026/listen-bounded", test_listen_bounded);
   ADD ("/revision-2026/listen-many", test_listen_many);
   ADD ("/revision-2026/listen-share", test_listen_share);
+  ADD ("/revision-2026/listen-visits-its-listeners", test_listen_visits_its_listeners);
   ADD ("/revision-2026/cancellation", test_cancellation);
   ADD ("/revision-2026/http/validation", test_http_validation);
   ADD ("/revision-2026/http/param-headers", test_http_param_headers);
