@@ -436,8 +436,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * `resourceSubscriptions` included, and over Streamable HTTP what the
    * buffer libsoup read its request head into takes beyond 16 KiB: up to
    * 112 KiB more for a head near 64 KiB) and the `resources/subscribe` URIs
-   * of sessions (each twice its length, for its copy and the server's
-   * index by URI, plus 64 bytes). 0 for no limit.
+   * of sessions, and those a listen stream watches (each twice its length,
+   * for its copy and the server's index by URI, plus 288 bytes for the
+   * slots and sets that hold them). 0 for no limit.
    *
    * These live as long as their clients like, so the per-session limits
    * alone would let many sessions keep gigabytes. A listen or a subscribe

@@ -17,10 +17,13 @@ typedef struct _NorthMcpKeptBudget NorthMcpKeptBudget;
 /* What one kept item costs besides its bytes, as measured with glibc
  * malloc on x86-64: a listen stream's context, channel, filter and
  * bookkeeping (a small listen of a legacy session takes 4.5 KiB with its
- * request, whose tree counts on top of this); a URI in a hash set (its
- * copy and the set's slots). */
+ * request, whose tree counts on top of this); a watched URI: its slot in
+ * its watcher's set and the subscription index's entry for it, a key and
+ * a set of its watchers (some 265 bytes for a URI of a few bytes that one
+ * watcher watches; 64, which counted the first set only, let short
+ * distinct URIs take four times max-subscription-bytes). */
 #define NORTH_MCP_KEPT_BUDGET_LISTEN_COST 4096
-#define NORTH_MCP_KEPT_BUDGET_URI_COST    64
+#define NORTH_MCP_KEPT_BUDGET_URI_COST    288
 
 /* What a watched URI of @length bytes costs, for a session's
  * subscription or a listen stream's: its copy there and the subscription

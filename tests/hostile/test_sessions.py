@@ -616,6 +616,53 @@ def test_resource_subscriptions_are_bounded_in_bytes():
         assert server.stop() == 0
 
 
+def test_resource_subscriptions_count_what_they_take_in_memory():
+    # max-subscription-bytes bounds what subscriptions keep in memory. A
+    # URI counted 64 bytes besides twice its length, but the index that
+    # finds its sessions keeps a hash set for each URI (about 230 bytes
+    # measured with glibc): short distinct URIs kept some four times the
+    # bound (an 8 MB bound let 100,000 URIs take 30 MB; 128 MiB, 500 MB).
+    limit = 8 * 1024 * 1024
+    env = dict(os.environ)
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":quarantine_size_mb=16"
+    server = Server("--max-subscription-bytes", str(limit), program="conformance-server", env=env)
+    version = "2025-03-26"
+
+    def fill(session):
+        """Subscribes SESSION to 1024 short URIs of its own; returns how
+        many the budget refused."""
+        headers = close({"MCP-Protocol-Version": version, "Mcp-Session-Id": session})
+        refused = 0
+        for start in range(0, 1024, 100):
+            batch = [{"jsonrpc": "2.0", "id": i, "method": "resources/subscribe",
+                      "params": {"uri": f"t:{session[:8]}{i}"}} for i in range(start, min(start + 100, 1024))]
+            status, answer_headers, body = server.post_mcp(batch, headers, timeout=120)
+            assert status == 200, body[:300]
+            answers = [answer for message in messages(answer_headers, body)
+                       for answer in (message if isinstance(message, list) else [message])]
+            errors = [answer["error"] for answer in answers if "error" in answer]
+            assert all(e["code"] == -32603 and "max-subscription-bytes" in e["message"] for e in errors), errors[:3]
+            refused += len(errors)
+        return refused
+
+    try:
+        assert fill(initialize(server, {}, version=version)) == 0
+        baseline = rss_kib(server.pid)
+        filled = 1
+        while fill(initialize(server, {}, version=version)) == 0:
+            filled += 1
+            assert filled < 200
+        growth = rss_kib(server.pid) - baseline
+        # The sessions themselves count elsewhere (max-sessions): a few KB
+        # each; the sanitizer's redzones and quarantine take more again.
+        allowed = 3 * limit + 16 * 1024 * 1024 if "ASAN_OPTIONS" in env else limit + limit // 2
+        assert growth * 1024 < allowed, f"RSS grew by {growth} KiB for {filled} sessions of 1024 URIs"
+        assert server.health()
+    finally:
+        assert server.stop() == 0
+
+
 # What a subscriptions/listen stream (revision 2026-07-28) keeps of the
 # client: the stream lasts as long as the client keeps it open, like a
 # session, so its request is bounded like a session's declarations.

@@ -1057,8 +1057,8 @@ def test_subscriptions_a_replica_cannot_keep_leave_the_record(replicas, redis):
     and a warning says so, without the URIs."""
     # Replica one says in a debug line when it reloads a record.
     (one,) = replicas(1, env={"G_MESSAGES_DEBUG": "NorthMcp"})
-    # Room for one watched URI (its length and 64 bytes) and not two.
-    (two,) = replicas(1, "server-with-resources", "--max-subscription-bytes", "100")
+    # Room for one watched URI (twice its length and 288 bytes) and not two.
+    (two,) = replicas(1, "server-with-resources", "--max-subscription-bytes", "400")
     session = initialize(one)
     uris = ["notes://a", "notes://b", "notes://c"]
     for uri in uris:
