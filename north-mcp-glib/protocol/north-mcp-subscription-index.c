@@ -81,30 +81,61 @@ north_mcp_subscription_index_remove (NorthMcpSubscriptionIndex *self,
   g_mutex_unlock (&self->lock);
 }
 
-GPtrArray *
-north_mcp_subscription_index_lookup (NorthMcpSubscriptionIndex *self,
-                                     const char                *uri,
-                                     GPtrArray                 *sessions)
+/* Calls @func with each watcher of @uri (and @data) under the lock: a
+ * session takes itself out under the lock before it frees its id. */
+static void
+foreach_watcher (NorthMcpSubscriptionIndex *self,
+                 const char                *uri,
+                 GFunc                      func,
+                 gpointer                   data)
 {
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
   GHashTable *watchers;
   GHashTableIter iter;
-  gpointer session;
+  gpointer watcher;
 
-  /* A session takes itself out under the lock before it frees its id. */
   g_mutex_lock (&self->lock);
   watchers = g_hash_table_lookup (self->uris, uri);
   if (watchers != NULL)
     {
       g_hash_table_iter_init (&iter, watchers);
-      while (g_hash_table_iter_next (&iter, &session, NULL))
-        {
-          g_ptr_array_add (ids, g_strdup (north_mcp_session_get_id (session)));
-          g_ptr_array_add (sessions, session);
-        }
+      while (g_hash_table_iter_next (&iter, &watcher, NULL))
+        func (watcher, data);
     }
   g_mutex_unlock (&self->lock);
-  return ids;
+}
+
+typedef struct
+{
+  GPtrArray *ids;
+  GPtrArray *sessions;
+} Found;
+
+static void
+add_session (gpointer session,
+             gpointer data)
+{
+  Found *found = data;
+
+  g_ptr_array_add (found->ids, g_strdup (north_mcp_session_get_id (session)));
+  g_ptr_array_add (found->sessions, session);
+}
+
+GPtrArray *
+north_mcp_subscription_index_lookup (NorthMcpSubscriptionIndex *self,
+                                     const char                *uri,
+                                     GPtrArray                 *sessions)
+{
+  Found found = { g_ptr_array_new_with_free_func (g_free), sessions };
+
+  foreach_watcher (self, uri, add_session, &found);
+  return found.ids;
+}
+
+static void
+add_object (gpointer object,
+            gpointer objects)
+{
+  g_ptr_array_add (objects, g_object_ref (object));
 }
 
 GPtrArray *
@@ -112,18 +143,7 @@ north_mcp_subscription_index_dup_objects (NorthMcpSubscriptionIndex *self,
                                           const char                *uri)
 {
   GPtrArray *objects = g_ptr_array_new_with_free_func (g_object_unref);
-  GHashTable *watchers;
-  GHashTableIter iter;
-  gpointer object;
 
-  g_mutex_lock (&self->lock);
-  watchers = g_hash_table_lookup (self->uris, uri);
-  if (watchers != NULL)
-    {
-      g_hash_table_iter_init (&iter, watchers);
-      while (g_hash_table_iter_next (&iter, &object, NULL))
-        g_ptr_array_add (objects, g_object_ref (object));
-    }
-  g_mutex_unlock (&self->lock);
+  foreach_watcher (self, uri, add_object, objects);
   return objects;
 }
