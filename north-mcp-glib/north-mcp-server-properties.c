@@ -623,8 +623,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * delivered) counts until its handler returns, whether or not the
    * handler heeds the cancellation.
    *
-   * Over stdio it bounds the lines of the requests in progress alike,
-   * with the answers of batches that wait for their last request: a
+   * Over stdio it bounds the lines of the requests in progress alike
+   * (each counts its line, or what its parsed JSON keeps when that is
+   * more), with the answers of batches that wait for their last request: a
    * request that would pass it is answered with the JSON-RPC error
    * `-32603`, unless no other request is in progress.
    *

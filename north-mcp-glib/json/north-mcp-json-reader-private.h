@@ -29,6 +29,15 @@ JsonNode *north_mcp_json_read (const char  *data,
                                guint        max_depth,
                                GError     **error);
 
+/* The same, and *@cost (when not NULL) is set to what the tree read keeps
+ * in memory (the NORTH_MCP_JSON_*_COST of its values, members and strings
+ * added up as they are built), or to what was built until an error. */
+JsonNode *north_mcp_json_read_counted (const char  *data,
+                                       gsize        length,
+                                       guint        max_depth,
+                                       guint64     *cost,
+                                       GError     **error);
+
 /* The same for text that our writer wrote from a tree (a handler's result
  * read back to be gathered as a tree): any number of members, with any
  * names. Their bounds are for what a client sends; a tree that was built
@@ -49,11 +58,14 @@ typedef gboolean (*NorthMcpJsonMemberFunc) (const char *name,
  * by member, without building the object itself: @func receives each
  * member in order. Returns FALSE when @data is not one well-formed object
  * (whatever @func saw until then stays valid) or @func stopped; callers
- * that need to say why read it again with north_mcp_json_read(). */
+ * that need to say why read it again with north_mcp_json_read(). *@cost
+ * (when not NULL) is set to what the members read cost, as for
+ * north_mcp_json_read_counted(). */
 gboolean  north_mcp_json_read_members (const char             *data,
                                        gsize                   length,
                                        guint                   max_depth,
                                        NorthMcpJsonMemberFunc  func,
-                                       gpointer                user_data);
+                                       gpointer                user_data,
+                                       guint64                *cost);
 
 G_END_DECLS

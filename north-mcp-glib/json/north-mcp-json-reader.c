@@ -50,6 +50,7 @@ typedef struct {
   guint         depth;
   guint         max_depth;
   gboolean      own;      /* our writer's text: no bounds on members */
+  guint64       cost;     /* of what was built (NORTH_MCP_JSON_*_COST) */
   GError      **error;
 
   /* Decoded strings (member names of the enclosing objects, then the
@@ -601,6 +602,8 @@ read_member (Reader   *r,
   name = read_string (r);
   if (name < 0)
     return FALSE;
+  /* The name's text is on the stack up to its NUL. */
+  r->cost += NORTH_MCP_JSON_MEMBER_COST + (r->stack_len - name - 1);
 
   skip_whitespace (r);
   if (r->p >= r->end || *r->p != ':')
@@ -680,12 +683,17 @@ read_value (Reader *r)
       return NULL;
     }
 
+  /* Counted before it is built: a tree cut short by an error cost that
+   * much too, for as long as it was being read. */
+  r->cost += NORTH_MCP_JSON_VALUE_COST;
   switch (*r->p)
     {
     case '{':
+      r->cost += NORTH_MCP_JSON_OBJECT_COST;
       return read_object (r);
 
     case '[':
+      r->cost += NORTH_MCP_JSON_ARRAY_COST;
       return read_array (r);
 
     case '"':
@@ -695,6 +703,7 @@ read_value (Reader *r)
 
         if (offset < 0)
           return NULL;
+        r->cost += NORTH_MCP_JSON_STRING_COST + (r->stack_len - offset - 1);
         node = json_node_init_string (json_node_alloc (), r->stack + offset);
         r->stack_len = offset;
         return node;
@@ -730,6 +739,7 @@ reader_init (Reader     *r,
   r->depth = 0;
   r->max_depth = max_depth;
   r->own = FALSE;
+  r->cost = 0;
   r->error = error;
   r->stack = r->inline_stack;
   r->stack_len = 0;
@@ -748,7 +758,8 @@ north_mcp_json_read_members (const char             *data,
                              gsize                   length,
                              guint                   max_depth,
                              NorthMcpJsonMemberFunc  func,
-                             gpointer                user_data)
+                             gpointer                user_data,
+                             guint64                *cost)
 {
   Reader r;
   gboolean ok;
@@ -765,6 +776,8 @@ north_mcp_json_read_members (const char             *data,
       ok = r.p == r.end;
     }
   reader_clear (&r);
+  if (cost != NULL)
+    *cost = r.cost;
 
   return ok;
 }
@@ -774,6 +787,7 @@ read_text (const char  *data,
            gsize        length,
            guint        max_depth,
            gboolean     own,
+           guint64     *cost,
            GError     **error)
 {
   Reader r;
@@ -784,6 +798,8 @@ read_text (const char  *data,
 
   reader_init (&r, data, length, max_depth, error);
   r.own = own;
+  if (cost != NULL)
+    *cost = 0;
 
   skip_whitespace (&r);
   if (r.p >= r.end)
@@ -805,6 +821,8 @@ read_text (const char  *data,
     }
 
   reader_clear (&r);
+  if (cost != NULL)
+    *cost = r.cost;
 
   /* Not sealed: sealing walks the whole tree again (over 1 % of a
    * request), and nothing relies on it; a handler that edits its own
@@ -818,7 +836,17 @@ north_mcp_json_read (const char  *data,
                      guint        max_depth,
                      GError     **error)
 {
-  return read_text (data, length, max_depth, FALSE, error);
+  return read_text (data, length, max_depth, FALSE, NULL, error);
+}
+
+JsonNode *
+north_mcp_json_read_counted (const char  *data,
+                             gsize        length,
+                             guint        max_depth,
+                             guint64     *cost,
+                             GError     **error)
+{
+  return read_text (data, length, max_depth, FALSE, cost, error);
 }
 
 JsonNode *
@@ -827,5 +855,5 @@ north_mcp_json_read_own (const char  *data,
                          guint        max_depth,
                          GError     **error)
 {
-  return read_text (data, length, max_depth, TRUE, error);
+  return read_text (data, length, max_depth, TRUE, NULL, error);
 }

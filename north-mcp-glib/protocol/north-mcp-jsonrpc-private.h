@@ -21,6 +21,7 @@ typedef struct {
   char       *method;  /* non-empty */
   JsonObject *params;  /* NULL when absent or null */
   guint       seen;    /* members read so far, while reading */
+  guint64     cost;    /* what the trees read keep (north_mcp_json_read_counted()) */
 } NorthMcpJsonrpcRequest;
 
 /* Reads @data if it is exactly one valid JSON-RPC request (what
@@ -83,6 +84,13 @@ JsonNode           *north_mcp_jsonrpc_read_result_text_id (const char *text,
 /* Parses @data as one JSON value; on failure a parse error (-32700). */
 JsonNode           *north_mcp_jsonrpc_parse           (const char  *data,
                                                        gsize        length,
+                                                       GError     **error);
+/* The same, and *@cost is set to what the tree keeps in memory
+ * (north_mcp_json_read_counted()): a request in progress counts it among
+ * the bytes it holds. */
+JsonNode           *north_mcp_jsonrpc_parse_counted   (const char  *data,
+                                                       gsize        length,
+                                                       guint64     *cost,
                                                        GError     **error);
 /* Compact one-line serialization, as stdio and SSE need. */
 char               *north_mcp_jsonrpc_to_string       (JsonNode    *message,

@@ -279,7 +279,7 @@ north_mcp_jsonrpc_read_request (const char             *data,
 
   memset (request, 0, sizeof *request);
   ok = north_mcp_json_read_members (data, length, NORTH_MCP_JSON_MAX_DEPTH,
-                                    take_request_member, &reader) &&
+                                    take_request_member, &reader, &request->cost) &&
        (request->seen & (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD)) ==
        (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD);
   for (guint i = 0; i < reader.n_others; i++)
@@ -294,6 +294,7 @@ north_mcp_jsonrpc_request_clear (NorthMcpJsonrpcRequest *request)
   g_clear_pointer (&request->method, g_free);
   g_clear_pointer (&request->params, json_object_unref);
   request->seen = 0;
+  request->cost = 0;
 }
 
 static JsonObject *
@@ -419,6 +420,17 @@ north_mcp_jsonrpc_parse (const char  *data,
                          gsize        length,
                          GError     **error)
 {
+  return north_mcp_jsonrpc_parse_counted (data, length, NULL, error);
+}
+
+JsonNode *
+north_mcp_jsonrpc_parse_counted (const char  *data,
+                                 gsize        length,
+                                 guint64     *cost,
+                                 GError     **error)
+{
+  if (cost != NULL)
+    *cost = 0;
   if (data == NULL || length == 0)
     {
       g_set_error_literal (error, NORTH_MCP_JSONRPC_ERROR,
@@ -430,7 +442,7 @@ north_mcp_jsonrpc_parse (const char  *data,
   /* Our own strict reader (north-mcp-json-reader.c): this runs once per
    * request, and json-glib's GScanner-based parser was the largest cost
    * of a stateless call. It enforces the depth limit as it descends. */
-  return north_mcp_json_read (data, length, NORTH_MCP_JSON_MAX_DEPTH, error);
+  return north_mcp_json_read_counted (data, length, NORTH_MCP_JSON_MAX_DEPTH, cost, error);
 }
 
 char *

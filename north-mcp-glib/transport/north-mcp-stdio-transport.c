@@ -140,8 +140,11 @@ answered_cb (JsonNode *id,
     close_when_answered (self);
 }
 
-/* Requests that run long keep what they were read into, several times
- * their size: as the HTTP transport bounds the bodies it holds, a line
+/* Requests that run long keep what they were read into, their parsed
+ * tree, which takes up to some 130 times their line (an array of empty
+ * objects): a line counts its tree's cost (north_mcp_json_read_counted())
+ * where that is more than its length (the line itself is let go of once
+ * parsed). As the HTTP transport bounds the bodies it holds, a line
  * whose requests would take what the requests in progress hold past
  * max-held-body-bytes is refused (@reply_id is that of its answer), unless
  * nothing else is in progress. The answers of batches that wait for their
@@ -157,7 +160,7 @@ hold (NorthMcpStdioTransport *self,
       JsonNode               *reply_id,
       JsonNode              **ids,
       guint                   n_ids,
-      gsize                   bytes)
+      guint64                 bytes)
 {
   g_autofree char *message = NULL;
   g_autoptr(JsonNode) response = NULL;
@@ -229,7 +232,7 @@ static gboolean
 hold_message (NorthMcpStdioTransport *self,
               JsonNode               *message,
               gboolean                batch,
-              gsize                   bytes)
+              guint64                 bytes)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   JsonNode *id = NULL;
@@ -279,6 +282,7 @@ handle_line (NorthMcpStdioTransport *self,
   g_autoptr(JsonNode) message = NULL;
   g_auto(NorthMcpJsonrpcRequest) request = { 0, };
   gboolean batch;
+  guint64 cost;
 
   while (length > 0 && (line[length - 1] == '\r' || line[length - 1] == ' ' || line[length - 1] == '\t'))
     length--;
@@ -289,7 +293,7 @@ handle_line (NorthMcpStdioTransport *self,
   if (north_mcp_jsonrpc_read_request (line, length, &request))
     {
       /* Held first: the answer may be sent at once. */
-      if (self->host != NULL && hold (self, request.id, &request.id, 1, length))
+      if (self->host != NULL && hold (self, request.id, &request.id, 1, MAX (length, request.cost)))
         {
           north_mcp_transport_host_handle_request (self->host, self->session, NULL, &request,
                                                    NORTH_MCP_CHANNEL (self->channel));
@@ -297,7 +301,7 @@ handle_line (NorthMcpStdioTransport *self,
       return;
     }
 
-  message = north_mcp_jsonrpc_parse (line, length, &error);
+  message = north_mcp_jsonrpc_parse_counted (line, length, &cost, &error);
   if (message == NULL)
     {
       send_parse_error (self, error->message);
@@ -308,7 +312,7 @@ handle_line (NorthMcpStdioTransport *self,
   batch = JSON_NODE_HOLDS_ARRAY (message) &&
           north_mcp_jsonrpc_check_batch (json_node_get_array (message),
                                          north_mcp_session_get_protocol_version (self->session), NULL);
-  if (self->host != NULL && hold_message (self, message, batch, length))
+  if (self->host != NULL && hold_message (self, message, batch, MAX (length, cost)))
     handle_message (self, message, batch);
 }
 

@@ -278,6 +278,33 @@ def test_requests_in_progress_are_bounded_in_number():
         stop(server, stderr)
 
 
+def test_requests_in_progress_count_their_parsed_request():
+    """Calls of `hang` with 32,760 small numbers each: a line of 64 KiB,
+    a tree of 2.8 MB once parsed, which the call keeps while in progress.
+    It counts what it keeps, the tree, where that is more than its line:
+    one fits in 4 MiB of max-held-body-bytes, the others are refused.
+    Before, only the lines counted: 63 of 64 were kept, their trees some
+    165 MB (16 of 4 MB lines grew the server by 2.6 GB under the default
+    64 MiB)."""
+    server, stderr = start("--max-held-body-bytes", str(4 << 20))
+    try:
+        baseline = rss_kib(server.pid)
+        numbers = [1] * 32760
+        server.stdin.write(b"".join(
+            (json.dumps({"jsonrpc": "2.0", "id": 100 + i, "method": "tools/call",
+                         "params": {"name": "hang", "arguments": {"n": numbers}}},
+                        separators=(",", ":")) + "\n").encode()
+            for i in range(64)))
+        assert_refused_past_the_bound(server, baseline, 63)
+        # Ordinary calls are still answered.
+        send(server, {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                      "params": {"name": "flood", "arguments": {"count": 1, "size": 1}}})
+        answer = json.loads(server.stdout.readline())
+        assert answer["result"]["content"][0]["text"] == "flooded 1", answer
+    finally:
+        stop(server, stderr)
+
+
 def test_requests_to_a_client_whose_input_ended_fail():
     """The client's answers to the server's requests come on its input:
     once that has ended, a request waiting for an answer fails at once (a

@@ -133,7 +133,7 @@ test_length (void)
    * arithmetic on the NULL pointer (UBSan's pointer-overflow check). */
   g_assert_null (north_mcp_json_read (NULL, 0, 16, &error));
   g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-  g_assert_false (north_mcp_json_read_members (NULL, 0, 16, refuse_member, NULL));
+  g_assert_false (north_mcp_json_read_members (NULL, 0, 16, refuse_member, NULL, NULL));
 }
 
 /* Texts every strict reader must refuse. */
@@ -397,10 +397,10 @@ test_member_limit (void)
 
   /* The member-by-member reader of the JSON-RPC fast path too. */
   g_assert_true (north_mcp_json_read_members (most, strlen (most), NORTH_MCP_JSON_MAX_DEPTH,
-                                              count_member, &seen));
+                                              count_member, &seen, NULL));
   g_assert_cmpuint (seen, ==, NORTH_MCP_JSON_MAX_MEMBERS);
   g_assert_false (north_mcp_json_read_members (too_many, strlen (too_many), NORTH_MCP_JSON_MAX_DEPTH,
-                                               count_member, &seen));
+                                               count_member, &seen, NULL));
 }
 
 static void
@@ -457,6 +457,35 @@ test_repeated_names (void)
   assert_refused (repeated->str, repeated->len, "repeated member name");
 }
 
+/* What a tree keeps is counted as it is built: the NORTH_MCP_JSON_*_COST
+ * of each value, container, string and member name, for the whole text
+ * and for the members the JSON-RPC fast path reads. */
+static void
+test_cost (void)
+{
+  static const char text[] = "[1,\"ab\",[],{\"k\":null}]";
+  static const char members[] = "{\"k\":null,\"s\":\"x\"}";
+  guint64 expected = NORTH_MCP_JSON_VALUE_COST + NORTH_MCP_JSON_ARRAY_COST +          /* [...] */
+                     NORTH_MCP_JSON_VALUE_COST +                                      /* 1 */
+                     NORTH_MCP_JSON_VALUE_COST + NORTH_MCP_JSON_STRING_COST + 2 +     /* "ab" */
+                     NORTH_MCP_JSON_VALUE_COST + NORTH_MCP_JSON_ARRAY_COST +          /* [] */
+                     NORTH_MCP_JSON_VALUE_COST + NORTH_MCP_JSON_OBJECT_COST +         /* {...} */
+                     NORTH_MCP_JSON_MEMBER_COST + 1 + NORTH_MCP_JSON_VALUE_COST;      /* "k":null */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  guint64 cost = 0;
+  guint seen = 0;
+
+  node = north_mcp_json_read_counted (text, sizeof text - 1, NORTH_MCP_JSON_MAX_DEPTH, &cost, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cost, ==, expected);
+
+  g_assert_true (north_mcp_json_read_members (members, sizeof members - 1, NORTH_MCP_JSON_MAX_DEPTH,
+                                              count_member, &seen, &cost));
+  g_assert_cmpuint (cost, ==, 2 * (NORTH_MCP_JSON_MEMBER_COST + 1 + NORTH_MCP_JSON_VALUE_COST) +
+                              NORTH_MCP_JSON_STRING_COST + 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -474,6 +503,7 @@ main (int    argc,
   g_test_add_func ("/json-reader/member-limit", test_member_limit);
   g_test_add_func ("/json-reader/colliding-names", test_colliding_names);
   g_test_add_func ("/json-reader/repeated-names", test_repeated_names);
+  g_test_add_func ("/json-reader/cost", test_cost);
 
   return g_test_run ();
 }
