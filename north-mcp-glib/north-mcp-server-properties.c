@@ -592,8 +592,14 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * and its connection closed; requests already held go on.
    *
    * It bounds the memory that concurrent requests can make the server
-   * keep (a body's parsed JSON takes several times its size) where
-   * [property@NorthMcp.Server:max-body-size] bounds one request.
+   * keep where [property@NorthMcp.Server:max-body-size] bounds one
+   * request. A body counts what the JSON parsed from it keeps while its
+   * requests are in progress where that is more than its text: what its
+   * tree keeps, counted as it is built (88 bytes for each value, more
+   * for strings, arrays, objects and members: up to about 40 times its
+   * text for small numbers, over 100 times for empty objects). A body
+   * whose parsed JSON would pass the bound is answered `503` with
+   * `Retry-After` once read, unless no other request is in progress.
    *
    * When the server requires credentials, a `POST` to the MCP endpoints
    * is checked from its headers (Origin, Host, then the credentials,

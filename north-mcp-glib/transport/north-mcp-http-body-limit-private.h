@@ -75,4 +75,16 @@ gboolean north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
                                     SoupServerMessage     *msg,
                                     guint                  n);
 
+/* What the request parsed from @msg's body keeps, @cost bytes
+ * (north_mcp_json_read_counted()), counts among the bodies held where it
+ * is more than the body's text, which counts from the headers (a tree
+ * takes up to some 130 times its text): the body counts the larger of
+ * the two, in its client's share too. FALSE, nothing counted and @msg
+ * answered 503 with Retry-After (JSON-RPC -32600, as a body refused when
+ * its headers came), when that would pass max_held_body_bytes or the
+ * share, unless no other request is in progress. */
+gboolean north_mcp_http_hold_parsed (NorthMcpHttpTransport *self,
+                                     SoupServerMessage     *msg,
+                                     guint64                cost);
+
 G_END_DECLS

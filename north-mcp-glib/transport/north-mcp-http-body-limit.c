@@ -141,6 +141,26 @@ reject_busy (NorthMcpHttpTransport *self,
   refuse_body (self, msg, endpoint, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
 }
 
+/* For a body read already: TRUE when @hold is OK, else FALSE with @msg
+ * answered 503 with Retry-After, JSON-RPC @code. */
+static gboolean
+held_or_busy (NorthMcpHttpTransport *self,
+              SoupServerMessage     *msg,
+              NorthMcpHttpHold       hold,
+              int                    code)
+{
+  g_autofree char *text = NULL;
+
+  if (hold == NORTH_MCP_HTTP_HOLD_OK)
+    return TRUE;
+
+  text = busy_text (self, msg, hold);
+  north_mcp_transport_host_debug (self->host, "%s", text);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
+  north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, code, text);
+  return FALSE;
+}
+
 gboolean
 north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
                            SoupServerMessage     *msg,
@@ -149,20 +169,31 @@ north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
   NorthMcpHttpHeldBody *held = north_mcp_http_listener_keep_body (self->listener, msg);
   NorthMcpHttpHoldLimits limits = hold_limits (self);
   NorthMcpHttpHold hold = NORTH_MCP_HTTP_HOLD_OK;
-  g_autofree char *text = NULL;
 
   if (held == NULL)
     return TRUE;
   if (n > 1)
     hold = north_mcp_http_held_body_count_more (held, n - 1, &limits);
   north_mcp_http_held_body_release (held);
-  if (hold == NORTH_MCP_HTTP_HOLD_OK)
-    return TRUE;
+  return held_or_busy (self, msg, hold, NORTH_MCP_HTTP_TRANSPORT_ERROR);
+}
 
-  text = busy_text (self, msg, hold);
-  north_mcp_transport_host_debug (self->host, "%s", text);
-  north_mcp_http_respond_unavailable (msg, "1", text);
-  return FALSE;
+gboolean
+north_mcp_http_hold_parsed (NorthMcpHttpTransport *self,
+                            SoupServerMessage     *msg,
+                            guint64                cost)
+{
+  goffset text = soup_server_message_get_request_body (msg)->length;
+  NorthMcpHttpHoldLimits limits = hold_limits (self);
+  NorthMcpHttpHeldBody *held;
+  NorthMcpHttpHold hold;
+
+  if (cost <= (guint64) text ||
+      (held = north_mcp_http_listener_keep_body (self->listener, msg)) == NULL)
+    return TRUE;
+  hold = north_mcp_http_held_body_add (held, cost - text, &limits);
+  north_mcp_http_held_body_release (held);
+  return held_or_busy (self, msg, hold, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
 }
 
 /* A body without Content-Length (chunked) is counted as it arrives (in

@@ -73,6 +73,14 @@ NorthMcpHttpHold         north_mcp_http_body_account_hold  (NorthMcpHttpBodyAcco
                                                             guint64                       bytes,
                                                             const NorthMcpHttpHoldLimits *limits);
 
+/* Counts @bytes more of @held (what was parsed from its body) unless
+ * its account would pass @limits->bytes or its peer's bodies their
+ * @limits->share while it holds other requests in progress: then nothing
+ * is counted. */
+NorthMcpHttpHold         north_mcp_http_held_body_add      (NorthMcpHttpHeldBody         *held,
+                                                            guint64                       bytes,
+                                                            const NorthMcpHttpHoldLimits *limits);
+
 NorthMcpHttpHeldBody    *north_mcp_http_held_body_ref      (NorthMcpHttpHeldBody    *held);
 /* Stops counting @held once its last reference goes. Any thread. */
 void                     north_mcp_http_held_body_release  (NorthMcpHttpHeldBody    *held);

@@ -145,6 +145,17 @@ held_body_take_locked (NorthMcpHttpHeldBody *held,
     held->peer->held -= bytes;
 }
 
+/* With accounts_lock held: @held's bytes are @bytes more. */
+static void
+held_body_add_locked (NorthMcpHttpHeldBody *held,
+                      guint64               bytes)
+{
+  held->bytes += bytes;
+  held->account->held += bytes;
+  if (held->peer != NULL)
+    held->peer->held += bytes;
+}
+
 /* With accounts_lock held: whether @n more requests fit in @account and
  * @peer's share (NULL: none). */
 static NorthMcpHttpHold
@@ -216,12 +227,30 @@ north_mcp_http_body_account_hold (NorthMcpHttpBodyAccount      *account,
       account->refs++;
       account->bodies++;
     }
-  if (peer != NULL)
-    peer->held += bytes;
-  (*held)->bytes += bytes;
-  account->held += bytes;
+  held_body_add_locked (*held, bytes);
   g_mutex_unlock (&accounts_lock);
   return NORTH_MCP_HTTP_HOLD_OK;
+}
+
+NorthMcpHttpHold
+north_mcp_http_held_body_add (NorthMcpHttpHeldBody         *held,
+                              guint64                       bytes,
+                              const NorthMcpHttpHoldLimits *limits)
+{
+  NorthMcpHttpHold hold;
+
+  g_return_val_if_fail (held != NULL, NORTH_MCP_HTTP_HOLD_OK);
+
+  g_mutex_lock (&accounts_lock);
+  hold = account_fits_locked (held->account, held->peer, bytes, FALSE, limits);
+  /* The only request in progress may take more (as over stdio): a large
+   * body that is read at all is served when nothing else runs. */
+  if (hold != NORTH_MCP_HTTP_HOLD_OK && held->account->bodies == held->counted)
+    hold = NORTH_MCP_HTTP_HOLD_OK;
+  if (hold == NORTH_MCP_HTTP_HOLD_OK)
+    held_body_add_locked (held, bytes);
+  g_mutex_unlock (&accounts_lock);
+  return hold;
 }
 
 NorthMcpHttpHeldBody *
@@ -320,10 +349,7 @@ north_mcp_http_held_body_grow (NorthMcpHttpHeldBody *held,
   g_return_if_fail (held != NULL);
 
   g_mutex_lock (&accounts_lock);
-  held->bytes += bytes;
-  held->account->held += bytes;
-  if (held->peer != NULL)
-    held->peer->held += bytes;
+  held_body_add_locked (held, bytes);
   g_mutex_unlock (&accounts_lock);
 }
 

@@ -54,6 +54,7 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
   NorthMcpChannel *stream;
   const char *session_id;
   gboolean batch, has_request, initialize;
+  guint64 cost;
 
   session_id = query != NULL ? g_hash_table_lookup (query, "session_id") : NULL;
   if (session_id == NULL || *session_id == '\0')
@@ -70,13 +71,15 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
       return;
     }
 
-  message = north_mcp_jsonrpc_parse (body->data, body->length, &error);
+  message = north_mcp_jsonrpc_parse_counted (body->data, body->length, &cost, &error);
   if (message == NULL)
     {
       north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
                                             NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR, error->message);
       return;
     }
+  if (!north_mcp_http_hold_parsed (self, msg, cost))
+    return;
 
   if (!north_mcp_http_inspect_message (msg, message, &batch, &has_request, &initialize))
     return;

@@ -245,6 +245,9 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
       north_mcp_jsonrpc_read_request (body->data, body->length, &request) &&
       !north_mcp_revision_2026_params_have_version (request.params))
     {
+      /* What it keeps while in progress counts with its body. */
+      if (!north_mcp_http_hold_parsed (self, msg, request.cost))
+        return;
       batch = FALSE;
       has_request = TRUE;
       initialize = strcmp (request.method, "initialize") == 0;
@@ -253,9 +256,10 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
     {
       g_autoptr(GError) error = NULL;
       NorthMcpRevision2026Head head;
+      guint64 cost;
 
       north_mcp_jsonrpc_request_clear (&request);
-      message = north_mcp_jsonrpc_parse (body->data, body->length, &error);
+      message = north_mcp_jsonrpc_parse_counted (body->data, body->length, &cost, &error);
       if (message == NULL)
         {
           north_mcp_transport_host_debug (self->host, "Rejected unparsable request body: %s",
@@ -264,6 +268,8 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
                                                 NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR, error->message);
           return;
         }
+      if (!north_mcp_http_hold_parsed (self, msg, cost))
+        return;
 
       north_mcp_http_revision_2026_head (self, msg, &head);
       if (north_mcp_revision_2026_http_applies (headers, &head, message))
