@@ -204,7 +204,10 @@ walk_variant (Walk  *walk,
 
   if ((length = take (walk, 1)) == NULL || (text = take_text (walk, *length)) == NULL)
     return FALSE;
-  if (strlen (text) != *length || !signature_is_valid (text) || !g_variant_type_string_is_valid (text))
+  /* GDBus would read the signature up to its NUL: D-Bus forbids it. */
+  if (strlen (text) != *length)
+    return fail (walk, "a variant signature with a NUL in it");
+  if (!signature_is_valid (text) || !g_variant_type_string_is_valid (text))
     return fail (walk, "a variant whose signature is not one complete type");
   signature_init (&inner, text, *length);
   return walk_value (walk, &inner, 0, depth);
