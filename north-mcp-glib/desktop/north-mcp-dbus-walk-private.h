@@ -26,8 +26,9 @@ guint            north_mcp_dbus_fixed_size   (char          type);
 /* Counts the values GDBus would make a GVariant of in the whole message
  * @message of @length bytes (its fixed header, header fields, padding
  * and body, as g_dbus_message_bytes_needed() counts them): each basic
- * value and each container, an array of fixed-size numbers as one, the
- * header fields' and the body's own tuple included. Stops once they pass
+ * value and each container, an array of fixed-size numbers (not of
+ * booleans) as one, the header fields' and the body's own tuple
+ * included. Stops once they pass
  * @max_values (NORTH_MCP_DBUS_WALK_TOO_MANY). A message that GDBus could
  * not parse, or that D-Bus forbids in its framing (a value, padding or
  * array element past its container's end, a string without its NUL, a

@@ -222,7 +222,9 @@ walk_array (Walk            *walk,
   char element = signature->text[at + 1];
   guint32 length;
   gsize end = walk->end;
-  guint size = north_mcp_dbus_fixed_size (element);
+  /* GDBus makes a GVariant of each boolean: their size differs in
+   * GVariant (1 byte, 4 on D-Bus), so it cannot copy them at once. */
+  guint size = element == 'b' ? 0 : north_mcp_dbus_fixed_size (element);
 
   if (!take_u32 (walk, &length) || !align (walk, alignment_of (element)))
     return FALSE;
