@@ -320,8 +320,9 @@ walk_fields (Walk        *walk,
       if (!count (walk) || !count (walk) || !align (walk, 8) || (code = take (walk, 1)) == NULL)
         return FALSE;
       value_at = walk->pos;
-      /* The array and its entries are two levels of GDBus's a{yv}. */
-      if (!walk_value (walk, &variant, 0, NORTH_MCP_DBUS_MAX_DEPTH - 1))
+      /* GDBus allows the a{yv} two levels beyond a body's: a field's
+       * variant may nest as deeply as a member of a body. */
+      if (!walk_value (walk, &variant, 0, NORTH_MCP_DBUS_MAX_DEPTH))
         return FALSE;
       if (*code == G_DBUS_MESSAGE_HEADER_FIELD_SIGNATURE)
         {
