@@ -297,12 +297,14 @@ walk_value (Walk            *walk,
 }
 
 /* The header fields, an array of (code, variant) at offset 12: the
- * body's signature, if any, in *@body_signature. */
+ * body's signature, if any (of the last signature field), in
+ * *@body_signature. */
 static gboolean
 walk_fields (Walk        *walk,
              const char **body_signature)
 {
   static const Signature variant = { "v", { 1 } };
+  gsize signature_at = 0;
   guint32 length;
 
   walk->pos = 12;
@@ -325,11 +327,14 @@ walk_fields (Walk        *walk,
       if (!walk_value (walk, &variant, 0, NORTH_MCP_DBUS_MAX_DEPTH))
         return FALSE;
       if (*code == G_DBUS_MESSAGE_HEADER_FIELD_SIGNATURE)
-        {
-          if (memcmp (walk->data + value_at, "\1g", 3) != 0)
-            return fail (walk, "a signature field that is no signature");
-          *body_signature = (const char *) walk->data + value_at + 4;
-        }
+        signature_at = value_at;
+    }
+  /* GDBus keeps the last field of each code. */
+  if (signature_at != 0)
+    {
+      if (memcmp (walk->data + signature_at, "\1g", 3) != 0)
+        return fail (walk, "a signature field that is no signature");
+      *body_signature = (const char *) walk->data + signature_at + 4;
     }
   return TRUE;
 }
