@@ -32,7 +32,8 @@ guint            north_mcp_dbus_fixed_size   (char          type);
  * @max_values (NORTH_MCP_DBUS_WALK_TOO_MANY). A message that GDBus could
  * not parse, or that D-Bus forbids in its framing (a value, padding or
  * array element past its container's end, a string without its NUL, a
- * variant of no single valid type or with a NUL in its signature,
+ * variant of no single valid type or with a NUL in its signature, an
+ * empty structure's value (GDBus takes its type in a signature),
  * containers nested deeper than NORTH_MCP_DBUS_MAX_DEPTH, a body without
  * a signature or a signature without a body), is
  * NORTH_MCP_DBUS_WALK_MALFORMED, with a static

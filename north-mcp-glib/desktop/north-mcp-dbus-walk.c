@@ -180,15 +180,6 @@ signature_init (Signature  *signature,
       }
 }
 
-/* A signature as D-Bus has them (GDBus checks these too). An empty
- * structure, which GVariant has but D-Bus not, would take no bytes: an
- * array of them would have elements without end. */
-static gboolean
-signature_is_valid (const char *text)
-{
-  return g_variant_is_signature (text) && strstr (text, "()") == NULL;
-}
-
 static gboolean walk_value (Walk            *walk,
                             const Signature *signature,
                             gsize            at,
@@ -207,7 +198,7 @@ walk_variant (Walk  *walk,
   /* GDBus would read the signature up to its NUL: D-Bus forbids it. */
   if (strlen (text) != *length)
     return fail (walk, "a variant signature with a NUL in it");
-  if (!signature_is_valid (text) || !g_variant_type_string_is_valid (text))
+  if (!g_variant_is_signature (text) || !g_variant_type_string_is_valid (text))
     return fail (walk, "a variant whose signature is not one complete type");
   signature_init (&inner, text, *length);
   return walk_value (walk, &inner, 0, depth);
@@ -284,6 +275,10 @@ walk_value (Walk            *walk,
     case 'a':
       return walk_array (walk, signature, at, depth - 1);
     case '(': case '{':
+      /* GDBus takes "()" in a signature but refuses its value: it would
+       * take no bytes, and an array of them have elements without end. */
+      if (signature->text[at + 1] == ')')
+        return fail (walk, "an empty structure, which D-Bus does not have");
       if (!align (walk, 8))
         return FALSE;
       for (gsize member = at + 1; signature->text[member] != ')' && signature->text[member] != '}';
@@ -352,7 +347,7 @@ walk_body (Walk       *walk,
     return TRUE;
   if (body == 0)
     return fail (walk, "a signature but no body");
-  if (!signature_is_valid (text) || !g_variant_type_string_is_valid (tuple))
+  if (!g_variant_is_signature (text) || !g_variant_type_string_is_valid (tuple))
     return fail (walk, "a body signature that is not valid");
   /* The body's tuple. */
   if (!count (walk))
