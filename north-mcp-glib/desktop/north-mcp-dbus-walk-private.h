@@ -34,7 +34,8 @@ guint            north_mcp_dbus_fixed_size   (char          type);
  * array element past its container's end, a string without its NUL, a
  * variant of no single valid type or with a NUL in its signature, an
  * empty structure's value (GDBus takes its type in a signature),
- * containers nested deeper than NORTH_MCP_DBUS_MAX_DEPTH, a body without
+ * containers nested deeper than NORTH_MCP_DBUS_MAX_DEPTH as GDBus counts
+ * them (a variant's type whole, even of an empty array), a body without
  * a signature or a signature without a body), is
  * NORTH_MCP_DBUS_WALK_MALFORMED, with a static
  * description in *@problem. The contents of strings are not checked

@@ -22,6 +22,10 @@
 /* A signature is at most 255 bytes (its length is one byte). */
 #define MAX_SIGNATURE 255
 
+/* How many levels a body's values may take, as GDBus counts them (its
+ * G_DBUS_MAX_TYPE_DEPTH): the containers and a value within them. */
+#define VALUE_DEPTH (NORTH_MCP_DBUS_MAX_DEPTH + 1)
+
 typedef struct
 {
   const guint8 *data;
@@ -33,11 +37,14 @@ typedef struct
   const char   *problem;    /* NULL when the walk stopped at max_values */
 } Walk;
 
-/* A signature and where each complete type in it ends. */
+/* A signature, where each complete type in it ends and how many levels
+ * it takes, as GLib counts them (a basic type one, a container one more
+ * than its deepest member). */
 typedef struct
 {
   const char *text;
   guint8      ends[MAX_SIGNATURE + 1];
+  guint8      depths[MAX_SIGNATURE + 1];
 } Signature;
 
 guint
@@ -146,9 +153,9 @@ take_text (Walk  *walk,
   return (const char *) at;
 }
 
-/* @text (valid: each container closes) with the end of the complete type
- * starting at each position, from the last: a structure's end follows
- * its members' ends, so that each position is looked at once per
+/* @text (valid: each container closes) with the end and depth of the
+ * complete type starting at each position, from the last: a structure's
+ * follow its members', so that each position is looked at once per
  * enclosing structure's walk of its direct members. */
 static void
 signature_init (Signature  *signature,
@@ -161,13 +168,16 @@ signature_init (Signature  *signature,
       {
       case 'a':
         signature->ends[i] = signature->ends[i + 1];
+        signature->depths[i] = signature->depths[i + 1] + 1;
         break;
       case '(': case '{':
         {
           gsize j = i + 1;
 
-          while (text[j] != ')' && text[j] != '}')
-            j = signature->ends[j];
+          /* "()" takes no level: GLib's count. */
+          signature->depths[i] = 0;
+          for (; text[j] != ')' && text[j] != '}'; j = signature->ends[j])
+            signature->depths[i] = MAX (signature->depths[i], signature->depths[j] + 1);
           signature->ends[i] = j + 1;
         }
         break;
@@ -176,6 +186,7 @@ signature_init (Signature  *signature,
         break;
       default:
         signature->ends[i] = i + 1;
+        signature->depths[i] = 1;
         break;
       }
 }
@@ -201,7 +212,11 @@ walk_variant (Walk  *walk,
   if (!g_variant_is_signature (text) || !g_variant_type_string_is_valid (text))
     return fail (walk, "a variant whose signature is not one complete type");
   signature_init (&inner, text, *length);
-  return walk_value (walk, &inner, 0, depth);
+  /* GDBus refuses a type deeper than the levels left, even of an empty
+   * array. */
+  if (inner.depths[0] >= depth)
+    return fail (walk, "containers nested deeper than D-Bus allows");
+  return walk_value (walk, &inner, 0, depth - 1);
 }
 
 static gboolean
@@ -226,20 +241,24 @@ walk_array (Walk            *walk,
       /* One GVariant for all: GDBus copies them at once. */
       if (length % size != 0)
         return fail (walk, "an array of numbers whose length is not a multiple of theirs");
+      /* GDBus refuses it where its numbers would be too deep. */
+      if (depth == 1)
+        return fail (walk, "containers nested deeper than D-Bus allows");
       walk->pos += length;
       return TRUE;
     }
   /* Each element takes at least one byte: the walk is linear. */
   walk->end = walk->pos + length;
   while (walk->pos < walk->end)
-    if (!walk_value (walk, signature, at + 1, depth))
+    if (!walk_value (walk, signature, at + 1, depth - 1))
       return FALSE;
   walk->end = end;
   return TRUE;
 }
 
-/* The value of the complete type at @at of @signature, in a container
- * that may hold @depth more. */
+/* The value of the complete type at @at of @signature, which may take
+ * @depth levels: itself one, its members one more each (GDBus's count:
+ * a member of a body may take VALUE_DEPTH). */
 static gboolean
 walk_value (Walk            *walk,
             const Signature *signature,
@@ -251,6 +270,8 @@ walk_value (Walk            *walk,
   const guint8 *length;
   guint32 text_length;
 
+  if (depth == 0)
+    return fail (walk, "containers nested deeper than D-Bus allows");
   if (!count (walk))
     return FALSE;
   if (size > 0)
@@ -266,14 +287,12 @@ walk_value (Walk            *walk,
       break;
     }
 
-  if (depth == 0)
-    return fail (walk, "containers nested deeper than D-Bus allows");
   switch (type)
     {
     case 'v':
-      return walk_variant (walk, depth - 1);
+      return walk_variant (walk, depth);
     case 'a':
-      return walk_array (walk, signature, at, depth - 1);
+      return walk_array (walk, signature, at, depth);
     case '(': case '{':
       /* GDBus takes "()" in a signature but refuses its value: it would
        * take no bytes, and an array of them have elements without end. */
@@ -319,7 +338,7 @@ walk_fields (Walk        *walk,
       value_at = walk->pos;
       /* GDBus allows the a{yv} two levels beyond a body's: a field's
        * variant may nest as deeply as a member of a body. */
-      if (!walk_value (walk, &variant, 0, NORTH_MCP_DBUS_MAX_DEPTH))
+      if (!walk_value (walk, &variant, 0, VALUE_DEPTH))
         return FALSE;
       if (*code == G_DBUS_MESSAGE_HEADER_FIELD_SIGNATURE)
         signature_at = value_at;
@@ -354,7 +373,7 @@ walk_body (Walk       *walk,
     return FALSE;
   signature_init (&signature, text, length);
   for (gsize at = 0; at < length; at = signature.ends[at])
-    if (!walk_value (walk, &signature, at, NORTH_MCP_DBUS_MAX_DEPTH))
+    if (!walk_value (walk, &signature, at, VALUE_DEPTH))
       return FALSE;
   return TRUE;
 }

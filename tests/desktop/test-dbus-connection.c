@@ -700,6 +700,21 @@ test_malformed_bodies (void)
     g_byte_array_append (fields, (const guint8 *) "\x08\x01g\x00\x01v\x00", 7);
     assert_dropped_then_served (raw_message (fields, deep->data, deep->len), 0, NULL);
   }
+
+  /* A variant of an empty array of 65 levels: no value nests too deeply,
+   * but its type does, which GDBus refuses all the same. */
+  {
+    g_autoptr(GByteArray) fields = g_byte_array_new ();
+    g_autoptr(GByteArray) body = g_byte_array_new ();
+
+    g_byte_array_append (body, (const guint8 *) "\x41", 1);
+    for (guint i = 0; i < 64; i++)
+      g_byte_array_append (body, (const guint8 *) "a", 1);
+    /* Its NUL, padding to 4, the empty array's length. */
+    g_byte_array_append (body, (const guint8 *) "y\0\0\0\0\0\0", 7);
+    g_byte_array_append (fields, (const guint8 *) "\x08\x01g\x00\x01v\x00", 7);
+    assert_dropped_then_served (raw_message (fields, body->data, body->len), 0, NULL);
+  }
 }
 
 /* Bodies the stream walks and hands on, as GDBus takes them: the deepest
