@@ -155,7 +155,7 @@ take_text (Walk  *walk,
 
 /* @text (valid: each container closes) with the end and depth of the
  * complete type starting at each position, from the last: a structure's
- * follow its members', so that each position is looked at once per
+ * follow from its members', so that each position is looked at once per
  * enclosing structure's walk of its direct members. */
 static void
 signature_init (Signature  *signature,
@@ -227,12 +227,16 @@ walk_array (Walk            *walk,
 {
   char element = signature->text[at + 1];
   guint32 length;
-  gsize end = walk->end;
+  gsize end = walk->end, from;
   /* GDBus makes a GVariant of each boolean: their size differs in
    * GVariant (1 byte, 4 on D-Bus), so it cannot copy them at once. */
   guint size = element == 'b' ? 0 : north_mcp_dbus_fixed_size (element);
 
-  if (!take_u32 (walk, &length) || !align (walk, alignment_of (element)))
+  if (!take_u32 (walk, &length))
+    return FALSE;
+  from = walk->pos;
+  /* GDBus pads an empty array to its element only where one could be. */
+  if ((length > 0 || depth > 1) && !align (walk, alignment_of (element)))
     return FALSE;
   if (length > walk->end - walk->pos)
     return fail (walk, "an array longer than its container");
@@ -247,9 +251,12 @@ walk_array (Walk            *walk,
       walk->pos += length;
       return TRUE;
     }
-  /* Each element takes at least one byte: the walk is linear. */
+  /* Each element takes at least one byte: the walk is linear. They lie
+   * within @length bytes after the padding (D-Bus), but GDBus reads them
+   * while the last ended before @length bytes after the length itself:
+   * one less, where one ends within the padding's size of the end. */
   walk->end = walk->pos + length;
-  while (walk->pos < walk->end)
+  for (gsize last = from; last < from + length; last = walk->pos)
     if (!walk_value (walk, signature, at + 1, depth - 1))
       return FALSE;
   walk->end = end;
@@ -295,7 +302,7 @@ walk_value (Walk            *walk,
       return walk_array (walk, signature, at, depth);
     case '(': case '{':
       /* GDBus takes "()" in a signature but refuses its value: it would
-       * take no bytes, and an array of them have elements without end. */
+       * take no bytes, an array of them elements without end. */
       if (signature->text[at + 1] == ')')
         return fail (walk, "an empty structure, which D-Bus does not have");
       if (!align (walk, 8))
