@@ -43,7 +43,7 @@ typedef enum
 {
   OPT_TRANSPORT, OPT_HOST, OPT_PORT, OPT_STATELESS, OPT_STATEFUL, OPT_DEBUG,
   OPT_SERVER_SECRET, OPT_SERVER_SECRET_FILE, OPT_TRUSTED_ISSUER, OPT_REQUIRE_AUTH,
-  OPT_AUDIENCE, OPT_WORKERS, OPT_IDLE_TIMEOUT, OPT_MAX_UNSENT_BYTES, OPT_MAX_HELD_BODY_BYTES, OPT_MAX_REQUESTS_IN_PROGRESS,
+  OPT_AUDIENCE, OPT_WORKERS, OPT_IDLE_TIMEOUT, OPT_MAX_UNSENT_BYTES, OPT_MAX_UNSENT_OUTPUT_BYTES, OPT_MAX_HELD_BODY_BYTES, OPT_MAX_REQUESTS_IN_PROGRESS,
   OPT_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT, OPT_MAX_CONNECTIONS, OPT_MAX_SESSIONS,
   OPT_MAX_SESSIONS_PER_IDENTITY, OPT_MAX_SUBSCRIPTION_BYTES, OPT_TASK_TTL,
   OPT_ALLOWED_ORIGIN, OPT_ALLOWED_HOST, OPT_NO_HEALTH_CHECK, OPT_NO_DEBUG, OPT_PATH,
@@ -84,6 +84,7 @@ static const OptionSpec option_specs[N_OPTIONS] = {
   [OPT_WORKERS] = { "workers", 'w', G_OPTION_ARG_INT64, SERVER ("workers"), "Serve HTTP with N processes on one port (stateless only)", "N" },
   [OPT_IDLE_TIMEOUT] = { "idle-timeout", 0, G_OPTION_ARG_INT64, SERVER ("idle-timeout"), "Close connections idle (or not reading) this long (default 60; 0: never)", "SECONDS" },
   [OPT_MAX_UNSENT_BYTES] = { "max-unsent-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-unsent-bytes"), "Close a connection whose client leaves this much of a stream unread (default 4 MiB)", "BYTES" },
+  [OPT_MAX_UNSENT_OUTPUT_BYTES] = { "max-unsent-output-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-unsent-output-bytes"), "Close the connection whose output would make all clients' unread output pass this (one client a quarter of it); 0 for no limit (default 64 MiB)", "BYTES" },
   [OPT_MAX_HELD_BODY_BYTES] = { "max-held-body-bytes", 0, G_OPTION_ARG_INT64, SERVER ("max-held-body-bytes"), "Answer 503 to requests past this many bytes of bodies (and store replays) held at once, all connections together (default 64 MiB)", "BYTES" },
   [OPT_MAX_REQUESTS_IN_PROGRESS] = { "max-requests-in-progress", 0, G_OPTION_ARG_INT64, SERVER ("max-requests-in-progress"), "Answer 503 to HTTP requests past this many in progress (or being received) at once, all clients together (over stdio, a JSON-RPC error); 0 for no limit (default 4096)", "N" },
   [OPT_MAX_REQUESTS_IN_PROGRESS_PER_CLIENT] = { "max-requests-in-progress-per-client", 0, G_OPTION_ARG_INT64, SERVER ("max-requests-in-progress-per-client"), "Answer 503 to HTTP requests past this many in progress at once from one client: one identity, or one address for requests that name no one; 0 for no limit (default 256)", "N" },
@@ -1051,7 +1052,9 @@ notify_ready (NorthMcpServer          *self,
  *   30 s while workers keep dying within a minute of their start.
  * - `--idle-timeout SECONDS` ([property@NorthMcp.Server:idle-timeout],
  *   default 60, `0`: never), `--max-unsent-bytes BYTES`
- *   ([property@NorthMcp.Server:max-unsent-bytes], default 4 MiB)
+ *   ([property@NorthMcp.Server:max-unsent-bytes], default 4 MiB),
+ *   `--max-unsent-output-bytes BYTES`
+ *   ([property@NorthMcp.Server:max-unsent-output-bytes], default 64 MiB)
  *
  * Numbers are decimal (`--port 0700` is port 700; `0x` forms are refused)
  * and must lie within the range of their property.

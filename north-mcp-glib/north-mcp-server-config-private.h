@@ -20,6 +20,7 @@ G_BEGIN_DECLS
 #define NORTH_MCP_DEFAULT_IDLE_TIMEOUT_S 60
 #define NORTH_MCP_DEFAULT_MAX_UNSENT_BYTES (4 * 1024 * 1024)
 #define NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES (64 * 1024 * 1024)
+#define NORTH_MCP_DEFAULT_MAX_UNSENT_OUTPUT_BYTES (64 * 1024 * 1024)
 #define NORTH_MCP_DEFAULT_MAX_CONNECTIONS 10000
 /* Requests in progress at once, and of one client address: as many as
  * tasks may run (NORTH_MCP_TASK_MAX_TOTAL, _PER_OWNER). */
@@ -50,6 +51,7 @@ typedef struct
   guint     idle_timeout;      /* seconds */
   guint64   max_unsent_bytes;
   guint64   max_held_body_bytes;
+  guint64   max_unsent_output_bytes; /* of all HTTP connections */
   guint     max_requests;      /* in progress at once */
   guint     max_requests_per_client;
   guint     max_connections;   /* 0: no limit */
@@ -99,6 +101,7 @@ typedef enum
   PROP_ALLOWED_HOSTS,
   PROP_STATE_STORE,
   PROP_FORWARDED_ALLOW_IPS,
+  PROP_MAX_UNSENT_OUTPUT_BYTES,
   N_PROPS
 } NorthMcpServerProperty;
 

@@ -28,6 +28,7 @@ north_mcp_server_config_init (NorthMcpServerConfig *config)
   config->idle_timeout = NORTH_MCP_DEFAULT_IDLE_TIMEOUT_S;
   config->max_unsent_bytes = NORTH_MCP_DEFAULT_MAX_UNSENT_BYTES;
   config->max_held_body_bytes = NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES;
+  config->max_unsent_output_bytes = NORTH_MCP_DEFAULT_MAX_UNSENT_OUTPUT_BYTES;
   config->max_requests = NORTH_MCP_DEFAULT_MAX_REQUESTS;
   config->max_requests_per_client = NORTH_MCP_DEFAULT_MAX_REQUESTS_PER_CLIENT;
   config->max_connections = NORTH_MCP_DEFAULT_MAX_CONNECTIONS;

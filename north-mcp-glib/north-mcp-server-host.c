@@ -159,6 +159,7 @@ get_settings (NorthMcpTransportHost     *host,
   settings->trusted_proxies = config->trusted_proxies;
   settings->max_body_size = config->max_body_size;
   settings->max_unsent_bytes = config->max_unsent_bytes;
+  settings->max_unsent_output_bytes = config->max_unsent_output_bytes;
   settings->max_held_body_bytes = config->max_held_body_bytes;
   settings->max_requests = config->max_requests;
   settings->max_requests_per_client = config->max_requests_per_client;

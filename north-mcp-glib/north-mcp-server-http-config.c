@@ -625,6 +625,51 @@ north_mcp_server_set_max_unsent_bytes (NorthMcpServer *self,
 }
 
 /**
+ * north_mcp_server_get_max_unsent_output_bytes:
+ * @self: a server
+ *
+ * Gets how many bytes of HTTP responses, summed over all connections, may
+ * wait for their clients to read them; see
+ * [property@NorthMcp.Server:max-unsent-output-bytes].
+ *
+ * Returns: the size in bytes, 0 for no bound
+ *
+ * Since: 0.2
+ */
+guint64
+north_mcp_server_get_max_unsent_output_bytes (NorthMcpServer *self)
+{
+  g_return_val_if_fail (NORTH_MCP_IS_SERVER (self), 0);
+
+  return CONFIG (self)->max_unsent_output_bytes;
+}
+
+/**
+ * north_mcp_server_set_max_unsent_output_bytes:
+ * @self: a server
+ * @max_unsent_output_bytes: the size in bytes, 0 for no bound
+ *
+ * Sets how many bytes of HTTP responses, summed over all connections, may
+ * wait for their clients to read them before the connection that would
+ * pass it is closed (see
+ * [property@NorthMcp.Server:max-unsent-output-bytes]).
+ *
+ * Since: 0.2
+ */
+void
+north_mcp_server_set_max_unsent_output_bytes (NorthMcpServer *self,
+                                              guint64         max_unsent_output_bytes)
+{
+  g_return_if_fail (NORTH_MCP_IS_SERVER (self));
+
+  if (CONFIG (self)->max_unsent_output_bytes == max_unsent_output_bytes)
+    return;
+
+  CONFIG (self)->max_unsent_output_bytes = max_unsent_output_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), north_mcp_server_properties[PROP_MAX_UNSENT_OUTPUT_BYTES]);
+}
+
+/**
  * north_mcp_server_get_max_held_body_bytes:
  * @self: a server
  *

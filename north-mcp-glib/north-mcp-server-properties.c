@@ -66,6 +66,9 @@ north_mcp_server_get_property (GObject    *object,
     case PROP_MAX_HELD_BODY_BYTES:
       g_value_set_uint64 (value, CONFIG (self)->max_held_body_bytes);
       break;
+    case PROP_MAX_UNSENT_OUTPUT_BYTES:
+      g_value_set_uint64 (value, CONFIG (self)->max_unsent_output_bytes);
+      break;
     case PROP_MAX_REQUESTS_IN_PROGRESS:
       g_value_set_uint (value, CONFIG (self)->max_requests);
       break;
@@ -175,6 +178,9 @@ north_mcp_server_set_property (GObject      *object,
 
     case PROP_MAX_HELD_BODY_BYTES:
       north_mcp_server_set_max_held_body_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_MAX_UNSENT_OUTPUT_BYTES:
+      north_mcp_server_set_max_unsent_output_bytes (self, g_value_get_uint64 (value));
       break;
     case PROP_MAX_REQUESTS_IN_PROGRESS:
       north_mcp_server_set_max_requests_in_progress (self, g_value_get_uint (value));
@@ -645,6 +651,31 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
   north_mcp_server_properties[PROP_MAX_HELD_BODY_BYTES] =
     g_param_spec_uint64 ("max-held-body-bytes", NULL, NULL, 1024, G_MAXUINT64,
                          NORTH_MCP_DEFAULT_MAX_HELD_BODY_BYTES, rw);
+
+  /**
+   * NorthMcpServer:max-unsent-output-bytes:
+   *
+   * How many bytes of HTTP responses may wait for their clients to read
+   * them, summed over all connections: SSE streams and answers (each also
+   * bounded by [property@NorthMcp.Server:max-unsent-bytes]) and JSON
+   * answers, counted as they are queued and no longer as they are written
+   * to the socket. The connection whose output would pass it is closed as
+   * one past max-unsent-bytes is (a stream ends whole: the rest of the
+   * event under way, then the end of its body; a JSON answer is cut), and
+   * other connections are served on. The output of one client may hold at
+   * most a quarter of this bound, but at least max-unsent-bytes and 1 MiB;
+   * a client is an identity or an IP address as for
+   * [property@NorthMcp.Server:max-held-body-bytes], whose shares have the
+   * same keys. Without it, clients that open many connections and read
+   * none of their answers make the server hold up to
+   * [property@NorthMcp.Server:max-connections] times max-unsent-bytes
+   * until the idle timeout closes them. 0: no bound.
+   *
+   * Since: 0.2
+   */
+  north_mcp_server_properties[PROP_MAX_UNSENT_OUTPUT_BYTES] =
+    g_param_spec_uint64 ("max-unsent-output-bytes", NULL, NULL, 0, G_MAXUINT64,
+                         NORTH_MCP_DEFAULT_MAX_UNSENT_OUTPUT_BYTES, rw);
 
   /**
    * NorthMcpServer:max-requests-in-progress:

@@ -138,6 +138,11 @@ NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_unsent_bytes  (NorthMcpServer        *self,
                                                                guint64                max_unsent_bytes);
 NORTH_MCP_AVAILABLE_IN_ALL
+guint64                north_mcp_server_get_max_unsent_output_bytes (NorthMcpServer  *self);
+NORTH_MCP_AVAILABLE_IN_ALL
+void                   north_mcp_server_set_max_unsent_output_bytes (NorthMcpServer  *self,
+                                                                     guint64          max_unsent_output_bytes);
+NORTH_MCP_AVAILABLE_IN_ALL
 guint64                north_mcp_server_get_max_held_body_bytes (NorthMcpServer      *self);
 NORTH_MCP_AVAILABLE_IN_ALL
 void                   north_mcp_server_set_max_held_body_bytes (NorthMcpServer      *self,

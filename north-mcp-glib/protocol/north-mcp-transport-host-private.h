@@ -44,6 +44,7 @@ typedef struct {
                                           * NULL: nobody's */
   gsize               max_body_size;     /* bytes of a request body or line */
   guint64             max_unsent_bytes;  /* of one HTTP connection's output */
+  guint64             max_unsent_output_bytes; /* of all HTTP connections' output; 0: no bound */
   guint64             max_held_body_bytes; /* of all HTTP request bodies (and store replays) held;
                                           * 0: no bound */
   guint               max_requests;      /* HTTP requests in progress (bodies held) at once;

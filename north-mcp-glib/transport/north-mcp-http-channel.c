@@ -124,6 +124,8 @@ set_json_body (NorthMcpHttpChannel *self)
                                   NULL);
   soup_server_message_set_response (self->message, "application/json",
                                     SOUP_MEMORY_TAKE, data, length);
+  /* It waits for its client with the output of all connections. */
+  north_mcp_http_listener_check_unsent (self->message, length);
 }
 
 /* All expected responses arrived. */
@@ -163,6 +165,7 @@ finish (NorthMcpHttpChannel *self)
       soup_server_message_set_response (self->message, "text/event-stream", SOUP_MEMORY_TAKE,
                                         g_string_free (g_steal_pointer (&self->events), FALSE),
                                         length);
+      north_mcp_http_listener_check_unsent (self->message, length);
     }
   else
     {

@@ -113,6 +113,24 @@ void                     north_mcp_http_held_body_grow     (NorthMcpHttpHeldBody
 void                     north_mcp_http_held_body_give_back (NorthMcpHttpHeldBody   *held,
                                                              guint64                 bytes);
 
+/* The output of HTTP responses waiting for their clients to read them
+ * (max-unsent-output-bytes), counted in @peer's share of their account:
+ * counts @bytes more, and FALSE when that makes the account pass @limit
+ * or @peer pass @share (0: no bound), unless the connection that counts
+ * them holds all they hold (@own, its bytes with these): one
+ * connection's output alone always fits, as one large append passes
+ * max-unsent-bytes. Counted either way. On the listener's thread only. */
+gboolean                 north_mcp_http_peer_add_unsent    (NorthMcpHttpPeer        *peer,
+                                                            guint64                  bytes,
+                                                            guint64                  own,
+                                                            guint64                  limit,
+                                                            guint64                  share);
+/* The share @held counts in (NULL: none), as long as @held is referenced. */
+NorthMcpHttpPeer        *north_mcp_http_held_body_get_peer (NorthMcpHttpHeldBody    *held);
+/* Counts @bytes less of what north_mcp_http_peer_add_unsent() counted. */
+void                     north_mcp_http_peer_remove_unsent (NorthMcpHttpPeer        *peer,
+                                                            guint64                  bytes);
+
 /* Counts one more piece of @body (*@pieces: since the last join) and,
  * once the pieces cost more than the bytes, joins them into one. */
 void                     north_mcp_http_body_count_piece   (SoupMessageBody         *body,

@@ -16,6 +16,7 @@ struct _NorthMcpHttpBodyAccount
   guint       refs;
   guint64     held;
   guint       bodies;  /* held bodies */
+  guint64     unsent;  /* output waiting for clients: north_mcp_http_peer_add_unsent() */
   GHashTable *peers;  /* address -> NorthMcpHttpPeer (unowned) */
 };
 
@@ -26,6 +27,7 @@ struct _NorthMcpHttpPeer
   char                    *address;
   guint64                  held;
   guint                    bodies;   /* held bodies counting in its share */
+  guint64                  unsent;   /* output waiting for its connections */
 };
 
 /* The bytes one request body counts in an account: while libsoup has the
@@ -393,4 +395,32 @@ north_mcp_http_body_count_piece (SoupMessageBody *body,
   if (g_bytes_get_size (joined) > 0)
     soup_message_body_append_bytes (body, joined);
   *pieces = 1;
+}
+
+/* Counted by the listener on its own thread only: no lock. */
+gboolean
+north_mcp_http_peer_add_unsent (NorthMcpHttpPeer *peer,
+                                guint64           bytes,
+                                guint64           own,
+                                guint64           limit,
+                                guint64           share)
+{
+  peer->unsent += bytes;
+  peer->account->unsent += bytes;
+  return !((limit != 0 && peer->account->unsent > limit && peer->account->unsent > own) ||
+           (share != 0 && peer->unsent > share && peer->unsent > own));
+}
+
+void
+north_mcp_http_peer_remove_unsent (NorthMcpHttpPeer *peer,
+                                   guint64           bytes)
+{
+  peer->unsent -= bytes;
+  peer->account->unsent -= bytes;
+}
+
+NorthMcpHttpPeer *
+north_mcp_http_held_body_get_peer (NorthMcpHttpHeldBody *held)
+{
+  return held->peer; /* set once, when made */
 }

@@ -58,6 +58,8 @@ struct _NorthMcpHttpListenerClient
   SoupServerMessage         *watched;   /* whose unsent output we count */
   guint64                    written;   /* of @watched's body */
   gboolean                   cut;       /* for @watched's unsent output */
+  guint64                    unsent;    /* of @watched's body, counted in @unsent_peer */
+  NorthMcpHttpPeer          *unsent_peer; /* max-unsent-output-bytes' share it counts in */
   GCancellable              *ending;    /* while its end is written */
   gulong                     wrote_id;
   GSource                   *close_source;
@@ -80,6 +82,12 @@ struct _NorthMcpHttpListenerClient
   gboolean                   slot_kept; /* keep_slot(): counted by its taker */
   gboolean                   closed;    /* while accepting: free after */
 };
+
+/* The share of max-unsent-output-bytes @msg's output counts in,
+ * referenced (north-mcp-http-listener-requests.c). */
+NorthMcpHttpPeer *north_mcp_http_listener_output_share (NorthMcpHttpListenerClient   *client,
+                                                        SoupServerMessage            *msg,
+                                                        const NorthMcpTrustedProxies *trusted);
 
 /* The connection of @msg (NULL: not one of ours). */
 NorthMcpHttpListenerClient *north_mcp_http_listener_client_of (NorthMcpHttpListener *self,

@@ -44,9 +44,14 @@ gboolean              north_mcp_http_listener_is_busy      (NorthMcpHttpListener
 void                  north_mcp_http_listener_stop         (NorthMcpHttpListener *self);
 
 /* For code that has just appended @appended bytes to a streamed
- * response: FALSE when more than the server's max-unsent-bytes of what
+ * response, or set a one-shot one (whose body libsoup keeps whole until
+ * it ends): FALSE when more than the server's max-unsent-bytes of what
  * the response body of @msg held before is still unsent (the client does
- * not keep up), in which case its connection is being closed (soon, from
+ * not keep up), or when what it holds unsent would make the output of
+ * all connections pass max-unsent-output-bytes, or its client's pass its
+ * share (north_mcp_http_peer_add_unsent(): counted until written, or for
+ * a one-shot response until it ends), in which case its connection is
+ * being closed (soon, from
  * the main loop; @msg then emits `disconnected`). A tracked body (see
  * north_mcp_http_listener_track_stream()) is ended whole first: the rest
  * of the chunk under way (so of its event), then, if chunked, the last

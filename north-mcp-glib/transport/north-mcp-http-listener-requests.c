@@ -29,8 +29,6 @@ share_of (NorthMcpHttpListener         *self,
   g_autofree char *address = NULL;
   NorthMcpHttpHead scratch;
 
-  if (client->body != NULL)
-    return NULL; /* counted already: its hold keeps its share */
   if (inet && trusted != NULL &&
       north_mcp_http_listener_head (self, msg, &scratch)->counts[NORTH_MCP_HTTP_FIELD_FORWARDED_FOR] > 0)
     forwarded = north_mcp_http_forwarded_client (trusted, remote, soup_server_message_get_request_headers (msg));
@@ -175,7 +173,7 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
    * address's (many users may come through one NAT or proxy). */
   if ((limits->share != 0 || limits->peer_bodies != 0) && client->admitted)
     peer = admitted = admitted_share_of (client->listener, client, msg, trusted);
-  else if (limits->share != 0 || limits->peer_bodies != 0)
+  else if ((limits->share != 0 || limits->peer_bodies != 0) && client->body == NULL)
     peer = share_of (client->listener, client, msg, trusted);
   hold = north_mcp_http_body_account_hold (client->listener->account, &client->body, peer, bytes, limits);
   if (hold == NORTH_MCP_HTTP_HOLD_OK)
@@ -183,6 +181,19 @@ north_mcp_http_listener_hold_body (NorthMcpHttpListener *self,
   if (admitted != NULL)
     north_mcp_http_peer_unref (admitted);
   return hold;
+}
+
+/* The share of its request's body (its identity's, for a request admitted
+ * by its headers), else its address's as for a body. */
+NorthMcpHttpPeer *
+north_mcp_http_listener_output_share (NorthMcpHttpListenerClient   *client,
+                                      SoupServerMessage            *msg,
+                                      const NorthMcpTrustedProxies *trusted)
+{
+  NorthMcpHttpPeer *peer = client->body != NULL ? north_mcp_http_held_body_get_peer (client->body) : NULL;
+
+  return north_mcp_http_peer_ref_in (peer != NULL ? peer : share_of (client->listener, client, msg, trusted),
+                                     client->listener->account);
 }
 
 NorthMcpHttpShare

@@ -152,9 +152,21 @@ debug (NorthMcpHttpListener *self,
 /* ------------------------------------------------------------------ */
 /* Connections                                                         */
 
+/* What @client's output counts in max-unsent-output-bytes goes: its body
+ * is let go of (or truncated, for a cut). */
+static void
+client_uncount_unsent (NorthMcpHttpListenerClient *client)
+{
+  if (client->unsent_peer != NULL)
+    north_mcp_http_peer_remove_unsent (client->unsent_peer, client->unsent);
+  client->unsent = 0;
+  g_clear_pointer (&client->unsent_peer, north_mcp_http_peer_unref);
+}
+
 static void
 client_unwatch (NorthMcpHttpListenerClient *client)
 {
+  client_uncount_unsent (client);
   if (client->watched == NULL)
     return;
 
@@ -909,8 +921,36 @@ wrote_body_data_cb (SoupServerMessage *msg,
                     gpointer           user_data)
 {
   NorthMcpHttpListenerClient *client = user_data;
+  guint64 sent = MIN (chunk_size, client->unsent);
 
+  /* Only streams are watched: their bodies (not accumulated) let go of
+   * their chunks as they are written. */
   client->written += chunk_size;
+  client->unsent -= sent;
+  if (client->unsent_peer != NULL)
+    north_mcp_http_peer_remove_unsent (client->unsent_peer, sent);
+}
+
+/* Counts what @msg's body holds unsent in max-unsent-output-bytes (in
+ * its client's share): FALSE when that passes it. */
+static gboolean
+count_unsent (NorthMcpHttpListenerClient      *client,
+              SoupServerMessage               *msg,
+              guint64                          unsent,
+              const NorthMcpTransportSettings *settings)
+{
+  guint64 limit = settings->max_unsent_output_bytes, more = unsent - MIN (unsent, client->unsent);
+
+  if (unsent < client->unsent && client->unsent_peer != NULL)
+    north_mcp_http_peer_remove_unsent (client->unsent_peer, client->unsent - unsent);
+  client->unsent = unsent;
+  if (more == 0)
+    return TRUE;
+  if (client->unsent_peer == NULL)
+    client->unsent_peer = north_mcp_http_listener_output_share (client, msg, settings->trusted_proxies);
+  return north_mcp_http_peer_add_unsent (client->unsent_peer, more, unsent, limit,
+                                         limit == 0 ? 0 : MAX (limit / NORTH_MCP_HTTP_PEER_SHARE,
+                                                               MAX (settings->max_unsent_bytes, 1024 * 1024)));
 }
 
 gboolean
@@ -918,7 +958,9 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
                                       gsize              appended)
 {
   NorthMcpHttpListenerClient *client;
+  NorthMcpTransportSettings settings;
   SoupMessageBody *body;
+  gboolean accumulated;
   guint64 limit;
 
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), TRUE);
@@ -929,7 +971,11 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
   if (client->close_source != NULL || client->ending != NULL)
     return FALSE;
 
-  if (client->watched != msg)
+  body = soup_server_message_get_response_body (msg);
+  settings = settings_of (client->listener);
+  /* A one-shot answer is kept whole until it ends: counted, not watched. */
+  accumulated = soup_message_body_get_accumulate (body);
+  if (!accumulated && client->watched != msg)
     {
       client_unwatch (client);
       client->watched = g_object_ref (msg);
@@ -940,14 +986,19 @@ north_mcp_http_listener_check_unsent (SoupServerMessage *msg,
   /* What was queued before this append and is still unsent: one large
    * append (a replay) is fine, output the client does not take is not.
    * Not added to the limit, which may be as large as G_MAXUINT64. */
-  body = soup_server_message_get_response_body (msg);
-  limit = settings_of (client->listener).max_unsent_bytes;
-  if ((guint64) body->length <= client->written + appended ||
-      (guint64) body->length - client->written - appended <= limit)
+  limit = settings.max_unsent_bytes;
+  if (!count_unsent (client, msg, body->length - (accumulated ? 0 : MIN ((guint64) body->length, client->written)),
+                     &settings))
+    /* Debug only: any client can make this happen, as often as it likes. */
+    debug (client->listener, "Closing a connection for too much unsent output of all connections "
+           "(max-unsent-output-bytes)");
+  else if (accumulated || (guint64) body->length <= client->written + appended ||
+           (guint64) body->length - client->written - appended <= limit)
     return TRUE;
-
-  /* Debug only: any client can make this happen, as often as it likes. */
-  debug (client->listener, "Closing a connection whose client stopped reading (too much unsent output)");
+  else
+    debug (client->listener, "Closing a connection whose client stopped reading (too much unsent output)");
+  /* Its body goes with the close (what ends it is at most a chunk). */
+  client_uncount_unsent (client);
   client->cut = TRUE;
   client_close_later (client);
   return FALSE;

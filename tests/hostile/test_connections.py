@@ -479,6 +479,59 @@ def test_one_shot_answer_that_is_not_read_is_dropped_after_the_timeout():
         server.stop()
 
 
+def settled_rss_kib(pid):
+    """The server's RSS once it stops growing (the same within 1 MiB
+    twice, 0.5 s apart)."""
+    previous = rss_kib(pid)
+    for _ in range(120):
+        time.sleep(0.5)
+        current = rss_kib(pid)
+        if abs(current - previous) < 1024:
+            return current
+        previous = current
+    return previous
+
+
+def test_unsent_output_of_all_connections_is_bounded():
+    """Clients that open many connections, each asking for a large answer
+    (3 MiB, within max-unsent-bytes) that they never read: all together
+    they hold at most max-unsent-output-bytes (default 64 MiB), each
+    client address a quarter of it; the connections past it are closed,
+    and other clients are still served. Before, 3 addresses of 16
+    connections held 144 MiB until the write timeout (4 MiB each for
+    every connection allowed, 40 GB with the defaults)."""
+    size, per_address, addresses = 3 * 1024 * 1024, 16, ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+    server = Server("--stateless", "--debug", program=FLOOD_SERVER, env=small_env())
+    sockets = []
+    try:
+        assert server.health()
+        baseline = settled_rss_kib(server.pid)
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                           "params": {"name": "blob", "arguments": {"size": size}}}).encode()
+        for source in addresses:
+            for _ in range(per_address):
+                sock = raw_connection(server.port, rcvbuf=4096, source=source)
+                sock.sendall(http_request("POST", "/mcp", body, MCP_HEADERS))
+                sockets.append(sock)
+        assert server.health()
+        grown = settled_rss_kib(server.pid) - baseline
+        assert grown < 96 * 1024, f"RSS grew by {grown} KiB"
+        assert "too much unsent output of all connections" in server.stderr(), server.stderr()[-2000:]
+
+        # Another client still gets its answer whole.
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60, source_address=("127.0.0.9", 0))
+        conn.request("POST", "/mcp", body=body, headers=MCP_HEADERS)
+        response = conn.getresponse()
+        answer = response.read()
+        conn.close()
+        assert response.status == 200 and len(answer) > size
+        assert server.stop() == 0, server.stderr()[-3000:]
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
+
+
 def parse_events(data):
     """SSE events of a (de-chunked) body: list of (id, data)."""
     events = []
