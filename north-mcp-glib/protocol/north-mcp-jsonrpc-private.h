@@ -49,7 +49,9 @@ gboolean            north_mcp_jsonrpc_check_batch     (JsonArray   *batch,
                                                        GError     **error);
 
 /* How long a string `progressToken` may be: every notifications/progress
- * of its request carries it again. */
+ * of its request carries it again. The same for the id of a
+ * subscriptions/listen request, which every notification of its stream
+ * carries. */
 #define NORTH_MCP_PROGRESS_TOKEN_MAX_LENGTH 256
 
 /* Whether @token (may be NULL) is a progress token the server answers: a

@@ -280,6 +280,7 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
 {
   JsonObject *params = north_mcp_context_get_params (context);
   JsonObject *wanted = north_mcp_object_get_object (params, "notifications");
+  JsonNode *id = north_mcp_context_get_request_id (context);
   NorthMcpChannel *channel = north_mcp_context_get_channel (context);
   g_autoptr(JsonObject) capabilities = north_mcp_protocol_host_build_capabilities (host);
   g_autoptr(JsonObject) honoured = json_object_new ();
@@ -296,6 +297,19 @@ north_mcp_revision_2026_handle_listen (NorthMcpProtocolHost *host,
     {
       north_mcp_dispatch_invalid_params (context, "Invalid params: subscriptions/listen needs a "
                                          "'notifications' object");
+      return;
+    }
+
+  /* Every notification of the stream repeats its id, as those of a
+   * request repeat its progress token: bounded alike. */
+  if (id != NULL && JSON_NODE_HOLDS_VALUE (id) && json_node_get_value_type (id) == G_TYPE_STRING &&
+      strlen (json_node_get_string (id)) > NORTH_MCP_PROGRESS_TOKEN_MAX_LENGTH)
+    {
+      north_mcp_context_return_error_literal (context, NORTH_MCP_JSONRPC_ERROR,
+                                              NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST,
+                                              "Invalid Request: the id of a subscriptions/listen request, "
+                                              "which its every notification repeats, may be at most "
+                                              G_STRINGIFY (NORTH_MCP_PROGRESS_TOKEN_MAX_LENGTH) " bytes");
       return;
     }
 

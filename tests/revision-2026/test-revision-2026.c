@@ -1135,6 +1135,45 @@ test_listen_bounded (Fixture       *fixture,
     }
 }
 
+/* Every notification of a listen stream repeats its request's id: a
+ * string id is at most 256 bytes, as a progress token, refused (with
+ * the id it had) past it. */
+static void
+test_listen_id_bounded (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  NorthMcpRevision2026State *listeners = north_mcp_server_get_revision_2026 (fixture->server);
+  const gsize lengths[] = { 256, 257, 64 * 1024 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    {
+      g_autofree char *id = g_strnfill (lengths[i], 'i');
+      g_autofree char *request = revision_2026_request (1, "subscriptions/listen",
+                                                        "\"notifications\":{\"toolsListChanged\":true}", "{}", NULL);
+      g_autofree char *quoted = g_strdup_printf ("\"id\":\"%s\",", id);
+      g_auto(GStrv) parts = g_strsplit (request, "\"id\":1,", 2);
+      g_autofree char *text = g_strjoin (quoted, parts[0], parts[1], NULL);
+      JsonObject *answer, *error, *meta;
+
+      send_text (fixture, text);
+      g_assert_cmpuint (fixture->channel->messages->len, ==, 1);
+      answer = json_node_get_object (g_ptr_array_index (fixture->channel->messages, 0));
+      g_assert_cmpuint (north_mcp_revision_2026_state_count_listeners (listeners), ==, 1);
+      if (lengths[i] <= 256)
+        {
+          /* Open: acknowledged, with its id. */
+          meta = json_object_get_object_member (json_object_get_object_member (answer, "params"), "_meta");
+          g_assert_cmpstr (json_object_get_string_member (meta, "io.modelcontextprotocol/subscriptionId"), ==, id);
+          continue;
+        }
+      g_assert_cmpstr (json_object_get_string_member (answer, "id"), ==, id);
+      error = json_object_get_object_member (answer, "error");
+      g_assert_nonnull (error);
+      g_assert_cmpint (json_object_get_int_member (error, "code"), ==, -32600);
+      g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "256 bytes"));
+    }
+}
+
 /* Over stdio a client ends a listen stream with notifications/cancelled:
  * the stream is forgotten (it kept its request and got notifications for
  * as long as the connection lasted, however many the client opened). */
@@ -1904,6 +1943,7 @@ main (int    argc,
   ADD ("/revision-2026/listen", test_listen);
   ADD ("/revision-2026/listen-cancelled", test_listen_cancelled);
   ADD ("/revision-2026/listen-bounded", test_listen_bounded);
+  ADD ("/revision-2026/listen-id-bounded", test_listen_id_bounded);
   ADD ("/revision-2026/listen-many", test_listen_many);
   ADD ("/revision-2026/listen-share", test_listen_share);
   ADD ("/revision-2026/listen-visits-its-listeners", test_listen_visits_its_listeners);
