@@ -658,8 +658,9 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * How many bytes of HTTP responses may wait for their clients to read
    * them, summed over all connections: SSE streams and answers (each also
    * bounded by [property@NorthMcp.Server:max-unsent-bytes]) and JSON
-   * answers, counted as they are queued and no longer as they are written
-   * to the socket. The connection whose output would pass it is closed as
+   * answers (but those of 16 KiB or less, which any connection may hold),
+   * counted as they are queued and no longer as they are written to the
+   * socket (a JSON answer, which libsoup keeps whole, once it ends). The connection whose output would pass it is closed as
    * one past max-unsent-bytes is (a stream ends whole: the rest of the
    * event under way, then the end of its body; a JSON answer is cut), and
    * other connections are served on. The output of one client may hold at

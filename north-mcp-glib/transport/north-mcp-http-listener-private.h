@@ -57,6 +57,9 @@ void                  north_mcp_http_listener_stop         (NorthMcpHttpListener
  * of the chunk under way (so of its event), then, if chunked, the last
  * chunk; what was appended after is dropped. TRUE for messages of
  * connections not accepted by a listener. */
+/* A one-shot answer of at most this many bytes is not counted in
+ * max-unsent-output-bytes (16 KiB, as NORTH_MCP_HTTP_HEAD_BUFFER_USUAL). */
+#define NORTH_MCP_HTTP_SMALL_ANSWER (16 * 1024)
 gboolean              north_mcp_http_listener_check_unsent (SoupServerMessage    *msg,
                                                             gsize                 appended);
 

@@ -946,8 +946,9 @@ count_unsent (NorthMcpHttpListenerClient      *client,
   client->unsent = unsent;
   if (more == 0)
     return TRUE;
-  if (client->unsent_peer == NULL)
-    client->unsent_peer = north_mcp_http_listener_output_share (client, msg, settings->trusted_proxies);
+  if (client->unsent_peer == NULL &&
+      (client->unsent_peer = north_mcp_http_listener_output_share (client, msg, settings->trusted_proxies)) == NULL)
+    return TRUE; /* not this listener's share: uncounted */
   return north_mcp_http_peer_add_unsent (client->unsent_peer, more, unsent, limit,
                                          limit == 0 ? 0 : MAX (limit / NORTH_MCP_HTTP_PEER_SHARE,
                                                                MAX (settings->max_unsent_bytes, 1024 * 1024)));
