@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   fuzz_init ();
 
-  fast = north_mcp_jsonrpc_read_request ((const char *) data, size, &request);
+  fast = north_mcp_jsonrpc_read_request ((const char *) data, size, G_MAXUINT64, &request);
   message = north_mcp_jsonrpc_parse ((const char *) data, size, &error);
   if (message == NULL)
     {

@@ -347,6 +347,13 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * The largest request body (or stdio line) accepted, in bytes; larger
    * HTTP bodies get `413`.
    *
+   * The JSON parsed from one may keep at most 16 times this in memory
+   * (its tree, counted as it is built, as for
+   * [property@NorthMcp.Server:max-held-body-bytes]; 64 MiB by default),
+   * whatever else is in progress: the reader stops there, and the body is
+   * refused for good, `413` (JSON-RPC `-32600`), a stdio line with the
+   * JSON-RPC error `-32700`.
+   *
    * Since: 0.1
    */
   north_mcp_server_properties[PROP_MAX_BODY_SIZE] =
@@ -605,7 +612,10 @@ north_mcp_server_config_install_properties (GObjectClass *object_class)
    * for strings, arrays, objects and members: up to about 40 times its
    * text for small numbers, over 100 times for empty objects). A body
    * whose parsed JSON would pass the bound is answered `503` with
-   * `Retry-After` once read, unless no other request is in progress.
+   * `Retry-After` once read, unless no other request is in progress
+   * (then at most 16 times [property@NorthMcp.Server:max-body-size]);
+   * the reader stops as soon as the tree would pass what is left, before
+   * it is built.
    *
    * When the server requires credentials, a `POST` to the MCP endpoints
    * is checked from its headers (Origin, Host, then the credentials,

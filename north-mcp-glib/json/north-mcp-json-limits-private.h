@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <glib.h>
+
 /* How deep untrusted JSON text may nest: north_mcp_json_read()'s limit on
  * the JSON-RPC path, in credentials and in issuer documents. */
 #define NORTH_MCP_JSON_MAX_DEPTH 128
@@ -37,3 +39,23 @@
 #define NORTH_MCP_JSON_ARRAY_COST  80
 #define NORTH_MCP_JSON_OBJECT_COST 320
 #define NORTH_MCP_JSON_MEMBER_COST 96
+
+/* The most the tree of one request (a body or a stdio line) may cost
+ * (the reader's budget, north_mcp_json_read_counted()), whatever else is
+ * in progress: this many times max-body-size, 64 MiB by default. The
+ * reader stops there, so one text of the largest size no longer builds
+ * what its kind of JSON makes of it (a body of 4 MiB of empty objects:
+ * some 570 MB) before it is refused; such a text is refused as too large
+ * for good. Ordinary JSON takes a few times its text (a request of
+ * 300,000 small numbers, 600 kB, a tree of 26 MB); dense arrays of small
+ * numbers, strings or empty containers of the largest size do not fit. */
+#define NORTH_MCP_JSON_MAX_TREE_FACTOR 16
+
+/* NORTH_MCP_JSON_MAX_TREE_FACTOR times @max_text, G_MAXUINT64 when that
+ * overflows (no bound on the text). */
+static inline guint64
+north_mcp_json_tree_cap (guint64 max_text)
+{
+  return max_text <= G_MAXUINT64 / NORTH_MCP_JSON_MAX_TREE_FACTOR
+         ? max_text * NORTH_MCP_JSON_MAX_TREE_FACTOR : G_MAXUINT64;
+}

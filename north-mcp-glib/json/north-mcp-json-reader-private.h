@@ -31,10 +31,16 @@ JsonNode *north_mcp_json_read (const char  *data,
 
 /* The same, and *@cost (when not NULL) is set to what the tree read keeps
  * in memory (the NORTH_MCP_JSON_*_COST of its values, members and strings
- * added up as they are built), or to what was built until an error. */
+ * added up as they are built), or to what was built until an error. The
+ * tree may cost @budget (G_MAXUINT64: no bound): reading stops as soon as
+ * a value or member would take it past that (the same error, "Parse
+ * error: the parsed JSON would take more than @budget bytes in memory"),
+ * and *@cost is then more than @budget. What it built by then is at most
+ * @budget and the last value counted (a string: its length). */
 JsonNode *north_mcp_json_read_counted (const char  *data,
                                        gsize        length,
                                        guint        max_depth,
+                                       guint64      budget,
                                        guint64     *cost,
                                        GError     **error);
 
@@ -60,12 +66,13 @@ typedef gboolean (*NorthMcpJsonMemberFunc) (const char *name,
  * (whatever @func saw until then stays valid) or @func stopped; callers
  * that need to say why read it again with north_mcp_json_read(). *@cost
  * (when not NULL) is set to what the members read cost, as for
- * north_mcp_json_read_counted(). */
+ * north_mcp_json_read_counted(), within @budget as there. */
 gboolean  north_mcp_json_read_members (const char             *data,
                                        gsize                   length,
                                        guint                   max_depth,
                                        NorthMcpJsonMemberFunc  func,
                                        gpointer                user_data,
+                                       guint64                 budget,
                                        guint64                *cost);
 
 G_END_DECLS

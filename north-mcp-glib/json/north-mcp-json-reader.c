@@ -51,6 +51,7 @@ typedef struct {
   guint         max_depth;
   gboolean      own;      /* our writer's text: no bounds on members */
   guint64       cost;     /* of what was built (NORTH_MCP_JSON_*_COST) */
+  guint64       budget;   /* the most cost may be */
   GError      **error;
 
   /* Decoded strings (member names of the enclosing objects, then the
@@ -70,6 +71,20 @@ fail (Reader     *r,
 {
   g_set_error (r->error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
                "Parse error: %s at byte %" G_GSIZE_FORMAT, what, (gsize) (r->p - r->start));
+}
+
+/* Whether the tree passed its budget (then the error is set): checked as
+ * each value and member is counted, one compare, so a text whose tree
+ * would take more stops there rather than once built. */
+static inline gboolean
+over_budget (Reader *r)
+{
+  if (G_LIKELY (r->cost <= r->budget))
+    return FALSE;
+  g_set_error (r->error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR,
+               "Parse error: the parsed JSON would take more than %" G_GUINT64_FORMAT
+               " bytes in memory at byte %" G_GSIZE_FORMAT, r->budget, (gsize) (r->p - r->start));
+  return TRUE;
 }
 
 static void
@@ -604,6 +619,8 @@ read_member (Reader   *r,
     return FALSE;
   /* The name's text is on the stack up to its NUL. */
   r->cost += NORTH_MCP_JSON_MEMBER_COST + (r->stack_len - name - 1);
+  if (over_budget (r))
+    return FALSE;
 
   skip_whitespace (r);
   if (r->p >= r->end || *r->p != ':')
@@ -690,11 +707,11 @@ read_value (Reader *r)
     {
     case '{':
       r->cost += NORTH_MCP_JSON_OBJECT_COST;
-      return read_object (r);
+      return over_budget (r) ? NULL : read_object (r);
 
     case '[':
       r->cost += NORTH_MCP_JSON_ARRAY_COST;
-      return read_array (r);
+      return over_budget (r) ? NULL : read_array (r);
 
     case '"':
       {
@@ -704,21 +721,25 @@ read_value (Reader *r)
         if (offset < 0)
           return NULL;
         r->cost += NORTH_MCP_JSON_STRING_COST + (r->stack_len - offset - 1);
+        if (over_budget (r))
+          return NULL;
         node = json_node_init_string (json_node_alloc (), r->stack + offset);
         r->stack_len = offset;
         return node;
       }
 
     case 't':
-      return read_literal (r, "true", 4) ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+      return !over_budget (r) && read_literal (r, "true", 4) ?
+             json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
     case 'f':
-      return read_literal (r, "false", 5) ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+      return !over_budget (r) && read_literal (r, "false", 5) ?
+             json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
     case 'n':
-      return read_literal (r, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
+      return !over_budget (r) && read_literal (r, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
 
     case '-': case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
-      return read_number (r);
+      return over_budget (r) ? NULL : read_number (r);
 
     default:
       fail (r, "unexpected character");
@@ -740,6 +761,7 @@ reader_init (Reader     *r,
   r->max_depth = max_depth;
   r->own = FALSE;
   r->cost = 0;
+  r->budget = G_MAXUINT64;
   r->error = error;
   r->stack = r->inline_stack;
   r->stack_len = 0;
@@ -759,6 +781,7 @@ north_mcp_json_read_members (const char             *data,
                              guint                   max_depth,
                              NorthMcpJsonMemberFunc  func,
                              gpointer                user_data,
+                             guint64                 budget,
                              guint64                *cost)
 {
   Reader r;
@@ -768,6 +791,7 @@ north_mcp_json_read_members (const char             *data,
   g_return_val_if_fail (func != NULL, FALSE);
 
   reader_init (&r, data, length, max_depth, NULL);
+  r.budget = budget;
   skip_whitespace (&r);
   ok = r.p < r.end && *r.p == '{' && read_members (&r, func, user_data);
   if (ok)
@@ -787,6 +811,7 @@ read_text (const char  *data,
            gsize        length,
            guint        max_depth,
            gboolean     own,
+           guint64      budget,
            guint64     *cost,
            GError     **error)
 {
@@ -798,6 +823,7 @@ read_text (const char  *data,
 
   reader_init (&r, data, length, max_depth, error);
   r.own = own;
+  r.budget = budget;
   if (cost != NULL)
     *cost = 0;
 
@@ -836,17 +862,18 @@ north_mcp_json_read (const char  *data,
                      guint        max_depth,
                      GError     **error)
 {
-  return read_text (data, length, max_depth, FALSE, NULL, error);
+  return read_text (data, length, max_depth, FALSE, G_MAXUINT64, NULL, error);
 }
 
 JsonNode *
 north_mcp_json_read_counted (const char  *data,
                              gsize        length,
                              guint        max_depth,
+                             guint64      budget,
                              guint64     *cost,
                              GError     **error)
 {
-  return read_text (data, length, max_depth, FALSE, cost, error);
+  return read_text (data, length, max_depth, FALSE, budget, cost, error);
 }
 
 JsonNode *
@@ -855,5 +882,5 @@ north_mcp_json_read_own (const char  *data,
                          guint        max_depth,
                          GError     **error)
 {
-  return read_text (data, length, max_depth, TRUE, NULL, error);
+  return read_text (data, length, max_depth, TRUE, G_MAXUINT64, NULL, error);
 }

@@ -28,9 +28,12 @@ typedef struct {
  * north_mcp_jsonrpc_classify() would call NORTH_MCP_MESSAGE_REQUEST, with
  * no duplicate or response members). FALSE for anything else, well-formed
  * or not: the caller then takes the general path, which also says what is
- * wrong. Clear @request with north_mcp_jsonrpc_request_clear() either way. */
+ * wrong. Clear @request with north_mcp_jsonrpc_request_clear() either way.
+ * Its trees may cost @budget (north_mcp_json_read_counted()): past it,
+ * FALSE with @request->cost more than @budget. */
 gboolean            north_mcp_jsonrpc_read_request    (const char             *data,
                                                        gsize                   length,
+                                                       guint64                 budget,
                                                        NorthMcpJsonrpcRequest *request);
 void                north_mcp_jsonrpc_request_clear   (NorthMcpJsonrpcRequest *request);
 
@@ -89,9 +92,11 @@ JsonNode           *north_mcp_jsonrpc_parse           (const char  *data,
                                                        GError     **error);
 /* The same, and *@cost is set to what the tree keeps in memory
  * (north_mcp_json_read_counted()): a request in progress counts it among
- * the bytes it holds. */
+ * the bytes it holds. Reading stops once that would pass @budget, with
+ * *@cost more than @budget (north_mcp_json_read_counted()). */
 JsonNode           *north_mcp_jsonrpc_parse_counted   (const char  *data,
                                                        gsize        length,
+                                                       guint64      budget,
                                                        guint64     *cost,
                                                        GError     **error);
 /* Compact one-line serialization, as stdio and SSE need. */

@@ -270,6 +270,7 @@ take_request_member (const char *name,
 gboolean
 north_mcp_jsonrpc_read_request (const char             *data,
                                 gsize                   length,
+                                guint64                 budget,
                                 NorthMcpJsonrpcRequest *request)
 {
   RequestReader reader = { request, { NULL, }, 0 };
@@ -279,7 +280,8 @@ north_mcp_jsonrpc_read_request (const char             *data,
 
   memset (request, 0, sizeof *request);
   ok = north_mcp_json_read_members (data, length, NORTH_MCP_JSON_MAX_DEPTH,
-                                    take_request_member, &reader, &request->cost) &&
+                                    take_request_member, &reader, budget,
+                                    &request->cost) &&
        (request->seen & (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD)) ==
        (SEEN_JSONRPC | SEEN_ID | SEEN_METHOD);
   for (guint i = 0; i < reader.n_others; i++)
@@ -420,12 +422,13 @@ north_mcp_jsonrpc_parse (const char  *data,
                          gsize        length,
                          GError     **error)
 {
-  return north_mcp_jsonrpc_parse_counted (data, length, NULL, error);
+  return north_mcp_jsonrpc_parse_counted (data, length, G_MAXUINT64, NULL, error);
 }
 
 JsonNode *
 north_mcp_jsonrpc_parse_counted (const char  *data,
                                  gsize        length,
+                                 guint64      budget,
                                  guint64     *cost,
                                  GError     **error)
 {
@@ -442,7 +445,7 @@ north_mcp_jsonrpc_parse_counted (const char  *data,
   /* Our own strict reader (north-mcp-json-reader.c): this runs once per
    * request, and json-glib's GScanner-based parser was the largest cost
    * of a stateless call. It enforces the depth limit as it descends. */
-  return north_mcp_json_read_counted (data, length, NORTH_MCP_JSON_MAX_DEPTH, cost, error);
+  return north_mcp_json_read_counted (data, length, NORTH_MCP_JSON_MAX_DEPTH, budget, cost, error);
 }
 
 char *

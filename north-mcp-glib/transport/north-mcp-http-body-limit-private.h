@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "north-mcp-http-held-body-private.h"
 #include "north-mcp-http-transport-impl-private.h"
 
 G_BEGIN_DECLS
@@ -75,16 +76,37 @@ gboolean north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
                                     SoupServerMessage     *msg,
                                     guint                  n);
 
+/* What the tree parsed from a body may cost (the JSON reader's budget,
+ * north_mcp_json_read_counted()): what the bodies held still have room
+ * for with it (north_mcp_http_hold_parsed()), and never more than
+ * north_mcp_json_tree_cap() of max_body_size; @hold: what bounds it
+ * (NORTH_MCP_HTTP_HOLD_OK: the cap). */
+typedef struct {
+  guint64          bytes;
+  NorthMcpHttpHold hold;
+} NorthMcpHttpTreeBudget;
+
+/* The budget of the tree to be parsed from @msg's body, for
+ * north_mcp_http_hold_parsed(). */
+NorthMcpHttpTreeBudget north_mcp_http_tree_budget (NorthMcpHttpTransport *self,
+                                                   SoupServerMessage     *msg);
+
 /* What the request parsed from @msg's body keeps, @cost bytes
- * (north_mcp_json_read_counted()), counts among the bodies held where it
- * is more than the body's text, which counts from the headers (a tree
- * takes up to some 130 times its text): the body counts the larger of
- * the two, in its client's share too. FALSE, nothing counted and @msg
- * answered 503 with Retry-After (JSON-RPC -32600, as a body refused when
- * its headers came), when that would pass max_held_body_bytes or the
- * share, unless no other request is in progress. */
-gboolean north_mcp_http_hold_parsed (NorthMcpHttpTransport *self,
-                                     SoupServerMessage     *msg,
-                                     guint64                cost);
+ * (north_mcp_json_read_counted() within @budget), counts among the bodies
+ * held where it is more than the body's text, which counts from the
+ * headers (a tree takes up to some 130 times its text): the body counts
+ * the larger of the two, in its client's share too. FALSE, nothing
+ * counted and @msg answered 503 with Retry-After (JSON-RPC -32600, as a
+ * body refused when its headers came), when that would pass
+ * max_held_body_bytes or the share, unless no other request is in
+ * progress; the same when the reader stopped at @budget because of them
+ * (@cost past it). A tree that would pass the cap, which no body may
+ * take, is refused for good: 413 (JSON-RPC -32600), as a body larger
+ * than max_body_size. Called whether or not the text was parsed (its
+ * parse error comes after). */
+gboolean north_mcp_http_hold_parsed (NorthMcpHttpTransport        *self,
+                                     SoupServerMessage            *msg,
+                                     const NorthMcpHttpTreeBudget *budget,
+                                     guint64                       cost);
 
 G_END_DECLS

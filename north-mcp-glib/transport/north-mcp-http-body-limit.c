@@ -16,6 +16,7 @@
 #include "north-mcp-http-refusal-private.h"
 #include "north-mcp-http-routes-private.h"
 #include "north-mcp-error.h"
+#include "north-mcp-json-limits-private.h"
 #include "north-mcp-jsonrpc-private.h"
 
 /* Bodies are bounded on every path: the host's max_body_size for the
@@ -178,15 +179,57 @@ north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
   return held_or_busy (self, msg, hold, NORTH_MCP_HTTP_TRANSPORT_ERROR);
 }
 
+NorthMcpHttpTreeBudget
+north_mcp_http_tree_budget (NorthMcpHttpTransport *self,
+                            SoupServerMessage     *msg)
+{
+  guint64 text = soup_server_message_get_request_body (msg)->length;
+  guint64 cap = north_mcp_json_tree_cap (self->settings.max_body_size);
+  NorthMcpHttpTreeBudget budget = { cap, NORTH_MCP_HTTP_HOLD_OK };
+  NorthMcpHttpHoldLimits limits = hold_limits (self);
+  NorthMcpHttpHeldBody *held = north_mcp_http_listener_keep_body (self->listener, msg);
+  guint64 room;
+
+  if (held == NULL)
+    return budget;
+  /* The body's text counts already: its tree may take that and the room. */
+  room = north_mcp_http_held_body_room (held, &limits, &budget.hold);
+  north_mcp_http_held_body_release (held);
+  if (text >= cap || room >= cap - text)
+    budget.hold = NORTH_MCP_HTTP_HOLD_OK;
+  else
+    budget.bytes = text + room;
+  return budget;
+}
+
 gboolean
-north_mcp_http_hold_parsed (NorthMcpHttpTransport *self,
-                            SoupServerMessage     *msg,
-                            guint64                cost)
+north_mcp_http_hold_parsed (NorthMcpHttpTransport        *self,
+                            SoupServerMessage            *msg,
+                            const NorthMcpHttpTreeBudget *budget,
+                            guint64                       cost)
 {
   goffset text = soup_server_message_get_request_body (msg)->length;
+  guint64 cap = north_mcp_json_tree_cap (self->settings.max_body_size);
   NorthMcpHttpHoldLimits limits = hold_limits (self);
   NorthMcpHttpHeldBody *held;
   NorthMcpHttpHold hold;
+
+  /* The reader stopped at the budget: for good past the cap, else until
+   * requests in progress end. */
+  if (cost > budget->bytes && cost > cap)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Request body too large: its parsed JSON would take more than %" G_GUINT64_FORMAT
+                         " bytes in memory (%d times max-body-size)",
+                         cap, NORTH_MCP_JSON_MAX_TREE_FACTOR);
+
+      north_mcp_transport_host_debug (self->host, "%s", message);
+      north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL,
+                                            NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST, message);
+      return FALSE;
+    }
+  if (cost > budget->bytes)
+    return held_or_busy (self, msg, budget->hold, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
 
   if (cost <= (guint64) text ||
       (held = north_mcp_http_listener_keep_body (self->listener, msg)) == NULL)

@@ -81,6 +81,14 @@ NorthMcpHttpHold         north_mcp_http_held_body_add      (NorthMcpHttpHeldBody
                                                             guint64                       bytes,
                                                             const NorthMcpHttpHoldLimits *limits);
 
+/* How many bytes more north_mcp_http_held_body_add() would count of
+ * @held now: G_MAXUINT64 when it is the only request in progress (which
+ * may take more), else the room left below @limits->bytes and its peer's
+ * @limits->share; *@hold is the one that bounds it. */
+guint64                  north_mcp_http_held_body_room     (NorthMcpHttpHeldBody         *held,
+                                                            const NorthMcpHttpHoldLimits *limits,
+                                                            NorthMcpHttpHold             *hold);
+
 NorthMcpHttpHeldBody    *north_mcp_http_held_body_ref      (NorthMcpHttpHeldBody    *held);
 /* Stops counting @held once its last reference goes. Any thread. */
 void                     north_mcp_http_held_body_release  (NorthMcpHttpHeldBody    *held);

@@ -255,6 +255,40 @@ north_mcp_http_held_body_add (NorthMcpHttpHeldBody         *held,
   return hold;
 }
 
+static inline guint64
+room_below (guint64 limit,
+            guint64 held)
+{
+  return limit > held ? limit - held : 0;
+}
+
+guint64
+north_mcp_http_held_body_room (NorthMcpHttpHeldBody         *held,
+                               const NorthMcpHttpHoldLimits *limits,
+                               NorthMcpHttpHold             *hold)
+{
+  guint64 room = G_MAXUINT64;
+
+  g_return_val_if_fail (held != NULL, 0);
+
+  *hold = NORTH_MCP_HTTP_HOLD_FULL;
+  g_mutex_lock (&accounts_lock);
+  /* The bounds of north_mcp_http_held_body_add() (account_fits_locked()
+   * for bytes alone). */
+  if (held->account->bodies != held->counted)
+    {
+      if (limits->bytes != 0)
+        room = room_below (limits->bytes, held->account->held);
+      if (held->peer != NULL && limits->share != 0 && room_below (limits->share, held->peer->held) < room)
+        {
+          room = room_below (limits->share, held->peer->held);
+          *hold = NORTH_MCP_HTTP_HOLD_PEER_FULL;
+        }
+    }
+  g_mutex_unlock (&accounts_lock);
+  return room;
+}
+
 NorthMcpHttpHeldBody *
 north_mcp_http_held_body_ref (NorthMcpHttpHeldBody *held)
 {

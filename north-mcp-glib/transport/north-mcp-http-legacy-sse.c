@@ -54,6 +54,7 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
   NorthMcpChannel *stream;
   const char *session_id;
   gboolean batch, has_request, initialize;
+  NorthMcpHttpTreeBudget budget;
   guint64 cost;
 
   session_id = query != NULL ? g_hash_table_lookup (query, "session_id") : NULL;
@@ -71,15 +72,16 @@ north_mcp_http_handle_legacy_post (NorthMcpHttpTransport *self,
       return;
     }
 
-  message = north_mcp_jsonrpc_parse_counted (body->data, body->length, &cost, &error);
+  budget = north_mcp_http_tree_budget (self, msg);
+  message = north_mcp_jsonrpc_parse_counted (body->data, body->length, budget.bytes, &cost, &error);
+  if (!north_mcp_http_hold_parsed (self, msg, &budget, cost))
+    return;
   if (message == NULL)
     {
       north_mcp_http_respond_jsonrpc_error (msg, SOUP_STATUS_BAD_REQUEST, NULL,
                                             NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR, error->message);
       return;
     }
-  if (!north_mcp_http_hold_parsed (self, msg, cost))
-    return;
 
   if (!north_mcp_http_inspect_message (msg, message, &batch, &has_request, &initialize))
     return;

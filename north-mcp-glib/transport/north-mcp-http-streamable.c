@@ -211,6 +211,7 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
   g_autoptr(JsonNode) message = NULL;
   gboolean accepts_json, accepts_sse, batch, has_request, initialize;
   gboolean new_session = FALSE;
+  NorthMcpHttpTreeBudget budget;
   const char *content_type;
   const char *version = north_mcp_http_field (self, msg, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION);
   guint n_responses;
@@ -239,14 +240,16 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
 
   /* The usual body, one request of the classic revisions, is read without
    * building its envelope; everything else takes the general path, a
-   * repeated MCP-Protocol-Version too (any copy may name 2026-07-28). */
+   * repeated MCP-Protocol-Version too (any copy may name 2026-07-28).
+   * Either reader stops once the tree passes its budget. */
+  budget = north_mcp_http_tree_budget (self, msg);
   if (!north_mcp_protocol_version_is_revision_2026 (version) &&
       north_mcp_http_field_count (self, msg, NORTH_MCP_HTTP_FIELD_PROTOCOL_VERSION) <= 1 &&
-      north_mcp_jsonrpc_read_request (body->data, body->length, &request) &&
+      north_mcp_jsonrpc_read_request (body->data, body->length, budget.bytes, &request) &&
       !north_mcp_revision_2026_params_have_version (request.params))
     {
       /* What it keeps while in progress counts with its body. */
-      if (!north_mcp_http_hold_parsed (self, msg, request.cost))
+      if (!north_mcp_http_hold_parsed (self, msg, &budget, request.cost))
         return;
       batch = FALSE;
       has_request = TRUE;
@@ -256,10 +259,14 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
     {
       g_autoptr(GError) error = NULL;
       NorthMcpRevision2026Head head;
-      guint64 cost;
+      guint64 cost = request.cost;
 
+      /* Not read again when the fast path stopped at the budget. */
       north_mcp_jsonrpc_request_clear (&request);
-      message = north_mcp_jsonrpc_parse_counted (body->data, body->length, &cost, &error);
+      if (cost <= budget.bytes)
+        message = north_mcp_jsonrpc_parse_counted (body->data, body->length, budget.bytes, &cost, &error);
+      if (!north_mcp_http_hold_parsed (self, msg, &budget, cost))
+        return;
       if (message == NULL)
         {
           north_mcp_transport_host_debug (self->host, "Rejected unparsable request body: %s",
@@ -268,8 +275,6 @@ north_mcp_http_handle_post (NorthMcpHttpTransport *self,
                                                 NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR, error->message);
           return;
         }
-      if (!north_mcp_http_hold_parsed (self, msg, cost))
-        return;
 
       north_mcp_http_revision_2026_head (self, msg, &head);
       if (north_mcp_revision_2026_http_applies (headers, &head, message))

@@ -12,6 +12,7 @@
 
 #include "north-mcp-channel-private.h"
 #include "north-mcp-error.h"
+#include "north-mcp-json-limits-private.h"
 #include "north-mcp-jsonrpc-private.h"
 #include "north-mcp-session-private.h"
 #include "north-mcp-siphash-private.h"
@@ -39,6 +40,7 @@ struct _NorthMcpStdioTransport
                                      * the requests in progress with that id */
   guint64               held_bytes; /* all of them */
   guint64               max_held_bytes;
+  guint64               max_tree_bytes; /* north_mcp_json_tree_cap() of max-body-size */
   guint                 held_requests; /* how many */
   guint                 max_requests;  /* 0: no bound */
   gboolean              refusing;   /* answers that held nothing */
@@ -138,6 +140,23 @@ answered_cb (JsonNode *id,
     g_hash_table_remove (self->held, key);
   if (self->input_done && g_hash_table_size (self->held) == 0)
     close_when_answered (self);
+}
+
+/* For a line whose reader stopped at max_tree_bytes: refused for good, as a line too large (-32700). The budget is that cap
+ * alone, not what the requests in progress leave of max-held-body-bytes
+ * (as over HTTP): lines are read one at a time, so one tree at most is
+ * built at once, and a line that holds nothing once parsed (the client's
+ * answer to the server's request, a notification) is not refused for
+ * them; hold() refuses the others once parsed. */
+static void
+refuse_tree (NorthMcpStdioTransport *self)
+{
+  g_autofree char *message =
+    g_strdup_printf ("Parse error: the message's parsed JSON would take more than %" G_GUINT64_FORMAT
+                     " bytes in memory (%d times max-body-size)",
+                     self->max_tree_bytes, NORTH_MCP_JSON_MAX_TREE_FACTOR);
+
+  send_parse_error (self, message);
 }
 
 /* Requests that run long keep what they were read into, their parsed
@@ -282,15 +301,16 @@ handle_line (NorthMcpStdioTransport *self,
   g_autoptr(JsonNode) message = NULL;
   g_auto(NorthMcpJsonrpcRequest) request = { 0, };
   gboolean batch;
-  guint64 cost;
+  guint64 budget = self->max_tree_bytes, cost;
 
   while (length > 0 && (line[length - 1] == '\r' || line[length - 1] == ' ' || line[length - 1] == '\t'))
     length--;
   if (length == 0)
     return;
 
-  /* One request, the usual line, without building its envelope. */
-  if (north_mcp_jsonrpc_read_request (line, length, &request))
+  /* One request, the usual line, without building its envelope. Either
+   * reader stops once the tree passes its budget. */
+  if (north_mcp_jsonrpc_read_request (line, length, budget, &request))
     {
       /* Held first: the answer may be sent at once. */
       if (self->host != NULL && hold (self, request.id, &request.id, 1, MAX (length, request.cost)))
@@ -300,8 +320,18 @@ handle_line (NorthMcpStdioTransport *self,
         }
       return;
     }
+  if (request.cost > budget)
+    {
+      refuse_tree (self);
+      return;
+    }
 
-  message = north_mcp_jsonrpc_parse_counted (line, length, &cost, &error);
+  message = north_mcp_jsonrpc_parse_counted (line, length, budget, &cost, &error);
+  if (message == NULL && cost > budget)
+    {
+      refuse_tree (self);
+      return;
+    }
   if (message == NULL)
     {
       send_parse_error (self, error->message);
@@ -336,6 +366,7 @@ consume_buffer (NorthMcpStdioTransport *self)
   limit = settings.max_body_size;
   north_mcp_stdio_channel_set_max_unsent (self->channel, settings.max_unsent_bytes);
   self->max_held_bytes = settings.max_held_body_bytes;
+  self->max_tree_bytes = north_mcp_json_tree_cap (limit);
   self->max_requests = settings.max_requests;
 
   /* The lines handled are removed once at the end: removing each in turn
@@ -586,6 +617,7 @@ north_mcp_stdio_transport_init (NorthMcpStdioTransport *self)
   self->held = g_hash_table_new_full (north_mcp_siphash_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) g_array_unref);
   self->max_held_bytes = G_MAXUINT64;
+  self->max_tree_bytes = G_MAXUINT64;
 }
 
 NorthMcpStdioTransport *

@@ -195,7 +195,7 @@ test_read_request_accepts (void)
 
       g_test_message ("%s", json);
       g_assert_cmpint (north_mcp_jsonrpc_classify (node, &id, NULL), ==, NORTH_MCP_MESSAGE_REQUEST);
-      g_assert_true (north_mcp_jsonrpc_read_request (json, strlen (json), &request));
+      g_assert_true (north_mcp_jsonrpc_read_request (json, strlen (json), G_MAXUINT64, &request));
       g_assert_true (json_node_equal (request.id, id));
       g_assert_cmpstr (request.method, ==, json_object_get_string_member (object, "method"));
       if (params == NULL)
@@ -216,7 +216,7 @@ test_read_request_declines (void)
       g_autofree char *shown = g_strescape (json, NULL);
 
       g_test_message ("%s", shown);
-      g_assert_false (north_mcp_jsonrpc_read_request (json, strlen (json), &request));
+      g_assert_false (north_mcp_jsonrpc_read_request (json, strlen (json), G_MAXUINT64, &request));
       /* Whatever was read before giving up is freed by the clear. */
     }
 }
@@ -230,7 +230,7 @@ test_read_request_depth (void)
 
   for (guint i = 0; i < 100000; i++)
     g_string_append_c (json, '[');
-  g_assert_false (north_mcp_jsonrpc_read_request (json->str, json->len, &request));
+  g_assert_false (north_mcp_jsonrpc_read_request (json->str, json->len, G_MAXUINT64, &request));
 }
 
 /* The stdio transport reads the id back from a response sent as text. */

@@ -132,6 +132,15 @@ def receive_until(sock, *markers):
     return received
 
 
+def empty_objects_call(size, rid=1):
+    """A call of `hang` (flood-server's tool that never answers) with id
+    RID, SIZE bytes of JSON, its arguments an array of empty objects: 3
+    bytes each as text, 408 bytes each once parsed."""
+    head = b'{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"hang","arguments":{"n":[' % rid
+    tail = b'{}]}}}'
+    return head + b"{}," * ((size - len(head) - len(tail)) // 3) + tail
+
+
 def initialize_message(rid=1, **params):
     return {"jsonrpc": "2.0", "id": rid, "method": "initialize",
             "params": {"protocolVersion": "2025-06-18", "capabilities": {},

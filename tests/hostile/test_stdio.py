@@ -9,7 +9,7 @@ import tempfile
 import threading
 import time
 
-from hostile import initialize_message, rss_kib, wait_until
+from hostile import empty_objects_call, initialize_message, rss_kib, status_kib, wait_until
 
 FLOOD_SERVER = os.path.join(os.environ.get("NORTH_MCP_HOSTILE_BUILD",
                                            os.path.join(os.path.dirname(__file__), "..", "..",
@@ -301,6 +301,35 @@ def test_requests_in_progress_count_their_parsed_request():
                       "params": {"name": "flood", "arguments": {"count": 1, "size": 1}}})
         answer = json.loads(server.stdout.readline())
         assert answer["result"]["content"][0]["text"] == "flooded 1", answer
+    finally:
+        stop(server, stderr)
+
+
+def refusal_of(server, line):
+    """Sends LINE, then a ping: the answer that comes before the ping's,
+    and how much the peak RSS grew meanwhile (KiB)."""
+    baseline = status_kib(server.pid, "VmHWM")
+    server.stdin.write(line + b"\n")
+    send(server, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+    answer = json.loads(server.stdout.readline())
+    assert json.loads(server.stdout.readline()) == {"jsonrpc": "2.0", "id": 2, "result": {}}
+    return answer, status_kib(server.pid, "VmHWM") - baseline
+
+
+def test_a_line_whose_tree_could_never_fit_is_refused_as_it_is_read():
+    """A line of the largest size (4 MiB) of empty objects in a call of
+    `hang`: a tree of some 570 MB. Its tree may take 16 times
+    max-body-size (64 MiB): the reader stops there and the line is refused
+    as too large (-32700), even with nothing else in progress. Before, the
+    tree was built whole and kept for the call. The peak RSS grows by at
+    most the bound, the line and what the sanitizer adds: under 128 MiB
+    (measured: 53 MiB, 72 MiB under ASan)."""
+    server, stderr = start()
+    try:
+        answer, grown = refusal_of(server, empty_objects_call(4 << 20, rid=7))
+        assert answer["id"] is None and answer["error"]["code"] == -32700, answer
+        assert "(16 times max-body-size)" in answer["error"]["message"], answer
+        assert grown < 128 * 1024, f"peak RSS grew by {grown} KiB"
     finally:
         stop(server, stderr)
 

@@ -133,7 +133,7 @@ test_length (void)
    * arithmetic on the NULL pointer (UBSan's pointer-overflow check). */
   g_assert_null (north_mcp_json_read (NULL, 0, 16, &error));
   g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
-  g_assert_false (north_mcp_json_read_members (NULL, 0, 16, refuse_member, NULL, NULL));
+  g_assert_false (north_mcp_json_read_members (NULL, 0, 16, refuse_member, NULL, G_MAXUINT64, NULL));
 }
 
 /* Texts every strict reader must refuse. */
@@ -397,10 +397,10 @@ test_member_limit (void)
 
   /* The member-by-member reader of the JSON-RPC fast path too. */
   g_assert_true (north_mcp_json_read_members (most, strlen (most), NORTH_MCP_JSON_MAX_DEPTH,
-                                              count_member, &seen, NULL));
+                                              count_member, &seen, G_MAXUINT64, NULL));
   g_assert_cmpuint (seen, ==, NORTH_MCP_JSON_MAX_MEMBERS);
   g_assert_false (north_mcp_json_read_members (too_many, strlen (too_many), NORTH_MCP_JSON_MAX_DEPTH,
-                                               count_member, &seen, NULL));
+                                               count_member, &seen, G_MAXUINT64, NULL));
 }
 
 static void
@@ -476,14 +476,76 @@ test_cost (void)
   guint64 cost = 0;
   guint seen = 0;
 
-  node = north_mcp_json_read_counted (text, sizeof text - 1, NORTH_MCP_JSON_MAX_DEPTH, &cost, &error);
+  node = north_mcp_json_read_counted (text, sizeof text - 1, NORTH_MCP_JSON_MAX_DEPTH, G_MAXUINT64, &cost, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cost, ==, expected);
 
   g_assert_true (north_mcp_json_read_members (members, sizeof members - 1, NORTH_MCP_JSON_MAX_DEPTH,
-                                              count_member, &seen, &cost));
+                                              count_member, &seen, G_MAXUINT64, &cost));
   g_assert_cmpuint (cost, ==, 2 * (NORTH_MCP_JSON_MEMBER_COST + 1 + NORTH_MCP_JSON_VALUE_COST) +
                               NORTH_MCP_JSON_STRING_COST + 1);
+}
+
+/* A tree may cost a budget: reading stops at the first value or member
+ * that would pass it, not once the tree is built, with an error that says
+ * so and a cost past the budget; a tree of exactly the budget is read. */
+static void
+test_budget (void)
+{
+  static const char members[] = "{\"a\":[{},{}],\"b\":\"xyz\"}";
+  guint64 empty_object = NORTH_MCP_JSON_VALUE_COST + NORTH_MCP_JSON_OBJECT_COST;
+  guint64 array = NORTH_MCP_JSON_VALUE_COST + NORTH_MCP_JSON_ARRAY_COST;
+  guint64 full = NORTH_MCP_JSON_MEMBER_COST + 1 + array + 2 * empty_object +
+                 NORTH_MCP_JSON_MEMBER_COST + 1 + NORTH_MCP_JSON_VALUE_COST + NORTH_MCP_JSON_STRING_COST + 3;
+  g_autoptr(GString) text = g_string_new ("[");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  guint64 cost = 0, whole;
+  guint seen = 0;
+
+  /* 100,000 empty objects: some 41 MB as a tree, 300 kB as text. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (text, "{},");
+  g_string_truncate (text, text->len - 1);
+  g_string_append_c (text, ']');
+  whole = array + 100000 * empty_object;
+
+  node = north_mcp_json_read_counted (text->str, text->len, NORTH_MCP_JSON_MAX_DEPTH, 1000 * empty_object,
+                                      &cost, &error);
+  g_assert_null (node);
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  g_assert_true (g_str_has_prefix (error->message, "Parse error: the parsed JSON would take more than"));
+  /* It stopped at the object that passed the budget, 1,000 objects in. */
+  g_assert_cmpuint (cost, >, 1000 * empty_object);
+  g_assert_cmpuint (cost, <=, array + 1000 * empty_object);
+  g_clear_error (&error);
+
+  node = north_mcp_json_read_counted (text->str, text->len, NORTH_MCP_JSON_MAX_DEPTH, whole, &cost, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_assert_cmpuint (cost, ==, whole);
+  g_clear_pointer (&node, json_node_unref);
+
+  node = north_mcp_json_read_counted (text->str, text->len, NORTH_MCP_JSON_MAX_DEPTH, whole - 1, &cost, &error);
+  g_assert_null (node);
+  g_assert_error (error, NORTH_MCP_JSONRPC_ERROR, NORTH_MCP_JSONRPC_ERROR_PARSE_ERROR);
+  g_assert_cmpuint (cost, ==, whole);
+  g_clear_error (&error);
+
+  /* The member reader of the JSON-RPC fast path, for members and strings
+   * too. */
+  g_assert_true (north_mcp_json_read_members (members, sizeof members - 1, NORTH_MCP_JSON_MAX_DEPTH,
+                                              count_member, &seen, full, &cost));
+  g_assert_cmpuint (cost, ==, full);
+  seen = 0;
+  g_assert_false (north_mcp_json_read_members (members, sizeof members - 1, NORTH_MCP_JSON_MAX_DEPTH,
+                                               count_member, &seen, full - 1, &cost));
+  g_assert_cmpuint (seen, ==, 1);
+  g_assert_cmpuint (cost, ==, full);
+  seen = 0;
+  g_assert_false (north_mcp_json_read_members (members, sizeof members - 1, NORTH_MCP_JSON_MAX_DEPTH,
+                                               count_member, &seen, NORTH_MCP_JSON_MEMBER_COST, &cost));
+  g_assert_cmpuint (seen, ==, 0);
 }
 
 int
@@ -504,6 +566,7 @@ main (int    argc,
   g_test_add_func ("/json-reader/colliding-names", test_colliding_names);
   g_test_add_func ("/json-reader/repeated-names", test_repeated_names);
   g_test_add_func ("/json-reader/cost", test_cost);
+  g_test_add_func ("/json-reader/budget", test_budget);
 
   return g_test_run ();
 }
