@@ -80,14 +80,16 @@ gboolean north_mcp_http_hold_batch (NorthMcpHttpTransport *self,
  * north_mcp_json_read_counted()): what the bodies held still have room
  * for with it (north_mcp_http_hold_parsed()), and never more than
  * north_mcp_json_tree_cap() of max_body_size; @hold: what bounds it
- * (NORTH_MCP_HTTP_HOLD_OK: the cap). */
+ * (NORTH_MCP_HTTP_HOLD_OK: the cap); @held: the body held (a reference,
+ * or NULL), looked up once for both calls. */
 typedef struct {
-  guint64          bytes;
-  NorthMcpHttpHold hold;
+  guint64               bytes;
+  NorthMcpHttpHold      hold;
+  NorthMcpHttpHeldBody *held;
 } NorthMcpHttpTreeBudget;
 
 /* The budget of the tree to be parsed from @msg's body, for
- * north_mcp_http_hold_parsed(). */
+ * north_mcp_http_hold_parsed(), which must follow (it releases it). */
 NorthMcpHttpTreeBudget north_mcp_http_tree_budget (NorthMcpHttpTransport *self,
                                                    SoupServerMessage     *msg);
 
@@ -103,10 +105,10 @@ NorthMcpHttpTreeBudget north_mcp_http_tree_budget (NorthMcpHttpTransport *self,
  * (@cost past it). A tree that would pass the cap, which no body may
  * take, is refused for good: 413 (JSON-RPC -32600), as a body larger
  * than max_body_size. Called whether or not the text was parsed (its
- * parse error comes after). */
-gboolean north_mcp_http_hold_parsed (NorthMcpHttpTransport        *self,
-                                     SoupServerMessage            *msg,
-                                     const NorthMcpHttpTreeBudget *budget,
-                                     guint64                       cost);
+ * parse error comes after). Releases @budget's body. */
+gboolean north_mcp_http_hold_parsed (NorthMcpHttpTransport  *self,
+                                     SoupServerMessage      *msg,
+                                     NorthMcpHttpTreeBudget *budget,
+                                     guint64                 cost);
 
 G_END_DECLS

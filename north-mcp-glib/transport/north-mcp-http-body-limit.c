@@ -185,16 +185,14 @@ north_mcp_http_tree_budget (NorthMcpHttpTransport *self,
 {
   guint64 text = soup_server_message_get_request_body (msg)->length;
   guint64 cap = north_mcp_json_tree_cap (self->settings.max_body_size);
-  NorthMcpHttpTreeBudget budget = { cap, NORTH_MCP_HTTP_HOLD_OK };
+  NorthMcpHttpTreeBudget budget = { cap, NORTH_MCP_HTTP_HOLD_OK, NULL };
   NorthMcpHttpHoldLimits limits = hold_limits (self);
-  NorthMcpHttpHeldBody *held = north_mcp_http_listener_keep_body (self->listener, msg);
   guint64 room;
 
-  if (held == NULL)
+  if ((budget.held = north_mcp_http_listener_keep_body (self->listener, msg)) == NULL)
     return budget;
   /* The body's text counts already: its tree may take that and the room. */
-  room = north_mcp_http_held_body_room (held, &limits, &budget.hold);
-  north_mcp_http_held_body_release (held);
+  room = north_mcp_http_held_body_room (budget.held, &limits, &budget.hold);
   if (text >= cap || room >= cap - text)
     budget.hold = NORTH_MCP_HTTP_HOLD_OK;
   else
@@ -203,15 +201,15 @@ north_mcp_http_tree_budget (NorthMcpHttpTransport *self,
 }
 
 gboolean
-north_mcp_http_hold_parsed (NorthMcpHttpTransport        *self,
-                            SoupServerMessage            *msg,
-                            const NorthMcpHttpTreeBudget *budget,
-                            guint64                       cost)
+north_mcp_http_hold_parsed (NorthMcpHttpTransport  *self,
+                            SoupServerMessage      *msg,
+                            NorthMcpHttpTreeBudget *budget,
+                            guint64                 cost)
 {
   goffset text = soup_server_message_get_request_body (msg)->length;
   guint64 cap = north_mcp_json_tree_cap (self->settings.max_body_size);
   NorthMcpHttpHoldLimits limits = hold_limits (self);
-  NorthMcpHttpHeldBody *held;
+  g_autoptr(NorthMcpHttpHeldBody) held = g_steal_pointer (&budget->held);
   NorthMcpHttpHold hold;
 
   /* The reader stopped at the budget: for good past the cap, else until
@@ -231,11 +229,9 @@ north_mcp_http_hold_parsed (NorthMcpHttpTransport        *self,
   if (cost > budget->bytes)
     return held_or_busy (self, msg, budget->hold, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
 
-  if (cost <= (guint64) text ||
-      (held = north_mcp_http_listener_keep_body (self->listener, msg)) == NULL)
+  if (cost <= (guint64) text || held == NULL)
     return TRUE;
   hold = north_mcp_http_held_body_add (held, cost - text, &limits);
-  north_mcp_http_held_body_release (held);
   return held_or_busy (self, msg, hold, NORTH_MCP_JSONRPC_ERROR_INVALID_REQUEST);
 }
 
@@ -313,25 +309,22 @@ count_chunks (NorthMcpHttpTransport *self,
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
-/* What the header block of @msg takes: each field as sent (name, ": ",
+/* What the header block of @head takes: each field as sent (name, ": ",
  * value and CRLF) and what libsoup keeps of it beyond that; at most
  * NORTH_MCP_HTTP_MAX_HEADER_COST. Measured in the framing pass. */
 static guint64
-header_block_size (NorthMcpHttpTransport *self,
-                   SoupServerMessage     *msg)
+header_block_size (const NorthMcpHttpHead *head)
 {
-  NorthMcpHttpHead scratch;
-  const NorthMcpHttpHead *head = north_mcp_http_listener_head (self->listener, msg, &scratch);
-
   return head->text_size + (guint64) head->fields * NORTH_MCP_HTTP_HEADER_FIELD_COST;
 }
 
-guint64
-north_mcp_http_head_buffer_cost (NorthMcpHttpListener *listener,
-                                 SoupServerMessage    *msg)
+/* north_mcp_http_head_buffer_cost() of @msg, whose head is @head and
+ * whose connection's largest head is @largest. */
+static guint64
+head_buffer_cost_of (SoupServerMessage      *msg,
+                     const NorthMcpHttpHead *head,
+                     gsize                   largest)
 {
-  NorthMcpHttpHead scratch;
-  const NorthMcpHttpHead *head = north_mcp_http_listener_head (listener, msg, &scratch);
   GUri *uri = soup_server_message_get_uri (msg);
   const char *query = g_uri_get_query (uri);
   guint64 read, buffer;
@@ -345,9 +338,20 @@ north_mcp_http_head_buffer_cost (NorthMcpHttpListener *listener,
    * this request's own, let go of with its answer). */
   read = strlen (soup_server_message_get_method (msg)) + strlen (g_uri_get_path (uri)) +
          (query != NULL ? strlen (query) + 1 : 0) + sizeof (" HTTP/1.1\r\n") + head->text_size;
-  read = MAX (read, north_mcp_http_listener_largest_head (listener, msg));
+  read = MAX (read, largest);
   buffer = (guint64) 1 << g_bit_storage (read + NORTH_MCP_HTTP_HEAD_READ_BLOCK - 1);
   return buffer > NORTH_MCP_HTTP_HEAD_BUFFER_USUAL ? buffer - NORTH_MCP_HTTP_HEAD_BUFFER_USUAL : 0;
+}
+
+guint64
+north_mcp_http_head_buffer_cost (NorthMcpHttpListener *listener,
+                                 SoupServerMessage    *msg)
+{
+  NorthMcpHttpHead scratch;
+  gsize largest;
+  const NorthMcpHttpHead *head = north_mcp_http_listener_head_sizes (listener, msg, &scratch, &largest);
+
+  return head_buffer_cost_of (msg, head, largest);
 }
 
 /* A GET stream (a session's GET /mcp, the legacy GET /sse) has no body,
@@ -398,14 +402,19 @@ hold_body (NorthMcpHttpTransport *self,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
   NorthMcpHttpHoldLimits limits = hold_limits (self);
+  NorthMcpHttpHead scratch;
+  const NorthMcpHttpHead *fields;
   NorthMcpHttpHold hold;
   guint64 bytes, head;
+  gsize largest;
 
   if (encoding == SOUP_ENCODING_NONE)
     return TRUE;
 
-  head = north_mcp_http_head_buffer_cost (self->listener, msg);
-  bytes = header_block_size (self, msg) + head;
+  /* Its connection looked up once for both. */
+  fields = north_mcp_http_listener_head_sizes (self->listener, msg, &scratch, &largest);
+  head = head_buffer_cost_of (msg, fields, largest);
+  bytes = header_block_size (fields) + head;
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     bytes += (guint64) soup_message_headers_get_content_length (headers);
   hold = north_mcp_http_listener_hold_body (self->listener, msg, bytes, head, &limits,

@@ -144,4 +144,6 @@ void                     north_mcp_http_peer_remove_unsent (NorthMcpHttpPeer    
 void                     north_mcp_http_body_count_piece   (SoupMessageBody         *body,
                                                             guint                   *pieces);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NorthMcpHttpHeldBody, north_mcp_http_held_body_release)
+
 G_END_DECLS

@@ -107,14 +107,17 @@ void                  north_mcp_http_listener_track_stream (SoupServerMessage   
 const NorthMcpHttpHead *north_mcp_http_listener_head       (NorthMcpHttpListener *self,
                                                             SoupServerMessage    *msg,
                                                             NorthMcpHttpHead     *scratch);
-/* The largest request head read on @msg's connection since the answer
- * of the request before @msg ended (libsoup reads each head into a buffer
- * of its own, let go of with its answer), in bytes as sent (whitespace
- * and folded lines that libsoup drops included), or 0 for connections not
- * accepted by a listener. @self as for
+/* north_mcp_http_listener_head(), and in *@largest the largest request
+ * head read on @msg's connection since the answer of the request before
+ * @msg ended (libsoup reads each head into a buffer of its own, let go of
+ * with its answer), in bytes as sent (whitespace and folded lines that
+ * libsoup drops included), or 0 for connections not accepted by a
+ * listener: the connection looked up once. @self as for
  * north_mcp_http_listener_hold_body(). */
-gsize                 north_mcp_http_listener_largest_head (NorthMcpHttpListener *self,
-                                                            SoupServerMessage    *msg);
+const NorthMcpHttpHead *north_mcp_http_listener_head_sizes (NorthMcpHttpListener *self,
+                                                            SoupServerMessage    *msg,
+                                                            NorthMcpHttpHead     *scratch,
+                                                            gsize                *largest);
 NorthMcpHttpHold      north_mcp_http_listener_hold_body    (NorthMcpHttpListener *self,
                                                             SoupServerMessage    *msg,
                                                             guint64               bytes,

@@ -127,13 +127,11 @@ admitted_share_of (NorthMcpHttpListener         *self,
   return anonymous;
 }
 
-const NorthMcpHttpHead *
-north_mcp_http_listener_head (NorthMcpHttpListener *self,
-                              SoupServerMessage    *msg,
-                              NorthMcpHttpHead     *scratch)
+static const NorthMcpHttpHead *
+head_of (NorthMcpHttpListenerClient *client,
+         SoupServerMessage          *msg,
+         NorthMcpHttpHead           *scratch)
 {
-  NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
-
   if (client == NULL || client->msg != msg)
     {
       north_mcp_http_head_read (scratch, soup_server_message_get_request_headers (msg));
@@ -145,14 +143,25 @@ north_mcp_http_listener_head (NorthMcpHttpListener *self,
   return &client->head;
 }
 
-gsize
-north_mcp_http_listener_largest_head (NorthMcpHttpListener *self,
-                                      SoupServerMessage    *msg)
+const NorthMcpHttpHead *
+north_mcp_http_listener_head (NorthMcpHttpListener *self,
+                              SoupServerMessage    *msg,
+                              NorthMcpHttpHead     *scratch)
+{
+  return head_of (north_mcp_http_listener_client_of (self, msg), msg, scratch);
+}
+
+const NorthMcpHttpHead *
+north_mcp_http_listener_head_sizes (NorthMcpHttpListener *self,
+                                    SoupServerMessage    *msg,
+                                    NorthMcpHttpHead     *scratch,
+                                    gsize                *largest)
 {
   NorthMcpHttpListenerClient *client = north_mcp_http_listener_client_of (self, msg);
 
-  return client != NULL && client->input != NULL ?
-         north_mcp_hangup_input_stream_get_largest_head (client->input) : 0;
+  *largest = client != NULL && client->input != NULL ?
+             north_mcp_hangup_input_stream_get_largest_head (client->input) : 0;
+  return head_of (client, msg, scratch);
 }
 
 NorthMcpHttpHold
